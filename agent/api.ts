@@ -1,0 +1,149 @@
+/**
+ * The agent's public API: what the server's surfaces (admin REST API, hooks, web UI, CLI) may
+ * call. Nothing in scim-server reaches into agent internals past this file and the outbox
+ * (`agent/outbox.ts`, used inside the SCIM write's own transaction).
+ *
+ * Methods that change something take the Trigger (who/what asked) so the audit log can say so.
+ * Methods that start work return the task that tracks it; callers poll `task(id)`.
+ */
+import type { Trigger } from './desired-state/delta.ts';
+
+export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted';
+export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
+
+export interface HubSummary {
+  id: string;
+  label: string;
+  connector: string;
+  identityProvider?: string;
+  health: HubHealth;
+  memberCounts: Record<MemberStatus, number>;
+}
+
+export interface HubHealth {
+  status: 'ok' | 'degraded' | 'paused' | 'unknown';
+  problems: string[];
+  credential?: { valid: boolean; expiresAt?: string; missingScopes: string[] };
+  lastCheckForUpdates?: { at: string; outcome: 'completed' | 'failed'; taskId: string };
+  failingTasks: number;
+  invitesNearExpiry: number;
+  pausedReason?: string;
+}
+
+export interface MemberView {
+  hubId: string;
+  /** Stable id of the member row in hubwarden (app member id, or `invite:<id>`). */
+  id: string;
+  status: MemberStatus;
+  email?: string;
+  name?: string;
+  appRole?: string;
+  hubRole?: string;
+  assets: Array<{ type: string; id: string; tasks: string[] }>;
+  /** Directory user it is matched to, and the mapped groups that grant its access. */
+  directoryUserId?: string;
+  grantedBy: string[];
+  kind: 'member' | 'invite' | 'partner-user';
+  partnerBusinessId?: string;
+  exemption?: { reason: string; until?: string; by: string; at: string };
+  candidates?: string[];
+  lastSeenAt?: string;
+}
+
+export interface TaskView {
+  id: string;
+  hubId?: string;
+  kind: string;
+  status: TaskStatus;
+  trigger: Trigger;
+  summary: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  nextRunAt?: string;
+  completedAt?: string;
+  lastError?: { kind: string; message: string };
+  parentId?: string;
+  progress?: { done: number; total: number; phase?: string };
+  result?: unknown;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  hubId?: string;
+  trigger: Trigger;
+  action: string;
+  /** The person or object acted on. */
+  subject?: { email?: string; directoryUserId?: string; memberId?: string; label?: string };
+  why: string;
+  outcome: 'ok' | 'already-done' | 'failed' | 'skipped' | 'pending';
+  detail?: Record<string, unknown>;
+  taskId?: string;
+}
+
+export interface DeprovisioningReport {
+  id: string;
+  hubId: string;
+  createdAt: string;
+  status: 'open' | 'applied' | 'partially-applied' | 'dismissed';
+  items: Array<{ memberId: string; email?: string; directoryUserId?: string; action: 'remove-member' | 'cancel-invite' | 'downgrade'; reason: string; appliedAt?: string; taskId?: string }>;
+}
+
+export interface Approval {
+  id: string;
+  hubId: string;
+  createdAt: string;
+  status: 'pending' | 'approved' | 'rejected';
+  explanation: string;
+  operations: Array<{ kind: string; summary: string }>;
+  taskId: string;
+}
+
+export interface PlannedOperation {
+  kind: string;
+  summary: string;
+  memberId?: string;
+  email?: string;
+}
+
+export interface Paged<T> {
+  total: number;
+  items: T[];
+}
+
+export interface MemberQuery { status?: MemberStatus; search?: string; offset?: number; limit?: number; sort?: string }
+export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number }
+export interface AuditQuery { hubId?: string; email?: string; action?: string; since?: string; offset?: number; limit?: number }
+
+export interface AgentApi {
+  hubs(): HubSummary[];
+  hub(hubId: string): HubSummary | undefined;
+
+  members(hubId: string, query: MemberQuery): Paged<MemberView>;
+  member(hubId: string, memberId: string): MemberView | undefined;
+  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView>;
+  unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
+  exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberView>;
+  removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView>;
+  registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void>;
+
+  checkForUpdates(hubId: string, trigger: Trigger): Promise<TaskView>;
+  /** Dry run: what the agent would do now, without changing anything. */
+  plan(hubId: string): Promise<PlannedOperation[]>;
+
+  task(id: string): TaskView | undefined;
+  tasks(query: TaskQuery): Paged<TaskView>;
+
+  reports(hubId?: string): DeprovisioningReport[];
+  applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;
+  approvals(hubId?: string): Approval[];
+  decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger): Promise<Approval>;
+
+  audit(query: AuditQuery): Paged<AuditEntry>;
+
+  /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
+  reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;
+  /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */
+  offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView>;
+}

@@ -1,0 +1,33 @@
+/**
+ * Who or what asked for a change. Every task and audit entry carries one.
+ */
+export interface Trigger {
+  type: 'scim' | 'schedule' | 'admin' | 'cli' | 'okta-event-hook' | 'okta-workflows' | 'entra-lifecycle' | 'agent' | 'dashboard';
+  /** The identity provider (config key) for SCIM pushes and hooks. */
+  idp?: string;
+  /** Who: admin token label, signed-in email, Okta actor, hook event id… */
+  actor?: string;
+  /** Free text: the hook event uuid, the LCW task id, the cron expression. */
+  detail?: string;
+}
+
+/**
+ * What a SCIM request changed in the desired state, made explicit (a PATCH or PUT hands us the
+ * patched record; the planner needs the delta: who joined, who left).
+ */
+export type DirectoryChange =
+  | { kind: 'user-created'; userId: string }
+  | { kind: 'user-updated'; userId: string; attributes: string[] }
+  | { kind: 'user-activated'; userId: string }
+  | { kind: 'user-deactivated'; userId: string }
+  | { kind: 'user-deleted'; userId: string; userName: string; emails: string[] }
+  | { kind: 'group-created'; groupId: string; displayName: string; members: string[] }
+  | { kind: 'group-renamed'; groupId: string; from: string; to: string; members: string[] }
+  | { kind: 'group-members'; groupId: string; displayName: string; added: string[]; removed: string[] }
+  | { kind: 'group-deleted'; groupId: string; displayName: string; members: string[] };
+
+export interface DesiredStateDelta {
+  hubId: string;
+  trigger: Trigger;
+  changes: DirectoryChange[];
+}

@@ -1,0 +1,69 @@
+/**
+ * Desired state: the directory users and groups an identity provider pushed over SCIM for a hub.
+ * The SCIM server writes these; the agent plans from them. Partition = hub id.
+ */
+export interface DirectoryUserRecord {
+  hubId: string;
+  /** Server-assigned SCIM id: stable, case-sensitive. */
+  id: string;
+  userName: string;
+  externalId?: string;
+  active: boolean;
+  displayName?: string;
+  /** Primary (else work, else first) email as sent; matching lower-cases it. */
+  email?: string;
+  /** Every email value sent, for matching. */
+  emails: string[];
+  /** The SCIM resource as sent, core and extension attributes, without id, meta and password. */
+  scim: Record<string, unknown>;
+  created: string;
+  lastModified: string;
+  /** Incremented on every change; the ETag. */
+  version: number;
+}
+
+export interface DirectoryGroupMember {
+  value: string;
+  display?: string;
+}
+
+export interface DirectoryGroupRecord {
+  hubId: string;
+  id: string;
+  displayName: string;
+  externalId?: string;
+  members: DirectoryGroupMember[];
+  /** Other attributes as sent, without id, meta, displayName, members. */
+  scim: Record<string, unknown>;
+  created: string;
+  lastModified: string;
+  version: number;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    directoryUsers: DirectoryUserRecord;
+    directoryGroups: DirectoryGroupRecord;
+  }
+}
+
+/** Index names the SCIM server and the agent share (defined by `defineDirectoryIndexes`). */
+export const INDEX = {
+  /** `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups). */
+  userByUserName: 'directoryUsers.userName',
+  /** `${hubId}\0${email lower-cased}` → users (matching app members by email). */
+  userByEmail: 'directoryUsers.email',
+  /** `${hubId}\0${displayName lower-cased}` → group. */
+  groupByDisplayName: 'directoryGroups.displayName',
+  /** `${hubId}\0${userId}` → groups the user is a member of. */
+  groupsByMember: 'directoryGroups.member',
+} as const;
+
+import type { Store } from '../store/store.ts';
+
+export function defineDirectoryIndexes(store: Store): void {
+  store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [`${hub}\u0000${u.userName.toLowerCase()}`]);
+  store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.toLowerCase()}`))]);
+  store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [`${hub}\u0000${g.displayName.toLowerCase()}`]);
+  store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));
+}

@@ -1,0 +1,53 @@
+import winston from 'winston';
+
+/**
+ * Structured JSON logs (winston). Secrets are redacted by key path before anything is written:
+ * tokens, passwords, client secrets, authorization headers, and SCIM PATCH values aimed at a
+ * password. Level follows the cause (upstream 4xx warn, 5xx error). Set HUBWARDEN_LOG_LEVEL
+ * (`silent` in tests).
+ */
+const SECRET_KEY = /(token|password|secret|authorization|cookie|access_token|client_secret|private_?key|apikey|api_key)$/i;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  const obj = value as Record<string, unknown>;
+  // A SCIM PATCH op whose path is a password: its value is a secret.
+  const secretOp = typeof obj.path === 'string' && /password/i.test(obj.path);
+  for (const [k, v] of Object.entries(obj)) {
+    if (SECRET_KEY.test(k) || (secretOp && k === 'value')) out[k] = '[redacted]';
+    else out[k] = redact(v, depth + 1);
+  }
+  return out;
+}
+
+/** Strips secrets that appear inside free text (URLs with access_token=, Bearer headers). */
+export function redactText(text: string): string {
+  return text
+    .replace(/(access_token|client_secret|input_token|token)=([^&\s"']+)/gi, '$1=[redacted]')
+    .replace(/(Bearer|SSWS|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [redacted]');
+}
+
+const redactFormat = winston.format((info) => {
+  const cleaned = redact(info) as winston.Logform.TransformableInfo;
+  if (typeof cleaned.message === 'string') cleaned.message = redactText(cleaned.message);
+  // winston keeps level/message under symbols too
+  for (const sym of Object.getOwnPropertySymbols(info)) (cleaned as any)[sym] = (info as any)[sym];
+  return cleaned;
+});
+
+const level = process.env.HUBWARDEN_LOG_LEVEL ?? 'info';
+
+export const logger = winston.createLogger({
+  level: level === 'silent' ? 'error' : level,
+  silent: level === 'silent',
+  format: winston.format.combine(winston.format.timestamp(), redactFormat(), winston.format.json()),
+  transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+});
+
+export type Logger = Pick<winston.Logger, 'debug' | 'info' | 'warn' | 'error' | 'child'>;
+
+export function childLogger(component: string): winston.Logger {
+  return logger.child({ component });
+}

@@ -1,0 +1,206 @@
+import type { CollectionName, RecordOf } from './collections.ts';
+import type { Change, Store, Transaction } from './store.ts';
+
+type Partitioned = Map<string, Map<string, unknown>>;
+type IndexDef = { collection: CollectionName; keysOf: (record: any, partition: string) => string[] };
+
+const TOMBSTONE = Symbol('deleted');
+
+/**
+ * The store's semantics with nothing on disk: the base of the lowdb store and the store of unit
+ * tests. Staged transactions, indexes and change notifications live here; durability is added by
+ * subclasses through `persist`.
+ */
+export class MemoryStore implements Store {
+  protected data = new Map<CollectionName, Partitioned>();
+  private indexes = new Map<string, IndexDef>();
+  private indexValues = new Map<string, Map<string, Map<string, [string, string]>>>(); // index → value → "p\0id" → [p,id]
+  private listeners = new Set<(changes: readonly Change[]) => void>();
+
+  async open(): Promise<void> {}
+
+  /** Replace all data (used by persistent subclasses after loading a file). */
+  protected load(snapshot: Record<string, Record<string, Record<string, unknown>>>): void {
+    this.data.clear();
+    for (const [collection, partitions] of Object.entries(snapshot)) {
+      const parts: Partitioned = new Map();
+      for (const [partition, records] of Object.entries(partitions)) parts.set(partition, new Map(Object.entries(records)));
+      this.data.set(collection as CollectionName, parts);
+    }
+    for (const name of this.indexes.keys()) this.rebuildIndex(name);
+  }
+
+  get<C extends CollectionName>(collection: C, partition: string, id: string): Readonly<RecordOf<C>> | undefined {
+    return this.data.get(collection)?.get(partition)?.get(id) as RecordOf<C> | undefined;
+  }
+
+  *list<C extends CollectionName>(collection: C, partition: string): IterableIterator<Readonly<RecordOf<C>>> {
+    const records = this.data.get(collection)?.get(partition);
+    if (records) yield* records.values() as IterableIterator<RecordOf<C>>;
+  }
+
+  partitions(collection: CollectionName): string[] {
+    return [...(this.data.get(collection)?.entries() ?? [])].filter(([, m]) => m.size > 0).map(([p]) => p);
+  }
+
+  count(collection: CollectionName, partition: string): number {
+    return this.data.get(collection)?.get(partition)?.size ?? 0;
+  }
+
+  private lookupRefs(index: string, value: string): Array<[string, string]> {
+    return [...(this.indexValues.get(index)?.get(value)?.values() ?? [])];
+  }
+
+  lookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>> {
+    const out: RecordOf<C>[] = [];
+    for (const [p, id] of this.lookupRefs(index, value)) {
+      const r = this.get(collection, p, id);
+      if (r !== undefined) out.push(r as RecordOf<C>);
+    }
+    return out;
+  }
+
+  defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
+    this.indexes.set(index, { collection, keysOf });
+    this.rebuildIndex(index);
+  }
+
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
+    const { result, changes } = this.runStaged(fn);
+    if (changes.length > 0) await this.persist(changes);
+    return result;
+  }
+
+  async close(): Promise<void> {}
+
+  /** Make `changes` durable; resolves when they are. MemoryStore keeps nothing on disk. */
+  protected async persist(_changes: readonly Change[]): Promise<void> {}
+
+  /** Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws). */
+  protected runStaged<R>(fn: (tx: Transaction) => R): { result: R; changes: Change[] } {
+    const staged = new Map<string, { collection: CollectionName; partition: string; id: string; record: unknown }>();
+    const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
+    const store = this;
+    const stagedGet = (c: CollectionName, p: string, id: string) => {
+      const s = staged.get(key(c, p, id));
+      if (s) return s.record === TOMBSTONE ? undefined : s.record;
+      return store.get(c, p, id);
+    };
+    const tx: Transaction = {
+      get: stagedGet as Transaction['get'],
+      *list(c, p) {
+        for (const r of store.list(c, p)) {
+          const id = store.idOf(c, p, r);
+          if (id !== undefined && staged.has(key(c, p, id))) continue;
+          yield r;
+        }
+        for (const s of staged.values()) if (s.collection === c && s.partition === p && s.record !== TOMBSTONE) yield s.record as any;
+      },
+      partitions: (c) => {
+        const ps = new Set(store.partitions(c));
+        for (const s of staged.values()) if (s.collection === c && s.record !== TOMBSTONE) ps.add(s.partition);
+        return [...ps];
+      },
+      count: (c, p) => {
+        let n = store.count(c, p);
+        for (const s of staged.values()) {
+          if (s.collection !== c || s.partition !== p) continue;
+          const existed = store.get(c, p, s.id) !== undefined;
+          if (s.record === TOMBSTONE && existed) n--;
+          else if (s.record !== TOMBSTONE && !existed) n++;
+        }
+        return n;
+      },
+      lookup: (c, index, value) => {
+        const out: any[] = [];
+        for (const [p, id] of store.lookupRefs(index, value)) {
+          if (staged.has(key(c, p, id))) continue;
+          const r = store.get(c, p, id);
+          if (r !== undefined) out.push(r);
+        }
+        const def = store.indexes.get(index);
+        if (def) for (const s of staged.values()) {
+          if (s.collection === c && s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
+        }
+        return out;
+      },
+      put(c, p, id, record) {
+        staged.set(key(c, p, id), { collection: c, partition: p, id, record });
+      },
+      delete(c, p, id) {
+        staged.set(key(c, p, id), { collection: c, partition: p, id, record: TOMBSTONE });
+      },
+    };
+    const result = fn(tx);
+    if (result instanceof Promise) throw new Error('store: a transaction function must be synchronous');
+    const changes: Change[] = [];
+    for (const s of staged.values()) {
+      const record = s.record === TOMBSTONE ? undefined : s.record;
+      if (record === undefined && this.get(s.collection, s.partition, s.id) === undefined) continue;
+      this.apply(s.collection, s.partition, s.id, record);
+      changes.push({ collection: s.collection, partition: s.partition, id: s.id, record });
+    }
+    if (changes.length > 0) for (const l of this.listeners) l(changes);
+    return { result, changes };
+  }
+
+  /** Reverse lookup of a record's id (records are stored by reference). */
+  private idOf(c: CollectionName, p: string, record: unknown): string | undefined {
+    const records = this.data.get(c)?.get(p);
+    if (!records) return undefined;
+    const r = record as { id?: unknown };
+    if (typeof r?.id === 'string' && records.get(r.id) === record) return r.id;
+    for (const [id, v] of records) if (v === record) return id;
+    return undefined;
+  }
+
+  private apply(c: CollectionName, p: string, id: string, record: unknown): void {
+    let parts = this.data.get(c);
+    if (!parts) this.data.set(c, (parts = new Map()));
+    let records = parts.get(p);
+    if (!records) parts.set(p, (records = new Map()));
+    const previous = records.get(id);
+    for (const [name, def] of this.indexes) {
+      if (def.collection !== c) continue;
+      const values = this.indexValues.get(name)!;
+      const ref = `${p}\u0000${id}`;
+      if (previous !== undefined) for (const v of def.keysOf(previous, p)) values.get(v)?.delete(ref);
+      if (record !== undefined) for (const v of def.keysOf(record, p)) {
+        let hits = values.get(v);
+        if (!hits) values.set(v, (hits = new Map()));
+        hits.set(ref, [p, id]);
+      }
+    }
+    if (record === undefined) records.delete(id);
+    else records.set(id, record);
+  }
+
+  private rebuildIndex(name: string): void {
+    const def = this.indexes.get(name)!;
+    const values = new Map<string, Map<string, [string, string]>>();
+    for (const [p, records] of this.data.get(def.collection) ?? []) {
+      for (const [id, record] of records) for (const v of def.keysOf(record, p)) {
+        let hits = values.get(v);
+        if (!hits) values.set(v, (hits = new Map()));
+        hits.set(`${p}\u0000${id}`, [p, id]);
+      }
+    }
+    this.indexValues.set(name, values);
+  }
+
+  /** A plain-object snapshot of everything (for persistence). */
+  protected snapshot(): Record<string, Record<string, Record<string, unknown>>> {
+    const out: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [c, parts] of this.data) {
+      const o: Record<string, Record<string, unknown>> = {};
+      for (const [p, records] of parts) if (records.size > 0) o[p] = Object.fromEntries(records);
+      out[c] = o;
+    }
+    return out;
+  }
+}

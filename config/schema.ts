@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { secretRef } from './secret-ref.ts';
+
+/**
+ * The config file's contract, declared once. It drives validation, the README's config reference
+ * and the message a user sees for a bad file (`hubs[1].teams[0].appRole: expected one of …`).
+ * Keys and shapes are fixed by issue "SCIM 2.0 front door"; checks outside the project rely on them.
+ */
+
+/** Meta business roles hubwarden assigns (Graph API reference §4.1). Ordered by weight, highest first. */
+export const APP_ROLES = ['ADMIN', 'EMPLOYEE', 'FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER'] as const;
+export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
+export const ASSET_TYPES = ['ad_account', 'page', 'catalog', 'pixel'] as const;
+
+const hubId = z
+  .string()
+  .regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only (Okta rejects "_" in base URLs)');
+
+const assetGrant = z.object({
+  type: z.enum(ASSET_TYPES),
+  id: z.string().min(1),
+  tasks: z.array(z.string().min(1)).min(1),
+}).strict();
+
+const team = z.object({
+  group: z.string().min(1),
+  hubRole: z.enum(HUB_ROLES).default('collaborator'),
+  appRole: z.enum(APP_ROLES),
+  assets: z.array(assetGrant).default([]),
+}).strict();
+
+const metaSettings = z.object({
+  businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
+  appId: z.string().optional(),
+  accessToken: secretRef.optional(),
+  /** `sandbox` points the hub at the built-in Meta emulator. */
+  graphBaseUrl: z.union([z.literal('sandbox'), z.url()]).default('https://graph.facebook.com'),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0').default('v25.0'),
+}).strict();
+
+const jwtBearer = z.object({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  jwksUrl: z.url(),
+}).strict();
+
+const hub = z.object({
+  id: hubId,
+  label: z.string().min(1).optional(),
+  connector: z.literal('meta-business'),
+  identityProvider: z.string().min(1).optional(),
+  loginMethod: z.enum(['sso', 'password']).default('sso'),
+  meta: metaSettings,
+  scim: z.object({
+    tokens: z.array(secretRef).default([]),
+    jwt: jwtBearer.optional(),
+  }).strict().default({ tokens: [] }),
+  teams: z.array(team).default([]),
+  /** What a user assigned to the app without any mapped group gets; none when unset. */
+  defaultTeam: z.object({ hubRole: z.enum(HUB_ROLES).default('collaborator'), appRole: z.enum(APP_ROLES) }).strict().optional(),
+  checkForUpdates: z.object({ schedule: z.string().optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
+  safety: z.object({
+    settleSeconds: z.number().int().min(0).default(120),
+    removalThresholdPercent: z.number().min(0).max(100).default(20),
+    confirmDeprovisioning: z.boolean().default(true),
+    /** What to do with drift found in the app: correct it, or only report it. */
+    drift: z.enum(['correct', 'report']).default('report'),
+  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' }),
+  partners: z.array(z.object({ businessId: z.string().regex(/^\d+$/), token: secretRef.optional() }).strict()).default([]),
+}).strict();
+
+const okta = z.object({
+  kind: z.literal('okta'),
+  orgUrl: z.url(),
+  token: secretRef.optional(),
+  /** OAuth service app (private key JWT) instead of an API token. */
+  clientId: z.string().optional(),
+  privateKey: secretRef.optional(),
+  eventHookSecret: secretRef.optional(),
+}).strict();
+
+const entra = z.object({
+  kind: z.literal('entra'),
+  tenantId: z.string().min(1),
+  clientId: z.string().min(1),
+  clientSecret: secretRef,
+  extensionAppId: z.string().min(1),
+  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
+  authorityUrl: z.url().default('https://login.microsoftonline.com'),
+  lifecycleWorkflows: z.object({
+    /** The app id (azp/appid claim) allowed to call /hooks/entra/lifecycle; the relay's identity. */
+    allowedAppIds: z.array(z.string()).default([]),
+    audience: z.string().optional(),
+    jwksUrl: z.url().optional(),
+    /** Custom task extension id → action; offboard when absent. */
+    actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
+  }).strict().optional(),
+}).strict();
+
+const oidc = z.object({
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: secretRef,
+  allowedGroups: z.array(z.string()).default([]),
+  allowedEmails: z.array(z.string()).default([]),
+  groupsClaim: z.string().default('groups'),
+}).strict();
+
+export const configSchema = z.object({
+  server: z.object({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().default('127.0.0.1'),
+    publicUrl: z.url().default('http://localhost:8080'),
+    adminTokens: z.array(secretRef).default([]),
+    oidc: oidc.optional(),
+  }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [] }),
+  store: z.object({
+    kind: z.literal('lowdb'),
+    path: z.string().min(1).default('data/hubwarden.json'),
+  }).strict().default({ kind: 'lowdb', path: 'data/hubwarden.json' }),
+  secrets: z.object({ keyFile: z.string().min(1).default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
+  audit: z.object({ file: z.string().default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
+  identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
+  hubs: z.array(hub).min(1, 'expected at least one hub'),
+}).strict().superRefine((config, ctx) => {
+  const seen = new Set<string>();
+  config.hubs.forEach((h, i) => {
+    if (seen.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'id'], message: `duplicate hub id "${h.id}"` });
+    seen.add(h.id);
+    if (h.identityProvider && !(h.identityProvider in config.identityProviders)) {
+      ctx.addIssue({ code: 'custom', path: ['hubs', i, 'identityProvider'], message: `no identity provider named "${h.identityProvider}" under identityProviders` });
+    }
+    const groups = new Set<string>();
+    h.teams.forEach((t, j) => {
+      const key = t.group.toLowerCase();
+      if (groups.has(key)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice` });
+      groups.add(key);
+    });
+  });
+});
+
+/** The config as written (secret references unresolved). */
+export type ConfigFile = z.infer<typeof configSchema>;
+export type HubConfigFile = ConfigFile['hubs'][number];
+export type TeamConfig = HubConfigFile['teams'][number];
+export type AssetGrantConfig = TeamConfig['assets'][number];
+export type AppRole = (typeof APP_ROLES)[number];
+export type HubRole = (typeof HUB_ROLES)[number];
+export type AssetType = (typeof ASSET_TYPES)[number];
+export type OktaProviderConfig = z.infer<typeof okta>;
+export type EntraProviderConfig = z.infer<typeof entra>;

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * A secret is never written in the config file itself: it is a reference, `env:NAME` (an
+ * environment variable) or `file:PATH` (a file, relative to the config file's folder; one trailing
+ * newline is dropped). The reference is resolved when the config is loaded, so a missing secret is
+ * reported with the path of the key that needs it.
+ */
+export const secretRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'expected a secret reference, env:NAME or file:PATH');
+
+/** A resolved secret. `toString` and `toJSON` never reveal the value, so it cannot leak into a log. */
+export class Secret {
+  readonly #value: string;
+  constructor(
+    value: string,
+    readonly ref: string,
+  ) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return `[secret ${this.ref}]`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessEnv): Secret | string {
+  if (ref.startsWith('env:')) {
+    const name = ref.slice(4);
+    const value = env[name];
+    if (value === undefined || value === '') return `environment variable ${name} is not set`;
+    return new Secret(value, ref);
+  }
+  const path = resolve(baseDir, ref.slice(5));
+  try {
+    return new Secret(readFileSync(path, 'utf8').replace(/\r?\n$/, ''), ref);
+  } catch (err) {
+    return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+}

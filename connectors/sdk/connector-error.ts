@@ -1,0 +1,56 @@
+/**
+ * One error vocabulary for every connector (design brief, core idea 6). Each provider has one
+ * table mapping its errors to these kinds; the agent has one table mapping kinds to retry policy
+ * and log level; the SCIM server has one table mapping kinds to SCIM responses.
+ */
+export const ERROR_KINDS = [
+  'invalid-argument',
+  'unauthenticated',
+  'permission-denied',
+  'not-found',
+  'conflict',
+  'rate-limited',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export interface ConnectorErrorDetails {
+  /** Provider's own code, e.g. Graph `190` or `100/1752129`. */
+  providerCode?: string;
+  /** For rate-limited: how long the provider asks us to wait. */
+  retryAfterMs?: number;
+  /** The rate-limit scope the wait applies to, e.g. `invite:1234567890` or `app`. */
+  limitScope?: string;
+  /** For invalid-argument: the offending field. */
+  field?: string;
+  cause?: unknown;
+}
+
+/**
+ * Messages say who, what and which, and keep the cause:
+ * `meta-business: assign ad account act_456 to user 123: rate-limited (retry in 12 min)`.
+ * They never carry a token: the HTTP layer redacts before an error is built.
+ */
+export class ConnectorError extends Error {
+  readonly providerCode?: string;
+  readonly retryAfterMs?: number;
+  readonly limitScope?: string;
+  readonly field?: string;
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    details: ConnectorErrorDetails = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'ConnectorError';
+    this.providerCode = details.providerCode;
+    this.retryAfterMs = details.retryAfterMs;
+    this.limitScope = details.limitScope;
+    this.field = details.field;
+  }
+}
+
+export function isConnectorError(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError;
+}

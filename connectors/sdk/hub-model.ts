@@ -1,0 +1,109 @@
+/**
+ * What a connector reads from and writes to an app, in the product's words and independent of
+ * any one provider. Meta's BusinessUser, BusinessRoleRequest, SystemUser, AdAccount… map onto
+ * these in connectors/meta-business with pure mappers.
+ */
+
+export type AssetType = 'ad_account' | 'page' | 'catalog' | 'pixel';
+
+/** One page of a listing; `next` is an opaque cursor, absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+/** Grants and revokes are retried, so "already so" is success too (design brief, idea 5). */
+export type ChangeResult = 'done' | 'already-done';
+
+/** A person who holds a seat in the app (Meta: a business user, with its business-scoped id). */
+export interface AppMember {
+  id: string;
+  email?: string;
+  name?: string;
+  /** App role, e.g. ADMIN or EMPLOYEE. */
+  role: string;
+  /** Finer app permissions (Meta business `tasks`), when the app reports them. */
+  tasks?: string[];
+  /** The invite this member came from, when known. */
+  inviteId?: string;
+}
+
+export type InviteStatus = 'pending' | 'expired' | 'declined' | 'canceled' | 'accepted';
+
+/** An invitation not yet accepted (Meta: a BusinessRoleRequest listed under pending_users). */
+export interface AppInvite {
+  id: string;
+  email: string;
+  role: string;
+  tasks?: string[];
+  status: InviteStatus;
+  createdAt?: string;
+  expiresAt?: string;
+}
+
+/** A non-human account (Meta: a system user). Never touched by plans. */
+export interface AppSystemUser {
+  id: string;
+  name?: string;
+  role: string;
+}
+
+export interface AssetRef {
+  type: AssetType;
+  /** Provider id, e.g. `act_111` or `222`. */
+  id: string;
+}
+
+export interface AppAsset extends AssetRef {
+  name?: string;
+  /** owned: our business owns it; client: another business shared it with us. */
+  ownership: 'owned' | 'client';
+  /** For client assets: the most we may grant on it. */
+  permittedTasks?: string[];
+}
+
+/** Who holds which tasks on an asset. */
+export interface AssetAssignment {
+  asset: AssetRef;
+  userId: string;
+  userName?: string;
+  userType: 'member' | 'system-user';
+  /** The business the user belongs to (ours, or a partner's for a partner's people). */
+  businessId?: string;
+  tasks: string[];
+}
+
+/** A partner business: an agency we shared assets with, or a client that shared with us. */
+export interface AppPartner {
+  businessId: string;
+  name?: string;
+  relation: 'agency' | 'client';
+  assets: Array<AssetRef & { permittedTasks: string[]; accessStatus?: string }>;
+}
+
+/** A partner's own people on assets we share, read with the partner's token (native partners). */
+export interface PartnerUser {
+  partnerBusinessId: string;
+  userId: string;
+  name?: string;
+  email?: string;
+  userType: 'member' | 'system-user';
+  assignments: Array<{ asset: AssetRef; tasks: string[] }>;
+}
+
+/** The app credential's standing, reported as hub health rather than discovered by failing tasks. */
+export interface CredentialHealth {
+  valid: boolean;
+  expiresAt?: string;
+  scopes: string[];
+  missingScopes: string[];
+  problem?: string;
+}
+
+/** Rate-limit bookkeeping a connector keeps from response headers. */
+export interface RateLimitState {
+  /** Highest usage percentage seen recently (0–100+), per scope (`app`, `act_111`, `invite:<business>`). */
+  usagePercent: Record<string, number>;
+  /** Scopes that are blocked, until when (epoch ms). */
+  blockedUntil: Record<string, number>;
+}
