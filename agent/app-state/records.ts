@@ -1,0 +1,150 @@
+/**
+ * The last known state of each hub's app (partition = hub id). Check for updates replaces it with
+ * a full import; the agent updates it after each change it makes, so the next plan starts from
+ * what it just did. Removals are planned only when `AppImportRecord.complete` says the last import
+ * read every page (design brief, idea 4).
+ */
+import type { AssetRef, AssetType, InviteStatus } from '../../connectors/sdk/hub-model.ts';
+
+export interface AppMemberRecord {
+  hubId: string;
+  /** App member id (Meta: business-scoped user id). */
+  id: string;
+  email?: string;
+  name?: string;
+  role: string;
+  tasks?: string[];
+  inviteId?: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface AppInviteRecord {
+  hubId: string;
+  /** App invite id (Meta: BusinessRoleRequest id). */
+  id: string;
+  email: string;
+  role: string;
+  tasks?: string[];
+  status: InviteStatus;
+  createdAt?: string;
+  expiresAt?: string;
+  /** True when hubwarden sent it (as opposed to someone in the app's own UI). */
+  sentByHubwarden: boolean;
+  /** How many times hubwarden re-sent it after it expired or was declined. */
+  resendCount: number;
+  lastSeenAt: string;
+}
+
+export interface AppSystemUserRecord {
+  hubId: string;
+  id: string;
+  name?: string;
+  role: string;
+}
+
+export interface AppAssetRecord extends AssetRef {
+  hubId: string;
+  name?: string;
+  ownership: 'owned' | 'client';
+  permittedTasks?: string[];
+}
+
+/** Key: `${asset.type}:${asset.id}:${userId}`. */
+export interface AppAssignmentRecord {
+  hubId: string;
+  key: string;
+  asset: AssetRef;
+  userId: string;
+  userType: 'member' | 'system-user';
+  businessId?: string;
+  tasks: string[];
+}
+
+export interface AppPartnerRecord {
+  hubId: string;
+  businessId: string;
+  name?: string;
+  relation: 'agency' | 'client';
+  assets: Array<AssetRef & { permittedTasks: string[]; accessStatus?: string }>;
+}
+
+/** A partner's own person on our shared assets. Key: `${partnerBusinessId}:${userId}`. */
+export interface PartnerUserRecord {
+  hubId: string;
+  key: string;
+  partnerBusinessId: string;
+  userId: string;
+  name?: string;
+  email?: string;
+  userType: 'member' | 'system-user';
+  assignments: Array<{ asset: AssetRef; tasks: string[] }>;
+}
+
+/** One per hub (id = hub id): is the snapshot a complete picture of the app? */
+export interface AppImportRecord {
+  hubId: string;
+  id: string;
+  complete: boolean;
+  /** When the last complete import finished. */
+  completedAt?: string;
+  startedAt?: string;
+  taskId?: string;
+  counts?: Partial<Record<'members' | 'invites' | 'systemUsers' | 'assets' | 'assignments' | 'partners' | 'partnerUsers', number>>;
+  assetTypes?: AssetType[];
+}
+
+/**
+ * How an app member relates to the directory (issue "Check for updates", matching). Key: member
+ * row id: the app member id, or `invite:<inviteId>` for a pending invite, or
+ * `partner:<businessId>:<userId>` for a partner's person.
+ */
+export interface MemberMatchRecord {
+  hubId: string;
+  memberId: string;
+  outcome: 'onboarded' | 'guest' | 'unmatched' | 'exempted';
+  directoryUserId?: string;
+  /** Unmatched because more than one directory user has the email ("disputed"). */
+  candidates?: string[];
+  /** Set by an owner (manual match) rather than by email. */
+  manual: boolean;
+  hubRole?: string;
+  at: string;
+}
+
+/** An owner's decision to leave a member alone: never managed, never removed. Key: member row id. */
+export interface ExemptionRecord {
+  hubId: string;
+  memberId: string;
+  email?: string;
+  reason: string;
+  /** ISO date-time; the exemption lapses then and the member returns to matching. */
+  until?: string;
+  by: string;
+  at: string;
+}
+
+/** A known non-directory identity an owner registered as guest. Key: lower-cased email. */
+export interface GuestRecord {
+  hubId: string;
+  email: string;
+  note?: string;
+  by: string;
+  at: string;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    appMembers: AppMemberRecord;
+    appInvites: AppInviteRecord;
+    appSystemUsers: AppSystemUserRecord;
+    appAssets: AppAssetRecord;
+    appAssignments: AppAssignmentRecord;
+    appPartners: AppPartnerRecord;
+    partnerUsers: PartnerUserRecord;
+    appImports: AppImportRecord;
+    memberMatches: MemberMatchRecord;
+    exemptions: ExemptionRecord;
+    guests: GuestRecord;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- NAME [args]`: runs test/bench/NAME.ts, whose default export is
+ * `async (args: string[]) => void` and prints its figures. Without a name, lists the benchmarks.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.includes('.test.')).map((f) => f.slice(0, -3));
+const [name, ...args] = process.argv.slice(2);
+if (!name || !available.includes(name)) {
+  console.error(`usage: npm run bench -- <${available.join('|') || 'none yet'}> [args]`);
+  process.exit(name ? 1 : 0);
+}
+const mod = await import(pathToFileURL(join(here, `${name}.ts`)).href);
+await mod.default(args);
