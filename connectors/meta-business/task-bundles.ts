@@ -1,0 +1,166 @@
+import type { AssetType } from '../sdk/hub-model.ts';
+
+/**
+ * Meta's business roles and the asset task bundles Meta accepts. The agent computes a person's
+ * effective grant from all their teams with these (design brief, core idea 1: the highest role
+ * wins; asset tasks are unioned within Meta's allowed bundles). Pure, no I/O.
+ */
+
+/**
+ * Business roles ranked, highest first (reference §4.1 lists the values, not an order).
+ * Decision: ADMIN controls everything (§2). The finance and developer roles are add-ons on top of
+ * the employee's base access, so they rank between ADMIN and EMPLOYEE, ordered by what they can
+ * change: FINANCE_EDITOR edits payment methods and invoices (money) > FINANCE_ANALYST reads them
+ * > DEVELOPER manages the business's apps > ADS_RIGHTS_REVIEWER reviews ads-rights claims >
+ * EMPLOYEE (base access) > DEFAULT. Unknown roles rank below every known one.
+ * Note: config/schema.ts APP_ROLES lists EMPLOYEE second; this table is the one the planner uses.
+ */
+export const ROLE_RANK = ['ADMIN', 'FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER', 'EMPLOYEE', 'DEFAULT'] as const;
+
+function roleWeight(role: string): number {
+  const i = (ROLE_RANK as readonly string[]).indexOf(role.toUpperCase());
+  return i === -1 ? -1 : ROLE_RANK.length - i;
+}
+
+/** > 0 when `a` outranks `b`, < 0 when `b` outranks `a`, 0 when equal (or both unknown). */
+export function compareRoles(a: string, b: string): number {
+  return roleWeight(a) - roleWeight(b);
+}
+
+/** The highest of several roles (the weighted rule: the highest wins). */
+export function highestRole(roles: string[]): string | undefined {
+  return roles.reduce<string | undefined>((best, r) => (best === undefined || compareRoles(r, best) > 0 ? r : best), undefined);
+}
+
+export interface TaskBundle {
+  /** Meta's name for the role this bundle stands for (reference §4.2 / §4.4). */
+  name: string;
+  tasks: readonly string[];
+}
+
+export interface AssetTaskRules {
+  /** Supported bundles, smallest first; each contains the ones before it. */
+  bundles: readonly TaskBundle[];
+  /** Tasks that may be added to any bundle without making it unsupported. */
+  extras: readonly string[];
+}
+
+/**
+ * Ad account: reference §4.2, assigned_users doc. Exactly {ANALYZE}, {ADVERTISE,ANALYZE},
+ * {MANAGE,ADVERTISE,ANALYZE}, with DRAFT / AA_ANALYZE as optional extras; anything else is
+ * 100/1752129 "This Task Combination Is Not Supported" (e.g. [MANAGE] alone).
+ */
+const AD_ACCOUNT: AssetTaskRules = {
+  bundles: [
+    { name: 'ANALYST', tasks: ['ANALYZE'] },
+    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE'] },
+    { name: 'ADMIN', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] },
+  ],
+  extras: ['DRAFT', 'AA_ANALYZE'],
+};
+
+/** Page: the role→task mapping in reference §4.2 (Page roles), exact sets only. */
+const PAGE: AssetTaskRules = {
+  bundles: [
+    { name: 'CREATIVE_HUB_MOCKUPS_MANAGER', tasks: ['DRAFT'] },
+    { name: 'INSIGHTS_ANALYST', tasks: ['ANALYZE', 'DRAFT'] },
+    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE', 'DRAFT'] },
+    { name: 'MODERATOR', tasks: ['MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
+    { name: 'CONTENT_CREATOR', tasks: ['CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
+    { name: 'MANAGER', tasks: ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
+  ],
+  extras: [],
+};
+
+/**
+ * Catalog: reference §4.4. Tasks MANAGE, ADVERTISE, MANAGE_AR, AA_ANALYZE; the documented roles
+ * are ADMIN and ADVERTISER. [INF] ADVERTISER = {ADVERTISE}, ADMIN = {MANAGE,ADVERTISE};
+ * MANAGE_AR and AA_ANALYZE are extras.
+ */
+const CATALOG: AssetTaskRules = {
+  bundles: [
+    { name: 'ADVERTISER', tasks: ['ADVERTISE'] },
+    { name: 'ADMIN', tasks: ['MANAGE', 'ADVERTISE'] },
+  ],
+  extras: ['MANAGE_AR', 'AA_ANALYZE'],
+};
+
+/**
+ * Pixel: reference §4.4. Tasks AA_ANALYZE, ADVERTISE, ANALYZE, EDIT, UPLOAD; Meta documents no
+ * bundles. [INF] Modelled like ad accounts: {ANALYZE} ⊂ {ADVERTISE,ANALYZE} ⊂ {EDIT,ADVERTISE,ANALYZE},
+ * UPLOAD and AA_ANALYZE as extras.
+ */
+const PIXEL: AssetTaskRules = {
+  bundles: [
+    { name: 'ANALYST', tasks: ['ANALYZE'] },
+    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE'] },
+    { name: 'ADMIN', tasks: ['EDIT', 'ADVERTISE', 'ANALYZE'] },
+  ],
+  extras: ['UPLOAD', 'AA_ANALYZE'],
+};
+
+export const TASK_RULES: Record<AssetType, AssetTaskRules> = {
+  ad_account: AD_ACCOUNT,
+  page: PAGE,
+  catalog: CATALOG,
+  pixel: PIXEL,
+};
+
+function normalise(tasks: readonly string[]): Set<string> {
+  return new Set(tasks.map((t) => t.trim().toUpperCase()));
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Is `tasks` one Meta accepts on this asset type (one bundle, plus allowed extras)? */
+export function isSupportedTaskSet(type: AssetType, tasks: readonly string[]): boolean {
+  const rules = TASK_RULES[type];
+  if (!rules) return false;
+  const all = normalise(tasks);
+  const core = new Set([...all].filter((t) => !rules.extras.includes(t)));
+  return rules.bundles.some((b) => sameSet(core, normalise(b.tasks)));
+}
+
+/** The order tasks are sent and shown in: bundle order, then extras (stable, comparable). */
+function ordered(rules: AssetTaskRules, bundle: TaskBundle | undefined, extras: Set<string>): string[] {
+  const out = bundle ? [...bundle.tasks] : [];
+  for (const e of rules.extras) if (extras.has(e)) out.push(e);
+  return out;
+}
+
+/**
+ * The smallest supported bundle covering every task in `bundles` (weighted union: since each
+ * asset type's bundles are nested, this is the highest bundle asked for), plus any extras asked
+ * for. Throws when no supported bundle covers them (an unknown task, or e.g. a page MESSAGING task).
+ */
+export function unionTasks(type: AssetType, bundles: readonly (readonly string[])[]): string[] {
+  const rules = TASK_RULES[type];
+  if (!rules) throw new Error(`meta-business: unknown asset type "${type}"`);
+  const all = normalise(bundles.flat());
+  if (all.size === 0) return [];
+  const extras = new Set([...all].filter((t) => rules.extras.includes(t)));
+  const core = [...all].filter((t) => !rules.extras.includes(t));
+  if (core.length === 0) {
+    // Only extras asked for: they need a base bundle to ride on; take the smallest.
+    return ordered(rules, rules.bundles[0], extras);
+  }
+  const covering = rules.bundles.find((b) => core.every((t) => b.tasks.includes(t)));
+  if (!covering) {
+    const unknown = core.filter((t) => !rules.bundles.some((b) => b.tasks.includes(t)));
+    throw new Error(
+      `meta-business: no supported ${type} task bundle covers [${core.join(', ')}]` +
+        (unknown.length > 0 ? ` (unknown task ${unknown.join(', ')})` : ''),
+    );
+  }
+  return ordered(rules, covering, extras);
+}
+
+/** The Meta role name of a supported task set (`ADVERTISER`), for messages and the UI. */
+export function bundleName(type: AssetType, tasks: readonly string[]): string | undefined {
+  const rules = TASK_RULES[type];
+  if (!rules || !isSupportedTaskSet(type, tasks)) return undefined;
+  const core = new Set([...normalise(tasks)].filter((t) => !rules.extras.includes(t)));
+  return rules.bundles.find((b) => sameSet(core, normalise(b.tasks)))?.name;
+}
