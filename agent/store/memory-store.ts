@@ -21,13 +21,29 @@ export class MemoryStore implements Store {
 
   /** Replace all data (used by persistent subclasses after loading a file). */
   protected load(snapshot: Record<string, Record<string, Record<string, unknown>>>): void {
+    this.loadPartitions(
+      Object.entries(snapshot).flatMap(([c, partitions]) => Object.entries(partitions).map(([p, records]) => [c, p, Object.entries(records)] as const)),
+    );
+  }
+
+  /**
+   * Replace all data from (collection, partition, [id, record] pairs) in the order given. Unlike
+   * `load`, this keeps insertion order for numeric-looking ids (a plain object would move
+   * integer keys first, and SCIM paging relies on a stable order).
+   */
+  protected loadPartitions(partitions: Iterable<readonly [string, string, Iterable<readonly [string, unknown]>]>): void {
     this.data.clear();
-    for (const [collection, partitions] of Object.entries(snapshot)) {
-      const parts: Partitioned = new Map();
-      for (const [partition, records] of Object.entries(partitions)) parts.set(partition, new Map(Object.entries(records)));
-      this.data.set(collection as CollectionName, parts);
+    for (const [collection, partition, records] of partitions) {
+      let parts = this.data.get(collection as CollectionName);
+      if (!parts) this.data.set(collection as CollectionName, (parts = new Map()));
+      parts.set(partition, new Map(records));
     }
     for (const name of this.indexes.keys()) this.rebuildIndex(name);
+  }
+
+  /** Whether writes are being accepted (a durable store turns false after a failed write). */
+  healthy(): boolean {
+    return true;
   }
 
   get<C extends CollectionName>(collection: C, partition: string, id: string): Readonly<RecordOf<C>> | undefined {

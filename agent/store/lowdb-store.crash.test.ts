@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LowdbStore } from './lowdb-store.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Runs the writer child, SIGKILLs it after `killAfterMs`, returns the ids it acknowledged. */
+function writeUntilKilled(path: string, prefix: string, killAfterMs: number): Promise<string[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked: string[] = [];
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        else if (line.startsWith('ack ')) acked.push(line.slice(4));
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`writer exited by itself (code ${code})`));
+      else resolvePromise(acked);
+    });
+  });
+}
+
+test('a writer killed with SIGKILL at a random moment leaves a file that parses and holds every acknowledged write', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'store.json');
+  let previous = 0;
+  for (let round = 0; round < 3; round++) {
+    const acked = await writeUntilKilled(path, `r${round}-`, 150 + Math.floor(Math.random() * 600));
+    assert.ok(acked.length > 0, `round ${round}: the writer acknowledged nothing before it was killed`);
+    JSON.parse(await readFile(path, 'utf8')); // never half-written
+    const store = new LowdbStore(path);
+    await store.open();
+    const missing = acked.filter((id) => store.get('crashTestItems', '', id) === undefined);
+    assert.deepEqual(missing, [], `round ${round}: acknowledged writes lost`);
+    assert.ok(store.count('crashTestItems', '') >= previous + acked.length);
+    previous = store.count('crashTestItems', '');
+    await store.close();
+  }
+});

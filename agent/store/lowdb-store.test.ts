@@ -1,0 +1,165 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JSONFile } from 'lowdb/node';
+import { LowdbStore } from './lowdb-store.ts';
+
+declare module './collections.ts' {
+  interface Collections {
+    storeTestItems: { id: string; n: number; note?: string };
+  }
+}
+
+async function tempPath(): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-store-'));
+  return { path: join(dir, 'store.json'), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+describe('LowdbStore', () => {
+  test('a reopened store sees every committed change, deletes included, in insertion order', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const a = new LowdbStore(path);
+    await a.open();
+    // numeric-looking ids would be reordered by a plain JSON object
+    for (const id of ['z', '20', '3', 'a']) await a.transact((tx) => tx.put('storeTestItems', 'hub-a', id, { id, n: Number(id) || 0 }));
+    await a.transact((tx) => {
+      tx.delete('storeTestItems', 'hub-a', 'a');
+      tx.put('storeTestItems', 'hub-b', '1', { id: '1', n: 1, note: 'ü ✓' });
+      tx.put('storeTestItems', 'hub-a', 'z', { id: 'z', n: 99 });
+    });
+    await a.close();
+
+    const b = new LowdbStore(path);
+    await b.open();
+    assert.deepEqual([...b.list('storeTestItems', 'hub-a')].map((r) => r.id), ['z', '20', '3']);
+    assert.equal(b.get('storeTestItems', 'hub-a', 'z')?.n, 99);
+    assert.equal(b.get('storeTestItems', 'hub-a', 'a'), undefined);
+    assert.equal(b.get('storeTestItems', 'hub-b', '1')?.note, 'ü ✓');
+    await b.close();
+    // the file is a plain JSON document that lowdb itself reads
+    const doc = (await new JSONFile<any>(path).read()) as any;
+    assert.equal(doc.format, 'hubwarden-store/1');
+    assert.equal(doc.collections.storeTestItems['hub-a'].length, 3);
+  });
+
+  test('indexes are rebuilt from the file on open', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const a = new LowdbStore(path);
+    await a.open();
+    await a.transact((tx) => tx.put('storeTestItems', 'h', 'x', { id: 'x', n: 7 }));
+    await a.close();
+    const b = new LowdbStore(path);
+    b.defineIndex('storeTestItems', 'storeTestItems.n', (r, p) => [`${p}\u0000${r.n}`]);
+    await b.open();
+    assert.deepEqual(b.lookup('storeTestItems', 'storeTestItems.n', 'h\u00007').map((r) => r.id), ['x']);
+    await b.close();
+  });
+
+  test('concurrent transactions are group-committed into far fewer writes, each resolved only once durable', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const written: string[] = [];
+    const store = new LowdbStore(path, {
+      replaceFile: async (p, parts) => {
+        await new Promise((r) => setTimeout(r, 20)); // a slow disk
+        written.push(Buffer.concat(parts).toString());
+        const { replaceFileDurably } = await import('./durable-file.ts');
+        await replaceFileDurably(p, parts);
+      },
+    });
+    await store.open();
+    const n = 50;
+    const acks = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.transact((tx) => tx.put('storeTestItems', 'h', `r${i}`, { id: `r${i}`, n: i })).then(() => written.length),
+      ),
+    );
+    // the first transaction starts a write alone; the other 49 arrive while it runs and share one
+    assert.equal(store.commits, 2);
+    assert.equal(written.length, 2);
+    // each acknowledgement came after a write that contains its record
+    acks.forEach((writesBefore, i) => assert.ok(written[writesBefore - 1]?.includes(`"r${i}"`), `r${i} acknowledged before written`));
+    await store.close();
+  });
+
+  test('a transaction that throws changes nothing, in memory or on disk', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'keep', { id: 'keep', n: 1 }));
+    const commits = store.commits;
+    await assert.rejects(
+      store.transact((tx) => {
+        tx.put('storeTestItems', 'h', 'new', { id: 'new', n: 2 });
+        tx.delete('storeTestItems', 'h', 'keep');
+        throw new Error('duplicate userName');
+      }),
+      /duplicate userName/,
+    );
+    assert.equal(store.get('storeTestItems', 'h', 'new'), undefined);
+    assert.equal(store.get('storeTestItems', 'h', 'keep')?.n, 1);
+    assert.equal(store.commits, commits);
+    await store.close();
+    const reopened = new LowdbStore(path);
+    await reopened.open();
+    assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['keep']);
+    await reopened.close();
+  });
+
+  for (const [name, content, expected] of [
+    ['truncated JSON', '{"format":"hubwarden-store/1","collections":{"x":{"h":[["a",{}', /not valid JSON/],
+    ['another program\'s JSON', '{"users":[]}', /expected "format": "hubwarden-store\/1"/],
+    ['a malformed partition', '{"format":"hubwarden-store/1","collections":{"x":{"h":{"a":1}}}}', /collections\.x\.h: expected an array/],
+  ] as const) {
+    test(`an unreadable file (${name}) stops open with a message naming it and is left untouched`, async (t) => {
+      const { path, cleanup } = await tempPath();
+      t.after(cleanup);
+      await writeFile(path, content);
+      const before = await stat(path);
+      const store = new LowdbStore(path);
+      await assert.rejects(store.open(), (err: Error) => {
+        assert.ok(err.message.includes(path), err.message);
+        assert.match(err.message, expected);
+        assert.match(err.message, /left untouched/);
+        return true;
+      });
+      await assert.rejects(store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 })), /not open/);
+      await store.close();
+      assert.equal(await readFile(path, 'utf8'), content);
+      assert.equal((await stat(path)).mtimeMs, before.mtimeMs);
+    });
+  }
+
+  test('a failed write rejects its waiting transactions and puts the store in a failed state', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    let full = false;
+    const { replaceFileDurably } = await import('./durable-file.ts');
+    const store = new LowdbStore(path, {
+      replaceFile: async (p, parts) => {
+        if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        await replaceFileDurably(p, parts);
+      },
+    });
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'ok', { id: 'ok', n: 1 }));
+    assert.equal(store.healthy(), true);
+    full = true;
+    const results = await Promise.allSettled([1, 2, 3].map((i) => store.transact((tx) => tx.put('storeTestItems', 'h', `f${i}`, { id: `f${i}`, n: i }))));
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /ENOSPC/);
+    assert.equal(store.healthy(), false);
+    full = false;
+    await assert.rejects(store.transact((tx) => tx.put('storeTestItems', 'h', 'later', { id: 'later', n: 9 })), /accepts no writes until restarted/);
+    await store.close();
+    const reopened = new LowdbStore(path);
+    await reopened.open();
+    assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['ok']);
+    await reopened.close();
+  });
+});
