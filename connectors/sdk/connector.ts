@@ -11,7 +11,7 @@ export interface ConnectorContext {
   /** Injectable fetch (tests, proxies); defaults to global fetch. */
   fetch?: typeof fetch;
   /** Called once per HTTP call made to the provider (metrics, benchmarks). */
-  onCall?: (call: { method: string; path: string; status: number; ms: number }) => void;
+  onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number }) => void;
 }
 
 /**

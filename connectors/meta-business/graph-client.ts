@@ -1,0 +1,175 @@
+import { ConnectorError } from '../sdk/connector-error.ts';
+import type { HttpClient, QueryValue } from '../sdk/http.ts';
+import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
+import { parseUsage } from './graph-usage.ts';
+import { fromCursor, toCursor } from './graph-cursor.ts';
+
+/**
+ * A thin Graph API client for one token: versioned paths (reference §1.1), the token as the
+ * `access_token` parameter like both official SDKs (§1.2), POST bodies form-encoded with lists
+ * JSON-encoded like the Python SDK (§1.3), cursor paging that follows the absolute `paging.next`
+ * (§1.5) and batch requests of at most 50 operations (§1.7). Every failure goes through the one
+ * error table (graph-errors.ts). It never retries: the agent's retry policy owns that.
+ */
+
+export type GraphParams = Record<string, QueryValue | readonly string[]>;
+
+export interface GraphPage<T = Record<string, unknown>> {
+  data: T[];
+  /** Opaque cursor for the next page (the token-free `paging.next` URL), absent on the last page. */
+  next?: string;
+}
+
+export interface BatchOperation {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Relative to the version root, e.g. `act_1/assigned_users?business=2&limit=100`. */
+  relativeUrl: string;
+  body?: GraphParams;
+}
+
+export interface BatchResult {
+  status: number;
+  body: unknown;
+}
+
+/** Graph's batch limit (reference §1.7). */
+export const BATCH_LIMIT = 50;
+
+export interface GraphClientOptions {
+  http: HttpClient;
+  version: string;
+  token: string;
+  businessId: string;
+  book: RateLimitBook;
+}
+
+function encodeParams(params: GraphParams): Record<string, QueryValue> {
+  const out: Record<string, QueryValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = Array.isArray(v) ? JSON.stringify(v) : (v as QueryValue);
+  return out;
+}
+
+export class GraphClient {
+  readonly http: HttpClient;
+  readonly version: string;
+  readonly businessId: string;
+  readonly #token: string;
+  readonly #book: RateLimitBook;
+
+  constructor(options: GraphClientOptions) {
+    this.http = options.http;
+    this.version = options.version;
+    this.businessId = options.businessId;
+    this.#token = options.token;
+    this.#book = options.book;
+  }
+
+  /** Records usage headers; throws the mapped ConnectorError on an error envelope or HTTP ≥ 400. */
+  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
+    const usage = parseUsage(res.headers);
+    for (const [scope, pct] of Object.entries(usage.percent)) this.#book.noteUsage(scope, pct);
+    if (res.status >= 400 || graphErrorOf(res.body)) {
+      const error = toConnectorError(res, ctx, (s) => this.http.redact(s));
+      if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
+      throw error;
+    }
+    return res.body;
+  }
+
+  /** The invite limit is honoured per business without calling (reference §2.2: resume 24 h later). */
+  #refuseWhileBlocked(scope: string, what: string): void {
+    const left = this.#book.remainingMs(scope);
+    if (left > 0) {
+      throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): ${scope} is blocked`, {
+        retryAfterMs: left, limitScope: scope, providerCode: 'local',
+      });
+    }
+  }
+
+  async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
+    if (ctx.isInvite) this.#refuseWhileBlocked(`invite:${this.businessId}`, ctx.what);
+    const encoded = encodeParams(params);
+    const res = await this.http.request(
+      method === 'POST'
+        ? { method, path: `${this.version}/${path}`, form: { ...encoded, access_token: this.#token }, what: ctx.what }
+        : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
+    );
+    return this.#settle(res, ctx);
+  }
+
+  /** One page of an edge; pass the cursor from the previous page to continue. */
+  async page<T = Record<string, unknown>>(path: string, params: GraphParams, cursor: string | undefined, ctx: GraphErrorContext): Promise<GraphPage<T>> {
+    let body: unknown;
+    if (cursor) {
+      const url = fromCursor(cursor, ctx.what);
+      const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
+      body = this.#settle(res, ctx);
+    } else {
+      body = await this.call('GET', path, params, ctx);
+    }
+    return this.toPage<T>(body);
+  }
+
+  toPage<T>(body: unknown): GraphPage<T> {
+    const b = body as { data?: T[]; paging?: { next?: string } } | undefined;
+    const next = b?.paging?.next;
+    return { data: Array.isArray(b?.data) ? b!.data : [], ...(next ? { next: toCursor(next) } : {}) };
+  }
+
+  /** A `paging.next` URL (absolute, maybe with a token) as a batch `relative_url` under this version. */
+  relativeOf(nextUrl: string): string {
+    const url = new URL(nextUrl);
+    url.searchParams.delete('access_token');
+    const root = `${this.http.baseUrl.pathname}${this.version}/`;
+    const path = url.pathname.startsWith(root) ? url.pathname.slice(root.length) : url.pathname.replace(/^\/(v\d+\.\d+\/)?/, '');
+    return `${path}${url.search}`;
+  }
+
+  /**
+   * Runs operations in batches of ≤ 50 (reference §1.7), results in request order. A `null` entry
+   * (the batch timed out part-way) is re-sent in the next round, like the Python SDK; after three
+   * rounds it is reported as unavailable. One operation's error does not fail the others: each
+   * result carries its own status and body for the caller to map.
+   */
+  async batch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<BatchResult[]> {
+    const results: Array<BatchResult | null> = ops.map(() => null);
+    let pending = ops.map((_, i) => i);
+    for (let round = 0; round < 3 && pending.length > 0; round++) {
+      const chunks: number[][] = [];
+      for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
+      await Promise.all(chunks.map(async (chunk) => {
+        const batch = chunk.map((i) => {
+          const op = ops[i];
+          const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;
+          return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
+        });
+        const res = await this.http.request({
+          method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), include_headers: 'false', access_token: this.#token },
+          what: ctx.what, operations: chunk.length,
+        });
+        const body = this.#settle(res, ctx);
+        if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
+        chunk.forEach((opIndex, j) => {
+          const item = body[j] as { code?: number; body?: string } | null | undefined;
+          if (!item) return;
+          let parsed: unknown;
+          try {
+            parsed = typeof item.body === 'string' ? JSON.parse(item.body) : item.body;
+          } catch {
+            parsed = undefined;
+          }
+          results[opIndex] = { status: item.code ?? 200, body: parsed };
+        });
+      }));
+      pending = pending.filter((i) => results[i] === null);
+    }
+    if (pending.length > 0) throw new ConnectorError('unavailable', `${ctx.what}: ${pending.length} batch operations did not complete`);
+    return results as BatchResult[];
+  }
+
+  /** A failed batch operation as a ConnectorError through the same table. */
+  errorOf(result: BatchResult, ctx: GraphErrorContext): ConnectorError {
+    return toConnectorError({ status: result.status, body: result.body }, ctx, (s) => this.http.redact(s));
+  }
+}

@@ -1,0 +1,140 @@
+import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
+import { formatWait } from '../sdk/rate-limit-book.ts';
+import { parseUsage } from './graph-usage.ts';
+
+/**
+ * THE table mapping Graph API errors to ConnectorError kinds (design brief, idea 6; reference
+ * §9.2 codes, §10 limits). Meta says to key on codes, not message text (§9.1); the only text we
+ * read is the `(#100) The parameter X …` field name and "already" for idempotency.
+ *
+ * Decisions recorded here:
+ * - 368 ("temporarily blocked for policy violations", action "wait" in §9.2) → rate-limited with a
+ *   1 h wait, scoped to the business: the block lifts by itself, so the agent waits instead of
+ *   paging an admin; hammering would extend it.
+ * - 10/2859030 "Please retry this action in a few minutes" → rate-limited 5 min (not a permission).
+ * - 17 on POST business_users is the invite limit → rate-limited 24 h, scope `invite:<businessId>`.
+ * - 100/33 (object does not exist or cannot be loaded) → not-found.
+ * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
+ */
+
+export interface GraphErrorBody {
+  message?: string;
+  type?: string;
+  code?: number;
+  error_subcode?: number;
+  error_user_title?: string;
+  error_user_msg?: string;
+  error_data?: { blame_field_specs?: string[][] } | unknown;
+  fbtrace_id?: string;
+}
+
+export interface GraphFailure {
+  status: number;
+  body: unknown;
+  headers?: Headers | Record<string, string | undefined>;
+}
+
+export interface GraphErrorContext {
+  /** Who/what/which, e.g. `meta-business: invite j@x.com to business 100`. */
+  what: string;
+  businessId: string;
+  /** The call that failed: the invite limit (code 17) only means 24 h on POST business_users. */
+  isInvite?: boolean;
+}
+
+export function graphErrorOf(body: unknown): GraphErrorBody | undefined {
+  const err = (body as { error?: unknown } | undefined)?.error;
+  return err && typeof err === 'object' ? (err as GraphErrorBody) : undefined;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+interface Rule {
+  when: (code: number, subcode: number | undefined, ctx: GraphErrorContext) => boolean;
+  kind: ErrorKind;
+  /** For rate-limited: the wait when the headers give none, and the scope it applies to. */
+  wait?: (ctx: GraphErrorContext) => { ms: number; scope: string };
+}
+
+const inRange = (code: number, lo: number, hi: number): boolean => code >= lo && code <= hi;
+
+/** First match wins; order matters where a subcode refines a code. */
+export const GRAPH_ERROR_TABLE: Rule[] = [
+  { when: (c) => c === 190 || c === 102 || c === 104, kind: 'unauthenticated' },
+  { when: (c, s) => c === 10 && s === 2859030, kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
+  { when: (c, _s, x) => c === 17 && x.isInvite === true, kind: 'rate-limited', wait: (x) => ({ ms: 24 * HOUR, scope: `invite:${x.businessId}` }) },
+  { when: (c) => c === 368, kind: 'rate-limited', wait: (x) => ({ ms: HOUR, scope: `business:${x.businessId}` }) },
+  { when: (c) => c === 4, kind: 'rate-limited', wait: () => ({ ms: 10 * MINUTE, scope: 'app' }) },
+  { when: (c) => c === 17 || c === 32 || c === 613, kind: 'rate-limited', wait: () => ({ ms: 5 * MINUTE, scope: 'app' }) },
+  { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
+  { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
+  { when: (c) => c === 1 || c === 2 || c === 341 || c === 3919, kind: 'unavailable' },
+  { when: (c, s) => c === 100 && s === 33, kind: 'not-found' },
+  { when: (c) => c === 3914, kind: 'conflict' },
+  { when: (c) => c === 100 || c === 2500 || c === 2620, kind: 'invalid-argument' },
+];
+
+/** The field a code-100 error names: `(#100) The parameter email is required`, blame_field_specs, nonexisting field (x). */
+export function fieldOf(err: GraphErrorBody): string | undefined {
+  if (err.error_subcode === 1752129) return 'tasks';
+  if (err.error_subcode === 1752100) return 'user';
+  const blame = (err.error_data as { blame_field_specs?: unknown })?.blame_field_specs;
+  if (Array.isArray(blame) && Array.isArray(blame[0]) && typeof blame[0][0] === 'string') return blame[0][0];
+  const m = /parameter (\w+)|nonexisting field \((\w+)\)|Param (\w+)/i.exec(err.message ?? '');
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
+}
+
+function kindFromStatus(status: number): ErrorKind {
+  if (status === 0 || status >= 500) return 'unavailable';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'permission-denied';
+  if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate-limited';
+  if (status === 400 || status === 422) return 'invalid-argument';
+  return 'internal';
+}
+
+/** Graph text can quote the token back (`Invalid OAuth access token: EAAB…`); keep only the code line. */
+function causeText(err: GraphErrorBody | undefined, status: number): string {
+  if (!err) return `HTTP ${status}`;
+  const code = `${err.code ?? '?'}${err.error_subcode ? `/${err.error_subcode}` : ''}`;
+  const text = (err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  return `${text} [${code}]`;
+}
+
+export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, redact: (s: string) => string = (s) => s): ConnectorError {
+  const err = graphErrorOf(failure.body);
+  // HTTP 5xx is unavailable whatever the body says, except documented codes that carry a kind.
+  const code = err?.code;
+  const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx));
+  const kind: ErrorKind = rule?.kind ?? kindFromStatus(failure.status);
+  const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
+  const cause = causeText(err, failure.status);
+  if (kind === 'rate-limited') {
+    const fallback = rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
+    const usage = parseUsage(failure.headers);
+    // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
+    const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : fallback.ms;
+    return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
+      providerCode, retryAfterMs: ms, limitScope: fallback.scope,
+    });
+  }
+  if (kind === 'invalid-argument') {
+    const field = err ? fieldOf(err) : undefined;
+    return new ConnectorError(kind, redact(`${ctx.what}: invalid-argument${field ? ` (${field})` : ''}: ${cause}`), { providerCode, field });
+  }
+  if (kind === 'conflict' && code === 3914) {
+    return new ConnectorError(kind, redact(`${ctx.what}: refused: it would remove or demote the last admin of business ${ctx.businessId} [3914]`), { providerCode });
+  }
+  return new ConnectorError(kind, redact(`${ctx.what}: ${kind}: ${cause}`), { providerCode });
+}
+
+/** "Already a member / already has a pending invite / already has access" (reference §11, §6 3944). */
+export function isAlreadyError(body: unknown): boolean {
+  const err = graphErrorOf(body);
+  if (!err) return false;
+  if (err.code === 3944) return true;
+  return err.code === 100 && /\balready\b/i.test(`${err.message ?? ''} ${err.error_user_msg ?? ''}`);
+}

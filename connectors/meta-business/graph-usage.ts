@@ -1,0 +1,53 @@
+/**
+ * Graph usage headers (reference §10): `X-App-Usage` (percentages over a rolling hour) and
+ * `X-Business-Use-Case-Usage` (per business object, with `estimated_time_to_regain_access` in
+ * MINUTES). Pure parsing; the connector feeds the result into its RateLimitBook.
+ */
+
+export interface GraphUsage {
+  /** Highest percentage per scope: `app`, or the BUC object id as Meta keys it (ad account or business id). */
+  percent: Record<string, number>;
+  /** Longest wait any BUC entry asks for, in ms (0 when none). */
+  regainAccessMs: number;
+}
+
+type HeaderBag = Headers | Record<string, string | undefined> | undefined;
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key ? headers[key] : undefined;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function maxPercent(entry: Record<string, unknown>): number {
+  return Math.max(0, ...['call_count', 'total_time', 'total_cputime', 'acc_id_util_pct'].map((k) => Number(entry[k]) || 0));
+}
+
+export function parseUsage(headers: HeaderBag): GraphUsage {
+  const usage: GraphUsage = { percent: {}, regainAccessMs: 0 };
+  const app = parseJson(header(headers, 'x-app-usage'));
+  if (app && typeof app === 'object') usage.percent.app = maxPercent(app as Record<string, unknown>);
+  const buc = parseJson(header(headers, 'x-business-use-case-usage'));
+  if (buc && typeof buc === 'object') {
+    for (const [objectId, entries] of Object.entries(buc as Record<string, unknown>)) {
+      if (!Array.isArray(entries)) continue;
+      for (const e of entries as Array<Record<string, unknown>>) {
+        const scope = objectId;
+        usage.percent[scope] = Math.max(usage.percent[scope] ?? 0, maxPercent(e));
+        const minutes = Number(e.estimated_time_to_regain_access) || 0;
+        usage.regainAccessMs = Math.max(usage.regainAccessMs, minutes * 60_000);
+      }
+    }
+  }
+  return usage;
+}

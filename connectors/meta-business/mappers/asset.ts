@@ -1,0 +1,46 @@
+import type { AppAsset, AssetAssignment, AssetRef, AssetType } from '../../sdk/hub-model.ts';
+
+/** Pure mappers for assets and who is assigned to them (reference §6, §7). */
+
+export interface RawAsset {
+  id: string;
+  account_id?: string;
+  name?: string;
+  permitted_tasks?: string[];
+}
+
+/** Ad account node ids are `act_<account_id>` (§1.1); a bare number is normalised to that. */
+export function assetId(type: AssetType, id: string): string {
+  return type === 'ad_account' && !id.startsWith('act_') ? `act_${id}` : id;
+}
+
+export function toAsset(type: AssetType, raw: RawAsset, ownership: 'owned' | 'client'): AppAsset {
+  return {
+    type,
+    id: assetId(type, String(raw.id)),
+    ...(raw.name ? { name: raw.name } : {}),
+    ownership,
+    ...(ownership === 'client' && Array.isArray(raw.permitted_tasks) ? { permittedTasks: raw.permitted_tasks.map((t) => t.toUpperCase()) } : {}),
+  };
+}
+
+export interface RawAssignedUser {
+  id: string;
+  name?: string;
+  user_type?: string;
+  business?: { id?: string };
+  tasks?: string[];
+}
+
+export function toAssignment(asset: AssetRef, raw: RawAssignedUser, businessId?: string): AssetAssignment {
+  const bid = raw.business?.id ?? businessId;
+  return {
+    asset: { type: asset.type, id: asset.id },
+    userId: String(raw.id),
+    ...(raw.name ? { userName: raw.name } : {}),
+    // Only BUSINESS_USER and SYSTEM_USER are observed (§4.5).
+    userType: (raw.user_type ?? '').toUpperCase() === 'SYSTEM_USER' ? 'system-user' : 'member',
+    ...(bid ? { businessId: String(bid) } : {}),
+    tasks: (raw.tasks ?? []).map((t) => t.toUpperCase()),
+  };
+}

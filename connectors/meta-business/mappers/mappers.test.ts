@@ -1,0 +1,52 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { toMember, toSystemUser } from './member.ts';
+import { toInvite, inviteStatusOf } from './invite.ts';
+import { toAsset, toAssignment } from './asset.ts';
+import { toPartner } from './partner.ts';
+
+const recorded = JSON.parse(readFileSync(new URL('../recorded/graph-responses.json', import.meta.url), 'utf8'));
+
+describe('mappers on recorded Graph responses', () => {
+  test('business_users → members', () => {
+    const members = recorded.business_users.body.data.map(toMember);
+    assert.deepEqual(members, [{ id: '1002003004005', email: 'some@email.com', name: 'Alpha MK', role: 'EMPLOYEE' }]);
+  });
+  test('pending_users → invites', () => {
+    const [invite] = recorded.pending_users.body.data.map((r: never) => toInvite(r));
+    assert.deepEqual(invite, { id: '5550001', email: 'some@email.com', role: 'EMPLOYEE', status: 'pending' });
+  });
+  test('assigned_users → assignments', () => {
+    const [a] = recorded.assigned_users.body.data.map((r: never) => toAssignment({ type: 'ad_account', id: 'act_9' }, r, '555'));
+    assert.deepEqual(a, { asset: { type: 'ad_account', id: 'act_9' }, userId: '100200300', userName: 'Jane', userType: 'member', businessId: '555', tasks: ['ADVERTISE', 'ANALYZE'] });
+  });
+  test('clients → partner with page permissions', () => {
+    const [p] = recorded.clients.body.data.map((r: never) => toPartner(r, 'client'));
+    assert.equal(p.businessId, '190137931178903');
+    assert.equal(p.relation, 'client');
+    assert.deepEqual(p.assets, [{ type: 'page', id: '1900952844321', permittedTasks: ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'], accessStatus: 'CLIENT_RESPONSE_PENDING' }]);
+  });
+});
+
+describe('mapper details', () => {
+  test('an invite past expiration_time is expired even while PENDING', () => {
+    const now = Date.parse('2026-01-10T00:00:00Z');
+    const inv = toInvite({ id: '1', email: 'A@X.com', role: 'admin', status: 'PENDING', expiration_time: '2026-01-09T00:00:00+0000' }, now);
+    assert.equal(inv.status, 'expired');
+    assert.equal(inv.email, 'a@x.com');
+    assert.equal(inv.role, 'ADMIN');
+    assert.equal(inv.expiresAt, '2026-01-09T00:00:00.000Z');
+    assert.equal(inviteStatusOf('DECLINE', undefined), 'declined');
+    assert.equal(inviteStatusOf('CANCELED', undefined), 'canceled');
+  });
+  test('ad account ids are act_ prefixed; client assets keep permitted tasks', () => {
+    assert.deepEqual(toAsset('ad_account', { id: '123', name: 'A' }, 'owned'), { type: 'ad_account', id: 'act_123', name: 'A', ownership: 'owned' });
+    assert.deepEqual(toAsset('page', { id: '9', permitted_tasks: ['analyze'] }, 'client'), { type: 'page', id: '9', ownership: 'client', permittedTasks: ['ANALYZE'] });
+  });
+  test('system users and members default and upper-case roles', () => {
+    assert.deepEqual(toSystemUser({ id: '7', role: 'admin' }), { id: '7', role: 'ADMIN' });
+    assert.equal(toMember({ id: '8' }).role, 'EMPLOYEE');
+    assert.equal(toAssignment({ type: 'page', id: '1' }, { id: '2', user_type: 'SYSTEM_USER', tasks: [] }).userType, 'system-user');
+  });
+});
