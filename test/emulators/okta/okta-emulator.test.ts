@@ -1,0 +1,111 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, DefaultRequestExecutor } from '@okta/okta-sdk-nodejs';
+import { createOktaEmulator } from './okta-emulator.ts';
+
+const TOKEN = 'test-okta-token';
+
+async function started(options: Parameters<typeof createOktaEmulator>[0] = {}) {
+  const emulator = createOktaEmulator({ token: TOKEN, ...options });
+  const server = await emulator.listen();
+  const api = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `SSWS ${TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+      ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+    });
+  return { emulator, server, api };
+}
+
+const statusProp = { title: 'Status', type: 'string', enum: ['onboarded', 'pending'] };
+
+describe('okta emulator', () => {
+  test('rejects a missing or wrong API token with 401 E0000011', async () => {
+    const { server } = await started();
+    try {
+      const res = await fetch(`${server.url}/api/v1/meta/schemas/user/default`, { headers: { authorization: 'SSWS wrong' } });
+      assert.equal(res.status, 401);
+      const body = await res.json();
+      assert.equal(body.errorCode, 'E0000011');
+      assert.deepEqual(Object.keys(body).sort(), ['errorCauses', 'errorCode', 'errorId', 'errorLink', 'errorSummary']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('schema POST merges custom properties, null removes one, bad type or enum is refused whole', async () => {
+    const { emulator, server, api } = await started({ schema: { keep: { title: 'Keep', type: 'string' } } });
+    try {
+      let res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { s: statusProp } } } } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(Object.keys(emulator.state().schema).sort(), ['keep', 's']);
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { keep: null } } } } });
+      assert.deepEqual(Object.keys(emulator.state().schema), ['s']);
+      res = await api('/api/v1/meta/schemas/user/default', {
+        method: 'POST',
+        json: { definitions: { custom: { properties: { ok: { title: 'Ok', type: 'string' }, bad: { title: 'Bad', type: 'string', enum: [1] } } } } },
+      });
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).errorCode, 'E0000001');
+      assert.deepEqual(Object.keys(emulator.state().schema), ['s'], 'a refused patch changes nothing');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('POST user is partial, PUT replaces the profile, unknown attribute → 400 with errorCauses', async () => {
+    const { emulator, server, api } = await started({
+      users: [{ id: '00uA', login: 'ana@example.com', firstName: 'Ana' }],
+      schema: { s: statusProp as never, note: { title: 'Note', type: 'string' } },
+    });
+    try {
+      let res = await api('/api/v1/users/ana@example.com', { method: 'POST', json: { profile: { s: 'onboarded', note: 'x' } } });
+      assert.equal(res.status, 200);
+      assert.equal(emulator.state().users[0]!.profile.firstName, 'Ana', 'partial update keeps other properties');
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { note: null } } });
+      assert.equal('note' in emulator.state().users[0]!.profile, false, 'null removes');
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { nope: 'x' } } });
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.errorCode, 'E0000001');
+      assert.match(body.errorCauses[0].errorSummary, /nope/);
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { s: 'bogus' } } });
+      assert.equal(res.status, 400);
+      res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', s: 'pending' } } });
+      assert.equal(res.status, 200);
+      assert.equal('firstName' in emulator.state().users[0]!.profile, false, 'PUT drops what it does not send');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('mastered user → 403 E0000023, missing user → 404 E0000007, through the real SDK', async () => {
+    const { server } = await started({ users: [{ id: '00uB', login: 'bo@example.com', masteredBy: 'AD' }], schema: { s: statusProp as never } });
+    const client = new Client({ orgUrl: server.url, token: TOKEN, requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 0 }) });
+    try {
+      const user = await client.userApi.getUser({ userId: 'bo@example.com' });
+      assert.equal(user.id, '00uB');
+      await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { s: 'pending' } as never } }), (err: any) => err.status === 403 && err.errorCode === 'E0000023');
+      await assert.rejects(client.userApi.updateUser({ userId: '00uZ', user: { profile: {} as never } }), (err: any) => err.status === 404 && err.errorCode === 'E0000007');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('rate limit: headers on every response, 429 E0000047 once the budget is spent', async () => {
+    const { emulator, server, api } = await started({ users: [{ id: '00uC', login: 'cy@example.com' }], faults: { rateLimit: { limit: 2, windowSeconds: 60 } } });
+    try {
+      const first = await api('/api/v1/users/00uC');
+      assert.equal(first.headers.get('x-rate-limit-limit'), '2');
+      assert.equal(first.headers.get('x-rate-limit-remaining'), '1');
+      assert.ok(Number(first.headers.get('x-rate-limit-reset')) > Date.now() / 1000);
+      await api('/api/v1/users/00uC');
+      const third = await api('/api/v1/users/00uC');
+      assert.equal(third.status, 429);
+      assert.equal((await third.json()).errorCode, 'E0000047');
+      assert.deepEqual(emulator.calls.map((c) => c.status), [200, 200, 429]);
+    } finally {
+      await server.close();
+    }
+  });
+});

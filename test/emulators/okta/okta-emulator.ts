@@ -1,0 +1,213 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { OKTA_ERRORS, OktaEmulatorError } from './okta-error.ts';
+import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
+import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
+
+/**
+ * A stateful fake of the parts of the Okta Management API that hubwarden's write-back uses, for
+ * tests that drive the real @okta/okta-sdk-nodejs against it (identity-providers.md §7.1):
+ * the default user schema, users read and updated (POST = partial, PUT = full replace), SSWS
+ * token auth, rate-limit headers and 429 E0000047. Every request is recorded in `calls`.
+ */
+export interface OktaSeedUser {
+  id?: string;
+  login: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  status?: string;
+  /** Profile sourced from another system (AD, HR): every profile update answers 403 E0000023. */
+  masteredBy?: string;
+  profile?: Record<string, unknown>;
+}
+
+export interface OktaUser {
+  id: string;
+  status: string;
+  created: string;
+  lastUpdated: string;
+  masteredBy?: string;
+  profile: Record<string, unknown>;
+}
+
+export interface OktaCall {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  status: number;
+  at: number;
+}
+
+export interface OktaFaults {
+  rateLimit?: RateLimitOptions;
+}
+
+export interface OktaEmulatorOptions {
+  /** The API token accepted as `Authorization: SSWS <token>`. */
+  token?: string;
+  users?: OktaSeedUser[];
+  schema?: Record<string, SchemaProperty>;
+  faults?: OktaFaults;
+}
+
+export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
+  const token = options.token ?? 'okta-emulator-token';
+  const users = new Map<string, OktaUser>();
+  const schema = new OktaUserSchema(options.schema);
+  const rateLimit = new OktaRateLimit(options.faults?.rateLimit);
+  const calls: OktaCall[] = [];
+  let baseUrl = 'http://127.0.0.1';
+
+  const now = () => new Date().toISOString();
+  for (const seed of options.users ?? []) {
+    const id = seed.id ?? `00u${randomBytes(8).toString('hex').slice(0, 17)}`;
+    users.set(id, {
+      id,
+      status: seed.status ?? 'ACTIVE',
+      created: now(),
+      lastUpdated: now(),
+      ...(seed.masteredBy ? { masteredBy: seed.masteredBy } : {}),
+      profile: { login: seed.login, email: seed.email ?? seed.login, firstName: seed.firstName ?? null, lastName: seed.lastName ?? null, ...seed.profile },
+    });
+  }
+
+  /** Okta resolves `{idOrLogin}` by id first, then by login (case-insensitive). */
+  function findUser(idOrLogin: string): OktaUser {
+    const byId = users.get(idOrLogin);
+    if (byId) return byId;
+    const wanted = idOrLogin.toLowerCase();
+    for (const u of users.values()) if (String(u.profile.login).toLowerCase() === wanted) return u;
+    throw OKTA_ERRORS.notFound(idOrLogin);
+  }
+
+  function render(u: OktaUser) {
+    const { masteredBy, ...rest } = u;
+    return {
+      ...rest,
+      credentials: { provider: masteredBy ? { type: 'ACTIVE_DIRECTORY', name: masteredBy } : { type: 'OKTA', name: 'OKTA' } },
+      _links: { self: { href: `${baseUrl}/api/v1/users/${u.id}` } },
+    };
+  }
+
+  function checkProfile(profile: unknown): Record<string, unknown> {
+    if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw OKTA_ERRORS.badRequest('profile: expected an object');
+    const causes: string[] = [];
+    for (const [name, value] of Object.entries(profile)) {
+      if (!schema.has(name)) causes.push(`Property name '${name}' is not defined in profile`);
+      else causes.push(...schema.checkValue(name, value));
+    }
+    if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
+    return profile as Record<string, unknown>;
+  }
+
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const call: OktaCall = { method: req.method, path: req.path, query: { ...req.query }, body: req.body, status: 0, at: Date.now() };
+    calls.push(call);
+    res.on('finish', () => { call.status = res.statusCode; });
+    res.setHeader('X-Okta-Request-Id', randomBytes(10).toString('base64url'));
+    const auth = req.get('authorization') ?? '';
+    if (auth !== `SSWS ${token}`) throw OKTA_ERRORS.invalidToken();
+    const verdict = rateLimit.take();
+    res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
+    res.setHeader('X-Rate-Limit-Remaining', String(verdict.remaining));
+    res.setHeader('X-Rate-Limit-Reset', String(verdict.reset));
+    if (!verdict.allowed) throw OKTA_ERRORS.rateLimited();
+    next();
+  });
+
+  app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
+  app.post('/api/v1/meta/schemas/user/default', (req, res) => {
+    schema.applyPartial(req.body);
+    res.json(schema.toJSON(baseUrl));
+  });
+
+  app.get('/api/v1/users/:id', (req, res) => { res.json(render(findUser(String(req.params.id)))); });
+
+  // POST is a partial update: only the profile properties sent change; null removes one.
+  app.post('/api/v1/users/:id', (req, res) => {
+    const user = findUser(String(req.params.id));
+    const profile = checkProfile(req.body?.profile ?? {});
+    if (user.masteredBy) throw OKTA_ERRORS.mastered();
+    for (const [k, v] of Object.entries(profile)) {
+      if (v === null) delete user.profile[k];
+      else user.profile[k] = v;
+    }
+    user.lastUpdated = now();
+    res.json(render(user));
+  });
+
+  // PUT replaces the whole profile: every property not sent is lost. Kept to show why write-back never uses it.
+  app.put('/api/v1/users/:id', (req, res) => {
+    const user = findUser(String(req.params.id));
+    const profile = checkProfile(req.body?.profile ?? {});
+    if (user.masteredBy) throw OKTA_ERRORS.mastered();
+    const causes = ['login', 'email'].filter((k) => typeof profile[k] !== 'string').map((k) => `${k}: The field cannot be left blank`);
+    if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
+    user.profile = Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== null));
+    user.lastUpdated = now();
+    res.json(render(user));
+  });
+
+  app.use((_req: Request, _res: Response) => { throw oktaNotFoundRoute(); });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof OktaEmulatorError) {
+      res.status(err.status).json(err.body);
+      return;
+    }
+    const status = (err as { status?: number }).status ?? 500;
+    res.status(status).json(OKTA_ERRORS.badRequest(String((err as Error).message)).body);
+  });
+
+  return {
+    calls,
+    /** A copy of the users and the custom schema properties, for assertions. */
+    state() {
+      return {
+        users: [...users.values()].map((u) => structuredClone(u)),
+        schema: Object.fromEntries([...schema.custom].map(([k, v]) => [k, structuredClone(v)])),
+      };
+    },
+    control: {
+      /** The next `count` requests answer 429 E0000047 (after auth), reset `resetInSeconds` from now. */
+      throttleNext(count: number, resetInSeconds = 0) { rateLimit.throttleNext(count, resetInSeconds); },
+      setRateLimit(options: RateLimitOptions | undefined) { rateLimit.configure(options); },
+      setMasteredBy(idOrLogin: string, source: string | undefined) {
+        const user = findUser(idOrLogin);
+        if (source) user.masteredBy = source;
+        else delete user.masteredBy;
+      },
+      addUser(seed: OktaSeedUser): string {
+        const id = seed.id ?? `00u${randomBytes(8).toString('hex').slice(0, 17)}`;
+        users.set(id, { id, status: seed.status ?? 'ACTIVE', created: now(), lastUpdated: now(), ...(seed.masteredBy ? { masteredBy: seed.masteredBy } : {}), profile: { login: seed.login, email: seed.email ?? seed.login, ...seed.profile } });
+        return id;
+      },
+      clearCalls() { calls.length = 0; },
+    },
+    async listen(port = 0): Promise<{ url: string; close(): Promise<void> }> {
+      const server: Server = createServer(app);
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return {
+        url: baseUrl,
+        close: () => new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((err) => (err ? reject(err) : resolve()));
+        }),
+      };
+    },
+  };
+}
+
+function oktaNotFoundRoute(): OktaEmulatorError {
+  const err = OKTA_ERRORS.notFound('route');
+  err.body.errorSummary = 'Not found: Resource not found: route (the emulator does not implement it)';
+  return err;
+}
+
+export type OktaEmulator = ReturnType<typeof createOktaEmulator>;

@@ -1,0 +1,58 @@
+/**
+ * Okta's per-endpoint rate limit as seen by a client: every response carries
+ * X-Rate-Limit-Limit / -Remaining / -Reset (epoch seconds), and a request over budget gets
+ * 429 E0000047 (Okta "Rate limits" overview). A window starts with the first request after the
+ * previous one ended. Without a budget the emulator reports a generous limit and never refuses.
+ */
+export interface RateLimitOptions {
+  /** Requests allowed per window. */
+  limit: number;
+  windowSeconds?: number;
+}
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
+export class OktaRateLimit {
+  #options: RateLimitOptions | undefined;
+  #windowEnds = 0;
+  #used = 0;
+  #forced = 0;
+  #forcedReset = 0;
+
+  constructor(options?: RateLimitOptions) {
+    this.#options = options;
+  }
+
+  configure(options: RateLimitOptions | undefined): void {
+    this.#options = options;
+    this.#windowEnds = 0;
+    this.#used = 0;
+  }
+
+  throttleNext(count: number, resetInSeconds: number): void {
+    this.#forced = count;
+    this.#forcedReset = Math.ceil(Date.now() / 1000) + resetInSeconds;
+  }
+
+  take(now = Date.now()): RateLimitVerdict {
+    if (this.#forced > 0) {
+      this.#forced--;
+      return { allowed: false, limit: this.#options?.limit ?? 600, remaining: 0, reset: this.#forcedReset };
+    }
+    if (!this.#options) return { allowed: true, limit: 600, remaining: 599, reset: Math.ceil(now / 1000) + 60 };
+    const windowMs = (this.#options.windowSeconds ?? 60) * 1000;
+    if (now >= this.#windowEnds) {
+      this.#windowEnds = now + windowMs;
+      this.#used = 0;
+    }
+    const reset = Math.ceil(this.#windowEnds / 1000);
+    if (this.#used >= this.#options.limit) return { allowed: false, limit: this.#options.limit, remaining: 0, reset };
+    this.#used++;
+    return { allowed: true, limit: this.#options.limit, remaining: this.#options.limit - this.#used, reset };
+  }
+}

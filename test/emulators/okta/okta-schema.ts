@@ -1,0 +1,102 @@
+import { OKTA_ERRORS } from './okta-error.ts';
+
+/**
+ * The default user schema (`/api/v1/meta/schemas/user/default`). POST is a partial update of
+ * `definitions.custom.properties`: properties sent are added or replaced, a property sent as
+ * `null` is removed, the rest stay (okta-sdk-nodejs SchemaApi docstring; identity-providers.md §7.1).
+ */
+export interface SchemaProperty {
+  title: string;
+  type: 'string' | 'boolean' | 'number' | 'integer' | 'array';
+  enum?: unknown[];
+  description?: string;
+  minLength?: number;
+  maxLength?: number;
+  permissions?: Array<{ principal: string; action: string }>;
+  [key: string]: unknown;
+}
+
+/** Base profile attributes every Okta user has (a subset of the 31; enough for write-back tests). */
+export const BASE_PROPERTIES = ['login', 'email', 'firstName', 'lastName', 'displayName', 'secondEmail', 'mobilePhone', 'employeeNumber', 'department', 'title'] as const;
+
+const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
+
+export class OktaUserSchema {
+  readonly custom = new Map<string, SchemaProperty>();
+
+  constructor(initial: Record<string, SchemaProperty> = {}) {
+    for (const [name, def] of Object.entries(initial)) this.custom.set(name, def);
+  }
+
+  toJSON(baseUrl: string): Record<string, unknown> {
+    const base = Object.fromEntries(BASE_PROPERTIES.map((p) => [p, { title: p, type: 'string', mutability: 'READ_WRITE', scope: 'NONE' }]));
+    return {
+      id: `${baseUrl}/meta/schemas/user/default`,
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      name: 'user',
+      title: 'User',
+      type: 'object',
+      definitions: {
+        base: { id: '#base', type: 'object', properties: base, required: ['login', 'email'] },
+        custom: { id: '#custom', type: 'object', properties: Object.fromEntries(this.custom), required: [] },
+      },
+      properties: { profile: { allOf: [{ $ref: '#/definitions/custom' }, { $ref: '#/definitions/base' }] } },
+    };
+  }
+
+  /** Validates the whole patch first, then applies it: a bad property changes nothing. */
+  applyPartial(body: unknown): void {
+    const props = (body as any)?.definitions?.custom?.properties;
+    if (props === undefined || props === null || typeof props !== 'object' || Array.isArray(props)) {
+      throw OKTA_ERRORS.badRequest('definitions.custom.properties: expected an object');
+    }
+    const causes: string[] = [];
+    for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
+      if ((BASE_PROPERTIES as readonly string[]).includes(name)) causes.push(`${name}: base properties cannot be defined in custom`);
+      else if (def !== null) causes.push(...validateProperty(name, def));
+    }
+    if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
+    for (const [name, def] of Object.entries(props as Record<string, SchemaProperty | null>)) {
+      if (def === null) this.custom.delete(name);
+      else this.custom.set(name, def);
+    }
+  }
+
+  has(name: string): boolean {
+    return (BASE_PROPERTIES as readonly string[]).includes(name) || this.custom.has(name);
+  }
+
+  /** Causes for a profile value that does not fit its property (type, enum). */
+  checkValue(name: string, value: unknown): string[] {
+    if (value === null) return [];
+    const def = this.custom.get(name);
+    if (!def) return typeof value === 'string' ? [] : [`${name}: expected a string`];
+    if (!valueFits(def.type, value)) return [`${name}: Property value type does not match the schema type ${def.type}`];
+    if (def.enum && !def.enum.includes(value)) return [`${name}: Does not match required enum values ${JSON.stringify(def.enum)}`];
+    return [];
+  }
+}
+
+function validateProperty(name: string, def: unknown): string[] {
+  if (typeof def !== 'object' || Array.isArray(def)) return [`${name}: expected a property definition object`];
+  const d = def as Record<string, unknown>;
+  const out: string[] = [];
+  if (typeof d.title !== 'string' || d.title === '') out.push(`${name}.title: The field cannot be left blank`);
+  if (typeof d.type !== 'string' || !TYPES.has(d.type)) out.push(`${name}.type: expected one of string, boolean, number, integer, array`);
+  if (d.enum !== undefined) {
+    if (!Array.isArray(d.enum) || d.enum.length === 0) out.push(`${name}.enum: expected a non-empty array`);
+    else if (typeof d.type === 'string' && d.enum.some((v) => !valueFits(d.type as string, v))) out.push(`${name}.enum: values must match type ${d.type}`);
+  }
+  return out;
+}
+
+function valueFits(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'string': return typeof value === 'string';
+    case 'boolean': return typeof value === 'boolean';
+    case 'number': return typeof value === 'number';
+    case 'integer': return Number.isInteger(value);
+    case 'array': return Array.isArray(value);
+    default: return false;
+  }
+}
