@@ -1,0 +1,65 @@
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { AuditEntry } from '../api.ts';
+import type { Store, Transaction } from '../store/store.ts';
+import type { EnqueueInput } from './enqueue.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/** What a handler's audit entry needs; seq, at, hubId, trigger and taskId are filled in from the task. */
+export type TaskAuditInput = Omit<AuditEntry, 'seq' | 'at' | 'trigger' | 'taskId' | 'hubId'> & Partial<Pick<AuditEntry, 'trigger' | 'hubId'>>;
+
+export interface TaskLog {
+  debug(msg: string, meta?: object): void;
+  info(msg: string, meta?: object): void;
+  warn(msg: string, meta?: object): void;
+  error(msg: string, meta?: object): void;
+}
+
+/** What a running task may use. Everything a handler changes goes through `store`. */
+export interface TaskContext {
+  store: Store;
+  /** The task's hub (undefined for tasks that belong to no hub). */
+  hub?: HubConfigFile;
+  /** The hub's connector (undefined for tasks that belong to no hub). */
+  connector?: HubConnector;
+  log: TaskLog;
+  now(): Date;
+  /**
+   * True when a previous attempt started and recorded no outcome (the process died mid-call):
+   * the change may already be in the app, so check the app before repeating it.
+   */
+  interrupted: boolean;
+  /** Buffers an audit entry; written in the transaction that records the task's outcome. */
+  audit(entry: TaskAuditInput): void;
+  /** Reports progress (kept on the task, written with the next lease renewal and at the end). */
+  progress(done: number, total: number, phase?: string): void;
+  /** Stages a child task (parentId = this task) in `tx`. */
+  enqueueChild(tx: Transaction, input: Omit<EnqueueInput, 'parentId'>): TaskRecord;
+  /** Aborted when the agent stops: finish the current call, then return or throw. */
+  signal: AbortSignal;
+}
+
+/**
+ * A handler's result. `commit` stages the consequences of what the handler did (the app
+ * snapshot update after an invite, a report, child tasks…) in the same transaction that records
+ * the outcome, so "done" and "what it did" are one durable write.
+ */
+export type TaskOutcome =
+  | { status: 'completed'; result?: unknown; commit?: (tx: Transaction) => void }
+  | { status: 'waiting'; reason: string; until?: string; result?: unknown; commit?: (tx: Transaction) => void }
+  | { status: 'needs-approval'; result?: unknown; commit?: (tx: Transaction) => void }
+  | { status: 'failed'; error: { kind: string; message: string }; commit?: (tx: Transaction) => void }
+  | { status: 'cancelled'; reason: string; commit?: (tx: Transaction) => void };
+
+/**
+ * A kind of task. `run` may throw a ConnectorError: the runner's retry table decides what
+ * happens (agent/tasks/retry-policy.ts). Any other thrown error fails the task as `internal`.
+ * A `waiting` outcome without `until` waits for its children (the runner wakes it when they finish).
+ */
+export interface TaskHandler {
+  kind: string;
+  /** Rate-limit scope of a task of this kind (defaults to the task's `scope`). */
+  run(task: TaskRecord, ctx: TaskContext): Promise<TaskOutcome>;
+  /** Runs even while the hub is paused (e.g. check for updates, which is how health recovers). */
+  runsWhilePaused?: boolean;
+}

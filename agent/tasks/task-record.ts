@@ -1,0 +1,84 @@
+import type { TaskStatus, TaskView } from '../api.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+
+/**
+ * One unit of work in the durable task queue (collection `tasks`, partition = hub id, or '' for
+ * work that belongs to no hub). Records are replaced whole on every transition, inside store
+ * transactions, so a crash leaves each task in its last durable state: a `running` task whose
+ * lease expired is taken again by the next worker (issue 4, item 3).
+ */
+export interface TaskRecord {
+  id: string;
+  /** '' when the task belongs to no hub (e.g. an offboarding parent). */
+  hubId: string;
+  /** Handler name: `reconcile-person`, `invite`, `check-for-updates`… */
+  kind: string;
+  status: TaskStatus;
+  /** Unfinished tasks are unique per key (`taskKeys`); a retry never creates a second task. */
+  idempotencyKey: string;
+  payload: unknown;
+  summary: string;
+  trigger: Trigger;
+  /** Attempts started (incremented, durably, before each run). */
+  attempts: number;
+  /**
+   * Attempts that recorded an outcome. When `attempts` is ahead of it on the next run, the last
+   * run was interrupted (crash, kill -9) after the lease was taken: a change may or may not have
+   * reached the app, so handlers check the app before acting again.
+   */
+  attemptsEnded: number;
+  /** When a queued or waiting task may run (ISO); absent = now. */
+  nextRunAt?: string;
+  /** Why it waits: `rate-limited invite:123`, `settle`, `backoff`, `hub paused`, `children`. */
+  waitReason?: string;
+  /** Rate-limit scope of the calls this task makes (`invite:<businessId>`, `app`…). */
+  scope?: string;
+  lease?: { owner: string; until: string };
+  lastError?: { kind: string; message: string };
+  parentId?: string;
+  progress?: { done: number; total: number; phase?: string };
+  result?: unknown;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  completedAt?: string;
+}
+
+/** Maps an unfinished task's idempotency key to it (partition = hub id; id = the key). */
+export interface TaskKeyRecord {
+  key: string;
+  taskId: string;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    tasks: TaskRecord;
+    taskKeys: TaskKeyRecord;
+  }
+}
+
+export const FINISHED: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+export function isFinished(task: Pick<TaskRecord, 'status'>): boolean {
+  return FINISHED.has(task.status);
+}
+
+export function toTaskView(t: Readonly<TaskRecord>): TaskView {
+  return {
+    id: t.id,
+    hubId: t.hubId || undefined,
+    kind: t.kind,
+    status: t.status,
+    trigger: t.trigger,
+    summary: t.summary,
+    attempts: t.attempts,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    nextRunAt: t.nextRunAt,
+    completedAt: t.completedAt,
+    lastError: t.lastError,
+    parentId: t.parentId,
+    progress: t.progress,
+    result: t.result,
+  };
+}
