@@ -1,0 +1,102 @@
+import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+
+/**
+ * A Microsoft Graph client (the real @microsoft/microsoft-graph-client SDK) whose middleware chain
+ * is ours: client-credentials auth → the SDK's RetryHandler (429/503/504, honours Retry-After) →
+ * the SDK's HTTPMessageHandler.
+ *
+ * Why not the SDK's default chain: its AuthenticationHandler (3.0.7) attaches the Authorization
+ * header only to https URLs whose host is a known Graph host or listed in `customHosts`, and
+ * silently drops it otherwise (identity-providers.md §7.2). National clouds, a proxy, or the test
+ * emulator on http://127.0.0.1 would get 401s. Our middleware always authenticates against the
+ * configured `authorityUrl`, so the same code runs against Graph and against the emulator, and no
+ * @azure/identity dependency is needed for one grant type.
+ */
+export interface GraphClientSettings {
+  tenantId: string;
+  clientId: string;
+  /** Read at token time only; never logged or put in an error. */
+  clientSecret: () => string;
+  graphBaseUrl: string;
+  authorityUrl: string;
+  /** Retry policy for 429/503/504 (RetryHandler): seconds between tries when no Retry-After, and tries. */
+  retry?: { delaySeconds?: number; maxRetries?: number };
+  fetch?: typeof fetch;
+}
+
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** Renew a token this long before it expires, so a call never leaves with a token about to lapse. */
+const EXPIRY_MARGIN_MS = 120_000;
+
+export class ClientCredentialsMiddleware implements Middleware {
+  #next: Middleware | undefined;
+  #token: { value: string; expiresAt: number } | undefined;
+  #pending: Promise<string> | undefined;
+  /** Tokens requested so far (tests assert caching). */
+  tokenRequests = 0;
+
+  constructor(private readonly settings: GraphClientSettings) {}
+
+  setNext(next: Middleware): void {
+    this.#next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    setHeader(context, 'Authorization', `Bearer ${await this.token()}`);
+    await this.#next!.execute(context);
+    // A token revoked or rotated server-side: drop it, fetch a new one, try once more.
+    if (context.response?.status === 401) {
+      this.#token = undefined;
+      setHeader(context, 'Authorization', `Bearer ${await this.token()}`);
+      await this.#next!.execute(context);
+    }
+  }
+
+  async token(now = Date.now()): Promise<string> {
+    if (this.#token && this.#token.expiresAt - EXPIRY_MARGIN_MS > now) return this.#token.value;
+    this.#pending ??= this.#request().finally(() => { this.#pending = undefined; });
+    return this.#pending;
+  }
+
+  async #request(): Promise<string> {
+    const { authorityUrl, tenantId, clientId } = this.settings;
+    const url = `${authorityUrl.replace(/\/$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    this.tokenRequests++;
+    const res = await (this.settings.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: GRAPH_SCOPE, grant_type: 'client_credentials' }),
+    });
+    const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
+    if (!res.ok || typeof body.access_token !== 'string') {
+      // error_description is Entra's AADSTS text; it never echoes the secret.
+      const why = body.error ? `${body.error}: ${(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
+      throw new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
+    }
+    this.#token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3599) * 1000 };
+    return body.access_token;
+  }
+}
+
+function setHeader(context: Context, key: string, value: string): void {
+  if (typeof Request !== 'undefined' && context.request instanceof Request) {
+    context.request.headers.set(key, value);
+    return;
+  }
+  context.options ??= {};
+  const headers = context.options.headers;
+  if (headers instanceof Headers) headers.set(key, value);
+  else if (Array.isArray(headers)) context.options.headers = [...headers.filter(([k]) => k.toLowerCase() !== key.toLowerCase()), [key, value]];
+  else context.options.headers = { ...(headers as Record<string, string> | undefined), [key]: value };
+}
+
+export function createGraphClient(settings: GraphClientSettings): { client: Client; auth: ClientCredentialsMiddleware } {
+  const auth = new ClientCredentialsMiddleware(settings);
+  const retry = new RetryHandler(new RetryHandlerOptions(settings.retry?.delaySeconds ?? 3, settings.retry?.maxRetries ?? 3));
+  const client = Client.initWithMiddleware({
+    middleware: [auth, retry, new HTTPMessageHandler()],
+    baseUrl: `${settings.graphBaseUrl.replace(/\/$/, '')}/`,
+    defaultVersion: 'v1.0',
+  });
+  return { client, auth };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { GRAPH_ERRORS } from './graph-error.ts';
+
+/**
+ * The tenant's objects the emulator keeps: app registrations with their directory extension
+ * definitions, and users with their extension values. Rules follow the Graph reference
+ * (identity-providers.md §7.2): an extension is named `extension_<appId without dashes>_<name>`,
+ * String values hold at most 256 characters, `null` removes a value, and a user can only be given
+ * properties that are declared or registered as extensions.
+ */
+export interface GraphSeedUser {
+  id?: string;
+  userPrincipalName: string;
+  displayName?: string;
+  mail?: string;
+  extensions?: Record<string, unknown>;
+}
+
+export interface GraphUser {
+  id: string;
+  userPrincipalName: string;
+  displayName?: string;
+  mail?: string;
+  [property: string]: unknown;
+}
+
+export interface ExtensionProperty {
+  id: string;
+  deletedDateTime: null;
+  appDisplayName: string;
+  dataType: string;
+  isMultiValued: boolean;
+  isSyncedFromOnPremises: boolean;
+  name: string;
+  targetObjects: string[];
+}
+
+export interface GraphApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  extensionProperties: ExtensionProperty[];
+}
+
+const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
+const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', 'Device', 'Organization']);
+/** User properties a PATCH may set besides extensions (enough for tests). */
+const USER_PROPERTIES = new Set(['displayName', 'mail', 'jobTitle', 'department', 'givenName', 'surname', 'officeLocation', 'employeeId']);
+const DEFAULT_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle'];
+
+export class GraphDirectory {
+  readonly applications: GraphApplication[] = [];
+  readonly users = new Map<string, GraphUser>();
+
+  addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID()): GraphApplication {
+    const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [] };
+    this.applications.push(app);
+    return app;
+  }
+
+  addUser(seed: GraphSeedUser): GraphUser {
+    const user: GraphUser = { id: seed.id ?? randomUUID(), userPrincipalName: seed.userPrincipalName, displayName: seed.displayName ?? seed.userPrincipalName, mail: seed.mail ?? seed.userPrincipalName, ...seed.extensions };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** `/applications(appId='…')` or `/applications/{objectId}`. */
+  application(by: { appId?: string; objectId?: string }): GraphApplication {
+    const app = this.applications.find((a) => (by.appId !== undefined ? a.appId === by.appId : a.id === by.objectId));
+    if (!app) throw GRAPH_ERRORS.notFound(by.appId ?? by.objectId ?? '');
+    return app;
+  }
+
+  createExtension(app: GraphApplication, body: unknown): ExtensionProperty {
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (typeof b.name !== 'string' || !/^[A-Za-z0-9_]{1,100}$/.test(b.name)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'name' of resource 'ExtensionProperty'.");
+    if (typeof b.dataType !== 'string' || !DATA_TYPES.has(b.dataType)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'dataType' of resource 'ExtensionProperty'.");
+    const targets = b.targetObjects;
+    if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => !TARGETS.has(t as string))) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'targetObjects' of resource 'ExtensionProperty'.");
+    const name = `extension_${app.appId.replace(/-/g, '')}_${b.name}`;
+    if (app.extensionProperties.some((e) => e.name.toLowerCase() === name.toLowerCase())) throw GRAPH_ERRORS.duplicateExtension(name);
+    const ext: ExtensionProperty = {
+      id: randomUUID(), deletedDateTime: null, appDisplayName: app.displayName, dataType: b.dataType,
+      isMultiValued: b.isMultiValued === true, isSyncedFromOnPremises: false, name, targetObjects: targets as string[],
+    };
+    app.extensionProperties.push(ext);
+    return ext;
+  }
+
+  private extension(name: string): ExtensionProperty | undefined {
+    const wanted = name.toLowerCase();
+    for (const app of this.applications) {
+      const ext = app.extensionProperties.find((e) => e.name.toLowerCase() === wanted && e.targetObjects.includes('User'));
+      if (ext) return ext;
+    }
+    return undefined;
+  }
+
+  /** `/users/{id | userPrincipalName}` (UPN compared case-insensitively, as Entra does). */
+  user(idOrUpn: string): GraphUser {
+    const byId = this.users.get(idOrUpn);
+    if (byId) return byId;
+    const wanted = idOrUpn.toLowerCase();
+    for (const u of this.users.values()) if (u.userPrincipalName.toLowerCase() === wanted) return u;
+    throw GRAPH_ERRORS.notFound(idOrUpn);
+  }
+
+  select(user: GraphUser, select: string | undefined): Record<string, unknown> {
+    const fields = select ? select.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_SELECT;
+    const out: Record<string, unknown> = {};
+    for (const f of fields) {
+      const key = Object.keys(user).find((k) => k.toLowerCase() === f.toLowerCase());
+      out[f] = key !== undefined ? user[key] : null;
+    }
+    return out;
+  }
+
+  /** Validates every property before changing any: a refused PATCH changes nothing. */
+  patchUser(user: GraphUser, body: unknown): void {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw GRAPH_ERRORS.badRequest('Empty Payload. JSON content expected.');
+    const changes: Array<[string, unknown]> = [];
+    for (const [name, value] of Object.entries(body)) {
+      if (USER_PROPERTIES.has(name)) {
+        changes.push([name, value]);
+        continue;
+      }
+      const ext = this.extension(name);
+      if (!ext) throw GRAPH_ERRORS.unknownProperty(name);
+      if (value !== null && ext.dataType === 'String' && (typeof value !== 'string' || value.length > 256)) {
+        throw GRAPH_ERRORS.badRequest(`Invalid value specified for property '${name}' of resource 'User'.`);
+      }
+      changes.push([ext.name, value]);
+    }
+    for (const [name, value] of changes) {
+      if (value === null) delete user[name];
+      else user[name] = value;
+    }
+  }
+}

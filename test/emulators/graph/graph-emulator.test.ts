@@ -1,0 +1,127 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createGraphEmulator } from './graph-emulator.ts';
+import { createGraphClient } from '../../../agent/writeback/graph-client.ts';
+
+const TENANT = '11111111-2222-3333-4444-555555555555';
+const CLIENT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const SECRET = 'graph-emulator-secret';
+const EXT = `extension_${CLIENT.replace(/-/g, '')}`;
+
+async function started(extra: Partial<Parameters<typeof createGraphEmulator>[0]> = {}) {
+  const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, ...extra });
+  const server = await emulator.listen();
+  const { client, auth } = createGraphClient({ tenantId: TENANT, clientId: CLIENT, clientSecret: () => SECRET, graphBaseUrl: server.url, authorityUrl: server.url, retry: { delaySeconds: 0, maxRetries: 2 } });
+  return { emulator, server, client, auth };
+}
+
+async function token(url: string, form: Record<string, string>) {
+  return fetch(`${url}/${TENANT}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form) });
+}
+
+describe('graph emulator', () => {
+  test('client-credentials token: checks client, secret, scope and grant; the token verifies against the JWKS', async () => {
+    const { emulator, server } = await started();
+    try {
+      const good = { client_id: CLIENT, client_secret: SECRET, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' };
+      assert.equal((await token(server.url, { ...good, client_secret: 'nope' })).status, 401);
+      assert.equal((await (await token(server.url, { ...good, scope: 'User.Read' })).json()).error, 'invalid_scope');
+      assert.equal((await (await token(server.url, { ...good, grant_type: 'password' })).json()).error, 'unsupported_grant_type');
+      const res = await token(server.url, good);
+      assert.equal(res.status, 200);
+      const { access_token } = await res.json();
+      const { payload } = await jwtVerify(access_token, createRemoteJWKSet(new URL(emulator.jwksUrl)), { issuer: emulator.issuer, audience: 'https://graph.microsoft.com' });
+      assert.equal(payload.appid, CLIENT);
+      assert.equal(payload.tid, TENANT);
+      assert.ok(!JSON.stringify(emulator.calls).includes(SECRET), 'recorded calls never keep the client secret');
+      const minted = await emulator.issueToken({ aud: 'api://hubwarden', azp: 'relay-app' });
+      const verified = await jwtVerify(minted, createRemoteJWKSet(new URL(emulator.jwksUrl)), { issuer: emulator.issuer, audience: 'api://hubwarden' });
+      assert.equal(verified.payload.azp, 'relay-app');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('Graph calls without a valid bearer → 401 with the Graph error envelope', async () => {
+    const { server } = await started();
+    try {
+      const res = await fetch(`${server.url}/v1.0/users/x`, { headers: { authorization: 'Bearer forged' } });
+      assert.equal(res.status, 401);
+      const body = await res.json();
+      assert.equal(body.error.code, 'InvalidAuthenticationToken');
+      assert.ok(body.error.innerError['request-id']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('extension properties: created with the prefixed name, listed by appId or object id, duplicate → 400', async () => {
+    const { emulator, server, client } = await started({ applications: [{ appId: CLIENT, objectId: 'obj-1' }] });
+    try {
+      const created = await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'hw_status', dataType: 'String', targetObjects: ['User'] });
+      assert.equal(created.name, `${EXT}_hw_status`);
+      const listed = await client.api('/applications/obj-1/extensionProperties').get();
+      assert.deepEqual(listed.value.map((e: { name: string }) => e.name), [`${EXT}_hw_status`]);
+      await assert.rejects(
+        client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'hw_status', dataType: 'String', targetObjects: ['User'] }),
+        (err: any) => err.statusCode === 400 && err.code === 'Request_BadRequest',
+      );
+      assert.equal(emulator.state().applications[0]!.extensionProperties.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('users: $select, PATCH of known extensions only, null removes, missing user → 404', async () => {
+    const { emulator, server, client, auth } = await started({ users: [{ id: 'u-1', userPrincipalName: 'Ana@contoso.com' }] });
+    try {
+      await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 's', dataType: 'String', targetObjects: ['User'] });
+      await client.api('/users/ana@contoso.com').patch({ [`${EXT}_s`]: 'onboarded' });
+      const read = await client.api('/users/u-1').select(['id', `${EXT}_s`]).get();
+      assert.equal(read[`${EXT}_s`], 'onboarded');
+      assert.equal(read.displayName, undefined, '$select returns only what was asked');
+      await assert.rejects(client.api('/users/u-1').patch({ [`${EXT}_nope`]: 'x', [`${EXT}_s`]: 'pending' }), (err: any) => err.statusCode === 400 && /does not exist/.test(err.message));
+      assert.equal(emulator.state().users[0]![`${EXT}_s`], 'onboarded', 'a refused PATCH changes nothing');
+      await client.api('/users/u-1').patch({ [`${EXT}_s`]: null });
+      assert.equal(`${EXT}_s` in emulator.state().users[0]!, false);
+      await assert.rejects(client.api('/users/ghost@contoso.com').get(), (err: any) => err.statusCode === 404 && err.code === 'Request_ResourceNotFound');
+      assert.equal(auth.tokenRequests, 1, 'the token is cached across calls');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('429 with Retry-After is retried by the SDK RetryHandler', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-2', userPrincipalName: 'bo@contoso.com' }] });
+    try {
+      emulator.control.throttleNext(1, 0);
+      const user = await client.api('/users/u-2').get();
+      assert.equal(user.id, 'u-2');
+      const statuses = emulator.calls.filter((c) => c.path.startsWith('/v1.0/users')).map((c) => c.status);
+      assert.deepEqual(statuses, [429, 200]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('Lifecycle Workflows resume (v1.0 and beta) → 204, recorded with the caller', async () => {
+    const { emulator, server, client } = await started();
+    try {
+      await client.api('/identityGovernance/lifecycleWorkflows/workflows/w1/tasks/t1/taskProcessingResults/r1/resume').post({ data: { operationStatus: 'Completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+      const bearer = await emulator.issueToken({});
+      const res = await fetch(`${server.url}/beta/identityGovernance/lifecycleWorkflows/workflows/w2/tasks/t2/taskProcessingResults/r2/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'failed' } }),
+      });
+      assert.equal(res.status, 204);
+      const bad = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w3/tasks/t3/taskProcessingResults/r3/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: {} }),
+      });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2']]);
+      assert.equal(emulator.resumes[0]!.caller.appid, CLIENT);
+    } finally {
+      await server.close();
+    }
+  });
+});

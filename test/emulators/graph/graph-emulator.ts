@@ -1,0 +1,184 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { JWTPayload } from 'jose';
+import { GRAPH_ERRORS, GraphEmulatorError } from './graph-error.ts';
+import { GraphDirectory, type GraphSeedUser } from './graph-directory.ts';
+import { createTokenService, GRAPH_AUDIENCE } from './graph-token.ts';
+
+/**
+ * A stateful fake of the Microsoft identity platform token endpoint and the parts of Microsoft
+ * Graph hubwarden uses (identity-providers.md §5 and §7.2): client-credentials tokens signed with the
+ * emulator's own key (JWKS served), directory extension definitions on an app registration, user
+ * reads with $select and PATCH of extension values, throttling (429 + Retry-After), and the Lifecycle
+ * Workflows resume call. The same base URL serves as `authorityUrl` and `graphBaseUrl`.
+ */
+export interface GraphCall {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  body: unknown;
+  status: number;
+  at: number;
+}
+
+export interface LifecycleResume {
+  version: string;
+  workflowId: string;
+  taskId: string;
+  taskProcessingResultId: string;
+  body: unknown;
+  /** Claims of the bearer token that called resume. */
+  caller: JWTPayload;
+}
+
+export interface GraphEmulatorOptions {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  users?: GraphSeedUser[];
+  /** App registrations that own extensions; default: one with appId = clientId. */
+  applications?: Array<{ appId: string; objectId?: string; displayName?: string }>;
+  /** Application permissions put in the `roles` claim of issued tokens. */
+  roles?: string[];
+  faults?: { throttleNext?: number; retryAfterSeconds?: number };
+}
+
+export function createGraphEmulator(options: GraphEmulatorOptions) {
+  const { tenantId, clientId, clientSecret } = options;
+  const directory = new GraphDirectory();
+  for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId);
+  for (const u of options.users ?? []) directory.addUser(u);
+  let baseUrl = 'http://127.0.0.1';
+  const issuer = () => `${baseUrl}/${tenantId}/v2.0`;
+  const tokens = createTokenService(issuer, tenantId);
+  const calls: GraphCall[] = [];
+  const resumes: LifecycleResume[] = [];
+  let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
+
+  const app = express();
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false }));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const call: GraphCall = { method: req.method, path: decodeURIComponent(req.path), query: { ...req.query }, body: redactForm(req.body), status: 0, at: Date.now() };
+    calls.push(call);
+    res.on('finish', () => { call.status = res.statusCode; });
+    res.setHeader('request-id', randomUUID());
+    next();
+  });
+
+  // Microsoft identity platform: OIDC metadata, keys, and the client-credentials grant (RFC 6749 §4.4).
+  app.get(`/${tenantId}/v2.0/.well-known/openid-configuration`, (_req, res) => {
+    res.json({ issuer: issuer(), jwks_uri: `${baseUrl}/${tenantId}/discovery/v2.0/keys`, token_endpoint: `${baseUrl}/${tenantId}/oauth2/v2.0/token`, id_token_signing_alg_values_supported: ['RS256'] });
+  });
+  app.get(`/${tenantId}/discovery/v2.0/keys`, (_req, res) => { res.json(tokens.jwks()); });
+  app.post(`/${tenantId}/oauth2/v2.0/token`, async (req, res) => {
+    const form = (req.body ?? {}) as Record<string, string>;
+    const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description, error_codes: [], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() });
+    if (form.grant_type !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
+    if (form.client_id !== clientId) return fail(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`);
+    if (form.client_secret !== clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+    if (form.scope !== `${GRAPH_AUDIENCE}/.default`) return fail(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+    const access_token = await tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, roles: options.roles ?? ['User.ReadWrite.All', 'Application.ReadWrite.OwnedBy'], sub: clientId, idtyp: 'app' });
+    return res.json({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token });
+  });
+
+  // Everything under /v1.0 and /beta needs a bearer issued by this emulator; then throttling applies.
+  const graph = express.Router();
+  graph.use(async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    if (!header.startsWith('Bearer ')) return next(GRAPH_ERRORS.unauthenticated('Access token is empty.'));
+    try {
+      res.locals.caller = await tokens.verify(header.slice(7));
+    } catch {
+      return next(GRAPH_ERRORS.unauthenticated('Access token validation failure. Invalid audience, issuer or signature.'));
+    }
+    if (throttle.remaining > 0) {
+      throttle.remaining--;
+      return next(GRAPH_ERRORS.throttled(throttle.retryAfter));
+    }
+    return next();
+  });
+
+  const extensionPath = /^\/applications(?:\(appId='([^']+)'\)|\/([^/]+))\/extensionProperties$/;
+  graph.use((req: Request, res: Response, next: NextFunction) => {
+    const m = extensionPath.exec(decodeURIComponent(req.path));
+    if (!m) return next();
+    const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
+    if (req.method === 'GET') {
+      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: application.extensionProperties });
+    }
+    if (req.method === 'POST') return res.status(201).json(directory.createExtension(application, req.body));
+    return next();
+  });
+
+  graph.get('/users/:id', (req, res) => {
+    const select = typeof req.query.$select === 'string' ? req.query.$select : undefined;
+    res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...directory.select(directory.user(String(req.params.id)), select) });
+  });
+  graph.patch('/users/:id', (req, res) => {
+    directory.patchUser(directory.user(String(req.params.id)), req.body);
+    res.status(204).end();
+  });
+
+  // Lifecycle Workflows custom task extension callback (identity-providers.md §5, resume API v1.0).
+  graph.post('/identityGovernance/lifecycleWorkflows/workflows/:wid/tasks/:tid/taskProcessingResults/:rid/resume', (req, res) => {
+    const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
+    if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
+    resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
+    res.status(204).end();
+  });
+
+  app.use('/v1.0', graph);
+  app.use('/beta', graph);
+  app.use((req: Request) => { throw new GraphEmulatorError(400, 'BadRequest', `Resource not found for the segment '${req.path.split('/').filter(Boolean).pop() ?? ''}'.`); });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err instanceof GraphEmulatorError ? err : new GraphEmulatorError((err as { status?: number }).status ?? 500, 'InternalServerError', String((err as Error).message));
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    res.status(e.status).json(e.body(res.getHeader('request-id') as string));
+  });
+
+  return {
+    calls,
+    resumes,
+    /** Mint an Entra-like JWT signed by this emulator (for the Lifecycle Workflows hook tests). */
+    issueToken: (claims: JWTPayload = {}, expiresInSeconds?: number) => tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, ...claims }, expiresInSeconds),
+    get issuer() { return issuer(); },
+    get jwksUrl() { return `${baseUrl}/${tenantId}/discovery/v2.0/keys`; },
+    state() {
+      return {
+        applications: directory.applications.map((a) => structuredClone(a)),
+        users: [...directory.users.values()].map((u) => structuredClone(u)),
+        resumes: resumes.map((r) => structuredClone(r)),
+      };
+    },
+    control: {
+      /** The next `count` Graph calls (after auth) answer 429 with `Retry-After: retryAfterSeconds`. */
+      throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
+      addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
+      removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
+      clearCalls() { calls.length = 0; },
+    },
+    async listen(port = 0): Promise<{ url: string; close(): Promise<void> }> {
+      const server: Server = createServer(app);
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return {
+        url: baseUrl,
+        close: () => new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((err) => (err ? reject(err) : resolve()));
+        }),
+      };
+    },
+  };
+}
+
+/** The token form carries the client secret: recorded calls never keep it. */
+function redactForm(body: unknown): unknown {
+  if (body && typeof body === 'object' && 'client_secret' in body) return { ...(body as object), client_secret: '[redacted]' };
+  return body;
+}
+
+export type GraphEmulator = ReturnType<typeof createGraphEmulator>;
