@@ -1,0 +1,33 @@
+import type { Request, Response } from 'express';
+import type { AgentApi, TaskView } from '../../agent/api.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { notFound } from './problem.ts';
+
+/** What every admin route needs: the config, the agent's public API, and the base path. */
+export interface AdminContext {
+  config: LoadedConfig;
+  agent: AgentApi;
+  /** Where the router is mounted (`/api/v1`), for Location headers. */
+  basePath: string;
+}
+
+/** The audit trigger of an authenticated admin request (`requireAdminToken` set the actor). */
+export function adminTrigger(res: Response): Trigger {
+  return { type: 'admin', actor: String(res.locals.actor) };
+}
+
+export function requireHub(ctx: AdminContext, hubId: string) {
+  const hub = ctx.agent.hub(hubId);
+  if (!hub) throw notFound(`hub "${hubId}"`);
+  return hub;
+}
+
+/** Work that runs in the background answers 202 with the task to poll (RFC 9110 §15.3.3). */
+export function acceptedTask(ctx: AdminContext, res: Response, task: TaskView): void {
+  res.status(202).location(`${ctx.basePath}/tasks/${encodeURIComponent(task.id)}`).json({ taskId: task.id, task });
+}
+
+export function params(req: Request): Record<string, string> {
+  return req.params as Record<string, string>;
+}

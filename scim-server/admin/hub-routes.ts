@@ -1,0 +1,82 @@
+import type { Router } from 'express';
+import { acceptedTask, adminTrigger, params, requireHub, type AdminContext } from './admin-context.ts';
+import { maskedHubSettings } from './hub-settings.ts';
+import { notFound } from './problem.ts';
+import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersQuery, parseInput } from './request-schemas.ts';
+
+/** Hubs, their members and the member actions (issue 6, deliverable 1). */
+export function registerHubRoutes(router: Router, ctx: AdminContext): void {
+  const { agent } = ctx;
+
+  router.get('/hubs', (_req, res) => {
+    const items = agent.hubs();
+    res.json({ total: items.length, items });
+  });
+
+  router.get('/hubs/:hubId', (req, res) => {
+    const { hubId } = parseInput(hubParams, params(req), 'path');
+    const hub = requireHub(ctx, hubId);
+    res.json({ ...hub, settings: maskedHubSettings(ctx.config, hubId) ?? {} });
+  });
+
+  router.get('/hubs/:hubId/members', (req, res) => {
+    const { hubId } = parseInput(hubParams, params(req), 'path');
+    const query = parseInput(membersQuery, req.query, 'query');
+    requireHub(ctx, hubId);
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 100;
+    const page = agent.members(hubId, { ...query, offset, limit });
+    res.json({ total: page.total, offset, limit, items: page.items });
+  });
+
+  /** Resolves hub then member, so a 404 says which of the two is unknown. */
+  const memberOf = (raw: Record<string, string>) => {
+    const { hubId, memberId } = parseInput(memberParams, raw, 'path');
+    requireHub(ctx, hubId);
+    const member = agent.member(hubId, memberId);
+    if (!member) throw notFound(`member "${memberId}" of hub "${hubId}"`);
+    return member;
+  };
+
+  router.get('/hubs/:hubId/members/:memberId', (req, res) => {
+    res.json(memberOf(params(req)));
+  });
+
+  router.post('/hubs/:hubId/members/:memberId/match', async (req, res) => {
+    const body = parseInput(matchBody, req.body, 'body');
+    const member = memberOf(params(req));
+    res.json(await agent.matchMember(member.hubId, member.id, body, adminTrigger(res)));
+  });
+
+  router.post('/hubs/:hubId/members/:memberId/unmatch', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const member = memberOf(params(req));
+    res.json(await agent.unmatchMember(member.hubId, member.id, adminTrigger(res)));
+  });
+
+  router.post('/hubs/:hubId/members/:memberId/exempt', async (req, res) => {
+    const body = parseInput(exemptBody, req.body, 'body');
+    const member = memberOf(params(req));
+    res.json(await agent.exemptMember(member.hubId, member.id, body, adminTrigger(res)));
+  });
+
+  router.post('/hubs/:hubId/members/:memberId/remove', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const member = memberOf(params(req));
+    acceptedTask(ctx, res, await agent.removeMember(member.hubId, member.id, adminTrigger(res)));
+  });
+
+  router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const { hubId } = parseInput(hubParams, params(req), 'path');
+    requireHub(ctx, hubId);
+    acceptedTask(ctx, res, await agent.checkForUpdates(hubId, adminTrigger(res)));
+  });
+
+  router.get('/hubs/:hubId/plan', async (req, res) => {
+    const { hubId } = parseInput(hubParams, params(req), 'path');
+    requireHub(ctx, hubId);
+    const operations = await agent.plan(hubId);
+    res.json({ hubId, dryRun: true, operations });
+  });
+}

@@ -1,0 +1,19 @@
+import type { Router } from 'express';
+import { acceptedTask, adminTrigger, params, type AdminContext } from './admin-context.ts';
+import { emptyBody, parseInput, personParams } from './request-schemas.ts';
+
+/** Person-level actions across every hub (leaver workflows, Okta Workflows cards). */
+export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
+  router.post('/people/:email/offboard', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const { email } = parseInput(personParams, params(req), 'path');
+    acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res)));
+  });
+
+  router.post('/people/:email/reevaluate', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const { email } = parseInput(personParams, params(req), 'path');
+    const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res));
+    res.status(202).json({ taskIds: tasks.map((t) => t.id), tasks });
+  });
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { formatPath } from '../../config/load.ts';
+import { badRequest } from './problem.ts';
+
+/**
+ * The admin API's inputs, declared once with zod. The same schemas feed validation and the
+ * messages a caller sees (`body.reason: expected a non-empty string`).
+ */
+export const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
+export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
+export const MEMBER_SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt'] as const;
+export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
+
+const id = z.string().min(1, 'expected a non-empty id').max(200, 'expected at most 200 characters');
+const offset = z.coerce.number().int('expected a whole number').min(0, 'expected 0 or more').optional();
+const limit = z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(500, 'expected at most 500').optional();
+
+export const hubParams = z.object({ hubId: id });
+export const memberParams = z.object({ hubId: id, memberId: id });
+export const idParams = z.object({ id });
+export const personParams = z.object({ email: z.email('expected an email address') });
+
+export const membersQuery = z.object({
+  status: z.enum(MEMBER_STATUSES).optional(),
+  search: z.string().max(200).optional(),
+  offset,
+  limit,
+  sort: z.enum(MEMBER_SORTS).optional(),
+});
+
+export const tasksQuery = z.object({
+  hubId: id.optional(),
+  status: z.enum(TASK_STATUSES).optional(),
+  kind: z.string().max(100).optional(),
+  parentId: id.optional(),
+  offset,
+  limit,
+});
+
+export const reportsQuery = z.object({ hubId: id.optional() });
+
+export const auditQuery = z.object({
+  hubId: id.optional(),
+  email: z.string().max(320).optional(),
+  action: z.string().max(100).optional(),
+  since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time such as 2026-01-31T00:00:00Z' }).optional(),
+  offset,
+  limit,
+});
+
+export const matchBody = z.object({
+  directoryUserId: z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user'),
+  hubRole: z.enum(HUB_ROLES).optional(),
+}).strict();
+
+export const exemptBody = z.object({
+  reason: z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(500),
+  until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time' }).optional(),
+}).strict();
+
+export const applyBody = z.object({
+  memberIds: z.union([z.literal('all'), z.array(id).min(1, 'expected at least one member id')], { error: 'expected "all" or a list of member ids' }).default('all'),
+}).strict();
+
+export const emptyBody = z.object({}).strict();
+
+/** Validates one part of a request; the error names the part and the field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'path'): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.length ? `${part}.${formatPath(issue.path)}` : part;
+  const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
+  throw badRequest(`${field}: ${message}`, field);
+}

@@ -1,0 +1,50 @@
+import express, { Router } from 'express';
+import type { AgentApi } from '../../agent/api.ts';
+import type { Logger } from '../../agent/log/logger.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { adminTokensFrom, requireAdminToken } from './admin-tokens.ts';
+import type { AdminContext } from './admin-context.ts';
+import { registerHubRoutes } from './hub-routes.ts';
+import { openApiDocument } from './openapi.ts';
+import { registerPeopleRoutes } from './people-routes.ts';
+import { notFound, problemHandler } from './problem.ts';
+import { registerWorkRoutes } from './work-routes.ts';
+
+export interface AdminRouterOptions {
+  config: LoadedConfig;
+  agent: AgentApi;
+  log?: Logger;
+  /** Where the app mounts the router; used in Location headers. */
+  basePath?: string;
+}
+
+/** Bodies above this are refused with 413 before parsing (issue 6: no request may exhaust memory). */
+export const ADMIN_BODY_LIMIT = '1mb';
+
+/**
+ * The admin REST API (issue 6, deliverable 1), mounted by the app at `/api/v1`. It is a plain
+ * Router that does not listen: the composition root mounts it, tests mount it on their own app.
+ * Every route is registered on this one router so `router.stack` lists them all (the OpenAPI
+ * sync test walks it).
+ */
+export function createAdminRouter(options: AdminRouterOptions): Router {
+  const ctx: AdminContext = { config: options.config, agent: options.agent, basePath: options.basePath ?? '/api/v1' };
+  const router = Router();
+  const document = openApiDocument(options.config.file.server.publicUrl);
+
+  // The description holds no secret and API-connector builders fetch it before they have a token.
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  router.use(requireAdminToken(adminTokensFrom(options.config)));
+  router.use(express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+
+  registerHubRoutes(router, ctx);
+  registerWorkRoutes(router, ctx);
+  registerPeopleRoutes(router, ctx);
+
+  router.use((req, _res, next) => next(notFound(`${req.method} ${req.baseUrl}${req.path}`)));
+  router.use(problemHandler(options.log));
+  return router;
+}

@@ -1,0 +1,72 @@
+import type { Router } from 'express';
+import { adminTrigger, params, type AdminContext } from './admin-context.ts';
+import { badRequest, notFound, Problem } from './problem.ts';
+import { applyBody, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
+
+/** Tasks, deprovisioning reports, approvals of halted plans and the audit log (issue 6, deliverable 1). */
+export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
+  const { agent } = ctx;
+
+  router.get('/tasks', (req, res) => {
+    const query = parseInput(tasksQuery, req.query, 'query');
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 100;
+    const page = agent.tasks({ ...query, offset, limit });
+    res.json({ total: page.total, offset, limit, items: page.items });
+  });
+
+  router.get('/tasks/:id', (req, res) => {
+    const { id } = parseInput(idParams, params(req), 'path');
+    const task = agent.task(id);
+    if (!task) throw notFound(`task "${id}"`);
+    res.json(task);
+  });
+
+  router.get('/reports', (req, res) => {
+    const { hubId } = parseInput(reportsQuery, req.query, 'query');
+    const items = agent.reports(hubId);
+    res.json({ total: items.length, items });
+  });
+
+  router.post('/reports/:id/apply', async (req, res) => {
+    const { memberIds } = parseInput(applyBody, req.body, 'body');
+    const { id } = parseInput(idParams, params(req), 'path');
+    const report = agent.reports().find((r) => r.id === id);
+    if (!report) throw notFound(`report "${id}"`);
+    if (report.status === 'applied' || report.status === 'dismissed') {
+      throw new Problem(409, 'conflict', `report "${id}" is already ${report.status}`);
+    }
+    // Every id must be an item of this report: applying a report never removes anyone else.
+    if (memberIds !== 'all') {
+      const known = new Set(report.items.map((i) => i.memberId));
+      const unknown = memberIds.findIndex((m) => !known.has(m));
+      if (unknown >= 0) throw badRequest(`body.memberIds[${unknown}]: "${memberIds[unknown]}" is not an item of report "${id}"`, `body.memberIds[${unknown}]`);
+    }
+    res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
+  });
+
+  router.get('/approvals', (req, res) => {
+    const { hubId } = parseInput(reportsQuery, req.query, 'query');
+    const items = agent.approvals(hubId);
+    res.json({ total: items.length, items });
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/approvals/:id/${decision}`, async (req, res) => {
+      parseInput(emptyBody, req.body, 'body');
+      const { id } = parseInput(idParams, params(req), 'path');
+      const approval = agent.approvals().find((a) => a.id === id);
+      if (!approval) throw notFound(`approval "${id}"`);
+      if (approval.status !== 'pending') throw new Problem(409, 'conflict', `approval "${id}" was already ${approval.status}`);
+      res.json(await agent.decideApproval(id, decision, adminTrigger(res)));
+    });
+  }
+
+  router.get('/audit', (req, res) => {
+    const query = parseInput(auditQuery, req.query, 'query');
+    const offset = query.offset ?? 0;
+    const limit = query.limit ?? 100;
+    const page = agent.audit({ ...query, offset, limit });
+    res.json({ total: page.total, offset, limit, items: page.items });
+  });
+}

@@ -1,0 +1,218 @@
+import type {
+  AgentApi, Approval, AuditEntry, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
+} from '../../agent/api.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+
+/**
+ * An in-memory AgentApi for the admin API, hook and CLI tests: a test double of our own module at
+ * the HTTP-surface boundary (never of an SDK client). It keeps state the way the agent does
+ * (tasks, reports, approvals, audit) and records every call with its trigger, so a test can say
+ * "this request changed nothing" or "the hook offboarded jane once".
+ */
+export interface FakeCall { method: string; args: unknown[] }
+
+class NotFoundError extends Error {
+  readonly kind = 'not-found';
+}
+
+const at = (min: number) => new Date(Date.UTC(2026, 10, 23, 9, min)).toISOString();
+
+function member(hubId: string, id: string, status: MemberView['status'], email: string, extra: Partial<MemberView> = {}): MemberView {
+  return { hubId, id, status, email, name: email.split('@')[0], appRole: 'EMPLOYEE', assets: [], grantedBy: status === 'onboarded' ? ['Sales'] : [], kind: 'member', ...extra };
+}
+
+export class FakeAgent implements AgentApi {
+  readonly calls: FakeCall[] = [];
+  /** People the fake directory knows (offboard/reevaluate of anyone else is not-found). */
+  readonly people = new Set(['jane@example.com', 'raj@example.com']);
+  /** How long check for updates takes: the task completes after this many `task()` polls. */
+  pollsUntilDone = 2;
+  private seq = 0;
+  private polls = new Map<string, number>();
+  readonly tasksById = new Map<string, TaskView>();
+  readonly membersByHub = new Map<string, MemberView[]>([
+    ['acme-ads', [
+      member('acme-ads', '1001', 'onboarded', 'jane@example.com', { directoryUserId: 'u-jane', hubRole: 'collaborator' }),
+      member('acme-ads', '1002', 'unmatched', 'old.contractor@gmail.com', { candidates: ['u-raj'] }),
+      member('acme-ads', 'invite:77', 'invited', 'raj@example.com', { kind: 'invite' }),
+      member('acme-ads', '1003', 'guest', 'agency@partner.example', { kind: 'partner-user', partnerBusinessId: '555' }),
+    ]],
+    ['beta-shop', [member('beta-shop', '2001', 'onboarded', 'jane@example.com', { directoryUserId: 'u-jane' })]],
+  ]);
+  readonly reportsById = new Map<string, DeprovisioningReport>([
+    ['r-1', { id: 'r-1', hubId: 'acme-ads', createdAt: at(1), status: 'open', items: [
+      { memberId: '1002', email: 'old.contractor@gmail.com', action: 'remove-member', reason: 'not matched to any directory user' },
+      { memberId: '1003', email: 'agency@partner.example', action: 'remove-member', reason: 'partner access expired' },
+    ] }],
+  ]);
+  readonly approvalsById = new Map<string, Approval>([
+    ['a-1', { id: 'a-1', hubId: 'beta-shop', createdAt: at(2), status: 'pending', explanation: 'would remove 3 of 5 members (60% > 20%)', operations: [{ kind: 'remove-member', summary: 'remove 2001' }], taskId: 't-halted' }],
+  ]);
+  readonly auditLog: AuditEntry[] = [];
+
+  private record(method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+  }
+
+  /** Calls that change something (reads are not interesting to "nothing changed" assertions). */
+  writes(): FakeCall[] {
+    const reads = new Set(['hubs', 'hub', 'members', 'member', 'plan', 'task', 'tasks', 'reports', 'approvals', 'audit']);
+    return this.calls.filter((c) => !reads.has(c.method));
+  }
+
+  private newTask(kind: string, trigger: Trigger, summary: string, hubId?: string, parentId?: string): TaskView {
+    const id = `t-${++this.seq}`;
+    const task: TaskView = { id, hubId, kind, status: 'queued', trigger, summary, attempts: 0, createdAt: at(10), updatedAt: at(10), parentId, progress: { done: 0, total: 4, phase: 'listing members' } };
+    this.tasksById.set(id, task);
+    this.auditLog.push({ seq: this.auditLog.length + 1, at: at(10), hubId, trigger, action: kind, why: summary, outcome: 'pending', taskId: id });
+    return task;
+  }
+
+  private requirePerson(email?: string): string {
+    if (!email || !this.people.has(email.toLowerCase())) throw new NotFoundError(`no directory user with email ${email ?? '(none)'}`);
+    return email.toLowerCase();
+  }
+
+  hubs(): HubSummary[] {
+    this.record('hubs');
+    return [...this.membersByHub.keys()].map((id) => this.summary(id));
+  }
+
+  hub(hubId: string): HubSummary | undefined {
+    this.record('hub', hubId);
+    return this.membersByHub.has(hubId) ? this.summary(hubId) : undefined;
+  }
+
+  private summary(id: string): HubSummary {
+    const counts = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    for (const m of this.membersByHub.get(id) ?? []) counts[m.status]++;
+    return { id, label: id === 'acme-ads' ? 'Acme Ads' : 'Beta Shop', connector: 'meta-business', identityProvider: 'okta', health: { status: 'ok', problems: [], failingTasks: 0, invitesNearExpiry: 0 }, memberCounts: counts };
+  }
+
+  members(hubId: string, query: MemberQuery): Paged<MemberView> {
+    this.record('members', hubId, query);
+    let items = (this.membersByHub.get(hubId) ?? []).filter((m) => !query.status || m.status === query.status);
+    if (query.search) items = items.filter((m) => `${m.email} ${m.name}`.includes(query.search!));
+    const offset = query.offset ?? 0;
+    return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };
+  }
+
+  member(hubId: string, memberId: string): MemberView | undefined {
+    this.record('member', hubId, memberId);
+    return this.membersByHub.get(hubId)?.find((m) => m.id === memberId);
+  }
+
+  private update(hubId: string, memberId: string, change: Partial<MemberView>): MemberView {
+    const list = this.membersByHub.get(hubId) ?? [];
+    const i = list.findIndex((m) => m.id === memberId);
+    if (i < 0) throw new NotFoundError(`member ${memberId} of hub ${hubId}`);
+    list[i] = { ...list[i], ...change };
+    return list[i];
+  }
+
+  async matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView> {
+    this.record('matchMember', hubId, memberId, input, trigger);
+    return this.update(hubId, memberId, { status: 'onboarded', directoryUserId: input.directoryUserId, hubRole: input.hubRole });
+  }
+
+  async unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView> {
+    this.record('unmatchMember', hubId, memberId, trigger);
+    return this.update(hubId, memberId, { status: 'unmatched', directoryUserId: undefined });
+  }
+
+  async exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberView> {
+    this.record('exemptMember', hubId, memberId, input, trigger);
+    return this.update(hubId, memberId, { status: 'exempted', exemption: { ...input, by: trigger.actor ?? trigger.type, at: at(11) } });
+  }
+
+  async removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView> {
+    this.record('removeMember', hubId, memberId, trigger);
+    return this.newTask('remove-member', trigger, `remove member ${memberId} from ${hubId}`, hubId);
+  }
+
+  async registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void> {
+    this.record('registerGuest', hubId, input, trigger);
+  }
+
+  async checkForUpdates(hubId: string, trigger: Trigger): Promise<TaskView> {
+    this.record('checkForUpdates', hubId, trigger);
+    return this.newTask('check-for-updates', trigger, `check ${hubId} for updates`, hubId);
+  }
+
+  async plan(hubId: string): Promise<PlannedOperation[]> {
+    this.record('plan', hubId);
+    return [{ kind: 'remove-member', summary: `remove old.contractor@gmail.com from ${hubId}`, memberId: '1002', email: 'old.contractor@gmail.com' }];
+  }
+
+  /** Each poll advances a task; it completes after `pollsUntilDone` polls (a worker, faked). */
+  task(id: string): TaskView | undefined {
+    this.record('task', id);
+    const task = this.tasksById.get(id);
+    if (!task || task.status === 'completed' || task.status === 'failed') return task;
+    const polls = (this.polls.get(id) ?? 0) + 1;
+    this.polls.set(id, polls);
+    const done = polls >= this.pollsUntilDone;
+    const next: TaskView = { ...task, status: done ? 'completed' : 'running', attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { completedAt: at(12), result: { changed: 1 } } : {}) };
+    this.tasksById.set(id, next);
+    return next;
+  }
+
+  /** Sets a task's outcome directly (a test says how the agent's work ended). */
+  finish(id: string, status: 'completed' | 'failed'): void {
+    const task = this.tasksById.get(id);
+    if (task) this.tasksById.set(id, { ...task, status, completedAt: at(13) });
+  }
+
+  tasks(query: TaskQuery): Paged<TaskView> {
+    this.record('tasks', query);
+    const items = [...this.tasksById.values()].filter((t) => (!query.hubId || t.hubId === query.hubId) && (!query.status || t.status === query.status) && (!query.kind || t.kind === query.kind) && (!query.parentId || t.parentId === query.parentId));
+    return { total: items.length, items: items.slice(query.offset ?? 0, (query.offset ?? 0) + (query.limit ?? 100)) };
+  }
+
+  reports(hubId?: string): DeprovisioningReport[] {
+    this.record('reports', hubId);
+    return [...this.reportsById.values()].filter((r) => !hubId || r.hubId === hubId);
+  }
+
+  async applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport> {
+    this.record('applyReport', reportId, memberIds, trigger);
+    const report = this.reportsById.get(reportId);
+    if (!report) throw new NotFoundError(`report ${reportId}`);
+    const items = report.items.map((i) => (memberIds === 'all' || memberIds.includes(i.memberId) ? { ...i, appliedAt: at(14) } : i));
+    const next: DeprovisioningReport = { ...report, items, status: items.every((i) => i.appliedAt) ? 'applied' : 'partially-applied' };
+    this.reportsById.set(reportId, next);
+    return next;
+  }
+
+  approvals(hubId?: string): Approval[] {
+    this.record('approvals', hubId);
+    return [...this.approvalsById.values()].filter((a) => !hubId || a.hubId === hubId);
+  }
+
+  async decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger): Promise<Approval> {
+    this.record('decideApproval', approvalId, decision, trigger);
+    const approval = this.approvalsById.get(approvalId);
+    if (!approval) throw new NotFoundError(`approval ${approvalId}`);
+    const next: Approval = { ...approval, status: decision === 'approve' ? 'approved' : 'rejected' };
+    this.approvalsById.set(approvalId, next);
+    return next;
+  }
+
+  audit(query: AuditQuery): Paged<AuditEntry> {
+    this.record('audit', query);
+    const items = this.auditLog.filter((e) => (!query.hubId || e.hubId === query.hubId) && (!query.action || e.action === query.action) && (!query.since || e.at >= query.since));
+    return { total: items.length, items };
+  }
+
+  async reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]> {
+    this.record('reevaluatePerson', person, trigger);
+    const email = this.requirePerson(person.email ?? person.userName);
+    return [this.newTask('reevaluate-person', trigger, `re-evaluate ${email} on acme-ads`, 'acme-ads')];
+  }
+
+  async offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView> {
+    this.record('offboard', person, trigger);
+    const email = this.requirePerson(person.email ?? person.userName);
+    return this.newTask('offboard', trigger, `offboard ${email} from every hub`);
+  }
+}

@@ -1,0 +1,59 @@
+import express, { type Router } from 'express';
+import type { AddressInfo } from 'node:net';
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
+
+/** The admin tokens and hook secrets the test config references (env: secrets). */
+export const TEST_ENV = {
+  ADMIN_TOKEN: 'admin-token-for-tests-0123456789',
+  SECOND_ADMIN_TOKEN: 'second-admin-token-abcdef',
+  OKTA_HOOK_SECRET: 'okta-hook-secret-main',
+  OKTA_EU_HOOK_SECRET: 'okta-hook-secret-eu',
+  ENTRA_CLIENT_SECRET: 'entra-client-secret',
+  META_TOKEN: 'EAAB-meta-token-never-shown',
+};
+
+export function testConfig(extra = ''): LoadedConfig {
+  const text = `
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN, env:SECOND_ADMIN_TOKEN]
+identityProviders:
+  okta:
+    kind: okta
+    orgUrl: https://acme.okta.example
+    eventHookSecret: env:OKTA_HOOK_SECRET
+  okta-eu:
+    kind: okta
+    orgUrl: https://acme-eu.okta.example
+    eventHookSecret: env:OKTA_EU_HOOK_SECRET
+${extra}
+hubs:
+  - id: acme-ads
+    connector: meta-business
+    identityProvider: okta
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    teams: [{ group: Sales, appRole: EMPLOYEE }]
+  - id: beta-shop
+    connector: meta-business
+    meta: { businessId: "2222222222" }
+`;
+  return parseConfig(text, '/tmp/hubwarden-test/hubwarden.yaml', { ...TEST_ENV });
+}
+
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Mounts routers on a fresh express app listening on 127.0.0.1:0. */
+export async function serveRouters(mounts: Array<[string, Router]>): Promise<TestServer> {
+  const app = express();
+  for (const [path, router] of mounts) app.use(path, router);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
