@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { defineConnector, type ConnectorContext, type HubConnector } from '../sdk/connector.ts';
+import { HttpClient } from '../sdk/http.ts';
+import { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { GraphClient } from './graph-client.ts';
+import type { MetaContext } from './meta-context.ts';
+import { listAssignments } from './read/assignments.ts';
+import { listAssets } from './read/assets.ts';
+import { checkCredential } from './read/credential.ts';
+import { listPartners, listPartnerUsers } from './read/partners.ts';
+import { listInvites, listMembers, listSystemUsers } from './read/people.ts';
+import { assignAsset, unassignAsset } from './write/assets.ts';
+import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invites.ts';
+import { changeMemberRole, removeMember } from './write/members.ts';
+import { shareAsset, unshareAsset } from './write/partners.ts';
+import { compareRoles, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
+import { BATCH_LIMIT } from './graph-client.ts';
+
+/**
+ * Meta Business Manager (Business Portfolio) connector over the Graph API
+ * (/work/shared/reference/meta-graph-api.md). Resolved values only: agent/hub-connector.ts turns
+ * the hub's config (secret references, `sandbox`) into this.
+ */
+export const metaBusinessConfig = z.object({
+  businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
+  accessToken: z.string().min(1, 'expected the system user access token'),
+  graphBaseUrl: z.url().default('https://graph.facebook.com'),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Asset types hubwarden manages on this hub: they decide the token scopes required (checkCredential). */
+  managedAssetTypes: z.array(z.enum(['ad_account', 'page', 'catalog', 'pixel'])).default([]),
+  partners: z.array(z.object({ businessId: z.string().regex(/^\d+$/), token: z.string().min(1).optional() })).default([]),
+});
+export type MetaBusinessConfig = z.infer<typeof metaBusinessConfig>;
+
+export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, context: ConnectorContext): HubConnector {
+  const config = metaBusinessConfig.parse(input);
+  const secrets = [config.accessToken, ...config.partners.flatMap((p) => (p.token ? [p.token] : []))];
+  const http = new HttpClient({
+    baseUrl: config.graphBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
+    secrets: () => secrets, log: context.log, onCall: context.onCall,
+  });
+  const book = new RateLimitBook();
+  const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book });
+  const partnerGraphs = new Map<string, GraphClient>();
+  for (const p of config.partners) {
+    if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book }));
+  }
+  const ctx: MetaContext = { businessId: config.businessId, graph, partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
+
+  return {
+    id: 'meta-business',
+    limits: { assetsPerAssignmentRead: BATCH_LIMIT },
+    listMembers: (cursor) => listMembers(ctx, cursor),
+    listInvites: (cursor) => listInvites(ctx, cursor),
+    listSystemUsers: (cursor) => listSystemUsers(ctx, cursor),
+    listAssets: (type, cursor) => listAssets(ctx, type, cursor),
+    listAssignments: (assets) => listAssignments(ctx, assets),
+    listPartners: (cursor) => listPartners(ctx, cursor),
+    listPartnerUsers: (partnerBusinessId) => listPartnerUsers(ctx, partnerBusinessId),
+    invite: (i) => invite(ctx, i),
+    changeMemberRole: (memberId, role) => changeMemberRole(ctx, memberId, role),
+    changeInviteRole: (inviteId, role) => changeInviteRole(ctx, inviteId, role),
+    removeMember: (memberId) => removeMember(ctx, memberId),
+    cancelInvite: (inviteId) => cancelInvite(ctx, inviteId),
+    reinvite: (i) => reinvite(ctx, i),
+    assignAsset: (i) => assignAsset(ctx, i),
+    unassignAsset: (i) => unassignAsset(ctx, i),
+    shareAsset: (i) => shareAsset(ctx, i),
+    unshareAsset: (i) => unshareAsset(ctx, i),
+    checkCredential: () => checkCredential(ctx, config.accessToken, config.managedAssetTypes),
+    rateLimits: () => book.state(),
+    isSupportedTaskSet: (type, tasks) => isSupportedTaskSet(type, tasks),
+    unionTasks: (type, bundles) => unionTasks(type, bundles),
+    compareRoles: (a, b) => compareRoles(a, b),
+  };
+}
+
+export const metaBusiness = defineConnector({
+  id: 'meta-business',
+  label: 'Meta Business Manager',
+  config: metaBusinessConfig,
+  create: (config, context) => createMetaBusiness(config, context),
+});

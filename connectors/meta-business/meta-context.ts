@@ -1,0 +1,25 @@
+import type { ConnectorContext } from '../sdk/connector.ts';
+import type { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import type { GraphClient } from './graph-client.ts';
+
+/** What the read/ and write/ functions share: the business's Graph client and its partners'. */
+export interface MetaContext {
+  businessId: string;
+  graph: GraphClient;
+  /** The Graph client holding a partner business's own token (config `partners[].token`). */
+  partnerGraph(partnerBusinessId: string): GraphClient | undefined;
+  book: RateLimitBook;
+  log: ConnectorContext['log'];
+}
+
+/**
+ * Largest `limit` per edge. Meta documents none ("some edges cap limit", reference §1.5); 1000 is
+ * accepted on business lists and assigned_users, partners carry nested permission lists so 100.
+ * A larger value is clamped by Graph, never an error, so these only cost calls if too small.
+ */
+export const PAGE_LIMIT = { list: 1000, partners: 100 } as const;
+
+/** `meta-business: <verb> …` messages (design brief: who, what, which). */
+export function what(text: string): string {
+  return `meta-business: ${text}`;
+}

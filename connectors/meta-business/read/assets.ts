@@ -1,0 +1,48 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AppAsset, AssetType, Page } from '../../sdk/hub-model.ts';
+import { toAsset, type RawAsset } from '../mappers/asset.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+
+/**
+ * Assets of the business, owned then client (reference §6). One listing per type walks two
+ * edges, so the opaque cursor says which edge and carries that edge's Graph cursor.
+ */
+export const ASSET_EDGES: Record<AssetType, { owned: string; client: string; label: string }> = {
+  ad_account: { owned: 'owned_ad_accounts', client: 'client_ad_accounts', label: 'ad accounts' },
+  page: { owned: 'owned_pages', client: 'client_pages', label: 'pages' },
+  catalog: { owned: 'owned_product_catalogs', client: 'client_product_catalogs', label: 'catalogs' },
+  pixel: { owned: 'owned_pixels', client: 'client_pixels', label: 'pixels' },
+};
+
+interface AssetCursor {
+  edge: 'owned' | 'client';
+  graph?: string;
+}
+
+function encode(c: AssetCursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+function decode(cursor: string | undefined, label: string): AssetCursor {
+  if (!cursor) return { edge: 'owned' };
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as AssetCursor;
+    if (c.edge === 'owned' || c.edge === 'client') return c;
+  } catch { /* reported below */ }
+  throw new ConnectorError('invalid-argument', what(`list ${label}: the paging cursor is not one this connector issued`), { field: 'cursor' });
+}
+
+export async function listAssets(ctx: MetaContext, type: AssetType, cursor?: string): Promise<Page<AppAsset>> {
+  const edges = ASSET_EDGES[type];
+  if (!edges) throw new ConnectorError('invalid-argument', what(`list assets: unknown asset type "${type}"`), { field: 'type' });
+  const at = decode(cursor, edges.label);
+  const edge = edges[at.edge];
+  const fields = at.edge === 'client' ? 'id,name,permitted_tasks' : 'id,name';
+  const page = await ctx.graph.page<RawAsset>(`${ctx.businessId}/${edge}`, { fields, limit: PAGE_LIMIT.list }, at.graph, {
+    what: what(`list ${at.edge} ${edges.label} of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  const items = page.data.map((raw) => toAsset(type, raw, at.edge));
+  if (page.next) return { items, next: encode({ edge: at.edge, graph: page.next }) };
+  if (at.edge === 'owned') return { items, next: encode({ edge: 'client' }) };
+  return { items };
+}

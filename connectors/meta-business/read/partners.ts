@@ -1,0 +1,88 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AppPartner, AssetRef, AssetType, Page, PartnerUser } from '../../sdk/hub-model.ts';
+import { toAsset, type RawAsset } from '../mappers/asset.ts';
+import { toPartner, type RawPartner } from '../mappers/partner.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
+import { readAssignments } from './assignments.ts';
+
+/** Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), §8.1–8.2. */
+const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions,pixel_permissions';
+
+interface PartnerCursor {
+  edge: 'agencies' | 'clients';
+  graph?: string;
+}
+
+export async function listPartners(ctx: MetaContext, cursor?: string): Promise<Page<AppPartner>> {
+  let at: PartnerCursor = { edge: 'agencies' };
+  if (cursor) {
+    try {
+      at = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PartnerCursor;
+    } catch {
+      throw new ConnectorError('invalid-argument', what('list partners: the paging cursor is not one this connector issued'), { field: 'cursor' });
+    }
+  }
+  const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/${at.edge}`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, at.graph, {
+    what: what(`list ${at.edge} of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  const items = page.data.map((raw) => toPartner(raw, at.edge === 'agencies' ? 'agency' : 'client'));
+  const enc = (c: PartnerCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+  if (page.next) return { items, next: enc({ edge: at.edge, graph: page.next }) };
+  if (at.edge === 'agencies') return { items, next: enc({ edge: 'clients' }) };
+  return { items };
+}
+
+const CLIENT_EDGES: Array<[AssetType, string, string]> = [
+  ['ad_account', 'client_ad_accounts', 'business'],
+  ['page', 'client_pages', 'business'],
+  ['catalog', 'client_product_catalogs', 'business'],
+  ['pixel', 'client_pixels', 'owner_business'],
+];
+
+/** Every page of a partner's client edge (the partner's token; §8.4 step 1), our assets only. */
+async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partnerId: string): Promise<AssetRef[]> {
+  const lists = await Promise.all(CLIENT_EDGES.map(async ([type, edge, ownerField]) => {
+    const refs: AssetRef[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await graph.page<RawAsset & Record<string, { id?: string } | undefined>>(
+        `${partnerId}/${edge}`, { fields: `id,name,${ownerField}`, limit: PAGE_LIMIT.list }, cursor,
+        { what: what(`list ${edge} of partner ${partnerId}`), businessId: partnerId },
+      );
+      for (const raw of page.data) {
+        if (raw[ownerField]?.id === ctx.businessId) refs.push(toAsset(type, raw, 'client'));
+      }
+      cursor = page.next;
+    } while (cursor);
+    return refs.map(({ type: t, id }) => ({ type: t, id }));
+  }));
+  return lists.flat();
+}
+
+/**
+ * A native partner's own people on our shared assets (reference §8.4): with the partner's token,
+ * its client assets that we own, then `assigned_users?business=<partner>` on each, batched.
+ */
+export async function listPartnerUsers(ctx: MetaContext, partnerBusinessId: string): Promise<PartnerUser[]> {
+  const graph = ctx.partnerGraph(partnerBusinessId);
+  if (!graph) {
+    throw new ConnectorError('permission-denied', what(`list people of partner ${partnerBusinessId}: no token configured for this partner (hubs[].partners[].token)`));
+  }
+  const assets = await ourAssetsSharedWith(graph, ctx, partnerBusinessId);
+  const chunks: AssetRef[][] = [];
+  for (let i = 0; i < assets.length; i += BATCH_LIMIT) chunks.push(assets.slice(i, i + BATCH_LIMIT));
+  const assignments = (await Promise.all(chunks.map((chunk) =>
+    readAssignments(graph, chunk, partnerBusinessId, what(`read partner ${partnerBusinessId} assignments on ${chunk.length} assets`)),
+  ))).flat();
+  const byUser = new Map<string, PartnerUser>();
+  for (const a of assignments) {
+    let user = byUser.get(a.userId);
+    if (!user) {
+      user = { partnerBusinessId, userId: a.userId, ...(a.userName ? { name: a.userName } : {}), userType: a.userType, assignments: [] };
+      byUser.set(a.userId, user);
+    }
+    user.assignments.push({ asset: a.asset, tasks: a.tasks });
+  }
+  return [...byUser.values()];
+}

@@ -1,0 +1,46 @@
+import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
+import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
+import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+
+/** People in the portfolio: business_users (§2.1), pending_users (§3.1), system_users (§5.1). One page per call. */
+
+export const MEMBER_FIELDS = 'id,name,email,role,tasks,business_role_request';
+export const INVITE_FIELDS = 'id,email,role,tasks,status,created_time,expiration_time';
+export const SYSTEM_USER_FIELDS = 'id,name,role';
+
+export async function listMembers(ctx: MetaContext, cursor?: string): Promise<Page<AppMember>> {
+  const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+    what: what(`list business users of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  return { items: page.data.map(toMember), ...(page.next ? { next: page.next } : {}) };
+}
+
+/** Every invite Meta still lists, expired ones included (status says which), so the agent can re-invite. */
+export async function listInvites(ctx: MetaContext, cursor?: string): Promise<Page<AppInvite>> {
+  const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: INVITE_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+    what: what(`list pending invites of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  return { items: page.data.map((r) => toInvite(r)), ...(page.next ? { next: page.next } : {}) };
+}
+
+export async function listSystemUsers(ctx: MetaContext, cursor?: string): Promise<Page<AppSystemUser>> {
+  const page = await ctx.graph.page<RawSystemUser>(`${ctx.businessId}/system_users`, { fields: SYSTEM_USER_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+    what: what(`list system users of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  return { items: page.data.map(toSystemUser), ...(page.next ? { next: page.next } : {}) };
+}
+
+/** The invites for one email (pending_users?email=, §3.1): how an invite's id is resolved after POST (§2.2). */
+export async function invitesFor(ctx: MetaContext, email: string): Promise<AppInvite[]> {
+  const out: AppInvite[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { email, fields: INVITE_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+      what: what(`find the invite of ${email} in business ${ctx.businessId}`), businessId: ctx.businessId,
+    });
+    out.push(...page.data.map((r) => toInvite(r)));
+    cursor = page.next;
+  } while (cursor);
+  return out.filter((i) => i.email === email.toLowerCase());
+}

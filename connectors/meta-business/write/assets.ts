@@ -1,0 +1,57 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
+import { what, type MetaContext } from '../meta-context.ts';
+import { readAssignments } from '../read/assignments.ts';
+import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
+
+/**
+ * Assign / unassign a person's tasks on an asset (`/{asset}/assigned_users`, reference §7).
+ * Decision: check the current assignment first (one read of the asset's assigned_users). POST is
+ * an upsert (§7.1 [INF]), so without the read a repeat would look like a change in the audit;
+ * with it, "already assigned with these tasks" is already-done and "not assigned" on unassign is
+ * already-done. Unsupported task bundles are rejected here, before any call (100/1752129).
+ */
+const LABEL: Record<AssetRef['type'], string> = { ad_account: 'ad account', page: 'page', catalog: 'catalog', pixel: 'pixel' };
+
+function sameTasks(a: string[], b: string[]): boolean {
+  const x = new Set(a.map((t) => t.toUpperCase()));
+  const y = new Set(b.map((t) => t.toUpperCase()));
+  return x.size === y.size && [...x].every((t) => y.has(t));
+}
+
+export function requireSupported(type: AssetRef['type'], tasks: string[], whatFor: string): void {
+  if (!isSupportedTaskSet(type, tasks)) {
+    const bundles = TASK_RULES[type]?.bundles.map((b) => `[${b.tasks.join(',')}]`).join(' ') ?? '';
+    throw new ConnectorError('invalid-argument', `${whatFor}: [${tasks.join(',')}] is not a task bundle Meta supports on a ${LABEL[type] ?? type} (one of ${bundles})`, {
+      field: 'tasks', providerCode: '100/1752129',
+    });
+  }
+}
+
+async function currentTasks(ctx: MetaContext, asset: AssetRef, userId: string, whatFor: string): Promise<string[] | undefined> {
+  const list = await readAssignments(ctx.graph, [asset], ctx.businessId, `${whatFor}: read current assignment`);
+  return list.find((a) => a.userId === userId)?.tasks;
+}
+
+export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
+  const tasks = input.tasks.map((t) => t.toUpperCase());
+  const whatFor = what(`assign ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id} to user ${input.userId} with [${tasks.join(',')}]`);
+  requireSupported(input.asset.type, tasks, whatFor);
+  const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
+  if (current && sameTasks(current, tasks)) return 'already-done';
+  await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, { user: input.userId, tasks, business: ctx.businessId }, { what: whatFor, businessId: ctx.businessId });
+  return 'done';
+}
+
+export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
+  const whatFor = what(`unassign user ${input.userId} from ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id}`);
+  const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
+  if (!current) return 'already-done';
+  try {
+    await ctx.graph.call('DELETE', `${input.asset.id}/assigned_users`, { user: input.userId }, { what: whatFor, businessId: ctx.businessId });
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    throw err;
+  }
+  return 'done';
+}

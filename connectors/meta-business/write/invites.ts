@@ -1,0 +1,70 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { ChangeResult } from '../../sdk/hub-model.ts';
+import { what, type MetaContext } from '../meta-context.ts';
+import { invitesFor } from '../read/people.ts';
+
+/**
+ * Invites (BusinessRoleRequest, reference §2.2, §3.3–3.5). Never two invites for one email: a
+ * pending invite is looked up first (pending_users?email=, one call) and returned as already-done.
+ * After POST the id is resolved by re-reading pending_users?email= (§2.2: do not assume the id
+ * POST returns is the request id).
+ */
+export interface InviteInput {
+  email: string;
+  role: string;
+  tasks?: string[];
+}
+
+export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string }> {
+  const email = input.email.trim().toLowerCase();
+  const role = input.role.toUpperCase();
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    throw new ConnectorError('invalid-argument', what(`invite "${input.email}" to business ${ctx.businessId}: not an email address`), { field: 'email' });
+  }
+  const whatFor = what(`invite ${email} to business ${ctx.businessId} as ${role}`);
+  const existing = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+  if (existing) return { result: 'already-done', inviteId: existing.id };
+  let returnedId: string | undefined;
+  try {
+    const body = (await ctx.graph.call('POST', `${ctx.businessId}/business_users`, {
+      email, role, ...(input.tasks && input.tasks.length > 0 ? { tasks: input.tasks } : {}),
+    }, { what: whatFor, businessId: ctx.businessId, isInvite: true })) as { id?: string };
+    returnedId = body?.id ? String(body.id) : undefined;
+  } catch (err) {
+    // "Already a member" / "already invited" (reference §11, behaviour not documented): success.
+    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && /already/i.test(err.message)) {
+      const again = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+      return { result: 'already-done', inviteId: again?.id ?? '' };
+    }
+    throw err;
+  }
+  const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+  const inviteId = resolved?.id ?? returnedId;
+  if (!inviteId) throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite but lists no pending invite for it`);
+  return { result: 'done', inviteId };
+}
+
+export async function changeInviteRole(ctx: MetaContext, inviteId: string, role: string): Promise<ChangeResult> {
+  const wanted = role.toUpperCase();
+  await ctx.graph.call('POST', inviteId, { role: wanted }, {
+    what: what(`change role of invite ${inviteId} in business ${ctx.businessId} to ${wanted}`), businessId: ctx.businessId,
+  });
+  return 'done';
+}
+
+export async function cancelInvite(ctx: MetaContext, inviteId: string): Promise<ChangeResult> {
+  try {
+    await ctx.graph.call('DELETE', inviteId, {}, { what: what(`cancel invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId });
+    return 'done';
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    throw err;
+  }
+}
+
+/** Meta has no resend (§3.5): cancel, then invite again. Both count against the invite limit. */
+export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string }> {
+  await cancelInvite(ctx, input.inviteId);
+  const again = await invite(ctx, input);
+  return { result: 'done', inviteId: again.inviteId };
+}

@@ -1,0 +1,41 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { ChangeResult } from '../../sdk/hub-model.ts';
+import { what, type MetaContext } from '../meta-context.ts';
+import { refuseIfLastAdmin } from './last-admin.ts';
+
+/** Change a member's role (POST /{bsuid}, reference §2.4) and remove a member (DELETE /{bsuid}, §2.5). */
+
+async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
+  try {
+    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string };
+    return (body.role ?? 'EMPLOYEE').toUpperCase();
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
+}
+
+export async function changeMemberRole(ctx: MetaContext, memberId: string, role: string): Promise<ChangeResult> {
+  const wanted = role.toUpperCase();
+  const whatFor = what(`change role of member ${memberId} in business ${ctx.businessId} to ${wanted}`);
+  const current = await currentRole(ctx, memberId, whatFor);
+  if (current === undefined) throw new ConnectorError('not-found', `${whatFor}: no such member`);
+  if (current === wanted) return 'already-done';
+  if (current === 'ADMIN') await refuseIfLastAdmin(ctx, memberId, `demote to ${wanted}`);
+  await ctx.graph.call('POST', memberId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
+  return 'done';
+}
+
+export async function removeMember(ctx: MetaContext, memberId: string): Promise<ChangeResult> {
+  const whatFor = what(`remove member ${memberId} from business ${ctx.businessId}`);
+  const current = await currentRole(ctx, memberId, whatFor);
+  if (current === undefined) return 'already-done';
+  if (current === 'ADMIN') await refuseIfLastAdmin(ctx, memberId, 'remove');
+  try {
+    await ctx.graph.call('DELETE', memberId, {}, { what: whatFor, businessId: ctx.businessId });
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    throw err;
+  }
+  return 'done';
+}
