@@ -1,0 +1,113 @@
+import type { HubConfigFile, HubRole } from '../../config/schema.ts';
+import type { AssetType } from '../../connectors/sdk/hub-model.ts';
+import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import type { ReadView } from '../store/store.ts';
+import type { RoleRules } from './role-rules.ts';
+
+/**
+ * A person's effective grant on one hub, from all of their mapped groups (design brief, core
+ * idea 1): the highest app role and hub role win; each asset's tasks are the union of what every
+ * team grants, kept within the app's supported task bundles.
+ */
+export interface EffectiveGrant {
+  hubId: string;
+  directoryUserId: string;
+  userName: string;
+  /** Lower-cased primary email: the key the plan matches app members and invites on. */
+  email?: string;
+  emails: string[];
+  active: boolean;
+  /** Absent: the person should hold no seat on the hub. */
+  appRole?: string;
+  hubRole?: HubRole;
+  assets: Array<{ type: AssetType; id: string; tasks: string[] }>;
+  /** Mapped groups (display names) the grant comes from; `(default team)` for defaultTeam. */
+  grantedBy: string[];
+  /** Why the grant is what it is when it is narrower than asked (unsupported task unions…). */
+  problems: string[];
+}
+
+const HUB_ROLE_RANK: Record<HubRole, number> = { owner: 3, manager: 2, collaborator: 1 };
+
+export const DEFAULT_TEAM_LABEL = '(default team)';
+
+/** Pure: the grant of `user` given the display names of the groups they belong to. */
+export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, groupNames: readonly string[], rules: RoleRules): EffectiveGrant {
+  const emails = [...new Set(user.emails.map((e) => e.toLowerCase()))];
+  const grant: EffectiveGrant = {
+    hubId: hub.id,
+    directoryUserId: user.id,
+    userName: user.userName,
+    email: (user.email ?? user.emails[0] ?? (user.userName.includes('@') ? user.userName : undefined))?.toLowerCase(),
+    emails,
+    active: user.active,
+    assets: [],
+    grantedBy: [],
+    problems: [],
+  };
+  // Deactivated users hold nothing (issue 4, item 1); deleted users have no record at all.
+  if (!user.active) return grant;
+  const names = new Set(groupNames.map((g) => g.toLowerCase()));
+  const teams = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
+  if (teams.length === 0) {
+    if (!hub.defaultTeam) return grant;
+    grant.appRole = hub.defaultTeam.appRole;
+    grant.hubRole = hub.defaultTeam.hubRole;
+    grant.grantedBy = [DEFAULT_TEAM_LABEL];
+    return grant;
+  }
+  for (const team of teams) {
+    if (grant.appRole === undefined || rules.compareRoles(team.appRole, grant.appRole) > 0) grant.appRole = team.appRole;
+    if (grant.hubRole === undefined || HUB_ROLE_RANK[team.hubRole] > HUB_ROLE_RANK[grant.hubRole]) grant.hubRole = team.hubRole;
+    grant.grantedBy.push(team.group);
+  }
+  const perAsset = new Map<string, { type: AssetType; id: string; bundles: string[][] }>();
+  for (const team of teams) for (const a of team.assets) {
+    const key = `${a.type}:${a.id}`;
+    const entry = perAsset.get(key) ?? { type: a.type, id: a.id, bundles: [] };
+    entry.bundles.push(a.tasks);
+    perAsset.set(key, entry);
+  }
+  for (const { type, id, bundles } of perAsset.values()) {
+    try {
+      grant.assets.push({ type, id, tasks: rules.unionTasks(type, bundles) });
+    } catch (err) {
+      // No supported bundle covers the union: keep the largest bundle any one team asked for,
+      // so the person never gets less than some team grants, and say why.
+      const largest = [...bundles].sort((a, b) => b.length - a.length)[0]!;
+      grant.assets.push({ type, id, tasks: [...largest] });
+      grant.problems.push(`${type} ${id}: ${(err as Error).message}`);
+    }
+  }
+  return grant;
+}
+
+/** Display names of the groups `userId` belongs to on `hubId` (index `groupsByMember`). */
+export function groupNamesOf(view: ReadView, hubId: string, userId: string): string[] {
+  return view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
+}
+
+/** The grant of one directory user, or undefined when the user is not pushed to the hub. */
+export function grantOf(view: ReadView, hub: HubConfigFile, userId: string, rules: RoleRules): EffectiveGrant | undefined {
+  const user = view.get('directoryUsers', hub.id, userId);
+  if (!user) return undefined;
+  return computeGrant(hub, user, groupNamesOf(view, hub.id, userId), rules);
+}
+
+/**
+ * Every directory user's grant on the hub. Group membership is read from the groups themselves
+ * (one pass), so it does not depend on an index being defined.
+ */
+export function grantsOfHub(view: ReadView, hub: HubConfigFile, rules: RoleRules): EffectiveGrant[] {
+  const groupsOf = new Map<string, string[]>();
+  for (const g of view.list('directoryGroups', hub.id)) {
+    for (const m of g.members) {
+      const list = groupsOf.get(m.value) ?? [];
+      list.push(g.displayName);
+      groupsOf.set(m.value, list);
+    }
+  }
+  const out: EffectiveGrant[] = [];
+  for (const u of view.list('directoryUsers', hub.id)) out.push(computeGrant(hub, u, groupsOf.get(u.id) ?? [], rules));
+  return out;
+}

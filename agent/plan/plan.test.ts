@@ -1,0 +1,144 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
+import { computeGrant } from '../grants/effective-grant.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { META_ROLE_RULES } from '../grants/role-rules.ts';
+import { plan, type PlanActual, type PlanDesired } from './plan.ts';
+
+const NOW = '2026-11-23T12:00:00.000Z';
+const hub = testHub();
+
+type Person = { id: string; email: string; groups: string[]; active?: boolean };
+const member = (id: string, email: string, role: string): AppMemberRecord => ({ hubId: hub.id, id, email, role, firstSeenAt: NOW, lastSeenAt: NOW });
+const invite = (id: string, email: string, role: string, extra: Partial<AppInviteRecord> = {}): AppInviteRecord =>
+  ({ hubId: hub.id, id, email, role, status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: NOW, ...extra });
+const assignment = (userId: string, asset: string, tasks: string[]): AppAssignmentRecord =>
+  ({ hubId: hub.id, key: `ad_account:${asset}:${userId}`, asset: { type: 'ad_account', id: asset }, userId, userType: 'member', tasks });
+const owner = member('m-owner', 'owner@example.com', 'ADMIN');
+const ownerPerson: Person = { id: 'u-owner', email: 'owner@example.com', groups: ['Meta Admins'] };
+const ownerAssets = [assignment('m-owner', 'act_111', ['MANAGE', 'ADVERTISE', 'ANALYZE'])];
+
+function desiredOf(people: Person[], departed: PlanDesired['departed'] = []): PlanDesired {
+  return {
+    hubId: hub.id,
+    grants: people.map((p) => computeGrant(hub, testUser(p.id, p.email, p.active ?? true), p.groups, META_ROLE_RULES)),
+    departed,
+    managedAssets: [{ type: 'ad_account', id: 'act_111' }, { type: 'page', id: '222' }],
+  };
+}
+function actualOf(a: Partial<PlanActual>): PlanActual {
+  return { complete: true, members: [], invites: [], systemUsers: [], assignments: [], matches: [], exemptions: [], ...a };
+}
+
+interface Case {
+  name: string;
+  people: Person[];
+  actual: Partial<PlanActual>;
+  departed?: PlanDesired['departed'];
+  /** `kind effect detail` per operation, in plan order. */
+  expect: string[];
+  held?: RegExp[];
+}
+
+function describeOp(op: ReturnType<typeof plan>['operations'][number]): string {
+  switch (op.kind) {
+    case 'invite': return `invite grant ${op.email} ${op.role}`;
+    case 'change-member-role': return `change-member-role ${op.effect} ${op.memberId} ${op.to}`;
+    case 'change-invite-role': return `change-invite-role ${op.effect} ${op.inviteId} ${op.to}`;
+    case 'assign-asset': return `assign-asset ${op.effect} ${op.memberId} ${op.asset.id} ${op.tasks.join('+')}`;
+    case 'unassign-asset': return `unassign-asset ${op.effect} ${op.memberId} ${op.asset.id}`;
+    case 'remove-member': return `remove-member ${op.reason} ${op.memberId}`;
+    case 'cancel-invite': return `cancel-invite ${op.reason} ${op.inviteId}`;
+    case 'reinvite': return `reinvite ${op.inviteId} ${op.role}`;
+  }
+}
+
+const jane = (groups: string[], active = true): Person => ({ id: 'u-jane', email: 'jane@example.com', groups, active });
+const base = { members: [owner], assignments: ownerAssets };
+
+const cases: Case[] = [
+  { name: 'new advertiser is invited as EMPLOYEE', people: [ownerPerson, jane(['Meta Advertisers'])], actual: base,
+    expect: ['invite grant jane@example.com EMPLOYEE'] },
+  { name: 'in sync: nothing to do', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], assignments: [...ownerAssets, assignment('m-jane', 'act_111', ['ADVERTISE', 'ANALYZE'])] }, expect: [] },
+  { name: 'accepted invite: asset tasks assigned', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'] },
+  { name: 'pending invite: no asset tasks yet, no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'Jane@Example.com', 'EMPLOYEE')] }, expect: [] },
+  { name: 'pending invite role raised', people: [ownerPerson, jane(['Meta Admins'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: ['change-invite-role upgrade i-1 ADMIN'] },
+  { name: 'move to admins (added first): upgrade role and tasks at once', people: [ownerPerson, jane(['Meta Advertisers', 'Meta Admins'])],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], assignments: [...ownerAssets, assignment('m-jane', 'act_111', ['ADVERTISE', 'ANALYZE'])] },
+    expect: ['change-member-role upgrade m-jane ADMIN', 'assign-asset upgrade m-jane act_111 MANAGE+ADVERTISE+ANALYZE'] },
+  { name: 'move to admins (removed first): in no group yet → removal (held by safety for settle)', people: [ownerPerson, jane([])],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['remove-member unassigned m-jane'] },
+  { name: 'move back to advertisers: downgrades after upgrades', people: [ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'ADMIN')], assignments: [...ownerAssets, assignment('m-jane', 'act_111', ['MANAGE', 'ADVERTISE', 'ANALYZE'])] },
+    expect: ['invite grant bob@example.com EMPLOYEE', 'change-member-role downgrade m-jane EMPLOYEE', 'assign-asset downgrade m-jane act_111 ADVERTISE+ANALYZE'] },
+  { name: 'asset no longer granted by any team is unassigned', people: [ownerPerson, { id: 'u-fin', email: 'fin@example.com', groups: ['Finance'] }],
+    actual: { ...base, members: [owner, member('m-fin', 'fin@example.com', 'FINANCE_ANALYST')], assignments: [...ownerAssets, assignment('m-fin', 'act_111', ['ANALYZE'])] },
+    expect: ['unassign-asset downgrade m-fin act_111'] },
+  { name: 'unmanaged asset left alone', people: [ownerPerson, { id: 'u-fin', email: 'fin@example.com', groups: ['Finance'] }],
+    actual: { ...base, members: [owner, member('m-fin', 'fin@example.com', 'FINANCE_ANALYST')], assignments: [...ownerAssets, assignment('m-fin', 'act_999', ['ANALYZE'])] }, expect: [] },
+  { name: 'deactivated member removed', people: [ownerPerson, jane(['Meta Advertisers'], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['remove-member deactivated m-jane'] },
+  { name: 'deleted user (departed) removed by email', people: [ownerPerson], departed: [{ directoryUserId: 'u-jane', emails: ['JANE@example.com'] }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['remove-member deleted m-jane'] },
+  { name: 'matched member whose directory user is gone is removed', people: [ownerPerson],
+    actual: { ...base, members: [owner, member('m-jane', 'jane.personal@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'onboarded', directoryUserId: 'u-jane', manual: true, at: NOW }] },
+    expect: ['remove-member deleted m-jane'] },
+  { name: 'pending invite of deactivated user cancelled', people: [ownerPerson, jane(['Meta Advertisers'], false)],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: ['cancel-invite deactivated i-1'] },
+  { name: 'unmatched member (not in the directory) is not touched', people: [ownerPerson],
+    actual: { ...base, members: [owner, member('m-x', 'stranger@example.com', 'EMPLOYEE')] }, expect: [] },
+  { name: 'exempted member is not touched', people: [ownerPerson, jane(['Meta Admins'], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'm-jane', reason: 'contractor', by: 'owner', at: NOW }] }, expect: [] },
+  { name: 'lapsed exemption no longer protects', people: [ownerPerson, jane([], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'm-jane', reason: 'x', until: '2026-01-01T00:00:00Z', by: 'o', at: NOW }] }, expect: ['remove-member deactivated m-jane'] },
+  { name: 'guest match is not touched', people: [ownerPerson, jane([], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'guest', manual: true, at: NOW }] }, expect: [] },
+  { name: 'system users are never touched, even sharing an email', people: [ownerPerson, jane([], false)],
+    actual: { ...base, members: [owner, member('s-1', 'jane@example.com', 'EMPLOYEE')], systemUsers: [{ hubId: hub.id, id: 's-1', role: 'EMPLOYEE' }], assignments: [...ownerAssets, assignment('s-1', 'act_111', ['ANALYZE'])] }, expect: [] },
+  { name: 'last admin is never removed', people: [{ ...ownerPerson, active: false }],
+    actual: base, expect: [], held: [/last admin/] },
+  { name: 'last admin is never demoted', people: [{ ...ownerPerson, groups: ['Meta Advertisers'] }],
+    actual: base, expect: ['assign-asset downgrade m-owner act_111 ADVERTISE+ANALYZE'], held: [/last admin/] },
+  { name: 'one of two admins may go', people: [ownerPerson, jane([], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'ADMIN')] }, expect: ['remove-member deactivated m-jane'] },
+  { name: 'incomplete listing: no removals', people: [ownerPerson, jane([], false)],
+    actual: { ...base, complete: false, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: [], held: [/incomplete/] },
+  { name: 'expired invite re-sent once', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' })] }, expect: ['reinvite i-1 EMPLOYEE'] },
+  { name: 'invite past its expiry time counts as expired', people: [ownerPerson, jane(['Meta Admins'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { expiresAt: '2026-11-01T00:00:00Z' })] }, expect: ['reinvite i-1 ADMIN'] },
+  { name: 'expired invite already re-sent: held for an owner, never a fresh invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired', resendCount: 1 })] }, expect: [], held: [/re-sent/] },
+  { name: 'no default team: a user in no mapped group gets no seat', people: [ownerPerson, jane([])],
+    actual: base, expect: [] },
+];
+
+describe('plan', () => {
+  for (const c of cases) {
+    test(c.name, () => {
+      const result = plan(desiredOf(c.people, c.departed), actualOf(c.actual), { now: NOW, rules: META_ROLE_RULES });
+      assert.deepEqual(result.operations.map(describeOp), c.expect);
+      for (const h of c.held ?? []) assert.ok(result.held.some((x) => h.test(x.why)), `expected a held operation matching ${h}: ${JSON.stringify(result.held.map((x) => x.why))}`);
+      const keys = result.operations.map((o) => o.key);
+      assert.equal(new Set(keys).size, keys.length, 'operation keys are unique');
+    });
+  }
+
+  test('default team configured: user in no mapped group is invited with it', () => {
+    const h = testHub({ defaultTeam: { appRole: 'EMPLOYEE' } });
+    const d: PlanDesired = { hubId: h.id, grants: [computeGrant(h, testUser('u-jane', 'jane@example.com'), [], META_ROLE_RULES)], departed: [], managedAssets: [] };
+    const r = plan(d, actualOf({}), { now: NOW, rules: META_ROLE_RULES });
+    assert.deepEqual(r.operations.map(describeOp), ['invite grant jane@example.com EMPLOYEE']);
+  });
+
+  test('person scope plans only that person', () => {
+    const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
+    const r = plan(d, actualOf(base), { now: NOW, rules: META_ROLE_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });
+    assert.deepEqual(r.operations.map(describeOp), ['invite grant bob@example.com EMPLOYEE']);
+  });
+});

@@ -1,0 +1,230 @@
+import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
+import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
+import type { EffectiveGrant } from '../grants/effective-grant.ts';
+import type { RoleRules } from '../grants/role-rules.ts';
+import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
+
+/** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
+export interface PlanDesired {
+  hubId: string;
+  grants: EffectiveGrant[];
+  /** Deleted directory users (their records are gone; their emails still identify their seats). */
+  departed: Array<{ directoryUserId: string; emails: string[] }>;
+  /** Assets named in the hub's teams: the only ones the plan unassigns from. */
+  managedAssets: AssetRef[];
+}
+
+/** The app snapshot (agent/app-state/records.ts). */
+export interface PlanActual {
+  /** Did the last import read every page? Without it nothing is removed (design brief, idea 4). */
+  complete: boolean;
+  members: readonly AppMemberRecord[];
+  invites: readonly AppInviteRecord[];
+  systemUsers: readonly AppSystemUserRecord[];
+  assignments: readonly AppAssignmentRecord[];
+  matches: readonly MemberMatchRecord[];
+  exemptions: readonly ExemptionRecord[];
+}
+
+export interface PlanPolicy {
+  /** ISO time: lapsed exemptions and expired invites are judged against it. */
+  now: string;
+  rules: RoleRules;
+  /** How often an expired invite is sent again (issue 4: once). */
+  maxResends?: number;
+  /** Plan only for these people (a per-person reconcile); counts still use the whole snapshot. */
+  scope?: { directoryUserIds: string[]; emails: string[] };
+}
+
+type Governing = { grant?: EffectiveGrant; reason: OperationReason; directoryUserId?: string };
+
+const sameTasks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t) => b.includes(t));
+const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
+
+/**
+ * The plan: pure (desired, actual, policy) → operations (issue 4, item 2; design brief, idea 2).
+ * No I/O, no clock but `policy.now`, so it is tested table-style and printed by `hubwarden plan`.
+ */
+export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolicy): PlanResult {
+  const ops: Operation[] = [];
+  const held: HeldOperation[] = [];
+  const rules = policy.rules;
+  const maxResends = policy.maxResends ?? 1;
+
+  const byUserId = new Map(desired.grants.map((g) => [g.directoryUserId, g]));
+  const byEmail = new Map<string, EffectiveGrant>();
+  for (const g of desired.grants) for (const e of g.emails.length > 0 ? g.emails : g.email ? [g.email] : []) if (!byEmail.has(e)) byEmail.set(e, g);
+  const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
+  const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map((e) => e.toLowerCase())));
+  const exempt = new Set(actual.exemptions.filter((x) => !x.until || x.until > policy.now).map((x) => x.memberId));
+  const systemIds = new Set(actual.systemUsers.map((s) => s.id));
+  const matchOf = new Map(actual.matches.map((m) => [m.memberId, m]));
+  const managed = new Set(desired.managedAssets.map(assetKey));
+  const scopeIds = policy.scope ? new Set(policy.scope.directoryUserIds) : undefined;
+  const scopeEmails = policy.scope ? new Set(policy.scope.emails.map((e) => e.toLowerCase())) : undefined;
+  const inScope = (g: Governing, email?: string) =>
+    !scopeIds || (g.directoryUserId !== undefined && scopeIds.has(g.directoryUserId)) || (email !== undefined && scopeEmails!.has(email.toLowerCase()));
+
+  /** Who governs an app row: its match record, else its email; undefined = not ours to touch. */
+  function governing(rowId: string, email: string | undefined): Governing | undefined {
+    const m = matchOf.get(rowId);
+    if (m && (m.outcome === 'guest' || m.outcome === 'exempted')) return undefined;
+    if (m?.directoryUserId) {
+      const g = byUserId.get(m.directoryUserId);
+      if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
+      return { reason: 'deleted', directoryUserId: m.directoryUserId };
+    }
+    const e = email?.toLowerCase();
+    if (!e) return undefined;
+    const g = byEmail.get(e);
+    if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
+    if (departedEmails.has(e)) {
+      const d = desired.departed.find((x) => x.emails.some((y) => y.toLowerCase() === e));
+      return { reason: 'deleted', directoryUserId: d?.directoryUserId };
+    }
+    return undefined;
+  }
+
+  const seated = new Set<string>(); // directory user ids with a member row or a live invite
+  const seatedEmails = new Set<string>();
+  const memberEmails = new Set(actual.members.map((m) => m.email?.toLowerCase()).filter((e): e is string => !!e));
+
+  // Members: role, assets, removal.
+  for (const member of actual.members) {
+    if (systemIds.has(member.id)) continue;
+    const gov = governing(member.id, member.email);
+    if (member.email) seatedEmails.add(member.email.toLowerCase());
+    if (!gov) continue;
+    if (gov.directoryUserId) seated.add(gov.directoryUserId);
+    if (exempt.has(member.id) || !inScope(gov, member.email)) continue;
+    const who = member.email ?? member.id;
+    const base = { email: member.email?.toLowerCase(), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
+    const grant = gov.grant;
+    if (!grant?.appRole) {
+      ops.push({ ...base, kind: 'remove-member', key: `remove:${member.id}`, memberId: member.id, role: member.role, effect: 'removal', reason: gov.reason,
+        summary: `remove ${who} (${member.role}) from the business: ${describeReason(gov.reason)}` });
+      continue;
+    }
+    const cmp = rules.compareRoles(grant.appRole, member.role);
+    if (grant.appRole !== member.role.toUpperCase()) {
+      ops.push({ ...base, kind: 'change-member-role', key: `member-role:${member.id}:${grant.appRole}`, memberId: member.id, from: member.role, to: grant.appRole,
+        effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
+        summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
+    }
+    const held = new Map<string, AppAssignmentRecord>();
+    for (const a of actual.assignments) if (a.userId === member.id && a.userType === 'member') held.set(assetKey(a.asset), a);
+    const wanted = new Set<string>();
+    for (const want of grant.assets) {
+      const k = assetKey(want);
+      wanted.add(k);
+      const have = held.get(k);
+      if (have && sameTasks(have.tasks, want.tasks)) continue;
+      const upgrade = !have || have.tasks.every((t) => want.tasks.includes(t));
+      ops.push({ ...base, kind: 'assign-asset', key: `assign:${k}:${member.id}:${want.tasks.join('+')}`, memberId: member.id,
+        asset: { type: want.type, id: want.id }, tasks: want.tasks, ...(have ? { from: have.tasks } : {}),
+        effect: !have ? 'grant' : upgrade ? 'upgrade' : 'downgrade', reason: have ? 'group-change' : 'assigned',
+        summary: `${have ? 'change' : 'assign'} ${want.type} ${want.id} for ${who}: ${have ? `[${have.tasks.join(', ')}] → ` : ''}[${want.tasks.join(', ')}]` });
+    }
+    for (const [k, have] of held) {
+      if (wanted.has(k) || !managed.has(k)) continue;
+      ops.push({ ...base, kind: 'unassign-asset', key: `unassign:${k}:${member.id}`, memberId: member.id, asset: have.asset, from: have.tasks,
+        effect: 'downgrade', reason: 'group-change', summary: `unassign ${have.asset.type} ${have.asset.id} from ${who} (had [${have.tasks.join(', ')}])` });
+    }
+  }
+
+  // Invites: role of pending ones, cancel, re-invite expired ones.
+  for (const invite of actual.invites) {
+    const email = invite.email.toLowerCase();
+    if (invite.status === 'accepted' || invite.status === 'canceled' || invite.status === 'declined') continue;
+    if (memberEmails.has(email)) continue; // accepted since: the member row governs
+    const rowId = `invite:${invite.id}`;
+    const gov = governing(rowId, invite.email);
+    const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && invite.expiresAt <= policy.now);
+    if (!gov) continue;
+    if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
+    if (!expired) seatedEmails.add(email);
+    if (exempt.has(rowId)) {
+      if (gov.directoryUserId) seated.add(gov.directoryUserId);
+      continue;
+    }
+    if (!inScope(gov, email)) continue;
+    const base = { email, directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
+    const grant = gov.grant;
+    if (!grant?.appRole) {
+      if (!expired) ops.push({ ...base, kind: 'cancel-invite', key: `cancel:${invite.id}`, inviteId: invite.id, effect: 'removal', reason: gov.reason,
+        summary: `cancel the pending invite of ${email}: ${describeReason(gov.reason)}` });
+      continue;
+    }
+    if (expired) {
+      if (gov.directoryUserId) seated.add(gov.directoryUserId);
+      seatedEmails.add(email);
+      if (invite.resendCount >= maxResends) {
+        held.push({ operation: { ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email}` },
+          why: `the invite expired and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
+        continue;
+      }
+      ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount,
+        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite expired` });
+      continue;
+    }
+    if (grant.appRole !== invite.role.toUpperCase()) {
+      const cmp = rules.compareRoles(grant.appRole, invite.role);
+      ops.push({ ...base, kind: 'change-invite-role', key: `invite-role:${invite.id}:${grant.appRole}`, inviteId: invite.id, from: invite.role, to: grant.appRole,
+        effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change', summary: `change the pending invite of ${email}: ${invite.role} → ${grant.appRole}` });
+    }
+  }
+
+  // New seats.
+  for (const grant of desired.grants) {
+    if (!grant.appRole || seated.has(grant.directoryUserId)) continue;
+    if (grant.emails.some((e) => seatedEmails.has(e)) || (grant.email && seatedEmails.has(grant.email))) continue;
+    if (!inScope({ reason: 'assigned', directoryUserId: grant.directoryUserId }, grant.email)) continue;
+    const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, effect: 'grant', reason: 'assigned',
+      directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `invite ${grant.email ?? grant.userName} as ${grant.appRole} (${grant.grantedBy.join(', ')})` };
+    if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
+    else ops.push(op);
+  }
+  void departedById;
+
+  return protect(ops, held, actual, rules);
+}
+
+function describeReason(reason: OperationReason): string {
+  switch (reason) {
+    case 'deactivated': return 'deactivated in the directory';
+    case 'deleted': return 'deleted from the directory';
+    case 'unassigned': return 'in no mapped group';
+    default: return reason;
+  }
+}
+
+const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const;
+
+/**
+ * Safety rules that hold for every plan: nothing is removed from an incomplete listing, the last
+ * admin is never removed or demoted; upgrades come before downgrades (a move never loses access).
+ */
+function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, rules: RoleRules): PlanResult {
+  let kept = ops;
+  if (!actual.complete) {
+    for (const op of kept) if (op.effect === 'removal') held.push({ operation: op, why: 'the app listing is incomplete (no complete check for updates yet): nothing is removed' });
+    kept = kept.filter((op) => op.effect !== 'removal');
+  }
+  const systemIds = new Set(actual.systemUsers.map((s) => s.id));
+  const admins = actual.members.filter((m) => !systemIds.has(m.id) && m.role.toUpperCase() === 'ADMIN');
+  const losing = new Set<string>();
+  for (const op of kept) {
+    if (op.kind === 'remove-member' && op.role.toUpperCase() === 'ADMIN') losing.add(op.memberId);
+    if (op.kind === 'change-member-role' && op.from.toUpperCase() === 'ADMIN' && rules.compareRoles(op.to, 'ADMIN') < 0) losing.add(op.memberId);
+  }
+  if (admins.length > 0 && losing.size >= admins.length) {
+    const keep = admins.find((a) => losing.has(a.id))!.id;
+    kept = kept.filter((op) => {
+      const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
+      if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });
+      return !hit;
+    });
+  }
+  kept = [...kept].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
+  return { operations: kept, held };
+}
