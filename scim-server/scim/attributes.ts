@@ -1,0 +1,79 @@
+/**
+ * The attribute definitions hubwarden serves (RFC 7643 §4.1 User, §4.2 Group, §4.3 enterprise
+ * extension, plus the read-only hub extension). One table drives three things: canonical attribute
+ * names (Entra and the MS suite send `DisplayName`, `Primary`, `Manager.Value`), type checks
+ * (400 invalidValue), and the `/Schemas` documents.
+ */
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const HUB_SCHEMA = 'urn:hubwarden:params:scim:schemas:extension:hub:2.0:User';
+
+export type AttributeType = 'string' | 'boolean' | 'complex' | 'reference' | 'dateTime' | 'integer' | 'binary';
+
+export interface AttributeDef {
+  name: string;
+  type: AttributeType;
+  multiValued?: boolean;
+  required?: boolean;
+  caseExact?: boolean;
+  mutability?: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+  returned?: 'always' | 'never' | 'default' | 'request';
+  uniqueness?: 'none' | 'server' | 'global';
+  description?: string;
+  subAttributes?: AttributeDef[];
+  referenceTypes?: string[];
+}
+
+const s = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'string', ...extra });
+const b = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'boolean', ...extra });
+const multi = (name: string, subs: AttributeDef[], extra: Partial<AttributeDef> = {}): AttributeDef => ({
+  name, type: 'complex', multiValued: true, subAttributes: subs, ...extra,
+});
+const typedValues = (valueType: AttributeType = 'string') => [
+  { name: 'value', type: valueType } as AttributeDef, s('display'), s('type'), b('primary'),
+];
+
+export const USER_ATTRIBUTES: AttributeDef[] = [
+  s('userName', { required: true, uniqueness: 'server', description: 'Unique identifier for the User, typically used by the user to directly authenticate to the service provider.' }),
+  { name: 'name', type: 'complex', subAttributes: [s('formatted'), s('familyName'), s('givenName'), s('middleName'), s('honorificPrefix'), s('honorificSuffix')] },
+  s('displayName'), s('nickName'), { name: 'profileUrl', type: 'reference', referenceTypes: ['external'] }, s('title'), s('userType'),
+  s('preferredLanguage'), s('locale'), s('timezone'), b('active'),
+  s('password', { mutability: 'writeOnly', returned: 'never' }),
+  multi('emails', typedValues()), multi('phoneNumbers', typedValues()), multi('ims', typedValues()),
+  multi('photos', typedValues('reference')),
+  multi('addresses', [s('formatted'), s('streetAddress'), s('locality'), s('region'), s('postalCode'), s('country'), s('type'), b('primary')]),
+  multi('groups', [s('value'), { name: '$ref', type: 'reference' }, s('display'), s('type')], { mutability: 'readOnly' }),
+  multi('entitlements', typedValues()), multi('roles', typedValues()), multi('x509Certificates', typedValues('binary')),
+];
+
+export const ENTERPRISE_ATTRIBUTES: AttributeDef[] = [
+  s('employeeNumber'), s('costCenter'), s('organization'), s('division'), s('department'),
+  { name: 'manager', type: 'complex', subAttributes: [s('value'), { name: '$ref', type: 'reference', referenceTypes: ['User'] }, s('displayName', { mutability: 'readOnly' })] },
+];
+
+export const HUB_ATTRIBUTES: AttributeDef[] = [
+  s('status', { mutability: 'readOnly', description: 'How the member relates to the hub: onboarded, guest, unmatched, exempted, pending_invite or not_in_hub.' }),
+  s('appRole', { mutability: 'readOnly', description: 'The role the member holds in the hub app (e.g. ADMIN, EMPLOYEE).' }),
+  { name: 'exemption', type: 'complex', mutability: 'readOnly', subAttributes: [s('reason', { mutability: 'readOnly' }), { name: 'until', type: 'dateTime', mutability: 'readOnly' }] },
+];
+
+export const GROUP_ATTRIBUTES: AttributeDef[] = [
+  s('displayName', { required: true, uniqueness: 'server' }),
+  multi('members', [s('value', { mutability: 'immutable' }), { name: '$ref', type: 'reference', mutability: 'immutable' }, s('display'), s('type', { mutability: 'immutable' })]),
+];
+
+/** Case-insensitive lookup of a definition among siblings. */
+export function findAttribute(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
+  if (!defs) return undefined;
+  const lower = name.toLowerCase();
+  return defs.find((d) => d.name.toLowerCase() === lower);
+}
+
+/** Known extension URNs, matched case-insensitively (Entra's older sample misspells the enterprise one). */
+export function extensionSchemaOf(key: string): string | undefined {
+  const lower = key.toLowerCase();
+  if (lower === ENTERPRISE_SCHEMA.toLowerCase() || lower === 'urn:ietf:params:scim:schemas:extension:enterprise:2.0user') return ENTERPRISE_SCHEMA;
+  if (lower === HUB_SCHEMA.toLowerCase()) return HUB_SCHEMA;
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import type { LoadedConfig } from '../../config/load.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+import type { Store } from '../../agent/store/store.ts';
+import type { ScimObject } from './resources/normalize.ts';
+
+/** What every SCIM handler needs about the request's hub. */
+export interface HubRequest {
+  hubId: string;
+  store: Store;
+  /** Absolute base for `meta.location`: server.publicUrl + mount + /hubs/{hubId}. */
+  hubBaseUrl: string;
+  trigger: Trigger;
+  /** Okta prefers 200 with the resource after PATCH; Entra and the MS suite expect 204. */
+  wantsPatchBody: boolean;
+}
+
+export function hubRequest(req: Request, config: LoadedConfig, store: Store): HubRequest {
+  const hubId = String(req.params.hubId);
+  const hub = config.file.hubs.find((h) => h.id === hubId);
+  const agent = (req.get('user-agent') ?? '').slice(0, 64);
+  const trigger: Trigger = { type: 'scim' };
+  if (hub?.identityProvider) trigger.idp = hub.identityProvider;
+  if (agent) trigger.actor = agent;
+  return {
+    hubId,
+    store,
+    hubBaseUrl: `${config.file.server.publicUrl.replace(/\/+$/, '')}${req.baseUrl}/hubs/${encodeURIComponent(hubId)}`,
+    trigger,
+    wantsPatchBody: /okta/i.test(agent) || Object.keys(req.query ?? {}).some((k) => /^(excluded)?attributes$/i.test(k)),
+  };
+}
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+export function sendScim(res: Response, status: number, body: ScimObject, headers: Record<string, string> = {}): void {
+  res.status(status).set({ 'Content-Type': SCIM_CONTENT_TYPE, ...headers }).send(JSON.stringify(body));
+}
+
+export function sendResource(res: Response, status: number, body: ScimObject): void {
+  const meta = body.meta as { location?: string; version?: string } | undefined;
+  const headers: Record<string, string> = {};
+  if (meta?.version) headers.ETag = meta.version;
+  if (status === 201 && meta?.location) headers.Location = meta.location;
+  sendScim(res, status, body, headers);
+}

@@ -1,0 +1,45 @@
+/**
+ * The one SCIM error type: an HTTP status plus an RFC 7644 §3.12 scimType, rendered as the
+ * standard error body. Every rejection in the SCIM surface is one of these; anything else is
+ * mapped to a 500 body by the router's final handler (and is a bug).
+ */
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export type ScimType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
+
+export class ScimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly scimType: ScimType | undefined,
+    readonly detail: string,
+    /** Extra response headers (e.g. Retry-After on 429, WWW-Authenticate on 401). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ScimError';
+  }
+
+  toBody(): Record<string, unknown> {
+    const body: Record<string, unknown> = { schemas: [ERROR_SCHEMA], status: String(this.status) };
+    if (this.scimType) body.scimType = this.scimType;
+    body.detail = this.detail;
+    return body;
+  }
+}
+
+export const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
+export const invalidSyntax = (detail: string) => new ScimError(400, 'invalidSyntax', detail);
+export const invalidFilter = (detail: string) => new ScimError(400, 'invalidFilter', detail);
+export const invalidPath = (detail: string) => new ScimError(400, 'invalidPath', detail);
+export const notFound = (detail: string) => new ScimError(404, undefined, detail);
+export const uniqueness = (detail: string) => new ScimError(409, 'uniqueness', detail);

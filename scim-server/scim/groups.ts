@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { INDEX, type DirectoryGroupRecord } from '../../agent/desired-state/directory-records.ts';
+import { recordDesiredChange } from '../../agent/outbox.ts';
+import type { ReadView } from '../../agent/store/store.ts';
+import { GROUP_ATTRIBUTES } from './attributes.ts';
+import { sendResource, sendScim, type HubRequest } from './context.ts';
+import { notFound, uniqueness } from './errors.ts';
+import { matches, requiredEquality } from './filter/evaluate.ts';
+import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
+import { applyPatch } from './patch/apply.ts';
+import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
+import type { ScimObject } from './resources/normalize.ts';
+
+/**
+ * /Groups (RFC 7644 §3; Okta Push Groups §1.7, Entra §2.5–2.7). Membership deltas are computed
+ * against the stored group, whatever shape the request had (add+remove in one PATCH, full replace,
+ * PUT with all members, Entra's legacy remove-with-value-list). displayName is unique per hub.
+ */
+const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
+
+function assertUniqueName(tx: ReadView, hubId: string, displayName: string, selfId?: string): void {
+  const clash = tx.lookup('directoryGroups', INDEX.groupByDisplayName, key(hubId, displayName)).find((g) => g.hubId === hubId && g.id !== selfId);
+  if (clash) throw uniqueness(`hub ${hubId}: a group named "${displayName}" already exists (id ${clash.id}); displayName is unique`);
+}
+
+function existing(view: ReadView, hubId: string, id: string): DirectoryGroupRecord {
+  const group = view.get('directoryGroups', hubId, id);
+  if (!group) throw notFound(`hub ${hubId}: no group with id "${id}"`);
+  return group as DirectoryGroupRecord;
+}
+
+function filterView(g: Readonly<DirectoryGroupRecord>): ScimObject {
+  return { ...groupAsScim(g), id: g.id, meta: { resourceType: 'Group', created: g.created, lastModified: g.lastModified } };
+}
+
+export async function listGroups(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const q = parseListQuery(queryParams(req));
+  const ctx = { hubBaseUrl: h.hubBaseUrl, view: h.store };
+  const withMembers = !excludes(q, 'members');
+  let source: Iterable<Readonly<DirectoryGroupRecord>> = h.store.list('directoryGroups', h.hubId);
+  const id = q.filter && requiredEquality(q.filter, 'id');
+  const name = q.filter && requiredEquality(q.filter, 'displayName');
+  if (id !== undefined) {
+    const g = h.store.get('directoryGroups', h.hubId, id);
+    source = g ? [g] : [];
+  } else if (name !== undefined) {
+    source = h.store.lookup('directoryGroups', INDEX.groupByDisplayName, key(h.hubId, name)).filter((g) => g.hubId === h.hubId);
+  }
+  const start = q.startIndex - 1;
+  const page: ScimObject[] = [];
+  let total = 0;
+  for (const g of source) {
+    if (q.filter && !matches(filterView(g), q.filter)) continue;
+    if (total >= start && page.length < q.count) page.push(project(renderGroup(g, ctx, withMembers), q));
+    total++;
+  }
+  sendScim(res, 200, listResponse(total, q.startIndex, page));
+}
+
+export async function getGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const group = existing(h.store, h.hubId, String(req.params.id));
+  const p = projectionOf(queryParams(req));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+}
+
+export async function createGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const scim = groupFromBody(req.body as ScimObject);
+  const now = new Date().toISOString();
+  const group = await h.store.transact((tx) => {
+    const record = toGroupRecord(h.hubId, randomUUID(), scim, undefined, now);
+    assertUniqueName(tx, h.hubId, record.displayName);
+    tx.put('directoryGroups', h.hubId, record.id, record);
+    recordDesiredChange(tx, {
+      hubId: h.hubId,
+      trigger: h.trigger,
+      changes: [{ kind: 'group-created', groupId: record.id, displayName: record.displayName, members: record.members.map((m) => m.value) }],
+    });
+    return record;
+  });
+  sendResource(res, 201, renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }));
+}
+
+async function update(h: HubRequest, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
+  const now = new Date().toISOString();
+  return h.store.transact((tx) => {
+    const current = existing(tx, h.hubId, id);
+    const group = toGroupRecord(h.hubId, id, next(current), current, now);
+    if (!groupDiffers(current, group)) return current;
+    if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) assertUniqueName(tx, h.hubId, group.displayName, id);
+    tx.put('directoryGroups', h.hubId, id, group);
+    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: groupChanges(current, group) });
+    return group;
+  });
+}
+
+export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const scim = groupFromBody(req.body as ScimObject);
+  // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
+  // people needs an explicit list (design brief, safety before speed).
+  const group = await update(h, String(req.params.id), (current) => ('members' in scim ? scim : { ...scim, members: current.members }));
+  const p = projectionOf(queryParams(req));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+}
+
+export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  const group = await update(h, id, (current) => applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id }));
+  if (!h.wantsPatchBody) {
+    res.status(204).set('ETag', `W/"${group.version}"`).end();
+    return;
+  }
+  const p = projectionOf(queryParams(req));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+}
+
+export async function deleteGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  await h.store.transact((tx) => {
+    const group = existing(tx, h.hubId, id);
+    tx.delete('directoryGroups', h.hubId, id);
+    recordDesiredChange(tx, {
+      hubId: h.hubId,
+      trigger: h.trigger,
+      changes: [{ kind: 'group-deleted', groupId: id, displayName: group.displayName, members: group.members.map((m) => m.value) }],
+    });
+  });
+  res.status(204).end();
+}

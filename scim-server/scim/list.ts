@@ -1,0 +1,125 @@
+import type { Request } from 'express';
+import { invalidValue } from './errors.ts';
+import { getIgnoringCase } from './filter/evaluate.ts';
+import { parseFilter, type Filter } from './filter/parse.ts';
+import { parseAttrPath, type AttrPath } from './filter/path.ts';
+import type { ScimObject } from './resources/normalize.ts';
+
+/**
+ * List queries (RFC 7644 §3.4.2): filter, startIndex/count paging and attribute projection, with
+ * parameter names in any case (`startindex`, `Count`) and `startIndex < 1` clamped to 1
+ * (identity-providers.md §3). Integers are emitted as numbers (Okta requires it, §1.4).
+ */
+export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const DEFAULT_COUNT = 100;
+export const MAX_COUNT = 1000;
+
+export interface ListQuery {
+  filter?: Filter;
+  startIndex: number;
+  count: number;
+  attributes?: AttrPath[];
+  excludedAttributes?: AttrPath[];
+}
+
+/** Query parameters by lower-cased name (first value wins). */
+export function queryParams(req: Request): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(req.query ?? {})) {
+    const value = Array.isArray(v) ? v[0] : v;
+    if (typeof value === 'string' && !out.has(k.toLowerCase())) out.set(k.toLowerCase(), value);
+  }
+  return out;
+}
+
+function integer(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text.trim() === '') return fallback;
+  if (!/^-?\d+$/.test(text.trim())) throw invalidValue(`${name}: expected an integer, got ${JSON.stringify(text)}`);
+  return Number(text.trim());
+}
+
+/** `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). */
+function attributeList(text: string | undefined): AttrPath[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const paths: AttrPath[] = [];
+  for (const part of text.split(',')) {
+    const name = part.trim().replace(/\[.*\]/, '');
+    const path = parseAttrPath(name);
+    if (!path) throw invalidValue(`attributes: ${JSON.stringify(part.trim())} is not an attribute path`);
+    paths.push(path);
+  }
+  return paths;
+}
+
+export function parseListQuery(params: Map<string, string>): ListQuery {
+  const filterText = params.get('filter');
+  return {
+    filter: filterText !== undefined && filterText.trim() !== '' ? parseFilter(filterText) : undefined,
+    startIndex: Math.max(1, integer('startIndex', params.get('startindex'), 1)),
+    count: Math.min(MAX_COUNT, Math.max(0, integer('count', params.get('count'), DEFAULT_COUNT))),
+    attributes: attributeList(params.get('attributes')),
+    excludedAttributes: attributeList(params.get('excludedattributes')),
+  };
+}
+
+export function projectionOf(params: Map<string, string>): Pick<ListQuery, 'attributes' | 'excludedAttributes'> {
+  return { attributes: attributeList(params.get('attributes')), excludedAttributes: attributeList(params.get('excludedattributes')) };
+}
+
+const ALWAYS = new Set(['schemas', 'id', 'meta']);
+
+function keyIn(obj: ScimObject, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower);
+}
+
+/** RFC 7644 §3.9: `attributes` keeps only those (plus id, schemas, meta); `excludedAttributes` drops them. */
+export function project(resource: ScimObject, q: Pick<ListQuery, 'attributes' | 'excludedAttributes'>): ScimObject {
+  let out = resource;
+  if (q.attributes) {
+    out = {};
+    for (const k of Object.keys(resource)) if (ALWAYS.has(k)) out[k] = resource[k];
+    for (const p of q.attributes) {
+      const source = p.schema ? getIgnoringCase(resource, p.schema) : resource;
+      if (!source || typeof source !== 'object') continue;
+      const key = keyIn(source as ScimObject, p.attr);
+      if (!key) continue;
+      const target = p.schema ? ((out[p.schema] ??= {}) as ScimObject) : out;
+      const value = (source as ScimObject)[key];
+      if (!p.sub) target[key] = value;
+      else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        const subKey = keyIn(value as ScimObject, p.sub);
+        if (subKey) target[key] = { ...((target[key] as ScimObject) ?? {}), [subKey]: (value as ScimObject)[subKey] };
+      } else if (Array.isArray(value)) {
+        target[key] = value.map((e) => (e && typeof e === 'object' ? { [p.sub!]: getIgnoringCase(e, p.sub!) } : e));
+      }
+    }
+  }
+  if (q.excludedAttributes) {
+    out = { ...out };
+    for (const p of q.excludedAttributes) {
+      const source = p.schema ? (getIgnoringCase(out, p.schema) as ScimObject | undefined) : out;
+      if (!source || typeof source !== 'object') continue;
+      const key = keyIn(source, p.attr);
+      if (!key || (!p.schema && ALWAYS.has(key))) continue;
+      if (p.schema) {
+        const ext = { ...source };
+        delete ext[key];
+        out[keyIn(out, p.schema)!] = ext;
+      } else delete out[key];
+    }
+  }
+  return out;
+}
+
+export function listResponse(total: number, startIndex: number, resources: ScimObject[]): ScimObject {
+  return { schemas: [LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** Names requested in `attributes`/`excludedAttributes` mention `attr` (e.g. skip rendering members). */
+export function excludes(q: Pick<ListQuery, 'attributes' | 'excludedAttributes'>, attr: string): boolean {
+  const lower = attr.toLowerCase();
+  if (q.excludedAttributes?.some((p) => !p.schema && p.attr.toLowerCase() === lower)) return true;
+  if (q.attributes && !q.attributes.some((p) => !p.schema && p.attr.toLowerCase() === lower)) return true;
+  return false;
+}

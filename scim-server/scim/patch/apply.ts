@@ -1,0 +1,182 @@
+import { extensionSchemaOf, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
+import { invalidSyntax, invalidValue, ScimError } from '../errors.ts';
+import { matches } from '../filter/evaluate.ts';
+import type { Filter } from '../filter/parse.ts';
+import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
+import { resolveTarget, type PatchTarget } from './target.ts';
+
+/**
+ * The PATCH engine (RFC 7644 §3.5.2) over a stored resource, tolerant of what Okta and Entra send
+ * (identity-providers.md §3): ops in any case, path-less values whose keys are attribute paths
+ * (`name.givenName`, `urn:…:User:employeeNumber`), `value.id` equal to the resource id ignored,
+ * a `remove` on a multi-valued attribute WITH a value list removing only the listed elements
+ * (Entra's legacy members shape; never "all"), and removing a missing element being a no-op.
+ * It returns the patched resource; callers diff it against the stored one for the delta.
+ */
+export type PatchOpName = 'add' | 'replace' | 'remove';
+
+const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const clone = <T>(v: T): T => structuredClone(v);
+
+function keyOf(element: unknown): string {
+  if (isObject(element) && typeof element.value === 'string') return `v:${element.value}`;
+  return `j:${JSON.stringify(element)}`;
+}
+
+export interface PatchContext {
+  core: readonly AttributeDef[];
+  resourceId: string;
+}
+
+export function parseOperations(body: unknown): Array<{ op: PatchOpName; path?: string; value: unknown }> {
+  if (!isObject(body)) throw invalidSyntax('PATCH: expected a PatchOp object');
+  const opsKey = Object.keys(body).find((k) => k.toLowerCase() === 'operations');
+  const ops = opsKey ? body[opsKey] : undefined;
+  if (!Array.isArray(ops) || ops.length === 0) throw invalidSyntax('PATCH: expected a non-empty "Operations" list');
+  return ops.map((raw, i) => {
+    if (!isObject(raw)) throw invalidSyntax(`PATCH Operations[${i}]: expected an object`);
+    const get = (name: string) => raw[Object.keys(raw).find((k) => k.toLowerCase() === name) ?? name];
+    const op = get('op');
+    if (typeof op !== 'string' || !/^(add|replace|remove)$/i.test(op)) {
+      throw invalidSyntax(`PATCH Operations[${i}].op: expected add, replace or remove, got ${JSON.stringify(op)}`);
+    }
+    const path = get('path');
+    if (path !== undefined && path !== null && typeof path !== 'string') throw invalidSyntax(`PATCH Operations[${i}].path: expected a string`);
+    return { op: op.toLowerCase() as PatchOpName, path: path === null || path === '' ? undefined : (path as string | undefined), value: get('value') };
+  });
+}
+
+export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext): ScimObject {
+  const resource = clone(stored);
+  for (const { op, path, value } of parseOperations(body)) {
+    if (path !== undefined) {
+      applyAt(resource, op, path, value, ctx);
+      continue;
+    }
+    if (op === 'remove') throw new ScimError(400, 'noTarget', 'PATCH remove: a path is required');
+    if (!isObject(value)) throw invalidValue(`PATCH ${op} without a path: expected an object value`);
+    for (const [key, v] of Object.entries(value)) {
+      const lower = key.toLowerCase();
+      if (lower === 'schemas' || lower === 'meta') continue;
+      if (lower === 'id') {
+        // Okta re-sends the group id inside every rename (identity-providers.md §1.7).
+        if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `PATCH: id is immutable (${JSON.stringify(v)} is not ${ctx.resourceId})`);
+        continue;
+      }
+      const schema = extensionSchemaOf(key);
+      if (schema === HUB_SCHEMA) continue;
+      if (schema && isObject(v)) {
+        for (const [sub, sv] of Object.entries(v)) applyAt(resource, op, `${schema}:${sub}`, sv, ctx);
+        continue;
+      }
+      applyAt(resource, op, key, v, ctx);
+    }
+  }
+  return normalizeResource(resource, ctx.core);
+}
+
+function containerOf(resource: ScimObject, target: PatchTarget, create: boolean): ScimObject | undefined {
+  if (!target.schema) return resource;
+  let ext = resource[target.schema];
+  if (!isObject(ext)) {
+    if (!create) return undefined;
+    resource[target.schema] = ext = {};
+  }
+  return ext as ScimObject;
+}
+
+/** The attribute/value pairs an `eq` filter pins (`type eq "work"`), used to create a missing element. */
+function pinned(filter: Filter): ScimObject {
+  if (filter.op === 'eq' && !filter.path.sub) return { [filter.path.attr]: filter.value };
+  if (filter.op === 'and') return { ...pinned(filter.left), ...pinned(filter.right) };
+  return {};
+}
+
+function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unknown, ctx: PatchContext): void {
+  const target = resolveTarget(path, ctx.core);
+  if (!target) return; // an attribute this server does not keep (unknown or read-only): ignored
+  const { def, filter, sub } = target;
+  const container = containerOf(resource, target, op !== 'remove');
+  if (!container) return;
+  const name = def.name;
+
+  if (def.multiValued) {
+    const current = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
+    if (filter) {
+      const hit = (e: unknown) => matches(e, filter);
+      if (op === 'remove') {
+        container[name] = sub ? current.map((e) => (hit(e) && isObject(e) ? omit(e, sub.name) : e)) : current.filter((e) => !hit(e));
+        return;
+      }
+      const matched = current.filter(hit);
+      if (matched.length === 0) {
+        const created = sub ? { ...pinned(filter), [sub.name]: value } : { ...pinned(filter), ...(isObject(value) ? value : { value }) };
+        container[name] = [...current, created];
+        return;
+      }
+      container[name] = current.map((e) => {
+        if (!hit(e) || !isObject(e)) return e;
+        if (sub) return { ...e, [sub.name]: value };
+        return isObject(value) ? { ...e, ...value } : e;
+      });
+      return;
+    }
+    if (sub) {
+      if (op === 'remove') container[name] = current.map((e) => (isObject(e) ? omit(e, sub.name) : e));
+      else container[name] = current.length ? current.map((e) => (isObject(e) ? { ...e, [sub.name]: value } : e)) : [{ [sub.name]: value }];
+      return;
+    }
+    if (op === 'remove') {
+      if (value === undefined || value === null) {
+        delete container[name];
+        return;
+      }
+      // Entra: {"op":"Remove","path":"members","value":[{"value":"u1"}]} removes ONLY u1 (§2.5).
+      const gone = new Set((normalizeValue(def, value, path) as unknown[]).map(keyOf));
+      container[name] = current.filter((e) => !gone.has(keyOf(e)));
+      return;
+    }
+    const incoming = (normalizeValue(def, value, path) as unknown[] | undefined) ?? [];
+    if (op === 'replace') {
+      container[name] = dedupe(incoming);
+      return;
+    }
+    container[name] = dedupe([...current, ...incoming]);
+    return;
+  }
+
+  if (sub) {
+    if (op === 'remove') {
+      if (isObject(container[name])) container[name] = omit(container[name] as ScimObject, sub.name);
+      return;
+    }
+    container[name] = { ...(isObject(container[name]) ? (container[name] as ScimObject) : {}), [sub.name]: value };
+    return;
+  }
+  if (op === 'remove') {
+    delete container[name];
+    return;
+  }
+  if (def.type === 'complex' && def.name !== 'manager' && isObject(value) && isObject(container[name])) {
+    // RFC 7644 §3.5.2.1/.3: sub-attributes not in the value are left unchanged.
+    container[name] = { ...(container[name] as ScimObject), ...value };
+    return;
+  }
+  container[name] = value;
+}
+
+/** Later duplicates (same `value`) update earlier ones; order of first appearance is kept. */
+function dedupe(list: unknown[]): unknown[] {
+  const byKey = new Map<string, unknown>();
+  for (const e of list) {
+    const k = keyOf(e);
+    const prev = byKey.get(k);
+    byKey.set(k, prev !== undefined && isObject(prev) && isObject(e) ? { ...prev, ...e } : e);
+  }
+  return [...byKey.values()];
+}
+
+function omit(obj: ScimObject, key: string): ScimObject {
+  const { [key]: _gone, ...rest } = obj;
+  return rest;
+}

@@ -1,0 +1,121 @@
+import { ENTERPRISE_ATTRIBUTES, extensionSchemaOf, findAttribute, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
+import { invalidValue } from '../errors.ts';
+
+/**
+ * Turns what a client sent into the canonical stored form: attribute names in their schema case
+ * (`Primary` → `primary`, `Manager.Value` → `manager.value`), `"True"`/`"False"` → booleans,
+ * nulls and unknown attributes dropped (RFC 7643 §2.5: unassigned; identity-providers.md §3 "ignore
+ * unknown attributes"), read-only and write-only attributes (groups, password) dropped, and a wrong
+ * type rejected with 400 invalidValue before anything is written.
+ */
+export type ScimObject = Record<string, unknown>;
+
+const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function coerceBoolean(value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  throw invalidValue(`${where}: expected a boolean, got ${JSON.stringify(value)}`);
+}
+
+/** Entra's PATCH on roles sends each value as a JSON-encoded string (identity-providers.md §2.11). */
+function unwrapStringifiedRole(element: ScimObject): ScimObject {
+  const raw = element.value;
+  if (typeof raw !== 'string' || !raw.trim().startsWith('{')) return element;
+  try {
+    const parsed = JSON.parse(raw) as ScimObject;
+    if (!isObject(parsed)) return element;
+    const out: ScimObject = { ...element, value: parsed.value ?? raw };
+    const display = parsed.display ?? parsed.displayName;
+    if (display !== undefined && out.display === undefined) out.display = display;
+    if (parsed.type !== undefined && out.type === undefined) out.type = parsed.type;
+    if (parsed.primary !== undefined && out.primary === undefined) out.primary = parsed.primary;
+    return out;
+  } catch {
+    return element;
+  }
+}
+
+export function normalizeValue(def: AttributeDef, value: unknown, where: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (def.multiValued) {
+    const list = Array.isArray(value) ? value : [value];
+    const out: unknown[] = [];
+    list.forEach((element, i) => {
+      let e = element;
+      // A bare string member/role ("string id 1" in the MS suite) is its value.
+      if (def.type === 'complex' && (typeof e === 'string' || typeof e === 'number')) e = { value: String(e) };
+      if (def.name === 'roles' && isObject(e)) e = unwrapStringifiedRole(e);
+      const v = normalizeSingle(def, e, `${where}[${i}]`);
+      if (v !== undefined) out.push(v);
+    });
+    return out;
+  }
+  if (Array.isArray(value)) {
+    // Entra sends manager as `[{"value": …, "$ref": …}]` (tutorial example 5): take the single element.
+    if (def.type === 'complex' && value.length <= 1) return value.length ? normalizeSingle(def, value[0], where) : undefined;
+    throw invalidValue(`${where}: expected a single value, got a list`);
+  }
+  return normalizeSingle(def, value, where);
+}
+
+function normalizeSingle(def: AttributeDef, value: unknown, where: string): unknown {
+  if (value === null || value === undefined) return undefined;
+  switch (def.type) {
+    case 'boolean':
+      return coerceBoolean(value, where);
+    case 'integer':
+      if (typeof value === 'number' && Number.isInteger(value)) return value;
+      throw invalidValue(`${where}: expected an integer, got ${JSON.stringify(value)}`);
+    case 'complex': {
+      if (def.name === 'manager' && typeof value === 'string') return value === '' ? undefined : { value };
+      if (!isObject(value)) throw invalidValue(`${where}: expected an object, got ${JSON.stringify(value)}`);
+      const out = normalizeObject(value, def.subAttributes ?? [], where);
+      // Members and roles: the MS suite sends `displayName` where RFC 7643 says `display`.
+      const displayName = findKey(value, 'displayName');
+      if (findAttribute(def.subAttributes, 'display') && out.display === undefined && typeof displayName === 'string') out.display = displayName;
+      return out;
+    }
+    default:
+      if (typeof value === 'string') return value;
+      throw invalidValue(`${where}: expected a string, got ${JSON.stringify(value)}`);
+  }
+}
+
+function findKey(obj: ScimObject, name: string): unknown {
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(obj)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export function normalizeObject(input: ScimObject, defs: readonly AttributeDef[], where: string): ScimObject {
+  const out: ScimObject = {};
+  for (const [key, value] of Object.entries(input)) {
+    const def = findAttribute(defs, key);
+    if (!def || def.mutability === 'readOnly' || def.mutability === 'writeOnly') continue;
+    const v = normalizeValue(def, value, where ? `${where}.${def.name}` : def.name);
+    if (v !== undefined) out[def.name] = v;
+  }
+  return out;
+}
+
+/**
+ * A whole resource: core attributes, `externalId`, and extension objects keyed by their URN.
+ * `id`, `meta`, `schemas` and the read-only hub extension are the server's and are ignored.
+ */
+export function normalizeResource(input: ScimObject, core: readonly AttributeDef[]): ScimObject {
+  const out = normalizeObject(input, core, '');
+  const externalId = findKey(input, 'externalId');
+  if (externalId !== undefined && externalId !== null) {
+    if (typeof externalId !== 'string') throw invalidValue(`externalId: expected a string, got ${JSON.stringify(externalId)}`);
+    out.externalId = externalId;
+  }
+  for (const [key, value] of Object.entries(input)) {
+    const schema = extensionSchemaOf(key);
+    if (!schema || schema === HUB_SCHEMA || value === null) continue;
+    if (!isObject(value)) throw invalidValue(`${schema}: expected an object, got ${JSON.stringify(value)}`);
+    const ext = normalizeObject(value, ENTERPRISE_ATTRIBUTES, schema);
+    if (Object.keys(ext).length > 0) out[schema] = ext;
+  }
+  return out;
+}

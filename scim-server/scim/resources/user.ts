@@ -1,0 +1,89 @@
+import type { DirectoryUserRecord } from '../../../agent/desired-state/directory-records.ts';
+import type { DirectoryChange } from '../../../agent/desired-state/delta.ts';
+import type { ReadView } from '../../../agent/store/store.ts';
+import { ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA } from '../attributes.ts';
+import { invalidValue } from '../errors.ts';
+import { hubStateOf } from './hub-state.ts';
+import { normalizeResource, type ScimObject } from './normalize.ts';
+
+/** Pure mappers between a SCIM User and the desired-state record (`directoryUsers`). */
+export function userFromBody(body: ScimObject): ScimObject {
+  return normalizeResource(body, USER_ATTRIBUTES);
+}
+
+function primaryEmail(emails: ScimObject[]): string | undefined {
+  const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => String(e.type).toLowerCase() === 'work') ?? emails[0];
+  return typeof pick?.value === 'string' ? pick.value : undefined;
+}
+
+export function toUserRecord(hubId: string, id: string, scim: ScimObject, previous: DirectoryUserRecord | undefined, now: string): DirectoryUserRecord {
+  const userName = scim.userName;
+  if (typeof userName !== 'string' || userName.trim() === '') throw invalidValue('userName: required (a non-empty string)');
+  // An omitted `active` keeps the current state (a new user is active): a PUT that forgets the
+  // attribute must not silently deprovision someone.
+  if (scim.active === undefined) scim = { ...scim, active: previous?.active ?? true };
+  const emails = Array.isArray(scim.emails) ? (scim.emails as ScimObject[]) : [];
+  const record: DirectoryUserRecord = {
+    hubId,
+    id,
+    userName,
+    active: scim.active as boolean,
+    emails: emails.map((e) => e.value).filter((v): v is string => typeof v === 'string'),
+    scim,
+    created: previous?.created ?? now,
+    lastModified: now,
+    version: (previous?.version ?? 0) + 1,
+  };
+  if (typeof scim.externalId === 'string') record.externalId = scim.externalId;
+  if (typeof scim.displayName === 'string') record.displayName = scim.displayName;
+  const email = primaryEmail(emails);
+  if (email !== undefined) record.email = email;
+  return record;
+}
+
+/** The attribute-level delta of a PUT or PATCH (extension attributes as `urn:…:attr`). */
+export function userChanges(before: DirectoryUserRecord, after: DirectoryUserRecord): DirectoryChange[] {
+  const changes: DirectoryChange[] = [];
+  const attributes: string[] = [];
+  const flat = (scim: ScimObject) => {
+    const out = new Map<string, string>();
+    for (const [k, v] of Object.entries(scim)) {
+      if (k === 'active') continue;
+      if (k.startsWith('urn:') && v && typeof v === 'object') for (const [sk, sv] of Object.entries(v)) out.set(`${k}:${sk}`, JSON.stringify(sv));
+      else out.set(k, JSON.stringify(v));
+    }
+    return out;
+  };
+  const a = flat(before.scim);
+  const b = flat(after.scim);
+  for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) attributes.push(k);
+  if (attributes.length) changes.push({ kind: 'user-updated', userId: after.id, attributes });
+  if (before.active !== after.active) changes.push({ kind: after.active ? 'user-activated' : 'user-deactivated', userId: after.id });
+  return changes;
+}
+
+export interface RenderContext {
+  /** Absolute URL of the hub's SCIM base, e.g. https://hw.example.com/scim/v2/hubs/meta-main. */
+  hubBaseUrl: string;
+  view: ReadView;
+}
+
+export function renderUser(record: DirectoryUserRecord, ctx: RenderContext): ScimObject {
+  const { externalId, [ENTERPRISE_SCHEMA]: enterprise, ...core } = record.scim;
+  const schemas = [USER_SCHEMA];
+  if (enterprise) schemas.push(ENTERPRISE_SCHEMA);
+  schemas.push(HUB_SCHEMA);
+  const out: ScimObject = { schemas, id: record.id };
+  if (externalId !== undefined) out.externalId = externalId;
+  Object.assign(out, core, { active: record.active });
+  if (enterprise) out[ENTERPRISE_SCHEMA] = enterprise;
+  out[HUB_SCHEMA] = hubStateOf(ctx.view, record.hubId, record.id);
+  out.meta = {
+    resourceType: 'User',
+    created: record.created,
+    lastModified: record.lastModified,
+    location: `${ctx.hubBaseUrl}/Users/${encodeURIComponent(record.id)}`,
+    version: `W/"${record.version}"`,
+  };
+  return out;
+}

@@ -1,0 +1,110 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import type { Store } from '../../agent/store/store.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { ScimAuthenticator, FailureTracker } from './auth.ts';
+import { bodyParserError, scimBody } from './body.ts';
+import { hubRequest, sendScim, type HubRequest } from './context.ts';
+import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
+import { notFound, ScimError } from './errors.ts';
+import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
+import { listResponse } from './list.ts';
+import { defineHubStateIndexes } from './resources/hub-state.ts';
+import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, USER_BY_DISPLAY_NAME, USER_BY_EXTERNAL_ID } from './users.ts';
+
+/**
+ * The SCIM 2.0 service provider, one tree per hub at `/hubs/{hubId}` (mounted at `/scim/v2` by the
+ * composition root). Order per request: known hub (404) → credentials for THAT hub (401/429) →
+ * body (415/413/400) → handler. Every error leaves as an RFC 7644 §3.12 body; an unexpected one is
+ * logged and answered 500 (a bug: fuzz tests check no input gets there). Paths match in any case
+ * (`/users`), with `/serviceConfiguration` as an alias the MS suite uses.
+ */
+export interface ScimRouterDeps {
+  config: LoadedConfig;
+  store: Store;
+  log?: Logger;
+  /** Injected in tests to observe or tune the failed-authentication slow-down. */
+  failures?: FailureTracker;
+}
+
+export function defineScimIndexes(store: Store): void {
+  defineDirectoryIndexes(store);
+  defineHubStateIndexes(store);
+  store.defineIndex('directoryUsers', USER_BY_EXTERNAL_ID, (u, hub) => (u.externalId ? [`${hub}\u0000${u.externalId.toLowerCase()}`] : []));
+  store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.toLowerCase()}`] : []));
+}
+
+type Handler = (h: HubRequest, req: Request, res: Response) => Promise<void> | void;
+
+export function createScimRouter(deps: ScimRouterDeps): express.Router {
+  const { config, store } = deps;
+  const log = deps.log ?? childLogger('scim');
+  defineScimIndexes(store);
+  const auth = new ScimAuthenticator(config, deps.failures);
+  const hubs = new Set(config.file.hubs.map((h) => h.id));
+  const router = express.Router({ caseSensitive: false, strict: false });
+
+  const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store), req, res);
+
+  router.use('/hubs/:hubId', (req, _res, next) => {
+    if (!hubs.has(String(req.params.hubId))) return next(notFound(`no hub "${req.params.hubId}" is configured`));
+    next();
+  }, auth.middleware(), scimBody());
+
+  const base = '/hubs/:hubId';
+  const spc: Handler = (h, _req, res) => sendScim(res, 200, serviceProviderConfig(h.hubBaseUrl));
+  router.get(`${base}/ServiceProviderConfig`, handle(spc));
+  router.get(`${base}/serviceConfiguration`, handle(spc));
+  router.get(`${base}/ResourceTypes`, handle((h, _req, res) => {
+    const list = resourceTypes(h.hubBaseUrl);
+    sendScim(res, 200, listResponse(list.length, 1, list));
+  }));
+  router.get(`${base}/ResourceTypes/:id`, handle((h, req, res) => {
+    const found = resourceTypes(h.hubBaseUrl).find((r) => String(r.id).toLowerCase() === String(req.params.id).toLowerCase());
+    if (!found) throw notFound(`no resource type "${req.params.id}"`);
+    sendScim(res, 200, found);
+  }));
+  router.get(`${base}/Schemas`, handle((h, _req, res) => {
+    const list = schemas(h.hubBaseUrl);
+    sendScim(res, 200, listResponse(list.length, 1, list));
+  }));
+  router.get(`${base}/Schemas/:id`, handle((h, req, res) => {
+    const found = schemas(h.hubBaseUrl).find((s) => String(s.id).toLowerCase() === String(req.params.id).toLowerCase());
+    if (!found) throw notFound(`no schema "${req.params.id}"`);
+    sendScim(res, 200, found);
+  }));
+
+  router.get(`${base}/Users`, handle(listUsers));
+  router.post(`${base}/Users`, handle(createUser));
+  router.get(`${base}/Users/:id`, handle(getUser));
+  router.put(`${base}/Users/:id`, handle(replaceUser));
+  router.patch(`${base}/Users/:id`, handle(patchUser));
+  router.delete(`${base}/Users/:id`, handle(deleteUser));
+
+  router.get(`${base}/Groups`, handle(listGroups));
+  router.post(`${base}/Groups`, handle(createGroup));
+  router.get(`${base}/Groups/:id`, handle(getGroup));
+  router.put(`${base}/Groups/:id`, handle(replaceGroup));
+  router.patch(`${base}/Groups/:id`, handle(patchGroup));
+  router.delete(`${base}/Groups/:id`, handle(deleteGroup));
+
+  router.use((req: Request) => {
+    throw new ScimError(404, undefined, `no SCIM endpoint ${req.method} ${req.path}`);
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof ScimError ? err : bodyParserError(err);
+    if (known) {
+      if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
+      else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });
+      sendScim(res, known.status, known.toBody(), known.headers);
+      return;
+    }
+    log.error('scim: unexpected error', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
+    sendScim(res, 500, new ScimError(500, undefined, 'internal error while handling the SCIM request').toBody());
+  });
+
+  return router;
+}

@@ -1,0 +1,75 @@
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
+import type { FailureTracker } from './auth.ts';
+import { createScimRouter } from './router.ts';
+
+/**
+ * A SCIM server for tests, benchmarks and conformance runs: the real router on 127.0.0.1, port 0.
+ * Each hub gets the bearer token `token-<hubId>` through an `env:` secret reference.
+ */
+export interface ScimTestApp {
+  url: string;
+  store: Store;
+  config: LoadedConfig;
+  hubUrl(hubId: string): string;
+  token(hubId: string): string;
+  close(): Promise<void>;
+}
+
+export interface ScimTestAppOptions {
+  hubs: Array<{ id: string; identityProvider?: 'okta' | 'entra'; jwt?: { issuer: string; audience: string; jwksUrl: string } }>;
+  store?: Store;
+  failures?: FailureTracker;
+}
+
+export function testConfig(options: ScimTestAppOptions): LoadedConfig {
+  const env: NodeJS.ProcessEnv = {};
+  const hubs = options.hubs.map((h) => {
+    const name = `SCIM_TOKEN_${h.id.toUpperCase().replace(/-/g, '_')}`;
+    env[name] = `token-${h.id}`;
+    return {
+      id: h.id,
+      connector: 'meta-business',
+      ...(h.identityProvider ? { identityProvider: h.identityProvider } : {}),
+      meta: { businessId: '1234567890', graphBaseUrl: 'sandbox' },
+      scim: { tokens: [`env:${name}`], ...(h.jwt ? { jwt: h.jwt } : {}) },
+    };
+  });
+  const file = {
+    identityProviders: {
+      okta: { kind: 'okta', orgUrl: 'https://acme.okta.example' },
+      entra: { kind: 'entra', tenantId: 't', clientId: 'c', clientSecret: 'env:ENTRA_SECRET', extensionAppId: 'x' },
+    },
+    hubs,
+  };
+  env.ENTRA_SECRET = 'entra-secret';
+  return parseConfig(JSON.stringify(file), '/virtual/hubwarden.yaml', env);
+}
+
+export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTestApp> {
+  const config = testConfig(options);
+  const store = options.store ?? new MemoryStore();
+  const app = express();
+  app.set('trust proxy', false);
+  app.use('/scim/v2', createScimRouter({ config, store, failures: options.failures }));
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  server.keepAliveTimeout = 1000;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store,
+    config,
+    hubUrl: (hubId) => `${url}/scim/v2/hubs/${hubId}`,
+    token: (hubId) => `token-${hubId}`,
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((err) => (err ? reject(err) : resolve()));
+    }),
+  };
+}

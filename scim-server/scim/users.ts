@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { INDEX, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
+import { recordDesiredChange } from '../../agent/outbox.ts';
+import type { ReadView, Transaction } from '../../agent/store/store.ts';
+import { USER_ATTRIBUTES } from './attributes.ts';
+import { sendResource, sendScim, type HubRequest } from './context.ts';
+import { notFound, uniqueness } from './errors.ts';
+import { matches, requiredEquality } from './filter/evaluate.ts';
+import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
+import { applyPatch } from './patch/apply.ts';
+import type { ScimObject } from './resources/normalize.ts';
+import { renderUser, toUserRecord, userChanges, userFromBody } from './resources/user.ts';
+
+/**
+ * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
+ * store transaction (the outbox) and answers only once it is durable. A no-op writes nothing.
+ * Deactivated users stay readable and filterable (Okta re-POSTs otherwise, §1.6); DELETE
+ * hard-deletes and takes the user out of every group, with group-members deltas.
+ */
+export const USER_BY_EXTERNAL_ID = 'scim.directoryUsers.externalId';
+export const USER_BY_DISPLAY_NAME = 'scim.directoryUsers.displayName';
+
+const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
+
+function assertUniqueUserName(tx: ReadView, hubId: string, userName: string, selfId?: string): void {
+  const clash = tx.lookup('directoryUsers', INDEX.userByUserName, key(hubId, userName)).find((u) => u.hubId === hubId && u.id !== selfId);
+  if (clash) throw uniqueness(`hub ${hubId}: userName "${userName}" is already taken by user ${clash.id} (userName is unique, case-insensitively)`);
+}
+
+function existing(view: ReadView, hubId: string, id: string): DirectoryUserRecord {
+  const user = view.get('directoryUsers', hubId, id);
+  if (!user) throw notFound(`hub ${hubId}: no user with id "${id}"`);
+  return user as DirectoryUserRecord;
+}
+
+/** What a filter sees: the resource with id, active and meta (dates compare as instants). */
+function filterView(u: Readonly<DirectoryUserRecord>): ScimObject {
+  return { ...u.scim, id: u.id, active: u.active, meta: { resourceType: 'User', created: u.created, lastModified: u.lastModified } };
+}
+
+function candidates(h: HubRequest, filter: ReturnType<typeof parseListQuery>['filter']): Iterable<Readonly<DirectoryUserRecord>> {
+  const { store, hubId } = h;
+  if (!filter) return store.list('directoryUsers', hubId);
+  const id = requiredEquality(filter, 'id');
+  if (id !== undefined) {
+    const u = store.get('directoryUsers', hubId, id);
+    return u ? [u] : [];
+  }
+  const lookups: Array<[string, string]> = [['userName', INDEX.userByUserName], ['externalId', USER_BY_EXTERNAL_ID], ['displayName', USER_BY_DISPLAY_NAME]];
+  for (const [attr, index] of lookups) {
+    const value = requiredEquality(filter, attr);
+    if (value !== undefined) return store.lookup('directoryUsers', index, key(hubId, value)).filter((u) => u.hubId === hubId);
+  }
+  return store.list('directoryUsers', hubId);
+}
+
+export async function listUsers(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const q = parseListQuery(queryParams(req));
+  const ctx = { hubBaseUrl: h.hubBaseUrl, view: h.store };
+  const start = q.startIndex - 1;
+  const page: ScimObject[] = [];
+  let total = 0;
+  for (const u of candidates(h, q.filter)) {
+    if (q.filter && !matches(filterView(u), q.filter)) continue;
+    if (total >= start && page.length < q.count) page.push(project(renderUser(u, ctx), q));
+    total++;
+    if (!q.filter && page.length >= q.count && total >= start) {
+      total = h.store.count('directoryUsers', h.hubId);
+      break;
+    }
+  }
+  sendScim(res, 200, listResponse(total, q.startIndex, page));
+}
+
+export async function getUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const user = existing(h.store, h.hubId, String(req.params.id));
+  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+}
+
+export async function createUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const scim = userFromBody(req.body as ScimObject);
+  const now = new Date().toISOString();
+  const record = await h.store.transact((tx) => {
+    const user = toUserRecord(h.hubId, randomUUID(), scim, undefined, now);
+    assertUniqueUserName(tx, h.hubId, user.userName);
+    tx.put('directoryUsers', h.hubId, user.id, user);
+    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: [{ kind: 'user-created', userId: user.id }] });
+    return user;
+  });
+  sendResource(res, 201, renderUser(record, { hubBaseUrl: h.hubBaseUrl, view: h.store }));
+}
+
+/** Shared by PUT and PATCH: compute the new record, write it with its delta unless nothing changed. */
+async function update(h: HubRequest, id: string, next: (current: DirectoryUserRecord) => ScimObject): Promise<DirectoryUserRecord> {
+  const now = new Date().toISOString();
+  return h.store.transact((tx) => {
+    const current = existing(tx, h.hubId, id);
+    const user = toUserRecord(h.hubId, id, next(current), current, now);
+    const changes = userChanges(current, user);
+    if (changes.length === 0) return current;
+    if (user.userName.toLowerCase() !== current.userName.toLowerCase()) assertUniqueUserName(tx, h.hubId, user.userName, id);
+    tx.put('directoryUsers', h.hubId, id, user);
+    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes });
+    return user;
+  });
+}
+
+export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const scim = userFromBody(req.body as ScimObject);
+  const user = await update(h, String(req.params.id), () => scim);
+  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+}
+
+export async function patchUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  const user = await update(h, id, (current) => applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id }));
+  if (!h.wantsPatchBody) {
+    res.status(204).set('ETag', `W/"${user.version}"`).end();
+    return;
+  }
+  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+}
+
+/** Stages the hard delete of a user: out of every group first (group-members deltas), then gone. */
+export function stageUserDeletion(tx: Transaction, hubId: string, user: DirectoryUserRecord, now: string): DirectoryChange[] {
+  const changes: DirectoryChange[] = [];
+  for (const group of tx.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${user.id}`)) {
+    if (group.hubId !== hubId) continue;
+    const members = group.members.filter((m) => m.value !== user.id);
+    tx.put('directoryGroups', hubId, group.id, { ...group, members, lastModified: now, version: group.version + 1 });
+    changes.push({ kind: 'group-members', groupId: group.id, displayName: group.displayName, added: [], removed: [user.id] });
+  }
+  tx.delete('directoryUsers', hubId, user.id);
+  changes.push({ kind: 'user-deleted', userId: user.id, userName: user.userName, emails: user.emails });
+  return changes;
+}
+
+export async function deleteUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  const now = new Date().toISOString();
+  await h.store.transact((tx) => {
+    const user = existing(tx, h.hubId, id);
+    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: stageUserDeletion(tx, h.hubId, user, now) });
+  });
+  res.status(204).end();
+}
