@@ -1,0 +1,42 @@
+/**
+ * Every change a check for updates found in the app goes to the audit log, one entry each, with
+ * who or what it concerns: an owner asks "when did Jane's role change, and who did it?" per
+ * person (issue 4 item 5; issue "Check for updates" item 3). Staged in the import's transaction.
+ */
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import type { Transaction } from '../store/store.ts';
+import type { CheckChanges } from './changes.ts';
+
+export function recordChangesInAudit(tx: Transaction, hubId: string, changes: CheckChanges, context: { trigger: Trigger; taskId?: string }): void {
+  const base = { hubId, trigger: context.trigger, ...(context.taskId ? { taskId: context.taskId } : {}) };
+  for (const d of changes.drift) {
+    appendAudit(tx, {
+      ...base, action: `drift-${d.kind}`, outcome: 'ok', why: d.detail,
+      subject: { ...(d.email ? { email: d.email } : {}), ...(d.memberId ? { memberId: d.memberId } : d.inviteId ? { memberId: `invite:${d.inviteId}` } : {}) },
+    });
+  }
+  for (const m of changes.removedMembers) {
+    appendAudit(tx, {
+      ...base, action: 'member-left-app', outcome: 'ok', subject: { memberId: m.memberId, ...(m.email ? { email: m.email } : {}) },
+      why: `${m.email ?? m.memberId} (${m.role}) is no longer a member in the app`,
+    });
+  }
+  for (const a of changes.acceptedInvites) {
+    appendAudit(tx, {
+      ...base, action: 'invite-accepted', outcome: 'ok', subject: { memberId: a.memberId, ...(a.email ? { email: a.email } : {}) },
+      why: `${a.email ?? a.memberId} accepted invite ${a.inviteId}; asset tasks follow in the reconcile pass`,
+      detail: { inviteId: a.inviteId },
+    });
+  }
+  for (const [list, status] of [[changes.expiredInvites, 'expired'], [changes.declinedInvites, 'declined']] as const) {
+    for (const i of list) {
+      const next = !i.sentByHubwarden ? 'not sent by hubwarden: reported only' : i.resendCount === 0 ? 'hubwarden re-sends it once' : 'already re-sent once: reported to the owner';
+      appendAudit(tx, {
+        ...base, action: `invite-${status}`, outcome: 'ok', subject: { memberId: `invite:${i.inviteId}`, email: i.email },
+        why: `invite ${i.inviteId} for ${i.email} ${status}; ${next}`,
+        detail: { inviteId: i.inviteId, resendCount: i.resendCount, sentByHubwarden: i.sentByHubwarden },
+      });
+    }
+  }
+}

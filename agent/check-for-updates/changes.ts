@@ -1,0 +1,122 @@
+/**
+ * What a check for updates found changed in the app since the last complete snapshot (issue
+ * "Check for updates", item 3). Pure: previous snapshot + new snapshot → changes.
+ *
+ * Why a diff against the snapshot is the right drift signal: the agent updates the snapshot after
+ * every change it makes itself, so whatever differs now was done by someone else in the app (a
+ * role changed by hand in Meta, an asset task removed, a person invited by hand). The agent's
+ * plan then corrects or reports it according to the hub's `safety.drift` policy.
+ */
+import type { AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
+import type { HubSnapshot } from './snapshot.ts';
+
+export type DriftKind = 'role-changed' | 'tasks-removed' | 'tasks-added' | 'member-added-by-hand' | 'invited-by-hand' | 'invite-canceled-in-app';
+
+export interface Drift {
+  kind: DriftKind;
+  memberId?: string;
+  inviteId?: string;
+  email?: string;
+  /** Human sentence: who, what, which. */
+  detail: string;
+}
+
+export interface CheckChanges {
+  /** False on a hub's first complete import: everything is new, so nothing is reported as change. */
+  compared: boolean;
+  newMembers: Array<{ memberId: string; email?: string; role: string }>;
+  removedMembers: Array<{ memberId: string; email?: string; role: string }>;
+  roleChanges: Array<{ memberId: string; email?: string; from: string; to: string }>;
+  acceptedInvites: Array<{ memberId: string; inviteId: string; email?: string }>;
+  expiredInvites: Array<{ inviteId: string; email: string; sentByHubwarden: boolean; resendCount: number }>;
+  declinedInvites: Array<{ inviteId: string; email: string; sentByHubwarden: boolean; resendCount: number }>;
+  drift: Drift[];
+}
+
+const who = (m: { email?: string; id: string }) => (m.email ? `${m.email} (${m.id})` : m.id);
+const byId = <T extends { id: string }>(records: readonly T[]) => new Map(records.map((r) => [r.id, r]));
+
+export function emptyChanges(compared: boolean): CheckChanges {
+  return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [] };
+}
+
+export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousComplete: boolean): CheckChanges {
+  const changes = emptyChanges(previousComplete);
+  // Invite status needs no baseline: an expired invite on the first import is still expired.
+  const prevInvites = byId(previous.invites);
+  const newlyFailed = (status: AppInviteRecord['status']) => (i: AppInviteRecord) => i.status === status && prevInvites.get(i.id)?.status !== status;
+  const inviteSummary = (i: AppInviteRecord) => ({ inviteId: i.id, email: i.email, sentByHubwarden: i.sentByHubwarden, resendCount: i.resendCount });
+  changes.expiredInvites = next.invites.filter(newlyFailed('expired')).map(inviteSummary);
+  changes.declinedInvites = next.invites.filter(newlyFailed('declined')).map(inviteSummary);
+  if (!previousComplete) return changes;
+
+  const prevMembers = byId(previous.members);
+  const nextMembers = byId(next.members);
+  const hubwardenInvites = new Set(previous.invites.filter((i) => i.sentByHubwarden).map((i) => i.id));
+
+  for (const m of next.members) {
+    const prev = prevMembers.get(m.id);
+    if (!prev) {
+      changes.newMembers.push({ memberId: m.id, email: m.email, role: m.role });
+      if (m.inviteId && hubwardenInvites.has(m.inviteId)) changes.acceptedInvites.push({ memberId: m.id, inviteId: m.inviteId, email: m.email });
+      else changes.drift.push({ kind: 'member-added-by-hand', memberId: m.id, email: m.email, detail: `${who(m)} joined as ${m.role} without an invite from hubwarden` });
+    } else if (prev.role !== m.role) {
+      changes.roleChanges.push({ memberId: m.id, email: m.email, from: prev.role, to: m.role });
+      changes.drift.push({ kind: 'role-changed', memberId: m.id, email: m.email, detail: `${who(m)}: role changed in the app from ${prev.role} to ${m.role}` });
+    }
+  }
+  for (const m of previous.members) {
+    if (!nextMembers.has(m.id)) changes.removedMembers.push({ memberId: m.id, email: m.email, role: m.role });
+  }
+
+  for (const i of next.invites) {
+    const prev = prevInvites.get(i.id);
+    if (!prev && !i.sentByHubwarden) changes.drift.push({ kind: 'invited-by-hand', inviteId: i.id, email: i.email, detail: `${i.email} invited as ${i.role} in the app, not by hubwarden` });
+    if (prev && prev.status === 'pending' && i.status === 'canceled') {
+      changes.drift.push({ kind: 'invite-canceled-in-app', inviteId: i.id, email: i.email, detail: `invite ${i.id} for ${i.email} was cancelled in the app before it expired` });
+    }
+  }
+
+  changes.drift.push(...assignmentDrift(previous, next, prevMembers, nextMembers));
+  return changes;
+}
+
+/** Tasks removed from (or added to) our members on our assets since the snapshot. */
+function assignmentDrift(previous: HubSnapshot, next: HubSnapshot, prevMembers: Map<string, AppMemberRecord>, nextMembers: Map<string, AppMemberRecord>): Drift[] {
+  const drift: Drift[] = [];
+  const nextAssignments = new Map(next.assignments.map((a) => [a.key, a]));
+  const prevAssignments = new Map(previous.assignments.map((a) => [a.key, a]));
+  const assetOf = (a: { asset: { type: string; id: string } }) => `${a.asset.type.replace('_', ' ')} ${a.asset.id}`;
+  for (const prev of previous.assignments) {
+    if (prev.userType !== 'member') continue;
+    const member = nextMembers.get(prev.userId);
+    if (!member) continue; // the member left: reported as a removed member, not as task drift
+    const now = nextAssignments.get(prev.key);
+    const removed = prev.tasks.filter((t) => !now?.tasks.includes(t));
+    if (removed.length > 0) {
+      drift.push({ kind: 'tasks-removed', memberId: member.id, email: member.email, detail: `${who(member)}: ${removed.join(', ')} removed on ${assetOf(prev)} in the app` });
+    }
+  }
+  for (const a of next.assignments) {
+    if (a.userType !== 'member') continue;
+    const member = nextMembers.get(a.userId);
+    const prev = prevAssignments.get(a.key);
+    if (!member || !prevMembers.has(member.id)) continue; // new members: their own change
+    const added = a.tasks.filter((t) => !prev?.tasks.includes(t));
+    if (added.length > 0) drift.push({ kind: 'tasks-added', memberId: member.id, email: member.email, detail: `${who(member)}: ${added.join(', ')} added on ${assetOf(a)} in the app` });
+  }
+  return drift;
+}
+
+/** Counts for the run summary and the audit line. */
+export function changeCounts(changes: CheckChanges): Record<string, number> {
+  return {
+    newMembers: changes.newMembers.length,
+    removedMembers: changes.removedMembers.length,
+    roleChanges: changes.roleChanges.length,
+    acceptedInvites: changes.acceptedInvites.length,
+    expiredInvites: changes.expiredInvites.length,
+    declinedInvites: changes.declinedInvites.length,
+    drift: changes.drift.length,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The run summary of one check for updates (collection `checkRuns`, partition = hub id, id = the
+ * task id): what was read, what changed, how long it took and how many Graph calls it made
+ * (issue "Check for updates", item 1). Failed runs are recorded too, with the cause, so health
+ * can say "last successful check" and the dashboard can show why the last one failed.
+ */
+import type { Trigger } from '../desired-state/delta.ts';
+import type { AppImportRecord, MemberMatchRecord } from '../app-state/records.ts';
+import type { CheckChanges } from './changes.ts';
+
+export interface CheckRunRecord {
+  hubId: string;
+  /** The check-for-updates task id. */
+  id: string;
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: 'completed' | 'failed';
+  /** Calls to the provider (Graph API requests; a batch counts once) when measured, else connector reads. */
+  graphCalls: number;
+  counts?: AppImportRecord['counts'];
+  matchCounts?: Partial<Record<MemberMatchRecord['outcome'], number>>;
+  changeCounts?: Record<string, number>;
+  /** The changes themselves, each list cut to `CHANGE_LIST_LIMIT` entries (counts stay exact). */
+  changes?: CheckChanges;
+  lapsedExemptions?: string[];
+  partnerFailures?: Array<{ partnerBusinessId: string; message: string }>;
+  unsupported?: string[];
+  error?: { kind: string; message: string };
+  /** The reconcile pass enqueued after it. */
+  reconcileTaskId?: string;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    checkRuns: CheckRunRecord;
+  }
+}
+
+export const CHANGE_LIST_LIMIT = 200;
+
+/** Keeps the run record small at 10,000 members: lists are cut, counts are not. */
+export function trimChanges(changes: CheckChanges): CheckChanges {
+  const cut = <T>(list: T[]) => list.slice(0, CHANGE_LIST_LIMIT);
+  return {
+    compared: changes.compared,
+    newMembers: cut(changes.newMembers),
+    removedMembers: cut(changes.removedMembers),
+    roleChanges: cut(changes.roleChanges),
+    acceptedInvites: cut(changes.acceptedInvites),
+    expiredInvites: cut(changes.expiredInvites),
+    declinedInvites: cut(changes.declinedInvites),
+    drift: cut(changes.drift),
+  };
+}
+
+/** Runs of a hub, newest first. */
+export function checkRunsOf(view: { list(c: 'checkRuns', p: string): Iterable<Readonly<CheckRunRecord>> }, hubId: string): Array<Readonly<CheckRunRecord>> {
+  return [...view.list('checkRuns', hubId)].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}

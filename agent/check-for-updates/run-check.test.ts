@@ -1,0 +1,174 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { configSchema, type HubConfigFile } from '../../config/schema.ts';
+import { runCheckForUpdates, type CheckInput } from './run-check.ts';
+import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import type { CheckRunRecord } from './check-run.ts';
+import '../app-state/records.ts';
+
+const hub: HubConfigFile = configSchema.parse({
+  hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' }, partners: [{ businessId: '2000', token: 'env:PARTNER_TOKEN' }] }],
+}).hubs[0];
+const silent = { info() {}, warn() {} };
+const trigger = { type: 'admin' as const, actor: 'test' };
+
+function directoryUser(id: string, email: string): DirectoryUserRecord {
+  return { hubId: 'acme', id, userName: email, active: true, email, emails: [email], scim: {}, created: 'x', lastModified: 'x', version: 1 };
+}
+
+function business(): FakeApp {
+  const app = emptyApp();
+  app.members = [
+    { id: '11', email: 'jane@acme.com', role: 'ADMIN' },
+    { id: '12', email: 'John@Acme.com', role: 'EMPLOYEE' },
+    { id: '13', email: 'contractor@agency.com', role: 'EMPLOYEE' },
+    { id: '14', email: 'sam@acme.com', role: 'EMPLOYEE' },
+    { id: '15', email: 'leaver@acme.com', role: 'EMPLOYEE' },
+  ];
+  app.invites = [{ id: '901', email: 'newbie@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: '2026-12-01T00:00:00.000Z' }];
+  app.systemUsers = [{ id: '51', name: 'hubwarden', role: 'ADMIN' }];
+  app.assets = [
+    { type: 'ad_account', id: 'act_1', ownership: 'owned' },
+    { type: 'ad_account', id: 'act_2', ownership: 'owned' },
+    { type: 'ad_account', id: 'act_3', ownership: 'owned' },
+    { type: 'page', id: '301', ownership: 'owned' },
+  ];
+  app.assignments = [
+    { asset: { type: 'ad_account', id: 'act_1' }, userId: '12', userType: 'member', tasks: ['ADVERTISE', 'ANALYZE'] },
+    { asset: { type: 'page', id: '301' }, userId: '11', userType: 'member', tasks: ['MANAGE'] },
+  ];
+  app.partners = [{ businessId: '2000', relation: 'agency', assets: [{ type: 'ad_account', id: 'act_1', permittedTasks: ['ADVERTISE', 'ANALYZE'] }] }];
+  app.partnerUsers = [
+    { partnerBusinessId: '2000', userId: '7001', email: 'ann@agency.com', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ANALYZE'] }] },
+    { partnerBusinessId: '2000', userId: '7002', email: 'bob@agency.com', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ADVERTISE', 'ANALYZE'] }] },
+  ];
+  return app;
+}
+
+async function seededStore(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.transact((tx) => {
+    for (const u of [directoryUser('u1', 'jane@acme.com'), directoryUser('u2', 'john@acme.com'), directoryUser('u3', 'newbie@acme.com'), directoryUser('u4', 'leaver@acme.com'), directoryUser('u5', 'sam@acme.com'), directoryUser('u6', 'SAM@acme.com')]) {
+      tx.put('directoryUsers', 'acme', u.id, u);
+    }
+  });
+  return store;
+}
+
+let clock = Date.parse('2026-11-23T10:00:00.000Z');
+const now = () => new Date((clock += 1000));
+
+function input(store: MemoryStore, connector: ReturnType<typeof fakeConnector>, taskId: string, extra: Partial<CheckInput> = {}): CheckInput {
+  return { store, hub, connector, trigger, taskId, now, log: silent, ...extra };
+}
+
+describe('check for updates', () => {
+  test('first import: every page read, snapshot complete, members matched, run recorded', async () => {
+    const store = await seededStore();
+    const connector = fakeConnector(business());
+    const progress: string[] = [];
+    let reconciles = 0;
+    const run = await runCheckForUpdates(input(store, connector, 't1', {
+      progress: (done, total, phase) => { assert.ok(done <= total, `${done}/${total} ${phase}`); progress.push(phase); },
+      enqueueReconcile: () => ({ id: `r${++reconciles}` }),
+    }));
+    assert.equal(run.outcome, 'completed');
+    assert.deepEqual(run.counts, { members: 5, invites: 1, systemUsers: 1, assets: 4, assignments: 2, partners: 1, partnerUsers: 2 });
+    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
+    // 5 members at page size 2 = 3 pages; 3 ad accounts = 2 pages
+    assert.equal(connector.calls.filter((c) => c === 'listMembers').length, 3);
+    assert.equal(connector.calls.filter((c) => c === 'listAssignments').length, 2);
+    assert.ok(progress.some((p) => p.startsWith('assignments')));
+    assert.equal(run.graphCalls, connector.calls.length);
+    const outcome = (id: string) => store.get('memberMatches', 'acme', id);
+    assert.equal(outcome('11')?.outcome, 'onboarded');
+    assert.equal(outcome('12')?.directoryUserId, 'u2');
+    assert.equal(outcome('13')?.outcome, 'unmatched');
+    assert.deepEqual(outcome('14')?.candidates, ['u5', 'u6']);
+    assert.equal(outcome('invite:901')?.directoryUserId, 'u3');
+    assert.equal(outcome('partner:2000:7001')?.outcome, 'guest');
+    assert.equal(run.reconcileTaskId, 'r1');
+    assert.equal(run.changes?.compared, false);
+    assert.equal(store.get('checkRuns', 'acme', 't1')?.outcome, 'completed');
+  });
+
+  test('second import: drift, removals, accepted and expired invites are found and audited', async () => {
+    const store = await seededStore();
+    const app = business();
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    // hubwarden sent invite 901 and another one, 902, that will expire unaccepted
+    await store.transact((tx) => {
+      tx.put('appInvites', 'acme', '901', { ...store.get('appInvites', 'acme', '901')!, sentByHubwarden: true });
+      tx.put('appInvites', 'acme', '902', { hubId: 'acme', id: '902', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: '2026-11-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: '2026-01-01T00:00:00.000Z' });
+    });
+    app.members[1].role = 'ADMIN'; // role changed by hand in Meta
+    app.members.splice(4, 1); // the leaver was removed in the app
+    app.members.push({ id: '16', email: 'NEWBIE@acme.com', role: 'EMPLOYEE' }); // accepted invite 901
+    app.members.push({ id: '17', email: 'walkin@else.com', role: 'EMPLOYEE' }); // added by hand
+    app.invites = [{ id: '903', email: 'hand@else.com', role: 'EMPLOYEE', status: 'pending' }];
+    app.assignments[0].tasks = ['ANALYZE']; // ADVERTISE removed by hand
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+
+    const c = run.changes!;
+    assert.equal(c.compared, true);
+    assert.deepEqual(c.removedMembers.map((m) => m.memberId), ['15']);
+    assert.deepEqual(c.roleChanges, [{ memberId: '12', email: 'John@Acme.com', from: 'EMPLOYEE', to: 'ADMIN' }]);
+    assert.deepEqual(c.acceptedInvites, [{ memberId: '16', inviteId: '901', email: 'NEWBIE@acme.com' }]);
+    assert.deepEqual(c.expiredInvites.map((i) => i.inviteId), ['902']);
+    assert.deepEqual(c.drift.map((d) => d.kind).sort(), ['invited-by-hand', 'member-added-by-hand', 'role-changed', 'tasks-removed']);
+    assert.equal(store.get('appMembers', 'acme', '16')?.inviteId, '901');
+    assert.equal(store.get('appInvites', 'acme', '901'), undefined);
+    assert.equal(store.get('appInvites', 'acme', '902')?.status, 'expired');
+    assert.equal(store.get('appMembers', 'acme', '15'), undefined);
+    assert.equal(store.get('memberMatches', 'acme', '15'), undefined);
+    assert.equal(store.get('memberMatches', 'acme', '16')?.directoryUserId, 'u3');
+    const actions = [...store.list('audit', 'acme')].filter((e) => e.taskId === 't2').map((e) => e.action).sort();
+    assert.deepEqual(actions, ['check-for-updates', 'drift-invited-by-hand', 'drift-member-added-by-hand', 'drift-role-changed', 'drift-tasks-removed', 'invite-accepted', 'invite-expired', 'member-left-app']);
+  });
+
+  test('a read that fails midway keeps the previous complete snapshot and records the failure', async () => {
+    const store = await seededStore();
+    const app = business();
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    const before = JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]);
+    app.members.splice(0, 3);
+    connector.failOn = { listing: 'listAssignments', kind: 'unavailable' };
+    let reconciled = false;
+    await assert.rejects(runCheckForUpdates(input(store, connector, 't2', { enqueueReconcile: () => { reconciled = true; return undefined; } })), /fake: listAssignments: unavailable/);
+    assert.equal(JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]), before);
+    assert.equal(reconciled, false);
+    const failed = store.get('checkRuns', 'acme', 't2') as CheckRunRecord;
+    assert.equal(failed.outcome, 'failed');
+    assert.equal(failed.error?.kind, 'unavailable');
+    assert.ok([...store.list('audit', 'acme')].some((e) => e.taskId === 't2' && e.outcome === 'failed'));
+  });
+
+  test('a cursor that loops stops the read instead of spinning', async () => {
+    const store = await seededStore();
+    const connector = fakeConnector(business());
+    connector.loopOn = 'listMembers';
+    await assert.rejects(runCheckForUpdates(input(store, connector, 't1')), /paging loops/);
+    assert.equal(store.get('appImports', 'acme', 'acme'), undefined);
+  });
+
+  test("an invite the agent sent while the read ran is kept, and a partner token failure is not fatal", async () => {
+    const store = await seededStore();
+    const app = business();
+    const connector = fakeConnector(app);
+    const original = connector.listPartners!.bind(connector);
+    connector.listPartners = async (cursor) => {
+      // the agent invites someone while the check is reading
+      await store.transact((tx) => tx.put('appInvites', 'acme', '999', { hubId: 'acme', id: '999', email: 'fresh@acme.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: new Date(clock + 10).toISOString() }));
+      return original(cursor);
+    };
+    connector.listPartnerUsers = async () => { throw new Error('partner token revoked'); };
+    const run = await runCheckForUpdates(input(store, connector, 't1'));
+    assert.equal(store.get('appInvites', 'acme', '999')?.sentByHubwarden, true);
+    assert.deepEqual(run.partnerFailures, [{ partnerBusinessId: '2000', message: 'partner token revoked' }]);
+    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
+  });
+});

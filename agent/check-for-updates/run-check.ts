@@ -1,0 +1,137 @@
+/**
+ * One check for updates of one hub (issue "Check for updates", items 1–3): read the whole app,
+ * then in ONE store transaction replace the snapshot, mark the import complete, re-run matching,
+ * record what changed (run summary + audit), and ask the agent for a reconcile pass.
+ *
+ * Nothing is written until every page was read: a read that fails midway leaves the previous
+ * complete snapshot and its `complete` flag exactly as they were, and only a failed run record
+ * (with the cause) is written, so health can report it.
+ */
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+import type { HubConfigFile } from '../../config/schema.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { countOutcomes, matchHub, rowsOf, saveMatches } from '../matching/hub-matching.ts';
+import type { Store, Transaction } from '../store/store.ts';
+import { recordChangesInAudit } from './change-audit.ts';
+import { changeCounts, findChanges } from './changes.ts';
+import { trimChanges, type CheckRunRecord } from './check-run.ts';
+import { readApp } from './read-app.ts';
+import { buildSnapshot } from './snapshot.ts';
+import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
+
+/** Runs kept per hub; older ones are dropped when a new one is recorded. */
+export const KEEP_RUNS = 50;
+
+export interface CheckInput {
+  store: Store;
+  hub: HubConfigFile;
+  connector: HubConnector;
+  trigger: Trigger;
+  /** The check-for-updates task id (the run record's id). */
+  taskId: string;
+  now: () => Date;
+  log: { info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void };
+  progress?: (done: number, total: number, phase: string) => void;
+  signal?: AbortSignal;
+  /** Graph calls made so far by this hub's connector (from the connector context's `onCall`). */
+  graphCalls?: () => number;
+  /** Stages the reconcile pass that follows a completed import (the agent's plan, H5). */
+  enqueueReconcile?: (tx: Transaction) => { id: string } | undefined;
+}
+
+export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRecord> {
+  const { store, hub, connector, trigger, taskId } = input;
+  const started = input.now();
+  const startedAt = started.toISOString();
+  const callsBefore = input.graphCalls?.() ?? 0;
+  let connectorReads = 0;
+  const counted = countingReads(connector, () => connectorReads++);
+  const graphCalls = () => (input.graphCalls ? input.graphCalls() - callsBefore : connectorReads);
+  const partnersWithToken = hub.partners.filter((p) => p.token).map((p) => p.businessId);
+
+  let reading;
+  try {
+    reading = await readApp(counted, { partnersWithToken, progress: input.progress, signal: input.signal });
+  } catch (err) {
+    const kind = isConnectorError(err) ? err.kind : 'internal';
+    const message = err instanceof Error ? err.message : String(err);
+    const finished = input.now();
+    const run: CheckRunRecord = {
+      hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
+      outcome: 'failed', graphCalls: graphCalls(), error: { kind, message },
+    };
+    await store.transact((tx) => {
+      putRun(tx, run);
+      appendAudit(tx, {
+        hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'failed',
+        why: `check for updates of hub ${hub.id} stopped: ${message}; the previous complete snapshot is kept`,
+        detail: { errorKind: kind },
+      });
+    });
+    input.log.warn(`check for updates: hub ${hub.id}: read failed (${kind}); previous snapshot kept`, { hubId: hub.id, taskId, kind });
+    throw err;
+  }
+
+  input.progress?.(1, 1, 'saving snapshot');
+  const run = await store.transact((tx): CheckRunRecord => {
+    const now = input.now().toISOString();
+    const previous = readSnapshot(tx, hub.id);
+    const previousComplete = lastImport(tx, hub.id)?.complete === true;
+    const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now });
+    const changes = findChanges(previous, snapshot, previousComplete);
+    const counts = {
+      members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
+      assignments: snapshot.assignments.length, partners: snapshot.partners.length, partnerUsers: snapshot.partnerUsers.length,
+    };
+    writeSnapshot(tx, hub.id, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes });
+
+    const matching = matchHub(tx, hub.id, now, rowsOf(snapshot));
+    saveMatches(tx, hub.id, matching, { trigger, taskId });
+    recordChangesInAudit(tx, hub.id, changes, { trigger, taskId });
+    const reconcile = input.enqueueReconcile?.(tx);
+
+    const finished = input.now();
+    const record: CheckRunRecord = {
+      hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
+      outcome: 'completed', graphCalls: graphCalls(), counts, matchCounts: countOutcomes(matching.matches),
+      changeCounts: changeCounts(changes), changes: trimChanges(changes),
+      lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
+      partnerFailures: reading.partnerFailures, unsupported: reading.unsupported,
+      ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
+    };
+    putRun(tx, record);
+    appendAudit(tx, {
+      hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
+      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} Graph calls)`,
+      detail: { counts, changes: record.changeCounts, matches: record.matchCounts },
+    });
+    return record;
+  });
+  input.log.info(`check for updates: hub ${hub.id}: complete`, { hubId: hub.id, taskId, counts: run.counts, changes: run.changeCounts, ms: run.durationMs });
+  return run;
+}
+
+/** Records a run and keeps only the newest KEEP_RUNS of the hub. */
+function putRun(tx: Transaction, run: CheckRunRecord): void {
+  tx.put('checkRuns', run.hubId, run.id, run);
+  const runs = [...tx.list('checkRuns', run.hubId)];
+  if (runs.length <= KEEP_RUNS) return;
+  runs.sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
+  for (const old of runs.slice(0, runs.length - KEEP_RUNS)) if (old.id !== run.id) tx.delete('checkRuns', run.hubId, old.id);
+}
+
+/** The connector with its listing methods counted (a fallback figure when Graph calls are not metered). */
+function countingReads(connector: HubConnector, count: () => void): HubConnector {
+  return new Proxy(connector, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string' || !prop.startsWith('list')) return value;
+      return (...args: unknown[]) => {
+        count();
+        return value.apply(target, args);
+      };
+    },
+  });
+}

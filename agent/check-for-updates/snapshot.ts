@@ -1,0 +1,105 @@
+/**
+ * From one complete reading of the app to the hub's snapshot records (agent/app-state/records.ts).
+ * Pure: the previous snapshot and the clock come in as arguments.
+ *
+ * What carries over from the previous snapshot: when a member was first seen, which invite a
+ * member came from, whether hubwarden sent an invite and how often it re-sent it. Invites the
+ * agent sent while this reading ran are kept (the listing started before they existed; dropping
+ * them would make the next plan invite the same person twice).
+ */
+import type { AppReading } from './read-app.ts';
+import type {
+  AppAssetRecord, AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppPartnerRecord, AppSystemUserRecord, PartnerUserRecord,
+} from '../app-state/records.ts';
+import { withoutUndefined } from '../matching/match-members.ts';
+
+export interface HubSnapshot {
+  members: AppMemberRecord[];
+  invites: AppInviteRecord[];
+  systemUsers: AppSystemUserRecord[];
+  assets: AppAssetRecord[];
+  assignments: AppAssignmentRecord[];
+  partners: AppPartnerRecord[];
+  partnerUsers: PartnerUserRecord[];
+}
+
+export const assignmentKey = (a: { asset: { type: string; id: string }; userId: string }): string => `${a.asset.type}:${a.asset.id}:${a.userId}`;
+export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;
+const lower = (email: string | undefined) => email?.trim().toLowerCase();
+
+export interface BuildInput {
+  hubId: string;
+  reading: AppReading;
+  previous: HubSnapshot;
+  /** When the reading started (ISO): records the agent wrote after it are its own fresh changes. */
+  startedAt: string;
+  now: string;
+}
+
+export function buildSnapshot({ hubId, reading, previous, startedAt, now }: BuildInput): HubSnapshot {
+  const prevMembers = new Map(previous.members.map((m) => [m.id, m]));
+  const prevInvites = new Map(previous.invites.map((i) => [i.id, i]));
+  const listedInviteIds = new Set(reading.invites.map((i) => i.id));
+
+  // Invites hubwarden sent that left the pending list: the person accepted, if a member with that
+  // email is there now (reference §2.2: they become a business user only when they accept).
+  const vanishedInvitesByEmail = new Map<string, AppInviteRecord>();
+  for (const invite of previous.invites) {
+    if (!listedInviteIds.has(invite.id) && invite.status === 'pending') vanishedInvitesByEmail.set(lower(invite.email)!, invite);
+  }
+
+  const members = reading.members.map((m): AppMemberRecord => {
+    const prev = prevMembers.get(m.id);
+    const accepted = !prev ? vanishedInvitesByEmail.get(lower(m.email) ?? '') : undefined;
+    return withoutUndefined({
+      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks,
+      inviteId: m.inviteId ?? prev?.inviteId ?? accepted?.id,
+      firstSeenAt: prev?.firstSeenAt ?? now, lastSeenAt: now,
+    });
+  });
+  const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
+
+  const invites = reading.invites.map((i): AppInviteRecord => {
+    const prev = prevInvites.get(i.id);
+    return withoutUndefined({
+      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
+      createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
+      sentByHubwarden: prev?.sentByHubwarden ?? false, resendCount: prev?.resendCount ?? 0, lastSeenAt: now,
+    });
+  });
+  for (const prev of previous.invites) {
+    if (listedInviteIds.has(prev.id)) continue;
+    if (prev.lastSeenAt >= startedAt) {
+      invites.push(prev); // written by the agent during this reading
+    } else if (prev.status !== 'pending' && prev.status !== 'accepted') {
+      invites.push(prev); // already known expired/declined/canceled: kept until the plan re-sends or reports it
+    } else if (!memberEmails.has(lower(prev.email))) {
+      // Gone from pending_users without a member to show for it (Meta lists invites only while
+      // pending, reference §3.1): past its expiry it expired, before it someone cancelled it.
+      const expired = prev.expiresAt !== undefined && prev.expiresAt <= now;
+      invites.push({ ...prev, status: expired ? 'expired' : 'canceled', lastSeenAt: now });
+    }
+    // else: accepted; the member record carries the inviteId now.
+  }
+
+  const assignments = reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
+    hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
+  }));
+
+  const failedPartners = new Set(reading.partnerFailures.map((f) => f.partnerBusinessId));
+  const partnerUsers = reading.partnerUsers.map((u): PartnerUserRecord => withoutUndefined({
+    hubId, key: partnerUserKey(u), partnerBusinessId: u.partnerBusinessId, userId: u.userId, name: u.name, email: u.email, userType: u.userType, assignments: u.assignments,
+  }));
+  // Partners whose people could not be read keep what we knew of them (reported in the run).
+  for (const prev of previous.partnerUsers) if (failedPartners.has(prev.partnerBusinessId)) partnerUsers.push(prev);
+
+  return {
+    members,
+    invites,
+    systemUsers: reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
+    assets: reading.assets.map((a) => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks })),
+    assignments,
+    partners: reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
+    partnerUsers,
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
+import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
+
+const NOW = '2026-11-23T12:00:00.000Z';
+const directoryUsers = [
+  { id: 'u-jane', emails: ['Jane.Doe@Example.com', 'jd@example.org'] },
+  { id: 'u-john', emails: ['john@example.com'] },
+  { id: 'u-sam1', emails: ['sam@example.com'] },
+  { id: 'u-sam2', emails: ['SAM@example.com'] },
+];
+const exemption = (memberId: string, until?: string): ExemptionRecord => ({ hubId: 'h', memberId, reason: 'agency owner', by: 'admin', at: NOW, ...(until ? { until } : {}) });
+const decision = (memberId: string, outcome: MemberMatchRecord['outcome'], directoryUserId?: string, hubRole?: string): MemberMatchRecord => ({
+  hubId: 'h', memberId, outcome, manual: true, at: NOW, ...(directoryUserId ? { directoryUserId } : {}), ...(hubRole ? { hubRole } : {}),
+});
+
+interface Case {
+  name: string;
+  row: MemberRow;
+  extra?: Partial<MatchingInput>;
+  expect: Partial<MemberMatchRecord>;
+  lapsed?: number;
+}
+
+const cases: Case[] = [
+  { name: 'exact email, different case → onboarded', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.COM' }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false } },
+  { name: 'secondary email of the directory user → onboarded', row: { id: 'm2', kind: 'member', email: 'JD@example.org' }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane' } },
+  { name: 'pending invite email → onboarded', row: { id: 'invite:9', kind: 'invite', email: 'john@example.com' }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
+  { name: 'two directory users share the email → unmatched, disputed', row: { id: 'm3', kind: 'member', email: 'sam@example.com' }, expect: { outcome: 'unmatched', candidates: ['u-sam1', 'u-sam2'] } },
+  { name: 'no directory user → unmatched', row: { id: 'm4', kind: 'member', email: 'contractor@agency.com' }, expect: { outcome: 'unmatched', candidates: undefined } },
+  { name: 'no email at all → unmatched', row: { id: 'm5', kind: 'member' }, expect: { outcome: 'unmatched' } },
+  { name: 'registered guest email → guest', row: { id: 'm6', kind: 'member', email: 'Guest@Partner.com' }, extra: { guests: [{ email: 'guest@partner.com' }] }, expect: { outcome: 'guest' } },
+  { name: "partner's person → guest even with a directory email", row: { id: 'partner:2:7', kind: 'partner-user', email: 'john@example.com' }, expect: { outcome: 'guest', directoryUserId: undefined } },
+  { name: 'exempted → exempted, keeps the directory user for write-back', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { exemptions: [exemption('m1')] }, expect: { outcome: 'exempted', directoryUserId: 'u-jane' } },
+  { name: 'exemption with future expiry → exempted', row: { id: 'm4', kind: 'member', email: 'contractor@agency.com' }, extra: { exemptions: [exemption('m4', '2027-01-01T00:00:00Z')] }, expect: { outcome: 'exempted' } },
+  { name: 'lapsed exemption → back to matching, reported', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { exemptions: [exemption('m1', '2026-11-01T00:00:00Z')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane' }, lapsed: 1 },
+  { name: 'manual match wins over email', row: { id: 'm4', kind: 'member', email: 'contractor@agency.com' }, extra: { decisions: [decision('m4', 'onboarded', 'u-john', 'manager')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john', hubRole: 'manager', manual: true } },
+  { name: 'manual match resolves a dispute', row: { id: 'm3', kind: 'member', email: 'sam@example.com' }, extra: { decisions: [decision('m3', 'onboarded', 'u-sam2')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-sam2', candidates: undefined } },
+  { name: 'manual un-match wins over an email match', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { decisions: [decision('m1', 'unmatched')] }, expect: { outcome: 'unmatched', directoryUserId: undefined, manual: true } },
+  { name: 'manual match to a deleted directory user → email matching again', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { decisions: [decision('m1', 'onboarded', 'u-gone')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false } },
+  { name: 'exemption wins over a manual match', row: { id: 'm4', kind: 'member' }, extra: { decisions: [decision('m4', 'onboarded', 'u-john')], exemptions: [exemption('m4')] }, expect: { outcome: 'exempted', directoryUserId: 'u-john' } },
+  { name: 'directory match wins over a guest registration', row: { id: 'm2', kind: 'member', email: 'john@example.com' }, extra: { guests: [{ email: 'john@example.com' }] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
+];
+
+describe('matchMembers', () => {
+  for (const c of cases) {
+    test(c.name, () => {
+      const input: MatchingInput = { hubId: 'h', now: NOW, rows: [c.row], directoryUsers, guests: [], exemptions: [], decisions: [], ...c.extra };
+      const { matches, lapsedExemptions } = matchMembers(input);
+      assert.equal(matches.length, 1);
+      assert.equal(matches[0].memberId, c.row.id);
+      for (const [key, value] of Object.entries(c.expect)) assert.deepEqual((matches[0] as any)[key], value, key);
+      assert.equal(lapsedExemptions.length, c.lapsed ?? 0);
+      // store records never carry undefined-valued keys
+      for (const v of Object.values(matches[0])) assert.notEqual(v, undefined);
+    });
+  }
+
+  test('one outcome per row, in row order', () => {
+    const rows: MemberRow[] = [
+      { id: 'a', kind: 'member', email: 'john@example.com' },
+      { id: 'invite:b', kind: 'invite', email: 'nobody@example.com' },
+      { id: 'partner:2:c', kind: 'partner-user' },
+    ];
+    const { matches } = matchMembers({ hubId: 'h', now: NOW, rows, directoryUsers, guests: [], exemptions: [], decisions: [] });
+    assert.deepEqual(matches.map((m) => [m.memberId, m.outcome]), [['a', 'onboarded'], ['invite:b', 'unmatched'], ['partner:2:c', 'guest']]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Matching: how each person who holds (or was offered) a seat in the app relates to the hub's
+ * directory (issue "Check for updates", item 2). A pure function: no store, no clock; the caller
+ * passes `now`, so the table tests pin every case.
+ *
+ * Precedence, highest first:
+ *   1. an owner's exemption that has not lapsed → `exempted` (never managed, never removed);
+ *   2. an owner's manual decision (match to a directory user, or un-match) → survives re-imports;
+ *   3. a partner's own person → `guest` (they belong to another business, not to our directory);
+ *   4. email equal, case-insensitively, to an email of exactly one directory user → `onboarded`;
+ *      more than one → `unmatched` and "disputed", with the candidates kept for the owner;
+ *   5. an email an owner registered as guest → `guest`;
+ *   6. otherwise `unmatched`.
+ * A lapsed exemption no longer counts: the member returns to matching and the exemption is
+ * returned in `lapsedExemptions` so the caller reports (audits) and deletes it.
+ */
+import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
+
+/** One row of the members table: an app member, a pending invite, or a partner's person. */
+export interface MemberRow {
+  /** App member id, `invite:<inviteId>`, or `partner:<businessId>:<userId>` (MemberMatchRecord key). */
+  id: string;
+  kind: 'member' | 'invite' | 'partner-user';
+  email?: string;
+}
+
+export interface DirectoryIdentity {
+  id: string;
+  emails: readonly string[];
+}
+
+export interface MatchingInput {
+  hubId: string;
+  /** ISO date-time; exemptions with `until` at or before it have lapsed. */
+  now: string;
+  rows: readonly MemberRow[];
+  directoryUsers: readonly DirectoryIdentity[];
+  guests: readonly Pick<GuestRecord, 'email'>[];
+  exemptions: readonly ExemptionRecord[];
+  /** Owners' decisions: memberMatches records with `manual: true`. */
+  decisions: readonly MemberMatchRecord[];
+}
+
+export interface MatchingResult {
+  /** One per row, in row order. */
+  matches: MemberMatchRecord[];
+  lapsedExemptions: ExemptionRecord[];
+}
+
+/** Lower-cased email → directory user ids having it (any of their emails). */
+export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const user of users) {
+    for (const email of new Set(user.emails.map((e) => e.trim().toLowerCase()).filter(Boolean))) {
+      const ids = index.get(email);
+      if (ids) ids.push(user.id);
+      else index.set(email, [user.id]);
+    }
+  }
+  return index;
+}
+
+export function exemptionLapsed(exemption: Pick<ExemptionRecord, 'until'>, now: string): boolean {
+  return exemption.until !== undefined && Date.parse(exemption.until) <= Date.parse(now);
+}
+
+export function matchMembers(input: MatchingInput): MatchingResult {
+  const byEmail = directoryEmailIndex(input.directoryUsers);
+  const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
+  const guestEmails = new Set(input.guests.map((g) => g.email.trim().toLowerCase()));
+  const exemptions = new Map(input.exemptions.map((e) => [e.memberId, e]));
+  const decisions = new Map(input.decisions.filter((d) => d.manual).map((d) => [d.memberId, d]));
+  const lapsedExemptions: ExemptionRecord[] = [];
+  const base = { hubId: input.hubId, at: input.now };
+
+  /** Steps 2–6: what the row matches when no exemption applies. */
+  const matchOf = (row: MemberRow): MemberMatchRecord => {
+    const decision = decisions.get(row.id);
+    // A manual match to a directory user that has since been deleted no longer holds: fall through.
+    if (decision && (decision.outcome !== 'onboarded' || (decision.directoryUserId && directoryIds.has(decision.directoryUserId)))) {
+      return withoutUndefined({ ...base, memberId: row.id, outcome: decision.outcome, manual: true, directoryUserId: decision.directoryUserId, hubRole: decision.hubRole });
+    }
+    if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
+    const email = row.email?.trim().toLowerCase();
+    const candidates = email ? byEmail.get(email) ?? [] : [];
+    if (candidates.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: candidates[0] };
+    if (candidates.length > 1) return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...candidates].sort() };
+    if (email && guestEmails.has(email)) return { ...base, memberId: row.id, outcome: 'guest', manual: false };
+    return { ...base, memberId: row.id, outcome: 'unmatched', manual: false };
+  };
+
+  const matches = input.rows.map((row): MemberMatchRecord => {
+    const match = matchOf(row);
+    const exemption = exemptions.get(row.id);
+    if (exemption && exemptionLapsed(exemption, input.now)) lapsedExemptions.push(exemption);
+    else if (exemption) {
+      // Keep who the member is (write-back reports `exempted` on that directory user), drop the rest.
+      return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole });
+    }
+    return match;
+  });
+  return { matches, lapsedExemptions };
+}
+
+/** Store records carry no undefined-valued keys (agent/store/collections.ts). */
+export function withoutUndefined<T extends object>(record: T): T {
+  const out = {} as T;
+  for (const [k, v] of Object.entries(record)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
