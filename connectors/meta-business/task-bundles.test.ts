@@ -41,7 +41,10 @@ describe('isSupportedTaskSet', () => {
     ['page', ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'], true],
     ['page', ['ANALYZE', 'DRAFT'], true],
     ['page', ['DRAFT'], true],
-    ['page', ['ANALYZE'], false],
+    ['page', ['ANALYZE'], true],
+    ['page', ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'], true],
+    ['page', ['ADVERTISE', 'ANALYZE', 'MESSAGING'], true],
+    ['page', ['MESSAGING'], false],
     ['page', ['MANAGE'], false],
     ['catalog', ['ADVERTISE'], true],
     ['catalog', ['MANAGE', 'ADVERTISE', 'MANAGE_AR'], true],
@@ -66,6 +69,8 @@ describe('unionTasks', () => {
     ['ad_account', [], []],
     ['page', [['ANALYZE', 'DRAFT'], ['MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT']], ['MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT']],
     ['page', [['DRAFT'], ['CREATE_CONTENT']], ['CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT']],
+    ['page', [['DRAFT']], ['DRAFT']],
+    ['page', [['ANALYZE'], ['MANAGE']], ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE']],
     ['catalog', [['ADVERTISE'], ['AA_ANALYZE']], ['ADVERTISE', 'AA_ANALYZE']],
     ['pixel', [['ANALYZE', 'UPLOAD'], ['EDIT']], ['EDIT', 'ADVERTISE', 'ANALYZE', 'UPLOAD']],
   ];
@@ -78,11 +83,12 @@ describe('unionTasks', () => {
   }
   test('an unknown task has no covering bundle', () => {
     assert.throws(() => unionTasks('ad_account', [['ANALYZE'], ['FLY']]), /unknown task FLY/);
-    assert.throws(() => unionTasks('page', [['MESSAGING']]), /no supported page task bundle/);
+    assert.throws(() => unionTasks('page', [['FLY']]), /no supported page task bundle/);
   });
   test('bundleName names the Meta role', () => {
     assert.equal(bundleName('ad_account', ['ANALYZE', 'ADVERTISE']), 'ADVERTISER');
     assert.equal(bundleName('page', ['ANALYZE', 'DRAFT']), 'INSIGHTS_ANALYST');
+    assert.equal(bundleName('page', ['DRAFT']), 'CREATIVE_HUB_MOCKUPS_MANAGER');
     assert.equal(bundleName('ad_account', ['MANAGE']), undefined);
   });
 });

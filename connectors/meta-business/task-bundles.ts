@@ -43,6 +43,8 @@ export interface AssetTaskRules {
   bundles: readonly TaskBundle[];
   /** Tasks that may be added to any bundle without making it unsupported. */
   extras: readonly string[];
+  /** An extra that is a role on its own (page DRAFT = CREATIVE_HUB_MOCKUPS_MANAGER). */
+  standalone?: { name: string; task: string };
 }
 
 /**
@@ -59,17 +61,29 @@ const AD_ACCOUNT: AssetTaskRules = {
   extras: ['DRAFT', 'AA_ANALYZE'],
 };
 
-/** Page: the role→task mapping in reference §4.2 (Page roles), exact sets only. */
+/**
+ * Page: the role→task mapping in reference §4.2 (Page roles). DRAFT is optional on top of each
+ * role, because Meta's own system-user guide assigns the five classic tasks without it (§4.3), and
+ * DRAFT alone is CREATIVE_HUB_MOCKUPS_MANAGER. The other §4.3 values (MESSAGING, MANAGE_LEADS, …)
+ * ride on a role as extras. Same rule as the emulator (emulator/task-bundles.ts).
+ */
+const PAGE_EXTRAS = [
+  'DRAFT', 'CASHIER_ROLE', 'GLOBAL_STRUCTURE_MANAGEMENT', 'MANAGE_JOBS', 'MANAGE_LEADS', 'MESSAGING', 'MODERATE_COMMUNITY',
+  'PAGES_MESSAGING', 'PAGES_MESSAGING_SUBSCRIPTIONS', 'PROFILE_PLUS_ADVERTISE', 'PROFILE_PLUS_ANALYZE', 'PROFILE_PLUS_CREATE_CONTENT',
+  'PROFILE_PLUS_FACEBOOK_ACCESS', 'PROFILE_PLUS_FULL_CONTROL', 'PROFILE_PLUS_GLOBAL_STRUCTURE_MANAGEMENT', 'PROFILE_PLUS_MANAGE',
+  'PROFILE_PLUS_MANAGE_LEADS', 'PROFILE_PLUS_MESSAGING', 'PROFILE_PLUS_MODERATE', 'PROFILE_PLUS_MODERATE_DELEGATE_COMMUNITY',
+  'PROFILE_PLUS_REVENUE', 'READ_PAGE_MAILBOXES', 'VIEW_MONETIZATION_INSIGHTS',
+];
 const PAGE: AssetTaskRules = {
   bundles: [
-    { name: 'CREATIVE_HUB_MOCKUPS_MANAGER', tasks: ['DRAFT'] },
-    { name: 'INSIGHTS_ANALYST', tasks: ['ANALYZE', 'DRAFT'] },
-    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE', 'DRAFT'] },
-    { name: 'MODERATOR', tasks: ['MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
-    { name: 'CONTENT_CREATOR', tasks: ['CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
-    { name: 'MANAGER', tasks: ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'] },
+    { name: 'INSIGHTS_ANALYST', tasks: ['ANALYZE'] },
+    { name: 'ADVERTISER', tasks: ['ADVERTISE', 'ANALYZE'] },
+    { name: 'MODERATOR', tasks: ['MODERATE', 'ADVERTISE', 'ANALYZE'] },
+    { name: 'CONTENT_CREATOR', tasks: ['CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'] },
+    { name: 'MANAGER', tasks: ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'] },
   ],
-  extras: [],
+  extras: PAGE_EXTRAS,
+  standalone: { name: 'CREATIVE_HUB_MOCKUPS_MANAGER', task: 'DRAFT' },
 };
 
 /**
@@ -120,6 +134,7 @@ export function isSupportedTaskSet(type: AssetType, tasks: readonly string[]): b
   if (!rules) return false;
   const all = normalise(tasks);
   const core = new Set([...all].filter((t) => !rules.extras.includes(t)));
+  if (core.size === 0) return rules.standalone !== undefined && all.has(rules.standalone.task) && all.size >= 1 && [...all].every((t) => rules.extras.includes(t));
   return rules.bundles.some((b) => sameSet(core, normalise(b.tasks)));
 }
 
@@ -143,7 +158,9 @@ export function unionTasks(type: AssetType, bundles: readonly (readonly string[]
   const extras = new Set([...all].filter((t) => rules.extras.includes(t)));
   const core = [...all].filter((t) => !rules.extras.includes(t));
   if (core.length === 0) {
-    // Only extras asked for: they need a base bundle to ride on; take the smallest.
+    // Only extras asked for: a standalone extra (page DRAFT) is a role by itself; otherwise they
+    // need a base bundle to ride on, the smallest.
+    if (rules.standalone && extras.has(rules.standalone.task)) return ordered(rules, undefined, extras);
     return ordered(rules, rules.bundles[0], extras);
   }
   const covering = rules.bundles.find((b) => core.every((t) => b.tasks.includes(t)));
@@ -162,5 +179,6 @@ export function bundleName(type: AssetType, tasks: readonly string[]): string | 
   const rules = TASK_RULES[type];
   if (!rules || !isSupportedTaskSet(type, tasks)) return undefined;
   const core = new Set([...normalise(tasks)].filter((t) => !rules.extras.includes(t)));
+  if (core.size === 0) return rules.standalone?.name;
   return rules.bundles.find((b) => sameSet(core, normalise(b.tasks)))?.name;
 }
