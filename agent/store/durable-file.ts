@@ -48,7 +48,7 @@ async function writeRest(file: import('node:fs/promises').FileHandle, batch: rea
   }
 }
 
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   const dir = await open(folder, 'r');
   try {
     await dir.sync();

@@ -10,7 +10,8 @@ declare module './collections.ts' {
   }
 }
 
-const store = new LowdbStore(process.argv[2]!);
+const checkpointBytes = process.argv[4] ? Number(process.argv[4]) : undefined;
+const store = new LowdbStore(process.argv[2]!, { checkpointBytes });
 await store.open();
 process.stdout.write('ready\n');
 let next = 0;

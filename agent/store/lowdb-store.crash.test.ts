@@ -10,9 +10,9 @@ import { LowdbStore } from './lowdb-store.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Runs the writer child, SIGKILLs it after `killAfterMs`, returns the ids it acknowledged. */
-function writeUntilKilled(path: string, prefix: string, killAfterMs: number): Promise<string[]> {
+function writeUntilKilled(path: string, prefix: string, checkpointBytes: number, killAfterMs: number): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, prefix, String(checkpointBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const acked: string[] = [];
     let buffer = '';
     child.stdout.setEncoding('utf8');
@@ -33,13 +33,14 @@ function writeUntilKilled(path: string, prefix: string, killAfterMs: number): Pr
   });
 }
 
-test('a writer killed with SIGKILL at a random moment leaves a file that parses and holds every acknowledged write', async (t) => {
+test('a writer killed with SIGKILL (mid-append, mid-checkpoint) at a random moment leaves a file that parses and holds every acknowledged write', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'store.json');
   let previous = 0;
-  for (let round = 0; round < 3; round++) {
-    const acked = await writeUntilKilled(path, `r${round}-`, 150 + Math.floor(Math.random() * 600));
+  for (let round = 0; round < 4; round++) {
+    // odd rounds checkpoint every ~50 KB of journal, so kills also land mid-rotation and mid-snapshot
+    const acked = await writeUntilKilled(path, `r${round}-`, round % 2 ? 50_000 : 16 << 20, 150 + Math.floor(Math.random() * 600));
     assert.ok(acked.length > 0, `round ${round}: the writer acknowledged nothing before it was killed`);
     JSON.parse(await readFile(path, 'utf8')); // never half-written
     const store = new LowdbStore(path);

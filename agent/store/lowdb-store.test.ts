@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JSONFile } from 'lowdb/node';
+import { appendFile } from 'node:fs/promises';
 import { LowdbStore } from './lowdb-store.ts';
 
 declare module './collections.ts' {
@@ -64,11 +65,9 @@ describe('LowdbStore', () => {
     t.after(cleanup);
     const written: string[] = [];
     const store = new LowdbStore(path, {
-      replaceFile: async (p, parts) => {
+      beforeAppend: async (bytes) => {
         await new Promise((r) => setTimeout(r, 20)); // a slow disk
-        written.push(Buffer.concat(parts).toString());
-        const { replaceFileDurably } = await import('./durable-file.ts');
-        await replaceFileDurably(p, parts);
+        written.push(bytes.toString());
       },
     });
     await store.open();
@@ -78,7 +77,7 @@ describe('LowdbStore', () => {
         store.transact((tx) => tx.put('storeTestItems', 'h', `r${i}`, { id: `r${i}`, n: i })).then(() => written.length),
       ),
     );
-    // the first transaction starts a write alone; the other 49 arrive while it runs and share one
+    // the first transaction starts an append alone; the other 49 arrive while it runs and share one
     assert.equal(store.commits, 2);
     assert.equal(written.length, 2);
     // each acknowledgement came after a write that contains its record
@@ -114,7 +113,7 @@ describe('LowdbStore', () => {
   for (const [name, content, expected] of [
     ['truncated JSON', '{"format":"hubwarden-store/1","collections":{"x":{"h":[["a",{}', /not valid JSON/],
     ['another program\'s JSON', '{"users":[]}', /expected "format": "hubwarden-store\/1"/],
-    ['a malformed partition', '{"format":"hubwarden-store/1","collections":{"x":{"h":{"a":1}}}}', /collections\.x\.h: expected an array/],
+    ['a malformed partition', '{"format":"hubwarden-store/1","seq":0,"collections":{"x":{"h":{"a":1}}}}', /collections\.x\.h: expected an array/],
   ] as const) {
     test(`an unreadable file (${name}) stops open with a message naming it and is left untouched`, async (t) => {
       const { path, cleanup } = await tempPath();
@@ -139,11 +138,9 @@ describe('LowdbStore', () => {
     const { path, cleanup } = await tempPath();
     t.after(cleanup);
     let full = false;
-    const { replaceFileDurably } = await import('./durable-file.ts');
     const store = new LowdbStore(path, {
-      replaceFile: async (p, parts) => {
+      beforeAppend: async () => {
         if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-        await replaceFileDurably(p, parts);
       },
     });
     await store.open();
@@ -161,5 +158,63 @@ describe('LowdbStore', () => {
     await reopened.open();
     assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['ok']);
     await reopened.close();
+  });
+  test('checkpoints rotate the journal into a new snapshot while commits go on; reopen sees everything', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path, { checkpointBytes: 300 });
+    await store.open();
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(Array.from({ length: 5 }, (_, i) => store.transact((tx) => tx.put('storeTestItems', 'h', `k${i}`, { id: `k${i}`, n: round }))));
+      if (round === 10) await store.transact((tx) => tx.delete('storeTestItems', 'h', 'k0'));
+    }
+    assert.ok(store.checkpoints >= 3, `expected several checkpoints, got ${store.checkpoints}`);
+    // a crash now (no close): snapshot + journals must hold the latest state
+    const crashed = new LowdbStore(path);
+    await crashed.open();
+    assert.deepEqual([...crashed.list('storeTestItems', 'h')].map((r) => [r.id, r.n]), [['k1', 19], ['k2', 19], ['k3', 19], ['k4', 19], ['k0', 19]]);
+    await crashed.close();
+    await store.close();
+  });
+
+  test('a torn last journal line (an append never acknowledged) is ignored and cut off', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 }));
+    // simulate a crash mid-append: the process dies, leaving half a line behind
+    await appendFile(store.journalPath, '{"seq":2,"changes":[["storeTestItems","h",["b",{"id":"b"');
+    const reopened = new LowdbStore(path);
+    await reopened.open();
+    assert.equal(reopened.get('storeTestItems', 'h', 'a')?.n, 1);
+    assert.equal(reopened.get('storeTestItems', 'h', 'b'), undefined);
+    assert.equal(await readFile(reopened.journalPath, 'utf8'), '');
+    await reopened.transact((tx) => tx.put('storeTestItems', 'h', 'c', { id: 'c', n: 3 }));
+    await reopened.close();
+    const again = new LowdbStore(path);
+    await again.open();
+    assert.deepEqual([...again.list('storeTestItems', 'h')].map((r) => r.id), ['a', 'c']);
+    await again.close();
+  });
+
+  test('a damaged journal line before the end stops open with a message naming the journal; nothing is touched', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 }));
+    const journal = store.journalPath;
+    await appendFile(journal, 'garbage\n{"seq":3,"changes":[]}\n');
+    const snapshotBefore = await readFile(path, 'utf8');
+    const journalBefore = await readFile(journal, 'utf8');
+    const reopened = new LowdbStore(path);
+    await assert.rejects(reopened.open(), (err: Error) => {
+      assert.ok(err.message.includes(`${journal} line 2: not valid JSON`), err.message);
+      assert.match(err.message, /left untouched/);
+      return true;
+    });
+    assert.equal(await readFile(path, 'utf8'), snapshotBefore);
+    assert.equal(await readFile(journal, 'utf8'), journalBefore);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { JSONFile } from 'lowdb/node';
 import { childLogger } from '../log/logger.ts';
-import { replaceFileDurably } from './durable-file.ts';
+import { replaceFileDurably, syncFolder } from './durable-file.ts';
+import { journalLine, readJournal, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
 import { readStoreDocument, SerializedStore } from './store-file.ts';
 import type { Change, Transaction } from './store.ts';
@@ -10,72 +11,126 @@ import type { Change, Transaction } from './store.ts';
 const log = childLogger('store');
 
 export interface LowdbStoreOptions {
-  /** Replaces the file with the given bytes durably; injectable so tests can simulate ENOSPC. */
-  replaceFile?: (path: string, parts: readonly Uint8Array[]) => Promise<void>;
+  /** Called before each journal append with its bytes; tests use it to slow the disk or fail it (ENOSPC). */
+  beforeAppend?: (bytes: Buffer) => Promise<void>;
+  /** Rewrite the snapshot once the journal holds this many bytes (default: max(16 MB, snapshot size)). */
+  checkpointBytes?: number;
 }
 
 interface Batch {
+  changes: string[];
+  transactions: number;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
-  transactions: number;
 }
 
 /**
- * The embedded default store: MemoryStore's semantics, made durable in one JSON file.
+ * The embedded default store: MemoryStore's semantics, made durable in a lowdb JSON file
+ * (`path`, the snapshot) plus a write-ahead journal beside it (`path.journal`).
  *
- * lowdb reads the file (`JSONFile`, which also turns a missing file into "empty"). Writing goes
- * through our own writer instead of lowdb's `Low.write`, which stringifies the whole document on
- * every call and does not fsync: see store-file.ts (serialization cache) and durable-file.ts
- * (temp file, fsync, rename, fsync folder).
+ * lowdb reads the snapshot (`JSONFile`). Writing bypasses lowdb's `Low.write`/steno, which
+ * stringifies the whole document per write and never fsyncs (see store-file.ts, journal.ts,
+ * durable-file.ts and docs/architecture.md for the measurements behind this).
  *
- * Group commit: at most one file write runs at a time. Every transaction that commits while it
- * runs joins the next batch, and that batch becomes one write as soon as the running one ends.
- * `transact` resolves only when the write covering its change is on disk, so a SCIM response is
- * sent only for durable changes, yet N concurrent requests cost about two writes, not N.
+ * Group commit: at most one journal append runs at a time; every transaction that commits while
+ * it runs joins the next batch, which becomes one append (one fdatasync) as soon as the running one
+ * ends. `transact` resolves only when its batch is on disk, so a SCIM response is sent only for a
+ * durable change, and 16 concurrent requests cost about two syncs, not 16.
+ *
+ * Checkpoint: when the journal has grown, the journal is rotated (`path.journal.1`), the state at
+ * that instant is captured and written as a new snapshot (temp file, fsync, rename, fsync folder)
+ * in the background while commits go on into the fresh journal; then `path.journal.1` is removed.
+ * Open replays both journals over the snapshot, so a crash at any step loses no acknowledged write.
  */
 export class LowdbStore extends MemoryStore {
   readonly path: string;
-  /** Durable writes done since open (the group-commit test and the benchmark read it). */
+  readonly journalPath: string;
+  readonly previousJournalPath: string;
+  /** Journal appends (durable group commits) since open. */
   commits = 0;
+  /** Snapshots written since open. */
+  checkpoints = 0;
   private serialized = new SerializedStore();
-  private writing: Promise<void> | null = null;
+  private journal: FileHandle | null = null;
+  private journalBytes = 0;
+  private snapshotBytes = 0;
+  private seq = 0;
   private next: Batch | null = null;
+  private draining = false;
+  private writing: Promise<void> = Promise.resolve();
+  private checkpoint: Promise<void> | null = null;
   private failure: Error | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
-  private replaceFile: NonNullable<LowdbStoreOptions['replaceFile']>;
 
-  constructor(path: string, options: LowdbStoreOptions = {}) {
+  constructor(
+    path: string,
+    private options: LowdbStoreOptions = {},
+  ) {
     super();
     this.path = resolve(path);
-    this.replaceFile = options.replaceFile ?? replaceFileDurably;
+    this.journalPath = `${this.path}.journal`;
+    this.previousJournalPath = `${this.path}.journal.1`;
   }
 
   /**
-   * Loads the file, or starts empty when there is none. A file that cannot be read or parsed, or
-   * is not a hubwarden store, rejects with a message naming it; it is never written over (the
-   * store stays closed), because it may be the only copy of who holds access where.
+   * Loads the snapshot and replays the journals; starts empty when there is no file. A file that
+   * cannot be read or parsed, or is not a hubwarden store, rejects with a message naming it and is
+   * never written over (the store stays unopened): it may be the only record of who holds access.
    */
   override async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: ${this.path} is already ${this.state === 'open' ? 'open' : 'closed'}`);
+    const untouched = '; the file was left untouched (restore a backup or move it away to start empty)';
     let doc: unknown;
     try {
       doc = await new JSONFile<unknown>(this.path).read();
     } catch (err) {
       const cause = err instanceof SyntaxError ? `not valid JSON (${err.message})` : ((err as NodeJS.ErrnoException).code ?? String(err));
-      throw new Error(`store: cannot open ${this.path}: ${cause}; the file was left untouched (restore a backup or move it away to start empty)`);
+      throw new Error(`store: cannot open ${this.path}: ${cause}${untouched}`);
     }
-    if (doc === null) {
-      await mkdir(dirname(this.path), { recursive: true });
-    } else {
-      const entries = readStoreDocument(doc);
-      if (typeof entries === 'string') {
-        throw new Error(`store: cannot open ${this.path}: ${entries}; the file was left untouched (restore a backup or move it away to start empty)`);
+    const snapshot = doc === null ? { seq: 0, entries: [] } : readStoreDocument(doc);
+    if (typeof snapshot === 'string') throw new Error(`store: cannot open ${this.path}: ${snapshot}${untouched}`);
+    let replayed = 0;
+    const state = new Map<string, Map<string, Map<string, unknown>>>();
+    const partition = (c: string, p: string) => {
+      let parts = state.get(c);
+      if (!parts) state.set(c, (parts = new Map()));
+      let records = parts.get(p);
+      if (!records) parts.set(p, (records = new Map()));
+      return records;
+    };
+    for (const [c, p, records] of snapshot.entries) for (const [id, record] of records) partition(c, p).set(id, record);
+    this.seq = snapshot.seq;
+    for (const file of [this.previousJournalPath, this.journalPath]) {
+      let entries;
+      try {
+        entries = await readJournal(file);
+      } catch (err) {
+        throw new Error(`store: cannot open ${this.path}: journal ${(err as Error).message}${untouched}`);
       }
-      this.loadPartitions(entries);
-      for (const [c, p, records] of entries) for (const [id, record] of records) this.serialized.set(c, p, id, record);
+      for (const entry of entries) {
+        if (entry.seq <= this.seq) continue;
+        for (const [c, p, change] of entry.changes) {
+          if (typeof change === 'string') partition(c, p).delete(change);
+          else partition(c, p).set(change[0], change[1]);
+        }
+        this.seq = entry.seq;
+        replayed++;
+      }
     }
+    const flat = [...state].flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
+    this.loadPartitions(flat);
+    for (const [c, p, records] of flat) for (const [id, record] of records) this.serialized.set(c, p, id, record);
+
+    await mkdir(dirname(this.path), { recursive: true });
+    // Start from one clean snapshot and an empty journal (a torn tail is cut off this way too).
+    if (doc === null || replayed > 0) await this.writeSnapshot(this.serialized.capture(this.seq));
+    else this.snapshotBytes = (await stat(this.path)).size;
+    await unlink(this.previousJournalPath).catch(() => {});
+    this.journal = await openFile(this.journalPath, 'w', 0o600);
+    await syncFolder(dirname(this.path));
     this.state = 'open';
+    log.debug('store opened', { path: this.path, replayedCommits: replayed, seq: this.seq });
   }
 
   override healthy(): boolean {
@@ -85,66 +140,116 @@ export class LowdbStore extends MemoryStore {
   /** Refuses work before anything is staged when the store cannot make it durable. */
   override async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
     if (this.state !== 'open') throw new Error(`store: ${this.path} is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
-    if (this.failure) throw this.failedError();
+    if (this.failure) throw new Error(`${this.failure.message}; the store accepts no writes until restarted`);
     return super.transact(fn);
   }
 
   protected override persist(changes: readonly Change[]): Promise<void> {
-    this.serialized.apply(changes);
     if (!this.next) {
       let resolveBatch!: () => void;
       let rejectBatch!: (err: Error) => void;
       const promise = new Promise<void>((res, rej) => ((resolveBatch = res), (rejectBatch = rej)));
-      this.next = { promise, resolve: resolveBatch, reject: rejectBatch, transactions: 0 };
+      this.next = { changes: [], transactions: 0, promise, resolve: resolveBatch, reject: rejectBatch };
     }
-    this.next.transactions++;
     const batch = this.next;
-    if (!this.writing) this.startWrite();
+    for (const { collection, partition, id, record } of changes) {
+      const pair = this.serialized.set(collection, partition, id, record);
+      batch.changes.push(pair === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, pair));
+    }
+    batch.transactions++;
+    if (!this.draining) {
+      this.draining = true;
+      this.writing = this.drain();
+    }
     return batch.promise;
   }
 
-  /** Writes the current batch, then the one that gathered meanwhile, until none is left. */
-  private startWrite(): void {
-    const batch = this.next;
-    if (!batch) return;
-    this.next = null;
-    // Encoded synchronously: the write covers exactly the transactions applied so far.
-    const parts = this.serialized.encode();
-    this.writing = this.replaceFile(this.path, parts).then(
-      () => {
-        this.commits++;
-        batch.resolve();
-      },
-      (err: NodeJS.ErrnoException) => {
-        // A failed write is never dropped silently: memory now holds changes the disk does not,
-        // and acknowledging later writes would promise durability for state built on them.
-        // So the waiting transactions are rejected (their callers answer with an error) and the
-        // store refuses further writes until restarted from the file, the last good state.
-        this.failure = new Error(`store: writing ${this.path} failed: ${err.code ?? err.message}`);
-        log.error('store write failed; refusing further writes until restart', { path: this.path, code: err.code, transactions: batch.transactions });
-        batch.reject(this.failure);
-        if (this.next) {
-          this.next.reject(this.failure);
-          this.next = null;
+  /** Appends batches one at a time until none is waiting. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.next && !this.failure) {
+        const batch = this.next;
+        this.next = null;
+        try {
+          const bytes = Buffer.from(journalLine(this.seq + 1, batch.changes), 'utf8');
+          await this.options.beforeAppend?.(bytes);
+          await this.journal!.write(bytes);
+          await this.journal!.datasync();
+          this.seq++;
+          this.commits++;
+          this.journalBytes += bytes.byteLength;
+          batch.resolve();
+        } catch (err) {
+          this.fail(`appending to ${this.journalPath}`, err as NodeJS.ErrnoException, batch);
+          return;
         }
-      },
-    ).finally(() => {
-      this.writing = null;
-      if (this.next && !this.failure) this.startWrite();
-    });
+        if (!this.checkpoint && this.journalBytes >= (this.options.checkpointBytes ?? Math.max(16 << 20, this.snapshotBytes))) {
+          await this.startCheckpoint();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
-  private failedError(): Error {
-    return new Error(`${this.failure!.message}; the store accepts no writes until restarted`);
+  /**
+   * A failed write is never dropped silently. Memory now holds changes the disk does not, and
+   * acknowledging later writes would promise durability for state built on them. So the waiting
+   * transactions are rejected (their callers answer with an error), `healthy()` turns false, and
+   * the store refuses further writes until restarted from its files, the last durable state.
+   */
+  private fail(what: string, err: NodeJS.ErrnoException, batch?: Batch): void {
+    this.failure = new Error(`store: ${what} failed: ${err.code ?? err.message}`);
+    log.error('store write failed; refusing further writes until restart', { path: this.path, what, code: err.code });
+    batch?.reject(this.failure);
+    this.next?.reject(this.failure);
+    this.next = null;
   }
 
-  /** Waits for every pending write, then stops accepting transactions. */
+  /** Rotates the journal (between appends) and writes a snapshot of this instant in the background. */
+  private async startCheckpoint(): Promise<void> {
+    try {
+      await this.journal!.close();
+      await rename(this.journalPath, this.previousJournalPath);
+      this.journal = await openFile(this.journalPath, 'w', 0o600);
+      await syncFolder(dirname(this.path)); // the new journal's name must survive before anything is acknowledged from it
+    } catch (err) {
+      this.fail(`rotating ${this.journalPath}`, err as NodeJS.ErrnoException);
+      return;
+    }
+    this.journalBytes = 0;
+    // Includes transactions still waiting for the next append: whole transactions, replayed again
+    // from the new journal if acknowledged, harmlessly present if not.
+    const captured = this.serialized.capture(this.seq);
+    this.checkpoint = this.writeSnapshot(captured)
+      .then(() => unlink(this.previousJournalPath))
+      .catch((err: NodeJS.ErrnoException) => this.fail(`writing the snapshot ${this.path}`, err))
+      .finally(() => (this.checkpoint = null));
+  }
+
+  private async writeSnapshot(captured: ReturnType<SerializedStore['capture']>): Promise<void> {
+    const parts = await this.serialized.encode(captured);
+    await replaceFileDurably(this.path, parts);
+    this.snapshotBytes = parts.reduce((n, b) => n + b.byteLength, 0);
+    this.checkpoints++;
+  }
+
+  /** Waits for pending writes, folds the journal into the snapshot, and stops accepting transactions. */
   override async close(): Promise<void> {
     if (this.state !== 'open') {
       this.state = 'closed';
       return;
     }
-    while (this.writing) await this.writing;
     this.state = 'closed';
+    while (this.draining || this.checkpoint) {
+      await this.writing;
+      await this.checkpoint;
+    }
+    if (!this.failure && this.journalBytes > 0) {
+      await this.writeSnapshot(this.serialized.capture(this.seq));
+      await this.journal!.truncate(0);
+      await this.journal!.datasync();
+    }
+    await this.journal!.close();
   }
 }

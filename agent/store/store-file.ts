@@ -1,25 +1,22 @@
-import type { Change } from './store.ts';
-
 /**
- * The lowdb store's file format and its serialization cache.
+ * The lowdb store's snapshot file and its serialization cache.
  *
- * The file is one JSON document (readable by lowdb's `JSONFile`, `jq`, or a person):
+ * The snapshot is one JSON document (readable by lowdb's `JSONFile`, `jq`, or a person):
  *
- *   {"format":"hubwarden-store/1","collections":{
+ *   {"format":"hubwarden-store/1","seq":42,"collections":{
  *   "directoryUsers":{"acme":[
  *   ["id-1",{…}],
  *   ["id-2",{…}]]}}}
  *
- * Partitions are arrays of [id, record] pairs, not objects, because a JS object moves integer-like
- * keys (Meta ids are numeric) to the front, which would change the insertion order SCIM paging
- * relies on after a restart.
+ * `seq` is the last journal commit it includes (journal.ts). Partitions are arrays of [id, record]
+ * pairs, not objects, because a JS object moves integer-like keys (Meta ids are numeric) to the
+ * front, which would change the insertion order SCIM paging relies on after a restart.
  *
- * WHY the cache: with 100k users the document is tens of MB; JSON.stringify of all of it on every
- * commit costs hundreds of ms of CPU and blocks the event loop. Instead every record keeps its
- * serialized line, and lines are grouped in chunks of CHUNK_SIZE records whose encoded bytes are
- * kept too. A commit re-stringifies only the records it changed and re-encodes only their chunks;
- * the file is then written from the cached buffers (writev), so building it is O(changes), and the
- * remaining cost is the disk write itself.
+ * WHY the cache: with 100k users the document is ~85 MB; JSON.stringify of all of it costs
+ * hundreds of ms of CPU with the event loop blocked. Every record keeps its serialized line
+ * (reused for the journal entry), and lines are grouped in chunks of CHUNK_SIZE records whose
+ * encoded bytes are kept too. A snapshot re-encodes only chunks changed since the last one, in
+ * slices that yield to the event loop, and is written from the cached buffers (writev).
  */
 export const STORE_FORMAT = 'hubwarden-store/1';
 const CHUNK_SIZE = 128;
@@ -28,6 +25,8 @@ interface Chunk {
   /** id → serialized `["id",{record}]`, in insertion order. */
   lines: Map<string, string>;
   encoded: Buffer | null;
+  /** Bumped on every change, so an encoding started earlier is not cached over a newer state. */
+  version: number;
 }
 
 interface PartitionFile {
@@ -35,46 +34,52 @@ interface PartitionFile {
   chunkOf: Map<string, Chunk>;
 }
 
+/** A consistent picture of the document taken at one instant: cached buffers, or lines to encode. */
+export type CapturedDocument = Array<Buffer | { chunk: Chunk; version: number; lines: string[] }>;
+
 const enc = (s: string) => Buffer.from(s, 'utf8');
+const COMMA = enc(',\n');
+const CLOSE_ARRAY = enc(']');
+const CLOSE_OBJECT = enc('}');
 
 export class SerializedStore {
   private collections = new Map<string, Map<string, PartitionFile>>();
 
-  /** Records the new serialized form of each changed record (or its removal). */
-  apply(changes: Iterable<Pick<Change, 'collection' | 'partition' | 'id' | 'record'>>): void {
-    for (const { collection, partition, id, record } of changes) this.set(collection, partition, id, record);
-  }
-
-  set(collection: string, partition: string, id: string, record: unknown): void {
+  /** Records the new serialized form of a record (or its removal); returns the serialized pair. */
+  set(collection: string, partition: string, id: string, record: unknown): string | undefined {
     let parts = this.collections.get(collection);
     if (!parts) this.collections.set(collection, (parts = new Map()));
     let file = parts.get(partition);
     if (!file) parts.set(partition, (file = { chunks: [], chunkOf: new Map() }));
     const existing = file.chunkOf.get(id);
     if (record === undefined) {
-      if (!existing) return;
+      if (!existing) return undefined;
       existing.lines.delete(id);
-      existing.encoded = null;
+      touch(existing);
       file.chunkOf.delete(id);
       if (existing.lines.size === 0) file.chunks.splice(file.chunks.indexOf(existing), 1);
-      return;
+      return undefined;
     }
     const line = JSON.stringify([id, record]);
     if (existing) {
       existing.lines.set(id, line); // an update keeps its place, as MemoryStore's Map does
-      existing.encoded = null;
-      return;
+      touch(existing);
+      return line;
     }
     let tail = file.chunks[file.chunks.length - 1];
-    if (!tail || tail.lines.size >= CHUNK_SIZE) file.chunks.push((tail = { lines: new Map(), encoded: null }));
+    if (!tail || tail.lines.size >= CHUNK_SIZE) file.chunks.push((tail = { lines: new Map(), encoded: null, version: 0 }));
     tail.lines.set(id, line);
-    tail.encoded = null;
+    touch(tail);
     file.chunkOf.set(id, tail);
+    return line;
   }
 
-  /** The whole document as buffers, re-encoding only chunks changed since the last call. */
-  encode(): Buffer[] {
-    const out: Buffer[] = [enc(`{"format":${JSON.stringify(STORE_FORMAT)},"collections":{`)];
+  /**
+   * Takes the document as it is now, cheaply (string references, no joining), so that later
+   * transactions cannot leak into a snapshot being written. `seq` is the last journaled commit.
+   */
+  capture(seq: number): CapturedDocument {
+    const out: CapturedDocument = [enc(`{"format":${JSON.stringify(STORE_FORMAT)},"seq":${seq},"collections":{`)];
     let firstCollection = true;
     for (const [collection, parts] of this.collections) {
       let opened = false;
@@ -84,9 +89,8 @@ export class SerializedStore {
         opened = true;
         firstCollection = false;
         file.chunks.forEach((chunk, i) => {
-          chunk.encoded ??= enc([...chunk.lines.values()].join(',\n'));
           if (i > 0) out.push(COMMA);
-          out.push(chunk.encoded);
+          out.push(chunk.encoded ?? { chunk, version: chunk.version, lines: [...chunk.lines.values()] });
         });
         out.push(CLOSE_ARRAY);
       }
@@ -95,22 +99,53 @@ export class SerializedStore {
     out.push(enc('}}\n'));
     return out;
   }
+
+  /**
+   * Encodes a captured document, yielding to the event loop between slices so that SCIM requests
+   * keep being served while a large snapshot is prepared. Encoded chunks are cached for the next
+   * snapshot unless they changed meanwhile.
+   */
+  async encode(captured: CapturedDocument): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    let sinceYield = 0;
+    for (const part of captured) {
+      if (Buffer.isBuffer(part)) {
+        out.push(part);
+        continue;
+      }
+      const bytes = enc(part.lines.join(',\n'));
+      if (part.chunk.version === part.version) part.chunk.encoded = bytes;
+      out.push(bytes);
+      if (++sinceYield >= 64) {
+        sinceYield = 0;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return out;
+  }
 }
 
-const COMMA = enc(',\n');
-const CLOSE_ARRAY = enc(']');
-const CLOSE_OBJECT = enc('}');
+function touch(chunk: Chunk): void {
+  chunk.encoded = null;
+  chunk.version++;
+}
 
 export type StoreDocumentEntries = Array<readonly [string, string, Array<readonly [string, unknown]>]>;
+export interface StoreDocument {
+  /** The last journaled commit the snapshot includes (journal entries after it are replayed). */
+  seq: number;
+  entries: StoreDocumentEntries;
+}
 
 /**
  * Checks a parsed file's shape; returns its partitions in file order, or the problem found.
  * Records themselves are opaque JSON values here.
  */
-export function readStoreDocument(doc: unknown): StoreDocumentEntries | string {
+export function readStoreDocument(doc: unknown): StoreDocument | string {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'expected a JSON object';
-  const { format, collections } = doc as { format?: unknown; collections?: unknown };
+  const { format, seq, collections } = doc as { format?: unknown; seq?: unknown; collections?: unknown };
   if (format !== STORE_FORMAT) return `expected "format": "${STORE_FORMAT}", found ${JSON.stringify(format) ?? 'none'}`;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) return 'expected "seq" to be a whole number';
   if (!collections || typeof collections !== 'object' || Array.isArray(collections)) return 'expected "collections" to be an object';
   const out: StoreDocumentEntries = [];
   for (const [collection, parts] of Object.entries(collections)) {
@@ -125,5 +160,5 @@ export function readStoreDocument(doc: unknown): StoreDocumentEntries | string {
       out.push([collection, partition, records as Array<[string, unknown]>]);
     }
   }
-  return out;
+  return { seq: seq as number, entries: out };
 }
