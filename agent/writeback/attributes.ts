@@ -1,0 +1,36 @@
+/**
+ * The attributes hubwarden writes back to a hub's identity provider (issue 5, item 4), so Okta
+ * group rules and Entra dynamic groups and access reviews can act on each person's standing.
+ * `<hub>` is the hub id with `-` replaced by `_` (hub ids are `[a-z0-9-]+`; Okta and Entra
+ * attribute names allow letters, digits and `_` only).
+ */
+export const WRITEBACK_STATUSES = ['pending', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'] as const;
+export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
+
+/** One person's values on one hub. Empty strings mean "none" (no role held, not exempted). */
+export interface WritebackValues {
+  status: WritebackStatus;
+  role: string;
+  exemption: string;
+}
+
+export type WritebackField = keyof WritebackValues;
+export const WRITEBACK_FIELDS: readonly WritebackField[] = ['status', 'role', 'exemption'];
+
+/** `hubwarden_<hub>_<field>`: the Okta custom attribute name, and the Entra extension's short name. */
+export function attributeName(hubId: string, field: WritebackField): string {
+  return `hubwarden_${hubId.replace(/-/g, '_')}_${field}`;
+}
+
+/**
+ * The name Graph gives a directory extension registered on app `extensionAppId`:
+ * `extension_<appId without dashes>_<name>` (identity-providers.md §7.2, extensionProperty resource).
+ */
+export function entraExtensionName(extensionAppId: string, shortName: string): string {
+  return `extension_${extensionAppId.replace(/-/g, '').toLowerCase()}_${shortName}`;
+}
+
+/** Fields whose value differs between what the IdP holds (as last written) and what it should hold. */
+export function changedFields(previous: WritebackValues | undefined, next: WritebackValues): WritebackField[] {
+  return WRITEBACK_FIELDS.filter((f) => previous?.[f] !== next[f]);
+}

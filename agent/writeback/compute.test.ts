@@ -1,0 +1,93 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import type { Transaction } from '../store/store.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import type { WritebackValues } from './attributes.ts';
+import { attributeName, changedFields, entraExtensionName } from './attributes.ts';
+import { computeWriteback } from './compute.ts';
+import './writeback-state.ts';
+
+const HUB = 'meta-main';
+const NOW = new Date('2026-11-23T12:00:00Z');
+const T = '2026-11-20T10:00:00.000Z';
+
+function user(id: string, email: string, extra: Partial<DirectoryUserRecord> = {}): DirectoryUserRecord {
+  return { hubId: HUB, id, userName: email, active: true, email, emails: [email], scim: {}, created: T, lastModified: T, version: 1, ...extra };
+}
+
+type Seed = (tx: Transaction) => void;
+const member = (id: string, email: string, role = 'EMPLOYEE'): Seed => (tx) => tx.put('appMembers', HUB, id, { hubId: HUB, id, email, role, firstSeenAt: T, lastSeenAt: T });
+const invite = (id: string, email: string, status: 'pending' | 'expired' | 'declined', resendCount = 0, role = 'EMPLOYEE'): Seed => (tx) =>
+  tx.put('appInvites', HUB, id, { hubId: HUB, id, email, role, status, sentByHubwarden: true, resendCount, lastSeenAt: T });
+const match = (memberId: string, outcome: 'onboarded' | 'exempted' | 'unmatched', directoryUserId?: string): Seed => (tx) =>
+  tx.put('memberMatches', HUB, memberId, { hubId: HUB, memberId, outcome, manual: false, at: T, ...(directoryUserId ? { directoryUserId } : {}) });
+const exemption = (memberId: string, reason: string, until?: string): Seed => (tx) =>
+  tx.put('exemptions', HUB, memberId, { hubId: HUB, memberId, reason, by: 'owner@example.com', at: T, ...(until ? { until } : {}) });
+const task = (id: string, kind: string, status: 'failed' | 'completed', payload: unknown, updatedAt = T): Seed => (tx) =>
+  tx.put('tasks', HUB, id, { id, hubId: HUB, kind, status, idempotencyKey: `${HUB}:${kind}:${id}`, payload, summary: '', trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T, updatedAt });
+const lastWritten = (userId: string, status: WritebackValues['status']): Seed => (tx) =>
+  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role: '', exemption: '' }, writtenAt: T });
+
+async function compute(users: DirectoryUserRecord[], seeds: Seed[]) {
+  const store = new MemoryStore();
+  await store.transact((tx) => {
+    for (const u of users) tx.put('directoryUsers', HUB, u.id, u);
+    for (const s of seeds) s(tx);
+  });
+  return computeWriteback(HUB, store, NOW);
+}
+
+const v = (status: WritebackValues['status'], role = '', exemption = ''): WritebackValues => ({ status, role, exemption });
+
+describe('computeWriteback', () => {
+  const cases: Array<{ name: string; users?: DirectoryUserRecord[]; seeds: Seed[]; expect: WritebackValues }> = [
+    { name: 'no seat, never written → pending', seeds: [], expect: v('pending') },
+    { name: 'matched to a member → onboarded with the member role', seeds: [member('m1', 'ana@x.com', 'ADMIN'), match('m1', 'onboarded', 'u1')], expect: v('onboarded', 'ADMIN') },
+    { name: 'member not yet matched: matched by email, case-insensitively', seeds: [member('m1', 'ANA@X.COM', 'FINANCE_EDITOR')], expect: v('onboarded', 'FINANCE_EDITOR') },
+    { name: 'matching said unmatched (disputed): no email fallback', seeds: [member('m1', 'ana@x.com'), match('m1', 'unmatched')], expect: v('pending') },
+    { name: 'pending invite → invited with the invited role', seeds: [invite('i1', 'ana@x.com', 'pending', 0, 'DEVELOPER'), match('invite:i1', 'onboarded', 'u1')], expect: v('invited', 'DEVELOPER') },
+    { name: 'expired invite not yet re-sent → still invited', seeds: [invite('i1', 'ana@x.com', 'expired', 0)], expect: v('invited', 'EMPLOYEE') },
+    { name: 'declined invite already re-sent once → invite_failed', seeds: [invite('i1', 'ana@x.com', 'declined', 1)], expect: v('invite_failed') },
+    { name: 'failed invite task (payload names the user) → invite_failed', seeds: [task('t1', 'invite', 'failed', { directoryUserId: 'u1' })], expect: v('invite_failed') },
+    { name: 'failed invite task (operation names the email) → invite_failed', seeds: [task('t1', 'invite', 'failed', { operation: { email: 'Ana@x.com' } })], expect: v('invite_failed') },
+    { name: 'a later invite task that completed clears the failure', seeds: [task('t1', 'invite', 'failed', { directoryUserId: 'u1' }), task('t2', 'invite', 'completed', { directoryUserId: 'u1' }, '2026-11-21T00:00:00.000Z')], expect: v('pending') },
+    { name: 'a failed task of another kind does not count', seeds: [task('t1', 'assign-asset', 'failed', { directoryUserId: 'u1' })], expect: v('pending') },
+    { name: 'exempted member → exempted with reason and held role', seeds: [member('m1', 'ana@x.com', 'ADMIN'), match('m1', 'exempted', 'u1'), exemption('m1', 'agency lead until Q1')], expect: v('exempted', 'ADMIN', 'agency lead until Q1') },
+    { name: 'lapsed exemption → back to onboarded', seeds: [member('m1', 'ana@x.com'), match('m1', 'onboarded', 'u1'), exemption('m1', 'old', '2026-11-01T00:00:00Z')], expect: v('onboarded', 'EMPLOYEE') },
+    { name: 'deactivated user without seat → removed', users: [user('u1', 'ana@x.com', { active: false })], seeds: [], expect: v('removed') },
+    { name: 'held a seat, seat gone → removed', seeds: [lastWritten('u1', 'onboarded')], expect: v('removed') },
+    { name: 'never held a seat, last written pending → pending', seeds: [lastWritten('u1', 'pending')], expect: v('pending') },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const out = await compute(c.users ?? [user('u1', 'ana@x.com')], c.seeds);
+      assert.deepEqual(out.get('u1'), c.expect);
+    });
+  }
+
+  test('every directory user of the hub gets values; other hubs are ignored', async () => {
+    const store = new MemoryStore();
+    await store.transact((tx) => {
+      tx.put('directoryUsers', HUB, 'u1', user('u1', 'a@x.com'));
+      tx.put('directoryUsers', HUB, 'u2', user('u2', 'b@x.com'));
+      tx.put('directoryUsers', 'other', 'u3', { ...user('u3', 'c@x.com'), hubId: 'other' });
+      member('m2', 'b@x.com')(tx);
+    });
+    const out = computeWriteback(HUB, store, NOW);
+    assert.deepEqual([...out.keys()].sort(), ['u1', 'u2']);
+    assert.equal(out.get('u2')!.status, 'onboarded');
+  });
+});
+
+describe('attribute names', () => {
+  test('hub id dashes become underscores; Entra names carry the app id without dashes', () => {
+    assert.equal(attributeName('meta-main', 'status'), 'hubwarden_meta_main_status');
+    assert.equal(entraExtensionName('AAAA-bb-cc', attributeName('x-y', 'role')), 'extension_aaaabbcc_hubwarden_x_y_role');
+  });
+  test('changedFields lists only what differs', () => {
+    assert.deepEqual(changedFields(undefined, v('pending')), ['status', 'role', 'exemption']);
+    assert.deepEqual(changedFields(v('invited', 'ADMIN'), v('onboarded', 'ADMIN')), ['status']);
+    assert.deepEqual(changedFields(v('onboarded', 'ADMIN'), v('onboarded', 'ADMIN')), []);
+  });
+});
