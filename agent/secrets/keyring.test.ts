@@ -1,0 +1,59 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashToken, Keyring, tokenMatches } from './keyring.ts';
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-keyring-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('Keyring', () => {
+  test('creates the key file on first start (32 bytes, mode 0600) and reuses it afterwards', async (t) => {
+    const path = join(await tempDir(t), 'nested', 'hubwarden.key');
+    const first = await Keyring.load(path);
+    const { mode } = await stat(path);
+    assert.equal(mode & 0o777, 0o600);
+    assert.equal(Buffer.from((await readFile(path, 'utf8')).trim(), 'base64').length, 32);
+    const sealed = first.seal('EAAB-meta-token', 'hub:sandbox:accessToken');
+    const second = await Keyring.load(path);
+    assert.equal(second.open(sealed, 'hub:sandbox:accessToken'), 'EAAB-meta-token');
+  });
+
+  test('sealed values hide the plaintext, differ each time, and open only with the same key and context', () => {
+    const ring = Keyring.fromKey(Buffer.alloc(32, 7));
+    const a = ring.seal('s3cret-value', 'hub:a:token');
+    const b = ring.seal('s3cret-value', 'hub:a:token');
+    assert.notEqual(a, b);
+    assert.ok(!a.includes('s3cret'));
+    assert.match(a, /^hw1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.equal(ring.open(a, 'hub:a:token'), 's3cret-value');
+    assert.throws(() => ring.open(a, 'hub:b:token'), /cannot open hub:b:token/);
+    assert.throws(() => Keyring.fromKey(Buffer.alloc(32, 8)).open(a, 'hub:a:token'), /wrong key file/);
+    const tampered = a.slice(0, -2) + (a.endsWith('A') ? 'BB' : 'AA');
+    assert.throws(() => ring.open(tampered, 'hub:a:token'), (err: Error) => !err.message.includes('s3cret'));
+    assert.throws(() => ring.open('plain', 'x'), /not a sealed secret/);
+  });
+
+  test('a key file with the wrong content stops start-up with a clear message and is not replaced', async (t) => {
+    const path = join(await tempDir(t), 'hubwarden.key');
+    await writeFile(path, 'too-short\n', { mode: 0o600 });
+    await assert.rejects(Keyring.load(path), (err: Error) => err.message.includes(path) && /32-byte key/.test(err.message));
+    assert.equal(await readFile(path, 'utf8'), 'too-short\n');
+  });
+});
+
+describe('token hashes', () => {
+  test('hashToken is SHA-256 hex and tokenMatches accepts only the same token', () => {
+    const hash = hashToken('scim-token-abc');
+    // sha256sum of the same bytes, computed outside node
+    assert.equal(hash, 'd28c3f4c145058ffe9119d6da67899fd6f2721e328ea3b12b299f1159e664d66');
+    assert.equal(tokenMatches(hash, 'scim-token-abc'), true);
+    assert.equal(tokenMatches(hash, 'scim-token-abd'), false);
+    assert.equal(tokenMatches(hash, ''), false);
+    assert.equal(tokenMatches('not-hex', 'scim-token-abc'), false);
+  });
+});

@@ -1,0 +1,108 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { childLogger } from '../log/logger.ts';
+
+const log = childLogger('secrets');
+const KEY_BYTES = 32;
+const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
+const PREFIX = 'hw1';
+
+/**
+ * Encrypts credentials the store keeps (tokens an admin enters later) with the key in
+ * `secrets.keyFile`, so a copy of the store file alone reveals none of them.
+ *
+ * AES-256-GCM: authenticated, so a damaged or swapped value fails to open instead of decrypting to
+ * garbage. A fresh random 96-bit nonce per seal. `context` (e.g. `hub:meta-main:accessToken`) is
+ * bound as additional authenticated data, so a sealed value copied into another slot does not open.
+ *
+ * Sealed form: `hw1.<nonce>.<tag>.<ciphertext>`, base64url parts (plain JSON-safe text).
+ */
+export class Keyring {
+  readonly #key: Buffer;
+
+  private constructor(key: Buffer) {
+    this.#key = key;
+  }
+
+  /** Reads the key file, or creates it (32 random bytes, mode 0600) on first start. */
+  static async load(path: string): Promise<Keyring> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+      return Keyring.create(path);
+    }
+    const key = Buffer.from(text.trim(), 'base64');
+    if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+=*$/.test(text.trim())) {
+      throw new Error(`secrets: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
+    }
+    const { mode } = await stat(path);
+    if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
+    return new Keyring(key);
+  }
+
+  private static async create(path: string): Promise<Keyring> {
+    const key = randomBytes(KEY_BYTES);
+    await mkdir(dirname(path), { recursive: true });
+    // 'wx': never replace a key another process created meanwhile (its values would become unreadable).
+    const file = await open(path, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return null;
+      throw new Error(`secrets: cannot create the key file ${path}: ${err.code}`);
+    });
+    if (!file) return Keyring.load(path);
+    try {
+      await file.writeFile(`${key.toString('base64')}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    log.info('secrets: created a new key file', { path });
+    return new Keyring(key);
+  }
+
+  /** A keyring from raw key bytes (tests). */
+  static fromKey(key: Buffer): Keyring {
+    if (key.length !== KEY_BYTES) throw new Error(`secrets: expected a ${KEY_BYTES}-byte key`);
+    return new Keyring(Buffer.from(key));
+  }
+
+  seal(plaintext: string, context = ''): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [PREFIX, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  }
+
+  /** The plaintext of a sealed value; throws (naming the context, never the value) if it does not open. */
+  open(sealed: string, context = ''): string {
+    const parts = sealed.split('.');
+    if (parts.length !== 4 || parts[0] !== PREFIX) throw new Error(`secrets: ${context || 'value'} is not a sealed secret`);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(parts[1]!, 'base64url'));
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(Buffer.from(parts[2]!, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error(`secrets: cannot open ${context || 'a sealed value'}: wrong key file, another slot's value, or damaged`);
+    }
+  }
+}
+
+/**
+ * What the store keeps of a bearer token (SCIM, admin API): its SHA-256, hex. Tokens are long
+ * random strings, so a fast unsalted hash is enough to make a leaked store file useless to
+ * replay; a password hash (scrypt) would only slow every request.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Compares in constant time (crypto.timingSafeEqual over equal-length digests), so response time leaks nothing. */
+export function tokenMatches(hash: string, candidate: string): boolean {
+  const expected = Buffer.from(hash, 'hex');
+  const actual = createHash('sha256').update(candidate, 'utf8').digest();
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
