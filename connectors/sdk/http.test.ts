@@ -1,0 +1,110 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpClient } from './http.ts';
+import { ConnectorError } from './connector-error.ts';
+import { redactSecrets } from './redact.ts';
+import { RateLimitBook, formatWait } from './rate-limit-book.ts';
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describe('redactSecrets', () => {
+  const table: Array<[string, string]> = [
+    ['GET /v25.0/1/business_users?access_token=EAAB123abc&limit=5', 'GET /v25.0/1/business_users?access_token=[redacted]&limit=5'],
+    ['debug_token?input_token=EAAB123abc', 'debug_token?input_token=[redacted]'],
+    ['Authorization: Bearer EAAB123abcdef', 'Authorization: Bearer [redacted]'],
+    ['{"access_token": "EAAB123abc"}', '{"access_token": "[redacted]"}'],
+    ['token is s3cr3t-value here', 'token is [redacted] here'],
+  ];
+  for (const [input, want] of table) test(input, () => assert.equal(redactSecrets(input, ['s3cr3t-value']), want));
+});
+
+describe('HttpClient', () => {
+  test('sends form and JSON bodies, reports each call to onCall, never logs the token', async () => {
+    const seen: Array<{ ct?: string; body: string; url?: string }> = [];
+    const { url, server } = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ ct: req.headers['content-type'], body, url: req.url });
+        res.setHeader('content-type', 'application/json');
+        res.end('{"ok":true}');
+      });
+    });
+    const calls: unknown[] = [];
+    const lines: string[] = [];
+    const log = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    try {
+      const http = new HttpClient({ baseUrl: url, secrets: () => ['tok-SECRET'], log, onCall: (c) => calls.push(c) });
+      const a = await http.request({ method: 'POST', path: 'v1/x', form: { a: '1', access_token: 'tok-SECRET' }, what: 't' });
+      await http.request({ method: 'POST', path: 'v1/y', json: { b: 2 }, query: { access_token: 'tok-SECRET' }, what: 't', operations: 3 });
+      assert.deepEqual(a.body, { ok: true });
+      assert.equal(seen[0].ct, 'application/x-www-form-urlencoded');
+      assert.equal(seen[0].body, 'a=1&access_token=tok-SECRET');
+      assert.equal(seen[1].ct, 'application/json');
+      assert.equal(calls.length, 2);
+      assert.equal((calls[1] as { operations?: number }).operations, 3);
+      assert.ok(lines.length >= 2);
+      for (const l of lines) assert.doesNotMatch(l, /tok-SECRET/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a request that outlives its timeout is unavailable and names the wait', async () => {
+    const { url, server } = await serve(() => { /* never answers */ });
+    try {
+      const http = new HttpClient({ baseUrl: url, timeoutMs: 100 });
+      await assert.rejects(http.request({ method: 'GET', path: 'slow', query: { access_token: 'abc123456' }, what: 'meta-business: list x' }), (err: unknown) => {
+        assert.ok(err instanceof ConnectorError);
+        assert.equal(err.kind, 'unavailable');
+        assert.match(err.message, /^meta-business: list x: unavailable \(timed out after 100 ms\)/);
+        assert.doesNotMatch(err.message, /abc123456/);
+        return true;
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  test('a dropped socket is unavailable', async () => {
+    const { url, server } = await serve((req) => req.socket.destroy());
+    try {
+      const http = new HttpClient({ baseUrl: url });
+      await assert.rejects(http.request({ method: 'GET', path: 'x', what: 'w' }), (err: unknown) => err instanceof ConnectorError && err.kind === 'unavailable');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('refuses to send a request (and its token) to another origin', () => {
+    const http = new HttpClient({ baseUrl: 'http://127.0.0.1:1' });
+    assert.throws(() => http.urlOf('https://evil.example/v25.0/x'), /refusing to call https:\/\/evil.example/);
+  });
+});
+
+describe('RateLimitBook', () => {
+  test('blocks a scope until its time passes and keeps the later block', () => {
+    let now = 1000;
+    const book = new RateLimitBook(() => now);
+    book.block('invite:1', 5000);
+    book.block('invite:1', 1000);
+    book.noteUsage('app', 42);
+    assert.equal(book.remainingMs('invite:1'), 5000);
+    assert.deepEqual(book.state(), { usagePercent: { app: 42 }, blockedUntil: { 'invite:1': 6000 } });
+    now = 7000;
+    assert.equal(book.remainingMs('invite:1'), 0);
+    assert.deepEqual(book.state().blockedUntil, {});
+  });
+  test('formatWait', () => {
+    assert.equal(formatWait(24 * 3_600_000), '24 h');
+    assert.equal(formatWait(720_000), '12 min');
+    assert.equal(formatWait(1500), '2 s');
+  });
+});
