@@ -73,3 +73,38 @@ export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTes
     }),
   };
 }
+
+export interface ScimReply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+/** One SCIM request with the hub's token (unless `authorization` is given in headers). */
+export async function scimRequest(
+  app: ScimTestApp,
+  hubId: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ScimReply> {
+  const res = await fetch(`${app.hubUrl(hubId)}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${app.token(hubId)}`,
+      ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { dirname, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import newman from 'newman';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 
 /**
@@ -36,8 +39,14 @@ function runCollection(collection: string, envVars: Record<string, string>): Pro
 
 describe('SCIM conformance suites', () => {
   let app: ScimTestApp;
+  let dir: string;
+  let store: LowdbStore;
   before(async () => {
-    app = await startScimApp({ hubs: [{ id: 'okta-spec', identityProvider: 'okta' }, { id: 'ms-suite', identityProvider: 'entra' }] });
+    // The durable store the product ships with, in a fresh folder: every response waits for the disk.
+    dir = await mkdtemp(join(tmpdir(), 'hubwarden-conformance-'));
+    store = new LowdbStore(join(dir, 'hubwarden.json'));
+    await store.open();
+    app = await startScimApp({ store, hubs: [{ id: 'okta-spec', identityProvider: 'okta' }, { id: 'ms-suite', identityProvider: 'entra' }] });
     // Okta's SPEC test reads the first user of the hub and expects a complete profile.
     const res = await fetch(`${app.hubUrl('okta-spec')}/Users`, {
       method: 'POST',
@@ -52,7 +61,11 @@ describe('SCIM conformance suites', () => {
     });
     assert.equal(res.status, 201);
   });
-  after(async () => app.close());
+  after(async () => {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   test('Okta SCIM 2.0 SPEC test: 53/53 assertions', async () => {
     const r = await runCollection('okta-Okta-SCIM-20-SPEC-Test.postman_collection.json', {

@@ -43,8 +43,8 @@ export function normalizeValue(def: AttributeDef, value: unknown, where: string)
     const out: unknown[] = [];
     list.forEach((element, i) => {
       let e = element;
-      // A bare string member/role ("string id 1" in the MS suite) is its value.
-      if (def.type === 'complex' && (typeof e === 'string' || typeof e === 'number')) e = { value: String(e) };
+      // A bare string member ("string id 1" in the MS suite's group PATCH) is its value.
+      if (def.name === 'members' && typeof e === 'string') e = { value: e };
       if (def.name === 'roles' && isObject(e)) e = unwrapStringifiedRole(e);
       const v = normalizeSingle(def, e, `${where}[${i}]`);
       if (v !== undefined) out.push(v);

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ENTERPRISE_SCHEMA, GROUP_ATTRIBUTES, USER_ATTRIBUTES } from '../attributes.ts';
+import { ScimError } from '../errors.ts';
+import { applyPatch } from './apply.ts';
+
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const user = {
+  userName: 'ada@example.com',
+  active: true,
+  name: { givenName: 'Ada', familyName: 'Lovelace' },
+  emails: [{ type: 'work', value: 'ada@example.com', primary: true }],
+  roles: [],
+};
+const group = { displayName: 'Meta Admins', members: [{ value: 'u1', display: 'one' }, { value: 'u2' }, { value: 'u3' }] };
+const patchUser = (...Operations: unknown[]) => applyPatch(user, { schemas: [PATCH], Operations }, { core: USER_ATTRIBUTES, resourceId: 'uid' });
+const patchGroup = (...Operations: unknown[]) => applyPatch(group, { schemas: [PATCH], Operations }, { core: GROUP_ATTRIBUTES, resourceId: 'gid' });
+const memberIds = (g: Record<string, unknown>) => (g.members as Array<{ value: string }>).map((m) => m.value);
+
+describe('PATCH engine: users', () => {
+  test('Okta deactivation: lower-case replace, no path, value {active:false}', () => {
+    assert.equal(patchUser({ op: 'replace', value: { active: false } }).active, false);
+  });
+  test('Entra: capitalised op and the string "False"', () => {
+    assert.equal(patchUser({ op: 'Replace', path: 'active', value: 'False' }).active, false);
+    assert.equal(patchUser({ op: 'REPLACE', path: 'active', value: 'True' }).active, true);
+  });
+  test('Entra flagged: path-less value with dotted and URN keys', () => {
+    const out = patchUser({ op: 'replace', value: { displayName: 'Ada L', 'name.givenName': 'Augusta', [`${ENTERPRISE_SCHEMA}:employeeNumber`]: '7' } });
+    assert.equal(out.displayName, 'Ada L');
+    assert.deepEqual(out.name, { givenName: 'Augusta', familyName: 'Lovelace' });
+    assert.deepEqual(out[ENTERPRISE_SCHEMA], { employeeNumber: '7' });
+  });
+  test('emails[type eq "work"].value replaces the work email; creates one when missing', () => {
+    const out = patchUser({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'ada@new.example' });
+    assert.deepEqual(out.emails, [{ type: 'work', value: 'ada@new.example', primary: true }]);
+    const created = applyPatch({ userName: 'x' }, { Operations: [{ op: 'Add', path: 'emails[type eq "work"].value', value: 'x@y.z' }] }, { core: USER_ATTRIBUTES, resourceId: 'uid' });
+    assert.deepEqual(created.emails, [{ type: 'work', value: 'x@y.z' }]);
+  });
+  test('unqualified manager resolves to the enterprise extension (list or string value)', () => {
+    const out = patchUser({ op: 'Add', path: 'manager', value: [{ $ref: 'http://x/Users/m1', value: 'm1' }] });
+    assert.deepEqual(out[ENTERPRISE_SCHEMA], { manager: { value: 'm1', $ref: 'http://x/Users/m1' } });
+    const urn = patchUser({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:manager`, value: 'm2' });
+    assert.deepEqual(urn[ENTERPRISE_SCHEMA], { manager: { value: 'm2' } });
+  });
+  test('roles sent as stringified JSON are unwrapped', () => {
+    const out = patchUser({ op: 'Add', path: 'roles', value: [{ value: '{"id":"r-1","value":"25","displayName":"Role1234"}' }] });
+    assert.deepEqual(out.roles, [{ value: '25', display: 'Role1234' }]);
+  });
+  test('Add nickName; remove name.givenName; value.id equal to the resource id is ignored', () => {
+    assert.equal(patchUser({ op: 'Add', path: 'nickName', value: 'Babs' }).nickName, 'Babs');
+    assert.deepEqual(patchUser({ op: 'remove', path: 'name.givenName' }).name, { familyName: 'Lovelace' });
+    assert.equal(patchUser({ op: 'replace', value: { id: 'uid', displayName: 'D' } }).displayName, 'D');
+  });
+  test('rejections: wrong types, another id, unknown op, remove without path', () => {
+    const is400 = (scimType: string) => (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === scimType;
+    assert.throws(() => patchUser({ op: 'replace', path: 'active', value: 'maybe' }), is400('invalidValue'));
+    assert.throws(() => patchUser({ op: 'replace', path: 'userName', value: 12 }), is400('invalidValue'));
+    assert.throws(() => patchUser({ op: 'replace', value: { id: 'other' } }), is400('mutability'));
+    assert.throws(() => patchUser({ op: 'move', path: 'userName', value: 'x' }), is400('invalidSyntax'));
+    assert.throws(() => patchUser({ op: 'remove' }), is400('noTarget'));
+    assert.throws(() => applyPatch(user, { Operations: [] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }), is400('invalidSyntax'));
+  });
+  test('the stored object is not modified', () => {
+    patchUser({ op: 'replace', value: { active: false } });
+    assert.equal(user.active, true);
+  });
+});
+
+describe('PATCH engine: group members', () => {
+  test('Okta: remove by filter + add in one PATCH', () => {
+    const out = patchGroup({ op: 'remove', path: 'members[value eq "u2"]' }, { op: 'add', path: 'members', value: [{ value: 'u4', display: 'four' }] });
+    assert.deepEqual(memberIds(out), ['u1', 'u3', 'u4']);
+  });
+  test('Entra legacy: Remove on members with a value list removes ONLY the listed members', () => {
+    assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u1' }] })), ['u2', 'u3']);
+  });
+  test('remove of a non-member is a no-op; remove without value clears (RFC 7644 §3.5.2.2)', () => {
+    assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ value: 'nobody' }] })), ['u1', 'u2', 'u3']);
+    assert.deepEqual(memberIds(patchGroup({ op: 'remove', path: 'members[value eq "nobody"]' })), ['u1', 'u2', 'u3']);
+    assert.deepEqual(patchGroup({ op: 'remove', path: 'members' }).members, undefined);
+  });
+  test('full replace of members; adding an existing member does not duplicate it', () => {
+    assert.deepEqual(memberIds(patchGroup({ op: 'replace', path: 'members', value: [{ value: 'u9' }] })), ['u9']);
+    assert.deepEqual(memberIds(patchGroup({ op: 'Add', path: 'members', value: [{ value: 'u1' }, { value: 'u5' }] })), ['u1', 'u2', 'u3', 'u5']);
+  });
+  test('Okta rename: path-less replace carrying the group id keeps members', () => {
+    const out = patchGroup({ op: 'replace', value: { id: 'gid', displayName: 'Meta Owners' } });
+    assert.equal(out.displayName, 'Meta Owners');
+    assert.deepEqual(memberIds(out), ['u1', 'u2', 'u3']);
+  });
+  test('a bare string member value (MS suite) and displayName echoed as display', () => {
+    const out = patchGroup({ op: 'add', path: 'members', value: 'string id 1' }, { op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'u7' }] });
+    assert.deepEqual((out.members as unknown[]).slice(-2), [{ value: 'string id 1' }, { value: 'u7', display: 'new User' }]);
+  });
+});

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FailureTracker } from './auth.ts';
+import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const HUB_EXT = 'urn:hubwarden:params:scim:schemas:extension:hub:2.0:User';
+
+const newUser = (userName: string, extra: Record<string, unknown> = {}) => ({
+  schemas: [USER], userName, name: { givenName: 'G', familyName: 'F' }, emails: [{ type: 'work', value: userName, primary: true }], active: true, ...extra,
+});
+
+/** Everything stored for a hub, to prove a rejected request changed nothing. */
+function snapshot(app: ScimTestApp, hubId: string): string {
+  return JSON.stringify([...app.store.list('directoryUsers', hubId)].concat([...app.store.list('directoryGroups', hubId)] as any, [...app.store.list('outbox', hubId)] as any));
+}
+
+function assertScimError(reply: { status: number; body: any; headers: Headers }, status: number, scimType?: string): void {
+  assert.equal(reply.status, status, JSON.stringify(reply.body));
+  assert.deepEqual(reply.body.schemas, [ERROR]);
+  assert.equal(reply.body.status, String(status));
+  assert.equal(typeof reply.body.detail, 'string');
+  if (scimType) assert.equal(reply.body.scimType, scimType);
+  assert.match(reply.headers.get('content-type') ?? '', /^application\/scim\+json/);
+}
+
+describe('SCIM router: bad input', () => {
+  let app: ScimTestApp;
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: 'alpha', identityProvider: 'okta' }, { id: 'beta' }], failures: new FailureTracker({ maxFailures: 1000, windowMs: 60_000 }) });
+    assert.equal((await scimRequest(app, 'alpha', 'POST', '/Users', newUser('taken@example.com'))).status, 201);
+  });
+  after(() => app.close());
+
+  test('malformed JSON → 400 invalidSyntax, nothing stored', async () => {
+    const before = snapshot(app, 'alpha');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', '{"userName": "x", '), 400, 'invalidSyntax');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', '[1,2]'), 400, 'invalidSyntax');
+    assert.equal(snapshot(app, 'alpha'), before);
+  });
+
+  test('wrong content type → 415 with a SCIM body; scim+json accepted even on GET', async () => {
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', JSON.stringify(newUser('ct@example.com')), { 'content-type': 'text/plain' }), 415);
+    const get = await scimRequest(app, 'alpha', 'GET', '/Users', undefined, { 'content-type': 'application/scim+json; charset=utf-8' });
+    assert.equal(get.status, 200);
+  });
+
+  test('body over 1 MB → 413', async () => {
+    const huge = newUser('big@example.com', { title: 'x'.repeat(1024 * 1024 + 10) });
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', huge), 413);
+    assert.equal((await scimRequest(app, 'alpha', 'GET', '/Users?filter=userName eq "big@example.com"')).body.totalResults, 0);
+  });
+
+  test('unknown hub → 404; unknown endpoint → 404', async () => {
+    assertScimError(await scimRequest(app, 'nope', 'GET', '/Users'), 404);
+    assertScimError(await scimRequest(app, 'alpha', 'GET', '/Widgets'), 404);
+  });
+
+  test('bad filter → 400 invalidFilter; bad startIndex → 400 invalidValue', async () => {
+    assertScimError(await scimRequest(app, 'alpha', 'GET', `/Users?filter=${encodeURIComponent('userName eq')}`), 400, 'invalidFilter');
+    assertScimError(await scimRequest(app, 'alpha', 'GET', `/Groups?filter=${encodeURIComponent('(displayName eq "a"')}`), 400, 'invalidFilter');
+    assertScimError(await scimRequest(app, 'alpha', 'GET', '/Users?startIndex=abc'), 400, 'invalidValue');
+  });
+
+  test('wrong attribute types → 400 invalidValue, nothing stored', async () => {
+    const before = snapshot(app, 'alpha');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { active: 'perhaps' })), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', { ...newUser('t@example.com'), userName: 42 }), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { emails: 'a@b.c' })), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { name: 'Ada' })), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: ['x'] }), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', { name: { givenName: 'no userName' } }), 400, 'invalidValue');
+    assert.equal(snapshot(app, 'alpha'), before);
+  });
+
+  test('duplicate userName (any case) → 409 uniqueness; duplicate group displayName → 409', async () => {
+    const before = snapshot(app, 'alpha');
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('TAKEN@Example.COM')), 409, 'uniqueness');
+    assert.equal(snapshot(app, 'alpha'), before);
+    assert.equal((await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: 'Meta Admins' })).status, 201);
+    assertScimError(await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: 'meta admins' }), 409, 'uniqueness');
+    // The same userName in another hub is another person.
+    assert.equal((await scimRequest(app, 'beta', 'POST', '/Users', newUser('taken@example.com'))).status, 201);
+  });
+
+  test('ids of any shape that do not exist → 404 on GET, PUT, PATCH, DELETE', async () => {
+    for (const id of ['00919288221112222', 'x'.repeat(300), 'weird%20id', '%E2%9C%93', '..%2F..%2Fetc', 'null', '-1']) {
+      for (const kind of ['Users', 'Groups']) {
+        assertScimError(await scimRequest(app, 'alpha', 'GET', `/${kind}/${id}`), 404);
+        assertScimError(await scimRequest(app, 'alpha', 'DELETE', `/${kind}/${id}`), 404);
+        assertScimError(await scimRequest(app, 'alpha', 'PATCH', `/${kind}/${id}`, { Operations: [{ op: 'replace', value: { active: false } }] }), 404);
+        assertScimError(await scimRequest(app, 'alpha', 'PUT', `/${kind}/${id}`, newUser('p@example.com', { displayName: 'p' })), 404);
+      }
+    }
+  });
+
+  test('fuzzed bodies never produce a 500 and rejected ones change nothing', async () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+    const junk = (): unknown => pick<() => unknown>([
+      () => null, () => 1, () => -0.5, () => true, () => 'False', () => '', () => 'x', () => [], () => {}, () => [null],
+      () => ({ value: pick([1, 'a', null, {}]) }), () => [{ value: {} }], () => [{ type: 'work' }], () => '{"value":1}', () => ({ nested: { deeper: [] } }),
+    ])();
+    const keys = ['userName', 'active', 'emails', 'name', 'displayName', 'members', 'roles', 'manager', 'externalId', 'id', 'schemas', 'meta', 'name.givenName',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'emails[type eq "work"].value', 'members[value eq "x"]', 'password', 'groups', '$ref', 'Operations'];
+    const created = await scimRequest(app, 'alpha', 'POST', '/Users', newUser('fuzz@example.com'));
+    const group = await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: 'Fuzz', members: [{ value: created.body.id }] });
+    for (let i = 0; i < 400; i++) {
+      const obj: Record<string, unknown> = {};
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) obj[pick(keys)] = junk();
+      const op = { op: pick(['add', 'Replace', 'remove', 'bogus', 5]), path: pick([undefined, ...keys, 'members[value eq', 'emails[type eq "work"]x']), value: rand() < 0.5 ? junk() : obj };
+      const [method, path, body] = pick<[string, string, unknown]>([
+        ['POST', '/Users', obj], ['POST', '/Groups', obj], ['PUT', `/Users/${created.body.id}`, obj], ['PUT', `/Groups/${group.body.id}`, obj],
+        ['PATCH', `/Users/${created.body.id}`, { Operations: [op] }], ['PATCH', `/Groups/${group.body.id}`, { Operations: [op, op] }],
+        ['PATCH', `/Users/${created.body.id}`, obj],
+      ]);
+      const before = snapshot(app, 'alpha');
+      const reply = await scimRequest(app, 'alpha', method, path, body);
+      assert.ok(reply.status < 500, `${method} ${path} ${JSON.stringify(body)} → ${reply.status} ${reply.text}`);
+      if (reply.status >= 400) assert.equal(snapshot(app, 'alpha'), before, `${method} ${path} ${JSON.stringify(body)} was rejected but changed the store`);
+    }
+  });
+
+  test('responses: scim+json, meta with absolute location and ETag, no password echoed', async () => {
+    const reply = await scimRequest(app, 'alpha', 'POST', '/Users', newUser('meta@example.com', { password: 's3cret!' }));
+    assert.equal(reply.status, 201);
+    assert.match(reply.headers.get('content-type') ?? '', /^application\/scim\+json/);
+    assert.equal(reply.body.meta.resourceType, 'User');
+    assert.match(reply.body.meta.location, /^https?:\/\/[^/]+\/scim\/v2\/hubs\/alpha\/Users\//);
+    assert.equal(reply.headers.get('location'), reply.body.meta.location);
+    assert.equal(reply.body.meta.version, 'W/"1"');
+    assert.equal(reply.headers.get('etag'), 'W/"1"');
+    assert.ok(!reply.text.includes('s3cret!'));
+    assert.ok(!JSON.stringify(app.store.get('directoryUsers', 'alpha', reply.body.id)).includes('s3cret!'));
+  });
+});
+
+describe('SCIM router: lists', () => {
+  let app: ScimTestApp;
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: 'list' }] });
+    for (let i = 1; i <= 7; i++) assert.equal((await scimRequest(app, 'list', 'POST', '/Users', newUser(`u${i}@example.com`, { externalId: `ext-${i}` }))).status, 201);
+  });
+  after(() => app.close());
+
+  test('startIndex/count page in a stable order, as integers; startIndex<1 is clamped; parameter names in any case', async () => {
+    const names: string[] = [];
+    for (let start = 1; start <= 7; start += 3) {
+      const page = await scimRequest(app, 'list', 'GET', `/users?StartIndex=${start}&COUNT=3`);
+      assert.equal(page.body.totalResults, 7);
+      assert.equal(page.body.startIndex, start);
+      assert.equal(page.body.itemsPerPage, page.body.Resources.length);
+      names.push(...page.body.Resources.map((u: any) => u.userName));
+    }
+    assert.deepEqual(names, [1, 2, 3, 4, 5, 6, 7].map((i) => `u${i}@example.com`));
+    const clamped = await scimRequest(app, 'list', 'GET', '/Users?startindex=0&count=2');
+    assert.equal(clamped.body.startIndex, 1);
+    assert.equal(clamped.body.Resources[0].userName, 'u1@example.com');
+    const empty = await scimRequest(app, 'list', 'GET', `/Users?filter=${encodeURIComponent('externalId eq "nobody"')}`);
+    assert.deepEqual([empty.body.totalResults, empty.body.itemsPerPage, empty.body.startIndex, empty.body.Resources], [0, 0, 1, []]);
+  });
+
+  test('filters by externalId (quoted or not) and userName in any case; attributes projection', async () => {
+    const byExt = await scimRequest(app, 'list', 'GET', '/Users?filter=externalId eq ext-3');
+    assert.deepEqual(byExt.body.Resources.map((u: any) => u.userName), ['u3@example.com']);
+    const byName = await scimRequest(app, 'list', 'GET', `/Users?filter=${encodeURIComponent('USERNAME eq "U5@EXAMPLE.COM"')}&attributes=userName`);
+    assert.deepEqual(Object.keys(byName.body.Resources[0]).sort(), ['id', 'meta', 'schemas', 'userName']);
+  });
+
+  test('deactivated users stay readable and filterable', async () => {
+    const u = (await scimRequest(app, 'list', 'GET', '/Users?filter=userName eq "u2@example.com"')).body.Resources[0];
+    assert.equal((await scimRequest(app, 'list', 'PATCH', `/Users/${u.id}`, { Operations: [{ op: 'replace', value: { active: false } }] })).status, 204);
+    const found = await scimRequest(app, 'list', 'GET', '/Users?filter=userName eq "u2@example.com" and active eq false');
+    assert.equal(found.body.totalResults, 1);
+    assert.equal((await scimRequest(app, 'list', 'GET', `/Users/${u.id}`)).body.active, false);
+  });
+
+  test('discovery: ResourceTypes Users first, Schemas with "User Account" and no nulls, serviceConfiguration alias', async () => {
+    const rt = await scimRequest(app, 'list', 'GET', '/ResourceTypes');
+    assert.equal(rt.body.Resources[0].endpoint, '/Users');
+    const schemas = await scimRequest(app, 'list', 'GET', '/Schemas');
+    assert.ok(schemas.text.includes('"User Account"'));
+    assert.ok(!schemas.text.includes('null'));
+    assert.equal((await scimRequest(app, 'list', 'GET', '/serviceConfiguration')).body.patch.supported, true);
+    assert.equal((await scimRequest(app, 'list', 'GET', '/ServiceProviderConfig')).body.filter.supported, true);
+  });
+
+  test('the hub extension shows the member\'s hub state and ignores writes', async () => {
+    const u = (await scimRequest(app, 'list', 'GET', '/Users?filter=userName eq "u4@example.com"')).body.Resources[0];
+    assert.deepEqual(u[HUB_EXT], { status: 'not_in_hub' });
+    const now = new Date().toISOString();
+    await app.store.transact((tx) => {
+      tx.put('appMembers', 'list', 'm-4', { hubId: 'list', id: 'm-4', email: 'u4@example.com', role: 'EMPLOYEE', firstSeenAt: now, lastSeenAt: now });
+      tx.put('memberMatches', 'list', 'm-4', { hubId: 'list', memberId: 'm-4', outcome: 'onboarded', directoryUserId: u.id, manual: false, at: now });
+      tx.put('exemptions', 'list', 'm-4', { hubId: 'list', memberId: 'm-4', reason: 'agency contractor', until: '2999-01-01T00:00:00Z', by: 'owner@example.com', at: now });
+    });
+    const shown = await scimRequest(app, 'list', 'GET', `/Users/${u.id}`);
+    assert.deepEqual(shown.body[HUB_EXT], { status: 'exempted', appRole: 'EMPLOYEE', exemption: { reason: 'agency contractor', until: '2999-01-01T00:00:00Z' } });
+    const put = await scimRequest(app, 'list', 'PUT', `/Users/${u.id}`, newUser('u4@example.com', { [HUB_EXT]: { status: 'onboarded', appRole: 'ADMIN' } }));
+    assert.equal(put.status, 200);
+    assert.equal(put.body[HUB_EXT].appRole, 'EMPLOYEE');
+  });
+});
