@@ -60,6 +60,8 @@ export interface TaskHandler {
   kind: string;
   /** Rate-limit scope of a task of this kind (defaults to the task's `scope`). */
   run(task: TaskRecord, ctx: TaskContext): Promise<TaskOutcome>;
+  /** Makes no calls to the app (planning, reconcile): not held by hub concurrency, budget or rate limits. */
+  local?: boolean;
   /** Runs even while the hub is paused (e.g. check for updates, which is how health recovers). */
   runsWhilePaused?: boolean;
 }

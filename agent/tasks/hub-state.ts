@@ -1,0 +1,35 @@
+import type { Transaction } from '../store/store.ts';
+
+/**
+ * The queue's view of a hub: paused after the app rejected the credential (unauthenticated or
+ * permission-denied, issue 4 item 3), until an owner fixes it and a check for updates or an
+ * admin resumes it. Partition '' , id = hub id. Shown in hub health.
+ */
+export interface HubStateRecord {
+  id: string;
+  hubId: string;
+  paused: boolean;
+  pausedReason?: string;
+  pausedAt?: string;
+  /** The error kind that paused it. */
+  pausedBy?: string;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    hubStates: HubStateRecord;
+  }
+}
+
+export function pauseHub(tx: Transaction, hubId: string, reason: string, kind: string, now: Date): void {
+  const prev = tx.get('hubStates', '', hubId);
+  if (prev?.paused) return;
+  tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: true, pausedReason: reason, pausedAt: now.toISOString(), pausedBy: kind });
+}
+
+export function resumeHub(tx: Transaction, hubId: string): boolean {
+  const prev = tx.get('hubStates', '', hubId);
+  if (!prev?.paused) return false;
+  tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: false });
+  return true;
+}

@@ -1,0 +1,72 @@
+import type { ErrorKind } from '../../connectors/sdk/connector-error.ts';
+import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+
+/**
+ * The one table that maps an error kind to what the queue does next and how loudly it logs it
+ * (design brief, idea 6; issue 4, item 3). Rate limits wait as long as the provider says, scoped
+ * (an invite limit holds only that business's invites); transient failures back off
+ * exponentially with jitter; credential problems pause the whole hub and show in its health;
+ * bad input fails the task with the reason, since retrying cannot fix it.
+ */
+export type RetryAction = 'wait-rate-limit' | 'backoff' | 'pause-hub' | 'fail';
+
+export interface RetryRule {
+  action: RetryAction;
+  /** For backoff: attempts after which the task fails. */
+  maxAttempts?: number;
+  log: 'warn' | 'error';
+}
+
+export const RETRY_TABLE: Record<ErrorKind | 'unknown', RetryRule> = {
+  'rate-limited': { action: 'wait-rate-limit', log: 'warn' },
+  unavailable: { action: 'backoff', maxAttempts: 12, log: 'error' },
+  internal: { action: 'backoff', maxAttempts: 3, log: 'error' },
+  conflict: { action: 'backoff', maxAttempts: 5, log: 'warn' },
+  unauthenticated: { action: 'pause-hub', log: 'error' },
+  'permission-denied': { action: 'pause-hub', log: 'error' },
+  'invalid-argument': { action: 'fail', log: 'warn' },
+  'not-found': { action: 'fail', log: 'warn' },
+  unknown: { action: 'fail', log: 'error' },
+};
+
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+  /** 0..1; injectable for tests. */
+  random?: () => number;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random (avoids synchronized retries). */
+export function backoffMs(attempt: number, o: BackoffOptions): number {
+  const exp = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (o.random ?? Math.random)() * (exp / 2));
+}
+
+/** Default wait when a provider says "rate-limited" without saying how long. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+export type RetryDecision =
+  | { action: 'wait-rate-limit'; delayMs: number; scope?: string; kind: ErrorKind; message: string; log: 'warn' | 'error' }
+  | { action: 'backoff'; delayMs: number; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
+  | { action: 'pause-hub'; kind: ErrorKind; message: string; log: 'warn' | 'error' }
+  | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' };
+
+/** What to do after `err` ended attempt number `attempt` (1-based) of a task. */
+export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): RetryDecision {
+  if (!isConnectorError(err)) {
+    return { action: 'fail', kind: 'internal', message: err instanceof Error ? err.message : String(err), log: 'error' };
+  }
+  const rule = RETRY_TABLE[err.kind] ?? RETRY_TABLE.unknown;
+  const base = { kind: err.kind, message: err.message, log: rule.log };
+  switch (rule.action) {
+    case 'wait-rate-limit':
+      return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };
+    case 'backoff':
+      if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${err.message} (gave up after ${attempt} attempts)` };
+      return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
+    case 'pause-hub':
+      return { ...base, action: 'pause-hub' };
+    default:
+      return { ...base, action: 'fail' };
+  }
+}

@@ -1,0 +1,181 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { enqueueTask } from './enqueue.ts';
+import type { TaskHandler } from './handler.ts';
+import { resumeHub } from './hub-state.ts';
+import { backoffMs, decideRetry } from './retry-policy.ts';
+import { TaskRunner, type TaskRunnerOptions } from './task-runner.ts';
+import type { TaskRecord } from './task-record.ts';
+
+const trigger = { type: 'admin' as const, actor: 'test' };
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+function setup(handlers: TaskHandler[], extra: Partial<TaskRunnerOptions> = {}) {
+  const store = new MemoryStore();
+  const runner = new TaskRunner({ store, handlers, hubs: () => new Map(), connectorFor: () => undefined, log: silent, backoffBaseMs: 5, backoffMaxMs: 20, ...extra });
+  return { store, runner };
+}
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+const taskOf = (store: MemoryStore, id: string, hub = 'h1') => store.get('tasks', hub, id) as TaskRecord;
+
+describe('retry table', () => {
+  const cases: Array<[ConnectorError, string]> = [
+    [new ConnectorError('rate-limited', 'x', { retryAfterMs: 1234, limitScope: 'invite:1' }), 'wait-rate-limit'],
+    [new ConnectorError('unavailable', 'x'), 'backoff'],
+    [new ConnectorError('unauthenticated', 'x'), 'pause-hub'],
+    [new ConnectorError('permission-denied', 'x'), 'pause-hub'],
+    [new ConnectorError('invalid-argument', 'x'), 'fail'],
+  ];
+  for (const [err, action] of cases) test(`${err.kind} → ${action}`, () => assert.equal(decideRetry(err, 1, { baseMs: 100, maxMs: 1000 }).action, action));
+  test('rate-limited waits exactly as long as the provider says, in its scope', () => {
+    const d = decideRetry(new ConnectorError('rate-limited', 'x', { retryAfterMs: 1234, limitScope: 'invite:1' }), 1, { baseMs: 1, maxMs: 1 });
+    assert.deepEqual([d.action === 'wait-rate-limit' && d.delayMs, d.action === 'wait-rate-limit' && d.scope], [1234, 'invite:1']);
+  });
+  test('unavailable backs off exponentially with jitter, then gives up', () => {
+    assert.equal(backoffMs(1, { baseMs: 100, maxMs: 10_000, random: () => 0 }), 50);
+    assert.equal(backoffMs(4, { baseMs: 100, maxMs: 10_000, random: () => 1 }), 800);
+    assert.equal(backoffMs(30, { baseMs: 100, maxMs: 10_000, random: () => 1 }), 10_000);
+    assert.equal(decideRetry(new ConnectorError('unavailable', 'x'), 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
+  });
+  test('a non-connector error fails as internal', () => assert.equal(decideRetry(new Error('boom'), 1, { baseMs: 1, maxMs: 1 }).kind, 'internal'));
+});
+
+describe('enqueue', () => {
+  test('the same idempotency key returns the unfinished task; a finished one allows a new task', async () => {
+    const store = new MemoryStore();
+    const a = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 1, idempotencyKey: 'key', trigger, summary: 's' }));
+    const b = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 2, idempotencyKey: 'key', trigger, summary: 's' }));
+    assert.equal(a.id, b.id);
+    assert.equal(store.count('tasks', 'h1'), 1);
+    await store.transact((tx) => tx.put('tasks', 'h1', a.id, { ...a, status: 'running' }));
+    const c = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 3, idempotencyKey: 'key', trigger, summary: 's', reuse: 'unstarted' }));
+    assert.notEqual(c.id, a.id, 'a running task is not reused when reuse = unstarted');
+  });
+});
+
+describe('task runner', () => {
+  test('runs a task once and records the outcome', async () => {
+    let runs = 0;
+    const { store, runner } = setup([{ kind: 'k', async run() { runs++; return { status: 'completed', result: 'ok' }; } }]);
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => taskOf(store, t.id).status === 'completed');
+    await runner.idle();
+    assert.equal(runs, 1);
+    assert.equal(taskOf(store, t.id).attempts, 1);
+    assert.equal(store.get('taskKeys', 'h1', 'a'), undefined, 'the key is released when the task finishes');
+    await runner.stop();
+  });
+
+  test('unavailable retries with backoff until it succeeds', async () => {
+    let runs = 0;
+    const { store, runner } = setup([{ kind: 'k', async run() { if (++runs < 3) throw new ConnectorError('unavailable', 'meta-business: 503'); return { status: 'completed' }; } }]);
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => taskOf(store, t.id).status === 'completed');
+    assert.equal(runs, 3);
+    await runner.stop();
+  });
+
+  test('invalid-argument fails the task with the reason and audits it', async () => {
+    const { store, runner } = setup([{ kind: 'k', async run() { throw new ConnectorError('invalid-argument', 'meta-business: invite x: bad email'); } }]);
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 'invite x' }));
+    await until(() => taskOf(store, t.id).status === 'failed');
+    assert.deepEqual(taskOf(store, t.id).lastError, { kind: 'invalid-argument', message: 'meta-business: invite x: bad email' });
+    assert.ok([...store.list('audit', 'h1')].some((e) => e.outcome === 'failed' && e.taskId === t.id));
+    await runner.stop();
+  });
+
+  test('a rate limit holds only its own scope, for as long as the provider says', async () => {
+    const calls: string[] = [];
+    let limited = true;
+    const { store, runner } = setup([{ kind: 'k', async run(task) {
+      const p = task.payload as { name: string };
+      calls.push(p.name);
+      if (task.scope === 'invite:1' && limited) { limited = false; throw new ConnectorError('rate-limited', 'limit', { retryAfterMs: 150, limitScope: 'invite:1' }); }
+      return { status: 'completed' };
+    } }], { concurrencyPerHub: 1 });
+    runner.start();
+    const started = Date.now();
+    const ids = await store.transact((tx) => ['i1', 'i2', 'other'].map((name) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: { name }, idempotencyKey: name, trigger, summary: name, scope: name === 'other' ? 'app' : 'invite:1' }).id));
+    await until(() => taskOf(store, ids[2]!).status === 'completed');
+    assert.equal(taskOf(store, ids[0]!).status, 'waiting');
+    assert.equal(taskOf(store, ids[1]!).status, 'queued', 'the other invite is held by the scope block');
+    await until(() => ids.every((id) => taskOf(store, id).status === 'completed'));
+    assert.ok(Date.now() - started >= 140, 'waited for the retry-after');
+    assert.deepEqual(calls.slice(0, 2), ['i1', 'other']);
+    assert.deepEqual(calls.slice(2).sort(), ['i1', 'i2'], 'each invite ran once more after the block, no extra calls');
+    await runner.stop();
+  });
+
+  test('unauthenticated pauses the hub; its tasks wait until it resumes', async () => {
+    let denied = true;
+    const { store, runner } = setup([{ kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } }]);
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => store.get('hubStates', '', 'h1')?.paused === true);
+    const t2 = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'b', trigger, summary: 's' }));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(taskOf(store, t.id).status, 'waiting');
+    assert.equal(taskOf(store, t2.id).status, 'queued');
+    denied = false;
+    await store.transact((tx) => resumeHub(tx, 'h1'));
+    await until(() => taskOf(store, t.id).status === 'completed' && taskOf(store, t2.id).status === 'completed');
+    await runner.stop();
+  });
+
+  test('an expired lease is taken again and the attempt is marked interrupted', async () => {
+    const seen: boolean[] = [];
+    const { store, runner } = setup([{ kind: 'k', async run(_t, ctx) { seen.push(ctx.interrupted); return { status: 'completed' }; } }], { reclaimLeasesOnStart: false });
+    const t = await store.transact((tx) => {
+      const task = enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' });
+      const crashed = { ...task, status: 'running' as const, attempts: 1, lease: { owner: 'dead-runner', until: new Date(Date.now() + 80).toISOString() } };
+      tx.put('tasks', 'h1', task.id, crashed);
+      return crashed;
+    });
+    runner.start();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(taskOf(store, t.id).status, 'running', 'not taken before the lease expires');
+    await until(() => taskOf(store, t.id).status === 'completed');
+    assert.deepEqual(seen, [true]);
+    await runner.stop();
+  });
+
+  test('a parent waits for its children, then runs again', async () => {
+    const order: string[] = [];
+    const { store, runner } = setup([
+      { kind: 'parent', async run(task, ctx) {
+        if (task.attempts > 1) { order.push('parent-again'); return { status: 'completed' }; }
+        order.push('parent');
+        return { status: 'waiting', reason: 'children', commit: (tx) => { for (const n of [1, 2]) ctx.enqueueChild(tx, { hubId: 'h1', kind: 'child', payload: n, idempotencyKey: `c${n}`, trigger, summary: 'c' }); } };
+      } },
+      { kind: 'child', async run() { order.push('child'); return { status: 'completed' }; } },
+    ]);
+    runner.start();
+    const p = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'parent', payload: {}, idempotencyKey: 'p', trigger, summary: 'p' }));
+    await until(() => taskOf(store, p.id).status === 'completed');
+    assert.deepEqual(order, ['parent', 'child', 'child', 'parent-again']);
+    await runner.stop();
+  });
+
+  test('stop hands back the lease of a task still running', async () => {
+    const { store, runner } = setup([{ kind: 'slow', async run() { await new Promise((r) => setTimeout(r, 500)); return { status: 'completed' }; } }]);
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'slow', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => taskOf(store, t.id).status === 'running');
+    await runner.stop(20);
+    const after = taskOf(store, t.id);
+    assert.equal(after.status, 'queued');
+    assert.equal(after.lease, undefined);
+    assert.ok(after.attempts > after.attemptsEnded, 'the next attempt will know it was interrupted');
+  });
+});

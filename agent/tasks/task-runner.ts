@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Change, Store, Transaction } from '../store/store.ts';
+import { enqueueTask } from './enqueue.ts';
+import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog, TaskOutcome } from './handler.ts';
+import { pauseHub } from './hub-state.ts';
+import { RequestBudget } from './request-budget.ts';
+import { decideRetry, type RetryDecision } from './retry-policy.ts';
+import { applyOutcome, claimable, dueAt } from './task-transitions.ts';
+import type { TaskRecord } from './task-record.ts';
+
+export interface TaskRunnerOptions {
+  store: Store;
+  handlers: TaskHandler[];
+  hubs: () => ReadonlyMap<string, HubConfigFile>;
+  connectorFor: (hubId: string) => HubConnector | undefined;
+  log: TaskLog;
+  /** Epoch ms; injectable so tests and benchmarks run simulated hours. */
+  clock?: () => number;
+  /** How long a taken task stays ours without renewal; renewed every third of it while running. */
+  leaseMs?: number;
+  /** Tasks calling the app at once, per hub. */
+  concurrencyPerHub?: number;
+  /** Tasks calling the app started per second, per hub (token bucket); Infinity = no budget. */
+  requestsPerSecondPerHub?: number;
+  /** Tasks that make no app calls (planning, reconcile) at once, in total. */
+  localConcurrency?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /**
+   * Treat leases held by other owners as expired at start. Safe with the lowdb store, which one
+   * process owns at a time (a restarted agent is the only runner of that file).
+   */
+  reclaimLeasesOnStart?: boolean;
+  random?: () => number;
+}
+
+const LOCAL = '\u0000local';
+
+/**
+ * The durable queue's worker (issue 4, item 3). Keeps an in-memory index of runnable tasks,
+ * grouped per hub and rate-limit scope, rebuilt from the store at start and kept current by the
+ * store's change notifications. Wakes on changes and on timers (next run time, lease expiry,
+ * end of a rate-limit block). Every transition is a store transaction; the lease (and attempt
+ * count) is durable before the handler makes any call, so after a kill -9 the next runner knows
+ * the attempt may have reached the app.
+ */
+export class TaskRunner {
+  readonly owner = `runner-${randomUUID()}`;
+  private readonly handlers: Map<string, TaskHandler>;
+  private readonly clock: () => number;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly localConcurrency: number;
+  /** hub → scope → task id → due epoch ms (insertion order = FIFO). */
+  private readonly pending = new Map<string, Map<string, Map<string, number>>>();
+  private readonly running = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly aborts = new Map<string, AbortController>();
+  private readonly blocked = new Map<string, number>();
+  private readonly budgets = new Map<string, RequestBudget>();
+  private timer?: NodeJS.Timeout;
+  private timerAt = Infinity;
+  private pumpQueued = false;
+  private started = false;
+  private stopping = false;
+  private unsubscribe?: () => void;
+
+  constructor(private readonly o: TaskRunnerOptions) {
+    this.handlers = new Map(o.handlers.map((h) => [h.kind, h]));
+    this.clock = o.clock ?? Date.now;
+    this.leaseMs = o.leaseMs ?? 30_000;
+    this.concurrency = o.concurrencyPerHub ?? 4;
+    this.localConcurrency = o.localConcurrency ?? 8;
+    o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
+  }
+
+  register(handler: TaskHandler): void {
+    this.handlers.set(handler.kind, handler);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    const now = this.clock();
+    for (const hubId of this.o.store.partitions('tasks')) {
+      for (const t of this.o.store.list('tasks', hubId)) {
+        if (t.status === 'running' && t.lease && t.lease.owner !== this.owner && this.o.reclaimLeasesOnStart !== false) this.index(t, now);
+        else this.index(t);
+      }
+    }
+    this.unsubscribe = this.o.store.subscribe((changes) => this.onChanges(changes));
+    this.schedulePump();
+  }
+
+  /**
+   * Stops taking tasks, asks running handlers to stop (AbortSignal), waits up to `graceMs` for
+   * them, then hands back the leases of those still running (status queued again) so the next
+   * start runs them at once; their next attempt is marked interrupted (check the app first).
+   */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    for (const a of this.aborts.values()) a.abort();
+    const all = Promise.all([...this.inflight.values()]);
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timeout = setTimeout(r, graceMs)))]);
+    if (timeout) clearTimeout(timeout);
+    const left = [...this.inflight.keys()];
+    if (left.length > 0) {
+      await this.o.store.transact((tx) => {
+        for (const ref of left) {
+          const [hubId, id] = ref.split('\u0000') as [string, string];
+          const t = tx.get('tasks', hubId, id);
+          if (t?.status === 'running' && t.lease?.owner === this.owner) {
+            tx.put('tasks', hubId, id, { ...t, status: 'queued', lease: undefined, updatedAt: new Date(this.clock()).toISOString() } as TaskRecord);
+          }
+        }
+      });
+    }
+    this.started = false;
+    this.pending.clear();
+  }
+
+  /** Resolves when no task is runnable now and none is running (tests, benchmarks). */
+  async idle(pollMs = 5): Promise<void> {
+    for (;;) {
+      if (this.inflight.size === 0 && !this.pumpQueued && !this.hasDue()) return;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private hasDue(): boolean {
+    const now = this.clock();
+    for (const [hubId, scopes] of this.pending) for (const [scope, tasks] of scopes) {
+      if ((this.blocked.get(`${hubId}\u0000${scope}`) ?? 0) > now) continue;
+      for (const due of tasks.values()) if (due <= now) return true;
+    }
+    return false;
+  }
+
+  private onChanges(changes: readonly Change[]): void {
+    let touched = false;
+    for (const c of changes) {
+      if (c.collection === 'tasks') {
+        this.unindex(c.partition, c.id);
+        if (c.record) this.index(c.record as TaskRecord);
+        touched = true;
+      } else if (c.collection === 'hubStates') touched = true;
+    }
+    if (touched) this.schedulePump();
+  }
+
+  private scopeOf(t: Readonly<TaskRecord>): string {
+    const h = this.handlers.get(t.kind);
+    if (h?.local) return LOCAL;
+    return t.scope ?? 'app';
+  }
+
+  private index(t: Readonly<TaskRecord>, reclaimAt?: number): void {
+    if (this.inflight.has(`${t.hubId}\u0000${t.id}`)) return;
+    let due = dueAt(t, this.owner);
+    if (due === undefined && reclaimAt !== undefined && t.status === 'running') due = reclaimAt;
+    if (due === undefined) return;
+    let scopes = this.pending.get(t.hubId);
+    if (!scopes) this.pending.set(t.hubId, (scopes = new Map()));
+    const scope = this.scopeOf(t);
+    let tasks = scopes.get(scope);
+    if (!tasks) scopes.set(scope, (tasks = new Map()));
+    tasks.set(t.id, due);
+  }
+
+  private unindex(hubId: string, id: string): void {
+    const scopes = this.pending.get(hubId);
+    if (scopes) for (const tasks of scopes.values()) tasks.delete(id);
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued || this.stopping || !this.started) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private wakeAt(at: number): void {
+    if (!Number.isFinite(at) || this.stopping) return;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, Math.min(at - this.clock(), 2 ** 31 - 1)));
+  }
+
+  private budget(hubId: string): RequestBudget {
+    let b = this.budgets.get(hubId);
+    if (!b) this.budgets.set(hubId, (b = new RequestBudget(this.o.requestsPerSecondPerHub ?? Infinity, Math.max(1, Math.min(50, this.o.requestsPerSecondPerHub ?? 50)), this.clock)));
+    return b;
+  }
+
+  private pump(): void {
+    if (this.stopping || !this.started) return;
+    const now = this.clock();
+    let next = Infinity;
+    for (const [hubId, scopes] of this.pending) {
+      const paused = hubId !== '' && this.o.store.get('hubStates', '', hubId)?.paused === true;
+      for (const [scope, tasks] of scopes) {
+        const local = scope === LOCAL;
+        const slotKey = local ? LOCAL : hubId;
+        const limit = local ? this.localConcurrency : this.concurrency;
+        const blockedUntil = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+        if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
+        for (const [id, due] of tasks) {
+          if ((this.running.get(slotKey) ?? 0) >= limit) break;
+          if (due > now) { next = Math.min(next, due); continue; }
+          const t = this.o.store.get('tasks', hubId, id);
+          if (!t || !claimable(t, now, this.owner, true)) { tasks.delete(id); continue; }
+          if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
+          if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
+          tasks.delete(id);
+          this.running.set(slotKey, (this.running.get(slotKey) ?? 0) + 1);
+          const ref = `${hubId}\u0000${id}`;
+          const p = this.execute(t).finally(() => {
+            this.inflight.delete(ref);
+            this.running.set(slotKey, (this.running.get(slotKey) ?? 1) - 1);
+            // Its last transition was seen while it was in flight: index it now (a retry, a wait).
+            const after = this.o.store.get('tasks', hubId, id);
+            if (after && !this.stopping) this.index(after);
+            this.schedulePump();
+          });
+          this.inflight.set(ref, p);
+        }
+      }
+    }
+    this.wakeAt(next);
+  }
+
+  private async execute(seen: Readonly<TaskRecord>): Promise<void> {
+    const handler = this.handlers.get(seen.kind);
+    const leaseUntil = () => new Date(this.clock() + this.leaseMs).toISOString();
+    // Take the lease durably before running: from here on a crash means "maybe done".
+    const taken = await this.o.store.transact((tx) => {
+      const t = tx.get('tasks', seen.hubId, seen.id);
+      if (!t || !claimable(t, this.clock(), this.owner, true)) return undefined;
+      const next: TaskRecord = { ...t, status: 'running', lease: { owner: this.owner, until: leaseUntil() }, attempts: t.attempts + 1,
+        startedAt: t.startedAt ?? new Date(this.clock()).toISOString(), updatedAt: new Date(this.clock()).toISOString() };
+      delete next.nextRunAt;
+      delete next.waitReason;
+      tx.put('tasks', t.hubId, t.id, next);
+      return { task: next, interrupted: t.attempts > t.attemptsEnded };
+    });
+    if (!taken) return;
+    const { task, interrupted } = taken;
+    if (!handler) {
+      await this.finish(task, { status: 'failed', error: { kind: 'internal', message: `no handler for task kind "${task.kind}"` } }, []);
+      return;
+    }
+    const audits: TaskAuditInput[] = [];
+    let progress = task.progress;
+    const abort = new AbortController();
+    this.aborts.set(task.id, abort);
+    const renew = setInterval(() => {
+      void this.o.store.transact((tx) => {
+        const t = tx.get('tasks', task.hubId, task.id);
+        if (t?.status === 'running' && t.lease?.owner === this.owner) tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: this.owner, until: leaseUntil() }, ...(progress ? { progress } : {}) });
+      });
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    const ctx: TaskContext = {
+      store: this.o.store,
+      hub: task.hubId ? this.o.hubs().get(task.hubId) : undefined,
+      connector: task.hubId ? this.o.connectorFor(task.hubId) : undefined,
+      log: this.o.log,
+      now: () => new Date(this.clock()),
+      interrupted,
+      audit: (e) => audits.push(e),
+      progress: (done, total, phase) => { progress = { done, total, ...(phase ? { phase } : {}) }; },
+      enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(this.clock()) }),
+      signal: abort.signal,
+    };
+    let outcome: TaskOutcome | { status: 'error'; decision: RetryDecision };
+    try {
+      outcome = await handler.run(task, ctx);
+    } catch (err) {
+      outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 1000, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
+    } finally {
+      clearInterval(renew);
+      this.aborts.delete(task.id);
+    }
+    if (progress) task.progress = progress;
+    if (outcome.status === 'error') {
+      const d = outcome.decision;
+      this.o.log[d.log](`task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: ${d.message}`, { taskId: task.id, kind: d.kind, action: d.action });
+      if (d.action === 'wait-rate-limit') {
+        const scope = d.scope ?? task.scope ?? 'app';
+        this.blocked.set(`${task.hubId}\u0000${scope}`, this.clock() + d.delayMs);
+      }
+    }
+    await this.finish(task, outcome, audits);
+  }
+
+  private async finish(task: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, audits: TaskAuditInput[]): Promise<void> {
+    await this.o.store.transact((tx: Transaction) => {
+      const current = tx.get('tasks', task.hubId, task.id);
+      // Our lease was lost (we stalled past it and someone else took the task): record nothing;
+      // the other runner's attempt is marked interrupted and checks the app first.
+      if (!current || current.lease?.owner !== this.owner || current.status !== 'running') return;
+      const now = new Date(this.clock());
+      for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
+      const next = applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
+      if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
+        pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
+        appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
+      } else if (outcome.status === 'error' && next.status === 'failed') {
+        appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
+      }
+      if (next.status === 'waiting' && next.waitReason === 'children') this.settleWaitingParent(tx, next, now);
+      if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) this.wakeParent(tx, next, now);
+    });
+  }
+
+  /** A parent waiting for its children runs again once none of them is unfinished. */
+  private wakeParent(tx: Transaction, child: TaskRecord, now: Date): void {
+    const parent = tx.get('tasks', child.hubId, child.parentId!) ?? this.findParent(tx, child.parentId!);
+    if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') return;
+    const siblings = tx.lookup('tasks', 'tasks.parent', parent.id);
+    if (siblings.some((s) => s.id !== child.id && s.status !== 'completed' && s.status !== 'failed' && s.status !== 'cancelled')) return;
+    tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
+  }
+
+  /** A parent that chose to wait for children that are already all finished (or that it has none) goes on. */
+  private settleWaitingParent(tx: Transaction, parent: TaskRecord, now: Date): void {
+    const children = tx.lookup('tasks', 'tasks.parent', parent.id);
+    if (children.some((c) => c.status !== 'completed' && c.status !== 'failed' && c.status !== 'cancelled')) return;
+    const status = children.length === 0 ? 'completed' : 'queued';
+    tx.put('tasks', parent.hubId, parent.id, { ...parent, status, waitReason: undefined, updatedAt: now.toISOString(), ...(status === 'completed' ? { completedAt: now.toISOString() } : {}) } as TaskRecord);
+    if (status === 'completed') {
+      const ref = tx.get('taskKeys', parent.hubId, parent.idempotencyKey);
+      if (ref?.taskId === parent.id) tx.delete('taskKeys', parent.hubId, parent.idempotencyKey);
+    }
+  }
+
+  private findParent(tx: Transaction, id: string): Readonly<TaskRecord> | undefined {
+    for (const p of tx.partitions('tasks')) {
+      const t = tx.get('tasks', p, id);
+      if (t) return t;
+    }
+    return undefined;
+  }
+}
