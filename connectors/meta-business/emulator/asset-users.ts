@@ -1,0 +1,82 @@
+/**
+ * Who holds which tasks on an asset: `GET|POST|DELETE /{asset}/assigned_users` (reference §7).
+ * GET needs `business` (the business whose people to list); POST upserts a person's task set
+ * after checking it is a supported bundle (100/1752129) and that the person is a business-scoped
+ * or system user of a business with access (100/1752100); a partner may only assign within the
+ * `permitted_tasks` it was granted (§11). Pixels have no DELETE (SPEC `AdsPixel.json`, §7.4).
+ */
+import { GraphError, permissionsError, requiredParameter, unsupportedRequest, userNotBusinessScoped } from './graph-error.ts';
+import { requireAssetAccess, requireScope } from './access.ts';
+import { assetNode, assignedUserNode, type AssignedUserView } from './graph-nodes.ts';
+import { project } from './node-fields.ts';
+import { listParam } from './request-params.ts';
+import { ASSET_TASKS, checkTaskBundle } from './task-bundles.ts';
+import type { GraphContext } from './graph-context.ts';
+import type { Asset } from './model.ts';
+
+export function getAsset(ctx: GraphContext, asset: Asset): unknown {
+  requireAssetAccess(ctx, asset);
+  const share = ctx.world.sharesByAsset.get(asset.id)?.get(ctx.caller.businessId);
+  return project(assetNode(asset.type), { asset, permittedTasks: share?.permittedTasks }, ctx.fields, ctx.render);
+}
+
+/** The ceiling a business can assign on an asset: everything for the owner, the share for a partner. */
+function permittedFor(ctx: GraphContext, asset: Asset, businessId: string): string[] {
+  if (asset.ownerBusinessId === businessId) return [...ASSET_TASKS[asset.type]];
+  return [...(ctx.world.sharesByAsset.get(asset.id)?.get(businessId)?.permittedTasks ?? [])];
+}
+
+export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
+  requireAssetAccess(ctx, asset);
+  const business = ctx.param('business');
+  if (!business) throw requiredParameter('business');
+  // Only a business's own token lists its people; the owner cannot list a partner's (reference §8.4).
+  if (business !== ctx.caller.businessId) throw permissionsError();
+  const permitted = permittedFor(ctx, asset, business);
+  const rows: Array<AssignedUserView & { seq: number }> = [];
+  for (const a of ctx.world.assignmentsByAsset.get(asset.id)?.values() ?? []) {
+    const person = ctx.world.person(a.userId);
+    if (person?.businessId !== business) continue;
+    rows.push({ seq: a.seq, id: a.userId, name: person.name, businessId: person.businessId, userType: person.userType, tasks: a.tasks, permittedTasks: permitted });
+  }
+  rows.sort((x, y) => x.seq - y.seq);
+  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render));
+}
+
+function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId: string } {
+  requireAssetAccess(ctx, asset);
+  const userId = ctx.param('user');
+  if (!userId) throw requiredParameter('user');
+  const person = ctx.world.person(userId);
+  if (!person || !ctx.world.hasAccess(asset, person.businessId)) throw userNotBusinessScoped(userId);
+  if (person.businessId !== ctx.caller.businessId) throw permissionsError();
+  return { userId, businessId: person.businessId };
+}
+
+export function assignUser(ctx: GraphContext, asset: Asset): unknown {
+  if (asset.type === 'catalog') requireScope(ctx, 'catalog_management');
+  const { userId, businessId } = assignee(ctx, asset);
+  const raw = listParam(ctx.call.params, 'tasks');
+  if (!raw || raw.length === 0) throw requiredParameter('tasks');
+  const tasks = checkTaskBundle(asset.type, raw);
+  const ceiling = permittedFor(ctx, asset, businessId);
+  const beyond = tasks.filter((t) => !ceiling.includes(t));
+  if (beyond.length > 0) {
+    throw new GraphError({
+      code: 200,
+      message: `(#200) Permissions error`,
+      userTitle: 'Task not permitted',
+      userMessage: `Business ${businessId} was granted [${ceiling.join(', ')}] on ${asset.id}; cannot assign ${beyond.join(', ')}.`,
+    });
+  }
+  ctx.world.assign(asset.id, userId, tasks);
+  return { success: true };
+}
+
+/** Removing someone who holds no tasks is a success too: the state asked for already holds. */
+export function unassignUser(ctx: GraphContext, asset: Asset): unknown {
+  if (asset.type === 'pixel') throw unsupportedRequest('DELETE', asset.id);
+  const { userId } = assignee(ctx, asset);
+  ctx.world.unassign(asset.id, userId);
+  return { success: true };
+}

@@ -1,0 +1,77 @@
+/**
+ * People in the portfolio: `GET|POST /{business}/business_users` (reference §2.1, §2.2) and
+ * `GET|POST|DELETE /{business-user-id}` (§2.3–§2.5), with last-admin protection (3914, §11).
+ */
+import { lastAdmin, requiredParameter } from './graph-error.ts';
+import { requireAdminCaller, requireOwnBusiness, requireVisible } from './access.ts';
+import { businessTasksParam, emailParam, roleParam } from './business-roles.ts';
+import { businessUserNode } from './graph-nodes.ts';
+import { project } from './node-fields.ts';
+import { createInvite } from './invites.ts';
+import { baseRole, defaultTasks } from './world.ts';
+import type { GraphContext } from './graph-context.ts';
+import type { Business, BusinessUser } from './model.ts';
+
+/** The `business_users` edge adds `role` to BusinessUser's defaults (reference §1.4). */
+const EDGE_DEFAULTS = [...businessUserNode.defaults, 'role'];
+
+export function listBusinessUsers(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  const members = [...ctx.world.users.values()].filter((u) => u.businessId === business.id);
+  return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, EDGE_DEFAULTS));
+}
+
+/** POST business_users: an invite, not a member, until the person accepts (reference §2.2). */
+export function inviteBusinessUser(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  requireAdminCaller(ctx);
+  const email = emailParam(ctx.call.params);
+  if (!email) throw requiredParameter('email');
+  return createInvite(ctx, business, email, roleParam(ctx.call.params), businessTasksParam(ctx.call.params));
+}
+
+export function getBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
+  requireVisible(ctx, user.businessId, user.id);
+  return project(businessUserNode, user, ctx.fields, ctx.render);
+}
+
+function isAdmin(u: BusinessUser): boolean {
+  return baseRole(u.role, u.tasks) === 'ADMIN';
+}
+
+function otherAdmins(ctx: GraphContext, user: BusinessUser): number {
+  let n = 0;
+  for (const u of ctx.world.users.values()) if (u.businessId === user.businessId && u.id !== user.id && isAdmin(u)) n++;
+  return n;
+}
+
+/** POST /{business-user-id}: role or tasks; demoting the last admin is 3914 (reference §2.4). */
+export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
+  requireVisible(ctx, user.businessId, user.id);
+  requireAdminCaller(ctx);
+  const p = ctx.call.params;
+  const role = roleParam(p);
+  const tasks = businessTasksParam(p);
+  const email = emailParam(p);
+  const nextRole = role ?? (tasks ? baseRole('', tasks) : user.role);
+  const nextTasks = tasks ?? (role ? defaultTasks(role) : user.tasks);
+  if (isAdmin(user) && baseRole(nextRole, nextTasks) !== 'ADMIN' && otherAdmins(ctx, user) === 0) throw lastAdmin();
+  user.role = nextRole;
+  user.tasks = [...nextTasks];
+  if (email) user.email = email;
+  for (const key of ['first_name', 'last_name', 'title'] as const) {
+    const v = ctx.param(key);
+    if (v !== undefined) user[key] = v;
+  }
+  if (ctx.fields) return project(businessUserNode, user, ctx.fields, ctx.render);
+  return { success: true };
+}
+
+/** DELETE /{business-user-id}: also drops their asset tasks in this business (reference §2.5). */
+export function removeBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
+  requireVisible(ctx, user.businessId, user.id);
+  requireAdminCaller(ctx);
+  if (isAdmin(user) && otherAdmins(ctx, user) === 0) throw lastAdmin();
+  ctx.world.removeUser(user.id);
+  return { success: true };
+}

@@ -1,0 +1,149 @@
+/**
+ * Fault injection: latency, 5xx (codes 1/2), held requests (timeouts), dropped sockets, short
+ * pages and throttling by code with `estimated_time_to_regain_access` (reference §9.2, §10).
+ * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
+ */
+import { GraphError, transientError } from './graph-error.ts';
+
+export type ThrottleCode = 4 | 17 | 32 | 613 | 80004;
+
+export interface ThrottleFault {
+  code: ThrottleCode;
+  /** Matching calls allowed before throttling starts (default 0: throttle at once). */
+  afterCalls?: number;
+  /** Only paths matching this regex count and get throttled (default: every call). */
+  match?: string | RegExp;
+  /** Minutes until access returns, reported as `estimated_time_to_regain_access` (default 5). */
+  regainMinutes?: number;
+}
+
+export interface FaultConfig {
+  /** Extra delay per HTTP request, on top of `latencyMs` of the emulator options. */
+  latencyMs?: number;
+  /** Probability (0..1) of a transient 500 with code 1 or 2. */
+  errorRate?: number;
+  /** Probability of holding the request without answering until the client gives up. */
+  timeoutRate?: number;
+  /** Probability of destroying the socket without a response. */
+  dropRate?: number;
+  /** Probability that a list page is cut short (fewer than `limit` items, maybe none) while `next` stays. */
+  shortPageRate?: number;
+  /** Only paths matching this regex get the random faults above (default: every path). */
+  match?: string | RegExp;
+  throttle?: ThrottleFault;
+  /** Seed for the PRNG; the same seed and call sequence give the same faults. */
+  seed?: number;
+}
+
+/** mulberry32: small, fast, good enough for fault dice. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const THROTTLE_MESSAGES: Record<ThrottleCode, string> = {
+  4: '(#4) Application request limit reached',
+  17: '(#17) User request limit reached',
+  32: '(#32) Page request limit reached',
+  613: '(#613) Calls to this api have exceeded the rate limit.',
+  80004:
+    '(#80004) There have been too many calls to this ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting#ads-management.',
+};
+
+export class FaultPlan {
+  private config: FaultConfig = {};
+  private random: () => number = Math.random;
+  private throttleCount = 0;
+  private throttledUntil: number | undefined;
+
+  constructor(private readonly now: () => number, initial?: FaultConfig) {
+    this.set(initial ?? {});
+  }
+
+  set(config: FaultConfig): void {
+    this.config = { ...config };
+    this.random = config.seed === undefined ? Math.random : seededRandom(config.seed);
+    this.throttleCount = 0;
+    this.throttledUntil = undefined;
+  }
+
+  get current(): FaultConfig {
+    return { ...this.config };
+  }
+
+  get latencyMs(): number {
+    return this.config.latencyMs ?? 0;
+  }
+
+  private applies(path: string, match: string | RegExp | undefined): boolean {
+    if (match === undefined) return true;
+    return (typeof match === 'string' ? new RegExp(match) : match).test(path);
+  }
+
+  private roll(rate: number | undefined, path: string): boolean {
+    if (!rate || !this.applies(path, this.config.match)) return false;
+    return this.random() < rate;
+  }
+
+  /** Transport-level fault for one HTTP request. */
+  transport(path: string): 'timeout' | 'drop' | undefined {
+    if (this.roll(this.config.timeoutRate, path)) return 'timeout';
+    if (this.roll(this.config.dropRate, path)) return 'drop';
+    return undefined;
+  }
+
+  /** Graph-level fault for one operation (an HTTP call or one op inside a batch). */
+  operation(path: string, objectId: string, bucType: string): GraphError | undefined {
+    const throttled = this.throttle(path, objectId, bucType);
+    if (throttled) return throttled;
+    if (this.roll(this.config.errorRate, path)) return transientError(this.random() < 0.5 ? 1 : 2);
+    return undefined;
+  }
+
+  /** How many items a short page keeps, or undefined for a full page. */
+  shortPage(limit: number, path: string): number | undefined {
+    if (limit <= 1 || !this.roll(this.config.shortPageRate, path)) return undefined;
+    return Math.floor(this.random() * limit);
+  }
+
+  private throttle(path: string, objectId: string, bucType: string): GraphError | undefined {
+    const t = this.config.throttle;
+    if (!t || !this.applies(path, t.match)) return undefined;
+    const now = this.now();
+    if (this.throttledUntil !== undefined && now >= this.throttledUntil) {
+      this.throttledUntil = undefined;
+      this.throttleCount = 0;
+    }
+    this.throttleCount++;
+    if (this.throttledUntil === undefined) {
+      if (this.throttleCount <= (t.afterCalls ?? 0)) return undefined;
+      this.throttledUntil = now + (t.regainMinutes ?? 5) * 60_000;
+    }
+    const regainMinutes = Math.max(1, Math.ceil((this.throttledUntil - now) / 60_000));
+    return throttleError(t.code, objectId, bucType, regainMinutes);
+  }
+}
+
+/** A throttling error with the usage headers a client reads its wait from (reference §10). */
+export function throttleError(code: ThrottleCode, objectId: string, bucType: string, regainMinutes: number): GraphError {
+  const usage = { type: bucType, call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'standard_access' };
+  const headers: Record<string, string> = {
+    'x-business-use-case-usage': JSON.stringify({ [objectId.replace(/^act_/, '')]: [usage] }),
+  };
+  if (code === 4) headers['x-app-usage'] = JSON.stringify({ call_count: 100, total_time: 100, total_cputime: 100 });
+  return new GraphError({
+    code,
+    message: THROTTLE_MESSAGES[code],
+    subcode: code === 80004 ? 2446079 : undefined,
+    isTransient: true,
+    userTitle: code === 17 && bucType === 'business_invites' ? 'Too Many Invitations' : undefined,
+    userMessage: code === 17 && bucType === 'business_invites' ? `You have reached the limit of invitations for now. Resume in ${regainMinutes} minutes.` : undefined,
+    headers,
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * The `fields` parameter (reference §1.4): `a,b,c`, nested `business{id,name}`, edge expansion
+ * `assigned_ad_accounts{id,tasks}` with an optional `.limit(n)` modifier. Unknown fields are a
+ * 100 "Tried accessing nonexisting field" error, which the node projection raises.
+ */
+import { invalidParameter } from './graph-error.ts';
+
+export interface FieldRequest {
+  name: string;
+  limit?: number;
+  children?: FieldRequest[];
+}
+
+export function parseFields(text: string | undefined): FieldRequest[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  let pos = 0;
+  function list(closing: string | undefined): FieldRequest[] {
+    const out: FieldRequest[] = [];
+    while (pos < text!.length) {
+      const ch = text![pos];
+      if (ch === ',' || ch === ' ') {
+        pos++;
+        continue;
+      }
+      if (closing !== undefined && ch === closing) {
+        pos++;
+        return out;
+      }
+      out.push(field());
+    }
+    if (closing !== undefined) throw invalidParameter(`Syntax error "Expected "${closing}"" in fields ${text}`);
+    return out;
+  }
+  function field(): FieldRequest {
+    const m = /^[A-Za-z0-9_]+/.exec(text!.slice(pos));
+    if (!m) throw invalidParameter(`Syntax error "Expected name" at character ${pos}: ${text}`);
+    pos += m[0].length;
+    const req: FieldRequest = { name: m[0] };
+    while (text![pos] === '.') {
+      const mod = /^\.([a-z_]+)\(([^)]*)\)/.exec(text!.slice(pos));
+      if (!mod) throw invalidParameter(`Syntax error "Expected modifier" at character ${pos}: ${text}`);
+      pos += mod[0].length;
+      if (mod[1] === 'limit') req.limit = Number(mod[2]);
+    }
+    if (text![pos] === '{') {
+      pos++;
+      req.children = list('}');
+    }
+    return req;
+  }
+  return list(undefined);
+}

@@ -1,0 +1,122 @@
+/**
+ * Routes one Graph call (an HTTP request or one operation of a batch) to its endpoint:
+ * `/{id}` and `/{id}/{edge}` by the kind of node the id names, `/debug_token`, and the batch
+ * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (reference §1.4, §9).
+ */
+import { GraphError, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
+import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply } from './graph-context.ts';
+import { parseFields } from './field-selection.ts';
+import { countCall, usageHeaders } from './usage-headers.ts';
+import { NODE_ROUTES } from './graph-routes.ts';
+import { debugToken } from './debug-token.ts';
+import { graphTime, type Token } from './model.ts';
+import type { GraphNode } from './world.ts';
+
+export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall, caller: Token) => unknown;
+
+export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: BatchRunner): GraphReply {
+  countCall(runtime);
+  const segments = call.path.split('/').filter((s) => s !== '');
+  const objectId = segments[0];
+  let reply: GraphReply;
+  try {
+    const method = effectiveMethod(call);
+    const effective = method === call.method ? call : { ...call, method };
+    const caller = authenticate(runtime, effective);
+    const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
+    const fault = runtime.faults.operation(call.path, objectId ?? 'app', bucType(node));
+    if (fault) throw fault;
+    const body = route(runtime, effective, caller, segments, node, runBatch);
+    reply = { status: 200, body, headers: usageHeaders(runtime, objectId) };
+  } catch (err) {
+    reply = errorReply(err, call.batch, usageHeaders(runtime, objectId));
+  }
+  record(runtime, call, reply);
+  return reply;
+}
+
+function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segments: string[], node: GraphNode | undefined, runBatch: BatchRunner): unknown {
+  if (segments.length === 0) {
+    if (call.method === 'POST' && call.params.batch !== undefined) return runBatch(runtime, call, caller);
+    throw unknownPath('/');
+  }
+  const ctx = new GraphContext(call, runtime, caller, parseFields(typeof call.params.fields === 'string' ? call.params.fields : undefined));
+  if (segments[0] === 'debug_token' && segments.length === 1 && call.method === 'GET') return debugToken(ctx);
+  if (!node) {
+    // A well-formed id that names nothing (or nothing this token may see) vs. a path Graph does not know.
+    if (/^(act_)?\d+$/.test(segments[0])) throw unsupportedRequest(call.method, segments[0]);
+    throw unknownPath(`/${segments.join('/')}`);
+  }
+  if (segments.length > 2) throw unknownPath(`/${segments.slice(2).join('/')}`);
+  const routes = NODE_ROUTES[node.kind] as { node: Methods; edges: Record<string, Methods> };
+  const methods = segments.length === 1 ? routes.node : routes.edges[segments[1]];
+  if (!methods) throw unknownPath(`/${segments[1]}`);
+  const handler = methods[call.method];
+  if (!handler) throw unsupportedRequest(call.method, segments[0]);
+  return handler(ctx, node.entity);
+}
+
+type Methods = Partial<Record<GraphMethod, (ctx: GraphContext, entity: unknown) => unknown>>;
+
+/** Legacy `method=post|delete` override on GET (reference §1.3, optional). */
+function effectiveMethod(call: GraphCall): GraphMethod {
+  const m = typeof call.query.method === 'string' ? call.query.method.toUpperCase() : undefined;
+  if (call.method === 'GET' && (m === 'POST' || m === 'DELETE')) return m;
+  return call.method;
+}
+
+function authenticate(runtime: EmulatorRuntime, call: GraphCall): Token {
+  if (!call.token) throw missingToken();
+  const token = runtime.world.tokens.get(call.token);
+  if (!token) throw invalidToken();
+  const now = runtime.now();
+  if (token.expiresAt !== null && token.expiresAt <= now) {
+    throw invalidToken(
+      `Error validating access token: Session has expired on ${graphTime(token.expiresAt)}. The current time is ${graphTime(now)}.`,
+      463,
+    );
+  }
+  return token;
+}
+
+function bucType(node: GraphNode | undefined): string {
+  if (node?.kind === 'asset') {
+    if (node.entity.type === 'page') return 'pages';
+    if (node.entity.type === 'catalog') return 'catalog_management';
+  }
+  return 'ads_management';
+}
+
+export function errorReply(err: unknown, inBatch: boolean, headers: Record<string, string>): GraphReply {
+  const graphError =
+    err instanceof GraphError ? err : new GraphError({ code: 1, message: 'An unknown error occurred', subcode: 99, isTransient: true });
+  const out = { ...headers, ...graphError.headers };
+  const authenticate = graphError.authenticateHeader;
+  if (authenticate) out['www-authenticate'] = authenticate;
+  return { status: inBatch ? graphError.batchStatus : graphError.status, body: graphError.toBody(), headers: out, code: graphError.code };
+}
+
+const SECRET_PARAMS = new Set(['access_token', 'input_token', 'appsecret_proof']);
+
+function redactParams(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (SECRET_PARAMS.has(k)) out[k] = '[redacted]';
+    else if (k === 'batch' && typeof v === 'string') out[k] = v.replace(/("access_token"\s*:\s*")[^"]*"/g, '$1[redacted]"').replace(/access_token=[^&"]*/g, 'access_token=[redacted]');
+    else out[k] = v;
+  }
+  return out;
+}
+
+function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply): void {
+  runtime.calls.push({
+    method: call.method,
+    path: call.path,
+    query: redactParams(call.query) as Record<string, string>,
+    body: redactParams(call.body),
+    status: reply.status,
+    ...(reply.code !== undefined ? { code: reply.code } : {}),
+    at: runtime.now(),
+    ...(call.batch ? { batch: true } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The HTTP face of the emulator: an Express app mountable under any prefix. It reads bodies in
+ * every encoding Graph clients use, applies transport faults (latency, held requests, dropped
+ * sockets), strips the `vNN.0` prefix, and serves the `/__emulator/*` control endpoints.
+ */
+import express, { type Express, type Request, type Response } from 'express';
+import { dispatch, errorReply, type BatchRunner } from './graph-router.ts';
+import { runBatch } from './batch.ts';
+import { parseBody, parseQuery } from './request-params.ts';
+import { GraphError } from './graph-error.ts';
+import { usageHeaders } from './usage-headers.ts';
+import type { EmulatorRuntime, GraphCall, GraphMethod, GraphReply } from './graph-context.ts';
+import type { FaultConfig } from './faults.ts';
+
+export interface EmulatorControlApi {
+  acceptInvite(requestId: string, person?: { name?: string }): { memberId: string };
+  declineInvite(requestId: string): void;
+  expireInvite(requestId: string): void;
+  setFaults(f: FaultConfig): void;
+  state(): unknown;
+}
+
+const VERSION = /^\/(v\d+\.\d+)(?=\/|$)/;
+
+export const runGraphBatch: BatchRunner = (runtime, call, caller) =>
+  runBatch(call, caller, (op) => dispatch(runtime, op, runGraphBatch));
+
+function readBody(req: Request): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: Response, reply: GraphReply): void {
+  res.status(reply.status);
+  for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', 'application/json; charset=UTF-8');
+  res.end(JSON.stringify(reply.body));
+}
+
+function bearer(req: Request): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return m?.[1];
+}
+
+export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, control: EmulatorControlApi): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.post('/__emulator/invites/:id/:action', async (req, res) => {
+    const body = await readBody(req);
+    const person = body.length > 0 ? (parseBody(req.get('content-type'), body) as { name?: string }) : undefined;
+    const id = String(req.params.id);
+    try {
+      const action = String(req.params.action);
+      if (action === 'accept') return void res.json(control.acceptInvite(id, person));
+      if (action === 'decline') control.declineInvite(id);
+      else if (action === 'expire') control.expireInvite(id);
+      else return void res.status(404).json({ error: { message: `meta emulator: unknown invite action ${action}` } });
+      res.json({ success: true });
+    } catch (err) {
+      res.status(err instanceof GraphError && err.subcode === 33 ? 404 : 409).json({ error: { message: (err as Error).message } });
+    }
+  });
+  app.put('/__emulator/faults', async (req, res) => {
+    const body = await readBody(req);
+    try {
+      control.setFaults(body.length > 0 ? (JSON.parse(body.toString('utf8')) as FaultConfig) : {});
+      res.json({ success: true, faults: runtime.faults.current });
+    } catch (err) {
+      res.status(400).json({ error: { message: `meta emulator: faults must be a JSON object: ${(err as Error).message}` } });
+    }
+  });
+  app.get('/__emulator/calls', (_req, res) => void res.json(runtime.calls));
+  app.get('/__emulator/state', (_req, res) => void res.json(control.state()));
+
+  app.use(async (req, res) => {
+    const url = new URL(req.url, 'http://emulator.invalid');
+    const rawPath = decodeURIComponent(url.pathname);
+    const version = VERSION.exec(rawPath)?.[1] ?? '';
+    const path = (version ? rawPath.slice(version.length + 1) : rawPath).replace(/\/+$/, '') || '/';
+    const body = await readBody(req);
+    const transport = runtime.faults.transport(path);
+    if (transport) {
+      runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: 0, at: runtime.now() });
+      // A held request is answered never; the client's own timeout ends it. A drop resets the socket.
+      if (transport === 'drop') req.socket.destroy();
+      return;
+    }
+    const latency = baseLatencyMs + runtime.faults.latencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    let reply: GraphReply;
+    try {
+      const query = parseQuery(url.search) as Record<string, string>;
+      const bodyParams = parseBody(req.get('content-type'), body);
+      const params = { ...query, ...bodyParams };
+      const method = (req.method === 'PUT' ? 'POST' : req.method) as GraphMethod;
+      const tokenParam = params.access_token;
+      const call: GraphCall = {
+        method,
+        path,
+        version,
+        params,
+        query,
+        body: bodyParams,
+        token: typeof tokenParam === 'string' && tokenParam !== '' ? tokenParam : bearer(req),
+        base: `${req.protocol}://${req.get('host')}${req.baseUrl}`,
+        batch: false,
+      };
+      reply = dispatch(runtime, call, runGraphBatch);
+    } catch (err) {
+      // Only body decoding throws here; every Graph failure is already a reply.
+      reply = errorReply(err, false, usageHeaders(runtime, undefined));
+      runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: reply.status, code: reply.code, at: runtime.now() });
+    }
+    if (!res.destroyed) send(res, reply);
+  });
+  return app;
+}

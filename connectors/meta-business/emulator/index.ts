@@ -1,0 +1,140 @@
+/**
+ * Meta Graph API emulator (issue 3 item 5): the Business Management endpoints of
+ * /work/shared/reference/meta-graph-api.md, faithful enough that a client passing against it works
+ * against graph.facebook.com. Runs in-process for tests, standalone (`startStandalone`, used by
+ * `hubwarden emulator meta --port N`) and mounted as the product's `sandbox`.
+ *
+ * Clients use `<url>/v25.0/...` (any `vNN.0`, or none). Control endpoints for the sandbox and
+ * manual testing: `POST /__emulator/invites/{id}/accept|decline|expire`, `PUT /__emulator/faults`,
+ * `GET /__emulator/calls`, `GET /__emulator/state`.
+ */
+import { createServer } from 'node:http';
+import type { Express } from 'express';
+import { MetaWorld } from './world.ts';
+import { FaultPlan, type FaultConfig } from './faults.ts';
+import { createGraphApp } from './http-app.ts';
+import { acceptInvite, declineInvite, expireInvite } from './invites.ts';
+import { loadFixtureFile, sandboxFixture, type MetaFixture } from './fixture.ts';
+import type { EmulatorRuntime, InviteLimit, RecordedCall } from './graph-context.ts';
+import type { EmulatorState } from './model.ts';
+
+export type { MetaFixture, FixtureTime } from './fixture.ts';
+export type { FaultConfig, ThrottleFault, ThrottleCode } from './faults.ts';
+export type { RecordedCall, InviteLimit } from './graph-context.ts';
+export type { EmulatorState, Business, BusinessUser, Invite, SystemUser, Asset, Assignment, Share, Token } from './model.ts';
+export { sandboxFixture, loadFixtureFile } from './fixture.ts';
+export { generateFixture, type GenerateFixtureOptions } from './generate-fixture.ts';
+export { SANDBOX } from './sandbox-ids.ts';
+
+export interface MetaEmulatorOptions {
+  /** default: the sandbox fixture (fixtures/sandbox.json) */
+  fixture?: MetaFixture;
+  /** delay per HTTP request (benchmarks use 100) */
+  latencyMs?: number;
+  /** fault injection; change at runtime with control.setFaults */
+  faults?: FaultConfig;
+  /** code 17 after `count` invites per business per window (default: off) */
+  inviteLimit?: InviteLimit;
+  /** injectable clock, epoch ms (invite expiry, throttling windows, token expiry) */
+  now?: () => number;
+  /**
+   * Whether expired and declined invites stay in `pending_users` (default 'keep-expired'; see
+   * invites.ts for why) or vanish as soon as they stop being pending ('pending-only').
+   */
+  inviteVisibility?: 'keep-expired' | 'pending-only';
+  /** how long a new invite stays PENDING (default 30 days [INF]) */
+  inviteTtlMs?: number;
+}
+
+export interface MetaEmulator {
+  /** An express app mountable under any path prefix, e.g. app.use('/sandbox/graph', emulator.handler). */
+  handler: Express;
+  /** Standalone: listen on 127.0.0.1:port (0 = any); url has no trailing slash. */
+  listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+  /** every call (also each op inside a batch), tokens redacted */
+  calls: RecordedCall[];
+  control: {
+    acceptInvite(requestId: string, person?: { name?: string }): { memberId: string };
+    declineInvite(requestId: string): void;
+    expireInvite(requestId: string): void;
+    setFaults(f: FaultConfig): void;
+    clearCalls(): void;
+    state(): EmulatorState;
+    seed(fixture: MetaFixture): void;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmulator {
+  const now = options.now ?? Date.now;
+  const world = new MetaWorld(now);
+  world.seed(options.fixture ?? sandboxFixture());
+  const calls: RecordedCall[] = [];
+  const runtime: EmulatorRuntime = {
+    world,
+    faults: new FaultPlan(now, options.faults),
+    now,
+    inviteLimit: options.inviteLimit,
+    inviteVisibility: options.inviteVisibility ?? 'keep-expired',
+    inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
+    inviteLog: new Map(),
+    usage: { windowStart: now(), calls: 0 },
+    calls,
+  };
+  const control: MetaEmulator['control'] = {
+    acceptInvite: (id, person) => acceptInvite(runtime, id, person),
+    declineInvite: (id) => declineInvite(runtime, id),
+    expireInvite: (id) => expireInvite(runtime, id),
+    setFaults: (f) => runtime.faults.set(f),
+    clearCalls: () => void calls.splice(0, calls.length),
+    state: () => world.snapshot(),
+    seed: (fixture) => {
+      world.seed(fixture);
+      runtime.inviteLog.clear();
+    },
+  };
+  const handler = createGraphApp(runtime, options.latencyMs ?? 0, control);
+  return {
+    handler,
+    calls,
+    control,
+    listen: (port = 0, host = '127.0.0.1') => listen(handler, port, host),
+  };
+}
+
+function listen(handler: Express, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      const hostPart = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        url: `http://${hostPart}:${actualPort}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            // Held (timeout-fault) and keep-alive connections would keep close() waiting forever.
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+export interface StandaloneOptions {
+  port: number;
+  host?: string;
+  fixturePath?: string;
+  latencyMs?: number;
+}
+
+/** `hubwarden emulator meta --port N`: the sandbox fixture (or a file) on 127.0.0.1:N. */
+export async function startStandalone(options: StandaloneOptions): Promise<{ url: string; emulator: MetaEmulator; close(): Promise<void> }> {
+  const fixture = options.fixturePath ? loadFixtureFile(options.fixturePath) : undefined;
+  const emulator = createMetaEmulator({ fixture, latencyMs: options.latencyMs });
+  const { url, close } = await emulator.listen(options.port, options.host ?? '127.0.0.1');
+  return { url, emulator, close };
+}

@@ -1,0 +1,127 @@
+/**
+ * Cursor paging (reference §1.5): `limit`, `after`, `before`; cursors are opaque; `next` is absent
+ * on the last page and `previous` on the first; a page may hold fewer than `limit` items (or none)
+ * and still carry `next`. `next`/`previous` are absolute URLs back at the emulator base as the
+ * client saw it, with the client's query params (fields, limit, token) preserved.
+ */
+import { invalidParameter } from './graph-error.ts';
+
+/** Default page size: the docs' own examples use 25 (reference §1.5 [INF]). */
+export const DEFAULT_LIMIT = 25;
+
+/**
+ * Largest `limit` each edge honours; larger values are clamped silently. Meta documents no numbers
+ * ("some edges cap limit for performance", §1.5), so these are [INF] choices: 1000 for business
+ * lists (people, invites, assets), 100 for partner lists with nested permission objects.
+ */
+export const EDGE_LIMIT_CAPS: Record<string, number> = {
+  business_users: 1000,
+  pending_users: 1000,
+  system_users: 1000,
+  owned_ad_accounts: 1000,
+  client_ad_accounts: 1000,
+  owned_pages: 1000,
+  client_pages: 1000,
+  owned_product_catalogs: 1000,
+  client_product_catalogs: 1000,
+  owned_pixels: 1000,
+  client_pixels: 1000,
+  adspixels: 1000,
+  assigned_users: 1000,
+  assigned_ad_accounts: 1000,
+  assigned_pages: 1000,
+  assigned_product_catalogs: 1000,
+  agencies: 100,
+  clients: 100,
+};
+export const FALLBACK_LIMIT_CAP = 100;
+
+export interface PageRequest {
+  /** absolute URL of this edge without query: `<base>/v25.0/<id>/<edge>` */
+  edgeUrl: string;
+  /** the client's query params, used to build next/previous */
+  query: Record<string, string>;
+  limit?: string;
+  after?: string;
+  before?: string;
+  cap: number;
+  /** When set, the page is cut to this many items (a short page) while `next` stays. */
+  shortTo?: (limit: number) => number | undefined;
+}
+
+export interface Page<T> {
+  data: T[];
+  paging?: { cursors: { before: string; after: string }; next?: string; previous?: string };
+}
+
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString('base64');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64').toString('utf8');
+  const m = /^seq:(\d+)$/.exec(text);
+  if (!m) throw invalidParameter('The After Cursor specified is invalid');
+  return Number(m[1]);
+}
+
+export function pageLimit(raw: string | undefined, cap: number): number {
+  if (raw === undefined || raw === '') return DEFAULT_LIMIT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw invalidParameter('Param limit must be a non-negative integer');
+  return Math.min(n === 0 ? DEFAULT_LIMIT : n, cap);
+}
+
+/** One page of `items` (already in creation order, each with a `seq`). */
+export function paginate<T extends { seq: number }>(items: T[], req: PageRequest): Page<T> {
+  const limit = pageLimit(req.limit, req.cap);
+  let start = 0;
+  let end = items.length;
+  if (req.after) {
+    const seq = decodeCursor(req.after);
+    start = firstIndexAbove(items, seq);
+    end = Math.min(items.length, start + limit);
+  } else if (req.before) {
+    const seq = decodeCursor(req.before);
+    end = firstIndexAbove(items, seq - 1);
+    start = Math.max(0, end - limit);
+  } else {
+    end = Math.min(items.length, limit);
+  }
+  const shortened = req.shortTo?.(limit);
+  if (shortened !== undefined && shortened < end - start) {
+    if (req.before) start = end - shortened;
+    else end = start + shortened;
+  }
+  const data = items.slice(start, end);
+  if (items.length === 0) return { data };
+  // An empty short page keeps the cursors where the client stood, so following `next` still progresses.
+  const beforeSeq = data.length > 0 ? data[0].seq : start < items.length ? items[start].seq : items[items.length - 1].seq + 1;
+  const afterSeq = data.length > 0 ? data[data.length - 1].seq : start > 0 ? items[start - 1].seq : 0;
+  const cursors = { before: encodeCursor(beforeSeq), after: encodeCursor(afterSeq) };
+  const paging: NonNullable<Page<T>['paging']> = { cursors };
+  if (end < items.length) paging.next = link(req, limit, 'after', cursors.after);
+  if (start > 0) paging.previous = link(req, limit, 'before', cursors.before);
+  return { data, paging };
+}
+
+function firstIndexAbove<T extends { seq: number }>(items: T[], seq: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function link(req: PageRequest, limit: number, key: 'after' | 'before', cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(req.query)) {
+    if (k !== 'after' && k !== 'before' && k !== 'limit') params.set(k, v);
+  }
+  params.set('limit', String(limit));
+  params.set(key, cursor);
+  return `${req.edgeUrl}?${params.toString()}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * Partners (reference §8): `GET|DELETE /{business}/agencies` (who has access to my assets),
+ * `GET|DELETE /{business}/clients` (who gave me access), and `GET|POST|DELETE /{asset}/agencies`
+ * (share or unshare one asset). Only the asset's OWNER business can share it (§8.3, §11 → 200).
+ */
+import { GraphError, invalidParameter, requiredParameter } from './graph-error.ts';
+import { requireAssetAccess, requireOwnBusiness } from './access.ts';
+import { assetAgencyNode, partnerNode, type PartnerView } from './graph-nodes.ts';
+import { project } from './node-fields.ts';
+import { listParam } from './request-params.ts';
+import { ASSET_TASKS, PIXEL_PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';
+import type { GraphContext } from './graph-context.ts';
+import type { Asset, Business, Share } from './model.ts';
+
+function partnerRows(ctx: GraphContext, pick: (asset: Asset, share: Share) => string | undefined): Array<PartnerView & { seq: number }> {
+  const byBusiness = new Map<string, PartnerView & { seq: number }>();
+  for (const [assetId, byPartner] of ctx.world.sharesByAsset) {
+    const asset = ctx.world.assets.get(assetId);
+    if (!asset) continue;
+    for (const share of byPartner.values()) {
+      const other = pick(asset, share);
+      const business = other ? ctx.world.businesses.get(other) : undefined;
+      if (!business) continue;
+      let row = byBusiness.get(business.id);
+      if (!row) byBusiness.set(business.id, (row = { business, shares: [], seq: share.seq }));
+      row.shares.push({ share, type: asset.type });
+      row.seq = Math.min(row.seq, share.seq);
+    }
+  }
+  return [...byBusiness.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function listAgencies(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  const rows = partnerRows(ctx, (asset, share) => (asset.ownerBusinessId === business.id ? share.partnerBusinessId : undefined));
+  return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+}
+
+export function listClients(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  const rows = partnerRows(ctx, (asset, share) => (share.partnerBusinessId === business.id ? asset.ownerBusinessId : undefined));
+  return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+}
+
+/** DELETE /{business}/agencies?business=X: X loses every asset we shared (reference §8.1). */
+export function removeAgency(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  const partner = ctx.param('business');
+  if (!partner) throw requiredParameter('business');
+  for (const asset of ctx.world.assets.values()) if (asset.ownerBusinessId === business.id) ctx.world.removeShare(asset.id, partner);
+  return { success: true };
+}
+
+/** DELETE /{business}/clients?business=X: we give up every asset X shared with us. */
+export function removeClient(ctx: GraphContext, business: Business): unknown {
+  requireOwnBusiness(ctx, business.id);
+  const client = ctx.param('business');
+  if (!client) throw requiredParameter('business');
+  for (const asset of ctx.world.assets.values()) if (asset.ownerBusinessId === client) ctx.world.removeShare(asset.id, business.id);
+  return { success: true };
+}
+
+function requireOwner(ctx: GraphContext, asset: Asset): void {
+  requireAssetAccess(ctx, asset);
+  if (asset.ownerBusinessId !== ctx.caller.businessId) {
+    throw new GraphError({ code: 200, message: '(#200) Permissions error', userMessage: `Only the business that owns ${asset.id} can share it with partners.` });
+  }
+}
+
+export function listAssetAgencies(ctx: GraphContext, asset: Asset): unknown {
+  requireOwner(ctx, asset);
+  const rows: Array<{ seq: number; business: Business; share: Share }> = [];
+  for (const share of ctx.world.sharesByAsset.get(asset.id)?.values() ?? []) {
+    const business = ctx.world.businesses.get(share.partnerBusinessId);
+    if (business) rows.push({ seq: share.seq, business, share });
+  }
+  rows.sort((a, b) => a.seq - b.seq);
+  return ctx.page(rows, 'agencies', asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render));
+}
+
+/** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (§8.3). */
+export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
+  requireOwner(ctx, asset);
+  const partnerId = ctx.param('business');
+  if (!partnerId) throw requiredParameter('business');
+  if (partnerId === asset.ownerBusinessId) throw invalidParameter(`Business ${partnerId} already owns ${asset.id}`);
+  if (!ctx.world.businesses.has(partnerId)) throw invalidParameter(`Param business must be a valid business id - got "${partnerId}"`);
+  const raw = listParam(ctx.call.params, 'permitted_tasks');
+  if (!raw || raw.length === 0) throw requiredParameter('permitted_tasks');
+  const tasks = checkTaskNames(raw, asset.type === 'pixel' ? PIXEL_PARTNER_TASKS : ASSET_TASKS[asset.type], 'permitted_tasks');
+  const now = ctx.runtime.now();
+  const existing = ctx.world.sharesByAsset.get(asset.id)?.get(partnerId);
+  if (existing) {
+    existing.permittedTasks = tasks;
+    existing.access_updated_time = now;
+  } else {
+    ctx.world.putShare({ assetId: asset.id, partnerBusinessId: partnerId, permittedTasks: tasks, accessStatus: 'CONFIRMED', access_requested_time: now, access_updated_time: now, seq: ctx.world.nextSeq() });
+  }
+  return { success: true };
+}
+
+export function unshareAsset(ctx: GraphContext, asset: Asset): unknown {
+  requireOwner(ctx, asset);
+  const partnerId = ctx.param('business');
+  if (!partnerId) throw requiredParameter('business');
+  ctx.world.removeShare(asset.id, partnerId);
+  return { success: true };
+}

@@ -1,0 +1,27 @@
+/**
+ * Reverse lookups: `GET /{business-user-id|system-user-id}/assigned_ad_accounts|assigned_pages|
+ * assigned_product_catalogs` (reference §2.3, §5.1, §7.5): the assets a person holds tasks on,
+ * with edge fields `tasks` (default) and `permitted_tasks`.
+ */
+import { requireVisible } from './access.ts';
+import { assetDefaults, assetNode } from './graph-nodes.ts';
+import { project } from './node-fields.ts';
+import { ASSET_TASKS } from './task-bundles.ts';
+import type { GraphContext } from './graph-context.ts';
+import type { AssetType } from './model.ts';
+
+export function assignedAssets(type: AssetType, edge: string) {
+  return (ctx: GraphContext, person: { id: string; businessId: string }): unknown => {
+    requireVisible(ctx, person.businessId, person.id);
+    const w = ctx.world;
+    const rows = w
+      .assignmentsOf(person.id)
+      .map((a) => ({ seq: a.seq, tasks: a.tasks, asset: w.assets.get(a.assetId)! }))
+      .filter((r) => r.asset?.type === type);
+    return ctx.page(rows, edge, person.id, (r) => {
+      const share = w.sharesByAsset.get(r.asset.id)?.get(person.businessId);
+      const permittedTasks = r.asset.ownerBusinessId === person.businessId ? [...ASSET_TASKS[type]] : share?.permittedTasks;
+      return project(assetNode(type), { asset: r.asset, tasks: r.tasks, permittedTasks }, ctx.fields, ctx.render, assetDefaults(type, 'assigned'));
+    });
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Which asset task sets Meta accepts (reference §4.2–§4.4). Unknown task names are 100 (bad enum);
+ * a set that is not a supported combination is 100/1752129 "This Task Combination Is Not Supported".
+ */
+import { invalidParameter, taskCombinationNotSupported } from './graph-error.ts';
+import type { AssetType } from './model.ts';
+
+/** SPEC enums per asset (reference §4.2, §4.3, §4.4). */
+export const ASSET_TASKS: Record<AssetType, readonly string[]> = {
+  ad_account: ['MANAGE', 'ADVERTISE', 'ANALYZE', 'DRAFT', 'AA_ANALYZE'],
+  page: [
+    'ADVERTISE', 'ANALYZE', 'CASHIER_ROLE', 'CREATE_CONTENT', 'GLOBAL_STRUCTURE_MANAGEMENT', 'MANAGE', 'MANAGE_JOBS',
+    'MANAGE_LEADS', 'MESSAGING', 'MODERATE', 'MODERATE_COMMUNITY', 'PAGES_MESSAGING', 'PAGES_MESSAGING_SUBSCRIPTIONS',
+    'PROFILE_PLUS_ADVERTISE', 'PROFILE_PLUS_ANALYZE', 'PROFILE_PLUS_CREATE_CONTENT', 'PROFILE_PLUS_FACEBOOK_ACCESS',
+    'PROFILE_PLUS_FULL_CONTROL', 'PROFILE_PLUS_GLOBAL_STRUCTURE_MANAGEMENT', 'PROFILE_PLUS_MANAGE', 'PROFILE_PLUS_MANAGE_LEADS',
+    'PROFILE_PLUS_MESSAGING', 'PROFILE_PLUS_MODERATE', 'PROFILE_PLUS_MODERATE_DELEGATE_COMMUNITY', 'PROFILE_PLUS_REVENUE',
+    'READ_PAGE_MAILBOXES', 'VIEW_MONETIZATION_INSIGHTS',
+    // DRAFT is not in the SPEC enum but is in every Page role bundle of §4.2.
+    'DRAFT',
+  ],
+  catalog: ['MANAGE', 'ADVERTISE', 'MANAGE_AR', 'AA_ANALYZE'],
+  pixel: ['AA_ANALYZE', 'ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'],
+};
+
+/** Pixel agencies.permitted_tasks lacks AA_ANALYZE (reference §4.4). */
+export const PIXEL_PARTNER_TASKS = ['ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'];
+
+interface BundleRule {
+  /** the core task sets; exactly one must match */
+  cores: string[][];
+  /** tasks allowed on top of any core */
+  extras: string[];
+}
+
+const PAGE_CORE = ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE', 'DRAFT'];
+const PAGE_ROLES = [
+  ['MANAGE', 'CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'],
+  ['CREATE_CONTENT', 'MODERATE', 'ADVERTISE', 'ANALYZE'],
+  ['MODERATE', 'ADVERTISE', 'ANALYZE'],
+  ['ADVERTISE', 'ANALYZE'],
+  ['ANALYZE'],
+];
+
+/**
+ * Ad accounts: Admin / General user / Analyst, with DRAFT and AA_ANALYZE as extras (§4.2 [INF]).
+ * Pages: the role mapping of §4.2 (MANAGER … CREATIVE_HUB_MOCKUPS_MANAGER); DRAFT is optional
+ * because Meta's own system-user guide assigns the five classic tasks without it, and the other
+ * §4.3 values (MESSAGING, …) are extras. Catalogs and pixels have no documented bundles; [INF]
+ * catalog {MANAGE} / {ADVERTISE} / {MANAGE, ADVERTISE}, pixel {ANALYZE} / {ADVERTISE, ANALYZE} /
+ * {EDIT, ADVERTISE, ANALYZE}.
+ */
+const RULES: Record<AssetType, BundleRule> = {
+  ad_account: {
+    cores: [['ANALYZE'], ['ADVERTISE', 'ANALYZE'], ['MANAGE', 'ADVERTISE', 'ANALYZE']],
+    extras: ['DRAFT', 'AA_ANALYZE'],
+  },
+  page: {
+    cores: [...PAGE_ROLES, ...PAGE_ROLES.map((r) => [...r, 'DRAFT']), ['DRAFT']],
+    extras: ASSET_TASKS.page.filter((t) => !PAGE_CORE.includes(t)),
+  },
+  catalog: { cores: [['MANAGE'], ['ADVERTISE'], ['MANAGE', 'ADVERTISE']], extras: ['MANAGE_AR', 'AA_ANALYZE'] },
+  pixel: { cores: [['ANALYZE'], ['ADVERTISE', 'ANALYZE'], ['EDIT', 'ADVERTISE', 'ANALYZE']], extras: ['UPLOAD', 'AA_ANALYZE'] },
+};
+
+/** Enum check: 100 "Param tasks[i] must be one of {…}". Returns the tasks, de-duplicated. */
+export function checkTaskNames(tasks: string[], allowed: readonly string[], param = 'tasks'): string[] {
+  tasks.forEach((t, i) => {
+    if (!allowed.includes(t)) throw invalidParameter(`Param ${param}[${i}] must be one of {${allowed.join(', ')}} - got "${t}"`);
+  });
+  return [...new Set(tasks)];
+}
+
+export function checkTaskBundle(type: AssetType, tasks: string[]): string[] {
+  const unique = checkTaskNames(tasks, ASSET_TASKS[type]);
+  const rule = RULES[type];
+  const core = unique.filter((t) => !rule.extras.includes(t));
+  const matches = rule.cores.some((c) => c.length === core.length && c.every((t) => core.includes(t)));
+  if (!matches) throw taskCombinationNotSupported(unique);
+  return unique;
+}
