@@ -33,6 +33,11 @@ export interface BatchResult {
   body: unknown;
 }
 
+function isTransient(result: BatchResult): boolean {
+  const code = graphErrorOf(result.body)?.code;
+  return result.status >= 500 || code === 1 || code === 2;
+}
+
 /** Graph's batch limit (reference §1.7). */
 export const BATCH_LIMIT = 50;
 
@@ -78,7 +83,7 @@ export class GraphClient {
   }
 
   /** The invite limit is honoured per business without calling (reference §2.2: resume 24 h later). */
-  #refuseWhileBlocked(scope: string, what: string): void {
+  assertNotBlocked(scope: string, what: string): void {
     const left = this.#book.remainingMs(scope);
     if (left > 0) {
       throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): ${scope} is blocked`, {
@@ -88,7 +93,7 @@ export class GraphClient {
   }
 
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
-    if (ctx.isInvite) this.#refuseWhileBlocked(`invite:${this.businessId}`, ctx.what);
+    if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
     const encoded = encodeParams(params);
     const res = await this.http.request(
       method === 'POST'
@@ -128,9 +133,11 @@ export class GraphClient {
 
   /**
    * Runs operations in batches of ≤ 50 (reference §1.7), results in request order. A `null` entry
-   * (the batch timed out part-way) is re-sent in the next round, like the Python SDK; after three
-   * rounds it is reported as unavailable. One operation's error does not fail the others: each
-   * result carries its own status and body for the caller to map.
+   * (the batch timed out part-way) is re-sent in the next round, like the Python SDK; so is a GET
+   * that failed transiently (code 1/2, HTTP 5xx): one op in fifty failing must not fail a read
+   * of fifty assets. Writes are never re-sent. After three rounds what is left is reported as it
+   * stands. One operation's error does not fail the others: each result carries its own status
+   * and body for the caller to map.
    */
   async batch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<BatchResult[]> {
     const results: Array<BatchResult | null> = ops.map(() => null);
@@ -162,9 +169,10 @@ export class GraphClient {
           results[opIndex] = { status: item.code ?? 200, body: parsed };
         });
       }));
-      pending = pending.filter((i) => results[i] === null);
+      pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && isTransient(results[i]!)));
+      for (const i of pending) results[i] = null;
     }
-    if (pending.length > 0) throw new ConnectorError('unavailable', `${ctx.what}: ${pending.length} batch operations did not complete`);
+    if (results.some((r) => r === null)) throw new ConnectorError('unavailable', `${ctx.what}: ${results.filter((r) => r === null).length} batch operations did not complete`);
     return results as BatchResult[];
   }
 

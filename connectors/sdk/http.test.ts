@@ -104,6 +104,8 @@ describe('RateLimitBook', () => {
   });
   test('formatWait', () => {
     assert.equal(formatWait(24 * 3_600_000), '24 h');
+    assert.equal(formatWait(24 * 3_600_000 - 5), '24 h');
+    assert.equal(formatWait(90 * 60_000), '90 min');
     assert.equal(formatWait(720_000), '12 min');
     assert.equal(formatWait(1500), '2 s');
   });

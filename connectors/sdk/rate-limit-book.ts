@@ -45,7 +45,7 @@ export class RateLimitBook {
 
 /** `12 min`, `24 h`, `40 s`: a wait in words for messages. */
 export function formatWait(ms: number): string {
-  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 2 * 3_600_000) return `${Math.ceil(ms / 3_600_000)} h`;
   if (ms >= 60_000) return `${Math.ceil(ms / 60_000)} min`;
   return `${Math.ceil(ms / 1000)} s`;
 }

@@ -22,6 +22,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     throw new ConnectorError('invalid-argument', what(`invite "${input.email}" to business ${ctx.businessId}: not an email address`), { field: 'email' });
   }
   const whatFor = what(`invite ${email} to business ${ctx.businessId} as ${role}`);
+  ctx.graph.assertNotBlocked(`invite:${ctx.businessId}`, whatFor);
   const existing = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
   if (existing) return { result: 'already-done', inviteId: existing.id };
   let returnedId: string | undefined;
