@@ -57,7 +57,7 @@ export function userChanges(before: DirectoryUserRecord, after: DirectoryUserRec
   const a = flat(before.scim);
   const b = flat(after.scim);
   for (const k of new Set([...a.keys(), ...b.keys()])) if (a.get(k) !== b.get(k)) attributes.push(k);
-  if (attributes.length) changes.push({ kind: 'user-updated', userId: after.id, attributes });
+  if (attributes.length) changes.push({ kind: 'user-updated', userId: after.id, attributes: attributes.sort() });
   if (before.active !== after.active) changes.push({ kind: after.active ? 'user-activated' : 'user-deactivated', userId: after.id });
   return changes;
 }

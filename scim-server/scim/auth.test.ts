@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { FailureTracker } from './auth.ts';
+import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
+
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+describe('SCIM auth', () => {
+  let app: ScimTestApp;
+  let jwks: Server;
+  let sign: (claims: { iss: string; aud: string; expSeconds?: number }) => Promise<string>;
+  let failures: FailureTracker;
+  let clock = 1_000_000;
+
+  before(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
+    const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    sign = ({ iss, aud, expSeconds = 300 }) =>
+      new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud)
+        .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds).sign(privateKey);
+    failures = new FailureTracker({ maxFailures: 5, windowMs: 60_000 }, () => clock);
+    app = await startScimApp({
+      hubs: [{ id: 'hub-a', jwt: { issuer: 'https://idp.example', audience: 'hubwarden-hub-a', jwksUrl } }, { id: 'hub-b' }],
+      failures,
+    });
+  });
+  after(async () => {
+    await app.close();
+    await new Promise((r) => jwks.close(r));
+  });
+
+  test('each hub opens with its own token only; 401 carries a SCIM error body', async () => {
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 200);
+    assert.equal((await scimRequest(app, 'hub-b', 'GET', '/Users')).status, 200);
+    const cross = await scimRequest(app, 'hub-b', 'GET', '/Users', undefined, { authorization: `Bearer ${app.token('hub-a')}` });
+    assert.equal(cross.status, 401);
+    assert.deepEqual(cross.body.schemas, [ERROR]);
+    assert.equal(cross.body.status, '401');
+    assert.match(cross.body.detail, /hub-b/);
+    assert.ok(!cross.text.includes(app.token('hub-a')), 'the presented token is never echoed');
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'non-token' })).status, 401);
+    assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { userName: 'x' }, { authorization: '' })).status, 401);
+    assert.equal(app.store.count('directoryUsers', 'hub-a'), 0, 'an unauthenticated POST stores nothing');
+  });
+
+  test('a JWT from the configured issuer and audience opens that hub only', async () => {
+    clock += 120_000; // a fresh failure window
+    const good = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a' });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${good}` })).status, 200);
+    assert.equal((await scimRequest(app, 'hub-b', 'GET', '/Users', undefined, { authorization: `Bearer ${good}` })).status, 401);
+    const wrongAud = await sign({ iss: 'https://idp.example', aud: 'someone-else' });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${wrongAud}` })).status, 401);
+    const wrongIss = await sign({ iss: 'https://evil.example', aud: 'hubwarden-hub-a' });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${wrongIss}` })).status, 401);
+    const expired = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a', expSeconds: -120 });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${expired}` })).status, 401);
+  });
+
+  test('after 5 failures in a minute an address gets 429 with Retry-After, until the window passes', async () => {
+    clock += 120_000; // forget the failures of the tests above
+    for (let i = 0; i < 5; i++) assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 401);
+    const limited = await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' });
+    assert.equal(limited.status, 429);
+    assert.deepEqual(limited.body.schemas, [ERROR]);
+    assert.equal(limited.headers.get('retry-after'), '60');
+    // While limited, even the right token waits: guessing must not continue at full speed.
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 429);
+    clock += 61_000;
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 200);
+  });
+});
