@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import express from 'express';
+import { createApp } from './app.ts';
+import { serve } from './serve.ts';
+
+async function withApp(healthy: () => boolean, fn: (url: string) => Promise<void>) {
+  const router = express.Router();
+  router.get('/ping', (_req, res) => {
+    res.json({ pong: true });
+  });
+  router.get('/boom', () => {
+    throw new Error('secret-detail-that-must-not-leak');
+  });
+  const app = createApp({ store: { healthy }, routers: [{ path: '/things', router }] });
+  const running = await serve(app, { host: '127.0.0.1', port: 0 });
+  try {
+    await fn(running.url);
+  } finally {
+    await running.close();
+  }
+}
+
+test('createApp answers health, readiness, mounted routers and JSON 404/500', async () => {
+  let healthy = true;
+  await withApp(() => healthy, async (url) => {
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    healthy = false;
+    const notReady = await fetch(`${url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.equal(((await notReady.json()) as { status: string }).status, 'unavailable');
+    assert.deepEqual(await (await fetch(`${url}/things/ping`)).json(), { pong: true });
+    const missing = await fetch(`${url}/nothing/here`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get('content-type') ?? '', /application\/json/);
+    assert.deepEqual(await missing.json(), { error: 'not-found', message: 'no route for GET /nothing/here' });
+    const boom = await fetch(`${url}/things/boom`);
+    assert.equal(boom.status, 500);
+    assert.ok(!(await boom.text()).includes('secret-detail'));
+  });
+});
+
+test('serve closes gracefully: an in-flight request finishes, then onClose runs, then new connections are refused', async () => {
+  const events: string[] = [];
+  const router = express.Router();
+  router.get('/slow', async (_req, res) => {
+    await new Promise((r) => setTimeout(r, 200));
+    events.push('slow done');
+    res.json({ done: true });
+  });
+  const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
+  const running = await serve(app, { host: '127.0.0.1', port: 0, onClose: async () => void events.push('store closed') });
+  const inFlight = fetch(`${running.url}/x/slow`).then((r) => r.json());
+  await new Promise((r) => setTimeout(r, 50));
+  const closed = running.close();
+  assert.deepEqual(await inFlight, { done: true });
+  await closed;
+  assert.deepEqual(events, ['slow done', 'store closed']);
+  await assert.rejects(fetch(`${running.url}/healthz`));
+});

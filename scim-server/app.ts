@@ -1,0 +1,52 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { childLogger, type Logger } from '../agent/log/logger.ts';
+
+/** A surface another part of the server provides (SCIM, admin API, hooks, the Meta sandbox). */
+export interface MountedRouter {
+  /** Where it is mounted, e.g. `/scim/v2`. */
+  path: string;
+  router: RequestHandler;
+}
+
+export interface AppDeps {
+  /** Readiness: `/readyz` answers 503 while the store cannot make writes durable. */
+  store: { healthy(): boolean };
+  /** Mounted in order; each router answers its own errors in its own format (SCIM, problem+json). */
+  routers: readonly MountedRouter[];
+  log?: Logger;
+}
+
+/**
+ * The HTTP app, built without listening (serve.ts listens), so tests drive it in-process and the
+ * composition root (main.ts) decides what is mounted. Anything no router claims gets a JSON 404,
+ * and an error no router handled a JSON 500 without its details (they go to the log).
+ */
+export function createApp(deps: AppDeps): Express {
+  const log = deps.log ?? childLogger('http');
+  const app = express();
+  app.disable('x-powered-by');
+
+  // Liveness: the process serves HTTP. Readiness: it can also accept writes (load balancers,
+  // Kubernetes probes). Neither needs a token and neither says more than that.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    if (deps.store.healthy()) res.json({ status: 'ready' });
+    else res.status(503).json({ status: 'unavailable', problems: ['store: not accepting writes (see the server log)'] });
+  });
+
+  for (const { path, router } of deps.routers) app.use(path, router);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not-found', message: `no route for ${req.method} ${req.path}` });
+  });
+  const lastResort: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error('unhandled error', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+    res.status(status).json({ error: status === 500 ? 'internal' : 'bad-request', message: status === 500 ? 'internal error (logged on the server)' : String(err?.message ?? 'bad request') });
+  };
+  app.use(lastResort);
+  return app;
+}

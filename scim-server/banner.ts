@@ -1,0 +1,28 @@
+import { relative, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.ts';
+
+/**
+ * What `npm start` prints once listening: where it listens, each hub's SCIM base URL and where its
+ * token comes from (a file path or variable name, never the token itself).
+ */
+export function banner(config: LoadedConfig, listeningUrl: string): string {
+  const publicUrl = config.file.server.publicUrl.replace(/\/+$/, '');
+  const lines = [`hubwarden listening on ${listeningUrl} (public URL ${publicUrl}, config ${config.path})`];
+  for (const hub of config.file.hubs) {
+    lines.push(`  hub ${hub.id}: SCIM base URL ${publicUrl}/scim/v2/hubs/${hub.id}`);
+    for (const ref of hub.scim.tokens) lines.push(`    SCIM token: ${whereFrom(config, ref)}`);
+    if (hub.scim.jwt) lines.push(`    OAuth JWT bearer: issuer ${hub.scim.jwt.issuer}, audience ${hub.scim.jwt.audience}`);
+    if (hub.scim.tokens.length === 0 && !hub.scim.jwt) lines.push('    no SCIM credential configured: every SCIM request is refused (set hubs[].scim.tokens)');
+  }
+  for (const ref of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, ref)}`);
+  lines.push(`  health: ${listeningUrl}/healthz`);
+  return lines.join('\n');
+}
+
+function whereFrom(config: LoadedConfig, ref: string): string {
+  if (ref.startsWith('env:')) return `environment variable ${ref.slice(4)}`;
+  const path = resolve(config.baseDir, ref.slice(5));
+  const shown = relative(process.cwd(), path);
+  const display = shown.startsWith('..') ? path : shown;
+  return `file ${display} (see it with: cat ${display})`;
+}

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDefaultTokenFiles } from './first-start.ts';
+
+test('the shipped config gets random 0600 token files on first start, never replaced; other configs get none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-first-start-'));
+  const cwd = process.cwd();
+  process.chdir(dir); // this test file runs in its own process (node --test)
+  t.after(async () => {
+    process.chdir(cwd);
+    await rm(dir, { recursive: true, force: true });
+  });
+  const created = await createDefaultTokenFiles('config/hubwarden.yaml');
+  assert.deepEqual(created.map((p) => p.slice(dir.length)), ['/data/sandbox-scim-token', '/data/admin-token']);
+  const scim = await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8');
+  const admin = await readFile(join(dir, 'data/admin-token'), 'utf8');
+  assert.match(scim, /^[\w-]{43}\n$/);
+  assert.notEqual(scim, admin);
+  assert.equal((await stat(join(dir, 'data/sandbox-scim-token'))).mode & 0o777, 0o600);
+  assert.deepEqual(await createDefaultTokenFiles('./config/hubwarden.yaml'), []);
+  assert.equal(await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8'), scim);
+  assert.deepEqual(await createDefaultTokenFiles('elsewhere/hubwarden.yaml'), []);
+});

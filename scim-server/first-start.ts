@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+
+/**
+ * The token files the shipped config (config/hubwarden.yaml) references with `file:`, relative to
+ * the config's folder. They are created on first start, before the config is loaded (the loader
+ * refuses a `file:` secret that does not exist), and only for the shipped config: a config a user
+ * wrote names its own secrets, and inventing them would hide a typo.
+ */
+export const DEFAULT_TOKEN_FILES = ['../data/sandbox-scim-token', '../data/admin-token'] as const;
+
+/** Creates each missing token file (32 random bytes, base64url, mode 0600); returns the ones created. */
+export async function createDefaultTokenFiles(configPath: string): Promise<string[]> {
+  if (resolve(configPath) !== resolve(DEFAULT_CONFIG_PATH)) return [];
+  const created: string[] = [];
+  for (const relative of DEFAULT_TOKEN_FILES) {
+    const path = resolve(dirname(resolve(configPath)), relative);
+    await mkdir(dirname(path), { recursive: true });
+    // 'wx' never replaces an existing token: the IdP already holds it.
+    const file = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return null;
+      throw new Error(`cannot create ${path}: ${err.code}`);
+    });
+    if (!file) continue;
+    try {
+      await file.writeFile(`${randomBytes(32).toString('base64url')}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    created.push(path);
+  }
+  return created;
+}

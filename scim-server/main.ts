@@ -1,0 +1,81 @@
+/**
+ * The composition root: `npm start` (`tsx scim-server/main.ts [--config PATH]`).
+ * Config (`--config`, else HUBWARDEN_CONFIG, else config/hubwarden.yaml; PORT overrides the port)
+ * → secrets key → store → routers → app → listen → banner. Every start-up failure prints what and
+ * which (the config's lines, the store file) and exits 1; SIGTERM/SIGINT stop gracefully.
+ */
+import { parseArgs } from 'node:util';
+import { LowdbStore } from '../agent/store/lowdb-store.ts';
+import { Keyring } from '../agent/secrets/keyring.ts';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../config/load.ts';
+import { createApp, type MountedRouter } from './app.ts';
+import { banner } from './banner.ts';
+import { createDefaultTokenFiles } from './first-start.ts';
+import { createScimRouter } from './scim/router.ts';
+import { serve, stopOnSignals } from './serve.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`hubwarden: ${message}\n`);
+  process.exit(1);
+}
+
+let args;
+try {
+  args = parseArgs({ options: { config: { type: 'string', short: 'c' } }, allowPositionals: false }).values;
+} catch (err) {
+  fail(`${(err as Error).message} (usage: npm start -- [--config PATH])`);
+}
+const configPath = args.config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+
+try {
+  for (const path of await createDefaultTokenFiles(configPath)) process.stdout.write(`hubwarden: first start: created ${path} (mode 0600)\n`);
+} catch (err) {
+  fail(`first start: ${(err as Error).message}`);
+}
+
+let config: LoadedConfig;
+try {
+  config = loadConfig(configPath);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+let keyring: Keyring;
+try {
+  keyring = await Keyring.load(config.pathOf(config.file.secrets.keyFile));
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const store = new LowdbStore(config.pathOf(config.file.store.path));
+try {
+  await store.open();
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const routers: MountedRouter[] = [
+  { path: '/scim/v2', router: createScimRouter({ config, store }) },
+  // ── Composition (completed by the lead) ──────────────────────────────────────────────────────
+  // The agent (AgentApi over `store`, `keyring` for stored credentials, the connectors), and with it:
+  //   { path: '/api/v1', router: createAdminRouter({ config, agent }) }   scim-server/admin/router.ts
+  //   { path: '/hooks', router: … }                                       scim-server/hooks/
+  //   { path: '/sandbox/graph', router: createMetaEmulator(…) }           connectors/meta-business/emulator/
+  // ──────────────────────────────────────────────────────────────────────────────────────────────
+];
+
+void keyring; // used by the agent once wired (above)
+const app = createApp({ store, routers });
+let running;
+try {
+  running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: () => store.close() });
+} catch (err) {
+  await store.close();
+  fail((err as Error).message);
+}
+stopOnSignals(running);
+process.stdout.write(`${banner(config, running.url)}\n`);

@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { childLogger } from '../agent/log/logger.ts';
+
+const log = childLogger('server');
+
+export interface RunningServer {
+  server: Server;
+  /** The address actually bound (port 0 becomes a real port), e.g. `http://127.0.0.1:43121`. */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then runs `onClose`. */
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** Runs after the last request finished (close the store here, so its last writes are flushed). */
+  onClose?: () => Promise<void>;
+  /** How long in-flight requests get before their connections are cut. */
+  graceMs?: number;
+}
+
+/** Listens; resolves once bound (rejects with the cause, e.g. EADDRINUSE, naming host and port). */
+export function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(options.port, options.host);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`)));
+    server.once('listening', () => {
+      const { address, port } = server.address() as AddressInfo;
+      const host = address.includes(':') ? `[${address}]` : address;
+      let closing: Promise<void> | null = null;
+      const close = () =>
+        (closing ??= (async () => {
+          const done = new Promise<void>((r) => server.close(() => r()));
+          server.closeIdleConnections(); // keep-alive sockets with no request in flight
+          const timer = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 10_000);
+          await done;
+          clearTimeout(timer);
+          await options.onClose?.();
+        })());
+      resolve({ server, url: `http://${host}:${port}`, close });
+    });
+  });
+}
+
+/** SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). A second signal exits at once. */
+export function stopOnSignals(running: RunningServer): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info('stopping', { signal });
+    running.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error('stopping failed', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
