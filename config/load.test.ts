@@ -1,0 +1,134 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, parseConfig } from './load.ts';
+
+const minimal = `
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890" }
+`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}, file = '/etc/hubwarden/hubwarden.yaml'): string[] {
+  try {
+    parseConfig(text, file, env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.file, file);
+    assert.equal(err.message.split('\n')[0], `${file}: invalid config`);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  test('a bad file gives one line per problem, each naming its path', () => {
+    const problems = problemsOf(`
+server: { port: 99999 }
+hubs:
+  - id: Meta_Main
+    connector: meta-business
+    meta: { businessId: "12ab", apiVersion: "25" }
+    teams:
+      - { group: Meta Admins, appRole: ADMIN }
+      - { group: Meta Advertisers, appRole: advertiser }
+      - { group: meta admins, appRole: EMPLOYEE, hubRole: boss }
+    surprise: true
+`);
+    assert.deepEqual(problems.map((p) => p.split(':')[0]), [
+      'server.port',
+      'hubs[0].id',
+      'hubs[0].meta.businessId',
+      'hubs[0].meta.apiVersion',
+      'hubs[0].teams[1].appRole',
+      'hubs[0].teams[2].hubRole',
+      'hubs[0]',
+    ]);
+    assert.match(problems.find((p) => p.startsWith('hubs[0].teams[1].appRole'))!, /expected one of .*"ADMIN".*"EMPLOYEE"/);
+    assert.match(problems.find((p) => p.startsWith('hubs[0].id'))!, /Okta rejects "_"/);
+    assert.match(problems.at(-1)!, /surprise/);
+  });
+
+  test('cross-field checks: duplicate hub ids, group mapped twice, unknown identity provider', () => {
+    const problems = problemsOf(`
+hubs:
+  - { id: a, connector: meta-business, meta: { businessId: "1" }, identityProvider: okta,
+      teams: [{ group: X, appRole: ADMIN }, { group: x, appRole: EMPLOYEE }] }
+  - { id: a, connector: meta-business, meta: { businessId: "2" } }
+`);
+    assert.deepEqual(problems, [
+      'hubs[0].identityProvider: no identity provider named "okta" under identityProviders',
+      'hubs[0].teams[1].group: group "x" is mapped twice',
+      'hubs[1].id: duplicate hub id "a"',
+    ]);
+  });
+
+  test('YAML syntax errors name the line; an empty file says hubs are missing', () => {
+    assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3: /);
+    assert.deepEqual(problemsOf(''), ['hubs: Invalid input: expected array, received undefined']);
+  });
+
+  test('a missing file is one clear line', () => {
+    assert.throws(() => loadConfig('/nonexistent/hubwarden.yaml'), (err: ConfigError) => {
+      assert.deepEqual(err.problems, ['cannot read the file: ENOENT']);
+      return err.file === '/nonexistent/hubwarden.yaml';
+    });
+  });
+
+  test('env: and file: secret references resolve; the file is read relative to the config and loses one trailing newline', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'scim-token'), 'from-a-file\n');
+    await writeFile(join(dir, 'hubwarden.yaml'), `
+server: { adminTokens: [env:ADMIN_TOKEN] }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    scim: { tokens: [file:scim-token, env:SCIM_TOKEN_2] }
+`);
+    const config = loadConfig(join(dir, 'hubwarden.yaml'), { ADMIN_TOKEN: 'adm', META_TOKEN: 'EAAB', SCIM_TOKEN_2: 'second' });
+    assert.equal(config.secret('file:scim-token').reveal(), 'from-a-file');
+    assert.equal(config.secret('env:META_TOKEN').reveal(), 'EAAB');
+    assert.equal(config.secret('env:ADMIN_TOKEN').reveal(), 'adm');
+    // a resolved secret never prints its value
+    assert.equal(String(config.secret('env:META_TOKEN')), '[secret env:META_TOKEN]');
+    assert.equal(JSON.stringify({ t: config.secret('env:META_TOKEN') }), '{"t":"[secret env:META_TOKEN]"}');
+    assert.throws(() => config.secret('env:NOT_IN_FILE'), /does not appear/);
+  });
+
+  test('a missing env variable or file is reported at the path that needs it, all at once', () => {
+    const problems = problemsOf(`
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    scim: { tokens: [file:does-not-exist] }
+`, {}, join(tmpdir(), 'hubwarden.yaml'));
+    assert.deepEqual(problems, [
+      'hubs[0].meta.accessToken: environment variable META_TOKEN is not set',
+      `hubs[0].scim.tokens[0]: cannot read ${join(tmpdir(), 'does-not-exist')}: ENOENT`,
+    ]);
+    assert.deepEqual(problemsOf(minimal.replace('"1234567890" }', '"1", accessToken: "plain-token" }')), [
+      'hubs[0].meta.accessToken: expected a secret reference, env:NAME or file:PATH',
+    ]);
+  });
+
+  test('PORT overrides server.port; a non-numeric PORT is named', () => {
+    assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
+    assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);
+    assert.equal(parseConfig(minimal, '/x.yaml', { PORT: '3000' }).file.server.port, 3000);
+    assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number, got "eighty"']);
+  });
+
+  test('defaults fill what the file leaves out', () => {
+    const { file } = parseConfig(minimal, '/x.yaml', {});
+    assert.deepEqual(file.store, { kind: 'lowdb', path: 'data/hubwarden.json' });
+    assert.deepEqual(file.secrets, { keyFile: 'data/hubwarden.key' });
+    assert.equal(file.hubs[0]!.meta.graphBaseUrl, 'https://graph.facebook.com');
+    assert.deepEqual(file.hubs[0]!.safety, { settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' });
+  });
+});
