@@ -1,0 +1,121 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import express from 'express';
+import { createServer } from 'node:http';
+import { startTestGraph } from './graph-test-client.ts';
+import { createMetaEmulator } from './index.ts';
+import { generateFixture } from './generate-fixture.ts';
+import { SANDBOX } from './sandbox-ids.ts';
+import { paginate } from './paging.ts';
+
+const small = () => generateFixture({ members: 57, invites: 3, adAccounts: 4, pages: 1, catalogs: 1 });
+
+/** Follows `paging.next` as the Node SDK does (absolute URL, params preserved). */
+async function followAll(first: string): Promise<{ ids: string[]; pages: number[] }> {
+  const ids: string[] = [];
+  const pages: number[] = [];
+  let url: string | undefined = first;
+  for (let guard = 0; url && guard < 500; guard++) {
+    const res = await fetch(url);
+    assert.equal(res.status, 200, `GET ${url}`);
+    const body = (await res.json()) as { data: Array<{ id: string }>; paging?: { next?: string } };
+    ids.push(...body.data.map((d) => d.id));
+    pages.push(body.data.length);
+    url = body.paging?.next;
+  }
+  return { ids, pages };
+}
+
+describe('cursor paging (reference §1.5)', () => {
+  test('following next reads every member exactly once, with fields and token preserved', async () => {
+    const g = await startTestGraph({ fixture: small() });
+    try {
+      const { ids, pages } = await followAll(`${g.url}/v25.0/${SANDBOX.businessId}/business_users?fields=id,email&limit=10&access_token=${SANDBOX.token}`);
+      const expected = g.emulator.control.state().users.filter((u) => u.businessId === SANDBOX.businessId).map((u) => u.id);
+      assert.equal(ids.length, 57);
+      assert.deepEqual(ids, expected);
+      assert.deepEqual(pages, [10, 10, 10, 10, 10, 7]);
+      const first = await g.get(`/${SANDBOX.businessId}/business_users`, { fields: 'id,email', limit: '10' });
+      const next = new URL(first.body.paging.next);
+      assert.equal(next.origin, g.url);
+      assert.equal(next.pathname, `/v25.0/${SANDBOX.businessId}/business_users`);
+      assert.equal(next.searchParams.get('fields'), 'id,email');
+      assert.equal(next.searchParams.get('access_token'), SANDBOX.token);
+      assert.equal(next.searchParams.get('limit'), '10');
+      assert.ok(next.searchParams.get('after'));
+      assert.equal(first.body.paging.previous, undefined, 'no previous on the first page');
+      assert.deepEqual(Object.keys(first.body.data[0]), ['id', 'email']);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('short pages still carry next; following them to the end loses and repeats nothing', async () => {
+    const g = await startTestGraph({ fixture: small(), faults: { shortPageRate: 0.7, seed: 42 } });
+    try {
+      const { ids, pages } = await followAll(`${g.url}/v25.0/${SANDBOX.businessId}/business_users?limit=10&access_token=${SANDBOX.token}`);
+      assert.equal(ids.length, 57);
+      assert.equal(new Set(ids).size, 57);
+      assert.ok(pages.some((n, i) => n < 10 && i < pages.length - 1), `expected a short page before the last: ${pages}`);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('previous goes back; default limit is 25; limit is capped; summary counts all', async () => {
+    const g = await startTestGraph({ fixture: small() });
+    try {
+      const first = await g.get(`/${SANDBOX.businessId}/business_users`, { summary: 'total_count' });
+      assert.equal(first.body.data.length, 25);
+      assert.deepEqual(first.body.summary, { total_count: 57 });
+      const second = await fetch(first.body.paging.next).then((r) => r.json());
+      const back = await fetch(second.paging.previous).then((r) => r.json());
+      assert.deepEqual(back.data.map((d: { id: string }) => d.id), first.body.data.map((d: { id: string }) => d.id));
+      const capped = await g.get(`/${SANDBOX.businessId}/agencies`, { limit: '100000' });
+      assert.equal(capped.status, 200);
+      const big = await g.get(`/${SANDBOX.businessId}/business_users`, { limit: '5000' });
+      assert.equal(big.body.data.length, 57);
+      assert.equal(big.body.paging.next, undefined);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('a garbage cursor is 100, not a crash', async () => {
+    const g = await startTestGraph();
+    try {
+      const r = await g.get(`/${SANDBOX.businessId}/business_users`, { after: 'bm9wZQ==' });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, 100);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('next points at the mount prefix when mounted inside another app', async () => {
+    const emulator = createMetaEmulator({ fixture: small() });
+    const app = express();
+    app.use('/sandbox/graph', emulator.handler);
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const base = `http://127.0.0.1:${port}/sandbox/graph`;
+      const res = await fetch(`${base}/v25.0/${SANDBOX.businessId}/business_users?limit=20`, { headers: { authorization: `Bearer ${SANDBOX.token}` } });
+      const body = (await res.json()) as { paging: { next: string } };
+      assert.ok(body.paging.next.startsWith(`${base}/v25.0/${SANDBOX.businessId}/business_users?`), body.paging.next);
+      assert.equal(new URL(body.paging.next).searchParams.get('access_token'), null, 'a Bearer token is not copied into URLs');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test('paginate: an empty short page keeps the cursor where the client stood', () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ seq: i + 1 }));
+    const req = { edgeUrl: 'http://x/e', query: {}, limit: '2', cap: 100 };
+    const first = paginate(items, { ...req, shortTo: () => 0 });
+    assert.deepEqual(first.data, []);
+    const again = paginate(items, { ...req, after: first.paging!.cursors.after });
+    assert.deepEqual(again.data, [{ seq: 1 }, { seq: 2 }]);
+  });
+});
