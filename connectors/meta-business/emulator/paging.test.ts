@@ -16,7 +16,7 @@ async function followAll(first: string): Promise<{ ids: string[]; pages: number[
   const pages: number[] = [];
   let url: string | undefined = first;
   for (let guard = 0; url && guard < 500; guard++) {
-    const res = await fetch(url);
+    const res: Response = await fetch(url);
     assert.equal(res.status, 200, `GET ${url}`);
     const body = (await res.json()) as { data: Array<{ id: string }>; paging?: { next?: string } };
     ids.push(...body.data.map((d) => d.id));
