@@ -1,0 +1,74 @@
+/**
+ * The `check-for-updates` task (agent/tasks/handler.ts). It runs even while the hub is paused:
+ * a successful full read proves the credential works again, so it also resumes the hub.
+ *
+ * Order: credential check (health, never fatal) → full read and snapshot in one transaction
+ * (run-check.ts) → one reconcile pass for the hub as a child task → write-back of match and
+ * exemption state to the identity provider, when wired (H6's `createWriteback`).
+ */
+import { appendAudit } from '../audit/audit-log.ts';
+import { checkHubCredential } from '../health/credential-check.ts';
+import type { TaskHandler } from '../tasks/handler.ts';
+import { resumeHub } from '../tasks/hub-state.ts';
+import { CHECK_FOR_UPDATES_KIND, requestReconcile } from './request.ts';
+import { runCheckForUpdates } from './run-check.ts';
+
+export interface CheckForUpdatesHandlerOptions {
+  /** Write-back of each directory user's standing to the IdP (agent/writeback), run after the import. */
+  writeback?: { run(hubId: string): Promise<unknown> };
+  /** Graph calls made so far by a hub's connector (a counter fed by the connector context's `onCall`). */
+  graphCalls?: (hubId: string) => number;
+}
+
+export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOptions = {}): TaskHandler {
+  return {
+    kind: CHECK_FOR_UPDATES_KIND,
+    runsWhilePaused: true,
+    async run(task, ctx) {
+      const { hub, connector } = ctx;
+      if (!hub || !connector) {
+        return { status: 'failed', error: { kind: 'invalid-argument', message: `check for updates: task ${task.id}: hub "${task.hubId}" is not configured` } };
+      }
+      await checkHubCredential(ctx.store, hub.id, connector, ctx.now());
+      const counter = options.graphCalls;
+      const run = await runCheckForUpdates({
+        store: ctx.store,
+        hub,
+        connector,
+        trigger: task.trigger,
+        taskId: task.id,
+        now: () => ctx.now(),
+        log: ctx.log,
+        progress: (done, total, phase) => ctx.progress(done, total, phase),
+        signal: ctx.signal,
+        ...(counter ? { graphCalls: () => counter(hub.id) } : {}),
+        enqueueReconcile: (tx) => requestReconcile(tx, hub.id, task.trigger, `after check for updates ${task.id}`, (t, input) => ctx.enqueueChild(t, input)),
+      });
+
+      let writeback: string | undefined;
+      if (options.writeback) {
+        // Write-back failures are the IdP's problem, reported by write-back; the import stands.
+        try {
+          await options.writeback.run(hub.id);
+          writeback = 'done';
+        } catch (err) {
+          writeback = `failed: ${err instanceof Error ? err.message : String(err)}`;
+          ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });
+        }
+      }
+
+      return {
+        status: 'completed',
+        result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
+        commit: (tx) => {
+          if (resumeHub(tx, hub.id)) {
+            appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'hub-resumed', outcome: 'ok', why: `hub ${hub.id} resumed: a full check for updates succeeded with its credential` });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The handler without write-back or call metering (the lead wires those in with the factory). */
+export const checkForUpdatesHandler: TaskHandler = createCheckForUpdatesHandler();

@@ -1,0 +1,85 @@
+/**
+ * A hub's health (agent/api.ts `HubHealth`), from what the store already knows: the queue's hub
+ * state (paused on unauthenticated / permission-denied, agent/tasks/hub-state.ts), the last
+ * credential check, the last check for updates, failing tasks and invites about to expire.
+ * Read-only and cheap: it is computed for every `hubs()` call.
+ */
+import type { HubHealth } from '../api.ts';
+import type { ReadView } from '../store/store.ts';
+import '../tasks/hub-state.ts';
+import '../tasks/task-record.ts';
+import '../check-for-updates/check-run.ts';
+import './credential-check.ts';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface HealthPolicy {
+  /** Warn when the credential expires within this many days (issue: 14). */
+  credentialWarnDays: number;
+  /** Pending invites expiring within this many days count as near expiry. */
+  inviteWarnDays: number;
+  /** Failed tasks younger than this count as failing. */
+  failureWindowMs: number;
+  /** A check for updates older than this is a problem (when the hub has a schedule). */
+  staleCheckMs: number;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = { credentialWarnDays: 14, inviteWarnDays: 3, failureWindowMs: DAY_MS, staleCheckMs: 2 * DAY_MS };
+
+const days = (ms: number) => Math.max(0, Math.floor(ms / DAY_MS));
+
+export function hubHealth(view: ReadView, hubId: string, now: Date, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, scheduled = false): HubHealth {
+  const problems: string[] = [];
+  const t = now.getTime();
+
+  const state = view.get('hubStates', '', hubId);
+  if (state?.paused) problems.push(`paused: ${state.pausedReason ?? state.pausedBy ?? 'the app rejected the credential'}`);
+
+  const cred = view.get('credentialChecks', '', hubId);
+  let credential: HubHealth['credential'];
+  if (cred) {
+    credential = { valid: cred.valid, missingScopes: cred.missingScopes, ...(cred.expiresAt ? { expiresAt: cred.expiresAt } : {}) };
+    if (!cred.valid) problems.push(`app credential is not valid${cred.problem ? `: ${cred.problem}` : ''}`);
+    if (cred.missingScopes.length > 0) problems.push(`app credential lacks scopes: ${cred.missingScopes.join(', ')}`);
+    if (cred.valid && cred.expiresAt) {
+      const left = Date.parse(cred.expiresAt) - t;
+      if (left <= 0) problems.push(`app credential expired on ${cred.expiresAt}`);
+      else if (left < policy.credentialWarnDays * DAY_MS) problems.push(`app credential expires in ${days(left)} days (${cred.expiresAt})`);
+    }
+    if (cred.checkError) problems.push(`credential check failed at ${cred.at}: ${cred.checkError}`);
+  }
+
+  let lastRun: HubHealth['lastCheckForUpdates'];
+  let lastSuccess: string | undefined;
+  for (const run of view.list('checkRuns', hubId)) {
+    if (!lastRun || run.finishedAt > lastRun.at) lastRun = { at: run.finishedAt, outcome: run.outcome, taskId: run.id };
+    if (run.outcome === 'completed' && (!lastSuccess || run.finishedAt > lastSuccess)) lastSuccess = run.finishedAt;
+  }
+  const imported = view.get('appImports', hubId, hubId);
+  if (!imported?.complete) problems.push('no complete check for updates yet: members and removals wait for one');
+  if (lastRun?.outcome === 'failed') problems.push(`last check for updates failed (${lastRun.at}); last successful: ${lastSuccess ?? 'never'}`);
+  else if (scheduled && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
+
+  let failingTasks = 0;
+  for (const task of view.list('tasks', hubId)) {
+    const failedRecently = task.status === 'failed' && t - Date.parse(task.updatedAt) < policy.failureWindowMs;
+    const retrying = (task.status === 'waiting' || task.status === 'queued') && task.lastError !== undefined && task.attempts >= 3;
+    if (failedRecently || retrying) failingTasks++;
+  }
+  if (failingTasks > 0) problems.push(`${failingTasks} task(s) failing or retrying repeatedly`);
+
+  let invitesNearExpiry = 0;
+  for (const invite of view.list('appInvites', hubId)) {
+    if (invite.status !== 'pending' || !invite.expiresAt) continue;
+    const left = Date.parse(invite.expiresAt) - t;
+    if (left > 0 && left < policy.inviteWarnDays * DAY_MS) invitesNearExpiry++;
+  }
+  if (invitesNearExpiry > 0) problems.push(`${invitesNearExpiry} pending invite(s) expire within ${policy.inviteWarnDays} days`);
+
+  const status: HubHealth['status'] = state?.paused ? 'paused' : !imported?.complete && !lastRun && !cred ? 'unknown' : problems.length > 0 ? 'degraded' : 'ok';
+  const health: HubHealth = { status, problems, failingTasks, invitesNearExpiry };
+  if (credential) health.credential = credential;
+  if (lastRun) health.lastCheckForUpdates = lastRun;
+  if (state?.paused && state.pausedReason) health.pausedReason = state.pausedReason;
+  return health;
+}

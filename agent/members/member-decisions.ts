@@ -1,0 +1,112 @@
+/**
+ * An owner's decisions about one member row (issue "Check for updates", item 2): match it to a
+ * directory user (with a hub role), un-match it, exempt it, register a guest, or remove its seat.
+ * Each is validated first (bad input never changes anything), staged with its audit entry and a
+ * fresh matching of the hub in one transaction, and survives re-imports (decisions live in
+ * `matchDecisions`, `exemptions` and `guests`, never in the snapshot a check replaces).
+ */
+import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
+import { matchHub, saveMatches } from '../matching/hub-matching.ts';
+import type { Transaction } from '../store/store.ts';
+import { MemberError } from './member-error.ts';
+
+export interface MemberRowRef {
+  id: string;
+  kind: 'member' | 'invite' | 'partner-user';
+  email?: string;
+}
+
+export const actorOf = (trigger: Trigger) => trigger.actor ?? trigger.type;
+
+/** Finds the row in the hub's snapshot, or says clearly that it is not there. */
+export function findRow(tx: Transaction, hubId: string, memberId: string): MemberRowRef {
+  if (memberId.startsWith('invite:')) {
+    const invite = tx.get('appInvites', hubId, memberId.slice('invite:'.length));
+    if (invite) return { id: memberId, kind: 'invite', email: invite.email };
+  } else if (memberId.startsWith('partner:')) {
+    const user = tx.get('partnerUsers', hubId, memberId.slice('partner:'.length));
+    if (user) return { id: memberId, kind: 'partner-user', ...(user.email ? { email: user.email } : {}) };
+  } else {
+    const member = tx.get('appMembers', hubId, memberId);
+    if (member) return { id: memberId, kind: 'member', ...(member.email ? { email: member.email } : {}) };
+  }
+  throw new MemberError('not-found', `hub ${hubId}: no member, invite or partner's person "${memberId}" in the last check for updates`);
+}
+
+function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date): void {
+  saveMatches(tx, hubId, matchHub(tx, hubId, now.toISOString()), { trigger });
+}
+
+export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): void {
+  const row = findRow(tx, hub.id, memberId);
+  if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
+  if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new MemberError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
+  const user = tx.get('directoryUsers', hub.id, input.directoryUserId);
+  if (!user) throw new MemberError('not-found', `hub ${hub.id}: match ${memberId}: no directory user "${input.directoryUserId}" on this hub`);
+  if (input.hubRole !== undefined && !HUB_ROLES.includes(input.hubRole as never)) {
+    throw new MemberError('invalid-argument', `hub ${hub.id}: match ${memberId}: hubRole must be one of ${HUB_ROLES.join(', ')} (got "${input.hubRole}")`);
+  }
+  const previous = tx.get('matchDecisions', hub.id, memberId);
+  const decision: MemberMatchRecord = { hubId: hub.id, memberId, outcome: 'onboarded', manual: true, directoryUserId: user.id, at: now.toISOString(), ...(input.hubRole ? { hubRole: input.hubRole } : {}) };
+  tx.put('matchDecisions', hub.id, memberId, decision);
+  appendAudit(tx, {
+    hubId: hub.id, trigger, action: 'member-matched', outcome: 'ok',
+    subject: { memberId, directoryUserId: user.id, ...(row.email ? { email: row.email } : {}) },
+    why: `${actorOf(trigger)} matched ${row.email ?? memberId} to directory user ${user.userName}${input.hubRole ? ` as ${input.hubRole}` : ''}${previous?.directoryUserId ? ` (was ${previous.directoryUserId})` : ''}`,
+    detail: { hubRole: input.hubRole, previous: previous?.directoryUserId },
+  });
+  rematch(tx, hub.id, trigger, now);
+}
+
+export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
+  const row = findRow(tx, hub.id, memberId);
+  if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
+  const previous = tx.get('memberMatches', hub.id, memberId);
+  tx.put('matchDecisions', hub.id, memberId, { hubId: hub.id, memberId, outcome: 'unmatched', manual: true, at: now.toISOString() });
+  appendAudit(tx, {
+    hubId: hub.id, trigger, action: 'member-unmatched', outcome: 'ok',
+    subject: { memberId, ...(row.email ? { email: row.email } : {}), ...(previous?.directoryUserId ? { directoryUserId: previous.directoryUserId } : {}) },
+    why: `${actorOf(trigger)} un-matched ${row.email ?? memberId}${previous?.directoryUserId ? ` from directory user ${previous.directoryUserId}` : ''}; it stays unmatched until matched again`,
+  });
+  rematch(tx, hub.id, trigger, now);
+}
+
+export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): void {
+  const row = findRow(tx, hub.id, memberId);
+  const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+  if (!reason) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
+  if (reason.length > 500) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
+  let until: string | undefined;
+  if (input.until !== undefined) {
+    const t = typeof input.until === 'string' ? Date.parse(input.until) : Number.NaN;
+    if (Number.isNaN(t)) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be an ISO date-time (got "${String(input.until)}")`);
+    if (t <= now.getTime()) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
+    until = new Date(t).toISOString();
+  }
+  const record: ExemptionRecord = { hubId: hub.id, memberId, reason, by: actorOf(trigger), at: now.toISOString(), ...(row.email ? { email: row.email } : {}), ...(until ? { until } : {}) };
+  tx.put('exemptions', hub.id, memberId, record);
+  appendAudit(tx, {
+    hubId: hub.id, trigger, action: 'member-exempted', outcome: 'ok',
+    subject: { memberId, ...(row.email ? { email: row.email } : {}) },
+    why: `${actorOf(trigger)} exempted ${row.email ?? memberId}: "${reason}"${until ? ` until ${until}` : ''}; hubwarden will not manage or remove it`,
+    detail: { reason, until },
+  });
+  rematch(tx, hub.id, trigger, now);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): void {
+  const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+  if (!EMAIL.test(email)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
+  if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
+  tx.put('guests', hub.id, email, { hubId: hub.id, email, by: actorOf(trigger), at: now.toISOString(), ...(input.note ? { note: input.note } : {}) });
+  appendAudit(tx, {
+    hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },
+    why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
+  });
+  rematch(tx, hub.id, trigger, now);
+}

@@ -1,0 +1,153 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { configSchema } from '../../config/schema.ts';
+import { runCheckForUpdates } from '../check-for-updates/run-check.ts';
+import { emptyApp, fakeConnector, type FakeApp } from '../check-for-updates/fake-app.test-double.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { createMemberService } from './member-service.ts';
+import { MemberError } from './member-error.ts';
+import '../tasks/task-record.ts';
+
+const file = configSchema.parse({
+  hubs: [{
+    id: 'acme', connector: 'meta-business', meta: { businessId: '1000' }, partners: [{ businessId: '2000', token: 'env:X' }],
+    teams: [{ group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN' }, { group: 'Meta Advertisers', appRole: 'EMPLOYEE' }],
+  }],
+});
+const hub = file.hubs[0];
+const admin = { type: 'admin' as const, actor: 'owner@acme.com' };
+
+const user = (id: string, email: string): DirectoryUserRecord => ({ hubId: 'acme', id, userName: email, active: true, email, emails: [email], scim: {}, created: 'x', lastModified: 'x', version: 1 });
+
+function app(): FakeApp {
+  const a = emptyApp();
+  a.members = [
+    { id: '11', email: 'jane@acme.com', name: 'Jane', role: 'ADMIN' },
+    { id: '12', email: 'contractor@agency.com', name: 'Carl', role: 'EMPLOYEE' },
+    { id: '13', email: 'zed@acme.com', name: 'Zed', role: 'EMPLOYEE' },
+  ];
+  a.invites = [{ id: '901', email: 'newbie@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: '2026-11-24T12:00:00.000Z' }];
+  a.assets = [{ type: 'ad_account', id: 'act_1', ownership: 'owned' }];
+  a.assignments = [{ asset: { type: 'ad_account', id: 'act_1' }, userId: '11', userType: 'member', tasks: ['ADVERTISE', 'ANALYZE'] }];
+  a.partners = [{ businessId: '2000', relation: 'agency', assets: [] }];
+  a.partnerUsers = [{ partnerBusinessId: '2000', userId: '7001', email: 'ann@agency.com', userType: 'member', assignments: [] }];
+  return a;
+}
+
+async function setup() {
+  let t = Date.parse('2026-11-23T12:00:00.000Z');
+  const clock = () => new Date(t);
+  const advance = (ms: number) => { t += ms; };
+  const store = new MemoryStore();
+  await store.transact((tx) => {
+    for (const u of [user('u1', 'jane@acme.com'), user('u2', 'newbie@acme.com'), user('u3', 'carl@acme.com')]) tx.put('directoryUsers', 'acme', u.id, u);
+    tx.put('directoryGroups', 'acme', 'g1', { hubId: 'acme', id: 'g1', displayName: 'Meta Admins', members: [{ value: 'u1' }], scim: {}, created: 'x', lastModified: 'x', version: 1 });
+  });
+  const connector = fakeConnector(app());
+  let n = 0;
+  const check = () => runCheckForUpdates({ store, hub, connector, trigger: admin, taskId: `t${++n}`, now: clock, log: { info() {}, warn() {} } });
+  await check();
+  const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {} }, clock });
+  return { store, service, check, advance, connector };
+}
+
+describe('member service', () => {
+  test('members: statuses, counts, paging, search, sort, bad queries', async () => {
+    const { service } = await setup();
+    const all = service.members('acme', { limit: 10 });
+    assert.equal(all.total, 5);
+    assert.deepEqual(all.items.map((v) => [v.id, v.status]), [['partner:2000:7001', 'guest'], ['12', 'unmatched'], ['11', 'onboarded'], ['invite:901', 'invited'], ['13', 'unmatched']]);
+    const jane = service.member('acme', '11')!;
+    assert.deepEqual(jane.grantedBy, ['Meta Admins']);
+    assert.equal(jane.hubRole, 'owner');
+    assert.deepEqual(jane.assets, [{ type: 'ad_account', id: 'act_1', tasks: ['ADVERTISE', 'ANALYZE'] }]);
+    assert.deepEqual(service.memberCounts('acme'), { onboarded: 1, invited: 1, unmatched: 2, guest: 1, exempted: 0 });
+    const page2 = service.members('acme', { offset: 2, limit: 2, sort: '-email' });
+    assert.deepEqual(page2.items.map((v) => v.email), ['jane@acme.com', 'contractor@agency.com']);
+    assert.deepEqual(service.members('acme', { status: 'unmatched' }).items.map((v) => v.id), ['12', '13']);
+    assert.deepEqual(service.members('acme', { search: 'ZED' }).items.map((v) => v.id), ['13']);
+    assert.throws(() => service.members('acme', { sort: 'salary' }), (e: unknown) => e instanceof MemberError && e.kind === 'invalid-argument' && /sort must be one of/.test(e.message));
+    assert.throws(() => service.members('acme', { limit: 100000 }), /limit must be/);
+    assert.throws(() => service.members('nope', {}), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+  });
+
+  test('manual match with a hub role survives a re-import, and un-match re-assigns', async () => {
+    const { service, store, check } = await setup();
+    const view = await service.matchMember('acme', '12', { directoryUserId: 'u3', hubRole: 'manager' }, admin);
+    assert.equal(view.status, 'onboarded');
+    assert.equal(view.directoryUserId, 'u3');
+    assert.equal(view.hubRole, 'manager');
+    assert.ok([...store.list('tasks', 'acme')].some((t) => t.kind === 'reconcile-hub' && t.status === 'queued'));
+    await check();
+    assert.equal(service.member('acme', '12')?.directoryUserId, 'u3');
+    assert.equal(store.get('memberMatches', 'acme', '12')?.manual, true);
+    const unmatched = await service.unmatchMember('acme', '11', admin);
+    assert.equal(unmatched.status, 'unmatched');
+    await check();
+    assert.equal(service.member('acme', '11')?.status, 'unmatched'); // the email would match; the owner's decision wins
+    await service.matchMember('acme', '11', { directoryUserId: 'u3' }, admin);
+    assert.equal(service.member('acme', '11')?.directoryUserId, 'u3');
+    const actions = [...store.list('audit', 'acme')].map((e) => e.action).filter((a) => a.startsWith('member-'));
+    assert.deepEqual(actions, ['member-matched', 'member-unmatched', 'member-matched']);
+  });
+
+  test('bad decisions are refused and change nothing', async () => {
+    const { service, store } = await setup();
+    const before = JSON.stringify([...store.list('audit', 'acme')]);
+    await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u-missing' }, admin), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+    await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u3', hubRole: 'god' }, admin), /hubRole must be one of/);
+    await assert.rejects(service.matchMember('acme', 'partner:2000:7001', { directoryUserId: 'u3' }, admin), /partner's person/);
+    await assert.rejects(service.exemptMember('acme', '12', { reason: '  ' }, admin), /a reason is required/);
+    await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2020-01-01T00:00:00Z' }, admin), /not in the future/);
+    await assert.rejects(service.exemptMember('acme', '99', { reason: 'x' }, admin), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+    await assert.rejects(service.registerGuest('acme', { email: 'not-an-email' }, admin), /not an email address/);
+    assert.equal(JSON.stringify([...store.list('audit', 'acme')]), before);
+    assert.equal(store.count('matchDecisions', 'acme'), 0);
+    assert.equal(store.count('exemptions', 'acme'), 0);
+  });
+
+  test('exemption with expiry: exempted, then back to matching and reported when it lapses', async () => {
+    const { service, store, check, advance } = await setup();
+    const view = await service.exemptMember('acme', '12', { reason: 'agency owner', until: '2026-11-30T00:00:00Z' }, admin);
+    assert.equal(view.status, 'exempted');
+    assert.deepEqual(view.exemption, { reason: 'agency owner', until: '2026-11-30T00:00:00.000Z', by: 'owner@acme.com', at: '2026-11-23T12:00:00.000Z' });
+    await check();
+    assert.equal(service.member('acme', '12')?.status, 'exempted');
+    advance(8 * 24 * 3600 * 1000);
+    assert.equal(service.member('acme', '12')?.status, 'unmatched'); // lapsed: the view notices without a write
+    await check();
+    assert.equal(store.get('exemptions', 'acme', '12'), undefined);
+    assert.ok([...store.list('audit', 'acme')].some((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === '12'));
+  });
+
+  test('registered guest', async () => {
+    const { service } = await setup();
+    await service.registerGuest('acme', { email: 'Contractor@Agency.com', note: 'agency' }, admin);
+    assert.equal(service.member('acme', '12')?.status, 'guest');
+  });
+
+  test('remove: queues one seat-change task; refuses exempted members and partner people', async () => {
+    const { service, store } = await setup();
+    const task = await service.removeMember('acme', '13', admin);
+    assert.equal(task.kind, 'remove-member');
+    assert.equal(task.status, 'queued');
+    const again = await service.removeMember('acme', '13', admin);
+    assert.equal(again.id, task.id);
+    const record = store.get('tasks', 'acme', task.id)!;
+    assert.deepEqual((record.payload as any).memberId, '13');
+    const cancel = await service.removeMember('acme', 'invite:901', admin);
+    assert.equal(cancel.kind, 'cancel-invite');
+    await service.exemptMember('acme', '12', { reason: 'keep' }, admin);
+    await assert.rejects(service.removeMember('acme', '12', admin), (e: unknown) => e instanceof MemberError && e.kind === 'conflict' && /exempted/.test(e.message));
+    await assert.rejects(service.removeMember('acme', 'partner:2000:7001', admin), /partner's person/);
+  });
+
+  test('check for updates on demand is deduped while one is queued', async () => {
+    const { service } = await setup();
+    const a = await service.checkForUpdates('acme', admin);
+    const b = await service.checkForUpdates('acme', { type: 'cli' });
+    assert.equal(a.kind, 'check-for-updates');
+    assert.equal(a.id, b.id);
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The member-related part of the agent's API (agent/api.ts): the members table, an owner's
+ * decisions, check for updates on demand, and each hub's health and member counts for
+ * `hubs()` / `hub()`. The lead wires it into the Agent.
+ */
+import type { LoadedConfig } from '../../config/load.ts';
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { AgentApi, HubHealth, MemberStatus, MemberView, TaskView } from '../api.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/request.ts';
+import { lastImport } from '../check-for-updates/snapshot-store.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
+import type { Store, Transaction } from '../store/store.ts';
+import { enqueueTask } from '../tasks/enqueue.ts';
+import { toTaskView } from '../tasks/task-record.ts';
+import { exempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
+import { MemberError } from './member-error.ts';
+import { MembersIndex } from './members-index.ts';
+
+/** Task kinds of H5's workers that change a seat (their payload is the plan's Operation). */
+export const REMOVE_MEMBER_KIND = 'remove-member';
+export const CANCEL_INVITE_KIND = 'cancel-invite';
+
+export interface MemberServiceOptions {
+  config: Pick<LoadedConfig, 'file'>;
+  store: Store;
+  log: { info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void };
+  clock?: () => Date;
+  healthPolicy?: HealthPolicy;
+}
+
+export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
+  health(hubId: string): HubHealth | undefined;
+  memberCounts(hubId: string): Record<MemberStatus, number> | undefined;
+  close(): void;
+};
+
+export function createMemberService({ config, store, log, clock = () => new Date(), healthPolicy }: MemberServiceOptions): MemberService {
+  const hubs = new Map(config.file.hubs.map((h) => [h.id, h]));
+  const index = new MembersIndex(store, () => hubs, clock);
+
+  const hubOf = (hubId: string): HubConfigFile => {
+    const hub = hubs.get(hubId);
+    if (!hub) throw new MemberError('not-found', `no hub "${hubId}" in the config`);
+    return hub;
+  };
+  const viewOf = (hubId: string, memberId: string): MemberView => {
+    const view = index.get(hubId, memberId);
+    if (!view) throw new MemberError('not-found', `hub ${hubId}: no member "${memberId}"`);
+    return view;
+  };
+  /** Stages an owner's decision and the reconcile pass it calls for, in one transaction. */
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => void): Promise<MemberView> => {
+    const hub = hubOf(hubId);
+    await store.transact((tx) => {
+      const now = clock();
+      stage(tx, hub, now);
+      requestReconcile(tx, hubId, trigger, why);
+    });
+    log.info(`members: hub ${hubId}: ${why}`, { hubId, memberId, actor: actorOf(trigger) });
+    return viewOf(hubId, memberId);
+  };
+
+  return {
+    members(hubId, query) {
+      hubOf(hubId);
+      return index.query(hubId, query)!;
+    },
+    member(hubId, memberId) {
+      return hubs.has(hubId) ? index.get(hubId, memberId) : undefined;
+    },
+    matchMember(hubId, memberId, input, trigger) {
+      return decide(hubId, memberId, trigger, `${memberId} matched to ${input?.directoryUserId}`, (tx, hub, now) => matchToDirectoryUser(tx, hub, memberId, input ?? {}, trigger, now));
+    },
+    unmatchMember(hubId, memberId, trigger) {
+      return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now) => unmatch(tx, hub, memberId, trigger, now));
+    },
+    exemptMember(hubId, memberId, input, trigger) {
+      return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now));
+    },
+    async registerGuest(hubId, input, trigger) {
+      const hub = hubOf(hubId);
+      await store.transact((tx) => {
+        registerGuest(tx, hub, input ?? {}, trigger, clock());
+        requestReconcile(tx, hubId, trigger, 'guest registered');
+      });
+    },
+    async removeMember(hubId, memberId, trigger): Promise<TaskView> {
+      hubOf(hubId);
+      const task = await store.transact((tx) => {
+        const row = findRow(tx, hubId, memberId);
+        if (row.kind === 'partner-user') {
+          throw new MemberError('invalid-argument', `hub ${hubId}: ${memberId} is a partner's person; their seat is in their own business (unshare the asset instead)`);
+        }
+        // People's access is at stake: never remove from a partial picture (design brief, idea 4).
+        if (lastImport(tx, hubId)?.complete !== true) throw new MemberError('conflict', `hub ${hubId}: remove ${memberId}: no complete check for updates yet; run one first`);
+        const exemption = tx.get('exemptions', hubId, memberId);
+        if (exemption && !(exemption.until && Date.parse(exemption.until) <= clock().getTime())) {
+          throw new MemberError('conflict', `hub ${hubId}: remove ${row.email ?? memberId}: exempted by ${exemption.by} ("${exemption.reason}"); exempted members are never removed`);
+        }
+        const who = row.email ?? memberId;
+        const queued = row.kind === 'invite'
+          ? enqueueSeatChange(tx, hubId, CANCEL_INVITE_KIND, `cancel:${memberId.slice('invite:'.length)}`, trigger, `cancel invite for ${who} (owner request)`,
+            { kind: 'cancel-invite', inviteId: memberId.slice('invite:'.length) }, row.email)
+          : enqueueSeatChange(tx, hubId, REMOVE_MEMBER_KIND, `remove:${memberId}`, trigger, `remove ${who} from the app (owner request)`,
+            { kind: 'remove-member', memberId, role: tx.get('appMembers', hubId, memberId)!.role }, row.email);
+        appendAudit(tx, {
+          hubId, trigger, taskId: queued.id, action: row.kind === 'invite' ? 'cancel-invite' : 'remove-member', outcome: 'pending',
+          subject: { memberId, ...(row.email ? { email: row.email } : {}) },
+          why: `${actorOf(trigger)} asked to ${row.kind === 'invite' ? 'cancel the invite of' : 'remove'} ${who}`,
+        });
+        return queued;
+      });
+      log.info(`members: hub ${hubId}: ${task.summary} queued`, { hubId, memberId, taskId: task.id });
+      return toTaskView(task);
+    },
+    async checkForUpdates(hubId, trigger) {
+      hubOf(hubId);
+      const task = await store.transact((tx) => requestCheckForUpdates(tx, hubId, trigger, clock()));
+      return toTaskView(task);
+    },
+    health(hubId) {
+      const hub = hubs.get(hubId);
+      return hub ? hubHealth(store, hubId, clock(), healthPolicy, hub.checkForUpdates.schedule !== undefined) : undefined;
+    },
+    memberCounts(hubId) {
+      return hubs.has(hubId) ? index.counts(hubId) : undefined;
+    },
+    close() {
+      index.close();
+    },
+  };
+}
+
+/**
+ * Enqueues the seat change as the plan would (same operation shape and idempotency key
+ * `${hubId}:${key}`), so an owner's removal and a planned one are the same task, never two.
+ */
+function enqueueSeatChange(tx: Transaction, hubId: string, kind: string, key: string, trigger: Trigger, summary: string, operation: Record<string, unknown>, email?: string) {
+  return enqueueTask(tx, {
+    hubId,
+    kind,
+    payload: { ...operation, key, summary, effect: 'removal', reason: 'owner-request', ...(email ? { email } : {}) },
+    idempotencyKey: `${hubId}:${key}`,
+    trigger,
+    summary,
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Server-side paging of the members table at 10,000+ members. Each hub's views are built once
+ * (O(n)) and kept until a record they depend on changes (store change notifications) or an
+ * exemption lapses; each sort order is computed once per build, and each status keeps its own
+ * list, so a page request costs O(page) without a search and O(n) with one, never a sort.
+ */
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
+import type { CollectionName } from '../store/collections.ts';
+import type { Store } from '../store/store.ts';
+import { MemberError } from './member-error.ts';
+import { buildHubMembers } from './member-view.ts';
+
+/** Collections a members view is built from (partition = hub id). */
+const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
+  'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'directoryUsers', 'directoryGroups',
+  'guests', 'exemptions', 'matchDecisions',
+]);
+
+export const SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt', 'appRole', '-appRole'] as const;
+export type MemberSort = (typeof SORTS)[number];
+
+export const MAX_PAGE = 500;
+
+interface Built {
+  views: MemberView[];
+  byId: Map<string, MemberView>;
+  validUntil: number;
+  counts: Record<MemberStatus, number>;
+  /** sort → status|'' → views in that order. */
+  sorted: Map<string, MemberView[]>;
+}
+
+const text = (v: string | undefined) => v?.toLowerCase() ?? '\uffff';
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export class MembersIndex {
+  private readonly built = new Map<string, Built>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hubs: () => ReadonlyMap<string, HubConfigFile>,
+    private readonly clock: () => Date,
+  ) {
+    this.unsubscribe = store.subscribe((changes) => {
+      for (const c of changes) if (SOURCES.has(c.collection)) this.built.delete(c.partition);
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private hubMembers(hubId: string): Built | undefined {
+    const hub = this.hubs().get(hubId);
+    if (!hub) return undefined;
+    const now = this.clock();
+    const cached = this.built.get(hubId);
+    if (cached && now.getTime() < cached.validUntil) return cached;
+    const { views, validUntil } = buildHubMembers(this.store, hub, now);
+    const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    for (const v of views) counts[v.status]++;
+    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), validUntil, counts, sorted: new Map() };
+    this.built.set(hubId, built);
+    return built;
+  }
+
+  counts(hubId: string): Record<MemberStatus, number> | undefined {
+    return this.hubMembers(hubId)?.counts;
+  }
+
+  get(hubId: string, memberId: string): MemberView | undefined {
+    return this.hubMembers(hubId)?.byId.get(memberId);
+  }
+
+  query(hubId: string, q: MemberQuery): Paged<MemberView> | undefined {
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 50;
+    if (!Number.isInteger(offset) || offset < 0) throw new MemberError('invalid-argument', `members of hub ${hubId}: offset must be a whole number ≥ 0 (got ${offset})`);
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) throw new MemberError('invalid-argument', `members of hub ${hubId}: limit must be a whole number from 0 to ${MAX_PAGE} (got ${limit})`);
+    const sort = (q.sort ?? 'email') as MemberSort;
+    if (!SORTS.includes(sort)) throw new MemberError('invalid-argument', `members of hub ${hubId}: sort must be one of ${SORTS.join(', ')} (got "${q.sort}")`);
+    if (q.status !== undefined && !['onboarded', 'invited', 'unmatched', 'guest', 'exempted'].includes(q.status)) {
+      throw new MemberError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
+    }
+    const built = this.hubMembers(hubId);
+    if (!built) return undefined;
+    let list = this.sortedList(built, sort, q.status);
+    const search = q.search?.trim().toLowerCase();
+    if (search) {
+      list = list.filter((v) => v.id.toLowerCase().includes(search) || v.email?.toLowerCase().includes(search) || v.name?.toLowerCase().includes(search)
+        || v.directoryUserId?.toLowerCase().includes(search));
+    }
+    return { total: list.length, items: list.slice(offset, offset + limit) };
+  }
+
+  private sortedList(built: Built, sort: MemberSort, status?: MemberStatus): MemberView[] {
+    const key = `${sort}\u0000${status ?? ''}`;
+    let list = built.sorted.get(key);
+    if (list) return list;
+    if (status) {
+      list = this.sortedList(built, sort).filter((v) => v.status === status);
+    } else {
+      const field = sort.replace(/^-/, '') as 'email' | 'name' | 'status' | 'lastSeenAt' | 'appRole';
+      const dir = sort.startsWith('-') ? -1 : 1;
+      // Ties broken by email then id, so pages never shuffle between requests.
+      list = [...built.views].sort((a, b) => dir * compare(text(a[field]), text(b[field])) || compare(text(a.email), text(b.email)) || compare(a.id, b.id));
+    }
+    built.sorted.set(key, list);
+    return list;
+  }
+}
