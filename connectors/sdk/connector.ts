@@ -37,13 +37,17 @@ export interface HubConnector {
   /** A partner's own people on our shared assets, with the partner's token (native partner). */
   listPartnerUsers?(partnerBusinessId: string): Promise<PartnerUser[]>;
 
-  invite?(input: { email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string }>;
+  /**
+   * Invites a person. `already-done` when the email has a pending invite (its id) or is already a
+   * member: then `inviteId` is '' and `memberId` may name the member.
+   */
+  invite?(input: { email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
   changeMemberRole?(memberId: string, role: string): Promise<ChangeResult>;
   changeInviteRole?(inviteId: string, role: string): Promise<ChangeResult>;
   removeMember?(memberId: string): Promise<ChangeResult>;
   cancelInvite?(inviteId: string): Promise<ChangeResult>;
   /** Cancel + invite again (Meta has no resend endpoint, reference §3.5). */
-  reinvite?(input: { inviteId: string; email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string }>;
+  reinvite?(input: { inviteId: string; email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
   /** Assigns exactly `tasks` (upsert) to a member on an asset. */
   assignAsset?(input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult>;
   unassignAsset?(input: { asset: AssetRef; userId: string }): Promise<ChangeResult>;
