@@ -15,7 +15,7 @@ export interface InviteInput {
   tasks?: string[];
 }
 
-export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string }> {
+export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   const email = input.email.trim().toLowerCase();
   const role = input.role.toUpperCase();
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
@@ -40,9 +40,11 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     throw err;
   }
   const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
-  const inviteId = resolved?.id ?? returnedId;
-  if (!inviteId) throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite but lists no pending invite for it`);
-  return { result: 'done', inviteId };
+  if (resolved) return { result: 'done', inviteId: resolved.id };
+  // Accepted but no pending invite: the email already belongs to a member, and Meta answered with
+  // the member's id (what the emulator does; Meta documents nothing here, reference §13.3).
+  if (returnedId) return { result: 'already-done', inviteId: '', memberId: returnedId };
+  throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite but lists no pending invite for it`);
 }
 
 export async function changeInviteRole(ctx: MetaContext, inviteId: string, role: string): Promise<ChangeResult> {
@@ -64,8 +66,9 @@ export async function cancelInvite(ctx: MetaContext, inviteId: string): Promise<
 }
 
 /** Meta has no resend (§3.5): cancel, then invite again. Both count against the invite limit. */
-export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string }> {
+export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   await cancelInvite(ctx, input.inviteId);
   const again = await invite(ctx, input);
-  return { result: 'done', inviteId: again.inviteId };
+  // A member by now (accepted meanwhile): nothing to resend.
+  return again.memberId ? again : { result: 'done', inviteId: again.inviteId };
 }

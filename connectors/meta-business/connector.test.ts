@@ -1,0 +1,119 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { createMetaBusiness } from './connector.ts';
+import { ConnectorError } from '../sdk/connector-error.ts';
+import { toCursor } from './graph-cursor.ts';
+import type { HubConnector } from '../sdk/connector.ts';
+import type { Page } from '../sdk/hub-model.ts';
+
+// The connector against the sandbox fixture: the paths the contract suite does not walk.
+const log = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function all<T>(list: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const p = await list(cursor);
+    out.push(...p.items);
+    cursor = p.next;
+  } while (cursor);
+  return out;
+}
+
+describe('meta-business connector on the sandbox fixture', () => {
+  let emulator: MetaEmulator;
+  let server: { url: string; close(): Promise<void> };
+  let c: HubConnector;
+  before(async () => {
+    emulator = createMetaEmulator();
+    server = await emulator.listen(0, '127.0.0.1');
+  });
+  after(() => server.close());
+  const fresh = () => {
+    emulator.control.seed(sandboxFixture());
+    emulator.control.setFaults({});
+    c = createMetaBusiness({
+      businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url,
+      partners: [{ businessId: SANDBOX.partner.businessId, token: SANDBOX.partner.token }],
+    }, { log });
+    return c;
+  };
+
+  test('expired invites stay visible with their status; pending ones are pending', async () => {
+    fresh();
+    const invites = await all((x) => c.listInvites!(x));
+    assert.equal(invites.find((i) => i.id === SANDBOX.pendingInviteId)?.status, 'pending');
+    assert.equal(invites.find((i) => i.id === SANDBOX.expiredInviteId)?.status, 'expired');
+  });
+
+  test('reinvite replaces an expired invite with a new pending one', async () => {
+    fresh();
+    const r = await c.reinvite!({ inviteId: SANDBOX.expiredInviteId, email: SANDBOX.expiredInviteEmail, role: 'EMPLOYEE' });
+    assert.equal(r.result, 'done');
+    assert.notEqual(r.inviteId, SANDBOX.expiredInviteId);
+    const invites = (await all((x) => c.listInvites!(x))).filter((i) => i.email === SANDBOX.expiredInviteEmail);
+    assert.deepEqual(invites.map((i) => [i.id, i.status]), [[r.inviteId, 'pending']]);
+  });
+
+  test('inviting a member is already-done and names the member, without a new invite', async () => {
+    fresh();
+    const r = await c.invite!({ email: 'Dan.Designer@sandbox.example', role: 'EMPLOYEE' });
+    assert.equal(r.result, 'already-done');
+    assert.equal(r.memberId, '1000000000000106');
+    assert.equal((await all((x) => c.listInvites!(x))).some((i) => i.email === 'dan.designer@sandbox.example'), false);
+  });
+
+  test('a bad email is invalid-argument before any call', async () => {
+    fresh();
+    emulator.control.clearCalls();
+    await assert.rejects(c.invite!({ email: 'not-an-email', role: 'EMPLOYEE' }), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && e.field === 'email');
+    assert.equal(emulator.calls.length, 0);
+  });
+
+  test('change an invite role and a member role; demoting one of two admins is allowed', async () => {
+    fresh();
+    assert.equal(await c.changeInviteRole!(SANDBOX.pendingInviteId, 'ADMIN'), 'done');
+    assert.equal((await all((x) => c.listInvites!(x))).find((i) => i.id === SANDBOX.pendingInviteId)?.role, 'ADMIN');
+    assert.equal(await c.changeMemberRole!('1000000000000103', 'ADMIN'), 'done');
+    assert.equal(await c.changeMemberRole!('1000000000000103', 'ADMIN'), 'already-done');
+    assert.equal(await c.changeMemberRole!('1000000000000102', 'EMPLOYEE'), 'done');
+    const members = await all((x) => c.listMembers!(x));
+    assert.equal(members.find((m) => m.id === '1000000000000103')?.role, 'ADMIN');
+    assert.equal(members.find((m) => m.id === '1000000000000102')?.role, 'EMPLOYEE');
+  });
+
+  test('removing a member removes them from the listing; a repeat is already-done', async () => {
+    fresh();
+    assert.equal(await c.removeMember!('1000000000000104'), 'done');
+    assert.equal((await all((x) => c.listMembers!(x))).some((m) => m.id === '1000000000000104'), false);
+    assert.equal(await c.removeMember!('1000000000000104'), 'already-done');
+  });
+
+  test('partners: agencies with their permitted tasks per asset; assets list owned and client', async () => {
+    fresh();
+    const partners = await all((x) => c.listPartners!(x));
+    const agency = partners.find((p) => p.businessId === SANDBOX.partner.businessId && p.relation === 'agency');
+    assert.deepEqual(agency?.assets.find((a) => a.id === 'act_111'), { type: 'ad_account', id: 'act_111', permittedTasks: ['ADVERTISE', 'ANALYZE'], accessStatus: 'CONFIRMED' });
+    const ads = await all((x) => c.listAssets!('ad_account', x));
+    assert.deepEqual(ads.filter((a) => a.ownership === 'owned').map((a) => a.id).sort(), ['act_111', 'act_112']);
+  });
+
+  test('opaque cursors carry no token, are followed with it, and a forged one is refused', async () => {
+    fresh();
+    const next = `${server.url}/v25.0/${SANDBOX.businessId}/business_users?fields=id&limit=2&access_token=${SANDBOX.token}`;
+    const cursor = toCursor(next);
+    assert.doesNotMatch(Buffer.from(cursor, 'base64url').toString('utf8'), /access_token|sandbox-system-user-token/);
+    const page = await c.listMembers!(cursor);
+    assert.equal(page.items.length, 2);
+    assert.ok(page.next);
+    const forged = Buffer.from('https://evil.example/v25.0/x', 'utf8').toString('base64url');
+    await assert.rejects(c.listMembers!(forged), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument');
+  });
+
+  test('rateLimits() reports usage from X-App-Usage', async () => {
+    fresh();
+    await c.listSystemUsers!();
+    assert.ok('app' in c.rateLimits!().usagePercent);
+  });
+});
