@@ -1,0 +1,133 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGraph } from './graph-test-client.ts';
+import { SANDBOX } from './sandbox-ids.ts';
+
+const BIZ = SANDBOX.businessId;
+
+describe('error envelope and codes (reference §9)', () => {
+  const cases: Array<{ name: string; path: string; token?: string | null; method?: string; status: number; code: number; subcode?: number; authenticate?: RegExp }> = [
+    { name: 'missing token', path: `/v25.0/${BIZ}/business_users`, token: null, status: 400, code: 104, authenticate: /invalid_request/ },
+    { name: 'invalid token', path: `/v25.0/${BIZ}/business_users`, token: 'nope', status: 400, code: 190, authenticate: /^OAuth "Facebook Platform" "invalid_token"/ },
+    { name: 'partner token on our business_users', path: `/v25.0/${BIZ}/business_users`, token: SANDBOX.partner.token, status: 400, code: 200 },
+    { name: 'partner token on our member', path: `/v25.0/${SANDBOX.admins[0]}`, token: SANDBOX.partner.token, status: 400, code: 100, subcode: 33 },
+    { name: 'unknown edge', path: `/v25.0/${BIZ}/friends`, status: 400, code: 2500 },
+    { name: 'path too deep', path: `/v25.0/${BIZ}/business_users/extra`, status: 400, code: 2500 },
+    { name: 'unknown word', path: '/v25.0/nonsense', status: 400, code: 2500 },
+    { name: 'unknown numeric id', path: '/v25.0/987654321', status: 400, code: 100, subcode: 33 },
+    { name: 'unknown ad account', path: '/v25.0/act_999/assigned_users?business=1', status: 400, code: 100, subcode: 33 },
+    { name: 'DELETE on a business', method: 'DELETE', path: `/v25.0/${BIZ}`, status: 400, code: 100, subcode: 33 },
+    { name: 'POST on an edge without POST', method: 'POST', path: `/v25.0/${BIZ}/pending_users`, status: 400, code: 100, subcode: 33 },
+  ];
+  for (const c of cases) {
+    test(`${c.name} → ${c.status} code ${c.code}${c.subcode ? `/${c.subcode}` : ''}`, async () => {
+      const g = await startTestGraph();
+      try {
+        const token = c.token === undefined ? SANDBOX.token : c.token;
+        const sep = c.path.includes('?') ? '&' : '?';
+        const r = await g.raw(token === null ? c.path : `${c.path}${sep}access_token=${token}`, { method: c.method ?? 'GET' });
+        assert.equal(r.status, c.status);
+        assert.equal(r.body.error.code, c.code);
+        assert.equal(r.body.error.error_subcode, c.subcode);
+        assert.equal(typeof r.body.error.message, 'string');
+        assert.equal(typeof r.body.error.type, 'string');
+        assert.match(r.body.error.fbtrace_id, /^[A-Za-z0-9]+$/);
+        if (c.authenticate) assert.match(r.headers.get('www-authenticate') ?? '', c.authenticate);
+        else assert.equal(r.headers.get('www-authenticate'), null);
+        assert.ok(r.headers.get('x-app-usage'));
+      } finally {
+        await g.close();
+      }
+    });
+  }
+
+  test('unknown id message names the method', async () => {
+    const g = await startTestGraph();
+    try {
+      const r = await g.del('/987654321');
+      assert.match(r.body.error.message, /^Unsupported delete request\. Object with ID '987654321' does not exist/);
+      assert.equal(r.body.error.type, 'GraphMethodException');
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('an expired token is 190/463; debug_token reports expiry and scopes', async () => {
+    let now = Date.now();
+    const g = await startTestGraph({ now: () => now });
+    try {
+      const dbg = await g.get('/debug_token', { input_token: SANDBOX.token });
+      assert.equal(dbg.body.data.is_valid, true);
+      assert.equal(dbg.body.data.type, 'SYSTEM_USER');
+      assert.equal(dbg.body.data.app_id, SANDBOX.appId);
+      assert.ok(dbg.body.data.scopes.includes('business_management'));
+      const days = (dbg.body.data.expires_at * 1000 - now) / 86_400_000;
+      assert.ok(days > 59 && days <= 60, `expires in ${days} days`);
+      assert.deepEqual((await g.get('/debug_token', { input_token: 'forged' })).body.data.is_valid, false);
+      assert.equal((await g.get('/debug_token')).body.error.code, 100);
+      now += 61 * 86_400_000;
+      const expired = await g.get(`/${BIZ}/business_users`);
+      assert.equal(expired.body.error.code, 190);
+      assert.equal(expired.body.error.error_subcode, 463);
+      const viaPartner = await g.get('/debug_token', { input_token: SANDBOX.token }, 'sandbox-partner-token');
+      assert.equal(viaPartner.body.error.code, 190, 'the partner token expired too');
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('token in Authorization: Bearer; any vNN.0 or no version', async () => {
+    const g = await startTestGraph();
+    try {
+      const headers = { authorization: `Bearer ${SANDBOX.token}` };
+      for (const prefix of ['/v25.0', '/v26.0', '/v19.0', '']) {
+        const r = await g.raw(`${prefix}/${BIZ}/system_users`, { headers });
+        assert.equal(r.status, 200, prefix);
+        assert.equal(r.body.data.length, 1);
+      }
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete override', async () => {
+    const g = await startTestGraph();
+    try {
+      const json = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: SANDBOX.employees[0], tasks: ['ANALYZE'] }),
+      });
+      assert.deepEqual(json.body, { success: true });
+      const form = new FormData();
+      form.set('user', SANDBOX.employees[1]);
+      form.set('tasks', "['ADVERTISE', 'ANALYZE']");
+      form.set('access_token', SANDBOX.token);
+      const multipart = await g.raw('/v25.0/act_112/assigned_users', { method: 'POST', body: form });
+      assert.deepEqual(multipart.body, { success: true });
+      const tasks = g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_112').map((a) => [a.userId, a.tasks]);
+      assert.deepEqual(tasks, [
+        ['1000000000000104', ['ADVERTISE', 'ANALYZE']],
+        ['1000000000000900', ['MANAGE', 'ADVERTISE', 'ANALYZE']],
+        [SANDBOX.employees[0], ['ANALYZE']],
+      ]);
+      const del = await g.get('/act_112/assigned_users', { method: 'delete', user: SANDBOX.employees[0] });
+      assert.deepEqual(del.body, { success: true });
+      const bad = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":' });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.error.code, 100);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('read-after-write: POST with fields returns the node', async () => {
+    const g = await startTestGraph();
+    try {
+      const r = await g.post(`/${BIZ}/business_users`, { email: 'raw@sandbox.example', fields: 'id,email,status' });
+      assert.equal(r.body.email, 'raw@sandbox.example');
+      assert.equal(r.body.status, 'PENDING');
+      assert.match(r.body.id, /^\d+$/);
+    } finally {
+      await g.close();
+    }
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGraph } from './graph-test-client.ts';
+import { SANDBOX } from './sandbox-ids.ts';
+import type { ThrottleCode } from './faults.ts';
+
+const BIZ = SANDBOX.businessId;
+
+describe('fault injection (reference §9.2, §10)', () => {
+  const throttles: Array<[ThrottleCode, number | undefined]> = [[4, undefined], [17, undefined], [32, undefined], [613, undefined], [80004, 2446079]];
+  for (const [code, subcode] of throttles) {
+    test(`throttle ${code} with estimated_time_to_regain_access`, async () => {
+      const g = await startTestGraph({ faults: { throttle: { code, regainMinutes: 12, match: 'assigned_users' } } });
+      try {
+        assert.equal((await g.get(`/${BIZ}/system_users`)).status, 200, 'unmatched paths pass');
+        const r = await g.get('/act_111/assigned_users', { business: BIZ });
+        assert.equal(r.status, 400);
+        assert.equal(r.body.error.code, code);
+        assert.equal(r.body.error.error_subcode, subcode);
+        assert.equal(r.body.error.is_transient, true);
+        const buc = JSON.parse(r.headers.get('x-business-use-case-usage')!);
+        assert.equal(buc['111'][0].estimated_time_to_regain_access, 12);
+        if (code === 4) assert.equal(JSON.parse(r.headers.get('x-app-usage')!).call_count, 100);
+      } finally {
+        await g.close();
+      }
+    });
+  }
+
+  test('throttle after N calls, lifted when the clock passes regain time', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const g = await startTestGraph({ now: () => now, faults: { throttle: { code: 80004, afterCalls: 2, regainMinutes: 5 } } });
+    try {
+      const codes = async () => (await g.get('/act_111/assigned_users', { business: BIZ })).status;
+      assert.deepEqual([await codes(), await codes(), await codes()], [200, 200, 400]);
+      now += 2 * 60_000;
+      const r = await g.get('/act_111/assigned_users', { business: BIZ });
+      assert.equal(JSON.parse(r.headers.get('x-business-use-case-usage')!)['111'][0].estimated_time_to_regain_access, 3);
+      now += 3 * 60_000;
+      assert.equal(await codes(), 200);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('errorRate 1 gives 500 with code 1 or 2; batch ops fail one by one', async () => {
+    const g = await startTestGraph({ faults: { errorRate: 1, match: 'system_users' } });
+    try {
+      const r = await g.get(`/${BIZ}/system_users`);
+      assert.equal(r.status, 500);
+      assert.ok([1, 2].includes(r.body.error.code));
+      const b = await g.raw('/v25.0/', {
+        method: 'POST',
+        body: new URLSearchParams({ access_token: SANDBOX.token, batch: JSON.stringify([{ method: 'GET', relative_url: `${BIZ}/system_users` }, { method: 'GET', relative_url: `${BIZ}/owned_pages` }]) }),
+      });
+      assert.deepEqual(b.body.map((op: { code: number }) => op.code), [500, 200]);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('the same seed gives the same faults', async () => {
+    const run = async () => {
+      const g = await startTestGraph({ faults: { errorRate: 0.5, seed: 7 } });
+      try {
+        const out: number[] = [];
+        for (let i = 0; i < 12; i++) out.push((await g.get(`/${BIZ}/system_users`)).status);
+        return out;
+      } finally {
+        await g.close();
+      }
+    };
+    const a = await run();
+    assert.deepEqual(await run(), a);
+    assert.ok(a.includes(500) && a.includes(200), String(a));
+  });
+
+  test('timeouts hold the request until the client gives up; drops reset the socket; both are recorded', async () => {
+    const g = await startTestGraph({ faults: { timeoutRate: 1 } });
+    try {
+      await assert.rejects(fetch(`${g.url}/v25.0/${BIZ}/system_users?access_token=${SANDBOX.token}`, { signal: AbortSignal.timeout(200) }), /TimeoutError|aborted/i);
+      g.emulator.control.setFaults({ dropRate: 1 });
+      await assert.rejects(fetch(`${g.url}/v25.0/${BIZ}/system_users?access_token=${SANDBOX.token}`), /fetch failed/);
+      assert.deepEqual(g.emulator.calls.map((c) => c.status), [0, 0]);
+      g.emulator.control.setFaults({});
+      assert.equal((await g.get(`/${BIZ}/system_users`)).status, 200);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('latency, and faults changed over HTTP (PUT /__emulator/faults), calls listed at GET /__emulator/calls', async () => {
+    const g = await startTestGraph({ latencyMs: 60 });
+    try {
+      const t0 = performance.now();
+      await g.get(`/${BIZ}/system_users`);
+      assert.ok(performance.now() - t0 >= 55);
+      const put = await g.raw('/__emulator/faults', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ throttle: { code: 613 } }) });
+      assert.equal(put.status, 200);
+      assert.equal((await g.get(`/${BIZ}/business_users`)).body.error.code, 613);
+      assert.equal((await g.raw('/__emulator/faults', { method: 'PUT', body: '{bad' })).status, 400);
+      const calls = await g.raw('/__emulator/calls');
+      assert.deepEqual(calls.body.map((c: { status: number }) => c.status), [200, 400]);
+      g.emulator.control.clearCalls();
+      assert.equal(g.emulator.calls.length, 0);
+    } finally {
+      await g.close();
+    }
+  });
+});
