@@ -21,6 +21,8 @@ export interface GraphClientSettings {
   authorityUrl: string;
   /** Retry policy for 429/503/504 (RetryHandler): seconds between tries when no Retry-After, and tries. */
   retry?: { delaySeconds?: number; maxRetries?: number };
+  /** Paces every HTTP attempt (retries included) and pauses on 429 Retry-After. */
+  pacing?: { take(): Promise<void>; pauseUntil(epochMs: number): void };
   fetch?: typeof fetch;
 }
 
@@ -78,6 +80,23 @@ export class ClientCredentialsMiddleware implements Middleware {
   }
 }
 
+/** Between the RetryHandler and the HTTP handler: each attempt waits its turn; a 429 pauses the bucket. */
+export class PacingMiddleware implements Middleware {
+  #next: Middleware | undefined;
+  constructor(private readonly pacing: NonNullable<GraphClientSettings['pacing']>) {}
+  setNext(next: Middleware): void {
+    this.#next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    await this.pacing.take();
+    await this.#next!.execute(context);
+    if (context.response?.status === 429) {
+      const seconds = Number(context.response.headers.get('retry-after'));
+      this.pacing.pauseUntil(Date.now() + (Number.isFinite(seconds) ? seconds : 1) * 1000);
+    }
+  }
+}
+
 function setHeader(context: Context, key: string, value: string): void {
   if (typeof Request !== 'undefined' && context.request instanceof Request) {
     context.request.headers.set(key, value);
@@ -94,7 +113,7 @@ export function createGraphClient(settings: GraphClientSettings): { client: Clie
   const auth = new ClientCredentialsMiddleware(settings);
   const retry = new RetryHandler(new RetryHandlerOptions(settings.retry?.delaySeconds ?? 3, settings.retry?.maxRetries ?? 3));
   const client = Client.initWithMiddleware({
-    middleware: [auth, retry, new HTTPMessageHandler()],
+    middleware: settings.pacing ? [auth, retry, new PacingMiddleware(settings.pacing), new HTTPMessageHandler()] : [auth, retry, new HTTPMessageHandler()],
     baseUrl: `${settings.graphBaseUrl.replace(/\/$/, '')}/`,
     defaultVersion: 'v1.0',
   });

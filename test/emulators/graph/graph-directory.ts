@@ -77,7 +77,7 @@ export class GraphDirectory {
     if (typeof b.dataType !== 'string' || !DATA_TYPES.has(b.dataType)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'dataType' of resource 'ExtensionProperty'.");
     const targets = b.targetObjects;
     if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => !TARGETS.has(t as string))) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'targetObjects' of resource 'ExtensionProperty'.");
-    const name = `extension_${app.appId.replace(/-/g, '')}_${b.name}`;
+    const name = `extension_${app.appId.replace(/-/g, '').toLowerCase()}_${b.name}`;
     if (app.extensionProperties.some((e) => e.name.toLowerCase() === name.toLowerCase())) throw GRAPH_ERRORS.duplicateExtension(name);
     const ext: ExtensionProperty = {
       id: randomUUID(), deletedDateTime: null, appDisplayName: app.displayName, dataType: b.dataType,

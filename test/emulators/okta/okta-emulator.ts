@@ -107,7 +107,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const call: OktaCall = { method: req.method, path: req.path, query: { ...req.query }, body: req.body, status: 0, at: Date.now() };
+    const call: OktaCall = { method: req.method, path: decodeURIComponent(req.path), query: { ...req.query }, body: req.body, status: 0, at: Date.now() };
     calls.push(call);
     res.on('finish', () => { call.status = res.statusCode; });
     res.setHeader('X-Okta-Request-Id', randomBytes(10).toString('base64url'));

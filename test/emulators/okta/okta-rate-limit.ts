@@ -36,7 +36,8 @@ export class OktaRateLimit {
 
   throttleNext(count: number, resetInSeconds: number): void {
     this.#forced = count;
-    this.#forcedReset = Math.ceil(Date.now() / 1000) + resetInSeconds;
+    // Reset at the current second when asked for 0, so a client may retry at once.
+    this.#forcedReset = Math.floor(Date.now() / 1000) + resetInSeconds;
   }
 
   take(now = Date.now()): RateLimitVerdict {

@@ -1,0 +1,92 @@
+import { ConnectorError, type ErrorKind } from '../../connectors/sdk/connector-error.ts';
+import type { EntraProviderConfig } from '../../config/schema.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { redactText } from '../log/logger.ts';
+import { attributeName, entraExtensionName, WRITEBACK_FIELDS, type WritebackField } from './attributes.ts';
+import { createGraphClient } from './graph-client.ts';
+import type { TokenBucket } from './pacing.ts';
+import type { WritebackTarget } from './target.ts';
+
+/**
+ * Entra write-back through the real @microsoft/microsoft-graph-client (identity-providers.md §7.2):
+ * directory extensions `hubwarden_<hub>_<field>` registered once on the app `extensionAppId`
+ * (listed first, only the missing ones created), then `PATCH /users/{id}` with only the changed
+ * `extension_<appId>_…` values. An empty value is sent as null, which removes it (Graph: "Setting
+ * a value to null removes it"), so "none" does not count against the 100 extension values per user.
+ */
+export interface EntraTargetOptions {
+  bucket: TokenBucket;
+  retry: { delaySeconds: number; maxRetries: number };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createEntraTarget(idp: string, config: EntraProviderConfig, secret: (ref: string) => string, options: EntraTargetOptions): WritebackTarget {
+  const { client } = createGraphClient({
+    tenantId: config.tenantId,
+    clientId: config.clientId,
+    clientSecret: () => secret(config.clientSecret),
+    graphBaseUrl: config.graphBaseUrl,
+    authorityUrl: config.authorityUrl,
+    retry: options.retry,
+    pacing: options.bucket,
+  });
+  const appPath = `/applications(appId='${config.extensionAppId}')/extensionProperties`;
+  const fullName = (hubId: string, field: WritebackField) => entraExtensionName(config.extensionAppId, attributeName(hubId, field));
+
+  return {
+    idp,
+    kind: 'entra',
+    async ensureSchema(hubIds) {
+      const listed = await call(`entra ${idp}: list extension properties of app ${config.extensionAppId}`, () => client.api(appPath).get());
+      const have = new Set(((listed?.value ?? []) as Array<{ name: string }>).map((e) => e.name.toLowerCase()));
+      for (const hubId of hubIds) {
+        for (const field of WRITEBACK_FIELDS) {
+          if (have.has(fullName(hubId, field).toLowerCase())) continue;
+          const name = attributeName(hubId, field);
+          try {
+            await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
+              client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
+          } catch (err) {
+            // Created meanwhile by another instance: what we wanted exists.
+            if (!(err instanceof ConnectorError && err.kind === 'invalid-argument' && /already exists/i.test(err.message))) throw err;
+          }
+        }
+      }
+    },
+    idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
+      // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.
+      return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
+    },
+    async update(idpUserId, hubId, values) {
+      const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : v]));
+      await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body));
+    },
+  };
+}
+
+/** Graph status and code → error kind (Graph "Error responses", https://learn.microsoft.com/graph/errors). */
+function kindOf(status: number | undefined): ErrorKind {
+  if (status === 400) return 'invalid-argument';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'permission-denied';
+  if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate-limited';
+  if (status === undefined || status < 0 || status >= 500) return 'unavailable';
+  return 'internal';
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConnectorError) throw err;
+    const e = err as { statusCode?: number; code?: string | null; message?: string };
+    const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    // Our auth middleware's token failure reaches us wrapped by the SDK (statusCode -1).
+    if (/client-credentials token/.test(String(e.message))) throw new ConnectorError('unauthenticated', redactText(`${what}: ${e.message}`), { providerCode: 'token' });
+    const summary = e.code ? `${e.message ?? ''} [${e.code}, HTTP ${status}]` : String(e.message ?? err);
+    throw new ConnectorError(kindOf(status), redactText(`${what}: ${summary}`), { providerCode: e.code ?? (status ? `HTTP ${status}` : undefined) });
+  }
+}

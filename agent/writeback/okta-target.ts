@@ -1,0 +1,137 @@
+import { Client, DefaultRequestExecutor } from '@okta/okta-sdk-nodejs';
+import { ConnectorError, type ErrorKind } from '../../connectors/sdk/connector-error.ts';
+import type { OktaProviderConfig } from '../../config/schema.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { redactText } from '../log/logger.ts';
+import { attributeName, WRITEBACK_FIELDS, WRITEBACK_STATUSES, type WritebackField, type WritebackValues } from './attributes.ts';
+import type { TokenBucket, WritebackClock } from './pacing.ts';
+import type { WritebackTarget } from './target.ts';
+
+/**
+ * Okta write-back through the real @okta/okta-sdk-nodejs (identity-providers.md §7.1):
+ * custom attributes ensured with a partial schema POST (`schemaApi.updateUserProfile`), values
+ * written with `userApi.updateUser`, which is POST /api/v1/users/{id}: a partial update carrying
+ * only the changed attributes. Never the whole fetched user (the SDK README's example): that
+ * trips E0000023 on users sourced from AD or HR, and a PUT would null every property not sent.
+ *
+ * Every HTTP attempt is paced by the IdP's token bucket; X-Rate-Limit-Remaining 0 pauses the
+ * bucket until X-Rate-Limit-Reset, and the SDK's own 429 retry waits until the reset too.
+ */
+export interface OktaTargetOptions {
+  bucket: TokenBucket;
+  clock: WritebackClock;
+  /** SDK retries of a 429 (DefaultRequestExecutor maxRetries). */
+  maxRetries: number;
+  /** Added to the reset time to absorb clock skew (the SDK adds 1 s). */
+  resetMarginMs: number;
+}
+
+/** Okta user ids: `00u` and 17 more characters (e.g. 00ub0oNGTSWTBKOLGLNR). */
+const OKTA_USER_ID = /^00u[0-9A-Za-z]{17}$/;
+
+class PacedRequestExecutor extends DefaultRequestExecutor {
+  constructor(private readonly options: OktaTargetOptions) {
+    super({ maxRetries: options.maxRetries, requestTimeout: 0 });
+  }
+
+  override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
+    await this.options.bucket.take();
+    const response = await super.fetch(request);
+    const reset = Number(response.headers?.get('x-rate-limit-reset'));
+    if (response.headers?.get('x-rate-limit-remaining') === '0' && reset > 0) this.options.bucket.pauseUntil(reset * 1000 + this.options.resetMarginMs);
+    return response;
+  }
+
+  /** Wait until X-Rate-Limit-Reset by our clock, plus the margin (the SDK uses the Date header and 1 s). */
+  override getRetryDelayMs(response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
+    const reset = Number(this.getRateLimitReset(response)) * 1000;
+    return Math.max(0, reset - this.options.clock.now()) + this.options.resetMarginMs;
+  }
+}
+
+export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {
+  const requestExecutor = new PacedRequestExecutor(options);
+  const client = config.token
+    ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor })
+    : new Client({
+        orgUrl: config.orgUrl,
+        authorizationMode: 'PrivateKey',
+        clientId: config.clientId,
+        scopes: ['okta.users.manage', 'okta.schemas.manage'],
+        privateKey: config.privateKey ? secret(config.privateKey) : undefined,
+        requestExecutor,
+      });
+
+  return {
+    idp,
+    kind: 'okta',
+    async ensureSchema(hubIds) {
+      // Through the SDK's own HTTP layer (auth, request executor, pacing), not schemaApi: 8.1.0's
+      // UserSchemaAttribute model types `enum` as Array<GroupSchemaAttributeEnumInner>, an object
+      // with no fields, so every enum string is serialized as `{}` and Okta refuses the schema.
+      const url = `${config.orgUrl.replace(/\/$/, '')}/api/v1/meta/schemas/user/default`;
+      const schema = await call(`okta ${idp}: read the default user schema`, () => client.http.getJson(url));
+      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[] }>;
+      const missing: Record<string, unknown> = {};
+      for (const hubId of hubIds) {
+        for (const field of WRITEBACK_FIELDS) {
+          const name = attributeName(hubId, field);
+          const wanted = propertyFor(hubId, field);
+          const have = existing[name];
+          if (!have || have.type !== wanted.type || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
+        }
+      }
+      if (Object.keys(missing).length === 0) return;
+      // Partial update: only our properties are sent; every other custom property stays as it is.
+      const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required: [] } } };
+      await call(`okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`, () => client.http.postJson(url, { body: JSON.stringify(body) } as never));
+    },
+    idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
+      return user.externalId && OKTA_USER_ID.test(user.externalId) ? user.externalId : user.userName;
+    },
+    async update(idpUserId, hubId, values) {
+      const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v]));
+      await call(`okta ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.userApi.updateUser({ userId: idpUserId, user: { profile: profile as never } }));
+    },
+  };
+}
+
+/** A custom property of the default user schema (Okta UserSchema attribute). */
+function propertyFor(hubId: string, field: WritebackField): { title: string; description: string; type: 'string'; enum?: string[]; maxLength?: number; permissions: unknown[]; master: { type: string } } {
+  const base = {
+    title: `hubwarden ${hubId} ${field}`,
+    description: `Written by hubwarden: ${field} of this person on hub ${hubId}`,
+    type: 'string' as const,
+    // People may see their standing, never change it (Okta UserSchema permissions).
+    permissions: [{ principal: 'SELF', action: 'READ_ONLY' }],
+    // Okta-mastered even when the profile is sourced from AD/HR (attribute-level mastering), so
+    // the update is not refused with E0000023 where the org allows it (identity-providers.md §7.1).
+    master: { type: 'OKTA' },
+  };
+  return field === 'status' ? { ...base, enum: [...WRITEBACK_STATUSES] } : { ...base, maxLength: 1024 };
+}
+
+/** Okta HTTP status and errorCode → error kind (one table; E0000023 is a lasting refusal). */
+function kindOf(status: number | undefined, code: string | undefined): ErrorKind {
+  if (code === 'E0000023') return 'permission-denied';
+  if (status === 400) return 'invalid-argument';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'permission-denied';
+  if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 429) return 'rate-limited';
+  if (status === undefined || status >= 500) return 'unavailable';
+  return 'internal';
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { status?: number; errorCode?: string; errorSummary?: string; errorCauses?: Array<{ errorSummary?: string }>; message?: string };
+    const status = typeof e.status === 'number' ? e.status : undefined;
+    const causes = (e.errorCauses ?? []).map((c) => c.errorSummary).filter(Boolean).join('; ');
+    const summary = e.errorCode ? `${e.errorSummary ?? ''}${causes ? ` (${causes})` : ''} [${e.errorCode}, HTTP ${status}]` : String(e.message ?? err);
+    throw new ConnectorError(kindOf(status, e.errorCode), redactText(`${what}: ${summary}`), { providerCode: e.errorCode ?? (status ? `HTTP ${status}` : undefined) });
+  }
+}

@@ -1,0 +1,23 @@
+import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+import type { WritebackProblem } from './writeback-state.ts';
+
+/**
+ * Which write-back failures are lasting problems about one person (recorded, reported, not
+ * retried until the values change or a day passes) and which are passing (retried next run),
+ * or stop the run altogether because no call can succeed (credentials).
+ */
+export type FailureClass = { problem: WritebackProblem['kind'] } | { stopRun: true } | { retryNextRun: true };
+
+export function classifyFailure(err: unknown): FailureClass {
+  if (!isConnectorError(err)) return { retryNextRun: true };
+  // Okta E0000023: "Operation failed because user profile is mastered under another system".
+  if (err.providerCode === 'E0000023') return { problem: 'mastered-elsewhere' };
+  switch (err.kind) {
+    case 'not-found': return { problem: 'not-found' };
+    case 'invalid-argument': return { problem: 'rejected' };
+    // Per person: Entra refuses to let User.ReadWrite.All change privileged admins (403).
+    case 'permission-denied': return { problem: 'permission-denied' };
+    case 'unauthenticated': return { stopRun: true };
+    default: return { retryNextRun: true };
+  }
+}

@@ -1,0 +1,20 @@
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import type { WritebackValues } from './attributes.ts';
+
+/**
+ * Where one identity provider's write-back goes. Implementations wrap the provider's real SDK
+ * (okta-target.ts, entra-target.ts) and throw ConnectorError (connectors/sdk/connector-error.ts)
+ * with the provider's code in `providerCode`, so one table (problem-of.ts) decides what is a
+ * lasting problem and what is retried.
+ */
+export interface WritebackTarget {
+  /** Config key of the identity provider (`identityProviders.<name>`). */
+  readonly idp: string;
+  readonly kind: 'okta' | 'entra';
+  /** Makes sure the attributes of these hubs exist in the IdP (Okta schema, Entra extensions). */
+  ensureSchema(hubIds: readonly string[]): Promise<void>;
+  /** The id or login the IdP's update call accepts for this directory user. */
+  idpUserIdOf(user: Readonly<DirectoryUserRecord>): string;
+  /** Sends exactly these attributes of one hub, nothing else (a partial update). */
+  update(idpUserId: string, hubId: string, values: Partial<WritebackValues>): Promise<void>;
+}

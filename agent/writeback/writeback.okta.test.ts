@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
+import { createWriteback } from './writeback.ts';
+import { capturingLog, directoryUser, movableClock, OKTA_TOKEN, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
+
+const HUB = 'meta-main';
+const ANA = '00uana00000000000001'; // an Okta user id: 00u + 17 characters
+const attr = (field: string) => `hubwarden_meta_main_${field}`;
+
+async function setup() {
+  const okta = createOktaEmulator({
+    token: OKTA_TOKEN,
+    users: [
+      { id: ANA, login: 'ana@example.com', firstName: 'Ana' },
+      { id: '00ubo00000000000000b', login: 'bo@example.com', masteredBy: 'Active Directory' },
+      { id: '00udee000000000000de', login: 'dee@example.com' },
+    ],
+  });
+  const server = await okta.listen();
+  const store = await seededStore(HUB, [
+    directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA }),
+    directoryUser(HUB, 'u-bo', 'bo@example.com', { externalId: 'not-an-okta-id' }),
+    directoryUser(HUB, 'u-cy', 'cy@example.com'),
+    directoryUser(HUB, 'u-dee', 'dee@example.com'),
+  ], [
+    { id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' },
+    { id: 'm-bo', email: 'bo@example.com', role: 'EMPLOYEE' },
+  ]);
+  const clock = movableClock();
+  const log = capturingLog();
+  const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log, clock, tuning: { okta: { maxRetries: 2, resetMarginMs: 0 } } });
+  const userPosts = () => okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/'));
+  return { okta, server, store, clock, log, writeback, userPosts };
+}
+
+test('okta write-back through the real SDK: one schema ensure, one partial update per changed person, nothing when unchanged', async () => {
+  const { okta, server, store, log, writeback, userPosts } = await setup();
+  try {
+    const first = await writeback.run(HUB);
+    // Schema: read once, then one partial POST with exactly the three attributes of this hub.
+    const schemaCalls = okta.calls.filter((c) => c.path === '/api/v1/meta/schemas/user/default');
+    assert.deepEqual(schemaCalls.map((c) => c.method), ['GET', 'POST']);
+    assert.deepEqual(Object.keys((schemaCalls[1]!.body as any).definitions.custom.properties).sort(), [attr('exemption'), attr('role'), attr('status')]);
+    assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed']);
+
+    // One POST per person: by Okta id when externalId is one, else by login.
+    const posts = userPosts();
+    assert.deepEqual(posts.map((c) => c.path).sort(), [`/api/v1/users/${ANA}`, '/api/v1/users/bo@example.com', '/api/v1/users/cy@example.com', '/api/v1/users/dee@example.com']);
+    const anaPost = posts.find((c) => c.path.endsWith(ANA))!;
+    assert.deepEqual(anaPost.body, { profile: { [attr('status')]: 'onboarded', [attr('role')]: 'ADMIN', [attr('exemption')]: '' } });
+    assert.equal(okta.calls.some((c) => c.method === 'PUT'), false, 'never a full replace');
+    const ana = okta.state().users.find((u) => u.id === ANA)!;
+    assert.equal(ana.profile.firstName, 'Ana', 'other profile properties untouched');
+    assert.equal(ana.profile[attr('status')], 'onboarded');
+
+    assert.equal(first.written, 2);
+    assert.equal(first.failed, 2);
+    assert.deepEqual(first.problems.map((p) => [p.directoryUserId, p.kind]).sort(), [['u-bo', 'mastered-elsewhere'], ['u-cy', 'not-found']]);
+    assert.match(first.problems.find((p) => p.kind === 'mastered-elsewhere')!.message, /E0000023/);
+
+    // Second run, nothing changed: no call at all (schema already ensured, problems not retried).
+    okta.control.clearCalls();
+    const second = await writeback.run(HUB);
+    assert.deepEqual(okta.calls, []);
+    assert.equal(second.unchanged, 2);
+    assert.equal(second.skipped, 2);
+    assert.equal(second.problems.length, 2);
+
+    // One value changes: exactly one partial update carrying only that attribute.
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
+    const third = await writeback.run(HUB);
+    assert.deepEqual(userPosts().map((c) => c.body), [{ profile: { [attr('role')]: 'EMPLOYEE' } }]);
+    assert.equal(third.written, 1);
+
+    // Audit and logs: every write recorded; no secret anywhere.
+    const audit = [...store.list('audit', HUB)];
+    assert.ok(audit.some((a) => a.action === 'writeback.update' && a.outcome === 'ok' && a.subject?.directoryUserId === 'u-ana'));
+    assert.ok(!JSON.stringify([log.lines, first, second, third, audit]).includes(OKTA_TOKEN));
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: a refused person is retried after a day or when their values change, not before', async () => {
+  const { server, store, clock, writeback, userPosts, okta } = await setup();
+  try {
+    await writeback.run(HUB);
+    okta.control.clearCalls();
+    clock.advance(25 * 60 * 60 * 1000);
+    const later = await writeback.run(HUB);
+    assert.deepEqual(userPosts().map((c) => c.path).sort(), ['/api/v1/users/bo@example.com', '/api/v1/users/cy@example.com']);
+    assert.equal(later.failed, 2);
+    okta.control.clearCalls();
+    await setMemberRole(store, HUB, 'm-bo', 'ADMIN');
+    okta.control.setMasteredBy('bo@example.com', undefined);
+    const changed = await writeback.run(HUB);
+    assert.deepEqual(userPosts().map((c) => c.path), ['/api/v1/users/bo@example.com']);
+    assert.equal(changed.written, 1);
+    assert.equal(store.get('writebackState', HUB, 'u-bo')!.problem, undefined, 'the problem is cleared once written');
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: 429 E0000047 is retried after X-Rate-Limit-Reset; a wrong token stops the run', async () => {
+  const { server, okta, writeback, userPosts } = await setup();
+  try {
+    await writeback.ensureSchema();
+    okta.control.throttleNext(1, 0);
+    const report = await writeback.run(HUB);
+    const statuses = okta.calls.filter((c) => c.path.startsWith('/api/v1/users/')).map((c) => c.status);
+    assert.equal(statuses.filter((s) => s === 429).length, 1);
+    assert.equal(report.written, 2, 'the throttled update went through on retry');
+    assert.equal(userPosts().filter((c) => c.status === 200).length, 2);
+  } finally {
+    await server.close();
+  }
+  const wrong = createOktaEmulator({ token: 'another-token', users: [] });
+  const s2 = await wrong.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u1', 'a@example.com')], []);
+    const wb = createWriteback({ config: writebackConfig({ okta: s2.url }), store, log: capturingLog(), clock: movableClock() });
+    await assert.rejects(wb.run(HUB), (err: Error) => /E0000011/.test(err.message) && !err.message.includes(OKTA_TOKEN));
+  } finally {
+    await s2.close();
+  }
+});
+
+test('a hub without an identity provider writes nothing and says why', async () => {
+  const { server, writeback, okta } = await setup();
+  try {
+    const report = await writeback.run('no-idp');
+    assert.match(report.note ?? '', /no identityProvider/);
+    assert.equal(okta.calls.length, 0);
+    await assert.rejects(writeback.run('nope'), /no hub "nope"/);
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,205 @@
+import type { LoadedConfig } from '../../config/load.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Store } from '../store/store.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
+import { computeWriteback } from './compute.ts';
+import { createEntraTarget } from './entra-target.ts';
+import { createOktaTarget } from './okta-target.ts';
+import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
+import { classifyFailure } from './problem-of.ts';
+import type { WritebackTarget } from './target.ts';
+import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
+
+/**
+ * Write-back (issue 5, item 4): after each check for updates, each directory user's standing on
+ * the hub is written to the hub's identity provider, only what changed since the last write,
+ * paced per IdP. Refusals about one person (mastered elsewhere, missing, rejected) are kept and
+ * reported, and not retried until the values change or a day passes.
+ */
+export interface ReportedProblem extends WritebackProblem {
+  directoryUserId: string;
+  userName: string;
+  idpUserId: string;
+  /** When it will be tried again if nothing changes. */
+  retryAfter: string;
+}
+
+export interface WritebackReport {
+  hubId: string;
+  idp?: string;
+  written: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+  problems: ReportedProblem[];
+  /** Why the run did nothing or stopped early (no IdP configured, credentials refused). */
+  note?: string;
+  waitedMs: number;
+  durationMs: number;
+}
+
+export interface WritebackTuning {
+  /** Requests per second and burst per IdP kind. Okta's default per-org limits are per minute per endpoint; 10/s leaves room for others. */
+  rate?: Partial<Record<'okta' | 'entra', { perSecond: number; burst?: number }>>;
+  /** People written at once (the bucket still sets the pace). */
+  concurrency?: number;
+  /** Okta: SDK retries of a 429 and the margin added to X-Rate-Limit-Reset. */
+  okta?: { maxRetries?: number; resetMarginMs?: number };
+  /** Entra: RetryHandler settings (seconds between tries when no Retry-After). */
+  entra?: { maxRetries?: number; delaySeconds?: number };
+}
+
+export interface Writeback {
+  ensureSchema(): Promise<void>;
+  run(hubId: string): Promise<WritebackReport>;
+}
+
+const DEFAULT_RATE = { okta: { perSecond: 10, burst: 10 }, entra: { perSecond: 10, burst: 10 } };
+
+export function createWriteback(deps: { config: LoadedConfig; store: Store; log: Logger; clock?: WritebackClock; tuning?: WritebackTuning }): Writeback {
+  const { config, store, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const tuning = deps.tuning ?? {};
+  const targets = new Map<string, WritebackTarget>();
+  const ensured = new Map<string, Promise<void>>();
+  const buckets = new Map<string, TokenBucket>();
+  const reveal = (ref: string) => config.secret(ref).reveal();
+
+  function targetFor(idp: string): WritebackTarget {
+    let target = targets.get(idp);
+    if (target) return target;
+    const provider = config.file.identityProviders[idp];
+    if (!provider) throw new Error(`write-back: no identity provider named "${idp}" under identityProviders`);
+    const rate = { ...DEFAULT_RATE[provider.kind], ...tuning.rate?.[provider.kind] };
+    const bucket = new TokenBucket(rate.perSecond, rate.burst ?? rate.perSecond, clock);
+    buckets.set(idp, bucket);
+    target = provider.kind === 'okta'
+      ? createOktaTarget(idp, provider, reveal, { bucket, clock, maxRetries: tuning.okta?.maxRetries ?? 2, resetMarginMs: tuning.okta?.resetMarginMs ?? 1000 })
+      : createEntraTarget(idp, provider, reveal, { bucket, retry: { maxRetries: tuning.entra?.maxRetries ?? 3, delaySeconds: tuning.entra?.delaySeconds ?? 3 } });
+    targets.set(idp, target);
+    return target;
+  }
+
+  /** Once per IdP per process: every hub that writes to it gets its attributes. A failure is retried on the next call. */
+  function ensureFor(idp: string): Promise<void> {
+    let pending = ensured.get(idp);
+    if (!pending) {
+      const hubIds = config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
+      pending = targetFor(idp).ensureSchema(hubIds).then(
+        () => {
+          log.info('write-back: attributes ensured', { idp, hubs: hubIds });
+        },
+        (err: unknown) => {
+          ensured.delete(idp);
+          throw err;
+        },
+      );
+      ensured.set(idp, pending);
+    }
+    return pending;
+  }
+
+  async function run(hubId: string): Promise<WritebackReport> {
+    const started = clock.now();
+    const hub = config.file.hubs.find((h) => h.id === hubId);
+    if (!hub) throw new Error(`write-back: no hub "${hubId}" in ${config.path}`);
+    const report: WritebackReport = { hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0 };
+    if (!hub.identityProvider) return { ...report, note: `hub ${hubId} has no identityProvider: nothing to write back` };
+    const idp = hub.identityProvider;
+    report.idp = idp;
+    const target = targetFor(idp);
+    await ensureFor(idp);
+
+    const desired = computeWriteback(hubId, store, new Date(clock.now()));
+    const queue = [...desired];
+    let stop: string | undefined;
+    const worker = async () => {
+      for (let next = queue.shift(); next && !stop; next = queue.shift()) {
+        const [userId, values] = next;
+        const user = store.get('directoryUsers', hubId, userId);
+        if (!user) continue; // deleted meanwhile
+        await writeOne(target, hubId, user, values, report).catch((err: unknown) => {
+          stop = (err as Error).message;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, tuning.concurrency ?? 4) }, worker));
+    if (stop) {
+      report.failed += queue.length;
+      report.note = `stopped: ${stop}`;
+    }
+    report.waitedMs = buckets.get(idp)?.waitedMs ?? 0;
+    report.durationMs = clock.now() - started;
+    const level = report.failed > 0 || stop ? 'warn' : 'info';
+    log[level]('write-back: run finished', { hubId, idp, written: report.written, unchanged: report.unchanged, failed: report.failed, skipped: report.skipped, problems: report.problems.length, note: report.note });
+    return report;
+  }
+
+  /** Writes one person's changed attributes. Throws only when the whole run must stop. */
+  async function writeOne(target: WritebackTarget, hubId: string, user: Readonly<DirectoryUserRecord>, values: WritebackValues, report: WritebackReport): Promise<void> {
+    const idp = target.idp;
+    const idpUserId = target.idpUserIdOf(user);
+    const state = store.get('writebackState', hubId, user.id);
+    const sameTarget = state?.idp === idp && state.idpUserId === idpUserId;
+    const fields = changedFields(sameTarget ? state.written : undefined, values);
+    if (fields.length === 0) {
+      report.unchanged++;
+      return;
+    }
+    const now = clock.now();
+    const problem = sameTarget ? state.problem : undefined;
+    if (problem && sameValues(problem.values, values) && now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
+      report.skipped++;
+      report.problems.push(reported(problem, user, idpUserId));
+      return;
+    }
+    const sent = Object.fromEntries(fields.map((f) => [f, values[f]])) as Partial<WritebackValues>;
+    const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
+    const trigger = { type: 'agent' as const, idp, detail: 'write-back' };
+    const subject = { directoryUserId: user.id, ...(user.email ? { email: user.email } : {}), label: idpUserId };
+    const why = `${fields.map((f) => `${f} ${JSON.stringify(sameTarget ? state.written?.[f] ?? null : null)} → ${JSON.stringify(values[f])}`).join(', ')}`;
+    try {
+      await target.update(idpUserId, hubId, sent);
+    } catch (err) {
+      const verdict = classifyFailure(err);
+      const message = (err as Error).message;
+      if ('stopRun' in verdict) throw err;
+      report.failed++;
+      if ('problem' in verdict) {
+        const p: WritebackProblem = { kind: verdict.problem, message, at: new Date(now).toISOString(), values };
+        report.problems.push(reported(p, user, idpUserId));
+        log.warn('write-back: person refused by the identity provider', { hubId, idp, directoryUserId: user.id, idpUserId, problem: p.kind, reason: message });
+        await store.transact((tx) => {
+          tx.put('writebackState', hubId, user.id, { ...base, problem: p });
+          appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
+        });
+      } else {
+        log.warn('write-back: update failed, will retry on the next run', { hubId, idp, directoryUserId: user.id, idpUserId, reason: message });
+      }
+      return;
+    }
+    report.written++;
+    await store.transact((tx) => {
+      tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString() });
+      appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
+    });
+  }
+
+  return {
+    async ensureSchema() {
+      const idps = new Set(config.file.hubs.map((h) => h.identityProvider).filter((x): x is string => !!x));
+      for (const idp of idps) await ensureFor(idp);
+    },
+    run,
+  };
+}
+
+function sameValues(a: WritebackValues, b: WritebackValues): boolean {
+  return WRITEBACK_FIELDS.every((f) => a[f] === b[f]);
+}
+
+function reported(p: WritebackProblem, user: Readonly<DirectoryUserRecord>, idpUserId: string): ReportedProblem {
+  return { ...p, directoryUserId: user.id, userName: user.userName, idpUserId, retryAfter: new Date(Date.parse(p.at) + PROBLEM_RETRY_MS).toISOString() };
+}
