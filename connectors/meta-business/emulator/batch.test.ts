@@ -64,8 +64,8 @@ describe('batch requests (reference §1.7)', () => {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ include_headers: false, batch: [{ method: 'GET', relative_url: `${BIZ}/system_users?fields=id` }] }),
       });
-      assert.deepEqual(json.body, [{ code: 200, body: JSON.stringify({ data: [{ id: SANDBOX.systemUserId }], paging: JSON.parse(json.body[0].body).paging }) }]);
       assert.equal(json.body[0].headers, undefined);
+      assert.deepEqual(json.body, [{ code: 200, body: JSON.stringify({ data: [{ id: SANDBOX.systemUserId }], paging: JSON.parse(json.body[0].body).paging }) }]);
     } finally {
       await g.close();
     }
