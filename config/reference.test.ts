@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configKeys, MEANINGS, withReferenceTable } from './reference.ts';
+
+const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+
+test('every config key in the schema has a meaning, and no meaning is for a key that no longer exists', () => {
+  const keys = configKeys().map((k) => k.key);
+  const missing = keys.filter((k) => !MEANINGS[k]);
+  const stale = Object.keys(MEANINGS).filter((k) => !keys.includes(k));
+  assert.deepEqual({ missing, stale }, { missing: [], stale: [] }, 'edit MEANINGS in config/reference.ts, then run `npx tsx config/reference.ts --write`');
+  // spot checks that the walk reads the schema, not a fixed list
+  const port = configKeys().find((k) => k.key === 'server.port')!;
+  assert.deepEqual(port, { key: 'server.port', type: 'integer', default: '8080' });
+  assert.equal(configKeys().find((k) => k.key === 'hubs[].teams[].appRole')!.default, 'required');
+  assert.match(configKeys().find((k) => k.key === 'hubs[].scim.tokens')!.type, /secret/);
+});
+
+test('README.md holds the current generated config reference', () => {
+  const text = readFileSync(readme, 'utf8');
+  assert.equal(text, withReferenceTable(text), 'README config reference is stale: run `npx tsx config/reference.ts --write`');
+  assert.ok(text.includes('| `hubs[].meta.graphBaseUrl` |'));
+});

@@ -1,0 +1,209 @@
+/**
+ * The README's config reference, generated from the zod schema (config/schema.ts), so the table
+ * cannot drift from what the loader accepts: keys, types and defaults come from the schema, only
+ * the one-line meanings live here. reference.test.ts fails when a key has no meaning or the README
+ * table is stale; regenerate with `npx tsx config/reference.ts --write`.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { configSchema } from './schema.ts';
+import { secretRef } from './secret-ref.ts';
+
+export interface ConfigKey {
+  key: string;
+  type: string;
+  /** JSON of the default, or 'required' / 'optional'. */
+  default: string;
+}
+
+/** One line per key: what it means for the person writing the file. */
+export const MEANINGS: Record<string, string> = {
+  'server.port': 'TCP port to listen on (`PORT` overrides it; 0 picks a free port).',
+  'server.host': 'Address to listen on; `0.0.0.0` to accept connections from other machines.',
+  'server.publicUrl': 'The URL identity providers and browsers reach hubwarden at (used in SCIM base URLs and `meta.location`).',
+  'server.adminTokens': 'Bearer tokens for the admin REST API (`/api/v1`) and the web UI.',
+  'server.oidc': 'Sign-in to the web UI with an OpenID Connect provider (instead of an admin token).',
+  'server.oidc.issuer': 'The OIDC issuer URL.',
+  'server.oidc.clientId': 'The OIDC client id.',
+  'server.oidc.clientSecret': 'The OIDC client secret.',
+  'server.oidc.allowedGroups': 'Only members of these groups (from `groupsClaim`) may sign in; empty = no group check.',
+  'server.oidc.allowedEmails': 'Only these email addresses may sign in; empty = no email check.',
+  'server.oidc.groupsClaim': 'The ID token claim that lists the user\'s groups.',
+  'store.kind': 'Store backend; `lowdb` (embedded JSON file + journal) is the only one today.',
+  'store.path': 'The store\'s snapshot file; its journal sits beside it (`<path>.journal`).',
+  'secrets.keyFile': 'Key that encrypts credentials kept in the store (AES-256-GCM); created with mode 0600 on first start. Back it up with the store.',
+  'audit.file': 'Append-only JSON-lines copy of the audit log.',
+  'identityProviders.<name>': 'An identity provider hubs refer to by `<name>` (`hubs[].identityProvider`); `kind` picks Okta or Entra ID.',
+  'identityProviders.<name>.kind': '`okta` or `entra`.',
+  'identityProviders.<name>.orgUrl': '(okta) Your Okta org, e.g. `https://acme.okta.com`.',
+  'identityProviders.<name>.token': '(okta) An Okta API token (SSWS) for write-back.',
+  'identityProviders.<name>.clientId': '(okta) OAuth service app client id (private key JWT) instead of a token; (entra) the app registration\'s client id.',
+  'identityProviders.<name>.privateKey': '(okta) The service app\'s private key (PEM or JWK).',
+  'identityProviders.<name>.eventHookSecret': '(okta) The secret Okta sends in the event hook\'s Authorization header.',
+  'identityProviders.<name>.tenantId': '(entra) Directory (tenant) id.',
+  'identityProviders.<name>.clientSecret': '(entra) Client secret of the app registration.',
+  'identityProviders.<name>.extensionAppId': '(entra) App id whose directory extension attributes receive write-back.',
+  'identityProviders.<name>.graphBaseUrl': '(entra) Microsoft Graph base URL (an emulator in tests).',
+  'identityProviders.<name>.authorityUrl': '(entra) Token authority base URL.',
+  'identityProviders.<name>.lifecycleWorkflows': '(entra) Accept Lifecycle Workflows custom task extension calls at `/hooks/entra/lifecycle`.',
+  'identityProviders.<name>.lifecycleWorkflows.allowedAppIds': '(entra) App ids (azp/appid claim) allowed to call the hook.',
+  'identityProviders.<name>.lifecycleWorkflows.audience': '(entra) Expected token audience.',
+  'identityProviders.<name>.lifecycleWorkflows.jwksUrl': '(entra) Where the signing keys of the hook\'s tokens are published.',
+  'identityProviders.<name>.lifecycleWorkflows.actions': '(entra) Custom task extension id → `offboard` or `check-for-updates`.',
+  'hubs': 'The business hubs hubwarden governs; each is one SCIM app in the identity provider.',
+  'hubs[].id': 'Hub id, part of the SCIM base URL `/scim/v2/hubs/<id>`.',
+  'hubs[].label': 'Display name in the web UI and reports.',
+  'hubs[].connector': 'Which app the hub is: `meta-business`.',
+  'hubs[].identityProvider': 'Name under `identityProviders` that pushes this hub and receives write-back.',
+  'hubs[].loginMethod': 'How members sign in to the app: `sso` or `password` (affects invites).',
+  'hubs[].meta.businessId': 'The Meta business portfolio id.',
+  'hubs[].meta.appId': 'The Meta app the system user token belongs to.',
+  'hubs[].meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
+  'hubs[].meta.graphBaseUrl': 'Graph API base URL; `sandbox` = the built-in Meta emulator.',
+  'hubs[].meta.apiVersion': 'Graph API version.',
+  'hubs[].scim.tokens': 'Bearer tokens the identity provider sends on SCIM requests for this hub (compared as SHA-256 hashes in constant time).',
+  'hubs[].scim.jwt': 'Also accept OAuth JWT bearer tokens for this hub.',
+  'hubs[].scim.jwt.issuer': 'Expected `iss`.',
+  'hubs[].scim.jwt.audience': 'Expected `aud`.',
+  'hubs[].scim.jwt.jwksUrl': 'Where the issuer publishes its signing keys.',
+  'hubs[].teams': 'SCIM group → team mappings; a person\'s grant combines all their mapped groups (highest role wins, asset tasks unioned).',
+  'hubs[].teams[].group': 'SCIM group displayName (case-insensitive).',
+  'hubs[].teams[].hubRole': 'Role in hubwarden\'s team model.',
+  'hubs[].teams[].appRole': 'Business role in the app.',
+  'hubs[].teams[].assets': 'Assets the team\'s members get, with tasks.',
+  'hubs[].teams[].assets[].type': 'Asset type.',
+  'hubs[].teams[].assets[].id': 'Asset id (`act_…` for ad accounts).',
+  'hubs[].teams[].assets[].tasks': 'Meta tasks on the asset (must form an allowed bundle).',
+  'hubs[].defaultTeam': 'What a person assigned to the app without any mapped group gets; nothing when unset.',
+  'hubs[].defaultTeam.hubRole': 'Role in hubwarden\'s team model.',
+  'hubs[].defaultTeam.appRole': 'Business role in the app.',
+  'hubs[].checkForUpdates.schedule': 'Cron expression for the scheduled check for updates (reconcile with the app); none when unset.',
+  'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
+  'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
+  'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval.',
+  'hubs[].safety.confirmDeprovisioning': 'IdP-driven removals wait for an owner to apply the report.',
+  'hubs[].safety.drift': 'What to do with changes made by hand in the app: `correct` them or only `report` them.',
+  'hubs[].partners': 'Partner businesses whose users may hold access (native partners).',
+  'hubs[].partners[].businessId': 'The partner\'s business id.',
+  'hubs[].partners[].token': 'A token of the partner business, to read its users.',
+};
+
+type Def = { type: string; [k: string]: any };
+const defOf = (schema: any): Def => schema._zod.def;
+
+function typeName(schema: any): string {
+  if (schema === secretRef) return 'secret (`env:NAME` \\| `file:PATH`)';
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'string':
+      return def.format === 'url' ? 'URL' : 'string';
+    case 'number':
+      return (def.checks ?? []).some((c: any) => String(c._zod.def.format ?? '').includes('int')) ? 'integer' : 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'enum':
+      return Object.values(def.entries).map((v) => `\`${v}\``).join(' \\| ');
+    case 'literal':
+      return def.values.map((v: unknown) => `\`${v}\``).join(' \\| ');
+    case 'union':
+      return def.options.map(typeName).join(' \\| ');
+    case 'array':
+      return `list of ${typeName(def.element)}`;
+    case 'record':
+      return `map of ${typeName(def.keyType)} → ${typeName(def.valueType)}`;
+    case 'object':
+      return 'object';
+    case 'default':
+    case 'optional':
+      return typeName(def.innerType);
+    default:
+      return def.type;
+  }
+}
+
+function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?: string): void {
+  let def = defOf(schema);
+  let dflt = inherited ?? 'required';
+  while (def.type === 'default' || def.type === 'optional') {
+    if (def.type === 'default') {
+      const value = typeof def.defaultValue === 'function' ? def.defaultValue() : def.defaultValue;
+      dflt = JSON.stringify(value);
+    } else if (dflt === 'required') dflt = 'optional';
+    schema = def.innerType;
+    def = defOf(schema);
+  }
+  const leaf = (type = typeName(schema)) => {
+    if (!out.has(key)) out.set(key, { key, type, default: dflt });
+  };
+  if (def.type === 'object') {
+    if (key && dflt === 'optional') leaf();
+    for (const [name, child] of Object.entries(def.shape)) walk(child, key ? `${key}.${name}` : name, out);
+  } else if (def.type === 'array' && defOf(def.element).type === 'object') {
+    leaf(`list of objects`);
+    walk(def.element, `${key}[]`, out);
+  } else if (def.type === 'record' && ['union', 'object'].includes(defOf(def.valueType).type)) {
+    leaf(`map of name → object`);
+    const value = defOf(def.valueType);
+    const options = value.type === 'union' ? value.options : [def.valueType];
+    for (const option of options) {
+      for (const [name, child] of Object.entries(defOf(option).shape)) {
+        const path = `${key}.<name>.${name}`;
+        const existing = out.get(path);
+        const before = out.size;
+        walk(child, path, out);
+        // a key several kinds share (clientId) lists every kind's type once
+        if (existing && out.size === before) {
+          const t = typeName(child);
+          if (!existing.type.split(' \\| ').includes(t) && name !== 'kind') existing.type += ` \\| ${t}`;
+        }
+      }
+    }
+    const kinds = out.get(`${key}.<name>.kind`);
+    if (kinds) kinds.type = options.map((o: any) => typeName(defOf(o).shape.kind)).join(' \\| ');
+    out.get(key)!.key = key;
+    out.set(`${key}.<name>`, { ...out.get(key)!, key: `${key}.<name>` });
+    out.delete(key);
+  } else {
+    leaf();
+  }
+}
+
+export function configKeys(): ConfigKey[] {
+  const out = new Map<string, ConfigKey>();
+  walk(configSchema, '', out);
+  // identityProviders.<name> should come before its own keys
+  const keys = [...out.values()];
+  const i = keys.findIndex((k) => k.key === 'identityProviders.<name>');
+  if (i >= 0) {
+    const [row] = keys.splice(i, 1);
+    keys.splice(keys.findIndex((k) => k.key.startsWith('identityProviders.<name>.')), 0, row!);
+  }
+  return keys;
+}
+
+export function configReferenceTable(): string {
+  const rows = configKeys().map((k) => `| \`${k.key}\` | ${k.type} | ${k.default === 'required' || k.default === 'optional' ? k.default : `\`${k.default}\``} | ${MEANINGS[k.key] ?? '**(no meaning: add one in config/reference.ts)**'} |`);
+  return ['| Key | Type | Default | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+export const README_START = '<!-- config-reference:start (generated by `npx tsx config/reference.ts --write`; do not edit by hand) -->';
+export const README_END = '<!-- config-reference:end -->';
+
+/** README text with the table between the markers replaced by the generated one. */
+export function withReferenceTable(readme: string): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error('README.md: config reference markers not found');
+  return `${readme.slice(0, start + README_START.length)}\n${configReferenceTable()}\n${readme.slice(end)}`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (process.argv.includes('--write')) {
+    const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+    writeFileSync(readme, withReferenceTable(readFileSync(readme, 'utf8')));
+    console.log(`config reference written to ${readme}`);
+  } else {
+    console.log(configReferenceTable());
+  }
+}
