@@ -116,4 +116,16 @@ describe('meta-business connector on the sandbox fixture', () => {
     await c.listSystemUsers!();
     assert.ok('app' in c.rateLimits!().usagePercent);
   });
+  test('every log line and error is free of tokens, even when Graph fails', async () => {
+    fresh();
+    const lines: string[] = [];
+    const capture = { debug: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), info: (m: string) => lines.push(m), warn: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), error: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})) };
+    const bad = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: 'EAAB-revoked-secret-token', graphBaseUrl: server.url }, { log: capture });
+    await assert.rejects(bad.listMembers!(), (e: unknown) => e instanceof ConnectorError && e.kind === 'unauthenticated' && !e.message.includes('EAAB-revoked-secret-token'));
+    const good = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: capture });
+    emulator.control.setFaults({ errorRate: 1 });
+    await assert.rejects(good.listInvites!(), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable');
+    assert.ok(lines.length >= 4);
+    for (const l of lines) assert.doesNotMatch(l, /EAAB-revoked-secret-token|sandbox-system-user-token/);
+  });
 });

@@ -41,10 +41,10 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     secrets: () => secrets, log: context.log, onCall: context.onCall,
   });
   const book = new RateLimitBook();
-  const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book });
+  const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book, log: context.log });
   const partnerGraphs = new Map<string, GraphClient>();
   for (const p of config.partners) {
-    if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book }));
+    if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book, log: context.log }));
   }
   const ctx: MetaContext = { businessId: config.businessId, graph, partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
 

@@ -1,4 +1,5 @@
 import { ConnectorError } from '../sdk/connector-error.ts';
+import type { ConnectorContext } from '../sdk/connector.ts';
 import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
@@ -41,12 +42,27 @@ function isTransient(result: BatchResult): boolean {
 /** Graph's batch limit (reference §1.7). */
 export const BATCH_LIMIT = 50;
 
+/**
+ * Batch requests one call keeps in flight. Each op counts toward rate limits (§1.7), so a caller
+ * handing over thousands of assets must not fire them all at once; the agent adds its own
+ * parallelism across calls.
+ */
+export const BATCHES_IN_FLIGHT = 4;
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
 export interface GraphClientOptions {
   http: HttpClient;
   version: string;
   token: string;
   businessId: string;
   book: RateLimitBook;
+  log?: ConnectorContext['log'];
 }
 
 function encodeParams(params: GraphParams): Record<string, QueryValue> {
@@ -61,8 +77,10 @@ export class GraphClient {
   readonly businessId: string;
   readonly #token: string;
   readonly #book: RateLimitBook;
+  readonly #log?: ConnectorContext['log'];
 
   constructor(options: GraphClientOptions) {
+    this.#log = options.log;
     this.http = options.http;
     this.version = options.version;
     this.businessId = options.businessId;
@@ -77,6 +95,10 @@ export class GraphClient {
     if (res.status >= 400 || graphErrorOf(res.body)) {
       const error = toConnectorError(res, ctx, (s) => this.http.redact(s));
       if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
+      // Level follows the cause (design brief): upstream 5xx error, 4xx warn.
+      const meta = { kind: error.kind, providerCode: error.providerCode, status: res.status, businessId: this.businessId };
+      if (res.status >= 500) this.#log?.error(error.message, meta);
+      else this.#log?.warn(error.message, meta);
       throw error;
     }
     return res.body;
@@ -145,7 +167,7 @@ export class GraphClient {
     for (let round = 0; round < 3 && pending.length > 0; round++) {
       const chunks: number[][] = [];
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
-      await Promise.all(chunks.map(async (chunk) => {
+      await inParallel(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
         const batch = chunk.map((i) => {
           const op = ops[i];
           const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;
@@ -168,7 +190,7 @@ export class GraphClient {
           }
           results[opIndex] = { status: item.code ?? 200, body: parsed };
         });
-      }));
+      });
       pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && isTransient(results[i]!)));
       for (const i of pending) results[i] = null;
     }
