@@ -1,0 +1,76 @@
+/**
+ * The realistic business of the check-for-updates end-to-end tests: the Meta emulator's sandbox
+ * portfolio (admins, employees, a contractor invited by hand, a pending and an expired invite,
+ * the Northwind agency with two people on the shared ad account act_111) and the directory an
+ * Okta org pushed over SCIM for it, written as the SCIM server writes it (directory records).
+ */
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
+import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import type { Store } from '../../agent/store/store.ts';
+import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+
+export const HUB = 'acme-meta';
+
+export function hubConfig(graphBaseUrl: string): LoadedConfig {
+  const yaml = `
+hubs:
+  - id: ${HUB}
+    connector: meta-business
+    meta:
+      businessId: "${SANDBOX.businessId}"
+      accessToken: env:META_TOKEN
+      graphBaseUrl: ${graphBaseUrl}
+    teams:
+      - group: Meta Admins
+        hubRole: owner
+        appRole: ADMIN
+      - group: Meta Advertisers
+        appRole: EMPLOYEE
+        assets:
+          - { type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }
+    partners:
+      - businessId: "${SANDBOX.partner.businessId}"
+        token: env:PARTNER_TOKEN
+`;
+  return parseConfig(yaml, '/tmp/hubwarden-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token });
+}
+
+const at = '2026-11-01T00:00:00.000Z';
+
+function user(id: string, emails: string[], active = true): DirectoryUserRecord {
+  return {
+    hubId: HUB, id, userName: emails[0], active, displayName: id, email: emails[0], emails,
+    scim: { userName: emails[0], emails: emails.map((value, i) => ({ value, primary: i === 0 })) }, created: at, lastModified: at, version: 1,
+  };
+}
+
+function group(id: string, displayName: string, members: string[]): DirectoryGroupRecord {
+  return { hubId: HUB, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 };
+}
+
+/** Directory user ids, by who they are in the sandbox business. */
+export const DIR = {
+  ada: 'dir-ada', grace: 'dir-grace', eve: 'dir-eve', frank: 'dir-frank', dan: 'dir-dan',
+  newHire: 'dir-new-hire', lateJoiner: 'dir-late-joiner', casey: 'dir-casey',
+} as const;
+
+export async function seedDirectory(store: Store): Promise<void> {
+  defineDirectoryIndexes(store);
+  await store.transact((tx) => {
+    for (const u of [
+      user(DIR.ada, ['ada.lovelace@sandbox.example']),
+      user(DIR.grace, ['Grace.Hopper@Sandbox.example']),
+      // Eve's Meta email is her second address in the directory.
+      user(DIR.eve, ['eve@sandbox.example', 'eve.moneypenny@sandbox.example']),
+      user(DIR.frank, ['frank.ledger@sandbox.example']),
+      user(DIR.dan, ['dan.designer@sandbox.example']),
+      user(DIR.newHire, ['new.hire@sandbox.example']),
+      user(DIR.lateJoiner, ['late.joiner@sandbox.example']),
+      // The contractor's Meta seat uses the agency address; the directory knows Casey by another.
+      user(DIR.casey, ['casey@sandbox.example']),
+    ]) tx.put('directoryUsers', HUB, u.id, u);
+    tx.put('directoryGroups', HUB, 'grp-admins', group('grp-admins', 'Meta Admins', [DIR.ada, DIR.grace]));
+    tx.put('directoryGroups', HUB, 'grp-advertisers', group('grp-advertisers', 'Meta Advertisers', [DIR.eve, DIR.frank, DIR.dan, DIR.newHire, DIR.lateJoiner]));
+  });
+}

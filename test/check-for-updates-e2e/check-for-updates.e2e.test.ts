@@ -1,0 +1,156 @@
+/**
+ * End to end: check for updates through the agent's task runner, with the real Meta connector
+ * (agent/hub-connector.ts) over the Meta Graph API emulator, on a realistic business; the owner's
+ * manual match and exemption through the member service; and an import that fails midway.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
+import { createHubConnector } from '../../agent/hub-connector.ts';
+import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
+import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { TaskRunner } from '../../agent/tasks/task-runner.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
+import { DIR, HUB, hubConfig, seedDirectory } from './business.ts';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
+const P = SANDBOX.partner;
+
+interface World {
+  emulator: MetaEmulator;
+  close: () => Promise<void>;
+  config: LoadedConfig;
+  store: MemoryStore;
+  connector: HubConnector;
+  runner: TaskRunner;
+  service: MemberService;
+  graphCalls: () => number;
+}
+
+async function world(): Promise<World> {
+  const emulator = createMetaEmulator();
+  const { url, close } = await emulator.listen(0);
+  const config = hubConfig(url);
+  const store = new MemoryStore();
+  await seedDirectory(store);
+  let calls = 0;
+  const hub = config.file.hubs[0];
+  const connector = createHubConnector(hub, config, { log: silent, onCall: () => calls++ });
+  const runner = new TaskRunner({
+    store, log: silent, handlers: [createCheckForUpdatesHandler({ graphCalls: () => calls })],
+    hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector,
+    // A failed read is retried much later: the test inspects the state it left.
+    backoffBaseMs: 600_000, backoffMaxMs: 600_000,
+  });
+  runner.start();
+  const service = createMemberService({ config, store, log: silent });
+  return { emulator, close, config, store, connector, runner, service, graphCalls: () => calls };
+}
+
+async function checkNow(w: World) {
+  const task = await w.service.checkForUpdates(HUB, owner);
+  await w.runner.idle();
+  return { task: w.store.get('tasks', HUB, task.id)!, run: w.store.get('checkRuns', HUB, task.id) as CheckRunRecord | undefined };
+}
+
+const outcomes = (w: World) => Object.fromEntries(w.service.members(HUB, { limit: 500 }).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
+
+describe('check for updates, end to end (Meta connector over the emulator)', () => {
+  let w: World;
+  before(async () => { w = await world(); });
+  after(async () => {
+    await w.runner.stop();
+    w.service.close();
+    await w.close();
+  });
+
+  test('imports the whole business and gives every member its outcome', async () => {
+    const { task, run } = await checkNow(w);
+    assert.equal(task.status, 'completed', JSON.stringify(task.lastError));
+    assert.equal(w.store.get('appImports', HUB, HUB)?.complete, true);
+    assert.deepEqual(run?.counts, { members: 6, invites: 2, systemUsers: 1, assets: 5, assignments: 9, partners: 1, partnerUsers: 2 });
+    // Every Graph request of the import, metered by the connector's onCall; the one call not in
+    // it is the credential check (debug_token) made before the import.
+    assert.ok(run!.graphCalls > 0 && run!.graphCalls === w.graphCalls() - 1, `graph calls ${run!.graphCalls} vs ${w.graphCalls()}`);
+    assert.ok(run!.graphCalls < 40, `a full read of the sandbox business should take few calls (batching), took ${run!.graphCalls}`);
+
+    assert.deepEqual(outcomes(w), {
+      [SANDBOX.admins[0]]: ['onboarded', DIR.ada],
+      [SANDBOX.admins[1]]: ['onboarded', DIR.grace], // email differs in case only
+      [SANDBOX.employees[0]]: ['onboarded', DIR.eve], // matched on her second email
+      [SANDBOX.employees[1]]: ['onboarded', DIR.frank],
+      [SANDBOX.employees[2]]: ['unmatched', null], // the contractor invited by hand
+      [SANDBOX.employees[3]]: ['onboarded', DIR.dan],
+      [`invite:${SANDBOX.pendingInviteId}`]: ['invited', DIR.newHire],
+      [`invite:${SANDBOX.expiredInviteId}`]: ['invited', DIR.lateJoiner],
+      [`partner:${P.businessId}:${P.users[0]}`]: ['guest', null],
+      [`partner:${P.businessId}:${P.users[1]}`]: ['guest', null],
+    });
+    assert.equal(w.store.get('appInvites', HUB, SANDBOX.expiredInviteId)?.status, 'expired');
+    assert.deepEqual(run?.changes?.expiredInvites.map((i) => i.inviteId), [SANDBOX.expiredInviteId]);
+    const partnerView = w.service.member(HUB, `partner:${P.businessId}:${P.users[0]}`)!;
+    assert.deepEqual(partnerView.assets, [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }]);
+    const eve = w.service.member(HUB, SANDBOX.employees[0])!;
+    assert.deepEqual(eve.grantedBy, ['Meta Advertisers']);
+    assert.deepEqual(eve.assets, [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }]);
+    // The credential was checked with debug_token: valid, ~60 days left, nothing missing.
+    const health = w.service.health(HUB)!;
+    assert.equal(health.credential?.valid, true);
+    assert.deepEqual(health.credential?.missingScopes, []);
+    assert.equal(health.lastCheckForUpdates?.outcome, 'completed');
+    // The reconcile pass for the agent's plan was queued as a child of the check.
+    assert.ok([...w.store.list('tasks', HUB)].some((t) => t.kind === 'reconcile-hub' && t.parentId === task.id));
+  });
+
+  test("an owner's manual match and exemption survive the next import; accepted invites are linked", async () => {
+    const contractor = SANDBOX.employees[2];
+    const dan = SANDBOX.employees[3];
+    const matched = await w.service.matchMember(HUB, contractor, { directoryUserId: DIR.casey, hubRole: 'collaborator' }, owner);
+    assert.deepEqual([matched.status, matched.directoryUserId, matched.hubRole], ['onboarded', DIR.casey, 'collaborator']);
+    const exempted = await w.service.exemptMember(HUB, dan, { reason: 'brand designer managed by the agency' }, owner);
+    assert.equal(exempted.status, 'exempted');
+
+    // hubwarden sent the pending invite (as the agent records it); the new hire accepts it in Meta.
+    await w.store.transact((tx) => tx.put('appInvites', HUB, SANDBOX.pendingInviteId, { ...w.store.get('appInvites', HUB, SANDBOX.pendingInviteId)!, sentByHubwarden: true }));
+    const { memberId } = w.emulator.control.acceptInvite(SANDBOX.pendingInviteId, { name: 'New Hire' });
+    const { task, run } = await checkNow(w);
+    assert.equal(task.status, 'completed');
+
+    const now = outcomes(w);
+    assert.deepEqual(now[contractor], ['onboarded', DIR.casey]);
+    assert.deepEqual(now[dan], ['exempted', DIR.dan]);
+    assert.deepEqual(now[memberId], ['onboarded', DIR.newHire]);
+    assert.equal(now[`invite:${SANDBOX.pendingInviteId}`], undefined);
+    assert.equal(w.store.get('appMembers', HUB, memberId)?.inviteId, SANDBOX.pendingInviteId);
+    assert.deepEqual(run?.changes?.acceptedInvites, [{ memberId, inviteId: SANDBOX.pendingInviteId, email: 'new.hire@sandbox.example' }]);
+    assert.equal(run?.changeCounts?.drift, 0);
+    assert.equal(w.store.get('memberMatches', HUB, contractor)?.manual, true);
+    const audit = [...w.store.list('audit', HUB)].map((e) => e.action);
+    for (const action of ['member-matched', 'member-exempted', 'invite-accepted']) assert.ok(audit.includes(action), action);
+  });
+
+  test('an import that fails midway keeps the previous complete snapshot', async () => {
+    const snapshot = () => JSON.stringify(['appMembers', 'appInvites', 'appAssets', 'appAssignments', 'partnerUsers', 'appImports', 'memberMatches'].map((c) => [...w.store.list(c as 'appMembers', HUB)]));
+    const before = snapshot();
+    const imported = w.store.get('appImports', HUB, HUB)!;
+    // Changes in Meta that must NOT show up, since the read will not finish.
+    await w.service.unmatchMember(HUB, SANDBOX.employees[2], owner); // decisions are not part of the snapshot
+    const afterDecision = snapshot();
+    w.emulator.control.setFaults({ errorRate: 1, match: '/clients' }); // partners: agencies reads, clients fails
+    const { task, run } = await checkNow(w);
+    assert.equal(task.status, 'waiting'); // backing off (unavailable), not completed
+    assert.equal(task.lastError?.kind, 'unavailable');
+    assert.equal(run?.outcome, 'failed');
+    assert.equal(run?.error?.kind, 'unavailable');
+    assert.equal(snapshot(), afterDecision);
+    assert.notEqual(before, afterDecision); // the un-match did change memberMatches: the comparison can see changes
+    assert.deepEqual(w.store.get('appImports', HUB, HUB), imported);
+    assert.equal(w.service.health(HUB)?.lastCheckForUpdates?.outcome, 'failed');
+    assert.ok(w.service.health(HUB)!.problems.some((p) => /last check for updates failed/.test(p)));
+    w.emulator.control.setFaults({});
+  });
+});
