@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * An Okta event hook delivery (identity-providers.md §4): a CloudEvents-style envelope whose
+ * `data.events[]` are System Log LogEvents. Only the fields hubwarden reads are checked; the rest
+ * passes through, because Okta adds fields over time.
+ */
+const logTarget = z.object({
+  id: z.string().optional(),
+  type: z.string(),
+  alternateId: z.string().nullish(),
+  displayName: z.string().nullish(),
+});
+
+export const logEvent = z.object({
+  uuid: z.string().min(1),
+  published: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date-time'),
+  eventType: z.string().min(1),
+  actor: z.object({ id: z.string().optional(), alternateId: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
+  target: z.array(logTarget).nullish(),
+});
+
+export const eventHookDelivery = z.object({
+  eventType: z.string().optional(),
+  data: z.object({ events: z.array(logEvent).max(1000, 'expected at most 1000 events per delivery') }),
+});
+
+export type LogEvent = z.infer<typeof logEvent>;
+
+/** What an event asks hubwarden to do. Events not listed are acknowledged and ignored. */
+export type EventAction = 'offboard' | 'reevaluate';
+
+export const EVENT_ACTIONS: Record<string, EventAction> = {
+  // A deactivated or suspended user loses their seats (the agent applies the hub's policy:
+  // remove now, or put the removal in a deprovisioning report for an owner to apply).
+  'user.lifecycle.deactivate': 'offboard',
+  'user.lifecycle.suspend': 'offboard',
+  // A membership change may change the person's effective grant: look now instead of waiting
+  // for the next SCIM push or check for updates.
+  'group.user_membership.add': 'reevaluate',
+  'group.user_membership.remove': 'reevaluate',
+  'application.user_membership.add': 'reevaluate',
+  'application.user_membership.remove': 'reevaluate',
+};
+
+export interface EventPerson {
+  email?: string;
+  userName?: string;
+  externalId?: string;
+}
+
+/**
+ * The user an event is about: the target of type User (for membership events the other targets
+ * are the group or app instance). Okta's `alternateId` is the login, which hubwarden's SCIM
+ * userName is, and usually the email; `id` is the Okta user id, which Okta sends as SCIM externalId.
+ */
+export function personOf(event: LogEvent): EventPerson | undefined {
+  const user = event.target?.find((t) => t.type === 'User');
+  if (!user) return undefined;
+  const login = user.alternateId && user.alternateId !== 'unknown' ? user.alternateId : undefined;
+  if (!login && !user.id) return undefined;
+  return { ...(login ? { userName: login } : {}), ...(login?.includes('@') ? { email: login } : {}), ...(user.id ? { externalId: user.id } : {}) };
+}
+
+export function personKey(p: EventPerson): string {
+  return (p.userName ?? p.email ?? p.externalId ?? '').toLowerCase();
+}
+
+/** Oldest first (Okta delivers at least once and possibly out of order: §4). */
+export function byPublished(a: LogEvent, b: LogEvent): number {
+  return Date.parse(a.published) - Date.parse(b.published) || a.uuid.localeCompare(b.uuid);
+}

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+
+let seq = 0;
+function event(eventType: string, login: string, published: string, uuid = `evt-${++seq}`) {
+  return {
+    uuid, published, eventType, version: '0', displayMessage: eventType, severity: 'INFO',
+    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
+    outcome: { result: 'SUCCESS', reason: null },
+    target: [
+      { id: `00u-${login}`, type: 'User', alternateId: login, displayName: login },
+      { id: '00gsales', type: 'UserGroup', alternateId: 'unknown', displayName: 'Sales' },
+    ],
+  };
+}
+const delivery = (...events: unknown[]) => ({
+  eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
+  eventId: 'b5a188b9', eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123', data: { events },
+});
+
+describe('Okta event hook /hooks/okta', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  let store: MemoryStore;
+  let hook: HookRouter;
+  beforeEach(async () => {
+    agent = new FakeAgent();
+    store = new MemoryStore();
+    hook = createOktaHookRouter({ config: testConfig(), agent, store });
+    server = await serveRouters([['/hooks', hook]]);
+  });
+  afterEach(() => server.close());
+
+  const send = (body: unknown, secret: string | null = TEST_ENV.OKTA_HOOK_SECRET) =>
+    fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(secret === null ? {} : { authorization: secret }) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  test('verification challenge is echoed', async () => {
+    const res = await fetch(`${server.url}/hooks/okta`, { headers: { 'X-Okta-Verification-Challenge': 'abc-123' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { verification: 'abc-123' });
+    const missing = await fetch(`${server.url}/hooks/okta`);
+    assert.equal(missing.status, 400);
+  });
+
+  test('missing or wrong secret: 401 and nothing processed', async () => {
+    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z'));
+    assert.equal((await send(body, null)).status, 401);
+    assert.equal((await send(body, 'okta-hook-secret-mai')).status, 401);
+    assert.equal((await send(body, `Basic ${TEST_ENV.OKTA_HOOK_SECRET}`)).status, 401);
+    await hook.settled();
+    assert.equal(agent.writes().length, 0);
+    assert.equal(store.count('hookEvents', 'okta'), 0);
+  });
+
+  test('deactivate: 200 at once, then offboard with the hook trigger of the matching org', async () => {
+    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'u-1')), TEST_ENV.OKTA_EU_HOOK_SECRET);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '');
+    await hook.settled();
+    const [call] = agent.writes();
+    assert.equal(call.method, 'offboard');
+    assert.deepEqual(call.args[0], { userName: 'jane@example.com', email: 'jane@example.com', externalId: '00u-jane@example.com' });
+    assert.deepEqual(call.args[1], { type: 'okta-event-hook', idp: 'okta-eu', actor: 'admin@example.com', detail: 'user.lifecycle.deactivate u-1' });
+    assert.equal(store.get('hookEvents', 'okta', 'u-1')?.state, 'done');
+  });
+
+  test('a replayed event is processed once', async () => {
+    const body = delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T10:00:00Z', 'dup-1'));
+    assert.equal((await send(body)).status, 200);
+    assert.equal((await send(body)).status, 200);
+    await hook.settled();
+    assert.equal((await send(body)).status, 200);
+    await hook.settled();
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 1);
+  });
+
+  test('out-of-order events are handled in published order; membership changes of one person collapse', async () => {
+    const body = delivery(
+      event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:05:00Z', 'late'),
+      event('group.user_membership.remove', 'jane@example.com', '2026-11-23T10:03:00Z', 'mid'),
+      event('group.user_membership.add', 'raj@example.com', '2026-11-23T10:01:00Z', 'early'),
+      event('application.user_membership.add', 'jane@example.com', '2026-11-23T10:02:00Z', 'mid-early'),
+      event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', 'ignored'),
+    );
+    assert.equal((await send(body)).status, 200);
+    await hook.settled();
+    const writes = agent.writes().map((c) => `${c.method}:${(c.args[0] as { userName: string }).userName}:${(c.args[1] as { detail: string }).detail.split(' ')[1]}`);
+    assert.deepEqual(writes, ['reevaluatePerson:raj@example.com:early', 'reevaluatePerson:jane@example.com:mid', 'offboard:raj@example.com:late']);
+    assert.equal(store.get('hookEvents', 'okta', 'ignored')?.outcome, 'event type user.session.start not handled');
+    assert.match(store.get('hookEvents', 'okta', 'mid-early')?.outcome ?? '', /covered by a later re-evaluation/);
+  });
+
+  test('malformed payloads: 400 and nothing processed', async () => {
+    assert.equal((await send('{"data": ')).status, 400);
+    const noEvents = await send({ data: {} });
+    assert.equal(noEvents.status, 400);
+    assert.match((await noEvents.json()).detail, /data\.events/);
+    const badDate = await send(delivery({ ...event('user.lifecycle.deactivate', 'jane@example.com', 'x'), published: 'not a date' }));
+    assert.equal(badDate.status, 400);
+    await hook.settled();
+    assert.equal(agent.writes().length, 0);
+    assert.equal(store.count('hookEvents', 'okta'), 0);
+  });
+
+  test('an agent failure (unknown person) is recorded, not retried, and the reply was still 200', async () => {
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'ghost@example.com', '2026-11-23T10:00:00Z', 'g-1')))).status, 200);
+    await hook.settled();
+    const record = store.get('hookEvents', 'okta', 'g-1');
+    assert.equal(record?.state, 'failed');
+    assert.match(record?.outcome ?? '', /no directory user with email ghost@example.com/);
+  });
+});
