@@ -83,4 +83,19 @@ describe('batch requests (reference §1.7)', () => {
       await g.close();
     }
   });
+
+  test('a batch that times out partway returns null for the operations it did not run', async () => {
+    const g = await startTestGraph({ faults: { batchTimeoutRate: 0.3, seed: 3 } });
+    try {
+      const ops = Array.from({ length: 20 }, () => ({ method: 'GET', relative_url: `${BIZ}/system_users` }));
+      const r = await batch(g, ops);
+      const firstNull = r.body.indexOf(null);
+      assert.ok(firstNull >= 0 && firstNull < 20, `expected a cut: ${firstNull}`);
+      assert.ok(r.body.slice(firstNull).every((op: unknown) => op === null), 'everything after the cut is null');
+      assert.ok(r.body.slice(0, firstNull).every((op: { code: number }) => op.code === 200));
+      assert.equal(g.emulator.calls.filter((c) => c.batch).length, firstNull, 'null operations did not run');
+    } finally {
+      await g.close();
+    }
+  });
 });

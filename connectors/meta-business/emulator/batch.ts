@@ -9,7 +9,6 @@
 import { invalidParameter } from './graph-error.ts';
 import { parseQuery, type GraphParams } from './request-params.ts';
 import type { GraphCall, GraphMethod, GraphReply } from './graph-context.ts';
-import type { Token } from './model.ts';
 
 export const MAX_BATCH_OPERATIONS = 50;
 
@@ -22,6 +21,8 @@ interface BatchOperation {
 }
 
 export type OperationRunner = (call: GraphCall) => GraphReply;
+/** Asked before each operation; true means the batch timed out there (the rest are null). */
+export type BatchCut = (path: string) => boolean;
 
 function parseOperations(raw: unknown): BatchOperation[] {
   let ops: unknown = raw;
@@ -38,12 +39,13 @@ function parseOperations(raw: unknown): BatchOperation[] {
   return ops as BatchOperation[];
 }
 
-export function runBatch(call: GraphCall, caller: Token, runOperation: OperationRunner): unknown {
-  void caller;
+export function runBatch(call: GraphCall, runOperation: OperationRunner, cut: BatchCut = () => false): unknown {
   const ops = parseOperations(call.params.batch);
   const includeHeaders = String(call.params.include_headers ?? 'true') !== 'false';
   const named = new Map<string, unknown>();
+  let timedOut = false;
   return ops.map((op, index) => {
+    if (timedOut || (timedOut = cut(String(op?.relative_url ?? '')))) return null;
     if (!op || typeof op.relative_url !== 'string') {
       throw invalidParameter(`Missing relative_url in batch operation ${index}`);
     }

@@ -28,6 +28,11 @@ export interface FaultConfig {
   dropRate?: number;
   /** Probability that a list page is cut short (fewer than `limit` items, maybe none) while `next` stays. */
   shortPageRate?: number;
+  /**
+   * Probability, per batch operation, that the batch "times out" there: that operation and all
+   * after it come back as `null` without running (reference §1.7: a partial batch has nulls).
+   */
+  batchTimeoutRate?: number;
   /** Only paths matching this regex get the random faults above (default: every path). */
   match?: string | RegExp;
   throttle?: ThrottleFault;
@@ -104,6 +109,11 @@ export class FaultPlan {
     if (throttled) return throttled;
     if (this.roll(this.config.errorRate, path)) return transientError(this.random() < 0.5 ? 1 : 2);
     return undefined;
+  }
+
+  /** Whether a batch stops (times out) before this operation. */
+  batchCut(path: string): boolean {
+    return this.roll(this.config.batchTimeoutRate, path);
   }
 
   /** How many items a short page keeps, or undefined for a full page. */

@@ -12,7 +12,7 @@ import { debugToken } from './debug-token.ts';
 import { graphTime, type Token } from './model.ts';
 import type { GraphNode } from './world.ts';
 
-export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall, caller: Token) => unknown;
+export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall) => unknown;
 
 export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: BatchRunner): GraphReply {
   countCall(runtime);
@@ -37,7 +37,7 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
 
 function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segments: string[], node: GraphNode | undefined, runBatch: BatchRunner): unknown {
   if (segments.length === 0) {
-    if (call.method === 'POST' && call.params.batch !== undefined) return runBatch(runtime, call, caller);
+    if (call.method === 'POST' && call.params.batch !== undefined) return runBatch(runtime, call);
     throw unknownPath('/');
   }
   const ctx = new GraphContext(call, runtime, caller, parseFields(typeof call.params.fields === 'string' ? call.params.fields : undefined));

@@ -22,8 +22,8 @@ export interface EmulatorControlApi {
 
 const VERSION = /^\/(v\d+\.\d+)(?=\/|$)/;
 
-export const runGraphBatch: BatchRunner = (runtime, call, caller) =>
-  runBatch(call, caller, (op) => dispatch(runtime, op, runGraphBatch));
+export const runGraphBatch: BatchRunner = (runtime, call) =>
+  runBatch(call, (op) => dispatch(runtime, op, runGraphBatch), (path) => runtime.faults.batchCut(path));
 
 function readBody(req: Request): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -80,7 +80,12 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
 
   app.use(async (req, res) => {
     const url = new URL(req.url, 'http://emulator.invalid');
-    const rawPath = decodeURIComponent(url.pathname);
+    let rawPath: string;
+    try {
+      rawPath = decodeURIComponent(url.pathname);
+    } catch {
+      rawPath = url.pathname; // malformed %-escapes: routed as-is, ends as 2500
+    }
     const version = VERSION.exec(rawPath)?.[1] ?? '';
     const path = (version ? rawPath.slice(version.length + 1) : rawPath).replace(/\/+$/, '') || '/';
     const body = await readBody(req);
