@@ -62,7 +62,7 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     // Second run, nothing changed: no call at all (schema already ensured, problems not retried).
     okta.control.clearCalls();
     const second = await writeback.run(HUB);
-    assert.deepEqual(okta.calls, []);
+    assert.equal(okta.calls.length, 0);
     assert.equal(second.unchanged, 2);
     assert.equal(second.skipped, 2);
     assert.equal(second.problems.length, 2);

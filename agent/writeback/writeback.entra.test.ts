@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
+import { createWriteback } from './writeback.ts';
+import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
+
+const HUB = 'ads-eu';
+const ANA_OID = '0a0a0a0a-1111-2222-3333-444444444444';
+const ext = (field: string) => `${EXT_PREFIX}hubwarden_ads_eu_${field}`;
+
+async function setup() {
+  const graph = createGraphEmulator({
+    ...ENTRA,
+    applications: [{ appId: ENTRA.extensionAppId, objectId: 'ext-app-object' }],
+    users: [{ id: ANA_OID, userPrincipalName: 'ana@contoso.com' }, { userPrincipalName: 'bo@contoso.com' }],
+  });
+  const server = await graph.listen();
+  const store = await seededStore(HUB, [
+    directoryUser(HUB, 'u-ana', 'ana@contoso.com', { externalId: ANA_OID }),
+    directoryUser(HUB, 'u-bo', 'bo@contoso.com', { externalId: 'bo' }),
+    directoryUser(HUB, 'u-gone', 'gone@contoso.com'),
+  ], [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
+  const log = capturingLog();
+  const make = () => createWriteback({ config: writebackConfig({ graph: server.url }), store, log, clock: movableClock(), tuning: { entra: { maxRetries: 2, delaySeconds: 0 } } });
+  const patches = () => graph.calls.filter((c) => c.method === 'PATCH');
+  return { graph, server, store, log, make, patches };
+}
+
+test('entra write-back through the real Graph SDK: extensions created once, PATCH bodies carry only changed extension values', async () => {
+  const { graph, server, store, log, make, patches } = await setup();
+  try {
+    const writeback = make();
+    const first = await writeback.run(HUB);
+
+    const extCalls = graph.calls.filter((c) => c.path.includes('extensionProperties'));
+    assert.deepEqual(extCalls.map((c) => c.method), ['GET', 'POST', 'POST', 'POST']);
+    assert.equal(extCalls[0]!.path, `/v1.0/applications(appId='${ENTRA.extensionAppId}')/extensionProperties`);
+    assert.deepEqual(extCalls.slice(1).map((c) => c.body), ['status', 'role', 'exemption'].map((f) => ({ name: `hubwarden_ads_eu_${f}`, dataType: 'String', isMultiValued: false, targetObjects: ['User'] })));
+    assert.deepEqual(graph.state().applications[0]!.extensionProperties.map((e) => e.name), [ext('status'), ext('role'), ext('exemption')]);
+
+    // Object id when externalId is a GUID, else the UPN; empty values sent as null (removes them).
+    assert.deepEqual(patches().map((c) => c.path).sort(), [`/v1.0/users/${ANA_OID}`, '/v1.0/users/bo@contoso.com', '/v1.0/users/gone@contoso.com']);
+    assert.deepEqual(patches().find((c) => c.path.endsWith(ANA_OID))!.body, { [ext('status')]: 'onboarded', [ext('role')]: 'ADMIN', [ext('exemption')]: null });
+    assert.deepEqual(patches().find((c) => c.path.endsWith('bo@contoso.com'))!.body, { [ext('status')]: 'pending', [ext('role')]: null, [ext('exemption')]: null });
+    const ana = graph.state().users.find((u) => u.id === ANA_OID)!;
+    assert.equal(ana[ext('status')], 'onboarded');
+    assert.equal(first.written, 2);
+    assert.deepEqual(first.problems.map((p) => [p.directoryUserId, p.kind]), [['u-gone', 'not-found']]);
+    assert.match(first.problems[0]!.message, /Request_ResourceNotFound/);
+
+    graph.control.clearCalls();
+    const second = await writeback.run(HUB);
+    assert.equal(graph.calls.length, 0, 'nothing changed: no Graph call and no token request');
+    assert.equal(second.unchanged, 2);
+    assert.equal(second.skipped, 1);
+
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
+    await writeback.run(HUB);
+    assert.deepEqual(patches().map((c) => c.body), [{ [ext('role')]: 'EMPLOYEE' }]);
+
+    // A second process lists the extensions and creates none.
+    graph.control.clearCalls();
+    await make().ensureSchema();
+    assert.deepEqual(graph.calls.filter((c) => c.path.includes('extensionProperties')).map((c) => c.method), ['GET']);
+    assert.equal(graph.calls.filter((c) => c.path.endsWith('/oauth2/v2.0/token')).length, 1);
+    assert.ok(!JSON.stringify([log.lines, first, second, graph.calls]).includes(ENTRA.clientSecret));
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: 429 with Retry-After is retried and the value is written; a wrong client secret stops the run', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.ensureSchema();
+    graph.control.throttleNext(1, 0);
+    const report = await writeback.run(HUB);
+    assert.equal(patches().filter((c) => c.status === 429).length, 1);
+    assert.equal(patches().filter((c) => c.status === 204).length, 2);
+    assert.equal(report.written, 2);
+    assert.equal(store.get('writebackState', HUB, 'u-ana')!.written?.status, 'onboarded');
+  } finally {
+    await server.close();
+  }
+  const other = createGraphEmulator({ ...ENTRA, clientSecret: 'the-real-secret-is-different' });
+  const s2 = await other.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u1', 'a@contoso.com')], []);
+    const wb = createWriteback({ config: writebackConfig({ graph: s2.url }), store, log: capturingLog(), clock: movableClock() });
+    await assert.rejects(wb.run(HUB), (err: Error) => /invalid_client/.test(err.message) && !err.message.includes(ENTRA.clientSecret));
+  } finally {
+    await s2.close();
+  }
+});
