@@ -34,6 +34,12 @@ describe('graph error table: decisions', () => {
     assert.equal(err.limitScope, 'app');
     assert.notEqual(err.retryAfterMs, 24 * 3_600_000);
   });
+  test('code 4 waits from X-App-Usage: 10 min at 100 %, a minute below', () => {
+    const full = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":100,"total_time":20,"total_cputime":20}' } }, ctx);
+    assert.equal(full.retryAfterMs, 10 * 60_000);
+    const low = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
+    assert.equal(low.retryAfterMs, 60_000);
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');

@@ -116,7 +116,10 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const fallback = rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     const usage = parseUsage(failure.headers);
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : fallback.ms;
+    // X-App-Usage carries percentages over a rolling hour but no time (§10): at 100 % or more wait
+    // the rule's fallback, below that (throttled by something else) a minute is enough to look again.
+    const appWait = usage.percent.app !== undefined && fallback.scope === 'app' && usage.percent.app < 100 ? MINUTE : fallback.ms;
+    const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,
     });
