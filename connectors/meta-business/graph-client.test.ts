@@ -1,0 +1,68 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpClient } from '../sdk/http.ts';
+import { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { GraphClient } from './graph-client.ts';
+
+/** A fetch that replays scripted responses and records what was asked (Nango-style replay). */
+function replay(responses: Array<(body: URLSearchParams) => unknown>) {
+  const asked: Array<{ url: string; body: URLSearchParams }> = [];
+  const fetchFn = (async (input: URL | RequestInfo, init?: RequestInit) => {
+    const body = new URLSearchParams(typeof init?.body === 'string' ? init.body : '');
+    asked.push({ url: String(input), body });
+    const next = responses.shift();
+    assert.ok(next, `unexpected call ${String(input)}`);
+    return new Response(JSON.stringify(next(body)), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  return { fetchFn, asked };
+}
+
+function client(base: string, fetchFn: typeof fetch) {
+  const http = new HttpClient({ baseUrl: base, fetch: fetchFn, secrets: () => ['tok-1234'] });
+  return new GraphClient({ http, version: 'v25.0', token: 'tok-1234', businessId: '100', book: new RateLimitBook() });
+}
+
+describe('GraphClient', () => {
+  test('relativeOf strips the base path prefix, version and token from a paging.next URL', () => {
+    const g = client('http://127.0.0.1:9/sandbox/graph', fetch);
+    assert.equal(g.relativeOf('http://127.0.0.1:9/sandbox/graph/v25.0/act_1/assigned_users?business=100&limit=1000&access_token=tok-1234&after=QQ'),
+      'act_1/assigned_users?business=100&limit=1000&after=QQ');
+  });
+
+  test('a batch re-sends null entries and transiently failed GETs, never failed writes', async () => {
+    const ok = (n: number) => ({ code: 200, body: JSON.stringify({ data: [{ id: String(n) }] }) });
+    const transient = { code: 500, body: JSON.stringify({ error: { message: 'An unknown error occurred', type: 'OAuthException', code: 1, fbtrace_id: 'x' } }) };
+    const { fetchFn, asked } = replay([
+      () => [ok(1), null, transient, transient],
+      (body) => JSON.parse(body.get('batch')!).map((_: unknown, i: number) => ok(10 + i)),
+    ]);
+    const g = client('http://127.0.0.1:9', fetchFn);
+    const results = await g.batch([
+      { method: 'GET', relativeUrl: 'a/assigned_users' },
+      { method: 'GET', relativeUrl: 'b/assigned_users' },
+      { method: 'GET', relativeUrl: 'c/assigned_users' },
+      { method: 'POST', relativeUrl: 'd/assigned_users', body: { user: '1', tasks: ['ANALYZE'] } },
+    ], { what: 'meta-business: test', businessId: '100' });
+    assert.equal(asked.length, 2);
+    const resent = JSON.parse(asked[1].body.get('batch')!).map((op: { relative_url: string }) => op.relative_url);
+    assert.deepEqual(resent, ['b/assigned_users', 'c/assigned_users']);
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 500]);
+    const first = JSON.parse(asked[0].body.get('batch')!);
+    assert.equal(first[3].body, 'user=1&tasks=%5B%22ANALYZE%22%5D', 'lists JSON-encoded like the Python SDK (§1.3)');
+    assert.equal(asked[0].body.get('include_headers'), 'false');
+  });
+
+  test('more than 50 operations go out as several batch requests of at most 50', async () => {
+    const sizes: number[] = [];
+    const responses = Array.from({ length: 3 }, () => (body: URLSearchParams) => {
+      const ops = JSON.parse(body.get('batch')!);
+      sizes.push(ops.length);
+      return ops.map(() => ({ code: 200, body: '{"data":[]}' }));
+    });
+    const { fetchFn } = replay(responses);
+    const g = client('http://127.0.0.1:9', fetchFn);
+    const results = await g.batch(Array.from({ length: 120 }, (_, i) => ({ method: 'GET' as const, relativeUrl: `${i}/assigned_users` })), { what: 't', businessId: '100' });
+    assert.equal(results.length, 120);
+    assert.deepEqual(sizes.sort((a, b) => a - b), [20, 50, 50]);
+  });
+});
