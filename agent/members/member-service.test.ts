@@ -135,7 +135,7 @@ describe('member service', () => {
     const again = await service.removeMember('acme', '13', admin);
     assert.equal(again.id, task.id);
     const record = store.get('tasks', 'acme', task.id)!;
-    assert.deepEqual((record.payload as any).memberId, '13');
+    assert.deepEqual([(record.payload as any).op.memberId, (record.payload as any).force], ['13', true]);
     const cancel = await service.removeMember('acme', 'invite:901', admin);
     assert.equal(cancel.kind, 'cancel-invite');
     await service.exemptMember('acme', '12', { reason: 'keep' }, admin);

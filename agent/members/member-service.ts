@@ -12,15 +12,12 @@ import { lastImport } from '../check-for-updates/snapshot-store.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
 import type { Store, Transaction } from '../store/store.ts';
-import { enqueueTask } from '../tasks/enqueue.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import type { Operation } from '../plan/operation.ts';
 import { toTaskView } from '../tasks/task-record.ts';
 import { exempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
 import { MemberError } from './member-error.ts';
 import { MembersIndex } from './members-index.ts';
-
-/** Task kinds of H5's workers that change a seat (their payload is the plan's Operation). */
-export const REMOVE_MEMBER_KIND = 'remove-member';
-export const CANCEL_INVITE_KIND = 'cancel-invite';
 
 export interface MemberServiceOptions {
   config: Pick<LoadedConfig, 'file'>;
@@ -87,7 +84,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
       });
     },
     async removeMember(hubId, memberId, trigger): Promise<TaskView> {
-      hubOf(hubId);
+      const hub = hubOf(hubId);
       const task = await store.transact((tx) => {
         const row = findRow(tx, hubId, memberId);
         if (row.kind === 'partner-user') {
@@ -100,11 +97,14 @@ export function createMemberService({ config, store, log, clock = () => new Date
           throw new MemberError('conflict', `hub ${hubId}: remove ${row.email ?? memberId}: exempted by ${exemption.by} ("${exemption.reason}"); exempted members are never removed`);
         }
         const who = row.email ?? memberId;
-        const queued = row.kind === 'invite'
-          ? enqueueSeatChange(tx, hubId, CANCEL_INVITE_KIND, `cancel:${memberId.slice('invite:'.length)}`, trigger, `cancel invite for ${who} (owner request)`,
-            { kind: 'cancel-invite', inviteId: memberId.slice('invite:'.length) }, row.email)
-          : enqueueSeatChange(tx, hubId, REMOVE_MEMBER_KIND, `remove:${memberId}`, trigger, `remove ${who} from the app (owner request)`,
-            { kind: 'remove-member', memberId, role: tx.get('appMembers', hubId, memberId)!.role }, row.email);
+        const base = { effect: 'removal' as const, reason: 'unassigned' as const, ...(row.email ? { email: row.email } : {}) };
+        const matched = tx.get('memberMatches', hubId, memberId)?.directoryUserId;
+        const op: Operation = row.kind === 'invite'
+          ? { ...base, kind: 'cancel-invite', key: `cancel:${memberId.slice('invite:'.length)}`, inviteId: memberId.slice('invite:'.length), summary: `cancel the invite of ${who} (asked by ${actorOf(trigger)})`, ...(matched ? { directoryUserId: matched } : {}) }
+          : { ...base, kind: 'remove-member', key: `remove:${memberId}`, memberId, role: tx.get('appMembers', hubId, memberId)!.role, summary: `remove ${who} from the app (asked by ${actorOf(trigger)})`, ...(matched ? { directoryUserId: matched } : {}) };
+        // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
+        // because an owner's explicit removal of, say, an unmatched member is not in any plan.
+        const queued = enqueueOperation(tx, { hub, op, trigger, force: true, now: clock() });
         appendAudit(tx, {
           hubId, trigger, taskId: queued.id, action: row.kind === 'invite' ? 'cancel-invite' : 'remove-member', outcome: 'pending',
           subject: { memberId, ...(row.email ? { email: row.email } : {}) },
@@ -131,19 +131,4 @@ export function createMemberService({ config, store, log, clock = () => new Date
       index.close();
     },
   };
-}
-
-/**
- * Enqueues the seat change as the plan would (same operation shape and idempotency key
- * `${hubId}:${key}`), so an owner's removal and a planned one are the same task, never two.
- */
-function enqueueSeatChange(tx: Transaction, hubId: string, kind: string, key: string, trigger: Trigger, summary: string, operation: Record<string, unknown>, email?: string) {
-  return enqueueTask(tx, {
-    hubId,
-    kind,
-    payload: { ...operation, key, summary, effect: 'removal', reason: 'owner-request', ...(email ? { email } : {}) },
-    idempotencyKey: `${hubId}:${key}`,
-    trigger,
-    summary,
-  });
 }

@@ -11,6 +11,7 @@ import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/hand
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { TaskRunner } from '../../agent/tasks/task-runner.ts';
+import { operationHandlers } from '../../agent/tasks/operations/operation-handler.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
@@ -41,7 +42,7 @@ async function world(): Promise<World> {
   const hub = config.file.hubs[0];
   const connector = createHubConnector(hub, config, { log: silent, onCall: () => calls++ });
   const runner = new TaskRunner({
-    store, log: silent, handlers: [createCheckForUpdatesHandler({ graphCalls: () => calls })],
+    store, log: silent, handlers: [createCheckForUpdatesHandler({ graphCalls: () => calls }), ...operationHandlers],
     hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector,
     // A failed read is retried much later: the test inspects the state it left.
     backoffBaseMs: 600_000, backoffMaxMs: 600_000,
@@ -152,5 +153,17 @@ describe('check for updates, end to end (Meta connector over the emulator)', () 
     assert.equal(w.service.health(HUB)?.lastCheckForUpdates?.outcome, 'failed');
     assert.ok(w.service.health(HUB)!.problems.some((p) => /last check for updates failed/.test(p)));
     w.emulator.control.setFaults({});
+  });
+
+  test("an owner's removal runs through the agent's remove-member task against the app", async () => {
+    const contractor = SANDBOX.employees[2];
+    const dan = SANDBOX.employees[3];
+    await assert.rejects(w.service.removeMember(HUB, dan, owner), /exempted members are never removed/);
+    const task = await w.service.removeMember(HUB, contractor, owner);
+    await w.runner.idle();
+    assert.equal(w.store.get('tasks', HUB, task.id)?.status, 'completed');
+    assert.equal(w.emulator.control.state().users.some((u) => u.id === contractor), false);
+    assert.equal(w.emulator.control.state().users.some((u) => u.id === dan), true);
+    assert.equal(w.service.member(HUB, contractor), undefined);
   });
 });
