@@ -1,0 +1,95 @@
+import type { LoadedConfig } from '../config/load.ts';
+import type { ConfigFile, HubConfigFile } from '../config/schema.ts';
+import type { HubConnector } from '../connectors/sdk/connector.ts';
+import type { AgentApi } from './api.ts';
+import { mirrorAuditToFile } from './audit/audit-log.ts';
+import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { offboardHandler } from './dispatch/offboard.ts';
+import { reconcileHubHandler, reconcilePersonHandler } from './dispatch/reconcile.ts';
+import { definePersonIndexes } from './plan/person-input.ts';
+import { applyRemovalsHandler } from './safety/apply-removals.ts';
+import type { Store } from './store/store.ts';
+import { createAgentApi, type MemberService } from './agent-api.ts';
+import type { TaskHandler, TaskLog } from './tasks/handler.ts';
+import { operationHandlers } from './tasks/operations/operation-handler.ts';
+import { TaskRunner, type TaskRunnerOptions } from './tasks/task-runner.ts';
+
+export type { MemberService } from './agent-api.ts';
+
+export interface AgentOptions {
+  /** The loaded config (audit file path resolved against it), or the parsed file. */
+  config: LoadedConfig | ConfigFile;
+  store: Store;
+  connectorFor: (hubId: string) => HubConnector | undefined;
+  log: TaskLog;
+  /** Epoch ms (tests and benchmarks run simulated time). */
+  clock?: () => number;
+  /** Member views, matching, exemptions, guests and check for updates (agent/members, H8). */
+  members?: MemberService;
+  /** More task kinds (check-for-updates, write-back…). */
+  handlers?: TaskHandler[];
+  /** false: no audit file (tests); default: config `audit.file`. */
+  auditFile?: string | false;
+  runner?: Partial<Pick<TaskRunnerOptions, 'leaseMs' | 'concurrencyPerHub' | 'requestsPerSecondPerHub' | 'localConcurrency' | 'backoffBaseMs' | 'backoffMaxMs' | 'reclaimLeasesOnStart' | 'random'>>;
+  /** Dedupe window of per-person reconciles (ms). */
+  dispatchWindowMs?: number;
+}
+
+export interface Agent {
+  start(): Promise<void>;
+  /** Stops taking work; running tasks finish or hand their lease back (they run again at the next start). */
+  stop(graceMs?: number): Promise<void>;
+  api: AgentApi;
+  /** Resolves when nothing is runnable now (tests, benchmarks). */
+  idle(): Promise<void>;
+  runner: TaskRunner;
+  dispatcher: Dispatcher;
+}
+
+function fileOf(config: LoadedConfig | ConfigFile): { file: ConfigFile; auditPath: string } {
+  if ('file' in config && 'pathOf' in config) return { file: config.file, auditPath: config.pathOf(config.file.audit.file) };
+  const file = config as ConfigFile;
+  return { file, auditPath: file.audit.file };
+}
+
+/**
+ * The agent runtime (issue 4, item 6): the outbox dispatcher, the task runner with every handler,
+ * the audit file mirror, and the AgentApi the server surfaces call.
+ */
+export function createAgent(o: AgentOptions): Agent {
+  const { file, auditPath } = fileOf(o.config);
+  const hubMap = new Map<string, HubConfigFile>(file.hubs.map((h) => [h.id, h]));
+  const hubs = () => hubMap;
+  const handlers: TaskHandler[] = [
+    ...operationHandlers, reconcilePersonHandler, reconcileHubHandler, applyRemovalsHandler, offboardHandler(hubs),
+    ...(o.members?.handlers ?? []), ...(o.handlers ?? []),
+  ];
+  const runner = new TaskRunner({ store: o.store, handlers, hubs, connectorFor: o.connectorFor, log: o.log, clock: o.clock, ...o.runner });
+  const dispatcher = new Dispatcher({ store: o.store, hubs, log: o.log, clock: o.clock, windowMs: o.dispatchWindowMs });
+  defineDirectoryIndexes(o.store);
+  definePersonIndexes(o.store);
+  const api = createAgentApi({ store: o.store, hubs, connectorFor: o.connectorFor, members: o.members, clock: o.clock ?? Date.now });
+  let stopMirror: (() => void) | undefined;
+  return {
+    api, runner, dispatcher,
+    async start() {
+      const audit = o.auditFile === undefined ? auditPath : o.auditFile;
+      if (audit) stopMirror = mirrorAuditToFile(o.store, audit);
+      runner.start();
+      dispatcher.start();
+    },
+    async stop(graceMs) {
+      await dispatcher.stop();
+      await runner.stop(graceMs);
+      stopMirror?.();
+    },
+    idle: async () => {
+      for (;;) {
+        await dispatcher.drain();
+        await runner.idle();
+        if (o.store.partitions('outbox').length === 0) return;
+      }
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { DirectoryChange } from '../desired-state/delta.ts';
+
+/**
+ * Who a directory change may affect on a hub: the users it names, and the members of mapped
+ * groups it touches. Changes to groups no team maps change nobody's grant (issue 4, item 1).
+ */
+export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryChange[]): Map<string, { emails?: string[] }> {
+  const mapped = new Set(hub.teams.map((t) => t.group.toLowerCase()));
+  const isMapped = (name: string) => mapped.has(name.toLowerCase());
+  const people = new Map<string, { emails?: string[] }>();
+  const add = (id: string, emails?: string[]) => {
+    const prev = people.get(id);
+    people.set(id, emails ? { emails: [...(prev?.emails ?? []), ...emails] } : prev ?? {});
+  };
+  for (const c of changes) {
+    switch (c.kind) {
+      case 'user-created': case 'user-updated': case 'user-activated': case 'user-deactivated':
+        add(c.userId);
+        break;
+      case 'user-deleted':
+        add(c.userId, [...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()));
+        break;
+      case 'group-created': case 'group-deleted':
+        if (isMapped(c.displayName)) for (const m of c.members) add(m);
+        break;
+      case 'group-renamed':
+        if (isMapped(c.from) || isMapped(c.to)) for (const m of c.members) add(m);
+        break;
+      case 'group-members':
+        if (isMapped(c.displayName)) for (const m of [...c.added, ...c.removed]) add(m);
+        break;
+    }
+  }
+  return people;
+}

@@ -1,0 +1,23 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import type { ReadView } from '../store/store.ts';
+
+export interface PersonRef {
+  email?: string;
+  userName?: string;
+  externalId?: string;
+}
+
+/** The directory users a hook or leaver workflow names, on each hub (by email, userName or externalId). */
+export function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef): Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> {
+  const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
+  for (const hub of hubs) {
+    const found = new Map<string, DirectoryUserRecord>();
+    if (person.email) for (const u of view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${person.email.toLowerCase()}`)) found.set(u.id, u);
+    if (person.userName) for (const u of view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
+    if (person.externalId) for (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
+    for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...u.emails].map((e) => e.toLowerCase()))] });
+    if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
+  }
+  return out;
+}

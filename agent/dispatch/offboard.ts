@@ -1,0 +1,55 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { Operation } from '../plan/operation.ts';
+import { PERSON_INDEX } from '../plan/person-input.ts';
+import type { ReadView } from '../store/store.ts';
+import type { TaskHandler } from '../tasks/handler.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { findPerson, type PersonRef } from './find-person.ts';
+
+/**
+ * The seats of one person on one hub, as removal operations: a leaver workflow (Entra lifecycle
+ * task, Okta Workflows, `hubwarden offboard`) removes them now, without waiting for the IdP to
+ * deactivate the account. Exempted rows and system users are left alone.
+ */
+export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId?: string): Operation[] {
+  const ops: Operation[] = [];
+  const systemIds = new Set([...view.list('appSystemUsers', hub.id)].map((s) => s.id));
+  for (const email of emails) {
+    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) {
+      if (systemIds.has(m.id) || view.get('exemptions', hub.id, m.id)) continue;
+      ops.push({ kind: 'remove-member', key: `remove:${m.id}`, memberId: m.id, role: m.role, effect: 'removal', reason: 'deactivated', email, directoryUserId,
+        summary: `remove ${email} (${m.role}) from the business: offboarded` });
+    }
+    for (const i of view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
+      if (i.status !== 'pending' || view.get('exemptions', hub.id, `invite:${i.id}`)) continue;
+      ops.push({ kind: 'cancel-invite', key: `cancel:${i.id}`, inviteId: i.id, effect: 'removal', reason: 'deactivated', email, directoryUserId,
+        summary: `cancel the pending invite of ${email}: offboarded` });
+    }
+  }
+  return ops;
+}
+
+/** Parent task of an offboarding: queues every hub's removals, then waits for them. */
+export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>): TaskHandler {
+  return {
+    kind: 'offboard',
+    local: true,
+    async run(task, ctx) {
+      // Second run: the children are done (the runner wakes a waiting parent when they finish).
+      if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
+      const person = task.payload as PersonRef;
+      const found = findPerson(ctx.store, hubs().values(), person);
+      const planned = found.map((f) => ({ hub: f.hub, ops: offboardOperations(ctx.store, f.hub, f.emails, f.user?.id) }));
+      const total = planned.reduce((n, p) => n + p.ops.length, 0);
+      for (const p of planned) for (const op of p.ops) {
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why: op.summary, outcome: 'pending' });
+      }
+      const result = { hubs: planned.filter((p) => p.ops.length > 0).map((p) => p.hub.id), operations: total };
+      if (total === 0) return { status: 'completed', result };
+      return {
+        status: 'waiting', reason: 'children', result,
+        commit: (tx) => { for (const p of planned) for (const op of p.ops) enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() }); },
+      };
+    },
+  };
+}

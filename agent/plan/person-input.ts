@@ -1,0 +1,97 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, MemberMatchRecord } from '../app-state/records.ts';
+import { INDEX } from '../desired-state/directory-records.ts';
+import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
+import type { RoleRules } from '../grants/role-rules.ts';
+import type { ReadView, Store } from '../store/store.ts';
+import type { PlanActual, PlanDesired } from './plan.ts';
+
+/** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
+export const PERSON_INDEX = {
+  memberByEmail: 'appMembers.email',
+  inviteByEmail: 'appInvites.email',
+  assignmentByUser: 'appAssignments.user',
+  matchByDirectoryUser: 'memberMatches.directoryUser',
+  memberByRole: 'appMembers.role',
+} as const;
+
+export function definePersonIndexes(store: Store): void {
+  store.defineIndex('appMembers', PERSON_INDEX.memberByEmail, (m, hub) => (m.email ? [`${hub}\u0000${m.email.toLowerCase()}`] : []));
+  store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => [`${hub}\u0000${m.role.toUpperCase()}`]);
+  store.defineIndex('appInvites', PERSON_INDEX.inviteByEmail, (i, hub) => [`${hub}\u0000${i.email.toLowerCase()}`]);
+  store.defineIndex('appAssignments', PERSON_INDEX.assignmentByUser, (a, hub) => [`${hub}\u0000${a.userId}`]);
+  store.defineIndex('memberMatches', PERSON_INDEX.matchByDirectoryUser, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
+}
+
+export interface Person {
+  directoryUserIds: string[];
+  emails: string[];
+}
+
+/**
+ * The slice of desired and actual state one person's plan needs: their grants, their member
+ * rows, invites, assignments, matches and exemptions, plus every admin (the last-admin rule
+ * counts them). Requires `defineDirectoryIndexes` and `definePersonIndexes` on the store.
+ */
+export function personInput(view: ReadView, hub: HubConfigFile, person: Person, rules: RoleRules): { desired: PlanDesired; actual: PlanActual; person: Person } {
+  const h = hub.id;
+  const ids = new Set(person.directoryUserIds);
+  const emails = new Set(person.emails.map((e) => e.toLowerCase()));
+  const grants = new Map<string, EffectiveGrant>();
+  const addUser = (id: string) => {
+    if (grants.has(id)) return;
+    const u = view.get('directoryUsers', h, id);
+    if (!u) return;
+    grants.set(id, computeGrant(hub, u, groupNamesOf(view, h, id), rules));
+    for (const e of u.emails) emails.add(e.toLowerCase());
+    if (u.email) emails.add(u.email.toLowerCase());
+  };
+  for (const id of ids) addUser(id);
+  // A deleted user's seats are found by the emails kept when the IdP deleted them.
+  for (const id of ids) for (const e of view.get('departedUsers', h, id)?.emails ?? []) emails.add(e.toLowerCase());
+  const members = new Map<string, AppMemberRecord>();
+  const matches = new Map<string, MemberMatchRecord>();
+  for (const id of ids) for (const m of view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`)) {
+    matches.set(m.memberId, m);
+    const member = view.get('appMembers', h, m.memberId);
+    if (member) members.set(member.id, member);
+    if (member?.email) emails.add(member.email.toLowerCase());
+  }
+  const invites = new Map<string, AppInviteRecord>();
+  for (const e of emails) {
+    for (const u of view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`)) addUser(u.id);
+    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) members.set(m.id, m);
+    for (const i of view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) invites.set(i.id, i);
+  }
+  for (const m of members.values()) {
+    const match = view.get('memberMatches', h, m.id);
+    if (match) matches.set(m.id, match);
+  }
+  for (const i of invites.values()) {
+    const match = view.get('memberMatches', h, `invite:${i.id}`);
+    if (match) matches.set(match.memberId, match);
+  }
+  const assignments: AppAssignmentRecord[] = [];
+  for (const m of members.values()) assignments.push(...view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`));
+  // Every admin, so the last-admin rule sees how many there are.
+  for (const a of view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
+  const exemptions = [...members.keys(), ...[...invites.keys()].map((i) => `invite:${i}`)]
+    .map((row) => view.get('exemptions', h, row)).filter((x) => x !== undefined);
+  const departed = [...ids].map((id) => view.get('departedUsers', h, id)).filter((d) => d !== undefined)
+    .map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
+  const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
+  for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });
+  return {
+    desired: { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] },
+    actual: {
+      complete: view.get('appImports', h, h)?.complete === true,
+      members: [...members.values()],
+      invites: [...invites.values()],
+      systemUsers: [...view.list('appSystemUsers', h)],
+      assignments,
+      matches: [...matches.values()],
+      exemptions,
+    },
+    person: { directoryUserIds: [...new Set([...ids, ...grants.keys()])], emails: [...emails] },
+  };
+}

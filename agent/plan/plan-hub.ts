@@ -1,0 +1,46 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { PlannedOperation } from '../api.ts';
+import { roleRulesOf } from '../grants/role-rules.ts';
+import type { ReadView } from '../store/store.ts';
+import { memberRowOf, type PlanResult } from './operation.ts';
+import { plan } from './plan.ts';
+import { actualOf, desiredOf } from './plan-input.ts';
+import { personInput, type Person } from './person-input.ts';
+
+export interface PlanHubOptions {
+  connector?: HubConnector;
+  now?: Date;
+}
+
+/**
+ * Dry run (`hubwarden plan --hub ID`, AgentApi.plan): what the agent would do on the hub now,
+ * from the desired state and the last app snapshot. Reads only; changes nothing.
+ */
+export function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): PlanResult {
+  const rules = roleRulesOf(options.connector);
+  return plan(desiredOf(view, hub, rules), actualOf(view, hub.id), { now: (options.now ?? new Date()).toISOString(), rules });
+}
+
+/** A person's part of the plan (per-person reconcile, and re-checking an operation before it runs). */
+export function planPerson(view: ReadView, hub: HubConfigFile, person: Person, options: PlanHubOptions = {}): PlanResult {
+  const rules = roleRulesOf(options.connector);
+  const input = personInput(view, hub, person, rules);
+  return plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person });
+}
+
+/** The plan as the API shows it. */
+export function toPlannedOperations(result: PlanResult): PlannedOperation[] {
+  return [
+    ...result.operations.map((op) => ({ kind: op.kind, summary: op.summary, memberId: memberRowOf(op), email: op.email })),
+    ...result.held.map((h) => ({ kind: `held:${h.operation.kind}`, summary: `${h.operation.summary} (held: ${h.why})`, memberId: memberRowOf(h.operation), email: h.operation.email })),
+  ];
+}
+
+/** The plan as `hubwarden plan` prints it: one line per operation, then what is held and why. */
+export function formatPlan(hubId: string, result: PlanResult): string {
+  const lines = [`plan for hub ${hubId}: ${result.operations.length} operation(s)${result.held.length ? `, ${result.held.length} held` : ''} (dry run, nothing changed)`];
+  for (const op of result.operations) lines.push(`  ${op.effect.padEnd(9)} ${op.summary}`);
+  for (const h of result.held) lines.push(`  held      ${h.operation.summary}: ${h.why}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import { planHub } from '../plan/plan-hub.ts';
+import type { TaskHandler } from '../tasks/handler.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { updateTask } from '../tasks/enqueue.ts';
+import { requestApproval } from './approvals.ts';
+import { classify, exceedsRemovalThreshold } from './classify.ts';
+import { addToReport } from './reports.ts';
+import type { RemovalPhase } from './schedule-removals.ts';
+
+/**
+ * Applies a hub's downgrades and removals once their window has passed (issue 4, item 4). It
+ * plans the hub afresh, so anything the directory took back meanwhile (the add half of a group
+ * move) is simply not there. Then: removals because of deprovisioning go to the owner's report
+ * when `confirmDeprovisioning` is on; a batch removing more than `removalThresholdPercent` of
+ * the members halts for approval; the rest is queued. Nothing is removed from an incomplete
+ * listing (the plan holds those).
+ */
+export const applyRemovalsHandler: TaskHandler = {
+  kind: 'apply-removals',
+  local: true,
+  async run(task, ctx) {
+    const hub = ctx.hub;
+    if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
+    const phase = (task.payload as { phase: RemovalPhase }).phase;
+    const now = ctx.now();
+    const result = planHub(ctx.store, hub, { connector: ctx.connector, now });
+    const ops = result.operations.filter((op) => classify(op) === phase);
+    for (const h of result.held) if (h.operation.effect === 'removal' || h.operation.effect === 'downgrade') {
+      ctx.audit({ action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped' });
+    }
+    if (ops.length === 0) return { status: 'completed', result: { phase, operations: 0, held: result.held.length } };
+
+    if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {
+      return {
+        status: 'completed', result: { phase, reported: ops.length },
+        commit: (tx) => {
+          const { report, added } = addToReport(tx, hub.id, ops, now);
+          for (const row of added) {
+            const op = report.operations[row]!;
+            appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },
+              why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report.id} (confirmDeprovisioning)`, outcome: 'pending' });
+          }
+        },
+      };
+    }
+
+    const members = [...ctx.store.list('appMembers', hub.id)].length - ctx.store.count('appSystemUsers', hub.id);
+    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent);
+    if (threshold.exceeds) {
+      const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id} (${threshold.share.toFixed(1)}%), more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
+      return {
+        status: 'needs-approval', result: { phase, explanation },
+        commit: (tx) => {
+          const { approval, replacedTaskId } = requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
+          if (replacedTaskId) {
+            const old = tx.get('tasks', hub.id, replacedTaskId);
+            if (old?.status === 'needs-approval') updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
+          }
+          appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
+        },
+      };
+    }
+    return {
+      status: 'completed', result: { phase, operations: ops.length },
+      commit: (tx) => { for (const op of ops) enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now }); },
+    };
+  },
+};

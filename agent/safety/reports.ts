@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { DeprovisioningReport } from '../api.ts';
+import type { Operation } from '../plan/operation.ts';
+import { memberRowOf } from '../plan/operation.ts';
+import type { Transaction } from '../store/store.ts';
+
+/**
+ * Deprovisioning reports (issue 4, item 4): with `confirmDeprovisioning`, removals because the
+ * IdP deactivated or deleted someone wait for an owner, who applies them all or per member.
+ * Collection `reports`, partition = hub id; one open report per hub collects new items.
+ * `operations` keeps, per member row, the operation applying the item runs.
+ */
+export interface ReportRecord extends DeprovisioningReport {
+  operations: Record<string, Operation>;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    reports: ReportRecord;
+  }
+}
+
+function openReportOf(tx: Pick<Transaction, 'list'>, hubId: string): Readonly<ReportRecord> | undefined {
+  for (const r of tx.list('reports', hubId)) if (r.status === 'open' || r.status === 'partially-applied') return r;
+  return undefined;
+}
+
+/** Adds removals to the hub's open report (an item already there is not added twice). Returns the rows added. */
+export function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): { report: ReportRecord; added: string[] } {
+  const open = openReportOf(tx, hubId);
+  const report: ReportRecord = open
+    ? { ...open, items: [...open.items], operations: { ...open.operations } }
+    : { id: randomUUID(), hubId, createdAt: now.toISOString(), status: 'open', items: [], operations: {} };
+  const added: string[] = [];
+  for (const op of ops) {
+    const row = memberRowOf(op);
+    if (!row || (op.kind !== 'remove-member' && op.kind !== 'cancel-invite')) continue;
+    if (report.items.some((i) => i.memberId === row && !i.appliedAt)) continue;
+    report.items.push({ memberId: row, email: op.email, directoryUserId: op.directoryUserId, action: op.kind, reason: op.summary });
+    report.operations[row] = op;
+    added.push(row);
+  }
+  if (added.length > 0 || !open) tx.put('reports', hubId, report.id, report);
+  return { report, added };
+}
+
+export function findReport(tx: Pick<Transaction, 'partitions' | 'get'>, id: string): Readonly<ReportRecord> | undefined {
+  for (const p of tx.partitions('reports')) {
+    const r = tx.get('reports', p, id);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** Public view of a report (without the stored operations). */
+export function toReportView(r: Readonly<ReportRecord>): DeprovisioningReport {
+  const { operations: _ops, ...view } = r;
+  return view;
+}

@@ -1,0 +1,48 @@
+import { ConnectorError } from '../../../connectors/sdk/connector-error.ts';
+import type { HubConnector } from '../../../connectors/sdk/connector.ts';
+import type { ChangeResult } from '../../../connectors/sdk/hub-model.ts';
+import type { Operation } from '../../plan/operation.ts';
+
+export interface AppCallResult {
+  result: ChangeResult;
+  /** The invite's id after invite / reinvite. */
+  inviteId?: string;
+}
+
+function missing(connector: HubConnector, what: string): never {
+  throw new ConnectorError('invalid-argument', `${connector.id}: this connector cannot ${what}`);
+}
+
+/**
+ * Performs one planned operation through the hub's connector. Connector changes are idempotent
+ * ("already so" is `already-done`), and Meta's invite first looks for a pending invite of the
+ * email (pending_users?email=), so an attempt repeated after a crash never invites twice.
+ */
+export async function callApp(c: HubConnector, op: Operation): Promise<AppCallResult> {
+  switch (op.kind) {
+    case 'invite':
+      if (!c.invite) missing(c, 'invite');
+      return c.invite({ email: op.email, role: op.role });
+    case 'reinvite':
+      if (!c.reinvite) missing(c, 're-send invites');
+      return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role });
+    case 'change-member-role':
+      if (!c.changeMemberRole) missing(c, 'change member roles');
+      return { result: await c.changeMemberRole(op.memberId, op.to) };
+    case 'change-invite-role':
+      if (!c.changeInviteRole) missing(c, 'change invite roles');
+      return { result: await c.changeInviteRole(op.inviteId, op.to) };
+    case 'assign-asset':
+      if (!c.assignAsset) missing(c, 'assign assets');
+      return { result: await c.assignAsset({ asset: op.asset, userId: op.memberId, tasks: op.tasks }) };
+    case 'unassign-asset':
+      if (!c.unassignAsset) missing(c, 'unassign assets');
+      return { result: await c.unassignAsset({ asset: op.asset, userId: op.memberId }) };
+    case 'remove-member':
+      if (!c.removeMember) missing(c, 'remove members');
+      return { result: await c.removeMember(op.memberId) };
+    case 'cancel-invite':
+      if (!c.cancelInvite) missing(c, 'cancel invites');
+      return { result: await c.cancelInvite(op.inviteId) };
+  }
+}

@@ -1,0 +1,30 @@
+import type { HubConfigFile } from '../../../config/schema.ts';
+import type { Trigger } from '../../desired-state/delta.ts';
+import type { Operation } from '../../plan/operation.ts';
+import type { Transaction } from '../../store/store.ts';
+import { enqueueTask } from '../enqueue.ts';
+import type { TaskRecord } from '../task-record.ts';
+
+export interface OperationPayload {
+  op: Operation;
+  /**
+   * Run even if a fresh plan no longer contains it (an owner's explicit removal of an
+   * unmatched member). Otherwise the operation is re-checked against the current desired state
+   * just before it runs, so a settle window, a report or an approval never acts on stale intent.
+   */
+  force?: boolean;
+}
+
+/** Rate-limit scope of an operation's calls: invites have their own per-business limit (reference §2.2). */
+export function scopeOf(hub: HubConfigFile, op: Operation): string {
+  return op.kind === 'invite' || op.kind === 'reinvite' ? `invite:${hub.meta.businessId}` : 'app';
+}
+
+/** Stages one app change as a task; the same operation already queued is not queued twice. */
+export function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): TaskRecord {
+  const payload: OperationPayload = { op: input.op, ...(input.force ? { force: true } : {}) };
+  return enqueueTask(tx, {
+    hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: `op:${input.op.key}`, trigger: input.trigger,
+    summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
+  });
+}

@@ -1,0 +1,50 @@
+import type { Operation, OperationKind } from '../../plan/operation.ts';
+import { planPerson } from '../../plan/plan-hub.ts';
+import type { TaskHandler } from '../handler.ts';
+import { callApp } from './call-app.ts';
+import type { OperationPayload } from './enqueue-operation.ts';
+import { recordInSnapshot } from './snapshot-update.ts';
+
+export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
+
+function subjectOf(op: Operation) {
+  const memberId = 'memberId' in op ? op.memberId : 'inviteId' in op ? `invite:${op.inviteId}` : undefined;
+  return { email: op.email, directoryUserId: op.directoryUserId, ...(memberId ? { memberId } : {}) };
+}
+
+/**
+ * Runs one planned app change. Just before calling the app it re-plans the person from the
+ * current state: an operation the desired state no longer asks for (the person was re-added
+ * during the settle window, reactivated before an owner applied a report, the invite was
+ * already recorded) is skipped rather than done.
+ */
+export function operationHandler(kind: OperationKind): TaskHandler {
+  return {
+    kind,
+    async run(task, ctx) {
+      const { op, force } = task.payload as OperationPayload;
+      const hub = ctx.hub;
+      const connector = ctx.connector;
+      if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
+      if (!force) {
+        const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
+        const current = planPerson(ctx.store, hub, person, { connector, now: ctx.now() });
+        if (!current.operations.some((o) => o.key === op.key)) {
+          const held = current.held.find((h) => h.operation.key === op.key);
+          ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
+          return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
+        }
+      }
+      const started = Date.now();
+      const res = await callApp(connector, op);
+      const ms = Date.now() - started;
+      ctx.audit({
+        action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
+        detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}) },
+      });
+      return { status: 'completed', result: res, commit: (tx) => recordInSnapshot(tx, task.hubId, op, res, ctx.now()) };
+    },
+  };
+}
+
+export const operationHandlers: TaskHandler[] = OPERATION_KINDS.map(operationHandler);

@@ -1,0 +1,70 @@
+import '../../app-state/records.ts';
+import '../../dispatch/departed-user.ts';
+import type { Operation } from '../../plan/operation.ts';
+import type { Transaction } from '../../store/store.ts';
+import { PERSON_INDEX } from '../../plan/person-input.ts';
+import type { AppCallResult } from './call-app.ts';
+
+/**
+ * Keeps the app snapshot true to what the agent just did (agent/app-state/records.ts: "the
+ * agent updates it after each change it makes"), in the transaction that completes the task, so
+ * the next plan starts from it and never repeats the change.
+ */
+export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, res: AppCallResult, now: Date): void {
+  const at = now.toISOString();
+  switch (op.kind) {
+    case 'invite':
+    case 'reinvite': {
+      const previous = op.kind === 'reinvite' ? tx.get('appInvites', hubId, op.inviteId) : undefined;
+      if (op.kind === 'reinvite') tx.delete('appInvites', hubId, op.inviteId);
+      const id = res.inviteId || `pending:${op.email}`;
+      const existing = tx.get('appInvites', hubId, id);
+      tx.put('appInvites', hubId, id, {
+        hubId, id, email: op.email, role: op.role, status: 'pending', createdAt: existing?.createdAt ?? at,
+        sentByHubwarden: existing?.sentByHubwarden ?? res.result === 'done',
+        resendCount: op.kind === 'reinvite' ? (previous?.resendCount ?? op.resendCount) + 1 : existing?.resendCount ?? 0, lastSeenAt: at,
+      });
+      return;
+    }
+    case 'change-member-role': {
+      const m = tx.get('appMembers', hubId, op.memberId);
+      if (m) tx.put('appMembers', hubId, m.id, { ...m, role: op.to, lastSeenAt: at });
+      return;
+    }
+    case 'change-invite-role': {
+      const i = tx.get('appInvites', hubId, op.inviteId);
+      if (i) tx.put('appInvites', hubId, i.id, { ...i, role: op.to, lastSeenAt: at });
+      return;
+    }
+    case 'assign-asset': {
+      const key = `${op.asset.type}:${op.asset.id}:${op.memberId}`;
+      tx.put('appAssignments', hubId, key, { hubId, key, asset: op.asset, userId: op.memberId, userType: 'member', tasks: op.tasks });
+      return;
+    }
+    case 'unassign-asset':
+      tx.delete('appAssignments', hubId, `${op.asset.type}:${op.asset.id}:${op.memberId}`);
+      return;
+    case 'remove-member':
+      tx.delete('appMembers', hubId, op.memberId);
+      for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${op.memberId}`)) tx.delete('appAssignments', hubId, a.key);
+      tx.delete('memberMatches', hubId, op.memberId);
+      forgetDeparted(tx, hubId, op);
+      return;
+    case 'cancel-invite':
+      tx.delete('appInvites', hubId, op.inviteId);
+      tx.delete('memberMatches', hubId, `invite:${op.inviteId}`);
+      forgetDeparted(tx, hubId, op);
+      return;
+  }
+}
+
+/** A deleted user's record is kept only while a seat of theirs remains. */
+function forgetDeparted(tx: Transaction, hubId: string, op: Operation): void {
+  if (op.reason !== 'deleted' || !op.directoryUserId) return;
+  const d = tx.get('departedUsers', hubId, op.directoryUserId);
+  if (!d) return;
+  const seats = d.emails.some((e) =>
+    tx.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hubId}\u0000${e.toLowerCase()}`).length > 0 ||
+    tx.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hubId}\u0000${e.toLowerCase()}`).length > 0);
+  if (!seats) tx.delete('departedUsers', hubId, op.directoryUserId);
+}
