@@ -169,7 +169,9 @@ describe('LowdbStore', () => {
       if (round === 10) await store.transact((tx) => tx.delete('storeTestItems', 'h', 'k0'));
     }
     assert.ok(store.checkpoints >= 3, `expected several checkpoints, got ${store.checkpoints}`);
-    // a crash now (no close): snapshot + journals must hold the latest state
+    // a crash now (no close): snapshot + journals must hold the latest state. Settle first only
+    // because two stores in one process would share the snapshot's temp file.
+    await store.settled();
     const crashed = new LowdbStore(path);
     await crashed.open();
     assert.deepEqual([...crashed.list('storeTestItems', 'h')].map((r) => [r.id, r.n]), [['k1', 19], ['k2', 19], ['k3', 19], ['k4', 19], ['k0', 19]]);
@@ -216,5 +218,35 @@ describe('LowdbStore', () => {
     });
     assert.equal(await readFile(path, 'utf8'), snapshotBefore);
     assert.equal(await readFile(journal, 'utf8'), journalBefore);
+  });
+});
+
+describe('LowdbStore start-up guards', () => {
+  test('a second process cannot open a store that a live process holds; a dead holder\'s lock is taken over', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    t.after(() => holder.kill('SIGKILL'));
+    await writeFile(`${path}.lock`, String(holder.pid));
+    const store = new LowdbStore(path);
+    await assert.rejects(store.open(), new RegExp(`in use by process ${holder.pid}`));
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const again = new LowdbStore(path);
+    await again.open();
+    assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid));
+    await again.close();
+    await assert.rejects(stat(`${path}.lock`), /ENOENT/);
+  });
+
+  test('a journal without its snapshot stops open instead of starting from a partial picture', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    await writeFile(`${path}.journal`, '{"seq":5,"changes":[["storeTestItems","h",["x",{"id":"x","n":1}]]]}\n');
+    const store = new LowdbStore(path);
+    await assert.rejects(store.open(), /the file is missing but its journal .*\.journal is not/);
+    await assert.rejects(stat(path), /ENOENT/);
+    assert.match(await readFile(`${path}.journal`, 'utf8'), /"seq":5/);
   });
 });

@@ -5,6 +5,7 @@ import { childLogger } from '../log/logger.ts';
 import { replaceFileDurably, syncFolder } from './durable-file.ts';
 import { journalLine, readJournal, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
+import { lockStore } from './store-lock.ts';
 import { readStoreDocument, SerializedStore } from './store-file.ts';
 import type { Change, Transaction } from './store.ts';
 
@@ -62,6 +63,7 @@ export class LowdbStore extends MemoryStore {
   private checkpoint: Promise<void> | null = null;
   private failure: Error | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
+  private unlock: () => Promise<void> = async () => {};
 
   constructor(
     path: string,
@@ -80,6 +82,18 @@ export class LowdbStore extends MemoryStore {
    */
   override async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: ${this.path} is already ${this.state === 'open' ? 'open' : 'closed'}`);
+    await mkdir(dirname(this.path), { recursive: true });
+    this.unlock = await lockStore(this.path);
+    try {
+      await this.readFiles();
+    } catch (err) {
+      await this.unlock();
+      throw err;
+    }
+    this.state = 'open';
+  }
+
+  private async readFiles(): Promise<void> {
     const untouched = '; the file was left untouched (restore a backup or move it away to start empty)';
     let doc: unknown;
     try {
@@ -108,6 +122,11 @@ export class LowdbStore extends MemoryStore {
       } catch (err) {
         throw new Error(`store: cannot open ${this.path}: journal ${(err as Error).message}${untouched}`);
       }
+      // The first open writes the snapshot before any journal exists, so a journal without one
+      // means the snapshot was lost: replaying only recent commits would be a partial picture.
+      if (doc === null && entries.length > 0) {
+        throw new Error(`store: cannot open ${this.path}: the file is missing but its journal ${file} is not; restore the snapshot from a backup (nothing was touched)`);
+      }
       for (const entry of entries) {
         if (entry.seq <= this.seq) continue;
         for (const [c, p, change] of entry.changes) {
@@ -124,12 +143,15 @@ export class LowdbStore extends MemoryStore {
 
     await mkdir(dirname(this.path), { recursive: true });
     // Start from one clean snapshot and an empty journal (a torn tail is cut off this way too).
-    if (doc === null || replayed > 0) await this.writeSnapshot(this.serialized.capture(this.seq));
-    else this.snapshotBytes = (await stat(this.path)).size;
-    await unlink(this.previousJournalPath).catch(() => {});
-    this.journal = await openFile(this.journalPath, 'w', 0o600);
-    await syncFolder(dirname(this.path));
-    this.state = 'open';
+    try {
+      if (doc === null || replayed > 0) await this.writeSnapshot(this.serialized.capture(this.seq));
+      else this.snapshotBytes = (await stat(this.path)).size;
+      await unlink(this.previousJournalPath).catch(() => {});
+      this.journal = await openFile(this.journalPath, 'w', 0o600);
+      await syncFolder(dirname(this.path));
+    } catch (err) {
+      throw new Error(`store: cannot open ${this.path}: writing failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
     log.debug('store opened', { path: this.path, replayedCommits: replayed, seq: this.seq });
   }
 
@@ -234,6 +256,14 @@ export class LowdbStore extends MemoryStore {
     this.checkpoints++;
   }
 
+  /** Resolves once no append and no snapshot rewrite is running (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.draining || this.checkpoint) {
+      await this.writing;
+      await this.checkpoint;
+    }
+  }
+
   /** Waits for pending writes, folds the journal into the snapshot, and stops accepting transactions. */
   override async close(): Promise<void> {
     if (this.state !== 'open') {
@@ -241,15 +271,13 @@ export class LowdbStore extends MemoryStore {
       return;
     }
     this.state = 'closed';
-    while (this.draining || this.checkpoint) {
-      await this.writing;
-      await this.checkpoint;
-    }
+    await this.settled();
     if (!this.failure && this.journalBytes > 0) {
       await this.writeSnapshot(this.serialized.capture(this.seq));
       await this.journal!.truncate(0);
       await this.journal!.datasync();
     }
     await this.journal!.close();
+    await this.unlock();
   }
 }

@@ -1,0 +1,50 @@
+import { open, readFile, unlink, writeFile } from 'node:fs/promises';
+
+/**
+ * One process per store: `<store>.lock` holds the owner's pid. Two hubwarden processes on one data
+ * folder (a second `npm start` with another PORT) would each truncate and append to the same
+ * journal and lose each other's commits, so the second one must stop at start-up instead.
+ *
+ * A lock left by a process that no longer exists (kill -9, power loss) is taken over. The lock is
+ * per process: a second LowdbStore on the same file in the same process is the caller's business
+ * (tests use it to read what a "crashed" store left behind).
+ */
+export async function lockStore(path: string): Promise<() => Promise<void>> {
+  const lockPath = `${path}.lock`;
+  const mine = String(process.pid);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const file = await open(lockPath, 'wx', 0o600);
+      await file.writeFile(mine);
+      await file.close();
+      return release(lockPath, mine);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`store: cannot create the lock ${lockPath}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    const owner = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
+    if (owner === mine) return async () => {};
+    if (/^\d+$/.test(owner) && isAlive(Number(owner))) {
+      throw new Error(`store: ${path} is in use by process ${owner} (another hubwarden on the same data?); stop it first, or remove ${lockPath} if that process is not hubwarden`);
+    }
+    await unlink(lockPath).catch(() => {}); // stale: its owner is gone
+  }
+  // three lost races in a row: someone else keeps taking it
+  await writeFile(lockPath, mine, { mode: 0o600 });
+  return release(lockPath, mine);
+}
+
+function release(lockPath: string, mine: string): () => Promise<void> {
+  return async () => {
+    const owner = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
+    if (owner === mine) await unlink(lockPath).catch(() => {});
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
