@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AssetType, InviteStatus, TokenKind } from './model.ts';
+import { parseMetaFixture } from './fixture-schema.ts';
 
 /** ISO-8601, unix seconds, or relative to load time: `+60d`, `-3d`, `+12h`, `-30m`. */
 export type FixtureTime = string | number;
@@ -62,18 +63,11 @@ export function sandboxFixture(): MetaFixture {
 }
 
 export function loadFixtureFile(path: string): MetaFixture {
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<MetaFixture>;
-  for (const key of ['businesses', 'tokens'] as const) {
-    if (!Array.isArray(parsed[key])) throw new Error(`meta emulator fixture ${path}: "${key}" must be an array`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`meta emulator fixture ${path}: cannot read JSON: ${(err as Error).message}`);
   }
-  return {
-    businesses: parsed.businesses ?? [],
-    tokens: parsed.tokens ?? [],
-    businessUsers: parsed.businessUsers ?? [],
-    invites: parsed.invites ?? [],
-    systemUsers: parsed.systemUsers ?? [],
-    assets: parsed.assets ?? [],
-    assignments: parsed.assignments ?? [],
-    shares: parsed.shares ?? [],
-  };
+  return parseMetaFixture(parsed, path);
 }

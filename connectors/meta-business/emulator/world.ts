@@ -68,8 +68,18 @@ export class MetaWorld {
     }
     for (const s of fixture.systemUsers) this.systemUsers.set(s.id, { ...s, created_time: t(s.created_time), seq: this.nextSeq() });
     for (const a of fixture.assets) this.assets.set(a.id, { ...a, created_time: t(a.created_time), seq: this.nextSeq() });
-    for (const a of fixture.assignments) this.assign(a.assetId, a.userId, a.tasks);
+    fixture.assignments.forEach((a, i) => {
+      if (!this.assets.has(a.assetId)) throw new Error(`meta emulator fixture: assignments[${i}]: asset ${a.assetId} is not in assets`);
+      if (!this.person(a.userId)) throw new Error(`meta emulator fixture: assignments[${i}]: user ${a.userId} is neither a business user nor a system user`);
+      this.assign(a.assetId, a.userId, a.tasks);
+    });
+    fixture.tokens.forEach((k, i) => {
+      if (!this.businesses.has(k.businessId)) throw new Error(`meta emulator fixture: tokens[${i}]: business ${k.businessId} is not in businesses`);
+    });
     for (const s of fixture.shares) {
+      if (!this.assets.has(s.assetId) || !this.businesses.has(s.partnerBusinessId)) {
+        throw new Error(`meta emulator fixture: share of ${s.assetId} with ${s.partnerBusinessId}: unknown asset or business`);
+      }
       const requested = t(s.access_requested_time);
       this.putShare({ assetId: s.assetId, partnerBusinessId: s.partnerBusinessId, permittedTasks: [...s.permittedTasks], accessStatus: s.accessStatus, access_requested_time: requested, access_updated_time: requested, seq: this.nextSeq() });
     }
