@@ -1,0 +1,45 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { configSchema } from '../../config/schema.ts';
+import { startCheckSchedules, validateSchedules } from './schedule.ts';
+import '../tasks/task-record.ts';
+import '../app-state/records.ts';
+
+const log = { info() {}, warn() {}, error() {} };
+const hubs = (schedule?: string) => configSchema.parse({
+  hubs: [
+    { id: 'fresh', connector: 'meta-business', meta: { businessId: '1' } },
+    { id: 'known', connector: 'meta-business', meta: { businessId: '2' }, checkForUpdates: schedule ? { schedule } : { onConnect: true } },
+  ],
+}).hubs;
+
+describe('check for updates schedules', () => {
+  test('a hub never imported gets its first import at start; an imported one does not', async () => {
+    const store = new MemoryStore();
+    await store.transact((tx) => tx.put('appImports', 'known', 'known', { hubId: 'known', id: 'known', complete: true }));
+    const schedule = await startCheckSchedules({ store, hubs: hubs(), log });
+    await schedule.stop();
+    assert.deepEqual([...store.list('tasks', 'fresh')].map((t) => [t.kind, t.trigger.type]), [['check-for-updates', 'agent']]);
+    assert.equal(store.count('tasks', 'known'), 0);
+  });
+
+  test('the cron job queues one task per hub, deduped while it is queued', async () => {
+    const store = new MemoryStore();
+    const schedule = await startCheckSchedules({ store, hubs: hubs('* * * * * *'), log, firstImports: false });
+    assert.deepEqual([...schedule.scheduled], [['known', '* * * * * *']]);
+    const deadline = Date.now() + 3500;
+    while (Date.now() < deadline && store.count('tasks', 'known') === 0) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1200)); // at least one more tick: still one task
+    await schedule.stop();
+    const tasks = [...store.list('tasks', 'known')];
+    assert.equal(tasks.length, 1);
+    assert.deepEqual(tasks[0].trigger, { type: 'schedule', detail: '* * * * * *' });
+    assert.equal(store.count('tasks', 'fresh'), 0);
+  });
+
+  test('a bad cron expression is refused with the hub named, before anything is scheduled', async () => {
+    assert.deepEqual(validateSchedules(hubs('every monday')), ['hubs.known.checkForUpdates.schedule: "every monday" is not a valid cron expression']);
+    await assert.rejects(startCheckSchedules({ store: new MemoryStore(), hubs: hubs('every monday'), log }), /not a valid cron expression/);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The watchdog (issue "Check for updates", item 5): between checks for updates, every
+ * `intervalMs` it re-checks each hub's app credential (so an expiring or revoked token shows in
+ * health before tasks fail) and retires exemptions that lapsed (the member returns to matching,
+ * with an audit entry), without waiting for the next import.
+ */
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { exemptionLapsed } from '../matching/match-members.ts';
+import { matchHub, saveMatches } from '../matching/hub-matching.ts';
+import type { Store } from '../store/store.ts';
+import { checkHubCredential } from './credential-check.ts';
+
+export interface WatchdogOptions {
+  store: Store;
+  hubs: readonly HubConfigFile[];
+  connectorFor: (hubId: string) => HubConnector | undefined;
+  log: { warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
+  /** Default: one hour. */
+  intervalMs?: number;
+  clock?: () => Date;
+}
+
+export interface Watchdog {
+  /** One round over every hub (also what the timer runs). */
+  runOnce(): Promise<void>;
+  stop(): void;
+}
+
+export function startWatchdog(options: WatchdogOptions): Watchdog {
+  const clock = options.clock ?? (() => new Date());
+  let running: Promise<void> | undefined;
+  const round = async () => {
+    for (const hub of options.hubs) {
+      try {
+        const connector = options.connectorFor(hub.id);
+        if (connector) {
+          const cred = await checkHubCredential(options.store, hub.id, connector, clock());
+          if (cred && (!cred.valid || cred.missingScopes.length > 0)) {
+            options.log.warn(`watchdog: hub ${hub.id}: app credential ${cred.valid ? `lacks scopes ${cred.missingScopes.join(', ')}` : `is not valid${cred.problem ? ` (${cred.problem})` : ''}`}`, { hubId: hub.id });
+          }
+        }
+        await retireLapsedExemptions(options.store, hub.id, clock());
+      } catch (err) {
+        options.log.error(`watchdog: hub ${hub.id}: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
+      }
+    }
+  };
+  const runOnce = () => (running ??= round().finally(() => { running = undefined; }));
+  const timer = setInterval(() => void runOnce(), options.intervalMs ?? 3_600_000);
+  timer.unref();
+  return { runOnce, stop: () => clearInterval(timer) };
+}
+
+/** Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. */
+export async function retireLapsedExemptions(store: Store, hubId: string, now: Date): Promise<number> {
+  const nowIso = now.toISOString();
+  if (![...store.list('exemptions', hubId)].some((e) => exemptionLapsed(e, nowIso))) return 0;
+  return store.transact((tx) => {
+    const result = matchHub(tx, hubId, nowIso);
+    saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } });
+    return result.lapsedExemptions.length;
+  });
+}
