@@ -19,7 +19,7 @@ export interface HookEventRecord {
   /** Agent tasks started for it. */
   taskIds?: string[];
   /** For an LCW callout: what is needed to resume it after a restart. */
-  callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string };
+  callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
   outcome?: string;
 }
 

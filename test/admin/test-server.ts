@@ -12,7 +12,7 @@ export const TEST_ENV = {
   META_TOKEN: 'EAAB-meta-token-never-shown',
 };
 
-export function testConfig(extra = ''): LoadedConfig {
+export function testConfig(extra = '', betaShopIdp?: string): LoadedConfig {
   const text = `
 server:
   publicUrl: http://hubwarden.test
@@ -35,7 +35,7 @@ hubs:
     teams: [{ group: Sales, appRole: EMPLOYEE }]
   - id: beta-shop
     connector: meta-business
-    meta: { businessId: "2222222222" }
+${betaShopIdp ? `    identityProvider: ${betaShopIdp}\n` : ''}    meta: { businessId: "2222222222" }
 `;
   return parseConfig(text, '/tmp/hubwarden-test/hubwarden.yaml', { ...TEST_ENV });
 }

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The custom task extension callout Entra Lifecycle Workflows posts to the relay Logic App, which
+ * forwards it unchanged (identity-providers.md §5, item 2; Graph `customTaskExtensionCalloutData`).
+ */
+const id = z.string().min(1).max(200);
+
+export const lifecycleCallout = z.object({
+  data: z.object({
+    callbackUriPath: z.string().optional(),
+    subject: z.object({
+      id,
+      displayName: z.string().nullish(),
+      email: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+    }).refine((s) => Boolean(s.email || s.userPrincipalName), 'expected the subject\'s email or userPrincipalName'),
+    task: z.object({ id, displayName: z.string().nullish() }),
+    taskProcessingResult: z.object({ id, createdDateTime: z.string().nullish() }),
+    workflow: z.object({ id, displayName: z.string().nullish(), workflowVersion: z.number().nullish() }),
+  }),
+  source: z.string().nullish(),
+  type: z.string().nullish(),
+});
+
+export type LifecycleCallout = z.infer<typeof lifecycleCallout>;
+
+/**
+ * The person a callout is about. Entra's SCIM client sends userPrincipalName as userName and the
+ * object id as externalId (identity-providers.md §2), which is how the agent finds them.
+ */
+export function calloutPerson(callout: LifecycleCallout): { email?: string; userName?: string; externalId: string } {
+  const { subject } = callout.data;
+  return {
+    ...(subject.email ? { email: subject.email } : {}),
+    ...(subject.userPrincipalName ? { userName: subject.userPrincipalName } : {}),
+    externalId: subject.id,
+  };
+}

@@ -1,0 +1,111 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { AgentApi } from '../../agent/api.ts';
+import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import type { Store } from '../../agent/store/store.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
+import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
+import { lifecycleTokenVerifier } from './entra-token.ts';
+import { graphResume, type ResumeCall } from './graph-resume.ts';
+import { HookEventLog } from './hook-events.ts';
+import { runCallout, type LifecycleRunDeps } from './lifecycle-run.ts';
+import type { HookRouter } from './okta.ts';
+
+export interface EntraLifecycleOptions {
+  config: LoadedConfig;
+  agent: AgentApi;
+  store: Store;
+  log?: Logger;
+  /** Defaults to the Graph SDK call (graph-resume.ts). */
+  resume?: ResumeCall;
+  pollIntervalMs?: number;
+  maxWaitMs?: number;
+}
+
+/**
+ * Entra Lifecycle Workflows custom task extensions at `/hooks/entra/lifecycle` (issue 6,
+ * deliverable 4; identity-providers.md §5). The relay Logic App forwards the callout with an
+ * Entra-issued bearer token; we check it, answer 202 at once, run the action for the subject
+ * (offboard unless `lifecycleWorkflows.actions[taskId]` says otherwise), and resume the workflow
+ * with completed or failed when the agent's tasks finish ("launch and wait").
+ */
+export function createEntraLifecycleRouter(options: EntraLifecycleOptions): HookRouter & { stop(): void } {
+  const { config, agent } = options;
+  const log = options.log ?? childLogger('entra-lifecycle');
+  const events = new HookEventLog(options.store);
+  const verify = lifecycleTokenVerifier(config);
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  const deps: LifecycleRunDeps = {
+    config,
+    agent,
+    events,
+    resume: options.resume ?? graphResume(config),
+    log,
+    pollIntervalMs: options.pollIntervalMs ?? 5000,
+    maxWaitMs: options.maxWaitMs ?? 3 * 3600_000,
+    isStopped: () => stopped,
+  };
+  const track = (work: Promise<void>) => {
+    running.add(work);
+    void work.finally(() => running.delete(work));
+  };
+
+  const router = Router();
+  router.post(
+    '/entra/lifecycle',
+    async (req: Request, res: Response, next) => {
+      const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+      try {
+        if (!match) throw new Error('no bearer token');
+        const caller = await verify(match[1]);
+        res.locals.idp = caller.idp;
+        next();
+      } catch (err) {
+        log.warn(`entra lifecycle: callout refused: ${(err as Error).message}`);
+        const problem = new Problem(401, 'unauthenticated', 'expected an Entra-issued bearer token for this endpoint', undefined, {
+          'WWW-Authenticate': match ? 'Bearer error="invalid_token"' : 'Bearer',
+        });
+        sendProblem(res, problem, req.originalUrl);
+      }
+    },
+    express.json({ limit: '1mb', type: () => true }),
+    async (req: Request, res: Response) => {
+      const parsed = lifecycleCallout.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue.path.map(String).join('.') || 'body';
+        throw new Problem(400, 'invalid-request', `not a Lifecycle Workflows callout: ${where}: ${issue.message}`, where);
+      }
+      const idp = String(res.locals.idp);
+      const { data } = parsed.data;
+      const actions = (config.file.identityProviders[idp] as { lifecycleWorkflows?: { actions: Record<string, string> } }).lifecycleWorkflows?.actions ?? {};
+      const callout = {
+        workflowId: data.workflow.id,
+        taskId: data.task.id,
+        taskProcessingResultId: data.taskProcessingResult.id,
+        action: actions[data.task.id] ?? 'offboard',
+        person: calloutPerson(parsed.data),
+      };
+      // One taskProcessingResult is one run of the task for one person: a replay is the same run.
+      const [claimed] = await events.claim('entra-lifecycle', idp, [{ id: callout.taskProcessingResultId, callout }]);
+      res.status(202).json({ taskProcessingResultId: callout.taskProcessingResultId, action: callout.action, duplicate: !claimed });
+      if (claimed) track(runCallout(deps, events.get('entra-lifecycle', claimed)!));
+    },
+  );
+  router.use(problemHandler(log));
+
+  // Callouts accepted before a restart and not yet resumed: continue them.
+  for (const record of events.list('entra-lifecycle')) {
+    if ((record.state === 'processing' || record.state === 'waiting') && record.callout) track(runCallout(deps, record));
+  }
+
+  return Object.assign(router, {
+    async settled() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+    stop() {
+      stopped = true;
+    },
+  });
+}

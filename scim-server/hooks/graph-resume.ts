@@ -1,0 +1,52 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { createGraphClient } from '../../agent/writeback/graph-client.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+
+/**
+ * Tells Lifecycle Workflows a custom task extension finished ("launch and wait"): Graph v1.0
+ * `POST /identityGovernance/lifecycleWorkflows/workflows/{id}/tasks/{id}/taskProcessingResults/{id}/resume`
+ * (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume, 204 No
+ * Content). Without it the workflow marks the task failed when its callback timeout passes.
+ */
+export interface ResumeTarget {
+  workflowId: string;
+  taskId: string;
+  taskProcessingResultId: string;
+}
+
+export type ResumeCall = (idp: string, target: ResumeTarget, status: 'completed' | 'failed') => Promise<void>;
+
+export function resumePath(t: ResumeTarget): string {
+  const e = encodeURIComponent;
+  return `/identityGovernance/lifecycleWorkflows/workflows/${e(t.workflowId)}/tasks/${e(t.taskId)}/taskProcessingResults/${e(t.taskProcessingResultId)}/resume`;
+}
+
+/**
+ * Resume through the real Graph SDK with an app token (client credentials against the provider's
+ * authorityUrl). The client chain is the write-back one (agent/writeback/graph-client.ts), which
+ * authenticates on any host, so the same code reaches Graph and the test emulator.
+ */
+export function graphResume(config: LoadedConfig, retry?: { delaySeconds?: number; maxRetries?: number }): ResumeCall {
+  const clients = new Map<string, Client>();
+  const clientFor = (idp: string): Client => {
+    let client = clients.get(idp);
+    if (client) return client;
+    const p = config.file.identityProviders[idp];
+    if (!p || p.kind !== 'entra') throw new Error(`entra lifecycle: no Entra identity provider "${idp}"`);
+    client = createGraphClient({
+      tenantId: p.tenantId,
+      clientId: p.clientId,
+      clientSecret: () => config.secret(p.clientSecret).reveal(),
+      graphBaseUrl: p.graphBaseUrl,
+      authorityUrl: p.authorityUrl,
+      retry,
+    }).client;
+    clients.set(idp, client);
+    return client;
+  };
+  return async (idp, target, operationStatus) => {
+    await clientFor(idp)
+      .api(resumePath(target))
+      .post({ data: { operationStatus }, source: 'hubwarden', type: 'lifecycleEvent' });
+  };
+}

@@ -1,0 +1,79 @@
+import type { AgentApi, TaskView } from '../../agent/api.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+import type { Logger } from '../../agent/log/logger.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import type { ResumeCall } from './graph-resume.ts';
+import type { HookEventLog, HookEventRecord } from './hook-events.ts';
+
+/**
+ * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
+ * is done. Progress is kept in the callout's hookEvents record (processing → waiting → done), so a
+ * restart picks up a callout that was accepted but not yet resumed (`resumePending`).
+ */
+export interface LifecycleRunDeps {
+  config: LoadedConfig;
+  agent: AgentApi;
+  events: HookEventLog;
+  resume: ResumeCall;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  pollIntervalMs: number;
+  /** Stop waiting after this long and resume with `failed` (LCW's callback timeout is at most PT3H). */
+  maxWaitMs: number;
+  isStopped(): boolean;
+}
+
+type Callout = NonNullable<HookEventRecord['callout']>;
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
+  const callout = record.callout!;
+  const { events, log } = deps;
+  let taskIds = record.taskIds ?? [];
+  let status: 'completed' | 'failed';
+  try {
+    if (taskIds.length === 0) {
+      taskIds = (await startAction(deps, record.idp, callout)).map((t) => t.id);
+      await events.update('entra-lifecycle', record.id, { state: 'waiting', taskIds });
+    }
+    status = await waitFor(deps, taskIds);
+  } catch (err) {
+    log.warn(`entra lifecycle (${record.idp}): ${callout.action} for workflow ${callout.workflowId} result ${record.id}: ${(err as Error).message}`);
+    status = 'failed';
+  }
+  if (deps.isStopped()) return; // resumed after the restart instead
+  try {
+    await deps.resume(record.idp, callout, status);
+    await events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` });
+    log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
+  } catch (err) {
+    // The workflow marks the task failed at its callback timeout; nothing more to do here.
+    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${(err as Error).message}` });
+    log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(err as Error).message}`);
+  }
+}
+
+function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Promise<TaskView[]> {
+  const trigger: Trigger = { type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` };
+  if (callout.action === 'check-for-updates') {
+    // The hubs this tenant governs; check them all and resume when every check is done.
+    const hubs = deps.config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
+    if (hubs.length === 0) throw new Error(`no hub has identityProvider "${idp}"`);
+    return Promise.all(hubs.map((hubId) => deps.agent.checkForUpdates(hubId, trigger)));
+  }
+  return deps.agent.offboard(callout.person, trigger).then((t) => [t]);
+}
+
+/** Polls the agent's tasks until all finished; completed only when every one completed. */
+async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'completed' | 'failed'> {
+  const deadline = Date.now() + deps.maxWaitMs;
+  for (;;) {
+    const tasks = taskIds.map((id) => deps.agent.task(id));
+    if (tasks.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
+    if (tasks.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
+    if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);
+    if (deps.isStopped()) return 'failed';
+    await sleep(deps.pollIntervalMs);
+  }
+}

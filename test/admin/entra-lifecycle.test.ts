@@ -1,0 +1,181 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPair, SignJWT } from 'jose';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
+import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+
+const TENANT = 'tenant-1111';
+const CLIENT = 'hubwarden-app-id';
+const RELAY = 'relay-logic-app-id';
+const AUD = 'api://hubwarden';
+
+function callout(resultId: string, subject: Record<string, string> = { id: 'obj-jane', email: 'jane@example.com', userPrincipalName: 'jane@example.com' }, taskId = 'task-offboard') {
+  return {
+    data: {
+      callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/${taskId}/taskProcessingResults/${resultId}/resume`,
+      subject: { displayName: 'Jane', manager: { id: 'm', displayName: 'Boss', email: 'boss@example.com' }, ...subject },
+      task: { id: taskId, displayName: 'Meta BM: remove seat' },
+      taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
+      workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
+    },
+    source: 'sample',
+    type: 'lifecycleEvent',
+  };
+}
+
+describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph emulator)', () => {
+  let emulator: GraphEmulator;
+  let graph: { url: string; close(): Promise<void> };
+  let server: TestServer;
+  let agent: FakeAgent;
+  let store: MemoryStore;
+  let hook: ReturnType<typeof createEntraLifecycleRouter>;
+
+  before(async () => {
+    emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
+    graph = await emulator.listen();
+    const config = testConfig(`  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: ${CLIENT}
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graph.url}
+    authorityUrl: ${graph.url}
+    lifecycleWorkflows:
+      allowedAppIds: [${RELAY}]
+      audience: ${AUD}
+      actions: { task-check: check-for-updates }`, 'entra');
+    agent = new FakeAgent();
+    store = new MemoryStore();
+    hook = createEntraLifecycleRouter({ config, agent, store, pollIntervalMs: 5 });
+    server = await serveRouters([['/hooks', hook]]);
+  });
+  after(async () => {
+    hook.stop();
+    await server.close();
+    await graph.close();
+  });
+
+  const good = () => emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
+  const send = (body: unknown, token?: string) =>
+    fetch(`${server.url}/hooks/entra/lifecycle`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  test('a valid callout: 202 at once, offboard the subject, then resume with completed via Graph', async () => {
+    const res = await send(callout('tpr-1'), await good());
+    assert.equal(res.status, 202);
+    assert.equal((await res.json()).action, 'offboard');
+    await hook.settled();
+    const offboard = agent.writes().find((c) => c.method === 'offboard')!;
+    assert.deepEqual(offboard.args[0], { email: 'jane@example.com', userName: 'jane@example.com', externalId: 'obj-jane' });
+    assert.deepEqual(offboard.args[1], { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: 'task task-offboard result tpr-1' });
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-1')!;
+    assert.equal(resume.version, 'v1.0');
+    assert.equal(resume.workflowId, 'wf-1');
+    assert.equal(resume.taskId, 'task-offboard');
+    assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.equal(resume.caller.appid, CLIENT, 'resumed with our app token (client credentials)');
+    assert.equal(store.get('hookEvents', 'entra-lifecycle', 'tpr-1')?.state, 'done');
+  });
+
+  test('a replayed callout (same taskProcessingResult) runs once and resumes once', async () => {
+    const token = await good();
+    assert.equal((await send(callout('tpr-2'), token)).status, 202);
+    const again = await send(callout('tpr-2'), token);
+    assert.equal(again.status, 202);
+    assert.equal((await again.json()).duplicate, true);
+    await hook.settled();
+    assert.equal(emulator.resumes.filter((r) => r.taskProcessingResultId === 'tpr-2').length, 1);
+    assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-2')).length, 1);
+  });
+
+  test('an unknown person: the workflow is resumed with failed', async () => {
+    assert.equal((await send(callout('tpr-3', { id: 'obj-x', email: 'ghost@example.com' }), await good())).status, 202);
+    await hook.settled();
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-3')!;
+    assert.deepEqual(resume.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+  });
+
+  test('a task configured as check-for-updates checks the tenant\'s hubs', async () => {
+    assert.equal((await send(callout('tpr-4', undefined, 'task-check'), await good())).status, 202);
+    await hook.settled();
+    const checks = agent.writes().filter((c) => c.method === 'checkForUpdates');
+    assert.deepEqual(checks.map((c) => c.args[0]), ['beta-shop']);
+    assert.equal((emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-4')!.body as { data: { operationStatus: string } }).data.operationStatus, 'completed');
+  });
+
+  test('v1.0 tokens (sts.windows.net issuer, appid claim) are accepted', async () => {
+    const token = await emulator.issueToken({ iss: `https://sts.windows.net/${TENANT}/`, aud: AUD, appid: RELAY, azp: undefined });
+    assert.equal((await send(callout('tpr-5'), token)).status, 202);
+    await hook.settled();
+  });
+
+  test('bad, missing, expired or foreign tokens: 401 and nothing happens', async () => {
+    const before = { writes: agent.writes().length, resumes: emulator.resumes.length, events: store.count('hookEvents', 'entra-lifecycle') };
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ tid: TENANT, azp: RELAY }).setProtectedHeader({ alg: 'RS256', kid: 'forged' })
+      .setIssuer(emulator.issuer).setAudience(AUD).setIssuedAt().setExpirationTime('1h').sign(privateKey);
+    const cases: Array<[string, string | undefined]> = [
+      ['missing', undefined],
+      ['not a JWT', 'abc.def'],
+      ['wrong audience', await emulator.issueToken({ aud: 'https://graph.microsoft.com', azp: RELAY })],
+      ['wrong issuer', await emulator.issueToken({ iss: 'https://login.example.com/evil/v2.0', aud: AUD, azp: RELAY })],
+      ['app not allowed', await emulator.issueToken({ aud: AUD, azp: 'some-other-app', appid: 'some-other-app' })],
+      ['expired', await emulator.issueToken({ aud: AUD, azp: RELAY }, -600)],
+      ['other tenant', await emulator.issueToken({ aud: AUD, azp: RELAY, tid: 'tenant-other' })],
+      ['forged signature', forged],
+    ];
+    for (const [why, token] of cases) {
+      const res = await send(callout(`tpr-bad-${why}`), token);
+      assert.equal(res.status, 401, why);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/, why);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    }
+    await hook.settled();
+    assert.deepEqual({ writes: agent.writes().length, resumes: emulator.resumes.length, events: store.count('hookEvents', 'entra-lifecycle') }, before);
+  });
+
+  test('a callout accepted before a restart is resumed by the next process', async () => {
+    const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
+    const restartedStore = new MemoryStore();
+    await restartedStore.transact((tx) => tx.put('hookEvents', 'entra-lifecycle', 'tpr-restart', {
+      id: 'tpr-restart', source: 'entra-lifecycle', idp: 'entra', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2026-11-30T10:00:00Z', state: 'waiting', taskIds: [task.id],
+      callout: { workflowId: 'wf-9', taskId: 'task-offboard', taskProcessingResultId: 'tpr-restart', action: 'offboard', person: { email: 'raj@example.com' } },
+    }));
+    const config = testConfig(`  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: ${CLIENT}
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graph.url}
+    authorityUrl: ${graph.url}
+    lifecycleWorkflows: { allowedAppIds: [${RELAY}] }`);
+    const restarted = createEntraLifecycleRouter({ config, agent, store: restartedStore, pollIntervalMs: 5 });
+    await restarted.settled();
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-restart');
+    assert.equal(resume?.workflowId, 'wf-9');
+    assert.equal(restartedStore.get('hookEvents', 'entra-lifecycle', 'tpr-restart')?.state, 'done');
+  });
+
+  test('malformed callouts: 400 naming the field, nothing happens', async () => {
+    const before = agent.writes().length;
+    const token = await good();
+    assert.equal((await send('{"data":', token)).status, 400);
+    const noResult = callout('x') as { data: Record<string, unknown> };
+    delete noResult.data.taskProcessingResult;
+    const res = await send(noResult, token);
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).detail, /data\.taskProcessingResult/);
+    const noEmail = await send(callout('y', { id: 'obj-y' }), token);
+    assert.match((await noEmail.json()).detail, /email or userPrincipalName/);
+    assert.equal(agent.writes().length, before);
+  });
+});
