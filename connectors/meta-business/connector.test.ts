@@ -128,4 +128,36 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.ok(lines.length >= 4);
     for (const l of lines) assert.doesNotMatch(l, /EAAB-revoked-secret-token|sandbox-system-user-token/);
   });
+  test('token health names missing scopes for the asset types the hub manages', async () => {
+    fresh();
+    const f = sandboxFixture();
+    f.tokens = f.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, scopes: ['business_management', 'ads_management'] } : t));
+    emulator.control.seed(f);
+    const hc = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url, managedAssetTypes: ['ad_account', 'page', 'catalog'] }, { log });
+    const health = await hc.checkCredential!();
+    assert.equal(health.valid, true);
+    assert.deepEqual(health.missingScopes, ['pages_manage_metadata', 'catalog_management']);
+    assert.match(health.problem ?? '', /lacks pages_manage_metadata, catalog_management/);
+  });
+
+  test('an expired token is reported invalid, not thrown', async () => {
+    fresh();
+    const f = sandboxFixture();
+    f.tokens = f.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, expiresAt: '-1d' } : t));
+    emulator.control.seed(f);
+    const hc = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
+    const health = await hc.checkCredential!();
+    assert.equal(health.valid, false);
+    assert.ok(health.problem);
+    assert.doesNotMatch(health.problem!, /sandbox-system-user-token/);
+  });
+
+  test('partner users need the partner token', async () => {
+    fresh();
+    const noPartner = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
+    await assert.rejects(noPartner.listPartnerUsers!(SANDBOX.partner.businessId), (e: unknown) => e instanceof ConnectorError && e.kind === 'permission-denied' && /no token configured/.test(e.message));
+    const users = await c.listPartnerUsers!(SANDBOX.partner.businessId);
+    assert.ok(users.every((u) => u.partnerBusinessId === SANDBOX.partner.businessId && u.assignments.length > 0));
+    assert.ok(users.some((u) => u.userId === SANDBOX.partner.users[1] || u.userId === SANDBOX.partner.users[0]));
+  });
 });
