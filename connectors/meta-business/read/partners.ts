@@ -17,11 +17,14 @@ interface PartnerCursor {
 export async function listPartners(ctx: MetaContext, cursor?: string): Promise<Page<AppPartner>> {
   let at: PartnerCursor = { edge: 'agencies' };
   if (cursor) {
+    let parsed: PartnerCursor | undefined;
     try {
-      at = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PartnerCursor;
-    } catch {
+      parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PartnerCursor;
+    } catch { /* reported below */ }
+    if (parsed?.edge !== 'agencies' && parsed?.edge !== 'clients') {
       throw new ConnectorError('invalid-argument', what('list partners: the paging cursor is not one this connector issued'), { field: 'cursor' });
     }
+    at = parsed;
   }
   const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/${at.edge}`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, at.graph, {
     what: what(`list ${at.edge} of business ${ctx.businessId}`), businessId: ctx.businessId,
