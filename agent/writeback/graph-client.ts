@@ -22,7 +22,7 @@ export interface GraphClientSettings {
   /** Retry policy for 429/503/504 (RetryHandler): seconds between tries when no Retry-After, and tries. */
   retry?: { delaySeconds?: number; maxRetries?: number };
   /** Paces every HTTP attempt (retries included) and pauses on 429 Retry-After. */
-  pacing?: { take(): Promise<void>; pauseUntil(epochMs: number): void };
+  pacing?: { take(): Promise<void>; pauseFor(ms: number): void };
   fetch?: typeof fetch;
 }
 
@@ -92,7 +92,7 @@ export class PacingMiddleware implements Middleware {
     await this.#next!.execute(context);
     if (context.response?.status === 429) {
       const seconds = Number(context.response.headers.get('retry-after'));
-      this.pacing.pauseUntil(Date.now() + (Number.isFinite(seconds) ? seconds : 1) * 1000);
+      this.pacing.pauseFor((Number.isFinite(seconds) ? seconds : 1) * 1000);
     }
   }
 }

@@ -21,5 +21,8 @@ test('token bucket: pauseUntil holds every call until the IdP reset time', async
   bucket.pauseUntil(clock.t + 5_000);
   await bucket.take();
   assert.equal(clock.slept[0], 5_000);
+  bucket.pauseFor(2_000);
+  await bucket.take();
+  assert.equal(clock.slept[1], 2_000);
   assert.throws(() => new TokenBucket(0, 1, clock), /rate must be positive/);
 });

@@ -49,7 +49,12 @@ export class TokenBucket {
     }
   }
 
-  /** The IdP said: no more calls before `epochMs`. */
+  /** The IdP said: no more calls for `ms` (Graph Retry-After), by this bucket's clock. */
+  pauseFor(ms: number): void {
+    this.pauseUntil(this.clock.now() + ms);
+  }
+
+  /** The IdP said: no more calls before `epochMs` (Okta X-Rate-Limit-Reset). */
   pauseUntil(epochMs: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, epochMs);
   }

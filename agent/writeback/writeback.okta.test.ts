@@ -138,3 +138,19 @@ test('a hub without an identity provider writes nothing and says why', async () 
     await server.close();
   }
 });
+
+test('okta: a person whose directory record was deleted is told "removed" once, through the id written to', async () => {
+  const { server, store, writeback, userPosts, okta } = await setup();
+  try {
+    await writeback.run(HUB);
+    await store.transact((tx) => tx.delete('directoryUsers', HUB, 'u-ana'));
+    okta.control.clearCalls();
+    await writeback.run(HUB);
+    assert.deepEqual(userPosts().map((c) => [c.path, c.body]), [[`/api/v1/users/${ANA}`, { profile: { [attr('status')]: 'removed', [attr('role')]: '' } }]]);
+    okta.control.clearCalls();
+    await writeback.run(HUB);
+    assert.equal(userPosts().length, 0, 'told once');
+  } finally {
+    await server.close();
+  }
+});

@@ -2,7 +2,6 @@ import type { LoadedConfig } from '../../config/load.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
-import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
 import { computeWriteback } from './compute.ts';
 import { createEntraTarget } from './entra-target.ts';
@@ -112,15 +111,11 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
     const target = targetFor(idp);
     await ensureFor(idp);
 
-    const desired = computeWriteback(hubId, store, new Date(clock.now()));
-    const queue = [...desired];
+    const queue = peopleToWrite(target, hubId);
     let stop: string | undefined;
     const worker = async () => {
       for (let next = queue.shift(); next && !stop; next = queue.shift()) {
-        const [userId, values] = next;
-        const user = store.get('directoryUsers', hubId, userId);
-        if (!user) continue; // deleted meanwhile
-        await writeOne(target, hubId, user, values, report).catch((err: unknown) => {
+        await writeOne(target, hubId, next.person, next.values, report).catch((err: unknown) => {
           stop = (err as Error).message;
         });
       }
@@ -137,10 +132,27 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
     return report;
   }
 
+  /**
+   * Every directory user of the hub, plus people written before whose directory record is gone
+   * (deleted by the IdP's SCIM client): they are told `removed` once, through the id written to.
+   */
+  function peopleToWrite(target: WritebackTarget, hubId: string): Array<{ person: Person; values: WritebackValues }> {
+    const out: Array<{ person: Person; values: WritebackValues }> = [];
+    for (const [userId, values] of computeWriteback(hubId, store, new Date(clock.now()))) {
+      const user = store.get('directoryUsers', hubId, userId)!;
+      out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId: target.idpUserIdOf(user) }, values });
+    }
+    for (const state of store.list('writebackState', hubId)) {
+      if (store.get('directoryUsers', hubId, state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
+      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId }, values: { status: 'removed', role: '', exemption: '' } });
+    }
+    return out;
+  }
+
   /** Writes one person's changed attributes. Throws only when the whole run must stop. */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Readonly<DirectoryUserRecord>, values: WritebackValues, report: WritebackReport): Promise<void> {
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<void> {
     const idp = target.idp;
-    const idpUserId = target.idpUserIdOf(user);
+    const idpUserId = user.idpUserId;
     const state = store.get('writebackState', hubId, user.id);
     const sameTarget = state?.idp === idp && state.idpUserId === idpUserId;
     const fields = changedFields(sameTarget ? state.written : undefined, values);
@@ -200,6 +212,14 @@ function sameValues(a: WritebackValues, b: WritebackValues): boolean {
   return WRITEBACK_FIELDS.every((f) => a[f] === b[f]);
 }
 
-function reported(p: WritebackProblem, user: Readonly<DirectoryUserRecord>, idpUserId: string): ReportedProblem {
+/** Who is written to: a directory user, or one whose directory record is gone (then userName = idpUserId). */
+interface Person {
+  id: string;
+  userName: string;
+  email?: string;
+  idpUserId: string;
+}
+
+function reported(p: WritebackProblem, user: Person, idpUserId: string): ReportedProblem {
   return { ...p, directoryUserId: user.id, userName: user.userName, idpUserId, retryAfter: new Date(Date.parse(p.at) + PROBLEM_RETRY_MS).toISOString() };
 }
