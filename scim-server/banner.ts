@@ -8,6 +8,12 @@ import type { LoadedConfig } from '../config/load.ts';
 export function banner(config: LoadedConfig, listeningUrl: string): string {
   const publicUrl = config.file.server.publicUrl.replace(/\/+$/, '');
   const lines = [`hubwarden listening on ${listeningUrl} (public URL ${publicUrl}, config ${config.path})`];
+  const publicPort = new URL(publicUrl).port || (publicUrl.startsWith('https:') ? '443' : '80');
+  const boundPort = new URL(listeningUrl).port;
+  if (/^(localhost|127\.0\.0\.1|\[::1\])$/.test(new URL(publicUrl).hostname) && publicPort !== boundPort) {
+    // e.g. PORT=9000 with the shipped config: the URLs below (and SCIM meta.location) still say 8080
+    lines.push(`  note: server.publicUrl points at port ${publicPort} on this machine but hubwarden listens on ${boundPort}; set server.publicUrl to match`);
+  }
   for (const hub of config.file.hubs) {
     lines.push(`  hub ${hub.id}: SCIM base URL ${publicUrl}/scim/v2/hubs/${hub.id}`);
     for (const ref of hub.scim.tokens) lines.push(`    SCIM token: ${whereFrom(config, ref)}`);
