@@ -1,0 +1,119 @@
+import { Router, type RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics (issue 6, deliverable 6), on one registry per process. Other modules record
+ * through the small functions below, so they depend on no prom-client type; `/metrics` serves them.
+ * Labels are bounded: hub ids come from the config, kinds and outcomes from closed sets.
+ */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'hubwarden_' });
+
+const scimRequests = new Counter({
+  name: 'hubwarden_scim_requests_total',
+  help: 'SCIM requests by hub, method and HTTP status',
+  labelNames: ['hub', 'method', 'status'] as const,
+  registers: [metricsRegistry],
+});
+const scimDuration = new Histogram({
+  name: 'hubwarden_scim_request_duration_seconds',
+  help: 'SCIM request latency by hub and method',
+  labelNames: ['hub', 'method'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [metricsRegistry],
+});
+const tasks = new Counter({
+  name: 'hubwarden_tasks_total',
+  help: 'agent tasks finished, by kind and outcome',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+const taskDuration = new Histogram({
+  name: 'hubwarden_task_duration_seconds',
+  help: 'agent task latency from start to finish, by kind and outcome',
+  labelNames: ['kind', 'outcome'] as const,
+  buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 1800],
+  registers: [metricsRegistry],
+});
+const graphCalls = new Counter({
+  name: 'hubwarden_graph_calls_total',
+  help: 'Graph API calls (Meta Graph or Microsoft Graph) by HTTP status',
+  labelNames: ['api', 'status'] as const,
+  registers: [metricsRegistry],
+});
+const graphThrottled = new Counter({
+  name: 'hubwarden_graph_throttled_total',
+  help: 'Graph API calls answered with a rate limit (HTTP 429, or Meta codes 4/17/32/613/80004)',
+  labelNames: ['api'] as const,
+  registers: [metricsRegistry],
+});
+const writebacks = new Counter({
+  name: 'hubwarden_writeback_total',
+  help: 'match and exemption write-backs to the identity provider, by provider and outcome',
+  labelNames: ['idp', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+const hookDeliveries = new Counter({
+  name: 'hubwarden_hook_deliveries_total',
+  help: 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status',
+  labelNames: ['source', 'status'] as const,
+  registers: [metricsRegistry],
+});
+
+/** A finished agent task (the worker calls it once per task end). */
+export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'cancelled' | string, ms: number): void {
+  tasks.inc({ kind, outcome });
+  taskDuration.observe({ kind, outcome }, ms / 1000);
+}
+
+/** One Graph call; `throttled` when the provider asked us to slow down. */
+export function recordGraphCall(status: number | string, throttled: boolean, api: 'meta' | 'microsoft' = 'meta'): void {
+  graphCalls.inc({ api, status: String(status) });
+  if (throttled) graphThrottled.inc({ api });
+}
+
+export function recordWriteback(idp: string, outcome: 'ok' | 'failed' | 'skipped' | string): void {
+  writebacks.inc({ idp, outcome });
+}
+
+export function recordSCIMRequest(hub: string, method: string, status: number, ms: number): void {
+  scimRequests.inc({ hub, method, status: String(status) });
+  scimDuration.observe({ hub, method }, ms / 1000);
+}
+
+/**
+ * Middleware for the SCIM tree (mount it before the SCIM router). The hub is the path segment
+ * after `/scim/` (per-hub base URL); anything not a configured hub is labelled `unknown` so a
+ * scanner cannot grow the label set.
+ */
+export function scimRequestMetrics(knownHubs: Iterable<string>): RequestHandler {
+  const hubs = new Set(knownHubs);
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const segment = /\/scim\/([^/?]+)/.exec(req.originalUrl)?.[1] ?? '';
+      recordSCIMRequest(hubs.has(segment) ? segment : 'unknown', req.method, res.statusCode, performance.now() - started);
+    });
+    next();
+  };
+}
+
+/** Counts hook deliveries by the status they were answered with (mount before the hook routers). */
+export function hookDeliveryMetrics(): RequestHandler {
+  return (req, res, next) => {
+    res.on('finish', () => {
+      const source = req.originalUrl.includes('/entra/') ? 'entra-lifecycle' : req.originalUrl.includes('/okta') ? 'okta' : 'other';
+      hookDeliveries.inc({ source, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** `GET /metrics` in the Prometheus text format. */
+export function createMetricsRouter(registry: Registry = metricsRegistry): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return router;
+}
