@@ -26,12 +26,21 @@ export const runGraphBatch: BatchRunner = (runtime, call) =>
   runBatch(call, (op) => dispatch(runtime, op, runGraphBatch), (path) => runtime.faults.batchCut(path));
 
 function readBody(req: Request): Promise<Buffer> {
+  // Mounted behind a parent app's body parser, the stream is already consumed (see bodyParams).
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The body params, also when a parent app's express.json()/urlencoded() already parsed them into req.body. */
+function bodyParamsOf(req: Request, raw: Buffer): Record<string, unknown> {
+  const parsed: unknown = (req as { body?: unknown }).body;
+  if (raw.length === 0 && parsed && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) return { ...(parsed as Record<string, unknown>) };
+  return parseBody(req.get('content-type'), raw);
 }
 
 function send(res: Response, reply: GraphReply): void {
@@ -101,7 +110,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     let reply: GraphReply;
     try {
       const query = parseQuery(url.search) as Record<string, string>;
-      const bodyParams = parseBody(req.get('content-type'), body);
+      const bodyParams = bodyParamsOf(req, body);
       const params = { ...query, ...bodyParams };
       const method = (req.method === 'PUT' ? 'POST' : req.method) as GraphMethod;
       const tokenParam = params.access_token;

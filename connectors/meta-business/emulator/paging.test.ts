@@ -92,9 +92,11 @@ describe('cursor paging (reference §1.5)', () => {
     }
   });
 
-  test('next points at the mount prefix when mounted inside another app', async () => {
+  test('mounted inside another app (with its own body parsers): next points at the mount prefix, bodies still arrive', async () => {
     const emulator = createMetaEmulator({ fixture: small() });
     const app = express();
+    // A parent app with its own body parsers must not starve the emulator of the body.
+    app.use(express.json(), express.urlencoded({ extended: false }));
     app.use('/sandbox/graph', emulator.handler);
     const server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -105,6 +107,15 @@ describe('cursor paging (reference §1.5)', () => {
       const body = (await res.json()) as { paging: { next: string } };
       assert.ok(body.paging.next.startsWith(`${base}/v25.0/${SANDBOX.businessId}/business_users?`), body.paging.next);
       assert.equal(new URL(body.paging.next).searchParams.get('access_token'), null, 'a Bearer token is not copied into URLs');
+      const invite = await fetch(`${base}/v25.0/${SANDBOX.businessId}/business_users`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: 'mounted@sandbox.example', access_token: SANDBOX.token }),
+      });
+      assert.equal(invite.status, 200);
+      const json = await fetch(`${base}/v25.0/act_5000000000/assigned_users?access_token=${SANDBOX.token}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: '3000000000000050', tasks: ['ANALYZE'] }),
+      });
+      assert.deepEqual(await json.json(), { success: true });
     } finally {
       await new Promise((r) => server.close(r));
     }
