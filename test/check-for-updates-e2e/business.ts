@@ -12,11 +12,22 @@ import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 
 export const HUB = 'acme-meta';
 
-export function hubConfig(graphBaseUrl: string): LoadedConfig {
-  const yaml = `
+export const OKTA_TOKEN = 'okta-e2e-token-never-logged';
+
+/** The hub on the Meta emulator at `graphBaseUrl`; with `oktaUrl`, its IdP is that Okta org. */
+export function hubConfig(graphBaseUrl: string, oktaUrl?: string): LoadedConfig {
+  const okta = oktaUrl ? `
+identityProviders:
+  okta:
+    kind: okta
+    orgUrl: ${oktaUrl}
+    token: env:OKTA_TOKEN
+` : '';
+  const yaml = `${okta}
 hubs:
   - id: ${HUB}
     connector: meta-business
+${oktaUrl ? '    identityProvider: okta' : ''}
     meta:
       businessId: "${SANDBOX.businessId}"
       accessToken: env:META_TOKEN
@@ -33,7 +44,7 @@ hubs:
       - businessId: "${SANDBOX.partner.businessId}"
         token: env:PARTNER_TOKEN
 `;
-  return parseConfig(yaml, '/tmp/hubwarden-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token });
+  return parseConfig(yaml, '/tmp/hubwarden-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token, OKTA_TOKEN });
 }
 
 const at = '2026-11-01T00:00:00.000Z';
@@ -55,6 +66,9 @@ export const DIR = {
   newHire: 'dir-new-hire', lateJoiner: 'dir-late-joiner', casey: 'dir-casey',
 } as const;
 
+/** Directory user id → login (the Okta org's users are the same people). */
+export const LOGINS: Record<string, string> = {};
+
 export async function seedDirectory(store: Store): Promise<void> {
   defineDirectoryIndexes(store);
   await store.transact((tx) => {
@@ -69,7 +83,10 @@ export async function seedDirectory(store: Store): Promise<void> {
       user(DIR.lateJoiner, ['late.joiner@sandbox.example']),
       // The contractor's Meta seat uses the agency address; the directory knows Casey by another.
       user(DIR.casey, ['casey@sandbox.example']),
-    ]) tx.put('directoryUsers', HUB, u.id, u);
+    ]) {
+      tx.put('directoryUsers', HUB, u.id, u);
+      LOGINS[u.id] = u.userName;
+    }
     tx.put('directoryGroups', HUB, 'grp-admins', group('grp-admins', 'Meta Admins', [DIR.ada, DIR.grace]));
     tx.put('directoryGroups', HUB, 'grp-advertisers', group('grp-advertisers', 'Meta Advertisers', [DIR.eve, DIR.frank, DIR.dan, DIR.newHire, DIR.lateJoiner]));
   });
