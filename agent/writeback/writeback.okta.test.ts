@@ -154,3 +154,14 @@ test('okta: a person whose directory record was deleted is told "removed" once, 
     await server.close();
   }
 });
+
+test('okta: two runs of the same hub at once queue behind each other and write each change once', async () => {
+  const { server, writeback, userPosts } = await setup();
+  try {
+    const [a, b] = await Promise.all([writeback.run(HUB), writeback.run(HUB)]);
+    assert.equal(a.written + b.written, 2);
+    assert.equal(userPosts().filter((c) => c.path === `/api/v1/users/${ANA}`).length, 1);
+  } finally {
+    await server.close();
+  }
+});

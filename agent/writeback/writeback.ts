@@ -100,7 +100,18 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
     return pending;
   }
 
-  async function run(hubId: string): Promise<WritebackReport> {
+  /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
+  const running = new Map<string, Promise<unknown>>();
+  function run(hubId: string): Promise<WritebackReport> {
+    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => runNow(hubId));
+    running.set(hubId, next);
+    void next.finally(() => {
+      if (running.get(hubId) === next) running.delete(hubId);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  async function runNow(hubId: string): Promise<WritebackReport> {
     const started = clock.now();
     const hub = config.file.hubs.find((h) => h.id === hubId);
     if (!hub) throw new Error(`write-back: no hub "${hubId}" in ${config.path}`);
