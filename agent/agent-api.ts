@@ -12,7 +12,7 @@ import { findReport, toReportView } from './safety/reports.ts';
 import type { Store } from './store/store.ts';
 import { enqueueTask, updateTask } from './tasks/enqueue.ts';
 import type { TaskHandler } from './tasks/handler.ts';
-import { resumeHub } from './tasks/hub-state.ts';
+import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, queryTasks } from './tasks/task-query.ts';
 import { toTaskView } from './tasks/task-record.ts';
@@ -22,10 +22,11 @@ import { toTaskView } from './tasks/task-record.ts';
  * runtime delegates these AgentApi methods to it. `handlers` adds its task kinds (the
  * `check-for-updates` handler), `health` and `memberCounts` enrich hub summaries.
  */
-export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'registerGuest'> & {
+export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'registerGuest'>
+  & Partial<Pick<AgentApi, 'removeMember' | 'checkForUpdates'>> & {
   handlers?: TaskHandler[];
-  health?(hubId: string): Partial<HubHealth>;
-  memberCounts?(hubId: string): Record<MemberStatus, number>;
+  health?(hubId: string): Partial<HubHealth> | undefined;
+  memberCounts?(hubId: string): Record<MemberStatus, number> | undefined;
 };
 
 export interface AgentApiDeps {
@@ -59,8 +60,9 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     const extra = d.members?.health?.(hub.id) ?? {};
     const problems = [...(extra.problems ?? [])];
     if (state?.paused) problems.unshift(`paused: ${state.pausedReason}`);
-    const counts: Record<MemberStatus, number> = d.members?.memberCounts?.(hub.id) ?? { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
-    if (!d.members?.memberCounts) {
+    const given = d.members?.memberCounts?.(hub.id);
+    const counts: Record<MemberStatus, number> = given ?? { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
+    if (!given) {
       for (const m of store.list('memberMatches', hub.id)) counts[m.outcome] = (counts[m.outcome] ?? 0) + 1;
       counts.invited = [...store.list('appInvites', hub.id)].filter((i) => i.status === 'pending').length;
     }
@@ -96,6 +98,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     registerGuest: d.members?.registerGuest.bind(d.members) ?? notProvided('registerGuest'),
 
     async removeMember(hubId, memberId, trigger) {
+      if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger);
       const hub = hubOf(hubId);
       const task = await store.transact((tx) => {
         const inviteId = memberId.startsWith('invite:') ? memberId.slice('invite:'.length) : undefined;
@@ -116,12 +119,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     },
 
     async checkForUpdates(hubId, trigger) {
-      const hub = hubOf(hubId);
-      const task = await store.transact((tx) => {
-        // An owner asking to check is how a paused hub (bad credential, now fixed) resumes.
-        if (resumeHub(tx, hub.id)) appendAudit(tx, { hubId, trigger, action: 'resume-hub', why: `hub ${hubId} resumed by a check for updates`, outcome: 'ok' });
-        return enqueueTask(tx, { hubId, kind: 'check-for-updates', payload: {}, idempotencyKey: 'check-for-updates', trigger, summary: `check for updates on hub ${hubId}`, now: now() });
-      });
+      if (d.members?.checkForUpdates) return d.members.checkForUpdates(hubId, trigger);
+      hubOf(hubId);
+      // The check runs while the hub is paused and resumes it when the credential works again.
+      const task = await store.transact((tx) => requestCheckForUpdates(tx, hubId, trigger, now()));
       return toTaskView(task);
     },
 

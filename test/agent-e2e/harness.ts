@@ -1,0 +1,74 @@
+/** An agent wired to the Meta emulator through the real Meta connector, for end-to-end tests. */
+import { createAgent, type Agent } from '../../agent/agent.ts';
+import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
+import { configSchema, type ConfigFile } from '../../config/schema.ts';
+import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
+import { createMetaEmulator, SANDBOX, type MetaEmulator, type MetaEmulatorOptions } from '../../connectors/meta-business/emulator/index.ts';
+import { Directory } from './directory.ts';
+
+export const HUB = 'meta-main';
+export const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function hubConfig(safety: Record<string, unknown> = {}): ConfigFile {
+  return configSchema.parse({
+    hubs: [{
+      id: HUB, connector: 'meta-business', meta: { businessId: SANDBOX.businessId },
+      teams: [
+        { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] },
+        { group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }] },
+      ],
+      safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false, ...safety },
+    }],
+  });
+}
+
+export interface Harness {
+  emulator: MetaEmulator;
+  agent: Agent;
+  store: Store;
+  directory: Directory;
+  close(): Promise<void>;
+}
+
+export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store } = {}): Promise<Harness> {
+  const emulator = createMetaEmulator(o.emulator);
+  const server = await emulator.listen(0);
+  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
+  const store = o.store ?? new MemoryStore();
+  await store.open();
+  const agent = createAgent({
+    config: hubConfig(o.safety), store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false,
+    runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
+  });
+  await agent.start();
+  return {
+    emulator, agent, store, directory: new Directory(store, HUB),
+    async close() {
+      await agent.stop(500);
+      await server.close();
+    },
+  };
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | false, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Runs a check for updates (import + reconcile) and waits for it. */
+export async function checkForUpdates(h: Harness): Promise<void> {
+  const t = await h.agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'e2e' });
+  await until(`check for updates ${t.id}`, () => { const v = h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 10_000);
+  const done = h.agent.api.task(t.id)!;
+  if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
+}
+
+export const invitePosts = (e: MetaEmulator, email: string) =>
+  e.calls.filter((c) => c.method === 'POST' && c.path === `/${SANDBOX.businessId}/business_users` && String(c.body.email).toLowerCase() === email);
