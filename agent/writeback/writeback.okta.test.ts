@@ -29,15 +29,17 @@ async function setup() {
   ]);
   const clock = movableClock();
   const log = capturingLog();
-  const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log, clock, tuning: { okta: { maxRetries: 2, resetMarginMs: 0 } } });
+  const outcomes: string[] = [];
+  const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log, clock, tuning: { okta: { maxRetries: 2, resetMarginMs: 0 } }, onOutcome: (idp, o) => outcomes.push(`${idp}:${o}`) });
   const userPosts = () => okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/'));
-  return { okta, server, store, clock, log, writeback, userPosts };
+  return { okta, server, store, clock, log, writeback, userPosts, outcomes };
 }
 
 test('okta write-back through the real SDK: one schema ensure, one partial update per changed person, nothing when unchanged', async () => {
-  const { okta, server, store, log, writeback, userPosts } = await setup();
+  const { okta, server, store, log, writeback, userPosts, outcomes } = await setup();
   try {
     const first = await writeback.run(HUB);
+    assert.deepEqual(outcomes.sort(), ['okta:failed', 'okta:failed', 'okta:ok', 'okta:ok']);
     // Schema: read once, then one partial POST with exactly the three attributes of this hub.
     const schemaCalls = okta.calls.filter((c) => c.path === '/api/v1/meta/schemas/user/default');
     assert.deepEqual(schemaCalls.map((c) => c.method), ['GET', 'POST']);

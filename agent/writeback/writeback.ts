@@ -57,7 +57,20 @@ export interface Writeback {
 
 const DEFAULT_RATE = { okta: { perSecond: 10, burst: 10 }, entra: { perSecond: 10, burst: 10 } };
 
-export function createWriteback(deps: { config: LoadedConfig; store: Store; log: Logger; clock?: WritebackClock; tuning?: WritebackTuning }): Writeback {
+export interface WritebackDeps {
+  config: LoadedConfig;
+  store: Store;
+  log: Logger;
+  clock?: WritebackClock;
+  tuning?: WritebackTuning;
+  /**
+   * Called once per person written or refused (`ok`, `failed`, `skipped`): for metrics. The agent
+   * does not import the server's metrics; the lead wires this to `recordWriteback` (scim-server/ops/metrics.ts).
+   */
+  onOutcome?: (idp: string, outcome: 'ok' | 'failed' | 'skipped') => void;
+}
+
+export function createWriteback(deps: WritebackDeps): Writeback {
   const { config, store, log } = deps;
   const clock = deps.clock ?? systemClock;
   const tuning = deps.tuning ?? {};
@@ -176,6 +189,7 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
     if (problem && sameValues(problem.values, values) && now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
       report.skipped++;
       report.problems.push(reported(problem, user, idpUserId));
+      deps.onOutcome?.(idp, 'skipped');
       return;
     }
     const sent = Object.fromEntries(fields.map((f) => [f, values[f]])) as Partial<WritebackValues>;
@@ -190,6 +204,7 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
       const message = (err as Error).message;
       if ('stopRun' in verdict) throw err;
       report.failed++;
+      deps.onOutcome?.(idp, 'failed');
       if ('problem' in verdict) {
         const p: WritebackProblem = { kind: verdict.problem, message, at: new Date(now).toISOString(), values };
         report.problems.push(reported(p, user, idpUserId));
@@ -204,6 +219,7 @@ export function createWriteback(deps: { config: LoadedConfig; store: Store; log:
       return;
     }
     report.written++;
+    deps.onOutcome?.(idp, 'ok');
     await store.transact((tx) => {
       tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString() });
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
