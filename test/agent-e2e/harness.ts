@@ -72,3 +72,13 @@ export async function checkForUpdates(h: Harness): Promise<void> {
 
 export const invitePosts = (e: MetaEmulator, email: string) =>
   e.calls.filter((c) => c.method === 'POST' && c.path === `/${SANDBOX.businessId}/business_users` && String(c.body.email).toLowerCase() === email);
+
+/** Pushes a user into a group, waits for the invite, accepts it in the emulator and imports. */
+export async function onboard(h: Harness, userId: string, email: string, group: string, options: { import?: boolean } = {}): Promise<string> {
+  await h.directory.createUser(userId, email);
+  await h.directory.patchGroup(group, [userId]);
+  const invite = await until(`invite of ${email}`, () => h.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING'));
+  const { memberId } = h.emulator.control.acceptInvite(invite.id);
+  if (options.import !== false) await checkForUpdates(h);
+  return memberId;
+}
