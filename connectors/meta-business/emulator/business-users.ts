@@ -8,6 +8,7 @@ import { businessTasksParam, emailParam, roleParam } from './business-roles.ts';
 import { businessUserNode } from './graph-nodes.ts';
 import { project } from './node-fields.ts';
 import { createInvite } from './invites.ts';
+import { checkAdvancedAccess, checkPeopleChange } from './guards.ts';
 import { baseRole, defaultTasks } from './world.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Business, BusinessUser } from './model.ts';
@@ -17,6 +18,7 @@ const EDGE_DEFAULTS = [...businessUserNode.defaults, 'role'];
 
 export function listBusinessUsers(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
+  checkAdvancedAccess(ctx);
   const members = [...ctx.world.users.values()].filter((u) => u.businessId === business.id);
   return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, EDGE_DEFAULTS));
 }
@@ -25,6 +27,7 @@ export function listBusinessUsers(ctx: GraphContext, business: Business): unknow
 export function inviteBusinessUser(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   requireAdminCaller(ctx);
+  checkPeopleChange(ctx, business.id);
   const email = emailParam(ctx.call.params);
   if (!email) throw requiredParameter('email');
   return createInvite(ctx, business, email, roleParam(ctx.call.params), businessTasksParam(ctx.call.params));
@@ -49,6 +52,7 @@ function otherAdmins(ctx: GraphContext, user: BusinessUser): number {
 export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
   requireVisible(ctx, user.businessId, user.id);
   requireAdminCaller(ctx);
+  checkPeopleChange(ctx, user.businessId);
   const p = ctx.call.params;
   const role = roleParam(p);
   const tasks = businessTasksParam(p);
@@ -71,6 +75,7 @@ export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unkno
 export function removeBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
   requireVisible(ctx, user.businessId, user.id);
   requireAdminCaller(ctx);
+  checkPeopleChange(ctx, user.businessId);
   if (isAdmin(user) && otherAdmins(ctx, user) === 0) throw lastAdmin();
   ctx.world.removeUser(user.id);
   return { success: true };

@@ -4,6 +4,7 @@
  */
 import type { MetaWorld } from './world.ts';
 import type { FaultPlan } from './faults.ts';
+import type { GuardOptions } from './guards.ts';
 import type { GraphParams } from './request-params.ts';
 import type { Token } from './model.ts';
 import type { FieldRequest } from './field-selection.ts';
@@ -53,6 +54,7 @@ export interface EmulatorRuntime {
   inviteVisibility: 'keep-expired' | 'pending-only';
   /** how long a new invite stays PENDING */
   inviteTtlMs: number;
+  guards: GuardOptions;
   /** business id → times of counted invites */
   inviteLog: Map<string, number[]>;
   /** calls per hour window, for X-App-Usage */

@@ -17,10 +17,12 @@ import { acceptInvite, declineInvite, expireInvite } from './invites.ts';
 import { loadFixtureFile, sandboxFixture, type MetaFixture } from './fixture.ts';
 import type { EmulatorRuntime, InviteLimit, RecordedCall } from './graph-context.ts';
 import type { EmulatorState } from './model.ts';
+import type { GuardOptions } from './guards.ts';
 
 export type { MetaFixture, FixtureTime } from './fixture.ts';
 export type { FaultConfig, ThrottleFault, ThrottleCode } from './faults.ts';
 export type { RecordedCall, InviteLimit } from './graph-context.ts';
+export type { GuardOptions } from './guards.ts';
 export type { EmulatorState, Business, BusinessUser, Invite, SystemUser, Asset, Assignment, Share, Token } from './model.ts';
 export { sandboxFixture, loadFixtureFile } from './fixture.ts';
 export { generateFixture, type GenerateFixtureOptions } from './generate-fixture.ts';
@@ -44,6 +46,8 @@ export interface MetaEmulatorOptions {
   inviteVisibility?: 'keep-expired' | 'pending-only';
   /** how long a new invite stays PENDING (default 30 days [INF]) */
   inviteTtlMs?: number;
+  /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
+  guards?: GuardOptions;
 }
 
 export interface MetaEmulator {
@@ -78,6 +82,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     inviteLimit: options.inviteLimit,
     inviteVisibility: options.inviteVisibility ?? 'keep-expired',
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
+    guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),
     usage: { windowStart: now(), calls: 0 },
     calls,

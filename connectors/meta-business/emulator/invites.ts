@@ -19,6 +19,7 @@ import { inviteNode } from './graph-nodes.ts';
 import { project } from './node-fields.ts';
 import { throttleError } from './faults.ts';
 import { defaultTasks } from './world.ts';
+import { checkPeopleChange } from './guards.ts';
 import type { EmulatorRuntime, GraphContext } from './graph-context.ts';
 import type { Business, Invite } from './model.ts';
 
@@ -89,6 +90,7 @@ export function getInvite(ctx: GraphContext, invite: Invite): unknown {
 export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
+  checkPeopleChange(ctx, invite.businessId);
   if (ctx.world.inviteStatus(invite) !== 'PENDING') {
     throw invalidParameter(`The invitation ${invite.id} is ${invite.status}, not pending; invite the person again`);
   }
@@ -105,6 +107,7 @@ export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
 export function cancelInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
+  checkPeopleChange(ctx, invite.businessId);
   ctx.world.invites.delete(invite.id);
   return { success: true };
 }

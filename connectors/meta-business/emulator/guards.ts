@@ -1,0 +1,51 @@
+/**
+ * Optional business rules from reference §11 that Meta documents loosely or not at all; all off
+ * by default so the sandbox behaves like a plain, healthy business.
+ */
+import { GraphError } from './graph-error.ts';
+import type { GraphContext } from './graph-context.ts';
+
+export interface GuardOptions {
+  /** People changes in a business whose two_factor_type is not `none` fail with 415/2859009 (§2.2, §11). */
+  enforceTwoFactor?: boolean;
+  /** The app lacks Advanced Access: `GET business_users` fails with code 10 (§1.2, §11). */
+  noAdvancedAccess?: boolean;
+  /**
+   * The "7-day restriction" (§11, unverified): a caller added fewer than N days ago gets
+   * 10/2859030 "This Action Is Not Allowed" on people changes.
+   */
+  newAdminRestrictionDays?: number;
+}
+
+/** Before an invite, role change, removal or invite change. */
+export function checkPeopleChange(ctx: GraphContext, businessId: string): void {
+  const guards = ctx.runtime.guards;
+  if (guards.enforceTwoFactor && ctx.world.businesses.get(businessId)?.two_factor_type !== 'none') {
+    throw new GraphError({
+      code: 415,
+      subcode: 2859009,
+      message: 'Two factor authentication required. User have to enter a code from SMS or TOTP code generator to pass 2fac. This could happen when accessing a 2fac-protected asset like a page that is owned by a 2fac-protected business manager.',
+      userTitle: 'Two-factor authentication required',
+      userMessage: 'This business requires two-factor authentication for this action.',
+    });
+  }
+  const days = guards.newAdminRestrictionDays;
+  if (days) {
+    const caller = ctx.world.systemUsers.get(ctx.caller.userId) ?? ctx.world.users.get(ctx.caller.userId);
+    if (caller && ctx.runtime.now() - caller.created_time < days * 86_400_000) {
+      throw new GraphError({
+        code: 10,
+        subcode: 2859030,
+        message: '(#10) Application does not have permission for this action',
+        userTitle: 'This Action Is Not Allowed',
+        userMessage: 'Please retry this action in a few minutes',
+      });
+    }
+  }
+}
+
+export function checkAdvancedAccess(ctx: GraphContext): void {
+  if (ctx.runtime.guards.noAdvancedAccess) {
+    throw new GraphError({ code: 10, message: '(#10) To use this endpoint your app needs Advanced Access to business_management' });
+  }
+}
