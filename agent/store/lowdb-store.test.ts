@@ -250,3 +250,57 @@ describe('LowdbStore start-up guards', () => {
     assert.match(await readFile(`${path}.journal`, 'utf8'), /"seq":5/);
   });
 });
+
+describe('LowdbStore atomicity of bad records', () => {
+  test('a record JSON cannot hold, or one an index key function throws on, rejects the transaction with nothing applied', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    store.defineIndex('storeTestItems', 'storeTestItems.note', (r) => [r.note!.toLowerCase()]);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1, note: 'A' }));
+    const seen: number[] = [];
+    store.subscribe((changes) => seen.push(changes.length));
+    await assert.rejects(
+      store.transact((tx) => {
+        tx.put('storeTestItems', 'h', 'b', { id: 'b', n: 2, note: 'B' });
+        tx.put('storeTestItems', 'h', 'c', { id: 'c', n: 10n as unknown as number, note: 'C' });
+      }),
+      /BigInt/,
+    );
+    await assert.rejects(
+      store.transact((tx) => {
+        tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 5, note: 'A2' });
+        tx.put('storeTestItems', 'h', 'd', { id: 'd', n: 3 }); // no note: the index function throws
+      }),
+      TypeError,
+    );
+    assert.deepEqual([...store.list('storeTestItems', 'h')].map((r) => [r.id, r.n]), [['a', 1]]);
+    assert.deepEqual(store.lookup('storeTestItems', 'storeTestItems.note', 'a2'), []);
+    assert.equal(store.lookup('storeTestItems', 'storeTestItems.note', 'a').length, 1);
+    assert.deepEqual(seen, []);
+    assert.equal(store.healthy(), true);
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'e', { id: 'e', n: 4, note: 'E' }));
+    await store.close();
+    const reopened = new LowdbStore(path);
+    await reopened.open();
+    assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['a', 'e']);
+    await reopened.close();
+  });
+
+  test('a failing change listener neither undoes nor blocks the commit', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    store.subscribe(() => {
+      throw new Error('worker wake-up failed');
+    });
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 }));
+    await store.close();
+    const reopened = new LowdbStore(path);
+    await reopened.open();
+    assert.equal(reopened.get('storeTestItems', 'h', 'a')?.n, 1);
+    await reopened.close();
+  });
+});

@@ -166,6 +166,17 @@ export class LowdbStore extends MemoryStore {
     return super.transact(fn);
   }
 
+  /** Serialized lines of each transaction's changes (see prepare), keyed by its change list. */
+  private prepared = new WeakMap<readonly Change[], Array<string | undefined>>();
+
+  /**
+   * Serializes the records before MemoryStore applies them: a record JSON cannot hold (a BigInt, a
+   * cycle) rejects its transaction with nothing applied, instead of failing after the fact.
+   */
+  protected override prepare(changes: readonly Change[]): void {
+    this.prepared.set(changes, changes.map((c) => (c.record === undefined ? undefined : JSON.stringify([c.id, c.record]))));
+  }
+
   protected override persist(changes: readonly Change[]): Promise<void> {
     if (!this.next) {
       let resolveBatch!: () => void;
@@ -174,10 +185,11 @@ export class LowdbStore extends MemoryStore {
       this.next = { changes: [], transactions: 0, promise, resolve: resolveBatch, reject: rejectBatch };
     }
     const batch = this.next;
-    for (const { collection, partition, id, record } of changes) {
-      const pair = this.serialized.set(collection, partition, id, record);
+    const lines = this.prepared.get(changes);
+    changes.forEach(({ collection, partition, id, record }, i) => {
+      const pair = this.serialized.setLine(collection, partition, id, lines ? lines[i] : record === undefined ? undefined : JSON.stringify([id, record]));
       batch.changes.push(pair === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, pair));
-    }
+    });
     batch.transactions++;
     if (!this.draining) {
       this.draining = true;

@@ -1,5 +1,8 @@
 import type { CollectionName, RecordOf } from './collections.ts';
 import type { Change, Store, Transaction } from './store.ts';
+import { childLogger } from '../log/logger.ts';
+
+const log = childLogger('store');
 
 type Partitioned = Map<string, Map<string, unknown>>;
 type IndexDef = { collection: CollectionName; keysOf: (record: any, partition: string) => string[] };
@@ -158,11 +161,37 @@ export class MemoryStore implements Store {
     for (const s of staged.values()) {
       const record = s.record === TOMBSTONE ? undefined : s.record;
       if (record === undefined && this.get(s.collection, s.partition, s.id) === undefined) continue;
-      this.apply(s.collection, s.partition, s.id, record);
       changes.push({ collection: s.collection, partition: s.partition, id: s.id, record });
     }
-    if (changes.length > 0) for (const l of this.listeners) l(changes);
+    // Everything that can throw runs before the first change is applied, so a bad record (an
+    // index key function failing on it, or one a durable store cannot serialize) rejects the
+    // whole transaction and changes nothing.
+    const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexKeysOf(c.collection, c.partition, c.record)));
+    this.prepare(changes);
+    changes.forEach((c, i) => this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]));
+    if (changes.length > 0) {
+      for (const l of this.listeners) {
+        try {
+          l(changes);
+        } catch (err) {
+          // A listener only wakes workers; its failure must not undo or hide a committed change.
+          log.error('store: a change listener failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
     return { result, changes };
+  }
+
+  /**
+   * Called with a transaction's changes before any is applied; throwing rejects the transaction.
+   * Durable stores serialize records here.
+   */
+  protected prepare(_changes: readonly Change[]): void {}
+
+  private indexKeysOf(c: CollectionName, p: string, record: unknown): Map<string, string[]> {
+    const keys = new Map<string, string[]>();
+    for (const [name, def] of this.indexes) if (def.collection === c) keys.set(name, def.keysOf(record, p));
+    return keys;
   }
 
   /** Reverse lookup of a record's id (records are stored by reference). */
@@ -175,7 +204,7 @@ export class MemoryStore implements Store {
     return undefined;
   }
 
-  private apply(c: CollectionName, p: string, id: string, record: unknown): void {
+  private apply(c: CollectionName, p: string, id: string, record: unknown, newKeys?: Map<string, string[]>): void {
     let parts = this.data.get(c);
     if (!parts) this.data.set(c, (parts = new Map()));
     let records = parts.get(p);
@@ -186,7 +215,7 @@ export class MemoryStore implements Store {
       const values = this.indexValues.get(name)!;
       const ref = `${p}\u0000${id}`;
       if (previous !== undefined) for (const v of def.keysOf(previous, p)) values.get(v)?.delete(ref);
-      if (record !== undefined) for (const v of def.keysOf(record, p)) {
+      if (record !== undefined) for (const v of newKeys?.get(name) ?? def.keysOf(record, p)) {
         let hits = values.get(v);
         if (!hits) values.set(v, (hits = new Map()));
         hits.set(ref, [p, id]);

@@ -47,12 +47,17 @@ export class SerializedStore {
 
   /** Records the new serialized form of a record (or its removal); returns the serialized pair. */
   set(collection: string, partition: string, id: string, record: unknown): string | undefined {
+    return this.setLine(collection, partition, id, record === undefined ? undefined : JSON.stringify([id, record]));
+  }
+
+  /** As `set`, with the pair already serialized (`undefined` removes the record). */
+  setLine(collection: string, partition: string, id: string, line: string | undefined): string | undefined {
     let parts = this.collections.get(collection);
     if (!parts) this.collections.set(collection, (parts = new Map()));
     let file = parts.get(partition);
     if (!file) parts.set(partition, (file = { chunks: [], chunkOf: new Map() }));
     const existing = file.chunkOf.get(id);
-    if (record === undefined) {
+    if (line === undefined) {
       if (!existing) return undefined;
       existing.lines.delete(id);
       touch(existing);
@@ -60,7 +65,6 @@ export class SerializedStore {
       if (existing.lines.size === 0) file.chunks.splice(file.chunks.indexOf(existing), 1);
       return undefined;
     }
-    const line = JSON.stringify([id, record]);
     if (existing) {
       existing.lines.set(id, line); // an update keeps its place, as MemoryStore's Map does
       touch(existing);
