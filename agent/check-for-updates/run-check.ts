@@ -79,7 +79,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   input.progress?.(1, 1, 'saving snapshot');
   const run = await store.transact((tx): CheckRunRecord => {
     const now = input.now().toISOString();
-    const previous = readSnapshot(tx, hub.id);
+    // Nothing is staged yet: the store is the transaction's starting point, and reading it
+    // directly avoids listing 10,000s of records through the transaction's overlay.
+    const previous = readSnapshot(store, hub.id);
     const previousComplete = lastImport(tx, hub.id)?.complete === true;
     const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now });
     const changes = findChanges(previous, snapshot, previousComplete);
@@ -87,10 +89,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: snapshot.partners.length, partnerUsers: snapshot.partnerUsers.length,
     };
-    writeSnapshot(tx, hub.id, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes });
+    writeSnapshot(tx, hub.id, previous, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes });
 
-    const matching = matchHub(tx, hub.id, now, rowsOf(snapshot));
-    saveMatches(tx, hub.id, matching, { trigger, taskId });
+    // Directory, guests, exemptions and decisions are not staged here: read them from the store.
+    const matching = matchHub(store, hub.id, now, rowsOf(snapshot));
+    saveMatches(tx, hub.id, matching, { trigger, taskId }, store);
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId });
     const reconcile = input.enqueueReconcile?.(tx);
 

@@ -20,16 +20,18 @@ export function readSnapshot(view: ReadView, hubId: string): HubSnapshot {
   };
 }
 
-/** Replaces one collection's partition: puts every new record, deletes the ones gone. */
-function replace<C extends CollectionName>(tx: Transaction, collection: C, hubId: string, records: ReadonlyArray<{ id: string; record: any }>): void {
-  const keep = new Set(records.map((r) => r.id));
-  const stale: string[] = [];
-  for (const old of tx.list(collection, hubId)) {
+/**
+ * Replaces one collection's partition: deletes the records of `previous` that are gone, puts
+ * every new one. `previous` is what the partition held when the transaction began (read from
+ * the store, cheaper than listing through the transaction).
+ */
+function replace(tx: Transaction, collection: CollectionName, hubId: string, previous: readonly unknown[], records: readonly unknown[]): void {
+  const keep = new Set(records.map((r) => idOf(collection, r)));
+  for (const old of previous) {
     const id = idOf(collection, old);
-    if (!keep.has(id)) stale.push(id);
+    if (!keep.has(id)) tx.delete(collection, hubId, id);
   }
-  for (const id of stale) tx.delete(collection, hubId, id);
-  for (const { id, record } of records) tx.put(collection, hubId, id, record);
+  for (const record of records) tx.put(collection, hubId, idOf(collection, record), record as never);
 }
 
 /** The store key of a snapshot record (see agent/app-state/records.ts). */
@@ -40,15 +42,14 @@ function idOf(collection: CollectionName, record: any): string {
   return record.id;
 }
 
-export function writeSnapshot(tx: Transaction, hubId: string, snapshot: HubSnapshot, done: Omit<AppImportRecord, 'hubId' | 'id' | 'complete'>): AppImportRecord {
-  const entries = <T>(collection: CollectionName, records: readonly T[]) => records.map((record) => ({ id: idOf(collection, record), record }));
-  replace(tx, 'appMembers', hubId, entries('appMembers', snapshot.members));
-  replace(tx, 'appInvites', hubId, entries('appInvites', snapshot.invites));
-  replace(tx, 'appSystemUsers', hubId, entries('appSystemUsers', snapshot.systemUsers));
-  replace(tx, 'appAssets', hubId, entries('appAssets', snapshot.assets));
-  replace(tx, 'appAssignments', hubId, entries('appAssignments', snapshot.assignments));
-  replace(tx, 'appPartners', hubId, entries('appPartners', snapshot.partners));
-  replace(tx, 'partnerUsers', hubId, entries('partnerUsers', snapshot.partnerUsers));
+export function writeSnapshot(tx: Transaction, hubId: string, previous: HubSnapshot, snapshot: HubSnapshot, done: Omit<AppImportRecord, 'hubId' | 'id' | 'complete'>): AppImportRecord {
+  replace(tx, 'appMembers', hubId, previous.members, snapshot.members);
+  replace(tx, 'appInvites', hubId, previous.invites, snapshot.invites);
+  replace(tx, 'appSystemUsers', hubId, previous.systemUsers, snapshot.systemUsers);
+  replace(tx, 'appAssets', hubId, previous.assets, snapshot.assets);
+  replace(tx, 'appAssignments', hubId, previous.assignments, snapshot.assignments);
+  replace(tx, 'appPartners', hubId, previous.partners, snapshot.partners);
+  replace(tx, 'partnerUsers', hubId, previous.partnerUsers, snapshot.partnerUsers);
   const record: AppImportRecord = { ...done, hubId, id: hubId, complete: true };
   tx.put('appImports', hubId, hubId, record);
   return record;

@@ -57,8 +57,8 @@ export async function retireLapsedExemptions(store: Store, hubId: string, now: D
   const nowIso = now.toISOString();
   if (![...store.list('exemptions', hubId)].some((e) => exemptionLapsed(e, nowIso))) return 0;
   return store.transact((tx) => {
-    const result = matchHub(tx, hubId, nowIso);
-    saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } });
+    const result = matchHub(store, hubId, nowIso);
+    saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } }, store);
     return result.lapsedExemptions.length;
   });
 }

@@ -65,10 +65,12 @@ export interface SaveContext {
  * written, so write-back sees real changes) and retires lapsed exemptions with an audit entry
  * each: the member is back in matching and an owner should know (issue item 2).
  */
-export function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): { changed: number } {
+export function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext, committed: ReadView): { changed: number } {
   const keep = new Set(result.matches.map((m) => m.memberId));
   const stale: string[] = [];
-  for (const old of tx.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
+  // Listed from the committed view: `memberMatches` is not staged before this point, and a
+  // transaction's list is slow for records keyed by something other than an `id` field.
+  for (const old of committed.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
   for (const id of stale) tx.delete('memberMatches', hubId, id);
   let changed = stale.length;
   for (const match of result.matches) {

@@ -1,0 +1,1 @@
+export { default } from '../check-for-updates-e2e/members-bench.ts';
