@@ -43,6 +43,18 @@ describe('fault injection (reference §9.2, §10)', () => {
     }
   });
 
+  test('a throttle counts batch operations, not the batch envelope', async () => {
+    const g = await startTestGraph({ faults: { throttle: { code: 613, afterCalls: 3 } } });
+    try {
+      const ops = Array.from({ length: 5 }, () => ({ method: 'GET', relative_url: `${BIZ}/system_users` }));
+      const b = await g.raw('/v25.0/', { method: 'POST', body: new URLSearchParams({ access_token: SANDBOX.token, batch: JSON.stringify(ops) }) });
+      assert.equal(b.status, 200);
+      assert.deepEqual(b.body.map((op: { code: number }) => op.code), [200, 200, 200, 400, 400]);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('errorRate 1 gives 500 with code 1 or 2; batch ops fail one by one', async () => {
     const g = await startTestGraph({ faults: { errorRate: 1, match: 'system_users' } });
     try {

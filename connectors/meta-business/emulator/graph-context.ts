@@ -93,7 +93,9 @@ export class GraphContext {
     this.render = {
       world: runtime.world,
       now: runtime.now,
+      // Nested-edge `next` links carry the token as the client sent it, like top-level ones.
       edgeUrl: (id, edge) => `${call.base}${versionPart}/${id}/${edge}`,
+      linkQuery: call.query.access_token ? `access_token=${encodeURIComponent(call.query.access_token)}&` : '',
     };
   }
 

@@ -52,7 +52,7 @@ function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ i
     if (page.length > 0) {
       const after = encodeCursor(page[page.length - 1].a.seq);
       out.paging = { cursors: { before: encodeCursor(page[0].a.seq), after } };
-      if (views.length > limit) (out.paging as Record<string, unknown>).next = `${ctx.edgeUrl(person.id, edge)}?limit=${limit}&after=${after}`;
+      if (views.length > limit) (out.paging as Record<string, unknown>).next = `${ctx.edgeUrl(person.id, edge)}?${ctx.linkQuery}limit=${limit}&after=${after}`;
     }
     return out;
   };

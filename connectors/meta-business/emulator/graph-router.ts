@@ -15,16 +15,18 @@ import type { GraphNode } from './world.ts';
 export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall) => unknown;
 
 export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: BatchRunner): GraphReply {
-  countCall(runtime);
   const segments = call.path.split('/').filter((s) => s !== '');
   const objectId = segments[0];
+  // A batch envelope is not a call of its own: each operation counts and is throttled (§1.7, §10).
+  const envelope = segments.length === 0 && call.params.batch !== undefined;
+  if (!envelope) countCall(runtime);
   let reply: GraphReply;
   try {
     const method = effectiveMethod(call);
     const effective = method === call.method ? call : { ...call, method };
     const caller = authenticate(runtime, effective);
     const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
-    const fault = runtime.faults.operation(call.path, objectId ?? 'app', bucType(node));
+    const fault = envelope ? undefined : runtime.faults.operation(call.path, objectId ?? 'app', bucType(node));
     if (fault) throw fault;
     const body = route(runtime, effective, caller, segments, node, runBatch);
     reply = { status: 200, body, headers: usageHeaders(runtime, objectId) };

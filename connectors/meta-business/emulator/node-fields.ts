@@ -11,6 +11,8 @@ export interface RenderContext {
   world: MetaWorld;
   /** absolute URL of an edge, for `paging.next` of nested edge expansions */
   edgeUrl(id: string, edge: string): string;
+  /** `access_token=…&` when the client sent its token in the query, else '' */
+  linkQuery: string;
   now(): number;
 }
 

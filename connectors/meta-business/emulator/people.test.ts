@@ -189,6 +189,10 @@ describe('business users: role changes, removal, last admin (reference §2.4, §
       const nested = await g.get(`/${SANDBOX.admins[0]}`, { fields: 'business{name},assigned_ad_accounts{id,tasks}' });
       assert.deepEqual(nested.body.business, { name: 'Sandbox Portfolio' });
       assert.deepEqual(nested.body.assigned_ad_accounts.data, [{ id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
+      const sys = await g.get(`/${SANDBOX.systemUserId}`, { fields: 'assigned_ad_accounts.limit(1){id}' });
+      assert.deepEqual(sys.body.assigned_ad_accounts.data, [{ id: 'act_111' }]);
+      const rest = await fetch(sys.body.assigned_ad_accounts.paging.next).then((r) => r.json());
+      assert.deepEqual(rest.data.map((a: { id: string }) => a.id), ['act_112']);
       const bad = await g.get(`/${BIZ}/business_users`, { fields: 'id,shoe_size' });
       assert.equal(bad.body.error.message, '(#100) Tried accessing nonexisting field (shoe_size) on node type (BusinessUser)');
       const inv = await g.get(`/${BIZ}/pending_users`, { fields: 'id,owner{id}' });
