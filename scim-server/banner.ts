@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load.ts';
  * What `npm start` prints once listening: where it listens, each hub's SCIM base URL and where its
  * token comes from (a file path or variable name, never the token itself).
  */
-export function banner(config: LoadedConfig, listeningUrl: string): string {
+export function banner(config: LoadedConfig, listeningUrl: string, sandboxGraphBaseUrl?: string): string {
   const publicUrl = config.file.server.publicUrl.replace(/\/+$/, '');
   const lines = [`hubwarden listening on ${listeningUrl} (public URL ${publicUrl}, config ${config.path})`];
   const publicPort = new URL(publicUrl).port || (publicUrl.startsWith('https:') ? '443' : '80');
@@ -21,6 +21,7 @@ export function banner(config: LoadedConfig, listeningUrl: string): string {
     if (hub.scim.tokens.length === 0 && !hub.scim.jwt) lines.push('    no SCIM credential configured: every SCIM request is refused (set hubs[].scim.tokens)');
   }
   for (const ref of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, ref)}`);
+  if (sandboxGraphBaseUrl) lines.push(`  Meta sandbox (built-in Graph API emulator): ${sandboxGraphBaseUrl}`);
   lines.push(`  health: ${listeningUrl}/healthz`);
   return lines.join('\n');
 }

@@ -55,6 +55,11 @@ test('starts on PORT=0 with --config, prints the bound URL and SCIM base URL (no
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { status: 'ok' });
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
+  // a sandbox hub mounts the built-in Meta emulator, seeded with the sandbox fixture's business
+  const business = await fetch(`${url}/sandbox/graph/v25.0/1000000000000001?fields=id&access_token=sandbox-system-user-token`);
+  assert.deepEqual(await business.json(), { id: '1000000000000001' });
+  const scim = await fetch(`${url}/scim/v2/hubs/meta-main/Users`, { headers: { authorization: 'Bearer tok-not-to-be-printed' } });
+  assert.equal(scim.status, 200);
   const { stdout } = run.output();
   assert.match(stdout, /SCIM base URL https:\/\/hubwarden\.example\.com\/scim\/v2\/hubs\/meta-main/);
   assert.match(stdout, /SCIM token: environment variable TEST_SCIM_TOKEN/);

@@ -12,6 +12,7 @@ import { createApp, type MountedRouter } from './app.ts';
 import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
 import { createScimRouter } from './scim/router.ts';
+import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
 import { serve, stopOnSignals } from './serve.ts';
 
 function fail(message: string): never {
@@ -58,13 +59,18 @@ try {
   fail((err as Error).message);
 }
 
+/** Hubs with `meta.graphBaseUrl: sandbox` talk to the built-in Meta emulator, mounted here. */
+const SANDBOX_PATH = '/sandbox/graph';
+const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox') ? createMetaEmulator() : undefined;
+
 const routers: MountedRouter[] = [
   { path: '/scim/v2', router: createScimRouter({ config, store }) },
+  ...(sandbox ? [{ path: SANDBOX_PATH, router: sandbox.handler }] : []),
   // ── Composition (completed by the lead) ──────────────────────────────────────────────────────
-  // The agent (AgentApi over `store`, `keyring` for stored credentials, the connectors), and with it:
+  // The agent (AgentApi over `store`, `keyring` for stored credentials, the connectors with
+  // `sandboxGraphBaseUrl` below), and with it:
   //   { path: '/api/v1', router: createAdminRouter({ config, agent }) }   scim-server/admin/router.ts
   //   { path: '/hooks', router: … }                                       scim-server/hooks/
-  //   { path: '/sandbox/graph', router: createMetaEmulator(…) }           connectors/meta-business/emulator/
   // ──────────────────────────────────────────────────────────────────────────────────────────────
 ];
 
@@ -78,4 +84,6 @@ try {
   fail((err as Error).message);
 }
 stopOnSignals(running);
-process.stdout.write(`${banner(config, running.url)}\n`);
+/** Where connectors of sandbox hubs reach the emulator: this process, over loopback. */
+const sandboxGraphBaseUrl = sandbox ? `${running.url}${SANDBOX_PATH}` : undefined;
+process.stdout.write(`${banner(config, running.url, sandboxGraphBaseUrl)}\n`);
