@@ -134,6 +134,24 @@ describe('check for updates, end to end (Meta connector over the emulator)', () 
     for (const action of ['member-matched', 'member-exempted', 'invite-accepted']) assert.ok(audit.includes(action), action);
   });
 
+  test('changes made by hand in Meta are found as drift, audited, and followed by a reconcile pass', async () => {
+    const frank = SANDBOX.employees[1];
+    // Someone with Meta access changes things in Business Settings, not through hubwarden.
+    await w.connector.changeMemberRole!(frank, 'ADMIN');
+    await w.connector.unassignAsset!({ asset: { type: 'ad_account', id: 'act_112' }, userId: frank });
+    const { inviteId } = await w.connector.invite!({ email: 'walk.in@elsewhere.example', role: 'EMPLOYEE' });
+    const { task, run } = await checkNow(w);
+    assert.equal(task.status, 'completed');
+    const drift = run!.changes!.drift.map((d) => [d.kind, d.memberId ?? d.inviteId]).sort();
+    assert.deepEqual(drift, [['invited-by-hand', inviteId], ['role-changed', frank], ['tasks-removed', frank]]);
+    assert.deepEqual(run!.changes!.roleChanges, [{ memberId: frank, email: 'frank.ledger@sandbox.example', from: 'EMPLOYEE', to: 'ADMIN' }]);
+    assert.match(run!.changes!.drift.find((d) => d.kind === 'tasks-removed')!.detail, /ANALYZE removed on ad account act_112/);
+    const audited = [...w.store.list('audit', HUB)].filter((e) => e.taskId === task.id).map((e) => e.action).sort();
+    assert.deepEqual(audited, ['check-for-updates', 'drift-invited-by-hand', 'drift-role-changed', 'drift-tasks-removed']);
+    assert.equal(w.service.member(HUB, `invite:${inviteId}`)?.status, 'unmatched');
+    assert.equal(w.store.get('tasks', HUB, run!.reconcileTaskId!)?.kind, 'reconcile-hub');
+  });
+
   test('an import that fails midway keeps the previous complete snapshot', async () => {
     const snapshot = () => JSON.stringify(['appMembers', 'appInvites', 'appAssets', 'appAssignments', 'partnerUsers', 'appImports', 'memberMatches'].map((c) => [...w.store.list(c as 'appMembers', HUB)]));
     const before = snapshot();
