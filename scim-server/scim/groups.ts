@@ -110,8 +110,12 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;
   }
+  // Okta takes the group back; `members may be omitted` (identity-providers.md §1.7), and echoing a
+  // thousand members on every chunked membership PATCH only costs both sides, so they are left out
+  // unless asked for with `attributes=members`.
   const p = projectionOf(queryParams(req));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+  const withMembers = Boolean(p.attributes?.some((a) => a.attr.toLowerCase() === 'members'));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, withMembers), p));
 }
 
 export async function deleteGroup(h: HubRequest, req: Request, res: Response): Promise<void> {

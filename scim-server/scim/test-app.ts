@@ -59,7 +59,6 @@ export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTes
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  server.keepAliveTimeout = 1000;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

@@ -1,0 +1,277 @@
+/**
+ * `npm run bench -- scim [users] [groups]`: issue 2 item 9. An Okta-style import over real HTTP on
+ * 127.0.0.1 at concurrency 16: for each user a `userName eq` lookup then a POST; then the groups,
+ * each created empty and filled by PATCH `add members` in chunks of 100 (Okta Push Groups). Run
+ * twice in the same process: hubwarden (SCIM router + durable LowdbStore in a temp folder) and a
+ * do-it-yourself baseline (scimmy + scimmy-routers + lowdb writing the whole file on every
+ * request). Then p99 with 100k users already stored (seeded through the store, then a sample of
+ * SCIM requests). Prints writes/s, p50/p99 write latency and peak RSS (server and load generator
+ * share the process). Defaults: 10,000 users, 200 groups of 1 to 1,000 members.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import SCIMMY from 'scimmy';
+import SCIMMYRouters from 'scimmy-routers';
+import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { defineScimIndexes } from '../../scim-server/scim/router.ts';
+import { startScimApp } from '../../scim-server/scim/test-app.ts';
+
+const CONCURRENCY = 16;
+const CHUNK = 100;
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+interface Target { base: string; token: string }
+interface Figures { label: string; writes: number; seconds: number; p50: number; p99: number; peakRssMb: number; errors: number }
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+function oktaUser(i: number) {
+  const login = `user${i}@bench.example`;
+  return { schemas: [USER], userName: login, name: { givenName: 'User', familyName: `Number ${i}` }, emails: [{ primary: true, value: login, type: 'work' }], displayName: `User ${i}`, locale: 'en-US', externalId: `00u${i}`, groups: [], password: 'Bench-password-1', active: true };
+}
+
+// node:http with keep-alive: a lighter load generator than fetch, so the server gets the CPU.
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function call(t: Target, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(`${t.base}${path}`, {
+      method,
+      agent,
+      headers: {
+        authorization: `Bearer ${t.token}`, 'content-type': 'application/scim+json', 'user-agent': 'Okta SCIM Client 1.0.0',
+        ...(payload ? { 'content-length': String(payload.length) } : {}),
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
+        } catch {
+          resolve({ status: res.statusCode ?? 0, json: undefined });
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Runs tasks from a queue with `CONCURRENCY` workers; none start after `deadline` (ms, performance.now()). */
+async function pool<T>(items: T[], work: (item: T) => Promise<void>, deadline = Infinity): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < items.length && performance.now() < deadline) await work(items[next++]);
+  }));
+}
+
+function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return () => (clearInterval(timer), Math.round(Math.max(peak, process.memoryUsage().rss) / 1048576));
+}
+
+/** The Okta-style import against one server; only writes are timed and counted. */
+async function importLoad(label: string, t: Target, users: number, groups: number, budgetSeconds = Infinity): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const write = async (method: string, path: string, body: unknown, expect: number) => {
+    const t0 = performance.now();
+    const r = await call(t, method, path, body);
+    latencies.push(performance.now() - t0);
+    if (r.status !== expect) errors++;
+    return r;
+  };
+  const stopRss = rssSampler();
+  const started = performance.now();
+  const deadline = started + budgetSeconds * 1000;
+  const ids: string[] = new Array(users);
+  await pool([...Array(users).keys()], async (i) => {
+    await call(t, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "user${i}@bench.example"`)}&startIndex=1&count=100`);
+    ids[i] = (await write('POST', '/Users', oktaUser(i), 201)).json?.id;
+  }, deadline);
+  const created = ids.filter(Boolean).length;
+  const groupIds: string[] = [];
+  await pool([...Array(groups).keys()], async (g) => {
+    groupIds[g] = (await write('POST', '/Groups', { schemas: [GROUP], displayName: `Bench group ${g}`, members: [] }, 201)).json?.id;
+  }, deadline);
+  const chunks: Array<{ gid: string; members: string[] }> = [];
+  for (let g = 0; g < groups && groupIds[g] && created > 0; g++) {
+    const size = Math.min(created, 1 + ((g * 397) % 1000));
+    const members = [...new Set(Array.from({ length: size }, (_, k) => ids[(g * 131 + k * 7) % created]))];
+    for (let c = 0; c < members.length; c += CHUNK) chunks.push({ gid: groupIds[g], members: members.slice(c, c + CHUNK) });
+  }
+  await pool(chunks, async ({ gid, members }) => {
+    const body = { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }] };
+    await write('PATCH', `/Groups/${gid}`, body, 200);
+  }, deadline);
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const capped = performance.now() >= deadline ? ` (stopped at the ${budgetSeconds} s budget: ${created} users)` : '';
+  return { label: label + capped, writes: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors };
+}
+
+/** The do-it-yourself baseline: scimmy's process-wide registry, lowdb rewriting its file per write. */
+async function startBaseline(dir: string): Promise<{ target: Target; close: () => Promise<void> }> {
+  const db = new Low<{ Users: any[]; Groups: any[] }>(new JSONFile(join(dir, 'baseline.json')), { Users: [], Groups: [] });
+  await db.read();
+  for (const [type, key] of [[SCIMMY.Resources.User, 'Users'], [SCIMMY.Resources.Group, 'Groups']] as const) {
+    SCIMMY.Resources.declare(type as any, {
+      egress: async (resource: any) => {
+        const all = db.data[key];
+        if (resource.id) {
+          const found = all.find((r) => r.id === resource.id);
+          if (!found) throw new SCIMMY.Types.Error(404, null!, `${resource.id} not found`);
+          return found;
+        }
+        return resource.filter ? resource.filter.match(all) : all;
+      },
+      ingress: async (resource: any, instance: any) => {
+        const all = db.data[key];
+        const now = new Date().toISOString();
+        if (resource.id) {
+          const at = all.findIndex((r) => r.id === resource.id);
+          if (at < 0) throw new SCIMMY.Types.Error(404, null!, `${resource.id} not found`);
+          all[at] = { ...instance, id: resource.id, meta: { ...all[at].meta, lastModified: now } };
+          await db.write();
+          return all[at];
+        }
+        if (key === 'Users' && all.some((u) => u.userName.toLowerCase() === instance.userName.toLowerCase())) throw new SCIMMY.Types.Error(409, 'uniqueness', 'userName taken');
+        const record = { ...instance, id: randomUUID(), meta: { created: now, lastModified: now } };
+        all.push(record);
+        await db.write();
+        return record;
+      },
+      degress: async (resource: any) => {
+        db.data[key] = db.data[key].filter((r) => r.id !== resource.id);
+        await db.write();
+      },
+    } as any);
+  }
+  const app = express();
+  app.use('/scim', new SCIMMYRouters({ type: 'bearer', handler: (req: any) => {
+    if (req.header('authorization') !== 'Bearer baseline') throw new Error('bad token');
+    return 'bench';
+  } } as any) as any);
+  const server: Server = await new Promise((r) => { const s = app.listen(0, '127.0.0.1', () => r(s)); });
+  return {
+    target: { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim`, token: 'baseline' },
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+function seededUser(hubId: string, i: number): DirectoryUserRecord {
+  const userName = `seed${i}@bench.example`;
+  const now = new Date().toISOString();
+  const scim = { userName, name: { givenName: 'Seed', familyName: `User ${i}` }, emails: [{ primary: true, value: userName, type: 'work' }], displayName: `Seed ${i}`, externalId: `00s${i}`, active: true };
+  return { hubId, id: randomUUID(), userName, externalId: `00s${i}`, active: true, displayName: `Seed ${i}`, email: userName, emails: [userName], scim, created: now, lastModified: now, version: 1 };
+}
+
+/** p99 of everyday SCIM traffic with `stored` users already in the hub. */
+async function largeHub(dir: string, stored: number, samples: number): Promise<Record<string, { p50: number; p99: number; n: number }>> {
+  const store = new LowdbStore(join(dir, 'large.json'));
+  await store.open();
+  defineScimIndexes(store);
+  const ids: string[] = [];
+  for (let i = 0; i < stored; i += 5000) {
+    await store.transact((tx) => {
+      for (let j = i; j < Math.min(stored, i + 5000); j++) {
+        const u = seededUser('bench', j);
+        ids.push(u.id);
+        tx.put('directoryUsers', 'bench', u.id, u);
+      }
+    });
+  }
+  const app = await startScimApp({ hubs: [{ id: 'bench', identityProvider: 'okta' }], store });
+  const t = { base: app.hubUrl('bench'), token: app.token('bench') };
+  const gid = (await call(t, 'POST', '/Groups', { schemas: [GROUP], displayName: 'Large hub group', members: [] })).json.id;
+  const kinds: Record<string, number[]> = { 'GET userName eq': [], 'GET externalId eq': [], 'GET by id': [], 'GET page': [], POST: [], PUT: [], 'PATCH active': [], 'PATCH members': [] };
+  const pick = () => Math.floor(Math.random() * stored);
+  const ops: Array<[string, () => Promise<unknown>]> = [];
+  for (let s = 0; s < samples; s++) {
+    const i = pick();
+    ops.push(
+      ['GET userName eq', () => call(t, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "seed${i}@bench.example"`)}`)],
+      ['GET externalId eq', () => call(t, 'GET', `/Users?filter=externalId eq 00s${pick()}`)],
+      ['GET by id', () => call(t, 'GET', `/Users/${ids[pick()]}`)],
+      ['GET page', () => call(t, 'GET', `/Users?startIndex=${1 + pick()}&count=100`)],
+      ['POST', () => call(t, 'POST', '/Users', oktaUser(1_000_000 + s))],
+      ['PUT', () => call(t, 'PUT', `/Users/${ids[i]}`, { ...seededUser('bench', i).scim, displayName: `Renamed ${s}` })],
+      ['PATCH active', () => call(t, 'PATCH', `/Users/${ids[pick()]}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: s % 2 === 0 } }] })],
+      ['PATCH members', () => call(t, 'PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[pick()] }] }] })],
+    );
+  }
+  await pool(ops, async ([kind, run]) => {
+    const t0 = performance.now();
+    await run();
+    kinds[kind].push(performance.now() - t0);
+  });
+  await app.close();
+  await store.close();
+  const out: Record<string, { p50: number; p99: number; n: number }> = {};
+  const all: number[] = [];
+  for (const [k, v] of Object.entries(kinds)) {
+    v.sort((a, b) => a - b);
+    all.push(...v);
+    out[k] = { p50: percentile(v, 50), p99: percentile(v, 99), n: v.length };
+  }
+  all.sort((a, b) => a - b);
+  out.all = { p50: percentile(all, 50), p99: percentile(all, 99), n: all.length };
+  return out;
+}
+
+const fmt = (f: Figures) =>
+  `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}`;
+
+export default async function bench(argv: string[]): Promise<void> {
+  // `--memory`: hubwarden on MemoryStore (no disk), to tell the store's share of the latency apart.
+  const memory = argv.includes('--memory');
+  const args = argv.filter((a) => !a.startsWith('--'));
+  const users = Number(args[0] ?? 10_000);
+  const groups = Number(args[1] ?? 200);
+  const large = Number(args[2] ?? 100_000);
+  // The baseline slows down as its file grows (every write rewrites it); it is stopped after this
+  // budget and its rate measured on the smaller, faster part it finished: that favours the baseline.
+  const baselineBudget = Number(args[3] ?? 120);
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-bench-scim-'));
+  try {
+    console.log(`SCIM import: ${users} users (lookup + POST), ${groups} groups (POST + PATCH add in chunks of ${CHUNK}), concurrency ${CONCURRENCY}`);
+    const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'hubwarden.json'));
+    await store.open();
+    const app = await startScimApp({ hubs: [{ id: 'bench', identityProvider: 'okta' }], store });
+    const ours = await importLoad(`hubwarden (router + ${memory ? 'MemoryStore, nothing on disk' : 'LowdbStore'})`, { base: app.hubUrl('bench'), token: app.token('bench') }, users, groups);
+    await app.close();
+    await store.close();
+    console.log(fmt(ours));
+
+    const baseline = await startBaseline(dir);
+    const theirs = await importLoad('baseline (scimmy-routers + lowdb)', baseline.target, users, groups, baselineBudget);
+    await baseline.close();
+    console.log(fmt(theirs));
+    console.log(`ratio: ${((ours.writes / ours.seconds) / (theirs.writes / theirs.seconds)).toFixed(1)}x the baseline's writes/s`);
+
+    if (large > 0) {
+      const stopRss = rssSampler();
+      const figures = await largeHub(dir, large, 60);
+      console.log(`\nWith ${large} users stored (seeded through the store), ${figures.all.n} requests at concurrency ${CONCURRENCY}; peak RSS ${stopRss()} MB:`);
+      for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(18)} n=${String(v.n).padStart(4)}  p50 ${v.p50.toFixed(1)} ms  p99 ${v.p99.toFixed(1)} ms`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
