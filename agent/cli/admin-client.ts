@@ -1,0 +1,49 @@
+import { CliError } from './cli-error.ts';
+
+/**
+ * The CLI's way into a running hubwarden: the admin REST API (`/api/v1`) with a bearer token.
+ * Problem details (RFC 9457) become one-line errors: `hub "nope" does not exist (HTTP 404)`.
+ */
+export interface AdminClient {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch): AdminClient {
+  const root = `${baseUrl.replace(/\/+$/, '')}/api/v1`;
+  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    let res: Response;
+    try {
+      res = await fetchImpl(`${root}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, not a JSON answer (is ${baseUrl} a hubwarden server?)`);
+    }
+    if (!res.ok) {
+      const detail = (parsed as { detail?: string } | undefined)?.detail ?? res.statusText;
+      const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
+      throw new CliError(`${detail} (HTTP ${res.status})${hint}`);
+    }
+    return { status: res.status, body: parsed as T };
+  }
+  return {
+    get: async <T>(path: string) => (await call<T>('GET', path)).body,
+    post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+  };
+}
+
+/** Path segments are user input: encode each. */
+export const seg = (value: string) => encodeURIComponent(value);

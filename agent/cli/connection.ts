@@ -1,0 +1,38 @@
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../../config/load.ts';
+import { adminClient, type AdminClient } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/**
+ * Where the server is and how to authenticate: `--url`/`--token` first, then HUBWARDEN_URL and
+ * HUBWARDEN_ADMIN_TOKEN, then the config file (`server.publicUrl` and the first of
+ * `server.adminTokens`, which on a default install is the generated data/admin-token file).
+ */
+export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): AdminClient {
+  let config: LoadedConfig | undefined;
+  const fromConfig = (): LoadedConfig => {
+    if (config) return config;
+    const path = options.config ?? env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+    try {
+      return (config = loadConfig(path, env));
+    } catch (err) {
+      const why = err instanceof ConfigError ? err.problems[0] : (err as Error).message;
+      throw new CliError(`no --url/--token given and the config ${path} cannot be read: ${why}`);
+    }
+  };
+  const url = options.url ?? env.HUBWARDEN_URL ?? fromConfig().file.server.publicUrl;
+  let token = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
+  if (!token) {
+    const c = fromConfig();
+    const ref = c.file.server.adminTokens[0];
+    if (!ref) throw new CliError(`no admin token: pass --token, set HUBWARDEN_ADMIN_TOKEN, or add server.adminTokens to ${c.path}`);
+    token = c.secret(ref).reveal();
+  }
+  return adminClient(url, token);
+}

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import type { HubSummary, MemberView, PlannedOperation, TaskView } from '../api.ts';
+import { seg } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+import { connect, type GlobalOptions } from './connection.ts';
+import { printer, table } from './output.ts';
+import { followTask } from './task-progress.ts';
+
+const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+
+function memberTable(members: MemberView[]): string {
+  return table(members, [
+    { header: 'id', value: (m) => m.id },
+    { header: 'status', value: (m) => m.status },
+    { header: 'email', value: (m) => m.email },
+    { header: 'app role', value: (m) => m.appRole },
+    { header: 'hub role', value: (m) => m.hubRole },
+    { header: 'directory user', value: (m) => m.directoryUserId },
+    { header: 'granted by', value: (m) => m.grantedBy },
+  ]);
+}
+
+const taskLine = (t: TaskView) => `task ${t.id} ${t.kind}: ${t.status}${t.lastError ? ` (${t.lastError.message})` : ''}`;
+
+/** hubs, check, plan, members, match, unmatch, exempt, remove. */
+export function registerHubCommands(program: Command): void {
+  const global = () => program.opts<GlobalOptions>();
+
+  program.command('hubs').description('list hubs with their health').action(async () => {
+    const { items } = await connect(global()).get<{ items: HubSummary[] }>('/hubs');
+    printer(global().json).print(items, () => table(items, [
+      { header: 'id', value: (h) => h.id },
+      { header: 'label', value: (h) => h.label },
+      { header: 'health', value: (h) => h.health.status },
+      { header: 'members', value: (h) => Object.entries(h.memberCounts).map(([k, v]) => `${k}=${v}`).join(' ') },
+      { header: 'problems', value: (h) => h.health.problems.join('; ') },
+    ]));
+  });
+
+  program.command('check').argument('<hub>', 'hub id').description('check a hub for updates and wait for the result')
+    .option('--no-wait', 'start the check and print its task id')
+    .action(async (hub: string, opts: { wait: boolean }) => {
+      const client = connect(global());
+      const { body } = await client.post<{ taskId: string }>(`/hubs/${seg(hub)}/check-for-updates`);
+      const out = printer(global().json);
+      if (!opts.wait) return out.print(body, () => `check for updates of ${hub} started: task ${body.taskId}`);
+      const task = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      out.print(task, () => taskLine(task));
+      if (task.status !== 'completed') throw new CliError(`check for updates of ${hub} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
+    });
+
+  program.command('plan').argument('<hub>', 'hub id').description('dry run: what check for updates would change now').action(async (hub: string) => {
+    const plan = await connect(global()).get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
+    printer(global().json).print(plan, () => table(plan.operations, [
+      { header: 'operation', value: (o) => o.kind },
+      { header: 'member', value: (o) => o.memberId },
+      { header: 'email', value: (o) => o.email },
+      { header: 'summary', value: (o) => o.summary },
+    ]));
+  });
+
+  program.command('members').argument('<hub>', 'hub id').description('members of a hub')
+    .option('--status <status>', `one of ${MEMBER_STATUSES.join(', ')}`)
+    .option('--search <text>', 'email or name contains')
+    .option('--limit <n>', 'at most n members', '100')
+    .action(async (hub: string, opts: { status?: string; search?: string; limit: string }) => {
+      if (opts.status && !MEMBER_STATUSES.includes(opts.status)) throw new CliError(`--status: expected one of ${MEMBER_STATUSES.join(', ')}, got "${opts.status}"`, 2);
+      const query = new URLSearchParams({ limit: opts.limit, ...(opts.status ? { status: opts.status } : {}), ...(opts.search ? { search: opts.search } : {}) });
+      const page = await connect(global()).get<{ total: number; items: MemberView[] }>(`/hubs/${seg(hub)}/members?${query}`);
+      printer(global().json).print(page, () => `${memberTable(page.items)}\n${page.items.length} of ${page.total} member(s)`);
+    });
+
+  const memberAction = async (hub: string, member: string, action: string, body?: unknown) => {
+    const { body: result } = await connect(global()).post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
+    printer(global().json).print(result, () => memberTable([result]));
+  };
+
+  program.command('match').arguments('<hub> <member> <directoryUserId>').description('match a hub member to a directory user')
+    .option('--hub-role <role>', 'owner, manager or collaborator')
+    .action((hub: string, member: string, directoryUserId: string, opts: { hubRole?: string }) =>
+      memberAction(hub, member, 'match', { directoryUserId, ...(opts.hubRole ? { hubRole: opts.hubRole } : {}) }));
+
+  program.command('unmatch').arguments('<hub> <member>').description('forget a manual match')
+    .action((hub: string, member: string) => memberAction(hub, member, 'unmatch'));
+
+  program.command('exempt').arguments('<hub> <member>').description('exempt a member from removal')
+    .requiredOption('--reason <reason>', 'who asked and why (audited)')
+    .option('--until <date>', 'expiry, e.g. 2026-12-31')
+    .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
+      memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until ? { until: opts.until } : {}) }));
+
+  program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
+    const { body } = await connect(global()).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
+    printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${body.taskId}`);
+  });
+}

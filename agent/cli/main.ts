@@ -1,0 +1,52 @@
+/**
+ * `hubwarden` (bin/hubwarden.mjs runs this through tsx): admin commands over the REST API of a
+ * running server, plus local tools (serve, config validate, emulator meta). Every failure ends
+ * with one line on stderr and a non-zero exit (1 failed, 2 usage).
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { CliError, oneLine } from './cli-error.ts';
+import { registerHubCommands } from './hub-commands.ts';
+import { registerProcessCommands } from './process-commands.ts';
+import { registerWorkCommands } from './work-commands.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('hubwarden')
+    .description('let your identity provider govern seats, roles and assets in business hubs')
+    .option('--url <url>', 'server URL (default: HUBWARDEN_URL or the config\'s server.publicUrl)')
+    .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens)')
+    .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
+    .option('--json', 'print JSON instead of tables')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  registerHubCommands(program);
+  registerWorkCommands(program);
+  registerProcessCommands(program);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ outputError: () => {} });
+    for (const sub of command.commands) sub.exitOverride().configureOutput({ outputError: () => {} });
+  }
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      process.stderr.write(`hubwarden: ${oneLine(err.message.replace(/^error: /, ''))} (see hubwarden --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`hubwarden: ${oneLine(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
+// `tsx agent/cli/main.ts …` runs it directly; bin/hubwarden.mjs imports it and calls run().
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await run(process.argv.slice(2));
+}

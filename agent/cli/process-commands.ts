@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
+import { CliError } from './cli-error.ts';
+import type { GlobalOptions } from './connection.ts';
+
+const MAIN = fileURLToPath(new URL('../../scim-server/main.ts', import.meta.url));
+
+/** serve, config validate, emulator meta: commands that run locally rather than against a server. */
+export function registerProcessCommands(program: Command): void {
+  const global = () => program.opts<GlobalOptions>();
+
+  program.command('serve').description('run the hubwarden server (scim-server/main.ts)').action(async () => {
+    // main.ts is the composition root (it reads its own argv); run it as its own process so its
+    // signal handling and exit codes are the server's, and forward ours to it.
+    const args = ['--import', import.meta.resolve('tsx'), MAIN, ...(global().config ? ['--config', global().config!] : [])];
+    const child = spawn(process.execPath, args, { stdio: 'inherit' });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    const code = await new Promise<number>((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+    process.exitCode = code;
+  });
+
+  const config = program.command('config').description('config file tools');
+  config.command('validate').description('check a config file (schema and secrets); prints OK or every problem')
+    .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
+    .action((opts: { config?: string }) => {
+      const path = opts.config ?? global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+      try {
+        const loaded = loadConfig(path);
+        process.stdout.write(`OK ${loaded.path}: ${loaded.file.hubs.length} hub(s), ${Object.keys(loaded.file.identityProviders).length} identity provider(s)\n`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // The one place several lines are right: every problem of the file, so it is fixed in one pass.
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+
+  const emulator = program.command('emulator').description('local emulators for trying hubwarden without real apps');
+  emulator.command('meta').description('run the Meta Graph API emulator')
+    .option('--port <n>', 'port (0 = any free port)', '0')
+    .option('--fixture <path>', 'fixture JSON (default: the sandbox fixture)')
+    .action(async (opts: { port: string; fixture?: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number, got "${opts.port}"`, 2);
+      const { startStandalone } = await import('../../connectors/meta-business/emulator/index.ts');
+      const running = await startStandalone({ port, fixturePath: opts.fixture }).catch((err: Error) => {
+        throw new CliError(`meta emulator: ${err.message}`);
+      });
+      process.stdout.write(`meta emulator listening on ${running.url} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      await running.close();
+    });
+}

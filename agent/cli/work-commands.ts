@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { DeprovisioningReport, TaskView } from '../api.ts';
+import { seg } from './admin-client.ts';
+import { connect, type GlobalOptions } from './connection.ts';
+import { printer, table } from './output.ts';
+
+const UNFINISHED = new Set(['queued', 'running', 'waiting']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function taskTable(tasks: TaskView[]): string {
+  return table(tasks, [
+    { header: 'id', value: (t) => t.id },
+    { header: 'hub', value: (t) => t.hubId },
+    { header: 'kind', value: (t) => t.kind },
+    { header: 'status', value: (t) => t.status },
+    { header: 'progress', value: (t) => (t.progress ? `${t.progress.done}/${t.progress.total}` : undefined) },
+    { header: 'updated', value: (t) => t.updatedAt },
+    { header: 'summary', value: (t) => (t.lastError ? `${t.summary}: ${t.lastError.message}` : t.summary) },
+  ]);
+}
+
+/** tasks, reports, apply. */
+export function registerWorkCommands(program: Command): void {
+  const global = () => program.opts<GlobalOptions>();
+
+  program.command('tasks').description('agent tasks, newest first')
+    .option('--hub <hub>', 'only this hub')
+    .option('--status <status>', 'queued, running, waiting, completed, failed, cancelled, needs-approval')
+    .option('--watch', 'refresh until no listed task is queued, running or waiting')
+    .action(async (opts: { hub?: string; status?: string; watch?: boolean }) => {
+      const client = connect(global());
+      const query = new URLSearchParams({ ...(opts.hub ? { hubId: opts.hub } : {}), ...(opts.status ? { status: opts.status } : {}) });
+      const out = printer(global().json);
+      for (;;) {
+        const page = await client.get<{ total: number; items: TaskView[] }>(`/tasks?${query}`);
+        if (opts.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+        out.print(page, () => taskTable(page.items));
+        if (!opts.watch || !page.items.some((t) => UNFINISHED.has(t.status))) return;
+        await sleep(Number(process.env.HUBWARDEN_POLL_MS ?? 2000));
+      }
+    });
+
+  program.command('reports').description('deprovisioning reports waiting for an owner').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
+    const { items } = await connect(global()).get<{ items: DeprovisioningReport[] }>(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`);
+    printer(global().json).print(items, () => table(items.flatMap((r) => r.items.map((i) => ({ r, i }))), [
+      { header: 'report', value: ({ r }) => r.id },
+      { header: 'hub', value: ({ r }) => r.hubId },
+      { header: 'status', value: ({ r }) => r.status },
+      { header: 'member', value: ({ i }) => i.memberId },
+      { header: 'email', value: ({ i }) => i.email },
+      { header: 'action', value: ({ i }) => i.action },
+      { header: 'applied', value: ({ i }) => i.appliedAt },
+      { header: 'reason', value: ({ i }) => i.reason },
+    ]));
+  });
+
+  program.command('apply').argument('<reportId>', 'report id').description('apply a deprovisioning report (all items, or --members)')
+    .option('--members <ids>', 'comma-separated member ids')
+    .action(async (reportId: string, opts: { members?: string }) => {
+      const memberIds = opts.members ? opts.members.split(',').map((s) => s.trim()).filter(Boolean) : 'all';
+      const { body } = await connect(global()).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
+      printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);
+    });
+}

@@ -1,0 +1,99 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+
+const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the real CLI (bin/hubwarden.mjs) as a child process; the test server answers meanwhile. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent', HUBWARDEN_POLL_MS: '10', ...env },
+      timeout: 60_000,
+    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+}
+
+function assertOneLineError(run: Run, code: number, pattern: RegExp) {
+  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
+  assert.match(lines[0], /^hubwarden: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
+}
+
+describe('hubwarden CLI against a test server', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  let auth: string[];
+  before(async () => {
+    agent = new FakeAgent();
+    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
+    auth = ['--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN];
+  });
+  after(() => server.close());
+
+  test('check follows the task to completion', async () => {
+    const run = await cli(['check', 'acme-ads', ...auth]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^task t-\d+ check-for-updates: completed$/m);
+    assert.ok(agent.calls.filter((c) => c.method === 'task').length >= 2, 'polled the task');
+  });
+
+  test('members prints a table; --json prints the API page; token from the environment', async () => {
+    const table = await cli(['members', 'acme-ads', '--status', 'unmatched', '--url', server.url], { HUBWARDEN_ADMIN_TOKEN: TEST_ENV.ADMIN_TOKEN });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^ID\s+STATUS\s+EMAIL/m);
+    assert.match(table.stdout, /^1002\s+unmatched\s+old\.contractor@gmail\.com/m);
+    assert.match(table.stdout, /1 of 1 member\(s\)/);
+    const json = await cli(['--json', 'members', 'acme-ads', ...auth]);
+    assert.equal(JSON.parse(json.stdout).total, 4);
+  });
+
+  test('exempt, match, remove and apply call the API with the admin trigger', async () => {
+    assert.equal((await cli(['exempt', 'acme-ads', '1001', '--reason', 'board member', '--until', '2026-12-31', ...auth])).code, 0);
+    assert.equal((await cli(['match', 'acme-ads', '1002', 'u-raj', '--hub-role', 'manager', ...auth])).code, 0);
+    const remove = await cli(['remove', 'acme-ads', '1003', ...auth]);
+    assert.match(remove.stdout, /removal of 1003 from acme-ads queued: task t-\d+/);
+    const apply = await cli(['apply', 'r-1', '--members', '1002', ...auth]);
+    assert.match(apply.stdout, /report r-1: partially-applied; 1 of 2 item\(s\) applied/);
+    const methods = agent.writes().map((c) => c.method);
+    for (const m of ['exemptMember', 'matchMember', 'removeMember', 'applyReport']) assert.ok(methods.includes(m), m);
+    assert.deepEqual(agent.writes().find((c) => c.method === 'matchMember')!.args[2], { directoryUserId: 'u-raj', hubRole: 'manager' });
+  });
+
+  test('failures: one readable line, non-zero exit', async () => {
+    assertOneLineError(await cli(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
+    assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', ...auth]), 2, /required option '--reason <reason>'/);
+    assertOneLineError(await cli(['members', 'acme-ads', '--status', 'gone', ...auth]), 2, /--status: expected one of/);
+    assertOneLineError(await cli(['apply', 'r-1', '--members', 'ghost', ...auth]), 1, /"ghost" is not an item of report "r-1"/);
+    assertOneLineError(await cli(['tasks', '--url', 'http://127.0.0.1:1', '--token', 'x']), 1, /cannot reach hubwarden at http:\/\/127\.0\.0\.1:1/);
+    assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
+  });
+
+  test('config validate: OK, or every problem of the file and exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'hubs:\n  - id: acme\n    connector: meta-business\n    meta: { businessId: "123" }\n');
+    const ok = await cli(['config', 'validate', '--config', good]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^OK .*good\.yaml: 1 hub\(s\)/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'hubs:\n  - id: Acme_1\n    connector: meta-business\n    meta: { businessId: "x" }\n    teams: [{ group: Sales, appRole: BOSS }]\n');
+    const run = await cli(['config', 'validate', '--config', bad]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /hubs\[0\]\.id: expected lower-case/);
+    assert.match(run.stderr, /hubs\[0\]\.meta\.businessId: expected a numeric Meta business id/);
+    assert.match(run.stderr, /hubs\[0\]\.teams\[0\]\.appRole/);
+  });
+});
