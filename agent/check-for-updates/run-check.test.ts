@@ -147,6 +147,20 @@ describe('check for updates', () => {
     assert.ok([...store.list('audit', 'acme')].some((e) => e.taskId === 't2' && e.outcome === 'failed'));
   });
 
+  test("hubwarden's own invite recorded before Meta's id was known keeps its bookkeeping (no hand-invite drift)", async () => {
+    const store = await seededStore();
+    const app = business();
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    // The agent invited someone and recorded it as the operation handler does when no id came back.
+    await store.transact((tx) => tx.put('appInvites', 'acme', 'pending:fresh@acme.com', { hubId: 'acme', id: 'pending:fresh@acme.com', email: 'fresh@acme.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 1, lastSeenAt: '2026-01-01T00:00:00.000Z' }));
+    app.invites.push({ id: '950', email: 'Fresh@acme.com', role: 'EMPLOYEE', status: 'pending' });
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.equal(store.get('appInvites', 'acme', 'pending:fresh@acme.com'), undefined);
+    assert.deepEqual([store.get('appInvites', 'acme', '950')?.sentByHubwarden, store.get('appInvites', 'acme', '950')?.resendCount], [true, 1]);
+    assert.deepEqual(run.changes?.drift, []);
+  });
+
   test('a cursor that loops stops the read instead of spinning', async () => {
     const store = await seededStore();
     const connector = fakeConnector(business());

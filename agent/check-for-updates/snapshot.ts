@@ -59,8 +59,14 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   });
   const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
 
+  // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is
+  // the listed invite with the same email: it keeps hubwarden's bookkeeping (sent by us, re-sends).
+  const unlistedByEmail = new Map<string, AppInviteRecord>();
+  for (const invite of previous.invites) if (!listedInviteIds.has(invite.id) && invite.status === 'pending') unlistedByEmail.set(lower(invite.email)!, invite);
+  const listedEmails = new Set(reading.invites.map((i) => lower(i.email)));
+
   const invites = reading.invites.map((i): AppInviteRecord => {
-    const prev = prevInvites.get(i.id);
+    const prev = prevInvites.get(i.id) ?? unlistedByEmail.get(lower(i.email)!);
     return withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
@@ -69,6 +75,7 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   });
   for (const prev of previous.invites) {
     if (listedInviteIds.has(prev.id)) continue;
+    if (prev.status === 'pending' && listedEmails.has(lower(prev.email))) continue; // the listed invite took its place
     if (prev.lastSeenAt >= startedAt) {
       invites.push(prev); // written by the agent during this reading
     } else if (prev.status !== 'pending' && prev.status !== 'accepted') {
