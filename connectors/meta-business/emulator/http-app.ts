@@ -85,7 +85,11 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     }
   });
   app.get('/__emulator/calls', (_req, res) => void res.json(runtime.calls));
-  app.get('/__emulator/state', (_req, res) => void res.json(control.state()));
+  // Over HTTP the token values are redacted: the sandbox is mounted inside the product.
+  app.get('/__emulator/state', (_req, res) => {
+    const state = control.state() as { tokens: Array<{ value: string }> };
+    res.json({ ...state, tokens: state.tokens.map((t) => ({ ...t, value: '[redacted]' })) });
+  });
 
   app.use(async (req, res) => {
     const url = new URL(req.url, 'http://emulator.invalid');

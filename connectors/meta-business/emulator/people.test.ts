@@ -64,6 +64,8 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       );
       const state = await g.raw('/__emulator/state');
       assert.ok(state.body.users.some((u: { name: string }) => u.name === 'A Person'));
+      assert.ok(state.body.tokens.length > 0);
+      assert.ok(!JSON.stringify(state.body).includes(SANDBOX.token), 'token values are redacted over HTTP');
     } finally {
       await g.close();
     }
