@@ -249,6 +249,16 @@ describe('LowdbStore start-up guards', () => {
     await assert.rejects(stat(path), /ENOENT/);
     assert.match(await readFile(`${path}.journal`, 'utf8'), /"seq":5/);
   });
+
+  test('a gap between the snapshot and the journal (a lost .journal.1) stops open', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    await writeFile(path, '{"format":"hubwarden-store/1","seq":3,"collections":{}}');
+    await writeFile(`${path}.journal`, '{"seq":6,"changes":[["storeTestItems","h",["x",{"id":"x","n":1}]]]}\n');
+    const store = new LowdbStore(path);
+    await assert.rejects(store.open(), /commits 4 to 5 are missing before .*\.journal; restore/);
+    assert.equal(await readFile(path, 'utf8'), '{"format":"hubwarden-store/1","seq":3,"collections":{}}');
+  });
 });
 
 describe('LowdbStore atomicity of bad records', () => {

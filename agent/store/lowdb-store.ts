@@ -129,6 +129,9 @@ export class LowdbStore extends MemoryStore {
       }
       for (const entry of entries) {
         if (entry.seq <= this.seq) continue;
+        if (entry.seq !== this.seq + 1) {
+          throw new Error(`store: cannot open ${this.path}: commits ${this.seq + 1} to ${entry.seq - 1} are missing before ${file}; restore the files from a backup${untouched}`);
+        }
         for (const [c, p, change] of entry.changes) {
           if (typeof change === 'string') partition(c, p).delete(change);
           else partition(c, p).set(change[0], change[1]);
