@@ -126,4 +126,21 @@ describe('partners (reference §8)', () => {
       await g.close();
     }
   });
+
+  test('catalogs share by role; pixels list partners on shared_agencies and cannot be unshared', async () => {
+    const g = await startTestGraph();
+    try {
+      assert.deepEqual((await g.post('/333/agencies', { business: P.businessId, permitted_roles: '["ADVERTISER"]' })).body, { success: true });
+      assert.deepEqual((await g.get('/333/agencies', { fields: 'id,permitted_tasks' })).body.data, [{ id: P.businessId, permitted_tasks: ['ADVERTISE'] }]);
+      assert.equal((await g.post('/333/agencies', { business: P.businessId, permitted_roles: '["OWNER"]' })).body.error.code, 100);
+      assert.equal((await g.post('/act_112/agencies', { business: P.businessId })).body.error.message, '(#100) The parameter permitted_tasks is required');
+      assert.deepEqual((await g.post('/444/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+      assert.deepEqual((await g.get('/444/shared_agencies', { fields: 'id' })).body.data, [{ id: P.businessId }]);
+      assert.equal((await g.get('/act_111/shared_agencies')).body.error.code, 2500);
+      assert.equal((await g.post('/444/agencies', { business: P.businessId, permitted_tasks: '["AA_ANALYZE"]' })).body.error.code, 100);
+      assert.equal((await g.del('/444/agencies', { business: P.businessId })).body.error.error_subcode, 33);
+    } finally {
+      await g.close();
+    }
+  });
 });

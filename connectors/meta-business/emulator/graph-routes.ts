@@ -10,7 +10,7 @@ import { cancelInvite, getInvite, listPendingUsers, updateInvite } from './invit
 import { clientAssets, listSystemUsers, ownedAssets } from './business-assets.ts';
 import { assignedAssets } from './person-assets.ts';
 import { assignUser, getAsset, listAssignedUsers, unassignUser } from './asset-users.ts';
-import { listAgencies, listAssetAgencies, listClients, removeAgency, removeClient, shareAsset, unshareAsset } from './partners.ts';
+import { listAgencies, listAssetAgencies, listClients, listPixelAgencies, removeAgency, removeClient, shareAsset, unshareAsset } from './partners.ts';
 import { requireVisible } from './access.ts';
 import type { GraphContext, GraphMethod } from './graph-context.ts';
 import type { Asset, Business, BusinessUser, Invite, SystemUser } from './model.ts';
@@ -74,6 +74,7 @@ const asset: NodeRoutes<Asset> = {
   edges: {
     assigned_users: { GET: listAssignedUsers, POST: assignUser, DELETE: unassignUser },
     agencies: { GET: listAssetAgencies, POST: shareAsset, DELETE: unshareAsset },
+    shared_agencies: { GET: listPixelAgencies },
   },
 };
 

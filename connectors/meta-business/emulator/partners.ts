@@ -3,7 +3,7 @@
  * `GET|DELETE /{business}/clients` (who gave me access), and `GET|POST|DELETE /{asset}/agencies`
  * (share or unshare one asset). Only the asset's OWNER business can share it (§8.3, §11 → 200).
  */
-import { GraphError, invalidParameter, requiredParameter } from './graph-error.ts';
+import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './graph-nodes.ts';
 import { project } from './node-fields.ts';
@@ -85,7 +85,7 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   if (!partnerId) throw requiredParameter('business');
   if (partnerId === asset.ownerBusinessId) throw invalidParameter(`Business ${partnerId} already owns ${asset.id}`);
   if (!ctx.world.businesses.has(partnerId)) throw invalidParameter(`Param business must be a valid business id - got "${partnerId}"`);
-  const raw = listParam(ctx.call.params, 'permitted_tasks');
+  const raw = listParam(ctx.call.params, 'permitted_tasks') ?? catalogRoleTasks(ctx, asset);
   if (!raw || raw.length === 0) throw requiredParameter('permitted_tasks');
   const tasks = checkTaskNames(raw, asset.type === 'pixel' ? PIXEL_PARTNER_TASKS : ASSET_TASKS[asset.type], 'permitted_tasks');
   const now = ctx.runtime.now();
@@ -99,7 +99,24 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   return { success: true };
 }
 
+/** Catalogs may be shared by role instead of tasks: `permitted_roles` ADMIN / ADVERTISER (§8.3, [INF] mapping). */
+function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined {
+  if (asset.type !== 'catalog') return undefined;
+  const roles = listParam(ctx.call.params, 'permitted_roles');
+  if (!roles) return undefined;
+  checkTaskNames(roles, ['ADMIN', 'ADVERTISER'], 'permitted_roles');
+  return roles.includes('ADMIN') ? ['MANAGE', 'ADVERTISE'] : ['ADVERTISE'];
+}
+
+/** Pixels list partners on `shared_agencies` (SPEC `AdsPixel.json`, reference §8.3). */
+export function listPixelAgencies(ctx: GraphContext, asset: Asset): unknown {
+  if (asset.type !== 'pixel') throw unknownPath('/shared_agencies');
+  return listAssetAgencies(ctx, asset);
+}
+
+/** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (§8.3). */
 export function unshareAsset(ctx: GraphContext, asset: Asset): unknown {
+  if (asset.type === 'pixel') throw unsupportedRequest('DELETE', asset.id);
   requireOwner(ctx, asset);
   const partnerId = ctx.param('business');
   if (!partnerId) throw requiredParameter('business');
