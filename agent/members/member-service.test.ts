@@ -48,7 +48,7 @@ async function setup() {
   let n = 0;
   const check = () => runCheckForUpdates({ store, hub, connector, trigger: admin, taskId: `t${++n}`, now: clock, log: { info() {}, warn() {} } });
   await check();
-  const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {} }, clock });
+  const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {}, error() {} }, clock });
   return { store, service, check, advance, connector };
 }
 

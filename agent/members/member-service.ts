@@ -9,6 +9,11 @@ import type { AgentApi, HubHealth, MemberStatus, MemberView, TaskView } from '..
 import { appendAudit } from '../audit/audit-log.ts';
 import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/request.ts';
 import { lastImport } from '../check-for-updates/snapshot-store.ts';
+import { createCheckForUpdatesHandler, type CheckForUpdatesHandlerOptions } from '../check-for-updates/handler.ts';
+import { startCheckSchedules, type CheckSchedule } from '../check-for-updates/schedule.ts';
+import { startWatchdog, type Watchdog } from '../health/watchdog.ts';
+import type { TaskHandler } from '../tasks/handler.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
 import type { ReadView, Store, Transaction } from '../store/store.ts';
@@ -22,20 +27,31 @@ import { MembersIndex } from './members-index.ts';
 export interface MemberServiceOptions {
   config: Pick<LoadedConfig, 'file'>;
   store: Store;
-  log: { info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void };
+  log: { info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
   clock?: () => Date;
   healthPolicy?: HealthPolicy;
+  /** Write-back after each check for updates (agent/writeback `createWriteback`). */
+  writeback?: CheckForUpdatesHandlerOptions['writeback'];
+  /** Graph calls made so far by a hub's connector (fed by the connector context's onCall). */
+  graphCalls?: CheckForUpdatesHandlerOptions['graphCalls'];
 }
 
 export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
   health(hubId: string): HubHealth | undefined;
   memberCounts(hubId: string): Record<MemberStatus, number> | undefined;
+  /** The `check-for-updates` task handler, for the agent's runner (createAgent's `members.handlers`). */
+  handlers: TaskHandler[];
+  /** Node-cron schedules per hub, first imports of hubs never imported, and the health watchdog. */
+  start(o: { connectorFor: (hubId: string) => HubConnector | undefined; watchdogIntervalMs?: number }): Promise<void>;
+  stop(): Promise<void>;
   close(): void;
 };
 
-export function createMemberService({ config, store, log, clock = () => new Date(), healthPolicy }: MemberServiceOptions): MemberService {
+export function createMemberService({ config, store, log, clock = () => new Date(), healthPolicy, writeback, graphCalls }: MemberServiceOptions): MemberService {
   const hubs = new Map(config.file.hubs.map((h) => [h.id, h]));
   const index = new MembersIndex(store, () => hubs, clock);
+  let schedule: CheckSchedule | undefined;
+  let watchdog: Watchdog | undefined;
 
   const hubOf = (hubId: string): HubConfigFile => {
     const hub = hubs.get(hubId);
@@ -126,6 +142,18 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     memberCounts(hubId) {
       return hubs.has(hubId) ? index.counts(hubId) : undefined;
+    },
+    handlers: [createCheckForUpdatesHandler({ ...(writeback ? { writeback } : {}), ...(graphCalls ? { graphCalls } : {}) })],
+    async start({ connectorFor, watchdogIntervalMs }) {
+      schedule ??= await startCheckSchedules({ store, hubs: config.file.hubs, log });
+      watchdog ??= startWatchdog({ store, hubs: config.file.hubs, connectorFor, log, clock, ...(watchdogIntervalMs ? { intervalMs: watchdogIntervalMs } : {}) });
+      void watchdog.runOnce();
+    },
+    async stop() {
+      watchdog?.stop();
+      await schedule?.stop();
+      watchdog = undefined;
+      schedule = undefined;
     },
     close() {
       index.close();

@@ -45,7 +45,7 @@ export default async function members(args: string[]): Promise<void> {
   await runCheckForUpdates({ store, hub, connector, trigger: { type: 'cli' }, taskId: 'bench-2', now: () => new Date(), log: { info() {}, warn() {} } });
   const secondCheck = performance.now() - t;
 
-  const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {} } });
+  const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {}, error() {} } });
   t = performance.now();
   const first = service.members('big', { limit: 50 });
   const cold = performance.now() - t;
