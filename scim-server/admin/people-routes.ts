@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { acceptedTask, adminTrigger, params, type AdminContext } from './admin-context.ts';
+import { notFound } from './problem.ts';
 import { emptyBody, parseInput, personParams } from './request-schemas.ts';
 
 /** Person-level actions across every hub (leaver workflows, Okta Workflows cards). */
@@ -14,6 +15,8 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     parseInput(emptyBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
     const tasks = await ctx.agent.reevaluatePerson({ email }, adminTrigger(res));
+    // No task means no hub has a directory user with this email: nothing was changed.
+    if (tasks.length === 0) throw notFound(`a directory user with email ${email} on any hub`);
     res.status(202).json({ taskIds: tasks.map((t) => t.id), tasks });
   });
 }

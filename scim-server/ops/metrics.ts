@@ -83,7 +83,7 @@ export function recordSCIMRequest(hub: string, method: string, status: number, m
 
 /**
  * Middleware for the SCIM tree (mount it before the SCIM router). The hub is the path segment
- * after `/scim/` (per-hub base URL); anything not a configured hub is labelled `unknown` so a
+ * after `/hubs/` (per-hub base URL `/scim/v2/hubs/<hub>`); anything not a configured hub is labelled `unknown` so a
  * scanner cannot grow the label set.
  */
 export function scimRequestMetrics(knownHubs: Iterable<string>): RequestHandler {
@@ -91,7 +91,7 @@ export function scimRequestMetrics(knownHubs: Iterable<string>): RequestHandler 
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      const segment = /\/scim\/([^/?]+)/.exec(req.originalUrl)?.[1] ?? '';
+      const segment = /\/hubs\/([^/?]+)/.exec(req.originalUrl)?.[1] ?? '';
       recordSCIMRequest(hubs.has(segment) ? segment : 'unknown', req.method, res.statusCode, performance.now() - started);
     });
     next();

@@ -16,14 +16,14 @@ function sample(text: string, name: string, labels: string): number {
 test('/metrics counts SCIM requests by hub and status, tasks, Graph calls and write-backs', async () => {
   const scim = Router();
   scim.use(scimRequestMetrics(['acme-ads']));
-  scim.get('/scim/:hub/Users', (req, res) => { res.status(req.params.hub === 'acme-ads' ? 200 : 404).json({}); });
+  scim.get('/scim/v2/hubs/:hub/Users', (req, res) => { res.status(req.params.hub === 'acme-ads' ? 200 : 404).json({}); });
   server = await serveRouters([['/', scim], ['/', createMetricsRouter()]]);
   const read = async () => (await fetch(`${server!.url}/metrics`)).text();
   const before = await read();
 
-  await fetch(`${server.url}/scim/acme-ads/Users`);
-  await fetch(`${server.url}/scim/acme-ads/Users`);
-  await fetch(`${server.url}/scim/random-scanner/Users`);
+  await fetch(`${server.url}/scim/v2/hubs/acme-ads/Users`);
+  await fetch(`${server.url}/scim/v2/hubs/acme-ads/Users`);
+  await fetch(`${server.url}/scim/v2/hubs/random-scanner/Users`);
   recordTask('check-for-updates', 'completed', 1500);
   recordGraphCall(429, true);
   recordGraphCall(200, false, 'microsoft');

@@ -1,0 +1,132 @@
+/**
+ * The admin REST API and the Okta event hook over the REAL agent (agent/agent.ts with the member
+ * service and the check-for-updates handler), the real Meta connector and the Meta emulator: the
+ * surfaces work against the implementation, not only against the fake.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAgent, type Agent } from '../../agent/agent.ts';
+import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
+import { createHubConnector } from '../../agent/hub-connector.ts';
+import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { Secret } from '../../config/secret-ref.ts';
+import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
+import { HUB, hubConfig, seedDirectory } from '../check-for-updates-e2e/business.ts';
+import { serveRouters, type TestServer } from './test-server.ts';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const ADMIN = 'real-agent-admin-token';
+const HOOK = 'real-agent-hook-secret';
+
+/** The e2e business config plus an admin token and an Okta event hook secret. */
+function withSurfaces(base: LoadedConfig): LoadedConfig {
+  const extra: Record<string, Secret> = { 'env:ADMIN': new Secret(ADMIN, 'env:ADMIN'), 'env:HOOK': new Secret(HOOK, 'env:HOOK') };
+  return {
+    ...base,
+    file: {
+      ...base.file,
+      server: { ...base.file.server, adminTokens: ['env:ADMIN'] },
+      identityProviders: { okta: { kind: 'okta', orgUrl: 'https://acme.okta.example', eventHookSecret: 'env:HOOK' } },
+    },
+    secret: (ref) => extra[ref] ?? base.secret(ref),
+  };
+}
+
+describe('admin API and Okta hook over the real agent', () => {
+  let server: TestServer;
+  let agent: Agent;
+  let service: MemberService;
+  let hook: HookRouter;
+  let closeEmulator: () => Promise<void>;
+
+  before(async () => {
+    const emulator = createMetaEmulator();
+    const listening = await emulator.listen(0);
+    closeEmulator = listening.close;
+    const config = withSurfaces(hubConfig(listening.url));
+    const store = new MemoryStore();
+    await seedDirectory(store);
+    const connector = createHubConnector(config.file.hubs[0], config, { log: silent });
+    service = createMemberService({ config, store, log: silent });
+    agent = createAgent({
+      config, store, connectorFor: () => connector, log: silent, members: service, auditFile: false,
+      handlers: [createCheckForUpdatesHandler()], runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
+    });
+    await agent.start();
+    hook = createOktaHookRouter({ config, agent: agent.api, store });
+    server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook]]);
+  });
+  after(async () => {
+    await server.close();
+    await agent.stop(500);
+    service.close();
+    await closeEmulator();
+  });
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  test('check for updates over REST: 202, poll the task to completed, then members by status', async () => {
+    const res = await api(`/hubs/${HUB}/check-for-updates`, { method: 'POST' });
+    assert.equal(res.status, 202);
+    const { taskId } = await res.json();
+    assert.equal(res.headers.get('location'), `/api/v1/tasks/${taskId}`);
+    const task = await until('check for updates', async () => {
+      const t = await (await api(`/tasks/${taskId}`)).json();
+      return ['completed', 'failed'].includes(t.status) ? t : undefined;
+    });
+    assert.equal(task.status, 'completed', JSON.stringify(task.lastError));
+    assert.deepEqual(task.trigger, { type: 'admin', actor: task.trigger.actor });
+    assert.match(task.trigger.actor, /^admin-token:[0-9a-f]{6}$/);
+
+    const unmatched = await (await api(`/hubs/${HUB}/members?status=unmatched`)).json();
+    assert.deepEqual(unmatched.items.map((m: { id: string }) => m.id), [SANDBOX.employees[2]]);
+    const hub = await (await api(`/hubs/${HUB}`)).json();
+    assert.equal(hub.health.lastCheckForUpdates.outcome, 'completed');
+    assert.equal(hub.settings.meta.accessToken, '[secret env:META_TOKEN]');
+  });
+
+  test('bad input against the real agent: 404/400 problem details, never 500', async () => {
+    const unknownMember = await api(`/hubs/${HUB}/members/no-such-member/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'x' }) });
+    assert.equal(unknownMember.status, 404);
+    const unknownUser = await api(`/hubs/${HUB}/members/${SANDBOX.employees[2]}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId: 'dir-nobody' }) });
+    assert.ok([400, 404].includes(unknownUser.status), `status ${unknownUser.status}: ${await unknownUser.text()}`);
+    assert.equal((await api('/tasks/no-such-task')).status, 404);
+    assert.equal((await api('/reports/no-such-report/apply', { method: 'POST', body: '{}' })).status, 404);
+    assert.equal((await api('/people/nobody%40example.com/reevaluate', { method: 'POST' })).status, 404);
+  });
+
+  test('an Okta deactivate event offboards through the agent once, even when replayed', async () => {
+    const delivery = {
+      eventType: 'com.okta.event_hook',
+      data: { events: [{
+        uuid: 'real-1', published: '2026-11-23T10:00:00.000Z', eventType: 'user.lifecycle.deactivate',
+        actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' },
+        target: [{ id: '00ufrank', type: 'User', alternateId: 'frank.ledger@sandbox.example', displayName: 'Frank' }],
+      }] },
+    };
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { authorization: HOOK, 'content-type': 'application/json' }, body: JSON.stringify(delivery) });
+      assert.equal(res.status, 200);
+    }
+    await hook.settled();
+    const offboards = agent.api.tasks({ kind: 'offboard' }).items;
+    assert.equal(offboards.length, 1);
+    assert.equal(offboards[0].trigger.type, 'okta-event-hook');
+    assert.equal(offboards[0].trigger.idp, 'okta');
+  });
+});
