@@ -43,9 +43,16 @@ function bodyParamsOf(req: Request, raw: Buffer): Record<string, unknown> {
   return parseBody(req.get('content-type'), raw);
 }
 
-function send(res: Response, reply: GraphReply): void {
+/** The version Graph serves an unversioned call with (the app's default, reference §1.1). */
+const DEFAULT_VERSION = 'v25.0';
+
+function send(res: Response, reply: GraphReply, version: string): void {
   res.status(reply.status);
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+  // Graph names the version that served the call (Versioning guide, reference §1.1).
+  res.setHeader('facebook-api-version', version || DEFAULT_VERSION);
+  const trace = (reply.body as { error?: { fbtrace_id?: string } } | undefined)?.error?.fbtrace_id;
+  if (trace) res.setHeader('x-fb-trace-id', trace);
   res.setHeader('content-type', 'application/json; charset=UTF-8');
   res.end(JSON.stringify(reply.body));
 }
@@ -135,7 +142,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       reply = errorReply(err, false, usageHeaders(runtime, undefined));
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: reply.status, code: reply.code, at: runtime.now() });
     }
-    if (!res.destroyed) send(res, reply);
+    if (!res.destroyed) send(res, reply, version);
   });
   return app;
 }
