@@ -57,6 +57,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   try {
     reading = await readApp(counted, { partnersWithToken, progress: input.progress, signal: input.signal });
   } catch (err) {
+    // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
+    if (input.signal?.aborted) throw err;
     const kind = isConnectorError(err) ? err.kind : 'internal';
     const message = err instanceof Error ? err.message : String(err);
     const finished = input.now();

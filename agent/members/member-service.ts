@@ -106,6 +106,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
         if (row.kind === 'partner-user') {
           throw new MemberError('invalid-argument', `hub ${hubId}: ${memberId} is a partner's person; their seat is in their own business (unshare the asset instead)`);
         }
+        if (tx.get('appSystemUsers', hubId, memberId)) throw new MemberError('invalid-argument', `hub ${hubId}: ${memberId} is a system user; hubwarden never removes system users`);
         // People's access is at stake: never remove from a partial picture (design brief, idea 4).
         if (lastImport(tx, hubId)?.complete !== true) throw new MemberError('conflict', `hub ${hubId}: remove ${memberId}: no complete check for updates yet; run one first`);
         const exemption = tx.get('exemptions', hubId, memberId);

@@ -6,8 +6,8 @@
  */
 import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
 import type { MemberStatus, MemberView } from '../api.ts';
-import type { MemberMatchRecord } from '../app-state/records.ts';
-import { matchHub, memberRows } from '../matching/hub-matching.ts';
+import type { AppInviteRecord, AppMemberRecord, MemberMatchRecord, PartnerUserRecord } from '../app-state/records.ts';
+import { inviteRowId, matchHub, memberRows, partnerRowId } from '../matching/hub-matching.ts';
 import { exemptionLapsed } from '../matching/match-members.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -68,33 +68,39 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date): 
     exemptions.set(e.memberId, { reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) });
   }
 
-  const views: MemberView[] = [];
-  let i = 0;
-  const add = (base: Omit<MemberView, 'status' | 'grantedBy' | 'hubId'>, match: MemberMatchRecord) => {
+  const members = new Map<string, Readonly<AppMemberRecord>>();
+  for (const m of view.list('appMembers', hubId)) members.set(m.id, m);
+  const invites = new Map<string, Readonly<AppInviteRecord>>();
+  for (const inv of view.list('appInvites', hubId)) invites.set(inviteRowId(inv.id), inv);
+  const partnerPeople = new Map<string, Readonly<PartnerUserRecord>>();
+  for (const u of view.list('partnerUsers', hubId)) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
+
+  const views = rows.map((row, i): MemberView => {
+    const match = matches[i];
+    let v: MemberView;
+    if (row.kind === 'member') {
+      const m = members.get(row.id)!;
+      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], lastSeenAt: m.lastSeenAt, grantedBy: [] });
+    } else if (row.kind === 'invite') {
+      const inv = invites.get(row.id)!;
+      v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: inv.lastSeenAt, grantedBy: [] });
+    } else {
+      const u = partnerPeople.get(row.id)!;
+      v = strip({
+        hubId, id: row.id, kind: 'partner-user', status: statusOf(match.outcome, 'partner-user'), email: u.email, name: u.name, partnerBusinessId: u.partnerBusinessId,
+        assets: u.assignments.map((a) => ({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] })), grantedBy: [],
+      });
+    }
     const teams = match.directoryUserId ? groups.get(match.directoryUserId) ?? [] : [];
+    v.grantedBy = teams.map((t) => t.group);
     const hubRole = match.hubRole ?? highestHubRole(teams) ?? (match.directoryUserId && match.outcome !== 'unmatched' ? defaultHubRole : undefined);
-    const v: MemberView = { hubId, ...base, status: statusOf(match.outcome, base.kind), grantedBy: teams.map((t) => t.group) };
     if (hubRole) v.hubRole = hubRole;
     if (match.directoryUserId) v.directoryUserId = match.directoryUserId;
     if (match.candidates) v.candidates = match.candidates;
-    const exemption = exemptions.get(base.id);
+    const exemption = exemptions.get(row.id);
     if (exemption && match.outcome === 'exempted') v.exemption = exemption;
-    views.push(v);
-  };
-  // Rows come in the order memberRows built them: members, invites, partner people.
-  for (const m of view.list('appMembers', hubId)) {
-    add(strip({ id: m.id, kind: 'member', email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], lastSeenAt: m.lastSeenAt }), matches[i++]);
-  }
-  for (const inv of view.list('appInvites', hubId)) {
-    if (rows[i]?.id !== `invite:${inv.id}`) continue; // accepted or cancelled invites have no row
-    add(strip({ id: rows[i].id, kind: 'invite', email: inv.email, appRole: inv.role, assets: [], lastSeenAt: inv.lastSeenAt }), matches[i++]);
-  }
-  for (const u of view.list('partnerUsers', hubId)) {
-    add(strip({
-      id: rows[i].id, kind: 'partner-user', email: u.email, name: u.name, partnerBusinessId: u.partnerBusinessId,
-      assets: u.assignments.map((a) => ({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] })),
-    }), matches[i++]);
-  }
+    return v;
+  });
   return { views, validUntil };
 }
 
