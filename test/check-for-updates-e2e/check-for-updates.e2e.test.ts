@@ -152,6 +152,15 @@ describe('check for updates, end to end (Meta connector over the emulator)', () 
     assert.equal(w.store.get('tasks', HUB, run!.reconcileTaskId!)?.kind, 'reconcile-hub');
   });
 
+  test('a declined invite is marked and reported', async () => {
+    const walkIn = [...w.store.list('appInvites', HUB)].find((i) => i.email === 'walk.in@elsewhere.example')!;
+    w.emulator.control.declineInvite(walkIn.id);
+    const { run } = await checkNow(w);
+    assert.equal(w.store.get('appInvites', HUB, walkIn.id)?.status, 'declined');
+    assert.deepEqual(run?.changes?.declinedInvites, [{ inviteId: walkIn.id, email: walkIn.email, sentByHubwarden: false, resendCount: 0 }]);
+    assert.ok([...w.store.list('audit', HUB)].some((e) => e.action === 'invite-declined' && /not sent by hubwarden: reported only/.test(e.why)));
+  });
+
   test('an import that fails midway keeps the previous complete snapshot', async () => {
     const snapshot = () => JSON.stringify(['appMembers', 'appInvites', 'appAssets', 'appAssignments', 'partnerUsers', 'appImports', 'memberMatches'].map((c) => [...w.store.list(c as 'appMembers', HUB)]));
     const before = snapshot();
