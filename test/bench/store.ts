@@ -2,7 +2,8 @@
  * `npm run bench -- store [seconds]`: the lowdb store's group commit under load. For 10k and
  * 100k stored users, 16 concurrent writers each update one user and add one outbox entry per
  * transaction (the shape of a SCIM write). Prints commits/s (journal syncs), transactions/s,
- * p50/p99 transact latency, the snapshot size and how many snapshot rewrites ran meanwhile.
+ * p50/p99 transact latency, the snapshot size, how many snapshot rewrites ran meanwhile, and how
+ * long reopening the result takes (start-up time).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,11 +69,16 @@ async function run(records: number, seconds: number): Promise<void> {
     const checkpoints = store.checkpoints - checkpointsBefore;
     await store.close();
     const size = (await stat(path)).size; // after close: one snapshot holding everything
+    const reopened = new LowdbStore(path);
+    const t1 = performance.now();
+    await reopened.open();
+    const openMs = performance.now() - t1;
+    await reopened.close();
     latencies.sort((a, b) => a - b);
     console.log(
       `${String(records).padStart(7)} records  snapshot ${(size / 1e6).toFixed(1).padStart(5)} MB  ` +
         `${(commits / elapsed).toFixed(1).padStart(6)} commits/s  ${(latencies.length / elapsed).toFixed(0).padStart(5)} transactions/s  ` +
-        `p50 ${percentile(latencies, 50).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms  (${latencies.length} tx, ${checkpoints} snapshot rewrites, concurrency ${CONCURRENCY})`,
+        `p50 ${percentile(latencies, 50).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms  (${latencies.length} tx, ${checkpoints} snapshot rewrites, concurrency ${CONCURRENCY}; reopen ${openMs.toFixed(0)} ms)`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
