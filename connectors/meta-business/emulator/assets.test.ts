@@ -143,4 +143,23 @@ describe('partners (reference §8)', () => {
       await g.close();
     }
   });
+
+  test('multi-id reads: /?ids= and /{edge}?ids= keyed by id; an unknown id fails the request', async () => {
+    const g = await startTestGraph();
+    try {
+      const nodes = await g.get('/', { ids: 'act_111,222', fields: 'id,name' });
+      assert.deepEqual(nodes.body, { act_111: { id: 'act_111', name: 'Sandbox Ads - Main' }, 222: { id: '222', name: 'Sandbox Page' } });
+      const edges = await g.get('/assigned_users', { ids: 'act_111,act_112', business: BIZ, fields: 'id', limit: '1' });
+      assert.deepEqual(edges.body.act_112.data, [{ id: '1000000000000104' }]);
+      const next = new URL(edges.body.act_111.paging.next);
+      assert.equal(next.pathname, '/v25.0/act_111/assigned_users');
+      assert.equal(next.searchParams.get('ids'), null);
+      const bad = await g.get('/', { ids: 'act_111,act_404' });
+      assert.equal(bad.body.error.code, 100);
+      const partner = await g.get('/', { ids: 'act_112' }, P.token);
+      assert.equal(partner.body.error.error_subcode, 33, 'scoping applies per id');
+    } finally {
+      await g.close();
+    }
+  });
 });

@@ -3,7 +3,8 @@
  * `/{id}` and `/{id}/{edge}` by the kind of node the id names, `/debug_token`, and the batch
  * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (reference §1.4, §9).
  */
-import { GraphError, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
+import { GraphError, invalidParameter, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
+import { callForId, idsRequest } from './multi-id.ts';
 import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply } from './graph-context.ts';
 import { parseFields } from './field-selection.ts';
 import { countCall, usageHeaders } from './usage-headers.ts';
@@ -38,6 +39,17 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
 }
 
 function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segments: string[], node: GraphNode | undefined, runBatch: BatchRunner): unknown {
+  const multi = idsRequest(call, segments, node);
+  if (multi) {
+    const out: Record<string, unknown> = {};
+    multi.ids.forEach((id, i) => {
+      if (i > 0) countCall(runtime);
+      const target = runtime.world.resolve(id);
+      if (!target) throw invalidParameter(`Some of the aliases you requested do not exist: ${id}`);
+      out[id] = route(runtime, callForId(call, id, multi.edge), caller, multi.edge ? [id, multi.edge] : [id], target, runBatch);
+    });
+    return out;
+  }
   if (segments.length === 0) {
     if (call.method === 'POST' && call.params.batch !== undefined) return runBatch(runtime, call);
     throw unknownPath('/');
