@@ -57,5 +57,6 @@ export function trimChanges(changes: CheckChanges): CheckChanges {
 
 /** Runs of a hub, newest first. */
 export function checkRunsOf(view: { list(c: 'checkRuns', p: string): Iterable<Readonly<CheckRunRecord>> }, hubId: string): Array<Readonly<CheckRunRecord>> {
-  return [...view.list('checkRuns', hubId)].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+  // Reversed first: runs that started in the same millisecond keep newest-recorded first (stable sort).
+  return [...view.list('checkRuns', hubId)].reverse().sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }

@@ -150,4 +150,13 @@ describe('member service', () => {
     assert.equal(a.kind, 'check-for-updates');
     assert.equal(a.id, b.id);
   });
+
+  test('run summaries, newest first', async () => {
+    const { service, check } = await setup();
+    await check();
+    const runs = service.checkRuns('acme');
+    assert.deepEqual(runs.map((r) => r.id), ['t2', 't1']);
+    assert.equal(runs[0].counts?.members, 3);
+    assert.equal(service.checkRuns('acme', 1).length, 1);
+  });
 });

@@ -11,6 +11,7 @@ import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/r
 import { lastImport } from '../check-for-updates/snapshot-store.ts';
 import { createCheckForUpdatesHandler, type CheckForUpdatesHandlerOptions } from '../check-for-updates/handler.ts';
 import { startCheckSchedules, type CheckSchedule } from '../check-for-updates/schedule.ts';
+import { checkRunsOf, type CheckRunRecord } from '../check-for-updates/check-run.ts';
 import { startWatchdog, type Watchdog } from '../health/watchdog.ts';
 import type { TaskHandler } from '../tasks/handler.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
@@ -39,6 +40,8 @@ export interface MemberServiceOptions {
 export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
   health(hubId: string): HubHealth | undefined;
   memberCounts(hubId: string): Record<MemberStatus, number> | undefined;
+  /** Run summaries of the hub's checks for updates, newest first (CLI, dashboard). */
+  checkRuns(hubId: string, limit?: number): CheckRunRecord[];
   /** The `check-for-updates` task handler, for the agent's runner (createAgent's `members.handlers`). */
   handlers: TaskHandler[];
   /** Node-cron schedules per hub, first imports of hubs never imported, and the health watchdog. */
@@ -140,6 +143,9 @@ export function createMemberService({ config, store, log, clock = () => new Date
     health(hubId) {
       const hub = hubs.get(hubId);
       return hub ? hubHealth(store, hubId, clock(), healthPolicy, hub.checkForUpdates.schedule !== undefined) : undefined;
+    },
+    checkRuns(hubId, limit = 20) {
+      return checkRunsOf(store, hubId).slice(0, limit) as CheckRunRecord[];
     },
     memberCounts(hubId) {
       return hubs.has(hubId) ? index.counts(hubId) : undefined;
