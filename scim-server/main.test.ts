@@ -101,3 +101,15 @@ test('an unreadable store file exits 1 with a line naming it and is left untouch
   assert.match(stderr, /not valid JSON.*left untouched/);
   assert.equal(await readFile(storePath, 'utf8'), '{"format":"hubwarden-store/1","seq":0,"collections":{');
 });
+
+test('a port already in use exits 1 with one line naming host and port', async (t) => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as import('node:net').AddressInfo).port;
+  const { path } = await tempConfig(t, validConfig);
+  const run = start(['--config', path], { PORT: String(port), TEST_SCIM_TOKEN: 'x' });
+  assert.equal(await run.exited, 1);
+  assert.equal(run.output().stderr.trim(), `hubwarden: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+});
