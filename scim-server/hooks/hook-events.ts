@@ -18,6 +18,8 @@ export interface HookEventRecord {
   state: 'processing' | 'waiting' | 'done' | 'failed';
   /** Agent tasks started for it. */
   taskIds?: string[];
+  /** For an Okta event: what is needed to act on it after a restart. */
+  event?: { eventType: string; person?: { email?: string; userName?: string; externalId?: string }; actor?: string };
   /** For an LCW callout: what is needed to resume it after a restart. */
   callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
   outcome?: string;
@@ -44,7 +46,7 @@ export class HookEventLog {
    * Claims the event ids not seen before, in one store write, and returns the ones claimed. A
    * replay (or a concurrent duplicate) finds its id taken and is dropped.
    */
-  async claim(source: HookEventRecord['source'], idp: string, events: Array<{ id: string; published?: string; callout?: HookEventRecord['callout'] }>): Promise<string[]> {
+  async claim(source: HookEventRecord['source'], idp: string, events: Array<Pick<HookEventRecord, 'id' | 'published' | 'event' | 'callout'>>): Promise<string[]> {
     const now = this.now();
     const receivedAt = new Date(now).toISOString();
     const expiresAt = new Date(now + HOOK_EVENT_TTL_MS).toISOString();
@@ -52,7 +54,7 @@ export class HookEventLog {
       const fresh: string[] = [];
       for (const e of events) {
         if (tx.get('hookEvents', source, e.id) || fresh.includes(e.id)) continue;
-        tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', ...(e.published ? { published: e.published } : {}), ...(e.callout ? { callout: e.callout } : {}) });
+        tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', ...(e.published ? { published: e.published } : {}), ...(e.event ? { event: e.event } : {}), ...(e.callout ? { callout: e.callout } : {}) });
         fresh.push(e.id);
       }
       return fresh;

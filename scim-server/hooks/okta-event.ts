@@ -66,7 +66,14 @@ export function personKey(p: EventPerson): string {
   return (p.userName ?? p.email ?? p.externalId ?? '').toLowerCase();
 }
 
+/** What hubwarden keeps of an event to act on it (also after a restart). */
+export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; actor?: string } {
+  const person = personOf(event);
+  const actor = event.actor?.alternateId ?? event.actor?.id ?? undefined;
+  return { eventType: event.eventType, ...(person ? { person } : {}), ...(actor ? { actor } : {}) };
+}
+
 /** Oldest first (Okta delivers at least once and possibly out of order: §4). */
-export function byPublished(a: LogEvent, b: LogEvent): number {
-  return Date.parse(a.published) - Date.parse(b.published) || a.uuid.localeCompare(b.uuid);
+export function byPublished(a: { id: string; published?: string }, b: { id: string; published?: string }): number {
+  return Date.parse(a.published ?? '') - Date.parse(b.published ?? '') || a.id.localeCompare(b.id);
 }

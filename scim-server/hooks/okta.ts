@@ -6,8 +6,8 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { secretMatcher } from './hook-secret.ts';
-import { HookEventLog } from './hook-events.ts';
-import { byPublished, EVENT_ACTIONS, eventHookDelivery, personKey, personOf, type LogEvent } from './okta-event.ts';
+import { HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -64,7 +64,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
       next();
     },
     express.json({ limit: '1mb', type: () => true }),
-    (req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const parsed = eventHookDelivery.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -72,54 +72,68 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
         throw new Problem(400, 'invalid-request', `not an Okta event hook delivery: ${where}: ${issue.message}`, where);
       }
       const idp = String(res.locals.idp);
+      const events = parsed.data.data.events;
+      // Receipt is recorded durably before Okta hears 200 (a store write takes milliseconds of the
+      // 3 s): a crash after the answer loses no event, and a replay finds its uuid taken. If the
+      // store cannot write, the 5xx makes Okta retry once.
+      const claimed = new Set(await seen.claim('okta', idp, events.map((e) => ({ id: e.uuid, published: e.published, event: eventOf(e) }))).catch((err: Error) => {
+        log.error(`okta event hook (${idp}): cannot record the delivery: ${err.message}`);
+        throw new Problem(503, 'unavailable', 'the delivery could not be recorded; Okta retries once');
+      }));
       res.status(200).end();
-      const work = handleDelivery(idp, parsed.data.data.events).catch((err) => {
-        log.error(`okta event hook (${idp}): processing failed: ${(err as Error).message}`);
-      });
-      pending.add(work);
-      void work.finally(() => pending.delete(work));
+      if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
+      run(events.filter((e) => claimed.has(e.uuid)).map((e) => seen.get('okta', e.uuid)!));
     },
   );
 
   router.use(problemHandler(log));
 
-  async function handleDelivery(idp: string, events: LogEvent[]): Promise<void> {
-    const fresh = new Set(await seen.claim('okta', idp, events.map((e) => ({ id: e.uuid, published: e.published }))));
-    const ordered = events.filter((e) => fresh.has(e.uuid)).sort(byPublished);
-    if (ordered.length < events.length) log.info(`okta event hook (${idp}): ${events.length - ordered.length} replayed event(s) ignored`);
+  function run(records: Array<Readonly<HookEventRecord>>): void {
+    if (records.length === 0) return;
+    const work = act(records).catch((err) => {
+      log.error(`okta event hook: processing failed: ${(err as Error).message}`);
+    });
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  }
 
-    // Several membership changes of one person in a delivery need one re-evaluation, made after
-    // the last of them (it reads the state as of now, which includes all of them).
+  async function act(records: Array<Readonly<HookEventRecord>>): Promise<void> {
+    const ordered = [...records].sort(byPublished);
+
+    // Several membership changes of one person need one re-evaluation, made after the last of
+    // them (it reads the state as of now, which includes all of them).
     const lastReevaluation = new Map<string, string>();
-    for (const e of ordered) {
-      const person = personOf(e);
-      if (EVENT_ACTIONS[e.eventType] === 'reevaluate' && person) lastReevaluation.set(personKey(person), e.uuid);
+    for (const r of ordered) {
+      if (r.event?.person && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
-    for (const event of ordered) {
-      const action = EVENT_ACTIONS[event.eventType];
-      const person = personOf(event);
+    for (const record of ordered) {
+      const { eventType, person, actor } = record.event ?? { eventType: '(unknown)' };
+      const action = EVENT_ACTIONS[eventType];
       if (!action || !person) {
-        await seen.update('okta', event.uuid, { state: 'done', outcome: action ? 'no User target' : `event type ${event.eventType} not handled` });
+        await seen.update('okta', record.id, { state: 'done', outcome: action ? 'no User target' : `event type ${eventType} not handled` });
         continue;
       }
-      if (action === 'reevaluate' && lastReevaluation.get(personKey(person)) !== event.uuid) {
-        await seen.update('okta', event.uuid, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
+      if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {
+        await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
-      const trigger: Trigger = { type: 'okta-event-hook', idp, actor: event.actor?.alternateId ?? event.actor?.id ?? undefined, detail: `${event.eventType} ${event.uuid}` };
+      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
       try {
         const taskIds = action === 'offboard'
           ? [(await agent.offboard(person, trigger)).id]
           : (await agent.reevaluatePerson(person, trigger)).map((t) => t.id);
-        await seen.update('okta', event.uuid, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
+        await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${(err as Error).message}`;
-        log.warn(`okta event hook (${idp}): event ${event.uuid} ${event.eventType}: ${message}`);
-        await seen.update('okta', event.uuid, { state: 'failed', outcome: message });
+        log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
+        await seen.update('okta', record.id, { state: 'failed', outcome: message });
       }
     }
   }
+
+  // Events received before a restart and not yet acted on.
+  run(seen.list('okta').filter((r) => r.state === 'processing'));
 
   return Object.assign(router, {
     async settled() {

@@ -117,4 +117,27 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(record?.state, 'failed');
     assert.match(record?.outcome ?? '', /no directory user with email ghost@example.com/);
   });
+
+  test('events received before a restart are acted on by the next process', async () => {
+    await store.transact((tx) => tx.put('hookEvents', 'okta', 'before-crash', {
+      id: 'before-crash', source: 'okta', idp: 'okta', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2099-01-01T00:00:00Z', published: '2026-11-23T10:00:00Z',
+      state: 'processing', event: { eventType: 'user.lifecycle.deactivate', person: { email: 'raj@example.com', userName: 'raj@example.com' }, actor: 'admin@example.com' },
+    }));
+    const restarted = createOktaHookRouter({ config: testConfig(), agent, store });
+    await restarted.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
+    assert.equal(store.get('hookEvents', 'okta', 'before-crash')?.state, 'done');
+  });
+
+  test('a store that cannot write: 503 (Okta retries once) and nothing acted on', async () => {
+    await server.close();
+    const broken = new MemoryStore();
+    broken.transact = async () => { throw new Error('disk full'); };
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: broken });
+    server = await serveRouters([['/hooks', hook]]);
+    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z')));
+    assert.equal(res.status, 503);
+    await hook.settled();
+    assert.equal(agent.writes().length, 0);
+  });
 });
