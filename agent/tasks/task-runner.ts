@@ -56,7 +56,7 @@ export class TaskRunner {
   private readonly localConcurrency: number;
   /** hub → scope → task id → due epoch ms (insertion order = FIFO). */
   private readonly pending = new Map<string, Map<string, Map<string, number>>>();
-  private readonly running = new Map<string, number>();
+  private readonly slots = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, AbortController>();
   private readonly blocked = new Map<string, number>();
@@ -133,6 +133,33 @@ export class TaskRunner {
       if (this.inflight.size === 0 && !this.pumpQueued && !this.hasDue()) return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
+  }
+
+  /** Tasks running now. */
+  get running(): number {
+    return this.inflight.size;
+  }
+
+  /**
+   * Epoch ms when the next indexed task becomes runnable (its run time, lease expiry or the end
+   * of its scope's rate-limit block), or undefined when nothing is waiting.
+   */
+  nextDueAt(): number | undefined {
+    let next = Infinity;
+    for (const [hubId, scopes] of this.pending) for (const [scope, tasks] of scopes) {
+      if (tasks.size === 0) continue;
+      const blockedUntil = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+      for (const due of tasks.values()) next = Math.min(next, Math.max(due, blockedUntil));
+    }
+    return Number.isFinite(next) ? next : undefined;
+  }
+
+  /** Re-reads the clock and runs what is due (after a simulated clock jumped ahead). */
+  poke(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.schedulePump();
   }
 
   private hasDue(): boolean {
@@ -220,18 +247,18 @@ export class TaskRunner {
         const blockedUntil = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
         if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
         for (const [id, due] of tasks) {
-          if ((this.running.get(slotKey) ?? 0) >= limit) break;
+          if ((this.slots.get(slotKey) ?? 0) >= limit) break;
           if (due > now) { next = Math.min(next, due); continue; }
           const t = this.o.store.get('tasks', hubId, id);
           if (!t || !claimable(t, now, this.owner, true)) { tasks.delete(id); continue; }
           if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
           if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
           tasks.delete(id);
-          this.running.set(slotKey, (this.running.get(slotKey) ?? 0) + 1);
+          this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
           const ref = `${hubId}\u0000${id}`;
           const p = this.execute(t).finally(() => {
             this.inflight.delete(ref);
-            this.running.set(slotKey, (this.running.get(slotKey) ?? 1) - 1);
+            this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
             // Its last transition was seen while it was in flight: index it now (a retry, a wait).
             const after = this.o.store.get('tasks', hubId, id);
             if (after && !this.stopping) this.index(after);
@@ -290,7 +317,7 @@ export class TaskRunner {
     try {
       outcome = await handler.run(task, ctx);
     } catch (err) {
-      outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 1000, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
+      outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 250, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
     } finally {
       clearInterval(renew);
       this.aborts.delete(task.id);

@@ -1,0 +1,166 @@
+/**
+ * `npm run bench -- provision [people] [limit] [errorRate]`: issue 4's provisioning benchmark.
+ * `people` users (default 5000) are pushed into "Meta Advertisers" at once (SCIM-shaped writes on
+ * a LowdbStore: users created, then group PATCHes of 100 members each, as Okta sends them). The
+ * Meta emulator throttles invites with code 17 after `limit` (default 1000) per business per 24 h
+ * window, Meta's documented invite limit (reference §2.2: "resume 24 hours later"), and fails
+ * `errorRate` (default 5%) of all Graph calls with a transient 5xx.
+ *
+ * Time is simulated where it would be spent waiting: whenever the agent has nothing to run before
+ * its next due time (a 24 h invite block), the clock (Date.now, shared by the agent, the
+ * connector's rate-limit book and the emulator) jumps to it. Everything else runs in real time.
+ *
+ * Prints: time from acceptance (the PATCH's durable commit) to the invite POST (p50, p99) for the
+ * invites sent under the limit; invites per simulated second while throttled against the allowed
+ * ceiling (limit / 24 h); duplicates (an email invited twice) and losses (a pushed user with no
+ * pending invite at the end).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const realNow = Date.now.bind(Date);
+let offset = 0;
+Date.now = () => realNow() + offset;
+
+const { createAgent } = await import('../../agent/agent.ts');
+const { LowdbStore } = await import('../../agent/store/lowdb-store.ts');
+const { MemoryStore } = await import('../../agent/store/memory-store.ts');
+const { recordDesiredChange } = await import('../../agent/outbox.ts');
+const { createMetaBusiness } = await import('../../connectors/meta-business/connector.ts');
+const { createMetaEmulator, SANDBOX } = await import('../../connectors/meta-business/emulator/index.ts');
+const { hubConfig, HUB, silent } = await import('../agent-e2e/harness.ts');
+
+const DAY = 86_400_000;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export default async function provision(args: string[]): Promise<void> {
+  const numbers = args.filter((a) => !a.startsWith('--'));
+  const people = Number(numbers[0] ?? 5000);
+  const limit = Number(numbers[1] ?? 1000);
+  const errorRate = Number(numbers[2] ?? 0.05);
+  const paced = Number(numbers[3] ?? 100);
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-bench-provision-'));
+  const emulator = createMetaEmulator({ inviteLimit: { count: limit, windowMs: DAY }, faults: { errorRate, seed: 42 } });
+  const server = await emulator.listen(0);
+
+  // Real time of each invite POST as it leaves the connector (first attempt per email).
+  const firstPost = new Map<string, number>();
+  const postTimes: number[] = []; // simulated ms of each successful invite, for the throttled rate
+  const benchFetch: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const isInvite = init?.method === 'POST' && url.includes(`/${SANDBOX.businessId}/business_users`);
+    let email: string | undefined;
+    if (isInvite) {
+      const body = init?.body;
+      const text = typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : '';
+      email = (text.match(/"email"\s*:\s*"([^"]+)"/)?.[1] ?? new URLSearchParams(text).get('email') ?? '').toLowerCase();
+      if (email && !firstPost.has(email)) firstPost.set(email, performance.now());
+    }
+    const res = await fetch(input, init);
+    if (isInvite && res.status === 200) postTimes.push(Date.now());
+    return res;
+  };
+  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent, fetch: benchFetch });
+  const memory = args.includes('--memory');
+  const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'store.json'));
+  await store.open();
+  const agent = createAgent({
+    config: hubConfig(), store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'),
+    runner: { concurrencyPerHub: 16, localConcurrency: 16 },
+  });
+  await agent.start();
+
+  const trigger = { type: 'scim' as const, idp: 'okta' };
+  const at = new Date().toISOString();
+  const acceptedAt = new Map<string, number>();
+  const groupId = 'g-advertisers';
+  const createUsers = async (from: number, emails: string[]) => {
+    for (let i = 0; i < emails.length; i += 16) {
+      await Promise.all(emails.slice(i, i + 16).map((email, k) => store.transact((tx) => {
+        const id = `u-${from + i + k}`;
+        tx.put('directoryUsers', HUB, id, { hubId: HUB, id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
+        recordDesiredChange(tx, { hubId: HUB, trigger, changes: [{ kind: 'user-created', userId: id }] });
+      })));
+    }
+  };
+  const addToGroup = async (ids: number[], emails: string[]) => {
+    const added = ids.map((i) => `u-${i}`);
+    await store.transact((tx) => {
+      const g = tx.get('directoryGroups', HUB, groupId) ?? { hubId: HUB, id: groupId, displayName: 'Meta Advertisers', members: [], scim: {}, created: at, lastModified: at, version: 0 };
+      tx.put('directoryGroups', HUB, groupId, { ...g, members: [...g.members, ...added.map((value) => ({ value }))], version: g.version + 1 });
+      recordDesiredChange(tx, { hubId: HUB, trigger, changes: [{ kind: 'group-members', groupId, displayName: 'Meta Advertisers', added, removed: [] }] });
+    });
+    const t = performance.now();
+    for (const e of emails) acceptedAt.set(e, t);
+  };
+
+  // Phase 1, paced: `paced` people added one PATCH each, 10 per second, well under the limit.
+  const pacedEmails = Array.from({ length: paced }, (_, i) => `paced${i}@bench.example`);
+  await createUsers(0, pacedEmails);
+  for (let i = 0; i < paced; i++) {
+    await addToGroup([i], [pacedEmails[i]!]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  while (pacedEmails.some((e) => !firstPost.has(e))) await new Promise((r) => setTimeout(r, 10));
+  const pacedLatency = pacedEmails.map((e) => firstPost.get(e)! - acceptedAt.get(e)!).sort((a, b) => a - b);
+
+  // Phase 2, the burst: users first (16 at a time, like Okta's provisioning concurrency), then group PATCHes of 100.
+  const emails = Array.from({ length: people }, (_, i) => `person${i}@bench.example`);
+  await createUsers(paced, emails);
+  const pushStart = performance.now();
+  for (let i = 0; i < people; i += 100) {
+    const n = Math.min(100, people - i);
+    await addToGroup(Array.from({ length: n }, (_, k) => paced + i + k), emails.slice(i, i + n));
+  }
+  const pushMs = performance.now() - pushStart;
+
+  // Run until every invite is out, jumping the clock over the waits.
+  const simStart = Date.now();
+  const realStart = performance.now();
+  const invitesOut = () => emulator.control.state().invites.filter((i) => i.status === 'PENDING' && i.email.endsWith('@bench.example')).length;
+  let jumps = 0;
+  while (invitesOut() < people + paced) {
+    await new Promise((r) => setTimeout(r, 10));
+    if (agent.runner.running > 0 || store.partitions('outbox').length > 0) continue;
+    const next = agent.runner.nextDueAt();
+    if (next === undefined) { if (performance.now() - realStart > 600_000) break; continue; }
+    if (next > Date.now() + 50) { offset += next - Date.now(); jumps++; agent.runner.poke(); }
+  }
+  await agent.idle();
+  const simEnd = Date.now();
+
+  // Under the limit: the first `limit` invites (sent before the first code 17).
+  const byPost = emails.filter((e) => firstPost.has(e)).sort((a, b) => firstPost.get(a)! - firstPost.get(b)!);
+  const sortedUnder = byPost.slice(0, Math.max(0, limit - paced)).map((e) => firstPost.get(e)! - acceptedAt.get(e)!).sort((a, b) => a - b);
+  const sortedPosts = [...postTimes].sort((a, b) => a - b);
+  // Throttled rate over the full windows: from the last invite of the first window to the last
+  // invite of the last full one (the final window is partly empty: demand, not the limit, ends it).
+  const fullWindows = Math.floor(sortedPosts.length / limit);
+  const throttledInvites = (fullWindows - 1) * limit;
+  const throttledSpan = fullWindows >= 2 ? (sortedPosts[fullWindows * limit - 1]! - sortedPosts[limit - 1]!) / 1000 : NaN;
+  const rate = throttledInvites / throttledSpan;
+  const ceiling = limit / (DAY / 1000);
+  const posts = new Map<string, number>();
+  for (const c of emulator.calls) if (c.method === 'POST' && c.path === `/${SANDBOX.businessId}/business_users` && c.status === 200) posts.set(String(c.body.email), (posts.get(String(c.body.email)) ?? 0) + 1);
+  const duplicates = [...posts.values()].filter((n) => n > 1).length;
+  const pending = new Set(emulator.control.state().invites.filter((i) => i.status === 'PENDING').map((i) => i.email));
+  const lost = [...pacedEmails, ...emails].filter((e) => !pending.has(e)).length;
+  const faults = emulator.calls.filter((c) => c.status >= 500).length;
+  const throttled = emulator.calls.filter((c) => c.code === 17).length;
+
+  console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100)`);
+  console.log(`  emulator: invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
+  console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
+  console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
+  console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
+  console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);
+  await agent.stop();
+  await store.close();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+}
