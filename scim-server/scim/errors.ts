@@ -43,3 +43,14 @@ export const invalidFilter = (detail: string) => new ScimError(400, 'invalidFilt
 export const invalidPath = (detail: string) => new ScimError(400, 'invalidPath', detail);
 export const notFound = (detail: string) => new ScimError(404, undefined, detail);
 export const uniqueness = (detail: string) => new ScimError(409, 'uniqueness', detail);
+
+/** A short, safe rendering of a client value for an error detail (never huge, never throws). */
+export function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? 'a list' : typeof value;
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

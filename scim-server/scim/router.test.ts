@@ -123,6 +123,15 @@ describe('SCIM router: bad input', () => {
     }
   });
 
+  test('deeply nested or huge values are rejected with a short detail, never a 500', async () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const reply = await scimRequest(app, 'alpha', 'POST', '/Users', `{"userName": ${deep}}`);
+    assertScimError(reply, 400, 'invalidValue');
+    assert.ok(reply.body.detail.length < 200, reply.body.detail.slice(0, 300));
+    const patch = await scimRequest(app, 'alpha', 'PATCH', `/Users/${(await scimRequest(app, 'alpha', 'GET', '/Users')).body.Resources[0].id}`, `{"Operations":[{"op":"replace","value":{"displayName":${deep}}}]}`);
+    assertScimError(patch, 400, 'invalidValue');
+  });
+
   test('responses: scim+json, meta with absolute location and ETag, no password echoed', async () => {
     const reply = await scimRequest(app, 'alpha', 'POST', '/Users', newUser('meta@example.com', { password: 's3cret!' }));
     assert.equal(reply.status, 201);

@@ -1,5 +1,5 @@
 import { extensionSchemaOf, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
-import { invalidSyntax, invalidValue, ScimError } from '../errors.ts';
+import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
 import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
@@ -38,7 +38,7 @@ export function parseOperations(body: unknown): Array<{ op: PatchOpName; path?: 
     const get = (name: string) => raw[Object.keys(raw).find((k) => k.toLowerCase() === name) ?? name];
     const op = get('op');
     if (typeof op !== 'string' || !/^(add|replace|remove)$/i.test(op)) {
-      throw invalidSyntax(`PATCH Operations[${i}].op: expected add, replace or remove, got ${JSON.stringify(op)}`);
+      throw invalidSyntax(`PATCH Operations[${i}].op: expected add, replace or remove, got ${preview(op)}`);
     }
     const path = get('path');
     if (path !== undefined && path !== null && typeof path !== 'string') throw invalidSyntax(`PATCH Operations[${i}].path: expected a string`);
@@ -60,7 +60,7 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
       if (lower === 'schemas' || lower === 'meta') continue;
       if (lower === 'id') {
         // Okta re-sends the group id inside every rename (identity-providers.md §1.7).
-        if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `PATCH: id is immutable (${JSON.stringify(v)} is not ${ctx.resourceId})`);
+        if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `PATCH: id is immutable (${preview(v)} is not ${ctx.resourceId})`);
         continue;
       }
       const schema = extensionSchemaOf(key);

@@ -1,5 +1,5 @@
 import { ENTERPRISE_ATTRIBUTES, extensionSchemaOf, findAttribute, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
-import { invalidValue } from '../errors.ts';
+import { invalidValue, preview } from '../errors.ts';
 
 /**
  * Turns what a client sent into the canonical stored form: attribute names in their schema case
@@ -15,7 +15,7 @@ const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !==
 export function coerceBoolean(value: unknown, where: string): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
-  throw invalidValue(`${where}: expected a boolean, got ${JSON.stringify(value)}`);
+  throw invalidValue(`${where}: expected a boolean, got ${preview(value)}`);
 }
 
 /** Entra's PATCH on roles sends each value as a JSON-encoded string (identity-providers.md §2.11). */
@@ -66,10 +66,10 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
       return coerceBoolean(value, where);
     case 'integer':
       if (typeof value === 'number' && Number.isInteger(value)) return value;
-      throw invalidValue(`${where}: expected an integer, got ${JSON.stringify(value)}`);
+      throw invalidValue(`${where}: expected an integer, got ${preview(value)}`);
     case 'complex': {
       if (def.name === 'manager' && typeof value === 'string') return value === '' ? undefined : { value };
-      if (!isObject(value)) throw invalidValue(`${where}: expected an object, got ${JSON.stringify(value)}`);
+      if (!isObject(value)) throw invalidValue(`${where}: expected an object, got ${preview(value)}`);
       const out = normalizeObject(value, def.subAttributes ?? [], where);
       // Members and roles: the MS suite sends `displayName` where RFC 7643 says `display`.
       const displayName = findKey(value, 'displayName');
@@ -78,7 +78,7 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
     }
     default:
       if (typeof value === 'string') return value;
-      throw invalidValue(`${where}: expected a string, got ${JSON.stringify(value)}`);
+      throw invalidValue(`${where}: expected a string, got ${preview(value)}`);
   }
 }
 
@@ -107,13 +107,13 @@ export function normalizeResource(input: ScimObject, core: readonly AttributeDef
   const out = normalizeObject(input, core, '');
   const externalId = findKey(input, 'externalId');
   if (externalId !== undefined && externalId !== null) {
-    if (typeof externalId !== 'string') throw invalidValue(`externalId: expected a string, got ${JSON.stringify(externalId)}`);
+    if (typeof externalId !== 'string') throw invalidValue(`externalId: expected a string, got ${preview(externalId)}`);
     out.externalId = externalId;
   }
   for (const [key, value] of Object.entries(input)) {
     const schema = extensionSchemaOf(key);
     if (!schema || schema === HUB_SCHEMA || value === null) continue;
-    if (!isObject(value)) throw invalidValue(`${schema}: expected an object, got ${JSON.stringify(value)}`);
+    if (!isObject(value)) throw invalidValue(`${schema}: expected an object, got ${preview(value)}`);
     const ext = normalizeObject(value, ENTERPRISE_ATTRIBUTES, schema);
     if (Object.keys(ext).length > 0) out[schema] = ext;
   }
