@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import winston from 'winston';
 import { dirname } from 'node:path';
 import type { AuditEntry } from '../api.ts';
 import { redact, redactText } from '../log/logger.ts';
@@ -36,19 +37,26 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 }
 
 /**
- * Mirrors every new audit entry to `file` as one JSON line (winston's JSON format: level,
- * message, timestamp and the entry). Appended synchronously as entries are applied so the file
- * order is the seq order. Returns the unsubscribe function.
+ * Mirrors every new audit entry to `file` through a winston JSON file transport (one line per
+ * entry: level, message, timestamp and the entry), in seq order, as entries are applied.
+ * Returns a function that unsubscribes and closes the file.
  */
 export function mirrorAuditToFile(store: Store, file: string): () => void {
   mkdirSync(dirname(file), { recursive: true });
-  return store.subscribe((changes: readonly Change[]) => {
-    let lines = '';
+  const log = winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.File({ filename: file })],
+  });
+  const unsubscribe = store.subscribe((changes: readonly Change[]) => {
     for (const c of changes) {
       if (c.collection !== 'audit' || c.record === undefined) continue;
       const e = c.record as AuditEntry;
-      lines += JSON.stringify({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, timestamp: e.at, ...e }) + '\n';
+      log.log(e.outcome === 'failed' ? 'warn' : 'info', `${e.action}: ${e.why}`, { audit: e });
     }
-    if (lines) appendFileSync(file, lines);
   });
+  return () => {
+    unsubscribe();
+    log.end();
+  };
 }

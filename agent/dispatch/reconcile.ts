@@ -1,5 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { PlanResult } from '../plan/operation.ts';
+import { memberRowOf, type PlanResult } from '../plan/operation.ts';
+import '../check-for-updates/check-run.ts';
+import type { ReadView } from '../store/store.ts';
 import { planHub, planPerson } from '../plan/plan-hub.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
@@ -51,6 +53,25 @@ export const reconcilePersonHandler: TaskHandler = {
   },
 };
 
+/**
+ * `safety.drift: report`: changes someone made by hand in the app, found by the check for updates
+ * that spawned this pass (its run record lists them), are reported there and not undone here.
+ */
+function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result: PlanResult): PlanResult {
+  if (hub.safety.drift !== 'report' || !task.parentId) return result;
+  const run = view.get('checkRuns', hub.id, task.parentId);
+  const drifted = new Set((run?.changes?.drift ?? []).map((d) => d.memberId ?? (d.inviteId ? `invite:${d.inviteId}` : '')).filter(Boolean));
+  if (drifted.size === 0) return result;
+  const operations: PlanResult['operations'] = [];
+  const held = [...result.held];
+  for (const op of result.operations) {
+    const row = memberRowOf(op);
+    if (row && drifted.has(row)) held.push({ operation: op, why: `changed by hand in the app since the last check; reported, not corrected (safety.drift = report)` });
+    else operations.push(op);
+  }
+  return { operations, held };
+}
+
 /** Re-evaluates the whole hub (after a check for updates, or asked by an admin). */
 export const reconcileHubHandler: TaskHandler = {
   kind: 'reconcile-hub',
@@ -58,6 +79,6 @@ export const reconcileHubHandler: TaskHandler = {
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
-    return act(task, ctx, hub, planHub(ctx.store, hub, { connector: ctx.connector, now: ctx.now() }));
+    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { connector: ctx.connector, now: ctx.now() })));
   },
 };
