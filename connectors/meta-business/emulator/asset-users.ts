@@ -7,7 +7,8 @@
  */
 import { GraphError, permissionsError, requiredParameter, unsupportedRequest, userNotBusinessScoped } from './graph-error.ts';
 import { requireAssetAccess, requireScope } from './access.ts';
-import { assetNode, assignedUserNode, type AssignedUserView } from './graph-nodes.ts';
+import { assignedUserNode, type AssignedUserView } from './graph-nodes.ts';
+import { assetNode } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
 import { listParam } from './request-params.ts';
 import { ASSET_TASKS, checkTaskBundle } from './task-bundles.ts';

@@ -4,7 +4,8 @@
  * ones belong on `pending_client_*`), with the edge field `permitted_tasks`.
  */
 import { requireOwnBusiness } from './access.ts';
-import { assetDefaults, assetNode, systemUserNode, type AssetView } from './graph-nodes.ts';
+import { systemUserNode } from './graph-nodes.ts';
+import { assetDefaults, assetNode, type AssetView } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Asset, AssetType, Business, Share } from './model.ts';

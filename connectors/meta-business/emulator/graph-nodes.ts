@@ -1,42 +1,14 @@
 /**
- * The node types the emulator serves and their fields, from reference §2.1 (BusinessUser), §3.1
- * (BusinessRoleRequest), §5.1 (SystemUser), §6 (asset shapes), §7.1 (AssignedUser) and §8
- * (partners). Defaults follow the `[default]` marks of §1.4; where the reference is silent the
- * choice is marked [INF].
+ * People nodes: BusinessUser (reference §2.1), BusinessRoleRequest (§3.1), SystemUser (§5.1) and
+ * AssignedUser (§7.1). Defaults follow the `[default]` marks of §1.4; where the reference is silent
+ * the choice is marked [INF]. Assets are in asset-nodes.ts, partners in partner-nodes.ts.
  */
 import { project, value, type FieldGetter, type NodeType, type RenderContext } from './node-fields.ts';
-import { graphTime, type Asset, type Business, type BusinessUser, type Invite, type Share, type SystemUser } from './model.ts';
+import type { Asset, BusinessUser, Invite, SystemUser } from './model.ts';
 import { baseRole } from './world.ts';
 import { encodeCursor } from './paging.ts';
-
-const time = (ms: number | undefined) => (ms === undefined ? undefined : graphTime(ms));
-
-export const businessNode: NodeType<Business> = {
-  name: 'Business',
-  defaults: ['id', 'name'],
-  fields: {
-    id: value((b) => b.id),
-    name: value((b) => b.name),
-    two_factor_type: value((b) => b.two_factor_type),
-    vertical: value((b) => b.vertical),
-    created_time: value((b) => time(b.created_time)),
-    verification_status: value(() => 'not_verified'),
-  },
-};
-
-function businessField<T>(pickId: (e: T) => string): FieldGetter<T> {
-  return (entity, sub, ctx) => {
-    const b = ctx.world.businesses.get(pickId(entity));
-    return b ? project(businessNode, b, sub.children, ctx) : { id: pickId(entity) };
-  };
-}
-
-/** An asset as seen on an edge: with the edge fields `tasks` / `permitted_tasks` when they apply. */
-export interface AssetView {
-  asset: Asset;
-  tasks?: string[];
-  permittedTasks?: string[];
-}
+import { businessField, time } from './business-node.ts';
+import { assetDefaults, assetNode } from './asset-nodes.ts';
 
 /** Nested edge expansion (`assigned_ad_accounts{id,tasks}`): one page of 25 (or `.limit(n)`). */
 function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ id: string }> {
@@ -147,135 +119,5 @@ export const assignedUserNode: NodeType<AssignedUserView> = {
     user_type: value((a) => a.userType),
     tasks: value((a) => [...a.tasks]),
     permitted_tasks: value((a) => [...a.permittedTasks]),
-  },
-};
-
-const assetCommon: Record<string, FieldGetter<AssetView>> = {
-  id: value((v) => v.asset.id),
-  name: value((v) => v.asset.name),
-  tasks: value((v) => (v.tasks ? [...v.tasks] : undefined)),
-  permitted_tasks: value((v) => (v.permittedTasks ? [...v.permittedTasks] : undefined)),
-};
-
-const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
-  ad_account: {
-    name: 'AdAccount',
-    defaults: ['account_id', 'id'],
-    fields: {
-      ...assetCommon,
-      account_id: value((v) => v.asset.id.replace(/^act_/, '')),
-      account_status: value(() => 1),
-      currency: value(() => 'USD'),
-      timezone_id: value(() => 1),
-      timezone_name: value(() => 'America/Los_Angeles'),
-      business: businessField((v) => v.asset.ownerBusinessId),
-      owner: value((v) => v.asset.ownerBusinessId),
-      user_tasks: value((v) => (v.tasks ? [...v.tasks] : undefined)),
-      disable_reason: value(() => 0),
-      amount_spent: value(() => '0'),
-      spend_cap: value(() => '0'),
-      created_time: value((v) => time(v.asset.created_time)),
-    },
-  },
-  page: {
-    name: 'Page',
-    defaults: ['id', 'name'],
-    fields: {
-      ...assetCommon,
-      category: value(() => 'Brand'),
-      business: businessField((v) => v.asset.ownerBusinessId),
-      link: value((v) => `https://www.facebook.com/${v.asset.id}`),
-      username: value(() => undefined),
-      is_published: value(() => true),
-      verification_status: value(() => 'not_verified'),
-      fan_count: value(() => 0),
-    },
-  },
-  catalog: {
-    name: 'ProductCatalog',
-    defaults: ['id', 'name'],
-    fields: {
-      ...assetCommon,
-      business: businessField((v) => v.asset.ownerBusinessId),
-      vertical: value(() => 'commerce'),
-      product_count: value(() => 0),
-    },
-  },
-  pixel: {
-    name: 'AdsPixel',
-    defaults: ['id', 'name'],
-    fields: {
-      ...assetCommon,
-      creation_time: value((v) => time(v.asset.created_time)),
-      last_fired_time: value(() => undefined),
-      owner_business: businessField((v) => v.asset.ownerBusinessId),
-      owner_ad_account: value(() => undefined),
-      is_unavailable: value(() => false),
-      is_created_by_business: value(() => true),
-      data_use_setting: value(() => 'ADVERTISING_AND_ANALYTICS'),
-    },
-  },
-};
-
-export function assetNode(type: Asset['type']): NodeType<AssetView> {
-  return assetNodes[type];
-}
-
-/** On `assigned_*` edges the edge field `tasks` is default (reference §2.3). */
-export function assetDefaults(type: Asset['type'], edge: 'owned' | 'client' | 'assigned'): string[] {
-  const base = assetNodes[type].defaults;
-  return edge === 'assigned' ? [...base, 'tasks'] : base;
-}
-
-/** A permission object on `agencies`/`clients` (reference §8.1). */
-export function permissionObject(share: Share): Record<string, unknown> {
-  return {
-    id: share.assetId,
-    permitted_tasks: [...share.permittedTasks],
-    access_status: share.accessStatus,
-    access_requested_time: graphTime(share.access_requested_time),
-    access_updated_time: graphTime(share.access_updated_time),
-  };
-}
-
-/** A partner business on `/{business}/agencies` or `/clients`, with its permission objects. */
-export interface PartnerView {
-  business: Business;
-  shares: Array<{ share: Share; type: Asset['type'] }>;
-}
-
-const permissionsOf = (kind: Asset['type']): FieldGetter<PartnerView> => (v) => {
-  const list = v.shares.filter((s) => s.type === kind).map((s) => permissionObject(s.share));
-  return list.length > 0 ? list : undefined;
-};
-
-export const partnerNode: NodeType<PartnerView> = {
-  name: 'Business',
-  defaults: ['id', 'name', 'adaccount_permissions', 'page_permissions', 'productcatalog_permissions', 'application_permissions'],
-  fields: {
-    id: value((v) => v.business.id),
-    name: value((v) => v.business.name),
-    two_factor_type: value((v) => v.business.two_factor_type),
-    vertical: value((v) => v.business.vertical),
-    adaccount_permissions: permissionsOf('ad_account'),
-    page_permissions: permissionsOf('page'),
-    productcatalog_permissions: permissionsOf('catalog'),
-    pixel_permissions: permissionsOf('pixel'),
-    application_permissions: value(() => undefined),
-    shared_ca_count: value(() => 0),
-  },
-};
-
-/** A partner on `/{asset}/agencies` with the share's edge fields (reference §8.3). */
-export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
-  name: 'Business',
-  defaults: ['id', 'name', 'access_requested_time', 'access_status', 'access_updated_time', 'permitted_tasks'],
-  fields: {
-    id: value((v) => v.business.id),
-    name: value((v) => v.business.name),
-    access_requested_time: value((v) => graphTime(v.share.access_requested_time)),
-    access_status: value((v) => v.share.accessStatus),
-    access_updated_time: value((v) => graphTime(v.share.access_updated_time)),
-    permitted_tasks: value((v) => [...v.share.permittedTasks]),
   },
 };

@@ -4,7 +4,8 @@
  * request" (reference §1.4, §9.1).
  */
 import { project } from './node-fields.ts';
-import { businessNode, systemUserNode } from './graph-nodes.ts';
+import { systemUserNode } from './graph-nodes.ts';
+import { businessNode } from './business-node.ts';
 import { getBusinessUser, inviteBusinessUser, listBusinessUsers, removeBusinessUser, updateBusinessUser } from './business-users.ts';
 import { cancelInvite, getInvite, listPendingUsers, updateInvite } from './invites.ts';
 import { clientAssets, listSystemUsers, ownedAssets } from './business-assets.ts';

@@ -5,7 +5,7 @@
  */
 import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
-import { assetAgencyNode, partnerNode, type PartnerView } from './graph-nodes.ts';
+import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
 import { project } from './node-fields.ts';
 import { listParam } from './request-params.ts';
 import { ASSET_TASKS, PIXEL_PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';

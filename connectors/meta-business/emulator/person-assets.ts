@@ -4,7 +4,7 @@
  * with edge fields `tasks` (default) and `permitted_tasks`.
  */
 import { requireVisible } from './access.ts';
-import { assetDefaults, assetNode } from './graph-nodes.ts';
+import { assetDefaults, assetNode } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
 import { ASSET_TASKS } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';

@@ -1,0 +1,57 @@
+/** Partner views: businesses on `agencies` / `clients` with permission objects (reference §8.1–§8.3). */
+import { value, type FieldGetter, type NodeType } from './node-fields.ts';
+import { graphTime, type Asset, type Business, type Share } from './model.ts';
+
+/** A permission object on `agencies`/`clients` (reference §8.1). */
+export function permissionObject(share: Share): Record<string, unknown> {
+  return {
+    id: share.assetId,
+    permitted_tasks: [...share.permittedTasks],
+    access_status: share.accessStatus,
+    access_requested_time: graphTime(share.access_requested_time),
+    access_updated_time: graphTime(share.access_updated_time),
+  };
+}
+
+/** A partner business on `/{business}/agencies` or `/clients`, with its permission objects. */
+export interface PartnerView {
+  business: Business;
+  shares: Array<{ share: Share; type: Asset['type'] }>;
+}
+
+const permissionsOf = (kind: Asset['type']): FieldGetter<PartnerView> => (v) => {
+  const list = v.shares.filter((s) => s.type === kind).map((s) => permissionObject(s.share));
+  return list.length > 0 ? list : undefined;
+};
+
+export const partnerNode: NodeType<PartnerView> = {
+  name: 'Business',
+  defaults: ['id', 'name', 'adaccount_permissions', 'page_permissions', 'productcatalog_permissions', 'application_permissions'],
+  fields: {
+    id: value((v) => v.business.id),
+    name: value((v) => v.business.name),
+    two_factor_type: value((v) => v.business.two_factor_type),
+    vertical: value((v) => v.business.vertical),
+    adaccount_permissions: permissionsOf('ad_account'),
+    page_permissions: permissionsOf('page'),
+    productcatalog_permissions: permissionsOf('catalog'),
+    pixel_permissions: permissionsOf('pixel'),
+    application_permissions: value(() => undefined),
+    shared_ca_count: value(() => 0),
+  },
+};
+
+/** A partner on `/{asset}/agencies` with the share's edge fields (reference §8.3). */
+export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
+  name: 'Business',
+  defaults: ['id', 'name', 'access_requested_time', 'access_status', 'access_updated_time', 'permitted_tasks'],
+  fields: {
+    id: value((v) => v.business.id),
+    name: value((v) => v.business.name),
+    access_requested_time: value((v) => graphTime(v.share.access_requested_time)),
+    access_status: value((v) => v.share.accessStatus),
+    access_updated_time: value((v) => graphTime(v.share.access_updated_time)),
+    permitted_tasks: value((v) => [...v.share.permittedTasks]),
+  },
+};
+
