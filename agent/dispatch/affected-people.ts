@@ -11,7 +11,7 @@ export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryCh
   const people = new Map<string, { emails?: string[] }>();
   const add = (id: string, emails?: string[]) => {
     const prev = people.get(id);
-    people.set(id, emails ? { emails: [...(prev?.emails ?? []), ...emails] } : prev ?? {});
+    people.set(id, emails ? { emails: [...new Set([...(prev?.emails ?? []), ...emails])] } : prev ?? {});
   };
   for (const c of changes) {
     switch (c.kind) {

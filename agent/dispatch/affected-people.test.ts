@@ -1,0 +1,22 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testHub } from '../grants/grant-fixtures.ts';
+import type { DirectoryChange } from '../desired-state/delta.ts';
+import { affectedPeople } from './affected-people.ts';
+
+describe('affected people', () => {
+  const hub = testHub();
+  const cases: Array<[string, DirectoryChange[], string[]]> = [
+    ['user changes name their user', [{ kind: 'user-deactivated', userId: 'u1' }, { kind: 'user-created', userId: 'u2' }], ['u1', 'u2']],
+    ['members added to and removed from a mapped group (any case)', [{ kind: 'group-members', groupId: 'g', displayName: 'meta advertisers', added: ['u1'], removed: ['u2'] }], ['u1', 'u2']],
+    ['an unmapped group changes nobody', [{ kind: 'group-members', groupId: 'g', displayName: 'Everyone', added: ['u1'], removed: [] }], []],
+    ['renaming into a mapped name affects its members', [{ kind: 'group-renamed', groupId: 'g', from: 'Old', to: 'Meta Admins', members: ['u3'] }], ['u3']],
+    ['deleting a mapped group affects its members', [{ kind: 'group-deleted', groupId: 'g', displayName: 'Meta Admins', members: ['u4'] }], ['u4']],
+    ['the same person twice is one reconcile', [{ kind: 'group-members', groupId: 'g', displayName: 'Meta Advertisers', added: [], removed: ['u1'] }, { kind: 'group-members', groupId: 'h', displayName: 'Meta Admins', added: ['u1'], removed: [] }], ['u1']],
+  ];
+  for (const [name, changes, want] of cases) test(name, () => assert.deepEqual([...affectedPeople(hub, changes).keys()].sort(), want));
+  test('a deleted user keeps the emails that identify their seat', () => {
+    const p = affectedPeople(hub, [{ kind: 'user-deleted', userId: 'u9', userName: 'Jane@Example.com', emails: ['jane@example.com'] }]);
+    assert.deepEqual(p.get('u9')?.emails, ['jane@example.com']);
+  });
+});

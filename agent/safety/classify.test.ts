@@ -1,0 +1,51 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testHub } from '../grants/grant-fixtures.ts';
+import type { Operation } from '../plan/operation.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { classify, exceedsRemovalThreshold } from './classify.ts';
+import { scheduleRemovals } from './schedule-removals.ts';
+
+const op = (effect: Operation['effect'], reason: Operation['reason'], kind: Operation['kind'] = 'remove-member'): Operation =>
+  ({ kind, key: `${kind}:${effect}:${reason}`, memberId: 'm1', role: 'EMPLOYEE', effect, reason, summary: 's' } as Operation);
+
+describe('safety class', () => {
+  const cases: Array<[Operation, string]> = [
+    [op('grant', 'assigned', 'invite'), 'now'],
+    [op('upgrade', 'group-change', 'change-member-role'), 'now'],
+    [op('downgrade', 'group-change', 'change-member-role'), 'settle'],
+    [op('removal', 'unassigned'), 'settle'],
+    [op('removal', 'deactivated'), 'deprovision'],
+    [op('removal', 'deleted', 'cancel-invite'), 'deprovision'],
+  ];
+  for (const [o, want] of cases) test(`${o.effect} ${o.reason} → ${want}`, () => assert.equal(classify(o), want));
+});
+
+describe('removal threshold', () => {
+  const removals = (n: number) => Array.from({ length: n }, (_, i) => ({ ...op('removal', 'deactivated'), key: `r${i}` }));
+  test('at the threshold passes, above halts', () => {
+    assert.equal(exceedsRemovalThreshold(removals(2), 10, 20).exceeds, false);
+    assert.equal(exceedsRemovalThreshold(removals(3), 10, 20).exceeds, true);
+  });
+  test('downgrades do not count as removals', () => {
+    assert.equal(exceedsRemovalThreshold([op('downgrade', 'group-change', 'change-member-role')], 1, 0).exceeds, false);
+  });
+});
+
+describe('settle window', () => {
+  test('every new change pushes the pending removal pass back to a full window', async () => {
+    const store = new MemoryStore();
+    const hub = testHub({ safety: { settleSeconds: 120 } });
+    const trigger = { type: 'scim' as const };
+    const t0 = new Date('2026-11-23T12:00:00Z');
+    const first = await store.transact((tx) => scheduleRemovals(tx, hub, 'settle', trigger, t0));
+    assert.equal(first.status, 'waiting');
+    assert.equal(first.nextRunAt, '2026-11-23T12:02:00.000Z');
+    const again = await store.transact((tx) => scheduleRemovals(tx, hub, 'settle', trigger, new Date('2026-11-23T12:01:00Z')));
+    assert.equal(again.id, first.id, 'one pass per hub');
+    assert.equal(again.nextRunAt, '2026-11-23T12:03:00.000Z');
+    const deprov = await store.transact((tx) => scheduleRemovals(tx, hub, 'deprovision', trigger, t0));
+    assert.notEqual(deprov.id, first.id);
+    assert.ok(deprov.nextRunAt! < first.nextRunAt!, 'deprovisioning does not wait the settle window');
+  });
+});
