@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AgentApi } from '../../agent/api.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+
+/**
+ * The dashboard reaches the agent through the admin API's own routes (same validation, same
+ * errors), but the audit log must name the person signed in, not the internal token the adapter
+ * uses. The adapter runs each request inside `actingAs.run(trigger)`; this wrapper replaces the
+ * trigger of every method that changes something with that one.
+ */
+export const actingAs = new AsyncLocalStorage<Trigger>();
+
+/** AgentApi methods whose last argument is the Trigger (agent/api.ts). */
+const TRIGGERED = [
+  'matchMember', 'unmatchMember', 'exemptMember', 'removeMember', 'registerGuest', 'checkForUpdates',
+  'applyReport', 'decideApproval', 'reevaluatePerson', 'offboard',
+] as const satisfies ReadonlyArray<keyof AgentApi>;
+
+export function agentActingAsSession(agent: AgentApi): AgentApi {
+  const wrapped: Record<string, unknown> = {};
+  for (const name of TRIGGERED) {
+    const method = agent[name] as (...args: unknown[]) => unknown;
+    wrapped[name] = (...args: unknown[]) => {
+      const trigger = actingAs.getStore();
+      // Outside a dashboard request nobody signed in: refuse rather than audit a wrong actor.
+      if (!trigger) throw new Error('dashboard: an agent change outside a signed-in request');
+      return method.apply(agent, [...args.slice(0, -1), trigger]);
+    };
+  }
+  return new Proxy(agent, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop in wrapped) return wrapped[prop];
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

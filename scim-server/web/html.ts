@@ -1,0 +1,69 @@
+/**
+ * Server-rendered HTML for the dashboard: an escaping tagged template and the page layout.
+ * No inline script or style (the Content-Security-Policy forbids them); the page's script reads
+ * what it needs from data- attributes.
+ */
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export class SafeHtml {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+export const escapeHtml = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+/** Interpolations are escaped unless they are SafeHtml (or arrays of it). */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    if (v instanceof SafeHtml) out += v.text;
+    else if (Array.isArray(v)) out += v.map((x) => (x instanceof SafeHtml ? x.text : escapeHtml(x))).join('');
+    else out += escapeHtml(v);
+    out += strings[i + 1];
+  });
+  return new SafeHtml(out);
+}
+
+export interface LayoutOptions {
+  basePath: string;
+  title: string;
+  /** Which script under static/ drives the page (none on sign-in). */
+  script?: string;
+  /** Signed in: the nav, the actor and the CSRF token the script sends back. */
+  session?: { actor: string; csrf: string };
+  /** Nav item to mark as current. */
+  current?: 'hubs' | 'automation' | 'audit';
+  data?: Record<string, string>;
+  body: SafeHtml;
+}
+
+export function layout(o: LayoutOptions): string {
+  const b = o.basePath;
+  const nav = o.session
+    ? html`<header class="top"><a class="brand" href="${b}/">hubwarden</a>
+<nav aria-label="Main"><ul>
+<li><a href="${b}/" ${o.current === 'hubs' ? new SafeHtml('aria-current="page"') : ''}>Business hubs</a></li>
+<li><a href="${b}/automation" ${o.current === 'automation' ? new SafeHtml('aria-current="page"') : ''}>Automation</a></li>
+<li><a href="${b}/audit" ${o.current === 'audit' ? new SafeHtml('aria-current="page"') : ''}>Audit log</a></li>
+</ul></nav>
+<form class="who" method="post" action="${b}/sign-out"><span>${o.session.actor}</span><input type="hidden" name="_csrf" value="${o.session.csrf}"><button type="submit" class="link">Sign out</button></form>
+</header>`
+    : html``;
+  const data = Object.entries({ base: b, ...(o.data ?? {}) }).map(([k, v]) => html` data-${k}="${v}"`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+${o.session ? html`<meta name="csrf-token" content="${o.session.csrf}">` : ''}
+<title>${escapeHtml(o.title)} · hubwarden</title>
+<link rel="stylesheet" href="${escapeHtml(b)}/static/dashboard.css">
+<link rel="icon" href="data:,">
+${o.script ? html`<script type="module" src="${b}/static/${o.script}"></script>` : ''}
+</head><body${html`${data}`}>
+<a class="skip" href="#main">Skip to content</a>
+${nav}
+<main id="main" tabindex="-1">
+${o.body}
+</main>
+</body></html>`;
+}

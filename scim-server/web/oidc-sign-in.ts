@@ -1,0 +1,77 @@
+import type { Router } from 'express';
+import { readCookie, setCookie } from './cookies.ts';
+import { allowedAdmin, OidcClient, type PendingLogin } from './oidc-client.ts';
+import { safeNext } from './safe-next.ts';
+import { endSession, startSession, type WebContext } from './web-context.ts';
+
+const STATE_COOKIE = 'hubwarden-oidc';
+const PENDING_MS = 10 * 60_000;
+/** Bounds memory if someone opens sign-in in a loop; the oldest unfinished sign-ins go first. */
+const MAX_PENDING = 1_000;
+
+/**
+ * Sign-in with the organisation's IdP (issue 7, sign-in): `/auth/oidc` sends the browser to the
+ * IdP, `/auth/callback` takes it back. The pending login (PKCE verifier, nonce) stays on the
+ * server; the browser holds only the state in a short-lived cookie, so a callback opened in
+ * another browser (login CSRF) does not match.
+ */
+export function registerOidcSignIn(router: Router, ctx: WebContext): void {
+  const settings = ctx.config.file.server.oidc;
+  if (!settings) return;
+  const publicUrl = ctx.config.file.server.publicUrl.replace(/\/$/, '');
+  const client = new OidcClient({
+    issuer: settings.issuer, clientId: settings.clientId, clientSecret: ctx.config.secret(settings.clientSecret).reveal(),
+    redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
+  });
+  const pending = new Map<string, PendingLogin & { at: number }>();
+  const stateCookie = (res: Parameters<typeof setCookie>[0], value: string) =>
+    // Lax: the IdP's redirect back is a cross-site top-level GET, which Lax cookies survive.
+    setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: `${ctx.basePath}/auth`, maxAge: value ? PENDING_MS / 1000 : 0 });
+  const failed = (res: Parameters<typeof setCookie>[0], message: string) =>
+    res.redirect(303, `${ctx.basePath}/sign-in?error=${encodeURIComponent(message)}`);
+
+  router.get('/auth/oidc', async (req, res) => {
+    try {
+      const { url, pending: login } = await client.authorizationUrl(safeNext(ctx.basePath, req.query.next));
+      const now = Date.now();
+      for (const [state, p] of pending) if (now - p.at > PENDING_MS || pending.size >= MAX_PENDING) pending.delete(state);
+      pending.set(login.state, { ...login, at: now });
+      stateCookie(res, login.state);
+      res.redirect(303, url);
+    } catch (err) {
+      ctx.log.error('dashboard: cannot start the OIDC sign-in', { error: (err as Error).message });
+      failed(res, 'The identity provider cannot be reached; try again or sign in with an admin token.');
+    }
+  });
+
+  router.get('/auth/callback', async (req, res) => {
+    const state = typeof req.query.state === 'string' ? req.query.state : '';
+    const login = pending.get(state);
+    const cookie = readCookie(req, STATE_COOKIE);
+    stateCookie(res, '');
+    if (!login || cookie !== state || Date.now() - login.at > PENDING_MS) {
+      return failed(res, 'That sign-in expired or was started in another browser; sign in again.');
+    }
+    pending.delete(state);
+    if (typeof req.query.error === 'string') {
+      // RFC 6749 §4.1.2.1: the IdP refused (the person cancelled, or the app is not assigned).
+      return failed(res, `The identity provider refused the sign-in (${req.query.error.slice(0, 80)}).`);
+    }
+    if (typeof req.query.code !== 'string') return failed(res, 'The identity provider sent no authorization code.');
+    try {
+      const person = await client.finish(req.query.code, login);
+      if (!allowedAdmin(person, settings)) {
+        ctx.log.warn('dashboard: OIDC sign-in refused (not in allowedGroups/allowedEmails)', { sub: person.sub, email: person.email });
+        return failed(res, `${person.email ?? person.sub} is not allowed to administer hubwarden (server.oidc.allowedGroups / allowedEmails).`);
+      }
+      endSession(ctx, req, res);
+      const actor = person.email ?? `oidc:${person.sub}`;
+      startSession(ctx, res, actor, 'oidc');
+      ctx.log.info('dashboard: signed in with OIDC', { actor });
+      res.redirect(303, login.next);
+    } catch (err) {
+      ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
+      failed(res, 'The sign-in could not be completed (the server log has the cause).');
+    }
+  });
+}

@@ -1,0 +1,99 @@
+import type { Request, Response, Router } from 'express';
+import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
+import { currentSession, requireSession } from './session-guard.ts';
+import type { WebContext } from './web-context.ts';
+
+export const MEMBER_TABS = [
+  ['onboarded', 'Onboarded'], ['invited', 'Invited'], ['unmatched', 'Unmatched'], ['guest', 'Guest'], ['exempted', 'Exempted'],
+] as const;
+const HUB_TABS = [['members', 'Members'], ['assets', 'Assets'], ['partners', 'Partners'], ['settings', 'Settings']] as const;
+
+/**
+ * The dashboard's pages (issue 7, items 2–5). Each is a server-rendered shell (headings, tabs,
+ * filters, table heads) whose rows a small module script fills from `/ui/api` with server-side
+ * paging, so a hub of 10,000 members never ships them all to the browser.
+ */
+export function registerPages(router: Router, ctx: WebContext): void {
+  const guard = requireSession(ctx, 'page');
+  const send = (res: Response, o: Omit<LayoutOptions, 'basePath' | 'session'>) => {
+    const s = currentSession(res);
+    res.type('html').send(layout({ ...o, basePath: ctx.basePath, session: { actor: s.actor, csrf: s.csrf } }));
+  };
+
+  router.get('/', guard, (_req, res) => {
+    send(res, { title: 'Business hubs', current: 'hubs', script: 'hubs-page.js', body: html`
+<h1>Business hubs</h1>
+<p class="lead">Every hub hubwarden governs, its health and who holds a seat.</p>
+<div id="hubs" class="cards" aria-live="polite" aria-busy="true"><p>Loading…</p></div>` });
+  });
+
+  router.get('/hubs/:hubId', guard, (req: Request, res) => {
+    const hubId = String(req.params.hubId);
+    const hub = ctx.agent.hub(hubId);
+    if (!hub) {
+      res.status(404);
+      return send(res, { title: 'Hub not found', body: html`<h1>Hub not found</h1><p>No hub "${hubId}" in the config. <a href="${ctx.basePath}/">All hubs</a></p>` });
+    }
+    const tab = HUB_TABS.some(([id]) => id === req.query.tab) ? String(req.query.tab) : 'members';
+    const tabs = HUB_TABS.map(([id, label]) => html`<a href="?tab=${id}" ${id === tab ? html`aria-current="page"` : ''}>${label}</a>`);
+    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab }, body: html`
+<p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
+<h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
+<nav class="tabs" aria-label="Hub sections">${tabs}</nav>
+${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="polite" aria-busy="true"><p>Loading…</p></section>`}` });
+  });
+
+  router.get('/automation', guard, (_req, res) => {
+    const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
+    send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
+<h1>Automation</h1>
+<section aria-labelledby="reports-title"><h2 id="reports-title">Waiting for you</h2>
+<div id="approvals"></div><div id="reports"><p>Loading…</p></div></section>
+<section aria-labelledby="tasks-title"><h2 id="tasks-title">Tasks</h2>
+<form class="filters" id="task-filters">
+<label>Hub <select name="hubId"><option value="">All hubs</option>${hubs}</select></label>
+<label>Status <select name="status"><option value="">Any status</option>${['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'].map((s) => html`<option>${s}</option>`)}</select></label>
+<label>Kind <input name="kind" placeholder="e.g. check-for-updates"></label>
+</form>
+<div id="progress" aria-live="polite"></div>
+<div class="table-wrap"><table id="tasks"><caption class="sr-only">Tasks, newest first</caption><thead><tr>
+<th scope="col">Task</th><th scope="col">Hub</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Error</th>
+</tr></thead><tbody></tbody></table></div>
+<div class="pager" id="tasks-pager"></div></section>` });
+  });
+
+  router.get('/audit', guard, (_req, res) => {
+    const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
+    send(res, { title: 'Audit log', current: 'audit', script: 'audit-page.js', body: html`
+<h1>Audit log</h1>
+<form class="filters" id="audit-filters">
+<label>Hub <select name="hubId"><option value="">All hubs</option>${hubs}</select></label>
+<label>Email <input name="email" type="search" autocomplete="off"></label>
+<label>Action <input name="action" type="search" placeholder="e.g. invite"></label>
+<label>Since <input name="since" type="date"></label>
+<a class="button" id="audit-csv" href="#" download="audit.csv">Export CSV</a>
+</form>
+<div class="table-wrap"><table id="audit"><caption class="sr-only">Audit entries, newest first</caption><thead><tr>
+<th scope="col">When</th><th scope="col">Hub</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Why</th><th scope="col">Outcome</th>
+</tr></thead><tbody></tbody></table></div>
+<div class="pager" id="audit-pager"></div>` });
+  });
+}
+
+function membersSection(): SafeHtml {
+  const tabs = MEMBER_TABS.map(([id, label], i) => html`<button type="button" role="tab" id="tab-${id}" data-status="${id}" aria-selected="${i === 0 ? 'true' : 'false'}" aria-controls="members-panel">${label} <span class="count" data-count="${id}"></span></button>`);
+  const sortable = (key: string, label: string) => html`<th scope="col"><button type="button" class="sort" data-sort="${key}">${label}</button></th>`;
+  return html`<section id="members" aria-labelledby="members-title">
+<h2 id="members-title" class="sr-only">Members</h2>
+<div role="tablist" aria-label="Member status" class="status-tabs">${tabs}</div>
+<div id="members-panel" role="tabpanel">
+<form class="filters" id="member-filters" role="search">
+<label>Search <input name="search" type="search" autocomplete="off" placeholder="email or name"></label>
+<a class="button" id="members-csv" href="#">Export CSV</a>
+</form>
+<div class="table-wrap"><table id="members-table"><caption class="sr-only">Members</caption><thead><tr>
+${sortable('email', 'Email')}<th scope="col">App role</th><th scope="col">Asset tasks</th><th scope="col">Hub role</th><th scope="col">Granted by</th>${sortable('status', 'Status')}${sortable('lastSeenAt', 'Last seen')}<th scope="col"><span class="sr-only">Actions</span></th>
+</tr></thead><tbody></tbody></table></div>
+<div class="pager" id="members-pager"></div>
+</div></section>`;
+}

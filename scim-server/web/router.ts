@@ -1,0 +1,83 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { AgentApi } from '../../agent/api.ts';
+import { childLogger } from '../../agent/log/logger.ts';
+import type { ReadView } from '../../agent/store/store.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { registerCsvExports } from './csv-export.ts';
+import { registerOidcSignIn } from './oidc-sign-in.ts';
+import { registerPages } from './pages.ts';
+import { SessionStore } from './session-store.ts';
+import { registerTokenSignIn } from './token-sign-in.ts';
+import { registerAdminAdapter } from './ui-api.ts';
+import { registerUiReadRoutes } from './ui-read-routes.ts';
+import type { DashboardLog, WebContext } from './web-context.ts';
+
+export interface WebRouterDeps {
+  config: LoadedConfig;
+  agent: AgentApi;
+  /** The store, read-only: assets, partners and the directory search read its records. */
+  store: ReadView;
+  log?: DashboardLog;
+  /** Where the app mounts the router (default `/ui`); links, cookies and the OIDC redirect URI use it. */
+  basePath?: string;
+  /** Tests pass their own to inspect or expire sessions. */
+  sessions?: SessionStore;
+}
+
+const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+
+/**
+ * Security headers of every dashboard response: no inline script or style, no framing
+ * (clickjacking on the confirmation dialogs), no referrer (hub ids in URLs stay here), and
+ * nothing with hub data cached by the browser or a proxy.
+ */
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+};
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+/**
+ * The web dashboard (issue 7), mounted by the app at `/ui`: sign-in (OIDC and admin token),
+ * the pages, their scripts and styles, and `/ui/api` (the admin API behind the session).
+ */
+export function createWebRouter(deps: WebRouterDeps): Router {
+  const log = deps.log ?? childLogger('dashboard');
+  const basePath = deps.basePath ?? '/ui';
+  const ctx: WebContext = {
+    config: deps.config, agent: deps.agent, store: deps.store, log, basePath,
+    sessions: deps.sessions ?? new SessionStore(),
+    secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
+  };
+  const router = Router();
+  router.use(securityHeaders);
+  router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+  router.use(noStore);
+  registerTokenSignIn(router, ctx);
+  registerOidcSignIn(router, ctx);
+  registerAdminAdapter(router, ctx);
+  registerUiReadRoutes(router, ctx);
+  registerCsvExports(router, ctx);
+  registerPages(router, ctx);
+
+  const lastResort: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error('dashboard: request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+    res.status(status).type('application/problem+json').send(JSON.stringify({
+      type: `https://hubwarden.dev/problems/${status === 500 ? 'internal' : 'invalid-request'}`, title: status === 500 ? 'Internal Server Error' : 'Bad Request', status,
+      detail: status === 500 ? 'the request failed inside hubwarden; the server log has the cause' : 'the request could not be read',
+    }));
+  };
+  router.use(lastResort);
+  return router;
+}

@@ -1,0 +1,40 @@
+// Audit log: filters, paging and CSV export of the same filtered entries.
+import { api, base, debounce, el, pager, qs, triggerText, badge, when } from './dashboard.js';
+
+const PAGE = 50;
+const filters = document.getElementById('audit-filters');
+let offset = 0;
+
+function query() {
+  const f = Object.fromEntries(new FormData(filters).entries());
+  return { ...f, since: f.since ? new Date(`${f.since}T00:00:00`).toISOString() : undefined };
+}
+
+function row(e) {
+  return el('tr', { 'data-seq': e.seq },
+    el('td', { 'data-label': 'When' }, when(e.at)),
+    el('td', { 'data-label': 'Hub' }, e.hubId ?? ''),
+    el('td', { 'data-label': 'Who' }, triggerText(e.trigger)),
+    el('td', { 'data-label': 'Action' }, e.action),
+    el('td', { 'data-label': 'Subject' }, e.subject?.email ?? e.subject?.label ?? e.subject?.memberId ?? ''),
+    el('td', { 'data-label': 'Why' }, e.why),
+    el('td', { 'data-label': 'Outcome' }, badge(e.outcome)),
+  );
+}
+
+async function load() {
+  const q = query();
+  document.getElementById('audit-csv').href = `${base}/export/audit.csv${qs({ ...q, since: q.since })}`;
+  try {
+    const page = await api(`/audit${qs({ ...q, offset, limit: PAGE })}`);
+    document.querySelector('#audit tbody').replaceChildren(...(page.items.length ? page.items.map(row) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No audit entries match.'))]));
+    pager(document.getElementById('audit-pager'), page, (o) => { offset = o; load(); });
+  } catch (err) {
+    document.querySelector('#audit tbody').replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'error' }, err.message)));
+  }
+}
+
+filters.addEventListener('input', debounce(() => { offset = 0; load(); }));
+filters.addEventListener('submit', (e) => { e.preventDefault(); offset = 0; load(); });
+document.getElementById('audit').classList.add('stack');
+load();

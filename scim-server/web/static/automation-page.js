@@ -1,0 +1,109 @@
+// Automation: deprovisioning reports and halted plans to review, and the task list updating
+// live (polling) with the progress of a running check for updates.
+import { api, badge, confirmDialog, el, pager, qs, toast, triggerText, when } from './dashboard.js';
+
+const PAGE = 50;
+const POLL_MS = 2000;
+const filters = document.getElementById('task-filters');
+let offset = 0;
+
+function reportView(r) {
+  const open = r.status === 'open' || r.status === 'partially-applied';
+  const apply = async (memberIds, label) => {
+    const what = memberIds === 'all'
+      ? `Every pending item of this report is carried out in Meta now: ${r.items.filter((i) => !i.appliedAt).map((i) => `${i.action} ${i.email ?? i.memberId}`).join('; ')}. People reactivated since are skipped.`
+      : `${label} is carried out in Meta now.`;
+    const ok = await confirmDialog({ title: 'Apply deprovisioning report', what, confirmLabel: 'Apply', danger: true });
+    if (!ok) return;
+    try {
+      await api(`/reports/${encodeURIComponent(r.id)}/apply`, { method: 'POST', body: { memberIds } });
+      toast('Report applied; the removals are queued.');
+    } catch (err) { toast(err.message, true); }
+    await loadWork();
+  };
+  return el('article', { class: 'report', 'data-report': r.id },
+    el('header', {}, el('strong', {}, `Deprovisioning report · ${r.hubId}`), badge(r.status), el('span', { class: 'muted' }, when(r.createdAt)),
+      open ? el('button', { type: 'button', class: 'primary', 'data-action': 'apply-all', onclick: () => apply('all') }, 'Apply all') : null),
+    el('ul', {}, r.items.map((i) => el('li', { 'data-item': i.memberId },
+      `${i.action} ${i.email ?? i.memberId}: ${i.reason} `,
+      i.appliedAt ? badge('applied') : open ? el('button', { type: 'button', 'data-action': 'apply-one', onclick: () => apply([i.memberId], `${i.action} of ${i.email ?? i.memberId}`) }, 'Apply') : null))),
+  );
+}
+
+function approvalView(a) {
+  const decide = async (decision) => {
+    const ok = await confirmDialog({
+      title: decision === 'approve' ? 'Approve the halted plan' : 'Reject the halted plan',
+      what: decision === 'approve' ? `These operations run in Meta now: ${a.operations.map((o) => o.summary).join('; ')}` : 'None of these operations run; the plan is dropped.',
+      confirmLabel: decision === 'approve' ? 'Approve and run' : 'Reject', danger: decision === 'approve',
+    });
+    if (!ok) return;
+    try {
+      await api(`/approvals/${encodeURIComponent(a.id)}/${decision}`, { method: 'POST', body: {} });
+      toast(`Plan ${decision === 'approve' ? 'approved' : 'rejected'}.`);
+    } catch (err) { toast(err.message, true); }
+    await loadWork();
+  };
+  return el('article', { class: 'report', 'data-approval': a.id },
+    el('header', {}, el('strong', {}, `Halted plan · ${a.hubId}`), badge(a.status), el('span', { class: 'muted' }, when(a.createdAt))),
+    el('p', {}, a.explanation),
+    el('ul', {}, a.operations.slice(0, 50).map((o) => el('li', {}, o.summary))),
+    a.status === 'pending' ? el('div', { class: 'buttons' },
+      el('button', { type: 'button', class: 'primary', onclick: () => decide('approve') }, 'Approve'),
+      el('button', { type: 'button', onclick: () => decide('reject') }, 'Reject')) : null,
+  );
+}
+
+async function loadWork() {
+  try {
+    const [{ items: reports }, { items: approvals }] = await Promise.all([api('/reports'), api('/approvals')]);
+    const openReports = reports.filter((r) => r.status === 'open' || r.status === 'partially-applied');
+    const pending = approvals.filter((a) => a.status === 'pending');
+    document.getElementById('approvals').replaceChildren(...pending.map(approvalView));
+    document.getElementById('reports').replaceChildren(...(openReports.length ? openReports.map(reportView) : pending.length ? [] : [el('p', {}, 'Nothing is waiting for approval.')]));
+  } catch (err) {
+    document.getElementById('reports').replaceChildren(el('p', { class: 'error' }, err.message));
+  }
+}
+
+function taskRow(t) {
+  return el('tr', { 'data-task': t.id },
+    el('td', { 'data-label': 'Task' }, t.summary || t.kind, el('div', { class: 'muted' }, t.kind)),
+    el('td', { 'data-label': 'Hub' }, t.hubId ?? ''),
+    el('td', { 'data-label': 'Status' }, badge(t.status), t.attempts > 1 ? el('span', { class: 'muted' }, ` ${t.attempts} attempts`) : null),
+    el('td', { 'data-label': 'Trigger' }, triggerText(t.trigger)),
+    el('td', { 'data-label': 'Created' }, when(t.createdAt)),
+    el('td', { 'data-label': 'Updated' }, when(t.completedAt ?? t.updatedAt), t.nextRunAt && !t.completedAt ? el('div', { class: 'muted' }, `next ${when(t.nextRunAt)}`) : null),
+    el('td', { 'data-label': 'Error' }, t.lastError ? `${t.lastError.kind}: ${t.lastError.message}` : ''),
+  );
+}
+
+async function loadTasks() {
+  const f = Object.fromEntries(new FormData(filters).entries());
+  try {
+    const [page, running] = await Promise.all([
+      api(`/tasks${qs({ ...f, offset, limit: PAGE })}`),
+      api(`/tasks${qs({ kind: 'check-for-updates', status: 'running', limit: 10 })}`),
+    ]);
+    document.querySelector('#tasks tbody').replaceChildren(...(page.items.length ? page.items.map(taskRow) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No tasks match.'))]));
+    pager(document.getElementById('tasks-pager'), page, (o) => { offset = o; loadTasks(); });
+    document.getElementById('progress').replaceChildren(...running.items.map((t) => el('div', { class: 'progress' },
+      `Check for updates on ${t.hubId}: ${t.progress?.phase ?? 'running'}`,
+      el('progress', { max: t.progress?.total || 1, value: t.progress?.done ?? 0, 'aria-label': `Check for updates on ${t.hubId}` }))));
+  } catch (err) {
+    document.querySelector('#tasks tbody').replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'error' }, err.message)));
+  }
+}
+
+filters.addEventListener('change', () => { offset = 0; loadTasks(); });
+filters.addEventListener('submit', (e) => { e.preventDefault(); offset = 0; loadTasks(); });
+document.getElementById('tasks').classList.add('stack');
+loadWork();
+loadTasks();
+// Live updates while the page is visible; reports are refreshed less often.
+let tick = 0;
+setInterval(() => {
+  if (document.hidden || document.querySelector('dialog[open]')) return;
+  loadTasks();
+  if (++tick % 3 === 0) loadWork();
+}, POLL_MS);

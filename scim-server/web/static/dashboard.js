@@ -1,0 +1,135 @@
+// Shared by every dashboard page: the API client (session cookie + CSRF token), a small DOM
+// builder that never parses strings as HTML (member names come from outside), dialogs, toasts.
+export const base = document.body.dataset.base;
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+
+export class ApiError extends Error {
+  constructor(status, detail) { super(detail); this.status = status; }
+}
+
+async function call(url, { method = 'GET', body } = {}) {
+  const headers = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (res.status === 401) {
+    location.assign(`${base}/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new ApiError(401, 'signed out');
+  }
+  const data = await res.json().catch(() => undefined);
+  if (!res.ok) throw new ApiError(res.status, data?.detail ?? `HTTP ${res.status}`);
+  return data;
+}
+
+/** The admin REST API through the dashboard's session adapter. */
+export const api = (path, options) => call(`${base}/api/v1${path}`, options);
+/** The dashboard's own read-only routes (assets, partners, directory search). */
+export const uiApi = (path) => call(`${base}/api${path}`);
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+export const qs = (params) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : '';
+};
+
+export function when(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function ago(iso) {
+  if (!iso) return 'never';
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+export const badge = (text) => el('span', { class: `badge ${String(text).replace(/\s+/g, '-')}` }, text);
+
+let toastTimer;
+export function toast(message, bad = false) {
+  document.querySelector('.toast')?.remove();
+  const node = el('div', { class: `toast${bad ? ' bad' : ''}`, role: bad ? 'alert' : 'status' }, message);
+  document.body.append(node);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => node.remove(), 6000);
+}
+
+/**
+ * A confirmation dialog (<dialog>, modal, focus trapped by the browser, Esc cancels). `what`
+ * says what will happen in the app; `fields` are extra form controls. Resolves with the form's
+ * values when confirmed, or null.
+ */
+export function confirmDialog({ title, what, fields = [], confirmLabel, danger = false, validate }) {
+  return new Promise((resolve) => {
+    const error = el('p', { class: 'error', role: 'alert' });
+    const form = el('form', { method: 'dialog' },
+      el('h2', { id: 'dialog-title' }, title),
+      el('p', { class: 'what', id: 'dialog-what' }, what),
+      fields, error,
+      el('div', { class: 'buttons' },
+        el('button', { type: 'submit', value: 'cancel', formnovalidate: true }, 'Cancel'),
+        el('button', { type: 'submit', value: 'confirm', class: danger ? 'danger' : 'primary' }, confirmLabel)));
+    const dialog = el('dialog', { 'aria-labelledby': 'dialog-title', 'aria-describedby': 'dialog-what' }, form);
+    form.addEventListener('submit', (event) => {
+      if (event.submitter?.value !== 'confirm') return;
+      const values = Object.fromEntries(new FormData(form).entries());
+      const problem = validate?.(values);
+      if (problem) { event.preventDefault(); error.textContent = problem; return; }
+      dialog.returnValue = 'confirm';
+      dialog.values = values;
+    });
+    dialog.addEventListener('close', () => {
+      resolve(dialog.returnValue === 'confirm' ? dialog.values : null);
+      dialog.remove();
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+/** Previous/next paging controls under a table. */
+export function pager(container, { offset, limit, total }, onPage) {
+  container.replaceChildren(
+    el('span', {}, total === 0 ? 'Nothing to show' : `${offset + 1}–${Math.min(offset + limit, total)} of ${total}`),
+    el('button', { type: 'button', disabled: offset === 0, onclick: () => onPage(Math.max(0, offset - limit)) }, 'Previous'),
+    el('button', { type: 'button', disabled: offset + limit >= total, onclick: () => onPage(offset + limit) }, 'Next'),
+  );
+}
+
+/** Polls a task until it finishes; `onProgress` sees every state. */
+export async function waitForTask(taskId, onProgress, ms = 1000) {
+  for (;;) {
+    const task = await api(`/tasks/${encodeURIComponent(taskId)}`);
+    onProgress?.(task);
+    if (['completed', 'failed', 'cancelled', 'needs-approval'].includes(task.status)) return task;
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+export function debounce(fn, ms = 250) {
+  let t;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+export const triggerText = (t) => [t.type, t.actor ?? t.idp].filter(Boolean).join(': ');

@@ -1,0 +1,109 @@
+// Hub details: the Members tab (status tabs, search, sort, server-side paging, CSV, actions);
+// the other tabs are drawn by hub-sections.js.
+import { ago, api, badge, base, debounce, el, pager, qs } from './dashboard.js';
+import { exemptMember, matchMember, removeMember } from './member-dialogs.js';
+import { drawSection } from './hub-sections.js';
+
+const hubId = document.body.dataset.hub;
+const tab = document.body.dataset.tab;
+const PAGE = 50;
+const state = { status: 'onboarded', search: '', sort: 'email', offset: 0 };
+let hub;
+
+const tasksText = (m) => m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`).join('; ');
+
+function actionsFor(m) {
+  const label = hub?.label ?? hubId;
+  const run = (fn) => async () => {
+    try {
+      if (await fn(hubId, label, m)) await refresh();
+    } catch { /* the toast said why */ }
+  };
+  const who = m.email ?? m.id;
+  const buttons = [];
+  if (m.status === 'unmatched' || m.status === 'guest') buttons.push(el('button', { type: 'button', 'data-action': 'match', 'aria-label': `Match ${who}`, onclick: run(matchMember) }, 'Match'));
+  if (m.status !== 'exempted' && m.kind !== 'invite') buttons.push(el('button', { type: 'button', 'data-action': 'exempt', 'aria-label': `Exempt ${who}`, onclick: run(exemptMember) }, 'Exempt'));
+  if (m.status !== 'exempted') buttons.push(el('button', { type: 'button', 'data-action': 'remove', 'aria-label': `${m.kind === 'invite' ? 'Cancel invite of' : 'Remove'} ${who}`, onclick: run(removeMember) }, m.kind === 'invite' ? 'Cancel invite' : 'Remove'));
+  return buttons;
+}
+
+function row(m) {
+  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
+  return el('tr', { 'data-member': m.id },
+    cell('Email', m.email ?? m.name ?? m.id, m.kind === 'partner-user' ? el('span', { class: 'muted' }, ' (partner)') : null),
+    cell('App role', m.appRole ?? ''),
+    cell('Asset tasks', tasksText(m)),
+    cell('Hub role', m.hubRole ?? ''),
+    cell('Granted by', m.grantedBy.join(', ')),
+    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (until ${m.exemption.until})` : '') : null),
+    cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
+    el('td', { class: 'actions', 'data-label': 'Actions' }, actionsFor(m)),
+  );
+}
+
+async function loadMembers() {
+  const tbody = document.querySelector('#members-table tbody');
+  const query = { status: state.status, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
+  document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, search: state.search, sort: state.sort })}`;
+  try {
+    const page = await api(`/hubs/${encodeURIComponent(hubId)}/members${qs(query)}`);
+    tbody.replaceChildren(...(page.items.length ? page.items.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'No members here.'))]));
+    pager(document.getElementById('members-pager'), page, (offset) => { state.offset = offset; loadMembers(); });
+  } catch (err) {
+    tbody.replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'error' }, err.message)));
+  }
+}
+
+async function loadCounts() {
+  hub = await api(`/hubs/${encodeURIComponent(hubId)}`);
+  for (const node of document.querySelectorAll('[data-count]')) node.textContent = `(${hub.memberCounts[node.dataset.count] ?? 0})`;
+  return hub;
+}
+
+async function refresh() {
+  await Promise.all([loadCounts(), loadMembers()]);
+}
+
+function setupMembers() {
+  document.getElementById('members-table').classList.add('stack');
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const select = (t) => {
+    for (const other of tabs) {
+      other.setAttribute('aria-selected', String(other === t));
+      other.tabIndex = other === t ? 0 : -1;
+    }
+    state.status = t.dataset.status;
+    state.offset = 0;
+    loadMembers();
+  };
+  tabs.forEach((t, i) => {
+    t.tabIndex = i === 0 ? 0 : -1;
+    t.addEventListener('click', () => select(t));
+    // WAI-ARIA tabs pattern: arrow keys move between tabs.
+    t.addEventListener('keydown', (e) => {
+      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!step) return;
+      const next = tabs[(i + step + tabs.length) % tabs.length];
+      next.focus();
+      select(next);
+    });
+  });
+  const search = document.querySelector('#member-filters [name="search"]');
+  document.getElementById('member-filters').addEventListener('submit', (e) => e.preventDefault());
+  search.addEventListener('input', debounce(() => { state.search = search.value; state.offset = 0; loadMembers(); }));
+  for (const b of document.querySelectorAll('button.sort')) {
+    b.addEventListener('click', () => {
+      const key = b.dataset.sort;
+      state.sort = state.sort === key ? `-${key}` : key;
+      state.offset = 0;
+      for (const o of document.querySelectorAll('button.sort')) o.removeAttribute('aria-sort');
+      b.setAttribute('aria-sort', state.sort.startsWith('-') ? 'descending' : 'ascending');
+      loadMembers();
+    });
+  }
+  document.querySelector('button.sort[data-sort="email"]').setAttribute('aria-sort', 'ascending');
+  refresh().catch(() => {});
+}
+
+if (tab === 'members') setupMembers();
+else drawSection(tab, hubId);

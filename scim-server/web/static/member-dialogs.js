@@ -1,0 +1,78 @@
+// The member actions, each behind a confirmation dialog that says what will happen in the app.
+import { api, confirmDialog, debounce, el, toast, uiApi } from './dashboard.js';
+
+const who = (m) => m.email ?? m.name ?? m.id;
+
+export async function matchMember(hubId, hubLabel, m) {
+  const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users' });
+  const search = el('input', { type: 'search', id: 'match-search', name: 'search', autocomplete: 'off', value: m.email?.split('@')[0] ?? '' });
+  const find = debounce(async () => {
+    try {
+      const { items } = await uiApi(`/hubs/${encodeURIComponent(hubId)}/directory-users?search=${encodeURIComponent(search.value)}`);
+      results.replaceChildren(...(items.length ? items.map((u, i) => el('li', {}, el('label', {},
+        el('input', { type: 'radio', name: 'directoryUserId', value: u.id, required: true, checked: i === 0 && items.length === 1 }),
+        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.active ? '' : ' (deactivated)'}`))) : [el('li', { class: 'empty' }, 'No directory user matches.')]));
+    } catch (err) {
+      results.replaceChildren(el('li', { class: 'error' }, err.message));
+    }
+  });
+  search.addEventListener('input', find);
+  find();
+  const values = await confirmDialog({
+    title: `Match ${who(m)}`,
+    what: `${who(m)} keeps their seat in ${hubLabel}. From now on hubwarden manages it from the chosen directory user's groups: on the next pass their role and asset tasks in Meta follow the team mappings (or the hub role you choose), and they are removed when that user leaves the groups.`,
+    fields: [
+      el('label', { for: 'match-search' }, 'Search the directory', search),
+      results,
+      el('label', {}, 'Hub role', el('select', { name: 'hubRole' }, el('option', { value: '' }, 'From the groups'), ['owner', 'manager', 'collaborator'].map((r) => el('option', { value: r }, r)))),
+    ],
+    confirmLabel: 'Match',
+    validate: (v) => (v.directoryUserId ? undefined : 'Choose a directory user.'),
+  });
+  if (!values) return false;
+  const body = { directoryUserId: values.directoryUserId, ...(values.hubRole ? { hubRole: values.hubRole } : {}) };
+  await act(() => api(`/hubs/${encodeURIComponent(hubId)}/members/${encodeURIComponent(m.id)}/match`, { method: 'POST', body }), `${who(m)} matched`);
+  return true;
+}
+
+export async function exemptMember(hubId, hubLabel, m) {
+  const values = await confirmDialog({
+    title: `Exempt ${who(m)}`,
+    what: `hubwarden will leave ${who(m)}'s seat, role and asset tasks in ${hubLabel} exactly as they are in Meta and never remove them while the exemption lasts. Nothing is changed in Meta now.`,
+    fields: [
+      el('label', {}, 'Reason (who asked and why)', el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 500, id: 'exempt-reason' })),
+      el('label', {}, 'Until (optional)', el('input', { type: 'date', name: 'until', id: 'exempt-until' })),
+    ],
+    confirmLabel: 'Exempt',
+    validate: (v) => (String(v.reason ?? '').trim() ? undefined : 'Give a reason.'),
+  });
+  if (!values) return false;
+  const body = { reason: String(values.reason).trim(), ...(values.until ? { until: values.until } : {}) };
+  await act(() => api(`/hubs/${encodeURIComponent(hubId)}/members/${encodeURIComponent(m.id)}/exempt`, { method: 'POST', body }), `${who(m)} exempted`);
+  return true;
+}
+
+export async function removeMember(hubId, hubLabel, m) {
+  const invite = m.kind === 'invite';
+  const values = await confirmDialog({
+    title: invite ? `Cancel the invite of ${who(m)}` : `Remove ${who(m)}`,
+    what: invite
+      ? `The pending invitation of ${who(m)} to ${hubLabel} is cancelled in Meta; the link in their email stops working.`
+      : `${who(m)} loses their seat in ${hubLabel}: Meta removes them from the business with their ${m.appRole ?? ''} role and every asset task they hold${m.assets?.length ? ` (${m.assets.map((a) => a.id).join(', ')})` : ''}. If their groups still grant access, hubwarden will invite them again.`,
+    confirmLabel: invite ? 'Cancel invite' : 'Remove from Meta',
+    danger: true,
+  });
+  if (!values) return false;
+  await act(() => api(`/hubs/${encodeURIComponent(hubId)}/members/${encodeURIComponent(m.id)}/remove`, { method: 'POST', body: {} }), `Removal of ${who(m)} queued`);
+  return true;
+}
+
+async function act(run, done) {
+  try {
+    await run();
+    toast(done);
+  } catch (err) {
+    toast(err.message, true);
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import express, { type Router } from 'express';
+import { adminTokensFrom } from '../admin/admin-tokens.ts';
+import { readCookie, setCookie } from './cookies.ts';
+import { html, layout } from './html.ts';
+import { safeNext } from './safe-next.ts';
+import { csrfOk, sameOrigin } from './session-guard.ts';
+import { endSession, sessionOf, startSession, type WebContext } from './web-context.ts';
+
+/** Login CSRF (OWASP): the sign-in form echoes a random value also set as a cookie (double submit). */
+const LOGIN_COOKIE = 'hubwarden-login';
+
+const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+function signInPage(ctx: WebContext, o: { next: string; loginCsrf: string; error?: string }): string {
+  const b = ctx.basePath;
+  const oidc = ctx.config.file.server.oidc;
+  const tokens = ctx.config.file.server.adminTokens.length > 0;
+  const body = html`<section class="sign-in" aria-labelledby="sign-in-title">
+<h1 id="sign-in-title">Sign in to hubwarden</h1>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
+${oidc ? html`<a class="button primary" id="oidc-sign-in" href="${b}/auth/oidc?next=${encodeURIComponent(o.next)}">Sign in with your organisation</a>
+<p class="hint">Through ${new URL(oidc.issuer).host}</p>` : ''}
+${tokens ? html`<form method="post" action="${b}/sign-in/token" class="token-form">
+<input type="hidden" name="_login" value="${o.loginCsrf}"><input type="hidden" name="next" value="${o.next}">
+<label for="admin-token">Admin token</label>
+<input id="admin-token" name="token" type="password" autocomplete="off" required>
+<button type="submit">Sign in with token</button></form>` : ''}
+${!oidc && !tokens ? html`<p>No sign-in is configured: add <code>server.oidc</code> or <code>server.adminTokens</code> to the config.</p>` : ''}
+</section>`;
+  return layout({ basePath: b, title: 'Sign in', body });
+}
+
+/** The sign-in page, the admin-token form and sign-out (issue 7, sign-in). */
+export function registerTokenSignIn(router: Router, ctx: WebContext): void {
+  const tokens = adminTokensFrom(ctx.config);
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+  const loginCookie = (res: express.Response, value: string) =>
+    setCookie(res, LOGIN_COOKIE, value, { secure: ctx.secure, sameSite: 'Strict', path: ctx.basePath, maxAge: value ? 600 : 0 });
+
+  const render = (req: express.Request, res: express.Response, status: number, error?: string) => {
+    const loginCsrf = randomBytes(16).toString('base64url');
+    loginCookie(res, loginCsrf);
+    const next = safeNext(ctx.basePath, req.query.next ?? req.body?.next);
+    res.status(status).type('html').send(signInPage(ctx, { next, loginCsrf, error }));
+  };
+
+  router.get('/sign-in', (req, res) => {
+    if (sessionOf(ctx, req)) return res.redirect(303, safeNext(ctx.basePath, req.query.next));
+    render(req, res, 200, typeof req.query.error === 'string' ? req.query.error.slice(0, 200) : undefined);
+  });
+
+  router.post('/sign-in/token', form, (req, res) => {
+    const echoed = typeof req.body?._login === 'string' ? req.body._login : '';
+    const cookie = readCookie(req, LOGIN_COOKIE) ?? '';
+    if (!sameOrigin(ctx, req) || !cookie || !same(echoed, cookie)) {
+      return render(req, res, 403, 'The sign-in form expired; try again.');
+    }
+    const actor = typeof req.body?.token === 'string' && req.body.token ? tokens.actorFor(req.body.token) : undefined;
+    if (!actor) {
+      ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip: req.ip });
+      return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
+    }
+    endSession(ctx, req, res);
+    startSession(ctx, res, actor, 'admin-token');
+    loginCookie(res, '');
+    ctx.log.info('dashboard: signed in with an admin token', { actor });
+    res.redirect(303, safeNext(ctx.basePath, req.body?.next));
+  });
+
+  router.post('/sign-out', form, (req, res) => {
+    const session = sessionOf(ctx, req);
+    // Sign-out is state-changing too: without the token a cross-site form cannot sign anyone out.
+    if (session && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
+      res.status(403).type('text').send('missing or wrong CSRF token');
+      return;
+    }
+    endSession(ctx, req, res);
+    res.redirect(303, `${ctx.basePath}/sign-in`);
+  });
+}

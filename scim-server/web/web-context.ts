@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import type { AgentApi } from '../../agent/api.ts';
+import type { ReadView } from '../../agent/store/store.ts';
+import type { LoadedConfig } from '../../config/load.ts';
+import { readCookie, setCookie } from './cookies.ts';
+import type { Session, SessionStore } from './session-store.ts';
+
+/** Where sign-ins and failures are logged (winston child logger in production). */
+export interface DashboardLog {
+  info(message: string, meta?: object): unknown;
+  warn(message: string, meta?: object): unknown;
+  error(message: string, meta?: object): unknown;
+}
+
+/** What every dashboard route needs. */
+export interface WebContext {
+  config: LoadedConfig;
+  agent: AgentApi;
+  /** Read-only view of the store for the pages the admin API has no route for (assets, partners, directory). */
+  store: ReadView;
+  log: DashboardLog;
+  sessions: SessionStore;
+  /** Where the router is mounted (`/ui`). */
+  basePath: string;
+  /** Cookies get `Secure` (and the `__Host-` prefix) when the public URL is https. */
+  secure: boolean;
+}
+
+export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
+
+export function sessionOf(ctx: WebContext, req: Request): Session | undefined {
+  return ctx.sessions.get(readCookie(req, sessionCookieName(ctx)));
+}
+
+/** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
+export function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via']): Session {
+  const session = ctx.sessions.create(actor, via);
+  setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
+  return session;
+}
+
+export function endSession(ctx: WebContext, req: Request, res: Response): void {
+  const id = readCookie(req, sessionCookieName(ctx));
+  if (id) ctx.sessions.destroy(id);
+  setCookie(res, sessionCookieName(ctx), '', { secure: ctx.secure, sameSite: 'Lax', path: '/', maxAge: 0 });
+}

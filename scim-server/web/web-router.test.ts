@@ -1,0 +1,115 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/admin/test-server.ts';
+import { adminTokensFrom } from '../admin/admin-tokens.ts';
+import { createWebRouter } from './router.ts';
+import { SessionStore } from './session-store.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+
+/** Signs in through the admin-token form like a browser: the form's login value and cookie, then the token. */
+async function signIn(url: string, token: string): Promise<{ status: number; cookie?: string; setCookie: string }> {
+  const page = await fetch(`${url}/ui/sign-in`);
+  const html = await page.text();
+  const login = /name="_login" value="([^"]+)"/.exec(html)![1];
+  const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0];
+  const res = await fetch(`${url}/ui/sign-in/token`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: url },
+    body: new URLSearchParams({ _login: login, token, next: '/ui/automation' }),
+  });
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('hubwarden-session=') && !c.includes('Max-Age=0')) ?? '';
+  return { status: res.status, cookie: setCookie ? setCookie.split(';')[0] : undefined, setCookie };
+}
+
+async function csrfOf(url: string, cookie: string): Promise<string> {
+  const html = await (await fetch(`${url}/ui/`, { headers: { cookie } })).text();
+  return /<meta name="csrf-token" content="([^"]+)">/.exec(html)![1];
+}
+
+describe('dashboard sign-in, sessions and CSRF', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  const sessions = new SessionStore();
+  before(async () => {
+    agent = new FakeAgent();
+    const store = new MemoryStore();
+    await store.open();
+    server = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store, log: silent, sessions })]]);
+  });
+  after(() => server.close());
+
+  test('without a session: pages redirect to sign-in, API and exports answer 401 with no hub data', async () => {
+    const page = await fetch(`${server.url}/ui/hubs/acme-ads?tab=members`, { redirect: 'manual' });
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/ui/sign-in?next=%2Fui%2Fhubs%2Facme-ads%3Ftab%3Dmembers');
+    for (const path of ['/ui/api/v1/hubs', '/ui/api/v1/hubs/acme-ads/members', '/ui/api/hubs/acme-ads/assets', '/ui/export/hubs/acme-ads/members.csv', '/ui/export/audit.csv']) {
+      const res = await fetch(`${server.url}${path}`);
+      assert.equal(res.status, 401, path);
+      const text = await res.text();
+      assert.doesNotMatch(text, /jane|contractor|"items"|memberCounts/i, path);
+    }
+    // A forged cookie is no session either.
+    const forged = await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie: 'hubwarden-session=made-up' } });
+    assert.equal(forged.status, 401);
+  });
+
+  test('a wrong admin token is refused and starts no session', async () => {
+    const r = await signIn(server.url, 'not-a-configured-token');
+    assert.equal(r.status, 401);
+    assert.equal(r.cookie, undefined);
+  });
+
+  test('the sign-in form is refused without its login cookie (login CSRF)', async () => {
+    const res = await fetch(`${server.url}/ui/sign-in/token`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _login: 'x', token: TEST_ENV.ADMIN_TOKEN }),
+    });
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith('hubwarden-session=')), false);
+  });
+
+  test('admin-token sign-in: HTTP-only SameSite session; reads work; changes need the CSRF token', async () => {
+    const r = await signIn(server.url, TEST_ENV.ADMIN_TOKEN);
+    assert.equal(r.status, 303);
+    assert.match(r.setCookie, /HttpOnly/);
+    assert.match(r.setCookie, /SameSite=Lax/);
+    assert.doesNotMatch(r.setCookie, /Secure/, 'http publicUrl: no Secure flag');
+    const cookie = r.cookie!;
+    const hubs = await (await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie } })).json() as { items: Array<{ id: string }> };
+    assert.deepEqual(hubs.items.map((h) => h.id), ['acme-ads', 'beta-shop']);
+
+    const url = `${server.url}/ui/api/v1/hubs/acme-ads/check-for-updates`;
+    const json = { 'content-type': 'application/json', cookie };
+    const missing = await fetch(url, { method: 'POST', headers: json, body: '{}' });
+    assert.equal(missing.status, 403);
+    const wrong = await fetch(url, { method: 'POST', headers: { ...json, 'x-csrf-token': 'guess' }, body: '{}' });
+    assert.equal(wrong.status, 403);
+    const csrf = await csrfOf(server.url, cookie);
+    const crossSite = await fetch(url, { method: 'POST', headers: { ...json, 'x-csrf-token': csrf, origin: 'https://evil.example' }, body: '{}' });
+    assert.equal(crossSite.status, 403);
+    assert.deepEqual(agent.writes(), [], 'nothing changed by refused requests');
+
+    const ok = await fetch(url, { method: 'POST', headers: { ...json, 'x-csrf-token': csrf, origin: server.url }, body: '{}' });
+    assert.equal(ok.status, 202);
+    const writes = agent.writes();
+    assert.equal(writes.length, 1);
+    assert.equal(writes[0].method, 'checkForUpdates');
+    // Audited as the signed-in dashboard user, not the adapter's internal token.
+    const actor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN);
+    assert.deepEqual(writes[0].args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
+  });
+
+  test('sign-out needs the CSRF token and ends the session', async () => {
+    const cookie = (await signIn(server.url, TEST_ENV.SECOND_ADMIN_TOKEN)).cookie!;
+    const forged = await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    assert.equal(forged.status, 403);
+    assert.equal((await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie: cookie } })).status, 200);
+    const csrf = await csrfOf(server.url, cookie);
+    const out = await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie: cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf }) });
+    assert.equal(out.status, 303);
+    assert.equal((await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie: cookie } })).status, 401);
+  });
+});
