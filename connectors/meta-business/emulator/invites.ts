@@ -20,11 +20,15 @@ import { project } from './node-fields.ts';
 import { throttleError } from './faults.ts';
 import { defaultTasks } from './world.ts';
 import { checkPeopleChange } from './guards.ts';
+import { checkTaskNames } from './task-bundles.ts';
+import { listParam } from './request-params.ts';
 import type { EmulatorRuntime, GraphContext } from './graph-context.ts';
 import type { Business, Invite } from './model.ts';
 
 export function createInvite(ctx: GraphContext, business: Business, email: string, role: string | undefined, tasks: string[] | undefined): unknown {
   const world = ctx.world;
+  // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (§2.2).
+  const userType = checkTaskNames(listParam(ctx.call.params, 'invited_user_type') ?? ['FB'], ['FB', 'MWA'], 'invited_user_type');
   const wanted = email.toLowerCase();
   const member = [...world.users.values()].find((u) => u.businessId === business.id && u.email.toLowerCase() === wanted);
   if (member) return { id: member.id };
@@ -46,7 +50,7 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
     updated_time: now,
     expiration_time: now + ctx.runtime.inviteTtlMs,
     createdBy: ctx.caller.userId,
-    invited_user_type: ['FB'],
+    invited_user_type: userType,
     seq: world.nextSeq(),
   };
   world.invites.set(invite.id, invite);

@@ -15,6 +15,8 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       assert.match(requestId, /^\d+$/);
       const members = await g.get(`/${BIZ}/business_users`, { fields: 'email', limit: '100' });
       assert.ok(!members.body.data.some((m: { email: string }) => m.email === 'jo.new@sandbox.example'), 'not a member before accepting');
+      const mwa = await g.post(`/${BIZ}/business_users`, { email: 'mwa@sandbox.example', invited_user_type: '["MWA"]' });
+      assert.deepEqual((await g.get(`/${mwa.body.id}`, { fields: 'invited_user_type' })).body, { invited_user_type: ['MWA'] });
       const pending = await g.get(`/${BIZ}/pending_users`, { email: 'JO.NEW@sandbox.example' });
       assert.deepEqual(pending.body.data, [{ id: requestId, email: 'jo.new@sandbox.example', role: 'EMPLOYEE', status: 'PENDING' }]);
 
@@ -23,7 +25,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       assert.deepEqual(member.body, { id: memberId, name: 'Jo New', email: 'jo.new@sandbox.example', role: 'EMPLOYEE', business_role_request: { id: requestId } });
       assert.deepEqual((await g.get(`/${BIZ}/pending_users`, { email: 'jo.new@sandbox.example' })).body.data, []);
       assert.equal((await g.get(`/${requestId}`)).body.error.error_subcode, 33, 'the request is gone');
-      const invitesSent = g.emulator.calls.filter((c) => c.method === 'POST' && c.path === `/${BIZ}/business_users`);
+      const invitesSent = g.emulator.calls.filter((c) => c.method === 'POST' && c.path === `/${BIZ}/business_users` && c.body.email === 'jo.new@sandbox.example');
       assert.equal(invitesSent.length, 1);
       assert.equal(invitesSent[0].body.access_token, '[redacted]');
     } finally {
@@ -138,6 +140,8 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       assert.equal((await g.post(`/${BIZ}/business_users`, { role: 'EMPLOYEE' })).body.error.message, '(#100) The parameter email is required');
       assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'not-an-email' })).body.error.code, 100);
       assert.match((await g.post(`/${BIZ}/business_users`, { email: 'x@y.example', role: 'BOSS' })).body.error.message, /Param role must be one of/);
+      assert.match((await g.post(`/${BIZ}/business_users`, { email: 'x@y.example', invited_user_type: '["XX"]' })).body.error.message, /invited_user_type\[0\] must be one of/);
+      assert.match((await g.post(`/${BIZ}/business_users`, { email: 'x@y.example', tasks: '["OWN"]' })).body.error.message, /tasks\[0\] must be one of/);
       assert.equal(g.emulator.control.state().invites.length, 2, 'nothing created');
     } finally {
       await g.close();
