@@ -132,4 +132,19 @@ describe('error envelope and codes (reference §9)', () => {
       await g.close();
     }
   });
+
+  test('an oversized body is refused with 100, and a bad control body is a 409 not a crash', async () => {
+    const g = await startTestGraph();
+    try {
+      const big = 'x'.repeat(6 * 1024 * 1024);
+      const r = await g.raw(`/v25.0/${BIZ}/business_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${big}` });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, 100);
+      const ctl = await g.raw(`/__emulator/invites/${SANDBOX.pendingInviteId}/accept`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+      assert.equal(ctl.status, 409);
+      assert.equal(g.emulator.control.state().invites.length, 2, 'nothing accepted');
+    } finally {
+      await g.close();
+    }
+  });
 });

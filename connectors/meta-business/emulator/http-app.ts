@@ -25,12 +25,22 @@ const VERSION = /^\/(v\d+\.\d+)(?=\/|$)/;
 export const runGraphBatch: BatchRunner = (runtime, call) =>
   runBatch(call, (op) => dispatch(runtime, op, runGraphBatch), (path) => runtime.faults.batchCut(path));
 
+/** Bodies past this size are cut off and refused: no Graph call needs more (a 50-op batch is small). */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
 function readBody(req: Request): Promise<Buffer> {
   // Mounted behind a parent app's body parser, the stream is already consumed (see bodyParams).
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.pause();
+        reject(new GraphError({ code: 100, message: `(#100) Request body larger than ${MAX_BODY_BYTES} bytes` }));
+      } else chunks.push(c);
+    });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -69,9 +79,9 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
 
   app.post('/__emulator/invites/:id/:action', async (req, res) => {
     const body = await readBody(req);
-    const person = body.length > 0 ? (parseBody(req.get('content-type'), body) as { name?: string }) : undefined;
     const id = String(req.params.id);
     try {
+      const person = body.length > 0 ? (parseBody(req.get('content-type'), body) as { name?: string }) : undefined;
       const action = String(req.params.action);
       if (action === 'accept') return void res.json(control.acceptInvite(id, person));
       if (action === 'decline') control.declineInvite(id);
@@ -108,7 +118,13 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     }
     const version = VERSION.exec(rawPath)?.[1] ?? '';
     const path = (version ? rawPath.slice(version.length + 1) : rawPath).replace(/\/+$/, '') || '/';
-    const body = await readBody(req);
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (err) {
+      res.setHeader('connection', 'close');
+      return send(res, errorReply(err, false, usageHeaders(runtime, undefined)), version);
+    }
     const transport = runtime.faults.transport(path);
     if (transport) {
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: 0, at: runtime.now() });
