@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGraph } from './graph-test-client.ts';
 import { SANDBOX } from './sandbox-ids.ts';
+import { sandboxFixture } from './fixture.ts';
 
 const BIZ = SANDBOX.businessId;
 
@@ -143,6 +144,27 @@ describe('error envelope and codes (reference §9)', () => {
       const ctl = await g.raw(`/__emulator/invites/${SANDBOX.pendingInviteId}/accept`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
       assert.equal(ctl.status, 409);
       assert.equal(g.emulator.control.state().invites.length, 2, 'nothing accepted');
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('an emulator bug is answered as code 1 (500) and reported to the log, not thrown', async () => {
+    const logged: string[] = [];
+    const fixture = sandboxFixture();
+    // In-process fixtures skip file validation: a name that is not a string makes first_name throw.
+    fixture.businessUsers[0].name = 42 as unknown as string;
+    const g = await startTestGraph({ fixture, log: { error: (msg) => logged.push(msg) } });
+    try {
+      const bad = await g.get(`/${BIZ}/business_users`, { limit: 'abc' });
+      assert.equal(bad.body.error.code, 100, 'bad input is a Graph error, not a bug');
+      assert.deepEqual(logged, []);
+      const bug = await g.get(`/${SANDBOX.admins[0]}`, { fields: 'first_name' });
+      assert.equal(bug.status, 500);
+      assert.equal(bug.body.error.code, 1);
+      assert.equal(logged.length, 1);
+      assert.match(logged[0], /GET \/1000000000000101 failed inside the emulator/);
+      assert.equal((await g.get(`/${SANDBOX.admins[1]}`)).status, 200, 'the emulator keeps serving');
     } finally {
       await g.close();
     }

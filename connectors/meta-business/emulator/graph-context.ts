@@ -60,6 +60,8 @@ export interface EmulatorRuntime {
   /** calls per hour window, for X-App-Usage */
   usage: { windowStart: number; calls: number };
   calls: RecordedCall[];
+  /** where emulator bugs (non-Graph exceptions) are reported; winston-compatible */
+  log?: { error(msg: string, meta?: object): void };
 }
 
 /** One Graph call as recorded for assertions; tokens are redacted. */

@@ -32,6 +32,8 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     const body = route(runtime, effective, caller, segments, node, runBatch);
     reply = { status: 200, body, headers: usageHeaders(runtime, objectId) };
   } catch (err) {
+    // A non-Graph exception is an emulator bug: answered as Graph's code 1, but reported.
+    if (!(err instanceof GraphError)) runtime.log?.error(`meta emulator: ${call.method} ${call.path} failed inside the emulator`, { error: String(err), stack: (err as Error)?.stack });
     reply = errorReply(err, call.batch, usageHeaders(runtime, objectId));
   }
   record(runtime, call, reply);

@@ -48,6 +48,8 @@ export interface MetaEmulatorOptions {
   inviteTtlMs?: number;
   /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
   guards?: GuardOptions;
+  /** winston-compatible logger for emulator bugs (pass childLogger('meta-emulator')); default: none */
+  log?: { error(msg: string, meta?: object): void };
 }
 
 export interface MetaEmulator {
@@ -86,6 +88,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     inviteLog: new Map(),
     usage: { windowStart: now(), calls: 0 },
     calls,
+    log: options.log,
   };
   const control: MetaEmulator['control'] = {
     acceptInvite: (id, person) => acceptInvite(runtime, id, person),
