@@ -49,7 +49,7 @@ describe('GraphClient', () => {
     assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 500]);
     const first = JSON.parse(asked[0].body.get('batch')!);
     assert.equal(first[3].body, 'user=1&tasks=%5B%22ANALYZE%22%5D', 'lists JSON-encoded like the Python SDK (§1.3)');
-    assert.equal(asked[0].body.get('include_headers'), 'false');
+    assert.equal(asked[0].body.get('include_headers'), null, 'op headers kept: a throttled op carries its wait in them');
   });
 
   test('more than 50 operations go out as several batch requests of at most 50', async () => {

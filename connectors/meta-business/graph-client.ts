@@ -32,6 +32,8 @@ export interface BatchOperation {
 export interface BatchResult {
   status: number;
   body: unknown;
+  /** The op's own headers: its usage headers carry the wait when it is throttled (§10). */
+  headers?: Record<string, string>;
 }
 
 function isTransient(result: BatchResult): boolean {
@@ -174,13 +176,13 @@ export class GraphClient {
           return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
         });
         const res = await this.http.request({
-          method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), include_headers: 'false', access_token: this.#token },
+          method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), access_token: this.#token },
           what: ctx.what, operations: chunk.length,
         });
         const body = this.#settle(res, ctx);
         if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
         chunk.forEach((opIndex, j) => {
-          const item = body[j] as { code?: number; body?: string } | null | undefined;
+          const item = body[j] as { code?: number; body?: string; headers?: Array<{ name: string; value: string }> } | null | undefined;
           if (!item) return;
           let parsed: unknown;
           try {
@@ -188,7 +190,10 @@ export class GraphClient {
           } catch {
             parsed = undefined;
           }
-          results[opIndex] = { status: item.code ?? 200, body: parsed };
+          const status = item.code ?? 200;
+          // Headers are kept only for failures: they are what says how long to wait.
+          const headers = status >= 400 && Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
+          results[opIndex] = { status, body: parsed, ...(headers ? { headers } : {}) };
         });
       });
       pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && isTransient(results[i]!)));
@@ -200,6 +205,9 @@ export class GraphClient {
 
   /** A failed batch operation as a ConnectorError through the same table. */
   errorOf(result: BatchResult, ctx: GraphErrorContext): ConnectorError {
-    return toConnectorError({ status: result.status, body: result.body }, ctx, (s) => this.http.redact(s));
+    const error = toConnectorError({ status: result.status, body: result.body, headers: result.headers }, ctx, (s) => this.http.redact(s));
+    // A throttled op inside a batch blocks its scope just like a throttled call.
+    if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
+    return error;
   }
 }

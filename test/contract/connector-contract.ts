@@ -37,6 +37,8 @@ export interface ContractSetup {
     /** An id nobody holds. */
     unknownId: string;
     partner?: { businessId: string; asset: AssetRef; tasks: string[] };
+    /** The wait the fake API's throttle announces, when it announces one. */
+    throttleWaitMs?: number;
   };
   faults: { inject(fault: ContractFault): void; clear(): void };
   /** HTTP calls the fake API has received (to prove local refusals make none). */
@@ -174,7 +176,10 @@ export function runConnectorContract(name: string, setup: () => Promise<Contract
     for (const code of [4, 17, 613, 80004]) {
       test(`throttling code ${code} is rate-limited with a wait`, withSetup(async (s) => {
         s.faults.inject({ kind: 'throttle', code });
-        await rejectsWith(need(s.connector, 'listAssignments')([s.sample.asset]), 'rate-limited', (e) => assert.ok((e.retryAfterMs ?? 0) > 0, 'retryAfterMs'));
+        await rejectsWith(need(s.connector, 'listAssignments')([s.sample.asset]), 'rate-limited', (e) => {
+          assert.ok((e.retryAfterMs ?? 0) > 0, 'retryAfterMs');
+          if (s.sample.throttleWaitMs !== undefined) assert.equal(e.retryAfterMs, s.sample.throttleWaitMs, 'the wait the API asked for');
+        });
         assert.ok(Object.keys(need(s.connector, 'rateLimits')().blockedUntil).length > 0, 'rateLimits() reports the block');
       }));
     }

@@ -38,6 +38,8 @@ runConnectorContract('meta-business over the Graph emulator', async () => {
       memberId: '100000000000125', lastAdminId: '100000000000001',
       asset: { type: 'ad_account', id: 'act_3002' }, tasks: ['ADVERTISE', 'ANALYZE'], unsupportedTasks: ['MANAGE'],
       unknownId: '999999999999999',
+      // faultConfig's throttle announces estimated_time_to_regain_access: 3 (minutes)
+      throttleWaitMs: 3 * 60_000,
       partner: { businessId: PARTNER, asset: { type: 'ad_account', id: 'act_3005' }, tasks: ['ANALYZE'] },
     },
     faults: { inject: (f) => emulator.control.setFaults(faultConfig(f)), clear: () => emulator.control.setFaults({}) },
