@@ -137,12 +137,13 @@ export interface StandaloneOptions {
   host?: string;
   fixturePath?: string;
   latencyMs?: number;
+  log?: MetaEmulatorOptions['log'];
 }
 
 /** `hubwarden emulator meta --port N`: the sandbox fixture (or a file) on 127.0.0.1:N. */
 export async function startStandalone(options: StandaloneOptions): Promise<{ url: string; emulator: MetaEmulator; close(): Promise<void> }> {
   const fixture = options.fixturePath ? loadFixtureFile(options.fixturePath) : undefined;
-  const emulator = createMetaEmulator({ fixture, latencyMs: options.latencyMs });
+  const emulator = createMetaEmulator({ fixture, latencyMs: options.latencyMs, log: options.log });
   const { url, close } = await emulator.listen(options.port, options.host ?? '127.0.0.1');
   return { url, emulator, close };
 }
