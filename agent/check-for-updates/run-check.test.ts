@@ -161,6 +161,27 @@ describe('check for updates', () => {
     assert.deepEqual(run.changes?.drift, []);
   });
 
+  test('an expired invite the agent re-sent is history: not re-reported, not re-sent, no drift', async () => {
+    const store = await seededStore();
+    const app = business();
+    app.invites.push({ id: '902', email: 'late@acme.com', role: 'EMPLOYEE', status: 'expired' });
+    const connector = fakeConnector(app);
+    const first = await runCheckForUpdates(input(store, connector, 't1'));
+    assert.deepEqual(first.changes?.expiredInvites.map((i) => i.inviteId), ['902']);
+    // The agent's reinvite: the old record goes, the new one is recorded (as recordInSnapshot does).
+    await store.transact((tx) => {
+      tx.delete('appInvites', 'acme', '902');
+      tx.put('appInvites', 'acme', '960', { hubId: 'acme', id: '960', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 1, lastSeenAt: '2026-01-01T00:00:00.000Z' });
+    });
+    app.invites.push({ id: '960', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending' }); // Meta lists both
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.equal(store.get('appInvites', 'acme', '902'), undefined);
+    assert.equal(store.get('appInvites', 'acme', '960')?.resendCount, 1);
+    assert.deepEqual(run.changes?.expiredInvites, []);
+    assert.deepEqual(run.changes?.drift, []);
+    assert.equal(store.get('memberMatches', 'acme', 'invite:902'), undefined);
+  });
+
   test('a cursor that loops stops the read instead of spinning', async () => {
     const store = await seededStore();
     const connector = fakeConnector(business());

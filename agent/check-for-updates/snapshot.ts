@@ -65,8 +65,16 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   for (const invite of previous.invites) if (!listedInviteIds.has(invite.id) && invite.status === 'pending') unlistedByEmail.set(lower(invite.email)!, invite);
   const listedEmails = new Set(reading.invites.map((i) => lower(i.email)));
 
-  const invites = reading.invites.map((i): AppInviteRecord => {
-    const prev = prevInvites.get(i.id) ?? unlistedByEmail.get(lower(i.email)!);
+  // An expired or declined invite is history once the person has a newer pending invite (the
+  // agent re-sent it: Meta keeps listing the old one) or a seat. Kept, it would look like a new
+  // failed invite and be re-sent again, and again.
+  const liveEmails = new Set<string | undefined>(memberEmails);
+  for (const i of reading.invites) if (i.status === 'pending') liveEmails.add(lower(i.email));
+  for (const i of previous.invites) if (i.status === 'pending' && i.lastSeenAt >= startedAt) liveEmails.add(lower(i.email));
+  const current = reading.invites.filter((i) => i.status === 'pending' || !liveEmails.has(lower(i.email)));
+
+  const invites = current.map((i): AppInviteRecord => {
+    const prev = prevInvites.get(i.id) ?? (i.status === 'pending' ? unlistedByEmail.get(lower(i.email)!) : undefined);
     return withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
