@@ -49,6 +49,21 @@ describe('hubwarden CLI against a test server', () => {
     assert.ok(agent.calls.filter((c) => c.method === 'task').length >= 2, 'polled the task');
   });
 
+  test('check exits 1 with the task\'s error when the check fails; tasks --watch ends when nothing is unfinished', async () => {
+    agent.checkFailure = { kind: 'rate-limited', message: 'meta-business: list business users of 1234567890: rate-limited (retry in 12 min)' };
+    try {
+      const run = await cli(['check', 'acme-ads', ...auth]);
+      assert.match(run.stdout, /check-for-updates: failed/);
+      assertOneLineError(run, 1, /check for updates of acme-ads failed: meta-business: list business users of 1234567890: rate-limited \(retry in 12 min\)/);
+    } finally {
+      agent.checkFailure = undefined;
+    }
+    await cli(['check', 'beta-shop', '--no-wait', ...auth]);
+    const watch = await cli(['tasks', '--hub', 'beta-shop', '--watch', ...auth]);
+    assert.equal(watch.code, 0, watch.stderr);
+    assert.match(watch.stdout, /check-for-updates\s+completed/);
+  });
+
   test('members prints a table; --json prints the API page; token from the environment', async () => {
     const table = await cli(['members', 'acme-ads', '--status', 'unmatched', '--url', server.url], { HUBWARDEN_ADMIN_TOKEN: TEST_ENV.ADMIN_TOKEN });
     assert.equal(table.code, 0, table.stderr);

@@ -27,6 +27,8 @@ export class FakeAgent implements AgentApi {
   readonly people = new Set(['jane@example.com', 'raj@example.com']);
   /** How long check for updates takes: the task completes after this many `task()` polls. */
   pollsUntilDone = 2;
+  /** When set, check-for-updates tasks end `failed` with this error instead of completing. */
+  checkFailure: { kind: string; message: string } | undefined;
   private seq = 0;
   private polls = new Map<string, number>();
   readonly tasksById = new Map<string, TaskView>();
@@ -144,15 +146,20 @@ export class FakeAgent implements AgentApi {
     return [{ kind: 'remove-member', summary: `remove old.contractor@gmail.com from ${hubId}`, memberId: '1002', email: 'old.contractor@gmail.com' }];
   }
 
-  /** Each poll advances a task; it completes after `pollsUntilDone` polls (a worker, faked). */
+  /** Each read advances a task; it completes after `pollsUntilDone` reads (a worker, faked). */
   task(id: string): TaskView | undefined {
     this.record('task', id);
+    return this.advance(id);
+  }
+
+  private advance(id: string): TaskView | undefined {
     const task = this.tasksById.get(id);
     if (!task || task.status === 'completed' || task.status === 'failed') return task;
     const polls = (this.polls.get(id) ?? 0) + 1;
     this.polls.set(id, polls);
     const done = polls >= this.pollsUntilDone;
-    const next: TaskView = { ...task, status: done ? 'completed' : 'running', attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { completedAt: at(12), result: { changed: 1 } } : {}) };
+    const failure = done && task.kind === 'check-for-updates' ? this.checkFailure : undefined;
+    const next: TaskView = { ...task, status: failure ? 'failed' : done ? 'completed' : 'running', ...(failure ? { lastError: failure } : {}), attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { completedAt: at(12), result: { changed: 1 } } : {}) };
     this.tasksById.set(id, next);
     return next;
   }
@@ -165,6 +172,7 @@ export class FakeAgent implements AgentApi {
 
   tasks(query: TaskQuery): Paged<TaskView> {
     this.record('tasks', query);
+    for (const id of this.tasksById.keys()) this.advance(id);
     const items = [...this.tasksById.values()].filter((t) => (!query.hubId || t.hubId === query.hubId) && (!query.status || t.status === query.status) && (!query.kind || t.kind === query.kind) && (!query.parentId || t.parentId === query.parentId));
     return { total: items.length, items: items.slice(query.offset ?? 0, (query.offset ?? 0) + (query.limit ?? 100)) };
   }
