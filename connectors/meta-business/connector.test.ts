@@ -160,4 +160,21 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.ok(users.every((u) => u.partnerBusinessId === SANDBOX.partner.businessId && u.assignments.length > 0));
     assert.ok(users.some((u) => u.userId === SANDBOX.partner.users[1] || u.userId === SANDBOX.partner.users[0]));
   });
+  test("Meta's own 3914 surfaces as the same last-admin refusal when the local check is stale", async () => {
+    fresh();
+    // The local check sees a second admin who is gone by the time Meta decides (a stale read).
+    const stale = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if (!String(input).includes('/business_users')) return res;
+      const body = await res.json() as { data: Array<Record<string, unknown>> };
+      body.data.push({ id: '1000000000000999', role: 'ADMIN' });
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    }) as typeof fetch;
+    const sc = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: stale });
+    assert.equal(await sc.changeMemberRole!(SANDBOX.admins[0], 'EMPLOYEE'), 'done');
+    await assert.rejects(sc.removeMember!(SANDBOX.admins[1]), (e: unknown) => e instanceof ConnectorError && e.kind === 'conflict' && e.providerCode === '3914' && /last admin/.test(e.message));
+    assert.ok(emulator.calls.some((x) => x.method === 'DELETE' && x.code === 3914), 'Meta was asked and refused');
+    const members = await all((x) => c.listMembers!(x));
+    assert.equal(members.find((m) => m.id === SANDBOX.admins[1])?.role, 'ADMIN');
+  });
 });
