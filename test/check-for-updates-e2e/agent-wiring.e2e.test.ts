@@ -20,9 +20,10 @@ describe('member service wired into the agent', () => {
   let service: MemberService;
   let store: MemoryStore;
   let close: () => Promise<void>;
+  let emulator: ReturnType<typeof createMetaEmulator>;
 
   before(async () => {
-    const emulator = createMetaEmulator();
+    emulator = createMetaEmulator();
     const server = await emulator.listen(0);
     close = server.close;
     const config = hubConfig(server.url);
@@ -62,6 +63,21 @@ describe('member service wired into the agent', () => {
     const guests = agent.api.members(HUB, { status: 'guest' });
     assert.deepEqual(guests.items.map((g) => g.partnerBusinessId), [SANDBOX.partner.businessId, SANDBOX.partner.businessId]);
     assert.ok((checks[0].result as { graphCalls: number }).graphCalls > 0);
+  });
+
+  test('an expired invite is re-sent once, never again on later checks', async () => {
+    // The first reconcile re-sent the late joiner's expired invite (issue: re-sent once).
+    const invitesOf = () => emulator.control.state().invites.filter((i) => i.email === SANDBOX.expiredInviteEmail);
+    assert.equal(invitesOf().filter((i) => i.status === 'PENDING').length, 1);
+    const sent = invitesOf().length;
+    for (let round = 0; round < 2; round++) {
+      await agent.api.checkForUpdates(HUB, { type: 'cli' });
+      await agent.idle();
+    }
+    assert.equal(invitesOf().length, sent, 'no further invite for the same person');
+    assert.equal(invitesOf().filter((i) => i.status === 'PENDING').length, 1);
+    const rows = agent.api.members(HUB, { search: SANDBOX.expiredInviteEmail }).items;
+    assert.deepEqual(rows.map((r) => [r.kind, r.status]), [['invite', 'invited']]);
   });
 
   test('asking again while a check is queued gives the same task', async () => {
