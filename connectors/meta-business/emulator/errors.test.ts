@@ -93,7 +93,7 @@ describe('error envelope and codes (reference §9)', () => {
     }
   });
 
-  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete override', async () => {
+  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete and suppress_http_code overrides', async () => {
     const g = await startTestGraph();
     try {
       const json = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, {
@@ -114,6 +114,9 @@ describe('error envelope and codes (reference §9)', () => {
       ]);
       const del = await g.get('/act_112/assigned_users', { method: 'delete', user: SANDBOX.employees[0] });
       assert.deepEqual(del.body, { success: true });
+      const suppressed = await g.get('/act_112/assigned_users', { suppress_http_code: '1' });
+      assert.equal(suppressed.status, 200);
+      assert.equal(suppressed.body.error.code, 100);
       const bad = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":' });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 100);

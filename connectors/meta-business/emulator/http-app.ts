@@ -158,6 +158,8 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       reply = errorReply(err, false, usageHeaders(runtime, undefined));
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: reply.status, code: reply.code, at: runtime.now() });
     }
+    // Legacy `suppress_http_code=1`: errors come back with HTTP 200, the envelope unchanged (reference §1.3).
+    if (reply.status !== 200 && url.searchParams.get('suppress_http_code') === '1') reply = { ...reply, status: 200 };
     if (!res.destroyed) send(res, reply, version);
   });
   return app;
