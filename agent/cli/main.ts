@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, oneLine } from './cli-error.ts';
+import { registerDecisionCommands } from './decision-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerProcessCommands } from './process-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} });
   registerHubCommands(program);
   registerWorkCommands(program);
+  registerDecisionCommands(program);
   registerProcessCommands(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ outputError: () => {} });

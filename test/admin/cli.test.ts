@@ -86,6 +86,18 @@ describe('hubwarden CLI against a test server', () => {
     assert.deepEqual(agent.writes().find((c) => c.method === 'matchMember')!.args[2], { directoryUserId: 'u-raj', hubRole: 'manager' });
   });
 
+  test('approve a halted plan, offboard a person and read the audit log', async () => {
+    const approve = await cli(['approve', 'a-1', ...auth]);
+    assert.equal(approve.code, 0, approve.stderr);
+    assert.match(approve.stdout, /approval a-1 on beta-shop: approved/);
+    assertOneLineError(await cli(['reject', 'a-1', ...auth]), 1, /approval "a-1" was already approved \(HTTP 409\)/);
+    const offboard = await cli(['offboard', 'jane@example.com', ...auth]);
+    assert.equal(offboard.code, 0, offboard.stderr);
+    assert.match(offboard.stdout, /offboard jane@example.com: completed/);
+    const audit = await cli(['audit', '--action', 'offboard', ...auth]);
+    assert.match(audit.stdout, /offboard\s.*admin:admin-token:[0-9a-f]{6}/);
+  });
+
   test('failures: one readable line, non-zero exit', async () => {
     assertOneLineError(await cli(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);

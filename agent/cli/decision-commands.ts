@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import type { Approval, AuditEntry, TaskView } from '../api.ts';
+import { seg } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+import { connect, type GlobalOptions } from './connection.ts';
+import { printer, table } from './output.ts';
+import { followTask } from './task-progress.ts';
+
+/** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
+export function registerDecisionCommands(program: Command): void {
+  const global = () => program.opts<GlobalOptions>();
+
+  program.command('approvals').description('plans halted for approval (removal threshold)').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
+    const { items } = await connect(global()).get<{ items: Approval[] }>(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`);
+    printer(global().json).print(items, () => table(items, [
+      { header: 'id', value: (a) => a.id },
+      { header: 'hub', value: (a) => a.hubId },
+      { header: 'status', value: (a) => a.status },
+      { header: 'operations', value: (a) => a.operations.length },
+      { header: 'explanation', value: (a) => a.explanation },
+    ]));
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`).action(async (id: string) => {
+      const { body } = await connect(global()).post<Approval>(`/approvals/${seg(id)}/${decision}`);
+      printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}`);
+    });
+  }
+
+  program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub and wait for it')
+    .option('--no-wait', 'start offboarding and print its task id')
+    .action(async (email: string, opts: { wait: boolean }) => {
+      const client = connect(global());
+      const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`);
+      const out = printer(global().json);
+      if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${body.taskId}`);
+      const task: TaskView = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}`);
+      if (task.status !== 'completed') throw new CliError(`offboarding of ${email} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
+    });
+
+  program.command('audit').description('the audit log')
+    .option('--hub <hub>', 'only this hub')
+    .option('--email <email>', 'only this person')
+    .option('--action <action>', 'only this action')
+    .option('--since <date-time>', 'ISO 8601, e.g. 2026-11-01T00:00:00Z')
+    .option('--limit <n>', 'at most n entries', '100')
+    .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit: string }) => {
+      const query = new URLSearchParams({ limit: opts.limit });
+      for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', opts.since]] as const) if (value) query.set(key, value);
+      const page = await connect(global()).get<{ total: number; items: AuditEntry[] }>(`/audit?${query}`);
+      printer(global().json).print(page, () => table(page.items, [
+        { header: 'at', value: (e) => e.at },
+        { header: 'hub', value: (e) => e.hubId },
+        { header: 'action', value: (e) => e.action },
+        { header: 'subject', value: (e) => e.subject?.email ?? e.subject?.memberId ?? e.subject?.label },
+        { header: 'outcome', value: (e) => e.outcome },
+        { header: 'by', value: (e) => [e.trigger.type, e.trigger.actor].filter(Boolean).join(':') },
+        { header: 'why', value: (e) => e.why },
+      ]));
+    });
+}
