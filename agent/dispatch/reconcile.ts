@@ -1,5 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import { memberRowOf, type PlanResult } from '../plan/operation.ts';
+import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import '../check-for-updates/check-run.ts';
 import type { ReadView } from '../store/store.ts';
 import { planHub, planPerson } from '../plan/plan-hub.ts';
@@ -60,13 +60,29 @@ export const reconcilePersonHandler: TaskHandler = {
 function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result: PlanResult): PlanResult {
   if (hub.safety.drift !== 'report' || !task.parentId) return result;
   const run = view.get('checkRuns', hub.id, task.parentId);
-  const drifted = new Set((run?.changes?.drift ?? []).map((d) => d.memberId ?? (d.inviteId ? `invite:${d.inviteId}` : '')).filter(Boolean));
+  // Which operations would undo which hand-made change: a new member or invite made by hand is
+  // not undone (no removal), a role or asset change by hand is not reverted.
+  const undoes: Record<string, Array<Operation['kind']>> = {
+    'role-changed': ['change-member-role'],
+    'tasks-removed': ['assign-asset'],
+    'tasks-added': ['assign-asset', 'unassign-asset'],
+    'member-added-by-hand': ['remove-member'],
+    'invited-by-hand': ['cancel-invite', 'change-invite-role'],
+  };
+  const drifted = new Map<string, Set<string>>();
+  for (const d of run?.changes?.drift ?? []) {
+    const row = d.memberId ?? (d.inviteId ? `invite:${d.inviteId}` : undefined);
+    if (!row) continue;
+    const kinds = drifted.get(row) ?? new Set<string>();
+    for (const k of undoes[d.kind] ?? []) kinds.add(k);
+    drifted.set(row, kinds);
+  }
   if (drifted.size === 0) return result;
   const operations: PlanResult['operations'] = [];
   const held = [...result.held];
   for (const op of result.operations) {
     const row = memberRowOf(op);
-    if (row && drifted.has(row)) held.push({ operation: op, why: `changed by hand in the app since the last check; reported, not corrected (safety.drift = report)` });
+    if (row && drifted.get(row)?.has(op.kind)) held.push({ operation: op, why: `it would undo a change made by hand in the app since the last check; reported, not corrected (safety.drift = report)` });
     else operations.push(op);
   }
   return { operations, held };

@@ -7,6 +7,8 @@ export interface AppCallResult {
   result: ChangeResult;
   /** The invite's id after invite / reinvite. */
   inviteId?: string;
+  /** After invite / reinvite: the email already belongs to this member (no invite was needed). */
+  memberId?: string;
 }
 
 function missing(connector: HubConnector, what: string): never {

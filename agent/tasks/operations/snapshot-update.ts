@@ -17,6 +17,12 @@ export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, 
     case 'reinvite': {
       const previous = op.kind === 'reinvite' ? tx.get('appInvites', hubId, op.inviteId) : undefined;
       if (op.kind === 'reinvite') tx.delete('appInvites', hubId, op.inviteId);
+      if (res.memberId && !res.inviteId) {
+        // Already a member: record the seat so no plan invites again; the next import corrects role and name.
+        const m = tx.get('appMembers', hubId, res.memberId);
+        tx.put('appMembers', hubId, res.memberId, m ?? { hubId, id: res.memberId, email: op.email, role: op.role, firstSeenAt: at, lastSeenAt: at });
+        return;
+      }
       const id = res.inviteId || `pending:${op.email}`;
       const existing = tx.get('appInvites', hubId, id);
       tx.put('appInvites', hubId, id, {
