@@ -11,7 +11,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from 
 import { createApp, type MountedRouter } from './app.ts';
 import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
-import { createScimRouter } from './scim/router.ts';
+import { composeHubwarden } from './compose.ts';
 import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
 import { serve, stopOnSignals } from './serve.ts';
 
@@ -63,27 +63,26 @@ try {
 const SANDBOX_PATH = '/sandbox/graph';
 const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox') ? createMetaEmulator() : undefined;
 
-const routers: MountedRouter[] = [
-  { path: '/scim/v2', router: createScimRouter({ config, store }) },
-  ...(sandbox ? [{ path: SANDBOX_PATH, router: sandbox.handler }] : []),
-  // ── Composition (completed by the lead) ──────────────────────────────────────────────────────
-  // The agent (AgentApi over `store`, `keyring` for stored credentials, the connectors with
-  // `sandboxGraphBaseUrl` below), and with it:
-  //   { path: '/api/v1', router: createAdminRouter({ config, agent }) }   scim-server/admin/router.ts
-  //   { path: '/hooks', router: … }                                       scim-server/hooks/
-  // ──────────────────────────────────────────────────────────────────────────────────────────────
-];
+let sandboxGraphBaseUrl: string | undefined;
+const hubwarden = composeHubwarden({
+  config,
+  store,
+  sandboxGraphBaseUrl: () => sandboxGraphBaseUrl,
+  extraRouters: sandbox ? [{ path: SANDBOX_PATH, router: sandbox.handler }] : [],
+});
+const routers: MountedRouter[] = hubwarden.routers;
 
-void keyring; // used by the agent once wired (above)
-const app = createApp({ store, routers });
+void keyring; // the key exists from the first start; stored credentials are sealed with it
+const app = createApp({ store: { healthy: () => store.healthy() && hubwarden.running() }, routers });
 let running;
 try {
-  running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: () => store.close() });
+  running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: async () => { await hubwarden.stop(); await store.close(); } });
 } catch (err) {
   await store.close();
   fail((err as Error).message);
 }
 stopOnSignals(running);
 /** Where connectors of sandbox hubs reach the emulator: this process, over loopback. */
-const sandboxGraphBaseUrl = sandbox ? `${running.url}${SANDBOX_PATH}` : undefined;
+sandboxGraphBaseUrl = sandbox ? `${running.url}${SANDBOX_PATH}` : undefined;
+await hubwarden.start();
 process.stdout.write(`${banner(config, running.url, sandboxGraphBaseUrl)}\n`);

@@ -1,0 +1,123 @@
+/**
+ * Wires hubwarden's runtime from a loaded config and an open store: the connectors, the agent
+ * (task runner, outbox dispatcher, member service with check for updates and its schedules,
+ * write-back) and every HTTP surface (SCIM, admin API, hooks, metrics, the Meta sandbox). main.ts
+ * calls it for `npm start`; end-to-end tests call it to run the same wiring in-process.
+ *
+ * Dependency direction (design brief): the server depends on the agent's public API and the store;
+ * the agent never imports server code, so metrics reach it only through callbacks passed here.
+ */
+import type { RequestHandler } from 'express';
+import { createAgent, type Agent } from '../agent/agent.ts';
+import { createHubConnector } from '../agent/hub-connector.ts';
+import { childLogger } from '../agent/log/logger.ts';
+import { createMemberService, type MemberService } from '../agent/members/member-service.ts';
+import type { Store } from '../agent/store/store.ts';
+import type { TaskRecord } from '../agent/tasks/task-record.ts';
+import { createWriteback } from '../agent/writeback/writeback.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { HubConnector } from '../connectors/sdk/connector.ts';
+import { createAdminRouter } from './admin/router.ts';
+import type { MountedRouter } from './app.ts';
+import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
+import { createOktaHookRouter } from './hooks/okta.ts';
+import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
+import { createScimRouter } from './scim/router.ts';
+
+export interface HubwardenOptions {
+  config: LoadedConfig;
+  store: Store;
+  /** Where the built-in Meta emulator answers, for hubs with `graphBaseUrl: sandbox`; read when a connector is first built (after listen). */
+  sandboxGraphBaseUrl?: () => string | undefined;
+  /** Extra surfaces mounted after the built-in ones (the Meta sandbox, the web dashboard). */
+  extraRouters?: MountedRouter[];
+  /** Tuning for tests (shorter leases and back-off). */
+  runner?: Parameters<typeof createAgent>[0]['runner'];
+  auditFile?: string | false;
+}
+
+export interface Hubwarden {
+  agent: Agent;
+  members: MemberService;
+  routers: MountedRouter[];
+  connectorFor(hubId: string): HubConnector | undefined;
+  running(): boolean;
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+export function composeHubwarden(o: HubwardenOptions): Hubwarden {
+  const { config, store } = o;
+  const log = childLogger('agent');
+  const connectorLog = childLogger('connector');
+
+  // Graph calls per hub feed the check-for-updates run summary and the metrics.
+  const graphCalls = new Map<string, number>();
+  const connectors = new Map<string, HubConnector>();
+  function connectorFor(hubId: string): HubConnector | undefined {
+    const cached = connectors.get(hubId);
+    if (cached) return cached;
+    const hub = config.file.hubs.find((h) => h.id === hubId);
+    if (!hub) return undefined;
+    const connector = createHubConnector(hub, config, {
+      sandboxGraphBaseUrl: o.sandboxGraphBaseUrl?.(),
+      log: connectorLog,
+      onCall: (call) => {
+        graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);
+        recordGraphCall(call.status, call.status === 429 || call.status === 403);
+      },
+    });
+    connectors.set(hubId, connector);
+    return connector;
+  }
+
+  const writeback = createWriteback({ config, store, log: childLogger('writeback'), onOutcome: recordWriteback });
+  const members = createMemberService({ config, store, log, writeback, graphCalls: (hubId) => graphCalls.get(hubId) ?? 0 });
+  const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile });
+
+  // Task metrics from the store's change feed: the agent stays free of server imports.
+  const unsubscribe = store.subscribe((changes) => {
+    for (const change of changes) {
+      if (change.collection !== 'tasks' || !change.record) continue;
+      const task = change.record as TaskRecord;
+      if (!TERMINAL.has(task.status) || !task.completedAt) continue;
+      recordTask(task.kind, task.status, Date.parse(task.completedAt) - Date.parse(task.createdAt));
+    }
+  });
+
+  const okta = createOktaHookRouter({ config, agent: agent.api, store });
+  const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
+  const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
+  const routers: MountedRouter[] = [
+    { path: '/scim/v2', router: scimMetrics },
+    { path: '/scim/v2', router: createScimRouter({ config, store }) },
+    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api }) },
+    { path: '/hooks', router: hookDeliveryMetrics() },
+    { path: '/hooks', router: okta },
+    { path: '/hooks', router: lifecycle },
+    { path: '/', router: createMetricsRouter() },
+    ...(o.extraRouters ?? []),
+  ];
+
+  let isRunning = false;
+  return {
+    agent, members, routers, connectorFor,
+    running: () => isRunning,
+    async start() {
+      await agent.start();
+      await members.start({ connectorFor });
+      isRunning = true;
+    },
+    async stop(graceMs = 10_000) {
+      isRunning = false;
+      lifecycle.stop();
+      await Promise.allSettled([okta.settled(), lifecycle.settled()]);
+      await members.stop();
+      await agent.stop(graceMs);
+      members.close();
+      unsubscribe();
+    },
+  };
+}
