@@ -30,14 +30,15 @@ const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
 
 /**
  * Security headers of every dashboard response: no inline script or style, no framing
- * (clickjacking on the confirmation dialogs), no referrer (hub ids in URLs stay here), and
+ * (clickjacking on the confirmation dialogs), no referrer to other sites (hub ids in URLs stay
+ * here; `no-referrer` would make Chromium send `Origin: null` on our own form posts), and
  * nothing with hub data cached by the browser or a proxy.
  */
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Referrer-Policy', 'same-origin');
   next();
 };
 

@@ -3,6 +3,8 @@ import { ago, api, badge, base, el, toast, waitForTask, when } from './dashboard
 
 const container = document.getElementById('hubs');
 const STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+/** The last check-for-updates message per hub, kept across re-renders of the cards. */
+const lastStatus = new Map();
 
 function health(h) {
   const c = h.health.credential;
@@ -17,16 +19,17 @@ function health(h) {
 
 function card(h) {
   const button = el('button', { type: 'button', class: 'primary', 'data-action': 'check-for-updates' }, 'Check for updates');
-  const status = el('p', { class: 'hint', 'aria-live': 'polite' });
+  const status = el('p', { class: 'hint', 'aria-live': 'polite' }, lastStatus.get(h.id) ?? '');
+  const say = (text) => { status.textContent = text; lastStatus.set(h.id, text); };
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
       const { task } = await api(`/hubs/${encodeURIComponent(h.id)}/check-for-updates`, { method: 'POST', body: {} });
-      status.textContent = 'Check for updates queued…';
+      say('Check for updates queued…');
       const done = await waitForTask(task.id, (t) => {
-        status.textContent = t.progress ? `Checking: ${t.progress.phase ?? ''} ${t.progress.done}/${t.progress.total}` : `Check for updates ${t.status}…`;
+        say(t.progress ? `Checking: ${t.progress.phase ?? ''} ${t.progress.done}/${t.progress.total}` : `Check for updates ${t.status}…`);
       });
-      status.textContent = done.status === 'completed' ? 'Check for updates finished.' : `Check for updates ${done.status}: ${done.lastError?.message ?? ''}`;
+      say(done.status === 'completed' ? 'Check for updates finished.' : `Check for updates ${done.status}: ${done.lastError?.message ?? ''}`);
       toast(`${h.label}: check for updates ${done.status}`, done.status !== 'completed');
       await load();
     } catch (err) {

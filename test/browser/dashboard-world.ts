@@ -1,0 +1,129 @@
+/**
+ * Everything the dashboard's browser test runs against: a real OIDC provider, the Meta emulator
+ * (sandbox business), the real agent (task runner, member service, check for updates) on a
+ * MemoryStore seeded with the sandbox directory, and hubwarden's HTTP app with the admin API at
+ * /api/v1 and the dashboard at /ui, on 127.0.0.1 and free ports.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAgent, type Agent } from '../../agent/agent.ts';
+import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
+import { createHubConnector } from '../../agent/hub-connector.ts';
+import { createMemberService } from '../../agent/members/member-service.ts';
+import { recordDesiredChange } from '../../agent/outbox.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
+import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { createApp } from '../../scim-server/app.ts';
+import { createWebRouter } from '../../scim-server/web/router.ts';
+import { DIR, HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
+import { startOidcProvider, type TestProvider } from './oidc-test-provider.ts';
+
+export { DIR, HUB };
+export const ADMIN_TOKEN = 'browser-test-admin-token-42';
+const CLIENT = { id: 'hubwarden-dashboard', secret: 'browser-test-client-secret' };
+/** The IdP's test people: an allowed admin (by group) and someone who is not. */
+export const PEOPLE = {
+  owner: { login: 'olivia', email: 'olivia.owner@sandbox.example', groups: ['hubwarden-admins'] },
+  outsider: { login: 'oscar', email: 'oscar@sandbox.example', groups: ['marketing'] },
+};
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface DashboardWorld {
+  url: string;
+  idp: TestProvider;
+  emulator: MetaEmulator;
+  store: MemoryStore;
+  agent: Agent;
+  config: LoadedConfig;
+  /** A directory change as the SCIM server writes it (deactivation → the agent's safety path). */
+  deactivate(userId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startDashboardWorld(): Promise<DashboardWorld> {
+  const http = createServer();
+  const url = `http://127.0.0.1:${await listen(http)}`;
+  const idp = await startOidcProvider({
+    clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUri: `${url}/ui/auth/callback`,
+    accounts: Object.fromEntries(Object.values(PEOPLE).map((p) => [p.login, { email: p.email, groups: p.groups }])),
+  });
+  const emulator = createMetaEmulator();
+  const graph = await emulator.listen(0);
+  const config = parseConfig(`
+server:
+  publicUrl: ${url}
+  adminTokens: [env:ADMIN_TOKEN]
+  oidc:
+    issuer: ${idp.issuer}
+    clientId: ${CLIENT.id}
+    clientSecret: env:OIDC_CLIENT_SECRET
+    allowedGroups: [hubwarden-admins]
+hubs:
+  - id: ${HUB}
+    label: Acme on Meta (sandbox)
+    connector: meta-business
+    meta: { businessId: "${SANDBOX.businessId}", graphBaseUrl: sandbox }
+    teams:
+      - { group: Meta Admins, hubRole: owner, appRole: ADMIN }
+      - group: Meta Advertisers
+        appRole: EMPLOYEE
+        assets: [{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }]
+    partners:
+      - { businessId: "${SANDBOX.partner.businessId}", token: env:PARTNER_TOKEN }
+    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true, drift: report }
+`, '/tmp/hubwarden-browser-test.yaml', { ADMIN_TOKEN, OIDC_CLIENT_SECRET: CLIENT.secret, PARTNER_TOKEN: SANDBOX.partner.token });
+
+  const store = new MemoryStore();
+  await store.open();
+  await seedDirectory(store);
+  // Casey (the contractor's directory identity) is an advertiser: matching the contractor to
+  // Casey makes the agent grant the advertisers' tasks in Meta.
+  await store.transact((tx) => {
+    const g = tx.get('directoryGroups', HUB, 'grp-advertisers')!;
+    tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: DIR.casey }], version: g.version + 1 });
+  });
+  const hub = config.file.hubs[0];
+  const connector = createHubConnector(hub, config, { log: silent, sandboxGraphBaseUrl: graph.url });
+  const members = createMemberService({ config, store, log: silent });
+  const agent = createAgent({
+    config, store, connectorFor: () => connector, log: silent, members, handlers: [createCheckForUpdatesHandler()], auditFile: false,
+    runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
+  });
+  await agent.start();
+
+  const app = createApp({
+    store,
+    log: silent as never,
+    routers: [
+      { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api, log: silent as never }) },
+      { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: silent }) },
+    ],
+  });
+  http.on('request', app);
+
+  return {
+    url, idp, emulator, store, agent, config,
+    async deactivate(userId) {
+      await store.transact((tx) => {
+        const u = tx.get('directoryUsers', HUB, userId)!;
+        tx.put('directoryUsers', HUB, userId, { ...u, active: false, version: u.version + 1, lastModified: new Date().toISOString() });
+        recordDesiredChange(tx, { hubId: HUB, trigger: { type: 'scim', idp: 'okta', actor: 'okta-provisioning' }, changes: [{ kind: 'user-deactivated', userId }] });
+      });
+    },
+    async close() {
+      await agent.stop(500);
+      members.close();
+      await new Promise<void>((resolve) => { http.closeAllConnections(); http.close(() => resolve()); });
+      await graph.close();
+      await idp.close();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * The dashboard in a real browser (issue 7, item 7): Debian's chromium driven by playwright-core
+ * signs in through a real OIDC provider's login and consent pages, runs a check for updates on
+ * the sandbox hub, matches the unmatched contractor, exempts a member, applies a deprovisioning
+ * report, and checks both what the page shows and what changed in the Meta emulator and the store.
+ * Screenshots of every page go to test-artifacts/screenshots/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { ADMIN_TOKEN, DIR, HUB, PEOPLE, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
+
+const SHOTS = 'test-artifacts/screenshots';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CONTRACTOR = SANDBOX.employees[2];
+const FRANK = SANDBOX.employees[1];
+const DAN = SANDBOX.employees[3];
+
+async function until<T>(what: string, probe: () => T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('dashboard in a browser', { timeout: 90_000 }, () => {
+  let world: DashboardWorld;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Console errors and uncaught exceptions on the dashboard's own pages (the IdP's are not ours). */
+  const errors: string[] = [];
+
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  const watch = (p: Page) => {
+    p.on('console', (m) => { if (m.type() === 'error' && p.url().startsWith(world.url)) errors.push(`${p.url()}: ${m.text()}`); });
+    p.on('pageerror', (e) => { if (p.url().startsWith(world.url)) errors.push(`${p.url()}: ${e.message}`); });
+  };
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    world = await startDashboardWorld();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // The provider's dev login page imports a web font; there is no internet in CI.
+    await context.route(/fonts\.googleapis\.com/, (r) => r.abort());
+    context.setDefaultTimeout(15_000);
+    page = await context.newPage();
+    watch(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  test('sign in through the OIDC provider (login + consent pages, code flow with PKCE)', async () => {
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    assert.match(page.url(), /\/ui\/sign-in\?next=/);
+    await shot('01-sign-in');
+    await page.getByRole('link', { name: 'Sign in with your organisation' }).click();
+    await page.waitForURL((u) => u.href.startsWith(world.idp.issuer));
+    await page.fill('input[name="login"]', PEOPLE.owner.login);
+    await page.fill('input[name="password"]', 'any password');
+    await page.click('button[type="submit"]');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${world.url}/ui/hubs/${HUB}`);
+    await page.getByText(PEOPLE.owner.email).waitFor();
+    const cookies = await context.cookies(world.url);
+    const session = cookies.find((c) => c.name === 'hubwarden-session');
+    assert.ok(session, 'a session cookie');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Lax');
+  });
+
+  test('business hubs: check for updates runs and the card shows the imported members', async () => {
+    await page.goto(`${world.url}/ui/`);
+    const card = page.locator(`[data-hub="${HUB}"]`);
+    await card.getByText('Acme on Meta (sandbox)').waitFor();
+    await card.getByRole('button', { name: 'Check for updates' }).click();
+    await card.getByText('Check for updates finished.').waitFor({ timeout: 20_000 });
+    await card.locator('[data-count="unmatched"]').getByText('1 unmatched').waitFor();
+    assert.equal(await card.locator('[data-count="onboarded"]').textContent(), '5 onboarded');
+    assert.equal(world.store.get('appImports', HUB, HUB)?.complete, true);
+    const check = world.agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' }).items[0];
+    assert.deepEqual(check.trigger, { type: 'dashboard', actor: PEOPLE.owner.email, detail: 'oidc' });
+    await shot('02-business-hubs');
+  });
+
+  test('members: match the unmatched contractor to a directory user; the agent grants the team tasks in Meta', async () => {
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    await page.getByRole('tab', { name: /Unmatched/ }).click();
+    const row = page.locator(`tr[data-member="${CONTRACTOR}"]`);
+    await row.getByText('contractor@agency.example').waitFor();
+    await shot('03-members-unmatched');
+    await row.getByRole('button', { name: 'Match contractor@agency.example' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/hubwarden manages it from the chosen directory user's groups/).waitFor();
+    await dialog.getByLabel('Search the directory').fill('casey');
+    await dialog.getByLabel(/casey@sandbox.example/).check();
+    await shot('04-match-dialog');
+    await dialog.getByRole('button', { name: 'Match' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.locator('[data-count="unmatched"]').getByText('(0)').waitFor();
+
+    const match = world.store.get('memberMatches', HUB, CONTRACTOR);
+    assert.equal(match?.manual, true);
+    assert.equal(match?.directoryUserId, DIR.casey);
+    // The reconcile pass the match asked for gives the contractor the advertisers' tasks in Meta.
+    await until('act_111 tasks for the contractor', () => world.emulator.control.state().assignments.find((a) => a.assetId === 'act_111' && a.userId === CONTRACTOR && a.tasks.includes('ADVERTISE')));
+    await page.getByRole('tab', { name: /Onboarded/ }).click();
+    await page.locator(`tr[data-member="${CONTRACTOR}"]`).getByText('Meta Advertisers').waitFor();
+  });
+
+  test('members: exempt a member with a reason and an end date', async () => {
+    const row = page.locator(`tr[data-member="${DAN}"]`);
+    await row.getByRole('button', { name: 'Exempt dan.designer@sandbox.example' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/never remove them while the exemption lasts/).waitFor();
+    await dialog.getByLabel('Reason (who asked and why)').fill('brand designer managed by the agency');
+    await dialog.getByLabel('Until (optional)').fill('2027-06-30');
+    await dialog.getByRole('button', { name: 'Exempt' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: /Exempted/ }).click();
+    await page.locator(`tr[data-member="${DAN}"]`).getByText('brand designer managed by the agency').waitFor();
+    const exemption = world.store.get('exemptions', HUB, DAN);
+    assert.equal(exemption?.reason, 'brand designer managed by the agency');
+    assert.equal(exemption?.by, PEOPLE.owner.email);
+    assert.match(exemption?.until ?? '', /^2027-06-30/);
+    await shot('05-members-exempted');
+  });
+
+  test('automation: a deprovisioning report is applied for one member and the seat goes in Meta', async () => {
+    await world.deactivate(DIR.frank);
+    await until('a report naming Frank', () => world.agent.api.reports(HUB).find((r) => r.items.some((i) => i.memberId === FRANK)));
+    assert.ok(world.emulator.control.state().users.some((u) => u.id === FRANK), 'not removed before the report is applied');
+    await page.goto(`${world.url}/ui/automation`);
+    const item = page.locator(`li[data-item="${FRANK}"]`);
+    await item.getByText('frank.ledger@sandbox.example').waitFor();
+    await page.locator('#tasks tbody tr').first().waitFor();
+    await shot('06-automation');
+    await item.getByRole('button', { name: 'Apply' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/is carried out in Meta now/).waitFor();
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Report applied; the removals are queued.').waitFor();
+    await until('Frank removed from the business in Meta', () => !world.emulator.control.state().users.some((u) => u.id === FRANK));
+    const report = world.agent.api.reports(HUB).find((r) => r.items.some((i) => i.memberId === FRANK))!;
+    assert.ok(report.items.find((i) => i.memberId === FRANK)?.appliedAt);
+    // The task list shows the removal, filterable by kind.
+    await page.getByLabel('Kind').fill('remove-member');
+    await page.getByLabel('Kind').press('Enter');
+    await page.locator('#tasks tbody tr[data-task]').first().waitFor();
+  });
+
+  test('audit log: the owner\'s actions, filterable, with a CSV export', async () => {
+    await page.goto(`${world.url}/ui/audit`);
+    await page.getByLabel('Action').fill('member-matched');
+    const row = page.locator('#audit tbody tr[data-seq]').filter({ hasText: 'member-matched' }).first();
+    await row.getByText(`dashboard: ${PEOPLE.owner.email}`).waitFor();
+    await shot('07-audit');
+    const csv = await page.evaluate(async (href) => (await fetch(href)).text(), await page.locator('#audit-csv').getAttribute('href') as string);
+    assert.match(csv.split('\r\n')[0], /^seq,at,hub,trigger,actor,action/);
+    assert.ok(csv.split('\r\n').slice(1).filter(Boolean).every((l) => l.includes('member-matched')), csv);
+    assert.ok(csv.includes(PEOPLE.owner.email));
+  });
+
+  test('assets, partners and settings (secrets masked) tabs', async () => {
+    await page.goto(`${world.url}/ui/hubs/${HUB}?tab=assets`);
+    await page.locator('[data-asset="act_111"]').getByText('contractor@agency.example').waitFor();
+    await shot('08-assets');
+    await page.goto(`${world.url}/ui/hubs/${HUB}?tab=partners`);
+    await page.locator(`[data-partner="${SANDBOX.partner.businessId}"]`).getByText('act_111: ADVERTISE, ANALYZE').first().waitFor();
+    await shot('09-partners');
+    await page.goto(`${world.url}/ui/hubs/${HUB}?tab=settings`);
+    await page.getByRole('cell', { name: 'Meta Advertisers' }).waitFor();
+    const text = await page.locator('pre.settings').textContent();
+    assert.match(text ?? '', /\[secret env:PARTNER_TOKEN\]/);
+    assert.doesNotMatch(await page.content(), new RegExp(SANDBOX.partner.token));
+    await shot('10-settings');
+  });
+
+  test('narrow screen: the members table stacks and stays usable', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    await page.locator(`tr[data-member="${CONTRACTOR}"]`).waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling at 390 px (page is ${width} px wide)`);
+    await shot('11-members-narrow');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('an IdP user outside the allowed groups is refused; an admin token signs in', async () => {
+    const other = await browser.newContext();
+    await other.route(/fonts\.googleapis\.com/, (r) => r.abort());
+    const p = await other.newPage();
+    watch(p);
+    await p.goto(`${world.url}/ui/`);
+    await p.getByRole('link', { name: 'Sign in with your organisation' }).click();
+    await p.fill('input[name="login"]', PEOPLE.outsider.login);
+    await p.fill('input[name="password"]', 'any password');
+    await p.click('button[type="submit"]');
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByRole('alert').getByText(/oscar@sandbox.example is not allowed/).waitFor();
+    assert.equal((await other.cookies(world.url)).some((c) => c.name === 'hubwarden-session'), false);
+
+    await p.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await p.getByRole('button', { name: 'Sign in with token' }).click();
+    await p.locator(`[data-hub="${HUB}"]`).waitFor();
+    assert.match(await p.locator('header .who span').textContent() ?? '', /^admin-token:[0-9a-f]{6}$/);
+    await other.close();
+  });
+
+  test('no console errors on any dashboard page', () => {
+    assert.deepEqual(errors, []);
+  });
+});
