@@ -4,6 +4,7 @@
  * exemption lapses; each sort order is computed once per build, and each status keeps its own
  * list, so a page request costs O(page) without a search and O(n) with one, never a sort.
  */
+import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
@@ -11,11 +12,17 @@ import type { Store } from '../store/store.ts';
 import { MemberError } from './member-error.ts';
 import { buildHubMembers } from './member-view.ts';
 
-/** Collections a members view is built from (partition = hub id). */
+/** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
 const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
-  'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'directoryUsers', 'directoryGroups',
-  'guests', 'exemptions', 'matchDecisions',
+  'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'guests', 'exemptions', 'matchDecisions',
 ]);
+/**
+ * The directory changes in bursts (an IdP pushing 5,000 users). Rebuilding a 10,000-row view
+ * after every push would stall the event loop the SCIM server shares, so directory changes are
+ * picked up at most once per `DIRECTORY_LAG_MS` (wall time): a pushed user matches within it.
+ */
+const DIRECTORY: ReadonlySet<CollectionName> = new Set<CollectionName>(['directoryUsers', 'directoryGroups']);
+export const DIRECTORY_LAG_MS = 2000;
 
 export const SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt', 'appRole', '-appRole'] as const;
 export type MemberSort = (typeof SORTS)[number];
@@ -29,6 +36,9 @@ interface Built {
   counts: Record<MemberStatus, number>;
   /** sort → status|'' → views in that order. */
   sorted: Map<string, MemberView[]>;
+  /** performance.now() of the build, and of the first directory change after it. */
+  builtAt: number;
+  directoryChangedAt?: number;
 }
 
 const text = (v: string | undefined) => v?.toLowerCase() ?? '\uffff';
@@ -42,9 +52,16 @@ export class MembersIndex {
     private readonly store: Store,
     private readonly hubs: () => ReadonlyMap<string, HubConfigFile>,
     private readonly clock: () => Date,
+    private readonly directoryLagMs = DIRECTORY_LAG_MS,
   ) {
     this.unsubscribe = store.subscribe((changes) => {
-      for (const c of changes) if (SOURCES.has(c.collection)) this.built.delete(c.partition);
+      for (const c of changes) {
+        if (SOURCES.has(c.collection)) this.built.delete(c.partition);
+        else if (DIRECTORY.has(c.collection)) {
+          const built = this.built.get(c.partition);
+          if (built && built.directoryChangedAt === undefined) built.directoryChangedAt = performance.now();
+        }
+      }
     });
   }
 
@@ -57,11 +74,12 @@ export class MembersIndex {
     if (!hub) return undefined;
     const now = this.clock();
     const cached = this.built.get(hubId);
-    if (cached && now.getTime() < cached.validUntil) return cached;
+    const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
+    if (cached && now.getTime() < cached.validUntil && directoryFresh) return cached;
     const { views, validUntil } = buildHubMembers(this.store, hub, now);
     const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const v of views) counts[v.status]++;
-    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), validUntil, counts, sorted: new Map() };
+    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), validUntil, counts, sorted: new Map(), builtAt: performance.now() };
     this.built.set(hubId, built);
     return built;
   }
