@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,5 +122,37 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(run.stderr, /hubs\[0\]\.id: expected lower-case/);
     assert.match(run.stderr, /hubs\[0\]\.meta\.businessId: expected a numeric Meta business id/);
     assert.match(run.stderr, /hubs\[0\]\.teams\[0\]\.appRole/);
+  });
+
+  test('emulator meta serves the Meta Graph API emulator until interrupted', async () => {
+    const child = spawn(process.execPath, [BIN, 'emulator', 'meta', '--port', '0'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      const res = await fetch(`${url}/v25.0/me`);
+      assert.ok(res.status < 500, `the emulator answers (HTTP ${res.status})`);
+      assert.ok((await res.json()).error, 'a Graph error envelope for a call without a token');
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('serve with a bad config exits 1 and names the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-serve-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'hubs: []\n');
+    const run = await cli(['serve', '--config', bad]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /hubs: expected at least one hub/);
   });
 });
