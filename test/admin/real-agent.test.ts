@@ -15,6 +15,8 @@ import { Secret } from '../../config/secret-ref.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
+import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
+import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { HUB, hubConfig, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
 
@@ -23,14 +25,23 @@ const ADMIN = 'real-agent-admin-token';
 const HOOK = 'real-agent-hook-secret';
 
 /** The e2e business config plus an admin token and an Okta event hook secret. */
-function withSurfaces(base: LoadedConfig): LoadedConfig {
-  const extra: Record<string, Secret> = { 'env:ADMIN': new Secret(ADMIN, 'env:ADMIN'), 'env:HOOK': new Secret(HOOK, 'env:HOOK') };
+const TENANT = 'tenant-real';
+const RELAY = 'relay-app';
+
+function withSurfaces(base: LoadedConfig, graphUrl: string): LoadedConfig {
+  const extra: Record<string, Secret> = { 'env:ADMIN': new Secret(ADMIN, 'env:ADMIN'), 'env:HOOK': new Secret(HOOK, 'env:HOOK'), 'env:ENTRA': new Secret('entra-secret', 'env:ENTRA') };
   return {
     ...base,
     file: {
       ...base.file,
       server: { ...base.file.server, adminTokens: ['env:ADMIN'] },
-      identityProviders: { okta: { kind: 'okta', orgUrl: 'https://acme.okta.example', eventHookSecret: 'env:HOOK' } },
+      identityProviders: {
+        okta: { kind: 'okta', orgUrl: 'https://acme.okta.example', eventHookSecret: 'env:HOOK' },
+        entra: {
+          kind: 'entra', tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'env:ENTRA', extensionAppId: 'hubwarden-app',
+          graphBaseUrl: graphUrl, authorityUrl: graphUrl, lifecycleWorkflows: { allowedAppIds: [RELAY], audience: 'api://hubwarden', actions: {} },
+        },
+      },
     },
     secret: (ref) => extra[ref] ?? base.secret(ref),
   };
@@ -42,12 +53,18 @@ describe('admin API and Okta hook over the real agent', () => {
   let service: MemberService;
   let hook: HookRouter;
   let closeEmulator: () => Promise<void>;
+  let graph: GraphEmulator;
+  let closeGraph: () => Promise<void>;
+  let entra: ReturnType<typeof createEntraLifecycleRouter>;
 
   before(async () => {
     const emulator = createMetaEmulator();
     const listening = await emulator.listen(0);
     closeEmulator = listening.close;
-    const config = withSurfaces(hubConfig(listening.url));
+    graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
+    const graphServer = await graph.listen();
+    closeGraph = graphServer.close;
+    const config = withSurfaces(hubConfig(listening.url), graphServer.url);
     const store = new MemoryStore();
     await seedDirectory(store);
     const connector = createHubConnector(config.file.hubs[0], config, { log: silent });
@@ -58,10 +75,13 @@ describe('admin API and Okta hook over the real agent', () => {
     });
     await agent.start();
     hook = createOktaHookRouter({ config, agent: agent.api, store });
-    server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook]]);
+    entra = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20 });
+    server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook], ['/hooks', entra]]);
   });
   after(async () => {
+    entra.stop();
     await server.close();
+    await closeGraph();
     await agent.stop(500);
     service.close();
     await closeEmulator();
@@ -128,5 +148,25 @@ describe('admin API and Okta hook over the real agent', () => {
     assert.equal(offboards.length, 1);
     assert.equal(offboards[0].trigger.type, 'okta-event-hook');
     assert.equal(offboards[0].trigger.idp, 'okta');
+  });
+
+  test('an Entra leaver callout offboards through the agent and resumes the workflow when the task finishes', async () => {
+    const token = await graph.issueToken({ aud: 'api://hubwarden', azp: RELAY, appid: RELAY });
+    const body = {
+      data: {
+        subject: { id: 'obj-dan', email: 'dan.designer@sandbox.example', userPrincipalName: 'dan.designer@sandbox.example' },
+        task: { id: 'task-1' }, taskProcessingResult: { id: 'tpr-real' }, workflow: { id: 'wf-leaver' },
+      },
+      source: 'sample', type: 'lifecycleEvent',
+    };
+    const res = await fetch(`${server.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal(res.status, 202);
+    await entra.settled();
+    const offboard = agent.api.tasks({ kind: 'offboard' }).items.find((t) => t.trigger.type === 'entra-lifecycle');
+    assert.ok(offboard, 'an offboarding task with the entra-lifecycle trigger');
+    const resume = graph.resumes.find((r) => r.taskProcessingResultId === 'tpr-real');
+    const final = agent.api.task(offboard.id)!;
+    assert.deepEqual(resume?.body, { data: { operationStatus: final.status === 'completed' ? 'completed' : 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.equal(final.status, 'completed', JSON.stringify(final.lastError));
   });
 });
