@@ -23,8 +23,8 @@ export type HookRouter = Router & { settled(): Promise<void> };
 /**
  * Okta Event Hooks at `/hooks/okta` (issue 6, deliverable 2; identity-providers.md §4). Okta waits
  * 3 s, retries once, never retries a 4xx, and delivers at least once and possibly out of order. So:
- * authenticate, validate, answer 200 at once, then act: deduplicate by event uuid (in the store),
- * order by `published`, and ask the agent to offboard or re-evaluate the person.
+ * authenticate, validate, record the events not seen before (by uuid, in the store), answer 200,
+ * and only then act, oldest `published` first: ask the agent to offboard or re-evaluate the person.
  */
 export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
   const { config, agent } = options;
