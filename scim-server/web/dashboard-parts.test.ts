@@ -1,0 +1,121 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { csvCell, csvLine } from './csv-export.ts';
+import { allowedAdmin } from './oidc-client.ts';
+import { safeNext } from './safe-next.ts';
+import { SessionStore } from './session-store.ts';
+import { assetsOf, DIRECTORY_RESULTS, partnersOf, searchDirectory } from './ui-read-routes.ts';
+
+describe('safeNext: sign-in never redirects off the dashboard', () => {
+  const cases: Array<[unknown, string]> = [
+    ['/ui/hubs/acme?tab=members', '/ui/hubs/acme?tab=members'],
+    ['/ui', '/ui'],
+    ['https://evil.example/ui/', '/ui/'],
+    ['//evil.example/ui/', '/ui/'],
+    ['/ui/\\evil.example', '/ui/'],
+    ['/uix/other', '/ui/'],
+    ['/ui/a\r\nSet-Cookie: x=1', '/ui/'],
+    [undefined, '/ui/'],
+    [['/ui/a'], '/ui/'],
+  ];
+  for (const [input, expected] of cases) test(JSON.stringify(input), () => assert.equal(safeNext('/ui', input), expected));
+});
+
+describe('CSV cells', () => {
+  test('RFC 4180 quoting and formula neutralising', () => {
+    assert.equal(csvCell('plain'), 'plain');
+    assert.equal(csvCell('a,b'), '"a,b"');
+    assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+    assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
+    assert.equal(csvCell('@cmd'), "'@cmd");
+    assert.equal(csvCell('-1+2'), "'-1+2");
+    assert.equal(csvCell(undefined), '');
+    assert.equal(csvLine(['a', 1, null]), 'a,1,\r\n');
+  });
+});
+
+describe('OIDC admins', () => {
+  const allow = { allowedEmails: ['Boss@Acme.example'], allowedGroups: ['hubwarden-admins'] };
+  test('by email (any case) or by group; nobody when both lists are empty', () => {
+    assert.equal(allowedAdmin({ sub: '1', email: 'boss@acme.example', groups: [] }, allow), true);
+    assert.equal(allowedAdmin({ sub: '2', email: 'x@acme.example', groups: ['hubwarden-admins'] }, allow), true);
+    assert.equal(allowedAdmin({ sub: '3', email: 'x@acme.example', groups: ['Hubwarden-Admins', 'marketing'] }, allow), false);
+    assert.equal(allowedAdmin({ sub: '4', groups: [] }, allow), false);
+    assert.equal(allowedAdmin({ sub: '5', email: 'boss@acme.example', groups: ['hubwarden-admins'] }, { allowedEmails: [], allowedGroups: [] }), false);
+  });
+});
+
+describe('sessions', () => {
+  test('opaque random ids; idle and absolute expiry; destroy', () => {
+    let now = 0;
+    const store = new SessionStore({ idleMs: 1_000, absoluteMs: 5_000 }, () => now);
+    const a = store.create('a@x', 'oidc');
+    const b = store.create('b@x', 'admin-token');
+    assert.notEqual(a.id, b.id);
+    assert.notEqual(a.csrf, a.id);
+    assert.ok(a.id.length >= 43, 'at least 256 bits');
+    now = 900;
+    assert.equal(store.get(a.id)?.actor, 'a@x');
+    now = 1_800; // a was used at 900, b not since 0
+    assert.equal(store.get(b.id), undefined, 'idle too long');
+    assert.equal(store.get(a.id)?.actor, 'a@x');
+    for (now = 2_500; now <= 4_900; now += 800) assert.ok(store.get(a.id));
+    now = 5_100;
+    assert.equal(store.get(a.id), undefined, 'absolute lifetime over');
+    const c = store.create('c@x', 'oidc');
+    store.destroy(c.id);
+    assert.equal(store.get(c.id), undefined);
+    assert.equal(store.get(undefined), undefined);
+  });
+});
+
+describe('read routes over the store snapshot', () => {
+  const at = '2026-11-01T00:00:00.000Z';
+  async function seeded() {
+    const store = new MemoryStore();
+    await store.open();
+    await store.transact((tx) => {
+      tx.put('appAssets', 'h', 'ad_account:act_1', { hubId: 'h', type: 'ad_account', id: 'act_1', name: 'Main', ownership: 'owned' });
+      tx.put('appAssets', 'h', 'page:9', { hubId: 'h', type: 'page', id: '9', ownership: 'client', permittedTasks: ['ANALYZE'] });
+      tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', email: 'ann@x.example', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appSystemUsers', 'h', 's1', { hubId: 'h', id: 's1', name: 'Robot', role: 'ADMIN' });
+      tx.put('appAssignments', 'h', 'k1', { hubId: 'h', key: 'k1', asset: { type: 'ad_account', id: 'act_1' }, userId: 'm1', userType: 'member', tasks: ['ADVERTISE'] });
+      tx.put('appAssignments', 'h', 'k2', { hubId: 'h', key: 'k2', asset: { type: 'ad_account', id: 'act_1' }, userId: 's1', userType: 'system-user', tasks: ['MANAGE'] });
+      tx.put('appPartners', 'h', 'p1', { hubId: 'h', businessId: '555', name: 'Agency', relation: 'agency', assets: [{ type: 'ad_account', id: 'act_1', permittedTasks: ['ANALYZE'] }] });
+      tx.put('partnerUsers', 'h', 'pu1', { hubId: 'h', key: 'pu1', partnerBusinessId: '555', userId: 'u9', email: 'pat@agency.example', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ANALYZE'] }] });
+      tx.put('partnerUsers', 'h', 'pu2', { hubId: 'h', key: 'pu2', partnerBusinessId: '777', userId: 'u8', userType: 'member', assignments: [] });
+      for (let i = 0; i < 30; i++) {
+        tx.put('directoryUsers', 'h', `d${i}`, { hubId: 'h', id: `d${i}`, userName: `user${i}@acme.example`, active: i !== 1, displayName: i === 2 ? 'Casey Jones' : undefined, emails: [`user${i}@acme.example`], scim: {}, created: at, lastModified: at, version: 1 });
+      }
+      tx.put('directoryUsers', 'other', 'd0', { hubId: 'other', id: 'd0', userName: 'casey@other.example', active: true, emails: ['casey@other.example'], scim: {}, created: at, lastModified: at, version: 1 });
+    });
+    return store;
+  }
+
+  test('assets list who holds which tasks, members and system users', async () => {
+    const store = await seeded();
+    const assets = assetsOf(store, 'h');
+    assert.deepEqual(assets.map((a) => [a.id, a.holderCount]), [['act_1', 2], ['9', 0]]);
+    assert.deepEqual(assets[0].holders, [
+      { userId: 'm1', email: 'ann@x.example', name: undefined, userType: 'member', tasks: ['ADVERTISE'] },
+      { userId: 's1', email: undefined, name: 'Robot', userType: 'system-user', tasks: ['MANAGE'] },
+    ]);
+    assert.deepEqual(assetsOf(store, 'nothing'), []);
+  });
+
+  test('partners carry only their own people', async () => {
+    const store = await seeded();
+    const partners = partnersOf(store, 'h');
+    assert.equal(partners.length, 1);
+    assert.deepEqual(partners[0].users.map((u) => u.email), ['pat@agency.example']);
+  });
+
+  test('directory search: by name, email or display name, this hub only, capped', async () => {
+    const store = await seeded();
+    assert.deepEqual(searchDirectory(store, 'h', 'casey').map((u) => u.id), ['d2']);
+    assert.deepEqual(searchDirectory(store, 'h', 'USER1@').map((u) => [u.id, u.active]), [['d1', false]]);
+    assert.equal(searchDirectory(store, 'h', 'acme.example').length, DIRECTORY_RESULTS);
+    assert.deepEqual(searchDirectory(store, 'h', '   '), []);
+  });
+});
