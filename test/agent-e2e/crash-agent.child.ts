@@ -31,6 +31,8 @@ for (;;) {
   if (store.partitions('outbox').length === 0 && tasks.length > 0 && tasks.every(isFinished)) {
     const byStatus: Record<string, number> = {};
     for (const t of tasks) byStatus[`${t.kind}:${t.status}`] = (byStatus[`${t.kind}:${t.status}`] ?? 0) + 1;
+    // Tasks that ran more than once: an attempt was cut short by a kill (or a transient error).
+    byStatus['retried'] = tasks.filter((t) => t.attempts > 1).length;
     await agent.stop();
     await store.close();
     process.stdout.write(`done ${JSON.stringify(byStatus)}\n`);
