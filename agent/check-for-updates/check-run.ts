@@ -26,6 +26,7 @@ export interface CheckRunRecord {
   changes?: CheckChanges;
   lapsedExemptions?: string[];
   partnerFailures?: Array<{ partnerBusinessId: string; message: string }>;
+  unreadableAssetTypes?: Array<{ type: string; message: string }>;
   unsupported?: string[];
   error?: { kind: string; message: string };
   /** The reconcile pass enqueued after it. */

@@ -28,6 +28,8 @@ export interface FakeConnector extends HubConnector {
   failOn?: { listing: string; kind: ErrorKind };
   /** Calls made, by method name. */
   calls: string[];
+  /** Throws from listAssets for one asset type only. */
+  failOnAssetType?: { type: string; kind: ErrorKind };
   /** Makes a listing return the same cursor forever. */
   loopOn?: string;
 }
@@ -47,7 +49,10 @@ export function fakeConnector(app: FakeApp, pageSize = 2): FakeConnector {
     async listMembers(cursor) { return read('listMembers', () => page(self.app.members, cursor, pageSize, self.loopOn === 'listMembers')); },
     async listInvites(cursor) { return read('listInvites', () => page(self.app.invites, cursor, pageSize, false)); },
     async listSystemUsers(cursor) { return read('listSystemUsers', () => page(self.app.systemUsers, cursor, pageSize, false)); },
-    async listAssets(type, cursor) { return read('listAssets', () => page(self.app.assets.filter((a) => a.type === type), cursor, pageSize, false)); },
+    async listAssets(type, cursor) {
+      if (self.failOnAssetType?.type === type) throw new ConnectorError(self.failOnAssetType.kind, `fake: list ${type}: ${self.failOnAssetType.kind}`);
+      return read('listAssets', () => page(self.app.assets.filter((a) => a.type === type), cursor, pageSize, false));
+    },
     async listAssignments(assets: AssetRef[]) {
       if (assets.length > self.limits.assetsPerAssignmentRead) throw new ConnectorError('invalid-argument', 'fake: too many assets in one read');
       return read('listAssignments', () => self.app.assignments.filter((a) => assets.some((r) => r.type === a.asset.type && r.id === a.asset.id)));

@@ -5,6 +5,7 @@
  * partial read can never pass for a complete picture (idea 4).
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import type {
   AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetType, Page, PartnerUser,
 } from '../../connectors/sdk/hub-model.ts';
@@ -23,6 +24,8 @@ export interface AppReading {
   partnerFailures: Array<{ partnerBusinessId: string; message: string }>;
   /** Asset types actually listed (a connector without `listAssets` lists none). */
   assetTypes: AssetType[];
+  /** Asset types no team manages that the credential may not list (permission-denied): kept as known. */
+  unreadableAssetTypes: Array<{ type: AssetType; message: string }>;
   /** Listing methods the connector lacks: the picture is complete only for what it can list. */
   unsupported: string[];
 }
@@ -30,6 +33,8 @@ export interface AppReading {
 export interface ReadOptions {
   /** Partners whose own token is configured: only for those can their people be read (reference §8.4). */
   partnersWithToken: readonly string[];
+  /** Asset types the hub's teams grant: these must be read; others may be unreadable. */
+  managedAssetTypes?: readonly AssetType[];
   /** Progress for the task view: steps done of steps known so far, and the current phase. */
   progress?: (done: number, total: number, phase: string) => void;
   /** Stops between pages (task cancelled, agent shutting down). */
@@ -94,10 +99,22 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const systemUsers = await list('system users', connector.listSystemUsers);
   const assets: AppAsset[] = [];
   const assetTypes: AssetType[] = [];
+  const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
   for (const type of ALL_ASSET_TYPES) {
     const listAssets = connector.listAssets;
     const read = listAssets ? (cursor?: string) => listAssets.call(connector, type, cursor) : undefined;
-    const items = await list(`assets: ${type}`, read);
+    let items: AppAsset[];
+    try {
+      items = await list(`assets: ${type}`, read);
+    } catch (err) {
+      // A token without, say, catalog_management cannot list catalogs. For a type no team of
+      // the hub manages, that leaves nothing we act on unseen: note it and read on. For a
+      // managed type the picture would be incomplete, so the read fails.
+      if (!isConnectorError(err) || err.kind !== 'permission-denied' || options.managedAssetTypes?.includes(type)) throw err;
+      unreadableAssetTypes.push({ type, message: err.message });
+      finish(`assets: ${type}`);
+      continue;
+    }
     if (listAssets) assetTypes.push(type);
     for (const a of items) assets.push(a);
   }
@@ -134,5 +151,5 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     }
     finish(`partner ${partner.businessId} people`);
   }
-  return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unsupported };
+  return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported };
 }

@@ -182,6 +182,23 @@ describe('check for updates', () => {
     assert.equal(store.get('memberMatches', 'acme', 'invite:902'), undefined);
   });
 
+  test('an asset type the token may not list: noted and kept when no team manages it, fatal when one does', async () => {
+    const store = await seededStore();
+    const app = business();
+    app.assets.push({ type: 'catalog', id: '333', ownership: 'owned' });
+    app.assignments.push({ asset: { type: 'catalog', id: '333' }, userId: '11', userType: 'member', tasks: ['MANAGE'] });
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    connector.failOnAssetType = { type: 'catalog', kind: 'permission-denied' };
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.equal(run.outcome, 'completed');
+    assert.deepEqual(run.unreadableAssetTypes, [{ type: 'catalog', message: 'fake: list catalog: permission-denied' }]);
+    assert.ok(store.get('appAssets', 'acme', 'catalog:333'));
+    assert.ok(store.get('appAssignments', 'acme', 'catalog:333:11'));
+    const managing: HubConfigFile = { ...hub, teams: [{ group: 'Catalogs', hubRole: 'collaborator', appRole: 'EMPLOYEE', assets: [{ type: 'catalog', id: '333', tasks: ['MANAGE'] }] }] };
+    await assert.rejects(runCheckForUpdates(input(store, connector, 't3', { hub: managing })), /permission-denied/);
+  });
+
   test('a cursor that loops stops the read instead of spinning', async () => {
     const store = await seededStore();
     const connector = fakeConnector(business());

@@ -55,7 +55,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
 
   let reading;
   try {
-    reading = await readApp(counted, { partnersWithToken, progress: input.progress, signal: input.signal });
+    const managedAssetTypes = [...new Set(hub.teams.flatMap((t) => t.assets.map((a) => a.type)))];
+    reading = await readApp(counted, { partnersWithToken, managedAssetTypes, progress: input.progress, signal: input.signal });
   } catch (err) {
     // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
     if (input.signal?.aborted) throw err;
@@ -105,7 +106,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       outcome: 'completed', graphCalls: graphCalls(), counts, matchCounts: countOutcomes(matching.matches),
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
-      partnerFailures: reading.partnerFailures, unsupported: reading.unsupported,
+      partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
       ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
     };
     putRun(tx, record);

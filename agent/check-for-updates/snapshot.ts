@@ -101,6 +101,12 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
   }));
 
+  // Asset types that could not be listed keep what we knew of them (reported in the run).
+  const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
+  for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+  const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
+  for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
+
   const failedPartners = new Set(reading.partnerFailures.map((f) => f.partnerBusinessId));
   const partnerUsers = reading.partnerUsers.map((u): PartnerUserRecord => withoutUndefined({
     hubId, key: partnerUserKey(u), partnerBusinessId: u.partnerBusinessId, userId: u.userId, name: u.name, email: u.email, userType: u.userType, assignments: u.assignments,
@@ -112,7 +118,7 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
     members,
     invites,
     systemUsers: reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
-    assets: reading.assets.map((a) => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks })),
+    assets,
     assignments,
     partners: reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
     partnerUsers,
