@@ -17,6 +17,7 @@ export const logEvent = z.object({
   published: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected a date-time'),
   eventType: z.string().min(1),
   actor: z.object({ id: z.string().optional(), alternateId: z.string().nullish(), displayName: z.string().nullish() }).nullish(),
+  outcome: z.object({ result: z.string().nullish() }).nullish(),
   target: z.array(logTarget).nullish(),
 });
 
@@ -67,10 +68,14 @@ export function personKey(p: EventPerson): string {
 }
 
 /** What hubwarden keeps of an event to act on it (also after a restart). */
-export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; actor?: string } {
+export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; actor?: string; failed?: boolean } {
   const person = personOf(event);
   const actor = event.actor?.alternateId ?? event.actor?.id ?? undefined;
-  return { eventType: event.eventType, ...(person ? { person } : {}), ...(actor ? { actor } : {}) };
+  // A System Log event also records attempts that failed (outcome.result FAILURE, DENY…): a
+  // deactivation that did not happen must not cost anyone their seats.
+  const result = event.outcome?.result;
+  const failed = Boolean(result && result !== 'SUCCESS');
+  return { eventType: event.eventType, ...(person ? { person } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
 }
 
 /** Oldest first (Okta delivers at least once and possibly out of order: §4). */

@@ -104,14 +104,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
     // them (it reads the state as of now, which includes all of them).
     const lastReevaluation = new Map<string, string>();
     for (const r of ordered) {
-      if (r.event?.person && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
+      if (r.event?.person && !r.event.failed && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
     for (const record of ordered) {
-      const { eventType, person, actor } = record.event ?? { eventType: '(unknown)' };
+      const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
       const action = EVENT_ACTIONS[eventType];
-      if (!action || !person) {
-        await seen.update('okta', record.id, { state: 'done', outcome: action ? 'no User target' : `event type ${eventType} not handled` });
+      if (!action || !person || failed) {
+        const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
+        await seen.update('okta', record.id, { state: 'done', outcome: why });
         continue;
       }
       if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {

@@ -72,6 +72,14 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(store.get('hookEvents', 'okta', 'u-1')?.state, 'done');
   });
 
+  test('an event whose outcome is not SUCCESS changes nothing', async () => {
+    const failedDeactivation = { ...event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'f-1'), outcome: { result: 'FAILURE', reason: 'INSUFFICIENT_PERMISSIONS' } };
+    assert.equal((await send(delivery(failedDeactivation))).status, 200);
+    await hook.settled();
+    assert.equal(agent.writes().length, 0);
+    assert.match(store.get('hookEvents', 'okta', 'f-1')?.outcome ?? '', /outcome.result is not SUCCESS/);
+  });
+
   test('a replayed event is processed once', async () => {
     const body = delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T10:00:00Z', 'dup-1'));
     assert.equal((await send(body)).status, 200);
