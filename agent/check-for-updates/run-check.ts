@@ -92,7 +92,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: snapshot.partners.length, partnerUsers: snapshot.partnerUsers.length,
     };
-    writeSnapshot(tx, hub.id, previous, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes });
+    writeSnapshot(tx, hub.id, previous, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes },
+      !reading.unsupported.includes('members') && !reading.unsupported.includes('invites'));
 
     // Directory, guests, exemptions and decisions are not staged here: read them from the store.
     const matching = matchHub(store, hub.id, now, rowsOf(snapshot));

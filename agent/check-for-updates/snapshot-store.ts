@@ -42,7 +42,11 @@ function idOf(collection: CollectionName, record: any): string {
   return record.id;
 }
 
-export function writeSnapshot(tx: Transaction, hubId: string, previous: HubSnapshot, snapshot: HubSnapshot, done: Omit<AppImportRecord, 'hubId' | 'id' | 'complete'>): AppImportRecord {
+/**
+ * `complete` is false only when the connector cannot list members or invites at all: a snapshot
+ * without them is no picture to plan removals (or invites) from.
+ */
+export function writeSnapshot(tx: Transaction, hubId: string, previous: HubSnapshot, snapshot: HubSnapshot, done: Omit<AppImportRecord, 'hubId' | 'id' | 'complete'>, complete = true): AppImportRecord {
   replace(tx, 'appMembers', hubId, previous.members, snapshot.members);
   replace(tx, 'appInvites', hubId, previous.invites, snapshot.invites);
   replace(tx, 'appSystemUsers', hubId, previous.systemUsers, snapshot.systemUsers);
@@ -50,7 +54,7 @@ export function writeSnapshot(tx: Transaction, hubId: string, previous: HubSnaps
   replace(tx, 'appAssignments', hubId, previous.assignments, snapshot.assignments);
   replace(tx, 'appPartners', hubId, previous.partners, snapshot.partners);
   replace(tx, 'partnerUsers', hubId, previous.partnerUsers, snapshot.partnerUsers);
-  const record: AppImportRecord = { ...done, hubId, id: hubId, complete: true };
+  const record: AppImportRecord = { ...done, hubId, id: hubId, complete };
   tx.put('appImports', hubId, hubId, record);
   return record;
 }
