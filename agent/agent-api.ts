@@ -55,7 +55,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
   function summary(hub: HubConfigFile): HubSummary {
     const state = store.get('hubStates', '', hub.id);
-    const failingTasks = [...store.list('tasks', hub.id)].filter((t) => t.status === 'failed' || (t.status === 'waiting' && t.lastError)).length;
+    // Failed tasks, and tasks retrying after an error other than a rate limit (waiting out a limit is normal).
+    const failingTasks = [...store.list('tasks', hub.id)].filter((t) => t.status === 'failed' || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')).length;
     const imp = store.get('appImports', hub.id, hub.id);
     const extra = d.members?.health?.(hub.id) ?? {};
     const problems = [...(extra.problems ?? [])];

@@ -45,7 +45,8 @@ export const applyRemovalsHandler: TaskHandler = {
       };
     }
 
-    const members = [...ctx.store.list('appMembers', hub.id)].length - ctx.store.count('appSystemUsers', hub.id);
+    const systemIds = new Set([...ctx.store.list('appSystemUsers', hub.id)].map((u) => u.id));
+    const members = [...ctx.store.list('appMembers', hub.id)].filter((m) => !systemIds.has(m.id)).length;
     const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent);
     if (threshold.exceeds) {
       const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id} (${threshold.share.toFixed(1)}%), more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;

@@ -23,7 +23,7 @@ export interface TaskRunnerOptions {
   leaseMs?: number;
   /** Tasks calling the app at once, per hub. */
   concurrencyPerHub?: number;
-  /** Tasks calling the app started per second, per hub (token bucket); Infinity = no budget. */
+  /** Tasks calling the app started per second, per hub (token bucket, default 50); Infinity = no budget. */
   requestsPerSecondPerHub?: number;
   /** Tasks that make no app calls (planning, reconcile) at once, in total. */
   localConcurrency?: number;
@@ -230,7 +230,7 @@ export class TaskRunner {
 
   private budget(hubId: string): RequestBudget {
     let b = this.budgets.get(hubId);
-    if (!b) this.budgets.set(hubId, (b = new RequestBudget(this.o.requestsPerSecondPerHub ?? Infinity, Math.max(1, Math.min(50, this.o.requestsPerSecondPerHub ?? 50)), this.clock)));
+    if (!b) this.budgets.set(hubId, (b = new RequestBudget(this.o.requestsPerSecondPerHub ?? 50, Math.max(1, Math.min(50, this.o.requestsPerSecondPerHub ?? 50)), this.clock)));
     return b;
   }
 
