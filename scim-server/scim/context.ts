@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { ScimError } from './errors.ts';
 import type { ScimObject } from './resources/normalize.ts';
 
 /** What every SCIM handler needs about the request's hub. */
@@ -43,4 +44,16 @@ export function sendResource(res: Response, status: number, body: ScimObject): v
   if (meta?.version) headers.ETag = meta.version;
   if (status === 201 && meta?.location) headers.Location = meta.location;
   sendScim(res, status, body, headers);
+}
+
+/**
+ * RFC 7644 §3.14: a write carrying `If-Match` applies only to the version it names (`W/"3"`, `"3"`
+ * or `*`); otherwise 412 and nothing changes.
+ */
+export function assertVersion(ifMatch: string | undefined, version: number, what: string): void {
+  if (!ifMatch || ifMatch.trim() === '*') return;
+  const wanted = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!wanted.includes(`"${version}"`)) {
+    throw new ScimError(412, undefined, `${what} is at version W/"${version}", not ${ifMatch.trim()} (If-Match); fetch it again and retry`);
+  }
 }

@@ -4,7 +4,7 @@ import { INDEX, type DirectoryGroupRecord } from '../../agent/desired-state/dire
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 import { GROUP_ATTRIBUTES } from './attributes.ts';
-import { sendResource, sendScim, type HubRequest } from './context.ts';
+import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
@@ -81,10 +81,11 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
   sendResource(res, 201, renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }));
 }
 
-async function update(h: HubRequest, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
+async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
   const now = new Date().toISOString();
   return h.store.transact((tx) => {
     const current = existing(tx, h.hubId, id);
+    assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
     const group = toGroupRecord(h.hubId, id, next(current), current, now);
     if (!groupDiffers(current, group)) return current;
     if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) assertUniqueName(tx, h.hubId, group.displayName, id);
@@ -98,14 +99,14 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
   const scim = groupFromBody(req.body as ScimObject);
   // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
   // people needs an explicit list (design brief, safety before speed).
-  const group = await update(h, String(req.params.id), (current) => ('members' in scim ? scim : { ...scim, members: current.members }));
+  const group = await update(h, req, String(req.params.id), (current) => ('members' in scim ? scim : { ...scim, members: current.members }));
   const p = projectionOf(queryParams(req));
   sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
 }
 
 export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const group = await update(h, id, (current) => applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id }));
+  const group = await update(h, req, id, (current) => applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id }));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;
@@ -122,6 +123,7 @@ export async function deleteGroup(h: HubRequest, req: Request, res: Response): P
   const id = String(req.params.id);
   await h.store.transact((tx) => {
     const group = existing(tx, h.hubId, id);
+    assertVersion(req.get('if-match'), group.version, `hub ${h.hubId} group ${id}`);
     tx.delete('directoryGroups', h.hubId, id);
     recordDesiredChange(tx, {
       hubId: h.hubId,

@@ -212,3 +212,23 @@ describe('SCIM router: lists', () => {
     assert.equal(put.body[HUB_EXT].appRole, 'EMPLOYEE');
   });
 });
+
+describe('SCIM router: versions', () => {
+  let app: ScimTestApp;
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: 'etag' }] });
+  });
+  after(() => app.close());
+
+  test('If-Match with a stale version → 412 and nothing changes; the current one applies', async () => {
+    const created = await scimRequest(app, 'etag', 'POST', '/Users', newUser('v@example.com'));
+    const id = created.body.id;
+    const op = { Operations: [{ op: 'replace', path: 'displayName', value: 'Changed' }] };
+    assertScimError(await scimRequest(app, 'etag', 'PATCH', `/Users/${id}`, op, { 'if-match': 'W/"7"' }), 412);
+    assert.equal(app.store.get('directoryUsers', 'etag', id)!.version, 1);
+    assert.equal((await scimRequest(app, 'etag', 'PATCH', `/Users/${id}`, op, { 'if-match': 'W/"1"' })).status, 204);
+    assert.equal(app.store.get('directoryUsers', 'etag', id)!.displayName, 'Changed');
+    assertScimError(await scimRequest(app, 'etag', 'DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"1"' }), 412);
+    assert.equal((await scimRequest(app, 'etag', 'DELETE', `/Users/${id}`, undefined, { 'if-match': '*' })).status, 204);
+  });
+});

@@ -5,7 +5,7 @@ import type { DirectoryChange } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView, Transaction } from '../../agent/store/store.ts';
 import { USER_ATTRIBUTES } from './attributes.ts';
-import { sendResource, sendScim, type HubRequest } from './context.ts';
+import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
@@ -93,10 +93,11 @@ export async function createUser(h: HubRequest, req: Request, res: Response): Pr
 }
 
 /** Shared by PUT and PATCH: compute the new record, write it with its delta unless nothing changed. */
-async function update(h: HubRequest, id: string, next: (current: DirectoryUserRecord) => ScimObject): Promise<DirectoryUserRecord> {
+async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryUserRecord) => ScimObject): Promise<DirectoryUserRecord> {
   const now = new Date().toISOString();
   return h.store.transact((tx) => {
     const current = existing(tx, h.hubId, id);
+    assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} user ${id}`);
     const user = toUserRecord(h.hubId, id, next(current), current, now);
     const changes = userChanges(current, user);
     if (changes.length === 0) return current;
@@ -109,13 +110,13 @@ async function update(h: HubRequest, id: string, next: (current: DirectoryUserRe
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const scim = userFromBody(req.body as ScimObject);
-  const user = await update(h, String(req.params.id), () => scim);
+  const user = await update(h, req, String(req.params.id), () => scim);
   sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
 }
 
 export async function patchUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const user = await update(h, id, (current) => applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id }));
+  const user = await update(h, req, id, (current) => applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id }));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${user.version}"`).end();
     return;
@@ -142,6 +143,7 @@ export async function deleteUser(h: HubRequest, req: Request, res: Response): Pr
   const now = new Date().toISOString();
   await h.store.transact((tx) => {
     const user = existing(tx, h.hubId, id);
+    assertVersion(req.get('if-match'), user.version, `hub ${h.hubId} user ${id}`);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: stageUserDeletion(tx, h.hubId, user, now) });
   });
   res.status(204).end();

@@ -32,7 +32,7 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 interface Target { base: string; token: string }
-interface Figures { label: string; writes: number; seconds: number; p50: number; p99: number; peakRssMb: number; errors: number }
+interface Figures { label: string; writes: number; seconds: number; cpuSeconds: number; p50: number; p99: number; peakRssMb: number; errors: number }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
@@ -99,6 +99,7 @@ async function importLoad(label: string, t: Target, users: number, groups: numbe
   };
   const stopRss = rssSampler();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const deadline = started + budgetSeconds * 1000;
   const ids: string[] = new Array(users);
   await pool([...Array(users).keys()], async (i) => {
@@ -121,9 +122,11 @@ async function importLoad(label: string, t: Target, users: number, groups: numbe
     await write('PATCH', `/Groups/${gid}`, body, 200);
   }, deadline);
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   latencies.sort((a, b) => a - b);
   const capped = performance.now() >= deadline ? ` (stopped at the ${budgetSeconds} s budget: ${created} users)` : '';
-  return { label: label + capped, writes: latencies.length, seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors };
+  return { label: label + capped, writes: latencies.length, seconds, cpuSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors };
 }
 
 /** The do-it-yourself baseline: scimmy's process-wide registry, lowdb rewriting its file per write. */
@@ -236,7 +239,7 @@ async function largeHub(dir: string, stored: number, samples: number, memory: bo
 }
 
 const fmt = (f: Figures) =>
-  `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}`;
+  `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}\n  CPU ${f.cpuSeconds.toFixed(1)} s (server + client, all requests) = ${(f.writes / f.cpuSeconds).toFixed(0)} writes per CPU-second`;
 
 export default async function bench(argv: string[]): Promise<void> {
   // `--memory`: hubwarden on MemoryStore (no disk), to tell the store's share of the latency apart.
