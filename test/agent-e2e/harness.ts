@@ -32,10 +32,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store } = {}): Promise<Harness> {
+export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store; token?: string } = {}): Promise<Harness> {
   const emulator = createMetaEmulator(o.emulator);
   const server = await emulator.listen(0);
-  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
+  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: o.token ?? SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const store = o.store ?? new MemoryStore();
   await store.open();
   const agent = createAgent({

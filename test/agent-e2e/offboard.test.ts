@@ -1,0 +1,53 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkForUpdates, HUB, onboard, startHarness, until, type Harness } from './harness.ts';
+
+const leaver = { type: 'entra-lifecycle' as const, idp: 'entra', detail: 'leaver workflow task 42' };
+
+describe('offboarding (leaver workflows)', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness({ safety: { confirmDeprovisioning: true } }); await checkForUpdates(h); });
+  after(() => h.close());
+
+  test('offboard removes the seat now, even with confirmDeprovisioning, and the parent task completes after its children', async () => {
+    const id = await onboard(h, 'u-leo', 'leo@example.com', 'Meta Advertisers');
+    const parent = await h.agent.api.offboard({ email: 'LEO@example.com' }, leaver);
+    await until('parent completed', () => h.agent.api.task(parent.id)?.status === 'completed', 8_000);
+    assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'seat removed');
+    const children = h.agent.api.tasks({ parentId: parent.id });
+    assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
+    const audit = h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' }).items[0];
+    assert.equal(audit?.trigger.type, 'entra-lifecycle');
+  });
+
+  test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
+    await h.directory.createUser('u-ivy', 'ivy@example.com');
+    await h.store.transact((tx) => {
+      const g = [...tx.list('directoryGroups', HUB)].find((x) => x.displayName === 'Meta Advertisers')!;
+      // A membership written without an outbox entry: only the hook's re-evaluation notices it.
+      tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: 'u-ivy' }] });
+    });
+    const tasks = await h.agent.api.reevaluatePerson({ email: 'ivy@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-1' });
+    assert.equal(tasks.length, 1);
+    await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'ivy@example.com'));
+  });
+});
+
+describe('credential rejected', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness({ token: 'not-a-valid-token' }); });
+  after(() => h.close());
+
+  test('unauthenticated pauses the hub, its tasks wait, hub health says why', async () => {
+    await h.directory.createUser('u-z', 'z@example.com');
+    await h.directory.patchGroup('Meta Advertisers', ['u-z']);
+    await until('hub paused', () => h.store.get('hubStates', '', HUB)?.paused === true);
+    const summary = h.agent.api.hub(HUB)!;
+    assert.equal(summary.health.status, 'paused');
+    assert.match(summary.health.pausedReason ?? '', /z@example.com.*unauthenticated/);
+    const invite = h.agent.api.tasks({ hubId: HUB, kind: 'invite' }).items[0]!;
+    assert.equal(invite.status, 'waiting');
+    assert.equal(invite.lastError?.kind, 'unauthenticated');
+    assert.ok(!JSON.stringify(h.agent.api.audit({ hubId: HUB })).includes('not-a-valid-token'), 'the token never reaches the audit log');
+  });
+});
