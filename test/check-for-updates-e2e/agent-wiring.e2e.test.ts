@@ -11,6 +11,7 @@ import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { createGraphCallMeter } from '../../agent/check-for-updates/graph-call-meter.ts';
 import { HUB, hubConfig, seedDirectory } from './business.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -29,10 +30,10 @@ describe('member service wired into the agent', () => {
     const config = hubConfig(server.url);
     store = new MemoryStore();
     await seedDirectory(store);
-    let calls = 0;
-    const connector = createHubConnector(config.file.hubs[0], config, { log: silent, onCall: () => calls++ });
+    const meter = createGraphCallMeter();
+    const connector = createHubConnector(config.file.hubs[0], config, { log: silent, onCall: meter.onCall(HUB) });
     const connectorFor = () => connector;
-    service = createMemberService({ config, store, log: silent, graphCalls: () => calls });
+    service = createMemberService({ config, store, log: silent, graphCalls: meter.calls });
     agent = createAgent({ config, store, connectorFor, log: silent, members: service, auditFile: false, runner: { backoffBaseMs: 600_000 } });
     await agent.start();
     await service.start({ connectorFor }); // first import of the never-imported hub, watchdog
