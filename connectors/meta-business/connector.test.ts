@@ -177,4 +177,13 @@ describe('meta-business connector on the sandbox fixture', () => {
     const members = await all((x) => c.listMembers!(x));
     assert.equal(members.find((m) => m.id === SANDBOX.admins[1])?.role, 'ADMIN');
   });
+  test('a pixel assignment cannot be removed through the API: a clear refusal, never already-done', async () => {
+    fresh();
+    const pixel = { type: 'pixel' as const, id: SANDBOX.pixelId };
+    const holder = (await c.listAssignments!([pixel])).find((a) => a.userType === 'member');
+    const userId = holder?.userId ?? '1000000000000103';
+    if (!holder) assert.equal(await c.assignAsset!({ asset: pixel, userId, tasks: ['ANALYZE'] }), 'done');
+    await assert.rejects(c.unassignAsset!({ asset: pixel, userId }), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && /no API to remove a person from a pixel/.test(e.message));
+    assert.ok((await c.listAssignments!([pixel])).some((a) => a.userId === userId));
+  });
 });

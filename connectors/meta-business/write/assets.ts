@@ -47,11 +47,20 @@ export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; 
   const whatFor = what(`unassign user ${input.userId} from ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id}`);
   const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
   if (!current) return 'already-done';
+  if (input.asset.type === 'pixel') {
+    // AdsPixel assigned_users has no DELETE (SPEC AdsPixel.json, reference §7.4); Graph answers
+    // 100/33 "Unsupported delete request", which must not read as "already gone".
+    throw new ConnectorError('invalid-argument', `${whatFor}: Meta has no API to remove a person from a pixel (reference §7.4); remove them in Business Settings`, {
+      field: 'asset', providerCode: 'unsupported',
+    });
+  }
   try {
     await ctx.graph.call('DELETE', `${input.asset.id}/assigned_users`, { user: input.userId }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
-    throw err;
+    if (!(err instanceof ConnectorError) || err.kind !== 'not-found') throw err;
+    // 100/33 also means "unsupported" or "cannot be loaded": only gone if a re-read agrees.
+    if (await currentTasks(ctx, input.asset, input.userId, whatFor)) throw err;
+    return 'already-done';
   }
   return 'done';
 }
