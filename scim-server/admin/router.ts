@@ -7,7 +7,7 @@ import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPeopleRoutes } from './people-routes.ts';
-import { notFound, problemHandler } from './problem.ts';
+import { notFound, Problem, problemHandler } from './problem.ts';
 import { registerWorkRoutes } from './work-routes.ts';
 
 export interface AdminRouterOptions {
@@ -39,6 +39,13 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   router.use(requireAdminToken(adminTokensFrom(options.config)));
   router.use(express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
+  // misleading "field missing" error.
+  router.use((req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    if (hasBody && req.body === undefined) next(new Problem(415, 'unsupported-media-type', `send the body as application/json (got ${req.get('content-type') ?? 'no Content-Type'})`));
+    else next();
+  });
 
   registerHubRoutes(router, ctx);
   registerWorkRoutes(router, ctx);

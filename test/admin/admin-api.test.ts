@@ -133,6 +133,12 @@ describe('admin REST API', () => {
       assert.equal(agent.writes().length, before);
     });
 
+    test('a body that is not JSON: 415 naming the media type, nothing changed', async () => {
+      const before = agent.writes().length;
+      await expectProblem(await post('/hubs/acme-ads/members/1001/exempt', 'reason=ceo', { ...auth, 'content-type': 'application/x-www-form-urlencoded' }), 415, /application\/json \(got application\/x-www-form-urlencoded\)/);
+      assert.equal(agent.writes().length, before);
+    });
+
     test('body over 1 MB: 413', async () => {
       await expectProblem(await post('/hubs/acme-ads/members/1001/exempt', { reason: 'x'.repeat(1_100_000) }), 413, /larger than 1 MB/);
     });
