@@ -6,9 +6,11 @@ import type { Change, Store, Transaction } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog, TaskOutcome } from './handler.ts';
 import { pauseHub } from './hub-state.ts';
+import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry, type RetryDecision } from './retry-policy.ts';
-import { applyOutcome, claimable, dueAt } from './task-transitions.ts';
+import { applyOutcome, claimable } from './task-transitions.ts';
+import { RunnableIndex } from './runnable-index.ts';
 import type { TaskRecord } from './task-record.ts';
 
 export interface TaskRunnerOptions {
@@ -54,12 +56,10 @@ export class TaskRunner {
   private readonly leaseMs: number;
   private readonly concurrency: number;
   private readonly localConcurrency: number;
-  /** hub → scope → task id → due epoch ms (insertion order = FIFO). */
-  private readonly pending = new Map<string, Map<string, Map<string, number>>>();
+  private readonly pending = new RunnableIndex();
   private readonly slots = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, AbortController>();
-  private readonly blocked = new Map<string, number>();
   private readonly budgets = new Map<string, RequestBudget>();
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
@@ -130,7 +130,7 @@ export class TaskRunner {
   /** Resolves when no task is runnable now and none is running (tests, benchmarks). */
   async idle(pollMs = 5): Promise<void> {
     for (;;) {
-      if (this.inflight.size === 0 && !this.pumpQueued && !this.hasDue()) return;
+      if (this.inflight.size === 0 && !this.pumpQueued && !this.pending.hasDue(this.clock())) return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -145,13 +145,7 @@ export class TaskRunner {
    * of its scope's rate-limit block), or undefined when nothing is waiting.
    */
   nextDueAt(): number | undefined {
-    let next = Infinity;
-    for (const [hubId, scopes] of this.pending) for (const [scope, tasks] of scopes) {
-      if (tasks.size === 0) continue;
-      const blockedUntil = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
-      for (const due of tasks.values()) next = Math.min(next, Math.max(due, blockedUntil));
-    }
-    return Number.isFinite(next) ? next : undefined;
+    return this.pending.nextDueAt();
   }
 
   /** Re-reads the clock and runs what is due (after a simulated clock jumped ahead). */
@@ -162,20 +156,11 @@ export class TaskRunner {
     this.schedulePump();
   }
 
-  private hasDue(): boolean {
-    const now = this.clock();
-    for (const [hubId, scopes] of this.pending) for (const [scope, tasks] of scopes) {
-      if ((this.blocked.get(`${hubId}\u0000${scope}`) ?? 0) > now) continue;
-      for (const due of tasks.values()) if (due <= now) return true;
-    }
-    return false;
-  }
-
   private onChanges(changes: readonly Change[]): void {
     let touched = false;
     for (const c of changes) {
       if (c.collection === 'tasks') {
-        this.unindex(c.partition, c.id);
+        this.pending.remove(c.partition, c.id);
         if (c.record) this.index(c.record as TaskRecord);
         touched = true;
       } else if (c.collection === 'hubStates') touched = true;
@@ -191,20 +176,7 @@ export class TaskRunner {
 
   private index(t: Readonly<TaskRecord>, reclaimAt?: number): void {
     if (this.inflight.has(`${t.hubId}\u0000${t.id}`)) return;
-    let due = dueAt(t, this.owner);
-    if (due === undefined && reclaimAt !== undefined && t.status === 'running') due = reclaimAt;
-    if (due === undefined) return;
-    let scopes = this.pending.get(t.hubId);
-    if (!scopes) this.pending.set(t.hubId, (scopes = new Map()));
-    const scope = this.scopeOf(t);
-    let tasks = scopes.get(scope);
-    if (!tasks) scopes.set(scope, (tasks = new Map()));
-    tasks.set(t.id, due);
-  }
-
-  private unindex(hubId: string, id: string): void {
-    const scopes = this.pending.get(hubId);
-    if (scopes) for (const tasks of scopes.values()) tasks.delete(id);
+    this.pending.add(t, this.scopeOf(t), this.owner, reclaimAt);
   }
 
   private schedulePump(): void {
@@ -238,13 +210,13 @@ export class TaskRunner {
     if (this.stopping || !this.started) return;
     const now = this.clock();
     let next = Infinity;
-    for (const [hubId, scopes] of this.pending) {
+    for (const [hubId, scopes] of this.pending.byHub) {
       const paused = hubId !== '' && this.o.store.get('hubStates', '', hubId)?.paused === true;
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;
         const slotKey = local ? LOCAL : hubId;
         const limit = local ? this.localConcurrency : this.concurrency;
-        const blockedUntil = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+        const blockedUntil = this.pending.blockedUntil(hubId, scope);
         if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
         for (const [id, due] of tasks) {
           if ((this.slots.get(slotKey) ?? 0) >= limit) break;
@@ -328,7 +300,7 @@ export class TaskRunner {
       this.o.log[d.log](`task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: ${d.message}`, { taskId: task.id, kind: d.kind, action: d.action });
       if (d.action === 'wait-rate-limit') {
         const scope = d.scope ?? task.scope ?? 'app';
-        this.blocked.set(`${task.hubId}\u0000${scope}`, this.clock() + d.delayMs);
+        this.pending.block(task.hubId, scope, this.clock() + d.delayMs);
       }
     }
     await this.finish(task, outcome, audits);
@@ -349,37 +321,8 @@ export class TaskRunner {
       } else if (outcome.status === 'error' && next.status === 'failed') {
         appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
       }
-      if (next.status === 'waiting' && next.waitReason === 'children') this.settleWaitingParent(tx, next, now);
-      if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) this.wakeParent(tx, next, now);
+      if (next.status === 'waiting' && next.waitReason === 'children') settleWaitingParent(tx, next, now);
+      if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) wakeParent(tx, next, now);
     });
-  }
-
-  /** A parent waiting for its children runs again once none of them is unfinished. */
-  private wakeParent(tx: Transaction, child: TaskRecord, now: Date): void {
-    const parent = tx.get('tasks', child.hubId, child.parentId!) ?? this.findParent(tx, child.parentId!);
-    if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') return;
-    const siblings = tx.lookup('tasks', 'tasks.parent', parent.id);
-    if (siblings.some((s) => s.id !== child.id && s.status !== 'completed' && s.status !== 'failed' && s.status !== 'cancelled')) return;
-    tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
-  }
-
-  /** A parent that chose to wait for children that are already all finished (or that it has none) goes on. */
-  private settleWaitingParent(tx: Transaction, parent: TaskRecord, now: Date): void {
-    const children = tx.lookup('tasks', 'tasks.parent', parent.id);
-    if (children.some((c) => c.status !== 'completed' && c.status !== 'failed' && c.status !== 'cancelled')) return;
-    const status = children.length === 0 ? 'completed' : 'queued';
-    tx.put('tasks', parent.hubId, parent.id, { ...parent, status, waitReason: undefined, updatedAt: now.toISOString(), ...(status === 'completed' ? { completedAt: now.toISOString() } : {}) } as TaskRecord);
-    if (status === 'completed') {
-      const ref = tx.get('taskKeys', parent.hubId, parent.idempotencyKey);
-      if (ref?.taskId === parent.id) tx.delete('taskKeys', parent.hubId, parent.idempotencyKey);
-    }
-  }
-
-  private findParent(tx: Transaction, id: string): Readonly<TaskRecord> | undefined {
-    for (const p of tx.partitions('tasks')) {
-      const t = tx.get('tasks', p, id);
-      if (t) return t;
-    }
-    return undefined;
   }
 }

@@ -1,0 +1,41 @@
+import type { Transaction } from '../store/store.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/**
+ * Parent and child tasks (issue 4, item 3: a check for updates owns the tasks it spawned). A
+ * parent that returns `waiting` without a time waits for its children; it runs again once none
+ * of them is unfinished. Children are found through the `tasks.parent` index.
+ */
+const unfinished = (t: Readonly<TaskRecord>) => t.status !== 'completed' && t.status !== 'failed' && t.status !== 'cancelled';
+
+function findTaskIn(tx: Transaction, hubId: string, id: string): Readonly<TaskRecord> | undefined {
+  const direct = tx.get('tasks', hubId, id);
+  if (direct) return direct;
+  // A hub task's parent may belong to no hub (an offboarding) or another hub.
+  for (const p of tx.partitions('tasks')) {
+    const t = tx.get('tasks', p, id);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+/** Called when `child` finished: queues its waiting parent if it was the last unfinished child. */
+export function wakeParent(tx: Transaction, child: TaskRecord, now: Date): void {
+  const parent = findTaskIn(tx, child.hubId, child.parentId!);
+  if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') return;
+  const siblings = tx.lookup('tasks', 'tasks.parent', parent.id);
+  if (siblings.some((s) => s.id !== child.id && unfinished(s))) return;
+  tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
+}
+
+/** A parent that chose to wait for children that are already all finished (or that it has none) goes on. */
+export function settleWaitingParent(tx: Transaction, parent: TaskRecord, now: Date): void {
+  const children = tx.lookup('tasks', 'tasks.parent', parent.id);
+  if (children.some(unfinished)) return;
+  const status = children.length === 0 ? 'completed' : 'queued';
+  tx.put('tasks', parent.hubId, parent.id, { ...parent, status, waitReason: undefined, updatedAt: now.toISOString(), ...(status === 'completed' ? { completedAt: now.toISOString() } : {}) } as TaskRecord);
+  if (status === 'completed') {
+    const ref = tx.get('taskKeys', parent.hubId, parent.idempotencyKey);
+    if (ref?.taskId === parent.id) tx.delete('taskKeys', parent.hubId, parent.idempotencyKey);
+  }
+}

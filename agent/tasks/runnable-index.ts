@@ -1,0 +1,60 @@
+import type { TaskRecord } from './task-record.ts';
+import { dueAt } from './task-transitions.ts';
+
+/**
+ * The runner's in-memory view of runnable tasks: per hub, per rate-limit scope, task id → due
+ * time (epoch ms), in insertion order (FIFO). A scope blocked by a rate limit is skipped whole,
+ * so thousands of invites waiting out Meta's invite limit cost nothing per wake-up.
+ */
+export class RunnableIndex {
+  readonly byHub = new Map<string, Map<string, Map<string, number>>>();
+  private readonly blocked = new Map<string, number>();
+
+  add(t: Readonly<TaskRecord>, scope: string, owner: string, reclaimAt?: number): void {
+    let due = dueAt(t, owner);
+    if (due === undefined && reclaimAt !== undefined && t.status === 'running') due = reclaimAt;
+    if (due === undefined) return;
+    let scopes = this.byHub.get(t.hubId);
+    if (!scopes) this.byHub.set(t.hubId, (scopes = new Map()));
+    let tasks = scopes.get(scope);
+    if (!tasks) scopes.set(scope, (tasks = new Map()));
+    tasks.set(t.id, due);
+  }
+
+  remove(hubId: string, id: string): void {
+    const scopes = this.byHub.get(hubId);
+    if (scopes) for (const tasks of scopes.values()) tasks.delete(id);
+  }
+
+  clear(): void {
+    this.byHub.clear();
+  }
+
+  block(hubId: string, scope: string, until: number): void {
+    this.blocked.set(`${hubId}\u0000${scope}`, until);
+  }
+
+  blockedUntil(hubId: string, scope: string): number {
+    return this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+  }
+
+  /** Is any task runnable at `now`? */
+  hasDue(now: number): boolean {
+    for (const [hubId, scopes] of this.byHub) for (const [scope, tasks] of scopes) {
+      if (this.blockedUntil(hubId, scope) > now) continue;
+      for (const due of tasks.values()) if (due <= now) return true;
+    }
+    return false;
+  }
+
+  /** When the next task becomes runnable (its due time or the end of its scope's block). */
+  nextDueAt(): number | undefined {
+    let next = Infinity;
+    for (const [hubId, scopes] of this.byHub) for (const [scope, tasks] of scopes) {
+      if (tasks.size === 0) continue;
+      const blockedUntil = this.blockedUntil(hubId, scope);
+      for (const due of tasks.values()) next = Math.min(next, Math.max(due, blockedUntil));
+    }
+    return Number.isFinite(next) ? next : undefined;
+  }
+}
