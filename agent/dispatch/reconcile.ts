@@ -1,8 +1,8 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import '../check-for-updates/check-run.ts';
-import type { ReadView } from '../store/store.ts';
+import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import { planHub, planPerson } from '../plan/plan-hub.ts';
+import type { ReadView } from '../store/store.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
@@ -38,7 +38,6 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
     },
   };
 }
-
 
 /** Re-evaluates one person on one hub (SCIM pushes, hooks). */
 export const reconcilePersonHandler: TaskHandler = {
