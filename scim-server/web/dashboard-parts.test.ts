@@ -95,13 +95,16 @@ describe('read routes over the store snapshot', () => {
 
   test('assets list who holds which tasks, members and system users', async () => {
     const store = await seeded();
-    const assets = assetsOf(store, 'h');
+    const page = assetsOf(store, 'h');
+    assert.equal(page.total, 2);
+    const assets = page.items;
     assert.deepEqual(assets.map((a) => [a.id, a.holderCount]), [['act_1', 2], ['9', 0]]);
     assert.deepEqual(assets[0].holders, [
       { userId: 'm1', email: 'ann@x.example', name: undefined, userType: 'member', tasks: ['ADVERTISE'] },
       { userId: 's1', email: undefined, name: 'Robot', userType: 'system-user', tasks: ['MANAGE'] },
     ]);
-    assert.deepEqual(assetsOf(store, 'nothing'), []);
+    assert.deepEqual(assetsOf(store, 'h', { offset: 1, limit: 1 }).items.map((a) => a.id), ['9']);
+    assert.deepEqual(assetsOf(store, 'nothing').items, []);
   });
 
   test('partners carry only their own people', async () => {

@@ -6,29 +6,37 @@ import { requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
 
 /** Holders listed per asset; the rest are counted (a shared ad account may have thousands). */
-export const HOLDERS_PER_ASSET = 200;
+export const HOLDERS_PER_ASSET = 50;
+export const ASSETS_PER_PAGE = 25;
 export const DIRECTORY_RESULTS = 20;
 
 interface Holder { userId: string; email?: string; name?: string; userType: 'member' | 'system-user'; tasks: string[] }
 
-/** Assets of a hub, each with who holds which tasks on it (from the last import's snapshot). */
-export function assetsOf(store: ReadView, hubId: string) {
-  const byAsset = new Map<string, Holder[]>();
+/**
+ * One page of a hub's assets, each with who holds which tasks on it (from the last import's
+ * snapshot). Paged like the members: a business with thousands of assets never ships them all.
+ */
+export function assetsOf(store: ReadView, hubId: string, page: { offset?: number; limit?: number } = {}) {
+  const offset = Math.max(0, page.offset ?? 0);
+  const limit = Math.min(100, Math.max(1, page.limit ?? ASSETS_PER_PAGE));
+  const all = [...store.list('appAssets', hubId)];
+  const shown = all.slice(offset, offset + limit);
+  const byAsset = new Map<string, Holder[]>(shown.map((a) => [`${a.type}:${a.id}`, []]));
   for (const a of store.list('appAssignments', hubId)) {
-    const key = `${a.asset.type}:${a.asset.id}`;
+    const list = byAsset.get(`${a.asset.type}:${a.asset.id}`);
+    if (!list) continue;
     const member = a.userType === 'member' ? store.get('appMembers', hubId, a.userId) : undefined;
     const systemUser = a.userType === 'system-user' ? store.get('appSystemUsers', hubId, a.userId) : undefined;
-    const list = byAsset.get(key) ?? [];
     list.push({ userId: a.userId, email: member?.email, name: member?.name ?? systemUser?.name, userType: a.userType, tasks: [...a.tasks] });
-    byAsset.set(key, list);
   }
-  return [...store.list('appAssets', hubId)].map((asset) => {
-    const holders = byAsset.get(`${asset.type}:${asset.id}`) ?? [];
+  const items = shown.map((asset) => {
+    const holders = byAsset.get(`${asset.type}:${asset.id}`)!;
     return {
       type: asset.type, id: asset.id, name: asset.name, ownership: asset.ownership, permittedTasks: asset.permittedTasks,
       holderCount: holders.length, holders: holders.slice(0, HOLDERS_PER_ASSET),
     };
   });
+  return { total: all.length, offset, limit, items };
 }
 
 /** Partner businesses and their people on our shared assets. */
@@ -71,7 +79,7 @@ export function registerUiReadRoutes(router: Router, ctx: WebContext): void {
   };
   router.get('/api/hubs/:hubId/assets', guard, (req, res) => {
     const hubId = hubOf(req, res);
-    if (hubId) res.json({ items: assetsOf(ctx.store, hubId) });
+    if (hubId) res.json(assetsOf(ctx.store, hubId, { offset: Number(req.query.offset) || 0, limit: Number(req.query.limit) || undefined }));
   });
   router.get('/api/hubs/:hubId/partners', guard, (req, res) => {
     const hubId = hubOf(req, res);

@@ -1,5 +1,5 @@
 // Hub details: the Assets, Partners and Settings tabs.
-import { api, el, uiApi } from './dashboard.js';
+import { api, el, pager, uiApi } from './dashboard.js';
 
 const table = (caption, head, rows) => el('div', { class: 'table-wrap' }, el('table', {},
   el('caption', { class: 'sr-only' }, caption),
@@ -7,6 +7,7 @@ const table = (caption, head, rows) => el('div', { class: 'table-wrap' }, el('ta
   el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: head.length, class: 'empty' }, 'Nothing here yet (run a check for updates).')))));
 
 function assets(items) {
+  if (!items.length) return [el('p', {}, 'No assets yet (run a check for updates).')];
   return items.map((a) => el('section', { 'data-asset': a.id },
     el('h2', {}, `${a.name ?? a.id} `, el('span', { class: 'muted' }, `${a.type} ${a.id} · ${a.ownership}${a.permittedTasks ? ` · at most ${a.permittedTasks.join(', ')}` : ''}`)),
     table(`Who holds tasks on ${a.id}`, ['Person', 'Type', 'Tasks'], a.holders.map((h) => el('tr', {},
@@ -49,10 +50,22 @@ export async function drawSection(tab, hubId) {
   const target = document.getElementById(tab);
   const id = encodeURIComponent(hubId);
   try {
-    const nodes = tab === 'assets' ? assets((await uiApi(`/hubs/${id}/assets`)).items)
-      : tab === 'partners' ? partners((await uiApi(`/hubs/${id}/partners`)).items)
+    if (tab === 'assets') return await drawAssets(target, id, 0);
+    const nodes = tab === 'partners' ? partners((await uiApi(`/hubs/${id}/partners`)).items)
       : settings(await api(`/hubs/${id}`));
     target.replaceChildren(...nodes);
+  } catch (err) {
+    target.replaceChildren(el('p', { class: 'error' }, err.message));
+  }
+  target.setAttribute('aria-busy', 'false');
+}
+
+async function drawAssets(target, id, offset) {
+  try {
+    const page = await uiApi(`/hubs/${id}/assets?offset=${offset}`);
+    const controls = el('div', { class: 'pager' });
+    target.replaceChildren(...assets(page.items), controls);
+    pager(controls, page, (o) => drawAssets(target, id, o));
   } catch (err) {
     target.replaceChildren(el('p', { class: 'error' }, err.message));
   }
