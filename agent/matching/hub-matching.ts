@@ -79,6 +79,27 @@ export function saveMatches(tx: Transaction, hubId: string, result: MatchingResu
     tx.put('memberMatches', hubId, match.memberId, match);
     changed++;
   }
+  retireLapsed(tx, hubId, result, context);
+  return { changed };
+}
+
+/**
+ * Stores the outcome of matching some rows only (an owner's decision about one member): no row
+ * is removed, so the hub's other matches need not be listed.
+ */
+export function saveRowMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): { changed: number } {
+  let changed = 0;
+  for (const match of result.matches) {
+    const old = tx.get('memberMatches', hubId, match.memberId);
+    if (old && sameMatch(old, match)) continue;
+    tx.put('memberMatches', hubId, match.memberId, match);
+    changed++;
+  }
+  retireLapsed(tx, hubId, result, context);
+  return { changed };
+}
+
+function retireLapsed(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): void {
   for (const exemption of result.lapsedExemptions) {
     tx.delete('exemptions', hubId, exemption.memberId);
     appendAudit(tx, {
@@ -92,7 +113,6 @@ export function saveMatches(tx: Transaction, hubId: string, result: MatchingResu
       ...(context.taskId ? { taskId: context.taskId } : {}),
     });
   }
-  return { changed };
 }
 
 function sameMatch(a: Readonly<MemberMatchRecord>, b: MemberMatchRecord): boolean {

@@ -9,8 +9,9 @@ import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
-import { matchHub, saveMatches } from '../matching/hub-matching.ts';
-import type { ReadView, Transaction } from '../store/store.ts';
+import { matchHub, memberRows, saveRowMatches } from '../matching/hub-matching.ts';
+import type { MemberRow } from '../matching/match-members.ts';
+import type { Transaction } from '../store/store.ts';
 import { MemberError } from './member-error.ts';
 
 export interface MemberRowRef {
@@ -37,14 +38,14 @@ export function findRow(tx: Transaction, hubId: string, memberId: string): Membe
 }
 
 /**
- * Matching again with the decision just staged (read through `tx`); existing matches are listed
- * from `committed`, the store as the transaction began (memberMatches is not staged before).
+ * Matches the decided rows again with the decision just staged (read through `tx`). Only those
+ * rows: the rest of the hub is unchanged by it, and re-matching 10,000 rows per click is waste.
  */
-function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date, committed: ReadView): void {
-  saveMatches(tx, hubId, matchHub(tx, hubId, now.toISOString()), { trigger }, committed);
+function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date, rows: MemberRow[]): void {
+  saveRowMatches(tx, hubId, matchHub(tx, hubId, now.toISOString(), rows), { trigger });
 }
 
-export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date, committed: ReadView): void {
+export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
   if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new MemberError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
@@ -62,10 +63,10 @@ export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, member
     why: `${actorOf(trigger)} matched ${row.email ?? memberId} to directory user ${user.userName}${input.hubRole ? ` as ${input.hubRole}` : ''}${previous?.directoryUserId ? ` (was ${previous.directoryUserId})` : ''}`,
     detail: { hubRole: input.hubRole, previous: previous?.directoryUserId },
   });
-  rematch(tx, hub.id, trigger, now, committed);
+  rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date, committed: ReadView): void {
+export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
   const previous = tx.get('memberMatches', hub.id, memberId);
@@ -75,10 +76,10 @@ export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, t
     subject: { memberId, ...(row.email ? { email: row.email } : {}), ...(previous?.directoryUserId ? { directoryUserId: previous.directoryUserId } : {}) },
     why: `${actorOf(trigger)} un-matched ${row.email ?? memberId}${previous?.directoryUserId ? ` from directory user ${previous.directoryUserId}` : ''}; it stays unmatched until matched again`,
   });
-  rematch(tx, hub.id, trigger, now, committed);
+  rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date, committed: ReadView): void {
+export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (!reason) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
@@ -98,12 +99,12 @@ export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, in
     why: `${actorOf(trigger)} exempted ${row.email ?? memberId}: "${reason}"${until ? ` until ${until}` : ''}; hubwarden will not manage or remove it`,
     detail: { reason, until },
   });
-  rematch(tx, hub.id, trigger, now, committed);
+  rematch(tx, hub.id, trigger, now, [row]);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date, committed: ReadView): void {
+export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): void {
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   if (!EMAIL.test(email)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
   if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
@@ -112,5 +113,5 @@ export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { emai
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },
     why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
   });
-  rematch(tx, hub.id, trigger, now, committed);
+  rematch(tx, hub.id, trigger, now, memberRows(tx, hub.id).filter((r) => r.email?.trim().toLowerCase() === email));
 }

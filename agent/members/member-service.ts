@@ -17,7 +17,7 @@ import type { TaskHandler } from '../tasks/handler.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
-import type { ReadView, Store, Transaction } from '../store/store.ts';
+import type { Store, Transaction } from '../store/store.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { Operation } from '../plan/operation.ts';
 import { toTaskView } from '../tasks/task-record.ts';
@@ -67,11 +67,11 @@ export function createMemberService({ config, store, log, clock = () => new Date
     return view;
   };
   /** Stages an owner's decision and the reconcile pass it calls for, in one transaction. */
-  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date, committed: ReadView) => void): Promise<MemberView> => {
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => void): Promise<MemberView> => {
     const hub = hubOf(hubId);
     await store.transact((tx) => {
       const now = clock();
-      stage(tx, hub, now, store);
+      stage(tx, hub, now);
       requestReconcile(tx, hubId, trigger, why);
     });
     log.info(`members: hub ${hubId}: ${why}`, { hubId, memberId, actor: actorOf(trigger) });
@@ -87,18 +87,18 @@ export function createMemberService({ config, store, log, clock = () => new Date
       return hubs.has(hubId) ? index.get(hubId, memberId) : undefined;
     },
     matchMember(hubId, memberId, input, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} matched to ${input?.directoryUserId}`, (tx, hub, now, committed) => matchToDirectoryUser(tx, hub, memberId, input ?? {}, trigger, now, committed));
+      return decide(hubId, memberId, trigger, `${memberId} matched to ${input?.directoryUserId}`, (tx, hub, now) => matchToDirectoryUser(tx, hub, memberId, input ?? {}, trigger, now));
     },
     unmatchMember(hubId, memberId, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now, committed) => unmatch(tx, hub, memberId, trigger, now, committed));
+      return decide(hubId, memberId, trigger, `${memberId} un-matched`, (tx, hub, now) => unmatch(tx, hub, memberId, trigger, now));
     },
     exemptMember(hubId, memberId, input, trigger) {
-      return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now, committed) => exempt(tx, hub, memberId, input ?? {}, trigger, now, committed));
+      return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now));
     },
     async registerGuest(hubId, input, trigger) {
       const hub = hubOf(hubId);
       await store.transact((tx) => {
-        registerGuest(tx, hub, input ?? {}, trigger, clock(), store);
+        registerGuest(tx, hub, input ?? {}, trigger, clock());
         requestReconcile(tx, hubId, trigger, 'guest registered');
       });
     },

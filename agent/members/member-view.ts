@@ -44,17 +44,21 @@ function highestHubRole(teams: Array<{ hubRole: string }>): string | undefined {
   return best;
 }
 
-export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date): HubMembers {
+/**
+ * The views of the hub's rows, or of the rows in `only` (after an owner's decision about one
+ * member, the rest of the table is unchanged: patching beats rebuilding 10,000 rows).
+ */
+export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, only?: ReadonlySet<string>): HubMembers {
   const hubId = hub.id;
   const nowIso = now.toISOString();
-  const rows = memberRows(view, hubId);
+  const rows = only ? memberRows(view, hubId).filter((r) => only.has(r.id)) : memberRows(view, hubId);
   const { matches } = matchHub(view, hubId, nowIso, rows);
   const groups = mappedGroupsByUser(view, hub);
   const defaultHubRole = hub.defaultTeam?.hubRole;
 
   const assetsByUser = new Map<string, MemberView['assets']>();
   for (const a of view.list('appAssignments', hubId)) {
-    if (a.userType !== 'member') continue;
+    if (a.userType !== 'member' || (only && !only.has(a.userId))) continue;
     const list = assetsByUser.get(a.userId) ?? [];
     list.push({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] });
     assetsByUser.set(a.userId, list);

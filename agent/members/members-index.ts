@@ -14,8 +14,12 @@ import { buildHubMembers } from './member-view.ts';
 
 /** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
 const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
-  'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'guests', 'exemptions', 'matchDecisions',
+  'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'guests',
 ]);
+/** Owners' decisions, keyed by member row id: a change re-builds only the rows it names. */
+const ROW_SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>(['exemptions', 'matchDecisions']);
+/** More changed rows than this at once: a full rebuild is as cheap. */
+const MAX_PATCH = 100;
 /**
  * The directory changes in bursts (an IdP pushing 5,000 users). Rebuilding a 10,000-row view
  * after every push would stall the event loop the SCIM server shares, so directory changes are
@@ -32,6 +36,10 @@ export const MAX_PAGE = 500;
 interface Built {
   views: MemberView[];
   byId: Map<string, MemberView>;
+  /** Row id → index in `views`. */
+  position: Map<string, number>;
+  /** Rows whose decisions changed since the build (exemptions, manual matches). */
+  dirtyRows: Set<string>;
   validUntil: number;
   counts: Record<MemberStatus, number>;
   /** sort → status|'' → views in that order. */
@@ -57,6 +65,7 @@ export class MembersIndex {
     this.unsubscribe = store.subscribe((changes) => {
       for (const c of changes) {
         if (SOURCES.has(c.collection)) this.built.delete(c.partition);
+        else if (ROW_SOURCES.has(c.collection)) this.built.get(c.partition)?.dirtyRows.add(c.id);
         else if (DIRECTORY.has(c.collection)) {
           const built = this.built.get(c.partition);
           if (built && built.directoryChangedAt === undefined) built.directoryChangedAt = performance.now();
@@ -75,13 +84,35 @@ export class MembersIndex {
     const now = this.clock();
     const cached = this.built.get(hubId);
     const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
-    if (cached && now.getTime() < cached.validUntil && directoryFresh) return cached;
+    if (cached && now.getTime() < cached.validUntil && directoryFresh) {
+      if (cached.dirtyRows.size === 0) return cached;
+      if (cached.dirtyRows.size <= MAX_PATCH && this.patch(cached, hub, now)) return cached;
+    }
     const { views, validUntil } = buildHubMembers(this.store, hub, now);
     const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const v of views) counts[v.status]++;
-    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), validUntil, counts, sorted: new Map(), builtAt: performance.now() };
+    const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), position: new Map(views.map((v, i) => [v.id, i])), validUntil, counts, sorted: new Map(), builtAt: performance.now(), dirtyRows: new Set() };
     this.built.set(hubId, built);
     return built;
+  }
+
+  /** Re-builds the dirty rows in place; false when a row is gone (the caller rebuilds all). */
+  private patch(built: Built, hub: HubConfigFile, now: Date): boolean {
+    const ids = new Set([...built.dirtyRows].filter((id) => built.position.has(id)));
+    built.dirtyRows.clear();
+    if (ids.size === 0) return true;
+    const { views, validUntil } = buildHubMembers(this.store, hub, now, ids);
+    if (views.length !== ids.size) return false;
+    for (const v of views) {
+      const at = built.position.get(v.id)!;
+      built.counts[built.views[at].status]--;
+      built.counts[v.status]++;
+      built.views[at] = v;
+      built.byId.set(v.id, v);
+    }
+    built.validUntil = Math.min(built.validUntil, validUntil);
+    built.sorted.clear(); // statuses may have changed: orders are rebuilt on the next request
+    return true;
   }
 
   counts(hubId: string): Record<MemberStatus, number> | undefined {

@@ -79,11 +79,18 @@ export default async function members(args: string[]): Promise<void> {
   t = performance.now();
   service.members('big', { limit: 50 });
   const rebuild = performance.now() - t;
+  t = performance.now();
+  await service.exemptMember('big', 'm20', { reason: 'bench' }, { type: 'cli' });
+  const exemptMs = performance.now() - t;
+  t = performance.now();
+  await service.matchMember('big', 'm40', { directoryUserId: 'u41' }, { type: 'cli' });
+  const matchMs = performance.now() - t;
   service.close();
 
   console.log(`members bench: ${n} members, ${app.invites.length} invites, ${app.assignments.length} assignments (total rows ${first.total})`);
   console.log(`check for updates (agent side, in-memory connector): first ${ms(firstCheck)}, second ${ms(secondCheck)}; connector reads ${run.graphCalls}`);
   console.log(`members view: cold build ${ms(cold)}; after a directory push: ${ms(withinLag)} within the 2 s lag, rebuild ${ms(rebuild)} after it`);
+  console.log(`owner decisions (transaction, matching of the row, patched view): exempt ${ms(exemptMs)}, match ${ms(matchMs)}`);
   console.log('warm page requests (200 each):');
   for (const l of lines) console.log(l);
   console.log(`RSS growth ${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB; counts ${JSON.stringify(service.memberCounts('big'))}`);
