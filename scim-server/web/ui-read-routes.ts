@@ -1,4 +1,4 @@
-import type { Request, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { ReadView } from '../../agent/store/store.ts';
 import '../../agent/app-state/records.ts';
 import '../../agent/desired-state/directory-records.ts';
@@ -69,7 +69,7 @@ export function searchDirectory(store: ReadView, hubId: string, search: string) 
  */
 export function registerUiReadRoutes(router: Router, ctx: WebContext): void {
   const guard = requireSession(ctx, 'api');
-  const hubOf = (req: Request, res: Parameters<Parameters<Router['get']>[1]>[1]) => {
+  const hubOf = (req: Request, res: Response) => {
     const hubId = String(req.params.hubId);
     if (ctx.agent.hub(hubId)) return hubId;
     res.status(404).type('application/problem+json').send(JSON.stringify({

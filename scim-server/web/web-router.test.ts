@@ -6,6 +6,7 @@ import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/
 import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
+import { SIGN_IN_FAILURES } from './token-sign-in.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -60,6 +61,18 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     const r = await signIn(server.url, 'not-a-configured-token');
     assert.equal(r.status, 401);
     assert.equal(r.cookie, undefined);
+  });
+
+  test('after too many wrong tokens from one address, even the right one waits (429)', async () => {
+    const other = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store: new MemoryStore(), log: silent })]]);
+    try {
+      for (let i = 0; i < SIGN_IN_FAILURES.max; i++) assert.equal((await signIn(other.url, `wrong-${i}`)).status, 401);
+      const r = await signIn(other.url, TEST_ENV.ADMIN_TOKEN);
+      assert.equal(r.status, 429);
+      assert.equal(r.cookie, undefined);
+    } finally {
+      await other.close();
+    }
   });
 
   test('the sign-in form is refused without its login cookie (login CSRF)', async () => {
