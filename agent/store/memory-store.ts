@@ -113,10 +113,11 @@ export class MemoryStore implements Store {
     const tx: Transaction = {
       get: stagedGet as Transaction['get'],
       *list(c, p) {
-        for (const r of store.list(c, p)) {
-          const id = store.idOf(c, p, r);
-          if (id !== undefined && staged.has(key(c, p, id))) continue;
-          yield r;
+        // Iterate with keys: records whose id field is not their key (assignments, matches…)
+        // must not need a reverse lookup per record (that made listing O(n²)).
+        for (const [id, r] of store.data.get(c)?.get(p) ?? []) {
+          if (staged.size > 0 && staged.has(key(c, p, id))) continue;
+          yield r as any;
         }
         for (const s of staged.values()) if (s.collection === c && s.partition === p && s.record !== TOMBSTONE) yield s.record as any;
       },
@@ -192,16 +193,6 @@ export class MemoryStore implements Store {
     const keys = new Map<string, string[]>();
     for (const [name, def] of this.indexes) if (def.collection === c) keys.set(name, def.keysOf(record, p));
     return keys;
-  }
-
-  /** Reverse lookup of a record's id (records are stored by reference). */
-  private idOf(c: CollectionName, p: string, record: unknown): string | undefined {
-    const records = this.data.get(c)?.get(p);
-    if (!records) return undefined;
-    const r = record as { id?: unknown };
-    if (typeof r?.id === 'string' && records.get(r.id) === record) return r.id;
-    for (const [id, v] of records) if (v === record) return id;
-    return undefined;
   }
 
   private apply(c: CollectionName, p: string, id: string, record: unknown, newKeys?: Map<string, string[]>): void {
