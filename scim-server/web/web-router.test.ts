@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/admin/test-server.ts';
 import { adminTokensFrom } from '../admin/admin-tokens.ts';
@@ -124,5 +125,43 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     const out = await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie: cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf }) });
     assert.equal(out.status, 303);
     assert.equal((await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie: cookie } })).status, 401);
+  });
+});
+
+describe('OIDC callback guards', () => {
+  let server: TestServer;
+  before(async () => {
+    const config = parseConfig(`
+server:
+  publicUrl: https://hubwarden.example
+  oidc: { issuer: "http://127.0.0.1:9/", clientId: c1, clientSecret: env:SECRET, allowedGroups: [admins] }
+hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
+`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret' });
+    const store = new MemoryStore();
+    await store.open();
+    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent })]]);
+  });
+  after(() => server.close());
+
+  test('a callback without the state this browser started is refused, no session', async () => {
+    const res = await fetch(`${server.url}/ui/auth/callback?state=made-up&code=stolen`, { redirect: 'manual', headers: { cookie: 'hubwarden-oidc=made-up' } });
+    assert.equal(res.status, 303);
+    assert.match(decodeURIComponent(res.headers.get('location')!), /\/ui\/sign-in\?error=That sign-in expired or was started in another browser/);
+    assert.equal(res.headers.getSetCookie().some((c) => /hubwarden-session=[^;]/.test(c)), false);
+  });
+
+  test('an unreachable IdP sends the person back to sign-in with a message', async () => {
+    const res = await fetch(`${server.url}/ui/auth/oidc`, { redirect: 'manual' });
+    assert.equal(res.status, 303);
+    assert.match(decodeURIComponent(res.headers.get('location')!), /identity provider cannot be reached/);
+  });
+
+  test('https publicUrl: cookies are Secure; only the OIDC button without admin tokens', async () => {
+    const res = await fetch(`${server.url}/ui/sign-in`);
+    const html = await res.text();
+    assert.match(html, /Sign in with your organisation/);
+    assert.doesNotMatch(html, /Admin token/);
+    const cookies = res.headers.getSetCookie();
+    assert.ok(cookies.length > 0 && cookies.every((c) => /; Secure/.test(c) && /HttpOnly/.test(c)), cookies.join(' | '));
   });
 });

@@ -1,0 +1,121 @@
+/**
+ * The relying party against a small hand-made IdP (discovery, JWKS, token and userinfo endpoints
+ * signing with jose) that can misbehave on purpose: each ID-token check of OIDC Core §3.1.3.7
+ * must refuse its case. The happy path against a real provider is in test/browser/dashboard.test.ts.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { OidcClient, type PendingLogin } from './oidc-client.ts';
+
+interface Behaviour {
+  idToken?: Partial<{ iss: string; aud: string; nonce: string; expSeconds: number; signWithOtherKey: boolean; email: string; groups: string[] }>;
+  discoveryIssuer?: string;
+  userinfo?: Record<string, unknown>;
+  tokenStatus?: number;
+}
+
+describe('OIDC relying party refuses bad ID tokens', () => {
+  let server: Server;
+  let issuer: string;
+  let behaviour: Behaviour = {};
+  let lastTokenRequest: { auth?: string; body: string } | undefined;
+  const keys = { main: undefined as unknown as CryptoKeyPair, other: undefined as unknown as CryptoKeyPair, jwk: undefined as unknown as JWK };
+
+  before(async () => {
+    keys.main = await generateKeyPair('RS256');
+    keys.other = await generateKeyPair('RS256');
+    keys.jwk = { ...(await exportJWK(keys.main.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = createServer(async (req, res) => {
+      const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+      if (req.url === '/.well-known/openid-configuration') {
+        return json(200, {
+          issuer: behaviour.discoveryIssuer ?? issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/me`, scopes_supported: ['openid', 'email', 'groups'],
+        });
+      }
+      if (req.url === '/jwks') return json(200, { keys: [keys.jwk] });
+      if (req.url === '/me') return json(200, behaviour.userinfo ?? { sub: 'person-1' });
+      if (req.url === '/token') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        lastTokenRequest = { auth: req.headers.authorization, body };
+        if (behaviour.tokenStatus) return json(behaviour.tokenStatus, { error: 'invalid_grant' });
+        const t = behaviour.idToken ?? {};
+        const claims: Record<string, unknown> = { nonce: t.nonce ?? 'the-nonce' };
+        if (t.email !== undefined) claims.email = t.email;
+        if (t.groups) claims.groups = t.groups;
+        const idToken = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('person-1')
+          .setIssuer(t.iss ?? issuer).setAudience(t.aud ?? 'client-1').setIssuedAt()
+          .setExpirationTime(Math.floor(Date.now() / 1000) + (t.expSeconds ?? 300))
+          .sign(t.signWithOtherKey ? keys.other.privateKey : keys.main.privateKey);
+        return json(200, { id_token: idToken, access_token: 'at-1', token_type: 'Bearer' });
+      }
+      json(404, {});
+    });
+    server.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+
+  const client = () => new OidcClient({ issuer, clientId: 'client-1', clientSecret: 's3cr:et', redirectUri: 'http://hub.test/ui/auth/callback', groupsClaim: 'groups' });
+  const pending: PendingLogin = { state: 's', nonce: 'the-nonce', verifier: 'v'.repeat(43), next: '/ui/' };
+
+  test('authorization URL: code flow, S256 challenge of the verifier, state, nonce, groups scope when offered', async () => {
+    const { url, pending: p } = await client().authorizationUrl('/ui/x');
+    const q = new URL(url).searchParams;
+    assert.equal(q.get('response_type'), 'code');
+    assert.equal(q.get('code_challenge_method'), 'S256');
+    const { createHash } = await import('node:crypto');
+    assert.equal(q.get('code_challenge'), createHash('sha256').update(p.verifier).digest('base64url'));
+    assert.equal(q.get('state'), p.state);
+    assert.equal(q.get('nonce'), p.nonce);
+    assert.equal(q.get('scope'), 'openid email profile groups');
+    assert.equal(p.next, '/ui/x');
+  });
+
+  test('a good token: claims from the ID token; the code exchange sends the verifier and basic auth', async () => {
+    behaviour = { idToken: { email: 'ann@x.example', groups: ['admins'] } };
+    const person = await client().finish('code-1', pending);
+    assert.deepEqual(person, { sub: 'person-1', email: 'ann@x.example', groups: ['admins'] });
+    const body = new URLSearchParams(lastTokenRequest!.body);
+    assert.equal(body.get('code_verifier'), pending.verifier);
+    assert.equal(body.get('client_secret'), null, 'the secret goes in the Authorization header');
+    assert.equal(lastTokenRequest!.auth, `Basic ${Buffer.from('client-1:s3cr%3Aet').toString('base64')}`);
+  });
+
+  test('missing email and groups are read from userinfo, only for the same subject', async () => {
+    behaviour = { idToken: {}, userinfo: { sub: 'person-1', email: 'bob@x.example', groups: ['admins'] } };
+    assert.deepEqual(await client().finish('c', pending), { sub: 'person-1', email: 'bob@x.example', groups: ['admins'] });
+    behaviour = { idToken: {}, userinfo: { sub: 'someone-else', email: 'mallory@x.example', groups: ['admins'] } };
+    assert.deepEqual(await client().finish('c', pending), { sub: 'person-1', email: undefined, groups: [] });
+  });
+
+  const refusals: Array<[string, Behaviour, RegExp]> = [
+    ['another nonce (replayed token)', { idToken: { nonce: 'other' } }, /nonce does not match/],
+    ['another audience', { idToken: { aud: 'someone-elses-client' } }, /id token refused.*aud/],
+    ['another issuer', { idToken: { iss: 'https://evil.example' } }, /id token refused.*iss/],
+    ['expired', { idToken: { expSeconds: -3600 } }, /id token refused.*exp/],
+    ['signed with a key not in the JWKS', { idToken: { signWithOtherKey: true } }, /id token refused/],
+    ['the token endpoint refuses the code', { tokenStatus: 400 }, /token exchange: HTTP 400: invalid_grant/],
+  ];
+  for (const [name, b, message] of refusals) {
+    test(`refused: ${name}`, async () => {
+      behaviour = b;
+      await assert.rejects(client().finish('code-1', pending), (err: Error) => {
+        assert.match(err.message, message);
+        assert.doesNotMatch(err.message, /s3cr/, 'never the client secret');
+        return true;
+      });
+    });
+  }
+
+  test('discovery naming another issuer is refused (OIDC Discovery §4.3)', async () => {
+    behaviour = { discoveryIssuer: 'https://evil.example' };
+    await assert.rejects(client().authorizationUrl('/ui/'), /names issuer "https:\/\/evil.example"/);
+    behaviour = {};
+  });
+});
