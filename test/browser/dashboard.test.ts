@@ -135,6 +135,30 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await shot('05-members-exempted');
   });
 
+  test('keyboard: skip link, arrow keys between status tabs, a dialog opened with Enter and cancelled with Esc changes nothing', async () => {
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    await page.locator('#members-table tbody tr[data-member]').first().waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.getByRole('tab', { name: /Onboarded/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: /Invited/ }).getAttribute('aria-selected'), 'true');
+    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /^Invited/);
+    await page.keyboard.press('ArrowLeft');
+    const row = page.locator(`tr[data-member="${CONTRACTOR}"]`);
+    const remove = row.getByRole('button', { name: 'Remove contractor@agency.example' });
+    await remove.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/loses their seat in Acme on Meta \(sandbox\)/).waitFor();
+    assert.equal(await page.evaluate(() => !!document.activeElement?.closest('dialog')), true, 'focus moved into the dialog');
+    const tasksBefore = world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).total;
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).total, tasksBefore, 'cancelled: no removal queued');
+    assert.ok(world.emulator.control.state().users.some((u) => u.id === CONTRACTOR));
+  });
+
   test('automation: a deprovisioning report is applied for one member and the seat goes in Meta', async () => {
     await world.deactivate(DIR.frank);
     await until('a report naming Frank', () => world.agent.api.reports(HUB).find((r) => r.items.some((i) => i.memberId === FRANK)));
@@ -155,7 +179,14 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     // The task list shows the removal, filterable by kind.
     await page.getByLabel('Kind').fill('remove-member');
     await page.getByLabel('Kind').press('Enter');
-    await page.locator('#tasks tbody tr[data-task]').first().waitFor();
+    const removal = world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).items[0];
+    await page.locator(`#tasks tbody tr[data-task="${removal.id}"]`).getByText('completed').waitFor();
+    assert.equal(await page.locator('#tasks tbody tr[data-task]').count(), world.agent.api.tasks({ kind: 'remove-member' }).total);
+    // Live: work started elsewhere (a schedule) appears without reloading the page.
+    await page.getByLabel('Kind').fill('check-for-updates');
+    await page.getByLabel('Kind').press('Enter');
+    const scheduled = await world.agent.api.checkForUpdates(HUB, { type: 'schedule', detail: 'browser test' });
+    await page.locator(`#tasks tbody tr[data-task="${scheduled.id}"]`).getByText('schedule').waitFor();
   });
 
   test('audit log: the owner\'s actions, filterable, with a CSV export', async () => {
