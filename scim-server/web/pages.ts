@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import type { HubSummary } from '../../agent/api.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -39,6 +40,7 @@ export function registerPages(router: Router, ctx: WebContext): void {
     send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab }, body: html`
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
+${healthLine(hub)}
 <nav class="tabs" aria-label="Hub sections">${tabs}</nav>
 ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="polite" aria-busy="true"><p>Loading…</p></section>`}` });
   });
@@ -78,6 +80,14 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
 </tr></thead><tbody></tbody></table></div>
 <div class="pager" id="audit-pager"></div>` });
   });
+}
+
+/** The hub's health in one line under its title (the hubs page has the full card). */
+function healthLine(hub: HubSummary): SafeHtml {
+  const last = hub.health.lastCheckForUpdates;
+  return html`<p class="health-line"><span class="badge ${hub.health.status}">${hub.health.status}</span>
+ Last check for updates: ${last ? `${last.at.slice(0, 16).replace('T', ' ')} UTC (${last.outcome})` : 'never'} · failing tasks: ${hub.health.failingTasks}
+${hub.health.problems.length ? html`<span class="error"> · ${hub.health.problems.join('; ')}</span>` : ''}</p>`;
 }
 
 function membersSection(): SafeHtml {

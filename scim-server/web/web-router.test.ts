@@ -116,6 +116,25 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.deepEqual(writes[0].args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
   });
 
+  test('reports and halted plans are applied through the adapter with the admin API\'s own checks', async () => {
+    const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
+    const csrf = await csrfOf(server.url, cookie);
+    const post = (path: string, body: unknown) => fetch(`${server.url}/ui/api/v1${path}`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify(body),
+    });
+    // Validation and problem details come from the admin router unchanged.
+    const stranger = await post('/reports/r-1/apply', { memberIds: ['not-in-report'] });
+    assert.equal(stranger.status, 400);
+    assert.equal(stranger.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.match(((await stranger.json()) as { detail: string }).detail, /is not an item of report "r-1"/);
+    const applied = await post('/reports/r-1/apply', { memberIds: 'all' });
+    assert.equal(applied.status, 200);
+    const approved = await post('/approvals/a-1/approve', {});
+    assert.equal(approved.status, 200);
+    const calls = agent.writes().filter((w) => w.method === 'applyReport' || w.method === 'decideApproval');
+    assert.deepEqual(calls.map((c) => [c.method, (c.args.at(-1) as { type: string }).type]), [['applyReport', 'dashboard'], ['decideApproval', 'dashboard']]);
+  });
+
   test('sign-out needs the CSRF token and ends the session', async () => {
     const cookie = (await signIn(server.url, TEST_ENV.SECOND_ADMIN_TOKEN)).cookie!;
     const forged = await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });

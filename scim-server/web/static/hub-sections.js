@@ -36,11 +36,11 @@ function settings(hub) {
       el('td', {}, t.group), el('td', {}, t.hubRole), el('td', {}, t.appRole),
       el('td', {}, (t.assets ?? []).map((a) => `${a.type} ${a.id}: ${a.tasks.join(', ')}`).join('; '))))),
     el('h2', {}, 'Safety'),
-    el('dl', { class: 'card' },
+    el('div', { class: 'card' }, el('dl', {},
       el('dt', {}, 'Settle window'), el('dd', {}, `${safety.settleSeconds ?? '?'} s`),
       el('dt', {}, 'Removal threshold'), el('dd', {}, `${safety.removalThresholdPercent ?? '?'} % of members`),
       el('dt', {}, 'Deprovisioning'), el('dd', {}, safety.confirmDeprovisioning ? 'an owner applies a report' : 'automatic'),
-      el('dt', {}, 'Drift found in Meta'), el('dd', {}, safety.drift ?? '?')),
+      el('dt', {}, 'Drift found in Meta'), el('dd', {}, safety.drift ?? '?'))),
     el('h2', {}, 'Effective config (secrets masked)'),
     el('pre', { class: 'settings', tabindex: 0 }, JSON.stringify(s, null, 2)),
   ];
