@@ -74,10 +74,11 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     if (res.headersSent) return next(err);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('dashboard: request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
-    res.status(status).type('application/problem+json').send(JSON.stringify({
-      type: `https://hubwarden.dev/problems/${status === 500 ? 'internal' : 'invalid-request'}`, title: status === 500 ? 'Internal Server Error' : 'Bad Request', status,
-      detail: status === 500 ? 'the request failed inside hubwarden; the server log has the cause' : 'the request could not be read',
-    }));
+    const slug = status === 500 ? 'internal' : status === 404 ? 'not-found' : 'invalid-request';
+    const title = status === 500 ? 'Internal Server Error' : status === 404 ? 'Not Found' : status === 413 ? 'Content Too Large' : 'Bad Request';
+    const detail = status === 500 ? 'the request failed inside hubwarden; the server log has the cause'
+      : status === 404 ? `no dashboard file ${req.originalUrl}` : 'the request could not be read';
+    res.status(status).type('application/problem+json').send(JSON.stringify({ type: `https://hubwarden.dev/problems/${slug}`, title, status, detail }));
   };
   router.use(lastResort);
   return router;

@@ -135,6 +135,24 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.deepEqual(calls.map((c) => [c.method, (c.args.at(-1) as { type: string }).type]), [['applyReport', 'dashboard'], ['decideApproval', 'dashboard']]);
   });
 
+  test('CSV export of members follows the tab and search; static files need no session, unknown ones are 404', async () => {
+    const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
+    const res = await fetch(`${server.url}/ui/export/hubs/acme-ads/members.csv?status=unmatched`, { headers: { cookie } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="?acme-ads-unmatched.csv"?/);
+    const lines = (await res.text()).trim().split('\r\n');
+    assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,last seen,member id');
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['old.contractor@gmail.com']);
+    const searched = await (await fetch(`${server.url}/ui/export/hubs/acme-ads/members.csv?search=jane`, { headers: { cookie } })).text();
+    assert.deepEqual(searched.trim().split('\r\n').slice(1).map((l) => l.split(',')[0]), ['jane@example.com']);
+    assert.equal((await fetch(`${server.url}/ui/export/hubs/nope/members.csv`, { headers: { cookie } })).status, 404);
+    const css = await fetch(`${server.url}/ui/static/dashboard.css`);
+    assert.equal(css.status, 200);
+    assert.match(css.headers.get('content-type') ?? '', /text\/css/);
+    const missing = await fetch(`${server.url}/ui/static/nope.js`);
+    assert.equal(missing.status, 404);
+  });
+
   test('sign-out needs the CSRF token and ends the session', async () => {
     const cookie = (await signIn(server.url, TEST_ENV.SECOND_ADMIN_TOKEN)).cookie!;
     const forged = await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
