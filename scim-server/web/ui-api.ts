@@ -27,10 +27,11 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
 
   router.use(
     '/api/v1',
-    // Parsed here, before the context below starts: a body read later would run in the socket's
-    // async context and lose the signed-in actor.
-    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
     requireSession(ctx, 'api'),
+    // Parsed here (after the session check, so strangers' bodies are never read), before the
+    // context below starts: a body read later would run in the socket's async context and lose
+    // the signed-in actor.
+    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
     (req, res, next) => {
       const session = currentSession(res);
       req.headers.authorization = `Bearer ${internalToken}`;

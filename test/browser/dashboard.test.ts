@@ -145,6 +145,14 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     assert.equal(await page.getByRole('tab', { name: /Invited/ }).getAttribute('aria-selected'), 'true');
     assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /^Invited/);
     await page.keyboard.press('ArrowLeft');
+    // Sorting is done by the server: Email descending puts the last address first.
+    const emails = () => page.locator('#members-table tbody tr[data-member] td:first-child').allTextContents();
+    await page.locator('#members-table tbody tr[data-member]').nth(3).waitFor();
+    const ascending = await emails();
+    await page.getByRole('button', { name: 'Email' }).click();
+    await page.locator('th[aria-sort="descending"]').waitFor();
+    await page.waitForFunction((first) => document.querySelector('#members-table tbody tr[data-member] td')?.textContent !== first, ascending[0]);
+    assert.deepEqual(await emails(), [...ascending].reverse());
     const row = page.locator(`tr[data-member="${CONTRACTOR}"]`);
     const remove = row.getByRole('button', { name: 'Remove contractor@agency.example' });
     await remove.focus();

@@ -96,12 +96,12 @@ function setupMembers() {
       const key = b.dataset.sort;
       state.sort = state.sort === key ? `-${key}` : key;
       state.offset = 0;
-      for (const o of document.querySelectorAll('button.sort')) o.removeAttribute('aria-sort');
-      b.setAttribute('aria-sort', state.sort.startsWith('-') ? 'descending' : 'ascending');
+      for (const o of document.querySelectorAll('button.sort')) o.closest('th').removeAttribute('aria-sort');
+      b.closest('th').setAttribute('aria-sort', state.sort.startsWith('-') ? 'descending' : 'ascending');
       loadMembers();
     });
   }
-  document.querySelector('button.sort[data-sort="email"]').setAttribute('aria-sort', 'ascending');
+  document.querySelector('button.sort[data-sort="email"]').closest('th').setAttribute('aria-sort', 'ascending');
   refresh().catch(() => {});
 }
 
