@@ -133,6 +133,18 @@ describe('task runner', () => {
     await runner.stop();
   });
 
+  test('a connector that cannot be built (no token) pauses the hub instead of wedging the task', async () => {
+    const { store, runner } = setup([{ kind: 'k', async run() { return { status: 'completed' }; } }], {
+      connectorFor: () => { throw new ConnectorError('unauthenticated', 'hub h1: meta.accessToken is not set'); },
+    });
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => store.get('hubStates', '', 'h1')?.paused === true);
+    assert.equal(taskOf(store, t.id).status, 'waiting');
+    assert.equal(taskOf(store, t.id).lease, undefined);
+    await runner.stop();
+  });
+
   test('an expired lease is taken again and the attempt is marked interrupted', async () => {
     const seen: boolean[] = [];
     const { store, runner } = setup([{ kind: 'k', async run(_t, ctx) { seen.push(ctx.interrupted); return { status: 'completed' }; } }], { reclaimLeasesOnStart: false });

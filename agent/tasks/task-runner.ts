@@ -11,6 +11,7 @@ import { RequestBudget } from './request-budget.ts';
 import { decideRetry, type RetryDecision } from './retry-policy.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import { RunnableIndex } from './runnable-index.ts';
+import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import type { TaskRecord } from './task-record.ts';
 
 export interface TaskRunnerOptions {
@@ -111,18 +112,7 @@ export class TaskRunner {
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timeout = setTimeout(r, graceMs)))]);
     if (timeout) clearTimeout(timeout);
-    const left = [...this.inflight.keys()];
-    if (left.length > 0) {
-      await this.o.store.transact((tx) => {
-        for (const ref of left) {
-          const [hubId, id] = ref.split('\u0000') as [string, string];
-          const t = tx.get('tasks', hubId, id);
-          if (t?.status === 'running' && t.lease?.owner === this.owner) {
-            tx.put('tasks', hubId, id, { ...t, status: 'queued', lease: undefined, updatedAt: new Date(this.clock()).toISOString() } as TaskRecord);
-          }
-        }
-      });
-    }
+    await handBackLeases(this.o.store, this.owner, [...this.inflight.keys()].map((ref) => ref.split('\u0000') as [string, string]), this.clock);
     this.started = false;
     this.pending.clear();
   }
@@ -228,7 +218,7 @@ export class TaskRunner {
           tasks.delete(id);
           this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
           const ref = `${hubId}\u0000${id}`;
-          const p = this.execute(t).finally(() => {
+          const p = this.execute(t).catch((err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log)).finally(() => {
             this.inflight.delete(ref);
             this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
             // Its last transition was seen while it was in flight: index it now (a retry, a wait).
@@ -276,7 +266,7 @@ export class TaskRunner {
     const ctx: TaskContext = {
       store: this.o.store,
       hub: task.hubId ? this.o.hubs().get(task.hubId) : undefined,
-      connector: task.hubId ? this.o.connectorFor(task.hubId) : undefined,
+      connector: undefined,
       log: this.o.log,
       now: () => new Date(this.clock()),
       interrupted,
@@ -287,6 +277,8 @@ export class TaskRunner {
     };
     let outcome: TaskOutcome | { status: 'error'; decision: RetryDecision };
     try {
+      // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
+      if (task.hubId) ctx.connector = this.o.connectorFor(task.hubId);
       outcome = await handler.run(task, ctx);
     } catch (err) {
       outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 250, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };

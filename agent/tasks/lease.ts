@@ -1,0 +1,41 @@
+import type { Store } from '../store/store.ts';
+import type { TaskLog } from './handler.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/**
+ * Giving a lease back. The attempt count stays ahead of the recorded outcomes, so the next
+ * attempt knows it was interrupted and checks the app before acting again.
+ */
+function requeue(t: Readonly<TaskRecord>, now: number, delayMs: number): TaskRecord {
+  const next = { ...t, status: 'queued', updatedAt: new Date(now).toISOString() } as TaskRecord;
+  delete next.lease;
+  if (delayMs > 0) next.nextRunAt = new Date(now + delayMs).toISOString();
+  return next;
+}
+
+/** At stop: tasks still running under `owner` are queued again, to run at the next start. */
+export async function handBackLeases(store: Store, owner: string, refs: Array<[hubId: string, id: string]>, clock: () => number): Promise<void> {
+  if (refs.length === 0) return;
+  await store.transact((tx) => {
+    for (const [hubId, id] of refs) {
+      const t = tx.get('tasks', hubId, id);
+      if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 0));
+    }
+  });
+}
+
+/**
+ * An attempt that could not record its outcome (the store refused a write): hand the task back
+ * so it runs again a second later, rather than leaving it running under our own lease.
+ */
+export async function releaseAfterFailure(store: Store, owner: string, hubId: string, id: string, err: unknown, clock: () => number, log: TaskLog): Promise<void> {
+  log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`);
+  try {
+    await store.transact((tx) => {
+      const t = tx.get('tasks', hubId, id);
+      if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 1_000));
+    });
+  } catch {
+    // The store itself is failing: the lease expires and the next start takes the task again.
+  }
+}
