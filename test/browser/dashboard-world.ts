@@ -1,21 +1,18 @@
 /**
  * Everything the dashboard's browser test runs against: a real OIDC provider, the Meta emulator
- * (sandbox business), the real agent (task runner, member service, check for updates) on a
- * MemoryStore seeded with the sandbox directory, and hubwarden's HTTP app with the admin API at
- * /api/v1 and the dashboard at /ui, on 127.0.0.1 and free ports.
+ * (sandbox business), hubwarden as `npm start` composes it (scim-server/compose.ts: agent,
+ * member service, check for updates, admin API) on a MemoryStore seeded with the sandbox
+ * directory, and the dashboard at /ui, on 127.0.0.1 and free ports.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAgent, type Agent } from '../../agent/agent.ts';
-import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
-import { createHubConnector } from '../../agent/hub-connector.ts';
-import { createMemberService } from '../../agent/members/member-service.ts';
+import type { Agent } from '../../agent/agent.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { createApp } from '../../scim-server/app.ts';
+import { composeHubwarden } from '../../scim-server/compose.ts';
 import { createWebRouter } from '../../scim-server/web/router.ts';
 import { DIR, HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { startOidcProvider, type TestProvider } from './oidc-test-provider.ts';
@@ -78,6 +75,7 @@ hubs:
         assets: [{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }]
     partners:
       - { businessId: "${SANDBOX.partner.businessId}", token: env:PARTNER_TOKEN }
+    checkForUpdates: { onConnect: false }
     safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true, drift: report }
 `, '/tmp/hubwarden-browser-test.yaml', { ADMIN_TOKEN, OIDC_CLIENT_SECRET: CLIENT.secret, PARTNER_TOKEN: SANDBOX.partner.token });
 
@@ -90,22 +88,18 @@ hubs:
     const g = tx.get('directoryGroups', HUB, 'grp-advertisers')!;
     tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: DIR.casey }], version: g.version + 1 });
   });
-  const hub = config.file.hubs[0];
-  const connector = createHubConnector(hub, config, { log: silent, sandboxGraphBaseUrl: graph.url });
-  const members = createMemberService({ config, store, log: silent });
-  const agent = createAgent({
-    config, store, connectorFor: () => connector, log: silent, members, handlers: [createCheckForUpdatesHandler()], auditFile: false,
+  // The production composition root (connectors, agent, member service, check for updates,
+  // admin API, hooks), with the dashboard mounted the way main.ts is expected to mount it.
+  const hubwarden = composeHubwarden({
+    config, store, sandboxGraphBaseUrl: () => graph.url, auditFile: false,
     runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
   });
-  await agent.start();
-
+  await hubwarden.start();
+  const agent = hubwarden.agent;
   const app = createApp({
     store,
     log: silent as never,
-    routers: [
-      { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api, log: silent as never }) },
-      { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: silent }) },
-    ],
+    routers: [...hubwarden.routers, { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: silent }) }],
   });
   http.on('request', app);
 
@@ -119,8 +113,7 @@ hubs:
       });
     },
     async close() {
-      await agent.stop(500);
-      members.close();
+      await hubwarden.stop(500);
       await new Promise<void>((resolve) => { http.closeAllConnections(); http.close(() => resolve()); });
       await graph.close();
       await idp.close();
