@@ -2,12 +2,25 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import '../check-for-updates/check-run.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import { planHub, planPerson } from '../plan/plan-hub.ts';
-import type { ReadView } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
+import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
+
+/** When a held operation was last audited (partition = hub id, id = operation key + reason). */
+export interface HeldNoteRecord {
+  key: string;
+  at: string;
+}
+
+declare module '../store/collections.ts' {
+  interface Collections {
+    heldNotes: HeldNoteRecord;
+  }
+}
 
 export interface ReconcilePersonPayload {
   directoryUserId?: string;
@@ -25,9 +38,6 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
   const immediate = result.operations.filter((op) => classify(op) === 'now');
   const settle = result.operations.some((op) => classify(op) === 'settle');
   const deprovision = result.operations.some((op) => classify(op) === 'deprovision');
-  for (const h of result.held) {
-    ctx.audit({ action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped' });
-  }
   return {
     status: 'completed',
     result: { queued: immediate.length, settle, deprovision, held: result.held.length },
@@ -35,8 +45,27 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
       for (const op of immediate) enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
       if (settle) scheduleRemovals(tx, hub, 'settle', task.trigger, now);
       if (deprovision) scheduleRemovals(tx, hub, 'deprovision', task.trigger, now);
+      auditHeld(tx, hub.id, task, result.held, now);
     },
   };
+}
+
+/** How often the same held operation is audited again (scheduled checks re-plan every hour). */
+const HELD_AUDIT_EVERY_MS = 24 * 3_600_000;
+
+/**
+ * Audits what the plan held back and why (the last admin, an incomplete listing, an invite
+ * already re-sent), once per operation and reason per day rather than on every reconcile.
+ */
+function auditHeld(tx: Transaction, hubId: string, task: TaskRecord, held: PlanResult['held'], now: Date): void {
+  for (const h of held) {
+    const key = `${h.operation.key}|${h.why}`;
+    const seen = tx.get('heldNotes', hubId, key);
+    if (seen && now.getTime() - Date.parse(seen.at) < HELD_AUDIT_EVERY_MS) continue;
+    tx.put('heldNotes', hubId, key, { key, at: now.toISOString() });
+    appendAudit(tx, { hubId, trigger: task.trigger, taskId: task.id, action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId },
+      why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped', at: now.toISOString() });
+  }
 }
 
 /** Re-evaluates one person on one hub (SCIM pushes, hooks). */
