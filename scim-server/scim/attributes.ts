@@ -63,11 +63,18 @@ export const GROUP_ATTRIBUTES: AttributeDef[] = [
   multi('members', [s('value', { mutability: 'immutable' }), { name: '$ref', type: 'reference', mutability: 'immutable' }, s('display'), s('type', { mutability: 'immutable' })]),
 ];
 
+/** RFC 7643 §3.1 common attribute set by the client (`id` and `meta` are the server's). */
+export const EXTERNAL_ID: AttributeDef = s('externalId', { caseExact: true });
+
 /** Case-insensitive lookup of a definition among siblings. */
+const byLowerName = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();
+
 export function findAttribute(defs: readonly AttributeDef[] | undefined, name: string): AttributeDef | undefined {
   if (!defs) return undefined;
-  const lower = name.toLowerCase();
-  return defs.find((d) => d.name.toLowerCase() === lower);
+  let index = byLowerName.get(defs);
+  if (!index) byLowerName.set(defs, (index = new Map(defs.map((d) => [d.name.toLowerCase(), d]))));
+  // Exact names are the common case; lower-casing only what arrives in another case.
+  return index.get(name) ?? index.get(name.toLowerCase());
 }
 
 /** Known extension URNs, matched case-insensitively (Entra's older sample misspells the enterprise one). */

@@ -34,7 +34,7 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 interface Target { base: string; token: string }
-interface Figures { label: string; writes: number; seconds: number; cpuSeconds: number; p50: number; p99: number; peakRssMb: number; errors: number }
+interface Figures { label: string; writes: number; seconds: number; cpuSeconds: number; p50: number; p99: number; peakRssMb: number; errors: number; byKind: Record<string, { n: number; p50: number; p99: number }> }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
@@ -92,10 +92,13 @@ function rssSampler() {
 async function importLoad(label: string, t: Target, users: number, groups: number, budgetSeconds = Infinity): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
+  const perKind: Record<string, number[]> = {};
   const write = async (method: string, path: string, body: unknown, expect: number) => {
     const t0 = performance.now();
     const r = await call(t, method, path, body);
-    latencies.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    latencies.push(ms);
+    (perKind[`${method} ${path.split('/')[1]}`] ??= []).push(ms);
     if (r.status !== expect) errors++;
     return r;
   };
@@ -128,7 +131,12 @@ async function importLoad(label: string, t: Target, users: number, groups: numbe
   const cpuSeconds = (used.user + used.system) / 1e6;
   latencies.sort((a, b) => a - b);
   const capped = performance.now() >= deadline ? ` (stopped at the ${budgetSeconds} s budget: ${created} users)` : '';
-  return { label: label + capped, writes: latencies.length, seconds, cpuSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors };
+  const byKind: Figures['byKind'] = {};
+  for (const [k, v] of Object.entries(perKind)) {
+    v.sort((a, b) => a - b);
+    byKind[k] = { n: v.length, p50: percentile(v, 50), p99: percentile(v, 99) };
+  }
+  return { label: label + capped, writes: latencies.length, seconds, cpuSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors, byKind };
 }
 
 /** The do-it-yourself baseline: scimmy's process-wide registry, lowdb rewriting its file per write. */
@@ -268,7 +276,8 @@ if (process.env.HUBWARDEN_SCIM_BENCH_CLIENT) {
 }
 
 const fmt = (f: Figures) =>
-  `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}\n  server CPU ${f.cpuSeconds.toFixed(1)} s (all requests, lookups included) = ${(f.writes / f.cpuSeconds).toFixed(0)} writes per server CPU-second`;
+  `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}\n  server CPU ${f.cpuSeconds.toFixed(1)} s (all requests, lookups included) = ${(f.writes / f.cpuSeconds).toFixed(0)} writes per server CPU-second` +
+  Object.entries(f.byKind).map(([k, v]) => `\n  ${k.padEnd(13)} n=${String(v.n).padStart(6)}  p50 ${v.p50.toFixed(1)} ms  p99 ${v.p99.toFixed(1)} ms`).join('');
 
 export default async function bench(argv: string[]): Promise<void> {
   // `--memory`: hubwarden on MemoryStore (no disk), to tell the store's share of the latency apart.
@@ -294,6 +303,9 @@ export default async function bench(argv: string[]): Promise<void> {
     await app.close();
     await store.close();
     console.log(fmt(ours));
+    if (store instanceof LowdbStore) {
+      console.log(`  store: ${store.commits} durable commits (${(ours.writes / Math.max(1, store.commits)).toFixed(1)} writes per commit), ${store.checkpoints} snapshot rewrites`);
+    }
 
     const baseline = await startBaseline(dir);
     const theirs = await importFromClientProcess('baseline (scimmy-routers + lowdb)', baseline.target, users, groups, baselineBudget);

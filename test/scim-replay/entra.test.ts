@@ -63,11 +63,12 @@ describe('Entra replay', () => {
       { op: 'Replace', path: 'emails[type eq "work"].value', value: 'ryan.l@contoso.example' },
       { op: 'Replace', path: 'name.givenName', value: 'Ry' },
       { op: 'Add', path: 'nickName', value: 'Babs' },
+      { op: 'Replace', path: 'externalId', value: 'a1b2c3d4-0000-4000-8000-000000000001' },
       { op: 'Replace', path: `${ENTERPRISE}:employeeNumber`, value: '1001' });
     assert.equal(reply.status, 204);
     const stored = app.store.get('directoryUsers', HUB, ids.ryan)!;
-    assert.deepEqual([stored.displayName, stored.email, (stored.scim.name as any).givenName, stored.scim.nickName], ['Ryan L.', 'ryan.l@contoso.example', 'Ry', 'Babs']);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['displayName', 'emails', 'name', 'nickName', `${ENTERPRISE}:employeeNumber`] }]]);
+    assert.deepEqual([stored.displayName, stored.email, (stored.scim.name as any).givenName, stored.scim.nickName, stored.externalId], ['Ryan L.', 'ryan.l@contoso.example', 'Ry', 'Babs', 'a1b2c3d4-0000-4000-8000-000000000001']);
+    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['displayName', 'emails', 'externalId', 'name', 'nickName', `${ENTERPRISE}:employeeNumber`] }]]);
   });
 
   test('flagged shape: path-less Replace with dotted and URN keys', async () => {

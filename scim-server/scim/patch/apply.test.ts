@@ -47,6 +47,12 @@ describe('PATCH engine: users', () => {
     const out = patchUser({ op: 'Add', path: 'roles', value: [{ value: '{"id":"r-1","value":"25","displayName":"Role1234"}' }] });
     assert.deepEqual(out.roles, [{ value: '25', display: 'Role1234' }]);
   });
+  test('externalId is replaced by path or path-less value, and removed', () => {
+    assert.equal(patchUser({ op: 'Replace', path: 'externalId', value: 'guid-2' }).externalId, 'guid-2');
+    assert.equal(patchUser({ op: 'replace', value: { externalId: 'guid-3' } }).externalId, 'guid-3');
+    assert.equal(applyPatch({ ...user, externalId: 'x' }, { Operations: [{ op: 'remove', path: 'externalId' }] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }).externalId, undefined);
+    assert.equal(patchGroup({ op: 'Replace', path: 'externalId', value: 'g-ext' }).externalId, 'g-ext');
+  });
   test('Add nickName; remove name.givenName; value.id equal to the resource id is ignored', () => {
     assert.equal(patchUser({ op: 'Add', path: 'nickName', value: 'Babs' }).nickName, 'Babs');
     assert.deepEqual(patchUser({ op: 'remove', path: 'name.givenName' }).name, { familyName: 'Lovelace' });
@@ -61,9 +67,21 @@ describe('PATCH engine: users', () => {
     assert.throws(() => patchUser({ op: 'remove' }), is400('noTarget'));
     assert.throws(() => applyPatch(user, { Operations: [] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }), is400('invalidSyntax'));
   });
-  test('the stored object is not modified', () => {
-    patchUser({ op: 'replace', value: { active: false } });
-    assert.equal(user.active, true);
+  test('the stored object is not modified, however deep the change', () => {
+    const stored = { ...user, [ENTERPRISE_SCHEMA]: { department: 'Ads', manager: { value: 'm0' } } };
+    const before = JSON.stringify(stored);
+    applyPatch(stored, { Operations: [
+      { op: 'replace', value: { active: false, 'name.givenName': 'X' } },
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'new@example.com' },
+      { op: 'remove', path: 'emails[type eq "work"].primary' },
+      { op: 'add', path: 'manager', value: 'm1' },
+      { op: 'replace', path: `${ENTERPRISE_SCHEMA}:department`, value: 'Legal' },
+      { op: 'remove', path: 'name.familyName' },
+    ] }, { core: USER_ATTRIBUTES, resourceId: 'uid' });
+    assert.equal(JSON.stringify(stored), before);
+    const groupBefore = JSON.stringify(group);
+    patchGroup({ op: 'replace', path: 'members[value eq "u1"].display', value: 'changed' }, { op: 'remove', path: 'members[value eq "u2"]' }, { op: 'add', path: 'members', value: [{ value: 'u1', display: 'again' }] });
+    assert.equal(JSON.stringify(group), groupBefore);
   });
 });
 

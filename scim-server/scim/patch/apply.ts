@@ -16,7 +16,6 @@ import { resolveTarget, type PatchTarget } from './target.ts';
 export type PatchOpName = 'add' | 'replace' | 'remove';
 
 const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => structuredClone(v);
 
 function keyOf(element: unknown): string {
   if (isObject(element) && typeof element.value === 'string') return `v:${element.value}`;
@@ -46,8 +45,19 @@ export function parseOperations(body: unknown): Array<{ op: PatchOpName; path?: 
   });
 }
 
+/**
+ * A copy safe to patch: the engine never mutates values in place (it builds new arrays and
+ * objects) except the top level and extension objects, which are copied here. Deep-cloning a
+ * group of 1,000 members on every chunked PATCH cost more than the patch itself.
+ */
+function writableCopy(stored: ScimObject): ScimObject {
+  const out: ScimObject = { ...stored };
+  for (const [k, v] of Object.entries(out)) if (k.startsWith('urn:') && isObject(v)) out[k] = { ...v };
+  return out;
+}
+
 export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext): ScimObject {
-  const resource = clone(stored);
+  const resource = writableCopy(stored);
   for (const { op, path, value } of parseOperations(body)) {
     if (path !== undefined) {
       applyAt(resource, op, path, value, ctx);

@@ -1,4 +1,4 @@
-import { ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, findAttribute, type AttributeDef } from '../attributes.ts';
+import { ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, EXTERNAL_ID, findAttribute, type AttributeDef } from '../attributes.ts';
 import { invalidPath } from '../errors.ts';
 import { parseFilter, type Filter } from '../filter/parse.ts';
 import { parseAttrPath } from '../filter/path.ts';
@@ -49,7 +49,8 @@ export function resolveTarget(text: string, core: readonly AttributeDef[]): Patc
   let def: AttributeDef | undefined;
   if (schema === ENTERPRISE_SCHEMA) def = findAttribute(ENTERPRISE_ATTRIBUTES, path.attr);
   else if (schema === undefined) {
-    def = findAttribute(core, path.attr);
+    // Entra replaces externalId by path (identity-providers.md §2.4); it is common to all resources.
+    def = path.attr.toLowerCase() === 'externalid' ? EXTERNAL_ID : findAttribute(core, path.attr);
     if (!def && core !== ENTERPRISE_ATTRIBUTES && findAttribute(core, 'userName')) {
       def = findAttribute(ENTERPRISE_ATTRIBUTES, path.attr);
       if (def) schema = ENTERPRISE_SCHEMA;

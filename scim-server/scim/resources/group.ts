@@ -61,7 +61,14 @@ export function groupChanges(before: DirectoryGroupRecord, after: DirectoryGroup
 
 /** Whether anything a client can see changed (a no-op PATCH/PUT writes nothing). */
 export function groupDiffers(before: DirectoryGroupRecord, after: DirectoryGroupRecord): boolean {
-  return JSON.stringify(groupAsScim(before)) !== JSON.stringify(groupAsScim(after));
+  if (before.displayName !== after.displayName || before.externalId !== after.externalId) return true;
+  if (before.members.length !== after.members.length) return true;
+  for (let i = 0; i < before.members.length; i++) {
+    const a = before.members[i];
+    const b = after.members[i];
+    if (a.value !== b.value || a.display !== b.display) return true;
+  }
+  return JSON.stringify(before.scim) !== JSON.stringify(after.scim);
 }
 
 export function renderGroup(record: DirectoryGroupRecord, ctx: RenderContext, withMembers = true): ScimObject {
