@@ -22,11 +22,15 @@ function row(e) {
   );
 }
 
+let generation = 0;
+
 async function load() {
+  const mine = ++generation;
   const q = query();
   document.getElementById('audit-csv').href = `${base}/export/audit.csv${qs({ ...q, since: q.since })}`;
   try {
     const page = await api(`/audit${qs({ ...q, offset, limit: PAGE })}`);
+    if (mine !== generation) return; // a newer filter is on its way
     document.querySelector('#audit tbody').replaceChildren(...(page.items.length ? page.items.map(row) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No audit entries match.'))]));
     pager(document.getElementById('audit-pager'), page, (o) => { offset = o; load(); });
   } catch (err) {

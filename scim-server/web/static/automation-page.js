@@ -78,13 +78,17 @@ function taskRow(t) {
   );
 }
 
+let generation = 0;
+
 async function loadTasks() {
+  const mine = ++generation;
   const f = Object.fromEntries(new FormData(filters).entries());
   try {
     const [page, running] = await Promise.all([
       api(`/tasks${qs({ ...f, offset, limit: PAGE })}`),
       api(`/tasks${qs({ kind: 'check-for-updates', status: 'running', limit: 10 })}`),
     ]);
+    if (mine !== generation) return; // a newer filter or poll is on its way
     document.querySelector('#tasks tbody').replaceChildren(...(page.items.length ? page.items.map(taskRow) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No tasks match.'))]));
     pager(document.getElementById('tasks-pager'), page, (o) => { offset = o; loadTasks(); });
     document.getElementById('progress').replaceChildren(...running.items.map((t) => el('div', { class: 'progress' },

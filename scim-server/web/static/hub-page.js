@@ -41,15 +41,21 @@ function row(m) {
   );
 }
 
+/** Only the latest request draws: a slow answer for a tab left behind never overwrites the current one. */
+let generation = 0;
+
 async function loadMembers() {
+  const mine = ++generation;
   const tbody = document.querySelector('#members-table tbody');
   const query = { status: state.status, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
   document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, search: state.search, sort: state.sort })}`;
   try {
     const page = await api(`/hubs/${encodeURIComponent(hubId)}/members${qs(query)}`);
+    if (mine !== generation) return;
     tbody.replaceChildren(...(page.items.length ? page.items.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'No members here.'))]));
     pager(document.getElementById('members-pager'), page, (offset) => { state.offset = offset; loadMembers(); });
   } catch (err) {
+    if (mine !== generation) return;
     tbody.replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'error' }, err.message)));
   }
 }
