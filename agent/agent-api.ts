@@ -1,5 +1,6 @@
 import type { HubConfigFile } from '../config/schema.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
+import { AgentError } from './agent-error.ts';
 import type { AgentApi, Approval, HubHealth, HubSummary, MemberStatus, TaskView } from './api.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
@@ -37,14 +38,14 @@ export interface AgentApiDeps {
   clock: () => number;
 }
 
-const notProvided = (what: string) => () => { throw new Error(`agent: ${what} is not available (no member service wired)`); };
+const notProvided = (what: string) => () => { throw new AgentError('unavailable', `agent: ${what} is not available (no member service wired)`); };
 
 export function createAgentApi(d: AgentApiDeps): AgentApi {
   const { store } = d;
   const now = () => new Date(d.clock());
   const hubOf = (hubId: string) => {
     const hub = d.hubs().get(hubId);
-    if (!hub) throw new Error(`agent: no hub "${hubId}" in the config`);
+    if (!hub) throw new AgentError('not-found', `agent: no hub "${hubId}" in the config`);
     return hub;
   };
   const viewOf = (id: string) => {
@@ -106,12 +107,12 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         let op: Operation;
         if (inviteId) {
           const invite = tx.get('appInvites', hubId, inviteId);
-          if (!invite) throw new Error(`agent: hub ${hubId} has no invite ${inviteId}`);
+          if (!invite) throw new AgentError('not-found', `agent: hub ${hubId} has no invite ${inviteId}`);
           op = { kind: 'cancel-invite', key: `cancel:${inviteId}`, inviteId, effect: 'removal', reason: 'unassigned', email: invite.email, summary: `cancel the pending invite of ${invite.email}: asked by ${trigger.actor ?? trigger.type}` };
         } else {
           const m = tx.get('appMembers', hubId, memberId);
-          if (!m) throw new Error(`agent: hub ${hubId} has no member ${memberId}`);
-          if (tx.get('appSystemUsers', hubId, memberId)) throw new Error(`agent: ${memberId} is a system user; hubwarden never removes system users`);
+          if (!m) throw new AgentError('not-found', `agent: hub ${hubId} has no member ${memberId}`);
+          if (tx.get('appSystemUsers', hubId, memberId)) throw new AgentError('conflict', `agent: ${memberId} is a system user; hubwarden never removes system users`);
           op = { kind: 'remove-member', key: `remove:${memberId}`, memberId, role: m.role, effect: 'removal', reason: 'unassigned', email: m.email, summary: `remove ${m.email ?? memberId} (${m.role}) from the business: asked by ${trigger.actor ?? trigger.type}` };
         }
         return enqueueOperation(tx, { hub, op, trigger, force: true, now: now() });
@@ -146,11 +147,11 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async applyReport(reportId, memberIds, trigger) {
       const report = await store.transact((tx) => {
         const r = findReport(tx, reportId);
-        if (!r) throw new Error(`agent: no deprovisioning report ${reportId}`);
-        if (r.status === 'applied' || r.status === 'dismissed') throw new Error(`agent: report ${reportId} is already ${r.status}`);
+        if (!r) throw new AgentError('not-found', `agent: no deprovisioning report ${reportId}`);
+        if (r.status === 'applied' || r.status === 'dismissed') throw new AgentError('conflict', `agent: report ${reportId} is already ${r.status}`);
         const hub = hubOf(r.hubId);
         const wanted = memberIds === 'all' ? undefined : new Set(memberIds);
-        if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new Error(`agent: report ${reportId} has no item for member ${id}`);
+        if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new AgentError('not-found', `agent: report ${reportId} has no item for member ${id}`);
         const at = now().toISOString();
         const items = r.items.map((item) => {
           if (item.appliedAt || (wanted && !wanted.has(item.memberId))) return item;
@@ -175,8 +176,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async decideApproval(approvalId, decision, trigger) {
       const approval = await store.transact((tx) => {
         const a = findApproval(tx, approvalId);
-        if (!a) throw new Error(`agent: no approval ${approvalId}`);
-        if (a.status !== 'pending') throw new Error(`agent: approval ${approvalId} was already ${a.status}`);
+        if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
+        if (a.status !== 'pending') throw new AgentError('conflict', `agent: approval ${approvalId} was already ${a.status}`);
         const hub = hubOf(a.hubId);
         const at = now();
         const next: ApprovalRecord = { ...a, status: decision === 'approve' ? 'approved' : 'rejected', decidedBy: trigger.actor ?? trigger.type, decidedAt: at.toISOString() };
@@ -208,7 +209,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
-      if (!person.email && !person.userName && !person.externalId) throw new Error('agent: offboard needs an email, userName or externalId');
+      if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
       const task = await store.transact((tx) => enqueueTask(tx, {
         kind: 'offboard', payload: person, idempotencyKey: `offboard:${label.toLowerCase()}`, trigger, summary: `offboard ${label} from every hub`, now: now(),
       }));

@@ -12,7 +12,7 @@ import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts
 import { matchHub, memberRows, saveRowMatches } from '../matching/hub-matching.ts';
 import type { MemberRow } from '../matching/match-members.ts';
 import type { Transaction } from '../store/store.ts';
-import { MemberError } from './member-error.ts';
+import { AgentError } from '../agent-error.ts';
 
 export interface MemberRowRef {
   id: string;
@@ -34,7 +34,7 @@ export function findRow(tx: Transaction, hubId: string, memberId: string): Membe
     const member = tx.get('appMembers', hubId, memberId);
     if (member) return { id: memberId, kind: 'member', ...(member.email ? { email: member.email } : {}) };
   }
-  throw new MemberError('not-found', `hub ${hubId}: no member, invite or partner's person "${memberId}" in the last check for updates`);
+  throw new AgentError('not-found', `hub ${hubId}: no member, invite or partner's person "${memberId}" in the last check for updates`);
 }
 
 /**
@@ -47,12 +47,12 @@ function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date, ro
 
 export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
-  if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
-  if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new MemberError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
+  if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
+  if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
   const user = tx.get('directoryUsers', hub.id, input.directoryUserId);
-  if (!user) throw new MemberError('not-found', `hub ${hub.id}: match ${memberId}: no directory user "${input.directoryUserId}" on this hub`);
+  if (!user) throw new AgentError('not-found', `hub ${hub.id}: match ${memberId}: no directory user "${input.directoryUserId}" on this hub`);
   if (input.hubRole !== undefined && !HUB_ROLES.includes(input.hubRole as never)) {
-    throw new MemberError('invalid-argument', `hub ${hub.id}: match ${memberId}: hubRole must be one of ${HUB_ROLES.join(', ')} (got "${input.hubRole}")`);
+    throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: hubRole must be one of ${HUB_ROLES.join(', ')} (got "${input.hubRole}")`);
   }
   const previous = tx.get('matchDecisions', hub.id, memberId);
   const decision: MemberMatchRecord = { hubId: hub.id, memberId, outcome: 'onboarded', manual: true, directoryUserId: user.id, at: now.toISOString(), ...(input.hubRole ? { hubRole: input.hubRole } : {}) };
@@ -68,7 +68,7 @@ export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, member
 
 export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
-  if (row.kind === 'partner-user') throw new MemberError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
+  if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
   const previous = tx.get('memberMatches', hub.id, memberId);
   tx.put('matchDecisions', hub.id, memberId, { hubId: hub.id, memberId, outcome: 'unmatched', manual: true, at: now.toISOString() });
   appendAudit(tx, {
@@ -82,13 +82,13 @@ export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, t
 export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): void {
   const row = findRow(tx, hub.id, memberId);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
-  if (!reason) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
-  if (reason.length > 500) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
+  if (!reason) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
+  if (reason.length > 500) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
   let until: string | undefined;
   if (input.until !== undefined) {
     const t = typeof input.until === 'string' ? Date.parse(input.until) : Number.NaN;
-    if (Number.isNaN(t)) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be an ISO date-time (got "${String(input.until)}")`);
-    if (t <= now.getTime()) throw new MemberError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
+    if (Number.isNaN(t)) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be an ISO date-time (got "${String(input.until)}")`);
+    if (t <= now.getTime()) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
     until = new Date(t).toISOString();
   }
   const record: ExemptionRecord = { hubId: hub.id, memberId, reason, by: actorOf(trigger), at: now.toISOString(), ...(row.email ? { email: row.email } : {}), ...(until ? { until } : {}) };
@@ -106,8 +106,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): void {
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
-  if (!EMAIL.test(email)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
-  if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new MemberError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
+  if (!EMAIL.test(email)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
+  if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
   tx.put('guests', hub.id, email, { hubId: hub.id, email, by: actorOf(trigger), at: now.toISOString(), ...(input.note ? { note: input.note } : {}) });
   appendAudit(tx, {
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },

@@ -6,7 +6,7 @@ import { runCheckForUpdates } from '../check-for-updates/run-check.ts';
 import { emptyApp, fakeConnector, type FakeApp } from '../check-for-updates/fake-app.test-double.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { createMemberService } from './member-service.ts';
-import { MemberError } from './member-error.ts';
+import { AgentError } from '../agent-error.ts';
 import '../tasks/task-record.ts';
 
 const file = configSchema.parse({
@@ -67,9 +67,9 @@ describe('member service', () => {
     assert.deepEqual(page2.items.map((v) => v.email), ['jane@acme.com', 'contractor@agency.com']);
     assert.deepEqual(service.members('acme', { status: 'unmatched' }).items.map((v) => v.id), ['12', '13']);
     assert.deepEqual(service.members('acme', { search: 'ZED' }).items.map((v) => v.id), ['13']);
-    assert.throws(() => service.members('acme', { sort: 'salary' }), (e: unknown) => e instanceof MemberError && e.kind === 'invalid-argument' && /sort must be one of/.test(e.message));
+    assert.throws(() => service.members('acme', { sort: 'salary' }), (e: unknown) => e instanceof AgentError && e.kind === 'invalid-argument' && /sort must be one of/.test(e.message));
     assert.throws(() => service.members('acme', { limit: 100000 }), /limit must be/);
-    assert.throws(() => service.members('nope', {}), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+    assert.throws(() => service.members('nope', {}), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
   });
 
   test('manual match with a hub role survives a re-import, and un-match re-assigns', async () => {
@@ -95,12 +95,12 @@ describe('member service', () => {
   test('bad decisions are refused and change nothing', async () => {
     const { service, store } = await setup();
     const before = JSON.stringify([...store.list('audit', 'acme')]);
-    await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u-missing' }, admin), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+    await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u-missing' }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
     await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u3', hubRole: 'god' }, admin), /hubRole must be one of/);
     await assert.rejects(service.matchMember('acme', 'partner:2000:7001', { directoryUserId: 'u3' }, admin), /partner's person/);
     await assert.rejects(service.exemptMember('acme', '12', { reason: '  ' }, admin), /a reason is required/);
     await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2020-01-01T00:00:00Z' }, admin), /not in the future/);
-    await assert.rejects(service.exemptMember('acme', '99', { reason: 'x' }, admin), (e: unknown) => e instanceof MemberError && e.kind === 'not-found');
+    await assert.rejects(service.exemptMember('acme', '99', { reason: 'x' }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
     await assert.rejects(service.registerGuest('acme', { email: 'not-an-email' }, admin), /not an email address/);
     assert.equal(JSON.stringify([...store.list('audit', 'acme')]), before);
     assert.equal(store.count('matchDecisions', 'acme'), 0);
@@ -139,7 +139,7 @@ describe('member service', () => {
     const cancel = await service.removeMember('acme', 'invite:901', admin);
     assert.equal(cancel.kind, 'cancel-invite');
     await service.exemptMember('acme', '12', { reason: 'keep' }, admin);
-    await assert.rejects(service.removeMember('acme', '12', admin), (e: unknown) => e instanceof MemberError && e.kind === 'conflict' && /exempted/.test(e.message));
+    await assert.rejects(service.removeMember('acme', '12', admin), (e: unknown) => e instanceof AgentError && e.kind === 'conflict' && /exempted/.test(e.message));
     await assert.rejects(service.removeMember('acme', 'partner:2000:7001', admin), /partner's person/);
   });
 

@@ -22,7 +22,7 @@ import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { Operation } from '../plan/operation.ts';
 import { toTaskView } from '../tasks/task-record.ts';
 import { exempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
-import { MemberError } from './member-error.ts';
+import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
 
 export interface MemberServiceOptions {
@@ -58,12 +58,12 @@ export function createMemberService({ config, store, log, clock = () => new Date
 
   const hubOf = (hubId: string): HubConfigFile => {
     const hub = hubs.get(hubId);
-    if (!hub) throw new MemberError('not-found', `no hub "${hubId}" in the config`);
+    if (!hub) throw new AgentError('not-found', `no hub "${hubId}" in the config`);
     return hub;
   };
   const viewOf = (hubId: string, memberId: string): MemberView => {
     const view = index.get(hubId, memberId);
-    if (!view) throw new MemberError('not-found', `hub ${hubId}: no member "${memberId}"`);
+    if (!view) throw new AgentError('not-found', `hub ${hubId}: no member "${memberId}"`);
     return view;
   };
   /** Stages an owner's decision and the reconcile pass it calls for, in one transaction. */
@@ -107,14 +107,14 @@ export function createMemberService({ config, store, log, clock = () => new Date
       const task = await store.transact((tx) => {
         const row = findRow(tx, hubId, memberId);
         if (row.kind === 'partner-user') {
-          throw new MemberError('invalid-argument', `hub ${hubId}: ${memberId} is a partner's person; their seat is in their own business (unshare the asset instead)`);
+          throw new AgentError('invalid-argument', `hub ${hubId}: ${memberId} is a partner's person; their seat is in their own business (unshare the asset instead)`);
         }
-        if (tx.get('appSystemUsers', hubId, memberId)) throw new MemberError('invalid-argument', `hub ${hubId}: ${memberId} is a system user; hubwarden never removes system users`);
+        if (tx.get('appSystemUsers', hubId, memberId)) throw new AgentError('invalid-argument', `hub ${hubId}: ${memberId} is a system user; hubwarden never removes system users`);
         // People's access is at stake: never remove from a partial picture (design brief, idea 4).
-        if (lastImport(tx, hubId)?.complete !== true) throw new MemberError('conflict', `hub ${hubId}: remove ${memberId}: no complete check for updates yet; run one first`);
+        if (lastImport(tx, hubId)?.complete !== true) throw new AgentError('conflict', `hub ${hubId}: remove ${memberId}: no complete check for updates yet; run one first`);
         const exemption = tx.get('exemptions', hubId, memberId);
         if (exemption && !(exemption.until && Date.parse(exemption.until) <= clock().getTime())) {
-          throw new MemberError('conflict', `hub ${hubId}: remove ${row.email ?? memberId}: exempted by ${exemption.by} ("${exemption.reason}"); exempted members are never removed`);
+          throw new AgentError('conflict', `hub ${hubId}: remove ${row.email ?? memberId}: exempted by ${exemption.by} ("${exemption.reason}"); exempted members are never removed`);
         }
         const who = row.email ?? memberId;
         const base = { effect: 'removal' as const, reason: 'unassigned' as const, ...(row.email ? { email: row.email } : {}) };

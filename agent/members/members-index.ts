@@ -9,7 +9,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
-import { MemberError } from './member-error.ts';
+import { AgentError } from '../agent-error.ts';
 import { buildHubMembers } from './member-view.ts';
 
 /** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
@@ -126,12 +126,12 @@ export class MembersIndex {
   query(hubId: string, q: MemberQuery): Paged<MemberView> | undefined {
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 50;
-    if (!Number.isInteger(offset) || offset < 0) throw new MemberError('invalid-argument', `members of hub ${hubId}: offset must be a whole number ≥ 0 (got ${offset})`);
-    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) throw new MemberError('invalid-argument', `members of hub ${hubId}: limit must be a whole number from 0 to ${MAX_PAGE} (got ${limit})`);
+    if (!Number.isInteger(offset) || offset < 0) throw new AgentError('invalid-argument', `members of hub ${hubId}: offset must be a whole number ≥ 0 (got ${offset})`);
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_PAGE) throw new AgentError('invalid-argument', `members of hub ${hubId}: limit must be a whole number from 0 to ${MAX_PAGE} (got ${limit})`);
     const sort = (q.sort ?? 'email') as MemberSort;
-    if (!SORTS.includes(sort)) throw new MemberError('invalid-argument', `members of hub ${hubId}: sort must be one of ${SORTS.join(', ')} (got "${q.sort}")`);
+    if (!SORTS.includes(sort)) throw new AgentError('invalid-argument', `members of hub ${hubId}: sort must be one of ${SORTS.join(', ')} (got "${q.sort}")`);
     if (q.status !== undefined && !['onboarded', 'invited', 'unmatched', 'guest', 'exempted'].includes(q.status)) {
-      throw new MemberError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
+      throw new AgentError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
     }
     const built = this.hubMembers(hubId);
     if (!built) return undefined;

@@ -100,14 +100,9 @@ export function toProblem(err: unknown): Problem {
     const kind = (err as { kind?: unknown }).kind;
     if (typeof kind === 'string' && KIND_STATUS[kind]) {
       const { status, slug } = KIND_STATUS[kind];
-      return new Problem(status, slug, (err as Error).message, (err as { field?: string }).field);
-    }
-    // The agent refuses a request it cannot honour with a plain `agent: …` error (agent-api.ts):
-    // an unknown object is a 404, any other refusal (system user, already applied) a 409.
-    const message = (err as Error).message;
-    if (typeof message === 'string' && message.startsWith('agent: ')) {
-      const missing = /\b(has no|no (hub|member|invite|task|deprovisioning report|report|approval|directory user))\b/.test(message);
-      return new Problem(missing ? 404 : 409, missing ? 'not-found' : 'conflict', message.slice('agent: '.length));
+      // The agent's refusals (agent/agent-error.ts) say `agent: …` for the log; the caller gets the rest.
+      const detail = String((err as Error).message).replace(/^agent: /, '');
+      return new Problem(status, slug, detail, (err as { field?: string }).field);
     }
   }
   return new Problem(500, 'internal', 'the request failed inside hubwarden; the server log has the cause');

@@ -1,0 +1,53 @@
+/**
+ * The agent API refuses what it cannot honour with an AgentError whose kind the admin API maps
+ * (scim-server/admin/problem.ts): unknown things are `not-found`, refusals `conflict`, bad
+ * input `invalid-argument`, a missing member service `unavailable`. Messages keep who and which.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Trigger } from './desired-state/delta.ts';
+import { AgentError, type AgentErrorKind } from './agent-error.ts';
+import { createAgentApi } from './agent-api.ts';
+import { testHub } from './grants/grant-fixtures.ts';
+import { MemoryStore } from './store/memory-store.ts';
+
+const admin: Trigger = { type: 'admin', actor: 'ops@example.com' };
+const refusal = (kind: AgentErrorKind, message: RegExp) => (e: unknown) => e instanceof AgentError && e.kind === kind && message.test(e.message);
+
+async function api() {
+  const store = new MemoryStore();
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('appMembers', hub.id, '501', { hubId: hub.id, id: '501', email: 'sam@example.com', role: 'EMPLOYEE', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
+    tx.put('appMembers', hub.id, '900', { hubId: hub.id, id: '900', role: 'ADMIN', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
+    tx.put('appSystemUsers', hub.id, '900', { hubId: hub.id, id: '900', role: 'ADMIN' });
+  });
+  return createAgentApi({ store, hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, clock: () => Date.UTC(2026, 10, 23) });
+}
+
+describe('agent API refusals carry a kind', () => {
+  test('unknown hub, member, invite, report and approval: not-found, naming which', async () => {
+    const a = await api();
+    await assert.rejects(a.removeMember('nope', '501', admin), refusal('not-found', /no hub "nope"/));
+    await assert.rejects(a.removeMember('meta-main', '777', admin), refusal('not-found', /hub meta-main has no member 777/));
+    await assert.rejects(a.removeMember('meta-main', 'invite:42', admin), refusal('not-found', /hub meta-main has no invite 42/));
+    await assert.rejects(a.checkForUpdates('nope', admin), refusal('not-found', /no hub "nope"/));
+    await assert.rejects(a.applyReport('r-nope', 'all', admin), refusal('not-found', /no deprovisioning report r-nope/));
+    await assert.rejects(a.decideApproval('a-nope', 'approve', admin), refusal('not-found', /no approval a-nope/));
+  });
+
+  test('removing a system user is a conflict', async () => {
+    await assert.rejects((await api()).removeMember('meta-main', '900', admin), refusal('conflict', /900 is a system user/));
+  });
+
+  test('offboarding nobody is invalid-argument; no member service is unavailable', async () => {
+    const a = await api();
+    await assert.rejects(a.offboard({}, admin), refusal('invalid-argument', /offboard needs an email/));
+    assert.throws(() => a.members('meta-main', {}), refusal('unavailable', /members is not available/));
+  });
+
+  test('a removal asked for a real member is queued (the refusals above are not blanket)', async () => {
+    const task = await (await api()).removeMember('meta-main', '501', admin);
+    assert.equal(task.kind, 'remove-member');
+  });
+});

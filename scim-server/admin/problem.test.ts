@@ -1,0 +1,35 @@
+/**
+ * The admin API maps errors to problem details by kind (agent/agent-error.ts, ConnectorError),
+ * never by message text: a plain error that merely reads like a refusal is a 500 with a generic
+ * detail, so an unknown failure is never reported as "not found".
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AgentError } from '../../agent/agent-error.ts';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { toProblem } from './problem.ts';
+
+describe('toProblem', () => {
+  test('agent refusals map by kind and keep the message (without the log prefix)', () => {
+    const cases = [
+      [new AgentError('not-found', 'agent: no approval a-9'), 404, 'not-found', 'no approval a-9'],
+      [new AgentError('conflict', 'agent: approval a-1 was already approved'), 409, 'conflict', 'approval a-1 was already approved'],
+      [new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId'), 400, 'invalid-request', 'offboard needs an email, userName or externalId'],
+      [new AgentError('unavailable', 'agent: members is not available (no member service wired)'), 503, 'unavailable', 'members is not available (no member service wired)'],
+    ] as const;
+    for (const [err, status, slug, detail] of cases) {
+      const p = toProblem(err).toJSON();
+      assert.deepEqual([p.status, p.type, p.detail], [status, `https://hubwarden.dev/problems/${slug}`, detail], err.message);
+    }
+  });
+
+  test('a plain error worded like a refusal is an internal error with a generic detail', () => {
+    const p = toProblem(new Error('agent: hub h has no member 5')).toJSON();
+    assert.equal(p.status, 500);
+    assert.doesNotMatch(p.detail, /no member 5/);
+  });
+
+  test('connector errors map through the same table', () => {
+    assert.equal(toProblem(new ConnectorError('rate-limited', 'meta-business: list members: rate-limited')).status, 503);
+  });
+});
