@@ -224,13 +224,20 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await shot('10-settings');
   });
 
-  test('narrow screen: the members table stacks and stays usable', async () => {
+  test('narrow screen: members, hubs and automation fit 390 px', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${world.url}/ui/hubs/${HUB}`);
     await page.locator(`tr[data-member="${CONTRACTOR}"]`).waitFor();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `no horizontal scrolling at 390 px (page is ${width} px wide)`);
     await shot('11-members-narrow');
+    for (const [path, ready, name] of [['/ui/', `[data-hub="${HUB}"]`, '12-hubs-narrow'], ['/ui/automation', '#tasks tbody tr[data-task]', '13-automation-narrow']] as const) {
+      await page.goto(`${world.url}${path}`);
+      await page.locator(ready).first().waitFor();
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(w <= 390, `${path}: no horizontal scrolling at 390 px (page is ${w} px wide)`);
+      await shot(name);
+    }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
