@@ -3,6 +3,7 @@
  * every encoding Graph clients use, applies transport faults (latency, held requests, dropped
  * sockets), strips the `vNN.0` prefix, and serves the `/__emulator/*` control endpoints.
  */
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
 import { dispatch, errorReply, type BatchRunner } from './graph-router.ts';
 import { runBatch } from './batch.ts';
@@ -72,10 +73,24 @@ function bearer(req: Request): string | undefined {
   return m?.[1];
 }
 
-export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, control: EmulatorControlApi): Express {
+/** Who may use the `/__emulator/*` control endpoints; absent: anyone (tests, standalone on loopback). */
+export type EmulatorControlAuth = (req: IncomingMessage) => boolean;
+
+export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, control: EmulatorControlApi, controlAuth?: EmulatorControlAuth): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+
+  // Mounted inside the product (`/sandbox/graph`), the control endpoints change what the sandbox
+  // business looks like (accept invites, inject faults) and list every call: the product guards
+  // them with its admin token (RFC 6750 §3 challenge on refusal).
+  if (controlAuth) {
+    app.use('/__emulator', (req, res, next) => {
+      if (controlAuth(req)) return next();
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="hubwarden"');
+      res.json({ error: { message: 'meta emulator: the /__emulator control endpoints need an admin token ("Authorization: Bearer <token>")' } });
+    });
+  }
 
   app.post('/__emulator/invites/:id/:action', async (req, res) => {
     const body = await readBody(req);

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { Express } from 'express';
 import { MetaWorld } from './world.ts';
 import { FaultPlan, type FaultConfig } from './faults.ts';
-import { createGraphApp } from './http-app.ts';
+import { createGraphApp, type EmulatorControlAuth } from './http-app.ts';
 import { acceptInvite, declineInvite, expireInvite } from './invites.ts';
 import { loadFixtureFile, sandboxFixture, type MetaFixture } from './fixture.ts';
 import type { EmulatorRuntime, InviteLimit, RecordedCall } from './graph-context.ts';
@@ -23,6 +23,7 @@ export type { MetaFixture, FixtureTime } from './fixture.ts';
 export type { FaultConfig, ThrottleFault, ThrottleCode } from './faults.ts';
 export type { RecordedCall, InviteLimit } from './graph-context.ts';
 export type { GuardOptions } from './guards.ts';
+export type { EmulatorControlAuth } from './http-app.ts';
 export type { EmulatorState, Business, BusinessUser, Invite, SystemUser, Asset, Assignment, Share, Token } from './model.ts';
 export { sandboxFixture, loadFixtureFile } from './fixture.ts';
 export { generateFixture, type GenerateFixtureOptions } from './generate-fixture.ts';
@@ -50,6 +51,11 @@ export interface MetaEmulatorOptions {
   guards?: GuardOptions;
   /** winston-compatible logger for emulator bugs (pass childLogger('meta-emulator')); default: none */
   log?: { error(msg: string, meta?: object): void };
+  /**
+   * Guards the `/__emulator/*` control endpoints: requests it refuses get 401. The product passes
+   * an admin-token check when it mounts the sandbox; default: unguarded (tests, standalone).
+   */
+  controlAuth?: EmulatorControlAuth;
 }
 
 export interface MetaEmulator {
@@ -102,7 +108,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
       runtime.inviteLog.clear();
     },
   };
-  const handler = createGraphApp(runtime, options.latencyMs ?? 0, control);
+  const handler = createGraphApp(runtime, options.latencyMs ?? 0, control, options.controlAuth);
   return {
     handler,
     calls,
