@@ -44,6 +44,29 @@ test('createApp answers health, readiness, mounted routers and JSON 404/500', as
   });
 });
 
+test('/readyz reports the store and agent checks: 503 until the store is healthy and the agent runs', async () => {
+  let healthy = false;
+  let running = true;
+  const app = createApp({ store: { healthy: () => healthy }, agentRunning: () => running, routers: [] });
+  const server = await serve(app, { host: '127.0.0.1', port: 0 });
+  try {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    const down = await fetch(`${server.url}/readyz`);
+    assert.equal(down.status, 503);
+    assert.deepEqual(await down.json(), { status: 'unavailable', checks: { store: 'failing', agent: 'running' } });
+    healthy = true;
+    const up = await fetch(`${server.url}/readyz`);
+    assert.equal(up.status, 200);
+    assert.deepEqual(await up.json(), { status: 'ready', checks: { store: 'ok', agent: 'running' } });
+    running = false;
+    const stopped = await fetch(`${server.url}/readyz`);
+    assert.equal(stopped.status, 503);
+    assert.deepEqual(await stopped.json(), { status: 'unavailable', checks: { store: 'ok', agent: 'stopped' } });
+  } finally {
+    await server.close();
+  }
+});
+
 test('serve closes gracefully: an in-flight request finishes, then onClose runs, then new connections are refused', async () => {
   const events: string[] = [];
   const router = express.Router();

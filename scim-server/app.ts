@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { childLogger, type Logger } from '../agent/log/logger.ts';
+import { readiness, type ReadinessChecks } from './ops/readiness.ts';
 
 /** A surface another part of the server provides (SCIM, admin API, hooks, the Meta sandbox). */
 export interface MountedRouter {
@@ -8,9 +9,7 @@ export interface MountedRouter {
   router: RequestHandler;
 }
 
-export interface AppDeps {
-  /** Readiness: `/readyz` answers 503 while the store cannot make writes durable. */
-  store: { healthy(): boolean };
+export interface AppDeps extends ReadinessChecks {
   /** Mounted in order; each router answers its own errors in its own format (SCIM, problem+json). */
   routers: readonly MountedRouter[];
   log?: Logger;
@@ -31,9 +30,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // `/readyz` answers 503 while the store cannot make writes durable or the agent is not running.
   app.get('/readyz', (_req, res) => {
-    if (deps.store.healthy()) res.json({ status: 'ready' });
-    else res.status(503).json({ status: 'unavailable', problems: ['store: not accepting writes (see the server log)'] });
+    const result = readiness(deps);
+    res.status(result.status === 'ready' ? 200 : 503).json(result);
   });
 
   for (const { path, router } of deps.routers) app.use(path, router);

@@ -1,6 +1,3 @@
-import { Router } from 'express';
-
-
 /**
  * `/healthz` (the process answers) and `/readyz` (it can do its job: the store accepts writes and
  * the agent's workers run). A load balancer sends traffic only when ready; a durable store turns
@@ -9,29 +6,18 @@ import { Router } from 'express';
 export interface ReadinessChecks {
   /** A Store; durable stores expose `healthy()` (false after a failed write). */
   store: { healthy?(): boolean };
-  /** Whether the agent started and is not stopping. */
-  agentRunning(): boolean;
+  /** Whether the agent started and is not stopping (absent: a server without an agent, always running). */
+  agentRunning?(): boolean;
 }
 
+/** The `/readyz` body: says which check fails, never why (the cause is in the server log). */
 export interface Readiness {
-  ready: boolean;
+  status: 'ready' | 'unavailable';
   checks: { store: 'ok' | 'failing'; agent: 'running' | 'stopped' };
 }
 
 export function readiness(checks: ReadinessChecks): Readiness {
   const store = checks.store.healthy?.() ?? true;
-  const agent = checks.agentRunning();
-  return { ready: store && agent, checks: { store: store ? 'ok' : 'failing', agent: agent ? 'running' : 'stopped' } };
-}
-
-export function createHealthRouter(checks: ReadinessChecks): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', (_req, res) => {
-    const result = readiness(checks);
-    res.status(result.ready ? 200 : 503).json(result);
-  });
-  return router;
+  const agent = checks.agentRunning?.() ?? true;
+  return { status: store && agent ? 'ready' : 'unavailable', checks: { store: store ? 'ok' : 'failing', agent: agent ? 'running' : 'stopped' } };
 }

@@ -2,7 +2,6 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from 'express';
 import { createMetricsRouter, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from '../../scim-server/ops/metrics.ts';
-import { createHealthRouter } from '../../scim-server/ops/readiness.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
 
 let server: TestServer | undefined;
@@ -41,18 +40,4 @@ test('/metrics counts SCIM requests by hub and status, tasks, Graph calls and wr
   assert.equal(delta('hubwarden_graph_calls_total', 'api="microsoft",status="200"'), 1);
   assert.equal(delta('hubwarden_writeback_total', 'idp="okta",outcome="failed"'), 1);
   assert.ok(!after.includes('random-scanner'), 'unknown hubs do not become labels');
-});
-
-test('/readyz is 503 until the store is healthy and the agent runs; /healthz is always 200', async () => {
-  let healthy = false;
-  let running = true;
-  server = await serveRouters([['/', createHealthRouter({ store: { healthy: () => healthy }, agentRunning: () => running })]]);
-  assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
-  const down = await fetch(`${server.url}/readyz`);
-  assert.equal(down.status, 503);
-  assert.deepEqual(await down.json(), { ready: false, checks: { store: 'failing', agent: 'running' } });
-  healthy = true;
-  assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
-  running = false;
-  assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
 });
