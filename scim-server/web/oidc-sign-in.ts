@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { readCookie, setCookie } from './cookies.ts';
 import { allowedAdmin, OidcClient, type PendingLogin } from './oidc-client.ts';
 import { safeNext } from './safe-next.ts';
+import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
 const STATE_COOKIE = 'hubwarden-oidc';
@@ -27,8 +28,8 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   const stateCookie = (res: Parameters<typeof setCookie>[0], value: string) =>
     // Lax: the IdP's redirect back is a cross-site top-level GET, which Lax cookies survive.
     setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: `${ctx.basePath}/auth`, maxAge: value ? PENDING_MS / 1000 : 0 });
-  const failed = (res: Parameters<typeof setCookie>[0], message: string) =>
-    res.redirect(303, `${ctx.basePath}/sign-in?error=${encodeURIComponent(message)}`);
+  const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
+    res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
 
   router.get('/auth/oidc', async (req, res) => {
     try {
@@ -40,7 +41,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       res.redirect(303, url);
     } catch (err) {
       ctx.log.error('dashboard: cannot start the OIDC sign-in', { error: (err as Error).message });
-      failed(res, 'The identity provider cannot be reached; try again or sign in with an admin token.');
+      failed(res, 'unreachable');
     }
   });
 
@@ -50,19 +51,20 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     const cookie = readCookie(req, STATE_COOKIE);
     stateCookie(res, '');
     if (!login || cookie !== state || Date.now() - login.at > PENDING_MS) {
-      return failed(res, 'That sign-in expired or was started in another browser; sign in again.');
+      return failed(res, 'expired');
     }
     pending.delete(state);
     if (typeof req.query.error === 'string') {
       // RFC 6749 §4.1.2.1: the IdP refused (the person cancelled, or the app is not assigned).
-      return failed(res, `The identity provider refused the sign-in (${req.query.error.slice(0, 80)}).`);
+      ctx.log.warn('dashboard: the identity provider refused the sign-in', { error: req.query.error.slice(0, 80) });
+      return failed(res, 'refused');
     }
-    if (typeof req.query.code !== 'string') return failed(res, 'The identity provider sent no authorization code.');
+    if (typeof req.query.code !== 'string') return failed(res, 'no-code');
     try {
       const person = await client.finish(req.query.code, login);
       if (!allowedAdmin(person, settings)) {
         ctx.log.warn('dashboard: OIDC sign-in refused (not in allowedGroups/allowedEmails)', { sub: person.sub, email: person.email });
-        return failed(res, `${person.email ?? person.sub} is not allowed to administer hubwarden (server.oidc.allowedGroups / allowedEmails).`);
+        return failed(res, 'not-allowed');
       }
       endSession(ctx, req, res);
       const actor = person.email ?? `oidc:${person.sub}`;
@@ -71,7 +73,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       res.redirect(303, login.next);
     } catch (err) {
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
-      failed(res, 'The sign-in could not be completed (the server log has the cause).');
+      failed(res, 'failed');
     }
   });
 }

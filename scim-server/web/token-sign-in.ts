@@ -5,6 +5,7 @@ import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
 import { safeNext } from './safe-next.ts';
 import { csrfOk, sameOrigin } from './session-guard.ts';
+import { signInErrorMessage } from './sign-in-errors.ts';
 import { endSession, sessionOf, startSession, type WebContext } from './web-context.ts';
 
 /** Login CSRF (OWASP): the sign-in form echoes a random value also set as a cookie (double submit). */
@@ -63,7 +64,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
 
   router.get('/sign-in', (req, res) => {
     if (sessionOf(ctx, req)) return res.redirect(303, safeNext(ctx.basePath, req.query.next));
-    render(req, res, 200, typeof req.query.error === 'string' ? req.query.error.slice(0, 200) : undefined);
+    render(req, res, 200, signInErrorMessage(req.query.error));
   });
 
   router.post('/sign-in/token', form, (req, res) => {

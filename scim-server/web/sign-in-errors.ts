@@ -1,0 +1,19 @@
+/**
+ * Why a sign-in failed, as a code in the redirect to the sign-in page (`?error=expired`). Only
+ * these fixed messages are shown: text taken from the URL would let anyone put their own words
+ * on hubwarden's sign-in page (content spoofing, OWASP WSTG-CLNT-03).
+ */
+export const SIGN_IN_ERRORS = {
+  unreachable: 'The identity provider cannot be reached; try again or sign in with an admin token.',
+  expired: 'That sign-in expired or was started in another browser; sign in again.',
+  refused: 'The identity provider refused the sign-in (cancelled, or the app is not assigned to you).',
+  'no-code': 'The identity provider sent no authorization code.',
+  'not-allowed': 'The account you signed in with is not allowed to administer hubwarden (server.oidc.allowedGroups / allowedEmails).',
+  failed: 'The sign-in could not be completed (the server log has the cause).',
+} as const;
+
+export type SignInError = keyof typeof SIGN_IN_ERRORS;
+
+export function signInErrorMessage(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(SIGN_IN_ERRORS, code) ? SIGN_IN_ERRORS[code as SignInError] : undefined;
+}
