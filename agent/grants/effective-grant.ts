@@ -87,13 +87,6 @@ export function groupNamesOf(view: ReadView, hubId: string, userId: string): str
   return view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
 }
 
-/** The grant of one directory user, or undefined when the user is not pushed to the hub. */
-export function grantOf(view: ReadView, hub: HubConfigFile, userId: string, rules: RoleRules): EffectiveGrant | undefined {
-  const user = view.get('directoryUsers', hub.id, userId);
-  if (!user) return undefined;
-  return computeGrant(hub, user, groupNamesOf(view, hub.id, userId), rules);
-}
-
 /**
  * Every directory user's grant on the hub. Group membership is read from the groups themselves
  * (one pass), so it does not depend on an index being defined.

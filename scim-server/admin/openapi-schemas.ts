@@ -1,4 +1,4 @@
-import { HUB_ROLES, MEMBER_SORTS, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
+import { HUB_ROLES, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
 
 /**
  * JSON Schemas (OpenAPI 3.1 uses JSON Schema 2020-12) of what the admin API returns, mirroring
@@ -181,5 +181,3 @@ export const schemas: Record<string, JsonSchema> = {
     properties: { memberIds: { oneOf: [{ const: 'all' }, { type: 'array', items: str, minItems: 1 }], default: 'all' } },
   },
 };
-
-export const memberSorts = MEMBER_SORTS;

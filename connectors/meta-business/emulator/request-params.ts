@@ -91,10 +91,3 @@ export function stringParam(params: GraphParams, name: string): string | undefin
   return text === '' ? undefined : text;
 }
 
-export function booleanParam(params: GraphParams, name: string): boolean | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  throw invalidParameter(`Param ${name} must be a boolean`);
-}
