@@ -9,56 +9,20 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'hubwarden_' });
 
-const scimRequests = new Counter({
-  name: 'hubwarden_scim_requests_total',
-  help: 'SCIM requests by hub, method and HTTP status',
-  labelNames: ['hub', 'method', 'status'] as const,
-  registers: [metricsRegistry],
-});
-const scimDuration = new Histogram({
-  name: 'hubwarden_scim_request_duration_seconds',
-  help: 'SCIM request latency by hub and method',
-  labelNames: ['hub', 'method'] as const,
-  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  registers: [metricsRegistry],
-});
-const tasks = new Counter({
-  name: 'hubwarden_tasks_total',
-  help: 'agent tasks finished, by kind and outcome',
-  labelNames: ['kind', 'outcome'] as const,
-  registers: [metricsRegistry],
-});
-const taskDuration = new Histogram({
-  name: 'hubwarden_task_duration_seconds',
-  help: 'agent task latency from start to finish, by kind and outcome',
-  labelNames: ['kind', 'outcome'] as const,
-  buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 1800],
-  registers: [metricsRegistry],
-});
-const graphCalls = new Counter({
-  name: 'hubwarden_graph_calls_total',
-  help: 'Graph API calls (Meta Graph or Microsoft Graph) by HTTP status',
-  labelNames: ['api', 'status'] as const,
-  registers: [metricsRegistry],
-});
-const graphThrottled = new Counter({
-  name: 'hubwarden_graph_throttled_total',
-  help: 'Graph API calls answered with a rate limit (HTTP 429, or Meta codes 4/17/32/613/80004)',
-  labelNames: ['api'] as const,
-  registers: [metricsRegistry],
-});
-const writebacks = new Counter({
-  name: 'hubwarden_writeback_total',
-  help: 'match and exemption write-backs to the identity provider, by provider and outcome',
-  labelNames: ['idp', 'outcome'] as const,
-  registers: [metricsRegistry],
-});
-const hookDeliveries = new Counter({
-  name: 'hubwarden_hook_deliveries_total',
-  help: 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status',
-  labelNames: ['source', 'status'] as const,
-  registers: [metricsRegistry],
-});
+/** Every metric lives on the one registry; label names are a closed tuple so `inc` is type-checked. */
+const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+  new Counter<L>({ name, help, labelNames, registers: [metricsRegistry] });
+const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+  new Histogram<L>({ name, help, labelNames, buckets, registers: [metricsRegistry] });
+
+const scimRequests = counter('hubwarden_scim_requests_total', 'SCIM requests by hub, method and HTTP status', ['hub', 'method', 'status']);
+const scimDuration = histogram('hubwarden_scim_request_duration_seconds', 'SCIM request latency by hub and method', ['hub', 'method'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+const tasks = counter('hubwarden_tasks_total', 'agent tasks finished, by kind and outcome', ['kind', 'outcome']);
+const taskDuration = histogram('hubwarden_task_duration_seconds', 'agent task latency from start to finish, by kind and outcome', ['kind', 'outcome'], [0.05, 0.25, 1, 5, 15, 60, 300, 1800]);
+const graphCalls = counter('hubwarden_graph_calls_total', 'Graph API calls (Meta Graph or Microsoft Graph) by HTTP status', ['api', 'status']);
+const graphThrottled = counter('hubwarden_graph_throttled_total', 'Graph API calls answered with a rate limit (HTTP 429, or Meta codes 4/17/32/613/80004)', ['api']);
+const writebacks = counter('hubwarden_writeback_total', 'match and exemption write-backs to the identity provider, by provider and outcome', ['idp', 'outcome']);
+const hookDeliveries = counter('hubwarden_hook_deliveries_total', 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status', ['source', 'status']);
 
 /** A finished agent task (the worker calls it once per task end). */
 export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'cancelled' | string, ms: number): void {
