@@ -67,6 +67,16 @@ describe('PATCH engine: users', () => {
     assert.throws(() => patchUser({ op: 'remove' }), is400('noTarget'));
     assert.throws(() => applyPatch(user, { Operations: [] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }), is400('invalidSyntax'));
   });
+  test('a bad value written by one operation is caught even when a later one adds to the same list', () => {
+    assert.throws(
+      () => patchUser({ op: 'replace', path: 'emails[type eq "work"].value', value: 123 }, { op: 'add', path: 'emails', value: [{ type: 'home', value: 'h@example.com' }] }),
+      (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue',
+    );
+    assert.throws(
+      () => patchGroup({ op: 'add', path: 'members[value eq "u9"]', value: { value: 'u9', display: 42 } }, { op: 'add', path: 'members', value: [{ value: 'u10' }] }),
+      (e: unknown) => e instanceof ScimError && e.status === 400,
+    );
+  });
   test('the stored object is not modified, however deep the change', () => {
     const stored = { ...user, [ENTERPRISE_SCHEMA]: { department: 'Ads', manager: { value: 'm0' } } };
     const before = JSON.stringify(stored);
