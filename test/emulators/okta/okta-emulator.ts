@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError } from './okta-error.ts';
 import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
@@ -189,17 +188,10 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       },
       clearCalls() { calls.length = 0; },
     },
-    async listen(port = 0): Promise<{ url: string; close(): Promise<void> }> {
-      const server: Server = createServer(app);
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return {
-        url: baseUrl,
-        close: () => new Promise<void>((resolve, reject) => {
-          server.closeAllConnections();
-          server.close((err) => (err ? reject(err) : resolve()));
-        }),
-      };
+    async listen(port = 0): Promise<LoopbackServer> {
+      const server = await listenOnLoopback(app, port);
+      baseUrl = server.url;
+      return server;
     },
   };
 }
