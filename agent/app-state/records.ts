@@ -4,31 +4,20 @@
  * what it just did. Removals are planned only when `AppImportRecord.complete` says the last import
  * read every page (design brief, idea 4).
  */
-import type { AssetRef, AssetType, InviteStatus } from '../../connectors/sdk/hub-model.ts';
+import type { AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetType, PartnerUser } from '../../connectors/sdk/hub-model.ts';
 
-export interface AppMemberRecord {
+/**
+ * The records are the connector's hub model (connectors/sdk/hub-model.ts) plus where and since when
+ * hubwarden saw them, so a field added to the model reaches the snapshot in one place.
+ */
+export interface AppMemberRecord extends AppMember {
   hubId: string;
-  /** App member id (Meta: business-scoped user id). */
-  id: string;
-  email?: string;
-  name?: string;
-  role: string;
-  tasks?: string[];
-  inviteId?: string;
   firstSeenAt: string;
   lastSeenAt: string;
 }
 
-export interface AppInviteRecord {
+export interface AppInviteRecord extends AppInvite {
   hubId: string;
-  /** App invite id (Meta: BusinessRoleRequest id). */
-  id: string;
-  email: string;
-  role: string;
-  tasks?: string[];
-  status: InviteStatus;
-  createdAt?: string;
-  expiresAt?: string;
   /** True when hubwarden sent it (as opposed to someone in the app's own UI). */
   sentByHubwarden: boolean;
   /** How many times hubwarden re-sent it after it expired or was declined. */
@@ -36,49 +25,28 @@ export interface AppInviteRecord {
   lastSeenAt: string;
 }
 
-export interface AppSystemUserRecord {
+export interface AppSystemUserRecord extends AppSystemUser {
   hubId: string;
-  id: string;
-  name?: string;
-  role: string;
 }
 
-export interface AppAssetRecord extends AssetRef {
+export interface AppAssetRecord extends AppAsset {
   hubId: string;
-  name?: string;
-  ownership: 'owned' | 'client';
-  permittedTasks?: string[];
 }
 
 /** Key: `${asset.type}:${asset.id}:${userId}`. */
-export interface AppAssignmentRecord {
+export interface AppAssignmentRecord extends Omit<AssetAssignment, 'userName'> {
   hubId: string;
   key: string;
-  asset: AssetRef;
-  userId: string;
-  userType: 'member' | 'system-user';
-  businessId?: string;
-  tasks: string[];
 }
 
-export interface AppPartnerRecord {
+export interface AppPartnerRecord extends AppPartner {
   hubId: string;
-  businessId: string;
-  name?: string;
-  relation: 'agency' | 'client';
-  assets: Array<AssetRef & { permittedTasks: string[]; accessStatus?: string }>;
 }
 
 /** A partner's own person on our shared assets. Key: `${partnerBusinessId}:${userId}`. */
-export interface PartnerUserRecord {
+export interface PartnerUserRecord extends PartnerUser {
   hubId: string;
   key: string;
-  partnerBusinessId: string;
-  userId: string;
-  name?: string;
-  email?: string;
-  userType: 'member' | 'system-user';
-  assignments: Array<{ asset: AssetRef; tasks: string[] }>;
 }
 
 /** One per hub (id = hub id): is the snapshot a complete picture of the app? */
