@@ -72,15 +72,7 @@ export function saveMatches(tx: Transaction, hubId: string, result: MatchingResu
   // transaction's list is slow for records keyed by something other than an `id` field.
   for (const old of committed.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
   for (const id of stale) tx.delete('memberMatches', hubId, id);
-  let changed = stale.length;
-  for (const match of result.matches) {
-    const old = tx.get('memberMatches', hubId, match.memberId);
-    if (old && sameMatch(old, match)) continue;
-    tx.put('memberMatches', hubId, match.memberId, match);
-    changed++;
-  }
-  retireLapsed(tx, hubId, result, context);
-  return { changed };
+  return { changed: stale.length + saveRowMatches(tx, hubId, result, context).changed };
 }
 
 /**
