@@ -11,6 +11,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from 
 import { createApp, type MountedRouter } from './app.ts';
 import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
+import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
 import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
 import { serve, stopOnSignals } from './serve.ts';
@@ -61,7 +62,11 @@ try {
 
 /** Hubs with `meta.graphBaseUrl: sandbox` talk to the built-in Meta emulator, mounted here. */
 const SANDBOX_PATH = '/sandbox/graph';
-const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox') ? createMetaEmulator() : undefined;
+// Its /__emulator/* control endpoints (accept invites, inject faults) answer only to an admin token.
+const adminTokens = adminTokensFrom(config);
+const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')
+  ? createMetaEmulator({ controlAuth: (req) => adminTokens.actorFor(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '') !== undefined })
+  : undefined;
 
 let sandboxGraphBaseUrl: string | undefined;
 const hubwarden = composeHubwarden({
@@ -73,7 +78,7 @@ const hubwarden = composeHubwarden({
 const routers: MountedRouter[] = hubwarden.routers;
 
 void keyring; // the key exists from the first start; stored credentials are sealed with it
-const app = createApp({ store: { healthy: () => store.healthy() && hubwarden.running() }, routers });
+const app = createApp({ store, agentRunning: () => hubwarden.running(), routers });
 let running;
 try {
   running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: async () => { await hubwarden.stop(); await store.close(); } });
