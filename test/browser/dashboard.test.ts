@@ -133,6 +133,11 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     assert.equal(exemption?.by, PEOPLE.owner.email);
     assert.match(exemption?.until ?? '', /^2027-06-30/);
     await shot('05-members-exempted');
+    // The agency's people are guests whose seats live in the agency's business: no actions here.
+    await page.getByRole('tab', { name: /Guest/ }).click();
+    const partnerRow = page.locator(`tr[data-member="partner:${SANDBOX.partner.businessId}:${SANDBOX.partner.users[0]}"]`);
+    await partnerRow.getByText("partner's person (see Partners)").waitFor();
+    assert.equal(await partnerRow.getByRole('button').count(), 0);
   });
 
   test('keyboard: skip link, arrow keys between status tabs, a dialog opened with Enter and cancelled with Esc changes nothing', async () => {

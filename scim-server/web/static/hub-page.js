@@ -20,6 +20,8 @@ function actionsFor(m) {
     } catch { /* the toast said why */ }
   };
   const who = m.email ?? m.id;
+  // A partner's person holds their seat in their own business: nothing to match, exempt or remove here.
+  if (m.kind === 'partner-user') return [el('span', { class: 'muted' }, 'partner\'s person (see Partners)')];
   const buttons = [];
   if (m.status === 'unmatched' || m.status === 'guest') buttons.push(el('button', { type: 'button', 'data-action': 'match', 'aria-label': `Match ${who}`, onclick: run(matchMember) }, 'Match'));
   if (m.status !== 'exempted' && m.kind !== 'invite') buttons.push(el('button', { type: 'button', 'data-action': 'exempt', 'aria-label': `Exempt ${who}`, onclick: run(exemptMember) }, 'Exempt'));
