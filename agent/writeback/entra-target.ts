@@ -1,4 +1,4 @@
-import { ConnectorError, type ErrorKind } from '../../connectors/sdk/connector-error.ts';
+import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import type { EntraProviderConfig } from '../../config/schema.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { redactText } from '../log/logger.ts';
@@ -6,6 +6,7 @@ import { attributeName, entraExtensionName, WRITEBACK_FIELDS, type WritebackFiel
 import { createGraphClient } from './graph-client.ts';
 import type { TokenBucket } from './pacing.ts';
 import type { WritebackTarget } from './target.ts';
+import { kindOfStatus } from './status-kind.ts';
 
 /**
  * Entra write-back through the real @microsoft/microsoft-graph-client (identity-providers.md §7.2):
@@ -65,18 +66,6 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
   };
 }
 
-/** Graph status and code → error kind (Graph "Error responses", https://learn.microsoft.com/graph/errors). */
-function kindOf(status: number | undefined): ErrorKind {
-  if (status === 400) return 'invalid-argument';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'permission-denied';
-  if (status === 404) return 'not-found';
-  if (status === 409) return 'conflict';
-  if (status === 429) return 'rate-limited';
-  if (status === undefined || status < 0 || status >= 500) return 'unavailable';
-  return 'internal';
-}
-
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -87,6 +76,6 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     // Our auth middleware's token failure reaches us wrapped by the SDK (statusCode -1).
     if (/client-credentials token/.test(String(e.message))) throw new ConnectorError('unauthenticated', redactText(`${what}: ${e.message}`), { providerCode: 'token' });
     const summary = e.code ? `${e.message ?? ''} [${e.code}, HTTP ${status}]` : String(e.message ?? err);
-    throw new ConnectorError(kindOf(status), redactText(`${what}: ${summary}`), { providerCode: e.code ?? (status ? `HTTP ${status}` : undefined) });
+    throw new ConnectorError(kindOfStatus(status), redactText(`${what}: ${summary}`), { providerCode: e.code ?? (status ? `HTTP ${status}` : undefined) });
   }
 }

@@ -6,6 +6,7 @@ import { redactText } from '../log/logger.ts';
 import { attributeName, WRITEBACK_FIELDS, WRITEBACK_STATUSES, type WritebackField, type WritebackValues } from './attributes.ts';
 import type { TokenBucket, WritebackClock } from './pacing.ts';
 import type { WritebackTarget } from './target.ts';
+import { kindOfStatus } from './status-kind.ts';
 
 /**
  * Okta write-back through the real @okta/okta-sdk-nodejs (identity-providers.md §7.1):
@@ -111,17 +112,9 @@ function propertyFor(hubId: string, field: WritebackField): { title: string; des
   return field === 'status' ? { ...base, enum: [...WRITEBACK_STATUSES] } : { ...base, maxLength: 1024 };
 }
 
-/** Okta HTTP status and errorCode → error kind (one table; E0000023 is a lasting refusal). */
+/** Okta errorCode, then HTTP status → error kind (E0000023 is a lasting refusal, whatever its status). */
 function kindOf(status: number | undefined, code: string | undefined): ErrorKind {
-  if (code === 'E0000023') return 'permission-denied';
-  if (status === 400) return 'invalid-argument';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'permission-denied';
-  if (status === 404) return 'not-found';
-  if (status === 409) return 'conflict';
-  if (status === 429) return 'rate-limited';
-  if (status === undefined || status >= 500) return 'unavailable';
-  return 'internal';
+  return code === 'E0000023' ? 'permission-denied' : kindOfStatus(status);
 }
 
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
