@@ -21,6 +21,7 @@ export function banner(config: LoadedConfig, listeningUrl: string, sandboxGraphB
     if (hub.scim.tokens.length === 0 && !hub.scim.jwt) lines.push('    no SCIM credential configured: every SCIM request is refused (set hubs[].scim.tokens)');
   }
   for (const ref of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, ref)}`);
+  lines.push(`  dashboard: ${publicUrl}/ui/ (sign in with the admin token${config.file.server.oidc ? ' or your identity provider' : ''})`);
   if (sandboxGraphBaseUrl) lines.push(`  Meta sandbox (built-in Graph API emulator): ${sandboxGraphBaseUrl}`);
   lines.push(`  health: ${listeningUrl}/healthz`);
   return lines.join('\n');

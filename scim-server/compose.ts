@@ -23,6 +23,7 @@ import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
 import { createOktaHookRouter } from './hooks/okta.ts';
 import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
+import { createWebRouter } from './web/router.ts';
 
 export interface HubwardenOptions {
   config: LoadedConfig;
@@ -47,6 +48,12 @@ export interface Hubwarden {
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** `/` opens the dashboard, so the URL in the banner is the one a person wants. */
+const dashboardRedirect: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET' && req.path === '/') res.redirect(302, '/ui/');
+  else next();
+};
 
 export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const { config, store } = o;
@@ -98,6 +105,9 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
     { path: '/', router: createMetricsRouter() },
+    // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
+    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard') }) },
+    { path: '/', router: dashboardRedirect },
     ...(o.extraRouters ?? []),
   ];
 

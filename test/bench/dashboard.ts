@@ -1,0 +1,1 @@
+export { default } from '../browser/dashboard-bench.ts';
