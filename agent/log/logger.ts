@@ -6,10 +6,16 @@ import winston from 'winston';
  * password. Level follows the cause (upstream 4xx warn, 5xx error). Set HUBWARDEN_LOG_LEVEL
  * (`silent` in tests).
  */
-const SECRET_KEY = /(token|password|secret|authorization|cookie|access_token|client_secret|private_?key|apikey|api_key)$/i;
+const SECRET_KEY = /(tokens?|passwords?|secrets?|authorization|cookie|access_token|client_secret|private_?key|api[-_]?key)$/i;
+
+/** Past this nesting a value is dropped rather than written unchecked (a secret could hide deeper). */
+const MAX_DEPTH = 8;
 
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  // Free text anywhere (an `error` or `detail` field, not only the message) may quote a header or URL.
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[too deep to log]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   const obj = value as Record<string, unknown>;
@@ -22,14 +28,20 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Strips secrets that appear inside free text (URLs with access_token=, Bearer headers). */
+/**
+ * Strips secrets that appear inside free text: URL and form parameters (`access_token=`,
+ * `client_secret=`, `password=`), JSON quoted in a message (`"password":"…"`), and credentials in
+ * Authorization headers (Bearer, Okta's SSWS, Basic).
+ */
 export function redactText(text: string): string {
   return text
-    .replace(/(access_token|client_secret|input_token|token)=([^&\s"']+)/gi, '$1=[redacted]')
+    .replace(/(access_token|client_secret|input_token|token|password|secret)=([^&\s"']+)/gi, '$1=[redacted]')
+    .replace(/("(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
     .replace(/(Bearer|SSWS|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [redacted]');
 }
 
-const redactFormat = winston.format((info) => {
+/** The winston format every hubwarden log line goes through (exported for its test). */
+export const redactFormat = winston.format((info) => {
   const cleaned = redact(info) as winston.Logform.TransformableInfo;
   if (typeof cleaned.message === 'string') cleaned.message = redactText(cleaned.message);
   // winston keeps level/message under symbols too

@@ -1,0 +1,51 @@
+/**
+ * Secrets never reach a log line (design brief, Style: "secrets redacted by path, never request
+ * bodies with tokens or passwords"): by key anywhere in the metadata, inside free text in any
+ * field, inside SCIM PATCH ops aimed at a password, and past the depth the redactor walks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { redact, redactFormat, redactText } from './logger.ts';
+
+const SECRETS = ['tok-EAAB123', 'hunter2!', 'client-s3cret', 'ssws-00abc', 'deep-secret-value', 'pw-in-json'];
+
+test('free text: URL and form parameters, quoted JSON and Authorization credentials', () => {
+  const text = [
+    'GET https://graph.facebook.com/v25.0/me?fields=id&access_token=tok-EAAB123 failed',
+    'body grant_type=client_credentials&client_secret=client-s3cret&password=hunter2!',
+    'Authorization: SSWS ssws-00abc',
+    'payload {"userName":"a@b.c","password":"pw-in-json","accessToken":"tok-EAAB123"}',
+  ].join('\n');
+  const out = redactText(text);
+  for (const s of SECRETS.slice(0, 5).concat('pw-in-json')) if (s !== 'deep-secret-value') assert.ok(!out.includes(s), `${s} in ${out}`);
+  assert.match(out, /"userName":"a@b\.c"/, 'other fields stay readable');
+  assert.match(out, /fields=id/);
+});
+
+test('metadata: secret keys, plural keys, PATCH ops on password, strings in any field, and deep nesting', () => {
+  let deep: Record<string, unknown> = { note: 'deep-secret-value' };
+  for (let i = 0; i < 12; i++) deep = { next: deep };
+  const out = JSON.stringify(redact({
+    adminTokens: ['tok-EAAB123'],
+    clientSecret: 'client-s3cret',
+    op: { op: 'replace', path: 'password', value: 'hunter2!' },
+    error: 'okta: update user: Authorization SSWS ssws-00abc refused',
+    deep,
+    count: 3,
+  }));
+  for (const s of SECRETS) assert.ok(!out.includes(s), `${s} in ${out}`);
+  assert.match(out, /"count":3/);
+});
+
+test('a real log line through the winston format has nothing to redact left', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+  const log = winston.createLogger({ format: winston.format.combine(redactFormat(), winston.format.json()), transports: [new winston.transports.Stream({ stream: sink })] });
+  log.error('scim: unexpected error for Bearer tok-EAAB123', { error: 'client_secret=client-s3cret', body: { password: 'hunter2!' } });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(lines.length, 1);
+  for (const s of SECRETS) assert.ok(!lines[0].includes(s), `${s} in ${lines[0]}`);
+  assert.match(lines[0], /scim: unexpected error/);
+});
