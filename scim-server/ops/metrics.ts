@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
@@ -73,10 +74,26 @@ export function hookDeliveryMetrics(): RequestHandler {
   };
 }
 
+export interface MetricsRouterOptions {
+  registry?: Registry;
+  /**
+   * Who may scrape. `/metrics` shares the listener with SCIM, which faces the internet when
+   * `server.host` is not loopback; hub ids and task counts are not for strangers. Refused: 401
+   * with a Bearer challenge (Prometheus sends `authorization: { credentials }`). Default: anyone.
+   */
+  allow?: (req: IncomingMessage) => boolean;
+}
+
 /** `GET /metrics` in the Prometheus text format. */
-export function createMetricsRouter(registry: Registry = metricsRegistry): Router {
+export function createMetricsRouter(options: MetricsRouterOptions = {}): Router {
+  const registry = options.registry ?? metricsRegistry;
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (options.allow && !options.allow(req)) {
+      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="hubwarden"');
+      res.type('text/plain').send('metrics: send an admin token as "Authorization: Bearer <token>"\n');
+      return;
+    }
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

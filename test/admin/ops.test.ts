@@ -41,3 +41,14 @@ test('/metrics counts SCIM requests by hub and status, tasks, Graph calls and wr
   assert.equal(delta('hubwarden_writeback_total', 'idp="okta",outcome="failed"'), 1);
   assert.ok(!after.includes('random-scanner'), 'unknown hubs do not become labels');
 });
+
+test('/metrics refuses scrapers the allow check rejects, with a Bearer challenge and no figures', async () => {
+  server = await serveRouters([['/', createMetricsRouter({ allow: (req) => req.headers.authorization === 'Bearer scrape-token' })]]);
+  const refused = await fetch(`${server.url}/metrics`);
+  assert.equal(refused.status, 401);
+  assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer/);
+  assert.doesNotMatch(await refused.text(), /hubwarden_/);
+  const allowed = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } });
+  assert.equal(allowed.status, 200);
+  assert.match(await allowed.text(), /hubwarden_scim_requests_total/);
+});
