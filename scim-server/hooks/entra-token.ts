@@ -61,7 +61,8 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
     for (const tenant of candidates) {
       let claims: JWTPayload;
       try {
-        ({ payload: claims } = await jwtVerify(token, tenant.jwks, { issuer: tenant.issuers, audience: tenant.audiences, algorithms: ['RS256'], clockTolerance: 60 }));
+        // Entra access tokens always carry exp: one without it would be valid forever if it leaked.
+        ({ payload: claims } = await jwtVerify(token, tenant.jwks, { issuer: tenant.issuers, audience: tenant.audiences, algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp'] }));
       } catch (err) {
         lastError = `${tenant.idp}: ${(err as Error).message}`;
         continue;

@@ -129,6 +129,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
       ['wrong issuer', await emulator.issueToken({ iss: 'https://login.example.com/evil/v2.0', aud: AUD, azp: RELAY })],
       ['app not allowed', await emulator.issueToken({ aud: AUD, azp: 'some-other-app', appid: 'some-other-app' })],
       ['expired', await emulator.issueToken({ aud: AUD, azp: RELAY }, -600)],
+      ['never expires (no exp claim)', await emulator.issueToken({ aud: AUD, azp: RELAY }, 'never')],
       ['other tenant', await emulator.issueToken({ aud: AUD, azp: RELAY, tid: 'tenant-other' })],
       ['forged signature', forged],
     ];

@@ -142,7 +142,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     calls,
     resumes,
     /** Mint an Entra-like JWT signed by this emulator (for the Lifecycle Workflows hook tests). */
-    issueToken: (claims: JWTPayload = {}, expiresInSeconds?: number) => tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, ...claims }, expiresInSeconds),
+    issueToken: (claims: JWTPayload = {}, expiresInSeconds?: number | 'never') => tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, ...claims }, expiresInSeconds),
     get issuer() { return issuer(); },
     get jwksUrl() { return `${baseUrl}/${tenantId}/discovery/v2.0/keys`; },
     state() {

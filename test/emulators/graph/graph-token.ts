@@ -11,7 +11,8 @@ export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 
 export interface TokenService {
   jwks(): { keys: JWK[] };
-  sign(claims: JWTPayload, expiresInSeconds?: number): Promise<string>;
+  /** `expiresInSeconds: 'never'` signs a token without `exp` (to prove verifiers refuse one). */
+  sign(claims: JWTPayload, expiresInSeconds?: number | 'never'): Promise<string>;
   verify(token: string, audience?: string): Promise<JWTPayload>;
 }
 
@@ -25,14 +26,14 @@ export function createTokenService(issuer: () => string, tenantId: string): Toke
     jwks: () => ({ keys: [publicJwk] }),
     async sign(claims, expiresInSeconds = 3600) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ tid: tenantId, ver: '2.0', ...claims })
+      const jwt = new SignJWT({ tid: tenantId, ver: '2.0', ...claims })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
         .setIssuer(typeof claims.iss === 'string' ? claims.iss : issuer())
         .setIssuedAt(now)
         .setNotBefore(now)
-        .setExpirationTime(typeof claims.exp === 'number' ? claims.exp : now + expiresInSeconds)
-        .setJti(randomUUID())
-        .sign(privateKey);
+        .setJti(randomUUID());
+      if (expiresInSeconds !== 'never') jwt.setExpirationTime(typeof claims.exp === 'number' ? claims.exp : now + expiresInSeconds);
+      return jwt.sign(privateKey);
     },
     async verify(token, audience = GRAPH_AUDIENCE) {
       const { payload } = await jwtVerify(token, keySet, { issuer: issuer(), audience });
