@@ -40,8 +40,13 @@ export interface HubConnector {
   /**
    * Invites a person. `already-done` when the email has a pending invite (its id) or is already a
    * member: then `inviteId` is '' and `memberId` may name the member.
+   * `firstAttempt`: the caller vouches that no earlier attempt of this invite may have reached the
+   * app and its complete snapshot lists no invite or seat for the email, so the connector may skip
+   * its look-up for an existing invite (one call less per invite). Absent: look first.
+   * A `done` invite's id may be a provisional `pending:<email>` (the connector resolves the real
+   * id by email when it is first needed: changeInviteRole, cancelInvite, reinvite).
    */
-  invite?(input: { email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  invite?(input: { email: string; role: string; tasks?: string[]; firstAttempt?: boolean }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
   changeMemberRole?(memberId: string, role: string): Promise<ChangeResult>;
   changeInviteRole?(inviteId: string, role: string): Promise<ChangeResult>;
   removeMember?(memberId: string): Promise<ChangeResult>;
