@@ -57,6 +57,13 @@ declare module '../store/collections.ts' {
   }
 }
 
+/** Store index of tasks by hub and idempotency key, finished ones included (see `earlierAttempts`). */
+export const TASK_KEY_INDEX = 'tasks.key';
+
+export function taskKeyOf(hubId: string, key: string): string {
+  return `${hubId}\u0000${key}`;
+}
+
 export const FINISHED: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 export function isFinished(task: Pick<TaskRecord, 'status'>): boolean {

@@ -12,7 +12,7 @@ import { decideRetry, type RetryDecision } from './retry-policy.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import { RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
-import type { TaskRecord } from './task-record.ts';
+import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 
 export interface TaskRunnerOptions {
   store: Store;
@@ -24,9 +24,9 @@ export interface TaskRunnerOptions {
   clock?: () => number;
   /** How long a taken task stays ours without renewal; renewed every third of it while running. */
   leaseMs?: number;
-  /** Tasks calling the app at once, per hub. */
+  /** Tasks calling the app at once, per hub (default DEFAULT_CONCURRENCY_PER_HUB). */
   concurrencyPerHub?: number;
-  /** Tasks calling the app started per second, per hub (token bucket, default 50); Infinity = no budget. */
+  /** Tasks calling the app started per second, per hub (token bucket, default DEFAULT_REQUESTS_PER_SECOND); Infinity = no budget. */
   requestsPerSecondPerHub?: number;
   /** Tasks that make no app calls (planning, reconcile) at once, in total. */
   localConcurrency?: number;
@@ -41,6 +41,22 @@ export interface TaskRunnerOptions {
 }
 
 const LOCAL = '\u0000local';
+
+/**
+ * Defaults against Meta's documented limits (reference §10). None of them is a per-second rate:
+ * business invites are limited by count (code 17, resume 24 h later, §2.2), business-node edges
+ * (business_users, pending_users) have no BUC type, and the platform limit is calls per app per
+ * rolling hour, reported in X-App-Usage, which the connector watches and slows down on
+ * (connectors/meta-business/graph-client.ts, APP_USAGE). Spreading the same calls over more
+ * seconds does not lower the hour's total, so the per-hub budget is not what protects the app's
+ * quota; it only keeps one hub's burst from taking every connection at once. 200 task starts per
+ * second (burst 200) is above what 16 concurrent calls at Graph's typical 50–200 ms latency can
+ * reach (80–320/s), so it never paces a healthy hub, and still caps a runaway loop. 8 at once per
+ * hub: Graph serves concurrent calls per token, and 8 keeps a 5,000-person burst draining at
+ * tens of invites per second per hub against the real API without many sockets per hub.
+ */
+export const DEFAULT_REQUESTS_PER_SECOND = 200;
+export const DEFAULT_CONCURRENCY_PER_HUB = 8;
 
 /**
  * The durable queue's worker (issue 4, item 3). Keeps an in-memory index of runnable tasks,
@@ -73,9 +89,10 @@ export class TaskRunner {
     this.handlers = new Map(o.handlers.map((h) => [h.kind, h]));
     this.clock = o.clock ?? Date.now;
     this.leaseMs = o.leaseMs ?? 30_000;
-    this.concurrency = o.concurrencyPerHub ?? 4;
+    this.concurrency = o.concurrencyPerHub ?? DEFAULT_CONCURRENCY_PER_HUB;
     this.localConcurrency = o.localConcurrency ?? 8;
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
+    o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
   }
 
   register(handler: TaskHandler): void {
@@ -192,7 +209,8 @@ export class TaskRunner {
 
   private budget(hubId: string): RequestBudget {
     let b = this.budgets.get(hubId);
-    if (!b) this.budgets.set(hubId, (b = new RequestBudget(this.o.requestsPerSecondPerHub ?? 50, Math.max(1, Math.min(50, this.o.requestsPerSecondPerHub ?? 50)), this.clock)));
+    const perSecond = this.o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
+    if (!b) this.budgets.set(hubId, (b = new RequestBudget(perSecond, Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), this.clock)));
     return b;
   }
 

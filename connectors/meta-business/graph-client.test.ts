@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
-import { GraphClient } from './graph-client.ts';
+import { APP_USAGE, appUsageDelayMs, GraphClient } from './graph-client.ts';
 
 /** A fetch that replays scripted responses and records what was asked (Nango-style replay). */
 function replay(responses: Array<(body: URLSearchParams) => unknown>) {
@@ -64,5 +64,34 @@ describe('GraphClient', () => {
     const results = await g.batch(Array.from({ length: 120 }, (_, i) => ({ method: 'GET' as const, relativeUrl: `${i}/assigned_users` })), { what: 't', businessId: '100' });
     assert.equal(results.length, 120);
     assert.deepEqual(sizes.sort((a, b) => a - b), [20, 50, 50]);
+  });
+
+  test('X-App-Usage: free below 75 %, slower towards 95 %, refused (rate-limited, scope app) from 95 % until the reading ages out', async () => {
+    assert.equal(appUsageDelayMs(50), 0);
+    assert.ok(appUsageDelayMs(85) > 0 && appUsageDelayMs(85) < appUsageDelayMs(94));
+    let now = 1_000_000;
+    const usage = [10, 85, 96];
+    let calls = 0;
+    const fetchFn = (async () => {
+      calls++;
+      const pct = usage.shift() ?? 10;
+      return new Response('{"data":[]}', { status: 200, headers: { 'content-type': 'application/json', 'x-app-usage': JSON.stringify({ call_count: pct, total_time: 1, total_cputime: 1 }) } });
+    }) as typeof fetch;
+    const slept: number[] = [];
+    const book = new RateLimitBook(() => now);
+    const http = new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok-1234'] });
+    const g = new GraphClient({ http, version: 'v25.0', token: 'tok-1234', businessId: '100', book, clock: () => now, sleep: async (ms) => { slept.push(ms); } });
+    const ctx = { what: 'list people of business 100', businessId: '100' };
+    await g.call('GET', '100/business_users', {}, ctx); // reads 10 %
+    await g.call('GET', '100/business_users', {}, ctx); // no wait; reads 85 %
+    await g.call('GET', '100/business_users', {}, ctx); // waits; reads 96 %
+    assert.deepEqual(slept, [appUsageDelayMs(85)]);
+    await assert.rejects(g.call('GET', '100/business_users', {}, ctx), (err: Error & { kind?: string; limitScope?: string }) =>
+      err.kind === 'rate-limited' && err.limitScope === 'app' && /96%/.test(err.message));
+    assert.equal(calls, 3, 'refused without calling Meta');
+    assert.ok(book.state().blockedUntil.app! > now);
+    now += APP_USAGE.PAUSE_MS + 1;
+    await g.call('GET', '100/business_users', {}, ctx);
+    assert.equal(calls, 4);
   });
 });

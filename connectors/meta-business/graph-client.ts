@@ -58,8 +58,29 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
   }));
 }
 
+/**
+ * Honouring `X-App-Usage` (reference §10: whole-number percentages of the app's platform limit
+ * over a rolling hour; throttling starts at 100, and "continued calls extend the block"). Below
+ * SLOW_FROM the client calls freely; from there to PAUSE_AT each call waits longer, up to
+ * SLOWEST_MS at PAUSE_AT; at PAUSE_AT the app scope is treated as blocked for PAUSE_MS (the agent
+ * waits like for any rate limit) rather than running into code 4. A reading older than PAUSE_MS
+ * no longer counts: the hour rolls on and the next response brings a fresh one.
+ */
+export const APP_USAGE = { SLOW_FROM: 75, PAUSE_AT: 95, SLOWEST_MS: 2_000, PAUSE_MS: 5 * 60_000 } as const;
+
+/** Milliseconds to wait before a call at `percent` app usage (0 below SLOW_FROM). */
+export function appUsageDelayMs(percent: number): number {
+  if (percent < APP_USAGE.SLOW_FROM) return 0;
+  const share = Math.min(1, (percent - APP_USAGE.SLOW_FROM) / (APP_USAGE.PAUSE_AT - APP_USAGE.SLOW_FROM));
+  return Math.round(share * share * APP_USAGE.SLOWEST_MS);
+}
+
 export interface GraphClientOptions {
   http: HttpClient;
+  /** Waits (tests inject a recorder); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch ms for the age of usage readings; default Date.now. */
+  clock?: () => number;
   version: string;
   token: string;
   businessId: string;
@@ -80,9 +101,15 @@ export class GraphClient {
   readonly #token: string;
   readonly #book: RateLimitBook;
   readonly #log?: ConnectorContext['log'];
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #clock: () => number;
+  /** The latest X-App-Usage reading (highest of its percentages) and when it came. */
+  #appUsage = { percent: 0, at: 0 };
 
   constructor(options: GraphClientOptions) {
     this.#log = options.log;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#clock = options.clock ?? Date.now;
     this.http = options.http;
     this.version = options.version;
     this.businessId = options.businessId;
@@ -94,6 +121,7 @@ export class GraphClient {
   #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
     const usage = parseUsage(res.headers);
     for (const [scope, pct] of Object.entries(usage.percent)) this.#book.noteUsage(scope, pct);
+    if (usage.percent.app !== undefined) this.#appUsage = { percent: usage.percent.app, at: this.#clock() };
     if (res.status >= 400 || graphErrorOf(res.body)) {
       const error = toConnectorError(res, ctx, (s) => this.http.redact(s));
       if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
@@ -116,8 +144,26 @@ export class GraphClient {
     }
   }
 
+  /** Slows down (or stops) as the app's usage nears Meta's platform limit (APP_USAGE). */
+  async #paceForAppUsage(what: string): Promise<void> {
+    const { percent, at } = this.#appUsage;
+    const age = this.#clock() - at;
+    if (age > APP_USAGE.PAUSE_MS) return;
+    if (percent >= APP_USAGE.PAUSE_AT) {
+      const left = APP_USAGE.PAUSE_MS - age;
+      // Shown in rateLimits() like any block; refused here without calling (reference §10).
+      this.#book.block('app', left);
+      throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): app usage at ${percent}% of Meta's platform limit (X-App-Usage)`, {
+        retryAfterMs: left, limitScope: 'app', providerCode: 'local',
+      });
+    }
+    const wait = appUsageDelayMs(percent);
+    if (wait > 0) await this.#sleep(wait);
+  }
+
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
     if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
+    await this.#paceForAppUsage(ctx.what);
     const encoded = encodeParams(params);
     const res = await this.http.request(
       method === 'POST'
@@ -131,6 +177,7 @@ export class GraphClient {
   async page<T = Record<string, unknown>>(path: string, params: GraphParams, cursor: string | undefined, ctx: GraphErrorContext): Promise<GraphPage<T>> {
     let body: unknown;
     if (cursor) {
+      await this.#paceForAppUsage(ctx.what);
       const url = fromCursor(cursor, ctx.what);
       const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
       body = this.#settle(res, ctx);
@@ -170,6 +217,7 @@ export class GraphClient {
       const chunks: number[][] = [];
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
       await inParallel(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
+        await this.#paceForAppUsage(ctx.what);
         const batch = chunk.map((i) => {
           const op = ops[i];
           const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;

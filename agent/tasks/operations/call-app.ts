@@ -18,13 +18,14 @@ function missing(connector: HubConnector, what: string): never {
 /**
  * Performs one planned operation through the hub's connector. Connector changes are idempotent
  * ("already so" is `already-done`), and Meta's invite first looks for a pending invite of the
- * email (pending_users?email=), so an attempt repeated after a crash never invites twice.
+ * email (pending_users?email=) unless the attempt is a clean first one (operation-handler.ts), so
+ * an attempt repeated after a crash never invites twice.
  */
-export async function callApp(c: HubConnector, op: Operation): Promise<AppCallResult> {
+export async function callApp(c: HubConnector, op: Operation, attempt: { firstAttempt?: boolean } = {}): Promise<AppCallResult> {
   switch (op.kind) {
     case 'invite':
       if (!c.invite) missing(c, 'invite');
-      return c.invite({ email: op.email, role: op.role });
+      return c.invite({ email: op.email, role: op.role, ...(attempt.firstAttempt ? { firstAttempt: true } : {}) });
     case 'reinvite':
       if (!c.reinvite) missing(c, 're-send invites');
       return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role });

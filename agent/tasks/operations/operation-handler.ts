@@ -1,6 +1,7 @@
 import type { Operation, OperationKind } from '../../plan/operation.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
-import type { TaskHandler } from '../handler.ts';
+import type { TaskContext, TaskHandler } from '../handler.ts';
+import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
@@ -10,6 +11,20 @@ export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-m
 function subjectOf(op: Operation) {
   const memberId = 'memberId' in op ? op.memberId : 'inviteId' in op ? `invite:${op.inviteId}` : undefined;
   return { email: op.email, directoryUserId: op.directoryUserId, ...(memberId ? { memberId } : {}) };
+}
+
+/**
+ * May the connector skip its look-up for an existing invite (one Graph call per invite)? Only on
+ * a clean first attempt: this is the task's first attempt (so none was interrupted after it may
+ * have reached Meta), no earlier task for the same change made an attempt that did not complete
+ * (a POST that timed out may have landed), and the snapshot is a complete listing (the re-plan
+ * just before the call found no invite or seat for the email in it). Anything else looks first.
+ */
+function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
+  if (task.attempts !== 1 || ctx.interrupted) return false;
+  if (ctx.store.get('appImports', task.hubId, task.hubId)?.complete !== true) return false;
+  return !ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey))
+    .some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
 /**
@@ -36,7 +51,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         }
       }
       const started = Date.now();
-      const res = await callApp(connector, op);
+      const res = await callApp(connector, op, { firstAttempt: op.kind === 'invite' && cleanFirstAttempt(task, ctx) });
       const ms = Date.now() - started;
       ctx.audit({
         action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
