@@ -1,3 +1,4 @@
+import { redactText } from '../log/logger.ts';
 import { CliError } from './cli-error.ts';
 
 /**
@@ -9,8 +10,13 @@ export interface AdminClient {
   post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
+/** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
+const BEARER_TOKEN = /^[\x21-\x7e]+$/;
+
 export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch): AdminClient {
   const root = `${baseUrl.replace(/\/+$/, '')}/api/v1`;
+  // Checked here so the error names the problem without echoing the secret to the terminal.
+  if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
@@ -22,7 +28,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
       throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
     }
     const text = await res.text();

@@ -1,0 +1,25 @@
+/**
+ * The CLI prints one line on failure; it must never be the admin token. fetch refuses a header
+ * value with a line break and quotes it in its error, so a token pasted with one is refused
+ * before any request, naming where to look.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminClient } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+
+test('a token a header cannot carry is refused without echoing it', async () => {
+  const secret = 'adm1n-Secret-Value';
+  for (const token of [`${secret}\nsecond-line`, `${secret} trailing`, '']) {
+    assert.throws(() => adminClient('http://127.0.0.1:9', token, async () => { throw new Error('not called'); }),
+      (e: unknown) => e instanceof CliError && /admin token has spaces, line breaks/.test(e.message) && !e.message.includes(secret));
+  }
+});
+
+test('an unreachable server is reported without the token, even when the transport quotes the header', async () => {
+  const token = 'adm1n-Secret-Value';
+  const client = adminClient('http://127.0.0.1:9', token, async (_url, init) => {
+    throw new TypeError(`Headers.append: "${(init?.headers as Record<string, string>).authorization}" is an invalid header value.`);
+  });
+  await assert.rejects(client.get('/hubs'), (e: unknown) => e instanceof CliError && /cannot reach hubwarden/.test(e.message) && !e.message.includes(token));
+});
