@@ -4,20 +4,12 @@
  * opaque cursors, like the real thing; `failOn` throws a ConnectorError from one listing.
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { AppListings } from './read-app.ts';
 import { ConnectorError, type ErrorKind } from '../../connectors/sdk/connector-error.ts';
-import type {
-  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, Page, PartnerUser,
-} from '../../connectors/sdk/hub-model.ts';
+import type { AssetRef, Page } from '../../connectors/sdk/hub-model.ts';
 
-export interface FakeApp {
-  members: AppMember[];
-  invites: AppInvite[];
-  systemUsers: AppSystemUser[];
-  assets: AppAsset[];
-  assignments: AssetAssignment[];
-  partners: AppPartner[];
-  partnerUsers: PartnerUser[];
-}
+/** What the fake app holds: the same listings a real read returns. */
+export type FakeApp = AppListings;
 
 export function emptyApp(): FakeApp {
   return { members: [], invites: [], systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [] };
