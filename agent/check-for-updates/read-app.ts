@@ -7,6 +7,7 @@
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { inFlight } from './in-flight.ts';
 import type {
   AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, Page, PartnerUser,
 } from '../../connectors/sdk/hub-model.ts';
@@ -83,19 +84,6 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
  * (connectors/meta-business/graph-client.ts) and expects the agent to add this parallelism.
  */
 export const READS_IN_FLIGHT = 8;
-
-/** Runs `jobs` with at most `limit` in flight; results in job order. */
-async function inFlight<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const out = new Array<T>(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
-  return out;
-}
 
 export async function readApp(connector: HubConnector, options: ReadOptions): Promise<AppReading> {
   // The first listing that fails stops the others between pages: the read has failed as a whole

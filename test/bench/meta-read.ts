@@ -18,6 +18,7 @@ import { createMetaBusiness } from '../../connectors/meta-business/connector.ts'
 import { BATCH_LIMIT } from '../../connectors/meta-business/graph-client.ts';
 import { PAGE_LIMIT } from '../../connectors/meta-business/meta-context.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { inFlight } from '../../agent/check-for-updates/in-flight.ts';
 import type { AssetRef, AssetType, Page } from '../../connectors/sdk/hub-model.ts';
 
 const LATENCY_MS = 100;
@@ -35,19 +36,6 @@ async function all<T>(list: (cursor?: string) => Promise<Page<T>>): Promise<T[]>
   return out;
 }
 
-/** Runs `jobs` with at most `limit` in flight. */
-async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]();
-    }
-  }));
-  return out;
-}
-
 /** hubwarden's plan: every listing in parallel, assignments in 50-asset batches, several in flight. */
 async function fullRead(c: HubConnector, concurrency: number) {
   const [members, invites, systemUsers, partners, assetsByType] = await Promise.all([
@@ -61,7 +49,7 @@ async function fullRead(c: HubConnector, concurrency: number) {
   const chunks: AssetRef[][] = [];
   for (let i = 0; i < assets.length; i += c.limits.assetsPerAssignmentRead) chunks.push(assets.slice(i, i + c.limits.assetsPerAssignmentRead));
   const [assignmentLists, partnerUsers] = await Promise.all([
-    pool(chunks.map((chunk) => () => c.listAssignments!(chunk)), concurrency),
+    inFlight(chunks.map((chunk) => () => c.listAssignments!(chunk)), concurrency),
     Promise.all(partners.filter((p) => p.relation === 'agency').map((p) => c.listPartnerUsers!(p.businessId))),
   ]);
   return { members, invites, systemUsers, partners, assets, assignments: assignmentLists.flat(), partnerUsers: partnerUsers.flat() };
