@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
+import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { JWTPayload } from 'jose';
 import { GRAPH_ERRORS, GraphEmulatorError } from './graph-error.ts';
@@ -13,14 +14,7 @@ import { createTokenService, GRAPH_AUDIENCE } from './graph-token.ts';
  * reads with $select and PATCH of extension values, throttling (429 + Retry-After), and the Lifecycle
  * Workflows resume call. The same base URL serves as `authorityUrl` and `graphBaseUrl`.
  */
-export interface GraphCall {
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  body: unknown;
-  status: number;
-  at: number;
-}
+export type GraphCall = RecordedCall;
 
 export interface LifecycleResume {
   version: string;
@@ -59,10 +53,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: false }));
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const call: GraphCall = { method: req.method, path: decodeURIComponent(req.path), query: { ...req.query }, body: redactForm(req.body), status: 0, at: Date.now() };
-    calls.push(call);
-    res.on('finish', () => { call.status = res.statusCode; });
+  app.use(recordCalls(calls, redactForm));
+  app.use((_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('request-id', randomUUID());
     next();
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
+import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError } from './okta-error.ts';
 import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
@@ -32,14 +33,7 @@ export interface OktaUser {
   profile: Record<string, unknown>;
 }
 
-export interface OktaCall {
-  method: string;
-  path: string;
-  query: Record<string, unknown>;
-  body: unknown;
-  status: number;
-  at: number;
-}
+export type OktaCall = RecordedCall;
 
 export interface OktaFaults {
   rateLimit?: RateLimitOptions;
@@ -105,10 +99,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   const app = express();
   app.use(express.json({ limit: '1mb' }));
+  app.use(recordCalls(calls));
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const call: OktaCall = { method: req.method, path: decodeURIComponent(req.path), query: { ...req.query }, body: req.body, status: 0, at: Date.now() };
-    calls.push(call);
-    res.on('finish', () => { call.status = res.statusCode; });
     res.setHeader('X-Okta-Request-Id', randomBytes(10).toString('base64url'));
     const auth = req.get('authorization') ?? '';
     if (auth !== `SSWS ${token}`) throw OKTA_ERRORS.invalidToken();
