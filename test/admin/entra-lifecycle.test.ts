@@ -26,6 +26,19 @@ function callout(resultId: string, subject: Record<string, string> = { id: 'obj-
   };
 }
 
+/** The test config with an Entra provider whose authority and Graph are the emulator at `graphUrl`. */
+function entraConfig(graphUrl: string, lifecycleWorkflows: string, betaShopIdp?: string) {
+  return testConfig(`  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: ${CLIENT}
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graphUrl}
+    authorityUrl: ${graphUrl}
+    lifecycleWorkflows: ${lifecycleWorkflows}`, betaShopIdp);
+}
+
 describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph emulator)', () => {
   let emulator: GraphEmulator;
   let graph: { url: string; close(): Promise<void> };
@@ -37,18 +50,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
   before(async () => {
     emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
     graph = await emulator.listen();
-    const config = testConfig(`  entra:
-    kind: entra
-    tenantId: ${TENANT}
-    clientId: ${CLIENT}
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows:
-      allowedAppIds: [${RELAY}]
-      audience: ${AUD}
-      actions: { task-check: check-for-updates }`, 'entra');
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-check: check-for-updates } }`, 'entra');
     agent = new FakeAgent();
     store = new MemoryStore();
     hook = createEntraLifecycleRouter({ config, agent, store, pollIntervalMs: 5 });
@@ -150,15 +152,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
       id: 'tpr-restart', source: 'entra-lifecycle', idp: 'entra', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2026-11-30T10:00:00Z', state: 'waiting', taskIds: [task.id],
       callout: { workflowId: 'wf-9', taskId: 'task-offboard', taskProcessingResultId: 'tpr-restart', action: 'offboard', person: { email: 'raj@example.com' } },
     }));
-    const config = testConfig(`  entra:
-    kind: entra
-    tenantId: ${TENANT}
-    clientId: ${CLIENT}
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [${RELAY}] }`);
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}] }`);
     const restarted = createEntraLifecycleRouter({ config, agent, store: restartedStore, pollIntervalMs: 5 });
     await restarted.settled();
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-restart');
