@@ -1,4 +1,6 @@
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
+import type { z } from 'zod';
+import type { MemberView } from '../../agent/api.ts';
 import { acceptedTask, adminTrigger, params, requireHub, type AdminContext } from './admin-context.ts';
 import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
@@ -42,29 +44,18 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     res.json(memberOf(params(req)));
   });
 
-  router.post('/hubs/:hubId/members/:memberId/match', async (req, res) => {
-    const body = parseInput(matchBody, req.body, 'body');
-    const member = memberOf(params(req));
-    res.json(await agent.matchMember(member.hubId, member.id, body, adminTrigger(res)));
-  });
+  /** An owner's decision about one member: body checked first, then hub and member resolved. */
+  const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>) => {
+    router.post(`/hubs/:hubId/members/:memberId/${action}`, async (req, res) => {
+      const body = parseInput(schema, req.body, 'body');
+      await run(memberOf(params(req)), body, res);
+    });
+  };
 
-  router.post('/hubs/:hubId/members/:memberId/unmatch', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
-    const member = memberOf(params(req));
-    res.json(await agent.unmatchMember(member.hubId, member.id, adminTrigger(res)));
-  });
-
-  router.post('/hubs/:hubId/members/:memberId/exempt', async (req, res) => {
-    const body = parseInput(exemptBody, req.body, 'body');
-    const member = memberOf(params(req));
-    res.json(await agent.exemptMember(member.hubId, member.id, body, adminTrigger(res)));
-  });
-
-  router.post('/hubs/:hubId/members/:memberId/remove', async (req, res) => {
-    parseInput(emptyBody, req.body, 'body');
-    const member = memberOf(params(req));
-    acceptedTask(ctx, res, await agent.removeMember(member.hubId, member.id, adminTrigger(res)));
-  });
+  decide('match', matchBody, async (m, body, res) => { res.json(await agent.matchMember(m.hubId, m.id, body, adminTrigger(res))); });
+  decide('unmatch', emptyBody, async (m, _body, res) => { res.json(await agent.unmatchMember(m.hubId, m.id, adminTrigger(res))); });
+  decide('exempt', exemptBody, async (m, body, res) => { res.json(await agent.exemptMember(m.hubId, m.id, body, adminTrigger(res))); });
+  decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
     parseInput(emptyBody, req.body, 'body');
