@@ -104,7 +104,13 @@ export function matchMembers(input: MatchingInput): MatchingResult {
 
 /** Store records carry no undefined-valued keys (agent/store/collections.ts). */
 export function withoutUndefined<T extends object>(record: T): T {
-  const out = {} as T;
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+  // Keys, not entries: a check for updates calls this for every snapshot record (25,000 at
+  // 10,000 members), and an [key, value] array per field is most of its cost.
+  const out = {} as Record<string, unknown>;
+  const source = record as Record<string, unknown>;
+  for (const k of Object.keys(source)) {
+    const v = source[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
 }

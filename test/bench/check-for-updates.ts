@@ -7,8 +7,9 @@
  *
  * Prints Graph calls, wall time split into the read phase (until the last Graph call of the read), the save/match phase (until the run record is stored) and the reconcile pass
  * (until the reconcile-hub task completes), and peak RSS (process: emulator included).
- * The runner is stopped as soon as the reconcile pass is done: the operation tasks it queued
- * would start changing thousands of seats, which is not what this measures.
+ * Two checks run: the first into an empty snapshot (a newly connected hub), the second with
+ * nothing changed in Meta (the hourly schedule). The runner is stopped after the second
+ * reconcile pass: the settle-window removals it schedules are not what this measures.
  */
 import { performance } from 'node:perf_hooks';
 import { createAgent } from '../../agent/agent.ts';
@@ -59,8 +60,9 @@ hubs:
   });
 
   let calls = 0;
-  // Phase marks: the last Graph call of the read, the run record in the store, the reconcile task done.
-  const marks: { read?: number; saved?: number; reconcile?: number; readCalls?: number } = {};
+  // Phase marks of the current check: the last Graph call of the read, its run record in the
+  // store, its reconcile pass completed.
+  let marks: { read?: number; saved?: number; reconcile?: number; readCalls?: number; plan?: unknown; run?: string } = {};
   const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxGraphBaseUrl: graph.url, onCall: () => {
     calls++;
     // The read phase ends with its last Graph call (the check's own calls all come before the save).
@@ -69,48 +71,55 @@ hubs:
   const members = createMemberService({ config, store, log: silent, graphCalls: () => calls });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, auditFile: false });
 
-  let reconcileId: string | undefined;
-  let plan: unknown;
   const unsubscribe = store.subscribe((changes) => {
     for (const c of changes) {
       if (c.collection === 'tasks' && c.record) {
         const task = c.record as TaskRecord;
-        if (task.kind === 'reconcile-hub') reconcileId = task.id;
-        if (task.kind === 'reconcile-hub' && task.status === 'completed' && marks.reconcile === undefined) {
+        if (task.kind === 'reconcile-hub' && task.status === 'completed' && marks.saved !== undefined && marks.reconcile === undefined) {
           marks.reconcile = performance.now();
-          plan = task.result;
+          marks.plan = task.result;
         }
       }
-      if (c.collection === 'checkRuns' && marks.saved === undefined) marks.saved = performance.now();
+      if (c.collection === 'checkRuns' && c.record && marks.saved === undefined) {
+        marks.saved = performance.now();
+        marks.run = c.id;
+      }
     }
   });
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 20);
-  try {
-    await agent.runner.start?.();
+  /** One check for updates, timed until its reconcile pass is done. */
+  const check = async (label: string) => {
+    marks = {};
+    const callsBefore = calls;
     const started = performance.now();
-    const check = await agent.api.checkForUpdates('big', { type: 'cli', actor: 'bench' });
+    const task = await agent.api.checkForUpdates('big', { type: 'cli', actor: 'bench' });
     for (;;) {
-      const task = agent.api.task(check.id);
-      if (task?.status === 'failed') throw new Error(`check for updates failed: ${task.lastError?.message}`);
-      if (marks.reconcile !== undefined || (task?.status === 'completed' && !reconcileId)) break;
+      const now = agent.api.task(task.id);
+      if (now?.status === 'failed') throw new Error(`check for updates failed: ${now.lastError?.message}`);
+      if (marks.reconcile !== undefined || (now?.status === 'completed' && marks.reconcile === undefined && !store.get('checkRuns', 'big', task.id)?.reconcileTaskId)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const ended = performance.now();
-    await agent.runner.stop(0);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const run = [...store.list('checkRuns', 'big')][0];
+    const run = marks.run ? store.get('checkRuns', 'big', marks.run) : undefined;
     const read = (marks.read ?? ended) - started;
     const save = (marks.saved ?? ended) - (marks.read ?? started);
     const reconcile = (marks.reconcile ?? ended) - (marks.saved ?? started);
-    console.log(`check-for-updates: ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
-    console.log(`  Graph calls    ${marks.readCalls ?? calls} (read)`);
+    console.log(`${label}: ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
+    console.log(`  Graph calls    ${(marks.readCalls ?? calls) - callsBefore} (credential check + read)`);
     console.log(`  read           ${s(read)}`);
-    console.log(`  save + match   ${s(save)}  (matches: ${JSON.stringify(run?.matchCounts ?? {})})`);
-    console.log(`  reconcile      ${s(reconcile)}  (plan: ${JSON.stringify(plan ?? {})})`);
+    console.log(`  save + match   ${s(save)}  (matches: ${JSON.stringify(run?.matchCounts ?? {})}, changes: ${JSON.stringify(run?.changeCounts ?? {})})`);
+    console.log(`  reconcile      ${s(reconcile)}  (plan: ${JSON.stringify(marks.plan ?? {})})`);
     console.log(`  total          ${s(ended - started)}`);
-    console.log(`  peak RSS       ${mb(peakRss)} MB (process, emulator included)`);
+  };
+  try {
+    await agent.runner.start?.();
+    await check('first check for updates (empty snapshot)');
+    await check('second check for updates (nothing changed in Meta)');
+    await agent.runner.stop(0);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    console.log(`peak RSS ${mb(peakRss)} MB (process, emulator included)`);
   } finally {
     clearInterval(sampler);
     unsubscribe();
