@@ -72,6 +72,9 @@ function auditHeld(tx: Transaction, hubId: string, task: TaskRecord, held: PlanR
 export const reconcilePersonHandler: TaskHandler = {
   kind: 'reconcile-person',
   local: true,
+  // Pure re-planning plus keyed enqueues in the outcome's transaction: safe to run again after a
+  // crash, so no lease commit before it (one fsync less per person in a burst).
+  leaseless: true,
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };

@@ -44,6 +44,12 @@ export function enqueueTask(tx: Transaction, input: EnqueueInput): TaskRecord {
   const existing = taskByKey(tx, hubId, input.idempotencyKey);
   if (existing) {
     const reusable = input.reuse === 'unstarted' ? existing.status === 'queued' || existing.status === 'waiting' : true;
+    if (reusable && input.reuse === 'unstarted' && existing.status === 'queued') {
+      // A leaseless run may already be reading the state this request changed: mark it.
+      const marked: TaskRecord = { ...existing, revision: (existing.revision ?? 0) + 1 };
+      tx.put('tasks', hubId, existing.id, marked);
+      return marked;
+    }
     if (reusable) return existing as TaskRecord;
   }
   const at = (input.now ?? new Date()).toISOString();

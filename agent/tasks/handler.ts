@@ -62,6 +62,14 @@ export interface TaskHandler {
   run(task: TaskRecord, ctx: TaskContext): Promise<TaskOutcome>;
   /** Makes no calls to the app (planning, reconcile): not held by hub concurrency, budget or rate limits. */
   local?: boolean;
+  /**
+   * Runs without taking a durable lease first: the attempt, its outcome and what it commits are
+   * one transaction at the end (one store commit instead of two). Only for handlers that change
+   * nothing outside the store (re-planning a person): a crash mid-run leaves the task queued and
+   * it simply runs again. A run whose task changed meanwhile (a newer request folded into it,
+   * `revision`) records nothing and runs again with the newer state.
+   */
+  leaseless?: boolean;
   /** Runs even while the hub is paused (e.g. check for updates, which is how health recovers). */
   runsWhilePaused?: boolean;
 }

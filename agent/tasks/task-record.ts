@@ -34,6 +34,11 @@ export interface TaskRecord {
   /** Rate-limit scope of the calls this task makes (`invite:<businessId>`, `app`…). */
   scope?: string;
   lease?: { owner: string; until: string };
+  /**
+   * Bumped when a new request is folded into this unstarted task (enqueue with reuse
+   * `unstarted`), so a leaseless run that read the state before it runs again (task-runner.ts).
+   */
+  revision?: number;
   lastError?: { kind: string; message: string };
   parentId?: string;
   progress?: { done: number; total: number; phase?: string };

@@ -49,13 +49,15 @@ const LOCAL = '\u0000local';
  * rolling hour, reported in X-App-Usage, which the connector watches and slows down on
  * (connectors/meta-business/graph-client.ts, APP_USAGE). Spreading the same calls over more
  * seconds does not lower the hour's total, so the per-hub budget is not what protects the app's
- * quota; it only keeps one hub's burst from taking every connection at once. 200 task starts per
- * second (burst 200) is above what 16 concurrent calls at Graph's typical 50–200 ms latency can
- * reach (80–320/s), so it never paces a healthy hub, and still caps a runaway loop. 8 at once per
- * hub: Graph serves concurrent calls per token, and 8 keeps a 5,000-person burst draining at
- * tens of invites per second per hub against the real API without many sockets per hub.
+ * quota; it only keeps one hub's burst from taking every connection at once and caps a runaway
+ * loop. 500 task starts per second (burst 500) is above what 16 concurrent calls reach at Graph's
+ * usual 30 ms or more per call (≈ 530/s at best, 80–320/s at 50–200 ms), so it never paces a healthy
+ * hub: at 50/s a 5,000-person burst queued for 100 s behind the budget alone, and at 200/s the
+ * in-process benchmark was still held by it (p50 3.5 s vs 2.4 s unbudgeted for 1,000 people).
+ * 8 at once per hub: Graph serves concurrent calls per token, and 8 keeps a burst draining at
+ * 40–160 invites/s per hub against the real API without many sockets per hub.
  */
-export const DEFAULT_REQUESTS_PER_SECOND = 200;
+export const DEFAULT_REQUESTS_PER_SECOND = 500;
 export const DEFAULT_CONCURRENCY_PER_HUB = 8;
 
 /**
@@ -236,9 +238,23 @@ export class TaskRunner {
           tasks.delete(id);
           this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
           const ref = `${hubId}\u0000${id}`;
-          const p = this.execute(t).catch((err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log)).finally(() => {
-            this.inflight.delete(ref);
+          // A leaseless attempt that could not record its outcome left the task as it was: wait a
+          // second before it is taken again, so a failing store is not retried in a tight loop.
+          const afterFailure = this.handlers.get(t.kind)?.leaseless
+            ? (err: unknown) => { this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`); return new Promise<void>((r) => setTimeout(r, 1_000)); }
+            : (err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log);
+          // The slot bounds calls in flight, so it is handed back as soon as the handler returns,
+          // not after its outcome's commit (an fsync): the next task's call overlaps that write.
+          let slotHeld = true;
+          const releaseSlot = () => {
+            if (!slotHeld) return;
+            slotHeld = false;
             this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
+            this.schedulePump();
+          };
+          const p = this.execute(t, releaseSlot).catch(afterFailure).finally(() => {
+            this.inflight.delete(ref);
+            releaseSlot();
             // Its last transition was seen while it was in flight: index it now (a retry, a wait).
             const after = this.o.store.get('tasks', hubId, id);
             if (after && !this.stopping) this.index(after);
@@ -251,11 +267,23 @@ export class TaskRunner {
     this.wakeAt(next);
   }
 
-  private async execute(seen: Readonly<TaskRecord>): Promise<void> {
+  /** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */
+  private startLeaseless(seen: Readonly<TaskRecord>): { task: TaskRecord; interrupted: boolean } | undefined {
+    if (!claimable(seen, this.clock(), this.owner, true)) return undefined;
+    const at = new Date(this.clock()).toISOString();
+    const task: TaskRecord = { ...seen, status: 'running', lease: { owner: this.owner, until: new Date(this.clock() + this.leaseMs).toISOString() },
+      attempts: seen.attempts + 1, startedAt: seen.startedAt ?? at, updatedAt: at };
+    delete task.nextRunAt;
+    delete task.waitReason;
+    return { task, interrupted: seen.attempts > seen.attemptsEnded };
+  }
+
+  private async execute(seen: Readonly<TaskRecord>, releaseSlot: () => void = () => {}): Promise<void> {
     const handler = this.handlers.get(seen.kind);
     const leaseUntil = () => new Date(this.clock() + this.leaseMs).toISOString();
+    const leaseless = handler?.leaseless === true;
     // Take the lease durably before running: from here on a crash means "maybe done".
-    const taken = await this.o.store.transact((tx) => {
+    const taken = leaseless ? this.startLeaseless(seen) : await this.o.store.transact((tx) => {
       const t = tx.get('tasks', seen.hubId, seen.id);
       if (!t || !claimable(t, this.clock(), this.owner, true)) return undefined;
       const next: TaskRecord = { ...t, status: 'running', lease: { owner: this.owner, until: leaseUntil() }, attempts: t.attempts + 1,
@@ -275,7 +303,7 @@ export class TaskRunner {
     let progress = task.progress;
     const abort = new AbortController();
     this.aborts.set(task.id, abort);
-    const renew = setInterval(() => {
+    const renew = leaseless ? undefined : setInterval(() => {
       void this.o.store.transact((tx) => {
         const t = tx.get('tasks', task.hubId, task.id);
         if (t?.status === 'running' && t.lease?.owner === this.owner) tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: this.owner, until: leaseUntil() }, ...(progress ? { progress } : {}) });
@@ -301,7 +329,8 @@ export class TaskRunner {
     } catch (err) {
       outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 250, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
     } finally {
-      clearInterval(renew);
+      releaseSlot();
+      if (renew) clearInterval(renew);
       this.aborts.delete(task.id);
     }
     if (progress) task.progress = progress;
@@ -313,12 +342,18 @@ export class TaskRunner {
         this.pending.block(task.hubId, scope, this.clock() + d.delayMs);
       }
     }
-    await this.finish(task, outcome, audits);
+    await this.finish(task, outcome, audits, leaseless ? seen : undefined);
   }
 
-  private async finish(task: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, audits: TaskAuditInput[]): Promise<void> {
+  /** `seen`: a leaseless attempt, recorded only if its task is unchanged since it was read. */
+  private async finish(task: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
     await this.o.store.transact((tx: Transaction) => {
-      const current = tx.get('tasks', task.hubId, task.id);
+      let current = tx.get('tasks', task.hubId, task.id);
+      if (seen && current) {
+        // Changed since read (another runner, or a newer request folded in): record nothing, run again.
+        if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
+        current = { ...task, revision: current.revision };
+      }
       // Our lease was lost (we stalled past it and someone else took the task): record nothing;
       // the other runner's attempt is marked interrupted and checks the app first.
       if (!current || current.lease?.owner !== this.owner || current.status !== 'running') return;
