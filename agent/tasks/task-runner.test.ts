@@ -191,3 +191,37 @@ describe('task runner', () => {
     assert.ok(after.attempts > after.attemptsEnded, 'the next attempt will know it was interrupted');
   });
 });
+
+describe('leaseless tasks', () => {
+  test('one commit per run; a request folded in while it runs makes it run again with the newer state', async () => {
+    let release: (() => void) | undefined;
+    const seen: unknown[] = [];
+    const handler: TaskHandler = {
+      kind: 'replan', local: true, leaseless: true,
+      async run(task, ctx) {
+        seen.push(ctx.store.get('tasks', task.hubId, task.id)?.status);
+        if (seen.length === 1) await new Promise<void>((r) => (release = r));
+        return { status: 'completed', result: { run: seen.length } };
+      },
+    };
+    const { store, runner } = setup([handler]);
+    let commits = 0;
+    store.subscribe((changes) => { if (changes.some((c) => c.collection === 'tasks')) commits++; });
+    runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'replan', payload: {}, idempotencyKey: 'p', trigger, summary: 's', reuse: 'unstarted' }));
+    await until(() => release !== undefined);
+    assert.equal(taskOf(store, t.id).status, 'queued', 'no lease written before the run');
+    // A newer request for the same person arrives while the first run is planning.
+    const again = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'replan', payload: {}, idempotencyKey: 'p', trigger, summary: 's', reuse: 'unstarted' }));
+    assert.equal(again.id, t.id);
+    assert.equal(again.revision, 1);
+    commits = 0;
+    release!();
+    await until(() => taskOf(store, t.id).status === 'completed');
+    await runner.stop();
+    assert.equal(seen.length, 2, 'the run that read the older state ran again');
+    assert.deepEqual(taskOf(store, t.id).result, { run: 2 });
+    assert.equal(taskOf(store, t.id).attempts, 1, 'only the recorded run counts');
+    assert.equal(commits, 1, 'the stale run recorded nothing; the second recorded attempt and outcome in one commit');
+  });
+});

@@ -186,4 +186,26 @@ describe('meta-business connector on the sandbox fixture', () => {
     await assert.rejects(c.unassignAsset!({ asset: pixel, userId }), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && /no API to remove a person from a pixel/.test(e.message));
     assert.ok((await c.listAssignments!([pixel])).some((a) => a.userId === userId));
   });
+
+  test('a clean first attempt is one POST with a provisional id, resolved by email when first needed; a retry looks first', async () => {
+    fresh();
+    emulator.control.clearCalls();
+    const email = 'fresh.person@sandbox.example';
+    const r = await c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true });
+    assert.deepEqual(r, { result: 'done', inviteId: `pending:${email}` });
+    assert.deepEqual(emulator.calls.map((x) => `${x.method} ${x.path}`), [`POST /${SANDBOX.businessId}/business_users`]);
+    // A retry (no firstAttempt) finds the invite the first attempt made: no second POST.
+    const again = await c.invite!({ email, role: 'EMPLOYEE' });
+    assert.equal(again.result, 'already-done');
+    const real = (await all((x) => c.listInvites!(x))).find((i) => i.email === email)!;
+    assert.equal(again.inviteId, real.id);
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST' && x.path === `/${SANDBOX.businessId}/business_users`).length, 1);
+    // The provisional id works wherever an invite id is taken.
+    assert.equal(await c.changeInviteRole!(r.inviteId, 'ADMIN'), 'done');
+    assert.equal((await all((x) => c.listInvites!(x))).find((i) => i.id === real.id)?.role, 'ADMIN');
+    assert.equal(await c.cancelInvite!(r.inviteId), 'done');
+    assert.equal((await all((x) => c.listInvites!(x))).some((i) => i.email === email && i.status === 'pending'), false);
+    assert.equal(await c.cancelInvite!(r.inviteId), 'already-done', 'nothing pending any more');
+    await assert.rejects(c.changeInviteRole!(r.inviteId, 'EMPLOYEE'), (e: unknown) => e instanceof ConnectorError && e.kind === 'not-found');
+  });
 });
