@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
+import { FailureTracker, type FailureLimit } from '../scim/auth.ts';
 import { Problem, sendProblem } from './problem.ts';
 
 /**
@@ -29,13 +30,27 @@ export function adminTokensFrom(config: LoadedConfig): AdminTokens {
   };
 }
 
+/**
+ * Wrong admin tokens allowed per address before the API answers 429 (as the dashboard's token
+ * sign-in does): generated tokens cannot be guessed, a token someone chose might be.
+ */
+export const ADMIN_TOKEN_FAILURES: FailureLimit = { maxFailures: 10, windowMs: 10 * 60_000 };
+
 /** RFC 6750 §3: a 401 names the scheme (and the error, when a token was sent but is wrong). */
-export function requireAdminToken(tokens: AdminTokens): RequestHandler {
+export function requireAdminToken(tokens: AdminTokens, failures = new FailureTracker(ADMIN_TOKEN_FAILURES)): RequestHandler {
   return (req, res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const wait = failures.retryAfter(address);
+    if (wait > 0) {
+      sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong admin tokens from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
+      return;
+    }
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const actor = match ? tokens.actorFor(match[1]) : undefined;
     if (!actor) {
+      // Only a wrong token counts: a request without one is not a guess.
+      if (match) failures.fail(address);
       const challenge = match ? 'Bearer realm="hubwarden", error="invalid_token"' : 'Bearer realm="hubwarden"';
       const detail = match ? 'the bearer token is not one of server.adminTokens' : 'send an admin token as "Authorization: Bearer <token>"';
       sendProblem(res, new Problem(401, 'unauthenticated', detail, undefined, { 'WWW-Authenticate': challenge }), req.originalUrl);

@@ -36,7 +36,7 @@ const memberId = path('memberId', 'member id (app member id, or invite:<id>)');
 const id = (what: string) => path('id', `${what} id`);
 const email = path('email', 'the person\'s email address (URL-encoded)');
 
-const errors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound') };
+const errors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound'), '429': problemRef('TooManyAttempts') };
 const ok = (schema: string, description: string) => ({ '200': { description, content: json(schema) }, ...errors });
 const accepted = (description: string) => ({
   '202': { description, headers: { Location: { description: 'the task to poll', schema: { type: 'string' } } }, content: json('TaskAccepted') },
@@ -69,7 +69,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'one of server.adminTokens' } },
       schemas,
       responses: Object.fromEntries(
-        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the report or approval was already decided']] as const).map(
+        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the report or approval was already decided'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds']] as const).map(
           ([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }],
         ),
       ),
