@@ -97,7 +97,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   });
   const missing = new Set<string>();
   // Steps: members, invites, system users, partners, one per asset type, then assignment chunks
-  // and partner reads once the assets and partners are known.
+  // and partner reads, counted once the assets and partners are known.
   let total = 4 + ALL_ASSET_TYPES.length;
   let done = 0;
   const step = (phase: string) => options.progress?.(done, total, phase);
@@ -133,66 +133,75 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     }
   };
 
-  // Every listing at once (each follows its own cursors in order), results kept in a fixed order.
-  const [members, invites, systemUsers, partners, byType] = await Promise.all([
+  const listAssignments = connector.listAssignments;
+  /** Every asset type, then their assignments: these need only the assets, not the members. */
+  const readAssetsAndAssignments = async () => {
+    const byType = await Promise.all(ALL_ASSET_TYPES.map((type) => guard(readType(type))));
+    const assets: AppAsset[] = [];
+    const assetTypes: AssetType[] = [];
+    const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
+    ALL_ASSET_TYPES.forEach((type, i) => {
+      const { items, unreadable } = byType[i];
+      if (unreadable !== undefined) unreadableAssetTypes.push({ type, message: unreadable });
+      else if (listAssets) assetTypes.push(type);
+      for (const a of items) assets.push(a);
+    });
+    const chunkSize = Math.max(1, connector.limits.assetsPerAssignmentRead);
+    const chunks: AssetRef[][] = [];
+    for (let i = 0; i < assets.length; i += chunkSize) chunks.push(assets.slice(i, i + chunkSize).map(({ type, id }) => ({ type, id })));
+    let assetsRead = 0;
+    const jobs = listAssignments
+      ? chunks.map((chunk) => async () => {
+        signal.throwIfAborted();
+        step(`assignments (${assetsRead} of ${assets.length} assets)`);
+        const found = await listAssignments.call(connector, chunk);
+        assetsRead += chunk.length;
+        finish(`assignments (${assetsRead} of ${assets.length} assets)`);
+        return found;
+      })
+      : [];
+    total += jobs.length;
+    const assignments: AssetAssignment[] = [];
+    for (const found of await inFlight(jobs, READS_IN_FLIGHT)) for (const a of found) assignments.push(a);
+    return { assets, assetTypes, unreadableAssetTypes, assignments };
+  };
+
+  const partnerFailures: AppReading['partnerFailures'] = [];
+  /** The partners, then the people of those whose token we hold. */
+  const readPartners = async () => {
+    const partners = await list('partners', connector.listPartners);
+    const partnerReads = connector.listPartnerUsers ? partners.filter((p) => options.partnersWithToken.includes(p.businessId)) : [];
+    total += partnerReads.length;
+    const jobs = partnerReads.map((partner) => async (): Promise<PartnerUser[]> => {
+      signal.throwIfAborted();
+      step(`partner ${partner.businessId} people`);
+      try {
+        return await connector.listPartnerUsers!(partner.businessId);
+      } catch (err) {
+        // The partner's token is theirs to keep valid; our own snapshot stays complete without it.
+        // The writer keeps that partner's previously known people and the run reports the failure.
+        partnerFailures.push({ partnerBusinessId: partner.businessId, message: err instanceof Error ? err.message : String(err) });
+        return [];
+      } finally {
+        finish(`partner ${partner.businessId} people`);
+      }
+    });
+    const partnerUsers: PartnerUser[] = [];
+    for (const found of await inFlight(jobs, READS_IN_FLIGHT)) for (const u of found) partnerUsers.push(u);
+    const order = partnerReads.map((p) => p.businessId);
+    partnerFailures.sort((a, b) => order.indexOf(a.partnerBusinessId) - order.indexOf(b.partnerBusinessId));
+    return { partners, partnerUsers };
+  };
+
+  // Every listing at once, each following its own cursors in order; the assignments of the assets
+  // are read while the (longer) member listing still pages. Results are kept in a fixed order.
+  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, assignments }] = await Promise.all([
     guard(list('members', connector.listMembers)),
     guard(list('invites', connector.listInvites)),
     guard(list('system users', connector.listSystemUsers)),
-    guard(list('partners', connector.listPartners)),
-    guard(Promise.all(ALL_ASSET_TYPES.map((type) => guard(readType(type))))),
+    guard(readPartners()),
+    guard(readAssetsAndAssignments()),
   ]);
-  const assets: AppAsset[] = [];
-  const assetTypes: AssetType[] = [];
-  const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
-  ALL_ASSET_TYPES.forEach((type, i) => {
-    const { items, unreadable } = byType[i];
-    if (unreadable !== undefined) unreadableAssetTypes.push({ type, message: unreadable });
-    else if (listAssets) assetTypes.push(type);
-    for (const a of items) assets.push(a);
-  });
-
-  const chunkSize = Math.max(1, connector.limits.assetsPerAssignmentRead);
-  const chunks: AssetRef[][] = [];
-  for (let i = 0; i < assets.length; i += chunkSize) chunks.push(assets.slice(i, i + chunkSize).map(({ type, id }) => ({ type, id })));
-  const partnerReads = connector.listPartnerUsers ? partners.filter((p) => options.partnersWithToken.includes(p.businessId)) : [];
-  total += chunks.length + partnerReads.length;
-  const listAssignments = connector.listAssignments;
-  let assetsRead = 0;
-  const assignmentJobs = listAssignments
-    ? chunks.map((chunk) => async () => {
-      signal.throwIfAborted();
-      step(`assignments (${assetsRead} of ${assets.length} assets)`);
-      const found = await listAssignments.call(connector, chunk);
-      assetsRead += chunk.length;
-      finish(`assignments (${assetsRead} of ${assets.length} assets)`);
-      return found;
-    })
-    : [];
-
-  const partnerFailures: AppReading['partnerFailures'] = [];
-  const partnerJobs = partnerReads.map((partner) => async (): Promise<PartnerUser[]> => {
-    signal.throwIfAborted();
-    step(`partner ${partner.businessId} people`);
-    try {
-      return await connector.listPartnerUsers!(partner.businessId);
-    } catch (err) {
-      // The partner's token is theirs to keep valid; our own snapshot stays complete without it.
-      // The writer keeps that partner's previously known people and the run reports the failure.
-      partnerFailures.push({ partnerBusinessId: partner.businessId, message: err instanceof Error ? err.message : String(err) });
-      return [];
-    } finally {
-      finish(`partner ${partner.businessId} people`);
-    }
-  });
-  const [assignmentLists, partnerLists] = await Promise.all([
-    guard(inFlight(assignmentJobs, READS_IN_FLIGHT)),
-    guard(inFlight(partnerJobs, READS_IN_FLIGHT)),
-  ]);
-  const assignments: AssetAssignment[] = [];
-  for (const list of assignmentLists) for (const a of list) assignments.push(a);
-  const partnerUsers: PartnerUser[] = [];
-  for (const list of partnerLists) for (const u of list) partnerUsers.push(u);
-  partnerFailures.sort((a, b) => partnerReads.findIndex((p) => p.businessId === a.partnerBusinessId) - partnerReads.findIndex((p) => p.businessId === b.partnerBusinessId));
 
   // Listing methods the connector lacks, in a fixed order.
   const unsupported = ['members', 'invites', 'system users', ...ALL_ASSET_TYPES.map((t) => `assets: ${t}`), 'partners'].filter((l) => missing.has(l));
