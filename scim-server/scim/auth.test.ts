@@ -11,7 +11,7 @@ const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 describe('SCIM auth', () => {
   let app: ScimTestApp;
   let jwks: Server;
-  let sign: (claims: { iss: string; aud: string; expSeconds?: number }) => Promise<string>;
+  let sign: (claims: { iss: string; aud: string; expSeconds?: number | null }) => Promise<string>;
   let failures: FailureTracker;
   let clock = 1_000_000;
 
@@ -21,9 +21,10 @@ describe('SCIM auth', () => {
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
-    sign = ({ iss, aud, expSeconds = 300 }) =>
-      new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud)
-        .setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds).sign(privateKey);
+    sign = ({ iss, aud, expSeconds = 300 }) => {
+      const jwt = new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setIssuedAt();
+      return (expSeconds === null ? jwt : jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds)).sign(privateKey);
+    };
     failures = new FailureTracker({ maxFailures: 5, windowMs: 60_000 }, () => clock);
     app = await startScimApp({
       hubs: [{ id: 'hub-a', jwt: { issuer: 'https://idp.example', audience: 'hubwarden-hub-a', jwksUrl } }, { id: 'hub-b' }],
@@ -60,6 +61,8 @@ describe('SCIM auth', () => {
     assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${wrongIss}` })).status, 401);
     const expired = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a', expSeconds: -120 });
     assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${expired}` })).status, 401);
+    const forever = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a', expSeconds: null });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${forever}` })).status, 401, 'a JWT without exp is refused');
   });
 
   test('after 5 failures in a minute an address gets 429 with Retry-After, until the window passes', async () => {

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 import type { LoadedConfig } from '../../config/load.ts';
 import { ScimError } from './errors.ts';
 
@@ -90,7 +92,9 @@ export class ScimAuthenticator {
     if (ok) return true;
     if (creds.jwt && token.split('.').length === 3) {
       try {
-        await jwtVerify(token, creds.jwt.keys, { issuer: creds.jwt.issuer, audience: creds.jwt.audience });
+        // Asymmetric algorithms only (a JWKS holds public keys; `none`/HS* must never pass), and a token
+        // without `exp` would be valid forever (RFC 7519 §4.1.4; RFC 8725 §3.1 on algorithm pinning).
+        await jwtVerify(token, creds.jwt.keys, { issuer: creds.jwt.issuer, audience: creds.jwt.audience, algorithms: JWT_ALGORITHMS, requiredClaims: ['exp'], clockTolerance: 60 });
         return true;
       } catch {
         return false;
