@@ -7,6 +7,7 @@ import { enqueueTask } from './enqueue.ts';
 import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog, TaskOutcome } from './handler.ts';
 import { pauseHub } from './hub-state.ts';
 import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
+import { CallPermits } from './call-permits.ts';
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry, type RetryDecision } from './retry-policy.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
@@ -59,6 +60,11 @@ const LOCAL = '\u0000local';
  */
 export const DEFAULT_REQUESTS_PER_SECOND = 500;
 export const DEFAULT_CONCURRENCY_PER_HUB = 8;
+/**
+ * App-calling tasks claimed per hub, as a multiple of its call concurrency: the extra ones take
+ * their durable lease while the others call, then wait for a call permit (call-permits.ts).
+ */
+const CLAIM_AHEAD = 2;
 
 /**
  * The durable queue's worker (issue 4, item 3). Keeps an in-memory index of runnable tasks,
@@ -80,6 +86,7 @@ export class TaskRunner {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, AbortController>();
   private readonly budgets = new Map<string, RequestBudget>();
+  private readonly permits: CallPermits;
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pumpQueued = false;
@@ -93,6 +100,7 @@ export class TaskRunner {
     this.leaseMs = o.leaseMs ?? 30_000;
     this.concurrency = o.concurrencyPerHub ?? DEFAULT_CONCURRENCY_PER_HUB;
     this.localConcurrency = o.localConcurrency ?? 8;
+    this.permits = new CallPermits(this.concurrency);
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
   }
@@ -225,7 +233,7 @@ export class TaskRunner {
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;
         const slotKey = local ? LOCAL : hubId;
-        const limit = local ? this.localConcurrency : this.concurrency;
+        const limit = local ? this.localConcurrency : this.concurrency * CLAIM_AHEAD;
         const blockedUntil = this.pending.blockedUntil(hubId, scope);
         if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
         for (const [id, due] of tasks) {
@@ -321,6 +329,20 @@ export class TaskRunner {
       enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(this.clock()) }),
       signal: abort.signal,
     };
+    const calls = this.scopeOf(task) !== LOCAL;
+    if (calls) {
+      await this.permits.acquire(task.hubId);
+      const scope = this.scopeOf(task);
+      if (this.stopping || this.pending.blockedUntil(task.hubId, scope) > this.clock()) {
+        // Stopped, or its scope was rate-limited while it waited for a permit: it made no call,
+        // so the claim is undone as if never taken (not an interrupted attempt).
+        this.permits.release(task.hubId);
+        if (renew) clearInterval(renew);
+        this.aborts.delete(task.id);
+        await this.unclaim(task, seen);
+        return;
+      }
+    }
     let outcome: TaskOutcome | { status: 'error'; decision: RetryDecision };
     try {
       // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
@@ -329,6 +351,7 @@ export class TaskRunner {
     } catch (err) {
       outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 250, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
     } finally {
+      if (calls) this.permits.release(task.hubId);
       releaseSlot();
       if (renew) clearInterval(renew);
       this.aborts.delete(task.id);
@@ -343,6 +366,19 @@ export class TaskRunner {
       }
     }
     await this.finish(task, outcome, audits, leaseless ? seen : undefined);
+  }
+
+  /** Gives back a claim whose handler never ran: the task is queued again with its attempt count as before. */
+  private async unclaim(task: TaskRecord, seen: Readonly<TaskRecord>): Promise<void> {
+    await this.o.store.transact((tx) => {
+      const current = tx.get('tasks', task.hubId, task.id);
+      if (current?.status !== 'running' || current.lease?.owner !== this.owner) return;
+      const back: TaskRecord = { ...current, status: 'queued', attempts: current.attempts - 1, updatedAt: new Date(this.clock()).toISOString() };
+      delete back.lease;
+      if (seen.startedAt) back.startedAt = seen.startedAt;
+      else delete back.startedAt;
+      tx.put('tasks', task.hubId, task.id, back);
+    });
   }
 
   /** `seen`: a leaseless attempt, recorded only if its task is unchanged since it was read. */
