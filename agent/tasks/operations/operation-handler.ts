@@ -19,6 +19,7 @@ function subjectOf(op: Operation) {
  * have reached Meta), no earlier task for the same change made an attempt that did not complete
  * (a POST that timed out may have landed), and the snapshot is a complete listing (the re-plan
  * just before the call found no invite or seat for the email in it). Anything else looks first.
+ * The key index is defined by the TaskRunner, which is what runs every handler.
  */
 function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
   if (task.attempts !== 1 || ctx.interrupted) return false;
