@@ -21,7 +21,7 @@ function subjectOf(op: Operation) {
  * just before the call found no invite or seat for the email in it). Anything else looks first.
  * The key index is defined by the TaskRunner, which is what runs every handler.
  */
-function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
+export function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
   if (task.attempts !== 1 || ctx.interrupted) return false;
   if (ctx.store.get('appImports', task.hubId, task.hubId)?.complete !== true) return false;
   return !ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey))
