@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- check-for-updates [members] [--latency MS]`: one check for updates of a large
+ * `npm run bench -- check-for-updates [members] [--latency MS] [--store lowdb]`: one check for updates of a large
  * generated Meta business (issue 3 item 7 sizes: 10,000 members, 1,000 invites, 2,000 ad accounts,
  * 500 pages, 200 catalogs) through the real Meta connector and the in-process Graph emulator,
  * wired the way scim-server/compose.ts wires it (createAgent + createMemberService, task runner,
@@ -15,6 +15,10 @@ import { performance } from 'node:perf_hooks';
 import { createAgent } from '../../agent/agent.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService } from '../../agent/members/member-service.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
@@ -28,7 +32,8 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export default async function checkForUpdatesBench(args: string[]): Promise<void> {
   const li = args.indexOf('--latency');
   const latencyMs = li >= 0 ? Number(args[li + 1]) : 0;
-  const positional = args.filter((a, i) => !a.startsWith('--') && (li < 0 || i !== li + 1));
+  const si = args.indexOf('--store');
+  const positional = args.filter((a, i) => !a.startsWith('--') && (li < 0 || i !== li + 1) && (si < 0 || i !== si + 1));
   const n = Number(positional[0] ?? 10_000);
   const fixture = generateFixture({ members: n, invites: Math.round(n / 10) });
   const emulator = createMetaEmulator({ fixture, latencyMs });
@@ -43,7 +48,9 @@ hubs:
     checkForUpdates: { onConnect: false }
     safety: { drift: report }
 `, '/tmp/hubwarden-check-for-updates-bench.yaml', {});
-  const store = new MemoryStore();
+  // `--store lowdb`: the durable store (journal + fsync per group commit) in a temporary folder.
+  const folder = args.includes('--store') && args[args.indexOf('--store') + 1] === 'lowdb' ? mkdtempSync(join(tmpdir(), 'hubwarden-cfu-bench-')) : undefined;
+  const store = folder ? new LowdbStore(join(folder, 'store.json')) : new MemoryStore();
   await store.open();
   defineDirectoryIndexes(store);
   // 90 % of the business are directory users in the mapped group; the rest stay unmatched.
@@ -106,7 +113,7 @@ hubs:
     const read = (marks.read ?? ended) - started;
     const save = (marks.saved ?? ended) - (marks.read ?? started);
     const reconcile = (marks.reconcile ?? ended) - (marks.saved ?? started);
-    console.log(`${label}: ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
+    console.log(`${label} (${folder ? 'LowdbStore' : 'MemoryStore'}): ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
     console.log(`  Graph calls    ${(marks.readCalls ?? calls) - callsBefore} (credential check + read)`);
     console.log(`  read           ${s(read)}`);
     console.log(`  save + match   ${s(save)}  (matches: ${JSON.stringify(run?.matchCounts ?? {})}, changes: ${JSON.stringify(run?.changeCounts ?? {})})`);
@@ -125,5 +132,9 @@ hubs:
     unsubscribe();
     members.close();
     await graph.close();
+    if (folder) {
+      await store.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   }
 }
