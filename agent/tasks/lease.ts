@@ -39,3 +39,19 @@ export async function releaseAfterFailure(store: Store, owner: string, hubId: st
     // The store itself is failing: the lease expires and the next start takes the task again.
   }
 }
+
+/**
+ * Gives back a claim whose handler never ran (it waited for a call permit and its scope got
+ * rate-limited, or the agent stopped): queued again with the attempt count as before, so the
+ * next run is not taken for an interrupted one (no call was made).
+ */
+export async function undoClaim(store: Store, owner: string, hubId: string, id: string, clock: () => number): Promise<void> {
+  await store.transact((tx) => {
+    const current = tx.get('tasks', hubId, id);
+    if (current?.status !== 'running' || current.lease?.owner !== owner) return;
+    const back: TaskRecord = { ...current, status: 'queued', attempts: current.attempts - 1, updatedAt: new Date(clock()).toISOString() };
+    delete back.lease;
+    if (back.attempts === 0) delete back.startedAt;
+    tx.put('tasks', hubId, id, back);
+  });
+}

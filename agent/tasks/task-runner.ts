@@ -8,11 +8,12 @@ import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog, TaskOutcome } f
 import { pauseHub } from './hub-state.ts';
 import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import { CallPermits } from './call-permits.ts';
+import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry, type RetryDecision } from './retry-policy.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import { RunnableIndex } from './runnable-index.ts';
-import { handBackLeases, releaseAfterFailure } from './lease.ts';
+import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 
 export interface TaskRunnerOptions {
@@ -43,28 +44,6 @@ export interface TaskRunnerOptions {
 
 const LOCAL = '\u0000local';
 
-/**
- * Defaults against Meta's documented limits (reference §10). None of them is a per-second rate:
- * business invites are limited by count (code 17, resume 24 h later, §2.2), business-node edges
- * (business_users, pending_users) have no BUC type, and the platform limit is calls per app per
- * rolling hour, reported in X-App-Usage, which the connector watches and slows down on
- * (connectors/meta-business/graph-client.ts, APP_USAGE). Spreading the same calls over more
- * seconds does not lower the hour's total, so the per-hub budget is not what protects the app's
- * quota; it only keeps one hub's burst from taking every connection at once and caps a runaway
- * loop. 500 task starts per second (burst 500) is above what 16 concurrent calls reach at Graph's
- * usual 30 ms or more per call (≈ 530/s at best, 80–320/s at 50–200 ms), so it never paces a healthy
- * hub: at 50/s a 5,000-person burst queued for 100 s behind the budget alone, and at 200/s the
- * in-process benchmark was still held by it (p50 3.5 s vs 2.4 s unbudgeted for 1,000 people).
- * 8 at once per hub: Graph serves concurrent calls per token, and 8 keeps a burst draining at
- * 40–160 invites/s per hub against the real API without many sockets per hub.
- */
-export const DEFAULT_REQUESTS_PER_SECOND = 500;
-export const DEFAULT_CONCURRENCY_PER_HUB = 8;
-/**
- * App-calling tasks claimed per hub, as a multiple of its call concurrency: the extra ones take
- * their durable lease while the others call, then wait for a call permit (call-permits.ts).
- */
-const CLAIM_AHEAD = 2;
 
 /**
  * The durable queue's worker (issue 4, item 3). Keeps an in-memory index of runnable tasks,
@@ -339,7 +318,7 @@ export class TaskRunner {
         this.permits.release(task.hubId);
         if (renew) clearInterval(renew);
         this.aborts.delete(task.id);
-        await this.unclaim(task, seen);
+        await undoClaim(this.o.store, this.owner, task.hubId, task.id, this.clock);
         return;
       }
     }
@@ -366,19 +345,6 @@ export class TaskRunner {
       }
     }
     await this.finish(task, outcome, audits, leaseless ? seen : undefined);
-  }
-
-  /** Gives back a claim whose handler never ran: the task is queued again with its attempt count as before. */
-  private async unclaim(task: TaskRecord, seen: Readonly<TaskRecord>): Promise<void> {
-    await this.o.store.transact((tx) => {
-      const current = tx.get('tasks', task.hubId, task.id);
-      if (current?.status !== 'running' || current.lease?.owner !== this.owner) return;
-      const back: TaskRecord = { ...current, status: 'queued', attempts: current.attempts - 1, updatedAt: new Date(this.clock()).toISOString() };
-      delete back.lease;
-      if (seen.startedAt) back.startedAt = seen.startedAt;
-      else delete back.startedAt;
-      tx.put('tasks', task.hubId, task.id, back);
-    });
   }
 
   /** `seen`: a leaseless attempt, recorded only if its task is unchanged since it was read. */
