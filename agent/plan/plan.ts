@@ -89,6 +89,16 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const seatedEmails = new Set<string>();
   const memberEmails = new Set(actual.members.map((m) => m.email?.toLowerCase()).filter((e): e is string => !!e));
 
+  // Each member's assignments, indexed once: a scan of every assignment per member is
+  // members × assignments (10k × 10k at the issue 3 sizes: ~20 s of CPU per reconcile).
+  const assignmentsOf = new Map<string, Map<string, AppAssignmentRecord>>();
+  for (const a of actual.assignments) {
+    if (a.userType !== 'member') continue;
+    let mine = assignmentsOf.get(a.userId);
+    if (!mine) assignmentsOf.set(a.userId, (mine = new Map()));
+    mine.set(assetKey(a.asset), a);
+  }
+
   // Members: role, assets, removal.
   for (const member of actual.members) {
     if (systemIds.has(member.id)) continue;
@@ -111,8 +121,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
         summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
     }
-    const held = new Map<string, AppAssignmentRecord>();
-    for (const a of actual.assignments) if (a.userId === member.id && a.userType === 'member') held.set(assetKey(a.asset), a);
+    const held = assignmentsOf.get(member.id) ?? new Map<string, AppAssignmentRecord>();
     const wanted = new Set<string>();
     for (const want of grant.assets) {
       const k = assetKey(want);
