@@ -19,6 +19,11 @@ export class MemoryStore implements Store {
   private indexes = new Map<string, IndexDef>();
   private indexValues = new Map<string, Map<string, Map<string, [string, string]>>>(); // index → value → "p\0id" → [p,id]
   private listeners = new Set<(changes: readonly Change[]) => void>();
+  /**
+   * The index keys each stored record was filed under, so that replacing it needs no second
+   * `keysOf` over the old record. Stored records are read-only (store.ts), so their keys cannot drift.
+   */
+  private keysCache = new WeakMap<object, { partition: string; keys: Map<string, string[]> }>();
 
   async open(): Promise<void> {}
 
@@ -81,6 +86,7 @@ export class MemoryStore implements Store {
 
   defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
     this.indexes.set(index, { collection, keysOf });
+    this.keysCache = new WeakMap(); // a redefined index may file records under other keys
     this.rebuildIndex(index);
   }
 
@@ -201,19 +207,31 @@ export class MemoryStore implements Store {
     let records = parts.get(p);
     if (!records) parts.set(p, (records = new Map()));
     const previous = records.get(id);
+    const ref = `${p}\u0000${id}`;
+    const kept = record !== null && typeof record === 'object' ? new Map<string, string[]>() : undefined;
+    const cached = previous !== null && typeof previous === 'object' ? this.keysCache.get(previous) : undefined;
+    const previousKeys = cached?.partition === p ? cached.keys : undefined;
     for (const [name, def] of this.indexes) {
       if (def.collection !== c) continue;
       const values = this.indexValues.get(name)!;
-      const ref = `${p}\u0000${id}`;
-      if (previous !== undefined) for (const v of def.keysOf(previous, p)) values.get(v)?.delete(ref);
-      if (record !== undefined) for (const v of newKeys?.get(name) ?? def.keysOf(record, p)) {
+      const before = previous === undefined ? [] : (previousKeys?.get(name) ?? def.keysOf(previous, p));
+      const after = record === undefined ? [] : (newKeys?.get(name) ?? def.keysOf(record, p));
+      kept?.set(name, after);
+      // Only keys that changed are touched: a PATCH adding 100 members to a 1,000-member group
+      // used to delete and re-add all 1,100 `directoryGroups.member` entries (docs/benchmarks.md, SCIM run 5).
+      const { removed, added } = keyDiff(before, after);
+      for (const v of removed) values.get(v)?.delete(ref);
+      for (const v of added) {
         let hits = values.get(v);
         if (!hits) values.set(v, (hits = new Map()));
         hits.set(ref, [p, id]);
       }
     }
     if (record === undefined) records.delete(id);
-    else records.set(id, record);
+    else {
+      records.set(id, record);
+      if (kept) this.keysCache.set(record as object, { partition: p, keys: kept });
+    }
   }
 
   private rebuildIndex(name: string): void {
@@ -239,4 +257,20 @@ export class MemoryStore implements Store {
     }
     return out;
   }
+}
+
+/**
+ * The keys to remove and to add when a record filed under `before` is refiled under `after`.
+ * The common prefix is skipped without hashing (members are appended at the end, so a membership
+ * PATCH usually shares all old keys as a prefix); the rest is compared as sets.
+ */
+function keyDiff(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
+  let i = 0;
+  while (i < before.length && i < after.length && before[i] === after[i]) i++;
+  // Re-adding a key already present is harmless (the same ref is set again), so no check is needed.
+  if (i === before.length) return { removed: [], added: after.slice(i) };
+  if (i === 0 && (before.length === 0 || after.length === 0)) return { removed: [...before], added: [...after] };
+  const oldSet = new Set(before);
+  const newSet = new Set(after);
+  return { removed: [...oldSet].filter((v) => !newSet.has(v)), added: [...newSet].filter((v) => !oldSet.has(v)) };
 }

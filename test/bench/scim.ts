@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,10 +300,15 @@ export default async function bench(argv: string[]): Promise<void> {
     const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'hubwarden.json'));
     await store.open();
     const app = await startScimApp({ hubs: [{ id: 'bench', identityProvider: 'okta' }], store });
+    // Event-loop stalls in the server (GC, serialization, snapshot work) show up directly in p99.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const ours = await importFromClientProcess(`hubwarden (router + ${memory ? 'MemoryStore, nothing on disk' : 'LowdbStore'})`, { base: app.hubUrl('bench'), token: app.token('bench') }, users, groups, Infinity);
     await app.close();
     await store.close();
+    loopDelay.disable();
     console.log(fmt(ours));
+    console.log(`  server event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
     if (store instanceof LowdbStore) {
       console.log(`  store: ${store.commits} durable commits (${(ours.writes / Math.max(1, store.commits)).toFixed(1)} writes per commit), ${store.checkpoints} snapshot rewrites`);
     }
