@@ -20,6 +20,8 @@
  */
 export const STORE_FORMAT = 'hubwarden-store/1';
 const CHUNK_SIZE = 128;
+/** Longest stretch of snapshot encoding between yields to the event loop. */
+const SLICE_MS = 4;
 
 interface Chunk {
   /** id → serialized `["id",{record}]`, in insertion order. */
@@ -111,7 +113,7 @@ export class SerializedStore {
    */
   async encode(captured: CapturedDocument): Promise<Buffer[]> {
     const out: Buffer[] = [];
-    let sinceYield = 0;
+    let sliceStart = performance.now();
     for (const part of captured) {
       if (Buffer.isBuffer(part)) {
         out.push(part);
@@ -120,9 +122,11 @@ export class SerializedStore {
       const bytes = enc(part.lines.join(',\n'));
       if (part.chunk.version === part.version) part.chunk.encoded = bytes;
       out.push(bytes);
-      if (++sinceYield >= 64) {
-        sinceYield = 0;
+      // Slices are bounded by time, not chunk count: 64 chunks of large records (1,000-member
+      // groups, users with many attributes) took tens of ms with SCIM requests waiting behind them.
+      if (performance.now() - sliceStart >= SLICE_MS) {
         await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
       }
     }
     return out;
