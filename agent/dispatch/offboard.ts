@@ -1,8 +1,10 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { Operation } from '../plan/operation.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
-import type { ReadView } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 import type { TaskHandler } from '../tasks/handler.ts';
+import { addToReport } from '../safety/reports.ts';
+import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { findPerson, type PersonRef } from './find-person.ts';
 
@@ -29,7 +31,18 @@ export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: s
   return ops;
 }
 
-/** Parent task of an offboarding: queues every hub's removals, then waits for them. */
+/**
+ * A deactivation the IdP announced (an Okta event hook's `user.lifecycle.deactivate`/`suspend`) is
+ * an IdP-driven deprovisioning: with `safety.confirmDeprovisioning` it goes to the hub's
+ * deprovisioning report for an owner to apply (issue 4 item 4, issue 6 item 2 "remove or report per
+ * policy"). An explicit leaver action (admin API/CLI offboard, Okta Workflows, an Entra Lifecycle
+ * Workflows task) is the owner's decision already and removes at once.
+ */
+export function offboardGoesToReport(hub: HubConfigFile, trigger: Trigger): boolean {
+  return trigger.type === 'okta-event-hook' && hub.safety.confirmDeprovisioning;
+}
+
+/** Parent task of an offboarding: queues every hub's removals (or reports them), then waits for them. */
 export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>): TaskHandler {
   return {
     kind: 'offboard',
@@ -39,16 +52,29 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
       const person = task.payload as PersonRef;
       const found = findPerson(ctx.store, hubs().values(), person);
-      const planned = found.map((f) => ({ hub: f.hub, ops: offboardOperations(ctx.store, f.hub, f.emails, f.user?.id) }));
-      const total = planned.reduce((n, p) => n + p.ops.length, 0);
+      const planned = found.map((f) => ({ hub: f.hub, ops: offboardOperations(ctx.store, f.hub, f.emails, f.user?.id), report: offboardGoesToReport(f.hub, task.trigger) }));
       for (const p of planned) for (const op of p.ops) {
-        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why: op.summary, outcome: 'pending' });
+        const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why, outcome: 'pending' });
       }
-      const result = { hubs: planned.filter((p) => p.ops.length > 0).map((p) => p.hub.id), operations: total };
-      if (total === 0) return { status: 'completed', result };
+      const queued = planned.filter((p) => !p.report);
+      const reported = planned.filter((p) => p.report);
+      const total = queued.reduce((n, p) => n + p.ops.length, 0);
+      const result = {
+        hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
+        operations: total,
+        reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
+      };
+      const report = (tx: Transaction) => {
+        for (const p of reported) if (p.ops.length > 0) addToReport(tx, p.hub.id, p.ops, ctx.now());
+      };
+      if (total === 0) return { status: 'completed', result, commit: report };
       return {
         status: 'waiting', reason: 'children', result,
-        commit: (tx) => { for (const p of planned) for (const op of p.ops) enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() }); },
+        commit: (tx) => {
+          report(tx);
+          for (const p of queued) for (const op of p.ops) enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() });
+        },
       };
     },
   };

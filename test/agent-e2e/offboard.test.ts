@@ -20,6 +20,21 @@ describe('offboarding (leaver workflows)', () => {
     assert.equal(audit?.trigger.type, 'entra-lifecycle');
   });
 
+  test('an Okta deactivation event with confirmDeprovisioning goes to the report; the seat stays until an owner applies it', async () => {
+    const id = await onboard(h, 'u-mia', 'mia@example.com', 'Meta Advertisers');
+    const parent = await h.agent.api.offboard({ email: 'mia@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-deactivate-1' });
+    await until('parent completed', () => h.agent.api.task(parent.id)?.status === 'completed', 8_000);
+    assert.deepEqual(h.agent.api.tasks({ parentId: parent.id }).items, [], 'nothing queued for the app');
+    assert.ok(h.emulator.control.state().users.some((u) => u.id === id), 'seat kept until an owner applies the report');
+    const report = h.agent.api.reports(HUB).find((r) => r.status === 'open' && r.items.some((i) => i.email === 'mia@example.com'));
+    assert.ok(report, 'the removal is in the open deprovisioning report');
+    const item = report.items.find((i) => i.email === 'mia@example.com')!;
+    // Okta also pushes the deactivation over SCIM; applying re-checks that the person is still deprovisioned.
+    await h.directory.setActive('u-mia', false);
+    await h.agent.api.applyReport(report.id, [item.memberId], { type: 'admin', actor: 'test' });
+    await until('seat removed after apply', () => !h.emulator.control.state().users.some((u) => u.id === id), 8_000);
+  });
+
   test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
     await h.directory.createUser('u-ivy', 'ivy@example.com');
     await h.store.transact((tx) => {
