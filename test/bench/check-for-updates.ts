@@ -24,6 +24,7 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, generateFixture, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -55,16 +56,7 @@ hubs:
   defineDirectoryIndexes(store);
   // 90 % of the business are directory users in the mapped group; the rest stay unmatched.
   const people = emulator.control.state().users.filter((u) => u.businessId === SANDBOX.businessId);
-  const at = new Date().toISOString();
-  await store.transact((tx) => {
-    const members: Array<{ value: string }> = [];
-    people.forEach((u, i) => {
-      if (i % 10 === 0) return;
-      tx.put('directoryUsers', 'big', `d${i}`, { hubId: 'big', id: `d${i}`, userName: u.email, active: true, email: u.email, emails: [u.email], scim: {}, created: at, lastModified: at, version: 1 });
-      members.push({ value: `d${i}` });
-    });
-    tx.put('directoryGroups', 'big', 'g', { hubId: 'big', id: 'g', displayName: 'Meta Advertisers', members, scim: {}, created: at, lastModified: at, version: 1 });
-  });
+  await seedGeneratedDirectory(store, 'big', people);
 
   let calls = 0;
   // Phase marks of the current check: the last Graph call of the read, its run record in the

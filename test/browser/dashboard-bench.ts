@@ -21,6 +21,7 @@ import { createMetaEmulator, generateFixture, SANDBOX } from '../../connectors/m
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { createApp } from '../../scim-server/app.ts';
 import { createWebRouter } from '../../scim-server/web/router.ts';
+import { seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'bench-admin-token-0123456789';
@@ -51,16 +52,7 @@ hubs:
   defineDirectoryIndexes(store);
   // 90 % of the business are directory users in the mapped group; the rest stay unmatched.
   const people = emulator.control.state().users.filter((u) => u.businessId === SANDBOX.businessId);
-  const at = new Date().toISOString();
-  await store.transact((tx) => {
-    const members: Array<{ value: string }> = [];
-    people.forEach((u, i) => {
-      if (i % 10 === 0) return;
-      tx.put('directoryUsers', 'big', `d${i}`, { hubId: 'big', id: `d${i}`, userName: u.email, active: true, email: u.email, emails: [u.email], scim: {}, created: at, lastModified: at, version: 1 });
-      members.push({ value: `d${i}` });
-    });
-    tx.put('directoryGroups', 'big', 'g', { hubId: 'big', id: 'g', displayName: 'Meta Advertisers', members, scim: {}, created: at, lastModified: at, version: 1 });
-  });
+  await seedGeneratedDirectory(store, 'big', people);
   const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxGraphBaseUrl: graph.url });
   const members = createMemberService({ config, store, log: silent });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, handlers: [createCheckForUpdatesHandler()], auditFile: false });
