@@ -62,7 +62,10 @@ export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unkno
   if (isAdmin(user) && baseRole(nextRole, nextTasks) !== 'ADMIN' && otherAdmins(ctx, user) === 0) throw lastAdmin();
   user.role = nextRole;
   user.tasks = [...nextTasks];
-  if (email) user.email = email;
+  if (email) {
+    user.email = email;
+    ctx.world.users.set(user.id, user); // re-indexed under the new email (email-index.ts)
+  }
   for (const key of ['first_name', 'last_name', 'title'] as const) {
     const v = ctx.param(key);
     if (v !== undefined) user[key] = v;

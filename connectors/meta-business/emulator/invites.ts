@@ -29,11 +29,9 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
   const world = ctx.world;
   // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (§2.2).
   const userType = checkTaskNames(listParam(ctx.call.params, 'invited_user_type') ?? ['FB'], ['FB', 'MWA'], 'invited_user_type');
-  const wanted = email.toLowerCase();
-  const member = [...world.users.values()].find((u) => u.businessId === business.id && u.email.toLowerCase() === wanted);
+  const member = world.users.findByEmail(business.id, email)[0];
   if (member) return { id: member.id };
-  for (const invite of [...world.invites.values()]) {
-    if (invite.businessId !== business.id || invite.email.toLowerCase() !== wanted) continue;
+  for (const invite of world.invites.findByEmail(business.id, email)) {
     if (world.inviteStatus(invite) === 'PENDING') return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
     world.invites.delete(invite.id); // an expired or declined invite is replaced by the new one
   }
@@ -76,12 +74,8 @@ export function listPendingUsers(ctx: GraphContext, business: Business): unknown
   requireOwnBusiness(ctx, business.id);
   const email = ctx.param('email')?.toLowerCase();
   const pendingOnly = ctx.runtime.inviteVisibility === 'pending-only';
-  const invites = [...ctx.world.invites.values()].filter(
-    (i) =>
-      i.businessId === business.id &&
-      (email === undefined || i.email.toLowerCase() === email) &&
-      (!pendingOnly || ctx.world.inviteStatus(i) === 'PENDING'),
-  );
+  const candidates = email === undefined ? ctx.world.invites.values() : ctx.world.invites.findByEmail(business.id, email).sort((a, b) => a.seq - b.seq);
+  const invites = [...candidates].filter((i) => i.businessId === business.id && (!pendingOnly || ctx.world.inviteStatus(i) === 'PENDING'));
   return ctx.page(invites, 'pending_users', business.id, (i) => project(inviteNode, i, ctx.fields, ctx.render));
 }
 

@@ -4,6 +4,7 @@
  * (creation order) that paging cursors point at.
  */
 import { resolveFixtureTime, type MetaFixture } from './fixture.ts';
+import { EmailIndexedMap } from './email-index.ts';
 import type { Asset, Assignment, Business, BusinessUser, EmulatorState, Invite, Share, SystemUser, Token } from './model.ts';
 
 export type GraphNode =
@@ -16,8 +17,8 @@ export type GraphNode =
 export class MetaWorld {
   businesses = new Map<string, Business>();
   tokens = new Map<string, Token>();
-  users = new Map<string, BusinessUser>();
-  invites = new Map<string, Invite>();
+  users = new EmailIndexedMap<BusinessUser>();
+  invites = new EmailIndexedMap<Invite>();
   systemUsers = new Map<string, SystemUser>();
   assets = new Map<string, Asset>();
   /** assetId → userId → assignment */
