@@ -66,7 +66,7 @@ export function createAgent(o: AgentOptions): Agent {
     ...(o.members?.handlers ?? []), ...(o.handlers ?? []),
   ];
   const runner = new TaskRunner({ store: o.store, handlers, hubs, connectorFor: o.connectorFor, log: o.log, clock: o.clock, ...o.runner });
-  const dispatcher = new Dispatcher({ store: o.store, hubs, log: o.log, clock: o.clock, windowMs: o.dispatchWindowMs });
+  const dispatcher = new Dispatcher({ store: o.store, hubs, log: o.log, clock: o.clock, windowMs: o.dispatchWindowMs, connectorFor: o.connectorFor });
   defineDirectoryIndexes(o.store);
   definePersonIndexes(o.store);
   const api = createAgentApi({ store: o.store, hubs, connectorFor: o.connectorFor, members: o.members, clock: o.clock ?? Date.now });

@@ -1,18 +1,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testHub } from '../grants/grant-fixtures.ts';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { recordDesiredChange } from '../outbox.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { Dispatcher } from './dispatcher.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const trigger = { type: 'scim' as const, idp: 'okta' };
+const at = '2026-01-01T00:00:00Z';
 
-test('outbox entries become one reconcile per person (a group move is one), deleted in the same transaction, audited with the trigger', async () => {
+function setup(connectorFor?: () => undefined) {
   const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
   const hub = testHub();
-  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, windowMs: 50 });
-  const trigger = { type: 'scim' as const, idp: 'okta' };
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, windowMs: 50, connectorFor });
+  const group = (id: string, displayName: string, members: string[]) =>
+    ({ hubId: hub.id, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+  return { store, hub, dispatcher, group };
+}
+
+test('outbox entries are planned at dispatch: the invites are queued in the transaction that deletes the entries, each person once, audited with the trigger', async () => {
+  const { store, hub, dispatcher, group } = setup();
   await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com'));
+    tx.put('directoryUsers', hub.id, 'u3', testUser('u3', 'eve@example.com'));
+    tx.put('directoryGroups', hub.id, 'g2', group('g2', 'Meta Admins', ['u1', 'u2']));
+    tx.put('directoryGroups', hub.id, 'g3', group('g3', 'Everyone', ['u3']));
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: [], removed: ['u1'] }] });
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g2', displayName: 'Meta Admins', added: ['u1', 'u2'], removed: [] }] });
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g3', displayName: 'Everyone', added: ['u3'], removed: [] }] });
@@ -21,14 +38,55 @@ test('outbox entries become one reconcile per person (a group move is one), dele
   await dispatcher.drain();
   assert.equal(store.partitions('outbox').length, 0, 'every entry consumed');
   const tasks = [...store.list('tasks', hub.id)];
-  assert.deepEqual(tasks.map((t) => (t.payload as { directoryUserId: string }).directoryUserId).sort(), ['u1', 'u2']);
-  assert.ok(tasks.every((t) => t.kind === 'reconcile-person' && t.nextRunAt !== undefined && t.trigger.idp === 'okta'));
+  assert.deepEqual(tasks.map((t) => `${t.kind} ${(t.payload as { op: { email: string; role: string } }).op.email} ${(t.payload as { op: { role: string } }).op.role}`).sort(),
+    ['invite bob@example.com ADMIN', 'invite jane@example.com ADMIN'], 'Eve is in no mapped group; no reconcile task in between');
+  assert.ok(tasks.every((t) => t.status === 'queued' && t.trigger.idp === 'okta'));
   const audit = [...store.list('audit', hub.id)];
   assert.equal(audit.length, 3);
   assert.ok(audit.every((e) => e.action === 'desired-state-change' && /scim from okta/.test(e.why)));
 
-  // A change arriving while the person's reconcile is still queued joins it.
+  // Planned again (another change to Jane): the same queued invite, not a second one.
   await store.transact((tx) => recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'user-updated', userId: 'u1', attributes: ['title'] }] }));
   await dispatcher.drain();
   assert.equal(store.count('tasks', hub.id), 2);
+});
+
+test('a group move dispatched as two halves never removes at once: the removal waits for the settle window', async () => {
+  const { store, hub, dispatcher, group } = setup();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g2', group('g2', 'Meta Admins', []));
+    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', []));
+    tx.put('appMembers', hub.id, 'm-jane', { hubId: hub.id, id: 'm-jane', email: 'jane@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-boss', { hubId: hub.id, id: 'm-boss', email: 'boss@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at }); // Jane is not the last admin
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g2', displayName: 'Meta Admins', added: [], removed: ['u1'] }] });
+  });
+  await dispatcher.drain(); // the first half alone: Jane is in no group
+  await store.transact((tx) => {
+    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', ['u1']));
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
+  });
+  await dispatcher.drain();
+  const tasks = [...store.list('tasks', hub.id)];
+  assert.equal(tasks.filter((t) => t.kind === 'remove-member' || t.kind === 'change-member-role').length, 0, 'no removal or downgrade queued');
+  const settle = tasks.filter((t) => t.kind === 'apply-removals');
+  assert.equal(settle.length, 1);
+  assert.equal(settle[0]!.status, 'waiting');
+  assert.equal(settle[0]!.waitReason, 'settle');
+});
+
+test('a person who cannot be planned at dispatch gets a reconcile task (retried like any task) and the outbox moves on', async () => {
+  const { store, hub, dispatcher, group } = setup(() => { throw new Error('no access token configured'); });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', ['u1']));
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
+  });
+  await dispatcher.drain();
+  assert.equal(store.partitions('outbox').length, 0);
+  const tasks = [...store.list('tasks', hub.id)];
+  assert.deepEqual(tasks.map((t) => t.kind), ['reconcile-person']);
+  assert.equal((tasks[0]!.payload as { directoryUserId: string }).directoryUserId, 'u1');
+  assert.ok(tasks[0]!.nextRunAt !== undefined, 'after the dispatch window');
 });

@@ -9,6 +9,7 @@ import { scheduleRemovals } from '../safety/schedule-removals.ts';
 import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
+import type { Trigger } from '../desired-state/delta.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -28,25 +29,36 @@ export interface ReconcilePersonPayload {
   emails?: string[];
 }
 
+/** Who asked for the work a plan turns into, and under which task (none when planned at dispatch). */
+export interface PlanOrigin {
+  trigger: Trigger;
+  taskId?: string;
+  now: Date;
+}
+
 /**
- * Turns a plan into work: grants and upgrades are queued at once (children of this task);
- * downgrades and removals are left to the hub's `apply-removals` tasks, which run after the
- * settle window or gather deprovisioning (agent/safety).
+ * Turns a plan into work, staged in the caller's transaction: grants and upgrades are queued at
+ * once (children of the planning task, if any); downgrades and removals are left to the hub's
+ * `apply-removals` tasks, which run after the settle window or gather deprovisioning (agent/safety).
  */
-function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult): TaskOutcome {
-  const now = ctx.now();
+export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin): { queued: number; settle: boolean; deprovision: boolean; held: number } {
   const immediate = result.operations.filter((op) => classify(op) === 'now');
   const settle = result.operations.some((op) => classify(op) === 'settle');
   const deprovision = result.operations.some((op) => classify(op) === 'deprovision');
+  for (const op of immediate) enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
+  if (settle) scheduleRemovals(tx, hub, 'settle', origin.trigger, origin.now);
+  if (deprovision) scheduleRemovals(tx, hub, 'deprovision', origin.trigger, origin.now);
+  auditHeld(tx, hub.id, origin, result.held);
+  return { queued: immediate.length, settle, deprovision, held: result.held.length };
+}
+
+function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult): TaskOutcome {
+  const origin = { trigger: task.trigger, taskId: task.id, now: ctx.now() };
+  const classified = result.operations.map(classify);
   return {
     status: 'completed',
-    result: { queued: immediate.length, settle, deprovision, held: result.held.length },
-    commit: (tx) => {
-      for (const op of immediate) enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
-      if (settle) scheduleRemovals(tx, hub, 'settle', task.trigger, now);
-      if (deprovision) scheduleRemovals(tx, hub, 'deprovision', task.trigger, now);
-      auditHeld(tx, hub.id, task, result.held, now);
-    },
+    result: { queued: classified.filter((c) => c === 'now').length, settle: classified.includes('settle'), deprovision: classified.includes('deprovision'), held: result.held.length },
+    commit: (tx) => void applyPlan(tx, hub, result, origin),
   };
 }
 
@@ -57,13 +69,14 @@ const HELD_AUDIT_EVERY_MS = 24 * 3_600_000;
  * Audits what the plan held back and why (the last admin, an incomplete listing, an invite
  * already re-sent), once per operation and reason per day rather than on every reconcile.
  */
-function auditHeld(tx: Transaction, hubId: string, task: TaskRecord, held: PlanResult['held'], now: Date): void {
+function auditHeld(tx: Transaction, hubId: string, origin: PlanOrigin, held: PlanResult['held']): void {
+  const { now } = origin;
   for (const h of held) {
     const key = `${h.operation.key}|${h.why}`;
     const seen = tx.get('heldNotes', hubId, key);
     if (seen && now.getTime() - Date.parse(seen.at) < HELD_AUDIT_EVERY_MS) continue;
     tx.put('heldNotes', hubId, key, { key, at: now.toISOString() });
-    appendAudit(tx, { hubId, trigger: task.trigger, taskId: task.id, action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId },
+    appendAudit(tx, { hubId, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId },
       why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped', at: now.toISOString() });
   }
 }

@@ -32,7 +32,21 @@ const { createMetaEmulator, SANDBOX } = await import('../../connectors/meta-busi
 const { hubConfig, HUB, silent } = await import('../agent-e2e/harness.ts');
 const { checkForUpdatesHandler } = await import('../../agent/check-for-updates/handler.ts');
 
+const { startEmulatorProcess } = await import('./emulator-process.ts');
+
 const DAY = 86_400_000;
+
+/** The same surface as startEmulatorProcess, sharing this process (and its clock). */
+async function inProcessEmulator(options: Parameters<typeof createMetaEmulator>[0]) {
+  const emulator = createMetaEmulator(options);
+  const server = await emulator.listen(0);
+  return {
+    url: server.url,
+    setClockOffset: async (_offset: number) => {},
+    report: async () => ({ calls: emulator.calls, state: emulator.control.state() }),
+    close: () => server.close(),
+  };
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -46,8 +60,10 @@ export default async function provision(args: string[]): Promise<void> {
   const errorRate = Number(numbers[2] ?? 0.05);
   const paced = Number(numbers[3] ?? 100);
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-bench-provision-'));
-  const emulator = createMetaEmulator({ inviteLimit: { count: limit, windowMs: DAY }, faults: { errorRate, seed: 42 } });
-  const server = await emulator.listen(0);
+  // Meta in its own process by default, as in production (its CPU is not the agent's); `--in-process` shares one.
+  const inProcess = args.includes('--in-process');
+  const emulatorOptions = { inviteLimit: { count: limit, windowMs: DAY }, faults: { errorRate, seed: 42 } };
+  const graph = inProcess ? await inProcessEmulator(emulatorOptions) : await startEmulatorProcess(emulatorOptions);
 
   // Real time of each invite POST as it leaves the connector (first attempt per email).
   const firstPost = new Map<string, number>();
@@ -67,7 +83,7 @@ export default async function provision(args: string[]): Promise<void> {
     if (isInvite && res.status === 200) { postTimes.push(Date.now()); if (email) invited.add(email); }
     return res;
   };
-  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent, fetch: benchFetch });
+  const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent, fetch: benchFetch });
   const memory = args.includes('--memory');
   const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'store.json'));
   await store.open();
@@ -141,7 +157,7 @@ export default async function provision(args: string[]): Promise<void> {
     if (agent.runner.running > 0 || store.partitions('outbox').length > 0) continue;
     const next = agent.runner.nextDueAt();
     if (next === undefined) { if (performance.now() - realStart > 600_000) break; continue; }
-    if (next > Date.now() + 50) { offset += next - Date.now(); jumps++; agent.runner.poke(); }
+    if (next > Date.now() + 50) { offset += next - Date.now(); await graph.setClockOffset(offset); jumps++; agent.runner.poke(); }
   }
   await agent.idle();
   const simEnd = Date.now();
@@ -157,45 +173,50 @@ export default async function provision(args: string[]): Promise<void> {
   const throttledSpan = fullWindows >= 2 ? (sortedPosts[fullWindows * limit - 1]! - sortedPosts[limit - 1]!) / 1000 : NaN;
   const rate = throttledInvites / throttledSpan;
   const ceiling = limit / (DAY / 1000);
+  const { calls, state } = await graph.report();
   const posts = new Map<string, number>();
-  for (const c of emulator.calls) if (c.method === 'POST' && c.path === `/${SANDBOX.businessId}/business_users` && c.status === 200) posts.set(String(c.body.email), (posts.get(String(c.body.email)) ?? 0) + 1);
+  for (const c of calls) if (c.method === 'POST' && c.path === `/${SANDBOX.businessId}/business_users` && c.status === 200) posts.set(String(c.body.email), (posts.get(String(c.body.email)) ?? 0) + 1);
   const duplicates = [...posts.values()].filter((n) => n > 1).length;
-  const pending = new Set(emulator.control.state().invites.filter((i) => i.status === 'PENDING').map((i) => i.email));
+  const pending = new Set(state.invites.filter((i) => i.status === 'PENDING').map((i) => i.email));
   const lost = [...pacedEmails, ...emails].filter((e) => !pending.has(e)).length;
-  const faults = emulator.calls.filter((c) => c.status >= 500).length;
-  const throttled = emulator.calls.filter((c) => c.code === 17).length;
+  const faults = calls.filter((c) => c.status >= 500).length;
+  const throttled = calls.filter((c) => c.code === 17).length;
   // Graph calls per invite sent: the look-up before the POST and the re-read after it are the cost.
   const callKinds = new Map<string, number>();
-  for (const c of emulator.calls) {
+  for (const c of calls) {
     const kind = `${c.method} ${c.path.replace(/\d{6,}/g, '{id}')}`;
     callKinds.set(kind, (callKinds.get(kind) ?? 0) + 1);
   }
   const invitesSent = posts.size;
 
   // Where the burst's latency goes (median over the invites under the limit), from the task records.
-  const stage = { reconcileQueued: [] as number[], reconcileStarted: [] as number[], inviteQueued: [] as number[], inviteStarted: [] as number[] };
+  // The reconcile that spawned each invite (its parent), not the one run when the user was created.
+  const stage = { reconcileQueued: [] as number[], reconcileStarted: [] as number[], reconcileDone: [] as number[], inviteQueued: [] as number[], inviteStarted: [] as number[] };
   const underSet = new Set(byPost.slice(0, Math.max(0, limit - paced)));
-  const userEmail = (id: string) => store.get('directoryUsers', HUB, id)?.email;
   for (const t of store.list('tasks', HUB)) {
-    const p = t.payload as { directoryUserId?: string; op?: { email?: string } };
-    const email = t.kind === 'reconcile-person' ? userEmail(p.directoryUserId ?? '') : t.kind === 'invite' ? p.op?.email : undefined;
+    const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email : undefined;
     if (!email || !underSet.has(email)) continue;
     const from = acceptedWall.get(email)!;
-    if (t.kind === 'reconcile-person') { stage.reconcileQueued.push(Date.parse(t.createdAt) - from); if (t.startedAt) stage.reconcileStarted.push(Date.parse(t.startedAt) - from); }
-    else { stage.inviteQueued.push(Date.parse(t.createdAt) - from); if (t.startedAt) stage.inviteStarted.push(Date.parse(t.startedAt) - from); }
+    stage.inviteQueued.push(Date.parse(t.createdAt) - from);
+    if (t.startedAt) stage.inviteStarted.push(Date.parse(t.startedAt) - from);
+    const parent = t.parentId ? store.get('tasks', HUB, t.parentId) : undefined;
+    if (parent?.kind !== 'reconcile-person') continue;
+    stage.reconcileQueued.push(Date.parse(parent.createdAt) - from);
+    if (parent.startedAt) stage.reconcileStarted.push(Date.parse(parent.startedAt) - from);
+    stage.reconcileDone.push(Date.parse(parent.updatedAt) - from);
   }
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
 
   console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100)`);
-  console.log(`  emulator: invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
+  console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
-  console.log(`  burst latency by stage (median ms after acceptance): reconcile queued ${med(stage.reconcileQueued)}, started ${med(stage.reconcileStarted)}; invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
+  console.log(`  burst latency by stage (median ms after acceptance): reconcile queued ${med(stage.reconcileQueued)}, started ${med(stage.reconcileStarted)}, done ${med(stage.reconcileDone)}; invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
   console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
-  console.log(`  Graph calls: ${emulator.calls.length} for ${invitesSent} invites (${(emulator.calls.length / Math.max(1, invitesSent)).toFixed(2)} per invite): ${[...callKinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(`  Graph calls: ${calls.length} for ${invitesSent} invites (${(calls.length / Math.max(1, invitesSent)).toFixed(2)} per invite): ${[...callKinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);
   await agent.stop();
   await store.close();
-  await server.close();
+  await graph.close();
   await rm(dir, { recursive: true, force: true });
 }
