@@ -209,12 +209,8 @@ export class TaskRunner {
     let next = Infinity;
     for (const [hubId, scopes] of this.pending.byHub) {
       const paused = hubId !== '' && this.o.store.get('hubStates', '', hubId)?.paused === true;
-      const backlogged = !paused && this.appBacklog(hubId, scopes, now) >= this.concurrency * CLAIM_AHEAD;
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;
-        // Planning more people while the hub's calls are backed up only lengthens the queue and
-        // takes the CPU those calls need: in a burst, the people accepted first are served first.
-        if (local && backlogged) continue;
         const slotKey = local ? LOCAL : hubId;
         const limit = local ? this.localConcurrency : this.concurrency * CLAIM_AHEAD;
         const blockedUntil = this.pending.blockedUntil(hubId, scope);
@@ -256,17 +252,6 @@ export class TaskRunner {
       }
     }
     this.wakeAt(next);
-  }
-
-  /** Due app-calling tasks of a hub waiting for a claim slot, counted up to one full claim window. */
-  private appBacklog(hubId: string, scopes: ReadonlyMap<string, ReadonlyMap<string, number>>, now: number): number {
-    const enough = this.concurrency * CLAIM_AHEAD;
-    let n = 0;
-    for (const [scope, tasks] of scopes) {
-      if (scope === LOCAL || this.pending.blockedUntil(hubId, scope) > now) continue;
-      for (const due of tasks.values()) if (due <= now && ++n >= enough) return n;
-    }
-    return n;
   }
 
   /** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineConnector, type ConnectorContext, type HubConnector } from '../sdk/connector.ts';
 import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import { GraphClient } from './graph-client.ts';
 import type { MetaContext } from './meta-context.ts';
 import { listAssignments } from './read/assignments.ts';
@@ -33,12 +34,20 @@ export const metaBusinessConfig = z.object({
 });
 export type MetaBusinessConfig = z.infer<typeof metaBusinessConfig>;
 
+/**
+ * Graph requests one business's connector keeps in flight. The agent runs up to a full batch of
+ * tasks per hub (agent/tasks/runner-defaults.ts), most of whose writes share batch requests
+ * (write-batcher.ts); this keeps the sockets to Graph few whatever that concurrency. 16 is above
+ * what a check for updates' parallel read uses (BATCHES_IN_FLIGHT per edge, a few edges at once).
+ */
+export const REQUESTS_IN_FLIGHT = 16;
+
 export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, context: ConnectorContext): HubConnector {
   const config = metaBusinessConfig.parse(input);
   const secrets = [config.accessToken, ...config.partners.flatMap((p) => (p.token ? [p.token] : []))];
   const http = new HttpClient({
     baseUrl: config.graphBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
-    secrets: () => secrets, log: context.log, onCall: context.onCall,
+    secrets: () => secrets, log: context.log, onCall: context.onCall, maxInFlight: REQUESTS_IN_FLIGHT,
   });
   const book = new RateLimitBook();
   const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book, log: context.log });
@@ -46,7 +55,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
   for (const p of config.partners) {
     if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book, log: context.log }));
   }
-  const ctx: MetaContext = { businessId: config.businessId, graph, partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
+  const ctx: MetaContext = { businessId: config.businessId, graph, writes: new WriteBatcher(graph, context.log), partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
 
   return {
     id: 'meta-business',

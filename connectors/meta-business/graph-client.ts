@@ -217,38 +217,46 @@ export class GraphClient {
       const chunks: number[][] = [];
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
       await inParallel(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
-        await this.#paceForAppUsage(ctx.what);
-        const batch = chunk.map((i) => {
-          const op = ops[i];
-          const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;
-          return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
-        });
-        const res = await this.http.request({
-          method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), access_token: this.#token },
-          what: ctx.what, operations: chunk.length,
-        });
-        const body = this.#settle(res, ctx);
-        if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
-        chunk.forEach((opIndex, j) => {
-          const item = body[j] as { code?: number; body?: string; headers?: Array<{ name: string; value: string }> } | null | undefined;
-          if (!item) return;
-          let parsed: unknown;
-          try {
-            parsed = typeof item.body === 'string' ? JSON.parse(item.body) : item.body;
-          } catch {
-            parsed = undefined;
-          }
-          const status = item.code ?? 200;
-          // Headers are kept only for failures: they are what says how long to wait.
-          const headers = status >= 400 && Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
-          results[opIndex] = { status, body: parsed, ...(headers ? { headers } : {}) };
-        });
+        const sent = await this.sendBatch(chunk.map((i) => ops[i]), ctx);
+        chunk.forEach((opIndex, j) => { if (sent[j]) results[opIndex] = sent[j]; });
       });
       pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && isTransient(results[i]!)));
       for (const i of pending) results[i] = null;
     }
     if (results.some((r) => r === null)) throw new ConnectorError('unavailable', `${ctx.what}: ${results.filter((r) => r === null).length} batch operations did not complete`);
     return results as BatchResult[];
+  }
+
+  /**
+   * One batch request of ≤ 50 operations, sent once: results in request order, `null` for an
+   * operation the batch did not complete (reference §1.7). A failure of the request itself throws.
+   */
+  async sendBatch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<Array<BatchResult | null>> {
+    await this.#paceForAppUsage(ctx.what);
+    const batch = ops.map((op) => {
+      const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;
+      return { method: op.method, relative_url: op.relativeUrl, ...(body ? { body } : {}) };
+    });
+    const res = await this.http.request({
+      method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), access_token: this.#token },
+      what: ctx.what, operations: ops.length,
+    });
+    const body = this.#settle(res, ctx);
+    if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
+    return ops.map((_, j) => {
+      const item = body[j] as { code?: number; body?: string; headers?: Array<{ name: string; value: string }> } | null | undefined;
+      if (!item) return null;
+      let parsed: unknown;
+      try {
+        parsed = typeof item.body === 'string' ? JSON.parse(item.body) : item.body;
+      } catch {
+        parsed = undefined;
+      }
+      const status = item.code ?? 200;
+      // Headers are kept only for failures: they are what says how long to wait.
+      const headers = status >= 400 && Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
+      return { status, body: parsed, ...(headers ? { headers } : {}) };
+    });
   }
 
   /** A failed batch operation as a ConnectorError through the same table. */

@@ -1,11 +1,14 @@
 import type { ConnectorContext } from '../sdk/connector.ts';
 import type { RateLimitBook } from '../sdk/rate-limit-book.ts';
 import type { GraphClient } from './graph-client.ts';
+import type { WriteBatcher } from './write-batcher.ts';
 
 /** What the read/ and write/ functions share: the business's Graph client and its partners'. */
 export interface MetaContext {
   businessId: string;
   graph: GraphClient;
+  /** The business's writes that may share a batch request with others made at the same moment. */
+  writes: WriteBatcher;
   /** The Graph client holding a partner business's own token (config `partners[].token`). */
   partnerGraph(partnerBusinessId: string): GraphClient | undefined;
   book: RateLimitBook;

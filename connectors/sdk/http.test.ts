@@ -83,6 +83,29 @@ describe('HttpClient', () => {
     }
   });
 
+  test('maxInFlight: no more requests at once than allowed, the rest sent in order as turns free, none lost', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const order: string[] = [];
+    const { url, server } = await serve((req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      order.push(req.url!);
+      setTimeout(() => { inFlight--; res.end('{}'); }, 20);
+    });
+    try {
+      const http = new HttpClient({ baseUrl: url, maxInFlight: 3 });
+      const paths = Array.from({ length: 10 }, (_, i) => `r${i}`);
+      const results = await Promise.all(paths.map((path) => http.request({ method: 'GET', path, what: 'w' })));
+      assert.equal(results.length, 10);
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(most, 3);
+      assert.deepEqual(order, paths.map((p) => `/${p}`));
+    } finally {
+      server.close();
+    }
+  });
+
   test('refuses to send a request (and its token) to another origin', () => {
     const http = new HttpClient({ baseUrl: 'http://127.0.0.1:1' });
     assert.throws(() => http.urlOf('https://evil.example/v25.0/x'), /refusing to call https:\/\/evil.example/);

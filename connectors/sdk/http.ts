@@ -48,6 +48,33 @@ export interface HttpClientOptions {
   secrets?: () => readonly string[];
   log?: ConnectorContext['log'];
   onCall?: ConnectorContext['onCall'];
+  /**
+   * Requests in flight at once (default: no limit); the rest wait their turn, in order, before
+   * their timeout starts. Bounds the sockets a connector opens to its app whatever the callers'
+   * concurrency (the agent runs more tasks per hub than requests: many share a batch request).
+   */
+  maxInFlight?: number;
+}
+
+/** Turns for requests, first come first served. */
+class Turns {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+  async take(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
 }
 
 export class HttpClient {
@@ -57,8 +84,10 @@ export class HttpClient {
   readonly #secrets: () => readonly string[];
   readonly #log?: ConnectorContext['log'];
   readonly #onCall?: ConnectorContext['onCall'];
+  readonly #turns?: Turns;
 
   constructor(options: HttpClientOptions) {
+    if (options.maxInFlight !== undefined) this.#turns = new Turns(options.maxInFlight);
     this.baseUrl = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -82,6 +111,16 @@ export class HttpClient {
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
+    if (!this.#turns) return this.#send(req);
+    await this.#turns.take();
+    try {
+      return await this.#send(req);
+    } finally {
+      this.#turns.give();
+    }
+  }
+
+  async #send(req: HttpRequest): Promise<HttpResponse> {
     const url = this.urlOf(req.path, req.query);
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     let body: string | undefined;

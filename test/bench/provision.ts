@@ -69,18 +69,28 @@ export default async function provision(args: string[]): Promise<void> {
   const firstPost = new Map<string, number>();
   const postTimes: number[] = []; // simulated ms of each successful invite, for the throttled rate
   const invited = new Set<string>(); // emails with an accepted invite POST (losses are checked in the emulator at the end)
+  // Invites go out alone (POST /{business}/business_users) or inside a batch request (POST / with
+  // batch=[…], connectors/meta-business/write-batcher.ts): both are seen here.
+  const invitePath = `${SANDBOX.businessId}/business_users`;
   const benchFetch: typeof fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
-    const isInvite = init?.method === 'POST' && url.includes(`/${SANDBOX.businessId}/business_users`);
-    let email: string | undefined;
-    if (isInvite) {
-      const body = init?.body;
-      const text = typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : '';
-      email = (text.match(/"email"\s*:\s*"([^"]+)"/)?.[1] ?? new URLSearchParams(text).get('email') ?? '').toLowerCase();
-      if (email && !firstPost.has(email)) firstPost.set(email, performance.now());
+    const body = init?.body;
+    const text = init?.method === 'POST' ? (typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : '') : '';
+    const form = new URLSearchParams(text);
+    // The email of each op, in request order (undefined: not an invite).
+    let emails: Array<string | undefined> = [];
+    if (text && url.endsWith(`/${invitePath}`)) emails = [(form.get('email') ?? '').toLowerCase()];
+    else if (text && form.has('batch')) {
+      emails = (JSON.parse(form.get('batch')!) as Array<{ method: string; relative_url: string; body?: string }>)
+        .map((op) => (op.method === 'POST' && op.relative_url.endsWith(invitePath) ? (new URLSearchParams(op.body ?? '').get('email') ?? '').toLowerCase() : undefined));
     }
+    const sentAt = performance.now();
+    for (const e of emails) if (e && !firstPost.has(e)) firstPost.set(e, sentAt);
     const res = await fetch(input, init);
-    if (isInvite && res.status === 200) { postTimes.push(Date.now()); if (email) invited.add(email); }
+    if (emails.some((e) => e) && res.status === 200) {
+      const ok = form.has('batch') ? ((await res.clone().json()) as Array<{ code: number } | null>).map((r) => r?.code === 200) : [true];
+      emails.forEach((e, i) => { if (e && ok[i]) { postTimes.push(Date.now()); invited.add(e); } });
+    }
     return res;
   };
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent, fetch: benchFetch });
@@ -89,7 +99,7 @@ export default async function provision(args: string[]): Promise<void> {
   await store.open();
   const agent = createAgent({
     config: hubConfig(), store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'),
-    runner: { concurrencyPerHub: 16, localConcurrency: 16 }, handlers: [checkForUpdatesHandler],
+    handlers: [checkForUpdatesHandler], // the runner's product defaults (agent/tasks/runner-defaults.ts)
   });
   await agent.start();
   // As deployed: the agent holds a complete snapshot of the app (the check for updates at start
@@ -189,9 +199,8 @@ export default async function provision(args: string[]): Promise<void> {
   }
   const invitesSent = posts.size;
 
-  // Where the burst's latency goes (median over the invites under the limit), from the task records.
-  // The reconcile that spawned each invite (its parent), not the one run when the user was created.
-  const stage = { reconcileQueued: [] as number[], reconcileStarted: [] as number[], reconcileDone: [] as number[], inviteQueued: [] as number[], inviteStarted: [] as number[] };
+  // Where the burst's latency goes (median over the invites under the limit), from the invite tasks.
+  const stage = { inviteQueued: [] as number[], inviteStarted: [] as number[] };
   const underSet = new Set(byPost.slice(0, Math.max(0, limit - paced)));
   for (const t of store.list('tasks', HUB)) {
     const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email : undefined;
@@ -199,11 +208,6 @@ export default async function provision(args: string[]): Promise<void> {
     const from = acceptedWall.get(email)!;
     stage.inviteQueued.push(Date.parse(t.createdAt) - from);
     if (t.startedAt) stage.inviteStarted.push(Date.parse(t.startedAt) - from);
-    const parent = t.parentId ? store.get('tasks', HUB, t.parentId) : undefined;
-    if (parent?.kind !== 'reconcile-person') continue;
-    stage.reconcileQueued.push(Date.parse(parent.createdAt) - from);
-    if (parent.startedAt) stage.reconcileStarted.push(Date.parse(parent.startedAt) - from);
-    stage.reconcileDone.push(Date.parse(parent.updatedAt) - from);
   }
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
 
@@ -211,7 +215,7 @@ export default async function provision(args: string[]): Promise<void> {
   console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
-  console.log(`  burst latency by stage (median ms after acceptance): reconcile queued ${med(stage.reconcileQueued)}, started ${med(stage.reconcileStarted)}, done ${med(stage.reconcileDone)}; invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
+  console.log(`  burst latency by stage (median ms after acceptance): invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
   console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
   console.log(`  Graph calls: ${calls.length} for ${invitesSent} invites (${(calls.length / Math.max(1, invitesSent)).toFixed(2)} per invite): ${[...callKinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);

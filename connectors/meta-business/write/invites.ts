@@ -52,7 +52,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   }
   let returnedId: string | undefined;
   try {
-    const body = (await ctx.graph.call('POST', `${ctx.businessId}/business_users`, {
+    const body = (await ctx.writes.post(`${ctx.businessId}/business_users`, {
       email, role, ...(input.tasks && input.tasks.length > 0 ? { tasks: input.tasks } : {}),
     }, { what: whatFor, businessId: ctx.businessId, isInvite: true })) as { id?: string };
     returnedId = body?.id ? String(body.id) : undefined;
