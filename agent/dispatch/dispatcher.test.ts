@@ -6,17 +6,18 @@ import { recordDesiredChange } from '../outbox.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { Dispatcher } from './dispatcher.ts';
+import type { TaskLog } from '../tasks/handler.ts';
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const silent: TaskLog = { debug() {}, info() {}, warn() {}, error() {} };
 const trigger = { type: 'scim' as const, idp: 'okta' };
 const at = '2026-01-01T00:00:00Z';
 
-function setup(connectorFor?: () => undefined) {
+function setup(connectorFor?: () => undefined, log = silent) {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
   const hub = testHub();
-  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, windowMs: 50, connectorFor });
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log, windowMs: 50, connectorFor });
   const group = (id: string, displayName: string, members: string[]) =>
     ({ hubId: hub.id, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
   return { store, hub, dispatcher, group };
@@ -76,17 +77,21 @@ test('a group move dispatched as two halves never removes at once: the removal w
   assert.equal(settle[0]!.waitReason, 'settle');
 });
 
-test('a person who cannot be planned at dispatch gets a reconcile task (retried like any task) and the outbox moves on', async () => {
-  const { store, hub, dispatcher, group } = setup(() => { throw new Error('no access token configured'); });
+test('people who cannot be planned at dispatch get reconcile tasks (retried like any task), the hub\'s problem is logged once, and the outbox moves on', async () => {
+  const warnings: string[] = [];
+  const { store, hub, dispatcher, group } = setup(() => { throw new Error('no access token configured'); }, { ...silent, warn: (m: string) => void warnings.push(m) });
   await store.transact((tx) => {
     tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
-    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', ['u1']));
-    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
+    tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', ['u1', 'u2']));
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1', 'u2'], removed: [] }] });
   });
   await dispatcher.drain();
   assert.equal(store.partitions('outbox').length, 0);
   const tasks = [...store.list('tasks', hub.id)];
-  assert.deepEqual(tasks.map((t) => t.kind), ['reconcile-person']);
-  assert.equal((tasks[0]!.payload as { directoryUserId: string }).directoryUserId, 'u1');
-  assert.ok(tasks[0]!.nextRunAt !== undefined, 'after the dispatch window');
+  assert.deepEqual(tasks.map((t) => t.kind), ['reconcile-person', 'reconcile-person']);
+  assert.deepEqual(tasks.map((t) => (t.payload as { directoryUserId: string }).directoryUserId).sort(), ['u1', 'u2']);
+  assert.ok(tasks.every((t) => t.nextRunAt !== undefined), 'after the dispatch window');
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /no access token configured/);
 });

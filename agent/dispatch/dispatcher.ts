@@ -31,6 +31,8 @@ function describe(changes: readonly DirectoryChange[]): string {
   return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
+type Connected = { connector: HubConnector | undefined } | { error: string };
+
 /** A person to re-plan, with the latest trigger that touched them and their emails if deleted. */
 interface Affected {
   hub: HubConfigFile;
@@ -101,7 +103,8 @@ export class Dispatcher {
           this.consume(tx, e, affected);
         }
         const now = new Date(this.clock());
-        for (const person of affected.values()) this.replan(tx, person, now);
+        const connectors = new Map<string, Connected>();
+        for (const person of affected.values()) this.replan(tx, person, now, connectors);
       });
     }
   }
@@ -136,22 +139,41 @@ export class Dispatcher {
     });
   }
 
-  private replan(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date): void {
-    let result: PlanResult;
-    try {
-      const connector = this.o.connectorFor?.(hub.id);
-      result = planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { connector, now });
-    } catch (err) {
-      this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
-      const user = tx.get('directoryUsers', hub.id, userId);
-      enqueueTask(tx, {
-        hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: userId, ...(emails ? { emails } : {}) },
-        idempotencyKey: `reconcile:${userId}`, reuse: 'unstarted', trigger, now,
-        runAt: new Date(now.getTime() + (this.o.windowMs ?? 20)).toISOString(),
-        summary: `re-evaluate ${user?.userName ?? emails?.[0] ?? userId} on hub ${hub.id}`,
-      });
+  /** The hub's connector, built (or found unbuildable, logged once) once per transaction. */
+  private connected(hubId: string, cache: Map<string, Connected>): Connected {
+    let c = cache.get(hubId);
+    if (!c) {
+      try {
+        c = { connector: this.o.connectorFor?.(hubId) };
+      } catch (err) {
+        c = { error: (err as Error).message };
+        this.o.log.warn(`dispatcher: hub ${hubId}: ${c.error}; its people get reconcile tasks, retried like any task`);
+      }
+      cache.set(hubId, c);
+    }
+    return c;
+  }
+
+  private replan(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date, connectors: Map<string, Connected>): void {
+    const connected = this.connected(hub.id, connectors);
+    let result: PlanResult | undefined;
+    if (!('error' in connected)) {
+      try {
+        result = planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { connector: connected.connector, now });
+      } catch (err) {
+        this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
+      }
+    }
+    if (result) {
+      applyPlan(tx, hub, result, { trigger, now });
       return;
     }
-    applyPlan(tx, hub, result, { trigger, now });
+    const user = tx.get('directoryUsers', hub.id, userId);
+    enqueueTask(tx, {
+      hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: userId, ...(emails ? { emails } : {}) },
+      idempotencyKey: `reconcile:${userId}`, reuse: 'unstarted', trigger, now,
+      runAt: new Date(now.getTime() + (this.o.windowMs ?? 20)).toISOString(),
+      summary: `re-evaluate ${user?.userName ?? emails?.[0] ?? userId} on hub ${hub.id}`,
+    });
   }
 }
