@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- provision [people] [limit] [errorRate]`: issue 4's provisioning benchmark.
+ * `npm run bench -- provision [people] [limit] [errorRate] [paced] [--memory] [--in-process] [--latency-ms=N]`:
+ * issue 4's provisioning benchmark.
  * `people` users (default 5000) are pushed into "Meta Advertisers" at once (SCIM-shaped writes on
  * a LowdbStore: users created, then group PATCHes of 100 members each, as Okta sends them). The
  * Meta emulator throttles invites with code 17 after `limit` (default 1000) per business per 24 h
@@ -62,7 +63,9 @@ export default async function provision(args: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-bench-provision-'));
   // Meta in its own process by default, as in production (its CPU is not the agent's); `--in-process` shares one.
   const inProcess = args.includes('--in-process');
-  const emulatorOptions = { inviteLimit: { count: limit, windowMs: DAY }, faults: { errorRate, seed: 42 } };
+  // `--latency-ms=N`: each Graph HTTP request (a batch counts once) answers after N ms, like the real API's round trip.
+  const latencyMs = Number(args.find((a) => a.startsWith('--latency-ms='))?.split('=')[1] ?? 0);
+  const emulatorOptions = { inviteLimit: { count: limit, windowMs: DAY }, faults: { errorRate, seed: 42 }, latencyMs };
   const graph = inProcess ? await inProcessEmulator(emulatorOptions) : await startEmulatorProcess(emulatorOptions);
 
   // Real time of each invite POST as it leaves the connector (first attempt per email).
@@ -212,7 +215,7 @@ export default async function provision(args: string[]): Promise<void> {
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
 
   console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100)`);
-  console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
+  console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}${latencyMs ? `, ${latencyMs} ms per request` : ''}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst latency by stage (median ms after acceptance): invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
