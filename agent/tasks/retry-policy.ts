@@ -45,11 +45,13 @@ export function backoffMs(attempt: number, o: BackoffOptions): number {
 /** Default wait when a provider says "rate-limited" without saying how long. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
-export type RetryDecision =
+/** `notApplied`: the attempt certainly changed nothing in the app (ConnectorErrorDetails.notApplied). */
+export type RetryDecision = (
   | { action: 'wait-rate-limit'; delayMs: number; scope?: string; kind: ErrorKind; message: string; log: 'warn' | 'error' }
   | { action: 'backoff'; delayMs: number; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
   | { action: 'pause-hub'; kind: ErrorKind; message: string; log: 'warn' | 'error' }
-  | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' };
+  | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
+) & { notApplied?: true };
 
 /** What to do after `err` ended attempt number `attempt` (1-based) of a task. */
 export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): RetryDecision {
@@ -57,7 +59,7 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
     return { action: 'fail', kind: 'internal', message: err instanceof Error ? err.message : String(err), log: 'error' };
   }
   const rule = RETRY_TABLE[err.kind] ?? RETRY_TABLE.unknown;
-  const base = { kind: err.kind, message: err.message, log: rule.log };
+  const base = { kind: err.kind, message: err.message, log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}) };
   switch (rule.action) {
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };

@@ -27,6 +27,12 @@ export interface TaskRecord {
    * reached the app, so handlers check the app before acting again.
    */
   attemptsEnded: number;
+  /**
+   * Ended attempts that certainly changed nothing in the app (refused by it, or nothing sent;
+   * ConnectorErrorDetails.notApplied). While every earlier attempt was refused, the next one is
+   * as clean as a first (operation-handler.ts, cleanFirstAttempt).
+   */
+  attemptsRefused?: number;
   /** When a queued or waiting task may run (ISO); absent = now. */
   nextRunAt?: string;
   /** Why it waits: `rate-limited invite:123`, `settle`, `backoff`, `hub paused`, `children`. */

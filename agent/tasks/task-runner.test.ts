@@ -117,6 +117,27 @@ describe('task runner', () => {
     await runner.stop();
   });
 
+  test('attempts that certainly changed nothing (notApplied) are counted; one with an unknown outcome is not', async () => {
+    const errors = [
+      new ConnectorError('rate-limited', 'limit', { retryAfterMs: 5, limitScope: 's', notApplied: true }),
+      new ConnectorError('unavailable', '5xx: may have landed'),
+      new ConnectorError('rate-limited', 'limit again', { retryAfterMs: 5, limitScope: 's', notApplied: true }),
+    ];
+    const seen: Array<number | undefined> = [];
+    const { store, runner } = setup([{ kind: 'k', async run(task) {
+      seen.push(task.attemptsRefused ?? 0);
+      const err = errors.shift();
+      if (err) throw err;
+      return { status: 'completed' };
+    } }]);
+    runner.start();
+    const id = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'k', trigger, summary: 'k', scope: 's' }).id);
+    await until(() => taskOf(store, id).status === 'completed');
+    assert.deepEqual(seen, [0, 1, 1, 2], 'attempt n saw the refusals before it');
+    assert.equal(taskOf(store, id).attempts, 4);
+    await runner.stop();
+  });
+
   test('unauthenticated pauses the hub; its tasks wait until it resumes', async () => {
     let denied = true;
     const { store, runner } = setup([{ kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } }]);

@@ -33,10 +33,11 @@ export function claimable(t: Readonly<TaskRecord>, now: number, owner: string, r
 /** Stages the outcome of an attempt: the task's next state, plus whatever the handler commits. */
 export function applyOutcome(tx: Transaction, t: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, now: Date): TaskRecord {
   const iso = now.toISOString();
-  const ended = { lease: undefined, attemptsEnded: t.attempts };
+  const ended: Partial<TaskRecord> = { lease: undefined, attemptsEnded: t.attempts };
   if (outcome.status === 'error') {
     const d = outcome.decision;
     const lastError = { kind: d.kind, message: d.message };
+    if (d.notApplied) ended.attemptsRefused = (t.attemptsRefused ?? 0) + 1;
     switch (d.action) {
       case 'wait-rate-limit':
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, nextRunAt: new Date(now.getTime() + d.delayMs).toISOString(), waitReason: `rate-limited${d.scope ? ` ${d.scope}` : ''}` }, now);

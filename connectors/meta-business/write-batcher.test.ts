@@ -57,8 +57,9 @@ describe('writes made at the same moment share a batch request', () => {
     assert.equal(err.kind, 'rate-limited');
     assert.equal(err.limitScope, `invite:${SANDBOX.businessId}`);
     assert.match(err.message, /limit2@example\.com/);
+    assert.equal(err.notApplied, true, 'Meta refused it: nothing was written, the retry may skip the look-up');
     const callsBefore = emulator.calls.length;
-    await assert.rejects(c.invite!({ email: 'later@example.com', role: 'EMPLOYEE', firstAttempt: true }), (e: ConnectorError) => e.kind === 'rate-limited');
+    await assert.rejects(c.invite!({ email: 'later@example.com', role: 'EMPLOYEE', firstAttempt: true }), (e: ConnectorError) => e.kind === 'rate-limited' && e.notApplied === true);
     assert.equal(emulator.calls.length, callsBefore, 'the blocked scope is honoured without a call');
   });
 
@@ -66,6 +67,7 @@ describe('writes made at the same moment share a batch request', () => {
     await connect(fresh({ batchTimeoutRate: 1, seed: 1 }));
     const settled = await Promise.allSettled(emails(3, 'cut').map((email) => c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true })));
     assert.ok(settled.every((s) => s.status === 'rejected' && (s.reason as ConnectorError).kind === 'unavailable'));
+    assert.ok(settled.every((s) => (s as PromiseRejectedResult).reason.notApplied !== true), 'the outcome is unknown, not refused');
     assert.match(((settled[0] as PromiseRejectedResult).reason as Error).message, /cut0@example\.com.*outcome unknown/);
     assert.equal(requests().length, 1, 'one batch request, not retried');
   });
@@ -79,6 +81,13 @@ describe('writes made at the same moment share a batch request', () => {
       assert.equal(e.kind, 'unavailable');
       assert.match(e.message, new RegExp(`down${i}@example\\.com`));
       assert.ok(!e.message.includes(SANDBOX.token));
+      assert.notEqual(e.notApplied, true);
     });
+  });
+
+  test('a retry whose look-up fails sent nothing: its error is marked not applied', async () => {
+    await connect(fresh({ errorRate: 1, match: 'pending_users' }));
+    await assert.rejects(c.invite!({ email: 'retry@example.com', role: 'EMPLOYEE' }), (e: ConnectorError) => e.kind === 'unavailable' && e.notApplied === true);
+    assert.equal(emulator.calls.filter((call) => call.method === 'POST').length, 0);
   });
 });

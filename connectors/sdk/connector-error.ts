@@ -24,6 +24,12 @@ export interface ConnectorErrorDetails {
   limitScope?: string;
   /** For invalid-argument: the offending field. */
   field?: string;
+  /**
+   * The change certainly did not happen: the app refused it, or it was never sent. Without it an
+   * error leaves the outcome unknown (a timeout, a 5xx: the write may have landed), and a retry
+   * must check the app before writing again.
+   */
+  notApplied?: boolean;
   cause?: unknown;
 }
 
@@ -37,6 +43,7 @@ export class ConnectorError extends Error {
   readonly retryAfterMs?: number;
   readonly limitScope?: string;
   readonly field?: string;
+  readonly notApplied?: boolean;
   constructor(
     readonly kind: ErrorKind,
     message: string,
@@ -48,6 +55,7 @@ export class ConnectorError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.limitScope = details.limitScope;
     this.field = details.field;
+    if (details.notApplied) this.notApplied = true;
   }
 }
 

@@ -35,6 +35,14 @@ describe('clean first invite attempt (skips the pending_users look-up)', () => {
     assert.equal(cleanFirstAttempt(attempt(t, 1), ctx(true)), false);
   });
 
+  test('a retry after attempts Meta refused (code 17 at the invite limit) stays clean; once one outcome was unknown, every later attempt looks first', async () => {
+    const { enqueue, ctx } = await setup();
+    const t = await enqueue();
+    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx()), true);
+    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 1 }, ctx()), false, 'one of the two earlier attempts may have landed');
+    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx(true)), false, 'interrupted');
+  });
+
   test('without a complete snapshot it looks first', async () => {
     const { enqueue, ctx } = await setup({ complete: false });
     assert.equal(cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), false);

@@ -15,14 +15,15 @@ function subjectOf(op: Operation) {
 
 /**
  * May the connector skip its look-up for an existing invite (one Graph call per invite)? Only on
- * a clean first attempt: this is the task's first attempt (so none was interrupted after it may
- * have reached Meta), no earlier task for the same change made an attempt that did not complete
+ * a clean first attempt: every earlier attempt of the task was refused by Meta or sent nothing
+ * (a code 17 at the invite limit, say: none was interrupted or ended without knowing whether it
+ * reached Meta), no earlier task for the same change made an attempt that did not complete
  * (a POST that timed out may have landed), and the snapshot is a complete listing (the re-plan
  * just before the call found no invite or seat for the email in it). Anything else looks first.
  * The key index is defined by the TaskRunner, which is what runs every handler.
  */
 export function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
-  if (task.attempts !== 1 || ctx.interrupted) return false;
+  if (ctx.interrupted || (task.attemptsRefused ?? 0) !== task.attempts - 1) return false;
   if (ctx.store.get('appImports', task.hubId, task.hubId)?.complete !== true) return false;
   return !ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey))
     .some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');

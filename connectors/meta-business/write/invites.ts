@@ -38,31 +38,46 @@ async function resolveInviteId(ctx: MetaContext, inviteId: string): Promise<stri
   return (await invitesFor(ctx, email)).find((i) => i.status === 'pending')?.id;
 }
 
+/** Kinds of a Graph answer that refuse the call: nothing was written. */
+const REFUSALS = new Set(['invalid-argument', 'unauthenticated', 'permission-denied', 'not-found', 'conflict', 'rate-limited']);
+
+/** The same error, marked as certainly not applied (ConnectorErrorDetails.notApplied). */
+function notApplied(err: unknown): unknown {
+  if (!(err instanceof ConnectorError) || err.notApplied) return err;
+  return new ConnectorError(err.kind, err.message, { providerCode: err.providerCode, retryAfterMs: err.retryAfterMs, limitScope: err.limitScope, field: err.field, notApplied: true, cause: err.cause });
+}
+
 export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   const email = input.email.trim().toLowerCase();
   const role = input.role.toUpperCase();
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    throw new ConnectorError('invalid-argument', what(`invite "${input.email}" to business ${ctx.businessId}: not an email address`), { field: 'email' });
+    throw new ConnectorError('invalid-argument', what(`invite "${input.email}" to business ${ctx.businessId}: not an email address`), { field: 'email', notApplied: true });
   }
   const whatFor = what(`invite ${email} to business ${ctx.businessId} as ${role}`);
-  ctx.graph.assertNotBlocked(`invite:${ctx.businessId}`, whatFor);
-  if (!input.firstAttempt) {
-    const existing = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
-    if (existing) return { result: 'already-done', inviteId: existing.id };
-  }
   let returnedId: string | undefined;
+  let sent = false;
+  // Until the POST is answered nothing was sent, and a refused POST wrote nothing: such errors are
+  // marked notApplied, so the task's next attempt may still skip the look-up (a burst that runs
+  // into the invite limit must not cost a look-up per invite afterwards). An error after the POST
+  // was accepted (the re-read) or a POST without an answer (5xx, timeout) leaves the outcome unknown.
   try {
+    ctx.graph.assertNotBlocked(`invite:${ctx.businessId}`, whatFor);
+    if (!input.firstAttempt) {
+      const existing = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+      if (existing) return { result: 'already-done', inviteId: existing.id };
+    }
+    sent = true;
     const body = (await ctx.writes.post(`${ctx.businessId}/business_users`, {
       email, role, ...(input.tasks && input.tasks.length > 0 ? { tasks: input.tasks } : {}),
     }, { what: whatFor, businessId: ctx.businessId, isInvite: true })) as { id?: string };
     returnedId = body?.id ? String(body.id) : undefined;
   } catch (err) {
     // "Already a member" / "already invited" (reference §11, behaviour not documented): success.
-    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && /already/i.test(err.message)) {
+    if (sent && err instanceof ConnectorError && err.kind === 'invalid-argument' && /already/i.test(err.message)) {
       const again = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
       return { result: 'already-done', inviteId: again?.id ?? '' };
     }
-    throw err;
+    throw err instanceof ConnectorError && (!sent || REFUSALS.has(err.kind)) ? notApplied(err) : err;
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
   const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
