@@ -106,6 +106,9 @@ export class Dispatcher {
         const connectors = new Map<string, Connected>();
         for (const person of affected.values()) this.replan(tx, person, now, connectors);
       });
+      // Let the runner start the invites just queued, and SCIM requests in, before planning more:
+      // a store that commits without I/O (MemoryStore) would otherwise plan a whole burst first.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
