@@ -9,7 +9,7 @@ import { createMetaEmulator } from '../../connectors/meta-business/emulator/inde
 import { invitePosts } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PEOPLE = 40;
+const PEOPLE = 120;
 
 /** Runs the agent child; SIGKILLs it `killAfterMs` after it is ready (undefined: lets it finish). */
 function runChild(path: string, url: string, seed: number, killAfterMs?: number): Promise<{ killed: boolean; done?: Record<string, number> }> {
@@ -36,14 +36,15 @@ function runChild(path: string, url: string, seed: number, killAfterMs?: number)
 
 test('kill -9 at random moments, restart: every person invited exactly once, every task completed', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-agent-crash-'));
-  // Latency makes each invite (lookup, POST, re-read) take long enough for kills to land mid-call.
-  const emulator = createMetaEmulator({ latencyMs: 15 });
+  // Latency and transient 5xx (retried with back-off) keep the run going long enough for kills to
+  // land mid-call: batched, 120 clean invites would otherwise be out in one or two round trips.
+  const emulator = createMetaEmulator({ latencyMs: 60, faults: { errorRate: 0.1 } });
   const server = await emulator.listen(0);
   t.after(async () => { await server.close(); await rm(dir, { recursive: true, force: true }); });
   const path = join(dir, 'store.json');
   let kills = 0;
   for (let round = 0; round < 6; round++) {
-    const r = await runChild(path, server.url, round === 0 ? PEOPLE : 0, 80 + Math.floor(Math.random() * 400));
+    const r = await runChild(path, server.url, round === 0 ? PEOPLE : 0, 30 + Math.floor(Math.random() * 300));
     if (r.killed) kills++;
     if (r.done) break;
   }
