@@ -5,6 +5,7 @@ import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { recordDesiredChange } from '../outbox.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import type { Transaction } from '../store/store.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { TaskLog } from '../tasks/handler.ts';
 
@@ -94,4 +95,34 @@ test('people who cannot be planned at dispatch get reconcile tasks (retried like
   assert.ok(tasks.every((t) => t.nextRunAt !== undefined), 'after the dispatch window');
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /no access token configured/);
+});
+
+test('when planning at dispatch throws while staging its operations, nothing of it is written and the same entries become reconcile tasks', async () => {
+  // A store whose transactions refuse to stage invite tasks: a stand-in for a bug in applyPlan.
+  class RefusingInvites extends MemoryStore {
+    override transact<R>(fn: (tx: Transaction) => R): Promise<R> {
+      return super.transact((tx) => fn({ ...tx, get: tx.get, list: tx.list, lookup: tx.lookup, count: tx.count, partitions: tx.partitions, delete: tx.delete,
+        put: (c, p, id, r) => {
+          if (c === 'tasks' && (r as { kind?: string }).kind === 'invite') throw new Error('cannot stage an invite');
+          tx.put(c, p, id, r);
+        } } as Transaction));
+    }
+  }
+  const errors: string[] = [];
+  const store = new RefusingInvites();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: { ...silent, error: (m: string) => void errors.push(m) } });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u1' }], scim: {}, created: at, lastModified: at, version: 1 });
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
+  });
+  await dispatcher.drain();
+  assert.equal(store.partitions('outbox').length, 0, 'the entry was consumed');
+  assert.deepEqual([...store.list('tasks', hub.id)].map((t) => t.kind), ['reconcile-person']);
+  assert.equal([...store.list('audit', hub.id)].filter((e) => e.action === 'desired-state-change').length, 1, 'audited once, by the transaction that was written');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /cannot stage an invite/);
 });

@@ -96,7 +96,7 @@ export class Dispatcher {
       entries.sort((a, b) => a.seq - b.seq);
       // Bounded per transaction: planning is synchronous, and SCIM requests wait while it runs.
       const budget = this.o.peoplePerTransaction ?? 100;
-      await this.o.store.transact((tx) => {
+      const dispatch = (plan: boolean) => this.o.store.transact((tx) => {
         const affected = new Map<string, Affected>();
         for (const e of entries) {
           if (affected.size >= budget) break;
@@ -104,8 +104,19 @@ export class Dispatcher {
         }
         const now = new Date(this.clock());
         const connectors = new Map<string, Connected>();
-        for (const person of affected.values()) this.replan(tx, person, now, connectors);
+        for (const person of affected.values()) {
+          if (plan) this.replan(tx, person, now, connectors);
+          else this.queueReconcile(tx, person, now);
+        }
       });
+      try {
+        await dispatch(true);
+      } catch (err) {
+        // Nothing of the failed transaction was written. The same entries again, each person as a
+        // reconcile task: the outbox never waits on a planning bug (a store failure throws again).
+        this.o.log.error(`dispatcher: planning at dispatch failed (${(err as Error).message}); queuing reconcile tasks instead`);
+        await dispatch(false);
+      }
       // Let the runner start the invites just queued, and SCIM requests in, before planning more:
       // a store that commits without I/O (MemoryStore) would otherwise plan a whole burst first.
       await new Promise((resolve) => setImmediate(resolve));
@@ -167,10 +178,12 @@ export class Dispatcher {
         this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       }
     }
-    if (result) {
-      applyPlan(tx, hub, result, { trigger, now });
-      return;
-    }
+    if (result) applyPlan(tx, hub, result, { trigger, now });
+    else this.queueReconcile(tx, { hub, userId, emails, trigger }, now);
+  }
+
+  /** The person's re-evaluation as a task, retried and reported like any task. */
+  private queueReconcile(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date): void {
     const user = tx.get('directoryUsers', hub.id, userId);
     enqueueTask(tx, {
       hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: userId, ...(emails ? { emails } : {}) },
