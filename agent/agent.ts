@@ -13,6 +13,7 @@ import type { Store } from './store/store.ts';
 import { createAgentApi, type MemberService } from './agent-api.ts';
 import type { TaskHandler, TaskLog } from './tasks/handler.ts';
 import { operationHandlers } from './tasks/operations/operation-handler.ts';
+import { pruneFinishedTasks } from './tasks/prune.ts';
 import { TaskRunner, type TaskRunnerOptions } from './tasks/task-runner.ts';
 
 export type { MemberService } from './agent-api.ts';
@@ -34,6 +35,8 @@ export interface AgentOptions {
   runner?: Partial<Pick<TaskRunnerOptions, 'leaseMs' | 'concurrencyPerHub' | 'requestsPerSecondPerHub' | 'localConcurrency' | 'backoffBaseMs' | 'backoffMaxMs' | 'reclaimLeasesOnStart' | 'random'>>;
   /** Dedupe window of per-person reconciles (ms). */
   dispatchWindowMs?: number;
+  /** How often finished tasks past `store.taskRetentionDays` are pruned (ms; default 6 h). */
+  pruneEveryMs?: number;
 }
 
 export interface Agent {
@@ -71,6 +74,16 @@ export function createAgent(o: AgentOptions): Agent {
   definePersonIndexes(o.store);
   const api = createAgentApi({ store: o.store, hubs, connectorFor: o.connectorFor, members: o.members, clock: o.clock ?? Date.now });
   let stopMirror: (() => void) | undefined;
+  // Retention (agent/tasks/prune.ts): at start, then every few hours; never two at once.
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let pruning: Promise<void> = Promise.resolve();
+  const prune = () => {
+    pruning = pruning.then(async () => {
+      const days = file.store.taskRetentionDays;
+      const n = await pruneFinishedTasks(o.store, (o.clock ?? Date.now)() - days * 86_400_000);
+      if (n > 0) o.log.info(`pruned ${n} task(s) finished more than ${days} day(s) ago (store.taskRetentionDays)`);
+    }).catch((err) => o.log.error(`task retention: ${(err as Error).message}`));
+  };
   return {
     api, runner, dispatcher,
     async start() {
@@ -78,8 +91,13 @@ export function createAgent(o: AgentOptions): Agent {
       if (audit) stopMirror = mirrorAuditToFile(o.store, audit);
       runner.start();
       dispatcher.start();
+      prune();
+      pruneTimer = setInterval(prune, o.pruneEveryMs ?? 6 * 3_600_000);
+      pruneTimer.unref();
     },
     async stop(graceMs) {
+      if (pruneTimer) clearInterval(pruneTimer);
+      await pruning;
       await dispatcher.stop();
       await runner.stop(graceMs);
       stopMirror?.();

@@ -126,7 +126,7 @@ hubs:
 
   test('defaults fill what the file leaves out', () => {
     const { file } = parseConfig(minimal, '/x.yaml', {});
-    assert.deepEqual(file.store, { kind: 'lowdb', path: 'data/hubwarden.json' });
+    assert.deepEqual(file.store, { kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 });
     assert.deepEqual(file.secrets, { keyFile: 'data/hubwarden.key' });
     assert.equal(file.hubs[0]!.meta.graphBaseUrl, 'https://graph.facebook.com');
     assert.deepEqual(file.hubs[0]!.safety, { settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' });

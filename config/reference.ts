@@ -32,6 +32,7 @@ export const MEANINGS: Record<string, string> = {
   'server.oidc.groupsClaim': 'The ID token claim that lists the user\'s groups.',
   'store.kind': 'Store backend; `lowdb` (embedded JSON file + journal) is the only one today.',
   'store.path': 'The store\'s snapshot file; its journal sits beside it (`<path>.journal`).',
+  'store.taskRetentionDays': 'Days a finished task (completed, failed, cancelled) stays in the automation log before it is pruned (at start and every 6 h). The audit log keeps every change regardless.',
   'secrets.keyFile': 'Key that encrypts credentials kept in the store (AES-256-GCM); created with mode 0600 on first start. Back it up with the store.',
   'audit.file': 'Append-only JSON-lines copy of the audit log.',
   'identityProviders.<name>': 'An identity provider hubs refer to by `<name>` (`hubs[].identityProvider`); `kind` picks Okta or Entra ID.',

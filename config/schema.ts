@@ -117,7 +117,9 @@ export const configSchema = z.object({
   store: z.object({
     kind: z.literal('lowdb'),
     path: z.string().min(1).default('data/hubwarden.json'),
-  }).strict().default({ kind: 'lowdb', path: 'data/hubwarden.json' }),
+    /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
+    taskRetentionDays: z.number().int().min(1).default(30),
+  }).strict().default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
   secrets: z.object({ keyFile: z.string().min(1).default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
   audit: z.object({ file: z.string().default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
   identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
