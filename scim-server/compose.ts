@@ -21,6 +21,8 @@ import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
 import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
 import { createOktaHookRouter } from './hooks/okta.ts';
+import { metricsAccess } from './ops/metrics-access.ts';
+import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
@@ -104,7 +106,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
-    { path: '/', router: createMetricsRouter() },
+    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config)) }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
     { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard') }) },
     { path: '/', router: dashboardRedirect },

@@ -1,0 +1,18 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { metricsAccess } from './metrics-access.ts';
+
+const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined) });
+const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
+
+test('/metrics: a local scraper may; through a proxy or from elsewhere only with an admin token', () => {
+  assert.equal(allow(req('127.0.0.1')), true);
+  assert.equal(allow(req('::1')), true);
+  assert.equal(allow(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' })), false, 'proxied: not local');
+  assert.equal(allow(req('127.0.0.1', { forwarded: 'for=203.0.113.9' })), false);
+  assert.equal(allow(req('10.0.0.5')), false);
+  assert.equal(allow(req('10.0.0.5', { authorization: 'Bearer wrong' })), false);
+  assert.equal(allow(req('10.0.0.5', { authorization: 'Bearer good-admin-token' })), true);
+  assert.equal(allow(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'bearer good-admin-token' })), true);
+});

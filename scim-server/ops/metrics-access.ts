@@ -1,0 +1,20 @@
+import type { IncomingMessage } from 'node:http';
+import type { AdminTokens } from '../admin/admin-tokens.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * Who may scrape `/metrics` (hub ids, task counts, process figures: not for strangers, and it
+ * shares the listener SCIM needs reachable). A scraper on this machine, talking to hubwarden
+ * directly, may; anyone else sends an admin token (`Authorization: Bearer`, which Prometheus sends
+ * from `authorization: { credentials }`). A request through a reverse proxy arrives from loopback
+ * too, so one that carries a forwarding header is not treated as local.
+ */
+export function metricsAccess(tokens: AdminTokens): (req: IncomingMessage) => boolean {
+  return (req) => {
+    const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+    if (!forwarded && LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    return token !== undefined && tokens.actorFor(token) !== undefined;
+  };
+}
