@@ -23,7 +23,7 @@ import { toTaskView } from './tasks/task-record.ts';
  * runtime delegates these AgentApi methods to it. `handlers` adds its task kinds (the
  * `check-for-updates` handler), `health` and `memberCounts` enrich hub summaries.
  */
-export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'registerGuest'>
+export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'unexemptMember' | 'registerGuest'>
   & Partial<Pick<AgentApi, 'removeMember' | 'checkForUpdates'>> & {
   handlers?: TaskHandler[];
   health?(hubId: string): Partial<HubHealth> | undefined;
@@ -97,6 +97,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     matchMember: d.members?.matchMember.bind(d.members) ?? notProvided('matchMember'),
     unmatchMember: d.members?.unmatchMember.bind(d.members) ?? notProvided('unmatchMember'),
     exemptMember: d.members?.exemptMember.bind(d.members) ?? notProvided('exemptMember'),
+    unexemptMember: d.members?.unexemptMember.bind(d.members) ?? notProvided('unexemptMember'),
     registerGuest: d.members?.registerGuest.bind(d.members) ?? notProvided('registerGuest'),
 
     async removeMember(hubId, memberId, trigger) {

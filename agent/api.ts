@@ -125,6 +125,8 @@ export interface AgentApi {
   matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView>;
   unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
   exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberView>;
+  /** Ends an exemption now; refused (conflict) when the member is not exempted. */
+  unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
   removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView>;
   registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void>;
 

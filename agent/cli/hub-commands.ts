@@ -89,6 +89,9 @@ export function registerHubCommands(program: Command): void {
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
       memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until ? { until: opts.until } : {}) }));
 
+  program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
+    .action((hub: string, member: string) => memberAction(hub, member, 'unexempt'));
+
   program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
     const { body } = await connect(global()).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
     printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${body.taskId}`);

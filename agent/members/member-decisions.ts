@@ -102,6 +102,21 @@ export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, in
   rematch(tx, hub.id, trigger, now, [row]);
 }
 
+/** Ends an exemption before its time (or one without expiry): hubwarden manages the seat again. */
+export function unexempt(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
+  const row = findRow(tx, hub.id, memberId);
+  const exemption = tx.get('exemptions', hub.id, memberId);
+  if (!exemption) throw new AgentError('conflict', `hub ${hub.id}: ${memberId} is not exempted; there is no exemption to end`);
+  tx.delete('exemptions', hub.id, memberId);
+  appendAudit(tx, {
+    hubId: hub.id, trigger, action: 'member-unexempted', outcome: 'ok',
+    subject: { memberId, ...(row.email ? { email: row.email } : {}) },
+    why: `${actorOf(trigger)} ended the exemption of ${row.email ?? memberId} ("${exemption.reason}", by ${exemption.by}); hubwarden manages it again from the directory, removals only after the settle window`,
+    detail: { reason: exemption.reason, by: exemption.by, at: exemption.at, ...(exemption.until ? { until: exemption.until } : {}) },
+  });
+  rematch(tx, hub.id, trigger, now, [row]);
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): void {

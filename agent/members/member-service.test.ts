@@ -121,6 +121,21 @@ describe('member service', () => {
     assert.ok([...store.list('audit', 'acme')].some((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === '12'));
   });
 
+  test('an exemption ended by an owner: the member is managed again, the end is audited with the exemption it ended, and a reconcile is asked for', async () => {
+    const { service, store } = await setup();
+    await assert.rejects(service.unexemptMember('acme', '12', admin), (e: unknown) => e instanceof AgentError && e.kind === 'conflict' && /not exempted/.test(e.message));
+    assert.equal([...store.list('audit', 'acme')].filter((e) => e.action === 'member-unexempted').length, 0, 'a refused end writes nothing');
+    await service.exemptMember('acme', '12', { reason: 'agency owner' }, admin);
+    const view = await service.unexemptMember('acme', '12', admin);
+    assert.equal(view.status, 'unmatched');
+    assert.equal(view.exemption, undefined);
+    assert.equal(store.get('exemptions', 'acme', '12'), undefined);
+    const ended = [...store.list('audit', 'acme')].filter((e) => e.action === 'member-unexempted');
+    assert.equal(ended.length, 1);
+    assert.match(ended[0]!.why, /ended the exemption of .*"agency owner"/);
+    assert.ok([...store.list('tasks', 'acme')].some((t) => t.kind === 'reconcile-hub'), 'the hub is re-planned');
+  });
+
   test('registered guest', async () => {
     const { service } = await setup();
     await service.registerGuest('acme', { email: 'Contractor@Agency.com', note: 'agency' }, admin);

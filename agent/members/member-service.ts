@@ -21,7 +21,7 @@ import type { Store, Transaction } from '../store/store.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { Operation } from '../plan/operation.ts';
 import { toTaskView } from '../tasks/task-record.ts';
-import { exempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
+import { exempt, unexempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
 import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
 
@@ -37,7 +37,7 @@ export interface MemberServiceOptions {
   graphCalls?: CheckForUpdatesHandlerOptions['graphCalls'];
 }
 
-export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
+export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'unexemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
   health(hubId: string): HubHealth | undefined;
   memberCounts(hubId: string): Record<MemberStatus, number> | undefined;
   /** Run summaries of the hub's checks for updates, newest first (CLI, dashboard). */
@@ -94,6 +94,9 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     exemptMember(hubId, memberId, input, trigger) {
       return decide(hubId, memberId, trigger, `${memberId} exempted`, (tx, hub, now) => exempt(tx, hub, memberId, input ?? {}, trigger, now));
+    },
+    unexemptMember(hubId, memberId, trigger) {
+      return decide(hubId, memberId, trigger, `${memberId}'s exemption ended`, (tx, hub, now) => unexempt(tx, hub, memberId, trigger, now));
     },
     async registerGuest(hubId, input, trigger) {
       const hub = hubOf(hubId);

@@ -55,6 +55,7 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   decide('match', matchBody, async (m, body, res) => { res.json(await agent.matchMember(m.hubId, m.id, body, adminTrigger(res))); });
   decide('unmatch', emptyBody, async (m, _body, res) => { res.json(await agent.unmatchMember(m.hubId, m.id, adminTrigger(res))); });
   decide('exempt', exemptBody, async (m, body, res) => { res.json(await agent.exemptMember(m.hubId, m.id, body, adminTrigger(res))); });
+  decide('unexempt', emptyBody, async (m, _body, res) => { res.json(await agent.unexemptMember(m.hubId, m.id, adminTrigger(res))); });
   decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {

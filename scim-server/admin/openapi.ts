@@ -90,6 +90,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: [hubId, memberId], responses: ok('Member', 'the member') } },
       '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', 'MatchRequest'),
       '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
+      '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)'),
       '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry', 'ExemptRequest'),
       '/hubs/{hubId}/members/{memberId}/remove': {
         post: { operationId: 'removeMember', summary: 'remove a member from the hub', tags: ['members'], parameters: [hubId, memberId], responses: accepted('the removal task') },

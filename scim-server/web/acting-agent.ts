@@ -12,7 +12,7 @@ export const actingAs = new AsyncLocalStorage<Trigger>();
 
 /** AgentApi methods whose last argument is the Trigger (agent/api.ts). */
 const TRIGGERED = [
-  'matchMember', 'unmatchMember', 'exemptMember', 'removeMember', 'registerGuest', 'checkForUpdates',
+  'matchMember', 'unmatchMember', 'exemptMember', 'unexemptMember', 'removeMember', 'registerGuest', 'checkForUpdates',
   'applyReport', 'decideApproval', 'reevaluatePerson', 'offboard',
 ] as const satisfies ReadonlyArray<keyof AgentApi>;
 

@@ -149,6 +149,12 @@ describe('admin REST API', () => {
       const res = await post('/hubs/acme-ads/members/1001/exempt', { reason: 'board member', until: '2026-12-31' });
       assert.equal(res.status, 200);
       assert.equal((await res.json()).exemption.reason, 'board member');
+      const ended = await post('/hubs/acme-ads/members/1001/unexempt');
+      assert.equal(ended.status, 200);
+      const view = await ended.json();
+      assert.equal(view.status, 'unmatched');
+      assert.equal(view.exemption, undefined);
+      await expectProblem(await post('/hubs/acme-ads/members/1001/unexempt', { reason: 'x' }), 400, /^body/);
     });
 
     test('remove and check for updates answer 202 with the task to poll', async () => {

@@ -81,8 +81,11 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(remove.stdout, /removal of 1003 from acme-ads queued: task t-\d+/);
     const apply = await cli(['apply', 'r-1', '--members', '1002', ...auth]);
     assert.match(apply.stdout, /report r-1: partially-applied; 1 of 2 item\(s\) applied/);
+    const unexempt = await cli(['unexempt', 'acme-ads', '1001', ...auth]);
+    assert.equal(unexempt.code, 0, unexempt.stderr);
+    assert.match(unexempt.stdout, /1001/);
     const methods = agent.writes().map((c) => c.method);
-    for (const m of ['exemptMember', 'matchMember', 'removeMember', 'applyReport']) assert.ok(methods.includes(m), m);
+    for (const m of ['exemptMember', 'unexemptMember', 'matchMember', 'removeMember', 'applyReport']) assert.ok(methods.includes(m), m);
     assert.deepEqual(agent.writes().find((c) => c.method === 'matchMember')!.args[2], { directoryUserId: 'u-raj', hubRole: 'manager' });
   });
 

@@ -127,6 +127,11 @@ export class FakeAgent implements AgentApi {
     return this.update(hubId, memberId, { status: 'exempted', exemption: { ...input, by: trigger.actor ?? trigger.type, at: at(11) } });
   }
 
+  async unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView> {
+    this.record('unexemptMember', hubId, memberId, trigger);
+    return this.update(hubId, memberId, { status: 'unmatched', exemption: undefined });
+  }
+
   async removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView> {
     this.record('removeMember', hubId, memberId, trigger);
     return this.newTask('remove-member', trigger, `remove member ${memberId} from ${hubId}`, hubId);

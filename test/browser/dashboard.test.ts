@@ -236,6 +236,22 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await shot('10-settings');
   });
 
+  test('members: end an exemption; the member leaves the Exempted tab and the audit log names the owner', async () => {
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    await page.getByRole('tab', { name: /Exempted/ }).click();
+    const row = page.locator(`tr[data-member="${DAN}"]`);
+    await row.getByRole('button', { name: 'End the exemption of dan.designer@sandbox.example' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/manages dan.designer@sandbox.example's seat .* again from the directory/).waitFor();
+    await dialog.getByRole('button', { name: 'End exemption' }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.locator('[data-count="exempted"]').getByText('(0)').waitFor();
+    assert.equal(world.store.get('exemptions', HUB, DAN), undefined);
+    const ended = [...world.store.list('audit', HUB)].filter((e) => e.action === 'member-unexempted' && e.subject?.memberId === DAN);
+    assert.equal(ended.length, 1);
+    assert.match(ended[0]!.why, new RegExp(`^${PEOPLE.owner.email.replace(/[.]/g, '\\.')} ended the exemption`));
+  });
+
   test('narrow screen: members, hubs and automation fit 390 px', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${world.url}/ui/hubs/${HUB}`);

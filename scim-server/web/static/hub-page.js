@@ -1,7 +1,7 @@
 // Hub details: the Members tab (status tabs, search, sort, server-side paging, CSV, actions);
 // the other tabs are drawn by hub-sections.js.
 import { ago, api, badge, base, debounce, el, pager, qs } from './dashboard.js';
-import { exemptMember, matchMember, removeMember } from './member-dialogs.js';
+import { exemptMember, matchMember, removeMember, unexemptMember } from './member-dialogs.js';
 import { drawSection } from './hub-sections.js';
 
 const hubId = document.body.dataset.hub;
@@ -25,6 +25,7 @@ function actionsFor(m) {
   const buttons = [];
   if (m.status === 'unmatched' || m.status === 'guest') buttons.push(el('button', { type: 'button', 'data-action': 'match', 'aria-label': `Match ${who}`, onclick: run(matchMember) }, 'Match'));
   if (m.status !== 'exempted' && m.kind !== 'invite') buttons.push(el('button', { type: 'button', 'data-action': 'exempt', 'aria-label': `Exempt ${who}`, onclick: run(exemptMember) }, 'Exempt'));
+  if (m.status === 'exempted') buttons.push(el('button', { type: 'button', 'data-action': 'unexempt', 'aria-label': `End the exemption of ${who}`, onclick: run(unexemptMember) }, 'End exemption'));
   if (m.status !== 'exempted') buttons.push(el('button', { type: 'button', 'data-action': 'remove', 'aria-label': `${m.kind === 'invite' ? 'Cancel invite of' : 'Remove'} ${who}`, onclick: run(removeMember) }, m.kind === 'invite' ? 'Cancel invite' : 'Remove'));
   return buttons;
 }

@@ -52,6 +52,17 @@ export async function exemptMember(hubId, hubLabel, m) {
   return true;
 }
 
+export async function unexemptMember(hubId, hubLabel, m) {
+  const values = await confirmDialog({
+    title: `End the exemption of ${who(m)}`,
+    what: `hubwarden manages ${who(m)}'s seat in ${hubLabel} again from the directory: if no mapped group grants it, the seat is removed after the settle window (or reported for approval). Nothing is changed in Meta now.`,
+    confirmLabel: 'End exemption',
+  });
+  if (!values) return false;
+  await act(() => api(`/hubs/${encodeURIComponent(hubId)}/members/${encodeURIComponent(m.id)}/unexempt`, { method: 'POST', body: {} }), `${who(m)} is no longer exempted`);
+  return true;
+}
+
 export async function removeMember(hubId, hubLabel, m) {
   const invite = m.kind === 'invite';
   const values = await confirmDialog({
