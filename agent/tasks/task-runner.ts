@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import { appendAudit } from '../audit/audit-log.ts';
-import type { Change, Store, Transaction } from '../store/store.ts';
+import type { Change, Store } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
-import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog, TaskOutcome } from './handler.ts';
-import { pauseHub } from './hub-state.ts';
-import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
+import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog } from './handler.ts';
 import { CallPermits } from './call-permits.ts';
 import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { RequestBudget } from './request-budget.ts';
-import { decideRetry, type RetryDecision } from './retry-policy.ts';
-import { applyOutcome, claimable } from './task-transitions.ts';
+import { decideRetry } from './retry-policy.ts';
+import { claimable } from './task-transitions.ts';
+import { claimDurably, claimInMemory, keepLease, recordAttempt, type AttemptOutcome } from './attempt.ts';
 import { RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
@@ -254,32 +252,12 @@ export class TaskRunner {
     this.wakeAt(next);
   }
 
-  /** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */
-  private startLeaseless(seen: Readonly<TaskRecord>): { task: TaskRecord; interrupted: boolean } | undefined {
-    if (!claimable(seen, this.clock(), this.owner, true)) return undefined;
-    const at = new Date(this.clock()).toISOString();
-    const task: TaskRecord = { ...seen, status: 'running', lease: { owner: this.owner, until: new Date(this.clock() + this.leaseMs).toISOString() },
-      attempts: seen.attempts + 1, startedAt: seen.startedAt ?? at, updatedAt: at };
-    delete task.nextRunAt;
-    delete task.waitReason;
-    return { task, interrupted: seen.attempts > seen.attemptsEnded };
-  }
-
   private async execute(seen: Readonly<TaskRecord>, releaseSlot: () => void = () => {}): Promise<void> {
     const handler = this.handlers.get(seen.kind);
-    const leaseUntil = () => new Date(this.clock() + this.leaseMs).toISOString();
     const leaseless = handler?.leaseless === true;
     // Take the lease durably before running: from here on a crash means "maybe done".
-    const taken = leaseless ? this.startLeaseless(seen) : await this.o.store.transact((tx) => {
-      const t = tx.get('tasks', seen.hubId, seen.id);
-      if (!t || !claimable(t, this.clock(), this.owner, true)) return undefined;
-      const next: TaskRecord = { ...t, status: 'running', lease: { owner: this.owner, until: leaseUntil() }, attempts: t.attempts + 1,
-        startedAt: t.startedAt ?? new Date(this.clock()).toISOString(), updatedAt: new Date(this.clock()).toISOString() };
-      delete next.nextRunAt;
-      delete next.waitReason;
-      tx.put('tasks', t.hubId, t.id, next);
-      return { task: next, interrupted: t.attempts > t.attemptsEnded };
-    });
+    const claim = { owner: this.owner, clock: this.clock, leaseMs: this.leaseMs };
+    const taken = leaseless ? claimInMemory(seen, claim) : await claimDurably(this.o.store, seen, claim);
     if (!taken) return;
     const { task, interrupted } = taken;
     if (!handler) {
@@ -290,12 +268,7 @@ export class TaskRunner {
     let progress = task.progress;
     const abort = new AbortController();
     this.aborts.set(task.id, abort);
-    const renew = leaseless ? undefined : setInterval(() => {
-      void this.o.store.transact((tx) => {
-        const t = tx.get('tasks', task.hubId, task.id);
-        if (t?.status === 'running' && t.lease?.owner === this.owner) tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: this.owner, until: leaseUntil() }, ...(progress ? { progress } : {}) });
-      });
-    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    const renew = leaseless ? undefined : keepLease(this.o.store, task, claim, () => progress);
     const ctx: TaskContext = {
       store: this.o.store,
       hub: task.hubId ? this.o.hubs().get(task.hubId) : undefined,
@@ -322,7 +295,7 @@ export class TaskRunner {
         return;
       }
     }
-    let outcome: TaskOutcome | { status: 'error'; decision: RetryDecision };
+    let outcome: AttemptOutcome;
     try {
       // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
       if (task.hubId) ctx.connector = this.o.connectorFor(task.hubId);
@@ -347,29 +320,7 @@ export class TaskRunner {
     await this.finish(task, outcome, audits, leaseless ? seen : undefined);
   }
 
-  /** `seen`: a leaseless attempt, recorded only if its task is unchanged since it was read. */
-  private async finish(task: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-    await this.o.store.transact((tx: Transaction) => {
-      let current = tx.get('tasks', task.hubId, task.id);
-      if (seen && current) {
-        // Changed since read (another runner, or a newer request folded in): record nothing, run again.
-        if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
-        current = { ...task, revision: current.revision };
-      }
-      // Our lease was lost (we stalled past it and someone else took the task): record nothing;
-      // the other runner's attempt is marked interrupted and checks the app first.
-      if (!current || current.lease?.owner !== this.owner || current.status !== 'running') return;
-      const now = new Date(this.clock());
-      for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
-      const next = applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
-      if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
-        pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
-        appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
-      } else if (outcome.status === 'error' && next.status === 'failed') {
-        appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
-      }
-      if (next.status === 'waiting' && next.waitReason === 'children') settleWaitingParent(tx, next, now);
-      if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) wakeParent(tx, next, now);
-    });
+  private finish(task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
+    return recordAttempt(this.o.store, { owner: this.owner, clock: this.clock }, task, outcome, audits, seen);
   }
 }

@@ -1,0 +1,98 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Store, Transaction } from '../store/store.ts';
+import type { TaskAuditInput, TaskOutcome } from './handler.ts';
+import { pauseHub } from './hub-state.ts';
+import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
+import type { RetryDecision } from './retry-policy.ts';
+import { applyOutcome, claimable } from './task-transitions.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/**
+ * One attempt of a task, as the store sees it (issue 4, item 3): the claim that starts it and
+ * the record of how it ended. The runner (task-runner.ts) decides when; this decides what is
+ * written.
+ */
+export type AttemptOutcome = TaskOutcome | { status: 'error'; decision: RetryDecision };
+
+export interface Claimant {
+  owner: string;
+  clock: () => number;
+  leaseMs: number;
+}
+
+export interface Claimed {
+  task: TaskRecord;
+  /** An earlier attempt took the lease and never recorded an outcome: it may have reached the app. */
+  interrupted: boolean;
+}
+
+function running(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
+  const at = new Date(c.clock()).toISOString();
+  const next: TaskRecord = { ...t, status: 'running', lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() },
+    attempts: t.attempts + 1, startedAt: t.startedAt ?? at, updatedAt: at };
+  delete next.nextRunAt;
+  delete next.waitReason;
+  return next;
+}
+
+/** Takes the lease and counts the attempt durably, before the handler calls anything. */
+export function claimDurably(store: Store, seen: Readonly<TaskRecord>, c: Claimant): Promise<Claimed | undefined> {
+  return store.transact((tx) => {
+    const t = tx.get('tasks', seen.hubId, seen.id);
+    if (!t || !claimable(t, c.clock(), c.owner, true)) return undefined;
+    const next = running(t, c);
+    tx.put('tasks', t.hubId, t.id, next);
+    return { task: next, interrupted: t.attempts > t.attemptsEnded };
+  });
+}
+
+/** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */
+export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed | undefined {
+  if (!claimable(seen, c.clock(), c.owner, true)) return undefined;
+  return { task: running(seen, c), interrupted: seen.attempts > seen.attemptsEnded };
+}
+
+/**
+ * Renews the lease every third of its length while the handler runs (with its progress, if any),
+ * so a long attempt is not taken for a stalled one. Returns the timer; clear it when the handler ends.
+ */
+export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress']): NodeJS.Timeout {
+  return setInterval(() => {
+    void store.transact((tx) => {
+      const t = tx.get('tasks', task.hubId, task.id);
+      if (t?.status !== 'running' || t.lease?.owner !== c.owner) return;
+      const p = progress();
+      tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() }, ...(p ? { progress: p } : {}) });
+    });
+  }, Math.max(10, Math.floor(c.leaseMs / 3)));
+}
+
+/**
+ * Records how an attempt ended, its audit entries and what follows from it (a paused hub, a
+ * woken parent), in one transaction. `seen`: a leaseless attempt, recorded only if its task is
+ * unchanged since it was read.
+ */
+export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
+  await store.transact((tx: Transaction) => {
+    let current = tx.get('tasks', task.hubId, task.id);
+    if (seen && current) {
+      // Changed since read (another runner, or a newer request folded in): record nothing, run again.
+      if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
+      current = { ...task, revision: current.revision };
+    }
+    // Our lease was lost (we stalled past it and someone else took the task): record nothing;
+    // the other runner's attempt is marked interrupted and checks the app first.
+    if (!current || current.lease?.owner !== c.owner || current.status !== 'running') return;
+    const now = new Date(c.clock());
+    for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
+    const next = applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
+    if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
+      pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
+      appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
+    } else if (outcome.status === 'error' && next.status === 'failed') {
+      appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
+    }
+    if (next.status === 'waiting' && next.waitReason === 'children') settleWaitingParent(tx, next, now);
+    if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) wakeParent(tx, next, now);
+  });
+}
