@@ -11,7 +11,7 @@
  * its next due time (a 24 h invite block), the clock (Date.now, shared by the agent, the
  * connector's rate-limit book and the emulator) jumps to it. Everything else runs in real time.
  *
- * Prints: time from acceptance (the PATCH's durable commit) to the invite POST (p50, p99) for the
+ * Prints: time from acceptance (the PATCH's commit in the store) to the invite POST (p50, p99) for the
  * invites sent under the limit; invites per simulated second while throttled against the allowed
  * ceiling (limit / 24 h); duplicates (an email invited twice) and losses (a pushed user with no
  * pending invite at the end).
@@ -27,11 +27,13 @@ Date.now = () => realNow() + offset;
 const { createAgent } = await import('../../agent/agent.ts');
 const { LowdbStore } = await import('../../agent/store/lowdb-store.ts');
 const { MemoryStore } = await import('../../agent/store/memory-store.ts');
-const { recordDesiredChange } = await import('../../agent/outbox.ts');
 const { createMetaBusiness } = await import('../../connectors/meta-business/connector.ts');
 const { createMetaEmulator, SANDBOX } = await import('../../connectors/meta-business/emulator/index.ts');
 const { hubConfig, HUB, silent } = await import('../agent-e2e/harness.ts');
 const { checkForUpdatesHandler } = await import('../../agent/check-for-updates/handler.ts');
+const { parseConfig } = await import('../../config/load.ts');
+const { directPush, scimPush } = await import('./scim-push.ts');
+const SCIM_TOKEN = 'bench-scim-token';
 
 const { startEmulatorProcess } = await import('./emulator-process.ts');
 
@@ -100,8 +102,11 @@ export default async function provision(args: string[]): Promise<void> {
   const memory = args.includes('--memory');
   const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'store.json'));
   await store.open();
+  // The hub of the e2e harness, with a SCIM token for the pushes over HTTP.
+  const direct = args.includes('--direct');
+  const config = parseConfig(JSON.stringify({ ...hubConfig(), hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN });
   const agent = createAgent({
-    config: hubConfig(), store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'),
+    config, store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'),
     handlers: [checkForUpdatesHandler], // the runner's product defaults (agent/tasks/runner-defaults.ts)
   });
   await agent.start();
@@ -113,30 +118,28 @@ export default async function provision(args: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 
-  const trigger = { type: 'scim' as const, idp: 'okta' };
-  const at = new Date().toISOString();
+  const push = direct ? directPush(store, HUB) : await scimPush(config, store, HUB, SCIM_TOKEN);
+  // Acceptance: the instant a PATCH's change is committed in the store (the listeners run as it
+  // is applied, just before the fsync that precedes the SCIM response). Not the response's arrival:
+  // answering a PATCH of a 5,000-member group takes long enough that invites leave before it.
   const acceptedAt = new Map<string, number>();
   const acceptedWall = new Map<string, number>(); // the same instant on the agent's clock (task records)
-  const groupId = 'g-advertisers';
-  const createUsers = async (from: number, emails: string[]) => {
-    for (let i = 0; i < emails.length; i += 16) {
-      await Promise.all(emails.slice(i, i + 16).map((email, k) => store.transact((tx) => {
-        const id = `u-${from + i + k}`;
-        tx.put('directoryUsers', HUB, id, { hubId: HUB, id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
-        recordDesiredChange(tx, { hubId: HUB, trigger, changes: [{ kind: 'user-created', userId: id }] });
-      })));
-    }
-  };
-  const addToGroup = async (ids: number[], emails: string[]) => {
-    const added = ids.map((i) => `u-${i}`);
-    await store.transact((tx) => {
-      const g = tx.get('directoryGroups', HUB, groupId) ?? { hubId: HUB, id: groupId, displayName: 'Meta Advertisers', members: [], scim: {}, created: at, lastModified: at, version: 0 };
-      tx.put('directoryGroups', HUB, groupId, { ...g, members: [...g.members, ...added.map((value) => ({ value }))], version: g.version + 1 });
-      recordDesiredChange(tx, { hubId: HUB, trigger, changes: [{ kind: 'group-members', groupId, displayName: 'Meta Advertisers', added, removed: [] }] });
-    });
+  const inGroup = new Set<string>();
+  store.subscribe((changes) => {
     const t = performance.now();
-    for (const e of emails) { acceptedAt.set(e, t); acceptedWall.set(e, Date.now()); }
-  };
+    for (const c of changes) {
+      const g = c.collection === 'directoryGroups' ? (c.record as { displayName?: string; members?: Array<{ value: string }> } | undefined) : undefined;
+      if (g?.displayName !== 'Meta Advertisers') continue;
+      for (const { value } of g.members ?? []) {
+        if (inGroup.has(value)) continue;
+        inGroup.add(value);
+        const email = store.get('directoryUsers', HUB, value)?.email;
+        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
+      }
+    }
+  });
+  const createUsers = (from: number, emails: string[]) => push.createUsers(from, emails);
+  const addToGroup = (ids: number[], _emails: string[]) => push.addToGroup(ids);
 
   // Phase 1, paced: `paced` people added one PATCH each, 10 per second, well under the limit.
   const pacedEmails = Array.from({ length: paced }, (_, i) => `paced${i}@bench.example`);
@@ -214,7 +217,7 @@ export default async function provision(args: string[]): Promise<void> {
   }
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
 
-  console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100)`);
+  console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100, ${direct ? 'written straight into the store' : 'SCIM requests over HTTP'})`);
   console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}${latencyMs ? `, ${latencyMs} ms per request` : ''}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
@@ -222,6 +225,7 @@ export default async function provision(args: string[]): Promise<void> {
   console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
   console.log(`  Graph calls: ${calls.length} for ${invitesSent} invites (${(calls.length / Math.max(1, invitesSent)).toFixed(2)} per invite): ${[...callKinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);
+  await push.close();
   await agent.stop();
   await store.close();
   await graph.close();
