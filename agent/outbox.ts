@@ -15,6 +15,8 @@ export interface OutboxEntry {
   seq: number;
   at: string;
   delta: DesiredStateDelta;
+  /** People of a large entry already planned by the dispatcher, which takes it in slices. */
+  dispatchedPeople?: number;
 }
 
 declare module './store/collections.ts' {

@@ -126,3 +126,22 @@ test('when planning at dispatch throws while staging its operations, nothing of 
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /cannot stage an invite/);
 });
+
+test('an entry naming more people than one transaction plans is taken in slices, its progress kept on the entry; audited once when done', async () => {
+  const { store, hub } = setup();
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, peoplePerTransaction: 100 });
+  const ids = Array.from({ length: 250 }, (_, i) => `u${i}`);
+  await store.transact((tx) => {
+    for (const id of ids) tx.put('directoryUsers', hub.id, id, testUser(id, `${id}@example.com`));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: ids.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ids, removed: [] }] });
+  });
+  const progress: Array<number | undefined> = [];
+  store.subscribe((changes) => { for (const c of changes) if (c.collection === 'outbox') progress.push((c.record as { dispatchedPeople?: number } | undefined)?.dispatchedPeople ?? -1); });
+  await dispatcher.drain();
+  assert.deepEqual(progress, [100, 200, -1], 'two slices recorded on the entry, then it is deleted');
+  assert.equal([...store.list('tasks', hub.id)].filter((t) => t.kind === 'invite').length, 250);
+  const audits = [...store.list('audit', hub.id)].filter((e) => e.action === 'desired-state-change');
+  assert.equal(audits.length, 1);
+  assert.equal(audits[0]!.detail?.people, 250);
+});

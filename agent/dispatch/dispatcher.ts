@@ -21,7 +21,7 @@ export interface DispatcherOptions {
   clock?: () => number;
   /** A person who could not be planned at dispatch gets a reconcile task that waits this long. */
   windowMs?: number;
-  /** People planned per transaction (whole outbox entries: one entry may exceed it). */
+  /** People planned per transaction (an entry naming more is taken in slices). */
   peoplePerTransaction?: number;
 }
 
@@ -100,7 +100,7 @@ export class Dispatcher {
         const affected = new Map<string, Affected>();
         for (const e of entries) {
           if (affected.size >= budget) break;
-          this.consume(tx, e, affected);
+          this.consume(tx, e, affected, budget - affected.size);
         }
         const now = new Date(this.clock());
         const connectors = new Map<string, Connected>();
@@ -123,33 +123,48 @@ export class Dispatcher {
     }
   }
 
-  /** Deletes one entry and adds the people it affects (a person named twice is planned once). */
-  private consume(tx: Transaction, entry: OutboxEntry, affected: Map<string, Affected>): void {
-    if (!tx.get('outbox', entry.hubId, entry.id)) return;
-    tx.delete('outbox', entry.hubId, entry.id);
+  /**
+   * Adds the people an entry affects (a person named twice is planned once), at most `room` of
+   * them: an entry naming more (one PATCH adding 5,000 members) is taken in slices over several
+   * transactions, its progress kept on the entry, so no transaction blocks requests for long.
+   * The last slice deletes the entry and audits the change.
+   */
+  private consume(tx: Transaction, entry: OutboxEntry, affected: Map<string, Affected>, room: number): void {
+    const current = tx.get('outbox', entry.hubId, entry.id);
+    if (!current) return;
     const hub = this.o.hubs().get(entry.hubId);
-    const { trigger, changes } = entry.delta;
+    const { trigger, changes } = current.delta;
     if (!hub) {
+      tx.delete('outbox', entry.hubId, entry.id);
       this.o.log.warn(`dispatcher: outbox entry ${entry.id} names hub ${entry.hubId}, which is not configured: dropped`);
       return;
     }
-    const at = new Date(this.clock()).toISOString();
-    for (const c of changes) {
-      if (c.kind !== 'user-deleted') continue;
-      tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: [...new Set([...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()))], at });
+    const done = current.dispatchedPeople ?? 0;
+    if (done === 0) {
+      const at = new Date(this.clock()).toISOString();
+      for (const c of changes) {
+        if (c.kind !== 'user-deleted') continue;
+        tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: [...new Set([...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()))], at });
+      }
     }
-    const people = affectedPeople(hub, changes);
-    for (const [userId, { emails }] of people) {
+    const people = [...affectedPeople(hub, changes)];
+    const slice = people.slice(done, done + room);
+    for (const [userId, { emails }] of slice) {
       const key = `${hub.id}\u0000${userId}`;
       const prev = affected.get(key)?.emails;
       const all = prev || emails ? [...new Set([...(prev ?? []), ...(emails ?? [])])] : undefined;
       affected.delete(key); // re-inserted last: people are planned in the order of their latest change
       affected.set(key, { hub, userId, trigger, ...(all ? { emails: all } : {}) });
     }
+    if (done + slice.length < people.length) {
+      tx.put('outbox', entry.hubId, entry.id, { ...current, dispatchedPeople: done + slice.length });
+      return;
+    }
+    tx.delete('outbox', entry.hubId, entry.id);
     appendAudit(tx, {
-      hubId: hub.id, trigger, action: 'desired-state-change', at: entry.at,
-      why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; ${people.size} person(s) to re-evaluate`,
-      outcome: 'ok', detail: { outboxId: entry.id, people: people.size },
+      hubId: hub.id, trigger, action: 'desired-state-change', at: current.at,
+      why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; ${people.length} person(s) to re-evaluate`,
+      outcome: 'ok', detail: { outboxId: entry.id, people: people.length },
     });
   }
 

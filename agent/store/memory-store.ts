@@ -108,13 +108,28 @@ export class MemoryStore implements Store {
 
   /** Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws). */
   protected runStaged<R>(fn: (tx: Transaction) => R): { result: R; changes: Change[] } {
-    const staged = new Map<string, { collection: CollectionName; partition: string; id: string; record: unknown }>();
+    type Staged = { collection: CollectionName; partition: string; id: string; record: unknown };
+    const staged = new Map<string, Staged>();
+    // The same entries by collection and partition: list, count, partitions and lookup read only
+    // their own collection's staged records. Scanning every staged record on each read made a
+    // transaction that stages thousands of records and reads as it goes quadratic (the dispatcher
+    // planning 5,000 people of one group push took 2.2 s).
+    const byCollection = new Map<CollectionName, Map<string, Map<string, Staged>>>();
+    const stagedIn = (c: CollectionName, p: string) => byCollection.get(c)?.get(p)?.values() ?? [];
     const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
     const store = this;
     const stagedGet = (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return s.record === TOMBSTONE ? undefined : s.record;
       return store.get(c, p, id);
+    };
+    const stage = (entry: Staged) => {
+      staged.set(key(entry.collection, entry.partition, entry.id), entry);
+      let partitions = byCollection.get(entry.collection);
+      if (!partitions) byCollection.set(entry.collection, (partitions = new Map()));
+      let ids = partitions.get(entry.partition);
+      if (!ids) partitions.set(entry.partition, (ids = new Map()));
+      ids.set(entry.id, entry);
     };
     const tx: Transaction = {
       get: stagedGet as Transaction['get'],
@@ -125,17 +140,16 @@ export class MemoryStore implements Store {
           if (staged.size > 0 && staged.has(key(c, p, id))) continue;
           yield r as any;
         }
-        for (const s of staged.values()) if (s.collection === c && s.partition === p && s.record !== TOMBSTONE) yield s.record as any;
+        for (const s of stagedIn(c, p)) if (s.record !== TOMBSTONE) yield s.record as any;
       },
       partitions: (c) => {
         const ps = new Set(store.partitions(c));
-        for (const s of staged.values()) if (s.collection === c && s.record !== TOMBSTONE) ps.add(s.partition);
+        for (const [p, ids] of byCollection.get(c) ?? []) for (const s of ids.values()) if (s.record !== TOMBSTONE) { ps.add(p); break; }
         return [...ps];
       },
       count: (c, p) => {
         let n = store.count(c, p);
-        for (const s of staged.values()) {
-          if (s.collection !== c || s.partition !== p) continue;
+        for (const s of stagedIn(c, p)) {
           const existed = store.get(c, p, s.id) !== undefined;
           if (s.record === TOMBSTONE && existed) n--;
           else if (s.record !== TOMBSTONE && !existed) n++;
@@ -150,16 +164,16 @@ export class MemoryStore implements Store {
           if (r !== undefined) out.push(r);
         }
         const def = store.indexes.get(index);
-        if (def) for (const s of staged.values()) {
-          if (s.collection === c && s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
+        if (def) for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
+          if (s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
         }
         return out;
       },
       put(c, p, id, record) {
-        staged.set(key(c, p, id), { collection: c, partition: p, id, record });
+        stage({ collection: c, partition: p, id, record });
       },
       delete(c, p, id) {
-        staged.set(key(c, p, id), { collection: c, partition: p, id, record: TOMBSTONE });
+        stage({ collection: c, partition: p, id, record: TOMBSTONE });
       },
     };
     const result = fn(tx);
