@@ -1,6 +1,7 @@
 import { ConnectorError } from './connector-error.ts';
 import type { ConnectorContext } from './connector.ts';
 import { redactSecrets, redactUrl } from './redact.ts';
+import { Turns } from './turns.ts';
 
 /**
  * The HTTP layer every connector shares (design brief, idea 7: effects at the edges). Injectable
@@ -54,27 +55,6 @@ export interface HttpClientOptions {
    * concurrency (the agent runs more tasks per hub than requests: many share a batch request).
    */
   maxInFlight?: number;
-}
-
-/** Turns for requests, first come first served. */
-class Turns {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-  constructor(limit: number) {
-    this.#free = limit;
-  }
-  async take(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-  give(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
 }
 
 export class HttpClient {
