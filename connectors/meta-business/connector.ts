@@ -55,7 +55,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
   for (const p of config.partners) {
     if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book, log: context.log }));
   }
-  const ctx: MetaContext = { businessId: config.businessId, graph, writes: new WriteBatcher(graph, context.log), partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
+  const ctx: MetaContext = { businessId: config.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
 
   return {
     id: 'meta-business',

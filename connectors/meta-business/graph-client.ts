@@ -122,16 +122,22 @@ export class GraphClient {
     const usage = parseUsage(res.headers);
     for (const [scope, pct] of Object.entries(usage.percent)) this.#book.noteUsage(scope, pct);
     if (usage.percent.app !== undefined) this.#appUsage = { percent: usage.percent.app, at: this.#clock() };
-    if (res.status >= 400 || graphErrorOf(res.body)) {
-      const error = toConnectorError(res, ctx, (s) => this.http.redact(s));
-      if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
-      // Level follows the cause (design brief): upstream 5xx error, 4xx warn.
-      const meta = { kind: error.kind, providerCode: error.providerCode, status: res.status, businessId: this.businessId };
-      if (res.status >= 500) this.#log?.error(error.message, meta);
-      else this.#log?.warn(error.message, meta);
-      throw error;
-    }
+    if (res.status >= 400 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
     return res.body;
+  }
+
+  /** A throttled answer (a call, or an op inside a batch) blocks its scope. */
+  #mapped(error: ConnectorError): ConnectorError {
+    if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
+    return error;
+  }
+
+  /** Level follows the cause (design brief): upstream 5xx error, 4xx warn. */
+  #logged(error: ConnectorError, status: number): ConnectorError {
+    const meta = { kind: error.kind, providerCode: error.providerCode, status, businessId: this.businessId };
+    if (status >= 500) this.#log?.error(error.message, meta);
+    else this.#log?.warn(error.message, meta);
+    return error;
   }
 
   /** The invite limit is honoured per business without calling (reference §2.2: resume 24 h later). */
@@ -261,9 +267,12 @@ export class GraphClient {
 
   /** A failed batch operation as a ConnectorError through the same table. */
   errorOf(result: BatchResult, ctx: GraphErrorContext): ConnectorError {
-    const error = toConnectorError({ status: result.status, body: result.body, headers: result.headers }, ctx, (s) => this.http.redact(s));
-    // A throttled op inside a batch blocks its scope just like a throttled call.
-    if (error.kind === 'rate-limited' && error.limitScope && error.retryAfterMs) this.#book.block(error.limitScope, error.retryAfterMs);
-    return error;
+    return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers }, ctx, (s) => this.http.redact(s)));
+  }
+
+  /** A batch operation's body, or its error thrown and logged exactly as a single call's would be. */
+  settleOp(result: BatchResult, ctx: GraphErrorContext): unknown {
+    if (result.status >= 400 || graphErrorOf(result.body)) throw this.#logged(this.errorOf(result, ctx), result.status);
+    return result.body;
   }
 }

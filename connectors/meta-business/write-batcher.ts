@@ -1,6 +1,6 @@
 import { ConnectorError } from '../sdk/connector-error.ts';
 import { BATCH_LIMIT, type GraphClient, type GraphParams } from './graph-client.ts';
-import { graphErrorOf, type GraphErrorContext } from './graph-errors.ts';
+import type { GraphErrorContext } from './graph-errors.ts';
 
 interface Queued {
   path: string;
@@ -26,7 +26,7 @@ export class WriteBatcher {
   #queue: Queued[] = [];
   #scheduled = false;
 
-  constructor(private readonly graph: GraphClient, private readonly log?: { warn(m: string, meta?: object): void; error(m: string, meta?: object): void }) {}
+  constructor(private readonly graph: GraphClient) {}
 
   post(path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -65,11 +65,7 @@ export class WriteBatcher {
     } catch (err) {
       // The request itself failed (network, 5xx, throttled app): each operation's outcome is
       // unknown, and each task's retry looks before it writes again.
-      for (const q of chunk) {
-        q.reject(err instanceof ConnectorError
-          ? new ConnectorError(err.kind, `${q.ctx.what}: ${err.message}`, { providerCode: err.providerCode, retryAfterMs: err.retryAfterMs, limitScope: err.limitScope, cause: err })
-          : err);
-      }
+      for (const q of chunk) q.reject(err instanceof ConnectorError ? err.with({ message: `${q.ctx.what}: ${err.message}` }) : err);
       return;
     }
     chunk.forEach((q, i) => {
@@ -78,15 +74,11 @@ export class WriteBatcher {
         q.reject(new ConnectorError('unavailable', `${q.ctx.what}: the batch request ended before this operation completed; outcome unknown`));
         return;
       }
-      if (result.status >= 400 || graphErrorOf(result.body)) {
-        const error = this.graph.errorOf(result, q.ctx);
-        const meta = { kind: error.kind, providerCode: error.providerCode, status: result.status, businessId: this.graph.businessId };
-        if (result.status >= 500) this.log?.error(error.message, meta);
-        else this.log?.warn(error.message, meta);
-        q.reject(error);
-        return;
+      try {
+        q.resolve(this.graph.settleOp(result, q.ctx));
+      } catch (err) {
+        q.reject(err);
       }
-      q.resolve(result.body);
     });
   }
 }

@@ -57,6 +57,14 @@ export class ConnectorError extends Error {
     this.field = details.field;
     if (details.notApplied) this.notApplied = true;
   }
+
+  /** The same error with another message and/or marked not applied (the original as its cause). */
+  with(change: { message?: string; notApplied?: boolean }): ConnectorError {
+    return new ConnectorError(this.kind, change.message ?? this.message, {
+      providerCode: this.providerCode, retryAfterMs: this.retryAfterMs, limitScope: this.limitScope, field: this.field,
+      notApplied: change.notApplied ?? this.notApplied, cause: this,
+    });
+  }
 }
 
 export function isConnectorError(err: unknown): err is ConnectorError {

@@ -41,12 +41,6 @@ async function resolveInviteId(ctx: MetaContext, inviteId: string): Promise<stri
 /** Kinds of a Graph answer that refuse the call: nothing was written. */
 const REFUSALS = new Set(['invalid-argument', 'unauthenticated', 'permission-denied', 'not-found', 'conflict', 'rate-limited']);
 
-/** The same error, marked as certainly not applied (ConnectorErrorDetails.notApplied). */
-function notApplied(err: unknown): unknown {
-  if (!(err instanceof ConnectorError) || err.notApplied) return err;
-  return new ConnectorError(err.kind, err.message, { providerCode: err.providerCode, retryAfterMs: err.retryAfterMs, limitScope: err.limitScope, field: err.field, notApplied: true, cause: err.cause });
-}
-
 export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   const email = input.email.trim().toLowerCase();
   const role = input.role.toUpperCase();
@@ -77,7 +71,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
       const again = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
       return { result: 'already-done', inviteId: again?.id ?? '' };
     }
-    throw err instanceof ConnectorError && (!sent || REFUSALS.has(err.kind)) ? notApplied(err) : err;
+    throw err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
   const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
