@@ -1,6 +1,11 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryChange } from '../desired-state/delta.ts';
 
+/** The emails a deleted user's seats may be under: their emails, and a userName that is one. */
+export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-deleted' }>): string[] {
+  return [...new Set([...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()))];
+}
+
 /**
  * Who a directory change may affect on a hub: the users it names, and the members of mapped
  * groups it touches. Changes to groups no team maps change nobody's grant (issue 4, item 1).
@@ -19,7 +24,7 @@ export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryCh
         add(c.userId);
         break;
       case 'user-deleted':
-        add(c.userId, [...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()));
+        add(c.userId, emailsOfDeleted(c));
         break;
       case 'group-created': case 'group-deleted':
         if (isMapped(c.displayName)) for (const m of c.members) add(m);

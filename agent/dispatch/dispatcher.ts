@@ -5,7 +5,7 @@ import type { OutboxEntry } from '../outbox.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskLog } from '../tasks/handler.ts';
-import { affectedPeople } from './affected-people.ts';
+import { affectedPeople, emailsOfDeleted } from './affected-people.ts';
 import { applyPlan } from './reconcile.ts';
 import { planPerson } from '../plan/plan-hub.ts';
 import type { PlanResult } from '../plan/operation.ts';
@@ -144,7 +144,7 @@ export class Dispatcher {
       const at = new Date(this.clock()).toISOString();
       for (const c of changes) {
         if (c.kind !== 'user-deleted') continue;
-        tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: [...new Set([...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()))], at });
+        tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at });
       }
     }
     const people = [...affectedPeople(hub, changes)];

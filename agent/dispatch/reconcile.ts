@@ -41,25 +41,23 @@ export interface PlanOrigin {
  * once (children of the planning task, if any); downgrades and removals are left to the hub's
  * `apply-removals` tasks, which run after the settle window or gather deprovisioning (agent/safety).
  */
-export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin): { queued: number; settle: boolean; deprovision: boolean; held: number } {
-  const immediate = result.operations.filter((op) => classify(op) === 'now');
-  const settle = result.operations.some((op) => classify(op) === 'settle');
-  const deprovision = result.operations.some((op) => classify(op) === 'deprovision');
-  for (const op of immediate) enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
+export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin): void {
+  for (const op of result.operations) if (classify(op) === 'now') enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
+  const { settle, deprovision } = planSummary(result);
   if (settle) scheduleRemovals(tx, hub, 'settle', origin.trigger, origin.now);
   if (deprovision) scheduleRemovals(tx, hub, 'deprovision', origin.trigger, origin.now);
   auditHeld(tx, hub.id, origin, result.held);
-  return { queued: immediate.length, settle, deprovision, held: result.held.length };
+}
+
+/** What a plan comes to: operations queued now, whether removals wait, how many are held. */
+function planSummary(result: PlanResult): { queued: number; settle: boolean; deprovision: boolean; held: number } {
+  const classes = result.operations.map(classify);
+  return { queued: classes.filter((c) => c === 'now').length, settle: classes.includes('settle'), deprovision: classes.includes('deprovision'), held: result.held.length };
 }
 
 function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult): TaskOutcome {
   const origin = { trigger: task.trigger, taskId: task.id, now: ctx.now() };
-  const classified = result.operations.map(classify);
-  return {
-    status: 'completed',
-    result: { queued: classified.filter((c) => c === 'now').length, settle: classified.includes('settle'), deprovision: classified.includes('deprovision'), held: result.held.length },
-    commit: (tx) => void applyPlan(tx, hub, result, origin),
-  };
+  return { status: 'completed', result: planSummary(result), commit: (tx) => applyPlan(tx, hub, result, origin) };
 }
 
 /** How often the same held operation is audited again (scheduled checks re-plan every hour). */
