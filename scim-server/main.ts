@@ -15,6 +15,7 @@ import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
 import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
 import { serve, stopOnSignals } from './serve.ts';
+import { bearerToken } from './bearer.ts';
 
 function fail(message: string): never {
   process.stderr.write(`hubwarden: ${message}\n`);
@@ -65,7 +66,7 @@ const SANDBOX_PATH = '/sandbox/graph';
 // Its /__emulator/* control endpoints (accept invites, inject faults) answer only to an admin token.
 const adminTokens = adminTokensFrom(config);
 const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')
-  ? createMetaEmulator({ controlAuth: (req) => adminTokens.actorFor(/^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '') !== undefined })
+  ? createMetaEmulator({ controlAuth: (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined })
   : undefined;
 
 let sandboxGraphBaseUrl: string | undefined;

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
 import { FailureTracker, type FailureLimit } from '../scim/auth.ts';
 import { Problem, sendProblem } from './problem.ts';
+import { bearerToken } from '../bearer.ts';
 
 /**
  * Admin bearer tokens (`server.adminTokens`). Only SHA-256 hashes are kept in memory after start;
@@ -45,14 +46,13 @@ export function requireAdminToken(tokens: AdminTokens, failures = new FailureTra
       sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong admin tokens from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
       return;
     }
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const actor = match ? tokens.actorFor(match[1]) : undefined;
+    const token = bearerToken(req.get('authorization'));
+    const actor = token ? tokens.actorFor(token) : undefined;
     if (!actor) {
       // Only a wrong token counts: a request without one is not a guess.
-      if (match) failures.fail(address);
-      const challenge = match ? 'Bearer realm="hubwarden", error="invalid_token"' : 'Bearer realm="hubwarden"';
-      const detail = match ? 'the bearer token is not one of server.adminTokens' : 'send an admin token as "Authorization: Bearer <token>"';
+      if (token) failures.fail(address);
+      const challenge = token ? 'Bearer realm="hubwarden", error="invalid_token"' : 'Bearer realm="hubwarden"';
+      const detail = token ? 'the bearer token is not one of server.adminTokens' : 'send an admin token as "Authorization: Bearer <token>"';
       sendProblem(res, new Problem(401, 'unauthenticated', detail, undefined, { 'WWW-Authenticate': challenge }), req.originalUrl);
       return;
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AdminTokens } from '../admin/admin-tokens.ts';
+import { bearerToken } from '../bearer.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -14,7 +15,7 @@ export function metricsAccess(tokens: AdminTokens): (req: IncomingMessage) => bo
   return (req) => {
     const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
     if (!forwarded && LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerToken(req.headers.authorization);
     return token !== undefined && tokens.actorFor(token) !== undefined;
   };
 }

@@ -5,6 +5,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 import type { LoadedConfig } from '../../config/load.ts';
 import { ScimError } from './errors.ts';
+import { bearerToken } from '../bearer.ts';
 
 /**
  * Per-hub SCIM authentication (issue 2 item 5). Bearer tokens come from `hubs[].scim.tokens`; only
@@ -77,10 +78,10 @@ export class ScimAuthenticator {
       throw new ScimError(429, undefined, `too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }
     const creds = this.hubs.get(hubId);
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (creds && match && (await this.accepts(creds, match[1]))) return;
+    const token = bearerToken(authorization);
+    if (creds && token && (await this.accepts(creds, token))) return;
     this.failures.fail(address);
-    const why = !authorization ? 'no Authorization header' : !match ? 'the Authorization header is not a Bearer token' : 'the bearer token is not valid for this hub';
+    const why = !authorization ? 'no Authorization header' : !token ? 'the Authorization header is not a Bearer token' : 'the bearer token is not valid for this hub';
     throw new ScimError(401, undefined, `hub ${hubId}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${hubId}"` });
   }
 
