@@ -1,6 +1,6 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { createMetaEmulator, sandboxFixture, SANDBOX, type FaultConfig, type MetaEmulator } from './emulator/index.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import type { HubConnector } from '../sdk/connector.ts';
@@ -12,28 +12,21 @@ const invitePath = `/${SANDBOX.businessId}/business_users`;
 
 describe('writes made at the same moment share a batch request', () => {
   let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
+  let server: { url: string; close(): Promise<void> } | undefined;
   let c: HubConnector;
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
-  const fresh = (faults: Parameters<MetaEmulator['control']['setFaults']>[0] = {}, options: { inviteLimit?: number } = {}) => {
+  after(() => server?.close());
+  /** A fresh sandbox business (with these faults and invite limit) and a connector to it. */
+  const connect = async (faults: FaultConfig = {}, options: { inviteLimit?: number } = {}) => {
+    await server?.close();
     emulator = createMetaEmulator({ fixture: sandboxFixture(), faults, ...(options.inviteLimit ? { inviteLimit: { count: options.inviteLimit, windowMs: 86_400_000 } } : {}) });
-    return emulator;
-  };
-  const connect = async (e: MetaEmulator) => {
-    await server.close();
-    server = await e.listen(0, '127.0.0.1');
+    server = await emulator.listen(0, '127.0.0.1');
     c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
-    return c;
   };
   const emails = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}@example.com`);
   const requests = () => emulator.calls.filter((call) => !call.batch);
 
   test('60 invites at once: two batch requests (50 + 10), every invite pending once, each caller told done', async () => {
-    await connect(fresh());
+    await connect();
     const results = await Promise.all(emails(60, 'burst').map((email) => c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true })));
     assert.ok(results.every((r) => r.result === 'done'));
     assert.deepEqual(requests().map((r) => `${r.method} ${r.path}`), ['POST /', 'POST /']);
@@ -44,13 +37,13 @@ describe('writes made at the same moment share a batch request', () => {
   });
 
   test('a lone invite goes out as a plain call, not a batch of one', async () => {
-    await connect(fresh());
+    await connect();
     await c.invite!({ email: 'alone@example.com', role: 'EMPLOYEE', firstAttempt: true });
     assert.deepEqual(requests().map((r) => `${r.method} ${r.path}`), [`POST ${invitePath}`]);
   });
 
   test('one operation throttled (code 17) fails only its caller, as rate-limited for 24 h on the invite scope; later invites are refused without calling', async () => {
-    await connect(fresh({}, { inviteLimit: 2 }));
+    await connect({}, { inviteLimit: 2 });
     const settled = await Promise.allSettled(emails(3, 'limit').map((email) => c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true })));
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected']);
     const err = (settled[2] as PromiseRejectedResult).reason as ConnectorError;
@@ -64,7 +57,7 @@ describe('writes made at the same moment share a batch request', () => {
   });
 
   test('operations the batch did not complete are unavailable (outcome unknown), never re-sent by the batcher', async () => {
-    await connect(fresh({ batchTimeoutRate: 1, seed: 1 }));
+    await connect({ batchTimeoutRate: 1, seed: 1 });
     const settled = await Promise.allSettled(emails(3, 'cut').map((email) => c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true })));
     assert.ok(settled.every((s) => s.status === 'rejected' && (s.reason as ConnectorError).kind === 'unavailable'));
     assert.ok(settled.every((s) => (s as PromiseRejectedResult).reason.notApplied !== true), 'the outcome is unknown, not refused');
@@ -73,7 +66,7 @@ describe('writes made at the same moment share a batch request', () => {
   });
 
   test('a failed batch request fails every caller with its own invite named, and no token in any message', async () => {
-    await connect(fresh({ dropRate: 1, match: '^/$' }));
+    await connect({ dropRate: 1, match: '^/$' });
     const settled = await Promise.allSettled(emails(2, 'down').map((email) => c.invite!({ email, role: 'EMPLOYEE', firstAttempt: true })));
     settled.forEach((s, i) => {
       assert.equal(s.status, 'rejected');
@@ -86,7 +79,7 @@ describe('writes made at the same moment share a batch request', () => {
   });
 
   test('a retry whose look-up fails sent nothing: its error is marked not applied', async () => {
-    await connect(fresh({ errorRate: 1, match: 'pending_users' }));
+    await connect({ errorRate: 1, match: 'pending_users' });
     await assert.rejects(c.invite!({ email: 'retry@example.com', role: 'EMPLOYEE' }), (e: ConnectorError) => e.kind === 'unavailable' && e.notApplied === true);
     assert.equal(emulator.calls.filter((call) => call.method === 'POST').length, 0);
   });

@@ -24,7 +24,7 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, generateFixture, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
+import { generatedHubYaml, seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -39,16 +39,7 @@ export default async function checkForUpdatesBench(args: string[]): Promise<void
   const fixture = generateFixture({ members: n, invites: Math.round(n / 10) });
   const emulator = createMetaEmulator({ fixture, latencyMs });
   const graph = await emulator.listen(0, '127.0.0.1');
-  const config = parseConfig(`
-hubs:
-  - id: big
-    label: Generated business (${n} members)
-    connector: meta-business
-    meta: { businessId: "${SANDBOX.businessId}", graphBaseUrl: sandbox }
-    teams: [{ group: Meta Advertisers, appRole: EMPLOYEE }]
-    checkForUpdates: { onConnect: false }
-    safety: { drift: report }
-`, '/tmp/hubwarden-check-for-updates-bench.yaml', {});
+  const config = parseConfig(generatedHubYaml(n), '/tmp/hubwarden-check-for-updates-bench.yaml', {});
   // `--store lowdb`: the durable store (journal + fsync per group commit) in a temporary folder.
   const folder = args.includes('--store') && args[args.indexOf('--store') + 1] === 'lowdb' ? mkdtempSync(join(tmpdir(), 'hubwarden-cfu-bench-')) : undefined;
   const store = folder ? new LowdbStore(join(folder, 'store.json')) : new MemoryStore();

@@ -21,7 +21,7 @@ import { createMetaEmulator, generateFixture, SANDBOX } from '../../connectors/m
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { createApp } from '../../scim-server/app.ts';
 import { createWebRouter } from '../../scim-server/web/router.ts';
-import { seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
+import { generatedHubYaml, seedGeneratedDirectory } from '../fixtures/generated-directory.ts';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'bench-admin-token-0123456789';
@@ -36,17 +36,7 @@ export default async function dashboardBench(args: string[]): Promise<void> {
   http.listen(0, '127.0.0.1');
   await new Promise((r) => http.once('listening', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const config = parseConfig(`
-server: { publicUrl: "${url}", adminTokens: [env:TOKEN] }
-hubs:
-  - id: big
-    label: Generated business (${n} members)
-    connector: meta-business
-    meta: { businessId: "${SANDBOX.businessId}", graphBaseUrl: sandbox }
-    teams: [{ group: Meta Advertisers, appRole: EMPLOYEE }]
-    checkForUpdates: { onConnect: false }
-    safety: { drift: report }
-`, '/tmp/hubwarden-dashboard-bench.yaml', { TOKEN });
+  const config = parseConfig(generatedHubYaml(n, `server: { publicUrl: "${url}", adminTokens: [env:TOKEN] }`), '/tmp/hubwarden-dashboard-bench.yaml', { TOKEN });
   const store = new MemoryStore();
   await store.open();
   defineDirectoryIndexes(store);
