@@ -114,7 +114,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
-      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} Graph calls)`,
+      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`,
       detail: { counts, changes: record.changeCounts, matches: record.matchCounts },
     });
     return record;
