@@ -13,6 +13,8 @@ export interface AppDeps extends ReadinessChecks {
   /** Mounted in order; each router answers its own errors in its own format (SCIM, problem+json). */
   routers: readonly MountedRouter[];
   log?: Logger;
+  /** `server.trustProxy`: express 'trust proxy' (default false: X-Forwarded-For is ignored and `req.ip` is the peer). */
+  trustProxy?: boolean | number | string | string[];
 }
 
 /**
@@ -24,6 +26,9 @@ export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? childLogger('http');
   const app = express();
   app.disable('x-powered-by');
+  // The client address (`req.ip`) keys the failed-token limits (auth-failures.ts): a forwarding
+  // header counts only when the peer is a proxy the operator named.
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   // Liveness: the process serves HTTP. Readiness: it can also accept writes (load balancers,
   // Kubernetes probes). Neither needs a token and neither says more than that.

@@ -21,7 +21,8 @@ import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
 import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
 import { createOktaHookRouter } from './hooks/okta.ts';
-import { metricsAccess } from './ops/metrics-access.ts';
+import { metricsAccess, proxyConfigured } from './ops/metrics-access.ts';
+import { FailureLimiter } from './auth-failures.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
@@ -98,17 +99,19 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
 
   const okta = createOktaHookRouter({ config, agent: agent.api, store });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
+  // One failure budget for the three surfaces that take a credential (auth-failures.ts).
+  const failures = new FailureLimiter();
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },
-    { path: '/scim/v2', router: createScimRouter({ config, store }) },
-    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api }) },
+    { path: '/scim/v2', router: createScimRouter({ config, store, failures }) },
+    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api, failures }) },
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
-    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config)) }) },
+    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config), proxyConfigured(config.file.server.trustProxy)) }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
-    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard') }) },
+    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures }) },
     { path: '/', router: dashboardRedirect },
     ...(o.extraRouters ?? []),
   ];

@@ -3,7 +3,8 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
-import { ScimAuthenticator, FailureTracker } from './auth.ts';
+import { ScimAuthenticator } from './auth.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
 import { bodyParserError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
@@ -24,8 +25,8 @@ export interface ScimRouterDeps {
   config: LoadedConfig;
   store: Store;
   log?: Logger;
-  /** Injected in tests to observe or tune the failed-authentication slow-down. */
-  failures?: FailureTracker;
+  /** The failure limiter shared with the admin API and the dashboard sign-in (compose.ts builds one). */
+  failures?: FailureLimiter;
 }
 
 export function defineScimIndexes(store: Store): void {
