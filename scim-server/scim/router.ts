@@ -5,7 +5,7 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { ScimAuthenticator } from './auth.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
-import { bodyParserError, scimBody } from './body.ts';
+import { decodablePath, requestError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { notFound, ScimError } from './errors.ts';
@@ -48,6 +48,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store), req, res);
 
+  router.use(decodablePath());
   router.use('/hubs/:hubId', (req, _res, next) => {
     if (!hubs.has(String(req.params.hubId))) return next(notFound(`no hub "${req.params.hubId}" is configured`));
     next();
@@ -96,7 +97,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof ScimError ? err : bodyParserError(err);
+    const known = err instanceof ScimError ? err : requestError(err);
     if (known) {
       if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
       else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });
