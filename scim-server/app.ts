@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { childLogger, type Logger } from '../agent/log/logger.ts';
+import { childLogger, redactText, type Logger } from '../agent/log/logger.ts';
 import { readiness, type ReadinessChecks } from './ops/readiness.ts';
 
 /** A surface another part of the server provides (SCIM, admin API, hooks, the Meta sandbox). */
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
     if (res.headersSent) return next(err);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('unhandled error', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
-    res.status(status).json({ error: status === 500 ? 'internal' : 'bad-request', message: status === 500 ? 'internal error (logged on the server)' : String(err?.message ?? 'bad request') });
+    res.status(status).json({ error: status === 500 ? 'internal' : 'bad-request', message: status === 500 ? 'internal error (logged on the server)' : redactText(String(err?.message ?? 'bad request')) });
   };
   app.use(lastResort);
   return app;

@@ -10,12 +10,12 @@
 import type { RequestHandler } from 'express';
 import { createAgent, type Agent } from '../agent/agent.ts';
 import { createHubConnector } from '../agent/hub-connector.ts';
-import { childLogger } from '../agent/log/logger.ts';
+import { addKnownSecrets, childLogger } from '../agent/log/logger.ts';
 import { createMemberService, type MemberService } from '../agent/members/member-service.ts';
 import type { Store } from '../agent/store/store.ts';
 import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
-import type { LoadedConfig } from '../config/load.ts';
+import { collectSecretRefs, type LoadedConfig } from '../config/load.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
@@ -58,8 +58,25 @@ const dashboardRedirect: RequestHandler = (req, res, next) => {
   else next();
 };
 
+/**
+ * Every secret the config resolves, registered with the redactor: an error text that quotes one
+ * (a provider echoing the request) has it replaced before it is logged, stored or answered.
+ */
+function registerSecrets(config: LoadedConfig): void {
+  const refs: Array<{ ref: string; path: PropertyKey[] }> = [];
+  collectSecretRefs(config.file, [], refs);
+  addKnownSecrets(refs.flatMap(({ ref }) => {
+    try {
+      return [config.secret(ref).reveal()];
+    } catch {
+      return []; // a reference that resolves to nothing has no value to hide
+    }
+  }));
+}
+
 export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const { config, store } = o;
+  registerSecrets(config);
   const log = childLogger('agent');
   const connectorLog = childLogger('connector');
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import { childLogger, redactText, type Logger } from '../../agent/log/logger.ts';
 
 /**
  * Problem details (RFC 9457): every error the admin API and the hooks return is one of these,
@@ -49,7 +49,8 @@ export class Problem extends Error {
       type: TYPE_BASE + this.slug,
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
-      detail: this.message,
+      // Agent refusals may quote a provider's error text: answered only after the logs' redaction.
+      detail: redactText(this.message),
       ...(instance ? { instance } : {}),
       ...(this.field ? { field: this.field } : {}),
     };
