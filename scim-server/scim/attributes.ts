@@ -28,7 +28,7 @@ export interface AttributeDef {
 }
 
 /**
- * Per-attribute size limits (README "SCIM limits", docs/scim.md): RFC 7643 sets none, so a value
+ * Per-attribute size limits (README, "What the SCIM server accepts"): RFC 7643 sets none, so a value
  * past them is refused with 400 invalidValue rather than stored and sent on to the app. userName
  * and email fit an RFC 5321 §4.5.3.1 address (254) with room; names and titles fit any IdP's.
  */

@@ -137,7 +137,7 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'NUL in a PATCH value', method: 'PATCH', path: U, body: patch({ op: 'replace', path: 'title', value: 'boss\u0000' }), status: 400, scimType: 'invalidValue' },
       { name: 'lone surrogate in a PATCH path', method: 'PATCH', path: U, body: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"title\\udc00","value":"x"}]}`, status: 400, scimType: 'invalidValue' },
       { name: 'NUL in a PUT title', method: 'PUT', path: U, body: user('taken@example.com', { title: '\u0000' }), status: 400, scimType: 'invalidValue' },
-      // Oversized attributes (limits in attributes.ts, documented in the README and docs/scim.md)
+      // Oversized attributes (limits in attributes.ts, documented in the README)
       { name: 'userName over its limit', method: 'POST', path: `${H}/Users`, body: user(`${long(MAX_LENGTH.userName)}@example.com`), status: 400, scimType: 'invalidValue' },
       { name: 'externalId over its limit', method: 'POST', path: `${H}/Users`, body: user('ext@example.com', { externalId: long(MAX_LENGTH.externalId + 1) }), status: 400, scimType: 'invalidValue' },
       { name: 'displayName over its limit', method: 'POST', path: `${H}/Users`, body: user('dn@example.com', { displayName: long(MAX_LENGTH.displayName + 1) }), status: 400, scimType: 'invalidValue' },
