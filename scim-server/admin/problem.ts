@@ -87,6 +87,8 @@ function fromBodyParser(err: { type?: string; status?: number }): Problem | unde
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new Problem(415, 'unsupported-encoding', 'the request body encoding is not supported');
   }
+  // express: a route parameter whose %-escapes do not decode
+  if (err instanceof URIError) return new Problem(400, 'invalid-request', 'the request path holds a malformed %-escape');
   if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
     return new Problem(err.status, 'invalid-request', 'the request body could not be read');
   }
