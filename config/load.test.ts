@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectorBlock } from './schema.ts';
+import { connectorBlock, isClaimTeam, withCollections } from './schema.ts';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
 
 const minimal = `
@@ -65,6 +65,56 @@ hubs:
       'hubs[0].teams[1].group: group "x" is mapped twice',
       'hubs[1].id: duplicate hub id "a"',
     ]);
+  });
+
+  test('hub roles, seat-less teams and collections: each rule names its path', () => {
+    const problems = problemsOf(`
+collections:
+  - { id: brand-hubs, label: Brand hubs }
+  - { id: brand-hubs, label: Again }
+hubs:
+  - id: a
+    connector: meta-business
+    meta: { businessId: "1" }
+    teams:
+      - { group: IT, hubRole: owner, seat: false }
+      - { group: Staff, seat: false, appRole: EMPLOYEE }
+      - { group: Leads, hubRole: manager, seat: false, assets: [{ type: ad_account, id: act_1, tasks: [ANALYZE] }] }
+      - { group: Claimers, hubRole: manager, seat: false, claim: true }
+      - { group: Brand, appRole: EMPLOYEE, collection: no-such }
+      - { group: NoRole }
+`);
+    assert.deepEqual(problems, [
+      'collections[1].id: duplicate collection id "brand-hubs"',
+      'hubs[0].teams[1].seat: seat: false is for owners and managers only (hubRole: owner or manager); a collaborator only holds a seat',
+      'hubs[0].teams[2].assets: a team with seat: false grants no assets (assets need a seat)',
+      'hubs[0].teams[3].claim: a team with seat: false has no seat to offer (claim and collection need a seat)',
+      'hubs[0].teams[4].collection: no collection with id "no-such" under collections',
+      'hubs[0].teams[5].appRole: required unless seat: false',
+    ]);
+  });
+
+  test('a valid file with collections: defaults, and offerDays carried onto claim teams', () => {
+    const { file } = parseConfig(`
+collections:
+  - { id: brand-hubs, label: Brand hubs, offerDays: 7 }
+  - { id: other, label: Other }
+hubs:
+  - id: a
+    connector: meta-business
+    meta: { businessId: "1" }
+    teams:
+      - { group: IT, hubRole: owner, seat: false }
+      - { group: Brand, appRole: EMPLOYEE, collection: brand-hubs }
+      - { group: Other, appRole: EMPLOYEE, collection: other, claim: false }
+      - { group: Ask, appRole: EMPLOYEE, claim: true }
+      - { group: Staff, appRole: EMPLOYEE }
+`, '/x.yaml', {});
+    assert.deepEqual(file.collections[1], { id: 'other', label: 'Other', offerDays: 30 });
+    const teams = file.hubs[0]!.teams;
+    assert.deepEqual(teams.map((t) => [t.hubRole, t.seat, t.claim]), [['owner', false, false], ['collaborator', true, false], ['collaborator', true, false], ['collaborator', true, true], ['collaborator', true, false]]);
+    assert.deepEqual(teams.map(isClaimTeam), [false, true, true, true, false], 'a collection makes a team claim-only whatever claim says');
+    assert.deepEqual(withCollections(file)[0]!.teams.map((t) => t.offerDays), [undefined, 7, 30, 30, undefined]);
   });
 
   test('YAML syntax errors name the line; an empty file says hubs are missing', () => {

@@ -15,7 +15,8 @@ test('every config key in the schema has a meaning, and no meaning is for a key 
   // spot checks that the walk reads the schema, not a fixed list
   const port = configKeys().find((k) => k.key === 'server.port')!;
   assert.deepEqual(port, { key: 'server.port', type: 'integer', default: '8080' });
-  assert.equal(configKeys().find((k) => k.key === 'hubs[].teams[].appRole')!.default, 'required');
+  assert.equal(configKeys().find((k) => k.key === 'hubs[].teams[].appRole')!.default, 'optional');
+  assert.equal(configKeys().find((k) => k.key === 'collections[].offerDays')!.default, '30');
   assert.match(configKeys().find((k) => k.key === 'hubs[].scim.tokens')!.type, /secret/);
 });
 

@@ -18,6 +18,17 @@ const hubId = z
   .string()
   .regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only (Okta rejects "_" in base URLs)');
 
+const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only');
+
+/** Hubs shared as a collection: nobody is invited until they claim access. */
+const collection = z.object({
+  id: collectionId,
+  label: z.string().min(1),
+  description: z.string().optional(),
+  /** Days an unclaimed offer stays open. */
+  offerDays: z.number().int().min(1).default(30),
+}).strict();
+
 const jwtBearer = z.object({
   issuer: z.string().min(1),
   audience: z.string().min(1),
@@ -61,8 +72,15 @@ export function hubSchemaOf(definition: ConnectorDefinition) {
   const team = z.object({
     group: z.string().min(1),
     hubRole: z.enum(HUB_ROLES).default('collaborator'),
-    appRole,
+    /** Required unless `seat: false` (checked with the other cross-field rules). */
+    appRole: appRole.optional(),
     assets: z.array(assetGrantSchema(definition)).default([]),
+    /** false: the hub role without an app seat (owners and managers only). */
+    seat: z.boolean().default(true),
+    /** The collection the team's seat is offered in; teams in a collection are claim-only. */
+    collection: collectionId.optional(),
+    /** true: membership makes an offer the person claims, not an invite. */
+    claim: z.boolean().default(false),
   }).strict();
   const { id, label, identityProvider, loginMethod, scim, checkForUpdates, safety } = hubCommon;
   // Keys in the order the file documents them (and the order problems are reported in).
@@ -89,8 +107,15 @@ export interface AssetGrantConfig {
 export interface TeamConfig {
   group: string;
   hubRole: HubRole;
-  appRole: string;
+  /** Absent only when `seat` is false. */
+  appRole?: string;
   assets: AssetGrantConfig[];
+  /** Defaults to true (absent in hand-built configs). */
+  seat?: boolean;
+  collection?: string;
+  claim?: boolean;
+  /** Days an offer of this team stays open: its collection's `offerDays`, set by `withCollections` (30 when unset). */
+  offerDays?: number;
 }
 type HubCommon = z.infer<z.ZodObject<typeof hubCommon>>;
 /** A hub as written. Its connector block sits under the definition's `hub.key`: read it with `connectorBlock`. */
@@ -187,8 +212,14 @@ export const configSchema = z.object({
   secrets: z.object({ keyFile: z.string().min(1).default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
   audit: z.object({ file: z.string().default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
   identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
+  collections: z.array(collection).default([]),
   hubs: z.array(hub).min(1, 'expected at least one hub'),
 }).strict().superRefine((config, ctx) => {
+  const collectionIds = new Set<string>();
+  config.collections.forEach((c, i) => {
+    if (collectionIds.has(c.id)) ctx.addIssue({ code: 'custom', path: ['collections', i, 'id'], message: `duplicate collection id "${c.id}"` });
+    collectionIds.add(c.id);
+  });
   const seen = new Set<string>();
   config.hubs.forEach((h, i) => {
     if (seen.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'id'], message: `duplicate hub id "${h.id}"` });
@@ -201,12 +232,42 @@ export const configSchema = z.object({
       const key = t.group.toLowerCase();
       if (groups.has(key)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, 'group'], message: `group "${t.group}" is mapped twice` });
       groups.add(key);
+      teamProblems(t, collectionIds).forEach(([field, message]) => ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, field], message }));
     });
   });
 });
 
+/** Rules across a team's keys: seat-less teams (owners and managers, no seat to offer), a known collection. */
+function teamProblems(t: TeamConfig, collectionIds: ReadonlySet<string>): Array<[keyof TeamConfig, string]> {
+  const out: Array<[keyof TeamConfig, string]> = [];
+  if (t.seat !== false) {
+    if (t.appRole === undefined) out.push(['appRole', 'required unless seat: false']);
+  } else {
+    if (t.hubRole === 'collaborator') out.push(['seat', 'seat: false is for owners and managers only (hubRole: owner or manager); a collaborator only holds a seat']);
+    if (t.assets.length > 0) out.push(['assets', 'a team with seat: false grants no assets (assets need a seat)']);
+    if (t.claim || t.collection !== undefined) out.push([t.claim ? 'claim' : 'collection', 'a team with seat: false has no seat to offer (claim and collection need a seat)']);
+  }
+  if (t.collection !== undefined && !collectionIds.has(t.collection)) out.push(['collection', `no collection with id "${t.collection}" under collections`]);
+  return out;
+}
+
+/** A team whose seat is offered, not granted: `claim: true` or in a collection. */
+export const isClaimTeam = (t: Pick<TeamConfig, 'claim' | 'collection' | 'seat'>): boolean => t.seat !== false && (t.claim === true || t.collection !== undefined);
+
+export const DEFAULT_OFFER_DAYS = 30;
+
+/** The hubs with each claim team's `offerDays` taken from its collection (the agent reads teams, not collections). */
+export function withCollections(file: Pick<ConfigFile, 'hubs' | 'collections'>): HubConfigFile[] {
+  const days = new Map((file.collections ?? []).map((c) => [c.id, c.offerDays]));
+  return file.hubs.map((h) => ({
+    ...h,
+    teams: h.teams.map((t) => (isClaimTeam(t) ? { ...t, offerDays: (t.collection && days.get(t.collection)) || DEFAULT_OFFER_DAYS } : t)),
+  }));
+}
+
 /** The config as written (secret references unresolved). */
 export type ConfigFile = z.infer<typeof configSchema>;
 export type HubRole = (typeof HUB_ROLES)[number];
+export type CollectionConfig = z.infer<typeof collection>;
 export type OktaProviderConfig = z.infer<typeof okta>;
 export type EntraProviderConfig = z.infer<typeof entra>;

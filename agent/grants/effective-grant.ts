@@ -1,7 +1,8 @@
-import type { HubConfigFile, HubRole } from '../../config/schema.ts';
+import { DEFAULT_OFFER_DAYS, isClaimTeam, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
 import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
+import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';
 
 /**
@@ -25,14 +26,36 @@ export interface EffectiveGrant {
   grantedBy: string[];
   /** Why the grant is what it is when it is narrower than asked (unsupported task unions…). */
   problems: string[];
+  /**
+   * In a mapped team that gives no seat (`seat: false`, or a claim team not claimed): when no
+   * team grants a seat, a seat the person already holds is not governed by hubwarden (no removal).
+   */
+  seatNotGoverned?: true;
+  /** The claim teams the person is in, with the seat each offers (claimed or not). */
+  offerable: OfferableSeat[];
+  /** Lower-cased mapped groups the person is in, sorted (an expired offer is made again when they change). */
+  mappedGroups: string[];
+}
+
+/** The seat one claim team offers. */
+export interface OfferableSeat {
+  group: string;
+  collection?: string;
+  appRole: string;
+  assets: Array<{ type: AssetType; id: string; tasks: string[] }>;
+  offerDays: number;
 }
 
 const HUB_ROLE_RANK: Record<HubRole, number> = { owner: 3, manager: 2, collaborator: 1 };
 
 export const DEFAULT_TEAM_LABEL = '(default team)';
 
-/** Pure: the grant of `user` given the display names of the groups they belong to. */
-export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, groupNames: readonly string[], rules: RoleRules): EffectiveGrant {
+/**
+ * Pure: the grant of `user` given the display names of the groups they belong to. The hub role
+ * comes from every mapped team; the seat (app role, assets) only from seat teams, and from claim
+ * teams whose offer is in `claimed` (lower-cased group names).
+ */
+export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, groupNames: readonly string[], rules: RoleRules, claimed: ReadonlySet<string> = new Set()): EffectiveGrant {
   const emails = [...new Set(user.emails.map((e) => e.toLowerCase()))];
   const grant: EffectiveGrant = {
     hubId: hub.id,
@@ -44,23 +67,43 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
     assets: [],
     grantedBy: [],
     problems: [],
+    offerable: [],
+    mappedGroups: [],
   };
   // Deactivated users hold nothing (issue 4, item 1); deleted users have no record at all.
   if (!user.active) return grant;
   const names = new Set(groupNames.map((g) => g.toLowerCase()));
-  const teams = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
-  if (teams.length === 0) {
+  const mapped = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
+  grant.mappedGroups = mapped.map((t) => t.group.toLowerCase()).sort();
+  if (mapped.length === 0) {
     if (!hub.defaultTeam) return grant;
     grant.appRole = hub.defaultTeam.appRole;
     grant.hubRole = hub.defaultTeam.hubRole;
     grant.grantedBy = [DEFAULT_TEAM_LABEL];
     return grant;
   }
+  const teams: Array<(typeof mapped)[number] & { appRole: string }> = [];
+  let seatless = false;
+  for (const team of mapped) {
+    if (grant.hubRole === undefined || HUB_ROLE_RANK[team.hubRole] > HUB_ROLE_RANK[grant.hubRole]) grant.hubRole = team.hubRole;
+    if (team.seat === false || team.appRole === undefined) {
+      seatless = true;
+      continue;
+    }
+    if (isClaimTeam(team)) {
+      grant.offerable.push(offerableSeat(team as typeof team & { appRole: string }, rules));
+      if (!claimed.has(team.group.toLowerCase())) {
+        seatless = true;
+        continue;
+      }
+    }
+    teams.push(team as typeof team & { appRole: string });
+  }
   for (const team of teams) {
     if (grant.appRole === undefined || rules.compareRoles(team.appRole, grant.appRole) > 0) grant.appRole = team.appRole;
-    if (grant.hubRole === undefined || HUB_ROLE_RANK[team.hubRole] > HUB_ROLE_RANK[grant.hubRole]) grant.hubRole = team.hubRole;
     grant.grantedBy.push(team.group);
   }
+  if (seatless && grant.appRole === undefined) grant.seatNotGoverned = true;
   const perAsset = new Map<string, { type: AssetType; id: string; bundles: string[][] }>();
   for (const team of teams) for (const a of team.assets) {
     const key = `${a.type}:${a.id}`;
@@ -82,6 +125,14 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
   return grant;
 }
 
+function offerableSeat(team: HubConfigFile['teams'][number] & { appRole: string }, rules: RoleRules): OfferableSeat {
+  return {
+    group: team.group, ...(team.collection ? { collection: team.collection } : {}), appRole: team.appRole,
+    assets: team.assets.map((a) => ({ type: a.type, id: a.id, tasks: rules.accessOf(a.type, a) })),
+    offerDays: team.offerDays ?? DEFAULT_OFFER_DAYS,
+  };
+}
+
 /** Display names of the groups `userId` belongs to on `hubId` (index `groupsByMember`). */
 export function groupNamesOf(view: ReadView, hubId: string, userId: string): string[] {
   return view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
@@ -101,6 +152,7 @@ export function grantsOfHub(view: ReadView, hub: HubConfigFile, rules: RoleRules
     }
   }
   const out: EffectiveGrant[] = [];
-  for (const u of view.list('directoryUsers', hub.id)) out.push(computeGrant(hub, u, groupsOf.get(u.id) ?? [], rules));
+  const offers = hub.teams.some(isClaimTeam);
+  for (const u of view.list('directoryUsers', hub.id)) out.push(computeGrant(hub, u, groupsOf.get(u.id) ?? [], rules, offers ? claimedGroupsOf(view, hub, u.id) : undefined));
   return out;
 }

@@ -3,6 +3,7 @@ import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, MemberMatch
 import { INDEX } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
+import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
@@ -43,7 +44,7 @@ export function personInput(view: ReadView, hub: HubConfigFile, person: Person, 
     if (grants.has(id)) return;
     const u = view.get('directoryUsers', h, id);
     if (!u) return;
-    grants.set(id, computeGrant(hub, u, groupNamesOf(view, h, id), rules));
+    grants.set(id, computeGrant(hub, u, groupNamesOf(view, h, id), rules, claimedGroupsOf(view, hub, id)));
     for (const e of u.emails) emails.add(e.toLowerCase());
     if (u.email) emails.add(u.email.toLowerCase());
   };

@@ -113,6 +113,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const who = member.email ?? member.id;
     const base = { email: member.email?.toLowerCase(), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
+    if (grant?.seatNotGoverned) continue; // a seat-less team or an unclaimed offer: the seat is held for another reason
     if (!grant?.appRole) {
       ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
@@ -161,6 +162,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (!inScope(gov, email)) continue;
     const base = { email, directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
+    if (grant?.seatNotGoverned) continue;
     if (!grant?.appRole) {
       if (!expired) ops.push(cancelInviteOperation(invite, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
