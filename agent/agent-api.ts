@@ -18,6 +18,7 @@ import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, queryTasks } from './tasks/task-query.ts';
 import { queueOwnerRemoval } from './members/owner-removal.ts';
 import { toTaskView } from './tasks/task-record.ts';
+import { claimOffer, offersOf } from './offers/offer-api.ts';
 
 /**
  * What the member side of the agent (agent/members, agent/check-for-updates) provides; the
@@ -195,6 +196,9 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       })));
       return tasks.map((t) => toTaskView(t));
     },
+
+    offers: (email) => offersOf(store, d.hubs().values(), email, now()),
+    claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
 
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';

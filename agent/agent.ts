@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.ts';
-import type { ConfigFile, HubConfigFile } from '../config/schema.ts';
+import { withCollections, type ConfigFile, type HubConfigFile } from '../config/schema.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import type { AgentApi } from './api.ts';
 import { mirrorAuditToFile } from './audit/audit-log.ts';
@@ -62,7 +62,8 @@ function fileOf(config: LoadedConfig | ConfigFile): { file: ConfigFile; auditPat
  */
 export function createAgent(o: AgentOptions): Agent {
   const { file, auditPath } = fileOf(o.config);
-  const hubMap = new Map<string, HubConfigFile>(file.hubs.map((h) => [h.id, h]));
+  // Claim teams carry their collection's offerDays (the agent reads teams, not collections).
+  const hubMap = new Map<string, HubConfigFile>(withCollections(file).map((h) => [h.id, h]));
   const hubs = () => hubMap;
   const handlers: TaskHandler[] = [
     ...operationHandlers, reconcilePersonHandler, reconcileHubHandler, applyRemovalsHandler, offboardHandler(hubs),

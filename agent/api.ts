@@ -107,6 +107,19 @@ export interface PlannedOperation {
   email?: string;
 }
 
+/** An offer of a seat (a claim team), as the API and My access show it. */
+export interface OfferView {
+  id: string;
+  hubId: string;
+  collection?: string;
+  appRole: string;
+  assets: Array<{ type: string; id: string; tasks: string[] }>;
+  status: 'offered' | 'claimed' | 'expired';
+  offeredAt: string;
+  expiresAt?: string;
+  claimedAt?: string;
+}
+
 export interface Paged<T> {
   total: number;
   items: T[];
@@ -146,6 +159,10 @@ export interface AgentApi {
 
   /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
   reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;
+  /** The offers made to the directory users with this email, on every hub. */
+  offers(email: string): OfferView[];
+  /** Claims an offer: the returned task re-evaluates the person, who is then invited as for any grant. */
+  claimOffer(email: string, offerId: string, trigger: Trigger): Promise<TaskView>;
   /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */
   offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView>;
 }

@@ -194,7 +194,7 @@ export class Dispatcher {
         this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       }
     }
-    if (result) applyPlan(tx, hub, result, { trigger, now });
+    if (result) applyPlan(tx, hub, result, { trigger, now }, [userId]);
     else this.queueReconcile(tx, { hub, userId, emails, trigger }, now);
   }
 

@@ -11,6 +11,7 @@ import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
+import { applyOfferChanges, offerChangesOf } from '../offers/sync-offers.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -42,7 +43,10 @@ export interface PlanOrigin {
  * once (children of the planning task, if any); downgrades and removals are left to the hub's
  * `apply-removals` tasks, which run after the settle window or gather deprovisioning (agent/safety).
  */
-export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin): void {
+export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin, offersFor?: readonly string[]): void {
+  // Offers follow the same re-evaluation (decided from the transaction's view, so a claim
+  // committed meanwhile is seen); they never call the app. `offersFor` undefined: the whole hub.
+  applyOfferChanges(tx, offerChangesOf(tx, hub, offersFor, origin.now), origin);
   for (const op of result.operations) if (classify(op) === 'now') enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
   const { settle, deprovision } = planSummary(result);
   if (settle) scheduleRemovals(tx, hub, 'settle', origin.trigger, origin.now);
@@ -56,9 +60,9 @@ function planSummary(result: PlanResult): { queued: number; settle: boolean; dep
   return { queued: classes.filter((c) => c === 'now').length, settle: classes.includes('settle'), deprovision: classes.includes('deprovision'), held: result.held.length };
 }
 
-function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult): TaskOutcome {
+function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult, offersFor?: readonly string[]): TaskOutcome {
   const origin = { trigger: task.trigger, taskId: task.id, now: ctx.now() };
-  return { status: 'completed', result: planSummary(result), commit: (tx) => applyPlan(tx, hub, result, origin) };
+  return { status: 'completed', result: planSummary(result), commit: (tx) => applyPlan(tx, hub, result, origin, offersFor) };
 }
 
 /** How often the same held operation is audited again (scheduled checks re-plan every hour). */
@@ -92,7 +96,7 @@ export const reconcilePersonHandler: TaskHandler = {
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
     const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
-    return act(task, ctx, hub, result);
+    return act(task, ctx, hub, result, p.directoryUserId ? [p.directoryUserId] : []);
   },
 };
 

@@ -1,5 +1,5 @@
 import type {
-  AgentApi, Approval, AuditEntry, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
+  AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
 } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 
@@ -221,6 +221,26 @@ export class FakeAgent implements AgentApi {
     this.record('reevaluatePerson', person, trigger);
     const email = this.requirePerson(person.email ?? person.userName);
     return [this.newTask('reevaluate-person', trigger, `re-evaluate ${email} on acme-ads`, 'acme-ads')];
+  }
+
+  /** Offers by email; jane has one open and one expired. */
+  readonly offerList = new Map<string, OfferView[]>([['jane@example.com', [
+    { id: 'offer-1', hubId: 'acme-ads', collection: 'brand-hubs', appRole: 'EMPLOYEE', assets: [{ type: 'page', id: '222', tasks: ['ANALYZE'] }], status: 'offered', offeredAt: at(0), expiresAt: '2026-12-23T09:00:00.000Z' },
+    { id: 'offer-2', hubId: 'acme-ads', appRole: 'EMPLOYEE', assets: [], status: 'expired', offeredAt: at(1), expiresAt: at(2) },
+  ]]]);
+
+  offers(email: string): OfferView[] {
+    this.record('offers', email);
+    return this.offerList.get(email.toLowerCase()) ?? [];
+  }
+
+  async claimOffer(email: string, offerId: string, trigger: Trigger): Promise<TaskView> {
+    this.record('claimOffer', email, offerId, trigger);
+    const offer = this.offerList.get(email.toLowerCase())?.find((o) => o.id === offerId);
+    if (!offer) throw new NotFoundError(`agent: ${email} has no offer ${offerId}`);
+    if (offer.status === 'expired') throw Object.assign(new Error(`agent: offer ${offerId} expired at ${offer.expiresAt}`), { kind: 'conflict' });
+    offer.status = 'claimed';
+    return this.newTask('reconcile-person', trigger, `grant ${email} the claimed offer ${offerId}`, offer.hubId);
   }
 
   async offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView> {

@@ -32,14 +32,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store; token?: string } = {}): Promise<Harness> {
+export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store; token?: string; config?: ConfigFile } = {}): Promise<Harness> {
   const emulator = createMetaEmulator(o.emulator);
   const server = await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: o.token ?? SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const store = o.store ?? new MemoryStore();
   await store.open();
   const agent = createAgent({
-    config: hubConfig(o.safety), store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false,
+    config: o.config ?? hubConfig(o.safety), store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false,
     runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
   });
   await agent.start();

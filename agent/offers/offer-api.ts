@@ -1,0 +1,60 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import { AgentError } from '../agent-error.ts';
+import type { OfferView, TaskView } from '../api.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { findPerson } from '../dispatch/find-person.ts';
+import type { ReadView, Store } from '../store/store.ts';
+import { enqueueTask } from '../tasks/enqueue.ts';
+import { toTaskView } from '../tasks/task-record.ts';
+import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+
+function toOfferView(o: Readonly<OfferRecord>, now: Date): OfferView {
+  return {
+    id: o.id, hubId: o.hubId, ...(o.collection ? { collection: o.collection } : {}), appRole: o.appRole, assets: o.assets.map((a) => ({ ...a, tasks: [...a.tasks] })),
+    status: offerStatusAt(o, now), offeredAt: o.offeredAt, ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
+  };
+}
+
+/** Offers of the directory users with this email, on every hub. */
+function recordsOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Array<{ hub: HubConfigFile; offer: Readonly<OfferRecord> }> {
+  const out: Array<{ hub: HubConfigFile; offer: Readonly<OfferRecord> }> = [];
+  for (const f of findPerson(view, hubs, { email })) if (f.user) for (const offer of offersOfUser(view, f.hub, f.user.id)) out.push({ hub: f.hub, offer });
+  return out;
+}
+
+export function offersOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string, now: Date): OfferView[] {
+  return recordsOf(view, hubs, email).map(({ offer }) => toOfferView(offer, now));
+}
+
+const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
+
+/**
+ * Claims an offer: it becomes claimed, its grant joins the person's effective grant, and a
+ * re-evaluation of the person (the returned task) invites and assigns as for any grant. Claiming
+ * a claimed offer only asks for that re-evaluation again: the plan sees the invite already queued
+ * or sent (keyed tasks, the snapshot), so a second claim never sends a second invite.
+ */
+export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, email: string, offerId: string, trigger: Trigger, now: Date): Promise<TaskView> {
+  const hubList = [...hubs];
+  const task = await store.transact((tx) => {
+    const found = recordsOf(tx, hubList, email).find((r) => r.offer.id === offerId);
+    if (!found) throw new AgentError('not-found', `agent: ${email} has no offer ${offerId}`);
+    const { hub, offer } = found;
+    const status = offerStatusAt(offer, now);
+    if (status === 'expired') throw new AgentError('conflict', `agent: offer ${offerId} expired at ${offer.expiresAt}; it is made again when the person's group membership changes`);
+    if (status === 'offered') {
+      tx.put('offers', hub.id, offer.id, { ...offer, status: 'claimed', claimedAt: now.toISOString(), claimedBy: who(trigger) });
+      appendAudit(tx, {
+        hubId: hub.id, trigger, action: 'offer-claimed', subject: { ...(offer.email ? { email: offer.email } : {}), directoryUserId: offer.directoryUserId, label: offer.group },
+        why: `${email} claimed ${offer.appRole} on hub ${hub.id} offered through ${offer.group}${offer.collection ? ` (collection ${offer.collection})` : ''}; the grant is now desired`,
+        outcome: 'ok', detail: { offerId, claimedBy: who(trigger) }, at: now.toISOString(),
+      });
+    }
+    return enqueueTask(tx, {
+      hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: offer.directoryUserId }, idempotencyKey: `reconcile:${offer.directoryUserId}`, reuse: 'unstarted',
+      trigger, summary: `grant ${email} the claimed offer ${offerId} on hub ${hub.id}`, now,
+    });
+  });
+  return toTaskView(task);
+}

@@ -1,0 +1,88 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSchema } from '../../config/schema.ts';
+import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
+
+/** Seat-less owners and claim access, end to end: the Meta connector against the Meta emulator. */
+const config = () => configSchema.parse({
+  collections: [{ id: 'brand-hubs', label: 'Brand hubs', offerDays: 14 }],
+  hubs: [{
+    id: HUB, connector: 'meta-business', meta: { businessId: SANDBOX.businessId },
+    teams: [
+      { group: 'Meta Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [] },
+      { group: 'IT', hubRole: 'owner', seat: false },
+      { group: 'Brand', appRole: 'EMPLOYEE', collection: 'brand-hubs', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] },
+      { group: 'Meta Advertisers', appRole: 'EMPLOYEE', assets: [] },
+    ],
+    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false },
+  }],
+});
+const portal = { type: 'okta-workflows' as const, actor: 'claim-flow' };
+const graphWrites = (h: Harness, email: string) => h.emulator.calls.filter((c) => c.method !== 'GET' && JSON.stringify(c.body ?? {}).toLowerCase().includes(email));
+/** Waits until the dispatcher has planned everything pushed so far (the outbox is empty and no reconcile is pending). */
+const settled = (h: Harness) => until('dispatch settled', () => [...h.store.list('outbox', HUB)].length === 0 && h.agent.api.tasks({ hubId: HUB, kind: 'reconcile-person' }).items.every((t) => t.status === 'completed'));
+
+describe('claim access (collections) and seat-less owners', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness({ config: config() }); await checkForUpdates(h); });
+  after(() => h.close());
+
+  test('a seat-less owner is never invited', async () => {
+    await h.directory.createUser('u-it', 'it@example.com');
+    await h.directory.patchGroup('IT', ['u-it']);
+    // A seat team pushed after it proves the dispatcher got this far: its invite arrives, the owner's never does.
+    await h.directory.createUser('u-adv', 'adv@example.com');
+    await h.directory.patchGroup('Meta Advertisers', ['u-adv']);
+    await until('advertiser invited', () => invitePosts(h.emulator, 'adv@example.com').length === 1);
+    await settled(h);
+    assert.equal(invitePosts(h.emulator, 'it@example.com').length, 0);
+    assert.deepEqual(h.agent.api.offers('it@example.com'), [], 'a seat-less team offers nothing either');
+  });
+
+  test('joining a collection team makes an offer and sends nothing; claiming twice sends one invite', async () => {
+    await h.directory.createUser('u-kim', 'kim@example.com');
+    await h.directory.patchGroup('Brand', ['u-kim']);
+    const [offer] = await until('offer made', () => { const o = h.agent.api.offers('KIM@example.com'); return o.length ? o : undefined; });
+    assert.deepEqual({ ...offer!, offeredAt: 'x', expiresAt: 'x' }, { id: offer!.id, hubId: HUB, collection: 'brand-hubs', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }], status: 'offered', offeredAt: 'x', expiresAt: 'x' });
+    assert.equal(Date.parse(offer!.expiresAt!) - Date.parse(offer!.offeredAt), 14 * 86_400_000, 'the collection\'s offerDays');
+    await settled(h);
+    assert.deepEqual(graphWrites(h, 'kim@example.com'), [], 'no operation reaches the app before the claim');
+    assert.equal(h.agent.api.audit({ hubId: HUB, action: 'offer-made' }).items.filter((e) => e.subject?.email === 'kim@example.com').length, 1);
+
+    const first = await h.agent.api.claimOffer('kim@example.com', offer!.id, portal);
+    const second = await h.agent.api.claimOffer('kim@example.com', offer!.id, portal);
+    await until('claim planned', () => [first, second].every((t) => h.agent.api.task(t.id)?.status === 'completed'));
+    const invite = await until('invite in the emulator', () => h.emulator.control.state().invites.find((i) => i.email === 'kim@example.com'));
+    await h.agent.api.claimOffer('kim@example.com', offer!.id, portal).then((t) => until('third claim planned', () => h.agent.api.task(t.id)?.status === 'completed'));
+    await settled(h);
+    assert.equal(invitePosts(h.emulator, 'kim@example.com').length, 1, 'claiming three times sent one invite');
+    assert.equal(h.agent.api.offers('kim@example.com')[0]!.status, 'claimed');
+    const claimed = h.agent.api.audit({ hubId: HUB, action: 'offer-claimed' }).items;
+    assert.equal(claimed.length, 1, 'claimed once in the audit log');
+    assert.equal(claimed[0]!.trigger.actor, 'claim-flow');
+
+    // After the claim the person is like any grantee: accepting gives the team's asset.
+    h.emulator.control.acceptInvite(invite.id);
+    await checkForUpdates(h);
+    await until('asset assigned', () => h.emulator.calls.some((c) => c.method === 'POST' && c.path.includes('act_111') && c.path.endsWith('assigned_users')));
+
+    // Leaving after the claim is an ordinary removal (settle window of 1 s here), the offer stays claimed.
+    await h.directory.patchGroup('Brand', [], ['u-kim']);
+    await until('seat removed after the settle window', () => !h.emulator.control.state().users.some((u) => u.email === 'kim@example.com'), 10_000);
+    assert.equal(h.agent.api.audit({ hubId: HUB, action: 'offer-withdrawn' }).items.filter((e) => e.subject?.email === 'kim@example.com').length, 0);
+  });
+
+  test('leaving the group before claiming withdraws the offer, nothing sent to the app; claiming it then is not-found', async () => {
+    await h.directory.createUser('u-lou', 'lou@example.com');
+    await h.directory.patchGroup('Brand', ['u-lou']);
+    const [offer] = await until('offer made', () => { const o = h.agent.api.offers('lou@example.com'); return o.length ? o : undefined; });
+    await h.directory.patchGroup('Brand', [], ['u-lou']);
+    await until('offer withdrawn', () => h.agent.api.offers('lou@example.com').length === 0);
+    await settled(h);
+    const withdrawn = h.agent.api.audit({ hubId: HUB, action: 'offer-withdrawn' }).items.find((e) => e.subject?.email === 'lou@example.com');
+    assert.match(withdrawn?.why ?? '', /no longer in Brand.*nothing was sent/);
+    await assert.rejects(h.agent.api.claimOffer('lou@example.com', offer!.id, portal), (err: Error & { kind?: string }) => err.kind === 'not-found');
+    assert.deepEqual(graphWrites(h, 'lou@example.com'), [], 'a withdrawn offer sends nothing');
+  });
+});
