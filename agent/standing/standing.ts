@@ -2,6 +2,7 @@ import type { AppInviteRecord, AppMemberRecord, ExemptionRecord, MemberMatchReco
 import type { Store, ReadView } from '../store/store.ts';
 import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
+import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 
 /**
  * A person's standing in a hub, decided in one place. The members view, write-back, the SCIM
@@ -13,9 +14,10 @@ import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
  * - `onboarded`: an app member matched to them;
  * - `invited`: a pending invite matched to them; `invite-lapsed`: an expired or declined one;
  * - `guest` / `unmatched`: a row an owner matched to them with that outcome;
+ * - `offered`: no row, and an open offer (a claim team's seat, agent/offers) waits for their claim;
  * - `none`: no row.
  */
-export type Standing = 'exempted' | 'onboarded' | 'invited' | 'invite-lapsed' | 'guest' | 'unmatched' | 'none';
+export type Standing = 'exempted' | 'onboarded' | 'invited' | 'invite-lapsed' | 'guest' | 'unmatched' | 'offered' | 'none';
 
 export interface PersonStanding {
   standing: Standing;
@@ -38,8 +40,11 @@ export interface MatchedRow {
   exemption?: Readonly<ExemptionRecord>;
 }
 
-/** Pure: the standing of a person from their matched rows (exemptions already filtered to those in force). */
-export function decideStanding(rows: readonly MatchedRow[]): PersonStanding {
+/**
+ * Pure: the standing of a person from their matched rows (exemptions already filtered to those in
+ * force), and whether an open offer waits for them.
+ */
+export function decideStanding(rows: readonly MatchedRow[], openOffer = false): PersonStanding {
   const ids = rows.map((r) => r.rowId);
   const member = rows.find((r) => r.member)?.member;
   const pending = rows.find((r) => r.invite?.status === 'pending')?.invite;
@@ -54,7 +59,7 @@ export function decideStanding(rows: readonly MatchedRow[]): PersonStanding {
   if (invite) return { standing: invite.status === 'pending' ? 'invited' : 'invite-lapsed', appRole: invite.role, invite, rows: ids };
   const other = rows.find((r) => r.outcome === 'guest') ?? rows.find((r) => r.outcome === 'unmatched');
   if (other) return strip({ standing: other.outcome as 'guest' | 'unmatched', appRole: heldRole, rows: ids });
-  return { standing: 'none', rows: ids };
+  return { standing: openOffer ? 'offered' : 'none', rows: ids };
 }
 
 /** The snapshot's records of one row, with its exemption when in force at `now`. */
@@ -73,11 +78,15 @@ function rowOf(view: ReadView, hubId: string, rowId: string, outcome: MemberMatc
 }
 
 export const MATCH_BY_DIRECTORY_USER = 'standing.memberMatches.directoryUser';
+export const OFFER_BY_DIRECTORY_USER = 'standing.offers.directoryUser';
 
-/** The index `standingOfUser` reads (memberMatches by directory user); define once per store. */
+/** The indexes `standingOfUser` reads (memberMatches and offers by directory user); define once per store. */
 export function defineStandingIndexes(store: Store): void {
   store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
+  store.defineIndex('offers', OFFER_BY_DIRECTORY_USER, (o, hub) => [`${hub}\u0000${o.directoryUserId}`]);
 }
+
+const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => offerStatusAt(o, now) === 'offered';
 
 /** One directory user's standing (needs `defineStandingIndexes`): O(their rows). */
 export function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string): PersonStanding {
@@ -85,7 +94,7 @@ export function standingOfUser(view: ReadView, hubId: string, userId: string, no
   return decideStanding(matches.map((m) => {
     const exemption = view.get('exemptions', hubId, m.memberId);
     return rowOf(view, hubId, m.memberId, m.outcome, exemptionInForce(exemption, now) ? exemption : undefined);
-  }));
+  }), view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`).some(isOpen(now)));
 }
 
 /**
@@ -117,8 +126,9 @@ export function standingsOfHub(view: ReadView, hubId: string, now: Date | number
     const candidates = byEmail.get(email.toLowerCase()) ?? [];
     if (candidates.length === 1) add(candidates[0]!, rowOf(view, hubId, rowId, 'onboarded', exemptions.get(rowId)));
   }
+  const offered = new Set([...view.list('offers', hubId)].filter(isOpen(now)).map((o) => o.directoryUserId));
   const out = new Map<string, PersonStanding>();
-  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? []));
+  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id)));
   return out;
 }
 
@@ -128,7 +138,7 @@ export function rowStatus(outcome: MemberMatchRecord['outcome'], kind: RowKind):
 }
 
 /** The SCIM user extension's published words (scim-server/scim/attributes.ts HUB_ATTRIBUTES). */
-export function toScimStatus(standing: Standing): 'exempted' | 'onboarded' | 'pending_invite' | 'guest' | 'unmatched' | 'not_in_hub' {
+export function toScimStatus(standing: Standing): 'exempted' | 'onboarded' | 'pending_invite' | 'guest' | 'unmatched' | 'offered' | 'not_in_hub' {
   switch (standing) {
     case 'invited': case 'invite-lapsed': return 'pending_invite';
     case 'none': return 'not_in_hub';

@@ -4,7 +4,7 @@
  * `<hub>` is the hub id with `-` replaced by `_` (hub ids are `[a-z0-9-]+`; Okta and Entra
  * attribute names allow letters, digits and `_` only).
  */
-export const WRITEBACK_STATUSES = ['pending', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'] as const;
+export const WRITEBACK_STATUSES = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'] as const;
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
 /** One person's values on one hub. Empty strings mean "none" (no role held, not exempted). */

@@ -29,6 +29,10 @@ const task = (id: string, kind: string, status: 'failed' | 'completed', payload:
 const lastWritten = (userId: string, status: WritebackValues['status']): Seed => (tx) =>
   tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role: '', exemption: '' }, writtenAt: T });
 
+const offer = (status: 'offered' | 'claimed', expiresAt?: string): Seed => (tx) => tx.put('offers', HUB, 'offer-1', {
+  id: 'offer-1', hubId: HUB, directoryUserId: 'u1', email: 'ana@x.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status, offeredAt: T, membership: 'brand', ...(expiresAt ? { expiresAt } : {}),
+});
+
 async function compute(users: DirectoryUserRecord[], seeds: Seed[]) {
   const store = new MemoryStore();
   await store.transact((tx) => {
@@ -58,6 +62,10 @@ describe('computeWriteback', () => {
     { name: 'deactivated user without seat → removed', users: [user('u1', 'ana@x.com', { active: false })], seeds: [], expect: v('removed') },
     { name: 'held a seat, seat gone → removed', seeds: [lastWritten('u1', 'onboarded')], expect: v('removed') },
     { name: 'never held a seat, last written pending → pending', seeds: [lastWritten('u1', 'pending')], expect: v('pending') },
+    { name: 'an open offer waits for the claim → offered', seeds: [offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
+    { name: 'an offer past its expiry is not offered any more → pending', seeds: [offer('offered', '2020-01-01T00:00:00.000Z')], expect: v('pending') },
+    { name: 'a claimed offer whose invite is pending → invited', seeds: [offer('claimed'), invite('i1', 'ana@x.com', 'pending')], expect: v('invited', 'EMPLOYEE') },
+    { name: 'seat removed, offered again → offered, not removed', seeds: [lastWritten('u1', 'onboarded'), offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
   ];
   for (const c of cases) {
     test(c.name, async () => {

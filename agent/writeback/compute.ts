@@ -14,6 +14,7 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  * - `invited`: matched to a pending invite (role = the invited role). An invite that expired or
  *   was declined and was already re-sent once counts as failed (issue 5, item 3: re-sent once, then reported).
  * - `invite_failed`: the latest invite task for them failed, or the case above.
+ * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
  * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted) and no longer do.
  * - `pending`: everyone else (assigned to the hub, no seat yet).
  *
@@ -44,6 +45,7 @@ function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, invit
   const lapsed = s.standing === 'invite-lapsed' ? s.invite : undefined;
   if (inviteFailed || (lapsed && lapsed.resendCount >= 1)) return { status: 'invite_failed', role: '', exemption: '' };
   if (lapsed) return { status: 'invited', role: lapsed.role, exemption: '' };
+  if (s.standing === 'offered') return { status: 'offered', role: '', exemption: '' };
   if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return { status: 'removed', role: '', exemption: '' };
   return { status: 'pending', role: '', exemption: '' };
 }

@@ -44,7 +44,7 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     const schemaCalls = okta.calls.filter((c) => c.path === '/api/v1/meta/schemas/user/default');
     assert.deepEqual(schemaCalls.map((c) => c.method), ['GET', 'POST']);
     assert.deepEqual(Object.keys((schemaCalls[1]!.body as any).definitions.custom.properties).sort(), [attr('exemption'), attr('role'), attr('status')]);
-    assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed']);
+    assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed']);
 
     // One POST per person: by Okta id when externalId is one, else by login.
     const posts = userPosts();

@@ -36,6 +36,19 @@ describe('hub extension: the member\'s state in the hub app', () => {
     assert.deepEqual(hubStateOf(store, 'h', 'u2', now), { status: 'pending_invite', appRole: 'EMPLOYEE' });
   });
 
+  test('an open offer shows as offered until it expires; a seat wins over an offer', async () => {
+    const offer = (u: string, expiresAt: string) => ({ id: `offer-${u}`, hubId: 'h', directoryUserId: u, group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered' as const, offeredAt: at, expiresAt, membership: 'brand' });
+    const store = await storeWith((tx) => {
+      tx.put('offers', 'h', 'offer-u4', offer('u4', '2026-07-01T00:00:00Z'));
+      tx.put('offers', 'h', 'offer-u1', offer('u1', '2026-07-01T00:00:00Z'));
+      tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', 'h', 'm1', { hubId: 'h', memberId: 'm1', outcome: 'onboarded', directoryUserId: 'u1', manual: false, at });
+    });
+    assert.deepEqual(hubStateOf(store, 'h', 'u4', now), { status: 'offered' });
+    assert.deepEqual(hubStateOf(store, 'h', 'u4', Date.parse('2026-08-01T00:00:00Z')), { status: 'not_in_hub' });
+    assert.deepEqual(hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
+  });
+
   test('an exemption shows until it lapses', async () => {
     const store = await storeWith((tx) => {
       tx.put('appMembers', 'h', 'm3', { hubId: 'h', id: 'm3', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
