@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, oneLine } from './cli-error.ts';
 import { registerDecisionCommands } from './decision-commands.ts';
+import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerProcessCommands } from './process-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerHubCommands(program);
   registerWorkCommands(program);
   registerDecisionCommands(program);
+  registerOfferCommands(program);
   registerProcessCommands(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ outputError: () => {} });

@@ -42,7 +42,7 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
     if (!found) throw new AgentError('not-found', `agent: ${email} has no offer ${offerId}`);
     const { hub, offer } = found;
     const status = offerStatusAt(offer, now);
-    if (status === 'expired') throw new AgentError('conflict', `agent: offer ${offerId} expired at ${offer.expiresAt}; it is made again when the person's group membership changes`);
+    if (status === 'expired') throw new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`);
     if (status === 'offered') {
       tx.put('offers', hub.id, offer.id, { ...offer, status: 'claimed', claimedAt: now.toISOString(), claimedBy: who(trigger) });
       appendAudit(tx, {

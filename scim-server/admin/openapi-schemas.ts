@@ -163,6 +163,22 @@ export const schemas: Record<string, JsonSchema> = {
     },
   },
   AuditList: list('AuditEntry'),
+  Offer: {
+    type: 'object',
+    required: ['id', 'hubId', 'appRole', 'assets', 'status', 'offeredAt'],
+    properties: {
+      id: str,
+      hubId: str,
+      collection: str,
+      appRole: str,
+      assets: { type: 'array', items: { type: 'object', required: ['type', 'id', 'tasks'], properties: { type: str, id: str, tasks: { type: 'array', items: str } } } },
+      status: { enum: ['offered', 'claimed', 'expired'] },
+      offeredAt: dateTime,
+      expiresAt: dateTime,
+      claimedAt: dateTime,
+    },
+  },
+  OfferList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Offer') } } },
   MatchRequest: {
     type: 'object',
     additionalProperties: false,

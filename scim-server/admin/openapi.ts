@@ -126,6 +126,16 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now', tags: ['people'], parameters: [email], responses: accepted('the parent offboarding task') } },
+      '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: [email], responses: ok('OfferList', 'the person\'s offers') } },
+      '/people/{email}/offers/{offerId}/claim': {
+        post: {
+          operationId: 'claimOffer',
+          summary: 'claim an offer on the person\'s behalf: the grant becomes desired and the person is invited as for any grant (claiming twice sends one invite)',
+          tags: ['people'],
+          parameters: [email, path('offerId', 'the offer id (from listOffers)')],
+          responses: { ...accepted('the re-evaluation of the person that invites them'), '409': problemRef('Conflict') },
+        },
+      },
       '/people/{email}/reevaluate': {
         post: {
           operationId: 'reevaluatePerson',

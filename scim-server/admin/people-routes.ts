@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { acceptedTask, adminTrigger, params, type AdminContext } from './admin-context.ts';
 import { notFound } from './problem.ts';
-import { emptyBody, parseInput, personParams } from './request-schemas.ts';
+import { emptyBody, offerParams, parseInput, personParams } from './request-schemas.ts';
 
 /** Person-level actions across every hub (leaver workflows, Okta Workflows cards). */
 export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
@@ -9,6 +9,18 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     parseInput(emptyBody, req.body, 'body');
     const { email } = parseInput(personParams, params(req), 'path');
     acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res)));
+  });
+
+  router.get('/people/:email/offers', (req, res) => {
+    const { email } = parseInput(personParams, params(req), 'path');
+    res.json({ items: ctx.agent.offers(email) });
+  });
+
+  // Portals and Okta Workflows claim on the person's behalf; the trigger (admin token) is audited as who claimed.
+  router.post('/people/:email/offers/:offerId/claim', async (req, res) => {
+    parseInput(emptyBody, req.body, 'body');
+    const { email, offerId } = parseInput(offerParams, params(req), 'path');
+    acceptedTask(ctx, res, await ctx.agent.claimOffer(email, offerId, adminTrigger(res)));
   });
 
   router.post('/people/:email/reevaluate', async (req, res) => {

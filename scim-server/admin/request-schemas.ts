@@ -19,6 +19,7 @@ export const hubParams = z.object({ hubId: id });
 export const memberParams = z.object({ hubId: id, memberId: id });
 export const idParams = z.object({ id });
 export const personParams = z.object({ email: z.email('expected an email address') });
+export const offerParams = personParams.extend({ offerId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected an offer id (letters, digits, "-", "_")') });
 
 export const membersQuery = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),

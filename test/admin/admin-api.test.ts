@@ -222,6 +222,26 @@ describe('admin REST API', () => {
       await expectProblem(await post('/people/not-an-email/offboard'), 400, /^path\.email: expected an email/);
     });
 
+    test('offers: listed by email; claiming is 202 with a task and audited as the token; expired 409; unknown 404; bad input 400', async () => {
+      const list = await get('/people/Jane%40example.com/offers');
+      assert.equal(list.status, 200);
+      const { items } = await list.json();
+      assert.deepEqual(items.map((o: { id: string; status: string; collection?: string }) => [o.id, o.status, o.collection]), [['offer-1', 'offered', 'brand-hubs'], ['offer-2', 'expired', undefined]]);
+      assert.deepEqual(Object.keys(items[0]).sort(), ['appRole', 'assets', 'collection', 'expiresAt', 'hubId', 'id', 'offeredAt', 'status']);
+      assert.deepEqual(await (await get('/people/nobody%40example.com/offers')).json(), { items: [] });
+
+      const res = await post('/people/jane%40example.com/offers/offer-1/claim');
+      assert.equal(res.status, 202);
+      const { taskId } = await res.json();
+      assert.match(res.headers.get('location')!, new RegExp(`/api/v1/tasks/${taskId}$`));
+      const call = agent.writes().at(-1)!;
+      assert.deepEqual([call.method, call.args[0], call.args[1], (call.args[2] as { type: string }).type], ['claimOffer', 'jane@example.com', 'offer-1', 'admin']);
+      await expectProblem(await post('/people/jane%40example.com/offers/offer-2/claim'), 409, /expired/);
+      await expectProblem(await post('/people/jane%40example.com/offers/offer-9/claim'), 404, /no offer offer-9/);
+      await expectProblem(await post('/people/jane%40example.com/offers/bad%20id/claim'), 400, /^path\.offerId: expected an offer id/);
+      await expectProblem(await get('/people/not-an-email/offers'), 400, /^path\.email: expected an email/);
+    });
+
     test('reevaluate a person: 202 with one task per hub', async () => {
       const res = await post('/people/raj%40example.com/reevaluate');
       assert.equal(res.status, 202);

@@ -101,6 +101,22 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(audit.stdout, /offboard\s.*admin:admin-token:[0-9a-f]{6}/);
   });
 
+  test('offers lists a person\'s offers (table and --json); claim claims one and waits; an expired one is one line, exit 1', async () => {
+    const offers = await cli(['offers', 'jane@example.com', ...auth]);
+    assert.equal(offers.code, 0, offers.stderr);
+    assert.match(offers.stdout, /^ID\s+HUB\s+COLLECTION\s+APP ROLE\s+ASSETS\s+STATUS/);
+    assert.match(offers.stdout, /offer-1\s+acme-ads\s+brand-hubs\s+EMPLOYEE\s+page:222\s+offered/);
+    const json = JSON.parse((await cli(['offers', 'jane@example.com', '--json', ...auth])).stdout);
+    assert.deepEqual(json.items.map((o: { id: string }) => o.id), ['offer-1', 'offer-2']);
+    const claim = await cli(['claim', 'jane@example.com', 'offer-1', ...auth]);
+    assert.equal(claim.code, 0, claim.stderr);
+    assert.match(claim.stdout, /offer offer-1 claimed for jane@example.com; task \S+: completed/);
+    assert.deepEqual(agent.writes().filter((c) => c.method === 'claimOffer').map((c) => c.args.slice(0, 2)), [['jane@example.com', 'offer-1']]);
+    const noWait = JSON.parse((await cli(['claim', 'jane@example.com', 'offer-1', '--no-wait', '--json', ...auth])).stdout);
+    assert.match(noWait.taskId, /\S/);
+    assertOneLineError(await cli(['claim', 'jane@example.com', 'offer-2', ...auth]), 1, /offer-2 expired.*\(HTTP 409\)/);
+  });
+
   test('failures: one readable line, non-zero exit', async () => {
     assertOneLineError(await cli(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);

@@ -238,7 +238,7 @@ export class FakeAgent implements AgentApi {
     this.record('claimOffer', email, offerId, trigger);
     const offer = this.offerList.get(email.toLowerCase())?.find((o) => o.id === offerId);
     if (!offer) throw new NotFoundError(`agent: ${email} has no offer ${offerId}`);
-    if (offer.status === 'expired') throw Object.assign(new Error(`agent: offer ${offerId} expired at ${offer.expiresAt}`), { kind: 'conflict' });
+    if (offer.status === 'expired') throw Object.assign(new Error(`agent: offer ${offerId} expired on ${offer.expiresAt}`), { kind: 'conflict' });
     offer.status = 'claimed';
     return this.newTask('reconcile-person', trigger, `grant ${email} the claimed offer ${offerId}`, offer.hubId);
   }
