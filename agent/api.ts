@@ -7,6 +7,7 @@
  * Methods that start work return the task that tracks it; callers poll `task(id)`.
  */
 import type { Trigger } from './desired-state/delta.ts';
+import type { OfferRecord } from './offers/offer-record.ts';
 
 export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted';
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
@@ -107,18 +108,8 @@ export interface PlannedOperation {
   email?: string;
 }
 
-/** An offer of a seat (a claim team), as the API and My access show it. */
-export interface OfferView {
-  id: string;
-  hubId: string;
-  collection?: string;
-  appRole: string;
-  assets: Array<{ type: string; id: string; tasks: string[] }>;
-  status: 'offered' | 'claimed' | 'expired';
-  offeredAt: string;
-  expiresAt?: string;
-  claimedAt?: string;
-}
+/** An offer of a seat (a claim team), as the API shows it: the record without its bookkeeping. */
+export type OfferView = Pick<OfferRecord, 'id' | 'hubId' | 'collection' | 'appRole' | 'assets' | 'status' | 'offeredAt' | 'expiresAt' | 'claimedAt'>;
 
 export interface Paged<T> {
   total: number;

@@ -67,23 +67,21 @@ hubs:
     ]);
   });
 
+  /** Collections, then one hub with these teams (YAML flow mappings). */
+  const withTeams = (collections: string[], teams: string[]) => [
+    'collections:', ...collections.map((c) => `  - ${c}`),
+    'hubs:', '  - id: a', '    connector: meta-business', '    meta: { businessId: "1" }', '    teams:', ...teams.map((t) => `      - ${t}`),
+  ].join('\n');
+
   test('hub roles, seat-less teams and collections: each rule names its path', () => {
-    const problems = problemsOf(`
-collections:
-  - { id: brand-hubs, label: Brand hubs }
-  - { id: brand-hubs, label: Again }
-hubs:
-  - id: a
-    connector: meta-business
-    meta: { businessId: "1" }
-    teams:
-      - { group: IT, hubRole: owner, seat: false }
-      - { group: Staff, seat: false, appRole: EMPLOYEE }
-      - { group: Leads, hubRole: manager, seat: false, assets: [{ type: ad_account, id: act_1, tasks: [ANALYZE] }] }
-      - { group: Claimers, hubRole: manager, seat: false, claim: true }
-      - { group: Brand, appRole: EMPLOYEE, collection: no-such }
-      - { group: NoRole }
-`);
+    const problems = problemsOf(withTeams(['{ id: brand-hubs, label: Brand hubs }', '{ id: brand-hubs, label: Again }'], [
+      '{ group: IT, hubRole: owner, seat: false }',
+      '{ group: Staff, seat: false, appRole: EMPLOYEE }',
+      '{ group: Leads, hubRole: manager, seat: false, assets: [{ type: ad_account, id: act_1, tasks: [ANALYZE] }] }',
+      '{ group: Claimers, hubRole: manager, seat: false, claim: true }',
+      '{ group: Brand, appRole: EMPLOYEE, collection: no-such }',
+      '{ group: NoRole }',
+    ]));
     assert.deepEqual(problems, [
       'collections[1].id: duplicate collection id "brand-hubs"',
       'hubs[0].teams[1].seat: seat: false is for owners and managers only (hubRole: owner or manager); a collaborator only holds a seat',
@@ -95,21 +93,13 @@ hubs:
   });
 
   test('a valid file with collections: defaults, and offerDays carried onto claim teams', () => {
-    const { file } = parseConfig(`
-collections:
-  - { id: brand-hubs, label: Brand hubs, offerDays: 7 }
-  - { id: other, label: Other }
-hubs:
-  - id: a
-    connector: meta-business
-    meta: { businessId: "1" }
-    teams:
-      - { group: IT, hubRole: owner, seat: false }
-      - { group: Brand, appRole: EMPLOYEE, collection: brand-hubs }
-      - { group: Other, appRole: EMPLOYEE, collection: other, claim: false }
-      - { group: Ask, appRole: EMPLOYEE, claim: true }
-      - { group: Staff, appRole: EMPLOYEE }
-`, '/x.yaml', {});
+    const { file } = parseConfig(withTeams(['{ id: brand-hubs, label: Brand hubs, offerDays: 7 }', '{ id: other, label: Other }'], [
+      '{ group: IT, hubRole: owner, seat: false }',
+      '{ group: Brand, appRole: EMPLOYEE, collection: brand-hubs }',
+      '{ group: Other, appRole: EMPLOYEE, collection: other, claim: false }',
+      '{ group: Ask, appRole: EMPLOYEE, claim: true }',
+      '{ group: Staff, appRole: EMPLOYEE }',
+    ]), '/x.yaml', {});
     assert.deepEqual(file.collections[1], { id: 'other', label: 'Other', offerDays: 30 });
     const teams = file.hubs[0]!.teams;
     assert.deepEqual(teams.map((t) => [t.hubRole, t.seat, t.claim]), [['owner', false, false], ['collaborator', true, false], ['collaborator', true, false], ['collaborator', true, true], ['collaborator', true, false]]);
