@@ -1,0 +1,49 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { claimOffer, offersOf } from './offer-api.ts';
+import { offerIdOf, type OfferRecord } from './offer-record.ts';
+
+const hub = testHub({ teams: [{ group: 'Brand', appRole: 'EMPLOYEE', claim: true, assets: [] }] });
+const NOW = new Date('2026-11-23T12:00:00.000Z');
+const flow = { type: 'okta-workflows' as const, actor: 'claim-flow' };
+const id = offerIdOf(hub.id, 'u-jane', 'Brand');
+
+async function storeWith(offer: Partial<OfferRecord>) {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  await store.open();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-jane', testUser('u-jane', 'jane@example.com'));
+    tx.put('offers', hub.id, id, { id, hubId: hub.id, directoryUserId: 'u-jane', email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: '2026-11-20T00:00:00.000Z', expiresAt: '2026-12-20T00:00:00.000Z', membership: 'brand', ...offer });
+  });
+  return store;
+}
+
+describe('claiming an offer', () => {
+  test('claimed once: the offer is claimed, audited with who, and the person re-evaluated; a second claim reuses that task', async () => {
+    const store = await storeWith({});
+    const first = await claimOffer(store, [hub], 'Jane@Example.com', id, flow, NOW);
+    const second = await claimOffer(store, [hub], 'jane@example.com', id, flow, NOW);
+    assert.equal(second.id, first.id, 'one re-evaluation task');
+    assert.equal(first.kind, 'reconcile-person');
+    const offer = store.get('offers', hub.id, id)!;
+    assert.deepEqual([offer.status, offer.claimedAt, offer.claimedBy], ['claimed', NOW.toISOString(), 'okta-workflows:claim-flow']);
+    const audit = [...store.list('audit', hub.id)].filter((e) => e.action === 'offer-claimed');
+    assert.equal(audit.length, 1);
+    assert.deepEqual(audit[0]!.trigger, flow);
+    assert.deepEqual(offersOf(store, [hub], 'jane@example.com', NOW).map((o) => o.status), ['claimed']);
+  });
+
+  test('an expired offer is refused (conflict); an unknown one is not-found; nothing changes', async () => {
+    const store = await storeWith({ expiresAt: '2026-11-22T00:00:00.000Z' });
+    assert.deepEqual(offersOf(store, [hub], 'jane@example.com', NOW).map((o) => o.status), ['expired'], 'past its expiry reads as expired before any reconcile');
+    await assert.rejects(claimOffer(store, [hub], 'jane@example.com', id, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'conflict' && /expired on 2026-11-22/.test(e.message));
+    await assert.rejects(claimOffer(store, [hub], 'jane@example.com', 'offer-nope', flow, NOW), (e: Error & { kind?: string }) => e.kind === 'not-found');
+    await assert.rejects(claimOffer(store, [hub], 'bob@example.com', id, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'not-found', 'another person cannot claim it');
+    assert.equal(store.get('offers', hub.id, id)!.status, 'offered');
+    assert.equal([...store.list('tasks', hub.id)].length, 0);
+  });
+});
