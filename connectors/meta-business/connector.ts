@@ -10,6 +10,7 @@ import { listAssets } from './read/assets.ts';
 import { checkCredential } from './read/credential.ts';
 import { listPartners, listPartnerUsers } from './read/partners.ts';
 import { listInvites, listMembers, listSystemUsers } from './read/people.ts';
+import { readPerson } from './read/person.ts';
 import { assignAsset, unassignAsset } from './write/assets.ts';
 import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invites.ts';
 import { changeMemberRole, removeMember } from './write/members.ts';
@@ -67,6 +68,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     listAssignments: (assets) => listAssignments(ctx, assets),
     listPartners: (cursor) => listPartners(ctx, cursor),
     listPartnerUsers: (partnerBusinessId) => listPartnerUsers(ctx, partnerBusinessId),
+    readPerson: (input) => readPerson(ctx, input),
     invite: (i) => invite(ctx, i),
     changeMemberRole: (memberId, role) => changeMemberRole(ctx, memberId, role),
     changeInviteRole: (inviteId, role) => changeInviteRole(ctx, inviteId, role),

@@ -36,6 +36,12 @@ export interface HubConnector {
   listPartners?(cursor?: string): Promise<Page<AppPartner>>;
   /** A partner's own people on our shared assets, with the partner's token (native partner). */
   listPartnerUsers?(partnerBusinessId: string): Promise<PartnerUser[]>;
+  /**
+   * A targeted re-read of one person, when a change failed because the app moved under the plan
+   * (stale view): their seat (by `memberId`, else found by `email`), their invites (by email), and
+   * their assignments on `assets`; assets that are gone or no longer visible are in `missingAssets`.
+   */
+  readPerson?(input: { email?: string; memberId?: string; assets?: AssetRef[] }): Promise<PersonReading>;
 
   /**
    * Invites a person. `already-done` when the email has a pending invite (its id) or is already a
@@ -74,6 +80,14 @@ export interface HubConnector {
   compareRoles?(a: string, b: string): number;
 }
 
+/** What `readPerson` found: complete for that person (no member or invite listed = none). */
+export interface PersonReading {
+  members: AppMember[];
+  invites: AppInvite[];
+  assignments: AssetAssignment[];
+  missingAssets: AssetRef[];
+}
+
 export interface ConnectorDefinition<S extends z.ZodType = z.ZodType> {
   id: string;
   label: string;
@@ -89,7 +103,7 @@ export function defineConnector<S extends z.ZodType>(definition: ConnectorDefini
 /** Which optional methods a connector instance implements. */
 export function capabilitiesOf(connector: HubConnector): string[] {
   const names: Array<keyof HubConnector> = [
-    'listMembers', 'listInvites', 'listSystemUsers', 'listAssets', 'listAssignments', 'listPartners', 'listPartnerUsers',
+    'listMembers', 'listInvites', 'listSystemUsers', 'listAssets', 'listAssignments', 'listPartners', 'listPartnerUsers', 'readPerson',
     'invite', 'changeMemberRole', 'changeInviteRole', 'removeMember', 'cancelInvite', 'reinvite',
     'assignAsset', 'unassignAsset', 'shareAsset', 'unshareAsset', 'checkCredential',
   ];

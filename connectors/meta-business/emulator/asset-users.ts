@@ -17,8 +17,7 @@ import type { Asset } from './model.ts';
 
 export function getAsset(ctx: GraphContext, asset: Asset): unknown {
   requireAssetAccess(ctx, asset);
-  const share = ctx.world.sharesByAsset.get(asset.id)?.get(ctx.caller.businessId);
-  return project(assetNode(asset.type), { asset, permittedTasks: share?.permittedTasks }, ctx.fields, ctx.render);
+  return project(assetNode(asset.type), { asset }, ctx.fields, ctx.render);
 }
 
 /** The ceiling a business can assign on an asset: everything for the owner, the share for a partner. */
@@ -41,7 +40,7 @@ export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
     rows.push({ seq: a.seq, id: a.userId, name: person.name, businessId: person.businessId, userType: person.userType, tasks: a.tasks, permittedTasks: permitted });
   }
   rows.sort((x, y) => x.seq - y.seq);
-  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`));
 }
 
 function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId: string } {

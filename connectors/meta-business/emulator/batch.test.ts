@@ -78,7 +78,8 @@ describe('batch requests (reference §1.7)', () => {
         { method: 'POST', name: 'invite', relative_url: `${BIZ}/business_users`, body: 'email=chain%40sandbox.example' },
         { method: 'GET', relative_url: '{result=invite:$.id}?fields=email,status' },
       ]);
-      assert.deepEqual(JSON.parse(r.body[1].body), { email: 'chain@sandbox.example', status: 'PENDING' });
+      const chained = JSON.parse(r.body[1].body);
+      assert.deepEqual(chained, { id: JSON.parse(r.body[0].body).id, email: 'chain@sandbox.example', status: 'PENDING' });
     } finally {
       await g.close();
     }

@@ -6,7 +6,6 @@ export const time = (ms: number | undefined) => (ms === undefined ? undefined : 
 
 export const businessNode: NodeType<Business> = {
   name: 'Business',
-  defaults: ['id', 'name'],
   fields: {
     id: value((b) => b.id),
     name: value((b) => b.name),

@@ -13,14 +13,12 @@ import { baseRole, defaultTasks } from './world.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Business, BusinessUser } from './model.ts';
 
-/** The `business_users` edge adds `role` to BusinessUser's defaults (reference §1.4). */
-const EDGE_DEFAULTS = [...businessUserNode.defaults, 'role'];
 
 export function listBusinessUsers(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   checkAdvancedAccess(ctx);
   const members = [...ctx.world.users.values()].filter((u) => u.businessId === business.id);
-  return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, EDGE_DEFAULTS));
+  return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, 'Business/business_users'));
 }
 
 /** POST business_users: an invite, not a member, until the person accepts (reference §2.2). */

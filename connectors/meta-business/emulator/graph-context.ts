@@ -78,6 +78,8 @@ export interface RecordedCall {
   at: number;
   /** an operation inside a batch request */
   batch?: boolean;
+  /** the node type the path names and the edge (`Business/agencies`), when it names one (the fields test) */
+  readOn?: { node: string; edge?: string };
 }
 
 export class GraphContext {

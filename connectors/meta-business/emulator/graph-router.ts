@@ -5,7 +5,7 @@
  */
 import { GraphError, invalidParameter, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { callForId, idsRequest } from './multi-id.ts';
-import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply } from './graph-context.ts';
+import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply, type RecordedCall } from './graph-context.ts';
 import { parseFields } from './field-selection.ts';
 import { countCall, usageHeaders } from './usage-headers.ts';
 import { NODE_ROUTES } from './graph-routes.ts';
@@ -36,8 +36,28 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     if (!(err instanceof GraphError)) runtime.log?.error(`meta emulator: ${call.method} ${call.path} failed inside the emulator`, { error: String(err), stack: (err as Error)?.stack });
     reply = errorReply(err, call.batch, usageHeaders(runtime, objectId));
   }
-  record(runtime, call, reply);
+  record(runtime, call, reply, readOn(runtime.world.resolve(objectId ?? ''), segments));
   return reply;
+}
+
+const NODE_TYPE_OF_ASSET = { ad_account: 'AdAccount', page: 'Page', catalog: 'ProductCatalog', pixel: 'AdsPixel' } as const;
+
+/** The Graph node type an id names (graph-fields.json's names). */
+export function nodeTypeOf(node: GraphNode): string {
+  switch (node.kind) {
+    case 'business': return 'Business';
+    case 'business_user': return 'BusinessUser';
+    case 'invite': return 'BusinessRoleRequest';
+    case 'system_user': return 'SystemUser';
+    case 'asset': return NODE_TYPE_OF_ASSET[node.entity.type];
+  }
+}
+
+/** Which node type and edge a call read its `fields` on, for the call record (the fields test). */
+function readOn(node: GraphNode | undefined, segments: string[]): RecordedCall['readOn'] {
+  if (!node || segments.length > 2) return undefined;
+  const type = nodeTypeOf(node);
+  return segments.length === 2 ? { node: type, edge: `${type}/${segments[1]}` } : { node: type };
 }
 
 function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segments: string[], node: GraphNode | undefined, runBatch: BatchRunner): unknown {
@@ -124,7 +144,7 @@ function redactParams(params: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply): void {
+function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply, on: RecordedCall['readOn']): void {
   runtime.calls.push({
     method: call.method,
     path: call.path,
@@ -134,5 +154,6 @@ function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply): v
     ...(reply.code !== undefined ? { code: reply.code } : {}),
     at: runtime.now(),
     ...(call.batch ? { batch: true } : {}),
+    ...(on ? { readOn: on } : {}),
   });
 }

@@ -26,7 +26,6 @@ const permissionsOf = (kind: Asset['type']): FieldGetter<PartnerView> => (v) => 
 
 export const partnerNode: NodeType<PartnerView> = {
   name: 'Business',
-  defaults: ['id', 'name', 'adaccount_permissions', 'page_permissions', 'productcatalog_permissions', 'application_permissions'],
   fields: {
     id: value((v) => v.business.id),
     name: value((v) => v.business.name),
@@ -35,7 +34,6 @@ export const partnerNode: NodeType<PartnerView> = {
     adaccount_permissions: permissionsOf('ad_account'),
     page_permissions: permissionsOf('page'),
     productcatalog_permissions: permissionsOf('catalog'),
-    pixel_permissions: permissionsOf('pixel'),
     application_permissions: value(() => undefined),
     shared_ca_count: value(() => 0),
   },
@@ -44,7 +42,6 @@ export const partnerNode: NodeType<PartnerView> = {
 /** A partner on `/{asset}/agencies` with the share's edge fields (reference §8.3). */
 export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
   name: 'Business',
-  defaults: ['id', 'name', 'access_requested_time', 'access_status', 'access_updated_time', 'permitted_tasks'],
   fields: {
     id: value((v) => v.business.id),
     name: value((v) => v.business.name),

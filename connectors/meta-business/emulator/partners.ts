@@ -7,6 +7,7 @@ import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupport
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
 import { project } from './node-fields.ts';
+import { assetNode } from './asset-nodes.ts';
 import { listParam } from './request-params.ts';
 import { ASSET_TASKS, PIXEL_PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';
@@ -33,13 +34,13 @@ function partnerRows(ctx: GraphContext, pick: (asset: Asset, share: Share) => st
 export function listAgencies(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (asset.ownerBusinessId === business.id ? share.partnerBusinessId : undefined));
-  return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/agencies'));
 }
 
 export function listClients(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (share.partnerBusinessId === business.id ? asset.ownerBusinessId : undefined));
-  return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/clients'));
 }
 
 /** DELETE /{business}/agencies?business=X: X loses every asset we shared (reference §8.1). */
@@ -67,7 +68,7 @@ function requireOwner(ctx: GraphContext, asset: Asset): void {
   }
 }
 
-export function listAssetAgencies(ctx: GraphContext, asset: Asset): unknown {
+export function listAssetAgencies(ctx: GraphContext, asset: Asset, edge = 'agencies'): unknown {
   requireOwner(ctx, asset);
   const rows: Array<{ seq: number; business: Business; share: Share }> = [];
   for (const share of ctx.world.sharesByAsset.get(asset.id)?.values() ?? []) {
@@ -75,7 +76,7 @@ export function listAssetAgencies(ctx: GraphContext, asset: Asset): unknown {
     if (business) rows.push({ seq: share.seq, business, share });
   }
   rows.sort((a, b) => a.seq - b.seq);
-  return ctx.page(rows, 'agencies', asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, edge, asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/${edge}`));
 }
 
 /** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (§8.3). */
@@ -111,7 +112,7 @@ function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined
 /** Pixels list partners on `shared_agencies` (SPEC `AdsPixel.json`, reference §8.3). */
 export function listPixelAgencies(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type !== 'pixel') throw unknownPath('/shared_agencies');
-  return listAssetAgencies(ctx, asset);
+  return listAssetAgencies(ctx, asset, 'shared_agencies');
 }
 
 /** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (§8.3). */

@@ -16,7 +16,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       const members = await g.get(`/${BIZ}/business_users`, { fields: 'email', limit: '100' });
       assert.ok(!members.body.data.some((m: { email: string }) => m.email === 'jo.new@sandbox.example'), 'not a member before accepting');
       const mwa = await g.post(`/${BIZ}/business_users`, { email: 'mwa@sandbox.example', invited_user_type: '["MWA"]' });
-      assert.deepEqual((await g.get(`/${mwa.body.id}`, { fields: 'invited_user_type' })).body, { invited_user_type: ['MWA'] });
+      assert.deepEqual((await g.get(`/${mwa.body.id}`, { fields: 'invited_user_type' })).body, { id: mwa.body.id, invited_user_type: ['MWA'] }, 'Graph always includes id');
       const pending = await g.get(`/${BIZ}/pending_users`, { email: 'JO.NEW@sandbox.example' });
       assert.deepEqual(pending.body.data, [{ id: requestId, email: 'jo.new@sandbox.example', role: 'EMPLOYEE', status: 'PENDING' }]);
 
@@ -193,7 +193,7 @@ describe('business users: role changes, removal, last admin (reference §2.4, §
       const edge = await g.get(`/${BIZ}/business_users`, { limit: '1' });
       assert.deepEqual(Object.keys(edge.body.data[0]), ['id', 'name', 'business', 'role']);
       const nested = await g.get(`/${SANDBOX.admins[0]}`, { fields: 'business{name},assigned_ad_accounts{id,tasks}' });
-      assert.deepEqual(nested.body.business, { name: 'Sandbox Portfolio' });
+      assert.deepEqual(nested.body.business, { id: BIZ, name: 'Sandbox Portfolio' });
       assert.deepEqual(nested.body.assigned_ad_accounts.data, [{ id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
       const sys = await g.get(`/${SANDBOX.systemUserId}`, { fields: 'assigned_ad_accounts.limit(1){id}' });
       assert.deepEqual(sys.body.assigned_ad_accounts.data, [{ id: 'act_111' }]);

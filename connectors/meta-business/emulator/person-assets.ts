@@ -4,7 +4,7 @@
  * with edge fields `tasks` (default) and `permitted_tasks`.
  */
 import { requireVisible } from './access.ts';
-import { assetDefaults, assetNode } from './asset-nodes.ts';
+import { assetNode } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
 import { ASSET_TASKS } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';
@@ -21,7 +21,7 @@ export function assignedAssets(type: AssetType, edge: string) {
     return ctx.page(rows, edge, person.id, (r) => {
       const share = w.sharesByAsset.get(r.asset.id)?.get(person.businessId);
       const permittedTasks = r.asset.ownerBusinessId === person.businessId ? [...ASSET_TASKS[type]] : share?.permittedTasks;
-      return project(assetNode(type), { asset: r.asset, tasks: r.tasks, permittedTasks }, ctx.fields, ctx.render, assetDefaults(type, 'assigned'));
+      return project(assetNode(type), { asset: r.asset, tasks: r.tasks, permittedTasks }, ctx.fields, ctx.render, `${w.systemUsers.has(person.id) ? 'SystemUser' : 'BusinessUser'}/${edge}`);
     });
   };
 }

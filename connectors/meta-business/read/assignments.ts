@@ -16,6 +16,7 @@ export async function readAssignments(
   assets: AssetRef[],
   scopeBusinessId: string,
   whatFor: string,
+  onMissing?: (asset: AssetRef) => void,
 ): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const ctx = { what: whatFor, businessId: graph.businessId };
@@ -33,8 +34,8 @@ export async function readAssignments(
       const { asset } = work[i];
       if (result.status >= 400 || (result.body as { error?: unknown })?.error) {
         const err = graph.errorOf(result, { ...ctx, what: `${whatFor}: ${asset.type} ${asset.id}` });
-        // The asset vanished since it was listed: nobody is assigned to it any more.
-        if (err.kind === 'not-found') return;
+        // The asset vanished since it was listed (or is no longer shared): nobody is assigned to it.
+        if (err.kind === 'not-found') return onMissing?.(asset);
         throw err;
       }
       const page = result.body as { data?: RawAssignedUser[]; paging?: { next?: string } };

@@ -6,8 +6,13 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
 
-/** Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), §8.1–8.2. */
-const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions,pixel_permissions';
+/**
+ * Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), with
+ * the permission lists those edges have (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business;
+ * emulator/graph-fields.json). There is no pixel list there: pixels name their partners on
+ * `/{pixel}/shared_agencies`.
+ */
+export const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions';
 
 interface PartnerCursor {
   edge: 'agencies' | 'clients';
