@@ -60,6 +60,11 @@ export interface AppImportRecord {
   taskId?: string;
   counts?: Partial<Record<'members' | 'invites' | 'systemUsers' | 'assets' | 'assignments' | 'partners' | 'partnerUsers', number>>;
   assetTypes?: AssetType[];
+  /**
+   * Optional sections the last import could not read (system users, assets, assignments,
+   * partners, or one partner's people), with the reason: their records are the previous ones.
+   */
+  unavailable?: Array<{ section: string; message: string; partnerBusinessId?: string }>;
 }
 
 /**

@@ -28,6 +28,10 @@ export interface CheckRunRecord {
   partnerFailures?: Array<{ partnerBusinessId: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;
   unsupported?: string[];
+  /** Sections read in full (members, invites, system users, assets, assignments, partners). */
+  sectionsRead?: string[];
+  /** Optional sections that could not be read, and why: the run completed without them. */
+  unavailable?: Array<{ section: string; message: string }>;
   error?: { kind: string; message: string };
   /** The reconcile pass enqueued after it. */
   reconcileTaskId?: string;

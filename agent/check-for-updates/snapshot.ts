@@ -97,13 +97,15 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
     // else: accepted; the member record carries the inviteId now.
   }
 
-  const assignments = reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
+  // A section that could not be read keeps what the previous snapshot knew of it (read-app.ts).
+  const unread = new Set(reading.unavailable.map((u) => u.section));
+  const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
   }));
 
   // Asset types that could not be listed keep what we knew of them (reported in the run).
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
-  for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+  if (!unread.has('assignments')) for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
   for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
 
@@ -117,10 +119,10 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   return {
     members,
     invites,
-    systemUsers: reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
+    systemUsers: unread.has('system users') ? [...previous.systemUsers] : reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
     assets,
     assignments,
-    partners: reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
-    partnerUsers,
+    partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
+    partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
 }

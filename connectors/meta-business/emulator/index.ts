@@ -70,6 +70,8 @@ export interface MetaEmulator {
     declineInvite(requestId: string): void;
     expireInvite(requestId: string): void;
     setFaults(f: FaultConfig): void;
+    /** Replaces the optional guards (e.g. `noBusinessToBusinessAccess`) at runtime. */
+    setGuards(g: GuardOptions): void;
     clearCalls(): void;
     state(): EmulatorState;
     seed(fixture: MetaFixture): void;
@@ -101,6 +103,10 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     declineInvite: (id) => declineInvite(runtime, id),
     expireInvite: (id) => expireInvite(runtime, id),
     setFaults: (f) => runtime.faults.set(f),
+    setGuards: (g) => {
+      for (const k of Object.keys(runtime.guards)) delete runtime.guards[k as keyof GuardOptions];
+      Object.assign(runtime.guards, g);
+    },
     clearCalls: () => void calls.splice(0, calls.length),
     state: () => world.snapshot(),
     seed: (fixture) => {

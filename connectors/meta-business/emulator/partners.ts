@@ -5,6 +5,7 @@
  */
 import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
+import { checkBusinessToBusiness } from './guards.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
 import { project } from './node-fields.ts';
 import { assetNode } from './asset-nodes.ts';
@@ -32,12 +33,14 @@ function partnerRows(ctx: GraphContext, pick: (asset: Asset, share: Share) => st
 }
 
 export function listAgencies(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (asset.ownerBusinessId === business.id ? share.partnerBusinessId : undefined));
   return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/agencies'));
 }
 
 export function listClients(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (share.partnerBusinessId === business.id ? asset.ownerBusinessId : undefined));
   return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/clients'));
@@ -45,6 +48,7 @@ export function listClients(ctx: GraphContext, business: Business): unknown {
 
 /** DELETE /{business}/agencies?business=X: X loses every asset we shared (reference §8.1). */
 export function removeAgency(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const partner = ctx.param('business');
   if (!partner) throw requiredParameter('business');
@@ -54,6 +58,7 @@ export function removeAgency(ctx: GraphContext, business: Business): unknown {
 
 /** DELETE /{business}/clients?business=X: we give up every asset X shared with us. */
 export function removeClient(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const client = ctx.param('business');
   if (!client) throw requiredParameter('business');
@@ -62,6 +67,7 @@ export function removeClient(ctx: GraphContext, business: Business): unknown {
 }
 
 function requireOwner(ctx: GraphContext, asset: Asset): void {
+  checkBusinessToBusiness(ctx);
   requireAssetAccess(ctx, asset);
   if (asset.ownerBusinessId !== ctx.caller.businessId) {
     throw new GraphError({ code: 200, message: '(#200) Permissions error', userMessage: `Only the business that owns ${asset.id} can share it with partners.` });

@@ -33,13 +33,16 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
     }
   });
 
-  test('re-inviting a pending email or a member is idempotent (no second request)', async () => {
+  test('inviting a pending email or a member is refused with #100 (strict: Meta documents neither); nothing is created', async () => {
     const g = await startTestGraph();
     try {
       const again = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.pendingInviteEmail });
-      assert.deepEqual(again.body, { id: SANDBOX.pendingInviteId });
-      const member = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.contractorEmail });
-      assert.deepEqual(member.body, { id: '1000000000000105' });
+      assert.equal(again.status, 400);
+      assert.equal(again.body.error.code, 100);
+      assert.equal(again.body.error.message, `(#100) The user with email ${SANDBOX.pendingInviteEmail} already has a pending invitation to this business`);
+      const member = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.contractorEmail.toUpperCase() });
+      assert.equal(member.body.error.code, 100);
+      assert.match(member.body.error.message, /^\(#100\) The user with email .* is already a member of this business$/);
       assert.equal(g.emulator.control.state().invites.length, 2);
     } finally {
       await g.close();
@@ -112,7 +115,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       assert.equal(limited.body.error.code, 17);
       const usage = JSON.parse(limited.headers.get('x-business-use-case-usage')!);
       assert.equal(usage[BIZ][0].estimated_time_to_regain_access, 23 * 60);
-      assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'one@sandbox.example' })).status, 200, 'idempotent repeats are not counted');
+      assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'one@sandbox.example' })).body.error.code, 100, 'a refused repeat is not counted');
       now += 23 * 3_600_000;
       assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'three@sandbox.example' })).status, 200);
     } finally {
