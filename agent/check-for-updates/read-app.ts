@@ -49,7 +49,7 @@ export const OPTIONAL_SECTIONS = ['system users', 'assets', 'assignments', 'part
 export type OptionalSection = (typeof OPTIONAL_SECTIONS)[number];
 
 export interface ReadOptions {
-  /** Partners whose own token is configured: only for those can their people be read (reference §8.4). */
+  /** Partners whose own token is configured: only for those can their people be read (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
   partnersWithToken: readonly string[];
   /** Asset types the hub's teams grant: these must be read; others may be unreadable. */
   managedAssetTypes?: readonly AssetType[];
@@ -90,7 +90,7 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
 
 /**
  * Graph calls the read keeps in flight. The listings are independent and every call counts the
- * same toward Meta's rate limits however it is timed (reference §1.7, §10), so reading them one
+ * same toward Meta's rate limits however it is timed (https://developers.facebook.com/docs/graph-api/batch-requests, https://developers.facebook.com/docs/graph-api/overview/rate-limiting), so reading them one
  * after another only adds latency: at 100 ms per call a 10,000-member business took ~8 s of
  * round trips sequentially. The connector paces itself on `X-App-Usage`
  * (connectors/meta-business/graph-client.ts) and expects the agent to add this parallelism.

@@ -1,5 +1,5 @@
 /**
- * One check for updates of one hub (issue "Check for updates", items 1–3): read the whole app,
+ * One check for updates of one hub: read the whole app,
  * then in ONE store transaction replace the snapshot, mark the import complete, re-run matching,
  * record what changed (run summary + audit), and ask the agent for a reconcile pass.
  *
@@ -49,7 +49,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   let connectorReads = 0;
   const counted = countingReads(connector, () => connectorReads++);
   const graphCalls = () => (input.graphCalls ? input.graphCalls() - callsBefore : connectorReads);
-  // A partner's people can be read only with the partner's own token (reference §8.4); sandbox
+  // A partner's people can be read only with the partner's own token (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business); sandbox
   // hubs get the sandbox partner's token from agent/hub-connector.ts without one in the config.
   const partnersWithToken = hub.partners.filter((p) => p.token || hub.meta.graphBaseUrl === 'sandbox').map((p) => p.businessId);
 

@@ -42,7 +42,7 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   const listedInviteIds = new Set(reading.invites.map((i) => i.id));
 
   // Invites hubwarden sent that left the pending list: the person accepted, if a member with that
-  // email is there now (reference §2.2: they become a business user only when they accept).
+  // email is there now (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: they become a business user only when they accept).
   const vanishedInvitesByEmail = new Map<string, AppInviteRecord>();
   for (const invite of previous.invites) {
     if (!listedInviteIds.has(invite.id) && invite.status === 'pending') vanishedInvitesByEmail.set(lower(invite.email)!, invite);
@@ -90,7 +90,7 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
       invites.push(prev); // already known expired/declined/canceled: kept until the plan re-sends or reports it
     } else if (!memberEmails.has(lower(prev.email))) {
       // Gone from pending_users without a member to show for it (Meta lists invites only while
-      // pending, reference §3.1): past its expiry it expired, before it someone cancelled it.
+      // pending, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): past its expiry it expired, before it someone cancelled it.
       const expired = prev.expiresAt !== undefined && prev.expiresAt <= now;
       invites.push({ ...prev, status: expired ? 'expired' : 'canceled', lastSeenAt: now });
     }

@@ -20,7 +20,7 @@ import { BATCH_LIMIT } from './graph-client.ts';
 
 /**
  * Meta Business Manager (Business Portfolio) connector over the Graph API
- * (/work/shared/reference/meta-graph-api.md). Resolved values only: agent/hub-connector.ts turns
+ * (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Resolved values only: agent/hub-connector.ts turns
  * the hub's config (secret references, `sandbox`) into this.
  */
 export const metaBusinessConfig = z.object({

@@ -15,8 +15,7 @@ export interface ConnectorContext {
 }
 
 /**
- * A connector instance for one hub. A capability exists when its method exists (design brief,
- * idea 5). Listing methods return one page per call; the agent drives pagination with the opaque
+ * A connector instance for one hub. A capability exists when its method exists. Listing methods return one page per call; the agent drives pagination with the opaque
  * `cursor`. Change methods are idempotent: "already exists" on grant and "not found" on revoke
  * return 'already-done'. Failures throw ConnectorError.
  */
@@ -57,7 +56,7 @@ export interface HubConnector {
   changeInviteRole?(inviteId: string, role: string): Promise<ChangeResult>;
   removeMember?(memberId: string): Promise<ChangeResult>;
   cancelInvite?(inviteId: string): Promise<ChangeResult>;
-  /** Cancel + invite again (Meta has no resend endpoint, reference §3.5). */
+  /** Cancel + invite again (Meta has no resend endpoint, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
   reinvite?(input: { inviteId: string; email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
   /** Assigns exactly `tasks` (upsert) to a member on an asset. */
   assignAsset?(input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult>;

@@ -1,5 +1,5 @@
 /**
- * Asset nodes (AdAccount, Page, ProductCatalog, AdsPixel) with the minimal shapes of reference §6
+ * Asset nodes (AdAccount, Page, ProductCatalog, AdsPixel) with the minimal shapes of https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/Business.json
  * and the edge fields `tasks` / `permitted_tasks`. Defaults [INF]: ad accounts `account_id,id`
  * (as `/me/adaccounts` answers), the others `id,name`.
  */

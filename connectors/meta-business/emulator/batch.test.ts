@@ -9,7 +9,7 @@ async function batch(g: Awaited<ReturnType<typeof startTestGraph>>, ops: unknown
   return g.raw(path, { method: 'POST', body: new URLSearchParams({ access_token: SANDBOX.token, batch: JSON.stringify(ops), ...extra }) });
 }
 
-describe('batch requests (reference §1.7)', () => {
+describe('batch requests (https://developers.facebook.com/docs/graph-api/batch-requests)', () => {
   test('per-operation results with string bodies; one failure does not fail the others', async () => {
     const g = await startTestGraph();
     try {

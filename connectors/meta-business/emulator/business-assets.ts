@@ -1,5 +1,5 @@
 /**
- * Business-level listings of system users (reference §5.1) and of owned and client assets (§6).
+ * Business-level listings of system users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users) and of owned and client assets (https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/Business.json).
  * Client edges list assets other businesses shared with this one (confirmed shares only; pending
  * ones belong on `pending_client_*`), with the edge field `permitted_tasks`.
  */

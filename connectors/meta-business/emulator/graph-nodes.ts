@@ -1,6 +1,6 @@
 /**
- * People nodes: BusinessUser (reference §2.1), BusinessRoleRequest (§3.1), SystemUser (§5.1) and
- * AssignedUser (§7.1). Defaults follow the `[default]` marks of §1.4; where the reference is silent
+ * People nodes: BusinessUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), BusinessRoleRequest (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), SystemUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users) and
+ * AssignedUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). Defaults follow the `[default]` marks of https://developers.facebook.com/docs/graph-api/results; where the reference is silent
  * the choice is marked [INF]. Assets are in asset-nodes.ts, partners in partner-nodes.ts.
  */
 import { project, value, type FieldGetter, type NodeType, type RenderContext } from './node-fields.ts';
@@ -95,7 +95,7 @@ export const systemUserNode: NodeType<SystemUser> = {
   },
 };
 
-/** AssignedUser on `/{asset}/assigned_users` (reference §7.1; SPEC `AssignedUser.json`). */
+/** AssignedUser on `/{asset}/assigned_users` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users; SPEC `AssignedUser.json`). */
 export interface AssignedUserView {
   id: string;
   name: string;

@@ -1,7 +1,7 @@
 /**
  * Routes one Graph call (an HTTP request or one operation of a batch) to its endpoint:
  * `/{id}` and `/{id}/{edge}` by the kind of node the id names, `/debug_token`, and the batch
- * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (reference §1.4, §9).
+ * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (https://developers.facebook.com/docs/graph-api/results, https://developers.facebook.com/docs/graph-api/guides/error-handling).
  */
 import { GraphError, invalidParameter, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { callForId, idsRequest } from './multi-id.ts';
@@ -18,7 +18,7 @@ export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall) => unknown
 export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: BatchRunner): GraphReply {
   const segments = call.path.split('/').filter((s) => s !== '');
   const objectId = segments[0];
-  // A batch envelope is not a call of its own: each operation counts and is throttled (§1.7, §10).
+  // A batch envelope is not a call of its own: each operation counts and is throttled (https://developers.facebook.com/docs/graph-api/batch-requests, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
   const envelope = segments.length === 0 && call.params.batch !== undefined;
   if (!envelope) countCall(runtime);
   let reply: GraphReply;
@@ -94,7 +94,7 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
 
 type Methods = Partial<Record<GraphMethod, (ctx: GraphContext, entity: unknown) => unknown>>;
 
-/** Legacy `method=post|delete` override on GET (reference §1.3, optional). */
+/** Legacy `method=post|delete` override on GET (https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py, optional). */
 function effectiveMethod(call: GraphCall): GraphMethod {
   const m = typeof call.query.method === 'string' ? call.query.method.toUpperCase() : undefined;
   if (call.method === 'GET' && (m === 'POST' || m === 'DELETE')) return m;

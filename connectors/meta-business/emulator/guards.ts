@@ -6,12 +6,12 @@ import { GraphError } from './graph-error.ts';
 import type { GraphContext } from './graph-context.ts';
 
 export interface GuardOptions {
-  /** People changes in a business whose two_factor_type is not `none` fail with 415/2859009 (§2.2, §11). */
+  /** People changes in a business whose two_factor_type is not `none` fail with 415/2859009 (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, connectors/meta-business/README.md [INF]). */
   enforceTwoFactor?: boolean;
-  /** The app lacks Advanced Access: `GET business_users` fails with code 10 (§1.2, §11). */
+  /** The app lacks Advanced Access: `GET business_users` fails with code 10 (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started, connectors/meta-business/README.md [INF]). */
   noAdvancedAccess?: boolean;
   /**
-   * The "7-day restriction" (§11, unverified): a caller added fewer than N days ago gets
+   * The "7-day restriction" (connectors/meta-business/README.md [INF], unverified): a caller added fewer than N days ago gets
    * 10/2859030 "This Action Is Not Allowed" on people changes.
    */
   newAdminRestrictionDays?: number;

@@ -1,6 +1,7 @@
 /**
- * Meta Graph API emulator (issue 3 item 5): the Business Management endpoints of
- * /work/shared/reference/meta-graph-api.md, faithful enough that a client passing against it works
+ * Meta Graph API emulator: the Business Management endpoints
+ * (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), with
+ * only the fields Meta lists per node and edge (graph-fields.json), faithful enough that a client passing against it works
  * against graph.facebook.com. Runs in-process for tests, standalone (`startStandalone`, used by
  * `hubwarden emulator meta --port N`) and mounted as the product's `sandbox`.
  *

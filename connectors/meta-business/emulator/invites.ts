@@ -27,7 +27,7 @@ import type { Business, Invite } from './model.ts';
 
 export function createInvite(ctx: GraphContext, business: Business, email: string, role: string | undefined, tasks: string[] | undefined): unknown {
   const world = ctx.world;
-  // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (§2.2).
+  // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
   const userType = checkTaskNames(listParam(ctx.call.params, 'invited_user_type') ?? ['FB'], ['FB', 'MWA'], 'invited_user_type');
   if (world.users.findByEmail(business.id, email).length > 0) throw invalidParameter(`The user with email ${email} is already a member of this business`);
   for (const invite of world.invites.findByEmail(business.id, email)) {
@@ -54,7 +54,7 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
   return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
 }
 
-/** "When you reach this limit you will get error code 17, you should resume 24 hours later" (§2.2). */
+/** "When you reach this limit you will get error code 17, you should resume 24 hours later" (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
 function countInvite(runtime: EmulatorRuntime, businessId: string): void {
   const limit = runtime.inviteLimit;
   if (!limit) return;
@@ -83,7 +83,7 @@ export function getInvite(ctx: GraphContext, invite: Invite): unknown {
   return project(inviteNode, invite, ctx.fields, ctx.render);
 }
 
-/** POST /{request-id}: change role/tasks of a pending invite; returns `{id}` (reference §3.3). */
+/** POST /{request-id}: change role/tasks of a pending invite; returns `{id}` (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
 export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
@@ -100,7 +100,7 @@ export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
 }
 
-/** DELETE /{request-id}: cancel (reference §3.4). */
+/** DELETE /{request-id}: cancel (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
 export function cancelInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
@@ -119,7 +119,7 @@ function pendingInvite(runtime: EmulatorRuntime, requestId: string, action: stri
   return invite;
 }
 
-/** The person accepts: a BusinessUser with a new id appears and the request is dropped (§12). */
+/** The person accepts: a BusinessUser with a new id appears and the request is dropped (connectors/meta-business/README.md [INF]). */
 export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person?: { name?: string }): { memberId: string } {
   const invite = pendingInvite(runtime, requestId, 'accept');
   const world = runtime.world;

@@ -1,8 +1,8 @@
-/** Partner views: businesses on `agencies` / `clients` with permission objects (reference §8.1–§8.3). */
+/** Partner views: businesses on `agencies` / `clients` with permission objects (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 import { value, type FieldGetter, type NodeType } from './node-fields.ts';
 import { graphTime, type Asset, type Business, type Share } from './model.ts';
 
-/** A permission object on `agencies`/`clients` (reference §8.1). */
+/** A permission object on `agencies`/`clients` (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function permissionObject(share: Share): Record<string, unknown> {
   return {
     id: share.assetId,
@@ -39,7 +39,7 @@ export const partnerNode: NodeType<PartnerView> = {
   },
 };
 
-/** A partner on `/{asset}/agencies` with the share's edge fields (reference §8.3). */
+/** A partner on `/{asset}/agencies` with the share's edge fields (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
   name: 'Business',
   fields: {

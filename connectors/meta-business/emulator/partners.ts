@@ -1,7 +1,7 @@
 /**
- * Partners (reference §8): `GET|DELETE /{business}/agencies` (who has access to my assets),
+ * Partners (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business): `GET|DELETE /{business}/agencies` (who has access to my assets),
  * `GET|DELETE /{business}/clients` (who gave me access), and `GET|POST|DELETE /{asset}/agencies`
- * (share or unshare one asset). Only the asset's OWNER business can share it (§8.3, §11 → 200).
+ * (share or unshare one asset). Only the asset's OWNER business can share it (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, connectors/meta-business/README.md [INF] → 200).
  */
 import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
@@ -46,7 +46,7 @@ export function listClients(ctx: GraphContext, business: Business): unknown {
   return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/clients'));
 }
 
-/** DELETE /{business}/agencies?business=X: X loses every asset we shared (reference §8.1). */
+/** DELETE /{business}/agencies?business=X: X loses every asset we shared (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function removeAgency(ctx: GraphContext, business: Business): unknown {
   checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
@@ -85,7 +85,7 @@ export function listAssetAgencies(ctx: GraphContext, asset: Asset, edge = 'agenc
   return ctx.page(rows, edge, asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/${edge}`));
 }
 
-/** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (§8.3). */
+/** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   requireOwner(ctx, asset);
   const partnerId = ctx.param('business');
@@ -106,7 +106,7 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   return { success: true };
 }
 
-/** Catalogs may be shared by role instead of tasks: `permitted_roles` ADMIN / ADVERTISER (§8.3, [INF] mapping). */
+/** Catalogs may be shared by role instead of tasks: `permitted_roles` ADMIN / ADVERTISER (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, [INF] mapping). */
 function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined {
   if (asset.type !== 'catalog') return undefined;
   const roles = listParam(ctx.call.params, 'permitted_roles');
@@ -115,13 +115,13 @@ function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined
   return roles.includes('ADMIN') ? ['MANAGE', 'ADVERTISE'] : ['ADVERTISE'];
 }
 
-/** Pixels list partners on `shared_agencies` (SPEC `AdsPixel.json`, reference §8.3). */
+/** Pixels list partners on `shared_agencies` (Meta's API spec `AdsPixel.json`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function listPixelAgencies(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type !== 'pixel') throw unknownPath('/shared_agencies');
   return listAssetAgencies(ctx, asset, 'shared_agencies');
 }
 
-/** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (§8.3). */
+/** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function unshareAsset(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type === 'pixel') throw unsupportedRequest('DELETE', asset.id);
   requireOwner(ctx, asset);

@@ -5,7 +5,7 @@ import { SANDBOX } from './sandbox-ids.ts';
 
 const BIZ = SANDBOX.businessId;
 
-describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, §3, §12)', () => {
+describe('invites: pending BusinessRoleRequest until accepted (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users, connectors/meta-business/README.md [INF])', () => {
   test('invite → pending_users → accept → business_users; invited once', async () => {
     const g = await startTestGraph();
     try {
@@ -152,7 +152,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
   });
 });
 
-describe('business users: role changes, removal, last admin (reference §2.4, §2.5, §11)', () => {
+describe('business users: role changes, removal, last admin (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, connectors/meta-business/README.md [INF])', () => {
   test('demoting or removing the last admin is 3914; with two admins the first may go', async () => {
     const g = await startTestGraph();
     try {

@@ -1,6 +1,6 @@
 /**
  * Reverse lookups: `GET /{business-user-id|system-user-id}/assigned_ad_accounts|assigned_pages|
- * assigned_product_catalogs` (reference §2.3, §5.1, §7.5): the assets a person holds tasks on,
+ * assigned_product_catalogs` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users, https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/BusinessUser.json): the assets a person holds tasks on,
  * with edge fields `tasks` (default) and `permitted_tasks`.
  */
 import { requireVisible } from './access.ts';

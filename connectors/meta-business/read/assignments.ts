@@ -4,10 +4,10 @@ import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /**
- * Who holds which tasks on each asset: `/{asset}/assigned_users?business=<id>` (reference §7),
- * one batch operation per asset, ≤ 50 per batch request (§1.7). Per-asset `next` pages are
+ * Who holds which tasks on each asset: `/{asset}/assigned_users?business=<id>` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users),
+ * one batch operation per asset, ≤ 50 per batch request (https://developers.facebook.com/docs/graph-api/batch-requests). Per-asset `next` pages are
  * followed in further batches, so the result is complete for every asset asked about (deletions
- * are only planned from complete listings, design brief idea 4).
+ * are only planned from complete listings).
  */
 export const ASSIGNMENT_FIELDS = 'id,name,user_type,tasks';
 

@@ -4,12 +4,12 @@ import { what, type MetaContext } from '../meta-context.ts';
 import { invitesFor } from '../read/people.ts';
 
 /**
- * Invites (BusinessRoleRequest, reference §2.2, §3.3–3.5). Never two invites for one email: unless
+ * Invites (BusinessRoleRequest, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Never two invites for one email: unless
  * the caller vouches for a clean first attempt (`firstAttempt`: no earlier attempt may have reached
  * Meta and its complete snapshot shows no invite or seat for the email), a pending invite is looked
  * up first (pending_users?email=, one call) and returned as already-done.
  *
- * The id: §2.2 says not to assume the id POST returns is the request id, so a clean first attempt
+ * The id: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users says not to assume the id POST returns is the request id, so a clean first attempt
  * returns a provisional id `pending:<email>` instead of re-reading pending_users after every POST
  * (one call less per invite; in a 5,000-person burst, 5,000 calls less). The real id is resolved
  * by email when it is first needed (changeInviteRole, cancelInvite, reinvite), and the next check
@@ -111,7 +111,7 @@ export async function cancelInvite(ctx: MetaContext, given: string): Promise<Cha
   }
 }
 
-/** Meta has no resend (§3.5): cancel, then invite again. Both count against the invite limit. */
+/** Meta has no resend (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started): cancel, then invite again. Both count against the invite limit. */
 export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   await cancelInvite(ctx, input.inviteId);
   const again = await invite(ctx, { ...input, firstAttempt: false }); // a re-send always looks first
