@@ -14,16 +14,14 @@ import { createWriteback } from '../../agent/writeback/writeback.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
-import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { Directory } from '../agent-e2e/directory.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { HUB, OKTA_TOKEN, hubConfig } from './business.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const HUB = 'acme-meta';
-const OKTA_TOKEN = 'okta-degraded-e2e-token';
 const ENTRA = { tenantId: 'c0ffee00-1111-2222-3333-444455556666', clientId: 'a1b2c3d4-0000-1111-2222-333344445555', clientSecret: 'entra-degraded-e2e-secret', extensionAppId: 'e7e7e7e7-aaaa-bbbb-cccc-ddddeeeeffff' };
 const PEOPLE = {
   'u-ada': ['ada.lovelace@sandbox.example', 'Meta Admins'],
@@ -57,30 +55,10 @@ async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails
     const ext = `extension_${ENTRA.extensionAppId.replace(/-/g, '')}_hubwarden_${HUB.replace(/-/g, '_')}_status`;
     standing = (email) => graph.state().users.find((u) => u.userPrincipalName === email)?.[ext];
   }
-  const idp = variant === 'okta-no-partners' ? 'okta' : 'entra';
-  const partners = variant === 'okta-no-partners' ? '    partners: []\n' : `    partners:\n      - businessId: "${SANDBOX.partner.businessId}"\n        token: env:PARTNER_TOKEN\n`;
-  const config = parseConfig(`identityProviders:
-${idpYaml}hubs:
-  - id: ${HUB}
-    connector: meta-business
-    identityProvider: ${idp}
-    meta:
-      businessId: "${SANDBOX.businessId}"
-      accessToken: env:META_TOKEN
-      graphBaseUrl: ${metaServer.url}
-    teams:
-      - group: Meta Admins
-        hubRole: owner
-        appRole: ADMIN
-      - group: Meta Advertisers
-        appRole: EMPLOYEE
-        assets:
-          - { type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }
-${partners}    safety:
-      settleSeconds: 1
-      removalThresholdPercent: 50
-      confirmDeprovisioning: false
-`, '/tmp/hubwarden-degraded-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token, OKTA_TOKEN, ENTRA_SECRET: ENTRA.clientSecret });
+  const config = hubConfig(metaServer.url, {
+    identityProviders: idpYaml, identityProvider: variant === 'okta-no-partners' ? 'okta' : 'entra',
+    partners: variant === 'okta-no-partners' ? 'none' : 'sandbox', settleSeconds: 1, env: { ENTRA_SECRET: ENTRA.clientSecret },
+  });
   const hub = config.file.hubs[0];
   const store = new MemoryStore();
   const connector = createHubConnector(hub, config, { log: silent });

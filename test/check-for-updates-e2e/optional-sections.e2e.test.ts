@@ -8,14 +8,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, SANDBOX, type FaultConfig, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
+import { SANDBOX, type FaultConfig, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { TaskRunner } from '../../agent/tasks/task-runner.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
-import { DIR, HUB, hubConfig, seedDirectory } from './business.ts';
+import { DIR, HUB, sandboxHub } from './business.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
@@ -31,12 +31,8 @@ describe('check for updates with an optional section failing (Meta connector ove
   let writebacks = 0;
 
   before(async () => {
-    emulator = createMetaEmulator();
-    const server = await emulator.listen(0);
-    close = server.close;
-    const config = hubConfig(server.url);
-    store = new MemoryStore();
-    await seedDirectory(store);
+    let config;
+    ({ emulator, close, config, store } = await sandboxHub());
     const hub = config.file.hubs[0];
     const connector = createHubConnector(hub, config, { log: silent });
     // Write-back runs after every completed import; its Okta/Entra side is covered by writeback.e2e and degraded-hub.e2e.
@@ -110,38 +106,33 @@ describe('check for updates with an optional section failing (Meta connector ove
     assert.equal(service.member(HUB, `partner:${P.businessId}:${P.users[0]}`)?.unavailable, undefined);
   });
 
-  test('assets fail (one type): that type keeps what was known; assignments of the others are read', async () => {
+  /** A run with one optional section failing: the import still completes, health warns about that section. */
+  async function degraded(section: string, match: string) {
     const before = counts();
     const wb = writebacks;
-    const run = await checkWith({ errorRate: 1, match: '/owned_pages$' });
+    const run = await checkWith({ errorRate: 1, match });
     stillComplete(run, wb);
-    assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== 'assets'));
-    assert.deepEqual(run.unavailable?.map((u) => u.section), ['assets']);
+    assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== section));
+    assert.deepEqual(run.unavailable?.map((u) => u.section), [section]);
+    assert.ok(healthWarns(section));
+    return { run, before };
+  }
+
+  test('assets fail (one type): that type keeps what was known; assignments of the others are read', async () => {
+    const { run, before } = await degraded('assets', '/owned_pages$');
     assert.deepEqual(run.unreadableAssetTypes?.map((u) => u.type), ['page']);
     assert.ok(store.get('appAssets', HUB, `page:${SANDBOX.pageId}`), 'the page is still known');
     assert.deepEqual([counts().assets, counts().assignments], [before.assets, before.assignments]);
-    assert.ok(healthWarns('assets'));
   });
 
   test('assignments fail: every assignment keeps its previous value; members, invites and assets are read', async () => {
-    const before = counts();
-    const wb = writebacks;
-    const run = await checkWith({ errorRate: 1, match: '/assigned_users$' });
-    stillComplete(run, wb);
-    assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== 'assignments'));
-    assert.deepEqual(run.unavailable?.map((u) => u.section), ['assignments']);
+    const { before } = await degraded('assignments', '/assigned_users$');
     assert.equal(counts().assignments, before.assignments);
     assert.deepEqual(service.member(HUB, SANDBOX.employees[0])?.assets, [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }]);
-    assert.ok(healthWarns('assignments'));
   });
 
   test('system users fail: they keep their previous records', async () => {
-    const wb = writebacks;
-    const run = await checkWith({ errorRate: 1, match: '/system_users$' });
-    stillComplete(run, wb);
-    assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== 'system users'));
-    assert.deepEqual(run.unavailable?.map((u) => u.section), ['system users']);
+    await degraded('system users', '/system_users$');
     assert.deepEqual([...store.list('appSystemUsers', HUB)].map((s) => s.id), [SANDBOX.systemUserId]);
-    assert.ok(healthWarns('system users'));
   });
 });
