@@ -98,8 +98,8 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
 export const READS_IN_FLIGHT = 8;
 
 export async function readApp(connector: HubConnector, options: ReadOptions): Promise<AppReading> {
-  // The first listing that fails stops the others between pages: the read has failed as a whole
-  // (nothing is written), so further calls would only spend rate limit.
+  // A required listing (members, invites) that fails stops the others between pages: the read
+  // has failed as a whole (nothing is written), so further calls would only spend rate limit.
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
   const readOptions: ReadOptions = { ...options, signal };
