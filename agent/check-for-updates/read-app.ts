@@ -17,6 +17,7 @@ import { inFlight } from './in-flight.ts';
 import type {
   AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, Page, PartnerUser,
 } from '../../connectors/sdk/hub-model.ts';
+import { errorText } from '../log/logger.ts';
 
 export const ALL_ASSET_TYPES: readonly AssetType[] = ['ad_account', 'page', 'catalog', 'pixel'];
 
@@ -137,7 +138,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       return await work();
     } catch (err) {
       if (signal.aborted || !isConnectorError(err)) throw err;
-      if (note) unavailable.push({ section, message: err.message });
+      if (note) unavailable.push({ section, message: errorText(err) });
       return without;
     }
   };
@@ -154,7 +155,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       try {
         return await list(`assets: ${type}`, read);
       } catch (err) {
-        failure = err instanceof Error ? err.message : String(err);
+        failure = errorText(err);
         if (expected(err)) return [];
         throw err;
       }
@@ -213,7 +214,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       } catch (err) {
         // The partner's token is theirs to keep valid; our own snapshot stays complete without it.
         // The writer keeps that partner's previously known people and the run reports the failure.
-        partnerFailures.push({ partnerBusinessId: partner.businessId, message: err instanceof Error ? err.message : String(err) });
+        partnerFailures.push({ partnerBusinessId: partner.businessId, message: errorText(err) });
         return [];
       } finally {
         finish(`partner ${partner.businessId} people`);

@@ -13,6 +13,7 @@ import type { HubConnector } from '../../../connectors/sdk/connector.ts';
 import type { AssetRef } from '../../../connectors/sdk/hub-model.ts';
 import type { HubConfigFile } from '../../../config/schema.ts';
 import { applyPlan } from '../../dispatch/reconcile.ts';
+import { errorText } from '../../log/logger.ts';
 import type { Operation } from '../../plan/operation.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
 import { classify } from '../../safety/classify.ts';
@@ -87,7 +88,7 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
     return { found, plan: planPerson(tx, hub, person, { connector, now: ctx.now() }) };
   });
   const read = `re-read ${op.email ?? memberId}: ${found.members} seat(s), ${found.invites} invite(s), ${found.assignments} assignment(s)${found.missingAssets ? `, ${found.missingAssets} asset(s) gone` : ''}`;
-  const detail = { staleView: true, error: (error as { providerCode?: string }).providerCode ?? error.message, reason: op.reason };
+  const detail = { staleView: true, error: (error as { providerCode?: string }).providerCode ?? errorText(error), reason: op.reason };
 
   if (plan.operations.some((o) => o.key === op.key)) {
     // The fresh picture still asks for the same change: the refresh explains nothing.
@@ -109,7 +110,7 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
       // No recovery around these: one refresh per operation.
       done.push({ op: o, res: await callApp(connector, o) });
     } catch (err) {
-      stopped = { op: o, error: err instanceof Error ? err.message : String(err) };
+      stopped = { op: o, error: errorText(err) };
       break;
     }
   }
