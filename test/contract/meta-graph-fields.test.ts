@@ -55,7 +55,7 @@ test('every fields= list the connector sends is in graph-fields.json (full check
       businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: url, managedAssetTypes: ['ad_account', 'page', 'catalog', 'pixel'],
       partners: [{ businessId: P.businessId, token: P.token }],
     }, { log: silent });
-    const reading = await readApp(connector, { partnersWithToken: [P.businessId] });
+    const reading = await readApp(connector, { assetTypes: ['ad_account', 'page', 'catalog', 'pixel'], partnersWithToken: [P.businessId] });
     assert.deepEqual(reading.unavailable, [], 'every section read (an unknown field would make one unavailable with Meta\'s #100)');
     assert.ok(reading.members.length > 0 && reading.partners.length > 0 && reading.partnerUsers.length > 0 && reading.assignments.length > 0, 'a full read');
     const [eve, dan] = [reading.members.find((m) => m.email?.startsWith('eve'))!, reading.members.find((m) => m.email?.startsWith('dan'))!];

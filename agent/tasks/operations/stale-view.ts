@@ -85,7 +85,7 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
   // The re-read and the re-plan in one transaction: the plan sees exactly what was read.
   const { plan, found } = await ctx.store.transact((tx) => {
     const found = applyPersonReading(tx, { hubId: hub.id, email: op.email, memberId, inviteId, assets, reading, now: ctx.now() });
-    return { found, plan: planPerson(tx, hub, person, { connector, now: ctx.now() }) };
+    return { found, plan: planPerson(tx, hub, person, { now: ctx.now() }) };
   });
   const read = `re-read ${op.email ?? memberId}: ${found.members} seat(s), ${found.invites} invite(s), ${found.assignments} assignment(s)${found.missingAssets ? `, ${found.missingAssets} asset(s) gone` : ''}`;
   const detail = { staleView: true, error: (error as { providerCode?: string }).providerCode ?? errorText(error), reason: op.reason };
