@@ -1,5 +1,7 @@
 /**
- * The composition root: `npm start` (`tsx scim-server/main.ts [--config PATH]`).
+ * The composition root: `npm start` (`exec node --import tsx scim-server/main.ts [--config PATH]`:
+ * `exec` makes this process npm's own child, so the SIGTERM/SIGINT npm forwards reaches it), or in
+ * production `node dist/scim-server/main.js` (built by `npm run build`).
  * Config (`--config`, else HUBWARDEN_CONFIG, else config/hubwarden.yaml; PORT overrides the port)
  * → secrets key → store → routers → app → listen → banner. Every start-up failure prints what and
  * which (the config's lines, the store file) and exits 1; SIGTERM/SIGINT stop gracefully.

@@ -45,12 +45,22 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
   });
 }
 
-/** SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). A second signal exits at once. */
-export function stopOnSignals(running: RunningServer): void {
-  let stopping = false;
+/**
+ * SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). The same signal can
+ * arrive twice for one stop: Ctrl-C in a terminal signals the whole foreground process group, and
+ * `npm start` forwards the SIGINT it received to this process as well
+ * (https://github.com/npm/run-script/blob/main/lib/signal-manager.js). So a repeat within
+ * `repeatMs` is that echo; a later one (someone insisting) exits at once.
+ */
+export function stopOnSignals(running: RunningServer, repeatMs = 2_000): void {
+  let stoppingSince: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince < repeatMs) return;
+      log.warn('stopping at once: signal repeated', { signal });
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
     log.info('stopping', { signal });
     running.close().then(
       () => process.exit(0),
