@@ -15,7 +15,9 @@ import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
-import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
+import { createMetaEmulator, type MetaEmulator } from '../connectors/meta-business/emulator/index.ts';
+import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
+import { childLogger } from '../agent/log/logger.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
 
@@ -65,11 +67,22 @@ try {
 
 /** Hubs with `meta.graphBaseUrl: sandbox` talk to the built-in Meta emulator, mounted here. */
 const SANDBOX_PATH = '/sandbox/graph';
+const sandboxLog = childLogger('sandbox');
 // Its /__emulator/* control endpoints (accept invites, inject faults) answer only to an admin token.
 const adminTokens = adminTokensFrom(config);
-const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')
-  ? createMetaEmulator({ controlAuth: (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined })
-  : undefined;
+// Its business is kept in the store's folder (data/sandbox-meta.json), so a restart changes nothing in it.
+let sandbox: MetaEmulator | undefined;
+if (config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')) {
+  try {
+    sandbox = createMetaEmulator({
+      controlAuth: (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined,
+      persist: { ...sandboxWorldFile(sandboxWorldPath(config)), onError: (err) => sandboxLog.error('sandbox: saving its business failed', { error: err.message }) },
+    });
+  } catch (err) {
+    await store.close();
+    fail((err as Error).message);
+  }
+}
 
 let sandboxGraphBaseUrl: string | undefined;
 const hubwarden = composeHubwarden({
@@ -84,7 +97,18 @@ void keyring; // the key exists from the first start; stored credentials are sea
 const app = createApp({ store, agentRunning: () => hubwarden.running(), routers });
 let running;
 try {
-  running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: async () => { await hubwarden.stop(); await store.close(); } });
+  running = await serve(app, {
+    host: config.file.server.host,
+    port: config.file.server.port,
+    onClose: async () => {
+      await hubwarden.stop();
+      try {
+        await sandbox?.close(); // the sandbox's last changes, after the agent's last call to it
+      } finally {
+        await store.close();
+      }
+    },
+  });
 } catch (err) {
   await store.close();
   fail((err as Error).message);

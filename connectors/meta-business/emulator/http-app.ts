@@ -19,6 +19,7 @@ export interface EmulatorControlApi {
   expireInvite(requestId: string): void;
   setFaults(f: FaultConfig): void;
   state(): unknown;
+  reset(): void;
 }
 
 const VERSION = /^\/(v\d+\.\d+)(?=\/|$)/;
@@ -115,6 +116,10 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     } catch (err) {
       res.status(400).json({ error: { message: `meta emulator: faults must be a JSON object: ${(err as Error).message}` } });
     }
+  });
+  app.post('/__emulator/reset', (_req, res) => {
+    control.reset(); // the business as the fixture has it; faults and the call log are kept
+    res.json({ success: true });
   });
   app.get('/__emulator/calls', (_req, res) => void res.json(runtime.calls));
   // Over HTTP the token values are redacted: the sandbox is mounted inside the product.
