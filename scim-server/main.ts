@@ -100,8 +100,11 @@ try {
   running = await serve(app, {
     host: config.file.server.host,
     port: config.file.server.port,
-    onClose: async () => {
-      await hubwarden.stop();
+    // A stop ends within 10 s (what supervisors wait by default before killing): in-flight requests
+    // and running tasks share 8 s, the rest is for writing the sandbox and folding the journal.
+    graceMs: 8_000,
+    onClose: async (remainingMs) => {
+      await hubwarden.stop(remainingMs);
       try {
         await sandbox?.close(); // the sandbox's last changes, after the agent's last call to it
       } finally {

@@ -16,9 +16,12 @@ export interface RunningServer {
 export interface ServeOptions {
   host: string;
   port: number;
-  /** Runs after the last request finished (close the store here, so its last writes are flushed). */
-  onClose?: () => Promise<void>;
-  /** How long in-flight requests get before their connections are cut. */
+  /**
+   * Runs after the last request finished (close the store here, so its last writes are flushed),
+   * with the milliseconds `graceMs` has left: the requests and what onClose stops share one budget.
+   */
+  onClose?: (remainingMs: number) => Promise<void>;
+  /** How long in-flight requests get before their connections are cut (default 10 s). */
   graceMs?: number;
 }
 
@@ -33,12 +36,14 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
       let closing: Promise<void> | null = null;
       const close = () =>
         (closing ??= (async () => {
+          const graceMs = options.graceMs ?? 10_000;
+          const deadline = Date.now() + graceMs;
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
-          const timer = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 10_000);
+          const timer = setTimeout(() => server.closeAllConnections(), graceMs);
           await done;
           clearTimeout(timer);
-          await options.onClose?.();
+          await options.onClose?.(Math.max(0, deadline - Date.now()));
         })());
       resolve({ server, url: `http://${host}:${port}`, close });
     });

@@ -3,33 +3,24 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killIfAlive, startProcess, waitUntilStopped } from './server-process.ts';
+import { killIfAlive, sandboxConfig, startProcess, waitUntilStopped } from './server-process.ts';
 
 /**
  * `npm start` exactly as a person or a supervisor runs it, from the repository root; only the
  * config (HUBWARDEN_CONFIG, a temp folder's store) and the port (PORT=0) differ. The signal goes
  * to the PID `npm start` got, which is npm's, never the server's own.
  */
-async function sandboxConfig(t: { after: (fn: () => Promise<void>) => void }) {
+async function tempSandbox(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-npm-start-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'hubwarden.yaml');
-  await writeFile(config, `
-server: { port: 8080 }
-store: { kind: lowdb, path: ${join(dir, 'store.json')} }
-secrets: { keyFile: ${join(dir, 'hubwarden.key')} }
-hubs:
-  - id: sandbox
-    connector: meta-business
-    meta: { businessId: "1000000000000001", graphBaseUrl: sandbox }
-    scim: { tokens: [env:TEST_SCIM_TOKEN] }
-`);
+  await writeFile(config, sandboxConfig({ store: join(dir, 'store.json'), keyFile: join(dir, 'hubwarden.key') }));
   return { config, lockPath: join(dir, 'store.json.lock') };
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} to the PID of \`npm start\` stops the server, frees its port and releases the store lock within 10 s`, async (t) => {
-    const { config, lockPath } = await sandboxConfig(t);
+    const { config, lockPath } = await tempSandbox(t);
     const npm = startProcess('npm', ['start'], { env: { HUBWARDEN_CONFIG: config, PORT: '0', TEST_SCIM_TOKEN: 'x' } });
     t.after(() => npm.kill('SIGKILL'));
     const url = await npm.listening;
@@ -45,7 +36,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 test('Ctrl-C in a terminal (SIGINT to npm and the server both, then npm forwards its own) still stops gracefully: exit 0, lock released', async (t) => {
-  const { config, lockPath } = await sandboxConfig(t);
+  const { config, lockPath } = await tempSandbox(t);
   const npm = startProcess('npm', ['start'], { env: { HUBWARDEN_CONFIG: config, PORT: '0', TEST_SCIM_TOKEN: 'x' }, ownProcessGroup: true });
   t.after(() => npm.kill('SIGKILL'));
   const url = await npm.listening;

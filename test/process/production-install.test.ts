@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, killIfAlive, startProcess, waitUntilStopped } from './server-process.ts';
+import { REPO_ROOT, killIfAlive, sandboxConfig, startProcess, waitUntilStopped } from './server-process.ts';
 
 /**
  * The production install README's "Run in production" and the Dockerfile describe, in a temp
@@ -43,16 +43,7 @@ test('production install: build, npm ci --omit=dev, node dist/scim-server/main.j
   for (const dev of devTools) assert.ok(!existsSync(join(app, 'node_modules', dev)), `${dev} is installed in production`);
   for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, 'node_modules', dep)), `${dep} is missing`);
 
-  await writeFile(join(app, 'hubwarden.yaml'), `
-server: { port: 8080, adminTokens: [env:TEST_ADMIN_TOKEN] }
-store: { kind: lowdb, path: data/hubwarden.json }
-secrets: { keyFile: data/hubwarden.key }
-hubs:
-  - id: sandbox
-    connector: meta-business
-    meta: { businessId: "1000000000000001", graphBaseUrl: sandbox }
-    scim: { tokens: [env:TEST_SCIM_TOKEN] }
-`);
+  await writeFile(join(app, 'hubwarden.yaml'), sandboxConfig({ store: 'data/hubwarden.json', keyFile: 'data/hubwarden.key', admin: true }));
   const env = { PORT: '0', TEST_SCIM_TOKEN: 'scim-token', TEST_ADMIN_TOKEN: 'admin-token' };
   const server = startProcess(process.execPath, ['dist/scim-server/main.js', '--config', 'hubwarden.yaml'], { cwd: app, env });
   t.after(() => killIfAlive(server.pid));

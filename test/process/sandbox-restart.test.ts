@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killIfAlive, REPO_ROOT, startProcess, waitUntilStopped, type ServerProcess } from './server-process.ts';
+import { killIfAlive, REPO_ROOT, sandboxConfig, startProcess, waitUntilStopped, type ServerProcess } from './server-process.ts';
 
 /**
  * The built-in Meta sandbox keeps its business across a restart: people invited and accepted
@@ -28,23 +28,18 @@ test('a restart leaves the sandbox business as it was; the first check finds not
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-sandbox-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = join(dir, 'hubwarden.yaml');
-  await writeFile(config, `
-server: { port: 8080, adminTokens: [env:TEST_ADMIN_TOKEN] }
-store: { kind: lowdb, path: ${join(dir, 'data/hubwarden.json')} }
-secrets: { keyFile: ${join(dir, 'data/hubwarden.key')} }
-hubs:
-  - id: sandbox
-    connector: meta-business
-    meta: { businessId: "1000000000000001", graphBaseUrl: sandbox }
-    scim: { tokens: [env:TEST_SCIM_TOKEN] }
-    teams:
+  await writeFile(config, sandboxConfig({
+    store: join(dir, 'data/hubwarden.json'),
+    keyFile: join(dir, 'data/hubwarden.key'),
+    admin: true,
+    hubExtra: `    teams:
       - group: Meta Advertisers
         hubRole: collaborator
         appRole: EMPLOYEE
         assets: [{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }]
     safety: { settleSeconds: 120, confirmDeprovisioning: true }
-    partners: [{ businessId: "2000000000000002" }]
-`);
+    partners: [{ businessId: "2000000000000002" }]`,
+  }));
   const env = { PORT: '0', TEST_SCIM_TOKEN: 'scim-token', TEST_ADMIN_TOKEN: 'admin-token' };
   const admin = { authorization: 'Bearer admin-token' };
   const worldFile = join(dir, 'data/sandbox-meta.json');

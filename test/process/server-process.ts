@@ -88,3 +88,21 @@ export async function waitUntilStopped(server: { url: string; lockPath: string; 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A config with one hub, `sandbox`, on the built-in Meta emulator; the SCIM token comes from
+ * TEST_SCIM_TOKEN and (with `admin`) the admin token from TEST_ADMIN_TOKEN. `hubExtra` is more
+ * YAML for the hub, indented four spaces.
+ */
+export function sandboxConfig(options: { store: string; keyFile: string; admin?: boolean; hubExtra?: string }): string {
+  return `
+server: { port: 8080${options.admin ? ', adminTokens: [env:TEST_ADMIN_TOKEN]' : ''} }
+store: { kind: lowdb, path: ${options.store} }
+secrets: { keyFile: ${options.keyFile} }
+hubs:
+  - id: sandbox
+    connector: meta-business
+    meta: { businessId: "1000000000000001", graphBaseUrl: sandbox }
+    scim: { tokens: [env:TEST_SCIM_TOKEN] }
+${options.hubExtra ?? ''}`;
+}
