@@ -6,7 +6,7 @@
  *
  * Clients use `<url>/v25.0/...` (any `vNN.0`, or none). Control endpoints for the sandbox and
  * manual testing: `POST /__emulator/invites/{id}/accept|decline|expire`, `PUT /__emulator/faults`,
- * `GET /__emulator/calls`, `GET /__emulator/state`.
+ * `GET /__emulator/calls`, `GET /__emulator/state`, `POST /__emulator/reset`.
  */
 import { createServer } from 'node:http';
 import type { Express } from 'express';
