@@ -2,15 +2,23 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
+import { connectorBlock, type HubConfigFile } from '../config/schema.ts';
+import { connectors } from '../connectors/registry.ts';
+import type { ConnectorDefinition } from '../connectors/sdk/definition.ts';
 import { replaceFileDurably } from './store/durable-file.ts';
 
+/** The connector definitions whose built-in sandbox some hub points at (`npm start` mounts them). */
+export function usedSandboxes(hubs: readonly HubConfigFile[]): ConnectorDefinition[] {
+  return connectors.filter((d) => d.sandbox && hubs.some((h) => h.connector === d.id && d.sandbox!.usedBy(connectorBlock(h))));
+}
+
 /**
- * Where the built-in Meta sandbox (hubs with `meta.graphBaseUrl: sandbox`) keeps its business: in
- * the store's folder (`data/sandbox-meta.json` with the shipped config), so a restart finds it as
- * it was, and backing up or deleting that folder covers it too.
+ * Where a connector's sandbox keeps its world: in the store's folder (the Meta sandbox of the
+ * shipped config: `data/sandbox-meta-business.json`), so a restart finds it as it was, and backing
+ * up or deleting that folder covers it too.
  */
-export function sandboxWorldPath(config: LoadedConfig): string {
-  return join(dirname(config.pathOf(config.file.store.path)), 'sandbox-meta.json');
+export function sandboxWorldPath(config: LoadedConfig, connectorId: string): string {
+  return join(dirname(config.pathOf(config.file.store.path)), `sandbox-${connectorId}.json`);
 }
 
 /** The saved world (undefined on a first start) and a durable writer for it (temp, fsync, rename). */

@@ -15,7 +15,7 @@ import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
-import { createMetaEmulator, type MetaEmulator } from '../connectors/meta-business/emulator/index.ts';
+import { createSandboxes, sandboxUrls } from './sandboxes.ts';
 import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
 import { childLogger } from '../agent/log/logger.ts';
 import { serve, stopOnSignals } from './serve.ts';
@@ -65,31 +65,33 @@ try {
   fail((err as Error).message);
 }
 
-/** Hubs with `meta.graphBaseUrl: sandbox` talk to the built-in Meta emulator, mounted here. */
-const SANDBOX_PATH = '/sandbox/graph';
-const sandboxLog = childLogger('sandbox');
-// Its /__emulator/* control endpoints (accept invites, inject faults) answer only to an admin token.
+/** Hubs whose connector block says `sandbox` talk to that connector's built-in emulator, mounted here. */
+// Its control endpoints (accept invites, inject faults) answer only to an admin token. Its world is
+// kept beside the store (data/sandbox-<connector>.json), so a restart changes nothing in it.
 const adminTokens = adminTokensFrom(config);
-// Its business is kept in the store's folder (data/sandbox-meta.json), so a restart changes nothing in it.
-let sandbox: MetaEmulator | undefined;
-if (config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')) {
-  try {
-    sandbox = createMetaEmulator({
-      controlAuth: (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined,
-      persist: { ...sandboxWorldFile(sandboxWorldPath(config)), onError: (err) => sandboxLog.error('sandbox: saving its business failed', { error: err.message }) },
-    });
-  } catch (err) {
-    await store.close();
-    fail((err as Error).message);
-  }
+const sandboxLog = childLogger('sandbox');
+let sandboxSet: Awaited<ReturnType<typeof createSandboxes>>;
+try {
+  sandboxSet = await createSandboxes(
+    config.file.hubs,
+    (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined,
+    (connectorId) => ({
+      ...sandboxWorldFile(sandboxWorldPath(config, connectorId)),
+      onError: (err) => sandboxLog.error('sandbox: saving its world failed', { connectorId, error: err.message }),
+    }),
+  );
+} catch (err) {
+  await store.close();
+  fail((err as Error).message);
 }
+const { sandboxes, routers: sandboxRouters } = sandboxSet;
 
-let sandboxGraphBaseUrl: string | undefined;
+let urls: Record<string, string> = {};
 const hubwarden = composeHubwarden({
   config,
   store,
-  sandboxGraphBaseUrl: () => sandboxGraphBaseUrl,
-  extraRouters: sandbox ? [{ path: SANDBOX_PATH, router: sandbox.handler }] : [],
+  sandboxUrls: () => urls,
+  extraRouters: sandboxRouters,
 });
 const routers: MountedRouter[] = hubwarden.routers;
 
@@ -106,7 +108,7 @@ try {
     onClose: async (remainingMs) => {
       await hubwarden.stop(remainingMs);
       try {
-        await sandbox?.close(); // the sandbox's last changes, after the agent's last call to it
+        await sandboxSet.close(); // the sandboxes' last changes, after the agent's last call to them
       } finally {
         await store.close();
       }
@@ -117,7 +119,7 @@ try {
   fail((err as Error).message);
 }
 stopOnSignals(running);
-/** Where connectors of sandbox hubs reach the emulator: this process, over loopback. */
-sandboxGraphBaseUrl = sandbox ? `${running.url}${SANDBOX_PATH}` : undefined;
+/** Where connectors of sandbox hubs reach their emulator: this process, over loopback. */
+urls = sandboxUrls(sandboxes, running.url);
 await hubwarden.start();
-process.stdout.write(`${banner(config, running.url, sandboxGraphBaseUrl)}\n`);
+process.stdout.write(`${banner(config, running.url, sandboxes.map((s) => ({ description: s.description, url: urls[s.connectorId]! })))}\n`);

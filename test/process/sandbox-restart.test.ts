@@ -42,7 +42,7 @@ test('a restart leaves the sandbox business as it was; the first check finds not
   }));
   const env = { PORT: '0', TEST_SCIM_TOKEN: 'scim-token', TEST_ADMIN_TOKEN: 'admin-token' };
   const admin = { authorization: 'Bearer admin-token' };
-  const worldFile = join(dir, 'data/sandbox-meta.json');
+  const worldFile = join(dir, 'data/sandbox-meta-business.json');
   const lockPath = join(dir, 'data/hubwarden.json.lock');
   let server: ServerProcess;
   let url = '';
@@ -127,6 +127,6 @@ test('a restart leaves the sandbox business as it was; the first check finds not
   // stopped: the saved business is removed, so the next start seeds the fixture
   const offline = cli(['sandbox', 'reset']);
   assert.equal((await offline.exited).code, 0, offline.output().stderr);
-  assert.match(offline.output().stdout, /sandbox reset: removed .*sandbox-meta\.json; the next start seeds the business from its fixture/);
+  assert.match(offline.output().stdout, /sandbox reset: removed .*sandbox-meta-business\.json; the next start seeds the business from its fixture/);
   assert.ok(!existsSync(worldFile));
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetaEmulator, SANDBOX } from './index.ts';
 
-/** An emulator whose saves land in `saved` (the product writes them to data/sandbox-meta.json). */
+/** An emulator whose saves land in `saved` (the product writes them to data/sandbox-meta-business.json). */
 function persisted(initial?: string) {
   const saved: string[] = [];
   const emulator = createMetaEmulator({ persist: { initial, source: 'saved.json', debounceMs: 5, save: async (text) => void saved.push(text) } });
