@@ -103,8 +103,8 @@ try {
     host: config.file.server.host,
     port: config.file.server.port,
     // A stop ends within 10 s (what supervisors wait by default before killing): in-flight requests
-    // and running tasks share 8 s, the rest is for writing the sandbox and folding the journal.
-    graceMs: 8_000,
+    // and running tasks share 7 s, the rest is for writing the sandbox and folding the journal.
+    graceMs: 7_000,
     onClose: async (remainingMs) => {
       await hubwarden.stop(remainingMs);
       try {
