@@ -10,6 +10,7 @@ import { CliError, oneLine } from './cli-error.ts';
 import { registerDecisionCommands } from './decision-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerProcessCommands } from './process-commands.ts';
+import { registerStoreCommands } from './store-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerWorkCommands(program);
   registerDecisionCommands(program);
   registerProcessCommands(program);
+  registerStoreCommands(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ outputError: () => {} });
     for (const sub of command.commands) sub.exitOverride().configureOutput({ outputError: () => {} });
