@@ -7,7 +7,7 @@ import { ScimAuthenticator, FailureTracker } from './auth.ts';
 import { bodyParserError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
-import { notFound, ScimError } from './errors.ts';
+import { notFound, ScimError, storeUnavailable } from './errors.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
 import { listResponse } from './list.ts';
 import { defineHubStateIndexes } from './resources/hub-state.ts';
@@ -95,7 +95,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof ScimError ? err : bodyParserError(err);
+    const known = err instanceof ScimError ? err : (storeUnavailable(err) ?? bodyParserError(err));
     if (known) {
       if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
       else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });
