@@ -85,6 +85,7 @@ export class FaultyFiles implements StoreFiles {
   unlink = nodeFiles.unlink;
   read = nodeFiles.read;
   size = nodeFiles.size;
+  modifiedMs = nodeFiles.modifiedMs;
   copy = nodeFiles.copy;
   mkdir = nodeFiles.mkdir;
   list = nodeFiles.list;

@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultyFiles } from './faulty-files.test-double.ts';
@@ -49,7 +49,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpoint
   const restart = async () => {
     await store.settled();
     const image = await mkdtemp(join(tmpdir(), 'hubwarden-faults-image-'));
-    for (const name of await readdir(dir)) if (name.startsWith('store.json') && !name.endsWith('.lock')) await copyFile(join(dir, name), join(image, name));
+    for (const name of await readdir(dir)) if (name.startsWith('store.json') && !name.endsWith('.lock')) await cp(join(dir, name), join(image, name), { recursive: true });
     const again = new LowdbStore(join(image, 'store.json'));
     await again.open();
     const ids = [...again.list('faultTestItems', 'h')].map((r) => r.id);

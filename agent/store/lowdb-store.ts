@@ -3,7 +3,9 @@ import { childLogger } from '../log/logger.ts';
 import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, syncFolder, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
-import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
+import { Archive } from './archive.ts';
+import type { CollectionName, RecordOf } from './collections.ts';
+import { describeDamage, inspectStore, storePaths, type Inspection, type StorePaths } from './store-inspect.ts';
 import { writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
 import { lockStore } from './store-lock.ts';
 import { SerializedStore, type CapturedDocument } from './store-file.ts';
@@ -21,13 +23,20 @@ export interface LowdbStoreOptions {
   files?: StoreFiles;
   /** While the disk refuses writes, how often to try again (default 2 s; also the Retry-After). */
   probeMs?: number;
+  /** Collections kept on disk only (archive.ts), read through `newestFirst` (default: the audit log and finished tasks). */
+  archived?: readonly string[];
 }
+
+/** The collections that only grow: kept on disk, never in memory or in the snapshot. */
+export const ARCHIVED_COLLECTIONS = ['audit', 'finishedTasks'] as const;
 
 interface Batch {
   changes: string[];
   /** Serialized lines to record in the snapshot cache once the batch is durable. */
   lines: Array<[string, string, string, string | undefined]>;
   txs: Array<{ changes: readonly Change[]; before: readonly unknown[] }>;
+  /** Records of archived collections, handed to their archive once the batch is durable. */
+  archived: Array<[string, string, unknown]>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -82,6 +91,7 @@ export class LowdbStore extends MemoryStore {
   private probe: NodeJS.Timeout | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private unlock: () => Promise<void> = async () => {};
+  private archives = new Map<string, Archive>();
 
   constructor(
     path: string,
@@ -94,6 +104,26 @@ export class LowdbStore extends MemoryStore {
     this.previousJournalPath = this.paths.previousJournalPath;
     this.files = options.files ?? nodeFiles;
     this.probeMs = options.probeMs ?? 2_000;
+    for (const name of options.archived ?? ARCHIVED_COLLECTIONS) this.archives.set(name, new Archive(this.files, `${this.path}.archive`, name));
+  }
+
+  protected override keeps(collection: string): boolean {
+    return !this.archives.has(collection);
+  }
+
+  override async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
+    const archive = this.archives.get(collection);
+    if (!archive) return yield* super.newestFirst(collection, partition, newer);
+    for await (const r of archive.newestFirst(partition)) yield r.record as RecordOf<C>;
+  }
+
+  /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
+  async dropArchivedBefore(collection: string, cutoffMs: number): Promise<number> {
+    return (await this.archives.get(collection)?.dropSegmentsBefore(cutoffMs)) ?? 0;
+  }
+
+  private async syncArchives(): Promise<void> {
+    for (const archive of this.archives.values()) await archive.sync();
   }
 
   /**
@@ -122,7 +152,8 @@ export class LowdbStore extends MemoryStore {
     for (const t of found.torn) {
       log.warn('store: dropped a torn final journal record (an append cut short, never acknowledged)', { file: t.file, line: t.line, bytes: t.bytes });
     }
-    const flat = [...found.records].flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
+    await this.fillArchives(found);
+    const flat = [...found.records].filter(([c]) => !this.archives.has(c)).flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
     this.loadPartitions(flat);
     for (const [c, p, records] of flat) for (const [id, record] of records) this.serialized.set(c, p, id, record);
     this.seq = found.seq;
@@ -144,6 +175,37 @@ export class LowdbStore extends MemoryStore {
       throw new Error(`store: cannot open ${this.path}: writing failed: ${codeOf(err)}`);
     }
     log.debug('store opened', { path: this.path, replayedCommits: found.replayed, seq: this.seq });
+  }
+
+  /**
+   * Appends to each archive the records it lacks: those of journal commits newer than its last
+   * one (a crash came before they were written), and, once, those a snapshot of the first format
+   * still held in memory. Synced before the journals that hold them can be dropped.
+   */
+  private async fillArchives(found: Inspection): Promise<void> {
+    if (this.archives.size === 0) return;
+    const journaled = new Set(found.journals.flatMap((j) => j.entries.map((e) => e.seq)));
+    for (const archive of this.archives.values()) {
+      await archive.open();
+      if (journaled.has(archive.lastSeq)) await archive.redoLastCommit();
+    }
+    const snapshotSeq = found.snapshot?.seq ?? 0;
+    for (const [c, archive] of this.archives) {
+      if (archive.lastSeq >= snapshotSeq) continue;
+      for (const [p, records] of found.records.get(c) ?? []) {
+        if (found.snapshot?.legacy) for (const record of records.values()) archive.append(snapshotSeq, p, record);
+      }
+    }
+    for (const journal of found.journals) {
+      for (const entry of journal.entries) {
+        if (found.snapshot?.legacy && entry.seq <= snapshotSeq) continue; // already in that snapshot
+        for (const [c, p, change] of entry.changes) {
+          const archive = this.archives.get(c);
+          if (archive && typeof change !== 'string' && entry.seq > archive.lastSeq) archive.append(entry.seq, p, change[1]);
+        }
+      }
+    }
+    await this.syncArchives();
   }
 
   override healthy(): boolean {
@@ -180,13 +242,15 @@ export class LowdbStore extends MemoryStore {
       let rejectBatch!: (err: Error) => void;
       const promise = new Promise<void>((res, rej) => ((resolveBatch = res), (rejectBatch = rej)));
       promise.catch(() => {}); // every waiter gets the rejection through its own await
-      this.next = { changes: [], lines: [], txs: [], promise, resolve: resolveBatch, reject: rejectBatch };
+      this.next = { changes: [], lines: [], txs: [], archived: [], promise, resolve: resolveBatch, reject: rejectBatch };
     }
     const batch = this.next;
     const lines = this.prepared.get(changes);
     changes.forEach(({ collection, partition, id, record }, i) => {
       const line = lines ? lines[i] : record === undefined ? undefined : JSON.stringify([id, record]);
-      batch.lines.push([collection, partition, id, line]);
+      if (this.archives.has(collection)) {
+        if (record !== undefined) batch.archived.push([collection, partition, record]);
+      } else batch.lines.push([collection, partition, id, line]);
       batch.changes.push(line === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, line));
     });
     batch.txs.push({ changes, before });
@@ -216,6 +280,7 @@ export class LowdbStore extends MemoryStore {
           return;
         }
         for (const [c, p, id, line] of batch.lines) this.serialized.setLine(c, p, id, line);
+        if (batch.archived.length > 0) this.archive(batch.archived);
         batch.resolve();
         if (!this.checkpoint && this.journalBytes >= (this.options.checkpointBytes ?? Math.max(16 << 20, this.snapshotBytes))) {
           await this.startCheckpoint();
@@ -223,6 +288,19 @@ export class LowdbStore extends MemoryStore {
       }
     } finally {
       this.draining = false;
+    }
+  }
+
+  /** Hands a durable batch's archived records to their archives (written in the background). */
+  private archive(records: Array<[string, string, unknown]>): void {
+    const touched = new Set<Archive>();
+    for (const [c, p, record] of records) {
+      const archive = this.archives.get(c)!;
+      archive.append(this.seq, p, record);
+      touched.add(archive);
+    }
+    for (const archive of touched) {
+      archive.flush().catch((err) => log.warn('store: writing the archive failed; retried, and the journal keeps its records meanwhile', { archive: archive.name, code: codeOf(err) }));
     }
   }
 
@@ -271,6 +349,7 @@ export class LowdbStore extends MemoryStore {
    * removed. A crash at any step leaves files that open to the same state.
    */
   private async reestablish(): Promise<void> {
+    await this.syncArchives(); // the journals about to be replaced hold their records
     const { journal, headerBytes } = await writeFreshFiles(this.files, this.paths, this.seq, (captured) => this.writeSnapshot(captured), this.serialized.capture(this.seq));
     await this.journal?.close().catch(() => {});
     this.journal = journal;
@@ -300,6 +379,7 @@ export class LowdbStore extends MemoryStore {
     }
     const captured = this.serialized.capture(this.seq);
     this.checkpoint = this.writeSnapshot(captured)
+      .then(() => this.syncArchives())
       .then(() => this.files.unlink(this.previousJournalPath))
       .then(() => {
         this.snapshotPending = false;
@@ -339,6 +419,7 @@ export class LowdbStore extends MemoryStore {
       await this.reestablish().catch((err) => log.error('store: folding the journal in at close failed; it is replayed at the next start', { path: this.path, code: codeOf(err) }));
     }
     await this.journal?.close().catch(() => {});
+    for (const archive of this.archives.values()) await archive.close();
     await this.unlock();
   }
 }

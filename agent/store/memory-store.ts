@@ -120,6 +120,7 @@ export class MemoryStore implements Store {
     const undone: Change[] = [];
     for (let i = changes.length - 1; i >= 0; i--) {
       const c = changes[i]!;
+      if (!this.keeps(c.collection)) continue; // never applied
       this.apply(c.collection, c.partition, c.id, before[i]);
       undone.push({ collection: c.collection, partition: c.partition, id: c.id, record: before[i] });
     }
@@ -221,9 +222,32 @@ export class MemoryStore implements Store {
     const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexKeysOf(c.collection, c.partition, c.record)));
     this.prepare(changes);
     const before = changes.map((c) => this.get(c.collection, c.partition, c.id));
-    changes.forEach((c, i) => this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]));
+    changes.forEach((c, i) => {
+      if (this.keeps(c.collection)) this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]);
+    });
     if (changes.length > 0) this.notify(changes);
     return { result, changes, before };
+  }
+
+  /**
+   * Whether a collection's records are held in memory. A durable store keeps the collections that
+   * only grow (the audit log, finished tasks) on disk instead: they are journaled with their
+   * transaction but read only through `newestFirst`.
+   */
+  protected keeps(_collection: CollectionName): boolean {
+    return true;
+  }
+
+  /**
+   * The records of a collection (one partition, or all), newest first, for paging readers. Here
+   * from memory: a partition in reverse insertion order; across partitions ordered by `newer`
+   * when given. A durable store reads the collections it keeps on disk page by page.
+   */
+  async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
+    const parts = partition !== undefined ? [partition] : this.partitions(collection);
+    const all = parts.flatMap((p) => [...this.list(collection, p)].reverse());
+    if (parts.length > 1 && newer) all.sort(newer);
+    yield* all;
   }
 
   /**

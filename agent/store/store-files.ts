@@ -22,6 +22,7 @@ export interface StoreFiles {
   /** The whole file, or undefined when it does not exist (any other failure throws). */
   read(path: string): Promise<Buffer | undefined>;
   size(path: string): Promise<number | undefined>;
+  modifiedMs(path: string): Promise<number | undefined>;
   copy(from: string, to: string): Promise<void>;
   mkdir(path: string): Promise<void>;
   list(folder: string): Promise<string[]>;
@@ -35,6 +36,7 @@ export const nodeFiles: StoreFiles = {
   unlink,
   read: (path) => readFile(path).catch((err) => (missing(err) ? undefined : Promise.reject(err))),
   size: (path) => stat(path).then((s) => s.size, (err) => (missing(err) ? undefined : Promise.reject(err))),
+  modifiedMs: (path) => stat(path).then((s) => s.mtimeMs, (err) => (missing(err) ? undefined : Promise.reject(err))),
   copy: (from, to) => copyFile(from, to),
   mkdir: async (path) => {
     await mkdir(path, { recursive: true });
