@@ -97,8 +97,25 @@ export class MemoryStore implements Store {
 
   async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
     const { result, changes, before } = this.runStaged(fn);
-    if (changes.length > 0) await this.persist(changes, before);
+    if (changes.length > 0) {
+      await this.persist(changes, before);
+      for (const l of this.durableListeners) {
+        try {
+          l(changes);
+        } catch (err) {
+          log.error('store: a durable-change listener failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
     return result;
+  }
+
+  private durableListeners = new Set<(changes: readonly Change[]) => void>();
+
+  /** Called with each transaction's changes once they are durable (never for a failed one). */
+  subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
   }
 
   async close(): Promise<void> {}

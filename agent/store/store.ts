@@ -57,6 +57,8 @@ export interface Store extends ReadView {
   newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncIterable<Readonly<RecordOf<C>>>;
   /** Called after each transaction is applied in memory (before it is durable); for waking workers. */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
+  /** Called once a transaction's changes are durable; never for one whose write failed (mirrors). */
+  subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;
   /** Flushes pending writes and stops. */
   close(): Promise<void>;
 }
