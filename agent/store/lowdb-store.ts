@@ -2,11 +2,11 @@ import { dirname, resolve } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
-import { codeOf, nodeFiles, syncFolder, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
-import { Archive } from './archive.ts';
+import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { ARCHIVED_COLLECTIONS, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
-import { describeDamage, inspectStore, storePaths, type Inspection, type StorePaths } from './store-inspect.ts';
-import { writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
+import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
+import { rotateJournal, writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
 import { lockStore } from './store-lock.ts';
 import { SerializedStore, type CapturedDocument } from './store-file.ts';
 import { StoreUnavailable } from './store-unavailable.ts';
@@ -27,8 +27,6 @@ export interface LowdbStoreOptions {
   archived?: readonly string[];
 }
 
-/** The collections that only grow: kept on disk, never in memory or in the snapshot. */
-export const ARCHIVED_COLLECTIONS = ['audit', 'finishedTasks'] as const;
 
 interface Batch {
   changes: string[];
@@ -91,7 +89,7 @@ export class LowdbStore extends MemoryStore {
   private probe: NodeJS.Timeout | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private unlock: () => Promise<void> = async () => {};
-  private archives = new Map<string, Archive>();
+  private archives: Archives;
 
   constructor(
     path: string,
@@ -104,7 +102,7 @@ export class LowdbStore extends MemoryStore {
     this.previousJournalPath = this.paths.previousJournalPath;
     this.files = options.files ?? nodeFiles;
     this.probeMs = options.probeMs ?? 2_000;
-    for (const name of options.archived ?? ARCHIVED_COLLECTIONS) this.archives.set(name, new Archive(this.files, `${this.path}.archive`, name));
+    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS);
   }
 
   protected override keeps(collection: string): boolean {
@@ -112,18 +110,13 @@ export class LowdbStore extends MemoryStore {
   }
 
   override async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
-    const archive = this.archives.get(collection);
-    if (!archive) return yield* super.newestFirst(collection, partition, newer);
-    for await (const r of archive.newestFirst(partition)) yield r.record as RecordOf<C>;
+    if (!this.archives.has(collection)) return yield* super.newestFirst(collection, partition, newer);
+    for await (const r of this.archives.newestFirst(collection, partition)) yield r.record as RecordOf<C>;
   }
 
   /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
   async dropArchivedBefore(collection: string, cutoffMs: number): Promise<number> {
-    return (await this.archives.get(collection)?.dropSegmentsBefore(cutoffMs)) ?? 0;
-  }
-
-  private async syncArchives(): Promise<void> {
-    for (const archive of this.archives.values()) await archive.sync();
+    return this.archives.dropBefore(collection, cutoffMs);
   }
 
   /**
@@ -152,7 +145,7 @@ export class LowdbStore extends MemoryStore {
     for (const t of found.torn) {
       log.warn('store: dropped a torn final journal record (an append cut short, never acknowledged)', { file: t.file, line: t.line, bytes: t.bytes });
     }
-    await this.fillArchives(found);
+    await this.archives.fill(found);
     const flat = [...found.records].filter(([c]) => !this.archives.has(c)).flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
     this.loadPartitions(flat);
     for (const [c, p, records] of flat) for (const [id, record] of records) this.serialized.set(c, p, id, record);
@@ -175,37 +168,6 @@ export class LowdbStore extends MemoryStore {
       throw new Error(`store: cannot open ${this.path}: writing failed: ${codeOf(err)}`);
     }
     log.debug('store opened', { path: this.path, replayedCommits: found.replayed, seq: this.seq });
-  }
-
-  /**
-   * Appends to each archive the records it lacks: those of journal commits newer than its last
-   * one (a crash came before they were written), and, once, those a snapshot of the first format
-   * still held in memory. Synced before the journals that hold them can be dropped.
-   */
-  private async fillArchives(found: Inspection): Promise<void> {
-    if (this.archives.size === 0) return;
-    const journaled = new Set(found.journals.flatMap((j) => j.entries.map((e) => e.seq)));
-    for (const archive of this.archives.values()) {
-      await archive.open();
-      if (journaled.has(archive.lastSeq)) await archive.redoLastCommit();
-    }
-    const snapshotSeq = found.snapshot?.seq ?? 0;
-    for (const [c, archive] of this.archives) {
-      if (archive.lastSeq >= snapshotSeq) continue;
-      for (const [p, records] of found.records.get(c) ?? []) {
-        if (found.snapshot?.legacy) for (const record of records.values()) archive.append(snapshotSeq, p, record);
-      }
-    }
-    for (const journal of found.journals) {
-      for (const entry of journal.entries) {
-        if (found.snapshot?.legacy && entry.seq <= snapshotSeq) continue; // already in that snapshot
-        for (const [c, p, change] of entry.changes) {
-          const archive = this.archives.get(c);
-          if (archive && typeof change !== 'string' && entry.seq > archive.lastSeq) archive.append(entry.seq, p, change[1]);
-        }
-      }
-    }
-    await this.syncArchives();
   }
 
   override healthy(): boolean {
@@ -280,7 +242,7 @@ export class LowdbStore extends MemoryStore {
           return;
         }
         for (const [c, p, id, line] of batch.lines) this.serialized.setLine(c, p, id, line);
-        if (batch.archived.length > 0) this.archive(batch.archived);
+        if (batch.archived.length > 0) this.archives.append(this.seq, batch.archived);
         batch.resolve();
         if (!this.checkpoint && this.journalBytes >= (this.options.checkpointBytes ?? Math.max(16 << 20, this.snapshotBytes))) {
           await this.startCheckpoint();
@@ -288,19 +250,6 @@ export class LowdbStore extends MemoryStore {
       }
     } finally {
       this.draining = false;
-    }
-  }
-
-  /** Hands a durable batch's archived records to their archives (written in the background). */
-  private archive(records: Array<[string, string, unknown]>): void {
-    const touched = new Set<Archive>();
-    for (const [c, p, record] of records) {
-      const archive = this.archives.get(c)!;
-      archive.append(this.seq, p, record);
-      touched.add(archive);
-    }
-    for (const archive of touched) {
-      archive.flush().catch((err) => log.warn('store: writing the archive failed; retried, and the journal keeps its records meanwhile', { archive: archive.name, code: codeOf(err) }));
     }
   }
 
@@ -349,7 +298,7 @@ export class LowdbStore extends MemoryStore {
    * removed. A crash at any step leaves files that open to the same state.
    */
   private async reestablish(): Promise<void> {
-    await this.syncArchives(); // the journals about to be replaced hold their records
+    await this.archives.sync(); // the journals about to be replaced hold their records
     const { journal, headerBytes } = await writeFreshFiles(this.files, this.paths, this.seq, (captured) => this.writeSnapshot(captured), this.serialized.capture(this.seq));
     await this.journal?.close().catch(() => {});
     this.journal = journal;
@@ -359,27 +308,19 @@ export class LowdbStore extends MemoryStore {
   /** Rotates the journal (between appends) and writes a snapshot of this instant in the background. */
   private async startCheckpoint(): Promise<void> {
     if (!this.snapshotPending) {
-      const header = journalHeader(this.seq);
-      let fresh: StoreFileHandle | null = null;
       try {
-        fresh = await this.files.open(this.paths.nextJournalPath, 'w', 0o600);
-        await writeAll(fresh, header, 0);
-        await fresh.datasync();
-        await this.files.rename(this.journalPath, this.previousJournalPath);
-        await this.files.rename(this.paths.nextJournalPath, this.journalPath);
-        await syncFolder(this.files, dirname(this.path)); // the new journal's name must survive before anything is acknowledged from it
+        const { journal, headerBytes } = await rotateJournal(this.files, this.paths, this.seq);
+        await this.journal!.close().catch(() => {});
+        this.journal = journal;
+        this.journalBytes = this.headerBytes = headerBytes;
       } catch (err) {
-        await fresh?.close().catch(() => {});
         this.refuseWrites('rotating the journal', err);
         return;
       }
-      await this.journal!.close().catch(() => {});
-      this.journal = fresh;
-      this.journalBytes = this.headerBytes = header.byteLength;
     }
     const captured = this.serialized.capture(this.seq);
     this.checkpoint = this.writeSnapshot(captured)
-      .then(() => this.syncArchives())
+      .then(() => this.archives.sync())
       .then(() => this.files.unlink(this.previousJournalPath))
       .then(() => {
         this.snapshotPending = false;
@@ -419,7 +360,7 @@ export class LowdbStore extends MemoryStore {
       await this.reestablish().catch((err) => log.error('store: folding the journal in at close failed; it is replayed at the next start', { path: this.path, code: codeOf(err) }));
     }
     await this.journal?.close().catch(() => {});
-    for (const archive of this.archives.values()) await archive.close();
+    await this.archives.close();
     await this.unlock();
   }
 }
