@@ -14,8 +14,12 @@ export function registerStoreCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
   const storePath = (opts: { path?: string }) => {
     if (opts.path) return opts.path;
-    const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
-    return config.pathOf(config.file.store.path);
+    try {
+      const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
+      return config.pathOf(config.file.store.path);
+    } catch (err) {
+      throw new CliError(`store: cannot take store.path from the config (${oneLine(err)}); pass --path <file>`);
+    }
   };
   const store = program.command('store').description('check or repair the store files (server stopped)');
 

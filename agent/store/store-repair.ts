@@ -17,7 +17,16 @@ export interface CheckReport {
   lines: string[];
 }
 
+/** Neither a snapshot nor a journal: nothing to check or repair (a wrong --path, or a new install). */
+async function noStore(path: string, files: StoreFiles): Promise<CheckReport | undefined> {
+  const paths = storePaths(path);
+  for (const f of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return undefined;
+  return { ok: true, lines: [`${path}: no store files there (nothing to check)`] };
+}
+
 export async function checkStore(path: string, files: StoreFiles = nodeFiles): Promise<CheckReport> {
+  const none = await noStore(path, files);
+  if (none) return none;
   const unlock = await lockStore(path);
   try {
     return report(await inspectStore(files, storePaths(path)), path);
@@ -43,6 +52,8 @@ export interface RepairReport extends CheckReport {
 }
 
 export async function repairStore(path: string, files: StoreFiles = nodeFiles, now = new Date()): Promise<RepairReport> {
+  const none = await noStore(path, files);
+  if (none) return { ...none, dropped: [] };
   const unlock = await lockStore(path);
   try {
     const paths = storePaths(path);
