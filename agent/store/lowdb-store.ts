@@ -140,7 +140,7 @@ export class LowdbStore extends MemoryStore {
   private async readFiles(): Promise<void> {
     const found = await inspectStore(this.files, this.paths);
     if (found.damage.length > 0) {
-      throw new Error(`store: cannot open ${this.path}: ${found.damage.map(describeDamage).join('; ')}. Nothing was touched; see what \`hubwarden store check\` reports, restore a backup, or run \`hubwarden store repair --accept-loss\``);
+      throw new Error(`store: cannot open ${this.path}: ${found.damage.map((d) => describeDamage(d, this.path)).join('; ')}. Nothing was touched; see what \`hubwarden store check\` reports, restore a backup, or run \`hubwarden store repair --accept-loss\``);
     }
     for (const t of found.torn) {
       log.warn('store: dropped a torn final journal record (an append cut short, never acknowledged)', { file: t.file, line: t.line, bytes: t.bytes });

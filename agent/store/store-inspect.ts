@@ -126,9 +126,10 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
   return out;
 }
 
-/** One line per damage, for error messages and `hubwarden store check`. */
-export function describeDamage(d: Damage): string {
-  return `${d.file}${d.line !== undefined ? ` line ${d.line}` : ''}: ${d.problem}; starting anyway would lose ${d.lost}`;
+/** One line per damage, for error messages and `hubwarden store check` (`named`: a file the message already names). */
+export function describeDamage(d: Damage, named?: string): string {
+  const where = d.file === named && d.line === undefined ? '' : `${d.file}${d.line !== undefined ? ` line ${d.line}` : ''}: `;
+  return `${where}${d.problem}; starting anyway would lose ${d.lost}`;
 }
 
 export function partition(records: Records, c: string, p: string): Map<string, unknown> {
