@@ -80,7 +80,7 @@ test('an unreadable store file exits 1 with a line naming it and is left untouch
   const { stderr } = run.output();
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.ok(stderr.includes(storePath), stderr);
-  assert.match(stderr, /not valid JSON.*left untouched/);
+  assert.match(stderr, /not valid JSON.*Nothing was touched/);
   assert.equal(await readFile(storePath, 'utf8'), '{"format":"hubwarden-store/1","seq":0,"collections":{');
 });
 
