@@ -6,6 +6,7 @@ import { connectorBlock, type HubConfigFile } from '../config/schema.ts';
 import { connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/definition.ts';
 import { replaceFileDurably } from './store/durable-file.ts';
+import { nodeFiles } from './store/store-files.ts';
 
 /** The connector definitions whose built-in sandbox some hub points at (`npm start` mounts them). */
 export function usedSandboxes(hubs: readonly HubConfigFile[]): ConnectorDefinition[] {
@@ -30,7 +31,7 @@ export function sandboxWorldFile(path: string): { initial: string | undefined; s
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
   mkdirSync(dirname(path), { recursive: true });
-  return { initial, source: path, save: (text) => replaceFileDurably(path, [Buffer.from(text)]) };
+  return { initial, source: path, save: (text) => replaceFileDurably(nodeFiles, path, [Buffer.from(text)]) };
 }
 
 /** Forgets the saved world: the next start seeds the sandbox from its fixture. False if there was none. */
