@@ -131,7 +131,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async plan(hubId) {
       const hub = hubOf(hubId);
-      return toPlannedOperations(planHub(store, hub, { connector: d.connectorFor(hubId), now: now() }));
+      return toPlannedOperations(planHub(store, hub, { now: now() }));
     },
 
     task: (id) => {

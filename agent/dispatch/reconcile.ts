@@ -90,7 +90,7 @@ export const reconcilePersonHandler: TaskHandler = {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
-    const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { connector: ctx.connector, now: ctx.now() });
+    const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
     return act(task, ctx, hub, result);
   },
 };
@@ -137,6 +137,6 @@ export const reconcileHubHandler: TaskHandler = {
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
-    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { connector: ctx.connector, now: ctx.now() })));
+    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { now: ctx.now() })));
   },
 };

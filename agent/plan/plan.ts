@@ -220,11 +220,11 @@ function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, ru
     kept = kept.filter((op) => op.effect !== 'removal');
   }
   const systemIds = new Set(actual.systemUsers.map((s) => s.id));
-  const admins = actual.members.filter((m) => !systemIds.has(m.id) && m.role.toUpperCase() === 'ADMIN');
+  const admins = actual.members.filter((m) => !systemIds.has(m.id) && rules.isAdmin(m.role));
   const losing = new Set<string>();
   for (const op of kept) {
-    if (op.kind === 'remove-member' && op.role.toUpperCase() === 'ADMIN') losing.add(op.memberId);
-    if (op.kind === 'change-member-role' && op.from.toUpperCase() === 'ADMIN' && rules.compareRoles(op.to, 'ADMIN') < 0) losing.add(op.memberId);
+    if (op.kind === 'remove-member' && rules.isAdmin(op.role)) losing.add(op.memberId);
+    if (op.kind === 'change-member-role' && rules.isAdmin(op.from) && !rules.isAdmin(op.to)) losing.add(op.memberId);
   }
   if (admins.length > 0 && losing.size >= admins.length) {
     const keep = admins.find((a) => losing.has(a.id))!.id;

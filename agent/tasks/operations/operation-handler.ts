@@ -45,7 +45,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
       if (!force) {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
-        const current = planPerson(ctx.store, hub, person, { connector, now: ctx.now() });
+        const current = planPerson(ctx.store, hub, person, { now: ctx.now() });
         if (!current.operations.some((o) => o.key === op.key)) {
           const held = current.held.find((h) => h.operation.key === op.key);
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
