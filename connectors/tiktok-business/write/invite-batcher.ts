@@ -1,0 +1,68 @@
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import type { TikTokClient } from '../tiktok-client.ts';
+import { inviteIdOf } from '../mappers/rows.ts';
+
+/**
+ * `POST /bc/member/invite/` takes 1 to 50 addresses that share one `user_role` and one set of ad
+ * accounts (TikTok API for Business v1.3 `bc_member_invite.yml`). Invites asked for in the same
+ * turn of the event loop with the same role leave as one call of up to 50 addresses; a lone one
+ * is a call of one. The answer has no per-address result: code 0 means every address is now
+ * invited or was already (TikTok ignores addresses invited before), so each caller gets success;
+ * any failure is each caller's own error with their address named. A throttled call (40100) was
+ * not applied, and is never re-sent here: each caller's retry sends its own invite again.
+ */
+export const INVITE_BATCH_LIMIT = 50;
+
+interface Waiting {
+  email: string;
+  what: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class InviteBatcher {
+  readonly #queues = new Map<string, Waiting[]>();
+
+  constructor(private readonly client: TikTokClient) {}
+
+  /** Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined). */
+  send(email: string, role: string, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let queue = this.#queues.get(role);
+      if (!queue) {
+        queue = [];
+        this.#queues.set(role, queue);
+        setImmediate(() => this.#flush(role));
+      }
+      queue.push({ email, what, resolve, reject });
+    });
+  }
+
+  #flush(role: string): void {
+    const queue = this.#queues.get(role) ?? [];
+    this.#queues.delete(role);
+    for (let i = 0; i < queue.length; i += INVITE_BATCH_LIMIT) void this.#post(role, queue.slice(i, i + INVITE_BATCH_LIMIT));
+  }
+
+  async #post(role: string, batch: Waiting[]): Promise<void> {
+    const emails = [...new Map(batch.map((w) => [inviteIdOf(w.email), w.email.trim()])).values()];
+    const what = batch.length === 1 ? batch[0].what : `tiktok-business: invite ${emails.length} people as ${role} to Business Center ${this.client.bcId}`;
+    try {
+      await this.client.call('POST', 'bc/member/invite', {
+        bc_id: this.client.bcId, emails, user_role: role, asset_type: 'ADVERTISER', asset_ids: [],
+      }, what);
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      for (const w of batch) {
+        w.reject(isConnectorError(err) && batch.length > 1 ? err.with({ message: `${w.what}: ${err.message.replace(/^[^:]*: [^:]*: /, '')}` }) : err);
+      }
+    }
+  }
+}
+
+/** Whether an address is one TikTok's `format: email` would take, checked before any call. */
+export function assertEmail(email: string, what: string): void {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+    throw new ConnectorError('invalid-argument', `${what}: invalid-argument (email): not an email address`, { field: 'email', notApplied: true });
+  }
+}
