@@ -111,4 +111,5 @@ export const metaBusiness = defineConnector({
       return startStandalone({ port, fixturePath });
     },
   },
+  contractFixture: async () => (await import('./contract-fixture.ts')).contractFixture,
 });

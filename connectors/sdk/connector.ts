@@ -5,3 +5,4 @@
  */
 export * from './definition.ts';
 export * from './capabilities.ts';
+export type * from './contract-fixture.ts';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { CapabilityMethods } from './capabilities.ts';
+import type { ContractFixture } from './contract-fixture.ts';
 
 /**
  * What a connector declares about its app, in one value (`defineConnector`), so that nothing
@@ -150,6 +151,11 @@ export interface ConnectorDefinition<
   create(config: z.infer<S>, context: ConnectorContext): HubConnector;
   sandbox?: ConnectorSandbox<z.infer<B>>;
   emulator?: ConnectorEmulatorCommand;
+  /**
+   * The connector's fixture for the shared contract suite (test/contract), loaded lazily
+   * (`() => import('./contract-fixture.ts')…`). Every registered connector has one; a test checks.
+   */
+  contractFixture?: () => Promise<ContractFixture>;
 }
 
 /** Connectors are values: declared with this, listed explicitly in connectors/registry.ts. */
