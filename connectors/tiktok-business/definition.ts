@@ -108,4 +108,5 @@ export const tiktokBusiness = defineConnector({
       return startStandalone({ port, fixturePath });
     },
   },
+  contractFixture: async () => (await import('./contract-fixture.ts')).contractFixture,
 });

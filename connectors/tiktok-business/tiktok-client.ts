@@ -11,7 +11,8 @@ import type { Pacer, ThrottleBackoff } from './pacing.ts';
  * `Access-Token` header only, GET parameters in the query with objects JSON-encoded (as the
  * official JS SDK's ApiClient does), POST bodies as JSON; the envelope's `code` decides the
  * outcome (HTTP 200 on every answer that reached the API). Every failure goes through the one
- * table (tiktok-errors.ts). It never retries: the agent's retry policy owns that; a 40100 blocks
+ * table (tiktok-errors.ts). It never retries a write or a throttled call (the agent's retry policy
+ * owns that); a list page that failed transiently is read again up to READ_ATTEMPTS times. A 40100 blocks
  * the app scope for the backoff's wait, and calls into a blocked scope are refused here.
  */
 
@@ -39,6 +40,9 @@ export interface TikTokClientOptions {
   backoff: ThrottleBackoff;
   log?: ConnectorContext['log'];
 }
+
+/** Tries per page read on a transient failure (writes are never repeated here). */
+export const READ_ATTEMPTS = 3;
 
 /** Every app-wide call counts against this scope (rate limits are per developer app). */
 export const APP_SCOPE = 'app';
@@ -95,15 +99,28 @@ export class TikTokClient {
   }
 
   /**
-   * One page of a list endpoint. A page shorter than `page_size` before the last page means rows
+   * One page of a list endpoint. A page with fewer rows than `page_info` promises for it means rows
    * moved or the answer was cut: `unavailable`, so the caller reads it again.
    */
   async page<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#pageOnce<T>(endpoint, params, page, pageSize, what);
+      } catch (err) {
+        // A read is safe to repeat: a transient failure (transport, 5xxxx, a cut page) is read
+        // again at once, so that one page in fifty failing does not fail a read of fifty assets.
+        if (!(err instanceof ConnectorError) || err.kind !== 'unavailable' || attempt >= READ_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  async #pageOnce<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
     const data = await this.call<Partial<ListData<T>>>('GET', endpoint, { ...params, page, page_size: pageSize }, what);
     const list = Array.isArray(data.list) ? data.list : [];
     const info = data.page_info ?? { page, page_size: pageSize, total_number: list.length, total_page: list.length > 0 ? 1 : 0 };
-    if (page < info.total_page && list.length < pageSize) {
-      throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${pageSize} rows; read it again`, { providerCode: 'short-page' });
+    const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));
+    if (list.length < expected) {
+      throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: 'short-page' });
     }
     return { list, page_info: info };
   }
