@@ -50,6 +50,8 @@ export function fakeConnector(app: FakeApp, pageSize = 2): FakeConnector {
       return read('listAssignments', () => self.app.assignments.filter((a) => assets.some((r) => r.type === a.asset.type && r.id === a.asset.id)));
     },
     async listPartners(cursor) { return read('listPartners', () => page(self.app.partners, cursor, pageSize, false)); },
+    // Like a connector configured with every partner's credential: each listed partner's people are readable.
+    partnersWithPeople() { return self.app.partners.map((p) => p.businessId); },
     async listPartnerUsers(partnerBusinessId) { return read('listPartnerUsers', () => self.app.partnerUsers.filter((u) => u.partnerBusinessId === partnerBusinessId)); },
   };
   function read<T>(method: string, fn: () => T): T {

@@ -49,9 +49,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   let connectorReads = 0;
   const counted = countingReads(connector, () => connectorReads++);
   const graphCalls = () => (input.graphCalls ? input.graphCalls() - callsBefore : connectorReads);
-  // A partner's people can be read only with the partner's own token (reference §8.4); sandbox
-  // hubs get the sandbox partner's token from agent/hub-connector.ts without one in the config.
-  const partnersWithToken = hub.partners.filter((p) => p.token || hub.meta.graphBaseUrl === 'sandbox').map((p) => p.businessId);
+  // Whose people the connector can read (where the app needs a partner's own credential, the
+  // connector knows which partners have one).
+  const partnersWithToken = connector.partnersWithPeople?.() ?? [];
 
   let reading;
   try {

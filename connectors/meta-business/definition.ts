@@ -43,7 +43,8 @@ function taskRules(type: string, label: string, id: z.ZodType<string>): AssetTyp
   };
 }
 
-const numericId = z.string().regex(/^\d+$/, 'expected a numeric id');
+/** Any non-empty id, as before the contract (ad accounts are `act_<n>`, the rest numeric; Graph answers for a wrong one). */
+const assetId = z.string().min(1);
 
 export const metaBusiness = defineConnector({
   id: 'meta-business',
@@ -52,16 +53,15 @@ export const metaBusiness = defineConnector({
   partner: metaPartner,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
-    ad_account: taskRules('ad_account', 'ad account', z.string().regex(/^act_\d+$/, 'expected an ad account id such as act_111')),
-    page: taskRules('page', 'page', numericId),
-    catalog: taskRules('catalog', 'catalog', numericId),
-    pixel: taskRules('pixel', 'pixel', numericId),
+    ad_account: taskRules('ad_account', 'ad account', assetId),
+    page: taskRules('page', 'page', assetId),
+    catalog: taskRules('catalog', 'catalog', assetId),
+    pixel: taskRules('pixel', 'pixel', assetId),
   },
   // Invites count against a per-business limit that lasts a day (reference §10, code 17); a
   // block there must not hold role changes and removals, which share only the app's budget.
   rateLimitScope: (change, block) => (change === 'invite' || change === 'reinvite' ? `invite:${block.businessId}` : 'app'),
   meanings: {
-    'meta': 'The Meta business portfolio (required when `connector: meta-business`).',
     'meta.businessId': 'The Meta business portfolio id.',
     'meta.appId': 'The Meta app the system user token belongs to.',
     'meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
