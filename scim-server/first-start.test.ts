@@ -14,11 +14,12 @@ test('the shipped config gets random 0600 token files on first start, never repl
     await rm(dir, { recursive: true, force: true });
   });
   const created = await createDefaultTokenFiles('config/hubwarden.yaml');
-  assert.deepEqual(created.map((p) => p.slice(dir.length)), ['/data/sandbox-scim-token', '/data/admin-token']);
+  assert.deepEqual(created.map((p) => p.slice(dir.length)), ['/data/sandbox-scim-token', '/data/tiktok-sandbox-scim-token', '/data/admin-token']);
   const scim = await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8');
   const admin = await readFile(join(dir, 'data/admin-token'), 'utf8');
   assert.match(scim, /^[\w-]{43}\n$/);
   assert.notEqual(scim, admin);
+  assert.notEqual(scim, await readFile(join(dir, 'data/tiktok-sandbox-scim-token'), 'utf8'), 'each sandbox hub has its own SCIM token');
   assert.equal((await stat(join(dir, 'data/sandbox-scim-token'))).mode & 0o777, 0o600);
   assert.deepEqual(await createDefaultTokenFiles('./config/hubwarden.yaml'), []);
   assert.equal(await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8'), scim);

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
  * refuses a `file:` secret that does not exist), and only for the shipped config: a config a user
  * wrote names its own secrets, and inventing them would hide a typo.
  */
-export const DEFAULT_TOKEN_FILES = ['../data/sandbox-scim-token', '../data/admin-token'] as const;
+export const DEFAULT_TOKEN_FILES = ['../data/sandbox-scim-token', '../data/tiktok-sandbox-scim-token', '../data/admin-token'] as const;
 
 /** Creates each missing token file (32 random bytes, base64url, mode 0600); returns the ones created. */
 export async function createDefaultTokenFiles(configPath: string): Promise<string[]> {

@@ -64,7 +64,6 @@ export const tiktokBusiness = defineConnector({
   // TikTok counts every call against the developer app's QPS/QPM/QPD; no endpoint has its own budget.
   rateLimitScope: () => 'app',
   meanings: {
-    'tiktok': 'The TikTok Business Center (required when `connector: tiktok-business`).',
     'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
     'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
     'tiktok.apiBaseUrl': 'TikTok API origin; `sandbox` = the built-in TikTok emulator.',
