@@ -7,6 +7,7 @@ import { DEFAULT_PACE, Pacer, ThrottleBackoff } from './pacing.ts';
 import type { TikTokContext } from './tiktok-context.ts';
 import { InviteBatcher } from './write/invite-batcher.ts';
 import { HoldingsCache } from './read/holdings-cache.ts';
+import { PagesAhead } from './read/cursor-page.ts';
 import { listInvites, listMembers } from './read/members.ts';
 import { listAssets } from './read/assets.ts';
 import { listAssignments } from './read/assignments.ts';
@@ -50,7 +51,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     pacer: new Pacer(config.pace), backoff: new ThrottleBackoff(), log: context.log,
   });
   const ctx: TikTokContext = {
-    bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(),
+    bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(), ahead: new PagesAhead(),
     partners: config.partners.map((p) => p.businessCenterId), book, log: context.log,
   };
   return {

@@ -13,6 +13,6 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
     throw new ConnectorError('invalid-argument', `tiktok-business: asset type "${type}" is not one of ${Object.keys(TIKTOK_ASSET_TYPES).join(', ')}`, { field: 'type', notApplied: true });
   }
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
-  const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what);
+  const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
   return { items: page.list.map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
 }

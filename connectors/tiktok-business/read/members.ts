@@ -14,7 +14,7 @@ const ENDPOINT = 'bc/member/get';
 
 export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
   const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
-  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what);
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
   return { items: page.list.filter((r) => r.user_id).map(toMember), ...(page.next ? { next: page.next } : {}) };
 }
 
@@ -26,7 +26,7 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const [statusPart, inner] = cursor ? cursor.split('/', 2) : ['PENDING', undefined];
   const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
   const status = INVITE_STATUSES[index];
-  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what);
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
   const items = page.list.filter((r) => r.user_email).map(toInvite);
   if (page.next) return { items, next: `${status}/${page.next}` };
   const following = INVITE_STATUSES[index + 1];
