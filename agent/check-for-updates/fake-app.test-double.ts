@@ -11,6 +11,9 @@ import type { AssetRef, Page } from '../../connectors/sdk/hub-model.ts';
 /** What the fake app holds: the same listings a real read returns. */
 export type FakeApp = AppListings;
 
+/** The asset types the fake app's tests read (the test hub's connector's). */
+export const TEST_ASSET_TYPES = ['ad_account', 'page', 'catalog', 'pixel'] as const;
+
 export function emptyApp(): FakeApp {
   return { members: [], invites: [], systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [] };
 }

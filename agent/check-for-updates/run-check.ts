@@ -19,6 +19,7 @@ import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp } from './read-app.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
@@ -56,7 +57,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   let reading;
   try {
     const managedAssetTypes = [...new Set(hub.teams.flatMap((t) => t.assets.map((a) => a.type)))];
-    reading = await readApp(counted, { partnersWithToken, managedAssetTypes, progress: input.progress, signal: input.signal });
+    reading = await readApp(counted, { assetTypes: Object.keys(definitionOf(hub).assetTypes), partnersWithToken, managedAssetTypes, progress: input.progress, signal: input.signal });
   } catch (err) {
     // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
     if (input.signal?.aborted) throw err;
