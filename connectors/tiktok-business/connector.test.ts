@@ -89,6 +89,21 @@ describe('tiktok-business connector on the emulator', () => {
     }
   });
 
+  test('a pending invitation changes role by revoke + invite under the same id; a repeat is already-done', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN'), 'done');
+      const rows = bed.emulator.control.state().members.filter((m) => m.user_email === S.pendingEmail);
+      assert.deepEqual(rows.map((r) => [r.relation_status, r.user_role]), [['PENDING', 'ADMIN']]);
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN'), 'already-done');
+      assert.deepEqual(bed.emulator.calls.filter((x) => x.method === 'POST').map((x) => x.endpoint), ['bc/member/delete', 'bc/member/invite']);
+      await assert.rejects(c.changeInviteRole!('eve.moneypenny@sandbox.example', 'ADMIN'), (e: ConnectorError) => e.kind === 'conflict');
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('cancel and reinvite: revoke by address, then invite again; revoking twice is already-done', async () => {
     const bed = await startTikTokTestBed();
     try {

@@ -13,7 +13,7 @@ import { listAssets } from './read/assets.ts';
 import { listAssignments } from './read/assignments.ts';
 import { listPartners } from './read/partners.ts';
 import { checkCredential } from './read/credential.ts';
-import { cancelInvite, invite, reinvite } from './write/invites.ts';
+import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invites.ts';
 import { changeMemberRole, removeMember } from './write/members.ts';
 import { assignAsset, unassignAsset } from './write/assets.ts';
 
@@ -64,6 +64,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     listPartners: (cursor) => listPartners(ctx, cursor),
     invite: (i) => invite(ctx, i),
     cancelInvite: (id) => cancelInvite(ctx, id),
+    changeInviteRole: (id, role) => changeInviteRole(ctx, id, role),
     reinvite: (i) => reinvite(ctx, i),
     changeMemberRole: (id, role) => changeMemberRole(ctx, id, role),
     removeMember: (id) => removeMember(ctx, id),

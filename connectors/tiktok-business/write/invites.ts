@@ -49,6 +49,25 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promis
   }
 }
 
+/**
+ * A pending invitation cannot be updated (it has no user_id for `/bc/member/update/`): revoke it
+ * by address and invite again with the new role. Its id, the address, stays the same. Looks
+ * first, so a repeat (or a retry after the revoke went through) does only what is left.
+ */
+export async function changeInviteRole(ctx: TikTokContext, inviteId: string, role: string): Promise<ChangeResult> {
+  const email = inviteId.replace(/^pending:/, '');
+  const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
+  assertRole(role, what);
+  const row = await findRow(ctx, email, what);
+  if (row?.relation_status === 'BOUND') {
+    throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
+  }
+  if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
+  if (row) await cancelInvite(ctx, inviteId);
+  await ctx.invites.send(row?.user_email ?? email, role, what);
+  return 'done';
+}
+
 /** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
 export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
