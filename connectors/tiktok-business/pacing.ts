@@ -62,12 +62,25 @@ const DAILY_AFTER_MS = 15 * 60_000;
 export class ThrottleBackoff {
   #streak = 0;
   #since: number | undefined;
+  /** When the wait in force ends. */
+  #until: number | undefined;
 
   constructor(private readonly now: () => number = Date.now, private readonly random: () => number = Math.random) {}
 
-  /** The wait after one more 40100 in a row. */
+  /**
+   * The wait after a 40100. Calls that were already out when the first of them was throttled
+   * come back throttled too: inside the wait in force they count as the same throttle (the
+   * remaining wait), so four calls in flight do not double the wait four times.
+   */
   next(): number {
     const now = this.now();
+    if (this.#until !== undefined && now < this.#until) return this.#until - now;
+    const wait = this.#nextWait(now);
+    this.#until = now + wait;
+    return wait;
+  }
+
+  #nextWait(now: number): number {
     this.#since ??= now;
     this.#streak++;
     if (now - this.#since > DAILY_AFTER_MS) {
@@ -83,5 +96,6 @@ export class ThrottleBackoff {
   reset(): void {
     this.#streak = 0;
     this.#since = undefined;
+    this.#until = undefined;
   }
 }

@@ -12,6 +12,8 @@ import { inviteIdOf } from '../mappers/rows.ts';
  * not applied, and is never re-sent here: each caller's retry sends its own invite again.
  */
 export const INVITE_BATCH_LIMIT = 50;
+/** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
+export const INVITE_CALLS_IN_FLIGHT = 4;
 
 interface Waiting {
   email: string;
@@ -22,6 +24,8 @@ interface Waiting {
 
 export class InviteBatcher {
   readonly #queues = new Map<string, Waiting[]>();
+  readonly #scheduled = new Set<string>();
+  #inFlight = 0;
 
   constructor(private readonly client: TikTokClient) {}
 
@@ -32,16 +36,37 @@ export class InviteBatcher {
       if (!queue) {
         queue = [];
         this.#queues.set(role, queue);
-        setImmediate(() => this.#flush(role));
       }
       queue.push({ email, what, resolve, reject });
+      this.#schedule(role);
     });
   }
 
-  #flush(role: string): void {
+  /** Sends what is queued at the end of this turn of the event loop, so that one turn's invites share a call. */
+  #schedule(role: string): void {
+    if (this.#scheduled.has(role)) return;
+    this.#scheduled.add(role);
+    setImmediate(() => {
+      this.#scheduled.delete(role);
+      this.#pump(role);
+    });
+  }
+
+  /**
+   * Group commit: at most INVITE_CALLS_IN_FLIGHT invite calls at once; while they wait for the
+   * pacer and the network, later invites queue up and leave together in the next call.
+   */
+  #pump(role: string): void {
     const queue = this.#queues.get(role) ?? [];
-    this.#queues.delete(role);
-    for (let i = 0; i < queue.length; i += INVITE_BATCH_LIMIT) void this.#post(role, queue.slice(i, i + INVITE_BATCH_LIMIT));
+    while (queue.length > 0 && this.#inFlight < INVITE_CALLS_IN_FLIGHT) {
+      const batch = queue.splice(0, INVITE_BATCH_LIMIT);
+      this.#inFlight++;
+      void this.#post(role, batch).finally(() => {
+        this.#inFlight--;
+        for (const [r, q] of this.#queues) if (q.length > 0) this.#schedule(r);
+      });
+    }
+    if (queue.length === 0) this.#queues.delete(role);
   }
 
   async #post(role: string, batch: Waiting[]): Promise<void> {
