@@ -9,7 +9,7 @@
  *
  * 1. paced: `paced` people, each added by its own PATCH, 10 per second;
  * 2. burst: `people` added at once (TikTok caps a Business Center at 4,000 members);
- * 3. throttled: `throttled` more added by PATCHes of 5 while the emulator answers the first 20
+ * 3. throttled: `throttled` more added by PATCHes of 5 while the emulator answers the first 4
  *    invite calls and 30 % of all calls with 40100 (not applied), on top of the tier's limits.
  *
  * Prints acceptance (the PATCH's commit in the store) → invite call leaving the connector, p50 /
@@ -122,7 +122,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
 
   // Phase 3, under 40100 throttling.
   const throttledEmails = Array.from({ length: throttledPeople }, (_, i) => `throttled${i}@bench.example`);
-  emulator.control.setFaults({ throttleRate: 0.3, codes: [{ match: 'bc/member/invite', code: 40100, times: 20 }], seed: 42 });
+  emulator.control.setFaults({ throttleRate: 0.3, codes: [{ match: 'bc/member/invite', code: 40100, times: 4 }], seed: 42 });
   // Small PATCHes (5 people), so that many invite calls meet the throttle.
   perPatch = 5;
   const { started: throttledStart } = await addAtOnce(throttledEmails);
