@@ -19,11 +19,6 @@ export function definitionOf(hub: Pick<HubConfigFile, 'id' | 'connector'>): Conn
   return definition;
 }
 
-/** Does the hub point at its connector's built-in sandbox? */
-export function usesSandbox(hub: HubConfigFile): boolean {
-  return definitionOf(hub).sandbox?.usedBy(connectorBlock(hub)) ?? false;
-}
-
 /**
  * Builds the HubConnector for one hub from its config: the definition's `settings` resolves the
  * hub's block (secret references through `config.secret(ref).reveal()`, never logged; the

@@ -21,6 +21,7 @@ import { readApp } from './read-app.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
+import { errorText } from '../log/logger.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -62,7 +63,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
     if (input.signal?.aborted) throw err;
     const kind = isConnectorError(err) ? err.kind : 'internal';
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     const finished = input.now();
     const run: CheckRunRecord = {
       hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
@@ -114,7 +115,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
-      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} Graph calls)`,
+      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`,
       detail: { counts, changes: record.changeCounts, matches: record.matchCounts },
     });
     return record;

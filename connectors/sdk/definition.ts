@@ -110,8 +110,11 @@ export interface ConnectorSandbox<B> {
 
 /** `hubwarden emulator <command>`: the app's emulator as a standalone process. */
 export interface ConnectorEmulatorCommand {
+  /** The subcommand: `meta` for `hubwarden emulator meta`. */
   command: string;
+  /** Its help line. */
   description: string;
+  /** Starts the emulator on 127.0.0.1:`port` (0: any free port) with its sandbox fixture or `fixturePath`. */
   start(options: { port: number; fixturePath?: string }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
@@ -131,8 +134,9 @@ export interface ConnectorDefinition<
     /** Its schema as written in the file (secret references as `secretRef` strings). */
     schema: B;
   };
-  /** One `partners[]` item as written in the file. */
+  /** One `partners[]` item as written in the file (Meta: `{ businessId, token? }`). */
   partner: P;
+  /** The app's roles for a seat: ranking, what teams may give, the admin role. */
   roles: AppRoles;
   /** Config type name (`ad_account`) → its rules. The only asset types the connector reads and grants. */
   assetTypes: Record<string, AssetTypeRules>;
@@ -148,8 +152,11 @@ export interface ConnectorDefinition<
   config: S;
   /** The hub's block and partners → `config`'s input. Throws ConnectorError (with `field`) for a missing secret. */
   settings(input: HubSettingsInput<z.infer<B>, z.infer<P>>): z.input<S>;
+  /** Builds the instance for one hub; its methods are its capabilities (capabilities.ts). Called lazily, once per hub. */
   create(config: z.infer<S>, context: ConnectorContext): HubConnector;
+  /** The built-in emulator `npm start` mounts for hubs whose block asks for it. */
   sandbox?: ConnectorSandbox<z.infer<B>>;
+  /** `hubwarden emulator <command>`. */
   emulator?: ConnectorEmulatorCommand;
   /**
    * The connector's fixture for the shared contract suite (test/contract), loaded lazily
