@@ -75,6 +75,24 @@ describe('tiktok-business connector on the emulator', () => {
     }
   });
 
+  test('group commit: invites that arrive while a call waits for the pacer leave with it', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector({ pace: { qps: 1, qpm: 60 } });
+      const first = c.invite!({ email: 'a@example.com', role: 'STANDARD', firstAttempt: true });
+      const later: Array<Promise<unknown>> = [];
+      for (const e of ['b', 'c', 'd']) {
+        await new Promise((r) => setTimeout(r, 20));
+        later.push(c.invite!({ email: `${e}@example.com`, role: 'STANDARD', firstAttempt: true }));
+      }
+      await Promise.all([first, ...later]);
+      const posts = bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/invite').map((x) => (x.body as { emails: string[] }).emails);
+      assert.deepEqual(posts, [['a@example.com'], ['b@example.com', 'c@example.com', 'd@example.com']]);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('a retried invite looks first: pending is already-done with its id, bound names the member, declined is invited again', async () => {
     const bed = await startTikTokTestBed();
     try {

@@ -77,9 +77,23 @@ export class TikTokClient {
 
   /** One call; the envelope's `data` on code 0, else the mapped ConnectorError. */
   async call<T = unknown>(method: 'GET' | 'POST', endpoint: string, params: TikTokParams, what: string): Promise<T> {
-    this.#assertNotBlocked(what);
+    return (await this.callWhenDue<T>(method, endpoint, () => ({ params, what }), what)).data as T;
+  }
+
+  /**
+   * A call whose parameters are decided when the pacer lets it go (`build`), so a batch can take
+   * in everything queued while it waited; `build` returning undefined sends nothing.
+   */
+  async callWhenDue<T = unknown>(method: 'GET' | 'POST', endpoint: string, build: () => { params: TikTokParams; what: string } | undefined, waiting: string): Promise<{ sent: boolean; data?: T }> {
+    this.#assertNotBlocked(waiting);
     await this.#o.pacer.take();
-    this.#assertNotBlocked(what);
+    this.#assertNotBlocked(waiting);
+    const built = build();
+    if (!built) return { sent: false };
+    return { sent: true, data: await this.#send<T>(method, endpoint, built.params, built.what) };
+  }
+
+  async #send<T>(method: 'GET' | 'POST', endpoint: string, params: TikTokParams, what: string): Promise<T> {
     const path = `open_api/${this.#o.version}/${endpoint}/`;
     const headers = { 'Access-Token': this.#o.token };
     const res = await this.#o.http.request(method === 'GET'
