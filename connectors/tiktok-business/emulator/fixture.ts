@@ -64,6 +64,21 @@ export function parseFixture(input: unknown, source: string, now: number): Emula
     throw new Error(`tiktok emulator fixture ${source}: ${where || '(root)'}: ${issue.message}`);
   }
   const f = result.data;
+  // References must resolve, or the emulator would answer about things that do not exist.
+  const bcs = new Set(f.businessCenters.map((b) => b.bc_id));
+  const assets = new Set(f.assets.map((a) => a.asset_id));
+  const bound = new Set(f.members.filter((m) => m.user_id).map((m) => `${m.bc_id}/${m.user_id}`));
+  const fail = (where: string, what: string): never => {
+    throw new Error(`tiktok emulator fixture ${source}: ${where}: ${what}`);
+  };
+  f.members.forEach((m, i) => bcs.has(m.bc_id) || fail(`members[${i}]`, `Business Center ${m.bc_id} is not in businessCenters`));
+  f.assets.forEach((a, i) => bcs.has(a.owner_bc_id) || fail(`assets[${i}]`, `owner Business Center ${a.owner_bc_id} is not in businessCenters`));
+  f.assignments.forEach((a, i) => {
+    if (!assets.has(a.asset_id)) fail(`assignments[${i}]`, `asset ${a.asset_id} is not in assets`);
+    if (!bound.has(`${a.bc_id}/${a.user_id}`)) fail(`assignments[${i}]`, `user ${a.user_id} is not a BOUND member of ${a.bc_id}`);
+  });
+  f.shares.forEach((x, i) => assets.has(x.asset_id) || fail(`shares[${i}]`, `asset ${x.asset_id} is not in assets`));
+  f.tokens.forEach((t, i) => f.members.some((m) => m.user_id === t.user_id) || fail(`tokens[${i}]`, `user ${t.user_id} is a member of no Business Center`));
   return {
     ...f,
     members: f.members.map((m, i) => ({
