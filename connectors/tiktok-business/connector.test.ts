@@ -1,20 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../sdk/connector-error.ts';
-import type { Page } from '../sdk/hub-model.ts';
+import { allPages } from '../sdk/pages.ts';
 import { startTikTokTestBed } from './test-setup.ts';
 import { TIKTOK_SANDBOX as S } from './emulator/sandbox-ids.ts';
 
-async function all<T>(list: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list(cursor);
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
+const all = allPages;
 
 describe('tiktok-business connector on the emulator', () => {
   test('members are BOUND rows; invitations are PENDING and REJECTED rows keyed by the lower-cased address', async () => {

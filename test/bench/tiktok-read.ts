@@ -17,7 +17,8 @@
 import { createTikTokEmulator, TIERS, type EmulatorState, type MemberRow } from '../../connectors/tiktok-business/emulator/index.ts';
 import { createTikTokBusiness } from '../../connectors/tiktok-business/connector.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import type { AssetRef, Page } from '../../connectors/sdk/hub-model.ts';
+import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
+import { allPages } from '../../connectors/sdk/pages.ts';
 import { inFlight } from '../../agent/check-for-updates/in-flight.ts';
 
 const BC = '7000000000000000001';
@@ -55,16 +56,7 @@ export function generateBusinessCenter(members: number, tiktokAccounts: number):
   };
 }
 
-async function all<T>(list: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await list(cursor);
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
+const all = allPages;
 
 /** The agent's read (agent/check-for-updates/read-app.ts): listings in parallel, then holders in chunks. */
 async function fullRead(c: HubConnector) {

@@ -13,6 +13,9 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
+import { until } from '../agent-e2e/harness.ts';
+
+export { until };
 
 export const silent = { debug() {}, info() {}, warn() {}, error() {} };
 export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -48,16 +51,6 @@ export interface TikTokHarness {
   scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   checkForUpdates(): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function until<T>(what: string, probe: () => T | undefined | false, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown> } = {}): Promise<TikTokHarness> {

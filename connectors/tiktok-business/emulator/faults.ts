@@ -4,6 +4,7 @@
  * forced codes on chosen endpoints, and short pages. Decisions use a seeded PRNG when `seed` is
  * given, so a faulty run can be replayed exactly.
  */
+import { seededRandom } from '../../sdk/seeded-random.ts';
 import { TikTokApiError } from './envelope.ts';
 import { throttled } from './app-limits.ts';
 
@@ -45,17 +46,6 @@ export interface FaultConfig {
   throttle?: ThrottleFault;
   codes?: ForcedCode[];
   seed?: number;
-}
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SERVICE_ERRORS: Array<[number, string]> = [

@@ -10,7 +10,7 @@
  * `PUT /__emulator/faults`, `PUT /__emulator/rate-limits`, `GET /__emulator/calls`,
  * `GET /__emulator/state`.
  */
-import { createServer } from 'node:http';
+import { listenOn } from '../../sdk/listen.ts';
 import type { Express } from 'express';
 import { TikTokWorld } from './world.ts';
 import { FaultPlan, type FaultConfig } from './faults.ts';
@@ -93,27 +93,7 @@ export function createTikTokEmulator(options: TikTokEmulatorOptions = {}): TikTo
     seed: (state) => world.seed(state),
   };
   const handler = createTikTokApp(rt, options.latencyMs ?? 0, control, options.controlAuth);
-  return { handler, calls, control, listen: (port = 0, host = '127.0.0.1') => listen(handler, port, host) };
-}
-
-function listen(handler: Express, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      const actualPort = typeof address === 'object' && address ? address.port : port;
-      const hostPart = host.includes(':') ? `[${host}]` : host;
-      resolve({
-        url: `http://${hostPart}:${actualPort}`,
-        close: () => new Promise<void>((done, fail) => {
-          server.close((err) => (err ? fail(err) : done()));
-          // Held (timeout-fault) and keep-alive connections would keep close() waiting forever.
-          server.closeAllConnections();
-        }),
-      });
-    });
-  });
+  return { handler, calls, control, listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host) };
 }
 
 export interface StandaloneOptions {
