@@ -71,6 +71,8 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
       assert.match(unsafe.body.message, /bc_id/);
       assert.equal((await api.get('bc/member/get', { bc_id: S.bcId, filtering: '{not json' })).body.code, 40002);
       assert.match((await api.get('bc/member/get', { bc_id: S.bcId, filtering: { status: 'BOUND' } })).body.message, /filtering\.status: unknown parameter/);
+      const huge = await api.raw('/open_api/v1.3/bc/member/invite/', { method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) });
+      assert.equal(huge.status, 413, 'a body past 1 MiB is refused before the API');
       const state = api.emulator.control.state();
       assert.equal(state.members.find((m) => m.user_id === S.standard[0])!.user_role, 'STANDARD', 'nothing was applied');
     } finally {

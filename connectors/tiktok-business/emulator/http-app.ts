@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
+import { readBody as readRawBody } from '../../sdk/read-body.ts';
 import { route, type ApiAnswer } from './router.ts';
 import { acceptInvite, declineInvite, expireInvite, InviteControlError } from './invites.ts';
 import type { EmulatorRuntime } from './context.ts';
@@ -26,23 +27,8 @@ export interface EmulatorControlApi {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-class BodyError extends Error {}
-
 function readBody(req: Request): Promise<Buffer> {
-  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        req.pause();
-        reject(new BodyError(`request body larger than ${MAX_BODY_BYTES} bytes`));
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+  return readRawBody(req, MAX_BODY_BYTES, () => new Error(`request body larger than ${MAX_BODY_BYTES} bytes`));
 }
 
 /** A POST body: a JSON object sent as application/json, nothing else (40002 otherwise). */
