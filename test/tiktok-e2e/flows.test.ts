@@ -104,3 +104,23 @@ describe('TikTok hub, Entra shape over real SCIM requests', () => {
     assert.ok(h.emulator.calls.some((c) => c.endpoint === 'bc/member/delete' && (c.body as { user_email?: string }).user_email === 'sam@example.com'));
   });
 });
+
+describe('TikTok hub under 40100 throttling', () => {
+  let h: TikTokHarness;
+  before(async () => { h = await startTikTokHub('okta', { emulator: { faults: { codes: [{ match: 'bc/member/invite', code: 40100, times: 2 }] } } }); });
+  after(() => h.close());
+
+  test('a throttled invitation is not applied, waited out and sent again: one invitation, never two', async () => {
+    const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'tess@example.com', emails: [{ primary: true, value: 'tess@example.com', type: 'work' }], active: true });
+    await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: [{ value: user.body.id }] });
+    await until('the invitation', () => rowOf(h.emulator, 'tess@example.com')?.relation_status === 'PENDING', 15_000);
+    await h.agent.idle();
+    const calls = h.emulator.calls.filter((c) => c.endpoint === 'bc/member/invite');
+    assert.deepEqual(calls.map((c) => c.code), [40100, 40100, 0], 'twice throttled, then applied');
+    assert.ok(calls[2]!.at - calls[1]!.at >= 1_500, `the second retry waited the doubled backoff (${calls[2]!.at - calls[1]!.at} ms)`);
+    assert.equal(invitePosts(h.emulator, 'tess@example.com').length, 1);
+    assert.equal(h.emulator.control.state().members.filter((m) => m.user_email === 'tess@example.com').length, 1);
+    const audit = h.agent.api.audit({ hubId: h.hubId, email: 'tess@example.com' });
+    assert.ok(audit.items.some((e) => e.action === 'invite' && e.outcome === 'ok'));
+  });
+});
