@@ -35,7 +35,7 @@ export const tiktokBusinessConfig = z.object({
 export type TikTokBusinessConfig = z.infer<typeof tiktokBusinessConfig>;
 
 /** HTTP requests in flight per Business Center; the pacer decides when they may start. */
-export const REQUESTS_IN_FLIGHT = 8;
+export const REQUESTS_IN_FLIGHT = 16;
 /** Assets per `listAssignments` call: each is read on its own, so this only bounds one call's work. */
 export const ASSETS_PER_ASSIGNMENT_READ = 50;
 

@@ -72,6 +72,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   }
   const push = await scimPush(config, store, HUB, SCIM_TOKEN, 'TikTok Advertisers');
   const acceptedAt = new Map<string, number>();
+  const acceptedWall = new Map<string, number>(); // the same instant on the agent's clock (task records)
   const inGroup = new Set<string>();
   store.subscribe((changes) => {
     const t = performance.now();
@@ -82,7 +83,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
         if (inGroup.has(value)) continue;
         inGroup.add(value);
         const email = store.get('directoryUsers', HUB, value)?.email?.toLowerCase();
-        if (email) acceptedAt.set(email, t);
+        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
       }
     }
   });
@@ -119,6 +120,16 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   await waitFor(burstEmails, 600_000);
   const burstAllMs = performance.now() - burstStart;
   const burstLatency = latency(burstEmails);
+  // Where the burst's latency goes (medians after acceptance), from the invite tasks.
+  const burstSet = new Set(burstEmails);
+  const stage = { queued: [] as number[], started: [] as number[] };
+  for (const t of store.list('tasks', HUB)) {
+    const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email?.toLowerCase() : undefined;
+    if (!email || !burstSet.has(email) || !acceptedWall.has(email)) continue;
+    stage.queued.push(Date.parse(t.createdAt) - acceptedWall.get(email)!);
+    if (t.startedAt) stage.started.push(Date.parse(t.startedAt) - acceptedWall.get(email)!);
+  }
+  const med = (xs: number[]) => Math.round(percentile([...xs].sort((a, b) => a - b), 50));
 
   // Phase 3, under 40100 throttling.
   const throttledEmails = Array.from({ length: throttledPeople }, (_, i) => `throttled${i}@bench.example`);
@@ -153,6 +164,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   console.log(`tiktok-provision: ${paced} paced + ${people} burst + ${throttledPeople} throttled people; emulator ${tier} tier (${limits.qps} QPS / ${limits.qpm} QPM), connector paced at ${pace.qps} QPS / ${pace.qpm} QPM, ${latencyMs} ms per call`);
   console.log(`paced  : acceptance → invite call p50 ${fmt(percentile(pacedLatency, 50))}, p99 ${fmt(percentile(pacedLatency, 99))} (target p50 ≤ 250 ms)`);
   console.log(`burst  : p50 ${fmt(percentile(burstLatency, 50))}, p99 ${fmt(percentile(burstLatency, 99))}, max ${fmt(burstLatency.at(-1) ?? NaN)}; pushed in ${fmt(burstPushMs)}, all invited ${fmt(burstAllMs)} after the first PATCH`);
+  console.log(`stages : burst medians after acceptance: invite task queued ${med(stage.queued)} ms, started ${med(stage.started)} ms; call ${fmt(percentile(burstLatency, 50))}`);
   console.log(`throttled: ${throttledAnswers} answers 40100 over the run; ${throttledPeople} people all PENDING ${fmt(throttledMs)} after their first PATCH`);
   const lookups = emulator.calls.filter((c) => c.endpoint === 'bc/member/get' && (c.query.filtering ?? '').includes('keyword')).length;
   console.log(`look-ups: ${lookups} invite look-ups (bc/member/get by keyword) over the run`);

@@ -14,7 +14,7 @@ import { inviteIdOf } from '../mappers/rows.ts';
  */
 export const INVITE_BATCH_LIMIT = 50;
 /** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
-export const INVITE_CALLS_IN_FLIGHT = 4;
+export const INVITE_CALLS_IN_FLIGHT = 8;
 
 interface Waiting {
   email: string;
