@@ -9,7 +9,7 @@
  * manual testing: `POST /__emulator/invites/{id}/accept|decline|expire`, `PUT /__emulator/faults`,
  * `GET /__emulator/calls`, `GET /__emulator/state`, `POST /__emulator/reset`.
  */
-import { createServer } from 'node:http';
+import { listenOn } from '../../sdk/listen.ts';
 import type { Express } from 'express';
 import express from 'express';
 import { MetaWorld } from './world.ts';
@@ -144,7 +144,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     calls,
     control,
     close: async () => saver?.flush(),
-    listen: (port = 0, host = '127.0.0.1') => listen(handler, port, host),
+    listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host),
   };
 }
 
@@ -161,27 +161,6 @@ function savingAfterWrites(graph: Express, saver: WorldSaver): Express {
   });
   app.use(graph);
   return app;
-}
-
-function listen(handler: Express, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      const actualPort = typeof address === 'object' && address ? address.port : port;
-      const hostPart = host.includes(':') ? `[${host}]` : host;
-      resolve({
-        url: `http://${hostPart}:${actualPort}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((err) => (err ? fail(err) : done()));
-            // Held (timeout-fault) and keep-alive connections would keep close() waiting forever.
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
 }
 
 export interface StandaloneOptions {
