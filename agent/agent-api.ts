@@ -15,7 +15,7 @@ import { enqueueTask, updateTask } from './tasks/enqueue.ts';
 import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
-import { findTask, queryTasks } from './tasks/task-query.ts';
+import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
 import { queueOwnerRemoval } from './members/owner-removal.ts';
 import { toTaskView } from './tasks/task-record.ts';
 import { claimOffer, offersOf } from './offers/offer-api.ts';
@@ -125,6 +125,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     task: (id) => {
       const t = findTask(store, id);
+      return t ? toTaskView(t) : undefined;
+    },
+    findTask: async (id) => {
+      const t = await findTaskAnywhere(store, id);
       return t ? toTaskView(t) : undefined;
     },
     tasks: (q) => queryTasks(store, q),

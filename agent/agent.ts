@@ -13,7 +13,7 @@ import type { Store } from './store/store.ts';
 import { createAgentApi, type MemberService } from './agent-api.ts';
 import type { TaskHandler, TaskLog } from './tasks/handler.ts';
 import { operationHandlers } from './tasks/operations/operation-handler.ts';
-import { pruneFinishedTasks } from './tasks/prune.ts';
+import { archiveFinishedTasks, FINISHED_IN_MEMORY_MS, pruneFinishedTasks } from './tasks/prune.ts';
 import { TaskRunner, type TaskRunnerOptions } from './tasks/task-runner.ts';
 
 export type { MemberService } from './agent-api.ts';
@@ -37,6 +37,8 @@ export interface AgentOptions {
   dispatchWindowMs?: number;
   /** How often finished tasks past `store.taskRetentionDays` are pruned (ms; default 6 h). */
   pruneEveryMs?: number;
+  /** How often tasks finished more than a minute ago move to the archive (ms; default 15 s). */
+  archiveEveryMs?: number;
 }
 
 export interface Agent {
@@ -75,15 +77,21 @@ export function createAgent(o: AgentOptions): Agent {
   definePersonIndexes(o.store);
   const api = createAgentApi({ store: o.store, hubs, connectorFor: o.connectorFor, members: o.members, clock: o.clock ?? Date.now });
   let stopMirror: (() => void) | undefined;
-  // Retention (agent/tasks/prune.ts): at start, then every few hours; never two at once.
+  // Retention (agent/tasks/prune.ts): at start, then every few hours; finished tasks move to the
+  // on-disk archive a minute after they finish (checked every 15 s); never two sweeps at once.
   let pruneTimer: NodeJS.Timeout | undefined;
+  let archiveTimer: NodeJS.Timeout | undefined;
   let pruning: Promise<void> = Promise.resolve();
+  const now = () => (o.clock ?? Date.now)();
   const prune = () => {
     pruning = pruning.then(async () => {
       const days = file.store.taskRetentionDays;
-      const n = await pruneFinishedTasks(o.store, (o.clock ?? Date.now)() - days * 86_400_000);
+      const n = await pruneFinishedTasks(o.store, now() - days * 86_400_000);
       if (n > 0) o.log.info(`pruned ${n} task(s) finished more than ${days} day(s) ago (store.taskRetentionDays)`);
     }).catch((err) => o.log.error(`task retention: ${(err as Error).message}`));
+  };
+  const archive = () => {
+    pruning = pruning.then(() => archiveFinishedTasks(o.store, now() - FINISHED_IN_MEMORY_MS)).then(() => {}, (err) => o.log.warn(`moving finished tasks to the archive: ${(err as Error).message}`));
   };
   return {
     api, runner, dispatcher,
@@ -95,9 +103,12 @@ export function createAgent(o: AgentOptions): Agent {
       prune();
       pruneTimer = setInterval(prune, o.pruneEveryMs ?? 6 * 3_600_000);
       pruneTimer.unref();
+      archiveTimer = setInterval(archive, o.archiveEveryMs ?? FINISHED_IN_MEMORY_MS / 4);
+      archiveTimer.unref();
     },
     async stop(graceMs) {
       if (pruneTimer) clearInterval(pruneTimer);
+      if (archiveTimer) clearInterval(archiveTimer);
       await pruning;
       await dispatcher.stop();
       await runner.stop(graceMs);

@@ -140,15 +140,19 @@ export interface AgentApi {
   /** Dry run: what the agent would do now, without changing anything. */
   plan(hubId: string): Promise<PlannedOperation[]>;
 
+  /** A task in memory: unfinished, failed, or finished within the last minute (polling). */
   task(id: string): TaskView | undefined;
-  tasks(query: TaskQuery): Paged<TaskView>;
+  /** Any task, also one finished long ago and kept on disk (read by paging). */
+  findTask(id: string): Promise<TaskView | undefined>;
+  /** Read by paging: finished tasks and the audit log are kept on disk. */
+  tasks(query: TaskQuery): Promise<Paged<TaskView>>;
 
   reports(hubId?: string): DeprovisioningReport[];
   applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;
   approvals(hubId?: string): Approval[];
   decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger): Promise<Approval>;
 
-  audit(query: AuditQuery): Paged<AuditEntry>;
+  audit(query: AuditQuery): Promise<Paged<AuditEntry>>;
 
   /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
   reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;

@@ -85,3 +85,23 @@ test('serve closes gracefully: an in-flight request finishes, then onClose runs,
   assert.deepEqual(events, ['slow done', 'store closed']);
   await assert.rejects(fetch(`${running.url}/healthz`));
 });
+
+test('serve: requests and onClose share graceMs (a request that never ends is cut, and onClose gets what is left)', async () => {
+  const router = express.Router();
+  router.get('/hang', () => { /* never answers */ });
+  const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
+  let left = -1;
+  const running = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 300, onClose: async (remainingMs) => void (left = remainingMs) });
+  const hanging = fetch(`${running.url}/x/hang`).catch(() => 'cut');
+  await new Promise((r) => setTimeout(r, 50));
+  const started = Date.now();
+  await running.close();
+  assert.equal(await hanging, 'cut');
+  assert.ok(Date.now() - started < 1_000, 'cut at the grace, not later');
+  assert.equal(left, 0);
+
+  let idleLeft = -1;
+  const idle = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 5_000, onClose: async (remainingMs) => void (idleLeft = remainingMs) });
+  await idle.close();
+  assert.ok(idleLeft > 4_000 && idleLeft <= 5_000, `nothing in flight: onClose gets nearly all of it (${idleLeft} ms)`);
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDefaultTokenFiles } from './first-start.ts';
+import { createDefaultTokenFiles, DEFAULT_TOKEN_FILES } from './first-start.ts';
 
 test('the shipped config gets random 0600 token files on first start, never replaced; other configs get none', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-first-start-'));
@@ -14,11 +14,15 @@ test('the shipped config gets random 0600 token files on first start, never repl
     await rm(dir, { recursive: true, force: true });
   });
   const created = await createDefaultTokenFiles('config/hubwarden.yaml');
-  assert.deepEqual(created.map((p) => p.slice(dir.length)), ['/data/sandbox-scim-token', '/data/admin-token']);
+  assert.deepEqual(created.map((p) => p.slice(dir.length)), DEFAULT_TOKEN_FILES.map((f) => f.slice(2)));
+  assert.ok(DEFAULT_TOKEN_FILES.includes('../data/sandbox-scim-token') && DEFAULT_TOKEN_FILES.includes('../data/admin-token'));
+  assert.ok(DEFAULT_TOKEN_FILES.length >= 3, 'one SCIM token per shipped sandbox hub, and the admin token');
   const scim = await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8');
   const admin = await readFile(join(dir, 'data/admin-token'), 'utf8');
   assert.match(scim, /^[\w-]{43}\n$/);
   assert.notEqual(scim, admin);
+  const tokens = await Promise.all(DEFAULT_TOKEN_FILES.map((f) => readFile(join(dir, f.slice(3)), 'utf8')));
+  assert.equal(new Set(tokens).size, tokens.length, 'every token file holds its own token');
   assert.equal((await stat(join(dir, 'data/sandbox-scim-token'))).mode & 0o777, 0o600);
   assert.deepEqual(await createDefaultTokenFiles('./config/hubwarden.yaml'), []);
   assert.equal(await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8'), scim);

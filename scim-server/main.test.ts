@@ -1,31 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startProcess } from '../test/process/server-process.ts';
 
-/** `npm start`-equivalent: node --import tsx scim-server/main.ts, with its output collected. */
-function start(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scim-server/main.ts', ...args], {
-    env: { ...process.env, HUBWARDEN_LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (m) resolve(m[1]!);
-    });
-    exited.then((code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
-  });
-  listening.catch(() => {});
-  return { child, exited, listening, output: () => ({ stdout, stderr }) };
-}
+/** What `npm start` runs (package.json "start"), with its output collected. */
+const start = (args: string[], env: Record<string, string>) =>
+  startProcess(process.execPath, ['--import', 'tsx', 'scim-server/main.ts', ...args], { env });
 
 async function tempConfig(t: { after: (fn: () => Promise<void>) => void }, yaml: (dir: string) => string) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-main-'));
@@ -49,7 +31,7 @@ hubs:
 test('starts on PORT=0 with --config, prints the bound URL and SCIM base URL (not the token), serves /healthz, stops on SIGTERM', async (t) => {
   const { path, dir } = await tempConfig(t, validConfig);
   const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'tok-not-to-be-printed' });
-  t.after(() => run.child.kill('SIGKILL'));
+  t.after(() => run.kill('SIGKILL'));
   const url = await run.listening;
   const res = await fetch(`${url}/healthz`);
   assert.equal(res.status, 200);
@@ -64,25 +46,25 @@ test('starts on PORT=0 with --config, prints the bound URL and SCIM base URL (no
   assert.match(stdout, /SCIM base URL https:\/\/hubwarden\.example\.com\/scim\/v2\/hubs\/meta-main/);
   assert.match(stdout, /SCIM token: environment variable TEST_SCIM_TOKEN/);
   assert.ok(!stdout.includes('tok-not-to-be-printed'));
-  run.child.kill('SIGTERM');
-  assert.equal(await run.exited, 0);
+  run.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
   JSON.parse(await readFile(join(dir, 'store.json'), 'utf8')); // closed cleanly
 });
 
 test('HUBWARDEN_CONFIG selects the config when --config is absent', async (t) => {
   const { path } = await tempConfig(t, validConfig);
   const run = start([], { PORT: '0', TEST_SCIM_TOKEN: 'x', HUBWARDEN_CONFIG: path });
-  t.after(() => run.child.kill('SIGKILL'));
+  t.after(() => run.kill('SIGKILL'));
   await run.listening;
   assert.ok(run.output().stdout.includes(path));
-  run.child.kill('SIGTERM');
-  assert.equal(await run.exited, 0);
+  run.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
 });
 
 test('a bad config exits 1 with one line per problem naming its path', async (t) => {
   const { path } = await tempConfig(t, (dir) => validConfig(dir).replace('id: meta-main', 'id: Meta_Main').replace('businessId: "1000000000000001"', 'businessId: "abc"'));
   const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
-  assert.equal(await run.exited, 1);
+  assert.equal((await run.exited).code, 1);
   const { stderr } = run.output();
   assert.ok(stderr.includes(path), stderr);
   assert.match(stderr, /^ {2}hubs\[0\]\.id: expected lower-case letters/m);
@@ -94,11 +76,11 @@ test('an unreadable store file exits 1 with a line naming it and is left untouch
   const storePath = join(dir, 'store.json');
   await writeFile(storePath, '{"format":"hubwarden-store/1","seq":0,"collections":{');
   const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
-  assert.equal(await run.exited, 1);
+  assert.equal((await run.exited).code, 1);
   const { stderr } = run.output();
   assert.equal(stderr.trim().split('\n').length, 1, stderr);
   assert.ok(stderr.includes(storePath), stderr);
-  assert.match(stderr, /not valid JSON.*left untouched/);
+  assert.match(stderr, /not valid JSON.*Nothing was touched/);
   assert.equal(await readFile(storePath, 'utf8'), '{"format":"hubwarden-store/1","seq":0,"collections":{');
 });
 
@@ -110,6 +92,6 @@ test('a port already in use exits 1 with one line naming host and port', async (
   const port = (blocker.address() as import('node:net').AddressInfo).port;
   const { path } = await tempConfig(t, validConfig);
   const run = start(['--config', path], { PORT: String(port), TEST_SCIM_TOKEN: 'x' });
-  assert.equal(await run.exited, 1);
+  assert.equal((await run.exited).code, 1);
   assert.equal(run.output().stderr.trim(), `hubwarden: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
 });

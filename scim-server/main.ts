@@ -1,5 +1,7 @@
 /**
- * The composition root: `npm start` (`tsx scim-server/main.ts [--config PATH]`).
+ * The composition root: `npm start` (`exec node --import tsx scim-server/main.ts [--config PATH]`:
+ * `exec` makes this process npm's own child, so the SIGTERM/SIGINT npm forwards reaches it), or in
+ * production `node dist/scim-server/main.js` (built by `npm run build`).
  * Config (`--config`, else HUBWARDEN_CONFIG, else config/hubwarden.yaml; PORT overrides the port)
  * → secrets key → store → routers → app → listen → banner. Every start-up failure prints what and
  * which (the config's lines, the store file) and exits 1; SIGTERM/SIGINT stop gracefully.
@@ -14,6 +16,8 @@ import { createDefaultTokenFiles } from './first-start.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
 import { createSandboxes, sandboxUrls } from './sandboxes.ts';
+import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
+import { childLogger } from '../agent/log/logger.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
 
@@ -62,9 +66,25 @@ try {
 }
 
 /** Hubs whose connector block says `sandbox` talk to that connector's built-in emulator, mounted here. */
-// Its control endpoints (accept invites, inject faults) answer only to an admin token.
+// Its control endpoints (accept invites, inject faults) answer only to an admin token. Its world is
+// kept beside the store (data/sandbox-<connector>.json), so a restart changes nothing in it.
 const adminTokens = adminTokensFrom(config);
-const { sandboxes, routers: sandboxRouters } = await createSandboxes(config.file.hubs, (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined);
+const sandboxLog = childLogger('sandbox');
+let sandboxSet: Awaited<ReturnType<typeof createSandboxes>>;
+try {
+  sandboxSet = await createSandboxes(
+    config.file.hubs,
+    (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined,
+    (connectorId) => ({
+      ...sandboxWorldFile(sandboxWorldPath(config, connectorId)),
+      onError: (err) => sandboxLog.error('sandbox: saving its world failed', { connectorId, error: err.message }),
+    }),
+  );
+} catch (err) {
+  await store.close();
+  fail((err as Error).message);
+}
+const { sandboxes, routers: sandboxRouters } = sandboxSet;
 
 let urls: Record<string, string> = {};
 const hubwarden = composeHubwarden({
@@ -79,7 +99,21 @@ void keyring; // the key exists from the first start; stored credentials are sea
 const app = createApp({ store, agentRunning: () => hubwarden.running(), routers, trustProxy: config.file.server.trustProxy });
 let running;
 try {
-  running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: async () => { await hubwarden.stop(); await store.close(); } });
+  running = await serve(app, {
+    host: config.file.server.host,
+    port: config.file.server.port,
+    // A stop ends within 10 s (what supervisors wait by default before killing): in-flight requests
+    // and running tasks share 7 s, the rest is for writing the sandbox and folding the journal.
+    graceMs: 7_000,
+    onClose: async (remainingMs) => {
+      await hubwarden.stop(remainingMs);
+      try {
+        await sandboxSet.close(); // the sandboxes' last changes, after the agent's last call to them
+      } finally {
+        await store.close();
+      }
+    },
+  });
 } catch (err) {
   await store.close();
   fail((err as Error).message);

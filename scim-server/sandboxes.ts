@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connectorBlock, type HubConfigFile } from '../config/schema.ts';
-import { connectors } from '../connectors/registry.ts';
+import type { SandboxPersistence } from '../connectors/sdk/definition.ts';
+import { usedSandboxes } from '../agent/sandbox-world.ts';
 import type { MountedRouter } from './app.ts';
 
 /** A connector's built-in emulator mounted on hubwarden's own server. */
@@ -15,17 +16,28 @@ export interface MountedSandbox {
  * (its definition's `sandbox.usedBy(block)`), mounted at the definition's path. Their control
  * endpoints answer only to requests `controlAuth` admits (an admin token).
  */
-export async function createSandboxes(hubs: readonly HubConfigFile[], controlAuth: (req: IncomingMessage) => boolean): Promise<{ sandboxes: MountedSandbox[]; routers: MountedRouter[] }> {
+export async function createSandboxes(
+  hubs: readonly HubConfigFile[],
+  controlAuth: (req: IncomingMessage) => boolean,
+  persistFor?: (connectorId: string) => SandboxPersistence,
+): Promise<{ sandboxes: MountedSandbox[]; routers: MountedRouter[]; close(): Promise<void> }> {
   const sandboxes: MountedSandbox[] = [];
   const routers: MountedRouter[] = [];
-  for (const definition of connectors) {
-    const sandbox = definition.sandbox;
-    if (!sandbox || !hubs.some((h) => h.connector === definition.id && sandbox.usedBy(connectorBlock(h)))) continue;
-    const { handler } = await sandbox.create({ controlAuth });
+  const closers: Array<() => Promise<void>> = [];
+  for (const definition of usedSandboxes(hubs)) {
+    const sandbox = definition.sandbox!;
+    const created = await sandbox.create({ controlAuth, persist: persistFor?.(definition.id) });
     sandboxes.push({ connectorId: definition.id, path: sandbox.path, description: sandbox.description });
-    routers.push({ path: sandbox.path, router: handler as MountedRouter['router'] });
+    routers.push({ path: sandbox.path, router: created.handler as MountedRouter['router'] });
+    if (created.close) closers.push(created.close);
   }
-  return { sandboxes, routers };
+  // each writes its world's last changes; all are tried, the first failure is reported
+  const close = async () => {
+    const results = await Promise.allSettled(closers.map((c) => c()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  return { sandboxes, routers, close };
 }
 
 /** Connector id → the sandbox's URL on this server, once it listens at `baseUrl`. */

@@ -16,9 +16,12 @@ export interface RunningServer {
 export interface ServeOptions {
   host: string;
   port: number;
-  /** Runs after the last request finished (close the store here, so its last writes are flushed). */
-  onClose?: () => Promise<void>;
-  /** How long in-flight requests get before their connections are cut. */
+  /**
+   * Runs after the last request finished (close the store here, so its last writes are flushed),
+   * with the milliseconds `graceMs` has left: the requests and what onClose stops share one budget.
+   */
+  onClose?: (remainingMs: number) => Promise<void>;
+  /** How long in-flight requests get before their connections are cut (default 10 s). */
   graceMs?: number;
 }
 
@@ -33,24 +36,36 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
       let closing: Promise<void> | null = null;
       const close = () =>
         (closing ??= (async () => {
+          const graceMs = options.graceMs ?? 10_000;
+          const deadline = Date.now() + graceMs;
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
-          const timer = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 10_000);
+          const timer = setTimeout(() => server.closeAllConnections(), graceMs);
           await done;
           clearTimeout(timer);
-          await options.onClose?.();
+          await options.onClose?.(Math.max(0, deadline - Date.now()));
         })());
       resolve({ server, url: `http://${host}:${port}`, close });
     });
   });
 }
 
-/** SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). A second signal exits at once. */
-export function stopOnSignals(running: RunningServer): void {
-  let stopping = false;
+/**
+ * SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). The same signal can
+ * arrive twice for one stop: Ctrl-C in a terminal signals the whole foreground process group, and
+ * `npm start` forwards the SIGINT it received to this process as well
+ * (https://github.com/npm/run-script/blob/main/lib/signal-manager.js). So a repeat within
+ * `repeatMs` is that echo; a later one (someone insisting) exits at once.
+ */
+export function stopOnSignals(running: RunningServer, repeatMs = 2_000): void {
+  let stoppingSince: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince < repeatMs) return;
+      log.warn('stopping at once: signal repeated', { signal });
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
     log.info('stopping', { signal });
     running.close().then(
       () => process.exit(0),

@@ -19,10 +19,10 @@ test('audit entries are kept in the store with monotonic seq, queryable per hub 
     appendAudit(tx, { hubId: 'h1', trigger, action: 'invite', subject: { email: 'bob@example.com' }, why: 'GET /x?access_token=EAAB-secret', outcome: 'failed' });
     appendAudit(tx, { hubId: 'h2', trigger, action: 'remove-member', subject: { email: 'jane@example.com' }, why: 'remove jane', outcome: 'ok' });
   });
-  const jane = queryAudit(store, { email: 'JANE@example.com' });
+  const jane = (await queryAudit(store, { email: 'JANE@example.com' }));
   assert.equal(jane.total, 2);
   assert.ok(jane.items[0]!.seq > jane.items[1]!.seq, 'newest first, seq increasing');
-  assert.equal(queryAudit(store, { hubId: 'h1' }).total, 2);
+  assert.equal((await queryAudit(store, { hubId: 'h1' })).total, 2);
   await new Promise((r) => setTimeout(r, 200));
   stop();
   await new Promise((r) => setTimeout(r, 100));

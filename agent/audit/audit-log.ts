@@ -8,8 +8,9 @@ import type { Change, Store, Transaction } from '../store/store.ts';
 /**
  * The audit log (issue 4, item 5): every change hubwarden makes or declines, with who or what
  * triggered it, what, why, outcome and the task. Append-only: entries are put once and never
- * replaced. Kept in the store (collection `audit`, partition = hub id or '') and mirrored as
- * winston-style JSON lines to `audit.file` by `mirrorAuditToFile`.
+ * replaced. Kept in the store (collection `audit`, partition = hub id or ''; the durable store keeps
+ * it on disk only, read by paging: audit-query.ts) and mirrored as winston-style JSON lines to
+ * `audit.file` by `mirrorAuditToFile`.
  */
 declare module '../store/collections.ts' {
   interface Collections {
@@ -38,7 +39,7 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 
 /**
  * Mirrors every new audit entry to `file` through a winston JSON file transport (one line per
- * entry: level, message, timestamp and the entry), in seq order, as entries are applied.
+ * entry: level, message, timestamp and the entry), in seq order, as entries become durable.
  * Returns a function that unsubscribes and closes the file.
  */
 export function mirrorAuditToFile(store: Store, file: string): () => void {
@@ -48,7 +49,8 @@ export function mirrorAuditToFile(store: Store, file: string): () => void {
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.File({ filename: file })],
   });
-  const unsubscribe = store.subscribe((changes: readonly Change[]) => {
+  // Once durable: an entry whose transaction failed (and was rolled back) never reaches the file.
+  const unsubscribe = store.subscribeDurable((changes: readonly Change[]) => {
     for (const c of changes) {
       if (c.collection !== 'audit' || c.record === undefined) continue;
       const e = c.record as AuditEntry;

@@ -1,19 +1,24 @@
 import type { AuditEntry, AuditQuery, Paged } from '../api.ts';
-import type { ReadView } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import './audit-log.ts';
 
-/** The audit log per hub and per person, newest first (AgentApi.audit). */
-export function queryAudit(view: ReadView, q: AuditQuery): Paged<AuditEntry> {
-  const partitions = q.hubId !== undefined ? [q.hubId] : view.partitions('audit');
+/**
+ * The audit log per hub and per person, newest first (AgentApi.audit). The durable store keeps
+ * the log on disk (agent/store/archive.ts), so it is read page by page: memory holds one segment
+ * and the page asked for, however long the log is. `total` counts every match (a full read).
+ */
+export async function queryAudit(store: Pick<Store, 'newestFirst'>, q: AuditQuery): Promise<Paged<AuditEntry>> {
   const email = q.email?.toLowerCase();
-  const out: AuditEntry[] = [];
-  for (const p of partitions) for (const e of view.list('audit', p)) {
+  const offset = q.offset ?? 0;
+  const limit = q.limit ?? 100;
+  const items: AuditEntry[] = [];
+  let total = 0;
+  for await (const e of store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)) {
     if (email && e.subject?.email?.toLowerCase() !== email) continue;
     if (q.action && e.action !== q.action) continue;
     if (q.since && e.at < q.since) continue;
-    out.push(e);
+    if (total >= offset && items.length < limit) items.push(e);
+    total++;
   }
-  out.sort((a, b) => b.seq - a.seq);
-  const offset = q.offset ?? 0;
-  return { total: out.length, items: out.slice(offset, offset + (q.limit ?? 100)) };
+  return { total, items };
 }

@@ -13,8 +13,8 @@ export interface AdminClient {
 /** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
 const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
-export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch): AdminClient {
-  const root = `${baseUrl.replace(/\/+$/, '')}/api/v1`;
+export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch, apiPath = '/api/v1'): AdminClient {
+  const root = `${baseUrl.replace(/\/+$/, '')}${apiPath}`;
   // Checked here so the error names the problem without echoing the secret to the terminal.
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -15,6 +15,12 @@ export interface GlobalOptions {
  * `server.adminTokens`, which on a default install is the generated data/admin-token file).
  */
 export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): AdminClient {
+  const { url, token } = serverOf(options, env);
+  return adminClient(url, token);
+}
+
+/** The server's URL and admin token, resolved as `connect` does (for calls outside /api/v1). */
+export function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): { url: string; token: string } {
   let config: LoadedConfig | undefined;
   const fromConfig = (): LoadedConfig => {
     if (config) return config;
@@ -34,5 +40,5 @@ export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process
     if (!ref) throw new CliError(`no admin token: pass --token, set HUBWARDEN_ADMIN_TOKEN, or add server.adminTokens to ${c.path}`);
     token = c.secret(ref).reveal();
   }
-  return adminClient(url, token);
+  return { url, token };
 }

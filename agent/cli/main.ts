@@ -11,6 +11,8 @@ import { registerDecisionCommands } from './decision-commands.ts';
 import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
 import { registerProcessCommands } from './process-commands.ts';
+import { registerSandboxCommands } from './sandbox-commands.ts';
+import { registerStoreCommands } from './store-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
 
 export function buildProgram(): Command {
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerDecisionCommands(program);
   registerOfferCommands(program);
   registerProcessCommands(program);
+  registerSandboxCommands(program);
+  registerStoreCommands(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ outputError: () => {} });
     for (const sub of command.commands) sub.exitOverride().configureOutput({ outputError: () => {} });

@@ -6,7 +6,9 @@ import { connectors } from '../../connectors/registry.ts';
 import { CliError } from './cli-error.ts';
 import type { GlobalOptions } from './connection.ts';
 
-const MAIN = fileURLToPath(new URL('../../scim-server/main.ts', import.meta.url));
+/** Built (dist/, plain node) the server is main.js beside this file's tree; from source, main.ts through tsx. */
+const BUILT = import.meta.url.endsWith('.js');
+const MAIN = fileURLToPath(new URL(`../../scim-server/main.${BUILT ? 'js' : 'ts'}`, import.meta.url));
 
 /** serve, config validate, emulator <app>: commands that run locally rather than against a server. */
 export function registerProcessCommands(program: Command): void {
@@ -15,7 +17,7 @@ export function registerProcessCommands(program: Command): void {
   program.command('serve').description('run the hubwarden server (scim-server/main.ts)').action(async () => {
     // main.ts is the composition root (it reads its own argv); run it as its own process so its
     // signal handling and exit codes are the server's, and forward ours to it.
-    const args = ['--import', import.meta.resolve('tsx'), MAIN, ...(global().config ? ['--config', global().config!] : [])];
+    const args = [...(BUILT ? [] : ['--import', import.meta.resolve('tsx')]), MAIN, ...(global().config ? ['--config', global().config!] : [])];
     const child = spawn(process.execPath, args, { stdio: 'inherit' });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     const code = await new Promise<number>((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

@@ -1,48 +1,65 @@
-import { mkdir, open as openFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { JSONFile } from 'lowdb/node';
 import { childLogger } from '../log/logger.ts';
-import { replaceFileDurably, syncFolder } from './durable-file.ts';
-import { journalLine, readJournal, serializedDelete, serializedPut } from './journal.ts';
+import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
+import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { ARCHIVED_COLLECTIONS, Archives } from './archives.ts';
+import type { CollectionName, RecordOf } from './collections.ts';
+import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
+import { rotateJournal, writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
 import { lockStore } from './store-lock.ts';
-import { readStoreDocument, SerializedStore } from './store-file.ts';
+import { SerializedStore, type CapturedDocument } from './store-file.ts';
+import { StoreUnavailable } from './store-unavailable.ts';
 import type { Change, Transaction } from './store.ts';
 
 const log = childLogger('store');
 
 export interface LowdbStoreOptions {
-  /** Called before each journal append with its bytes; tests use it to slow the disk or fail it (ENOSPC). */
+  /** Called before each journal append with its bytes; tests use it to slow the disk. */
   beforeAppend?: (bytes: Buffer) => Promise<void>;
   /** Rewrite the snapshot once the journal holds this many bytes (default: max(16 MB, snapshot size)). */
   checkpointBytes?: number;
+  /** The file layer (tests inject faults: faulty-files.test-double.ts). */
+  files?: StoreFiles;
+  /** While the disk refuses writes, how often to try again (default 2 s; also the Retry-After). */
+  probeMs?: number;
+  /** Collections kept on disk only (archive.ts), read through `newestFirst` (default: the audit log and finished tasks). */
+  archived?: readonly string[];
 }
+
 
 interface Batch {
   changes: string[];
-  transactions: number;
+  /** Serialized lines to record in the snapshot cache once the batch is durable. */
+  lines: Array<[string, string, string, string | undefined]>;
+  txs: Array<{ changes: readonly Change[]; before: readonly unknown[] }>;
+  /** Records of archived collections, handed to their archive once the batch is durable. */
+  archived: Array<[string, string, unknown]>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
 /**
- * The embedded default store: MemoryStore's semantics, made durable in a lowdb JSON file
- * (`path`, the snapshot) plus a write-ahead journal beside it (`path.journal`).
- *
- * lowdb reads the snapshot (`JSONFile`). Writing bypasses lowdb's `Low.write`/steno, which
- * stringifies the whole document per write and never fsyncs (see store-file.ts, journal.ts,
- * durable-file.ts and docs/architecture.md for the measurements behind this).
+ * The embedded default store: MemoryStore's semantics, made durable in a JSON snapshot (`path`)
+ * plus a checksummed write-ahead journal beside it (`path.journal`); see journal.ts, store-file.ts
+ * and docs/architecture.md for the formats and the measurements behind them.
  *
  * Group commit: at most one journal append runs at a time; every transaction that commits while
- * it runs joins the next batch, which becomes one append (one fdatasync) as soon as the running one
- * ends. `transact` resolves only when its batch is on disk, so a SCIM response is sent only for a
- * durable change, and 16 concurrent requests cost about two syncs, not 16.
+ * it runs joins the next batch, which becomes one append (one fdatasync). `transact` resolves only
+ * when its batch is on disk, every byte counted (writeAll).
  *
- * Checkpoint: when the journal has grown, the journal is rotated (`path.journal.1`), the state at
- * that instant is captured and written as a new snapshot (temp file, fsync, rename, fsync folder)
- * in the background while commits go on into the fresh journal; then `path.journal.1` is removed.
- * Open replays both journals over the snapshot, so a crash at any step loses no acknowledged write.
+ * A failed append or fsync fails its transactions with `StoreUnavailable`, and the store undoes in
+ * memory that batch and every transaction staged after it (in reverse order), so no reader acts on
+ * a change the disk does not hold. The store then refuses writes, says why (`unavailableReason`,
+ * /readyz), and probes the disk every `probeMs`: once a fresh journal and snapshot can be written,
+ * it accepts writes again.
+ *
+ * Checkpoint: when the journal has grown, a new journal is created (header, fsync) and rotated in
+ * (the old one becomes `path.journal.1`), the durable state at that instant is captured and written
+ * as a new snapshot (temp file, fsync, rename, fsync folder) in the background while commits go on;
+ * then `path.journal.1` is removed. The snapshot cache only ever holds durable state (a batch's
+ * lines enter it after its fsync), so a snapshot never contains a change that later failed.
  */
 export class LowdbStore extends MemoryStore {
   readonly path: string;
@@ -52,18 +69,27 @@ export class LowdbStore extends MemoryStore {
   commits = 0;
   /** Snapshots written since open. */
   checkpoints = 0;
+  private readonly paths: StorePaths;
+  private readonly files: StoreFiles;
+  private readonly probeMs: number;
   private serialized = new SerializedStore();
-  private journal: FileHandle | null = null;
+  private journal: StoreFileHandle | null = null;
   private journalBytes = 0;
+  /** Size of the journal's header line: a journal no longer than this holds no commit. */
+  private headerBytes = 0;
   private snapshotBytes = 0;
   private seq = 0;
   private next: Batch | null = null;
   private draining = false;
   private writing: Promise<void> = Promise.resolve();
   private checkpoint: Promise<void> | null = null;
-  private failure: Error | null = null;
+  /** A snapshot write failed: `.journal.1` is still needed, so the next checkpoint only retries the snapshot. */
+  private snapshotPending = false;
+  private unavailable: { reason: string; since: string } | null = null;
+  private probe: NodeJS.Timeout | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private unlock: () => Promise<void> = async () => {};
+  private archives: Archives;
 
   constructor(
     path: string,
@@ -71,18 +97,36 @@ export class LowdbStore extends MemoryStore {
   ) {
     super();
     this.path = resolve(path);
-    this.journalPath = `${this.path}.journal`;
-    this.previousJournalPath = `${this.path}.journal.1`;
+    this.paths = storePaths(this.path);
+    this.journalPath = this.paths.journalPath;
+    this.previousJournalPath = this.paths.previousJournalPath;
+    this.files = options.files ?? nodeFiles;
+    this.probeMs = options.probeMs ?? 2_000;
+    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS);
+  }
+
+  protected override keeps(collection: string): boolean {
+    return !this.archives.has(collection);
+  }
+
+  override async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
+    if (!this.archives.has(collection)) return yield* super.newestFirst(collection, partition, newer);
+    for await (const r of this.archives.newestFirst(collection, partition)) yield r.record as RecordOf<C>;
+  }
+
+  /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
+  async dropArchivedBefore(collection: string, cutoffMs: number): Promise<number> {
+    return this.archives.dropBefore(collection, cutoffMs);
   }
 
   /**
-   * Loads the snapshot and replays the journals; starts empty when there is no file. A file that
-   * cannot be read or parsed, or is not a hubwarden store, rejects with a message naming it and is
-   * never written over (the store stays unopened): it may be the only record of who holds access.
+   * Loads the snapshot and replays the journals; starts empty when there is no file. Any damage
+   * (see store-inspect.ts) rejects with a message naming the file, the line and what would be
+   * lost, and nothing is written: the files may be the only record of who holds access.
    */
   override async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: ${this.path} is already ${this.state === 'open' ? 'open' : 'closed'}`);
-    await mkdir(dirname(this.path), { recursive: true });
+    await this.files.mkdir(dirname(this.path));
     this.unlock = await lockStore(this.path);
     try {
       await this.readFiles();
@@ -94,78 +138,52 @@ export class LowdbStore extends MemoryStore {
   }
 
   private async readFiles(): Promise<void> {
-    const untouched = '; the file was left untouched (restore a backup or move it away to start empty)';
-    let doc: unknown;
-    try {
-      doc = await new JSONFile<unknown>(this.path).read();
-    } catch (err) {
-      const cause = err instanceof SyntaxError ? `not valid JSON (${err.message})` : ((err as NodeJS.ErrnoException).code ?? String(err));
-      throw new Error(`store: cannot open ${this.path}: ${cause}${untouched}`);
+    const found = await inspectStore(this.files, this.paths);
+    if (found.damage.length > 0) {
+      throw new Error(`store: cannot open ${this.path}: ${found.damage.map((d) => describeDamage(d, this.path)).join('; ')}. Nothing was touched; see what \`hubwarden store check\` reports, restore a backup, or run \`hubwarden store repair --accept-loss\``);
     }
-    const snapshot = doc === null ? { seq: 0, entries: [] } : readStoreDocument(doc);
-    if (typeof snapshot === 'string') throw new Error(`store: cannot open ${this.path}: ${snapshot}${untouched}`);
-    let replayed = 0;
-    const state = new Map<string, Map<string, Map<string, unknown>>>();
-    const partition = (c: string, p: string) => {
-      let parts = state.get(c);
-      if (!parts) state.set(c, (parts = new Map()));
-      let records = parts.get(p);
-      if (!records) parts.set(p, (records = new Map()));
-      return records;
-    };
-    for (const [c, p, records] of snapshot.entries) for (const [id, record] of records) partition(c, p).set(id, record);
-    this.seq = snapshot.seq;
-    for (const file of [this.previousJournalPath, this.journalPath]) {
-      let entries;
-      try {
-        entries = await readJournal(file);
-      } catch (err) {
-        throw new Error(`store: cannot open ${this.path}: journal ${(err as Error).message}${untouched}`);
-      }
-      // The first open writes the snapshot before any journal exists, so a journal without one
-      // means the snapshot was lost: replaying only recent commits would be a partial picture.
-      if (doc === null && entries.length > 0) {
-        throw new Error(`store: cannot open ${this.path}: the file is missing but its journal ${file} is not; restore the snapshot from a backup (nothing was touched)`);
-      }
-      for (const entry of entries) {
-        if (entry.seq <= this.seq) continue;
-        if (entry.seq !== this.seq + 1) {
-          throw new Error(`store: cannot open ${this.path}: commits ${this.seq + 1} to ${entry.seq - 1} are missing before ${file}; restore the files from a backup${untouched}`);
-        }
-        for (const [c, p, change] of entry.changes) {
-          if (typeof change === 'string') partition(c, p).delete(change);
-          else partition(c, p).set(change[0], change[1]);
-        }
-        this.seq = entry.seq;
-        replayed++;
-      }
+    for (const t of found.torn) {
+      log.warn('store: dropped a torn final journal record (an append cut short, never acknowledged)', { file: t.file, line: t.line, bytes: t.bytes });
     }
-    const flat = [...state].flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
+    await this.archives.fill(found);
+    const flat = [...found.records].filter(([c]) => !this.archives.has(c)).flatMap(([c, parts]) => [...parts].filter(([, r]) => r.size > 0).map(([p, r]) => [c, p, r] as const));
     this.loadPartitions(flat);
     for (const [c, p, records] of flat) for (const [id, record] of records) this.serialized.set(c, p, id, record);
-
-    await mkdir(dirname(this.path), { recursive: true });
-    // Start from one clean snapshot and an empty journal (a torn tail is cut off this way too).
+    this.seq = found.seq;
+    const current = found.journals[1]!;
+    const clean = found.snapshot && !found.snapshot.legacy && found.replayed === 0 && found.torn.length === 0 &&
+      found.currentJournal === this.journalPath && !found.journals[0]!.exists && current.after !== undefined;
     try {
-      if (doc === null || replayed > 0) await this.writeSnapshot(this.serialized.capture(this.seq));
-      else this.snapshotBytes = (await stat(this.path)).size;
-      await unlink(this.previousJournalPath).catch(() => {});
-      this.journal = await openFile(this.journalPath, 'w', 0o600);
-      await syncFolder(dirname(this.path));
+      if (clean) {
+        // Nothing to fold in: go on appending to the journal there is.
+        this.journal = await this.files.open(this.journalPath, 'r+', 0o600);
+        this.journalBytes = current.goodBytes;
+        this.headerBytes = journalHeader(current.after!).byteLength;
+        this.snapshotBytes = (await this.files.size(this.path)) ?? 0;
+      } else {
+        // Start from one clean snapshot and a fresh journal (a torn tail is cut off this way too).
+        await this.reestablish();
+      }
     } catch (err) {
-      throw new Error(`store: cannot open ${this.path}: writing failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(`store: cannot open ${this.path}: writing failed: ${codeOf(err)}`);
     }
-    log.debug('store opened', { path: this.path, replayedCommits: replayed, seq: this.seq });
+    log.debug('store opened', { path: this.path, replayedCommits: found.replayed, seq: this.seq });
   }
 
   override healthy(): boolean {
-    return this.state === 'open' && this.failure === null;
+    return this.state === 'open' && this.unavailable === null;
+  }
+
+  /** Why writes are refused (for /readyz; no file paths), or undefined while they are accepted. */
+  unavailableReason(): string | undefined {
+    if (this.state !== 'open') return `the store is ${this.state === 'new' ? 'not open yet' : 'closed'}`;
+    return this.unavailable ? `writes refused since ${this.unavailable.since}: ${this.unavailable.reason}; retrying every ${this.probeMs / 1000} s` : undefined;
   }
 
   /** Refuses work before anything is staged when the store cannot make it durable. */
   override async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
     if (this.state !== 'open') throw new Error(`store: ${this.path} is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
-    if (this.failure) throw new Error(`${this.failure.message}; the store accepts no writes until restarted`);
+    if (this.unavailable) throw new StoreUnavailable(this.unavailable.reason, Math.ceil(this.probeMs / 1000));
     return super.transact(fn);
   }
 
@@ -180,20 +198,24 @@ export class LowdbStore extends MemoryStore {
     this.prepared.set(changes, changes.map((c) => (c.record === undefined ? undefined : JSON.stringify([c.id, c.record]))));
   }
 
-  protected override persist(changes: readonly Change[]): Promise<void> {
+  protected override persist(changes: readonly Change[], before: readonly unknown[]): Promise<void> {
     if (!this.next) {
       let resolveBatch!: () => void;
       let rejectBatch!: (err: Error) => void;
       const promise = new Promise<void>((res, rej) => ((resolveBatch = res), (rejectBatch = rej)));
-      this.next = { changes: [], transactions: 0, promise, resolve: resolveBatch, reject: rejectBatch };
+      promise.catch(() => {}); // every waiter gets the rejection through its own await
+      this.next = { changes: [], lines: [], txs: [], archived: [], promise, resolve: resolveBatch, reject: rejectBatch };
     }
     const batch = this.next;
     const lines = this.prepared.get(changes);
     changes.forEach(({ collection, partition, id, record }, i) => {
-      const pair = this.serialized.setLine(collection, partition, id, lines ? lines[i] : record === undefined ? undefined : JSON.stringify([id, record]));
-      batch.changes.push(pair === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, pair));
+      const line = lines ? lines[i] : record === undefined ? undefined : JSON.stringify([id, record]);
+      if (this.archives.has(collection)) {
+        if (record !== undefined) batch.archived.push([collection, partition, record]);
+      } else batch.lines.push([collection, partition, id, line]);
+      batch.changes.push(line === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, line));
     });
-    batch.transactions++;
+    batch.txs.push({ changes, before });
     if (!this.draining) {
       this.draining = true;
       this.writing = this.drain();
@@ -204,22 +226,24 @@ export class LowdbStore extends MemoryStore {
   /** Appends batches one at a time until none is waiting. */
   private async drain(): Promise<void> {
     try {
-      while (this.next && !this.failure) {
+      while (this.next && !this.unavailable) {
         const batch = this.next;
         this.next = null;
         try {
-          const bytes = Buffer.from(journalLine(this.seq + 1, batch.changes), 'utf8');
+          const bytes = journalRecord(this.seq + 1, batch.changes);
           await this.options.beforeAppend?.(bytes);
-          await this.journal!.write(bytes);
+          await writeAll(this.journal!, bytes, this.journalBytes);
           await this.journal!.datasync();
           this.seq++;
           this.commits++;
           this.journalBytes += bytes.byteLength;
-          batch.resolve();
         } catch (err) {
-          this.fail(`appending to ${this.journalPath}`, err as NodeJS.ErrnoException, batch);
+          this.refuseWrites('appending to the journal', err, batch);
           return;
         }
+        for (const [c, p, id, line] of batch.lines) this.serialized.setLine(c, p, id, line);
+        if (batch.archived.length > 0) this.archives.append(this.seq, batch.archived);
+        batch.resolve();
         if (!this.checkpoint && this.journalBytes >= (this.options.checkpointBytes ?? Math.max(16 << 20, this.snapshotBytes))) {
           await this.startCheckpoint();
         }
@@ -230,44 +254,87 @@ export class LowdbStore extends MemoryStore {
   }
 
   /**
-   * A failed write is never dropped silently. Memory now holds changes the disk does not, and
-   * acknowledging later writes would promise durability for state built on them. So the waiting
-   * transactions are rejected (their callers answer with an error), `healthy()` turns false, and
-   * the store refuses further writes until restarted from its files, the last durable state.
+   * The disk refused a write. The failed batch and every transaction staged after it are undone in
+   * memory, newest first, and rejected; the store refuses writes until the probe succeeds.
    */
-  private fail(what: string, err: NodeJS.ErrnoException, batch?: Batch): void {
-    this.failure = new Error(`store: ${what} failed: ${err.code ?? err.message}`);
-    log.error('store write failed; refusing further writes until restart', { path: this.path, what, code: err.code });
-    batch?.reject(this.failure);
-    this.next?.reject(this.failure);
+  private refuseWrites(what: string, err: unknown, failed?: Batch): void {
+    const batches = [failed, this.next].filter((b): b is Batch => b !== undefined && b !== null);
     this.next = null;
+    const reason = `${codeOf(err)} while ${what}`;
+    this.unavailable = { reason, since: new Date().toISOString() };
+    log.error('store: the disk refused a write; writes are refused until it accepts them again', { path: this.path, what, code: codeOf(err) });
+    for (const b of [...batches].reverse()) for (const t of [...b.txs].reverse()) this.revert(t.changes, t.before);
+    const error = new StoreUnavailable(reason, Math.ceil(this.probeMs / 1000));
+    for (const b of batches) b.reject(error);
+    if (!this.probe) {
+      this.probe = setInterval(() => void this.tryResume(), this.probeMs);
+      this.probe.unref();
+    }
+  }
+
+  private resuming = false;
+
+  /** The probe: can a fresh journal and snapshot be written? Then writes are accepted again. */
+  private async tryResume(): Promise<void> {
+    if (this.resuming || this.checkpoint || this.draining || this.state !== 'open') return;
+    this.resuming = true;
+    try {
+      await this.reestablish();
+      this.unavailable = null;
+      this.snapshotPending = false;
+      clearInterval(this.probe!);
+      this.probe = null;
+      log.info('store: the disk accepts writes again; writes resumed', { path: this.path, seq: this.seq });
+    } catch (err) {
+      log.warn('store: the disk still refuses writes', { path: this.path, code: codeOf(err) });
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  /**
+   * Makes the files hold exactly the durable state in memory: a fresh journal (header, fsync) is
+   * prepared, the snapshot is written, then the journal is renamed into place and `.journal.1`
+   * removed. A crash at any step leaves files that open to the same state.
+   */
+  private async reestablish(): Promise<void> {
+    await this.archives.sync(); // the journals about to be replaced hold their records
+    const { journal, headerBytes } = await writeFreshFiles(this.files, this.paths, this.seq, (captured) => this.writeSnapshot(captured), this.serialized.capture(this.seq));
+    await this.journal?.close().catch(() => {});
+    this.journal = journal;
+    this.journalBytes = this.headerBytes = headerBytes;
   }
 
   /** Rotates the journal (between appends) and writes a snapshot of this instant in the background. */
   private async startCheckpoint(): Promise<void> {
-    try {
-      await this.journal!.close();
-      await rename(this.journalPath, this.previousJournalPath);
-      this.journal = await openFile(this.journalPath, 'w', 0o600);
-      await syncFolder(dirname(this.path)); // the new journal's name must survive before anything is acknowledged from it
-    } catch (err) {
-      this.fail(`rotating ${this.journalPath}`, err as NodeJS.ErrnoException);
-      return;
+    if (!this.snapshotPending) {
+      try {
+        const { journal, headerBytes } = await rotateJournal(this.files, this.paths, this.seq);
+        await this.journal!.close().catch(() => {});
+        this.journal = journal;
+        this.journalBytes = this.headerBytes = headerBytes;
+      } catch (err) {
+        this.refuseWrites('rotating the journal', err);
+        return;
+      }
     }
-    this.journalBytes = 0;
-    // Includes transactions still waiting for the next append: whole transactions, replayed again
-    // from the new journal if acknowledged, harmlessly present if not.
     const captured = this.serialized.capture(this.seq);
     this.checkpoint = this.writeSnapshot(captured)
-      .then(() => unlink(this.previousJournalPath))
-      .catch((err: NodeJS.ErrnoException) => this.fail(`writing the snapshot ${this.path}`, err))
+      .then(() => this.archives.sync())
+      .then(() => this.files.unlink(this.previousJournalPath))
+      .then(() => {
+        this.snapshotPending = false;
+      })
+      .catch((err) => {
+        // The journals still hold everything: commits go on, and the next checkpoint retries.
+        this.snapshotPending = true;
+        log.error('store: writing the snapshot failed; the journals keep every commit, retrying at the next checkpoint', { path: this.path, code: codeOf(err) });
+      })
       .finally(() => (this.checkpoint = null));
   }
 
-  private async writeSnapshot(captured: ReturnType<SerializedStore['capture']>): Promise<void> {
-    const parts = await this.serialized.encode(captured);
-    await replaceFileDurably(this.path, parts);
-    this.snapshotBytes = parts.reduce((n, b) => n + b.byteLength, 0);
+  private async writeSnapshot(captured: CapturedDocument): Promise<void> {
+    this.snapshotBytes = await writeSnapshotFile(this.files, this.path, this.serialized, captured);
     this.checkpoints++;
   }
 
@@ -286,13 +353,14 @@ export class LowdbStore extends MemoryStore {
       return;
     }
     this.state = 'closed';
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
     await this.settled();
-    if (!this.failure && this.journalBytes > 0) {
-      await this.writeSnapshot(this.serialized.capture(this.seq));
-      await this.journal!.truncate(0);
-      await this.journal!.datasync();
+    if (!this.unavailable && (this.journalBytes > this.headerBytes || this.snapshotPending)) {
+      await this.reestablish().catch((err) => log.error('store: folding the journal in at close failed; it is replayed at the next start', { path: this.path, code: codeOf(err) }));
     }
-    await this.journal!.close();
+    await this.journal?.close().catch(() => {});
+    await this.archives.close();
     await this.unlock();
   }
 }

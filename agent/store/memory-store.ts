@@ -96,18 +96,67 @@ export class MemoryStore implements Store {
   }
 
   async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
-    const { result, changes } = this.runStaged(fn);
-    if (changes.length > 0) await this.persist(changes);
+    const { result, changes, before } = this.runStaged(fn);
+    if (changes.length > 0) {
+      await this.persist(changes, before);
+      for (const l of this.durableListeners) {
+        try {
+          l(changes);
+        } catch (err) {
+          log.error('store: a durable-change listener failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
     return result;
+  }
+
+  private durableListeners = new Set<(changes: readonly Change[]) => void>();
+
+  /** Called with each transaction's changes once they are durable (never for a failed one). */
+  subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
   }
 
   async close(): Promise<void> {}
 
-  /** Make `changes` durable; resolves when they are. MemoryStore keeps nothing on disk. */
-  protected async persist(_changes: readonly Change[]): Promise<void> {}
+  /**
+   * Make `changes` durable; resolves when they are. `before` holds each changed record as it was
+   * (undefined: it did not exist), for `revert` if the durable write fails. MemoryStore keeps
+   * nothing on disk.
+   */
+  protected async persist(_changes: readonly Change[], _before: readonly unknown[]): Promise<void> {}
+
+  /**
+   * Undoes an applied transaction whose durable write failed, so no reader goes on seeing a change
+   * that is not on disk: each record goes back to what it was, in reverse order, and listeners are
+   * told (the revert is a change to them). A record whose deletion is undone returns at the end of
+   * its partition's order.
+   */
+  protected revert(changes: readonly Change[], before: readonly unknown[]): void {
+    const undone: Change[] = [];
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const c = changes[i]!;
+      if (!this.keeps(c.collection)) continue; // never applied
+      this.apply(c.collection, c.partition, c.id, before[i]);
+      undone.push({ collection: c.collection, partition: c.partition, id: c.id, record: before[i] });
+    }
+    this.notify(undone);
+  }
+
+  private notify(changes: readonly Change[]): void {
+    for (const l of this.listeners) {
+      try {
+        l(changes);
+      } catch (err) {
+        // A listener only wakes workers; its failure must not undo or hide a committed change.
+        log.error('store: a change listener failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
 
   /** Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws). */
-  protected runStaged<R>(fn: (tx: Transaction) => R): { result: R; changes: Change[] } {
+  protected runStaged<R>(fn: (tx: Transaction) => R): { result: R; changes: Change[]; before: unknown[] } {
     type Staged = { collection: CollectionName; partition: string; id: string; record: unknown };
     const staged = new Map<string, Staged>();
     // The same entries by collection and partition: list, count, partitions and lookup read only
@@ -189,18 +238,33 @@ export class MemoryStore implements Store {
     // whole transaction and changes nothing.
     const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexKeysOf(c.collection, c.partition, c.record)));
     this.prepare(changes);
-    changes.forEach((c, i) => this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]));
-    if (changes.length > 0) {
-      for (const l of this.listeners) {
-        try {
-          l(changes);
-        } catch (err) {
-          // A listener only wakes workers; its failure must not undo or hide a committed change.
-          log.error('store: a change listener failed', { error: err instanceof Error ? err.message : String(err) });
-        }
-      }
-    }
-    return { result, changes };
+    const before = changes.map((c) => this.get(c.collection, c.partition, c.id));
+    changes.forEach((c, i) => {
+      if (this.keeps(c.collection)) this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]);
+    });
+    if (changes.length > 0) this.notify(changes);
+    return { result, changes, before };
+  }
+
+  /**
+   * Whether a collection's records are held in memory. A durable store keeps the collections that
+   * only grow (the audit log, finished tasks) on disk instead: they are journaled with their
+   * transaction but read only through `newestFirst`.
+   */
+  protected keeps(_collection: CollectionName): boolean {
+    return true;
+  }
+
+  /**
+   * The records of a collection (one partition, or all), newest first, for paging readers. Here
+   * from memory: a partition in reverse insertion order; across partitions ordered by `newer`
+   * when given. A durable store reads the collections it keeps on disk page by page.
+   */
+  async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
+    const parts = partition !== undefined ? [partition] : this.partitions(collection);
+    const all = parts.flatMap((p) => [...this.list(collection, p)].reverse());
+    if (parts.length > 1 && newer) all.sort(newer);
+    yield* all;
   }
 
   /**

@@ -3,12 +3,16 @@
  *
  * The snapshot is one JSON document (readable by lowdb's `JSONFile`, `jq`, or a person):
  *
- *   {"format":"hubwarden-store/1","seq":42,"collections":{
+ *   {"format":"hubwarden-store/2","seq":42,"journal":true,"collections":{
  *   "directoryUsers":{"acme":[
  *   ["id-1",{…}],
- *   ["id-2",{…}]]}}}
+ *   ["id-2",{…}]]}},"checksum":"9a3b04f1"}
  *
- * `seq` is the last journal commit it includes (journal.ts). Partitions are arrays of [id, record]
+ * `seq` is the last journal commit it includes (journal.ts). `journal` says whether a journal must
+ * exist beside it (true for every snapshot a running store writes; false only for the one a clean
+ * `close` writes after folding the journal in), so a deleted or emptied journal is found instead
+ * of silently dropping the commits after `seq`. `checksum` is the CRC-32 of every byte before
+ * `,"checksum"`; a snapshot that fails it is refused (its records cannot be trusted). Partitions are arrays of [id, record]
  * pairs, not objects, because a JS object moves integer-like keys (Meta ids are numeric) to the
  * front, which would change the insertion order SCIM paging relies on after a restart.
  *
@@ -18,7 +22,12 @@
  * encoded bytes are kept too. A snapshot re-encodes only chunks changed since the last one, in
  * slices that yield to the event loop, and is written from the cached buffers (writev).
  */
-export const STORE_FORMAT = 'hubwarden-store/1';
+import { crc32 } from 'node:zlib';
+import { hex } from './journal.ts';
+
+export const STORE_FORMAT = 'hubwarden-store/2';
+/** The first format (no checksum, no journal flag); still read, so an upgraded store opens. */
+export const LEGACY_STORE_FORMAT = 'hubwarden-store/1';
 const CHUNK_SIZE = 128;
 /** Longest stretch of snapshot encoding between yields to the event loop. */
 const SLICE_MS = 4;
@@ -84,8 +93,8 @@ export class SerializedStore {
    * Takes the document as it is now, cheaply (string references, no joining), so that later
    * transactions cannot leak into a snapshot being written. `seq` is the last journaled commit.
    */
-  capture(seq: number): CapturedDocument {
-    const out: CapturedDocument = [enc(`{"format":${JSON.stringify(STORE_FORMAT)},"seq":${seq},"collections":{`)];
+  capture(seq: number, journal = true): CapturedDocument {
+    const out: CapturedDocument = [enc(`{"format":${JSON.stringify(STORE_FORMAT)},"seq":${seq},"journal":${journal},"collections":{`)];
     let firstCollection = true;
     for (const [collection, parts] of this.collections) {
       let opened = false;
@@ -102,7 +111,7 @@ export class SerializedStore {
       }
       if (opened) out.push(CLOSE_OBJECT);
     }
-    out.push(enc('}}\n'));
+    out.push(CLOSE_OBJECT);
     return out;
   }
 
@@ -113,15 +122,18 @@ export class SerializedStore {
    */
   async encode(captured: CapturedDocument): Promise<Buffer[]> {
     const out: Buffer[] = [];
+    let sum = 0;
     let sliceStart = performance.now();
     for (const part of captured) {
-      if (Buffer.isBuffer(part)) {
-        out.push(part);
-        continue;
+      let bytes: Buffer;
+      if (Buffer.isBuffer(part)) bytes = part;
+      else {
+        bytes = enc(part.lines.join(',\n'));
+        if (part.chunk.version === part.version) part.chunk.encoded = bytes;
       }
-      const bytes = enc(part.lines.join(',\n'));
-      if (part.chunk.version === part.version) part.chunk.encoded = bytes;
       out.push(bytes);
+      // The checksum runs over cached chunks too, so they count towards the slice as well.
+      sum = crc32(bytes, sum);
       // Slices are bounded by time, not chunk count: 64 chunks of large records (1,000-member
       // groups, users with many attributes) took tens of ms with SCIM requests waiting behind them.
       if (performance.now() - sliceStart >= SLICE_MS) {
@@ -129,6 +141,7 @@ export class SerializedStore {
         sliceStart = performance.now();
       }
     }
+    out.push(enc(`,"checksum":"${hex(sum)}"}\n`));
     return out;
   }
 }
@@ -142,8 +155,49 @@ export type StoreDocumentEntries = Array<readonly [string, string, Array<readonl
 export interface StoreDocument {
   /** The last journaled commit the snapshot includes (journal entries after it are replayed). */
   seq: number;
+  /** A journal must exist beside the snapshot (false: written by a clean close, or legacy). */
+  journal: boolean;
+  /** Written in the first format (no checksum); its journal lines carry no checksum either. */
+  legacy: boolean;
   entries: StoreDocumentEntries;
 }
+
+/**
+ * Checks a snapshot file's checksum, parses it and checks its shape; returns the document or the
+ * problem found (never throws).
+ */
+export function readSnapshot(bytes: Buffer): StoreDocument | string {
+  const doc = readSnapshotLeniently(bytes);
+  return typeof doc === 'string' ? doc : doc.checksumFailed ? CHECKSUM_FAILED : doc;
+}
+
+export const CHECKSUM_FAILED = 'fails its checksum (the file changed on disk after it was written)';
+
+/** As readSnapshot, but a document that parses is returned even if its checksum fails (for repair). */
+export function readSnapshotLeniently(bytes: Buffer): (StoreDocument & { checksumFailed: boolean }) | string {
+  let checksumFailed = false;
+  // The checksum is the document's last member; only its last bytes are searched (a record may
+  // hold the same characters).
+  const at = bytes.lastIndexOf(CHECKSUM_KEY);
+  const legacy = at === -1 || at < bytes.byteLength - CHECKSUM_KEY.byteLength - 16;
+  if (!legacy) {
+    const found = bytes.toString('utf8', at + CHECKSUM_KEY.byteLength, at + CHECKSUM_KEY.byteLength + 8);
+    const rest = bytes.toString('utf8', at + CHECKSUM_KEY.byteLength + 8).trimEnd();
+    checksumFailed = rest !== '"}' || hex(crc32(bytes.subarray(0, at))) !== found;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return checksumFailed ? CHECKSUM_FAILED : `not valid JSON (${(err as Error).message})`;
+  }
+  const read = readStoreDocument(doc);
+  if (typeof read === 'string') return checksumFailed ? CHECKSUM_FAILED : read;
+  if (legacy !== read.legacy) return legacy ? 'has no checksum (a damaged file)' : `a ${LEGACY_STORE_FORMAT} file with a checksum (a damaged file)`;
+  return { ...read, checksumFailed };
+}
+
+const CHECKSUM_KEY = Buffer.from(',"checksum":"', 'utf8');
 
 /**
  * Checks a parsed file's shape; returns its partitions in file order, or the problem found.
@@ -151,8 +205,10 @@ export interface StoreDocument {
  */
 export function readStoreDocument(doc: unknown): StoreDocument | string {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'expected a JSON object';
-  const { format, seq, collections } = doc as { format?: unknown; seq?: unknown; collections?: unknown };
-  if (format !== STORE_FORMAT) return `expected "format": "${STORE_FORMAT}", found ${JSON.stringify(format) ?? 'none'}`;
+  const { format, seq, collections, journal } = doc as { format?: unknown; seq?: unknown; collections?: unknown; journal?: unknown };
+  if (format !== STORE_FORMAT && format !== LEGACY_STORE_FORMAT) return `expected "format": "${STORE_FORMAT}", found ${JSON.stringify(format) ?? 'none'}`;
+  const legacy = format === LEGACY_STORE_FORMAT;
+  if (!legacy && typeof journal !== 'boolean') return 'expected "journal" to be true or false';
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return 'expected "seq" to be a whole number';
   if (!collections || typeof collections !== 'object' || Array.isArray(collections)) return 'expected "collections" to be an object';
   const out: StoreDocumentEntries = [];
@@ -168,5 +224,5 @@ export function readStoreDocument(doc: unknown): StoreDocument | string {
       out.push([collection, partition, records as Array<[string, unknown]>]);
     }
   }
-  return { seq: seq as number, entries: out };
+  return { seq: seq as number, journal: journal === true, legacy, entries: out };
 }

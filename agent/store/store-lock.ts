@@ -40,6 +40,12 @@ function release(lockPath: string, mine: string): () => Promise<void> {
   };
 }
 
+/** The pid of the live process holding the store's lock, if any (`hubwarden sandbox reset` asks). */
+export async function storeLockOwner(path: string): Promise<number | undefined> {
+  const owner = (await readFile(`${path}.lock`, 'utf8').catch(() => '')).trim();
+  return /^\d+$/.test(owner) && isAlive(Number(owner)) ? Number(owner) : undefined;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -48,8 +48,17 @@ export interface Store extends ReadView {
    * (an index defined late is built from what is there).
    */
   defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void;
+  /**
+   * Records of a collection newest first, read page by page (async): the audit log and finished
+   * tasks are kept on disk by the durable store and read only this way. `newer` orders records of
+   * several partitions where the store cannot (the in-memory store); the durable store yields them
+   * in commit order.
+   */
+  newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncIterable<Readonly<RecordOf<C>>>;
   /** Called after each transaction is applied in memory (before it is durable); for waking workers. */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
+  /** Called once a transaction's changes are durable; never for one whose write failed (mirrors). */
+  subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;
   /** Flushes pending writes and stops. */
   close(): Promise<void>;
 }

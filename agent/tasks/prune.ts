@@ -1,25 +1,75 @@
-import type { Store } from '../store/store.ts';
+import type { Store, Transaction } from '../store/store.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
 
 /**
- * Retention of the automation log: finished tasks (completed, failed, cancelled) that finished
- * before `cutoffMs` are deleted, so a deployment that has provisioned for a year does not carry
- * every task it ever ran in memory and in its snapshot. What was done stays in the audit log
- * (store and file), which is append-only and never pruned here. A finished parent with a child
- * still unfinished is kept (the child wakes it when it ends).
+ * How finished tasks are kept. A task that completed or was cancelled stays in memory for
+ * FINISHED_IN_MEMORY_MS (long enough for anyone polling it to read its outcome), then moves to
+ * `finishedTasks`, a collection the durable store keeps on disk only (agent/store/archive.ts) and
+ * reads by paging (task-query.ts). Failed tasks stay in memory until the retention below: hub
+ * health and the dashboard count them, and they grow with failures, not with writes. Without
+ * this a deployment that provisions all day carries every task it ever ran in memory.
+ *
+ * Retention: after `store.taskRetentionDays` finished tasks are deleted, in memory and on disk
+ * (whole archive segments). What was done stays in the audit log, which is never pruned.
+ */
+declare module '../store/collections.ts' {
+  interface Collections {
+    finishedTasks: TaskRecord;
+  }
+}
+
+export const FINISHED_IN_MEMORY_MS = 60_000;
+
+const finishedAt = (t: Readonly<TaskRecord>) => Date.parse(t.completedAt ?? t.updatedAt);
+
+/** Moves tasks that completed or were cancelled before `cutoffMs` to `finishedTasks`; returns how many. */
+export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_000): Promise<number> {
+  const old = (t: Readonly<TaskRecord>) => (t.status === 'completed' || t.status === 'cancelled') && finishedAt(t) < cutoffMs;
+  return inBatches(store, old, batch, (tx, t) => {
+    // A parent still running reads its children when it runs again: they stay until it finishes.
+    if (t.parentId && [...tx.partitions('tasks')].some((p) => { const parent = tx.get('tasks', p, t.parentId!); return parent !== undefined && !isFinished(parent); })) return false;
+    tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);
+    return true;
+  });
+}
+
+/**
+ * Deletes finished tasks (completed, failed, cancelled) that finished before `cutoffMs`, from
+ * memory and from the archive. A finished parent with a child still unfinished is kept (the
+ * child wakes it when it ends). Returns how many were deleted from memory, plus the archive
+ * segments dropped.
  */
 export async function pruneFinishedTasks(store: Store, cutoffMs: number, batch = 1_000): Promise<number> {
-  const old = (t: Readonly<TaskRecord>) => isFinished(t) && Date.parse(t.completedAt ?? t.updatedAt) < cutoffMs;
+  const old = (t: Readonly<TaskRecord>) => isFinished(t) && finishedAt(t) < cutoffMs;
+  let pruned = await inBatches(store, old, batch, () => true);
+  const durable = store as Store & { dropArchivedBefore?(collection: 'finishedTasks', cutoffMs: number): Promise<number> };
+  if (durable.dropArchivedBefore) pruned += await durable.dropArchivedBefore('finishedTasks', cutoffMs);
+  else {
+    // The in-memory store keeps finishedTasks in memory (tests): delete record by record.
+    const gone = store.partitions('finishedTasks').flatMap((p) => [...store.list('finishedTasks', p)].filter(old).map((t) => [p, t.id] as const));
+    if (gone.length > 0) await store.transact((tx) => gone.forEach(([p, id]) => tx.delete('finishedTasks', p, id)));
+    pruned += gone.length;
+  }
+  return pruned;
+}
+
+/**
+ * Takes the tasks `old` selects out of `tasks` (and their idempotency keys) in transactions of
+ * `batch`, yielding between them so requests get in; `keep` may stage more (the archive copy) or
+ * refuse one. A task changed since it was listed, or a parent with an unfinished child, stays.
+ */
+async function inBatches(store: Store, old: (t: Readonly<TaskRecord>) => boolean, batch: number, keep: (tx: Transaction, t: Readonly<TaskRecord>) => boolean): Promise<number> {
   const candidates: Array<[string, string]> = [];
   for (const hubId of store.partitions('tasks')) for (const t of store.list('tasks', hubId)) if (old(t)) candidates.push([hubId, t.id]);
-  let pruned = 0;
+  let moved = 0;
   for (let i = 0; i < candidates.length; i += batch) {
-    pruned += await store.transact((tx) => {
+    moved += await store.transact((tx) => {
       let n = 0;
       for (const [hubId, id] of candidates.slice(i, i + batch)) {
         const t = tx.get('tasks', hubId, id);
         if (!t || !old(t)) continue; // changed since listed
         if (tx.lookup('tasks', 'tasks.parent', id).some((child) => !isFinished(child))) continue;
+        if (!keep(tx, t)) continue;
         const ref = tx.get('taskKeys', hubId, t.idempotencyKey);
         if (ref?.taskId === id) tx.delete('taskKeys', hubId, t.idempotencyKey);
         tx.delete('tasks', hubId, id);
@@ -30,5 +80,5 @@ export async function pruneFinishedTasks(store: Store, cutoffMs: number, batch =
     // Between batches, let requests in: a first prune after an upgrade may have much to do.
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return pruned;
+  return moved;
 }

@@ -1,7 +1,9 @@
 import type { Paged, TaskQuery, TaskView } from '../api.ts';
-import type { ReadView } from '../store/store.ts';
+import type { ReadView, Store } from '../store/store.ts';
+import './prune.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
+/** A task in memory (unfinished, failed, or finished within the last minute; see prune.ts). */
 export function findTask(view: ReadView, id: string): Readonly<TaskRecord> | undefined {
   for (const p of view.partitions('tasks')) {
     const t = view.get('tasks', p, id);
@@ -10,17 +12,36 @@ export function findTask(view: ReadView, id: string): Readonly<TaskRecord> | und
   return undefined;
 }
 
-/** The automation log: tasks per hub, status, kind or parent, newest first (AgentApi.tasks). */
-export function queryTasks(view: ReadView, q: TaskQuery): Paged<TaskView> {
-  const partitions = q.hubId !== undefined ? [q.hubId] : view.partitions('tasks');
-  const out: Readonly<TaskRecord>[] = [];
-  for (const p of partitions) for (const t of view.list('tasks', p)) {
-    if (q.status && t.status !== q.status) continue;
-    if (q.kind && t.kind !== q.kind) continue;
-    if (q.parentId && t.parentId !== q.parentId) continue;
-    out.push(t);
-  }
-  out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+/** A task in memory or, once finished and moved there, in the archive (read page by page). */
+export async function findTaskAnywhere(store: Store, id: string): Promise<Readonly<TaskRecord> | undefined> {
+  const live = findTask(store, id);
+  if (live) return live;
+  for await (const t of store.newestFirst('finishedTasks')) if (t.id === id) return t;
+  return undefined;
+}
+
+/**
+ * The automation log: tasks per hub, status, kind or parent, newest first (AgentApi.tasks). The
+ * tasks in memory come first (newest created first), then the archived finished ones, read page
+ * by page in the order they finished, newest first.
+ */
+export async function queryTasks(store: Store, q: TaskQuery): Promise<Paged<TaskView>> {
+  const match = (t: Readonly<TaskRecord>) => !(q.status && t.status !== q.status) && !(q.kind && t.kind !== q.kind) && !(q.parentId && t.parentId !== q.parentId);
+  const partitions = q.hubId !== undefined ? [q.hubId] : store.partitions('tasks');
+  const live: Readonly<TaskRecord>[] = [];
+  for (const p of partitions) for (const t of store.list('tasks', p)) if (match(t)) live.push(t);
+  live.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   const offset = q.offset ?? 0;
-  return { total: out.length, items: out.slice(offset, offset + (q.limit ?? 100)).map(toTaskView) };
+  const limit = q.limit ?? 100;
+  const items = live.slice(offset, offset + limit).map(toTaskView);
+  let total = live.length;
+  if (q.status === undefined || q.status === 'completed' || q.status === 'cancelled') {
+    const newer = (a: Readonly<TaskRecord>, b: Readonly<TaskRecord>) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
+    for await (const t of store.newestFirst('finishedTasks', q.hubId, newer)) {
+      if (!match(t)) continue;
+      if (total >= offset && items.length < limit) items.push(toTaskView(t));
+      total++;
+    }
+  }
+  return { total, items };
 }

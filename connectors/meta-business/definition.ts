@@ -98,9 +98,10 @@ export const metaBusiness = defineConnector({
     path: '/sandbox/graph',
     description: 'Meta sandbox (built-in Graph API emulator)',
     usedBy: (block) => block.graphBaseUrl === 'sandbox',
-    create: async ({ controlAuth }) => {
+    resetPath: '/__emulator/reset',
+    create: async ({ controlAuth, persist }) => {
       const { createMetaEmulator } = await import('./emulator/index.ts');
-      return createMetaEmulator({ controlAuth });
+      return createMetaEmulator({ controlAuth, persist });
     },
   },
   emulator: {

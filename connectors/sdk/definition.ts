@@ -104,8 +104,25 @@ export interface ConnectorSandbox<B> {
   description: string;
   /** Does this hub block point at the sandbox? */
   usedBy(block: B): boolean;
-  /** Builds the emulator. `controlAuth` guards its test-only control endpoints (accept invites, faults). */
-  create(options: { controlAuth(req: IncomingMessage): boolean }): Promise<{ handler: MountableHandler }>;
+  /** POST here (below `path`, with an admin token) puts the sandbox back as its fixture has it. */
+  resetPath: string;
+  /**
+   * Builds the emulator. `controlAuth` guards its test-only control endpoints (accept invites,
+   * faults); with `persist` its world starts from `persist.initial` and is handed to
+   * `persist.save` after each change, and `close()` writes what is pending.
+   */
+  create(options: { controlAuth(req: IncomingMessage): boolean; persist?: SandboxPersistence }): Promise<{ handler: MountableHandler; close?(): Promise<void> }>;
+}
+
+/** Keeping a sandbox's world across restarts; where the text is stored is the caller's business. */
+export interface SandboxPersistence {
+  /** The world saved by an earlier run (undefined: start from the fixture). */
+  initial?: string;
+  /** Names the saved world in errors (a file path). */
+  source?: string;
+  /** Stores the whole world; called after changes (debounced) and at close. */
+  save(text: string): Promise<void>;
+  onError?(err: Error): void;
 }
 
 /** `hubwarden emulator <command>`: the app's emulator as a standalone process. */

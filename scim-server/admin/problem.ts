@@ -105,7 +105,9 @@ export function toProblem(err: unknown): Problem {
       const { status, slug } = KIND_STATUS[kind];
       // The agent's refusals (agent/agent-error.ts) say `agent: …` for the log; the caller gets the rest.
       const detail = String((err as Error).message).replace(/^agent: /, '');
-      return new Problem(status, slug, detail, (err as { field?: string }).field);
+      // A store that refuses writes says when to retry (StoreUnavailable, agent/store).
+      const retry = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      return new Problem(status, slug, detail, (err as { field?: string }).field, typeof retry === 'number' ? { 'Retry-After': String(retry) } : {});
     }
   }
   return new Problem(500, 'internal', 'the request failed inside hubwarden; the server log has the cause');

@@ -7,17 +7,17 @@ import { applyBody, auditQuery, emptyBody, idParams, parseInput, reportsQuery, t
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 
-  router.get('/tasks', (req, res) => {
+  router.get('/tasks', async (req, res) => {
     const query = parseInput(tasksQuery, req.query, 'query');
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
-    const page = agent.tasks({ ...query, offset, limit });
+    const page = await agent.tasks({ ...query, offset, limit });
     res.json({ total: page.total, offset, limit, items: page.items });
   });
 
-  router.get('/tasks/:id', (req, res) => {
+  router.get('/tasks/:id', async (req, res) => {
     const { id } = parseInput(idParams, params(req), 'path');
-    const task = agent.task(id);
+    const task = agent.task(id) ?? (await agent.findTask(id));
     if (!task) throw notFound(`task "${id}"`);
     res.json(task);
   });
@@ -62,11 +62,11 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     });
   }
 
-  router.get('/audit', (req, res) => {
+  router.get('/audit', async (req, res) => {
     const query = parseInput(auditQuery, req.query, 'query');
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
-    const page = agent.audit({ ...query, offset, limit });
+    const page = await agent.audit({ ...query, offset, limit });
     res.json({ total: page.total, offset, limit, items: page.items });
   });
 }

@@ -4,20 +4,25 @@
  * unhealthy after a failed write, and then SCIM pushes must be refused rather than half-applied.
  */
 export interface ReadinessChecks {
-  /** A Store; durable stores expose `healthy()` (false after a failed write). */
-  store: { healthy?(): boolean };
+  /** A Store; durable stores expose `healthy()` (false while the disk refuses writes) and why. */
+  store: { healthy?(): boolean; unavailableReason?(): string | undefined };
   /** Whether the agent started and is not stopping (absent: a server without an agent, always running). */
   agentRunning?(): boolean;
 }
 
-/** The `/readyz` body: says which check fails, never why (the cause is in the server log). */
+/**
+ * The `/readyz` body: which check fails, and for the store why (an error code and what was being
+ * written, never a path or a secret; the details are in the server log).
+ */
 export interface Readiness {
   status: 'ready' | 'unavailable';
   checks: { store: 'ok' | 'failing'; agent: 'running' | 'stopped' };
+  storeReason?: string;
 }
 
 export function readiness(checks: ReadinessChecks): Readiness {
   const store = checks.store.healthy?.() ?? true;
   const agent = checks.agentRunning?.() ?? true;
-  return { status: store && agent ? 'ready' : 'unavailable', checks: { store: store ? 'ok' : 'failing', agent: agent ? 'running' : 'stopped' } };
+  const reason = store ? undefined : checks.store.unavailableReason?.();
+  return { status: store && agent ? 'ready' : 'unavailable', checks: { store: store ? 'ok' : 'failing', agent: agent ? 'running' : 'stopped' }, ...(reason ? { storeReason: reason } : {}) };
 }

@@ -5,6 +5,8 @@ import { redactText } from '../../agent/log/logger.ts';
  * standard error body. Every rejection in the SCIM surface is one of these; anything else is
  * mapped to a 500 body by the router's final handler (and is a bug).
  */
+import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
+
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export type ScimType =
@@ -37,6 +39,16 @@ export class ScimError extends Error {
     body.detail = redactText(this.detail); // the logs' redaction: a detail may quote what a client or provider sent
     return body;
   }
+}
+
+/**
+ * The store refused the write because the disk refuses writes (nothing was changed): 503 with
+ * Retry-After (RFC 7644 §3.12 lists 503 for a service unavailable; RFC 9110 §10.2.3 Retry-After),
+ * so the IdP retries later instead of concluding the change was made or rejected.
+ */
+export function storeUnavailable(err: unknown): ScimError | undefined {
+  if (!isStoreUnavailable(err)) return undefined;
+  return new ScimError(503, undefined, `hubwarden cannot make changes durable right now (${err.reason}); nothing was changed, retry later`, { 'Retry-After': String(err.retryAfterSeconds) });
 }
 
 export const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);

@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import type { ReadView } from '../../agent/store/store.ts';
@@ -76,6 +78,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
 
   const lastResort: ErrorRequestHandler = (err, req, res, next) => {
     if (res.headersSent) return next(err);
+    // The store refused a write (the disk refuses them): 503 with Retry-After, as on the admin API.
+    if (isStoreUnavailable(err)) return sendProblem(res, toProblem(err), req.originalUrl);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('dashboard: request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
     const slug = status === 500 ? 'internal' : status === 404 ? 'not-found' : 'invalid-request';

@@ -175,7 +175,11 @@ export class FakeAgent implements AgentApi {
     if (task) this.tasksById.set(id, { ...task, status, completedAt: at(13) });
   }
 
-  tasks(query: TaskQuery): Paged<TaskView> {
+  async findTask(id: string): Promise<TaskView | undefined> {
+    return this.task(id);
+  }
+
+  async tasks(query: TaskQuery): Promise<Paged<TaskView>> {
     this.record('tasks', query);
     for (const id of this.tasksById.keys()) this.advance(id);
     const items = [...this.tasksById.values()].filter((t) => (!query.hubId || t.hubId === query.hubId) && (!query.status || t.status === query.status) && (!query.kind || t.kind === query.kind) && (!query.parentId || t.parentId === query.parentId));
@@ -211,7 +215,7 @@ export class FakeAgent implements AgentApi {
     return next;
   }
 
-  audit(query: AuditQuery): Paged<AuditEntry> {
+  async audit(query: AuditQuery): Promise<Paged<AuditEntry>> {
     this.record('audit', query);
     const items = this.auditLog.filter((e) => (!query.hubId || e.hubId === query.hubId) && (!query.action || e.action === query.action) && (!query.since || e.at >= query.since));
     return { total: items.length, items };

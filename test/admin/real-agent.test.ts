@@ -144,7 +144,7 @@ describe('admin API and Okta hook over the real agent', () => {
       assert.equal(res.status, 200);
     }
     await hook.settled();
-    const offboards = agent.api.tasks({ kind: 'offboard' }).items;
+    const offboards = (await agent.api.tasks({ kind: 'offboard' })).items;
     assert.equal(offboards.length, 1);
     assert.equal(offboards[0].trigger.type, 'okta-event-hook');
     assert.equal(offboards[0].trigger.idp, 'okta');
@@ -162,7 +162,7 @@ describe('admin API and Okta hook over the real agent', () => {
     const res = await fetch(`${server.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     assert.equal(res.status, 202);
     await entra.settled();
-    const offboard = agent.api.tasks({ kind: 'offboard' }).items.find((t) => t.trigger.type === 'entra-lifecycle');
+    const offboard = (await agent.api.tasks({ kind: 'offboard' })).items.find((t) => t.trigger.type === 'entra-lifecycle');
     assert.ok(offboard, 'an offboarding task with the entra-lifecycle trigger');
     const resume = graph.resumes.find((r) => r.taskProcessingResultId === 'tpr-real');
     const final = agent.api.task(offboard.id)!;

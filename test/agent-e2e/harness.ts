@@ -52,10 +52,10 @@ export async function startHarness(o: { safety?: Record<string, unknown>; emulat
   };
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | false, ms = 5_000): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 5_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));

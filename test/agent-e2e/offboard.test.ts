@@ -14,9 +14,9 @@ describe('offboarding (leaver workflows)', () => {
     const parent = await h.agent.api.offboard({ email: 'LEO@example.com' }, leaver);
     await until('parent completed', () => h.agent.api.task(parent.id)?.status === 'completed', 8_000);
     assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'seat removed');
-    const children = h.agent.api.tasks({ parentId: parent.id });
+    const children = (await h.agent.api.tasks({ parentId: parent.id }));
     assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
-    const audit = h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' }).items[0];
+    const audit = (await h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' })).items[0];
     assert.equal(audit?.trigger.type, 'entra-lifecycle');
   });
 
@@ -24,7 +24,7 @@ describe('offboarding (leaver workflows)', () => {
     const id = await onboard(h, 'u-mia', 'mia@example.com', 'Meta Advertisers');
     const parent = await h.agent.api.offboard({ email: 'mia@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-deactivate-1' });
     await until('parent completed', () => h.agent.api.task(parent.id)?.status === 'completed', 8_000);
-    assert.deepEqual(h.agent.api.tasks({ parentId: parent.id }).items, [], 'nothing queued for the app');
+    assert.deepEqual((await h.agent.api.tasks({ parentId: parent.id })).items, [], 'nothing queued for the app');
     assert.ok(h.emulator.control.state().users.some((u) => u.id === id), 'seat kept until an owner applies the report');
     const report = h.agent.api.reports(HUB).find((r) => r.status === 'open' && r.items.some((i) => i.email === 'mia@example.com'));
     assert.ok(report, 'the removal is in the open deprovisioning report');
@@ -60,9 +60,9 @@ describe('credential rejected', () => {
     const summary = h.agent.api.hub(HUB)!;
     assert.equal(summary.health.status, 'paused');
     assert.match(summary.health.pausedReason ?? '', /z@example.com.*unauthenticated/);
-    const invite = h.agent.api.tasks({ hubId: HUB, kind: 'invite' }).items[0]!;
+    const invite = (await h.agent.api.tasks({ hubId: HUB, kind: 'invite' })).items[0]!;
     assert.equal(invite.status, 'waiting');
     assert.equal(invite.lastError?.kind, 'unauthenticated');
-    assert.ok(!JSON.stringify(h.agent.api.audit({ hubId: HUB })).includes('not-a-valid-token'), 'the token never reaches the audit log');
+    assert.ok(!JSON.stringify((await h.agent.api.audit({ hubId: HUB }))).includes('not-a-valid-token'), 'the token never reaches the audit log');
   });
 });

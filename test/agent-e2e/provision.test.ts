@@ -27,7 +27,7 @@ describe('Okta shape: Jane joins, accepts, moves to admins, leaves', () => {
     const invite = h.emulator.control.state().invites.find((i) => i.email === JANE);
     assert.equal(invite?.status, 'PENDING');
     assert.ok([...h.store.list('appInvites', HUB)].some((i) => i.email === JANE && i.sentByHubwarden), 'the snapshot knows hubwarden sent it');
-    const audit = h.agent.api.audit({ hubId: HUB, email: JANE });
+    const audit = (await h.agent.api.audit({ hubId: HUB, email: JANE }));
     assert.ok(audit.items.some((e) => e.action === 'invite' && e.outcome === 'ok' && e.trigger.idp === 'okta'), 'audited with its trigger');
   });
 
@@ -71,7 +71,7 @@ describe('Okta shape: Jane joins, accepts, moves to admins, leaves', () => {
   test('deactivated → seat removed (confirmDeprovisioning off)', async () => {
     await h.directory.setActive('u-jane', false);
     await until('removal', () => !h.emulator.control.state().users.some((x) => x.id === memberId), 6_000);
-    const removal = await until('the removal audited', () => h.agent.api.audit({ hubId: HUB, action: 'remove-member' }).items[0]);
+    const removal = await until('the removal audited', async () => (await h.agent.api.audit({ hubId: HUB, action: 'remove-member' })).items[0]);
     assert.equal(removal.outcome, 'ok');
     assert.match(removal!.why, /deactivated/);
     // The sandbox's own admins (not in the directory) are untouched.

@@ -14,7 +14,7 @@ describe('invite limit (code 17) against the emulator', () => {
   test('the third invite waits as long as Meta says; other work on the hub goes on; no retry storm', async () => {
     for (const i of [1, 2, 3]) await h.directory.createUser(`u-${i}`, `p${i}@example.com`);
     await h.directory.patchGroup('Meta Advertisers', ['u-1', 'u-2', 'u-3']);
-    const waiting = await until('an invite waiting on the limit', () => h.agent.api.tasks({ hubId: HUB, kind: 'invite', status: 'waiting' }).items[0]);
+    const waiting = await until('an invite waiting on the limit', async () => (await h.agent.api.tasks({ hubId: HUB, kind: 'invite', status: 'waiting' })).items[0]);
     assert.equal(waiting.lastError?.kind, 'rate-limited');
     const task = h.store.get('tasks', HUB, waiting.id)!;
     assert.equal(task.waitReason, `rate-limited invite:${SANDBOX.businessId}`);

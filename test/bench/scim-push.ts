@@ -19,7 +19,7 @@ import { createScimRouter } from '../../scim-server/scim/router.ts';
 export interface Push {
   /** Creates users `from`…`from + emails.length - 1`, in that order of emails. */
   createUsers(from: number, emails: string[]): Promise<void>;
-  /** Adds users (by their index) to "Meta Advertisers"; resolves when the change is accepted. */
+  /** Adds users (by their index) to the group ("Meta Advertisers" unless named); resolves when the change is accepted. */
   addToGroup(indexes: number[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,7 +28,7 @@ const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-export async function scimPush(config: LoadedConfig, store: Store, hubId: string, token: string): Promise<Push> {
+export async function scimPush(config: LoadedConfig, store: Store, hubId: string, token: string, group = 'Meta Advertisers'): Promise<Push> {
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store }));
   const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
@@ -56,7 +56,7 @@ export async function scimPush(config: LoadedConfig, store: Store, hubId: string
     },
     async addToGroup(indexes) {
       const value = indexes.map((i) => ({ value: ids[i]! }));
-      if (!groupId) groupId = (await send('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [] })).id!;
+      if (!groupId) groupId = (await send('POST', '/Groups', { schemas: [GROUP], displayName: group, members: [] })).id!;
       await send('PATCH', `/Groups/${groupId}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value }] });
     },
     async close() {

@@ -87,7 +87,7 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await card.locator('[data-count="unmatched"]').getByText('1 unmatched').waitFor();
     assert.equal(await card.locator('[data-count="onboarded"]').textContent(), '5 onboarded');
     assert.equal(world.store.get('appImports', HUB, HUB)?.complete, true);
-    const check = world.agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' }).items[0];
+    const check = (await world.agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' })).items[0];
     assert.deepEqual(check.trigger, { type: 'dashboard', actor: PEOPLE.owner.email, detail: 'oidc' });
     await shot('02-business-hubs');
   });
@@ -165,10 +165,10 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByText(/loses their seat in Acme on Meta \(sandbox\)/).waitFor();
     assert.equal(await page.evaluate(() => !!document.activeElement?.closest('dialog')), true, 'focus moved into the dialog');
-    const tasksBefore = world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).total;
+    const tasksBefore = (await world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' })).total;
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).total, tasksBefore, 'cancelled: no removal queued');
+    assert.equal((await world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' })).total, tasksBefore, 'cancelled: no removal queued');
     assert.ok(world.emulator.control.state().users.some((u) => u.id === CONTRACTOR));
   });
 
@@ -192,9 +192,9 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     // The task list shows the removal, filterable by kind.
     await page.getByLabel('Kind').fill('remove-member');
     await page.getByLabel('Kind').press('Enter');
-    const removal = world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' }).items[0];
+    const removal = (await world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' })).items[0];
     await page.locator(`#tasks tbody tr[data-task="${removal.id}"]`).getByText('completed').waitFor();
-    assert.equal(await page.locator('#tasks tbody tr[data-task]').count(), world.agent.api.tasks({ kind: 'remove-member' }).total);
+    assert.equal(await page.locator('#tasks tbody tr[data-task]').count(), (await world.agent.api.tasks({ kind: 'remove-member' })).total);
     // Live: work started elsewhere (a schedule) appears without reloading the page.
     await page.getByLabel('Kind').fill('check-for-updates');
     await page.getByLabel('Kind').press('Enter');

@@ -43,11 +43,11 @@ describe('member service wired into the agent', () => {
 
   test('first import at start, reconcile after it, members and health through the AgentApi', async () => {
     await agent.idle();
-    const checks = agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' }).items;
+    const checks = (await agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' })).items;
     assert.equal(checks.length, 1);
     assert.equal(checks[0].status, 'completed', JSON.stringify(checks[0].lastError));
     assert.equal(checks[0].trigger.type, 'agent');
-    const reconcile = agent.api.tasks({ hubId: HUB, kind: 'reconcile-hub' }).items;
+    const reconcile = (await agent.api.tasks({ hubId: HUB, kind: 'reconcile-hub' })).items;
     assert.equal(reconcile.length, 1);
     assert.equal(reconcile[0].parentId, checks[0].id);
     assert.equal(reconcile[0].status, 'completed', JSON.stringify(reconcile[0].lastError));

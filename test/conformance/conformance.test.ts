@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,12 +10,22 @@ import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 
 /**
- * Issue 2 item 6: both identity providers' published SCIM suites, every assertion, against a
- * freshly started server (../shared/conformance/README.md). Okta's run needs one existing user in
- * its hub; Microsoft's needs an EMPTY hub.
+ * Both identity providers' published SCIM suites, every assertion, against a freshly started
+ * server, run with newman: Okta's "SCIM 2.0 SPEC Test"
+ * (https://developer.okta.com/docs/guides/scim-provisioning-integration-prepare/main/) and
+ * Microsoft's SCIMReferenceCode Postman collection (https://github.com/AzureAD/SCIMReferenceCode).
+ * Okta's run needs one existing user in its hub; Microsoft's needs an EMPTY hub.
+ *
+ * The collections are not part of this repository (their licences and sizes are their own): they
+ * are read from HUBWARDEN_CONFORMANCE_DIR, else from `conformance/` in the folder beside the
+ * clone's (`../shared/conformance`, where CI puts them). Without them the suite is skipped with
+ * one line saying so, so `npm test` passes in a fresh clone.
  */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const shared = resolve(repoRoot, '../shared/conformance');
+const shared = resolve(process.env.HUBWARDEN_CONFORMANCE_DIR ?? resolve(repoRoot, '../shared/conformance'));
+const COLLECTIONS = ['okta-Okta-SCIM-20-SPEC-Test.postman_collection.json', 'AzureAD-SCIMReferenceCode-PostmanCollection.no-token.json'];
+const missing = COLLECTIONS.filter((file) => !existsSync(join(shared, file)));
+const skip = missing.length > 0 ? `skipped: ${missing.join(', ')} not found in ${shared} (the suites are not part of this repository; set HUBWARDEN_CONFORMANCE_DIR to run them)` : false;
 
 interface RunSummary { total: number; failed: number; failures: string[] }
 
@@ -37,7 +48,7 @@ function runCollection(collection: string, envVars: Record<string, string>): Pro
   });
 }
 
-describe('SCIM conformance suites', () => {
+describe('SCIM conformance suites', { skip }, () => {
   let app: ScimTestApp;
   let dir: string;
   let store: LowdbStore;
@@ -68,7 +79,7 @@ describe('SCIM conformance suites', () => {
   });
 
   test('Okta SCIM 2.0 SPEC test: 53/53 assertions', async () => {
-    const r = await runCollection('okta-Okta-SCIM-20-SPEC-Test.postman_collection.json', {
+    const r = await runCollection(COLLECTIONS[0]!, {
       SCIMBaseURL: app.hubUrl('okta-spec'),
       auth: `Bearer ${app.token('okta-spec')}`,
     });
@@ -79,7 +90,7 @@ describe('SCIM conformance suites', () => {
 
   test('Microsoft SCIMReferenceCode collection: 107/107 assertions on an empty hub', async () => {
     assert.equal(app.store.count('directoryUsers', 'ms-suite'), 0);
-    const r = await runCollection('AzureAD-SCIMReferenceCode-PostmanCollection.no-token.json', {
+    const r = await runCollection(COLLECTIONS[1]!, {
       Protocol: 'http',
       Server: '127.0.0.1',
       Port: `:${new URL(app.url).port}`,

@@ -3,6 +3,7 @@
  * pages and throttling by code with `estimated_time_to_regain_access` (reference §9.2, §10).
  * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
  */
+import { seededRandom } from '../../sdk/seeded-random.ts';
 import { GraphError, transientError } from './graph-error.ts';
 
 export type ThrottleCode = 4 | 17 | 32 | 613 | 80004;
@@ -45,18 +46,6 @@ export interface FaultConfig {
   echoCredentials?: boolean;
   /** Seed for the PRNG; the same seed and call sequence give the same faults. */
   seed?: number;
-}
-
-/** mulberry32: small, fast, good enough for fault dice. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const THROTTLE_MESSAGES: Record<ThrottleCode, string> = {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
+import { readBody as readRawBody } from '../../sdk/read-body.ts';
 import { dispatch, errorReply, type BatchRunner } from './graph-router.ts';
 import { runBatch } from './batch.ts';
 import { parseBody, parseQuery } from './request-params.ts';
@@ -19,6 +20,7 @@ export interface EmulatorControlApi {
   expireInvite(requestId: string): void;
   setFaults(f: FaultConfig): void;
   state(): unknown;
+  reset(): void;
 }
 
 const VERSION = /^\/(v\d+\.\d+)(?=\/|$)/;
@@ -30,21 +32,7 @@ export const runGraphBatch: BatchRunner = (runtime, call) =>
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 function readBody(req: Request): Promise<Buffer> {
-  // Mounted behind a parent app's body parser, the stream is already consumed (see bodyParams).
-  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        req.pause();
-        reject(new GraphError({ code: 100, message: `(#100) Request body larger than ${MAX_BODY_BYTES} bytes` }));
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+  return readRawBody(req, MAX_BODY_BYTES, () => new GraphError({ code: 100, message: `(#100) Request body larger than ${MAX_BODY_BYTES} bytes` }));
 }
 
 /** The body params, also when a parent app's express.json()/urlencoded() already parsed them into req.body. */
@@ -115,6 +103,10 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     } catch (err) {
       res.status(400).json({ error: { message: `meta emulator: faults must be a JSON object: ${(err as Error).message}` } });
     }
+  });
+  app.post('/__emulator/reset', (_req, res) => {
+    control.reset(); // the business as the fixture has it; faults and the call log are kept
+    res.json({ success: true });
   });
   app.get('/__emulator/calls', (_req, res) => void res.json(runtime.calls));
   // Over HTTP the token values are redacted: the sandbox is mounted inside the product.

@@ -7,11 +7,13 @@
  *
  * Clients use `<url>/v25.0/...` (any `vNN.0`, or none). Control endpoints for the sandbox and
  * manual testing: `POST /__emulator/invites/{id}/accept|decline|expire`, `PUT /__emulator/faults`,
- * `GET /__emulator/calls`, `GET /__emulator/state`.
+ * `GET /__emulator/calls`, `GET /__emulator/state`, `POST /__emulator/reset`.
  */
-import { createServer } from 'node:http';
+import { listenOn } from '../../sdk/listen.ts';
 import type { Express } from 'express';
+import express from 'express';
 import { MetaWorld } from './world.ts';
+import { restoreWorld, worldSaver, type WorldSaver } from './world-file.ts';
 import { FaultPlan, type FaultConfig } from './faults.ts';
 import { createGraphApp, type EmulatorControlAuth } from './http-app.ts';
 import { acceptInvite, declineInvite, expireInvite } from './invites.ts';
@@ -57,6 +59,12 @@ export interface MetaEmulatorOptions {
    * an admin-token check when it mounts the sandbox; default: unguarded (tests, standalone).
    */
   controlAuth?: EmulatorControlAuth;
+  /**
+   * Keep the world across restarts (the product's sandbox): `initial` is a saved world (from
+   * `save`) to start from instead of the fixture, `source` names it in errors, and `save` gets the
+   * whole world after each change (debounced) and at `close()`. Default: in memory only.
+   */
+  persist?: { initial?: string; source?: string; save(text: string): Promise<void>; debounceMs?: number; onError?(err: Error): void };
 }
 
 export interface MetaEmulator {
@@ -76,7 +84,11 @@ export interface MetaEmulator {
     clearCalls(): void;
     state(): EmulatorState;
     seed(fixture: MetaFixture): void;
+    /** Back to the fixture the emulator was created with (`hubwarden sandbox reset`). */
+    reset(): void;
   };
+  /** Writes pending changes of a persisted world (call at shutdown); nothing to do otherwise. */
+  close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -84,7 +96,10 @@ const DAY_MS = 86_400_000;
 export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmulator {
   const now = options.now ?? Date.now;
   const world = new MetaWorld(now);
-  world.seed(options.fixture ?? sandboxFixture());
+  const fixture = () => options.fixture ?? sandboxFixture();
+  if (options.persist?.initial !== undefined) restoreWorld(world, options.persist.initial, options.persist.source ?? 'the saved world');
+  else world.seed(fixture());
+  const saver: WorldSaver | undefined = options.persist && worldSaver(world, options.persist.save, options.persist);
   const calls: RecordedCall[] = [];
   const runtime: EmulatorRuntime = {
     world,
@@ -99,10 +114,15 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     calls,
     log: options.log,
   };
+  const changing = <T>(change: () => T): T => {
+    const result = change();
+    saver?.changed();
+    return result;
+  };
   const control: MetaEmulator['control'] = {
-    acceptInvite: (id, person) => acceptInvite(runtime, id, person),
-    declineInvite: (id) => declineInvite(runtime, id),
-    expireInvite: (id) => expireInvite(runtime, id),
+    acceptInvite: (id, person) => changing(() => acceptInvite(runtime, id, person)),
+    declineInvite: (id) => changing(() => declineInvite(runtime, id)),
+    expireInvite: (id) => changing(() => expireInvite(runtime, id)),
     setFaults: (f) => runtime.faults.set(f),
     setGuards: (g) => {
       for (const k of Object.keys(runtime.guards)) delete runtime.guards[k as keyof GuardOptions];
@@ -110,39 +130,37 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     },
     clearCalls: () => void calls.splice(0, calls.length),
     state: () => world.snapshot(),
-    seed: (fixture) => {
-      world.seed(fixture);
+    seed: (f) => {
+      world.seed(f);
       runtime.inviteLog.clear();
+      saver?.changed();
     },
+    reset: () => control.seed(fixture()),
   };
-  const handler = createGraphApp(runtime, options.latencyMs ?? 0, control, options.controlAuth);
+  const graph = createGraphApp(runtime, options.latencyMs ?? 0, control, options.controlAuth);
+  const handler = saver ? savingAfterWrites(graph, saver) : graph;
   return {
     handler,
     calls,
     control,
-    listen: (port = 0, host = '127.0.0.1') => listen(handler, port, host),
+    close: async () => saver?.flush(),
+    listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host),
   };
 }
 
-function listen(handler: Express, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      const actualPort = typeof address === 'object' && address ? address.port : port;
-      const hostPart = host.includes(':') ? `[${host}]` : host;
-      resolve({
-        url: `http://${hostPart}:${actualPort}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((err) => (err ? fail(err) : done()));
-            // Held (timeout-fault) and keep-alive connections would keep close() waiting forever.
-            server.closeAllConnections();
-          }),
-      });
-    });
+/**
+ * Any request but GET/HEAD may have changed the world (Graph writes, batches, the control
+ * endpoints): save after it is answered. Reads change nothing that is not derived from the clock.
+ */
+function savingAfterWrites(graph: Express, saver: WorldSaver): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') res.once('finish', () => saver.changed());
+    next();
   });
+  app.use(graph);
+  return app;
 }
 
 export interface StandaloneOptions {

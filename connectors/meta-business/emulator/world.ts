@@ -44,6 +44,16 @@ export class MetaWorld {
     return id;
   }
 
+  /** The seq and id counters: a world restored from a file (world-file.ts) must never reuse one. */
+  counters(): { seq: number; id: number } {
+    return { seq: this.seqCounter, id: this.idCounter };
+  }
+
+  restoreCounters(counters: { seq: number; id: number }): void {
+    this.seqCounter = counters.seq;
+    this.idCounter = counters.id;
+  }
+
   seed(fixture: MetaFixture): void {
     const now = this.now();
     const t = (v: string | number | undefined) => resolveFixtureTime(v, now);

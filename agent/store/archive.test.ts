@@ -1,0 +1,131 @@
+/**
+ * The collections that only grow (the audit log, finished tasks) are kept on disk, not in memory:
+ * journaled with the transaction they belong to, appended to the archive once durable, read
+ * newest first by paging, and never lost or doubled across a crash.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendAudit } from '../audit/audit-log.ts';
+import { queryAudit } from '../audit/audit-query.ts';
+import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
+import { archiveFinishedTasks, pruneFinishedTasks } from '../tasks/prune.ts';
+import { TaskRunner } from '../tasks/task-runner.ts';
+import { findTaskAnywhere, queryTasks } from '../tasks/task-query.ts';
+import { FaultyFiles } from './faulty-files.test-double.ts';
+import { LowdbStore } from './lowdb-store.ts';
+
+const trigger = { type: 'admin' as const, actor: 'test' };
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function folder(t: { after: (fn: () => Promise<void>) => void }) {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-archive-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return { dir, path: join(dir, 'store.json') };
+}
+
+/** A copy of the files as a crash at this instant leaves them. */
+async function crashImage(dir: string): Promise<string> {
+  const image = await mkdtemp(join(tmpdir(), 'hubwarden-archive-image-'));
+  for (const name of await readdir(dir)) if (!name.endsWith('.lock')) await cp(join(dir, name), join(image, name), { recursive: true });
+  return join(image, 'store.json');
+}
+
+const audit = (i: number, hubId = 'h1') => ({ hubId, trigger, action: 'invite', subject: { email: `p${i}@example.com` }, why: `invite ${i}`, outcome: 'ok' as const });
+
+describe('the archive (audit log, finished tasks)', () => {
+  test('audit entries are durable with their transaction, not held in memory or in the snapshot, and read newest first after a restart', async (t) => {
+    const { path } = await folder(t);
+    const store = new LowdbStore(path, { checkpointBytes: 2_000 });
+    await store.open();
+    for (let i = 0; i < 300; i++) await store.transact((tx) => appendAudit(tx, audit(i, i % 2 ? 'h1' : 'h2')));
+    assert.equal(store.partitions('audit').length, 0, 'nothing in memory');
+    assert.ok(store.checkpoints > 0);
+    const live = await queryAudit(store, { hubId: 'h1', limit: 3 });
+    assert.equal(live.total, 150);
+    assert.deepEqual(live.items.map((e) => e.why), ['invite 299', 'invite 297', 'invite 295']);
+    await store.close();
+    assert.doesNotMatch(await readFile(path, 'utf8'), /invite 1/, 'the snapshot does not hold the log');
+    const again = new LowdbStore(path);
+    await again.open();
+    const all = await queryAudit(again, { limit: 1_000 });
+    assert.equal(all.total, 300, 'each entry exactly once');
+    assert.deepEqual(all.items.slice(0, 2).map((e) => e.why), ['invite 299', 'invite 298']);
+    assert.equal((await queryAudit(again, { email: 'p7@example.com' })).items[0]?.why, 'invite 7');
+    await again.close();
+  });
+
+  test('a crash before the archive was written (the disk refused it) loses no entry and doubles none: the journal fills it at the next start', async (t) => {
+    const { dir, path } = await folder(t);
+    const files = new FaultyFiles();
+    const store = new LowdbStore(path, { files, checkpointBytes: 1_500 });
+    t.after(() => store.close());
+    await store.open();
+    for (let i = 0; i < 5; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    files.inject({ op: 'write', code: 'ENOSPC', path: '.archive' });
+    for (let i = 5; i < 60; i++) await store.transact((tx) => appendAudit(tx, audit(i))); // acknowledged: they are in the journal
+    await store.settled();
+    assert.ok(files.refused > 0, 'the archive writes failed');
+    assert.ok((await readdir(dir)).includes('store.json.journal.1'), 'the journal holding them is kept while the archive cannot take them');
+    const image = await crashImage(dir);
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const restarted = new LowdbStore(image);
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, 60);
+    assert.deepEqual(new Set(found.items.map((e) => e.why)).size, 60);
+    await restarted.close();
+    const twice = new LowdbStore(image);
+    await twice.open();
+    assert.equal((await queryAudit(twice, {})).total, 60, 'reopening does not append them again');
+    await twice.close();
+  });
+
+  test('a store written before the archive existed (audit in the snapshot) moves its log to the archive on open', async (t) => {
+    const { path } = await folder(t);
+    const entry = { seq: 5, at: '2026-01-01T00:00:00.000Z', hubId: 'h1', trigger, action: 'invite', why: 'old one', outcome: 'ok' };
+    await writeFile(path, JSON.stringify({ format: 'hubwarden-store/1', seq: 3, collections: { audit: { h1: [['5', entry]] } } }));
+    const store = new LowdbStore(path);
+    await store.open();
+    assert.equal(store.partitions('audit').length, 0);
+    assert.deepEqual((await queryAudit(store, {})).items.map((e) => e.why), ['old one']);
+    await store.close();
+    const again = new LowdbStore(path);
+    await again.open();
+    assert.equal((await queryAudit(again, {})).total, 1);
+    await again.close();
+  });
+
+  test('finished tasks move to the archive a while after they finish; listing and lookup by id still find them, retention drops them', async (t) => {
+    const { path } = await folder(t);
+    const store = new LowdbStore(path);
+    new TaskRunner({ store, handlers: [], hubs: () => new Map(), connectorFor: () => undefined, log: silent }); // task indexes
+    await store.open();
+    const now = Date.parse('2026-06-01T00:00:00Z');
+    const ago = (ms: number) => new Date(now - ms);
+    const ids = await store.transact((tx) => {
+      const mk = (key: string) => enqueueTask(tx, { hubId: 'h1', kind: 'invite', payload: {}, idempotencyKey: key, trigger, summary: key, now: ago(600_000) });
+      const done = updateTask(tx, mk('done'), { status: 'completed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const fresh = updateTask(tx, mk('fresh'), { status: 'completed', completedAt: ago(10_000).toISOString() }, ago(10_000));
+      const failed = updateTask(tx, mk('failed'), { status: 'failed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const queued = mk('queued');
+      return { done: done.id, fresh: fresh.id, failed: failed.id, queued: queued.id };
+    });
+    assert.equal(await archiveFinishedTasks(store, now - 60_000), 1);
+    assert.deepEqual([...store.list('tasks', 'h1')].map((x) => x.id).sort(), [ids.fresh, ids.failed, ids.queued].sort(), 'failed and recent ones stay in memory');
+    assert.equal(store.partitions('finishedTasks').length, 0, 'the archived one is not in memory');
+    await store.close();
+    const again = new LowdbStore(path);
+    new TaskRunner({ store: again, handlers: [], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
+    await again.open();
+    const page = await queryTasks(again, { hubId: 'h1' });
+    assert.equal(page.total, 4);
+    assert.equal(page.items[page.items.length - 1]!.id, ids.done, 'archived tasks after the ones in memory');
+    assert.equal((await queryTasks(again, { status: 'completed' })).total, 2);
+    assert.equal((await findTaskAnywhere(again, ids.done))?.status, 'completed');
+    assert.equal(await pruneFinishedTasks(again, Date.now() + 60_000), 2, 'the failed and the recent one in memory; the archive segment being written is kept');
+    await again.close();
+  });
+});

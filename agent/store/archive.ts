@@ -1,0 +1,196 @@
+import { crc32 } from 'node:zlib';
+import { join } from 'node:path';
+import { childLogger } from '../log/logger.ts';
+import { hex } from './journal.ts';
+import { codeOf, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+
+const log = childLogger('store');
+
+/**
+ * An append-only record log on disk, read newest first by paging: where the store keeps the
+ * collections that only grow (the audit log, finished tasks), so memory stays flat however long
+ * hubwarden runs. Records reach it through the journal: the store journals them in the same
+ * commit as the change they belong to (an audit entry is atomic with the outcome it records), and
+ * hands them to the archive once that commit is durable. The archive is synced before any journal
+ * holding its records is dropped, and on open the journal's newer records are appended again, so
+ * the archive never loses a record and never holds one twice.
+ *
+ * Files: `<folder>/<name>-000001.log`, … one line per record,
+ *   {"seq":42,"p":"acme","r":{…},"crc":"9a3b04f1"}
+ * `seq` is the journal commit; `crc` the CRC-32 of the bytes before `,"crc"` (journal.ts). A new
+ * segment starts past `segmentBytes`, so a reader holds one segment at a time and retention can
+ * drop whole segments.
+ */
+export interface ArchivedRecord {
+  seq: number;
+  partition: string;
+  record: unknown;
+}
+
+export class Archive {
+  /** The last journal commit whose records are in the archive (written, maybe not yet synced). */
+  lastSeq = 0;
+  private segments: number[] = [];
+  private file: StoreFileHandle | null = null;
+  private size = 0;
+  private pending: Buffer[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private damagedReported = false;
+
+  constructor(
+    private files: StoreFiles,
+    private folder: string,
+    readonly name: string,
+    private segmentBytes = 8 << 20,
+  ) {}
+
+  private segmentPath(n: number): string {
+    return join(this.folder, `${this.name}-${String(n).padStart(6, '0')}.log`);
+  }
+
+  /** Finds the segments and the last commit archived; a torn last line (a crash mid-write) is cut off. */
+  async open(): Promise<void> {
+    await this.files.mkdir(this.folder);
+    const prefix = `${this.name}-`;
+    this.segments = (await this.files.list(this.folder)).filter((f) => f.startsWith(prefix) && f.endsWith('.log')).map((f) => Number(f.slice(prefix.length, -4))).filter(Number.isSafeInteger).sort((a, b) => a - b);
+    if (this.segments.length === 0) this.segments.push(1);
+    const last = this.segmentPath(this.segments[this.segments.length - 1]!);
+    const bytes = (await this.files.read(last)) ?? Buffer.alloc(0);
+    let good = 0;
+    let start = 0;
+    for (const { line, end } of lines(bytes)) {
+      const parsed = parseLine(line);
+      if (!parsed || bytes[end - 1] !== 10) break;
+      if (parsed.seq !== this.lastSeq) ((this.previousSeq = this.lastSeq), (this.lastCommitStart = start));
+      this.lastSeq = parsed.seq;
+      good = end;
+      start = end;
+    }
+    this.file = await this.files.open(last, bytes.byteLength === 0 ? 'w' : 'r+', 0o600);
+    if (good < bytes.byteLength) await this.file.truncate(good);
+    this.size = good;
+  }
+
+  private previousSeq = 0;
+  private lastCommitStart = 0;
+
+  /**
+   * Forgets the last commit written (it may be partly written: a crash between two of its lines)
+   * so that it is appended again whole from the journal, which still holds it.
+   */
+  async redoLastCommit(): Promise<void> {
+    if (this.size === 0 || this.lastCommitStart > this.size) return;
+    await this.file!.truncate(this.lastCommitStart);
+    this.size = this.lastCommitStart;
+    this.lastSeq = this.previousSeq;
+  }
+
+  /** Queues a record of commit `seq`; `flush` writes it. */
+  append(seq: number, partition: string, record: unknown): void {
+    const body = Buffer.from(`{"seq":${seq},"p":${JSON.stringify(partition)},"r":${JSON.stringify(record)}`, 'utf8');
+    this.pending.push(body, Buffer.from(`,"crc":"${hex(crc32(body))}"}\n`, 'utf8'));
+    this.lastSeq = Math.max(this.lastSeq, seq);
+  }
+
+  /** Writes what is queued (no fsync: the journal still holds it until `sync`). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write(), () => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const parts = this.pending;
+    this.pending = [];
+    const bytes = Buffer.concat(parts);
+    try {
+      await writeAll(this.file!, bytes, this.size);
+    } catch (err) {
+      this.pending = parts.concat(this.pending); // written again at the same place next time
+      throw err;
+    }
+    this.size += bytes.byteLength;
+    if (this.size >= this.segmentBytes) {
+      await this.file!.datasync();
+      await this.file!.close();
+      const next = this.segments[this.segments.length - 1]! + 1;
+      this.file = await this.files.open(this.segmentPath(next), 'w', 0o600);
+      this.segments.push(next);
+      this.size = 0;
+    }
+  }
+
+  /** Writes and fsyncs everything queued: called before a journal holding these records is dropped. */
+  async sync(): Promise<void> {
+    if (!this.file) return;
+    await this.flush();
+    await this.file.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.sync().catch((err) => log.error('store: archive not synced at close; the journal replays it at the next start', { archive: this.name, code: codeOf(err) }));
+    await this.file?.close().catch(() => {});
+    this.file = null;
+  }
+
+  /**
+   * Every archived record, newest first, one segment in memory at a time (queued records first).
+   * A line that fails its checksum is skipped and logged once.
+   */
+  async *newestFirst(partition?: string): AsyncGenerator<ArchivedRecord> {
+    await this.flush().catch(() => {});
+    for (const n of [...this.segments].reverse()) {
+      const bytes = await this.files.read(this.segmentPath(n));
+      if (!bytes) continue;
+      const found: ArchivedRecord[] = [];
+      for (const { line } of lines(bytes)) {
+        const parsed = parseLine(line);
+        if (!parsed) {
+          if (line.length > 0 && !this.damagedReported) {
+            this.damagedReported = true;
+            log.warn('store: an archive line fails its checksum and is skipped', { file: this.segmentPath(n) });
+          }
+          continue;
+        }
+        if (partition === undefined || parsed.partition === partition) found.push(parsed);
+      }
+      for (let i = found.length - 1; i >= 0; i--) yield found[i]!;
+    }
+  }
+
+  /** Drops whole segments last written before `cutoffMs` (never the one being written). */
+  async dropSegmentsBefore(cutoffMs: number): Promise<number> {
+    let dropped = 0;
+    while (this.segments.length > 1) {
+      const path = this.segmentPath(this.segments[0]!);
+      const at = await this.files.modifiedMs(path);
+      if (at === undefined || at >= cutoffMs) break;
+      await this.files.unlink(path);
+      this.segments.shift();
+      dropped++;
+    }
+    return dropped;
+  }
+}
+
+function* lines(bytes: Buffer): Generator<{ line: string; end: number }> {
+  for (let start = 0; start < bytes.byteLength; ) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl === -1 ? bytes.byteLength : nl + 1;
+    yield { line: bytes.toString('utf8', start, nl === -1 ? end : nl), end };
+    start = end;
+  }
+}
+
+const CRC_TAIL = /,"crc":"([0-9a-f]{8})"\}$/;
+
+function parseLine(line: string): ArchivedRecord | undefined {
+  const tail = CRC_TAIL.exec(line);
+  if (!tail || hex(crc32(line.slice(0, tail.index))) !== tail[1]) return undefined;
+  try {
+    const v = JSON.parse(line) as { seq: number; p: string; r: unknown };
+    return { seq: v.seq, partition: v.p, record: v.r };
+  } catch {
+    return undefined;
+  }
+}

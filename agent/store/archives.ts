@@ -1,0 +1,86 @@
+import { childLogger } from '../log/logger.ts';
+import { Archive, type ArchivedRecord } from './archive.ts';
+import { codeOf, type StoreFiles } from './store-files.ts';
+import type { Inspection } from './store-inspect.ts';
+
+const log = childLogger('store');
+
+/** The collections that only grow: kept on disk, never in memory or in the snapshot. */
+export const ARCHIVED_COLLECTIONS = ['audit', 'finishedTasks'] as const;
+
+/**
+ * The durable store's archives, one per archived collection (archive.ts): filled from the journal
+ * at open, fed each durable batch, synced before a journal holding their records is dropped.
+ */
+export class Archives {
+  private byName = new Map<string, Archive>();
+
+  constructor(files: StoreFiles, folder: string, names: readonly string[]) {
+    for (const name of names) this.byName.set(name, new Archive(files, folder, name));
+  }
+
+  has(collection: string): boolean {
+    return this.byName.has(collection);
+  }
+
+  newestFirst(collection: string, partition?: string): AsyncGenerator<ArchivedRecord> {
+    return this.byName.get(collection)!.newestFirst(partition);
+  }
+
+  async dropBefore(collection: string, cutoffMs: number): Promise<number> {
+    return (await this.byName.get(collection)?.dropSegmentsBefore(cutoffMs)) ?? 0;
+  }
+
+  async sync(): Promise<void> {
+    for (const archive of this.byName.values()) await archive.sync();
+  }
+
+  async close(): Promise<void> {
+    for (const archive of this.byName.values()) await archive.close();
+  }
+
+  /**
+   * Opens each archive and appends the records it lacks: those of journal commits newer than its
+   * last one (a crash came before they were written; the last commit is rewritten whole, it may be
+   * partly there), and, once, those a snapshot of the first format still held. Synced before the
+   * journals that hold them can be dropped.
+   */
+  async fill(found: Inspection): Promise<void> {
+    if (this.byName.size === 0) return;
+    const journaled = new Set(found.journals.flatMap((j) => j.entries.map((e) => e.seq)));
+    for (const archive of this.byName.values()) {
+      await archive.open();
+      if (journaled.has(archive.lastSeq)) await archive.redoLastCommit();
+    }
+    const snapshotSeq = found.snapshot?.seq ?? 0;
+    if (found.snapshot?.legacy) {
+      for (const [c, archive] of this.byName) {
+        if (archive.lastSeq >= snapshotSeq) continue;
+        for (const [p, records] of found.records.get(c) ?? []) for (const record of records.values()) archive.append(snapshotSeq, p, record);
+      }
+    }
+    for (const journal of found.journals) {
+      for (const entry of journal.entries) {
+        if (found.snapshot?.legacy && entry.seq <= snapshotSeq) continue; // already in that snapshot
+        for (const [c, p, change] of entry.changes) {
+          const archive = this.byName.get(c);
+          if (archive && typeof change !== 'string' && entry.seq > archive.lastSeq) archive.append(entry.seq, p, change[1]);
+        }
+      }
+    }
+    await this.sync();
+  }
+
+  /** A durable commit's archived records, written in the background (the journal holds them meanwhile). */
+  append(seq: number, records: ReadonlyArray<readonly [string, string, unknown]>): void {
+    const touched = new Set<Archive>();
+    for (const [c, p, record] of records) {
+      const archive = this.byName.get(c)!;
+      archive.append(seq, p, record);
+      touched.add(archive);
+    }
+    for (const archive of touched) {
+      archive.flush().catch((err) => log.warn('store: writing the archive failed; retried, and the journal keeps its records meanwhile', { archive: archive.name, code: codeOf(err) }));
+    }
+  }
+}

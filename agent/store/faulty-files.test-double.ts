@@ -1,0 +1,92 @@
+import { nodeFiles, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+
+/**
+ * A file layer that misbehaves as a real disk does, for the store's fault tests: the next writes
+ * to a file fail with ENOSPC or EIO, come back short (fewer bytes than asked, then maybe an error),
+ * an fsync fails with EIO, or a rename fails. Faults apply to paths containing `path` (any path if
+ * omitted) and stay until `heal()`, as a full disk stays full until someone frees space.
+ */
+export type Fault =
+  /** `afterBytes`: that many more bytes are written first (a disk filling up mid-record). */
+  | { op: 'write'; code: 'ENOSPC' | 'EIO'; path?: string; afterBytes?: number }
+  | { op: 'short-write'; path?: string; bytes: number; times?: number }
+  | { op: 'datasync' | 'sync' | 'rename' | 'open'; code: 'ENOSPC' | 'EIO' | 'EXDEV' | 'EACCES'; path?: string };
+
+export class FaultyFiles implements StoreFiles {
+  private faults: Fault[] = [];
+  /** Operations refused, and writes cut short, so far (a test asserts the fault was actually hit). */
+  refused = 0;
+  shortened = 0;
+  private budget = new WeakMap<Fault, number>();
+
+  inject(fault: Fault): void {
+    if (fault.op === 'write') this.budget.set(fault, fault.afterBytes ?? 0);
+    this.faults.push(fault);
+  }
+
+  heal(): void {
+    this.faults = [];
+  }
+
+  private find(op: Fault['op'], path: string): Fault | undefined {
+    return this.faults.find((f) => f.op === op && (f.path === undefined || path.includes(f.path)));
+  }
+
+  private error(code: string, op: string, path: string): Error {
+    this.refused++;
+    return Object.assign(new Error(`${code}: injected ${op} failure, ${path}`), { code });
+  }
+
+  async open(path: string, flags: string, mode?: number): Promise<StoreFileHandle> {
+    const fault = this.find('open', path);
+    if (fault && 'code' in fault) throw this.error(fault.code, 'open', path);
+    const real = await nodeFiles.open(path, flags, mode);
+    const faults = this;
+    return {
+      async write(buffer, offset, length, position) {
+        const short = faults.find('short-write', path) as Extract<Fault, { op: 'short-write' }> | undefined;
+        const failing = faults.find('write', path) as Extract<Fault, { op: 'write' }> | undefined;
+        const left = failing ? faults.budget.get(failing)! : Infinity;
+        if (failing && left <= 0) throw faults.error(failing.code, 'write', path);
+        if (left < length) {
+          length = left; // fills the disk, then fails
+          faults.shortened++;
+        }
+        if (short && (short.times ?? Infinity) > 0 && short.bytes < length) {
+          short.times = (short.times ?? Infinity) - 1;
+          length = short.bytes;
+          faults.shortened++;
+        }
+        const result = await real.write(buffer, offset, length, position);
+        if (failing) faults.budget.set(failing, left - result.bytesWritten);
+        return result;
+      },
+      async datasync() {
+        const fault = faults.find('datasync', path);
+        if (fault && 'code' in fault) throw faults.error(fault.code, 'fdatasync', path);
+        await real.datasync();
+      },
+      async sync() {
+        const fault = faults.find('sync', path);
+        if (fault && 'code' in fault) throw faults.error(fault.code, 'fsync', path);
+        await real.sync();
+      },
+      truncate: (n) => real.truncate(n),
+      close: () => real.close(),
+    };
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const fault = this.find('rename', to) ?? this.find('rename', from);
+    if (fault && 'code' in fault) throw this.error(fault.code, 'rename', `${from} -> ${to}`);
+    await nodeFiles.rename(from, to);
+  }
+
+  unlink = nodeFiles.unlink;
+  read = nodeFiles.read;
+  size = nodeFiles.size;
+  modifiedMs = nodeFiles.modifiedMs;
+  copy = nodeFiles.copy;
+  mkdir = nodeFiles.mkdir;
+  list = nodeFiles.list;
+}

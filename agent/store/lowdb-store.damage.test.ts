@@ -1,0 +1,180 @@
+/**
+ * Damaged store files: only a torn final record with no newline may be dropped on open; every
+ * other damage refuses to start, naming the file, the line and what would be lost.
+ * `hubwarden store check` reports the same, and `hubwarden store repair --accept-loss` keeps a
+ * copy of the files, keeps every acknowledged write before the damage and lists what it dropped.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from './lowdb-store.ts';
+import { checkStore, repairStore } from './store-repair.ts';
+
+declare module './collections.ts' {
+  interface Collections {
+    damageTestItems: { id: string; n: number };
+  }
+}
+
+const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
+
+/** Ten acknowledged commits (k0..k9, one each; journal lines 2..11), left as a crash leaves them. */
+async function crashedStore(t: { after: (fn: () => Promise<void>) => void }, fold = false) {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
+  const path = join(dir, 'store.json');
+  const store = new LowdbStore(path);
+  t.after(async () => {
+    await store.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+  await store.open();
+  for (let i = 0; i < 10; i++) await store.transact((tx) => tx.put('damageTestItems', 'h', `k${i}`, { id: `k${i}`, n: i }));
+  if (fold) await store.close(); // everything in the snapshot
+  else await store.settled(); // (left open: its files are what a kill -9 leaves)
+  return { dir, path, journal: `${path}.journal` };
+}
+
+async function ids(path: string): Promise<string[]> {
+  const store = new LowdbStore(path);
+  await store.open();
+  const out = [...store.list('damageTestItems', 'h')].map((r) => r.id);
+  await store.close();
+  return out;
+}
+
+async function editLine(file: string, line: number, edit: (text: string) => string): Promise<void> {
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  lines[line - 1] = edit(lines[line - 1]!);
+  await writeFile(file, lines.join('\n'));
+}
+
+async function refusal(path: string): Promise<string> {
+  const store = new LowdbStore(path);
+  let message = '';
+  await assert.rejects(store.open(), (err: Error) => ((message = err.message), true));
+  assert.match(message, /Nothing was touched/);
+  return message;
+}
+
+describe('LowdbStore damaged files', () => {
+  test('a corrupt complete record mid-journal: open refuses naming file, line and the commits lost; repair keeps the rest and lists what it dropped', async (t) => {
+    const { dir, path, journal } = await crashedStore(t);
+    await editLine(journal, 6, (l) => l.replace('"n":4', '"n":7')); // commit 5 (k4): one digit changed, newline intact
+    const before = await readFile(journal);
+    const message = await refusal(path);
+    assert.ok(message.includes(`${journal} line 6: checksum mismatch`), message);
+    assert.match(message, /would lose lines 6 to 11: commits 5 to 10 \(6 commits, 6 record changes\)/);
+    assert.deepEqual(await readFile(journal), before, 'nothing touched');
+
+    const check = await checkStore(path);
+    assert.equal(check.ok, false);
+    assert.ok(check.lines.some((l) => l.startsWith(`DAMAGED ${journal} line 6: checksum mismatch`)), check.lines.join('\n'));
+    assert.deepEqual(await readFile(journal), before, 'check changes nothing');
+
+    const repaired = await repairStore(path);
+    assert.deepEqual(repaired.dropped, [4, 5, 6, 7, 8, 9].map((i) => `${journal} line ${i + 2}: commit ${i + 1}: put damageTestItems/h/k${i}`));
+    assert.deepEqual(await readFile(join(repaired.backup!, 'store.json.journal')), before, 'a copy of the damaged journal is kept');
+    assert.deepEqual(await ids(path), ['k0', 'k1', 'k2', 'k3'], 'every write before the damage is there');
+    assert.equal((await checkStore(path)).ok, true);
+    assert.ok((await readdir(dir)).some((n) => n.startsWith('store.json.damaged-')));
+  });
+
+  test('a corrupt final record that is complete (newline present) is damage, not a torn append', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await editLine(journal, 11, (l) => l.replace('"k9"', '"k8"'));
+    const message = await refusal(path);
+    assert.ok(message.includes(`${journal} line 11: checksum mismatch`), message);
+    assert.match(message, /commits 10 to 10 \(1 commits, 1 record changes\)/);
+  });
+
+  test('garbage in the middle of the journal refuses to start', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await editLine(journal, 4, (l) => `${l}\n\u0000\u0000garbage`);
+    const message = await refusal(path);
+    assert.ok(message.includes(`${journal} line 5: no checksum`), message);
+    assert.match(message, /lines 5 to 12: commits 4 to 10/);
+    const repaired = await repairStore(path);
+    assert.ok(repaired.dropped.includes(`${journal} line 5: unreadable (9 bytes), its changes unknown`), repaired.dropped.join('\n'));
+    assert.deepEqual(await ids(path), ['k0', 'k1', 'k2']);
+  });
+
+  test('a torn final record with no newline (never acknowledged) is dropped and the store opens with every acknowledged write', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await writeFile(journal, `${await readFile(journal, 'utf8')}{"seq":11,"changes":[["damageTestItems","h",["k10"`);
+    assert.equal((await checkStore(path)).ok, true);
+    assert.deepEqual(await ids(path), Array.from({ length: 10 }, (_, i) => `k${i}`));
+  });
+
+  test('a missing journal next to a snapshot that expects one refuses to start', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await unlink(journal);
+    const message = await refusal(path);
+    assert.ok(message.includes(`${journal}: is missing, but the snapshot (commit 0) expects one`), message);
+    assert.match(message, /would lose every commit after 0/);
+    const repaired = await repairStore(path);
+    assert.deepEqual(await ids(path), [], 'nothing readable to keep');
+    assert.ok(repaired.backup);
+  });
+
+  test('an empty journal next to a snapshot that expects one refuses to start', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await writeFile(journal, '');
+    const message = await refusal(path);
+    assert.ok(message.includes(`${journal}: is empty (0 bytes)`), message);
+  });
+
+  test('a snapshot that fails its checksum refuses to start; repair keeps its records and says they cannot be trusted', async (t) => {
+    const { path } = await crashedStore(t, true);
+    const text = await readFile(path, 'utf8');
+    assert.match(text, /"n":3/);
+    await writeFile(path, text.replace('"n":3', '"n":8'));
+    const message = await refusal(path);
+    assert.ok(message.includes(`${path}: fails its checksum`), message);
+    const repaired = await repairStore(path);
+    assert.deepEqual(repaired.dropped, []);
+    assert.equal((await ids(path)).length, 10);
+  });
+
+  test('an unreadable snapshot refuses to start; repair drops it and says so', async (t) => {
+    const { path, journal } = await crashedStore(t, true);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, text.length / 2));
+    const message = await refusal(path);
+    assert.ok(message.includes(`${path}: fails its checksum`) || message.includes(`${path}: not valid JSON`), message);
+    const repaired = await repairStore(path);
+    assert.deepEqual(repaired.dropped, [`${path}: unreadable, every record in it`]);
+    assert.deepEqual(await ids(path), []);
+    void journal;
+  });
+
+  test('hubwarden store check / repair: exit codes, --accept-loss required, and a live server\'s lock respected', async (t) => {
+    const { path, journal } = await crashedStore(t);
+    await editLine(journal, 3, (l) => l.replace('"n":1', '"n":2'));
+    await unlink(`${path}.lock`); // the writer is gone (kill -9 leaves its lock; a dead pid's lock is taken over anyway)
+    const cli = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    });
+    const check = await cli(['store', 'check', '--path', path]);
+    assert.equal(check.code, 1, check.stderr);
+    assert.match(check.stdout, /DAMAGED .*store\.json\.journal line 3: checksum mismatch/);
+    const refused = await cli(['store', 'repair', '--path', path]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--accept-loss/);
+    const held = await new LowdbStore(path).open().then(() => 'opened', () => 'refused');
+    assert.equal(held, 'refused', 'the damage still stops a start');
+    await unlink(`${path}.lock`).catch(() => {});
+    await writeFile(`${path}.lock`, String(process.pid)); // a live process (this one) holds the store
+    const locked = await cli(['store', 'repair', '--accept-loss', '--path', path]);
+    assert.equal(locked.code, 1);
+    assert.match(locked.stderr, new RegExp(`in use by process ${process.pid}`));
+    await unlink(`${path}.lock`);
+    const repaired = await cli(['store', 'repair', '--accept-loss', '--path', path]);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /dropped 9 record change\(s\):\n {2}.*line 3: commit 2: put damageTestItems\/h\/k1/);
+    assert.deepEqual(await ids(path), ['k0']);
+  });
+});

@@ -1,0 +1,141 @@
+import { codeOf, type StoreFiles } from './store-files.ts';
+import { readJournal, type JournalReading } from './journal.ts';
+import { CHECKSUM_FAILED, readSnapshotLeniently, type StoreDocument } from './store-file.ts';
+
+/**
+ * Reading a store's files without changing them: the snapshot, the previous journal (kept while a
+ * snapshot is being written), the journal, replayed in order. Used by `LowdbStore.open` (which
+ * refuses to start on any damage) and by `hubwarden store check|repair` (which report it and, with
+ * --accept-loss, keep what is good).
+ *
+ * The only defect tolerated is a torn final record with no newline (an append cut short by a crash
+ * or a full disk; never acknowledged, since `transact` resolves after the whole line is synced).
+ * Everything else is damage: replaying a partial history would let the agent plan removals from a
+ * partial picture of who should have access.
+ */
+export interface StorePaths {
+  path: string;
+  journalPath: string;
+  previousJournalPath: string;
+  /** A new journal is written here (header, fsync) and renamed into place, so none is ever empty. */
+  nextJournalPath: string;
+}
+
+export function storePaths(path: string): StorePaths {
+  return { path, journalPath: `${path}.journal`, previousJournalPath: `${path}.journal.1`, nextJournalPath: `${path}.journal.new` };
+}
+
+export interface Damage {
+  file: string;
+  line?: number;
+  problem: string;
+  /** What starting anyway (or `repair --accept-loss`) loses, in words. */
+  lost: string;
+}
+
+export type Records = Map<string, Map<string, Map<string, unknown>>>;
+
+export interface Inspection {
+  snapshot?: StoreDocument;
+  journals: JournalReading[];
+  /** The state replayed up to the first damage. */
+  records: Records;
+  seq: number;
+  replayed: number;
+  torn: Array<{ file: string; line: number; bytes: number }>;
+  damage: Damage[];
+  /** The snapshot's path when it could not be read at all (its records are lost). */
+  snapshotLost?: string;
+  /** The journal appends continue in (the .journal, or a .journal.new a crash left before its rename). */
+  currentJournal?: string;
+}
+
+/**
+ * `lenient` (repair only): a snapshot that parses but fails its checksum is reported and its
+ * records are still used (which of them changed cannot be known; dropping all would be worse).
+ */
+export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient = false): Promise<Inspection> {
+  const out: Inspection = { journals: [], records: new Map(), seq: 0, replayed: 0, torn: [], damage: [] };
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await files.read(paths.path);
+  } catch (err) {
+    out.damage.push({ file: paths.path, problem: `cannot be read (${codeOf(err)})`, lost: 'nothing yet; fix the file system and retry' });
+    return out;
+  }
+  const read = bytes ? readSnapshotLeniently(bytes) : undefined;
+  if (typeof read === 'string') {
+    out.damage.push({ file: paths.path, problem: read, lost: 'every record of the snapshot, and with it every later commit (they only make sense on top of it)' });
+    out.snapshotLost = paths.path;
+    if (lenient) out.journals = await Promise.all([paths.previousJournalPath, paths.journalPath].map(async (f) => readJournal(f, await files.read(f))));
+    return out;
+  }
+  if (read?.checksumFailed) {
+    out.damage.push({ file: paths.path, problem: CHECKSUM_FAILED, lost: `trust in all of its ${read.entries.reduce((n, [, , r]) => n + r.length, 0)} records (which changed cannot be known; repair keeps them as they are)` });
+    if (!lenient) return out;
+  }
+  out.snapshot = read;
+  const legacy = read?.legacy ?? false;
+  for (const [c, p, records] of read?.entries ?? []) for (const [id, record] of records) partition(out.records, c, p).set(id, record);
+  out.seq = read?.seq ?? 0;
+
+  const previous = readJournal(paths.previousJournalPath, await files.read(paths.previousJournalPath), legacy);
+  let current = readJournal(paths.journalPath, await files.read(paths.journalPath), legacy);
+  out.currentJournal = paths.journalPath;
+  if (!current.exists) {
+    const next = readJournal(paths.nextJournalPath, await files.read(paths.nextJournalPath), legacy);
+    if (next.exists && !next.damage) ((current = next), (out.currentJournal = paths.nextJournalPath));
+  }
+  out.journals = [previous, current];
+  const after = `every commit after ${out.seq} (how many is unknown)`;
+  if (read?.journal && !current.exists) {
+    out.damage.push({ file: paths.journalPath, problem: `is missing, but the snapshot (commit ${out.seq}) expects one`, lost: after });
+    return out;
+  }
+  for (const journal of out.journals) {
+    if (!journal.exists) continue;
+    if (!legacy && journal.after === undefined && !journal.damage) {
+      out.damage.push({ file: journal.file, problem: 'is empty (0 bytes); a journal is always created with its header', lost: after });
+      return out;
+    }
+    if (!read && journal.entries.length > 0) {
+      out.damage.push({ file: paths.path, problem: `is missing, but the journal ${journal.file} holds commits`, lost: 'everything up to the journal\'s first commit (the snapshot); replaying only recent commits would be a partial picture' });
+      return out;
+    }
+    for (const entry of journal.entries) {
+      if (entry.seq <= out.seq) continue;
+      if (entry.seq !== out.seq + 1) {
+        out.damage.push({ file: journal.file, problem: `commits ${out.seq + 1} to ${entry.seq - 1} are missing before it (a lost ${paths.previousJournalPath}?)`, lost: `commits ${out.seq + 1} to ${entry.seq - 1}, and every later one` });
+        return out;
+      }
+      for (const [c, p, change] of entry.changes) {
+        if (typeof change === 'string') partition(out.records, c, p).delete(change);
+        else partition(out.records, c, p).set(change[0], change[1]);
+      }
+      out.seq = entry.seq;
+      out.replayed++;
+    }
+    if (journal.torn) out.torn.push({ file: journal.file, ...journal.torn });
+    if (journal.damage) {
+      const d = journal.damage;
+      const commits = d.lostCommits.length > 0 ? `commits ${d.lostCommits[0]} to ${d.lostCommits[d.lostCommits.length - 1]} (${d.lostCommits.length} commits, ${d.lostChanges} record changes)` : 'no readable commit';
+      out.damage.push({ file: d.file, line: d.line, problem: d.problem, lost: `lines ${d.line} to ${d.line + d.lostLines - 1}: ${commits}${journal === previous && current.entries.length > 0 ? `, and every commit in ${current.file}` : ''}` });
+      return out;
+    }
+  }
+  return out;
+}
+
+/** One line per damage, for error messages and `hubwarden store check` (`named`: a file the message already names). */
+export function describeDamage(d: Damage, named?: string): string {
+  const where = d.file === named && d.line === undefined ? '' : `${d.file}${d.line !== undefined ? ` line ${d.line}` : ''}: `;
+  return `${where}${d.problem}; starting anyway would lose ${d.lost}`;
+}
+
+export function partition(records: Records, c: string, p: string): Map<string, unknown> {
+  let parts = records.get(c);
+  if (!parts) records.set(c, (parts = new Map()));
+  let r = parts.get(p);
+  if (!r) parts.set(p, (r = new Map()));
+  return r;
+}

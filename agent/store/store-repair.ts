@@ -1,0 +1,107 @@
+import { basename, dirname, join } from 'node:path';
+import { nodeFiles, type StoreFiles } from './store-files.ts';
+import { describeDamage, inspectStore, storePaths, type Inspection } from './store-inspect.ts';
+import { lockStore } from './store-lock.ts';
+import { SerializedStore } from './store-file.ts';
+import { writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
+
+/**
+ * `hubwarden store check` and `hubwarden store repair --accept-loss`: they work on the store's
+ * files directly, so the server must be stopped (the lock file is respected: a live holder stops
+ * them). Check changes nothing. Repair keeps a copy of every store file first, keeps everything up
+ * to the first damage, and lists exactly what it dropped.
+ */
+export interface CheckReport {
+  ok: boolean;
+  /** One line each: what is there, and each damage with what starting would lose. */
+  lines: string[];
+}
+
+/** Neither a snapshot nor a journal: nothing to check or repair (a wrong --path, or a new install). */
+async function noStore(path: string, files: StoreFiles): Promise<CheckReport | undefined> {
+  const paths = storePaths(path);
+  for (const f of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return undefined;
+  return { ok: true, lines: [`${path}: no store files there (nothing to check)`] };
+}
+
+export async function checkStore(path: string, files: StoreFiles = nodeFiles): Promise<CheckReport> {
+  const none = await noStore(path, files);
+  if (none) return none;
+  const unlock = await lockStore(path);
+  try {
+    return report(await inspectStore(files, storePaths(path)), path);
+  } finally {
+    await unlock();
+  }
+}
+
+function report(found: Inspection, path: string): CheckReport {
+  const records = [...found.records.values()].reduce((n, parts) => n + [...parts.values()].reduce((m, r) => m + r.size, 0), 0);
+  const lines = [`${path}: ${found.snapshot ? `snapshot at commit ${found.snapshot.seq}` : 'no snapshot'}, ${found.replayed} journal commit(s) after it, ${records} record(s) readable up to commit ${found.seq}`];
+  for (const t of found.torn) lines.push(`${t.file} line ${t.line}: a torn final record (${t.bytes} bytes, never acknowledged); dropped on open, nothing lost`);
+  for (const d of found.damage) lines.push(`DAMAGED ${describeDamage(d)}`);
+  if (found.damage.length === 0) lines.push('OK: the store opens with nothing lost');
+  return { ok: found.damage.length === 0, lines };
+}
+
+export interface RepairReport extends CheckReport {
+  /** Where the copies of the damaged files were put (undefined: nothing needed repair). */
+  backup?: string;
+  /** Every record change dropped, one line each (commit, collection/partition/id, or an unreadable line). */
+  dropped: string[];
+}
+
+export async function repairStore(path: string, files: StoreFiles = nodeFiles, now = new Date()): Promise<RepairReport> {
+  const none = await noStore(path, files);
+  if (none) return { ...none, dropped: [] };
+  const unlock = await lockStore(path);
+  try {
+    const paths = storePaths(path);
+    const found = await inspectStore(files, paths, true);
+    const checked = report(found, path);
+    if (found.damage.length === 0) return { ...checked, dropped: [] };
+    const backup = join(dirname(path), `${basename(path)}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`);
+    await files.mkdir(backup);
+    for (const file of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) {
+      if ((await files.size(file)) !== undefined) await files.copy(file, join(backup, basename(file)));
+    }
+    const dropped = await droppedChanges(files, found);
+    const serialized = new SerializedStore();
+    for (const [c, parts] of found.records) for (const [p, records] of parts) for (const [id, record] of records) serialized.set(c, p, id, record);
+    const { journal } = await writeFreshFiles(files, paths, found.seq, async (captured) => void (await writeSnapshotFile(files, path, serialized, captured)), serialized.capture(found.seq));
+    await journal.close();
+    return { ok: true, lines: [...checked.lines, `repaired: kept everything up to commit ${found.seq}; copies of the damaged files are in ${backup}`], backup, dropped };
+  } finally {
+    await unlock();
+  }
+}
+
+/** The record changes of the commits repair drops (a line that cannot be read is named as such). */
+async function droppedChanges(files: StoreFiles, found: Inspection): Promise<string[]> {
+  const out: string[] = [];
+  if (found.snapshotLost) out.push(`${found.snapshotLost}: unreadable, every record in it`);
+  for (const journal of found.journals) {
+    if (!journal.exists) continue;
+    const lines = ((await files.read(journal.file)) ?? Buffer.alloc(0)).toString('utf8').split('\n');
+    for (const [i, text] of lines.entries()) {
+      if (text === '' || (i === lines.length - 1 && journal.torn)) continue; // a torn tail was never acknowledged
+      let entry: { seq?: unknown; changes?: unknown; journal?: unknown } | undefined;
+      try {
+        entry = JSON.parse(text) as typeof entry;
+      } catch {
+        entry = undefined;
+      }
+      if (i === 0 && entry?.journal !== undefined) continue; // the header
+      if (!entry || !Number.isSafeInteger(entry.seq) || !Array.isArray(entry.changes)) {
+        out.push(`${journal.file} line ${i + 1}: unreadable (${Buffer.byteLength(text)} bytes), its changes unknown`);
+        continue;
+      }
+      if ((entry.seq as number) <= found.seq) continue; // kept
+      for (const c of entry.changes as unknown[][]) {
+        const id = typeof c[2] === 'string' ? c[2] : Array.isArray(c[2]) ? String(c[2][0]) : '?';
+        out.push(`${journal.file} line ${i + 1}: commit ${entry.seq}: ${typeof c[2] === 'string' ? 'delete' : 'put'} ${String(c[0])}/${String(c[1])}/${id}`);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The emulated business outliving a restart: the whole world (every record with its `seq`, and the
+ * seq/id counters, so no id is handed out twice) as one JSON document, restored before the first
+ * request and saved after changes. Without it the product's sandbox forgot its business on every
+ * restart, and the next check for updates reported the people it had invited as gone.
+ *
+ * The emulator only serializes and schedules; where the text goes (a file written durably) is the
+ * caller's: connectors never import the product's storage code.
+ */
+import type { MetaWorld } from './world.ts';
+import type { Assignment, EmulatorState } from './model.ts';
+
+export const WORLD_FORMAT = 'hubwarden-meta-emulator-world/1';
+
+interface WorldDocument {
+  format: typeof WORLD_FORMAT;
+  counters: { seq: number; id: number };
+  state: EmulatorState;
+}
+
+export function serializeWorld(world: MetaWorld): string {
+  const doc: WorldDocument = { format: WORLD_FORMAT, counters: world.counters(), state: world.snapshot() };
+  return `${JSON.stringify(doc)}\n`;
+}
+
+/** Replaces the world's content with a saved document; throws naming `source` if it is not one. */
+export function restoreWorld(world: MetaWorld, text: string, source: string): void {
+  let doc: WorldDocument;
+  try {
+    doc = JSON.parse(text) as WorldDocument;
+  } catch (err) {
+    throw new Error(`meta emulator: ${source} is not valid JSON (${(err as Error).message}); it was left untouched`);
+  }
+  const keys: Array<keyof EmulatorState> = ['businesses', 'tokens', 'users', 'invites', 'systemUsers', 'assets', 'assignments', 'shares'];
+  if (doc?.format !== WORLD_FORMAT || !keys.every((k) => Array.isArray(doc.state?.[k])) || !Number.isInteger(doc.counters?.seq) || !Number.isInteger(doc.counters?.id)) {
+    throw new Error(`meta emulator: ${source} is not a saved sandbox business (expected format ${WORLD_FORMAT}); it was left untouched`);
+  }
+  const { state } = doc;
+  for (const map of [world.businesses, world.tokens, world.users, world.invites, world.systemUsers, world.assets, world.assignmentsByAsset, world.assetsByUser, world.sharesByAsset]) map.clear();
+  for (const b of state.businesses) world.businesses.set(b.id, b);
+  for (const t of state.tokens) world.tokens.set(t.value, t);
+  for (const u of state.users) world.users.set(u.id, u);
+  for (const i of state.invites) world.invites.set(i.id, i);
+  for (const s of state.systemUsers) world.systemUsers.set(s.id, s);
+  for (const a of state.assets) world.assets.set(a.id, a);
+  // world.assign() would hand out new seqs: paging cursors of a client mid-listing would break.
+  for (const a of state.assignments) putAssignment(world, a);
+  for (const s of state.shares) world.putShare(s);
+  world.restoreCounters(doc.counters);
+}
+
+function putAssignment(world: MetaWorld, a: Assignment): void {
+  let byUser = world.assignmentsByAsset.get(a.assetId);
+  if (!byUser) world.assignmentsByAsset.set(a.assetId, (byUser = new Map()));
+  byUser.set(a.userId, a);
+  let assets = world.assetsByUser.get(a.userId);
+  if (!assets) world.assetsByUser.set(a.userId, (assets = new Set()));
+  assets.add(a.assetId);
+}
+
+export interface WorldSaver {
+  /** A change happened: save within `debounceMs` (changes in a burst are saved once). */
+  changed(): void;
+  /** Saves pending changes now; resolves when they are written. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Debounced saving: one write per burst of changes, never two writes at once (a change during a
+ * write is saved by the next one), and a failed write is logged and retried at the next change.
+ */
+export function worldSaver(world: MetaWorld, save: (text: string) => Promise<void>, options: { debounceMs?: number; onError?: (err: Error) => void } = {}): WorldSaver {
+  const debounceMs = options.debounceMs ?? 100;
+  let dirty = false;
+  let timer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> | null = null;
+  const write = async (): Promise<void> => {
+    while (writing) await writing;
+    if (!dirty) return;
+    dirty = false;
+    writing = save(serializeWorld(world)).catch((err: Error) => {
+      dirty = true;
+      options.onError?.(err);
+    });
+    try {
+      await writing;
+    } finally {
+      writing = null;
+    }
+  };
+  return {
+    changed() {
+      dirty = true;
+      timer ??= setTimeout(() => {
+        timer = null;
+        void write();
+      }, debounceMs);
+      timer.unref(); // the owner flushes at shutdown; a pending save must not keep a process alive
+    },
+    async flush() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await write();
+      if (dirty) throw new Error('meta emulator: the sandbox business could not be saved');
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { ConnectorError } from '../sdk/connector-error.ts';
+import { defineConnector, type AssetTypeRules } from '../sdk/definition.ts';
+import { secretRef } from '../sdk/secret-ref.ts';
+import { createTikTokBusiness, tiktokBusinessConfig } from './connector.ts';
+import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from './mappers/asset-types.ts';
+import { combineAccess, isSupportedAccess } from './asset-roles.ts';
+import { BC_ROLES } from './write/roles.ts';
+import { TIKTOK_SANDBOX } from './emulator/sandbox-ids.ts';
+
+/**
+ * TikTok Business Center as hubwarden sees it: the `tiktok:` block of a hub, the basic BC roles
+ * ADMIN and STANDARD, per-asset roles on ad accounts, catalogs and TikTok accounts, one rate-limit
+ * budget per developer app (TikTok "Rate limits"), and the built-in emulator as
+ * `apiBaseUrl: sandbox`.
+ */
+
+const digits = (what: string) => z.string().regex(/^\d+$/, `expected ${what} (a digit string; quote it in YAML)`);
+
+/** An origin: scheme, host and optional port, no path (requests go to `{origin}/open_api/{version}/…`). */
+const origin = z.url().refine((u) => {
+  const url = new URL(u);
+  return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
+}, 'expected an origin such as https://business-api.tiktok.com (no path)');
+
+const tiktokBlock = z.object({
+  businessCenterId: digits('a Business Center id'),
+  accessToken: secretRef.optional(),
+  /** `sandbox` points the hub at the built-in TikTok emulator. */
+  apiBaseUrl: z.union([z.literal('sandbox'), origin]).default('https://business-api.tiktok.com'),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected an API version such as v1.3').default('v1.3'),
+}).strict();
+
+const tiktokPartner = z.object({ businessCenterId: digits('a partner Business Center id') }).strict();
+
+function roleRules(type: TikTokAssetType): AssetTypeRules {
+  const t = TIKTOK_ASSET_TYPES[type];
+  const role = z.enum(t.roles as unknown as [string, ...string[]]);
+  const grant = { role: t.list ? z.union([role, z.array(role).min(1)]) : role };
+  return {
+    label: t.label,
+    id: digits(`a ${t.label} id`),
+    grant,
+    accessOf: (g) => {
+      const value = (g as { role: string | string[] }).role;
+      return combineAccess(type, [Array.isArray(value) ? value : [value]]);
+    },
+    isSupported: (access) => isSupportedAccess(type, access),
+    combine: (accesses) => combineAccess(type, accesses),
+  };
+}
+
+export const tiktokBusiness = defineConnector({
+  id: 'tiktok-business',
+  label: 'TikTok Business Center',
+  hub: { key: 'tiktok', schema: tiktokBlock },
+  partner: tiktokPartner,
+  roles: { ranking: BC_ROLES, assignable: BC_ROLES, admin: 'ADMIN' },
+  assetTypes: {
+    ad_account: roleRules('ad_account'),
+    catalog: roleRules('catalog'),
+    tiktok_account: roleRules('tiktok_account'),
+  },
+  // TikTok counts every call against the developer app's QPS/QPM/QPD; no endpoint has its own budget.
+  rateLimitScope: () => 'app',
+  meanings: {
+    'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
+    'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
+    'tiktok.apiBaseUrl': 'TikTok API origin; `sandbox` = the built-in TikTok emulator.',
+    'tiktok.apiVersion': 'TikTok API for Business version.',
+    'partners[].businessCenterId': 'A partner Business Center whose sharing is imported and reported (read-only).',
+    'teams[].assets[].role': 'The role on the asset: ad_account ADMIN | OPERATOR | ANALYST; catalog ADMIN | AD_PROMOTE; tiktok_account POST | LIVE | DIRECT_MESSAGE or a list of them.',
+  },
+  config: tiktokBusinessConfig,
+  settings: ({ hubId, block, partners, secret, sandboxUrl }) => {
+    const sandbox = block.apiBaseUrl === 'sandbox';
+    if (sandbox && !sandboxUrl) {
+      throw new ConnectorError('unavailable', `hub ${hubId}: tiktok.apiBaseUrl is "sandbox" but the sandbox emulator is not running`);
+    }
+    const accessToken = block.accessToken ? secret(block.accessToken) : sandbox ? TIKTOK_SANDBOX.token : undefined;
+    if (!accessToken) {
+      throw new ConnectorError('unauthenticated', `hub ${hubId}: tiktok.accessToken is not set (a secret reference such as env:TIKTOK_TOKEN)`, { field: 'tiktok.accessToken' });
+    }
+    return {
+      businessCenterId: block.businessCenterId,
+      accessToken,
+      apiBaseUrl: sandbox ? sandboxUrl! : block.apiBaseUrl,
+      apiVersion: block.apiVersion,
+      partners: partners.map((p) => ({ businessCenterId: p.businessCenterId })),
+    };
+  },
+  create: (config, context) => createTikTokBusiness(config, context),
+  sandbox: {
+    path: '/sandbox/tiktok',
+    description: 'TikTok sandbox (built-in TikTok API for Business emulator)',
+    usedBy: (block) => block.apiBaseUrl === 'sandbox',
+    create: async ({ controlAuth }) => {
+      const { createTikTokEmulator } = await import('./emulator/index.ts');
+      return createTikTokEmulator({ controlAuth });
+    },
+  },
+  emulator: {
+    command: 'tiktok',
+    description: 'run the TikTok API for Business emulator (Business Center endpoints)',
+    start: async ({ port, fixturePath }) => {
+      const { startStandalone } = await import('./emulator/index.ts');
+      return startStandalone({ port, fixturePath });
+    },
+  },
+  contractFixture: async () => (await import('./contract-fixture.ts')).contractFixture,
+});

@@ -1,0 +1,99 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApi } from './test-client.ts';
+import { TIKTOK_SANDBOX as S } from './sandbox-ids.ts';
+
+describe('tiktok emulator: URL, envelope and authentication conventions', () => {
+  test('every answer that reaches the API is HTTP 200 with code, message, request_id and data, and X-Tt-Logid', async () => {
+    const api = await startTestApi();
+    try {
+      const r = await api.get('bc/get', { bc_id: S.bcId });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.code, 0);
+      assert.equal(r.body.message, 'OK');
+      assert.match(r.body.request_id, /^\d{14}\d{9}[0-9A-F]{6}$/);
+      assert.equal(r.headers.get('x-tt-logid'), r.body.request_id);
+      assert.equal(r.body.data.list[0].bc_info.bc_id, S.bcId);
+      assert.equal(r.body.data.list[0].user_role, 'ADMIN');
+      const e = await api.get('bc/member/get', {});
+      assert.equal(e.status, 200);
+      assert.equal(e.body.code, 40002);
+      assert.deepEqual(e.body.data, {});
+      assert.match(e.body.message, /bc_id/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('missing trailing slash: HTTP 404 plain text; wrong method: HTTP 405; unknown endpoint 40008; other version 40051', async () => {
+    const api = await startTestApi();
+    try {
+      const noSlash = await api.raw(`/open_api/v1.3/bc/get?bc_id=${S.bcId}`, { headers: { 'Access-Token': S.token } });
+      assert.deepEqual([noSlash.status, noSlash.text], [404, '404 page not found']);
+      const wrongMethod = await api.raw('/open_api/v1.3/bc/member/invite/', { headers: { 'Access-Token': S.token } });
+      assert.equal(wrongMethod.status, 405);
+      assert.equal((await api.get('bc/member/list', { bc_id: S.bcId })).body.code, 40008);
+      assert.equal((await api.raw('/open_api/v1.2/bc/get/', { headers: { 'Access-Token': S.token } })).body.code, 40051);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('the token goes in the Access-Token header: 40104 without it (also when in the query), 40105 when unknown', async () => {
+    const api = await startTestApi();
+    try {
+      const none = await api.get('bc/get', {}, null);
+      assert.equal(none.body.code, 40104);
+      assert.equal(none.body.message, 'Access token is null, you should set it in http header with key Access-Token.');
+      const inQuery = await api.raw(`/open_api/v1.3/bc/get/?access_token=${S.token}`);
+      assert.equal(inQuery.body.code, 40104);
+      assert.equal((await api.get('bc/get', {}, 'not-a-token')).body.code, 40105);
+      assert.ok(!JSON.stringify(api.emulator.calls).includes(S.token), 'the token is never recorded');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('POST bodies are JSON only; unknown fields, unsafe integers and bad JSON in filtering are 40002', async () => {
+    const api = await startTestApi();
+    try {
+      const form = await api.raw('/open_api/v1.3/bc/member/update/', {
+        method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `bc_id=${S.bcId}&user_id=${S.standard[0]}&user_role=ADMIN`,
+      });
+      assert.equal(form.body.code, 40002);
+      assert.match(form.body.message, /application\/json/);
+      const typo = await api.post('bc/member/update', { bc_id: S.bcId, user_id: S.standard[0], user_rol: 'ADMIN' });
+      assert.equal(typo.body.code, 40002);
+      assert.match(typo.body.message, /user_rol: unknown parameter/);
+      const unsafe = await api.post('bc/member/update', { bc_id: 7000000000000000001, user_id: S.standard[0], user_role: 'ADMIN' });
+      assert.equal(unsafe.body.code, 40002);
+      assert.match(unsafe.body.message, /bc_id/);
+      assert.equal((await api.get('bc/member/get', { bc_id: S.bcId, filtering: '{not json' })).body.code, 40002);
+      assert.match((await api.get('bc/member/get', { bc_id: S.bcId, filtering: { status: 'BOUND' } })).body.message, /filtering\.status: unknown parameter/);
+      const huge = await api.raw('/open_api/v1.3/bc/member/invite/', { method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) });
+      assert.equal(huge.status, 413, 'a body past 1 MiB is refused before the API');
+      const state = api.emulator.control.state();
+      assert.equal(state.members.find((m) => m.user_id === S.standard[0])!.user_role, 'STANDARD', 'nothing was applied');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a token missing a scope gets 40130; a STANDARD member may read but not write (40001)', async () => {
+    const api = await startTestApi();
+    try {
+      const state = api.emulator.control.state();
+      state.tokens.push({ value: 'reader', user_id: S.standard[0], app_id: S.appId }, { value: 'no-assets', user_id: S.tokenUserId, app_id: S.appId, scopes: ['Read Business Center', 'Business Center Member Management'] });
+      api.emulator.control.seed(state);
+      assert.equal((await api.get('bc/asset/get', { bc_id: S.bcId, asset_type: 'ADVERTISER' }, 'no-assets')).body.code, 40130);
+      assert.equal((await api.get('bc/member/get', { bc_id: S.bcId }, 'reader')).body.code, 0);
+      assert.equal((await api.get('bc/get', { bc_id: S.bcId }, 'reader')).body.data.list[0].user_role, 'STANDARD');
+      assert.equal((await api.post('bc/member/invite', { bc_id: S.bcId, emails: ['x@example.com'], asset_ids: [] }, 'reader')).body.code, 40001);
+      assert.equal((await api.get('bc/partner/get', { bc_id: S.bcId }, 'reader')).body.code, 40001);
+      assert.equal((await api.get('bc/member/get', { bc_id: '7000000000000000777' })).body.code, 40001);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Fault injection: latency, held requests (client timeouts), dropped sockets, HTTP 5xx, service
+ * codes (50000, 50002, 51060), throttling with 40100 (after N calls, for a while, or at random),
+ * forced codes on chosen endpoints, and short pages. Decisions use a seeded PRNG when `seed` is
+ * given, so a faulty run can be replayed exactly.
+ */
+import { seededRandom } from '../../sdk/seeded-random.ts';
+import { TikTokApiError } from './envelope.ts';
+import { throttled } from './app-limits.ts';
+
+export interface ThrottleFault {
+  /** Matching calls allowed before throttling starts (default 0). */
+  afterCalls?: number;
+  /** How long throttling lasts once it starts (default 1000 ms: a QPS breach). */
+  forMs?: number;
+  /** Only endpoints matching this regex count and are throttled (default: all). */
+  match?: string;
+}
+
+export interface ForcedCode {
+  /** Endpoint regex, e.g. `bc/member/invite`. */
+  match: string;
+  code: number;
+  message?: string;
+  /** How many matching calls get it (default: all). */
+  times?: number;
+}
+
+export interface FaultConfig {
+  /** Extra delay per request. */
+  latencyMs?: number;
+  /** Probability of a service error: code 50000, 50002 or 51060 with HTTP 200. */
+  errorRate?: number;
+  /** Probability of an HTTP 503 that never reached the API. */
+  httpErrorRate?: number;
+  /** Probability of holding the request until the client gives up. */
+  timeoutRate?: number;
+  /** Probability of destroying the socket without an answer. */
+  dropRate?: number;
+  /** Probability of a 40100 (throttled, not applied). */
+  throttleRate?: number;
+  /** Probability that a list page comes back short while `page_info` stays the same. */
+  shortPageRate?: number;
+  /** Only endpoints matching this regex get the random faults above (default: all). */
+  match?: string;
+  throttle?: ThrottleFault;
+  codes?: ForcedCode[];
+  seed?: number;
+}
+
+const SERVICE_ERRORS: Array<[number, string]> = [
+  [50000, 'System error.'],
+  [50002, 'Error occurred when processing the request. Please try again later.'],
+  [51060, 'BC service error. Please try again later.'],
+];
+
+export class FaultPlan {
+  #config: FaultConfig = {};
+  #random: () => number = Math.random;
+  #throttleCount = 0;
+  #throttledUntil: number | undefined;
+  #forcedUsed: number[] = [];
+
+  constructor(private readonly now: () => number, initial?: FaultConfig) {
+    this.set(initial ?? {});
+  }
+
+  set(config: FaultConfig): void {
+    this.#config = { ...config };
+    this.#random = config.seed === undefined ? Math.random : seededRandom(config.seed);
+    this.#throttleCount = 0;
+    this.#throttledUntil = undefined;
+    this.#forcedUsed = (config.codes ?? []).map(() => 0);
+  }
+
+  get current(): FaultConfig {
+    return { ...this.#config };
+  }
+
+  get latencyMs(): number {
+    return this.#config.latencyMs ?? 0;
+  }
+
+  #roll(rate: number | undefined, endpoint: string): boolean {
+    if (!rate) return false;
+    if (this.#config.match !== undefined && !new RegExp(this.#config.match).test(endpoint)) return false;
+    return this.#random() < rate;
+  }
+
+  /** A fault below the API: a held request, a dropped socket, or an HTTP 503. */
+  transport(endpoint: string): 'timeout' | 'drop' | 'http-503' | undefined {
+    if (this.#roll(this.#config.timeoutRate, endpoint)) return 'timeout';
+    if (this.#roll(this.#config.dropRate, endpoint)) return 'drop';
+    if (this.#roll(this.#config.httpErrorRate, endpoint)) return 'http-503';
+    return undefined;
+  }
+
+  /** A fault inside the API, after authentication: forced codes, throttling, service errors. */
+  operation(endpoint: string): TikTokApiError | undefined {
+    const codes = this.#config.codes ?? [];
+    for (let i = 0; i < codes.length; i++) {
+      const f = codes[i];
+      if (!new RegExp(f.match).test(endpoint)) continue;
+      if (f.times !== undefined && this.#forcedUsed[i] >= f.times) continue;
+      this.#forcedUsed[i]++;
+      return f.code === 40100 ? throttled() : new TikTokApiError(f.code, f.message ?? `injected error ${f.code}`);
+    }
+    if (this.#throttle(endpoint)) return throttled();
+    if (this.#roll(this.#config.throttleRate, endpoint)) return throttled();
+    if (this.#roll(this.#config.errorRate, endpoint)) {
+      const [code, message] = SERVICE_ERRORS[Math.floor(this.#random() * SERVICE_ERRORS.length)];
+      return new TikTokApiError(code, message);
+    }
+    return undefined;
+  }
+
+  /** How many rows a short page keeps, or undefined for a full page. */
+  shortPage(pageSize: number, endpoint: string): number | undefined {
+    if (pageSize <= 1 || !this.#roll(this.#config.shortPageRate, endpoint)) return undefined;
+    return Math.floor(this.#random() * pageSize);
+  }
+
+  #throttle(endpoint: string): boolean {
+    const t = this.#config.throttle;
+    if (!t || (t.match !== undefined && !new RegExp(t.match).test(endpoint))) return false;
+    const now = this.now();
+    if (this.#throttledUntil !== undefined && now >= this.#throttledUntil) {
+      this.#throttledUntil = undefined;
+      this.#throttleCount = 0;
+    }
+    this.#throttleCount++;
+    if (this.#throttledUntil === undefined) {
+      if (this.#throttleCount <= (t.afterCalls ?? 0)) return false;
+      this.#throttledUntil = now + (t.forMs ?? 1000);
+    }
+    return true;
+  }
+}

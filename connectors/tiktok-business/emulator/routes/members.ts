@@ -1,0 +1,150 @@
+/**
+ * Members and invitations: `/bc/member/get/`, `/invite/`, `/update/`, `/delete/`
+ * (TikTok API for Business v1.3 BC member endpoints; limits from the help article "How to add
+ * members to your TikTok Business Center": 4,000 members, of whom at most 20 Admins).
+ */
+import type { CallContext } from '../context.ts';
+import { notFound, paramError, noPermission } from '../envelope.ts';
+import type { AdvertiserRole, MemberRow, UserRole } from '../model.ts';
+import { paginate } from '../paging.ts';
+import { pageParams } from '../params.ts';
+
+export const USER_ROLES: readonly UserRole[] = ['ADMIN', 'STANDARD'];
+const FINANCE_ROLES = ['MANAGER', 'ANALYST'] as const;
+const RELATION_STATUSES = ['BOUND', 'PENDING', 'REJECTED', 'UNBOUND'] as const;
+const ADVERTISER_ROLES: readonly AdvertiserRole[] = ['ADMIN', 'OPERATOR', 'ANALYST'];
+const ASSET_TYPES_KNOWN = ['ADVERTISER', 'CATALOG', 'DOMAIN', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'] as const;
+export const MAX_MEMBERS = 4_000;
+export const MAX_ADMINS = 20;
+
+/** A member row as the API shows it: PENDING and REJECTED rows carry no user_id or user_name. */
+export function renderMember(row: MemberRow, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const bound = row.relation_status === 'BOUND';
+  return {
+    ...(bound ? { user_id: row.user_id, user_name: row.user_name ?? '' } : {}),
+    user_email: row.user_email,
+    user_role: row.user_role,
+    relation_status: row.relation_status,
+    ...(row.finance_role ? { ext_user_role: { finance_role: row.finance_role } } : {}),
+    ...extra,
+  };
+}
+
+export function listMembers(c: CallContext): unknown {
+  const f = c.fields(['bc_id', 'child_bc_id', 'filtering', 'page', 'page_size']);
+  const bcId = f.id('bc_id', true);
+  const filter = f.object('filtering', ['keyword', 'user_role', 'relation_status']);
+  const keyword = filter?.string('keyword')?.toLowerCase();
+  const role = filter?.enumValue('user_role', USER_ROLES);
+  const status = filter?.enumValue('relation_status', RELATION_STATUSES);
+  const { page, pageSize } = pageParams(f, 20);
+  c.member(bcId, 'read');
+  c.noChildBc(f, 'child_bc_id');
+  const rows = c.world.rowsOf(bcId).filter((r) =>
+    (!role || r.user_role === role)
+    && (!status || r.relation_status === status)
+    && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
+  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  return { list: list.map((r) => renderMember(r)), page_info };
+}
+
+function countOf(rows: MemberRow[], admin: boolean): number {
+  return rows.filter((r) => (r.relation_status === 'BOUND' || r.relation_status === 'PENDING') && (!admin || r.user_role === 'ADMIN')).length;
+}
+
+export function inviteMembers(c: CallContext): unknown {
+  const f = c.fields(['bc_id', 'emails', 'user_role', 'ext_user_role', 'asset_type', 'asset_ids', 'advertiser_role']);
+  const bcId = f.id('bc_id', true);
+  const emails = f.emailList('emails', { min: 1, max: 50 });
+  const userRole = f.enumValue('user_role', USER_ROLES, { default: 'STANDARD' })!;
+  const finance = f.object('ext_user_role', ['finance_role'])?.enumValue('finance_role', FINANCE_ROLES);
+  f.enumValue('asset_type', ASSET_TYPES_KNOWN, { default: 'ADVERTISER', valid: ['ADVERTISER'] });
+  // Required by the gateway rule `asset_ids*` although the OpenAPI list omits it.
+  const assetIds = f.idList('asset_ids', { required: true, max: 50 })!;
+  const advertiserRole = f.enumValue('advertiser_role', ADVERTISER_ROLES, { default: 'ANALYST' })!;
+  c.member(bcId, 'admin');
+  for (const id of assetIds) {
+    const found = c.world.assetInBc(bcId, id);
+    if (!found) throw noPermission(`asset_ids: no permission to access asset ${id}`);
+    if (found.asset.asset_type !== 'ADVERTISER') throw paramError(`asset_ids: ${id} is not an ADVERTISER asset`);
+  }
+  const rows = c.world.rowsOf(bcId);
+  const fresh: string[] = [];
+  const replacing: MemberRow[] = [];
+  const seen = new Set<string>();
+  for (const email of emails) {
+    const key = email.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const existing = c.world.rowByEmail(bcId, email);
+    // Previously invited addresses, and members, are ignored: no change, no new email.
+    if (existing && existing.relation_status !== 'REJECTED') continue;
+    if (existing) replacing.push(existing);
+    fresh.push(email);
+  }
+  if (countOf(rows, false) + fresh.length > MAX_MEMBERS) throw paramError(`emails: a Business Center holds at most ${MAX_MEMBERS} members`);
+  if (userRole === 'ADMIN' && countOf(rows, true) + fresh.length > MAX_ADMINS) throw paramError(`user_role: a Business Center holds at most ${MAX_ADMINS} Admins`);
+  const now = c.rt.now();
+  for (const row of replacing) c.world.removeRow(bcId, row);
+  for (const email of fresh) {
+    rows.push({
+      bc_id: bcId, user_email: email, user_role: userRole, relation_status: 'PENDING',
+      ...(finance ? { finance_role: finance } : {}),
+      invited_at: now, expires_at: now + c.rt.inviteTtlMs,
+      invite_assets: assetIds.map((asset_id) => ({ asset_id, advertiser_role: advertiserRole })),
+    });
+  }
+  return {};
+}
+
+function boundAdmins(c: CallContext, bcId: string): number {
+  return c.world.rowsOf(bcId).filter((r) => r.relation_status === 'BOUND' && r.user_role === 'ADMIN').length;
+}
+
+export function updateMember(c: CallContext): unknown {
+  const f = c.fields(['bc_id', 'user_id', 'user_role', 'ext_user_role', 'user_name', 'child_bc_id']);
+  const bcId = f.id('bc_id', true);
+  const userId = f.id('user_id', true);
+  const role = f.enumValue('user_role', USER_ROLES);
+  const finance = f.object('ext_user_role', ['finance_role'])?.enumValue('finance_role', FINANCE_ROLES);
+  const name = f.string('user_name', { max: 250 });
+  if (!role && !f.has('ext_user_role') && name === undefined) throw paramError('user_role: nothing to update (give user_role, ext_user_role or user_name)');
+  c.member(bcId, 'admin');
+  c.noChildBc(f, 'child_bc_id');
+  const row = c.world.boundMember(bcId, userId);
+  if (!row) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (role === 'STANDARD' && row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) {
+    throw paramError('user_role: a Business Center must keep at least one Admin');
+  }
+  if (role === 'ADMIN' && row.user_role !== 'ADMIN' && countOf(c.world.rowsOf(bcId), true) >= MAX_ADMINS) {
+    throw paramError(`user_role: a Business Center holds at most ${MAX_ADMINS} Admins`);
+  }
+  if (role) row.user_role = role;
+  if (finance) row.finance_role = finance;
+  if (name !== undefined) row.user_name = name;
+  return {};
+}
+
+export function deleteMember(c: CallContext): unknown {
+  const f = c.fields(['bc_id', 'user_id', 'user_email', 'child_bc_id']);
+  const bcId = f.id('bc_id', true);
+  const userId = f.id('user_id');
+  const email = f.email('user_email');
+  if ((userId === undefined) === (email === undefined)) throw paramError('user_id: give exactly one of user_id (a member) or user_email (an invitation)');
+  c.member(bcId, 'admin');
+  c.noChildBc(f, 'child_bc_id');
+  if (email !== undefined) {
+    const row = c.world.rowByEmail(bcId, email);
+    if (!row) throw notFound(`user_email: no invitation for ${email} in Business Center ${bcId}`);
+    if (row.relation_status === 'BOUND') throw paramError('user_email: this address belongs to a member; remove members by user_id');
+    c.world.removeRow(bcId, row);
+    return {};
+  }
+  const row = c.world.boundMember(bcId, userId!);
+  if (!row) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) throw paramError('user_id: a Business Center must keep at least one Admin');
+  c.world.removeRow(bcId, row);
+  // Removing a member removes the asset access they held through this BC.
+  c.world.dropAssignments(bcId, userId!);
+  return {};
+}

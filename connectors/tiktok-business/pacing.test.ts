@@ -1,0 +1,44 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pacer, ThrottleBackoff } from './pacing.ts';
+
+describe('pacing', () => {
+  test('the pacer lets qps calls through per second and qpm per minute, in order', async () => {
+    let now = 0;
+    const waits: number[] = [];
+    const pacer = new Pacer({ qps: 2, qpm: 3 }, () => now, async (ms) => {
+      waits.push(ms);
+      now += ms;
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await pacer.take();
+      times.push(now);
+    }
+    assert.deepEqual(times, [0, 0, 1000, 60_000]);
+  });
+
+  test('backoff after 40100: 1 s doubling with ±20 % jitter, capped at 5 min; 15 min of throttling waits for 00:00 UTC', () => {
+    let now = Date.parse('2026-11-01T10:00:00Z');
+    const b = new ThrottleBackoff(() => now, () => 0.5);
+    const after = () => { const w = b.next(); now += w; return w; };
+    assert.deepEqual([after(), after(), after()], [1000, 2000, 4000]);
+    for (let i = 0; i < 7; i++) after();
+    assert.equal(after(), 300_000, 'capped at 5 minutes (13.5 min into the streak)');
+    assert.equal(b.next(), Date.parse('2026-11-02T00:00:00Z') - now, 'throttled for more than 15 minutes: the daily quota');
+    b.reset();
+    assert.equal(b.next(), 1000);
+    const jittered = new ThrottleBackoff(() => now, () => 0);
+    assert.equal(jittered.next(), 800);
+  });
+
+  test('throttles that come back inside the wait in force are the same throttle: no doubling', () => {
+    let now = 0;
+    const b = new ThrottleBackoff(() => now, () => 0.5);
+    assert.deepEqual([b.next(), b.next(), b.next()], [1000, 1000, 1000]);
+    now += 400;
+    assert.equal(b.next(), 600);
+    now += 600;
+    assert.equal(b.next(), 2000, 'a call made after the wait and throttled again doubles it');
+  });
+});

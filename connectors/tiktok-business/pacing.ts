@@ -1,0 +1,101 @@
+/**
+ * Staying under TikTok's app rate limits, and backing off when they bite (TikTok "Rate limits",
+ * https://business-api.tiktok.com/portal/docs/rate-limits/v1.3: QPS / QPM / QPD per developer
+ * app; a 40100 says which limit was hit only by how long it lasts; no headers, no Retry-After).
+ *
+ * - `Pacer`: a client-side limiter per connector, by default half the Basic tier (5 QPS,
+ *   300 QPM), so that 40100 stays rare. Calls wait their turn in order.
+ * - `ThrottleBackoff`: after a 40100 the call was not applied; the wait before the same call is
+ *   tried again starts at 1 s and doubles, with jitter, up to 5 minutes (the QPM recovery time).
+ *   A throttle that lasts more than 15 minutes is the daily quota: wait until 00:00 UTC.
+ */
+
+export interface PaceLimits {
+  qps: number;
+  qpm: number;
+}
+
+/** Half of TikTok's Basic tier (10 QPS, 600 QPM), every app's starting tier. */
+export const DEFAULT_PACE: PaceLimits = { qps: 5, qpm: 300 };
+
+export class Pacer {
+  readonly #second: number[] = [];
+  readonly #minute: number[] = [];
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly limits: PaceLimits,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  /** Resolves when a call may go out; callers are served in order. */
+  take(): Promise<void> {
+    const turn = this.#queue.then(() => this.#wait());
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #wait(): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.#second.length > 0 && this.#second[0] <= now - 1000) this.#second.shift();
+      while (this.#minute.length > 0 && this.#minute[0] <= now - 60_000) this.#minute.shift();
+      if (this.#second.length < this.limits.qps && this.#minute.length < this.limits.qpm) {
+        this.#second.push(now);
+        this.#minute.push(now);
+        return;
+      }
+      const free = Math.min(
+        this.#second.length >= this.limits.qps ? this.#second[0] + 1000 : Infinity,
+        this.#minute.length >= this.limits.qpm ? this.#minute[0] + 60_000 : Infinity,
+      );
+      await this.sleep(Math.max(1, free - now));
+    }
+  }
+}
+
+const FIRST_MS = 1_000;
+const CAP_MS = 5 * 60_000;
+const DAILY_AFTER_MS = 15 * 60_000;
+
+export class ThrottleBackoff {
+  #streak = 0;
+  #since: number | undefined;
+  /** When the wait in force ends. */
+  #until: number | undefined;
+
+  constructor(private readonly now: () => number = Date.now, private readonly random: () => number = Math.random) {}
+
+  /**
+   * The wait after a 40100. Calls that were already out when the first of them was throttled
+   * come back throttled too: inside the wait in force they count as the same throttle (the
+   * remaining wait), so four calls in flight do not double the wait four times.
+   */
+  next(): number {
+    const now = this.now();
+    if (this.#until !== undefined && now < this.#until) return this.#until - now;
+    const wait = this.#nextWait(now);
+    this.#until = now + wait;
+    return wait;
+  }
+
+  #nextWait(now: number): number {
+    this.#since ??= now;
+    this.#streak++;
+    if (now - this.#since > DAILY_AFTER_MS) {
+      const midnight = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000;
+      return midnight - now;
+    }
+    const base = Math.min(CAP_MS, FIRST_MS * 2 ** (this.#streak - 1));
+    // ±20 % jitter, so that several callers do not come back in the same instant.
+    return Math.min(CAP_MS, Math.round(base * (0.8 + 0.4 * this.random())));
+  }
+
+  /** A call went through: the next throttle starts a new streak. */
+  reset(): void {
+    this.#streak = 0;
+    this.#since = undefined;
+    this.#until = undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AppAsset, Page } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { isTikTokAssetType, TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
+import { toAsset, type AssetRow } from '../mappers/rows.ts';
+import { cursorPage } from './cursor-page.ts';
+
+/** `GET /bc/asset/get/` without a user filter: the BC's assets of one type, owned and shared in (page_size ≤ 50). */
+export const ASSET_PAGE_SIZE = 50;
+
+export async function listAssets(ctx: TikTokContext, type: string, cursor?: string): Promise<Page<AppAsset>> {
+  if (!isTikTokAssetType(type)) {
+    throw new ConnectorError('invalid-argument', `tiktok-business: asset type "${type}" is not one of ${Object.keys(TIKTOK_ASSET_TYPES).join(', ')}`, { field: 'type', notApplied: true });
+  }
+  const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
+  const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
+  return { items: page.list.map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+}

@@ -1,0 +1,64 @@
+import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
+import type { AssetRow, MemberRow } from '../mappers/rows.ts';
+import { MEMBER_PAGE_SIZE } from './members.ts';
+import type { Holdings } from './holdings-cache.ts';
+
+/**
+ * Who holds which asset, with their role (TikTok API for Business v1.3):
+ * - ad accounts and catalogs: `GET /bc/asset/member/get/` per asset, every page (≤ 20 rows);
+ *   it lists BOUND members with an explicit assignment (admins' implicit access is not one);
+ * - TikTok accounts: `GET /bc/asset/get/?asset_type=TT_ACCOUNT&filtering={"user_id":…}` per
+ *   BOUND member, the only read that shows `tt_account_roles` (HoldingsCache).
+ */
+const IN_FLIGHT = 4;
+
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {
+  if (!isTikTokAssetType(asset.type)) return [];
+  const type = asset.type;
+  const what = `tiktok-business: list who holds ${TIKTOK_ASSET_TYPES[type].label} ${asset.id}`;
+  const rows = await ctx.client.all<MemberRow>('bc/asset/member/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: asset.id }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  return rows.filter((r) => r.user_id).map((r) => ({
+    asset: { type, id: asset.id }, userId: String(r.user_id), ...(r.user_name ? { userName: r.user_name } : {}),
+    userType: 'member' as const, businessId: ctx.bcId, tasks: accessOfRow(type, r as Record<string, unknown>),
+  }));
+}
+
+async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> {
+  const what = `tiktok-business: list TikTok account access in Business Center ${ctx.bcId}`;
+  const members = await ctx.client.all<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  const holdings: Holdings = new Map();
+  await inParallel(members.filter((m) => m.user_id), async (m) => {
+    const userId = String(m.user_id);
+    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => String(r.asset_id));
+    if (rows.length > 0) holdings.set(userId, rows.map((r) => ({ assetId: String(r.asset_id), access: accessOfRow('tiktok_account', r), ...(m.user_name ? { userName: m.user_name } : {}) })));
+  });
+  return holdings;
+}
+
+export async function listAssignments(ctx: TikTokContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
+  const out: AssetAssignment[] = [];
+  const tiktokAccounts = assets.filter((a) => a.type === 'tiktok_account');
+  await inParallel(assets.filter((a) => a.type !== 'tiktok_account'), async (asset) => {
+    out.push(...await holdersOf(ctx, asset));
+  });
+  if (tiktokAccounts.length > 0) {
+    const wanted = new Set(tiktokAccounts.map((a) => a.id));
+    const holdings = await ctx.holdings.get(() => readTikTokAccountHoldings(ctx));
+    for (const [userId, held] of holdings) {
+      for (const h of held) {
+        if (!wanted.has(h.assetId)) continue;
+        out.push({ asset: { type: 'tiktok_account', id: h.assetId }, userId, ...(h.userName ? { userName: h.userName } : {}), userType: 'member', businessId: ctx.bcId, tasks: h.access });
+      }
+    }
+  }
+  return out;
+}

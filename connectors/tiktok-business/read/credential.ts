@@ -1,0 +1,32 @@
+import { isConnectorError } from '../../sdk/connector-error.ts';
+import type { CredentialHealth } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+
+/**
+ * The token's standing: `GET /bc/get/?bc_id=…` lists the BC with the token's user's role in it.
+ * Missing: the user is not a member; `user_role` STANDARD: hubwarden can read but not change
+ * anything (TikTok's own prerequisite check before BC management calls). TikTok has no
+ * token-introspection endpoint in this API, so scopes are not listed.
+ */
+interface BcRow {
+  bc_info?: { bc_id?: string; name?: string; status?: string };
+  user_role?: string;
+}
+
+export async function checkCredential(ctx: TikTokContext): Promise<CredentialHealth> {
+  const what = `tiktok-business: check the token on Business Center ${ctx.bcId}`;
+  try {
+    const data = await ctx.client.call<{ list?: BcRow[] }>('GET', 'bc/get', { bc_id: ctx.bcId }, what);
+    const row = (data.list ?? []).find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
+    if (!row) return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is not a member of Business Center ${ctx.bcId}` };
+    if (row.user_role !== 'ADMIN') {
+      return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets` };
+    }
+    return { valid: true, scopes: [], missingScopes: [] };
+  } catch (err) {
+    if (isConnectorError(err) && (err.kind === 'unauthenticated' || err.kind === 'permission-denied')) {
+      return { valid: false, scopes: [], missingScopes: [], problem: err.message };
+    }
+    throw err;
+  }
+}

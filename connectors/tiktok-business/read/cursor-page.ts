@@ -1,0 +1,72 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { ListData, TikTokClient, TikTokParams } from '../tiktok-client.ts';
+
+/**
+ * One page of a TikTok list for a caller that drives paging with an opaque cursor. TikTok pages
+ * by number (no cursors), and offset paging shifts when rows are added or removed between two
+ * reads, so the cursor carries the total the first page saw: a later page with another total
+ * fails `unavailable` (listing-changed) and the caller reads the whole list again.
+ *
+ * Page numbers are known up front, so the pages after the one asked for are read ahead
+ * (`PagesAhead`, PAGES_AHEAD at a time) while the caller handles this one: a 10,000-member
+ * listing is 500 pages, and one after the other at 100 ms each that alone was 50 s.
+ */
+export interface CursorPage<T> {
+  list: T[];
+  next?: string;
+}
+
+/** Pages read ahead of the caller, per listing. */
+export const PAGES_AHEAD = 8;
+/** A page read ahead and not asked for within this long is dropped (the caller gave up). */
+const KEEP_MS = 60_000;
+
+/** The pages read ahead for one connector instance, by listing and page number. */
+export class PagesAhead {
+  readonly #pages = new Map<string, { at: number; data: Promise<ListData<unknown>> }>();
+
+  take<T>(key: string): Promise<ListData<T>> | undefined {
+    const now = Date.now();
+    for (const [k, v] of this.#pages) if (now - v.at > KEEP_MS) this.#pages.delete(k);
+    const hit = this.#pages.get(key);
+    this.#pages.delete(key);
+    return hit?.data as Promise<ListData<T>> | undefined;
+  }
+
+  has(key: string): boolean {
+    return this.#pages.has(key);
+  }
+
+  put(key: string, data: Promise<ListData<unknown>>): void {
+    // A page read ahead that fails is reported when (if) it is asked for.
+    data.catch(() => undefined);
+    this.#pages.set(key, { at: Date.now(), data });
+  }
+}
+
+export function parseCursor(cursor: string | undefined, what: string): { page: number; total: number } | undefined {
+  if (cursor === undefined) return undefined;
+  const m = /^p(\d+):t(\d+)$/.exec(cursor);
+  if (!m) throw new ConnectorError('invalid-argument', `${what}: not a cursor of this connector: ${cursor.slice(0, 40)}`);
+  return { page: Number(m[1]), total: Number(m[2]) };
+}
+
+export async function cursorPage<T>(client: TikTokClient, endpoint: string, params: TikTokParams, pageSize: number, cursor: string | undefined, what: string, ahead?: PagesAhead): Promise<CursorPage<T>> {
+  const at = parseCursor(cursor, what);
+  const page = at?.page ?? 1;
+  const listing = `${endpoint}?${JSON.stringify(params)}&${pageSize}`;
+  const keyOf = (p: number) => `${listing}#${p}:${at?.total ?? ''}`;
+  const data = await (ahead?.take<T>(keyOf(page)) ?? client.page<T>(endpoint, params, page, pageSize, what));
+  const total = data.page_info.total_number;
+  if (at && total !== at.total) {
+    throw new ConnectorError('unavailable', `${what}: the list changed while it was read (${at.total} → ${total} rows); read it again from the start`, { providerCode: 'listing-changed' });
+  }
+  if (ahead) {
+    // Keys name the total the caller's cursor will carry: `p<n>:t<total>`.
+    const aheadKey = (p: number) => `${listing}#${p}:${total}`;
+    for (let p = page + 1; p <= Math.min(data.page_info.total_page, page + PAGES_AHEAD); p++) {
+      if (!ahead.has(aheadKey(p))) ahead.put(aheadKey(p), client.page<unknown>(endpoint, params, p, pageSize, what));
+    }
+  }
+  return { list: data.list, ...(page < data.page_info.total_page ? { next: `p${page + 1}:t${total}` } : {}) };
+}

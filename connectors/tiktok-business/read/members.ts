@@ -1,0 +1,46 @@
+import type { AppInvite, AppMember, Page } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { inviteIdOf, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
+import { cursorPage } from './cursor-page.ts';
+
+/**
+ * Members and invitations from `GET /bc/member/get/` (TikTok API for Business v1.3), at its
+ * largest page size, 20. BOUND rows are members; PENDING rows are invitations, REJECTED rows
+ * declined ones; both are keyed by the lower-cased address (they carry no user_id). Each listing
+ * filters by `relation_status`, so a full read costs about ceil(rows / 20) calls.
+ */
+export const MEMBER_PAGE_SIZE = 20;
+const ENDPOINT = 'bc/member/get';
+
+export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
+  const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
+  return { items: page.list.filter((r) => r.user_id).map(toMember), ...(page.next ? { next: page.next } : {}) };
+}
+
+/** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
+const INVITE_STATUSES = ['PENDING', 'REJECTED'] as const;
+
+export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<Page<AppInvite>> {
+  const what = `tiktok-business: list invitations of Business Center ${ctx.bcId}`;
+  const [statusPart, inner] = cursor ? cursor.split('/', 2) : ['PENDING', undefined];
+  const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
+  const status = INVITE_STATUSES[index];
+  const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
+  const items = page.list.filter((r) => r.user_email).map(toInvite);
+  if (page.next) return { items, next: `${status}/${page.next}` };
+  const following = INVITE_STATUSES[index + 1];
+  return { items, ...(following ? { next: `${following}/` } : {}) };
+}
+
+/** The row of one address (any status), matched exactly and case-insensitively; `keyword` narrows the read. */
+export async function findRow(ctx: TikTokContext, email: string, what: string): Promise<MemberRow | undefined> {
+  const key = inviteIdOf(email);
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { keyword: email.trim() } }, MEMBER_PAGE_SIZE, what, (r) => r.user_id ?? inviteIdOf(r.user_email ?? ''));
+  return rows.find((r) => inviteIdOf(r.user_email ?? '') === key);
+}
+
+/** The BOUND admins of the BC (the last one must stay). */
+export async function listAdmins(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
+  return ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+}

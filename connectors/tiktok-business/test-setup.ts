@@ -1,0 +1,34 @@
+/**
+ * One emulator and connectors on it, for this connector's tests, the contract fixture and the
+ * benchmarks: the same wiring `npm start` uses (the definition's config), pointed at 127.0.0.1:0.
+ */
+import type { ConnectorContext, HubConnector } from '../sdk/definition.ts';
+import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from './emulator/index.ts';
+import { createTikTokBusiness } from './connector.ts';
+
+export const silentLog: ConnectorContext['log'] = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface TikTokTestBed {
+  emulator: TikTokEmulator;
+  url: string;
+  connector(options?: { token?: string; timeoutMs?: number; pace?: { qps: number; qpm: number }; partners?: string[]; onCall?: ConnectorContext['onCall'] }): HubConnector;
+  close(): Promise<void>;
+}
+
+export async function startTikTokTestBed(options: TikTokEmulatorOptions = {}): Promise<TikTokTestBed> {
+  const emulator = createTikTokEmulator({ rateLimits: null, ...options });
+  const { url, close } = await emulator.listen();
+  return {
+    emulator,
+    url,
+    connector: (o = {}) => createTikTokBusiness({
+      businessCenterId: TIKTOK_SANDBOX.bcId,
+      accessToken: o.token ?? TIKTOK_SANDBOX.token,
+      apiBaseUrl: url,
+      ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+      pace: o.pace ?? { qps: 1000, qpm: 60_000 },
+      partners: (o.partners ?? []).map((businessCenterId) => ({ businessCenterId })),
+    }, { log: silentLog, ...(o.onCall ? { onCall: o.onCall } : {}) }),
+    close,
+  };
+}

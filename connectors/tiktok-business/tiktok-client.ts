@@ -1,0 +1,158 @@
+import { ConnectorError } from '../sdk/connector-error.ts';
+import type { ConnectorContext } from '../sdk/definition.ts';
+import type { HttpClient, QueryValue } from '../sdk/http.ts';
+import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { envelopeOf, toConnectorError } from './tiktok-errors.ts';
+import type { Pacer, ThrottleBackoff } from './pacing.ts';
+
+/**
+ * A thin client of TikTok API for Business for one token and one Business Center: requests to
+ * `{apiBaseUrl}/open_api/{version}/<endpoint>/` (the trailing slash matters), the token in the
+ * `Access-Token` header only, GET parameters in the query with objects JSON-encoded (as the
+ * official JS SDK's ApiClient does), POST bodies as JSON; the envelope's `code` decides the
+ * outcome (HTTP 200 on every answer that reached the API). Every failure goes through the one
+ * table (tiktok-errors.ts). It never retries a write or a throttled call (the agent's retry policy
+ * owns that); a list page that failed transiently is read again up to READ_ATTEMPTS times. A 40100 blocks
+ * the app scope for the backoff's wait, and calls into a blocked scope are refused here.
+ */
+
+export type TikTokParams = Record<string, unknown>;
+
+export interface PageInfo {
+  page: number;
+  page_size: number;
+  total_number: number;
+  total_page: number;
+}
+
+export interface ListData<T> {
+  list: T[];
+  page_info: PageInfo;
+}
+
+export interface TikTokClientOptions {
+  http: HttpClient;
+  version: string;
+  token: string;
+  bcId: string;
+  book: RateLimitBook;
+  pacer: Pacer;
+  backoff: ThrottleBackoff;
+  log?: ConnectorContext['log'];
+}
+
+/** Tries per page read on a transient failure (writes are never repeated here). */
+export const READ_ATTEMPTS = 3;
+
+/** Every app-wide call counts against this scope (rate limits are per developer app). */
+export const APP_SCOPE = 'app';
+
+function encodeQuery(params: TikTokParams): Record<string, QueryValue> {
+  const out: Record<string, QueryValue> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    out[k] = typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as QueryValue);
+  }
+  return out;
+}
+
+export class TikTokClient {
+  readonly bcId: string;
+  readonly #o: TikTokClientOptions;
+
+  constructor(options: TikTokClientOptions) {
+    this.#o = options;
+    this.bcId = options.bcId;
+  }
+
+  /** Refuses without calling while the app scope is blocked (hammering extends TikTok's block). */
+  #assertNotBlocked(what: string): void {
+    const left = this.#o.book.remainingMs(APP_SCOPE);
+    if (left > 0) {
+      throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): TikTok throttled this app (40100); calls are paused`, {
+        retryAfterMs: left, limitScope: APP_SCOPE, providerCode: 'local', notApplied: true,
+      });
+    }
+  }
+
+  /** One call; the envelope's `data` on code 0, else the mapped ConnectorError. */
+  async call<T = unknown>(method: 'GET' | 'POST', endpoint: string, params: TikTokParams, what: string): Promise<T> {
+    return (await this.callWhenDue<T>(method, endpoint, () => ({ params, what }), what)).data as T;
+  }
+
+  /**
+   * A call whose parameters are decided when the pacer lets it go (`build`), so a batch can take
+   * in everything queued while it waited; `build` returning undefined sends nothing.
+   */
+  async callWhenDue<T = unknown>(method: 'GET' | 'POST', endpoint: string, build: () => { params: TikTokParams; what: string } | undefined, waiting: string): Promise<{ sent: boolean; data?: T }> {
+    this.#assertNotBlocked(waiting);
+    await this.#o.pacer.take();
+    this.#assertNotBlocked(waiting);
+    const built = build();
+    if (!built) return { sent: false };
+    return { sent: true, data: await this.#send<T>(method, endpoint, built.params, built.what) };
+  }
+
+  async #send<T>(method: 'GET' | 'POST', endpoint: string, params: TikTokParams, what: string): Promise<T> {
+    const path = `open_api/${this.#o.version}/${endpoint}/`;
+    const headers = { 'Access-Token': this.#o.token };
+    const res = await this.#o.http.request(method === 'GET'
+      ? { method, path, query: encodeQuery(params), headers, what }
+      : { method, path, json: params, headers, what });
+    const env = envelopeOf(res.body);
+    if (res.status === 200 && env?.code === 0) {
+      this.#o.backoff.reset();
+      return (env.data ?? {}) as T;
+    }
+    const error = toConnectorError(res, what, () => this.#o.backoff.next(), (s) => this.#o.http.redact(s));
+    if (error.kind === 'rate-limited' && error.retryAfterMs) this.#o.book.block(error.limitScope ?? APP_SCOPE, error.retryAfterMs);
+    const meta = { kind: error.kind, providerCode: error.providerCode, status: res.status, bcId: this.bcId };
+    if (res.status >= 500 || (env?.code ?? 0) >= 50000) this.#o.log?.error(error.message, meta);
+    else this.#o.log?.warn(error.message, meta);
+    throw error;
+  }
+
+  /**
+   * One page of a list endpoint. A page with fewer rows than `page_info` promises for it means rows
+   * moved or the answer was cut: `unavailable`, so the caller reads it again.
+   */
+  async page<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#pageOnce<T>(endpoint, params, page, pageSize, what);
+      } catch (err) {
+        // A read is safe to repeat: a transient failure (transport, 5xxxx, a cut page) is read
+        // again at once, so that one page in fifty failing does not fail a read of fifty assets.
+        if (!(err instanceof ConnectorError) || err.kind !== 'unavailable' || attempt >= READ_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  async #pageOnce<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
+    const data = await this.call<Partial<ListData<T>>>('GET', endpoint, { ...params, page, page_size: pageSize }, what);
+    const list = Array.isArray(data.list) ? data.list : [];
+    const info = data.page_info ?? { page, page_size: pageSize, total_number: list.length, total_page: list.length > 0 ? 1 : 0 };
+    const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));
+    if (list.length < expected) {
+      throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: 'short-page' });
+    }
+    return { list, page_info: info };
+  }
+
+  /** Every page of a list endpoint, de-duplicated by `key`; read again whole if the total moved meanwhile. */
+  async all<T>(endpoint: string, params: TikTokParams, pageSize: number, what: string, key: (row: T) => string): Promise<T[]> {
+    for (let attempt = 1; ; attempt++) {
+      const rows = new Map<string, T>();
+      const first = await this.page<T>(endpoint, params, 1, pageSize, what);
+      for (const r of first.list) rows.set(key(r), r);
+      let total = first.page_info.total_number;
+      for (let p = 2; p <= first.page_info.total_page; p++) {
+        const next = await this.page<T>(endpoint, params, p, pageSize, what);
+        for (const r of next.list) rows.set(key(r), r);
+        total = next.page_info.total_number;
+      }
+      if (total === first.page_info.total_number) return [...rows.values()];
+      if (attempt >= 3) throw new ConnectorError('unavailable', `${what}: the list kept changing while it was read (${first.page_info.total_number} → ${total} rows)`, { providerCode: 'listing-changed' });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toConnectorError, fieldOf } from './tiktok-errors.ts';
+
+const env = (code: number, message = 'm') => ({ status: 200, body: { code, message, request_id: 'r1', data: {} } });
+
+describe('TikTok return codes → ConnectorError kinds', () => {
+  const cases: Array<[number, string]> = [
+    [40100, 'rate-limited'], [40016, 'rate-limited'], [40133, 'rate-limited'], [61000, 'rate-limited'], [60001, 'rate-limited'],
+    [40104, 'unauthenticated'], [40105, 'unauthenticated'], [40102, 'unauthenticated'],
+    [40001, 'permission-denied'], [40130, 'permission-denied'],
+    [40007, 'not-found'], [40300, 'not-found'],
+    [40050, 'conflict'],
+    [40202, 'unavailable'], [50000, 'unavailable'], [51060, 'unavailable'], [52000, 'unavailable'], [20001, 'unavailable'],
+    [40002, 'invalid-argument'], [40051, 'invalid-argument'], [40008, 'invalid-argument'],
+  ];
+  for (const [code, kind] of cases) {
+    test(`${code} → ${kind}`, () => assert.equal(toConnectorError(env(code), 'x', () => 1000).kind, kind));
+  }
+
+  test('a non-zero code was not applied, except 20001 (partial success)', () => {
+    assert.equal(toConnectorError(env(40002), 'x', () => 0).notApplied, true);
+    assert.equal(toConnectorError(env(20001), 'x', () => 0).notApplied, undefined);
+  });
+
+  test('40100 takes the backoff wait, scope app; 61000 a fixed hour', () => {
+    const e = toConnectorError(env(40100), 'invite a', () => 2000);
+    assert.deepEqual([e.retryAfterMs, e.limitScope, e.providerCode], [2000, 'app', '40100']);
+    assert.match(e.message, /^invite a: rate-limited \(retry in 2 s\)/);
+    assert.equal(toConnectorError(env(61000), 'x', () => 2000).retryAfterMs, 3_600_000);
+  });
+
+  test('HTTP 404 / 405 never reached the API (our bug: internal, not applied); 5xx is unavailable', () => {
+    const e = toConnectorError({ status: 404, body: undefined }, 'x', () => 0);
+    assert.deepEqual([e.kind, e.notApplied], ['internal', true]);
+    assert.equal(toConnectorError({ status: 503, body: undefined }, 'x', () => 0).kind, 'unavailable');
+  });
+
+  test('40002 names its field; messages keep the request_id and are redacted', () => {
+    const e = toConnectorError(env(40002, 'user_email: this address belongs to a member'), 'x', () => 0, (s) => s.replace('member', '[redacted]'));
+    assert.equal(e.field, 'user_email');
+    assert.match(e.message, /request_id r1/);
+    assert.match(e.message, /\[redacted\]/);
+    assert.equal(fieldOf('filtering.user_id: bad'), 'filtering.user_id');
+  });
+});

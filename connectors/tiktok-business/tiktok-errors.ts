@@ -1,0 +1,111 @@
+import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
+
+/**
+ * THE table from TikTok's return codes to ConnectorError kinds ("Return codes" appendix,
+ * https://business-api.tiktok.com/portal/docs?id=1737172488964097; names from the official
+ * Python SDK's tiktok_code.py). TikTok says to branch on `code`; messages are free text, and the
+ * only thing read from one is the field a 40002 names (`user_id: …`).
+ *
+ * Decisions recorded here:
+ * - 40100, 40016, 40132, 40133 (too frequent) → rate-limited; the wait comes from the client's
+ *   backoff (TikTok sends no wait, tiktok-client.ts), scope `app`: the limit is per developer app.
+ * - 61000 (blocked for too many requests) → rate-limited with a long wait (1 h): stop calling.
+ * - 60001 (maintenance) → rate-limited 5 min: it lifts by itself.
+ * - 40007 (object does not exist) → not-found; callers turn it into already-done on removals.
+ * - 40050 (duplicate request) → conflict: the first may have applied, so re-read, never resend.
+ * - 40202 (write conflict) → unavailable: TikTok says a retry may resolve it.
+ * - 40001 → permission-denied (the token's user is not an admin, the asset is not reachable).
+ * - 40102, 40105, 40106, 40101, 40104 → unauthenticated: re-authorize.
+ * - 20001 (partial success) → unavailable with the outcome unknown: re-read before any retry.
+ */
+
+export interface TikTokEnvelope {
+  code: number;
+  message?: string;
+  request_id?: string;
+  data?: unknown;
+}
+
+export function envelopeOf(body: unknown): TikTokEnvelope | undefined {
+  const b = body as { code?: unknown } | undefined;
+  return b && typeof b === 'object' && typeof b.code === 'number' ? (b as TikTokEnvelope) : undefined;
+}
+
+const MINUTE = 60_000;
+
+interface Rule {
+  codes: (code: number) => boolean;
+  kind: ErrorKind;
+  /** For rate-limited codes with a fixed wait; the others take the client's backoff. */
+  waitMs?: number;
+}
+
+const among = (...list: number[]) => (code: number) => list.includes(code);
+const range = (lo: number, hi: number) => (code: number) => code >= lo && code <= hi;
+
+export const THROTTLE_CODES = [40100, 40016, 40132, 40133] as const;
+
+export const TIKTOK_ERROR_TABLE: Rule[] = [
+  { codes: among(...THROTTLE_CODES), kind: 'rate-limited' },
+  { codes: among(61000), kind: 'rate-limited', waitMs: 60 * MINUTE },
+  { codes: among(60001), kind: 'rate-limited', waitMs: 5 * MINUTE },
+  { codes: among(40101, 40102, 40104, 40105, 40106), kind: 'unauthenticated' },
+  { codes: among(40001, 40113, 40118, 40119, 40125, 40130, 41000), kind: 'permission-denied' },
+  { codes: among(40007, 40300, 40301), kind: 'not-found' },
+  { codes: among(40050), kind: 'conflict' },
+  { codes: among(40202, 20001, 50000, 50002), kind: 'unavailable' },
+  { codes: range(51000, 52999), kind: 'unavailable' },
+  { codes: among(40000, 40002, 40006, 40008, 40009, 40010, 40011, 40013, 40014, 40051, 41001, 41002), kind: 'invalid-argument' },
+];
+
+export function ruleOf(code: number): Rule | undefined {
+  return TIKTOK_ERROR_TABLE.find((r) => r.codes(code));
+}
+
+/** `user_id: 7200… is not a member` → `user_id`; TikTok's 40002 messages name the field first. */
+export function fieldOf(message: string | undefined): string | undefined {
+  const m = /^([a-z_]+(?:\.[a-z_]+)*(?:\[\d+\])?)\s*:/.exec(message ?? '') ?? /\b(?:param(?:eter)?|field)\s+([a-z_.]+)/i.exec(message ?? '');
+  return m?.[1];
+}
+
+function kindFromStatus(status: number): ErrorKind {
+  if (status === 0 || status >= 500) return 'unavailable';
+  if (status === 404 || status === 405) return 'internal';
+  return 'internal';
+}
+
+export interface TikTokFailure {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * A failed answer as a ConnectorError. HTTP 4xx means the call never reached the API (a wrong
+ * path, slash or method: our bug, internal); 5xx is unavailable. An envelope with a non-zero code
+ * was not applied (except 20001), so those errors are marked `notApplied`.
+ */
+export function toConnectorError(failure: TikTokFailure, what: string, rateWaitMs: () => number, redact: (s: string) => string = (s) => s): ConnectorError {
+  const env = envelopeOf(failure.body);
+  if (failure.status !== 200 || !env) {
+    const kind = kindFromStatus(failure.status);
+    return new ConnectorError(kind, redact(`${what}: ${kind}: HTTP ${failure.status}${failure.status === 404 ? ' (wrong path or missing trailing slash)' : ''}`), {
+      providerCode: `http ${failure.status}`, ...(failure.status >= 400 && failure.status < 500 ? { notApplied: true } : {}),
+    });
+  }
+  const code = env.code;
+  const rule = ruleOf(code);
+  const kind: ErrorKind = rule?.kind ?? (code >= 50000 ? 'unavailable' : 'invalid-argument');
+  const text = `${(env.message ?? '').replace(/\s+/g, ' ').slice(0, 200)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
+  const notApplied = code !== 20001;
+  const providerCode = String(code);
+  if (kind === 'rate-limited') {
+    const ms = rule?.waitMs ?? rateWaitMs();
+    const wait = ms >= MINUTE ? `${Math.ceil(ms / MINUTE)} min` : `${Math.ceil(ms / 1000)} s`;
+    return new ConnectorError(kind, redact(`${what}: rate-limited (retry in ${wait}): ${text}`), { providerCode, retryAfterMs: ms, limitScope: 'app', notApplied });
+  }
+  if (kind === 'invalid-argument') {
+    const field = fieldOf(env.message);
+    return new ConnectorError(kind, redact(`${what}: invalid-argument${field ? ` (${field})` : ''}: ${text}`), { providerCode, notApplied, ...(field ? { field } : {}) });
+  }
+  return new ConnectorError(kind, redact(`${what}: ${kind}: ${text}`), { providerCode, notApplied });
+}

@@ -1,0 +1,65 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { accessOfRow, isTikTokAssetType, roleFieldOf, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
+import type { AssetRow } from '../mappers/rows.ts';
+import { isSupportedAccess } from '../asset-roles.ts';
+
+/**
+ * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
+ * `/bc/asset/unassign/`). Both read the member's current holding of that type first
+ * (`/bc/asset/get/` with `filtering.user_id`), so a repeat is `already-done` rather than a silent
+ * overwrite; assigning replaces the role, which is how a role on an asset changes.
+ */
+function typeOf(asset: AssetRef, what: string): TikTokAssetType {
+  if (!isTikTokAssetType(asset.type)) {
+    throw new ConnectorError('invalid-argument', `${what}: invalid-argument (type): "${asset.type}" is not one of ${Object.keys(TIKTOK_ASSET_TYPES).join(', ')}`, { field: 'type', notApplied: true });
+  }
+  return asset.type;
+}
+
+async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: AssetRef, userId: string, what: string): Promise<string[] | undefined> {
+  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { user_id: userId } }, 50, what, (r) => String(r.asset_id));
+  const row = rows.find((r) => String(r.asset_id) === asset.id);
+  return row ? accessOfRow(type, row) : undefined;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
+  const what = `tiktok-business: give member ${input.userId} ${input.tasks.join('+')} on ${input.asset.type} ${input.asset.id}`;
+  const type = typeOf(input.asset, what);
+  if (!isSupportedAccess(type, input.tasks)) {
+    throw new ConnectorError('invalid-argument', `${what}: invalid-argument (tasks): ${TIKTOK_ASSET_TYPES[type].label} roles are ${TIKTOK_ASSET_TYPES[type].list ? 'one or more of' : 'one of'} ${TIKTOK_ASSET_TYPES[type].roles.join(', ')}`, { field: 'tasks', notApplied: true });
+  }
+  const held = await heldAccess(ctx, type, input.asset, input.userId, what);
+  if (held && sameSet(held, input.tasks)) return 'already-done';
+  try {
+    await ctx.client.call('POST', 'bc/asset/assign', {
+      bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id, ...roleFieldOf(type, input.tasks),
+    }, what);
+  } finally {
+    ctx.holdings.invalidate();
+  }
+  return 'done';
+}
+
+export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
+  const what = `tiktok-business: take ${input.asset.type} ${input.asset.id} from member ${input.userId}`;
+  const type = typeOf(input.asset, what);
+  let held: string[] | undefined;
+  try {
+    held = await heldAccess(ctx, type, input.asset, input.userId, what);
+  } catch (err) {
+    // The member is gone (40007): so is their access.
+    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    throw err;
+  }
+  if (!held) return 'already-done';
+  try {
+    await ctx.client.call('POST', 'bc/asset/unassign', { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id }, what);
+  } finally {
+    ctx.holdings.invalidate();
+  }
+  return 'done';
+}

@@ -1,0 +1,102 @@
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import type { TikTokClient } from '../tiktok-client.ts';
+import { inviteIdOf } from '../mappers/rows.ts';
+
+/**
+ * `POST /bc/member/invite/` takes 1 to 50 addresses that share one `user_role` and one set of ad
+ * accounts (TikTok API for Business v1.3 `bc_member_invite.yml`). Invites asked for in the same
+ * turn of the event loop with the same role leave as one call of up to 50 addresses; a lone one
+ * is a call of one. A call takes the addresses queued when the pacer lets it go, so invites that
+ * arrive while calls wait their turn join them (group commit). The answer has no per-address result: code 0 means every address is now
+ * invited or was already (TikTok ignores addresses invited before), so each caller gets success;
+ * any failure is each caller's own error with their address named. A throttled call (40100) was
+ * not applied, and is never re-sent here: each caller's retry sends its own invite again.
+ */
+export const INVITE_BATCH_LIMIT = 50;
+/** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
+export const INVITE_CALLS_IN_FLIGHT = 8;
+
+interface Waiting {
+  email: string;
+  what: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class InviteBatcher {
+  readonly #queues = new Map<string, Waiting[]>();
+  readonly #scheduled = new Set<string>();
+  #inFlight = 0;
+  /** Per role: invite calls waiting for the pacer that have not taken their addresses yet. */
+  readonly #waiting = new Map<string, number>();
+
+  constructor(private readonly client: TikTokClient) {}
+
+  /** Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined). */
+  send(email: string, role: string, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let queue = this.#queues.get(role);
+      if (!queue) {
+        queue = [];
+        this.#queues.set(role, queue);
+      }
+      queue.push({ email, what, resolve, reject });
+      this.#schedule(role);
+    });
+  }
+
+  /** Sends what is queued at the end of this turn of the event loop, so that one turn's invites share a call. */
+  #schedule(role: string): void {
+    if (this.#scheduled.has(role)) return;
+    this.#scheduled.add(role);
+    setImmediate(() => {
+      this.#scheduled.delete(role);
+      this.#pump(role);
+    });
+  }
+
+  /**
+   * Group commit: at most INVITE_CALLS_IN_FLIGHT invite calls at once, each taking the addresses
+   * queued at the moment the pacer lets it go (up to 50), so invites that arrive while calls wait
+   * for their turn leave together instead of each waiting behind the others.
+   */
+  #pump(role: string): void {
+    const queue = this.#queues.get(role) ?? [];
+    const waiting = (delta: number) => this.#waiting.set(role, (this.#waiting.get(role) ?? 0) + delta);
+    while (queue.length > (this.#waiting.get(role) ?? 0) * INVITE_BATCH_LIMIT && this.#inFlight < INVITE_CALLS_IN_FLIGHT) {
+      this.#inFlight++;
+      waiting(1);
+      let batch: Waiting[] = [];
+      let granted = false;
+      const build = () => {
+        granted = true;
+        waiting(-1);
+        batch = queue.splice(0, INVITE_BATCH_LIMIT);
+        if (batch.length === 0) return undefined;
+        const emails = [...new Map(batch.map((w) => [inviteIdOf(w.email), w.email.trim()])).values()];
+        const what = batch.length === 1 ? batch[0]!.what : `tiktok-business: invite ${emails.length} people as ${role} to Business Center ${this.client.bcId}`;
+        return { params: { bc_id: this.client.bcId, emails, user_role: role, asset_type: 'ADVERTISER', asset_ids: [] }, what };
+      };
+      void this.client.callWhenDue('POST', 'bc/member/invite', build, `tiktok-business: invite people as ${role} to Business Center ${this.client.bcId}`)
+        .then(() => { for (const w of batch) w.resolve(); }, (err: unknown) => {
+          if (!granted) {
+            // Refused before its turn (the app is paused after a 40100): the queued invites share the refusal.
+            waiting(-1);
+            batch = queue.splice(0, INVITE_BATCH_LIMIT);
+          }
+          for (const w of batch) w.reject(isConnectorError(err) && batch.length > 1 ? err.with({ message: `${w.what}: ${err.message.replace(/^[^:]*: [^:]*: /, '')}` }) : err);
+        })
+        .finally(() => {
+          this.#inFlight--;
+          for (const [r, q] of this.#queues) if (q.length > 0) this.#schedule(r);
+        });
+    }
+  }
+}
+
+/** Whether an address is one TikTok's `format: email` would take, checked before any call. */
+export function assertEmail(email: string, what: string): void {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+    throw new ConnectorError('invalid-argument', `${what}: invalid-argument (email): not an email address`, { field: 'email', notApplied: true });
+  }
+}

@@ -1,0 +1,79 @@
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import type { ChangeResult } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { inviteIdOf } from '../mappers/rows.ts';
+import { findRow } from '../read/members.ts';
+import { assertEmail } from './invite-batcher.ts';
+import { assertRole } from './roles.ts';
+
+/**
+ * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
+ * with `user_email`). An invitation's id is its lower-cased address: PENDING rows have no
+ * user_id. TikTok ignores an address invited before, so a repeated invite never duplicates; a
+ * retry still looks first, to answer `already-done` (pending) or name the member (bound).
+ */
+type InviteResult = { result: ChangeResult; inviteId: string; memberId?: string };
+
+export async function invite(ctx: TikTokContext, input: { email: string; role: string; firstAttempt?: boolean }): Promise<InviteResult> {
+  const what = `tiktok-business: invite ${input.email} as ${input.role} to Business Center ${ctx.bcId}`;
+  assertEmail(input.email, what);
+  assertRole(input.role, what);
+  if (!input.firstAttempt) {
+    const row = await findRow(ctx, input.email, what);
+    if (row?.relation_status === 'PENDING') return { result: 'already-done', inviteId: inviteIdOf(input.email) };
+    if (row?.relation_status === 'BOUND') return { result: 'already-done', inviteId: '', memberId: String(row.user_id) };
+    // None, or REJECTED: a new invitation replaces a declined one.
+  }
+  await ctx.invites.send(input.email, input.role, what);
+  return { result: 'done', inviteId: inviteIdOf(input.email) };
+}
+
+/** Revokes a pending (or declined) invitation; gone already: already-done; accepted meanwhile: conflict. */
+export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promise<ChangeResult> {
+  const email = inviteId.replace(/^pending:/, '');
+  const what = `tiktok-business: revoke the invitation of ${email} to Business Center ${ctx.bcId}`;
+  try {
+    await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_email: email }, what);
+    return 'done';
+  } catch (err) {
+    if (!isConnectorError(err)) throw err;
+    if (err.kind === 'not-found') return 'already-done';
+    // 40002 on an address that belongs to a member: the person accepted in the meantime.
+    if (err.kind === 'invalid-argument' && err.field === 'user_email') {
+      const row = await findRow(ctx, email, what);
+      if (row?.relation_status === 'BOUND') {
+        throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause: err });
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * A pending invitation cannot be updated (it has no user_id for `/bc/member/update/`): revoke it
+ * by address and invite again with the new role. Its id, the address, stays the same. Looks
+ * first, so a repeat (or a retry after the revoke went through) does only what is left.
+ */
+export async function changeInviteRole(ctx: TikTokContext, inviteId: string, role: string): Promise<ChangeResult> {
+  const email = inviteId.replace(/^pending:/, '');
+  const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
+  assertRole(role, what);
+  const row = await findRow(ctx, email, what);
+  if (row?.relation_status === 'BOUND') {
+    throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
+  }
+  if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
+  if (row) await cancelInvite(ctx, inviteId);
+  await ctx.invites.send(row?.user_email ?? email, role, what);
+  return 'done';
+}
+
+/** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
+export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string }): Promise<InviteResult> {
+  const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
+  assertEmail(input.email, what);
+  assertRole(input.role, what);
+  await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
+  await ctx.invites.send(input.email, input.role, what);
+  return { result: 'done', inviteId: inviteIdOf(input.email) };
+}

@@ -1,0 +1,40 @@
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import type { ChangeResult } from '../../sdk/hub-model.ts';
+import type { TikTokContext } from '../tiktok-context.ts';
+import { listAdmins } from '../read/members.ts';
+import { assertRole } from './roles.ts';
+
+/**
+ * A member's role and seat (TikTok API for Business v1.3 `/bc/member/update/`,
+ * `/bc/member/delete/` with `user_id`). The last BOUND admin is never demoted or removed: the
+ * connector reads the admins first and refuses locally (conflict), whatever TikTok would say.
+ */
+async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: string): Promise<void> {
+  const admins = await listAdmins(ctx, what);
+  if (admins.length === 1 && String(admins[0].user_id) === memberId) {
+    throw new ConnectorError('conflict', `${what}: refused: it would remove or demote the last admin of Business Center ${ctx.bcId}`, { notApplied: true });
+  }
+}
+
+export async function changeMemberRole(ctx: TikTokContext, memberId: string, role: string): Promise<ChangeResult> {
+  const what = `tiktok-business: make member ${memberId} ${role} in Business Center ${ctx.bcId}`;
+  assertRole(role, what);
+  if (role !== 'ADMIN') await assertNotLastAdmin(ctx, memberId, what);
+  await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
+  return 'done';
+}
+
+export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
+  const what = `tiktok-business: remove member ${memberId} from Business Center ${ctx.bcId}`;
+  await assertNotLastAdmin(ctx, memberId, what);
+  try {
+    await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_id: memberId }, what);
+    return 'done';
+  } catch (err) {
+    // 40007 on delete: already gone (someone removed them by hand).
+    if (isConnectorError(err) && err.kind === 'not-found') return 'already-done';
+    throw err;
+  } finally {
+    ctx.holdings.invalidate();
+  }
+}

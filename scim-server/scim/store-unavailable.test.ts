@@ -1,0 +1,70 @@
+/**
+ * End to end: a SCIM write while the disk is full. The IdP gets 503 with Retry-After and a SCIM
+ * error body, a search does not find the refused user (Okta searches before it retries), /readyz
+ * says why, and once the disk has room again writes succeed without a restart.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultyFiles } from '../../agent/store/faulty-files.test-double.ts';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { toProblem } from '../admin/problem.ts';
+import { readiness } from '../ops/readiness.ts';
+import { scimRequest, startScimApp } from './test-app.ts';
+
+const user = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true, emails: [{ value: userName, primary: true }] });
+const search = (userName: string) => `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
+
+test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed afterwards, accepted again once the disk recovers', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-scim-enospc-'));
+  const files = new FaultyFiles();
+  const store = new LowdbStore(join(dir, 'store.json'), { files, probeMs: 100 });
+  await store.open();
+  const app = await startScimApp({ hubs: [{ id: 'acme' }], store });
+  t.after(async () => {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  assert.equal((await scimRequest(app, 'acme', 'POST', '/Users', user('alice@example.com'))).status, 201);
+  files.inject({ op: 'write', code: 'ENOSPC', path: '.journal', afterBytes: 40 });
+  const refused = await scimRequest(app, 'acme', 'POST', '/Users', user('bob@example.com'));
+  assert.equal(refused.status, 503, refused.text);
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.deepEqual(refused.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
+  assert.equal(refused.body.status, '503');
+  assert.match(refused.body.detail, /ENOSPC.*nothing was changed, retry later/);
+  assert.doesNotMatch(refused.text, new RegExp(dir), 'no file path in the answer');
+
+  const listed = await scimRequest(app, 'acme', 'GET', search('bob@example.com'));
+  assert.equal(listed.status, 200);
+  assert.equal(listed.body.totalResults, 0, 'the refused user is not visible');
+  assert.equal((await scimRequest(app, 'acme', 'POST', '/Users', user('carol@example.com'))).status, 503, 'writes refused while the disk is full');
+  const ready = readiness({ store });
+  assert.equal(ready.status, 'unavailable');
+  assert.match(ready.storeReason ?? '', /ENOSPC while appending to the journal; retrying every 0.1 s/);
+
+  files.heal();
+  for (let i = 0; i < 50 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(readiness({ store }).status, 'ready');
+  const retried = await scimRequest(app, 'acme', 'POST', '/Users', user('bob@example.com'));
+  assert.equal(retried.status, 201, retried.text);
+  assert.equal((await scimRequest(app, 'acme', 'GET', search('bob@example.com'))).body.totalResults, 1);
+  await store.close();
+  const reopened = new LowdbStore(join(dir, 'store.json'));
+  await reopened.open();
+  assert.deepEqual([...reopened.list('directoryUsers', 'acme')].map((u) => u.userName).sort(), ['alice@example.com', 'bob@example.com']);
+  await reopened.close();
+});
+
+test('the admin API maps a refused store write to a 503 problem with Retry-After', () => {
+  const problem = toProblem(new StoreUnavailable('EIO while appending to the journal', 2));
+  assert.equal(problem.status, 503);
+  assert.equal(problem.toJSON().type, 'https://hubwarden.dev/problems/unavailable');
+  assert.equal(problem.headers['Retry-After'], '2');
+  assert.match(problem.message, /EIO while appending to the journal/);
+});

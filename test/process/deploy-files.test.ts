@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/load.ts';
+import { REPO_ROOT } from './server-process.ts';
+
+/**
+ * The deployment files say what the production-install test runs (the container itself cannot be
+ * built here: no Docker engine). These checks catch them drifting from the code: a folder the
+ * Dockerfile copies that no longer exists, a start command that is not the built server, a config
+ * example the loader refuses.
+ */
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+const START = 'dist/scim-server/main.js';
+
+test('Dockerfile: multi-stage, builds with npm run build, runs the built server as a non-root user, HEALTHCHECK on /readyz, a data volume', () => {
+  const docker = read('Dockerfile');
+  const stages = [...docker.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(stages, ['build', 'runtime']);
+  assert.match(docker, /^RUN npm run build$/m);
+  assert.match(docker, /^RUN npm ci --omit=dev\b/m);
+  assert.match(docker, /^COPY --from=build \/src\/dist \.\/dist$/m);
+  for (const [, source] of docker.matchAll(/^COPY (?!--from)(\S+)/gm)) assert.ok(existsSync(join(REPO_ROOT, source!)), `Dockerfile copies ${source}, which does not exist`);
+  const runtime = docker.slice(docker.indexOf('AS runtime'));
+  const user = /^USER (\S+)$/m.exec(runtime)?.[1];
+  assert.ok(user && !['root', '0'].includes(user), `runs as ${user}`);
+  assert.match(runtime, /^HEALTHCHECK .*\n?.*\/readyz/m);
+  assert.match(runtime, /^VOLUME \["\/var\/lib\/hubwarden"\]$/m);
+  assert.match(runtime, new RegExp(`^CMD \\["node", "${START}"\\]$`, 'm'));
+});
+
+test('systemd unit: starts the built server, stops it with SIGTERM and waits longer than its 10 s grace', () => {
+  const unit = read('deploy/hubwarden.service');
+  assert.match(unit, new RegExp(`^ExecStart=/usr/bin/node ${START}$`, 'm'));
+  assert.match(unit, /^KillSignal=SIGTERM$/m);
+  assert.ok(Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]) > 10);
+  assert.match(unit, /^User=hubwarden$/m);
+  assert.match(unit, /^StateDirectory=hubwarden$/m);
+});
+
+test('the example production config loads, keeps its state under the volume, and takes every secret from the environment', () => {
+  const config = loadConfig(join(REPO_ROOT, 'deploy/hubwarden.yaml'), { HUBWARDEN_ADMIN_TOKEN: 'a', META_TOKEN: 'b', META_MAIN_SCIM_TOKEN: 'c' });
+  assert.equal(config.pathOf(config.file.store.path), '/var/lib/hubwarden/hubwarden.json');
+  assert.equal(config.pathOf(config.file.secrets.keyFile), '/var/lib/hubwarden/hubwarden.key');
+  assert.equal(config.file.server.host, '0.0.0.0');
+  assert.doesNotMatch(read('deploy/hubwarden.yaml'), /file:/);
+});
+
+test('README "Run in production" gives npm ci --omit=dev and the node command', () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## Run in production'));
+  assert.ok(readme.includes('## Run in production'));
+  const body = section.slice(0, section.indexOf('\n## ', 5));
+  assert.match(body, /npm run build/);
+  assert.match(body, /npm ci --omit=dev/);
+  assert.match(body, new RegExp(`node ${START.replaceAll('.', '\\.')}`));
+});

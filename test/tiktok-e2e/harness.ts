@@ -1,0 +1,102 @@
+/**
+ * A TikTok hub end to end: real SCIM requests (Okta's or Entra's shape) into the SCIM router, the
+ * agent on the same store, the TikTok emulator behind the real connector built the way the
+ * product builds it (config → definition.settings → create). The same wiring as the Meta flows
+ * in test/agent-e2e/scim.test.ts.
+ */
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { createAgent, type Agent } from '../../agent/agent.ts';
+import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
+import { createHubConnector } from '../../agent/hub-connector.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
+import { createScimRouter } from '../../scim-server/scim/router.ts';
+import { until } from '../agent-e2e/harness.ts';
+
+export { until };
+
+export const silent = { debug() {}, info() {}, warn() {}, error() {} };
+export const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const BC = TIKTOK_SANDBOX.bcId;
+export const AD = TIKTOK_SANDBOX.adAccounts[0];
+
+export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: string, safety: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    identityProviders: {
+      okta: { kind: 'okta', orgUrl: 'https://acme.okta.example' },
+      entra: { kind: 'entra', tenantId: 't', clientId: 'c', clientSecret: 'env:ENTRA_SECRET', extensionAppId: 'x' },
+    },
+    hubs: [{
+      id: hubId, connector: 'tiktok-business', identityProvider: idp,
+      tiktok: { businessCenterId: BC, accessToken: 'env:TIKTOK_TOKEN', apiBaseUrl },
+      scim: { tokens: ['env:SCIM_TOKEN'] },
+      teams: [
+        { group: 'TikTok Advertisers', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: AD, role: 'OPERATOR' }] },
+        { group: 'TikTok Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: AD, role: 'ADMIN' }] },
+      ],
+      safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false, ...safety },
+    }],
+  });
+}
+
+export interface TikTokHarness {
+  hubId: string;
+  emulator: TikTokEmulator;
+  agent: Agent;
+  store: MemoryStore;
+  scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  checkForUpdates(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown> } = {}): Promise<TikTokHarness> {
+  const hubId = `tiktok-${idp}`;
+  const emulator = createTikTokEmulator(o.emulator);
+  const api = await emulator.listen(0);
+  const config = parseConfig(configText(hubId, idp, api.url, o.safety), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
+  const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
+  const store = new MemoryStore();
+  const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
+  const app = express();
+  app.use('/scim/v2', createScimRouter({ config, store }));
+  const server = await new Promise<import('node:http').Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${hubId}`;
+  await agent.start();
+  const h: TikTokHarness = {
+    hubId, emulator, agent, store,
+    async scim(method, path, body) {
+      const res = await fetch(`${base}${path}`, { method, headers: { authorization: 'Bearer scim-secret', 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async checkForUpdates() {
+      const t = await agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });
+      const done = await until(`check for updates ${t.id}`, () => { const v = agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 20_000);
+      if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
+    },
+    async close() {
+      await agent.stop(500);
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await api.close();
+    },
+  };
+  try {
+    await h.checkForUpdates(); // the first complete import
+  } catch (err) {
+    await h.close();
+    throw err;
+  }
+  return h;
+}
+
+/** The invite calls that named `email`. */
+export const invitePosts = (e: TikTokEmulator, email: string) =>
+  e.calls.filter((c) => c.endpoint === 'bc/member/invite' && c.code === 0 && ((c.body as { emails?: string[] }).emails ?? []).some((x) => x.toLowerCase() === email));
+
+export const rowOf = (e: TikTokEmulator, email: string) => e.control.state().members.find((m) => m.bc_id === BC && m.user_email.toLowerCase() === email);
+export const roleOn = (e: TikTokEmulator, userId: string, assetId = AD) => e.control.state().assignments.find((a) => a.bc_id === BC && a.user_id === userId && a.asset_id === assetId)?.role;
