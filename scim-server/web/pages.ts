@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { HubSummary } from '../../agent/api.ts';
+import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -21,6 +22,14 @@ export function registerPages(router: Router, ctx: WebContext): void {
     res.type('html').send(layout({ ...o, basePath: ctx.basePath, session: { actor: s.actor, csrf: s.csrf } }));
   };
 
+  // A hub's standing bar as an image, for the hubs page's cards (drawn by script, refreshed
+  // after a check for updates by reloading the image).
+  router.get('/charts/hubs/:hubId/standing.svg', guard, (req, res) => {
+    const hub = ctx.agent.hub(String(req.params.hubId));
+    if (!hub) return void res.status(404).type('text').send('no such hub');
+    res.type('image/svg+xml').send(`<?xml version="1.0" encoding="UTF-8"?>\n${standingSvg(hub, true)}`);
+  });
+
   router.get('/', guard, (_req, res) => {
     send(res, { title: 'Business hubs', current: 'hubs', script: 'hubs-page.js', body: html`
 <h1>Business hubs</h1>
@@ -41,6 +50,7 @@ export function registerPages(router: Router, ctx: WebContext): void {
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
 ${healthLine(hub)}
+${tab === 'members' ? hubCharts(ctx.agent, hub) : ''}
 <nav class="tabs" aria-label="Hub sections">${tabs}</nav>
 ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="polite" aria-busy="true"><p>Loading…</p></section>`}` });
   });
@@ -49,6 +59,7 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
     const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
     send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
 <h1>Automation</h1>
+${automationCharts(ctx.agent)}
 <section aria-labelledby="reports-title"><h2 id="reports-title">Waiting for you</h2>
 <div id="approvals"></div><div id="reports"><p>Loading…</p></div></section>
 <section aria-labelledby="tasks-title"><h2 id="tasks-title">Tasks</h2>
@@ -59,7 +70,7 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
 </form>
 <div id="progress" aria-live="polite"></div>
 <div class="table-wrap"><table id="tasks"><caption class="sr-only">Tasks, newest first</caption><thead><tr>
-<th scope="col">Task</th><th scope="col">Hub</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Error</th>
+<th scope="col">Task</th><th scope="col">Hub</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Duration</th><th scope="col">Error</th>
 </tr></thead><tbody></tbody></table></div>
 <div class="pager" id="tasks-pager"></div></section>` });
   });
