@@ -30,7 +30,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
   }
 }
 
-describe('dashboard in a browser', { timeout: 90_000 }, () => {
+describe('dashboard in a browser', { timeout: 240_000 }, () => {
   let world: DashboardWorld;
   let browser: Browser;
   let context: BrowserContext;
