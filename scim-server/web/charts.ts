@@ -60,8 +60,9 @@ export function standingBar(id: string, hubLabel: string, counts: Record<string,
     marks.push(html`<g class="segment" data-segment="${s.key}" data-value="${value}"><rect x="${round(x)}" y="0" width="${round(w)}" height="24" fill="${s.color}"><title>${value} ${s.label} (${pct}%)</title></rect>${w >= 24 ? html`<text x="${round(x + w / 2)}" y="16" text-anchor="middle" fill="#fff" font-weight="600">${value}</text>` : ''}</g>`);
     x += w;
   }
-  marks.push(...legend(series, counts, 34, width));
-  return svg(id, width, 48, `Standing of ${hubLabel}: ${total} ${total === 1 ? 'person' : 'people'}`, desc, marks, standalone);
+  // The image on the hubs page has no legend of its own: the card's counts, coloured alike, are it.
+  if (!standalone) marks.push(...legend(series, counts, 34, width));
+  return svg(id, width, standalone ? 24 : 48, `Standing of ${hubLabel}: ${total} ${total === 1 ? 'person' : 'people'}`, desc, marks, standalone);
 }
 
 /** Horizontal bars, one per row, scaled to the largest value (the invite funnel, task durations). */

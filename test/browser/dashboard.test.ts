@@ -354,7 +354,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await page.goto(`${world.url}/ui/`);
     const img = page.locator(`[data-hub="${HUB}"] img.standing`);
     await img.waitFor();
-    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalWidth === 640, `[data-hub="${HUB}"] img.standing`);
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalHeight === 24, `[data-hub="${HUB}"] img.standing`);
     assert.equal(await img.getAttribute('alt'), `Standing of Acme on Meta (sandbox): ${statuses.map((s) => `${expected[s]} ${s}`).join(', ')}`);
     const svgImage = await page.request.get(await img.evaluate((n) => (n as HTMLImageElement).src));
     assert.equal(svgImage.headers()['content-type'], 'image/svg+xml; charset=utf-8');
