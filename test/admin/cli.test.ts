@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { FAKE_CHECK_RESULT, FakeAgent } from './fake-agent.ts';
+import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
 
 const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
@@ -249,5 +250,30 @@ describe('hubwarden CLI against a test server', () => {
     const run = await cli(['serve', '--config', bad]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /hubs: expected at least one hub/);
+  });
+});
+
+describe('hubwarden check against a running hubwarden (real agent, Meta sandbox)', () => {
+  let world: DashboardWorld;
+  before(async () => { world = await startDashboardWorld(); });
+  after(() => world?.close());
+
+  test('check ends with what the check for updates found, in the real task result\'s numbers', async () => {
+    const run = await cli(['check', HUB, '--url', world.url, '--token', ADMIN_TOKEN]);
+    assert.equal(run.code, 0, run.stderr);
+    const taskId = /^task (\S+) check-for-updates: completed$/m.exec(run.stdout)?.[1];
+    assert.ok(taskId, run.stdout);
+    const result = world.agent.api.task(taskId)!.result as typeof FAKE_CHECK_RESULT;
+    assert.ok(result.counts.members > 0 && result.counts.assets > 0, JSON.stringify(result));
+    assert.match(run.stdout, new RegExp(`^members: ${result.counts.members} read; ${result.changes.newMembers} new, ${result.changes.removedMembers} gone`, 'm'));
+    assert.match(run.stdout, new RegExp(`^invites: ${result.counts.invites} listed; ${result.changes.acceptedInvites} accepted, ${result.changes.expiredInvites} expired`, 'm'));
+    assert.match(run.stdout, new RegExp(`^assets: +${result.counts.assets} asset\\(s\\), ${result.counts.assignments} assignment\\(s\\), ${result.counts.partners} partner\\(s\\)$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^drift: +${result.changes.drift} change`, 'm'));
+    assert.match(run.stdout, new RegExp(`, ${result.graphCalls} Graph call\\(s\\)$`, 'm'));
+    // A partner's person has no email in Meta: the table names their business instead of "-".
+    const guests = await cli(['members', HUB, '--status', 'guest', '--url', world.url, '--token', ADMIN_TOKEN]);
+    const partner = world.agent.api.members(HUB, { status: 'guest', limit: 10 }).items.find((m) => m.kind === 'partner-user')!;
+    assert.ok(partner.partnerBusinessName, 'the sandbox partner has a name');
+    assert.match(guests.stdout, new RegExp(`^${partner.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+guest\\s+.*${partner.partnerBusinessName}`, 'm'));
   });
 });
