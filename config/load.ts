@@ -45,7 +45,7 @@ function issueLines(issues: z.core.$ZodIssue[]): string[] {
 }
 
 /** Where secret references sit: every string that validated as one, with its path. */
-function collectSecretRefs(value: unknown, path: PropertyKey[], out: Array<{ ref: string; path: PropertyKey[] }>): void {
+export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Array<{ ref: string; path: PropertyKey[] }>): void {
   if (typeof value === 'string') {
     if (/^(env:|file:)/.test(value)) out.push({ ref: value, path });
   } else if (Array.isArray(value)) {

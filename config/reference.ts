@@ -23,6 +23,7 @@ export const MEANINGS: Record<string, string> = {
   'server.host': 'Address to listen on; `0.0.0.0` to accept connections from other machines.',
   'server.publicUrl': 'The URL identity providers and browsers reach hubwarden at (used in SCIM base URLs and `meta.location`).',
   'server.adminTokens': 'Bearer tokens for the admin REST API (`/api/v1`) and the web UI.',
+  'server.trustProxy': 'Which peers are reverse proxies whose `X-Forwarded-For` names the client (express `trust proxy`: `true`, a hop count, or addresses/subnets/`loopback`); the client address keys the failed-token limits. Off: the header is ignored. Set: `/metrics` wants a token even from loopback. See docs/operations.md.',
   'server.oidc': 'Sign-in to the web UI with an OpenID Connect provider (instead of an admin token).',
   'server.oidc.issuer': 'The OIDC issuer URL.',
   'server.oidc.clientId': 'The OIDC client id.',

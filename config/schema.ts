@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { secretRef } from './secret-ref.ts';
 
@@ -106,6 +107,26 @@ const oidc = z.object({
   groupsClaim: z.string().default('groups'),
 }).strict();
 
+/**
+ * express's 'trust proxy' values (https://expressjs.com/en/guide/behind-proxies.html): false (the
+ * default: X-Forwarded-For is ignored), true, a hop count, or addresses/subnets and the names
+ * loopback, linklocal, uniquelocal, as a comma-separated string or a list.
+ */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const proxyEntry = (entry: string) => {
+  const [address, prefix, ...rest] = entry.trim().split('/');
+  if (rest.length > 0 || !address) return false;
+  if (prefix === undefined) return PROXY_NAMES.has(address) || isIP(address) !== 0;
+  return isIP(address) !== 0 && (/^\d{1,3}$/.test(prefix) || isIP(prefix) !== 0);
+};
+const proxyList = (v: string) => v.split(',').every(proxyEntry);
+const trustProxy = z.union([
+  z.boolean(),
+  z.number().int().min(0),
+  z.string().refine(proxyList, 'expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated'),
+  z.array(z.string().refine(proxyEntry, 'expected an address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal')),
+]);
+
 export const configSchema = z.object({
   server: z.object({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -113,7 +134,8 @@ export const configSchema = z.object({
     publicUrl: z.url().default('http://localhost:8080'),
     adminTokens: z.array(secretRef).default([]),
     oidc: oidc.optional(),
-  }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [] }),
+    trustProxy: trustProxy.default(false),
+  }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [], trustProxy: false }),
   store: z.object({
     kind: z.literal('lowdb'),
     path: z.string().min(1).default('data/hubwarden.json'),

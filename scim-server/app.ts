@@ -1,5 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { childLogger, type Logger } from '../agent/log/logger.ts';
+import { childLogger, redactText, type Logger } from '../agent/log/logger.ts';
 import { readiness, type ReadinessChecks } from './ops/readiness.ts';
 
 /** A surface another part of the server provides (SCIM, admin API, hooks, the Meta sandbox). */
@@ -13,6 +13,8 @@ export interface AppDeps extends ReadinessChecks {
   /** Mounted in order; each router answers its own errors in its own format (SCIM, problem+json). */
   routers: readonly MountedRouter[];
   log?: Logger;
+  /** `server.trustProxy`: express 'trust proxy' (default false: X-Forwarded-For is ignored and `req.ip` is the peer). */
+  trustProxy?: boolean | number | string | string[];
 }
 
 /**
@@ -24,6 +26,9 @@ export function createApp(deps: AppDeps): Express {
   const log = deps.log ?? childLogger('http');
   const app = express();
   app.disable('x-powered-by');
+  // The client address (`req.ip`) keys the failed-token limits (auth-failures.ts): a forwarding
+  // header counts only when the peer is a proxy the operator named.
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   // Liveness: the process serves HTTP. Readiness: it can also accept writes (load balancers,
   // Kubernetes probes). Neither needs a token and neither says more than that.
@@ -45,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
     if (res.headersSent) return next(err);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('unhandled error', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
-    res.status(status).json({ error: status === 500 ? 'internal' : 'bad-request', message: status === 500 ? 'internal error (logged on the server)' : String(err?.message ?? 'bad request') });
+    res.status(status).json({ error: status === 500 ? 'internal' : 'bad-request', message: status === 500 ? 'internal error (logged on the server)' : redactText(String(err?.message ?? 'bad request')) });
   };
   app.use(lastResort);
   return app;

@@ -10,18 +10,19 @@
 import type { RequestHandler } from 'express';
 import { createAgent, type Agent } from '../agent/agent.ts';
 import { createHubConnector } from '../agent/hub-connector.ts';
-import { childLogger } from '../agent/log/logger.ts';
+import { addKnownSecrets, childLogger } from '../agent/log/logger.ts';
 import { createMemberService, type MemberService } from '../agent/members/member-service.ts';
 import type { Store } from '../agent/store/store.ts';
 import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
-import type { LoadedConfig } from '../config/load.ts';
+import { collectSecretRefs, type LoadedConfig } from '../config/load.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
 import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
 import { createOktaHookRouter } from './hooks/okta.ts';
-import { metricsAccess } from './ops/metrics-access.ts';
+import { metricsAccess, proxyConfigured } from './ops/metrics-access.ts';
+import { FailureLimiter } from './auth-failures.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
@@ -57,8 +58,25 @@ const dashboardRedirect: RequestHandler = (req, res, next) => {
   else next();
 };
 
+/**
+ * Every secret the config resolves, registered with the redactor: an error text that quotes one
+ * (a provider echoing the request) has it replaced before it is logged, stored or answered.
+ */
+function registerSecrets(config: LoadedConfig): void {
+  const refs: Array<{ ref: string; path: PropertyKey[] }> = [];
+  collectSecretRefs(config.file, [], refs);
+  addKnownSecrets(refs.flatMap(({ ref }) => {
+    try {
+      return [config.secret(ref).reveal()];
+    } catch {
+      return []; // a reference that resolves to nothing has no value to hide
+    }
+  }));
+}
+
 export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const { config, store } = o;
+  registerSecrets(config);
   const log = childLogger('agent');
   const connectorLog = childLogger('connector');
 
@@ -98,17 +116,19 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
 
   const okta = createOktaHookRouter({ config, agent: agent.api, store });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
+  // One failure budget for the three surfaces that take a credential (auth-failures.ts).
+  const failures = new FailureLimiter();
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },
-    { path: '/scim/v2', router: createScimRouter({ config, store }) },
-    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api }) },
+    { path: '/scim/v2', router: createScimRouter({ config, store, failures }) },
+    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api, failures }) },
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },
-    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config)) }) },
+    { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config), proxyConfigured(config.file.server.trustProxy)) }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
-    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard') }) },
+    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures }) },
     { path: '/', router: dashboardRedirect },
     ...(o.extraRouters ?? []),
   ];

@@ -79,7 +79,7 @@ const hubwarden = composeHubwarden({
 const routers: MountedRouter[] = hubwarden.routers;
 
 void keyring; // the key exists from the first start; stored credentials are sealed with it
-const app = createApp({ store, agentRunning: () => hubwarden.running(), routers });
+const app = createApp({ store, agentRunning: () => hubwarden.running(), routers, trustProxy: config.file.server.trustProxy });
 let running;
 try {
   running = await serve(app, { host: config.file.server.host, port: config.file.server.port, onClose: async () => { await hubwarden.stop(); await store.close(); } });

@@ -12,6 +12,7 @@ import type { TaskHandler } from '../tasks/handler.ts';
 import { resumeHub } from '../tasks/hub-state.ts';
 import { CHECK_FOR_UPDATES_KIND, requestReconcile } from './request.ts';
 import { runCheckForUpdates } from './run-check.ts';
+import { errorText } from '../log/logger.ts';
 
 export interface CheckForUpdatesHandlerOptions {
   /** Write-back of each directory user's standing to the IdP (agent/writeback), run after the import. */
@@ -52,7 +53,7 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
           await options.writeback.run(hub.id);
           writeback = 'done';
         } catch (err) {
-          writeback = `failed: ${err instanceof Error ? err.message : String(err)}`;
+          writeback = `failed: ${errorText(err)}`;
           ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });
         }
       }

@@ -11,6 +11,7 @@ import { inFlight } from './in-flight.ts';
 import type {
   AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, Page, PartnerUser,
 } from '../../connectors/sdk/hub-model.ts';
+import { errorText } from '../log/logger.ts';
 
 export const ALL_ASSET_TYPES: readonly AssetType[] = ['ad_account', 'page', 'catalog', 'pixel'];
 
@@ -129,7 +130,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       // managed type the picture would be incomplete, so the read fails.
       if (!isConnectorError(err) || err.kind !== 'permission-denied' || options.managedAssetTypes?.includes(type)) throw err;
       finish(`assets: ${type}`);
-      return { items: [], unreadable: err.message };
+      return { items: [], unreadable: errorText(err) };
     }
   };
 
@@ -180,7 +181,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       } catch (err) {
         // The partner's token is theirs to keep valid; our own snapshot stays complete without it.
         // The writer keeps that partner's previously known people and the run reports the failure.
-        partnerFailures.push({ partnerBusinessId: partner.businessId, message: err instanceof Error ? err.message : String(err) });
+        partnerFailures.push({ partnerBusinessId: partner.businessId, message: errorText(err) });
         return [];
       } finally {
         finish(`partner ${partner.businessId} people`);

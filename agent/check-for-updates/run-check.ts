@@ -20,6 +20,7 @@ import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp } from './read-app.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
+import { errorText } from '../log/logger.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -61,7 +62,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
     if (input.signal?.aborted) throw err;
     const kind = isConnectorError(err) ? err.kind : 'internal';
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     const finished = input.now();
     const run: CheckRunRecord = {
       hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),

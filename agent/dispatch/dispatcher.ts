@@ -10,6 +10,7 @@ import { applyPlan } from './reconcile.ts';
 import { planPerson } from '../plan/plan-hub.ts';
 import type { PlanResult } from '../plan/operation.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import { errorText } from '../log/logger.ts';
 import './departed-user.ts';
 
 export interface DispatcherOptions {
@@ -175,7 +176,7 @@ export class Dispatcher {
       try {
         c = { connector: this.o.connectorFor?.(hubId) };
       } catch (err) {
-        c = { error: (err as Error).message };
+        c = { error: errorText(err) };
         this.o.log.warn(`dispatcher: hub ${hubId}: ${c.error}; its people get reconcile tasks, retried like any task`);
       }
       cache.set(hubId, c);

@@ -7,6 +7,7 @@
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { CredentialHealth } from '../../connectors/sdk/hub-model.ts';
 import type { Store } from '../store/store.ts';
+import { errorText } from '../log/logger.ts';
 
 export interface CredentialCheckRecord extends CredentialHealth {
   id: string;
@@ -30,7 +31,7 @@ export async function checkHubCredential(store: Store, hubId: string, connector:
     record = { ...health, id: hubId, hubId, at: now.toISOString() };
   } catch (err) {
     const previous = store.get('credentialChecks', '', hubId);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     record = { valid: previous?.valid ?? false, scopes: previous?.scopes ?? [], missingScopes: previous?.missingScopes ?? [], ...(previous?.expiresAt ? { expiresAt: previous.expiresAt } : {}), id: hubId, hubId, at: now.toISOString(), checkError: message };
   }
   for (const k of Object.keys(record) as Array<keyof CredentialCheckRecord>) if (record[k] === undefined) delete record[k];

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { redact, redactFormat, redactText } from './logger.ts';
+import { addKnownSecrets, errorText, redact, redactFormat, redactText } from './logger.ts';
 
 const SECRETS = ['tok-EAAB123', 'hunter2!', 'client-s3cret', 'ssws-00abc', 'deep-secret-value', 'pw-in-json'];
 
@@ -48,4 +48,24 @@ test('a real log line through the winston format has nothing to redact left', as
   assert.equal(lines.length, 1);
   for (const s of SECRETS) assert.ok(!lines[0].includes(s), `${s} in ${lines[0]}`);
   assert.match(lines[0], /scim: unexpected error/);
+});
+
+test('a configured secret is redacted wherever a provider echoes it: bare, URL-encoded, form-encoded, JSON-escaped', () => {
+  const secret = 'Qx7~s3cr3t+v/al"ue';
+  addKnownSecrets([secret, 'short']);
+  const echoes = [
+    `invalid_client: the secret ${secret} is wrong`,
+    `request: client_id=abc&cs=${encodeURIComponent(secret)}&scope=x`,
+    `request: ${new URLSearchParams({ x: secret }).toString()}`,
+    `request: ${JSON.stringify({ v: secret })}`,
+  ];
+  for (const text of echoes) {
+    const out = redactText(text);
+    for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ x: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)]) {
+      assert.ok(!out.includes(form), `${form} in ${out}`);
+    }
+    assert.match(out, /\[redacted\]/);
+  }
+  assert.equal(redactText('a short word'), 'a short word', 'values under 8 characters are left to the patterns');
+  assert.equal(errorText(new Error(`boom ${secret}`)), 'boom [redacted]');
 });

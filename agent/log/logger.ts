@@ -28,16 +28,45 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** Shorter values are caught by the patterns only: replacing every "abc" in a message would wreck it. */
+const MIN_KNOWN_SECRET = 8;
+const knownSecrets = new Set<string>();
+let knownPattern: RegExp | undefined;
+
 /**
- * Strips secrets that appear inside free text: URL and form parameters (`access_token=`,
- * `client_secret=`, `password=`), JSON quoted in a message (`"password":"…"`), and credentials in
- * Authorization headers (Bearer, Okta's SSWS, Basic).
+ * Registers the values of the configured secrets (the composition root passes every one the config
+ * resolves). From then on any text that quotes one, as sent or in the forms a provider echoes it
+ * (URL-encoded, form-encoded, JSON-escaped), has it replaced: the patterns below only catch a
+ * secret next to a name they know, and a provider's error text need not name it.
+ */
+export function addKnownSecrets(values: Iterable<string>): void {
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < MIN_KNOWN_SECRET) continue;
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    for (const v of [value, encodeURIComponent(value), form, JSON.stringify(value).slice(1, -1)]) knownSecrets.add(v);
+  }
+  // Longest first, so a value is never half-replaced by a shorter one it contains.
+  const alternatives = [...knownSecrets].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  knownPattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined;
+}
+
+/**
+ * Strips secrets that appear inside free text: the configured secret values themselves
+ * (addKnownSecrets), URL and form parameters (`access_token=`, `client_secret=`, `password=`), JSON
+ * quoted in a message (`"password":"…"`), and credentials in Authorization headers (Bearer, Okta's
+ * SSWS, Basic). Every error text that is stored (task records, hook events, audit, health) or sent
+ * back in an API error passes here, as log lines do.
  */
 export function redactText(text: string): string {
-  return text
+  return (knownPattern ? text.replace(knownPattern, '[redacted]') : text)
     .replace(/(access_token|client_secret|input_token|token|password|secret)=([^&\s"']+)/gi, '$1=[redacted]')
     .replace(/("(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
     .replace(/(Bearer|SSWS|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [redacted]');
+}
+
+/** The text of a caught error, redacted: what may be stored or answered. */
+export function errorText(err: unknown): string {
+  return redactText(err instanceof Error ? err.message : String(err));
 }
 
 /** The winston format every hubwarden log line goes through (exported for its test). */

@@ -1,5 +1,6 @@
 import type { ErrorKind } from '../../connectors/sdk/connector-error.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { errorText, redactText } from '../log/logger.ts';
 
 /**
  * The one table that maps an error kind to what the queue does next and how loudly it logs it
@@ -56,15 +57,15 @@ export type RetryDecision = (
 /** What to do after `err` ended attempt number `attempt` (1-based) of a task. */
 export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): RetryDecision {
   if (!isConnectorError(err)) {
-    return { action: 'fail', kind: 'internal', message: err instanceof Error ? err.message : String(err), log: 'error' };
+    return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };
   }
   const rule = RETRY_TABLE[err.kind] ?? RETRY_TABLE.unknown;
-  const base = { kind: err.kind, message: err.message, log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}) };
+  const base = { kind: err.kind, message: redactText(err.message), log: rule.log, ...(err.notApplied ? { notApplied: true as const } : {}) };
   switch (rule.action) {
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };
     case 'backoff':
-      if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${err.message} (gave up after ${attempt} attempts)` };
+      if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
       return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
     case 'pause-hub':
       return { ...base, action: 'pause-hub' };

@@ -3,6 +3,7 @@ import type { TaskOutcome } from './handler.ts';
 import type { RetryDecision } from './retry-policy.ts';
 import { updateTask } from './enqueue.ts';
 import type { TaskRecord } from './task-record.ts';
+import { redactText } from '../log/logger.ts';
 
 /**
  * When a task may next be taken (epoch ms), or undefined when it is not the queue's to take
@@ -55,7 +56,7 @@ export function applyOutcome(tx: Transaction, t: TaskRecord, outcome: TaskOutcom
     case 'completed':
       return updateTask(tx, t, { ...ended, status: 'completed', result: outcome.result, completedAt: iso, lastError: undefined }, now);
     case 'failed':
-      return updateTask(tx, t, { ...ended, status: 'failed', lastError: outcome.error, completedAt: iso }, now);
+      return updateTask(tx, t, { ...ended, status: 'failed', lastError: { ...outcome.error, message: redactText(outcome.error.message) }, completedAt: iso }, now);
     case 'cancelled':
       return updateTask(tx, t, { ...ended, status: 'cancelled', result: { reason: outcome.reason }, completedAt: iso }, now);
     case 'needs-approval':

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../../config/load.ts';
-import type { Logger } from '../log/logger.ts';
+import { errorText, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
@@ -140,7 +140,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const worker = async () => {
       for (let next = queue.shift(); next && !stop; next = queue.shift()) {
         await writeOne(target, hubId, next.person, next.values, report).catch((err: unknown) => {
-          stop = (err as Error).message;
+          stop = errorText(err);
         });
       }
     };
@@ -201,7 +201,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       await target.update(idpUserId, hubId, sent);
     } catch (err) {
       const verdict = classifyFailure(err);
-      const message = (err as Error).message;
+      const message = errorText(err);
       if ('stopRun' in verdict) throw err;
       report.failed++;
       deps.onOutcome?.(idp, 'failed');

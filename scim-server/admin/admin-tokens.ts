@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
-import { FailureTracker, type FailureLimit } from '../scim/auth.ts';
+import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { Problem, sendProblem } from './problem.ts';
 import { bearerToken } from '../bearer.ts';
 
@@ -32,31 +32,26 @@ export function adminTokensFrom(config: LoadedConfig): AdminTokens {
 }
 
 /**
- * Wrong admin tokens allowed per address before the API answers 429 (as the dashboard's token
- * sign-in does): generated tokens cannot be guessed, a token someone chose might be.
+ * RFC 6750 §3: a 401 names the scheme (and the error, when a token was sent but is wrong). The token
+ * is checked first, so a right one always passes; only a wrong one counts against the address's
+ * budget in the limiter shared with the dashboard sign-in, and past it the answer is 429.
  */
-export const ADMIN_TOKEN_FAILURES: FailureLimit = { maxFailures: 10, windowMs: 10 * 60_000 };
-
-/** RFC 6750 §3: a 401 names the scheme (and the error, when a token was sent but is wrong). */
-export function requireAdminToken(tokens: AdminTokens, failures = new FailureTracker(ADMIN_TOKEN_FAILURES)): RequestHandler {
+export function requireAdminToken(tokens: AdminTokens, failures = new FailureLimiter()): RequestHandler {
   return (req, res, next) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const wait = failures.retryAfter(address);
+    const token = bearerToken(req.get('authorization'));
+    const actor = token ? tokens.actorFor(token) : undefined;
+    if (actor) {
+      res.locals.actor = actor;
+      return next();
+    }
+    // Only a wrong token counts: a request without one is not a guess.
+    const wait = token ? failures.fail('admin', clientAddress(req)) : 0;
     if (wait > 0) {
       sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong admin tokens from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
       return;
     }
-    const token = bearerToken(req.get('authorization'));
-    const actor = token ? tokens.actorFor(token) : undefined;
-    if (!actor) {
-      // Only a wrong token counts: a request without one is not a guess.
-      if (token) failures.fail(address);
-      const challenge = token ? 'Bearer realm="hubwarden", error="invalid_token"' : 'Bearer realm="hubwarden"';
-      const detail = token ? 'the bearer token is not one of server.adminTokens' : 'send an admin token as "Authorization: Bearer <token>"';
-      sendProblem(res, new Problem(401, 'unauthenticated', detail, undefined, { 'WWW-Authenticate': challenge }), req.originalUrl);
-      return;
-    }
-    res.locals.actor = actor;
-    next();
+    const challenge = token ? 'Bearer realm="hubwarden", error="invalid_token"' : 'Bearer realm="hubwarden"';
+    const detail = token ? 'the bearer token is not one of server.adminTokens' : 'send an admin token as "Authorization: Bearer <token>"';
+    sendProblem(res, new Problem(401, 'unauthenticated', detail, undefined, { 'WWW-Authenticate': challenge }), req.originalUrl);
   };
 }

@@ -29,6 +29,12 @@ describe('toProblem', () => {
     assert.doesNotMatch(p.detail, /no member 5/);
   });
 
+  test('a malformed %-escape in the path (express: URIError, status 400) is a 400 that says so', () => {
+    const p = toProblem(Object.assign(new URIError("Failed to decode param '%zz'"), { status: 400 })).toJSON();
+    assert.equal(p.status, 400);
+    assert.match(p.detail, /malformed %-escape/);
+  });
+
   test('connector errors map through the same table', () => {
     assert.equal(toProblem(new ConnectorError('rate-limited', 'meta-business: list members: rate-limited')).status, 503);
   });

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import { childLogger, redactText, type Logger } from '../../agent/log/logger.ts';
 
 /**
  * Problem details (RFC 9457): every error the admin API and the hooks return is one of these,
@@ -49,7 +49,8 @@ export class Problem extends Error {
       type: TYPE_BASE + this.slug,
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
-      detail: this.message,
+      // Agent refusals may quote a provider's error text: answered only after the logs' redaction.
+      detail: redactText(this.message),
       ...(instance ? { instance } : {}),
       ...(this.field ? { field: this.field } : {}),
     };
@@ -86,6 +87,8 @@ function fromBodyParser(err: { type?: string; status?: number }): Problem | unde
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new Problem(415, 'unsupported-encoding', 'the request body encoding is not supported');
   }
+  // express: a route parameter whose %-escapes do not decode
+  if (err instanceof URIError) return new Problem(400, 'invalid-request', 'the request path holds a malformed %-escape');
   if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
     return new Problem(err.status, 'invalid-request', 'the request body could not be read');
   }

@@ -3,6 +3,7 @@ import type { AgentApi } from '../../agent/api.ts';
 import type { Logger } from '../../agent/log/logger.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { adminTokensFrom, requireAdminToken } from './admin-tokens.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
 import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
 import { openApiDocument } from './openapi.ts';
@@ -16,6 +17,8 @@ export interface AdminRouterOptions {
   log?: Logger;
   /** Where the app mounts the router; used in Location headers. */
   basePath?: string;
+  /** The failure limiter shared with SCIM and the dashboard sign-in (compose.ts builds one). */
+  failures?: FailureLimiter;
 }
 
 /** Bodies above this are refused with 413 before parsing (issue 6: no request may exhaust memory). */
@@ -37,7 +40,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     res.json(document);
   });
 
-  router.use(requireAdminToken(adminTokensFrom(options.config)));
+  router.use(requireAdminToken(adminTokensFrom(options.config), options.failures));
   router.use(express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
   // misleading "field missing" error.

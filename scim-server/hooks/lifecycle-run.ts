@@ -1,6 +1,6 @@
 import type { AgentApi, TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import type { Logger } from '../../agent/log/logger.ts';
+import { errorText, type Logger } from '../../agent/log/logger.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { ResumeCall } from './graph-resume.ts';
 import type { HookEventLog, HookEventRecord } from './hook-events.ts';
@@ -49,7 +49,7 @@ export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEv
     log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
   } catch (err) {
     // The workflow marks the task failed at its callback timeout; nothing more to do here.
-    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${(err as Error).message}` });
+    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(err)}` });
     log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(err as Error).message}`);
   }
 }

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import { childLogger, errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
@@ -126,7 +126,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
           : (await agent.reevaluatePerson(person, trigger)).map((t) => t.id);
         await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
       } catch (err) {
-        const message = `${action} ${personKey(person)}: ${(err as Error).message}`;
+        const message = `${action} ${personKey(person)}: ${errorText(err)}`;
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
         await seen.update('okta', record.id, { state: 'failed', outcome: message });
       }

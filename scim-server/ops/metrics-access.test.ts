@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { metricsAccess } from './metrics-access.ts';
+import { metricsAccess, proxyConfigured } from './metrics-access.ts';
 
 const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined) });
 const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
@@ -15,4 +15,16 @@ test('/metrics: a local scraper may; through a proxy or from elsewhere only with
   assert.equal(allow(req('10.0.0.5', { authorization: 'Bearer wrong' })), false);
   assert.equal(allow(req('10.0.0.5', { authorization: 'Bearer good-admin-token' })), true);
   assert.equal(allow(req('127.0.0.1', { 'x-forwarded-for': '203.0.113.9', authorization: 'bearer good-admin-token' })), true);
+});
+
+test('/metrics with server.trustProxy set: a loopback peer may be the proxy, so even a plain proxy_pass (no X-Forwarded-For) needs a token', () => {
+  const proxied = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined) }, proxyConfigured('loopback'));
+  assert.equal(proxied(req('127.0.0.1')), false);
+  assert.equal(proxied(req('::1')), false);
+  assert.equal(proxied(req('127.0.0.1', { authorization: 'Bearer good-admin-token' })), true);
+  assert.equal(proxyConfigured(false), false);
+  assert.equal(proxyConfigured(0), false);
+  assert.equal(proxyConfigured([]), false);
+  assert.equal(proxyConfigured(1), true);
+  assert.equal(proxyConfigured(['10.0.0.0/8']), true);
 });

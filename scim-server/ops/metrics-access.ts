@@ -4,17 +4,25 @@ import { bearerToken } from '../bearer.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Whether `server.trustProxy` names any proxy (false, 0, '' and [] name none). */
+export function proxyConfigured(trustProxy: boolean | number | string | readonly string[] | undefined): boolean {
+  if (Array.isArray(trustProxy)) return trustProxy.length > 0;
+  return Boolean(trustProxy);
+}
+
 /**
  * Who may scrape `/metrics` (hub ids, task counts, process figures: not for strangers, and it
  * shares the listener SCIM needs reachable). A scraper on this machine, talking to hubwarden
  * directly, may; anyone else sends an admin token (`Authorization: Bearer`, which Prometheus sends
  * from `authorization: { credentials }`). A request through a reverse proxy arrives from loopback
- * too, so one that carries a forwarding header is not treated as local.
+ * too: with `server.trustProxy` set, a proxy is in front, so a loopback peer may be that proxy and
+ * proves nothing (a plain nginx `proxy_pass` adds no X-Forwarded-For); without it, a request that
+ * carries a forwarding header is not treated as local either.
  */
-export function metricsAccess(tokens: AdminTokens): (req: IncomingMessage) => boolean {
+export function metricsAccess(tokens: AdminTokens, behindProxy = false): (req: IncomingMessage) => boolean {
   return (req) => {
     const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
-    if (!forwarded && LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+    if (!behindProxy && !forwarded && LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
     const token = bearerToken(req.headers.authorization);
     return token !== undefined && tokens.actorFor(token) !== undefined;
   };

@@ -23,24 +23,35 @@ export interface AttributeDef {
   description?: string;
   subAttributes?: AttributeDef[];
   referenceTypes?: string[];
+  /** Longest string value accepted, in UTF-16 code units (default MAX_LENGTH.other; binary MAX_LENGTH.binary). */
+  maxLength?: number;
 }
+
+/**
+ * Per-attribute size limits (README, "What the SCIM server accepts"): RFC 7643 sets none, so a value
+ * past them is refused with 400 invalidValue rather than stored and sent on to the app. userName
+ * and email fit an RFC 5321 §4.5.3.1 address (254) with room; names and titles fit any IdP's.
+ */
+export const MAX_LENGTH = { userName: 256, externalId: 256, displayName: 256, emails: 256, other: 1024, binary: 16_384 } as const;
+/** Values one multi-valued attribute may hold (group `members` excepted: bounded only by the 1 MB body). */
+export const MAX_VALUES = 100;
 
 const s = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'string', ...extra });
 const b = (name: string, extra: Partial<AttributeDef> = {}): AttributeDef => ({ name, type: 'boolean', ...extra });
 const multi = (name: string, subs: AttributeDef[], extra: Partial<AttributeDef> = {}): AttributeDef => ({
   name, type: 'complex', multiValued: true, subAttributes: subs, ...extra,
 });
-const typedValues = (valueType: AttributeType = 'string') => [
-  { name: 'value', type: valueType } as AttributeDef, s('display'), s('type'), b('primary'),
+const typedValues = (valueType: AttributeType = 'string', maxLength?: number) => [
+  { name: 'value', type: valueType, ...(maxLength ? { maxLength } : {}) } as AttributeDef, s('display'), s('type'), b('primary'),
 ];
 
 export const USER_ATTRIBUTES: AttributeDef[] = [
-  s('userName', { required: true, uniqueness: 'server', description: 'Unique identifier for the User, typically used by the user to directly authenticate to the service provider.' }),
+  s('userName', { required: true, uniqueness: 'server', maxLength: MAX_LENGTH.userName, description: 'Unique identifier for the User, typically used by the user to directly authenticate to the service provider.' }),
   { name: 'name', type: 'complex', subAttributes: [s('formatted'), s('familyName'), s('givenName'), s('middleName'), s('honorificPrefix'), s('honorificSuffix')] },
-  s('displayName'), s('nickName'), { name: 'profileUrl', type: 'reference', referenceTypes: ['external'] }, s('title'), s('userType'),
+  s('displayName', { maxLength: MAX_LENGTH.displayName }), s('nickName'), { name: 'profileUrl', type: 'reference', referenceTypes: ['external'] }, s('title'), s('userType'),
   s('preferredLanguage'), s('locale'), s('timezone'), b('active'),
   s('password', { mutability: 'writeOnly', returned: 'never' }),
-  multi('emails', typedValues()), multi('phoneNumbers', typedValues()), multi('ims', typedValues()),
+  multi('emails', typedValues('string', MAX_LENGTH.emails)), multi('phoneNumbers', typedValues()), multi('ims', typedValues()),
   multi('photos', typedValues('reference')),
   multi('addresses', [s('formatted'), s('streetAddress'), s('locality'), s('region'), s('postalCode'), s('country'), s('type'), b('primary')]),
   multi('groups', [s('value'), { name: '$ref', type: 'reference' }, s('display'), s('type')], { mutability: 'readOnly' }),
@@ -59,12 +70,12 @@ export const HUB_ATTRIBUTES: AttributeDef[] = [
 ];
 
 export const GROUP_ATTRIBUTES: AttributeDef[] = [
-  s('displayName', { required: true, uniqueness: 'server' }),
+  s('displayName', { required: true, uniqueness: 'server', maxLength: MAX_LENGTH.displayName }),
   multi('members', [s('value', { mutability: 'immutable' }), { name: '$ref', type: 'reference', mutability: 'immutable' }, s('display'), s('type', { mutability: 'immutable' })]),
 ];
 
 /** RFC 7643 §3.1 common attribute set by the client (`id` and `meta` are the server's). */
-export const EXTERNAL_ID: AttributeDef = s('externalId', { caseExact: true });
+export const EXTERNAL_ID: AttributeDef = s('externalId', { caseExact: true, maxLength: MAX_LENGTH.externalId });
 
 /** Case-insensitive lookup of a definition among siblings. */
 const byLowerName = new WeakMap<readonly AttributeDef[], Map<string, AttributeDef>>();

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { FailureTracker } from './auth.ts';
+import { FailureLimiter } from '../auth-failures.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -12,7 +12,7 @@ describe('SCIM auth', () => {
   let app: ScimTestApp;
   let jwks: Server;
   let sign: (claims: { iss: string; aud: string; expSeconds?: number | null }) => Promise<string>;
-  let failures: FailureTracker;
+  let failures: FailureLimiter;
   let clock = 1_000_000;
 
   before(async () => {
@@ -25,7 +25,7 @@ describe('SCIM auth', () => {
       const jwt = new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setIssuedAt();
       return (expSeconds === null ? jwt : jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds)).sign(privateKey);
     };
-    failures = new FailureTracker({ maxFailures: 5, windowMs: 60_000 }, () => clock);
+    failures = new FailureLimiter({ scim: { maxFailures: 5, windowMs: 60_000 } }, () => clock);
     app = await startScimApp({
       hubs: [{ id: 'hub-a', jwt: { issuer: 'https://idp.example', audience: 'hubwarden-hub-a', jwksUrl } }, { id: 'hub-b' }],
       failures,
@@ -65,16 +65,58 @@ describe('SCIM auth', () => {
     assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${forever}` })).status, 401, 'a JWT without exp is refused');
   });
 
-  test('after 5 failures in a minute an address gets 429 with Retry-After, until the window passes', async () => {
+  test('after 5 failures in a minute, a wrong token from that address gets 429 with Retry-After, until the window passes', async () => {
     clock += 120_000; // forget the failures of the tests above
     for (let i = 0; i < 5; i++) assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 401);
     const limited = await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' });
     assert.equal(limited.status, 429);
     assert.deepEqual(limited.body.schemas, [ERROR]);
     assert.equal(limited.headers.get('retry-after'), '60');
-    // While limited, even the right token waits: guessing must not continue at full speed.
-    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 429);
     clock += 61_000;
-    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 200);
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 401);
+  });
+
+  test('wrong tokens never lock out a valid one: not the same hub\'s, not another hub\'s', async () => {
+    clock += 120_000;
+    for (let i = 0; i < 8; i++) {
+      assert.ok([401, 429].includes((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer guess-${i}` })).status));
+      assert.ok([401, 429].includes((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${app.token('hub-b')}` })).status));
+    }
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 429, 'the guesser is limited');
+    // The same address (every client behind one proxy shares it) with valid tokens: never 429.
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users')).status, 200, 'the same hub\'s valid token');
+      assert.equal((await scimRequest(app, 'hub-b', 'GET', '/Users')).status, 200, 'another hub\'s valid token');
+    }
+    const jwt = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a' });
+    assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${jwt}` })).status, 200, 'a valid JWT too');
+    // The budget is per hub: hub-b's first wrong token from this address is a plain 401.
+    assert.equal((await scimRequest(app, 'hub-b', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 401);
+  });
+
+  test('untrusted X-Forwarded-For is ignored: a guesser cannot buy a fresh budget by inventing addresses', async () => {
+    clock += 120_000;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'Bearer wrong', 'x-forwarded-for': `198.51.100.${i}` })).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+  });
+});
+
+describe('SCIM auth behind a trusted proxy (server.trustProxy)', () => {
+  let app: ScimTestApp;
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: 'hub-a' }], trustProxy: 'loopback', failures: new FailureLimiter({ scim: { maxFailures: 5, windowMs: 60_000 } }) });
+  });
+  after(() => app.close());
+
+  test('each client behind the proxy has its own budget; a valid token is never refused', async () => {
+    const as = (client: string, token: string) => scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${token}`, 'x-forwarded-for': client });
+    for (let i = 0; i < 5; i++) assert.equal((await as('203.0.113.7', 'wrong')).status, 401);
+    assert.equal((await as('203.0.113.7', 'wrong')).status, 429);
+    assert.equal((await as('203.0.113.8', 'wrong')).status, 401, 'another client behind the same proxy: its own budget');
+    assert.equal((await as('203.0.113.7', app.token('hub-a'))).status, 200);
+    assert.equal((await as('203.0.113.9', app.token('hub-a'))).status, 200);
   });
 });

@@ -6,13 +6,16 @@ const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'E
 import type { LoadedConfig } from '../../config/load.ts';
 import { ScimError } from './errors.ts';
 import { bearerToken } from '../bearer.ts';
+import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
 
 /**
  * Per-hub SCIM authentication (issue 2 item 5). Bearer tokens come from `hubs[].scim.tokens`; only
  * their SHA-256 digests are kept in memory and a presented token is compared digest-to-digest with
  * `timingSafeEqual`. A hub may also accept an OAuth JWT bearer (`hubs[].scim.jwt`) checked with
  * jose against the issuer, audience and JWKS URL. Credentials are per hub: hub A's token never
- * opens hub B. Repeated failures from one address are answered 429 with Retry-After.
+ * opens hub B. The credential is checked first: a valid one always opens its hub. Only a wrong one
+ * counts against the failure budget of (hub, client address) in the shared limiter
+ * (scim-server/auth-failures.ts); past it, the wrong one is answered 429 with Retry-After.
  */
 interface HubCredentials {
   digests: Buffer[];
@@ -21,47 +24,10 @@ interface HubCredentials {
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
-export interface FailureLimit {
-  /** Failures allowed per address within `windowMs` before requests are refused. */
-  maxFailures: number;
-  windowMs: number;
-}
-
-export const DEFAULT_FAILURE_LIMIT: FailureLimit = { maxFailures: 5, windowMs: 60_000 };
-
-/** Recent authentication failures per client address (bounded; oldest addresses forgotten first). */
-export class FailureTracker {
-  private readonly failures = new Map<string, number[]>();
-  constructor(private readonly limit: FailureLimit = DEFAULT_FAILURE_LIMIT, private readonly now = () => Date.now()) {}
-
-  private recent(address: string): number[] {
-    const cutoff = this.now() - this.limit.windowMs;
-    const list = (this.failures.get(address) ?? []).filter((t) => t > cutoff);
-    if (list.length) this.failures.set(address, list);
-    else this.failures.delete(address);
-    return list;
-  }
-
-  /** Seconds to wait, or 0 when the address may try again. */
-  retryAfter(address: string): number {
-    const list = this.recent(address);
-    if (list.length < this.limit.maxFailures) return 0;
-    return Math.max(1, Math.ceil((list[list.length - this.limit.maxFailures] + this.limit.windowMs - this.now()) / 1000));
-  }
-
-  fail(address: string): void {
-    const list = this.recent(address);
-    list.push(this.now());
-    this.failures.delete(address);
-    this.failures.set(address, list);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-  }
-}
-
 export class ScimAuthenticator {
   private readonly hubs = new Map<string, HubCredentials>();
 
-  constructor(config: LoadedConfig, readonly failures = new FailureTracker()) {
+  constructor(config: LoadedConfig, readonly failures = new FailureLimiter()) {
     for (const hub of config.file.hubs) {
       const creds: HubCredentials = { digests: hub.scim.tokens.map((ref) => digest(config.secret(ref).reveal())) };
       if (hub.scim.jwt) {
@@ -71,16 +37,15 @@ export class ScimAuthenticator {
     }
   }
 
-  /** Resolves when `authorization` opens `hubId`; throws a SCIM 401 or 429 otherwise. */
+  /** Resolves when `authorization` opens `hubId`; throws a SCIM 401, or 429 past the failure budget. */
   async authenticate(hubId: string, authorization: string | undefined, address: string): Promise<void> {
-    const wait = this.failures.retryAfter(address);
-    if (wait > 0) {
-      throw new ScimError(429, undefined, `too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
-    }
     const creds = this.hubs.get(hubId);
     const token = bearerToken(authorization);
     if (creds && token && (await this.accepts(creds, token))) return;
-    this.failures.fail(address);
+    const wait = this.failures.fail('scim', scimFailureKey(hubId, address));
+    if (wait > 0) {
+      throw new ScimError(429, undefined, `hub ${hubId}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    }
     const why = !authorization ? 'no Authorization header' : !token ? 'the Authorization header is not a Bearer token' : 'the bearer token is not valid for this hub';
     throw new ScimError(401, undefined, `hub ${hubId}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${hubId}"` });
   }
@@ -107,7 +72,7 @@ export class ScimAuthenticator {
   middleware() {
     return (req: Request, _res: Response, next: NextFunction) => {
       const hubId = String(req.params.hubId);
-      this.authenticate(hubId, req.get('authorization'), req.ip ?? req.socket.remoteAddress ?? 'unknown').then(() => next(), next);
+      this.authenticate(hubId, req.get('authorization'), clientAddress(req)).then(() => next(), next);
     };
   }
 }

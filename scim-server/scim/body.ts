@@ -1,20 +1,36 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { invalidSyntax, ScimError } from './errors.ts';
+import { assertCleanText } from './input-checks.ts';
 
 /**
  * Request bodies for POST, PUT and PATCH: JSON or SCIM+JSON (Okta and Entra send
  * `application/scim+json`, the suites `application/json`), at most 1 MB (413), malformed JSON a
  * 400 invalidSyntax (identity-providers.md §3 "Body parsing"), another media type a 415. GETs and
- * DELETEs are not parsed, so the Content-Type Entra sends on them does not matter.
+ * DELETEs are not parsed, so the Content-Type Entra sends on them does not matter. A gzip, deflate
+ * or br body is inflated first (the 1 MB counts after inflation); one that does not inflate is a
+ * 400. The bytes must be UTF-8 (RFC 8259 §8.1), and the text free of NUL and lone surrogates.
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const raw = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
 
 function isJsonType(contentType: string | undefined): boolean {
   if (!contentType) return true; // no declared type: try JSON
   const type = contentType.split(';')[0].trim().toLowerCase();
   return type === 'application/json' || type === 'application/scim+json' || type.endsWith('+json');
+}
+
+/** A path whose %-escapes do not decode is refused wherever they are (express decodes only route params). */
+export function decodablePath() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      return next(new ScimError(400, undefined, 'the request path holds a malformed %-escape'));
+    }
+    next();
+  };
 }
 
 export function scimBody() {
@@ -24,29 +40,51 @@ export function scimBody() {
     if (!isJsonType(type)) {
       return next(new ScimError(415, 'invalidSyntax', `Content-Type ${type} is not supported; send application/scim+json or application/json`));
     }
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) return next(new ScimError(415, 'invalidSyntax', `charset ${charset} is not supported; JSON is UTF-8 (RFC 8259 §8.1)`));
     raw(req, res, (err?: unknown) => {
       if (err) return next(err);
       const buf = req.body as unknown;
       if (!Buffer.isBuffer(buf) || buf.length === 0) return next(invalidSyntax('the request body is empty; expected a JSON object'));
+      let text: string;
+      try {
+        text = utf8.decode(buf);
+      } catch {
+        return next(invalidSyntax('the request body is not valid UTF-8'));
+      }
       let parsed: unknown;
       try {
-        parsed = JSON.parse(buf.toString('utf8'));
+        parsed = JSON.parse(text);
       } catch (e) {
-        return next(invalidSyntax(`the request body is not valid JSON (${(e as Error).message})`));
+        // A RangeError is nesting past the parser's stack: not JSON this server can take either.
+        return next(invalidSyntax(`the request body is not valid JSON (${(e as Error).message.slice(0, 120)})`));
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return next(invalidSyntax('the request body must be a JSON object'));
+      try {
+        assertCleanText(parsed);
+      } catch (e) {
+        return next(e);
+      }
       req.body = parsed;
       next();
     });
   };
 }
 
-/** Maps body-parser's errors (which carry `type` and `status`) to SCIM errors. */
-export function bodyParserError(err: unknown): ScimError | undefined {
-  const e = err as { type?: string; status?: number; limit?: number };
-  if (!e || typeof e.type !== 'string') return undefined;
+/**
+ * Maps what express and body-parser throw on bad input to SCIM errors: a body too large (413), an
+ * encoding or charset not served (415), a body that does not inflate (zlib/brotli errors carry
+ * status 400), and a path whose %-escapes do not decode (express: URIError, status 400). RFC 7644
+ * §3.12 has no scimType for a malformed URL, so that 400 carries none.
+ */
+export function requestError(err: unknown): ScimError | undefined {
+  const e = err as { type?: string; status?: number; code?: string };
+  if (!e || typeof e !== 'object') return undefined;
   if (e.type === 'entity.too.large') return new ScimError(413, undefined, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ScimError(415, 'invalidSyntax', 'the request body encoding is not supported; send UTF-8');
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return invalidSyntax(`the request body could not be read (${e.type})`);
-  return undefined;
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ScimError(415, 'invalidSyntax', 'the request body encoding is not supported; send UTF-8, optionally gzip, deflate or br');
+  if (typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  if (err instanceof URIError) return new ScimError(400, undefined, 'the request path holds a malformed %-escape');
+  if (typeof e.type === 'string') return invalidSyntax(`the request body could not be read (${e.type})`);
+  if (typeof e.code === 'string' && /^(Z_|ERR__)/.test(e.code)) return invalidSyntax(`the request body does not decompress as its Content-Encoding says (${e.code})`);
+  return new ScimError(e.status, undefined, 'the request could not be read');
 }

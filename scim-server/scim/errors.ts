@@ -1,3 +1,5 @@
+import { redactText } from '../../agent/log/logger.ts';
+
 /**
  * The one SCIM error type: an HTTP status plus an RFC 7644 §3.12 scimType, rendered as the
  * standard error body. Every rejection in the SCIM surface is one of these; anything else is
@@ -32,7 +34,7 @@ export class ScimError extends Error {
   toBody(): Record<string, unknown> {
     const body: Record<string, unknown> = { schemas: [ERROR_SCHEMA], status: String(this.status) };
     if (this.scimType) body.scimType = this.scimType;
-    body.detail = this.detail;
+    body.detail = redactText(this.detail); // the logs' redaction: a detail may quote what a client or provider sent
     return body;
   }
 }

@@ -5,12 +5,13 @@ import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 import { GROUP_ATTRIBUTES } from './attributes.ts';
 import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
-import { notFound, uniqueness } from './errors.ts';
+import { invalidValue, notFound, uniqueness } from './errors.ts';
+import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { excludes, listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
-import type { ScimObject } from './resources/normalize.ts';
+import { bareMembers, type ScimObject } from './resources/normalize.ts';
 
 /**
  * /Groups (RFC 7644 §3; Okta Push Groups §1.7, Entra §2.5–2.7). Membership deltas are computed
@@ -22,6 +23,27 @@ const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase
 function assertUniqueName(tx: ReadView, hubId: string, displayName: string, selfId?: string): void {
   const clash = tx.lookup('directoryGroups', INDEX.groupByDisplayName, key(hubId, displayName)).find((g) => g.hubId === hubId && g.id !== selfId);
   if (clash) throw uniqueness(`hub ${hubId}: a group named "${displayName}" already exists (id ${clash.id}); displayName is unique`);
+}
+
+/**
+ * Members a write adds must be users of this hub (not another hub's, not a group: groups do not
+ * nest here). One that is not is refused with 400 invalidValue (RFC 7644 §3.12: "not compatible
+ * with the ... resource schema") and nothing is written, so no plan ever sees a member nobody can
+ * resolve. The exception is a bare string member, the Microsoft validator's form
+ * ("value": "string id 1", which it expects to succeed): naming no user, it is dropped.
+ */
+function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): DirectoryGroupRecord {
+  const had = new Set(before?.members.map((m) => m.value));
+  const bare = new Set(((incoming.members as ScimObject[] | undefined) ?? []).filter((m) => bareMembers.has(m)).map((m) => m.value));
+  const unknown = group.members.filter((m) => !had.has(m.value) && !tx.get('directoryUsers', hubId, m.value));
+  if (unknown.length === 0) return group;
+  const refused = unknown.filter((m) => !bare.has(m.value));
+  if (refused.length > 0) {
+    const names = refused.slice(0, 5).map((m) => `"${m.value}"`).join(', ');
+    throw invalidValue(`members: ${names}${refused.length > 5 ? ` and ${refused.length - 5} more` : ''} name no user of hub ${hubId}; create the user first`);
+  }
+  const dropped = new Set(unknown.map((m) => m.value));
+  return { ...group, members: group.members.filter((m) => !dropped.has(m.value)) };
 }
 
 function existing(view: ReadView, hubId: string, id: string): DirectoryGroupRecord {
@@ -65,10 +87,11 @@ export async function getGroup(h: HubRequest, req: Request, res: Response): Prom
 }
 
 export async function createGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
+  assertSchemas(req.body, 'group');
   const scim = groupFromBody(req.body as ScimObject);
   const now = new Date().toISOString();
   const group = await h.store.transact((tx) => {
-    const record = toGroupRecord(h.hubId, randomUUID(), scim, undefined, now);
+    const record = knownMembers(tx, h.hubId, toGroupRecord(h.hubId, randomUUID(), scim, undefined, now), scim);
     assertUniqueName(tx, h.hubId, record.displayName);
     tx.put('directoryGroups', h.hubId, record.id, record);
     recordDesiredChange(tx, {
@@ -86,7 +109,8 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
   return h.store.transact((tx) => {
     const current = existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
-    const group = toGroupRecord(h.hubId, id, next(current), current, now);
+    const scim = next(current);
+    const group = knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
     if (!groupDiffers(current, group)) return current;
     if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) assertUniqueName(tx, h.hubId, group.displayName, id);
     tx.put('directoryGroups', h.hubId, id, group);
@@ -99,14 +123,14 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
   const scim = groupFromBody(req.body as ScimObject);
   // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
   // people needs an explicit list (design brief, safety before speed).
-  const group = await update(h, req, String(req.params.id), (current) => ('members' in scim ? scim : { ...scim, members: current.members }));
+  const group = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'group'), 'members' in scim ? scim : { ...scim, members: current.members }));
   const p = projectionOf(queryParams(req));
   sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
 }
 
 export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const group = await update(h, req, id, (current) => applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id }));
+  const group = await update(h, req, id, (current) => (assertSchemas(req.body, 'patch'), applyPatch(groupAsScim(current), req.body, { core: GROUP_ATTRIBUTES, resourceId: id })));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;

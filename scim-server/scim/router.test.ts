@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FailureTracker } from './auth.ts';
+import { FailureLimiter } from '../auth-failures.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -28,7 +28,7 @@ function assertScimError(reply: { status: number; body: any; headers: Headers },
 describe('SCIM router: bad input', () => {
   let app: ScimTestApp;
   before(async () => {
-    app = await startScimApp({ hubs: [{ id: 'alpha', identityProvider: 'okta' }, { id: 'beta' }], failures: new FailureTracker({ maxFailures: 1000, windowMs: 60_000 }) });
+    app = await startScimApp({ hubs: [{ id: 'alpha', identityProvider: 'okta' }, { id: 'beta' }], failures: new FailureLimiter({ scim: { maxFailures: 1000, windowMs: 60_000 } }) });
     assert.equal((await scimRequest(app, 'alpha', 'POST', '/Users', newUser('taken@example.com'))).status, 201);
   });
   after(() => app.close());

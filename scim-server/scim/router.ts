@@ -3,8 +3,9 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
-import { ScimAuthenticator, FailureTracker } from './auth.ts';
-import { bodyParserError, scimBody } from './body.ts';
+import { ScimAuthenticator } from './auth.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
+import { decodablePath, requestError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { notFound, ScimError } from './errors.ts';
@@ -24,8 +25,8 @@ export interface ScimRouterDeps {
   config: LoadedConfig;
   store: Store;
   log?: Logger;
-  /** Injected in tests to observe or tune the failed-authentication slow-down. */
-  failures?: FailureTracker;
+  /** The failure limiter shared with the admin API and the dashboard sign-in (compose.ts builds one). */
+  failures?: FailureLimiter;
 }
 
 export function defineScimIndexes(store: Store): void {
@@ -47,6 +48,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store), req, res);
 
+  router.use(decodablePath());
   router.use('/hubs/:hubId', (req, _res, next) => {
     if (!hubs.has(String(req.params.hubId))) return next(notFound(`no hub "${req.params.hubId}" is configured`));
     next();
@@ -95,7 +97,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof ScimError ? err : bodyParserError(err);
+    const known = err instanceof ScimError ? err : requestError(err);
     if (known) {
       if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
       else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });

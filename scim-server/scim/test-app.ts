@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
-import type { FailureTracker } from './auth.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
 import { createScimRouter } from './router.ts';
 
 /**
@@ -23,7 +23,9 @@ export interface ScimTestApp {
 export interface ScimTestAppOptions {
   hubs: Array<{ id: string; identityProvider?: 'okta' | 'entra'; jwt?: { issuer: string; audience: string; jwksUrl: string } }>;
   store?: Store;
-  failures?: FailureTracker;
+  failures?: FailureLimiter;
+  /** `server.trustProxy` (express 'trust proxy'); default false. */
+  trustProxy?: boolean | number | string | string[];
 }
 
 export function testConfig(options: ScimTestAppOptions): LoadedConfig {
@@ -54,7 +56,7 @@ export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTes
   const config = testConfig(options);
   const store = options.store ?? new MemoryStore();
   const app = express();
-  app.set('trust proxy', false);
+  app.set('trust proxy', options.trustProxy ?? false);
   app.use('/scim/v2', createScimRouter({ config, store, failures: options.failures }));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -7,6 +7,7 @@ import type { ReadView, Transaction } from '../../agent/store/store.ts';
 import { USER_ATTRIBUTES } from './attributes.ts';
 import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
 import { notFound, uniqueness } from './errors.ts';
+import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
@@ -80,6 +81,7 @@ export async function getUser(h: HubRequest, req: Request, res: Response): Promi
 }
 
 export async function createUser(h: HubRequest, req: Request, res: Response): Promise<void> {
+  assertSchemas(req.body, 'user');
   const scim = userFromBody(req.body as ScimObject);
   const now = new Date().toISOString();
   const record = await h.store.transact((tx) => {
@@ -110,13 +112,14 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const scim = userFromBody(req.body as ScimObject);
-  const user = await update(h, req, String(req.params.id), () => scim);
+  // `schemas` is checked once the user is known to exist: an unknown id is a 404 whatever the body.
+  const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), scim));
   sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
 }
 
 export async function patchUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  const user = await update(h, req, id, (current) => applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id }));
+  const user = await update(h, req, id, (current) => (assertSchemas(req.body, 'patch'), applyPatch(current.scim, req.body, { core: USER_ATTRIBUTES, resourceId: id })));
   if (!h.wantsPatchBody) {
     res.status(204).set('ETag', `W/"${user.version}"`).end();
     return;

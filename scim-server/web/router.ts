@@ -9,6 +9,7 @@ import { registerCsvExports } from './csv-export.ts';
 import { registerOidcSignIn } from './oidc-sign-in.ts';
 import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
+import { FailureLimiter } from '../auth-failures.ts';
 import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
 import { registerUiReadRoutes } from './ui-read-routes.ts';
@@ -24,6 +25,8 @@ export interface WebRouterDeps {
   basePath?: string;
   /** Tests pass their own to inspect or expire sessions. */
   sessions?: SessionStore;
+  /** The failure limiter shared with SCIM and the admin API (compose.ts builds one). */
+  failures?: FailureLimiter;
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
@@ -57,6 +60,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const ctx: WebContext = {
     config: deps.config, agent: deps.agent, store: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(),
+    failures: deps.failures ?? new FailureLimiter(),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import { adminTokensFrom } from '../admin/admin-tokens.ts';
+import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
 import { safeNext } from './safe-next.ts';
@@ -10,9 +11,6 @@ import { endSession, sessionOf, startSession, type WebContext } from './web-cont
 
 /** Login CSRF (OWASP): the sign-in form echoes a random value also set as a cookie (double submit). */
 const LOGIN_COOKIE = 'hubwarden-login';
-
-/** Failed token sign-ins allowed per client address and window before answering 429. */
-export const SIGN_IN_FAILURES = { max: 10, windowMs: 10 * 60_000 };
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -38,19 +36,6 @@ ${!oidc && !tokens ? html`<p>No sign-in is configured: add <code>server.oidc</co
 /** The sign-in page, the admin-token form and sign-out (issue 7, sign-in). */
 export function registerTokenSignIn(router: Router, ctx: WebContext): void {
   const tokens = adminTokensFrom(ctx.config);
-  // Admin tokens are long random strings, but a form invites guessing: slow it down per address.
-  const failures = new Map<string, { count: number; since: number }>();
-  const tooMany = (ip: string) => {
-    const f = failures.get(ip);
-    if (f && Date.now() - f.since > SIGN_IN_FAILURES.windowMs) failures.delete(ip);
-    return (failures.get(ip)?.count ?? 0) >= SIGN_IN_FAILURES.max;
-  };
-  const failed = (ip: string) => {
-    if (failures.size > 10_000) failures.clear();
-    const f = failures.get(ip) ?? { count: 0, since: Date.now() };
-    f.count += 1;
-    failures.set(ip, f);
-  };
   const form = express.urlencoded({ extended: false, limit: '8kb' });
   const loginCookie = (res: express.Response, value: string) =>
     setCookie(res, LOGIN_COOKIE, value, { secure: ctx.secure, sameSite: 'Strict', path: ctx.basePath, maxAge: value ? 600 : 0 });
@@ -73,15 +58,17 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     if (!sameOrigin(ctx, req) || !cookie || !same(echoed, cookie)) {
       return render(req, res, 403, 'The sign-in form expired; try again.');
     }
-    const ip = req.ip ?? '';
-    if (tooMany(ip)) {
-      res.setHeader('Retry-After', String(SIGN_IN_FAILURES.windowMs / 1000));
-      return render(req, res, 429, 'Too many wrong tokens from this address; wait ten minutes.');
-    }
+    // The token first: a right one always signs in. A wrong one counts against this address's budget,
+    // shared with the admin API (scim-server/auth-failures.ts).
     const actor = typeof req.body?.token === 'string' && req.body.token ? tokens.actorFor(req.body.token) : undefined;
     if (!actor) {
-      failed(ip);
-      ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip: req.ip });
+      const ip = clientAddress(req);
+      const wait = ctx.failures.fail('admin', ip);
+      ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip, limited: wait > 0 });
+      if (wait > 0) {
+        res.setHeader('Retry-After', String(wait));
+        return render(req, res, 429, `Too many wrong tokens from this address; wait ${Math.ceil(wait / 60)} min.`);
+      }
       return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
     }
     endSession(ctx, req, res);

@@ -4,6 +4,7 @@ import type { ReadView } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import type { Session, SessionStore } from './session-store.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
 
 /** Where sign-ins and failures are logged (winston child logger in production). */
 export interface DashboardLog {
@@ -24,6 +25,8 @@ export interface WebContext {
   basePath: string;
   /** Cookies get `Secure` (and the `__Host-` prefix) when the public URL is https. */
   secure: boolean;
+  /** Wrong admin tokens, shared with the admin API and SCIM (scim-server/auth-failures.ts). */
+  failures: FailureLimiter;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');

@@ -7,7 +7,8 @@ import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/
 import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
-import { SIGN_IN_FAILURES } from './token-sign-in.ts';
+import { ADMIN_FAILURES, FailureLimiter } from '../auth-failures.ts';
+import { createAdminRouter } from '../admin/router.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -64,15 +65,34 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(r.cookie, undefined);
   });
 
-  test('after too many wrong tokens from one address, even the right one waits (429)', async () => {
+  test('after too many wrong tokens from one address, a wrong one gets 429; the right one still signs in', async () => {
     const other = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store: new MemoryStore(), log: silent })]]);
     try {
-      for (let i = 0; i < SIGN_IN_FAILURES.max; i++) assert.equal((await signIn(other.url, `wrong-${i}`)).status, 401);
+      for (let i = 0; i < ADMIN_FAILURES.maxFailures; i++) assert.equal((await signIn(other.url, `wrong-${i}`)).status, 401);
+      const limited = await signIn(other.url, 'wrong-again');
+      assert.equal(limited.status, 429);
+      assert.equal(limited.cookie, undefined);
       const r = await signIn(other.url, TEST_ENV.ADMIN_TOKEN);
-      assert.equal(r.status, 429);
-      assert.equal(r.cookie, undefined);
+      assert.equal(r.status, 303, 'a valid token is never refused because of failures');
+      assert.ok(r.cookie);
     } finally {
       await other.close();
+    }
+  });
+
+  test('one budget for the admin API and the sign-in form: wrong API tokens count at the form too', async () => {
+    const failures = new FailureLimiter({ admin: { maxFailures: 3, windowMs: 60_000 } });
+    const shared = await serveRouters([
+      ['/api/v1', createAdminRouter({ config: testConfig(), agent, failures })],
+      ['/ui', createWebRouter({ config: testConfig(), agent, store: new MemoryStore(), log: silent, failures })],
+    ]);
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await fetch(`${shared.url}/api/v1/hubs`, { headers: { authorization: `Bearer guess-${i}` } })).status, 401);
+      assert.equal((await signIn(shared.url, 'guess-at-the-form')).status, 429, 'the form sees the API failures');
+      assert.equal((await fetch(`${shared.url}/api/v1/hubs`, { headers: { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` } })).status, 200);
+      assert.equal((await signIn(shared.url, TEST_ENV.ADMIN_TOKEN)).status, 303);
+    } finally {
+      await shared.close();
     }
   });
 

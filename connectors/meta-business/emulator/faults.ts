@@ -36,6 +36,13 @@ export interface FaultConfig {
   /** Only paths matching this regex get the random faults above (default: every path). */
   match?: string | RegExp;
   throttle?: ThrottleFault;
+  /**
+   * TEST FAULT, not Graph behaviour: every matching call fails with code 190 and a message that
+   * quotes the access token it was sent (bare and as `access_token=…`), as a proxy or a broken
+   * endpoint that echoes the request would. Proves an echoed credential never reaches hubwarden's
+   * logs, store, audit or responses.
+   */
+  echoCredentials?: boolean;
   /** Seed for the PRNG; the same seed and call sequence give the same faults. */
   seed?: number;
 }
@@ -109,6 +116,12 @@ export class FaultPlan {
     if (throttled) return throttled;
     if (this.roll(this.config.errorRate, path)) return transientError(this.random() < 0.5 ? 1 : 2);
     return undefined;
+  }
+
+  /** The echoCredentials test fault for one call, if it is on. */
+  echo(path: string, token: string | undefined): GraphError | undefined {
+    if (!this.config.echoCredentials || !token || !this.applies(path, this.config.match)) return undefined;
+    return new GraphError({ code: 190, message: `Invalid OAuth access token ${token} (request: GET ${path}?access_token=${token})` });
   }
 
   /** Whether a batch stops (times out) before this operation. */

@@ -25,6 +25,8 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
   try {
     const method = effectiveMethod(call);
     const effective = method === call.method ? call : { ...call, method };
+    const echoed = runtime.faults.echo(call.path, call.token);
+    if (echoed) throw echoed;
     const caller = authenticate(runtime, effective);
     const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
     const fault = envelope ? undefined : runtime.faults.operation(call.path, objectId ?? 'app', bucType(node));

@@ -1,4 +1,4 @@
-import { ENTERPRISE_ATTRIBUTES, extensionSchemaOf, findAttribute, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
+import { ENTERPRISE_ATTRIBUTES, EXTERNAL_ID, extensionSchemaOf, findAttribute, HUB_SCHEMA, MAX_LENGTH, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidValue, preview } from '../errors.ts';
 
 /**
@@ -6,7 +6,8 @@ import { invalidValue, preview } from '../errors.ts';
  * (`Primary` → `primary`, `Manager.Value` → `manager.value`), `"True"`/`"False"` → booleans,
  * nulls and unknown attributes dropped (RFC 7643 §2.5: unassigned; identity-providers.md §3 "ignore
  * unknown attributes"), read-only and write-only attributes (groups, password) dropped, and a wrong
- * type rejected with 400 invalidValue before anything is written.
+ * type or a value past its size limit (attributes.ts MAX_LENGTH, MAX_VALUES) rejected with 400
+ * invalidValue before anything is written.
  */
 export type ScimObject = Record<string, unknown>;
 
@@ -40,6 +41,7 @@ export function normalizeValue(def: AttributeDef, value: unknown, where: string)
   if (value === null || value === undefined) return undefined;
   if (def.multiValued) {
     const list = Array.isArray(value) ? value : [value];
+    if (def.name !== 'members' && list.length > MAX_VALUES) throw invalidValue(`${where}: at most ${MAX_VALUES} values, got ${list.length}`);
     const out: unknown[] = [];
     list.forEach((element, i) => {
       let e = element;
@@ -47,7 +49,11 @@ export function normalizeValue(def: AttributeDef, value: unknown, where: string)
       if (def.name === 'members' && typeof e === 'string') e = { value: e };
       if (def.name === 'roles' && isObject(e)) e = unwrapStringifiedRole(e);
       const v = normalizeSingle(def, e, `${where}[${i}]`);
-      if (v !== undefined) out.push(v);
+      if (v === undefined) return;
+      // A bare string member (not RFC 7643 §4.2's {value}) is the Microsoft validator's form, marked so
+      // the group write may drop it when it names no user instead of refusing (groups.ts).
+      if (typeof element === 'string' && def.name === 'members' && isObject(v)) bareMembers.add(v);
+      out.push(v);
     });
     return out;
   }
@@ -77,10 +83,19 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
       return out;
     }
     default:
-      if (typeof value === 'string') return value;
-      throw invalidValue(`${where}: expected a string, got ${preview(value)}`);
+      if (typeof value !== 'string') throw invalidValue(`${where}: expected a string, got ${preview(value)}`);
+      return checkedLength(def, value, where);
   }
 }
+
+function checkedLength(def: AttributeDef, value: string, where: string): string {
+  const max = def.maxLength ?? (def.type === 'binary' ? MAX_LENGTH.binary : MAX_LENGTH.other);
+  if (value.length > max) throw invalidValue(`${where}: at most ${max} characters, got ${value.length}`);
+  return value;
+}
+
+/** Group members a client sent as a bare string (see normalizeValue). */
+export const bareMembers = new WeakSet<object>();
 
 function findKey(obj: ScimObject, name: string): unknown {
   const lower = name.toLowerCase();
@@ -108,7 +123,7 @@ export function normalizeResource(input: ScimObject, core: readonly AttributeDef
   const externalId = findKey(input, 'externalId');
   if (externalId !== undefined && externalId !== null) {
     if (typeof externalId !== 'string') throw invalidValue(`externalId: expected a string, got ${preview(externalId)}`);
-    out.externalId = externalId;
+    out.externalId = checkedLength(EXTERNAL_ID, externalId, 'externalId');
   }
   for (const [key, value] of Object.entries(input)) {
     const schema = extensionSchemaOf(key);

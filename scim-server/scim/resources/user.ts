@@ -17,8 +17,12 @@ function primaryEmail(emails: ScimObject[]): string | undefined {
 }
 
 export function toUserRecord(hubId: string, id: string, scim: ScimObject, previous: DirectoryUserRecord | undefined, now: string): DirectoryUserRecord {
-  const userName = scim.userName;
-  if (typeof userName !== 'string' || userName.trim() === '') throw invalidValue('userName: required (a non-empty string)');
+  if (typeof scim.userName !== 'string' || scim.userName.trim() === '') throw invalidValue('userName: required (a non-empty string)');
+  // userNames that differ only by surrounding whitespace name the same person (RFC 7643 §2.1 leaves
+  // comparison to the attribute, §7 makes userName unique): stored trimmed, so " jane@x" finds
+  // "jane@x" taken (409 uniqueness) instead of becoming a second Jane.
+  const userName = scim.userName.trim();
+  if (userName !== scim.userName) scim = { ...scim, userName };
   // An omitted `active` keeps the current state (a new user is active): a PUT that forgets the
   // attribute must not silently deprovision someone.
   if (scim.active === undefined) scim = { ...scim, active: previous?.active ?? true };

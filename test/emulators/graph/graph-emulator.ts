@@ -48,6 +48,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const tokens = createTokenService(issuer, tenantId);
   const calls: GraphCall[] = [];
   const resumes: LifecycleResume[] = [];
+  let echoCredentials = false;
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
 
   const app = express();
@@ -67,6 +68,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   app.post(`/${tenantId}/oauth2/v2.0/token`, async (req, res) => {
     const form = (req.body ?? {}) as Record<string, string>;
     const fail = (status: number, error: string, description: string) => res.status(status).json({ error, error_description: description, error_codes: [], timestamp: new Date().toISOString(), trace_id: randomUUID(), correlation_id: randomUUID() });
+    // TEST FAULT (control.echoCredentials), not Entra behaviour: refuse and quote the whole request back.
+    if (echoCredentials) return fail(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Request was: ${new URLSearchParams(form).toString()} ${JSON.stringify(form)} client secret ${form.client_secret}`);
     if (form.grant_type !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
     if (form.client_id !== clientId) return fail(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`);
     if (form.client_secret !== clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
@@ -145,6 +148,13 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       };
     },
     control: {
+      /**
+       * TEST FAULT, not Entra behaviour: the token endpoint refuses every request with 401
+       * invalid_client whose error_description quotes the request, client secret included (form-
+       * encoded, as JSON and bare), as an echoing proxy would. Proves an echoed credential never
+       * reaches hubwarden's logs, store or audit.
+       */
+      echoCredentials(on: boolean) { echoCredentials = on; },
       /** The next `count` Graph calls (after auth) answer 429 with `Retry-After: retryAfterSeconds`. */
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { OKTA_ERRORS, OktaEmulatorError } from './okta-error.ts';
+import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
 import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 
@@ -54,6 +54,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const rateLimit = new OktaRateLimit(options.faults?.rateLimit);
   const calls: OktaCall[] = [];
   let baseUrl = 'http://127.0.0.1';
+  let echoCredentials = false;
 
   const now = () => new Date().toISOString();
   for (const seed of options.users ?? []) {
@@ -103,6 +104,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Okta-Request-Id', randomBytes(10).toString('base64url'));
     const auth = req.get('authorization') ?? '';
+    // TEST FAULT (control.echoCredentials), not Okta behaviour: refuse and quote the credential back.
+    if (echoCredentials) throw oktaError(401, 'E0000011', `Invalid token provided (Authorization: ${auth})`, [`token ${auth.replace(/^SSWS /, '')} was sent as ${JSON.stringify({ authorization: auth })}`]);
     if (auth !== `SSWS ${token}`) throw OKTA_ERRORS.invalidToken();
     const verdict = rateLimit.take();
     res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
@@ -165,6 +168,12 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       };
     },
     control: {
+      /**
+       * TEST FAULT, not Okta behaviour: every request is refused with 401 E0000011 whose summary and
+       * causes quote the Authorization header it carried (the SSWS token), as an echoing proxy
+       * would. Proves an echoed credential never reaches hubwarden's logs, store or audit.
+       */
+      echoCredentials(on: boolean) { echoCredentials = on; },
       /** The next `count` requests answer 429 E0000047 (after auth), reset `resetInSeconds` from now. */
       throttleNext(count: number, resetInSeconds = 0) { rateLimit.throttleNext(count, resetInSeconds); },
       setRateLimit(options: RateLimitOptions | undefined) { rateLimit.configure(options); },

@@ -1,0 +1,215 @@
+/**
+ * No 5xx from input: a table of malformed SCIM requests (escapes, compressed bodies, `schemas`,
+ * NUL and lone surrogates, oversized attributes, userNames that differ only by surrounding
+ * whitespace, group members that name no user of the hub). Each must get a 4xx with an RFC 7644
+ * §3.12 error body (and its scimType where §3.12 has one), and change nothing in the store.
+ */
+import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { request } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { FailureLimiter } from '../auth-failures.ts';
+import { MAX_LENGTH, MAX_VALUES } from './attributes.ts';
+import { startScimApp, type ScimTestApp } from './test-app.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+interface Case {
+  name: string;
+  method: string;
+  /** Raw path after the host (sent byte for byte: malformed escapes stay malformed). */
+  path: string;
+  body?: Buffer | string | object;
+  headers?: Record<string, string>;
+  status: number;
+  scimType?: string;
+}
+
+const user = (userName: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER], userName, emails: [{ value: 'x@example.com', type: 'work', primary: true }], ...extra });
+const patch = (...ops: object[]) => ({ schemas: [PATCH_OP], Operations: ops });
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+const long = (n: number) => 'x'.repeat(n);
+
+/** Sends exactly these bytes (fetch would re-encode a malformed path). */
+function send(app: ScimTestApp, c: Case, token: string): Promise<{ status: number; type: string; text: string }> {
+  const url = new URL(app.url);
+  const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : typeof c.body === 'string' ? Buffer.from(c.body) : json(c.body);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, method: c.method, path: c.path,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/scim+json', 'content-length': String(body.length) } : {}),
+        ...c.headers,
+      },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () => {
+  let app: ScimTestApp;
+  let userId: string;
+  let otherUserId: string;
+  let betaUserId: string;
+  let groupId: string;
+  const H = '/scim/v2/hubs/alpha';
+  const cases: Case[] = [];
+
+  before(async () => {
+    app = await startScimApp({ hubs: [{ id: 'alpha', identityProvider: 'okta' }, { id: 'beta' }], failures: new FailureLimiter({ scim: { maxFailures: 1000, windowMs: 60_000 } }) });
+    const post = async (hub: string, path: string, body: object) => {
+      const r = await send(app, { name: 'setup', method: 'POST', path: `/scim/v2/hubs/${hub}${path}`, body, status: 201 }, app.token(hub));
+      assert.equal(r.status, 201, r.text);
+      return JSON.parse(r.text).id as string;
+    };
+    userId = await post('alpha', '/Users', user('taken@example.com'));
+    otherUserId = await post('alpha', '/Users', user('other@example.com'));
+    betaUserId = await post('beta', '/Users', user('beta@example.com'));
+    groupId = await post('alpha', '/Groups', { schemas: [GROUP], displayName: 'Sales', members: [{ value: userId }] });
+    const U = `${H}/Users/${userId}`;
+    const G = `${H}/Groups/${groupId}`;
+    const corrupt = Buffer.from('this is not compressed at all');
+    const gz = gzipSync(json(user('gz@example.com')));
+
+    cases.push(
+      // Malformed %-escapes anywhere in the path (some before authentication)
+      { name: 'bad escape in the hub id', method: 'GET', path: '/scim/v2/hubs/%zz/Users', status: 400 },
+      { name: 'bad escape in the hub id, POST', method: 'POST', path: '/scim/v2/hubs/%zz/Users', body: user('a@example.com'), status: 400 },
+      { name: 'truncated escape in the hub id', method: 'GET', path: '/scim/v2/hubs/alpha%/Users', status: 400 },
+      { name: 'bad escape in a user id', method: 'GET', path: `${H}/Users/%zz`, status: 400 },
+      { name: 'bad escape in a user id, PUT', method: 'PUT', path: `${H}/Users/%zz`, body: user('a@example.com'), status: 400 },
+      { name: 'bad escape in a user id, PATCH', method: 'PATCH', path: `${H}/Users/%E0%A4%A`, body: patch({ op: 'replace', path: 'title', value: 'x' }), status: 400 },
+      { name: 'bad escape in a user id, DELETE', method: 'DELETE', path: `${H}/Users/%`, status: 400 },
+      { name: 'overlong UTF-8 escape in a group id', method: 'GET', path: `${H}/Groups/%c0%af`, status: 400 },
+      { name: 'bad escape in a group id, DELETE', method: 'DELETE', path: `${H}/Groups/%ff%zz`, status: 400 },
+      { name: 'bad escape in a schema id', method: 'GET', path: `${H}/Schemas/%zz`, status: 400 },
+      { name: 'bad escape in a resource type id', method: 'GET', path: `${H}/ResourceTypes/%`, status: 400 },
+      { name: 'bad escape in the resource name', method: 'GET', path: `${H}/Us%zzers`, status: 400 },
+      { name: 'bad escape after the hub', method: 'POST', path: `${H}/%zz`, body: user('a@example.com'), status: 400 },
+      // Compressed bodies that do not decompress, or decompress to something that is not a SCIM object
+      { name: 'corrupt gzip body', method: 'POST', path: `${H}/Users`, body: corrupt, headers: { 'content-encoding': 'gzip' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'corrupt deflate body', method: 'POST', path: `${H}/Users`, body: corrupt, headers: { 'content-encoding': 'deflate' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'corrupt br body', method: 'POST', path: `${H}/Users`, body: corrupt, headers: { 'content-encoding': 'br' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'truncated gzip body', method: 'POST', path: `${H}/Users`, body: gz.subarray(0, gz.length - 9), headers: { 'content-encoding': 'gzip' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'corrupt gzip PATCH', method: 'PATCH', path: U, body: corrupt, headers: { 'content-encoding': 'gzip' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'corrupt gzip PUT on a group', method: 'PUT', path: G, body: corrupt, headers: { 'content-encoding': 'gzip' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'gzip of invalid JSON', method: 'POST', path: `${H}/Users`, body: gzipSync(Buffer.from('{"userName":')), headers: { 'content-encoding': 'gzip' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'deflate of a JSON list', method: 'POST', path: `${H}/Users`, body: deflateSync(Buffer.from('[1,2]')), headers: { 'content-encoding': 'deflate' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'br that inflates past 1 MB', method: 'POST', path: `${H}/Users`, body: brotliCompressSync(json(user('big@example.com', { title: long(2 * 1024 * 1024) }))), headers: { 'content-encoding': 'br' }, status: 413 },
+      { name: 'unknown content encoding', method: 'POST', path: `${H}/Users`, body: json(user('enc@example.com')), headers: { 'content-encoding': 'compress' }, status: 415, scimType: 'invalidSyntax' },
+      { name: 'invalid UTF-8 bytes', method: 'POST', path: `${H}/Users`, body: Buffer.concat([Buffer.from('{"schemas":["' + USER + '"],"userName":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('@example.com"}')]), status: 400, scimType: 'invalidSyntax' },
+      { name: 'a non-UTF-8 charset', method: 'POST', path: `${H}/Users`, body: json(user('cs@example.com')), headers: { 'content-type': 'application/scim+json; charset=iso-8859-1' }, status: 415 },
+      { name: 'JSON nested 100,000 deep', method: 'POST', path: `${H}/Users`, body: '['.repeat(100_000) + ']'.repeat(100_000), status: 400, scimType: 'invalidSyntax' },
+      { name: 'JSON null', method: 'POST', path: `${H}/Users`, body: 'null', status: 400, scimType: 'invalidSyntax' },
+      // Unknown or malformed `schemas`
+      { name: 'schemas is a string', method: 'POST', path: `${H}/Users`, body: { ...user('s1@example.com'), schemas: USER }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'schemas is empty', method: 'POST', path: `${H}/Users`, body: { ...user('s2@example.com'), schemas: [] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'schemas holds a number', method: 'POST', path: `${H}/Users`, body: { ...user('s3@example.com'), schemas: [USER, 7] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'schemas is null', method: 'POST', path: `${H}/Users`, body: { ...user('s4@example.com'), schemas: null }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'unknown schema URN', method: 'POST', path: `${H}/Users`, body: { ...user('s5@example.com'), schemas: ['urn:example:params:scim:schemas:unknown'] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'User schema plus an unknown one', method: 'POST', path: `${H}/Users`, body: { ...user('s6@example.com'), schemas: [USER, ENTERPRISE, 'urn:bogus'] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'Group schema on /Users', method: 'POST', path: `${H}/Users`, body: { ...user('s7@example.com'), schemas: [GROUP] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'User schema on /Groups', method: 'POST', path: `${H}/Groups`, body: { schemas: [USER], displayName: 'Wrong schema' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'Entra\'s group schema without the core one', method: 'POST', path: `${H}/Groups`, body: { schemas: ['http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'], displayName: 'No core' }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'User schema on a user PUT', method: 'PUT', path: U, body: { ...user('taken@example.com'), schemas: ['urn:ietf:params:scim:schemas:core:1.0:User'] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'PATCH without the PatchOp schema', method: 'PATCH', path: U, body: { schemas: [USER], Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'PATCH with PatchOp plus an unknown schema', method: 'PATCH', path: G, body: { schemas: [PATCH_OP, 'urn:bogus'], Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }, status: 400, scimType: 'invalidSyntax' },
+      { name: 'PATCH schemas is an object', method: 'PATCH', path: U, body: { schemas: { 0: PATCH_OP }, Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, status: 400, scimType: 'invalidSyntax' },
+      // NUL and lone surrogates
+      { name: 'NUL in userName', method: 'POST', path: `${H}/Users`, body: user('nul\u0000@example.com'), status: 400, scimType: 'invalidValue' },
+      { name: 'lone high surrogate in userName', method: 'POST', path: `${H}/Users`, body: '{"schemas":["' + USER + '"],"userName":"a\\ud800@example.com"}', status: 400, scimType: 'invalidValue' },
+      { name: 'lone low surrogate in displayName', method: 'POST', path: `${H}/Users`, body: '{"schemas":["' + USER + '"],"userName":"ls@example.com","displayName":"\\udfff"}', status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in name.givenName', method: 'POST', path: `${H}/Users`, body: user('g@example.com', { name: { givenName: 'a\u0000b' } }), status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in externalId', method: 'POST', path: `${H}/Users`, body: user('e@example.com', { externalId: '00u\u0000' }), status: 400, scimType: 'invalidValue' },
+      { name: 'lone surrogate in an email', method: 'POST', path: `${H}/Users`, body: '{"schemas":["' + USER + '"],"userName":"em@example.com","emails":[{"value":"\\ud83d@example.com"}]}', status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in an attribute name', method: 'POST', path: `${H}/Users`, body: user('k@example.com', { 'title\u0000': 'x' }), status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in a group displayName', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Sa\u0000les' }, status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in a PATCH value', method: 'PATCH', path: U, body: patch({ op: 'replace', path: 'title', value: 'boss\u0000' }), status: 400, scimType: 'invalidValue' },
+      { name: 'lone surrogate in a PATCH path', method: 'PATCH', path: U, body: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","path":"title\\udc00","value":"x"}]}`, status: 400, scimType: 'invalidValue' },
+      { name: 'NUL in a PUT title', method: 'PUT', path: U, body: user('taken@example.com', { title: '\u0000' }), status: 400, scimType: 'invalidValue' },
+      // Oversized attributes (limits in attributes.ts, documented in the README)
+      { name: 'userName over its limit', method: 'POST', path: `${H}/Users`, body: user(`${long(MAX_LENGTH.userName)}@example.com`), status: 400, scimType: 'invalidValue' },
+      { name: 'externalId over its limit', method: 'POST', path: `${H}/Users`, body: user('ext@example.com', { externalId: long(MAX_LENGTH.externalId + 1) }), status: 400, scimType: 'invalidValue' },
+      { name: 'displayName over its limit', method: 'POST', path: `${H}/Users`, body: user('dn@example.com', { displayName: long(MAX_LENGTH.displayName + 1) }), status: 400, scimType: 'invalidValue' },
+      { name: 'title over the string limit', method: 'POST', path: `${H}/Users`, body: user('t@example.com', { title: long(MAX_LENGTH.other + 1) }), status: 400, scimType: 'invalidValue' },
+      { name: 'givenName over the string limit', method: 'POST', path: `${H}/Users`, body: user('gn@example.com', { name: { givenName: long(MAX_LENGTH.other + 1) } }), status: 400, scimType: 'invalidValue' },
+      { name: 'email value over its limit', method: 'POST', path: `${H}/Users`, body: { schemas: [USER], userName: 'ev@example.com', emails: [{ value: `${long(MAX_LENGTH.emails)}@example.com` }] }, status: 400, scimType: 'invalidValue' },
+      { name: 'too many emails', method: 'POST', path: `${H}/Users`, body: { schemas: [USER], userName: 'many@example.com', emails: Array.from({ length: MAX_VALUES + 1 }, (_, i) => ({ value: `m${i}@example.com` })) }, status: 400, scimType: 'invalidValue' },
+      { name: 'enterprise department over the string limit', method: 'POST', path: `${H}/Users`, body: user('dep@example.com', { [ENTERPRISE]: { department: long(MAX_LENGTH.other + 1) } }), status: 400, scimType: 'invalidValue' },
+      { name: 'group displayName over its limit', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: long(MAX_LENGTH.displayName + 1) }, status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH title over the string limit', method: 'PATCH', path: U, body: patch({ op: 'replace', path: 'title', value: long(MAX_LENGTH.other + 1) }), status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH userName over its limit', method: 'PATCH', path: U, body: patch({ op: 'replace', value: { userName: long(MAX_LENGTH.userName + 1) } }), status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH group rename over its limit', method: 'PATCH', path: G, body: patch({ op: 'replace', path: 'displayName', value: long(MAX_LENGTH.displayName + 1) }), status: 400, scimType: 'invalidValue' },
+      // userNames that differ only by surrounding whitespace are the same userName (trimmed; RFC 7643 §2.1, §7 uniqueness)
+      { name: 'userName with surrounding spaces', method: 'POST', path: `${H}/Users`, body: user(' taken@example.com '), status: 409, scimType: 'uniqueness' },
+      { name: 'userName with a trailing tab', method: 'POST', path: `${H}/Users`, body: user('taken@example.com\t'), status: 409, scimType: 'uniqueness' },
+      { name: 'userName with a leading newline, other case', method: 'POST', path: `${H}/Users`, body: user('\nTAKEN@example.com'), status: 409, scimType: 'uniqueness' },
+      { name: 'PUT renames onto a taken userName plus spaces', method: 'PUT', path: `${H}/Users/${otherUserId}`, body: user('  taken@example.com'), status: 409, scimType: 'uniqueness' },
+      { name: 'PATCH renames onto a taken userName plus spaces', method: 'PATCH', path: `${H}/Users/${otherUserId}`, body: patch({ op: 'replace', path: 'userName', value: 'taken@example.com ' }), status: 409, scimType: 'uniqueness' },
+      { name: 'userName of spaces only', method: 'POST', path: `${H}/Users`, body: user('   '), status: 400, scimType: 'invalidValue' },
+      // Group members that name no user of the hub
+      { name: 'new group with an unknown member', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Ghosts', members: [{ value: 'no-such-user' }] }, status: 400, scimType: 'invalidValue' },
+      { name: 'new group with another hub\'s user', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Cross', members: [{ value: betaUserId }] }, status: 400, scimType: 'invalidValue' },
+      { name: 'new group with a group as member', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Nested', members: [{ value: groupId }] }, status: 400, scimType: 'invalidValue' },
+      { name: 'PUT group with an unknown member', method: 'PUT', path: G, body: { schemas: [GROUP], displayName: 'Sales', members: [{ value: userId }, { value: 'ghost' }] }, status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH add an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members', value: [{ value: 'ghost' }] }), status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH replace members with an unknown one', method: 'PATCH', path: G, body: patch({ op: 'replace', path: 'members', value: [{ value: userId }, { value: 'ghost' }] }), status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH add another hub\'s user', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members', value: [{ value: betaUserId }] }), status: 400, scimType: 'invalidValue' },
+      { name: 'PATCH add by filter an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members[value eq "ghost"]', value: { display: 'G' } }), status: 400, scimType: 'invalidValue' },
+      { name: 'path-less PATCH adding an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', value: { members: [{ value: 'ghost' }] } }), status: 400, scimType: 'invalidValue' },
+      { name: 'member value not a string', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Numbers', members: [{ value: 42 }] }, status: 400, scimType: 'invalidValue' },
+    );
+  });
+  after(() => app.close());
+
+  /** Everything stored for both hubs, to prove a rejected request changed nothing. */
+  const stored = () => JSON.stringify(['alpha', 'beta'].flatMap((hub) => ['directoryUsers', 'directoryGroups', 'outbox'].map((c) => [...app.store.list(c as 'directoryUsers', hub)])));
+
+  test('at least 60 malformed requests: each a 4xx with a SCIM error body, nothing stored', async () => {
+    assert.ok(cases.length >= 60, `${cases.length} cases`);
+    const before = stored();
+    const wrong: string[] = [];
+    for (const c of cases) {
+      const r = await send(app, c, app.token('alpha'));
+      let body: any;
+      try {
+        body = JSON.parse(r.text);
+      } catch {
+        body = undefined;
+      }
+      const problems: string[] = [];
+      if (r.status !== c.status) problems.push(`status ${r.status}, expected ${c.status}`);
+      if (!/^application\/scim\+json/.test(r.type)) problems.push(`content-type ${r.type}`);
+      if (!body || JSON.stringify(body.schemas) !== JSON.stringify([ERROR]) || body.status !== String(r.status) || typeof body.detail !== 'string') problems.push('no SCIM error body');
+      if (c.scimType && body?.scimType !== c.scimType) problems.push(`scimType ${body?.scimType}, expected ${c.scimType}`);
+      if (problems.length) wrong.push(`${c.name}: ${problems.join('; ')} — ${r.text.slice(0, 160)}`);
+      if (stored() !== before) {
+        wrong.push(`${c.name}: the store changed`);
+        break;
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  test('the forms that are fine still work: a gzip body, whitespace trimmed, a real member, Entra\'s misspelt enterprise URN', async () => {
+    const gz = await send(app, { name: 'gzip', method: 'POST', path: `${H}/Users`, body: gzipSync(json(user('  gzip@example.com '))), headers: { 'content-encoding': 'gzip' }, status: 201 }, app.token('alpha'));
+    assert.equal(gz.status, 201, gz.text);
+    assert.equal(JSON.parse(gz.text).userName, 'gzip@example.com', 'surrounding whitespace is trimmed');
+    const add = await send(app, { name: 'member', method: 'PATCH', path: `${H}/Groups/${groupId}`, body: patch({ op: 'add', path: 'members', value: [{ value: otherUserId }] }), status: 204 }, app.token('alpha'));
+    assert.equal(add.status, 204, add.text);
+    const misspelt = await send(app, { name: 'urn', method: 'POST', path: `${H}/Users`, body: { schemas: [USER, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'], userName: 'ms@example.com' }, status: 201 }, app.token('alpha'));
+    assert.equal(misspelt.status, 201, misspelt.text);
+    const noSchemas = await send(app, { name: 'none', method: 'POST', path: `${H}/Users`, body: { userName: 'noschemas@example.com' }, status: 201 }, app.token('alpha'));
+    assert.equal(noSchemas.status, 201, 'a body without schemas is still accepted (Entra and the suites always send it; others may not)');
+  });
+});

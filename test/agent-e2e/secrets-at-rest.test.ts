@@ -1,0 +1,196 @@
+/**
+ * No secret at rest in clear: hubwarden as `npm start` wires it (composeHubwarden, the durable
+ * store, the audit file), against emulators that echo the credential they were sent back in their
+ * errors (test faults: the Meta Graph emulator's `echoCredentials`, the Okta emulator's and the
+ * Entra token endpoint's `control.echoCredentials`). It runs the failing-credential paths: a check
+ * for updates whose Graph calls are refused quoting the access token, write-back to Okta refused
+ * quoting the SSWS token and to Entra refused quoting the client secret, and a Lifecycle Workflows
+ * callout whose resume cannot get a token. Then every file under the data directory, the audit
+ * file, the captured log lines and the admin API's answers are searched for every configured
+ * secret, as sent and as a provider would echo it (URL-, form- and JSON-encoded): none may appear.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { logger } from '../../agent/log/logger.ts';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { createApp } from '../../scim-server/app.ts';
+import { composeHubwarden, type Hubwarden } from '../../scim-server/compose.ts';
+import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
+import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
+
+/** Every secret of the config. Long, with characters that change under URL and JSON encoding. */
+const SECRETS = {
+  META_ECHO_TOKEN: 'EAAB-echoed+meta/token~0123456789abcdef',
+  OKTA_TOKEN: '00okta-echoed+ssws/token~0123456789',
+  ENTRA_SECRET: 'entra~echoed+client/secret"0123456789',
+  ADMIN_TOKEN: 'admin-token-secrets-at-rest-0123456789',
+  SCIM_TOKEN: 'scim-token-secrets-at-rest-0123456789',
+  META_TOKEN: SANDBOX.token,
+};
+const TENANT = 'tenant-echo';
+const CLIENT = 'hubwarden-echo-app';
+const RELAY = 'relay-echo-app';
+const AUD = 'api://hubwarden-echo';
+
+/** The forms a secret takes when a provider quotes a request back. */
+const forms = (s: string) => [...new Set([s, encodeURIComponent(s), new URLSearchParams({ v: s }).toString().slice(2), JSON.stringify(s).slice(1, -1)])];
+
+let dir: string;
+let hubwarden: Hubwarden;
+let store: LowdbStore;
+let server: Server;
+let url: string;
+const lines: string[] = [];
+const answers: string[] = [];
+const closers: Array<() => Promise<unknown>> = [];
+const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+const capture = new winston.transports.Stream({ stream: sink, level: 'debug' });
+const saved = { silent: logger.silent, level: logger.level, transports: [...logger.transports] };
+
+before(async () => {
+  // Every log line hubwarden writes, after the logger's own format (redaction included).
+  logger.clear().add(capture);
+  logger.silent = false;
+  logger.level = 'debug';
+
+  const echoingMeta = createMetaEmulator({ faults: { echoCredentials: true } });
+  const meta = createMetaEmulator();
+  const okta = createOktaEmulator({ token: SECRETS.OKTA_TOKEN });
+  okta.control.echoCredentials(true);
+  const graph = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRETS.ENTRA_SECRET });
+  graph.control.echoCredentials(true);
+  const servers = [await echoingMeta.listen(0), await meta.listen(0), await okta.listen(), await graph.listen()];
+  for (const s of servers) closers.push(s.close);
+  const [echoUrl, metaUrl, oktaUrl, graphUrl] = servers.map((s) => s.url);
+
+  dir = await mkdtemp(join(tmpdir(), 'hubwarden-secrets-'));
+  const config = parseConfig(`
+server:
+  publicUrl: http://127.0.0.1
+  adminTokens: [env:ADMIN_TOKEN]
+store: { kind: lowdb, path: ${join(dir, 'data/hubwarden.json')} }
+audit: { file: ${join(dir, 'data/audit.log')} }
+identityProviders:
+  okta:
+    kind: okta
+    orgUrl: ${oktaUrl}
+    token: env:OKTA_TOKEN
+  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: ${CLIENT}
+    clientSecret: env:ENTRA_SECRET
+    extensionAppId: ${CLIENT}
+    graphBaseUrl: ${graphUrl}
+    authorityUrl: ${graphUrl}
+    lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD}, jwksUrl: ${graph.jwksUrl}, actions: { task-check: check-for-updates } }
+hubs:
+  - id: meta-echo
+    connector: meta-business
+    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_ECHO_TOKEN, graphBaseUrl: ${echoUrl} }
+    scim: { tokens: [env:SCIM_TOKEN] }
+  - id: okta-hub
+    connector: meta-business
+    identityProvider: okta
+    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN, graphBaseUrl: ${metaUrl} }
+  - id: entra-hub
+    connector: meta-business
+    identityProvider: entra
+    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN, graphBaseUrl: ${metaUrl} }
+`, join(dir, 'hubwarden.yaml'), { ...SECRETS });
+
+  store = new LowdbStore(config.pathOf(config.file.store.path));
+  await store.open();
+  hubwarden = composeHubwarden({ config, store, auditFile: config.pathOf(config.file.audit.file), runner: { backoffBaseMs: 20, backoffMaxMs: 100, leaseMs: 2_000 } });
+  const app = createApp({ store, agentRunning: () => hubwarden.running(), routers: hubwarden.routers });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await hubwarden.start(); // first imports of the three hubs: checks for updates, then write-back
+
+  // A Lifecycle Workflows callout: check the Entra hubs, then resume (the token endpoint echoes).
+  const callout = {
+    data: {
+      callbackUriPath: '/identityGovernance/lifecycleWorkflows/workflows/wf-echo/tasks/task-check/taskProcessingResults/tpr-echo/resume',
+      subject: { id: 'obj-jane', displayName: 'Jane', userPrincipalName: 'jane@example.com', email: 'jane@example.com' },
+      task: { id: 'task-check', displayName: 'check' },
+      taskProcessingResult: { id: 'tpr-echo', createdDateTime: new Date().toISOString() },
+      workflow: { id: 'wf-echo', displayName: 'Leaver', workflowVersion: 1 },
+    },
+    source: 'sample', type: 'lifecycleEvent',
+  };
+  const token = await graph.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
+  const res = await fetch(`${url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(callout) });
+  assert.equal(res.status, 202, await res.text());
+  await until('the callout to end (resume refused)', () => store.get('hookEvents', 'entra-lifecycle', 'tpr-echo')?.state === 'failed', 20_000);
+  await until('every hub to be checked', () => ['meta-echo', 'okta-hub', 'entra-hub'].every((h) => [...store.list('tasks', h)].some((t) => t.kind === 'check-for-updates' && ['completed', 'failed', 'waiting'].includes(t.status) && t.attempts > 0)), 20_000);
+
+  // What the admin API answers about it all.
+  for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500']) {
+    const r = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` } });
+    answers.push(`${path} ${r.status} ${await r.text()}`);
+    assert.equal(r.status, 200, path);
+  }
+});
+
+after(async () => {
+  logger.clear();
+  for (const t of saved.transports) logger.add(t);
+  logger.silent = saved.silent;
+  logger.level = saved.level;
+  for (const close of closers) await close().catch(() => {});
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function until(what: string, probe: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(folder, { withFileTypes: true })) {
+    const path = join(folder, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(path)));
+    else out.push(path);
+  }
+  return out;
+}
+
+test('the echoed credentials reached what hubwarden stores, redacted', () => {
+  const hook = store.get('hookEvents', 'entra-lifecycle', 'tpr-echo')!;
+  assert.match(hook.outcome ?? '', /^resume failed: .*\[redacted\]/, 'the Entra token endpoint echo reached the hook event');
+  const echoTask = [...store.list('tasks', 'meta-echo')].find((t) => t.kind === 'check-for-updates')!;
+  assert.match(echoTask.lastError?.message ?? '', /\[redacted\]/, 'the Meta echo reached the task record');
+  const oktaTask = [...store.list('tasks', 'okta-hub')].find((t) => t.kind === 'check-for-updates' && t.status === 'completed');
+  assert.match(String((oktaTask?.result as { writeback?: string } | undefined)?.writeback), /^failed: .*\[redacted\]/, 'the Okta echo reached the write-back result');
+  assert.ok(lines.some((l) => l.includes('[redacted]')), 'the echoes reached the logs');
+});
+
+test('no configured secret is found in any file under the data directory, the audit file, the logs or the API answers', async () => {
+  await hubwarden.stop(2_000);
+  await new Promise((r) => server.close(r));
+  await store.close(); // journal folded into the snapshot: the files as they rest
+  const files = await filesUnder(join(dir, 'data'));
+  assert.ok(files.some((f) => f.endsWith('audit.log')) && files.some((f) => f.endsWith('hubwarden.json')), files.join(', '));
+  const places: Array<[string, string]> = [];
+  for (const f of files) places.push([f, await readFile(f, 'utf8')]);
+  places.push(['log lines', lines.join('')], ['admin API answers', answers.join('\n')]);
+  const found: string[] = [];
+  for (const [name, secret] of Object.entries(SECRETS)) {
+    for (const form of forms(secret)) for (const [where, text] of places) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+  }
+  assert.deepEqual(found, []);
+});
