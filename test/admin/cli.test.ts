@@ -1,36 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { FAKE_CHECK_RESULT, FakeAgent } from './fake-agent.ts';
-import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
-
-const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
-
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs the real CLI (bin/hubwarden.mjs) as a child process; the test server answers meanwhile. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent', HUBWARDEN_POLL_MS: '10', ...env },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
-
-function assertOneLineError(run: Run, code: number, pattern: RegExp) {
-  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
-  assert.match(lines[0], /^hubwarden: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
-}
+import { assertOneLineError, BIN, cli } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
   let server: TestServer;
@@ -54,82 +31,6 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(run.stdout, new RegExp(`^assets: +${counts.assets} asset\\(s\\), ${counts.assignments} assignment\\(s\\), ${counts.partners} partner\\(s\\)$`, 'm'));
     assert.match(run.stdout, new RegExp(`^drift: +${changes.drift} change\\(s\\) made in the app, not by hubwarden \\(hubwarden audit --hub acme-ads\\)$`, 'm'));
     assert.match(run.stdout, /^took 1\.2 s, 9 Graph call\(s\)$/m);
-    const json = JSON.parse((await cli(['check', 'acme-ads', '--json', ...auth])).stdout);
-    assert.deepEqual(json.result, FAKE_CHECK_RESULT, '--json prints the task with its result');
-  });
-
-  test('--version prints the package version', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    const run = await cli(['--version']);
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout.trim(), version);
-  });
-
-  test('--limit above the API page size fetches the pages (audit, tasks, members)', async () => {
-    const before = agent.auditLog.length;
-    for (let i = 0; i < 1_150; i++) agent.auditLog.push({ seq: before + i + 1, at: `2026-11-20T00:00:00.000Z`, hubId: 'acme-ads', trigger: { type: 'schedule' }, action: 'paging-probe', why: `probe ${i}`, outcome: 'ok' });
-    try {
-      const calls = agent.calls.length;
-      const page = JSON.parse((await cli(['audit', '--action', 'paging-probe', '--limit', '1000', '--json', ...auth])).stdout);
-      assert.equal(page.items.length, 1000);
-      assert.equal(page.total, 1_150);
-      assert.deepEqual(page.items.slice(0, 2).map((e: { why: string }) => e.why), ['probe 0', 'probe 1'], 'pages in order, none skipped');
-      assert.equal(new Set(page.items.map((e: { seq: number }) => e.seq)).size, 1000, 'no entry twice');
-      const limits = agent.calls.slice(calls).filter((c) => c.method === 'audit').map((c) => (c.args[0] as { limit: number }).limit);
-      assert.deepEqual(limits, [500, 500], 'two pages of 500, no request above the API maximum');
-      const all = await cli(['audit', '--action', 'paging-probe', '--limit', '5000', ...auth]);
-      assert.equal(all.code, 0, all.stderr);
-      assert.equal(all.stdout.trim().split('\n').length, 1 + 1_150, 'header + every entry: paging stops at the total');
-      assertOneLineError(await cli(['audit', '--limit', '0', ...auth]), 2, /--limit: expected a whole number of 1 or more, got "0"/);
-      assertOneLineError(await cli(['tasks', '--limit', 'lots', ...auth]), 2, /--limit: expected a whole number/);
-    } finally {
-      agent.auditLog.splice(before);
-    }
-  });
-
-  test('members and audit --format csv: RFC 4180 quoting, formula cells defused, partner business named', async () => {
-    const acme = agent.membersByHub.get('acme-ads')!;
-    acme.push({ hubId: 'acme-ads', id: 'partner:555:88', status: 'guest', name: '=HYPERLINK("http://evil")', assets: [{ type: 'ad_account', id: 'act_1', tasks: ['ANALYZE'] }], grantedBy: [], kind: 'partner-user', partnerBusinessId: '555', partnerBusinessName: 'Northwind Media, Ltd' });
-    try {
-      const csv = await cli(['members', 'acme-ads', '--format', 'csv', ...auth]);
-      assert.equal(csv.code, 0, csv.stderr);
-      const lines = csv.stdout.split('\r\n');
-      assert.equal(lines[0], 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,member id');
-      assert.equal(lines.length, 1 + acme.length + 1, 'header, one line per member, and the final CRLF');
-      assert.equal(lines.find((l) => l.endsWith(',partner:555:88')), `,"'=HYPERLINK(""http://evil"")",guest,,ad_account act_1: ANALYZE,,,,,"Northwind Media, Ltd",,partner:555:88`);
-      const table = await cli(['members', 'acme-ads', '--status', 'guest', ...auth]);
-      assert.match(table.stdout, /^ID\s+STATUS\s+EMAIL\s+PARTNER BUSINESS/m);
-      assert.match(table.stdout, /^partner:555:88\s+guest\s+=HYPERLINK\("http:\/\/evil"\)\s+Northwind Media, Ltd/m, 'a partner guest shows their business, not "-"');
-      const two = await cli(['members', 'acme-ads', '--format', 'csv', '--limit', '2', ...auth]);
-      assert.equal(two.stdout.split('\r\n').length, 1 + 2 + 1, '--limit with csv');
-      const json = JSON.parse((await cli(['members', 'acme-ads', '--format', 'json', ...auth])).stdout);
-      assert.equal(json.items.find((m: { id: string }) => m.id === 'partner:555:88').partnerBusinessName, 'Northwind Media, Ltd');
-      const audit = await cli(['audit', '--format', 'csv', ...auth]);
-      assert.equal(audit.code, 0, audit.stderr);
-      assert.match(audit.stdout, /^seq,at,hub,trigger,actor,action,email,subject,why,outcome,task\r\n/);
-      assert.equal(audit.stdout.split('\r\n').length, 1 + agent.auditLog.length + 1);
-      assertOneLineError(await cli(['members', 'acme-ads', '--format', 'xml', ...auth]), 2, /--format: expected one of table, json, csv, got "xml"/);
-      assertOneLineError(await cli(['--json', 'audit', '--format', 'csv', ...auth]), 2, /--json and --format csv contradict/);
-    } finally {
-      acme.splice(acme.findIndex((m) => m.id === 'partner:555:88'), 1);
-    }
-  });
-
-  test('the API answers text/csv to Accept: text/csv, JSON otherwise; a CSV export may exceed a page', async () => {
-    const headers = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` };
-    const csv = await fetch(`${server.url}/api/v1/hubs/acme-ads/members?status=unmatched`, { headers: { ...headers, accept: 'text/csv' } });
-    assert.equal(csv.status, 200);
-    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv; charset=utf-8/);
-    assert.equal(await csv.text(), 'email,name,status,app role,asset tasks,hub role,granted by,directory user,exemption,partner business,last seen,member id\r\nold.contractor@gmail.com,old.contractor,unmatched,EMPLOYEE,,,,,,,,1002\r\n');
-    const json = await fetch(`${server.url}/api/v1/hubs/acme-ads/members`, { headers: { ...headers, accept: '*/*' } });
-    assert.match(json.headers.get('content-type') ?? '', /application\/json/);
-    const big = await fetch(`${server.url}/api/v1/audit?limit=5000`, { headers: { ...headers, accept: 'text/csv' } });
-    assert.equal(big.status, 200, 'limit above 500 is fine for an export');
-    const tooBig = await fetch(`${server.url}/api/v1/audit?limit=5000`, { headers });
-    assert.equal(tooBig.status, 400);
-    assert.equal((await tooBig.json()).detail, 'query.limit: expected at most 500');
-    const missing = await fetch(`${server.url}/api/v1/hubs/nope/members`, { headers: { ...headers, accept: 'text/csv' } });
-    assert.equal(missing.status, 404, 'an unknown hub is a problem, not an empty CSV');
   });
 
   test('check exits 1 with the task\'s error when the check fails; tasks --watch ends when nothing is unfinished', async () => {
@@ -155,7 +56,6 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(table.stdout, /1 of 1 member\(s\)/);
     const json = await cli(['--json', 'members', 'acme-ads', ...auth]);
     assert.equal(JSON.parse(json.stdout).total, 4);
-    assert.equal(JSON.parse((await cli(['members', 'acme-ads', '--json', ...auth])).stdout).total, 4, '--json after the command too');
   });
 
   test('exempt, match, remove and apply call the API with the admin trigger', async () => {
@@ -209,15 +109,6 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(run.stderr, /hubs\[0\]\.id: expected lower-case/);
     assert.match(run.stderr, /hubs\[0\]\.meta\.businessId: expected a numeric Meta business id/);
     assert.match(run.stderr, /hubs\[0\]\.teams\[0\]\.appRole/);
-    const okJson = await cli(['config', 'validate', '--config', good, '--json']);
-    assert.equal(okJson.code, 0, okJson.stderr);
-    assert.deepEqual(JSON.parse(okJson.stdout), { ok: true, path: good, hubs: 1, identityProviders: 0 });
-    const badJson = await cli(['--json', 'config', 'validate', '--config', bad]);
-    assert.equal(badJson.code, 1);
-    const report = JSON.parse(badJson.stdout);
-    assert.equal(report.ok, false);
-    assert.ok(report.problems.some((p: string) => /^hubs\[0\]\.id: expected lower-case/.test(p)), badJson.stdout);
-    assert.equal(badJson.stderr, '', 'with --json the problems are on stdout only');
   });
 
   test('emulator meta serves the Meta Graph API emulator until interrupted', async () => {
@@ -250,30 +141,5 @@ describe('hubwarden CLI against a test server', () => {
     const run = await cli(['serve', '--config', bad]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /hubs: expected at least one hub/);
-  });
-});
-
-describe('hubwarden check against a running hubwarden (real agent, Meta sandbox)', () => {
-  let world: DashboardWorld;
-  before(async () => { world = await startDashboardWorld(); });
-  after(() => world?.close());
-
-  test('check ends with what the check for updates found, in the real task result\'s numbers', async () => {
-    const run = await cli(['check', HUB, '--url', world.url, '--token', ADMIN_TOKEN]);
-    assert.equal(run.code, 0, run.stderr);
-    const taskId = /^task (\S+) check-for-updates: completed$/m.exec(run.stdout)?.[1];
-    assert.ok(taskId, run.stdout);
-    const result = world.agent.api.task(taskId)!.result as typeof FAKE_CHECK_RESULT;
-    assert.ok(result.counts.members > 0 && result.counts.assets > 0, JSON.stringify(result));
-    assert.match(run.stdout, new RegExp(`^members: ${result.counts.members} read; ${result.changes.newMembers} new, ${result.changes.removedMembers} gone`, 'm'));
-    assert.match(run.stdout, new RegExp(`^invites: ${result.counts.invites} listed; ${result.changes.acceptedInvites} accepted, ${result.changes.expiredInvites} expired`, 'm'));
-    assert.match(run.stdout, new RegExp(`^assets: +${result.counts.assets} asset\\(s\\), ${result.counts.assignments} assignment\\(s\\), ${result.counts.partners} partner\\(s\\)$`, 'm'));
-    assert.match(run.stdout, new RegExp(`^drift: +${result.changes.drift} change`, 'm'));
-    assert.match(run.stdout, new RegExp(`, ${result.graphCalls} Graph call\\(s\\)$`, 'm'));
-    // A partner's person has no email in Meta: the table names their business instead of "-".
-    const guests = await cli(['members', HUB, '--status', 'guest', '--url', world.url, '--token', ADMIN_TOKEN]);
-    const partner = world.agent.api.members(HUB, { status: 'guest', limit: 10 }).items.find((m) => m.kind === 'partner-user')!;
-    assert.ok(partner.partnerBusinessName, 'the sandbox partner has a name');
-    assert.match(guests.stdout, new RegExp(`^${partner.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+guest\\s+.*${partner.partnerBusinessName}`, 'm'));
   });
 });
