@@ -14,10 +14,13 @@ import { MemoryStore } from './store/memory-store.ts';
 const admin: Trigger = { type: 'admin', actor: 'ops@example.com' };
 const refusal = (kind: AgentErrorKind, message: RegExp) => (e: unknown) => e instanceof AgentError && e.kind === kind && message.test(e.message);
 
-async function api() {
+async function api(options: { complete?: boolean } = {}) {
   const store = new MemoryStore();
   const hub = testHub();
   await store.transact((tx) => {
+    if (options.complete !== false) tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: '2026-01-01T00:00:00Z' });
+    tx.put('appMembers', hub.id, '502', { hubId: hub.id, id: '502', email: 'ex@example.com', role: 'EMPLOYEE', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
+    tx.put('exemptions', hub.id, '502', { hubId: hub.id, memberId: '502', reason: 'agency', until: '2027-01-01', by: 'owner', at: '2026-01-01T00:00:00Z' });
     tx.put('appMembers', hub.id, '501', { hubId: hub.id, id: '501', email: 'sam@example.com', role: 'EMPLOYEE', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
     tx.put('appMembers', hub.id, '900', { hubId: hub.id, id: '900', role: 'ADMIN', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
     tx.put('appSystemUsers', hub.id, '900', { hubId: hub.id, id: '900', role: 'ADMIN' });
@@ -29,15 +32,20 @@ describe('agent API refusals carry a kind', () => {
   test('unknown hub, member, invite, report and approval: not-found, naming which', async () => {
     const a = await api();
     await assert.rejects(a.removeMember('nope', '501', admin), refusal('not-found', /no hub "nope"/));
-    await assert.rejects(a.removeMember('meta-main', '777', admin), refusal('not-found', /hub meta-main has no member 777/));
-    await assert.rejects(a.removeMember('meta-main', 'invite:42', admin), refusal('not-found', /hub meta-main has no invite 42/));
+    await assert.rejects(a.removeMember('meta-main', '777', admin), refusal('not-found', /hub meta-main: remove 777: no member 777/));
+    await assert.rejects(a.removeMember('meta-main', 'invite:42', admin), refusal('not-found', /hub meta-main: remove invite:42: no invite 42/));
     await assert.rejects(a.checkForUpdates('nope', admin), refusal('not-found', /no hub "nope"/));
     await assert.rejects(a.applyReport('r-nope', 'all', admin), refusal('not-found', /no deprovisioning report r-nope/));
     await assert.rejects(a.decideApproval('a-nope', 'approve', admin), refusal('not-found', /no approval a-nope/));
   });
 
   test('removing a system user is a conflict', async () => {
-    await assert.rejects((await api()).removeMember('meta-main', '900', admin), refusal('conflict', /900 is a system user/));
+    await assert.rejects((await api()).removeMember('meta-main', '900', admin), refusal('conflict', /remove 900: a system user/));
+  });
+
+  test('a removal passes the same checks as every removal: complete listing and exemption (it once skipped them)', async () => {
+    await assert.rejects((await api({ complete: false })).removeMember('meta-main', '501', admin), refusal('conflict', /remove 501: the app listing is incomplete/));
+    await assert.rejects((await api()).removeMember('meta-main', '502', admin), refusal('conflict', /remove 502: exempted by an owner/));
   });
 
   test('offboarding nobody is invalid-argument; no member service is unavailable', async () => {

@@ -16,6 +16,7 @@ import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, queryTasks } from './tasks/task-query.ts';
+import { queueOwnerRemoval } from './members/owner-removal.ts';
 import { toTaskView } from './tasks/task-record.ts';
 
 /**
@@ -103,21 +104,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async removeMember(hubId, memberId, trigger) {
       if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger);
       const hub = hubOf(hubId);
-      const task = await store.transact((tx) => {
-        const inviteId = memberId.startsWith('invite:') ? memberId.slice('invite:'.length) : undefined;
-        let op: Operation;
-        if (inviteId) {
-          const invite = tx.get('appInvites', hubId, inviteId);
-          if (!invite) throw new AgentError('not-found', `agent: hub ${hubId} has no invite ${inviteId}`);
-          op = { kind: 'cancel-invite', key: `cancel:${inviteId}`, inviteId, effect: 'removal', reason: 'unassigned', email: invite.email, summary: `cancel the pending invite of ${invite.email}: asked by ${trigger.actor ?? trigger.type}` };
-        } else {
-          const m = tx.get('appMembers', hubId, memberId);
-          if (!m) throw new AgentError('not-found', `agent: hub ${hubId} has no member ${memberId}`);
-          if (tx.get('appSystemUsers', hubId, memberId)) throw new AgentError('conflict', `agent: ${memberId} is a system user; hubwarden never removes system users`);
-          op = { kind: 'remove-member', key: `remove:${memberId}`, memberId, role: m.role, effect: 'removal', reason: 'unassigned', email: m.email, summary: `remove ${m.email ?? memberId} (${m.role}) from the business: asked by ${trigger.actor ?? trigger.type}` };
-        }
-        return enqueueOperation(tx, { hub, op, trigger, force: true, now: now() });
-      });
+      // The same builder and checks as every removal (complete listing, exemption, last admin).
+      const task = await store.transact((tx) => queueOwnerRemoval(tx, hub, memberId, trigger, now()));
       return toTaskView(task);
     },
 
@@ -131,7 +119,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async plan(hubId) {
       const hub = hubOf(hubId);
-      return toPlannedOperations(planHub(store, hub, { connector: d.connectorFor(hubId), now: now() }));
+      return toPlannedOperations(planHub(store, hub, { now: now() }));
     },
 
     task: (id) => {

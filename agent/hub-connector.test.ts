@@ -18,7 +18,7 @@ test('a sandbox hub without a token reads the emulator with the sandbox fixture 
   try {
     const cfg = config('      businessId: "1000000000000001"\n      graphBaseUrl: sandbox\n', '    partners:\n      - businessId: "2000000000000002"\n');
     const calls: unknown[] = [];
-    const c = createHubConnector(cfg.file.hubs[0], cfg, { sandboxGraphBaseUrl: server.url, log, onCall: (x) => calls.push(x) });
+    const c = createHubConnector(cfg.file.hubs[0], cfg, { sandboxUrls: { 'meta-business': server.url }, log, onCall: (x) => calls.push(x) });
     const page = await c.listMembers!();
     assert.ok(page.items.some((m) => m.role === 'ADMIN'));
     assert.equal(calls.length, 1);

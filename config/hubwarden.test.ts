@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from './load.ts';
+import { connectorBlock } from './schema.ts';
 import { readFileSync } from 'node:fs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,8 +16,9 @@ test('the shipped config (config/hubwarden.yaml) is valid and describes the sand
   assert.equal(file.hubs.length, 1);
   const hub = file.hubs[0]!;
   assert.equal(hub.id, 'sandbox');
-  assert.equal(hub.meta.graphBaseUrl, 'sandbox');
-  assert.equal(hub.meta.businessId, '1000000000000001');
+  const block = connectorBlock(hub) as { graphBaseUrl: string; businessId: string };
+  assert.equal(block.graphBaseUrl, 'sandbox');
+  assert.equal(block.businessId, '1000000000000001');
   assert.deepEqual(hub.teams.map((t) => [t.group, t.appRole, t.hubRole]), [['Meta Admins', 'ADMIN', 'owner'], ['Meta Advertisers', 'EMPLOYEE', 'collaborator']]);
   assert.deepEqual(hub.teams[1]!.assets.map((a) => [a.type, a.id, a.tasks]), [['ad_account', 'act_111', ['ADVERTISE', 'ANALYZE']], ['page', '222', ['ADVERTISE', 'ANALYZE']]]);
   assert.equal(hub.checkForUpdates.schedule, '0 3 * * *');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectorBlock } from './schema.ts';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
 
 const minimal = `
@@ -128,7 +129,7 @@ hubs:
     const { file } = parseConfig(minimal, '/x.yaml', {});
     assert.deepEqual(file.store, { kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 });
     assert.deepEqual(file.secrets, { keyFile: 'data/hubwarden.key' });
-    assert.equal(file.hubs[0]!.meta.graphBaseUrl, 'https://graph.facebook.com');
+    assert.equal((connectorBlock(file.hubs[0]!) as { graphBaseUrl: string }).graphBaseUrl, 'https://graph.facebook.com');
     assert.deepEqual(file.hubs[0]!.safety, { settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' });
   });
 });

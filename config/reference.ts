@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { configSchema } from './schema.ts';
+import { connectors } from '../connectors/registry.ts';
+import { configSchema, hubSchemaOf } from './schema.ts';
 import { secretRef } from './secret-ref.ts';
 
 export interface ConfigKey {
@@ -17,8 +18,8 @@ export interface ConfigKey {
   default: string;
 }
 
-/** One line per key: what it means for the person writing the file. */
-export const MEANINGS: Record<string, string> = {
+/** One line per key that every hub shares: what it means for the person writing the file. */
+const COMMON_MEANINGS: Record<string, string> = {
   'server.port': 'TCP port to listen on (`PORT` overrides it; 0 picks a free port).',
   'server.host': 'Address to listen on; `0.0.0.0` to accept connections from other machines.',
   'server.publicUrl': 'The URL identity providers and browsers reach hubwarden at (used in SCIM base URLs and `meta.location`).',
@@ -56,14 +57,9 @@ export const MEANINGS: Record<string, string> = {
   'hubs': 'The business hubs hubwarden governs; each is one SCIM app in the identity provider.',
   'hubs[].id': 'Hub id, part of the SCIM base URL `/scim/v2/hubs/<id>`.',
   'hubs[].label': 'Display name in the web UI and reports.',
-  'hubs[].connector': 'Which app the hub is: `meta-business`.',
+  'hubs[].connector': 'Which app the hub is (a connector in connectors/registry.ts); it decides the hub\'s connector block, roles, asset types and partners below.',
   'hubs[].identityProvider': 'Name under `identityProviders` that pushes this hub and receives write-back.',
   'hubs[].loginMethod': 'How members sign in to the app: `sso` or `password` (affects invites).',
-  'hubs[].meta.businessId': 'The Meta business portfolio id.',
-  'hubs[].meta.appId': 'The Meta app the system user token belongs to.',
-  'hubs[].meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
-  'hubs[].meta.graphBaseUrl': 'Graph API base URL; `sandbox` = the built-in Meta emulator.',
-  'hubs[].meta.apiVersion': 'Graph API version.',
   'hubs[].scim.tokens': 'Bearer tokens the identity provider sends on SCIM requests for this hub (compared as SHA-256 hashes in constant time).',
   'hubs[].scim.jwt': 'Also accept OAuth JWT bearer tokens for this hub.',
   'hubs[].scim.jwt.issuer': 'Expected `iss`.',
@@ -72,24 +68,33 @@ export const MEANINGS: Record<string, string> = {
   'hubs[].teams': 'SCIM group → team mappings; a person\'s grant combines all their mapped groups (highest role wins, asset tasks unioned).',
   'hubs[].teams[].group': 'SCIM group displayName (case-insensitive).',
   'hubs[].teams[].hubRole': 'Role in hubwarden\'s team model.',
-  'hubs[].teams[].appRole': 'Business role in the app.',
-  'hubs[].teams[].assets': 'Assets the team\'s members get, with tasks.',
-  'hubs[].teams[].assets[].type': 'Asset type.',
-  'hubs[].teams[].assets[].id': 'Asset id (`act_…` for ad accounts).',
-  'hubs[].teams[].assets[].tasks': 'Meta tasks on the asset (must form an allowed bundle).',
+  'hubs[].teams[].appRole': 'Role in the app (the connector\'s roles).',
+  'hubs[].teams[].assets': 'Assets the team\'s members get, with the access the connector\'s asset type asks for.',
+  'hubs[].teams[].assets[].type': 'Asset type (the connector\'s asset types).',
+  'hubs[].teams[].assets[].id': 'Asset id in the app.',
   'hubs[].defaultTeam': 'What a person assigned to the app without any mapped group gets; nothing when unset.',
   'hubs[].defaultTeam.hubRole': 'Role in hubwarden\'s team model.',
-  'hubs[].defaultTeam.appRole': 'Business role in the app.',
+  'hubs[].defaultTeam.appRole': 'Role in the app (the connector\'s roles).',
   'hubs[].checkForUpdates.schedule': 'Cron expression for the scheduled check for updates (reconcile with the app); none when unset.',
   'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
   'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
   'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval.',
   'hubs[].safety.confirmDeprovisioning': 'IdP-driven removals wait for an owner to apply the report.',
   'hubs[].safety.drift': 'What to do with changes made by hand in the app: `correct` them or only `report` them.',
-  'hubs[].partners': 'Partner businesses whose users may hold access (native partners).',
-  'hubs[].partners[].businessId': 'The partner\'s business id.',
-  'hubs[].partners[].token': 'A token of the partner business, to read its users.',
+  'hubs[].partners': 'Partner businesses whose people may hold access (their keys depend on the connector).',
 };
+
+/**
+ * Every key's meaning: the common ones above, and each connector's own (its definition's
+ * `meanings`, under `hubs[]`), marked with the connector they belong to.
+ */
+export const MEANINGS: Record<string, string> = { ...COMMON_MEANINGS };
+for (const c of connectors) {
+  for (const [key, meaning] of Object.entries(c.meanings)) {
+    const path = `hubs[].${key}`;
+    MEANINGS[path] = MEANINGS[path] ? `${MEANINGS[path]} (${c.id}) ${meaning}` : `(${c.id}) ${meaning}`;
+  }
+}
 
 type Def = { type: string; [k: string]: any };
 const defOf = (schema: any): Def => schema._zod.def;
@@ -127,7 +132,13 @@ function typeName(schema: any): string {
 function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?: string): void {
   let def = defOf(schema);
   let dflt = inherited ?? 'required';
-  while (def.type === 'default' || def.type === 'optional') {
+  if (key === 'hubs') return walkHubs(out);
+  while (def.type === 'default' || def.type === 'optional' || def.type === 'pipe') {
+    if (def.type === 'pipe') {
+      schema = def.out;
+      def = defOf(schema);
+      continue;
+    }
     if (def.type === 'default') {
       const value = typeof def.defaultValue === 'function' ? def.defaultValue() : def.defaultValue;
       dflt = JSON.stringify(value);
@@ -144,6 +155,12 @@ function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?:
   } else if (def.type === 'array' && defOf(def.element).type === 'object') {
     leaf(`list of objects`);
     walk(def.element, `${key}[]`, out);
+  } else if (def.type === 'array' && defOf(def.element).type === 'pipe') {
+    // a discriminated union of objects (asset grants by type): every option's keys, types merged
+    leaf(`list of objects`);
+    for (const option of defOf(defOf(def.element).out).options) {
+      for (const [name, child] of Object.entries(defOf(option).shape)) mergeKey(out, child, `${key}[].${name}`);
+    }
   } else if (def.type === 'record' && ['union', 'object'].includes(defOf(def.valueType).type)) {
     leaf(`map of name → object`);
     const value = defOf(def.valueType);
@@ -168,6 +185,52 @@ function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?:
     out.delete(key);
   } else {
     leaf();
+  }
+}
+
+/** Adds the key `path` of schema `child`; when it exists already (another option's), adds the child's type to it once. */
+function mergeKey(out: Map<string, ConfigKey>, child: any, path: string): void {
+  const existing = out.get(path);
+  if (!existing) {
+    const one = new Map<string, ConfigKey>();
+    walk(child, path, one);
+    for (const [k, v] of one) if (!out.has(k)) out.set(k, v);
+    return;
+  }
+  const t = typeName(child);
+  if (!existing.type.split(' \\| ').includes(t)) existing.type += ` \\| ${t}`;
+}
+
+/**
+ * `hubs[]`: the schema is one object per connector (config/schema.ts `hubSchemaOf`). Each key is
+ * listed once; where connectors disagree on its type or default, each connector's is named.
+ */
+function walkHubs(out: Map<string, ConfigKey>): void {
+  out.set('hubs', { key: 'hubs', type: 'list of objects', default: 'required' });
+  const perConnector = connectors.map((c) => {
+    const keys = new Map<string, ConfigKey>();
+    walk(hubSchemaOf(c), 'hubs[]', keys);
+    return { id: c.id, keys };
+  });
+  const order: string[] = [];
+  for (const { keys } of perConnector) for (const k of keys.keys()) if (!order.includes(k)) order.push(k);
+  for (const k of order) {
+    const holders = perConnector.filter((p) => p.keys.has(k));
+    const first = holders[0]!.keys.get(k)!;
+    if (k === 'hubs[].connector') {
+      out.set(k, { ...first, type: connectors.map((c) => `\`${c.id}\``).join(' \\| ') });
+      continue;
+    }
+    const same = holders.length === connectors.length && holders.every((h) => h.keys.get(k)!.type === first.type && h.keys.get(k)!.default === first.default);
+    if (same) out.set(k, first);
+    else if (holders.length === 1) out.set(k, { ...first, type: `(${holders[0]!.id}) ${first.type}` });
+    else {
+      out.set(k, {
+        key: k,
+        type: holders.map((h) => `(${h.id}) ${h.keys.get(k)!.type}`).join('; '),
+        default: holders.every((h) => h.keys.get(k)!.default === first.default) ? first.default : 'optional',
+      });
+    }
   }
 }
 

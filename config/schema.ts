@@ -1,43 +1,22 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { connectorById, connectors } from '../connectors/registry.ts';
+import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
 import { secretRef } from './secret-ref.ts';
 
 /**
  * The config file's contract, declared once. It drives validation, the README's config reference
  * and the message a user sees for a bad file (`hubs[1].teams[0].appRole: expected one of …`).
  * Keys and shapes are fixed by issue "SCIM 2.0 front door"; checks outside the project rely on them.
+ * What differs per app (the `meta:` block, roles, asset types and grant fields, partners) comes
+ * from the connector definitions in connectors/registry.ts: `connector:` selects one.
  */
 
-/** Meta business roles hubwarden assigns (Graph API reference §4.1). Ordered by weight, highest first. */
-export const APP_ROLES = ['ADMIN', 'EMPLOYEE', 'FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER'] as const;
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
-export const ASSET_TYPES = ['ad_account', 'page', 'catalog', 'pixel'] as const;
 
 const hubId = z
   .string()
   .regex(/^[a-z0-9-]+$/, 'expected lower-case letters, digits and "-" only (Okta rejects "_" in base URLs)');
-
-const assetGrant = z.object({
-  type: z.enum(ASSET_TYPES),
-  id: z.string().min(1),
-  tasks: z.array(z.string().min(1)).min(1),
-}).strict();
-
-const team = z.object({
-  group: z.string().min(1),
-  hubRole: z.enum(HUB_ROLES).default('collaborator'),
-  appRole: z.enum(APP_ROLES),
-  assets: z.array(assetGrant).default([]),
-}).strict();
-
-const metaSettings = z.object({
-  businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
-  appId: z.string().optional(),
-  accessToken: secretRef.optional(),
-  /** `sandbox` points the hub at the built-in Meta emulator. */
-  graphBaseUrl: z.union([z.literal('sandbox'), z.url()]).default('https://graph.facebook.com'),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0').default('v25.0'),
-}).strict();
 
 const jwtBearer = z.object({
   issuer: z.string().min(1),
@@ -45,20 +24,16 @@ const jwtBearer = z.object({
   jwksUrl: z.url(),
 }).strict();
 
-const hub = z.object({
+/** The keys every hub has, whatever its connector. */
+const hubCommon = {
   id: hubId,
   label: z.string().min(1).optional(),
-  connector: z.literal('meta-business'),
   identityProvider: z.string().min(1).optional(),
   loginMethod: z.enum(['sso', 'password']).default('sso'),
-  meta: metaSettings,
   scim: z.object({
     tokens: z.array(secretRef).default([]),
     jwt: jwtBearer.optional(),
   }).strict().default({ tokens: [] }),
-  teams: z.array(team).default([]),
-  /** What a user assigned to the app without any mapped group gets; none when unset. */
-  defaultTeam: z.object({ hubRole: z.enum(HUB_ROLES).default('collaborator'), appRole: z.enum(APP_ROLES) }).strict().optional(),
   checkForUpdates: z.object({ schedule: z.string().optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
   safety: z.object({
     settleSeconds: z.number().int().min(0).default(120),
@@ -67,8 +42,75 @@ const hub = z.object({
     /** What to do with drift found in the app: correct it, or only report it. */
     drift: z.enum(['correct', 'report']).default('report'),
   }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' }),
-  partners: z.array(z.object({ businessId: z.string().regex(/^\d+$/), token: secretRef.optional() }).strict()).default([]),
-}).strict();
+};
+
+/** A team's grant on one asset of one of the connector's asset types: `type`, `id`, then the type's own grant fields. */
+export function assetGrantSchema(definition: ConnectorDefinition) {
+  const options = Object.entries(definition.assetTypes).map(([type, rules]) => z.object({ type: z.literal(type), id: rules.id, ...rules.grant }).strict());
+  const types = Object.keys(definition.assetTypes);
+  // A plain enum check first, so an unknown type is named at `assets[n].type` with the types allowed.
+  return z.object({ type: z.enum(types as [string, ...string[]]) }).loose().pipe(z.discriminatedUnion('type', options as unknown as [z.ZodObject, ...z.ZodObject[]]) as z.ZodType<any, any>);
+}
+
+/**
+ * One connector's hub: the common keys, `connector: <id>`, the connector's block under its key
+ * (`meta:`), its partners, and teams whose roles and asset grants the connector's definition checks.
+ */
+export function hubSchemaOf(definition: ConnectorDefinition) {
+  const appRole = z.enum(definition.roles.assignable as [string, ...string[]]);
+  const team = z.object({
+    group: z.string().min(1),
+    hubRole: z.enum(HUB_ROLES).default('collaborator'),
+    appRole,
+    assets: z.array(assetGrantSchema(definition)).default([]),
+  }).strict();
+  const { id, label, identityProvider, loginMethod, scim, checkForUpdates, safety } = hubCommon;
+  // Keys in the order the file documents them (and the order problems are reported in).
+  return z.object({
+    id, label,
+    connector: z.literal(definition.id),
+    identityProvider, loginMethod,
+    [definition.hub.key]: definition.hub.schema,
+    scim,
+    teams: z.array(team).default([]),
+    /** What a user assigned to the app without any mapped group gets; none when unset. */
+    defaultTeam: z.object({ hubRole: z.enum(HUB_ROLES).default('collaborator'), appRole }).strict().optional(),
+    checkForUpdates, safety,
+    partners: z.array(definition.partner).default([]),
+  }).strict();
+}
+
+/** A team's grant on one asset, as written: the connector's asset type and id, and that type's grant fields. */
+export interface AssetGrantConfig {
+  type: string;
+  id: string;
+  [field: string]: unknown;
+}
+export interface TeamConfig {
+  group: string;
+  hubRole: HubRole;
+  appRole: string;
+  assets: AssetGrantConfig[];
+}
+type HubCommon = z.infer<z.ZodObject<typeof hubCommon>>;
+/** A hub as written. Its connector block sits under the definition's `hub.key`: read it with `connectorBlock`. */
+export interface HubConfigFile extends HubCommon {
+  connector: string;
+  teams: TeamConfig[];
+  defaultTeam?: { hubRole: HubRole; appRole: string };
+  partners: unknown[];
+}
+
+/** `connector:` picks the hub's schema; an unknown connector is named with the ones there are. */
+const hub = z.object({ connector: z.enum(connectors.map((c) => c.id) as [string, ...string[]]) }).loose()
+    .pipe(z.discriminatedUnion('connector', connectors.map(hubSchemaOf) as unknown as [z.ZodObject, ...z.ZodObject[]]) as z.ZodType<any, any>) as unknown as z.ZodType<HubConfigFile, unknown>;
+
+/** The hub's connector block (`hub.meta` for a meta-business hub), as validated by its definition. */
+export function connectorBlock(hubConfig: HubConfigFile): unknown {
+  const definition = connectorById(hubConfig.connector);
+  if (!definition) throw new Error(`hub ${hubConfig.id}: unknown connector "${hubConfig.connector}"`);
+  return (hubConfig as unknown as Record<string, unknown>)[definition.hub.key];
+}
 
 const okta = z.object({
   kind: z.literal('okta'),
@@ -165,11 +207,6 @@ export const configSchema = z.object({
 
 /** The config as written (secret references unresolved). */
 export type ConfigFile = z.infer<typeof configSchema>;
-export type HubConfigFile = ConfigFile['hubs'][number];
-export type TeamConfig = HubConfigFile['teams'][number];
-export type AssetGrantConfig = TeamConfig['assets'][number];
-export type AppRole = (typeof APP_ROLES)[number];
 export type HubRole = (typeof HUB_ROLES)[number];
-export type AssetType = (typeof ASSET_TYPES)[number];
 export type OktaProviderConfig = z.infer<typeof okta>;
 export type EntraProviderConfig = z.infer<typeof entra>;

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 
 /**
  * A secret is never written in the config file itself: it is a reference, `env:NAME` (an
  * environment variable) or `file:PATH` (a file, relative to the config file's folder; one trailing
  * newline is dropped). The reference is resolved when the config is loaded, so a missing secret is
- * reported with the path of the key that needs it.
+ * reported with the path of the key that needs it. The schema lives in the connector sdk because
+ * connector config blocks carry credentials too.
  */
-export const secretRef = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'expected a secret reference, env:NAME or file:PATH');
+export { secretRef } from '../connectors/sdk/secret-ref.ts';
 
 /** A resolved secret. `toString` and `toJSON` never reveal the value, so it cannot leak into a log. */
 export class Secret {

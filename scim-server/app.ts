@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { childLogger, redactText, type Logger } from '../agent/log/logger.ts';
 import { readiness, type ReadinessChecks } from './ops/readiness.ts';
 
-/** A surface another part of the server provides (SCIM, admin API, hooks, the Meta sandbox). */
+/** A surface another part of the server provides (SCIM, admin API, hooks, a connector's sandbox). */
 export interface MountedRouter {
   /** Where it is mounted, e.g. `/scim/v2`. */
   path: string;

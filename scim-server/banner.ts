@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../config/load.ts';
  * What `npm start` prints once listening: where it listens, each hub's SCIM base URL and where its
  * token comes from (a file path or variable name, never the token itself).
  */
-export function banner(config: LoadedConfig, listeningUrl: string, sandboxGraphBaseUrl?: string): string {
+export function banner(config: LoadedConfig, listeningUrl: string, sandboxes: ReadonlyArray<{ description: string; url: string }> = []): string {
   const publicUrl = config.file.server.publicUrl.replace(/\/+$/, '');
   const lines = [`hubwarden listening on ${listeningUrl} (public URL ${publicUrl}, config ${config.path})`];
   const publicPort = new URL(publicUrl).port || (publicUrl.startsWith('https:') ? '443' : '80');
@@ -22,7 +22,7 @@ export function banner(config: LoadedConfig, listeningUrl: string, sandboxGraphB
   }
   for (const ref of config.file.server.adminTokens) lines.push(`  admin API ${publicUrl}/api/v1 token: ${whereFrom(config, ref)}`);
   lines.push(`  dashboard: ${publicUrl}/ui/ (sign in with the admin token${config.file.server.oidc ? ' or your identity provider' : ''})`);
-  if (sandboxGraphBaseUrl) lines.push(`  Meta sandbox (built-in Graph API emulator): ${sandboxGraphBaseUrl}`);
+  for (const s of sandboxes) lines.push(`  ${s.description}: ${s.url}`);
   lines.push(`  health: ${listeningUrl}/healthz`);
   return lines.join('\n');
 }

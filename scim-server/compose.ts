@@ -1,7 +1,7 @@
 /**
  * Wires hubwarden's runtime from a loaded config and an open store: the connectors, the agent
  * (task runner, outbox dispatcher, member service with check for updates and its schedules,
- * write-back) and every HTTP surface (SCIM, admin API, hooks, metrics, the Meta sandbox). main.ts
+ * write-back) and every HTTP surface (SCIM, admin API, hooks, metrics, the connectors' sandboxes). main.ts
  * calls it for `npm start`; end-to-end tests call it to run the same wiring in-process.
  *
  * Dependency direction (design brief): the server depends on the agent's public API and the store;
@@ -31,9 +31,9 @@ import { createWebRouter } from './web/router.ts';
 export interface HubwardenOptions {
   config: LoadedConfig;
   store: Store;
-  /** Where the built-in Meta emulator answers, for hubs with `graphBaseUrl: sandbox`; read when a connector is first built (after listen). */
-  sandboxGraphBaseUrl?: () => string | undefined;
-  /** Extra surfaces mounted after the built-in ones (the Meta sandbox, the web dashboard). */
+  /** Connector id → where its built-in sandbox answers, for hubs whose block says `sandbox`; read when a connector is first built (after listen). */
+  sandboxUrls?: () => Readonly<Record<string, string>> | undefined;
+  /** Extra surfaces mounted after the built-in ones (the connectors' sandboxes, the web dashboard). */
   extraRouters?: MountedRouter[];
   /** Tuning for tests (shorter leases and back-off). */
   runner?: Parameters<typeof createAgent>[0]['runner'];
@@ -89,7 +89,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     const hub = config.file.hubs.find((h) => h.id === hubId);
     if (!hub) return undefined;
     const connector = createHubConnector(hub, config, {
-      sandboxGraphBaseUrl: o.sandboxGraphBaseUrl?.(),
+      sandboxUrls: o.sandboxUrls?.(),
       log: connectorLog,
       onCall: (call) => {
         graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);

@@ -13,7 +13,7 @@ import { banner } from './banner.ts';
 import { createDefaultTokenFiles } from './first-start.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { composeHubwarden } from './compose.ts';
-import { createMetaEmulator } from '../connectors/meta-business/emulator/index.ts';
+import { createSandboxes, sandboxUrls } from './sandboxes.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
 
@@ -61,20 +61,17 @@ try {
   fail((err as Error).message);
 }
 
-/** Hubs with `meta.graphBaseUrl: sandbox` talk to the built-in Meta emulator, mounted here. */
-const SANDBOX_PATH = '/sandbox/graph';
-// Its /__emulator/* control endpoints (accept invites, inject faults) answer only to an admin token.
+/** Hubs whose connector block says `sandbox` talk to that connector's built-in emulator, mounted here. */
+// Its control endpoints (accept invites, inject faults) answer only to an admin token.
 const adminTokens = adminTokensFrom(config);
-const sandbox = config.file.hubs.some((h) => h.meta.graphBaseUrl === 'sandbox')
-  ? createMetaEmulator({ controlAuth: (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined })
-  : undefined;
+const { sandboxes, routers: sandboxRouters } = await createSandboxes(config.file.hubs, (req) => adminTokens.actorFor(bearerToken(req.headers.authorization) ?? '') !== undefined);
 
-let sandboxGraphBaseUrl: string | undefined;
+let urls: Record<string, string> = {};
 const hubwarden = composeHubwarden({
   config,
   store,
-  sandboxGraphBaseUrl: () => sandboxGraphBaseUrl,
-  extraRouters: sandbox ? [{ path: SANDBOX_PATH, router: sandbox.handler }] : [],
+  sandboxUrls: () => urls,
+  extraRouters: sandboxRouters,
 });
 const routers: MountedRouter[] = hubwarden.routers;
 
@@ -88,7 +85,7 @@ try {
   fail((err as Error).message);
 }
 stopOnSignals(running);
-/** Where connectors of sandbox hubs reach the emulator: this process, over loopback. */
-sandboxGraphBaseUrl = sandbox ? `${running.url}${SANDBOX_PATH}` : undefined;
+/** Where connectors of sandbox hubs reach their emulator: this process, over loopback. */
+urls = sandboxUrls(sandboxes, running.url);
 await hubwarden.start();
-process.stdout.write(`${banner(config, running.url, sandboxGraphBaseUrl)}\n`);
+process.stdout.write(`${banner(config, running.url, sandboxes.map((s) => ({ description: s.description, url: urls[s.connectorId]! })))}\n`);

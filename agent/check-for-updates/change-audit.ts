@@ -7,13 +7,14 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import type { Transaction } from '../store/store.ts';
 import type { CheckChanges } from './changes.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
 
 export function recordChangesInAudit(tx: Transaction, hubId: string, changes: CheckChanges, context: { trigger: Trigger; taskId?: string }): void {
   const base = { hubId, trigger: context.trigger, ...(context.taskId ? { taskId: context.taskId } : {}) };
   for (const d of changes.drift) {
     appendAudit(tx, {
       ...base, action: `drift-${d.kind}`, outcome: 'ok', why: d.detail,
-      subject: { ...(d.email ? { email: d.email } : {}), ...(d.memberId ? { memberId: d.memberId } : d.inviteId ? { memberId: `invite:${d.inviteId}` } : {}) },
+      subject: { ...(d.email ? { email: d.email } : {}), ...(d.memberId ? { memberId: d.memberId } : d.inviteId ? { memberId: inviteRowId(d.inviteId) } : {}) },
     });
   }
   for (const m of changes.removedMembers) {
@@ -33,7 +34,7 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
     for (const i of list) {
       const next = !i.sentByHubwarden ? 'not sent by hubwarden: reported only' : i.resendCount === 0 ? 'hubwarden re-sends it once' : 'already re-sent once: reported to the owner';
       appendAudit(tx, {
-        ...base, action: `invite-${status}`, outcome: 'ok', subject: { memberId: `invite:${i.inviteId}`, email: i.email },
+        ...base, action: `invite-${status}`, outcome: 'ok', subject: { memberId: inviteRowId(i.inviteId), email: i.email },
         why: `invite ${i.inviteId} for ${i.email} ${status}; ${next}`,
         detail: { inviteId: i.inviteId, resendCount: i.resendCount, sentByHubwarden: i.sentByHubwarden },
       });

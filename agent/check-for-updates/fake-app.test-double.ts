@@ -11,6 +11,9 @@ import type { AssetRef, Page } from '../../connectors/sdk/hub-model.ts';
 /** What the fake app holds: the same listings a real read returns. */
 export type FakeApp = AppListings;
 
+/** The asset types the fake app's tests read (the test hub's connector's). */
+export const TEST_ASSET_TYPES = ['ad_account', 'page', 'catalog', 'pixel'] as const;
+
 export function emptyApp(): FakeApp {
   return { members: [], invites: [], systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [] };
 }
@@ -50,6 +53,8 @@ export function fakeConnector(app: FakeApp, pageSize = 2): FakeConnector {
       return read('listAssignments', () => self.app.assignments.filter((a) => assets.some((r) => r.type === a.asset.type && r.id === a.asset.id)));
     },
     async listPartners(cursor) { return read('listPartners', () => page(self.app.partners, cursor, pageSize, false)); },
+    // Like a connector configured with every partner's credential: each listed partner's people are readable.
+    partnersWithPeople() { return self.app.partners.map((p) => p.businessId); },
     async listPartnerUsers(partnerBusinessId) { return read('listPartnerUsers', () => self.app.partnerUsers.filter((u) => u.partnerBusinessId === partnerBusinessId)); },
   };
   function read<T>(method: string, fn: () => T): T {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts';
+import { TEST_ASSET_TYPES } from './fake-app.test-double.ts';
 import { READS_IN_FLIGHT, readApp } from './read-app.ts';
 
 /** The connector with every listing answering after `ms`, and the most calls seen in flight at once. */
@@ -41,7 +42,7 @@ describe('reading the whole app', () => {
   test('independent listings and assignment chunks are read side by side, results in a fixed order', async () => {
     const app = business();
     const connector = slow(fakeConnector(app, 2), 5);
-    const reading = await readApp(connector, { partnersWithToken: [] });
+    const reading = await readApp(connector, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [] });
     assert.ok(connector.maxInFlight() > 1, `one call at a time (${connector.maxInFlight()})`);
     assert.ok(connector.maxInFlight() <= READS_IN_FLIGHT + 8, `too many calls at once (${connector.maxInFlight()})`);
     assert.deepEqual(reading.members.map((m) => m.id), app.members.map((m) => m.id));
@@ -56,7 +57,7 @@ describe('reading the whole app', () => {
     for (let i = 9; i < 200; i++) app.members.push({ id: `m${i}`, email: `m${i}@example.com`, name: `M ${i}`, role: 'EMPLOYEE' });
     const fake = fakeConnector(app, 2);
     fake.failOn = { listing: 'listInvites', kind: 'unavailable' };
-    await assert.rejects(readApp(slow(fake, 2), { partnersWithToken: [] }), /listInvites: unavailable/);
+    await assert.rejects(readApp(slow(fake, 2), { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [] }), /listInvites: unavailable/);
     await new Promise((r) => setTimeout(r, 30));
     const memberPages = fake.calls.filter((c) => c === 'listMembers').length;
     assert.ok(memberPages < 10, `members kept being read after the failure (${memberPages} pages of 100)`);

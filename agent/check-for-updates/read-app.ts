@@ -13,8 +13,6 @@ import type {
 } from '../../connectors/sdk/hub-model.ts';
 import { errorText } from '../log/logger.ts';
 
-export const ALL_ASSET_TYPES: readonly AssetType[] = ['ad_account', 'page', 'catalog', 'pixel'];
-
 /** Everything one hub's app lists, one array per listing method of the connector. */
 export interface AppListings {
   members: AppMember[];
@@ -38,7 +36,9 @@ export interface AppReading extends AppListings {
 }
 
 export interface ReadOptions {
-  /** Partners whose own token is configured: only for those can their people be read (reference §8.4). */
+  /** Every asset type the hub's connector knows (its definition's `assetTypes`), each read in turn. */
+  assetTypes: readonly AssetType[];
+  /** Partners whose people the connector can read (`partnersWithPeople()`). */
   partnersWithToken: readonly string[];
   /** Asset types the hub's teams grant: these must be read; others may be unreadable. */
   managedAssetTypes?: readonly AssetType[];
@@ -99,7 +99,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const missing = new Set<string>();
   // Steps: members, invites, system users, partners, one per asset type, then assignment chunks
   // and partner reads, counted once the assets and partners are known.
-  let total = 4 + ALL_ASSET_TYPES.length;
+  let total = 4 + options.assetTypes.length;
   let done = 0;
   const step = (phase: string) => options.progress?.(done, total, phase);
   const finish = (phase: string) => {
@@ -137,11 +137,11 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const listAssignments = connector.listAssignments;
   /** Every asset type, then their assignments: these need only the assets, not the members. */
   const readAssetsAndAssignments = async () => {
-    const byType = await Promise.all(ALL_ASSET_TYPES.map((type) => guard(readType(type))));
+    const byType = await Promise.all(options.assetTypes.map((type) => guard(readType(type))));
     const assets: AppAsset[] = [];
     const assetTypes: AssetType[] = [];
     const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
-    ALL_ASSET_TYPES.forEach((type, i) => {
+    options.assetTypes.forEach((type, i) => {
       const { items, unreadable } = byType[i];
       if (unreadable !== undefined) unreadableAssetTypes.push({ type, message: unreadable });
       else if (listAssets) assetTypes.push(type);
@@ -205,7 +205,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   ]);
 
   // Listing methods the connector lacks, in a fixed order.
-  const unsupported = ['members', 'invites', 'system users', ...ALL_ASSET_TYPES.map((t) => `assets: ${t}`), 'partners'].filter((l) => missing.has(l));
+  const unsupported = ['members', 'invites', 'system users', ...options.assetTypes.map((t) => `assets: ${t}`), 'partners'].filter((l) => missing.has(l));
   if (!listAssignments && assets.length > 0) unsupported.push('assignments');
   return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported };
 }

@@ -19,6 +19,7 @@ import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp } from './read-app.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
 
@@ -50,14 +51,14 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   let connectorReads = 0;
   const counted = countingReads(connector, () => connectorReads++);
   const graphCalls = () => (input.graphCalls ? input.graphCalls() - callsBefore : connectorReads);
-  // A partner's people can be read only with the partner's own token (reference §8.4); sandbox
-  // hubs get the sandbox partner's token from agent/hub-connector.ts without one in the config.
-  const partnersWithToken = hub.partners.filter((p) => p.token || hub.meta.graphBaseUrl === 'sandbox').map((p) => p.businessId);
+  // Whose people the connector can read (where the app needs a partner's own credential, the
+  // connector knows which partners have one).
+  const partnersWithToken = connector.partnersWithPeople?.() ?? [];
 
   let reading;
   try {
     const managedAssetTypes = [...new Set(hub.teams.flatMap((t) => t.assets.map((a) => a.type)))];
-    reading = await readApp(counted, { partnersWithToken, managedAssetTypes, progress: input.progress, signal: input.signal });
+    reading = await readApp(counted, { assetTypes: Object.keys(definitionOf(hub).assetTypes), partnersWithToken, managedAssetTypes, progress: input.progress, signal: input.signal });
   } catch (err) {
     // Stopped by the agent (shutdown): not a failure of the app; the task runs again at start.
     if (input.signal?.aborted) throw err;
@@ -114,7 +115,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
-      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} Graph calls)`,
+      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`,
       detail: { counts, changes: record.changeCounts, matches: record.matchCounts },
     });
     return record;

@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
+import { connectors } from '../../connectors/registry.ts';
 import { CliError } from './cli-error.ts';
 import type { GlobalOptions } from './connection.ts';
 
 const MAIN = fileURLToPath(new URL('../../scim-server/main.ts', import.meta.url));
 
-/** serve, config validate, emulator meta: commands that run locally rather than against a server. */
+/** serve, config validate, emulator <app>: commands that run locally rather than against a server. */
 export function registerProcessCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
@@ -41,20 +42,24 @@ export function registerProcessCommands(program: Command): void {
     });
 
   const emulator = program.command('emulator').description('local emulators for trying hubwarden without real apps');
-  emulator.command('meta').description('run the Meta Graph API emulator')
-    .option('--port <n>', 'port (0 = any free port)', '0')
-    .option('--fixture <path>', 'fixture JSON (default: the sandbox fixture)')
-    .action(async (opts: { port: string; fixture?: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number, got "${opts.port}"`, 2);
-      const { startStandalone } = await import('../../connectors/meta-business/emulator/index.ts');
-      const running = await startStandalone({ port, fixturePath: opts.fixture }).catch((err: Error) => {
-        throw new CliError(`meta emulator: ${err.message}`);
+  // One subcommand per connector that ships an emulator (its definition's `emulator`).
+  for (const definition of connectors) {
+    const command = definition.emulator;
+    if (!command) continue;
+    emulator.command(command.command).description(command.description)
+      .option('--port <n>', 'port (0 = any free port)', '0')
+      .option('--fixture <path>', 'fixture JSON (default: the sandbox fixture)')
+      .action(async (opts: { port: string; fixture?: string }) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number, got "${opts.port}"`, 2);
+        const running = await command.start({ port, fixturePath: opts.fixture }).catch((err: Error) => {
+          throw new CliError(`${command.command} emulator: ${err.message}`);
+        });
+        process.stdout.write(global().json ? `${JSON.stringify({ url: running.url })}\n` : `${command.command} emulator listening on ${running.url} (Ctrl-C to stop)\n`);
+        await new Promise<void>((resolve) => {
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+        });
+        await running.close();
       });
-      process.stdout.write(global().json ? `${JSON.stringify({ url: running.url })}\n` : `meta emulator listening on ${running.url} (Ctrl-C to stop)\n`);
-      await new Promise<void>((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-      });
-      await running.close();
-    });
+  }
 }

@@ -189,7 +189,7 @@ export class Dispatcher {
     let result: PlanResult | undefined;
     if (!('error' in connected)) {
       try {
-        result = planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { connector: connected.connector, now });
+        result = planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
       } catch (err) {
         this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       }

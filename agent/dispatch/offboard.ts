@@ -1,5 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { Operation } from '../plan/operation.ts';
+import type { HeldOperation, Operation } from '../plan/operation.ts';
+import { cancelInviteOperation, guardRemovals, removalFactsOf, removeMemberOperation } from '../plan/removal.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import type { TaskHandler } from '../tasks/handler.ts';
@@ -11,24 +13,19 @@ import { findPerson, type PersonRef } from './find-person.ts';
 /**
  * The seats of one person on one hub, as removal operations: a leaver workflow (Entra lifecycle
  * task, Okta Workflows, `hubwarden offboard`) removes them now, without waiting for the IdP to
- * deactivate the account. Exempted rows and system users are left alone.
+ * deactivate the account. Built and checked like every removal (agent/plan/removal.ts): exempted
+ * rows, system users, the last admin and an incomplete listing come back as `held`, with why.
  */
-export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId?: string): Operation[] {
+export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId: string | undefined, now: Date): { operations: Operation[]; held: HeldOperation[] } {
   const ops: Operation[] = [];
-  const systemIds = new Set([...view.list('appSystemUsers', hub.id)].map((s) => s.id));
+  const why = { reason: 'deactivated' as const, because: 'offboarded', ...(directoryUserId ? { directoryUserId } : {}) };
   for (const email of emails) {
-    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) {
-      if (systemIds.has(m.id) || view.get('exemptions', hub.id, m.id)) continue;
-      ops.push({ kind: 'remove-member', key: `remove:${m.id}`, memberId: m.id, role: m.role, effect: 'removal', reason: 'deactivated', email, directoryUserId,
-        summary: `remove ${email} (${m.role}) from the business: offboarded` });
-    }
+    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) ops.push(removeMemberOperation({ ...m, email }, why));
     for (const i of view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
-      if (i.status !== 'pending' || view.get('exemptions', hub.id, `invite:${i.id}`)) continue;
-      ops.push({ kind: 'cancel-invite', key: `cancel:${i.id}`, inviteId: i.id, effect: 'removal', reason: 'deactivated', email, directoryUserId,
-        summary: `cancel the pending invite of ${email}: offboarded` });
+      if (i.status === 'pending') ops.push(cancelInviteOperation(i, why));
     }
   }
-  return ops;
+  return guardRemovals(ops, removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));
 }
 
 /**
@@ -52,10 +49,16 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
       const person = task.payload as PersonRef;
       const found = findPerson(ctx.store, hubs().values(), person);
-      const planned = found.map((f) => ({ hub: f.hub, ops: offboardOperations(ctx.store, f.hub, f.emails, f.user?.id), report: offboardGoesToReport(f.hub, task.trigger) }));
+      const planned = found.map((f) => {
+        const { operations, held } = offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
+        return { hub: f.hub, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) };
+      });
       for (const p of planned) for (const op of p.ops) {
         const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
         ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why, outcome: 'pending' });
+      }
+      for (const p of planned) for (const h of p.held) {
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held (${h.why})`, outcome: 'skipped' });
       }
       const queued = planned.filter((p) => !p.report);
       const reported = planned.filter((p) => p.report);

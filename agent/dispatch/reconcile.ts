@@ -10,6 +10,7 @@ import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts'
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { Trigger } from '../desired-state/delta.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -90,7 +91,7 @@ export const reconcilePersonHandler: TaskHandler = {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
-    const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { connector: ctx.connector, now: ctx.now() });
+    const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
     return act(task, ctx, hub, result);
   },
 };
@@ -113,7 +114,7 @@ function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result:
   };
   const drifted = new Map<string, Set<string>>();
   for (const d of run?.changes?.drift ?? []) {
-    const row = d.memberId ?? (d.inviteId ? `invite:${d.inviteId}` : undefined);
+    const row = d.memberId ?? (d.inviteId ? inviteRowId(d.inviteId) : undefined);
     if (!row) continue;
     const kinds = drifted.get(row) ?? new Set<string>();
     for (const k of undoes[d.kind] ?? []) kinds.add(k);
@@ -137,6 +138,6 @@ export const reconcileHubHandler: TaskHandler = {
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
-    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { connector: ctx.connector, now: ctx.now() })));
+    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { now: ctx.now() })));
   },
 };

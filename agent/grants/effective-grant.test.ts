@@ -1,8 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeGrant } from './effective-grant.ts';
-import { META_ROLE_RULES } from './role-rules.ts';
-import { testHub, testUser } from './grant-fixtures.ts';
+import { TEST_RULES, testHub, testUser } from './grant-fixtures.ts';
 
 describe('effective grant', () => {
   const cases: Array<{ name: string; groups: string[]; active?: boolean; hub?: Partial<Record<string, unknown>>; role?: string; hubRole?: string; assets?: Record<string, string[]>; by?: string[] }> = [
@@ -18,7 +17,7 @@ describe('effective grant', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const g = computeGrant(testHub(c.hub), testUser('u1', 'Jane@Example.com', c.active ?? true), c.groups, META_ROLE_RULES);
+      const g = computeGrant(testHub(c.hub), testUser('u1', 'Jane@Example.com', c.active ?? true), c.groups, TEST_RULES);
       assert.equal(g.appRole, c.role);
       assert.equal(g.email, 'jane@example.com');
       if (c.hubRole) assert.equal(g.hubRole, c.hubRole);

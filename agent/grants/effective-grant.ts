@@ -6,8 +6,8 @@ import type { RoleRules } from './role-rules.ts';
 
 /**
  * A person's effective grant on one hub, from all of their mapped groups (design brief, core
- * idea 1): the highest app role and hub role win; each asset's tasks are the union of what every
- * team grants, kept within the app's supported task bundles.
+ * idea 1): the highest app role and hub role win; each asset's access is what every team grants,
+ * combined by the connector's rule for that asset type (roles.ts of the connector definition).
  */
 export interface EffectiveGrant {
   hubId: string;
@@ -65,12 +65,12 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
   for (const team of teams) for (const a of team.assets) {
     const key = `${a.type}:${a.id}`;
     const entry = perAsset.get(key) ?? { type: a.type, id: a.id, bundles: [] };
-    entry.bundles.push(a.tasks);
+    entry.bundles.push(rules.accessOf(a.type, a));
     perAsset.set(key, entry);
   }
   for (const { type, id, bundles } of perAsset.values()) {
     try {
-      grant.assets.push({ type, id, tasks: rules.unionTasks(type, bundles) });
+      grant.assets.push({ type, id, tasks: rules.combine(type, bundles) });
     } catch (err) {
       // No supported bundle covers the union: keep the largest bundle any one team asked for,
       // so the person never gets less than some team grants, and say why.

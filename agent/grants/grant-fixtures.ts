@@ -1,6 +1,7 @@
 /** Shared test fixtures: the hub of issue 4's story (Meta Advertisers, Meta Admins) and its users. */
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { roleRulesOfHub } from './role-rules.ts';
 
 export function testHub(extra: Partial<Record<string, unknown>> = {}): HubConfigFile {
   return configSchema.parse({
@@ -20,3 +21,6 @@ export function testHub(extra: Partial<Record<string, unknown>> = {}): HubConfig
 export function testUser(id: string, email: string, active = true): DirectoryUserRecord {
   return { hubId: 'meta-main', id, userName: email, active, email, emails: [email], scim: {}, created: '2026-01-01T00:00:00Z', lastModified: '2026-01-01T00:00:00Z', version: 1 };
 }
+
+/** The test hub's rules (its connector definition's roles and asset types). */
+export const TEST_RULES = roleRulesOfHub({ id: 'meta-main', connector: 'meta-business' });

@@ -1,20 +1,38 @@
-import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import { compareRoles, unionTasks } from '../../connectors/meta-business/task-bundles.ts';
-import type { AssetType } from '../../connectors/sdk/hub-model.ts';
+import { connectorById } from '../../connectors/registry.ts';
+import { compareRoles, isAdminRole, type ConnectorDefinition } from '../../connectors/sdk/connector.ts';
 
-/** How the app weighs roles and combines asset tasks (a connector's knowledge, issue 4 item 1). */
+/**
+ * How a hub's app weighs roles and combines asset grants: the connector definition's knowledge
+ * (`roles`, `assetTypes`), in the shape the grant computation and the plan use.
+ */
 export interface RoleRules {
+  /** > 0 when app role `a` outranks `b`. */
   compareRoles(a: string, b: string): number;
-  unionTasks(type: AssetType, bundles: string[][]): string[];
+  /** Is `role` the hub's admin role (the last holder is never removed or demoted)? */
+  isAdmin(role: string | undefined): boolean;
+  /** The access (permission names) a team's grant on an asset of `type` gives. */
+  accessOf(type: string, grant: Record<string, unknown>): string[];
+  /** Several teams' access on one asset as one; throws with a reason when nothing covers them. */
+  combine(type: string, accesses: string[][]): string[];
 }
 
-/** Meta Business Manager's rules (connectors/meta-business/task-bundles.ts). */
-export const META_ROLE_RULES: RoleRules = { compareRoles, unionTasks };
-
-/** The connector's own rules where it has them, Meta's otherwise (the only app so far). */
-export function roleRulesOf(connector: HubConnector | undefined): RoleRules {
-  return {
-    compareRoles: connector?.compareRoles?.bind(connector) ?? META_ROLE_RULES.compareRoles,
-    unionTasks: connector?.unionTasks?.bind(connector) ?? META_ROLE_RULES.unionTasks,
+export function roleRulesOf(definition: ConnectorDefinition): RoleRules {
+  const typeRules = (type: string) => {
+    const rules = definition.assetTypes[type];
+    if (!rules) throw new Error(`${definition.id}: unknown asset type "${type}"`);
+    return rules;
   };
+  return {
+    compareRoles: (a, b) => compareRoles(definition.roles, a, b),
+    isAdmin: (role) => isAdminRole(definition.roles, role),
+    accessOf: (type, grant) => typeRules(type).accessOf(grant),
+    combine: (type, accesses) => typeRules(type).combine(accesses),
+  };
+}
+
+/** The rules of the connector a hub names (`connector:`); the config schema guarantees it exists. */
+export function roleRulesOfHub(hub: { id: string; connector: string }): RoleRules {
+  const definition = connectorById(hub.connector);
+  if (!definition) throw new Error(`hub ${hub.id}: unknown connector "${hub.connector}"`);
+  return roleRulesOf(definition);
 }

@@ -6,7 +6,7 @@
  */
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import { exemptionLapsed } from '../matching/match-members.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
 import { matchHub, saveMatches } from '../matching/hub-matching.ts';
 import type { Store } from '../store/store.ts';
 import { checkHubCredential } from './credential-check.ts';
@@ -55,7 +55,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 /** Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. */
 export async function retireLapsedExemptions(store: Store, hubId: string, now: Date): Promise<number> {
   const nowIso = now.toISOString();
-  if (![...store.list('exemptions', hubId)].some((e) => exemptionLapsed(e, nowIso))) return 0;
+  if (![...store.list('exemptions', hubId)].some((e) => !exemptionInForce(e, now))) return 0;
   return store.transact((tx) => {
     const result = matchHub(store, hubId, nowIso);
     saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } }, store);

@@ -9,6 +9,7 @@ import type { MemberMatchRecord } from '../app-state/records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
+import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
 import { matchMembers, type MatchingResult, type MemberRow } from './match-members.ts';
 
 declare module '../store/collections.ts' {
@@ -18,8 +19,7 @@ declare module '../store/collections.ts' {
   }
 }
 
-export const inviteRowId = (inviteId: string) => `invite:${inviteId}`;
-export const partnerRowId = (partnerBusinessId: string, userId: string) => `partner:${partnerBusinessId}:${userId}`;
+export { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
 
 /** Invites still worth a row: pending, or expired/declined and not yet re-sent or reported away. */
 const LISTED_INVITE = new Set(['pending', 'expired', 'declined']);

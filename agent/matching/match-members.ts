@@ -14,6 +14,7 @@
  * A lapsed exemption no longer counts: the member returns to matching and the exemption is
  * returned in `lapsedExemptions` so the caller reports (audits) and deletes it.
  */
+import { exemptionInForce } from '../standing/exemption.ts';
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
 
 /** One row of the members table: an app member, a pending invite, or a partner's person. */
@@ -60,10 +61,6 @@ export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<st
   return index;
 }
 
-export function exemptionLapsed(exemption: Pick<ExemptionRecord, 'until'>, now: string): boolean {
-  return exemption.until !== undefined && Date.parse(exemption.until) <= Date.parse(now);
-}
-
 export function matchMembers(input: MatchingInput): MatchingResult {
   const byEmail = directoryEmailIndex(input.directoryUsers);
   const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
@@ -92,7 +89,7 @@ export function matchMembers(input: MatchingInput): MatchingResult {
   const matches = input.rows.map((row): MemberMatchRecord => {
     const match = matchOf(row);
     const exemption = exemptions.get(row.id);
-    if (exemption && exemptionLapsed(exemption, input.now)) lapsedExemptions.push(exemption);
+    if (exemption && !exemptionInForce(exemption, input.now)) lapsedExemptions.push(exemption);
     else if (exemption) {
       // Keep who the member is (write-back reports `exempted` on that directory user), drop the rest.
       return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole });

@@ -13,6 +13,7 @@ import { matchHub, memberRows, saveRowMatches } from '../matching/hub-matching.t
 import type { MemberRow } from '../matching/match-members.ts';
 import type { Transaction } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
+import { inviteIdOf } from '../standing/row-ids.ts';
 
 export interface MemberRowRef {
   id: string;
@@ -24,8 +25,9 @@ export const actorOf = (trigger: Trigger) => trigger.actor ?? trigger.type;
 
 /** Finds the row in the hub's snapshot, or says clearly that it is not there. */
 export function findRow(tx: Transaction, hubId: string, memberId: string): MemberRowRef {
-  if (memberId.startsWith('invite:')) {
-    const invite = tx.get('appInvites', hubId, memberId.slice('invite:'.length));
+  const inviteId = inviteIdOf(memberId);
+  if (inviteId !== undefined) {
+    const invite = tx.get('appInvites', hubId, inviteId);
     if (invite) return { id: memberId, kind: 'invite', email: invite.email };
   } else if (memberId.startsWith('partner:')) {
     const user = tx.get('partnerUsers', hubId, memberId.slice('partner:'.length));

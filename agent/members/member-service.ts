@@ -6,9 +6,7 @@
 import type { LoadedConfig } from '../../config/load.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { AgentApi, HubHealth, MemberStatus, MemberView, TaskView } from '../api.ts';
-import { appendAudit } from '../audit/audit-log.ts';
 import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/request.ts';
-import { lastImport } from '../check-for-updates/snapshot-store.ts';
 import { createCheckForUpdatesHandler, type CheckForUpdatesHandlerOptions } from '../check-for-updates/handler.ts';
 import { startCheckSchedules, type CheckSchedule } from '../check-for-updates/schedule.ts';
 import { checkRunsOf, type CheckRunRecord } from '../check-for-updates/check-run.ts';
@@ -18,12 +16,11 @@ import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
 import type { Store, Transaction } from '../store/store.ts';
-import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
-import type { Operation } from '../plan/operation.ts';
 import { toTaskView } from '../tasks/task-record.ts';
-import { exempt, unexempt, findRow, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
+import { exempt, unexempt, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
 import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
+import { queueOwnerRemoval } from './owner-removal.ts';
 
 export interface MemberServiceOptions {
   config: Pick<LoadedConfig, 'file'>;
@@ -107,34 +104,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     async removeMember(hubId, memberId, trigger): Promise<TaskView> {
       const hub = hubOf(hubId);
-      const task = await store.transact((tx) => {
-        const row = findRow(tx, hubId, memberId);
-        if (row.kind === 'partner-user') {
-          throw new AgentError('invalid-argument', `hub ${hubId}: ${memberId} is a partner's person; their seat is in their own business (unshare the asset instead)`);
-        }
-        if (tx.get('appSystemUsers', hubId, memberId)) throw new AgentError('invalid-argument', `hub ${hubId}: ${memberId} is a system user; hubwarden never removes system users`);
-        // People's access is at stake: never remove from a partial picture (design brief, idea 4).
-        if (lastImport(tx, hubId)?.complete !== true) throw new AgentError('conflict', `hub ${hubId}: remove ${memberId}: no complete check for updates yet; run one first`);
-        const exemption = tx.get('exemptions', hubId, memberId);
-        if (exemption && !(exemption.until && Date.parse(exemption.until) <= clock().getTime())) {
-          throw new AgentError('conflict', `hub ${hubId}: remove ${row.email ?? memberId}: exempted by ${exemption.by} ("${exemption.reason}"); exempted members are never removed`);
-        }
-        const who = row.email ?? memberId;
-        const base = { effect: 'removal' as const, reason: 'unassigned' as const, ...(row.email ? { email: row.email } : {}) };
-        const matched = tx.get('memberMatches', hubId, memberId)?.directoryUserId;
-        const op: Operation = row.kind === 'invite'
-          ? { ...base, kind: 'cancel-invite', key: `cancel:${memberId.slice('invite:'.length)}`, inviteId: memberId.slice('invite:'.length), summary: `cancel the invite of ${who} (asked by ${actorOf(trigger)})`, ...(matched ? { directoryUserId: matched } : {}) }
-          : { ...base, kind: 'remove-member', key: `remove:${memberId}`, memberId, role: tx.get('appMembers', hubId, memberId)!.role, summary: `remove ${who} from the app (asked by ${actorOf(trigger)})`, ...(matched ? { directoryUserId: matched } : {}) };
-        // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
-        // because an owner's explicit removal of, say, an unmatched member is not in any plan.
-        const queued = enqueueOperation(tx, { hub, op, trigger, force: true, now: clock() });
-        appendAudit(tx, {
-          hubId, trigger, taskId: queued.id, action: row.kind === 'invite' ? 'cancel-invite' : 'remove-member', outcome: 'pending',
-          subject: { memberId, ...(row.email ? { email: row.email } : {}) },
-          why: `${actorOf(trigger)} asked to ${row.kind === 'invite' ? 'cancel the invite of' : 'remove'} ${who}`,
-        });
-        return queued;
-      });
+      const task = await store.transact((tx) => queueOwnerRemoval(tx, hub, memberId, trigger, clock()));
       log.info(`members: hub ${hubId}: ${task.summary} queued`, { hubId, memberId, taskId: task.id });
       return toTaskView(task);
     },

@@ -7,8 +7,10 @@
 import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
 import type { MemberStatus, MemberView } from '../api.ts';
 import type { AppInviteRecord, AppMemberRecord, MemberMatchRecord, PartnerUserRecord } from '../app-state/records.ts';
-import { inviteRowId, matchHub, memberRows, partnerRowId } from '../matching/hub-matching.ts';
-import { exemptionLapsed } from '../matching/match-members.ts';
+import { matchHub, memberRows } from '../matching/hub-matching.ts';
+import { exemptionsInForce } from '../standing/exemption.ts';
+import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
+import { rowStatus } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
 
 export interface HubMembers {
@@ -17,8 +19,9 @@ export interface HubMembers {
   validUntil: number;
 }
 
+/** A row's status in the members view (agent/standing decides it). */
 export function statusOf(outcome: MemberMatchRecord['outcome'], kind: MemberView['kind']): MemberStatus {
-  return outcome === 'onboarded' && kind === 'invite' ? 'invited' : outcome;
+  return rowStatus(outcome, kind);
 }
 
 /** Directory user id → mapped groups they are in (the teams that grant them access on this hub). */
@@ -64,13 +67,10 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, o
     assetsByUser.set(a.userId, list);
   }
 
-  let validUntil = Number.POSITIVE_INFINITY;
+  const inForce = exemptionsInForce(view, hubId, now);
+  const validUntil = inForce.validUntil;
   const exemptions = new Map<string, MemberView['exemption']>();
-  for (const e of view.list('exemptions', hubId)) {
-    if (exemptionLapsed(e, nowIso)) continue;
-    if (e.until) validUntil = Math.min(validUntil, Date.parse(e.until));
-    exemptions.set(e.memberId, { reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) });
-  }
+  for (const e of inForce.byRow.values()) exemptions.set(e.memberId, { reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) });
 
   const members = new Map<string, Readonly<AppMemberRecord>>();
   for (const m of view.list('appMembers', hubId)) members.set(m.id, m);

@@ -1,4 +1,5 @@
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
 
 /**
  * What the plan asks the app to do (issue 4, item 2). `effect` drives safety: grants and
@@ -52,7 +53,7 @@ export interface PlanResult {
 export function memberRowOf(op: Operation): string | undefined {
   switch (op.kind) {
     case 'invite': return undefined;
-    case 'change-invite-role': case 'cancel-invite': case 'reinvite': return `invite:${op.inviteId}`;
+    case 'change-invite-role': case 'cancel-invite': case 'reinvite': return inviteRowId(op.inviteId);
     default: return op.memberId;
   }
 }

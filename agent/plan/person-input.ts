@@ -4,6 +4,7 @@ import { INDEX } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { ReadView, Store } from '../store/store.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
@@ -68,14 +69,14 @@ export function personInput(view: ReadView, hub: HubConfigFile, person: Person, 
     if (match) matches.set(m.id, match);
   }
   for (const i of invites.values()) {
-    const match = view.get('memberMatches', h, `invite:${i.id}`);
+    const match = view.get('memberMatches', h, inviteRowId(i.id));
     if (match) matches.set(match.memberId, match);
   }
   const assignments: AppAssignmentRecord[] = [];
   for (const m of members.values()) assignments.push(...view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`));
   // Every admin, so the last-admin rule sees how many there are.
   for (const a of view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
-  const exemptions = [...members.keys(), ...[...invites.keys()].map((i) => `invite:${i}`)]
+  const exemptions = [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]
     .map((row) => view.get('exemptions', h, row)).filter((x) => x !== undefined);
   const departed = [...ids].map((id) => view.get('departedUsers', h, id)).filter((d) => d !== undefined)
     .map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));

@@ -1,7 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { PlannedOperation } from '../api.ts';
-import { roleRulesOf } from '../grants/role-rules.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView } from '../store/store.ts';
 import { memberRowOf, type PlanResult } from './operation.ts';
 import { plan } from './plan.ts';
@@ -9,7 +8,6 @@ import { actualOf, desiredOf } from './plan-input.ts';
 import { personInput, type Person } from './person-input.ts';
 
 export interface PlanHubOptions {
-  connector?: HubConnector;
   now?: Date;
 }
 
@@ -18,13 +16,13 @@ export interface PlanHubOptions {
  * from the desired state and the last app snapshot. Reads only; changes nothing.
  */
 export function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): PlanResult {
-  const rules = roleRulesOf(options.connector);
+  const rules = roleRulesOfHub(hub);
   return plan(desiredOf(view, hub, rules), actualOf(view, hub.id), { now: (options.now ?? new Date()).toISOString(), rules });
 }
 
 /** A person's part of the plan (per-person reconcile, and re-checking an operation before it runs). */
 export function planPerson(view: ReadView, hub: HubConfigFile, person: Person, options: PlanHubOptions = {}): PlanResult {
-  const rules = roleRulesOf(options.connector);
+  const rules = roleRulesOfHub(hub);
   const input = personInput(view, hub, person, rules);
   return plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person });
 }

@@ -2,8 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
 import { computeGrant } from '../grants/effective-grant.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { META_ROLE_RULES } from '../grants/role-rules.ts';
+import { TEST_RULES, testHub, testUser } from '../grants/grant-fixtures.ts';
 import { plan, type PlanActual, type PlanDesired } from './plan.ts';
 
 const NOW = '2026-11-23T12:00:00.000Z';
@@ -22,7 +21,7 @@ const ownerAssets = [assignment('m-owner', 'act_111', ['MANAGE', 'ADVERTISE', 'A
 function desiredOf(people: Person[], departed: PlanDesired['departed'] = []): PlanDesired {
   return {
     hubId: hub.id,
-    grants: people.map((p) => computeGrant(hub, testUser(p.id, p.email, p.active ?? true), p.groups, META_ROLE_RULES)),
+    grants: people.map((p) => computeGrant(hub, testUser(p.id, p.email, p.active ?? true), p.groups, TEST_RULES)),
     departed,
     managedAssets: [{ type: 'ad_account', id: 'act_111' }, { type: 'page', id: '222' }],
   };
@@ -121,7 +120,7 @@ const cases: Case[] = [
 describe('plan', () => {
   for (const c of cases) {
     test(c.name, () => {
-      const result = plan(desiredOf(c.people, c.departed), actualOf(c.actual), { now: NOW, rules: META_ROLE_RULES });
+      const result = plan(desiredOf(c.people, c.departed), actualOf(c.actual), { now: NOW, rules: TEST_RULES });
       assert.deepEqual(result.operations.map(describeOp), c.expect);
       for (const h of c.held ?? []) assert.ok(result.held.some((x) => h.test(x.why)), `expected a held operation matching ${h}: ${JSON.stringify(result.held.map((x) => x.why))}`);
       const keys = result.operations.map((o) => o.key);
@@ -131,14 +130,14 @@ describe('plan', () => {
 
   test('default team configured: user in no mapped group is invited with it', () => {
     const h = testHub({ defaultTeam: { appRole: 'EMPLOYEE' } });
-    const d: PlanDesired = { hubId: h.id, grants: [computeGrant(h, testUser('u-jane', 'jane@example.com'), [], META_ROLE_RULES)], departed: [], managedAssets: [] };
-    const r = plan(d, actualOf({}), { now: NOW, rules: META_ROLE_RULES });
+    const d: PlanDesired = { hubId: h.id, grants: [computeGrant(h, testUser('u-jane', 'jane@example.com'), [], TEST_RULES)], departed: [], managedAssets: [] };
+    const r = plan(d, actualOf({}), { now: NOW, rules: TEST_RULES });
     assert.deepEqual(r.operations.map(describeOp), ['invite grant jane@example.com EMPLOYEE']);
   });
 
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
-    const r = plan(d, actualOf(base), { now: NOW, rules: META_ROLE_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });
+    const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });
     assert.deepEqual(r.operations.map(describeOp), ['invite grant bob@example.com EMPLOYEE']);
   });
 });

@@ -3,6 +3,9 @@ import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
 import type { EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
+import { cancelInviteOperation, guardRemovals, removeMemberOperation } from './removal.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
 export interface PlanDesired {
@@ -56,7 +59,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   for (const g of desired.grants) for (const e of g.emails.length > 0 ? g.emails : g.email ? [g.email] : []) if (!byEmail.has(e)) byEmail.set(e, g);
   const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
   const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map((e) => e.toLowerCase())));
-  const exempt = new Set(actual.exemptions.filter((x) => !x.until || x.until > policy.now).map((x) => x.memberId));
+  const exempt = new Set(actual.exemptions.filter((x) => exemptionInForce(x, policy.now)).map((x) => x.memberId));
   const systemIds = new Set(actual.systemUsers.map((s) => s.id));
   const matchOf = new Map(actual.matches.map((m) => [m.memberId, m]));
   const managed = new Set(desired.managedAssets.map(assetKey));
@@ -111,8 +114,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const base = { email: member.email?.toLowerCase(), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
     if (!grant?.appRole) {
-      ops.push({ ...base, kind: 'remove-member', key: `remove:${member.id}`, memberId: member.id, role: member.role, effect: 'removal', reason: gov.reason,
-        summary: `remove ${who} (${member.role}) from the business: ${describeReason(gov.reason)}` });
+      ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
     }
     const cmp = rules.compareRoles(grant.appRole, member.role);
@@ -146,9 +148,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const email = invite.email.toLowerCase();
     if (invite.status === 'accepted' || invite.status === 'canceled' || invite.status === 'declined') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
-    const rowId = `invite:${invite.id}`;
+    const rowId = inviteRowId(invite.id);
     const gov = governing(rowId, invite.email);
-    const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && invite.expiresAt <= policy.now);
+    const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
     if (!gov) continue;
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
     if (!expired) seatedEmails.add(email);
@@ -160,8 +162,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const base = { email, directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
     if (!grant?.appRole) {
-      if (!expired) ops.push({ ...base, kind: 'cancel-invite', key: `cancel:${invite.id}`, inviteId: invite.id, effect: 'removal', reason: gov.reason,
-        summary: `cancel the pending invite of ${email}: ${describeReason(gov.reason)}` });
+      if (!expired) ops.push(cancelInviteOperation(invite, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
     }
     if (expired) {
@@ -195,7 +196,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
   void departedById;
 
-  return protect(ops, held, actual, rules);
+  return protect(ops, held, actual, policy);
 }
 
 function describeReason(reason: OperationReason): string {
@@ -210,30 +211,14 @@ function describeReason(reason: OperationReason): string {
 const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const;
 
 /**
- * Safety rules that hold for every plan: nothing is removed from an incomplete listing, the last
- * admin is never removed or demoted; upgrades come before downgrades (a move never loses access).
+ * Safety rules that hold for every plan: removals pass the removal checks (./removal.ts: complete
+ * listing, exemptions, system users, the last admin); upgrades come before downgrades (a move
+ * never loses access).
  */
-function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, rules: RoleRules): PlanResult {
-  let kept = ops;
-  if (!actual.complete) {
-    for (const op of kept) if (op.effect === 'removal') held.push({ operation: op, why: 'the app listing is incomplete (no complete check for updates yet): nothing is removed' });
-    kept = kept.filter((op) => op.effect !== 'removal');
-  }
-  const systemIds = new Set(actual.systemUsers.map((s) => s.id));
-  const admins = actual.members.filter((m) => !systemIds.has(m.id) && m.role.toUpperCase() === 'ADMIN');
-  const losing = new Set<string>();
-  for (const op of kept) {
-    if (op.kind === 'remove-member' && op.role.toUpperCase() === 'ADMIN') losing.add(op.memberId);
-    if (op.kind === 'change-member-role' && op.from.toUpperCase() === 'ADMIN' && rules.compareRoles(op.to, 'ADMIN') < 0) losing.add(op.memberId);
-  }
-  if (admins.length > 0 && losing.size >= admins.length) {
-    const keep = admins.find((a) => losing.has(a.id))!.id;
-    kept = kept.filter((op) => {
-      const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
-      if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });
-      return !hit;
-    });
-  }
-  kept = [...kept].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
-  return { operations: kept, held };
+function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, policy: PlanPolicy): PlanResult {
+  const checked = guardRemovals(ops, {
+    complete: actual.complete, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
+  }, policy.rules);
+  const kept = [...checked.operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
+  return { operations: kept, held: [...held, ...checked.held] };
 }

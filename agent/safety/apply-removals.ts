@@ -24,7 +24,7 @@ export const applyRemovalsHandler: TaskHandler = {
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const phase = (task.payload as { phase: RemovalPhase }).phase;
     const now = ctx.now();
-    const result = planHub(ctx.store, hub, { connector: ctx.connector, now });
+    const result = planHub(ctx.store, hub, { now });
     const ops = result.operations.filter((op) => classify(op) === phase);
     for (const h of result.held) if (h.operation.effect === 'removal' || h.operation.effect === 'downgrade') {
       ctx.audit({ action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped' });

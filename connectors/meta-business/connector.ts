@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConnector, type ConnectorContext, type HubConnector } from '../sdk/connector.ts';
+import type { ConnectorContext, HubConnector } from '../sdk/connector.ts';
 import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { WriteBatcher } from './write-batcher.ts';
@@ -14,13 +14,13 @@ import { assignAsset, unassignAsset } from './write/assets.ts';
 import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invites.ts';
 import { changeMemberRole, removeMember } from './write/members.ts';
 import { shareAsset, unshareAsset } from './write/partners.ts';
-import { compareRoles, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
 import { BATCH_LIMIT } from './graph-client.ts';
 
 /**
  * Meta Business Manager (Business Portfolio) connector over the Graph API
- * (/work/shared/reference/meta-graph-api.md). Resolved values only: agent/hub-connector.ts turns
- * the hub's config (secret references, `sandbox`) into this.
+ * (Graph API reference). Resolved values only: definition.ts `settings` turns the hub's `meta:`
+ * block (secret references, `sandbox`) into this; definition.ts also declares roles, asset types
+ * and rate-limit scopes.
  */
 export const metaBusinessConfig = z.object({
   businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
@@ -66,6 +66,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     listAssets: (type, cursor) => listAssets(ctx, type, cursor),
     listAssignments: (assets) => listAssignments(ctx, assets),
     listPartners: (cursor) => listPartners(ctx, cursor),
+    partnersWithPeople: () => [...partnerGraphs.keys()],
     listPartnerUsers: (partnerBusinessId) => listPartnerUsers(ctx, partnerBusinessId),
     invite: (i) => invite(ctx, i),
     changeMemberRole: (memberId, role) => changeMemberRole(ctx, memberId, role),
@@ -79,15 +80,5 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     unshareAsset: (i) => unshareAsset(ctx, i),
     checkCredential: () => checkCredential(ctx, config.accessToken, config.managedAssetTypes),
     rateLimits: () => book.state(),
-    isSupportedTaskSet: (type, tasks) => isSupportedTaskSet(type, tasks),
-    unionTasks: (type, bundles) => unionTasks(type, bundles),
-    compareRoles: (a, b) => compareRoles(a, b),
   };
 }
-
-export const metaBusiness = defineConnector({
-  id: 'meta-business',
-  label: 'Meta Business Manager',
-  config: metaBusinessConfig,
-  create: (config, context) => createMetaBusiness(config, context),
-});

@@ -4,7 +4,8 @@
  * these in connectors/meta-business with pure mappers.
  */
 
-export type AssetType = 'ad_account' | 'page' | 'catalog' | 'pixel';
+/** An asset type name from the connector definition's `assetTypes` (`ad_account`, `catalog`…). */
+export type AssetType = string;
 
 /** One page of a listing; `next` is an opaque cursor, absent on the last page. */
 export interface Page<T> {

@@ -1,6 +1,6 @@
 /**
  * Counts per clock hour for the last day, in memory (25 buckets at most, whatever the traffic):
- * the dashboard's "Graph calls and throttling over the last 24 h". Prometheus counters
+ * the dashboard's "calls and throttling over the last 24 h". Prometheus counters
  * (metrics.ts) only grow, so they cannot say when; these can, for this process's lifetime. They
  * are not stored: after a restart the chart starts again from that hour (the chart says so).
  */
@@ -34,5 +34,5 @@ export class HourlyCounts {
   }
 }
 
-/** Meta Graph API calls of this process by hour: `calls` (answered) and `throttled`. */
+/** This process's calls to the hubs' app APIs by hour: `calls` (answered) and `throttled`. */
 export const graphCallsByHour = new HourlyCounts();

@@ -21,8 +21,8 @@ const scimRequests = counter('hubwarden_scim_requests_total', 'SCIM requests by 
 const scimDuration = histogram('hubwarden_scim_request_duration_seconds', 'SCIM request latency by hub and method', ['hub', 'method'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 const tasks = counter('hubwarden_tasks_total', 'agent tasks finished, by kind and outcome', ['kind', 'outcome']);
 const taskDuration = histogram('hubwarden_task_duration_seconds', 'agent task latency from start to finish, by kind and outcome', ['kind', 'outcome'], [0.05, 0.25, 1, 5, 15, 60, 300, 1800]);
-const graphCalls = counter('hubwarden_graph_calls_total', 'Graph API calls (Meta Graph or Microsoft Graph) by HTTP status', ['api', 'status']);
-const graphThrottled = counter('hubwarden_graph_throttled_total', 'Graph API calls answered with a rate limit (HTTP 429, or Meta codes 4/17/32/613/80004)', ['api']);
+const graphCalls = counter('hubwarden_graph_calls_total', 'Calls to an app\'s API (by its connector) or to Microsoft Graph, by HTTP status', ['api', 'status']);
+const graphThrottled = counter('hubwarden_graph_throttled_total', 'App or Microsoft Graph API calls answered with a rate limit (HTTP 429, or the app\'s own throttling codes)', ['api']);
 const writebacks = counter('hubwarden_writeback_total', 'match and exemption write-backs to the identity provider, by provider and outcome', ['idp', 'outcome']);
 const hookDeliveries = counter('hubwarden_hook_deliveries_total', 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status', ['source', 'status']);
 

@@ -29,7 +29,7 @@ function countAudit(agent: AgentApi, query: AuditQuery, keep: (e: AuditEntry) =>
 export interface InviteFunnel { sent: number; accepted: number; expired: number; capped: boolean }
 
 /**
- * Invites hubwarden sent (invite and re-invite tasks that reached Meta), how many of those people
+ * Invites hubwarden sent (invite and re-invite tasks that reached the app), how many of those people
  * accepted, and how many of its invites expired, from the audit log.
  */
 export function inviteFunnel(agent: AgentApi, hubId: string): InviteFunnel {

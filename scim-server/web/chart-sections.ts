@@ -37,11 +37,11 @@ ${figure('funnel', 'Invites: sent → accepted → expired', funnel, f.capped ? 
 </section>`;
 }
 
-/** The automation page: tasks per hour by outcome, Graph calls and throttling, task durations. */
+/** The automation page: tasks per hour by outcome, calls to the apps and their throttling, task durations. */
 export function automationCharts(agent: AgentApi, now = Date.now(), graph: HourlyCounts = graphCallsByHour): SafeHtml {
   const tasks = recentTasks(agent, now);
   const perHour = hourlyColumns('tasks-per-hour', 'Finished tasks per hour, last 24 hours', tasks.perHour, OUTCOME_SERIES, 'No task finished in the last 24 hours');
-  const calls = hourlyColumns('graph-calls', 'Meta Graph API calls per hour, last 24 hours', graph.recent(now), GRAPH_SERIES, 'No Graph API call in the last 24 hours');
+  const calls = hourlyColumns('graph-calls', 'Calls to the apps\' APIs per hour, last 24 hours', graph.recent(now), GRAPH_SERIES, 'No call to an app in the last 24 hours');
   const since = now - graph.since < 24 * 3_600_000 ? `(counted since hubwarden started, ${new Date(graph.since).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
   const rows = tasks.latest.map((t) => {
     const ms = taskDurationMs(t);
@@ -52,7 +52,7 @@ export function automationCharts(agent: AgentApi, now = Date.now(), graph: Hourl
   return html`<section class="charts" aria-labelledby="activity-title"><h2 id="activity-title">Last 24 hours</h2>
 <div class="chart-grid">
 ${figure('tasks-per-hour', 'Tasks per hour by outcome (UTC)', perHour, tasks.capped ? `(from the newest ${TASK_SAMPLE} tasks per outcome)` : '')}
-${figure('graph-calls', 'Graph API calls and throttling per hour (UTC)', calls, since)}
+${figure('graph-calls', 'API calls to the apps and throttling per hour (UTC)', calls, since)}
 </div>
 ${figure('task-durations', 'Duration of the latest finished tasks (first start to finish)', durations)}
 </section>`;

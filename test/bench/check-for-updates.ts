@@ -53,7 +53,7 @@ export default async function checkForUpdatesBench(args: string[]): Promise<void
   // Phase marks of the current check: the last Graph call of the read, its run record in the
   // store, its reconcile pass completed.
   let marks: { read?: number; saved?: number; reconcile?: number; readCalls?: number; plan?: unknown; run?: string } = {};
-  const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxGraphBaseUrl: graph.url, onCall: () => {
+  const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxUrls: { 'meta-business': graph.url }, onCall: () => {
     calls++;
     // The read phase ends with its last Graph call (the check's own calls all come before the save).
     if (marks.saved === undefined) { marks.read = performance.now(); marks.readCalls = calls; }

@@ -71,7 +71,7 @@ export default async function dashboardBench(args: string[]): Promise<void> {
   // 90 % of the business are directory users in the mapped group; the rest stay unmatched.
   const people = emulator.control.state().users.filter((u) => u.businessId === SANDBOX.businessId);
   await seedGeneratedDirectory(store, 'big', people);
-  const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxGraphBaseUrl: graph.url });
+  const connector = createHubConnector(config.file.hubs[0], config, { log: silent, sandboxUrls: { 'meta-business': graph.url } });
   const members = createMemberService({ config, store, log: silent });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, handlers: [createCheckForUpdatesHandler()], auditFile: false });
   // Only the import: the reconcile pass it queues would start changing 10,000 seats.

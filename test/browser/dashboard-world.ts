@@ -91,7 +91,7 @@ hubs:
   // The production composition root (connectors, agent, member service, check for updates,
   // admin API, hooks), with the dashboard mounted the way main.ts is expected to mount it.
   const hubwarden = composeHubwarden({
-    config, store, sandboxGraphBaseUrl: () => graph.url, auditFile: false,
+    config, store, sandboxUrls: () => ({ 'meta-business': graph.url }), auditFile: false,
     runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
   });
   await hubwarden.start();

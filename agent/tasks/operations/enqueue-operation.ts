@@ -1,4 +1,5 @@
-import type { HubConfigFile } from '../../../config/schema.ts';
+import { connectorBlock, type HubConfigFile } from '../../../config/schema.ts';
+import { definitionOf } from '../../hub-connector.ts';
 import type { Trigger } from '../../desired-state/delta.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
@@ -15,9 +16,9 @@ export interface OperationPayload {
   force?: boolean;
 }
 
-/** Rate-limit scope of an operation's calls: invites have their own per-business limit (reference §2.2). */
+/** Rate-limit scope of an operation's calls: what shares its budget, in the hub's connector's words (its definition's `rateLimitScope`). */
 export function scopeOf(hub: HubConfigFile, op: Operation): string {
-  return op.kind === 'invite' || op.kind === 'reinvite' ? `invite:${hub.meta.businessId}` : 'app';
+  return definitionOf(hub).rateLimitScope(op.kind, connectorBlock(hub));
 }
 
 /** Stages one app change as a task; the same operation already queued is not queued twice. */

@@ -4,12 +4,13 @@ import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
+import { inviteRowId } from '../../standing/row-ids.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
 
 function subjectOf(op: Operation) {
-  const memberId = 'memberId' in op ? op.memberId : 'inviteId' in op ? `invite:${op.inviteId}` : undefined;
+  const memberId = 'memberId' in op ? op.memberId : 'inviteId' in op ? inviteRowId(op.inviteId) : undefined;
   return { email: op.email, directoryUserId: op.directoryUserId, ...(memberId ? { memberId } : {}) };
 }
 
@@ -45,7 +46,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
       if (!force) {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
-        const current = planPerson(ctx.store, hub, person, { connector, now: ctx.now() });
+        const current = planPerson(ctx.store, hub, person, { now: ctx.now() });
         if (!current.operations.some((o) => o.key === op.key)) {
           const held = current.held.find((h) => h.operation.key === op.key);
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });

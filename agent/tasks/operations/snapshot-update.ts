@@ -3,6 +3,7 @@ import '../../dispatch/departed-user.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
+import { inviteRowId } from '../../standing/row-ids.ts';
 import type { AppCallResult } from './call-app.ts';
 
 /**
@@ -58,7 +59,7 @@ export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, 
       return;
     case 'cancel-invite':
       tx.delete('appInvites', hubId, op.inviteId);
-      tx.delete('memberMatches', hubId, `invite:${op.inviteId}`);
+      tx.delete('memberMatches', hubId, inviteRowId(op.inviteId));
       forgetDeparted(tx, hubId, op);
       return;
   }

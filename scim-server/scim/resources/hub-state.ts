@@ -1,15 +1,14 @@
 import type { ReadView, Store } from '../../../agent/store/store.ts';
+import { defineStandingIndexes, standingOfUser, toScimStatus } from '../../../agent/standing/standing.ts';
 import '../../../agent/app-state/records.ts';
 
 /**
- * The read-only hubwarden User extension: how the directory user stands in the hub app, read from
- * the app snapshot and match results the agent keeps (agent/app-state/records.ts), so an IdP can
- * import it as attributes. Writes to it are ignored (it is not in any writable schema).
+ * The read-only hubwarden User extension: how the directory user stands in the hub app, as the
+ * agent's standing module decides it (agent/standing), in the extension's published words, so an
+ * IdP can import it as attributes. Writes to it are ignored (it is not in any writable schema).
  */
-export const MATCH_BY_DIRECTORY_USER = 'scim.memberMatches.directoryUser';
-
 export function defineHubStateIndexes(store: Store): void {
-  store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
+  defineStandingIndexes(store);
 }
 
 export interface HubState {
@@ -19,21 +18,9 @@ export interface HubState {
 }
 
 export function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now()): HubState {
-  const match = view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`)[0];
-  if (!match) return { status: 'not_in_hub' };
-  const state: HubState = { status: match.outcome };
-  if (match.memberId.startsWith('invite:')) {
-    const invite = view.get('appInvites', hubId, match.memberId.slice('invite:'.length));
-    if (invite) state.appRole = invite.role;
-    if (match.outcome === 'onboarded' || match.outcome === 'unmatched') state.status = 'pending_invite';
-  } else {
-    const member = view.get('appMembers', hubId, match.memberId);
-    if (member) state.appRole = member.role;
-  }
-  const exemption = view.get('exemptions', hubId, match.memberId);
-  if (exemption && (!exemption.until || Date.parse(exemption.until) > now)) {
-    state.status = 'exempted';
-    state.exemption = exemption.until ? { reason: exemption.reason, until: exemption.until } : { reason: exemption.reason };
-  }
+  const s = standingOfUser(view, hubId, userId, now);
+  const state: HubState = { status: toScimStatus(s.standing) };
+  if (s.appRole !== undefined) state.appRole = s.appRole;
+  if (s.exemption) state.exemption = s.exemption.until ? { reason: s.exemption.reason, until: s.exemption.until } : { reason: s.exemption.reason };
   return state;
 }

@@ -1,52 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
-import type { FaultConfig } from '../../connectors/meta-business/emulator/index.ts';
-import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
-import { runConnectorContract, all, type ContractFault } from './connector-contract.ts';
-import { BUSINESS, PARTNER, PARTNER_TOKEN, TOKEN, contractFixture } from './meta-fixture.ts';
+import { createMetaBusiness } from './connector.ts';
+import { allPages as all } from '../sdk/pages.ts';
+import { BUSINESS, PARTNER, TOKEN, startContractBusiness as start } from './contract-fixture.ts';
 
+/** Meta-only behaviour on the contract business, beyond the shared suite (test/contract). */
 const log = { debug() {}, info() {}, warn() {}, error() {} };
-
-function faultConfig(f: ContractFault): FaultConfig {
-  switch (f.kind) {
-    case 'throttle': return { throttle: { code: f.code as 4 | 17 | 613 | 80004, regainMinutes: 3 } };
-    case 'server-error': return { errorRate: 1 };
-    case 'timeout': return { timeoutRate: 1 };
-    case 'drop': return { dropRate: 1 };
-    case 'noisy': return { errorRate: 0.05, dropRate: 0.05, shortPageRate: 0.3, seed: f.seed };
-  }
-}
-
-async function start() {
-  const emulator = createMetaEmulator({ fixture: contractFixture() });
-  const server = await emulator.listen(0, '127.0.0.1');
-  const make = (o: { badCredential?: boolean; timeoutMs?: number } = {}) => createMetaBusiness({
-    businessId: BUSINESS, accessToken: o.badCredential ? 'revoked-token-123' : TOKEN, graphBaseUrl: server.url,
-    timeoutMs: o.timeoutMs ?? 5000, managedAssetTypes: ['ad_account'], partners: [{ businessId: PARTNER, token: PARTNER_TOKEN }],
-  }, { log });
-  return { emulator, server, make };
-}
-
-runConnectorContract('meta-business over the Graph emulator', async () => {
-  const { emulator, server, make } = await start();
-  return {
-    connector: make(),
-    make,
-    sample: {
-      inviteEmail: 'new.person@example.com', inviteRole: 'EMPLOYEE',
-      memberId: '100000000000125', lastAdminId: '100000000000001',
-      asset: { type: 'ad_account', id: 'act_3002' }, tasks: ['ADVERTISE', 'ANALYZE'], unsupportedTasks: ['MANAGE'],
-      unknownId: '999999999999999',
-      // faultConfig's throttle announces estimated_time_to_regain_access: 3 (minutes)
-      throttleWaitMs: 3 * 60_000,
-      partner: { businessId: PARTNER, asset: { type: 'ad_account', id: 'act_3005' }, tasks: ['ANALYZE'] },
-    },
-    faults: { inject: (f) => emulator.control.setFaults(faultConfig(f)), clear: () => emulator.control.setFaults({}) },
-    callCount: () => emulator.calls.length,
-    close: () => server.close(),
-  };
-});
 
 test('meta-business: a full read uses large pages and one batch per 50 assets', async () => {
   const { emulator, server, make } = await start();

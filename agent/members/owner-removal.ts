@@ -1,0 +1,32 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import { AgentError } from '../agent-error.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { removalOfRow } from '../plan/removal.ts';
+import type { Transaction } from '../store/store.ts';
+import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
+import { actorOf } from './member-decisions.ts';
+
+/**
+ * An owner's explicit removal of one row (the members view, `hubwarden remove`, the admin API),
+ * queued in the caller's transaction. Built and checked by the one removal builder
+ * (agent/plan/removal.ts): an unknown row is not-found; an incomplete listing, an exemption in
+ * force, a system user, a partner's person or the last admin is a conflict, and nothing is queued.
+ */
+export function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, rowId: string, trigger: Trigger, now: Date): TaskRecord {
+  const matched = tx.get('memberMatches', hub.id, rowId)?.directoryUserId;
+  const built = removalOfRow(tx, hub.id, rowId, { reason: 'unassigned', because: `asked by ${actorOf(trigger)}`, ...(matched ? { directoryUserId: matched } : {}) }, roleRulesOfHub(hub), now);
+  if ('refused' in built) throw new AgentError(built.missing ? 'not-found' : 'conflict', `hub ${hub.id}: remove ${rowId}: ${built.refused}`);
+  const op = built.operation;
+  // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
+  // because an owner's explicit removal of, say, an unmatched member is not in any plan.
+  const queued = enqueueOperation(tx, { hub, op, trigger, force: true, now });
+  appendAudit(tx, {
+    hubId: hub.id, trigger, taskId: queued.id, action: op.kind, outcome: 'pending',
+    subject: { memberId: rowId, ...(op.email ? { email: op.email } : {}) },
+    why: `${actorOf(trigger)} asked to ${op.kind === 'cancel-invite' ? 'cancel the invite of' : 'remove'} ${op.email ?? rowId}`,
+  });
+  return queued;
+}

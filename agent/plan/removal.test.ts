@@ -1,0 +1,45 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TEST_RULES } from '../grants/grant-fixtures.ts';
+import type { Operation } from './operation.ts';
+import { cancelInviteOperation, guardRemovals, removeMemberOperation, type RemovalFacts } from './removal.ts';
+
+const why = { reason: 'unassigned' as const, because: 'in no mapped group' };
+const admin1 = { id: 'a1', role: 'ADMIN', email: 'ann@example.com' };
+const admin2 = { id: 'a2', role: 'ADMIN', email: 'ben@example.com' };
+const staff = { id: 's1', role: 'EMPLOYEE', email: 'sue@example.com' };
+const facts = (over: Partial<RemovalFacts> = {}): RemovalFacts => ({
+  complete: true, members: [admin1, admin2, staff], systemUserIds: new Set(['bot']), exemptions: [], now: '2026-02-01T00:00:00Z', ...over,
+});
+const demote = (m: typeof admin1): Operation => ({ kind: 'change-member-role', key: `member-role:${m.id}:EMPLOYEE`, memberId: m.id, from: 'ADMIN', to: 'EMPLOYEE', effect: 'downgrade', reason: 'group-change', summary: `demote ${m.id}` });
+
+describe('removals: one builder, the same checks for every caller', () => {
+  test('the builder spells the operation and its key once', () => {
+    const op = removeMemberOperation(staff, { ...why, directoryUserId: 'u1' });
+    assert.deepEqual(op, { kind: 'remove-member', key: 'remove:s1', memberId: 's1', role: 'EMPLOYEE', effect: 'removal', reason: 'unassigned', email: 'sue@example.com', directoryUserId: 'u1', summary: 'remove sue@example.com (EMPLOYEE) from the business: in no mapped group' });
+    assert.equal(cancelInviteOperation({ id: '9', email: 'New@Example.com' }, why).key, 'cancel:9');
+  });
+
+  const cases: Array<{ name: string; ops: Operation[]; facts: RemovalFacts; kept: string[]; held: Array<[string, RegExp]> }> = [
+    { name: 'a plain removal passes', ops: [removeMemberOperation(staff, why)], facts: facts(), kept: ['remove:s1'], held: [] },
+    { name: 'nothing is removed from an incomplete listing', ops: [removeMemberOperation(staff, why), cancelInviteOperation({ id: '9', email: 'x@y.z' }, why)], facts: facts({ complete: false }), kept: [], held: [['remove:s1', /incomplete/], ['cancel:9', /incomplete/]] },
+    { name: 'an exemption in force holds it', ops: [removeMemberOperation(staff, why)], facts: facts({ exemptions: [{ memberId: 's1', until: '2026-03-01' }] }), kept: [], held: [['remove:s1', /exempted/]] },
+    { name: 'a lapsed exemption does not', ops: [removeMemberOperation(staff, why)], facts: facts({ exemptions: [{ memberId: 's1', until: '2026-01-15T00:00:00Z' }] }), kept: ['remove:s1'], held: [] },
+    { name: 'an exempted invite row is held', ops: [cancelInviteOperation({ id: '9', email: 'x@y.z' }, why)], facts: facts({ exemptions: [{ memberId: 'invite:9' }] }), kept: [], held: [['cancel:9', /exempted/]] },
+    { name: 'a system user is never removed', ops: [removeMemberOperation({ id: 'bot', role: 'ADMIN' }, why)], facts: facts(), kept: [], held: [['remove:bot', /system user/]] },
+    { name: 'one of two admins may go', ops: [removeMemberOperation(admin1, why)], facts: facts(), kept: ['remove:a1'], held: [] },
+    { name: 'both admins in one batch: the last one stays', ops: [removeMemberOperation(admin1, why), removeMemberOperation(admin2, why)], facts: facts(), kept: ['remove:a2'], held: [['remove:a1', /last admin/]] },
+    { name: 'a removal and a demotion together count as losing both', ops: [removeMemberOperation(admin2, why), demote(admin1)], facts: facts(), kept: ['remove:a2'], held: [['member-role:a1:EMPLOYEE', /last admin/]] },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const r = guardRemovals(c.ops, c.facts, TEST_RULES);
+      assert.deepEqual(r.operations.map((o) => o.key), c.kept);
+      assert.equal(r.held.length, c.held.length);
+      c.held.forEach(([key, why], i) => {
+        assert.equal(r.held[i]!.operation.key, key);
+        assert.match(r.held[i]!.why, why);
+      });
+    });
+  }
+});

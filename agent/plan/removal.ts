@@ -1,0 +1,126 @@
+import type { AppInviteRecord, AppMemberRecord, ExemptionRecord } from '../app-state/records.ts';
+import { lastImport } from '../check-for-updates/snapshot-store.ts';
+import type { RoleRules } from '../grants/role-rules.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
+import { inviteIdOf, inviteRowId, rowKindOf } from '../standing/row-ids.ts';
+import type { ReadView } from '../store/store.ts';
+import type { HeldOperation, Operation, OperationReason } from './operation.ts';
+
+/**
+ * The one place removal operations are built (the plan, offboarding, an owner's removal), and the
+ * checks every one of them passes before it may run. People's access is at stake:
+ * - never from an incomplete listing (a failed page must not look like "these people left");
+ * - never a row under an exemption in force, never a system user;
+ * - never the hub's last admin (removed or demoted), counting every removal and demotion of the batch.
+ * An operation that fails a check is returned as held, with why, for the caller to audit or refuse.
+ */
+
+/** What removals are checked against: the last import and the snapshot. */
+export interface RemovalFacts {
+  complete: boolean;
+  members: readonly Pick<AppMemberRecord, 'id' | 'role'>[];
+  systemUserIds: ReadonlySet<string>;
+  exemptions: readonly Pick<ExemptionRecord, 'memberId' | 'until'>[];
+  /** Exemptions are judged against this instant. */
+  now: Date | number | string;
+}
+
+export function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string): RemovalFacts {
+  return {
+    complete: lastImport(view, hubId)?.complete === true,
+    members: [...view.list('appMembers', hubId)],
+    systemUserIds: new Set([...view.list('appSystemUsers', hubId)].map((s) => s.id)),
+    exemptions: [...view.list('exemptions', hubId)],
+    now,
+  };
+}
+
+/** Who asks for the removal and why, for the operation's summary and audit. */
+export interface RemovalWhy {
+  reason: OperationReason;
+  /** The end of the summary: `deactivated in the directory`, `offboarded`, `asked by ann@…`. */
+  because: string;
+  directoryUserId?: string;
+  grantedBy?: string[];
+}
+
+export function removeMemberOperation(member: Pick<AppMemberRecord, 'id' | 'role' | 'email'>, why: RemovalWhy): Operation {
+  const email = member.email?.toLowerCase();
+  return strip({
+    kind: 'remove-member', key: `remove:${member.id}`, memberId: member.id, role: member.role, effect: 'removal', reason: why.reason,
+    email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,
+    summary: `remove ${member.email ?? member.id} (${member.role}) from the business: ${why.because}`,
+  });
+}
+
+export function cancelInviteOperation(invite: Pick<AppInviteRecord, 'id' | 'email'>, why: RemovalWhy): Operation {
+  const email = invite.email.toLowerCase();
+  return strip({
+    kind: 'cancel-invite', key: `cancel:${invite.id}`, inviteId: invite.id, effect: 'removal', reason: why.reason,
+    email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,
+    summary: `cancel the pending invite of ${email}: ${why.because}`,
+  });
+}
+
+/**
+ * The checks, over a batch of operations: removals (and demotions of an admin) that may not run
+ * are moved to `held`. Other operations pass through unchanged.
+ */
+export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, rules: RoleRules): { operations: Operation[]; held: HeldOperation[] } {
+  const held: HeldOperation[] = [];
+  const exempt = new Set(facts.exemptions.filter((e) => exemptionInForce(e, facts.now)).map((e) => e.memberId));
+  let kept = ops.filter((op) => {
+    if (op.effect !== 'removal') return true;
+    const row = op.kind === 'remove-member' ? op.memberId : op.kind === 'cancel-invite' ? inviteRowId(op.inviteId) : undefined;
+    let why: string | undefined;
+    if (!facts.complete) why = 'the app listing is incomplete (no complete check for updates yet): nothing is removed';
+    else if (row && exempt.has(row)) why = 'exempted by an owner: exempted members are never removed';
+    else if (op.kind === 'remove-member' && facts.systemUserIds.has(op.memberId)) why = 'a system user: hubwarden never removes system users';
+    if (why) held.push({ operation: op, why });
+    return why === undefined;
+  });
+  const admins = facts.members.filter((m) => !facts.systemUserIds.has(m.id) && rules.isAdmin(m.role));
+  const losing = new Set<string>();
+  for (const op of kept) {
+    if (op.kind === 'remove-member' && rules.isAdmin(op.role)) losing.add(op.memberId);
+    if (op.kind === 'change-member-role' && rules.isAdmin(op.from) && !rules.isAdmin(op.to)) losing.add(op.memberId);
+  }
+  if (admins.length > 0 && admins.every((a) => losing.has(a.id))) {
+    const keep = admins[0]!.id;
+    kept = kept.filter((op) => {
+      const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
+      if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });
+      return !hit;
+    });
+  }
+  return { operations: kept, held };
+}
+
+/**
+ * The removal of one row an owner or a leaver workflow names (member id or `invite:<id>`), built
+ * and checked. `refused` says why it may not run; `missing` when the last check for updates does
+ * not list the row (or it is a partner's person, whose seat is in their own business).
+ */
+export function removalOfRow(view: ReadView, hubId: string, rowId: string, why: RemovalWhy, rules: RoleRules, now: Date | number | string):
+  { operation: Operation } | { refused: string; missing?: true } {
+  const kind = rowKindOf(rowId);
+  if (kind === 'partner-user') return { refused: `${rowId} is a partner's person; their seat is in their own business (unshare the asset instead)` };
+  const inviteId = inviteIdOf(rowId);
+  let op: Operation;
+  if (inviteId !== undefined) {
+    const invite = view.get('appInvites', hubId, inviteId);
+    if (!invite) return { refused: `no invite ${inviteId} in the last check for updates`, missing: true };
+    op = cancelInviteOperation(invite, why);
+  } else {
+    const member = view.get('appMembers', hubId, rowId);
+    if (!member) return { refused: `no member ${rowId} in the last check for updates`, missing: true };
+    op = removeMemberOperation(member, why);
+  }
+  const checked = guardRemovals([op], removalFactsOf(view, hubId, now), rules);
+  return checked.held.length > 0 ? { refused: checked.held[0]!.why } : { operation: op };
+}
+
+function strip<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { ConnectorError } from '../sdk/connector-error.ts';
+import { defineConnector, type AssetTypeRules } from '../sdk/connector.ts';
+import { secretRef } from '../sdk/secret-ref.ts';
+import { createMetaBusiness, metaBusinessConfig } from './connector.ts';
+import { ROLE_RANK, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
+
+/**
+ * Meta Business Manager as hubwarden sees it: the `meta:` block of a hub, Meta's business roles
+ * (Graph API reference §4.1) and the asset task bundles (§4.2–§4.4, task-bundles.ts), the invite
+ * limit that is counted per business (§10), the built-in Graph emulator as `graphBaseUrl: sandbox`.
+ */
+
+/** The sandbox fixture's tokens (emulator/sandbox-ids.ts), used when a sandbox hub sets none. */
+const SANDBOX_TOKEN = 'sandbox-system-user-token';
+const SANDBOX_PARTNER = { businessId: '2000000000000002', token: 'sandbox-partner-token' } as const;
+
+const metaBlock = z.object({
+  businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
+  appId: z.string().optional(),
+  accessToken: secretRef.optional(),
+  /** `sandbox` points the hub at the built-in Meta emulator. */
+  graphBaseUrl: z.union([z.literal('sandbox'), z.url()]).default('https://graph.facebook.com'),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0').default('v25.0'),
+}).strict();
+
+const metaPartner = z.object({ businessId: z.string().regex(/^\d+$/), token: secretRef.optional() }).strict();
+
+/** Business roles a team may give, as the config reference lists them. */
+const ASSIGNABLE_ROLES = ['ADMIN', 'EMPLOYEE', 'FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER'] as const;
+
+const taskGrant = { tasks: z.array(z.string().min(1)).min(1) };
+
+/** One asset type's rules from task-bundles.ts: access = the tasks, combined by weighted union. */
+function taskRules(type: string, label: string, id: z.ZodType<string>): AssetTypeRules<typeof taskGrant> {
+  return {
+    label,
+    id,
+    grant: taskGrant,
+    accessOf: (grant) => [...grant.tasks],
+    isSupported: (access) => isSupportedTaskSet(type, access),
+    combine: (accesses) => unionTasks(type, accesses),
+  };
+}
+
+/** Any non-empty id, as before the contract (ad accounts are `act_<n>`, the rest numeric; Graph answers for a wrong one). */
+const assetId = z.string().min(1);
+
+export const metaBusiness = defineConnector({
+  id: 'meta-business',
+  label: 'Meta Business Manager',
+  hub: { key: 'meta', schema: metaBlock },
+  partner: metaPartner,
+  roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
+  assetTypes: {
+    ad_account: taskRules('ad_account', 'ad account', assetId),
+    page: taskRules('page', 'page', assetId),
+    catalog: taskRules('catalog', 'catalog', assetId),
+    pixel: taskRules('pixel', 'pixel', assetId),
+  },
+  // Invites count against a per-business limit that lasts a day (reference §10, code 17); a
+  // block there must not hold role changes and removals, which share only the app's budget.
+  rateLimitScope: (change, block) => (change === 'invite' || change === 'reinvite' ? `invite:${block.businessId}` : 'app'),
+  meanings: {
+    'meta.businessId': 'The Meta business portfolio id.',
+    'meta.appId': 'The Meta app the system user token belongs to.',
+    'meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
+    'meta.graphBaseUrl': 'Graph API base URL; `sandbox` = the built-in Meta emulator.',
+    'meta.apiVersion': 'Graph API version.',
+    'partners[].businessId': 'The partner\'s business id.',
+    'partners[].token': 'A token of the partner business, to read its users.',
+    'teams[].assets[].tasks': 'Meta tasks on the asset (a supported bundle, e.g. `[ADVERTISE, ANALYZE]`).',
+  },
+  config: metaBusinessConfig,
+  settings: ({ hubId, block, partners, managedAssetTypes, secret, sandboxUrl }) => {
+    const sandbox = block.graphBaseUrl === 'sandbox';
+    if (sandbox && !sandboxUrl) {
+      throw new ConnectorError('unavailable', `hub ${hubId}: meta.graphBaseUrl is "sandbox" but the sandbox emulator is not running`);
+    }
+    const accessToken = block.accessToken ? secret(block.accessToken) : sandbox ? SANDBOX_TOKEN : undefined;
+    if (!accessToken) {
+      throw new ConnectorError('unauthenticated', `hub ${hubId}: meta.accessToken is not set (a secret reference such as env:META_TOKEN)`, { field: 'meta.accessToken' });
+    }
+    return {
+      businessId: block.businessId,
+      accessToken,
+      graphBaseUrl: sandbox ? sandboxUrl! : block.graphBaseUrl,
+      apiVersion: block.apiVersion,
+      managedAssetTypes: managedAssetTypes.filter((t): t is 'ad_account' | 'page' | 'catalog' | 'pixel' => ['ad_account', 'page', 'catalog', 'pixel'].includes(t)),
+      partners: partners.map((p) => {
+        const token = p.token ? secret(p.token) : sandbox && p.businessId === SANDBOX_PARTNER.businessId ? SANDBOX_PARTNER.token : undefined;
+        return { businessId: p.businessId, ...(token ? { token } : {}) };
+      }),
+    };
+  },
+  create: (config, context) => createMetaBusiness(config, context),
+  sandbox: {
+    path: '/sandbox/graph',
+    description: 'Meta sandbox (built-in Graph API emulator)',
+    usedBy: (block) => block.graphBaseUrl === 'sandbox',
+    create: async ({ controlAuth }) => {
+      const { createMetaEmulator } = await import('./emulator/index.ts');
+      return createMetaEmulator({ controlAuth });
+    },
+  },
+  emulator: {
+    command: 'meta',
+    description: 'run the Meta Graph API emulator',
+    start: async ({ port, fixturePath }) => {
+      const { startStandalone } = await import('./emulator/index.ts');
+      return startStandalone({ port, fixturePath });
+    },
+  },
+  contractFixture: async () => (await import('./contract-fixture.ts')).contractFixture,
+});

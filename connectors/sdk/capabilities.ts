@@ -1,0 +1,157 @@
+import type {
+  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, ChangeResult,
+  CredentialHealth, Page, PartnerUser, RateLimitState,
+} from './hub-model.ts';
+
+/**
+ * What a connector can do, as small interfaces in the product's words (members, invites, asset
+ * grants, partners), never one app's. A connector implements the ones its app supports; the agent
+ * asks `hasCapability(connector, 'member-role-change')` instead of knowing which app it talks to.
+ *
+ * Shared rules: listing methods return one page per call and the agent drives pagination with the
+ * opaque `cursor`. Change methods are idempotent: "already so" (already invited, already holds the
+ * access, already gone) is `'already-done'`. Every failure throws a ConnectorError.
+ */
+
+/** Reads the people who hold a seat (bound members). */
+export interface MemberListing {
+  listMembers(cursor?: string): Promise<Page<AppMember>>;
+}
+
+/** Reads invitations not yet accepted. A connector without it shows invites as nothing pending. */
+export interface PendingInviteListing {
+  listInvites(cursor?: string): Promise<Page<AppInvite>>;
+}
+
+/** Reads non-human accounts (never touched by plans, shown so a listing is complete). */
+export interface SystemUserListing {
+  listSystemUsers(cursor?: string): Promise<Page<AppSystemUser>>;
+}
+
+/** Reads the hub's assets of one type (a type from the definition's `assetTypes`). */
+export interface AssetListing {
+  listAssets(type: string, cursor?: string): Promise<Page<AppAsset>>;
+  /**
+   * Every holder of the given assets (at most `limits.assetsPerAssignmentRead` of them; the agent
+   * chunks). Not paged by the caller: the connector follows any per-asset pages itself.
+   */
+  listAssignments(assets: AssetRef[]): Promise<AssetAssignment[]>;
+}
+
+/** Invites a person by email and takes a pending invite back. */
+export interface Invites {
+  /**
+   * Invites a person. `already-done` when the email has a pending invite (its id) or is already a
+   * member: then `inviteId` is '' and `memberId` may name the member.
+   * `tasks`: hub-wide access beside the role, where the app has such a thing (else ignored).
+   * `firstAttempt`: the caller vouches that no earlier attempt of this invite may have reached the
+   * app and its complete snapshot lists no invite or seat for the email, so the connector may skip
+   * its look-up for an existing invite. Absent: look first (a retry must never invite twice).
+   * A `done` invite's id may be provisional (`pending:<email>`), resolved by the connector by email
+   * when first needed.
+   */
+  invite(input: { email: string; role: string; tasks?: string[]; firstAttempt?: boolean }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  /** Withdraws a pending invite; an invite already gone is `already-done`. */
+  cancelInvite(inviteId: string): Promise<ChangeResult>;
+}
+
+/** Changes the role of a pending invite in place. Without it the agent cancels and invites again. */
+export interface InviteRoleChange {
+  changeInviteRole(inviteId: string, role: string): Promise<ChangeResult>;
+}
+
+/** Sends a pending invite again (cancel + invite where the app has no resend). */
+export interface Reinvite {
+  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+}
+
+/** Changes a member's hub role without re-inviting them. Refuses to demote the last admin (conflict). */
+export interface MemberRoleChange {
+  changeMemberRole(memberId: string, role: string): Promise<ChangeResult>;
+}
+
+/** Removes a member's seat. Refuses to remove the last admin (conflict); unknown member: already-done. */
+export interface MemberRemoval {
+  removeMember(memberId: string): Promise<ChangeResult>;
+}
+
+/**
+ * Gives and takes a member's access on one asset. `tasks` is the access in the app's permission
+ * names as a set (the definition's `assetTypes[type].accessOf` of a team's grant); assigning
+ * replaces whatever the member held on the asset (upsert).
+ */
+export interface AssetGrants {
+  assignAsset(input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult>;
+  unassignAsset(input: { asset: AssetRef; userId: string }): Promise<ChangeResult>;
+}
+
+/** Reads partner businesses and what is shared with or by them. */
+export interface PartnerListing {
+  listPartners(cursor?: string): Promise<Page<AppPartner>>;
+}
+
+/** Reads a partner's own people on the assets we share (guests), where the app lets us. */
+export interface PartnerPeopleListing {
+  /** The partners whose people this instance can read (e.g. those configured with a credential). */
+  partnersWithPeople(): string[];
+  listPartnerUsers(partnerId: string): Promise<PartnerUser[]>;
+}
+
+/** Shares assets with a partner business and stops sharing. */
+export interface PartnerSharing {
+  shareAsset(input: { asset: AssetRef; partnerBusinessId: string; tasks: string[] }): Promise<ChangeResult>;
+  unshareAsset(input: { asset: AssetRef; partnerBusinessId: string }): Promise<ChangeResult>;
+}
+
+/** Reports the credential's standing (hub health), rather than letting tasks discover it by failing. */
+export interface CredentialCheck {
+  checkCredential(): Promise<CredentialHealth>;
+}
+
+/** Reports rate-limit usage and blocks, per scope (the definition's `rateLimitScope` words). */
+export interface RateLimitReport {
+  rateLimits(): RateLimitState;
+}
+
+/**
+ * Capability name → the methods that make it. A connector has a capability when it implements
+ * every one of its methods; `capabilitiesOf` derives the list, nobody declares it by hand.
+ */
+export const CAPABILITIES = {
+  'members': ['listMembers'],
+  'pending-invites': ['listInvites'],
+  'system-users': ['listSystemUsers'],
+  'assets': ['listAssets', 'listAssignments'],
+  'invites': ['invite', 'cancelInvite'],
+  'invite-role-change': ['changeInviteRole'],
+  'reinvite': ['reinvite'],
+  'member-role-change': ['changeMemberRole'],
+  'member-removal': ['removeMember'],
+  'asset-grants': ['assignAsset', 'unassignAsset'],
+  'partners': ['listPartners'],
+  'partner-people': ['partnersWithPeople', 'listPartnerUsers'],
+  'partner-sharing': ['shareAsset', 'unshareAsset'],
+  'credential-check': ['checkCredential'],
+  'rate-limits': ['rateLimits'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type Capability = keyof typeof CAPABILITIES;
+
+/** Every capability method, all optional: what a connector instance may implement. */
+export type CapabilityMethods = Partial<
+  MemberListing & PendingInviteListing & SystemUserListing & AssetListing & Invites & InviteRoleChange & Reinvite
+  & MemberRoleChange & MemberRemoval & AssetGrants & PartnerListing & PartnerPeopleListing & PartnerSharing
+  & CredentialCheck & RateLimitReport
+>;
+
+/** The capabilities an instance implements (generated from its methods). */
+export function capabilitiesOf(connector: CapabilityMethods): Capability[] {
+  return (Object.keys(CAPABILITIES) as Capability[]).filter((c) => hasCapability(connector, c));
+}
+
+type MethodsOf<C extends Capability> = (typeof CAPABILITIES)[C][number];
+
+/** Does the instance implement every method of capability `c`? Narrows the type when it does. */
+export function hasCapability<T extends CapabilityMethods, C extends Capability>(connector: T, c: C): connector is T & Required<Pick<CapabilityMethods, MethodsOf<C> & keyof CapabilityMethods>> {
+  return CAPABILITIES[c].every((m) => typeof (connector as Record<string, unknown>)[m] === 'function');
+}

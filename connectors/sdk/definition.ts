@@ -1,0 +1,185 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { CapabilityMethods } from './capabilities.ts';
+import type { ContractFixture } from './contract-fixture.ts';
+
+/**
+ * What a connector declares about its app, in one value (`defineConnector`), so that nothing
+ * outside `connectors/<app>/` needs to know the app: the config file's per-connector block, the
+ * app's roles and how they rank, its asset types with the grant a team writes and how several
+ * teams' grants combine, what shares a rate-limit budget, the optional sandbox and emulator
+ * command, and `create`, which builds the instance whose methods are its capabilities
+ * (capabilities.ts). config/schema.ts builds the hub schema from these; the agent plans with them.
+ */
+
+/** What `create` receives besides the connector's resolved config. */
+export interface ConnectorContext {
+  /** Structured logger (winston-compatible subset); never pass secrets in meta. */
+  log: { debug(msg: string, meta?: object): void; info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
+  /** Injectable fetch (tests, proxies); defaults to global fetch. */
+  fetch?: typeof fetch;
+  /** Called once per HTTP call made to the provider (metrics, benchmarks). */
+  onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number }) => void;
+}
+
+/**
+ * A connector instance for one hub: its id, its limits, and the capability methods it implements
+ * (a capability exists when its methods exist; see capabilities.ts).
+ */
+export interface HubConnector extends CapabilityMethods {
+  /** The definition's id (`meta-business`), for messages. */
+  readonly id: string;
+  readonly limits: {
+    /** How many assets one `listAssignments` call takes (the agent chunks to this). */
+    assetsPerAssignmentRead: number;
+  };
+}
+
+/** The app's roles for a seat in the hub (`teams[].appRole`). */
+export interface AppRoles {
+  /**
+   * Every role the app shows, highest first. A person in several teams gets the highest; a role
+   * not listed ranks below all listed ones. Compared case-insensitively.
+   */
+  ranking: readonly string[];
+  /** The roles a team may give (`teams[].appRole`, `defaultTeam.appRole`), in the order the config reference lists them. */
+  assignable: readonly string[];
+  /** The role that administers the hub: the last member holding it is never removed or demoted. */
+  admin: string;
+}
+
+/**
+ * One asset type a team may grant (`teams[].assets[]` with this `type`). The agent works with an
+ * asset grant as its *access*: a set of the app's permission names on the asset (Meta: business
+ * tasks; an app with one role per asset: `[role]`). It is carried as `tasks` on assignments and
+ * operations.
+ */
+export interface AssetTypeRules<G extends z.ZodRawShape = z.ZodRawShape> {
+  /** For messages: `ad account`. */
+  label: string;
+  /** The asset id as written in the config (format check). */
+  id: z.ZodType<string>;
+  /** The fields of a team's grant beside `type` and `id` (Meta: `{ tasks }`; TikTok: `{ role }`). */
+  grant: G;
+  /** The access a team's grant gives, as a set of permission names in a stable order. */
+  accessOf(grant: z.infer<z.ZodObject<G>>): string[];
+  /** Is this access a grant the app accepts on this type? (checked before any call is made) */
+  isSupported(access: readonly string[]): boolean;
+  /**
+   * Several teams' access on one asset, combined into the one grant the person gets (Meta: the
+   * smallest supported task bundle covering all; one-role apps: the highest role). Throws an Error
+   * whose message says why when no single grant covers them.
+   */
+  combine(accesses: readonly (readonly string[])[]): string[];
+}
+
+/** The changes the agent asks a connector to make (the operation kinds of a plan). */
+export type ChangeKind =
+  | 'invite' | 'reinvite' | 'cancel-invite' | 'change-invite-role'
+  | 'change-member-role' | 'remove-member' | 'assign-asset' | 'unassign-asset';
+
+/** What `settings` gets to turn a hub's config block into the connector's config. */
+export interface HubSettingsInput<B, P> {
+  hubId: string;
+  /** The hub's block as validated by `hub.schema` (secret references unresolved). */
+  block: B;
+  /** `partners[]` as validated by `partner`. */
+  partners: P[];
+  /** The asset types the hub's teams grant (they may decide what the credential must allow). */
+  managedAssetTypes: string[];
+  /** Resolves a secret reference (`env:NAME`, `file:PATH`) to its value; never log the result. */
+  secret(ref: string): string;
+  /** Where this connector's sandbox answers, when `sandbox.usedBy(block)` and the server runs it. */
+  sandboxUrl?: string;
+}
+
+/** A request handler mountable under a path of hubwarden's own server (an express app is one). */
+export type MountableHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/** A built-in emulator that `npm start` mounts for hubs whose block asks for it (`sandbox`). */
+export interface ConnectorSandbox<B> {
+  /** Mount path on hubwarden's server, e.g. `/sandbox/graph`; unique across connectors. */
+  path: string;
+  /** One line for the start-up banner: what answers there. */
+  description: string;
+  /** Does this hub block point at the sandbox? */
+  usedBy(block: B): boolean;
+  /** Builds the emulator. `controlAuth` guards its test-only control endpoints (accept invites, faults). */
+  create(options: { controlAuth(req: IncomingMessage): boolean }): Promise<{ handler: MountableHandler }>;
+}
+
+/** `hubwarden emulator <command>`: the app's emulator as a standalone process. */
+export interface ConnectorEmulatorCommand {
+  /** The subcommand: `meta` for `hubwarden emulator meta`. */
+  command: string;
+  /** Its help line. */
+  description: string;
+  /** Starts the emulator on 127.0.0.1:`port` (0: any free port) with its sandbox fixture or `fixturePath`. */
+  start(options: { port: number; fixturePath?: string }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export interface ConnectorDefinition<
+  S extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  P extends z.ZodType = z.ZodType,
+> {
+  /** `connector:` in the config: `meta-business`. */
+  id: string;
+  /** For people: `Meta Business Manager`. */
+  label: string;
+  /** The hub's per-connector config block. */
+  hub: {
+    /** Its key on the hub (`meta`); required on this connector's hubs, refused on others. */
+    key: string;
+    /** Its schema as written in the file (secret references as `secretRef` strings). */
+    schema: B;
+  };
+  /** One `partners[]` item as written in the file (Meta: `{ businessId, token? }`). */
+  partner: P;
+  /** The app's roles for a seat: ranking, what teams may give, the admin role. */
+  roles: AppRoles;
+  /** Config type name (`ad_account`) → its rules. The only asset types the connector reads and grants. */
+  assetTypes: Record<string, AssetTypeRules>;
+  /**
+   * What shares a rate-limit budget: the scope a change's calls count against, in the words the
+   * connector's ConnectorError `limitScope` and `rateLimits()` use (Meta: invites per business,
+   * `invite:<business id>`; everything else `app`). A block on one scope holds only its tasks.
+   */
+  rateLimitScope(change: ChangeKind, block: z.infer<B>): string;
+  /** Meaning of each block, partner and grant key for the README's config reference, keyed like `meta.businessId`, `partners[].token`, `teams[].assets[].tasks`. */
+  meanings: Record<string, string>;
+  /** The connector's own config, resolved (secrets revealed, sandbox URL filled in). */
+  config: S;
+  /** The hub's block and partners → `config`'s input. Throws ConnectorError (with `field`) for a missing secret. */
+  settings(input: HubSettingsInput<z.infer<B>, z.infer<P>>): z.input<S>;
+  /** Builds the instance for one hub; its methods are its capabilities (capabilities.ts). Called lazily, once per hub. */
+  create(config: z.infer<S>, context: ConnectorContext): HubConnector;
+  /** The built-in emulator `npm start` mounts for hubs whose block asks for it. */
+  sandbox?: ConnectorSandbox<z.infer<B>>;
+  /** `hubwarden emulator <command>`. */
+  emulator?: ConnectorEmulatorCommand;
+  /**
+   * The connector's fixture for the shared contract suite (test/contract), loaded lazily
+   * (`() => import('./contract-fixture.ts')…`). Every registered connector has one; a test checks.
+   */
+  contractFixture?: () => Promise<ContractFixture>;
+}
+
+/** Connectors are values: declared with this, listed explicitly in connectors/registry.ts. */
+export function defineConnector<S extends z.ZodType, B extends z.ZodType, P extends z.ZodType>(definition: ConnectorDefinition<S, B, P>): ConnectorDefinition<S, B, P> {
+  return definition;
+}
+
+/** > 0 when role `a` outranks `b` in `roles.ranking`, < 0 when `b` outranks `a`, 0 when equal or both unknown. */
+export function compareRoles(roles: AppRoles, a: string, b: string): number {
+  const weight = (r: string) => {
+    const i = roles.ranking.findIndex((x) => x.toUpperCase() === r.toUpperCase());
+    return i === -1 ? -1 : roles.ranking.length - i;
+  };
+  return weight(a) - weight(b);
+}
+
+/** Is `role` the hub's admin role? */
+export function isAdminRole(roles: AppRoles, role: string | undefined): boolean {
+  return role !== undefined && role.toUpperCase() === roles.admin.toUpperCase();
+}
