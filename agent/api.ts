@@ -50,6 +50,8 @@ export interface MemberView {
   exemption?: { reason: string; until?: string; by: string; at: string };
   candidates?: string[];
   lastSeenAt?: string;
+  /** A partner's person whose data could not be read at the last check: "partner data unavailable: <reason>". */
+  unavailable?: string;
 }
 
 export interface TaskView {

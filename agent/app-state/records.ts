@@ -2,7 +2,7 @@
  * The last known state of each hub's app (partition = hub id). Check for updates replaces it with
  * a full import; the agent updates it after each change it makes, so the next plan starts from
  * what it just did. Removals are planned only when `AppImportRecord.complete` says the last import
- * read every page (design brief, idea 4).
+ * read every page.
  */
 import type { AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetType, PartnerUser } from '../../connectors/sdk/hub-model.ts';
 
@@ -60,10 +60,15 @@ export interface AppImportRecord {
   taskId?: string;
   counts?: Partial<Record<'members' | 'invites' | 'systemUsers' | 'assets' | 'assignments' | 'partners' | 'partnerUsers', number>>;
   assetTypes?: AssetType[];
+  /**
+   * Optional sections the last import could not read (system users, assets, assignments,
+   * partners, or one partner's people), with the reason: their records are the previous ones.
+   */
+  unavailable?: Array<{ section: string; message: string; partnerBusinessId?: string }>;
 }
 
 /**
- * How an app member relates to the directory (issue "Check for updates", matching). Key: member
+ * How an app member relates to the directory (matching). Key: member
  * row id: the app member id, or `invite:<inviteId>` for a pending invite, or
  * `partner:<businessId>:<userId>` for a partner's person.
  */

@@ -1,7 +1,7 @@
 /**
  * The run summary of one check for updates (collection `checkRuns`, partition = hub id, id = the
- * task id): what was read, what changed, how long it took and how many Graph calls it made
- * (issue "Check for updates", item 1). Failed runs are recorded too, with the cause, so health
+ * task id): what was read, what changed, how long it took and how many Graph calls it made.
+ * Failed runs are recorded too, with the cause, so health
  * can say "last successful check" and the dashboard can show why the last one failed.
  */
 import type { Trigger } from '../desired-state/delta.ts';
@@ -28,6 +28,10 @@ export interface CheckRunRecord {
   partnerFailures?: Array<{ partnerBusinessId: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;
   unsupported?: string[];
+  /** Sections read in full (members, invites, system users, assets, assignments, partners). */
+  sectionsRead?: string[];
+  /** Optional sections that could not be read, and why: the run completed without them. */
+  unavailable?: Array<{ section: string; message: string }>;
   error?: { kind: string; message: string };
   /** The reconcile pass enqueued after it. */
   reconcileTaskId?: string;

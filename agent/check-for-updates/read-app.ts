@@ -1,9 +1,15 @@
 /**
  * The read half of a check for updates: everything the app holds for one hub, read page by page
- * through the connector (the agent drives pagination; design brief idea 5), the independent
- * listings side by side. Nothing is written
- * here: the caller stores the result in one transaction only when every page was read, so a
- * partial read can never pass for a complete picture (idea 4).
+ * through the connector (the agent drives pagination), the independent listings side by side.
+ * Nothing is written here. Members and invites are required: if either fails the read fails and
+ * the caller keeps the previous snapshot, so a partial listing never passes for a complete one
+ * (removals are planned only from complete member and invite listings). The other sections
+ * (system users, assets, assignments, partners) are optional: one that fails is reported in
+ * `unavailable` with its reason and the caller keeps what it knew of it. Meta restricts the
+ * business-to-business endpoints to apps granted access ("As of June 8, 2021, access to these
+ * endpoints is limited. Apps without access will receive an error",
+ * https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business),
+ * and such a hub must still import, match and write back its own people.
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
@@ -33,7 +39,13 @@ export interface AppReading extends AppListings {
   unreadableAssetTypes: Array<{ type: AssetType; message: string }>;
   /** Listing methods the connector lacks: the picture is complete only for what it can list. */
   unsupported: string[];
+  /** Optional sections that failed, with the reason: the import completes without them. */
+  unavailable: Array<{ section: OptionalSection; message: string }>;
 }
+
+/** Sections a check for updates may complete without (members and invites it may not). */
+export const OPTIONAL_SECTIONS = ['system users', 'assets', 'assignments', 'partners'] as const;
+export type OptionalSection = (typeof OPTIONAL_SECTIONS)[number];
 
 export interface ReadOptions {
   /** Every asset type the hub's connector knows (its definition's `assetTypes`), each read in turn. */
@@ -79,7 +91,7 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
 
 /**
  * Graph calls the read keeps in flight. The listings are independent and every call counts the
- * same toward Meta's rate limits however it is timed (reference §1.7, §10), so reading them one
+ * same toward Meta's rate limits however it is timed (https://developers.facebook.com/docs/graph-api/batch-requests, https://developers.facebook.com/docs/graph-api/overview/rate-limiting), so reading them one
  * after another only adds latency: at 100 ms per call a 10,000-member business took ~8 s of
  * round trips sequentially. The connector paces itself on `X-App-Usage`
  * (connectors/meta-business/graph-client.ts) and expects the agent to add this parallelism.
@@ -87,8 +99,8 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
 export const READS_IN_FLIGHT = 8;
 
 export async function readApp(connector: HubConnector, options: ReadOptions): Promise<AppReading> {
-  // The first listing that fails stops the others between pages: the read has failed as a whole
-  // (nothing is written), so further calls would only spend rate limit.
+  // A required listing (members, invites) that fails stops the others between pages: the read
+  // has failed as a whole (nothing is written), so further calls would only spend rate limit.
   const failed = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, failed.signal]) : failed.signal;
   const readOptions: ReadOptions = { ...options, signal };
@@ -119,25 +131,44 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     return items;
   };
 
+  const unavailable: AppReading['unavailable'] = [];
+  /** An optional section that fails is noted (unless the whole read was stopped) and read on without. */
+  const optional = async <T>(section: OptionalSection, work: () => Promise<T>, without: T, note = true): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (signal.aborted || !isConnectorError(err)) throw err;
+      if (note) unavailable.push({ section, message: errorText(err) });
+      return without;
+    }
+  };
+
   const listAssets = connector.listAssets;
   const readType = async (type: AssetType): Promise<{ items: AppAsset[]; unreadable?: string }> => {
     const read = listAssets ? (cursor?: string) => listAssets.call(connector, type, cursor) : undefined;
-    try {
-      return { items: await list(`assets: ${type}`, read) };
-    } catch (err) {
-      // A token without, say, catalog_management cannot list catalogs. For a type no team of
-      // the hub manages, that leaves nothing we act on unseen: note it and read on. For a
-      // managed type the picture would be incomplete, so the read fails.
-      if (!isConnectorError(err) || err.kind !== 'permission-denied' || options.managedAssetTypes?.includes(type)) throw err;
-      finish(`assets: ${type}`);
-      return { items: [], unreadable: errorText(err) };
-    }
+    let failure: string | undefined;
+    // A token without, say, catalog_management cannot list catalogs: for a type no team of the
+    // hub manages that is expected, noted only. Any other failure makes the assets section
+    // unavailable; the type keeps what was known of it either way.
+    const expected = (err: unknown) => isConnectorError(err) && err.kind === 'permission-denied' && !options.managedAssetTypes?.includes(type);
+    const items = await optional('assets', async () => {
+      try {
+        return await list(`assets: ${type}`, read);
+      } catch (err) {
+        failure = errorText(err);
+        if (expected(err)) return [];
+        throw err;
+      }
+    }, [] as AppAsset[]);
+    if (failure === undefined) return { items };
+    finish(`assets: ${type}`);
+    return { items: [], unreadable: failure };
   };
 
   const listAssignments = connector.listAssignments;
   /** Every asset type, then their assignments: these need only the assets, not the members. */
   const readAssetsAndAssignments = async () => {
-    const byType = await Promise.all(options.assetTypes.map((type) => guard(readType(type))));
+    const byType = await Promise.all(options.assetTypes.map((type) => readType(type)));
     const assets: AppAsset[] = [];
     const assetTypes: AssetType[] = [];
     const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
@@ -163,14 +194,16 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       : [];
     total += jobs.length;
     const assignments: AssetAssignment[] = [];
-    for (const found of await inFlight(jobs, READS_IN_FLIGHT)) for (const a of found) assignments.push(a);
+    const found = await optional('assignments', () => inFlight(jobs, READS_IN_FLIGHT), undefined);
+    for (const list of found ?? []) for (const a of list) assignments.push(a);
     return { assets, assetTypes, unreadableAssetTypes, assignments };
   };
 
   const partnerFailures: AppReading['partnerFailures'] = [];
   /** The partners, then the people of those whose token we hold. */
   const readPartners = async () => {
-    const partners = await list('partners', connector.listPartners);
+    const partners = await optional('partners', () => list('partners', connector.listPartners), undefined);
+    if (!partners) return { partners: [], partnerUsers: [] };
     const partnerReads = connector.listPartnerUsers ? partners.filter((p) => options.partnersWithToken.includes(p.businessId)) : [];
     total += partnerReads.length;
     const jobs = partnerReads.map((partner) => async (): Promise<PartnerUser[]> => {
@@ -199,13 +232,15 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, assignments }] = await Promise.all([
     guard(list('members', connector.listMembers)),
     guard(list('invites', connector.listInvites)),
-    guard(list('system users', connector.listSystemUsers)),
-    guard(readPartners()),
-    guard(readAssetsAndAssignments()),
+    optional('system users', () => list('system users', connector.listSystemUsers), []),
+    readPartners(),
+    readAssetsAndAssignments(),
   ]);
 
   // Listing methods the connector lacks, in a fixed order.
   const unsupported = ['members', 'invites', 'system users', ...options.assetTypes.map((t) => `assets: ${t}`), 'partners'].filter((l) => missing.has(l));
   if (!listAssignments && assets.length > 0) unsupported.push('assignments');
-  return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported };
+  const order = (u: { section: string }) => OPTIONAL_SECTIONS.indexOf(u.section as OptionalSection);
+  unavailable.sort((a, b) => order(a) - order(b));
+  return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable };
 }

@@ -136,9 +136,9 @@ describe('check for updates', () => {
     await runCheckForUpdates(input(store, connector, 't1'));
     const before = JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]);
     app.members.splice(0, 3);
-    connector.failOn = { listing: 'listAssignments', kind: 'unavailable' };
+    connector.failOn = { listing: 'listInvites', kind: 'unavailable' }; // a required listing
     let reconciled = false;
-    await assert.rejects(runCheckForUpdates(input(store, connector, 't2', { enqueueReconcile: () => { reconciled = true; return undefined; } })), /fake: listAssignments: unavailable/);
+    await assert.rejects(runCheckForUpdates(input(store, connector, 't2', { enqueueReconcile: () => { reconciled = true; return undefined; } })), /fake: listInvites: unavailable/);
     assert.equal(JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]), before);
     assert.equal(reconciled, false);
     const failed = store.get('checkRuns', 'acme', 't2') as CheckRunRecord;
@@ -182,7 +182,7 @@ describe('check for updates', () => {
     assert.equal(store.get('memberMatches', 'acme', 'invite:902'), undefined);
   });
 
-  test('an asset type the token may not list: noted and kept when no team manages it, fatal when one does', async () => {
+  test('an asset type the token may not list: noted and kept; when a team manages it the run also warns (assets unavailable) but completes', async () => {
     const store = await seededStore();
     const app = business();
     app.assets.push({ type: 'catalog', id: '333', ownership: 'owned' });
@@ -196,7 +196,13 @@ describe('check for updates', () => {
     assert.ok(store.get('appAssets', 'acme', 'catalog:333'));
     assert.ok(store.get('appAssignments', 'acme', 'catalog:333:11'));
     const managing: HubConfigFile = { ...hub, teams: [{ group: 'Catalogs', hubRole: 'collaborator', appRole: 'EMPLOYEE', assets: [{ type: 'catalog', id: '333', tasks: ['MANAGE'] }] }] };
-    await assert.rejects(runCheckForUpdates(input(store, connector, 't3', { hub: managing })), /permission-denied/);
+    assert.equal(run.unavailable, undefined, 'an unmanaged type the token may not list is expected: no warning');
+    const managed = await runCheckForUpdates(input(store, connector, 't3', { hub: managing }));
+    assert.equal(managed.outcome, 'completed');
+    assert.deepEqual(managed.unavailable, [{ section: 'assets', message: 'fake: list catalog: permission-denied' }]);
+    assert.deepEqual(managed.sectionsRead, ['members', 'invites', 'system users', 'assignments', 'partners']);
+    assert.ok(store.get('appAssignments', 'acme', 'catalog:333:11'), 'kept');
+    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
   });
 
   test('a cursor that loops stops the read instead of spinning', async () => {

@@ -1,5 +1,5 @@
 /**
- * One check for updates of one hub (issue "Check for updates", items 1–3): read the whole app,
+ * One check for updates of one hub: read the whole app,
  * then in ONE store transaction replace the snapshot, mark the import complete, re-run matching,
  * record what changed (run summary + audit), and ask the agent for a reconcile pass.
  *
@@ -17,7 +17,7 @@ import type { Store, Transaction } from '../store/store.ts';
 import { recordChangesInAudit } from './change-audit.ts';
 import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
-import { readApp } from './read-app.ts';
+import { readApp, type AppReading } from './read-app.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
@@ -94,7 +94,13 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: snapshot.partners.length, partnerUsers: snapshot.partnerUsers.length,
     };
-    writeSnapshot(tx, hub.id, previous, snapshot, { completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes },
+    const unavailable = [
+      ...reading.unavailable,
+      ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}: ${f.message}` })),
+    ];
+    writeSnapshot(tx, hub.id, previous, snapshot, {
+      completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, ...(unavailable.length > 0 ? { unavailable } : {}),
+    },
       !reading.unsupported.includes('members') && !reading.unsupported.includes('invites'));
 
     // Directory, guests, exemptions and decisions are not staged here: read them from the store.
@@ -110,18 +116,28 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
       partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
+      sectionsRead: sectionsRead(reading), ...(reading.unavailable.length > 0 ? { unavailable: reading.unavailable } : {}),
       ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
     };
     putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
-      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`,
-      detail: { counts, changes: record.changeCounts, matches: record.matchCounts },
+      why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`
+        + (reading.unavailable.length > 0 ? `; not read (previous data kept): ${reading.unavailable.map((u) => `${u.section} (${u.message})`).join('; ')}` : ''),
+      detail: { counts, changes: record.changeCounts, matches: record.matchCounts, sectionsRead: record.sectionsRead, ...(record.unavailable ? { unavailable: record.unavailable } : {}) },
     });
     return record;
   });
   input.log.info(`check for updates: hub ${hub.id}: complete`, { hubId: hub.id, taskId, counts: run.counts, changes: run.changeCounts, ms: run.durationMs });
+  for (const u of run.unavailable ?? []) input.log.warn(`check for updates: hub ${hub.id}: ${u.section} not read, previous data kept: ${u.message}`, { hubId: hub.id, taskId, section: u.section });
   return run;
+}
+
+/** The sections read in full, in a fixed order (members and invites always, or the run failed). */
+function sectionsRead(reading: AppReading): string[] {
+  const missing = new Set<string>([...reading.unavailable.map((u) => u.section), ...reading.unsupported]);
+  if (reading.unsupported.some((u) => u.startsWith('assets: '))) missing.add('assets');
+  return ['members', 'invites', 'system users', 'assets', 'assignments', 'partners'].filter((s) => !missing.has(s));
 }
 
 /** Records a run and keeps only the newest KEEP_RUNS of the hub. */

@@ -42,7 +42,7 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   const listedInviteIds = new Set(reading.invites.map((i) => i.id));
 
   // Invites hubwarden sent that left the pending list: the person accepted, if a member with that
-  // email is there now (reference §2.2: they become a business user only when they accept).
+  // email is there now (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: they become a business user only when they accept).
   const vanishedInvitesByEmail = new Map<string, AppInviteRecord>();
   for (const invite of previous.invites) {
     if (!listedInviteIds.has(invite.id) && invite.status === 'pending') vanishedInvitesByEmail.set(lower(invite.email)!, invite);
@@ -90,20 +90,22 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
       invites.push(prev); // already known expired/declined/canceled: kept until the plan re-sends or reports it
     } else if (!memberEmails.has(lower(prev.email))) {
       // Gone from pending_users without a member to show for it (Meta lists invites only while
-      // pending, reference §3.1): past its expiry it expired, before it someone cancelled it.
+      // pending, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): past its expiry it expired, before it someone cancelled it.
       const expired = prev.expiresAt !== undefined && prev.expiresAt <= now;
       invites.push({ ...prev, status: expired ? 'expired' : 'canceled', lastSeenAt: now });
     }
     // else: accepted; the member record carries the inviteId now.
   }
 
-  const assignments = reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
+  // A section that could not be read keeps what the previous snapshot knew of it (read-app.ts).
+  const unread = new Set(reading.unavailable.map((u) => u.section));
+  const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
   }));
 
   // Asset types that could not be listed keep what we knew of them (reported in the run).
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
-  for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+  if (!unread.has('assignments')) for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
   for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
 
@@ -117,10 +119,10 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   return {
     members,
     invites,
-    systemUsers: reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
+    systemUsers: unread.has('system users') ? [...previous.systemUsers] : reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
     assets,
     assignments,
-    partners: reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
-    partnerUsers,
+    partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
+    partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
 }

@@ -57,6 +57,9 @@ export function hubHealth(view: ReadView, hubId: string, now: Date, policy: Heal
   }
   const imported = view.get('appImports', hubId, hubId);
   if (!imported?.complete) problems.push('no complete check for updates yet: members and removals wait for one');
+  // A section the last import could not read (Meta restricts partner endpoints, a token lacks a
+  // scope): the hub works on members and invites, with that section's previous data.
+  for (const u of imported?.unavailable ?? []) problems.push(`last check for updates could not read ${u.section} (previous data kept): ${u.message}`);
   if (lastRun?.outcome === 'failed') problems.push(`last check for updates failed (${lastRun.at}); last successful: ${lastSuccess ?? 'never'}`);
   else if (scheduled && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
 

@@ -80,6 +80,12 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, o
   for (const u of view.list('partnerUsers', hubId)) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
   const partnerNames = new Map<string, string | undefined>();
   for (const p of view.list('appPartners', hubId)) partnerNames.set(p.businessId, p.name);
+  const partnerProblems = view.get('appImports', hubId, hubId)?.unavailable?.filter((u) => u.section === 'partners') ?? [];
+  /** Why a partner's people may be out of date: the partner listing, or that partner's own read, failed. */
+  const partnerUnavailable = (partnerBusinessId: string) => {
+    const why = partnerProblems.find((p) => p.partnerBusinessId === undefined || p.partnerBusinessId === partnerBusinessId);
+    return why ? `partner data unavailable: ${why.message}` : undefined;
+  };
 
   const views = rows.map((row, i): MemberView => {
     const match = matches[i];
@@ -95,6 +101,7 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, o
       v = strip({
         hubId, id: row.id, kind: 'partner-user', status: statusOf(match.outcome, 'partner-user'), email: u.email, name: u.name, partnerBusinessId: u.partnerBusinessId, partnerBusinessName: partnerNames.get(u.partnerBusinessId),
         assets: u.assignments.map((a) => ({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] })), grantedBy: [],
+        unavailable: partnerUnavailable(u.partnerBusinessId),
       });
     }
     const teams = match.directoryUserId ? groups.get(match.directoryUserId) ?? [] : [];

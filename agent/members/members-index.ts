@@ -15,6 +15,8 @@ import { buildHubMembers } from './member-view.ts';
 /** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
 const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
   'appMembers', 'appInvites', 'partnerUsers', 'appAssignments', 'guests',
+  // The import record says whether partner data could be read (partner rows show why not).
+  'appImports',
 ]);
 /** Owners' decisions, keyed by member row id: a change re-builds only the rows it names. */
 const ROW_SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>(['exemptions', 'matchDecisions']);

@@ -56,11 +56,15 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.deepEqual(invites.map((i) => [i.id, i.status]), [[r.inviteId, 'pending']]);
   });
 
-  test('inviting a member is already-done and names the member, without a new invite', async () => {
+  test('inviting a member is a conflict the caller must re-read (the plan missed a seat), without a new invite', async () => {
     fresh();
-    const r = await c.invite!({ email: 'Dan.Designer@sandbox.example', role: 'EMPLOYEE' });
-    assert.equal(r.result, 'already-done');
-    assert.equal(r.memberId, '1000000000000106');
+    for (const firstAttempt of [false, true]) {
+      await assert.rejects(c.invite!({ email: 'Dan.Designer@sandbox.example', role: 'EMPLOYEE', firstAttempt }),
+        (e: unknown) => e instanceof ConnectorError && e.kind === 'conflict' && e.notApplied === true && /already holds a seat/.test(e.message));
+    }
+    const dan = await c.readPerson!({ email: 'Dan.Designer@sandbox.example' });
+    assert.deepEqual(dan.members.map((m) => m.id), ['1000000000000106'], 'found by email (no id known)');
+    assert.deepEqual(dan.invites, []);
     assert.equal((await all((x) => c.listInvites!(x))).some((i) => i.email === 'dan.designer@sandbox.example'), false);
   });
 

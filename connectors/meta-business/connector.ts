@@ -10,6 +10,7 @@ import { listAssets } from './read/assets.ts';
 import { checkCredential } from './read/credential.ts';
 import { listPartners, listPartnerUsers } from './read/partners.ts';
 import { listInvites, listMembers, listSystemUsers } from './read/people.ts';
+import { readPerson } from './read/person.ts';
 import { assignAsset, unassignAsset } from './write/assets.ts';
 import { cancelInvite, changeInviteRole, invite, reinvite } from './write/invites.ts';
 import { changeMemberRole, removeMember } from './write/members.ts';
@@ -18,7 +19,7 @@ import { BATCH_LIMIT } from './graph-client.ts';
 
 /**
  * Meta Business Manager (Business Portfolio) connector over the Graph API
- * (Graph API reference). Resolved values only: definition.ts `settings` turns the hub's `meta:`
+ * (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Resolved values only: definition.ts `settings` turns the hub's `meta:`
  * block (secret references, `sandbox`) into this; definition.ts also declares roles, asset types
  * and rate-limit scopes.
  */
@@ -68,6 +69,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     listPartners: (cursor) => listPartners(ctx, cursor),
     partnersWithPeople: () => [...partnerGraphs.keys()],
     listPartnerUsers: (partnerBusinessId) => listPartnerUsers(ctx, partnerBusinessId),
+    readPerson: (input) => readPerson(ctx, input),
     invite: (i) => invite(ctx, i),
     changeMemberRole: (memberId, role) => changeMemberRole(ctx, memberId, role),
     changeInviteRole: (inviteId, role) => changeInviteRole(ctx, inviteId, role),

@@ -85,6 +85,23 @@ export interface AssetGrants {
   unassignAsset(input: { asset: AssetRef; userId: string }): Promise<ChangeResult>;
 }
 
+/** What `readPerson` found: complete for that person (no member or invite listed = none). */
+export interface PersonReading {
+  members: AppMember[];
+  invites: AppInvite[];
+  assignments: AssetAssignment[];
+  missingAssets: AssetRef[];
+}
+
+/**
+ * Re-reads one person with targeted reads, when a change failed because the app moved under the
+ * plan (a stale view): their seat (by `memberId`, else found by `email`), their invites (by email),
+ * their holdings on `assets`; assets that are gone or no longer visible are in `missingAssets`.
+ */
+export interface PersonReread {
+  readPerson(input: { email?: string; memberId?: string; assets?: AssetRef[] }): Promise<PersonReading>;
+}
+
 /** Reads partner businesses and what is shared with or by them. */
 export interface PartnerListing {
   listPartners(cursor?: string): Promise<Page<AppPartner>>;
@@ -133,6 +150,7 @@ export const CAPABILITIES = {
   'partner-sharing': ['shareAsset', 'unshareAsset'],
   'credential-check': ['checkCredential'],
   'rate-limits': ['rateLimits'],
+  'person-reread': ['readPerson'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Capability = keyof typeof CAPABILITIES;
@@ -141,7 +159,7 @@ export type Capability = keyof typeof CAPABILITIES;
 export type CapabilityMethods = Partial<
   MemberListing & PendingInviteListing & SystemUserListing & AssetListing & Invites & InviteRoleChange & Reinvite
   & MemberRoleChange & MemberRemoval & AssetGrants & PartnerListing & PartnerPeopleListing & PartnerSharing
-  & CredentialCheck & RateLimitReport
+  & CredentialCheck & RateLimitReport & PersonReread
 >;
 
 /** The capabilities an instance implements (generated from its methods). */

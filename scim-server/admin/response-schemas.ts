@@ -67,6 +67,7 @@ export const MemberSchema = named('Member', z.object({
   kind: z.enum(['member', 'invite', 'partner-user']),
   partnerBusinessId: z.string().optional(),
   partnerBusinessName: z.string().optional(),
+  unavailable: z.string().optional().describe("a partner's person whose data could not be read at the last check: \"partner data unavailable: <reason>\""),
   exemption: z.object({ reason: z.string(), until: z.string().optional(), by: z.string(), at: instant }).strict().optional(),
   candidates: z.array(z.string()).optional(),
   lastSeenAt: instant.optional(),

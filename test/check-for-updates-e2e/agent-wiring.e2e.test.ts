@@ -12,7 +12,7 @@ import { createAgent, type Agent } from '../../agent/agent.ts';
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createGraphCallMeter } from '../../agent/check-for-updates/graph-call-meter.ts';
-import { HUB, hubConfig, seedDirectory } from './business.ts';
+import { HUB, sandboxHub } from './business.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -24,12 +24,8 @@ describe('member service wired into the agent', () => {
   let emulator: ReturnType<typeof createMetaEmulator>;
 
   before(async () => {
-    emulator = createMetaEmulator();
-    const server = await emulator.listen(0);
-    close = server.close;
-    const config = hubConfig(server.url);
-    store = new MemoryStore();
-    await seedDirectory(store);
+    let config;
+    ({ emulator, close, config, store } = await sandboxHub());
     const meter = createGraphCallMeter();
     const connector = createHubConnector(config.file.hubs[0], config, { log: silent, onCall: meter.onCall(HUB) });
     const connectorFor = () => connector;

@@ -8,26 +8,39 @@ import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
 import type { Store } from '../../agent/store/store.ts';
-import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
 
 export const HUB = 'acme-meta';
 
 export const OKTA_TOKEN = 'okta-e2e-token-never-logged';
 
+/** How the e2e hub differs between suites: its identity provider, its partners, a settle window. */
+export interface HubOptions {
+  /** YAML of the `identityProviders` entries (indented two spaces), and the one the hub uses. */
+  identityProviders?: string;
+  identityProvider?: string;
+  /** `sandbox`: the Northwind agency with its token (default); `none`: `partners: []`. */
+  partners?: 'sandbox' | 'none';
+  settleSeconds?: number;
+  /** Secrets the YAML names with `env:` besides META_TOKEN, PARTNER_TOKEN and OKTA_TOKEN. */
+  env?: Record<string, string>;
+}
+
 /** The hub on the Meta emulator at `graphBaseUrl`; with `oktaUrl`, its IdP is that Okta org. */
-export function hubConfig(graphBaseUrl: string, oktaUrl?: string): LoadedConfig {
-  const okta = oktaUrl ? `
-identityProviders:
-  okta:
-    kind: okta
-    orgUrl: ${oktaUrl}
-    token: env:OKTA_TOKEN
-` : '';
-  const yaml = `${okta}
+export function hubConfig(graphBaseUrl: string, idp?: string | HubOptions): LoadedConfig {
+  const o: HubOptions = typeof idp === 'string'
+    ? { identityProviders: `  okta:\n    kind: okta\n    orgUrl: ${idp}\n    token: env:OKTA_TOKEN\n`, identityProvider: 'okta' }
+    : idp ?? {};
+  const partners = o.partners === 'none'
+    ? '    partners: []\n'
+    : `    partners:\n      - businessId: "${SANDBOX.partner.businessId}"\n        token: env:PARTNER_TOKEN\n`;
+  const safety = o.settleSeconds === undefined ? '' : `    safety:\n      settleSeconds: ${o.settleSeconds}\n      removalThresholdPercent: 50\n      confirmDeprovisioning: false\n`;
+  const yaml = `${o.identityProviders ? `identityProviders:\n${o.identityProviders}` : ''}
 hubs:
   - id: ${HUB}
     connector: meta-business
-${oktaUrl ? '    identityProvider: okta' : ''}
+${o.identityProvider ? `    identityProvider: ${o.identityProvider}` : ''}
     meta:
       businessId: "${SANDBOX.businessId}"
       accessToken: env:META_TOKEN
@@ -40,11 +53,8 @@ ${oktaUrl ? '    identityProvider: okta' : ''}
         appRole: EMPLOYEE
         assets:
           - { type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }
-    partners:
-      - businessId: "${SANDBOX.partner.businessId}"
-        token: env:PARTNER_TOKEN
-`;
-  return parseConfig(yaml, '/tmp/hubwarden-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token, OKTA_TOKEN });
+${partners}${safety}`;
+  return parseConfig(yaml, '/tmp/hubwarden-e2e.yaml', { META_TOKEN: SANDBOX.token, PARTNER_TOKEN: SANDBOX.partner.token, OKTA_TOKEN, ...o.env });
 }
 
 const at = '2026-11-01T00:00:00.000Z';
@@ -90,4 +100,13 @@ export async function seedDirectory(store: Store): Promise<void> {
     tx.put('directoryGroups', HUB, 'grp-admins', group('grp-admins', 'Meta Admins', [DIR.ada, DIR.grace]));
     tx.put('directoryGroups', HUB, 'grp-advertisers', group('grp-advertisers', 'Meta Advertisers', [DIR.eve, DIR.frank, DIR.dan, DIR.newHire, DIR.lateJoiner]));
   });
+}
+
+/** The sandbox business on a fresh Meta emulator, the e2e hub's config pointing at it, and a store seeded with its directory. */
+export async function sandboxHub(): Promise<{ emulator: MetaEmulator; close(): Promise<void>; config: LoadedConfig; store: MemoryStore }> {
+  const emulator = createMetaEmulator();
+  const { url, close } = await emulator.listen(0);
+  const store = new MemoryStore();
+  await seedDirectory(store);
+  return { emulator, close, config: hubConfig(url), store };
 }

@@ -168,7 +168,8 @@ describe('check for updates, end to end (Meta connector over the emulator)', () 
     // Changes in Meta that must NOT show up, since the read will not finish.
     await w.service.unmatchMember(HUB, SANDBOX.employees[2], owner); // decisions are not part of the snapshot
     const afterDecision = snapshot();
-    w.emulator.control.setFaults({ errorRate: 1, match: '/clients' }); // partners: agencies reads, clients fails
+    // Invites are a required listing: members read, pending_users fails (an optional section would degrade instead).
+    w.emulator.control.setFaults({ errorRate: 1, match: '/pending_users' });
     const { task, run } = await checkNow(w);
     assert.equal(task.status, 'waiting'); // backing off (unavailable), not completed
     assert.equal(task.lastError?.kind, 'unavailable');

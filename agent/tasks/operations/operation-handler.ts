@@ -6,6 +6,7 @@ import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
+import { recoverStaleView, staleViewOf } from './stale-view.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
 
@@ -34,7 +35,9 @@ export function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext):
  * Runs one planned app change. Just before calling the app it re-plans the person from the
  * current state: an operation the desired state no longer asks for (the person was re-added
  * during the settle window, reactivated before an owner applied a report, the invite was
- * already recorded) is skipped rather than done.
+ * already recorded) is skipped rather than done. When the app refuses it because the app moved
+ * under the plan (stale-view.ts), the person is re-read and re-planned and the corrected
+ * operations run instead.
  */
 export function operationHandler(kind: OperationKind): TaskHandler {
   return {
@@ -54,7 +57,14 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         }
       }
       const started = Date.now();
-      const res = await callApp(connector, op, { firstAttempt: op.kind === 'invite' && cleanFirstAttempt(task, ctx) });
+      let res;
+      try {
+        res = await callApp(connector, op, { firstAttempt: op.kind === 'invite' && cleanFirstAttempt(task, ctx) });
+      } catch (err) {
+        const why = staleViewOf(op, err);
+        if (!why || !connector.readPerson) throw err;
+        return recoverStaleView({ task, ctx, hub, connector, op, error: err as Error, why, subjectOf });
+      }
       const ms = Date.now() - started;
       ctx.audit({
         action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason})`, outcome: res.result === 'done' ? 'ok' : 'already-done',

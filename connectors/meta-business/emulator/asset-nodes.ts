@@ -1,5 +1,5 @@
 /**
- * Asset nodes (AdAccount, Page, ProductCatalog, AdsPixel) with the minimal shapes of reference §6
+ * Asset nodes (AdAccount, Page, ProductCatalog, AdsPixel) with the minimal shapes of https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/Business.json
  * and the edge fields `tasks` / `permitted_tasks`. Defaults [INF]: ad accounts `account_id,id`
  * (as `/me/adaccounts` answers), the others `id,name`.
  */
@@ -24,7 +24,6 @@ const assetCommon: Record<string, FieldGetter<AssetView>> = {
 const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
   ad_account: {
     name: 'AdAccount',
-    defaults: ['account_id', 'id'],
     fields: {
       ...assetCommon,
       account_id: value((v) => v.asset.id.replace(/^act_/, '')),
@@ -43,7 +42,6 @@ const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
   },
   page: {
     name: 'Page',
-    defaults: ['id', 'name'],
     fields: {
       ...assetCommon,
       category: value(() => 'Brand'),
@@ -57,7 +55,6 @@ const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
   },
   catalog: {
     name: 'ProductCatalog',
-    defaults: ['id', 'name'],
     fields: {
       ...assetCommon,
       business: businessField((v) => v.asset.ownerBusinessId),
@@ -67,9 +64,11 @@ const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
   },
   pixel: {
     name: 'AdsPixel',
-    defaults: ['id', 'name'],
+    // No edge lists a pixel with `tasks` (people are listed on /{pixel}/assigned_users instead).
     fields: {
-      ...assetCommon,
+      id: assetCommon.id,
+      name: assetCommon.name,
+      permitted_tasks: assetCommon.permitted_tasks,
       creation_time: value((v) => time(v.asset.created_time)),
       last_fired_time: value(() => undefined),
       owner_business: businessField((v) => v.asset.ownerBusinessId),
@@ -83,10 +82,4 @@ const assetNodes: Record<Asset['type'], NodeType<AssetView>> = {
 
 export function assetNode(type: Asset['type']): NodeType<AssetView> {
   return assetNodes[type];
-}
-
-/** On `assigned_*` edges the edge field `tasks` is default (reference §2.3). */
-export function assetDefaults(type: Asset['type'], edge: 'owned' | 'client' | 'assigned'): string[] {
-  const base = assetNodes[type].defaults;
-  return edge === 'assigned' ? [...base, 'tasks'] : base;
 }

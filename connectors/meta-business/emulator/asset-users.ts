@@ -1,9 +1,9 @@
 /**
- * Who holds which tasks on an asset: `GET|POST|DELETE /{asset}/assigned_users` (reference §7).
+ * Who holds which tasks on an asset: `GET|POST|DELETE /{asset}/assigned_users` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users).
  * GET needs `business` (the business whose people to list); POST upserts a person's task set
  * after checking it is a supported bundle (100/1752129) and that the person is a business-scoped
  * or system user of a business with access (100/1752100); a partner may only assign within the
- * `permitted_tasks` it was granted (§11). Pixels have no DELETE (SPEC `AdsPixel.json`, §7.4).
+ * `permitted_tasks` it was granted (connectors/meta-business/README.md [INF]). Pixels have no DELETE (Meta's API spec `AdsPixel.json`, https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/AdsPixel.json).
  */
 import { GraphError, permissionsError, requiredParameter, unsupportedRequest, userNotBusinessScoped } from './graph-error.ts';
 import { requireAssetAccess, requireScope } from './access.ts';
@@ -17,8 +17,7 @@ import type { Asset } from './model.ts';
 
 export function getAsset(ctx: GraphContext, asset: Asset): unknown {
   requireAssetAccess(ctx, asset);
-  const share = ctx.world.sharesByAsset.get(asset.id)?.get(ctx.caller.businessId);
-  return project(assetNode(asset.type), { asset, permittedTasks: share?.permittedTasks }, ctx.fields, ctx.render);
+  return project(assetNode(asset.type), { asset }, ctx.fields, ctx.render);
 }
 
 /** The ceiling a business can assign on an asset: everything for the owner, the share for a partner. */
@@ -31,7 +30,7 @@ export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
   requireAssetAccess(ctx, asset);
   const business = ctx.param('business');
   if (!business) throw requiredParameter('business');
-  // Only a business's own token lists its people; the owner cannot list a partner's (reference §8.4).
+  // Only a business's own token lists its people; the owner cannot list a partner's (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business).
   if (business !== ctx.caller.businessId) throw permissionsError();
   const permitted = permittedFor(ctx, asset, business);
   const rows: Array<AssignedUserView & { seq: number }> = [];
@@ -41,7 +40,7 @@ export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
     rows.push({ seq: a.seq, id: a.userId, name: person.name, businessId: person.businessId, userType: person.userType, tasks: a.tasks, permittedTasks: permitted });
   }
   rows.sort((x, y) => x.seq - y.seq);
-  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`));
 }
 
 function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId: string } {

@@ -1,4 +1,4 @@
-/** The Business node (reference §8, SPEC `Business.json`) and the nested `business{…}` field of other nodes. */
+/** The Business node (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, SPEC `Business.json`) and the nested `business{…}` field of other nodes. */
 import { project, value, type FieldGetter, type NodeType } from './node-fields.ts';
 import { graphTime, type Business } from './model.ts';
 
@@ -6,7 +6,6 @@ export const time = (ms: number | undefined) => (ms === undefined ? undefined : 
 
 export const businessNode: NodeType<Business> = {
   name: 'Business',
-  defaults: ['id', 'name'],
   fields: {
     id: value((b) => b.id),
     name: value((b) => b.name),

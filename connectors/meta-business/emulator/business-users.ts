@@ -1,6 +1,6 @@
 /**
- * People in the portfolio: `GET|POST /{business}/business_users` (reference §2.1, §2.2) and
- * `GET|POST|DELETE /{business-user-id}` (§2.3–§2.5), with last-admin protection (3914, §11).
+ * People in the portfolio: `GET|POST /{business}/business_users` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users) and
+ * `GET|POST|DELETE /{business-user-id}` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user), with last-admin protection (3914, connectors/meta-business/README.md [INF]).
  */
 import { lastAdmin, requiredParameter } from './graph-error.ts';
 import { requireAdminCaller, requireOwnBusiness, requireVisible } from './access.ts';
@@ -13,17 +13,15 @@ import { baseRole, defaultTasks } from './world.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Business, BusinessUser } from './model.ts';
 
-/** The `business_users` edge adds `role` to BusinessUser's defaults (reference §1.4). */
-const EDGE_DEFAULTS = [...businessUserNode.defaults, 'role'];
 
 export function listBusinessUsers(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   checkAdvancedAccess(ctx);
   const members = [...ctx.world.users.values()].filter((u) => u.businessId === business.id);
-  return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, EDGE_DEFAULTS));
+  return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, 'Business/business_users'));
 }
 
-/** POST business_users: an invite, not a member, until the person accepts (reference §2.2). */
+/** POST business_users: an invite, not a member, until the person accepts (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
 export function inviteBusinessUser(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   requireAdminCaller(ctx);
@@ -48,7 +46,7 @@ function otherAdmins(ctx: GraphContext, user: BusinessUser): number {
   return n;
 }
 
-/** POST /{business-user-id}: role or tasks; demoting the last admin is 3914 (reference §2.4). */
+/** POST /{business-user-id}: role or tasks; demoting the last admin is 3914 (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
   requireVisible(ctx, user.businessId, user.id);
   requireAdminCaller(ctx);
@@ -74,7 +72,7 @@ export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unkno
   return { success: true };
 }
 
-/** DELETE /{business-user-id}: also drops their asset tasks in this business (reference §2.5). */
+/** DELETE /{business-user-id}: also drops their asset tasks in this business (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 export function removeBusinessUser(ctx: GraphContext, user: BusinessUser): unknown {
   requireVisible(ctx, user.businessId, user.id);
   requireAdminCaller(ctx);

@@ -39,7 +39,7 @@ export interface GraphReply {
   code?: number;
 }
 
-/** Invite limit (reference §2.2, §10): code 17 after `count` invites per business per window. */
+/** Invite limit (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/graph-api/overview/rate-limiting): code 17 after `count` invites per business per window. */
 export interface InviteLimit {
   count: number;
   windowMs: number;
@@ -78,6 +78,8 @@ export interface RecordedCall {
   at: number;
   /** an operation inside a batch request */
   batch?: boolean;
+  /** the node type the path names and the edge (`Business/agencies`), when it names one (the fields test) */
+  readOn?: { node: string; edge?: string };
 }
 
 export class GraphContext {

@@ -1,6 +1,6 @@
 /**
- * People nodes: BusinessUser (reference §2.1), BusinessRoleRequest (§3.1), SystemUser (§5.1) and
- * AssignedUser (§7.1). Defaults follow the `[default]` marks of §1.4; where the reference is silent
+ * People nodes: BusinessUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), BusinessRoleRequest (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), SystemUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users) and
+ * AssignedUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). Defaults follow the `[default]` marks of https://developers.facebook.com/docs/graph-api/results; where the reference is silent
  * the choice is marked [INF]. Assets are in asset-nodes.ts, partners in partner-nodes.ts.
  */
 import { project, value, type FieldGetter, type NodeType, type RenderContext } from './node-fields.ts';
@@ -8,7 +8,7 @@ import type { Asset, BusinessUser, Invite, SystemUser } from './model.ts';
 import { baseRole } from './world.ts';
 import { encodeCursor } from './paging.ts';
 import { businessField, time } from './business-node.ts';
-import { assetDefaults, assetNode } from './asset-nodes.ts';
+import { assetNode } from './asset-nodes.ts';
 
 /** Nested edge expansion (`assigned_ad_accounts{id,tasks}`): one page of 25 (or `.limit(n)`). */
 function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ id: string }> {
@@ -19,7 +19,7 @@ function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ i
       .filter((x) => x.asset?.type === type);
     const limit = sub.limit ?? 25;
     const page = views.slice(0, limit);
-    const data = page.map((x) => project(assetNode(type), { asset: x.asset!, tasks: x.a.tasks }, sub.children, ctx, assetDefaults(type, 'assigned')));
+    const data = page.map((x) => project(assetNode(type), { asset: x.asset!, tasks: x.a.tasks }, sub.children, ctx, `${ctx.world.systemUsers.has(person.id) ? 'SystemUser' : 'BusinessUser'}/${edge}`));
     const out: Record<string, unknown> = { data };
     if (page.length > 0) {
       const after = encodeCursor(page[page.length - 1].a.seq);
@@ -38,7 +38,6 @@ const personEdges = {
 
 export const inviteNode: NodeType<Invite> = {
   name: 'BusinessRoleRequest',
-  defaults: ['id', 'email', 'role', 'status'],
   fields: {
     id: value((i) => i.id),
     email: value((i) => i.email),
@@ -61,7 +60,6 @@ export const inviteNode: NodeType<Invite> = {
 
 export const businessUserNode: NodeType<BusinessUser> = {
   name: 'BusinessUser',
-  defaults: ['id', 'name', 'business'],
   fields: {
     id: value((u) => u.id),
     name: value((u) => u.name),
@@ -85,7 +83,6 @@ export const businessUserNode: NodeType<BusinessUser> = {
 
 export const systemUserNode: NodeType<SystemUser> = {
   name: 'SystemUser',
-  defaults: ['id', 'name'],
   fields: {
     id: value((s) => s.id),
     name: value((s) => s.name),
@@ -98,7 +95,7 @@ export const systemUserNode: NodeType<SystemUser> = {
   },
 };
 
-/** AssignedUser on `/{asset}/assigned_users` (reference §7.1; SPEC `AssignedUser.json`). */
+/** AssignedUser on `/{asset}/assigned_users` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users; SPEC `AssignedUser.json`). */
 export interface AssignedUserView {
   id: string;
   name: string;
@@ -110,8 +107,6 @@ export interface AssignedUserView {
 
 export const assignedUserNode: NodeType<AssignedUserView> = {
   name: 'AssignedUser',
-  // [INF] edge field `tasks` is default (§1.4); id and name come with every Graph node listing.
-  defaults: ['id', 'name', 'tasks'],
   fields: {
     id: value((a) => a.id),
     name: value((a) => a.name),

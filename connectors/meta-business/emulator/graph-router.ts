@@ -1,11 +1,11 @@
 /**
  * Routes one Graph call (an HTTP request or one operation of a batch) to its endpoint:
  * `/{id}` and `/{id}/{edge}` by the kind of node the id names, `/debug_token`, and the batch
- * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (reference §1.4, §9).
+ * endpoint `/`. Unknown ids are 100/33, unknown edges and deeper paths 2500 (https://developers.facebook.com/docs/graph-api/results, https://developers.facebook.com/docs/graph-api/guides/error-handling).
  */
 import { GraphError, invalidParameter, invalidToken, missingToken, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { callForId, idsRequest } from './multi-id.ts';
-import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply } from './graph-context.ts';
+import { GraphContext, type EmulatorRuntime, type GraphCall, type GraphMethod, type GraphReply, type RecordedCall } from './graph-context.ts';
 import { parseFields } from './field-selection.ts';
 import { countCall, usageHeaders } from './usage-headers.ts';
 import { NODE_ROUTES } from './graph-routes.ts';
@@ -18,7 +18,7 @@ export type BatchRunner = (runtime: EmulatorRuntime, call: GraphCall) => unknown
 export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: BatchRunner): GraphReply {
   const segments = call.path.split('/').filter((s) => s !== '');
   const objectId = segments[0];
-  // A batch envelope is not a call of its own: each operation counts and is throttled (§1.7, §10).
+  // A batch envelope is not a call of its own: each operation counts and is throttled (https://developers.facebook.com/docs/graph-api/batch-requests, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
   const envelope = segments.length === 0 && call.params.batch !== undefined;
   if (!envelope) countCall(runtime);
   let reply: GraphReply;
@@ -38,8 +38,28 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     if (!(err instanceof GraphError)) runtime.log?.error(`meta emulator: ${call.method} ${call.path} failed inside the emulator`, { error: String(err), stack: (err as Error)?.stack });
     reply = errorReply(err, call.batch, usageHeaders(runtime, objectId));
   }
-  record(runtime, call, reply);
+  record(runtime, call, reply, readOn(runtime.world.resolve(objectId ?? ''), segments));
   return reply;
+}
+
+const NODE_TYPE_OF_ASSET = { ad_account: 'AdAccount', page: 'Page', catalog: 'ProductCatalog', pixel: 'AdsPixel' } as const;
+
+/** The Graph node type an id names (graph-fields.json's names). */
+export function nodeTypeOf(node: GraphNode): string {
+  switch (node.kind) {
+    case 'business': return 'Business';
+    case 'business_user': return 'BusinessUser';
+    case 'invite': return 'BusinessRoleRequest';
+    case 'system_user': return 'SystemUser';
+    case 'asset': return NODE_TYPE_OF_ASSET[node.entity.type];
+  }
+}
+
+/** Which node type and edge a call read its `fields` on, for the call record (the fields test). */
+function readOn(node: GraphNode | undefined, segments: string[]): RecordedCall['readOn'] {
+  if (!node || segments.length > 2) return undefined;
+  const type = nodeTypeOf(node);
+  return segments.length === 2 ? { node: type, edge: `${type}/${segments[1]}` } : { node: type };
 }
 
 function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segments: string[], node: GraphNode | undefined, runBatch: BatchRunner): unknown {
@@ -76,7 +96,7 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
 
 type Methods = Partial<Record<GraphMethod, (ctx: GraphContext, entity: unknown) => unknown>>;
 
-/** Legacy `method=post|delete` override on GET (reference §1.3, optional). */
+/** Legacy `method=post|delete` override on GET (https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py, optional). */
 function effectiveMethod(call: GraphCall): GraphMethod {
   const m = typeof call.query.method === 'string' ? call.query.method.toUpperCase() : undefined;
   if (call.method === 'GET' && (m === 'POST' || m === 'DELETE')) return m;
@@ -126,7 +146,7 @@ function redactParams(params: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply): void {
+function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply, on: RecordedCall['readOn']): void {
   runtime.calls.push({
     method: call.method,
     path: call.path,
@@ -136,5 +156,6 @@ function record(runtime: EmulatorRuntime, call: GraphCall, reply: GraphReply): v
     ...(reply.code !== undefined ? { code: reply.code } : {}),
     at: runtime.now(),
     ...(call.batch ? { batch: true } : {}),
+    ...(on ? { readOn: on } : {}),
   });
 }

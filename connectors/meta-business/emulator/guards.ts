@@ -1,20 +1,35 @@
 /**
- * Optional business rules from reference §11 that Meta documents loosely or not at all; all off
- * by default so the sandbox behaves like a plain, healthy business.
+ * Optional business rules Meta documents loosely or not at all (connectors/meta-business/README.md,
+ * [INF] table); all off by default so the sandbox behaves like a plain, healthy business.
  */
 import { GraphError } from './graph-error.ts';
 import type { GraphContext } from './graph-context.ts';
 
 export interface GuardOptions {
-  /** People changes in a business whose two_factor_type is not `none` fail with 415/2859009 (§2.2, §11). */
+  /** People changes in a business whose two_factor_type is not `none` fail with 415/2859009 (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, connectors/meta-business/README.md [INF]). */
   enforceTwoFactor?: boolean;
-  /** The app lacks Advanced Access: `GET business_users` fails with code 10 (§1.2, §11). */
+  /** The app lacks Advanced Access: `GET business_users` fails with code 10 (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started, connectors/meta-business/README.md [INF]). */
   noAdvancedAccess?: boolean;
   /**
-   * The "7-day restriction" (§11, unverified): a caller added fewer than N days ago gets
+   * The "7-day restriction" (connectors/meta-business/README.md [INF], unverified): a caller added fewer than N days ago gets
    * 10/2859030 "This Action Is Not Allowed" on people changes.
    */
   newAdminRestrictionDays?: number;
+  /**
+   * The app was not granted the business-to-business endpoints ("As of June 8, 2021, access to
+   * these endpoints is limited. Apps without access will receive an error",
+   * https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business):
+   * the partner endpoints `/{business}/agencies`, `/{business}/clients` and `/{asset}/agencies`
+   * answer code 10. [INF] Meta does not say which error; 10 is its "API permission denied". The
+   * `client_*` asset listings stay open: Meta words their limit differently (apps that called
+   * them in the last 30 days keep access).
+   */
+  noBusinessToBusinessAccess?: boolean;
+}
+
+/** The business-to-business endpoints, when the app has no access to them. */
+export function checkBusinessToBusiness(ctx: GraphContext): void {
+  if (ctx.runtime.guards.noBusinessToBusinessAccess) throw new GraphError({ code: 10, message: '(#10) Application does not have permission for this action' });
 }
 
 /** Before an invite, role change, removal or invite change. */

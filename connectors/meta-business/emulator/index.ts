@@ -1,6 +1,7 @@
 /**
- * Meta Graph API emulator (issue 3 item 5): the Business Management endpoints of
- * /work/shared/reference/meta-graph-api.md, faithful enough that a client passing against it works
+ * Meta Graph API emulator: the Business Management endpoints
+ * (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), with
+ * only the fields Meta lists per node and edge (graph-fields.json), faithful enough that a client passing against it works
  * against graph.facebook.com. Runs in-process for tests, standalone (`startStandalone`, used by
  * `hubwarden emulator meta --port N`) and mounted as the product's `sandbox`.
  *
@@ -70,6 +71,8 @@ export interface MetaEmulator {
     declineInvite(requestId: string): void;
     expireInvite(requestId: string): void;
     setFaults(f: FaultConfig): void;
+    /** Replaces the optional guards (e.g. `noBusinessToBusinessAccess`) at runtime. */
+    setGuards(g: GuardOptions): void;
     clearCalls(): void;
     state(): EmulatorState;
     seed(fixture: MetaFixture): void;
@@ -101,6 +104,10 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     declineInvite: (id) => declineInvite(runtime, id),
     expireInvite: (id) => expireInvite(runtime, id),
     setFaults: (f) => runtime.faults.set(f),
+    setGuards: (g) => {
+      for (const k of Object.keys(runtime.guards)) delete runtime.guards[k as keyof GuardOptions];
+      Object.assign(runtime.guards, g);
+    },
     clearCalls: () => void calls.splice(0, calls.length),
     state: () => world.snapshot(),
     seed: (fixture) => {

@@ -1,16 +1,16 @@
 /**
- * Invites (BusinessRoleRequest): `GET /{business}/pending_users` (reference §3.1) and
- * `GET|POST|DELETE /{business-role-request-id}` (§3.2–§3.4), plus the acceptance that only a
- * person can do in real life (exposed as emulator control, §12).
+ * Invites (BusinessRoleRequest): `GET /{business}/pending_users`
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users)
+ * and `GET|POST|DELETE /{business-role-request-id}`, plus the acceptance that only a person can do
+ * in real life (exposed as emulator control).
  *
- * Choices where Meta is silent:
- * - Re-inviting an email that has a PENDING invite returns that invite's id, and re-inviting a
- *   member returns the member's id: idempotent, nothing sent, not counted against the invite
- *   limit (§11 "configurable", §13.3). A retried task must never invite twice.
+ * Choices where Meta is silent ([INF] in the connector README):
+ * - Inviting an email that already holds a seat, or has a PENDING invite, is refused with code
+ *   100 ("… is already a member …" / "… already has a pending invitation …"): the strict answer
+ *   (Meta documents neither). Nothing is created or counted against the invite limit.
  * - Expired and declined invites stay listed with status EXPIRED / DECLINE until deleted or
- *   replaced by a new invite (default `inviteVisibility: 'keep-expired'`). §3.1 suggests only
- *   pending ones are listed; but then a connector cannot tell "expired, re-invite" from "cancelled
- *   elsewhere", so the sandbox shows them. `'pending-only'` hides them, to test that path.
+ *   replaced by a new invite (default `inviteVisibility: 'keep-expired'`); `'pending-only'` hides
+ *   them, to test that reading of the pending_users page.
  */
 import { GraphError, invalidParameter } from './graph-error.ts';
 import { requireAdminCaller, requireOwnBusiness, requireVisible } from './access.ts';
@@ -27,12 +27,11 @@ import type { Business, Invite } from './model.ts';
 
 export function createInvite(ctx: GraphContext, business: Business, email: string, role: string | undefined, tasks: string[] | undefined): unknown {
   const world = ctx.world;
-  // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (§2.2).
+  // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
   const userType = checkTaskNames(listParam(ctx.call.params, 'invited_user_type') ?? ['FB'], ['FB', 'MWA'], 'invited_user_type');
-  const member = world.users.findByEmail(business.id, email)[0];
-  if (member) return { id: member.id };
+  if (world.users.findByEmail(business.id, email).length > 0) throw invalidParameter(`The user with email ${email} is already a member of this business`);
   for (const invite of world.invites.findByEmail(business.id, email)) {
-    if (world.inviteStatus(invite) === 'PENDING') return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
+    if (world.inviteStatus(invite) === 'PENDING') throw invalidParameter(`The user with email ${email} already has a pending invitation to this business`);
     world.invites.delete(invite.id); // an expired or declined invite is replaced by the new one
   }
   countInvite(ctx.runtime, business.id);
@@ -55,7 +54,7 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
   return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
 }
 
-/** "When you reach this limit you will get error code 17, you should resume 24 hours later" (§2.2). */
+/** "When you reach this limit you will get error code 17, you should resume 24 hours later" (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
 function countInvite(runtime: EmulatorRuntime, businessId: string): void {
   const limit = runtime.inviteLimit;
   if (!limit) return;
@@ -84,7 +83,7 @@ export function getInvite(ctx: GraphContext, invite: Invite): unknown {
   return project(inviteNode, invite, ctx.fields, ctx.render);
 }
 
-/** POST /{request-id}: change role/tasks of a pending invite; returns `{id}` (reference §3.3). */
+/** POST /{request-id}: change role/tasks of a pending invite; returns `{id}` (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
 export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
@@ -101,7 +100,7 @@ export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
 }
 
-/** DELETE /{request-id}: cancel (reference §3.4). */
+/** DELETE /{request-id}: cancel (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
 export function cancelInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
@@ -120,7 +119,7 @@ function pendingInvite(runtime: EmulatorRuntime, requestId: string, action: stri
   return invite;
 }
 
-/** The person accepts: a BusinessUser with a new id appears and the request is dropped (§12). */
+/** The person accepts: a BusinessUser with a new id appears and the request is dropped (connectors/meta-business/README.md [INF]). */
 export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person?: { name?: string }): { memberId: string } {
   const invite = pendingInvite(runtime, requestId, 'accept');
   const world = runtime.world;

@@ -1,8 +1,8 @@
-/** Partner views: businesses on `agencies` / `clients` with permission objects (reference §8.1–§8.3). */
+/** Partner views: businesses on `agencies` / `clients` with permission objects (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 import { value, type FieldGetter, type NodeType } from './node-fields.ts';
 import { graphTime, type Asset, type Business, type Share } from './model.ts';
 
-/** A permission object on `agencies`/`clients` (reference §8.1). */
+/** A permission object on `agencies`/`clients` (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function permissionObject(share: Share): Record<string, unknown> {
   return {
     id: share.assetId,
@@ -26,7 +26,6 @@ const permissionsOf = (kind: Asset['type']): FieldGetter<PartnerView> => (v) => 
 
 export const partnerNode: NodeType<PartnerView> = {
   name: 'Business',
-  defaults: ['id', 'name', 'adaccount_permissions', 'page_permissions', 'productcatalog_permissions', 'application_permissions'],
   fields: {
     id: value((v) => v.business.id),
     name: value((v) => v.business.name),
@@ -35,16 +34,14 @@ export const partnerNode: NodeType<PartnerView> = {
     adaccount_permissions: permissionsOf('ad_account'),
     page_permissions: permissionsOf('page'),
     productcatalog_permissions: permissionsOf('catalog'),
-    pixel_permissions: permissionsOf('pixel'),
     application_permissions: value(() => undefined),
     shared_ca_count: value(() => 0),
   },
 };
 
-/** A partner on `/{asset}/agencies` with the share's edge fields (reference §8.3). */
+/** A partner on `/{asset}/agencies` with the share's edge fields (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
   name: 'Business',
-  defaults: ['id', 'name', 'access_requested_time', 'access_status', 'access_updated_time', 'permitted_tasks'],
   fields: {
     id: value((v) => v.business.id),
     name: value((v) => v.business.name),

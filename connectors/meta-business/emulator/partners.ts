@@ -1,12 +1,14 @@
 /**
- * Partners (reference §8): `GET|DELETE /{business}/agencies` (who has access to my assets),
+ * Partners (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business): `GET|DELETE /{business}/agencies` (who has access to my assets),
  * `GET|DELETE /{business}/clients` (who gave me access), and `GET|POST|DELETE /{asset}/agencies`
- * (share or unshare one asset). Only the asset's OWNER business can share it (§8.3, §11 → 200).
+ * (share or unshare one asset). Only the asset's OWNER business can share it (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, connectors/meta-business/README.md [INF] → 200).
  */
 import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
 import { requireAssetAccess, requireOwnBusiness } from './access.ts';
+import { checkBusinessToBusiness } from './guards.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
 import { project } from './node-fields.ts';
+import { assetNode } from './asset-nodes.ts';
 import { listParam } from './request-params.ts';
 import { ASSET_TASKS, PIXEL_PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';
@@ -31,19 +33,22 @@ function partnerRows(ctx: GraphContext, pick: (asset: Asset, share: Share) => st
 }
 
 export function listAgencies(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (asset.ownerBusinessId === business.id ? share.partnerBusinessId : undefined));
-  return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'agencies', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/agencies'));
 }
 
 export function listClients(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const rows = partnerRows(ctx, (asset, share) => (share.partnerBusinessId === business.id ? asset.ownerBusinessId : undefined));
-  return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, 'clients', business.id, (r) => project(partnerNode, r, ctx.fields, ctx.render, 'Business/clients'));
 }
 
-/** DELETE /{business}/agencies?business=X: X loses every asset we shared (reference §8.1). */
+/** DELETE /{business}/agencies?business=X: X loses every asset we shared (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function removeAgency(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const partner = ctx.param('business');
   if (!partner) throw requiredParameter('business');
@@ -53,6 +58,7 @@ export function removeAgency(ctx: GraphContext, business: Business): unknown {
 
 /** DELETE /{business}/clients?business=X: we give up every asset X shared with us. */
 export function removeClient(ctx: GraphContext, business: Business): unknown {
+  checkBusinessToBusiness(ctx);
   requireOwnBusiness(ctx, business.id);
   const client = ctx.param('business');
   if (!client) throw requiredParameter('business');
@@ -61,13 +67,14 @@ export function removeClient(ctx: GraphContext, business: Business): unknown {
 }
 
 function requireOwner(ctx: GraphContext, asset: Asset): void {
+  checkBusinessToBusiness(ctx);
   requireAssetAccess(ctx, asset);
   if (asset.ownerBusinessId !== ctx.caller.businessId) {
     throw new GraphError({ code: 200, message: '(#200) Permissions error', userMessage: `Only the business that owns ${asset.id} can share it with partners.` });
   }
 }
 
-export function listAssetAgencies(ctx: GraphContext, asset: Asset): unknown {
+export function listAssetAgencies(ctx: GraphContext, asset: Asset, edge = 'agencies'): unknown {
   requireOwner(ctx, asset);
   const rows: Array<{ seq: number; business: Business; share: Share }> = [];
   for (const share of ctx.world.sharesByAsset.get(asset.id)?.values() ?? []) {
@@ -75,10 +82,10 @@ export function listAssetAgencies(ctx: GraphContext, asset: Asset): unknown {
     if (business) rows.push({ seq: share.seq, business, share });
   }
   rows.sort((a, b) => a.seq - b.seq);
-  return ctx.page(rows, 'agencies', asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render));
+  return ctx.page(rows, edge, asset.id, (r) => project(assetAgencyNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/${edge}`));
 }
 
-/** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (§8.3). */
+/** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   requireOwner(ctx, asset);
   const partnerId = ctx.param('business');
@@ -99,7 +106,7 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   return { success: true };
 }
 
-/** Catalogs may be shared by role instead of tasks: `permitted_roles` ADMIN / ADVERTISER (§8.3, [INF] mapping). */
+/** Catalogs may be shared by role instead of tasks: `permitted_roles` ADMIN / ADVERTISER (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, [INF] mapping). */
 function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined {
   if (asset.type !== 'catalog') return undefined;
   const roles = listParam(ctx.call.params, 'permitted_roles');
@@ -108,13 +115,13 @@ function catalogRoleTasks(ctx: GraphContext, asset: Asset): string[] | undefined
   return roles.includes('ADMIN') ? ['MANAGE', 'ADVERTISE'] : ['ADVERTISE'];
 }
 
-/** Pixels list partners on `shared_agencies` (SPEC `AdsPixel.json`, reference §8.3). */
+/** Pixels list partners on `shared_agencies` (Meta's API spec `AdsPixel.json`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function listPixelAgencies(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type !== 'pixel') throw unknownPath('/shared_agencies');
-  return listAssetAgencies(ctx, asset);
+  return listAssetAgencies(ctx, asset, 'shared_agencies');
 }
 
-/** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (§8.3). */
+/** DELETE agencies exists for ad accounts, pages and catalogs; not for pixels (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function unshareAsset(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type === 'pixel') throw unsupportedRequest('DELETE', asset.id);
   requireOwner(ctx, asset);

@@ -5,7 +5,7 @@ import { SANDBOX } from './sandbox-ids.ts';
 
 const BIZ = SANDBOX.businessId;
 
-describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, §3, §12)', () => {
+describe('invites: pending BusinessRoleRequest until accepted (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users, connectors/meta-business/README.md [INF])', () => {
   test('invite → pending_users → accept → business_users; invited once', async () => {
     const g = await startTestGraph();
     try {
@@ -16,7 +16,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       const members = await g.get(`/${BIZ}/business_users`, { fields: 'email', limit: '100' });
       assert.ok(!members.body.data.some((m: { email: string }) => m.email === 'jo.new@sandbox.example'), 'not a member before accepting');
       const mwa = await g.post(`/${BIZ}/business_users`, { email: 'mwa@sandbox.example', invited_user_type: '["MWA"]' });
-      assert.deepEqual((await g.get(`/${mwa.body.id}`, { fields: 'invited_user_type' })).body, { invited_user_type: ['MWA'] });
+      assert.deepEqual((await g.get(`/${mwa.body.id}`, { fields: 'invited_user_type' })).body, { id: mwa.body.id, invited_user_type: ['MWA'] }, 'Graph always includes id');
       const pending = await g.get(`/${BIZ}/pending_users`, { email: 'JO.NEW@sandbox.example' });
       assert.deepEqual(pending.body.data, [{ id: requestId, email: 'jo.new@sandbox.example', role: 'EMPLOYEE', status: 'PENDING' }]);
 
@@ -33,13 +33,16 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
     }
   });
 
-  test('re-inviting a pending email or a member is idempotent (no second request)', async () => {
+  test('inviting a pending email or a member is refused with #100 (strict: Meta documents neither); nothing is created', async () => {
     const g = await startTestGraph();
     try {
       const again = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.pendingInviteEmail });
-      assert.deepEqual(again.body, { id: SANDBOX.pendingInviteId });
-      const member = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.contractorEmail });
-      assert.deepEqual(member.body, { id: '1000000000000105' });
+      assert.equal(again.status, 400);
+      assert.equal(again.body.error.code, 100);
+      assert.equal(again.body.error.message, `(#100) The user with email ${SANDBOX.pendingInviteEmail} already has a pending invitation to this business`);
+      const member = await g.post(`/${BIZ}/business_users`, { email: SANDBOX.contractorEmail.toUpperCase() });
+      assert.equal(member.body.error.code, 100);
+      assert.match(member.body.error.message, /^\(#100\) The user with email .* is already a member of this business$/);
       assert.equal(g.emulator.control.state().invites.length, 2);
     } finally {
       await g.close();
@@ -112,7 +115,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
       assert.equal(limited.body.error.code, 17);
       const usage = JSON.parse(limited.headers.get('x-business-use-case-usage')!);
       assert.equal(usage[BIZ][0].estimated_time_to_regain_access, 23 * 60);
-      assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'one@sandbox.example' })).status, 200, 'idempotent repeats are not counted');
+      assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'one@sandbox.example' })).body.error.code, 100, 'a refused repeat is not counted');
       now += 23 * 3_600_000;
       assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'three@sandbox.example' })).status, 200);
     } finally {
@@ -149,7 +152,7 @@ describe('invites: pending BusinessRoleRequest until accepted (reference §2.2, 
   });
 });
 
-describe('business users: role changes, removal, last admin (reference §2.4, §2.5, §11)', () => {
+describe('business users: role changes, removal, last admin (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, connectors/meta-business/README.md [INF])', () => {
   test('demoting or removing the last admin is 3914; with two admins the first may go', async () => {
     const g = await startTestGraph();
     try {
@@ -193,7 +196,7 @@ describe('business users: role changes, removal, last admin (reference §2.4, §
       const edge = await g.get(`/${BIZ}/business_users`, { limit: '1' });
       assert.deepEqual(Object.keys(edge.body.data[0]), ['id', 'name', 'business', 'role']);
       const nested = await g.get(`/${SANDBOX.admins[0]}`, { fields: 'business{name},assigned_ad_accounts{id,tasks}' });
-      assert.deepEqual(nested.body.business, { name: 'Sandbox Portfolio' });
+      assert.deepEqual(nested.body.business, { id: BIZ, name: 'Sandbox Portfolio' });
       assert.deepEqual(nested.body.assigned_ad_accounts.data, [{ id: 'act_111', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
       const sys = await g.get(`/${SANDBOX.systemUserId}`, { fields: 'assigned_ad_accounts.limit(1){id}' });
       assert.deepEqual(sys.body.assigned_ad_accounts.data, [{ id: 'act_111' }]);

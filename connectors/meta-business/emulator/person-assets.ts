@@ -1,10 +1,10 @@
 /**
  * Reverse lookups: `GET /{business-user-id|system-user-id}/assigned_ad_accounts|assigned_pages|
- * assigned_product_catalogs` (reference §2.3, §5.1, §7.5): the assets a person holds tasks on,
+ * assigned_product_catalogs` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users, https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/BusinessUser.json): the assets a person holds tasks on,
  * with edge fields `tasks` (default) and `permitted_tasks`.
  */
 import { requireVisible } from './access.ts';
-import { assetDefaults, assetNode } from './asset-nodes.ts';
+import { assetNode } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
 import { ASSET_TASKS } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';
@@ -21,7 +21,7 @@ export function assignedAssets(type: AssetType, edge: string) {
     return ctx.page(rows, edge, person.id, (r) => {
       const share = w.sharesByAsset.get(r.asset.id)?.get(person.businessId);
       const permittedTasks = r.asset.ownerBusinessId === person.businessId ? [...ASSET_TASKS[type]] : share?.permittedTasks;
-      return project(assetNode(type), { asset: r.asset, tasks: r.tasks, permittedTasks }, ctx.fields, ctx.render, assetDefaults(type, 'assigned'));
+      return project(assetNode(type), { asset: r.asset, tasks: r.tasks, permittedTasks }, ctx.fields, ctx.render, `${w.systemUsers.has(person.id) ? 'SystemUser' : 'BusinessUser'}/${edge}`);
     });
   };
 }

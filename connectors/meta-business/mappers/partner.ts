@@ -1,7 +1,10 @@
 import type { AppPartner, AssetType } from '../../sdk/hub-model.ts';
 import { assetId } from './asset.ts';
 
-/** Pure mapper for a partner business on the `agencies` / `clients` edges (reference §8.1, §8.2). */
+/**
+ * Pure mapper for a partner business on the `agencies` / `clients` edges
+ * (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business).
+ */
 
 interface RawPermission {
   id: string;
@@ -15,14 +18,12 @@ export interface RawPartner {
   adaccount_permissions?: RawPermission[];
   page_permissions?: RawPermission[];
   productcatalog_permissions?: RawPermission[];
-  pixel_permissions?: RawPermission[];
 }
 
 const PERMISSION_FIELDS: Array<[keyof RawPartner, AssetType]> = [
   ['adaccount_permissions', 'ad_account'],
   ['page_permissions', 'page'],
   ['productcatalog_permissions', 'catalog'],
-  ['pixel_permissions', 'pixel'],
 ];
 
 export function toPartner(raw: RawPartner, relation: 'agency' | 'client'): AppPartner {

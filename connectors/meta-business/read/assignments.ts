@@ -4,10 +4,10 @@ import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /**
- * Who holds which tasks on each asset: `/{asset}/assigned_users?business=<id>` (reference §7),
- * one batch operation per asset, ≤ 50 per batch request (§1.7). Per-asset `next` pages are
+ * Who holds which tasks on each asset: `/{asset}/assigned_users?business=<id>` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users),
+ * one batch operation per asset, ≤ 50 per batch request (https://developers.facebook.com/docs/graph-api/batch-requests). Per-asset `next` pages are
  * followed in further batches, so the result is complete for every asset asked about (deletions
- * are only planned from complete listings, design brief idea 4).
+ * are only planned from complete listings).
  */
 export const ASSIGNMENT_FIELDS = 'id,name,user_type,tasks';
 
@@ -16,6 +16,7 @@ export async function readAssignments(
   assets: AssetRef[],
   scopeBusinessId: string,
   whatFor: string,
+  onMissing?: (asset: AssetRef) => void,
 ): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const ctx = { what: whatFor, businessId: graph.businessId };
@@ -33,8 +34,8 @@ export async function readAssignments(
       const { asset } = work[i];
       if (result.status >= 400 || (result.body as { error?: unknown })?.error) {
         const err = graph.errorOf(result, { ...ctx, what: `${whatFor}: ${asset.type} ${asset.id}` });
-        // The asset vanished since it was listed: nobody is assigned to it any more.
-        if (err.kind === 'not-found') return;
+        // The asset vanished since it was listed (or is no longer shared): nobody is assigned to it.
+        if (err.kind === 'not-found') return onMissing?.(asset);
         throw err;
       }
       const page = result.body as { data?: RawAssignedUser[]; paging?: { next?: string } };

@@ -6,8 +6,13 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
 
-/** Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), §8.1–8.2. */
-const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions,pixel_permissions';
+/**
+ * Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), with
+ * the permission lists those edges have (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business;
+ * emulator/graph-fields.json). There is no pixel list there: pixels name their partners on
+ * `/{pixel}/shared_agencies`.
+ */
+export const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions';
 
 interface PartnerCursor {
   edge: 'agencies' | 'clients';
@@ -43,7 +48,7 @@ const CLIENT_EDGES: Array<[AssetType, string, string]> = [
   ['pixel', 'client_pixels', 'owner_business'],
 ];
 
-/** Every page of a partner's client edge (the partner's token; §8.4 step 1), our assets only. */
+/** Every page of a partner's client edge (the partner's token; https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business step 1), our assets only. */
 async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partnerId: string): Promise<AssetRef[]> {
   const lists = await Promise.all(CLIENT_EDGES.map(async ([type, edge, ownerField]) => {
     const refs: AssetRef[] = [];
@@ -64,7 +69,7 @@ async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partner
 }
 
 /**
- * A native partner's own people on our shared assets (reference §8.4): with the partner's token,
+ * A native partner's own people on our shared assets (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business): with the partner's token,
  * its client assets that we own, then `assigned_users?business=<partner>` on each, batched.
  */
 export async function listPartnerUsers(ctx: MetaContext, partnerBusinessId: string): Promise<PartnerUser[]> {

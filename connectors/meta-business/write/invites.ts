@@ -4,12 +4,12 @@ import { what, type MetaContext } from '../meta-context.ts';
 import { invitesFor } from '../read/people.ts';
 
 /**
- * Invites (BusinessRoleRequest, reference §2.2, §3.3–3.5). Never two invites for one email: unless
+ * Invites (BusinessRoleRequest, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Never two invites for one email: unless
  * the caller vouches for a clean first attempt (`firstAttempt`: no earlier attempt may have reached
  * Meta and its complete snapshot shows no invite or seat for the email), a pending invite is looked
  * up first (pending_users?email=, one call) and returned as already-done.
  *
- * The id: §2.2 says not to assume the id POST returns is the request id, so a clean first attempt
+ * The id: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users says not to assume the id POST returns is the request id, so a clean first attempt
  * returns a provisional id `pending:<email>` instead of re-reading pending_users after every POST
  * (one call less per invite; in a 5,000-person burst, 5,000 calls less). The real id is resolved
  * by email when it is first needed (changeInviteRole, cancelInvite, reinvite), and the next check
@@ -66,18 +66,25 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     }, { what: whatFor, businessId: ctx.businessId, isInvite: true })) as { id?: string };
     returnedId = body?.id ? String(body.id) : undefined;
   } catch (err) {
-    // "Already a member" / "already invited" (reference §11, behaviour not documented): success.
+    // Meta refuses an email that is "already" invited or a member (code 100; its wording is not
+    // documented, connectors/meta-business/README.md [INF]). A pending invite is the change asked
+    // for: already-done. A seat is a state the caller's plan did not see: a conflict it must
+    // resolve by reading the person again (agent/tasks/operations/stale-view.ts), not a success
+    // that would record an invite that does not exist.
     if (sent && err instanceof ConnectorError && err.kind === 'invalid-argument' && /already/i.test(err.message)) {
       const again = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
-      return { result: 'already-done', inviteId: again?.id ?? '' };
+      if (again) return { result: 'already-done', inviteId: again.id };
+      throw new ConnectorError('conflict', `${whatFor}: refused: the email already holds a seat in the business (${err.providerCode ?? '100'})`, {
+        providerCode: err.providerCode, notApplied: true, cause: err,
+      });
     }
     throw err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
   const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
   if (resolved) return { result: 'done', inviteId: resolved.id };
-  // Accepted but no pending invite: the email already belongs to a member, and Meta answered with
-  // the member's id (what the emulator does; Meta documents nothing here, reference §13.3).
+  // Accepted but no pending invite: the person accepted between our POST and the re-read, or Meta
+  // answered with a member's id; the id it returned is all we know.
   if (returnedId) return { result: 'already-done', inviteId: '', memberId: returnedId };
   throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite but lists no pending invite for it`);
 }
@@ -104,7 +111,7 @@ export async function cancelInvite(ctx: MetaContext, given: string): Promise<Cha
   }
 }
 
-/** Meta has no resend (§3.5): cancel, then invite again. Both count against the invite limit. */
+/** Meta has no resend (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started): cancel, then invite again. Both count against the invite limit. */
 export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   await cancelInvite(ctx, input.inviteId);
   const again = await invite(ctx, { ...input, firstAttempt: false }); // a re-send always looks first

@@ -38,7 +38,8 @@ function row(m) {
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', ')),
-    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (until ${m.exemption.until.slice(0, 10)})` : '') : null),
+    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (until ${m.exemption.until.slice(0, 10)})` : '') : null,
+      m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null),
     cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
     el('td', { class: 'actions', 'data-label': 'Actions' }, actionsFor(m)),
   );

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../app-state/records.ts';
+import { MemoryStore } from '../../store/memory-store.ts';
+import { definePersonIndexes } from '../../plan/person-input.ts';
+import type { PersonReading } from '../../../connectors/sdk/connector.ts';
+import { applyPersonReading } from './person-refresh.ts';
+
+const H = 'h1';
+const T0 = '2026-11-01T00:00:00.000Z';
+const now = new Date('2026-11-02T00:00:00.000Z');
+const act = { type: 'ad_account' as const, id: 'act_1' };
+const none: PersonReading = { members: [], invites: [], assignments: [], missingAssets: [] };
+
+async function store(seed: (tx: Parameters<Parameters<MemoryStore['transact']>[0]>[0]) => void) {
+  const s = new MemoryStore();
+  definePersonIndexes(s);
+  await s.transact(seed);
+  return s;
+}
+const apply = (s: MemoryStore, p: Partial<Parameters<typeof applyPersonReading>[1]>) =>
+  s.transact((tx) => applyPersonReading(tx, { hubId: H, email: 'jo@example.com', assets: [act], reading: none, now, ...p }));
+
+test('an invite accepted meanwhile: the invite leaves, the seat appears linked to it', async () => {
+  const s = await store((tx) => tx.put('appInvites', H, '301', { hubId: H, id: '301', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0 }));
+  await apply(s, { inviteId: '301', reading: { ...none, members: [{ id: '900', email: 'jo@example.com', role: 'EMPLOYEE' }], assignments: [{ asset: act, userId: '900', userType: 'member', tasks: ['ANALYZE'] }] } });
+  assert.equal(s.get('appInvites', H, '301'), undefined);
+  assert.deepEqual([s.get('appMembers', H, '900')?.inviteId, s.get('appMembers', H, '900')?.firstSeenAt], ['301', now.toISOString()]);
+  assert.deepEqual(s.get('appAssignments', H, 'ad_account:act_1:900')?.tasks, ['ANALYZE']);
+});
+
+test('a seat and its assignments that are gone leave the snapshot; an invite gone without a seat was cancelled', async () => {
+  const s = await store((tx) => {
+    tx.put('appMembers', H, '900', { hubId: H, id: '900', email: 'jo@example.com', role: 'EMPLOYEE', firstSeenAt: T0, lastSeenAt: T0 });
+    tx.put('appAssignments', H, 'ad_account:act_1:900', { hubId: H, key: 'ad_account:act_1:900', asset: act, userId: '900', userType: 'member', tasks: ['ANALYZE'] });
+    tx.put('appInvites', H, 'pending:jo@example.com', { hubId: H, id: 'pending:jo@example.com', email: 'jo@example.com', role: 'ADMIN', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0, expiresAt: '2026-12-01T00:00:00.000Z' });
+  });
+  await apply(s, { memberId: '900' });
+  assert.equal(s.get('appMembers', H, '900'), undefined);
+  assert.equal(s.get('appAssignments', H, 'ad_account:act_1:900'), undefined);
+  assert.equal(s.get('appInvites', H, 'pending:jo@example.com')?.status, 'canceled');
+});
+
+test("a provisional invite is replaced by the listed one, keeping hubwarden's bookkeeping; a gone asset is forgotten", async () => {
+  const s = await store((tx) => {
+    tx.put('appInvites', H, 'pending:jo@example.com', { hubId: H, id: 'pending:jo@example.com', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 1, lastSeenAt: T0 });
+    tx.put('appAssets', H, 'ad_account:act_1', { hubId: H, type: 'ad_account', id: 'act_1', ownership: 'client' });
+  });
+  await apply(s, { reading: { ...none, invites: [{ id: '302', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending' }], missingAssets: [act] } });
+  assert.equal(s.get('appInvites', H, 'pending:jo@example.com'), undefined);
+  assert.deepEqual([s.get('appInvites', H, '302')?.sentByHubwarden, s.get('appInvites', H, '302')?.resendCount], [true, 1]);
+  assert.equal(s.get('appAssets', H, 'ad_account:act_1'), undefined);
+});

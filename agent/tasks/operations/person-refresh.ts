@@ -1,0 +1,106 @@
+import '../../app-state/records.ts';
+import type { PersonReading } from '../../../connectors/sdk/connector.ts';
+import type { AssetRef } from '../../../connectors/sdk/hub-model.ts';
+import type { AppInviteRecord, AppMemberRecord } from '../../app-state/records.ts';
+import { withoutUndefined } from '../../matching/match-members.ts';
+import { PERSON_INDEX } from '../../plan/person-input.ts';
+import type { Transaction } from '../../store/store.ts';
+
+export interface RefreshedPerson {
+  hubId: string;
+  email?: string;
+  /** The member row the failed operation named, if any. */
+  memberId?: string;
+  inviteId?: string;
+  /** The assets whose assignments were re-read. */
+  assets: AssetRef[];
+  reading: PersonReading;
+  now: Date;
+}
+
+const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
+
+/**
+ * Replaces one person's part of the app snapshot by what a targeted re-read found
+ * (`HubConnector.readPerson`), by the same rules a full check for updates applies to everyone
+ * (agent/check-for-updates/snapshot.ts): a seat or invite that is gone is dropped, an invite
+ * that left the pending list without a seat to show for it was cancelled (or expired), an
+ * invite that became a seat links the seat to it, hubwarden's bookkeeping (who sent an invite,
+ * how often it was re-sent) carries over. Assets the re-read found gone leave the snapshot.
+ */
+export function applyPersonReading(tx: Transaction, p: RefreshedPerson): { members: number; invites: number; assignments: number; missingAssets: number } {
+  const { hubId, reading } = p;
+  const at = p.now.toISOString();
+  const email = p.email?.trim().toLowerCase();
+  const byEmail = <T>(index: string, collection: 'appMembers' | 'appInvites') =>
+    (email ? tx.lookup(collection, index, `${hubId}\u0000${email}`) : []) as T[];
+
+  // Seats.
+  const known = new Map<string, Readonly<AppMemberRecord>>(byEmail<AppMemberRecord>(PERSON_INDEX.memberByEmail, 'appMembers').map((m) => [m.id, m]));
+  if (p.memberId) {
+    const m = tx.get('appMembers', hubId, p.memberId);
+    if (m) known.set(m.id, m);
+  }
+  const found = new Set(reading.members.map((m) => m.id));
+  for (const id of known.keys()) {
+    if (found.has(id)) continue;
+    tx.delete('appMembers', hubId, id);
+    for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) tx.delete('appAssignments', hubId, a.key);
+    tx.delete('memberMatches', hubId, id);
+  }
+
+  // Invites: listed ones replace what we knew; the rest left the pending list.
+  const knownInvites = new Map<string, Readonly<AppInviteRecord>>(byEmail<AppInviteRecord>(PERSON_INDEX.inviteByEmail, 'appInvites').map((i) => [i.id, i]));
+  if (p.inviteId) {
+    const i = tx.get('appInvites', hubId, p.inviteId);
+    if (i) knownInvites.set(i.id, i);
+  }
+  const listed = new Map(reading.invites.map((i) => [i.id, i]));
+  const provisional = [...knownInvites.values()].find((i) => !listed.has(i.id) && i.status === 'pending');
+  let acceptedInviteId: string | undefined;
+  for (const prev of knownInvites.values()) {
+    if (listed.has(prev.id)) continue;
+    if (prev.status !== 'pending') continue; // already known expired/declined/cancelled
+    const replaced = reading.invites.some((i) => i.status === 'pending' && i.email.toLowerCase() === prev.email.toLowerCase());
+    if (replaced || reading.members.length > 0) {
+      // Taken over by the listed invite (a provisional id), or accepted: the seat carries it now.
+      if (!replaced && !prev.id.startsWith('pending:')) acceptedInviteId = prev.id;
+      tx.delete('appInvites', hubId, prev.id);
+      tx.delete('memberMatches', hubId, `invite:${prev.id}`);
+      continue;
+    }
+    const expired = prev.expiresAt !== undefined && prev.expiresAt <= at;
+    tx.put('appInvites', hubId, prev.id, { ...prev, status: expired ? 'expired' : 'canceled', lastSeenAt: at });
+  }
+  for (const i of reading.invites) {
+    const prev = knownInvites.get(i.id) ?? (i.status === 'pending' ? provisional : undefined);
+    tx.put('appInvites', hubId, i.id, withoutUndefined({
+      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
+      createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
+      sentByHubwarden: prev?.sentByHubwarden ?? false, resendCount: prev?.resendCount ?? 0, lastSeenAt: at,
+    }));
+  }
+
+  for (const m of reading.members) {
+    const prev = known.get(m.id);
+    tx.put('appMembers', hubId, m.id, withoutUndefined({
+      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks,
+      inviteId: m.inviteId ?? prev?.inviteId ?? acceptedInviteId, firstSeenAt: prev?.firstSeenAt ?? at, lastSeenAt: at,
+    }));
+  }
+
+  // Assignments of the people found, on the assets re-read; assets that are gone leave the snapshot.
+  const gone = new Set(reading.missingAssets.map(assetKey));
+  const reread = new Set(p.assets.map(assetKey));
+  for (const id of found) {
+    for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) {
+      if (reread.has(assetKey(a.asset))) tx.delete('appAssignments', hubId, a.key);
+    }
+  }
+  for (const a of reading.assignments) {
+    const key = `${assetKey(a.asset)}:${a.userId}`;
+    tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks }));
+  }
+  for (const key of gone) tx.delete('appAssets', hubId, key);
+  return { members: reading.members.length, invites: reading.invites.length, assignments: reading.assignments.length, missingAssets: gone.size };
+}

@@ -1,0 +1,59 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { PersonReading } from '../../sdk/connector.ts';
+import type { AppMember, AssetRef } from '../../sdk/hub-model.ts';
+import { toMember, type RawBusinessUser } from '../mappers/member.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import { readAssignments } from './assignments.ts';
+import { invitesFor, MEMBER_FIELDS } from './people.ts';
+
+/**
+ * One person as Meta holds them now, for stale-view recovery (agent/tasks/operations/stale-view.ts):
+ * - the member by id: `GET /{business-user-id}` (100/33 = gone,
+ *   https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user);
+ * - their invites: `pending_users?email=`
+ *   (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users);
+ * - a seat found by email when the id is unknown or gone (an invite accepted meanwhile gets a new
+ *   id): business_users has no email filter
+ *   (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
+ *   so its pages are read until the email shows up; at most one listing of members, nothing else;
+ * - their tasks on `assets`: `/{asset}/assigned_users?business=`, batched; an asset Graph answers
+ *   100/33 for is gone or no longer shared with the business (`missingAssets`).
+ */
+export async function readPerson(ctx: MetaContext, input: { email?: string; memberId?: string; assets?: AssetRef[] }): Promise<PersonReading> {
+  const email = input.email?.trim().toLowerCase();
+  const whatFor = what(`re-read ${email ?? `member ${input.memberId}`} in business ${ctx.businessId}`);
+  const members: AppMember[] = [];
+  if (input.memberId && !input.memberId.startsWith('invite:')) {
+    const byId = await memberById(ctx, input.memberId, whatFor);
+    if (byId) members.push(byId);
+  }
+  const invites = email ? await invitesFor(ctx, email) : [];
+  if (email && !members.some((m) => m.email === email)) members.push(...(await membersByEmail(ctx, email, whatFor)));
+  const missingAssets: AssetRef[] = [];
+  const ids = new Set(members.map((m) => m.id));
+  const assignments = input.assets && input.assets.length > 0
+    ? (await readAssignments(ctx.graph, input.assets, ctx.businessId, `${whatFor}: assignments`, (a) => missingAssets.push(a))).filter((a) => ids.has(a.userId))
+    : [];
+  return { members, invites, assignments, missingAssets };
+}
+
+async function memberById(ctx: MetaContext, memberId: string, whatFor: string): Promise<AppMember | undefined> {
+  try {
+    const raw = (await ctx.graph.call('GET', memberId, { fields: MEMBER_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawBusinessUser;
+    return toMember(raw);
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
+}
+
+async function membersByEmail(ctx: MetaContext, email: string, whatFor: string): Promise<AppMember[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
+    const found = page.data.map(toMember).filter((m) => m.email === email);
+    if (found.length > 0) return found;
+    cursor = page.next;
+  } while (cursor);
+  return [];
+}
