@@ -46,6 +46,8 @@ export interface MemberView {
   grantedBy: string[];
   kind: 'member' | 'invite' | 'partner-user';
   partnerBusinessId?: string;
+  /** A partner's person: their business's name, as the last check for updates read it. */
+  partnerBusinessName?: string;
   exemption?: { reason: string; until?: string; by: string; at: string };
   candidates?: string[];
   lastSeenAt?: string;
@@ -64,6 +66,8 @@ export interface TaskView {
   createdAt: string;
   updatedAt: string;
   nextRunAt?: string;
+  /** When the first attempt started; with `completedAt` it gives how long the task took. */
+  startedAt?: string;
   completedAt?: string;
   lastError?: { kind: string; message: string };
   parentId?: string;

@@ -7,6 +7,8 @@ import { CliError } from './cli-error.ts';
  */
 export interface AdminClient {
   get<T>(path: string): Promise<T>;
+  /** The body as text, asking for `accept` (the list routes answer `text/csv` as well as JSON). */
+  getText(path: string, accept: string): Promise<string>;
   post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
@@ -17,12 +19,12 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
   const root = `${baseUrl.replace(/\/+$/, '')}${apiPath}`;
   // Checked here so the error names the problem without echoing the secret to the terminal.
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
-  async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
     let res: Response;
     try {
       res = await fetchImpl(`${root}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -32,6 +34,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
     }
     const text = await res.text();
+    if (res.ok && accept !== 'application/json') return { status: res.status, body: text as T };
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -47,6 +50,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
   }
   return {
     get: async <T>(path: string) => (await call<T>('GET', path)).body,
+    getText: async (path: string, accept: string) => (await call<string>('GET', path, undefined, accept)).body,
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
   };
 }

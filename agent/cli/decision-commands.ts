@@ -5,6 +5,7 @@ import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask } from './task-progress.ts';
+import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
@@ -45,12 +46,16 @@ export function registerDecisionCommands(program: Command): void {
     .option('--email <email>', 'only this person')
     .option('--action <action>', 'only this action')
     .option('--since <date-time>', 'ISO 8601, e.g. 2026-11-01T00:00:00Z')
-    .option('--limit <n>', 'at most n entries', '100')
-    .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit: string }) => {
-      const query = new URLSearchParams({ limit: opts.limit });
+    .option('--limit <n>', 'at most n entries, newest first (default 100; with --format csv every entry); pages are fetched as needed')
+    .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
+    .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit?: string; format?: string }) => {
+      const format = outputFormat(opts.format, global().json);
+      const query = new URLSearchParams();
       for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', opts.since]] as const) if (value) query.set(key, value);
-      const page = await connect(global()).get<{ total: number; items: AuditEntry[] }>(`/audit?${query}`);
-      printer(global().json).print(page, () => table(page.items, [
+      const client = connect(global());
+      if (format === 'csv') return void process.stdout.write(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0)));
+      const page = await fetchPages<AuditEntry>(client, '/audit', query, parseLimit(opts.limit, 100));
+      printer(format === 'json').print(page, () => table(page.items, [
         { header: 'at', value: (e) => e.at },
         { header: 'hub', value: (e) => e.hubId },
         { header: 'action', value: (e) => e.action },

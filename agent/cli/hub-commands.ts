@@ -5,14 +5,19 @@ import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask } from './task-progress.ts';
+import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
+import { checkOutcome } from './check-outcome.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
 
 function memberTable(members: MemberView[]): string {
+  const partners = members.some((m) => m.kind === 'partner-user');
   return table(members, [
     { header: 'id', value: (m) => m.id },
     { header: 'status', value: (m) => m.status },
-    { header: 'email', value: (m) => m.email },
+    // A partner's person often has no email Meta shows us: their name, and their business below.
+    { header: 'email', value: (m) => m.email ?? m.name },
+    ...(partners ? [{ header: 'partner business', value: (m: MemberView) => (m.kind === 'partner-user' ? m.partnerBusinessName ?? m.partnerBusinessId : undefined) }] : []),
     { header: 'app role', value: (m) => m.appRole },
     { header: 'hub role', value: (m) => m.hubRole },
     { header: 'directory user', value: (m) => m.directoryUserId },
@@ -45,7 +50,7 @@ export function registerHubCommands(program: Command): void {
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `check for updates of ${hub} started: task ${body.taskId}`);
       const task = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
-      out.print(task, () => taskLine(task));
+      out.print(task, () => (task.status === 'completed' ? `${taskLine(task)}\n${checkOutcome(task.result, hub)}` : taskLine(task)));
       if (task.status !== 'completed') throw new CliError(`check for updates of ${hub} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
     });
 
@@ -62,12 +67,16 @@ export function registerHubCommands(program: Command): void {
   program.command('members').argument('<hub>', 'hub id').description('members of a hub')
     .option('--status <status>', `one of ${MEMBER_STATUSES.join(', ')}`)
     .option('--search <text>', 'email or name contains')
-    .option('--limit <n>', 'at most n members', '100')
-    .action(async (hub: string, opts: { status?: string; search?: string; limit: string }) => {
+    .option('--limit <n>', 'at most n members (default 100; with --format csv every member); pages are fetched as needed')
+    .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
+    .action(async (hub: string, opts: { status?: string; search?: string; limit?: string; format?: string }) => {
       if (opts.status && !MEMBER_STATUSES.includes(opts.status)) throw new CliError(`--status: expected one of ${MEMBER_STATUSES.join(', ')}, got "${opts.status}"`, 2);
-      const query = new URLSearchParams({ limit: opts.limit, ...(opts.status ? { status: opts.status } : {}), ...(opts.search ? { search: opts.search } : {}) });
-      const page = await connect(global()).get<{ total: number; items: MemberView[] }>(`/hubs/${seg(hub)}/members?${query}`);
-      printer(global().json).print(page, () => `${memberTable(page.items)}\n${page.items.length} of ${page.total} member(s)`);
+      const format = outputFormat(opts.format, global().json);
+      const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.search ? { search: opts.search } : {}) });
+      const client = connect(global());
+      if (format === 'csv') return void process.stdout.write(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0)));
+      const page = await fetchPages<MemberView>(client, `/hubs/${seg(hub)}/members`, query, parseLimit(opts.limit, 100));
+      printer(format === 'json').print(page, () => `${memberTable(page.items)}\n${page.items.length} of ${page.total} member(s)`);
     });
 
   const memberAction = async (hub: string, member: string, action: string, body?: unknown) => {

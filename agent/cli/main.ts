@@ -3,7 +3,8 @@
  * running server, plus local tools (serve, config validate, emulator meta). Every failure ends
  * with one line on stderr and a non-zero exit (1 failed, 2 usage).
  */
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, oneLine } from './cli-error.ts';
@@ -15,13 +16,25 @@ import { registerSandboxCommands } from './sandbox-commands.ts';
 import { registerStoreCommands } from './store-commands.ts';
 import { registerWorkCommands } from './work-commands.ts';
 
+/** The version in the package.json above this file (the source tree or a built copy of it). */
+export function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'hubwarden' && pkg.version) return pkg.version;
+    } catch { /* not here: look one folder up */ }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('hubwarden')
     .description('let your identity provider govern seats, roles and assets in business hubs')
     .option('--url <url>', 'server URL (default: HUBWARDEN_URL or the config\'s server.publicUrl)')
     .option('--token <token>', 'admin token (default: HUBWARDEN_ADMIN_TOKEN or the config\'s first server.adminTokens)')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
-    .option('--json', 'print JSON instead of tables')
+    .version(packageVersion(), '-V, --version', 'print the hubwarden version')
+    .option('--json', 'print JSON instead of tables (every command)')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });

@@ -29,13 +29,16 @@ export function registerProcessCommands(program: Command): void {
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .action((opts: { config?: string }) => {
       const path = opts.config ?? global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+      const json = global().json;
       try {
         const loaded = loadConfig(path);
-        process.stdout.write(`OK ${loaded.path}: ${loaded.file.hubs.length} hub(s), ${Object.keys(loaded.file.identityProviders).length} identity provider(s)\n`);
+        const summary = { ok: true, path: loaded.path, hubs: loaded.file.hubs.length, identityProviders: Object.keys(loaded.file.identityProviders).length };
+        process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `OK ${loaded.path}: ${summary.hubs} hub(s), ${summary.identityProviders} identity provider(s)\n`);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         // The one place several lines are right: every problem of the file, so it is fixed in one pass.
-        process.stderr.write(`${err.message}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ ok: false, path, problems: err.problems }, null, 2)}\n`);
+        else process.stderr.write(`${err.message}\n`);
         process.exitCode = 1;
       }
     });
@@ -54,7 +57,7 @@ export function registerProcessCommands(program: Command): void {
         const running = await command.start({ port, fixturePath: opts.fixture }).catch((err: Error) => {
           throw new CliError(`${command.command} emulator: ${err.message}`);
         });
-        process.stdout.write(`${command.command} emulator listening on ${running.url} (Ctrl-C to stop)\n`);
+        process.stdout.write(global().json ? `${JSON.stringify({ url: running.url })}\n` : `${command.command} emulator listening on ${running.url} (Ctrl-C to stop)\n`);
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
         });

@@ -3,6 +3,7 @@ import type { DeprovisioningReport, TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
+import { fetchPages, parseLimit } from './paging.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,12 +28,14 @@ export function registerWorkCommands(program: Command): void {
     .option('--hub <hub>', 'only this hub')
     .option('--status <status>', 'queued, running, waiting, completed, failed, cancelled, needs-approval')
     .option('--watch', 'refresh until no listed task is queued, running or waiting')
-    .action(async (opts: { hub?: string; status?: string; watch?: boolean }) => {
+    .option('--limit <n>', 'at most n tasks (default 100); pages are fetched as needed')
+    .action(async (opts: { hub?: string; status?: string; watch?: boolean; limit?: string }) => {
       const client = connect(global());
+      const limit = parseLimit(opts.limit, 100);
       const query = new URLSearchParams({ ...(opts.hub ? { hubId: opts.hub } : {}), ...(opts.status ? { status: opts.status } : {}) });
       const out = printer(global().json);
       for (;;) {
-        const page = await client.get<{ total: number; items: TaskView[] }>(`/tasks?${query}`);
+        const page = await fetchPages<TaskView>(client, '/tasks', query, limit);
         if (opts.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
         out.print(page, () => taskTable(page.items));
         if (!opts.watch || !page.items.some((t) => UNFINISHED.has(t.status))) return;

@@ -78,6 +78,8 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, o
   for (const inv of view.list('appInvites', hubId)) invites.set(inviteRowId(inv.id), inv);
   const partnerPeople = new Map<string, Readonly<PartnerUserRecord>>();
   for (const u of view.list('partnerUsers', hubId)) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
+  const partnerNames = new Map<string, string | undefined>();
+  for (const p of view.list('appPartners', hubId)) partnerNames.set(p.businessId, p.name);
   const partnerProblems = view.get('appImports', hubId, hubId)?.unavailable?.filter((u) => u.section === 'partners') ?? [];
   /** Why a partner's people may be out of date: the partner listing, or that partner's own read, failed. */
   const partnerUnavailable = (partnerBusinessId: string) => {
@@ -97,7 +99,7 @@ export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, o
     } else {
       const u = partnerPeople.get(row.id)!;
       v = strip({
-        hubId, id: row.id, kind: 'partner-user', status: statusOf(match.outcome, 'partner-user'), email: u.email, name: u.name, partnerBusinessId: u.partnerBusinessId,
+        hubId, id: row.id, kind: 'partner-user', status: statusOf(match.outcome, 'partner-user'), email: u.email, name: u.name, partnerBusinessId: u.partnerBusinessId, partnerBusinessName: partnerNames.get(u.partnerBusinessId),
         assets: u.assignments.map((a) => ({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] })), grantedBy: [],
         unavailable: partnerUnavailable(u.partnerBusinessId),
       });

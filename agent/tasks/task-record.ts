@@ -93,6 +93,7 @@ export function toTaskView(t: Readonly<TaskRecord>): TaskView {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     nextRunAt: t.nextRunAt,
+    startedAt: t.startedAt,
     completedAt: t.completedAt,
     lastError: t.lastError,
     parentId: t.parentId,

@@ -31,3 +31,11 @@ export function acceptedTask(ctx: AdminContext, res: Response, task: TaskView): 
 export function params(req: Request): Record<string, string> {
   return req.params as Record<string, string>;
 }
+
+/**
+ * Content negotiation for the list routes that also speak CSV (RFC 9110 §12.5.1): CSV only when
+ * the client prefers `text/csv` to JSON; a wildcard, no Accept or a JSON client gets JSON.
+ */
+export function wantsCsv(req: Request): boolean {
+  return req.accepts(['application/json', 'text/csv']) === 'text/csv';
+}

@@ -1,10 +1,11 @@
 import type { Response, Router } from 'express';
 import type { z } from 'zod';
 import type { MemberView } from '../../agent/api.ts';
-import { acceptedTask, adminTrigger, params, requireHub, type AdminContext } from './admin-context.ts';
+import { acceptedTask, adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
+import { memberCsv, sendCsv } from './csv.ts';
 import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
-import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersQuery, parseInput } from './request-schemas.ts';
+import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput } from './request-schemas.ts';
 
 /** Hubs, their members and the member actions (issue 6, deliverable 1). */
 export function registerHubRoutes(router: Router, ctx: AdminContext): void {
@@ -21,8 +22,13 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     res.json({ ...hub, settings: maskedHubSettings(ctx.config, hubId) ?? {} });
   });
 
-  router.get('/hubs/:hubId/members', (req, res) => {
+  router.get('/hubs/:hubId/members', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
+    if (wantsCsv(req)) {
+      const { offset, limit, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
+      requireHub(ctx, hubId);
+      return await sendCsv(res, memberCsv(agent, hubId, filters, { offset, limit }));
+    }
     const query = parseInput(membersQuery, req.query, 'query');
     requireHub(ctx, hubId);
     const offset = query.offset ?? 0;

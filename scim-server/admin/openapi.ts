@@ -1,10 +1,18 @@
-import { MEMBER_SORTS, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
-import { schemas, type JsonSchema } from './openapi-schemas.ts';
+import { z } from 'zod';
+import { MAX_EXPORT_ROWS } from './csv.ts';
+import { applyBody, auditQuery, exemptBody, hubParams, idParams, matchBody, memberParams, membersQuery, offerParams, personParams, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { components } from './response-schemas.ts';
 
 /**
  * The admin API's OpenAPI 3.1 document, served at /api/v1/openapi.json. Okta Workflows' API
- * connector builder and scripts read it; a test checks every route the router registers is here.
+ * connector builder and scripts read it. Nothing in it is written by hand twice: parameters and
+ * request bodies are the zod schemas the routes validate with (request-schemas.ts), response
+ * schemas the zod schemas of the AgentApi views (response-schemas.ts), both through zod 4's
+ * z.toJSONSchema (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses). test/admin/openapi-sync.test.ts
+ * compares the served document with the routes and their answers.
  */
+export type JsonSchema = { [key: string]: unknown };
+
 export interface OpenApiOperation {
   operationId: string;
   summary: string;
@@ -24,32 +32,63 @@ export interface OpenApiDocument {
   paths: Record<string, Partial<Record<'get' | 'post', OpenApiOperation>>>;
 }
 
-const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const REF = '#/components/schemas/';
+const ref = (name: string): JsonSchema => ({ $ref: `${REF}${name}` });
+/** A zod schema as an OpenAPI schema object: what a client sends (`input`: defaults optional, coercions as the wire type). */
+function jsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** Response components, generated once from the registry (shared parts become $refs). */
+function responseSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(components, { target: 'draft-2020-12', uri: (id) => `${REF}${id}`, unrepresentable: 'any' }) as { schemas: Record<string, JsonSchema> };
+  return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _d, $id: _i, ...rest }]) => [name, rest]));
+}
+
+type Shape = z.ZodObject<Record<string, z.ZodType>>;
+const descriptions: Record<string, string> = {
+  hubId: 'hub id from the config (hubs[].id)',
+  memberId: 'member id (app member id, invite:<id> or partner:<business>:<user>)',
+  email: 'the person\'s email address (URL-encoded)',
+  search: 'matches email or name',
+};
+/** The path and query parameters of a route, from the zod objects it validates `req.params` and `req.query` with. */
+function parameters(path?: Shape, query?: Shape, what?: string): NonNullable<OpenApiOperation['parameters']> {
+  const out: NonNullable<OpenApiOperation['parameters']> = [];
+  for (const [name, schema] of Object.entries(path?.shape ?? {})) {
+    out.push({ name, in: 'path', required: true, description: descriptions[name] ?? `${what ?? name} id`, schema: jsonSchema(schema) });
+  }
+  for (const [name, schema] of Object.entries(query?.shape ?? {})) {
+    out.push({ name, in: 'query', ...(descriptions[name] ? { description: descriptions[name] } : {}), schema: jsonSchema(schema) });
+  }
+  return out;
+}
+
 const json = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
 const problemRef = (name: string) => ({ $ref: `#/components/responses/${name}` }) as unknown as { description: string };
-const path = (name: string, description: string) => ({ name, in: 'path' as const, required: true, description, schema: { type: 'string' } });
-const query = (name: string, schema: JsonSchema, description?: string) => ({ name, in: 'query' as const, schema, ...(description ? { description } : {}) });
-const paging = [query('offset', { type: 'integer', minimum: 0 }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })];
-
-const hubId = path('hubId', 'hub id from the config (hubs[].id)');
-const memberId = path('memberId', 'member id (app member id, or invite:<id>)');
-const id = (what: string) => path('id', `${what} id`);
-const email = path('email', 'the person\'s email address (URL-encoded)');
-
 const errors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound'), '429': problemRef('TooManyAttempts') };
 const ok = (schema: string, description: string) => ({ '200': { description, content: json(schema) }, ...errors });
+/** The two list routes that also answer `Accept: text/csv` (csv.ts). */
+const okOrCsv = (schema: string, description: string) => ({
+  '200': {
+    description: `${description}; with Accept: text/csv every matching row as RFC 4180 CSV (limit up to ${MAX_EXPORT_ROWS}; cells starting with = + - @ are prefixed with ')`,
+    content: { ...json(schema), 'text/csv': { schema: { type: 'string' } } },
+  },
+  ...errors,
+});
 const accepted = (description: string) => ({
   '202': { description, headers: { Location: { description: 'the task to poll', schema: { type: 'string' } } }, content: json('TaskAccepted') },
   ...errors,
 });
-const body = (schema: string, required = true) => ({ required, content: json(schema) });
+const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: jsonSchema(schema) } } });
 
-const memberAction = (operationId: string, summary: string, request?: string) => ({
+const memberAction = (operationId: string, summary: string, request?: z.ZodType) => ({
   post: {
     operationId,
     summary,
     tags: ['members'],
-    parameters: [hubId, memberId],
+    parameters: parameters(memberParams),
     ...(request ? { requestBody: body(request) } : {}),
     responses: ok('Member', 'the member after the change'),
   },
@@ -67,7 +106,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
     security: [{ adminToken: [] }],
     components: {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'one of server.adminTokens' } },
-      schemas,
+      schemas: responseSchemas(),
       responses: Object.fromEntries(
         ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the report or approval was already decided'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds']] as const).map(
           ([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }],
@@ -77,62 +116,62 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
     paths: {
       '/openapi.json': { get: { operationId: 'openApi', summary: 'this document', tags: ['meta'], security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
       '/hubs': { get: { operationId: 'listHubs', summary: 'every hub with its health and member counts', tags: ['hubs'], responses: ok('HubList', 'hubs') } },
-      '/hubs/{hubId}': { get: { operationId: 'getHub', summary: 'one hub: health and settings (secrets masked)', tags: ['hubs'], parameters: [hubId], responses: ok('HubDetail', 'the hub') } },
+      '/hubs/{hubId}': { get: { operationId: 'getHub', summary: 'one hub: health and settings (secrets masked)', tags: ['hubs'], parameters: parameters(hubParams), responses: ok('HubDetail', 'the hub') } },
       '/hubs/{hubId}/members': {
         get: {
           operationId: 'listMembers',
           summary: 'members of a hub',
           tags: ['members'],
-          parameters: [hubId, query('status', { enum: [...MEMBER_STATUSES] }), query('search', { type: 'string' }, 'matches email or name'), ...paging, query('sort', { enum: [...MEMBER_SORTS] })],
-          responses: ok('MemberList', 'a page of members'),
+          parameters: parameters(hubParams, membersQuery),
+          responses: okOrCsv('MemberList', 'a page of members'),
         },
       },
-      '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: [hubId, memberId], responses: ok('Member', 'the member') } },
-      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', 'MatchRequest'),
+      '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: parameters(memberParams), responses: ok('Member', 'the member') } },
+      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', matchBody),
       '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
       '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)'),
-      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry', 'ExemptRequest'),
+      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry', exemptBody),
       '/hubs/{hubId}/members/{memberId}/remove': {
-        post: { operationId: 'removeMember', summary: 'remove a member from the hub', tags: ['members'], parameters: [hubId, memberId], responses: accepted('the removal task') },
+        post: { operationId: 'removeMember', summary: 'remove a member from the hub', tags: ['members'], parameters: parameters(memberParams), responses: accepted('the removal task') },
       },
       '/hubs/{hubId}/check-for-updates': {
-        post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: [hubId], responses: accepted('the check-for-updates task') },
+        post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: parameters(hubParams), responses: accepted('the check-for-updates task') },
       },
-      '/hubs/{hubId}/plan': { get: { operationId: 'planHub', summary: 'dry run: what check for updates would do now', tags: ['hubs'], parameters: [hubId], responses: ok('Plan', 'planned operations') } },
+      '/hubs/{hubId}/plan': { get: { operationId: 'planHub', summary: 'dry run: what check for updates would do now', tags: ['hubs'], parameters: parameters(hubParams), responses: ok('Plan', 'planned operations') } },
       '/tasks': {
         get: {
           operationId: 'listTasks',
           summary: 'tasks, newest first',
           tags: ['tasks'],
-          parameters: [query('hubId', { type: 'string' }), query('status', { enum: [...TASK_STATUSES] }), query('kind', { type: 'string' }), query('parentId', { type: 'string' }), ...paging],
+          parameters: parameters(undefined, tasksQuery),
           responses: ok('TaskList', 'a page of tasks'),
         },
       },
-      '/tasks/{id}': { get: { operationId: 'getTask', summary: 'one task (poll until status is completed or failed)', tags: ['tasks'], parameters: [id('task')], responses: ok('Task', 'the task') } },
-      '/reports': { get: { operationId: 'listReports', summary: 'deprovisioning reports', tags: ['reports'], parameters: [query('hubId', { type: 'string' })], responses: ok('ReportList', 'reports') } },
+      '/tasks/{id}': { get: { operationId: 'getTask', summary: 'one task (poll until status is completed or failed)', tags: ['tasks'], parameters: parameters(idParams, undefined, 'task'), responses: ok('Task', 'the task') } },
+      '/reports': { get: { operationId: 'listReports', summary: 'deprovisioning reports', tags: ['reports'], parameters: parameters(undefined, reportsQuery), responses: ok('ReportList', 'reports') } },
       '/reports/{id}/apply': {
-        post: { operationId: 'applyReport', summary: 'apply all or some items of a report', tags: ['reports'], parameters: [id('report')], requestBody: body('ApplyRequest', false), responses: { ...ok('Report', 'the report after applying'), '409': problemRef('Conflict') } },
+        post: { operationId: 'applyReport', summary: 'apply all or some items of a report', tags: ['reports'], parameters: parameters(idParams, undefined, 'report'), requestBody: body(applyBody, false), responses: { ...ok('Report', 'the report after applying'), '409': problemRef('Conflict') } },
       },
-      '/approvals': { get: { operationId: 'listApprovals', summary: 'plans halted for approval', tags: ['approvals'], parameters: [query('hubId', { type: 'string' })], responses: ok('ApprovalList', 'approvals') } },
-      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run', tags: ['approvals'], parameters: [id('approval')], responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
-      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan', tags: ['approvals'], parameters: [id('approval')], responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals': { get: { operationId: 'listApprovals', summary: 'plans halted for approval', tags: ['approvals'], parameters: parameters(undefined, reportsQuery), responses: ok('ApprovalList', 'approvals') } },
+      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
       '/audit': {
         get: {
           operationId: 'listAudit',
           summary: 'the audit log',
           tags: ['audit'],
-          parameters: [query('hubId', { type: 'string' }), query('email', { type: 'string' }), query('action', { type: 'string' }), query('since', { type: 'string', format: 'date-time' }), ...paging],
-          responses: ok('AuditList', 'a page of audit entries'),
+          parameters: parameters(undefined, auditQuery),
+          responses: okOrCsv('AuditList', 'a page of audit entries'),
         },
       },
-      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now', tags: ['people'], parameters: [email], responses: accepted('the parent offboarding task') } },
-      '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: [email], responses: ok('OfferList', 'the person\'s offers') } },
+      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now', tags: ['people'], parameters: parameters(personParams), responses: accepted('the parent offboarding task') } },
+      '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: ok('OfferList', 'the person\'s offers') } },
       '/people/{email}/offers/{offerId}/claim': {
         post: {
           operationId: 'claimOffer',
           summary: 'claim an offer on the person\'s behalf: the grant becomes desired and the person is invited as for any grant (claiming twice sends one invite)',
           tags: ['people'],
-          parameters: [email, path('offerId', 'the offer id (from listOffers)')],
+          parameters: parameters(offerParams),
           responses: { ...accepted('the re-evaluation of the person that invites them'), '409': problemRef('Conflict') },
         },
       },
@@ -141,7 +180,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           operationId: 'reevaluatePerson',
           summary: 're-evaluate a person on every hub now',
           tags: ['people'],
-          parameters: [email],
+          parameters: parameters(personParams),
           responses: { '202': { description: 'one task per hub', content: json('TasksAccepted') }, ...errors },
         },
       },

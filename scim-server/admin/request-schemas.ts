@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatPath } from '../../config/load.ts';
+import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
 
 /**
@@ -28,6 +29,9 @@ export const membersQuery = z.object({
   limit,
   sort: z.enum(MEMBER_SORTS).optional(),
 });
+/** A CSV answer (`Accept: text/csv`) is one export, not a page: `limit` may go up to the export cap, default all. */
+const exportLimit = z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(MAX_EXPORT_ROWS, `expected at most ${MAX_EXPORT_ROWS}`).optional();
+export const membersCsvQuery = membersQuery.extend({ limit: exportLimit });
 
 export const tasksQuery = z.object({
   hubId: id.optional(),
@@ -48,6 +52,7 @@ export const auditQuery = z.object({
   offset,
   limit,
 });
+export const auditCsvQuery = auditQuery.extend({ limit: exportLimit });
 
 export const matchBody = z.object({
   directoryUserId: z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user'),

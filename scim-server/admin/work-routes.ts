@@ -1,7 +1,8 @@
 import type { Router } from 'express';
-import { adminTrigger, params, type AdminContext } from './admin-context.ts';
+import { adminTrigger, params, wantsCsv, type AdminContext } from './admin-context.ts';
+import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
-import { applyBody, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
+import { applyBody, auditCsvQuery, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
 
 /** Tasks, deprovisioning reports, approvals of halted plans and the audit log (issue 6, deliverable 1). */
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
@@ -63,6 +64,10 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   }
 
   router.get('/audit', async (req, res) => {
+    if (wantsCsv(req)) {
+      const { offset, limit, ...filters } = parseInput(auditCsvQuery, req.query, 'query');
+      return await sendCsv(res, auditCsv(agent, filters, { offset, limit }));
+    }
     const query = parseInput(auditQuery, req.query, 'query');
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { graphCallsByHour } from './hourly-counts.ts';
 
 /**
  * Prometheus metrics (issue 6, deliverable 6), on one registry per process. Other modules record
@@ -35,6 +36,7 @@ export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'canc
 export function recordGraphCall(status: number | string, throttled: boolean, api: 'meta' | 'microsoft' = 'meta'): void {
   graphCalls.inc({ api, status: String(status) });
   if (throttled) graphThrottled.inc({ api });
+  if (api === 'meta') graphCallsByHour.add(throttled ? 'throttled' : 'calls');
 }
 
 export function recordWriteback(idp: string, outcome: 'ok' | 'failed' | 'skipped' | string): void {

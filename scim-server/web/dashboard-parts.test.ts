@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { csvCell, csvLine } from './csv-export.ts';
+import { csvCell, csvLine } from '../admin/csv.ts';
 import { allowedAdmin } from './oidc-client.ts';
 import { safeNext } from './safe-next.ts';
 import { SessionStore } from './session-store.ts';

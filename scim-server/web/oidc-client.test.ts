@@ -63,6 +63,8 @@ describe('OIDC relying party refuses bad ID tokens', () => {
 
   const client = () => new OidcClient({ issuer, clientId: 'client-1', clientSecret: 's3cr:et', redirectUri: 'http://hub.test/ui/auth/callback', groupsClaim: 'groups' });
   const pending: PendingLogin = { state: 's', nonce: 'the-nonce', verifier: 'v'.repeat(43), next: '/ui/' };
+  /** The callback's query as the IdP sends it. */
+  const callback = (code: string) => new URLSearchParams({ code, state: pending.state });
 
   test('authorization URL: code flow, S256 challenge of the verifier, state, nonce, groups scope when offered', async () => {
     const { url, pending: p } = await client().authorizationUrl('/ui/x');
@@ -79,23 +81,26 @@ describe('OIDC relying party refuses bad ID tokens', () => {
 
   test('a good token: claims from the ID token; the code exchange sends the verifier and basic auth', async () => {
     behaviour = { idToken: { email: 'ann@x.example', groups: ['admins'] } };
-    const person = await client().finish('code-1', pending);
+    const person = await client().finish(callback('code-1'), pending);
     assert.deepEqual(person, { sub: 'person-1', email: 'ann@x.example', groups: ['admins'] });
     const body = new URLSearchParams(lastTokenRequest!.body);
     assert.equal(body.get('code_verifier'), pending.verifier);
     assert.equal(body.get('client_secret'), null, 'the secret goes in the Authorization header');
-    assert.equal(lastTokenRequest!.auth, `Basic ${Buffer.from('client-1:s3cr%3Aet').toString('base64')}`);
+    // RFC 6749 §2.3.1: id and secret form-encoded, then base64 ("s3cr:et" keeps its colon apart from the separator).
+    const [id, secret] = Buffer.from(lastTokenRequest!.auth!.replace(/^Basic /, ''), 'base64').toString().split(':');
+    assert.deepEqual([decodeURIComponent(id), decodeURIComponent(secret)], ['client-1', 's3cr:et']);
   });
 
   test('missing email and groups are read from userinfo, only for the same subject', async () => {
     behaviour = { idToken: {}, userinfo: { sub: 'person-1', email: 'bob@x.example', groups: ['admins'] } };
-    assert.deepEqual(await client().finish('c', pending), { sub: 'person-1', email: 'bob@x.example', groups: ['admins'] });
+    assert.deepEqual(await client().finish(callback('c'), pending), { sub: 'person-1', email: 'bob@x.example', groups: ['admins'] });
+    // Userinfo about another subject is not merged: the sign-in is refused (OIDC Core §5.3.2).
     behaviour = { idToken: {}, userinfo: { sub: 'someone-else', email: 'mallory@x.example', groups: ['admins'] } };
-    assert.deepEqual(await client().finish('c', pending), { sub: 'person-1', email: undefined, groups: [] });
+    await assert.rejects(client().finish(callback('c'), pending), /^Error: oidc: userinfo: .*"sub"/);
   });
 
   const refusals: Array<[string, Behaviour, RegExp]> = [
-    ['another nonce (replayed token)', { idToken: { nonce: 'other' } }, /nonce does not match/],
+    ['another nonce (replayed token)', { idToken: { nonce: 'other' } }, /id token refused.*nonce/],
     ['another audience', { idToken: { aud: 'someone-elses-client' } }, /id token refused.*aud/],
     ['another issuer', { idToken: { iss: 'https://evil.example' } }, /id token refused.*iss/],
     ['expired', { idToken: { expSeconds: -3600 } }, /id token refused.*exp/],
@@ -105,7 +110,7 @@ describe('OIDC relying party refuses bad ID tokens', () => {
   for (const [name, b, message] of refusals) {
     test(`refused: ${name}`, async () => {
       behaviour = b;
-      await assert.rejects(client().finish('code-1', pending), (err: Error) => {
+      await assert.rejects(client().finish(callback('code-1'), pending), (err: Error) => {
         assert.match(err.message, message);
         assert.doesNotMatch(err.message, /s3cr/, 'never the client secret');
         return true;
@@ -113,9 +118,14 @@ describe('OIDC relying party refuses bad ID tokens', () => {
     });
   }
 
+  test('an http issuer is refused unless it is on this machine (the code and the client secret would travel in clear text)', async () => {
+    const remote = new OidcClient({ issuer: 'http://idp.example.com', clientId: 'client-1', clientSecret: 's3cr:et', redirectUri: 'http://hub.test/ui/auth/callback', groupsClaim: 'groups' });
+    await assert.rejects(remote.authorizationUrl('/ui/'), /oidc: the issuer http:\/\/idp\.example\.com must use https/);
+  });
+
   test('discovery naming another issuer is refused (OIDC Discovery §4.3)', async () => {
     behaviour = { discoveryIssuer: 'https://evil.example' };
-    await assert.rejects(client().authorizationUrl('/ui/'), /names issuer "https:\/\/evil.example"/);
+    await assert.rejects(client().authorizationUrl('/ui/'), /oidc: discovery at http:\/\/127\.0\.0\.1:\d+: discovered metadata issuer does not match/);
     behaviour = {};
   });
 });

@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import * as oidc from 'openid-client';
 
 /**
- * A small OpenID Connect relying party: discovery (OIDC Discovery 1.0 §4), the authorization
- * code flow with PKCE S256 (RFC 7636) and ID-token validation (OIDC Core §3.1.3.7) with jose
- * against the issuer's JWKS. Nothing else of OIDC is needed by the dashboard.
+ * The dashboard's OpenID Connect relying party, on `openid-client` (certified by the OpenID
+ * Foundation: https://openid.net/certification/, built on oauth4webapi): discovery (OIDC
+ * Discovery 1.0 §4, issuer checked), the authorization code flow with PKCE S256 (RFC 7636),
+ * state and nonce, ID-token validation (OIDC Core §3.1.3.7) and userinfo for the same subject
+ * (OIDC Core §5.3.2). What stays here is hubwarden's own policy: which scopes, which client
+ * authentication, where email and groups come from, plain http only for a loopback issuer, and
+ * errors that name the step without echoing the client secret. Why a library: docs/security.md.
  */
 export interface OidcSettings {
   issuer: string;
@@ -12,16 +15,6 @@ export interface OidcSettings {
   clientSecret: string;
   redirectUri: string;
   groupsClaim: string;
-}
-
-interface Discovery {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  jwks_uri: string;
-  userinfo_endpoint?: string;
-  scopes_supported?: string[];
-  token_endpoint_auth_methods_supported?: string[];
 }
 
 /** What the browser must bring back to the callback (kept server-side, keyed by `state`). */
@@ -38,94 +31,101 @@ export interface SignedInPerson {
   groups: string[];
 }
 
-const random = () => randomBytes(32).toString('base64url');
-const TIMEOUT_MS = 10_000;
+const TIMEOUT_S = 10;
 
-async function getJson(url: string, init: RequestInit, what: string): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  } catch (err) {
-    throw new Error(`oidc: ${what}: ${(err as Error).message}`);
-  }
-  const body = await res.json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (!res.ok || !body) {
-    // The IdP's error code (RFC 6749 §5.2) helps the admin fix the client; never echo secrets.
-    const code = body && typeof body.error === 'string' ? `: ${body.error}` : '';
-    throw new Error(`oidc: ${what}: HTTP ${res.status}${code}`);
-  }
-  return body;
+/**
+ * Plain http is allowed for an issuer on this machine only (a test or development IdP): a real
+ * IdP is https, and over http the ID token, the code and the client secret travel in clear text.
+ */
+function isLoopback(url: URL): boolean {
+  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** One line naming the step and the IdP's own error code (RFC 6749 §5.2), never a secret. */
+function failure(step: string, err: unknown): Error {
+  const e = err as { message?: string; error?: string; status?: number; cause?: { message?: string; status?: number; error?: string } };
+  const status = e.status ?? e.cause?.status;
+  const code = e.error ?? e.cause?.error;
+  const detail = status !== undefined ? `HTTP ${status}${code ? `: ${code}` : ''}` : `${e.message ?? String(err)}${e.cause?.message ? ` (${e.cause.message})` : ''}`;
+  return new Error(`oidc: ${step}: ${detail}`);
 }
 
 export class OidcClient {
-  #discovery?: Promise<Discovery>;
-  #jwks?: ReturnType<typeof createRemoteJWKSet>;
+  #config?: Promise<oidc.Configuration>;
+  readonly #issuer: URL;
 
-  constructor(private readonly s: OidcSettings) {}
+  constructor(private readonly s: OidcSettings) {
+    this.#issuer = new URL(s.issuer);
+  }
 
-  discovery(): Promise<Discovery> {
-    this.#discovery ??= (async () => {
-      const url = `${this.s.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const d = await getJson(url, {}, `discovery at ${url}`) as unknown as Discovery;
-      // OIDC Discovery §4.3: the issuer in the document must be the one configured.
-      if (d.issuer !== this.s.issuer && d.issuer !== this.s.issuer.replace(/\/$/, '')) {
-        throw new Error(`oidc: discovery at ${url} names issuer "${d.issuer}", not the configured "${this.s.issuer}"`);
-      }
-      return d;
+  /** Discovery once (retried after a failure), then the client with the strongest secret method the IdP offers. */
+  configuration(): Promise<oidc.Configuration> {
+    this.#config ??= (async () => {
+      const insecure = isLoopback(this.#issuer);
+      if (this.#issuer.protocol !== 'https:' && !insecure) throw new Error(`oidc: the issuer ${this.s.issuer} must use https (plain http only for 127.0.0.1 or localhost)`);
+      const found = await oidc.discovery(this.#issuer, this.s.clientId, undefined, undefined, { timeout: TIMEOUT_S, ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}) })
+        .catch((err) => { throw failure(`discovery at ${this.s.issuer}`, err); });
+      const server = found.serverMetadata();
+      // RFC 6749 §2.3.1: HTTP Basic unless the IdP lists only client_secret_post (the default when it lists nothing).
+      const methods = server.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
+      const auth = methods.includes('client_secret_basic') ? oidc.ClientSecretBasic(this.s.clientSecret) : oidc.ClientSecretPost(this.s.clientSecret);
+      const config = new oidc.Configuration(server, this.s.clientId, undefined, auth);
+      if (insecure) oidc.allowInsecureRequests(config);
+      // Verify the ID token's signature against the IdP's JWKS even though it came straight from
+      // the token endpoint (OIDC Core §3.1.3.7 step 6 would let TLS stand in for it).
+      oidc.enableNonRepudiationChecks(config);
+      config.timeout = TIMEOUT_S;
+      return config;
     })().catch((err) => {
-      this.#discovery = undefined; // a failed discovery is retried on the next sign-in
+      this.#config = undefined; // a failed discovery is retried on the next sign-in
       throw err;
     });
-    return this.#discovery;
+    return this.#config;
   }
 
   /** The IdP URL to send the browser to, and what the callback will need. */
   async authorizationUrl(next: string): Promise<{ url: string; pending: PendingLogin }> {
-    const d = await this.discovery();
-    const pending: PendingLogin = { state: random(), nonce: random(), verifier: random(), next };
-    const challenge = createHash('sha256').update(pending.verifier).digest('base64url');
+    const config = await this.configuration();
+    const pending: PendingLogin = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), next };
     // `groups` is asked for only where the IdP lists it (Okta); Entra sends groups without a scope.
-    const scopes = ['openid', 'email', 'profile', ...(d.scopes_supported?.includes(this.s.groupsClaim) ? [this.s.groupsClaim] : [])];
-    const url = new URL(d.authorization_endpoint);
-    url.search = new URLSearchParams({
-      response_type: 'code', client_id: this.s.clientId, redirect_uri: this.s.redirectUri, scope: scopes.join(' '),
-      state: pending.state, nonce: pending.nonce, code_challenge: challenge, code_challenge_method: 'S256',
-    }).toString();
-    return { url: url.toString(), pending };
+    const offered = config.serverMetadata().scopes_supported;
+    const scopes = ['openid', 'email', 'profile', ...(offered?.includes(this.s.groupsClaim) ? [this.s.groupsClaim] : [])];
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: this.s.redirectUri, scope: scopes.join(' '), state: pending.state, nonce: pending.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier), code_challenge_method: 'S256',
+    });
+    return { url: url.href, pending };
   }
 
-  /** Exchanges the code (RFC 6749 §4.1.3 + RFC 7636 §4.5) and validates the ID token. */
-  async finish(code: string, pending: PendingLogin): Promise<SignedInPerson> {
-    const d = await this.discovery();
-    const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.s.redirectUri, code_verifier: pending.verifier });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    const methods = d.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
-    if (methods.includes('client_secret_basic')) {
-      // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
-      const basic = `${encodeURIComponent(this.s.clientId)}:${encodeURIComponent(this.s.clientSecret)}`;
-      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
-    } else {
-      form.set('client_id', this.s.clientId);
-      form.set('client_secret', this.s.clientSecret);
-    }
-    const tokens = await getJson(d.token_endpoint, { method: 'POST', headers, body: form }, 'token exchange');
-    if (typeof tokens.id_token !== 'string') throw new Error('oidc: token exchange: no id_token in the response');
-    this.#jwks ??= createRemoteJWKSet(new URL(d.jwks_uri));
-    const { payload } = await jwtVerify(tokens.id_token, this.#jwks, { issuer: d.issuer, audience: this.s.clientId, clockTolerance: 60 })
-      .catch((err: Error) => { throw new Error(`oidc: id token refused: ${err.message}`); });
-    if (payload.nonce !== pending.nonce) throw new Error('oidc: id token refused: nonce does not match this sign-in');
-    let claims: JWTPayload = payload;
+  /**
+   * The callback: `query` is what the IdP appended to the redirect URI (code, state, iss…). The
+   * code is exchanged with the verifier (RFC 6749 §4.1.3, RFC 7636 §4.5) and the ID token checked.
+   */
+  async finish(query: URLSearchParams, pending: PendingLogin): Promise<SignedInPerson> {
+    const config = await this.configuration();
+    const callback = new URL(this.s.redirectUri);
+    callback.search = query.toString();
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+    }).catch((err) => { throw failure(isTokenEndpointError(err) ? 'token exchange' : 'id token refused', err); });
+    const idToken = tokens.claims()!;
+    let claims: Record<string, unknown> = idToken;
     // Many IdPs put email and groups in userinfo only (OIDC Core §5.4 for scope-requested claims).
-    const missing = claims.email === undefined || claims[this.s.groupsClaim] === undefined;
-    if (missing && d.userinfo_endpoint && typeof tokens.access_token === 'string') {
-      const info = await getJson(d.userinfo_endpoint, { headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' } }, 'userinfo');
-      // OIDC Core §5.3.2: userinfo's sub must be the ID token's.
-      if (info.sub === payload.sub) claims = { ...info, ...payload, email: payload.email ?? info.email, [this.s.groupsClaim]: payload[this.s.groupsClaim] ?? info[this.s.groupsClaim] };
+    const missing = idToken.email === undefined || idToken[this.s.groupsClaim] === undefined;
+    if (missing && config.serverMetadata().userinfo_endpoint && tokens.access_token) {
+      // fetchUserInfo refuses an answer about another subject (OIDC Core §5.3.2).
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub).catch((err) => { throw failure('userinfo', err); });
+      claims = { ...info, ...idToken, email: idToken.email ?? info.email, [this.s.groupsClaim]: idToken[this.s.groupsClaim] ?? info[this.s.groupsClaim] };
     }
     const rawGroups = claims[this.s.groupsClaim];
     const groups = Array.isArray(rawGroups) ? rawGroups.map(String) : typeof rawGroups === 'string' ? [rawGroups] : [];
-    return { sub: String(payload.sub), email: typeof claims.email === 'string' ? claims.email : undefined, groups };
+    return { sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined, groups };
   }
+}
+
+/** An error answer of the token endpoint itself (RFC 6749 §5.2), as opposed to a token we refused. */
+function isTokenEndpointError(err: unknown): boolean {
+  return err instanceof oidc.ResponseBodyError || (err as { cause?: unknown }).cause instanceof Response;
 }
 
 /** allowedEmails or allowedGroups must name the person; with both lists empty nobody is let in. */

@@ -61,7 +61,8 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     }
     if (typeof req.query.code !== 'string') return failed(res, 'no-code');
     try {
-      const person = await client.finish(req.query.code, login);
+      // The raw query as the IdP sent it (code, state, iss): openid-client checks all of it.
+      const person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
       if (!allowedAdmin(person, settings)) {
         ctx.log.warn('dashboard: OIDC sign-in refused (not in allowedGroups/allowedEmails)', { sub: person.sub, email: person.email });
         return failed(res, 'not-allowed');

@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { HubSummary } from '../../agent/api.ts';
+import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -21,6 +22,14 @@ export function registerPages(router: Router, ctx: WebContext): void {
     res.type('html').send(layout({ ...o, basePath: ctx.basePath, session: { actor: s.actor, csrf: s.csrf } }));
   };
 
+  // A hub's standing bar as an image, for the hubs page's cards (drawn by script, refreshed
+  // after a check for updates by reloading the image).
+  router.get('/charts/hubs/:hubId/standing.svg', guard, (req, res) => {
+    const hub = ctx.agent.hub(String(req.params.hubId));
+    if (!hub) return void res.status(404).type('text').send('no such hub');
+    res.type('image/svg+xml').send(`<?xml version="1.0" encoding="UTF-8"?>\n${standingSvg(hub, true)}`);
+  });
+
   router.get('/', guard, (_req, res) => {
     send(res, { title: 'Business hubs', current: 'hubs', script: 'hubs-page.js', body: html`
 <h1>Business hubs</h1>
@@ -28,7 +37,7 @@ export function registerPages(router: Router, ctx: WebContext): void {
 <div id="hubs" class="cards" aria-live="polite" aria-busy="true"><p>Loading…</p></div>` });
   });
 
-  router.get('/hubs/:hubId', guard, (req: Request, res) => {
+  router.get('/hubs/:hubId', guard, async (req: Request, res) => {
     const hubId = String(req.params.hubId);
     const hub = ctx.agent.hub(hubId);
     if (!hub) {
@@ -37,18 +46,22 @@ export function registerPages(router: Router, ctx: WebContext): void {
     }
     const tab = HUB_TABS.some(([id]) => id === req.query.tab) ? String(req.query.tab) : 'members';
     const tabs = HUB_TABS.map(([id, label]) => html`<a href="?tab=${id}" ${id === tab ? html`aria-current="page"` : ''}>${label}</a>`);
+    const charts = tab === 'members' ? await hubCharts(ctx.agent, hub) : '';
     send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab }, body: html`
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
 ${healthLine(hub)}
+${charts}
 <nav class="tabs" aria-label="Hub sections">${tabs}</nav>
 ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="polite" aria-busy="true"><p>Loading…</p></section>`}` });
   });
 
-  router.get('/automation', guard, (_req, res) => {
+  router.get('/automation', guard, async (_req, res) => {
+    const charts = await automationCharts(ctx.agent);
     const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
     send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
 <h1>Automation</h1>
+${charts}
 <section aria-labelledby="reports-title"><h2 id="reports-title">Waiting for you</h2>
 <div id="approvals"></div><div id="reports"><p>Loading…</p></div></section>
 <section aria-labelledby="tasks-title"><h2 id="tasks-title">Tasks</h2>
@@ -59,7 +72,7 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
 </form>
 <div id="progress" aria-live="polite"></div>
 <div class="table-wrap"><table id="tasks"><caption class="sr-only">Tasks, newest first</caption><thead><tr>
-<th scope="col">Task</th><th scope="col">Hub</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Error</th>
+<th scope="col">Task</th><th scope="col">Hub</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Updated</th><th scope="col">Duration</th><th scope="col">Error</th>
 </tr></thead><tbody></tbody></table></div>
 <div class="pager" id="tasks-pager"></div></section>` });
   });

@@ -1,35 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { FakeAgent } from './fake-agent.ts';
+import { FAKE_CHECK_RESULT, FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
-
-const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
-
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs the real CLI (bin/hubwarden.mjs) as a child process; the test server answers meanwhile. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent', HUBWARDEN_POLL_MS: '10', ...env },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
-
-function assertOneLineError(run: Run, code: number, pattern: RegExp) {
-  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
-  assert.match(lines[0], /^hubwarden: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
-}
+import { assertOneLineError, BIN, cli } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
   let server: TestServer;
@@ -42,11 +20,17 @@ describe('hubwarden CLI against a test server', () => {
   });
   after(() => server.close());
 
-  test('check follows the task to completion', async () => {
+  test('check follows the task to completion and ends with what changed', async () => {
     const run = await cli(['check', 'acme-ads', ...auth]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^task t-\d+ check-for-updates: completed$/m);
     assert.ok(agent.calls.filter((c) => c.method === 'task').length >= 2, 'polled the task');
+    const { counts, changes } = FAKE_CHECK_RESULT;
+    assert.match(run.stdout, new RegExp(`^members: ${counts.members} read; ${changes.newMembers} new, ${changes.removedMembers} gone, ${changes.roleChanges} role change\\(s\\)$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^invites: ${counts.invites} listed; ${changes.acceptedInvites} accepted, ${changes.expiredInvites} expired, ${changes.declinedInvites} declined$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^assets: +${counts.assets} asset\\(s\\), ${counts.assignments} assignment\\(s\\), ${counts.partners} partner\\(s\\)$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^drift: +${changes.drift} change\\(s\\) made in the app, not by hubwarden \\(hubwarden audit --hub acme-ads\\)$`, 'm'));
+    assert.match(run.stdout, /^took 1\.2 s, 9 Graph call\(s\)$/m);
   });
 
   test('check exits 1 with the task\'s error when the check fails; tasks --watch ends when nothing is unfinished', async () => {

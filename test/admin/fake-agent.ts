@@ -21,6 +21,13 @@ function member(hubId: string, id: string, status: MemberView['status'], email: 
   return { hubId, id, status, email, name: email.split('@')[0], appRole: 'EMPLOYEE', assets: [], grantedBy: status === 'onboarded' ? ['Sales'] : [], kind: 'member', ...extra };
 }
 
+/** A check-for-updates task's result, shaped as the real handler's (agent/check-for-updates/handler.ts). */
+export const FAKE_CHECK_RESULT = {
+  counts: { members: 3, invites: 1, systemUsers: 1, assets: 4, assignments: 6, partners: 1, partnerUsers: 1 },
+  changes: { newMembers: 1, removedMembers: 0, roleChanges: 1, acceptedInvites: 1, expiredInvites: 0, declinedInvites: 0, drift: 2 },
+  graphCalls: 9, durationMs: 1234,
+};
+
 export class FakeAgent implements AgentApi {
   readonly calls: FakeCall[] = [];
   /** People the fake directory knows (offboard/reevaluate of anyone else is not-found). */
@@ -164,7 +171,7 @@ export class FakeAgent implements AgentApi {
     this.polls.set(id, polls);
     const done = polls >= this.pollsUntilDone;
     const failure = done && task.kind === 'check-for-updates' ? this.checkFailure : undefined;
-    const next: TaskView = { ...task, status: failure ? 'failed' : done ? 'completed' : 'running', ...(failure ? { lastError: failure } : {}), attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { completedAt: at(12), result: { changed: 1 } } : {}) };
+    const next: TaskView = { ...task, status: failure ? 'failed' : done ? 'completed' : 'running', ...(failure ? { lastError: failure } : {}), attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { startedAt: at(11), completedAt: at(12), result: task.kind === 'check-for-updates' ? FAKE_CHECK_RESULT : { changed: 1 } } : {}) };
     this.tasksById.set(id, next);
     return next;
   }
@@ -218,7 +225,8 @@ export class FakeAgent implements AgentApi {
   async audit(query: AuditQuery): Promise<Paged<AuditEntry>> {
     this.record('audit', query);
     const items = this.auditLog.filter((e) => (!query.hubId || e.hubId === query.hubId) && (!query.action || e.action === query.action) && (!query.since || e.at >= query.since));
-    return { total: items.length, items };
+    const offset = query.offset ?? 0;
+    return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };
   }
 
   async reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]> {

@@ -15,6 +15,7 @@ import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/hand
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService } from '../../agent/members/member-service.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { appendAudit } from '../../agent/audit/audit-log.ts';
 import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, generateFixture, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -27,6 +28,33 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const TOKEN = 'bench-admin-token-0123456789';
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * A busy day for the charts: one finished task per member over the last 30 hours (completed,
+ * failed, cancelled) and the invite audit entries behind the funnel, written as the agent
+ * writes them, so the hub and automation pages read through AgentApi what a large hub holds.
+ */
+async function seedHistory(store: MemoryStore, hubId: string, n: number): Promise<{ tasks: number; audit: number }> {
+  const now = Date.now();
+  const outcomes = ['completed', 'completed', 'completed', 'completed', 'failed', 'cancelled'] as const;
+  let audit = 0;
+  await store.transact((tx) => {
+    for (let i = 0; i < n; i++) {
+      const done = now - Math.floor((i / n) * 30 * 3_600_000);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      tx.put('tasks', hubId, `bench-${i}`, {
+        id: `bench-${i}`, hubId, kind: i % 3 ? 'invite' : 'assign-asset', status: outcomes[i % outcomes.length], idempotencyKey: `bench:${i}`, payload: {},
+        summary: `bench task ${i}`, trigger: { type: 'scim', idp: 'okta' }, attempts: 1, attemptsEnded: 1,
+        createdAt: iso(done - 2_000), updatedAt: iso(done), startedAt: iso(done - 50 - (i % 40) * 25), completedAt: iso(done),
+      });
+      for (const action of i % 4 === 0 ? ['invite', 'invite-accepted'] : ['invite']) {
+        appendAudit(tx, { hubId, trigger: { type: 'scim', idp: 'okta' }, action, outcome: 'ok', why: `bench ${action} ${i}`, subject: { email: `p${i}@bench.example` } });
+        audit++;
+      }
+    }
+  });
+  return { tasks: n, audit };
+}
 
 export default async function dashboardBench(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 10_000);
@@ -57,6 +85,7 @@ export default async function dashboardBench(args: string[]): Promise<void> {
   }
   const importMs = performance.now() - t;
   await agent.runner.stop(0);
+  const history = await seedHistory(store, 'big', n);
   http.on('request', createApp({
     store, log: silent as never,
     routers: [
@@ -74,12 +103,12 @@ export default async function dashboardBench(args: string[]): Promise<void> {
 
   const pages: Array<[string, string, (p: Page) => Promise<unknown>]> = [
     ['business hubs', '/ui/', (p) => p.locator('[data-hub="big"] [data-count="onboarded"]').waitFor()],
-    ['members (onboarded, first 50)', '/ui/hubs/big', (p) => p.locator('#members-table tbody tr[data-member]').first().waitFor()],
+    ['members + charts (first 50)', '/ui/hubs/big', (p) => p.locator('#members-table tbody tr[data-member]').first().waitFor()],
     ['assets', '/ui/hubs/big?tab=assets', (p) => p.locator('[data-asset]').first().waitFor()],
-    ['automation', '/ui/automation', (p) => p.locator('#tasks tbody tr[data-task]').first().waitFor()],
+    ['automation (with its charts)', '/ui/automation', (p) => p.locator('#tasks tbody tr[data-task]').first().waitFor()],
     ['audit log', '/ui/audit', (p) => p.locator('#audit tbody tr').first().waitFor()],
   ];
-  const lines = [`dashboard at ${people.length} members (import by check for updates: ${(importMs / 1000).toFixed(1)} s)`];
+  const lines = [`dashboard at ${people.length} members (import by check for updates: ${(importMs / 1000).toFixed(1)} s), with ${history.tasks} finished tasks and ${history.audit} invite audit entries for the charts`];
   for (const [name, path, ready] of pages) {
     const times: number[] = [];
     let bytes = 0;

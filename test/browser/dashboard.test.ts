@@ -11,6 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { ADMIN_TOKEN, DIR, HUB, PEOPLE, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
+import { recordDesiredChange } from '../../agent/outbox.ts';
+import { graphCallsByHour } from '../../scim-server/ops/hourly-counts.ts';
 
 const SHOTS = 'test-artifacts/screenshots';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -28,7 +30,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, ms = 1
   }
 }
 
-describe('dashboard in a browser', { timeout: 90_000 }, () => {
+describe('dashboard in a browser', { timeout: 240_000 }, () => {
   let world: DashboardWorld;
   let browser: Browser;
   let context: BrowserContext;
@@ -288,6 +290,110 @@ describe('dashboard in a browser', { timeout: 90_000 }, () => {
     await p.locator(`[data-hub="${HUB}"]`).waitFor();
     assert.match(await p.locator('header .who span').textContent() ?? '', /^admin-token:[0-9a-f]{6}$/);
     await other.close();
+  });
+
+  test('charts: standing bar, invite funnel and the automation activity are drawn by the server with the right numbers', async () => {
+    // Two new advertisers: hubwarden invites both; one accepts, the other's invite expires.
+    const newcomers = [['dir-chart-one', 'chart.one@sandbox.example'], ['dir-chart-two', 'chart.two@sandbox.example']] as const;
+    const at = new Date().toISOString();
+    await world.store.transact((tx) => {
+      for (const [id, email] of newcomers) {
+        tx.put('directoryUsers', HUB, id, { hubId: HUB, id, userName: email, active: true, displayName: id, email, emails: [email], scim: { userName: email }, created: at, lastModified: at, version: 1 });
+      }
+      const g = tx.get('directoryGroups', HUB, 'grp-advertisers')!;
+      tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, ...newcomers.map(([value]) => ({ value }))], version: g.version + 1 });
+      recordDesiredChange(tx, { hubId: HUB, trigger: { type: 'scim', idp: 'okta', actor: 'okta-provisioning' }, changes: [
+        ...newcomers.map(([userId]) => ({ kind: 'user-created' as const, userId })),
+        { kind: 'group-members', groupId: g.id, displayName: g.displayName, added: newcomers.map(([id]) => id), removed: [] },
+      ] });
+    });
+    const pendingInvite = (email: string) => until(`an invite for ${email}`, () => world.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING'));
+    const accepted = await pendingInvite(newcomers[0][1]);
+    const expired = await pendingInvite(newcomers[1][1]);
+    const checkNow = async (detail: string) => {
+      const task = await world.agent.api.checkForUpdates(HUB, { type: 'schedule', detail });
+      await until(`the check for updates (${detail}) to finish`, () => world.agent.api.task(task.id)?.status === 'completed', 20_000);
+      return task;
+    };
+    // A check reads Meta's ids of the two invites (days pass before an invite expires).
+    await checkNow('browser test: the invites');
+    world.emulator.control.acceptInvite(accepted.id);
+    world.emulator.control.expireInvite(expired.id);
+    const check = await checkNow('browser test: accepted and expired');
+    // The expired invite is re-sent once after that check: let the agent finish before the page is
+    // drawn, so the page and the audit records read below see the same invites.
+    await world.agent.idle();
+
+    // Hub page: the standing bar has one segment per standing, with the members API's counts.
+    await page.goto(`${world.url}/ui/hubs/${HUB}`);
+    const standing = page.locator(`svg#standing-${HUB}`);
+    await standing.waitFor();
+    const statuses = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
+    const expected = Object.fromEntries(statuses.map((s) => [s, world.agent.api.members(HUB, { status: s, limit: 1 }).total]));
+    const drawn = Object.fromEntries(await standing.locator('[data-segment]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-segment'), Number(n.getAttribute('data-value'))])));
+    assert.deepEqual(drawn, Object.fromEntries(statuses.filter((s) => expected[s] > 0).map((s) => [s, expected[s]])));
+    const total = statuses.reduce((n, s) => n + expected[s], 0);
+    assert.equal(await standing.getAttribute('aria-labelledby'), `standing-${HUB}-title standing-${HUB}-desc`);
+    assert.equal(await standing.locator('title').first().textContent(), `Standing of Acme on Meta (sandbox): ${total} people`);
+    const onboardedWidth = Number(await standing.locator('[data-segment="onboarded"] rect').getAttribute('width'));
+    assert.ok(Math.abs(onboardedWidth - (expected.onboarded / total) * 640) < 0.2, `onboarded segment ${onboardedWidth} of 640 for ${expected.onboarded}/${total}`);
+
+    // The invite funnel: counted here from the stored audit records, not through the page's code.
+    const audit = [...world.store.list('audit', HUB)];
+    const count = (keep: (e: (typeof audit)[number]) => boolean) => audit.filter(keep).length;
+    const funnel = {
+      sent: count((e) => (e.action === 'invite' || e.action === 'reinvite') && e.outcome === 'ok'),
+      accepted: count((e) => e.action === 'invite-accepted'),
+      expired: count((e) => e.action === 'invite-expired' && e.detail?.sentByHubwarden === true),
+    };
+    assert.ok(funnel.sent >= 2 && funnel.accepted >= 1 && funnel.expired >= 1, JSON.stringify(funnel));
+    const bars = Object.fromEntries(await page.locator(`svg#funnel-${HUB} [data-bar]`).evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-bar'), Number(n.getAttribute('data-value'))])));
+    assert.deepEqual(bars, funnel);
+    assert.equal(await page.locator(`svg#funnel-${HUB} desc`).textContent(), `${funnel.sent} invites sent by hubwarden, ${funnel.accepted} accepted, ${funnel.expired} expired`);
+    await page.locator('[data-chart="funnel"]').scrollIntoViewIfNeeded();
+    await shot('14-charts-hub');
+
+    // Hubs page: each card shows the same bar as an image (server-drawn SVG).
+    await page.goto(`${world.url}/ui/`);
+    const img = page.locator(`[data-hub="${HUB}"] img.standing`);
+    await img.waitFor();
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLImageElement | null)?.naturalHeight === 24, `[data-hub="${HUB}"] img.standing`);
+    assert.equal(await img.getAttribute('alt'), `Standing of Acme on Meta (sandbox): ${statuses.map((s) => `${expected[s]} ${s}`).join(', ')}`);
+    const svgImage = await page.request.get(await img.evaluate((n) => (n as HTMLImageElement).src));
+    assert.equal(svgImage.headers()['content-type'], 'image/svg+xml; charset=utf-8');
+    assert.match(await svgImage.text(), new RegExp(`data-segment="onboarded" data-value="${expected.onboarded}"`));
+    await shot('15-charts-hubs');
+
+    // Automation: finished tasks per hour by outcome, Graph calls by hour, the latest durations.
+    const response = await page.goto(`${world.url}/ui/automation`);
+    assert.match(response?.headers()['content-security-policy'] ?? '', /^default-src 'self'; img-src 'self' data:; object-src 'none'/, 'the strict CSP is unchanged');
+    const perHour = page.locator('svg#tasks-per-hour');
+    await perHour.waitFor();
+    const drawnTasks = await perHour.locator('rect[data-series]').evaluateAll((nodes) => nodes.reduce<Record<string, number>>((sum, n) => {
+      const key = n.getAttribute('data-series')!;
+      sum[key] = (sum[key] ?? 0) + Number(n.getAttribute('data-value'));
+      return sum;
+    }, {}));
+    const dayAgo = Date.now() - 23 * 3_600_000 - (Date.now() % 3_600_000);
+    const finished = async (status: 'completed' | 'failed' | 'cancelled') => (await world.agent.api.tasks({ status, limit: 500 })).items.filter((t) => Date.parse(t.completedAt ?? t.updatedAt) >= dayAgo).length;
+    const counted = await Promise.all((['completed', 'failed', 'cancelled'] as const).map(async (s) => [s, await finished(s)] as const));
+    const expectedTasks = Object.fromEntries(counted.filter(([, n]) => Number(n) > 0));
+    assert.ok(Number(expectedTasks.completed) > 5, JSON.stringify(expectedTasks));
+    assert.deepEqual(drawnTasks, expectedTasks);
+    const graphTotal = graphCallsByHour.recent().reduce((n, b) => n + (b.values.calls ?? 0) + (b.values.throttled ?? 0), 0);
+    const drawnCalls = await page.locator('svg#graph-calls rect[data-series]').evaluateAll((nodes) => nodes.reduce((n, r) => n + Number(r.getAttribute('data-value')), 0));
+    assert.ok(graphTotal > 0, 'the checks for updates called the Graph API');
+    assert.ok(drawnCalls <= graphTotal && drawnCalls >= graphTotal - 50, `drawn ${drawnCalls}, counted ${graphTotal} (calls made since the page was drawn are not on it)`);
+    const durations = await page.locator('svg#task-durations [data-bar]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-bar'), Number(n.getAttribute('data-value'))]));
+    assert.ok(durations.length >= 5, 'the latest finished tasks');
+    for (const [id, ms] of durations) {
+      const t = world.agent.api.task(String(id))!;
+      assert.equal(ms, Date.parse(t.completedAt!) - Date.parse(t.startedAt!), `duration of ${id}`);
+    }
+    const row = page.locator(`#tasks tbody tr[data-task="${check.id}"] td[data-label="Duration"]`);
+    await row.waitFor();
+    assert.match(await row.textContent() ?? '', /^\d+(\.\d)? (ms|s)$|^\d+ min \d{2} s$/);
+    await shot('16-charts-automation');
   });
 
   test('no console errors on any dashboard page', () => {

@@ -66,6 +66,14 @@ async function loadWork() {
   }
 }
 
+/** The same wording as the server's duration chart (scim-server/web/charts.ts durationText). */
+function duration(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
 function taskRow(t) {
   return el('tr', { 'data-task': t.id },
     el('td', { 'data-label': 'Task' }, t.summary || t.kind, el('div', { class: 'muted' }, t.kind)),
@@ -74,6 +82,7 @@ function taskRow(t) {
     el('td', { 'data-label': 'Trigger' }, triggerText(t.trigger)),
     el('td', { 'data-label': 'Created' }, when(t.createdAt)),
     el('td', { 'data-label': 'Updated' }, when(t.completedAt ?? t.updatedAt), t.nextRunAt && !t.completedAt ? el('div', { class: 'muted' }, `next ${when(t.nextRunAt)}`) : null),
+    el('td', { 'data-label': 'Duration', class: 'num' }, t.startedAt && t.completedAt ? duration(Date.parse(t.completedAt) - Date.parse(t.startedAt)) : t.startedAt && t.status === 'running' ? `${duration(Date.now() - Date.parse(t.startedAt))} so far` : ''),
     el('td', { 'data-label': 'Error' }, t.lastError ? `${t.lastError.kind}: ${t.lastError.message}` : ''),
   );
 }
@@ -89,13 +98,13 @@ async function loadTasks() {
       api(`/tasks${qs({ kind: 'check-for-updates', status: 'running', limit: 10 })}`),
     ]);
     if (mine !== generation) return; // a newer filter or poll is on its way
-    document.querySelector('#tasks tbody').replaceChildren(...(page.items.length ? page.items.map(taskRow) : [el('tr', {}, el('td', { colspan: 7, class: 'empty' }, 'No tasks match.'))]));
+    document.querySelector('#tasks tbody').replaceChildren(...(page.items.length ? page.items.map(taskRow) : [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'No tasks match.'))]));
     pager(document.getElementById('tasks-pager'), page, (o) => { offset = o; loadTasks(); });
     document.getElementById('progress').replaceChildren(...running.items.map((t) => el('div', { class: 'progress' },
       `Check for updates on ${t.hubId}: ${t.progress?.phase ?? 'running'}`,
       el('progress', { max: t.progress?.total || 1, value: t.progress?.done ?? 0, 'aria-label': `Check for updates on ${t.hubId}` }))));
   } catch (err) {
-    document.querySelector('#tasks tbody').replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'error' }, err.message)));
+    document.querySelector('#tasks tbody').replaceChildren(el('tr', {}, el('td', { colspan: 8, class: 'error' }, err.message)));
   }
 }
 

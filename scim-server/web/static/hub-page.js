@@ -33,7 +33,7 @@ function actionsFor(m) {
 function row(m) {
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   return el('tr', { 'data-member': m.id },
-    cell('Email', m.email ?? m.name ?? m.id, m.kind === 'partner-user' ? el('span', { class: 'muted' }, ' (partner)') : null),
+    cell('Email', m.email ?? m.name ?? m.id, m.kind === 'partner-user' ? el('span', { class: 'muted' }, ` (partner: ${m.partnerBusinessName ?? m.partnerBusinessId})`) : null),
     cell('App role', m.appRole ?? ''),
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),

@@ -42,6 +42,9 @@ function card(h) {
     el('h2', { id: `hub-${h.id}` }, el('a', { href: `${base}/hubs/${encodeURIComponent(h.id)}` }, h.label), ' ', el('span', { class: 'muted' }, h.connector)),
     health(h),
     h.health.problems.length ? el('ul', { class: 'problems' }, h.health.problems.map((p) => el('li', {}, p))) : null,
+    // The bar is drawn by the server (an SVG image); the counts under it are its legend in words.
+    el('img', { class: 'standing', src: `${base}/charts/hubs/${encodeURIComponent(h.id)}/standing.svg?at=${Date.now()}`, width: 640, height: 24,
+      alt: `Standing of ${h.label}: ${STATUSES.map((s) => `${h.memberCounts[s] ?? 0} ${s}`).join(', ')}` }),
     el('ul', { class: 'counts', 'aria-label': 'Members by status' }, STATUSES.map((s) => el('li', { 'data-count': s }, `${h.memberCounts[s] ?? 0} ${s}`))),
     el('div', { class: 'actions' }, button, el('a', { class: 'button', href: `${base}/hubs/${encodeURIComponent(h.id)}` }, 'Members')),
     status,

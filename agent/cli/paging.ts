@@ -1,0 +1,55 @@
+import type { AdminClient } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+
+/** The admin API's largest page (`limit` ≤ 500); longer lists are fetched page by page. */
+export const API_PAGE = 500;
+
+export interface Page<T> { total: number; offset: number; limit: number; items: T[] }
+
+/** `--limit`: a whole number ≥ 1, else a usage error naming the option. */
+export function parseLimit(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit: expected a whole number of 1 or more, got "${raw}"`, 2);
+  return n;
+}
+
+/**
+ * The first `limit` items of a paged list route, fetching as many pages as that takes (offset +
+ * limit of the admin API), so `--limit 1000` works although a page holds at most 500. A list
+ * that changes while it is paged can show an entry twice or miss one that moved across a page
+ * boundary (offset paging has no snapshot); `total` is the count of the last page read.
+ */
+export async function fetchPages<T>(client: AdminClient, path: string, query: URLSearchParams, limit: number): Promise<Page<T>> {
+  const items: T[] = [];
+  let total = 0;
+  for (let offset = 0; items.length < limit; ) {
+    const q = new URLSearchParams(query);
+    q.set('offset', String(offset));
+    q.set('limit', String(Math.min(API_PAGE, limit - items.length)));
+    const page = await client.get<{ total: number; items: T[] }>(`${path}?${q}`);
+    total = page.total;
+    items.push(...page.items);
+    offset += page.items.length;
+    if (page.items.length === 0 || offset >= page.total) break;
+  }
+  return { total, offset: 0, limit, items };
+}
+
+export type Format = 'table' | 'json' | 'csv';
+
+/** `--format` (table, csv, json); the global `--json` is `--format json`. */
+export function outputFormat(raw: string | undefined, json: boolean | undefined, allowed: readonly Format[] = ['table', 'json', 'csv']): Format {
+  if (raw === undefined) return json ? 'json' : 'table';
+  if (!(allowed as readonly string[]).includes(raw)) throw new CliError(`--format: expected one of ${allowed.join(', ')}, got "${raw}"`, 2);
+  if (json && raw !== 'json') throw new CliError(`--json and --format ${raw} contradict each other; pass one`, 2);
+  return raw as Format;
+}
+
+/** A CSV export: the API's own `text/csv` answer (one request; the server pages through the agent). */
+export async function fetchCsv(client: AdminClient, path: string, query: URLSearchParams, limit: number | undefined): Promise<string> {
+  const q = new URLSearchParams(query);
+  if (limit !== undefined) q.set('limit', String(limit));
+  const s = q.toString();
+  return client.getText(`${path}${s ? `?${s}` : ''}`, 'text/csv');
+}

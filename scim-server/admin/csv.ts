@@ -1,0 +1,84 @@
+import type { Response } from 'express';
+import type { AgentApi, AuditEntry, AuditQuery, MemberQuery, MemberView } from '../../agent/api.ts';
+
+/**
+ * CSV exports of members and of the audit log (RFC 4180), shared by the admin API
+ * (`Accept: text/csv`) and the dashboard's download links, so both write the same columns.
+ */
+
+/** Rows are read from the agent this many at a time (its paged read functions). */
+const READ_PAGE = 500;
+/** An export larger than this is cut (and says so in its last line) rather than exhaust memory. */
+export const MAX_EXPORT_ROWS = 100_000;
+
+/**
+ * One CSV cell (RFC 4180 §2: fields with a comma, quote or line break are quoted, quotes doubled).
+ * A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR: OWASP "CSV
+ * injection", https://owasp.org/www-community/attacks/CSV_Injection) is prefixed with an
+ * apostrophe: member emails and names come from the app and the IdP, not from us.
+ */
+export function csvCell(value: unknown): string {
+  let text = value === undefined || value === null ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** RFC 4180 §2: records end with CRLF. */
+export const csvLine = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\n`;
+
+/** The window an export covers: from `offset`, at most `limit` rows (default: all, up to the cap). */
+export interface ExportWindow { offset?: number; limit?: number }
+
+interface Page<T> { total: number; items: T[] }
+
+/** Reads `read` page by page from `offset` until `limit` rows or the end; the cut is announced. */
+async function* paged<T>(read: (offset: number, limit: number) => Page<T> | Promise<Page<T>>, window: ExportWindow): AsyncGenerator<T | { cut: number }> {
+  const want = Math.min(window.limit ?? MAX_EXPORT_ROWS, MAX_EXPORT_ROWS);
+  let offset = window.offset ?? 0;
+  let sent = 0;
+  for (;;) {
+    const page = await read(offset, Math.min(READ_PAGE, want - sent));
+    for (const item of page.items) yield item;
+    sent += page.items.length;
+    offset += page.items.length;
+    if (page.items.length === 0 || offset >= page.total) return;
+    if (sent >= want) {
+      if (window.limit === undefined) yield { cut: MAX_EXPORT_ROWS };
+      return;
+    }
+  }
+}
+
+const isCut = (x: unknown): x is { cut: number } => typeof (x as { cut?: unknown }).cut === 'number';
+
+/** The partner business a partner's person belongs to, by name when known. */
+export const partnerText = (m: MemberView) => (m.kind === 'partner-user' ? m.partnerBusinessName ?? m.partnerBusinessId ?? '' : '');
+const tasksText = (m: MemberView) => m.assets.map((a) => `${a.type} ${a.id}: ${a.tasks.join('+')}`).join('; ');
+
+export async function* memberCsv(agent: AgentApi, hubId: string, query: Omit<MemberQuery, 'offset' | 'limit'>, window: ExportWindow = {}): AsyncGenerator<string> {
+  yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'member id']);
+  for await (const m of paged((offset, limit) => agent.members(hubId, { ...query, offset, limit }), window)) {
+    if (isCut(m)) yield csvLine([`(cut at ${m.cut} rows)`]);
+    else {
+      yield csvLine([m.email, m.name, m.status, m.appRole, tasksText(m), m.hubRole, m.grantedBy.join('; '), m.directoryUserId,
+        m.exemption ? `${m.exemption.reason}${m.exemption.until ? ` (until ${m.exemption.until})` : ''}` : '', partnerText(m), m.lastSeenAt, m.id]);
+    }
+  }
+}
+
+export async function* auditCsv(agent: AgentApi, query: Omit<AuditQuery, 'offset' | 'limit'>, window: ExportWindow = {}): AsyncGenerator<string> {
+  yield csvLine(['seq', 'at', 'hub', 'trigger', 'actor', 'action', 'email', 'subject', 'why', 'outcome', 'task']);
+  for await (const e of paged<AuditEntry>((offset, limit) => agent.audit({ ...query, offset, limit }), window)) {
+    if (isCut(e)) yield csvLine([`(cut at ${e.cut} rows)`]);
+    else yield csvLine([e.seq, e.at, e.hubId, e.trigger.type, e.trigger.actor, e.action, e.subject?.email, e.subject?.label ?? e.subject?.memberId, e.why, e.outcome, e.taskId]);
+  }
+}
+
+/** Sends the lines as one `text/csv` body (the media type of RFC 4180 §3; UTF-8). */
+export async function sendCsv(res: Response, lines: AsyncIterable<string>, attachment?: string): Promise<void> {
+  res.type('text/csv; charset=utf-8');
+  if (attachment) res.attachment(attachment);
+  let body = '';
+  for await (const line of lines) body += line;
+  res.send(body);
+}

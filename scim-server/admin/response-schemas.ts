@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { Approval, AuditEntry, DeprovisioningReport, HubHealth, HubSummary, MemberView, OfferView, PlannedOperation, TaskView } from '../../agent/api.ts';
+import type { Trigger } from '../../agent/desired-state/delta.ts';
+import { MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
+
+/**
+ * What the admin API returns, declared with zod beside the request schemas. The OpenAPI
+ * document's components are generated from these (openapi.ts, z.toJSONSchema), and the compile-
+ * time checks at the bottom fail when a schema and the AgentApi view it describes (agent/api.ts)
+ * differ, so the document cannot drift from what the routes send. Objects are strict: the
+ * route test (test/admin/openapi-sync.test.ts) parses real answers with them, so a field the
+ * agent adds without documenting it fails there.
+ */
+
+/** Every schema with a component name; openapi.ts turns the registry into `components.schemas`. */
+export const components = z.registry<{ id: string }>();
+/** The same schemas by component name (the route test parses answers with the one a response names). */
+export const componentsByName = new Map<string, z.ZodType>();
+const named = <S extends z.ZodType>(id: string, schema: S): S => {
+  components.add(schema, { id });
+  componentsByName.set(id, schema);
+  return schema;
+};
+
+const count = z.number().int().min(0);
+/** ISO 8601 instants as the agent writes them (`new Date().toISOString()`). */
+const instant = z.string().describe('ISO 8601 date-time');
+const list = <S extends z.ZodType>(item: S) => z.object({ total: count, offset: count.optional(), limit: count.optional(), items: z.array(item) }).strict();
+
+export const Problem = named('Problem', z.object({
+  type: z.url(), title: z.string(), status: z.number().int(), detail: z.string(), instance: z.string().optional(), field: z.string().optional(),
+}).strict().describe('RFC 9457 problem details'));
+
+export const TriggerSchema = named('Trigger', z.object({
+  type: z.enum(['scim', 'schedule', 'admin', 'cli', 'okta-event-hook', 'okta-workflows', 'entra-lifecycle', 'agent', 'dashboard']),
+  idp: z.string().optional(), actor: z.string().optional(), detail: z.string().optional(),
+}).strict());
+
+export const HubHealthSchema = named('HubHealth', z.object({
+  status: z.enum(['ok', 'degraded', 'paused', 'unknown']),
+  problems: z.array(z.string()),
+  credential: z.object({ valid: z.boolean(), expiresAt: instant.optional(), missingScopes: z.array(z.string()) }).strict().optional(),
+  lastCheckForUpdates: z.object({ at: instant, outcome: z.enum(['completed', 'failed']), taskId: z.string() }).strict().optional(),
+  failingTasks: count,
+  invitesNearExpiry: count,
+  pausedReason: z.string().optional(),
+}).strict());
+
+export const HubSchema = named('Hub', z.object({
+  id: z.string(), label: z.string(), connector: z.string(), identityProvider: z.string().optional(),
+  health: HubHealthSchema,
+  memberCounts: z.object(Object.fromEntries(MEMBER_STATUSES.map((s) => [s, count])) as Record<(typeof MEMBER_STATUSES)[number], typeof count>).strict(),
+}).strict());
+export const HubDetail = named('HubDetail', HubSchema.extend({
+  settings: z.record(z.string(), z.unknown()).describe('the hub config entry; secret references masked as "[secret env:NAME]"'),
+}).strict());
+export const HubList = named('HubList', list(HubSchema));
+
+const assetTasks = z.object({ type: z.string(), id: z.string(), tasks: z.array(z.string()) }).strict();
+export const MemberSchema = named('Member', z.object({
+  hubId: z.string(), id: z.string().describe('app member id, invite:<id> or partner:<business>:<user>'),
+  status: z.enum(MEMBER_STATUSES),
+  email: z.string().optional(), name: z.string().optional(), appRole: z.string().optional(), hubRole: z.string().optional(),
+  assets: z.array(assetTasks),
+  directoryUserId: z.string().optional(),
+  grantedBy: z.array(z.string()),
+  kind: z.enum(['member', 'invite', 'partner-user']),
+  partnerBusinessId: z.string().optional(),
+  partnerBusinessName: z.string().optional(),
+  unavailable: z.string().optional().describe("a partner's person whose data could not be read at the last check: \"partner data unavailable: <reason>\""),
+  exemption: z.object({ reason: z.string(), until: z.string().optional(), by: z.string(), at: instant }).strict().optional(),
+  candidates: z.array(z.string()).optional(),
+  lastSeenAt: instant.optional(),
+}).strict());
+export const MemberList = named('MemberList', list(MemberSchema));
+
+export const TaskSchema = named('Task', z.object({
+  id: z.string(), hubId: z.string().optional(), kind: z.string(), status: z.enum(TASK_STATUSES),
+  trigger: TriggerSchema, summary: z.string(), attempts: count,
+  createdAt: instant, updatedAt: instant, nextRunAt: instant.optional(), startedAt: instant.optional(), completedAt: instant.optional(),
+  lastError: z.object({ kind: z.string(), message: z.string() }).strict().optional(),
+  parentId: z.string().optional(),
+  progress: z.object({ done: count, total: count, phase: z.string().optional() }).strict().optional(),
+  result: z.unknown().optional().describe('what the task found or did; its shape depends on the kind'),
+}).strict());
+export const TaskList = named('TaskList', list(TaskSchema));
+export const TaskAccepted = named('TaskAccepted', z.object({ taskId: z.string(), task: TaskSchema }).strict());
+export const TasksAccepted = named('TasksAccepted', z.object({ taskIds: z.array(z.string()), tasks: z.array(TaskSchema) }).strict());
+
+const plannedOperation = z.object({ kind: z.string(), summary: z.string(), memberId: z.string().optional(), email: z.string().optional() }).strict();
+export const Plan = named('Plan', z.object({ hubId: z.string(), dryRun: z.literal(true), operations: z.array(plannedOperation) }).strict());
+
+export const ReportSchema = named('Report', z.object({
+  id: z.string(), hubId: z.string(), createdAt: instant,
+  status: z.enum(['open', 'applied', 'partially-applied', 'dismissed']),
+  items: z.array(z.object({
+    memberId: z.string(), email: z.string().optional(), directoryUserId: z.string().optional(),
+    action: z.enum(['remove-member', 'cancel-invite', 'downgrade']), reason: z.string(), appliedAt: instant.optional(), taskId: z.string().optional(),
+  }).strict()),
+}).strict());
+export const ReportList = named('ReportList', list(ReportSchema));
+
+export const ApprovalSchema = named('Approval', z.object({
+  id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected']),
+  explanation: z.string(), operations: z.array(z.object({ kind: z.string(), summary: z.string() }).strict()), taskId: z.string(),
+}).strict());
+export const ApprovalList = named('ApprovalList', list(ApprovalSchema));
+
+export const AuditEntrySchema = named('AuditEntry', z.object({
+  seq: count, at: instant, hubId: z.string().optional(), trigger: TriggerSchema, action: z.string(),
+  subject: z.object({ email: z.string().optional(), directoryUserId: z.string().optional(), memberId: z.string().optional(), label: z.string().optional() }).strict().optional(),
+  why: z.string(), outcome: z.enum(['ok', 'already-done', 'failed', 'skipped', 'pending']),
+  detail: z.record(z.string(), z.unknown()).optional(), taskId: z.string().optional(),
+}).strict());
+export const AuditList = named('AuditList', list(AuditEntrySchema));
+
+export const OfferSchema = named('Offer', z.object({
+  id: z.string(), hubId: z.string(), collection: z.string().optional(), appRole: z.string(),
+  assets: z.array(z.object({ type: z.string(), id: z.string(), tasks: z.array(z.string()) }).strict()),
+  status: z.enum(['offered', 'claimed', 'expired']), offeredAt: instant, expiresAt: instant.optional(), claimedAt: instant.optional(),
+}).strict());
+export const OfferList = named('OfferList', z.object({ items: z.array(OfferSchema) }).strict());
+
+// Compile-time: each schema's output type is exactly the AgentApi view it documents: mutually
+// assignable and with the same keys (an optional field missing on one side would still assign).
+type Assignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Same<A, B> = Assignable<A, B> extends true ? Assignable<keyof A, keyof B> : false;
+const same = <A, B>(ok: Same<A, B>) => ok;
+same<z.infer<typeof TriggerSchema>, Trigger>(true);
+same<z.infer<typeof HubHealthSchema>, HubHealth>(true);
+same<z.infer<typeof HubSchema>, HubSummary>(true);
+same<z.infer<typeof MemberSchema>, MemberView>(true);
+same<z.infer<typeof TaskSchema>, TaskView>(true);
+same<z.infer<typeof plannedOperation>, PlannedOperation>(true);
+same<z.infer<typeof ReportSchema>, DeprovisioningReport>(true);
+same<z.infer<typeof ApprovalSchema>, Approval>(true);
+same<z.infer<typeof AuditEntrySchema>, AuditEntry>(true);
+same<z.infer<typeof OfferSchema>, OfferView>(true);

@@ -1,0 +1,27 @@
+/** Runs the real CLI (bin/hubwarden.mjs) as a child process, for the CLI test files. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+
+export const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the real CLI (bin/hubwarden.mjs) as a child process; the test server answers meanwhile. */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, HUBWARDEN_LOG_LEVEL: 'silent', HUBWARDEN_POLL_MS: '10', ...env },
+      timeout: 60_000,
+    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+  });
+}
+
+export function assertOneLineError(run: Run, code: number, pattern: RegExp) {
+  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
+  assert.match(lines[0], /^hubwarden: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
+}
+
