@@ -1,6 +1,6 @@
 /**
  * Refusals of the agent API (agent-api.ts, the member service), in the one error vocabulary
- * (connectors/sdk/connector-error.ts kinds; design brief, core idea 6), so the admin REST API maps
+ * (connectors/sdk/connector-error.ts kinds), so the admin REST API maps
  * them by kind, never by message text: invalid-argument → 400, not-found → 404, conflict → 409,
  * unavailable → 503. Messages say which hub, which member or report, and why.
  */

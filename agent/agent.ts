@@ -59,7 +59,7 @@ function fileOf(config: LoadedConfig | ConfigFile): { file: ConfigFile; auditPat
 }
 
 /**
- * The agent runtime (issue 4, item 6): the outbox dispatcher, the task runner with every handler,
+ * The agent runtime: the outbox dispatcher, the task runner with every handler,
  * the audit file mirror, and the AgentApi the server surfaces call.
  */
 export function createAgent(o: AgentOptions): Agent {

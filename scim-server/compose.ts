@@ -4,7 +4,7 @@
  * write-back) and every HTTP surface (SCIM, admin API, hooks, metrics, the connectors' sandboxes). main.ts
  * calls it for `npm start`; end-to-end tests call it to run the same wiring in-process.
  *
- * Dependency direction (design brief): the server depends on the agent's public API and the store;
+ * Dependency direction: the server depends on the agent's public API and the store;
  * the agent never imports server code, so metrics reach it only through callbacks passed here.
  */
 import type { RequestHandler } from 'express';

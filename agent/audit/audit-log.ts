@@ -6,7 +6,7 @@ import { redact, redactText } from '../log/logger.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
 
 /**
- * The audit log (issue 4, item 5): every change hubwarden makes or declines, with who or what
+ * The audit log: every change hubwarden makes or declines, with who or what
  * triggered it, what, why, outcome and the task. Append-only: entries are put once and never
  * replaced. Kept in the store (collection `audit`, partition = hub id or ''; the durable store keeps
  * it on disk only, read by paging: audit-query.ts) and mirrored as winston-style JSON lines to

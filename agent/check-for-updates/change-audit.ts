@@ -1,7 +1,7 @@
 /**
  * Every change a check for updates found in the app goes to the audit log, one entry each, with
  * who or what it concerns: an owner asks "when did Jane's role change, and who did it?" per
- * person (issue 4 item 5; issue "Check for updates" item 3). Staged in the import's transaction.
+ * person. Staged in the import's transaction.
  */
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';

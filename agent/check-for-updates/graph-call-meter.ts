@@ -1,6 +1,6 @@
 /**
  * Counts each hub's calls to the provider, fed by the connector context's `onCall` (one per HTTP
- * request; a Graph batch of 50 operations is one call, reference §1.7), so a check for updates
+ * request; a Graph batch of 50 operations is one call, https://developers.facebook.com/docs/graph-api/batch-requests), so a check for updates
  * can put "Graph calls" in its run summary. Wire it where connectors are created:
  *
  *   const meter = createGraphCallMeter();

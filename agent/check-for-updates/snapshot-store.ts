@@ -1,7 +1,7 @@
 /**
  * Reading and replacing a hub's app snapshot in the store. The replacement is staged in the
  * caller's transaction together with `appImports.complete = true`, so readers see either the
- * previous complete snapshot or the new one, never a mix (design brief idea 4).
+ * previous complete snapshot or the new one, never a mix.
  */
 import type { AppImportRecord } from '../app-state/records.ts';
 import type { CollectionName } from '../store/collections.ts';

@@ -8,7 +8,7 @@ export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-delete
 
 /**
  * Who a directory change may affect on a hub: the users it names, and the members of mapped
- * groups it touches. Changes to groups no team maps change nobody's grant (issue 4, item 1).
+ * groups it touches. Changes to groups no team maps change nobody's grant.
  */
 export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryChange[]): Map<string, { emails?: string[] }> {
   const mapped = new Set(hub.teams.map((t) => t.group.toLowerCase()));

@@ -43,7 +43,7 @@ interface Affected {
 }
 
 /**
- * The outbox's consumer (issue 4, item 6; design brief, idea 3). In one transaction it deletes
+ * The outbox's consumer. In one transaction it deletes
  * recorded directory changes and plans each person they affect, queueing the resulting
  * operations (an invite, a role change) at once: a pushed change needs no intermediate task, so
  * the invite's task exists by the time the change is dispatched (the provision benchmark's burst

@@ -31,8 +31,7 @@ export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: s
 /**
  * A deactivation the IdP announced (an Okta event hook's `user.lifecycle.deactivate`/`suspend`) is
  * an IdP-driven deprovisioning: with `safety.confirmDeprovisioning` it goes to the hub's
- * deprovisioning report for an owner to apply (issue 4 item 4, issue 6 item 2 "remove or report per
- * policy"). An explicit leaver action (admin API/CLI offboard, Okta Workflows, an Entra Lifecycle
+ * deprovisioning report for an owner to apply ("remove or report per policy"). An explicit leaver action (admin API/CLI offboard, Okta Workflows, an Entra Lifecycle
  * Workflows task) is the owner's decision already and removes at once.
  */
 export function offboardGoesToReport(hub: HubConfigFile, trigger: Trigger): boolean {

@@ -6,8 +6,7 @@ import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';
 
 /**
- * A person's effective grant on one hub, from all of their mapped groups (design brief, core
- * idea 1): the highest app role and hub role win; each asset's access is what every team grants,
+ * A person's effective grant on one hub, from all of their mapped groups: the highest app role and hub role win; each asset's access is what every team grants,
  * combined by the connector's rule for that asset type (roles.ts of the connector definition).
  */
 export interface EffectiveGrant {
@@ -70,7 +69,7 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
     offerable: [],
     mappedGroups: [],
   };
-  // Deactivated users hold nothing (issue 4, item 1); deleted users have no record at all.
+  // Deactivated users hold nothing; deleted users have no record at all.
   if (!user.active) return grant;
   const names = new Set(groupNames.map((g) => g.toLowerCase()));
   const mapped = hub.teams.filter((t) => names.has(t.group.toLowerCase()));

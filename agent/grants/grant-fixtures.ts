@@ -1,4 +1,4 @@
-/** Shared test fixtures: the hub of issue 4's story (Meta Advertisers, Meta Admins) and its users. */
+/** Shared test fixtures: the README's example hub (Meta Advertisers, Meta Admins) and its users. */
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { roleRulesOfHub } from './role-rules.ts';

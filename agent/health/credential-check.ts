@@ -1,7 +1,7 @@
 /**
  * The hub's app credential as last checked (`connector.checkCredential()`, Meta: `debug_token`,
- * reference §1.2): validity, expiry and missing scopes are reported as hub health before they
- * make tasks fail (issue 3 item 4, issue "Check for updates" item 5). Collection
+ * https://developers.facebook.com/docs/business-management-apis/business-manager/get-started): validity, expiry and missing scopes are reported as hub health before they
+ * make tasks fail. Collection
  * `credentialChecks`, partition '' , id = hub id.
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';

@@ -1,5 +1,5 @@
 /**
- * Secrets never reach a log line (design brief, Style: "secrets redacted by path, never request
+ * Secrets never reach a log line ("secrets redacted by path, never request
  * bodies with tokens or passwords"): by key anywhere in the metadata, inside free text in any
  * field, inside SCIM PATCH ops aimed at a password, and past the depth the redactor walks.
  */

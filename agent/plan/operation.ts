@@ -2,7 +2,7 @@ import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 
 /**
- * What the plan asks the app to do (issue 4, item 2). `effect` drives safety: grants and
+ * What the plan asks the app to do. `effect` drives safety: grants and
  * upgrades go at once; downgrades wait the settle window; removals also need a complete listing,
  * the removal threshold and, for deprovisioning, maybe an owner's report (agent/safety).
  */

@@ -19,7 +19,7 @@ export interface PlanDesired {
 
 /** The app snapshot (agent/app-state/records.ts). */
 export interface PlanActual {
-  /** Did the last import read every page? Without it nothing is removed (design brief, idea 4). */
+  /** Did the last import read every page? Without it nothing is removed. */
   complete: boolean;
   members: readonly AppMemberRecord[];
   invites: readonly AppInviteRecord[];
@@ -33,7 +33,7 @@ export interface PlanPolicy {
   /** ISO time: lapsed exemptions and expired invites are judged against it. */
   now: string;
   rules: RoleRules;
-  /** How often an expired invite is sent again (issue 4: once). */
+  /** How often an expired invite is sent again (once). */
   maxResends?: number;
   /** Plan only for these people (a per-person reconcile); counts still use the whole snapshot. */
   scope?: { directoryUserIds: string[]; emails: string[] };
@@ -45,7 +45,7 @@ const sameTasks = (a: readonly string[], b: readonly string[]) => a.length === b
 const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 
 /**
- * The plan: pure (desired, actual, policy) → operations (issue 4, item 2; design brief, idea 2).
+ * The plan: pure (desired, actual, policy) → operations.
  * No I/O, no clock but `policy.now`, so it is tested table-style and printed by `hubwarden plan`.
  */
 export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolicy): PlanResult {
@@ -93,7 +93,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const memberEmails = new Set(actual.members.map((m) => m.email?.toLowerCase()).filter((e): e is string => !!e));
 
   // Each member's assignments, indexed once: a scan of every assignment per member is
-  // members × assignments (10k × 10k at the issue 3 sizes: ~20 s of CPU per reconcile).
+  // members × assignments (10k × 10k at the check-for-updates benchmark sizes: ~20 s of CPU per reconcile).
   const assignmentsOf = new Map<string, Map<string, AppAssignmentRecord>>();
   for (const a of actual.assignments) {
     if (a.userType !== 'member') continue;

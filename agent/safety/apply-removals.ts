@@ -9,7 +9,7 @@ import { addToReport } from './reports.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
- * Applies a hub's downgrades and removals once their window has passed (issue 4, item 4). It
+ * Applies a hub's downgrades and removals once their window has passed. It
  * plans the hub afresh, so anything the directory took back meanwhile (the add half of a group
  * move) is simply not there. Then: removals because of deprovisioning go to the owner's report
  * when `confirmDeprovisioning` is on; a batch removing more than `removalThresholdPercent` of

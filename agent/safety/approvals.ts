@@ -4,7 +4,7 @@ import type { Operation } from '../plan/operation.ts';
 import type { Transaction } from '../store/store.ts';
 
 /**
- * A halted plan waiting for an owner (issue 4, item 4: a plan removing more than
+ * A halted plan waiting for an owner (a plan removing more than
  * `removalThresholdPercent` of the members stops with status needs-approval and an explanation).
  * Collection `approvals`, partition = hub id. `planned` keeps the operations to run on approval
  * (each is re-checked against the desired state when it runs).

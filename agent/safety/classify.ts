@@ -1,7 +1,7 @@
 import type { Operation } from '../plan/operation.ts';
 
 /**
- * When an operation may run (issue 4, item 4; design brief, idea 4):
+ * When an operation may run:
  * - `now`: grants and upgrades (a new invite, a higher role, more tasks) go at once;
  * - `settle`: downgrades and removals of people still active wait `settleSeconds`, so a group
  *   move that arrives as remove-then-add never removes and a move never loses access;

@@ -5,7 +5,7 @@ import { memberRowOf } from '../plan/operation.ts';
 import type { Transaction } from '../store/store.ts';
 
 /**
- * Deprovisioning reports (issue 4, item 4): with `confirmDeprovisioning`, removals because the
+ * Deprovisioning reports: with `confirmDeprovisioning`, removals because the
  * IdP deactivated or deleted someone wait for an owner, who applies them all or per member.
  * Collection `reports`, partition = hub id; one open report per hub collects new items.
  * `operations` keeps, per member row, the operation applying the item runs.

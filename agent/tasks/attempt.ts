@@ -8,7 +8,7 @@ import { applyOutcome, claimable } from './task-transitions.ts';
 import type { TaskRecord } from './task-record.ts';
 
 /**
- * One attempt of a task, as the store sees it (issue 4, item 3): the claim that starts it and
+ * One attempt of a task, as the store sees it: the claim that starts it and
  * the record of how it ended. The runner (task-runner.ts) decides when; this decides what is
  * written.
  */

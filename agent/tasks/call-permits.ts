@@ -1,7 +1,7 @@
 import { Turns } from '../../connectors/sdk/turns.ts';
 
 /**
- * Calls in flight per hub (issue 4, item 3: concurrency per hub). Separate from the runner's
+ * Calls in flight per hub (concurrency per hub). Separate from the runner's
  * claim slots so that a task's lease can be made durable (one store commit, an fsync) while
  * other tasks of the hub are calling the app: the next call starts as soon as a permit frees,
  * instead of after a permit frees plus a commit. Permits pass to waiters in arrival order (FIFO).

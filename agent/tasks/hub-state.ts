@@ -2,7 +2,7 @@ import type { Transaction } from '../store/store.ts';
 
 /**
  * The queue's view of a hub: paused after the app rejected the credential (unauthenticated or
- * permission-denied, issue 4 item 3), until an owner fixes it and a check for updates or an
+ * permission-denied), until an owner fixes it and a check for updates or an
  * admin resumes it. Partition '' , id = hub id. Shown in hub health.
  */
 export interface HubStateRecord {

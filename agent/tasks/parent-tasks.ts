@@ -2,7 +2,7 @@ import type { Transaction } from '../store/store.ts';
 import type { TaskRecord } from './task-record.ts';
 
 /**
- * Parent and child tasks (issue 4, item 3: a check for updates owns the tasks it spawned). A
+ * Parent and child tasks (a check for updates owns the tasks it spawned). A
  * parent that returns `waiting` without a time waits for its children; it runs again once none
  * of them is unfinished. Children are found through the `tasks.parent` index.
  */

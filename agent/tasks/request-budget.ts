@@ -1,6 +1,6 @@
 /**
  * A hub's request budget: a token bucket of `perSecond` tasks that call the app, with bursts up
- * to `burst` (issue 4, item 3: concurrency and request budget per hub). Keeps one hub's backlog
+ * to `burst` (concurrency and request budget per hub). Keeps one hub's backlog
  * from spending the app's whole rate allowance at once.
  */
 export class RequestBudget {

@@ -3,8 +3,8 @@ import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { errorText, redactText } from '../log/logger.ts';
 
 /**
- * The one table that maps an error kind to what the queue does next and how loudly it logs it
- * (design brief, idea 6; issue 4, item 3). Rate limits wait as long as the provider says, scoped
+ * The one table that maps an error kind to what the queue does next and how loudly it logs it.
+ * Rate limits wait as long as the provider says, scoped
  * (an invite limit holds only that business's invites); transient failures back off
  * exponentially with jitter; credential problems pause the whole hub and show in its health;
  * bad input fails the task with the reason, since retrying cannot fix it.

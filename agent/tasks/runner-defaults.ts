@@ -1,6 +1,6 @@
 /**
- * Defaults against Meta's documented limits (reference §10). None of them is a per-second rate:
- * business invites are limited by count (code 17, resume 24 h later, §2.2), business-node edges
+ * Defaults against Meta's documented limits (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). None of them is a per-second rate:
+ * business invites are limited by count (code 17, resume 24 h later, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), business-node edges
  * (business_users, pending_users) have no BUC type, and the platform limit is calls per app per
  * rolling hour, reported in X-App-Usage, which the connector watches and slows down on
  * (connectors/meta-business/graph-client.ts, APP_USAGE). Spreading the same calls over more
@@ -8,7 +8,7 @@
  * quota; it only keeps one hub's burst from taking every connection at once and caps a runaway
  * loop.
  *
- * 200 app-calling tasks at once per hub, four full Graph batches (reference §1.7): writes made at
+ * 200 app-calling tasks at once per hub, four full Graph batches (https://developers.facebook.com/docs/graph-api/batch-requests): writes made at
  * the same moment share one batch request (connectors/meta-business/write-batcher.ts), so a burst
  * of invites drains at up to 50 per round trip, while the connector keeps its own requests in
  * flight few (REQUESTS_IN_FLIGHT). Measured with `npm run bench -- provision` (docs/benchmarks.md):

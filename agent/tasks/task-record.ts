@@ -5,7 +5,7 @@ import type { Trigger } from '../desired-state/delta.ts';
  * One unit of work in the durable task queue (collection `tasks`, partition = hub id, or '' for
  * work that belongs to no hub). Records are replaced whole on every transition, inside store
  * transactions, so a crash leaves each task in its last durable state: a `running` task whose
- * lease expired is taken again by the next worker (issue 4, item 3).
+ * lease expired is taken again by the next worker.
  */
 export interface TaskRecord {
   id: string;

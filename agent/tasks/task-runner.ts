@@ -44,7 +44,7 @@ const LOCAL = '\u0000local';
 
 
 /**
- * The durable queue's worker (issue 4, item 3). Keeps an in-memory index of runnable tasks,
+ * The durable queue's worker. Keeps an in-memory index of runnable tasks,
  * grouped per hub and rate-limit scope, rebuilt from the store at start and kept current by the
  * store's change notifications. Wakes on changes and on timers (next run time, lease expiry,
  * end of a rate-limit block). Every transition is a store transaction; the lease (and attempt

@@ -1,5 +1,5 @@
 /**
- * The attributes hubwarden writes back to a hub's identity provider (issue 5, item 4), so Okta
+ * The attributes hubwarden writes back to a hub's identity provider, so Okta
  * group rules and Entra dynamic groups and access reviews can act on each person's standing.
  * `<hub>` is the hub id with `-` replaced by `_` (hub ids are `[a-z0-9-]+`; Okta and Entra
  * attribute names allow letters, digits and `_` only).
@@ -24,7 +24,7 @@ export function attributeName(hubId: string, field: WritebackField): string {
 
 /**
  * The name Graph gives a directory extension registered on app `extensionAppId`:
- * `extension_<appId without dashes>_<name>` (identity-providers.md §7.2, extensionProperty resource).
+ * `extension_<appId without dashes>_<name>` (https://learn.microsoft.com/graph/extensibility-overview, extensionProperty resource).
  */
 export function entraExtensionName(extensionAppId: string, shortName: string): string {
   return `extension_${extensionAppId.replace(/-/g, '').toLowerCase()}_${shortName}`;

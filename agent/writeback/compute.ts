@@ -6,13 +6,13 @@ import { failedInviteUsers } from './invite-failures.ts';
 import type { WritebackStateRecord } from './writeback-state.ts';
 
 /**
- * What each directory user of a hub should carry in the IdP (issue 5, item 4). Pure: reads the
+ * What each directory user of a hub should carry in the IdP. Pure: reads the
  * store view only. Per user, the first that applies:
  *
  * - `exempted`: an owner exempted the app member matched to them (exemption not lapsed).
  * - `onboarded`: matched to an app member (role = the member's app role).
  * - `invited`: matched to a pending invite (role = the invited role). An invite that expired or
- *   was declined and was already re-sent once counts as failed (issue 5, item 3: re-sent once, then reported).
+ *   was declined and was already re-sent once counts as failed (re-sent once, then reported).
  * - `invite_failed`: the latest invite task for them failed, or the case above.
  * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
  * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted) and no longer do.

@@ -9,7 +9,7 @@ import type { WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 
 /**
- * Entra write-back through the real @microsoft/microsoft-graph-client (identity-providers.md §7.2):
+ * Entra write-back through the real @microsoft/microsoft-graph-client (https://learn.microsoft.com/graph/extensibility-overview):
  * directory extensions `hubwarden_<hub>_<field>` registered once on the app `extensionAppId`
  * (listed first, only the missing ones created), then `PATCH /users/{id}` with only the changed
  * `extension_<appId>_…` values. An empty value is sent as null, which removes it (Graph: "Setting

@@ -7,7 +7,7 @@ import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions, type Con
  *
  * Why not the SDK's default chain: its AuthenticationHandler (3.0.7) attaches the Authorization
  * header only to https URLs whose host is a known Graph host or listed in `customHosts`, and
- * silently drops it otherwise (identity-providers.md §7.2). National clouds, a proxy, or the test
+ * silently drops it otherwise (https://learn.microsoft.com/graph/extensibility-overview). National clouds, a proxy, or the test
  * emulator on http://127.0.0.1 would get 401s. Our middleware always authenticates against the
  * configured `authorityUrl`, so the same code runs against Graph and against the emulator, and no
  * @azure/identity dependency is needed for one grant type.

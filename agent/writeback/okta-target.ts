@@ -9,7 +9,7 @@ import type { WritebackTarget } from './target.ts';
 import { kindOfStatus } from './status-kind.ts';
 
 /**
- * Okta write-back through the real @okta/okta-sdk-nodejs (identity-providers.md §7.1):
+ * Okta write-back through the real @okta/okta-sdk-nodejs (https://developer.okta.com/docs/reference/api/schemas/):
  * custom attributes ensured with a partial schema POST (`schemaApi.updateUserProfile`), values
  * written with `userApi.updateUser`, which is POST /api/v1/users/{id}: a partial update carrying
  * only the changed attributes. Never the whole fetched user (the SDK README's example): that
@@ -106,7 +106,7 @@ function propertyFor(hubId: string, field: WritebackField): { title: string; des
     // People may see their standing, never change it (Okta UserSchema permissions).
     permissions: [{ principal: 'SELF', action: 'READ_ONLY' }],
     // Okta-mastered even when the profile is sourced from AD/HR (attribute-level mastering), so
-    // the update is not refused with E0000023 where the org allows it (identity-providers.md §7.1).
+    // the update is not refused with E0000023 where the org allows it (https://developer.okta.com/docs/reference/api/schemas/).
     master: { type: 'OKTA' },
   };
   return field === 'status' ? { ...base, enum: [...WRITEBACK_STATUSES] } : { ...base, maxLength: 1024 };

@@ -2,7 +2,7 @@
  * Pacing of write-back calls per identity provider: a token bucket (steady rate, small burst) that
  * a rate-limit signal from the IdP can pause (Okta X-Rate-Limit-Remaining 0 until
  * X-Rate-Limit-Reset, Graph 429 Retry-After). Bulk write-back must not starve the IdP's other
- * consumers, who share the same org-wide limits (identity-providers.md §7.1, "Pace bulk write-backs").
+ * consumers, who share the same org-wide limits (https://developer.okta.com/docs/reference/api/schemas/, "Pace bulk write-backs").
  */
 export interface WritebackClock {
   now(): number;

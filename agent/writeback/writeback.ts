@@ -12,7 +12,7 @@ import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 
 /**
- * Write-back (issue 5, item 4): after each check for updates, each directory user's standing on
+ * Write-back: after each check for updates, each directory user's standing on
  * the hub is written to the hub's identity provider, only what changed since the last write,
  * paced per IdP. Refusals about one person (mastered elsewhere, missing, rejected) are kept and
  * reported, and not retried until the values change or a day passes.

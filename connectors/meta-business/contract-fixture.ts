@@ -13,7 +13,7 @@ export const TOKEN = 'contract-system-user-token';
 export const PARTNER_TOKEN = 'contract-partner-token';
 const REVOKED = 'revoked-token-123';
 
-/** Throttle codes of Graph (reference §10); the emulator announces a 3-minute wait for each. */
+/** Throttle codes of Graph (https://developers.facebook.com/docs/graph-api/overview/rate-limiting); the emulator announces a 3-minute wait for each. */
 const THROTTLE_CODES = { 'code 4': 4, 'code 17': 17, 'code 613': 613, 'code 80004': 80004 } as const;
 
 export function contractBusiness(): MetaFixture {

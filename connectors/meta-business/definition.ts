@@ -7,8 +7,8 @@ import { ROLE_RANK, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
 
 /**
  * Meta Business Manager as hubwarden sees it: the `meta:` block of a hub, Meta's business roles
- * (Graph API reference §4.1) and the asset task bundles (§4.2–§4.4, task-bundles.ts), the invite
- * limit that is counted per business (§10), the built-in Graph emulator as `graphBaseUrl: sandbox`.
+ * (Graph API https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and the asset task bundles (task-bundles.ts, from https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users), the invite
+ * limit that is counted per business (https://developers.facebook.com/docs/graph-api/overview/rate-limiting), the built-in Graph emulator as `graphBaseUrl: sandbox`.
  */
 
 /** The sandbox fixture's tokens (emulator/sandbox-ids.ts), used when a sandbox hub sets none. */
@@ -58,7 +58,7 @@ export const metaBusiness = defineConnector({
     catalog: taskRules('catalog', 'catalog', assetId),
     pixel: taskRules('pixel', 'pixel', assetId),
   },
-  // Invites count against a per-business limit that lasts a day (reference §10, code 17); a
+  // Invites count against a per-business limit that lasts a day (https://developers.facebook.com/docs/graph-api/overview/rate-limiting, code 17); a
   // block there must not hold role changes and removals, which share only the app's budget.
   rateLimitScope: (change, block) => (change === 'invite' || change === 'reinvite' ? `invite:${block.businessId}` : 'app'),
   meanings: {

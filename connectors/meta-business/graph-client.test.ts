@@ -48,7 +48,7 @@ describe('GraphClient', () => {
     assert.deepEqual(resent, ['b/assigned_users', 'c/assigned_users']);
     assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 500]);
     const first = JSON.parse(asked[0].body.get('batch')!);
-    assert.equal(first[3].body, 'user=1&tasks=%5B%22ANALYZE%22%5D', 'lists JSON-encoded like the Python SDK (§1.3)');
+    assert.equal(first[3].body, 'user=1&tasks=%5B%22ANALYZE%22%5D', 'lists JSON-encoded like the Python SDK (https://developers.facebook.com/docs/graph-api/overview)');
     assert.equal(asked[0].body.get('include_headers'), null, 'op headers kept: a throttled op carries its wait in them');
   });
 

@@ -7,10 +7,10 @@ import { parseUsage } from './graph-usage.ts';
 import { fromCursor, toCursor } from './graph-cursor.ts';
 
 /**
- * A thin Graph API client for one token: versioned paths (reference §1.1), the token as the
- * `access_token` parameter like both official SDKs (§1.2), POST bodies form-encoded with lists
- * JSON-encoded like the Python SDK (§1.3), cursor paging that follows the absolute `paging.next`
- * (§1.5) and batch requests of at most 50 operations (§1.7). Every failure goes through the one
+ * A thin Graph API client for one token: versioned paths (https://developers.facebook.com/docs/graph-api/guides/versioning), the token as the
+ * `access_token` parameter like both official SDKs (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), POST bodies form-encoded with lists
+ * JSON-encoded like the Python SDK (https://developers.facebook.com/docs/graph-api/overview), cursor paging that follows the absolute `paging.next`
+ * (https://developers.facebook.com/docs/graph-api/results) and batch requests of at most 50 operations (https://developers.facebook.com/docs/graph-api/batch-requests). Every failure goes through the one
  * error table (graph-errors.ts). It never retries: the agent's retry policy owns that.
  */
 
@@ -32,7 +32,7 @@ export interface BatchOperation {
 export interface BatchResult {
   status: number;
   body: unknown;
-  /** The op's own headers: its usage headers carry the wait when it is throttled (§10). */
+  /** The op's own headers: its usage headers carry the wait when it is throttled (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
   headers?: Record<string, string>;
 }
 
@@ -41,11 +41,11 @@ function isTransient(result: BatchResult): boolean {
   return result.status >= 500 || code === 1 || code === 2;
 }
 
-/** Graph's batch limit (reference §1.7). */
+/** Graph's batch limit (https://developers.facebook.com/docs/graph-api/batch-requests). */
 export const BATCH_LIMIT = 50;
 
 /**
- * Batch requests one call keeps in flight. Each op counts toward rate limits (§1.7), so a caller
+ * Batch requests one call keeps in flight. Each op counts toward rate limits (https://developers.facebook.com/docs/graph-api/batch-requests), so a caller
  * handing over thousands of assets must not fire them all at once; the agent adds its own
  * parallelism across calls.
  */
@@ -59,7 +59,7 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
 }
 
 /**
- * Honouring `X-App-Usage` (reference §10: whole-number percentages of the app's platform limit
+ * Honouring `X-App-Usage` (https://developers.facebook.com/docs/graph-api/overview/rate-limiting: whole-number percentages of the app's platform limit
  * over a rolling hour; throttling starts at 100, and "continued calls extend the block"). Below
  * SLOW_FROM the client calls freely; from there to PAUSE_AT each call waits longer, up to
  * SLOWEST_MS at PAUSE_AT; at PAUSE_AT the app scope is treated as blocked for PAUSE_MS (the agent
@@ -132,7 +132,7 @@ export class GraphClient {
     return error;
   }
 
-  /** Level follows the cause (design brief): upstream 5xx error, 4xx warn. */
+  /** Level follows the cause: upstream 5xx error, 4xx warn. */
   #logged(error: ConnectorError, status: number): ConnectorError {
     const meta = { kind: error.kind, providerCode: error.providerCode, status, businessId: this.businessId };
     if (status >= 500) this.#log?.error(error.message, meta);
@@ -140,7 +140,7 @@ export class GraphClient {
     return error;
   }
 
-  /** The invite limit is honoured per business without calling (reference §2.2: resume 24 h later). */
+  /** The invite limit is honoured per business without calling (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: resume 24 h later). */
   assertNotBlocked(scope: string, what: string): void {
     const left = this.#book.remainingMs(scope);
     if (left > 0) {
@@ -157,7 +157,7 @@ export class GraphClient {
     if (age > APP_USAGE.PAUSE_MS) return;
     if (percent >= APP_USAGE.PAUSE_AT) {
       const left = APP_USAGE.PAUSE_MS - age;
-      // Shown in rateLimits() like any block; refused here without calling (reference §10).
+      // Shown in rateLimits like any block; refused here without calling (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
       this.#book.block('app', left);
       throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): app usage at ${percent}% of Meta's platform limit (X-App-Usage)`, {
         retryAfterMs: left, limitScope: 'app', providerCode: 'local',
@@ -209,7 +209,7 @@ export class GraphClient {
   }
 
   /**
-   * Runs operations in batches of ≤ 50 (reference §1.7), results in request order. A `null` entry
+   * Runs operations in batches of ≤ 50 (https://developers.facebook.com/docs/graph-api/batch-requests), results in request order. A `null` entry
    * (the batch timed out part-way) is re-sent in the next round, like the Python SDK; so is a GET
    * that failed transiently (code 1/2, HTTP 5xx): one op in fifty failing must not fail a read
    * of fifty assets. Writes are never re-sent. After three rounds what is left is reported as it
@@ -235,7 +235,7 @@ export class GraphClient {
 
   /**
    * One batch request of ≤ 50 operations, sent once: results in request order, `null` for an
-   * operation the batch did not complete (reference §1.7). A failure of the request itself throws.
+   * operation the batch did not complete (https://developers.facebook.com/docs/graph-api/batch-requests). A failure of the request itself throws.
    */
   async sendBatch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<Array<BatchResult | null>> {
     await this.#paceForAppUsage(ctx.what);

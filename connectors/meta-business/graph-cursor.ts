@@ -1,8 +1,8 @@
 import { ConnectorError } from '../sdk/connector-error.ts';
 
 /**
- * Opaque cursors (design brief, idea 5: the agent drives pagination). A cursor is the absolute
- * `paging.next` URL Graph returned (reference §1.5: follow `next`, stop only when it is gone),
+ * Opaque cursors (: the agent drives pagination). A cursor is the absolute
+ * `paging.next` URL Graph returned (https://developers.facebook.com/docs/graph-api/results: follow `next`, stop only when it is gone),
  * with the token stripped before encoding, so cursors can be stored and logged; the client adds
  * the token back when it follows one, and only to the configured base URL's origin.
  */

@@ -3,12 +3,12 @@ import { formatWait } from '../sdk/rate-limit-book.ts';
 import { parseUsage } from './graph-usage.ts';
 
 /**
- * THE table mapping Graph API errors to ConnectorError kinds (design brief, idea 6; reference
- * §9.2 codes, §10 limits). Meta says to key on codes, not message text (§9.1); the only text we
+ * THE table mapping Graph API errors to ConnectorError kinds (reference
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference codes, https://developers.facebook.com/docs/graph-api/overview/rate-limiting limits). Meta says to key on codes, not message text (https://developers.facebook.com/docs/graph-api/guides/error-handling); the only text we
  * read is the `(#100) The parameter X …` field name and "already" for idempotency.
  *
  * Decisions recorded here:
- * - 368 ("temporarily blocked for policy violations", action "wait" in §9.2) → rate-limited with a
+ * - 368 ("temporarily blocked for policy violations", action "wait" in https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference) → rate-limited with a
  *   1 h wait, scoped to the business: the block lifts by itself, so the agent waits instead of
  *   paging an admin; hammering would extend it.
  * - 10/2859030 "Please retry this action in a few minutes" → rate-limited 5 min (not a permission).
@@ -116,7 +116,7 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const fallback = rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     const usage = parseUsage(failure.headers);
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    // X-App-Usage carries percentages over a rolling hour but no time (§10): at 100 % or more wait
+    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): at 100 % or more wait
     // the rule's fallback, below that (throttled by something else) a minute is enough to look again.
     const appWait = usage.percent.app !== undefined && fallback.scope === 'app' && usage.percent.app < 100 ? MINUTE : fallback.ms;
     const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
@@ -134,7 +134,7 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   return new ConnectorError(kind, redact(`${ctx.what}: ${kind}: ${cause}`), { providerCode });
 }
 
-/** "Already a member / already has a pending invite / already has access" (reference §11, §6 3944). */
+/** "Already a member / already has a pending invite / already has access" (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business 3944). */
 export function isAlreadyError(body: unknown): boolean {
   const err = graphErrorOf(body);
   if (!err) return false;

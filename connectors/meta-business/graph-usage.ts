@@ -1,5 +1,5 @@
 /**
- * Graph usage headers (reference §10): `X-App-Usage` (percentages over a rolling hour) and
+ * Graph usage headers (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): `X-App-Usage` (percentages over a rolling hour) and
  * `X-Business-Use-Case-Usage` (per business object, with `estimated_time_to_regain_access` in
  * MINUTES). Pure parsing; the connector feeds the result into its RateLimitBook.
  */

@@ -16,13 +16,13 @@ export interface MetaContext {
 }
 
 /**
- * Largest `limit` per edge. Meta documents none ("some edges cap limit", reference §1.5); 1000 is
+ * Largest `limit` per edge. Meta documents none ("some edges cap limit", https://developers.facebook.com/docs/graph-api/results); 1000 is
  * accepted on business lists and assigned_users, partners carry nested permission lists so 100.
  * A larger value is clamped by Graph, never an error, so these only cost calls if too small.
  */
 export const PAGE_LIMIT = { list: 1000, partners: 100 } as const;
 
-/** `meta-business: <verb> …` messages (design brief: who, what, which). */
+/** `meta-business: <verb> …` messages (who, what, which). */
 export function what(text: string): string {
   return `meta-business: ${text}`;
 }

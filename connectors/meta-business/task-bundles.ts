@@ -2,13 +2,13 @@ import type { AssetType } from '../sdk/hub-model.ts';
 
 /**
  * Meta's business roles and the asset task bundles Meta accepts. The agent computes a person's
- * effective grant from all their teams with these (design brief, core idea 1: the highest role
+ * effective grant from all their teams with these (: the highest role
  * wins; asset tasks are unioned within Meta's allowed bundles). Pure, no I/O.
  */
 
 /**
- * Business roles ranked, highest first (reference §4.1 lists the values, not an order).
- * Decision: ADMIN controls everything (§2). The finance and developer roles are add-ons on top of
+ * Business roles ranked, highest first (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user lists the values, not an order).
+ * Decision: ADMIN controls everything (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). The finance and developer roles are add-ons on top of
  * the employee's base access, so they rank between ADMIN and EMPLOYEE, ordered by what they can
  * change: FINANCE_EDITOR edits payment methods and invoices (money) > FINANCE_ANALYST reads them
  * > DEVELOPER manages the business's apps > ADS_RIGHTS_REVIEWER reviews ads-rights claims >
@@ -33,7 +33,7 @@ export function highestRole(roles: string[]): string | undefined {
 }
 
 export interface TaskBundle {
-  /** Meta's name for the role this bundle stands for (reference §4.2 / §4.4). */
+  /** Meta's name for the role this bundle stands for (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users, https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions). */
   name: string;
   tasks: readonly string[];
 }
@@ -48,7 +48,7 @@ export interface AssetTaskRules {
 }
 
 /**
- * Ad account: reference §4.2, assigned_users doc. Exactly {ANALYZE}, {ADVERTISE,ANALYZE},
+ * Ad account: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users, assigned_users doc. Exactly {ANALYZE}, {ADVERTISE,ANALYZE},
  * {MANAGE,ADVERTISE,ANALYZE}, with DRAFT / AA_ANALYZE as optional extras; anything else is
  * 100/1752129 "This Task Combination Is Not Supported" (e.g. [MANAGE] alone).
  */
@@ -62,9 +62,9 @@ const AD_ACCOUNT: AssetTaskRules = {
 };
 
 /**
- * Page: the role→task mapping in reference §4.2 (Page roles). DRAFT is optional on top of each
- * role, because Meta's own system-user guide assigns the five classic tasks without it (§4.3), and
- * DRAFT alone is CREATIVE_HUB_MOCKUPS_MANAGER. The other §4.3 values (MESSAGING, MANAGE_LEADS, …)
+ * Page: the role→task mapping in https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users (Page roles). DRAFT is optional on top of each
+ * role, because Meta's own system-user guide assigns the five classic tasks without it (https://developers.facebook.com/docs/graph-api/reference/page), and
+ * DRAFT alone is CREATIVE_HUB_MOCKUPS_MANAGER. The other https://developers.facebook.com/docs/graph-api/reference/page values (MESSAGING, MANAGE_LEADS, …)
  * ride on a role as extras. Same rule as the emulator (emulator/task-bundles.ts).
  */
 const PAGE_EXTRAS = [
@@ -87,7 +87,7 @@ const PAGE: AssetTaskRules = {
 };
 
 /**
- * Catalog: reference §4.4. Tasks MANAGE, ADVERTISE, MANAGE_AR, AA_ANALYZE; the documented roles
+ * Catalog: https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions. Tasks MANAGE, ADVERTISE, MANAGE_AR, AA_ANALYZE; the documented roles
  * are ADMIN and ADVERTISER. [INF] ADVERTISER = {ADVERTISE}, ADMIN = {MANAGE,ADVERTISE};
  * MANAGE_AR and AA_ANALYZE are extras.
  */
@@ -100,7 +100,7 @@ const CATALOG: AssetTaskRules = {
 };
 
 /**
- * Pixel: reference §4.4. Tasks AA_ANALYZE, ADVERTISE, ANALYZE, EDIT, UPLOAD; Meta documents no
+ * Pixel: https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions. Tasks AA_ANALYZE, ADVERTISE, ANALYZE, EDIT, UPLOAD; Meta documents no
  * bundles. [INF] Modelled like ad accounts: {ANALYZE} ⊂ {ADVERTISE,ANALYZE} ⊂ {EDIT,ADVERTISE,ANALYZE},
  * UPLOAD and AA_ANALYZE as extras.
  */

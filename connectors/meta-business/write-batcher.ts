@@ -12,14 +12,14 @@ interface Queued {
 
 /**
  * Writes asked for in the same turn of the event loop leave as one batch request (≤ 50
- * operations, reference §1.7) instead of one request each. Why: against Graph's 50–200 ms per
+ * operations, https://developers.facebook.com/docs/graph-api/batch-requests) instead of one request each. Why: against Graph's 50–200 ms per
  * request, a burst of invites through a handful of concurrent calls drains at tens per second;
  * batched, each request carries many. Each operation still counts toward Meta's limits on its
- * own (§1.7), so this saves round trips, not quota.
+ * own (https://developers.facebook.com/docs/graph-api/batch-requests), so this saves round trips, not quota.
  *
  * Each caller gets its own operation's outcome through the same error table as a single call
  * (a throttled one blocks its scope). A write is never re-sent here: an operation the batch did
- * not complete (`null`, §1.7) is `unavailable`, so the task retries and, not being a clean first
+ * not complete (`null`, https://developers.facebook.com/docs/graph-api/batch-requests) is `unavailable`, so the task retries and, not being a clean first
  * attempt, looks the invite up before sending it again. A lone write goes out as a plain call.
  */
 export class WriteBatcher {

@@ -1,5 +1,5 @@
 /**
- * One error vocabulary for every connector (design brief, core idea 6). Each provider has one
+ * One error vocabulary for every connector. Each provider has one
  * table mapping its errors to these kinds; the agent has one table mapping kinds to retry policy
  * and log level; the SCIM server has one table mapping kinds to SCIM responses.
  */

@@ -4,7 +4,7 @@ import { redactSecrets, redactUrl } from './redact.ts';
 import { Turns } from './turns.ts';
 
 /**
- * The HTTP layer every connector shares (design brief, idea 7: effects at the edges). Injectable
+ * The HTTP layer every connector shares (: effects at the edges). Injectable
  * fetch and base URL (tests and the sandbox point it at emulators), a per-request timeout, JSON
  * and form bodies, an `onCall` hook per request, and redaction of tokens in every log line and
  * every error it builds. It does not interpret provider errors: it returns the response and the

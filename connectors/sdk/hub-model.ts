@@ -13,7 +13,7 @@ export interface Page<T> {
   next?: string;
 }
 
-/** Grants and revokes are retried, so "already so" is success too (design brief, idea 5). */
+/** Grants and revokes are retried, so "already so" is success too. */
 export type ChangeResult = 'done' | 'already-done';
 
 /** A person who holds a seat in the app (Meta: a business user, with its business-scoped id). */

@@ -4,7 +4,7 @@ import type { RateLimitState } from './hub-model.ts';
  * Rate-limit bookkeeping a connector keeps from response headers and throttling errors. Scopes are
  * provider words: `app`, an ad account id, `invite:<businessId>`. The connector reports the state
  * (`rateLimits()`) and refuses calls into a blocked scope instead of extending the block
- * (Meta: "continued calls extend the block", reference §10).
+ * (Meta: "continued calls extend the block", https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  */
 export class RateLimitBook {
   readonly #usage = new Map<string, number>();

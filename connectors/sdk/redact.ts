@@ -1,6 +1,6 @@
 /**
- * Token redaction for every log line and error message the HTTP layer produces (design brief:
- * never log or put secrets in errors). Two nets: the known secret values themselves, and the
+ * Token redaction for every log line and error message the HTTP layer produces (never
+ * log or put secrets in errors). Two nets: the known secret values themselves, and the
  * places tokens travel in text (`access_token=…`, `input_token=…`, `Bearer …`). The sdk depends
  * on nothing in the repo, so this does not reuse agent/log's redactor on purpose.
  */

@@ -7,7 +7,7 @@ import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
 import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput } from './request-schemas.ts';
 
-/** Hubs, their members and the member actions (issue 6, deliverable 1). */
+/** Hubs, their members and the member actions. */
 export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 

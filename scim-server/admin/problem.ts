@@ -66,7 +66,7 @@ export function sendProblem(res: Response, problem: Problem, instance: string): 
 }
 
 /**
- * The agent's errors carry a kind from the connector vocabulary (design brief, core idea 6);
+ * The agent's errors carry a kind from the connector vocabulary;
  * this is the one table mapping those kinds to HTTP statuses. An unknown failure is a 500 with
  * a generic detail (the cause goes to the log, never to the caller).
  */

@@ -21,11 +21,11 @@ export interface AdminRouterOptions {
   failures?: FailureLimiter;
 }
 
-/** Bodies above this are refused with 413 before parsing (issue 6: no request may exhaust memory). */
+/** Bodies above this are refused with 413 before parsing (no request may exhaust memory). */
 export const ADMIN_BODY_LIMIT = '1mb';
 
 /**
- * The admin REST API (issue 6, deliverable 1), mounted by the app at `/api/v1`. It is a plain
+ * The admin REST API, mounted by the app at `/api/v1`. It is a plain
  * Router that does not listen: the composition root mounts it, tests mount it on their own app.
  * Every route is registered on this one router so `router.stack` lists them all (the OpenAPI
  * sync test walks it).

@@ -4,7 +4,7 @@ import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
 import { applyBody, auditCsvQuery, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
 
-/** Tasks, deprovisioning reports, approvals of halted plans and the audit log (issue 6, deliverable 1). */
+/** Tasks, deprovisioning reports, approvals of halted plans and the audit log. */
 export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * The custom task extension callout Entra Lifecycle Workflows posts to the relay Logic App, which
- * forwards it unchanged (identity-providers.md §5, item 2; Graph `customTaskExtensionCalloutData`).
+ * forwards it unchanged (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, item 2; Graph `customTaskExtensionCalloutData`).
  */
 const id = z.string().min(1).max(200);
 
@@ -27,7 +27,7 @@ export type LifecycleCallout = z.infer<typeof lifecycleCallout>;
 
 /**
  * The person a callout is about. Entra's SCIM client sends userPrincipalName as userName and the
- * object id as externalId (identity-providers.md §2), which is how the agent finds them.
+ * object id as externalId (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups), which is how the agent finds them.
  */
 export function calloutPerson(callout: LifecycleCallout): { email?: string; userName?: string; externalId: string } {
   const { subject } = callout.data;

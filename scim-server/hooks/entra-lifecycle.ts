@@ -23,8 +23,7 @@ export interface EntraLifecycleOptions {
 }
 
 /**
- * Entra Lifecycle Workflows custom task extensions at `/hooks/entra/lifecycle` (issue 6,
- * deliverable 4; identity-providers.md §5). The relay Logic App forwards the callout with an
+ * Entra Lifecycle Workflows custom task extensions at `/hooks/entra/lifecycle` (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility). The relay Logic App forwards the callout with an
  * Entra-issued bearer token; we check it, answer 202 at once, run the action for the subject
  * (offboard unless `lifecycleWorkflows.actions[taskId]` says otherwise), and resume the workflow
  * with completed or failed when the agent's tasks finish ("launch and wait").

@@ -1,8 +1,9 @@
 import type { Store } from '../../agent/store/store.ts';
 
 /**
- * Hook deliveries already seen, so an at-least-once sender (Okta event hooks, identity-providers.md
- * §4; a Lifecycle Workflows callout retried by the relay, §5) acts once per event. Kept in the store
+ * Hook deliveries already seen, so an at-least-once sender (Okta event hooks,
+ * https://developer.okta.com/docs/concepts/event-hooks/; a Lifecycle Workflows callout retried by
+ * the relay) acts once per event. Kept in the store
  * so a restart does not forget them; records expire after `HOOK_EVENT_TTL_MS` and are swept.
  */
 export interface HookEventRecord {

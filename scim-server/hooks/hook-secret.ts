@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Constant-time check of a static shared secret (Okta sends no HMAC, only the configured
- * Authorization header: identity-providers.md §4 "Security"). Both sides are hashed first so the
+ * Authorization header: https://developer.okta.com/docs/concepts/event-hooks/ "Security"). Both sides are hashed first so the
  * comparison is over equal lengths and says nothing about the secret's length.
  */
 export function secretMatcher<K extends string>(secrets: Array<[K, string]>): (presented: string | undefined) => K | undefined {

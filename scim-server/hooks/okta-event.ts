@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * An Okta event hook delivery (identity-providers.md §4): a CloudEvents-style envelope whose
+ * An Okta event hook delivery (https://developer.okta.com/docs/concepts/event-hooks/): a CloudEvents-style envelope whose
  * `data.events[]` are System Log LogEvents. Only the fields hubwarden reads are checked; the rest
  * passes through, because Okta adds fields over time.
  */
@@ -78,7 +78,7 @@ export function eventOf(event: LogEvent): { eventType: string; person?: EventPer
   return { eventType: event.eventType, ...(person ? { person } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
 }
 
-/** Oldest first (Okta delivers at least once and possibly out of order: §4). */
+/** Oldest first (Okta delivers at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/). */
 export function byPublished(a: { id: string; published?: string }, b: { id: string; published?: string }): number {
   return Date.parse(a.published ?? '') - Date.parse(b.published ?? '') || a.id.localeCompare(b.id);
 }

@@ -21,7 +21,7 @@ export interface OktaHookOptions {
 export type HookRouter = Router & { settled(): Promise<void> };
 
 /**
- * Okta Event Hooks at `/hooks/okta` (issue 6, deliverable 2; identity-providers.md §4). Okta waits
+ * Okta Event Hooks at `/hooks/okta` (https://developer.okta.com/docs/concepts/event-hooks/). Okta waits
  * 3 s, retries once, never retries a 4xx, and delivers at least once and possibly out of order. So:
  * authenticate, validate, record the events not seen before (by uuid, in the store), answer 200,
  * and only then act, oldest `published` first: ask the agent to offboard or re-evaluate the person.
@@ -41,7 +41,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
 
   const router = Router();
 
-  // One-time verification: echo the challenge (§4). Okta's only GET; it carries no secret.
+  // One-time verification: echo the challenge (https://developer.okta.com/docs/concepts/event-hooks/). Okta's only GET; it carries no secret.
   router.get('/okta', (req, res) => {
     const challenge = req.get('x-okta-verification-challenge');
     if (!challenge) {

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { graphCallsByHour } from './hourly-counts.ts';
 
 /**
- * Prometheus metrics (issue 6, deliverable 6), on one registry per process. Other modules record
+ * Prometheus metrics, on one registry per process. Other modules record
  * through the small functions below, so they depend on no prom-client type; `/metrics` serves them.
  * Labels are bounded: hub ids come from the config, kinds and outcomes from closed sets.
  */

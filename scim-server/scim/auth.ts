@@ -9,7 +9,7 @@ import { bearerToken } from '../bearer.ts';
 import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
 
 /**
- * Per-hub SCIM authentication (issue 2 item 5). Bearer tokens come from `hubs[].scim.tokens`; only
+ * Per-hub SCIM authentication. Bearer tokens come from `hubs[].scim.tokens`; only
  * their SHA-256 digests are kept in memory and a presented token is compared digest-to-digest with
  * `timingSafeEqual`. A hub may also accept an OAuth JWT bearer (`hubs[].scim.jwt`) checked with
  * jose against the issuer, audience and JWKS URL. Credentials are per hub: hub A's token never

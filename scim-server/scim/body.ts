@@ -5,7 +5,7 @@ import { assertCleanText } from './input-checks.ts';
 /**
  * Request bodies for POST, PUT and PATCH: JSON or SCIM+JSON (Okta and Entra send
  * `application/scim+json`, the suites `application/json`), at most 1 MB (413), malformed JSON a
- * 400 invalidSyntax (identity-providers.md §3 "Body parsing"), another media type a 415. GETs and
+ * 400 invalidSyntax (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups "Body parsing"), another media type a 415. GETs and
  * DELETEs are not parsed, so the Content-Type Entra sends on them does not matter. A gzip, deflate
  * or br body is inflated first (the 1 MB counts after inflation); one that does not inflate is a
  * 400. The bytes must be UTF-8 (RFC 8259 §8.1), and the text free of NUL and lone surrogates.

@@ -4,7 +4,7 @@ import type { ScimObject } from './resources/normalize.ts';
 /**
  * Discovery documents (RFC 7644 §4, RFC 7643 §5–7): ServiceProviderConfig, ResourceTypes (Users
  * first: the MS suite reads `Resources[0].endpoint`), Schemas (camelCase, no nulls, the RFC's
- * "User Account" description: identity-providers.md §2.13).
+ * "User Account" description: https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
  */
 export function serviceProviderConfig(hubBaseUrl: string): ScimObject {
   return {

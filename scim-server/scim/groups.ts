@@ -122,7 +122,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   const scim = groupFromBody(req.body as ScimObject);
   // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
-  // people needs an explicit list (design brief, safety before speed).
+  // people needs an explicit list (docs/architecture.md, safety brakes).
   const group = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'group'), 'members' in scim ? scim : { ...scim, members: current.members }));
   const p = projectionOf(queryParams(req));
   sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
@@ -135,7 +135,7 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
     res.status(204).set('ETag', `W/"${group.version}"`).end();
     return;
   }
-  // Okta takes the group back; `members may be omitted` (identity-providers.md §1.7), and echoing a
+  // Okta takes the group back; `members may be omitted` (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), and echoing a
   // thousand members on every chunked membership PATCH only costs both sides, so they are left out
   // unless asked for with `attributes=members`.
   const p = projectionOf(queryParams(req));

@@ -17,7 +17,7 @@ import { renderUser, toUserRecord, userChanges, userFromBody } from './resources
 /**
  * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
  * store transaction (the outbox) and answers only once it is durable. A no-op writes nothing.
- * Deactivated users stay readable and filterable (Okta re-POSTs otherwise, §1.6); DELETE
+ * Deactivated users stay readable and filterable (Okta re-POSTs otherwise: https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/); DELETE
  * hard-deletes and takes the user out of every group, with group-members deltas.
  */
 export const USER_BY_EXTERNAL_ID = 'scim.directoryUsers.externalId';

@@ -28,7 +28,7 @@ export interface CookieOptions {
   path: string;
 }
 
-/** HTTP-only always: no script on the page ever needs the session id (issue 7, sign-in). */
+/** HTTP-only always: no script on the page ever needs the session id. */
 export function setCookie(res: Response, name: string, value: string, o: CookieOptions): void {
   const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${o.path}`, 'HttpOnly', `SameSite=${o.sameSite}`];
   if (o.secure) parts.push('Secure');

@@ -11,7 +11,7 @@ const PENDING_MS = 10 * 60_000;
 const MAX_PENDING = 1_000;
 
 /**
- * Sign-in with the organisation's IdP (issue 7, sign-in): `/auth/oidc` sends the browser to the
+ * Sign-in with the organisation's IdP: `/auth/oidc` sends the browser to the
  * IdP, `/auth/callback` takes it back. The pending login (PKCE verifier, nonce) stays on the
  * server; the browser holds only the state in a short-lived cookie, so a callback opened in
  * another browser (login CSRF) does not match.

@@ -11,7 +11,7 @@ export const MEMBER_TABS = [
 const HUB_TABS = [['members', 'Members'], ['assets', 'Assets'], ['partners', 'Partners'], ['settings', 'Settings']] as const;
 
 /**
- * The dashboard's pages (issue 7, items 2–5). Each is a server-rendered shell (headings, tabs,
+ * The dashboard's pages. Each is a server-rendered shell (headings, tabs,
  * filters, table heads) whose rows a small module script fills from `/ui/api` with server-side
  * paging, so a hub of 10,000 members never ships them all to the browser.
  */

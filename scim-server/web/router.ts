@@ -53,7 +53,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /**
- * The web dashboard (issue 7), mounted by the app at `/ui`: sign-in (OIDC and admin token),
+ * The web dashboard, mounted by the app at `/ui`: sign-in (OIDC and admin token),
  * the pages, their scripts and styles, and `/ui/api` (the admin API behind the session).
  */
 export function createWebRouter(deps: WebRouterDeps): Router {

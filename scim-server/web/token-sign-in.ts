@@ -33,7 +33,7 @@ ${!oidc && !tokens ? html`<p>No sign-in is configured: add <code>server.oidc</co
   return layout({ basePath: b, title: 'Sign in', body });
 }
 
-/** The sign-in page, the admin-token form and sign-out (issue 7, sign-in). */
+/** The sign-in page, the admin-token form and sign-out. */
 export function registerTokenSignIn(router: Router, ctx: WebContext): void {
   const tokens = adminTokensFrom(ctx.config);
   const form = express.urlencoded({ extended: false, limit: '8kb' });

@@ -10,7 +10,7 @@ import type { WebContext } from './web-context.ts';
 const INTERNAL_REF = 'env:HUBWARDEN_DASHBOARD_INTERNAL_TOKEN';
 
 /**
- * The same-origin adapter `/ui/api/v1/*` → the admin REST API (issue 7: the dashboard is built
+ * The same-origin adapter `/ui/api/v1/*` → the admin REST API (the dashboard is built
  * on the admin API). The browser holds a session cookie, not a bearer token: this checks the
  * session (and the CSRF token on changes), then hands the request to an instance of the admin
  * router that knows exactly one token, random per process and never leaving it. The agent it

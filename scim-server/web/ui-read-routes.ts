@@ -64,7 +64,7 @@ export function searchDirectory(store: ReadView, hubId: string, search: string) 
 }
 
 /**
- * Read-only routes the admin API has no equivalent for (issue 7: assets, partners, the match
+ * Read-only routes the admin API has no equivalent for (assets, partners, the match
  * dialog's directory search). They read the store's snapshot records; they change nothing.
  */
 export function registerUiReadRoutes(router: Router, ctx: WebContext): void {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- hooks`: how long Okta waits for its 200 (its timeout is 3 s,
- * identity-providers.md §4) now that each delivery's events are recorded durably before the
+ * https://developer.okta.com/docs/concepts/event-hooks/) now that each delivery's events are recorded durably before the
  * answer, on the real LowdbStore, for deliveries of 1, 100 and 1000 events; and the admin API's
  * request rate on a read (GET /hubs/{id}/members) over the fake agent.
  */

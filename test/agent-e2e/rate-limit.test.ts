@@ -18,7 +18,7 @@ describe('invite limit (code 17) against the emulator', () => {
     assert.equal(waiting.lastError?.kind, 'rate-limited');
     const task = h.store.get('tasks', HUB, waiting.id)!;
     assert.equal(task.waitReason, `rate-limited invite:${SANDBOX.businessId}`);
-    assert.ok(Date.parse(task.nextRunAt!) - Date.now() > 23 * 3_600_000, 'waits about 24 h (reference §2.2)');
+    assert.ok(Date.parse(task.nextRunAt!) - Date.now() > 23 * 3_600_000, 'waits about 24 h (the invite limit, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users)');
     assert.equal(h.emulator.control.state().invites.filter((i) => i.email.startsWith('p') && i.status === 'PENDING').length, 2);
 
     // Non-invite work is not held by the invite block: a role change on an invite goes through.

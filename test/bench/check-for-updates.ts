@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- check-for-updates [members] [--latency MS] [--store lowdb]`: one check for updates of a large
- * generated Meta business (issue 3 item 7 sizes: 10,000 members, 1,000 invites, 2,000 ad accounts,
+ * generated Meta business (sizes: 10,000 members, 1,000 invites, 2,000 ad accounts,
  * 500 pages, 200 catalogs) through the real Meta connector and the in-process Graph emulator,
  * wired the way scim-server/compose.ts wires it (createAgent + createMemberService, task runner,
  * check-for-updates handler, the reconcile-hub pass it queues).

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- meta-read [--naive-full] [--concurrency N]`: a full read of a large Meta
- * business (issue 3 item 7: 10,000 members, 1,000 pending invites, 2,000 ad accounts, 500 pages,
+ * business (10,000 members, 1,000 pending invites, 2,000 ad accounts, 500 pages,
  * 200 catalogs) against the Graph emulator with 100 ms per HTTP call: members, invites, system
  * users, all assets, all assignments, partners and the partner's people.
  *

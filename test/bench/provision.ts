@@ -1,11 +1,11 @@
 /**
  * `npm run bench -- provision [people] [limit] [errorRate] [paced] [--direct] [--memory] [--in-process] [--latency-ms=N]`:
- * issue 4's provisioning benchmark.
+ * the provisioning benchmark.
  * `people` users (default 5000) are pushed into "Meta Advertisers" at once over SCIM HTTP into the
  * agent's process on a LowdbStore (users created, then group PATCHes of 100 members each, as Okta
  * sends them; `--direct`: the same records written straight into the store; scim-push.ts). The
  * Meta emulator throttles invites with code 17 after `limit` (default 1000) per business per 24 h
- * window, Meta's documented invite limit (reference §2.2: "resume 24 hours later"), and fails
+ * window, Meta's documented invite limit (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: "resume 24 hours later"), and fails
  * `errorRate` (default 5%) of all Graph calls with a transient 5xx.
  *
  * Time is simulated where it would be spent waiting: whenever the agent has nothing to run before

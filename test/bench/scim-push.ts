@@ -1,6 +1,6 @@
 /**
  * How the provision benchmark pushes people into "Meta Advertisers", in Okta's shape: users
- * created 16 at a time, then the group's members added by PATCHes of 100 (identity-providers.md §1).
+ * created 16 at a time, then the group's members added by PATCHes of 100 (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
  *
  * - `scimPush` (default): real SCIM requests over HTTP on 127.0.0.1 into hubwarden's SCIM router,
  *   in the agent's process as deployed. A person is accepted when the PATCH's response arrives,

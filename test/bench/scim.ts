@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scim [users] [groups]`: issue 2 item 9. An Okta-style import over real HTTP on
+ * `npm run bench -- scim [users] [groups]`. An Okta-style import over real HTTP on
  * 127.0.0.1 at concurrency 16: for each user a `userName eq` lookup then a POST; then the groups,
  * each created empty and filled by PATCH `add members` in chunks of 100 (Okta Push Groups). Run
  * twice in the same process: hubwarden (SCIM router + durable LowdbStore in a temp folder) and a

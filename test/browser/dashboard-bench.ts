@@ -1,5 +1,5 @@
 /**
- * Benchmark: the dashboard on a sandbox business of 10,000 members (issue 7: "loads within a
+ * Benchmark: the dashboard on a sandbox business of 10,000 members ("loads within a
  * second"). The Meta emulator serves a generated business, the real agent imports it (check for
  * updates), then chromium signs in with an admin token and times each page until its data is on
  * screen. Run: `npx tsx test/browser/dashboard-bench.ts [members]` (or `npm run bench -- dashboard`

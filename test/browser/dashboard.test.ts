@@ -1,5 +1,5 @@
 /**
- * The dashboard in a real browser (issue 7, item 7): Debian's chromium driven by playwright-core
+ * The dashboard in a real browser: Debian's chromium driven by playwright-core
  * signs in through a real OIDC provider's login and consent pages, runs a check for updates on
  * the sandbox hub, matches the unmatched contractor, exempts a member, applies a deprovisioning
  * report, and checks both what the page shows and what changed in the Meta emulator and the store.

@@ -12,7 +12,7 @@ import { allPages } from '../../connectors/sdk/pages.ts';
  * (connectors/sdk/contract-fixture.ts), reached through its definition in the registry.
  */
 
-/** The agent drives pagination (design brief, idea 5); here, all pages of a listing. */
+/** The agent drives pagination; here, all pages of a listing. */
 export const all = allPages;
 
 /** Retries at the caller, as the agent's retry policy does: unavailable and short rate limits. */

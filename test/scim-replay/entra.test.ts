@@ -5,7 +5,7 @@ import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/s
 import { OutboxReader } from './outbox-reader.ts';
 
 /**
- * Microsoft Entra's documented request sequences (identity-providers.md §2), replayed over HTTP
+ * Microsoft Entra's documented request sequences (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups), replayed over HTTP
  * with Entra's headers (application/scim+json even on GETs): responses, stored desired state and
  * outbox deltas.
  */

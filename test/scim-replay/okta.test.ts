@@ -4,7 +4,7 @@ import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/s
 import { OutboxReader } from './outbox-reader.ts';
 
 /**
- * Okta's documented request sequences (identity-providers.md §1), replayed over HTTP: the
+ * Okta's documented request sequences (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), replayed over HTTP: the
  * responses Okta needs, the desired state stored, and the explicit deltas in the outbox.
  */
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };

@@ -1,5 +1,5 @@
 /**
- * Token scoping (reference §1.2, §8.4 [INF]): a token acts for one business. Its own business's
+ * Token scoping (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business [INF]): a token acts for one business. Its own business's
  * edges need `business_management`; another business's edges are 200 "Permissions error"; nodes of
  * another business (people, invites, unshared assets) are invisible: 100/33.
  */
@@ -30,7 +30,7 @@ export function requireAssetAccess(ctx: GraphContext, asset: Asset): void {
 
 /**
  * People changes need an admin: a system user with role ADMIN, or an admin business user
- * (reference §2: EMPLOYEE "cannot change anything").
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: EMPLOYEE "cannot change anything").
  */
 export function requireAdminCaller(ctx: GraphContext): void {
   const w = ctx.world;

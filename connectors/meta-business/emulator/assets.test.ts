@@ -7,7 +7,7 @@ const BIZ = SANDBOX.businessId;
 const P = SANDBOX.partner;
 const eve = SANDBOX.employees[0];
 
-describe('asset listings (reference §5.1, §6)', () => {
+describe('asset listings (system users and business assets)', () => {
   test('owned and client assets, system users, with edge defaults', async () => {
     const g = await startTestGraph();
     try {
@@ -32,7 +32,7 @@ describe('asset listings (reference §5.1, §6)', () => {
   });
 });
 
-describe('assigned_users (reference §7)', () => {
+describe('assigned_users (people on assets)', () => {
   test('GET requires business; POST upserts a supported bundle; DELETE removes', async () => {
     const g = await startTestGraph();
     try {
@@ -83,7 +83,7 @@ describe('assigned_users (reference §7)', () => {
       const ours = await g.get('/act_111/assigned_users', { business: BIZ }, P.token);
       assert.equal(ours.body.error.code, 200);
       const theirs = await g.get('/act_111/assigned_users', { business: P.businessId });
-      assert.equal(theirs.body.error.code, 200, 'the owner cannot list the partner people (§8.4)');
+      assert.equal(theirs.body.error.code, 200, 'the owner cannot list the partner people (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business)');
       assert.deepEqual((await g.post('/act_111/assigned_users', { user: P.users[1], tasks: '["ADVERTISE","ANALYZE"]' }, P.token)).body, { success: true });
       const beyond = await g.post('/act_111/assigned_users', { user: P.users[1], tasks: '["MANAGE","ADVERTISE","ANALYZE"]' }, P.token);
       assert.equal(beyond.body.error.code, 200);
@@ -97,7 +97,7 @@ describe('assigned_users (reference §7)', () => {
   });
 });
 
-describe('partners (reference §8)', () => {
+describe('partners (business-to-business)', () => {
   test('agencies/clients with permission objects; share, reshare, unshare by the owner only', async () => {
     const g = await startTestGraph();
     try {

@@ -1,5 +1,5 @@
 /**
- * Batch requests (reference §1.7): `POST /` with `batch=[{method, relative_url, body?, name?,
+ * Batch requests (https://developers.facebook.com/docs/graph-api/batch-requests): `POST /` with `batch=[{method, relative_url, body?, name?,
  * access_token?}, …]`, at most 50 operations (more is 100). Each operation runs as its own Graph
  * call (counted, recorded, throttled on its own) with its own token or the top-level one, and
  * returns `{code, headers, body: "<json string>"}`; one failure does not fail the others.

@@ -1,4 +1,4 @@
-/** Business roles and tasks: one enum for role and tasks everywhere (reference §4.1). */
+/** Business roles and tasks: one enum for role and tasks everywhere (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 import { invalidParameter } from './graph-error.ts';
 import { checkTaskNames } from './task-bundles.ts';
 import { listParam, type GraphParams } from './request-params.ts';

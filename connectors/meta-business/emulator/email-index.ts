@@ -2,7 +2,7 @@
  * A Map of people records (business users, invites) that also finds them by business and email,
  * so inviting into a 10,000-person business is a look-up, not a scan of everyone: the provision
  * benchmark spent a quarter of its CPU in such scans. Emails compare case-insensitively, as Meta
- * matches them (reference §2.2). A record whose email is changed in place must be `set` again
+ * matches them (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). A record whose email is changed in place must be `set` again
  * to be found under the new one (business-users.ts does).
  */
 export interface EmailKeyed {

@@ -6,7 +6,7 @@ import { sandboxFixture } from './fixture.ts';
 
 const BIZ = SANDBOX.businessId;
 
-describe('error envelope and codes (reference §9)', () => {
+describe('error envelope and codes (Graph error handling)', () => {
   const cases: Array<{ name: string; path: string; token?: string | null; method?: string; status: number; code: number; subcode?: number; authenticate?: RegExp }> = [
     { name: 'missing token', path: `/v25.0/${BIZ}/business_users`, token: null, status: 400, code: 104, authenticate: /invalid_request/ },
     { name: 'invalid token', path: `/v25.0/${BIZ}/business_users`, token: 'nope', status: 400, code: 190, authenticate: /^OAuth "Facebook Platform" "invalid_token"/ },

@@ -6,7 +6,7 @@ import type { ThrottleCode } from './faults.ts';
 
 const BIZ = SANDBOX.businessId;
 
-describe('fault injection (reference §9.2, §10)', () => {
+describe('fault injection (Graph error codes and rate limits)', () => {
   const throttles: Array<[ThrottleCode, number | undefined]> = [[4, undefined], [17, undefined], [32, undefined], [613, undefined], [80004, 2446079]];
   for (const [code, subcode] of throttles) {
     test(`throttle ${code} with estimated_time_to_regain_access`, async () => {

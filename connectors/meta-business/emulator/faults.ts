@@ -1,6 +1,6 @@
 /**
  * Fault injection: latency, 5xx (codes 1/2), held requests (timeouts), dropped sockets, short
- * pages and throttling by code with `estimated_time_to_regain_access` (reference §9.2, §10).
+ * pages and throttling by code with `estimated_time_to_regain_access` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
  */
 import { seededRandom } from '../../sdk/seeded-random.ts';
@@ -31,7 +31,7 @@ export interface FaultConfig {
   shortPageRate?: number;
   /**
    * Probability, per batch operation, that the batch "times out" there: that operation and all
-   * after it come back as `null` without running (reference §1.7: a partial batch has nulls).
+   * after it come back as `null` without running (https://developers.facebook.com/docs/graph-api/batch-requests: a partial batch has nulls).
    */
   batchTimeoutRate?: number;
   /** Only paths matching this regex get the random faults above (default: every path). */
@@ -142,7 +142,7 @@ export class FaultPlan {
   }
 }
 
-/** A throttling error with the usage headers a client reads its wait from (reference §10). */
+/** A throttling error with the usage headers a client reads its wait from (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
 export function throttleError(code: ThrottleCode, objectId: string, bucType: string, regainMinutes: number): GraphError {
   const usage = { type: bucType, call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'standard_access' };
   const headers: Record<string, string> = {

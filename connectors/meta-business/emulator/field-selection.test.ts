@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseFields } from './field-selection.ts';
 import { GraphError } from './graph-error.ts';
 
-describe('parseFields (reference §1.4)', () => {
+describe('parseFields', () => {
   const cases: Array<[string | undefined, unknown]> = [
     [undefined, undefined],
     ['', undefined],

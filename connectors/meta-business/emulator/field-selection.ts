@@ -1,5 +1,5 @@
 /**
- * The `fields` parameter (reference §1.4): `a,b,c`, nested `business{id,name}`, edge expansion
+ * The `fields` parameter (https://developers.facebook.com/docs/graph-api/guides/field-expansion): `a,b,c`, nested `business{id,name}`, edge expansion
  * `assigned_ad_accounts{id,tasks}` with an optional `.limit(n)` modifier. Unknown fields are a
  * 100 "Tried accessing nonexisting field" error, which the node projection raises.
  */

@@ -1,5 +1,5 @@
 /**
- * A large, deterministic business for benchmarks (issue 3 item 7: 10,000 members, 1,000 pending
+ * A large, deterministic business for benchmarks (10,000 members, 1,000 pending
  * invites, 2,000 ad accounts, 500 pages, 200 catalogs). Same business id and token as the sandbox,
  * so the same connector config reads either.
  */

@@ -1,7 +1,7 @@
 /**
- * The Graph API error envelope (reference §9.1) as one typed error that renders itself.
+ * The Graph API error envelope (https://developers.facebook.com/docs/graph-api/guides/error-handling) as one typed error that renders itself.
  * `message`, `type`, `code` and `fbtrace_id` are always present; the rest are optional.
- * HTTP status (reference §9.1 [INF]): 400 by default, 500 for the transient codes 1 and 2,
+ * HTTP status (https://developers.facebook.com/docs/graph-api/guides/error-handling [INF]): 400 by default, 500 for the transient codes 1 and 2,
  * 400 plus `WWW-Authenticate` for token errors (190, and 104 for a missing token).
  */
 import { randomBytes } from 'node:crypto';
@@ -47,14 +47,14 @@ export class GraphError extends Error {
     return this.code === 1 || this.code === 2 ? 500 : 400;
   }
 
-  /** Token errors carry `WWW-Authenticate: OAuth "Facebook Platform" "<kind>" "<message>"` (reference §1.2). */
+  /** Token errors carry `WWW-Authenticate: OAuth "Facebook Platform" "<kind>" "<message>"` (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
   get authenticateHeader(): string | undefined {
     if (this.code === 190) return `OAuth "Facebook Platform" "invalid_token" "${this.message}"`;
     if (this.code === 104) return `OAuth "Facebook Platform" "invalid_request" "${this.message}"`;
     return undefined;
   }
 
-  /** Batch responses show 403 for OAuth (token and permission) errors (reference §9.1). */
+  /** Batch responses show 403 for OAuth (token and permission) errors (https://developers.facebook.com/docs/graph-api/guides/error-handling). */
   get batchStatus(): number {
     const c = this.code;
     if (c === 190 || c === 102 || c === 104 || c === 10 || (c >= 200 && c <= 299)) return 403;
@@ -77,7 +77,7 @@ function fbtraceId(): string {
   return randomBytes(8).toString('base64').replace(/[+/=]/g, '').slice(0, 11);
 }
 
-// ---- the documented errors, one constructor each (reference §9.2) ----
+// ---- the documented errors, one constructor each (https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference) ----
 
 export function invalidParameter(message: string, subcode?: number, extra: Partial<GraphErrorInit> = {}): GraphError {
   return new GraphError({ code: 100, message: `(#100) ${message}`, subcode, ...extra });
@@ -87,7 +87,7 @@ export function requiredParameter(name: string): GraphError {
   return invalidParameter(`The parameter ${name} is required`);
 }
 
-/** 100/33: missing object, no permission to see it, or unsupported operation (reference §9.1). */
+/** 100/33: missing object, no permission to see it, or unsupported operation (https://developers.facebook.com/docs/graph-api/guides/error-handling). */
 export function unsupportedRequest(method: string, id: string): GraphError {
   const verb = method === 'POST' || method === 'PUT' ? 'post' : method === 'DELETE' ? 'delete' : 'get';
   return new GraphError({

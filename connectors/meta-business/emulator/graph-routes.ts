@@ -1,7 +1,7 @@
 /**
  * The endpoint table: for each kind of node, its own methods and its edges' methods. A path not
  * listed here is 2500 "Unknown path components"; a method not listed is 100/33 "Unsupported …
- * request" (reference §1.4, §9.1).
+ * request" (https://developers.facebook.com/docs/graph-api/guides/field-expansion, https://developers.facebook.com/docs/graph-api/guides/error-handling).
  */
 import { project } from './node-fields.ts';
 import { systemUserNode } from './graph-nodes.ts';

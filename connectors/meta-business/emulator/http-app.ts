@@ -42,13 +42,13 @@ function bodyParamsOf(req: Request, raw: Buffer): Record<string, unknown> {
   return parseBody(req.get('content-type'), raw);
 }
 
-/** The version Graph serves an unversioned call with (the app's default, reference §1.1). */
+/** The version Graph serves an unversioned call with (the app's default, https://developers.facebook.com/docs/graph-api/guides/versioning). */
 const DEFAULT_VERSION = 'v25.0';
 
 function send(res: Response, reply: GraphReply, version: string): void {
   res.status(reply.status);
   for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
-  // Graph names the version that served the call (Versioning guide, reference §1.1).
+  // Graph names the version that served the call (Versioning guide, https://developers.facebook.com/docs/graph-api/guides/versioning).
   res.setHeader('facebook-api-version', version || DEFAULT_VERSION);
   const trace = (reply.body as { error?: { fbtrace_id?: string } } | undefined)?.error?.fbtrace_id;
   if (trace) res.setHeader('x-fb-trace-id', trace);
@@ -165,7 +165,7 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       reply = errorReply(err, false, usageHeaders(runtime, undefined));
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: reply.status, code: reply.code, at: runtime.now() });
     }
-    // Legacy `suppress_http_code=1`: errors come back with HTTP 200, the envelope unchanged (reference §1.3).
+    // Legacy `suppress_http_code=1`: errors come back with HTTP 200, the envelope unchanged (https://developers.facebook.com/docs/graph-api/overview).
     if (reply.status !== 200 && url.searchParams.get('suppress_http_code') === '1') reply = { ...reply, status: 200 };
     if (!res.destroyed) send(res, reply, version);
   });

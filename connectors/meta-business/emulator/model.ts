@@ -1,10 +1,10 @@
 /**
- * The emulator's records, after reference §12 (suggested data model). Times are epoch
- * milliseconds here and rendered as Graph datetimes (`2014-01-07T23:26:09+0000`, §1.1) on output.
+ * The emulator's records, after a suggested data model (not documented by Meta; see the [INF] table in connectors/meta-business/README.md). Times are epoch
+ * milliseconds here and rendered as Graph datetimes (`2014-01-07T23:26:09+0000`, https://developers.facebook.com/docs/graph-api/guides/versioning) on output.
  */
 export type AssetType = 'ad_account' | 'page' | 'catalog' | 'pixel';
 export type TokenKind = 'system_user' | 'user';
-/** BusinessRoleRequest status, from SPEC `businessagreement_request_status` (reference §3.1). */
+/** BusinessRoleRequest status, from SPEC `businessagreement_request_status` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 export type InviteStatus = 'PENDING' | 'EXPIRED' | 'DECLINE' | 'CANCELED';
 
 export interface Business {
@@ -69,7 +69,7 @@ export interface SystemUser {
 
 export interface Asset {
   type: AssetType;
-  /** `act_<n>` for ad accounts (reference §1.1), a numeric string otherwise. */
+  /** `act_<n>` for ad accounts (https://developers.facebook.com/docs/graph-api/guides/versioning), a numeric string otherwise. */
   id: string;
   name: string;
   ownerBusinessId: string;
@@ -88,7 +88,7 @@ export interface Share {
   assetId: string;
   partnerBusinessId: string;
   permittedTasks: string[];
-  /** `CONFIRMED` or `CLIENT_RESPONSE_PENDING` (reference §4.5) */
+  /** `CONFIRMED` or `CLIENT_RESPONSE_PENDING` (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions) */
   accessStatus: string;
   access_requested_time: number;
   access_updated_time: number;
@@ -107,7 +107,7 @@ export interface EmulatorState {
   shares: Share[];
 }
 
-/** Graph datetime: ISO-8601 with a `+0000` offset and no milliseconds (reference §1.1). */
+/** Graph datetime: ISO-8601 with a `+0000` offset and no milliseconds (https://developers.facebook.com/docs/graph-api/guides/versioning). */
 export function graphTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }

@@ -1,7 +1,7 @@
 /**
  * Multiple-ID reads: `GET /?ids=a,b,c` and `GET /{edge}?ids=a,b,c` return an object keyed by id
  * (https://developers.facebook.com/docs/graph-api/guides/multiple-ids). Every id counts as one
- * call for rate limits (reference §10). One unknown id fails the whole request, as in Graph.
+ * call for rate limits (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). One unknown id fails the whole request, as in Graph.
  */
 import { invalidParameter } from './graph-error.ts';
 import type { GraphCall } from './graph-context.ts';

@@ -26,7 +26,7 @@ async function followAll(first: string): Promise<{ ids: string[]; pages: number[
   return { ids, pages };
 }
 
-describe('cursor paging (reference §1.5)', () => {
+describe('cursor paging', () => {
   test('following next reads every member exactly once, with fields and token preserved', async () => {
     const g = await startTestGraph({ fixture: small() });
     try {

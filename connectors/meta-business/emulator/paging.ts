@@ -1,17 +1,17 @@
 /**
- * Cursor paging (reference §1.5): `limit`, `after`, `before`; cursors are opaque; `next` is absent
+ * Cursor paging (https://developers.facebook.com/docs/graph-api/results): `limit`, `after`, `before`; cursors are opaque; `next` is absent
  * on the last page and `previous` on the first; a page may hold fewer than `limit` items (or none)
  * and still carry `next`. `next`/`previous` are absolute URLs back at the emulator base as the
  * client saw it, with the client's query params (fields, limit, token) preserved.
  */
 import { invalidParameter } from './graph-error.ts';
 
-/** Default page size: the docs' own examples use 25 (reference §1.5 [INF]). */
+/** Default page size: the docs' own examples use 25 (https://developers.facebook.com/docs/graph-api/results [INF]). */
 export const DEFAULT_LIMIT = 25;
 
 /**
  * Largest `limit` each edge honours; larger values are clamped silently. Meta documents no numbers
- * ("some edges cap limit for performance", §1.5), so these are [INF] choices: 1000 for business
+ * ("some edges cap limit for performance", https://developers.facebook.com/docs/graph-api/results), so these are [INF] choices: 1000 for business
  * lists (people, invites, assets), 100 for partner lists with nested permission objects.
  */
 export const EDGE_LIMIT_CAPS: Record<string, number> = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { listParam, parseBody, parseMultipart } from './request-params.ts';
 import { GraphError } from './graph-error.ts';
 
-describe('listParam: every list encoding Graph clients send (reference §1.3)', () => {
+describe('listParam: every list encoding Graph clients send', () => {
   const cases: Array<[string, unknown, string[] | undefined]> = [
     ['JSON array string (Python SDK)', '["ADVERTISE","ANALYZE"]', ['ADVERTISE', 'ANALYZE']],
     ['JSON array (Node SDK JSON body)', ['MANAGE', 'ADVERTISE'], ['MANAGE', 'ADVERTISE']],

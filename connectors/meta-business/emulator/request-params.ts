@@ -1,6 +1,6 @@
 /**
  * Parameters of a Graph request, from the query string and from the body in any of the encodings
- * real clients use (reference §1.3): form-urlencoded (Python SDK), JSON (Node SDK), multipart
+ * real clients use (https://developers.facebook.com/docs/graph-api/overview): form-urlencoded (Python SDK), JSON (Node SDK), multipart
  * `-F` (Meta's curl examples). List values arrive as JSON arrays, Python-style single-quoted lists
  * (`['MANAGE', 'ADVERTISE']`) or a bare single value.
  */

@@ -34,7 +34,7 @@ const badNames: Array<[AssetType, string[]]> = [
   ['pixel', ['MANAGE']],
 ];
 
-describe('asset task bundles (reference §4.2–§4.4)', () => {
+describe('asset task bundles (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users, https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions)', () => {
   for (const [type, tasks] of ok) test(`${type} accepts ${tasks.join('+')}`, () => assert.deepEqual(checkTaskBundle(type, tasks).sort(), [...new Set(tasks)].sort()));
   for (const [type, tasks] of unsupported) {
     test(`${type} rejects ${tasks.join('+') || '(none)'} with 100/1752129`, () =>

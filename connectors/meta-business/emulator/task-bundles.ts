@@ -1,11 +1,11 @@
 /**
- * Which asset task sets Meta accepts (reference §4.2–§4.4). Unknown task names are 100 (bad enum);
+ * Which asset task sets Meta accepts (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users–https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions). Unknown task names are 100 (bad enum);
  * a set that is not a supported combination is 100/1752129 "This Task Combination Is Not Supported".
  */
 import { invalidParameter, taskCombinationNotSupported } from './graph-error.ts';
 import type { AssetType } from './model.ts';
 
-/** SPEC enums per asset (reference §4.2, §4.3, §4.4). */
+/** SPEC enums per asset (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users, https://developers.facebook.com/docs/graph-api/reference/page, https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions). */
 export const ASSET_TASKS: Record<AssetType, readonly string[]> = {
   ad_account: ['MANAGE', 'ADVERTISE', 'ANALYZE', 'DRAFT', 'AA_ANALYZE'],
   page: [
@@ -15,14 +15,14 @@ export const ASSET_TASKS: Record<AssetType, readonly string[]> = {
     'PROFILE_PLUS_FULL_CONTROL', 'PROFILE_PLUS_GLOBAL_STRUCTURE_MANAGEMENT', 'PROFILE_PLUS_MANAGE', 'PROFILE_PLUS_MANAGE_LEADS',
     'PROFILE_PLUS_MESSAGING', 'PROFILE_PLUS_MODERATE', 'PROFILE_PLUS_MODERATE_DELEGATE_COMMUNITY', 'PROFILE_PLUS_REVENUE',
     'READ_PAGE_MAILBOXES', 'VIEW_MONETIZATION_INSIGHTS',
-    // DRAFT is not in the SPEC enum but is in every Page role bundle of §4.2.
+    // DRAFT is not in the SPEC enum but is in every Page role bundle of https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users.
     'DRAFT',
   ],
   catalog: ['MANAGE', 'ADVERTISE', 'MANAGE_AR', 'AA_ANALYZE'],
   pixel: ['AA_ANALYZE', 'ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'],
 };
 
-/** Pixel agencies.permitted_tasks lacks AA_ANALYZE (reference §4.4). */
+/** Pixel agencies.permitted_tasks lacks AA_ANALYZE (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions). */
 export const PIXEL_PARTNER_TASKS = ['ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'];
 
 interface BundleRule {
@@ -42,10 +42,10 @@ const PAGE_ROLES = [
 ];
 
 /**
- * Ad accounts: Admin / General user / Analyst, with DRAFT and AA_ANALYZE as extras (§4.2 [INF]).
- * Pages: the role mapping of §4.2 (MANAGER … CREATIVE_HUB_MOCKUPS_MANAGER); DRAFT is optional
+ * Ad accounts: Admin / General user / Analyst, with DRAFT and AA_ANALYZE as extras (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users [INF]).
+ * Pages: the role mapping of https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users (MANAGER … CREATIVE_HUB_MOCKUPS_MANAGER); DRAFT is optional
  * because Meta's own system-user guide assigns the five classic tasks without it, and the other
- * §4.3 values (MESSAGING, …) are extras. Catalogs and pixels have no documented bundles; [INF]
+ * https://developers.facebook.com/docs/graph-api/reference/page values (MESSAGING, …) are extras. Catalogs and pixels have no documented bundles; [INF]
  * catalog {MANAGE} / {ADVERTISE} / {MANAGE, ADVERTISE}, pixel {ANALYZE} / {ADVERTISE, ANALYZE} /
  * {EDIT, ADVERTISE, ANALYZE}.
  */

@@ -1,5 +1,5 @@
 /**
- * Usage headers (reference §10): `X-App-Usage` on every response (whole-number percentages over a
+ * Usage headers (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): `X-App-Usage` on every response (whole-number percentages over a
  * rolling hour) and `X-Business-Use-Case-Usage` keyed by the ad account on `act_*` calls, with
  * `estimated_time_to_regain_access` in minutes (0 when not throttled).
  */

@@ -110,7 +110,7 @@ export class MetaWorld {
     return undefined;
   }
 
-  /** A business user or system user, the two kinds that can hold asset tasks (reference §7). */
+  /** A business user or system user, the two kinds that can hold asset tasks (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). */
   person(id: string): { businessId: string; name: string; userType: 'BUSINESS_USER' | 'SYSTEM_USER' } | undefined {
     const u = this.users.get(id);
     if (u) return { businessId: u.businessId, name: u.name, userType: 'BUSINESS_USER' };
@@ -119,7 +119,7 @@ export class MetaWorld {
     return undefined;
   }
 
-  /** An invite's status; a PENDING one past its expiration_time becomes EXPIRED (reference §3.1). */
+  /** An invite's status; a PENDING one past its expiration_time becomes EXPIRED (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
   inviteStatus(invite: Invite): Invite['status'] {
     if (invite.status === 'PENDING' && invite.expiration_time <= this.now()) {
       invite.status = 'EXPIRED';
@@ -154,7 +154,7 @@ export class MetaWorld {
     return out.sort((x, y) => x.seq - y.seq);
   }
 
-  /** Removing a person removes the access granted through the business (reference §2.5, §11). */
+  /** Removing a person removes the access granted through the business (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
   removeUser(userId: string): void {
     for (const assetId of [...(this.assetsByUser.get(userId) ?? [])]) this.unassign(assetId, userId);
     this.assetsByUser.delete(userId);
@@ -199,7 +199,7 @@ export class MetaWorld {
 }
 
 /**
- * Tasks implied by a role when none are given. [INF] reference §4.1: ADMIN ⇔ MANAGE, anything else
+ * Tasks implied by a role when none are given. [INF] https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user: ADMIN ⇔ MANAGE, anything else
  * is basic access (DEFAULT) plus the role itself when it is an add-on (FINANCE_EDITOR, DEVELOPER…).
  */
 export function defaultTasks(role: string): string[] {
@@ -208,7 +208,7 @@ export function defaultTasks(role: string): string[] {
   return ['DEFAULT', role];
 }
 
-/** The base role the `business_users` edge reports: Admin or Employee only (reference §2.1, §4.1). */
+/** The base role the `business_users` edge reports: Admin or Employee only (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 export function baseRole(role: string, tasks: string[]): 'ADMIN' | 'EMPLOYEE' {
   return role === 'ADMIN' || role === 'MANAGE' || tasks.includes('MANAGE') || tasks.includes('ADMIN') ? 'ADMIN' : 'EMPLOYEE';
 }

@@ -1,6 +1,6 @@
 import type { AppAsset, AssetAssignment, AssetRef, AssetType } from '../../sdk/hub-model.ts';
 
-/** Pure mappers for assets and who is assigned to them (reference §6, §7). */
+/** Pure mappers for assets and who is assigned to them (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). */
 
 export interface RawAsset {
   id: string;
@@ -9,7 +9,7 @@ export interface RawAsset {
   permitted_tasks?: string[];
 }
 
-/** Ad account node ids are `act_<account_id>` (§1.1); a bare number is normalised to that. */
+/** Ad account node ids are `act_<account_id>` (https://developers.facebook.com/docs/graph-api/guides/versioning); a bare number is normalised to that. */
 export function assetId(type: AssetType, id: string): string {
   return type === 'ad_account' && !id.startsWith('act_') ? `act_${id}` : id;
 }
@@ -38,7 +38,7 @@ export function toAssignment(asset: AssetRef, raw: RawAssignedUser, businessId?:
     asset: { type: asset.type, id: asset.id },
     userId: String(raw.id),
     ...(raw.name ? { userName: raw.name } : {}),
-    // Only BUSINESS_USER and SYSTEM_USER are observed (§4.5).
+    // Only BUSINESS_USER and SYSTEM_USER are observed (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions).
     userType: (raw.user_type ?? '').toUpperCase() === 'SYSTEM_USER' ? 'system-user' : 'member',
     ...(bid ? { businessId: String(bid) } : {}),
     tasks: (raw.tasks ?? []).map((t) => t.toUpperCase()),

@@ -1,6 +1,6 @@
 import type { AppInvite, InviteStatus } from '../../sdk/hub-model.ts';
 
-/** Pure mapper for a BusinessRoleRequest listed under pending_users (reference §3.1). */
+/** Pure mapper for a BusinessRoleRequest listed under pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 
 export interface RawRoleRequest {
   id: string;
@@ -15,7 +15,7 @@ export interface RawRoleRequest {
 
 /**
  * Graph status → ours. Only PENDING is documented; the rest follow the business request status
- * enum (§3.1 [INF]). An invite past its expiration_time is expired even when Meta still says PENDING.
+ * enum (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users [INF]). An invite past its expiration_time is expired even when Meta still says PENDING.
  */
 export function inviteStatusOf(status: string | undefined, expiresAt: string | undefined, now = Date.now()): InviteStatus {
   const s = (status ?? 'PENDING').toUpperCase();
@@ -27,7 +27,7 @@ export function inviteStatusOf(status: string | undefined, expiresAt: string | u
   return 'pending';
 }
 
-/** Graph datetimes are `2014-01-07T23:26:09+0000` (§1.1); ISO 8601 wants `+00:00`. */
+/** Graph datetimes are `2014-01-07T23:26:09+0000` (https://developers.facebook.com/docs/graph-api/guides/versioning); ISO 8601 wants `+00:00`. */
 export function graphDate(value: string): string {
   return value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
 }

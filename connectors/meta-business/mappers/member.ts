@@ -1,6 +1,6 @@
 import type { AppMember, AppSystemUser } from '../../sdk/hub-model.ts';
 
-/** Pure mappers for people (Nango style). Graph shapes: reference §2.1 BusinessUser, §5.1 SystemUser. */
+/** Pure mappers for people (Nango style). Graph shapes: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users BusinessUser, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users SystemUser. */
 
 export interface RawBusinessUser {
   id: string;
@@ -16,7 +16,7 @@ export function toMember(raw: RawBusinessUser): AppMember {
     id: String(raw.id),
     ...(raw.email ? { email: raw.email.toLowerCase() } : {}),
     ...(raw.name ? { name: raw.name } : {}),
-    // The edge's `role` holds only the base role (ADMIN or EMPLOYEE, §2.1).
+    // The edge's `role` holds only the base role (ADMIN or EMPLOYEE, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
     role: (raw.role ?? 'EMPLOYEE').toUpperCase(),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     ...(raw.business_role_request?.id ? { inviteId: String(raw.business_role_request.id) } : {}),

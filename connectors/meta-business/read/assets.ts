@@ -4,7 +4,7 @@ import { toAsset, type RawAsset } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /**
- * Assets of the business, owned then client (reference §6). One listing per type walks two
+ * Assets of the business, owned then client (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business). One listing per type walks two
  * edges, so the opaque cursor says which edge and carries that edge's Graph cursor.
  */
 export const ASSET_EDGES: Record<AssetType, { owned: string; client: string; label: string }> = {

@@ -4,7 +4,7 @@ import { what, type MetaContext } from '../meta-context.ts';
 
 /**
  * The system user's token health, reported as hub health rather than discovered by failing tasks
- * (issue 3, item 4): `GET /debug_token?input_token=<token>` (Graph reference
+ *: `GET /debug_token?input_token=<token>` (Graph reference
  * https://developers.facebook.com/docs/graph-api/reference/debug_token): `data.is_valid`,
  * `data.expires_at` (unix seconds, 0 = never), `data.scopes`.
  */

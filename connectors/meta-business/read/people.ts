@@ -3,7 +3,7 @@ import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
-/** People in the portfolio: business_users (§2.1), pending_users (§3.1), system_users (§5.1). One page per call. */
+/** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
 export const MEMBER_FIELDS = 'id,name,email,role,tasks,business_role_request';
 export const INVITE_FIELDS = 'id,email,role,tasks,status,created_time,expiration_time';
@@ -31,7 +31,7 @@ export async function listSystemUsers(ctx: MetaContext, cursor?: string): Promis
   return { items: page.data.map(toSystemUser), ...(page.next ? { next: page.next } : {}) };
 }
 
-/** The invites for one email (pending_users?email=, §3.1): how an invite's id is resolved after POST (§2.2). */
+/** The invites for one email (pending_users?email=, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
 export async function invitesFor(ctx: MetaContext, email: string): Promise<AppInvite[]> {
   const out: AppInvite[] = [];
   let cursor: string | undefined;

@@ -5,9 +5,9 @@ import { readAssignments } from '../read/assignments.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
 
 /**
- * Assign / unassign a person's tasks on an asset (`/{asset}/assigned_users`, reference §7).
+ * Assign / unassign a person's tasks on an asset (`/{asset}/assigned_users`, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users).
  * Decision: check the current assignment first (one read of the asset's assigned_users). POST is
- * an upsert (§7.1 [INF]), so without the read a repeat would look like a change in the audit;
+ * an upsert (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users [INF]), so without the read a repeat would look like a change in the audit;
  * with it, "already assigned with these tasks" is already-done and "not assigned" on unassign is
  * already-done. Unsupported task bundles are rejected here, before any call (100/1752129).
  */
@@ -48,9 +48,9 @@ export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; 
   const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
   if (!current) return 'already-done';
   if (input.asset.type === 'pixel') {
-    // AdsPixel assigned_users has no DELETE (SPEC AdsPixel.json, reference §7.4); Graph answers
+    // AdsPixel assigned_users has no DELETE (SPEC AdsPixel.json, https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/assigned_users); Graph answers
     // 100/33 "Unsupported delete request", which must not read as "already gone".
-    throw new ConnectorError('invalid-argument', `${whatFor}: Meta has no API to remove a person from a pixel (reference §7.4); remove them in Business Settings`, {
+    throw new ConnectorError('invalid-argument', `${whatFor}: Meta has no API to remove a person from a pixel (https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/assigned_users); remove them in Business Settings`, {
       field: 'asset', providerCode: 'unsupported',
     });
   }

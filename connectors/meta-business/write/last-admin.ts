@@ -2,7 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /**
- * The portfolio must keep at least one ADMIN (reference §2.4/§2.5, code 3914). Before demoting or
+ * The portfolio must keep at least one ADMIN (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, code 3914). Before demoting or
  * removing an admin the connector reads every business user and refuses locally; Meta's 3914 maps
  * to the same refusal (graph-errors.ts). Only business users count, not admin system users: a
  * person must remain who can run the portfolio.

@@ -3,7 +3,7 @@ import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
 
-/** Change a member's role (POST /{bsuid}, reference §2.4) and remove a member (DELETE /{bsuid}, §2.5). */
+/** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 
 async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
   try {

@@ -4,7 +4,7 @@ import { what, type MetaContext } from '../meta-context.ts';
 import { requireSupported } from './assets.ts';
 
 /**
- * Share / unshare an asset with a partner business (`/{asset}/agencies`, reference §8.3). Only
+ * Share / unshare an asset with a partner business (`/{asset}/agencies`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). Only
  * the owner business can share. The current share is read first (GET /{asset}/agencies, pixels:
  * shared_agencies) so a repeat is already-done; 3944 "already has access" is already-done too.
  */

@@ -7,7 +7,7 @@ import { resolveTarget, type PatchTarget } from './target.ts';
 
 /**
  * The PATCH engine (RFC 7644 §3.5.2) over a stored resource, tolerant of what Okta and Entra send
- * (identity-providers.md §3): ops in any case, path-less values whose keys are attribute paths
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups): ops in any case, path-less values whose keys are attribute paths
  * (`name.givenName`, `urn:…:User:employeeNumber`), `value.id` equal to the resource id ignored,
  * a `remove` on a multi-valued attribute WITH a value list removing only the listed elements
  * (Entra's legacy members shape; never "all"), and removing a missing element being a no-op.
@@ -78,7 +78,7 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
       const lower = key.toLowerCase();
       if (lower === 'schemas' || lower === 'meta') continue;
       if (lower === 'id') {
-        // Okta re-sends the group id inside every rename (identity-providers.md §1.7).
+        // Okta re-sends the group id inside every rename (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
         if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `PATCH: id is immutable (${preview(v)} is not ${ctx.resourceId})`);
         continue;
       }
@@ -162,7 +162,7 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
         delete container[name];
         return;
       }
-      // Entra: {"op":"Remove","path":"members","value":[{"value":"u1"}]} removes ONLY u1 (§2.5).
+      // Entra: {"op":"Remove","path":"members","value":[{"value":"u1"}]} removes ONLY u1 (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
       const gone = new Set((normalizeValue(def, value, path) as unknown[]).map(keyOf));
       container[name] = current.filter((e) => !gone.has(keyOf(e)));
       return;

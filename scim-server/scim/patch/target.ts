@@ -8,7 +8,7 @@ import { parseAttrPath } from '../filter/path.ts';
  * extension, optionally filtered (`members[value eq "u1"]`), optionally a sub-attribute
  * (`emails[type eq "work"].value`, `name.givenName`). Unqualified enterprise attributes
  * (`manager`, `department`) resolve to the enterprise extension, as Entra sends them
- * (identity-providers.md §2.10).
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
  */
 export interface PatchTarget {
   schema?: string;
@@ -49,7 +49,7 @@ export function resolveTarget(text: string, core: readonly AttributeDef[]): Patc
   let def: AttributeDef | undefined;
   if (schema === ENTERPRISE_SCHEMA) def = findAttribute(ENTERPRISE_ATTRIBUTES, path.attr);
   else if (schema === undefined) {
-    // Entra replaces externalId by path (identity-providers.md §2.4); it is common to all resources.
+    // Entra replaces externalId by path (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups); it is common to all resources.
     def = path.attr.toLowerCase() === 'externalid' ? EXTERNAL_ID : findAttribute(core, path.attr);
     if (!def && core !== ENTERPRISE_ATTRIBUTES && findAttribute(core, 'userName')) {
       def = findAttribute(ENTERPRISE_ATTRIBUTES, path.attr);

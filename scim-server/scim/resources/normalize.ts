@@ -4,7 +4,7 @@ import { invalidValue, preview } from '../errors.ts';
 /**
  * Turns what a client sent into the canonical stored form: attribute names in their schema case
  * (`Primary` → `primary`, `Manager.Value` → `manager.value`), `"True"`/`"False"` → booleans,
- * nulls and unknown attributes dropped (RFC 7643 §2.5: unassigned; identity-providers.md §3 "ignore
+ * nulls and unknown attributes dropped (RFC 7643 §2.5: unassigned; https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups "ignore
  * unknown attributes"), read-only and write-only attributes (groups, password) dropped, and a wrong
  * type or a value past its size limit (attributes.ts MAX_LENGTH, MAX_VALUES) rejected with 400
  * invalidValue before anything is written.
@@ -19,7 +19,7 @@ export function coerceBoolean(value: unknown, where: string): boolean {
   throw invalidValue(`${where}: expected a boolean, got ${preview(value)}`);
 }
 
-/** Entra's PATCH on roles sends each value as a JSON-encoded string (identity-providers.md §2.11). */
+/** Entra's PATCH on roles sends each value as a JSON-encoded string (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups). */
 function unwrapStringifiedRole(element: ScimObject): ScimObject {
   const raw = element.value;
   if (typeof raw !== 'string' || !raw.trim().startsWith('{')) return element;

@@ -4,7 +4,7 @@ import { GRAPH_ERRORS } from './graph-error.ts';
 /**
  * The tenant's objects the emulator keeps: app registrations with their directory extension
  * definitions, and users with their extension values. Rules follow the Graph reference
- * (identity-providers.md §7.2): an extension is named `extension_<appId without dashes>_<name>`,
+ * (https://learn.microsoft.com/graph/extensibility-overview): an extension is named `extension_<appId without dashes>_<name>`,
  * String values hold at most 256 characters, `null` removes a value, and a user can only be given
  * properties that are declared or registered as extensions.
  */

@@ -9,7 +9,7 @@ import { createTokenService, GRAPH_AUDIENCE } from './graph-token.ts';
 
 /**
  * A stateful fake of the Microsoft identity platform token endpoint and the parts of Microsoft
- * Graph hubwarden uses (identity-providers.md §5 and §7.2): client-credentials tokens signed with the
+ * Graph hubwarden uses (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, https://learn.microsoft.com/graph/extensibility-overview): client-credentials tokens signed with the
  * emulator's own key (JWKS served), directory extension definitions on an app registration, user
  * reads with $select and PATCH of extension values, throttling (429 + Retry-After), and the Lifecycle
  * Workflows resume call. The same base URL serves as `authorityUrl` and `graphBaseUrl`.
@@ -116,7 +116,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     res.status(204).end();
   });
 
-  // Lifecycle Workflows custom task extension callback (identity-providers.md §5, resume API v1.0).
+  // Lifecycle Workflows custom task extension callback (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, resume API v1.0).
   graph.post('/identityGovernance/lifecycleWorkflows/workflows/:wid/tasks/:tid/taskProcessingResults/:rid/resume', (req, res) => {
     const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");

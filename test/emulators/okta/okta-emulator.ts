@@ -8,7 +8,7 @@ import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 
 /**
  * A stateful fake of the parts of the Okta Management API that hubwarden's write-back uses, for
- * tests that drive the real @okta/okta-sdk-nodejs against it (identity-providers.md §7.1):
+ * tests that drive the real @okta/okta-sdk-nodejs against it (https://developer.okta.com/docs/reference/api/schemas/):
  * the default user schema, users read and updated (POST = partial, PUT = full replace), SSWS
  * token auth, rate-limit headers and 429 E0000047. Every request is recorded in `calls`.
  */

@@ -3,7 +3,7 @@ import { OKTA_ERRORS } from './okta-error.ts';
 /**
  * The default user schema (`/api/v1/meta/schemas/user/default`). POST is a partial update of
  * `definitions.custom.properties`: properties sent are added or replaced, a property sent as
- * `null` is removed, the rest stay (okta-sdk-nodejs SchemaApi docstring; identity-providers.md §7.1).
+ * `null` is removed, the rest stay (okta-sdk-nodejs SchemaApi docstring; https://developer.okta.com/docs/reference/api/schemas/).
  */
 export interface SchemaProperty {
   title: string;
