@@ -94,9 +94,10 @@ export const tiktokBusiness = defineConnector({
     path: '/sandbox/tiktok',
     description: 'TikTok sandbox (built-in TikTok API for Business emulator)',
     usedBy: (block) => block.apiBaseUrl === 'sandbox',
-    create: async ({ controlAuth }) => {
+    resetPath: '/__emulator/reset',
+    create: async ({ controlAuth, persist }) => {
       const { createTikTokEmulator } = await import('./emulator/index.ts');
-      return createTikTokEmulator({ controlAuth });
+      return createTikTokEmulator({ controlAuth, persist });
     },
   },
   emulator: {

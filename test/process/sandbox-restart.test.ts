@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killIfAlive, REPO_ROOT, sandboxConfig, startProcess, waitUntilStopped, type ServerProcess } from './server-process.ts';
+import { REPO_ROOT, sandboxConfig, startProcess } from './server-process.ts';
+import { adminApi, serverRuns, json, type Task } from './sandbox-hub.ts';
 
 /**
  * The built-in Meta sandbox keeps its business across a restart: people invited and accepted
@@ -17,12 +18,6 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PEOPLE = ['jane.doe@example.com', 'john.roe@example.com', 'ann.poe@example.com'];
 
 interface Call { method: string; path: string }
-interface Task { id: string; status: string; result?: { changes?: Record<string, number>; reconcileTaskId?: string } }
-
-async function json<T>(res: Response): Promise<T> {
-  assert.ok(res.ok, `${res.url}: HTTP ${res.status} ${await res.clone().text()}`);
-  return (await res.json()) as T;
-}
 
 test('a restart leaves the sandbox business as it was; the first check finds nothing removed and re-invites nobody; sandbox reset starts over', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-sandbox-'));
@@ -44,48 +39,15 @@ test('a restart leaves the sandbox business as it was; the first check finds not
   const admin = { authorization: 'Bearer admin-token' };
   const worldFile = join(dir, 'data/sandbox-meta-business.json');
   const lockPath = join(dir, 'data/hubwarden.json.lock');
-  let server: ServerProcess;
+  const run = serverRuns(t, config, env, lockPath);
   let url = '';
-  const start = async () => {
-    server = startProcess(process.execPath, ['--import', 'tsx', 'scim-server/main.ts', '--config', config], { env });
-    const started = server;
-    t.after(() => killIfAlive(started.pid));
-    url = await server.listening;
-  };
-  const stop = async () => {
-    server.kill('SIGTERM');
-    await waitUntilStopped({ url, lockPath, pid: server.pid });
-    assert.equal((await server.exited).code, 0, server.output().stderr);
-  };
-  const task = async (id: string): Promise<Task> => {
-    for (;;) {
-      const t = await json<Task>(await fetch(`${url}/api/v1/tasks/${id}`, { headers: admin }));
-      if (!['queued', 'running', 'waiting'].includes(t.status)) return t;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  /** No task queued or running (the operations a reconcile enqueued have run). */
-  const idle = async () => {
-    for (;;) {
-      let busy = 0;
-      for (const status of ['queued', 'running']) busy += (await json<{ total: number }>(await fetch(`${url}/api/v1/tasks?status=${status}&limit=1`, { headers: admin }))).total;
-      if (busy === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  /** A check for updates and the reconcile it starts, both finished, and the work they queued done. */
-  const check = async (): Promise<Task> => {
-    const { taskId } = await json<{ taskId: string }>(await fetch(`${url}/api/v1/hubs/sandbox/check-for-updates`, { method: 'POST', headers: admin }));
-    const done = await task(taskId);
-    assert.equal(done.status, 'completed', JSON.stringify(done));
-    if (done.result?.reconcileTaskId) await task(done.result.reconcileTaskId);
-    await idle();
-    return done;
-  };
+  const start = async () => void (url = await run.start());
+  const stop = run.stop;
+  const api = adminApi(run.url, admin);
+  const check = (): Promise<Task> => api.check('sandbox');
   const calls = async () => json<Call[]>(await fetch(`${url}/sandbox/graph/__emulator/calls`, { headers: admin }));
   const state = async () => json<{ users: Array<{ email: string }>; invites: Array<{ id: string; email: string; status: string }> }>(await fetch(`${url}/sandbox/graph/__emulator/state`, { headers: admin }));
-  const scim = (path: string, body: unknown) =>
-    fetch(`${url}/scim/v2/hubs/sandbox/${path}`, { method: 'POST', headers: { authorization: 'Bearer scim-token', 'content-type': 'application/scim+json' }, body: JSON.stringify(body) }).then((r) => json<{ id: string }>(r));
+  const scim = (path: string, body: unknown) => api.scim('sandbox', 'scim-token', path, body);
 
   await start();
   const initial = await state();

@@ -11,7 +11,7 @@
  */
 import { listenOn } from '../../sdk/listen.ts';
 import type { Express } from 'express';
-import express from 'express';
+import { savingAfterWrites } from '../../sdk/debounced-save.ts';
 import { MetaWorld } from './world.ts';
 import { restoreWorld, worldSaver, type WorldSaver } from './world-file.ts';
 import { FaultPlan, type FaultConfig } from './faults.ts';
@@ -146,21 +146,6 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     close: async () => saver?.flush(),
     listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host),
   };
-}
-
-/**
- * Any request but GET/HEAD may have changed the world (Graph writes, batches, the control
- * endpoints): save after it is answered. Reads change nothing that is not derived from the clock.
- */
-function savingAfterWrites(graph: Express, saver: WorldSaver): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.use((req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') res.once('finish', () => saver.changed());
-    next();
-  });
-  app.use(graph);
-  return app;
 }
 
 export interface StandaloneOptions {

@@ -9,6 +9,7 @@
  */
 import type { MetaWorld } from './world.ts';
 import type { Assignment, EmulatorState } from './model.ts';
+import { debouncedSaver, type DebouncedSaver } from '../../sdk/debounced-save.ts';
 
 export const WORLD_FORMAT = 'hubwarden-meta-emulator-world/1';
 
@@ -58,50 +59,9 @@ function putAssignment(world: MetaWorld, a: Assignment): void {
   assets.add(a.assetId);
 }
 
-export interface WorldSaver {
-  /** A change happened: save within `debounceMs` (changes in a burst are saved once). */
-  changed(): void;
-  /** Saves pending changes now; resolves when they are written. */
-  flush(): Promise<void>;
-}
+export type WorldSaver = DebouncedSaver;
 
-/**
- * Debounced saving: one write per burst of changes, never two writes at once (a change during a
- * write is saved by the next one), and a failed write is logged and retried at the next change.
- */
+/** Saves the world after changes, debounced (connectors/sdk/debounced-save.ts). */
 export function worldSaver(world: MetaWorld, save: (text: string) => Promise<void>, options: { debounceMs?: number; onError?: (err: Error) => void } = {}): WorldSaver {
-  const debounceMs = options.debounceMs ?? 100;
-  let dirty = false;
-  let timer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> | null = null;
-  const write = async (): Promise<void> => {
-    while (writing) await writing;
-    if (!dirty) return;
-    dirty = false;
-    writing = save(serializeWorld(world)).catch((err: Error) => {
-      dirty = true;
-      options.onError?.(err);
-    });
-    try {
-      await writing;
-    } finally {
-      writing = null;
-    }
-  };
-  return {
-    changed() {
-      dirty = true;
-      timer ??= setTimeout(() => {
-        timer = null;
-        void write();
-      }, debounceMs);
-      timer.unref(); // the owner flushes at shutdown; a pending save must not keep a process alive
-    },
-    async flush() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await write();
-      if (dirty) throw new Error('meta emulator: the sandbox business could not be saved');
-    },
-  };
+  return debouncedSaver(() => serializeWorld(world), save, { ...options, failure: 'meta emulator: the sandbox business could not be saved' });
 }

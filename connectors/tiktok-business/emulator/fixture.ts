@@ -81,11 +81,12 @@ export function parseFixture(input: unknown, source: string, now: number): Emula
   f.tokens.forEach((t, i) => f.members.some((m) => m.user_id === t.user_id) || fail(`tokens[${i}]`, `user ${t.user_id} is a member of no Business Center`));
   return {
     ...f,
-    members: f.members.map((m, i) => ({
-      ...m,
-      invited_at: resolveTime(m.invited_at, now, `members[${i}].invited_at`),
-      expires_at: resolveTime(m.expires_at, now, `members[${i}].expires_at`),
-    })),
+    // absent times stay absent (not `undefined`): the state equals its saved copy (world-file.ts)
+    members: f.members.map(({ invited_at, expires_at, ...m }, i) => {
+      const invitedAt = resolveTime(invited_at, now, `members[${i}].invited_at`);
+      const expiresAt = resolveTime(expires_at, now, `members[${i}].expires_at`);
+      return { ...m, ...(invitedAt !== undefined ? { invited_at: invitedAt } : {}), ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) };
+    }),
   };
 }
 

@@ -23,6 +23,7 @@ export interface EmulatorControlApi {
   setFaults(f: FaultConfig): void;
   setRateLimits(l: AppRateLimits | undefined): void;
   state(): EmulatorState;
+  reset(): void;
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -103,6 +104,10 @@ export function createTikTokApp(rt: EmulatorRuntime, baseLatencyMs: number, cont
     } catch (err) {
       res.status(400).json({ error: `tiktok emulator: rate limits must be {qps, qpm, qpd}: ${(err as Error).message}` });
     }
+  });
+  app.post('/__emulator/reset', (_req, res) => {
+    control.reset(); // the Business Centers as the fixture has them; faults, limits and the call log are kept
+    res.json({ ok: true });
   });
   app.get('/__emulator/calls', (_req, res) => void res.json(rt.calls));
   // Over HTTP token values are redacted: the sandbox is mounted inside the product.

@@ -8,10 +8,12 @@
  *
  * Control endpoints: `POST /__emulator/invites/{bc_id}/{email}/accept|decline|expire`,
  * `PUT /__emulator/faults`, `PUT /__emulator/rate-limits`, `GET /__emulator/calls`,
- * `GET /__emulator/state`.
+ * `GET /__emulator/state`, `POST /__emulator/reset` (the emulator's own control API, not TikTok's).
  */
 import { listenOn } from '../../sdk/listen.ts';
 import type { Express } from 'express';
+import { savingAfterWrites } from '../../sdk/debounced-save.ts';
+import { restoreWorld, worldSaver } from './world-file.ts';
 import { TikTokWorld } from './world.ts';
 import { FaultPlan, type FaultConfig } from './faults.ts';
 import { AppLimiter, TIERS, type AppRateLimits } from './app-limits.ts';
@@ -46,6 +48,12 @@ export interface TikTokEmulatorOptions {
   log?: { error(msg: string, meta?: object): void };
   /** Guards `/__emulator/*` (the product passes an admin-token check when it mounts the sandbox). */
   controlAuth?: EmulatorControlAuth;
+  /**
+   * Keeps the world across restarts (the product's sandbox): starts from `initial` (a world saved
+   * earlier; `source` names it in errors) instead of the fixture, and hands `save` the whole world
+   * after each change (debounced) and at `close()`. Default: in memory only.
+   */
+  persist?: { initial?: string; source?: string; save(text: string): Promise<void>; debounceMs?: number; onError?(err: Error): void };
 }
 
 export interface TikTokEmulator {
@@ -63,7 +71,11 @@ export interface TikTokEmulator {
     clearCalls(): void;
     state(): EmulatorState;
     seed(state: EmulatorState): void;
+    /** Back to the fixture the emulator was created with (`hubwarden sandbox reset`). */
+    reset(): void;
   };
+  /** Writes pending changes of a persisted world (call at shutdown); nothing to do otherwise. */
+  close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -71,7 +83,10 @@ const DAY_MS = 86_400_000;
 export function createTikTokEmulator(options: TikTokEmulatorOptions = {}): TikTokEmulator {
   const now = options.now ?? Date.now;
   const world = new TikTokWorld();
-  world.seed(options.state ?? sandboxFixture(now()));
+  const fixture = () => structuredClone(options.state) ?? sandboxFixture(now());
+  world.seed(fixture());
+  if (options.persist?.initial !== undefined) restoreWorld(world, options.persist.initial, options.persist.source ?? 'the saved world');
+  const saver = options.persist && worldSaver(world, options.persist.save, options.persist);
   const calls: RecordedCall[] = [];
   const rt: EmulatorRuntime = {
     world,
@@ -82,18 +97,29 @@ export function createTikTokEmulator(options: TikTokEmulatorOptions = {}): TikTo
     calls,
     log: options.log,
   };
+  /** Control actions called directly (tests, the product) change the world outside HTTP: save too. */
+  const changing = <T>(action: () => T): T => {
+    const out = action();
+    saver?.changed();
+    return out;
+  };
   const control: TikTokEmulator['control'] = {
-    acceptInvite: (bc, email, person) => acceptInvite(rt, bc, email, person),
-    declineInvite: (bc, email) => declineInvite(rt, bc, email),
-    expireInvite: (bc, email) => expireInvite(rt, bc, email),
+    acceptInvite: (bc, email, person) => changing(() => acceptInvite(rt, bc, email, person)),
+    declineInvite: (bc, email) => changing(() => declineInvite(rt, bc, email)),
+    expireInvite: (bc, email) => changing(() => expireInvite(rt, bc, email)),
     setFaults: (f) => rt.faults.set(f),
     setRateLimits: (l) => rt.limits.set(l),
     clearCalls: () => void calls.splice(0, calls.length),
     state: () => world.snapshot(),
-    seed: (state) => world.seed(state),
+    seed: (state) => {
+      world.seed(state);
+      saver?.changed();
+    },
+    reset: () => control.seed(fixture()),
   };
-  const handler = createTikTokApp(rt, options.latencyMs ?? 0, control, options.controlAuth);
-  return { handler, calls, control, listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host) };
+  const app = createTikTokApp(rt, options.latencyMs ?? 0, control, options.controlAuth);
+  const handler = saver ? savingAfterWrites(app, saver) : app;
+  return { handler, calls, control, close: async () => saver?.flush(), listen: (port = 0, host = '127.0.0.1') => listenOn(handler, port, host) };
 }
 
 export interface StandaloneOptions {

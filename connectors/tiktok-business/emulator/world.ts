@@ -17,6 +17,15 @@ export class TikTokWorld {
   readonly people = new Map<string, string>();
   #nextUserId = 7_200_000_000_000_000_000n;
 
+  /** The next user id to hand out (saved with the world, so no id is handed out twice). */
+  nextUserId(): string {
+    return String(this.#nextUserId);
+  }
+
+  restoreNextUserId(next: string): void {
+    this.#nextUserId = BigInt(next);
+  }
+
   seed(state: EmulatorState): void {
     this.bcs.clear();
     this.members.clear();
