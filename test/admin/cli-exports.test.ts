@@ -5,19 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { assertOneLineError, cli } from './cli-run.ts';
-import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+import { assertOneLineError, cli, serveAdminApi } from './cli-run.ts';
+import { type FakeAgent } from './fake-agent.ts';
+import { TEST_ENV, type TestServer } from './test-server.ts';
 
 describe('hubwarden exports and paging against a test server', () => {
   let server: TestServer;
   let agent: FakeAgent;
   let auth: string[];
   before(async () => {
-    agent = new FakeAgent();
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-    auth = ['--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN];
+    ({ server, agent, auth } = await serveAdminApi());
   });
   after(() => server.close());
 

@@ -1,6 +1,9 @@
 /** Runs the real CLI (bin/hubwarden.mjs) as a child process, for the CLI test files. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
 
 export const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
 
@@ -25,3 +28,10 @@ export function assertOneLineError(run: Run, code: number, pattern: RegExp) {
   assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
 }
 
+
+/** The admin API over a FakeAgent on a port of its own, and the CLI flags that reach it. */
+export async function serveAdminApi(): Promise<{ server: TestServer; agent: FakeAgent; auth: string[] }> {
+  const agent = new FakeAgent();
+  const server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
+  return { server, agent, auth: ['--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN] };
+}

@@ -4,19 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { FAKE_CHECK_RESULT, FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
-import { assertOneLineError, BIN, cli } from './cli-run.ts';
+import { FAKE_CHECK_RESULT, type FakeAgent } from './fake-agent.ts';
+import { TEST_ENV, type TestServer } from './test-server.ts';
+import { assertOneLineError, BIN, cli, serveAdminApi } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
   let server: TestServer;
   let agent: FakeAgent;
   let auth: string[];
   before(async () => {
-    agent = new FakeAgent();
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-    auth = ['--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN];
+    ({ server, agent, auth } = await serveAdminApi());
   });
   after(() => server.close());
 
