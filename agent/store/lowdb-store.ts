@@ -181,7 +181,7 @@ export class LowdbStore extends MemoryStore {
   }
 
   /** Refuses work before anything is staged when the store cannot make it durable. */
-  override async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
+  override async transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     if (this.state !== 'open') throw new Error(`store: ${this.path} is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
     if (this.unavailable) throw new StoreUnavailable(this.unavailable.reason, Math.ceil(this.probeMs / 1000));
     return super.transact(fn);
