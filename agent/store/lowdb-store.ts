@@ -3,7 +3,7 @@ import { childLogger } from '../log/logger.ts';
 import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
-import { ARCHIVED_COLLECTIONS, Archives } from './archives.ts';
+import { ARCHIVED_COLLECTIONS, ARCHIVED_ID_OF, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
 import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
 import { rotateJournal, writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
@@ -112,6 +112,23 @@ export class LowdbStore extends MemoryStore {
   override async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
     if (!this.archives.has(collection)) return yield* super.newestFirst(collection, partition, newer);
     for await (const r of this.archives.newestFirst(collection, partition)) yield r.record as RecordOf<C>;
+  }
+
+  /**
+   * Every record, collection by collection (sorted by name): those in memory in each partition's
+   * insertion order, archived ones oldest first (their commit order). For `store migrate`.
+   */
+  async *everyRecord(): AsyncGenerator<readonly [collection: string, partition: string, id: string, record: unknown]> {
+    const names = [...new Set([...this.data.keys(), ...this.archives.names()])].sort();
+    for (const c of names) {
+      if (this.archives.has(c)) {
+        const idOf = ARCHIVED_ID_OF[c];
+        if (!idOf) throw new Error(`store: no id rule for the archived collection ${c}`);
+        for await (const r of this.archives.oldestFirst(c)) yield [c, r.partition, idOf(r.record), r.record];
+        continue;
+      }
+      for (const [p, records] of this.data.get(c as CollectionName) ?? []) for (const [id, record] of records) yield [c, p, id, record];
+    }
   }
 
   /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
