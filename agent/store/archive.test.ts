@@ -106,12 +106,12 @@ describe('the archive (audit log, finished tasks)', () => {
     await store.open();
     const now = Date.parse('2026-06-01T00:00:00Z');
     const ago = (ms: number) => new Date(now - ms);
-    const ids = await store.transact((tx) => {
+    const ids = await store.transact(async (tx) => {
       const mk = (key: string) => enqueueTask(tx, { hubId: 'h1', kind: 'invite', payload: {}, idempotencyKey: key, trigger, summary: key, now: ago(600_000) });
-      const done = updateTask(tx, mk('done'), { status: 'completed', completedAt: ago(120_000).toISOString() }, ago(120_000));
-      const fresh = updateTask(tx, mk('fresh'), { status: 'completed', completedAt: ago(10_000).toISOString() }, ago(10_000));
-      const failed = updateTask(tx, mk('failed'), { status: 'failed', completedAt: ago(120_000).toISOString() }, ago(120_000));
-      const queued = mk('queued');
+      const done = await updateTask(tx, await mk('done'), { status: 'completed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const fresh = await updateTask(tx, await mk('fresh'), { status: 'completed', completedAt: ago(10_000).toISOString() }, ago(10_000));
+      const failed = await updateTask(tx, await mk('failed'), { status: 'failed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const queued = await mk('queued');
       return { done: done.id, fresh: fresh.id, failed: failed.id, queued: queued.id };
     });
     assert.equal(await archiveFinishedTasks(store, now - 60_000), 1);
