@@ -9,15 +9,15 @@ import { findPerson } from './dispatch/find-person.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
-import { findReport, toReportView } from './safety/reports.ts';
-import type { Store } from './store/store.ts';
+import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
+import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, updateTask } from './tasks/enqueue.ts';
 import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
 import { queueOwnerRemoval } from './members/owner-removal.ts';
-import { toTaskView } from './tasks/task-record.ts';
+import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, offersOf } from './offers/offer-api.ts';
 
 /**
@@ -28,8 +28,8 @@ import { claimOffer, offersOf } from './offers/offer-api.ts';
 export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'unexemptMember' | 'registerGuest'>
   & Partial<Pick<AgentApi, 'removeMember' | 'checkForUpdates'>> & {
   handlers?: TaskHandler[];
-  health?(hubId: string): Partial<HubHealth> | undefined;
-  memberCounts?(hubId: string): Record<MemberStatus, number> | undefined;
+  health?(hubId: string): Promise<Partial<HubHealth> | undefined>;
+  memberCounts?(hubId: string): Promise<Record<MemberStatus, number> | undefined>;
 };
 
 export interface AgentApiDeps {
@@ -40,7 +40,8 @@ export interface AgentApiDeps {
   clock: () => number;
 }
 
-const notProvided = (what: string) => () => { throw new AgentError('unavailable', `agent: ${what} is not available (no member service wired)`); };
+/** Every method it stands for returns a promise, so the refusal is a rejection (never a synchronous throw). */
+const notProvided = (what: string) => () => Promise.reject(new AgentError('unavailable', `agent: ${what} is not available (no member service wired)`));
 
 export function createAgentApi(d: AgentApiDeps): AgentApi {
   const { store } = d;
@@ -50,25 +51,27 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     if (!hub) throw new AgentError('not-found', `agent: no hub "${hubId}" in the config`);
     return hub;
   };
-  const viewOf = (id: string) => {
-    const t = findTask(store, id);
+  const viewOf = async (id: string) => {
+    const t = await findTask(store, id);
     if (!t) throw new Error(`agent: task ${id} vanished`);
     return toTaskView(t);
   };
 
-  function summary(hub: HubConfigFile): HubSummary {
-    const state = store.get('hubStates', '', hub.id);
+  async function summary(hub: HubConfigFile): Promise<HubSummary> {
+    const state = await store.get('hubStates', '', hub.id);
     // Failed tasks, and tasks retrying after an error other than a rate limit (waiting out a limit is normal).
-    const failingTasks = [...store.list('tasks', hub.id)].filter((t) => t.status === 'failed' || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')).length;
-    const imp = store.get('appImports', hub.id, hub.id);
-    const extra = d.members?.health?.(hub.id) ?? {};
+    let failingTasks = 0;
+    for await (const t of store.list('tasks', hub.id)) if (t.status === 'failed' || (t.status === 'waiting' && t.lastError && t.lastError.kind !== 'rate-limited')) failingTasks++;
+    const imp = await store.get('appImports', hub.id, hub.id);
+    const extra = (await d.members?.health?.(hub.id)) ?? {};
     const problems = [...(extra.problems ?? [])];
     if (state?.paused) problems.unshift(`paused: ${state.pausedReason}`);
-    const given = d.members?.memberCounts?.(hub.id);
+    const given = await d.members?.memberCounts?.(hub.id);
     const counts: Record<MemberStatus, number> = given ?? { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     if (!given) {
-      for (const m of store.list('memberMatches', hub.id)) counts[m.outcome] = (counts[m.outcome] ?? 0) + 1;
-      counts.invited = [...store.list('appInvites', hub.id)].filter((i) => i.status === 'pending').length;
+      for await (const m of store.list('memberMatches', hub.id)) counts[m.outcome] = (counts[m.outcome] ?? 0) + 1;
+      counts.invited = 0;
+      for await (const i of store.list('appInvites', hub.id)) if (i.status === 'pending') counts.invited++;
     }
     return {
       id: hub.id, label: hub.label ?? hub.id, connector: hub.connector, identityProvider: hub.identityProvider,
@@ -83,13 +86,16 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     };
   }
 
-  function enqueueOps(tx: Parameters<Parameters<Store['transact']>[0]>[0], hub: HubConfigFile, ops: Operation[], trigger: Trigger, parentId?: string): string[] {
-    return ops.map((op) => enqueueOperation(tx, { hub, op, trigger, parentId, now: now() }).id);
+  /** Stages one operation task per op in `tx` (one after another: each may read what the last staged). */
+  async function enqueueOps(tx: Transaction, hub: HubConfigFile, ops: Operation[], trigger: Trigger, parentId?: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const op of ops) ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId, now: now() })).id);
+    return ids;
   }
 
   return {
-    hubs: () => [...d.hubs().values()].map(summary),
-    hub: (id) => {
+    hubs: () => Promise.all([...d.hubs().values()].map(summary)),
+    hub: async (id) => {
       const hub = d.hubs().get(id);
       return hub ? summary(hub) : undefined;
     },
@@ -120,11 +126,11 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async plan(hubId) {
       const hub = hubOf(hubId);
-      return toPlannedOperations(planHub(store, hub, { now: now() }));
+      return toPlannedOperations(await planHub(store, hub, { now: now() }));
     },
 
-    task: (id) => {
-      const t = findTask(store, id);
+    task: async (id) => {
+      const t = await findTask(store, id);
       return t ? toTaskView(t) : undefined;
     },
     findTask: async (id) => {
@@ -133,28 +139,33 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     },
     tasks: (q) => queryTasks(store, q),
 
-    reports: (hubId) => {
-      const parts = hubId !== undefined ? [hubId] : store.partitions('reports');
-      return parts.flatMap((p) => [...store.list('reports', p)]).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map(toReportView);
+    reports: async (hubId) => {
+      const parts = hubId !== undefined ? [hubId] : await store.partitions('reports');
+      const all: Array<Readonly<ReportRecord>> = [];
+      for (const p of parts) for await (const r of store.list('reports', p)) all.push(r);
+      return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).map(toReportView);
     },
 
     async applyReport(reportId, memberIds, trigger) {
-      const report = await store.transact((tx) => {
-        const r = findReport(tx, reportId);
+      const report = await store.transact(async (tx) => {
+        const r = await findReport(tx, reportId);
         if (!r) throw new AgentError('not-found', `agent: no deprovisioning report ${reportId}`);
         if (r.status === 'applied' || r.status === 'dismissed') throw new AgentError('conflict', `agent: report ${reportId} is already ${r.status}`);
         const hub = hubOf(r.hubId);
         const wanted = memberIds === 'all' ? undefined : new Set(memberIds);
         if (wanted) for (const id of wanted) if (!r.items.some((i) => i.memberId === id)) throw new AgentError('not-found', `agent: report ${reportId} has no item for member ${id}`);
         const at = now().toISOString();
-        const items = r.items.map((item) => {
-          if (item.appliedAt || (wanted && !wanted.has(item.memberId))) return item;
-          const op = r.operations[item.memberId];
-          if (!op) return item;
-          const [taskId] = enqueueOps(tx, hub, [op], trigger);
+        const items: typeof r.items = [];
+        for (const item of r.items) {
+          const op = item.appliedAt || (wanted && !wanted.has(item.memberId)) ? undefined : r.operations[item.memberId];
+          if (!op) {
+            items.push(item);
+            continue;
+          }
+          const [taskId] = await enqueueOps(tx, hub, [op], trigger);
           appendAudit(tx, { hubId: hub.id, trigger, action: 'apply-report', subject: { email: item.email, directoryUserId: item.directoryUserId, memberId: item.memberId }, why: `${item.reason}: applied from report ${r.id}`, outcome: 'ok', taskId });
-          return { ...item, appliedAt: at, taskId };
-        });
+          items.push({ ...item, appliedAt: at, taskId });
+        }
         const next = { ...r, items, status: items.every((i) => i.appliedAt) ? 'applied' as const : 'partially-applied' as const };
         tx.put('reports', r.hubId, r.id, next);
         return next;
@@ -162,26 +173,28 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       return toReportView(report);
     },
 
-    approvals: (hubId) => {
-      const parts = hubId !== undefined ? [hubId] : store.partitions('approvals');
-      return parts.flatMap((p) => [...store.list('approvals', p)]).map(({ planned: _p, decidedBy: _b, decidedAt: _a, ...a }) => a as Approval);
+    approvals: async (hubId) => {
+      const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
+      const out: Approval[] = [];
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      return out;
     },
 
     async decideApproval(approvalId, decision, trigger) {
-      const approval = await store.transact((tx) => {
-        const a = findApproval(tx, approvalId);
+      const approval = await store.transact(async (tx) => {
+        const a = await findApproval(tx, approvalId);
         if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
         if (a.status !== 'pending') throw new AgentError('conflict', `agent: approval ${approvalId} was already ${a.status}`);
         const hub = hubOf(a.hubId);
         const at = now();
         const next: ApprovalRecord = { ...a, status: decision === 'approve' ? 'approved' : 'rejected', decidedBy: trigger.actor ?? trigger.type, decidedAt: at.toISOString() };
         tx.put('approvals', a.hubId, a.id, next);
-        const task = tx.get('tasks', a.hubId, a.taskId);
+        const task = await tx.get('tasks', a.hubId, a.taskId);
         if (decision === 'approve') {
-          const ids = enqueueOps(tx, hub, a.planned, trigger, a.taskId);
-          if (task?.status === 'needs-approval') updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
+          const ids = await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
+          if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
         } else if (task?.status === 'needs-approval') {
-          updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);
+          await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);
         }
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
@@ -193,15 +206,22 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     audit: (q) => queryAudit(store, q),
 
     async reevaluatePerson(person, trigger) {
-      const found = findPerson(store, d.hubs().values(), person).filter((f) => f.user);
-      const tasks = await store.transact((tx) => found.map((f) => enqueueTask(tx, {
-        hubId: f.hub.id, kind: 'reconcile-person', payload: { directoryUserId: f.user!.id }, idempotencyKey: `reconcile:${f.user!.id}`, reuse: 'unstarted',
-        trigger, summary: `re-evaluate ${f.user!.userName} on hub ${f.hub.id}`, now: now(),
-      })));
+      // Who the person is on each hub is read in the transaction that queues their re-evaluation.
+      const tasks = await store.transact(async (tx) => {
+        const found = (await findPerson(tx, d.hubs().values(), person)).filter((f) => f.user);
+        const queued: TaskRecord[] = [];
+        for (const f of found) {
+          queued.push(await enqueueTask(tx, {
+            hubId: f.hub.id, kind: 'reconcile-person', payload: { directoryUserId: f.user!.id }, idempotencyKey: `reconcile:${f.user!.id}`, reuse: 'unstarted',
+            trigger, summary: `re-evaluate ${f.user!.userName} on hub ${f.hub.id}`, now: now(),
+          }));
+        }
+        return queued;
+      });
       return tasks.map((t) => toTaskView(t));
     },
 
-    offers: (email) => offersOf(store, d.hubs().values(), email, now()),
+    offers: async (email) => offersOf(store, d.hubs().values(), email, now()),
     claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
 
     async offboard(person, trigger) {

@@ -98,7 +98,7 @@ export function createAgent(o: AgentOptions): Agent {
     async start() {
       const audit = o.auditFile === undefined ? auditPath : o.auditFile;
       if (audit) stopMirror = mirrorAuditToFile(o.store, audit);
-      runner.start();
+      await runner.start();
       dispatcher.start();
       prune();
       pruneTimer = setInterval(prune, o.pruneEveryMs ?? 6 * 3_600_000);
@@ -118,7 +118,7 @@ export function createAgent(o: AgentOptions): Agent {
       for (;;) {
         await dispatcher.drain();
         await runner.idle();
-        if (o.store.partitions('outbox').length === 0) return;
+        if ((await o.store.partitions('outbox')).length === 0) return;
       }
     },
   };

@@ -5,6 +5,9 @@
  *
  * Methods that change something take the Trigger (who/what asked) so the audit log can say so.
  * Methods that start work return the task that tracks it; callers poll `task(id)`.
+ *
+ * Every method that reads the store is asynchronous (Promise): the store may be a database shared
+ * by several replicas (agent/store/store.ts), so no answer is assumed to be local.
  */
 import type { Trigger } from './desired-state/delta.ts';
 import type { OfferRecord } from './offers/offer-record.ts';
@@ -127,11 +130,11 @@ export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string;
 export interface AuditQuery { hubId?: string; email?: string; action?: string; since?: string; offset?: number; limit?: number }
 
 export interface AgentApi {
-  hubs(): HubSummary[];
-  hub(hubId: string): HubSummary | undefined;
+  hubs(): Promise<HubSummary[]>;
+  hub(hubId: string): Promise<HubSummary | undefined>;
 
-  members(hubId: string, query: MemberQuery): Paged<MemberView>;
-  member(hubId: string, memberId: string): MemberView | undefined;
+  members(hubId: string, query: MemberQuery): Promise<Paged<MemberView>>;
+  member(hubId: string, memberId: string): Promise<MemberView | undefined>;
   matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView>;
   unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
   exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberView>;
@@ -145,15 +148,15 @@ export interface AgentApi {
   plan(hubId: string): Promise<PlannedOperation[]>;
 
   /** A task in memory: unfinished, failed, or finished within the last minute (polling). */
-  task(id: string): TaskView | undefined;
+  task(id: string): Promise<TaskView | undefined>;
   /** Any task, also one finished long ago and kept on disk (read by paging). */
   findTask(id: string): Promise<TaskView | undefined>;
   /** Read by paging: finished tasks and the audit log are kept on disk. */
   tasks(query: TaskQuery): Promise<Paged<TaskView>>;
 
-  reports(hubId?: string): DeprovisioningReport[];
+  reports(hubId?: string): Promise<DeprovisioningReport[]>;
   applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;
-  approvals(hubId?: string): Approval[];
+  approvals(hubId?: string): Promise<Approval[]>;
   decideApproval(approvalId: string, decision: 'approve' | 'reject', trigger: Trigger): Promise<Approval>;
 
   audit(query: AuditQuery): Promise<Paged<AuditEntry>>;
@@ -161,7 +164,7 @@ export interface AgentApi {
   /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
   reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;
   /** The offers made to the directory users with this email, on every hub. */
-  offers(email: string): OfferView[];
+  offers(email: string): Promise<OfferView[]>;
   /** Claims an offer: the returned task re-evaluates the person, who is then invited as for any grant. */
   claimOffer(email: string, offerId: string, trigger: Trigger): Promise<TaskView>;
   /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { dataDirOf } from './store/open-store.ts';
 import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
@@ -19,7 +20,7 @@ export function usedSandboxes(hubs: readonly HubConfigFile[]): ConnectorDefiniti
  * up or deleting that folder covers it too.
  */
 export function sandboxWorldPath(config: LoadedConfig, connectorId: string): string {
-  return join(dirname(config.pathOf(config.file.store.path)), `sandbox-${connectorId}.json`);
+  return join(dataDirOf(config), `sandbox-${connectorId}.json`);
 }
 
 /** The saved world (undefined on a first start) and a durable writer for it (temp, fsync, rename). */

@@ -29,14 +29,17 @@ const COMMON_MEANINGS: Record<string, string> = {
   'server.oidc.issuer': 'The OIDC issuer URL.',
   'server.oidc.clientId': 'The OIDC client id.',
   'server.oidc.clientSecret': 'The OIDC client secret.',
-  'server.oidc.allowedGroups': 'Only members of these groups (from `groupsClaim`) may sign in; empty = no group check.',
-  'server.oidc.allowedEmails': 'Only these email addresses may sign in; empty = no email check.',
+  'server.oidc.allowedGroups': 'Members of these groups (from `groupsClaim`) are global administrators of the dashboard. Anyone else who signs in sees My access, and the hubs where their mapped groups make them owner or manager (`hubs[].teams[].hubRole`; docs/dashboard.md).',
+  'server.oidc.allowedEmails': 'These email addresses (verified by the provider) are global administrators, as `allowedGroups`.',
   'server.oidc.groupsClaim': 'The ID token claim that lists the user\'s groups.',
-  'store.kind': 'Store backend; `lowdb` (embedded JSON file + journal) is the only one today.',
+  'store.kind': 'Store backend: `lowdb` (the embedded default: a JSON file and journal on one disk, one process) or `postgres` (PostgreSQL, shared by several replicas running the same config; docs/scaling.md).',
   'store.path': 'The store\'s snapshot file; its journal sits beside it (`<path>.journal`).',
+  'store.url': 'The PostgreSQL URL, as a secret reference (`env:DATABASE_URL`: it usually holds a password). A direct connection or a pooler in session mode (LISTEN and advisory locks need a session).',
+  'store.schema': 'The PostgreSQL schema holding hubwarden\'s tables; created and migrated at start (several replicas starting at once migrate once).',
+  'store.poolSize': 'Connections each replica keeps to PostgreSQL (a transaction holds one while it runs).',
   'store.taskRetentionDays': 'Days a finished task (completed, failed, cancelled) stays in the automation log before it is pruned (at start and every 6 h). The audit log keeps every change regardless.',
   'secrets.keyFile': 'Key that encrypts credentials kept in the store (AES-256-GCM); created with mode 0600 on first start. Back it up with the store.',
-  'audit.file': 'Append-only JSON-lines copy of the audit log.',
+  'audit.file': 'Append-only JSON-lines copy of the audit log: each process appends the changes it committed. With several replicas, a path on each replica\'s own disk (the same config works); do not share one file over a network filesystem. The complete log is in the store (`GET /api/v1/audit`).',
   'identityProviders.<name>': 'An identity provider hubs refer to by `<name>` (`hubs[].identityProvider`); `kind` picks Okta or Entra ID.',
   'identityProviders.<name>.kind': '`okta` or `entra`.',
   'identityProviders.<name>.orgUrl': '(okta) Your Okta org, e.g. `https://acme.okta.com`.',
@@ -191,6 +194,22 @@ function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?:
     out.get(key)!.key = key;
     out.set(`${key}.<name>`, { ...out.get(key)!, key: `${key}.<name>` });
     out.delete(key);
+  } else if (def.type === 'union' && def.options.every((o: any) => defOf(o).type === 'object' && defOf(o).shape.kind)) {
+    // a kind-discriminated object (store: lowdb | postgres): each key once, marked with the kinds
+    // that have it when not all do
+    const perKind = def.options.map((o: any) => {
+      const keys = new Map<string, ConfigKey>();
+      for (const [name, child] of Object.entries(defOf(o).shape)) walk(child, `${key}.${name}`, keys);
+      return { kind: defOf(defOf(o).shape.kind).values[0] as string, keys };
+    });
+    const order: string[] = [];
+    for (const { keys } of perKind) for (const k of keys.keys()) if (!order.includes(k)) order.push(k);
+    for (const k of order) {
+      const holders = perKind.filter((p: { keys: Map<string, ConfigKey> }) => p.keys.has(k));
+      const first = holders[0]!.keys.get(k)!;
+      if (k === `${key}.kind`) out.set(k, { ...first, type: perKind.map((p: { kind: string }) => `\`${p.kind}\``).join(' \\| '), default: JSON.stringify(perKind[0]!.kind) });
+      else out.set(k, holders.length === perKind.length ? first : { ...first, type: `(${holders.map((h: { kind: string }) => h.kind).join(', ')}) ${first.type}` });
+    }
   } else {
     leaf();
   }

@@ -194,6 +194,31 @@ const trustProxy = z.union([
   z.array(z.string().refine(proxyEntry, 'expected an address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal')),
 ]);
 
+/** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
+const taskRetentionDays = z.number().int().min(1).default(30);
+
+/** The embedded default: a JSON snapshot plus a journal on one disk (one process). */
+const lowdbStore = z.object({
+  kind: z.literal('lowdb'),
+  path: z.string().min(1).default('data/hubwarden.json'),
+  taskRetentionDays,
+}).strict();
+
+/**
+ * PostgreSQL, shared by every replica running the same config (docs/scaling.md). `url` is a
+ * secret reference (it usually carries a password): `env:DATABASE_URL`.
+ */
+const postgresStore = z.object({
+  kind: z.literal('postgres'),
+  url: secretRef,
+  /** A PostgreSQL identifier: created and migrated at start. */
+  schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case PostgreSQL identifier (a-z, 0-9, _; at most 63)').default('hubwarden'),
+  poolSize: z.number().int().min(1).max(200).default(10),
+  taskRetentionDays,
+}).strict();
+
+export type StoreConfig = z.infer<typeof lowdbStore> | z.infer<typeof postgresStore>;
+
 export const configSchema = z.object({
   server: z.object({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -203,12 +228,7 @@ export const configSchema = z.object({
     oidc: oidc.optional(),
     trustProxy: trustProxy.default(false),
   }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [], trustProxy: false }),
-  store: z.object({
-    kind: z.literal('lowdb'),
-    path: z.string().min(1).default('data/hubwarden.json'),
-    /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
-    taskRetentionDays: z.number().int().min(1).default(30),
-  }).strict().default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
+  store: z.discriminatedUnion('kind', [lowdbStore, postgresStore]).default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
   secrets: z.object({ keyFile: z.string().min(1).default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
   audit: z.object({ file: z.string().default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
   identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),

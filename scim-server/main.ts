@@ -6,8 +6,8 @@
  * → secrets key → store → routers → app → listen → banner. Every start-up failure prints what and
  * which (the config's lines, the store file) and exits 1; SIGTERM/SIGINT stop gracefully.
  */
+import { storeFromConfig } from '../agent/store/open-store.ts';
 import { parseArgs } from 'node:util';
-import { LowdbStore } from '../agent/store/lowdb-store.ts';
 import { Keyring } from '../agent/secrets/keyring.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { createApp, type MountedRouter } from './app.ts';
@@ -58,7 +58,7 @@ try {
   fail((err as Error).message);
 }
 
-const store = new LowdbStore(config.pathOf(config.file.store.path));
+const store = storeFromConfig(config);
 try {
   await store.open();
 } catch (err) {

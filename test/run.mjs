@@ -2,7 +2,7 @@
 // Runs every *.test.ts under the project's source folders with node's own test runner (via tsx).
 // Node 20 takes no globs on the command line, so the files are listed here. Pass a substring to
 // run a subset: `node test/run.mjs scim` runs only test files whose path contains "scim".
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,9 +24,49 @@ if (selected.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
+
+// PostgreSQL (test/postgres.ts): probed once here, when a selected file needs it, and the result
+// handed to the test processes. Unreachable: one line, and those suites skip; with CI=true the
+// run fails instead.
+const env = { ...process.env, HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent' };
+if (selected.some((f) => readFileSync(f, 'utf8').includes('postgresForTests'))) {
+  env.HUBWARDEN_TEST_DATABASE_URL = process.env.HUBWARDEN_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const unreachable = await probePostgres(env.HUBWARDEN_TEST_DATABASE_URL);
+  if (unreachable && process.env.CI === 'true') {
+    console.error(`PostgreSQL unreachable, and CI=true makes this a failure: ${unreachable}`);
+    process.exit(1);
+  }
+  if (unreachable) console.log(`PostgreSQL suites skipped: ${unreachable} (CI=true makes this a failure)`);
+  env.HUBWARDEN_TEST_POSTGRES = unreachable ? `unreachable: ${unreachable}` : 'reachable';
+}
+
+/** Undefined when the database answers `SELECT 1` within 3 s, else why not (the URL without its password). */
+async function probePostgres(url) {
+  let where = '(unparsable HUBWARDEN_TEST_DATABASE_URL)';
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    where = u.toString();
+  } catch {}
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    // An AggregateError (every address of a host refused) has an empty message and a code.
+    const { code, message } = err;
+    return `${where}: ${message && code && message.includes(code) ? message : [code, message].filter(Boolean).join(' ')}`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...selected],
-  { stdio: 'inherit', env: { ...process.env, HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent' } },
+  { stdio: 'inherit', env },
 );
 process.exit(result.status ?? 1);

@@ -50,9 +50,11 @@ export function mirrorAuditToFile(store: Store, file: string): () => void {
     transports: [new winston.transports.File({ filename: file })],
   });
   // Once durable: an entry whose transaction failed (and was rolled back) never reaches the file.
+  // Each process mirrors the entries it committed: another replica's (`remote`, sent without the
+  // record) are in that replica's file.
   const unsubscribe = store.subscribeDurable((changes: readonly Change[]) => {
     for (const c of changes) {
-      if (c.collection !== 'audit' || c.record === undefined) continue;
+      if (c.collection !== 'audit' || c.record === undefined || c.remote) continue;
       const e = c.record as AuditEntry;
       log.log(e.outcome === 'failed' ? 'warn' : 'info', `${e.action}: ${e.why}`, { audit: e });
     }

@@ -7,6 +7,7 @@
 import type { Trigger } from '../desired-state/delta.ts';
 import type { AppImportRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { CheckChanges } from './changes.ts';
+import { collect, type ReadView } from '../store/store.ts';
 
 export interface CheckRunRecord {
   hubId: string;
@@ -60,8 +61,8 @@ export function trimChanges(changes: CheckChanges): CheckChanges {
   };
 }
 
-/** Runs of a hub, newest first. */
-export function checkRunsOf(view: { list(c: 'checkRuns', p: string): Iterable<Readonly<CheckRunRecord>> }, hubId: string): Array<Readonly<CheckRunRecord>> {
+/** Runs of a hub, newest first (at most `KEEP_RUNS` are kept per hub, so reading them all is cheap). */
+export async function checkRunsOf(view: Pick<ReadView, 'list'>, hubId: string): Promise<Array<Readonly<CheckRunRecord>>> {
   // Reversed first: runs that started in the same millisecond keep newest-recorded first (stable sort).
-  return [...view.list('checkRuns', hubId)].reverse().sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+  return (await collect(view.list('checkRuns', hubId))).reverse().sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }

@@ -61,8 +61,8 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
       return {
         status: 'completed',
         result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
-        commit: (tx) => {
-          if (resumeHub(tx, hub.id)) {
+        commit: async (tx) => {
+          if (await resumeHub(tx, hub.id)) {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'hub-resumed', outcome: 'ok', why: `hub ${hub.id} resumed: a full check for updates succeeded with its credential` });
           }
         },

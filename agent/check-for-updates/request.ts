@@ -19,7 +19,8 @@ export const RECONCILE_HUB_KIND = 'reconcile-hub';
 
 export const checkForUpdatesKey = (hubId: string) => `check-for-updates:${hubId}`;
 
-export function requestCheckForUpdates(tx: Transaction, hubId: string, trigger: Trigger, now?: Date): TaskRecord {
+/** Stages the hub's check for updates in `tx`, or returns the one already queued or running. */
+export async function requestCheckForUpdates(tx: Transaction, hubId: string, trigger: Trigger, now?: Date): Promise<TaskRecord> {
   return enqueueTask(tx, {
     hubId,
     kind: CHECK_FOR_UPDATES_KIND,
@@ -36,16 +37,28 @@ export function requestCheckForUpdates(tx: Transaction, hubId: string, trigger: 
  * import it so the members view and the plan have a complete picture to start from.
  */
 export async function requestFirstImports(store: Store, hubs: ReadonlyArray<{ id: string; checkForUpdates: { onConnect: boolean } }>, now?: Date): Promise<TaskRecord[]> {
-  const due = hubs.filter((h) => h.checkForUpdates.onConnect && lastImport(store, h.id)?.complete !== true);
+  const due: typeof hubs[number][] = [];
+  for (const h of hubs) if (h.checkForUpdates.onConnect && (await lastImport(store, h.id))?.complete !== true) due.push(h);
   if (due.length === 0) return [];
-  return store.transact((tx) => due.map((h) => requestCheckForUpdates(tx, h.id, { type: 'agent', detail: 'first import of a newly connected hub' }, now)));
+  // Read again in the transaction that queues the first imports (another replica may have imported one meanwhile).
+  return store.transact(async (tx) => {
+    const queued: TaskRecord[] = [];
+    for (const h of due) {
+      if ((await lastImport(tx, h.id))?.complete === true) continue;
+      queued.push(await requestCheckForUpdates(tx, h.id, { type: 'agent', detail: 'first import of a newly connected hub' }, now));
+    }
+    return queued;
+  });
 }
 
 /**
  * One reconcile pass for the hub: after an import, or after an owner's decision changed who is
  * managed. A pass already running read the state before this change, so only a queued one is reused.
  */
-export function requestReconcile(tx: Transaction, hubId: string, trigger: Trigger, why: string, enqueue: (tx: Transaction, input: Parameters<typeof enqueueTask>[1]) => TaskRecord = enqueueTask): TaskRecord {
+export async function requestReconcile(
+  tx: Transaction, hubId: string, trigger: Trigger, why: string,
+  enqueue: (tx: Transaction, input: Parameters<typeof enqueueTask>[1]) => TaskRecord | Promise<TaskRecord> = enqueueTask,
+): Promise<TaskRecord> {
   return enqueue(tx, {
     hubId,
     kind: RECONCILE_HUB_KIND,

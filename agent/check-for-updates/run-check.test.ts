@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { configSchema, type HubConfigFile } from '../../config/schema.ts';
 import { runCheckForUpdates, type CheckInput } from './run-check.ts';
 import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts';
@@ -76,22 +77,22 @@ describe('check for updates', () => {
     }));
     assert.equal(run.outcome, 'completed');
     assert.deepEqual(run.counts, { members: 5, invites: 1, systemUsers: 1, assets: 4, assignments: 2, partners: 1, partnerUsers: 2 });
-    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
     // 5 members at page size 2 = 3 pages; 3 ad accounts = 2 pages
     assert.equal(connector.calls.filter((c) => c === 'listMembers').length, 3);
     assert.equal(connector.calls.filter((c) => c === 'listAssignments').length, 2);
     assert.ok(progress.some((p) => p.startsWith('assignments')));
     assert.equal(run.graphCalls, connector.calls.length);
     const outcome = (id: string) => store.get('memberMatches', 'acme', id);
-    assert.equal(outcome('11')?.outcome, 'onboarded');
-    assert.equal(outcome('12')?.directoryUserId, 'u2');
-    assert.equal(outcome('13')?.outcome, 'unmatched');
-    assert.deepEqual(outcome('14')?.candidates, ['u5', 'u6']);
-    assert.equal(outcome('invite:901')?.directoryUserId, 'u3');
-    assert.equal(outcome('partner:2000:7001')?.outcome, 'guest');
+    assert.equal((await outcome('11'))?.outcome, 'onboarded');
+    assert.equal((await outcome('12'))?.directoryUserId, 'u2');
+    assert.equal((await outcome('13'))?.outcome, 'unmatched');
+    assert.deepEqual((await outcome('14'))?.candidates, ['u5', 'u6']);
+    assert.equal((await outcome('invite:901'))?.directoryUserId, 'u3');
+    assert.equal((await outcome('partner:2000:7001'))?.outcome, 'guest');
     assert.equal(run.reconcileTaskId, 'r1');
     assert.equal(run.changes?.compared, false);
-    assert.equal(store.get('checkRuns', 'acme', 't1')?.outcome, 'completed');
+    assert.equal((await store.get('checkRuns', 'acme', 't1'))?.outcome, 'completed');
   });
 
   test('second import: drift, removals, accepted and expired invites are found and audited', async () => {
@@ -100,8 +101,8 @@ describe('check for updates', () => {
     const connector = fakeConnector(app);
     await runCheckForUpdates(input(store, connector, 't1'));
     // hubwarden sent invite 901 and another one, 902, that will expire unaccepted
-    await store.transact((tx) => {
-      tx.put('appInvites', 'acme', '901', { ...store.get('appInvites', 'acme', '901')!, sentByHubwarden: true });
+    await store.transact(async (tx) => {
+      tx.put('appInvites', 'acme', '901', { ...(await tx.get('appInvites', 'acme', '901'))!, sentByHubwarden: true });
       tx.put('appInvites', 'acme', '902', { hubId: 'acme', id: '902', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending', expiresAt: '2026-11-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: '2026-01-01T00:00:00.000Z' });
     });
     app.members[1].role = 'ADMIN'; // role changed by hand in Meta
@@ -119,13 +120,13 @@ describe('check for updates', () => {
     assert.deepEqual(c.acceptedInvites, [{ memberId: '16', inviteId: '901', email: 'NEWBIE@acme.com' }]);
     assert.deepEqual(c.expiredInvites.map((i) => i.inviteId), ['902']);
     assert.deepEqual(c.drift.map((d) => d.kind).sort(), ['invited-by-hand', 'member-added-by-hand', 'role-changed', 'tasks-removed']);
-    assert.equal(store.get('appMembers', 'acme', '16')?.inviteId, '901');
-    assert.equal(store.get('appInvites', 'acme', '901'), undefined);
-    assert.equal(store.get('appInvites', 'acme', '902')?.status, 'expired');
-    assert.equal(store.get('appMembers', 'acme', '15'), undefined);
-    assert.equal(store.get('memberMatches', 'acme', '15'), undefined);
-    assert.equal(store.get('memberMatches', 'acme', '16')?.directoryUserId, 'u3');
-    const actions = [...store.list('audit', 'acme')].filter((e) => e.taskId === 't2').map((e) => e.action).sort();
+    assert.equal((await store.get('appMembers', 'acme', '16'))?.inviteId, '901');
+    assert.equal(await store.get('appInvites', 'acme', '901'), undefined);
+    assert.equal((await store.get('appInvites', 'acme', '902'))?.status, 'expired');
+    assert.equal(await store.get('appMembers', 'acme', '15'), undefined);
+    assert.equal(await store.get('memberMatches', 'acme', '15'), undefined);
+    assert.equal((await store.get('memberMatches', 'acme', '16'))?.directoryUserId, 'u3');
+    const actions = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 't2').map((e) => e.action).sort();
     assert.deepEqual(actions, ['check-for-updates', 'drift-invited-by-hand', 'drift-member-added-by-hand', 'drift-role-changed', 'drift-tasks-removed', 'invite-accepted', 'invite-expired', 'member-left-app']);
   });
 
@@ -134,17 +135,17 @@ describe('check for updates', () => {
     const app = business();
     const connector = fakeConnector(app);
     await runCheckForUpdates(input(store, connector, 't1'));
-    const before = JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]);
+    const before = JSON.stringify([await collect(store.list('appMembers', 'acme')), await collect(store.list('appAssignments', 'acme')), await store.get('appImports', 'acme', 'acme')]);
     app.members.splice(0, 3);
     connector.failOn = { listing: 'listInvites', kind: 'unavailable' }; // a required listing
     let reconciled = false;
     await assert.rejects(runCheckForUpdates(input(store, connector, 't2', { enqueueReconcile: () => { reconciled = true; return undefined; } })), /fake: listInvites: unavailable/);
-    assert.equal(JSON.stringify([[...store.list('appMembers', 'acme')], [...store.list('appAssignments', 'acme')], store.get('appImports', 'acme', 'acme')]), before);
+    assert.equal(JSON.stringify([await collect(store.list('appMembers', 'acme')), await collect(store.list('appAssignments', 'acme')), await store.get('appImports', 'acme', 'acme')]), before);
     assert.equal(reconciled, false);
-    const failed = store.get('checkRuns', 'acme', 't2') as CheckRunRecord;
+    const failed = await store.get('checkRuns', 'acme', 't2') as CheckRunRecord;
     assert.equal(failed.outcome, 'failed');
     assert.equal(failed.error?.kind, 'unavailable');
-    assert.ok([...store.list('audit', 'acme')].some((e) => e.taskId === 't2' && e.outcome === 'failed'));
+    assert.ok((await collect(store.list('audit', 'acme'))).some((e) => e.taskId === 't2' && e.outcome === 'failed'));
   });
 
   test("hubwarden's own invite recorded before Meta's id was known keeps its bookkeeping (no hand-invite drift)", async () => {
@@ -156,8 +157,8 @@ describe('check for updates', () => {
     await store.transact((tx) => tx.put('appInvites', 'acme', 'pending:fresh@acme.com', { hubId: 'acme', id: 'pending:fresh@acme.com', email: 'fresh@acme.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 1, lastSeenAt: '2026-01-01T00:00:00.000Z' }));
     app.invites.push({ id: '950', email: 'Fresh@acme.com', role: 'EMPLOYEE', status: 'pending' });
     const run = await runCheckForUpdates(input(store, connector, 't2'));
-    assert.equal(store.get('appInvites', 'acme', 'pending:fresh@acme.com'), undefined);
-    assert.deepEqual([store.get('appInvites', 'acme', '950')?.sentByHubwarden, store.get('appInvites', 'acme', '950')?.resendCount], [true, 1]);
+    assert.equal(await store.get('appInvites', 'acme', 'pending:fresh@acme.com'), undefined);
+    assert.deepEqual([(await store.get('appInvites', 'acme', '950'))?.sentByHubwarden, (await store.get('appInvites', 'acme', '950'))?.resendCount], [true, 1]);
     assert.deepEqual(run.changes?.drift, []);
   });
 
@@ -175,11 +176,11 @@ describe('check for updates', () => {
     });
     app.invites.push({ id: '960', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending' }); // Meta lists both
     const run = await runCheckForUpdates(input(store, connector, 't2'));
-    assert.equal(store.get('appInvites', 'acme', '902'), undefined);
-    assert.equal(store.get('appInvites', 'acme', '960')?.resendCount, 1);
+    assert.equal(await store.get('appInvites', 'acme', '902'), undefined);
+    assert.equal((await store.get('appInvites', 'acme', '960'))?.resendCount, 1);
     assert.deepEqual(run.changes?.expiredInvites, []);
     assert.deepEqual(run.changes?.drift, []);
-    assert.equal(store.get('memberMatches', 'acme', 'invite:902'), undefined);
+    assert.equal(await store.get('memberMatches', 'acme', 'invite:902'), undefined);
   });
 
   test('an asset type the token may not list: noted and kept; when a team manages it the run also warns (assets unavailable) but completes', async () => {
@@ -193,16 +194,16 @@ describe('check for updates', () => {
     const run = await runCheckForUpdates(input(store, connector, 't2'));
     assert.equal(run.outcome, 'completed');
     assert.deepEqual(run.unreadableAssetTypes, [{ type: 'catalog', message: 'fake: list catalog: permission-denied' }]);
-    assert.ok(store.get('appAssets', 'acme', 'catalog:333'));
-    assert.ok(store.get('appAssignments', 'acme', 'catalog:333:11'));
+    assert.ok(await store.get('appAssets', 'acme', 'catalog:333'));
+    assert.ok(await store.get('appAssignments', 'acme', 'catalog:333:11'));
     const managing: HubConfigFile = { ...hub, teams: [{ group: 'Catalogs', hubRole: 'collaborator', appRole: 'EMPLOYEE', assets: [{ type: 'catalog', id: '333', tasks: ['MANAGE'] }] }] };
     assert.equal(run.unavailable, undefined, 'an unmanaged type the token may not list is expected: no warning');
     const managed = await runCheckForUpdates(input(store, connector, 't3', { hub: managing }));
     assert.equal(managed.outcome, 'completed');
     assert.deepEqual(managed.unavailable, [{ section: 'assets', message: 'fake: list catalog: permission-denied' }]);
     assert.deepEqual(managed.sectionsRead, ['members', 'invites', 'system users', 'assignments', 'partners']);
-    assert.ok(store.get('appAssignments', 'acme', 'catalog:333:11'), 'kept');
-    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
+    assert.ok(await store.get('appAssignments', 'acme', 'catalog:333:11'), 'kept');
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
 
   test('a cursor that loops stops the read instead of spinning', async () => {
@@ -210,7 +211,7 @@ describe('check for updates', () => {
     const connector = fakeConnector(business());
     connector.loopOn = 'listMembers';
     await assert.rejects(runCheckForUpdates(input(store, connector, 't1')), /paging loops/);
-    assert.equal(store.get('appImports', 'acme', 'acme'), undefined);
+    assert.equal(await store.get('appImports', 'acme', 'acme'), undefined);
   });
 
   test("an invite the agent sent while the read ran is kept, and a partner token failure is not fatal", async () => {
@@ -225,8 +226,8 @@ describe('check for updates', () => {
     };
     connector.listPartnerUsers = async () => { throw new Error('partner token revoked'); };
     const run = await runCheckForUpdates(input(store, connector, 't1'));
-    assert.equal(store.get('appInvites', 'acme', '999')?.sentByHubwarden, true);
+    assert.equal((await store.get('appInvites', 'acme', '999'))?.sentByHubwarden, true);
     assert.deepEqual(run.partnerFailures, [{ partnerBusinessId: '2000', message: 'partner token revoked' }]);
-    assert.equal(store.get('appImports', 'acme', 'acme')?.complete, true);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
 });

@@ -6,6 +6,10 @@
  * Nothing is written until every page was read: a read that fails midway leaves the previous
  * complete snapshot and its `complete` flag exactly as they were, and only a failed run record
  * (with the cause) is written, so health can report it.
+ *
+ * The snapshot transaction reads everything that decides it (the previous snapshot, the last
+ * import, the directory and decisions for matching, the runs kept) through its `tx`, and keeps no
+ * effects outside it, so the store may run it again on a conflict.
  */
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
@@ -13,7 +17,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { countOutcomes, matchHub, rowsOf, saveMatches } from '../matching/hub-matching.ts';
-import type { Store, Transaction } from '../store/store.ts';
+import { collect, type Store, type Transaction } from '../store/store.ts';
 import { recordChangesInAudit } from './change-audit.ts';
 import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
@@ -40,7 +44,7 @@ export interface CheckInput {
   /** Graph calls made so far by this hub's connector (from the connector context's `onCall`). */
   graphCalls?: () => number;
   /** Stages the reconcile pass that follows a completed import (the agent's plan, H5). */
-  enqueueReconcile?: (tx: Transaction) => { id: string } | undefined;
+  enqueueReconcile?: (tx: Transaction) => { id: string } | undefined | Promise<{ id: string } | undefined>;
 }
 
 export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRecord> {
@@ -69,8 +73,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       hubId: hub.id, id: taskId, trigger, startedAt, finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
       outcome: 'failed', graphCalls: graphCalls(), error: { kind, message },
     };
-    await store.transact((tx) => {
-      putRun(tx, run);
+    await store.transact(async (tx) => {
+      await putRun(tx, run);
       appendAudit(tx, {
         hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'failed',
         why: `check for updates of hub ${hub.id} stopped: ${message}; the previous complete snapshot is kept`,
@@ -82,12 +86,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   }
 
   input.progress?.(1, 1, 'saving snapshot');
-  const run = await store.transact((tx): CheckRunRecord => {
+  const run = await store.transact(async (tx): Promise<CheckRunRecord> => {
     const now = input.now().toISOString();
-    // Nothing is staged yet: the store is the transaction's starting point, and reading it
-    // directly avoids listing 10,000s of records through the transaction's overlay.
-    const previous = readSnapshot(store, hub.id);
-    const previousComplete = lastImport(tx, hub.id)?.complete === true;
+    // Read before anything is staged: the snapshot this transaction replaces.
+    const previous = await readSnapshot(tx, hub.id);
+    const previousComplete = (await lastImport(tx, hub.id))?.complete === true;
     const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now });
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
@@ -103,11 +106,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     },
       !reading.unsupported.includes('members') && !reading.unsupported.includes('invites'));
 
-    // Directory, guests, exemptions and decisions are not staged here: read them from the store.
-    const matching = matchHub(store, hub.id, now, rowsOf(snapshot));
-    saveMatches(tx, hub.id, matching, { trigger, taskId }, store);
+    // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
+    const matching = await matchHub(tx, hub.id, now, rowsOf(snapshot));
+    await saveMatches(tx, hub.id, matching, { trigger, taskId });
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId });
-    const reconcile = input.enqueueReconcile?.(tx);
+    const reconcile = await input.enqueueReconcile?.(tx);
 
     const finished = input.now();
     const record: CheckRunRecord = {
@@ -119,7 +122,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       sectionsRead: sectionsRead(reading), ...(reading.unavailable.length > 0 ? { unavailable: reading.unavailable } : {}),
       ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
     };
-    putRun(tx, record);
+    await putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
       why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`
@@ -141,9 +144,9 @@ function sectionsRead(reading: AppReading): string[] {
 }
 
 /** Records a run and keeps only the newest KEEP_RUNS of the hub. */
-function putRun(tx: Transaction, run: CheckRunRecord): void {
+async function putRun(tx: Transaction, run: CheckRunRecord): Promise<void> {
   tx.put('checkRuns', run.hubId, run.id, run);
-  const runs = [...tx.list('checkRuns', run.hubId)];
+  const runs = await collect(tx.list('checkRuns', run.hubId));
   if (runs.length <= KEEP_RUNS) return;
   runs.sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
   for (const old of runs.slice(0, runs.length - KEEP_RUNS)) if (old.id !== run.id) tx.delete('checkRuns', run.hubId, old.id);

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { configSchema } from '../../config/schema.ts';
 import { startCheckSchedules, validateSchedules } from './schedule.ts';
 import '../tasks/task-record.ts';
@@ -20,8 +21,8 @@ describe('check for updates schedules', () => {
     await store.transact((tx) => tx.put('appImports', 'known', 'known', { hubId: 'known', id: 'known', complete: true }));
     const schedule = await startCheckSchedules({ store, hubs: hubs(), log });
     await schedule.stop();
-    assert.deepEqual([...store.list('tasks', 'fresh')].map((t) => [t.kind, t.trigger.type]), [['check-for-updates', 'agent']]);
-    assert.equal(store.count('tasks', 'known'), 0);
+    assert.deepEqual((await collect(store.list('tasks', 'fresh'))).map((t) => [t.kind, t.trigger.type]), [['check-for-updates', 'agent']]);
+    assert.equal(await store.count('tasks', 'known'), 0);
   });
 
   test('the cron job queues one task per hub, deduped while it is queued', async () => {
@@ -29,13 +30,13 @@ describe('check for updates schedules', () => {
     const schedule = await startCheckSchedules({ store, hubs: hubs('* * * * * *'), log, firstImports: false });
     assert.deepEqual([...schedule.scheduled], [['known', '* * * * * *']]);
     const deadline = Date.now() + 3500;
-    while (Date.now() < deadline && store.count('tasks', 'known') === 0) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && await store.count('tasks', 'known') === 0) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1200)); // at least one more tick: still one task
     await schedule.stop();
-    const tasks = [...store.list('tasks', 'known')];
+    const tasks = await collect(store.list('tasks', 'known'));
     assert.equal(tasks.length, 1);
     assert.deepEqual(tasks[0].trigger, { type: 'schedule', detail: '* * * * * *' });
-    assert.equal(store.count('tasks', 'fresh'), 0);
+    assert.equal(await store.count('tasks', 'fresh'), 0);
   });
 
   test('a bad cron expression is refused with the hub named, before anything is scheduled', async () => {

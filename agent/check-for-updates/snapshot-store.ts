@@ -5,25 +5,29 @@
  */
 import type { AppImportRecord } from '../app-state/records.ts';
 import type { CollectionName } from '../store/collections.ts';
-import type { ReadView, Transaction } from '../store/store.ts';
+import { collect, type ReadView, type Transaction } from '../store/store.ts';
 import type { HubSnapshot } from './snapshot.ts';
 
-export function readSnapshot(view: ReadView, hubId: string): HubSnapshot {
+/**
+ * The hub's whole snapshot (a check for updates compares and replaces all of it). Read through the
+ * transaction that replaces it, so what is compared is what is replaced.
+ */
+export async function readSnapshot(view: ReadView, hubId: string): Promise<HubSnapshot> {
   return {
-    members: [...view.list('appMembers', hubId)],
-    invites: [...view.list('appInvites', hubId)],
-    systemUsers: [...view.list('appSystemUsers', hubId)],
-    assets: [...view.list('appAssets', hubId)],
-    assignments: [...view.list('appAssignments', hubId)],
-    partners: [...view.list('appPartners', hubId)],
-    partnerUsers: [...view.list('partnerUsers', hubId)],
+    members: await collect(view.list('appMembers', hubId)),
+    invites: await collect(view.list('appInvites', hubId)),
+    systemUsers: await collect(view.list('appSystemUsers', hubId)),
+    assets: await collect(view.list('appAssets', hubId)),
+    assignments: await collect(view.list('appAssignments', hubId)),
+    partners: await collect(view.list('appPartners', hubId)),
+    partnerUsers: await collect(view.list('partnerUsers', hubId)),
   };
 }
 
 /**
  * Replaces one collection's partition: deletes the records of `previous` that are gone, puts
- * every new one. `previous` is what the partition held when the transaction began (read from
- * the store, cheaper than listing through the transaction).
+ * every new one. `previous` is what the partition held when the transaction began (read through
+ * it, before anything was staged).
  */
 function replace(tx: Transaction, collection: CollectionName, hubId: string, previous: readonly unknown[], records: readonly unknown[]): void {
   const keep = new Set(records.map((r) => idOf(collection, r)));
@@ -59,6 +63,6 @@ export function writeSnapshot(tx: Transaction, hubId: string, previous: HubSnaps
   return record;
 }
 
-export function lastImport(view: ReadView, hubId: string): Readonly<AppImportRecord> | undefined {
+export function lastImport(view: ReadView, hubId: string): Promise<Readonly<AppImportRecord> | undefined> {
   return view.get('appImports', hubId, hubId);
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { storeFileOf } from '../store/open-store.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../../config/load.ts';
 import { connectorBlock } from '../../config/schema.ts';
 import { removeSandboxWorld, sandboxWorldPath, usedSandboxes } from '../sandbox-world.ts';
@@ -25,7 +26,8 @@ export function registerSandboxCommands(program: Command): void {
     const hubs = config.file.hubs.filter((h) => definitions.some((d) => d.id === h.connector && d.sandbox!.usedBy(connectorBlock(h)))).map((h) => h.id);
     const files = definitions.map((d) => sandboxWorldPath(config, d.id));
     const out = printer(global().json);
-    const pid = await storeLockOwner(config.pathOf(config.file.store.path));
+    const storeFile = storeFileOf(config);
+    const pid = storeFile === undefined ? undefined : await storeLockOwner(storeFile);
     if (pid === undefined) {
       const removed: string[] = [];
       for (const file of files) if (await removeSandboxWorld(file)) removed.push(file);

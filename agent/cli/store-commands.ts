@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { storeFileOf } from '../store/open-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
 import { checkStore, repairStore } from '../store/store-repair.ts';
+import { copyLowdbToPostgres } from '../store/copy-to-postgres.ts';
 import { CliError, oneLine } from './cli-error.ts';
 import type { GlobalOptions } from './connection.ts';
 
@@ -16,7 +18,9 @@ export function registerStoreCommands(program: Command): void {
     if (opts.path) return opts.path;
     try {
       const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
-      return config.pathOf(config.file.store.path);
+      const file = storeFileOf(config);
+      if (file === undefined) throw new Error(`store.kind is ${config.file.store.kind}: check and repair read lowdb files; PostgreSQL keeps its own`);
+      return file;
     } catch (err) {
       throw new CliError(`store: cannot take store.path from the config (${oneLine(err)}); pass --path <file>`);
     }
@@ -46,4 +50,44 @@ export function registerStoreCommands(program: Command): void {
         process.stdout.write(result.dropped.length > 0 ? `dropped ${result.dropped.length} record change(s):\n${result.dropped.map((d) => `  ${d}`).join('\n')}\n` : 'dropped no readable record change\n');
       }
     });
+
+  store.command('migrate').description('copy this lowdb store into an empty PostgreSQL schema and verify it (server stopped)')
+    .requiredOption('--to <url>', 'postgres://user@host:port/database, or env:NAME to read it from an environment variable (keeps a password off the command line)')
+    .option('--schema <name>', 'the schema to create and fill (must hold no record)', 'hubwarden')
+    .option('--path <file>', 'the lowdb store file (default: store.path of the config)')
+    .action(async (opts: { to: string; schema: string; path?: string }) => {
+      const url = opts.to.startsWith('env:') ? process.env[opts.to.slice(4)] : opts.to;
+      if (!url) throw new CliError(`store migrate: environment variable ${opts.to.slice(4)} is not set`, 2);
+      if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('store migrate: --to must be a postgres:// URL (or env:NAME holding one)', 2);
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new CliError(`store migrate: --schema "${opts.schema}" is not a lower-case PostgreSQL identifier`, 2);
+      const source = storePath(opts);
+      const report = await copyLowdbToPostgres({ source, url, schema: opts.schema }).catch((err: unknown) => {
+        throw new CliError(`store migrate: ${redactUrl(oneLine(err), url)}`);
+      });
+      process.stdout.write(`${report.collections.map((c) => `${c.name}: ${c.records} record(s), sha256 ${c.checksum.slice(0, 16)}… matches`).join('\n')}\n`);
+      process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${whereOf(url)}; counts and checksums verified\n`);
+      process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);
+    });
+}
+
+/** host:port/database of a PostgreSQL URL, never its user or password. */
+function whereOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'the given database';
+  }
+}
+
+/** An error message from the driver may quote the URL: the password never reaches the terminal. */
+function redactUrl(message: string, url: string): string {
+  let out = message.split(url).join(whereOf(url));
+  try {
+    const password = new URL(url).password;
+    if (password) out = out.split(decodeURIComponent(password)).join('***').split(password).join('***');
+  } catch {
+    // not a URL: nothing more to hide
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { recordDesiredChange } from '../outbox.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
-import type { Transaction } from '../store/store.ts';
+import { collect, type Change, type Transaction } from '../store/store.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { TaskLog } from '../tasks/handler.ts';
 
@@ -38,19 +38,19 @@ test('outbox entries are planned at dispatch: the invites are queued in the tran
     recordDesiredChange(tx, { hubId: 'unknown-hub', trigger, changes: [{ kind: 'user-created', userId: 'u9' }] });
   });
   await dispatcher.drain();
-  assert.equal(store.partitions('outbox').length, 0, 'every entry consumed');
-  const tasks = [...store.list('tasks', hub.id)];
+  assert.equal((await store.partitions('outbox')).length, 0, 'every entry consumed');
+  const tasks = await collect(store.list('tasks', hub.id));
   assert.deepEqual(tasks.map((t) => `${t.kind} ${(t.payload as { op: { email: string; role: string } }).op.email} ${(t.payload as { op: { role: string } }).op.role}`).sort(),
     ['invite bob@example.com ADMIN', 'invite jane@example.com ADMIN'], 'Eve is in no mapped group; no reconcile task in between');
   assert.ok(tasks.every((t) => t.status === 'queued' && t.trigger.idp === 'okta'));
-  const audit = [...store.list('audit', hub.id)];
+  const audit = await collect(store.list('audit', hub.id));
   assert.equal(audit.length, 3);
   assert.ok(audit.every((e) => e.action === 'desired-state-change' && /scim from okta/.test(e.why)));
 
   // Planned again (another change to Jane): the same queued invite, not a second one.
   await store.transact((tx) => recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'user-updated', userId: 'u1', attributes: ['title'] }] }));
   await dispatcher.drain();
-  assert.equal(store.count('tasks', hub.id), 2);
+  assert.equal(await store.count('tasks', hub.id), 2);
 });
 
 test('a group move dispatched as two halves never removes at once: the removal waits for the settle window', async () => {
@@ -70,7 +70,7 @@ test('a group move dispatched as two halves never removes at once: the removal w
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
   });
   await dispatcher.drain();
-  const tasks = [...store.list('tasks', hub.id)];
+  const tasks = await collect(store.list('tasks', hub.id));
   assert.equal(tasks.filter((t) => t.kind === 'remove-member' || t.kind === 'change-member-role').length, 0, 'no removal or downgrade queued');
   const settle = tasks.filter((t) => t.kind === 'apply-removals');
   assert.equal(settle.length, 1);
@@ -88,8 +88,8 @@ test('people who cannot be planned at dispatch get reconcile tasks (retried like
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1', 'u2'], removed: [] }] });
   });
   await dispatcher.drain();
-  assert.equal(store.partitions('outbox').length, 0);
-  const tasks = [...store.list('tasks', hub.id)];
+  assert.equal((await store.partitions('outbox')).length, 0);
+  const tasks = await collect(store.list('tasks', hub.id));
   assert.deepEqual(tasks.map((t) => t.kind), ['reconcile-person', 'reconcile-person']);
   assert.deepEqual(tasks.map((t) => (t.payload as { directoryUserId: string }).directoryUserId).sort(), ['u1', 'u2']);
   assert.ok(tasks.every((t) => t.nextRunAt !== undefined), 'after the dispatch window');
@@ -100,7 +100,7 @@ test('people who cannot be planned at dispatch get reconcile tasks (retried like
 test('when planning at dispatch throws while staging its operations, nothing of it is written and the same entries become reconcile tasks', async () => {
   // A store whose transactions refuse to stage invite tasks: a stand-in for a bug in applyPlan.
   class RefusingInvites extends MemoryStore {
-    override transact<R>(fn: (tx: Transaction) => R): Promise<R> {
+    override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
       return super.transact((tx) => fn({ ...tx, get: tx.get, list: tx.list, lookup: tx.lookup, count: tx.count, partitions: tx.partitions, delete: tx.delete,
         put: (c, p, id, r) => {
           if (c === 'tasks' && (r as { kind?: string }).kind === 'invite') throw new Error('cannot stage an invite');
@@ -120,9 +120,9 @@ test('when planning at dispatch throws while staging its operations, nothing of 
     recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
   });
   await dispatcher.drain();
-  assert.equal(store.partitions('outbox').length, 0, 'the entry was consumed');
-  assert.deepEqual([...store.list('tasks', hub.id)].map((t) => t.kind), ['reconcile-person']);
-  assert.equal([...store.list('audit', hub.id)].filter((e) => e.action === 'desired-state-change').length, 1, 'audited once, by the transaction that was written');
+  assert.equal((await store.partitions('outbox')).length, 0, 'the entry was consumed');
+  assert.deepEqual((await collect(store.list('tasks', hub.id))).map((t) => t.kind), ['reconcile-person']);
+  assert.equal((await collect(store.list('audit', hub.id))).filter((e) => e.action === 'desired-state-change').length, 1, 'audited once, by the transaction that was written');
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /cannot stage an invite/);
 });
@@ -140,8 +140,31 @@ test('an entry naming more people than one transaction plans is taken in slices,
   store.subscribe((changes) => { for (const c of changes) if (c.collection === 'outbox') progress.push((c.record as { dispatchedPeople?: number } | undefined)?.dispatchedPeople ?? -1); });
   await dispatcher.drain();
   assert.deepEqual(progress, [100, 200, -1], 'two slices recorded on the entry, then it is deleted');
-  assert.equal([...store.list('tasks', hub.id)].filter((t) => t.kind === 'invite').length, 250);
-  const audits = [...store.list('audit', hub.id)].filter((e) => e.action === 'desired-state-change');
+  assert.equal((await collect(store.list('tasks', hub.id))).filter((t) => t.kind === 'invite').length, 250);
+  const audits = (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'desired-state-change');
   assert.equal(audits.length, 1);
   assert.equal(audits[0]!.detail?.people, 250);
+});
+
+test('an outbox entry another replica committed (a remote change, without the record) wakes the dispatcher', async () => {
+  const { store, hub, dispatcher, group } = setup();
+  const listeners: Array<(changes: readonly Change[]) => void> = [];
+  const subscribe = store.subscribe.bind(store);
+  let muted = false;
+  store.subscribe = (l) => { listeners.push(l); return subscribe((c) => { if (!muted) l(c); }); };
+  dispatcher.start();
+  await new Promise((r) => setTimeout(r, 20)); // its first drain (at start) found nothing
+  muted = true; // as if another replica committed it: this process is told only that the outbox changed
+  const entry = await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g2', group('g2', 'Meta Admins', ['u1']));
+    return recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g2', displayName: 'Meta Admins', added: ['u1'], removed: [] }] })!;
+  });
+  muted = false;
+  for (const l of listeners) l([{ collection: 'outbox', partition: hub.id, id: entry.id, record: undefined, remote: true }]);
+  const end = Date.now() + 3_000;
+  while ((await store.count('outbox', hub.id)) > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  await dispatcher.stop();
+  assert.equal(await store.count('outbox', hub.id), 0, 'the entry was dispatched');
+  assert.deepEqual((await collect(store.list('tasks', hub.id))).map((t) => t.kind), ['invite']);
 });

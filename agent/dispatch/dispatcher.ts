@@ -68,7 +68,9 @@ export class Dispatcher {
 
   start(): void {
     this.unsubscribe = this.o.store.subscribe((changes: readonly Change[]) => {
-      if (changes.some((c) => c.collection === 'outbox' && c.record !== undefined)) this.schedule();
+      // A new or updated entry; or any outbox change another replica committed (sent without
+      // the record): there may be work, and drain reads what is there.
+      if (changes.some((c) => c.collection === 'outbox' && (c.record !== undefined || c.remote))) this.schedule();
     });
     this.schedule();
   }
@@ -90,24 +92,28 @@ export class Dispatcher {
 
   /** Dispatches every outbox entry there is now. */
   async drain(): Promise<void> {
+    // Bounded per transaction: SCIM requests wait while a transaction plans.
+    const budget = this.o.peoplePerTransaction ?? 100;
     for (;;) {
+      // The oldest entries of each hub, a page at a time (a transaction plans at most `budget`
+      // people, so the first `budget` entries of each hub hold the next ones in order).
       const entries: OutboxEntry[] = [];
-      for (const hubId of this.o.store.partitions('outbox')) entries.push(...this.o.store.list('outbox', hubId));
+      for (const hubId of await this.o.store.partitions('outbox')) for await (const e of this.o.store.list('outbox', hubId, { limit: budget })) entries.push(e);
       if (entries.length === 0) return;
       entries.sort((a, b) => a.seq - b.seq);
-      // Bounded per transaction: planning is synchronous, and SCIM requests wait while it runs.
-      const budget = this.o.peoplePerTransaction ?? 100;
-      const dispatch = (plan: boolean) => this.o.store.transact((tx) => {
+      // Each entry is read again through `tx` (it may have been taken meanwhile); everything the
+      // function keeps is built inside it, so it can run again.
+      const dispatch = (plan: boolean) => this.o.store.transact(async (tx) => {
         const affected = new Map<string, Affected>();
         for (const e of entries) {
           if (affected.size >= budget) break;
-          this.consume(tx, e, affected, budget - affected.size);
+          await this.consume(tx, e, affected, budget - affected.size);
         }
         const now = new Date(this.clock());
         const connectors = new Map<string, Connected>();
         for (const person of affected.values()) {
-          if (plan) this.replan(tx, person, now, connectors);
-          else this.queueReconcile(tx, person, now);
+          if (plan) await this.replan(tx, person, now, connectors);
+          else await this.queueReconcile(tx, person, now);
         }
       });
       try {
@@ -130,8 +136,8 @@ export class Dispatcher {
    * transactions, its progress kept on the entry, so no transaction blocks requests for long.
    * The last slice deletes the entry and audits the change.
    */
-  private consume(tx: Transaction, entry: OutboxEntry, affected: Map<string, Affected>, room: number): void {
-    const current = tx.get('outbox', entry.hubId, entry.id);
+  private async consume(tx: Transaction, entry: OutboxEntry, affected: Map<string, Affected>, room: number): Promise<void> {
+    const current = await tx.get('outbox', entry.hubId, entry.id);
     if (!current) return;
     const hub = this.o.hubs().get(entry.hubId);
     const { trigger, changes } = current.delta;
@@ -184,24 +190,24 @@ export class Dispatcher {
     return c;
   }
 
-  private replan(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date, connectors: Map<string, Connected>): void {
+  private async replan(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date, connectors: Map<string, Connected>): Promise<void> {
     const connected = this.connected(hub.id, connectors);
     let result: PlanResult | undefined;
     if (!('error' in connected)) {
       try {
-        result = planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
+        result = await planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
       } catch (err) {
         this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       }
     }
-    if (result) applyPlan(tx, hub, result, { trigger, now }, [userId]);
-    else this.queueReconcile(tx, { hub, userId, emails, trigger }, now);
+    if (result) await applyPlan(tx, hub, result, { trigger, now }, [userId]);
+    else await this.queueReconcile(tx, { hub, userId, emails, trigger }, now);
   }
 
   /** The person's re-evaluation as a task, retried and reported like any task. */
-  private queueReconcile(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date): void {
-    const user = tx.get('directoryUsers', hub.id, userId);
-    enqueueTask(tx, {
+  private async queueReconcile(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date): Promise<void> {
+    const user = await tx.get('directoryUsers', hub.id, userId);
+    await enqueueTask(tx, {
       hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: userId, ...(emails ? { emails } : {}) },
       idempotencyKey: `reconcile:${userId}`, reuse: 'unstarted', trigger, now,
       runAt: new Date(now.getTime() + (this.o.windowMs ?? 20)).toISOString(),

@@ -8,14 +8,18 @@ export interface PersonRef {
   externalId?: string;
 }
 
-/** The directory users a hook or leaver workflow names, on each hub (by email, userName or externalId). */
-export function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef): Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> {
+/**
+ * The directory users a hook or leaver workflow names, on each hub (by email, userName or
+ * externalId). Email and userName are looked up by index; an externalId (no index yet) is found by
+ * reading the hub's users page by page.
+ */
+export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef): Promise<Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }>> {
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
-    if (person.email) for (const u of view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${person.email.toLowerCase()}`)) found.set(u.id, u);
-    if (person.userName) for (const u of view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
-    if (person.externalId) for (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
+    if (person.email) for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${person.email.toLowerCase()}`)) found.set(u.id, u);
+    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
+    if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...u.emails].map((e) => e.toLowerCase()))] });
     if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
   }

@@ -16,16 +16,16 @@ import { findPerson, type PersonRef } from './find-person.ts';
  * deactivate the account. Built and checked like every removal (agent/plan/removal.ts): exempted
  * rows, system users, the last admin and an incomplete listing come back as `held`, with why.
  */
-export function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId: string | undefined, now: Date): { operations: Operation[]; held: HeldOperation[] } {
+export async function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId: string | undefined, now: Date): Promise<{ operations: Operation[]; held: HeldOperation[] }> {
   const ops: Operation[] = [];
   const why = { reason: 'deactivated' as const, because: 'offboarded', ...(directoryUserId ? { directoryUserId } : {}) };
   for (const email of emails) {
-    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) ops.push(removeMemberOperation({ ...m, email }, why));
-    for (const i of view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
+    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) ops.push(removeMemberOperation({ ...m, email }, why));
+    for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
       if (i.status === 'pending') ops.push(cancelInviteOperation(i, why));
     }
   }
-  return guardRemovals(ops, removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));
+  return guardRemovals(ops, await removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));
 }
 
 /**
@@ -47,11 +47,12 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       // Second run: the children are done (the runner wakes a waiting parent when they finish).
       if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
       const person = task.payload as PersonRef;
-      const found = findPerson(ctx.store, hubs().values(), person);
-      const planned = found.map((f) => {
-        const { operations, held } = offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
-        return { hub: f.hub, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) };
-      });
+      const found = await findPerson(ctx.store, hubs().values(), person);
+      const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
+      for (const f of found) {
+        const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
+        planned.push({ hub: f.hub, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) });
+      }
       for (const p of planned) for (const op of p.ops) {
         const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
         ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why, outcome: 'pending' });
@@ -67,15 +68,15 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         operations: total,
         reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
       };
-      const report = (tx: Transaction) => {
-        for (const p of reported) if (p.ops.length > 0) addToReport(tx, p.hub.id, p.ops, ctx.now());
+      const report = async (tx: Transaction) => {
+        for (const p of reported) if (p.ops.length > 0) await addToReport(tx, p.hub.id, p.ops, ctx.now());
       };
       if (total === 0) return { status: 'completed', result, commit: report };
       return {
         status: 'waiting', reason: 'children', result,
-        commit: (tx) => {
-          report(tx);
-          for (const p of queued) for (const op of p.ops) enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() });
+        commit: async (tx) => {
+          await report(tx);
+          for (const p of queued) for (const op of p.ops) await enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() });
         },
       };
     },

@@ -4,6 +4,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { TaskRunner } from '../tasks/task-runner.ts';
 import { reconcileHubHandler } from './reconcile.ts';
@@ -25,17 +26,17 @@ test('a hub reconcile queues grants, leaves removals to the settle pass, and aud
   const parkedInvite = { kind: 'invite', async run() { return { status: 'waiting' as const, reason: 'parked', until: '2999-01-01T00:00:00.000Z' }; } };
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   const runner = new TaskRunner({ store, handlers: [reconcileHubHandler, parkedInvite], hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, log: silent });
-  runner.start();
+  await runner.start();
   const trigger = { type: 'schedule' as const, detail: '0 * * * *' };
   for (const n of [1, 2]) {
     await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'reconcile-hub', payload: {}, idempotencyKey: `reconcile-hub:${n}`, trigger, summary: 'r' }));
     await runner.idle();
   }
   await runner.stop();
-  const tasks = [...store.list('tasks', hub.id)];
+  const tasks = await collect(store.list('tasks', hub.id));
   assert.deepEqual(tasks.filter((t) => t.kind === 'invite').map((t) => t.status), ['waiting'], 'Bob\'s invite queued once (same key both runs)');
   assert.equal(tasks.filter((t) => t.kind === 'apply-removals').length, 0, 'a held removal schedules nothing');
-  const held = [...store.list('audit', hub.id)].filter((e) => e.action === 'remove-member' && e.outcome === 'skipped');
+  const held = (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'remove-member' && e.outcome === 'skipped');
   assert.equal(held.length, 1);
   assert.match(held[0]!.why, /incomplete/);
 });

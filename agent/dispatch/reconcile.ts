@@ -42,16 +42,17 @@ export interface PlanOrigin {
  * Turns a plan into work, staged in the caller's transaction: grants and upgrades are queued at
  * once (children of the planning task, if any); downgrades and removals are left to the hub's
  * `apply-removals` tasks, which run after the settle window or gather deprovisioning (agent/safety).
+ * Reads through `tx` (keys of queued tasks, offers, held notes), so it is awaited inside the transaction.
  */
-export function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin, offersFor?: readonly string[]): void {
+export async function applyPlan(tx: Transaction, hub: HubConfigFile, result: PlanResult, origin: PlanOrigin, offersFor?: readonly string[]): Promise<void> {
   // Offers follow the same re-evaluation (decided from the transaction's view, so a claim
   // committed meanwhile is seen); they never call the app. `offersFor` undefined: the whole hub.
-  applyOfferChanges(tx, offerChangesOf(tx, hub, offersFor, origin.now), origin);
-  for (const op of result.operations) if (classify(op) === 'now') enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
+  await applyOfferChanges(tx, await offerChangesOf(tx, hub, offersFor, origin.now), origin);
+  for (const op of result.operations) if (classify(op) === 'now') await enqueueOperation(tx, { hub, op, trigger: origin.trigger, parentId: origin.taskId, now: origin.now });
   const { settle, deprovision } = planSummary(result);
-  if (settle) scheduleRemovals(tx, hub, 'settle', origin.trigger, origin.now);
-  if (deprovision) scheduleRemovals(tx, hub, 'deprovision', origin.trigger, origin.now);
-  auditHeld(tx, hub.id, origin, result.held);
+  if (settle) await scheduleRemovals(tx, hub, 'settle', origin.trigger, origin.now);
+  if (deprovision) await scheduleRemovals(tx, hub, 'deprovision', origin.trigger, origin.now);
+  await auditHeld(tx, hub.id, origin, result.held);
 }
 
 /** What a plan comes to: operations queued now, whether removals wait, how many are held. */
@@ -72,11 +73,11 @@ const HELD_AUDIT_EVERY_MS = 24 * 3_600_000;
  * Audits what the plan held back and why (the last admin, an incomplete listing, an invite
  * already re-sent), once per operation and reason per day rather than on every reconcile.
  */
-function auditHeld(tx: Transaction, hubId: string, origin: PlanOrigin, held: PlanResult['held']): void {
+async function auditHeld(tx: Transaction, hubId: string, origin: PlanOrigin, held: PlanResult['held']): Promise<void> {
   const { now } = origin;
   for (const h of held) {
     const key = `${h.operation.key}|${h.why}`;
-    const seen = tx.get('heldNotes', hubId, key);
+    const seen = await tx.get('heldNotes', hubId, key);
     if (seen && now.getTime() - Date.parse(seen.at) < HELD_AUDIT_EVERY_MS) continue;
     tx.put('heldNotes', hubId, key, { key, at: now.toISOString() });
     appendAudit(tx, { hubId, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId },
@@ -95,7 +96,7 @@ export const reconcilePersonHandler: TaskHandler = {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
-    const result = planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
+    const result = await planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
     return act(task, ctx, hub, result, p.directoryUserId ? [p.directoryUserId] : []);
   },
 };
@@ -104,9 +105,9 @@ export const reconcilePersonHandler: TaskHandler = {
  * `safety.drift: report`: changes someone made by hand in the app, found by the check for updates
  * that spawned this pass (its run record lists them), are reported there and not undone here.
  */
-function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result: PlanResult): PlanResult {
+async function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result: PlanResult): Promise<PlanResult> {
   if (hub.safety.drift !== 'report' || !task.parentId) return result;
-  const run = view.get('checkRuns', hub.id, task.parentId);
+  const run = await view.get('checkRuns', hub.id, task.parentId);
   // Which operations would undo which hand-made change: a new member or invite made by hand is
   // not undone (no removal), a role or asset change by hand is not reverted.
   const undoes: Record<string, Array<Operation['kind']>> = {
@@ -142,6 +143,6 @@ export const reconcileHubHandler: TaskHandler = {
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
-    return act(task, ctx, hub, holdDrift(ctx.store, hub, task, planHub(ctx.store, hub, { now: ctx.now() })));
+    return act(task, ctx, hub, await holdDrift(ctx.store, hub, task, await planHub(ctx.store, hub, { now: ctx.now() })));
   },
 };

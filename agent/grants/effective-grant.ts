@@ -2,7 +2,7 @@ import { DEFAULT_OFFER_DAYS, isClaimTeam, type HubConfigFile, type HubRole } fro
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
 import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
-import { claimedGroupsOf } from '../offers/offer-record.ts';
+import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';
 
 /**
@@ -133,17 +133,18 @@ function offerableSeat(team: HubConfigFile['teams'][number] & { appRole: string 
 }
 
 /** Display names of the groups `userId` belongs to on `hubId` (index `groupsByMember`). */
-export function groupNamesOf(view: ReadView, hubId: string, userId: string): string[] {
-  return view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
+export async function groupNamesOf(view: ReadView, hubId: string, userId: string): Promise<string[]> {
+  return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
 }
 
 /**
- * Every directory user's grant on the hub. Group membership is read from the groups themselves
- * (one pass), so it does not depend on an index being defined.
+ * Every directory user's grant on the hub (the whole hub: a dry run, a full reconcile). Group
+ * membership is read from the groups themselves (one pass), so it does not depend on an index
+ * being defined; claimed offers from one listing of the hub's offers.
  */
-export function grantsOfHub(view: ReadView, hub: HubConfigFile, rules: RoleRules): EffectiveGrant[] {
+export async function grantsOfHub(view: ReadView, hub: HubConfigFile, rules: RoleRules): Promise<EffectiveGrant[]> {
   const groupsOf = new Map<string, string[]>();
-  for (const g of view.list('directoryGroups', hub.id)) {
+  for await (const g of view.list('directoryGroups', hub.id)) {
     for (const m of g.members) {
       const list = groupsOf.get(m.value) ?? [];
       list.push(g.displayName);
@@ -151,7 +152,7 @@ export function grantsOfHub(view: ReadView, hub: HubConfigFile, rules: RoleRules
     }
   }
   const out: EffectiveGrant[] = [];
-  const offers = hub.teams.some(isClaimTeam);
-  for (const u of view.list('directoryUsers', hub.id)) out.push(computeGrant(hub, u, groupsOf.get(u.id) ?? [], rules, offers ? claimedGroupsOf(view, hub, u.id) : undefined));
+  const claimedOf = hub.teams.some(isClaimTeam) ? await claimedGroupsOfHub(view, hub) : undefined;
+  for await (const u of view.list('directoryUsers', hub.id)) out.push(computeGrant(hub, u, groupsOf.get(u.id) ?? [], rules, claimedOf?.(u.id)));
   return out;
 }

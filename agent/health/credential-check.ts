@@ -25,16 +25,24 @@ declare module '../store/collections.ts' {
 
 export async function checkHubCredential(store: Store, hubId: string, connector: HubConnector, now: Date = new Date()): Promise<CredentialCheckRecord | undefined> {
   if (!connector.checkCredential) return undefined;
-  let record: CredentialCheckRecord;
+  let health: CredentialHealth | undefined;
+  let checkError: string | undefined;
   try {
-    const health = await connector.checkCredential();
-    record = { ...health, id: hubId, hubId, at: now.toISOString() };
+    health = await connector.checkCredential();
   } catch (err) {
-    const previous = store.get('credentialChecks', '', hubId);
-    const message = errorText(err);
-    record = { valid: previous?.valid ?? false, scopes: previous?.scopes ?? [], missingScopes: previous?.missingScopes ?? [], ...(previous?.expiresAt ? { expiresAt: previous.expiresAt } : {}), id: hubId, hubId, at: now.toISOString(), checkError: message };
+    checkError = errorText(err);
   }
-  for (const k of Object.keys(record) as Array<keyof CredentialCheckRecord>) if (record[k] === undefined) delete record[k];
-  await store.transact((tx) => tx.put('credentialChecks', '', hubId, record));
-  return record;
+  // The last known answer a failed check keeps is read in the transaction that replaces it.
+  return store.transact(async (tx) => {
+    let record: CredentialCheckRecord;
+    if (health) {
+      record = { ...health, id: hubId, hubId, at: now.toISOString() };
+    } else {
+      const previous = await tx.get('credentialChecks', '', hubId);
+      record = { valid: previous?.valid ?? false, scopes: previous?.scopes ?? [], missingScopes: previous?.missingScopes ?? [], ...(previous?.expiresAt ? { expiresAt: previous.expiresAt } : {}), id: hubId, hubId, at: now.toISOString(), checkError };
+    }
+    for (const k of Object.keys(record) as Array<keyof CredentialCheckRecord>) if (record[k] === undefined) delete record[k];
+    tx.put('credentialChecks', '', hubId, record);
+    return record;
+  });
 }

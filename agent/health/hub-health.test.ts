@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { hubHealth, DAY_MS } from './hub-health.ts';
 import { checkHubCredential } from './credential-check.ts';
 import { retireLapsedExemptions, startWatchdog } from './watchdog.ts';
@@ -30,8 +31,8 @@ const task = (id: string, patch: Partial<TaskRecord>): TaskRecord => ({
 });
 
 describe('hub health', () => {
-  test('never imported: unknown, says why', () => {
-    const health = hubHealth(new MemoryStore(), 'h', NOW);
+  test('never imported: unknown, says why', async () => {
+    const health = await hubHealth(new MemoryStore(), 'h', NOW);
     assert.equal(health.status, 'unknown');
     assert.match(health.problems.join('\n'), /no complete check for updates yet/);
   });
@@ -40,7 +41,7 @@ describe('hub health', () => {
     const store = new MemoryStore();
     await imported(store);
     await checkHubCredential(store, 'h', connectorWith({ valid: true, expiresAt: iso(60 * DAY_MS), scopes: ['business_management'], missingScopes: [] }), NOW);
-    const health = hubHealth(store, 'h', NOW);
+    const health = await hubHealth(store, 'h', NOW);
     assert.deepEqual(health.problems, []);
     assert.equal(health.status, 'ok');
     assert.deepEqual(health.lastCheckForUpdates, { at: iso(-3600_000), outcome: 'completed', taskId: 'r1' });
@@ -58,7 +59,7 @@ describe('hub health', () => {
       tx.put('appInvites', 'h', 'i1', { hubId: 'h', id: 'i1', email: 'a@x.com', role: 'EMPLOYEE', status: 'pending', expiresAt: iso(DAY_MS), sentByHubwarden: true, resendCount: 0, lastSeenAt: iso(0) });
       tx.put('appInvites', 'h', 'i2', { hubId: 'h', id: 'i2', email: 'b@x.com', role: 'EMPLOYEE', status: 'pending', expiresAt: iso(20 * DAY_MS), sentByHubwarden: true, resendCount: 0, lastSeenAt: iso(0) });
     });
-    const health = hubHealth(store, 'h', NOW);
+    const health = await hubHealth(store, 'h', NOW);
     assert.equal(health.status, 'degraded');
     assert.equal(health.failingTasks, 2);
     assert.equal(health.invitesNearExpiry, 1);
@@ -74,7 +75,7 @@ describe('hub health', () => {
     await imported(store);
     await store.transact((tx) => tx.put('hubStates', '', 'h', { id: 'h', hubId: 'h', paused: true, pausedReason: 'meta-business: token expired (unauthenticated)', pausedBy: 'unauthenticated' }));
     await checkHubCredential(store, 'h', connectorWith({ valid: false, scopes: [], missingScopes: [], problem: 'Session has expired' }), NOW);
-    const health = hubHealth(store, 'h', NOW);
+    const health = await hubHealth(store, 'h', NOW);
     assert.equal(health.status, 'paused');
     assert.equal(health.pausedReason, 'meta-business: token expired (unauthenticated)');
     assert.match(health.problems.join('\n'), /not valid: Session has expired/);
@@ -86,7 +87,7 @@ describe('hub health', () => {
     const rec = await checkHubCredential(store, 'h', connectorWith(new Error('connect ECONNREFUSED')), NOW);
     assert.equal(rec?.valid, true);
     assert.equal(rec?.checkError, 'connect ECONNREFUSED');
-    assert.match(hubHealth(store, 'h', NOW).problems.join('\n'), /credential check failed .*ECONNREFUSED/);
+    assert.match((await hubHealth(store, 'h', NOW)).problems.join('\n'), /credential check failed .*ECONNREFUSED/);
   });
 });
 
@@ -99,16 +100,16 @@ describe('watchdog', () => {
       tx.put('exemptions', 'h', 'm2', { hubId: 'h', memberId: 'm2', reason: 'keep', by: 'owner', at: iso(-DAY_MS) });
     });
     assert.equal(await retireLapsedExemptions(store, 'h', NOW), 1);
-    assert.equal(store.get('exemptions', 'h', 'm1'), undefined);
-    assert.ok(store.get('exemptions', 'h', 'm2'));
-    assert.equal(store.get('memberMatches', 'h', 'm1')?.outcome, 'unmatched');
-    assert.deepEqual([...store.list('audit', 'h')].map((e) => e.action), ['exemption-lapsed']);
+    assert.equal(await store.get('exemptions', 'h', 'm1'), undefined);
+    assert.ok(await store.get('exemptions', 'h', 'm2'));
+    assert.equal((await store.get('memberMatches', 'h', 'm1'))?.outcome, 'unmatched');
+    assert.deepEqual((await collect(store.list('audit', 'h'))).map((e) => e.action), ['exemption-lapsed']);
     assert.equal(await retireLapsedExemptions(store, 'h', NOW), 0);
 
     const hub = { id: 'h' } as never;
     const dog = startWatchdog({ store, hubs: [hub], connectorFor: () => connectorWith({ valid: true, scopes: [], missingScopes: [] }), log: { warn() {}, error() {} }, clock: () => NOW });
     await dog.runOnce();
     dog.stop();
-    assert.equal(store.get('credentialChecks', '', 'h')?.valid, true);
+    assert.equal((await store.get('credentialChecks', '', 'h'))?.valid, true);
   });
 });

@@ -2,7 +2,8 @@
  * A hub's health (agent/api.ts `HubHealth`), from what the store already knows: the queue's hub
  * state (paused on unauthenticated / permission-denied, agent/tasks/hub-state.ts), the last
  * credential check, the last check for updates, failing tasks and invites about to expire.
- * Read-only and cheap: it is computed for every `hubs()` call.
+ * Read-only and cheap: it is computed for every `hubs()` call (a few records, and one pass over
+ * the hub's runs, tasks and invites, read asynchronously).
  */
 import type { HubHealth } from '../api.ts';
 import type { ReadView } from '../store/store.ts';
@@ -28,14 +29,14 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = { credentialWarnDays: 14, inv
 
 const days = (ms: number) => Math.max(0, Math.floor(ms / DAY_MS));
 
-export function hubHealth(view: ReadView, hubId: string, now: Date, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, scheduled = false): HubHealth {
+export async function hubHealth(view: ReadView, hubId: string, now: Date, policy: HealthPolicy = DEFAULT_HEALTH_POLICY, scheduled = false): Promise<HubHealth> {
   const problems: string[] = [];
   const t = now.getTime();
 
-  const state = view.get('hubStates', '', hubId);
+  const state = await view.get('hubStates', '', hubId);
   if (state?.paused) problems.push(`paused: ${state.pausedReason ?? state.pausedBy ?? 'the app rejected the credential'}`);
 
-  const cred = view.get('credentialChecks', '', hubId);
+  const cred = await view.get('credentialChecks', '', hubId);
   let credential: HubHealth['credential'];
   if (cred) {
     credential = { valid: cred.valid, missingScopes: cred.missingScopes, ...(cred.expiresAt ? { expiresAt: cred.expiresAt } : {}) };
@@ -51,11 +52,11 @@ export function hubHealth(view: ReadView, hubId: string, now: Date, policy: Heal
 
   let lastRun: HubHealth['lastCheckForUpdates'];
   let lastSuccess: string | undefined;
-  for (const run of view.list('checkRuns', hubId)) {
+  for await (const run of view.list('checkRuns', hubId)) {
     if (!lastRun || run.finishedAt > lastRun.at) lastRun = { at: run.finishedAt, outcome: run.outcome, taskId: run.id };
     if (run.outcome === 'completed' && (!lastSuccess || run.finishedAt > lastSuccess)) lastSuccess = run.finishedAt;
   }
-  const imported = view.get('appImports', hubId, hubId);
+  const imported = await view.get('appImports', hubId, hubId);
   if (!imported?.complete) problems.push('no complete check for updates yet: members and removals wait for one');
   // A section the last import could not read (Meta restricts partner endpoints, a token lacks a
   // scope): the hub works on members and invites, with that section's previous data.
@@ -64,7 +65,7 @@ export function hubHealth(view: ReadView, hubId: string, now: Date, policy: Heal
   else if (scheduled && lastSuccess && t - Date.parse(lastSuccess) > policy.staleCheckMs) problems.push(`last successful check for updates was ${days(t - Date.parse(lastSuccess))} days ago`);
 
   let failingTasks = 0;
-  for (const task of view.list('tasks', hubId)) {
+  for await (const task of view.list('tasks', hubId)) {
     const failedRecently = task.status === 'failed' && t - Date.parse(task.updatedAt) < policy.failureWindowMs;
     const retrying = (task.status === 'waiting' || task.status === 'queued') && task.lastError !== undefined && task.attempts >= 3;
     if (failedRecently || retrying) failingTasks++;
@@ -72,7 +73,7 @@ export function hubHealth(view: ReadView, hubId: string, now: Date, policy: Heal
   if (failingTasks > 0) problems.push(`${failingTasks} task(s) failing or retrying repeatedly`);
 
   let invitesNearExpiry = 0;
-  for (const invite of view.list('appInvites', hubId)) {
+  for await (const invite of view.list('appInvites', hubId)) {
     if (invite.status !== 'pending' || !invite.expiresAt) continue;
     const left = Date.parse(invite.expiresAt) - t;
     if (left > 0 && left < policy.inviteWarnDays * DAY_MS) invitesNearExpiry++;

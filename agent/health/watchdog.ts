@@ -8,7 +8,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { matchHub, saveMatches } from '../matching/hub-matching.ts';
-import type { Store } from '../store/store.ts';
+import type { ReadView, Store } from '../store/store.ts';
 import { checkHubCredential } from './credential-check.ts';
 
 export interface WatchdogOptions {
@@ -52,13 +52,21 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
   return { runOnce, stop: () => clearInterval(timer) };
 }
 
-/** Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. */
+/**
+ * Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. The
+ * matching that decides it is read through the transaction that saves it.
+ */
 export async function retireLapsedExemptions(store: Store, hubId: string, now: Date): Promise<number> {
   const nowIso = now.toISOString();
-  if (![...store.list('exemptions', hubId)].some((e) => !exemptionInForce(e, now))) return 0;
-  return store.transact((tx) => {
-    const result = matchHub(store, hubId, nowIso);
-    saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } }, store);
+  if (!(await anyLapsed(store, hubId, now))) return 0;
+  return store.transact(async (tx) => {
+    const result = await matchHub(tx, hubId, nowIso);
+    await saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } });
     return result.lapsedExemptions.length;
   });
+}
+
+async function anyLapsed(view: ReadView, hubId: string, now: Date): Promise<boolean> {
+  for await (const e of view.list('exemptions', hubId)) if (!exemptionInForce(e, now)) return true;
+  return false;
 }

@@ -5,12 +5,13 @@
  * read). Owners' decisions live apart, in `matchDecisions`, so an exemption laid over a manual
  * match and later lapsing gives the manual match back.
  */
-import type { MemberMatchRecord } from '../app-state/records.ts';
+import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
+import { INDEX } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
-import type { ReadView, Transaction } from '../store/store.ts';
+import { collect, type ReadView, type Transaction } from '../store/store.ts';
 import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
-import { matchMembers, type MatchingResult, type MemberRow } from './match-members.ts';
+import { matchMembers, type DirectoryIdentity, type MatchingResult, type MemberRow } from './match-members.ts';
 
 declare module '../store/collections.ts' {
   interface Collections {
@@ -30,29 +31,76 @@ type RowSources = {
   partnerUsers: Iterable<{ partnerBusinessId: string; userId: string; email?: string }>;
 };
 
-/** The rows of the members table, from a snapshot or from the store. */
+const memberRow = (m: { id: string; email?: string }): MemberRow => ({ id: m.id, kind: 'member', email: m.email });
+const inviteRow = (i: { id: string; email: string }): MemberRow => ({ id: inviteRowId(i.id), kind: 'invite', email: i.email });
+const partnerUserRow = (u: { partnerBusinessId: string; userId: string; email?: string }): MemberRow => ({ id: partnerRowId(u.partnerBusinessId, u.userId), kind: 'partner-user', email: u.email });
+
+/** The rows of the members table, from a snapshot. */
 export function rowsOf(sources: RowSources): MemberRow[] {
   const rows: MemberRow[] = [];
-  for (const m of sources.members) rows.push({ id: m.id, kind: 'member', email: m.email });
-  for (const i of sources.invites) if (LISTED_INVITE.has(i.status)) rows.push({ id: inviteRowId(i.id), kind: 'invite', email: i.email });
-  for (const u of sources.partnerUsers) rows.push({ id: partnerRowId(u.partnerBusinessId, u.userId), kind: 'partner-user', email: u.email });
+  for (const m of sources.members) rows.push(memberRow(m));
+  for (const i of sources.invites) if (LISTED_INVITE.has(i.status)) rows.push(inviteRow(i));
+  for (const u of sources.partnerUsers) rows.push(partnerUserRow(u));
   return rows;
 }
 
-export function memberRows(view: ReadView, hubId: string): MemberRow[] {
-  return rowsOf({ members: view.list('appMembers', hubId), invites: view.list('appInvites', hubId), partnerUsers: view.list('partnerUsers', hubId) });
+/** The rows of the hub's members table, from the store (the same rows, in the same order, as `rowsOf`). */
+export async function memberRows(view: ReadView, hubId: string): Promise<MemberRow[]> {
+  const rows: MemberRow[] = [];
+  for await (const m of view.list('appMembers', hubId)) rows.push(memberRow(m));
+  for await (const i of view.list('appInvites', hubId)) if (LISTED_INVITE.has(i.status)) rows.push(inviteRow(i));
+  for await (const u of view.list('partnerUsers', hubId)) rows.push(partnerUserRow(u));
+  return rows;
 }
 
-export function matchHub(view: ReadView, hubId: string, now: string, rows: MemberRow[] = memberRows(view, hubId)): MatchingResult {
+/**
+ * Matching of the whole hub (check for updates, the watchdog, the members view): reads the hub's
+ * directory, guests, exemptions and decisions once. For a few rows (an owner's decision about
+ * one member or email), `matchRows` reads only what those rows need.
+ */
+export async function matchHub(view: ReadView, hubId: string, now: string, rows?: MemberRow[]): Promise<MatchingResult> {
   return matchMembers({
     hubId,
     now,
-    rows,
-    directoryUsers: [...view.list('directoryUsers', hubId)],
-    guests: [...view.list('guests', hubId)],
-    exemptions: [...view.list('exemptions', hubId)],
-    decisions: [...view.list('matchDecisions', hubId)],
+    rows: rows ?? await memberRows(view, hubId),
+    directoryUsers: await collect(view.list('directoryUsers', hubId)),
+    guests: await collect(view.list('guests', hubId)),
+    exemptions: await collect(view.list('exemptions', hubId)),
+    decisions: await collect(view.list('matchDecisions', hubId)),
   });
+}
+
+/**
+ * Matching of some rows only, reading what they need by key and index instead of the hub's whole
+ * directory: the directory users having each row's email (index `userByEmail`, so
+ * `defineDirectoryIndexes` is required), the directory user a decision names, and each row's
+ * guest registration, exemption and decision. The same outcome as `matchHub` for those rows.
+ */
+export async function matchRows(view: ReadView, hubId: string, now: string, rows: readonly MemberRow[]): Promise<MatchingResult> {
+  const users = new Map<string, DirectoryIdentity>();
+  const guests: Array<Readonly<GuestRecord>> = [];
+  const exemptions: Array<Readonly<ExemptionRecord>> = [];
+  const decisions: Array<Readonly<MemberMatchRecord>> = [];
+  const emails = new Set<string>();
+  for (const row of rows) {
+    const decision = await view.get('matchDecisions', hubId, row.id);
+    if (decision) {
+      decisions.push(decision);
+      if (decision.directoryUserId && !users.has(decision.directoryUserId)) {
+        const u = await view.get('directoryUsers', hubId, decision.directoryUserId);
+        if (u) users.set(u.id, u);
+      }
+    }
+    const exemption = await view.get('exemptions', hubId, row.id);
+    if (exemption) exemptions.push(exemption);
+    const email = row.email?.trim().toLowerCase();
+    if (!email || emails.has(email)) continue;
+    emails.add(email);
+    for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email}`)) users.set(u.id, u);
+    const guest = await view.get('guests', hubId, email);
+    if (guest) guests.push(guest);
+  }
+  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions });
 }
 
 export interface SaveContext {
@@ -63,26 +111,25 @@ export interface SaveContext {
 /**
  * Replaces the hub's `memberMatches` with `result` (only records whose outcome changed are
  * written, so write-back sees real changes) and retires lapsed exemptions with an audit entry
- * each: the member is back in matching and an owner should know (issue item 2).
+ * each: the member is back in matching and an owner should know (issue item 2). Reads the current
+ * matches through `tx`, so what it deletes is decided inside the transaction.
  */
-export function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext, committed: ReadView): { changed: number } {
+export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): Promise<{ changed: number }> {
   const keep = new Set(result.matches.map((m) => m.memberId));
   const stale: string[] = [];
-  // Listed from the committed view: `memberMatches` is not staged before this point, and a
-  // transaction's list is slow for records keyed by something other than an `id` field.
-  for (const old of committed.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
+  for await (const old of tx.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
   for (const id of stale) tx.delete('memberMatches', hubId, id);
-  return { changed: stale.length + saveRowMatches(tx, hubId, result, context).changed };
+  return { changed: stale.length + (await saveRowMatches(tx, hubId, result, context)).changed };
 }
 
 /**
  * Stores the outcome of matching some rows only (an owner's decision about one member): no row
  * is removed, so the hub's other matches need not be listed.
  */
-export function saveRowMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): { changed: number } {
+export async function saveRowMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): Promise<{ changed: number }> {
   let changed = 0;
   for (const match of result.matches) {
-    const old = tx.get('memberMatches', hubId, match.memberId);
+    const old = await tx.get('memberMatches', hubId, match.memberId);
     if (old && sameMatch(old, match)) continue;
     tx.put('memberMatches', hubId, match.memberId, match);
     changed++;

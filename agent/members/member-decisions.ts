@@ -4,12 +4,15 @@
  * Each is validated first (bad input never changes anything), staged with its audit entry and a
  * fresh matching of the hub in one transaction, and survives re-imports (decisions live in
  * `matchDecisions`, `exemptions` and `guests`, never in the snapshot a check replaces).
+ *
+ * Each reads through the caller's `tx` (async) and stages only through it, so it is safe to run again
+ * when the store re-runs a transaction.
  */
 import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
-import { matchHub, memberRows, saveRowMatches } from '../matching/hub-matching.ts';
+import { matchRows, memberRows, saveRowMatches } from '../matching/hub-matching.ts';
 import type { MemberRow } from '../matching/match-members.ts';
 import type { Transaction } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -24,16 +27,16 @@ export interface MemberRowRef {
 export const actorOf = (trigger: Trigger) => trigger.actor ?? trigger.type;
 
 /** Finds the row in the hub's snapshot, or says clearly that it is not there. */
-export function findRow(tx: Transaction, hubId: string, memberId: string): MemberRowRef {
+export async function findRow(tx: Transaction, hubId: string, memberId: string): Promise<MemberRowRef> {
   const inviteId = inviteIdOf(memberId);
   if (inviteId !== undefined) {
-    const invite = tx.get('appInvites', hubId, inviteId);
+    const invite = await tx.get('appInvites', hubId, inviteId);
     if (invite) return { id: memberId, kind: 'invite', email: invite.email };
   } else if (memberId.startsWith('partner:')) {
-    const user = tx.get('partnerUsers', hubId, memberId.slice('partner:'.length));
+    const user = await tx.get('partnerUsers', hubId, memberId.slice('partner:'.length));
     if (user) return { id: memberId, kind: 'partner-user', ...(user.email ? { email: user.email } : {}) };
   } else {
-    const member = tx.get('appMembers', hubId, memberId);
+    const member = await tx.get('appMembers', hubId, memberId);
     if (member) return { id: memberId, kind: 'member', ...(member.email ? { email: member.email } : {}) };
   }
   throw new AgentError('not-found', `hub ${hubId}: no member, invite or partner's person "${memberId}" in the last check for updates`);
@@ -41,22 +44,24 @@ export function findRow(tx: Transaction, hubId: string, memberId: string): Membe
 
 /**
  * Matches the decided rows again with the decision just staged (read through `tx`). Only those
- * rows: the rest of the hub is unchanged by it, and re-matching 10,000 rows per click is waste.
+ * rows, reading only what they need (`matchRows`: by key and the directory's email index, which
+ * the member service defines): the rest of the hub is unchanged by it, and re-matching 10,000
+ * rows per click is waste.
  */
-function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date, rows: MemberRow[]): void {
-  saveRowMatches(tx, hubId, matchHub(tx, hubId, now.toISOString(), rows), { trigger });
+async function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Date, rows: MemberRow[]): Promise<void> {
+  await saveRowMatches(tx, hubId, await matchRows(tx, hubId, now.toISOString(), rows), { trigger });
 }
 
-export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): void {
-  const row = findRow(tx, hub.id, memberId);
+export async function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): Promise<void> {
+  const row = await findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
   if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
-  const user = tx.get('directoryUsers', hub.id, input.directoryUserId);
+  const user = await tx.get('directoryUsers', hub.id, input.directoryUserId);
   if (!user) throw new AgentError('not-found', `hub ${hub.id}: match ${memberId}: no directory user "${input.directoryUserId}" on this hub`);
   if (input.hubRole !== undefined && !HUB_ROLES.includes(input.hubRole as never)) {
     throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: hubRole must be one of ${HUB_ROLES.join(', ')} (got "${input.hubRole}")`);
   }
-  const previous = tx.get('matchDecisions', hub.id, memberId);
+  const previous = await tx.get('matchDecisions', hub.id, memberId);
   const decision: MemberMatchRecord = { hubId: hub.id, memberId, outcome: 'onboarded', manual: true, directoryUserId: user.id, at: now.toISOString(), ...(input.hubRole ? { hubRole: input.hubRole } : {}) };
   tx.put('matchDecisions', hub.id, memberId, decision);
   appendAudit(tx, {
@@ -65,24 +70,24 @@ export function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, member
     why: `${actorOf(trigger)} matched ${row.email ?? memberId} to directory user ${user.userName}${input.hubRole ? ` as ${input.hubRole}` : ''}${previous?.directoryUserId ? ` (was ${previous.directoryUserId})` : ''}`,
     detail: { hubRole: input.hubRole, previous: previous?.directoryUserId },
   });
-  rematch(tx, hub.id, trigger, now, [row]);
+  await rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
-  const row = findRow(tx, hub.id, memberId);
+export async function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): Promise<void> {
+  const row = await findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
-  const previous = tx.get('memberMatches', hub.id, memberId);
+  const previous = await tx.get('memberMatches', hub.id, memberId);
   tx.put('matchDecisions', hub.id, memberId, { hubId: hub.id, memberId, outcome: 'unmatched', manual: true, at: now.toISOString() });
   appendAudit(tx, {
     hubId: hub.id, trigger, action: 'member-unmatched', outcome: 'ok',
     subject: { memberId, ...(row.email ? { email: row.email } : {}), ...(previous?.directoryUserId ? { directoryUserId: previous.directoryUserId } : {}) },
     why: `${actorOf(trigger)} un-matched ${row.email ?? memberId}${previous?.directoryUserId ? ` from directory user ${previous.directoryUserId}` : ''}; it stays unmatched until matched again`,
   });
-  rematch(tx, hub.id, trigger, now, [row]);
+  await rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): void {
-  const row = findRow(tx, hub.id, memberId);
+export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): Promise<void> {
+  const row = await findRow(tx, hub.id, memberId);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (!reason) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
   if (reason.length > 500) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
@@ -101,13 +106,13 @@ export function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, in
     why: `${actorOf(trigger)} exempted ${row.email ?? memberId}: "${reason}"${until ? ` until ${until}` : ''}; hubwarden will not manage or remove it`,
     detail: { reason, until },
   });
-  rematch(tx, hub.id, trigger, now, [row]);
+  await rematch(tx, hub.id, trigger, now, [row]);
 }
 
 /** Ends an exemption before its time (or one without expiry): hubwarden manages the seat again. */
-export function unexempt(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): void {
-  const row = findRow(tx, hub.id, memberId);
-  const exemption = tx.get('exemptions', hub.id, memberId);
+export async function unexempt(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): Promise<void> {
+  const row = await findRow(tx, hub.id, memberId);
+  const exemption = await tx.get('exemptions', hub.id, memberId);
   if (!exemption) throw new AgentError('conflict', `hub ${hub.id}: ${memberId} is not exempted; there is no exemption to end`);
   tx.delete('exemptions', hub.id, memberId);
   appendAudit(tx, {
@@ -116,12 +121,12 @@ export function unexempt(tx: Transaction, hub: HubConfigFile, memberId: string, 
     why: `${actorOf(trigger)} ended the exemption of ${row.email ?? memberId} ("${exemption.reason}", by ${exemption.by}); hubwarden manages it again from the directory, removals only after the settle window`,
     detail: { reason: exemption.reason, by: exemption.by, at: exemption.at, ...(exemption.until ? { until: exemption.until } : {}) },
   });
-  rematch(tx, hub.id, trigger, now, [row]);
+  await rematch(tx, hub.id, trigger, now, [row]);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): void {
+export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: { email: string; note?: string }, trigger: Trigger, now: Date): Promise<void> {
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   if (!EMAIL.test(email)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest: "${String(input.email)}" is not an email address`);
   if (input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 500)) throw new AgentError('invalid-argument', `hub ${hub.id}: register guest ${email}: note must be text of at most 500 characters`);
@@ -130,5 +135,5 @@ export function registerGuest(tx: Transaction, hub: HubConfigFile, input: { emai
     hubId: hub.id, trigger, action: 'guest-registered', outcome: 'ok', subject: { email },
     why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
   });
-  rematch(tx, hub.id, trigger, now, memberRows(tx, hub.id).filter((r) => r.email?.trim().toLowerCase() === email));
+  await rematch(tx, hub.id, trigger, now, (await memberRows(tx, hub.id)).filter((r) => r.email?.trim().toLowerCase() === email));
 }

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { configSchema } from '../../config/schema.ts';
 import { runCheckForUpdates } from '../check-for-updates/run-check.ts';
 import { emptyApp, fakeConnector, type FakeApp } from '../check-for-updates/fake-app.test-double.ts';
@@ -55,21 +56,21 @@ async function setup() {
 describe('member service', () => {
   test('members: statuses, counts, paging, search, sort, bad queries', async () => {
     const { service } = await setup();
-    const all = service.members('acme', { limit: 10 });
+    const all = await service.members('acme', { limit: 10 });
     assert.equal(all.total, 5);
     assert.deepEqual(all.items.map((v) => [v.id, v.status]), [['partner:2000:7001', 'guest'], ['12', 'unmatched'], ['11', 'onboarded'], ['invite:901', 'invited'], ['13', 'unmatched']]);
-    const jane = service.member('acme', '11')!;
+    const jane = (await service.member('acme', '11'))!;
     assert.deepEqual(jane.grantedBy, ['Meta Admins']);
     assert.equal(jane.hubRole, 'owner');
     assert.deepEqual(jane.assets, [{ type: 'ad_account', id: 'act_1', tasks: ['ADVERTISE', 'ANALYZE'] }]);
-    assert.deepEqual(service.memberCounts('acme'), { onboarded: 1, invited: 1, unmatched: 2, guest: 1, exempted: 0 });
-    const page2 = service.members('acme', { offset: 2, limit: 2, sort: '-email' });
+    assert.deepEqual(await service.memberCounts('acme'), { onboarded: 1, invited: 1, unmatched: 2, guest: 1, exempted: 0 });
+    const page2 = await service.members('acme', { offset: 2, limit: 2, sort: '-email' });
     assert.deepEqual(page2.items.map((v) => v.email), ['jane@acme.com', 'contractor@agency.com']);
-    assert.deepEqual(service.members('acme', { status: 'unmatched' }).items.map((v) => v.id), ['12', '13']);
-    assert.deepEqual(service.members('acme', { search: 'ZED' }).items.map((v) => v.id), ['13']);
-    assert.throws(() => service.members('acme', { sort: 'salary' }), (e: unknown) => e instanceof AgentError && e.kind === 'invalid-argument' && /sort must be one of/.test(e.message));
-    assert.throws(() => service.members('acme', { limit: 100000 }), /limit must be/);
-    assert.throws(() => service.members('nope', {}), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
+    assert.deepEqual((await service.members('acme', { status: 'unmatched' })).items.map((v) => v.id), ['12', '13']);
+    assert.deepEqual((await service.members('acme', { search: 'ZED' })).items.map((v) => v.id), ['13']);
+    await assert.rejects(service.members('acme', { sort: 'salary' }), (e: unknown) => e instanceof AgentError && e.kind === 'invalid-argument' && /sort must be one of/.test(e.message));
+    await assert.rejects(service.members('acme', { limit: 100000 }), /limit must be/);
+    await assert.rejects(service.members('nope', {}), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
   });
 
   test('manual match with a hub role survives a re-import, and un-match re-assigns', async () => {
@@ -78,23 +79,23 @@ describe('member service', () => {
     assert.equal(view.status, 'onboarded');
     assert.equal(view.directoryUserId, 'u3');
     assert.equal(view.hubRole, 'manager');
-    assert.ok([...store.list('tasks', 'acme')].some((t) => t.kind === 'reconcile-hub' && t.status === 'queued'));
+    assert.ok((await collect(store.list('tasks', 'acme'))).some((t) => t.kind === 'reconcile-hub' && t.status === 'queued'));
     await check();
-    assert.equal(service.member('acme', '12')?.directoryUserId, 'u3');
-    assert.equal(store.get('memberMatches', 'acme', '12')?.manual, true);
+    assert.equal((await service.member('acme', '12'))?.directoryUserId, 'u3');
+    assert.equal((await store.get('memberMatches', 'acme', '12'))?.manual, true);
     const unmatched = await service.unmatchMember('acme', '11', admin);
     assert.equal(unmatched.status, 'unmatched');
     await check();
-    assert.equal(service.member('acme', '11')?.status, 'unmatched'); // the email would match; the owner's decision wins
+    assert.equal((await service.member('acme', '11'))?.status, 'unmatched'); // the email would match; the owner's decision wins
     await service.matchMember('acme', '11', { directoryUserId: 'u3' }, admin);
-    assert.equal(service.member('acme', '11')?.directoryUserId, 'u3');
-    const actions = [...store.list('audit', 'acme')].map((e) => e.action).filter((a) => a.startsWith('member-'));
+    assert.equal((await service.member('acme', '11'))?.directoryUserId, 'u3');
+    const actions = (await collect(store.list('audit', 'acme'))).map((e) => e.action).filter((a) => a.startsWith('member-'));
     assert.deepEqual(actions, ['member-matched', 'member-unmatched', 'member-matched']);
   });
 
   test('bad decisions are refused and change nothing', async () => {
     const { service, store } = await setup();
-    const before = JSON.stringify([...store.list('audit', 'acme')]);
+    const before = JSON.stringify(await collect(store.list('audit', 'acme')));
     await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u-missing' }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
     await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u3', hubRole: 'god' }, admin), /hubRole must be one of/);
     await assert.rejects(service.matchMember('acme', 'partner:2000:7001', { directoryUserId: 'u3' }, admin), /partner's person/);
@@ -102,9 +103,9 @@ describe('member service', () => {
     await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2020-01-01T00:00:00Z' }, admin), /not in the future/);
     await assert.rejects(service.exemptMember('acme', '99', { reason: 'x' }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
     await assert.rejects(service.registerGuest('acme', { email: 'not-an-email' }, admin), /not an email address/);
-    assert.equal(JSON.stringify([...store.list('audit', 'acme')]), before);
-    assert.equal(store.count('matchDecisions', 'acme'), 0);
-    assert.equal(store.count('exemptions', 'acme'), 0);
+    assert.equal(JSON.stringify(await collect(store.list('audit', 'acme'))), before);
+    assert.equal(await store.count('matchDecisions', 'acme'), 0);
+    assert.equal(await store.count('exemptions', 'acme'), 0);
   });
 
   test('exemption with expiry: exempted, then back to matching and reported when it lapses', async () => {
@@ -113,33 +114,33 @@ describe('member service', () => {
     assert.equal(view.status, 'exempted');
     assert.deepEqual(view.exemption, { reason: 'agency owner', until: '2026-11-30T00:00:00.000Z', by: 'owner@acme.com', at: '2026-11-23T12:00:00.000Z' });
     await check();
-    assert.equal(service.member('acme', '12')?.status, 'exempted');
+    assert.equal((await service.member('acme', '12'))?.status, 'exempted');
     advance(8 * 24 * 3600 * 1000);
-    assert.equal(service.member('acme', '12')?.status, 'unmatched'); // lapsed: the view notices without a write
+    assert.equal((await service.member('acme', '12'))?.status, 'unmatched'); // lapsed: the view notices without a write
     await check();
-    assert.equal(store.get('exemptions', 'acme', '12'), undefined);
-    assert.ok([...store.list('audit', 'acme')].some((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === '12'));
+    assert.equal(await store.get('exemptions', 'acme', '12'), undefined);
+    assert.ok((await collect(store.list('audit', 'acme'))).some((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === '12'));
   });
 
   test('an exemption ended by an owner: the member is managed again, the end is audited with the exemption it ended, and a reconcile is asked for', async () => {
     const { service, store } = await setup();
     await assert.rejects(service.unexemptMember('acme', '12', admin), (e: unknown) => e instanceof AgentError && e.kind === 'conflict' && /not exempted/.test(e.message));
-    assert.equal([...store.list('audit', 'acme')].filter((e) => e.action === 'member-unexempted').length, 0, 'a refused end writes nothing');
+    assert.equal((await collect(store.list('audit', 'acme'))).filter((e) => e.action === 'member-unexempted').length, 0, 'a refused end writes nothing');
     await service.exemptMember('acme', '12', { reason: 'agency owner' }, admin);
     const view = await service.unexemptMember('acme', '12', admin);
     assert.equal(view.status, 'unmatched');
     assert.equal(view.exemption, undefined);
-    assert.equal(store.get('exemptions', 'acme', '12'), undefined);
-    const ended = [...store.list('audit', 'acme')].filter((e) => e.action === 'member-unexempted');
+    assert.equal(await store.get('exemptions', 'acme', '12'), undefined);
+    const ended = (await collect(store.list('audit', 'acme'))).filter((e) => e.action === 'member-unexempted');
     assert.equal(ended.length, 1);
     assert.match(ended[0]!.why, /ended the exemption of .*"agency owner"/);
-    assert.ok([...store.list('tasks', 'acme')].some((t) => t.kind === 'reconcile-hub'), 'the hub is re-planned');
+    assert.ok((await collect(store.list('tasks', 'acme'))).some((t) => t.kind === 'reconcile-hub'), 'the hub is re-planned');
   });
 
   test('registered guest', async () => {
     const { service } = await setup();
     await service.registerGuest('acme', { email: 'Contractor@Agency.com', note: 'agency' }, admin);
-    assert.equal(service.member('acme', '12')?.status, 'guest');
+    assert.equal((await service.member('acme', '12'))?.status, 'guest');
   });
 
   test('remove: queues one seat-change task; refuses exempted members and partner people', async () => {
@@ -149,7 +150,7 @@ describe('member service', () => {
     assert.equal(task.status, 'queued');
     const again = await service.removeMember('acme', '13', admin);
     assert.equal(again.id, task.id);
-    const record = store.get('tasks', 'acme', task.id)!;
+    const record = (await store.get('tasks', 'acme', task.id))!;
     assert.deepEqual([(record.payload as any).op.memberId, (record.payload as any).force], ['13', true]);
     const cancel = await service.removeMember('acme', 'invite:901', admin);
     assert.equal(cancel.kind, 'cancel-invite');
@@ -169,9 +170,9 @@ describe('member service', () => {
   test('run summaries, newest first', async () => {
     const { service, check } = await setup();
     await check();
-    const runs = service.checkRuns('acme');
+    const runs = await service.checkRuns('acme');
     assert.deepEqual(runs.map((r) => r.id), ['t2', 't1']);
     assert.equal(runs[0].counts?.members, 3);
-    assert.equal(service.checkRuns('acme', 1).length, 1);
+    assert.equal((await service.checkRuns('acme', 1)).length, 1);
   });
 });

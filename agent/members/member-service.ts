@@ -35,10 +35,10 @@ export interface MemberServiceOptions {
 }
 
 export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' | 'unmatchMember' | 'exemptMember' | 'unexemptMember' | 'removeMember' | 'registerGuest' | 'checkForUpdates'> & {
-  health(hubId: string): HubHealth | undefined;
-  memberCounts(hubId: string): Record<MemberStatus, number> | undefined;
+  health(hubId: string): Promise<HubHealth | undefined>;
+  memberCounts(hubId: string): Promise<Record<MemberStatus, number> | undefined>;
   /** Run summaries of the hub's checks for updates, newest first (CLI, dashboard). */
-  checkRuns(hubId: string, limit?: number): CheckRunRecord[];
+  checkRuns(hubId: string, limit?: number): Promise<CheckRunRecord[]>;
   /** The `check-for-updates` task handler, for the agent's runner (createAgent's `members.handlers`). */
   handlers: TaskHandler[];
   /** Node-cron schedules per hub, first imports of hubs never imported, and the health watchdog. */
@@ -49,6 +49,7 @@ export type MemberService = Pick<AgentApi, 'members' | 'member' | 'matchMember' 
 
 export function createMemberService({ config, store, log, clock = () => new Date(), healthPolicy, writeback, graphCalls }: MemberServiceOptions): MemberService {
   const hubs = new Map(config.file.hubs.map((h) => [h.id, h]));
+  // Also defines the directory indexes owners' decisions match their rows by (member-decisions.ts).
   const index = new MembersIndex(store, () => hubs, clock);
   let schedule: CheckSchedule | undefined;
   let watchdog: Watchdog | undefined;
@@ -58,29 +59,29 @@ export function createMemberService({ config, store, log, clock = () => new Date
     if (!hub) throw new AgentError('not-found', `no hub "${hubId}" in the config`);
     return hub;
   };
-  const viewOf = (hubId: string, memberId: string): MemberView => {
-    const view = index.get(hubId, memberId);
+  const viewOf = async (hubId: string, memberId: string): Promise<MemberView> => {
+    const view = await index.get(hubId, memberId);
     if (!view) throw new AgentError('not-found', `hub ${hubId}: no member "${memberId}"`);
     return view;
   };
   /** Stages an owner's decision and the reconcile pass it calls for, in one transaction. */
-  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => void): Promise<MemberView> => {
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<void>): Promise<MemberView> => {
     const hub = hubOf(hubId);
-    await store.transact((tx) => {
+    await store.transact(async (tx) => {
       const now = clock();
-      stage(tx, hub, now);
-      requestReconcile(tx, hubId, trigger, why);
+      await stage(tx, hub, now);
+      await requestReconcile(tx, hubId, trigger, why);
     });
     log.info(`members: hub ${hubId}: ${why}`, { hubId, memberId, actor: actorOf(trigger) });
     return viewOf(hubId, memberId);
   };
 
   return {
-    members(hubId, query) {
+    async members(hubId, query) {
       hubOf(hubId);
-      return index.query(hubId, query)!;
+      return (await index.query(hubId, query))!;
     },
-    member(hubId, memberId) {
+    async member(hubId, memberId) {
       return hubs.has(hubId) ? index.get(hubId, memberId) : undefined;
     },
     matchMember(hubId, memberId, input, trigger) {
@@ -97,9 +98,9 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     async registerGuest(hubId, input, trigger) {
       const hub = hubOf(hubId);
-      await store.transact((tx) => {
-        registerGuest(tx, hub, input ?? {}, trigger, clock());
-        requestReconcile(tx, hubId, trigger, 'guest registered');
+      await store.transact(async (tx) => {
+        await registerGuest(tx, hub, input ?? {}, trigger, clock());
+        await requestReconcile(tx, hubId, trigger, 'guest registered');
       });
     },
     async removeMember(hubId, memberId, trigger): Promise<TaskView> {
@@ -113,14 +114,14 @@ export function createMemberService({ config, store, log, clock = () => new Date
       const task = await store.transact((tx) => requestCheckForUpdates(tx, hubId, trigger, clock()));
       return toTaskView(task);
     },
-    health(hubId) {
+    async health(hubId) {
       const hub = hubs.get(hubId);
       return hub ? hubHealth(store, hubId, clock(), healthPolicy, hub.checkForUpdates.schedule !== undefined) : undefined;
     },
-    checkRuns(hubId, limit = 20) {
-      return checkRunsOf(store, hubId).slice(0, limit) as CheckRunRecord[];
+    async checkRuns(hubId, limit = 20) {
+      return (await checkRunsOf(store, hubId)).slice(0, limit) as CheckRunRecord[];
     },
-    memberCounts(hubId) {
+    async memberCounts(hubId) {
       return hubs.has(hubId) ? index.counts(hubId) : undefined;
     },
     handlers: [createCheckForUpdatesHandler({ ...(writeback ? { writeback } : {}), ...(graphCalls ? { graphCalls } : {}) })],

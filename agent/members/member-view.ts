@@ -2,16 +2,17 @@
  * The members table of one hub (agent/api.ts `MemberView`): every app member, pending or failed
  * invite and partner's person, with its matching outcome computed live from the store (so a
  * directory user pushed a minute ago matches before the next check for updates), its assets and
- * the mapped groups that grant its access. Built in one pass over the hub's records: O(n).
+ * the mapped groups that grant its access. Built in one pass over the hub's records: O(n), read
+ * from the store asynchronously (a whole hub's rows: the table is sorted and counted as a whole).
  */
 import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
 import type { MemberStatus, MemberView } from '../api.ts';
 import type { AppInviteRecord, AppMemberRecord, MemberMatchRecord, PartnerUserRecord } from '../app-state/records.ts';
-import { matchHub, memberRows } from '../matching/hub-matching.ts';
+import { matchHub, matchRows, rowsOf } from '../matching/hub-matching.ts';
 import { exemptionsInForce } from '../standing/exemption.ts';
-import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
+import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from '../standing/row-ids.ts';
 import { rowStatus } from '../standing/standing.ts';
-import type { ReadView } from '../store/store.ts';
+import { collect, type ReadView } from '../store/store.ts';
 
 export interface HubMembers {
   views: MemberView[];
@@ -25,10 +26,10 @@ export function statusOf(outcome: MemberMatchRecord['outcome'], kind: MemberView
 }
 
 /** Directory user id → mapped groups they are in (the teams that grant them access on this hub). */
-function mappedGroupsByUser(view: ReadView, hub: HubConfigFile): Map<string, Array<{ group: string; hubRole: string }>> {
+async function mappedGroupsByUser(view: ReadView, hub: HubConfigFile): Promise<Map<string, Array<{ group: string; hubRole: string }>>> {
   const teams = new Map(hub.teams.map((t) => [t.group.toLowerCase(), t]));
   const byUser = new Map<string, Array<{ group: string; hubRole: string }>>();
-  for (const group of view.list('directoryGroups', hub.id)) {
+  for await (const group of view.list('directoryGroups', hub.id)) {
     const team = teams.get(group.displayName.toLowerCase());
     if (!team) continue;
     for (const m of group.members) {
@@ -47,40 +48,71 @@ function highestHubRole(teams: Array<{ hubRole: string }>): string | undefined {
   return best;
 }
 
+interface RowRecords {
+  members: Array<Readonly<AppMemberRecord>>;
+  invites: Array<Readonly<AppInviteRecord>>;
+  partnerUsers: Array<Readonly<PartnerUserRecord>>;
+}
+
+/** The records behind the hub's rows: every one, or only those of the row ids in `only` (read one by one). */
+async function rowRecords(view: ReadView, hubId: string, only?: ReadonlySet<string>): Promise<RowRecords> {
+  if (!only) {
+    return { members: await collect(view.list('appMembers', hubId)), invites: await collect(view.list('appInvites', hubId)), partnerUsers: await collect(view.list('partnerUsers', hubId)) };
+  }
+  const out: RowRecords = { members: [], invites: [], partnerUsers: [] };
+  for (const id of only) {
+    const kind = rowKindOf(id);
+    if (kind === 'invite') {
+      const invite = await view.get('appInvites', hubId, inviteIdOf(id)!);
+      if (invite) out.invites.push(invite);
+    } else if (kind === 'partner-user') {
+      const user = await view.get('partnerUsers', hubId, id.slice('partner:'.length));
+      if (user) out.partnerUsers.push(user);
+    } else {
+      const member = await view.get('appMembers', hubId, id);
+      if (member) out.members.push(member);
+    }
+  }
+  return out;
+}
+
 /**
  * The views of the hub's rows, or of the rows in `only` (after an owner's decision about one
- * member, the rest of the table is unchanged: patching beats rebuilding 10,000 rows).
+ * member, the rest of the table is unchanged: patching beats rebuilding 10,000 rows). The rows and
+ * the records they show are read once, together, so a row never lacks its record.
  */
-export function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, only?: ReadonlySet<string>): HubMembers {
+export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: Date, only?: ReadonlySet<string>): Promise<HubMembers> {
   const hubId = hub.id;
   const nowIso = now.toISOString();
-  const rows = only ? memberRows(view, hubId).filter((r) => only.has(r.id)) : memberRows(view, hubId);
-  const { matches } = matchHub(view, hubId, nowIso, rows);
-  const groups = mappedGroupsByUser(view, hub);
+  const records = await rowRecords(view, hubId, only);
+  const rows = rowsOf(records);
+  // A few rows: matched reading only what they need (needs the directory indexes, see MembersIndex).
+  const { matches } = only ? await matchRows(view, hubId, nowIso, rows) : await matchHub(view, hubId, nowIso, rows);
+  const groups = await mappedGroupsByUser(view, hub);
   const defaultHubRole = hub.defaultTeam?.hubRole;
 
   const assetsByUser = new Map<string, MemberView['assets']>();
-  for (const a of view.list('appAssignments', hubId)) {
+  for await (const a of view.list('appAssignments', hubId)) {
     if (a.userType !== 'member' || (only && !only.has(a.userId))) continue;
     const list = assetsByUser.get(a.userId) ?? [];
     list.push({ type: a.asset.type, id: a.asset.id, tasks: [...a.tasks] });
     assetsByUser.set(a.userId, list);
   }
 
-  const inForce = exemptionsInForce(view, hubId, now);
+  const inForce = await exemptionsInForce(view, hubId, now);
   const validUntil = inForce.validUntil;
   const exemptions = new Map<string, MemberView['exemption']>();
   for (const e of inForce.byRow.values()) exemptions.set(e.memberId, { reason: e.reason, by: e.by, at: e.at, ...(e.until ? { until: e.until } : {}) });
 
   const members = new Map<string, Readonly<AppMemberRecord>>();
-  for (const m of view.list('appMembers', hubId)) members.set(m.id, m);
+  for (const m of records.members) members.set(m.id, m);
   const invites = new Map<string, Readonly<AppInviteRecord>>();
-  for (const inv of view.list('appInvites', hubId)) invites.set(inviteRowId(inv.id), inv);
+  for (const inv of records.invites) invites.set(inviteRowId(inv.id), inv);
   const partnerPeople = new Map<string, Readonly<PartnerUserRecord>>();
-  for (const u of view.list('partnerUsers', hubId)) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
+  for (const u of records.partnerUsers) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
   const partnerNames = new Map<string, string | undefined>();
-  for (const p of view.list('appPartners', hubId)) partnerNames.set(p.businessId, p.name);
-  const partnerProblems = view.get('appImports', hubId, hubId)?.unavailable?.filter((u) => u.section === 'partners') ?? [];
+  for await (const p of view.list('appPartners', hubId)) partnerNames.set(p.businessId, p.name);
+  const partnerProblems = (await view.get('appImports', hubId, hubId))?.unavailable?.filter((u) => u.section === 'partners') ?? [];
   /** Why a partner's people may be out of date: the partner listing, or that partner's own read, failed. */
   const partnerUnavailable = (partnerBusinessId: string) => {
     const why = partnerProblems.find((p) => p.partnerBusinessId === undefined || p.partnerBusinessId === partnerBusinessId);

@@ -18,19 +18,19 @@ test('directory bursts are picked up at most once per lag window; snapshot and d
   });
   const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at), 500);
   await new Promise((r) => setTimeout(r, 600)); // the first build is "old" once the window has passed
-  assert.equal(index.get('h', 'm1')?.status, 'unmatched');
+  assert.equal((await index.get('h', 'm1'))?.status, 'unmatched');
   // A first directory change after a quiet spell shows at once…
   await new Promise((r) => setTimeout(r, 600));
   await store.transact((tx) => tx.put('directoryUsers', 'h', 'u1', user('u1', 'ann@x.com')));
-  assert.equal(index.get('h', 'm1')?.status, 'onboarded');
+  assert.equal((await index.get('h', 'm1'))?.status, 'onboarded');
   // …the next one within the window waits for it…
   await store.transact((tx) => tx.put('directoryUsers', 'h', 'u2', user('u2', 'bob@x.com')));
-  assert.equal(index.get('h', 'm2')?.status, 'unmatched');
+  assert.equal((await index.get('h', 'm2'))?.status, 'unmatched');
   await new Promise((r) => setTimeout(r, 600));
-  assert.equal(index.get('h', 'm2')?.status, 'onboarded');
+  assert.equal((await index.get('h', 'm2'))?.status, 'onboarded');
   // …while a snapshot change rebuilds at once.
   await store.transact((tx) => tx.delete('appMembers', 'h', 'm2'));
-  assert.equal(index.get('h', 'm2'), undefined);
+  assert.equal(await index.get('h', 'm2'), undefined);
   index.close();
 });
 
@@ -41,17 +41,72 @@ test("an owner's decision re-builds only its row; counts, filters and orders fol
     tx.put('directoryUsers', 'h', 'u1', user('u1', 'ann@x.com'));
   });
   const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
-  assert.deepEqual(index.counts('h'), { onboarded: 1, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
-  assert.deepEqual(index.query('h', { sort: 'status' })!.items.map((v) => v.id), ['m1', 'm2', 'm3']);
-  const before = index.get('h', 'm3');
+  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.deepEqual((await index.query('h', { sort: 'status' }))!.items.map((v) => v.id), ['m1', 'm2', 'm3']);
+  const before = await index.get('h', 'm3');
   await store.transact((tx) => tx.put('exemptions', 'h', 'm2', { hubId: 'h', memberId: 'm2', reason: 'agency', by: 'owner', at }));
-  assert.equal(index.get('h', 'm2')?.status, 'exempted');
-  assert.equal(index.get('h', 'm3'), before, 'other rows are kept as they were');
-  assert.deepEqual(index.counts('h'), { onboarded: 1, invited: 0, unmatched: 1, guest: 0, exempted: 1 });
-  assert.deepEqual(index.query('h', { status: 'exempted' })!.items.map((v) => v.id), ['m2']);
-  assert.deepEqual(index.query('h', { sort: 'status' })!.items.map((v) => v.id), ['m2', 'm1', 'm3']);
+  assert.equal((await index.get('h', 'm2'))?.status, 'exempted');
+  assert.equal(await index.get('h', 'm3'), before, 'other rows are kept as they were');
+  assert.deepEqual(await index.counts('h'), { onboarded: 1, invited: 0, unmatched: 1, guest: 0, exempted: 1 });
+  assert.deepEqual((await index.query('h', { status: 'exempted' }))!.items.map((v) => v.id), ['m2']);
+  assert.deepEqual((await index.query('h', { sort: 'status' }))!.items.map((v) => v.id), ['m2', 'm1', 'm3']);
   await store.transact((tx) => tx.put('matchDecisions', 'h', 'm3', { hubId: 'h', memberId: 'm3', outcome: 'onboarded', manual: true, directoryUserId: 'u1', at }));
-  assert.deepEqual([index.get('h', 'm3')?.status, index.get('h', 'm3')?.directoryUserId], ['onboarded', 'u1']);
-  assert.deepEqual(index.counts('h'), { onboarded: 2, invited: 0, unmatched: 0, guest: 0, exempted: 1 });
+  assert.deepEqual([(await index.get('h', 'm3'))?.status, (await index.get('h', 'm3'))?.directoryUserId], ['onboarded', 'u1']);
+  assert.deepEqual(await index.counts('h'), { onboarded: 2, invited: 0, unmatched: 0, guest: 0, exempted: 1 });
+  index.close();
+});
+
+test('concurrent requests for the same hub share one build; a request after a change is not served a build that started before it', async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => {
+    for (const [id, email] of [['m1', 'ann@x.com'], ['m2', 'bob@x.com']]) tx.put('appMembers', 'h', id, { hubId: 'h', id, email, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+  });
+  // Count the builds by their listing of the hub's members; `hold` makes the next listing read
+  // everything at once and then wait (a build caught between its reads and its end).
+  let builds = 0;
+  let hold: { read: () => void; release: Promise<void> } | undefined;
+  const list = store.list.bind(store) as (c: string, p: string, range?: unknown) => AsyncIterable<unknown>;
+  store.list = ((c: string, p: string, range?: unknown) => {
+    if (c !== 'appMembers' || p !== 'h') return list(c, p, range);
+    builds++;
+    const held = hold;
+    hold = undefined;
+    if (!held) return list(c, p, range);
+    return (async function* () {
+      const records: unknown[] = [];
+      for await (const r of list(c, p, range)) records.push(r);
+      held.read();
+      await held.release;
+      yield* records;
+    })();
+  }) as typeof store.list;
+  const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
+  const [a, b, counts] = await Promise.all([index.get('h', 'm1'), index.query('h', {}), index.counts('h')]);
+  assert.equal(builds, 1, 'one build for three requests');
+  assert.equal(a?.status, 'unmatched');
+  assert.equal(b?.total, 2);
+  assert.deepEqual(counts, { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.equal((await index.get('h', 'm2'))?.status, 'unmatched');
+  assert.equal(builds, 1, 'served from the cache');
+
+  // A snapshot change after a build has read the members: a request made after it is not given
+  // that build (it waits for it, then builds again); one made before the change shares it.
+  await store.transact((tx) => tx.delete('appMembers', 'h', 'm1')); // invalidates the cache
+  let read!: () => void;
+  const wasRead = new Promise<void>((r) => { read = r; });
+  let release!: () => void;
+  hold = { read, release: new Promise<void>((r) => { release = r; }) };
+  const early = index.get('h', 'm2'); // starts a build
+  const alsoEarly = index.counts('h'); // shares it
+  await wasRead;
+  await store.transact((tx) => tx.put('appMembers', 'h', 'm3', { hubId: 'h', id: 'm3', email: 'cy@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
+  const late = index.get('h', 'm3');
+  release();
+  assert.equal((await early)?.id, 'm2');
+  assert.deepEqual(await alsoEarly, { onboarded: 0, invited: 0, unmatched: 1, guest: 0, exempted: 0 }, 'the build it shared, read before m3 came');
+  assert.equal((await late)?.id, 'm3', 'the member added after the first build read the members is there');
+  assert.equal(builds, 3);
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.equal(builds, 3, 'the second build was kept; the first was not (it was outdated)');
   index.close();
 });

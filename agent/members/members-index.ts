@@ -3,6 +3,11 @@
  * (O(n)) and kept until a record they depend on changes (store change notifications) or an
  * exemption lapses; each sort order is computed once per build, and each status keeps its own
  * list, so a page request costs O(page) without a search and O(n) with one, never a sort.
+ *
+ * Builds read the store asynchronously. One build (or patch) per hub runs at a time, and requests
+ * that arrive while it runs share it, unless a record it depends on changed after it started:
+ * such a request waits for it and then builds again (or patches), so it never sees a view older
+ * than its own request.
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -11,6 +16,7 @@ import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
 import { buildHubMembers } from './member-view.ts';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 
 /** Collections a members view is built from (partition = hub id): a change rebuilds it at once. */
 const SOURCES: ReadonlySet<CollectionName> = new Set<CollectionName>([
@@ -54,8 +60,19 @@ interface Built {
 const text = (v: string | undefined) => v?.toLowerCase() ?? '\uffff';
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A build or patch of one hub's views under way, and the hub's change generation when it started. */
+interface Refresh {
+  promise: Promise<Built>;
+  generation: number;
+}
+
 export class MembersIndex {
   private readonly built = new Map<string, Built>();
+  private readonly refreshing = new Map<string, Refresh>();
+  /** Per hub, bumped by every change to a record a view is built from (SOURCES, ROW_SOURCES). */
+  private readonly generations = new Map<string, number>();
+  /** Directory changes seen while a hub's build ran (the build may or may not have read them). */
+  private readonly directoryDuringBuild = new Set<string>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -64,13 +81,21 @@ export class MembersIndex {
     private readonly clock: () => Date,
     private readonly directoryLagMs = DIRECTORY_LAG_MS,
   ) {
+    // A patch matches its few rows by the directory's email index (`matchRows`), as owners'
+    // decisions do (agent/members/member-decisions.ts): defined here, for both.
+    defineDirectoryIndexes(store);
     this.unsubscribe = store.subscribe((changes) => {
       for (const c of changes) {
-        if (SOURCES.has(c.collection)) this.built.delete(c.partition);
-        else if (ROW_SOURCES.has(c.collection)) this.built.get(c.partition)?.dirtyRows.add(c.id);
-        else if (DIRECTORY.has(c.collection)) {
+        if (SOURCES.has(c.collection)) {
+          this.built.delete(c.partition);
+          this.bump(c.partition);
+        } else if (ROW_SOURCES.has(c.collection)) {
+          this.built.get(c.partition)?.dirtyRows.add(c.id);
+          this.bump(c.partition);
+        } else if (DIRECTORY.has(c.collection)) {
           const built = this.built.get(c.partition);
           if (built && built.directoryChangedAt === undefined) built.directoryChangedAt = performance.now();
+          if (this.refreshing.has(c.partition)) this.directoryDuringBuild.add(c.partition);
         }
       }
     });
@@ -80,30 +105,70 @@ export class MembersIndex {
     this.unsubscribe();
   }
 
-  private hubMembers(hubId: string): Built | undefined {
-    const hub = this.hubs().get(hubId);
-    if (!hub) return undefined;
-    const now = this.clock();
-    const cached = this.built.get(hubId);
-    const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
-    if (cached && now.getTime() < cached.validUntil && directoryFresh) {
-      if (cached.dirtyRows.size === 0) return cached;
-      if (cached.dirtyRows.size <= MAX_PATCH && this.patch(cached, hub, now)) return cached;
+  private bump(hubId: string): void {
+    this.generations.set(hubId, (this.generations.get(hubId) ?? 0) + 1);
+  }
+
+  private generation(hubId: string): number {
+    return this.generations.get(hubId) ?? 0;
+  }
+
+  /**
+   * The hub's views, current as of this call: the cached ones when nothing they depend on changed,
+   * else the build or patch under way when it started after the last change, else a new one.
+   */
+  private async hubMembers(hubId: string): Promise<Built | undefined> {
+    for (;;) {
+      const hub = this.hubs().get(hubId);
+      if (!hub) return undefined;
+      const running = this.refreshing.get(hubId);
+      if (running) {
+        if (running.generation === this.generation(hubId)) return running.promise;
+        // Started before a change this request must see: let it finish (one at a time), then look again.
+        await running.promise.catch(() => undefined);
+        continue;
+      }
+      const now = this.clock();
+      const cached = this.built.get(hubId);
+      const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
+      const usable = cached && now.getTime() < cached.validUntil && directoryFresh ? cached : undefined;
+      if (usable && usable.dirtyRows.size === 0) return usable;
+      const refresh: Refresh = {
+        generation: this.generation(hubId),
+        promise: this.refresh(hubId, hub, now, usable).finally(() => {
+          // Gone before anyone awaiting it resumes: they find it finished, not running.
+          if (this.refreshing.get(hubId) === refresh) this.refreshing.delete(hubId);
+        }),
+      };
+      this.refreshing.set(hubId, refresh);
+      return refresh.promise;
     }
-    const { views, validUntil } = buildHubMembers(this.store, hub, now);
+  }
+
+  /** Patches `usable` when few rows changed, else builds the hub's views anew (and caches them). */
+  private async refresh(hubId: string, hub: HubConfigFile, now: Date, usable: Built | undefined): Promise<Built> {
+    const generation = this.generation(hubId);
+    this.directoryDuringBuild.delete(hubId);
+    if (usable && usable.dirtyRows.size <= MAX_PATCH && (await this.patch(usable, hub, now))) return usable;
+    const { views, validUntil } = await buildHubMembers(this.store, hub, now);
     const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const v of views) counts[v.status]++;
     const built: Built = { views, byId: new Map(views.map((v) => [v.id, v])), position: new Map(views.map((v, i) => [v.id, i])), validUntil, counts, sorted: new Map(), builtAt: performance.now(), dirtyRows: new Set() };
-    this.built.set(hubId, built);
+    // A directory change during the build may be missing from it: picked up after the lag, as any.
+    if (this.directoryDuringBuild.delete(hubId)) built.directoryChangedAt = performance.now();
+    // Cached only if nothing it was built from changed meanwhile (it may have read a mix); else
+    // what it replaces is outdated too, and the next request builds anew.
+    if (this.generation(hubId) === generation) this.built.set(hubId, built);
+    else this.built.delete(hubId);
     return built;
   }
 
   /** Re-builds the dirty rows in place; false when a row is gone (the caller rebuilds all). */
-  private patch(built: Built, hub: HubConfigFile, now: Date): boolean {
+  private async patch(built: Built, hub: HubConfigFile, now: Date): Promise<boolean> {
     const ids = new Set([...built.dirtyRows].filter((id) => built.position.has(id)));
     built.dirtyRows.clear();
     if (ids.size === 0) return true;
-    const { views, validUntil } = buildHubMembers(this.store, hub, now, ids);
+    const { views, validUntil } = await buildHubMembers(this.store, hub, now, ids);
     if (views.length !== ids.size) return false;
     for (const v of views) {
       const at = built.position.get(v.id)!;
@@ -117,15 +182,16 @@ export class MembersIndex {
     return true;
   }
 
-  counts(hubId: string): Record<MemberStatus, number> | undefined {
-    return this.hubMembers(hubId)?.counts;
+  async counts(hubId: string): Promise<Record<MemberStatus, number> | undefined> {
+    return (await this.hubMembers(hubId))?.counts;
   }
 
-  get(hubId: string, memberId: string): MemberView | undefined {
-    return this.hubMembers(hubId)?.byId.get(memberId);
+  async get(hubId: string, memberId: string): Promise<MemberView | undefined> {
+    return (await this.hubMembers(hubId))?.byId.get(memberId);
   }
 
-  query(hubId: string, q: MemberQuery): Paged<MemberView> | undefined {
+  /** A page of the hub's members; a bad query is refused (rejects) before anything is read. */
+  async query(hubId: string, q: MemberQuery): Promise<Paged<MemberView> | undefined> {
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 50;
     if (!Number.isInteger(offset) || offset < 0) throw new AgentError('invalid-argument', `members of hub ${hubId}: offset must be a whole number ≥ 0 (got ${offset})`);
@@ -135,7 +201,7 @@ export class MembersIndex {
     if (q.status !== undefined && !['onboarded', 'invited', 'unmatched', 'guest', 'exempted'].includes(q.status)) {
       throw new AgentError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
     }
-    const built = this.hubMembers(hubId);
+    const built = await this.hubMembers(hubId);
     if (!built) return undefined;
     let list = this.sortedList(built, sort, q.status);
     const search = q.search?.trim().toLowerCase();

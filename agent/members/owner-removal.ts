@@ -14,15 +14,16 @@ import { actorOf } from './member-decisions.ts';
  * queued in the caller's transaction. Built and checked by the one removal builder
  * (agent/plan/removal.ts): an unknown row is not-found; an incomplete listing, an exemption in
  * force, a system user, a partner's person or the last admin is a conflict, and nothing is queued.
+ * Reads through `tx` (the facts that decide the removal are read in the transaction that queues it).
  */
-export function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, rowId: string, trigger: Trigger, now: Date): TaskRecord {
-  const matched = tx.get('memberMatches', hub.id, rowId)?.directoryUserId;
-  const built = removalOfRow(tx, hub.id, rowId, { reason: 'unassigned', because: `asked by ${actorOf(trigger)}`, ...(matched ? { directoryUserId: matched } : {}) }, roleRulesOfHub(hub), now);
+export async function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, rowId: string, trigger: Trigger, now: Date): Promise<TaskRecord> {
+  const matched = (await tx.get('memberMatches', hub.id, rowId))?.directoryUserId;
+  const built = await removalOfRow(tx, hub.id, rowId, { reason: 'unassigned', because: `asked by ${actorOf(trigger)}`, ...(matched ? { directoryUserId: matched } : {}) }, roleRulesOfHub(hub), now);
   if ('refused' in built) throw new AgentError(built.missing ? 'not-found' : 'conflict', `hub ${hub.id}: remove ${rowId}: ${built.refused}`);
   const op = built.operation;
   // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
   // because an owner's explicit removal of, say, an unmatched member is not in any plan.
-  const queued = enqueueOperation(tx, { hub, op, trigger, force: true, now });
+  const queued = await enqueueOperation(tx, { hub, op, trigger, force: true, now });
   appendAudit(tx, {
     hubId: hub.id, trigger, taskId: queued.id, action: op.kind, outcome: 'pending',
     subject: { memberId: rowId, ...(op.email ? { email: op.email } : {}) },

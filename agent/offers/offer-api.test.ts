@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
 import { claimOffer, offersOf } from './offer-api.ts';
 import { offerIdOf, type OfferRecord } from './offer-record.ts';
 
@@ -29,21 +30,21 @@ describe('claiming an offer', () => {
     const second = await claimOffer(store, [hub], 'jane@example.com', id, flow, NOW);
     assert.equal(second.id, first.id, 'one re-evaluation task');
     assert.equal(first.kind, 'reconcile-person');
-    const offer = store.get('offers', hub.id, id)!;
+    const offer = (await store.get('offers', hub.id, id))!;
     assert.deepEqual([offer.status, offer.claimedAt, offer.claimedBy], ['claimed', NOW.toISOString(), 'okta-workflows:claim-flow']);
-    const audit = [...store.list('audit', hub.id)].filter((e) => e.action === 'offer-claimed');
+    const audit = (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'offer-claimed');
     assert.equal(audit.length, 1);
     assert.deepEqual(audit[0]!.trigger, flow);
-    assert.deepEqual(offersOf(store, [hub], 'jane@example.com', NOW).map((o) => o.status), ['claimed']);
+    assert.deepEqual((await offersOf(store, [hub], 'jane@example.com', NOW)).map((o) => o.status), ['claimed']);
   });
 
   test('an expired offer is refused (conflict); an unknown one is not-found; nothing changes', async () => {
     const store = await storeWith({ expiresAt: '2026-11-22T00:00:00.000Z' });
-    assert.deepEqual(offersOf(store, [hub], 'jane@example.com', NOW).map((o) => o.status), ['expired'], 'past its expiry reads as expired before any reconcile');
+    assert.deepEqual((await offersOf(store, [hub], 'jane@example.com', NOW)).map((o) => o.status), ['expired'], 'past its expiry reads as expired before any reconcile');
     await assert.rejects(claimOffer(store, [hub], 'jane@example.com', id, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'conflict' && /expired on 2026-11-22/.test(e.message));
     await assert.rejects(claimOffer(store, [hub], 'jane@example.com', 'offer-nope', flow, NOW), (e: Error & { kind?: string }) => e.kind === 'not-found');
     await assert.rejects(claimOffer(store, [hub], 'bob@example.com', id, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'not-found', 'another person cannot claim it');
-    assert.equal(store.get('offers', hub.id, id)!.status, 'offered');
-    assert.equal([...store.list('tasks', hub.id)].length, 0);
+    assert.equal((await store.get('offers', hub.id, id))!.status, 'offered');
+    assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
   });
 });

@@ -16,15 +16,15 @@ function toOfferView(o: Readonly<OfferRecord>, now: Date): OfferView {
   };
 }
 
-/** Offers of the directory users with this email, on every hub. */
-function recordsOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Array<{ hub: HubConfigFile; offer: Readonly<OfferRecord> }> {
+/** Offers of the directory users with this email, on every hub (found by index and key). */
+async function recordsOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Promise<Array<{ hub: HubConfigFile; offer: Readonly<OfferRecord> }>> {
   const out: Array<{ hub: HubConfigFile; offer: Readonly<OfferRecord> }> = [];
-  for (const f of findPerson(view, hubs, { email })) if (f.user) for (const offer of offersOfUser(view, f.hub, f.user.id)) out.push({ hub: f.hub, offer });
+  for (const f of await findPerson(view, hubs, { email })) if (f.user) for (const offer of await offersOfUser(view, f.hub, f.user.id)) out.push({ hub: f.hub, offer });
   return out;
 }
 
-export function offersOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string, now: Date): OfferView[] {
-  return recordsOf(view, hubs, email).map(({ offer }) => toOfferView(offer, now));
+export async function offersOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string, now: Date): Promise<OfferView[]> {
+  return (await recordsOf(view, hubs, email)).map(({ offer }) => toOfferView(offer, now));
 }
 
 const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
@@ -37,8 +37,8 @@ const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
  */
 export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, email: string, offerId: string, trigger: Trigger, now: Date): Promise<TaskView> {
   const hubList = [...hubs];
-  const task = await store.transact((tx) => {
-    const found = recordsOf(tx, hubList, email).find((r) => r.offer.id === offerId);
+  const task = await store.transact(async (tx) => {
+    const found = (await recordsOf(tx, hubList, email)).find((r) => r.offer.id === offerId);
     if (!found) throw new AgentError('not-found', `agent: ${email} has no offer ${offerId}`);
     const { hub, offer } = found;
     const status = offerStatusAt(offer, now);
@@ -51,7 +51,7 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
         outcome: 'ok', detail: { offerId, claimedBy: who(trigger) }, at: now.toISOString(),
       });
     }
-    return enqueueTask(tx, {
+    return await enqueueTask(tx, {
       hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: offer.directoryUserId }, idempotencyKey: `reconcile:${offer.directoryUserId}`, reuse: 'unstarted',
       trigger, summary: `grant ${email} the claimed offer ${offerId} on hub ${hub.id}`, now,
     });

@@ -72,24 +72,25 @@ export function applyOfferChanges(tx: Transaction, changes: readonly OfferChange
 }
 
 /**
- * The offer changes for some people of a hub (`directoryUserIds`), or for the whole hub
- * (undefined: also withdraws offers of deleted users and of teams no longer claim teams).
+ * The offer changes for some people of a hub (`directoryUserIds`: read by key and index), or for
+ * the whole hub (undefined: also withdraws offers of deleted users and of teams no longer claim
+ * teams). Reads through `view` (the caller's transaction when it stages them).
  */
-export function offerChangesOf(view: ReadView, hub: HubConfigFile, directoryUserIds: readonly string[] | undefined, now: Date): OfferChange[] {
-  if (claimTeamsOf(hub).length === 0 && (directoryUserIds !== undefined || view.list('offers', hub.id).next().done === true)) return [];
+export async function offerChangesOf(view: ReadView, hub: HubConfigFile, directoryUserIds: readonly string[] | undefined, now: Date): Promise<OfferChange[]> {
+  if (claimTeamsOf(hub).length === 0 && (directoryUserIds !== undefined || (await view.count('offers', hub.id)) === 0)) return [];
   const rules = roleRulesOfHub(hub);
   const out: OfferChange[] = [];
   if (directoryUserIds) {
     for (const id of directoryUserIds) {
-      const u = view.get('directoryUsers', hub.id, id);
-      const grant = u ? computeGrant(hub, u, groupNamesOf(view, hub.id, id), rules, claimedGroupsOf(view, hub, id)) : undefined;
-      out.push(...decideOffers(hub.id, id, grant, offersOfUser(view, hub, id), now));
+      const u = await view.get('directoryUsers', hub.id, id);
+      const grant = u ? computeGrant(hub, u, await groupNamesOf(view, hub.id, id), rules, await claimedGroupsOf(view, hub, id)) : undefined;
+      out.push(...decideOffers(hub.id, id, grant, await offersOfUser(view, hub, id), now));
     }
     return out;
   }
   const existing = new Map<string, OfferRecord[]>();
-  for (const o of view.list('offers', hub.id)) existing.set(o.directoryUserId, [...(existing.get(o.directoryUserId) ?? []), o]);
-  for (const g of grantsOfHub(view, hub, rules)) {
+  for await (const o of view.list('offers', hub.id)) existing.set(o.directoryUserId, [...(existing.get(o.directoryUserId) ?? []), o]);
+  for (const g of await grantsOfHub(view, hub, rules)) {
     out.push(...decideOffers(hub.id, g.directoryUserId, g, existing.get(g.directoryUserId) ?? [], now));
     existing.delete(g.directoryUserId);
   }

@@ -1,5 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, MemberMatchRecord } from '../app-state/records.ts';
+import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
+import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
 import { INDEX } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
@@ -33,63 +34,79 @@ export interface Person {
 /**
  * The slice of desired and actual state one person's plan needs: their grants, their member
  * rows, invites, assignments, matches and exemptions, plus every admin (the last-admin rule
- * counts them). Requires `defineDirectoryIndexes` and `definePersonIndexes` on the store.
+ * counts them) and which of those rows are system users. Read by index and key only, never a
+ * whole partition. Requires `defineDirectoryIndexes` and `definePersonIndexes` on the store.
  */
-export function personInput(view: ReadView, hub: HubConfigFile, person: Person, rules: RoleRules): { desired: PlanDesired; actual: PlanActual; person: Person } {
+export async function personInput(view: ReadView, hub: HubConfigFile, person: Person, rules: RoleRules): Promise<{ desired: PlanDesired; actual: PlanActual; person: Person }> {
   const h = hub.id;
   const ids = new Set(person.directoryUserIds);
   const emails = new Set(person.emails.map((e) => e.toLowerCase()));
   const grants = new Map<string, EffectiveGrant>();
-  const addUser = (id: string) => {
+  const addUser = async (id: string) => {
     if (grants.has(id)) return;
-    const u = view.get('directoryUsers', h, id);
-    if (!u) return;
-    grants.set(id, computeGrant(hub, u, groupNamesOf(view, h, id), rules, claimedGroupsOf(view, hub, id)));
+    const u = await view.get('directoryUsers', h, id);
+    if (!u || grants.has(id)) return;
+    grants.set(id, computeGrant(hub, u, await groupNamesOf(view, h, id), rules, await claimedGroupsOf(view, hub, id)));
     for (const e of u.emails) emails.add(e.toLowerCase());
     if (u.email) emails.add(u.email.toLowerCase());
   };
-  for (const id of ids) addUser(id);
+  for (const id of ids) await addUser(id);
   // A deleted user's seats are found by the emails kept when the IdP deleted them.
-  for (const id of ids) for (const e of view.get('departedUsers', h, id)?.emails ?? []) emails.add(e.toLowerCase());
+  const departedRecords: Array<Readonly<DepartedUserRecord>> = [];
+  for (const id of ids) {
+    const d = await view.get('departedUsers', h, id);
+    if (!d) continue;
+    departedRecords.push(d);
+    for (const e of d.emails) emails.add(e.toLowerCase());
+  }
   const members = new Map<string, AppMemberRecord>();
   const matches = new Map<string, MemberMatchRecord>();
-  for (const id of ids) for (const m of view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`)) {
+  for (const id of ids) for (const m of await view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`)) {
     matches.set(m.memberId, m);
-    const member = view.get('appMembers', h, m.memberId);
+    const member = await view.get('appMembers', h, m.memberId);
     if (member) members.set(member.id, member);
     if (member?.email) emails.add(member.email.toLowerCase());
   }
   const invites = new Map<string, AppInviteRecord>();
+  // A Set's iteration visits what is added during it: emails of users found here are read too.
   for (const e of emails) {
-    for (const u of view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`)) addUser(u.id);
-    for (const m of view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) members.set(m.id, m);
-    for (const i of view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) invites.set(i.id, i);
+    for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`)) await addUser(u.id);
+    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) members.set(m.id, m);
+    for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) invites.set(i.id, i);
   }
   for (const m of members.values()) {
-    const match = view.get('memberMatches', h, m.id);
+    const match = await view.get('memberMatches', h, m.id);
     if (match) matches.set(m.id, match);
   }
   for (const i of invites.values()) {
-    const match = view.get('memberMatches', h, inviteRowId(i.id));
+    const match = await view.get('memberMatches', h, inviteRowId(i.id));
     if (match) matches.set(match.memberId, match);
   }
   const assignments: AppAssignmentRecord[] = [];
-  for (const m of members.values()) assignments.push(...view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`));
+  for (const m of members.values()) assignments.push(...await view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`));
   // Every admin, so the last-admin rule sees how many there are.
-  for (const a of view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
-  const exemptions = [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]
-    .map((row) => view.get('exemptions', h, row)).filter((x) => x !== undefined);
-  const departed = [...ids].map((id) => view.get('departedUsers', h, id)).filter((d) => d !== undefined)
-    .map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
+  for (const a of await view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
+  const exemptions: ExemptionRecord[] = [];
+  for (const row of [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]) {
+    const x = await view.get('exemptions', h, row);
+    if (x !== undefined) exemptions.push(x);
+  }
+  // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
+  const systemUsers: AppSystemUserRecord[] = [];
+  for (const id of members.keys()) {
+    const s = await view.get('appSystemUsers', h, id);
+    if (s !== undefined) systemUsers.push(s);
+  }
+  const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
   const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
   for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });
   return {
     desired: { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] },
     actual: {
-      complete: view.get('appImports', h, h)?.complete === true,
+      complete: (await view.get('appImports', h, h))?.complete === true,
       members: [...members.values()],
       invites: [...invites.values()],
-      systemUsers: [...view.list('appSystemUsers', h)],
+      systemUsers,
       assignments,
       matches: [...matches.values()],
       exemptions,

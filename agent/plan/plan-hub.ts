@@ -13,17 +13,23 @@ export interface PlanHubOptions {
 
 /**
  * Dry run (`hubwarden plan --hub ID`, AgentApi.plan): what the agent would do on the hub now,
- * from the desired state and the last app snapshot. Reads only; changes nothing.
+ * from the desired state and the last app snapshot. Reads its inputs (async), then runs the pure,
+ * synchronous `plan`; changes nothing.
  */
-export function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): PlanResult {
+export async function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): Promise<PlanResult> {
   const rules = roleRulesOfHub(hub);
-  return plan(desiredOf(view, hub, rules), actualOf(view, hub.id), { now: (options.now ?? new Date()).toISOString(), rules });
+  const desired = await desiredOf(view, hub, rules);
+  const actual = await actualOf(view, hub.id);
+  return plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules });
 }
 
-/** A person's part of the plan (per-person reconcile, and re-checking an operation before it runs). */
-export function planPerson(view: ReadView, hub: HubConfigFile, person: Person, options: PlanHubOptions = {}): PlanResult {
+/**
+ * A person's part of the plan (per-person reconcile, and re-checking an operation before it runs):
+ * reads only that person's slice (`personInput`), then runs the pure `plan`.
+ */
+export async function planPerson(view: ReadView, hub: HubConfigFile, person: Person, options: PlanHubOptions = {}): Promise<PlanResult> {
   const rules = roleRulesOfHub(hub);
-  const input = personInput(view, hub, person, rules);
+  const input = await personInput(view, hub, person, rules);
   return plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person });
 }
 

@@ -2,7 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_RULES } from '../grants/grant-fixtures.ts';
 import type { Operation } from './operation.ts';
-import { cancelInviteOperation, guardRemovals, removeMemberOperation, type RemovalFacts } from './removal.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import type { Transaction } from '../store/store.ts';
+import { cancelInviteOperation, guardRemovals, removalOfRow, removeMemberOperation, type RemovalFacts } from './removal.ts';
 
 const why = { reason: 'unassigned' as const, because: 'in no mapped group' };
 const admin1 = { id: 'a1', role: 'ADMIN', email: 'ann@example.com' };
@@ -42,4 +44,50 @@ describe('removals: one builder, the same checks for every caller', () => {
       });
     });
   }
+});
+
+describe('removalOfRow: one row, read from the store', () => {
+  const h = 'meta-main';
+  const at = '2026-02-01T00:00:00Z';
+  async function storeWith(extra: (tx: Transaction) => void = () => {}) {
+    const store = new MemoryStore();
+    await store.transact((tx) => {
+      for (const m of [admin1, admin2, staff]) tx.put('appMembers', h, m.id, { hubId: h, ...m, firstSeenAt: at, lastSeenAt: at });
+      tx.put('appMembers', h, 'bot', { hubId: h, id: 'bot', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appSystemUsers', h, 'bot', { hubId: h, id: 'bot', role: 'EMPLOYEE' });
+      tx.put('appInvites', h, '9', { hubId: h, id: '9', email: 'new@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+      tx.put('appImports', h, h, { hubId: h, id: h, complete: true, completedAt: at });
+      extra(tx);
+    });
+    return store;
+  }
+  const remove = (store: MemoryStore, row: string) => removalOfRow(store, h, row, why, TEST_RULES, at);
+  const refusal = async (store: MemoryStore, row: string) => {
+    const r = await remove(store, row);
+    return 'refused' in r ? r.refused : undefined;
+  };
+
+  test('a member and an invite pass; a missing row or a partner\'s person is refused', async () => {
+    const store = await storeWith();
+    assert.deepEqual(await remove(store, 's1'), { operation: removeMemberOperation(staff, why) });
+    assert.deepEqual(await remove(store, 'invite:9'), { operation: cancelInviteOperation({ id: '9', email: 'new@example.com' }, why) });
+    assert.deepEqual(await remove(store, 'nope'), { refused: 'no member nope in the last check for updates', missing: true });
+    assert.deepEqual(await remove(store, 'invite:77'), { refused: 'no invite 77 in the last check for updates', missing: true });
+    assert.match((await refusal(store, 'partner:2:7'))!, /partner's person/);
+  });
+
+  test('the same checks as a batch: exemption in force, system user, incomplete listing, the last admin', async () => {
+    const exempted = await storeWith((tx) => {
+      tx.put('exemptions', h, 's1', { hubId: h, memberId: 's1', reason: 'agency', by: 'owner', at, until: '2026-03-01' });
+      tx.put('exemptions', h, 'invite:9', { hubId: h, memberId: 'invite:9', reason: 'agency', by: 'owner', at });
+    });
+    assert.match((await refusal(exempted, 's1'))!, /exempted/);
+    assert.match((await refusal(exempted, 'invite:9'))!, /exempted/);
+    const lapsed = await storeWith((tx) => tx.put('exemptions', h, 's1', { hubId: h, memberId: 's1', reason: 'agency', by: 'owner', at, until: '2026-01-15T00:00:00Z' }));
+    assert.equal(await refusal(lapsed, 's1'), undefined);
+    assert.match((await refusal(await storeWith(), 'bot'))!, /system user/);
+    assert.match((await refusal(await storeWith((tx) => tx.put('appImports', h, h, { hubId: h, id: h, complete: false })), 's1'))!, /incomplete/);
+    assert.equal(await refusal(await storeWith(), 'a1'), undefined, 'one of two admins may go');
+    assert.match((await refusal(await storeWith((tx) => tx.delete('appMembers', h, 'a2')), 'a1'))!, /last admin/);
+  });
 });

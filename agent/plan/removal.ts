@@ -3,7 +3,7 @@ import { lastImport } from '../check-for-updates/snapshot-store.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf } from '../standing/row-ids.ts';
-import type { ReadView } from '../store/store.ts';
+import { collect, type ReadView } from '../store/store.ts';
 import type { HeldOperation, Operation, OperationReason } from './operation.ts';
 
 /**
@@ -25,12 +25,15 @@ export interface RemovalFacts {
   now: Date | number | string;
 }
 
-export function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string): RemovalFacts {
+/** The facts for the whole hub (every member, system user and exemption): for a batch of any size. */
+export async function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string): Promise<RemovalFacts> {
+  const systemUserIds = new Set<string>();
+  for await (const s of view.list('appSystemUsers', hubId)) systemUserIds.add(s.id);
   return {
-    complete: lastImport(view, hubId)?.complete === true,
-    members: [...view.list('appMembers', hubId)],
-    systemUserIds: new Set([...view.list('appSystemUsers', hubId)].map((s) => s.id)),
-    exemptions: [...view.list('exemptions', hubId)],
+    complete: (await lastImport(view, hubId))?.complete === true,
+    members: await collect(view.list('appMembers', hubId)),
+    systemUserIds,
+    exemptions: await collect(view.list('exemptions', hubId)),
     now,
   };
 }
@@ -101,23 +104,45 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
  * and checked. `refused` says why it may not run; `missing` when the last check for updates does
  * not list the row (or it is a partner's person, whose seat is in their own business).
  */
-export function removalOfRow(view: ReadView, hubId: string, rowId: string, why: RemovalWhy, rules: RoleRules, now: Date | number | string):
-  { operation: Operation } | { refused: string; missing?: true } {
+export async function removalOfRow(view: ReadView, hubId: string, rowId: string, why: RemovalWhy, rules: RoleRules, now: Date | number | string):
+  Promise<{ operation: Operation } | { refused: string; missing?: true }> {
   const kind = rowKindOf(rowId);
   if (kind === 'partner-user') return { refused: `${rowId} is a partner's person; their seat is in their own business (unshare the asset instead)` };
   const inviteId = inviteIdOf(rowId);
   let op: Operation;
+  let facts: RemovalFacts;
   if (inviteId !== undefined) {
-    const invite = view.get('appInvites', hubId, inviteId);
+    const invite = await view.get('appInvites', hubId, inviteId);
     if (!invite) return { refused: `no invite ${inviteId} in the last check for updates`, missing: true };
     op = cancelInviteOperation(invite, why);
+    facts = await rowFactsOf(view, hubId, rowId, [], now);
   } else {
-    const member = view.get('appMembers', hubId, rowId);
+    const member = await view.get('appMembers', hubId, rowId);
     if (!member) return { refused: `no member ${rowId} in the last check for updates`, missing: true };
     op = removeMemberOperation(member, why);
+    // Only the removal of an admin needs the other admins (the last-admin rule); otherwise the
+    // row's own records decide, and the hub's members are not read.
+    facts = rules.isAdmin(member.role) ? await removalFactsOf(view, hubId, now) : await rowFactsOf(view, hubId, rowId, [member], now);
   }
-  const checked = guardRemovals([op], removalFactsOf(view, hubId, now), rules);
+  const checked = guardRemovals([op], facts, rules);
   return checked.held.length > 0 ? { refused: checked.held[0]!.why } : { operation: op };
+}
+
+/**
+ * The facts for the removal of one row that is not an admin's: the same answer as
+ * `removalFactsOf` for it (its exemption, whether it is a system user, the import), read by key.
+ */
+async function rowFactsOf(view: ReadView, hubId: string, rowId: string, members: RemovalFacts['members'], now: Date | number | string): Promise<RemovalFacts> {
+  const exemption = await view.get('exemptions', hubId, rowId);
+  const systemUserIds = new Set<string>();
+  for (const m of members) if (await view.get('appSystemUsers', hubId, m.id)) systemUserIds.add(m.id);
+  return {
+    complete: (await lastImport(view, hubId))?.complete === true,
+    members,
+    systemUserIds,
+    exemptions: exemption ? [exemption] : [],
+    now,
+  };
 }
 
 function strip<T extends object>(o: T): T {

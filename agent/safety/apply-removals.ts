@@ -24,7 +24,7 @@ export const applyRemovalsHandler: TaskHandler = {
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const phase = (task.payload as { phase: RemovalPhase }).phase;
     const now = ctx.now();
-    const result = planHub(ctx.store, hub, { now });
+    const result = await planHub(ctx.store, hub, { now });
     const ops = result.operations.filter((op) => classify(op) === phase);
     for (const h of result.held) if (h.operation.effect === 'removal' || h.operation.effect === 'downgrade') {
       ctx.audit({ action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped' });
@@ -34,8 +34,8 @@ export const applyRemovalsHandler: TaskHandler = {
     if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {
       return {
         status: 'completed', result: { phase, reported: ops.length },
-        commit: (tx) => {
-          const { report, added } = addToReport(tx, hub.id, ops, now);
+        commit: async (tx) => {
+          const { report, added } = await addToReport(tx, hub.id, ops, now);
           for (const row of added) {
             const op = report.operations[row]!;
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'report', subject: { email: op.email, directoryUserId: op.directoryUserId, memberId: row },
@@ -45,18 +45,20 @@ export const applyRemovalsHandler: TaskHandler = {
       };
     }
 
-    const systemIds = new Set([...ctx.store.list('appSystemUsers', hub.id)].map((u) => u.id));
-    const members = [...ctx.store.list('appMembers', hub.id)].filter((m) => !systemIds.has(m.id)).length;
+    // Human members: every member but the system users (counted, not listed).
+    let systemMembers = 0;
+    for await (const u of ctx.store.list('appSystemUsers', hub.id)) if (await ctx.store.get('appMembers', hub.id, u.id)) systemMembers++;
+    const members = (await ctx.store.count('appMembers', hub.id)) - systemMembers;
     const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent);
     if (threshold.exceeds) {
       const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id} (${threshold.share.toFixed(1)}%), more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
       return {
         status: 'needs-approval', result: { phase, explanation },
-        commit: (tx) => {
-          const { approval, replacedTaskId } = requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
+        commit: async (tx) => {
+          const { approval, replacedTaskId } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
           if (replacedTaskId) {
-            const old = tx.get('tasks', hub.id, replacedTaskId);
-            if (old?.status === 'needs-approval') updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
+            const old = await tx.get('tasks', hub.id, replacedTaskId);
+            if (old?.status === 'needs-approval') await updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
         },
@@ -64,7 +66,7 @@ export const applyRemovalsHandler: TaskHandler = {
     }
     return {
       status: 'completed', result: { phase, operations: ops.length },
-      commit: (tx) => { for (const op of ops) enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now }); },
+      commit: async (tx) => { for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now }); },
     };
   },
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Approval } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 
 /**
  * A halted plan waiting for an owner (a plan removing more than
@@ -21,14 +21,15 @@ declare module '../store/collections.ts' {
   }
 }
 
-export function pendingApprovalOf(tx: Pick<Transaction, 'list'>, hubId: string): Readonly<ApprovalRecord> | undefined {
-  for (const a of tx.list('approvals', hubId)) if (a.status === 'pending') return a;
+/** The hub's pending approval, if any (read through the caller's transaction when it decides a write). */
+export async function pendingApprovalOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ApprovalRecord> | undefined> {
+  for await (const a of tx.list('approvals', hubId)) if (a.status === 'pending') return a;
   return undefined;
 }
 
 /** Records (or refreshes: one pending approval per hub) the halted plan. */
-export function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): { approval: ApprovalRecord; replacedTaskId?: string } {
-  const previous = pendingApprovalOf(tx, input.hubId);
+export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string }> {
+  const previous = await pendingApprovalOf(tx, input.hubId);
   const approval: ApprovalRecord = {
     id: previous?.id ?? randomUUID(),
     hubId: input.hubId,
@@ -43,9 +44,10 @@ export function requestApproval(tx: Transaction, input: { hubId: string; explana
   return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined };
 }
 
-export function findApproval(tx: Pick<Transaction, 'partitions' | 'get'>, id: string): Readonly<ApprovalRecord> | undefined {
-  for (const p of tx.partitions('approvals')) {
-    const a = tx.get('approvals', p, id);
+/** An approval by id, on any hub. */
+export async function findApproval(tx: Pick<ReadView, 'partitions' | 'get'>, id: string): Promise<Readonly<ApprovalRecord> | undefined> {
+  for (const p of await tx.partitions('approvals')) {
+    const a = await tx.get('approvals', p, id);
     if (a) return a;
   }
   return undefined;

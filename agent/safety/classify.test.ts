@@ -38,13 +38,13 @@ describe('settle window', () => {
     const hub = testHub({ safety: { settleSeconds: 120 } });
     const trigger = { type: 'scim' as const };
     const t0 = new Date('2026-11-23T12:00:00Z');
-    const first = await store.transact((tx) => scheduleRemovals(tx, hub, 'settle', trigger, t0));
+    const first = await store.transact(async (tx) => await scheduleRemovals(tx, hub, 'settle', trigger, t0));
     assert.equal(first.status, 'waiting');
     assert.equal(first.nextRunAt, '2026-11-23T12:02:00.000Z');
-    const again = await store.transact((tx) => scheduleRemovals(tx, hub, 'settle', trigger, new Date('2026-11-23T12:01:00Z')));
+    const again = await store.transact(async (tx) => await scheduleRemovals(tx, hub, 'settle', trigger, new Date('2026-11-23T12:01:00Z')));
     assert.equal(again.id, first.id, 'one pass per hub');
     assert.equal(again.nextRunAt, '2026-11-23T12:03:00.000Z');
-    const deprov = await store.transact((tx) => scheduleRemovals(tx, hub, 'deprovision', trigger, t0));
+    const deprov = await store.transact(async (tx) => await scheduleRemovals(tx, hub, 'deprovision', trigger, t0));
     assert.notEqual(deprov.id, first.id);
     assert.ok(deprov.nextRunAt! < first.nextRunAt!, 'deprovisioning does not wait the settle window');
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeprovisioningReport } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import { memberRowOf } from '../plan/operation.ts';
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 
 /**
  * Deprovisioning reports: with `confirmDeprovisioning`, removals because the
@@ -20,14 +20,14 @@ declare module '../store/collections.ts' {
   }
 }
 
-function openReportOf(tx: Pick<Transaction, 'list'>, hubId: string): Readonly<ReportRecord> | undefined {
-  for (const r of tx.list('reports', hubId)) if (r.status === 'open' || r.status === 'partially-applied') return r;
+async function openReportOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ReportRecord> | undefined> {
+  for await (const r of tx.list('reports', hubId)) if (r.status === 'open' || r.status === 'partially-applied') return r;
   return undefined;
 }
 
 /** Adds removals to the hub's open report (an item already there is not added twice). Returns the rows added. */
-export function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): { report: ReportRecord; added: string[] } {
-  const open = openReportOf(tx, hubId);
+export async function addToReport(tx: Transaction, hubId: string, ops: readonly Operation[], now: Date): Promise<{ report: ReportRecord; added: string[] }> {
+  const open = await openReportOf(tx, hubId);
   const report: ReportRecord = open
     ? { ...open, items: [...open.items], operations: { ...open.operations } }
     : { id: randomUUID(), hubId, createdAt: now.toISOString(), status: 'open', items: [], operations: {} };
@@ -44,9 +44,10 @@ export function addToReport(tx: Transaction, hubId: string, ops: readonly Operat
   return { report, added };
 }
 
-export function findReport(tx: Pick<Transaction, 'partitions' | 'get'>, id: string): Readonly<ReportRecord> | undefined {
-  for (const p of tx.partitions('reports')) {
-    const r = tx.get('reports', p, id);
+/** A report by id, on any hub. */
+export async function findReport(tx: Pick<ReadView, 'partitions' | 'get'>, id: string): Promise<Readonly<ReportRecord> | undefined> {
+  for (const p of await tx.partitions('reports')) {
+    const r = await tx.get('reports', p, id);
     if (r) return r;
   }
   return undefined;

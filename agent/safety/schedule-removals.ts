@@ -12,22 +12,23 @@ export const DEPROVISION_GATHER_MS = 2_000;
 /**
  * Makes sure the hub's `apply-removals` task for `phase` will run: after `settleSeconds` for
  * downgrades and removals of active people (each new change pushes it back: a removal runs only
- * once the directory has been quiet for the whole window), shortly for deprovisioning.
+ * once the directory has been quiet for the whole window), shortly for deprovisioning. Reads and
+ * stages through `tx` (await it inside the transaction).
  */
-export function scheduleRemovals(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, trigger: Trigger, now: Date, parentId?: string): TaskRecord {
+export async function scheduleRemovals(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, trigger: Trigger, now: Date, parentId?: string): Promise<TaskRecord> {
   const delay = phase === 'settle' ? hub.safety.settleSeconds * 1000 : DEPROVISION_GATHER_MS;
   const runAt = new Date(now.getTime() + delay).toISOString();
   const key = `apply-removals:${phase}`;
-  const existing = taskByKey(tx, hub.id, key);
+  const existing = await taskByKey(tx, hub.id, key);
   if (existing && (existing.status === 'queued' || existing.status === 'waiting')) {
     // Settle: every new change restarts the window (a removal runs once the directory is quiet).
-    if (phase === 'settle' && (existing.nextRunAt ?? '') < runAt) return updateTask(tx, existing, { nextRunAt: runAt, status: 'waiting', waitReason: 'settle' }, now);
+    if (phase === 'settle' && (existing.nextRunAt ?? '') < runAt) return await updateTask(tx, existing, { nextRunAt: runAt, status: 'waiting', waitReason: 'settle' }, now);
     return existing as TaskRecord;
   }
   // None yet, or one already running (it may have read the state before this change): a new one.
-  const task = enqueueTask(tx, {
+  const task = await enqueueTask(tx, {
     hubId: hub.id, kind: 'apply-removals', payload: { phase }, idempotencyKey: key, trigger, runAt, now, parentId, reuse: 'unstarted',
     summary: phase === 'settle' ? `apply downgrades and removals on hub ${hub.id} once the settle window (${hub.safety.settleSeconds}s) has passed` : `apply deprovisioning on hub ${hub.id}`,
   });
-  return updateTask(tx, task, { status: 'waiting', waitReason: phase === 'settle' ? 'settle' : 'gathering deprovisioning' }, now);
+  return await updateTask(tx, task, { status: 'waiting', waitReason: phase === 'settle' ? 'settle' : 'gathering deprovisioning' }, now);
 }

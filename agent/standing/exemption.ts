@@ -28,10 +28,11 @@ export interface ExemptionsInForce {
   validUntil: number;
 }
 
-export function exemptionsInForce(view: ReadView, hubId: string, now: Date | number | string): ExemptionsInForce {
+/** The hub's exemptions in force at `now` (one listing of the hub's exemptions). */
+export async function exemptionsInForce(view: ReadView, hubId: string, now: Date | number | string): Promise<ExemptionsInForce> {
   const byRow = new Map<string, Readonly<ExemptionRecord>>();
   let validUntil = Number.POSITIVE_INFINITY;
-  for (const e of view.list('exemptions', hubId)) {
+  for await (const e of view.list('exemptions', hubId)) {
     if (!exemptionInForce(e, now)) continue;
     byRow.set(e.memberId, e);
     const until = e.until === undefined ? Number.NaN : Date.parse(e.until);

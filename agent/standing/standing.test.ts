@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { AppInviteRecord, AppMemberRecord, ExemptionRecord } from '../app-state/records.ts';
 import { exemptionInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from './row-ids.ts';
-import { decideStanding, toScimStatus, type MatchedRow, type Standing } from './standing.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { decideStanding, defineStandingIndexes, standingOfUser, standingsOfHub, toScimStatus, type MatchedRow, type Standing } from './standing.ts';
 
 const at = '2026-01-01T00:00:00Z';
 const member = (role: string): AppMemberRecord => ({ hubId: 'h', id: 'm1', role, firstSeenAt: at, lastSeenAt: at });
@@ -58,4 +59,32 @@ test('row ids: one spelling, read back', () => {
   assert.equal(rowKindOf(partnerRowId('2000', 'u1')), 'partner-user');
   assert.equal(rowKindOf(inviteRowId('7')), 'invite');
   assert.equal(rowKindOf('1234'), 'member');
+});
+
+describe('standing read from the store: one user by index, the whole hub in one pass, the same answer', () => {
+  const h = 'h';
+  const now = '2026-02-01T00:00:00Z';
+  const user = (id: string, email: string) => ({ hubId: h, id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
+  test('matched member, exempted row, pending invite, undecided invite, open offer, nothing', async () => {
+    const store = new MemoryStore();
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      for (const [id, email] of [['u-ann', 'ann@example.com'], ['u-bob', 'bob@example.com'], ['u-cy', 'cy@example.com'], ['u-di', 'di@example.com'], ['u-ed', 'ed@example.com'], ['u-fay', 'fay@example.com']] as const) tx.put('directoryUsers', h, id, user(id, email));
+      tx.put('appMembers', h, 'm-ann', { hubId: h, id: 'm-ann', email: 'ann@example.com', role: 'BOSS', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appMembers', h, 'm-bob', { hubId: h, id: 'm-bob', email: 'bob@example.com', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appInvites', h, 'i-cy', { hubId: h, id: 'i-cy', email: 'cy@example.com', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+      tx.put('memberMatches', h, 'm-ann', { hubId: h, memberId: 'm-ann', outcome: 'onboarded', directoryUserId: 'u-ann', manual: false, at });
+      tx.put('memberMatches', h, 'm-bob', { hubId: h, memberId: 'm-bob', outcome: 'onboarded', directoryUserId: 'u-bob', manual: false, at });
+      tx.put('memberMatches', h, 'invite:i-cy', { hubId: h, memberId: 'invite:i-cy', outcome: 'onboarded', directoryUserId: 'u-cy', manual: false, at });
+      tx.put('exemptions', h, 'm-bob', { hubId: h, memberId: 'm-bob', reason: 'agency', by: 'owner', at });
+      tx.put('offers', h, 'o-ed', { id: 'o-ed', hubId: h, directoryUserId: 'u-ed', group: 'Brand', appRole: 'STAFF', assets: [], status: 'offered', offeredAt: at, expiresAt: '2026-03-01T00:00:00Z', membership: 'brand' });
+      tx.put('offers', h, 'o-fay', { id: 'o-fay', hubId: h, directoryUserId: 'u-fay', group: 'Brand', appRole: 'STAFF', assets: [], status: 'offered', offeredAt: at, expiresAt: '2026-01-15T00:00:00Z', membership: 'brand' });
+    });
+    const hub = await standingsOfHub(store, h, now);
+    assert.deepEqual([...hub].map(([id, s]) => [id, s.standing, s.appRole ?? '']), [
+      ['u-ann', 'onboarded', 'BOSS'], ['u-bob', 'exempted', 'STAFF'], ['u-cy', 'invited', 'STAFF'], ['u-di', 'none', ''], ['u-ed', 'offered', ''], ['u-fay', 'none', ''],
+    ]);
+    assert.equal(hub.get('u-bob')!.exemption?.reason, 'agency');
+    for (const id of ['u-ann', 'u-bob', 'u-cy', 'u-di', 'u-ed', 'u-fay']) assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+  });
 });

@@ -1,5 +1,5 @@
 import type { AppInviteRecord, AppMemberRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
-import type { Store, ReadView } from '../store/store.ts';
+import { collect, type ReadView, type Store } from '../store/store.ts';
 import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
@@ -62,19 +62,41 @@ export function decideStanding(rows: readonly MatchedRow[], openOffer = false): 
   return { standing: openOffer ? 'offered' : 'none', rows: ids };
 }
 
-/** The snapshot's records of one row, with its exemption when in force at `now`. */
-function rowOf(view: ReadView, hubId: string, rowId: string, outcome: MemberMatchRecord['outcome'], exemption: Readonly<ExemptionRecord> | undefined): MatchedRow {
+/** The snapshot's records of one row (`records` finds them by key), with its exemption when in force at `now`. */
+function rowOf(records: RowRecords, rowId: string, outcome: MemberMatchRecord['outcome'], exemption: Readonly<ExemptionRecord> | undefined): MatchedRow {
   const inviteId = inviteIdOf(rowId);
   const row: MatchedRow = { rowId, outcome };
   if (inviteId !== undefined) {
-    const invite = view.get('appInvites', hubId, inviteId);
+    const invite = records.invite(inviteId);
     if (invite) row.invite = invite;
   } else if (rowKindOf(rowId) === 'member') {
-    const member = view.get('appMembers', hubId, rowId);
+    const member = records.member(rowId);
     if (member) row.member = member;
   }
   if (exemption) row.exemption = exemption;
   return row;
+}
+
+interface RowRecords {
+  member(id: string): Readonly<AppMemberRecord> | undefined;
+  invite(id: string): Readonly<AppInviteRecord> | undefined;
+}
+
+/** The member and invite records of some rows, read by key. */
+async function recordsOfRows(view: ReadView, hubId: string, rowIds: readonly string[]): Promise<RowRecords> {
+  const members = new Map<string, Readonly<AppMemberRecord>>();
+  const invites = new Map<string, Readonly<AppInviteRecord>>();
+  for (const rowId of rowIds) {
+    const inviteId = inviteIdOf(rowId);
+    if (inviteId !== undefined) {
+      const invite = await view.get('appInvites', hubId, inviteId);
+      if (invite) invites.set(inviteId, invite);
+    } else if (rowKindOf(rowId) === 'member') {
+      const member = await view.get('appMembers', hubId, rowId);
+      if (member) members.set(rowId, member);
+    }
+  }
+  return { member: (id) => members.get(id), invite: (id) => invites.get(id) };
 }
 
 export const MATCH_BY_DIRECTORY_USER = 'standing.memberMatches.directoryUser';
@@ -88,22 +110,33 @@ export function defineStandingIndexes(store: Store): void {
 
 const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => offerStatusAt(o, now) === 'offered';
 
-/** One directory user's standing (needs `defineStandingIndexes`): O(their rows). */
-export function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string): PersonStanding {
-  const matches = view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`);
-  return decideStanding(matches.map((m) => {
-    const exemption = view.get('exemptions', hubId, m.memberId);
-    return rowOf(view, hubId, m.memberId, m.outcome, exemptionInForce(exemption, now) ? exemption : undefined);
-  }), view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`).some(isOpen(now)));
+/** One directory user's standing (needs `defineStandingIndexes`): O(their rows), read by index and key. */
+export async function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string): Promise<PersonStanding> {
+  const matches = await view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`);
+  const records = await recordsOfRows(view, hubId, matches.map((m) => m.memberId));
+  const rows: MatchedRow[] = [];
+  for (const m of matches) {
+    const exemption = await view.get('exemptions', hubId, m.memberId);
+    rows.push(rowOf(records, m.memberId, m.outcome, exemptionInForce(exemption, now) ? exemption : undefined));
+  }
+  const offers = await view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`);
+  return decideStanding(rows, offers.some(isOpen(now)));
 }
 
 /**
- * Every directory user's standing in the hub, in one pass: O(rows + users). Rows matching has not
- * decided yet (an invite sent a moment ago) are matched by email, case-insensitively, when exactly
- * one directory user has it, so the answer does not wait for the next matching.
+ * Every directory user's standing in the hub, in one pass: O(rows + users), one listing of each
+ * collection it needs. Rows matching has not decided yet (an invite sent a moment ago) are
+ * matched by email, case-insensitively, when exactly one directory user has it, so the answer
+ * does not wait for the next matching.
  */
-export function standingsOfHub(view: ReadView, hubId: string, now: Date | number | string): Map<string, PersonStanding> {
-  const { byRow: exemptions } = exemptionsInForce(view, hubId, now);
+export async function standingsOfHub(view: ReadView, hubId: string, now: Date | number | string): Promise<Map<string, PersonStanding>> {
+  const { byRow: exemptions } = await exemptionsInForce(view, hubId, now);
+  // The snapshot's members and invites, by key (each matched row's record, without a read per row).
+  const members = new Map<string, Readonly<AppMemberRecord>>();
+  for await (const m of view.list('appMembers', hubId)) members.set(m.id, m);
+  const invites = new Map<string, Readonly<AppInviteRecord>>();
+  for await (const i of view.list('appInvites', hubId)) invites.set(i.id, i);
+  const records: RowRecords = { member: (id) => members.get(id), invite: (id) => invites.get(id) };
   const rowsByUser = new Map<string, MatchedRow[]>();
   const add = (userId: string, row: MatchedRow) => {
     const list = rowsByUser.get(userId);
@@ -111,22 +144,23 @@ export function standingsOfHub(view: ReadView, hubId: string, now: Date | number
     else rowsByUser.set(userId, [row]);
   };
   const decided = new Set<string>();
-  for (const m of view.list('memberMatches', hubId)) {
+  for await (const m of view.list('memberMatches', hubId)) {
     decided.add(m.memberId);
-    if (m.directoryUserId) add(m.directoryUserId, rowOf(view, hubId, m.memberId, m.outcome, exemptions.get(m.memberId)));
+    if (m.directoryUserId) add(m.directoryUserId, rowOf(records, m.memberId, m.outcome, exemptions.get(m.memberId)));
   }
   const byEmail = new Map<string, string[]>();
-  const users = [...view.list('directoryUsers', hubId)];
+  const users = await collect(view.list('directoryUsers', hubId));
   for (const u of users) for (const e of new Set(u.emails.map((x) => x.toLowerCase()))) byEmail.set(e, [...(byEmail.get(e) ?? []), u.id]);
   const undecided: Array<[string, string | undefined]> = [];
-  for (const m of view.list('appMembers', hubId)) undecided.push([m.id, m.email]);
-  for (const i of view.list('appInvites', hubId)) undecided.push([inviteRowId(i.id), i.email]);
+  for (const m of members.values()) undecided.push([m.id, m.email]);
+  for (const i of invites.values()) undecided.push([inviteRowId(i.id), i.email]);
   for (const [rowId, email] of undecided) {
     if (decided.has(rowId) || !email) continue;
     const candidates = byEmail.get(email.toLowerCase()) ?? [];
-    if (candidates.length === 1) add(candidates[0]!, rowOf(view, hubId, rowId, 'onboarded', exemptions.get(rowId)));
+    if (candidates.length === 1) add(candidates[0]!, rowOf(records, rowId, 'onboarded', exemptions.get(rowId)));
   }
-  const offered = new Set([...view.list('offers', hubId)].filter(isOpen(now)).map((o) => o.directoryUserId));
+  const offered = new Set<string>();
+  for await (const o of view.list('offers', hubId)) if (isOpen(now)(o)) offered.add(o.directoryUserId);
   const out = new Map<string, PersonStanding>();
   for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id)));
   return out;

@@ -3,6 +3,7 @@
  * journaled with the transaction they belong to, appended to the archive once durable, read
  * newest first by paging, and never lost or doubled across a crash.
  */
+import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -41,7 +42,7 @@ describe('the archive (audit log, finished tasks)', () => {
     const store = new LowdbStore(path, { checkpointBytes: 2_000 });
     await store.open();
     for (let i = 0; i < 300; i++) await store.transact((tx) => appendAudit(tx, audit(i, i % 2 ? 'h1' : 'h2')));
-    assert.equal(store.partitions('audit').length, 0, 'nothing in memory');
+    assert.equal((await store.partitions('audit')).length, 0, 'nothing in memory');
     assert.ok(store.checkpoints > 0);
     const live = await queryAudit(store, { hubId: 'h1', limit: 3 });
     assert.equal(live.total, 150);
@@ -89,7 +90,7 @@ describe('the archive (audit log, finished tasks)', () => {
     await writeFile(path, JSON.stringify({ format: 'hubwarden-store/1', seq: 3, collections: { audit: { h1: [['5', entry]] } } }));
     const store = new LowdbStore(path);
     await store.open();
-    assert.equal(store.partitions('audit').length, 0);
+    assert.equal((await store.partitions('audit')).length, 0);
     assert.deepEqual((await queryAudit(store, {})).items.map((e) => e.why), ['old one']);
     await store.close();
     const again = new LowdbStore(path);
@@ -105,17 +106,17 @@ describe('the archive (audit log, finished tasks)', () => {
     await store.open();
     const now = Date.parse('2026-06-01T00:00:00Z');
     const ago = (ms: number) => new Date(now - ms);
-    const ids = await store.transact((tx) => {
+    const ids = await store.transact(async (tx) => {
       const mk = (key: string) => enqueueTask(tx, { hubId: 'h1', kind: 'invite', payload: {}, idempotencyKey: key, trigger, summary: key, now: ago(600_000) });
-      const done = updateTask(tx, mk('done'), { status: 'completed', completedAt: ago(120_000).toISOString() }, ago(120_000));
-      const fresh = updateTask(tx, mk('fresh'), { status: 'completed', completedAt: ago(10_000).toISOString() }, ago(10_000));
-      const failed = updateTask(tx, mk('failed'), { status: 'failed', completedAt: ago(120_000).toISOString() }, ago(120_000));
-      const queued = mk('queued');
+      const done = await updateTask(tx, await mk('done'), { status: 'completed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const fresh = await updateTask(tx, await mk('fresh'), { status: 'completed', completedAt: ago(10_000).toISOString() }, ago(10_000));
+      const failed = await updateTask(tx, await mk('failed'), { status: 'failed', completedAt: ago(120_000).toISOString() }, ago(120_000));
+      const queued = await mk('queued');
       return { done: done.id, fresh: fresh.id, failed: failed.id, queued: queued.id };
     });
     assert.equal(await archiveFinishedTasks(store, now - 60_000), 1);
-    assert.deepEqual([...store.list('tasks', 'h1')].map((x) => x.id).sort(), [ids.fresh, ids.failed, ids.queued].sort(), 'failed and recent ones stay in memory');
-    assert.equal(store.partitions('finishedTasks').length, 0, 'the archived one is not in memory');
+    assert.deepEqual((await collect(store.list('tasks', 'h1'))).map((x) => x.id).sort(), [ids.fresh, ids.failed, ids.queued].sort(), 'failed and recent ones stay in memory');
+    assert.equal((await store.partitions('finishedTasks')).length, 0, 'the archived one is not in memory');
     await store.close();
     const again = new LowdbStore(path);
     new TaskRunner({ store: again, handlers: [], hubs: () => new Map(), connectorFor: () => undefined, log: silent });

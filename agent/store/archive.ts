@@ -158,6 +158,19 @@ export class Archive {
     }
   }
 
+  /** Every archived record, oldest first, one segment in memory at a time (`store migrate`). */
+  async *oldestFirst(): AsyncGenerator<ArchivedRecord> {
+    await this.flush().catch(() => {});
+    for (const n of this.segments) {
+      const bytes = await this.files.read(this.segmentPath(n));
+      if (!bytes) continue;
+      for (const { line } of lines(bytes)) {
+        const parsed = parseLine(line);
+        if (parsed) yield parsed;
+      }
+    }
+  }
+
   /** Drops whole segments last written before `cutoffMs` (never the one being written). */
   async dropSegmentsBefore(cutoffMs: number): Promise<number> {
     let dropped = 0;

@@ -9,6 +9,15 @@ const log = childLogger('store');
 export const ARCHIVED_COLLECTIONS = ['audit', 'finishedTasks'] as const;
 
 /**
+ * The id each archived record was stored under (an archive line keeps the partition and the
+ * record, not the key): audit entries by their sequence number (audit-log.ts), tasks by id.
+ */
+export const ARCHIVED_ID_OF: Record<string, (record: any) => string> = {
+  audit: (entry: { seq: number }) => String(entry.seq),
+  finishedTasks: (task: { id: string }) => task.id,
+};
+
+/**
  * The durable store's archives, one per archived collection (archive.ts): filled from the journal
  * at open, fed each durable batch, synced before a journal holding their records is dropped.
  */
@@ -69,6 +78,15 @@ export class Archives {
       }
     }
     await this.sync();
+  }
+
+  /** Every record of one archived collection, oldest first. */
+  oldestFirst(collection: string): AsyncGenerator<ArchivedRecord> {
+    return this.byName.get(collection)!.oldestFirst();
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
   }
 
   /** A durable commit's archived records, written in the background (the journal holds them meanwhile). */

@@ -48,10 +48,11 @@ test('a writer killed with SIGKILL (mid-append, mid-checkpoint) at a random mome
     JSON.parse(await readFile(path, 'utf8')); // never half-written
     const store = new LowdbStore(path);
     await store.open();
-    const missing = acked.filter((id) => store.get('crashTestItems', '', id) === undefined);
+    const missing: string[] = [];
+    for (const id of acked) if ((await store.get('crashTestItems', '', id)) === undefined) missing.push(id);
     assert.deepEqual(missing, [], `round ${round}: acknowledged writes lost`);
-    assert.ok(store.count('crashTestItems', '') >= previous + acked.length);
-    previous = store.count('crashTestItems', '');
+    assert.ok(await store.count('crashTestItems', '') >= previous + acked.length);
+    previous = await store.count('crashTestItems', '');
     await store.close();
   }
 });

@@ -4,6 +4,7 @@
  * `hubwarden store check` reports the same, and `hubwarden store repair --accept-loss` keeps a
  * copy of the files, keeps every acknowledged write before the damage and lists what it dropped.
  */
+import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -40,7 +41,7 @@ async function crashedStore(t: { after: (fn: () => Promise<void>) => void }, fol
 async function ids(path: string): Promise<string[]> {
   const store = new LowdbStore(path);
   await store.open();
-  const out = [...store.list('damageTestItems', 'h')].map((r) => r.id);
+  const out = (await collect(store.list('damageTestItems', 'h'))).map((r) => r.id);
   await store.close();
   return out;
 }

@@ -4,6 +4,7 @@
  * (faulty-files.test-double.ts), and each test ends by reopening the files as a restart would and
  * checking that every acknowledged write is there and no refused one is visible.
  */
+import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -52,7 +53,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpoint
     for (const name of await readdir(dir)) if (name.startsWith('store.json') && !name.endsWith('.lock')) await cp(join(dir, name), join(image, name), { recursive: true });
     const again = new LowdbStore(join(image, 'store.json'));
     await again.open();
-    const ids = [...again.list('faultTestItems', 'h')].map((r) => r.id);
+    const ids = (await collect(again.list('faultTestItems', 'h'))).map((r) => r.id);
     await again.close();
     await rm(image, { recursive: true, force: true });
     return ids;
@@ -97,7 +98,7 @@ describe('LowdbStore under disk faults', () => {
         assert.ok((r as PromiseRejectedResult).reason instanceof StoreUnavailable, String((r as PromiseRejectedResult).reason));
         assert.match(String((r as PromiseRejectedResult).reason), new RegExp(fault.code));
       }
-      assert.deepEqual([...store.list('faultTestItems', 'h')].map((r) => r.id), ['before'], 'no reader sees a refused write');
+      assert.deepEqual((await collect(store.list('faultTestItems', 'h'))).map((r) => r.id), ['before'], 'no reader sees a refused write');
       assert.equal(store.healthy(), false);
       assert.match(store.unavailableReason() ?? '', new RegExp(`${fault.code} while appending to the journal`));
       await assert.rejects(put('while-down'), StoreUnavailable);
@@ -106,7 +107,7 @@ describe('LowdbStore under disk faults', () => {
       for (const id of acked) assert.ok(afterCrash.includes(id), `acknowledged ${id} survived`);
       if (fault.op === 'write') assert.deepEqual(afterCrash, ['before']);
       await assertResumes(store, files, put);
-      assert.deepEqual([...store.list('faultTestItems', 'h')].map((r) => r.id), ['before', 'after-recovery']);
+      assert.deepEqual((await collect(store.list('faultTestItems', 'h'))).map((r) => r.id), ['before', 'after-recovery']);
       assert.deepEqual(await restart(), ['before', 'after-recovery'], 'after recovery the refused writes are gone for good');
       assert.deepEqual(refused.sort(), ['while-down', 'x1', 'x2', 'x3']);
     });
@@ -123,8 +124,8 @@ describe('LowdbStore under disk faults', () => {
     const first = put('r', 2); // the batch in flight
     const later = [put('r', 3), put('s', 4)]; // staged while it is written
     await Promise.allSettled([first, ...later]);
-    assert.equal(store.get('faultTestItems', 'h', 'r')?.n, 1);
-    assert.equal(store.get('faultTestItems', 'h', 's'), undefined);
+    assert.equal((await store.get('faultTestItems', 'h', 'r'))?.n, 1);
+    assert.equal(await store.get('faultTestItems', 'h', 's'), undefined);
     assert.deepEqual(seen, [['r', 2], ['r', 3], ['s', 4], ['s', undefined], ['r', 2], ['r', 1]]);
     files.heal();
     assert.deepEqual(await restart(), ['r']);

@@ -1,3 +1,4 @@
+import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -36,10 +37,10 @@ describe('LowdbStore', () => {
 
     const b = new LowdbStore(path);
     await b.open();
-    assert.deepEqual([...b.list('storeTestItems', 'hub-a')].map((r) => r.id), ['z', '20', '3']);
-    assert.equal(b.get('storeTestItems', 'hub-a', 'z')?.n, 99);
-    assert.equal(b.get('storeTestItems', 'hub-a', 'a'), undefined);
-    assert.equal(b.get('storeTestItems', 'hub-b', '1')?.note, 'ü ✓');
+    assert.deepEqual((await collect(b.list('storeTestItems', 'hub-a'))).map((r) => r.id), ['z', '20', '3']);
+    assert.equal((await b.get('storeTestItems', 'hub-a', 'z'))?.n, 99);
+    assert.equal(await b.get('storeTestItems', 'hub-a', 'a'), undefined);
+    assert.equal((await b.get('storeTestItems', 'hub-b', '1'))?.note, 'ü ✓');
     await b.close();
     // the file is a plain JSON document that lowdb itself reads
     const doc = (await new JSONFile<any>(path).read()) as any;
@@ -57,7 +58,7 @@ describe('LowdbStore', () => {
     const b = new LowdbStore(path);
     b.defineIndex('storeTestItems', 'storeTestItems.n', (r, p) => [`${p}\u0000${r.n}`]);
     await b.open();
-    assert.deepEqual(b.lookup('storeTestItems', 'storeTestItems.n', 'h\u00007').map((r) => r.id), ['x']);
+    assert.deepEqual((await b.lookup('storeTestItems', 'storeTestItems.n', 'h\u00007')).map((r) => r.id), ['x']);
     await b.close();
   });
 
@@ -101,13 +102,13 @@ describe('LowdbStore', () => {
       }),
       /duplicate userName/,
     );
-    assert.equal(store.get('storeTestItems', 'h', 'new'), undefined);
-    assert.equal(store.get('storeTestItems', 'h', 'keep')?.n, 1);
+    assert.equal(await store.get('storeTestItems', 'h', 'new'), undefined);
+    assert.equal((await store.get('storeTestItems', 'h', 'keep'))?.n, 1);
     assert.equal(store.commits, commits);
     await store.close();
     const reopened = new LowdbStore(path);
     await reopened.open();
-    assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['keep']);
+    assert.deepEqual((await collect(reopened.list('storeTestItems', 'h'))).map((r) => r.id), ['keep']);
     await reopened.close();
   });
 
@@ -150,7 +151,7 @@ describe('LowdbStore', () => {
     await store.settled();
     const crashed = new LowdbStore(path);
     await crashed.open();
-    assert.deepEqual([...crashed.list('storeTestItems', 'h')].map((r) => [r.id, r.n]), [['k1', 19], ['k2', 19], ['k3', 19], ['k4', 19], ['k0', 19]]);
+    assert.deepEqual((await collect(crashed.list('storeTestItems', 'h'))).map((r) => [r.id, r.n]), [['k1', 19], ['k2', 19], ['k3', 19], ['k4', 19], ['k0', 19]]);
     await crashed.close();
     await store.close();
   });
@@ -165,14 +166,14 @@ describe('LowdbStore', () => {
     await appendFile(store.journalPath, '{"seq":2,"changes":[["storeTestItems","h",["b",{"id":"b"');
     const reopened = new LowdbStore(path);
     await reopened.open();
-    assert.equal(reopened.get('storeTestItems', 'h', 'a')?.n, 1);
-    assert.equal(reopened.get('storeTestItems', 'h', 'b'), undefined);
+    assert.equal((await reopened.get('storeTestItems', 'h', 'a'))?.n, 1);
+    assert.equal(await reopened.get('storeTestItems', 'h', 'b'), undefined);
     assert.equal(await readFile(reopened.journalPath, 'utf8'), '{"journal":"hubwarden-journal/2","after":1}\n', 'cut off: a fresh journal after commit 1');
     await reopened.transact((tx) => tx.put('storeTestItems', 'h', 'c', { id: 'c', n: 3 }));
     await reopened.close();
     const again = new LowdbStore(path);
     await again.open();
-    assert.deepEqual([...again.list('storeTestItems', 'h')].map((r) => r.id), ['a', 'c']);
+    assert.deepEqual((await collect(again.list('storeTestItems', 'h'))).map((r) => r.id), ['a', 'c']);
     await again.close();
   });
 
@@ -265,16 +266,16 @@ describe('LowdbStore atomicity of bad records', () => {
       }),
       TypeError,
     );
-    assert.deepEqual([...store.list('storeTestItems', 'h')].map((r) => [r.id, r.n]), [['a', 1]]);
-    assert.deepEqual(store.lookup('storeTestItems', 'storeTestItems.note', 'a2'), []);
-    assert.equal(store.lookup('storeTestItems', 'storeTestItems.note', 'a').length, 1);
+    assert.deepEqual((await collect(store.list('storeTestItems', 'h'))).map((r) => [r.id, r.n]), [['a', 1]]);
+    assert.deepEqual(await store.lookup('storeTestItems', 'storeTestItems.note', 'a2'), []);
+    assert.equal((await store.lookup('storeTestItems', 'storeTestItems.note', 'a')).length, 1);
     assert.deepEqual(seen, []);
     assert.equal(store.healthy(), true);
     await store.transact((tx) => tx.put('storeTestItems', 'h', 'e', { id: 'e', n: 4, note: 'E' }));
     await store.close();
     const reopened = new LowdbStore(path);
     await reopened.open();
-    assert.deepEqual([...reopened.list('storeTestItems', 'h')].map((r) => r.id), ['a', 'e']);
+    assert.deepEqual((await collect(reopened.list('storeTestItems', 'h'))).map((r) => r.id), ['a', 'e']);
     await reopened.close();
   });
 
@@ -290,7 +291,7 @@ describe('LowdbStore atomicity of bad records', () => {
     await store.close();
     const reopened = new LowdbStore(path);
     await reopened.open();
-    assert.equal(reopened.get('storeTestItems', 'h', 'a')?.n, 1);
+    assert.equal((await reopened.get('storeTestItems', 'h', 'a'))?.n, 1);
     await reopened.close();
   });
 });

@@ -3,7 +3,7 @@ import { childLogger } from '../log/logger.ts';
 import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
-import { ARCHIVED_COLLECTIONS, Archives } from './archives.ts';
+import { ARCHIVED_COLLECTIONS, ARCHIVED_ID_OF, Archives } from './archives.ts';
 import type { CollectionName, RecordOf } from './collections.ts';
 import { describeDamage, inspectStore, storePaths, type StorePaths } from './store-inspect.ts';
 import { rotateJournal, writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
@@ -114,6 +114,23 @@ export class LowdbStore extends MemoryStore {
     for await (const r of this.archives.newestFirst(collection, partition)) yield r.record as RecordOf<C>;
   }
 
+  /**
+   * Every record, collection by collection (sorted by name): those in memory in each partition's
+   * insertion order, archived ones oldest first (their commit order). For `store migrate`.
+   */
+  async *everyRecord(): AsyncGenerator<readonly [collection: string, partition: string, id: string, record: unknown]> {
+    const names = [...new Set([...this.data.keys(), ...this.archives.names()])].sort();
+    for (const c of names) {
+      if (this.archives.has(c)) {
+        const idOf = ARCHIVED_ID_OF[c];
+        if (!idOf) throw new Error(`store: no id rule for the archived collection ${c}`);
+        for await (const r of this.archives.oldestFirst(c)) yield [c, r.partition, idOf(r.record), r.record];
+        continue;
+      }
+      for (const [p, records] of this.data.get(c as CollectionName) ?? []) for (const [id, record] of records) yield [c, p, id, record];
+    }
+  }
+
   /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
   async dropArchivedBefore(collection: string, cutoffMs: number): Promise<number> {
     return this.archives.dropBefore(collection, cutoffMs);
@@ -181,7 +198,7 @@ export class LowdbStore extends MemoryStore {
   }
 
   /** Refuses work before anything is staged when the store cannot make it durable. */
-  override async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
+  override async transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     if (this.state !== 'open') throw new Error(`store: ${this.path} is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
     if (this.unavailable) throw new StoreUnavailable(this.unavailable.reason, Math.ceil(this.probeMs / 1000));
     return super.transact(fn);

@@ -1,5 +1,6 @@
 import type { CollectionName, RecordOf } from './collections.ts';
-import type { Change, Store, Transaction } from './store.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Change, ListRange, Store, Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
 
 const log = childLogger('store');
@@ -8,6 +9,31 @@ type Partitioned = Map<string, Map<string, unknown>>;
 type IndexDef = { collection: CollectionName; keysOf: (record: any, partition: string) => string[] };
 
 const TOMBSTONE = Symbol('deleted');
+
+type Staged<R> = { result: R; changes: Change[]; before: unknown[] };
+
+/** Set while a transaction function runs: a nested `transact` would wait for itself forever. */
+const inTransaction = new AsyncLocalStorage<true>();
+
+/** Applies `range` to records listed in order. */
+function* inRange<T>(records: Iterable<T>, range: ListRange | undefined): Generator<T> {
+  let skip = range?.offset ?? 0;
+  let left = range?.limit ?? Infinity;
+  if (left <= 0) return;
+  for (const r of records) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    yield r;
+    if (--left <= 0) return;
+  }
+}
+
+/** An async listing over records already in memory (one promise per record, no copy). */
+async function* asyncOf<T>(records: Iterable<T>): AsyncGenerator<T> {
+  yield* records;
+}
 
 /**
  * The store's semantics with nothing on disk: the base of the lowdb store and the store of unit
@@ -54,20 +80,41 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  get<C extends CollectionName>(collection: C, partition: string, id: string): Readonly<RecordOf<C>> | undefined {
+  async get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined> {
+    return this.peek(collection, partition, id);
+  }
+
+  list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
+    return asyncOf(inRange(this.peekList(collection, partition), range));
+  }
+
+  async partitions(collection: CollectionName): Promise<string[]> {
+    return this.peekPartitions(collection);
+  }
+
+  async count(collection: CollectionName, partition: string): Promise<number> {
+    return this.peekCount(collection, partition);
+  }
+
+  async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
+    return this.peekLookup(collection, index, value);
+  }
+
+  // The same reads, synchronous, for the store's own use (snapshots, inspection) and subclasses.
+  protected peek<C extends CollectionName>(collection: C, partition: string, id: string): Readonly<RecordOf<C>> | undefined {
     return this.data.get(collection)?.get(partition)?.get(id) as RecordOf<C> | undefined;
   }
 
-  *list<C extends CollectionName>(collection: C, partition: string): IterableIterator<Readonly<RecordOf<C>>> {
+  protected *peekList<C extends CollectionName>(collection: C, partition: string): IterableIterator<Readonly<RecordOf<C>>> {
     const records = this.data.get(collection)?.get(partition);
     if (records) yield* records.values() as IterableIterator<RecordOf<C>>;
   }
 
-  partitions(collection: CollectionName): string[] {
+  protected peekPartitions(collection: CollectionName): string[] {
     return [...(this.data.get(collection)?.entries() ?? [])].filter(([, m]) => m.size > 0).map(([p]) => p);
   }
 
-  count(collection: CollectionName, partition: string): number {
+  protected peekCount(collection: CollectionName, partition: string): number {
     return this.data.get(collection)?.get(partition)?.size ?? 0;
   }
 
@@ -75,10 +122,10 @@ export class MemoryStore implements Store {
     return [...(this.indexValues.get(index)?.get(value)?.values() ?? [])];
   }
 
-  lookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>> {
+  protected peekLookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>> {
     const out: RecordOf<C>[] = [];
     for (const [p, id] of this.lookupRefs(index, value)) {
-      const r = this.get(collection, p, id);
+      const r = this.peek(collection, p, id);
       if (r !== undefined) out.push(r as RecordOf<C>);
     }
     return out;
@@ -95,8 +142,51 @@ export class MemoryStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  async transact<R>(fn: (tx: Transaction) => R): Promise<R> {
-    const { result, changes, before } = this.runStaged(fn);
+  /** The transaction running now (its function has not returned yet), if any. */
+  private running: Promise<unknown> | null = null;
+  /** Transactions waiting for the running one, in arrival order. */
+  private waiting: Array<() => void> = [];
+
+  /**
+   * Transactions run one at a time (serializable by construction). When none is running, the
+   * function starts at once, and a synchronous one is applied before `transact` returns, as
+   * readers have always seen it; the next waits only for the function and the in-memory apply,
+   * not for durability (group commit: `persist` runs after the lock is released).
+   */
+  transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    if (inTransaction.getStore()) return Promise.reject(new Error('store: transact called inside a transaction (it would wait for itself); stage through the outer tx'));
+    if (this.running === null && this.waiting.length === 0) return this.runTransaction(fn);
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.runTransaction(fn));
+  }
+
+  private runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    let staged: Staged<R> | Promise<Staged<R>>;
+    try {
+      staged = this.runStaged(fn);
+    } catch (err) {
+      this.release();
+      return Promise.reject(err);
+    }
+    if (!(staged instanceof Promise)) {
+      this.release();
+      return this.finish(staged);
+    }
+    const applied = staged.finally(() => this.release());
+    this.running = applied;
+    return applied.then((s) => this.finish(s));
+  }
+
+  /** Lets the next waiting transaction run. */
+  private release(): void {
+    this.running = null;
+    const next = this.waiting.shift();
+    if (next) {
+      this.running = Promise.resolve(); // held for it until it starts
+      next();
+    }
+  }
+
+  private async finish<R>({ result, changes, before }: Staged<R>): Promise<R> {
     if (changes.length > 0) {
       await this.persist(changes, before);
       for (const l of this.durableListeners) {
@@ -155,24 +245,27 @@ export class MemoryStore implements Store {
     }
   }
 
-  /** Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws). */
-  protected runStaged<R>(fn: (tx: Transaction) => R): { result: R; changes: Change[]; before: unknown[] } {
-    type Staged = { collection: CollectionName; partition: string; id: string; record: unknown };
-    const staged = new Map<string, Staged>();
+  /**
+   * Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws
+   * or rejects). Returns synchronously when fn does.
+   */
+  protected runStaged<R>(fn: (tx: Transaction) => R | Promise<R>): Staged<R> | Promise<Staged<R>> {
+    type Entry = { collection: CollectionName; partition: string; id: string; record: unknown };
+    const staged = new Map<string, Entry>();
     // The same entries by collection and partition: list, count, partitions and lookup read only
     // their own collection's staged records. Scanning every staged record on each read made a
     // transaction that stages thousands of records and reads as it goes quadratic (the dispatcher
     // planning 5,000 people of one group push took 2.2 s).
-    const byCollection = new Map<CollectionName, Map<string, Map<string, Staged>>>();
+    const byCollection = new Map<CollectionName, Map<string, Map<string, Entry>>>();
     const stagedIn = (c: CollectionName, p: string) => byCollection.get(c)?.get(p)?.values() ?? [];
     const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
     const store = this;
     const stagedGet = (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return s.record === TOMBSTONE ? undefined : s.record;
-      return store.get(c, p, id);
+      return store.peek(c, p, id);
     };
-    const stage = (entry: Staged) => {
+    const stage = (entry: Entry) => {
       staged.set(key(entry.collection, entry.partition, entry.id), entry);
       let partitions = byCollection.get(entry.collection);
       if (!partitions) byCollection.set(entry.collection, (partitions = new Map()));
@@ -180,36 +273,37 @@ export class MemoryStore implements Store {
       if (!ids) partitions.set(entry.partition, (ids = new Map()));
       ids.set(entry.id, entry);
     };
+    function* stagedList(c: CollectionName, p: string): Generator<any> {
+      // Iterate with keys: records whose id field is not their key (assignments, matches…)
+      // must not need a reverse lookup per record (that made listing O(n²)).
+      for (const [id, r] of store.data.get(c)?.get(p) ?? []) {
+        if (staged.size > 0 && staged.has(key(c, p, id))) continue;
+        yield r;
+      }
+      for (const s of stagedIn(c, p)) if (s.record !== TOMBSTONE) yield s.record;
+    }
     const tx: Transaction = {
-      get: stagedGet as Transaction['get'],
-      *list(c, p) {
-        // Iterate with keys: records whose id field is not their key (assignments, matches…)
-        // must not need a reverse lookup per record (that made listing O(n²)).
-        for (const [id, r] of store.data.get(c)?.get(p) ?? []) {
-          if (staged.size > 0 && staged.has(key(c, p, id))) continue;
-          yield r as any;
-        }
-        for (const s of stagedIn(c, p)) if (s.record !== TOMBSTONE) yield s.record as any;
-      },
-      partitions: (c) => {
-        const ps = new Set(store.partitions(c));
+      get: (async (c: CollectionName, p: string, id: string) => stagedGet(c, p, id)) as Transaction['get'],
+      list: (c, p, range) => asyncOf(inRange(stagedList(c, p), range)),
+      partitions: async (c) => {
+        const ps = new Set(store.peekPartitions(c));
         for (const [p, ids] of byCollection.get(c) ?? []) for (const s of ids.values()) if (s.record !== TOMBSTONE) { ps.add(p); break; }
         return [...ps];
       },
-      count: (c, p) => {
-        let n = store.count(c, p);
+      count: async (c, p) => {
+        let n = store.peekCount(c, p);
         for (const s of stagedIn(c, p)) {
-          const existed = store.get(c, p, s.id) !== undefined;
+          const existed = store.peek(c, p, s.id) !== undefined;
           if (s.record === TOMBSTONE && existed) n--;
           else if (s.record !== TOMBSTONE && !existed) n++;
         }
         return n;
       },
-      lookup: (c, index, value) => {
+      lookup: async (c, index, value) => {
         const out: any[] = [];
         for (const [p, id] of store.lookupRefs(index, value)) {
           if (staged.has(key(c, p, id))) continue;
-          const r = store.get(c, p, id);
+          const r = store.peek(c, p, id);
           if (r !== undefined) out.push(r);
         }
         const def = store.indexes.get(index);
@@ -225,12 +319,17 @@ export class MemoryStore implements Store {
         stage({ collection: c, partition: p, id, record: TOMBSTONE });
       },
     };
-    const result = fn(tx);
-    if (result instanceof Promise) throw new Error('store: a transaction function must be synchronous');
+    const result = inTransaction.run(true, () => fn(tx));
+    const apply = (value: R): Staged<R> => this.applyStaged(value, staged.values());
+    return result instanceof Promise ? result.then(apply) : apply(result);
+  }
+
+  /** Applies a finished transaction's staged entries (everything that can throw runs first). */
+  private applyStaged<R>(result: R, entries: Iterable<{ collection: CollectionName; partition: string; id: string; record: unknown }>): Staged<R> {
     const changes: Change[] = [];
-    for (const s of staged.values()) {
+    for (const s of entries) {
       const record = s.record === TOMBSTONE ? undefined : s.record;
-      if (record === undefined && this.get(s.collection, s.partition, s.id) === undefined) continue;
+      if (record === undefined && this.peek(s.collection, s.partition, s.id) === undefined) continue;
       changes.push({ collection: s.collection, partition: s.partition, id: s.id, record });
     }
     // Everything that can throw runs before the first change is applied, so a bad record (an
@@ -238,7 +337,7 @@ export class MemoryStore implements Store {
     // whole transaction and changes nothing.
     const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexKeysOf(c.collection, c.partition, c.record)));
     this.prepare(changes);
-    const before = changes.map((c) => this.get(c.collection, c.partition, c.id));
+    const before = changes.map((c) => this.peek(c.collection, c.partition, c.id));
     changes.forEach((c, i) => {
       if (this.keeps(c.collection)) this.apply(c.collection, c.partition, c.id, c.record, newKeys[i]);
     });
@@ -261,8 +360,8 @@ export class MemoryStore implements Store {
    * when given. A durable store reads the collections it keeps on disk page by page.
    */
   async *newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncGenerator<Readonly<RecordOf<C>>> {
-    const parts = partition !== undefined ? [partition] : this.partitions(collection);
-    const all = parts.flatMap((p) => [...this.list(collection, p)].reverse());
+    const parts = partition !== undefined ? [partition] : this.peekPartitions(collection);
+    const all = parts.flatMap((p) => [...this.peekList(collection, p)].reverse());
     if (parts.length > 1 && newer) all.sort(newer);
     yield* all;
   }

@@ -4,25 +4,43 @@ import type { CollectionName, RecordOf } from './collections.ts';
  * The store: every record hubwarden keeps, in named collections, each split into partitions
  * (usually the hub id; '' for records that belong to no hub) of records keyed by id.
  *
- * Reads are synchronous and served from memory. Writes go through `transact`: the function runs
- * synchronously against a staged view; if it throws, nothing it staged is applied (a rejected
- * request changes nothing). If it returns, its changes become visible to readers at once and the
- * returned promise resolves only when they are durable (group commit: one durable write covers
- * every transaction that arrived while the previous write ran). A SCIM change and the agent tasks
- * it implies are staged in the same transaction (the outbox).
+ * Reads are asynchronous: a store may hold its records in memory (memory, lowdb) or in a database
+ * shared by several replicas (PostgreSQL), so no caller may assume a read is local. Nothing
+ * outside a store keeps a full copy of a collection: read what a decision needs, when it needs it.
  *
- * The lowdb adapter keeps one JSON file replaced atomically; a PostgreSQL adapter would upsert the
- * changed rows of each commit (`Change` lists them) in one SQL transaction.
+ * Writes go through `transact`: the function reads through `tx` (which sees its own staged
+ * writes) and stages `put`/`delete`; if it throws or rejects, nothing it staged is applied (a
+ * rejected request changes nothing). Once it returns, its changes become visible to readers and
+ * the returned promise resolves when they are durable (group commit on lowdb; one SQL transaction
+ * on PostgreSQL). A SCIM change and the agent tasks it implies are staged in the same transaction
+ * (the outbox).
+ *
+ * Isolation is serializable: the result is as if transactions ran one after another. The memory
+ * and lowdb stores run them one at a time; PostgreSQL runs them concurrently at SERIALIZABLE and,
+ * when two conflict, runs the function again (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE).
+ * So a transaction function must be safe to run more than once: it reads and stages only through
+ * `tx`, and keeps no effects outside it (no network calls, no pushes to outer arrays that are not
+ * reset at its start, no nested `transact`, which is refused).
  */
 export interface ReadView {
-  get<C extends CollectionName>(collection: C, partition: string, id: string): Readonly<RecordOf<C>> | undefined;
-  /** Records of one partition in insertion order (stable across calls; SCIM paging relies on it). */
-  list<C extends CollectionName>(collection: C, partition: string): IterableIterator<Readonly<RecordOf<C>>>;
+  get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined>;
+  /**
+   * Records of one partition in insertion order (stable across calls; SCIM paging relies on it),
+   * read page by page; `range` skips and limits (a SCIM page of a million users reads one page).
+   */
+  list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>>;
   /** Partitions that hold at least one record of the collection. */
-  partitions(collection: CollectionName): string[];
-  count(collection: CollectionName, partition: string): number;
+  partitions(collection: CollectionName): Promise<string[]>;
+  count(collection: CollectionName, partition: string): Promise<number>;
   /** Records whose index value equals `value` (see `defineIndex`). */
-  lookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>>;
+  lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>>;
+}
+
+export interface ListRange {
+  /** Records to skip from the start of the partition's order. */
+  offset?: number;
+  /** At most this many records. */
+  limit?: number;
 }
 
 export interface Transaction extends ReadView {
@@ -34,14 +52,26 @@ export interface Change {
   collection: CollectionName;
   partition: string;
   id: string;
-  /** The new record, or undefined when deleted. */
+  /** The new record, or undefined when deleted (or when `remote`). */
   record: unknown;
+  /**
+   * Committed by another replica sharing the store (PostgreSQL): a hint that the record changed,
+   * without it (`record` is undefined); read it if needed. Never set by a single-process store.
+   */
+  remote?: true;
+}
+
+/** Every record of an async listing, in order (for partitions a caller knows to be small). */
+export async function collect<T>(records: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const r of records) out.push(r);
+  return out;
 }
 
 export interface Store extends ReadView {
   /** Loads the data. An unreadable file rejects with a clear message and is left untouched. */
   open(): Promise<void>;
-  transact<R>(fn: (tx: Transaction) => R): Promise<R>;
+  transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R>;
   /**
    * A secondary index: `keysOf` maps a record to the values it is found under (e.g.
    * `${hubId}\u0000${userName.toLowerCase()}`). Define indexes before `open` or at any time
@@ -55,7 +85,10 @@ export interface Store extends ReadView {
    * in commit order.
    */
   newestFirst<C extends CollectionName>(collection: C, partition?: string, newer?: (a: Readonly<RecordOf<C>>, b: Readonly<RecordOf<C>>) => number): AsyncIterable<Readonly<RecordOf<C>>>;
-  /** Called after each transaction is applied in memory (before it is durable); for waking workers. */
+  /**
+   * Called after each transaction is applied (before it is durable); for waking workers. A store
+   * shared by replicas also reports other replicas' commits (`Change.remote`).
+   */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
   /** Called once a transaction's changes are durable; never for one whose write failed (mirrors). */
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;

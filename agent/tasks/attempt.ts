@@ -35,10 +35,14 @@ function running(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
   return next;
 }
 
-/** Takes the lease and counts the attempt durably, before the handler calls anything. */
+/**
+ * Takes the lease and counts the attempt durably, before the handler calls anything. The read
+ * that decides the claim and the write that takes it are one transaction, so two runners (or two
+ * replicas sharing a store) never both take the task.
+ */
 export function claimDurably(store: Store, seen: Readonly<TaskRecord>, c: Claimant): Promise<Claimed | undefined> {
-  return store.transact((tx) => {
-    const t = tx.get('tasks', seen.hubId, seen.id);
+  return store.transact(async (tx) => {
+    const t = await tx.get('tasks', seen.hubId, seen.id);
     if (!t || !claimable(t, c.clock(), c.owner, true)) return undefined;
     const next = running(t, c);
     tx.put('tasks', t.hubId, t.id, next);
@@ -58,8 +62,8 @@ export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed 
  */
 export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress']): NodeJS.Timeout {
   return setInterval(() => {
-    void store.transact((tx) => {
-      const t = tx.get('tasks', task.hubId, task.id);
+    void store.transact(async (tx) => {
+      const t = await tx.get('tasks', task.hubId, task.id);
       if (t?.status !== 'running' || t.lease?.owner !== c.owner) return;
       const p = progress();
       tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() }, ...(p ? { progress: p } : {}) });
@@ -69,12 +73,12 @@ export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant,
 
 /**
  * Records how an attempt ended, its audit entries and what follows from it (a paused hub, a
- * woken parent), in one transaction. `seen`: a leaseless attempt, recorded only if its task is
- * unchanged since it was read.
+ * woken parent), in one transaction (the handler's `commit` runs inside it). `seen`: a leaseless
+ * attempt, recorded only if its task is unchanged since it was read.
  */
 export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-  await store.transact((tx: Transaction) => {
-    let current = tx.get('tasks', task.hubId, task.id);
+  await store.transact(async (tx: Transaction) => {
+    let current = await tx.get('tasks', task.hubId, task.id);
     if (seen && current) {
       // Changed since read (another runner, or a newer request folded in): record nothing, run again.
       if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
@@ -85,14 +89,14 @@ export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'c
     if (!current || current.lease?.owner !== c.owner || current.status !== 'running') return;
     const now = new Date(c.clock());
     for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
-    const next = applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
+    const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
     if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
-      pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
+      await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
       appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
     } else if (outcome.status === 'error' && next.status === 'failed') {
       appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
     }
-    if (next.status === 'waiting' && next.waitReason === 'children') settleWaitingParent(tx, next, now);
-    if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) wakeParent(tx, next, now);
+    if (next.status === 'waiting' && next.waitReason === 'children') await settleWaitingParent(tx, next, now);
+    if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
   });
 }

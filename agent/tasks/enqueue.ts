@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Trigger } from '../desired-state/delta.ts';
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
 
 export interface EnqueueInput {
@@ -26,22 +26,23 @@ export interface EnqueueInput {
   now?: Date;
 }
 
-/** The unfinished task holding `key` on `hubId`, if any. */
-export function taskByKey(tx: Pick<Transaction, 'get'>, hubId: string, key: string): Readonly<TaskRecord> | undefined {
-  const ref = tx.get('taskKeys', hubId, key);
+/** The unfinished task holding `key` on `hubId`, if any (read through the caller's transaction). */
+export async function taskByKey(tx: Pick<ReadView, 'get'>, hubId: string, key: string): Promise<Readonly<TaskRecord> | undefined> {
+  const ref = await tx.get('taskKeys', hubId, key);
   if (!ref) return undefined;
-  const task = tx.get('tasks', hubId, ref.taskId);
+  const task = await tx.get('tasks', hubId, ref.taskId);
   return task && !isFinished(task) ? task : undefined;
 }
 
 /**
  * Stages a task in the caller's transaction (the outbox pattern: the write that makes work
- * necessary also records the work). Returns the existing task when one with the same idempotency
- * key is unfinished (see `reuse`); its payload and run time are left as they are.
+ * necessary also records the work). Resolves to the existing task when one with the same
+ * idempotency key is unfinished (see `reuse`); its payload and run time are left as they are.
+ * The key is read through `tx`, so the check and the write are one transaction.
  */
-export function enqueueTask(tx: Transaction, input: EnqueueInput): TaskRecord {
+export async function enqueueTask(tx: Transaction, input: EnqueueInput): Promise<TaskRecord> {
   const hubId = input.hubId ?? '';
-  const existing = taskByKey(tx, hubId, input.idempotencyKey);
+  const existing = await taskByKey(tx, hubId, input.idempotencyKey);
   if (existing) {
     const reusable = input.reuse === 'unstarted' ? existing.status === 'queued' || existing.status === 'waiting' : true;
     if (reusable && input.reuse === 'unstarted' && existing.status === 'queued') {
@@ -75,13 +76,16 @@ export function enqueueTask(tx: Transaction, input: EnqueueInput): TaskRecord {
   return task;
 }
 
-/** Replaces a task record with `patch` applied (records are never mutated in place). */
-export function updateTask(tx: Transaction, task: Readonly<TaskRecord>, patch: Partial<TaskRecord>, now: Date = new Date()): TaskRecord {
+/**
+ * Replaces a task record with `patch` applied (records are never mutated in place); a task that
+ * finishes gives up its idempotency key (read through `tx`).
+ */
+export async function updateTask(tx: Transaction, task: Readonly<TaskRecord>, patch: Partial<TaskRecord>, now: Date = new Date()): Promise<TaskRecord> {
   const next: TaskRecord = { ...task, ...patch, updatedAt: now.toISOString() };
   for (const k of Object.keys(next) as Array<keyof TaskRecord>) if (next[k] === undefined) delete next[k];
   tx.put('tasks', task.hubId, task.id, next);
   if (isFinished(next)) {
-    const ref = tx.get('taskKeys', task.hubId, task.idempotencyKey);
+    const ref = await tx.get('taskKeys', task.hubId, task.idempotencyKey);
     if (ref?.taskId === task.id) tx.delete('taskKeys', task.hubId, task.idempotencyKey);
   }
   return next;

@@ -33,11 +33,18 @@ export interface TaskContext {
   audit(entry: TaskAuditInput): void;
   /** Reports progress (kept on the task, written with the next lease renewal and at the end). */
   progress(done: number, total: number, phase?: string): void;
-  /** Stages a child task (parentId = this task) in `tx`. */
-  enqueueChild(tx: Transaction, input: Omit<EnqueueInput, 'parentId'>): TaskRecord;
+  /** Stages a child task (parentId = this task) in `tx` (await it inside the transaction). */
+  enqueueChild(tx: Transaction, input: Omit<EnqueueInput, 'parentId'>): Promise<TaskRecord>;
   /** Aborted when the agent stops: finish the current call, then return or throw. */
   signal: AbortSignal;
 }
+
+/**
+ * Stages the consequences of what a handler did in the transaction that records its outcome. It
+ * may read through `tx` (async); it runs inside that transaction, so it makes no network calls and
+ * is safe to run more than once (a PostgreSQL store re-runs a transaction on a serialization conflict).
+ */
+export type OutcomeCommit = (tx: Transaction) => void | Promise<void>;
 
 /**
  * A handler's result. `commit` stages the consequences of what the handler did (the app
@@ -45,11 +52,11 @@ export interface TaskContext {
  * the outcome, so "done" and "what it did" are one durable write.
  */
 export type TaskOutcome =
-  | { status: 'completed'; result?: unknown; commit?: (tx: Transaction) => void }
-  | { status: 'waiting'; reason: string; until?: string; result?: unknown; commit?: (tx: Transaction) => void }
-  | { status: 'needs-approval'; result?: unknown; commit?: (tx: Transaction) => void }
-  | { status: 'failed'; error: { kind: string; message: string }; commit?: (tx: Transaction) => void }
-  | { status: 'cancelled'; reason: string; commit?: (tx: Transaction) => void };
+  | { status: 'completed'; result?: unknown; commit?: OutcomeCommit }
+  | { status: 'waiting'; reason: string; until?: string; result?: unknown; commit?: OutcomeCommit }
+  | { status: 'needs-approval'; result?: unknown; commit?: OutcomeCommit }
+  | { status: 'failed'; error: { kind: string; message: string }; commit?: OutcomeCommit }
+  | { status: 'cancelled'; reason: string; commit?: OutcomeCommit };
 
 /**
  * A kind of task. `run` may throw a ConnectorError: the runner's retry table decides what

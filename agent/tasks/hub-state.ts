@@ -21,14 +21,16 @@ declare module '../store/collections.ts' {
   }
 }
 
-export function pauseHub(tx: Transaction, hubId: string, reason: string, kind: string, now: Date): void {
-  const prev = tx.get('hubStates', '', hubId);
+/** Stages the hub's pause in `tx` (unless it is paused already). */
+export async function pauseHub(tx: Transaction, hubId: string, reason: string, kind: string, now: Date): Promise<void> {
+  const prev = await tx.get('hubStates', '', hubId);
   if (prev?.paused) return;
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: true, pausedReason: reason, pausedAt: now.toISOString(), pausedBy: kind });
 }
 
-export function resumeHub(tx: Transaction, hubId: string): boolean {
-  const prev = tx.get('hubStates', '', hubId);
+/** Stages the hub's resumption in `tx`; resolves false when it was not paused. */
+export async function resumeHub(tx: Transaction, hubId: string): Promise<boolean> {
+  const prev = await tx.get('hubStates', '', hubId);
   if (!prev?.paused) return false;
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: false });
   return true;

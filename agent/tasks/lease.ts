@@ -16,9 +16,9 @@ function requeue(t: Readonly<TaskRecord>, now: number, delayMs: number): TaskRec
 /** At stop: tasks still running under `owner` are queued again, to run at the next start. */
 export async function handBackLeases(store: Store, owner: string, refs: Array<[hubId: string, id: string]>, clock: () => number): Promise<void> {
   if (refs.length === 0) return;
-  await store.transact((tx) => {
+  await store.transact(async (tx) => {
     for (const [hubId, id] of refs) {
-      const t = tx.get('tasks', hubId, id);
+      const t = await tx.get('tasks', hubId, id);
       if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 0));
     }
   });
@@ -31,8 +31,8 @@ export async function handBackLeases(store: Store, owner: string, refs: Array<[h
 export async function releaseAfterFailure(store: Store, owner: string, hubId: string, id: string, err: unknown, clock: () => number, log: TaskLog): Promise<void> {
   log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`);
   try {
-    await store.transact((tx) => {
-      const t = tx.get('tasks', hubId, id);
+    await store.transact(async (tx) => {
+      const t = await tx.get('tasks', hubId, id);
       if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 1_000));
     });
   } catch {
@@ -46,8 +46,8 @@ export async function releaseAfterFailure(store: Store, owner: string, hubId: st
  * next run is not taken for an interrupted one (no call was made).
  */
 export async function undoClaim(store: Store, owner: string, hubId: string, id: string, clock: () => number): Promise<void> {
-  await store.transact((tx) => {
-    const current = tx.get('tasks', hubId, id);
+  await store.transact(async (tx) => {
+    const current = await tx.get('tasks', hubId, id);
     if (current?.status !== 'running' || current.lease?.owner !== owner) return;
     const back: TaskRecord = { ...current, status: 'queued', attempts: current.attempts - 1, updatedAt: new Date(clock()).toISOString() };
     delete back.lease;

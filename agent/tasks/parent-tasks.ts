@@ -8,34 +8,35 @@ import type { TaskRecord } from './task-record.ts';
  */
 const unfinished = (t: Readonly<TaskRecord>) => t.status !== 'completed' && t.status !== 'failed' && t.status !== 'cancelled';
 
-function findTaskIn(tx: Transaction, hubId: string, id: string): Readonly<TaskRecord> | undefined {
-  const direct = tx.get('tasks', hubId, id);
+async function findTaskIn(tx: Transaction, hubId: string, id: string): Promise<Readonly<TaskRecord> | undefined> {
+  const direct = await tx.get('tasks', hubId, id);
   if (direct) return direct;
   // A hub task's parent may belong to no hub (an offboarding) or another hub.
-  for (const p of tx.partitions('tasks')) {
-    const t = tx.get('tasks', p, id);
+  for (const p of await tx.partitions('tasks')) {
+    if (p === hubId) continue;
+    const t = await tx.get('tasks', p, id);
     if (t) return t;
   }
   return undefined;
 }
 
 /** Called when `child` finished: queues its waiting parent if it was the last unfinished child. */
-export function wakeParent(tx: Transaction, child: TaskRecord, now: Date): void {
-  const parent = findTaskIn(tx, child.hubId, child.parentId!);
+export async function wakeParent(tx: Transaction, child: TaskRecord, now: Date): Promise<void> {
+  const parent = await findTaskIn(tx, child.hubId, child.parentId!);
   if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') return;
-  const siblings = tx.lookup('tasks', 'tasks.parent', parent.id);
+  const siblings = await tx.lookup('tasks', 'tasks.parent', parent.id);
   if (siblings.some((s) => s.id !== child.id && unfinished(s))) return;
   tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
 }
 
 /** A parent that chose to wait for children that are already all finished (or that it has none) goes on. */
-export function settleWaitingParent(tx: Transaction, parent: TaskRecord, now: Date): void {
-  const children = tx.lookup('tasks', 'tasks.parent', parent.id);
+export async function settleWaitingParent(tx: Transaction, parent: TaskRecord, now: Date): Promise<void> {
+  const children = await tx.lookup('tasks', 'tasks.parent', parent.id);
   if (children.some(unfinished)) return;
   const status = children.length === 0 ? 'completed' : 'queued';
   tx.put('tasks', parent.hubId, parent.id, { ...parent, status, waitReason: undefined, updatedAt: now.toISOString(), ...(status === 'completed' ? { completedAt: now.toISOString() } : {}) } as TaskRecord);
   if (status === 'completed') {
-    const ref = tx.get('taskKeys', parent.hubId, parent.idempotencyKey);
+    const ref = await tx.get('taskKeys', parent.hubId, parent.idempotencyKey);
     if (ref?.taskId === parent.id) tx.delete('taskKeys', parent.hubId, parent.idempotencyKey);
   }
 }

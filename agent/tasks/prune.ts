@@ -25,9 +25,14 @@ const finishedAt = (t: Readonly<TaskRecord>) => Date.parse(t.completedAt ?? t.up
 /** Moves tasks that completed or were cancelled before `cutoffMs` to `finishedTasks`; returns how many. */
 export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_000): Promise<number> {
   const old = (t: Readonly<TaskRecord>) => (t.status === 'completed' || t.status === 'cancelled') && finishedAt(t) < cutoffMs;
-  return inBatches(store, old, batch, (tx, t) => {
+  return inBatches(store, old, batch, async (tx, t) => {
     // A parent still running reads its children when it runs again: they stay until it finishes.
-    if (t.parentId && [...tx.partitions('tasks')].some((p) => { const parent = tx.get('tasks', p, t.parentId!); return parent !== undefined && !isFinished(parent); })) return false;
+    if (t.parentId) {
+      for (const p of await tx.partitions('tasks')) {
+        const parent = await tx.get('tasks', p, t.parentId);
+        if (parent !== undefined && !isFinished(parent)) return false;
+      }
+    }
     tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);
     return true;
   });
@@ -46,7 +51,8 @@ export async function pruneFinishedTasks(store: Store, cutoffMs: number, batch =
   if (durable.dropArchivedBefore) pruned += await durable.dropArchivedBefore('finishedTasks', cutoffMs);
   else {
     // The in-memory store keeps finishedTasks in memory (tests): delete record by record.
-    const gone = store.partitions('finishedTasks').flatMap((p) => [...store.list('finishedTasks', p)].filter(old).map((t) => [p, t.id] as const));
+    const gone: Array<readonly [string, string]> = [];
+    for (const p of await store.partitions('finishedTasks')) for await (const t of store.list('finishedTasks', p)) if (old(t)) gone.push([p, t.id]);
     if (gone.length > 0) await store.transact((tx) => gone.forEach(([p, id]) => tx.delete('finishedTasks', p, id)));
     pruned += gone.length;
   }
@@ -58,19 +64,20 @@ export async function pruneFinishedTasks(store: Store, cutoffMs: number, batch =
  * `batch`, yielding between them so requests get in; `keep` may stage more (the archive copy) or
  * refuse one. A task changed since it was listed, or a parent with an unfinished child, stays.
  */
-async function inBatches(store: Store, old: (t: Readonly<TaskRecord>) => boolean, batch: number, keep: (tx: Transaction, t: Readonly<TaskRecord>) => boolean): Promise<number> {
+async function inBatches(store: Store, old: (t: Readonly<TaskRecord>) => boolean, batch: number, keep: (tx: Transaction, t: Readonly<TaskRecord>) => boolean | Promise<boolean>): Promise<number> {
   const candidates: Array<[string, string]> = [];
-  for (const hubId of store.partitions('tasks')) for (const t of store.list('tasks', hubId)) if (old(t)) candidates.push([hubId, t.id]);
+  for (const hubId of await store.partitions('tasks')) for await (const t of store.list('tasks', hubId)) if (old(t)) candidates.push([hubId, t.id]);
   let moved = 0;
   for (let i = 0; i < candidates.length; i += batch) {
-    moved += await store.transact((tx) => {
+    // Each candidate is read again through `tx`: the read that decides the delete is in its transaction.
+    moved += await store.transact(async (tx) => {
       let n = 0;
       for (const [hubId, id] of candidates.slice(i, i + batch)) {
-        const t = tx.get('tasks', hubId, id);
+        const t = await tx.get('tasks', hubId, id);
         if (!t || !old(t)) continue; // changed since listed
-        if (tx.lookup('tasks', 'tasks.parent', id).some((child) => !isFinished(child))) continue;
-        if (!keep(tx, t)) continue;
-        const ref = tx.get('taskKeys', hubId, t.idempotencyKey);
+        if ((await tx.lookup('tasks', 'tasks.parent', id)).some((child) => !isFinished(child))) continue;
+        if (!(await keep(tx, t))) continue;
+        const ref = await tx.get('taskKeys', hubId, t.idempotencyKey);
         if (ref?.taskId === id) tx.delete('taskKeys', hubId, t.idempotencyKey);
         tx.delete('tasks', hubId, id);
         n++;

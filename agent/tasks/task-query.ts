@@ -4,9 +4,9 @@ import './prune.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
 /** A task in memory (unfinished, failed, or finished within the last minute; see prune.ts). */
-export function findTask(view: ReadView, id: string): Readonly<TaskRecord> | undefined {
-  for (const p of view.partitions('tasks')) {
-    const t = view.get('tasks', p, id);
+export async function findTask(view: ReadView, id: string): Promise<Readonly<TaskRecord> | undefined> {
+  for (const p of await view.partitions('tasks')) {
+    const t = await view.get('tasks', p, id);
     if (t) return t;
   }
   return undefined;
@@ -14,7 +14,7 @@ export function findTask(view: ReadView, id: string): Readonly<TaskRecord> | und
 
 /** A task in memory or, once finished and moved there, in the archive (read page by page). */
 export async function findTaskAnywhere(store: Store, id: string): Promise<Readonly<TaskRecord> | undefined> {
-  const live = findTask(store, id);
+  const live = await findTask(store, id);
   if (live) return live;
   for await (const t of store.newestFirst('finishedTasks')) if (t.id === id) return t;
   return undefined;
@@ -27,9 +27,11 @@ export async function findTaskAnywhere(store: Store, id: string): Promise<Readon
  */
 export async function queryTasks(store: Store, q: TaskQuery): Promise<Paged<TaskView>> {
   const match = (t: Readonly<TaskRecord>) => !(q.status && t.status !== q.status) && !(q.kind && t.kind !== q.kind) && !(q.parentId && t.parentId !== q.parentId);
-  const partitions = q.hubId !== undefined ? [q.hubId] : store.partitions('tasks');
+  const partitions = q.hubId !== undefined ? [q.hubId] : await store.partitions('tasks');
   const live: Readonly<TaskRecord>[] = [];
-  for (const p of partitions) for (const t of store.list('tasks', p)) if (match(t)) live.push(t);
+  // Sorted by creation below, so every matching live task is read (they are the unfinished,
+  // failed and just-finished ones: finished tasks move to the archive, read page by page).
+  for (const p of partitions) for await (const t of store.list('tasks', p)) if (match(t)) live.push(t);
   live.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 100;

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collect, type Change, type Transaction } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { resumeHub } from './hub-state.ts';
@@ -17,14 +18,14 @@ function setup(handlers: TaskHandler[], extra: Partial<TaskRunnerOptions> = {}) 
   const runner = new TaskRunner({ store, handlers, hubs: () => new Map(), connectorFor: () => undefined, log: silent, backoffBaseMs: 5, backoffMaxMs: 20, ...extra });
   return { store, runner };
 }
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 2));
   }
 }
-const taskOf = (store: MemoryStore, id: string, hub = 'h1') => store.get('tasks', hub, id) as TaskRecord;
+const taskOf = async (store: MemoryStore, id: string, hub = 'h1') => (await store.get('tasks', hub, id)) as TaskRecord;
 
 describe('retry table', () => {
   const cases: Array<[ConnectorError, string]> = [
@@ -54,7 +55,7 @@ describe('enqueue', () => {
     const a = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 1, idempotencyKey: 'key', trigger, summary: 's' }));
     const b = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 2, idempotencyKey: 'key', trigger, summary: 's' }));
     assert.equal(a.id, b.id);
-    assert.equal(store.count('tasks', 'h1'), 1);
+    assert.equal(await store.count('tasks', 'h1'), 1);
     await store.transact((tx) => tx.put('tasks', 'h1', a.id, { ...a, status: 'running' }));
     const c = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 3, idempotencyKey: 'key', trigger, summary: 's', reuse: 'unstarted' }));
     assert.notEqual(c.id, a.id, 'a running task is not reused when reuse = unstarted');
@@ -65,33 +66,33 @@ describe('task runner', () => {
   test('runs a task once and records the outcome', async () => {
     let runs = 0;
     const { store, runner } = setup([{ kind: 'k', async run() { runs++; return { status: 'completed', result: 'ok' }; } }]);
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-    await until(() => taskOf(store, t.id).status === 'completed');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed');
     await runner.idle();
     assert.equal(runs, 1);
-    assert.equal(taskOf(store, t.id).attempts, 1);
-    assert.equal(store.get('taskKeys', 'h1', 'a'), undefined, 'the key is released when the task finishes');
+    assert.equal((await taskOf(store, t.id)).attempts, 1);
+    assert.equal(await store.get('taskKeys', 'h1', 'a'), undefined, 'the key is released when the task finishes');
     await runner.stop();
   });
 
   test('unavailable retries with backoff until it succeeds', async () => {
     let runs = 0;
     const { store, runner } = setup([{ kind: 'k', async run() { if (++runs < 3) throw new ConnectorError('unavailable', 'meta-business: 503'); return { status: 'completed' }; } }]);
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-    await until(() => taskOf(store, t.id).status === 'completed');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed');
     assert.equal(runs, 3);
     await runner.stop();
   });
 
   test('invalid-argument fails the task with the reason and audits it', async () => {
     const { store, runner } = setup([{ kind: 'k', async run() { throw new ConnectorError('invalid-argument', 'meta-business: invite x: bad email'); } }]);
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 'invite x' }));
-    await until(() => taskOf(store, t.id).status === 'failed');
-    assert.deepEqual(taskOf(store, t.id).lastError, { kind: 'invalid-argument', message: 'meta-business: invite x: bad email' });
-    assert.ok([...store.list('audit', 'h1')].some((e) => e.outcome === 'failed' && e.taskId === t.id));
+    await until(async () => (await taskOf(store, t.id)).status === 'failed');
+    assert.deepEqual((await taskOf(store, t.id)).lastError, { kind: 'invalid-argument', message: 'meta-business: invite x: bad email' });
+    assert.ok((await collect(store.list('audit', 'h1'))).some((e) => e.outcome === 'failed' && e.taskId === t.id));
     await runner.stop();
   });
 
@@ -104,13 +105,17 @@ describe('task runner', () => {
       if (task.scope === 'invite:1' && limited) { limited = false; throw new ConnectorError('rate-limited', 'limit', { retryAfterMs: 150, limitScope: 'invite:1' }); }
       return { status: 'completed' };
     } }], { concurrencyPerHub: 1 });
-    runner.start();
+    await runner.start();
     const started = Date.now();
-    const ids = await store.transact((tx) => ['i1', 'i2', 'other'].map((name) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: { name }, idempotencyKey: name, trigger, summary: name, scope: name === 'other' ? 'app' : 'invite:1' }).id));
-    await until(() => taskOf(store, ids[2]!).status === 'completed');
-    assert.equal(taskOf(store, ids[0]!).status, 'waiting');
-    assert.equal(taskOf(store, ids[1]!).status, 'queued', 'the other invite is held by the scope block');
-    await until(() => ids.every((id) => taskOf(store, id).status === 'completed'));
+    const ids = await store.transact(async (tx) => {
+      const out: string[] = [];
+      for (const name of ['i1', 'i2', 'other']) out.push((await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: { name }, idempotencyKey: name, trigger, summary: name, scope: name === 'other' ? 'app' : 'invite:1' })).id);
+      return out;
+    });
+    await until(async () => (await taskOf(store, ids[2]!)).status === 'completed');
+    assert.equal((await taskOf(store, ids[0]!)).status, 'waiting');
+    assert.equal((await taskOf(store, ids[1]!)).status, 'queued', 'the other invite is held by the scope block');
+    await until(async () => (await Promise.all(ids.map((id) => taskOf(store, id)))).every((t) => t.status === 'completed'));
     assert.ok(Date.now() - started >= 140, 'waited for the retry-after');
     assert.deepEqual(calls.slice(0, 2), ['i1', 'other']);
     assert.deepEqual(calls.slice(2).sort(), ['i1', 'i2'], 'each invite ran once more after the block, no extra calls');
@@ -130,27 +135,27 @@ describe('task runner', () => {
       if (err) throw err;
       return { status: 'completed' };
     } }]);
-    runner.start();
-    const id = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'k', trigger, summary: 'k', scope: 's' }).id);
-    await until(() => taskOf(store, id).status === 'completed');
+    await runner.start();
+    const id = await store.transact(async (tx) => (await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'k', trigger, summary: 'k', scope: 's' })).id);
+    await until(async () => (await taskOf(store, id)).status === 'completed');
     assert.deepEqual(seen, [0, 1, 1, 2], 'attempt n saw the refusals before it');
-    assert.equal(taskOf(store, id).attempts, 4);
+    assert.equal((await taskOf(store, id)).attempts, 4);
     await runner.stop();
   });
 
   test('unauthenticated pauses the hub; its tasks wait until it resumes', async () => {
     let denied = true;
     const { store, runner } = setup([{ kind: 'k', async run() { if (denied) throw new ConnectorError('unauthenticated', 'token expired'); return { status: 'completed' }; } }]);
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-    await until(() => store.get('hubStates', '', 'h1')?.paused === true);
+    await until(async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
     const t2 = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'b', trigger, summary: 's' }));
     await new Promise((r) => setTimeout(r, 30));
-    assert.equal(taskOf(store, t.id).status, 'waiting');
-    assert.equal(taskOf(store, t2.id).status, 'queued');
+    assert.equal((await taskOf(store, t.id)).status, 'waiting');
+    assert.equal((await taskOf(store, t2.id)).status, 'queued');
     denied = false;
     await store.transact((tx) => resumeHub(tx, 'h1'));
-    await until(() => taskOf(store, t.id).status === 'completed' && taskOf(store, t2.id).status === 'completed');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed' && (await taskOf(store, t2.id)).status === 'completed');
     await runner.stop();
   });
 
@@ -158,27 +163,27 @@ describe('task runner', () => {
     const { store, runner } = setup([{ kind: 'k', async run() { return { status: 'completed' }; } }], {
       connectorFor: () => { throw new ConnectorError('unauthenticated', 'hub h1: meta.accessToken is not set'); },
     });
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-    await until(() => store.get('hubStates', '', 'h1')?.paused === true);
-    assert.equal(taskOf(store, t.id).status, 'waiting');
-    assert.equal(taskOf(store, t.id).lease, undefined);
+    await until(async () => (await store.get('hubStates', '', 'h1'))?.paused === true);
+    assert.equal((await taskOf(store, t.id)).status, 'waiting');
+    assert.equal((await taskOf(store, t.id)).lease, undefined);
     await runner.stop();
   });
 
   test('an expired lease is taken again and the attempt is marked interrupted', async () => {
     const seen: boolean[] = [];
     const { store, runner } = setup([{ kind: 'k', async run(_t, ctx) { seen.push(ctx.interrupted); return { status: 'completed' }; } }], { reclaimLeasesOnStart: false });
-    const t = await store.transact((tx) => {
-      const task = enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' });
+    const t = await store.transact(async (tx) => {
+      const task = await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' });
       const crashed = { ...task, status: 'running' as const, attempts: 1, lease: { owner: 'dead-runner', until: new Date(Date.now() + 80).toISOString() } };
       tx.put('tasks', 'h1', task.id, crashed);
       return crashed;
     });
-    runner.start();
+    await runner.start();
     await new Promise((r) => setTimeout(r, 30));
-    assert.equal(taskOf(store, t.id).status, 'running', 'not taken before the lease expires');
-    await until(() => taskOf(store, t.id).status === 'completed');
+    assert.equal((await taskOf(store, t.id)).status, 'running', 'not taken before the lease expires');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed');
     assert.deepEqual(seen, [true]);
     await runner.stop();
   });
@@ -189,24 +194,24 @@ describe('task runner', () => {
       { kind: 'parent', async run(task, ctx) {
         if (task.attempts > 1) { order.push('parent-again'); return { status: 'completed' }; }
         order.push('parent');
-        return { status: 'waiting', reason: 'children', commit: (tx) => { for (const n of [1, 2]) ctx.enqueueChild(tx, { hubId: 'h1', kind: 'child', payload: n, idempotencyKey: `c${n}`, trigger, summary: 'c' }); } };
+        return { status: 'waiting', reason: 'children', commit: async (tx) => { for (const n of [1, 2]) await ctx.enqueueChild(tx, { hubId: 'h1', kind: 'child', payload: n, idempotencyKey: `c${n}`, trigger, summary: 'c' }); } };
       } },
       { kind: 'child', async run() { order.push('child'); return { status: 'completed' }; } },
     ]);
-    runner.start();
+    await runner.start();
     const p = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'parent', payload: {}, idempotencyKey: 'p', trigger, summary: 'p' }));
-    await until(() => taskOf(store, p.id).status === 'completed');
+    await until(async () => (await taskOf(store, p.id)).status === 'completed');
     assert.deepEqual(order, ['parent', 'child', 'child', 'parent-again']);
     await runner.stop();
   });
 
   test('stop hands back the lease of a task still running', async () => {
     const { store, runner } = setup([{ kind: 'slow', async run() { await new Promise((r) => setTimeout(r, 500)); return { status: 'completed' }; } }]);
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'slow', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
-    await until(() => taskOf(store, t.id).status === 'running');
+    await until(async () => (await taskOf(store, t.id)).status === 'running');
     await runner.stop(20);
-    const after = taskOf(store, t.id);
+    const after = await taskOf(store, t.id);
     assert.equal(after.status, 'queued');
     assert.equal(after.lease, undefined);
     assert.ok(after.attempts > after.attemptsEnded, 'the next attempt will know it was interrupted');
@@ -220,7 +225,7 @@ describe('leaseless tasks', () => {
     const handler: TaskHandler = {
       kind: 'replan', local: true, leaseless: true,
       async run(task, ctx) {
-        seen.push(ctx.store.get('tasks', task.hubId, task.id)?.status);
+        seen.push((await ctx.store.get('tasks', task.hubId, task.id))?.status);
         if (seen.length === 1) await new Promise<void>((r) => (release = r));
         return { status: 'completed', result: { run: seen.length } };
       },
@@ -228,21 +233,72 @@ describe('leaseless tasks', () => {
     const { store, runner } = setup([handler]);
     let commits = 0;
     store.subscribe((changes) => { if (changes.some((c) => c.collection === 'tasks')) commits++; });
-    runner.start();
+    await runner.start();
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'replan', payload: {}, idempotencyKey: 'p', trigger, summary: 's', reuse: 'unstarted' }));
     await until(() => release !== undefined);
-    assert.equal(taskOf(store, t.id).status, 'queued', 'no lease written before the run');
+    assert.equal((await taskOf(store, t.id)).status, 'queued', 'no lease written before the run');
     // A newer request for the same person arrives while the first run is planning.
     const again = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'replan', payload: {}, idempotencyKey: 'p', trigger, summary: 's', reuse: 'unstarted' }));
     assert.equal(again.id, t.id);
     assert.equal(again.revision, 1);
     commits = 0;
     release!();
-    await until(() => taskOf(store, t.id).status === 'completed');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed');
     await runner.stop();
     assert.equal(seen.length, 2, 'the run that read the older state ran again');
-    assert.deepEqual(taskOf(store, t.id).result, { run: 2 });
-    assert.equal(taskOf(store, t.id).attempts, 1, 'only the recorded run counts');
+    assert.deepEqual((await taskOf(store, t.id)).result, { run: 2 });
+    assert.equal((await taskOf(store, t.id)).attempts, 1, 'only the recorded run counts');
     assert.equal(commits, 1, 'the stale run recorded nothing; the second recorded attempt and outcome in one commit');
+  });
+});
+
+/**
+ * A store shared with another replica, as the runner sees it: what `asReplica` commits reaches
+ * this process's listeners only as `remote` changes, without the record (Change.remote).
+ */
+class SharedStore extends MemoryStore {
+  private muted = false;
+  private readonly mine = new Set<(changes: readonly Change[]) => void>();
+  override subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    const l = (changes: readonly Change[]) => { if (!this.muted) listener(changes); };
+    this.mine.add(listener);
+    const off = super.subscribe(l);
+    return () => { this.mine.delete(listener); off(); };
+  }
+  async asReplica<R>(fn: (tx: Transaction) => R | Promise<R>, touched: Array<[collection: Change['collection'], partition: string, id: string]>): Promise<R> {
+    this.muted = true;
+    let result: R;
+    try {
+      result = await this.transact(fn);
+    } finally {
+      this.muted = false;
+    }
+    const remote: Change[] = touched.map(([collection, partition, id]) => ({ collection, partition, id, record: undefined, remote: true }));
+    for (const l of this.mine) l(remote);
+    return result;
+  }
+}
+
+describe('changes committed by another replica (remote, without the record)', () => {
+  test('a task another replica queued is read and run; a remote change is never taken for a deletion', async (t) => {
+    const store = new SharedStore();
+    let runs = 0;
+    const runner = new TaskRunner({ store, handlers: [{ kind: 'k', async run() { runs++; return { status: 'completed' }; } }], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
+    await runner.start();
+    t.after(() => runner.stop());
+    // Queued far in the future here; another replica then makes it due now.
+    const later = new Date(Date.now() + 3_600_000);
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's', runAt: later.toISOString() }));
+    await runner.idle();
+    assert.equal(runs, 0);
+    await store.asReplica(async (tx) => tx.put('tasks', 'h1', task.id, { ...(await tx.get('tasks', 'h1', task.id))!, nextRunAt: undefined } as TaskRecord), [['tasks', 'h1', task.id]]);
+    await until(async () => (await taskOf(store, task.id)).status === 'completed');
+    assert.equal(runs, 1, 'the remote change was read again, and the task ran once');
+
+    // A task the other replica enqueued (this process never saw its record).
+    const other = await store.asReplica((tx) => enqueueTask(tx, { hubId: 'h2', kind: 'k', payload: {}, idempotencyKey: 'b', trigger, summary: 's' }), []);
+    await store.asReplica(() => undefined, [['tasks', 'h2', other.id]]);
+    await until(async () => (await taskOf(store, other.id, 'h2')).status === 'completed');
+    assert.equal(runs, 2);
   });
 });

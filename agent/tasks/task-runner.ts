@@ -8,7 +8,7 @@ import { CallPermits } from './call-permits.ts';
 import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry } from './retry-policy.ts';
-import { claimable } from './task-transitions.ts';
+import { claimable, dueAt } from './task-transitions.ts';
 import { claimDurably, claimInMemory, keepLease, recordAttempt, type AttemptOutcome } from './attempt.ts';
 import { RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
@@ -41,6 +41,7 @@ export interface TaskRunnerOptions {
 }
 
 const LOCAL = '\u0000local';
+const refOf = (hubId: string, id: string) => `${hubId}\u0000${id}`;
 
 
 /**
@@ -50,6 +51,12 @@ const LOCAL = '\u0000local';
  * end of a rate-limit block). Every transition is a store transaction; the lease (and attempt
  * count) is durable before the handler makes any call, so after a kill -9 the next runner knows
  * the attempt may have reached the app.
+ *
+ * The index is a hint, never the truth: reads are asynchronous, so a task is read again before
+ * it is taken (and the claim re-reads it in its transaction). A change committed by another
+ * replica (`Change.remote`, without the record) is read again; so is a task when its attempt
+ * ends. Of the reads and notifications about one task, the latest one wins (`rereads`): a read
+ * started before a newer notification is dropped.
  */
 export class TaskRunner {
   readonly owner = `runner-${randomUUID()}`;
@@ -67,8 +74,17 @@ export class TaskRunner {
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pumpQueued = false;
+  /** A pump is running (it awaits reads); `pumpAgain`: something changed meanwhile, pump once more. */
+  private pumping = false;
+  private pumpAgain = false;
   private started = false;
   private stopping = false;
+  /** The index is being built at start: notifications are taken, but nothing is pumped yet. */
+  private starting?: Promise<void>;
+  /** Tasks a notification touched while the start-up scan ran: the scan's (maybe older) copy is skipped. */
+  private touchedWhileStarting?: Set<string>;
+  /** The latest re-read of each task (hub\0id) still in flight; a newer notification or re-read replaces it. */
+  private readonly rereads = new Map<string, object>();
   private unsubscribe?: () => void;
 
   constructor(private readonly o: TaskRunnerOptions) {
@@ -86,19 +102,46 @@ export class TaskRunner {
     this.handlers.set(handler.kind, handler);
   }
 
-  start(): void {
-    if (this.started) return;
+  /**
+   * Builds the index from the store (read page by page) and starts taking tasks; resolves once
+   * the index is built. Notifications are subscribed to first, so a change committed while the
+   * store is read is not missed.
+   */
+  start(): Promise<void> {
+    if (this.started) return this.starting ?? Promise.resolve();
     this.started = true;
     this.stopping = false;
+    this.touchedWhileStarting = new Set();
+    this.unsubscribe = this.o.store.subscribe((changes) => this.onChanges(changes));
+    const starting = this.buildIndex().then(
+      () => {
+        this.touchedWhileStarting = undefined;
+        if (this.starting === starting) this.starting = undefined;
+        this.schedulePump();
+      },
+      (err: unknown) => {
+        this.touchedWhileStarting = undefined;
+        if (this.starting === starting) this.starting = undefined;
+        this.o.log.error(`task runner: reading the tasks at start failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.schedulePump();
+        throw err;
+      },
+    );
+    this.starting = starting;
+    return starting;
+  }
+
+  private async buildIndex(): Promise<void> {
     const now = this.clock();
-    for (const hubId of this.o.store.partitions('tasks')) {
-      for (const t of this.o.store.list('tasks', hubId)) {
+    for (const hubId of await this.o.store.partitions('tasks')) {
+      for await (const t of this.o.store.list('tasks', hubId)) {
+        if (this.stopping) return;
+        // A notification about it came in meanwhile: that one is newer than what this read found.
+        if (this.touchedWhileStarting?.has(refOf(t.hubId, t.id))) continue;
         if (t.status === 'running' && t.lease && t.lease.owner !== this.owner && this.o.reclaimLeasesOnStart !== false) this.index(t, now);
         else this.index(t);
       }
     }
-    this.unsubscribe = this.o.store.subscribe((changes) => this.onChanges(changes));
-    this.schedulePump();
   }
 
   /**
@@ -110,6 +153,7 @@ export class TaskRunner {
     if (!this.started) return;
     this.stopping = true;
     this.unsubscribe?.();
+    await this.starting?.catch(() => {});
     if (this.timer) clearTimeout(this.timer);
     for (const a of this.aborts.values()) a.abort();
     const all = Promise.all([...this.inflight.values()]);
@@ -119,12 +163,14 @@ export class TaskRunner {
     await handBackLeases(this.o.store, this.owner, [...this.inflight.keys()].map((ref) => ref.split('\u0000') as [string, string]), this.clock);
     this.started = false;
     this.pending.clear();
+    this.rereads.clear();
   }
 
   /** Resolves when no task is runnable now and none is running (tests, benchmarks). */
   async idle(pollMs = 5): Promise<void> {
+    await this.starting?.catch(() => {});
     for (;;) {
-      if (this.inflight.size === 0 && !this.pumpQueued && !this.pending.hasDue(this.clock())) return;
+      if (this.inflight.size === 0 && !this.pumpQueued && !this.pumping && this.rereads.size === 0 && !this.pending.hasDue(this.clock())) return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -154,12 +200,46 @@ export class TaskRunner {
     let touched = false;
     for (const c of changes) {
       if (c.collection === 'tasks') {
+        const ref = refOf(c.partition, c.id);
+        this.touchedWhileStarting?.add(ref);
+        if (c.remote) {
+          // Another replica changed it (the record is not sent): read it again, never take it for a deletion.
+          this.reread(c.partition, c.id);
+          continue;
+        }
+        // This notification is newer than any read of the task still in flight.
+        this.rereads.delete(ref);
         this.pending.remove(c.partition, c.id);
         if (c.record) this.index(c.record as TaskRecord);
         touched = true;
       } else if (c.collection === 'hubStates') touched = true;
     }
     if (touched) this.schedulePump();
+  }
+
+  /**
+   * Reads a task again and indexes what it is now (after another replica's commit, after its
+   * attempt ended). Only the latest read of a task counts: one overtaken by a newer read or a
+   * notification is dropped.
+   */
+  private reread(hubId: string, id: string): Promise<void> {
+    const ref = refOf(hubId, id);
+    const token = {};
+    this.rereads.set(ref, token);
+    return this.o.store.get('tasks', hubId, id).then(
+      (t) => {
+        if (this.rereads.get(ref) !== token) return;
+        this.rereads.delete(ref);
+        if (this.stopping || !this.started) return;
+        this.pending.remove(hubId, id);
+        if (t) this.index(t);
+        this.schedulePump();
+      },
+      (err: unknown) => {
+        if (this.rereads.get(ref) === token) this.rereads.delete(ref);
+        this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not read it again: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   }
 
   private scopeOf(t: Readonly<TaskRecord>): string {
@@ -169,17 +249,38 @@ export class TaskRunner {
   }
 
   private index(t: Readonly<TaskRecord>, reclaimAt?: number): void {
-    if (this.inflight.has(`${t.hubId}\u0000${t.id}`)) return;
+    if (this.inflight.has(refOf(t.hubId, t.id))) return;
     this.pending.add(t, this.scopeOf(t), this.owner, reclaimAt);
   }
 
   private schedulePump(): void {
-    if (this.pumpQueued || this.stopping || !this.started) return;
+    if (this.pumpQueued || this.stopping || !this.started || this.starting) return;
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
-      this.pump();
+      void this.runPump();
     });
+  }
+
+  /** One pump at a time (a pump awaits reads); a wake-up during one runs another right after it. */
+  private async runPump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        await this.pump();
+      } while (this.pumpAgain && !this.stopping && this.started);
+    } catch (err) {
+      // A failed read (the store is failing): try again shortly rather than stall.
+      this.o.log.error(`task runner: ${err instanceof Error ? err.message : String(err)}`);
+      this.wakeAt(this.clock() + 1_000);
+    } finally {
+      this.pumping = false;
+    }
   }
 
   private wakeAt(at: number): void {
@@ -190,7 +291,7 @@ export class TaskRunner {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.pump();
+      void this.runPump();
     }, Math.max(0, Math.min(at - this.clock(), 2 ** 31 - 1)));
   }
 
@@ -201,12 +302,13 @@ export class TaskRunner {
     return b;
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     if (this.stopping || !this.started) return;
     const now = this.clock();
     let next = Infinity;
     for (const [hubId, scopes] of this.pending.byHub) {
-      const paused = hubId !== '' && this.o.store.get('hubStates', '', hubId)?.paused === true;
+      const paused = hubId !== '' && (await this.o.store.get('hubStates', '', hubId))?.paused === true;
+      if (this.stopping || !this.started) return;
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;
         const slotKey = local ? LOCAL : hubId;
@@ -216,13 +318,22 @@ export class TaskRunner {
         for (const [id, due] of tasks) {
           if ((this.slots.get(slotKey) ?? 0) >= limit) break;
           if (due > now) { next = Math.min(next, due); continue; }
-          const t = this.o.store.get('tasks', hubId, id);
-          if (!t || !claimable(t, now, this.owner, true)) { tasks.delete(id); continue; }
+          const t = await this.o.store.get('tasks', hubId, id);
+          if (this.stopping || !this.started) return;
+          // A notification re-indexed or dropped it while the read ran: that entry is the newer one.
+          if (tasks.get(id) !== due) continue;
+          if (!t || !claimable(t, now, this.owner, true)) {
+            // Not runnable as it is now (the index entry was older than the record): index it by
+            // what it is (a later run time), or drop it.
+            tasks.delete(id);
+            if (t) { const d = dueAt(t, this.owner); if (d !== undefined && d > now) { this.index(t); next = Math.min(next, d); } }
+            continue;
+          }
           if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
           if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
           tasks.delete(id);
           this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
-          const ref = `${hubId}\u0000${id}`;
+          const ref = refOf(hubId, id);
           // A leaseless attempt that could not record its outcome left the task as it was: wait a
           // second before it is taken again, so a failing store is not retried in a tight loop.
           const afterFailure = this.handlers.get(t.kind)?.leaseless
@@ -240,9 +351,8 @@ export class TaskRunner {
           const p = this.execute(t, releaseSlot).catch(afterFailure).finally(() => {
             this.inflight.delete(ref);
             releaseSlot();
-            // Its last transition was seen while it was in flight: index it now (a retry, a wait).
-            const after = this.o.store.get('tasks', hubId, id);
-            if (after && !this.stopping) this.index(after);
+            // Its last transition was seen while it was in flight: read it and index it now (a retry, a wait).
+            if (!this.stopping) void this.reread(hubId, id);
             this.schedulePump();
           });
           this.inflight.set(ref, p);

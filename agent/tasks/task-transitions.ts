@@ -31,8 +31,8 @@ export function claimable(t: Readonly<TaskRecord>, now: number, owner: string, r
   return false;
 }
 
-/** Stages the outcome of an attempt: the task's next state, plus whatever the handler commits. */
-export function applyOutcome(tx: Transaction, t: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, now: Date): TaskRecord {
+/** Stages the outcome of an attempt: the task's next state, plus whatever the handler commits (awaited). */
+export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: TaskOutcome | { status: 'error'; decision: RetryDecision }, now: Date): Promise<TaskRecord> {
   const iso = now.toISOString();
   const ended: Partial<TaskRecord> = { lease: undefined, attemptsEnded: t.attempts };
   if (outcome.status === 'error') {
@@ -51,7 +51,7 @@ export function applyOutcome(tx: Transaction, t: TaskRecord, outcome: TaskOutcom
         return updateTask(tx, t, { ...ended, status: 'failed', lastError, completedAt: iso }, now);
     }
   }
-  outcome.commit?.(tx);
+  await outcome.commit?.(tx);
   switch (outcome.status) {
     case 'completed':
       return updateTask(tx, t, { ...ended, status: 'completed', result: outcome.result, completedAt: iso, lastError: undefined }, now);

@@ -82,7 +82,7 @@ describe('computeWriteback', () => {
       tx.put('directoryUsers', 'other', 'u3', { ...user('u3', 'c@x.com'), hubId: 'other' });
       member('m2', 'b@x.com')(tx);
     });
-    const out = computeWriteback(HUB, store, NOW);
+    const out = await computeWriteback(HUB, store, NOW);
     assert.deepEqual([...out.keys()].sort(), ['u1', 'u2']);
     assert.equal(out.get('u2')!.status, 'onboarded');
   });

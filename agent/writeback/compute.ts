@@ -1,13 +1,14 @@
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
-import type { ReadView } from '../store/store.ts';
+import { collect, type ReadView } from '../store/store.ts';
 import { standingsOfHub, type PersonStanding } from '../standing/standing.ts';
 import type { WritebackValues } from './attributes.ts';
 import { failedInviteUsers } from './invite-failures.ts';
 import type { WritebackStateRecord } from './writeback-state.ts';
 
 /**
- * What each directory user of a hub should carry in the IdP. Pure: reads the
- * store view only. Per user, the first that applies:
+ * What each directory user of a hub should carry in the IdP. Reads the store view only (async:
+ * the hub's directory users, their standings, invite tasks and what was written before, each
+ * listed once). Per user, the first that applies:
  *
  * - `exempted`: an owner exempted the app member matched to them (exemption not lapsed).
  * - `onboarded`: matched to an app member (role = the member's app role).
@@ -22,16 +23,29 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  * has not decided yet matched by email); this adds only deactivation, failed invites and what was
  * written before.
  */
-export function computeWriteback(hubId: string, view: ReadView, now: Date = new Date()): Map<string, WritebackValues> {
-  const standings = standingsOfHub(view, hubId, now);
-  const users = [...view.list('directoryUsers', hubId)];
-  const failedInvites = failedInviteUsers(view, hubId, users);
+export async function computeWriteback(hubId: string, view: ReadView, now: Date = new Date()): Promise<Map<string, WritebackValues>> {
+  return (await computeWritebackOf(hubId, view, now)).values;
+}
+
+/**
+ * `computeWriteback`, with the hub's directory users as it read them (write-back writes to them).
+ * A user added while it reads (no standing read for them yet) has no values: the next run has.
+ */
+export async function computeWritebackOf(hubId: string, view: ReadView, now: Date = new Date()): Promise<{ users: Map<string, Readonly<DirectoryUserRecord>>; values: Map<string, WritebackValues> }> {
+  const users = await collect(view.list('directoryUsers', hubId));
+  const standings = await standingsOfHub(view, hubId, now);
+  const failedInvites = await failedInviteUsers(view, hubId, users);
+  const written = new Map<string, Readonly<WritebackStateRecord>>();
+  for await (const state of view.list('writebackState', hubId)) written.set(state.directoryUserId, state);
   const out = new Map<string, WritebackValues>();
+  const byId = new Map<string, Readonly<DirectoryUserRecord>>();
   for (const user of users) {
-    const previous = view.get('writebackState', hubId, user.id) as Readonly<WritebackStateRecord> | undefined;
-    out.set(user.id, valuesFor(user, standings.get(user.id)!, failedInvites.has(user.id), previous?.written?.status));
+    byId.set(user.id, user);
+    const standing = standings.get(user.id);
+    if (!standing) continue;
+    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written?.status));
   }
-  return out;
+  return { users: byId, values: out };
 }
 
 const SEATED = new Set(['onboarded', 'invited', 'exempted']);

@@ -11,7 +11,7 @@ import '../tasks/task-record.ts';
  */
 const INVITE_KINDS = /(^|[-:.])(re)?invite$/;
 
-export function failedInviteUsers(view: ReadView, hubId: string, users: ReadonlyArray<Readonly<DirectoryUserRecord>>): Set<string> {
+export async function failedInviteUsers(view: ReadView, hubId: string, users: ReadonlyArray<Readonly<DirectoryUserRecord>>): Promise<Set<string>> {
   const byEmail = new Map<string, string>();
   const ids = new Set<string>();
   for (const u of users) {
@@ -20,7 +20,7 @@ export function failedInviteUsers(view: ReadView, hubId: string, users: Readonly
     if (u.email) byEmail.set(u.email.toLowerCase(), u.id);
   }
   const latest = new Map<string, { at: string; failed: boolean }>();
-  for (const task of view.list('tasks', hubId)) {
+  for await (const task of view.list('tasks', hubId)) {
     if (!INVITE_KINDS.test(task.kind)) continue;
     const userId = personOf(task.payload, task.idempotencyKey, ids, byEmail);
     if (!userId) continue;

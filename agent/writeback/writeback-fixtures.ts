@@ -44,8 +44,8 @@ export async function seededStore(hubId: string, users: DirectoryUserRecord[], m
 }
 
 export function setMemberRole(store: MemoryStore, hubId: string, id: string, role: string): Promise<void> {
-  return store.transact((tx) => {
-    const m = tx.get('appMembers', hubId, id)!;
+  return store.transact(async (tx) => {
+    const m = (await tx.get('appMembers', hubId, id))!;
     tx.put('appMembers', hubId, id, { ...m, role });
   });
 }

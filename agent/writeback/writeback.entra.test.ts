@@ -79,7 +79,7 @@ test('entra: 429 with Retry-After is retried and the value is written; a wrong c
     assert.equal(patches().filter((c) => c.status === 429).length, 1);
     assert.equal(patches().filter((c) => c.status === 204).length, 2);
     assert.equal(report.written, 2);
-    assert.equal(store.get('writebackState', HUB, 'u-ana')!.written?.status, 'onboarded');
+    assert.equal((await store.get('writebackState', HUB, 'u-ana'))!.written?.status, 'onboarded');
   } finally {
     await server.close();
   }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect } from '../store/store.ts';
 import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { createWriteback } from './writeback.ts';
 import { capturingLog, directoryUser, movableClock, OKTA_TOKEN, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
@@ -76,7 +77,7 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     assert.equal(third.written, 1);
 
     // Audit and logs: every write recorded; no secret anywhere.
-    const audit = [...store.list('audit', HUB)];
+    const audit = await collect(store.list('audit', HUB));
     assert.ok(audit.some((a) => a.action === 'writeback.update' && a.outcome === 'ok' && a.subject?.directoryUserId === 'u-ana'));
     assert.ok(!JSON.stringify([log.lines, first, second, third, audit]).includes(OKTA_TOKEN));
   } finally {
@@ -99,7 +100,7 @@ test('okta: a refused person is retried after a day or when their values change,
     const changed = await writeback.run(HUB);
     assert.deepEqual(userPosts().map((c) => c.path), ['/api/v1/users/bo@example.com']);
     assert.equal(changed.written, 1);
-    assert.equal(store.get('writebackState', HUB, 'u-bo')!.problem, undefined, 'the problem is cleared once written');
+    assert.equal((await store.get('writebackState', HUB, 'u-bo'))!.problem, undefined, 'the problem is cleared once written');
   } finally {
     await server.close();
   }

@@ -3,7 +3,7 @@ import { errorText, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
-import { computeWriteback } from './compute.ts';
+import { computeWritebackOf } from './compute.ts';
 import { createEntraTarget } from './entra-target.ts';
 import { createOktaTarget } from './okta-target.ts';
 import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
@@ -135,7 +135,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const target = targetFor(idp);
     await ensureFor(idp);
 
-    const queue = peopleToWrite(target, hubId);
+    const queue = await peopleToWrite(target, hubId);
     let stop: string | undefined;
     const worker = async () => {
       for (let next = queue.shift(); next && !stop; next = queue.shift()) {
@@ -160,14 +160,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
    * Every directory user of the hub, plus people written before whose directory record is gone
    * (deleted by the IdP's SCIM client): they are told `removed` once, through the id written to.
    */
-  function peopleToWrite(target: WritebackTarget, hubId: string): Array<{ person: Person; values: WritebackValues }> {
+  async function peopleToWrite(target: WritebackTarget, hubId: string): Promise<Array<{ person: Person; values: WritebackValues }>> {
     const out: Array<{ person: Person; values: WritebackValues }> = [];
-    for (const [userId, values] of computeWriteback(hubId, store, new Date(clock.now()))) {
-      const user = store.get('directoryUsers', hubId, userId)!;
+    const { users, values: computed } = await computeWritebackOf(hubId, store, new Date(clock.now()));
+    for (const [userId, values] of computed) {
+      const user = users.get(userId)!;
       out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId: target.idpUserIdOf(user) }, values });
     }
-    for (const state of store.list('writebackState', hubId)) {
-      if (store.get('directoryUsers', hubId, state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
+    for await (const state of store.list('writebackState', hubId)) {
+      if (users.has(state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
       out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
@@ -177,7 +178,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<void> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
-    const state = store.get('writebackState', hubId, user.id);
+    const state = await store.get('writebackState', hubId, user.id);
     const sameTarget = state?.idp === idp && state.idpUserId === idpUserId;
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
@@ -209,8 +210,11 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         const p: WritebackProblem = { kind: verdict.problem, message, at: new Date(now).toISOString(), values };
         report.problems.push(reported(p, user, idpUserId));
         log.warn('write-back: person refused by the identity provider', { hubId, idp, directoryUserId: user.id, idpUserId, problem: p.kind, reason: message });
-        await store.transact((tx) => {
-          tx.put('writebackState', hubId, user.id, { ...base, problem: p });
+        await store.transact(async (tx) => {
+          // What was written before is kept beside the problem: read it where it is replaced.
+          const current = await tx.get('writebackState', hubId, user.id);
+          const kept = current?.idp === idp && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
+          tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
       } else {

@@ -17,8 +17,9 @@ export function adminTrigger(res: Response): Trigger {
   return { type: 'admin', actor: String(res.locals.actor) };
 }
 
-export function requireHub(ctx: AdminContext, hubId: string) {
-  const hub = ctx.agent.hub(hubId);
+/** The hub's summary, or 404 (async: the summary reads the store). */
+export async function requireHub(ctx: AdminContext, hubId: string) {
+  const hub = await ctx.agent.hub(hubId);
   if (!hub) throw notFound(`hub "${hubId}"`);
   return hub;
 }

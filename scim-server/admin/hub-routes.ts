@@ -11,14 +11,14 @@ import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersCsvQu
 export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   const { agent } = ctx;
 
-  router.get('/hubs', (_req, res) => {
-    const items = agent.hubs();
+  router.get('/hubs', async (_req, res) => {
+    const items = await agent.hubs();
     res.json({ total: items.length, items });
   });
 
-  router.get('/hubs/:hubId', (req, res) => {
+  router.get('/hubs/:hubId', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    const hub = requireHub(ctx, hubId);
+    const hub = await requireHub(ctx, hubId);
     res.json({ ...hub, settings: maskedHubSettings(ctx.config, hubId) ?? {} });
   });
 
@@ -26,35 +26,35 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     const { hubId } = parseInput(hubParams, params(req), 'path');
     if (wantsCsv(req)) {
       const { offset, limit, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
-      requireHub(ctx, hubId);
+      await requireHub(ctx, hubId);
       return await sendCsv(res, memberCsv(agent, hubId, filters, { offset, limit }));
     }
     const query = parseInput(membersQuery, req.query, 'query');
-    requireHub(ctx, hubId);
+    await requireHub(ctx, hubId);
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
-    const page = agent.members(hubId, { ...query, offset, limit });
+    const page = await agent.members(hubId, { ...query, offset, limit });
     res.json({ total: page.total, offset, limit, items: page.items });
   });
 
   /** Resolves hub then member, so a 404 says which of the two is unknown. */
-  const memberOf = (raw: Record<string, string>) => {
+  const memberOf = async (raw: Record<string, string>): Promise<MemberView> => {
     const { hubId, memberId } = parseInput(memberParams, raw, 'path');
-    requireHub(ctx, hubId);
-    const member = agent.member(hubId, memberId);
+    await requireHub(ctx, hubId);
+    const member = await agent.member(hubId, memberId);
     if (!member) throw notFound(`member "${memberId}" of hub "${hubId}"`);
     return member;
   };
 
-  router.get('/hubs/:hubId/members/:memberId', (req, res) => {
-    res.json(memberOf(params(req)));
+  router.get('/hubs/:hubId/members/:memberId', async (req, res) => {
+    res.json(await memberOf(params(req)));
   });
 
   /** An owner's decision about one member: body checked first, then hub and member resolved. */
   const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>) => {
     router.post(`/hubs/:hubId/members/:memberId/${action}`, async (req, res) => {
       const body = parseInput(schema, req.body, 'body');
-      await run(memberOf(params(req)), body, res);
+      await run(await memberOf(params(req)), body, res);
     });
   };
 
@@ -67,13 +67,13 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
     parseInput(emptyBody, req.body, 'body');
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    requireHub(ctx, hubId);
+    await requireHub(ctx, hubId);
     acceptedTask(ctx, res, await agent.checkForUpdates(hubId, adminTrigger(res)));
   });
 
   router.get('/hubs/:hubId/plan', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
-    requireHub(ctx, hubId);
+    await requireHub(ctx, hubId);
     const operations = await agent.plan(hubId);
     res.json({ hubId, dryRun: true, operations });
   });

@@ -11,9 +11,9 @@ export function registerPeopleRoutes(router: Router, ctx: AdminContext): void {
     acceptedTask(ctx, res, await ctx.agent.offboard({ email }, adminTrigger(res)));
   });
 
-  router.get('/people/:email/offers', (req, res) => {
+  router.get('/people/:email/offers', async (req, res) => {
     const { email } = parseInput(personParams, params(req), 'path');
-    res.json({ items: ctx.agent.offers(email) });
+    res.json({ items: await ctx.agent.offers(email) });
   });
 
   // Portals and Okta Workflows claim on the person's behalf; the trigger (admin token) is audited as who claimed.

@@ -18,21 +18,21 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/tasks/:id', async (req, res) => {
     const { id } = parseInput(idParams, params(req), 'path');
-    const task = agent.task(id) ?? (await agent.findTask(id));
+    const task = (await agent.task(id)) ?? (await agent.findTask(id));
     if (!task) throw notFound(`task "${id}"`);
     res.json(task);
   });
 
-  router.get('/reports', (req, res) => {
+  router.get('/reports', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
-    const items = agent.reports(hubId);
+    const items = await agent.reports(hubId);
     res.json({ total: items.length, items });
   });
 
   router.post('/reports/:id/apply', async (req, res) => {
     const { memberIds } = parseInput(applyBody, req.body, 'body');
     const { id } = parseInput(idParams, params(req), 'path');
-    const report = agent.reports().find((r) => r.id === id);
+    const report = (await agent.reports()).find((r) => r.id === id);
     if (!report) throw notFound(`report "${id}"`);
     if (report.status === 'applied' || report.status === 'dismissed') {
       throw new Problem(409, 'conflict', `report "${id}" is already ${report.status}`);
@@ -46,9 +46,9 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
   });
 
-  router.get('/approvals', (req, res) => {
+  router.get('/approvals', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
-    const items = agent.approvals(hubId);
+    const items = await agent.approvals(hubId);
     res.json({ total: items.length, items });
   });
 
@@ -56,7 +56,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     router.post(`/approvals/:id/${decision}`, async (req, res) => {
       parseInput(emptyBody, req.body, 'body');
       const { id } = parseInput(idParams, params(req), 'path');
-      const approval = agent.approvals().find((a) => a.id === id);
+      const approval = (await agent.approvals()).find((a) => a.id === id);
       if (!approval) throw notFound(`approval "${id}"`);
       if (approval.status !== 'pending') throw new Problem(409, 'conflict', `approval "${id}" was already ${approval.status}`);
       res.json(await agent.decideApproval(id, decision, adminTrigger(res)));

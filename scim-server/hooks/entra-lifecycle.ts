@@ -89,15 +89,28 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
       // One taskProcessingResult is one run of the task for one person: a replay is the same run.
       const [claimed] = await events.claim('entra-lifecycle', idp, [{ id: callout.taskProcessingResultId, callout }]);
       res.status(202).json({ taskProcessingResultId: callout.taskProcessingResultId, action: callout.action, duplicate: !claimed });
-      if (claimed) track(runCallout(deps, events.get('entra-lifecycle', claimed)!));
+      if (claimed) {
+        track(events.get('entra-lifecycle', claimed).then(
+          (record) => (record ? runCallout(deps, record) : undefined),
+          (err) => {
+            log.error(`entra lifecycle (${idp}): cannot read callout ${claimed}: ${(err as Error).message}`);
+          },
+        ));
+      }
     },
   );
   router.use(problemHandler(log));
 
-  // Callouts accepted before a restart and not yet resumed: continue them.
-  for (const record of events.list('entra-lifecycle')) {
-    if ((record.state === 'processing' || record.state === 'waiting') && record.callout) track(runCallout(deps, record));
-  }
+  // Callouts accepted before a restart and not yet resumed: continue them (the read is tracked too,
+  // so `settled` waits for it).
+  track(events.list('entra-lifecycle', (r) => (r.state === 'processing' || r.state === 'waiting') && r.callout !== undefined).then(
+    (records) => {
+      for (const record of records) track(runCallout(deps, record));
+    },
+    (err) => {
+      log.error(`entra lifecycle: cannot read the callouts accepted before the restart: ${(err as Error).message}`);
+    },
+  ));
 
   return Object.assign(router, {
     async settled() {

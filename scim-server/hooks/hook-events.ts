@@ -51,10 +51,10 @@ export class HookEventLog {
     const now = this.now();
     const receivedAt = new Date(now).toISOString();
     const expiresAt = new Date(now + HOOK_EVENT_TTL_MS).toISOString();
-    const claimed = await this.store.transact((tx) => {
+    const claimed = await this.store.transact(async (tx) => {
       const fresh: string[] = [];
       for (const e of events) {
-        if (tx.get('hookEvents', source, e.id) || fresh.includes(e.id)) continue;
+        if (fresh.includes(e.id) || (await tx.get('hookEvents', source, e.id))) continue;
         tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', ...(e.published ? { published: e.published } : {}), ...(e.event ? { event: e.event } : {}), ...(e.callout ? { callout: e.callout } : {}) });
         fresh.push(e.id);
       }
@@ -64,37 +64,50 @@ export class HookEventLog {
     return claimed;
   }
 
-  get(source: HookEventRecord['source'], id: string): Readonly<HookEventRecord> | undefined {
+  get(source: HookEventRecord['source'], id: string): Promise<Readonly<HookEventRecord> | undefined> {
     return this.store.get('hookEvents', source, id);
   }
 
-  list(source: HookEventRecord['source']): Array<Readonly<HookEventRecord>> {
-    return [...this.store.list('hookEvents', source)];
+  /**
+   * The source's records that `where` keeps, in the order received; the others are read page by
+   * page and not kept (at start-up: the deliveries not yet acted on).
+   */
+  async list(source: HookEventRecord['source'], where: (r: Readonly<HookEventRecord>) => boolean = () => true): Promise<Array<Readonly<HookEventRecord>>> {
+    const out: Array<Readonly<HookEventRecord>> = [];
+    for await (const r of this.store.list('hookEvents', source)) if (where(r)) out.push(r);
+    return out;
   }
 
   async update(source: HookEventRecord['source'], id: string, change: Partial<HookEventRecord>): Promise<void> {
-    await this.store.transact((tx) => {
-      const current = tx.get('hookEvents', source, id);
+    await this.store.transact(async (tx) => {
+      const current = await tx.get('hookEvents', source, id);
       if (current) tx.put('hookEvents', source, id, { ...current, ...change });
     });
   }
 
-  /** Deletes expired records, at most once an hour (each delivery calls it). */
+  /**
+   * Deletes expired records, at most once an hour (each delivery calls it). The expired ones are
+   * found by reading page by page outside the write; the write reads each again through `tx` and
+   * deletes it only if it is still expired and not waiting (an update meanwhile keeps it).
+   */
   async sweep(force = false): Promise<number> {
     const now = this.now();
     if (!force && now - this.lastSweep < SWEEP_EVERY_MS) return 0;
     this.lastSweep = now;
     const cutoff = new Date(now).toISOString();
-    return this.store.transact((tx) => {
+    // A callout still waiting for its task keeps its record: it is needed to resume.
+    const sweepable = (r: Readonly<HookEventRecord> | undefined) => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';
+    const expired: Array<[HookEventRecord['source'], string]> = [];
+    for (const source of (await this.store.partitions('hookEvents')) as Array<HookEventRecord['source']>) {
+      for await (const r of this.store.list('hookEvents', source)) if (sweepable(r)) expired.push([source, r.id]);
+    }
+    if (expired.length === 0) return 0;
+    return this.store.transact(async (tx) => {
       let removed = 0;
-      for (const source of tx.partitions('hookEvents')) {
-        for (const r of [...tx.list('hookEvents', source)]) {
-          // A callout still waiting for its task keeps its record: it is needed to resume.
-          if (r.expiresAt <= cutoff && r.state !== 'waiting') {
-            tx.delete('hookEvents', source, r.id);
-            removed++;
-          }
-        }
+      for (const [source, id] of expired) {
+        if (!sweepable(await tx.get('hookEvents', source, id))) continue;
+        tx.delete('hookEvents', source, id);
+        removed++;
       }
       return removed;
     });

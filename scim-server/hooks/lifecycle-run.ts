@@ -69,7 +69,8 @@ function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Pro
 async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'completed' | 'failed'> {
   const deadline = Date.now() + deps.maxWaitMs;
   for (;;) {
-    const tasks = taskIds.map((id) => deps.agent.task(id));
+    const tasks: Array<TaskView | undefined> = [];
+    for (const id of taskIds) tasks.push(await deps.agent.task(id));
     if (tasks.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
     if (tasks.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
     if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);

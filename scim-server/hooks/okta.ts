@@ -82,15 +82,22 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
       }));
       res.status(200).end();
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
-      run(events.filter((e) => claimed.has(e.uuid)).map((e) => seen.get('okta', e.uuid)!));
+      run((async () => {
+        const records: Array<Readonly<HookEventRecord>> = [];
+        for (const e of events) {
+          const record = claimed.has(e.uuid) ? await seen.get('okta', e.uuid) : undefined;
+          if (record) records.push(record);
+        }
+        return records;
+      })());
     },
   );
 
   router.use(problemHandler(log));
 
-  function run(records: Array<Readonly<HookEventRecord>>): void {
-    if (records.length === 0) return;
-    const work = act(records).catch((err) => {
+  /** Acts on the records once read (in the background, tracked so `settled` waits for it). */
+  function run(read: Promise<Array<Readonly<HookEventRecord>>>): void {
+    const work = read.then((records) => (records.length === 0 ? undefined : act(records))).catch((err) => {
       log.error(`okta event hook: processing failed: ${(err as Error).message}`);
     });
     pending.add(work);
@@ -134,7 +141,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
   }
 
   // Events received before a restart and not yet acted on.
-  run(seen.list('okta').filter((r) => r.state === 'processing'));
+  run(seen.list('okta', (r) => r.state === 'processing'));
 
   return Object.assign(router, {
     async settled() {

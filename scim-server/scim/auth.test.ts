@@ -47,7 +47,7 @@ describe('SCIM auth', () => {
     assert.ok(!cross.text.includes(app.token('hub-a')), 'the presented token is never echoed');
     assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: 'non-token' })).status, 401);
     assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { userName: 'x' }, { authorization: '' })).status, 401);
-    assert.equal(app.store.count('directoryUsers', 'hub-a'), 0, 'an unauthenticated POST stores nothing');
+    assert.equal(await app.store.count('directoryUsers', 'hub-a'), 0, 'an unauthenticated POST stores nothing');
   });
 
   test('a JWT from the configured issuer and audience opens that hub only', async () => {

@@ -20,8 +20,9 @@ import { bareMembers, type ScimObject } from './resources/normalize.ts';
  */
 const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
 
-function assertUniqueName(tx: ReadView, hubId: string, displayName: string, selfId?: string): void {
-  const clash = tx.lookup('directoryGroups', INDEX.groupByDisplayName, key(hubId, displayName)).find((g) => g.hubId === hubId && g.id !== selfId);
+/** Read through the write's `tx`, so two replicas cannot both create the same name. */
+async function assertUniqueName(tx: ReadView, hubId: string, displayName: string, selfId?: string): Promise<void> {
+  const clash = (await tx.lookup('directoryGroups', INDEX.groupByDisplayName, key(hubId, displayName))).find((g) => g.hubId === hubId && g.id !== selfId);
   if (clash) throw uniqueness(`hub ${hubId}: a group named "${displayName}" already exists (id ${clash.id}); displayName is unique`);
 }
 
@@ -31,11 +32,15 @@ function assertUniqueName(tx: ReadView, hubId: string, displayName: string, self
  * with the ... resource schema") and nothing is written, so no plan ever sees a member nobody can
  * resolve. The exception is a bare string member, the Microsoft validator's form
  * ("value": "string id 1", which it expects to succeed): naming no user, it is dropped.
+ * Each added member is read through `tx`, one after another (a PATCH may add thousands).
  */
-function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): DirectoryGroupRecord {
+async function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): Promise<DirectoryGroupRecord> {
   const had = new Set(before?.members.map((m) => m.value));
   const bare = new Set(((incoming.members as ScimObject[] | undefined) ?? []).filter((m) => bareMembers.has(m)).map((m) => m.value));
-  const unknown = group.members.filter((m) => !had.has(m.value) && !tx.get('directoryUsers', hubId, m.value));
+  const unknown: DirectoryGroupRecord['members'] = [];
+  for (const m of group.members) {
+    if (!had.has(m.value) && !(await tx.get('directoryUsers', hubId, m.value))) unknown.push(m);
+  }
   if (unknown.length === 0) return group;
   const refused = unknown.filter((m) => !bare.has(m.value));
   if (refused.length > 0) {
@@ -46,8 +51,8 @@ function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, 
   return { ...group, members: group.members.filter((m) => !dropped.has(m.value)) };
 }
 
-function existing(view: ReadView, hubId: string, id: string): DirectoryGroupRecord {
-  const group = view.get('directoryGroups', hubId, id);
+async function existing(view: ReadView, hubId: string, id: string): Promise<DirectoryGroupRecord> {
+  const group = await view.get('directoryGroups', hubId, id);
   if (!group) throw notFound(`hub ${hubId}: no group with id "${id}"`);
   return group as DirectoryGroupRecord;
 }
@@ -58,41 +63,52 @@ function filterView(g: Readonly<DirectoryGroupRecord>): ScimObject {
 
 export async function listGroups(h: HubRequest, req: Request, res: Response): Promise<void> {
   const q = parseListQuery(queryParams(req));
-  const ctx = { hubBaseUrl: h.hubBaseUrl, view: h.store };
+  const ctx = { hubBaseUrl: h.hubBaseUrl };
   const withMembers = !excludes(q, 'members');
-  let source: Iterable<Readonly<DirectoryGroupRecord>> = h.store.list('directoryGroups', h.hubId);
-  const id = q.filter && requiredEquality(q.filter, 'id');
-  const name = q.filter && requiredEquality(q.filter, 'displayName');
-  if (id !== undefined) {
-    const g = h.store.get('directoryGroups', h.hubId, id);
-    source = g ? [g] : [];
-  } else if (name !== undefined) {
-    source = h.store.lookup('directoryGroups', INDEX.groupByDisplayName, key(h.hubId, name)).filter((g) => g.hubId === h.hubId);
-  }
   const start = q.startIndex - 1;
   const page: ScimObject[] = [];
   let total = 0;
-  for (const g of source) {
-    if (q.filter && !matches(filterView(g), q.filter)) continue;
-    if (total >= start && page.length < q.count) page.push(project(renderGroup(g, ctx, withMembers), q));
+  if (!q.filter) {
+    // No filter: read only the requested page (RFC 7644 §3.4.2.4: startIndex is 1-based).
+    total = await h.store.count('directoryGroups', h.hubId);
+    if (q.count > 0 && start < total) {
+      for await (const g of h.store.list('directoryGroups', h.hubId, { offset: start, limit: q.count })) page.push(project(renderGroup(g as DirectoryGroupRecord, ctx, withMembers), q));
+    }
+    sendScim(res, 200, listResponse(total, q.startIndex, page));
+    return;
+  }
+  let source: AsyncIterable<Readonly<DirectoryGroupRecord>> | Iterable<Readonly<DirectoryGroupRecord>>;
+  const id = requiredEquality(q.filter, 'id');
+  const name = requiredEquality(q.filter, 'displayName');
+  if (id !== undefined) {
+    const g = await h.store.get('directoryGroups', h.hubId, id);
+    source = g ? [g] : [];
+  } else if (name !== undefined) {
+    source = (await h.store.lookup('directoryGroups', INDEX.groupByDisplayName, key(h.hubId, name))).filter((g) => g.hubId === h.hubId);
+  } else {
+    source = h.store.list('directoryGroups', h.hubId);
+  }
+  for await (const g of source) {
+    if (!matches(filterView(g), q.filter)) continue;
+    if (total >= start && page.length < q.count) page.push(project(renderGroup(g as DirectoryGroupRecord, ctx, withMembers), q));
     total++;
   }
   sendScim(res, 200, listResponse(total, q.startIndex, page));
 }
 
 export async function getGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const group = existing(h.store, h.hubId, String(req.params.id));
+  const group = await existing(h.store, h.hubId, String(req.params.id));
   const p = projectionOf(queryParams(req));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p, 'members')), p));
 }
 
 export async function createGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   assertSchemas(req.body, 'group');
   const scim = groupFromBody(req.body as ScimObject);
   const now = new Date().toISOString();
-  const group = await h.store.transact((tx) => {
-    const record = knownMembers(tx, h.hubId, toGroupRecord(h.hubId, randomUUID(), scim, undefined, now), scim);
-    assertUniqueName(tx, h.hubId, record.displayName);
+  const group = await h.store.transact(async (tx) => {
+    const record = await knownMembers(tx, h.hubId, toGroupRecord(h.hubId, randomUUID(), scim, undefined, now), scim);
+    await assertUniqueName(tx, h.hubId, record.displayName);
     tx.put('directoryGroups', h.hubId, record.id, record);
     recordDesiredChange(tx, {
       hubId: h.hubId,
@@ -101,18 +117,23 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
     });
     return record;
   });
-  sendResource(res, 201, renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }));
+  sendResource(res, 201, renderGroup(group, { hubBaseUrl: h.hubBaseUrl }));
 }
 
+/**
+ * Shared by PUT and PATCH: the PATCH or PUT is applied to the group as `tx` reads it (its current
+ * members), so two concurrent member adds both survive (PostgreSQL re-runs the loser on the newer
+ * group). `next` is pure: the transaction may run more than once.
+ */
 async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
   const now = new Date().toISOString();
-  return h.store.transact((tx) => {
-    const current = existing(tx, h.hubId, id);
+  return h.store.transact(async (tx) => {
+    const current = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
     const scim = next(current);
-    const group = knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
+    const group = await knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
     if (!groupDiffers(current, group)) return current;
-    if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) assertUniqueName(tx, h.hubId, group.displayName, id);
+    if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) await assertUniqueName(tx, h.hubId, group.displayName, id);
     tx.put('directoryGroups', h.hubId, id, group);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: groupChanges(current, group) });
     return group;
@@ -125,7 +146,7 @@ export async function replaceGroup(h: HubRequest, req: Request, res: Response): 
   // people needs an explicit list (docs/architecture.md, safety brakes).
   const group = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'group'), 'members' in scim ? scim : { ...scim, members: current.members }));
   const p = projectionOf(queryParams(req));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, !excludes(p, 'members')), p));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p, 'members')), p));
 }
 
 export async function patchGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
@@ -140,13 +161,13 @@ export async function patchGroup(h: HubRequest, req: Request, res: Response): Pr
   // unless asked for with `attributes=members`.
   const p = projectionOf(queryParams(req));
   const withMembers = Boolean(p.attributes?.some((a) => a.attr.toLowerCase() === 'members'));
-  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl, view: h.store }, withMembers), p));
+  sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, withMembers), p));
 }
 
 export async function deleteGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
-  await h.store.transact((tx) => {
-    const group = existing(tx, h.hubId, id);
+  await h.store.transact(async (tx) => {
+    const group = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), group.version, `hub ${h.hubId} group ${id}`);
     tx.delete('directoryGroups', h.hubId, id);
     recordDesiredChange(tx, {

@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { FailureLimiter } from '../auth-failures.ts';
 import { MAX_LENGTH, MAX_VALUES } from './attributes.ts';
+import { collect } from '../../agent/store/store.ts';
 import { startScimApp, type ScimTestApp } from './test-app.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -173,11 +174,15 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
   after(() => app.close());
 
   /** Everything stored for both hubs, to prove a rejected request changed nothing. */
-  const stored = () => JSON.stringify(['alpha', 'beta'].flatMap((hub) => ['directoryUsers', 'directoryGroups', 'outbox'].map((c) => [...app.store.list(c as 'directoryUsers', hub)])));
+  const stored = async () => {
+    const all: unknown[] = [];
+    for (const hub of ['alpha', 'beta']) for (const c of ['directoryUsers', 'directoryGroups', 'outbox']) all.push(await collect(app.store.list(c as 'directoryUsers', hub)));
+    return JSON.stringify(all);
+  };
 
   test('at least 60 malformed requests: each a 4xx with a SCIM error body, nothing stored', async () => {
     assert.ok(cases.length >= 60, `${cases.length} cases`);
-    const before = stored();
+    const before = await stored();
     const wrong: string[] = [];
     for (const c of cases) {
       const r = await send(app, c, app.token('alpha'));
@@ -193,7 +198,7 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       if (!body || JSON.stringify(body.schemas) !== JSON.stringify([ERROR]) || body.status !== String(r.status) || typeof body.detail !== 'string') problems.push('no SCIM error body');
       if (c.scimType && body?.scimType !== c.scimType) problems.push(`scimType ${body?.scimType}, expected ${c.scimType}`);
       if (problems.length) wrong.push(`${c.name}: ${problems.join('; ')} — ${r.text.slice(0, 160)}`);
-      if (stored() !== before) {
+      if ((await stored()) !== before) {
         wrong.push(`${c.name}: the store changed`);
         break;
       }

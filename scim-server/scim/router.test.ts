@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FailureLimiter } from '../auth-failures.ts';
+import type { CollectionName } from '../../agent/store/collections.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { collect, type ListRange } from '../../agent/store/store.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -12,8 +15,8 @@ const newUser = (userName: string, extra: Record<string, unknown> = {}) => ({
 });
 
 /** Everything stored for a hub, to prove a rejected request changed nothing. */
-function snapshot(app: ScimTestApp, hubId: string): string {
-  return JSON.stringify([...app.store.list('directoryUsers', hubId)].concat([...app.store.list('directoryGroups', hubId)] as any, [...app.store.list('outbox', hubId)] as any));
+async function snapshot(app: ScimTestApp, hubId: string): Promise<string> {
+  return JSON.stringify((await collect(app.store.list('directoryUsers', hubId))).concat(await collect(app.store.list('directoryGroups', hubId)) as any, await collect(app.store.list('outbox', hubId)) as any));
 }
 
 function assertScimError(reply: { status: number; body: any; headers: Headers }, status: number, scimType?: string): void {
@@ -34,10 +37,10 @@ describe('SCIM router: bad input', () => {
   after(() => app.close());
 
   test('malformed JSON → 400 invalidSyntax, nothing stored', async () => {
-    const before = snapshot(app, 'alpha');
+    const before = await snapshot(app, 'alpha');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', '{"userName": "x", '), 400, 'invalidSyntax');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', '[1,2]'), 400, 'invalidSyntax');
-    assert.equal(snapshot(app, 'alpha'), before);
+    assert.equal(await snapshot(app, 'alpha'), before);
   });
 
   test('wrong content type → 415 with a SCIM body; scim+json accepted even on GET', async () => {
@@ -64,20 +67,20 @@ describe('SCIM router: bad input', () => {
   });
 
   test('wrong attribute types → 400 invalidValue, nothing stored', async () => {
-    const before = snapshot(app, 'alpha');
+    const before = await snapshot(app, 'alpha');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { active: 'perhaps' })), 400, 'invalidValue');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', { ...newUser('t@example.com'), userName: 42 }), 400, 'invalidValue');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { emails: 'a@b.c' })), 400, 'invalidValue');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('t@example.com', { name: 'Ada' })), 400, 'invalidValue');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: ['x'] }), 400, 'invalidValue');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', { name: { givenName: 'no userName' } }), 400, 'invalidValue');
-    assert.equal(snapshot(app, 'alpha'), before);
+    assert.equal(await snapshot(app, 'alpha'), before);
   });
 
   test('duplicate userName (any case) → 409 uniqueness; duplicate group displayName → 409', async () => {
-    const before = snapshot(app, 'alpha');
+    const before = await snapshot(app, 'alpha');
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Users', newUser('TAKEN@Example.COM')), 409, 'uniqueness');
-    assert.equal(snapshot(app, 'alpha'), before);
+    assert.equal(await snapshot(app, 'alpha'), before);
     assert.equal((await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: 'Meta Admins' })).status, 201);
     assertScimError(await scimRequest(app, 'alpha', 'POST', '/Groups', { displayName: 'meta admins' }), 409, 'uniqueness');
     // The same userName in another hub is another person.
@@ -116,10 +119,10 @@ describe('SCIM router: bad input', () => {
         ['PATCH', `/Users/${created.body.id}`, { Operations: [op] }], ['PATCH', `/Groups/${group.body.id}`, { Operations: [op, op] }],
         ['PATCH', `/Users/${created.body.id}`, obj],
       ]);
-      const before = snapshot(app, 'alpha');
+      const before = await snapshot(app, 'alpha');
       const reply = await scimRequest(app, 'alpha', method, path, body);
       assert.ok(reply.status < 500, `${method} ${path} ${JSON.stringify(body)} → ${reply.status} ${reply.text}`);
-      if (reply.status >= 400) assert.equal(snapshot(app, 'alpha'), before, `${method} ${path} ${JSON.stringify(body)} was rejected but changed the store`);
+      if (reply.status >= 400) assert.equal(await snapshot(app, 'alpha'), before, `${method} ${path} ${JSON.stringify(body)} was rejected but changed the store`);
     }
   });
 
@@ -142,7 +145,7 @@ describe('SCIM router: bad input', () => {
     assert.equal(reply.body.meta.version, 'W/"1"');
     assert.equal(reply.headers.get('etag'), 'W/"1"');
     assert.ok(!reply.text.includes('s3cret!'));
-    assert.ok(!JSON.stringify(app.store.get('directoryUsers', 'alpha', reply.body.id)).includes('s3cret!'));
+    assert.ok(!JSON.stringify(await app.store.get('directoryUsers', 'alpha', reply.body.id)).includes('s3cret!'));
   });
 });
 
@@ -225,10 +228,72 @@ describe('SCIM router: versions', () => {
     const id = created.body.id;
     const op = { Operations: [{ op: 'replace', path: 'displayName', value: 'Changed' }] };
     assertScimError(await scimRequest(app, 'etag', 'PATCH', `/Users/${id}`, op, { 'if-match': 'W/"7"' }), 412);
-    assert.equal(app.store.get('directoryUsers', 'etag', id)!.version, 1);
+    assert.equal((await app.store.get('directoryUsers', 'etag', id))!.version, 1);
     assert.equal((await scimRequest(app, 'etag', 'PATCH', `/Users/${id}`, op, { 'if-match': 'W/"1"' })).status, 204);
-    assert.equal(app.store.get('directoryUsers', 'etag', id)!.displayName, 'Changed');
+    assert.equal((await app.store.get('directoryUsers', 'etag', id))!.displayName, 'Changed');
     assertScimError(await scimRequest(app, 'etag', 'DELETE', `/Users/${id}`, undefined, { 'if-match': 'W/"1"' }), 412);
     assert.equal((await scimRequest(app, 'etag', 'DELETE', `/Users/${id}`, undefined, { 'if-match': '*' })).status, 204);
+  });
+});
+
+/** A memory store that records every `list` call's range (to prove a page reads only that page). */
+class ListRecordingStore extends MemoryStore {
+  readonly lists: Array<{ collection: string; partition: string; range?: ListRange }> = [];
+  override list<C extends CollectionName>(collection: C, partition: string, range?: ListRange) {
+    this.lists.push({ collection, partition, range });
+    return super.list(collection, partition, range);
+  }
+}
+
+describe('SCIM router: reads through the asynchronous store', () => {
+  let app: ScimTestApp;
+  let store: ListRecordingStore;
+  before(async () => {
+    store = new ListRecordingStore();
+    app = await startScimApp({ hubs: [{ id: 'pages' }], store });
+  });
+  after(() => app.close());
+
+  test('a list without a filter counts and reads only the requested page (startIndex is 1-based)', async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) ids.push((await scimRequest(app, 'pages', 'POST', '/Users', newUser(`p${i}@example.com`))).body.id);
+    for (let i = 1; i <= 4; i++) assert.equal((await scimRequest(app, 'pages', 'POST', '/Groups', { displayName: `G${i}` })).status, 201);
+    store.lists.length = 0;
+    const users = await scimRequest(app, 'pages', 'GET', '/Users?startIndex=3&count=2');
+    assert.deepEqual([users.body.totalResults, users.body.startIndex, users.body.itemsPerPage], [6, 3, 2]);
+    assert.deepEqual(users.body.Resources.map((u: any) => u.id), ids.slice(2, 4));
+    const groups = await scimRequest(app, 'pages', 'GET', '/Groups?startIndex=4&count=10');
+    assert.deepEqual([groups.body.totalResults, groups.body.itemsPerPage], [4, 1]);
+    assert.equal(groups.body.Resources[0].displayName, 'G4');
+    assert.deepEqual(store.lists, [
+      { collection: 'directoryUsers', partition: 'pages', range: { offset: 2, limit: 2 } },
+      { collection: 'directoryGroups', partition: 'pages', range: { offset: 3, limit: 10 } },
+    ]);
+    // count=0 and a startIndex past the end answer the total without reading a page.
+    store.lists.length = 0;
+    assert.deepEqual((await scimRequest(app, 'pages', 'GET', '/Users?count=0')).body.totalResults, 6);
+    const past = await scimRequest(app, 'pages', 'GET', '/Users?startIndex=50');
+    assert.deepEqual([past.body.totalResults, past.body.itemsPerPage], [6, 0]);
+    assert.deepEqual(store.lists, []);
+  });
+
+  test('an equality filter on an indexed attribute reads no listing', async () => {
+    store.lists.length = 0;
+    assert.equal((await scimRequest(app, 'pages', 'GET', '/Users?filter=userName eq "P2@example.com"')).body.totalResults, 1);
+    assert.equal((await scimRequest(app, 'pages', 'GET', '/Groups?filter=displayName eq "g3"')).body.totalResults, 1);
+    assert.deepEqual(store.lists, []);
+  });
+
+  test('concurrent writes: one userName taken once; concurrent member adds to one group all survive', async () => {
+    const posts = await Promise.all(Array.from({ length: 5 }, () => scimRequest(app, 'pages', 'POST', '/Users', newUser('race@example.com'))));
+    assert.deepEqual(posts.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+    const members: string[] = [];
+    for (let i = 0; i < 6; i++) members.push((await scimRequest(app, 'pages', 'POST', '/Users', newUser(`m${i}@example.com`))).body.id);
+    const group = (await scimRequest(app, 'pages', 'POST', '/Groups', { displayName: 'Race' })).body;
+    const adds = await Promise.all(members.map((value) => scimRequest(app, 'pages', 'PATCH', `/Groups/${group.id}`, { Operations: [{ op: 'add', path: 'members', value: [{ value }] }] })));
+    assert.deepEqual(adds.map((r) => r.status), members.map(() => 204));
+    const stored = (await app.store.get('directoryGroups', 'pages', group.id))!;
+    assert.deepEqual(stored.members.map((m) => m.value).sort(), [...members].sort());
+    assert.equal(stored.version, 1 + members.length);
   });
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { FaultyFiles } from '../../agent/store/faulty-files.test-double.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { collect } from '../../agent/store/store.ts';
 import { toProblem } from '../admin/problem.ts';
 import { readiness } from '../ops/readiness.ts';
 import { scimRequest, startScimApp } from './test-app.ts';
@@ -57,7 +58,7 @@ test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed aft
   await store.close();
   const reopened = new LowdbStore(join(dir, 'store.json'));
   await reopened.open();
-  assert.deepEqual([...reopened.list('directoryUsers', 'acme')].map((u) => u.userName).sort(), ['alice@example.com', 'bob@example.com']);
+  assert.deepEqual((await collect(reopened.list('directoryUsers', 'acme'))).map((u) => u.userName).sort(), ['alice@example.com', 'bob@example.com']);
   await reopened.close();
 });
 

@@ -11,6 +11,7 @@ import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
+import { hubStateOf } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody } from './resources/user.ts';
 
@@ -25,13 +26,14 @@ export const USER_BY_DISPLAY_NAME = 'scim.directoryUsers.displayName';
 
 const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
 
-function assertUniqueUserName(tx: ReadView, hubId: string, userName: string, selfId?: string): void {
-  const clash = tx.lookup('directoryUsers', INDEX.userByUserName, key(hubId, userName)).find((u) => u.hubId === hubId && u.id !== selfId);
+/** Read through the write's `tx`, so two replicas cannot both take the same userName. */
+async function assertUniqueUserName(tx: ReadView, hubId: string, userName: string, selfId?: string): Promise<void> {
+  const clash = (await tx.lookup('directoryUsers', INDEX.userByUserName, key(hubId, userName))).find((u) => u.hubId === hubId && u.id !== selfId);
   if (clash) throw uniqueness(`hub ${hubId}: userName "${userName}" is already taken by user ${clash.id} (userName is unique, case-insensitively)`);
 }
 
-function existing(view: ReadView, hubId: string, id: string): DirectoryUserRecord {
-  const user = view.get('directoryUsers', hubId, id);
+async function existing(view: ReadView, hubId: string, id: string): Promise<DirectoryUserRecord> {
+  const user = await view.get('directoryUsers', hubId, id);
   if (!user) throw notFound(`hub ${hubId}: no user with id "${id}"`);
   return user as DirectoryUserRecord;
 }
@@ -41,69 +43,84 @@ function filterView(u: Readonly<DirectoryUserRecord>): ScimObject {
   return { ...u.scim, id: u.id, active: u.active, meta: { resourceType: 'User', created: u.created, lastModified: u.lastModified } };
 }
 
-function candidates(h: HubRequest, filter: ReturnType<typeof parseListQuery>['filter']): Iterable<Readonly<DirectoryUserRecord>> {
+/**
+ * The users a filter can match: one `get` for `id eq`, an index `lookup` for an equality on an
+ * indexed attribute, else the whole partition (read page by page; the filter decides).
+ */
+async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof parseListQuery>['filter']>): Promise<AsyncIterable<Readonly<DirectoryUserRecord>> | Iterable<Readonly<DirectoryUserRecord>>> {
   const { store, hubId } = h;
-  if (!filter) return store.list('directoryUsers', hubId);
   const id = requiredEquality(filter, 'id');
   if (id !== undefined) {
-    const u = store.get('directoryUsers', hubId, id);
+    const u = await store.get('directoryUsers', hubId, id);
     return u ? [u] : [];
   }
   const lookups: Array<[string, string]> = [['userName', INDEX.userByUserName], ['externalId', USER_BY_EXTERNAL_ID], ['displayName', USER_BY_DISPLAY_NAME]];
   for (const [attr, index] of lookups) {
     const value = requiredEquality(filter, attr);
-    if (value !== undefined) return store.lookup('directoryUsers', index, key(hubId, value)).filter((u) => u.hubId === hubId);
+    if (value !== undefined) return (await store.lookup('directoryUsers', index, key(hubId, value))).filter((u) => u.hubId === hubId);
   }
   return store.list('directoryUsers', hubId);
 }
 
+/** The SCIM User with its hub extension (the user's standing, read now). */
+async function rendered(h: HubRequest, user: DirectoryUserRecord): Promise<ScimObject> {
+  return renderUser(user, { hubBaseUrl: h.hubBaseUrl }, await hubStateOf(h.store, h.hubId, user.id));
+}
+
 export async function listUsers(h: HubRequest, req: Request, res: Response): Promise<void> {
   const q = parseListQuery(queryParams(req));
-  const ctx = { hubBaseUrl: h.hubBaseUrl, view: h.store };
   const start = q.startIndex - 1;
-  const page: ScimObject[] = [];
+  const users: Array<Readonly<DirectoryUserRecord>> = [];
   let total = 0;
-  for (const u of candidates(h, q.filter)) {
-    if (q.filter && !matches(filterView(u), q.filter)) continue;
-    if (total >= start && page.length < q.count) page.push(project(renderUser(u, ctx), q));
-    total++;
-    if (!q.filter && page.length >= q.count && total >= start) {
-      total = h.store.count('directoryUsers', h.hubId);
-      break;
+  if (!q.filter) {
+    // No filter: read only the requested page (RFC 7644 §3.4.2.4: startIndex is 1-based).
+    total = await h.store.count('directoryUsers', h.hubId);
+    if (q.count > 0 && start < total) for await (const u of h.store.list('directoryUsers', h.hubId, { offset: start, limit: q.count })) users.push(u);
+  } else {
+    for await (const u of await candidates(h, q.filter)) {
+      if (!matches(filterView(u), q.filter)) continue;
+      if (total >= start && users.length < q.count) users.push(u);
+      total++;
     }
   }
+  // The page's hub extensions are read side by side (outside any transaction; at most MAX_COUNT).
+  const page = await Promise.all(users.map(async (u) => project(await rendered(h, u as DirectoryUserRecord), q)));
   sendScim(res, 200, listResponse(total, q.startIndex, page));
 }
 
 export async function getUser(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const user = existing(h.store, h.hubId, String(req.params.id));
-  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+  const user = await existing(h.store, h.hubId, String(req.params.id));
+  sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 
 export async function createUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   assertSchemas(req.body, 'user');
   const scim = userFromBody(req.body as ScimObject);
   const now = new Date().toISOString();
-  const record = await h.store.transact((tx) => {
+  const record = await h.store.transact(async (tx) => {
     const user = toUserRecord(h.hubId, randomUUID(), scim, undefined, now);
-    assertUniqueUserName(tx, h.hubId, user.userName);
+    await assertUniqueUserName(tx, h.hubId, user.userName);
     tx.put('directoryUsers', h.hubId, user.id, user);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: [{ kind: 'user-created', userId: user.id }] });
     return user;
   });
-  sendResource(res, 201, renderUser(record, { hubBaseUrl: h.hubBaseUrl, view: h.store }));
+  sendResource(res, 201, await rendered(h, record));
 }
 
-/** Shared by PUT and PATCH: compute the new record, write it with its delta unless nothing changed. */
+/**
+ * Shared by PUT and PATCH: compute the new record from the one read through `tx` (so a concurrent
+ * write is never lost), write it with its delta unless nothing changed. `next` is pure: the
+ * transaction may run more than once.
+ */
 async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryUserRecord) => ScimObject): Promise<DirectoryUserRecord> {
   const now = new Date().toISOString();
-  return h.store.transact((tx) => {
-    const current = existing(tx, h.hubId, id);
+  return h.store.transact(async (tx) => {
+    const current = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} user ${id}`);
     const user = toUserRecord(h.hubId, id, next(current), current, now);
     const changes = userChanges(current, user);
     if (changes.length === 0) return current;
-    if (user.userName.toLowerCase() !== current.userName.toLowerCase()) assertUniqueUserName(tx, h.hubId, user.userName, id);
+    if (user.userName.toLowerCase() !== current.userName.toLowerCase()) await assertUniqueUserName(tx, h.hubId, user.userName, id);
     tx.put('directoryUsers', h.hubId, id, user);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes });
     return user;
@@ -114,7 +131,7 @@ export async function replaceUser(h: HubRequest, req: Request, res: Response): P
   const scim = userFromBody(req.body as ScimObject);
   // `schemas` is checked once the user is known to exist: an unknown id is a 404 whatever the body.
   const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), scim));
-  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+  sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 
 export async function patchUser(h: HubRequest, req: Request, res: Response): Promise<void> {
@@ -124,13 +141,16 @@ export async function patchUser(h: HubRequest, req: Request, res: Response): Pro
     res.status(204).set('ETag', `W/"${user.version}"`).end();
     return;
   }
-  sendResource(res, 200, project(renderUser(user, { hubBaseUrl: h.hubBaseUrl, view: h.store }), projectionOf(queryParams(req))));
+  sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 
-/** Stages the hard delete of a user: out of every group first (group-members deltas), then gone. */
-export function stageUserDeletion(tx: Transaction, hubId: string, user: DirectoryUserRecord, now: string): DirectoryChange[] {
+/**
+ * Stages the hard delete of a user: out of every group first (group-members deltas, from the
+ * groups as `tx` reads them), then gone.
+ */
+export async function stageUserDeletion(tx: Transaction, hubId: string, user: DirectoryUserRecord, now: string): Promise<DirectoryChange[]> {
   const changes: DirectoryChange[] = [];
-  for (const group of tx.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${user.id}`)) {
+  for (const group of await tx.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${user.id}`)) {
     if (group.hubId !== hubId) continue;
     const members = group.members.filter((m) => m.value !== user.id);
     tx.put('directoryGroups', hubId, group.id, { ...group, members, lastModified: now, version: group.version + 1 });
@@ -144,10 +164,10 @@ export function stageUserDeletion(tx: Transaction, hubId: string, user: Director
 export async function deleteUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
   const now = new Date().toISOString();
-  await h.store.transact((tx) => {
-    const user = existing(tx, h.hubId, id);
+  await h.store.transact(async (tx) => {
+    const user = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), user.version, `hub ${h.hubId} user ${id}`);
-    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: stageUserDeletion(tx, h.hubId, user, now) });
+    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: await stageUserDeletion(tx, h.hubId, user, now) });
   });
   res.status(204).end();
 }

@@ -37,12 +37,16 @@ ${figure('funnel', 'Invites: sent → accepted → expired', funnel, f.capped ? 
 </section>`;
 }
 
-/** The automation page: tasks per hour by outcome, calls to the apps and their throttling, task durations. */
-export async function automationCharts(agent: AgentApi, now = Date.now(), graph: HourlyCounts = graphCallsByHour): Promise<SafeHtml> {
+/**
+ * The automation page: tasks per hour by outcome, calls to the apps and their throttling, task
+ * durations. `graph: false` leaves out the calls chart (its counters are every hub's: a hub owner
+ * sees only their own hubs' tasks, through a scoped agent).
+ */
+export async function automationCharts(agent: AgentApi, now = Date.now(), graph: HourlyCounts | false = graphCallsByHour): Promise<SafeHtml> {
   const tasks = await recentTasks(agent, now);
   const perHour = hourlyColumns('tasks-per-hour', 'Finished tasks per hour, last 24 hours', tasks.perHour, OUTCOME_SERIES, 'No task finished in the last 24 hours');
-  const calls = hourlyColumns('graph-calls', 'Calls to the apps\' APIs per hour, last 24 hours', graph.recent(now), GRAPH_SERIES, 'No call to an app in the last 24 hours');
-  const since = now - graph.since < 24 * 3_600_000 ? `(counted since hubwarden started, ${new Date(graph.since).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
+  const calls = graph ? hourlyColumns('graph-calls', 'Calls to the apps\' APIs per hour, last 24 hours', graph.recent(now), GRAPH_SERIES, 'No call to an app in the last 24 hours') : undefined;
+  const since = graph && now - graph.since < 24 * 3_600_000 ? `(counted since hubwarden started, ${new Date(graph.since).toISOString().slice(0, 16).replace('T', ' ')} UTC)` : '';
   const rows = tasks.latest.map((t) => {
     const ms = taskDurationMs(t);
     return { key: t.id, label: `${t.kind}${t.hubId ? ` · ${t.hubId}` : ''}`, value: ms, text: durationText(ms), color: COLORS[t.status as 'completed' | 'failed' | 'cancelled'] ?? COLORS.cancelled, note: `${t.status}, ${t.attempts} attempt(s)` };
@@ -52,7 +56,7 @@ export async function automationCharts(agent: AgentApi, now = Date.now(), graph:
   return html`<section class="charts" aria-labelledby="activity-title"><h2 id="activity-title">Last 24 hours</h2>
 <div class="chart-grid">
 ${figure('tasks-per-hour', 'Tasks per hour by outcome (UTC)', perHour, tasks.capped ? `(from the newest ${TASK_SAMPLE} tasks per outcome)` : '')}
-${figure('graph-calls', 'API calls to the apps and throttling per hour (UTC)', calls, since)}
+${calls ? figure('graph-calls', 'API calls to the apps and throttling per hour (UTC)', calls, since) : ''}
 </div>
 ${figure('task-durations', 'Duration of the latest finished tasks (first start to finish)', durations)}
 </section>`;

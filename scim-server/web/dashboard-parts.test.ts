@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { csvCell, csvLine } from '../admin/csv.ts';
-import { allowedAdmin } from './oidc-client.ts';
+import { allowedAdmin, trustedEmail } from './oidc-client.ts';
 import { safeNext } from './safe-next.ts';
 import { SessionStore } from './session-store.ts';
 import { assetsOf, DIRECTORY_RESULTS, partnersOf, searchDirectory } from './ui-read-routes.ts';
@@ -43,6 +43,12 @@ describe('OIDC admins', () => {
     assert.equal(allowedAdmin({ sub: '3', email: 'x@acme.example', groups: ['Hubwarden-Admins', 'marketing'] }, allow), false);
     assert.equal(allowedAdmin({ sub: '4', groups: [] }, allow), false);
     assert.equal(allowedAdmin({ sub: '5', email: 'boss@acme.example', groups: ['hubwarden-admins'] }, { allowedEmails: [], allowedGroups: [] }), false);
+  });
+  test('an email the IdP marks unverified is not trusted (no admin by email, no hub role); verified or unsaid is', () => {
+    assert.equal(allowedAdmin({ sub: '6', email: 'boss@acme.example', emailVerified: false, groups: [] }, allow), false);
+    assert.equal(allowedAdmin({ sub: '7', email: 'Boss@Acme.example', emailVerified: true, groups: [] }, allow), true);
+    assert.equal(trustedEmail({ email: ' Jane@Acme.example ', emailVerified: false }), undefined);
+    assert.equal(trustedEmail({ email: ' Jane@Acme.example ' }), 'jane@acme.example');
   });
 });
 
@@ -95,7 +101,7 @@ describe('read routes over the store snapshot', () => {
 
   test('assets list who holds which tasks, members and system users', async () => {
     const store = await seeded();
-    const page = assetsOf(store, 'h');
+    const page = await assetsOf(store, 'h');
     assert.equal(page.total, 2);
     const assets = page.items;
     assert.deepEqual(assets.map((a) => [a.id, a.holderCount]), [['act_1', 2], ['9', 0]]);
@@ -103,22 +109,22 @@ describe('read routes over the store snapshot', () => {
       { userId: 'm1', email: 'ann@x.example', name: undefined, userType: 'member', tasks: ['ADVERTISE'] },
       { userId: 's1', email: undefined, name: 'Robot', userType: 'system-user', tasks: ['MANAGE'] },
     ]);
-    assert.deepEqual(assetsOf(store, 'h', { offset: 1, limit: 1 }).items.map((a) => a.id), ['9']);
-    assert.deepEqual(assetsOf(store, 'nothing').items, []);
+    assert.deepEqual((await assetsOf(store, 'h', { offset: 1, limit: 1 })).items.map((a) => a.id), ['9']);
+    assert.deepEqual((await assetsOf(store, 'nothing')).items, []);
   });
 
   test('partners carry only their own people', async () => {
     const store = await seeded();
-    const partners = partnersOf(store, 'h');
+    const partners = await partnersOf(store, 'h');
     assert.equal(partners.length, 1);
     assert.deepEqual(partners[0].users.map((u) => u.email), ['pat@agency.example']);
   });
 
   test('directory search: by name, email or display name, this hub only, capped', async () => {
     const store = await seeded();
-    assert.deepEqual(searchDirectory(store, 'h', 'casey').map((u) => u.id), ['d2']);
-    assert.deepEqual(searchDirectory(store, 'h', 'USER1@').map((u) => [u.id, u.active]), [['d1', false]]);
-    assert.equal(searchDirectory(store, 'h', 'acme.example').length, DIRECTORY_RESULTS);
-    assert.deepEqual(searchDirectory(store, 'h', '   '), []);
+    assert.deepEqual((await searchDirectory(store, 'h', 'casey')).map((u) => u.id), ['d2']);
+    assert.deepEqual((await searchDirectory(store, 'h', 'USER1@')).map((u) => [u.id, u.active]), [['d1', false]]);
+    assert.equal((await searchDirectory(store, 'h', 'acme.example')).length, DIRECTORY_RESULTS);
+    assert.deepEqual(await searchDirectory(store, 'h', '   '), []);
   });
 });

@@ -31,22 +31,26 @@ export interface LayoutOptions {
   title: string;
   /** Which script under static/ drives the page (none on sign-in). */
   script?: string;
-  /** Signed in: the nav, the actor and the CSRF token the script sends back. */
-  session?: { actor: string; csrf: string };
+  /**
+   * Signed in: the nav, the actor and the CSRF token the script sends back. `manages`: the hub
+   * pages (hubs, automation, audit) are in the nav; without it only My access is (collaborators).
+   */
+  session?: { actor: string; csrf: string; manages: boolean };
   /** Nav item to mark as current. */
-  current?: 'hubs' | 'automation' | 'audit';
+  current?: 'hubs' | 'automation' | 'audit' | 'my-access';
   data?: Record<string, string>;
   body: SafeHtml;
 }
 
 export function layout(o: LayoutOptions): string {
   const b = o.basePath;
+  const item = (href: string, key: LayoutOptions['current'], label: string) =>
+    html`<li><a href="${b}${href}" ${o.current === key ? new SafeHtml('aria-current="page"') : ''}>${label}</a></li>`;
   const nav = o.session
     ? html`<header class="top"><a class="brand" href="${b}/">hubwarden</a>
 <nav aria-label="Main"><ul>
-<li><a href="${b}/" ${o.current === 'hubs' ? new SafeHtml('aria-current="page"') : ''}>Business hubs</a></li>
-<li><a href="${b}/automation" ${o.current === 'automation' ? new SafeHtml('aria-current="page"') : ''}>Automation</a></li>
-<li><a href="${b}/audit" ${o.current === 'audit' ? new SafeHtml('aria-current="page"') : ''}>Audit log</a></li>
+${o.session.manages ? [item('/', 'hubs', 'Business hubs'), item('/automation', 'automation', 'Automation'), item('/audit', 'audit', 'Audit log')] : ''}
+${item('/my-access', 'my-access', 'My access')}
 </ul></nav>
 <form class="who" method="post" action="${b}/sign-out"><span>${o.session.actor}</span><input type="hidden" name="_csrf" value="${o.session.csrf}"><button type="submit" class="link">Sign out</button></form>
 </header>`

@@ -28,6 +28,8 @@ export interface PendingLogin {
 export interface SignedInPerson {
   sub: string;
   email?: string;
+  /** The IdP's `email_verified` claim (OIDC Core §5.1), when it sent one. */
+  emailVerified?: boolean;
   groups: string[];
 }
 
@@ -119,7 +121,12 @@ export class OidcClient {
     }
     const rawGroups = claims[this.s.groupsClaim];
     const groups = Array.isArray(rawGroups) ? rawGroups.map(String) : typeof rawGroups === 'string' ? [rawGroups] : [];
-    return { sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined, groups };
+    const verified = claims.email_verified;
+    return {
+      sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined,
+      ...(typeof verified === 'boolean' ? { emailVerified: verified } : verified === 'true' || verified === 'false' ? { emailVerified: verified === 'true' } : {}),
+      groups,
+    };
   }
 }
 
@@ -128,9 +135,24 @@ function isTokenEndpointError(err: unknown): boolean {
   return err instanceof oidc.ResponseBodyError || (err as { cause?: unknown }).cause instanceof Response;
 }
 
-/** allowedEmails or allowedGroups must name the person; with both lists empty nobody is let in. */
+/**
+ * The person's email as hubwarden may trust it: lower-cased, and none when the IdP says it is
+ * unverified (`email_verified: false`): an address anyone could type into their profile must not
+ * make them an allowed admin or another person's hub owner. An IdP that sends no such claim
+ * (Entra) is trusted for the addresses it issues.
+ */
+export function trustedEmail(person: Pick<SignedInPerson, 'email' | 'emailVerified'>): string | undefined {
+  if (person.emailVerified === false) return undefined;
+  const email = person.email?.trim().toLowerCase();
+  return email || undefined;
+}
+
+/**
+ * Global administrators: allowedEmails or allowedGroups names the person (with both lists empty
+ * there are none). Everyone else signed in sees what their hub roles allow (hub-guard.ts).
+ */
 export function allowedAdmin(person: SignedInPerson, allow: { allowedEmails: string[]; allowedGroups: string[] }): boolean {
-  const email = person.email?.toLowerCase();
+  const email = trustedEmail(person);
   if (email && allow.allowedEmails.some((e) => e.toLowerCase() === email)) return true;
   return person.groups.some((g) => allow.allowedGroups.includes(g));
 }

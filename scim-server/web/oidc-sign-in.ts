@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { readCookie, setCookie } from './cookies.ts';
-import { allowedAdmin, OidcClient, type PendingLogin } from './oidc-client.ts';
+import { allowedAdmin, OidcClient, trustedEmail, type PendingLogin } from './oidc-client.ts';
 import { safeNext } from './safe-next.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
@@ -18,7 +18,11 @@ const MAX_PENDING = 1_000;
  */
 export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   const settings = ctx.config.file.server.oidc;
-  if (!settings) return;
+  if (!settings) {
+    // A bookmark or an old link to the IdP sign-in: say why there is none instead of a bare 404.
+    for (const path of ['/auth/oidc', '/auth/callback']) router.get(path, (_req, res) => res.redirect(303, `${ctx.basePath}/sign-in?error=oidc-off`));
+    return;
+  }
   const publicUrl = ctx.config.file.server.publicUrl.replace(/\/$/, '');
   const client = new OidcClient({
     issuer: settings.issuer, clientId: settings.clientId, clientSecret: ctx.config.secret(settings.clientSecret).reveal(),
@@ -63,14 +67,16 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     try {
       // The raw query as the IdP sent it (code, state, iss): openid-client checks all of it.
       const person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
-      if (!allowedAdmin(person, settings)) {
-        ctx.log.warn('dashboard: OIDC sign-in refused (not in allowedGroups/allowedEmails)', { sub: person.sub, email: person.email });
-        return failed(res, 'not-allowed');
-      }
+      // Everyone the IdP signs in gets a session: global administrators (allowedGroups /
+      // allowedEmails) see every hub; anyone else what their hub roles allow, and My access
+      // (hub-guard.ts decides, on every request).
+      const admin = allowedAdmin(person, settings);
+      const email = trustedEmail(person);
+      if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
       endSession(ctx, req, res);
       const actor = person.email ?? `oidc:${person.sub}`;
-      startSession(ctx, res, actor, 'oidc');
-      ctx.log.info('dashboard: signed in with OIDC', { actor });
+      startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}) });
+      ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
       res.redirect(303, login.next);
     } catch (err) {
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });

@@ -1,7 +1,9 @@
 import type { Request, Response, Router } from 'express';
-import type { HubSummary } from '../../agent/api.ts';
+import type { AgentApi, HubSummary } from '../../agent/api.ts';
 import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
+import { currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer } from './hub-guard.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
+import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
 
@@ -11,54 +13,75 @@ export const MEMBER_TABS = [
 const HUB_TABS = [['members', 'Members'], ['assets', 'Assets'], ['partners', 'Partners'], ['settings', 'Settings']] as const;
 
 /**
+ * Sends a page in the layout, its nav cut to what the viewer may see. Every page's route has
+ * passed `withViewer` (directly or through a hub check).
+ */
+export function sendPage(ctx: WebContext, res: Response, o: Omit<LayoutOptions, 'basePath' | 'session'>): void {
+  const s = currentSession(res);
+  res.type('html').send(layout({ ...o, basePath: ctx.basePath, session: { actor: s.actor, csrf: s.csrf, manages: managesAny(ctx, currentViewer(res)) } }));
+}
+
+/**
  * The dashboard's pages. Each is a server-rendered shell (headings, tabs,
  * filters, table heads) whose rows a small module script fills from `/ui/api` with server-side
- * paging, so a hub of 10,000 members never ships them all to the browser.
+ * paging, so a hub of 10,000 members never ships them all to the browser. Every route checks
+ * the viewer's hub role on the server (hub-guard.ts) and reads through the agent as that viewer
+ * may use it (scoped-agent.ts).
  */
 export function registerPages(router: Router, ctx: WebContext): void {
   const guard = requireSession(ctx, 'page');
-  const send = (res: Response, o: Omit<LayoutOptions, 'basePath' | 'session'>) => {
-    const s = currentSession(res);
-    res.type('html').send(layout({ ...o, basePath: ctx.basePath, session: { actor: s.actor, csrf: s.csrf } }));
-  };
+  const send = (res: Response, o: Omit<LayoutOptions, 'basePath' | 'session'>) => sendPage(ctx, res, o);
+  const agentOf = (res: Response): AgentApi => scopedAgent(ctx.agent, () => currentViewer(res));
 
   // A hub's standing bar as an image, for the hubs page's cards (drawn by script, refreshed
   // after a check for updates by reloading the image).
-  router.get('/charts/hubs/:hubId/standing.svg', guard, (req, res) => {
-    const hub = ctx.agent.hub(String(req.params.hubId));
+  router.get('/charts/hubs/:hubId/standing.svg', requireSession(ctx, 'api'), requireHubRight(ctx, 'manage', 'api'), async (req, res) => {
+    const hub = await agentOf(res).hub(String(req.params.hubId));
     if (!hub) return void res.status(404).type('text').send('no such hub');
     res.type('image/svg+xml').send(`<?xml version="1.0" encoding="UTF-8"?>\n${standingSvg(hub, true)}`);
   });
 
-  router.get('/', guard, (_req, res) => {
+  // Someone who manages no hub (a collaborator, or nobody the directory knows) lands on My access.
+  router.get('/', guard, withViewer(ctx), (_req, res) => {
+    if (!managesAny(ctx, currentViewer(res))) return res.redirect(303, `${ctx.basePath}/my-access`);
+    const viewer = currentViewer(res);
     send(res, { title: 'Business hubs', current: 'hubs', script: 'hubs-page.js', body: html`
 <h1>Business hubs</h1>
-<p class="lead">Every hub hubwarden governs, its health and who holds a seat.</p>
+<p class="lead">${viewer.admin ? 'Every hub hubwarden governs, its health and who holds a seat.' : 'The hubs you own or manage, and who holds a seat.'}</p>
 <div id="hubs" class="cards" aria-live="polite" aria-busy="true"><p>Loading…</p></div>` });
   });
 
-  router.get('/hubs/:hubId', guard, async (req: Request, res) => {
+  router.get('/hubs/:hubId', guard, requireHubRight(ctx, 'manage', 'page'), async (req: Request, res) => {
     const hubId = String(req.params.hubId);
-    const hub = ctx.agent.hub(hubId);
+    const viewer = currentViewer(res);
+    const agent = agentOf(res);
+    const hub = await agent.hub(hubId);
     if (!hub) {
       res.status(404);
       return send(res, { title: 'Hub not found', body: html`<h1>Hub not found</h1><p>No hub "${hubId}" in the config. <a href="${ctx.basePath}/">All hubs</a></p>` });
     }
-    const tab = HUB_TABS.some(([id]) => id === req.query.tab) ? String(req.query.tab) : 'members';
-    const tabs = HUB_TABS.map(([id, label]) => html`<a href="?tab=${id}" ${id === tab ? html`aria-current="page"` : ''}>${label}</a>`);
-    const charts = tab === 'members' ? await hubCharts(ctx.agent, hub) : '';
-    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab }, body: html`
+    // Settings and health are the owners' (and administrators'); managers get the rest.
+    const owner = viewerMay(viewer, hubId, 'settings');
+    const tabsShown = HUB_TABS.filter(([id]) => id !== 'settings' || owner);
+    if (req.query.tab === 'settings' && !owner) return sendForbidden(ctx, req, res, 'page', 'a hub\'s settings are for its owners');
+    const tab = tabsShown.some(([id]) => id === req.query.tab) ? String(req.query.tab) : 'members';
+    const tabs = tabsShown.map(([id, label]) => html`<a href="?tab=${id}" ${id === tab ? html`aria-current="page"` : ''}>${label}</a>`);
+    const charts = tab === 'members' ? await hubCharts(agent, hub) : '';
+    const role = viewer.admin ? 'admin' : viewer.roles.get(hubId) ?? '';
+    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab, role }, body: html`
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
-${healthLine(hub)}
+${owner && hub.health ? healthLine(hub) : ''}
 ${charts}
 <nav class="tabs" aria-label="Hub sections">${tabs}</nav>
 ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="polite" aria-busy="true"><p>Loading…</p></section>`}` });
   });
 
-  router.get('/automation', guard, async (_req, res) => {
-    const charts = await automationCharts(ctx.agent);
-    const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
+  router.get('/automation', guard, requireSomeHub(ctx, 'page'), async (_req, res) => {
+    const agent = agentOf(res);
+    // The calls-per-hour counters are the whole process's, every hub's: administrators only.
+    const charts = await automationCharts(agent, Date.now(), currentViewer(res).admin ? undefined : false);
+    const hubs = (await agent.hubs()).map((h) => html`<option value="${h.id}">${h.label}</option>`);
     send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
 <h1>Automation</h1>
 ${charts}
@@ -77,8 +100,8 @@ ${charts}
 <div class="pager" id="tasks-pager"></div></section>` });
   });
 
-  router.get('/audit', guard, (_req, res) => {
-    const hubs = ctx.agent.hubs().map((h) => html`<option value="${h.id}">${h.label}</option>`);
+  router.get('/audit', guard, requireSomeHub(ctx, 'page'), async (_req, res) => {
+    const hubs = (await agentOf(res).hubs()).map((h) => html`<option value="${h.id}">${h.label}</option>`);
     send(res, { title: 'Audit log', current: 'audit', script: 'audit-page.js', body: html`
 <h1>Audit log</h1>
 <form class="filters" id="audit-filters">

@@ -2,12 +2,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
-import { sendProblem, toProblem } from '../admin/problem.ts';
+import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { registerCsvExports } from './csv-export.ts';
+import { registerMyAccess } from './my-access.ts';
 import { registerOidcSignIn } from './oidc-sign-in.ts';
 import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
@@ -54,7 +55,8 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 /**
  * The web dashboard, mounted by the app at `/ui`: sign-in (OIDC and admin token),
- * the pages, their scripts and styles, and `/ui/api` (the admin API behind the session).
+ * the pages, their scripts and styles, `/ui/api` (the admin API behind the session) and My
+ * access. Every route past sign-in checks the viewer's hub role on the server (hub-guard.ts).
  */
 export function createWebRouter(deps: WebRouterDeps): Router {
   const log = deps.log ?? childLogger('dashboard');
@@ -75,11 +77,13 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   registerUiReadRoutes(router, ctx);
   registerCsvExports(router, ctx);
   registerPages(router, ctx);
+  registerMyAccess(router, ctx);
 
   const lastResort: ErrorRequestHandler = (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    // The store refused a write (the disk refuses them): 503 with Retry-After, as on the admin API.
-    if (isStoreUnavailable(err)) return sendProblem(res, toProblem(err), req.originalUrl);
+    // The store refused a write (the disk refuses them): 503 with Retry-After, as on the admin API;
+    // a refusal of the hub-role checks (scoped-agent.ts) keeps its 403.
+    if (isStoreUnavailable(err) || err instanceof Problem) return sendProblem(res, toProblem(err), req.originalUrl);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('dashboard: request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
     const slug = status === 500 ? 'internal' : status === 404 ? 'not-found' : 'invalid-request';

@@ -6,6 +6,13 @@ export interface Session {
   /** `alice@example.com` for OIDC, `admin-token:1a2b3c` for a token sign-in. */
   actor: string;
   via: 'oidc' | 'admin-token';
+  /**
+   * A global administrator (an admin token, or an OIDC person in `allowedGroups`/`allowedEmails`):
+   * sees and acts on every hub. Anyone else sees the hubs their hub role lets them (hub-guard.ts).
+   */
+  admin: boolean;
+  /** The signed-in person's email (lower-cased) when the IdP gave one it did not mark unverified: hub roles and My access are found by it. */
+  email?: string;
   /** Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field. */
   csrf: string;
   createdAt: number;
@@ -37,10 +44,10 @@ export class SessionStore {
   ) {}
 
   /** A new session with new ids: a sign-in never reuses an id an attacker may have planted. */
-  create(actor: string, via: Session['via']): Session {
+  create(actor: string, via: Session['via'], who: { admin: boolean; email?: string } = { admin: via === 'admin-token' }): Session {
     this.#sweep();
     const now = this.clock();
-    const session: Session = { id: token(), actor, via, csrf: token(), createdAt: now, lastSeenAt: now };
+    const session: Session = { id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}), csrf: token(), createdAt: now, lastSeenAt: now };
     this.#sessions.set(session.id, session);
     return session;
   }

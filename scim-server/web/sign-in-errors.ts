@@ -8,7 +8,7 @@ export const SIGN_IN_ERRORS = {
   expired: 'That sign-in expired or was started in another browser; sign in again.',
   refused: 'The identity provider refused the sign-in (cancelled, or the app is not assigned to you).',
   'no-code': 'The identity provider sent no authorization code.',
-  'not-allowed': 'The account you signed in with is not allowed to administer hubwarden (server.oidc.allowedGroups / allowedEmails).',
+  'oidc-off': 'Sign-in with your organisation is not configured here (server.oidc); sign in with an admin token.',
   failed: 'The sign-in could not be completed (the server log has the cause).',
 } as const;
 

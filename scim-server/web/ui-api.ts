@@ -1,20 +1,78 @@
 import { randomBytes } from 'node:crypto';
-import express, { type Router } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { createAdminRouter, ADMIN_BODY_LIMIT } from '../admin/router.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
+import { currentViewer, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
+import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
 
 const INTERNAL_REF = 'env:HUBWARDEN_DASHBOARD_INTERNAL_TOKEN';
 
+/** The viewer of the dashboard request the admin router is serving (see `registerAdminAdapter`). */
+const viewing = new AsyncLocalStorage<Viewer>();
+
+/**
+ * Which admin API routes a person who is not a global administrator may reach through the
+ * adapter, and on which hub: the central check, keyed by the route's hub (`:hubId`, the hub of
+ * the task, report or approval named, or the `hubId` filter of a list). Anything not listed here
+ * (the people routes: offboard, re-evaluate, anyone's offers) is refused with 403: an admin API
+ * route added later stays closed to hub owners until it is listed. Administrators skip this gate.
+ * The agent behind the admin router is scoped to the viewer too (scoped-agent.ts): lists across
+ * hubs hold only theirs.
+ */
+function hubRoleGate(ctx: WebContext): Router {
+  // The admin router's own matching (case-insensitive, non-strict), so a path means the same here and there.
+  const gate = Router();
+  const deny: RequestHandler = (req, res) => sendForbidden(ctx, req, res, 'api');
+  const pass: RequestHandler = (_req, _res, next) => next('router');
+  /** Passes the request to the admin router when the viewer may `manage` the hub `hubOf` finds. */
+  const onHubOf = (hubOf: (req: Request) => Promise<string | undefined>): RequestHandler => async (req, res, next) => {
+    const hubId = await hubOf(req);
+    if (hubId !== undefined && viewerMay(currentViewer(res), hubId, 'manage')) return next('router');
+    deny(req, res, next);
+  };
+  const hubParam = requireHubRight(ctx, 'manage', 'api');
+  const lists = requireSomeHub(ctx, 'api');
+
+  gate.use((_req, res, next) => (currentViewer(res).admin ? next('router') : next()));
+  gate.get('/openapi.json', pass);
+  gate.get('/hubs', lists, pass);
+  // A manager gets a hub without its settings and health (the admin route adds the settings).
+  gate.get('/hubs/:hubId', hubParam, async (req, res, next) => {
+    if (viewerMay(currentViewer(res), String(req.params.hubId), 'settings')) return next('router');
+    const hub = await scopedAgent(ctx.agent, () => currentViewer(res)).hub(String(req.params.hubId));
+    res.json(hub);
+  });
+  gate.get('/hubs/:hubId/members', hubParam, pass);
+  gate.get('/hubs/:hubId/members/:memberId', hubParam, pass);
+  gate.post('/hubs/:hubId/members/:memberId/:action', hubParam, pass);
+  gate.post('/hubs/:hubId/check-for-updates', hubParam, pass);
+  gate.get('/hubs/:hubId/plan', hubParam, pass);
+  gate.get('/tasks', lists, pass);
+  gate.get('/tasks/:id', onHubOf(async (req) => {
+    const id = String(req.params.id);
+    return ((await ctx.agent.task(id)) ?? (await ctx.agent.findTask(id)))?.hubId;
+  }));
+  gate.get('/reports', lists, pass);
+  gate.post('/reports/:id/apply', onHubOf(async (req) => (await ctx.agent.reports()).find((r) => r.id === req.params.id)?.hubId));
+  gate.get('/approvals', lists, pass);
+  gate.post('/approvals/:id/:decision', onHubOf(async (req) => (await ctx.agent.approvals()).find((a) => a.id === req.params.id)?.hubId));
+  gate.get('/audit', lists, pass);
+  gate.use(deny);
+  return gate;
+}
+
 /**
  * The same-origin adapter `/ui/api/v1/*` → the admin REST API (the dashboard is built
  * on the admin API). The browser holds a session cookie, not a bearer token: this checks the
- * session (and the CSRF token on changes), then hands the request to an instance of the admin
- * router that knows exactly one token, random per process and never leaving it. The agent it
- * sees audits every change as the signed-in person (`dashboard` trigger).
+ * session (and the CSRF token on changes), then the viewer's hub role (`hubRoleGate`), then
+ * hands the request to an instance of the admin router that knows exactly one token, random per
+ * process and never leaving it. The agent it sees audits every change as the signed-in person
+ * (`dashboard` trigger) and answers only about the viewer's hubs.
  */
 export function registerAdminAdapter(router: Router, ctx: WebContext): void {
   const internalToken = randomBytes(32).toString('base64url');
@@ -23,19 +81,23 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     file: { ...ctx.config.file, server: { ...ctx.config.file.server, adminTokens: [INTERNAL_REF] } },
     secret: (ref) => (ref === INTERNAL_REF ? new Secret(internalToken, ref) : ctx.config.secret(ref)),
   };
-  const admin = createAdminRouter({ config, agent: agentActingAsSession(ctx.agent), basePath: `${ctx.basePath}/api/v1` });
+  const agent = scopedAgent(agentActingAsSession(ctx.agent), () => viewing.getStore());
+  const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });
+  const gate = hubRoleGate(ctx);
 
   router.use(
     '/api/v1',
     requireSession(ctx, 'api'),
+    withViewer(ctx),
     // Parsed here (after the session check, so strangers' bodies are never read), before the
     // context below starts: a body read later would run in the socket's async context and lose
     // the signed-in actor.
     express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
-    (req, res, next) => {
+    gate,
+    (req: Request, res: Response, next) => {
       const session = currentSession(res);
       req.headers.authorization = `Bearer ${internalToken}`;
-      actingAs.run({ type: 'dashboard', actor: session.actor, detail: session.via }, () => admin(req, res, next));
+      viewing.run(currentViewer(res), () => actingAs.run({ type: 'dashboard', actor: session.actor, detail: session.via }, () => admin(req, res, next)));
     },
   );
 }

@@ -36,8 +36,8 @@ export function sessionOf(ctx: WebContext, req: Request): Session | undefined {
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
-export function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via']): Session {
-  const session = ctx.sessions.create(actor, via);
+export function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string }): Session {
+  const session = ctx.sessions.create(actor, via, who);
   setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
   return session;
 }

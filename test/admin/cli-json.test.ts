@@ -59,7 +59,7 @@ describe('hubwarden check against a running hubwarden (real agent, Meta sandbox)
     assert.equal(run.code, 0, run.stderr);
     const taskId = /^task (\S+) check-for-updates: completed$/m.exec(run.stdout)?.[1];
     assert.ok(taskId, run.stdout);
-    const result = world.agent.api.task(taskId)!.result as typeof FAKE_CHECK_RESULT;
+    const result = (await world.agent.api.task(taskId))!.result as typeof FAKE_CHECK_RESULT;
     assert.ok(result.counts.members > 0 && result.counts.assets > 0, JSON.stringify(result));
     assert.match(run.stdout, new RegExp(`^members: ${result.counts.members} read; ${result.changes.newMembers} new, ${result.changes.removedMembers} gone`, 'm'));
     assert.match(run.stdout, new RegExp(`^invites: ${result.counts.invites} listed; ${result.changes.acceptedInvites} accepted, ${result.changes.expiredInvites} expired`, 'm'));
@@ -68,7 +68,7 @@ describe('hubwarden check against a running hubwarden (real agent, Meta sandbox)
     assert.match(run.stdout, new RegExp(`, ${result.graphCalls} Graph call\\(s\\)$`, 'm'));
     // A partner's person has no email in Meta: the table names their business instead of "-".
     const guests = await cli(['members', HUB, '--status', 'guest', '--url', world.url, '--token', ADMIN_TOKEN]);
-    const partner = world.agent.api.members(HUB, { status: 'guest', limit: 10 }).items.find((m) => m.kind === 'partner-user')!;
+    const partner = (await world.agent.api.members(HUB, { status: 'guest', limit: 10 })).items.find((m) => m.kind === 'partner-user')!;
     assert.ok(partner.partnerBusinessName, 'the sandbox partner has a name');
     assert.match(guests.stdout, new RegExp(`^${partner.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+guest\\s+.*${partner.partnerBusinessName}`, 'm'));
   });

@@ -84,7 +84,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.equal(resume.taskId, 'task-offboard');
     assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
     assert.equal(resume.caller.appid, CLIENT, 'resumed with our app token (client credentials)');
-    assert.equal(store.get('hookEvents', 'entra-lifecycle', 'tpr-1')?.state, 'done');
+    assert.equal((await store.get('hookEvents', 'entra-lifecycle', 'tpr-1'))?.state, 'done');
   });
 
   test('a replayed callout (same taskProcessingResult) runs once and resumes once', async () => {
@@ -120,7 +120,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
   });
 
   test('bad, missing, expired or foreign tokens: 401 and nothing happens', async () => {
-    const before = { writes: agent.writes().length, resumes: emulator.resumes.length, events: store.count('hookEvents', 'entra-lifecycle') };
+    const before = { writes: agent.writes().length, resumes: emulator.resumes.length, events: await store.count('hookEvents', 'entra-lifecycle') };
     const { privateKey } = await generateKeyPair('RS256');
     const forged = await new SignJWT({ tid: TENANT, azp: RELAY }).setProtectedHeader({ alg: 'RS256', kid: 'forged' })
       .setIssuer(emulator.issuer).setAudience(AUD).setIssuedAt().setExpirationTime('1h').sign(privateKey);
@@ -142,7 +142,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
       assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
     }
     await hook.settled();
-    assert.deepEqual({ writes: agent.writes().length, resumes: emulator.resumes.length, events: store.count('hookEvents', 'entra-lifecycle') }, before);
+    assert.deepEqual({ writes: agent.writes().length, resumes: emulator.resumes.length, events: await store.count('hookEvents', 'entra-lifecycle') }, before);
   });
 
   test('a callout accepted before a restart is resumed by the next process', async () => {
@@ -157,7 +157,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     await restarted.settled();
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-restart');
     assert.equal(resume?.workflowId, 'wf-9');
-    assert.equal(restartedStore.get('hookEvents', 'entra-lifecycle', 'tpr-restart')?.state, 'done');
+    assert.equal((await restartedStore.get('hookEvents', 'entra-lifecycle', 'tpr-restart'))?.state, 'done');
   });
 
   test('malformed callouts: 400 naming the field, nothing happens', async () => {

@@ -82,12 +82,12 @@ export class FakeAgent implements AgentApi {
     return email.toLowerCase();
   }
 
-  hubs(): HubSummary[] {
+  async hubs(): Promise<HubSummary[]> {
     this.record('hubs');
     return [...this.membersByHub.keys()].map((id) => this.summary(id));
   }
 
-  hub(hubId: string): HubSummary | undefined {
+  async hub(hubId: string): Promise<HubSummary | undefined> {
     this.record('hub', hubId);
     return this.membersByHub.has(hubId) ? this.summary(hubId) : undefined;
   }
@@ -98,7 +98,7 @@ export class FakeAgent implements AgentApi {
     return { id, label: id === 'acme-ads' ? 'Acme Ads' : 'Beta Shop', connector: 'meta-business', identityProvider: 'okta', health: { status: 'ok', problems: [], failingTasks: 0, invitesNearExpiry: 0 }, memberCounts: counts };
   }
 
-  members(hubId: string, query: MemberQuery): Paged<MemberView> {
+  async members(hubId: string, query: MemberQuery): Promise<Paged<MemberView>> {
     this.record('members', hubId, query);
     let items = (this.membersByHub.get(hubId) ?? []).filter((m) => !query.status || m.status === query.status);
     if (query.search) items = items.filter((m) => `${m.email} ${m.name}`.includes(query.search!));
@@ -106,7 +106,7 @@ export class FakeAgent implements AgentApi {
     return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };
   }
 
-  member(hubId: string, memberId: string): MemberView | undefined {
+  async member(hubId: string, memberId: string): Promise<MemberView | undefined> {
     this.record('member', hubId, memberId);
     return this.membersByHub.get(hubId)?.find((m) => m.id === memberId);
   }
@@ -159,7 +159,7 @@ export class FakeAgent implements AgentApi {
   }
 
   /** Each read advances a task; it completes after `pollsUntilDone` reads (a worker, faked). */
-  task(id: string): TaskView | undefined {
+  async task(id: string): Promise<TaskView | undefined> {
     this.record('task', id);
     return this.advance(id);
   }
@@ -193,7 +193,7 @@ export class FakeAgent implements AgentApi {
     return { total: items.length, items: items.slice(query.offset ?? 0, (query.offset ?? 0) + (query.limit ?? 100)) };
   }
 
-  reports(hubId?: string): DeprovisioningReport[] {
+  async reports(hubId?: string): Promise<DeprovisioningReport[]> {
     this.record('reports', hubId);
     return [...this.reportsById.values()].filter((r) => !hubId || r.hubId === hubId);
   }
@@ -208,7 +208,7 @@ export class FakeAgent implements AgentApi {
     return next;
   }
 
-  approvals(hubId?: string): Approval[] {
+  async approvals(hubId?: string): Promise<Approval[]> {
     this.record('approvals', hubId);
     return [...this.approvalsById.values()].filter((a) => !hubId || a.hubId === hubId);
   }
@@ -241,7 +241,7 @@ export class FakeAgent implements AgentApi {
     { id: 'offer-2', hubId: 'acme-ads', appRole: 'EMPLOYEE', assets: [], status: 'expired', offeredAt: at(1), expiresAt: at(2) },
   ]]]);
 
-  offers(email: string): OfferView[] {
+  async offers(email: string): Promise<OfferView[]> {
     this.record('offers', email);
     return this.offerList.get(email.toLowerCase()) ?? [];
   }

@@ -16,8 +16,8 @@ test('claim takes each id once (also within one batch); the sweep drops expired 
   assert.equal(await log.sweep(true), 0, 'nothing has expired yet');
   now += 2;
   assert.equal(await log.sweep(true), 3);
-  assert.equal(store.count('hookEvents', 'okta'), 0);
-  assert.equal(log.get('entra-lifecycle', 'r-1')?.state, 'waiting', 'a callout still waiting is needed to resume');
+  assert.equal(await store.count('hookEvents', 'okta'), 0);
+  assert.equal((await log.get('entra-lifecycle', 'r-1'))?.state, 'waiting', 'a callout still waiting is needed to resume');
   // Once expired and swept, an id is new again (Okta stopped retrying long before).
   assert.deepEqual(await log.claim('okta', 'okta', [{ id: 'a' }]), ['a']);
 });

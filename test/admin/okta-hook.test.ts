@@ -57,7 +57,7 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal((await send(body, `Basic ${TEST_ENV.OKTA_HOOK_SECRET}`)).status, 401);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
-    assert.equal(store.count('hookEvents', 'okta'), 0);
+    assert.equal(await store.count('hookEvents', 'okta'), 0);
   });
 
   test('deactivate: 200 at once, then offboard with the hook trigger of the matching org', async () => {
@@ -69,7 +69,7 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(call.method, 'offboard');
     assert.deepEqual(call.args[0], { userName: 'jane@example.com', email: 'jane@example.com', externalId: '00u-jane@example.com' });
     assert.deepEqual(call.args[1], { type: 'okta-event-hook', idp: 'okta-eu', actor: 'admin@example.com', detail: 'user.lifecycle.deactivate u-1' });
-    assert.equal(store.get('hookEvents', 'okta', 'u-1')?.state, 'done');
+    assert.equal((await store.get('hookEvents', 'okta', 'u-1'))?.state, 'done');
   });
 
   test('an event whose outcome is not SUCCESS changes nothing', async () => {
@@ -77,7 +77,7 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal((await send(delivery(failedDeactivation))).status, 200);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
-    assert.match(store.get('hookEvents', 'okta', 'f-1')?.outcome ?? '', /outcome.result is not SUCCESS/);
+    assert.match((await store.get('hookEvents', 'okta', 'f-1'))?.outcome ?? '', /outcome.result is not SUCCESS/);
   });
 
   test('a replayed event is processed once', async () => {
@@ -102,8 +102,8 @@ describe('Okta event hook /hooks/okta', () => {
     await hook.settled();
     const writes = agent.writes().map((c) => `${c.method}:${(c.args[0] as { userName: string }).userName}:${(c.args[1] as { detail: string }).detail.split(' ')[1]}`);
     assert.deepEqual(writes, ['reevaluatePerson:raj@example.com:early', 'reevaluatePerson:jane@example.com:mid', 'offboard:raj@example.com:late']);
-    assert.equal(store.get('hookEvents', 'okta', 'ignored')?.outcome, 'event type user.session.start not handled');
-    assert.match(store.get('hookEvents', 'okta', 'mid-early')?.outcome ?? '', /covered by a later re-evaluation/);
+    assert.equal((await store.get('hookEvents', 'okta', 'ignored'))?.outcome, 'event type user.session.start not handled');
+    assert.match((await store.get('hookEvents', 'okta', 'mid-early'))?.outcome ?? '', /covered by a later re-evaluation/);
   });
 
   test('malformed payloads: 400 and nothing processed', async () => {
@@ -115,13 +115,13 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(badDate.status, 400);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
-    assert.equal(store.count('hookEvents', 'okta'), 0);
+    assert.equal(await store.count('hookEvents', 'okta'), 0);
   });
 
   test('an agent failure (unknown person) is recorded, not retried, and the reply was still 200', async () => {
     assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'ghost@example.com', '2026-11-23T10:00:00Z', 'g-1')))).status, 200);
     await hook.settled();
-    const record = store.get('hookEvents', 'okta', 'g-1');
+    const record = await store.get('hookEvents', 'okta', 'g-1');
     assert.equal(record?.state, 'failed');
     assert.match(record?.outcome ?? '', /no directory user with email ghost@example.com/);
   });
@@ -134,7 +134,7 @@ describe('Okta event hook /hooks/okta', () => {
     const restarted = createOktaHookRouter({ config: testConfig(), agent, store });
     await restarted.settled();
     assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
-    assert.equal(store.get('hookEvents', 'okta', 'before-crash')?.state, 'done');
+    assert.equal((await store.get('hookEvents', 'okta', 'before-crash'))?.state, 'done');
   });
 
   test('a store that cannot write: 503 (Okta retries once) and nothing acted on', async () => {

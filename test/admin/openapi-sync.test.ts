@@ -47,7 +47,7 @@ describe('the served OpenAPI document and the routes', () => {
     world = await startDashboardWorld();
     served = await (await fetch(`${world.url}/api/v1/openapi.json`)).json() as OpenApiDocument;
     const check = await world.agent.api.checkForUpdates(HUB, { type: 'schedule', detail: 'openapi sync' });
-    for (const end = Date.now() + 20_000; world.agent.api.task(check.id)?.status !== 'completed';) {
+    for (const end = Date.now() + 20_000; (await world.agent.api.task(check.id))?.status !== 'completed';) {
       if (Date.now() > end) throw new Error('the check for updates did not finish');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -99,8 +99,8 @@ describe('the served OpenAPI document and the routes', () => {
 
   test('the real agent\'s answers match the documented schemas, route by route', async () => {
     const hub = served.paths;
-    const member = world.agent.api.members(HUB, { status: 'onboarded', limit: 1 }).items[0];
-    const partner = world.agent.api.members(HUB, { status: 'guest', limit: 10 }).items.find((m) => m.kind === 'partner-user');
+    const member = (await world.agent.api.members(HUB, { status: 'onboarded', limit: 1 })).items[0];
+    const partner = (await world.agent.api.members(HUB, { status: 'guest', limit: 10 })).items.find((m) => m.kind === 'partner-user');
     assert.ok(partner?.partnerBusinessName, 'a partner guest with its business name is among the answers');
     const calls: Array<[OpenApiOperation, string, string, unknown?]> = [
       [hub['/hubs'].get!, 'GET', '/hubs'],

@@ -165,7 +165,7 @@ describe('admin API and Okta hook over the real agent', () => {
     const offboard = (await agent.api.tasks({ kind: 'offboard' })).items.find((t) => t.trigger.type === 'entra-lifecycle');
     assert.ok(offboard, 'an offboarding task with the entra-lifecycle trigger');
     const resume = graph.resumes.find((r) => r.taskProcessingResultId === 'tpr-real');
-    const final = agent.api.task(offboard.id)!;
+    const final = (await agent.api.task(offboard.id))!;
     assert.deepEqual(resume?.body, { data: { operationStatus: final.status === 'completed' ? 'completed' : 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
     assert.equal(final.status, 'completed', JSON.stringify(final.lastError));
   });

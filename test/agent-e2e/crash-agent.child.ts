@@ -6,6 +6,7 @@
  */
 import { createAgent } from '../../agent/agent.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { collect } from '../../agent/store/store.ts';
 import { isFinished } from '../../agent/tasks/task-record.ts';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -27,8 +28,8 @@ await agent.start();
 process.stdout.write('ready\n');
 for (;;) {
   await new Promise((r) => setTimeout(r, 20));
-  const tasks = [...store.list('tasks', HUB)];
-  if (store.partitions('outbox').length === 0 && tasks.length > 0 && tasks.every(isFinished)) {
+  const tasks = await collect(store.list('tasks', HUB));
+  if ((await store.partitions('outbox')).length === 0 && tasks.length > 0 && tasks.every(isFinished)) {
     const byStatus: Record<string, number> = {};
     for (const t of tasks) byStatus[`${t.kind}:${t.status}`] = (byStatus[`${t.kind}:${t.status}`] ?? 0) + 1;
     // Tasks that ran more than once: an attempt was cut short by a kill (or a transient error).

@@ -6,7 +6,7 @@
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
-import type { Store } from '../../agent/store/store.ts';
+import { collect, type Store } from '../../agent/store/store.ts';
 
 export const OKTA: Trigger = { type: 'scim', idp: 'okta', actor: 'okta-provisioning' };
 
@@ -23,18 +23,18 @@ export class Directory {
   }
 
   async setActive(id: string, active: boolean): Promise<void> {
-    await this.store.transact((tx) => {
-      const u = tx.get('directoryUsers', this.hubId, id)!;
+    await this.store.transact(async (tx) => {
+      const u = (await tx.get('directoryUsers', this.hubId, id))!;
       tx.put('directoryUsers', this.hubId, id, { ...u, active, version: u.version + 1, lastModified: new Date().toISOString() });
       recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: active ? 'user-activated' : 'user-deactivated', userId: id }] });
     });
   }
 
   async deleteUser(id: string): Promise<void> {
-    await this.store.transact((tx) => {
-      const u = tx.get('directoryUsers', this.hubId, id)!;
+    await this.store.transact(async (tx) => {
+      const u = (await tx.get('directoryUsers', this.hubId, id))!;
       tx.delete('directoryUsers', this.hubId, id);
-      for (const g of [...tx.list('directoryGroups', this.hubId)]) {
+      for (const g of await collect(tx.list('directoryGroups', this.hubId))) {
         if (g.members.some((m) => m.value === id)) tx.put('directoryGroups', this.hubId, g.id, { ...g, members: g.members.filter((m) => m.value !== id) });
       }
       recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: 'user-deleted', userId: id, userName: u.userName, emails: u.emails }] });
@@ -43,10 +43,10 @@ export class Directory {
 
   /** PATCH /Groups/{id} with add/remove member ops (creates the group on first use). */
   async patchGroup(displayName: string, add: string[], remove: string[] = []): Promise<void> {
-    await this.store.transact((tx) => {
+    await this.store.transact(async (tx) => {
       const id = `g-${displayName.toLowerCase().replace(/\W+/g, '-')}`;
       const at = new Date().toISOString();
-      const prev = tx.get('directoryGroups', this.hubId, id);
+      const prev = await tx.get('directoryGroups', this.hubId, id);
       const g: DirectoryGroupRecord = prev ? { ...prev } : { hubId: this.hubId, id, displayName, members: [], scim: {}, created: at, lastModified: at, version: 0 };
       const members = g.members.filter((m) => !remove.includes(m.value));
       for (const a of add) if (!members.some((m) => m.value === a)) members.push({ value: a });

@@ -65,8 +65,8 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
 /** Runs a check for updates (import + reconcile) and waits for it. */
 export async function checkForUpdates(h: Harness): Promise<void> {
   const t = await h.agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'e2e' });
-  await until(`check for updates ${t.id}`, () => { const v = h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 10_000);
-  const done = h.agent.api.task(t.id)!;
+  await until(`check for updates ${t.id}`, async () => { const v = await h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 10_000);
+  const done = (await h.agent.api.task(t.id))!;
   if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
 }
 

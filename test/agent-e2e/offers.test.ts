@@ -21,7 +21,7 @@ const config = () => configSchema.parse({
 const portal = { type: 'okta-workflows' as const, actor: 'claim-flow' };
 const graphWrites = (h: Harness, email: string) => h.emulator.calls.filter((c) => c.method !== 'GET' && JSON.stringify(c.body ?? {}).toLowerCase().includes(email));
 /** Waits until the dispatcher has planned everything pushed so far (the outbox is empty and no reconcile is pending). */
-const settled = (h: Harness) => until('dispatch settled', async () => [...h.store.list('outbox', HUB)].length === 0 && (await h.agent.api.tasks({ hubId: HUB, kind: 'reconcile-person' })).items.every((t) => t.status === 'completed'));
+const settled = (h: Harness) => until('dispatch settled', async () => (await h.store.count('outbox', HUB)) === 0 && (await h.agent.api.tasks({ hubId: HUB, kind: 'reconcile-person' })).items.every((t) => t.status === 'completed'));
 const auditOf = async (h: Harness, action: string, email: string) => (await h.agent.api.audit({ hubId: HUB, action })).items.filter((e) => e.subject?.email === email);
 
 describe('claim access (collections) and seat-less owners', () => {
@@ -38,13 +38,13 @@ describe('claim access (collections) and seat-less owners', () => {
     await until('advertiser invited', () => invitePosts(h.emulator, 'adv@example.com').length === 1);
     await settled(h);
     assert.equal(invitePosts(h.emulator, 'it@example.com').length, 0);
-    assert.deepEqual(h.agent.api.offers('it@example.com'), [], 'a seat-less team offers nothing either');
+    assert.deepEqual(await h.agent.api.offers('it@example.com'), [], 'a seat-less team offers nothing either');
   });
 
   test('joining a collection team makes an offer and sends nothing; claiming twice sends one invite', async () => {
     await h.directory.createUser('u-kim', 'kim@example.com');
     await h.directory.patchGroup('Brand', ['u-kim']);
-    const [offer] = await until('offer made', () => { const o = h.agent.api.offers('KIM@example.com'); return o.length ? o : undefined; });
+    const [offer] = await until('offer made', async () => { const o = await h.agent.api.offers('KIM@example.com'); return o.length ? o : undefined; });
     assert.deepEqual({ ...offer!, offeredAt: 'x', expiresAt: 'x' }, { id: offer!.id, hubId: HUB, collection: 'brand-hubs', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }], status: 'offered', offeredAt: 'x', expiresAt: 'x' });
     assert.equal(Date.parse(offer!.expiresAt!) - Date.parse(offer!.offeredAt), 14 * 86_400_000, 'the collection\'s offerDays');
     await settled(h);
@@ -53,12 +53,12 @@ describe('claim access (collections) and seat-less owners', () => {
 
     const first = await h.agent.api.claimOffer('kim@example.com', offer!.id, portal);
     const second = await h.agent.api.claimOffer('kim@example.com', offer!.id, portal);
-    await until('claim planned', () => [first, second].every((t) => h.agent.api.task(t.id)?.status === 'completed'));
+    await until('claim planned', async () => (await Promise.all([first, second].map((t) => h.agent.api.task(t.id)))).every((t) => t?.status === 'completed'));
     const invite = await until('invite in the emulator', () => h.emulator.control.state().invites.find((i) => i.email === 'kim@example.com'));
-    await h.agent.api.claimOffer('kim@example.com', offer!.id, portal).then((t) => until('third claim planned', () => h.agent.api.task(t.id)?.status === 'completed'));
+    await h.agent.api.claimOffer('kim@example.com', offer!.id, portal).then((t) => until('third claim planned', async () => (await h.agent.api.task(t.id))?.status === 'completed'));
     await settled(h);
     assert.equal(invitePosts(h.emulator, 'kim@example.com').length, 1, 'claiming three times sent one invite');
-    assert.equal(h.agent.api.offers('kim@example.com')[0]!.status, 'claimed');
+    assert.equal((await h.agent.api.offers('kim@example.com'))[0]!.status, 'claimed');
     const claimed = await auditOf(h, 'offer-claimed', 'kim@example.com');
     assert.equal(claimed.length, 1, 'claimed once in the audit log');
     assert.equal(claimed[0]!.trigger.actor, 'claim-flow');
@@ -77,9 +77,9 @@ describe('claim access (collections) and seat-less owners', () => {
   test('leaving the group before claiming withdraws the offer, nothing sent to the app; claiming it then is not-found', async () => {
     await h.directory.createUser('u-lou', 'lou@example.com');
     await h.directory.patchGroup('Brand', ['u-lou']);
-    const [offer] = await until('offer made', () => { const o = h.agent.api.offers('lou@example.com'); return o.length ? o : undefined; });
+    const [offer] = await until('offer made', async () => { const o = await h.agent.api.offers('lou@example.com'); return o.length ? o : undefined; });
     await h.directory.patchGroup('Brand', [], ['u-lou']);
-    await until('offer withdrawn', () => h.agent.api.offers('lou@example.com').length === 0);
+    await until('offer withdrawn', async () => (await h.agent.api.offers('lou@example.com')).length === 0);
     await settled(h);
     const [withdrawn] = await auditOf(h, 'offer-withdrawn', 'lou@example.com');
     assert.match(withdrawn?.why ?? '', /no longer in Brand.*nothing was sent/);

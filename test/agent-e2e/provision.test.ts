@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect } from '../../agent/store/store.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
 
@@ -26,7 +27,7 @@ describe('Okta shape: Jane joins, accepts, moves to admins, leaves', () => {
     assert.equal(invitePosts(h.emulator, JANE).length, 1, 'exactly one invite');
     const invite = h.emulator.control.state().invites.find((i) => i.email === JANE);
     assert.equal(invite?.status, 'PENDING');
-    assert.ok([...h.store.list('appInvites', HUB)].some((i) => i.email === JANE && i.sentByHubwarden), 'the snapshot knows hubwarden sent it');
+    assert.ok((await collect(h.store.list('appInvites', HUB))).some((i) => i.email === JANE && i.sentByHubwarden), 'the snapshot knows hubwarden sent it');
     const audit = (await h.agent.api.audit({ hubId: HUB, email: JANE }));
     assert.ok(audit.items.some((e) => e.action === 'invite' && e.outcome === 'ok' && e.trigger.idp === 'okta'), 'audited with its trigger');
   });

@@ -16,7 +16,7 @@ describe('invite limit (code 17) against the emulator', () => {
     await h.directory.patchGroup('Meta Advertisers', ['u-1', 'u-2', 'u-3']);
     const waiting = await until('an invite waiting on the limit', async () => (await h.agent.api.tasks({ hubId: HUB, kind: 'invite', status: 'waiting' })).items[0]);
     assert.equal(waiting.lastError?.kind, 'rate-limited');
-    const task = h.store.get('tasks', HUB, waiting.id)!;
+    const task = (await h.store.get('tasks', HUB, waiting.id))!;
     assert.equal(task.waitReason, `rate-limited invite:${SANDBOX.businessId}`);
     assert.ok(Date.parse(task.nextRunAt!) - Date.now() > 23 * 3_600_000, 'waits about 24 h (the invite limit, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users)');
     assert.equal(h.emulator.control.state().invites.filter((i) => i.email.startsWith('p') && i.status === 'PENDING').length, 2);

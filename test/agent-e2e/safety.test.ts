@@ -15,7 +15,7 @@ describe('confirmDeprovisioning: an owner applies the report', () => {
     const ann = await onboard(h, 'u-ann', 'ann@example.com', 'Meta Advertisers');
     await h.directory.setActive('u-jane', false);
     await h.directory.setActive('u-ann', false);
-    const report = await until('a report with both', () => h.agent.api.reports(HUB).find((r) => r.items.length === 2), 6_000);
+    const report = await until('a report with both', async () => (await h.agent.api.reports(HUB)).find((r) => r.items.length === 2), 6_000);
     await h.agent.idle();
     assert.ok(isMember(h, jane) && isMember(h, ann), 'still members while the report is open');
     assert.deepEqual(report.items.map((i) => i.email).sort(), ['ann@example.com', 'jane@example.com']);
@@ -48,14 +48,14 @@ describe('removal threshold', () => {
     await checkForUpdates(h);
     await h.directory.setActive('u-a', false);
     await h.directory.setActive('u-b', false);
-    const approval = await until('an approval', () => h.agent.api.approvals(HUB).find((x) => x.status === 'pending'), 6_000);
+    const approval = await until('an approval', async () => (await h.agent.api.approvals(HUB)).find((x) => x.status === 'pending'), 6_000);
     assert.match(approval.explanation, /would remove 2 of \d+ member/);
-    assert.equal(h.agent.api.task(approval.taskId)?.status, 'needs-approval');
+    assert.equal((await h.agent.api.task(approval.taskId))?.status, 'needs-approval');
     await h.agent.idle();
     assert.ok(isMember(h, a) && isMember(h, b), 'nobody removed before approval');
     await h.agent.api.decideApproval(approval.id, 'approve', admin);
     await until('both removed', () => !isMember(h, a) && !isMember(h, b));
-    assert.equal(h.agent.api.task(approval.taskId)?.status, 'completed');
+    assert.equal((await h.agent.api.task(approval.taskId))?.status, 'completed');
   });
 });
 

@@ -68,7 +68,7 @@ async function start(idp: 'okta' | 'entra'): Promise<ScimHarness> {
   };
   // The harness helpers address the hub by the HUB constant; this suite checks through the emulator instead.
   const t = await agent.api.checkForUpdates(hubId, { type: 'admin' });
-  await until('first import', () => agent.api.task(t.id)?.status === 'completed', 10_000);
+  await until('first import', async () => (await agent.api.task(t.id))?.status === 'completed', 10_000);
   return h;
 }
 
@@ -91,7 +91,7 @@ describe('Okta shape over real SCIM requests', () => {
     const invite = h.emulator.control.state().invites.find((i) => i.email === 'jane@example.com')!;
     const { memberId } = h.emulator.control.acceptInvite(invite.id);
     const t = await h.agent.api.checkForUpdates('meta-okta', { type: 'admin' });
-    await until('import', () => h.agent.api.task(t.id)?.status === 'completed', 10_000);
+    await until('import', async () => (await h.agent.api.task(t.id))?.status === 'completed', 10_000);
     await until('act_111', () => h.emulator.control.state().assignments.find((a) => a.assetId === 'act_111' && a.userId === memberId));
     const off = await h.scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
     assert.ok(off.status === 200 || off.status === 204, `PATCH ${off.status}`);

@@ -20,6 +20,8 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { logger } from '../../agent/log/logger.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { storeFileOf } from '../../agent/store/open-store.ts';
+import { collect } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createApp } from '../../scim-server/app.ts';
@@ -108,7 +110,7 @@ hubs:
     meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN, graphBaseUrl: ${metaUrl} }
 `, join(dir, 'hubwarden.yaml'), { ...SECRETS });
 
-  store = new LowdbStore(config.pathOf(config.file.store.path));
+  store = new LowdbStore(storeFileOf(config)!);
   await store.open();
   hubwarden = composeHubwarden({ config, store, auditFile: config.pathOf(config.file.audit.file), runner: { backoffBaseMs: 20, backoffMaxMs: 100, leaseMs: 2_000 } });
   const app = createApp({ store, agentRunning: () => hubwarden.running(), routers: hubwarden.routers });
@@ -131,8 +133,8 @@ hubs:
   const token = await graph.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
   const res = await fetch(`${url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(callout) });
   assert.equal(res.status, 202, await res.text());
-  await until('the callout to end (resume refused)', () => store.get('hookEvents', 'entra-lifecycle', 'tpr-echo')?.state === 'failed', 20_000);
-  await until('every hub to be checked', () => ['meta-echo', 'okta-hub', 'entra-hub'].every((h) => [...store.list('tasks', h)].some((t) => t.kind === 'check-for-updates' && ['completed', 'failed', 'waiting'].includes(t.status) && t.attempts > 0)), 20_000);
+  await until('the callout to end (resume refused)', async () => (await store.get('hookEvents', 'entra-lifecycle', 'tpr-echo'))?.state === 'failed', 20_000);
+  await until('every hub to be checked', async () => (await Promise.all(['meta-echo', 'okta-hub', 'entra-hub'].map((h) => collect(store.list('tasks', h))))).every((tasks) => tasks.some((t) => t.kind === 'check-for-updates' && ['completed', 'failed', 'waiting'].includes(t.status) && t.attempts > 0)), 20_000);
 
   // What the admin API answers about it all.
   for (const path of ['/api/v1/hubs', '/api/v1/hubs/meta-echo', '/api/v1/hubs/okta-hub', '/api/v1/hubs/entra-hub', '/api/v1/tasks?limit=200', '/api/v1/audit?limit=500']) {
@@ -151,9 +153,9 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, probe: () => boolean, ms: number): Promise<void> {
+async function until(what: string, probe: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -169,12 +171,12 @@ async function filesUnder(folder: string): Promise<string[]> {
   return out;
 }
 
-test('the echoed credentials reached what hubwarden stores, redacted', () => {
-  const hook = store.get('hookEvents', 'entra-lifecycle', 'tpr-echo')!;
+test('the echoed credentials reached what hubwarden stores, redacted', async () => {
+  const hook = (await store.get('hookEvents', 'entra-lifecycle', 'tpr-echo'))!;
   assert.match(hook.outcome ?? '', /^resume failed: .*\[redacted\]/, 'the Entra token endpoint echo reached the hook event');
-  const echoTask = [...store.list('tasks', 'meta-echo')].find((t) => t.kind === 'check-for-updates')!;
+  const echoTask = (await collect(store.list('tasks', 'meta-echo'))).find((t) => t.kind === 'check-for-updates')!;
   assert.match(echoTask.lastError?.message ?? '', /\[redacted\]/, 'the Meta echo reached the task record');
-  const oktaTask = [...store.list('tasks', 'okta-hub')].find((t) => t.kind === 'check-for-updates' && t.status === 'completed');
+  const oktaTask = (await collect(store.list('tasks', 'okta-hub'))).find((t) => t.kind === 'check-for-updates' && t.status === 'completed');
   assert.match(String((oktaTask?.result as { writeback?: string } | undefined)?.writeback), /^failed: .*\[redacted\]/, 'the Okta echo reached the write-back result');
   assert.ok(lines.some((l) => l.includes('[redacted]')), 'the echoes reached the logs');
 });

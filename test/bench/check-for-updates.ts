@@ -86,13 +86,13 @@ export default async function checkForUpdatesBench(args: string[]): Promise<void
     const started = performance.now();
     const task = await agent.api.checkForUpdates('big', { type: 'cli', actor: 'bench' });
     for (;;) {
-      const now = agent.api.task(task.id);
+      const now = await agent.api.task(task.id);
       if (now?.status === 'failed') throw new Error(`check for updates failed: ${now.lastError?.message}`);
-      if (marks.reconcile !== undefined || (now?.status === 'completed' && marks.reconcile === undefined && !store.get('checkRuns', 'big', task.id)?.reconcileTaskId)) break;
+      if (marks.reconcile !== undefined || (now?.status === 'completed' && marks.reconcile === undefined && !(await store.get('checkRuns', 'big', task.id))?.reconcileTaskId)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const ended = performance.now();
-    const run = marks.run ? store.get('checkRuns', 'big', marks.run) : undefined;
+    const run = marks.run ? await store.get('checkRuns', 'big', marks.run) : undefined;
     const read = (marks.read ?? ended) - started;
     const save = (marks.saved ?? ended) - (marks.read ?? started);
     const reconcile = (marks.reconcile ?? ended) - (marks.saved ?? started);

@@ -114,7 +114,7 @@ export default async function provision(args: string[]): Promise<void> {
   // As deployed: the agent holds a complete snapshot of the app (the check for updates at start
   // and every hour), which is what lets a clean first invite attempt skip the look-up (H10).
   const check = await agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'bench' });
-  for (let v = agent.api.task(check.id); v?.status !== 'completed'; v = agent.api.task(check.id)) {
+  for (let v = await agent.api.task(check.id); v?.status !== 'completed'; v = await agent.api.task(check.id)) {
     if (v?.status === 'failed') throw new Error(`check for updates failed: ${v.lastError?.message}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -134,8 +134,10 @@ export default async function provision(args: string[]): Promise<void> {
       for (const { value } of g.members ?? []) {
         if (inGroup.has(value)) continue;
         inGroup.add(value);
-        const email = store.get('directoryUsers', HUB, value)?.email;
-        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
+        const wall = Date.now();
+        void store.get('directoryUsers', HUB, value).then((u) => {
+          if (u?.email) { acceptedAt.set(u.email, t); acceptedWall.set(u.email, wall); }
+        });
       }
     }
   });
@@ -171,7 +173,7 @@ export default async function provision(args: string[]): Promise<void> {
   let jumps = 0;
   while (invitesOut() < people + paced) {
     await new Promise((r) => setTimeout(r, 10));
-    if (agent.runner.running > 0 || store.partitions('outbox').length > 0) continue;
+    if (agent.runner.running > 0 || (await store.partitions('outbox')).length > 0) continue;
     const next = agent.runner.nextDueAt();
     if (next === undefined) { if (performance.now() - realStart > 600_000) break; continue; }
     if (next > Date.now() + 50) { offset += next - Date.now(); await graph.setClockOffset(offset); jumps++; agent.runner.poke(); }
@@ -209,7 +211,7 @@ export default async function provision(args: string[]): Promise<void> {
   // Where the burst's latency goes (median over the invites under the limit), from the invite tasks.
   const stage = { inviteQueued: [] as number[], inviteStarted: [] as number[] };
   const underSet = new Set(byPost.slice(0, Math.max(0, limit - paced)));
-  for (const t of store.list('tasks', HUB)) {
+  for await (const t of store.list('tasks', HUB)) {
     const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email : undefined;
     if (!email || !underSet.has(email)) continue;
     const from = acceptedWall.get(email)!;

@@ -82,8 +82,8 @@ export function directPush(store: Store, hubId: string): Push {
     },
     async addToGroup(indexes) {
       const added = indexes.map((i) => `u-${i}`);
-      await store.transact((tx) => {
-        const g = tx.get('directoryGroups', hubId, groupId) ?? { hubId, id: groupId, displayName: 'Meta Advertisers', members: [], scim: {}, created: at, lastModified: at, version: 0 };
+      await store.transact(async (tx) => {
+        const g = (await tx.get('directoryGroups', hubId, groupId)) ?? { hubId, id: groupId, displayName: 'Meta Advertisers', members: [], scim: {}, created: at, lastModified: at, version: 0 };
         tx.put('directoryGroups', hubId, groupId, { ...g, members: [...g.members, ...added.map((value) => ({ value }))], version: g.version + 1 });
         recordDesiredChange(tx, { hubId, trigger, changes: [{ kind: 'group-members', groupId, displayName: 'Meta Advertisers', added, removed: [] }] });
       });

@@ -143,8 +143,13 @@ export default async function soak(args: string[]): Promise<void> {
   console.log(`  ${writes} writes in ${seconds.toFixed(0)} s = ${(writes / seconds).toFixed(0)} writes/s, ${errors} errors`);
   console.log(`  after warm-up (${(warmupShare * 100).toFixed(0)}% of the run; ${warm.length} samples, ${warm.length ? warm[warm.length - 1]!.writes - warm[0]!.writes : 0} writes): RSS ${mb(warm[0]?.rss ?? 0).toFixed(0)} -> ${mb(warm[warm.length - 1]?.rss ?? 0).toFixed(0)} MB, growth ${rssPer10k.toFixed(1)} MB per 10k writes (heap ${heapPer10k.toFixed(1)} MB per 10k; target <= 30 MB)`);
   console.log(`  p99 write latency: first ${(minute / 1000).toFixed(0)} s ${p99(first).toFixed(1)} ms (n=${first.length}), last ${(minute / 1000).toFixed(0)} s ${p99(last).toFixed(1)} ms (n=${last.length})`);
-  const held = (['directoryUsers', 'directoryGroups', 'outbox', 'tasks', 'taskKeys', 'appMembers', 'appInvites', 'audit', 'finishedTasks', 'heldNotes', 'departedUsers'] as const)
-    .map((c) => `${c} ${store.partitions(c).reduce((n, p) => n + store.count(c, p), 0)}`).join(', ');
+  const heldCounts: string[] = [];
+  for (const c of ['directoryUsers', 'directoryGroups', 'outbox', 'tasks', 'taskKeys', 'appMembers', 'appInvites', 'audit', 'finishedTasks', 'heldNotes', 'departedUsers'] as const) {
+    let n = 0;
+    for (const p of await store.partitions(c)) n += await store.count(c, p);
+    heldCounts.push(`${c} ${n}`);
+  }
+  const held = heldCounts.join(', ');
   console.log(`  records in memory at the end: ${held}; audit entries on disk: ${(await agent.api.audit({ limit: 1 })).total}, finished tasks on disk: ${(await agent.api.tasks({ status: 'completed', limit: 1 })).total}`);
 
   server.closeAllConnections();

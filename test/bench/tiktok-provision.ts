@@ -66,7 +66,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, auditFile: join(dir, 'audit.log'), handlers: [checkForUpdatesHandler] });
   await agent.start();
   const check = await agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'bench' });
-  for (let v = agent.api.task(check.id); v?.status !== 'completed'; v = agent.api.task(check.id)) {
+  for (let v = await agent.api.task(check.id); v?.status !== 'completed'; v = await agent.api.task(check.id)) {
     if (v?.status === 'failed') throw new Error(`check for updates failed: ${v.lastError?.message}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -82,8 +82,11 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
       for (const { value } of g.members ?? []) {
         if (inGroup.has(value)) continue;
         inGroup.add(value);
-        const email = store.get('directoryUsers', HUB, value)?.email?.toLowerCase();
-        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
+        const wall = Date.now();
+        void store.get('directoryUsers', HUB, value).then((u) => {
+          const email = u?.email?.toLowerCase();
+          if (email) { acceptedAt.set(email, t); acceptedWall.set(email, wall); }
+        });
       }
     }
   });
@@ -123,7 +126,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
   // Where the burst's latency goes (medians after acceptance), from the invite tasks.
   const burstSet = new Set(burstEmails);
   const stage = { queued: [] as number[], started: [] as number[] };
-  for (const t of store.list('tasks', HUB)) {
+  for await (const t of store.list('tasks', HUB)) {
     const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email?.toLowerCase() : undefined;
     if (!email || !burstSet.has(email) || !acceptedWall.has(email)) continue;
     stage.queued.push(Date.parse(t.createdAt) - acceptedWall.get(email)!);

@@ -79,7 +79,7 @@ export default async function dashboardBench(args: string[]): Promise<void> {
   await agent.runner.start?.();
   const check = await agent.api.checkForUpdates('big', { type: 'cli', actor: 'bench' });
   for (;;) {
-    const task = agent.api.task(check.id)!;
+    const task = (await agent.api.task(check.id))!;
     if (task.status === 'completed' || task.status === 'failed') break;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -84,8 +84,8 @@ hubs:
   await seedDirectory(store);
   // Casey (the contractor's directory identity) is an advertiser: matching the contractor to
   // Casey makes the agent grant the advertisers' tasks in Meta.
-  await store.transact((tx) => {
-    const g = tx.get('directoryGroups', HUB, 'grp-advertisers')!;
+  await store.transact(async (tx) => {
+    const g = (await tx.get('directoryGroups', HUB, 'grp-advertisers'))!;
     tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: DIR.casey }], version: g.version + 1 });
   });
   // The production composition root (connectors, agent, member service, check for updates,
@@ -106,8 +106,8 @@ hubs:
   return {
     url, idp, emulator, store, agent, config,
     async deactivate(userId) {
-      await store.transact((tx) => {
-        const u = tx.get('directoryUsers', HUB, userId)!;
+      await store.transact(async (tx) => {
+        const u = (await tx.get('directoryUsers', HUB, userId))!;
         tx.put('directoryUsers', HUB, userId, { ...u, active: false, version: u.version + 1, lastModified: new Date().toISOString() });
         recordDesiredChange(tx, { hubId: HUB, trigger: { type: 'scim', idp: 'okta', actor: 'okta-provisioning' }, changes: [{ kind: 'user-deactivated', userId }] });
       });

@@ -8,27 +8,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { ADMIN_TOKEN, DIR, HUB, PEOPLE, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
+import { launchChromium, newContext, signInWithIdp, until } from './browser-kit.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
+import { collect } from '../../agent/store/store.ts';
 import { graphCallsByHour } from '../../scim-server/ops/hourly-counts.ts';
 
 const SHOTS = 'test-artifacts/screenshots';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CONTRACTOR = SANDBOX.employees[2];
 const FRANK = SANDBOX.employees[1];
 const DAN = SANDBOX.employees[3];
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('dashboard in a browser', { timeout: 240_000 }, () => {
   let world: DashboardWorld;
@@ -47,11 +38,9 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     world = await startDashboardWorld();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    browser = await launchChromium();
     // The provider's dev login page imports a web font; there is no internet in CI.
-    await context.route(/fonts\.googleapis\.com/, (r) => r.abort());
-    context.setDefaultTimeout(15_000);
+    context = await newContext(browser);
     page = await context.newPage();
     watch(page);
   });
@@ -65,12 +54,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await page.goto(`${world.url}/ui/hubs/${HUB}`);
     assert.match(page.url(), /\/ui\/sign-in\?next=/);
     await shot('01-sign-in');
-    await page.getByRole('link', { name: 'Sign in with your organisation' }).click();
-    await page.waitForURL((u) => u.href.startsWith(world.idp.issuer));
-    await page.fill('input[name="login"]', PEOPLE.owner.login);
-    await page.fill('input[name="password"]', 'any password');
-    await page.click('button[type="submit"]');
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await signInWithIdp(page, world.idp.issuer, PEOPLE.owner.login);
     await page.waitForURL(`${world.url}/ui/hubs/${HUB}`);
     await page.getByText(PEOPLE.owner.email).waitFor();
     const cookies = await context.cookies(world.url);
@@ -88,7 +72,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await card.getByText('Check for updates finished.').waitFor({ timeout: 20_000 });
     await card.locator('[data-count="unmatched"]').getByText('1 unmatched').waitFor();
     assert.equal(await card.locator('[data-count="onboarded"]').textContent(), '5 onboarded');
-    assert.equal(world.store.get('appImports', HUB, HUB)?.complete, true);
+    assert.equal((await world.store.get('appImports', HUB, HUB))?.complete, true);
     const check = (await world.agent.api.tasks({ hubId: HUB, kind: 'check-for-updates' })).items[0];
     assert.deepEqual(check.trigger, { type: 'dashboard', actor: PEOPLE.owner.email, detail: 'oidc' });
     await shot('02-business-hubs');
@@ -110,7 +94,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await row.waitFor({ state: 'detached' });
     await page.locator('[data-count="unmatched"]').getByText('(0)').waitFor();
 
-    const match = world.store.get('memberMatches', HUB, CONTRACTOR);
+    const match = await world.store.get('memberMatches', HUB, CONTRACTOR);
     assert.equal(match?.manual, true);
     assert.equal(match?.directoryUserId, DIR.casey);
     // The reconcile pass the match asked for gives the contractor the advertisers' tasks in Meta.
@@ -130,7 +114,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await row.waitFor({ state: 'detached' });
     await page.getByRole('tab', { name: /Exempted/ }).click();
     await page.locator(`tr[data-member="${DAN}"]`).getByText('brand designer managed by the agency').waitFor();
-    const exemption = world.store.get('exemptions', HUB, DAN);
+    const exemption = await world.store.get('exemptions', HUB, DAN);
     assert.equal(exemption?.reason, 'brand designer managed by the agency');
     assert.equal(exemption?.by, PEOPLE.owner.email);
     assert.match(exemption?.until ?? '', /^2027-06-30/);
@@ -176,7 +160,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
 
   test('automation: a deprovisioning report is applied for one member and the seat goes in Meta', async () => {
     await world.deactivate(DIR.frank);
-    await until('a report naming Frank', () => world.agent.api.reports(HUB).find((r) => r.items.some((i) => i.memberId === FRANK)));
+    await until('a report naming Frank', async () => (await world.agent.api.reports(HUB)).find((r) => r.items.some((i) => i.memberId === FRANK)));
     assert.ok(world.emulator.control.state().users.some((u) => u.id === FRANK), 'not removed before the report is applied');
     await page.goto(`${world.url}/ui/automation`);
     const item = page.locator(`li[data-item="${FRANK}"]`);
@@ -189,7 +173,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await dialog.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('Report applied; the removals are queued.').waitFor();
     await until('Frank removed from the business in Meta', () => !world.emulator.control.state().users.some((u) => u.id === FRANK));
-    const report = world.agent.api.reports(HUB).find((r) => r.items.some((i) => i.memberId === FRANK))!;
+    const report = (await world.agent.api.reports(HUB)).find((r) => r.items.some((i) => i.memberId === FRANK))!;
     assert.ok(report.items.find((i) => i.memberId === FRANK)?.appliedAt);
     // The task list shows the removal, filterable by kind.
     await page.getByLabel('Kind').fill('remove-member');
@@ -248,8 +232,8 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await dialog.getByRole('button', { name: 'End exemption' }).click();
     await row.waitFor({ state: 'detached' });
     await page.locator('[data-count="exempted"]').getByText('(0)').waitFor();
-    assert.equal(world.store.get('exemptions', HUB, DAN), undefined);
-    const ended = [...world.store.list('audit', HUB)].filter((e) => e.action === 'member-unexempted' && e.subject?.memberId === DAN);
+    assert.equal(await world.store.get('exemptions', HUB, DAN), undefined);
+    const ended = (await collect(world.store.list('audit', HUB))).filter((e) => e.action === 'member-unexempted' && e.subject?.memberId === DAN);
     assert.equal(ended.length, 1);
     assert.match(ended[0]!.why, new RegExp(`^${PEOPLE.owner.email.replace(/[.]/g, '\\.')} ended the exemption`));
   });
@@ -271,20 +255,18 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  test('an IdP user outside the allowed groups is refused; an admin token signs in', async () => {
-    const other = await browser.newContext();
-    await other.route(/fonts\.googleapis\.com/, (r) => r.abort());
+  test('an IdP user outside the allowed groups whom no directory knows gets an empty My access; an admin token signs in', async () => {
+    const other = await newContext(browser);
     const p = await other.newPage();
     watch(p);
     await p.goto(`${world.url}/ui/`);
-    await p.getByRole('link', { name: 'Sign in with your organisation' }).click();
-    await p.fill('input[name="login"]', PEOPLE.outsider.login);
-    await p.fill('input[name="password"]', 'any password');
-    await p.click('button[type="submit"]');
-    await p.getByRole('button', { name: 'Continue' }).click();
-    await p.getByRole('alert').getByText(/The account you signed in with is not allowed to administer hubwarden/).waitFor();
-    assert.equal((await other.cookies(world.url)).some((c) => c.name === 'hubwarden-session'), false);
+    await signInWithIdp(p, world.idp.issuer, PEOPLE.outsider.login);
+    await p.waitForURL(`${world.url}/ui/my-access`);
+    await p.getByText(`No business hub's directory has ${PEOPLE.outsider.email}`).waitFor();
+    assert.deepEqual(await p.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents(), ['My access']);
+    assert.equal((await p.request.get(`${world.url}/ui/hubs/${HUB}`)).status(), 403, 'no hub role: no hub page');
 
+    await p.getByRole('button', { name: 'Sign out' }).click();
     await p.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await p.getByRole('button', { name: 'Sign in with token' }).click();
     await p.locator(`[data-hub="${HUB}"]`).waitFor();
@@ -296,11 +278,11 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     // Two new advertisers: hubwarden invites both; one accepts, the other's invite expires.
     const newcomers = [['dir-chart-one', 'chart.one@sandbox.example'], ['dir-chart-two', 'chart.two@sandbox.example']] as const;
     const at = new Date().toISOString();
-    await world.store.transact((tx) => {
+    await world.store.transact(async (tx) => {
       for (const [id, email] of newcomers) {
         tx.put('directoryUsers', HUB, id, { hubId: HUB, id, userName: email, active: true, displayName: id, email, emails: [email], scim: { userName: email }, created: at, lastModified: at, version: 1 });
       }
-      const g = tx.get('directoryGroups', HUB, 'grp-advertisers')!;
+      const g = (await tx.get('directoryGroups', HUB, 'grp-advertisers'))!;
       tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, ...newcomers.map(([value]) => ({ value }))], version: g.version + 1 });
       recordDesiredChange(tx, { hubId: HUB, trigger: { type: 'scim', idp: 'okta', actor: 'okta-provisioning' }, changes: [
         ...newcomers.map(([userId]) => ({ kind: 'user-created' as const, userId })),
@@ -312,7 +294,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     const expired = await pendingInvite(newcomers[1][1]);
     const checkNow = async (detail: string) => {
       const task = await world.agent.api.checkForUpdates(HUB, { type: 'schedule', detail });
-      await until(`the check for updates (${detail}) to finish`, () => world.agent.api.task(task.id)?.status === 'completed', 20_000);
+      await until(`the check for updates (${detail}) to finish`, async () => (await world.agent.api.task(task.id))?.status === 'completed', 20_000);
       return task;
     };
     // A check reads Meta's ids of the two invites (days pass before an invite expires).
@@ -329,7 +311,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     const standing = page.locator(`svg#standing-${HUB}`);
     await standing.waitFor();
     const statuses = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
-    const expected = Object.fromEntries(statuses.map((s) => [s, world.agent.api.members(HUB, { status: s, limit: 1 }).total]));
+    const expected = Object.fromEntries(await Promise.all(statuses.map(async (s) => [s, (await world.agent.api.members(HUB, { status: s, limit: 1 })).total] as const)));
     const drawn = Object.fromEntries(await standing.locator('[data-segment]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-segment'), Number(n.getAttribute('data-value'))])));
     assert.deepEqual(drawn, Object.fromEntries(statuses.filter((s) => expected[s] > 0).map((s) => [s, expected[s]])));
     const total = statuses.reduce((n, s) => n + expected[s], 0);
@@ -339,7 +321,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     assert.ok(Math.abs(onboardedWidth - (expected.onboarded / total) * 640) < 0.2, `onboarded segment ${onboardedWidth} of 640 for ${expected.onboarded}/${total}`);
 
     // The invite funnel: counted here from the stored audit records, not through the page's code.
-    const audit = [...world.store.list('audit', HUB)];
+    const audit = await collect(world.store.list('audit', HUB));
     const count = (keep: (e: (typeof audit)[number]) => boolean) => audit.filter(keep).length;
     const funnel = {
       sent: count((e) => (e.action === 'invite' || e.action === 'reinvite') && e.outcome === 'ok'),
@@ -387,7 +369,7 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     const durations = await page.locator('svg#task-durations [data-bar]').evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-bar'), Number(n.getAttribute('data-value'))]));
     assert.ok(durations.length >= 5, 'the latest finished tasks');
     for (const [id, ms] of durations) {
-      const t = world.agent.api.task(String(id))!;
+      const t = (await world.agent.api.task(String(id)))!;
       assert.equal(ms, Date.parse(t.completedAt!) - Date.parse(t.startedAt!), `duration of ${id}`);
     }
     const row = page.locator(`#tasks tbody tr[data-task="${check.id}"] td[data-label="Duration"]`);

@@ -52,12 +52,12 @@ describe('member service wired into the agent', () => {
     assert.equal(reconcile[0].parentId, checks[0].id);
     assert.equal(reconcile[0].status, 'completed', JSON.stringify(reconcile[0].lastError));
 
-    const summary = agent.api.hub(HUB)!;
+    const summary = (await agent.api.hub(HUB))!;
     assert.equal(summary.health.credential?.valid, true);
     assert.equal(summary.health.lastCheckForUpdates?.taskId, checks[0].id);
     assert.equal(summary.memberCounts.guest, 2); // Northwind's two people on act_111
     assert.ok(summary.memberCounts.onboarded >= 5, JSON.stringify(summary.memberCounts));
-    const guests = agent.api.members(HUB, { status: 'guest' });
+    const guests = await agent.api.members(HUB, { status: 'guest' });
     assert.deepEqual(guests.items.map((g) => g.partnerBusinessId), [SANDBOX.partner.businessId, SANDBOX.partner.businessId]);
     assert.ok((checks[0].result as { graphCalls: number }).graphCalls > 0);
   });
@@ -73,7 +73,7 @@ describe('member service wired into the agent', () => {
     }
     assert.equal(invitesOf().length, sent, 'no further invite for the same person');
     assert.equal(invitesOf().filter((i) => i.status === 'PENDING').length, 1);
-    const rows = agent.api.members(HUB, { search: SANDBOX.expiredInviteEmail }).items;
+    const rows = (await agent.api.members(HUB, { search: SANDBOX.expiredInviteEmail })).items;
     assert.deepEqual(rows.map((r) => [r.kind, r.status]), [['invite', 'invited']]);
   });
 
@@ -82,6 +82,6 @@ describe('member service wired into the agent', () => {
     const b = await agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'x' });
     assert.equal(a.id, b.id);
     await agent.idle();
-    assert.equal(agent.api.task(a.id)?.status, 'completed');
+    assert.equal((await agent.api.task(a.id))?.status, 'completed');
   });
 });

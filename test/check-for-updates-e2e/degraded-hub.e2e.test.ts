@@ -7,6 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect } from '../../agent/store/store.ts';
 import { createAgent } from '../../agent/agent.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService } from '../../agent/members/member-service.ts';
@@ -72,9 +73,9 @@ async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails
   const check = async () => {
     const task = await service.checkForUpdates(HUB, owner);
     await agent.idle();
-    const done = store.get('tasks', HUB, task.id)!;
+    const done = (await store.get('tasks', HUB, task.id))!;
     assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
-    return { task: done, run: store.get('checkRuns', HUB, task.id) as CheckRunRecord };
+    return { task: done, run: await store.get('checkRuns', HUB, task.id) as CheckRunRecord };
   };
   return {
     meta, store, agent, service, check, standing, directory: new Directory(store, HUB),
@@ -99,7 +100,7 @@ for (const variant of ['okta-no-partners', 'entra-partner-listing-fails'] as con
 
         const { run, task } = await h.check();
         assert.equal(run.outcome, 'completed');
-        assert.equal(h.store.get('appImports', HUB, HUB)?.complete, true);
+        assert.equal((await h.store.get('appImports', HUB, HUB))?.complete, true);
         if (variant === 'okta-no-partners') {
           assert.deepEqual(run.sectionsRead, ['members', 'invites', 'system users', 'assets', 'assignments', 'partners']);
           assert.equal(run.unavailable, undefined);
@@ -107,14 +108,14 @@ for (const variant of ['okta-no-partners', 'entra-partner-listing-fails'] as con
           assert.deepEqual(run.sectionsRead, ['members', 'invites', 'system users', 'assets', 'assignments']);
           assert.deepEqual(run.unavailable?.map((u) => u.section), ['partners']);
           assert.match(run.unavailable![0].message, /\[10\]/);
-          assert.ok(h.service.health(HUB)!.problems.some((p) => /could not read partners/.test(p)), 'hub health warns');
-          assert.equal(h.service.health(HUB)!.status, 'degraded');
+          assert.ok((await h.service.health(HUB))!.problems.some((p) => /could not read partners/.test(p)), 'hub health warns');
+          assert.equal((await h.service.health(HUB))!.status, 'degraded');
         }
         assert.equal((task.result as { writeback?: string }).writeback, 'done');
-        const status = (id: string) => h.service.member(HUB, id)?.status;
-        assert.equal(status(SANDBOX.admins[0]), 'onboarded');
-        assert.equal(status(SANDBOX.employees[0]), 'onboarded');
-        assert.equal(status(`invite:${SANDBOX.pendingInviteId}`), 'invited');
+        const status = async (id: string) => (await h.service.member(HUB, id))?.status;
+        assert.equal(await status(SANDBOX.admins[0]), 'onboarded');
+        assert.equal(await status(SANDBOX.employees[0]), 'onboarded');
+        assert.equal(await status(`invite:${SANDBOX.pendingInviteId}`), 'invited');
         assert.equal(h.standing('ada.lovelace@sandbox.example'), 'onboarded', 'written back');
         assert.equal(h.standing(SANDBOX.pendingInviteEmail), 'invited');
 
@@ -122,14 +123,14 @@ for (const variant of ['okta-no-partners', 'entra-partner-listing-fails'] as con
         const { memberId } = h.meta.control.acceptInvite(SANDBOX.pendingInviteId, { name: 'New Hire' });
         await h.check();
         await until('act_111 for the new hire', () => h.meta.control.state().assignments.find((a) => a.userId === memberId && a.assetId === 'act_111'), 10_000);
-        assert.equal(status(memberId), 'onboarded');
+        assert.equal(await status(memberId), 'onboarded');
         assert.equal(h.standing(SANDBOX.pendingInviteEmail), 'onboarded', 'written back after acceptance');
 
         // Frank leaves the mapped group: removed once the directory was quiet for the settle window.
         await h.directory.patchGroup('Meta Advertisers', [], ['u-frank']);
         await until('Frank removed', () => !h.meta.control.state().users.some((u) => u.id === SANDBOX.employees[1]), 15_000);
         await h.agent.idle();
-        assert.deepEqual([...h.store.list('tasks', HUB)].filter((t) => t.status === 'failed').map((t) => `${t.kind}: ${t.lastError?.message}`), []);
+        assert.deepEqual((await collect(h.store.list('tasks', HUB))).filter((t) => t.status === 'failed').map((t) => `${t.kind}: ${t.lastError?.message}`), []);
       } finally {
         await h.close();
       }

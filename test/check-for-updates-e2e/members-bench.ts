@@ -47,7 +47,7 @@ export default async function members(args: string[]): Promise<void> {
 
   const service = createMemberService({ config: { file }, store, log: { info() {}, warn() {}, error() {} } });
   t = performance.now();
-  const first = service.members('big', { limit: 50 });
+  const first = await service.members('big', { limit: 50 });
   const cold = performance.now() - t;
 
   const queries: Array<[string, MemberQuery]> = [
@@ -59,25 +59,25 @@ export default async function members(args: string[]): Promise<void> {
   ];
   const lines: string[] = [];
   for (const [label, q] of queries) {
-    service.members('big', q); // first use of a sort order builds it once
+    await service.members('big', q); // first use of a sort order builds it once
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
       const s = performance.now();
-      service.members('big', q);
+      await service.members('big', q);
       times.push(performance.now() - s);
     }
     lines.push(`  ${label.padEnd(20)} p50 ${ms(pct(times, 50))}  p99 ${ms(pct(times, 99))}`);
   }
-  await store.transact((tx) => {
-    const u = tx.get('directoryUsers', 'big', 'u1')!;
+  await store.transact(async (tx) => {
+    const u = (await tx.get('directoryUsers', 'big', 'u1'))!;
     tx.put('directoryUsers', 'big', 'u1', { ...u, displayName: 'changed', version: u.version + 1 });
   });
   t = performance.now();
-  service.members('big', { limit: 50 });
+  await service.members('big', { limit: 50 });
   const withinLag = performance.now() - t; // served from the view built < 2 s ago
   await new Promise((r) => setTimeout(r, 2100));
   t = performance.now();
-  service.members('big', { limit: 50 });
+  await service.members('big', { limit: 50 });
   const rebuild = performance.now() - t;
   t = performance.now();
   await service.exemptMember('big', 'm20', { reason: 'bench' }, { type: 'cli' });
@@ -93,5 +93,5 @@ export default async function members(args: string[]): Promise<void> {
   console.log(`owner decisions (transaction, matching of the row, patched view): exempt ${ms(exemptMs)}, match ${ms(matchMs)}`);
   console.log('warm page requests (200 each):');
   for (const l of lines) console.log(l);
-  console.log(`RSS growth ${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB; counts ${JSON.stringify(service.memberCounts('big'))}`);
+  console.log(`RSS growth ${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB; counts ${JSON.stringify(await service.memberCounts('big'))}`);
 }

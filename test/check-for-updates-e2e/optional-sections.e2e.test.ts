@@ -8,6 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect } from '../../agent/store/store.ts';
 import { SANDBOX, type FaultConfig, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
@@ -55,24 +56,24 @@ describe('check for updates with an optional section failing (Meta connector ove
     try {
       const task = await service.checkForUpdates(HUB, owner);
       await runner.idle();
-      const done = store.get('tasks', HUB, task.id)!;
+      const done = (await store.get('tasks', HUB, task.id))!;
       assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
-      return store.get('checkRuns', HUB, task.id) as CheckRunRecord;
+      return await store.get('checkRuns', HUB, task.id) as CheckRunRecord;
     } finally {
       emulator.control.setFaults({});
     }
   }
-  const counts = () => ({ ...store.get('appImports', HUB, HUB)!.counts });
-  const healthWarns = (section: string) => service.health(HUB)!.problems.some((p) => p.startsWith(`last check for updates could not read ${section}`));
+  const counts = async () => ({ ...(await store.get('appImports', HUB, HUB))!.counts });
+  const healthWarns = async (section: string) => (await service.health(HUB))!.problems.some((p) => p.startsWith(`last check for updates could not read ${section}`));
 
   /** What must hold after any degraded run: members and invites read and matched, write-back ran, a reconcile queued. */
-  function stillComplete(run: CheckRunRecord, before: number) {
+  async function stillComplete(run: CheckRunRecord, before: number) {
     assert.equal(run.outcome, 'completed');
-    assert.equal(store.get('appImports', HUB, HUB)?.complete, true);
-    assert.equal(store.get('appImports', HUB, HUB)?.taskId, run.id);
-    assert.equal(service.member(HUB, SANDBOX.admins[0])?.status, 'onboarded');
-    assert.equal(service.member(HUB, SANDBOX.admins[0])?.directoryUserId, DIR.ada);
-    assert.equal(service.member(HUB, `invite:${SANDBOX.pendingInviteId}`)?.directoryUserId, DIR.newHire);
+    assert.equal((await store.get('appImports', HUB, HUB))?.complete, true);
+    assert.equal((await store.get('appImports', HUB, HUB))?.taskId, run.id);
+    assert.equal((await service.member(HUB, SANDBOX.admins[0]))?.status, 'onboarded');
+    assert.equal((await service.member(HUB, SANDBOX.admins[0]))?.directoryUserId, DIR.ada);
+    assert.equal((await service.member(HUB, `invite:${SANDBOX.pendingInviteId}`))?.directoryUserId, DIR.newHire);
     assert.ok(run.reconcileTaskId, 'a reconcile pass follows the degraded import');
     assert.equal(writebacks, before + 1, 'write-back ran');
   }
@@ -81,58 +82,58 @@ describe('check for updates with an optional section failing (Meta connector ove
     const run = await checkWith({});
     assert.deepEqual(run.sectionsRead, ALL);
     assert.equal(run.unavailable, undefined);
-    assert.equal(service.health(HUB)!.problems.some((p) => /could not read/.test(p)), false);
+    assert.equal((await service.health(HUB))!.problems.some((p) => /could not read/.test(p)), false);
   });
 
   test('partners fail: guests keep their previous data and say why it is unavailable; health warns', async () => {
-    const before = counts();
+    const before = await counts();
     const wb = writebacks;
     const run = await checkWith({ errorRate: 1, match: '/(agencies|clients)$' });
-    stillComplete(run, wb);
+    await stillComplete(run, wb);
     assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== 'partners'));
     assert.deepEqual(run.unavailable?.map((u) => u.section), ['partners']);
     assert.match(run.unavailable![0].message, /list agencies of business/);
-    assert.equal(counts().partners, before.partners);
-    const guest = service.member(HUB, `partner:${P.businessId}:${P.users[0]}`)!;
+    assert.equal((await counts()).partners, before.partners);
+    const guest = (await service.member(HUB, `partner:${P.businessId}:${P.users[0]}`))!;
     assert.equal(guest.status, 'guest');
     assert.match(guest.unavailable ?? '', /^partner data unavailable: .*list agencies/);
-    assert.ok(healthWarns('partners'));
-    assert.ok([...store.list('audit', HUB)].some((e) => e.taskId === run.id && /not read \(previous data kept\): partners/.test(e.why)));
+    assert.ok(await healthWarns('partners'));
+    assert.ok((await collect(store.list('audit', HUB))).some((e) => e.taskId === run.id && /not read \(previous data kept\): partners/.test(e.why)));
   });
 
   test('the next healthy import clears the warning and the guests\' note', async () => {
     await checkWith({});
-    assert.equal(healthWarns('partners'), false);
-    assert.equal(service.member(HUB, `partner:${P.businessId}:${P.users[0]}`)?.unavailable, undefined);
+    assert.equal(await healthWarns('partners'), false);
+    assert.equal((await service.member(HUB, `partner:${P.businessId}:${P.users[0]}`))?.unavailable, undefined);
   });
 
   /** A run with one optional section failing: the import still completes, health warns about that section. */
   async function degraded(section: string, match: string) {
-    const before = counts();
+    const before = await counts();
     const wb = writebacks;
     const run = await checkWith({ errorRate: 1, match });
-    stillComplete(run, wb);
+    await stillComplete(run, wb);
     assert.deepEqual(run.sectionsRead, ALL.filter((s) => s !== section));
     assert.deepEqual(run.unavailable?.map((u) => u.section), [section]);
-    assert.ok(healthWarns(section));
+    assert.ok(await healthWarns(section));
     return { run, before };
   }
 
   test('assets fail (one type): that type keeps what was known; assignments of the others are read', async () => {
     const { run, before } = await degraded('assets', '/owned_pages$');
     assert.deepEqual(run.unreadableAssetTypes?.map((u) => u.type), ['page']);
-    assert.ok(store.get('appAssets', HUB, `page:${SANDBOX.pageId}`), 'the page is still known');
-    assert.deepEqual([counts().assets, counts().assignments], [before.assets, before.assignments]);
+    assert.ok(await store.get('appAssets', HUB, `page:${SANDBOX.pageId}`), 'the page is still known');
+    assert.deepEqual([(await counts()).assets, (await counts()).assignments], [before.assets, before.assignments]);
   });
 
   test('assignments fail: every assignment keeps its previous value; members, invites and assets are read', async () => {
     const { before } = await degraded('assignments', '/assigned_users$');
-    assert.equal(counts().assignments, before.assignments);
-    assert.deepEqual(service.member(HUB, SANDBOX.employees[0])?.assets, [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }]);
+    assert.equal((await counts()).assignments, before.assignments);
+    assert.deepEqual((await service.member(HUB, SANDBOX.employees[0]))?.assets, [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }]);
   });
 
   test('system users fail: they keep their previous records', async () => {
     await degraded('system users', '/system_users$');
-    assert.deepEqual([...store.list('appSystemUsers', HUB)].map((s) => s.id), [SANDBOX.systemUserId]);
+    assert.deepEqual((await collect(store.list('appSystemUsers', HUB))).map((s) => s.id), [SANDBOX.systemUserId]);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect } from '../../agent/store/store.ts';
 import { createAgent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
@@ -63,12 +64,12 @@ async function byHand(h: { url: string }, method: 'POST' | 'DELETE', path: strin
   return body;
 }
 
-const tasksOf = (h: Harness, kind: string) => [...h.store.list('tasks', HUB)].filter((t) => t.kind === kind);
-const failedTasks = (h: Harness) => [...h.store.list('tasks', HUB)].filter((t) => t.status === 'failed').map((t) => `${t.kind}: ${t.lastError?.message}`);
+const tasksOf = async (h: Harness, kind: string) => (await collect(h.store.list('tasks', HUB))).filter((t) => t.kind === kind);
+const failedTasks = async (h: Harness) => (await collect(h.store.list('tasks', HUB))).filter((t) => t.status === 'failed').map((t) => `${t.kind}: ${t.lastError?.message}`);
 const userByEmail = (h: Harness, email: string) => h.emulator.control.state().users.filter((u) => u.email === email);
 const invitesOf = (h: Harness, email: string) => h.emulator.control.state().invites.filter((i) => i.email === email);
 const tasksOn = (h: Harness, userId: string, assetId = 'act_111') => h.emulator.control.state().assignments.find((a) => a.userId === userId && a.assetId === assetId)?.tasks;
-const staleAudit = (h: Harness, action: string) => [...h.store.list('audit', HUB)].filter((e) => e.action === action && (e.detail as { staleView?: boolean } | undefined)?.staleView);
+const staleAudit = async (h: Harness, action: string) => (await collect(h.store.list('audit', HUB))).filter((e) => e.action === action && (e.detail as { staleView?: boolean } | undefined)?.staleView);
 
 describe('stale view: the app moved under the plan (agent over the Meta emulator)', () => {
   let h: Harness & { url: string };
@@ -86,20 +87,20 @@ describe('stale view: the app moved under the plan (agent over the Meta emulator
     await checkForUpdates(h); // hubwarden knows the invite by its Meta id
     const { memberId } = h.emulator.control.acceptInvite(invite.id); // accepted; hubwarden has not looked since
     await h.directory.patchGroup('Meta Admins', ['u-ivy']);
-    await until('the role change task', () => tasksOf(h, 'change-invite-role').find((t) => t.status === 'completed'));
+    await until('the role change task', async () => (await tasksOf(h, 'change-invite-role')).find((t) => t.status === 'completed'));
     await h.agent.idle();
 
     const refused = h.emulator.calls.find((c) => c.method === 'POST' && c.path === `/${invite.id}`);
     assert.equal(refused?.code, 100, 'Meta refused the role change on the accepted invite');
-    const task = tasksOf(h, 'change-invite-role')[0];
+    const task = (await tasksOf(h, 'change-invite-role'))[0];
     assert.equal((task.result as { outcome: string }).outcome, 'corrected-stale-view');
     assert.deepEqual(userByEmail(h, email).map((u) => [u.id, u.role]), [[memberId, 'ADMIN']]);
     assert.deepEqual(tasksOn(h, memberId), ['MANAGE', 'ADVERTISE', 'ANALYZE']);
-    assert.equal(h.store.get('appMembers', HUB, memberId)?.role, 'ADMIN');
-    assert.equal(h.store.get('appInvites', HUB, invite.id), undefined);
-    assert.equal(staleAudit(h, 'change-invite-role').length, 1);
-    assert.match(staleAudit(h, 'change-invite-role')[0].why, /corrected stale view: .*no longer pending.*did instead: .*change ivy@sandbox.example's role EMPLOYEE → ADMIN/);
-    assert.deepEqual(failedTasks(h), []);
+    assert.equal((await h.store.get('appMembers', HUB, memberId))?.role, 'ADMIN');
+    assert.equal(await h.store.get('appInvites', HUB, invite.id), undefined);
+    assert.equal((await staleAudit(h, 'change-invite-role')).length, 1);
+    assert.match((await staleAudit(h, 'change-invite-role'))[0].why, /corrected stale view: .*no longer pending.*did instead: .*change ivy@sandbox.example's role EMPLOYEE → ADMIN/);
+    assert.deepEqual(await failedTasks(h), []);
     assert.equal(invitePosts(h.emulator, email).length, 1);
   });
 
@@ -109,18 +110,18 @@ describe('stale view: the app moved under the plan (agent over the Meta emulator
     const { memberId } = h.emulator.control.acceptInvite(id!);
     await h.directory.createUser('u-walk', email);
     await h.directory.patchGroup('Meta Advertisers', ['u-walk']);
-    await until('the invite task', () => tasksOf(h, 'invite').find((t) => t.status === 'completed' || t.status === 'failed'));
+    await until('the invite task', async () => (await tasksOf(h, 'invite')).find((t) => t.status === 'completed' || t.status === 'failed'));
     await h.agent.idle();
 
     const refused = h.emulator.calls.filter((c) => c.method === 'POST' && c.path === `/${BIZ}/business_users` && c.body.email === email && c.code === 100);
     assert.equal(refused.length, 1, 'Meta refused the invite of a member');
-    assert.equal((tasksOf(h, 'invite')[0].result as { outcome: string }).outcome, 'corrected-stale-view');
+    assert.equal(((await tasksOf(h, 'invite'))[0].result as { outcome: string }).outcome, 'corrected-stale-view');
     assert.deepEqual(userByEmail(h, email).map((u) => u.id), [memberId]);
     assert.deepEqual(invitesOf(h, email), [], 'no invite');
     assert.deepEqual(tasksOn(h, memberId), ['ADVERTISE', 'ANALYZE']);
-    assert.equal(h.store.get('appMembers', HUB, memberId)?.email, email);
-    assert.equal(staleAudit(h, 'invite').length, 1);
-    assert.deepEqual(failedTasks(h), []);
+    assert.equal((await h.store.get('appMembers', HUB, memberId))?.email, email);
+    assert.equal((await staleAudit(h, 'invite')).length, 1);
+    assert.deepEqual(await failedTasks(h), []);
   });
 
   test('a member removed by hand before our role change: they are invited with the new role instead', async () => {
@@ -129,15 +130,15 @@ describe('stale view: the app moved under the plan (agent over the Meta emulator
     await h.agent.idle();
     await byHand(h, 'DELETE', memberId);
     await h.directory.patchGroup('Meta Admins', ['u-rex']);
-    await until('the role change task', () => tasksOf(h, 'change-member-role').find((t) => t.status === 'completed' || t.status === 'failed'));
+    await until('the role change task', async () => (await tasksOf(h, 'change-member-role')).find((t) => t.status === 'completed' || t.status === 'failed'));
     await h.agent.idle();
 
-    assert.equal((tasksOf(h, 'change-member-role')[0].result as { outcome: string }).outcome, 'corrected-stale-view');
+    assert.equal(((await tasksOf(h, 'change-member-role'))[0].result as { outcome: string }).outcome, 'corrected-stale-view');
     assert.deepEqual(userByEmail(h, email), []);
     assert.deepEqual(invitesOf(h, email).map((i) => [i.status, i.role]), [['PENDING', 'ADMIN']]);
-    assert.equal(h.store.get('appMembers', HUB, memberId), undefined);
-    assert.equal(staleAudit(h, 'change-member-role').length, 1);
-    assert.deepEqual(failedTasks(h), []);
+    assert.equal(await h.store.get('appMembers', HUB, memberId), undefined);
+    assert.equal((await staleAudit(h, 'change-member-role')).length, 1);
+    assert.deepEqual(await failedTasks(h), []);
     // The role change and the asset upgrade both found the seat gone and both re-planned an
     // invite; the second was refused by Meta as already pending (and taken as already-done).
     assert.equal(invitePosts(h.emulator, email).filter((c) => c.status === 200).length, 2, 'the first invite, then one for the new role');
@@ -148,38 +149,38 @@ describe('stale view: the app moved under the plan (agent over the Meta emulator
     await h.directory.createUser('u-eve', 'eve.moneypenny@sandbox.example');
     await h.directory.patchGroup('Meta Advertisers', ['u-eve']);
     await h.agent.idle();
-    assert.ok(h.store.get('appAssets', HUB, `ad_account:${CLIENT_AD_ACCOUNT}`), 'the client ad account was listed');
+    assert.ok(await h.store.get('appAssets', HUB, `ad_account:${CLIENT_AD_ACCOUNT}`), 'the client ad account was listed');
     await byHand(h, 'DELETE', `${CLIENT_AD_ACCOUNT}/agencies`, { business: BIZ }, P.token); // the owner takes it back
     await h.directory.patchGroup('Client Ads', ['u-eve']);
-    await until('the assignment task', () => tasksOf(h, 'assign-asset').find((t) => t.status === 'completed' || t.status === 'failed'));
+    await until('the assignment task', async () => (await tasksOf(h, 'assign-asset')).find((t) => t.status === 'completed' || t.status === 'failed'));
     await h.agent.idle();
 
-    const task = tasksOf(h, 'assign-asset').find((t) => (t.payload as { op: { asset: { id: string } } }).op.asset.id === CLIENT_AD_ACCOUNT)!;
+    const task = (await tasksOf(h, 'assign-asset')).find((t) => (t.payload as { op: { asset: { id: string } } }).op.asset.id === CLIENT_AD_ACCOUNT)!;
     assert.equal(task.status, 'completed');
     assert.equal((task.result as { outcome: string }).outcome, 'reported');
     assert.equal(tasksOn(h, eve, CLIENT_AD_ACCOUNT), undefined);
     assert.deepEqual(tasksOn(h, eve), ['ADVERTISE', 'ANALYZE'], 'the rest of her grant holds');
-    assert.equal(h.store.get('appAssets', HUB, `ad_account:${CLIENT_AD_ACCOUNT}`), undefined, 'the snapshot forgot the asset');
-    const reported = staleAudit(h, 'assign-asset');
+    assert.equal(await h.store.get('appAssets', HUB, `ad_account:${CLIENT_AD_ACCOUNT}`), undefined, 'the snapshot forgot the asset');
+    const reported = await staleAudit(h, 'assign-asset');
     assert.equal(reported.length, 1);
     assert.equal(reported[0].outcome, 'failed');
     assert.match(reported[0].why, /cannot be met: ad_account act_555 no longer exists or is no longer shared/);
-    assert.deepEqual(failedTasks(h), []);
+    assert.deepEqual(await failedTasks(h), []);
   });
 
   test('an invite cancelled by hand before our re-send: the re-send invites once', async () => {
     const email = SANDBOX.expiredInviteEmail;
-    assert.equal(h.store.get('appInvites', HUB, SANDBOX.expiredInviteId)?.status, 'expired');
+    assert.equal((await h.store.get('appInvites', HUB, SANDBOX.expiredInviteId))?.status, 'expired');
     await byHand(h, 'DELETE', SANDBOX.expiredInviteId);
     await h.directory.createUser('u-late', email);
     await h.directory.patchGroup('Meta Advertisers', ['u-late']);
-    await until('the re-send task', () => tasksOf(h, 'reinvite').find((t) => t.status === 'completed' || t.status === 'failed'));
+    await until('the re-send task', async () => (await tasksOf(h, 'reinvite')).find((t) => t.status === 'completed' || t.status === 'failed'));
     await h.agent.idle();
 
-    assert.equal(tasksOf(h, 'reinvite')[0].status, 'completed');
+    assert.equal((await tasksOf(h, 'reinvite'))[0].status, 'completed');
     assert.deepEqual(invitesOf(h, email).map((i) => [i.status, i.role]), [['PENDING', 'EMPLOYEE']]);
     assert.equal(invitePosts(h.emulator, email).length, 1);
-    assert.deepEqual(failedTasks(h), []);
+    assert.deepEqual(await failedTasks(h), []);
     await checkForUpdates(h);
     await h.agent.idle();
     assert.equal(invitePosts(h.emulator, email).length, 1, 'no second invite after the next check');

@@ -53,7 +53,7 @@ describe('check for updates → write-back to Okta (emulators, real SDKs)', () =
   const check = async () => {
     const task = await service.checkForUpdates(HUB, owner);
     await runner.idle();
-    const done = store.get('tasks', HUB, task.id)!;
+    const done = (await store.get('tasks', HUB, task.id))!;
     assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
     return done;
   };

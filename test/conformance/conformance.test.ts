@@ -89,7 +89,7 @@ describe('SCIM conformance suites', { skip }, () => {
   });
 
   test('Microsoft SCIMReferenceCode collection: 107/107 assertions on an empty hub', async () => {
-    assert.equal(app.store.count('directoryUsers', 'ms-suite'), 0);
+    assert.equal(await app.store.count('directoryUsers', 'ms-suite'), 0);
     const r = await runCollection(COLLECTIONS[1]!, {
       Protocol: 'http',
       Server: '127.0.0.1',

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { storeFileOf } from '../../agent/store/open-store.ts';
 import { loadConfig } from '../../config/load.ts';
 import { REPO_ROOT } from './server-process.ts';
 
@@ -41,7 +42,7 @@ test('systemd unit: starts the built server, stops it with SIGTERM and waits lon
 
 test('the example production config loads, keeps its state under the volume, and takes every secret from the environment', () => {
   const config = loadConfig(join(REPO_ROOT, 'deploy/hubwarden.yaml'), { HUBWARDEN_ADMIN_TOKEN: 'a', META_TOKEN: 'b', META_MAIN_SCIM_TOKEN: 'c' });
-  assert.equal(config.pathOf(config.file.store.path), '/var/lib/hubwarden/hubwarden.json');
+  assert.equal(storeFileOf(config)!, '/var/lib/hubwarden/hubwarden.json');
   assert.equal(config.pathOf(config.file.secrets.keyFile), '/var/lib/hubwarden/hubwarden.key');
   assert.equal(config.file.server.host, '0.0.0.0');
   assert.doesNotMatch(read('deploy/hubwarden.yaml'), /file:/);

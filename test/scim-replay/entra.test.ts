@@ -40,7 +40,7 @@ describe('Entra replay', () => {
     assert.deepEqual([users.body.totalResults, users.body.Resources], [0, []]);
     const groups = await call('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "nobody"')}`);
     assert.deepEqual([groups.status, groups.body.Resources], [200, []]);
-    assert.deepEqual(outbox.next(), []);
+    assert.deepEqual(await outbox.next(), []);
   });
 
   test('create: enterprise URN without extension object, nulls, the typo\'d URN; then found by externalId', async () => {
@@ -50,11 +50,11 @@ describe('Entra replay', () => {
     ids.ryan = created.body.id;
     assert.ok(!('title' in created.body) && !('addresses' in created.body));
     assert.deepEqual(created.body[ENTERPRISE], { department: 'Ads' });
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-created', userId: ids.ryan }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-created', userId: ids.ryan }]]);
     const byExternalId = await call('GET', `/Users?filter=externalId eq ${body.externalId}`);
     assert.deepEqual(byExternalId.body.Resources.map((u: any) => u.id), [ids.ryan]);
     ids.mgr = (await call('POST', '/Users', entraUser('boss@contoso.example'))).body.id;
-    outbox.next();
+    await outbox.next();
   });
 
   test('capitalised ops, one per path → 204 and one user-updated delta', async () => {
@@ -66,57 +66,57 @@ describe('Entra replay', () => {
       { op: 'Replace', path: 'externalId', value: 'a1b2c3d4-0000-4000-8000-000000000001' },
       { op: 'Replace', path: `${ENTERPRISE}:employeeNumber`, value: '1001' });
     assert.equal(reply.status, 204);
-    const stored = app.store.get('directoryUsers', HUB, ids.ryan)!;
+    const stored = (await app.store.get('directoryUsers', HUB, ids.ryan))!;
     assert.deepEqual([stored.displayName, stored.email, (stored.scim.name as any).givenName, stored.scim.nickName, stored.externalId], ['Ryan L.', 'ryan.l@contoso.example', 'Ry', 'Babs', 'a1b2c3d4-0000-4000-8000-000000000001']);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['displayName', 'emails', 'externalId', 'name', 'nickName', `${ENTERPRISE}:employeeNumber`] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['displayName', 'emails', 'externalId', 'name', 'nickName', `${ENTERPRISE}:employeeNumber`] }]]);
   });
 
   test('flagged shape: path-less Replace with dotted and URN keys', async () => {
     assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'replace', value: { 'name.familyName': 'Lee', [`${ENTERPRISE}:employeeNumber`]: '1002' } })).status, 204);
-    const stored = app.store.get('directoryUsers', HUB, ids.ryan)!;
+    const stored = (await app.store.get('directoryUsers', HUB, ids.ryan))!;
     assert.equal((stored.scim.name as any).familyName, 'Lee');
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['name', `${ENTERPRISE}:employeeNumber`] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['name', `${ENTERPRISE}:employeeNumber`] }]]);
   });
 
   test('disable with the string "False", enable with boolean true', async () => {
     assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: 'active', value: 'False' })).status, 204);
-    assert.equal(app.store.get('directoryUsers', HUB, ids.ryan)!.active, false);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-deactivated', userId: ids.ryan }]]);
+    assert.equal((await app.store.get('directoryUsers', HUB, ids.ryan))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: ids.ryan }]]);
     assert.equal((await call('GET', `/Users/${ids.ryan}`)).body.active, false, 'returned whether or not active');
     await patch(`/Users/${ids.ryan}`, { op: 'replace', path: 'active', value: true });
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-activated', userId: ids.ryan }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.ryan }]]);
   });
 
   test('manager: unqualified path with Entra\'s list value; URN path with a plain string', async () => {
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'manager', value: [{ $ref: `http://x/scim/Users/${ids.mgr}`, value: ids.mgr }] });
     const shown = (await call('GET', `/Users/${ids.ryan}`)).body;
     assert.deepEqual(shown[ENTERPRISE].manager, { value: ids.mgr, $ref: `http://x/scim/Users/${ids.mgr}` });
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: [`${ENTERPRISE}:manager`] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: [`${ENTERPRISE}:manager`] }]]);
     await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'someone-else' });
-    assert.deepEqual((app.store.get('directoryUsers', HUB, ids.ryan)!.scim[ENTERPRISE] as any).manager, { value: 'someone-else' });
-    outbox.next();
+    assert.deepEqual(((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim[ENTERPRISE] as any).manager, { value: 'someone-else' });
+    await outbox.next();
   });
 
   test('roles: stringified JSON values are stored as roles', async () => {
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'roles', value: [{ value: '{"id":"7c1a","value":"25","displayName":"Role1234"}' }] });
-    assert.deepEqual(app.store.get('directoryUsers', HUB, ids.ryan)!.scim.roles, [{ value: '25', display: 'Role1234' }]);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['roles'] }]]);
+    assert.deepEqual((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim.roles, [{ value: '25', display: 'Role1234' }]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['roles'] }]]);
   });
 
   test('groups: create empty, excludedAttributes=members, add, legacy Remove with value list, non-member no-op, rename', async () => {
     const u = [ids.ryan, ids.mgr];
     u.push((await call('POST', '/Users', entraUser('third@contoso.example'))).body.id);
-    outbox.next();
+    await outbox.next();
     const created = await call('POST', '/Groups', {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'],
       externalId: randomUUID(), displayName: 'Meta Admins', meta: { resourceType: 'Group' },
     });
     assert.equal(created.status, 201);
     const gid = created.body.id;
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-created', groupId: gid, displayName: 'Meta Admins', members: [] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-created', groupId: gid, displayName: 'Meta Admins', members: [] }]]);
 
     assert.equal((await patch(`/Groups/${gid}`, { op: 'Add', path: 'members', value: u.map((value) => ({ $ref: null, value })) })).status, 204);
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Admins', added: u, removed: [] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Admins', added: u, removed: [] }]]);
     const slim = await call('GET', `/Groups/${gid}?excludedAttributes=members`);
     assert.equal(slim.status, 200);
     assert.ok(!('members' in slim.body));
@@ -124,22 +124,22 @@ describe('Entra replay', () => {
     assert.ok(listed.body.Resources.length === 1 && !('members' in listed.body.Resources[0]));
 
     assert.equal((await patch(`/Groups/${gid}`, { op: 'Remove', path: 'members', value: [{ value: u[0] }] })).status, 204);
-    assert.deepEqual(app.store.get('directoryGroups', HUB, gid)!.members.map((m) => m.value), [u[1], u[2]], 'only the listed member left');
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Admins', added: [], removed: [u[0]] }]]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[1], u[2]], 'only the listed member left');
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Admins', added: [], removed: [u[0]] }]]);
 
     assert.equal((await patch(`/Groups/${gid}`, { op: 'Remove', path: 'members', value: [{ value: u[0] }] })).status, 204);
-    assert.deepEqual(outbox.next(), [], 'removing a non-member records nothing');
+    assert.deepEqual(await outbox.next(), [], 'removing a non-member records nothing');
 
     assert.equal((await patch(`/Groups/${gid}`, { op: 'Replace', path: 'displayName', value: 'Meta Owners' })).status, 204);
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-renamed', groupId: gid, from: 'Meta Admins', to: 'Meta Owners', members: [u[1], u[2]] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-renamed', groupId: gid, from: 'Meta Admins', to: 'Meta Owners', members: [u[1], u[2]] }]]);
 
     // Hard delete of a member: out of the group first, with a group-members delta, in the same write.
     assert.equal((await call('DELETE', `/Users/${u[2]}`)).status, 204);
-    assert.deepEqual(outbox.next(), [[
+    assert.deepEqual(await outbox.next(), [[
       { kind: 'group-members', groupId: gid, displayName: 'Meta Owners', added: [], removed: [u[2]] },
       { kind: 'user-deleted', userId: u[2], userName: 'third@contoso.example', emails: ['third@contoso.example'] },
     ]]);
-    assert.deepEqual(app.store.get('directoryGroups', HUB, gid)!.members.map((m) => m.value), [u[1]]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[1]]);
     assert.equal((await call('GET', `/Users/${u[2]}`)).status, 404);
   });
 });

@@ -41,14 +41,14 @@ describe('Okta replay', () => {
     assert.equal(created.body.active, true);
     assert.ok(!('password' in created.body) && !('groups' in created.body));
     ids.test = created.body.id;
-    const stored = app.store.get('directoryUsers', HUB, ids.test)!;
+    const stored = (await app.store.get('directoryUsers', HUB, ids.test))!;
     assert.deepEqual([stored.userName, stored.email, stored.externalId, stored.active], ['test.user@okta.local', 'test.user@okta.local', '00uTest', true]);
     assert.ok(!JSON.stringify(stored).includes('Okta-always-sends-1'));
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-created', userId: ids.test }]]);
-    assert.deepEqual(outbox.triggers()[0], { type: 'scim', idp: 'okta', actor: 'Okta SCIM Client 1.0.0' });
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-created', userId: ids.test }]]);
+    assert.deepEqual((await outbox.triggers())[0], { type: 'scim', idp: 'okta', actor: 'Okta SCIM Client 1.0.0' });
     // A second POST of the same login (any case) is a 409 that Okta shows, and records nothing.
     assert.equal((await call('POST', '/Users', oktaUser('TEST.USER@okta.local', 'Test'))).status, 409);
-    assert.deepEqual(outbox.next(), []);
+    assert.deepEqual(await outbox.next(), []);
   });
 
   test('profile update: GET, merge, PUT the full object back → 200; only real changes become a delta', async () => {
@@ -57,36 +57,36 @@ describe('Okta replay', () => {
     const put = await call('PUT', `/Users/${ids.test}`, merged);
     assert.equal(put.status, 200);
     assert.equal(put.body.name.familyName, 'Renamed');
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-updated', userId: ids.test, attributes: ['emails', 'name'] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.test, attributes: ['emails', 'name'] }]]);
     const again = await call('PUT', `/Users/${ids.test}`, { ...merged, meta: put.body.meta });
     assert.equal(again.status, 200);
-    assert.deepEqual(outbox.next(), [], 'a PUT that changes nothing records nothing');
+    assert.deepEqual(await outbox.next(), [], 'a PUT that changes nothing records nothing');
   });
 
   test('deactivate (OIN PATCH without path) and reactivate; the user stays readable and filterable', async () => {
     const off = await call('PATCH', `/Users/${ids.test}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
     assert.equal(off.status, 200, 'Okta gets the user back');
     assert.equal(off.body.active, false);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-deactivated', userId: ids.test }]]);
-    assert.equal(app.store.get('directoryUsers', HUB, ids.test)!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: ids.test }]]);
+    assert.equal((await app.store.get('directoryUsers', HUB, ids.test))!.active, false);
     const found = await call('GET', `/Users?filter=${encodeURIComponent('userName eq "test.user@okta.local"')}&startIndex=1&count=100`);
     assert.equal(found.body.totalResults, 1);
     assert.equal(found.body.Resources[0].active, false);
     // AIW apps deactivate with a PUT; reactivation the same way.
     const on = await call('PUT', `/Users/${ids.test}`, { ...found.body.Resources[0], active: true });
     assert.equal(on.body.active, true);
-    assert.deepEqual(outbox.next(), [[{ kind: 'user-activated', userId: ids.test }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.test }]]);
   });
 
   test('push groups: create, lookup, rename with id in value, membership remove+add, full replace, PUT, delete', async () => {
     for (const [key, given] of [['ann', 'Ann'], ['bob', 'Bob'], ['cy', 'Cy']] as const) {
       ids[key] = (await call('POST', '/Users', oktaUser(`${key}@okta.local`, given))).body.id;
     }
-    outbox.next();
+    await outbox.next();
     const created = await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [] });
     assert.equal(created.status, 201);
     const gid = created.body.id;
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-created', groupId: gid, displayName: 'Meta Advertisers', members: [] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-created', groupId: gid, displayName: 'Meta Advertisers', members: [] }]]);
     const lookup = await call('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Meta Advertisers"')}&startIndex=1&count=100`);
     assert.deepEqual(lookup.body.Resources.map((g: any) => g.id), [gid]);
 
@@ -95,29 +95,29 @@ describe('Okta replay', () => {
       { op: 'add', path: 'members', value: [{ value: ids.ann, display: 'ann@okta.local' }, { value: ids.bob, display: 'bob@okta.local' }] },
     ] });
     assert.equal(add.status, 200);
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Advertisers', added: [ids.ann, ids.bob], removed: [] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Advertisers', added: [ids.ann, ids.bob], removed: [] }]]);
 
     const rename = await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: gid, displayName: 'Meta Ads' } }] });
     assert.equal(rename.body.displayName, 'Meta Ads');
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-renamed', groupId: gid, from: 'Meta Advertisers', to: 'Meta Ads', members: [ids.ann, ids.bob] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-renamed', groupId: gid, from: 'Meta Advertisers', to: 'Meta Ads', members: [ids.ann, ids.bob] }]]);
 
     await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [
       { op: 'replace', value: { id: gid, displayName: 'Meta Ads' } },
       { op: 'remove', path: `members[value eq "${ids.ann}"]` },
       { op: 'add', path: 'members', value: [{ value: ids.cy, display: 'cy@okta.local' }] },
     ] });
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.cy], removed: [ids.ann] }]]);
-    assert.deepEqual(app.store.get('directoryGroups', HUB, gid)!.members.map((m) => m.value), [ids.bob, ids.cy]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.cy], removed: [ids.ann] }]]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [ids.bob, ids.cy]);
 
     await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'members', value: [{ value: ids.ann }, { value: ids.cy }] }] });
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.ann], removed: [ids.bob] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.ann], removed: [ids.bob] }]]);
 
     const put = await call('PUT', `/Groups/${gid}`, { schemas: [GROUP], id: gid, displayName: 'Meta Ads', members: [{ value: ids.bob }] });
     assert.equal(put.status, 200);
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.bob], removed: [ids.ann, ids.cy] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Ads', added: [ids.bob], removed: [ids.ann, ids.cy] }]]);
 
     assert.equal((await call('DELETE', `/Groups/${gid}`)).status, 204);
-    assert.deepEqual(outbox.next(), [[{ kind: 'group-deleted', groupId: gid, displayName: 'Meta Ads', members: [ids.bob] }]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-deleted', groupId: gid, displayName: 'Meta Ads', members: [ids.bob] }]]);
     assert.equal((await call('GET', `/Groups/${gid}`)).status, 404);
   });
 

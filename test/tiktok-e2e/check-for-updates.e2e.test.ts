@@ -51,7 +51,7 @@ describe('check for updates and write-back on a TikTok hub (emulators, real SDKs
       store, log: silent, handlers: [createCheckForUpdatesHandler({ writeback }), ...operationHandlers],
       hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector, backoffBaseMs: 600_000, backoffMaxMs: 600_000,
     });
-    runner.start();
+    await runner.start();
     service = createMemberService({ config, store, log: silent });
   });
   after(async () => {
@@ -63,11 +63,11 @@ describe('check for updates and write-back on a TikTok hub (emulators, real SDKs
   const check = async () => {
     const task = await service.checkForUpdates(HUB, owner);
     await runner.idle();
-    const done = store.get('tasks', HUB, task.id)!;
+    const done = (await store.get('tasks', HUB, task.id))!;
     assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
-    return { task: done, run: store.get('checkRuns', HUB, task.id) as CheckRunRecord | undefined };
+    return { task: done, run: (await store.get('checkRuns', HUB, task.id)) as CheckRunRecord | undefined };
   };
-  const outcomes = () => Object.fromEntries(service.members(HUB, { limit: 500 }).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
+  const outcomes = async () => Object.fromEntries((await service.members(HUB, { limit: 500 })).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
   const profileOf = (dirId: string) => {
     const u = okta.state().users.find((x) => String(x.profile.login).toLowerCase() === LOGINS[dirId]!.toLowerCase())!;
     return [u.profile[attr('status')], u.profile[attr('role')], u.profile[attr('exemption')]];
@@ -75,10 +75,10 @@ describe('check for updates and write-back on a TikTok hub (emulators, real SDKs
 
   test('imports the whole Business Center and gives every member its outcome (matching)', async () => {
     const { run } = await check();
-    assert.equal(store.get('appImports', HUB, HUB)?.complete, true);
+    assert.equal((await store.get('appImports', HUB, HUB))?.complete, true);
     assert.equal(run?.counts?.members, 5);
     assert.equal(run?.counts?.assets, 5);
-    assert.deepEqual(outcomes(), {
+    assert.deepEqual(await outcomes(), {
       [S.tokenUserId]: ['unmatched', null], // the token's own user: in no directory, never written
       [S.admins[0]]: ['onboarded', DIR.ada], // the address differs in case only
       [EVE]: ['onboarded', DIR.eve], // matched on her second address
@@ -87,10 +87,10 @@ describe('check for updates and write-back on a TikTok hub (emulators, real SDKs
       [`invite:${S.pendingEmail}`]: ['invited', DIR.newHire],
       [`invite:${S.rejectedEmail}`]: ['unmatched', null], // declined; the address is no directory user's
     });
-    const eve = service.member(HUB, EVE)!;
+    const eve = (await service.member(HUB, EVE))!;
     assert.deepEqual(eve.grantedBy, ['TikTok Advertisers']);
     assert.deepEqual(eve.assets?.find((a) => a.id === S.adAccounts[0]), { type: 'ad_account', id: S.adAccounts[0], tasks: ['OPERATOR'] });
-    assert.equal(service.health(HUB)?.credential?.valid, true);
+    assert.equal((await service.health(HUB))?.credential?.valid, true);
   });
 
   test('write-back: each directory user carries its standing in Okta', async () => {
@@ -105,10 +105,10 @@ describe('check for updates and write-back on a TikTok hub (emulators, real SDKs
   test("an owner's manual match and exemption survive the next import and reach Okta; an accepted invitation is linked", async () => {
     await service.matchMember(HUB, CONTRACTOR, { directoryUserId: DIR.casey, hubRole: 'collaborator' }, owner);
     await service.exemptMember(HUB, FRANK, { reason: 'finance manager kept by hand' }, owner);
-    await store.transact((tx) => tx.put('appInvites', HUB, S.pendingEmail, { ...store.get('appInvites', HUB, S.pendingEmail)!, sentByHubwarden: true }));
+    await store.transact(async (tx) => tx.put('appInvites', HUB, S.pendingEmail, { ...(await tx.get('appInvites', HUB, S.pendingEmail))!, sentByHubwarden: true }));
     const { userId } = tiktok.control.acceptInvite(S.bcId, S.pendingEmail, { name: 'New Hire' });
     const { run } = await check();
-    const now = outcomes();
+    const now = await outcomes();
     assert.deepEqual(now[CONTRACTOR], ['onboarded', DIR.casey]);
     assert.deepEqual(now[FRANK], ['exempted', DIR.frank]);
     assert.deepEqual(now[userId], ['onboarded', DIR.newHire]);

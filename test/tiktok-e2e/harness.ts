@@ -75,7 +75,7 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
     },
     async checkForUpdates() {
       const t = await agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });
-      const done = await until(`check for updates ${t.id}`, () => { const v = agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 20_000);
+      const done = await until(`check for updates ${t.id}`, async () => { const v = await agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 20_000);
       if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
     },
     async close() {

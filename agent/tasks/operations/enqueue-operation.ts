@@ -21,8 +21,8 @@ export function scopeOf(hub: HubConfigFile, op: Operation): string {
   return definitionOf(hub).rateLimitScope(op.kind, connectorBlock(hub));
 }
 
-/** Stages one app change as a task; the same operation already queued is not queued twice. */
-export function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): TaskRecord {
+/** Stages one app change as a task in `tx`; the same operation already queued is not queued twice. */
+export function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): Promise<TaskRecord> {
   const payload: OperationPayload = { op: input.op, ...(input.force ? { force: true } : {}) };
   return enqueueTask(tx, {
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: `op:${input.op.key}`, trigger: input.trigger,

@@ -25,27 +25,27 @@ const attempt = (t: TaskRecord, n: number): TaskRecord => ({ ...t, status: 'runn
 describe('clean first invite attempt (skips the pending_users look-up)', () => {
   test('first attempt, complete snapshot, no earlier attempt of the change: clean', async () => {
     const { enqueue, ctx } = await setup();
-    assert.equal(cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), true);
+    assert.equal(await cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), true);
   });
 
   test('a retry or an interrupted attempt looks first', async () => {
     const { enqueue, ctx } = await setup();
     const t = await enqueue();
-    assert.equal(cleanFirstAttempt(attempt(t, 2), ctx()), false);
-    assert.equal(cleanFirstAttempt(attempt(t, 1), ctx(true)), false);
+    assert.equal(await cleanFirstAttempt(attempt(t, 2), ctx()), false);
+    assert.equal(await cleanFirstAttempt(attempt(t, 1), ctx(true)), false);
   });
 
   test('a retry after attempts Meta refused (code 17 at the invite limit) stays clean; once one outcome was unknown, every later attempt looks first', async () => {
     const { enqueue, ctx } = await setup();
     const t = await enqueue();
-    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx()), true);
-    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 1 }, ctx()), false, 'one of the two earlier attempts may have landed');
-    assert.equal(cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx(true)), false, 'interrupted');
+    assert.equal(await cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx()), true);
+    assert.equal(await cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 1 }, ctx()), false, 'one of the two earlier attempts may have landed');
+    assert.equal(await cleanFirstAttempt({ ...attempt(t, 3), attemptsRefused: 2 }, ctx(true)), false, 'interrupted');
   });
 
   test('without a complete snapshot it looks first', async () => {
     const { enqueue, ctx } = await setup({ complete: false });
-    assert.equal(cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), false);
+    assert.equal(await cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), false);
   });
 
   test('an earlier task of the same change that failed after an attempt (its POST may have landed): the new one looks first', async () => {
@@ -54,13 +54,13 @@ describe('clean first invite attempt (skips the pending_users look-up)', () => {
     await store.transact((tx) => updateTask(tx, first, { status: 'failed', attempts: 12, attemptsEnded: 12 }));
     const second = await enqueue();
     assert.notEqual(second.id, first.id);
-    assert.equal(cleanFirstAttempt(attempt(second, 1), ctx()), false);
+    assert.equal(await cleanFirstAttempt(attempt(second, 1), ctx()), false);
   });
 
   test('an earlier completed task of the same change does not count against it', async () => {
     const { store, enqueue, ctx } = await setup();
     const first = await enqueue();
     await store.transact((tx) => updateTask(tx, first, { status: 'completed', attempts: 1, attemptsEnded: 1 }));
-    assert.equal(cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), true);
+    assert.equal(await cleanFirstAttempt(attempt(await enqueue(), 1), ctx()), true);
   });
 });

@@ -24,10 +24,10 @@ function subjectOf(op: Operation) {
  * just before the call found no invite or seat for the email in it). Anything else looks first.
  * The key index is defined by the TaskRunner, which is what runs every handler.
  */
-export function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): boolean {
+export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): Promise<boolean> {
   if (ctx.interrupted || (task.attemptsRefused ?? 0) !== task.attempts - 1) return false;
-  if (ctx.store.get('appImports', task.hubId, task.hubId)?.complete !== true) return false;
-  return !ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey))
+  if ((await ctx.store.get('appImports', task.hubId, task.hubId))?.complete !== true) return false;
+  return !(await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey)))
     .some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
@@ -49,17 +49,18 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
       if (!force) {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
-        const current = planPerson(ctx.store, hub, person, { now: ctx.now() });
+        const current = await planPerson(ctx.store, hub, person, { now: ctx.now() });
         if (!current.operations.some((o) => o.key === op.key)) {
           const held = current.held.find((h) => h.operation.key === op.key);
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
         }
       }
+      const firstAttempt = op.kind === 'invite' && (await cleanFirstAttempt(task, ctx));
       const started = Date.now();
       let res;
       try {
-        res = await callApp(connector, op, { firstAttempt: op.kind === 'invite' && cleanFirstAttempt(task, ctx) });
+        res = await callApp(connector, op, { firstAttempt });
       } catch (err) {
         const why = staleViewOf(op, err);
         if (!why || !connector.readPerson) throw err;

@@ -24,9 +24,9 @@ const apply = (s: MemoryStore, p: Partial<Parameters<typeof applyPersonReading>[
 test('an invite accepted meanwhile: the invite leaves, the seat appears linked to it', async () => {
   const s = await store((tx) => tx.put('appInvites', H, '301', { hubId: H, id: '301', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0 }));
   await apply(s, { inviteId: '301', reading: { ...none, members: [{ id: '900', email: 'jo@example.com', role: 'EMPLOYEE' }], assignments: [{ asset: act, userId: '900', userType: 'member', tasks: ['ANALYZE'] }] } });
-  assert.equal(s.get('appInvites', H, '301'), undefined);
-  assert.deepEqual([s.get('appMembers', H, '900')?.inviteId, s.get('appMembers', H, '900')?.firstSeenAt], ['301', now.toISOString()]);
-  assert.deepEqual(s.get('appAssignments', H, 'ad_account:act_1:900')?.tasks, ['ANALYZE']);
+  assert.equal(await s.get('appInvites', H, '301'), undefined);
+  assert.deepEqual([(await s.get('appMembers', H, '900'))?.inviteId, (await s.get('appMembers', H, '900'))?.firstSeenAt], ['301', now.toISOString()]);
+  assert.deepEqual((await s.get('appAssignments', H, 'ad_account:act_1:900'))?.tasks, ['ANALYZE']);
 });
 
 test('a seat and its assignments that are gone leave the snapshot; an invite gone without a seat was cancelled', async () => {
@@ -36,9 +36,9 @@ test('a seat and its assignments that are gone leave the snapshot; an invite gon
     tx.put('appInvites', H, 'pending:jo@example.com', { hubId: H, id: 'pending:jo@example.com', email: 'jo@example.com', role: 'ADMIN', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0, expiresAt: '2026-12-01T00:00:00.000Z' });
   });
   await apply(s, { memberId: '900' });
-  assert.equal(s.get('appMembers', H, '900'), undefined);
-  assert.equal(s.get('appAssignments', H, 'ad_account:act_1:900'), undefined);
-  assert.equal(s.get('appInvites', H, 'pending:jo@example.com')?.status, 'canceled');
+  assert.equal(await s.get('appMembers', H, '900'), undefined);
+  assert.equal(await s.get('appAssignments', H, 'ad_account:act_1:900'), undefined);
+  assert.equal((await s.get('appInvites', H, 'pending:jo@example.com'))?.status, 'canceled');
 });
 
 test("a provisional invite is replaced by the listed one, keeping hubwarden's bookkeeping; a gone asset is forgotten", async () => {
@@ -47,7 +47,7 @@ test("a provisional invite is replaced by the listed one, keeping hubwarden's bo
     tx.put('appAssets', H, 'ad_account:act_1', { hubId: H, type: 'ad_account', id: 'act_1', ownership: 'client' });
   });
   await apply(s, { reading: { ...none, invites: [{ id: '302', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending' }], missingAssets: [act] } });
-  assert.equal(s.get('appInvites', H, 'pending:jo@example.com'), undefined);
-  assert.deepEqual([s.get('appInvites', H, '302')?.sentByHubwarden, s.get('appInvites', H, '302')?.resendCount], [true, 1]);
-  assert.equal(s.get('appAssets', H, 'ad_account:act_1'), undefined);
+  assert.equal(await s.get('appInvites', H, 'pending:jo@example.com'), undefined);
+  assert.deepEqual([(await s.get('appInvites', H, '302'))?.sentByHubwarden, (await s.get('appInvites', H, '302'))?.resendCount], [true, 1]);
+  assert.equal(await s.get('appAssets', H, 'ad_account:act_1'), undefined);
 });

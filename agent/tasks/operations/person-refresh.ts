@@ -27,32 +27,33 @@ const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
  * that left the pending list without a seat to show for it was cancelled (or expired), an
  * invite that became a seat links the seat to it, hubwarden's bookkeeping (who sent an invite,
  * how often it was re-sent) carries over. Assets the re-read found gone leave the snapshot.
+ * Reads and stages through `tx` (the caller's transaction).
  */
-export function applyPersonReading(tx: Transaction, p: RefreshedPerson): { members: number; invites: number; assignments: number; missingAssets: number } {
+export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): Promise<{ members: number; invites: number; assignments: number; missingAssets: number }> {
   const { hubId, reading } = p;
   const at = p.now.toISOString();
   const email = p.email?.trim().toLowerCase();
-  const byEmail = <T>(index: string, collection: 'appMembers' | 'appInvites') =>
-    (email ? tx.lookup(collection, index, `${hubId}\u0000${email}`) : []) as T[];
+  const byEmail = async <T>(index: string, collection: 'appMembers' | 'appInvites') =>
+    (email ? await tx.lookup(collection, index, `${hubId}\u0000${email}`) : []) as T[];
 
   // Seats.
-  const known = new Map<string, Readonly<AppMemberRecord>>(byEmail<AppMemberRecord>(PERSON_INDEX.memberByEmail, 'appMembers').map((m) => [m.id, m]));
+  const known = new Map<string, Readonly<AppMemberRecord>>((await byEmail<AppMemberRecord>(PERSON_INDEX.memberByEmail, 'appMembers')).map((m) => [m.id, m]));
   if (p.memberId) {
-    const m = tx.get('appMembers', hubId, p.memberId);
+    const m = await tx.get('appMembers', hubId, p.memberId);
     if (m) known.set(m.id, m);
   }
   const found = new Set(reading.members.map((m) => m.id));
   for (const id of known.keys()) {
     if (found.has(id)) continue;
     tx.delete('appMembers', hubId, id);
-    for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) tx.delete('appAssignments', hubId, a.key);
+    for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) tx.delete('appAssignments', hubId, a.key);
     tx.delete('memberMatches', hubId, id);
   }
 
   // Invites: listed ones replace what we knew; the rest left the pending list.
-  const knownInvites = new Map<string, Readonly<AppInviteRecord>>(byEmail<AppInviteRecord>(PERSON_INDEX.inviteByEmail, 'appInvites').map((i) => [i.id, i]));
+  const knownInvites = new Map<string, Readonly<AppInviteRecord>>((await byEmail<AppInviteRecord>(PERSON_INDEX.inviteByEmail, 'appInvites')).map((i) => [i.id, i]));
   if (p.inviteId) {
-    const i = tx.get('appInvites', hubId, p.inviteId);
+    const i = await tx.get('appInvites', hubId, p.inviteId);
     if (i) knownInvites.set(i.id, i);
   }
   const listed = new Map(reading.invites.map((i) => [i.id, i]));
@@ -93,7 +94,7 @@ export function applyPersonReading(tx: Transaction, p: RefreshedPerson): { membe
   const gone = new Set(reading.missingAssets.map(assetKey));
   const reread = new Set(p.assets.map(assetKey));
   for (const id of found) {
-    for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) {
+    for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) {
       if (reread.has(assetKey(a.asset))) tx.delete('appAssignments', hubId, a.key);
     }
   }

@@ -9,23 +9,23 @@ import type { AppCallResult } from './call-app.ts';
 /**
  * Keeps the app snapshot true to what the agent just did (agent/app-state/records.ts: "the
  * agent updates it after each change it makes"), in the transaction that completes the task, so
- * the next plan starts from it and never repeats the change.
+ * the next plan starts from it and never repeats the change. Reads through `tx`.
  */
-export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, res: AppCallResult, now: Date): void {
+export async function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, res: AppCallResult, now: Date): Promise<void> {
   const at = now.toISOString();
   switch (op.kind) {
     case 'invite':
     case 'reinvite': {
-      const previous = op.kind === 'reinvite' ? tx.get('appInvites', hubId, op.inviteId) : undefined;
+      const previous = op.kind === 'reinvite' ? await tx.get('appInvites', hubId, op.inviteId) : undefined;
       if (op.kind === 'reinvite') tx.delete('appInvites', hubId, op.inviteId);
       if (res.memberId && !res.inviteId) {
         // Already a member: record the seat so no plan invites again; the next import corrects role and name.
-        const m = tx.get('appMembers', hubId, res.memberId);
+        const m = await tx.get('appMembers', hubId, res.memberId);
         tx.put('appMembers', hubId, res.memberId, m ?? { hubId, id: res.memberId, email: op.email, role: op.role, firstSeenAt: at, lastSeenAt: at });
         return;
       }
       const id = res.inviteId || `pending:${op.email}`;
-      const existing = tx.get('appInvites', hubId, id);
+      const existing = await tx.get('appInvites', hubId, id);
       tx.put('appInvites', hubId, id, {
         hubId, id, email: op.email, role: op.role, status: 'pending', createdAt: existing?.createdAt ?? at,
         sentByHubwarden: existing?.sentByHubwarden ?? res.result === 'done',
@@ -34,12 +34,12 @@ export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, 
       return;
     }
     case 'change-member-role': {
-      const m = tx.get('appMembers', hubId, op.memberId);
+      const m = await tx.get('appMembers', hubId, op.memberId);
       if (m) tx.put('appMembers', hubId, m.id, { ...m, role: op.to, lastSeenAt: at });
       return;
     }
     case 'change-invite-role': {
-      const i = tx.get('appInvites', hubId, op.inviteId);
+      const i = await tx.get('appInvites', hubId, op.inviteId);
       if (i) tx.put('appInvites', hubId, i.id, { ...i, role: op.to, lastSeenAt: at });
       return;
     }
@@ -53,25 +53,30 @@ export function recordInSnapshot(tx: Transaction, hubId: string, op: Operation, 
       return;
     case 'remove-member':
       tx.delete('appMembers', hubId, op.memberId);
-      for (const a of tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${op.memberId}`)) tx.delete('appAssignments', hubId, a.key);
+      for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${op.memberId}`)) tx.delete('appAssignments', hubId, a.key);
       tx.delete('memberMatches', hubId, op.memberId);
-      forgetDeparted(tx, hubId, op);
+      await forgetDeparted(tx, hubId, op);
       return;
     case 'cancel-invite':
       tx.delete('appInvites', hubId, op.inviteId);
       tx.delete('memberMatches', hubId, inviteRowId(op.inviteId));
-      forgetDeparted(tx, hubId, op);
+      await forgetDeparted(tx, hubId, op);
       return;
   }
 }
 
 /** A deleted user's record is kept only while a seat of theirs remains. */
-function forgetDeparted(tx: Transaction, hubId: string, op: Operation): void {
+async function forgetDeparted(tx: Transaction, hubId: string, op: Operation): Promise<void> {
   if (op.reason !== 'deleted' || !op.directoryUserId) return;
-  const d = tx.get('departedUsers', hubId, op.directoryUserId);
+  const d = await tx.get('departedUsers', hubId, op.directoryUserId);
   if (!d) return;
-  const seats = d.emails.some((e) =>
-    tx.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hubId}\u0000${e.toLowerCase()}`).length > 0 ||
-    tx.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hubId}\u0000${e.toLowerCase()}`).length > 0);
+  let seats = false;
+  for (const e of d.emails) {
+    const key = `${hubId}\u0000${e.toLowerCase()}`;
+    if ((await tx.lookup('appMembers', PERSON_INDEX.memberByEmail, key)).length > 0 || (await tx.lookup('appInvites', PERSON_INDEX.inviteByEmail, key)).length > 0) {
+      seats = true;
+      break;
+    }
+  }
   if (!seats) tx.delete('departedUsers', hubId, op.directoryUserId);
 }

@@ -83,9 +83,9 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
   const reading = await connector.readPerson({ ...(op.email ? { email: op.email } : {}), ...(memberId ? { memberId } : {}), assets });
   const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
   // The re-read and the re-plan in one transaction: the plan sees exactly what was read.
-  const { plan, found } = await ctx.store.transact((tx) => {
-    const found = applyPersonReading(tx, { hubId: hub.id, email: op.email, memberId, inviteId, assets, reading, now: ctx.now() });
-    return { found, plan: planPerson(tx, hub, person, { now: ctx.now() }) };
+  const { plan, found } = await ctx.store.transact(async (tx) => {
+    const found = await applyPersonReading(tx, { hubId: hub.id, email: op.email, memberId, inviteId, assets, reading, now: ctx.now() });
+    return { found, plan: await planPerson(tx, hub, person, { now: ctx.now() }) };
   });
   const read = `re-read ${op.email ?? memberId}: ${found.members} seat(s), ${found.invites} invite(s), ${found.assignments} assignment(s)${found.missingAssets ? `, ${found.missingAssets} asset(s) gone` : ''}`;
   const detail = { staleView: true, error: (error as { providerCode?: string }).providerCode ?? errorText(error), reason: op.reason };
@@ -129,12 +129,12 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
   return {
     status: 'completed',
     result: { outcome: 'corrected-stale-view', corrected: instead, ...(stopped ? { queued: left.map((o) => o.summary), stoppedBy: stopped.error } : {}) },
-    commit: (tx) => {
-      for (const d of done) recordInSnapshot(tx, hub.id, d.op, d.res, ctx.now());
+    commit: async (tx) => {
+      for (const d of done) await recordInSnapshot(tx, hub.id, d.op, d.res, ctx.now());
       // What could not run here (an error after the refresh) gets its own task, with the usual retries.
-      for (const o of left) enqueueOperation(tx, { hub, op: o, trigger: task.trigger, now: ctx.now() });
+      for (const o of left) await enqueueOperation(tx, { hub, op: o, trigger: task.trigger, now: ctx.now() });
       // Downgrades and removals of the fresh plan wait their safety lane, as any plan's do.
-      if (later.length > 0 || plan.held.length > 0) applyPlan(tx, hub, { operations: later, held: plan.held }, { trigger: task.trigger, taskId: task.id, now: ctx.now() });
+      if (later.length > 0 || plan.held.length > 0) await applyPlan(tx, hub, { operations: later, held: plan.held }, { trigger: task.trigger, taskId: task.id, now: ctx.now() });
     },
   };
 }

@@ -16,7 +16,7 @@ describe('hub extension: the member\'s state in the hub app', () => {
 
   test('no match: not in the hub', async () => {
     const store = await storeWith(() => undefined);
-    assert.deepEqual(hubStateOf(store, 'h', 'u1', now), { status: 'not_in_hub' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u1', now), { status: 'not_in_hub' });
   });
 
   test('onboarded member: status and app role; other hubs do not leak in', async () => {
@@ -24,8 +24,8 @@ describe('hub extension: the member\'s state in the hub app', () => {
       tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
       tx.put('memberMatches', 'h', 'm1', { hubId: 'h', memberId: 'm1', outcome: 'onboarded', directoryUserId: 'u1', manual: false, at });
     });
-    assert.deepEqual(hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
-    assert.deepEqual(hubStateOf(store, 'other', 'u1', now), { status: 'not_in_hub' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
+    assert.deepEqual(await hubStateOf(store, 'other', 'u1', now), { status: 'not_in_hub' });
   });
 
   test('pending invite: role from the invite', async () => {
@@ -33,7 +33,7 @@ describe('hub extension: the member\'s state in the hub app', () => {
       tx.put('appInvites', 'h', 'i9', { hubId: 'h', id: 'i9', email: 'a@b.c', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
       tx.put('memberMatches', 'h', 'invite:i9', { hubId: 'h', memberId: 'invite:i9', outcome: 'onboarded', directoryUserId: 'u2', manual: false, at });
     });
-    assert.deepEqual(hubStateOf(store, 'h', 'u2', now), { status: 'pending_invite', appRole: 'EMPLOYEE' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u2', now), { status: 'pending_invite', appRole: 'EMPLOYEE' });
   });
 
   test('an open offer shows as offered until it expires; a seat wins over an offer', async () => {
@@ -44,9 +44,9 @@ describe('hub extension: the member\'s state in the hub app', () => {
       tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
       tx.put('memberMatches', 'h', 'm1', { hubId: 'h', memberId: 'm1', outcome: 'onboarded', directoryUserId: 'u1', manual: false, at });
     });
-    assert.deepEqual(hubStateOf(store, 'h', 'u4', now), { status: 'offered' });
-    assert.deepEqual(hubStateOf(store, 'h', 'u4', Date.parse('2026-08-01T00:00:00Z')), { status: 'not_in_hub' });
-    assert.deepEqual(hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u4', now), { status: 'offered' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u4', Date.parse('2026-08-01T00:00:00Z')), { status: 'not_in_hub' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
   });
 
   test('an exemption shows until it lapses', async () => {
@@ -55,7 +55,7 @@ describe('hub extension: the member\'s state in the hub app', () => {
       tx.put('memberMatches', 'h', 'm3', { hubId: 'h', memberId: 'm3', outcome: 'onboarded', directoryUserId: 'u3', manual: true, at });
       tx.put('exemptions', 'h', 'm3', { hubId: 'h', memberId: 'm3', reason: 'agency', until: '2026-03-01T00:00:00Z', by: 'owner', at });
     });
-    assert.deepEqual(hubStateOf(store, 'h', 'u3', Date.parse('2026-02-01T00:00:00Z')), { status: 'exempted', appRole: 'EMPLOYEE', exemption: { reason: 'agency', until: '2026-03-01T00:00:00Z' } });
-    assert.deepEqual(hubStateOf(store, 'h', 'u3', now), { status: 'onboarded', appRole: 'EMPLOYEE' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u3', Date.parse('2026-02-01T00:00:00Z')), { status: 'exempted', appRole: 'EMPLOYEE', exemption: { reason: 'agency', until: '2026-03-01T00:00:00Z' } });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u3', now), { status: 'onboarded', appRole: 'EMPLOYEE' });
   });
 });

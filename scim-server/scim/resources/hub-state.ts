@@ -17,8 +17,9 @@ export interface HubState {
   exemption?: { reason: string; until?: string };
 }
 
-export function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now()): HubState {
-  const s = standingOfUser(view, hubId, userId, now);
+/** Reads the user's standing (a few indexed reads, outside any transaction) and names it. */
+export async function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now()): Promise<HubState> {
+  const s = await standingOfUser(view, hubId, userId, now);
   const state: HubState = { status: toScimStatus(s.standing) };
   if (s.appRole !== undefined) state.appRole = s.appRole;
   if (s.exemption) state.exemption = s.exemption.until ? { reason: s.exemption.reason, until: s.exemption.until } : { reason: s.exemption.reason };

@@ -1,9 +1,8 @@
 import type { DirectoryUserRecord } from '../../../agent/desired-state/directory-records.ts';
 import type { DirectoryChange } from '../../../agent/desired-state/delta.ts';
-import type { ReadView } from '../../../agent/store/store.ts';
 import { ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA } from '../attributes.ts';
 import { invalidValue } from '../errors.ts';
-import { hubStateOf } from './hub-state.ts';
+import type { HubState } from './hub-state.ts';
 import { normalizeResource, type ScimObject } from './normalize.ts';
 
 /** Pure mappers between a SCIM User and the desired-state record (`directoryUsers`). */
@@ -69,10 +68,10 @@ export function userChanges(before: DirectoryUserRecord, after: DirectoryUserRec
 export interface RenderContext {
   /** Absolute URL of the hub's SCIM base, e.g. https://hw.example.com/scim/v2/hubs/meta-main. */
   hubBaseUrl: string;
-  view: ReadView;
 }
 
-export function renderUser(record: DirectoryUserRecord, ctx: RenderContext): ScimObject {
+/** Pure: the SCIM User, with the hub extension read beforehand (`hubStateOf`, async). */
+export function renderUser(record: DirectoryUserRecord, ctx: RenderContext, hubState: HubState): ScimObject {
   const { externalId, [ENTERPRISE_SCHEMA]: enterprise, ...core } = record.scim;
   const schemas = [USER_SCHEMA];
   if (enterprise) schemas.push(ENTERPRISE_SCHEMA);
@@ -81,7 +80,7 @@ export function renderUser(record: DirectoryUserRecord, ctx: RenderContext): Sci
   if (externalId !== undefined) out.externalId = externalId;
   Object.assign(out, core, { active: record.active });
   if (enterprise) out[ENTERPRISE_SCHEMA] = enterprise;
-  out[HUB_SCHEMA] = hubStateOf(ctx.view, record.hubId, record.id);
+  out[HUB_SCHEMA] = hubState;
   out.meta = {
     resourceType: 'User',
     created: record.created,

@@ -6,7 +6,9 @@ const STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
 /** The last check-for-updates message per hub, kept across re-renders of the cards. */
 const lastStatus = new Map();
 
+// A hub's health is its owners' (and administrators'): a manager's cards come without it.
 function health(h) {
+  if (!h.health) return null;
   const c = h.health.credential;
   const last = h.health.lastCheckForUpdates;
   return el('dl', {},
@@ -41,7 +43,7 @@ function card(h) {
   return el('article', { class: 'card', 'data-hub': h.id, 'aria-labelledby': `hub-${h.id}` },
     el('h2', { id: `hub-${h.id}` }, el('a', { href: `${base}/hubs/${encodeURIComponent(h.id)}` }, h.label), ' ', el('span', { class: 'muted' }, h.connector)),
     health(h),
-    h.health.problems.length ? el('ul', { class: 'problems' }, h.health.problems.map((p) => el('li', {}, p))) : null,
+    h.health?.problems.length ? el('ul', { class: 'problems' }, h.health.problems.map((p) => el('li', {}, p))) : null,
     // The bar is drawn by the server (an SVG image); the counts under it are its legend in words.
     el('img', { class: 'standing', src: `${base}/charts/hubs/${encodeURIComponent(h.id)}/standing.svg?at=${Date.now()}`, width: 640, height: 24,
       alt: `Standing of ${h.label}: ${STATUSES.map((s) => `${h.memberCounts[s] ?? 0} ${s}`).join(', ')}` }),

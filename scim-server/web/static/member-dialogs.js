@@ -1,6 +1,13 @@
 // The member actions, each behind a confirmation dialog that says what will happen in the app.
 import { api, confirmDialog, debounce, el, toast, uiApi } from './dashboard.js';
 
+/** Hub roles the viewer may write on a match: none above their own (the server refuses those too). */
+function labelsAllowed() {
+  const roles = ['owner', 'manager', 'collaborator'];
+  const own = document.body.dataset.role;
+  return own && roles.includes(own) ? roles.slice(roles.indexOf(own)) : roles;
+}
+
 const who = (m) => m.email ?? m.name ?? m.id;
 
 export async function matchMember(hubId, hubLabel, m) {
@@ -24,7 +31,7 @@ export async function matchMember(hubId, hubLabel, m) {
     fields: [
       el('label', { for: 'match-search' }, 'Search the directory', search),
       results,
-      el('label', {}, 'Hub role', el('select', { name: 'hubRole' }, el('option', { value: '' }, 'From the groups'), ['owner', 'manager', 'collaborator'].map((r) => el('option', { value: r }, r)))),
+      el('label', {}, 'Hub role', el('select', { name: 'hubRole' }, el('option', { value: '' }, 'From the groups'), labelsAllowed().map((r) => el('option', { value: r }, r)))),
     ],
     confirmLabel: 'Match',
     validate: (v) => (v.directoryUserId ? undefined : 'Choose a directory user.'),

@@ -1,0 +1,132 @@
+/**
+ * What a signed-in person may manage (hub roles from the directory) and what they hold (My
+ * access), read from a store seeded the way SCIM and a check for updates write it.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { configSchema, withCollections } from '../../config/schema.ts';
+import { defineDirectoryIndexes, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
+import { defineStandingIndexes } from '../standing/standing.ts';
+import { offerIdOf } from '../offers/offer-record.ts';
+import { highestHubRole, personOnHubs, roleMay } from './hub-access.ts';
+import { holdingsOf } from './my-access.ts';
+
+const file = configSchema.parse({
+  collections: [{ id: 'brand', label: 'Brand pages', description: 'Pages of the brand team' }],
+  hubs: [
+    {
+      id: 'hub-a', label: 'Hub A', connector: 'meta-business', meta: { businessId: '1' },
+      teams: [
+        { group: 'A Owners', hubRole: 'owner', appRole: 'ADMIN' },
+        { group: 'A IT', hubRole: 'owner', seat: false },
+        { group: 'A Managers', hubRole: 'manager', appRole: 'EMPLOYEE' },
+        { group: 'A Staff', appRole: 'EMPLOYEE', assets: [{ type: 'ad_account', id: 'act_1', tasks: ['ADVERTISE', 'ANALYZE'] }] },
+        { group: 'A Brand', appRole: 'EMPLOYEE', collection: 'brand', assets: [{ type: 'page', id: '222', tasks: ['ANALYZE'] }] },
+      ],
+    },
+    { id: 'hub-b', connector: 'meta-business', meta: { businessId: '2' }, teams: [{ group: 'B Staff', appRole: 'EMPLOYEE' }] },
+  ],
+});
+const hubs = withCollections(file);
+const at = '2026-11-01T00:00:00.000Z';
+const NOW = new Date('2026-11-20T00:00:00.000Z');
+
+function user(hubId: string, id: string, emails: string[], active = true): DirectoryUserRecord {
+  return { hubId, id, userName: emails[0], active, email: emails[0], emails, scim: {}, created: at, lastModified: at, version: 1 };
+}
+
+async function seeded() {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  defineStandingIndexes(store);
+  await store.open();
+  await store.transact((tx) => {
+    const users = [
+      user('hub-a', 'a-olivia', ['Olivia@Acme.example']), user('hub-b', 'b-olivia', ['olivia@acme.example']),
+      user('hub-a', 'a-ivan', ['ivan@acme.example']), user('hub-a', 'a-max', ['max@acme.example']),
+      user('hub-a', 'a-cora', ['cora@acme.example', 'cora.old@acme.example']), user('hub-a', 'a-gone', ['gone@acme.example'], false),
+      user('hub-a', 'a-lone', ['lone@acme.example']),
+    ];
+    for (const u of users) tx.put('directoryUsers', u.hubId, u.id, u);
+    const group = (hubId: string, id: string, displayName: string, members: string[]) =>
+      tx.put('directoryGroups', hubId, id, { hubId, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+    group('hub-a', 'g-owners', 'A Owners', ['a-olivia', 'a-gone']);
+    group('hub-a', 'g-it', 'A IT', ['a-ivan']);
+    group('hub-a', 'g-managers', 'A Managers', ['a-max']);
+    group('hub-a', 'g-staff', 'A Staff', ['a-cora', 'a-olivia']);
+    group('hub-a', 'g-brand', 'A Brand', ['a-cora']);
+    group('hub-b', 'g-b-staff', 'B Staff', ['b-olivia']);
+    // Cora's seat in the app, matched to her, with her ad account tasks; and a pending invite to her old address.
+    tx.put('appMembers', 'hub-a', 'm-cora', { hubId: 'hub-a', id: 'm-cora', email: 'cora@acme.example', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', 'hub-a', 'm-cora', { hubId: 'hub-a', memberId: 'm-cora', outcome: 'onboarded', directoryUserId: 'a-cora', manual: false, at });
+    tx.put('appAssets', 'hub-a', 'ad_account:act_1', { hubId: 'hub-a', type: 'ad_account', id: 'act_1', name: 'Main account', ownership: 'owned' });
+    tx.put('appAssignments', 'hub-a', 'ad_account:act_1:m-cora', { hubId: 'hub-a', key: 'ad_account:act_1:m-cora', asset: { type: 'ad_account', id: 'act_1' }, userId: 'm-cora', userType: 'member', tasks: ['ADVERTISE', 'ANALYZE'] });
+    tx.put('appInvites', 'hub-a', 'inv-9', { hubId: 'hub-a', id: 'inv-9', email: 'Cora.Old@acme.example', role: 'EMPLOYEE', status: 'pending', createdAt: at, expiresAt: '2026-12-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('appInvites', 'hub-a', 'inv-8', { hubId: 'hub-a', id: 'inv-8', email: 'cora@acme.example', role: 'EMPLOYEE', status: 'expired', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    const offerId = offerIdOf('hub-a', 'a-cora', 'A Brand');
+    tx.put('offers', 'hub-a', offerId, {
+      id: offerId, hubId: 'hub-a', directoryUserId: 'a-cora', email: 'cora@acme.example', group: 'A Brand', collection: 'brand', appRole: 'EMPLOYEE',
+      assets: [{ type: 'page', id: '222', tasks: ['ANALYZE'] }], status: 'offered', offeredAt: at, expiresAt: '2026-12-01T00:00:00.000Z', membership: 'a brand,a staff',
+    });
+  });
+  return store;
+}
+
+describe('hub roles from the directory', () => {
+  test('rights: owners manage and see settings, managers manage, collaborators and nobody neither', () => {
+    assert.deepEqual([roleMay('owner', 'manage'), roleMay('owner', 'settings')], [true, true]);
+    assert.deepEqual([roleMay('manager', 'manage'), roleMay('manager', 'settings')], [true, false]);
+    assert.deepEqual([roleMay('collaborator', 'manage'), roleMay(undefined, 'manage')], [false, false]);
+    assert.equal(highestHubRole(['collaborator', undefined, 'owner', 'manager']), 'owner');
+    assert.equal(highestHubRole([]), undefined);
+  });
+
+  test('a person is found by email (any case) on each hub; the highest role over their mapped groups wins', async () => {
+    const store = await seeded();
+    assert.deepEqual(await personOnHubs(store, hubs, 'OLIVIA@acme.example'), [
+      { hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-olivia'] },
+      { hubId: 'hub-b', hubRole: 'collaborator', directoryUserIds: ['b-olivia'] },
+    ]);
+    assert.deepEqual(await personOnHubs(store, hubs, 'ivan@acme.example'), [{ hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-ivan'] }], 'a seat-less owner is an owner');
+    assert.deepEqual(await personOnHubs(store, hubs, 'max@acme.example'), [{ hubId: 'hub-a', hubRole: 'manager', directoryUserIds: ['a-max'] }]);
+    assert.deepEqual(await personOnHubs(store, hubs, 'cora.old@acme.example'), [{ hubId: 'hub-a', hubRole: 'collaborator', directoryUserIds: ['a-cora'] }], 'any of their emails');
+    assert.deepEqual(await personOnHubs(store, hubs, 'gone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-gone'] }], 'deactivated: no role, though in the owners group');
+    assert.deepEqual(await personOnHubs(store, hubs, 'lone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-lone'] }], 'in no mapped group, no default team');
+    assert.deepEqual(await personOnHubs(store, hubs, 'stranger@elsewhere.example'), []);
+    assert.deepEqual(await personOnHubs(store, hubs, '  '), []);
+  });
+});
+
+describe('My access', () => {
+  test('seat, assets with tasks, pending invites with expiry and offers labelled with their collection', async () => {
+    const store = await seeded();
+    const [a, ...rest] = await holdingsOf(store, hubs, file.collections, 'cora@acme.example', NOW);
+    assert.equal(rest.length, 0, 'only hubs where a directory user has the email');
+    const offerId = offerIdOf('hub-a', 'a-cora', 'A Brand');
+    assert.deepEqual(a, {
+      hubId: 'hub-a', label: 'Hub A', connector: 'meta-business', hubRole: 'collaborator', standing: 'onboarded',
+      grantedAppRole: 'EMPLOYEE', grantedBy: ['A Staff'], seatless: false,
+      seats: [{ memberId: 'm-cora', appRole: 'EMPLOYEE', email: 'cora@acme.example', assets: [{ type: 'ad_account', id: 'act_1', name: 'Main account', tasks: ['ADVERTISE', 'ANALYZE'] }] }],
+      invites: [{ id: 'inv-9', email: 'Cora.Old@acme.example', appRole: 'EMPLOYEE', sentByHubwarden: true, createdAt: at, expiresAt: '2026-12-01T00:00:00.000Z' }],
+      offers: [{
+        id: offerId, hubId: 'hub-a', group: 'A Brand', collection: { id: 'brand', label: 'Brand pages', description: 'Pages of the brand team' }, appRole: 'EMPLOYEE',
+        assets: [{ type: 'page', id: '222', tasks: ['ANALYZE'] }], status: 'offered', offeredAt: at, expiresAt: '2026-12-01T00:00:00.000Z',
+      }],
+    });
+    // Past its expiry the offer reads expired, before any reconcile records it.
+    const [later] = await holdingsOf(store, hubs, file.collections, 'cora@acme.example', new Date('2026-12-02T00:00:00.000Z'));
+    assert.equal(later!.offers[0]!.status, 'expired');
+  });
+
+  test('a seat-less owner holds the hub role and no seat; a stranger holds nothing', async () => {
+    const store = await seeded();
+    const [ivan] = await holdingsOf(store, hubs, file.collections, 'ivan@acme.example', NOW);
+    assert.deepEqual({ role: ivan!.hubRole, standing: ivan!.standing, seatless: ivan!.seatless, seats: ivan!.seats, granted: ivan!.grantedAppRole }, { role: 'owner', standing: 'none', seatless: true, seats: [], granted: undefined });
+    assert.deepEqual(await holdingsOf(store, hubs, file.collections, 'stranger@elsewhere.example', NOW), []);
+    const olivia = await holdingsOf(store, hubs, file.collections, 'olivia@acme.example', NOW);
+    assert.deepEqual(olivia.map((h) => [h.hubId, h.hubRole, h.grantedAppRole]), [['hub-a', 'owner', 'ADMIN'], ['hub-b', 'collaborator', 'EMPLOYEE']]);
+  });
+});

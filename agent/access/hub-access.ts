@@ -1,0 +1,80 @@
+import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema.ts';
+import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { computeGrant } from '../grants/effective-grant.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
+import type { ReadView } from '../store/store.ts';
+
+/**
+ * What a signed-in person may manage: their hub role on each hub, resolved from the directory.
+ *
+ * A person is found by email among each hub's directory users (index `directoryUsers.email`,
+ * every email the IdP pushed, any case). Their hub role there is the highest over the mapped
+ * groups of those directory users (`teams[].hubRole`: owner > manager > collaborator, the
+ * default team's when they are in no mapped group), computed by the same `computeGrant` that
+ * gives app roles, so a deactivated directory user holds no role. Hub roles come from the
+ * directory only: a role typed into the match dialog (`matchMember`'s `hubRole`) labels a member
+ * row and grants nothing here.
+ */
+export interface PersonOnHub {
+  hubId: string;
+  /** Absent: a directory user with no mapped group and no default team, or deactivated. */
+  hubRole?: HubRole;
+  /** The directory users of this hub with the person's email (usually one). */
+  directoryUserIds: string[];
+}
+
+/**
+ * What each hub role may do in the dashboard (and nothing else does): `manage` is members,
+ * matching, exemptions, removals, reports and approvals, tasks, the audit log, assets, partners,
+ * the dry-run plan and check for updates; `settings` is the hub's settings and health.
+ * Everyone signed in has My access, whatever their role.
+ */
+export type HubRight = 'manage' | 'settings';
+
+const RIGHTS: Record<HubRole, readonly HubRight[]> = {
+  owner: ['manage', 'settings'],
+  manager: ['manage'],
+  collaborator: [],
+};
+
+/** Whether `role` carries `right` (no role carries none). */
+export function roleMay(role: HubRole | undefined, right: HubRight): boolean {
+  return role !== undefined && RIGHTS[role].includes(right);
+}
+
+/** The highest of several hub roles (owner > manager > collaborator), or undefined for none. */
+export function highestHubRole(roles: Iterable<HubRole | undefined>): HubRole | undefined {
+  let best: HubRole | undefined;
+  for (const r of roles) if (r !== undefined && (best === undefined || HUB_ROLES.indexOf(r) < HUB_ROLES.indexOf(best))) best = r;
+  return best;
+}
+
+/** The directory users of `hubId` with this email (lower-cased lookup in the email index). */
+export async function directoryUsersByEmail(view: ReadView, hubId: string, email: string): Promise<Array<Readonly<DirectoryUserRecord>>> {
+  return view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email.trim().toLowerCase()}`);
+}
+
+/** The display names of the groups a directory user is in (index `directoryGroups.member`). */
+async function groupNames(view: ReadView, hubId: string, userId: string): Promise<string[]> {
+  return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
+}
+
+/**
+ * The person's standing for the dashboard on every hub where a directory user has their email
+ * (hubs where they have none are left out). Reads O(their directory users and groups) per hub:
+ * two index lookups, never a hub's whole directory.
+ */
+export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Promise<PersonOnHub[]> {
+  const out: PersonOnHub[] = [];
+  if (!email.trim()) return out;
+  for (const hub of hubs) {
+    const users = await directoryUsersByEmail(view, hub.id, email);
+    if (users.length === 0) continue;
+    const rules = roleRulesOfHub(hub);
+    const roles: Array<HubRole | undefined> = [];
+    for (const u of users) roles.push(computeGrant(hub, u, await groupNames(view, hub.id, u.id), rules).hubRole);
+    const hubRole = highestHubRole(roles);
+    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id) });
+  }
+  return out;
+}

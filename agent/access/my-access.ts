@@ -1,0 +1,148 @@
+import type { CollectionConfig, HubConfigFile, HubRole } from '../../config/schema.ts';
+import type { AppInviteRecord } from '../app-state/records.ts';
+import { computeGrant } from '../grants/effective-grant.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { claimedGroupsIn, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
+import { PERSON_INDEX } from '../plan/person-input.ts';
+import { rowKindOf } from '../standing/row-ids.ts';
+import { standingOfUser, type Standing } from '../standing/standing.ts';
+import type { ReadView } from '../store/store.ts';
+import { INDEX, type DirectoryGroupRecord } from '../desired-state/directory-records.ts';
+import { directoryUsersByEmail, highestHubRole } from './hub-access.ts';
+
+/**
+ * "My access": what one person holds on each hub where a directory user has their email, read
+ * from the store by index and key (their directory users, groups, matched rows, invites,
+ * assignments and offers), never a hub's whole partition. Needs the directory, person and
+ * standing indexes (`defineDirectoryIndexes`, `definePersonIndexes`, `defineStandingIndexes`),
+ * which the agent and the SCIM server define.
+ */
+export interface HeldAsset { type: string; id: string; name?: string; tasks: string[] }
+
+export interface HeldSeat {
+  /** The app member's id. */
+  memberId: string;
+  appRole: string;
+  email?: string;
+  assets: HeldAsset[];
+}
+
+export interface HeldInvite {
+  id: string;
+  email: string;
+  appRole: string;
+  createdAt?: string;
+  expiresAt?: string;
+  sentByHubwarden: boolean;
+}
+
+export interface HeldOffer {
+  id: string;
+  hubId: string;
+  group: string;
+  collection?: { id: string; label: string; description?: string };
+  appRole: string;
+  assets: Array<{ type: string; id: string; tasks: string[] }>;
+  status: OfferRecord['status'];
+  offeredAt: string;
+  expiresAt?: string;
+  claimedAt?: string;
+}
+
+export interface HubHoldings {
+  hubId: string;
+  label: string;
+  connector: string;
+  /** The person's hub role (from their mapped groups), if any. */
+  hubRole?: HubRole;
+  /** Their standing (agent/standing): onboarded, invited, offered, none… */
+  standing: Standing;
+  /** The app role their groups grant (a claim team's only once claimed); absent: no seat is granted. */
+  grantedAppRole?: string;
+  /** The mapped groups the granted seat comes from. */
+  grantedBy: string[];
+  /** In a team that gives the hub role without a seat (`seat: false`) and granted no seat by another. */
+  seatless: boolean;
+  seats: HeldSeat[];
+  /** Pending invites to any of their emails, soonest expiry first. */
+  invites: HeldInvite[];
+  offers: HeldOffer[];
+}
+
+/** Pending invites first by expiry (soonest first; without one last), then by id. */
+const byExpiry = (a: HeldInvite, b: HeldInvite) => (a.expiresAt ?? '\uffff').localeCompare(b.expiresAt ?? '\uffff') || a.id.localeCompare(b.id);
+
+/**
+ * What the person with `email` holds on each hub (hubs where no directory user has the email are
+ * left out: a person who resolves to nothing holds nothing). `collections` labels offers.
+ */
+export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[], collections: readonly CollectionConfig[], email: string, now: Date): Promise<HubHoldings[]> {
+  const out: HubHoldings[] = [];
+  if (!email.trim()) return out;
+  const collectionById = new Map(collections.map((c) => [c.id, c]));
+  for (const hub of hubs) {
+    const users = await directoryUsersByEmail(view, hub.id, email);
+    if (users.length === 0) continue;
+    const h = hub.id;
+    const rules = roleRulesOfHub(hub);
+    const roles: Array<HubRole | undefined> = [];
+    const grantedBy = new Set<string>();
+    const emails = new Set<string>([email.trim().toLowerCase()]);
+    const rowIds = new Set<string>();
+    const offers: HeldOffer[] = [];
+    let grantedAppRole: string | undefined;
+    let standing: Standing = 'none';
+    let seatless = false;
+    for (const u of users) {
+      for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.toLowerCase());
+      const groups = (await view.lookup('directoryGroups', INDEX.groupsByMember, `${h}\u0000${u.id}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
+      const records = await offersOfUser(view, hub, u.id);
+      const grant = computeGrant(hub, u, groups, rules, claimedGroupsIn(records));
+      roles.push(grant.hubRole);
+      if (grant.appRole && (!grantedAppRole || rules.compareRoles(grant.appRole, grantedAppRole) > 0)) grantedAppRole = grant.appRole;
+      for (const g of grant.grantedBy) grantedBy.add(g);
+      if (grant.seatNotGoverned && hub.teams.some((t) => t.seat === false && grant.mappedGroups.includes(t.group.toLowerCase()))) seatless = true;
+      const s = await standingOfUser(view, h, u.id, now);
+      if (standing === 'none' || standing === 'offered') standing = s.standing === 'none' ? standing : s.standing;
+      for (const r of s.rows) rowIds.add(r);
+      for (const o of records) {
+        const c = o.collection ? collectionById.get(o.collection) : undefined;
+        offers.push({
+          id: o.id, hubId: h, group: o.group, appRole: o.appRole, assets: o.assets.map((a) => ({ type: a.type, id: a.id, tasks: [...a.tasks] })),
+          status: offerStatusAt(o, now), offeredAt: o.offeredAt,
+          ...(o.collection ? { collection: { id: o.collection, label: c?.label ?? o.collection, ...(c?.description ? { description: c.description } : {}) } } : {}),
+          ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
+        });
+      }
+    }
+    // Seats: the app members matched to them, and any member with one of their emails.
+    const memberIds = new Set([...rowIds].filter((r) => rowKindOf(r) === 'member'));
+    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) memberIds.add(m.id);
+    const seats: HeldSeat[] = [];
+    for (const id of memberIds) {
+      const m = await view.get('appMembers', h, id);
+      if (!m) continue;
+      const assets: HeldAsset[] = [];
+      for (const a of await view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`)) {
+        if (a.userType !== 'member') continue;
+        const asset = await view.get('appAssets', h, `${a.asset.type}:${a.asset.id}`);
+        assets.push({ type: a.asset.type, id: a.asset.id, ...(asset?.name ? { name: asset.name } : {}), tasks: [...a.tasks] });
+      }
+      seats.push({ memberId: m.id, appRole: m.role, ...(m.email ? { email: m.email } : {}), assets });
+    }
+    // Pending invites to any of their emails (matched or not yet).
+    const invites = new Map<string, Readonly<AppInviteRecord>>();
+    for (const e of emails) for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending') invites.set(i.id, i);
+    const held = [...invites.values()].map((i): HeldInvite => ({
+      id: i.id, email: i.email, appRole: i.role, sentByHubwarden: i.sentByHubwarden,
+      ...(i.createdAt ? { createdAt: i.createdAt } : {}), ...(i.expiresAt ? { expiresAt: i.expiresAt } : {}),
+    })).sort(byExpiry);
+    const hubRole = highestHubRole(roles);
+    out.push({
+      hubId: h, label: hub.label ?? h, connector: hub.connector, ...(hubRole ? { hubRole } : {}), standing,
+      ...(grantedAppRole ? { grantedAppRole } : {}), grantedBy: [...grantedBy], seatless: seatless && !grantedAppRole,
+      seats, invites: held, offers,
+    });
+  }
+  return out;
+}

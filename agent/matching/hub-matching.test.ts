@@ -1,0 +1,79 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { testUser } from '../grants/grant-fixtures.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import { matchHub, matchRows, memberRows, saveMatches } from './hub-matching.ts';
+
+const h = 'meta-main';
+const NOW = '2026-11-23T12:00:00.000Z';
+const at = NOW;
+
+/** A hub with every kind of row and every input matching reads. */
+async function hubStore() {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  await store.open();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', h, 'u-jane', { ...testUser('u-jane', 'Jane@Example.com'), emails: ['Jane@Example.com', 'jd@example.org'] });
+    tx.put('directoryUsers', h, 'u-john', testUser('u-john', 'john@example.com'));
+    tx.put('directoryUsers', h, 'u-sam1', testUser('u-sam1', 'sam@example.com'));
+    tx.put('directoryUsers', h, 'u-sam2', testUser('u-sam2', 'SAM@example.com'));
+    tx.put('directoryUsers', h, 'u-kim', testUser('u-kim', 'kim@example.com'));
+    const member = (id: string, email?: string) => tx.put('appMembers', h, id, { hubId: h, id, ...(email ? { email } : {}), role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    member('m-jane', 'jane@example.com');
+    member('m-jd', 'JD@example.org');
+    member('m-sam', 'sam@example.com');
+    member('m-guest', 'Guest@Partner.com');
+    member('m-ex', 'kim@example.com');
+    member('m-lapsed', 'john@example.com');
+    member('m-manual', 'contractor@agency.com');
+    member('m-gone', 'kim@example.com');
+    member('m-none');
+    tx.put('appInvites', h, '9', { hubId: h, id: '9', email: 'john@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('appInvites', h, '10', { hubId: h, id: '10', email: 'old@example.com', role: 'EMPLOYEE', status: 'accepted', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('partnerUsers', h, '2:7', { hubId: h, key: '2:7', partnerBusinessId: '2', userId: '7', email: 'john@example.com', userType: 'member', assignments: [] });
+    tx.put('guests', h, 'guest@partner.com', { hubId: h, email: 'guest@partner.com', by: 'owner', at });
+    tx.put('exemptions', h, 'm-ex', { hubId: h, memberId: 'm-ex', reason: 'agency', by: 'owner', at });
+    tx.put('exemptions', h, 'm-lapsed', { hubId: h, memberId: 'm-lapsed', reason: 'trial', by: 'owner', at, until: '2026-11-01T00:00:00Z' });
+    tx.put('matchDecisions', h, 'm-manual', { hubId: h, memberId: 'm-manual', outcome: 'onboarded', manual: true, directoryUserId: 'u-john', hubRole: 'manager', at });
+    tx.put('matchDecisions', h, 'm-gone', { hubId: h, memberId: 'm-gone', outcome: 'onboarded', manual: true, directoryUserId: 'u-deleted', at });
+  });
+  return store;
+}
+
+describe('matching against the store', () => {
+  test('the rows: members, listed invites, partner people, in that order', async () => {
+    const store = await hubStore();
+    assert.deepEqual((await memberRows(store, h)).map((r) => r.id), ['m-jane', 'm-jd', 'm-sam', 'm-guest', 'm-ex', 'm-lapsed', 'm-manual', 'm-gone', 'm-none', 'invite:9', 'partner:2:7']);
+  });
+
+  test('matchRows reads only what the rows need and decides each row as matching the whole hub does', async () => {
+    const store = await hubStore();
+    const rows = await memberRows(store, h);
+    const whole = await matchHub(store, h, NOW);
+    assert.deepEqual(whole.matches.map((m) => [m.memberId, m.outcome, m.directoryUserId ?? '']), [
+      ['m-jane', 'onboarded', 'u-jane'], ['m-jd', 'onboarded', 'u-jane'], ['m-sam', 'unmatched', ''], ['m-guest', 'guest', ''], ['m-ex', 'exempted', 'u-kim'],
+      ['m-lapsed', 'onboarded', 'u-john'], ['m-manual', 'onboarded', 'u-john'], ['m-gone', 'onboarded', 'u-kim'], ['m-none', 'unmatched', ''], ['invite:9', 'onboarded', 'u-john'], ['partner:2:7', 'guest', ''],
+    ]);
+    for (const row of rows) assert.deepEqual(await matchRows(store, h, NOW, [row]), await matchHub(store, h, NOW, [row]), row.id);
+    assert.deepEqual(await matchRows(store, h, NOW, rows), whole);
+    assert.deepEqual((await matchRows(store, h, NOW, rows)).lapsedExemptions.map((e) => e.memberId), ['m-lapsed']);
+  });
+
+  test('saveMatches reads the current matches through the transaction: stale rows go, unchanged ones are not rewritten', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.put('memberMatches', h, 'm-left', { hubId: h, memberId: 'm-left', outcome: 'unmatched', manual: false, at });
+    });
+    const result = await matchHub(store, h, NOW);
+    const first = await store.transact(async (tx) => saveMatches(tx, h, result, { trigger: { type: 'schedule' } }));
+    assert.equal(first.changed, 1 + result.matches.length, 'the stale row and every new match');
+    assert.equal(await store.get('memberMatches', h, 'm-left'), undefined);
+    assert.equal(await store.get('exemptions', h, 'm-lapsed'), undefined, 'the lapsed exemption is retired');
+    assert.equal((await collect(store.list('audit', h))).filter((e) => e.action === 'exemption-lapsed').length, 1);
+    const again = await store.transact(async (tx) => saveMatches(tx, h, { matches: result.matches, lapsedExemptions: [] }, { trigger: { type: 'schedule' } }));
+    assert.equal(again.changed, 0);
+  });
+});

@@ -1,0 +1,100 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { postgresForTests, testSchema } from '../../test/postgres.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { queryAudit } from '../audit/audit-query.ts';
+import { copyLowdbToPostgres } from './copy-to-postgres.ts';
+import { LowdbStore } from './lowdb-store.ts';
+import { PostgresStore } from './postgres/postgres-store.ts';
+import { collect } from './store.ts';
+
+declare module './collections.ts' {
+  interface Collections {
+    migrateTestItems: { id: string; n: number; nested?: { b: number; a: string[] } };
+  }
+}
+
+const db = await postgresForTests();
+const trigger = { type: 'admin' as const, actor: 'test' };
+
+/** A lowdb store with records in two partitions (numeric-looking ids, deletes, replaces) and an archived audit log. */
+async function lowdbWithData(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'store.json');
+  const store = new LowdbStore(path);
+  await store.open();
+  for (const id of ['z', '20', '3', 'a', 'gone', 'back\\slash']) await store.transact((tx) => tx.put('migrateTestItems', 'hub-a', id, { id, n: Number(id) || 0, nested: { b: 2, a: ['x', id] } }));
+  await store.transact((tx) => tx.delete('migrateTestItems', 'hub-a', 'gone'));
+  await store.transact((tx) => tx.delete('migrateTestItems', 'hub-a', 'back\\slash'));
+  await store.transact((tx) => tx.put('migrateTestItems', 'hub-a', 'nul\u0000and\\', { id: 'x', n: 5 }));
+  await store.transact((tx) => tx.put('migrateTestItems', 'hub-a', '20', { id: '20', n: 21 })); // replaced: keeps its place
+  for (let i = 0; i < 250; i++) await store.transact((tx) => tx.put('migrateTestItems', 'hub-b', `b${i}`, { id: `b${i}`, n: i }));
+  for (let i = 0; i < 30; i++) {
+    await store.transact((tx) => appendAudit(tx, { hubId: i % 2 ? 'hub-a' : 'hub-b', trigger, action: 'invite', subject: { email: `p${i}@example.com` }, why: `invite ${i}`, outcome: 'ok' }));
+  }
+  await store.close();
+  return path;
+}
+
+describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, () => {
+  const schemas: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const drop of schemas) await drop();
+  });
+  const freshSchema = () => {
+    const s = testSchema(db.url, 'migrate');
+    schemas.push(s.drop);
+    return s.schema;
+  };
+
+  test('copies every record in order, archived audit entries included, and verifies counts and checksums', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    const report = await copyLowdbToPostgres({ source, url: db.url, schema, batch: 64 });
+    assert.equal(report.records, 5 + 250 + 30 + report.collections.filter((c) => !['migrateTestItems', 'audit'].includes(c.name)).reduce((n, c) => n + c.records, 0));
+    assert.deepEqual(report.collections.find((c) => c.name === 'migrateTestItems')?.records, 255);
+    assert.deepEqual(report.collections.find((c) => c.name === 'audit')?.records, 30);
+
+    const target = new PostgresStore({ url: db.url, schema });
+    await target.open();
+    t.after(() => target.close());
+    assert.deepEqual((await collect(target.list('migrateTestItems', 'hub-a'))).map((r) => r.id), ['z', '20', '3', 'a', 'x'], 'insertion order, numeric-looking ids included');
+    assert.deepEqual(await target.get('migrateTestItems', 'hub-a', 'z'), { id: 'z', n: 0, nested: { b: 2, a: ['x', 'z'] } });
+    assert.equal((await target.get('migrateTestItems', 'hub-a', '20'))?.n, 21);
+    assert.equal(await target.get('migrateTestItems', 'hub-a', 'gone'), undefined);
+    assert.equal(await target.count('migrateTestItems', 'hub-b'), 250);
+    const audit = await queryAudit(target, { hubId: 'hub-a', limit: 2 });
+    assert.equal(audit.total, 15);
+    assert.deepEqual(audit.items.map((e) => e.why), ['invite 29', 'invite 27'], 'the audit log reads newest first as before');
+  });
+
+  test('refuses a schema that already holds records, and leaves it as it was', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    await copyLowdbToPostgres({ source, url: db.url, schema });
+    const count = async () => {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        return Number((await client.query(`SELECT count(*) AS n FROM "${schema}".records`)).rows[0].n);
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await count();
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }), /already holds \d+ record\(s\); migrate copies only into an empty schema/);
+    assert.equal(await count(), before);
+  });
+
+  test('refuses while the server holds the lowdb store (its lock)', async (t) => {
+    const source = await lowdbWithData(t);
+    // a live process other than this one holds the lock, as a running server would (store-lock.ts)
+    await writeFile(`${source}.lock`, String(process.ppid));
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema: freshSchema() }), /is in use by process \d+/);
+  });
+});

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { LowdbStore } from './lowdb-store.ts';
+import { PostgresStore } from './postgres/postgres-store.ts';
+import { decodeKey } from './postgres/sql.ts';
+import type { CollectionName } from './collections.ts';
+
+/** One collection as copied and as read back. */
+export interface CopiedCollection {
+  name: string;
+  records: number;
+  /** SHA-256 over the collection's partitions (sorted) and each partition's records in order. */
+  checksum: string;
+}
+
+export interface CopyReport {
+  collections: CopiedCollection[];
+  records: number;
+}
+
+/** A record in a form that hashes the same however jsonb orders its object keys. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Per collection and partition: a running hash of the records in order, and a count. */
+class Digest {
+  private parts = new Map<string, Map<string, { hash: ReturnType<typeof createHash>; n: number }>>();
+  add(collection: string, partition: string, id: string, record: unknown): void {
+    let byPartition = this.parts.get(collection);
+    if (!byPartition) this.parts.set(collection, (byPartition = new Map()));
+    let part = byPartition.get(partition);
+    if (!part) byPartition.set(partition, (part = { hash: createHash('sha256'), n: 0 }));
+    part.hash.update(`${JSON.stringify(id)}\u0000${canonical(record)}\n`);
+    part.n++;
+  }
+  collections(): CopiedCollection[] {
+    return [...this.parts.keys()].sort().map((name) => {
+      const byPartition = this.parts.get(name)!;
+      const all = createHash('sha256');
+      let records = 0;
+      for (const p of [...byPartition.keys()].sort()) {
+        const part = byPartition.get(p)!;
+        all.update(`${JSON.stringify(p)}\u0000${part.n}\u0000${part.hash.digest('hex')}\n`);
+        records += part.n;
+      }
+      return { name, records, checksum: all.digest('hex') };
+    });
+  }
+}
+
+/**
+ * `hubwarden store migrate --to postgres://…`: copies a lowdb store (the server stopped: opening
+ * takes its lock) into an empty PostgreSQL schema, then reads every collection back and compares
+ * record counts and checksums (partition by partition, in insertion order, so SCIM paging order
+ * survives). Refuses a schema that holds any record: a copy never merges into live data. The
+ * lowdb files are only read; on any mismatch the error says so and the lowdb store stays the one
+ * to run on.
+ */
+export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void }): Promise<CopyReport> {
+  const source = new LowdbStore(o.source);
+  await source.open();
+  const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2 });
+  try {
+    await target.open();
+    const held = await countRecords(o.url, o.schema);
+    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema`);
+    const copied = new Digest();
+    const batchSize = o.batch ?? 2_000;
+    let batch: Array<readonly [string, string, string, unknown]> = [];
+    let total = 0;
+    const flush = async () => {
+      const rows = batch;
+      batch = [];
+      await target.transact((tx) => {
+        for (const [c, p, id, record] of rows) tx.put(c as CollectionName, p, id, record as never);
+      });
+      total += rows.length;
+      o.progress?.(total);
+    };
+    for await (const [c, p, id, record] of source.everyRecord()) {
+      copied.add(c, p, id, record);
+      batch.push([c, p, id, record]);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+
+    const expected = copied.collections();
+    const found = await readBack(o.url, o.schema);
+    const actual = new Map(found.collections().map((c) => [c.name, c]));
+    const wrong = expected.filter((e) => actual.get(e.name)?.records !== e.records || actual.get(e.name)?.checksum !== e.checksum);
+    if (wrong.length > 0) {
+      throw new Error(`verification failed for ${wrong.map((e) => `${e.name} (copied ${e.records}, read back ${actual.get(e.name)?.records ?? 0}${actual.get(e.name)?.records === e.records ? ', checksums differ' : ''})`).join(', ')}; keep running on the lowdb store`);
+    }
+    return { collections: expected, records: total };
+  } finally {
+    await target.close().catch(() => {});
+    await source.close().catch(() => {});
+  }
+}
+
+/** Records in the schema's records table (postgres/migrations/001-records.sql). */
+async function countRecords(url: string, schema: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.records`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Every record as PostgreSQL now holds it, partition by partition in `seq` (insertion) order,
+ * read in keyset pages so a large store is never held in memory at once.
+ */
+async function readBack(url: string, schema: string, page = 5_000): Promise<Digest> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const digest = new Digest();
+  try {
+    let after = 0;
+    for (;;) {
+      const { rows } = await client.query<{ collection: string; partition: string; id: string; seq: string; data: unknown }>(
+        `SELECT collection, partition, id, seq, data FROM ${pg.escapeIdentifier(schema)}.records WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [after, page],
+      );
+      for (const r of rows) digest.add(r.collection, decodeKey(r.partition), decodeKey(r.id), r.data);
+      if (rows.length < page) return digest;
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { childLogger } from '../../log/logger.ts';
+import { ident } from './sql.ts';
+
+const log = childLogger('store');
+
+/**
+ * Schema migrations: plain SQL files in ./migrations, named `NNN-what.sql`, applied in number
+ * order, each in its own transaction, and recorded in `<schema>.schema_migrations`.
+ *
+ * Why plain SQL files rather than a migration tool (node-pg-migrate, knex, Prisma…): the schema
+ * is three tables, the migrations are reviewed as the SQL PostgreSQL runs, and the runner below
+ * is a page long. A tool would bring a dependency, its own bookkeeping table and lock, a CLI and
+ * configuration the product does not need, while we need our own advisory lock anyway (the
+ * same lock guards index builds, postgres-store.ts). Migrations only roll forward (no down
+ * files): a release that must undo a change ships a new migration; and each one keeps working
+ * with the previous release's code, since replicas are upgraded one at a time.
+ *
+ * The caller holds the schema's advisory lock (`pg_advisory_lock`, postgres-store.ts `open`), so
+ * several replicas starting at once migrate exactly once: the first applies, the others wait for
+ * the lock and then find every version recorded.
+ */
+export interface Migration {
+  /** The file's number, as written ("001"). */
+  version: string;
+  file: string;
+  sql: string;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** The migration files in order; a malformed name or a number used twice is refused. */
+export function migrationFiles(dir = MIGRATIONS_DIR): Migration[] {
+  const out: Migration[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const m = /^(\d{3,})-[a-z0-9-]+\.sql$/.exec(file);
+    if (!m) throw new Error(`store: migration file ${file} must be named NNN-what.sql`);
+    if (out.some((o) => Number(o.version) === Number(m[1]))) throw new Error(`store: two migration files numbered ${m[1]}`);
+    out.push({ version: m[1]!, file, sql: readFileSync(`${dir}/${file}`, 'utf8') });
+  }
+  return out.sort((a, b) => Number(a.version) - Number(b.version));
+}
+
+/**
+ * Creates the schema if needed and applies the migrations it lacks; returns the versions applied.
+ * The caller must hold the schema's advisory lock on `client`'s session.
+ */
+export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles()): Promise<string[]> {
+  const s = ident(schema);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version text PRIMARY KEY, file text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const done = new Set((await client.query<{ version: string }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
+  const known = new Set(migrations.map((m) => m.version));
+  const newer = [...done].filter((v) => !known.has(v));
+  if (newer.length > 0) {
+    // A newer release migrated this schema (a rolling upgrade): its migrations keep the previous
+    // release working (see above), so this one goes on.
+    log.warn('store: the PostgreSQL schema has migrations this release does not know (a newer release applied them)', { schema, versions: newer });
+  }
+  const applied: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    await client.query('BEGIN');
+    try {
+      await client.query(`SET LOCAL search_path TO ${s}`);
+      await client.query(m.sql);
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, file) VALUES ($1, $2)`, [m.version, m.file]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw new Error(`store: PostgreSQL migration ${m.file} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    applied.push(m.version);
+    log.info('store: PostgreSQL migration applied', { schema, migration: m.file });
+  }
+  return applied;
+}

@@ -1,0 +1,167 @@
+import pg from 'pg';
+import { childLogger } from '../../log/logger.ts';
+import type { CollectionName } from '../collections.ts';
+import type { Change } from '../store.ts';
+import { ident, reasonOf } from './sql.ts';
+
+const log = childLogger('store');
+
+/**
+ * Change notifications between replicas. Each transaction that changes records sends, inside the
+ * transaction (PostgreSQL delivers them at COMMIT, and never for a rolled-back one), one or more
+ * `pg_notify(channel, payload)` with `{"origin": <the sending replica's id>, "changes":
+ * [[collection, partition, id], …]}`. One payload must stay under PostgreSQL's 8000-byte limit,
+ * so a big transaction's changes are split across several notifications.
+ */
+export type ChangeRef = readonly [collection: string, partition: string, id: string];
+
+/** Room for the payload within PostgreSQL's limit (8000 bytes, "shorter than" it). */
+export const PAYLOAD_LIMIT = 7_900;
+
+export function notifyPayloads(origin: string, changes: readonly ChangeRef[], limit = PAYLOAD_LIMIT): string[] {
+  const head = `{"origin":${JSON.stringify(origin)},"changes":[`;
+  const tail = ']}';
+  const payloads: string[] = [];
+  let parts: string[] = [];
+  let bytes = Buffer.byteLength(head) + tail.length;
+  for (const ref of changes) {
+    const item = JSON.stringify(ref);
+    const size = Buffer.byteLength(item) + 1; // and its comma
+    if (Buffer.byteLength(head) + tail.length + size > limit) {
+      // One id longer than a payload can hold: no replica can be told about it by NOTIFY. They
+      // see the change when they next read the record.
+      log.warn('store: a change is too long to notify other replicas', { collection: ref[0], bytes: size });
+      continue;
+    }
+    if (bytes + size > limit && parts.length > 0) {
+      payloads.push(head + parts.join(',') + tail);
+      parts = [];
+      bytes = Buffer.byteLength(head) + tail.length;
+    }
+    parts.push(item);
+    bytes += size;
+  }
+  if (parts.length > 0) payloads.push(head + parts.join(',') + tail);
+  return payloads;
+}
+
+/** The changes of another replica's payload as `remote` changes, or undefined for our own or a malformed one. */
+export function remoteChanges(payload: string, ownOrigin: string): Change[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  const p = parsed as { origin?: unknown; changes?: unknown };
+  if (typeof p?.origin !== 'string' || p.origin === ownOrigin || !Array.isArray(p.changes)) return undefined;
+  const out: Change[] = [];
+  for (const c of p.changes) {
+    if (!Array.isArray(c) || c.length !== 3 || !c.every((v) => typeof v === 'string')) continue;
+    out.push({ collection: c[0] as CollectionName, partition: c[1], id: c[2], record: undefined, remote: true });
+  }
+  return out;
+}
+
+export interface ChangeFeedOptions {
+  /** A new client for the feed's own connection (not from the pool: LISTEN holds its session). */
+  connect: () => pg.Client;
+  channel: string;
+  origin: string;
+  onChanges: (changes: Change[]) => void;
+  /** Longest pause between reconnection attempts (default 5 s). */
+  maxBackoffMs?: number;
+}
+
+/**
+ * One dedicated connection LISTENing on the store's channel. When it drops it reconnects, with a
+ * growing pause (200 ms doubling, up to `maxBackoffMs`). Notifications sent while it was
+ * disconnected are lost (PostgreSQL queues them only for listening sessions): a replica's
+ * listeners must treat notifications as a wake-up hint, never as the only way to learn of work.
+ */
+export class ChangeFeed {
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  /** Connections made (tests watch it grow after a drop). */
+  connections = 0;
+
+  constructor(private readonly o: ChangeFeedOptions) {}
+
+  /** Connects and LISTENs; rejects if the first connection fails (the store then fails to open). */
+  async start(): Promise<void> {
+    await this.connectOnce();
+  }
+
+  private async connectOnce(): Promise<void> {
+    const client = this.o.connect();
+    let listening = false; // until then a failure is the caller's (start, or the reconnect timer)
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (!listening || lost) return;
+      lost = true;
+      if (this.client === client) this.client = null;
+      client.removeAllListeners('notification');
+      client.end().catch(() => {});
+      if (!this.stopped) {
+        log.warn('store: the PostgreSQL change feed lost its connection; reconnecting', { error: err ? reasonOf(err) : 'connection ended' });
+        this.scheduleReconnect();
+      }
+    };
+    client.on('error', (err) => onLost(err));
+    client.on('end', () => onLost());
+    client.on('notification', (msg) => {
+      if (msg.channel !== this.o.channel || msg.payload === undefined) return;
+      const changes = remoteChanges(msg.payload, this.o.origin);
+      if (changes && changes.length > 0) this.o.onChanges(changes);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ident(this.o.channel)}`);
+    } catch (err) {
+      client.removeAllListeners('notification');
+      client.end().catch(() => {});
+      throw err;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.client = client;
+    listening = true;
+    this.connections++;
+    this.failures = 0;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.timer) return;
+    const delay = Math.min(this.o.maxBackoffMs ?? 5_000, 200 * 2 ** this.failures);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connectOnce().catch((err) => {
+        this.failures++;
+        log.debug('store: the PostgreSQL change feed could not reconnect yet', { error: reasonOf(err) });
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** Whether the feed is listening now. */
+  listening(): boolean {
+    return this.client !== null;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (client) {
+      client.removeAllListeners('notification');
+      await client.end().catch(() => {});
+    }
+  }
+}

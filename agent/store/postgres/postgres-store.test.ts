@@ -1,0 +1,353 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { isStoreUnavailable } from '../store-unavailable.ts';
+import { collect, type Change } from '../store.ts';
+import { migrationFiles } from './migrate.ts';
+import { notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { decodeKey, encodeKey } from './sql.ts';
+
+/**
+ * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
+ * migrations under the advisory lock, change notifications between replicas, an unreachable
+ * database. The Store contract itself is store-contract.test.ts (run on every kind).
+ */
+declare module '../collections.ts' {
+  interface Collections {
+    pgItems: { id: string; n: number; tags?: string[]; text?: string };
+    pgLists: { id: string; items: number[] };
+    pgLog: { id: string };
+  }
+}
+
+const db = await postgresForTests();
+const schemas: Array<() => Promise<void>> = [];
+after(() => Promise.all(schemas.map((drop) => drop())));
+
+/** A fresh schema for one test (dropped at the end of the file). */
+function freshSchema(label: string): string {
+  const s = testSchema(db.url, label);
+  schemas.push(s.drop);
+  return s.schema;
+}
+
+const tagIndex = (r: { tags?: string[] }, p: string) => (r.tags ?? []).map((t) => `${p}\u0000${t}`);
+
+async function replica(schema: string, options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}): Promise<PostgresStore> {
+  const store = new PostgresStore({ url: db.url, schema, poolSize: 4, ...options });
+  store.defineIndex('pgItems', 'pg.tags', tagIndex);
+  await store.open();
+  return store;
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function sql<T extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStore (helpers)', () => {
+  test('keys escape NUL and backslash reversibly', () => {
+    for (const v of ['plain', 'hub\u0000jane@example.com', 'a\\0b', '\\', '\u0000\\\u0000', '']) {
+      assert.equal(decodeKey(encodeKey(v)), v);
+      assert.ok(!encodeKey(v).includes('\u0000'));
+    }
+    assert.notEqual(encodeKey('a\u0000'), encodeKey('a\\0'));
+  });
+
+  test('notification payloads stay under the limit and carry every change', () => {
+    const refs = Array.from({ length: 700 }, (_, i) => ['pgItems', 'hub-é', `user-${i}-${'x'.repeat(40)}`] as const);
+    const payloads = notifyPayloads('origin-a', refs);
+    assert.ok(payloads.length > 1);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) <= PAYLOAD_LIMIT, `${Buffer.byteLength(p)} bytes`);
+    const back = payloads.flatMap((p) => remoteChanges(p, 'origin-b') ?? []);
+    assert.deepEqual(back.map((c) => c.id), refs.map((r) => r[2]));
+    assert.ok(back.every((c) => c.remote === true && c.record === undefined));
+    assert.equal(remoteChanges(payloads[0]!, 'origin-a'), undefined); // our own
+    assert.equal(remoteChanges('not json', 'x'), undefined);
+  });
+});
+
+describe('PostgresStore', { skip: db.skip }, () => {
+  test('two replicas on one schema: read-your-writes, lookups and remote change notifications', async (t) => {
+    const schema = freshSchema('replicas');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const atB: Change[] = [];
+    const atA: Change[] = [];
+    b.subscribe((changes) => atB.push(...changes));
+    a.subscribe((changes) => atA.push(...changes));
+
+    await a.transact((tx) => tx.put('pgItems', 'hub', 'jane', { id: 'jane', n: 1, tags: ['admins'] }));
+    // read-your-writes: acknowledged on A, read on B at once
+    assert.deepEqual(await b.get('pgItems', 'hub', 'jane'), { id: 'jane', n: 1, tags: ['admins'] });
+    assert.deepEqual((await b.lookup('pgItems', 'pg.tags', 'hub\u0000admins')).map((r) => r.id), ['jane']);
+    await b.transact(async (tx) => {
+      const jane = await tx.get('pgItems', 'hub', 'jane');
+      tx.put('pgItems', 'hub', 'jane', { ...jane!, n: 2 });
+      tx.delete('pgItems', 'hub', 'nobody');
+    });
+    assert.equal((await a.get('pgItems', 'hub', 'jane'))?.n, 2);
+
+    await until('B hears of A\'s commit', () => atB.some((c) => c.remote));
+    assert.deepEqual(atB.filter((c) => c.remote), [{ collection: 'pgItems', partition: 'hub', id: 'jane', record: undefined, remote: true }]);
+    await until('A hears of B\'s commit', () => atA.some((c) => c.remote));
+    // A's own commit came locally, with its record, and was not echoed back as remote
+    assert.deepEqual(atA[0], { collection: 'pgItems', partition: 'hub', id: 'jane', record: { id: 'jane', n: 1, tags: ['admins'] } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(atA.filter((c) => c.remote).length, 1);
+    assert.equal(atB.filter((c) => c.remote).length, 1);
+    // a rolled-back transaction announces nothing
+    await assert.rejects(a.transact((tx) => {
+      tx.put('pgItems', 'hub', 'ghost', { id: 'ghost', n: 0 });
+      throw new Error('no');
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(atB.filter((c) => c.remote).length, 1);
+  });
+
+  test('a big transaction is announced in several notifications, every change once', async (t) => {
+    const schema = freshSchema('bignotify');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const heard = new Set<string>();
+    let notifications = 0;
+    b.subscribe((changes) => {
+      notifications++;
+      for (const c of changes) heard.add(c.id);
+    });
+    const ids = Array.from({ length: 1_500 }, (_, i) => `person-${i}-${'n'.repeat(30)}`);
+    await a.transact((tx) => {
+      for (const id of ids) tx.put('pgItems', 'hub', id, { id, n: 0 });
+    });
+    await until('B hears of every change', () => heard.size === ids.length);
+    assert.ok(notifications > 1, `${notifications} notifications`);
+  });
+
+  test('the change feed reconnects after its connection is cut', async (t) => {
+    const schema = freshSchema('feed');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const heard: string[] = [];
+    b.subscribe((changes) => heard.push(...changes.map((c) => c.id)));
+    const killed = await sql<{ ok: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'hubwarden-listen' AND query = $1`,
+      [`LISTEN "${schema}_changes"`],
+    );
+    assert.equal(killed.length, 2);
+    // Notifications sent while B was reconnecting are lost (a hint, not a log): write until one arrives.
+    let n = 0;
+    await until('B hears again', async () => {
+      await a.transact((tx) => tx.put('pgItems', 'hub', `after-${++n}`, { id: `after-${n}`, n }));
+      return heard.some((id) => id.startsWith('after-'));
+    });
+  });
+
+  test('five replicas opening at once migrate once and build each index once', async (t) => {
+    const schema = freshSchema('migrate');
+    const stores = Array.from({ length: 5 }, () => new PostgresStore({ url: db.url, schema, poolSize: 2 }));
+    for (const s of stores) s.defineIndex('pgItems', 'pg.tags', tagIndex);
+    t.after(() => Promise.all(stores.map((s) => s.close())));
+    await Promise.all(stores.map((s) => s.open()));
+    const applied = await sql<{ version: string }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+    assert.deepEqual(applied.map((r) => r.version), migrationFiles().map((m) => m.version));
+    const built = await sql<{ name: string }>(`SELECT name FROM "${schema}".index_definitions`);
+    assert.deepEqual(built.map((r) => r.name), ['pg.tags']);
+    // every one of them works on the one schema
+    await Promise.all(stores.map((s, i) => s.transact((tx) => tx.put('pgItems', 'hub', `r${i}`, { id: `r${i}`, n: i, tags: ['all'] }))));
+    assert.equal((await stores[0]!.lookup('pgItems', 'pg.tags', 'hub\u0000all')).length, 5);
+  });
+
+  test('100 concurrent read-modify-write transactions on two replicas lose nothing', async (t) => {
+    const schema = freshSchema('rmw');
+    const a = await replica(schema, { poolSize: 10 });
+    const b = await replica(schema, { poolSize: 10 });
+    t.after(() => Promise.all([a.close(), b.close()]));
+    await a.transact((tx) => tx.put('pgLists', 'hub', 'list', { id: 'list', items: [] }));
+    let runs = 0;
+    const append = (n: number) =>
+      (n % 2 === 0 ? a : b).transact(async (tx) => {
+        runs++;
+        const list = await tx.get('pgLists', 'hub', 'list');
+        tx.put('pgLists', 'hub', 'list', { id: 'list', items: [...list!.items, n] });
+        return n;
+      });
+    const done = await Promise.all(Array.from({ length: 100 }, (_, n) => append(n)));
+    assert.equal(done.length, 100);
+    const items = (await b.get('pgLists', 'hub', 'list'))!.items;
+    assert.deepEqual([...items].sort((x, y) => x - y), Array.from({ length: 100 }, (_, n) => n));
+    // they did run at once: conflicts were detected and the functions run again
+    assert.ok(a.retries + b.retries > 0 && runs > 100, `retries ${a.retries + b.retries}, runs ${runs}`);
+  });
+
+  test('an index whose definition changed is rebuilt at open', async (t) => {
+    const schema = freshSchema('reindex');
+    const v1 = new PostgresStore({ url: db.url, schema, poolSize: 2 });
+    v1.defineIndex('pgItems', 'pg.n', (r, p) => [`${p}\u0000${r.n}`]);
+    await v1.open();
+    await v1.transact((tx) => {
+      tx.put('pgItems', 'hub', 'a', { id: 'a', n: 1 });
+      tx.put('pgItems', 'hub', 'b', { id: 'b', n: 2 });
+    });
+    await v1.close();
+    const v2 = new PostgresStore({ url: db.url, schema, poolSize: 2 });
+    t.after(() => v2.close());
+    v2.defineIndex('pgItems', 'pg.n', (r, p) => [`${p}\u0000n=${r.n}`]);
+    await v2.open();
+    assert.deepEqual((await v2.lookup('pgItems', 'pg.n', 'hub\u0000n=2')).map((r) => r.id), ['b']);
+    assert.deepEqual(await v2.lookup('pgItems', 'pg.n', 'hub\u00002'), []);
+  });
+
+  test('keys with NUL and backslashes round-trip', async (t) => {
+    const schema = freshSchema('keys');
+    const store = await replica(schema);
+    t.after(() => store.close());
+    // Keys hold NUL (index values always do); a record may hold a backslash, the text "\u0000", and NUL.
+    const p = 'hub\u0000one\\two';
+    const id = 'id\\0\u0000x';
+    const record = { id: 'x', n: 1, tags: ['a\\0b'], text: 'back\\slash \\u0000 as text, and \u0000 itself' };
+    await store.transact((tx) => tx.put('pgItems', p, id, record));
+    assert.deepEqual(await store.get('pgItems', p, id), record);
+    assert.deepEqual(await store.partitions('pgItems'), [p]);
+    assert.deepEqual(await collect(store.list('pgItems', p)), [record]);
+    assert.deepEqual(await store.lookup('pgItems', 'pg.tags', `${p}\u0000a\\0b`), [record]);
+    assert.deepEqual(await store.lookup('pgItems', 'pg.tags', `${p}\u0000a\u0000b`), []);
+    const seen: Change[] = [];
+    store.subscribe((c) => seen.push(...c));
+    await store.transact((tx) => tx.delete('pgItems', p, id));
+    assert.deepEqual(seen, [{ collection: 'pgItems', partition: p, id, record: undefined }]);
+    assert.deepEqual(await store.partitions('pgItems'), []);
+  });
+
+  test('a record that is not JSON is refused whole, nothing written', async (t) => {
+    const schema = freshSchema('notjson');
+    const store = await replica(schema);
+    t.after(() => store.close());
+    await assert.rejects(
+      store.transact((tx) => {
+        tx.put('pgItems', 'hub', 'ok', { id: 'ok', n: 1 });
+        tx.put('pgItems', 'hub', 'big', { id: 'big', n: 10n as unknown as number });
+      }),
+      /BigInt/,
+    );
+    assert.equal(await store.count('pgItems', 'hub'), 0);
+  });
+
+  test('retention drops records written before the cutoff, with their index entries', async (t) => {
+    const schema = freshSchema('retention');
+    const store = await replica(schema);
+    t.after(() => store.close());
+    await store.transact((tx) => {
+      for (const id of ['old1', 'old2']) tx.put('pgItems', 'hub', id, { id, n: 0, tags: ['x'] });
+    });
+    await store.transact((tx) => tx.put('pgItems', 'hub', 'new', { id: 'new', n: 0, tags: ['x'] }));
+    await store.transact((tx) => tx.put('pgLog', 'hub', 'other', { id: 'other' }));
+    await sql(`UPDATE "${schema}".records SET written_at = now() - interval '2 days' WHERE id IN ('old1', 'old2', 'other')`);
+    assert.equal(await store.dropArchivedBefore('pgItems', Date.now() - 86_400_000, 1), 2); // batches of one
+    assert.deepEqual((await collect(store.list('pgItems', 'hub'))).map((r) => r.id), ['new']);
+    assert.deepEqual((await store.lookup('pgItems', 'pg.tags', 'hub\u0000x')).map((r) => r.id), ['new']);
+    assert.equal((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".index_entries`))[0]!.n, '1');
+    assert.equal(await store.count('pgLog', 'hub'), 1); // another collection is untouched
+    assert.equal(await store.dropArchivedBefore('pgItems', Date.now() - 86_400_000), 0);
+  });
+
+  test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {
+    const schema = freshSchema('outage');
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    url.password = 'hunter2-not-logged';
+    const store = new PostgresStore({ url: url.toString(), schema, poolSize: 2, probeMs: 100, connectTimeoutMs: 1_000 });
+    t.after(() => store.close());
+    await store.open();
+    await store.transact((tx) => tx.put('pgItems', 'hub', 'a', { id: 'a', n: 1 }));
+    assert.equal(store.healthy(), true);
+    assert.equal(store.unavailableReason(), undefined);
+
+    await proxy.stop();
+    const failed = await store.transact((tx) => tx.put('pgItems', 'hub', 'b', { id: 'b', n: 2 })).then(() => undefined, (err) => err);
+    assert.ok(isStoreUnavailable(failed), `expected StoreUnavailable, got ${failed}`);
+    assert.ok(failed.retryAfterSeconds >= 1);
+    await assert.rejects(store.get('pgItems', 'hub', 'a'), (err) => isStoreUnavailable(err));
+    assert.equal(store.healthy(), false);
+    const reason = store.unavailableReason()!;
+    assert.match(reason, /PostgreSQL unreachable since/);
+    assert.ok(!reason.includes('hunter2') && !failed.message.includes('hunter2') && !store.where.includes('hunter2'), reason);
+
+    await proxy.start();
+    await until('the store is healthy again', () => store.healthy());
+    await store.transact((tx) => tx.put('pgItems', 'hub', 'b', { id: 'b', n: 2 }));
+    assert.deepEqual((await collect(store.list('pgItems', 'hub'))).map((r) => r.id), ['a', 'b']);
+  });
+
+  test('opening an unreachable database fails with one clear line and no password', async () => {
+    const store = new PostgresStore({ url: 'postgres://postgres:hunter2-not-logged@127.0.0.1:1/test', schema: 'hw_unreachable', connectTimeoutMs: 1_000 });
+    await assert.rejects(store.open(), (err: Error) => {
+      assert.match(err.message, /cannot open PostgreSQL store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test \(schema hw_unreachable\): cannot reach the database: ECONNREFUSED/);
+      assert.ok(!err.message.includes('hunter2'));
+      return true;
+    });
+    assert.equal(store.healthy(), false);
+  });
+
+  test('a schema name that is not a plain identifier is refused', () => {
+    assert.throws(() => new PostgresStore({ url: db.url, schema: 'Robert"; DROP' }), /lower-case identifier/);
+  });
+});
+
+/** A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the same port. */
+async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+  let server: Server | null = null;
+  const sockets = new Set<Socket>();
+  let listenPort = 0;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = connect(port, host);
+        for (const sock of [client, upstream]) {
+          sockets.add(sock);
+          sock.on('close', () => sockets.delete(sock));
+          sock.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+      });
+      s.once('error', reject);
+      s.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (s.address() as { port: number }).port;
+        server = s;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const sock of sockets) sock.destroy();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = null;
+    });
+  await start();
+  return { port: listenPort, start, stop, close: stop };
+}

@@ -1,0 +1,108 @@
+import type { ListRange } from '../store.ts';
+import { decodeKey, encodeKey, ident } from './sql.ts';
+
+/** Something that runs a query: the pool (reads outside transactions) or a transaction's client. */
+export type Query = <Row extends Record<string, unknown> = Record<string, any>>(text: string, values?: unknown[]) => Promise<Row[]>;
+
+/** Rows a `list` page holds: few enough that a page is small, many enough that a partition is few queries. */
+export const PAGE = 500;
+
+/**
+ * The store's reads as SQL, each one query (or one per page). Every read names the collection and
+ * partition so it is an index scan: under SERIALIZABLE, PostgreSQL then takes predicate locks on
+ * what was read only, not the whole table, and transactions touching other records don't conflict.
+ */
+export class Reads {
+  private readonly records: string;
+  private readonly entries: string;
+
+  constructor(schema: string) {
+    this.records = `${ident(schema)}.records`;
+    this.entries = `${ident(schema)}.index_entries`;
+  }
+
+  async get(q: Query, collection: string, partition: string, id: string): Promise<unknown> {
+    const rows = await q<{ data: unknown }>(`SELECT data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);
+    return rows[0]?.data;
+  }
+
+  /**
+   * A partition's records in insertion order, page by page (keyset on seq), with their ids.
+   * `range` is applied in SQL: the offset on the first page, the limit across pages.
+   */
+  async *list(q: () => Query, collection: string, partition: string, range?: ListRange): AsyncGenerator<{ id: string; data: unknown }> {
+    let left = range?.limit ?? Infinity;
+    if (left <= 0) return;
+    const offset = Math.max(0, Math.floor(range?.offset ?? 0));
+    const p = encodeKey(partition);
+    let after: string | null = null;
+    for (;;) {
+      const n = Math.min(PAGE, left);
+      const rows: Array<{ seq: string; id: string; data: unknown }> =
+        after === null
+          ? await q()(`SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 ORDER BY seq LIMIT $3 OFFSET $4`, [collection, p, n, offset])
+          : await q()(`SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND seq > $3 ORDER BY seq LIMIT $4`, [collection, p, after, n]);
+      for (const row of rows) yield { id: decodeKey(row.id), data: row.data };
+      left -= rows.length;
+      if (rows.length < n || left <= 0) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /** Newest first (seq descending), one partition or the whole collection, page by page. */
+  async *newestFirst(q: () => Query, collection: string, partition?: string): AsyncGenerator<unknown> {
+    let before: string | null = null;
+    const p = partition === undefined ? undefined : encodeKey(partition);
+    for (;;) {
+      const values: unknown[] = [collection];
+      let where = 'collection = $1';
+      if (p !== undefined) where += ` AND partition = $${values.push(p)}`;
+      if (before !== null) where += ` AND seq < $${values.push(before)}`;
+      const rows = await q()<{ seq: string; data: unknown }>(`SELECT seq, data FROM ${this.records} WHERE ${where} ORDER BY seq DESC LIMIT ${PAGE}`, values);
+      for (const row of rows) yield row.data;
+      if (rows.length < PAGE) return;
+      before = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /**
+   * The partitions of a collection, sorted: a loose index scan (one index probe per partition),
+   * so a collection of a million records in three partitions costs three probes.
+   */
+  async partitions(q: Query, collection: string): Promise<string[]> {
+    const rows = await q<{ partition: string }>(
+      `WITH RECURSIVE p AS (
+         (SELECT partition FROM ${this.records} WHERE collection = $1 ORDER BY partition LIMIT 1)
+         UNION ALL
+         SELECT (SELECT r.partition FROM ${this.records} r WHERE r.collection = $1 AND r.partition > p.partition ORDER BY r.partition LIMIT 1)
+         FROM p WHERE p.partition IS NOT NULL
+       ) SELECT partition FROM p WHERE partition IS NOT NULL`,
+      [collection],
+    );
+    return rows.map((r) => decodeKey(r.partition));
+  }
+
+  async count(q: Query, collection: string, partition: string): Promise<number> {
+    const rows = await q<{ n: string }>(`SELECT count(*) AS n FROM ${this.records} WHERE collection = $1 AND partition = $2`, [collection, encodeKey(partition)]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Which of `ids` exist in the partition. */
+  async existing(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await q<{ id: string }>(`SELECT id FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = ANY($3::text[])`, [collection, encodeKey(partition), ids.map(encodeKey)]);
+    return new Set(rows.map((r) => decodeKey(r.id)));
+  }
+
+  /** Records filed under `value` in index `name`, in insertion order. */
+  async lookup(q: Query, collection: string, name: string, value: string): Promise<Array<{ partition: string; id: string; data: unknown }>> {
+    const rows = await q<{ partition: string; id: string; data: unknown }>(
+      `SELECT r.partition, r.id, r.data FROM ${this.entries} e
+       JOIN ${this.records} r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
+       WHERE e.name = $1 AND e.value = $2 AND e.collection = $3
+       ORDER BY r.seq`,
+      [name, encodeKey(value), collection],
+    );
+    return rows.map((r) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data }));
+  }
+}

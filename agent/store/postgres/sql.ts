@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Small pure helpers of the PostgreSQL store: names, keys, the advisory-lock key, the URL as it
+ * may be shown, and which errors mean "the database cannot be reached" or "run it again".
+ */
+
+/**
+ * The schema must be a plain lower-case identifier: it is interpolated (quoted) into SQL and into
+ * the NOTIFY channel name, and a plain name needs no case rules in psql either.
+ */
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`store: PostgreSQL schema "${schema}" must be a lower-case identifier (a-z, 0-9, _; at most 63 characters, not starting with a digit)`);
+  }
+  return schema;
+}
+
+/** A double-quoted identifier (the name is checked first; quoting keeps reserved words usable). */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The advisory-lock key of a schema: the first 8 bytes of a SHA-256 of its name, as the signed
+ * bigint `pg_advisory_lock(bigint)` takes (a string, so no precision is lost in JavaScript).
+ */
+export function lockKeyOf(schema: string): string {
+  return createHash('sha256').update(`hubwarden-store:${schema}`).digest().readBigInt64BE(0).toString();
+}
+
+/** The LISTEN/NOTIFY channel of a schema (at most 63 bytes, the identifier limit). */
+export function channelOf(schema: string): string {
+  const name = `${schema}_changes`;
+  return name.length <= 63 ? name : `hubwarden_changes_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, and index values are built with it (`${hubId}\u0000${email}`).
+ * Keys (partition, id, index value) are stored escaped: `\` → `\\`, NUL → `\0`. Injective, so an
+ * equality lookup on the escaped value finds exactly the same records; readable in psql.
+ */
+export function encodeKey(value: string): string {
+  return value.includes('\\') || value.includes('\u0000') ? value.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : value;
+}
+
+export function decodeKey(stored: string): string {
+  return stored.includes('\\') ? stored.replace(/\\(\\|0)/g, (_, c: string) => (c === '0' ? '\u0000' : '\\')) : stored;
+}
+
+/** The URL as it may appear in logs and messages: never the password. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
+/** SQLSTATEs of a server that is going away, starting, or full: 57P01-57P03 and 53300. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/** Whether an error from `pg` means the database cannot be reached (rather than a bad query). */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Client was closed/i.test(err.message);
+}
+
+/** serialization_failure and deadlock_detected: the transaction may succeed when run again. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/**
+ * Why the database is unreachable, short and without host details beyond the error code (it
+ * reaches /readyz and API responses).
+ */
+export function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code; // a socket error: its message names the host
+  if (typeof code === 'string' && code.length > 0) return `${code} (${err.message.replace(/\s+/g, ' ').slice(0, 120)})`;
+  return err.message.replace(/\s+/g, ' ').slice(0, 160);
+}

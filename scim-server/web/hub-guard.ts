@@ -1,0 +1,129 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
+import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
+import { html, layout } from './html.ts';
+import type { Session } from './session-store.ts';
+import { currentSession } from './session-guard.ts';
+import type { WebContext } from './web-context.ts';
+
+/**
+ * Who is looking, and at which hubs: the server-side check behind every dashboard page, read route,
+ * export and `/ui/api/v1` call (the browser's buttons are a convenience, never the control).
+ *
+ * - A global administrator (an admin token; an OIDC person in `allowedGroups`/`allowedEmails`)
+ *   sees and acts on every hub, as before hub roles existed.
+ * - Anyone else signed in is found by email among each hub's directory users, and so has a hub
+ *   role per hub (agent/access/hub-access.ts). Owners and managers see and act only on their hubs;
+ *   owners also see the hub's settings and health. Collaborators, and people with no hub role
+ *   (nothing resolves: an empty My access, not an error), see only My access.
+ *
+ * Roles are resolved on every request from the store (two index lookups per hub), not kept in
+ * the session: someone removed from the owners' group loses the hub on their next click.
+ */
+export interface Viewer {
+  admin: boolean;
+  actor: string;
+  /** The email hub roles and My access are found by (none for admin tokens and unverified emails). */
+  email?: string;
+  /** A person's hub roles, by hub id (empty for administrators, who need none). */
+  roles: ReadonlyMap<string, HubRole>;
+}
+
+/** Whether the viewer may exercise `right` on `hubId` (administrators: on every hub that exists). */
+export function viewerMay(viewer: Viewer, hubId: string, right: HubRight): boolean {
+  return viewer.admin || roleMay(viewer.roles.get(hubId), right);
+}
+
+/** The hubs the viewer manages (owner or manager), in config order; every hub for administrators. */
+export function managedHubIds(ctx: WebContext, viewer: Viewer): string[] {
+  return configuredHubs(ctx).map((h) => h.id).filter((id) => viewerMay(viewer, id, 'manage'));
+}
+
+/** Whether any hub-management page (hubs, automation, audit) is the viewer's. */
+export const managesAny = (ctx: WebContext, viewer: Viewer) => viewer.admin || managedHubIds(ctx, viewer).length > 0;
+
+const hubsCache = new WeakMap<WebContext, HubConfigFile[]>();
+
+export function configuredHubs(ctx: WebContext): HubConfigFile[] {
+  let hubs = hubsCache.get(ctx);
+  if (!hubs) hubsCache.set(ctx, (hubs = withCollections(ctx.config.file)));
+  return hubs;
+}
+
+export async function resolveViewer(ctx: WebContext, session: Session): Promise<Viewer> {
+  const base = { admin: session.admin, actor: session.actor, ...(session.email ? { email: session.email } : {}) };
+  if (session.admin || !session.email) return { ...base, roles: new Map() };
+  const roles = new Map<string, HubRole>();
+  for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email)) if (p.hubRole) roles.set(p.hubId, p.hubRole);
+  return { ...base, roles };
+}
+
+/** The viewer of a request that passed `withViewer`. */
+export const currentViewer = (res: Response): Viewer => res.locals.viewer as Viewer;
+
+/** Resolves the viewer once per request into `res.locals.viewer` (after `requireSession`). */
+async function viewerFor(ctx: WebContext, res: Response): Promise<Viewer> {
+  if (!res.locals.viewer) res.locals.viewer = await resolveViewer(ctx, currentSession(res));
+  return res.locals.viewer as Viewer;
+}
+
+/** After `requireSession`: resolves the viewer into `res.locals.viewer`. */
+export function withViewer(ctx: WebContext): RequestHandler {
+  return async (_req, res, next) => {
+    await viewerFor(ctx, res);
+    next();
+  };
+}
+
+export const FORBIDDEN_DETAIL = 'your hub role does not allow this (ask a hub owner or a hubwarden administrator)';
+
+/** 403 as problem details (API, exports) or as a page with the way to My access. */
+export function sendForbidden(ctx: WebContext, req: Request, res: Response, kind: 'page' | 'api', detail = FORBIDDEN_DETAIL): void {
+  if (kind === 'api') {
+    res.status(403).type('application/problem+json').send(JSON.stringify({
+      type: 'https://hubwarden.dev/problems/forbidden', title: 'Forbidden', status: 403, detail, instance: req.originalUrl,
+    }));
+    return;
+  }
+  const s = currentSession(res);
+  const viewer = res.locals.viewer as Viewer | undefined;
+  res.status(403).type('html').send(layout({
+    basePath: ctx.basePath, title: 'Not yours to see',
+    session: { actor: s.actor, csrf: s.csrf, manages: viewer ? managesAny(ctx, viewer) : false },
+    body: html`<h1>Not yours to see</h1>
+<p>You cannot see this page: ${detail}.</p>
+<p><a href="${ctx.basePath}/my-access">My access</a> lists your seats, invites and offers.</p>`,
+  }));
+}
+
+/**
+ * The central check for a route keyed by a hub (`:hubId`, or `hubOf`): administrators pass (the
+ * route answers 404 for a hub that does not exist); anyone else needs `right` on that hub, and
+ * gets 403 otherwise, also for a hub that does not exist (no probing for hub ids).
+ */
+export function requireHubRight(ctx: WebContext, right: HubRight, kind: 'page' | 'api', hubOf: (req: Request) => string | undefined = (req) => String(req.params.hubId)): RequestHandler {
+  return async (req, res, next) => {
+    const viewer = await viewerFor(ctx, res);
+    const hubId = hubOf(req);
+    if (viewer.admin || (hubId !== undefined && viewerMay(viewer, hubId, right))) return next();
+    sendForbidden(ctx, req, res, kind);
+  };
+}
+
+/**
+ * Pages and lists across hubs (automation, audit, the audit export): administrators, and people
+ * who manage at least one hub (the lists are then cut to their hubs). A `hubId` filter in the
+ * query must be one of theirs.
+ */
+export function requireSomeHub(ctx: WebContext, kind: 'page' | 'api'): RequestHandler {
+  return async (req, res, next) => {
+    const viewer = await viewerFor(ctx, res);
+    if (viewer.admin) return next();
+    const raw = req.query.hubId;
+    // Only one filter, as text: `?hubId=a&hubId=b` is no way around the check.
+    const wellFormed = raw === undefined || typeof raw === 'string';
+    const filter = typeof raw === 'string' && raw ? raw : undefined;
+    if (wellFormed && managesAny(ctx, viewer) && (filter === undefined || viewerMay(viewer, filter, 'manage'))) return next();
+    sendForbidden(ctx, req, res, kind);
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * Hub roles in the dashboard, enforced by the server: sessions as OIDC sign-in starts them
+ * (admin or not, with the person's email), hub roles from a seeded directory, the agent a fake
+ * that records every call. The browser test (test/browser/hub-roles.test.ts) does the same
+ * against the real agent and the Meta emulator.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
+import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { createWebRouter } from './router.ts';
+import { SessionStore } from './session-store.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+const at = '2026-11-01T00:00:00.000Z';
+const config = parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN]
+hubs:
+  - id: acme-ads
+    label: Acme Ads
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    teams:
+      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
+      - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
+      - { group: Sales, appRole: EMPLOYEE }
+  - id: beta-shop
+    connector: meta-business
+    meta: { businessId: "2222222222" }
+    teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
+`, '/tmp/hubwarden-test/hub-roles.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token' });
+
+/** Every read and action of hub beta-shop the dashboard offers: the owner of acme-ads gets 403 on each. */
+export const OTHER_HUB_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]> = [
+  ['GET', '/ui/hubs/beta-shop'], ['GET', '/ui/hubs/beta-shop?tab=settings'], ['GET', '/ui/hubs/beta-shop?tab=assets'],
+  ['GET', '/ui/charts/hubs/beta-shop/standing.svg'],
+  ['GET', '/ui/api/v1/hubs/beta-shop'], ['GET', '/ui/api/v1/hubs/beta-shop/members'], ['GET', '/ui/api/v1/hubs/beta-shop/members?status=onboarded'],
+  ['GET', '/ui/api/v1/hubs/beta-shop/members/2001'], ['GET', '/ui/api/v1/hubs/beta-shop/plan'],
+  ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/match', { directoryUserId: 'b-olivia' }], ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/unmatch', {}],
+  ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/exempt', { reason: 'mine now' }], ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/unexempt', {}],
+  ['POST', '/ui/api/v1/hubs/beta-shop/members/2001/remove', {}], ['POST', '/ui/api/v1/hubs/beta-shop/check-for-updates', {}],
+  ['GET', '/ui/api/v1/tasks?hubId=beta-shop'], ['GET', '/ui/api/v1/tasks/{betaTask}'],
+  ['GET', '/ui/api/v1/reports?hubId=beta-shop'], ['POST', '/ui/api/v1/reports/r-beta/apply', { memberIds: 'all' }],
+  ['GET', '/ui/api/v1/approvals?hubId=beta-shop'], ['POST', '/ui/api/v1/approvals/a-1/approve', {}], ['POST', '/ui/api/v1/approvals/a-1/reject', {}],
+  ['GET', '/ui/api/v1/audit?hubId=beta-shop'], ['GET', '/ui/api/v1/audit?hubId=beta-shop&hubId=acme-ads'],
+  ['GET', '/ui/api/hubs/beta-shop/assets'], ['GET', '/ui/api/hubs/beta-shop/partners'], ['GET', '/ui/api/hubs/beta-shop/directory-users?search=o'],
+  ['GET', '/ui/export/hubs/beta-shop/members.csv'], ['GET', '/ui/export/audit.csv?hubId=beta-shop'],
+  // Person-wide routes are for global administrators only.
+  ['GET', '/ui/api/v1/people/jane@example.com/offers'], ['POST', '/ui/api/v1/people/jane@example.com/offers/offer-1/claim', {}],
+  ['POST', '/ui/api/v1/people/jane@example.com/offboard', {}], ['POST', '/ui/api/v1/people/jane@example.com/reevaluate', {}],
+  // A hub that does not exist: 403 too (no probing for hub ids).
+  ['GET', '/ui/api/v1/hubs/no-such-hub/members'],
+];
+
+describe('hub roles in the dashboard', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  let betaTask: string;
+  const sessions = new SessionStore();
+  const who = (email: string, admin = false) => {
+    const s = sessions.create(email, 'oidc', { admin, email });
+    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
+  };
+  const call = (as: { cookie: string; csrf: string }, method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
+    method, redirect: 'manual',
+    headers: { cookie: as.cookie, origin: server.url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
+    body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+  });
+
+  before(async () => {
+    agent = new FakeAgent();
+    betaTask = (await agent.checkForUpdates('beta-shop', { type: 'schedule' })).id;
+    agent.reportsById.set('r-beta', { id: 'r-beta', hubId: 'beta-shop', createdAt: at, status: 'open', items: [{ memberId: '2001', email: 'jane@example.com', action: 'remove-member', reason: 'left' }] });
+    agent.calls.length = 0;
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    definePersonIndexes(store);
+    defineStandingIndexes(store);
+    await store.open();
+    await store.transact((tx) => {
+      const user = (hubId: string, id: string, email: string) => tx.put('directoryUsers', hubId, id, { hubId, id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
+      const group = (hubId: string, id: string, displayName: string, members: string[]) =>
+        tx.put('directoryGroups', hubId, id, { hubId, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+      user('acme-ads', 'a-olivia', 'olivia@acme.example');
+      user('beta-shop', 'b-olivia', 'olivia@acme.example');
+      user('acme-ads', 'a-max', 'max@acme.example');
+      user('acme-ads', 'a-cora', 'cora@acme.example');
+      group('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia']);
+      group('acme-ads', 'g-managers', 'Acme Managers', ['a-max']);
+      group('acme-ads', 'g-sales', 'Sales', ['a-cora']);
+      // Olivia is also on beta-shop, as a collaborator: a seat there lets her manage nothing.
+      group('beta-shop', 'g-beta', 'Beta Sales', ['b-olivia']);
+    });
+    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+  });
+  after(() => server.close());
+
+  test('the owner of acme-ads gets 403 on every read and action of beta-shop, and nothing reaches the agent for it', async () => {
+    const olivia = who('olivia@acme.example');
+    for (const [method, raw, body] of OTHER_HUB_ROUTES) {
+      const path = raw.replace('{betaTask}', betaTask);
+      const res = await call(olivia, method, path, body);
+      assert.equal(res.status, 403, `${method} ${path}`);
+      // The problem's `instance` echoes the request's own path; nothing else may name beta-shop's data.
+      const text = (await res.text()).split(path).join('');
+      assert.doesNotMatch(text, /2001|Beta Shop|jane@example\.com|"items"|memberCounts/, `${method} ${path}: no data of beta-shop`);
+    }
+    const touched = agent.calls.filter((c) => JSON.stringify(c.args).includes('beta-shop') || c.method === 'decideApproval' || c.method === 'applyReport');
+    assert.deepEqual(touched.filter((c) => !['reports', 'approvals', 'task', 'findTask'].includes(c.method)), [], 'no call about beta-shop but the gate finding a report/approval/task hub');
+    assert.deepEqual(agent.writes(), []);
+  });
+
+  test('the owner manages acme-ads: its pages, settings and actions; cross-hub lists hold only acme-ads', async () => {
+    const olivia = who('olivia@acme.example');
+    for (const path of ['/ui/', '/ui/hubs/acme-ads', '/ui/hubs/acme-ads?tab=settings', '/ui/automation', '/ui/audit', '/ui/api/v1/hubs/acme-ads/members', '/ui/api/hubs/acme-ads/assets', '/ui/export/hubs/acme-ads/members.csv']) {
+      assert.equal((await call(olivia, 'GET', path)).status, 200, path);
+    }
+    const hub = await (await call(olivia, 'GET', '/ui/api/v1/hubs/acme-ads')).json() as { health?: unknown; settings?: unknown };
+    assert.ok(hub.health && hub.settings, 'an owner sees the health and settings');
+    const hubs = await (await call(olivia, 'GET', '/ui/api/v1/hubs')).json() as { items: Array<{ id: string }> };
+    assert.deepEqual(hubs.items.map((h) => h.id), ['acme-ads']);
+    const tasks = await (await call(olivia, 'GET', '/ui/api/v1/tasks')).json() as { items: Array<{ hubId?: string }> };
+    assert.ok(tasks.items.every((t) => t.hubId === 'acme-ads'));
+    assert.deepEqual(((await (await call(olivia, 'GET', '/ui/api/v1/reports')).json()) as { items: Array<{ id: string }> }).items.map((r) => r.id), ['r-1']);
+    assert.deepEqual(((await (await call(olivia, 'GET', '/ui/api/v1/approvals')).json()) as { items: unknown[] }).items, [], 'the pending approval is beta-shop\'s');
+    const automation = await (await call(olivia, 'GET', '/ui/automation')).text();
+    assert.doesNotMatch(automation, /value="beta-shop"/, 'the hub filter offers only their hubs');
+    assert.doesNotMatch(automation, /data-chart="graph-calls"/, 'the process-wide call counters are for administrators');
+    const done = await call(olivia, 'POST', '/ui/api/v1/hubs/acme-ads/check-for-updates', {});
+    assert.equal(done.status, 202);
+    assert.deepEqual(agent.writes().at(-1)?.args, ['acme-ads', { type: 'dashboard', actor: 'olivia@acme.example', detail: 'oidc' }]);
+  });
+
+  test('a manager acts on members but sees neither settings nor health, and labels nobody above themselves', async () => {
+    const max = who('max@acme.example');
+    assert.equal((await call(max, 'GET', '/ui/api/v1/hubs/acme-ads/members')).status, 200);
+    const hub = await (await call(max, 'GET', '/ui/api/v1/hubs/acme-ads')).json() as Record<string, unknown>;
+    assert.equal(hub.id, 'acme-ads');
+    assert.equal('health' in hub || 'settings' in hub, false);
+    const page = await (await call(max, 'GET', '/ui/hubs/acme-ads')).text();
+    assert.doesNotMatch(page, /tab=settings|health-line/);
+    assert.equal((await call(max, 'GET', '/ui/hubs/acme-ads?tab=settings')).status, 403);
+    const cards = await (await call(max, 'GET', '/ui/api/v1/hubs')).json() as { items: Array<Record<string, unknown>> };
+    assert.equal(cards.items.some((h) => 'health' in h), false);
+    assert.equal((await call(max, 'POST', '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora', hubRole: 'owner' })).status, 403);
+    assert.equal((await call(max, 'POST', '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora', hubRole: 'manager' })).status, 200);
+  });
+
+  test('a collaborator, and someone the directory does not know, see only My access', async () => {
+    for (const email of ['cora@acme.example', 'stranger@elsewhere.example']) {
+      const p = who(email);
+      const home = await call(p, 'GET', '/ui/');
+      assert.equal(home.status, 303, email);
+      assert.equal(home.headers.get('location'), '/ui/my-access');
+      for (const path of ['/ui/automation', '/ui/audit', '/ui/hubs/acme-ads', '/ui/api/v1/hubs', '/ui/api/v1/tasks', '/ui/api/v1/audit', '/ui/export/audit.csv', '/ui/api/hubs/acme-ads/assets']) {
+        assert.equal((await call(p, 'GET', path)).status, 403, `${email} ${path}`);
+      }
+      const mine = await call(p, 'GET', '/ui/my-access');
+      assert.equal(mine.status, 200);
+      const html = await mine.text();
+      assert.match(html, /<h1>My access<\/h1>/);
+      assert.doesNotMatch(html, /href="\/ui\/automation"/, 'the nav offers only My access');
+    }
+  });
+
+  test('My access claims the signed-in person\'s own offer, with the CSRF token, audited as them', async () => {
+    const jane = who('jane@example.com');
+    const claim = (as: { cookie: string; csrf: string }, offerId: string, csrf = as.csrf) => fetch(`${server.url}/ui/my-access/offers/${offerId}/claim`, {
+      method: 'POST', redirect: 'manual', headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(csrf ? { _csrf: csrf } : {}),
+    });
+    const claims = () => agent.calls.filter((c) => c.method === 'claimOffer');
+    assert.equal((await claim(jane, 'offer-1', '')).status, 403, 'no CSRF token: refused');
+    assert.equal((await claim(jane, 'offer-1', 'guessed')).status, 403);
+    assert.deepEqual(claims(), []);
+    // Someone else's offer id: looked up under the claimant's own email, so not found; nothing claimed.
+    const olivia = who('olivia@acme.example');
+    const stranger = await claim(olivia, 'offer-1');
+    assert.equal(stranger.status, 404);
+    assert.match(await stranger.text(), /That offer is not one of yours/);
+    assert.equal(agent.offerList.get('jane@example.com')![0]!.status, 'offered');
+    const ok = await claim(jane, 'offer-1');
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get('location'), '/ui/my-access?claimed=offer-1');
+    assert.deepEqual(claims().map((c) => c.args), [
+      ['olivia@acme.example', 'offer-1', { type: 'dashboard', actor: 'olivia@acme.example', detail: 'oidc' }],
+      ['jane@example.com', 'offer-1', { type: 'dashboard', actor: 'jane@example.com', detail: 'oidc' }],
+    ]);
+    assert.equal((await claim(jane, 'offer-2')).status, 409, 'an expired offer');
+    // An admin-token session is nobody's: it has no offers to claim here.
+    const token = sessions.create('admin-token:abc123', 'admin-token');
+    assert.equal((await claim({ cookie: `hubwarden-session=${token.id}`, csrf: token.csrf }, 'offer-1')).status, 403);
+  });
+
+  test('a global administrator signed in with OIDC sees every hub', async () => {
+    const boss = who('boss@acme.example', true);
+    const hubs = await (await call(boss, 'GET', '/ui/api/v1/hubs')).json() as { items: Array<{ id: string }> };
+    assert.deepEqual(hubs.items.map((h) => h.id), ['acme-ads', 'beta-shop']);
+    assert.equal((await call(boss, 'GET', '/ui/hubs/beta-shop?tab=settings')).status, 200);
+    assert.equal((await call(boss, 'GET', '/ui/api/v1/hubs/no-such-hub/members')).status, 404);
+  });
+});

@@ -1,0 +1,147 @@
+import type { AgentApi, AuditEntry, HubSummary, Paged, TaskView } from '../../agent/api.ts';
+import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
+import { Problem } from '../admin/problem.ts';
+import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
+
+/**
+ * The agent as one viewer may use it: the second line behind the route checks of hub-guard.ts
+ * (a route added later without its check still cannot reach another hub). Administrators get the
+ * agent unchanged. For anyone else:
+ * - every method keyed by a hub refuses (403) a hub they do not manage;
+ * - lists across hubs (hubs, tasks, audit, reports, approvals) hold only their hubs, and a hub's
+ *   health only for its owners;
+ * - a task, report or approval of another hub is not found;
+ * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
+ *   My access claims the person's own offers through its own route.
+ */
+export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined): AgentApi {
+  const viewer = (): Viewer => {
+    const v = viewerOf();
+    // Outside a resolved dashboard request: refuse rather than guess who is asking.
+    if (!v) throw new Error('dashboard: an agent call outside a signed-in request');
+    return v;
+  };
+  const forbidden = (detail = FORBIDDEN_DETAIL) => new Problem(403, 'forbidden', detail);
+  const manages = (v: Viewer, hubId: string | undefined) => hubId !== undefined && viewerMay(v, hubId, 'manage');
+  const check = (hubId: string) => {
+    const v = viewer();
+    if (!v.admin && !manages(v, hubId)) throw forbidden();
+    return v;
+  };
+  /** A manager sees a hub's members and counts, not its health (owners and administrators do). */
+  const shown = (v: Viewer, h: HubSummary): HubSummary => {
+    if (viewerMay(v, h.id, 'settings')) return h;
+    const { health: _health, ...rest } = h;
+    return rest as HubSummary;
+  };
+  const visibleTask = (t: TaskView | undefined) => {
+    const v = viewer();
+    return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
+  };
+  const ownHubs = async (v: Viewer) => (await agent.hubs()).filter((h) => manages(v, h.id)).map((h) => h.id);
+
+  /**
+   * One page of a list across the viewer's hubs, newest first: each hub's first offset+limit
+   * entries, merged. The usual case (one hub) is a single read of that hub.
+   */
+  async function acrossHubs<T>(hubIds: string[], offset: number, limit: number, read: (hubId: string, offset: number, limit: number) => Promise<Paged<T>>, newer: (a: T, b: T) => number): Promise<Paged<T>> {
+    if (hubIds.length === 1) return read(hubIds[0], offset, limit);
+    let total = 0;
+    const items: T[] = [];
+    for (const hubId of hubIds) {
+      const page = await read(hubId, 0, offset + limit);
+      total += page.total;
+      items.push(...page.items);
+    }
+    return { total, items: items.sort(newer).slice(offset, offset + limit) };
+  }
+  const byCreation = (a: TaskView, b: TaskView) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0);
+  const bySeq = (a: AuditEntry, b: AuditEntry) => b.seq - a.seq;
+
+  const scoped: AgentApi = {
+    async hubs() {
+      const v = viewer();
+      const all = await agent.hubs();
+      return v.admin ? all : all.filter((h) => manages(v, h.id)).map((h) => shown(v, h));
+    },
+    async hub(hubId) {
+      const v = viewer();
+      if (!v.admin && !manages(v, hubId)) return undefined;
+      const h = await agent.hub(hubId);
+      return h && !v.admin ? shown(v, h) : h;
+    },
+    members: async (hubId, query) => (check(hubId), agent.members(hubId, query)),
+    member: async (hubId, memberId) => (check(hubId), agent.member(hubId, memberId)),
+    async matchMember(hubId, memberId, input, trigger) {
+      const v = check(hubId);
+      // A hub role written on a match labels the member row (it grants nothing in the dashboard,
+      // whose roles come from the directory); still, nobody labels anyone above themselves.
+      const own = v.roles.get(hubId);
+      if (!v.admin && input.hubRole !== undefined && own !== undefined && HUB_ROLES.indexOf(input.hubRole as HubRole) < HUB_ROLES.indexOf(own)) {
+        throw forbidden(`a ${own} cannot label a member ${input.hubRole}`);
+      }
+      return agent.matchMember(hubId, memberId, input, trigger);
+    },
+    unmatchMember: async (hubId, memberId, trigger) => (check(hubId), agent.unmatchMember(hubId, memberId, trigger)),
+    exemptMember: async (hubId, memberId, input, trigger) => (check(hubId), agent.exemptMember(hubId, memberId, input, trigger)),
+    unexemptMember: async (hubId, memberId, trigger) => (check(hubId), agent.unexemptMember(hubId, memberId, trigger)),
+    removeMember: async (hubId, memberId, trigger) => (check(hubId), agent.removeMember(hubId, memberId, trigger)),
+    registerGuest: async (hubId, input, trigger) => (check(hubId), agent.registerGuest(hubId, input, trigger)),
+    checkForUpdates: async (hubId, trigger) => (check(hubId), agent.checkForUpdates(hubId, trigger)),
+    plan: async (hubId) => (check(hubId), agent.plan(hubId)),
+
+    task: async (id) => visibleTask(await agent.task(id)),
+    findTask: async (id) => visibleTask(await agent.findTask(id)),
+    async tasks(query) {
+      const v = viewer();
+      if (v.admin) return agent.tasks(query);
+      if (query.hubId) return (check(query.hubId), agent.tasks(query));
+      return acrossHubs(await ownHubs(v), query.offset ?? 0, query.limit ?? 100, (hubId, offset, limit) => agent.tasks({ ...query, hubId, offset, limit }), byCreation);
+    },
+    async audit(query) {
+      const v = viewer();
+      if (v.admin) return agent.audit(query);
+      if (query.hubId) return (check(query.hubId), agent.audit(query));
+      return acrossHubs(await ownHubs(v), query.offset ?? 0, query.limit ?? 100, (hubId, offset, limit) => agent.audit({ ...query, hubId, offset, limit }), bySeq);
+    },
+
+    async reports(hubId) {
+      const v = viewer();
+      if (v.admin) return agent.reports(hubId);
+      if (hubId !== undefined) check(hubId);
+      return (await agent.reports(hubId)).filter((r) => manages(v, r.hubId));
+    },
+    async applyReport(reportId, memberIds, trigger) {
+      const v = viewer();
+      if (!v.admin) {
+        const report = (await agent.reports()).find((r) => r.id === reportId);
+        if (!report || !manages(v, report.hubId)) throw forbidden();
+      }
+      return agent.applyReport(reportId, memberIds, trigger);
+    },
+    async approvals(hubId) {
+      const v = viewer();
+      if (v.admin) return agent.approvals(hubId);
+      if (hubId !== undefined) check(hubId);
+      return (await agent.approvals(hubId)).filter((a) => manages(v, a.hubId));
+    },
+    async decideApproval(approvalId, decision, trigger) {
+      const v = viewer();
+      if (!v.admin) {
+        const approval = (await agent.approvals()).find((a) => a.id === approvalId);
+        if (!approval || !manages(v, approval.hubId)) throw forbidden();
+      }
+      return agent.decideApproval(approvalId, decision, trigger);
+    },
+
+    // Person-wide: administrators only (a person claims their own offers on My access).
+    reevaluatePerson: async (person, trigger) => (adminOnly(), agent.reevaluatePerson(person, trigger)),
+    offers: async (email) => (adminOnly(), agent.offers(email)),
+    claimOffer: async (email, offerId, trigger) => (adminOnly(), agent.claimOffer(email, offerId, trigger)),
+    offboard: async (person, trigger) => (adminOnly(), agent.offboard(person, trigger)),
+  };
+  function adminOnly(): void {
+    if (!viewer().admin) throw forbidden('only a hubwarden administrator may act on a person across hubs');
+  }
+  return scoped;
+}
