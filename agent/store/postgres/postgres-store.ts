@@ -10,7 +10,7 @@ import { migrate } from './migrate.ts';
 import { ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, isPoolTimeout, isPredicateLockShortage, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { notifyStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -44,6 +44,8 @@ const current = new AsyncLocalStorage<TxContext>();
 
 /** Conflicts after which a transaction queues behind the schema's contended lock (runTransaction). */
 const ESCALATE_AFTER = 3;
+/** How long a transaction waits for a pooled connection while all are busy before it gives up. */
+const BUSY_WAIT_MS = 60_000;
 
 /**
  * The store on PostgreSQL, shared by several replicas (issue 13). Every read is a query; nothing
@@ -83,6 +85,8 @@ const ESCALATE_AFTER = 3;
  */
 export class PostgresStore implements Store {
   readonly schema: string;
+  /** Several replicas share the schema (store.ts `shared`). */
+  readonly shared = true;
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
@@ -355,8 +359,9 @@ export class PostgresStore implements Store {
     await this.indexesChecked();
     let lane: pg.PoolClient | null = null;
     try {
+      let shortOfLocks = false;
       for (let attempt = 1; ; attempt++) {
-        if (attempt > ESCALATE_AFTER && !lane) lane = await this.contendedLane();
+        if ((attempt > ESCALATE_AFTER || shortOfLocks) && !lane) lane = await this.contendedLane();
         const outcome = await this.attempt(fn, lane);
         if (outcome.ok) {
           if (outcome.changes.length > 0) {
@@ -366,13 +371,17 @@ export class PostgresStore implements Store {
           return outcome.result;
         }
         const err = outcome.error;
+        // Out of predicate locks (53200): transactions reading many rows at SERIALIZABLE filled
+        // the server's lock table. It frees as they finish; run again in the contended lane, so
+        // the big readers run one after another instead of all at once.
+        if (isPredicateLockShortage(err)) shortOfLocks = true;
         if (isRetryable(err) && attempt < this.o.maxAttempts) {
           this.retries++;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
           continue;
         }
         if (isRetryable(err)) {
-          throw new Error(`store: transaction gave up after ${attempt} serialization conflicts (${reasonOf(err)}); nothing was changed`);
+          throw new Error(`store: transaction gave up after ${attempt} conflicts (${reasonOf(err)}); nothing was changed`);
         }
         throw err;
       }
@@ -521,10 +530,19 @@ export class PostgresStore implements Store {
 
   private async poolQuery<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
     this.assertOpen();
+    const started = Date.now();
     try {
-      const rows = (await this.pool!.query<Row>(text, values)).rows;
-      this.markAvailable();
-      return rows;
+      for (;;) {
+        try {
+          const rows = (await this.pool!.query<Row>(text, values)).rows;
+          this.markAvailable();
+          return rows;
+        } catch (err) {
+          // As in connect(): every pooled connection busy is load, not an outage.
+          if (!(this.poolBusy() && isPoolTimeout(err))) throw err;
+          if (Date.now() - started >= BUSY_WAIT_MS) throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s (raise store.poolSize, or lower the work per replica)`);
+        }
+      }
     } catch (err) {
       if (isUnreachable(err)) {
         this.markUnavailable(err);
@@ -537,15 +555,31 @@ export class PostgresStore implements Store {
   /** A pooled connection (with an error listener, so a connection lost while held cannot crash the process). */
   private async connect(): Promise<pg.PoolClient> {
     this.assertOpen();
-    try {
-      return await this.pool!.connect();
-    } catch (err) {
-      if (isUnreachable(err)) {
-        this.markUnavailable(err);
-        throw this.unavailableError(err);
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await this.pool!.connect();
+      } catch (err) {
+        // pg-pool says "timeout exceeded when trying to connect" both when the database does not
+        // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
+        // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
+        if (this.poolBusy() && isPoolTimeout(err)) {
+          if (Date.now() - started < BUSY_WAIT_MS) continue;
+          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
+        }
+        if (isUnreachable(err)) {
+          this.markUnavailable(err);
+          throw this.unavailableError(err);
+        }
+        throw err;
       }
-      throw err;
     }
+  }
+
+  /** Every pooled connection is taken (the pool cannot open another): waiting means load. */
+  private poolBusy(): boolean {
+    const pool = this.pool!;
+    return pool.totalCount >= this.o.poolSize && pool.idleCount === 0;
   }
 
   /** Refuses work unless open (running transactions may finish while the store closes). */
