@@ -8,6 +8,7 @@ import { Dispatcher } from './dispatch/dispatcher.ts';
 import { offboardHandler } from './dispatch/offboard.ts';
 import { reconcileHubHandler, reconcilePersonHandler } from './dispatch/reconcile.ts';
 import { definePersonIndexes } from './plan/person-input.ts';
+import { claimSlot, pruneScheduleRuns, slotOf, startSlotTimer, type SlotTimer } from './schedules/run-once.ts';
 import { applyRemovalsHandler } from './safety/apply-removals.ts';
 import type { Store } from './store/store.ts';
 import { createAgentApi, type MemberService } from './agent-api.ts';
@@ -52,6 +53,9 @@ export interface Agent {
   dispatcher: Dispatcher;
 }
 
+/** Records of schedules not claimed for this long are deleted (a hub removed from the config). */
+const SCHEDULE_RUNS_KEPT_MS = 30 * 86_400_000;
+
 function fileOf(config: LoadedConfig | ConfigFile): { file: ConfigFile; auditPath: string } {
   if ('file' in config && 'pathOf' in config) return { file: config.file, auditPath: config.pathOf(config.file.audit.file) };
   const file = config as ConfigFile;
@@ -79,20 +83,23 @@ export function createAgent(o: AgentOptions): Agent {
   let stopMirror: (() => void) | undefined;
   // Retention (agent/tasks/prune.ts): at start, then every few hours; finished tasks move to the
   // on-disk archive a minute after they finish (checked every 15 s); never two sweeps at once.
-  let pruneTimer: NodeJS.Timeout | undefined;
-  let archiveTimer: NodeJS.Timeout | undefined;
+  // On a store shared by replicas each sweep's slot is done by one replica (agent/schedules/run-once.ts).
+  let pruneTimer: SlotTimer | undefined;
+  let archiveTimer: SlotTimer | undefined;
   let pruning: Promise<void> = Promise.resolve();
+  const serially = (work: () => Promise<void>) => (pruning = pruning.then(work));
   const now = () => (o.clock ?? Date.now)();
-  const prune = () => {
-    pruning = pruning.then(async () => {
-      const days = file.store.taskRetentionDays;
-      const n = await pruneFinishedTasks(o.store, now() - days * 86_400_000);
-      if (n > 0) o.log.info(`pruned ${n} task(s) finished more than ${days} day(s) ago (store.taskRetentionDays)`);
-    }).catch((err) => o.log.error(`task retention: ${(err as Error).message}`));
+  const pruneEveryMs = o.pruneEveryMs ?? 6 * 3_600_000;
+  const archiveEveryMs = o.archiveEveryMs ?? FINISHED_IN_MEMORY_MS / 4;
+  const retention = async () => {
+    const days = file.store.taskRetentionDays;
+    const n = await pruneFinishedTasks(o.store, now() - days * 86_400_000);
+    if (n > 0) o.log.info(`pruned ${n} task(s) finished more than ${days} day(s) ago (store.taskRetentionDays)`);
+    await pruneScheduleRuns(o.store, now() - SCHEDULE_RUNS_KEPT_MS);
   };
-  const archive = () => {
-    pruning = pruning.then(() => archiveFinishedTasks(o.store, now() - FINISHED_IN_MEMORY_MS)).then(() => {}, (err) => o.log.warn(`moving finished tasks to the archive: ${(err as Error).message}`));
-  };
+  const retentionFailed = (err: unknown) => o.log.error(`task retention: ${(err as Error).message}`);
+  const prune = () => serially(() => retention().catch(retentionFailed));
+  const archive = () => serially(() => archiveFinishedTasks(o.store, now() - FINISHED_IN_MEMORY_MS).then(() => {}, (err) => o.log.warn(`moving finished tasks to the archive: ${(err as Error).message}`)));
   return {
     api, runner, dispatcher,
     async start() {
@@ -100,15 +107,17 @@ export function createAgent(o: AgentOptions): Agent {
       if (audit) stopMirror = mirrorAuditToFile(o.store, audit);
       await runner.start();
       dispatcher.start();
-      prune();
-      pruneTimer = setInterval(prune, o.pruneEveryMs ?? 6 * 3_600_000);
-      pruneTimer.unref();
-      archiveTimer = setInterval(archive, o.archiveEveryMs ?? FINISHED_IN_MEMORY_MS / 4);
-      archiveTimer.unref();
+      // The start-up pass counts as its slot's: a replica started in a slot another one already
+      // pruned skips it (always runs on a store only this process uses).
+      serially(() => claimSlot(o.store, 'task-retention', slotOf(now(), pruneEveryMs), new Date(now()))
+        .then((mine) => (mine ? retention() : undefined))
+        .catch(retentionFailed));
+      pruneTimer = startSlotTimer({ store: o.store, name: 'task-retention', everyMs: pruneEveryMs, run: prune, onError: retentionFailed, clock: now });
+      archiveTimer = startSlotTimer({ store: o.store, name: 'task-archive', everyMs: archiveEveryMs, run: archive, onError: retentionFailed, clock: now });
     },
     async stop(graceMs) {
-      if (pruneTimer) clearInterval(pruneTimer);
-      if (archiveTimer) clearInterval(archiveTimer);
+      pruneTimer?.stop();
+      archiveTimer?.stop();
       await pruning;
       await dispatcher.stop();
       await runner.stop(graceMs);

@@ -1,3 +1,7 @@
+import { claimSlot, slotOf } from '../agent/schedules/run-once.ts';
+import { MemoryStore } from '../agent/store/memory-store.ts';
+import type { Store } from '../agent/store/store.ts';
+
 /**
  * The one failure limiter of every surface that takes a credential: SCIM (budget per hub AND
  * client address), the admin API and the dashboard's token sign-in (one budget per client address,
@@ -5,7 +9,8 @@
  * all three, so a guesser cannot spend one budget on the API and a fresh one on the sign-in form.
  *
  * Callers check the credential FIRST and call `fail` only for a wrong one: a valid credential is
- * never refused because of anyone's failures, and a request that succeeds costs nothing here. So
+ * never refused because of anyone's failures, and a request that succeeds costs nothing here (no
+ * store read or write). Failures are counted in the store, shared by replicas (`fail`). So
  * five wrong tokens sent through a shared reverse proxy cannot lock the identity provider out. The
  * limit answers a guesser 429 (RFC 6585 §4) with Retry-After; what keeps a token from being guessed
  * is its length (generated tokens are 32 random bytes), not this counter.
@@ -26,15 +31,43 @@ export const SCIM_FAILURES: FailureBudget = { maxFailures: 5, windowMs: 60_000 }
 /** Admin tokens are typed by people too (the sign-in form): ten per ten minutes. */
 export const ADMIN_FAILURES: FailureBudget = { maxFailures: 10, windowMs: 10 * 60_000 };
 
-/** Keys kept at most; the least recently failed key is forgotten first (bounded memory under a flood). */
-const MAX_KEYS = 10_000;
+/** Keys whose spent budget this process remembers at most (bounded memory under a flood). */
+const MAX_BLOCKED_KEYS = 10_000;
+/** Records of keys whose failures have all aged out are deleted this often (one replica per slot). */
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Wrong credentials of one key within its window (collection `authFailures`, partition = scope,
+ * id = key): at most `maxFailures` times, oldest first. Counted in the store so that every replica
+ * spends the same budget (a guesser spreading tries over replicas behind a load balancer gets no
+ * more of them).
+ */
+export interface AuthFailureRecord {
+  id: string;
+  /** Epoch ms of the failures still inside the window. */
+  at: number[];
+}
+
+declare module '../agent/store/collections.ts' {
+  interface Collections {
+    authFailures: AuthFailureRecord;
+  }
+}
 
 export class FailureLimiter {
-  private readonly failures = new Map<string, number[]>();
   private readonly budgets: Record<FailureScope, FailureBudget>;
+  private readonly store: Store;
+  /** Keys known to be past their budget, until when (epoch ms): answered without a store write. */
+  private readonly spent = new Map<string, number>();
+  private lastSweep = 0;
 
-  constructor(budgets: Partial<Record<FailureScope, FailureBudget>> = {}, private readonly now: () => number = Date.now) {
+  /**
+   * `store`: where failures are counted (compose.ts passes the store, shared by replicas on
+   * PostgreSQL); without one, in this process's memory (tests).
+   */
+  constructor(budgets: Partial<Record<FailureScope, FailureBudget>> = {}, private readonly now: () => number = Date.now, store?: Store) {
     this.budgets = { scim: budgets.scim ?? SCIM_FAILURES, admin: budgets.admin ?? ADMIN_FAILURES };
+    this.store = store ?? new MemoryStore();
   }
 
   budget(scope: FailureScope): FailureBudget {
@@ -42,22 +75,61 @@ export class FailureLimiter {
   }
 
   /**
-   * Counts one wrong credential for `key` and returns the seconds the caller must wait (answer
-   * 429 with Retry-After), or 0 while it is still within its budget (answer 401).
+   * Counts one wrong credential for `key` and resolves to the seconds the caller must wait
+   * (answer 429 with Retry-After), or 0 while it is still within its budget (answer 401).
+   *
+   * One store transaction per failure within the budget; past it, none: the count is not
+   * extended (the window ends when it ends), and this process remembers when it ends, so a flood
+   * of wrong tokens from one address costs the store at most `maxFailures` writes per window.
    */
-  fail(scope: FailureScope, key: string): number {
+  async fail(scope: FailureScope, key: string): Promise<number> {
     const { maxFailures, windowMs } = this.budgets[scope];
     const now = this.now();
     const id = `${scope}\u0000${key}`;
-    const recent = (this.failures.get(id) ?? []).filter((t) => t > now - windowMs);
-    this.failures.delete(id);
-    const over = recent.length >= maxFailures;
-    // Past the budget the oldest failure is kept, not extended: the window ends when it ends.
-    if (!over) recent.push(now);
-    this.failures.set(id, recent);
-    if (this.failures.size > MAX_KEYS) this.failures.delete(this.failures.keys().next().value!);
-    if (!over) return 0;
-    return Math.max(1, Math.ceil((recent[recent.length - maxFailures] + windowMs - now) / 1000));
+    const until = this.spent.get(id);
+    if (until !== undefined && until > now) return Math.max(1, Math.ceil((until - now) / 1000));
+    this.spent.delete(id);
+    const recent = await this.store.transact(async (tx) => {
+      const kept = ((await tx.get('authFailures', scope, key))?.at ?? []).filter((t) => t > now - windowMs);
+      // Past the budget the oldest failure is kept, not extended: nothing to write.
+      if (kept.length >= maxFailures) return kept;
+      tx.put('authFailures', scope, key, { id: key, at: [...kept, now] });
+      return null;
+    });
+    await this.sweepNow(now).catch(() => {}); // retention only; the answer does not depend on it
+    if (recent === null) return 0;
+    const ends = recent[recent.length - maxFailures]! + windowMs;
+    this.spent.set(id, ends);
+    if (this.spent.size > MAX_BLOCKED_KEYS) this.spent.delete(this.spent.keys().next().value!);
+    return Math.max(1, Math.ceil((ends - now) / 1000));
+  }
+
+  /** Deletes the records of keys with no failure left in their window; returns how many. */
+  async sweep(): Promise<number> {
+    const now = this.now();
+    const old: Array<[FailureScope, string]> = [];
+    for (const scope of ['scim', 'admin'] as const) {
+      const { windowMs } = this.budgets[scope];
+      for await (const r of this.store.list('authFailures', scope)) if (r.at.every((t) => t <= now - windowMs)) old.push([scope, r.id]);
+    }
+    if (old.length === 0) return 0;
+    return this.store.transact(async (tx) => {
+      let n = 0;
+      for (const [scope, key] of old) {
+        const r = await tx.get('authFailures', scope, key);
+        if (r && r.at.every((t) => t <= now - this.budgets[scope].windowMs)) {
+          tx.delete('authFailures', scope, key);
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  private async sweepNow(now: number): Promise<void> {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    if (await claimSlot(this.store, 'auth-failures-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) await this.sweep();
   }
 }
 

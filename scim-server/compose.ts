@@ -116,8 +116,9 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
 
   const okta = createOktaHookRouter({ config, agent: agent.api, store });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
-  // One failure budget for the three surfaces that take a credential (auth-failures.ts).
-  const failures = new FailureLimiter();
+  // One failure budget for the three surfaces that take a credential (auth-failures.ts), counted
+  // in the store so replicas sharing it share the budget.
+  const failures = new FailureLimiter({}, Date.now, store);
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },

@@ -2,11 +2,19 @@
  * Scheduled checks for updates: one node-cron job per hub with `checkForUpdates.schedule`. The
  * job only enqueues the task (deduped per hub, see request.ts); the agent's workers run it, so a
  * slow import never overlaps the next tick and a restart loses nothing.
+ *
+ * Several replicas: every replica runs the same cron jobs, and each tick claims its slot in the
+ * store (agent/schedules/run-once.ts) in the transaction that queues the check, so one check is
+ * queued per slot across the fleet, even when the previous slot's check has already finished
+ * (the idempotency key alone would let a replica whose tick came a moment later queue a second).
+ * The slot is node-cron's scheduled time for the tick (`context.date`), the same on every replica.
  */
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import type { HubConfigFile } from '../../config/schema.ts';
+import { claimSlotIn } from '../schedules/run-once.ts';
 import type { Store } from '../store/store.ts';
-import { requestCheckForUpdates, requestFirstImports } from './request.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
+import { checkForUpdatesKey, requestCheckForUpdates, requestFirstImports } from './request.ts';
 
 export interface CheckSchedule {
   /** Hub id → cron expression actually scheduled. */
@@ -37,10 +45,15 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   for (const hub of options.hubs) {
     const expression = hub.checkForUpdates.schedule;
     if (!expression) continue;
-    const job = cron.schedule(expression, async () => {
+    const job = cron.schedule(expression, async (context?: TaskContext) => {
+      const slot = context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000);
       try {
-        const task = await options.store.transact((tx) => requestCheckForUpdates(tx, hub.id, { type: 'schedule', detail: expression }));
-        options.log.info(`check for updates: hub ${hub.id}: scheduled run queued`, { hubId: hub.id, taskId: task.id, schedule: expression });
+        const task = await options.store.transact(async (tx): Promise<TaskRecord | undefined> => {
+          if (options.store.shared && !(await claimSlotIn(tx, checkForUpdatesKey(hub.id), slot))) return undefined;
+          return requestCheckForUpdates(tx, hub.id, { type: 'schedule', detail: expression });
+        });
+        if (!task) return; // another replica queued this slot's check
+        options.log.info(`check for updates: hub ${hub.id}: scheduled run queued`, { hubId: hub.id, taskId: task.id, schedule: expression, slot: slot.toISOString() });
       } catch (err) {
         options.log.error(`check for updates: hub ${hub.id}: could not queue the scheduled run: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
       }
@@ -49,8 +62,14 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
     scheduled.set(hub.id, expression);
   }
   if (options.firstImports !== false) {
-    for (const task of await requestFirstImports(options.store, options.hubs)) {
-      options.log.info(`check for updates: hub ${task.hubId}: never imported; first import queued`, { hubId: task.hubId, taskId: task.id });
+    try {
+      for (const task of await requestFirstImports(options.store, options.hubs)) {
+        options.log.info(`check for updates: hub ${task.hubId}: never imported; first import queued`, { hubId: task.hubId, taskId: task.id });
+      }
+    } catch (err) {
+      // A store error at start must not stop the replica: the schedules run, and the next start
+      // (or a check asked for) imports the hub.
+      options.log.error(`check for updates: could not queue the first imports: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return {

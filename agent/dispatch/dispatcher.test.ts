@@ -168,3 +168,32 @@ test('an outbox entry another replica committed (a remote change, without the re
   assert.equal(await store.count('outbox', hub.id), 0, 'the entry was dispatched');
   assert.deepEqual((await collect(store.list('tasks', hub.id))).map((t) => t.kind), ['invite']);
 });
+
+test('on a store shared by replicas, an outbox entry whose notification never came is dispatched by the poll', async (t) => {
+  // A MemoryStore that says it is shared; `quiet` commits without telling the listeners (a
+  // notification lost while another replica's feed reconnected).
+  class QuietSharedStore extends MemoryStore {
+    readonly shared = true;
+    quiet = false;
+    override subscribe(listener: (changes: readonly Change[]) => void): () => void {
+      return super.subscribe((changes) => { if (!this.quiet) listener(changes); });
+    }
+  }
+  const store = new QuietSharedStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, pollMs: 50 });
+  dispatcher.start();
+  t.after(() => dispatcher.stop());
+  await new Promise((r) => setTimeout(r, 20));
+  store.quiet = true;
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'user-created', userId: 'u1' }] });
+  });
+  store.quiet = false;
+  const end = Date.now() + 2_000;
+  while ((await store.partitions('outbox')).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(await store.partitions('outbox'), [], 'the poll found and dispatched the entry');
+});

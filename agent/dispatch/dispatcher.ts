@@ -24,6 +24,13 @@ export interface DispatcherOptions {
   windowMs?: number;
   /** People planned per transaction (an entry naming more is taken in slices). */
   peoplePerTransaction?: number;
+  /**
+   * On a store shared by replicas, how often to look at the outbox besides the change
+   * notifications (default 2 s): an entry whose notification was lost while the feed reconnected,
+   * or one a replica left behind when it died, is dispatched within this. Not used on a store only
+   * this process uses.
+   */
+  pollMs?: number;
 }
 
 function describe(changes: readonly DirectoryChange[]): string {
@@ -55,9 +62,14 @@ interface Affected {
  * arriving in separate entries never remove anyone. A person whose plan throws (or whose hub's
  * connector cannot be built) gets a `reconcile-person` task instead, retried and reported like
  * any task, so one bad record never holds up the outbox.
+ *
+ * Replicas sharing the store each run a dispatcher: an entry is read again and deleted in the
+ * transaction that plans it, so two replicas draining at once plan it once (the loser of the
+ * conflict runs again and finds it gone); they also poll (`pollMs`).
  */
 export class Dispatcher {
   private unsubscribe?: () => void;
+  private poll?: NodeJS.Timeout;
   private scheduled = false;
   private draining?: Promise<void>;
   private readonly clock: () => number;
@@ -72,12 +84,18 @@ export class Dispatcher {
       // the record): there may be work, and drain reads what is there.
       if (changes.some((c) => c.collection === 'outbox' && (c.record !== undefined || c.remote))) this.schedule();
     });
+    if (this.o.store.shared) {
+      this.poll = setInterval(() => this.schedule(), this.o.pollMs ?? 2_000);
+      this.poll.unref();
+    }
     this.schedule();
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
     await this.draining;
   }
 

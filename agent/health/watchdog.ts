@@ -8,6 +8,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { matchHub, saveMatches } from '../matching/hub-matching.ts';
+import { startSlotTimer } from '../schedules/run-once.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { checkHubCredential } from './credential-check.ts';
 
@@ -47,9 +48,14 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
     }
   };
   const runOnce = () => (running ??= round().finally(() => { running = undefined; }));
-  const timer = setInterval(() => void runOnce(), options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return { runOnce, stop: () => clearInterval(timer) };
+  // Every replica keeps the timer; on a shared store one of them does each interval's round
+  // (agent/schedules/run-once.ts), so the app sees one credential check per hour, not one per replica.
+  const timer = startSlotTimer({
+    store: options.store, name: 'watchdog', everyMs: options.intervalMs ?? 3_600_000, run: runOnce,
+    clock: () => clock().getTime(),
+    onError: (err) => options.log.error(`watchdog: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  return { runOnce, stop: () => timer.stop() };
 }
 
 /**

@@ -4,7 +4,8 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testUser } from '../grants/grant-fixtures.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { matchHub, matchRows, memberRows, saveMatches } from './hub-matching.ts';
+import { identitiesFor, matchHub, matchRows, memberRows, saveMatches } from './hub-matching.ts';
+import { matchMembers } from './match-members.ts';
 
 const h = 'meta-main';
 const NOW = '2026-11-23T12:00:00.000Z';
@@ -75,5 +76,20 @@ describe('matching against the store', () => {
     assert.equal((await collect(store.list('audit', h))).filter((e) => e.action === 'exemption-lapsed').length, 1);
     const again = await store.transact(async (tx) => saveMatches(tx, h, { matches: result.matches, lapsedExemptions: [] }, { trigger: { type: 'schedule' } }));
     assert.equal(again.changed, 0);
+  });
+
+  test('matchHub keeps only the directory identities rows and decisions can use, and decides as with the whole directory', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      for (let i = 0; i < 500; i++) tx.put('directoryUsers', h, `u-other${i}`, testUser(`u-other${i}`, `other${i}@example.com`));
+    });
+    const rows = await memberRows(store, h);
+    const decisions = await collect(store.list('matchDecisions', h));
+    const kept = await identitiesFor(store, h, rows, decisions);
+    assert.deepEqual(kept.map((u) => u.id).sort(), ['u-jane', 'u-john', 'u-kim', 'u-sam1', 'u-sam2'], 'none of the 500 others: no row has their email');
+    assert.deepEqual(kept.find((u) => u.id === 'u-jane')?.emails, ['Jane@Example.com', 'jd@example.org']);
+    const everyone = await collect(store.list('directoryUsers', h));
+    const whole = matchMembers({ hubId: h, now: NOW, rows, directoryUsers: everyone, guests: await collect(store.list('guests', h)), exemptions: await collect(store.list('exemptions', h)), decisions });
+    assert.deepEqual(await matchHub(store, h, NOW), whole);
   });
 });

@@ -57,17 +57,41 @@ export async function memberRows(view: ReadView, hubId: string): Promise<MemberR
  * Matching of the whole hub (check for updates, the watchdog, the members view): reads the hub's
  * directory, guests, exemptions and decisions once. For a few rows (an owner's decision about
  * one member or email), `matchRows` reads only what those rows need.
+ *
+ * The directory is read page by page and only the identities matching can use are kept: those
+ * with an email of a row, and those an owner's decision names. A hub of 250,000 directory users
+ * and 50,000 members holds 50,000 small identities, not 250,000 records (memory follows the hub's
+ * members, not its directory; issue 13). The outcome is the same as with the whole directory:
+ * `matchMembers` only looks users up by a row's email or a decision's user id.
  */
 export async function matchHub(view: ReadView, hubId: string, now: string, rows?: MemberRow[]): Promise<MatchingResult> {
+  const hubRows = rows ?? await memberRows(view, hubId);
+  const decisions = await collect(view.list('matchDecisions', hubId));
   return matchMembers({
     hubId,
     now,
-    rows: rows ?? await memberRows(view, hubId),
-    directoryUsers: await collect(view.list('directoryUsers', hubId)),
+    rows: hubRows,
+    directoryUsers: await identitiesFor(view, hubId, hubRows, decisions),
     guests: await collect(view.list('guests', hubId)),
     exemptions: await collect(view.list('exemptions', hubId)),
-    decisions: await collect(view.list('matchDecisions', hubId)),
+    decisions,
   });
+}
+
+/** The directory users matching can use for these rows and decisions (see `matchHub`), as identities only. */
+export async function identitiesFor(view: ReadView, hubId: string, rows: readonly MemberRow[], decisions: ReadonlyArray<Readonly<MemberMatchRecord>>): Promise<DirectoryIdentity[]> {
+  const emails = new Set<string>();
+  for (const row of rows) {
+    const email = row.email?.trim().toLowerCase();
+    if (email) emails.add(email);
+  }
+  const named = new Set<string>();
+  for (const d of decisions) if (d.directoryUserId) named.add(d.directoryUserId);
+  const out: DirectoryIdentity[] = [];
+  for await (const u of view.list('directoryUsers', hubId)) {
+    if (named.has(u.id) || u.emails.some((e) => emails.has(e.trim().toLowerCase()))) out.push({ id: u.id, emails: [...u.emails] });
+  }
+  return out;
 }
 
 /**
@@ -115,11 +139,26 @@ export interface SaveContext {
  * matches through `tx`, so what it deletes is decided inside the transaction.
  */
 export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): Promise<{ changed: number }> {
+  // One listing of the current matches serves both: which to delete, and which are unchanged. A
+  // read per match instead (`saveRowMatches`) is 50,000 round trips inside the transaction on
+  // PostgreSQL at 50,000 members, which kept it open long enough to conflict with everything.
+  const current = new Map<string, Readonly<MemberMatchRecord>>();
+  for await (const old of tx.list('memberMatches', hubId)) current.set(old.memberId, old);
   const keep = new Set(result.matches.map((m) => m.memberId));
-  const stale: string[] = [];
-  for await (const old of tx.list('memberMatches', hubId)) if (!keep.has(old.memberId)) stale.push(old.memberId);
-  for (const id of stale) tx.delete('memberMatches', hubId, id);
-  return { changed: stale.length + (await saveRowMatches(tx, hubId, result, context)).changed };
+  let changed = 0;
+  for (const id of current.keys()) {
+    if (keep.has(id)) continue;
+    tx.delete('memberMatches', hubId, id);
+    changed++;
+  }
+  for (const match of result.matches) {
+    const old = current.get(match.memberId);
+    if (old && sameMatch(old, match)) continue;
+    tx.put('memberMatches', hubId, match.memberId, match);
+    changed++;
+  }
+  retireLapsed(tx, hubId, result, context);
+  return { changed };
 }
 
 /**

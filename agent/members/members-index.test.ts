@@ -110,3 +110,23 @@ test('concurrent requests for the same hub share one build; a request after a ch
   assert.equal(builds, 3, 'the second build was kept; the first was not (it was outdated)');
   index.close();
 });
+
+test('the views of at most `hubs` hubs are kept, least recently read dropped first; views unread for `idleMs` are dropped', async () => {
+  const store = new MemoryStore();
+  const hubs = new Map(['a', 'b', 'c'].map((id) => [id, { ...hub, id }]));
+  await store.transact((tx) => {
+    for (const h of hubs.keys()) tx.put('appMembers', h, 'm1', { hubId: h, id: 'm1', email: `ann@${h}.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+  });
+  const index = new MembersIndex(store, () => hubs, () => new Date(at), 2000, { hubs: 2, idleMs: 1_500 });
+  await index.counts('a');
+  await index.counts('b');
+  assert.deepEqual(index.cachedHubs(), ['a', 'b']);
+  await index.counts('a'); // read again: b is now the least recently read
+  await index.counts('c');
+  assert.deepEqual(index.cachedHubs(), ['a', 'c']);
+  assert.equal((await index.get('b', 'm1'))?.email, 'ann@b.com', 'a dropped hub is built again when read');
+  assert.deepEqual(index.cachedHubs(), ['c', 'b']);
+  await new Promise((r) => setTimeout(r, 2_600));
+  assert.deepEqual(index.cachedHubs(), [], 'unread for longer than idleMs');
+  index.close();
+});

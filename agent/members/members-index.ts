@@ -8,6 +8,10 @@
  * that arrive while it runs share it, unless a record it depends on changed after it started:
  * such a request waits for it and then builds again (or patches), so it never sees a view older
  * than its own request.
+ *
+ * Memory is bounded by what is being looked at, not by the data (issue 13): the views of at most
+ * `CACHE_LIMITS.hubs` hubs are kept (least recently read goes first), and a hub's views not read
+ * for `CACHE_LIMITS.idleMs` are dropped. One hub's views are O(its rows) (50,000 rows ≈ 50 MB).
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -41,6 +45,13 @@ export type MemberSort = (typeof SORTS)[number];
 
 export const MAX_PAGE = 500;
 
+/** How many hubs' views are kept, and for how long one unread is kept. */
+export interface CacheLimits {
+  hubs: number;
+  idleMs: number;
+}
+export const CACHE_LIMITS: CacheLimits = { hubs: 2, idleMs: 10 * 60_000 };
+
 interface Built {
   views: MemberView[];
   byId: Map<string, MemberView>;
@@ -67,7 +78,11 @@ interface Refresh {
 }
 
 export class MembersIndex {
+  /** Cached views by hub, least recently read first (a Map keeps insertion order; a read re-inserts). */
   private readonly built = new Map<string, Built>();
+  /** performance.now() of each cached hub's last read. */
+  private readonly readAt = new Map<string, number>();
+  private readonly sweeper: NodeJS.Timeout;
   private readonly refreshing = new Map<string, Refresh>();
   /** Per hub, bumped by every change to a record a view is built from (SOURCES, ROW_SOURCES). */
   private readonly generations = new Map<string, number>();
@@ -80,7 +95,10 @@ export class MembersIndex {
     private readonly hubs: () => ReadonlyMap<string, HubConfigFile>,
     private readonly clock: () => Date,
     private readonly directoryLagMs = DIRECTORY_LAG_MS,
+    private readonly limits: CacheLimits = CACHE_LIMITS,
   ) {
+    this.sweeper = setInterval(() => this.dropIdle(), Math.max(1_000, Math.min(60_000, limits.idleMs / 2)));
+    this.sweeper.unref();
     // A patch matches its few rows by the directory's email index (`matchRows`), as owners'
     // decisions do (agent/members/member-decisions.ts): defined here, for both.
     defineDirectoryIndexes(store);
@@ -103,6 +121,36 @@ export class MembersIndex {
 
   close(): void {
     this.unsubscribe();
+    clearInterval(this.sweeper);
+    this.built.clear();
+    this.readAt.clear();
+  }
+
+  /** Hubs whose views are cached now (tests). */
+  cachedHubs(): string[] {
+    return [...this.built.keys()];
+  }
+
+  /** Marks a hub's views as just read, and drops the least recently read beyond the limit. */
+  private touch(hubId: string, built: Built): void {
+    if (this.built.get(hubId) !== built) return; // not cached (outdated while it was built)
+    this.built.delete(hubId);
+    this.built.set(hubId, built);
+    this.readAt.set(hubId, performance.now());
+    for (const oldest of this.built.keys()) {
+      if (this.built.size <= this.limits.hubs) break;
+      this.built.delete(oldest);
+      this.readAt.delete(oldest);
+    }
+  }
+
+  private dropIdle(): void {
+    const now = performance.now();
+    for (const [hubId, at] of this.readAt) {
+      if (now - at < this.limits.idleMs) continue;
+      this.built.delete(hubId);
+      this.readAt.delete(hubId);
+    }
   }
 
   private bump(hubId: string): void {
@@ -132,7 +180,10 @@ export class MembersIndex {
       const cached = this.built.get(hubId);
       const directoryFresh = cached?.directoryChangedAt === undefined || performance.now() - cached.builtAt < this.directoryLagMs;
       const usable = cached && now.getTime() < cached.validUntil && directoryFresh ? cached : undefined;
-      if (usable && usable.dirtyRows.size === 0) return usable;
+      if (usable && usable.dirtyRows.size === 0) {
+        this.touch(hubId, usable);
+        return usable;
+      }
       const refresh: Refresh = {
         generation: this.generation(hubId),
         promise: this.refresh(hubId, hub, now, usable).finally(() => {
@@ -149,7 +200,10 @@ export class MembersIndex {
   private async refresh(hubId: string, hub: HubConfigFile, now: Date, usable: Built | undefined): Promise<Built> {
     const generation = this.generation(hubId);
     this.directoryDuringBuild.delete(hubId);
-    if (usable && usable.dirtyRows.size <= MAX_PATCH && (await this.patch(usable, hub, now))) return usable;
+    if (usable && usable.dirtyRows.size <= MAX_PATCH && (await this.patch(usable, hub, now))) {
+      this.touch(hubId, usable);
+      return usable;
+    }
     const { views, validUntil } = await buildHubMembers(this.store, hub, now);
     const counts: Record<MemberStatus, number> = { onboarded: 0, invited: 0, unmatched: 0, guest: 0, exempted: 0 };
     for (const v of views) counts[v.status]++;
@@ -158,8 +212,10 @@ export class MembersIndex {
     if (this.directoryDuringBuild.delete(hubId)) built.directoryChangedAt = performance.now();
     // Cached only if nothing it was built from changed meanwhile (it may have read a mix); else
     // what it replaces is outdated too, and the next request builds anew.
-    if (this.generation(hubId) === generation) this.built.set(hubId, built);
-    else this.built.delete(hubId);
+    if (this.generation(hubId) === generation) {
+      this.built.set(hubId, built);
+      this.touch(hubId, built);
+    } else this.built.delete(hubId);
     return built;
   }
 

@@ -6,6 +6,9 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { definePersonIndexes } from './person-input.ts';
 import { formatPlan, planHub, planPerson, toPlannedOperations } from './plan-hub.ts';
+import { actualOf, desiredOf, grantNeedsOf } from './plan-input.ts';
+import { plan } from './plan.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
 
 test('dry run: planHub reads the store, prints the plan and changes nothing; a person\'s plan is the same slice', async () => {
   const store = new MemoryStore();
@@ -52,4 +55,38 @@ test('a person\'s slice knows which admins are system users: the last human admi
   assert.deepEqual(jane.operations, []);
   assert.deepEqual(jane.held.map((h) => [h.operation.key, h.why]), [['remove:m-jane', 'the last admin of the business is never removed or demoted']]);
   assert.deepEqual(jane, await planHub(store, hub, { now: new Date(at) }));
+});
+
+test('a whole-hub plan keeps only the grants it can use, and plans as with every directory user\'s grant', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  const at = '2026-11-23T12:00:00.000Z';
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryUsers', hub.id, 'u2', testUser('u2', 'bob@example.com', false));
+    tx.put('directoryUsers', hub.id, 'u3', testUser('u3', 'Carol@Example.com'));
+    tx.put('directoryUsers', hub.id, 'u4', { ...testUser('u4', 'dan@example.com'), email: undefined, emails: [], userName: 'Dan@Example.com' });
+    for (let i = 0; i < 300; i++) tx.put('directoryUsers', hub.id, `other${i}`, testUser(`other${i}`, `other${i}@example.com`));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'meta advertisers', members: [{ value: 'u1' }, { value: 'u2' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('directoryGroups', hub.id, 'g2', { hubId: hub.id, id: 'g2', displayName: 'Everyone', members: [{ value: 'u3' }, ...Array.from({ length: 300 }, (_, i) => ({ value: `other${i}` }))], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-bob', { hubId: hub.id, id: 'm-bob', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-carol', { hubId: hub.id, id: 'm-carol', email: 'carol@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appInvites', hub.id, 'i-dan', { hubId: hub.id, id: 'i-dan', email: 'dan@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: false, resendCount: 0, lastSeenAt: at });
+    tx.put('memberMatches', hub.id, 'm-bob', { hubId: hub.id, memberId: 'm-bob', outcome: 'onboarded', manual: false, directoryUserId: 'u2', at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const actual = await actualOf(store, hub.id);
+  const rules = roleRulesOfHub(hub);
+  const kept = await desiredOf(store, hub, rules, grantNeedsOf(actual));
+  // u1 is owed a seat; u2 is matched to m-bob; u3 (by email, case aside) and u4 (by the userName
+  // its grant takes as email) hold rows. None of the 300 others: no seat, no row.
+  assert.deepEqual(kept.grants.map((g) => g.directoryUserId), ['u1', 'u2', 'u3', 'u4']);
+  const whole = await desiredOf(store, hub, rules);
+  assert.equal(whole.grants.length, 304);
+  const now = { now: at, rules };
+  assert.deepEqual(await planHub(store, hub, { now: new Date(at) }), plan(whole, actual, now));
+  assert.deepEqual(plan(kept, actual, now).operations.map((o) => o.key), ['invite:jane@example.com', 'remove:m-bob', 'remove:m-carol', 'cancel:i-dan']);
 });

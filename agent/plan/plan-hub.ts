@@ -4,7 +4,7 @@ import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView } from '../store/store.ts';
 import { memberRowOf, type PlanResult } from './operation.ts';
 import { plan } from './plan.ts';
-import { actualOf, desiredOf } from './plan-input.ts';
+import { actualOf, desiredOf, grantNeedsOf } from './plan-input.ts';
 import { personInput, type Person } from './person-input.ts';
 
 export interface PlanHubOptions {
@@ -12,14 +12,15 @@ export interface PlanHubOptions {
 }
 
 /**
- * Dry run (`hubwarden plan --hub ID`, AgentApi.plan): what the agent would do on the hub now,
- * from the desired state and the last app snapshot. Reads its inputs (async), then runs the pure,
- * synchronous `plan`; changes nothing.
+ * Dry run (`hubwarden plan --hub ID`, AgentApi.plan), and the reconcile pass: what the agent would
+ * do on the hub now, from the desired state and the last app snapshot. Reads its inputs (async),
+ * then runs the pure, synchronous `plan`; changes nothing. The snapshot is read first, so only the
+ * grants the plan can use are kept (plan-input.ts `hubGrants`), not one per directory user.
  */
 export async function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): Promise<PlanResult> {
   const rules = roleRulesOfHub(hub);
-  const desired = await desiredOf(view, hub, rules);
   const actual = await actualOf(view, hub.id);
+  const desired = await desiredOf(view, hub, rules, grantNeedsOf(actual));
   return plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules });
 }
 

@@ -1,6 +1,6 @@
 /**
- * A transaction refused because the store cannot make it durable (the disk refused a write or an
- * fsync: ENOSPC, EIO…). Nothing of it was applied, or it was rolled back before any reader could
+ * A read or transaction refused because the store cannot serve it: lowdb's disk refused a write
+ * or an fsync (ENOSPC, EIO…), or PostgreSQL is unreachable. Nothing of it was applied, or it was rolled back before any reader could
  * act on it. The surfaces map it by `kind` (the connector vocabulary's `unavailable`): SCIM answers
  * 503 with Retry-After and a SCIM error body, the admin API a 503 problem. The store probes the disk
  * and accepts writes again on its own once it can write; `retryAfterSeconds` is that probe period.
@@ -13,7 +13,7 @@ export class StoreUnavailable extends Error {
     readonly reason: string,
     readonly retryAfterSeconds: number,
   ) {
-    super(`store: writes are refused while the disk refuses them (${reason}); nothing was changed, retry in ${retryAfterSeconds} s`);
+    super(`store: unavailable (${reason}); nothing was changed, retry in ${retryAfterSeconds} s`);
     this.name = 'StoreUnavailable';
   }
 }

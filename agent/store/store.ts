@@ -69,6 +69,13 @@ export async function collect<T>(records: AsyncIterable<T>): Promise<T[]> {
 }
 
 export interface Store extends ReadView {
+  /**
+   * True when several replicas (processes) may share this store at once (PostgreSQL). Then work
+   * that must happen once across the fleet (a schedule's slot, a hub's request budget, a lease)
+   * is decided in the store, and workers poll as well as listen (notifications can be lost).
+   * Absent or false: this process is the store's only user (memory, lowdb, which locks its file).
+   */
+  readonly shared?: boolean;
   /** Loads the data. An unreadable file rejects with a clear message and is left untouched. */
   open(): Promise<void>;
   transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R>;

@@ -4,6 +4,7 @@ import type { TaskAuditInput, TaskOutcome } from './handler.ts';
 import { pauseHub } from './hub-state.ts';
 import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import type { RetryDecision } from './retry-policy.ts';
+import { blockScope } from './scope-blocks.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -18,6 +19,12 @@ export interface Claimant {
   owner: string;
   clock: () => number;
   leaseMs: number;
+  /**
+   * Whether this runner is the store's only one (memory, lowdb): a lease held by another owner
+   * is then a dead process's and may be taken at once. On a store shared by replicas (false) a
+   * foreign lease is taken only once it has lapsed: its owner may be alive and calling.
+   */
+  exclusive?: boolean;
 }
 
 export interface Claimed {
@@ -26,7 +33,8 @@ export interface Claimed {
   interrupted: boolean;
 }
 
-function running(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
+/** The task as running under `c`'s lease: one more attempt, no run time or wait reason. */
+export function takeLease(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
   const at = new Date(c.clock()).toISOString();
   const next: TaskRecord = { ...t, status: 'running', lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() },
     attempts: t.attempts + 1, startedAt: t.startedAt ?? at, updatedAt: at };
@@ -43,8 +51,8 @@ function running(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
 export function claimDurably(store: Store, seen: Readonly<TaskRecord>, c: Claimant): Promise<Claimed | undefined> {
   return store.transact(async (tx) => {
     const t = await tx.get('tasks', seen.hubId, seen.id);
-    if (!t || !claimable(t, c.clock(), c.owner, true)) return undefined;
-    const next = running(t, c);
+    if (!t || !claimable(t, c.clock(), c.owner, c.exclusive !== false)) return undefined;
+    const next = takeLease(t, c);
     tx.put('tasks', t.hubId, t.id, next);
     return { task: next, interrupted: t.attempts > t.attemptsEnded };
   });
@@ -52,8 +60,8 @@ export function claimDurably(store: Store, seen: Readonly<TaskRecord>, c: Claima
 
 /** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */
 export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed | undefined {
-  if (!claimable(seen, c.clock(), c.owner, true)) return undefined;
-  return { task: running(seen, c), interrupted: seen.attempts > seen.attemptsEnded };
+  if (!claimable(seen, c.clock(), c.owner, c.exclusive !== false)) return undefined;
+  return { task: takeLease(seen, c), interrupted: seen.attempts > seen.attemptsEnded };
 }
 
 /**
@@ -62,11 +70,14 @@ export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed 
  */
 export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress']): NodeJS.Timeout {
   return setInterval(() => {
-    void store.transact(async (tx) => {
+    store.transact(async (tx) => {
       const t = await tx.get('tasks', task.hubId, task.id);
       if (t?.status !== 'running' || t.lease?.owner !== c.owner) return;
       const p = progress();
       tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() }, ...(p ? { progress: p } : {}) });
+    }).catch(() => {
+      // A renewal the store refused (unreachable, out of predicate locks): the next one tries
+      // again; if none lands, the lease lapses and the task runs again, marked interrupted.
     });
   }, Math.max(10, Math.floor(c.leaseMs / 3)));
 }
@@ -90,6 +101,11 @@ export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'c
     const now = new Date(c.clock());
     for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
     const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
+    if (store.shared && outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
+      // Every replica stops calling into the throttled scope, not just this one (scope-blocks.ts).
+      const d = outcome.decision;
+      await blockScope(tx, task.hubId, d.scope ?? task.scope ?? 'app', now.getTime() + d.delayMs, d.message);
+    }
     if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
       await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
       appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });

@@ -21,6 +21,15 @@ export class RunnableIndex {
     tasks.set(t.id, due);
   }
 
+  /** The due time the task is indexed under, or undefined when it is not indexed. */
+  dueOf(hubId: string, id: string): number | undefined {
+    for (const tasks of this.byHub.get(hubId)?.values() ?? []) {
+      const due = tasks.get(id);
+      if (due !== undefined) return due;
+    }
+    return undefined;
+  }
+
   remove(hubId: string, id: string): void {
     const scopes = this.byHub.get(hubId);
     if (scopes) for (const tasks of scopes.values()) tasks.delete(id);

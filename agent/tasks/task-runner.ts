@@ -9,7 +9,8 @@ import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND }
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry } from './retry-policy.ts';
 import { claimable, dueAt } from './task-transitions.ts';
-import { claimDurably, claimInMemory, keepLease, recordAttempt, type AttemptOutcome } from './attempt.ts';
+import { claimDurably, claimInMemory, keepLease, recordAttempt, type AttemptOutcome, type Claimant } from './attempt.ts';
+import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
 import { RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
@@ -34,9 +35,17 @@ export interface TaskRunnerOptions {
   backoffMaxMs?: number;
   /**
    * Treat leases held by other owners as expired at start. Safe with the lowdb store, which one
-   * process owns at a time (a restarted agent is the only runner of that file).
+   * process owns at a time (a restarted agent is the only runner of that file). Never on a store
+   * shared by replicas: another owner's lease is then taken only once it has lapsed.
    */
   reclaimLeasesOnStart?: boolean;
+  /**
+   * On a store shared by replicas, how often the runner reads every open task and rate-limit
+   * block again (default 2 s), besides the change notifications: a notification lost while the
+   * feed reconnects, or a lease left by a replica killed mid-task, is found within this.
+   * Not used on a store only this process uses (every change is reported to it).
+   */
+  pollMs?: number;
   random?: () => number;
 }
 
@@ -57,6 +66,12 @@ const refOf = (hubId: string, id: string) => `${hubId}\u0000${id}`;
  * replica (`Change.remote`, without the record) is read again; so is a task when its attempt
  * ends. Of the reads and notifications about one task, the latest one wins (`rereads`): a read
  * started before a newer notification is dropped.
+ *
+ * On a store shared by replicas (`Store.shared`) the hub's request budget and concurrency are
+ * shared through the store (this runner takes a share of them, fleet-limits.ts), and a
+ * rate-limit block any replica records holds the scope here too (scope-blocks.ts; a pause is a
+ * store record read before each pass already), so N replicas together stay within one hub's
+ * limits; the runner also polls (`pollMs`), and takes another owner's lease only once it lapsed.
  */
 export class TaskRunner {
   readonly owner = `runner-${randomUUID()}`;
@@ -71,6 +86,16 @@ export class TaskRunner {
   private readonly aborts = new Map<string, AbortController>();
   private readonly budgets = new Map<string, RequestBudget>();
   private readonly permits: CallPermits;
+  /** The store is shared by replicas: fleet-wide limits and a poll (see the class comment). */
+  private readonly fleet: boolean;
+  private readonly claimant: Claimant;
+  private pollTimer?: NodeJS.Timeout;
+  /** A poll is reading: tasks a notification touched meanwhile keep what the notification said. */
+  private touchedSincePoll?: Set<string>;
+  /** Fleet: this replica's shares of each hub's budget and concurrency. */
+  private readonly shares?: FleetShares;
+  /** Fleet: hubs whose call slots other replicas hold: a change to their record wakes the pump. */
+  private readonly waitingForRoom = new Set<string>();
   private timer?: NodeJS.Timeout;
   private timerAt = Infinity;
   private pumpQueued = false;
@@ -94,8 +119,29 @@ export class TaskRunner {
     this.concurrency = o.concurrencyPerHub ?? DEFAULT_CONCURRENCY_PER_HUB;
     this.localConcurrency = o.localConcurrency ?? 8;
     this.permits = new CallPermits(this.concurrency);
+    this.fleet = o.store.shared === true;
+    this.claimant = { owner: this.owner, clock: this.clock, leaseMs: this.leaseMs, exclusive: !this.fleet };
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
+    if (this.fleet) {
+      defineFleetIndex(o.store);
+      const perSecond = o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
+      this.shares = new FleetShares({
+        store: o.store, claimant: this.claimant, log: o.log,
+        limits: { perSecond, burst: Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), concurrency: this.concurrency },
+        hasDueWork: (hubId) => this.hasDueCalls(hubId),
+      });
+    }
+  }
+
+  /** Whether the hub has app-calling tasks due now in the index (fleet shares are kept while it has). */
+  private hasDueCalls(hubId: string): boolean {
+    const now = this.clock();
+    for (const [scope, tasks] of this.pending.byHub.get(hubId) ?? []) {
+      if (scope === LOCAL || this.pending.blockedUntil(hubId, scope) > now) continue;
+      for (const due of tasks.values()) if (due <= now) return true;
+    }
+    return false;
   }
 
   register(handler: TaskHandler): void {
@@ -117,14 +163,18 @@ export class TaskRunner {
       () => {
         this.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
+        this.startPolling();
         this.schedulePump();
       },
       (err: unknown) => {
         this.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
         this.o.log.error(`task runner: reading the tasks at start failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.startPolling();
         this.schedulePump();
-        throw err;
+        // On a shared store the poll reads the open tasks again within `pollMs`: the replica
+        // starts anyway. Alone on its store, nothing else would find them: the start fails.
+        if (!this.fleet) throw err;
       },
     );
     this.starting = starting;
@@ -133,6 +183,15 @@ export class TaskRunner {
 
   private async buildIndex(): Promise<void> {
     const now = this.clock();
+    if (this.fleet) {
+      // Only the open tasks (store index), not every task kept; and the blocks other replicas saw.
+      await this.readBlocks();
+      for (const t of await this.o.store.lookup('tasks', FLEET_INDEX, 'open')) {
+        if (this.stopping) return;
+        if (!this.touchedWhileStarting?.has(refOf(t.hubId, t.id))) this.index(t);
+      }
+      return;
+    }
     for (const hubId of await this.o.store.partitions('tasks')) {
       for await (const t of this.o.store.list('tasks', hubId)) {
         if (this.stopping) return;
@@ -144,6 +203,53 @@ export class TaskRunner {
     }
   }
 
+  /** The rate-limit blocks recorded by any replica, into the index (fleet only). */
+  private async readBlocks(): Promise<void> {
+    const now = this.clock();
+    for (const hubId of await this.o.store.partitions('rateLimitBlocks')) {
+      for await (const b of this.o.store.list('rateLimitBlocks', hubId)) {
+        const until = Date.parse(b.until);
+        if (until > now && until > this.pending.blockedUntil(hubId, b.id)) this.pending.block(hubId, b.id, until);
+      }
+    }
+  }
+
+  /** Fleet only: every `pollMs`, read the open tasks and blocks again (see `pollMs`). */
+  private startPolling(): void {
+    if (!this.fleet || this.pollTimer || this.stopping) return;
+    const every = this.o.pollMs ?? 2_000;
+    let polling = false;
+    this.pollTimer = setInterval(() => {
+      if (polling || this.stopping || !this.started) return;
+      polling = true;
+      this.poll().catch((err: unknown) => this.o.log.warn(`task runner: poll failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (polling = false));
+    }, every);
+    this.pollTimer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    await this.shares?.renew();
+    const touched = new Set<string>();
+    this.touchedSincePoll = touched;
+    try {
+      await this.readBlocks();
+      const open = await this.o.store.lookup('tasks', FLEET_INDEX, 'open');
+      if (this.stopping || !this.started) return;
+      for (const t of open) {
+        const ref = refOf(t.hubId, t.id);
+        // A notification or re-read since the poll began knows better; a task in flight is ours.
+        if (touched.has(ref) || this.rereads.has(ref) || this.inflight.has(ref)) continue;
+        // Indexed as it is: leave it (re-adding would move it behind newer tasks).
+        if (this.pending.dueOf(t.hubId, t.id) === dueAt(t, this.owner)) continue;
+        this.pending.remove(t.hubId, t.id);
+        this.index(t);
+      }
+    } finally {
+      if (this.touchedSincePoll === touched) this.touchedSincePoll = undefined;
+    }
+    this.schedulePump();
+  }
+
   /**
    * Stops taking tasks, asks running handlers to stop (AbortSignal), waits up to `graceMs` for
    * them, then hands back the leases of those still running (status queued again) so the next
@@ -153,6 +259,8 @@ export class TaskRunner {
     if (!this.started) return;
     this.stopping = true;
     this.unsubscribe?.();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
     await this.starting?.catch(() => {});
     if (this.timer) clearTimeout(this.timer);
     for (const a of this.aborts.values()) a.abort();
@@ -161,6 +269,8 @@ export class TaskRunner {
     await Promise.race([all, new Promise((r) => (timeout = setTimeout(r, graceMs)))]);
     if (timeout) clearTimeout(timeout);
     await handBackLeases(this.o.store, this.owner, [...this.inflight.keys()].map((ref) => ref.split('\u0000') as [string, string]), this.clock);
+    // Our leases are handed back: so is our share of the hubs' concurrency.
+    await this.shares?.releaseAll().catch(() => {});
     this.started = false;
     this.pending.clear();
     this.rereads.clear();
@@ -202,6 +312,7 @@ export class TaskRunner {
       if (c.collection === 'tasks') {
         const ref = refOf(c.partition, c.id);
         this.touchedWhileStarting?.add(ref);
+        this.touchedSincePoll?.add(ref);
         if (c.remote) {
           // Another replica changed it (the record is not sent): read it again, never take it for a deletion.
           this.reread(c.partition, c.id);
@@ -213,8 +324,20 @@ export class TaskRunner {
         if (c.record) this.index(c.record as TaskRecord);
         touched = true;
       } else if (c.collection === 'hubStates') touched = true;
+      else if (c.collection === 'hubBudgets') {
+        if (this.waitingForRoom.delete(c.id)) touched = true;
+      } else if (c.collection === 'rateLimitBlocks') {
+        // A throttle another replica (or this one) recorded: hold the scope here too.
+        if (c.record) this.noteBlock(c.partition, c.id, Date.parse((c.record as { until: string }).until));
+        else if (c.remote) void this.o.store.get('rateLimitBlocks', c.partition, c.id).then((b) => b && this.noteBlock(c.partition, c.id, Date.parse(b.until)), () => {});
+      }
     }
     if (touched) this.schedulePump();
+  }
+
+  private noteBlock(hubId: string, scope: string, until: number): void {
+    if (until > this.clock() && until > this.pending.blockedUntil(hubId, scope)) this.pending.block(hubId, scope, until);
+    this.schedulePump();
   }
 
   /**
@@ -322,7 +445,7 @@ export class TaskRunner {
           if (this.stopping || !this.started) return;
           // A notification re-indexed or dropped it while the read ran: that entry is the newer one.
           if (tasks.get(id) !== due) continue;
-          if (!t || !claimable(t, now, this.owner, true)) {
+          if (!t || !claimable(t, now, this.owner, !this.fleet)) {
             // Not runnable as it is now (the index entry was older than the record): index it by
             // what it is (a later run time), or drop it.
             tasks.delete(id);
@@ -330,43 +453,68 @@ export class TaskRunner {
             continue;
           }
           if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
-          if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
+          if (!local && this.shares) {
+            // A call slot and a token of this replica's share of the hub (reserved in the store).
+            const share = await this.shares.take(hubId, this.dueCount(tasks, now, limit - (this.slots.get(slotKey) ?? 0)));
+            if (this.stopping || !this.started) { if (share.retryAt === 0) this.shares.ended(hubId); return; }
+            if (share.retryAt !== 0) {
+              if (share.full) this.waitingForRoom.add(hubId);
+              next = Math.min(next, share.full ? this.clock() + (this.o.pollMs ?? 2_000) : share.retryAt);
+              break;
+            }
+            if (tasks.get(id) !== due) { this.shares.ended(hubId); continue; } // re-indexed while reserving
+          } else if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
           tasks.delete(id);
-          this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
-          const ref = refOf(hubId, id);
-          // A leaseless attempt that could not record its outcome left the task as it was: wait a
-          // second before it is taken again, so a failing store is not retried in a tight loop.
-          const afterFailure = this.handlers.get(t.kind)?.leaseless
-            ? (err: unknown) => { this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`); return new Promise<void>((r) => setTimeout(r, 1_000)); }
-            : (err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log);
-          // The slot bounds calls in flight, so it is handed back as soon as the handler returns,
-          // not after its outcome's commit (an fsync): the next task's call overlaps that write.
-          let slotHeld = true;
-          const releaseSlot = () => {
-            if (!slotHeld) return;
-            slotHeld = false;
-            this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
-            this.schedulePump();
-          };
-          const p = this.execute(t, releaseSlot).catch(afterFailure).finally(() => {
-            this.inflight.delete(ref);
-            releaseSlot();
-            // Its last transition was seen while it was in flight: read it and index it now (a retry, a wait).
-            if (!this.stopping) void this.reread(hubId, id);
-            this.schedulePump();
-          });
-          this.inflight.set(ref, p);
+          this.launch(t, slotKey);
         }
       }
     }
     this.wakeAt(next);
   }
 
+  /** Due tasks of a scope, counted up to `cap` (how many a share should cover). */
+  private dueCount(tasks: ReadonlyMap<string, number>, now: number, cap: number): number {
+    let n = 0;
+    for (const due of tasks.values()) if (due <= now && ++n >= cap) break;
+    return n;
+  }
+
+  /** Runs a task taken from the index (claimed first), holding a slot (and, on a fleet, a call slot of its hub's share). */
+  private launch(t: Readonly<TaskRecord>, slotKey: string): void {
+    const { hubId, id } = t;
+    this.slots.set(slotKey, (this.slots.get(slotKey) ?? 0) + 1);
+    const ref = refOf(hubId, id);
+    // A leaseless attempt that could not record its outcome left the task as it was: wait a
+    // second before it is taken again, so a failing store is not retried in a tight loop.
+    const afterFailure = this.handlers.get(t.kind)?.leaseless
+      ? (err: unknown) => { this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`); return new Promise<void>((r) => setTimeout(r, 1_000)); }
+      : (err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log);
+    // The slot bounds calls in flight, so it is handed back as soon as the handler returns,
+    // not after its outcome's commit (an fsync): the next task's call overlaps that write.
+    let slotHeld = true;
+    const releaseSlot = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
+      this.schedulePump();
+    };
+    const shared = this.shares && slotKey !== LOCAL ? this.shares : undefined;
+    const p = this.execute(t, releaseSlot).catch(afterFailure).finally(() => {
+      this.inflight.delete(ref);
+      releaseSlot();
+      shared?.ended(hubId);
+      // Its last transition was seen while it was in flight: read it and index it now (a retry, a wait).
+      if (!this.stopping) void this.reread(hubId, id);
+      this.schedulePump();
+    });
+    this.inflight.set(ref, p);
+  }
+
   private async execute(seen: Readonly<TaskRecord>, releaseSlot: () => void = () => {}): Promise<void> {
     const handler = this.handlers.get(seen.kind);
     const leaseless = handler?.leaseless === true;
     // Take the lease durably before running: from here on a crash means "maybe done".
-    const claim = { owner: this.owner, clock: this.clock, leaseMs: this.leaseMs };
+    const claim = this.claimant;
     const taken = leaseless ? claimInMemory(seen, claim) : await claimDurably(this.o.store, seen, claim);
     if (!taken) return;
     const { task, interrupted } = taken;

@@ -37,7 +37,7 @@ export function adminTokensFrom(config: LoadedConfig): AdminTokens {
  * budget in the limiter shared with the dashboard sign-in, and past it the answer is 429.
  */
 export function requireAdminToken(tokens: AdminTokens, failures = new FailureLimiter()): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const token = bearerToken(req.get('authorization'));
     const actor = token ? tokens.actorFor(token) : undefined;
     if (actor) {
@@ -45,7 +45,7 @@ export function requireAdminToken(tokens: AdminTokens, failures = new FailureLim
       return next();
     }
     // Only a wrong token counts: a request without one is not a guess.
-    const wait = token ? failures.fail('admin', clientAddress(req)) : 0;
+    const wait = token ? await failures.fail('admin', clientAddress(req)) : 0;
     if (wait > 0) {
       sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong admin tokens from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
       return;

@@ -1,3 +1,4 @@
+import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 
 /**
@@ -88,12 +89,15 @@ export class HookEventLog {
   /**
    * Deletes expired records, at most once an hour (each delivery calls it). The expired ones are
    * found by reading page by page outside the write; the write reads each again through `tx` and
-   * deletes it only if it is still expired and not waiting (an update meanwhile keeps it).
+   * deletes it only if it is still expired and not waiting (an update meanwhile keeps it). With
+   * replicas sharing the store, one of them sweeps each hour (the first to claim the hour's slot,
+   * agent/schedules/run-once.ts); the others skip it.
    */
   async sweep(force = false): Promise<number> {
     const now = this.now();
     if (!force && now - this.lastSweep < SWEEP_EVERY_MS) return 0;
     this.lastSweep = now;
+    if (!force && !(await claimSlot(this.store, 'hook-events-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now)))) return 0;
     const cutoff = new Date(now).toISOString();
     // A callout still waiting for its task keeps its record: it is needed to resume.
     const sweepable = (r: Readonly<HookEventRecord> | undefined) => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';

@@ -42,7 +42,7 @@ export class ScimAuthenticator {
     const creds = this.hubs.get(hubId);
     const token = bearerToken(authorization);
     if (creds && token && (await this.accepts(creds, token))) return;
-    const wait = this.failures.fail('scim', scimFailureKey(hubId, address));
+    const wait = await this.failures.fail('scim', scimFailureKey(hubId, address));
     if (wait > 0) {
       throw new ScimError(429, undefined, `hub ${hubId}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }

@@ -53,26 +53,26 @@ describe('OIDC admins', () => {
 });
 
 describe('sessions', () => {
-  test('opaque random ids; idle and absolute expiry; destroy', () => {
+  test('opaque random ids; idle and absolute expiry; destroy', async () => {
     let now = 0;
-    const store = new SessionStore({ idleMs: 1_000, absoluteMs: 5_000 }, () => now);
-    const a = store.create('a@x', 'oidc');
-    const b = store.create('b@x', 'admin-token');
+    const store = new SessionStore(new MemoryStore(), { idleMs: 1_000, absoluteMs: 5_000 }, () => now);
+    const a = await store.create('a@x', 'oidc');
+    const b = await store.create('b@x', 'admin-token');
     assert.notEqual(a.id, b.id);
     assert.notEqual(a.csrf, a.id);
     assert.ok(a.id.length >= 43, 'at least 256 bits');
     now = 900;
-    assert.equal(store.get(a.id)?.actor, 'a@x');
+    assert.equal((await store.get(a.id))?.actor, 'a@x');
     now = 1_800; // a was used at 900, b not since 0
-    assert.equal(store.get(b.id), undefined, 'idle too long');
-    assert.equal(store.get(a.id)?.actor, 'a@x');
-    for (now = 2_500; now <= 4_900; now += 800) assert.ok(store.get(a.id));
+    assert.equal(await store.get(b.id), undefined, 'idle too long');
+    assert.equal((await store.get(a.id))?.actor, 'a@x');
+    for (now = 2_500; now <= 4_900; now += 800) assert.ok(await store.get(a.id));
     now = 5_100;
-    assert.equal(store.get(a.id), undefined, 'absolute lifetime over');
-    const c = store.create('c@x', 'oidc');
-    store.destroy(c.id);
-    assert.equal(store.get(c.id), undefined);
-    assert.equal(store.get(undefined), undefined);
+    assert.equal(await store.get(a.id), undefined, 'absolute lifetime over');
+    const c = await store.create('c@x', 'oidc');
+    await store.destroy(c.id);
+    assert.equal(await store.get(c.id), undefined);
+    assert.equal(await store.get(undefined), undefined);
   });
 });
 

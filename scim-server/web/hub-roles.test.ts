@@ -63,9 +63,10 @@ describe('hub roles in the dashboard', () => {
   let server: TestServer;
   let agent: FakeAgent;
   let betaTask: string;
-  const sessions = new SessionStore();
-  const who = (email: string, admin = false) => {
-    const s = sessions.create(email, 'oidc', { admin, email });
+  const sessionStore = new MemoryStore();
+  const sessions = new SessionStore(sessionStore);
+  const who = async (email: string, admin = false) => {
+    const s = await sessions.create(email, 'oidc', { admin, email });
     return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
   };
   const call = (as: { cookie: string; csrf: string }, method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
@@ -103,7 +104,7 @@ describe('hub roles in the dashboard', () => {
   after(() => server.close());
 
   test('the owner of acme-ads gets 403 on every read and action of beta-shop, and nothing reaches the agent for it', async () => {
-    const olivia = who('olivia@acme.example');
+    const olivia = await who('olivia@acme.example');
     for (const [method, raw, body] of OTHER_HUB_ROUTES) {
       const path = raw.replace('{betaTask}', betaTask);
       const res = await call(olivia, method, path, body);
@@ -118,7 +119,7 @@ describe('hub roles in the dashboard', () => {
   });
 
   test('the owner manages acme-ads: its pages, settings and actions; cross-hub lists hold only acme-ads', async () => {
-    const olivia = who('olivia@acme.example');
+    const olivia = await who('olivia@acme.example');
     for (const path of ['/ui/', '/ui/hubs/acme-ads', '/ui/hubs/acme-ads?tab=settings', '/ui/automation', '/ui/audit', '/ui/api/v1/hubs/acme-ads/members', '/ui/api/hubs/acme-ads/assets', '/ui/export/hubs/acme-ads/members.csv']) {
       assert.equal((await call(olivia, 'GET', path)).status, 200, path);
     }
@@ -139,7 +140,7 @@ describe('hub roles in the dashboard', () => {
   });
 
   test('a manager acts on members but sees neither settings nor health, and labels nobody above themselves', async () => {
-    const max = who('max@acme.example');
+    const max = await who('max@acme.example');
     assert.equal((await call(max, 'GET', '/ui/api/v1/hubs/acme-ads/members')).status, 200);
     const hub = await (await call(max, 'GET', '/ui/api/v1/hubs/acme-ads')).json() as Record<string, unknown>;
     assert.equal(hub.id, 'acme-ads');
@@ -155,7 +156,7 @@ describe('hub roles in the dashboard', () => {
 
   test('a collaborator, and someone the directory does not know, see only My access', async () => {
     for (const email of ['cora@acme.example', 'stranger@elsewhere.example']) {
-      const p = who(email);
+      const p = await who(email);
       const home = await call(p, 'GET', '/ui/');
       assert.equal(home.status, 303, email);
       assert.equal(home.headers.get('location'), '/ui/my-access');
@@ -171,7 +172,7 @@ describe('hub roles in the dashboard', () => {
   });
 
   test('My access claims the signed-in person\'s own offer, with the CSRF token, audited as them', async () => {
-    const jane = who('jane@example.com');
+    const jane = await who('jane@example.com');
     const claim = (as: { cookie: string; csrf: string }, offerId: string, csrf = as.csrf) => fetch(`${server.url}/ui/my-access/offers/${offerId}/claim`, {
       method: 'POST', redirect: 'manual', headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(csrf ? { _csrf: csrf } : {}),
@@ -181,7 +182,7 @@ describe('hub roles in the dashboard', () => {
     assert.equal((await claim(jane, 'offer-1', 'guessed')).status, 403);
     assert.deepEqual(claims(), []);
     // Someone else's offer id: looked up under the claimant's own email, so not found; nothing claimed.
-    const olivia = who('olivia@acme.example');
+    const olivia = await who('olivia@acme.example');
     const stranger = await claim(olivia, 'offer-1');
     assert.equal(stranger.status, 404);
     assert.match(await stranger.text(), /That offer is not one of yours/);
@@ -195,12 +196,12 @@ describe('hub roles in the dashboard', () => {
     ]);
     assert.equal((await claim(jane, 'offer-2')).status, 409, 'an expired offer');
     // An admin-token session is nobody's: it has no offers to claim here.
-    const token = sessions.create('admin-token:abc123', 'admin-token');
+    const token = await sessions.create('admin-token:abc123', 'admin-token');
     assert.equal((await claim({ cookie: `hubwarden-session=${token.id}`, csrf: token.csrf }, 'offer-1')).status, 403);
   });
 
   test('a global administrator signed in with OIDC sees every hub', async () => {
-    const boss = who('boss@acme.example', true);
+    const boss = await who('boss@acme.example', true);
     const hubs = await (await call(boss, 'GET', '/ui/api/v1/hubs')).json() as { items: Array<{ id: string }> };
     assert.deepEqual(hubs.items.map((h) => h.id), ['acme-ads', 'beta-shop']);
     assert.equal((await call(boss, 'GET', '/ui/hubs/beta-shop?tab=settings')).status, 200);

@@ -1,20 +1,22 @@
 import type { Router } from 'express';
 import { readCookie, setCookie } from './cookies.ts';
-import { allowedAdmin, OidcClient, trustedEmail, type PendingLogin } from './oidc-client.ts';
+import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
+import { PendingLogins } from './oidc-logins.ts';
 import { safeNext } from './safe-next.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
 const STATE_COOKIE = 'hubwarden-oidc';
 const PENDING_MS = 10 * 60_000;
-/** Bounds memory if someone opens sign-in in a loop; the oldest unfinished sign-ins go first. */
+/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished go first. */
 const MAX_PENDING = 1_000;
 
 /**
  * Sign-in with the organisation's IdP: `/auth/oidc` sends the browser to the
  * IdP, `/auth/callback` takes it back. The pending login (PKCE verifier, nonce) stays on the
- * server; the browser holds only the state in a short-lived cookie, so a callback opened in
- * another browser (login CSRF) does not match.
+ * server, in the store so the callback may reach any replica (oidc-logins.ts); the browser holds
+ * only the state in a short-lived cookie, so a callback opened in another browser (login CSRF)
+ * does not match.
  */
 export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   const settings = ctx.config.file.server.oidc;
@@ -28,7 +30,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     issuer: settings.issuer, clientId: settings.clientId, clientSecret: ctx.config.secret(settings.clientSecret).reveal(),
     redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
   });
-  const pending = new Map<string, PendingLogin & { at: number }>();
+  const pending = new PendingLogins(ctx.sessionStore, PENDING_MS, MAX_PENDING);
   const stateCookie = (res: Parameters<typeof setCookie>[0], value: string) =>
     // Lax: the IdP's redirect back is a cross-site top-level GET, which Lax cookies survive.
     setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: `${ctx.basePath}/auth`, maxAge: value ? PENDING_MS / 1000 : 0 });
@@ -38,9 +40,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   router.get('/auth/oidc', async (req, res) => {
     try {
       const { url, pending: login } = await client.authorizationUrl(safeNext(ctx.basePath, req.query.next));
-      const now = Date.now();
-      for (const [state, p] of pending) if (now - p.at > PENDING_MS || pending.size >= MAX_PENDING) pending.delete(state);
-      pending.set(login.state, { ...login, at: now });
+      await pending.add(login);
       stateCookie(res, login.state);
       res.redirect(303, url);
     } catch (err) {
@@ -51,13 +51,12 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
 
   router.get('/auth/callback', async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
-    const login = pending.get(state);
     const cookie = readCookie(req, STATE_COOKIE);
     stateCookie(res, '');
-    if (!login || cookie !== state || Date.now() - login.at > PENDING_MS) {
-      return failed(res, 'expired');
-    }
-    pending.delete(state);
+    // Taken (and so used up) only when this browser's cookie names it: a callback opened in
+    // another browser must not spend the real sign-in's pending login.
+    const login = state && cookie === state ? await pending.take(state).catch(() => undefined) : undefined;
+    if (!login) return failed(res, 'expired');
     if (typeof req.query.error === 'string') {
       // RFC 6749 §4.1.2.1: the IdP refused (the person cancelled, or the app is not assigned).
       ctx.log.warn('dashboard: the identity provider refused the sign-in', { error: req.query.error.slice(0, 80) });
@@ -73,9 +72,9 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       const admin = allowedAdmin(person, settings);
       const email = trustedEmail(person);
       if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
-      endSession(ctx, req, res);
+      await endSession(ctx, req, res);
       const actor = person.email ?? `oidc:${person.sub}`;
-      startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}) });
+      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}) });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
       res.redirect(303, login.next);
     } catch (err) {

@@ -5,7 +5,7 @@ import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger } from '../../agent/log/logger.ts';
-import type { ReadView } from '../../agent/store/store.ts';
+import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { registerCsvExports } from './csv-export.ts';
 import { registerMyAccess } from './my-access.ts';
@@ -21,14 +21,17 @@ import type { DashboardLog, WebContext } from './web-context.ts';
 export interface WebRouterDeps {
   config: LoadedConfig;
   agent: AgentApi;
-  /** The store, read-only: assets, partners and the directory search read its records. */
-  store: ReadView;
+  /**
+   * The store: assets, partners and the directory search read its records (read only); sessions
+   * and pending OIDC sign-ins are kept in it, so any replica serves any signed-in person.
+   */
+  store: Store;
   log?: DashboardLog;
   /** Where the app mounts the router (default `/ui`); links, cookies and the OIDC redirect URI use it. */
   basePath?: string;
-  /** Tests pass their own to inspect or expire sessions. */
+  /** Tests pass their own to inspect or expire sessions (default: kept in `store`). */
   sessions?: SessionStore;
-  /** The failure limiter shared with SCIM and the admin API (compose.ts builds one). */
+  /** The failure limiter shared with SCIM and the admin API (compose.ts builds one; default: counted in `store`). */
   failures?: FailureLimiter;
 }
 
@@ -62,9 +65,9 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const log = deps.log ?? childLogger('dashboard');
   const basePath = deps.basePath ?? '/ui';
   const ctx: WebContext = {
-    config: deps.config, agent: deps.agent, store: deps.store, log, basePath,
-    sessions: deps.sessions ?? new SessionStore(),
-    failures: deps.failures ?? new FailureLimiter(),
+    config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
+    sessions: deps.sessions ?? new SessionStore(deps.store),
+    failures: deps.failures ?? new FailureLimiter({}, Date.now, deps.store),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

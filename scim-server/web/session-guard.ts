@@ -45,21 +45,24 @@ export function csrfOk(req: Request, session: Session): boolean {
  */
 export function requireSession(ctx: WebContext, kind: 'page' | 'api'): RequestHandler {
   return (req, res, next) => {
-    const session = sessionOf(ctx, req);
-    if (!session) {
-      if (kind === 'page') {
-        const back = encodeURIComponent(req.originalUrl);
-        res.redirect(303, `${ctx.basePath}/sign-in?next=${back}`);
-      } else {
-        sendUnauthenticated(res, 401, 'sign in to the dashboard first', req.originalUrl);
+    // The session is read from the store (any replica may have started it); a store that cannot
+    // answer goes to the router's last resort (503 with Retry-After).
+    sessionOf(ctx, req).then((session) => {
+      if (!session) {
+        if (kind === 'page') {
+          const back = encodeURIComponent(req.originalUrl);
+          res.redirect(303, `${ctx.basePath}/sign-in?next=${back}`);
+        } else {
+          sendUnauthenticated(res, 401, 'sign in to the dashboard first', req.originalUrl);
+        }
+        return;
       }
-      return;
-    }
-    if (!SAFE_METHODS.has(req.method) && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
-      sendUnauthenticated(res, 403, 'missing or wrong CSRF token (reload the page and try again)', req.originalUrl);
-      return;
-    }
-    res.locals.session = session;
-    next();
+      if (!SAFE_METHODS.has(req.method) && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
+        sendUnauthenticated(res, 403, 'missing or wrong CSRF token (reload the page and try again)', req.originalUrl);
+        return;
+      }
+      res.locals.session = session;
+      next();
+    }, next);
   };
 }

@@ -1,7 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
+import type { Store } from '../../agent/store/store.ts';
 
 /** Who signed in and how; the actor goes into every audit entry the session causes. */
 export interface Session {
+  /** The cookie's value: an opaque random id, known only to the browser (the store keeps its SHA-256). */
   id: string;
   /** `alice@example.com` for OIDC, `admin-token:1a2b3c` for a token sign-in. */
   actor: string;
@@ -19,6 +22,18 @@ export interface Session {
   lastSeenAt: number;
 }
 
+/** A session as the store keeps it (collection `dashboardSessions`, partition ''): keyed by the SHA-256 of its id. */
+export interface SessionRecord extends Omit<Session, 'id'> {
+  /** Hex SHA-256 of the cookie's id. */
+  id: string;
+}
+
+declare module '../../agent/store/collections.ts' {
+  interface Collections {
+    dashboardSessions: SessionRecord;
+  }
+}
+
 export interface SessionLimits {
   /** A session unused this long ends (ms). */
   idleMs: number;
@@ -28,56 +43,108 @@ export interface SessionLimits {
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 2 * 60 * 60_000, absoluteMs: 12 * 60 * 60_000 };
 
+/** Expired sessions are deleted at most this often (by one replica per slot on a shared store). */
+const SWEEP_EVERY_MS = 10 * 60_000;
+
 const token = () => randomBytes(32).toString('base64url');
+const digest = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 
 /**
- * Server-side sessions kept in this process's memory. The cookie carries only an opaque random
- * id (256 bits), so there is nothing to sign or forge; a restart signs everyone out, which is
- * acceptable for an admin console (docs/dashboard.md says so).
+ * Server-side sessions, kept in the store so that any replica serves any signed-in person
+ * (several replicas behind one load balancer, no sticky sessions). The cookie carries only an
+ * opaque random id (256 bits), so there is nothing to sign or forge; the store keeps the SHA-256
+ * of the id, never the id itself, so a copy of the database (a backup, a read replica, `store
+ * inspect`) holds no session anyone could present (OWASP Session Management Cheat Sheet:
+ * https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html). A fast
+ * hash is enough: the id is 256 random bits, not a password.
+ *
+ * Idle and absolute expiry as before. Use moves `lastSeenAt` forward at most every
+ * `touchEveryMs` (a minute, or a tenth of the idle limit when shorter), so browsing the dashboard
+ * does not write to the store on every request; a session may therefore end up to that much
+ * before its idle limit. Expired sessions are refused when read and deleted by a sweep.
  */
 export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  private readonly touchEveryMs: number;
+  private lastSweep = 0;
 
   constructor(
+    private readonly store: Store,
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.touchEveryMs = Math.min(60_000, Math.floor(limits.idleMs / 10));
+  }
 
   /** A new session with new ids: a sign-in never reuses an id an attacker may have planted. */
-  create(actor: string, via: Session['via'], who: { admin: boolean; email?: string } = { admin: via === 'admin-token' }): Session {
-    this.#sweep();
+  async create(actor: string, via: Session['via'], who: { admin: boolean; email?: string } = { admin: via === 'admin-token' }): Promise<Session> {
     const now = this.clock();
     const session: Session = { id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}), csrf: token(), createdAt: now, lastSeenAt: now };
-    this.#sessions.set(session.id, session);
+    const record: SessionRecord = { ...session, id: digest(session.id) };
+    await this.store.transact((tx) => tx.put('dashboardSessions', '', record.id, record));
+    await this.sweepNow(now).catch(() => {}); // retention only: a failed sweep must not fail a sign-in
     return session;
   }
 
   /** The live session for a cookie value (and marks it used), or undefined. */
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
     if (!id) return undefined;
-    const session = this.#sessions.get(id);
-    if (!session) return undefined;
+    const key = digest(id);
+    const record = await this.store.get('dashboardSessions', '', key);
+    if (!record) return undefined;
     const now = this.clock();
-    if (now - session.lastSeenAt > this.limits.idleMs || now - session.createdAt > this.limits.absoluteMs) {
-      this.#sessions.delete(id);
+    if (this.expired(record, now)) {
+      await this.store.transact((tx) => tx.delete('dashboardSessions', '', key));
       return undefined;
     }
-    session.lastSeenAt = now;
-    return session;
-  }
-
-  destroy(id: string): void {
-    this.#sessions.delete(id);
-  }
-
-  get size(): number {
-    return this.#sessions.size;
-  }
-
-  #sweep(): void {
-    const now = this.clock();
-    for (const [id, s] of this.#sessions) {
-      if (now - s.lastSeenAt > this.limits.idleMs || now - s.createdAt > this.limits.absoluteMs) this.#sessions.delete(id);
+    let lastSeenAt = record.lastSeenAt;
+    if (now - record.lastSeenAt >= this.touchEveryMs) {
+      lastSeenAt = now;
+      await this.store.transact(async (tx) => {
+        // Read again: it may have been signed out (or touched by another replica) meanwhile.
+        const current = await tx.get('dashboardSessions', '', key);
+        if (current && current.lastSeenAt < now) tx.put('dashboardSessions', '', key, { ...current, lastSeenAt: now });
+      });
     }
+    return { ...record, id, lastSeenAt };
+  }
+
+  async destroy(id: string): Promise<void> {
+    const key = digest(id);
+    await this.store.transact((tx) => tx.delete('dashboardSessions', '', key));
+  }
+
+  /** Sessions kept (live or not yet swept). */
+  count(): Promise<number> {
+    return this.store.count('dashboardSessions', '');
+  }
+
+  /** Deletes expired sessions; returns how many. */
+  async sweep(): Promise<number> {
+    const now = this.clock();
+    const expired: string[] = [];
+    for await (const r of this.store.list('dashboardSessions', '')) if (this.expired(r, now)) expired.push(r.id);
+    if (expired.length === 0) return 0;
+    return this.store.transact(async (tx) => {
+      let n = 0;
+      for (const key of expired) {
+        const r = await tx.get('dashboardSessions', '', key);
+        if (r && this.expired(r, now)) {
+          tx.delete('dashboardSessions', '', key);
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  /** At sign-in, at most every SWEEP_EVERY_MS per process, and by one replica per slot. */
+  private async sweepNow(now: number): Promise<void> {
+    if (now - this.lastSweep < SWEEP_EVERY_MS && this.lastSweep !== 0) return;
+    this.lastSweep = now;
+    if (await claimSlot(this.store, 'dashboard-sessions-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) await this.sweep();
+  }
+
+  private expired(r: Readonly<SessionRecord>, now: number): boolean {
+    return now - r.lastSeenAt > this.limits.idleMs || now - r.createdAt > this.limits.absoluteMs;
   }
 }

@@ -47,12 +47,12 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     res.status(status).type('html').send(signInPage(ctx, { next, loginCsrf, error }));
   };
 
-  router.get('/sign-in', (req, res) => {
-    if (sessionOf(ctx, req)) return res.redirect(303, safeNext(ctx.basePath, req.query.next));
+  router.get('/sign-in', async (req, res) => {
+    if (await sessionOf(ctx, req)) return res.redirect(303, safeNext(ctx.basePath, req.query.next));
     render(req, res, 200, signInErrorMessage(req.query.error));
   });
 
-  router.post('/sign-in/token', form, (req, res) => {
+  router.post('/sign-in/token', form, async (req, res) => {
     const echoed = typeof req.body?._login === 'string' ? req.body._login : '';
     const cookie = readCookie(req, LOGIN_COOKIE) ?? '';
     if (!sameOrigin(ctx, req) || !cookie || !same(echoed, cookie)) {
@@ -63,7 +63,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     const actor = typeof req.body?.token === 'string' && req.body.token ? tokens.actorFor(req.body.token) : undefined;
     if (!actor) {
       const ip = clientAddress(req);
-      const wait = ctx.failures.fail('admin', ip);
+      const wait = await ctx.failures.fail('admin', ip);
       ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip, limited: wait > 0 });
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));
@@ -71,21 +71,21 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       }
       return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
     }
-    endSession(ctx, req, res);
-    startSession(ctx, res, actor, 'admin-token');
+    await endSession(ctx, req, res);
+    await startSession(ctx, res, actor, 'admin-token');
     loginCookie(res, '');
     ctx.log.info('dashboard: signed in with an admin token', { actor });
     res.redirect(303, safeNext(ctx.basePath, req.body?.next));
   });
 
-  router.post('/sign-out', form, (req, res) => {
-    const session = sessionOf(ctx, req);
+  router.post('/sign-out', form, async (req, res) => {
+    const session = await sessionOf(ctx, req);
     // Sign-out is state-changing too: without the token a cross-site form cannot sign anyone out.
     if (session && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
       res.status(403).type('text').send('missing or wrong CSRF token');
       return;
     }
-    endSession(ctx, req, res);
+    await endSession(ctx, req, res);
     res.redirect(303, `${ctx.basePath}/sign-in`);
   });
 }

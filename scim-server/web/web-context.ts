@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
-import type { ReadView } from '../../agent/store/store.ts';
+import type { ReadView, Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import type { Session, SessionStore } from './session-store.ts';
@@ -21,6 +21,8 @@ export interface WebContext {
   store: ReadView;
   log: DashboardLog;
   sessions: SessionStore;
+  /** The store itself, for what the dashboard keeps across replicas (sessions, pending OIDC sign-ins). */
+  sessionStore: Store;
   /** Where the router is mounted (`/ui`). */
   basePath: string;
   /** Cookies get `Secure` (and the `__Host-` prefix) when the public URL is https. */
@@ -31,19 +33,19 @@ export interface WebContext {
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
 
-export function sessionOf(ctx: WebContext, req: Request): Session | undefined {
+export function sessionOf(ctx: WebContext, req: Request): Promise<Session | undefined> {
   return ctx.sessions.get(readCookie(req, sessionCookieName(ctx)));
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
-export function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string }): Session {
-  const session = ctx.sessions.create(actor, via, who);
+export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string }): Promise<Session> {
+  const session = await ctx.sessions.create(actor, via, who);
   setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
   return session;
 }
 
-export function endSession(ctx: WebContext, req: Request, res: Response): void {
+export async function endSession(ctx: WebContext, req: Request, res: Response): Promise<void> {
   const id = readCookie(req, sessionCookieName(ctx));
-  if (id) ctx.sessions.destroy(id);
   setCookie(res, sessionCookieName(ctx), '', { secure: ctx.secure, sameSite: 'Lax', path: '/', maxAge: 0 });
+  if (id) await ctx.sessions.destroy(id);
 }

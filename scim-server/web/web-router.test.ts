@@ -35,10 +35,10 @@ async function csrfOf(url: string, cookie: string): Promise<string> {
 describe('dashboard sign-in, sessions and CSRF', () => {
   let server: TestServer;
   let agent: FakeAgent;
-  const sessions = new SessionStore();
+  const store = new MemoryStore();
+  const sessions = new SessionStore(store);
   before(async () => {
     agent = new FakeAgent();
-    const store = new MemoryStore();
     await store.open();
     server = await serveRouters([['/ui', createWebRouter({ config: testConfig(), agent, store, log: silent, sessions })]]);
   });

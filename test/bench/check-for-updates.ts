@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- check-for-updates [members] [--latency MS] [--store lowdb]`: one check for updates of a large
+ * `npm run bench -- check-for-updates [members] [--latency MS] [--store memory|lowdb|postgres]`: one check for updates of a large
  * generated Meta business (sizes: 10,000 members, 1,000 invites, 2,000 ad accounts,
  * 500 pages, 200 catalogs) through the real Meta connector and the in-process Graph emulator,
  * wired the way scim-server/compose.ts wires it (createAgent + createMemberService, task runner,
@@ -10,16 +10,18 @@
  * Two checks run: the first into an empty snapshot (a newly connected hub), the second with
  * nothing changed in Meta (the hourly schedule). The runner is stopped after the second
  * reconcile pass: the settle-window removals it schedules are not what this measures.
+ *
+ * `--store`: memory (default), lowdb (journal + fsync per group commit, in a temporary folder) or
+ * postgres (a fresh schema of the test database, dropped after; lib/bench-store.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { createAgent } from '../../agent/agent.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService } from '../../agent/members/member-service.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LowdbStore } from '../../agent/store/lowdb-store.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { openBenchStore, storeKindOf, withoutStoreArg } from './lib/bench-store.ts';
 import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
 import { parseConfig } from '../../config/load.ts';
@@ -31,20 +33,21 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export default async function checkForUpdatesBench(args: string[]): Promise<void> {
-  const li = args.indexOf('--latency');
-  const latencyMs = li >= 0 ? Number(args[li + 1]) : 0;
-  const si = args.indexOf('--store');
-  const positional = args.filter((a, i) => !a.startsWith('--') && (li < 0 || i !== li + 1) && (si < 0 || i !== si + 1));
+  const kind = storeKindOf(args, 'memory');
+  const rest = withoutStoreArg(args);
+  const li = rest.indexOf('--latency');
+  const latencyMs = li >= 0 ? Number(rest[li + 1]) : 0;
+  const positional = rest.filter((a, i) => !a.startsWith('--') && (li < 0 || i !== li + 1));
   const n = Number(positional[0] ?? 10_000);
   const fixture = generateFixture({ members: n, invites: Math.round(n / 10) });
   const emulator = createMetaEmulator({ fixture, latencyMs });
   const graph = await emulator.listen(0, '127.0.0.1');
   const config = parseConfig(generatedHubYaml(n), '/tmp/hubwarden-check-for-updates-bench.yaml', {});
-  // `--store lowdb`: the durable store (journal + fsync per group commit) in a temporary folder.
-  const folder = args.includes('--store') && args[args.indexOf('--store') + 1] === 'lowdb' ? mkdtempSync(join(tmpdir(), 'hubwarden-cfu-bench-')) : undefined;
-  const store = folder ? new LowdbStore(join(folder, 'store.json')) : new MemoryStore();
-  await store.open();
+  const folder = mkdtempSync(join(tmpdir(), 'hubwarden-cfu-bench-'));
+  const opened = await openBenchStore(kind, folder, 'cfu');
+  const store = opened.store;
   defineDirectoryIndexes(store);
+  console.log(`check-for-updates: ${n} members on ${opened.label}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   // 90 % of the business are directory users in the mapped group; the rest stay unmatched.
   const people = emulator.control.state().users.filter((u) => u.businessId === SANDBOX.businessId);
   await seedGeneratedDirectory(store, 'big', people);
@@ -96,7 +99,7 @@ export default async function checkForUpdatesBench(args: string[]): Promise<void
     const read = (marks.read ?? ended) - started;
     const save = (marks.saved ?? ended) - (marks.read ?? started);
     const reconcile = (marks.reconcile ?? ended) - (marks.saved ?? started);
-    console.log(`${label} (${folder ? 'LowdbStore' : 'MemoryStore'}): ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
+    console.log(`${label} (${opened.kind}): ${run?.counts?.members} members, ${run?.counts?.invites} invites, ${run?.counts?.assets} assets, ${run?.counts?.assignments} assignments; ${latencyMs} ms per Graph call`);
     console.log(`  Graph calls    ${(marks.readCalls ?? calls) - callsBefore} (credential check + read)`);
     console.log(`  read           ${s(read)}`);
     console.log(`  save + match   ${s(save)}  (matches: ${JSON.stringify(run?.matchCounts ?? {})}, changes: ${JSON.stringify(run?.changeCounts ?? {})})`);
@@ -115,9 +118,8 @@ export default async function checkForUpdatesBench(args: string[]): Promise<void
     unsubscribe();
     members.close();
     await graph.close();
-    if (folder) {
-      await store.close();
-      rmSync(folder, { recursive: true, force: true });
-    }
+    await opened.close();
+    rmSync(folder, { recursive: true, force: true });
+    console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   }
 }

