@@ -3,6 +3,7 @@ import { storeFileOf } from '../store/open-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
 import { checkStore, repairStore } from '../store/store-repair.ts';
 import { copyLowdbToPostgres } from '../store/copy-to-postgres.ts';
+import { describeUrl } from '../store/postgres/sql.ts';
 import { CliError, oneLine } from './cli-error.ts';
 import type { GlobalOptions } from './connection.ts';
 
@@ -65,24 +66,14 @@ export function registerStoreCommands(program: Command): void {
         throw new CliError(`store migrate: ${redactUrl(oneLine(err), url)}`);
       });
       process.stdout.write(`${report.collections.map((c) => `${c.name}: ${c.records} record(s), sha256 ${c.checksum.slice(0, 16)}… matches`).join('\n')}\n`);
-      process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${whereOf(url)}; counts and checksums verified\n`);
+      process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${describeUrl(url)}; counts and checksums verified\n`);
       process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);
     });
 }
 
-/** host:port/database of a PostgreSQL URL, never its user or password. */
-function whereOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
-  } catch {
-    return 'the given database';
-  }
-}
-
 /** An error message from the driver may quote the URL: the password never reaches the terminal. */
 function redactUrl(message: string, url: string): string {
-  let out = message.split(url).join(whereOf(url));
+  let out = message.split(url).join(describeUrl(url));
   try {
     const password = new URL(url).password;
     if (password) out = out.split(decodeURIComponent(password)).join('***').split(password).join('***');

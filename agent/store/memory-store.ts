@@ -142,8 +142,8 @@ export class MemoryStore implements Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** The transaction running now (its function has not returned yet), if any. */
-  private running: Promise<unknown> | null = null;
+  /** A transaction's function is running (or the turn is handed to the next waiting one). */
+  private busy = false;
   /** Transactions waiting for the running one, in arrival order. */
   private waiting: Array<() => void> = [];
 
@@ -155,7 +155,7 @@ export class MemoryStore implements Store {
    */
   transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     if (inTransaction.getStore()) return Promise.reject(new Error('store: transact called inside a transaction (it would wait for itself); stage through the outer tx'));
-    if (this.running === null && this.waiting.length === 0) return this.runTransaction(fn);
+    if (!this.busy && this.waiting.length === 0) return this.runTransaction(fn);
     return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.runTransaction(fn));
   }
 
@@ -172,16 +172,16 @@ export class MemoryStore implements Store {
       return this.finish(staged);
     }
     const applied = staged.finally(() => this.release());
-    this.running = applied;
+    this.busy = true;
     return applied.then((s) => this.finish(s));
   }
 
   /** Lets the next waiting transaction run. */
   private release(): void {
-    this.running = null;
+    this.busy = false;
     const next = this.waiting.shift();
     if (next) {
-      this.running = Promise.resolve(); // held for it until it starts
+      this.busy = true; // held for it until it starts
       next();
     }
   }

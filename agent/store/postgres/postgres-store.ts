@@ -42,7 +42,7 @@ interface TxContext {
 
 const current = new AsyncLocalStorage<TxContext>();
 
-/** Conflicts after which a transaction queues behind the schema's contended lock (runTransaction). */
+/** Conflicts after which a transaction takes the schema's writers lock exclusive (runTransaction). */
 const ESCALATE_AFTER = 2;
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
 const BUSY_WAIT_MS = 60_000;
@@ -95,7 +95,7 @@ export class PostgresStore implements Store {
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
   /** The schema's writers lock: shared per transaction, exclusive after ESCALATE_AFTER conflicts (runTransaction). */
-  private readonly laneKey: string;
+  private readonly writersKey: string;
   private readonly channel: string;
   private pool: pg.Pool | null = null;
   private feed: ChangeFeed | null = null;
@@ -123,7 +123,8 @@ export class PostgresStore implements Store {
     };
     this.reads = new Reads(this.schema);
     this.lockKey = lockKeyOf(this.schema);
-    this.laneKey = lockKeyOf(`${this.schema}:contended`);
+    // The key's name predates the writers lock; kept so replicas of either version agree on it.
+    this.writersKey = lockKeyOf(`${this.schema}:contended`);
     this.channel = channelOf(this.schema);
   }
 
@@ -404,7 +405,7 @@ export class PostgresStore implements Store {
       // sees every commit it waited for). If this fails the connection is discarded (destroy),
       // which releases a lock it may hold.
       locked = true;
-      await client.query(`SELECT ${lock}(${this.laneKey}::bigint)`);
+      await client.query(`SELECT ${lock}(${this.writersKey}::bigint)`);
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const staged = new Map<string, StagedEntry>();
       const result = await current.run(ctx, () => fn(this.transaction(ctx, staged)));
@@ -449,7 +450,7 @@ export class PostgresStore implements Store {
       return { ok: false, error: err };
     } finally {
       if (locked && destroy === undefined) {
-        await client.query(`SELECT ${unlock}(${this.laneKey}::bigint)`).catch((err: Error) => (destroy = err));
+        await client.query(`SELECT ${unlock}(${this.writersKey}::bigint)`).catch((err: Error) => (destroy = err));
       }
       client.removeListener('error', onError);
       client.release(destroy); // a discarded connection ends its session, and with it any lock
