@@ -69,7 +69,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   try {
     await target.open();
     const held = await countRecords(o.url, o.schema);
-    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema`);
+    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
     const copied = new Digest();
     const batchSize = o.batch ?? 2_000;
     let batch: Array<readonly [string, string, string, unknown]> = [];
