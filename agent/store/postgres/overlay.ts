@@ -1,6 +1,8 @@
 import type { CollectionName } from '../collections.ts';
 import type { ListRange, Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import type { HeldLocks, KeyLocks } from './key-locks.ts';
+import { filedUnder } from './reads.ts';
 import type { Query, Reads } from './reads.ts';
 import { TOMBSTONE, type StagedEntry } from './writes.ts';
 
@@ -14,6 +16,8 @@ export interface OverlayOptions {
   staged: Map<string, StagedEntry>;
   /** Whether the transaction function has returned (a put or delete after that is refused). */
   ended: () => boolean;
+  /** The attempt's advisory locks and their keys: reads lock what they decide on (key-locks.ts). */
+  locks: { keys: KeyLocks; held: HeldLocks };
 }
 
 /**
@@ -27,6 +31,9 @@ export interface OverlayOptions {
  */
 export function overlayTransaction(o: OverlayOptions): Transaction {
   const { reads, indexes, query: q, staged } = o;
+  const { keys, held } = o.locks;
+  /** A range of a partition (list, count, a record's absence) stays as read until COMMIT. */
+  const lockPartition = (c: string, p: string) => held.take([[keys.partition(c, p), 'exclusive']]);
   const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
   const byPartition = new Map<string, Map<string, StagedEntry>>(); // `c\0p` → id → entry
   const byCollection = new Map<string, Map<string, StagedEntry>>(); // c → key → entry
@@ -47,6 +54,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   const count = async (c: string, p: string): Promise<number> => {
+    await lockPartition(c, p);
     let n = await reads.count(q, c, p);
     const here = stagedIn(c, p);
     if (!here || here.size === 0) return n;
@@ -60,6 +68,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   async function* list(c: string, p: string, range?: ListRange): AsyncGenerator<unknown> {
+    await lockPartition(c, p);
     const here = stagedIn(c, p);
     if (!here || here.size === 0) {
       for await (const row of reads.list(() => q, c, p, range)) yield row.data;
@@ -94,10 +103,15 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     get: (async (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return visible(s);
-      return reads.get(q, c, p, id);
+      // Row-locked if it exists; if not, its partition is locked and it is read again (a writer
+      // may have committed it while the lock was awaited).
+      const found = await reads.get(q, c, p, id, true);
+      if (found !== undefined || !(await lockPartition(c, p))) return found;
+      return reads.get(q, c, p, id, true);
     }) as Transaction['get'],
     list: list as Transaction['list'],
     partitions: async (c) => {
+      await held.take([[keys.collection(c), 'exclusive']]);
       const out = new Set<string>();
       for (const p of await reads.partitions(q, c)) {
         // A partition whose stored records the function deleted is gone (if nothing was added).
@@ -111,8 +125,11 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     count,
     lookup: (async (c: CollectionName, index: string, value: string) => {
       const out: unknown[] = [];
-      for (const r of await reads.lookup(q, c, index, value)) if (!staged.has(key(c, r.partition, r.id))) out.push(r.data);
+      await held.take([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
       const def = indexes.get(index);
+      for (const r of await reads.lookup(q, c, index, value, true)) {
+        if (!staged.has(key(c, r.partition, r.id)) && filedUnder(def, r.data, r.partition, value)) out.push(r.data);
+      }
       if (def && def.collection === c) {
         for (const e of byCollection.get(c)?.values() ?? []) {
           const record = visible(e);

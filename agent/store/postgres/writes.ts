@@ -1,6 +1,5 @@
 import type { CollectionName } from '../collections.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
-import { notifyPayloads } from './notifications.ts';
 import { encodeKey, ident } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
@@ -16,6 +15,8 @@ export interface StagedEntry {
 export interface WriteStatement {
   text: string;
   values: unknown[];
+  /** Per index, the values the records put are filed under (for the writer's locks, key-locks.ts). */
+  filed?: Map<string, Set<string>>;
 }
 
 /**
@@ -29,22 +30,23 @@ export interface WriteStatement {
  *    (EXCEPT, hashed or sorted: a NOT EXISTS anti-join was planned as a nested loop, 7 s for one
  *    5,000-key record); entries no longer held are deleted and new ones inserted, the rest left
  *    alone (adding one member to a 5,000-member group writes one entry, not 5,001);
- *  - `sent`: the NOTIFYs for other replicas of the records put (delivered by PostgreSQL at
- *    COMMIT); deletions are announced by the caller once `del` says which records existed
- *    (`notifyStatement`), so a delete of nothing announces nothing.
- * The parts touch disjoint rows (a key is staged once), so one snapshot serves them all.
+ * The caller announces the changes to other replicas after COMMIT (notifications.ts), deletions
+ * only of records `del` says existed.
+ * The parts touch disjoint rows (a key is staged once), so one snapshot serves them all; the
+ * caller row-locks the stored records first (rowLockStatement), so at READ COMMITTED that
+ * snapshot already holds the latest version of each record and of its index entries.
  *
  * Throws before any SQL when a record is not JSON or an index key function throws: the
  * transaction is then rolled back with nothing written.
  */
-export function writeStatement(schema: string, entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>, notify: { channel: string; origin: string }): WriteStatement {
+export function writeStatement(schema: string, entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): WriteStatement {
   const records = `${ident(schema)}.records`;
   const indexEntries = `${ident(schema)}.index_entries`;
   const del = { c: [] as string[], p: [] as string[], i: [] as string[] };
   const ups = { c: [] as string[], p: [] as string[], i: [] as string[], j: [] as string[] };
   const touched = { c: [] as string[], p: [] as string[], i: [] as string[], whole: [] as boolean[] };
   const added = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[] };
-  const puts: Array<[string, string, string]> = [];
+  const filed = new Map<string, Set<string>>();
   const byCollection = new Map<string, IndexDef[]>();
   for (const def of indexes.values()) byCollection.set(def.collection, [...(byCollection.get(def.collection) ?? []), def]);
 
@@ -68,9 +70,11 @@ export function writeStatement(schema: string, entries: Iterable<StagedEntry>, i
     ups.p.push(p);
     ups.i.push(i);
     ups.j.push(json);
-    puts.push([e.collection, e.partition, e.id]);
     for (const def of byCollection.get(e.collection) ?? []) {
+      let values = filed.get(def.name);
+      if (!values) filed.set(def.name, (values = new Set()));
       for (const key of keysFor(def, e.record, e.partition)) {
+        values.add(key);
         added.n.push(def.name);
         added.v.push(encodeKey(key));
         added.c.push(e.collection);
@@ -106,22 +110,32 @@ added AS (
   INSERT INTO ${indexEntries} (name, value, collection, partition, id)
   SELECT name, value, collection, partition, id FROM fresh
   ON CONFLICT DO NOTHING
-  RETURNING 1),
-sent AS (SELECT pg_notify($18, x) FROM unnest($19::text[]) AS x)
-SELECT 'deleted' AS kind, collection, partition, id FROM del
-UNION ALL SELECT 'notified', NULL, NULL, count(*)::text FROM sent`;
+  RETURNING 1)
+SELECT 'deleted' AS kind, collection, partition, id FROM del`;
   const values = [
     del.c, del.p, del.i,
     ups.c, ups.p, ups.i, ups.j,
     touched.c, touched.p, touched.i, touched.whole,
     [...indexes.keys()],
     added.n, added.v, added.c, added.p, added.i,
-    notify.channel, notifyPayloads(notify.origin, puts),
   ];
-  return { text, values };
+  return { text, values, filed };
 }
 
-/** NOTIFYs of changes (several payloads when many), one statement. */
-export function notifyStatement(notify: { channel: string; origin: string }, refs: ReadonlyArray<readonly [string, string, string]>): WriteStatement {
-  return { text: 'SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x', values: [notify.channel, notifyPayloads(notify.origin, refs)] };
+/**
+ * Row-locks the stored records among `entries` (in key order, so two writers of the same records
+ * queue instead of deadlocking); a record not stored yet is not locked (its insert waits on the
+ * primary key instead).
+ */
+export function rowLockStatement(schema: string, entries: Iterable<StagedEntry>): WriteStatement {
+  const t = { c: [] as string[], p: [] as string[], i: [] as string[] };
+  for (const e of entries) {
+    t.c.push(e.collection);
+    t.p.push(encodeKey(e.partition));
+    t.i.push(encodeKey(e.id));
+  }
+  const text = `SELECT 1 FROM ${ident(schema)}.records r JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(c, p, i)
+    ON r.collection = t.c AND r.partition = t.p AND r.id = t.i
+    ORDER BY r.collection, r.partition, r.id FOR UPDATE OF r`;
+  return { text, values: [t.c, t.p, t.i] };
 }
