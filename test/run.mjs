@@ -28,7 +28,12 @@ if (selected.length === 0) {
 // PostgreSQL (test/postgres.ts): probed once here, when a selected file needs it, and the result
 // handed to the test processes. Unreachable: one line, and those suites skip; with CI=true the
 // run fails instead.
-const env = { ...process.env, HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent' };
+// ESBUILD_WORKER_THREADS=0: tsx's synchronous transforms then run through esbuild's per-call
+// service instead of its unref'd worker thread, whose synchronous call waits in Atomics.wait with
+// no timeout (https://github.com/evanw/esbuild/blob/main/lib/npm/node.ts reads the variable). A
+// test process stuck there prints nothing until the 300 s file timeout: CI lost a run that way
+// (test/admin/entra-lifecycle.test.ts, no subtest started), and no test of ours reproduced it.
+const env = { ...process.env, HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent', ESBUILD_WORKER_THREADS: process.env.ESBUILD_WORKER_THREADS ?? '0' };
 if (selected.some((f) => readFileSync(f, 'utf8').includes('postgresForTests'))) {
   env.HUBWARDEN_TEST_DATABASE_URL = process.env.HUBWARDEN_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const unreachable = await probePostgres(env.HUBWARDEN_TEST_DATABASE_URL);
