@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Query } from './reads.ts';
 
 /**
  * The locks that make a READ COMMITTED transaction behave as the store contract promises (each
@@ -58,6 +57,24 @@ export class KeyLocks {
   }
 }
 
+/** Advisory locks to take, in the order they are asked for. */
+export interface LockBatch {
+  keys: string[];
+  exclusive: boolean[];
+}
+
+/** The SQL that takes a batch, row by row in the arrays' order (parameters $1 key, $2 exclusive). */
+export const TAKE_LOCKS = `SELECT CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END
+       FROM unnest($1::bigint[], $2::boolean[]) AS l(k, x)`;
+
+/** The same as one literal statement (keys are our own 64-bit integers), to follow BEGIN in one round trip. */
+export function takeLocksLiteral(batch: LockBatch): string {
+  return `SELECT ${batch.keys.map((k, n) => {
+    if (!/^-?\d{1,19}$/.test(k)) throw new Error(`store: not a lock key: ${k}`);
+    return `${batch.exclusive[n] ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared'}(${k}::bigint)`;
+  }).join(', ')}`;
+}
+
 /**
  * The advisory locks one transaction attempt holds, so each is asked for once: one statement per
  * batch, keys in sorted order (writers asking for the same keys then queue, not deadlock).
@@ -65,7 +82,8 @@ export class KeyLocks {
 export class HeldLocks {
   private held = new Map<string, LockMode>();
 
-  constructor(private readonly query: Query) {}
+  /** `run` takes a batch on the attempt's connection (the attempt may send BEGIN with it). */
+  constructor(private readonly run: (batch: LockBatch) => Promise<unknown>) {}
 
   /** Whether `key` is held in `mode` or stronger. */
   holds(key: string, mode: LockMode): boolean {
@@ -75,6 +93,17 @@ export class HeldLocks {
 
   /** Takes the locks not yet held (waits for them); returns whether any had to be taken. */
   async take(wanted: ReadonlyArray<readonly [key: string, mode: LockMode]>): Promise<boolean> {
+    const batch = this.batch(wanted);
+    if (batch.keys.length === 0) return false;
+    await this.run(batch);
+    return true;
+  }
+
+  /**
+   * The locks of `wanted` not yet held, counted as held from now on: the caller takes them (or the
+   * attempt fails and ends, releasing what it holds).
+   */
+  batch(wanted: ReadonlyArray<readonly [key: string, mode: LockMode]>): LockBatch {
     const exclusive = new Set<string>();
     const shared = new Set<string>();
     for (const [key, mode] of wanted) {
@@ -82,16 +111,9 @@ export class HeldLocks {
       (mode === 'exclusive' ? exclusive : shared).add(key);
     }
     for (const key of exclusive) shared.delete(key);
-    if (exclusive.size === 0 && shared.size === 0) return false;
     const keys = [...exclusive, ...shared].sort();
-    // Taken row by row in the arrays' order, one round trip for the batch.
-    await this.query(
-      `SELECT CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END
-       FROM unnest($1::bigint[], $2::boolean[]) AS l(k, x)`,
-      [keys, keys.map((k) => exclusive.has(k))],
-    );
     for (const k of keys) this.held.set(k, exclusive.has(k) ? 'exclusive' : this.held.get(k) === 'exclusive' ? 'exclusive' : 'shared');
-    return true;
+    return { keys, exclusive: keys.map((k) => exclusive.has(k)) };
   }
 }
 

@@ -11,7 +11,7 @@ import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
-import { HeldLocks, KeyLocks, writerLocks } from './key-locks.ts';
+import { HeldLocks, KeyLocks, TAKE_LOCKS, takeLocksLiteral, writerLocks } from './key-locks.ts';
 import { rowLockStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -39,7 +39,14 @@ interface TxContext {
   done: boolean;
   /** The first error a query of this attempt raised (a conflict must be retried even if fn caught it). */
   failure?: unknown;
+  /**
+   * BEGIN was sent. It is sent with the attempt's first query (together with it when that query
+   * takes advisory locks), and never for a function that neither read through `tx` nor wrote.
+   */
+  begun: boolean;
 }
+
+const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
 
 const current = new AsyncLocalStorage<TxContext>();
 
@@ -381,7 +388,7 @@ export class PostgresStore implements Store {
 
   private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
     const client = await this.connect();
-    const ctx: TxContext = { store: this, client, done: false };
+    const ctx: TxContext = { store: this, client, done: false, begun: false };
     const onError = (err: Error) => {
       ctx.failure ??= err;
       this.markUnavailable(err);
@@ -390,12 +397,14 @@ export class PostgresStore implements Store {
     let destroy: Error | undefined;
     let committing = false;
     try {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const staged = new Map<string, StagedEntry>();
-      // The attempt's advisory locks are asked for on its connection, also while committing.
-      const held = new HeldLocks(async (text, values) => {
+      // The attempt's advisory locks are taken on its connection, also while committing; the
+      // first batch carries BEGIN (one round trip: a SCIM create starts with its lookup's lock).
+      const held = new HeldLocks(async (batch) => {
         try {
-          return (await client.query(named(text), values)).rows;
+          if (ctx.begun) return await client.query(named(TAKE_LOCKS), [batch.keys, batch.exclusive]);
+          ctx.begun = true;
+          return await client.query(`${BEGIN}; ${takeLocksLiteral(batch)}`);
         } catch (err) {
           ctx.failure ??= err;
           throw err;
@@ -410,8 +419,11 @@ export class PostgresStore implements Store {
         // Before writing: wait for the readers of what is written (advisory locks), then row-lock
         // the records written, so the write statement's snapshot holds their latest committed
         // versions and their index entries (writes.ts) and nobody changes them until COMMIT.
-        await held.take(writerLocks(this.keys, staged.values(), statement.filed ?? new Map()));
-        const locking = rowLockStatement(this.schema, staged.values());
+        if (!ctx.begun) {
+          ctx.begun = true;
+          await client.query(BEGIN);
+        }
+        const locking = rowLockStatement(this.schema, staged.values(), held.batch(writerLocks(this.keys, staged.values(), statement.filed ?? new Map())));
         await client.query(named(locking.text), locking.values);
         const rows = (await client.query<{ kind: string; collection: string; partition: string; id: string }>(named(statement.text), statement.values)).rows;
         const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
@@ -422,7 +434,7 @@ export class PostgresStore implements Store {
         }
       }
       committing = true;
-      await client.query('COMMIT');
+      if (ctx.begun) await client.query('COMMIT');
       this.markAvailable();
       this.announcer.announce(changes.map((c) => [c.collection, c.partition, c.id] as const));
       return { ok: true, result, changes };
@@ -436,7 +448,7 @@ export class PostgresStore implements Store {
         return { ok: false, error: this.unavailableError(err, committing) };
       }
       try {
-        await client.query('ROLLBACK');
+        if (ctx.begun) await client.query('ROLLBACK');
       } catch (rollbackErr) {
         destroy = rollbackErr as Error;
       }
@@ -488,6 +500,10 @@ export class PostgresStore implements Store {
     return async (text, values) => {
       if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
       try {
+        if (!ctx.begun) {
+          ctx.begun = true;
+          await ctx.client.query(BEGIN);
+        }
         return (await ctx.client.query(named(text), values)).rows;
       } catch (err) {
         ctx.failure ??= err;

@@ -1,5 +1,6 @@
 import type { CollectionName } from '../collections.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import { TAKE_LOCKS, type LockBatch } from './key-locks.ts';
 import { encodeKey, ident } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
@@ -123,19 +124,22 @@ SELECT 'deleted' AS kind, collection, partition, id FROM del`;
 }
 
 /**
- * Row-locks the stored records among `entries` (in key order, so two writers of the same records
+ * Takes the writer's advisory locks (`locks`, first: an InitPlan, evaluated before the scan), then
+ * row-locks the stored records among `entries` in key order (two writers of the same records
  * queue instead of deadlocking); a record not stored yet is not locked (its insert waits on the
- * primary key instead).
+ * primary key instead). One round trip.
  */
-export function rowLockStatement(schema: string, entries: Iterable<StagedEntry>): WriteStatement {
+export function rowLockStatement(schema: string, entries: Iterable<StagedEntry>, locks: LockBatch): WriteStatement {
   const t = { c: [] as string[], p: [] as string[], i: [] as string[] };
   for (const e of entries) {
     t.c.push(e.collection);
     t.p.push(encodeKey(e.partition));
     t.i.push(encodeKey(e.id));
   }
-  const text = `SELECT 1 FROM ${ident(schema)}.records r JOIN unnest($1::text[], $2::text[], $3::text[]) AS t(c, p, i)
-    ON r.collection = t.c AND r.partition = t.p AND r.id = t.i
-    ORDER BY r.collection, r.partition, r.id FOR UPDATE OF r`;
-  return { text, values: [t.c, t.p, t.i] };
+  const text = `SELECT count(*) FROM (
+    SELECT 1 FROM ${ident(schema)}.records r JOIN unnest($3::text[], $4::text[], $5::text[]) AS t(c, p, i)
+      ON r.collection = t.c AND r.partition = t.p AND r.id = t.i
+    WHERE (SELECT count(*) FROM (${TAKE_LOCKS}) AS taken) >= 0
+    ORDER BY r.collection, r.partition, r.id FOR UPDATE OF r) AS locked`;
+  return { text, values: [locks.keys, locks.exclusive, t.c, t.p, t.i] };
 }
