@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { indexDef } from './indexes.ts';
 import { KeyLocks, VALUE_LOCKS_PER_INDEX, writerLocks } from './key-locks.ts';
+import { writeStatement } from './writes.ts';
 import { PostgresStore } from './postgres-store.ts';
 
 /**
@@ -56,6 +58,17 @@ describe('writer locks (no database)', () => {
     assert.equal(big.length, 3, 'one index lock instead of one lock per value');
     assert.deepEqual(big.find(([k]) => k === keys.index('idx')), [keys.index('idx'), 'exclusive']);
     assert.notEqual(keys.partition('c', 'p'), new KeyLocks('other').partition('c', 'p'), 'keys are per schema');
+  });
+});
+
+describe('values a writer locks (no database)', () => {
+  test('a record read before it is rewritten: only the values it gains; a record not read: all of them', () => {
+    const indexes = new Map([['kl.tags', indexDef('kl.tags', 'klItems', (r: { tags: string[] }) => r.tags)]]);
+    const tags = Array.from({ length: 100 }, (_, i) => `t${i}`);
+    const rewritten = writeStatement('s', [{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] }, before: { record: { tags } } }], indexes);
+    assert.deepEqual([...rewritten.filed!.get('kl.tags')!], ['new']);
+    const blind = writeStatement('s', [{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] } }], indexes);
+    assert.equal(blind.filed!.get('kl.tags')!.size, 101);
   });
 });
 

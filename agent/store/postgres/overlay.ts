@@ -40,9 +40,18 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   const stagedIn = (c: string, p: string) => byPartition.get(`${c}\u0000${p}`);
   const visible = (e: StagedEntry) => (e.record === TOMBSTONE || e.record === undefined ? undefined : e.record);
 
+  /** Records as read from the database, locked (row or partition), by key: StagedEntry.before. */
+  const read = new Map<string, unknown>();
+  const remember = (c: string, p: string, id: string, record: unknown) => {
+    const k = key(c, p, id);
+    if (!read.has(k) && !staged.has(k)) read.set(k, record);
+  };
+
   const stage = (entry: StagedEntry) => {
     if (o.ended()) throw new Error('store: a transaction was written to after it ended (a put or delete outside its function)');
     const k = key(entry.collection, entry.partition, entry.id);
+    const before = staged.get(k)?.before ?? (read.has(k) ? { record: read.get(k) } : undefined);
+    if (before) entry = { ...entry, before };
     staged.set(k, entry);
     const pk = `${entry.collection}\u0000${entry.partition}`;
     let ids = byPartition.get(pk);
@@ -105,9 +114,10 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       if (s) return visible(s);
       // Row-locked if it exists; if not, its partition is locked and it is read again (a writer
       // may have committed it while the lock was awaited).
-      const found = await reads.get(q, c, p, id, true);
-      if (found !== undefined || !(await lockPartition(c, p))) return found;
-      return reads.get(q, c, p, id, true);
+      let found = await reads.get(q, c, p, id, true);
+      if (found === undefined && (await lockPartition(c, p))) found = await reads.get(q, c, p, id, true);
+      remember(c, p, id, found);
+      return found;
     }) as Transaction['get'],
     list: list as Transaction['list'],
     partitions: async (c) => {
@@ -128,7 +138,9 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       await held.take([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
       const def = indexes.get(index);
       for (const r of await reads.lookup(q, c, index, value, true)) {
-        if (!staged.has(key(c, r.partition, r.id)) && filedUnder(def, r.data, r.partition, value)) out.push(r.data);
+        if (staged.has(key(c, r.partition, r.id))) continue;
+        remember(c, r.partition, r.id, r.data);
+        if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
       }
       if (def && def.collection === c) {
         for (const e of byCollection.get(c)?.values() ?? []) {

@@ -11,12 +11,18 @@ export interface StagedEntry {
   id: string;
   /** The record to store, or TOMBSTONE to delete it. */
   record: unknown;
+  /**
+   * The stored record as this transaction read it, locked (overlay.ts), when it did: its keys are
+   * filed already and stay so until COMMIT, so only the new record's other keys need the
+   * writer's value locks (a PATCH adding one member to a 5,000-member group locks one value).
+   */
+  before?: { record: unknown };
 }
 
 export interface WriteStatement {
   text: string;
   values: unknown[];
-  /** Per index, the values the records put are filed under (for the writer's locks, key-locks.ts). */
+  /** Per index, the values the records put are newly filed under (for the writer's locks, key-locks.ts). */
   filed?: Map<string, Set<string>>;
 }
 
@@ -74,8 +80,9 @@ export function writeStatement(schema: string, entries: Iterable<StagedEntry>, i
     for (const def of byCollection.get(e.collection) ?? []) {
       let values = filed.get(def.name);
       if (!values) filed.set(def.name, (values = new Set()));
+      const had = e.before?.record === undefined ? undefined : new Set(keysFor(def, e.before.record, e.partition));
       for (const key of keysFor(def, e.record, e.partition)) {
-        values.add(key);
+        if (!had?.has(key)) values.add(key);
         added.n.push(def.name);
         added.v.push(encodeKey(key));
         added.c.push(e.collection);
