@@ -26,16 +26,23 @@ export async function readSnapshot(view: ReadView, hubId: string): Promise<HubSn
 
 /**
  * Replaces one collection's partition: deletes the records of `previous` that are gone, puts
- * every new one. `previous` is what the partition held when the transaction began (read through
- * it, before anything was staged).
+ * every new or changed one. `previous` is what the partition held when the transaction began
+ * (read through it, before anything was staged). An unchanged record is not written again: an
+ * hourly check of a 10,000-member hub where nothing changed writes nothing (on PostgreSQL that was
+ * 25,000 rows and their index entries rewritten for nothing).
  */
 function replace(tx: Transaction, collection: CollectionName, hubId: string, previous: readonly unknown[], records: readonly unknown[]): void {
   const keep = new Set(records.map((r) => idOf(collection, r)));
+  const before = new Map<string, string>();
   for (const old of previous) {
     const id = idOf(collection, old);
     if (!keep.has(id)) tx.delete(collection, hubId, id);
+    else before.set(id, JSON.stringify(old));
   }
-  for (const record of records) tx.put(collection, hubId, idOf(collection, record), record as never);
+  for (const record of records) {
+    const id = idOf(collection, record);
+    if (before.get(id) !== JSON.stringify(record)) tx.put(collection, hubId, id, record as never);
+  }
 }
 
 /** The store key of a snapshot record (see agent/app-state/records.ts). */
