@@ -15,3 +15,6 @@ if (!name || !available.includes(name)) {
 }
 const mod = await import(pathToFileURL(join(here, `${name}.ts`)).href);
 await mod.default(args);
+// Done once the figures are printed: tsx's esbuild service process (a child whose pipes are
+// handles of this process) was seen keeping a `--replicas 2` run alive after its last line.
+process.exit(process.exitCode ?? 0);
