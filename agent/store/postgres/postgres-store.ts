@@ -27,7 +27,7 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** While the database is unreachable, how often to try it (default 2 s; also the Retry-After). */
   probeMs?: number;
-  /** Times a transaction is run before a serialization conflict is given up on. Default 20. */
+  /** Times a transaction is run before a deadlock (or serialization failure) is given up on. Default 20. */
   maxAttempts?: number;
 }
 
