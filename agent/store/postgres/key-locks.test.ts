@@ -7,6 +7,7 @@ import { indexDef } from './indexes.ts';
 import { KeyLocks, VALUE_LOCKS_PER_INDEX, writerLocks } from './key-locks.ts';
 import { writeStatement } from './writes.ts';
 import { PostgresStore } from './postgres-store.ts';
+import { inlineParams } from './sql.ts';
 
 /**
  * Transactions at READ COMMITTED decide as if alone (key-locks.ts): each test races transactions
@@ -72,7 +73,23 @@ describe('values a writer locks (no database)', () => {
   });
 });
 
+describe('parameters written into a statement (no database)', () => {
+  test('strings quoted and escaped, numbers as they are, anything else refused', () => {
+    assert.equal(inlineParams('SELECT $1, $2, $10', ["it's \\ é", 5, ...Array(7).fill(0), 'x']), "SELECT  E'it''s \\\\ é', 5, 'x'");
+    assert.throws(() => inlineParams('SELECT $1', [['a']]), /cannot write parameter \$1 \(object\)/);
+    assert.throws(() => inlineParams('SELECT $1', [Number.NaN]), /cannot write parameter/);
+  });
+});
+
 describe('PostgresStore locks what a transaction decides on', { skip: db.skip }, () => {
+  test('a lookup in a transaction (lock and read in one round trip) finds values with quotes, backslashes and NUL', async (t) => {
+    const [a] = await twoReplicas(t, 'kl-inline');
+    const odd = ["o'brien", 'back\\slash', 'nul\u0000byte', "e'\\x00'", 'ünïcode ✓'];
+    await a.transact((tx) => odd.forEach((name, n) => tx.put('klItems', 'hub', `r${n}`, { id: `r${n}`, name })));
+    const found = await a.transact(async (tx) => Promise.all(odd.map(async (name) => (await tx.lookup('klItems', 'kl.name', `hub\u0000${name}`)).map((r) => r.id))));
+    assert.deepEqual(found, odd.map((_, n) => [`r${n}`]));
+  });
+
   test('a record claimed if absent, by 40 transactions on two replicas: claimed once', async (t) => {
     const stores = await twoReplicas(t, 'kl-absent');
     const claimed = await race(40, stores, (store, i) => store.transact(async (tx) => {

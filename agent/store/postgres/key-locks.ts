@@ -13,8 +13,11 @@ import { createHash } from 'node:crypto';
  *    of it waits (no lost update);
  *  - a record that does not exist, a `list`, a `count`: the partition's lock, exclusive;
  *  - `partitions(collection)`: the collection's lock, exclusive;
- *  - `lookup(index, value)`: the value's lock, exclusive, and the index's lock, shared; the
- *    records found are row-locked.
+ *  - `lookup(index, value)`: the value's lock, exclusive, and the index's lock, shared. The
+ *    records found are not row-locked (a plan reading a person's groups must not hold a group
+ *    that PATCHes wait to write: that deadlocked under load); one the transaction writes back is
+ *    checked unchanged when its row is locked for the write, and the transaction runs again if
+ *    it changed (writes.ts changedSinceRead).
  * What a committing transaction takes before it writes (shared, so writers never wait for each
  * other here; two writers of one record wait on its row lock instead):
  *  - the lock of every partition and collection it writes (so it waits for a reader of them);

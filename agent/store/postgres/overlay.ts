@@ -1,7 +1,7 @@
 import type { CollectionName } from '../collections.ts';
 import type { ListRange, Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
-import type { HeldLocks, KeyLocks } from './key-locks.ts';
+import type { HeldLocks, KeyLocks, LockMode } from './key-locks.ts';
 import { filedUnder } from './reads.ts';
 import type { Query, Reads } from './reads.ts';
 import { TOMBSTONE, type StagedEntry } from './writes.ts';
@@ -18,6 +18,12 @@ export interface OverlayOptions {
   ended: () => boolean;
   /** The attempt's advisory locks and their keys: reads lock what they decide on (key-locks.ts). */
   locks: { keys: KeyLocks; held: HeldLocks };
+  /**
+   * A query that first takes `wanted` (those not held yet), in the same round trip: the read runs
+   * as its own statement after the locks are granted, so it sees what their previous holders
+   * committed.
+   */
+  lockedRead: (wanted: ReadonlyArray<readonly [string, LockMode]>) => Query;
 }
 
 /**
@@ -41,16 +47,16 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   const visible = (e: StagedEntry) => (e.record === TOMBSTONE || e.record === undefined ? undefined : e.record);
 
   /** Records as read from the database, locked (row or partition), by key: StagedEntry.before. */
-  const read = new Map<string, unknown>();
-  const remember = (c: string, p: string, id: string, record: unknown) => {
+  const read = new Map<string, { record: unknown; unlocked?: boolean }>();
+  const remember = (c: string, p: string, id: string, record: unknown, unlocked = false) => {
     const k = key(c, p, id);
-    if (!read.has(k) && !staged.has(k)) read.set(k, record);
+    if (!read.has(k) && !staged.has(k)) read.set(k, unlocked ? { record, unlocked } : { record });
   };
 
   const stage = (entry: StagedEntry) => {
     if (o.ended()) throw new Error('store: a transaction was written to after it ended (a put or delete outside its function)');
     const k = key(entry.collection, entry.partition, entry.id);
-    const before = staged.get(k)?.before ?? (read.has(k) ? { record: read.get(k) } : undefined);
+    const before = staged.get(k)?.before ?? read.get(k);
     if (before) entry = { ...entry, before };
     staged.set(k, entry);
     const pk = `${entry.collection}\u0000${entry.partition}`;
@@ -63,8 +69,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   const count = async (c: string, p: string): Promise<number> => {
-    await lockPartition(c, p);
-    let n = await reads.count(q, c, p);
+    let n = await reads.count(o.lockedRead([[keys.partition(c, p), 'exclusive']]), c, p);
     const here = stagedIn(c, p);
     if (!here || here.size === 0) return n;
     const existing = await reads.existing(q, c, p, [...here.keys()]);
@@ -115,7 +120,8 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       // Row-locked if it exists; if not, its partition is locked and it is read again (a writer
       // may have committed it while the lock was awaited).
       let found = await reads.get(q, c, p, id, true);
-      if (found === undefined && (await lockPartition(c, p))) found = await reads.get(q, c, p, id, true);
+      const partitionLock = keys.partition(c, p);
+      if (found === undefined && !held.holds(partitionLock, 'exclusive')) found = await reads.get(o.lockedRead([[partitionLock, 'exclusive']]), c, p, id, true);
       remember(c, p, id, found);
       return found;
     }) as Transaction['get'],
@@ -135,11 +141,14 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     count,
     lookup: (async (c: CollectionName, index: string, value: string) => {
       const out: unknown[] = [];
-      await held.take([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
+      const locked = o.lockedRead([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
       const def = indexes.get(index);
-      for (const r of await reads.lookup(q, c, index, value, true)) {
+      // Found records are not row-locked: a lookup that only informs a decision (a plan reading
+      // a person's groups) must not hold a group that PATCHes are waiting to write. One written
+      // back in this transaction is checked unchanged when it is written (writes.ts).
+      for (const r of await reads.lookup(locked, c, index, value)) {
         if (staged.has(key(c, r.partition, r.id))) continue;
-        remember(c, r.partition, r.id, r.data);
+        remember(c, r.partition, r.id, r.data, true);
         if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
       }
       if (def && def.collection === c) {

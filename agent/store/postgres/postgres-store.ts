@@ -10,9 +10,9 @@ import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, inlineParams, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
 import { HeldLocks, KeyLocks, TAKE_LOCKS, takeLocksLiteral, writerLocks } from './key-locks.ts';
-import { rowLockStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
+import { changedSinceRead, rowLockStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
 
@@ -424,8 +424,22 @@ export class PostgresStore implements Store {
           await client.query(BEGIN);
         }
         const locking = rowLockStatement(this.schema, staged.values(), held.batch(writerLocks(this.keys, staged.values(), statement.filed ?? new Map())));
-        await client.query(named(locking.text), locking.values);
-        const rows = (await client.query<{ kind: string; collection: string; partition: string; id: string }>(named(statement.text), statement.values)).rows;
+        const locked = (await client.query<{ c: string; p: string; i: string; data: string | null }>(named(locking.text), locking.values)).rows;
+        const changed = changedSinceRead(staged.values(), locked);
+        if (changed.length > 0) {
+          // Found by a lookup, changed by another transaction before this one wrote it back.
+          throw Object.assign(new Error(`store: ${changed[0]} changed after this transaction read it`), { code: '40001' });
+        }
+        type Deleted = { kind: string; collection: string; partition: string; id: string };
+        let rows: Deleted[];
+        if (locked.length === staged.size || !statement.split) {
+          rows = (await client.query<Deleted>(named(statement.text), statement.values)).rows;
+        } else {
+          // A record written was not stored when its row was to be locked (writes.ts `split`).
+          const [recordsFirst, thenIndexes] = statement.split;
+          rows = (await client.query<Deleted>(named(recordsFirst.text), recordsFirst.values)).rows;
+          await client.query(named(thenIndexes.text), thenIndexes.values);
+        }
         const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
         for (const e of staged.values()) {
           const deleting = e.record === TOMBSTONE || e.record === undefined;
@@ -461,7 +475,42 @@ export class PostgresStore implements Store {
 
   /** The `tx` of one attempt: reads on its connection, overlaid with its staged writes (overlay.ts). */
   private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, held: HeldLocks): Transaction {
-    return overlayTransaction({ reads: this.reads, indexes: this.indexes, query: this.clientQuery(ctx), staged, ended: () => ctx.done, locks: { keys: this.keys, held } });
+    return overlayTransaction({
+      reads: this.reads,
+      indexes: this.indexes,
+      query: this.clientQuery(ctx),
+      staged,
+      ended: () => ctx.done,
+      locks: { keys: this.keys, held },
+      lockedRead: (wanted) => async (text, values) => {
+        if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
+        const batch = held.batch(wanted);
+        if (batch.keys.length === 0) return this.clientQuery(ctx)(text, values);
+        // One simple query: [BEGIN;] the locks; the read (its own statement, so at READ COMMITTED
+        // its snapshot is taken once the locks are granted). The read's parameters are written in.
+        const parts = ctx.begun ? [] : [BEGIN];
+        ctx.begun = true;
+        parts.push(takeLocksLiteral(batch), inlineParams(text, values));
+        return this.onTransaction(ctx, async () => {
+          const results = (await ctx.client.query(parts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+          return (Array.isArray(results) ? results[results.length - 1]! : results).rows;
+        });
+      },
+    });
+  }
+
+  /** Runs a query of the attempt on its connection; a failure is the attempt's (retried if a deadlock). */
+  private async onTransaction<T>(ctx: TxContext, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      ctx.failure ??= err;
+      if (isUnreachable(err)) {
+        this.markUnavailable(err);
+        throw this.unavailableError(err);
+      }
+      throw err;
+    }
   }
 
   // ---- notifications -----------------------------------------------------------------------
@@ -499,20 +548,13 @@ export class PostgresStore implements Store {
   private clientQuery(ctx: TxContext): Query {
     return async (text, values) => {
       if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
-      try {
+      return this.onTransaction(ctx, async () => {
         if (!ctx.begun) {
           ctx.begun = true;
           await ctx.client.query(BEGIN);
         }
         return (await ctx.client.query(named(text), values)).rows;
-      } catch (err) {
-        ctx.failure ??= err;
-        if (isUnreachable(err)) {
-          this.markUnavailable(err);
-          throw this.unavailableError(err);
-        }
-        throw err;
-      }
+      });
     };
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 
 /**
  * Small pure helpers of the PostgreSQL store: names, keys, the advisory-lock key, the URL as it
@@ -134,3 +135,17 @@ export const IN_COLLECTION = `(collection || E'\\x1f')`;
 /** The value of IN_PARTITION for a partition (already encoded with encodeKey). */
 export const inPartition = (collection: string, encodedPartition: string) => `${collection}\u001f${encodedPartition}`;
 export const inCollection = (collection: string) => `${collection}\u001f`;
+
+/**
+ * `text` with its `$n` parameters written in as literals (strings quoted by pg's escapeLiteral,
+ * finite numbers as they are), for a statement sent in one simple query after another (a lock
+ * and the read it protects, key-locks.ts). Only strings and numbers: anything else is refused.
+ */
+export function inlineParams(text: string, values: readonly unknown[] = []): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    throw new Error(`store: cannot write parameter $${n} (${typeof v}) into a statement`);
+  });
+}
