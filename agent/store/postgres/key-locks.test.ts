@@ -6,7 +6,7 @@ import { postgresForTests, testSchema } from '../../../test/postgres.ts';
 import { indexDef } from './indexes.ts';
 import { KeyLocks, VALUE_LOCKS_PER_INDEX, writerLocks } from './key-locks.ts';
 import { writeStatement } from './writes.ts';
-import { PostgresStore } from './postgres-store.ts';
+import { LOCK_TIMEOUT_MS, PostgresStore } from './postgres-store.ts';
 import { inlineParams } from './sql.ts';
 
 /**
@@ -158,6 +158,27 @@ describe('PostgresStore locks what a transaction decides on', { skip: db.skip },
     for (let v = 0; v < 7; v++) {
       if (`v${v}` !== final.name) assert.deepEqual(await stores[1].lookup('klItems', 'kl.name', `hub\u0000v${v}`), [], `v${v}`);
     }
+  });
+
+  test(`a lock held longer than lock_timeout (${LOCK_TIMEOUT_MS} ms): the waiter gives up, runs again, and commits after the holder`, async (t) => {
+    const [a, b] = await twoReplicas(t, 'kl-timeout');
+    await a.transact((tx) => tx.put('klClaims', 'hub', 'r', { id: 'r', by: 0 }));
+    let held!: () => void;
+    const isHeld = new Promise<void>((resolve) => (held = resolve));
+    const holder = a.transact(async (tx) => {
+      const r = await tx.get('klClaims', 'hub', 'r'); // row lock
+      held();
+      await new Promise((resolve) => setTimeout(resolve, LOCK_TIMEOUT_MS + 1_500));
+      tx.put('klClaims', 'hub', 'r', { id: 'r', by: r!.by + 1 });
+    });
+    await isHeld;
+    const waiter = b.transact(async (tx) => {
+      const r = await tx.get('klClaims', 'hub', 'r');
+      tx.put('klClaims', 'hub', 'r', { id: 'r', by: r!.by + 10 });
+    });
+    await Promise.all([holder, waiter]);
+    assert.ok(b.retries >= 1, 'the waiter timed out and ran again');
+    assert.equal((await a.get('klClaims', 'hub', 'r'))!.by, 11, 'both updates kept');
   });
 
   test('a deadlock (a lister writing a record a writer of the list holds) runs the loser again; both commit', async (t) => {

@@ -74,6 +74,7 @@ describe('PostgresStore (helpers)', () => {
     const pgError = (code: string, message: string, hint?: string) => Object.assign(new Error(message), { code, ...(hint ? { hint } : {}) });
     assert.equal(isRetryable(pgError('40001', 'could not serialize access due to read/write dependencies among transactions')), true);
     assert.equal(isRetryable(pgError('40P01', 'deadlock detected')), true);
+    assert.equal(isRetryable(pgError('55P03', 'canceling statement due to lock timeout')), true);
     // the predicate-lock table is full: frees as the big SERIALIZABLE readers finish
     assert.equal(isRetryable(pgError('53200', 'out of shared memory', 'You might need to increase max_pred_locks_per_transaction.')), true);
     assert.equal(isRetryable(pgError('53200', 'out of memory')), false, 'other memory errors are not retried');

@@ -46,7 +46,16 @@ interface TxContext {
   begun: boolean;
 }
 
-const BEGIN = 'BEGIN ISOLATION LEVEL READ COMMITTED';
+/**
+ * How a transaction starts. `lock_timeout`: a transaction waiting for a lock longer than this gives
+ * up (55P03) and runs again, releasing what it holds. PostgreSQL breaks deadlocks it can see; it
+ * cannot see one that goes through the application (a transaction holding a lock while the code
+ * it runs waits for a pooled connection that transactions queued behind that lock hold). The
+ * multi-replica suite stalled that way under CI's load (invites stuck for minutes), never alone.
+ * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
+ */
+export const LOCK_TIMEOUT_MS = 5_000;
+const BEGIN = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`;
 
 const current = new AsyncLocalStorage<TxContext>();
 

@@ -79,7 +79,8 @@ export function isUnreachable(err: unknown): boolean {
  */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01' || isPredicateLockShortage(err);
+  // 55P03 lock_not_available: a lock waited for longer than lock_timeout (postgres-store.ts BEGIN).
+  return code === '40001' || code === '40P01' || code === '55P03' || isPredicateLockShortage(err);
 }
 
 /**
