@@ -10,10 +10,16 @@ import { actualOf, desiredOf, grantNeedsOf } from './plan-input.ts';
 import { plan } from './plan.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 
-test('dry run: planHub reads the store, prints the plan and changes nothing; a person\'s plan is the same slice', async () => {
+/** A memory store with the directory's and the person plan's indexes. */
+function indexedStore(): MemoryStore {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  return store;
+}
+
+test('dry run: planHub reads the store, prints the plan and changes nothing; a person\'s plan is the same slice', async () => {
+  const store = indexedStore();
   const hub = testHub();
   const at = '2026-11-23T12:00:00.000Z';
   await store.transact((tx) => {
@@ -39,9 +45,7 @@ test('dry run: planHub reads the store, prints the plan and changes nothing; a p
 });
 
 test('a person\'s slice knows which admins are system users: the last human admin is held, as in the hub\'s plan', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = indexedStore();
   const hub = testHub();
   const at = '2026-11-23T12:00:00.000Z';
   await store.transact((tx) => {
@@ -58,9 +62,7 @@ test('a person\'s slice knows which admins are system users: the last human admi
 });
 
 test('a whole-hub plan keeps only the grants it can use, and plans as with every directory user\'s grant', async () => {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
+  const store = indexedStore();
   const hub = testHub();
   const at = '2026-11-23T12:00:00.000Z';
   await store.transact((tx) => {
