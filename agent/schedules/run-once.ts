@@ -8,9 +8,9 @@ import type { Store, Transaction } from '../store/store.ts';
  * The claim is one small record per schedule (collection `scheduleRuns`, partition '', id = the
  * schedule's name) holding the start of the latest slot claimed. Claiming slot S stages the
  * record in a transaction that reads it first and does nothing when it already holds S or a later
- * slot; transactions are serializable (PostgreSQL re-runs the loser of two concurrent claims,
- * which then finds S taken: https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE),
- * so exactly one replica wins each slot. One record per schedule, overwritten slot after slot,
+ * slot; the read locks the record (or, while it does not exist yet, its partition) until the
+ * transaction ends (PostgreSQL, agent/store/postgres/key-locks.ts), so a concurrent claim waits
+ * and then finds S taken: exactly one replica wins each slot. One record per schedule, overwritten slot after slot,
  * rather than one per slot: nothing accumulates, and a replica whose clock lags cannot run a slot
  * older than one already run. Records of schedules no longer configured (a removed hub) are
  * pruned with the task retention (`pruneScheduleRuns`).

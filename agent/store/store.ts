@@ -15,9 +15,10 @@ import type { CollectionName, RecordOf } from './collections.ts';
  * on PostgreSQL). A SCIM change and the agent tasks it implies are staged in the same transaction
  * (the outbox).
  *
- * Isolation is serializable: the result is as if transactions ran one after another. The memory
- * and lowdb stores run them one at a time; PostgreSQL runs them concurrently at SERIALIZABLE and,
- * when two conflict, runs the function again (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE).
+ * Isolation: the result is as if transactions ran one after another. The memory and lowdb stores
+ * run them one at a time; PostgreSQL runs them concurrently, each locking what it reads and writes
+ * (postgres/key-locks.ts), and runs the function again when the database breaks a deadlock
+ * (https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-DEADLOCKS).
  * So a transaction function must be safe to run more than once: it reads and stages only through
  * `tx`, and keeps no effects outside it (no network calls, no pushes to outer arrays that are not
  * reset at its start, no nested `transact`, which is refused).

@@ -32,7 +32,9 @@ import type { Claimant } from './attempt.ts';
  * (this 2-core machine, heavily loaded by other work, so times vary): under SERIALIZABLE a
  * transaction reading many task rows conflicts with most concurrent outcomes (predicate locks
  * are taken per index page, https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE),
- * and a record written by every claim conflicts with every other claim. With shares, 500 tasks
+ * and a record written by every claim conflicts with every other claim (measured when the store
+ * ran SERIALIZABLE; with its key locks now, such a record would queue every claim on its row lock
+ * instead, the same bottleneck). With shares, 500 tasks
  * cost 14.3 queries and 2.03 transactions per task against 13.8 and 2.01 for the single-process
  * path on the same PostgreSQL store (194 against 164 retries).
  *

@@ -42,7 +42,7 @@ export interface TaskContext {
 /**
  * Stages the consequences of what a handler did in the transaction that records its outcome. It
  * may read through `tx` (async); it runs inside that transaction, so it makes no network calls and
- * is safe to run more than once (a PostgreSQL store re-runs a transaction on a serialization conflict).
+ * is safe to run more than once (a PostgreSQL store re-runs a transaction that lost a deadlock).
  */
 export type OutcomeCommit = (tx: Transaction) => void | Promise<void>;
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName } from '../collections.ts';
-import { decodeKey, encodeKey, ident } from './sql.ts';
+import { decodeKey, encodeKey, ident, IN_COLLECTION, inCollection } from './sql.ts';
 
 const log = childLogger('store');
 
@@ -71,8 +71,8 @@ export async function rebuildIndexes(client: pg.ClientBase, schema: string, lock
       let entries = 0;
       for (;;) {
         const page = await client.query<{ seq: string; partition: string; id: string; data: unknown }>(
-          `SELECT seq, partition, id, data FROM ${s}.records WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
-          [def.collection, after],
+          `SELECT seq, partition, id, data FROM ${s}.records WHERE ${IN_COLLECTION} = $1 AND seq > $2 ORDER BY seq LIMIT ${PAGE}`,
+          [inCollection(def.collection), after],
         );
         const names: string[] = [];
         const values: string[] = [];

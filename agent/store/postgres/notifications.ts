@@ -7,11 +7,20 @@ import { ident, reasonOf } from './sql.ts';
 const log = childLogger('store');
 
 /**
- * Change notifications between replicas. Each transaction that changes records sends, inside the
- * transaction (PostgreSQL delivers them at COMMIT, and never for a rolled-back one), one or more
- * `pg_notify(channel, payload)` with `{"origin": <the sending replica's id>, "changes":
- * [[collection, partition, id], …]}`. One payload must stay under PostgreSQL's 8000-byte limit,
- * so a big transaction's changes are split across several notifications.
+ * Change notifications between replicas. After a transaction that changed records commits, its
+ * replica sends (Announcer) one or more `pg_notify(channel, payload)` with `{"origin": <the
+ * sending replica's id>, "changes": [[collection, partition, id], …]}`, so only committed changes
+ * are announced. One payload must stay under PostgreSQL's 8000-byte limit, so a big
+ * transaction's changes are split across several notifications.
+ *
+ * Not inside the transaction: a transaction that has sent NOTIFY holds one lock for the whole
+ * database from its pre-commit until its commit is durable
+ * (https://www.postgresql.org/docs/current/sql-notify.html: "a transaction that has executed
+ * NOTIFY cannot be prepared", and the queue is serialized at commit), so every writing
+ * transaction would commit one after another, its WAL flush included. Measured: COMMIT took
+ * 5.5 ms on average at 16 concurrent SCIM creates and capped them at about 175 per second. A
+ * notification lost between COMMIT and the announcement (a crash) only delays the other
+ * replicas' workers until their next poll: notifications wake workers, they carry no data.
  */
 export type ChangeRef = readonly [collection: string, partition: string, id: string];
 
@@ -43,6 +52,45 @@ export function notifyPayloads(origin: string, changes: readonly ChangeRef[], li
   }
   if (parts.length > 0) payloads.push(head + parts.join(',') + tail);
   return payloads;
+}
+
+/**
+ * Sends committed changes' notifications, batched: what is announced while a batch is being sent
+ * goes in the next one (one statement, autocommit, no WAL flush), so a replica committing
+ * hundreds of transactions a second sends a few notification statements, not one per commit.
+ */
+export class Announcer {
+  private pending: string[] = [];
+  private sending: Promise<void> | null = null;
+
+  constructor(private readonly o: { channel: string; origin: string; send: (text: string, values: unknown[]) => Promise<unknown> }) {}
+
+  announce(changes: readonly ChangeRef[]): void {
+    if (changes.length === 0) return;
+    this.pending.push(...notifyPayloads(this.o.origin, changes));
+    this.sending ??= this.drain();
+  }
+
+  /** Resolves once everything announced so far was sent (or failed to send). */
+  async flushed(): Promise<void> {
+    while (this.sending) await this.sending;
+  }
+
+  private async drain(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // let this tick's commits join the batch
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.o.send('SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x', [this.o.channel, batch]);
+      } catch (err) {
+        // The other replicas' polls find the changes; an unreachable database is reported by the
+        // transactions and reads that need it.
+        log.debug('store: change notifications not sent', { count: batch.length, error: reasonOf(err) });
+      }
+    }
+    this.sending = null;
+  }
 }
 
 /** The changes of another replica's payload as `remote` changes, or undefined for our own or a malformed one. */

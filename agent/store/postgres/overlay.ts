@@ -1,6 +1,8 @@
 import type { CollectionName } from '../collections.ts';
 import type { ListRange, Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import type { HeldLocks, KeyLocks, LockMode } from './key-locks.ts';
+import { filedUnder } from './reads.ts';
 import type { Query, Reads } from './reads.ts';
 import { TOMBSTONE, type StagedEntry } from './writes.ts';
 
@@ -14,6 +16,14 @@ export interface OverlayOptions {
   staged: Map<string, StagedEntry>;
   /** Whether the transaction function has returned (a put or delete after that is refused). */
   ended: () => boolean;
+  /** The attempt's advisory locks and their keys: reads lock what they decide on (key-locks.ts). */
+  locks: { keys: KeyLocks; held: HeldLocks };
+  /**
+   * A query that first takes `wanted` (those not held yet), in the same round trip: the read runs
+   * as its own statement after the locks are granted, so it sees what their previous holders
+   * committed.
+   */
+  lockedRead: (wanted: ReadonlyArray<readonly [string, LockMode]>) => Query;
 }
 
 /**
@@ -27,15 +37,27 @@ export interface OverlayOptions {
  */
 export function overlayTransaction(o: OverlayOptions): Transaction {
   const { reads, indexes, query: q, staged } = o;
+  const { keys, held } = o.locks;
+  /** A range of a partition (list, count, a record's absence) stays as read until COMMIT. */
+  const lockPartition = (c: string, p: string) => held.take([[keys.partition(c, p), 'exclusive']]);
   const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
   const byPartition = new Map<string, Map<string, StagedEntry>>(); // `c\0p` → id → entry
   const byCollection = new Map<string, Map<string, StagedEntry>>(); // c → key → entry
   const stagedIn = (c: string, p: string) => byPartition.get(`${c}\u0000${p}`);
   const visible = (e: StagedEntry) => (e.record === TOMBSTONE || e.record === undefined ? undefined : e.record);
 
+  /** Records as read from the database, locked (row or partition), by key: StagedEntry.before. */
+  const read = new Map<string, { record: unknown; unlocked?: boolean }>();
+  const remember = (c: string, p: string, id: string, record: unknown, unlocked = false) => {
+    const k = key(c, p, id);
+    if (!read.has(k) && !staged.has(k)) read.set(k, unlocked ? { record, unlocked } : { record });
+  };
+
   const stage = (entry: StagedEntry) => {
     if (o.ended()) throw new Error('store: a transaction was written to after it ended (a put or delete outside its function)');
     const k = key(entry.collection, entry.partition, entry.id);
+    const before = staged.get(k)?.before ?? read.get(k);
+    if (before) entry = { ...entry, before };
     staged.set(k, entry);
     const pk = `${entry.collection}\u0000${entry.partition}`;
     let ids = byPartition.get(pk);
@@ -47,7 +69,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   const count = async (c: string, p: string): Promise<number> => {
-    let n = await reads.count(q, c, p);
+    let n = await reads.count(o.lockedRead([[keys.partition(c, p), 'exclusive']]), c, p);
     const here = stagedIn(c, p);
     if (!here || here.size === 0) return n;
     const existing = await reads.existing(q, c, p, [...here.keys()]);
@@ -60,6 +82,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   async function* list(c: string, p: string, range?: ListRange): AsyncGenerator<unknown> {
+    await lockPartition(c, p);
     const here = stagedIn(c, p);
     if (!here || here.size === 0) {
       for await (const row of reads.list(() => q, c, p, range)) yield row.data;
@@ -94,10 +117,17 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     get: (async (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return visible(s);
-      return reads.get(q, c, p, id);
+      // Row-locked if it exists; if not, its partition is locked and it is read again (a writer
+      // may have committed it while the lock was awaited).
+      let found = await reads.get(q, c, p, id, true);
+      const partitionLock = keys.partition(c, p);
+      if (found === undefined && !held.holds(partitionLock, 'exclusive')) found = await reads.get(o.lockedRead([[partitionLock, 'exclusive']]), c, p, id, true);
+      remember(c, p, id, found);
+      return found;
     }) as Transaction['get'],
     list: list as Transaction['list'],
     partitions: async (c) => {
+      await held.take([[keys.collection(c), 'exclusive']]);
       const out = new Set<string>();
       for (const p of await reads.partitions(q, c)) {
         // A partition whose stored records the function deleted is gone (if nothing was added).
@@ -111,8 +141,16 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     count,
     lookup: (async (c: CollectionName, index: string, value: string) => {
       const out: unknown[] = [];
-      for (const r of await reads.lookup(q, c, index, value)) if (!staged.has(key(c, r.partition, r.id))) out.push(r.data);
+      const locked = o.lockedRead([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
       const def = indexes.get(index);
+      // Found records are not row-locked: a lookup that only informs a decision (a plan reading
+      // a person's groups) must not hold a group that PATCHes are waiting to write. One written
+      // back in this transaction is checked unchanged when it is written (writes.ts).
+      for (const r of await reads.lookup(locked, c, index, value)) {
+        if (staged.has(key(c, r.partition, r.id))) continue;
+        remember(c, r.partition, r.id, r.data, true);
+        if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
+      }
       if (def && def.collection === c) {
         for (const e of byCollection.get(c)?.values() ?? []) {
           const record = visible(e);

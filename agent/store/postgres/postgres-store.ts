@@ -7,11 +7,12 @@ import { StoreUnavailable } from '../store-unavailable.ts';
 import type { Change, ListRange, Store, Transaction } from '../store.ts';
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { migrate } from './migrate.ts';
-import { ChangeFeed } from './notifications.ts';
+import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
-import { Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, isPoolTimeout, isPredicateLockShortage, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
-import { notifyStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
+import { filedUnder, Reads, type Query } from './reads.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, inlineParams, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
+import { HeldLocks, KeyLocks, TAKE_LOCKS, takeLocksLiteral, writerLocks } from './key-locks.ts';
+import { changedSinceRead, rowLockStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
 
@@ -26,7 +27,7 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** While the database is unreachable, how often to try it (default 2 s; also the Retry-After). */
   probeMs?: number;
-  /** Times a transaction is run before a serialization conflict is given up on. Default 20. */
+  /** Times a transaction is run before a deadlock (or serialization failure) is given up on. Default 20. */
   maxAttempts?: number;
 }
 
@@ -38,12 +39,26 @@ interface TxContext {
   done: boolean;
   /** The first error a query of this attempt raised (a conflict must be retried even if fn caught it). */
   failure?: unknown;
+  /**
+   * BEGIN was sent. It is sent with the attempt's first query (together with it when that query
+   * takes advisory locks), and never for a function that neither read through `tx` nor wrote.
+   */
+  begun: boolean;
 }
+
+/**
+ * How a transaction starts. `lock_timeout`: a transaction waiting for a lock longer than this gives
+ * up (55P03) and runs again, releasing what it holds. PostgreSQL breaks deadlocks it can see; it
+ * cannot see one that goes through the application (a transaction holding a lock while the code
+ * it runs waits for a pooled connection that transactions queued behind that lock hold). The
+ * multi-replica suite stalled that way under CI's load (invites stuck for minutes), never alone.
+ * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
+ */
+export const LOCK_TIMEOUT_MS = 5_000;
+const BEGIN = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`;
 
 const current = new AsyncLocalStorage<TxContext>();
 
-/** Conflicts after which a transaction takes the schema's writers lock exclusive (runTransaction). */
-const ESCALATE_AFTER = 2;
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
 const BUSY_WAIT_MS = 60_000;
 
@@ -57,11 +72,13 @@ const BUSY_WAIT_MS = 60_000;
  * collection, partition, id), written by the store from each index's JavaScript `keysOf`
  * (indexes.ts); `index_definitions`; `schema_migrations`.
  *
- * Transactions: `BEGIN ISOLATION LEVEL SERIALIZABLE` on one pooled connection. The function's
+ * Transactions: `BEGIN ISOLATION LEVEL READ COMMITTED` on one pooled connection. The function's
  * reads go to that connection and see its own staged writes first (the same overlay as
- * MemoryStore's: a staged put is read back, a staged delete hides the record); at the end the
- * staged writes go in one statement (writes.ts) and COMMIT. When PostgreSQL reports a
- * serialization failure (40001) or a deadlock (40P01), the function runs again from the start,
+ * MemoryStore's: a staged put is read back, a staged delete hides the record), and lock what
+ * they decide on (key-locks.ts: row locks, and advisory locks on partitions and index values),
+ * so concurrent transactions wait for each other only when they touch the same things; at the
+ * end the writer's locks are taken and the staged writes go in one statement (writes.ts), then
+ * COMMIT. When PostgreSQL reports a deadlock (40P01), the function runs again from the start,
  * after a short random pause growing with each try, up to `maxAttempts` times: the contract of
  * store.ts (a transaction function may run more than once and must keep no effects outside `tx`).
  * A read through the store itself (not `tx`) inside a transaction function goes to the
@@ -70,8 +87,8 @@ const BUSY_WAIT_MS = 60_000;
  * transaction doing the same would wait forever.
  *
  * Changes: after COMMIT, local `subscribe` then `subscribeDurable` listeners get the changes with
- * their records (COMMIT is durability here). Other replicas learn of them by NOTIFY (sent inside
- * the transaction, so only committed changes are announced): their `subscribe` listeners get
+ * their records (COMMIT is durability here). Other replicas learn of them by NOTIFY (sent after
+ * COMMIT, batched, so only committed changes are announced: notifications.ts): their `subscribe` listeners get
  * `{collection, partition, id, record: undefined, remote: true}` (notifications.ts).
  *
  * Unreachable database: a read or transaction that cannot reach it rejects with
@@ -94,11 +111,13 @@ export class PostgresStore implements Store {
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
-  /** The schema's writers lock: shared per transaction, exclusive after ESCALATE_AFTER conflicts (runTransaction). */
-  private readonly writersKey: string;
+  /** Advisory lock keys of partitions, collections and index values (key-locks.ts). */
+  private readonly keys: KeyLocks;
   private readonly channel: string;
   private pool: pg.Pool | null = null;
   private feed: ChangeFeed | null = null;
+  /** Tells other replicas what this one committed (notifications.ts). */
+  private readonly announcer: Announcer;
   private state: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private indexes = new Map<string, IndexDef>();
   /** Indexes defined (or redefined) since they were last checked against the database. */
@@ -123,9 +142,9 @@ export class PostgresStore implements Store {
     };
     this.reads = new Reads(this.schema);
     this.lockKey = lockKeyOf(this.schema);
-    // The key's name predates the writers lock; kept so replicas of either version agree on it.
-    this.writersKey = lockKeyOf(`${this.schema}:contended`);
+    this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
+    this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.poolQuery(text, values) });
   }
 
   /** The database URL without its password, for messages. */
@@ -150,11 +169,11 @@ export class PostgresStore implements Store {
       keepAlive: true,
       application_name: 'hubwarden',
     });
-    // Every store query is a key or key-range lookup, and under SERIALIZABLE a sequential scan (or
-    // a hash/merge join reading a whole table) takes a predicate lock on the whole table: every
-    // concurrent writer then conflicts with it. On small tables, and with the row estimates of
-    // `unnest` parameters, the planner picks such plans (measured: a seq scan of index_entries to
-    // delete 2,500 stale keys), so the store's sessions steer it to index scans and nested loops.
+    // Every store query is a key or key-range lookup. On small tables, and with the row estimates
+    // of `unnest` parameters, the planner picks sequential scans and hash or merge joins (measured:
+    // a seq scan of index_entries to delete 2,500 stale keys, and the row locks of
+    // rowLockStatement would then be taken in scan order), so the store's sessions steer it to
+    // index scans and nested loops.
     // Set per session, first thing on each new connection (pg runs a client's queries in order);
     // not as a startup option, which connection poolers such as PgBouncer refuse.
     pool.on('connect', (client) => {
@@ -233,7 +252,8 @@ export class PostgresStore implements Store {
 
   async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
     await this.indexesChecked();
-    return (await this.reads.lookup(this.query(), collection, index, value)).map((r) => r.data as RecordOf<C>);
+    const def = this.indexes.get(index);
+    return (await this.reads.lookup(this.query(), collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
   /**
@@ -262,9 +282,9 @@ export class PostgresStore implements Store {
     // batches run are never taken.
     const cutoff = new Date(cutoffMs).toISOString();
     const [found] = await this.poolQuery<{ bound: string | null }>(
-      `SELECT coalesce((SELECT seq FROM ${records} WHERE collection = $1 AND written_at >= $2 ORDER BY seq LIMIT 1),
-                       (SELECT seq + 1 FROM ${records} WHERE collection = $1 ORDER BY seq DESC LIMIT 1)) AS bound`,
-      [collection, cutoff],
+      `SELECT coalesce((SELECT seq FROM ${records} WHERE ${IN_COLLECTION} = $1 AND written_at >= $2 ORDER BY seq LIMIT 1),
+                       (SELECT seq + 1 FROM ${records} WHERE ${IN_COLLECTION} = $1 ORDER BY seq DESC LIMIT 1)) AS bound`,
+      [inCollection(collection), cutoff],
     );
     const bound = found?.bound ?? null;
     if (bound === null) return 0; // the collection is empty
@@ -272,14 +292,14 @@ export class PostgresStore implements Store {
     for (;;) {
       const rows = await this.poolQuery<{ n: string }>(
         `WITH doomed AS (
-           SELECT partition, id FROM ${records} WHERE collection = $1 AND seq < $3 ORDER BY seq LIMIT $2
+           SELECT partition, id FROM ${records} WHERE ${IN_COLLECTION} = $4 AND seq < $3 ORDER BY seq LIMIT $2
          ), gone AS (
            DELETE FROM ${records} r USING doomed d WHERE r.collection = $1 AND r.partition = d.partition AND r.id = d.id RETURNING r.partition, r.id
          ), entries AS (
            DELETE FROM ${entries} e USING gone g WHERE e.collection = $1 AND e.partition = g.partition AND e.id = g.id
          )
          SELECT count(*) AS n FROM gone`,
-        [collection, batch, bound],
+        [collection, batch, bound, inCollection(collection)],
       );
       const n = Number(rows[0]?.n ?? 0);
       dropped += n;
@@ -345,24 +365,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Runs the function until it commits, is refused, or has conflicted `maxAttempts` times.
-   *
-   * Every attempt first takes the schema's writers lock (a session-level advisory lock, before
-   * BEGIN): shared normally, so transactions run concurrently at SERIALIZABLE; exclusive once the
-   * transaction has conflicted ESCALATE_AFTER times or ran out of predicate locks. An exclusive
-   * holder waits for the running transactions, blocks new ones (PostgreSQL queues a new shared
-   * request behind a waiting exclusive one), and takes its snapshot after they committed, so no
-   * transaction overlaps it and it cannot fail to serialize: a hot record written by many
-   * replicas at once (a group every replica PATCHes) makes progress one writer at a time instead
-   * of every writer retrying until one gives up. Retries pause a random 0-10 ms, doubling up to
-   * 0-1 s. Advisory locks: https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
+   * Runs the function until it commits, is refused, or has met a deadlock `maxAttempts` times.
+   * Transactions run at READ COMMITTED and lock what they decide on (key-locks.ts), so they wait
+   * for each other instead of failing; only a deadlock (40P01, PostgreSQL picks the loser) or a
+   * serialization failure (40001, which READ COMMITTED does not raise today) runs the function
+   * again, after a random pause of 0-10 ms doubling up to 0-1 s.
    */
   private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     await this.indexesChecked();
-    let shortOfLocks = false;
     for (let attempt = 1; ; attempt++) {
-      const exclusive = attempt > ESCALATE_AFTER || shortOfLocks;
-      const outcome = await this.attempt(fn, exclusive);
+      const outcome = await this.attempt(fn);
       if (outcome.ok) {
         if (outcome.changes.length > 0) {
           this.notify(this.listeners, outcome.changes);
@@ -371,9 +383,6 @@ export class PostgresStore implements Store {
         return outcome.result;
       }
       const err = outcome.error;
-      // Out of predicate locks (53200): transactions reading many rows at SERIALIZABLE filled
-      // the server's lock table. It frees as they finish; the exclusive attempt runs alone.
-      if (isPredicateLockShortage(err)) shortOfLocks = true;
       if (isRetryable(err) && attempt < this.o.maxAttempts) {
         this.retries++;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
@@ -386,12 +395,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, exclusive: boolean): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
     const client = await this.connect();
-    const lock = exclusive ? 'pg_advisory_lock' : 'pg_advisory_lock_shared';
-    const unlock = exclusive ? 'pg_advisory_unlock' : 'pg_advisory_unlock_shared';
-    let locked = false;
-    const ctx: TxContext = { store: this, client, done: false };
+    const ctx: TxContext = { store: this, client, done: false, begun: false };
     const onError = (err: Error) => {
       ctx.failure ??= err;
       this.markUnavailable(err);
@@ -400,38 +406,60 @@ export class PostgresStore implements Store {
     let destroy: Error | undefined;
     let committing = false;
     try {
-      // The lock before BEGIN, in its own statement: a SERIALIZABLE transaction's snapshot is
-      // taken at its first statement, which must come after the wait (an exclusive holder then
-      // sees every commit it waited for). If this fails the connection is discarded (destroy),
-      // which releases a lock it may hold.
-      locked = true;
-      await client.query(`SELECT ${lock}(${this.writersKey}::bigint)`);
-      await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const staged = new Map<string, StagedEntry>();
-      const result = await current.run(ctx, () => fn(this.transaction(ctx, staged)));
+      // The attempt's advisory locks are taken on its connection, also while committing; the
+      // first batch carries BEGIN (one round trip: a SCIM create starts with its lookup's lock).
+      const held = new HeldLocks(async (batch) => {
+        try {
+          if (ctx.begun) return await client.query(named(TAKE_LOCKS), [batch.keys, batch.exclusive]);
+          ctx.begun = true;
+          return await client.query(`${BEGIN}; ${takeLocksLiteral(batch)}`);
+        } catch (err) {
+          ctx.failure ??= err;
+          throw err;
+        }
+      });
+      const result = await current.run(ctx, () => fn(this.transaction(ctx, staged, held)));
       ctx.done = true;
       if (ctx.failure !== undefined) throw ctx.failure;
       const changes: Change[] = [];
       if (staged.size > 0) {
-        const announce = { channel: this.channel, origin: this.origin };
-        const statement = writeStatement(this.schema, staged.values(), this.indexes, announce);
-        const rows = (await client.query<{ kind: string; collection: string; partition: string; id: string }>(statement.text, statement.values)).rows;
+        const statement = writeStatement(this.schema, staged.values(), this.indexes);
+        // Before writing: wait for the readers of what is written (advisory locks), then row-lock
+        // the records written, so the write statement's snapshot holds their latest committed
+        // versions and their index entries (writes.ts) and nobody changes them until COMMIT.
+        if (!ctx.begun) {
+          ctx.begun = true;
+          await client.query(BEGIN);
+        }
+        const locking = rowLockStatement(this.schema, staged.values(), held.batch(writerLocks(this.keys, staged.values(), statement.filed ?? new Map())));
+        const locked = (await client.query<{ c: string; p: string; i: string; data: string | null }>(named(locking.text), locking.values)).rows;
+        const changed = changedSinceRead(staged.values(), locked);
+        if (changed.length > 0) {
+          // Found by a lookup, changed by another transaction before this one wrote it back.
+          throw Object.assign(new Error(`store: ${changed[0]} changed after this transaction read it`), { code: '40001' });
+        }
+        type Deleted = { kind: string; collection: string; partition: string; id: string };
+        let rows: Deleted[];
+        if (locked.length === staged.size || !statement.split) {
+          rows = (await client.query<Deleted>(named(statement.text), statement.values)).rows;
+        } else {
+          // A record written was not stored when its row was to be locked (writes.ts `split`).
+          const [recordsFirst, thenIndexes] = statement.split;
+          rows = (await client.query<Deleted>(named(recordsFirst.text), recordsFirst.values)).rows;
+          await client.query(named(thenIndexes.text), thenIndexes.values);
+        }
         const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
-        const deleted: Array<[string, string, string]> = [];
         for (const e of staged.values()) {
           const deleting = e.record === TOMBSTONE || e.record === undefined;
           if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
           changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
-          if (deleting) deleted.push([e.collection, e.partition, e.id]);
-        }
-        if (deleted.length > 0) {
-          const notifyDeleted = notifyStatement(announce, deleted);
-          await client.query(notifyDeleted.text, notifyDeleted.values);
         }
       }
       committing = true;
-      await client.query('COMMIT');
+      if (ctx.begun) await client.query('COMMIT');
       this.markAvailable();
+      this.announcer.announce(changes.map((c) => [c.collection, c.partition, c.id] as const));
       return { ok: true, result, changes };
     } catch (thrown) {
       ctx.done = true;
@@ -443,23 +471,55 @@ export class PostgresStore implements Store {
         return { ok: false, error: this.unavailableError(err, committing) };
       }
       try {
-        await client.query('ROLLBACK');
+        if (ctx.begun) await client.query('ROLLBACK');
       } catch (rollbackErr) {
         destroy = rollbackErr as Error;
       }
       return { ok: false, error: err };
     } finally {
-      if (locked && destroy === undefined) {
-        await client.query(`SELECT ${unlock}(${this.writersKey}::bigint)`).catch((err: Error) => (destroy = err));
-      }
       client.removeListener('error', onError);
-      client.release(destroy); // a discarded connection ends its session, and with it any lock
+      client.release(destroy); // a discarded connection ends its session
     }
   }
 
   /** The `tx` of one attempt: reads on its connection, overlaid with its staged writes (overlay.ts). */
-  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>): Transaction {
-    return overlayTransaction({ reads: this.reads, indexes: this.indexes, query: this.clientQuery(ctx), staged, ended: () => ctx.done });
+  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, held: HeldLocks): Transaction {
+    return overlayTransaction({
+      reads: this.reads,
+      indexes: this.indexes,
+      query: this.clientQuery(ctx),
+      staged,
+      ended: () => ctx.done,
+      locks: { keys: this.keys, held },
+      lockedRead: (wanted) => async (text, values) => {
+        if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
+        const batch = held.batch(wanted);
+        if (batch.keys.length === 0) return this.clientQuery(ctx)(text, values);
+        // One simple query: [BEGIN;] the locks; the read (its own statement, so at READ COMMITTED
+        // its snapshot is taken once the locks are granted). The read's parameters are written in.
+        const parts = ctx.begun ? [] : [BEGIN];
+        ctx.begun = true;
+        parts.push(takeLocksLiteral(batch), inlineParams(text, values));
+        return this.onTransaction(ctx, async () => {
+          const results = (await ctx.client.query(parts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+          return (Array.isArray(results) ? results[results.length - 1]! : results).rows;
+        });
+      },
+    });
+  }
+
+  /** Runs a query of the attempt on its connection; a failure is the attempt's (retried if a deadlock). */
+  private async onTransaction<T>(ctx: TxContext, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      ctx.failure ??= err;
+      if (isUnreachable(err)) {
+        this.markUnavailable(err);
+        throw this.unavailableError(err);
+      }
+      throw err;
+    }
   }
 
   // ---- notifications -----------------------------------------------------------------------
@@ -497,16 +557,13 @@ export class PostgresStore implements Store {
   private clientQuery(ctx: TxContext): Query {
     return async (text, values) => {
       if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
-      try {
-        return (await ctx.client.query(text, values)).rows;
-      } catch (err) {
-        ctx.failure ??= err;
-        if (isUnreachable(err)) {
-          this.markUnavailable(err);
-          throw this.unavailableError(err);
+      return this.onTransaction(ctx, async () => {
+        if (!ctx.begun) {
+          ctx.begun = true;
+          await ctx.client.query(BEGIN);
         }
-        throw err;
-      }
+        return (await ctx.client.query(named(text), values)).rows;
+      });
     };
   }
 
@@ -516,7 +573,7 @@ export class PostgresStore implements Store {
     try {
       for (;;) {
         try {
-          const rows = (await this.pool!.query<Row>(text, values)).rows;
+          const rows = (await this.pool!.query<Row>(named(text), values)).rows;
           this.markAvailable();
           return rows;
         } catch (err) {
@@ -609,6 +666,7 @@ export class PostgresStore implements Store {
     }
     this.state = 'closing';
     await Promise.allSettled([...this.inflight]);
+    await this.announcer.flushed();
     this.state = 'closed';
     if (this.probe) clearInterval(this.probe);
     this.probe = null;

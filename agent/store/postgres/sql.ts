@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 
 /**
  * Small pure helpers of the PostgreSQL store: names, keys, the advisory-lock key, the URL as it
@@ -78,7 +79,8 @@ export function isUnreachable(err: unknown): boolean {
  */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === '40001' || code === '40P01' || isPredicateLockShortage(err);
+  // 55P03 lock_not_available: a lock waited for longer than lock_timeout (postgres-store.ts BEGIN).
+  return code === '40001' || code === '40P01' || code === '55P03' || isPredicateLockShortage(err);
 }
 
 /**
@@ -105,4 +107,46 @@ export function reasonOf(err: unknown): string {
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code; // a socket error: its message names the host
   if (typeof code === 'string' && code.length > 0) return `${code} (${err.message.replace(/\s+/g, ' ').slice(0, 120)})`;
   return err.message.replace(/\s+/g, ' ').slice(0, 160);
+}
+
+/**
+ * A query as a named prepared statement (one name per text): each pooled connection parses and
+ * plans the store's few fixed statements once, then binds them (measured: parse and bind of the
+ * write statement and of lookups took about 1.3 ms of each 5 ms SCIM create). Extended-protocol
+ * prepared statements: https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ * (connection poolers in transaction mode need protocol-level prepared statement support, e.g.
+ * PgBouncer 1.21's max_prepared_statements).
+ */
+export function named(text: string): { name: string; text: string } {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `hw_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return { name, text };
+}
+const statementNames = new Map<string, string>();
+
+/**
+ * The expressions of the insertion-order indexes (migrations/002-order-indexes.sql): a query
+ * ordered by seq within a partition, or within a collection, filters on one of them.
+ */
+export const IN_PARTITION = `(collection || E'\\x1f' || partition)`;
+export const IN_COLLECTION = `(collection || E'\\x1f')`;
+/** The value of IN_PARTITION for a partition (already encoded with encodeKey). */
+export const inPartition = (collection: string, encodedPartition: string) => `${collection}\u001f${encodedPartition}`;
+export const inCollection = (collection: string) => `${collection}\u001f`;
+
+/**
+ * `text` with its `$n` parameters written in as literals (strings quoted by pg's escapeLiteral,
+ * finite numbers as they are), for a statement sent in one simple query after another (a lock
+ * and the read it protects, key-locks.ts). Only strings and numbers: anything else is refused.
+ */
+export function inlineParams(text: string, values: readonly unknown[] = []): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    throw new Error(`store: cannot write parameter $${n} (${typeof v}) into a statement`);
+  });
 }
