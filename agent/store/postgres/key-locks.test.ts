@@ -4,16 +4,17 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { postgresForTests, testSchema } from '../../../test/postgres.ts';
 import { indexDef } from './indexes.ts';
-import { KeyLocks, VALUE_LOCKS_PER_INDEX, writerLocks } from './key-locks.ts';
+import { commitLocks, KeyLocks, LOCKS_PER_PARENT } from './key-locks.ts';
+import { ReadSet, type ReadItem } from './read-set.ts';
 import { writeStatement } from './writes.ts';
 import { LOCK_TIMEOUT_MS, PostgresStore } from './postgres-store.ts';
 import { inlineParams } from './sql.ts';
 
 /**
- * Transactions at READ COMMITTED decide as if alone (key-locks.ts): each test races transactions
- * on two replicas (two stores sharing one schema) that decide a write on a read (a record's
- * absence, a lookup, a count, a partition listing) and checks that no decision was made on a
- * read another transaction changed before it committed.
+ * Transactions decide as if alone (read-set.ts, key-locks.ts): each test races transactions on
+ * two replicas (two stores sharing one schema) that decide a write on a read (a record, a
+ * record's absence, a lookup, a count, a partition listing) and checks that no decision was made
+ * on a read another transaction changed before it committed.
  */
 declare module '../collections.ts' {
   interface Collections {
@@ -46,19 +47,43 @@ async function twoReplicas(t: TestContext, label: string): Promise<[PostgresStor
 const race = <T>(n: number, [a, b]: [PostgresStore, PostgresStore], run: (store: PostgresStore, i: number) => Promise<T>) =>
   Promise.all(Array.from({ length: n }, (_, i) => run(i % 2 === 0 ? a : b, i)));
 
-describe('writer locks (no database)', () => {
-  test('shared on partitions, collections and values; exclusive on an index past the value limit', () => {
-    const keys = new KeyLocks('s');
-    const few = writerLocks(keys, [{ collection: 'c', partition: 'p' }], new Map([['idx', new Set(['a', 'b'])]]));
-    assert.deepEqual(new Map(few), new Map([
-      [keys.partition('c', 'p'), 'shared'], [keys.collection('c'), 'shared'],
-      [keys.value('idx', 'a'), 'shared'], [keys.value('idx', 'b'), 'shared'],
+describe('commit locks (no database)', () => {
+  const keys = new KeyLocks('s');
+  const reads = (...items: ReadItem[]) => {
+    const r = new ReadSet();
+    for (const it of items) r.note(it);
+    return r;
+  };
+  const asMap = (b: { keys: string[]; exclusive: boolean[] }) => new Map(b.keys.map((k, n) => [k, b.exclusive[n] ? 'exclusive' : 'shared']));
+
+  test('a record read: shared on it, its partition and collection; written: exclusive on it; a lookup: exclusive on the value', () => {
+    const batch = commitLocks(keys, reads({ kind: 'record', collection: 'c', partition: 'p', id: 'a', print: '1' }, { kind: 'lookup', collection: 'c', index: 'idx', value: 'v', print: '0/' }), [{ collection: 'c', partition: 'p', id: 'b' }], new Map([['idx', new Set(['w'])]]));
+    assert.deepEqual(asMap(batch), new Map([
+      [keys.collection('c'), 'shared'], [keys.partition('c', 'p'), 'shared'],
+      [keys.record('c', 'p', 'a'), 'shared'], [keys.record('c', 'p', 'b'), 'exclusive'],
+      [keys.index('idx'), 'shared'], [keys.value('idx', 'v'), 'exclusive'], [keys.value('idx', 'w'), 'shared'],
     ]));
-    const many = new Set(Array.from({ length: VALUE_LOCKS_PER_INDEX + 1 }, (_, i) => `v${i}`));
-    const big = writerLocks(keys, [{ collection: 'c', partition: 'p' }], new Map([['idx', many]]));
-    assert.equal(big.length, 3, 'one index lock instead of one lock per value');
-    assert.deepEqual(big.find(([k]) => k === keys.index('idx')), [keys.index('idx'), 'exclusive']);
+    assert.deepEqual(batch.keys, [...batch.keys].sort(), 'taken in one global order');
     assert.notEqual(keys.partition('c', 'p'), new KeyLocks('other').partition('c', 'p'), 'keys are per schema');
+  });
+
+  test('a partition listed is locked whole; past the limit, records give way to their partition and values to their index', () => {
+    const listed = commitLocks(keys, reads({ kind: 'partition', collection: 'c', partition: 'p', print: '0/' }), [{ collection: 'c', partition: 'p', id: 'b' }], new Map());
+    assert.deepEqual(asMap(listed), new Map([[keys.collection('c'), 'shared'], [keys.partition('c', 'p'), 'exclusive']]));
+    const many = Array.from({ length: LOCKS_PER_PARENT + 1 }, (_, i) => ({ collection: 'c', partition: 'p', id: `r${i}` }));
+    const values = new Set(many.map((r) => r.id));
+    const big = commitLocks(keys, new ReadSet(), many, new Map([['idx', values]]));
+    assert.deepEqual(asMap(big), new Map([[keys.collection('c'), 'shared'], [keys.partition('c', 'p'), 'exclusive'], [keys.index('idx'), 'exclusive']]));
+    const partitions = Array.from({ length: LOCKS_PER_PARENT + 1 }, (_, i) => ({ collection: 'c', partition: `p${i}`, id: 'r' }));
+    assert.deepEqual(asMap(commitLocks(keys, new ReadSet(), partitions, new Map())), new Map([[keys.collection('c'), 'exclusive']]));
+  });
+
+  test('a thing read twice with different prints marks the transaction changed', () => {
+    const r = reads({ kind: 'record', collection: 'c', partition: 'p', id: 'a', print: '1' });
+    r.note({ kind: 'record', collection: 'c', partition: 'p', id: 'a', print: '1' });
+    assert.equal(r.changed, undefined);
+    r.note({ kind: 'record', collection: 'c', partition: 'p', id: 'a', print: '2' });
+    assert.match(r.changed ?? '', /c record a/);
   });
 });
 
@@ -160,49 +185,82 @@ describe('PostgresStore locks what a transaction decides on', { skip: db.skip },
     }
   });
 
-  test(`a lock held longer than lock_timeout (${LOCK_TIMEOUT_MS} ms): the waiter gives up, runs again, and commits after the holder`, async (t) => {
-    const [a, b] = await twoReplicas(t, 'kl-timeout');
-    await a.transact((tx) => tx.put('klClaims', 'hub', 'r', { id: 'r', by: 0 }));
-    let held!: () => void;
-    const isHeld = new Promise<void>((resolve) => (held = resolve));
-    const holder = a.transact(async (tx) => {
-      const r = await tx.get('klClaims', 'hub', 'r'); // row lock
-      held();
-      await new Promise((resolve) => setTimeout(resolve, LOCK_TIMEOUT_MS + 1_500));
-      tx.put('klClaims', 'hub', 'r', { id: 'r', by: r!.by + 1 });
-    });
-    await isHeld;
-    const waiter = b.transact(async (tx) => {
-      const r = await tx.get('klClaims', 'hub', 'r');
-      tx.put('klClaims', 'hub', 'r', { id: 'r', by: r!.by + 10 });
-    });
-    await Promise.all([holder, waiter]);
-    assert.ok(b.retries >= 1, 'the waiter timed out and ran again');
-    assert.equal((await a.get('klClaims', 'hub', 'r'))!.by, 11, 'both updates kept');
+  test('40 read-modify-writes of one counter on two replicas: none lost', async (t) => {
+    const stores = await twoReplicas(t, 'kl-counter');
+    await stores[0].transact((tx) => tx.put('klClaims', 'hub', 'n', { id: 'n', by: 0 }));
+    await race(40, stores, (store) => store.transact(async (tx) => {
+      const n = await tx.get('klClaims', 'hub', 'n');
+      tx.put('klClaims', 'hub', 'n', { id: 'n', by: n!.by + 1 });
+    }));
+    assert.equal((await stores[1].get('klClaims', 'hub', 'n'))!.by, 40);
   });
 
-  test('a deadlock (a lister writing a record a writer of the list holds) runs the loser again; both commit', async (t) => {
+  test('transactions that only read two records see them as of one moment while others move value between them', async (t) => {
+    const stores = await twoReplicas(t, 'kl-snapshot');
+    await stores[0].transact((tx) => {
+      tx.put('klClaims', 'hub', 'a', { id: 'a', by: 100 });
+      tx.put('klClaims', 'hub', 'b', { id: 'b', by: 0 });
+    });
+    const moves = race(30, stores, (store) => store.transact(async (tx) => {
+      const a = (await tx.get('klClaims', 'hub', 'a'))!;
+      const b = (await tx.get('klClaims', 'hub', 'b'))!;
+      tx.put('klClaims', 'hub', 'a', { id: 'a', by: a.by - 1 });
+      tx.put('klClaims', 'hub', 'b', { id: 'b', by: b.by + 1 });
+    }));
+    const sums = race(30, stores, (store) => store.transact(async (tx) => {
+      const a = (await tx.get('klClaims', 'hub', 'a'))!;
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a move may commit in between
+      const b = (await tx.get('klClaims', 'hub', 'b'))!;
+      return a.by + b.by;
+    }));
+    const [, seen] = await Promise.all([moves, sums]);
+    assert.deepEqual(new Set(seen), new Set([100]));
+    assert.equal((await stores[0].get('klClaims', 'hub', 'b'))!.by, 30);
+  });
+
+  test(`a lock held longer than lock_timeout (${LOCK_TIMEOUT_MS} ms): the commit waiting for it gives up, runs again, and commits after the holder`, async (t) => {
+    const [a] = await twoReplicas(t, 'kl-timeout');
+    await a.transact((tx) => tx.put('klClaims', 'hub', 'r', { id: 'r', by: 0 }));
+    // Another session holds the record's lock, as a replica stalled mid-commit would.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    t.after(() => holder.end());
+    await holder.query(`BEGIN; SELECT pg_advisory_xact_lock(${new KeyLocks(a.schema).record('klClaims', 'hub', 'r')}::bigint)`);
+    const release = setTimeout(() => void holder.query('COMMIT'), LOCK_TIMEOUT_MS + 1_500);
+    t.after(() => clearTimeout(release));
+    await a.transact(async (tx) => {
+      const r = await tx.get('klClaims', 'hub', 'r');
+      tx.put('klClaims', 'hub', 'r', { id: 'r', by: r!.by + 1 });
+    });
+    assert.ok(a.retries >= 1, 'the commit timed out and ran again');
+    assert.equal((await a.get('klClaims', 'hub', 'r'))!.by, 1);
+  });
+
+  test('a lister writing a record that a writer of the list read: no deadlock; one of them runs again and both commit', async (t) => {
     const [a, b] = await twoReplicas(t, 'kl-deadlock');
     await a.transact((tx) => tx.put('klClaims', 'hub', 'r', { id: 'r', by: 0 }));
-    let heldRow!: () => void;
-    const rowHeld = new Promise<void>((resolve) => (heldRow = resolve));
+    let readRow!: () => void;
+    const rowRead = new Promise<void>((resolve) => (readRow = resolve));
     let listed!: () => void;
     const wasListed = new Promise<void>((resolve) => (listed = resolve));
+    const started = Date.now();
     const writer = b.transact(async (tx) => {
-      await tx.get('klClaims', 'hub', 'r'); // row lock on r
-      heldRow();
+      await tx.get('klClaims', 'hub', 'r');
+      readRow();
       await wasListed;
-      tx.put('klSeats', 'hub', 'w', { id: 'w' }); // commit waits for the lister's partition lock
+      tx.put('klSeats', 'hub', 'w', { id: 'w' });
     });
     const lister = a.transact(async (tx) => {
-      await rowHeld;
-      const seats = await tx.count('klSeats', 'hub'); // partition lock, exclusive
+      await rowRead;
+      const seats = await tx.count('klSeats', 'hub');
       listed();
-      tx.put('klClaims', 'hub', 'r', { id: 'r', by: seats + 1 }); // waits for the writer's row lock
+      tx.put('klClaims', 'hub', 'r', { id: 'r', by: seats + 1 });
     });
     await Promise.all([writer, lister]);
-    assert.ok(a.retries + b.retries >= 1, 'PostgreSQL broke the deadlock and the loser ran again');
+    assert.ok(a.retries + b.retries >= 1, 'the one whose read the other changed ran again');
+    assert.ok(Date.now() - started < 1_000, 'nobody waited for deadlock detection (deadlock_timeout, 1 s)');
     assert.equal(await a.count('klSeats', 'hub'), 1);
-    assert.ok((await a.get('klClaims', 'hub', 'r'))!.by >= 1);
+    const r = (await a.get('klClaims', 'hub', 'r'))!;
+    assert.ok(r.by >= 1, `r written after the seat was counted (${r.by})`);
   });
 });

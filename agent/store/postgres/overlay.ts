@@ -1,7 +1,7 @@
 import type { CollectionName } from '../collections.ts';
 import type { ListRange, Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
-import type { HeldLocks, KeyLocks, LockMode } from './key-locks.ts';
+import type { ReadSet } from './read-set.ts';
 import { filedUnder } from './reads.ts';
 import type { Query, Reads } from './reads.ts';
 import { TOMBSTONE, type StagedEntry } from './writes.ts';
@@ -10,20 +10,14 @@ export interface OverlayOptions {
   reads: Reads;
   /** This process's index definitions (staged records are matched against them in `lookup`). */
   indexes: ReadonlyMap<string, IndexDef>;
-  /** Runs a query on the transaction's connection. */
+  /** Runs a read (on any pooled connection: a transaction holds none until it commits). */
   query: Query;
   /** The staged writes, keyed `collection\0partition\0id`, in staging order (written at the end). */
   staged: Map<string, StagedEntry>;
   /** Whether the transaction function has returned (a put or delete after that is refused). */
   ended: () => boolean;
-  /** The attempt's advisory locks and their keys: reads lock what they decide on (key-locks.ts). */
-  locks: { keys: KeyLocks; held: HeldLocks };
-  /**
-   * A query that first takes `wanted` (those not held yet), in the same round trip: the read runs
-   * as its own statement after the locks are granted, so it sees what their previous holders
-   * committed.
-   */
-  lockedRead: (wanted: ReadonlyArray<readonly [string, LockMode]>) => Query;
+  /** What the function read, checked unchanged at COMMIT (read-set.ts). */
+  readSet: ReadSet;
 }
 
 /**
@@ -31,26 +25,30 @@ export interface OverlayOptions {
  * with what the function staged, as MemoryStore.runStaged does: a staged put is read back, a
  * staged delete hides the record, `count`, `partitions` and `lookup` count both. In `list`, a
  * replaced record keeps its place and a new one comes after the stored ones, in staging order
- * (as it will after COMMIT). Staged entries are also kept by collection and by partition, so
+ * (as it will after COMMIT). Every read from the database is noted in the read set with its
+ * print, to be checked at COMMIT. Staged entries are also kept by collection and by partition, so
  * each read looks only at its own: a transaction staging thousands of records and reading as it
  * goes stays linear.
  */
 export function overlayTransaction(o: OverlayOptions): Transaction {
-  const { reads, indexes, query: q, staged } = o;
-  const { keys, held } = o.locks;
-  /** A range of a partition (list, count, a record's absence) stays as read until COMMIT. */
-  const lockPartition = (c: string, p: string) => held.take([[keys.partition(c, p), 'exclusive']]);
+  const { reads, indexes, staged, readSet } = o;
+  /** Each read statement is counted: a transaction that read once needs no check if it writes nothing. */
+  const q: Query = (text, values) => {
+    readSet.statements++;
+    return o.query(text, values);
+  };
   const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
   const byPartition = new Map<string, Map<string, StagedEntry>>(); // `c\0p` → id → entry
   const byCollection = new Map<string, Map<string, StagedEntry>>(); // c → key → entry
   const stagedIn = (c: string, p: string) => byPartition.get(`${c}\u0000${p}`);
   const visible = (e: StagedEntry) => (e.record === TOMBSTONE || e.record === undefined ? undefined : e.record);
 
-  /** Records as read from the database, locked (row or partition), by key: StagedEntry.before. */
-  const read = new Map<string, { record: unknown; unlocked?: boolean }>();
-  const remember = (c: string, p: string, id: string, record: unknown, unlocked = false) => {
+  /** Records as read from the database, by key: StagedEntry.before. */
+  const read = new Map<string, { record: unknown }>();
+  const remember = (c: string, p: string, id: string, record: unknown, print: string | null) => {
+    readSet.note({ kind: 'record', collection: c, partition: p, id, print });
     const k = key(c, p, id);
-    if (!read.has(k) && !staged.has(k)) read.set(k, unlocked ? { record, unlocked } : { record });
+    if (!read.has(k) && !staged.has(k)) read.set(k, { record });
   };
 
   const stage = (entry: StagedEntry) => {
@@ -69,7 +67,9 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   const count = async (c: string, p: string): Promise<number> => {
-    let n = await reads.count(o.lockedRead([[keys.partition(c, p), 'exclusive']]), c, p);
+    const counted = await reads.countPrinted(q, c, p);
+    readSet.note({ kind: 'partition', collection: c, partition: p, print: counted.print });
+    let n = counted.n;
     const here = stagedIn(c, p);
     if (!here || here.size === 0) return n;
     const existing = await reads.existing(q, c, p, [...here.keys()]);
@@ -82,10 +82,10 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   };
 
   async function* list(c: string, p: string, range?: ListRange): AsyncGenerator<unknown> {
-    await lockPartition(c, p);
+    const printed = (print: string) => readSet.note({ kind: 'partition', collection: c, partition: p, print });
     const here = stagedIn(c, p);
     if (!here || here.size === 0) {
-      for await (const row of reads.list(() => q, c, p, range)) yield row.data;
+      for await (const row of reads.list(() => q, c, p, range, printed)) yield row.data;
       return;
     }
     let skip = range?.offset ?? 0;
@@ -93,7 +93,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     if (left <= 0) return;
     const seen = new Set<string>();
     async function* merged(): AsyncGenerator<unknown> {
-      for await (const row of reads.list(() => q, c, p)) {
+      for await (const row of reads.list(() => q, c, p, undefined, printed)) {
         const s = here!.get(row.id);
         if (!s) yield row.data;
         else {
@@ -117,19 +117,15 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     get: (async (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return visible(s);
-      // Row-locked if it exists; if not, its partition is locked and it is read again (a writer
-      // may have committed it while the lock was awaited).
-      let found = await reads.get(q, c, p, id, true);
-      const partitionLock = keys.partition(c, p);
-      if (found === undefined && !held.holds(partitionLock, 'exclusive')) found = await reads.get(o.lockedRead([[partitionLock, 'exclusive']]), c, p, id, true);
-      remember(c, p, id, found);
-      return found;
+      const found = await reads.getPrinted(q, c, p, id);
+      remember(c, p, id, found.data, found.print);
+      return found.data;
     }) as Transaction['get'],
     list: list as Transaction['list'],
     partitions: async (c) => {
-      await held.take([[keys.collection(c), 'exclusive']]);
       const out = new Set<string>();
-      for (const p of await reads.partitions(q, c)) {
+      const stored = await reads.partitions(q, c, (print) => readSet.note({ kind: 'collection', collection: c, print }));
+      for (const p of stored) {
         // A partition whose stored records the function deleted is gone (if nothing was added).
         const here = stagedIn(c, p);
         if (here && [...here.values()].some((e) => visible(e) === undefined) && (await count(c, p)) === 0) continue;
@@ -141,14 +137,12 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     count,
     lookup: (async (c: CollectionName, index: string, value: string) => {
       const out: unknown[] = [];
-      const locked = o.lockedRead([[keys.index(index), 'shared'], [keys.value(index, value), 'exclusive']]);
       const def = indexes.get(index);
-      // Found records are not row-locked: a lookup that only informs a decision (a plan reading
-      // a person's groups) must not hold a group that PATCHes are waiting to write. One written
-      // back in this transaction is checked unchanged when it is written (writes.ts).
-      for (const r of await reads.lookup(locked, c, index, value)) {
+      const looked = await reads.lookupPrinted(q, c, index, value);
+      readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
+      for (const r of looked.found) {
         if (staged.has(key(c, r.partition, r.id))) continue;
-        remember(c, r.partition, r.id, r.data, true);
+        remember(c, r.partition, r.id, r.data, r.print);
         if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
       }
       if (def && def.collection === c) {

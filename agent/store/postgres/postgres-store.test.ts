@@ -208,8 +208,8 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal(done.length, 100);
     const items = (await b.get('pgLists', 'hub', 'list'))!.items;
     assert.deepEqual([...items].sort((x, y) => x - y), Array.from({ length: 100 }, (_, n) => n));
-    // they ran at once and queued on the record's row lock (key-locks.ts): none had to run again
-    assert.equal(runs, 100);
+    // each committed once; those whose read the others changed first ran again (read-set.ts)
+    assert.ok(runs >= 100, `${runs} runs`);
   });
 
   test('an index whose definition changed is rebuilt at open', async (t) => {

@@ -10,9 +10,10 @@ import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, inlineParams, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
-import { HeldLocks, KeyLocks, TAKE_LOCKS, takeLocksLiteral, writerLocks } from './key-locks.ts';
-import { changedSinceRead, rowLockStatement, TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
+import { commitLocks, KeyLocks, takeLocksLiteral } from './key-locks.ts';
+import { checkStatement, ReadSet } from './read-set.ts';
+import { TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
 
@@ -31,27 +32,17 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
 }
 
-/** The transaction running in this async context (reads made through the store go to its client). */
+/** The transaction function running in this async context (a `transact` inside it is refused). */
 interface TxContext {
   store: PostgresStore;
-  client: pg.PoolClient;
-  /** Set once the function has returned: late reads go to the pool, late writes are refused. */
+  /** Set once the function has returned: late writes are refused. */
   done: boolean;
-  /** The first error a query of this attempt raised (a conflict must be retried even if fn caught it). */
-  failure?: unknown;
-  /**
-   * BEGIN was sent. It is sent with the attempt's first query (together with it when that query
-   * takes advisory locks), and never for a function that neither read through `tx` nor wrote.
-   */
-  begun: boolean;
 }
 
 /**
- * How a transaction starts. `lock_timeout`: a transaction waiting for a lock longer than this gives
- * up (55P03) and runs again, releasing what it holds. PostgreSQL breaks deadlocks it can see; it
- * cannot see one that goes through the application (a transaction holding a lock while the code
- * it runs waits for a pooled connection that transactions queued behind that lock hold). The
- * multi-replica suite stalled that way under CI's load (invites stuck for minutes), never alone.
+ * How a commit starts. `lock_timeout`: a commit waiting for its locks longer than this gives up
+ * (55P03) and runs again. Commits take their locks in one global order and hold them for two
+ * round trips, so a long wait means a stalled holder (a replica paused mid-commit), not a cycle.
  * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
  */
 export const LOCK_TIMEOUT_MS = 5_000;
@@ -72,19 +63,21 @@ const BUSY_WAIT_MS = 60_000;
  * collection, partition, id), written by the store from each index's JavaScript `keysOf`
  * (indexes.ts); `index_definitions`; `schema_migrations`.
  *
- * Transactions: `BEGIN ISOLATION LEVEL READ COMMITTED` on one pooled connection. The function's
- * reads go to that connection and see its own staged writes first (the same overlay as
- * MemoryStore's: a staged put is read back, a staged delete hides the record), and lock what
- * they decide on (key-locks.ts: row locks, and advisory locks on partitions and index values),
- * so concurrent transactions wait for each other only when they touch the same things; at the
- * end the writer's locks are taken and the staged writes go in one statement (writes.ts), then
- * COMMIT. When PostgreSQL reports a deadlock (40P01), the function runs again from the start,
- * after a short random pause growing with each try, up to `maxAttempts` times: the contract of
- * store.ts (a transaction function may run more than once and must keep no effects outside `tx`).
- * A read through the store itself (not `tx`) inside a transaction function goes to the
- * transaction's connection too (same snapshot, without the staged writes, as on MemoryStore):
- * a function waiting for a second pooled connection while every connection is held by a
- * transaction doing the same would wait forever.
+ * Transactions check what they read when they commit (optimistic concurrency). While the
+ * function runs it holds no connection and no lock: each read is a query on a pooled connection,
+ * overlaid with the function's staged writes (the same overlay as MemoryStore's: a staged put is
+ * read back, a staged delete hides the record), and noted with its print in the read set
+ * (read-set.ts). To commit, on one connection: `BEGIN ISOLATION LEVEL READ COMMITTED` and the
+ * locks of everything read and written, taken in one global order (key-locks.ts: no deadlock);
+ * then one statement that prints again what was read, raising if anything differs, and writes the
+ * staged records and their index entries (writes.ts); then COMMIT. So a transaction commits only
+ * if what it read is, at that moment, as it read it: as if it had run alone there. When a read
+ * changed (40001), or a lock was waited for too long (55P03), the function runs again from the
+ * start, after a short random pause growing with each try, up to `maxAttempts` times: the
+ * contract of store.ts (a transaction function may run more than once and must keep no effects
+ * outside `tx`). A function that read once and wrote nothing commits nothing (one statement is
+ * one snapshot). A read through the store itself (not `tx`) inside a transaction function is a
+ * plain read of what is committed.
  *
  * Changes: after COMMIT, local `subscribe` then `subscribeDurable` listeners get the changes with
  * their records (COMMIT is durability here). Other replicas learn of them by NOTIFY (sent after
@@ -111,7 +104,7 @@ export class PostgresStore implements Store {
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
-  /** Advisory lock keys of partitions, collections and index values (key-locks.ts). */
+  /** Advisory lock keys of records, partitions, collections, indexes and values (key-locks.ts). */
   private readonly keys: KeyLocks;
   private readonly channel: string;
   private pool: pg.Pool | null = null;
@@ -351,7 +344,7 @@ export class PostgresStore implements Store {
 
   transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     const ctx = current.getStore();
-    if (ctx && !ctx.done) return Promise.reject(new Error('store: transact called inside a transaction (it would wait for itself); stage through the outer tx'));
+    if (ctx && !ctx.done) return Promise.reject(new Error('store: transact called inside a transaction (its writes would not be part of the outer one); stage through the outer tx'));
     try {
       this.assertOpen('open-only');
     } catch (err) {
@@ -365,11 +358,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Runs the function until it commits, is refused, or has met a deadlock `maxAttempts` times.
-   * Transactions run at READ COMMITTED and lock what they decide on (key-locks.ts), so they wait
-   * for each other instead of failing; only a deadlock (40P01, PostgreSQL picks the loser) or a
-   * serialization failure (40001, which READ COMMITTED does not raise today) runs the function
-   * again, after a random pause of 0-10 ms doubling up to 0-1 s.
+   * Runs the function until it commits, is refused, or has met a conflict `maxAttempts` times: a
+   * read found changed at COMMIT (40001), a lock waited for past lock_timeout (55P03), or a
+   * deadlock (40P01, which the commit's lock order rules out among transactions of this store)
+   * runs the function again, after a random pause of 0-10 ms doubling up to 0-1 s.
    */
   private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     await this.indexesChecked();
@@ -396,82 +388,54 @@ export class PostgresStore implements Store {
   }
 
   private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
+    const ctx: TxContext = { store: this, done: false };
+    const staged = new Map<string, StagedEntry>();
+    const readSet = new ReadSet();
+    let result: R;
+    try {
+      result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet)));
+    } catch (err) {
+      return { ok: false, error: err };
+    } finally {
+      ctx.done = true;
+    }
+    if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }) };
+    // One read statement saw one snapshot: a function that read once and wrote nothing is done.
+    if (staged.size === 0 && readSet.statements <= 1) return { ok: true, result, changes: [] };
+
+    const statement = staged.size > 0 ? writeStatement(this.schema, staged.values(), this.indexes, readSet.checkValues()) : { text: checkStatement(this.schema), values: readSet.checkValues(), filed: undefined };
+    const locks = commitLocks(this.keys, readSet, staged.values(), statement.filed ?? new Map());
     const client = await this.connect();
-    const ctx: TxContext = { store: this, client, done: false, begun: false };
-    const onError = (err: Error) => {
-      ctx.failure ??= err;
-      this.markUnavailable(err);
-    };
-    client.on('error', onError);
     let destroy: Error | undefined;
+    const onError = (err: Error) => this.markUnavailable(err);
+    client.on('error', onError);
     let committing = false;
     try {
-      const staged = new Map<string, StagedEntry>();
-      // The attempt's advisory locks are taken on its connection, also while committing; the
-      // first batch carries BEGIN (one round trip: a SCIM create starts with its lookup's lock).
-      const held = new HeldLocks(async (batch) => {
-        try {
-          if (ctx.begun) return await client.query(named(TAKE_LOCKS), [batch.keys, batch.exclusive]);
-          ctx.begun = true;
-          return await client.query(`${BEGIN}; ${takeLocksLiteral(batch)}`);
-        } catch (err) {
-          ctx.failure ??= err;
-          throw err;
-        }
-      });
-      const result = await current.run(ctx, () => fn(this.transaction(ctx, staged, held)));
-      ctx.done = true;
-      if (ctx.failure !== undefined) throw ctx.failure;
+      // 1. BEGIN and every lock, in key order (key-locks.ts); 2. the check of what was read and
+      // the writes, one statement whose snapshot is taken once the locks are held; 3. COMMIT.
+      await client.query(locks.keys.length > 0 ? `${BEGIN}; ${takeLocksLiteral(locks)}` : BEGIN);
+      type Row = { kind: string; collection: string; partition: string; id: string };
+      const rows = (await client.query<Row>(named(statement.text), statement.values)).rows;
       const changes: Change[] = [];
-      if (staged.size > 0) {
-        const statement = writeStatement(this.schema, staged.values(), this.indexes);
-        // Before writing: wait for the readers of what is written (advisory locks), then row-lock
-        // the records written, so the write statement's snapshot holds their latest committed
-        // versions and their index entries (writes.ts) and nobody changes them until COMMIT.
-        if (!ctx.begun) {
-          ctx.begun = true;
-          await client.query(BEGIN);
-        }
-        const locking = rowLockStatement(this.schema, staged.values(), held.batch(writerLocks(this.keys, staged.values(), statement.filed ?? new Map())));
-        const locked = (await client.query<{ c: string; p: string; i: string; data: string | null }>(named(locking.text), locking.values)).rows;
-        const changed = changedSinceRead(staged.values(), locked);
-        if (changed.length > 0) {
-          // Found by a lookup, changed by another transaction before this one wrote it back.
-          throw Object.assign(new Error(`store: ${changed[0]} changed after this transaction read it`), { code: '40001' });
-        }
-        type Deleted = { kind: string; collection: string; partition: string; id: string };
-        let rows: Deleted[];
-        if (locked.length === staged.size || !statement.split) {
-          rows = (await client.query<Deleted>(named(statement.text), statement.values)).rows;
-        } else {
-          // A record written was not stored when its row was to be locked (writes.ts `split`).
-          const [recordsFirst, thenIndexes] = statement.split;
-          rows = (await client.query<Deleted>(named(recordsFirst.text), recordsFirst.values)).rows;
-          await client.query(named(thenIndexes.text), thenIndexes.values);
-        }
-        const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
-        for (const e of staged.values()) {
-          const deleting = e.record === TOMBSTONE || e.record === undefined;
-          if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
-          changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
-        }
+      const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
+      for (const e of staged.values()) {
+        const deleting = e.record === TOMBSTONE || e.record === undefined;
+        if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
+        changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
       }
       committing = true;
-      if (ctx.begun) await client.query('COMMIT');
+      await client.query('COMMIT');
       this.markAvailable();
-      this.announcer.announce(changes.map((c) => [c.collection, c.partition, c.id] as const));
+      this.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
       return { ok: true, result, changes };
-    } catch (thrown) {
-      ctx.done = true;
-      // A conflict raised by one of the function's reads counts even if the function caught it.
-      const err = isRetryable(ctx.failure) || isUnreachable(ctx.failure) ? ctx.failure : thrown;
+    } catch (err) {
       if (isUnreachable(err)) {
         destroy = err as Error;
         this.markUnavailable(err);
         return { ok: false, error: this.unavailableError(err, committing) };
       }
       try {
-        if (ctx.begun) await client.query('ROLLBACK');
+        await client.query('ROLLBACK');
       } catch (rollbackErr) {
         destroy = rollbackErr as Error;
       }
@@ -482,44 +446,16 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** The `tx` of one attempt: reads on its connection, overlaid with its staged writes (overlay.ts). */
-  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, held: HeldLocks): Transaction {
+  /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
+  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet): Transaction {
     return overlayTransaction({
       reads: this.reads,
       indexes: this.indexes,
-      query: this.clientQuery(ctx),
+      query: (text, values) => this.poolQuery(text, values),
       staged,
       ended: () => ctx.done,
-      locks: { keys: this.keys, held },
-      lockedRead: (wanted) => async (text, values) => {
-        if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
-        const batch = held.batch(wanted);
-        if (batch.keys.length === 0) return this.clientQuery(ctx)(text, values);
-        // One simple query: [BEGIN;] the locks; the read (its own statement, so at READ COMMITTED
-        // its snapshot is taken once the locks are granted). The read's parameters are written in.
-        const parts = ctx.begun ? [] : [BEGIN];
-        ctx.begun = true;
-        parts.push(takeLocksLiteral(batch), inlineParams(text, values));
-        return this.onTransaction(ctx, async () => {
-          const results = (await ctx.client.query(parts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
-          return (Array.isArray(results) ? results[results.length - 1]! : results).rows;
-        });
-      },
+      readSet,
     });
-  }
-
-  /** Runs a query of the attempt on its connection; a failure is the attempt's (retried if a deadlock). */
-  private async onTransaction<T>(ctx: TxContext, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      ctx.failure ??= err;
-      if (isUnreachable(err)) {
-        this.markUnavailable(err);
-        throw this.unavailableError(err);
-      }
-      throw err;
-    }
   }
 
   // ---- notifications -----------------------------------------------------------------------
@@ -547,24 +483,9 @@ export class PostgresStore implements Store {
 
   // ---- connections -------------------------------------------------------------------------
 
-  /** Where a read made now goes: the running transaction's connection, else the pool. */
+  /** Where a read made now goes: the pool (a transaction holds no connection while its function runs). */
   private query(): Query {
-    const ctx = current.getStore();
-    if (ctx && ctx.store === this && !ctx.done) return this.clientQuery(ctx);
     return (text, values) => this.poolQuery(text, values);
-  }
-
-  private clientQuery(ctx: TxContext): Query {
-    return async (text, values) => {
-      if (ctx.done) return this.poolQuery(text, values); // a read after the function returned
-      return this.onTransaction(ctx, async () => {
-        if (!ctx.begun) {
-          ctx.begun = true;
-          await ctx.client.query(BEGIN);
-        }
-        return (await ctx.client.query(named(text), values)).rows;
-      });
-    };
   }
 
   private async poolQuery<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {

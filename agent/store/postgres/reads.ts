@@ -1,5 +1,6 @@
 import type { ListRange } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import { EMPTY_PRINT } from './read-set.ts';
 import { decodeKey, encodeKey, ident, IN_COLLECTION, IN_PARTITION, inCollection, inPartition } from './sql.ts';
 
 /** Something that runs a query: the pool (reads outside transactions) or a transaction's client. */
@@ -10,49 +11,66 @@ export const PAGE = 500;
 
 /**
  * The store's reads as SQL, each one query (or one per page). Every read names the collection and
- * partition so it is an index scan. Inside a transaction, what a read decides on is locked first
- * or by the read itself (key-locks.ts).
+ * partition so it is an index scan. Inside a transaction, the `…Printed` reads (and `list` with
+ * `onPrint`) also return what read-set.ts checks at COMMIT, from the same statement.
  */
 export class Reads {
   private readonly records: string;
   private readonly entries: string;
+  /** The schema, quoted: its print functions (migrations/003-read-prints.sql). */
+  private readonly s: string;
 
   constructor(schema: string) {
-    this.records = `${ident(schema)}.records`;
-    this.entries = `${ident(schema)}.index_entries`;
+    this.s = ident(schema);
+    this.records = `${this.s}.records`;
+    this.entries = `${this.s}.index_entries`;
   }
 
-  /** `lock`: row-lock the record until the transaction ends (key-locks.ts). */
-  async get(q: Query, collection: string, partition: string, id: string, lock = false): Promise<unknown> {
-    const rows = await q<{ data: unknown }>(`SELECT data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3${lock ? ' FOR UPDATE' : ''}`, [collection, encodeKey(partition), encodeKey(id)]);
+  async get(q: Query, collection: string, partition: string, id: string): Promise<unknown> {
+    const rows = await q<{ data: unknown }>(`SELECT data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);
     return rows[0]?.data;
+  }
+
+  /** The record and its print (its row version, read-set.ts), or undefined and null when absent. */
+  async getPrinted(q: Query, collection: string, partition: string, id: string): Promise<{ data: unknown; print: string | null }> {
+    const rows = await q<{ data: unknown; v: string }>(`SELECT data, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);
+    return rows[0] ? { data: rows[0].data, print: rows[0].v } : { data: undefined, print: null };
   }
 
   /**
    * A partition's records in insertion order, page by page (keyset on seq), with their ids.
    * `range` is applied in SQL: the offset on the first page, the limit across pages.
    */
-  async *list(q: () => Query, collection: string, partition: string, range?: ListRange): AsyncGenerator<{ id: string; data: unknown }> {
+  async *list(q: () => Query, collection: string, partition: string, range?: ListRange, onPrint?: (print: string) => void): AsyncGenerator<{ id: string; data: unknown }> {
     let left = range?.limit ?? Infinity;
-    if (left <= 0) return;
-    const offset = Math.max(0, Math.floor(range?.offset ?? 0));
     const p = encodeKey(partition);
+    const offset = Math.max(0, Math.floor(range?.offset ?? 0));
+    if (onPrint && left <= 0) {
+      onPrint((await q()<{ print: string }>(`SELECT ${this.s}.partition_print($1, $2) AS print`, [collection, p]))[0]!.print);
+      return;
+    }
+    if (left <= 0) return;
     let after: string | null = null;
     for (;;) {
       const n = Math.min(PAGE, left);
-      const rows: Array<{ seq: string; id: string; data: unknown }> =
-        after === null
-          ? offset === 0
-            ? await q()(`SELECT seq, id, data FROM ${this.records} WHERE ${IN_PARTITION} = $1 ORDER BY seq LIMIT $2`, [inPartition(collection, p), n])
-            : // A deep page (SCIM startIndex=249,901): find where it starts by skipping over the
-              // (collection, partition, seq) index alone, an index-only scan when the visibility
-              // map is current, instead of fetching every skipped row's data (2.2-5.6 s measured
-              // at 250,000 users with LIMIT/OFFSET over the rows).
-              await q()(
-                `SELECT seq, id, data FROM ${this.records} WHERE ${IN_PARTITION} = $1 AND seq >= (SELECT seq FROM ${this.records} WHERE ${IN_PARTITION} = $1 ORDER BY seq LIMIT 1 OFFSET $3) ORDER BY seq LIMIT $2`,
-                [inPartition(collection, p), n, offset],
-              )
-          : await q()(`SELECT seq, id, data FROM ${this.records} WHERE ${IN_PARTITION} = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [inPartition(collection, p), after, n]);
+      let rows: Array<{ seq: string | null; id: string; data: unknown; print?: string }>;
+      if (after === null) {
+        // A deep page (SCIM startIndex=249,901): find where it starts by skipping over the
+        // (collection, partition, seq) index alone, an index-only scan when the visibility map is
+        // current, instead of fetching every skipped row's data (2.2-5.6 s measured at 250,000
+        // users with LIMIT/OFFSET over the rows).
+        const from = offset === 0 ? '' : ` AND seq >= (SELECT seq FROM ${this.records} WHERE ${IN_PARTITION} = $1 ORDER BY seq LIMIT 1 OFFSET $3)`;
+        const page = `SELECT seq, id, data FROM ${this.records} WHERE ${IN_PARTITION} = $1${from} ORDER BY seq LIMIT $2`;
+        const values: unknown[] = offset === 0 ? [inPartition(collection, p), n] : [inPartition(collection, p), n, offset];
+        if (onPrint) {
+          // The first page and the whole partition's print (read-set.ts) in one statement: one
+          // snapshot. At least one row comes back, the print's, even when the page is empty.
+          const k = values.length;
+          rows = await q()(`SELECT x.seq, x.id, x.data, pr.print FROM (SELECT ${this.s}.partition_print($${k + 1}, $${k + 2}) AS print) pr LEFT JOIN LATERAL (${page}) x ON true ORDER BY x.seq`, [...values, collection, p]);
+          onPrint(rows[0]!.print!);
+          rows = rows.filter((r) => r.seq !== null);
+        } else rows = await q()(page, values);
+      } else rows = await q()(`SELECT seq, id, data FROM ${this.records} WHERE ${IN_PARTITION} = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [inPartition(collection, p), after, n]);
       for (const row of rows) yield { id: decodeKey(row.id), data: row.data };
       left -= rows.length;
       if (rows.length < n || left <= 0) return;
@@ -79,22 +97,30 @@ export class Reads {
    * The partitions of a collection, sorted: a loose index scan (one index probe per partition),
    * so a collection of a million records in three partitions costs three probes.
    */
-  async partitions(q: Query, collection: string): Promise<string[]> {
-    const rows = await q<{ partition: string }>(
+  async partitions(q: Query, collection: string, onPrint?: (print: string) => void): Promise<string[]> {
+    const rows = await q<{ partition: string; print?: string }>(
       `WITH RECURSIVE p AS (
          (SELECT partition FROM ${this.records} WHERE collection = $1 ORDER BY partition LIMIT 1)
          UNION ALL
          SELECT (SELECT r.partition FROM ${this.records} r WHERE r.collection = $1 AND r.partition > p.partition ORDER BY r.partition LIMIT 1)
          FROM p WHERE p.partition IS NOT NULL
-       ) SELECT partition FROM p WHERE partition IS NOT NULL`,
+       ) SELECT partition${onPrint ? `, (SELECT ${this.s}.collection_print($1)) AS print` : ''} FROM p WHERE partition IS NOT NULL`,
       [collection],
     );
+    onPrint?.(rows[0]?.print ?? EMPTY_PRINT);
     return rows.map((r) => decodeKey(r.partition));
   }
 
   async count(q: Query, collection: string, partition: string): Promise<number> {
     const rows = await q<{ n: string }>(`SELECT count(*) AS n FROM ${this.records} WHERE collection = $1 AND partition = $2`, [collection, encodeKey(partition)]);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The count and the partition's print (read-set.ts; the print begins with the count). */
+  async countPrinted(q: Query, collection: string, partition: string): Promise<{ n: number; print: string }> {
+    const rows = await q<{ print: string }>(`SELECT ${this.s}.partition_print($1, $2) AS print`, [collection, encodeKey(partition)]);
+    const print = rows[0]!.print;
+    return { n: Number(print.slice(0, print.indexOf('/'))), print };
   }
 
   /** Which of `ids` exist in the partition. */
@@ -104,16 +130,27 @@ export class Reads {
     return new Set(rows.map((r) => decodeKey(r.id)));
   }
 
-  /** Records filed under `value` in index `name`, in insertion order; `lock`: row-locked (key-locks.ts). */
-  async lookup(q: Query, collection: string, name: string, value: string, lock = false): Promise<Array<{ partition: string; id: string; data: unknown }>> {
-    const rows = await q<{ partition: string; id: string; data: unknown }>(
-      `SELECT r.partition, r.id, r.data FROM ${this.entries} e
+  /** Records filed under `value` in index `name`, in insertion order. */
+  async lookup(q: Query, collection: string, name: string, value: string): Promise<Array<{ partition: string; id: string; data: unknown }>> {
+    return (await this.lookupPrinted(q, collection, name, value, false)).found;
+  }
+
+  /**
+   * The same, with each record's print and the print of the whole set (read-set.ts), in one
+   * statement (`printed`).
+   */
+  async lookupPrinted(q: Query, collection: string, name: string, value: string, printed = true): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
+    const rows = await q<{ partition: string; id: string; data: unknown; v: string; print?: string }>(
+      `SELECT r.partition, r.id, r.data, r.xmin::text AS v${printed ? `, (SELECT ${this.s}.lookup_print($1, $2, $3)) AS print` : ''} FROM ${this.entries} e
        JOIN ${this.records} r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
        WHERE e.name = $1 AND e.value = $2 AND e.collection = $3
-       ORDER BY r.seq${lock ? ' FOR UPDATE OF r' : ''}`,
+       ORDER BY r.seq`,
       [name, encodeKey(value), collection],
     );
-    return rows.map((r) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data }));
+    return {
+      found: rows.map((r) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data, print: r.v })),
+      print: rows[0]?.print ?? EMPTY_PRINT,
+    };
   }
 }
 

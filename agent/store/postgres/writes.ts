@@ -1,6 +1,6 @@
 import type { CollectionName } from '../collections.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
-import { TAKE_LOCKS, type LockBatch } from './key-locks.ts';
+import { checkPart } from './read-set.ts';
 import { encodeKey, ident } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
@@ -12,12 +12,11 @@ export interface StagedEntry {
   /** The record to store, or TOMBSTONE to delete it. */
   record: unknown;
   /**
-   * The stored record as this transaction read it, when it did: its keys are filed already and
-   * stay so until COMMIT, so only the new record's other keys need the writer's value locks (a
-   * PATCH adding one member to a 5,000-member group locks one value). `unlocked`: found by a
-   * lookup, which does not row-lock what it finds (overlay.ts); the write checks it is unchanged.
+   * The stored record as this transaction read it, when it did: its keys are filed already, and
+   * the read is checked unchanged at COMMIT, so only the new record's other keys need the
+   * writer's value locks (a PATCH adding one member to a 5,000-member group locks one value).
    */
-  before?: { record: unknown; unlocked?: boolean };
+  before?: { record: unknown };
 }
 
 export interface WriteStatement {
@@ -25,14 +24,6 @@ export interface WriteStatement {
   values: unknown[];
   /** Per index, the values the records put are newly filed under (for the writer's locks, key-locks.ts). */
   filed?: Map<string, Set<string>>;
-  /**
-   * The same writes as two statements, records then index entries, for when a record written was
-   * not stored (so not row-locked) when the writer locked its rows: another transaction may store
-   * it, and change its index entries, while this one's single statement runs on a snapshot taken
-   * before. After the first statement this transaction holds every written row; the second's
-   * snapshot then has their latest entries.
-   */
-  split?: [WriteStatement, WriteStatement];
 }
 
 /**
@@ -48,14 +39,17 @@ export interface WriteStatement {
  *    alone (adding one member to a 5,000-member group writes one entry, not 5,001);
  * The caller announces the changes to other replicas after COMMIT (notifications.ts), deletions
  * only of records `del` says existed.
+ *  - `checked`: what the transaction read, printed again (read-set.ts checkPart, parameters
+ *    $18-$22); a difference raises, and the statement, so the transaction, writes nothing.
  * The parts touch disjoint rows (a key is staged once), so one snapshot serves them all; the
- * caller row-locks the stored records first (rowLockStatement), so at READ COMMITTED that
- * snapshot already holds the latest version of each record and of its index entries.
+ * caller holds the locks of every record written (key-locks.ts) before this statement starts,
+ * so at READ COMMITTED its snapshot holds the latest version of each record and of its index
+ * entries, and no other transaction writes them until COMMIT.
  *
  * Throws before any SQL when a record is not JSON or an index key function throws: the
  * transaction is then rolled back with nothing written.
  */
-export function writeStatement(schema: string, entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): WriteStatement {
+export function writeStatement(schema: string, entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>, checks: unknown[] = [[], [], [], [], []]): WriteStatement {
   const records = `${ident(schema)}.records`;
   const indexEntries = `${ident(schema)}.index_entries`;
   const del = { c: [] as string[], p: [] as string[], i: [] as string[] };
@@ -130,52 +124,10 @@ added AS (
   const recordValues = [del.c, del.p, del.i, ups.c, ups.p, ups.i, ups.j];
   const indexValues = [touched.c, touched.p, touched.i, touched.whole, [...indexes.keys()], added.n, added.v, added.c, added.p, added.i];
   return {
-    text: `WITH\n${recordsPart},\n${indexPart(8)}\nSELECT 'deleted' AS kind, collection, partition, id FROM del`,
-    values: [...recordValues, ...indexValues],
+    // `checked` raises if a read changed (read-set.ts), and then nothing is written; it is named
+    // in the final SELECT so that it runs.
+    text: `WITH\n${checkPart(schema, 18)},\n${recordsPart},\n${indexPart(8)}\nSELECT 'deleted' AS kind, collection, partition, id FROM del UNION ALL SELECT 'checked', NULL, NULL, NULL FROM checked`,
+    values: [...recordValues, ...indexValues, ...checks],
     filed,
-    split: [
-      { text: `WITH\n${recordsPart}\nSELECT 'deleted' AS kind, collection, partition, id FROM del`, values: recordValues },
-      { text: `WITH\n${indexPart(1)}\nSELECT 1`, values: indexValues },
-    ],
   };
-}
-
-/**
- * Takes the writer's advisory locks (`locks`, first: an InitPlan, evaluated before the scan), then
- * row-locks the stored records among `entries` in key order (two writers of the same records
- * queue instead of deadlocking); a record not stored yet is not locked (its insert waits on the
- * primary key instead). One round trip. Returns a row per record locked, with, for each entry read
- * unlocked (`before.unlocked`), its stored JSON text as of now: the caller compares it with what
- * was read.
- */
-export function rowLockStatement(schema: string, entries: Iterable<StagedEntry>, locks: LockBatch): WriteStatement {
-  const t = { c: [] as string[], p: [] as string[], i: [] as string[], v: [] as boolean[] };
-  for (const e of entries) {
-    t.c.push(e.collection);
-    t.p.push(encodeKey(e.partition));
-    t.i.push(encodeKey(e.id));
-    t.v.push(e.before?.unlocked === true);
-  }
-  const text = `SELECT c, p, i, data FROM (
-    SELECT r.collection AS c, r.partition AS p, r.id AS i, CASE WHEN t.v THEN r.data::text END AS data, t.v
-    FROM ${ident(schema)}.records r JOIN unnest($3::text[], $4::text[], $5::text[], $6::boolean[]) AS t(c, p, i, v)
-      ON r.collection = t.c AND r.partition = t.p AND r.id = t.i
-    WHERE (SELECT count(*) FROM (${TAKE_LOCKS}) AS taken) >= 0
-    ORDER BY r.collection, r.partition, r.id FOR UPDATE OF r) AS locked`;
-  return { text, values: [locks.keys, locks.exclusive, t.c, t.p, t.i, t.v] };
-}
-
-/**
- * Entries read unlocked whose stored record changed (or went) since: the transaction decided on
- * a stale read, and must run again.
- */
-export function changedSinceRead(entries: Iterable<StagedEntry>, locked: ReadonlyArray<{ c: string; p: string; i: string; data: string | null }>): string[] {
-  const now = new Map(locked.map((r) => [`${r.c}\u0000${r.p}\u0000${r.i}`, r.data]));
-  const changed: string[] = [];
-  for (const e of entries) {
-    if (!e.before?.unlocked) continue;
-    const stored = now.get(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`);
-    if (stored !== JSON.stringify(e.before.record)) changed.push(`${e.collection} ${e.id}`);
-  }
-  return changed;
 }
