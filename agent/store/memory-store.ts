@@ -84,6 +84,10 @@ export class MemoryStore implements Store {
     return this.peek(collection, partition, id);
   }
 
+  async getMany<C extends CollectionName>(collection: C, partition: string, ids: readonly string[]): Promise<Array<Readonly<RecordOf<C>> | undefined>> {
+    return ids.map((id) => this.peek(collection, partition, id));
+  }
+
   list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
     return asyncOf(inRange(this.peekList(collection, partition), range));
   }
@@ -284,6 +288,7 @@ export class MemoryStore implements Store {
     }
     const tx: Transaction = {
       get: (async (c: CollectionName, p: string, id: string) => stagedGet(c, p, id)) as Transaction['get'],
+      getMany: (async (c: CollectionName, p: string, ids: readonly string[]) => ids.map((id) => stagedGet(c, p, id))) as Transaction['getMany'],
       list: (c, p, range) => asyncOf(inRange(stagedList(c, p), range)),
       partitions: async (c) => {
         const ps = new Set(store.peekPartitions(c));

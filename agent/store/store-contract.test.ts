@@ -222,6 +222,23 @@ for (const kind of kinds) {
       assert.deepEqual(seen, { txNew: { id: 'new', n: 2 }, txOld: undefined, txList: ['new'], storeNew: undefined, storeOld: 'old' });
     });
 
+    test('getMany: records in the order asked, undefined where absent, staged writes included', async (t) => {
+      const { store, P } = await setup(t);
+      await store.transact((tx) => {
+        tx.put('contractItems', P, 'a', { id: 'a', n: 1 });
+        tx.put('contractItems', P, 'b', { id: 'b', n: 2 });
+      });
+      assert.deepEqual(await store.getMany('contractItems', P, ['b', 'none', 'a', 'b']), [{ id: 'b', n: 2 }, undefined, { id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+      assert.deepEqual(await store.getMany('contractItems', P, []), []);
+      const inTx = await store.transact(async (tx) => {
+        tx.put('contractItems', P, 'c', { id: 'c', n: 3 });
+        tx.delete('contractItems', P, 'a');
+        return tx.getMany('contractItems', P, ['a', 'b', 'c']);
+      });
+      assert.deepEqual(inTx, [undefined, { id: 'b', n: 2 }, { id: 'c', n: 3 }]);
+      assert.deepEqual(await store.getMany('contractItems', 'other', ['b']), [undefined], 'partitions are apart');
+    });
+
     test('a transaction returns its result; one with no writes commits cleanly', async (t) => {
       const { store, P } = await setup(t);
       assert.equal(await store.transact(() => 42), 42);

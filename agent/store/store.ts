@@ -26,6 +26,12 @@ import type { CollectionName, RecordOf } from './collections.ts';
 export interface ReadView {
   get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined>;
   /**
+   * Several records of one partition, in the order of `ids` (undefined where absent): one read,
+   * where a `get` each would be one database round trip each (a group PATCH adding 100 members
+   * checks 100 users).
+   */
+  getMany<C extends CollectionName>(collection: C, partition: string, ids: readonly string[]): Promise<Array<Readonly<RecordOf<C>> | undefined>>;
+  /**
    * Records of one partition in insertion order (stable across calls; SCIM paging relies on it),
    * read page by page; `range` skips and limits (a SCIM page of a million users reads one page).
    */

@@ -37,10 +37,9 @@ async function assertUniqueName(tx: ReadView, hubId: string, displayName: string
 async function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): Promise<DirectoryGroupRecord> {
   const had = new Set(before?.members.map((m) => m.value));
   const bare = new Set(((incoming.members as ScimObject[] | undefined) ?? []).filter((m) => bareMembers.has(m)).map((m) => m.value));
-  const unknown: DirectoryGroupRecord['members'] = [];
-  for (const m of group.members) {
-    if (!had.has(m.value) && !(await tx.get('directoryUsers', hubId, m.value))) unknown.push(m);
-  }
+  const added = group.members.filter((m) => !had.has(m.value));
+  const users = await tx.getMany('directoryUsers', hubId, added.map((m) => m.value));
+  const unknown = added.filter((_, n) => !users[n]);
   if (unknown.length === 0) return group;
   const refused = unknown.filter((m) => !bare.has(m.value));
   if (refused.length > 0) {

@@ -46,7 +46,7 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 interface Target { base: string; token: string }
-interface Figures { label: string; writes: number; seconds: number; cpuSeconds: number; p50: number; p99: number; peakRssMb: number; errors: number; byKind: Record<string, { n: number; p50: number; p99: number }> }
+interface Figures { phases?: string; label: string; writes: number; seconds: number; cpuSeconds: number; p50: number; p99: number; peakRssMb: number; errors: number; byKind: Record<string, { n: number; p50: number; p99: number }> }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
@@ -127,6 +127,7 @@ async function importLoad(label: string, targets: Target[], users: number, group
     ids[i] = (await write('POST', '/Users', oktaUser(i), 201)).json?.id;
   }, deadline);
   const created = ids.filter(Boolean).length;
+  const usersDone = performance.now();
   const groupIds: string[] = [];
   await pool([...Array(groups).keys()], async (g) => {
     groupIds[g] = (await write('POST', '/Groups', { schemas: [GROUP], displayName: `Bench group ${g}`, members: [] }, 201)).json?.id;
@@ -137,11 +138,13 @@ async function importLoad(label: string, targets: Target[], users: number, group
     const members = [...new Set(Array.from({ length: size }, (_, k) => ids[(g * 131 + k * 7) % created]))];
     for (let c = 0; c < members.length; c += CHUNK) chunks.push({ gid: groupIds[g], members: members.slice(c, c + CHUNK) });
   }
+  const groupsDone = performance.now();
   await pool(chunks, async ({ gid, members }) => {
     const body = { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }] };
     await write('PATCH', `/Groups/${gid}`, body, 200);
   }, deadline);
   const seconds = (performance.now() - started) / 1000;
+  const phases = `users (lookup + POST) ${((usersDone - started) / 1000).toFixed(1)} s, group POSTs ${((groupsDone - usersDone) / 1000).toFixed(1)} s, member PATCHes ${(seconds - (groupsDone - started) / 1000).toFixed(1)} s`;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
   latencies.sort((a, b) => a - b);
@@ -151,7 +154,7 @@ async function importLoad(label: string, targets: Target[], users: number, group
     v.sort((a, b) => a - b);
     byKind[k] = { n: v.length, p50: percentile(v, 50), p99: percentile(v, 99) };
   }
-  return { label: label + capped, writes: latencies.length, seconds, cpuSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors, byKind };
+  return { phases, label: label + capped, writes: latencies.length, seconds, cpuSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssMb: stopRss(), errors, byKind };
 }
 
 /** The do-it-yourself baseline: scimmy's process-wide registry, lowdb rewriting its file per write. */
@@ -362,7 +365,8 @@ if (process.env.HUBWARDEN_SCIM_BENCH_CLIENT) {
 
 const fmt = (f: Figures) =>
   `${f.label}\n   ${String(f.writes).padStart(6)} writes in ${f.seconds.toFixed(1).padStart(6)} s = ${(f.writes / f.seconds).toFixed(0).padStart(5)} writes/s  p50 ${f.p50.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  peak RSS ${f.peakRssMb} MB  errors ${f.errors}\n  server CPU ${f.cpuSeconds.toFixed(1)} s (all requests, lookups included) = ${(f.writes / f.cpuSeconds).toFixed(0)} writes per server CPU-second` +
-  Object.entries(f.byKind).map(([k, v]) => `\n  ${k.padEnd(13)} n=${String(v.n).padStart(6)}  p50 ${v.p50.toFixed(1)} ms  p99 ${v.p99.toFixed(1)} ms`).join('');
+  Object.entries(f.byKind).map(([k, v]) => `\n  ${k.padEnd(13)} n=${String(v.n).padStart(6)}  p50 ${v.p50.toFixed(1)} ms  p99 ${v.p99.toFixed(1)} ms`).join('') +
+  (f.phases ? `\n  phases: ${f.phases}` : '');
 
 export default async function bench(argv: string[]): Promise<void> {
   // `--memory` (= `--store memory`): hubwarden on MemoryStore (no disk), to tell the store's share of the latency apart.

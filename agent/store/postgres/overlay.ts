@@ -121,6 +121,19 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       remember(c, p, id, found.data, found.print);
       return found.data;
     }) as Transaction['get'],
+    getMany: (async (c: CollectionName, p: string, ids: readonly string[]) => {
+      const unstaged = ids.filter((id) => !staged.has(key(c, p, id)));
+      const found = new Map<string, unknown>();
+      const rows = await reads.getMany(q, c, p, unstaged, true);
+      unstaged.forEach((id, n) => {
+        remember(c, p, id, rows[n]!.data, rows[n]!.print);
+        found.set(id, rows[n]!.data);
+      });
+      return ids.map((id) => {
+        const s = staged.get(key(c, p, id));
+        return s ? visible(s) : found.get(id);
+      });
+    }) as Transaction['getMany'],
     list: list as Transaction['list'],
     partitions: async (c) => {
       const out = new Set<string>();

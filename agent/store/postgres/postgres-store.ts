@@ -13,6 +13,7 @@ import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
 import { commitLocks, KeyLocks, takeLocksLiteral } from './key-locks.ts';
 import { checkStatement, ReadSet } from './read-set.ts';
+import { LocalQueue } from './local-queue.ts';
 import { TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -49,6 +50,9 @@ export const LOCK_TIMEOUT_MS = 5_000;
 const BEGIN = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`;
 
 const current = new AsyncLocalStorage<TxContext>();
+
+/** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
+const QUEUED_KEYS_MAX = 64;
 
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
 const BUSY_WAIT_MS = 60_000;
@@ -121,6 +125,8 @@ export class PostgresStore implements Store {
   private unavailable: { reason: string; since: string } | null = null;
   private probe: NodeJS.Timeout | null = null;
   private inflight = new Set<Promise<unknown>>();
+  /** Where this process's re-runs after a conflict queue (local-queue.ts). */
+  private readonly queue = new LocalQueue();
   /** Transactions run again after a conflict, since open (tests and metrics). */
   retries = 0;
 
@@ -225,6 +231,10 @@ export class PostgresStore implements Store {
 
   async get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined> {
     return (await this.reads.get(this.query(), collection, partition, id)) as RecordOf<C> | undefined;
+  }
+
+  async getMany<C extends CollectionName>(collection: C, partition: string, ids: readonly string[]): Promise<Array<Readonly<RecordOf<C>> | undefined>> {
+    return (await this.reads.getMany(this.query(), collection, partition, ids)).map((r) => r.data as RecordOf<C> | undefined);
   }
 
   list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
@@ -365,8 +375,15 @@ export class PostgresStore implements Store {
    */
   private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     await this.indexesChecked();
+    let queueOn: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(fn);
+      const release = queueOn.length > 0 ? await this.queue.take(queueOn) : undefined;
+      let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
+      try {
+        outcome = await this.attempt(fn);
+      } finally {
+        release?.();
+      }
       if (outcome.ok) {
         if (outcome.changes.length > 0) {
           this.notify(this.listeners, outcome.changes);
@@ -377,7 +394,9 @@ export class PostgresStore implements Store {
       const err = outcome.error;
       if (isRetryable(err) && attempt < this.o.maxAttempts) {
         this.retries++;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
+        queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
+        // A re-run that queues here waits its turn there; one that does not backs off at random.
+        if (queueOn.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
         continue;
       }
       if (isRetryable(err)) {
@@ -387,7 +406,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown }> {
+  /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: string[] }> {
     const ctx: TxContext = { store: this, done: false };
     const staged = new Map<string, StagedEntry>();
     const readSet = new ReadSet();
@@ -395,11 +415,12 @@ export class PostgresStore implements Store {
     try {
       result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet)));
     } catch (err) {
-      return { ok: false, error: err };
+      return { ok: false, error: err, wrote: [] };
     } finally {
       ctx.done = true;
     }
-    if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }) };
+    const wrote = [...staged.keys()];
+    if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }), wrote };
     // One read statement saw one snapshot: a function that read once and wrote nothing is done.
     if (staged.size === 0 && readSet.statements <= 1) return { ok: true, result, changes: [] };
 
@@ -432,14 +453,14 @@ export class PostgresStore implements Store {
       if (isUnreachable(err)) {
         destroy = err as Error;
         this.markUnavailable(err);
-        return { ok: false, error: this.unavailableError(err, committing) };
+        return { ok: false, error: this.unavailableError(err, committing), wrote };
       }
       try {
         await client.query('ROLLBACK');
       } catch (rollbackErr) {
         destroy = rollbackErr as Error;
       }
-      return { ok: false, error: err };
+      return { ok: false, error: err, wrote };
     } finally {
       client.removeListener('error', onError);
       client.release(destroy); // a discarded connection ends its session

@@ -31,6 +31,22 @@ export class Reads {
     return rows[0]?.data;
   }
 
+  /** Records of one partition by id, in the order of `ids`; `printed`: with each one's print (null when absent). */
+  async getMany(q: Query, collection: string, partition: string, ids: readonly string[], printed = false): Promise<Array<{ data: unknown; print: string | null }>> {
+    if (ids.length === 0) return [];
+    const rows = await q<{ id: string; data: unknown; v?: string }>(
+      // One key lookup per id, whatever the statistics say: on a table not analyzed yet the planner
+      // took a partition to hold one row, and as \`id = ANY($3)\` or as a join it read the whole
+      // partition and filtered it by id (EXPLAIN ANALYZE: 9,900 rows removed to find 100, 14 ms;
+      // as a join, 999,900). A LATERAL subquery with LIMIT is never flattened into a join.
+      `SELECT r.id, r.data${printed ? ', r.v' : ''} FROM unnest($3::text[]) AS k(id)
+       CROSS JOIN LATERAL (SELECT id, data, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = k.id LIMIT 1) r`,
+      [collection, encodeKey(partition), [...new Set(ids.map(encodeKey))]],
+    );
+    const found = new Map(rows.map((r) => [decodeKey(r.id), { data: r.data, print: r.v ?? null }]));
+    return ids.map((id) => found.get(id) ?? { data: undefined, print: null });
+  }
+
   /** The record and its print (its row version, read-set.ts), or undefined and null when absent. */
   async getPrinted(q: Query, collection: string, partition: string, id: string): Promise<{ data: unknown; print: string | null }> {
     const rows = await q<{ data: unknown; v: string }>(`SELECT data, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);

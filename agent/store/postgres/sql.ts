@@ -84,12 +84,12 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /**
- * 53200 with the hint to raise max_pred_locks_per_transaction: the server's predicate-lock table
- * is full (https://www.postgresql.org/docs/current/runtime-config-locks.html).
+ * 53200 with the hint to raise max_pred_locks_per_transaction or max_locks_per_transaction: the
+ * server's lock table is full (many commits holding many advisory locks at once, key-locks.ts) (https://www.postgresql.org/docs/current/runtime-config-locks.html).
  */
 export function isPredicateLockShortage(err: unknown): boolean {
   const e = err as { code?: unknown; hint?: unknown; message?: unknown } | null;
-  return e?.code === '53200' && /max_pred_locks_per_transaction/.test(`${String(e.hint ?? '')} ${String(e.message ?? '')}`);
+  return e?.code === '53200' && /max_pred_locks_per_transaction|max_locks_per_transaction/.test(`${String(e.hint ?? '')} ${String(e.message ?? '')}`);
 }
 
 /** pg-pool's own timeout waiting for a connection (busy pool or silent database). */

@@ -18,6 +18,7 @@ export function serverIndexes(config: LoadedConfig): IndexDef[] {
     subscribe: () => () => {},
     subscribeDurable: () => () => {},
     get: async () => undefined,
+    getMany: async (_c, _p, ids) => ids.map(() => undefined),
     list: none,
     newestFirst: none,
     partitions: async () => [],
