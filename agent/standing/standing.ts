@@ -112,14 +112,17 @@ const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => of
 
 /** One directory user's standing (needs `defineStandingIndexes`): O(their rows), read by index and key. */
 export async function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string): Promise<PersonStanding> {
-  const matches = await view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`);
+  // Both lookups at once: outside a transaction each is a database round trip.
+  const [matches, offers] = await Promise.all([
+    view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
+    view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
+  ]);
   const records = await recordsOfRows(view, hubId, matches.map((m) => m.memberId));
   const rows: MatchedRow[] = [];
   for (const m of matches) {
     const exemption = await view.get('exemptions', hubId, m.memberId);
     rows.push(rowOf(records, m.memberId, m.outcome, exemptionInForce(exemption, now) ? exemption : undefined));
   }
-  const offers = await view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`);
   return decideStanding(rows, offers.some(isOpen(now)));
 }
 

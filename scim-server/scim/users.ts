@@ -11,7 +11,7 @@ import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
-import { hubStateOf } from './resources/hub-state.ts';
+import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody } from './resources/user.ts';
 
@@ -104,7 +104,7 @@ export async function createUser(h: HubRequest, req: Request, res: Response): Pr
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: [{ kind: 'user-created', userId: user.id }] });
     return user;
   });
-  sendResource(res, 201, await rendered(h, record));
+  sendResource(res, 201, renderUser(record, { hubBaseUrl: h.hubBaseUrl }, hubStateOfNewUser()));
 }
 
 /**

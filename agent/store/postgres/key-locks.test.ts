@@ -6,9 +6,8 @@ import { postgresForTests, testSchema } from '../../../test/postgres.ts';
 import { indexDef } from './indexes.ts';
 import { commitLocks, KeyLocks, LOCKS_PER_PARENT } from './key-locks.ts';
 import { ReadSet, type ReadItem } from './read-set.ts';
-import { writeStatement } from './writes.ts';
+import { stagedWrites } from './writes.ts';
 import { LOCK_TIMEOUT_MS, PostgresStore } from './postgres-store.ts';
-import { inlineParams } from './sql.ts';
 
 /**
  * Transactions decide as if alone (read-set.ts, key-locks.ts): each test races transactions on
@@ -91,23 +90,15 @@ describe('values a writer locks (no database)', () => {
   test('a record read before it is rewritten: only the values it gains; a record not read: all of them', () => {
     const indexes = new Map([['kl.tags', indexDef('kl.tags', 'klItems', (r: { tags: string[] }) => r.tags)]]);
     const tags = Array.from({ length: 100 }, (_, i) => `t${i}`);
-    const rewritten = writeStatement('s', [{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] }, before: { record: { tags } } }], indexes);
+    const rewritten = stagedWrites([{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] }, before: { record: { tags } } }], indexes);
     assert.deepEqual([...rewritten.filed!.get('kl.tags')!], ['new']);
-    const blind = writeStatement('s', [{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] } }], indexes);
+    const blind = stagedWrites([{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] } }], indexes);
     assert.equal(blind.filed!.get('kl.tags')!.size, 101);
   });
 });
 
-describe('parameters written into a statement (no database)', () => {
-  test('strings quoted and escaped, numbers as they are, anything else refused', () => {
-    assert.equal(inlineParams('SELECT $1, $2, $10', ["it's \\ é", 5, ...Array(7).fill(0), 'x']), "SELECT  E'it''s \\\\ é', 5, 'x'");
-    assert.throws(() => inlineParams('SELECT $1', [['a']]), /cannot write parameter \$1 \(object\)/);
-    assert.throws(() => inlineParams('SELECT $1', [Number.NaN]), /cannot write parameter/);
-  });
-});
-
 describe('PostgresStore locks what a transaction decides on', { skip: db.skip }, () => {
-  test('a lookup in a transaction (lock and read in one round trip) finds values with quotes, backslashes and NUL', async (t) => {
+  test('a lookup in a transaction finds values with quotes, backslashes and NUL, and commits', async (t) => {
     const [a] = await twoReplicas(t, 'kl-inline');
     const odd = ["o'brien", 'back\\slash', 'nul\u0000byte', "e'\\x00'", 'ünïcode ✓'];
     await a.transact((tx) => odd.forEach((name, n) => tx.put('klItems', 'hub', `r${n}`, { id: `r${n}`, name })));

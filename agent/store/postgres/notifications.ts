@@ -59,6 +59,9 @@ export function notifyPayloads(origin: string, changes: readonly ChangeRef[], li
  * goes in the next one (one statement, autocommit, no WAL flush), so a replica committing
  * hundreds of transactions a second sends a few notification statements, not one per commit.
  */
+/** How long an announcement waits for others to share its NOTIFY statement. */
+export const NOTIFY_BATCH_MS = 10;
+
 export class Announcer {
   private pending: string[] = [];
   private sending: Promise<void> | null = null;
@@ -77,7 +80,11 @@ export class Announcer {
   }
 
   private async drain(): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve)); // let this tick's commits join the batch
+    // Let the commits of the next few milliseconds join the batch: each NOTIFY statement is a round
+    // trip, and at a few hundred commits a second one per commit cost as much as a commit's own
+    // statements. Other replicas hear of a change this much later; nothing waits on it (reads
+    // go to the database, notifications only wake workers early).
+    await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS));
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];

@@ -11,10 +11,10 @@ import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
-import { commitLocks, KeyLocks, takeLocksLiteral } from './key-locks.ts';
-import { checkStatement, ReadSet } from './read-set.ts';
+import { commitLocks, KeyLocks } from './key-locks.ts';
+import { ReadSet } from './read-set.ts';
 import { LocalQueue } from './local-queue.ts';
-import { TOMBSTONE, writeStatement, type StagedEntry } from './writes.ts';
+import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
 
@@ -41,13 +41,13 @@ interface TxContext {
 }
 
 /**
- * How a commit starts. `lock_timeout`: a commit waiting for its locks longer than this gives up
- * (55P03) and runs again. Commits take their locks in one global order and hold them for two
- * round trips, so a long wait means a stalled holder (a replica paused mid-commit), not a cycle.
+ * `lock_timeout` of a commit (set by `commit_writes`, migrations/004-commit-function.sql): a commit
+ * waiting for its locks longer than this gives up (55P03) and runs again. Commits take their
+ * locks in one global order and hold them for one call, so a long wait means a stalled holder
+ * (a replica paused mid-commit), not a cycle.
  * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
  */
 export const LOCK_TIMEOUT_MS = 5_000;
-const BEGIN = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = ${LOCK_TIMEOUT_MS}`;
 
 const current = new AsyncLocalStorage<TxContext>();
 
@@ -125,6 +125,8 @@ export class PostgresStore implements Store {
   private unavailable: { reason: string; since: string } | null = null;
   private probe: NodeJS.Timeout | null = null;
   private inflight = new Set<Promise<unknown>>();
+  /** The commit of a transaction: one call (migrations/004-commit-function.sql). */
+  private readonly commitCall: string;
   /** Where this process's re-runs after a conflict queue (local-queue.ts). */
   private readonly queue = new LocalQueue();
   /** Transactions run again after a conflict, since open (tests and metrics). */
@@ -140,6 +142,8 @@ export class PostgresStore implements Store {
       maxAttempts: options.maxAttempts ?? 20,
     };
     this.reads = new Reads(this.schema);
+    const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(6).fill('text')];
+    this.commitCall = `SELECT collection, partition, id FROM ${ident(this.schema)}.commit_writes(${arrays.map((t, n) => `$${n + 1}::${t}[]`).join(', ')})`;
     this.lockKey = lockKeyOf(this.schema);
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
@@ -424,28 +428,24 @@ export class PostgresStore implements Store {
     // One read statement saw one snapshot: a function that read once and wrote nothing is done.
     if (staged.size === 0 && readSet.statements <= 1) return { ok: true, result, changes: [] };
 
-    const statement = staged.size > 0 ? writeStatement(this.schema, staged.values(), this.indexes, readSet.checkValues()) : { text: checkStatement(this.schema), values: readSet.checkValues(), filed: undefined };
-    const locks = commitLocks(this.keys, readSet, staged.values(), statement.filed ?? new Map());
+    const writes = stagedWrites(staged.values(), this.indexes);
+    const locks = commitLocks(this.keys, readSet, staged.values(), writes.filed);
     const client = await this.connect();
     let destroy: Error | undefined;
     const onError = (err: Error) => this.markUnavailable(err);
     client.on('error', onError);
-    let committing = false;
     try {
-      // 1. BEGIN and every lock, in key order (key-locks.ts); 2. the check of what was read and
-      // the writes, one statement whose snapshot is taken once the locks are held; 3. COMMIT.
-      await client.query(locks.keys.length > 0 ? `${BEGIN}; ${takeLocksLiteral(locks)}` : BEGIN);
-      type Row = { kind: string; collection: string; partition: string; id: string };
-      const rows = (await client.query<Row>(named(statement.text), statement.values)).rows;
+      // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
+      // check of what was read, the writes (migrations/004-commit-function.sql).
+      type Row = { collection: string; partition: string; id: string };
+      const rows = (await client.query<Row>(named(this.commitCall), [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values])).rows;
       const changes: Change[] = [];
-      const existed = new Set(rows.filter((r) => r.kind === 'deleted').map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
+      const existed = new Set(rows.map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
       for (const e of staged.values()) {
         const deleting = e.record === TOMBSTONE || e.record === undefined;
         if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
         changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
       }
-      committing = true;
-      await client.query('COMMIT');
       this.markAvailable();
       this.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
       return { ok: true, result, changes };
@@ -453,14 +453,10 @@ export class PostgresStore implements Store {
       if (isUnreachable(err)) {
         destroy = err as Error;
         this.markUnavailable(err);
-        return { ok: false, error: this.unavailableError(err, committing), wrote };
+        // The call may have committed before the connection went: the outcome is unknown.
+        return { ok: false, error: this.unavailableError(err, true), wrote };
       }
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        destroy = rollbackErr as Error;
-      }
-      return { ok: false, error: err, wrote };
+      return { ok: false, error: err, wrote }; // it rolled back (an implicit transaction)
     } finally {
       client.removeListener('error', onError);
       client.release(destroy); // a discarded connection ends its session

@@ -1,4 +1,4 @@
-import { encodeKey, ident } from './sql.ts';
+import { encodeKey } from './sql.ts';
 
 /** The print of an empty set (migrations/003-read-prints.sql): a read that found nothing. */
 export const EMPTY_PRINT = '0/';
@@ -13,8 +13,9 @@ export type ReadItem =
 /**
  * What a transaction's function read, each thing once, with its print as first read (its
  * version: a record's xmin, or absent; a set's size and checksum). At COMMIT, under the locks of
- * key-locks.ts, every print is taken again in the statement that writes (checkPart): if any
- * differs, the transaction decided on something another one changed since, and runs again. So a
+ * key-locks.ts, every print is taken again before anything is written (`commit_writes`,
+ * migrations/004-commit-function.sql): if any differs, the transaction decided on something
+ * another one changed since, nothing is written, and it runs again. So a
  * transaction commits only if everything it read is, at its COMMIT, as it read it: as if it had
  * run alone at that moment.
  */
@@ -40,7 +41,7 @@ export class ReadSet {
     return this.items.values();
   }
 
-  /** The parameters of checkPart, in its order. */
+  /** The `ck_*` arguments of `commit_writes`, in its order. */
   checkValues(): [string[], string[], string[], string[], Array<string | null>] {
     const kind: string[] = [], a: string[] = [], b: string[] = [], c: string[] = [], print: Array<string | null> = [];
     for (const it of this.items.values()) {
@@ -90,29 +91,3 @@ const describe = (it: ReadItem): string => {
       return `index ${it.index}`;
   }
 };
-
-/**
- * A CTE that prints again what was read (parameters $n..$n+4: kind, three key parts, print) and
- * raises serialization_failure (40001, the `conflict` function, naming the kind of read and its
- * collection or index, never a key) at the first difference. Part of
- * the statement that writes, so it runs on the snapshot the writes run on, taken once the
- * transaction's locks are held; if it raises, nothing is written.
- */
-export function checkPart(schema: string, n: number): string {
-  const s = ident(schema);
-  return `checked AS MATERIALIZED (
-  SELECT ${s}.conflict(t.kind || ' of ' || t.a) AS failed
-  FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[]) AS t(kind, a, b, c, print)
-  WHERE (CASE t.kind
-           WHEN 'record' THEN (SELECT r.xmin::text FROM ${s}.records r WHERE r.collection = t.a AND r.partition = t.b AND r.id = t.c)
-           WHEN 'partition' THEN ${s}.partition_print(t.a, t.b)
-           WHEN 'collection' THEN ${s}.collection_print(t.a)
-           WHEN 'lookup' THEN ${s}.lookup_print(t.a, t.b, t.c)
-         END) IS DISTINCT FROM t.print
-  LIMIT 1)`;
-}
-
-/** The check alone (a transaction that read and wrote nothing). */
-export function checkStatement(schema: string): string {
-  return `WITH ${checkPart(schema, 1)} SELECT failed FROM checked`;
-}

@@ -137,16 +137,3 @@ export const IN_COLLECTION = `(collection || E'\\x1f')`;
 export const inPartition = (collection: string, encodedPartition: string) => `${collection}\u001f${encodedPartition}`;
 export const inCollection = (collection: string) => `${collection}\u001f`;
 
-/**
- * `text` with its `$n` parameters written in as literals (strings quoted by pg's escapeLiteral,
- * finite numbers as they are), for a statement sent in one simple query after another (a lock
- * and the read it protects, key-locks.ts). Only strings and numbers: anything else is refused.
- */
-export function inlineParams(text: string, values: readonly unknown[] = []): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const v = values[Number(n) - 1];
-    if (typeof v === 'string') return pg.escapeLiteral(v);
-    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    throw new Error(`store: cannot write parameter $${n} (${typeof v}) into a statement`);
-  });
-}

@@ -1,7 +1,6 @@
 import type { CollectionName } from '../collections.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
-import { checkPart } from './read-set.ts';
-import { encodeKey, ident } from './sql.ts';
+import { encodeKey } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
 
@@ -19,39 +18,24 @@ export interface StagedEntry {
   before?: { record: unknown };
 }
 
-export interface WriteStatement {
-  text: string;
+export interface StagedWrites {
+  /** The writes' arguments of `commit_writes` (migrations/004-commit-function.sql), del_c … k_i. */
   values: unknown[];
   /** Per index, the values the records put are newly filed under (for the writer's locks, key-locks.ts). */
-  filed?: Map<string, Set<string>>;
+  filed: Map<string, Set<string>>;
 }
 
 /**
- * A transaction's staged writes as ONE statement (data-modifying CTEs, multi-row through
- * `unnest` of array parameters), so committing costs one round trip whatever the size:
- *  - `del`: deletes the staged deletions, returning those that existed (only they are changes);
- *  - `ups`: inserts or replaces the staged records in staging order (a new record gets the next
- *    `seq`, a replaced one keeps its own: insertion order);
- *  - `keys` … `added`: index upkeep. The changed records' entries under this process's indexes
- *    (all of a deleted record's, whatever index) are compared with their new keys as sets
- *    (EXCEPT, hashed or sorted: a NOT EXISTS anti-join was planned as a nested loop, 7 s for one
- *    5,000-key record); entries no longer held are deleted and new ones inserted, the rest left
- *    alone (adding one member to a 5,000-member group writes one entry, not 5,001);
- * The caller announces the changes to other replicas after COMMIT (notifications.ts), deletions
- * only of records `del` says existed.
- *  - `checked`: what the transaction read, printed again (read-set.ts checkPart, parameters
- *    $18-$22); a difference raises, and the statement, so the transaction, writes nothing.
- * The parts touch disjoint rows (a key is staged once), so one snapshot serves them all; the
- * caller holds the locks of every record written (key-locks.ts) before this statement starts,
- * so at READ COMMITTED its snapshot holds the latest version of each record and of its index
- * entries, and no other transaction writes them until COMMIT.
+ * A transaction's staged writes as the arrays `commit_writes` takes (one call whatever the size):
+ * the deletions, the records to insert or replace in staging order, and for index upkeep every
+ * record written with the index entries it now has, under this process's index definitions.
+ * The caller announces the changes to other replicas after the commit (notifications.ts),
+ * deletions only of records the call says existed.
  *
- * Throws before any SQL when a record is not JSON or an index key function throws: the
- * transaction is then rolled back with nothing written.
+ * Throws before any SQL when a record is not JSON or an index key function throws: nothing is
+ * then written.
  */
-export function writeStatement(schema: string, entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>, checks: unknown[] = [[], [], [], [], []]): WriteStatement {
-  const records = `${ident(schema)}.records`;
-  const indexEntries = `${ident(schema)}.index_entries`;
+export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): StagedWrites {
   const del = { c: [] as string[], p: [] as string[], i: [] as string[] };
   const ups = { c: [] as string[], p: [] as string[], i: [] as string[], j: [] as string[] };
   const touched = { c: [] as string[], p: [] as string[], i: [] as string[], whole: [] as boolean[] };
@@ -95,39 +79,8 @@ export function writeStatement(schema: string, entries: Iterable<StagedEntry>, i
     }
   }
 
-  const recordsPart = `del AS (
-  DELETE FROM ${records} r USING unnest($1::text[], $2::text[], $3::text[]) AS d(c, p, i)
-  WHERE r.collection = d.c AND r.partition = d.p AND r.id = d.i
-  RETURNING r.collection, r.partition, r.id),
-ups AS (
-  INSERT INTO ${records} (collection, partition, id, data)
-  SELECT c, p, i, j::json FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(c, p, i, j, o) ORDER BY o
-  ON CONFLICT (collection, partition, id) DO UPDATE SET data = EXCLUDED.data
-  RETURNING 1)`;
-  const indexPart = (n: number) => `keys AS MATERIALIZED (SELECT * FROM unnest($${n + 5}::text[], $${n + 6}::text[], $${n + 7}::text[], $${n + 8}::text[], $${n + 9}::text[]) AS k(name, value, collection, partition, id)),
-existing AS MATERIALIZED (
-  SELECT e.name, e.value, e.collection, e.partition, e.id
-  FROM ${indexEntries} e JOIN unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::boolean[]) AS t(c, p, i, whole)
-    ON e.collection = t.c AND e.partition = t.p AND e.id = t.i
-  WHERE t.whole OR e.name = ANY($${n + 4}::text[])),
-stale AS (SELECT * FROM existing EXCEPT SELECT * FROM keys),
-fresh AS (SELECT * FROM keys EXCEPT SELECT * FROM existing),
-gone AS (
-  DELETE FROM ${indexEntries} e USING stale s
-  WHERE e.name = s.name AND e.value = s.value AND e.collection = s.collection AND e.partition = s.partition AND e.id = s.id
-  RETURNING 1),
-added AS (
-  INSERT INTO ${indexEntries} (name, value, collection, partition, id)
-  SELECT name, value, collection, partition, id FROM fresh
-  ON CONFLICT DO NOTHING
-  RETURNING 1)`;
-  const recordValues = [del.c, del.p, del.i, ups.c, ups.p, ups.i, ups.j];
-  const indexValues = [touched.c, touched.p, touched.i, touched.whole, [...indexes.keys()], added.n, added.v, added.c, added.p, added.i];
   return {
-    // `checked` raises if a read changed (read-set.ts), and then nothing is written; it is named
-    // in the final SELECT so that it runs.
-    text: `WITH\n${checkPart(schema, 18)},\n${recordsPart},\n${indexPart(8)}\nSELECT 'deleted' AS kind, collection, partition, id FROM del UNION ALL SELECT 'checked', NULL, NULL, NULL FROM checked`,
-    values: [...recordValues, ...indexValues, ...checks],
+    values: [del.c, del.p, del.i, ups.c, ups.p, ups.i, ups.j, touched.c, touched.p, touched.i, touched.whole, [...indexes.keys()], added.n, added.v, added.c, added.p, added.i],
     filed,
   };
 }

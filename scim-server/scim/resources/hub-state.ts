@@ -1,5 +1,5 @@
 import type { ReadView, Store } from '../../../agent/store/store.ts';
-import { defineStandingIndexes, standingOfUser, toScimStatus } from '../../../agent/standing/standing.ts';
+import { decideStanding, defineStandingIndexes, standingOfUser, toScimStatus, type PersonStanding } from '../../../agent/standing/standing.ts';
 import '../../../agent/app-state/records.ts';
 
 /**
@@ -19,7 +19,18 @@ export interface HubState {
 
 /** Reads the user's standing (a few indexed reads, outside any transaction) and names it. */
 export async function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now()): Promise<HubState> {
-  const s = await standingOfUser(view, hubId, userId, now);
+  return named(await standingOfUser(view, hubId, userId, now));
+}
+
+/**
+ * The state of a user created a moment ago: no member match and no offer can name an id that did
+ * not exist before (ids are random UUIDs), so its standing is that of no rows, without a read.
+ */
+export function hubStateOfNewUser(): HubState {
+  return named(decideStanding([], false));
+}
+
+function named(s: PersonStanding): HubState {
   const state: HubState = { status: toScimStatus(s.standing) };
   if (s.appRole !== undefined) state.appRole = s.appRole;
   if (s.exemption) state.exemption = s.exemption.until ? { reason: s.exemption.reason, until: s.exemption.until } : { reason: s.exemption.reason };
