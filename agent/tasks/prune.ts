@@ -27,15 +27,24 @@ export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_0
   const old = (t: Readonly<TaskRecord>) => (t.status === 'completed' || t.status === 'cancelled') && finishedAt(t) < cutoffMs;
   return inBatches(store, old, batch, async (tx, t) => {
     // A parent still running reads its children when it runs again: they stay until it finishes.
+    // A parent is in its child's hub; only a child whose parent is not found there is checked
+    // against every hub (listing the hubs is a read every task write would invalidate).
     if (t.parentId) {
-      for (const p of await tx.partitions('tasks')) {
-        const parent = await tx.get('tasks', p, t.parentId);
-        if (parent !== undefined && !isFinished(parent)) return false;
-      }
+      const parent = (await tx.get('tasks', t.hubId, t.parentId)) ?? (await findInOtherHubs(tx, t.hubId, t.parentId));
+      if (parent !== undefined && !isFinished(parent)) return false;
     }
     tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);
     return true;
   });
+}
+
+async function findInOtherHubs(tx: Transaction, hubId: string, id: string): Promise<Readonly<TaskRecord> | undefined> {
+  for (const p of await tx.partitions('tasks')) {
+    if (p === hubId) continue;
+    const t = await tx.get('tasks', p, id);
+    if (t) return t;
+  }
+  return undefined;
 }
 
 /**
@@ -72,15 +81,19 @@ async function inBatches(store: Store, old: (t: Readonly<TaskRecord>) => boolean
     // Each candidate is read again through `tx`: the read that decides the delete is in its transaction.
     moved += await store.transact(async (tx) => {
       let n = 0;
-      for (const [hubId, id] of candidates.slice(i, i + batch)) {
-        const t = await tx.get('tasks', hubId, id);
-        if (!t || !old(t)) continue; // changed since listed
-        if ((await tx.lookup('tasks', 'tasks.parent', id)).some((child) => !isFinished(child))) continue;
-        if (!(await keep(tx, t))) continue;
-        const ref = await tx.get('taskKeys', hubId, t.idempotencyKey);
-        if (ref?.taskId === id) tx.delete('taskKeys', hubId, t.idempotencyKey);
-        tx.delete('tasks', hubId, id);
-        n++;
+      const byHub = new Map<string, string[]>();
+      for (const [hubId, id] of candidates.slice(i, i + batch)) byHub.set(hubId, [...(byHub.get(hubId) ?? []), id]);
+      for (const [hubId, ids] of byHub) {
+        // The batch's tasks and their keys in two reads (on PostgreSQL each read is a round trip).
+        const tasks = (await tx.getMany('tasks', hubId, ids)).filter((t): t is Readonly<TaskRecord> => t !== undefined && old(t)); // else changed since listed
+        const refs = await tx.getMany('taskKeys', hubId, tasks.map((t) => t.idempotencyKey));
+        for (const [k, t] of tasks.entries()) {
+          if ((await tx.lookup('tasks', 'tasks.parent', t.id)).some((child) => !isFinished(child))) continue;
+          if (!(await keep(tx, t))) continue;
+          if (refs[k]?.taskId === t.id) tx.delete('taskKeys', hubId, t.idempotencyKey);
+          tx.delete('tasks', hubId, t.id);
+          n++;
+        }
       }
       return n;
     });

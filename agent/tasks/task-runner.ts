@@ -453,6 +453,12 @@ export class TaskRunner {
             continue;
           }
           if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
+          // The scope may have been rate-limited while this loop awaited a read: a task launched
+          // now would only be claimed and handed back. On PostgreSQL, where each read is a round
+          // trip, one pass launched every queued invite of a blocked scope that way (thousands of
+          // claims and undos while the block lasted).
+          const blockedNow = this.pending.blockedUntil(hubId, scope);
+          if (blockedNow > this.clock()) { next = Math.min(next, blockedNow); break; }
           if (!local && this.shares) {
             // A call slot and a token of this replica's share of the hub (reserved in the store).
             const share = await this.shares.take(hubId, this.dueCount(tasks, now, limit - (this.slots.get(slotKey) ?? 0)));

@@ -81,6 +81,22 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     return n;
   };
 
+  /**
+   * Whether a partition the function deleted records of still holds one: a staged put, or a
+   * stored record it did not delete. The stored one found is noted as read (its print), not the
+   * whole partition: a partition of thousands of tasks is "not empty" as long as that one record
+   * stays, whatever else changes in it.
+   */
+  const keepsRecords = async (c: string, p: string, here: Map<string, StagedEntry>): Promise<boolean> => {
+    for (const e of here.values()) if (visible(e) !== undefined) return true;
+    const other = await reads.anyOtherThan(q, c, p, [...here.keys()]);
+    if (other) {
+      readSet.note({ kind: 'record', collection: c, partition: p, id: other.id, print: other.print });
+      return true;
+    }
+    return (await count(c, p)) > 0; // none left: the partition's print holds that until commit
+  };
+
   async function* list(c: string, p: string, range?: ListRange): AsyncGenerator<unknown> {
     const printed = (print: string) => readSet.note({ kind: 'partition', collection: c, partition: p, print });
     const here = stagedIn(c, p);
@@ -141,7 +157,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       for (const p of stored) {
         // A partition whose stored records the function deleted is gone (if nothing was added).
         const here = stagedIn(c, p);
-        if (here && [...here.values()].some((e) => visible(e) === undefined) && (await count(c, p)) === 0) continue;
+        if (here && [...here.values()].some((e) => visible(e) === undefined) && !(await keepsRecords(c, p, here))) continue;
         out.add(p);
       }
       for (const e of byCollection.get(c)?.values() ?? []) if (visible(e) !== undefined) out.add(e.partition);

@@ -142,7 +142,7 @@ export class PostgresStore implements Store {
       maxAttempts: options.maxAttempts ?? 20,
     };
     this.reads = new Reads(this.schema);
-    const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(6).fill('text')];
+    const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(11).fill('text')];
     this.commitCall = `SELECT collection, partition, id FROM ${ident(this.schema)}.commit_writes(${arrays.map((t, n) => `$${n + 1}::${t}[]`).join(', ')})`;
     this.lockKey = lockKeyOf(this.schema);
     this.keys = new KeyLocks(this.schema);

@@ -139,6 +139,15 @@ export class Reads {
     return { n: Number(print.slice(0, print.indexOf('/'))), print };
   }
 
+  /** A record of the partition whose id is not one of `ids`, with its print, or undefined. */
+  async anyOtherThan(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<{ id: string; print: string } | undefined> {
+    const rows = await q<{ id: string; v: string }>(
+      `SELECT id, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id <> ALL($3::text[]) LIMIT 1`,
+      [collection, encodeKey(partition), ids.map(encodeKey)],
+    );
+    return rows[0] ? { id: decodeKey(rows[0].id), print: rows[0].v } : undefined;
+  }
+
   /** Which of `ids` exist in the partition. */
   async existing(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();

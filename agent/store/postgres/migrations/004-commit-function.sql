@@ -15,8 +15,11 @@
 --   lock_keys, lock_x     the locks in the order to take them, and which are exclusive;
 --   ck_*                  what was read and its print then (checked as read-set.ts says);
 --   del_*                 records to delete; ups_* records to insert or replace (data as JSON text);
---   t_*, names            every record written (whole: deleted) and this process's index names;
---   k_*                   the index entries the records written now have.
+--   t_*, names            the records written blind (whole: deleted), whose stored entries under
+--                         these indexes (all of them when deleted) are compared with k_*;
+--   k_*                   the index entries to have: all of a blind record's, and those a record
+--                         read in the transaction gains;
+--   x_*                   the index entries a record read in the transaction loses.
 -- Returns the deleted records that existed (only they are changes).
 CREATE FUNCTION commit_writes(
   lock_keys bigint[], lock_x boolean[],
@@ -24,7 +27,8 @@ CREATE FUNCTION commit_writes(
   del_c text[], del_p text[], del_i text[],
   ups_c text[], ups_p text[], ups_i text[], ups_j text[],
   t_c text[], t_p text[], t_i text[], t_whole boolean[], names text[],
-  k_n text[], k_v text[], k_c text[], k_p text[], k_i text[]
+  k_n text[], k_v text[], k_c text[], k_p text[], k_i text[],
+  x_n text[], x_v text[], x_c text[], x_p text[], x_i text[]
 ) RETURNS TABLE (collection text, partition text, id text)
 LANGUAGE plpgsql SET search_path FROM CURRENT SET lock_timeout = '5s' SET enable_hashjoin = on AS $$
 #variable_conflict use_column
@@ -54,12 +58,16 @@ BEGIN
   SELECT u.c, u.p, u.i, u.j::json FROM unnest(ups_c, ups_p, ups_i, ups_j) WITH ORDINALITY AS u(c, p, i, j, o) ORDER BY u.o
   ON CONFLICT ON CONSTRAINT records_pkey DO UPDATE SET data = EXCLUDED.data;
 
-  -- Index upkeep: the written records' entries under these indexes (all of a deleted record's)
-  -- against their new keys, as sets; entries no longer held go, new ones come, the rest stay (one
-  -- member added to a 5,000-member group writes one entry). The entries are read record by
+  -- Index upkeep. The entries a read record loses go by key. A blind record's entries under these
+  -- indexes (all of a deleted record's) are compared with its new keys, as sets: entries no longer
+  -- held go, new ones come, the rest stay. The entries are read record by
   -- record (LATERAL … OFFSET 0 is never flattened into a join the planner could turn around),
   -- compared by hash (enabled for this function: the store's sessions disable it, see
   -- postgres-store.ts), and the stale ones deleted by their row address (ctid).
+  DELETE FROM index_entries WHERE ctid = ANY(ARRAY(
+    SELECT y.tid FROM unnest(x_n, x_v, x_c, x_p, x_i) AS x(n, v, c, p, i)
+    CROSS JOIN LATERAL (SELECT e.ctid AS tid FROM index_entries e WHERE e.name = x.n AND e.value = x.v AND e.collection = x.c AND e.partition = x.p AND e.id = x.i OFFSET 0) y));
+
   WITH keys AS MATERIALIZED (
     SELECT * FROM unnest(k_n, k_v, k_c, k_p, k_i) AS k(name, value, collection, partition, id)
   ), existing AS MATERIALIZED (
