@@ -402,7 +402,7 @@ export default async function bench(argv: string[]): Promise<void> {
       const servers = await startServerProcesses(replicas, opened.postgres!);
       ours = await importFromClientProcess(`hubwarden (router + PostgresStore, ${replicas} replica processes, round robin)`, servers.targets, users, groups, Infinity, servers);
       const { retries } = await servers.stop();
-      storeNote = `  store: ${retries} transactions run again after a deadlock (all replicas)`;
+      storeNote = `  store: ${retries} transactions run again after a conflict (all replicas)`;
     } else {
       const app = await startScimApp({ hubs: [{ id: 'bench', identityProvider: 'okta' }], store: opened.store });
       loopDelay.enable();
@@ -411,7 +411,7 @@ export default async function bench(argv: string[]): Promise<void> {
       loopDelay.disable();
       const store = opened.store;
       if (store instanceof LowdbStore) storeNote = `  store: ${store.commits} durable commits (${(ours.writes / Math.max(1, store.commits)).toFixed(1)} writes per commit), ${store.checkpoints} snapshot rewrites`;
-      if (store instanceof PostgresStore) storeNote = `  store: ${store.retries} transactions run again after a deadlock`;
+      if (store instanceof PostgresStore) storeNote = `  store: ${store.retries} transactions run again after a conflict`;
     }
     await opened.close();
     console.log(fmt(ours));

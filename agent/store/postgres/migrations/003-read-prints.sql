@@ -22,13 +22,6 @@ CREATE FUNCTION partition_print(c text, p text) RETURNS text LANGUAGE sql STABLE
   FROM records r WHERE r.collection = c AND r.partition = p
 $$;
 
--- The records filed under one value of one index (a `lookup`).
-CREATE FUNCTION lookup_print(n text, v text, c text) RETURNS text LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-  SELECT count(*)::text || '/' || coalesce(md5(string_agg(r.partition || E'\x1f' || r.id || E'\x1f' || r.xmin::text, E'\x1e' ORDER BY r.seq)), '')
-  FROM index_entries e JOIN records r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
-  WHERE e.name = n AND e.value = v AND e.collection = c
-$$;
-
 -- The partitions of one collection (`partitions`), by the same loose index scan as the read.
 CREATE FUNCTION collection_print(c text) RETURNS text LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
   WITH RECURSIVE p AS (
