@@ -71,10 +71,12 @@ const BUSY_WAIT_MS = 60_000;
  * function runs it holds no connection and no lock: each read is a query on a pooled connection,
  * overlaid with the function's staged writes (the same overlay as MemoryStore's: a staged put is
  * read back, a staged delete hides the record), and noted with its print in the read set
- * (read-set.ts). To commit, on one connection: `BEGIN ISOLATION LEVEL READ COMMITTED` and the
- * locks of everything read and written, taken in one global order (key-locks.ts: no deadlock);
- * then one statement that prints again what was read, raising if anything differs, and writes the
- * staged records and their index entries (writes.ts); then COMMIT. So a transaction commits only
+ * (read-set.ts). To commit, one call of `commit_writes` (migrations/004-commit-function.sql), its
+ * own transaction at READ COMMITTED: it takes the locks of everything read and written in one
+ * global order (key-locks.ts: no deadlock), prints again what was read and raises if anything
+ * differs, writes the staged records and their index entries (writes.ts), and commits as it
+ * returns. Re-runs after a conflict queue in this process on the records they write
+ * (local-queue.ts). So a transaction commits only
  * if what it read is, at that moment, as it read it: as if it had run alone there. When a read
  * changed (40001), or a lock was waited for too long (55P03), the function runs again from the
  * start, after a short random pause growing with each try, up to `maxAttempts` times: the
@@ -174,9 +176,9 @@ export class PostgresStore implements Store {
     });
     // Every store query is a key or key-range lookup. On small tables, and with the row estimates
     // of `unnest` parameters, the planner picks sequential scans and hash or merge joins (measured:
-    // a seq scan of index_entries to delete 2,500 stale keys, and the row locks of
-    // rowLockStatement would then be taken in scan order), so the store's sessions steer it to
-    // index scans and nested loops.
+    // a seq scan of index_entries to delete 2,500 stale keys), so the store's sessions steer it
+    // to index scans and nested loops (commit_writes turns hash joins back on for its set
+    // comparisons).
     // Set per session, first thing on each new connection (pg runs a client's queries in order);
     // not as a startup option, which connection poolers such as PgBouncer refuse.
     pool.on('connect', (client) => {
