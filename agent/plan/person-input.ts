@@ -52,51 +52,59 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   };
   for (const id of ids) await addUser(id);
   // A deleted user's seats are found by the emails kept when the IdP deleted them.
+  // Reads by key go several at a time (getMany) and independent lookups at once: on PostgreSQL
+  // each read is a round trip, and the dispatcher plans a hundred people per transaction.
   const departedRecords: Array<Readonly<DepartedUserRecord>> = [];
-  for (const id of ids) {
-    const d = await view.get('departedUsers', h, id);
+  for (const d of await view.getMany('departedUsers', h, [...ids])) {
     if (!d) continue;
     departedRecords.push(d);
     for (const e of d.emails) emails.add(e.toLowerCase());
   }
   const members = new Map<string, AppMemberRecord>();
   const matches = new Map<string, MemberMatchRecord>();
-  for (const id of ids) for (const m of await view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`)) {
-    matches.set(m.memberId, m);
-    const member = await view.get('appMembers', h, m.memberId);
-    if (member) members.set(member.id, member);
-    if (member?.email) emails.add(member.email.toLowerCase());
+  for (const id of ids) {
+    const found = await view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`);
+    const rows = await view.getMany('appMembers', h, found.map((m) => m.memberId));
+    found.forEach((m, n) => {
+      matches.set(m.memberId, m);
+      const member = rows[n];
+      if (member) members.set(member.id, member);
+      if (member?.email) emails.add(member.email.toLowerCase());
+    });
   }
   const invites = new Map<string, AppInviteRecord>();
   // A Set's iteration visits what is added during it: emails of users found here are read too.
   for (const e of emails) {
-    for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`)) await addUser(u.id);
-    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) members.set(m.id, m);
-    for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) invites.set(i.id, i);
+    const [users, byEmail, invited] = await Promise.all([
+      view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`),
+      view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`),
+      view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`),
+    ]);
+    for (const u of users) await addUser(u.id);
+    for (const m of byEmail) members.set(m.id, m);
+    for (const i of invited) invites.set(i.id, i);
   }
-  for (const m of members.values()) {
-    const match = await view.get('memberMatches', h, m.id);
-    if (match) matches.set(m.id, match);
-  }
-  for (const i of invites.values()) {
-    const match = await view.get('memberMatches', h, inviteRowId(i.id));
-    if (match) matches.set(match.memberId, match);
-  }
-  const assignments: AppAssignmentRecord[] = [];
-  for (const m of members.values()) assignments.push(...await view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${m.id}`));
+  const memberIds = [...members.keys()];
+  const [memberMatches, inviteMatches, assignmentsOf] = await Promise.all([
+    view.getMany('memberMatches', h, memberIds),
+    view.getMany('memberMatches', h, [...invites.keys()].map((i) => inviteRowId(i))),
+    Promise.all(memberIds.map((id) => view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${id}`))),
+  ]);
+  memberIds.forEach((id, n) => {
+    const match = memberMatches[n];
+    if (match) matches.set(id, match);
+  });
+  for (const match of inviteMatches) if (match) matches.set(match.memberId, match);
+  const assignments: AppAssignmentRecord[] = assignmentsOf.flat();
   // Every admin, so the last-admin rule sees how many there are.
   for (const a of await view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
-  const exemptions: ExemptionRecord[] = [];
-  for (const row of [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]) {
-    const x = await view.get('exemptions', h, row);
-    if (x !== undefined) exemptions.push(x);
-  }
   // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
-  const systemUsers: AppSystemUserRecord[] = [];
-  for (const id of members.keys()) {
-    const s = await view.get('appSystemUsers', h, id);
-    if (s !== undefined) systemUsers.push(s);
-  }
+  const [exempt, system] = await Promise.all([
+    view.getMany('exemptions', h, [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]),
+    view.getMany('appSystemUsers', h, [...members.keys()]),
+  ]);
+  const exemptions = exempt.filter((x): x is Readonly<ExemptionRecord> => x !== undefined) as ExemptionRecord[];
+  const systemUsers = system.filter((x): x is Readonly<AppSystemUserRecord> => x !== undefined) as AppSystemUserRecord[];
   const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
   const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
   for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });
