@@ -211,7 +211,13 @@ export default async function provision(args: string[]): Promise<void> {
   // Where the burst's latency goes (median over the invites under the limit), from the invite tasks.
   const stage = { inviteQueued: [] as number[], inviteStarted: [] as number[] };
   const underSet = new Set(byPost.slice(0, Math.max(0, limit - paced)));
-  for await (const t of store.list('tasks', HUB)) {
+  // Finished tasks move to `finishedTasks` a minute after they end (agent/tasks/prune.ts): the
+  // clock jumps make that happen during the run, so both are read.
+  const allTasks = async function* () {
+    yield* store.list('tasks', HUB);
+    yield* store.list('finishedTasks', HUB);
+  };
+  for await (const t of allTasks()) {
     const email = t.kind === 'invite' ? (t.payload as { op?: { email?: string } }).op?.email : undefined;
     if (!email || !underSet.has(email)) continue;
     const from = acceptedWall.get(email)!;
