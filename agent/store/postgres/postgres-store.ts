@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import { StoreUnavailable } from '../store-unavailable.ts';
 import type { Change, ListRange, Store, Transaction } from '../store.ts';
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isPoolTimeout, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
 import { commitLocks, KeyLocks } from './key-locks.ts';
+import { Connections } from './connections.ts';
 import { ReadSet } from './read-set.ts';
 import { LocalQueue } from './local-queue.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
@@ -54,8 +54,6 @@ const current = new AsyncLocalStorage<TxContext>();
 /** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
 const QUEUED_KEYS_MAX = 64;
 
-/** How long a transaction waits for a pooled connection while all are busy before it gives up. */
-const BUSY_WAIT_MS = 60_000;
 
 /**
  * The store on PostgreSQL, shared by several replicas (issue 13). Every read is a query; nothing
@@ -113,7 +111,8 @@ export class PostgresStore implements Store {
   /** Advisory lock keys of records, partitions, collections, indexes and values (key-locks.ts). */
   private readonly keys: KeyLocks;
   private readonly channel: string;
-  private pool: pg.Pool | null = null;
+  /** The pool, and whether the database answers (connections.ts). */
+  private readonly db: Connections;
   private feed: ChangeFeed | null = null;
   /** Tells other replicas what this one committed (notifications.ts). */
   private readonly announcer: Announcer;
@@ -124,8 +123,6 @@ export class PostgresStore implements Store {
   private checking: Promise<void> | null = null;
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
-  private unavailable: { reason: string; since: string } | null = null;
-  private probe: NodeJS.Timeout | null = null;
   private inflight = new Set<Promise<unknown>>();
   /** The commit of a transaction: one call (migrations/004-commit-function.sql). */
   private readonly commitCall: string;
@@ -144,12 +141,16 @@ export class PostgresStore implements Store {
       maxAttempts: options.maxAttempts ?? 20,
     };
     this.reads = new Reads(this.schema);
+    this.db = new Connections({
+      url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
+      assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
+    });
     const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(11).fill('text')];
     this.commitCall = `SELECT collection, partition, id FROM ${ident(this.schema)}.commit_writes(${arrays.map((t, n) => `$${n + 1}::${t}[]`).join(', ')})`;
     this.lockKey = lockKeyOf(this.schema);
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
-    this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.poolQuery(text, values) });
+    this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.db.query(text, values) });
   }
 
   /** The database URL without its password, for messages. */
@@ -185,8 +186,8 @@ export class PostgresStore implements Store {
       client.query('SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off').catch(() => {});
     });
     // An idle connection that fails (server restart, network) must not crash the process.
-    pool.on('error', (err) => this.markUnavailable(err));
-    this.pool = pool;
+    pool.on('error', (err) => this.db.markUnavailable(err));
+    this.db.pool = pool;
     try {
       const client = await pool.connect();
       client.on('error', onClientError);
@@ -224,13 +225,14 @@ export class PostgresStore implements Store {
 
   /** Whether the database answers (false while it is unreachable, before open and after close). */
   healthy(): boolean {
-    return this.state === 'open' && this.unavailable === null;
+    return this.state === 'open' && this.db.unavailable === null;
   }
 
   /** Why the store cannot work now (for /readyz; no password, no host), or undefined. */
   unavailableReason(): string | undefined {
     if (this.state !== 'open') return `the store is ${this.state === 'new' || this.state === 'opening' ? 'not open yet' : 'closed'}`;
-    return this.unavailable ? `PostgreSQL unreachable since ${this.unavailable.since}: ${this.unavailable.reason}; retrying every ${this.o.probeMs / 1000} s` : undefined;
+    const down = this.db.unavailable;
+    return down ? `PostgreSQL unreachable since ${down.since}: ${down.reason}; retrying every ${this.o.probeMs / 1000} s` : undefined;
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -290,7 +292,7 @@ export class PostgresStore implements Store {
     // older, the bound is the newest one's successor as of now, so records written while the
     // batches run are never taken.
     const cutoff = new Date(cutoffMs).toISOString();
-    const [found] = await this.poolQuery<{ bound: string | null }>(
+    const [found] = await this.db.query<{ bound: string | null }>(
       `SELECT coalesce((SELECT seq FROM ${records} WHERE ${IN_COLLECTION} = $1 AND written_at >= $2 ORDER BY seq LIMIT 1),
                        (SELECT seq + 1 FROM ${records} WHERE ${IN_COLLECTION} = $1 ORDER BY seq DESC LIMIT 1)) AS bound`,
       [inCollection(collection), cutoff],
@@ -299,7 +301,7 @@ export class PostgresStore implements Store {
     if (bound === null) return 0; // the collection is empty
     let dropped = 0;
     for (;;) {
-      const rows = await this.poolQuery<{ n: string }>(
+      const rows = await this.db.query<{ n: string }>(
         `WITH doomed AS (
            SELECT partition, id FROM ${records} WHERE ${IN_COLLECTION} = $4 AND seq < $3 ORDER BY seq LIMIT $2
          ), gone AS (
@@ -338,14 +340,14 @@ export class PostgresStore implements Store {
     while (this.unchecked.size > 0) {
       if (!this.checking) {
         this.checking = (async () => {
-          const client = await this.connect();
+          const client = await this.db.connect();
           client.on('error', onClientError);
           let failed: unknown;
           try {
             await this.checkIndexes(client);
           } catch (err) {
             failed = err;
-            throw isUnreachable(err) ? this.unavailableError(err) : err;
+            throw isUnreachable(err) ? this.db.unavailableError(err) : err;
           } finally {
             client.removeListener('error', onClientError);
             client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
@@ -432,9 +434,9 @@ export class PostgresStore implements Store {
 
     const writes = stagedWrites(staged.values(), this.indexes);
     const locks = commitLocks(this.keys, readSet, staged.values(), writes.filed);
-    const client = await this.connect();
+    const client = await this.db.connect();
     let destroy: Error | undefined;
-    const onError = (err: Error) => this.markUnavailable(err);
+    const onError = (err: Error) => this.db.markUnavailable(err);
     client.on('error', onError);
     try {
       // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
@@ -448,15 +450,15 @@ export class PostgresStore implements Store {
         if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
         changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
       }
-      this.markAvailable();
+      this.db.markAvailable();
       this.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
       return { ok: true, result, changes };
     } catch (err) {
       if (isUnreachable(err)) {
         destroy = err as Error;
-        this.markUnavailable(err);
+        this.db.markUnavailable(err);
         // The call may have committed before the connection went: the outcome is unknown.
-        return { ok: false, error: this.unavailableError(err, true), wrote };
+        return { ok: false, error: this.db.unavailableError(err, true), wrote };
       }
       return { ok: false, error: err, wrote }; // it rolled back (an implicit transaction)
     } finally {
@@ -470,7 +472,7 @@ export class PostgresStore implements Store {
     return overlayTransaction({
       reads: this.reads,
       indexes: this.indexes,
-      query: (text, values) => this.poolQuery(text, values),
+      query: (text, values) => this.db.query(text, values),
       staged,
       ended: () => ctx.done,
       readSet,
@@ -504,98 +506,13 @@ export class PostgresStore implements Store {
 
   /** Where a read made now goes: the pool (a transaction holds no connection while its function runs). */
   private query(): Query {
-    return (text, values) => this.poolQuery(text, values);
-  }
-
-  private async poolQuery<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
-    this.assertOpen();
-    const started = Date.now();
-    try {
-      for (;;) {
-        try {
-          const rows = (await this.pool!.query<Row>(named(text), values)).rows;
-          this.markAvailable();
-          return rows;
-        } catch (err) {
-          // As in connect(): every pooled connection busy is load, not an outage.
-          if (!(this.poolBusy() && isPoolTimeout(err))) throw err;
-          if (Date.now() - started >= BUSY_WAIT_MS) throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s (raise store.poolSize, or lower the work per replica)`);
-        }
-      }
-    } catch (err) {
-      if (isUnreachable(err)) {
-        this.markUnavailable(err);
-        throw this.unavailableError(err);
-      }
-      throw err;
-    }
-  }
-
-  /** A pooled connection (with an error listener, so a connection lost while held cannot crash the process). */
-  private async connect(): Promise<pg.PoolClient> {
-    this.assertOpen();
-    const started = Date.now();
-    for (;;) {
-      try {
-        return await this.pool!.connect();
-      } catch (err) {
-        // pg-pool says "timeout exceeded when trying to connect" both when the database does not
-        // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
-        // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
-        if (this.poolBusy() && isPoolTimeout(err)) {
-          if (Date.now() - started < BUSY_WAIT_MS) continue;
-          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
-        }
-        if (isUnreachable(err)) {
-          this.markUnavailable(err);
-          throw this.unavailableError(err);
-        }
-        throw err;
-      }
-    }
-  }
-
-  /** Every pooled connection is taken (the pool cannot open another): waiting means load. */
-  private poolBusy(): boolean {
-    const pool = this.pool!;
-    return pool.totalCount >= this.o.poolSize && pool.idleCount === 0;
+    return (text, values) => this.db.query(text, values);
   }
 
   /** Refuses work unless open (running transactions may finish while the store closes). */
   private assertOpen(closing: 'closing-ok' | 'open-only' = 'closing-ok'): void {
     if (this.state === 'open' || (this.state === 'closing' && closing === 'closing-ok')) return;
     throw new Error(`store: PostgreSQL store ${this.where} is ${this.state === 'new' || this.state === 'opening' ? 'not open yet' : 'closed'}`);
-  }
-
-  private unavailableError(err: unknown, committing = false): StoreUnavailable {
-    const reason = committing ? `the connection was lost during COMMIT, whether it was applied is unknown: ${reasonOf(err)}` : `PostgreSQL unreachable: ${reasonOf(err)}`;
-    return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000));
-  }
-
-  private markUnavailable(err: unknown): void {
-    if (this.state !== 'open' || !isUnreachable(err)) return;
-    if (!this.unavailable) {
-      this.unavailable = { reason: reasonOf(err), since: new Date().toISOString() };
-      log.error('store: PostgreSQL is unreachable; requests are refused until it answers', { url: describeUrl(this.url), schema: this.schema, error: reasonOf(err) });
-    }
-    if (!this.probe) {
-      this.probe = setInterval(() => {
-        this.pool!.query('SELECT 1').then(
-          () => this.markAvailable(),
-          () => {},
-        );
-      }, this.o.probeMs);
-      this.probe.unref();
-    }
-  }
-
-  private markAvailable(): void {
-    if (this.probe) clearInterval(this.probe);
-    this.probe = null;
-    if (this.unavailable) {
-      this.unavailable = null;
-      log.info('store: PostgreSQL answers again', { schema: this.schema });
-    }
   }
 
   /** Refuses new transactions, waits for the running ones, then closes the connections. */
@@ -608,10 +525,9 @@ export class PostgresStore implements Store {
     await Promise.allSettled([...this.inflight]);
     await this.announcer.flushed();
     this.state = 'closed';
-    if (this.probe) clearInterval(this.probe);
-    this.probe = null;
+    this.db.stop();
     await this.feed?.stop();
-    await this.pool?.end().catch(() => {});
+    await this.db.pool?.end().catch(() => {});
   }
 }
 

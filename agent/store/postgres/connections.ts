@@ -1,0 +1,127 @@
+import pg from 'pg';
+import { childLogger } from '../../log/logger.ts';
+import { StoreUnavailable } from '../store-unavailable.ts';
+import { describeUrl, isPoolTimeout, isUnreachable, named, reasonOf } from './sql.ts';
+
+const log = childLogger('store');
+
+/** How long a transaction waits for a pooled connection while all are busy before it gives up. */
+const BUSY_WAIT_MS = 60_000;
+
+export interface ConnectionsOptions {
+  url: string;
+  schema: string;
+  poolSize: number;
+  /** While the database is unreachable, how often to try it (also the Retry-After). */
+  probeMs: number;
+  /** Throws unless the store takes work now. */
+  assertOpen: () => void;
+  isOpen: () => boolean;
+}
+
+/**
+ * The PostgreSQL store's pool, and whether the database answers: a query or connection that
+ * cannot reach it marks the store unavailable (`StoreUnavailable`: SCIM answers 503 +
+ * Retry-After, /readyz turns false) and probes every `probeMs` until a query succeeds. A pool
+ * whose connections are all busy is load, not an outage: callers wait (bounded).
+ */
+export class Connections {
+  pool: pg.Pool | null = null;
+  /** Since when, and why, the database does not answer (null: it does). */
+  unavailable: { reason: string; since: string } | null = null;
+  private probe: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: ConnectionsOptions) {}
+
+  /** A query on any pooled connection (a read, or a NOTIFY). */
+  async query<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
+    this.o.assertOpen();
+    const started = Date.now();
+    try {
+      for (;;) {
+        try {
+          const rows = (await this.pool!.query<Row>(named(text), values)).rows;
+          this.markAvailable();
+          return rows;
+        } catch (err) {
+          // As in connect(): every pooled connection busy is load, not an outage.
+          if (!(this.busy() && isPoolTimeout(err))) throw err;
+          if (Date.now() - started >= BUSY_WAIT_MS) throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s (raise store.poolSize, or lower the work per replica)`);
+        }
+      }
+    } catch (err) {
+      if (isUnreachable(err)) {
+        this.markUnavailable(err);
+        throw this.unavailableError(err);
+      }
+      throw err;
+    }
+  }
+
+  /** A pooled connection (with an error listener, so a connection lost while held cannot crash the process). */
+  async connect(): Promise<pg.PoolClient> {
+    this.o.assertOpen();
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await this.pool!.connect();
+      } catch (err) {
+        // pg-pool says "timeout exceeded when trying to connect" both when the database does not
+        // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
+        // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
+        if (this.busy() && isPoolTimeout(err)) {
+          if (Date.now() - started < BUSY_WAIT_MS) continue;
+          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
+        }
+        if (isUnreachable(err)) {
+          this.markUnavailable(err);
+          throw this.unavailableError(err);
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Every pooled connection is taken (the pool cannot open another): waiting means load. */
+  private busy(): boolean {
+    const pool = this.pool!;
+    return pool.totalCount >= this.o.poolSize && pool.idleCount === 0;
+  }
+
+  unavailableError(err: unknown, committing = false): StoreUnavailable {
+    const reason = committing ? `the connection was lost during COMMIT, whether it was applied is unknown: ${reasonOf(err)}` : `PostgreSQL unreachable: ${reasonOf(err)}`;
+    return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000));
+  }
+
+  markUnavailable(err: unknown): void {
+    if (!this.o.isOpen() || !isUnreachable(err)) return;
+    if (!this.unavailable) {
+      this.unavailable = { reason: reasonOf(err), since: new Date().toISOString() };
+      log.error('store: PostgreSQL is unreachable; requests are refused until it answers', { url: describeUrl(this.o.url), schema: this.o.schema, error: reasonOf(err) });
+    }
+    if (!this.probe) {
+      this.probe = setInterval(() => {
+        this.pool!.query('SELECT 1').then(
+          () => this.markAvailable(),
+          () => {},
+        );
+      }, this.o.probeMs);
+      this.probe.unref();
+    }
+  }
+
+  markAvailable(): void {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+    if (this.unavailable) {
+      this.unavailable = null;
+      log.info('store: PostgreSQL answers again', { schema: this.o.schema });
+    }
+  }
+
+  /** Stops probing (the store is closing). */
+  stop(): void {
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+  }
+}
