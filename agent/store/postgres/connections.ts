@@ -33,38 +33,50 @@ export class Connections {
 
   constructor(private readonly o: ConnectionsOptions) {}
 
+  /**
+   * The session settings each new connection runs first (`prepare`), awaited before the
+   * connection is used: a query sent while they run would be queued by node-postgres, which it
+   * deprecates ("Calling client.query() when the client is already executing a query").
+   */
+  private readonly setUp = new WeakMap<pg.PoolClient, Promise<unknown>>();
+
+  /** Runs `sql` on a new connection before anything else (the pool's `connect` event). */
+  prepare(client: pg.PoolClient, sql: string): void {
+    this.setUp.set(client, client.query(sql).catch(() => {}));
+  }
+
   /** A query on any pooled connection (a read, or a NOTIFY). */
   async query<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
-    this.o.assertOpen();
-    const started = Date.now();
+    const client = await this.connect(); // busy pool: waits; unreachable: StoreUnavailable
+    client.on('error', ignore);
+    let failed: unknown;
     try {
-      for (;;) {
-        try {
-          const rows = (await this.pool!.query<Row>(named(text), values)).rows;
-          this.markAvailable();
-          return rows;
-        } catch (err) {
-          // As in connect(): every pooled connection busy is load, not an outage.
-          if (!(this.busy() && isPoolTimeout(err))) throw err;
-          if (Date.now() - started >= BUSY_WAIT_MS) throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s (raise store.poolSize, or lower the work per replica)`);
-        }
-      }
+      const rows = (await client.query<Row>(named(text), values)).rows;
+      this.markAvailable();
+      return rows;
     } catch (err) {
+      failed = err;
       if (isUnreachable(err)) {
         this.markUnavailable(err);
         throw this.unavailableError(err);
       }
       throw err;
+    } finally {
+      client.removeListener('error', ignore);
+      // A connection that failed is discarded (its session is gone or unusable).
+      client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
     }
   }
 
-  /** A pooled connection (with an error listener, so a connection lost while held cannot crash the process). */
+  /** A pooled connection, its session settings applied (the caller adds an error listener while it holds it). */
   async connect(): Promise<pg.PoolClient> {
     this.o.assertOpen();
     const started = Date.now();
     for (;;) {
       try {
-        return await this.pool!.connect();
+        const client = await this.pool!.connect();
+        await this.setUp.get(client);
+        return client;
       } catch (err) {
         // pg-pool says "timeout exceeded when trying to connect" both when the database does not
         // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
@@ -125,3 +137,6 @@ export class Connections {
     this.probe = null;
   }
 }
+
+/** An error on a connection in use is reported by the query that was running; this only keeps the process alive. */
+function ignore(): void {}

@@ -182,9 +182,7 @@ export class PostgresStore implements Store {
     // comparisons).
     // Set per session, first thing on each new connection (pg runs a client's queries in order);
     // not as a startup option, which connection poolers such as PgBouncer refuse.
-    pool.on('connect', (client) => {
-      client.query('SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off').catch(() => {});
-    });
+    pool.on('connect', (client) => this.db.prepare(client, 'SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off'));
     // An idle connection that fails (server restart, network) must not crash the process.
     pool.on('error', (err) => this.db.markUnavailable(err));
     this.db.pool = pool;
