@@ -8,7 +8,8 @@ import type { TaskRecord } from './task-record.ts';
  */
 const unfinished = (t: Readonly<TaskRecord>) => t.status !== 'completed' && t.status !== 'failed' && t.status !== 'cancelled';
 
-async function findTaskIn(tx: Transaction, hubId: string, id: string): Promise<Readonly<TaskRecord> | undefined> {
+/** A task by id: in `hubId` first, then in the other hubs' partitions. */
+export async function findTaskIn(tx: Transaction, hubId: string, id: string): Promise<Readonly<TaskRecord> | undefined> {
   const direct = await tx.get('tasks', hubId, id);
   if (direct) return direct;
   // A hub task's parent may belong to no hub (an offboarding) or another hub.

@@ -1,4 +1,5 @@
 import type { Store, Transaction } from '../store/store.ts';
+import { findTaskIn } from './parent-tasks.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
 
 /**
@@ -30,21 +31,12 @@ export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_0
     // A parent is in its child's hub; only a child whose parent is not found there is checked
     // against every hub (listing the hubs is a read every task write would invalidate).
     if (t.parentId) {
-      const parent = (await tx.get('tasks', t.hubId, t.parentId)) ?? (await findInOtherHubs(tx, t.hubId, t.parentId));
+      const parent = await findTaskIn(tx, t.hubId, t.parentId);
       if (parent !== undefined && !isFinished(parent)) return false;
     }
     tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);
     return true;
   });
-}
-
-async function findInOtherHubs(tx: Transaction, hubId: string, id: string): Promise<Readonly<TaskRecord> | undefined> {
-  for (const p of await tx.partitions('tasks')) {
-    if (p === hubId) continue;
-    const t = await tx.get('tasks', p, id);
-    if (t) return t;
-  }
-  return undefined;
 }
 
 /**

@@ -72,9 +72,11 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     let n = counted.n;
     const here = stagedIn(c, p);
     if (!here || here.size === 0) return n;
-    const existing = await reads.existing(q, c, p, [...here.keys()]);
-    for (const [id, e] of here) {
-      const exists = existing.has(id);
+    const ids = [...here.keys()];
+    const stored = await reads.getMany(q, c, p, ids);
+    for (const [k, id] of ids.entries()) {
+      const e = here.get(id)!;
+      const exists = stored[k]!.data !== undefined;
       if (visible(e) === undefined && exists) n--;
       else if (visible(e) !== undefined && !exists) n++;
     }

@@ -29,13 +29,12 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** While the database is unreachable, how often to try it (default 2 s; also the Retry-After). */
   probeMs?: number;
-  /** Times a transaction is run before a deadlock (or serialization failure) is given up on. Default 20. */
+  /** Times a transaction is run before a conflict (a read changed, a lock timed out) is given up on. Default 20. */
   maxAttempts?: number;
 }
 
 /** The transaction function running in this async context (a `transact` inside it is refused). */
 interface TxContext {
-  store: PostgresStore;
   /** Set once the function has returned: late writes are refused. */
   done: boolean;
 }
@@ -53,7 +52,6 @@ const current = new AsyncLocalStorage<TxContext>();
 
 /** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
 const QUEUED_KEYS_MAX = 64;
-
 
 /**
  * The store on PostgreSQL, shared by several replicas (issue 13). Every read is a query; nothing
@@ -414,7 +412,7 @@ export class PostgresStore implements Store {
 
   /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
   private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: string[] }> {
-    const ctx: TxContext = { store: this, done: false };
+    const ctx: TxContext = { done: false };
     const staged = new Map<string, StagedEntry>();
     const readSet = new ReadSet();
     let result: R;
@@ -470,7 +468,7 @@ export class PostgresStore implements Store {
     return overlayTransaction({
       reads: this.reads,
       indexes: this.indexes,
-      query: (text, values) => this.db.query(text, values),
+      query: this.query(),
       staged,
       ended: () => ctx.done,
       readSet,

@@ -28,8 +28,7 @@ export class Reads {
   }
 
   async get(q: Query, collection: string, partition: string, id: string): Promise<unknown> {
-    const rows = await q<{ data: unknown }>(`SELECT data FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);
-    return rows[0]?.data;
+    return (await this.getPrinted(q, collection, partition, id)).data;
   }
 
   /** Records of one partition by id, in the order of `ids`; `printed`: with each one's print (null when absent). */
@@ -151,36 +150,30 @@ export class Reads {
     return rows[0] ? { id: decodeKey(rows[0].id), print: rows[0].v } : undefined;
   }
 
-  /** Which of `ids` exist in the partition. */
-  async existing(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await q<{ id: string }>(`SELECT id FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = ANY($3::text[])`, [collection, encodeKey(partition), ids.map(encodeKey)]);
-    return new Set(rows.map((r) => decodeKey(r.id)));
-  }
-
   /** Records filed under `value` in index `name`, in insertion order. */
   async lookup(q: Query, collection: string, name: string, value: string): Promise<Array<{ partition: string; id: string; data: unknown }>> {
-    return (await this.lookupPrinted(q, collection, name, value, false)).found;
+    return (await this.lookupRows(q, collection, name, value)).map(decoded);
   }
 
-  /**
-   * The same, with each record's print and the print of the whole set (read-set.ts), in one
-   * statement (`printed`).
-   */
-  async lookupPrinted(q: Query, collection: string, name: string, value: string, printed = true): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
-    const rows = await q<{ partition: string; id: string; data: unknown; v: string }>(
+  /** The same, with each record's print and the print of the whole set (read-set.ts), from one statement. */
+  async lookupPrinted(q: Query, collection: string, name: string, value: string): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
+    const rows = await this.lookupRows(q, collection, name, value);
+    return { found: rows.map((r) => ({ ...decoded(r), print: r.v })), print: lookupPrint(rows) };
+  }
+
+  /** A lookup's rows as stored (encoded keys) with their row versions. */
+  private lookupRows(q: Query, collection: string, name: string, value: string) {
+    return q<{ partition: string; id: string; data: unknown; v: string }>(
       `SELECT r.partition, r.id, r.data, r.xmin::text AS v FROM ${this.entries} e
        JOIN ${this.records} r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
        WHERE e.name = $1 AND e.value = $2 AND e.collection = $3
        ORDER BY r.seq`,
       [name, encodeKey(value), collection],
     );
-    return {
-      found: rows.map((r) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data, print: r.v })),
-      print: printed ? lookupPrint(rows) : EMPTY_PRINT,
-    };
   }
 }
+
+const decoded = (r: { partition: string; id: string; data: unknown }) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data });
 
 /**
  * The print of a lookup's rows, as read (stored partition and id, row version, in insertion
@@ -195,9 +188,9 @@ export function lookupPrint(rows: ReadonlyArray<{ partition: string; id: string;
 
 /**
  * Whether a record found through index entries is still filed under `value` by this process's
- * definition. Two transactions inserting the same new record at once can leave the loser's
- * snapshot without the winner's entries (writes.ts), so an entry may outlive its key; the record
- * itself is the truth, as on the other stores.
+ * definition: during a rolling upgrade another replica may file records by an older or newer
+ * `keysOf` until the index is rebuilt (indexes.ts), so the record itself is the truth, as on the
+ * other stores.
  */
 export function filedUnder(def: IndexDef | undefined, record: unknown, partition: string, value: string): boolean {
   return def === undefined || keysFor(def, record, partition).includes(value);

@@ -80,14 +80,14 @@ export function isUnreachable(err: unknown): boolean {
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   // 55P03 lock_not_available: a lock waited for longer than lock_timeout (postgres-store.ts BEGIN).
-  return code === '40001' || code === '40P01' || code === '55P03' || isPredicateLockShortage(err);
+  return code === '40001' || code === '40P01' || code === '55P03' || isLockTableFull(err);
 }
 
 /**
  * 53200 with the hint to raise max_pred_locks_per_transaction or max_locks_per_transaction: the
  * server's lock table is full (many commits holding many advisory locks at once, key-locks.ts) (https://www.postgresql.org/docs/current/runtime-config-locks.html).
  */
-export function isPredicateLockShortage(err: unknown): boolean {
+export function isLockTableFull(err: unknown): boolean {
   const e = err as { code?: unknown; hint?: unknown; message?: unknown } | null;
   return e?.code === '53200' && /max_pred_locks_per_transaction|max_locks_per_transaction/.test(`${String(e.hint ?? '')} ${String(e.message ?? '')}`);
 }
