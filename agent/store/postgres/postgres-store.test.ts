@@ -8,6 +8,7 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
 import { PostgresStore } from './postgres-store.ts';
+import { KeyLocks } from './key-locks.ts';
 import { decodeKey, encodeKey, isPoolTimeout, isRetryable, isUnreachable } from './sql.ts';
 
 /**
@@ -331,6 +332,33 @@ describe('PostgresStore', { skip: db.skip }, () => {
     await until('the store is healthy again', () => store.healthy());
     await store.transact((tx) => tx.put('pgItems', 'hub', 'b', { id: 'b', n: 2 }));
     assert.deepEqual((await collect(store.list('pgItems', 'hub'))).map((r) => r.id), ['a', 'b']);
+  });
+
+  test('a connection lost during the commit call: StoreUnavailable saying the outcome is unknown, not run again; the store goes on', async (t) => {
+    const schema = freshSchema('commit-lost');
+    const store = await replica(schema, { probeMs: 100 });
+    t.after(() => store.close());
+    // Another session holds the record's commit lock, so the commit call waits inside PostgreSQL
+    // (key-locks.ts); that backend is then terminated, as a failover or a network cut would.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    t.after(() => holder.end());
+    await holder.query(`BEGIN; SELECT pg_advisory_xact_lock(${new KeyLocks(schema).record('pgItems', 'hub', 'r')}::bigint)`);
+    let runs = 0;
+    const committing = store.transact((tx) => {
+      runs++;
+      tx.put('pgItems', 'hub', 'r', { id: 'r', n: 1 });
+    }).then(() => undefined, (err) => err);
+    await until('the commit call waits for its lock', async () => (await sql(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%commit_writes%' AND wait_event_type = 'Lock'`)).length > 0);
+    await sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%commit_writes%' AND wait_event_type = 'Lock'`);
+    const failed = await committing;
+    assert.ok(isStoreUnavailable(failed), `expected StoreUnavailable, got ${failed}`);
+    assert.match(failed.message, /whether it was applied is unknown/);
+    assert.equal(runs, 1, 'a commit of unknown outcome is not run again');
+    await holder.query('COMMIT');
+    await until('the store is healthy again', () => store.healthy());
+    await store.transact((tx) => tx.put('pgItems', 'hub', 'r', { id: 'r', n: 2 }));
+    assert.equal((await store.get('pgItems', 'hub', 'r'))?.n, 2);
   });
 
   test('opening an unreachable database fails with one clear line and no password', async () => {
