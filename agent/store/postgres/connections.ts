@@ -102,7 +102,7 @@ export class Connections {
 
   unavailableError(err: unknown, committing = false): StoreUnavailable {
     const reason = committing ? `the connection was lost during COMMIT, whether it was applied is unknown: ${reasonOf(err)}` : `PostgreSQL unreachable: ${reasonOf(err)}`;
-    return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000));
+    return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000), committing);
   }
 
   markUnavailable(err: unknown): void {
