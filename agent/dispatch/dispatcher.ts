@@ -11,6 +11,7 @@ import { planPerson } from '../plan/plan-hub.ts';
 import type { PlanResult } from '../plan/operation.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { errorText } from '../log/logger.ts';
+import { inFlight } from '../check-for-updates/in-flight.ts';
 import './departed-user.ts';
 
 export interface DispatcherOptions {
@@ -32,6 +33,9 @@ export interface DispatcherOptions {
    */
   pollMs?: number;
 }
+
+/** Plans made at once (reads outstanding on the store); 8 kept the provision benchmark's Node process busy. */
+const PLANS_IN_FLIGHT = 8;
 
 function describe(changes: readonly DirectoryChange[]): string {
   const counts = new Map<string, number>();
@@ -128,9 +132,14 @@ export class Dispatcher {
           await this.consume(tx, e, affected, budget - affected.size);
         }
         const now = new Date(this.clock());
+        const people = [...affected.values()];
+        // Planned several at a time (each plan is a dozen reads, a round trip each on PostgreSQL),
+        // applied one after another in the order of their changes.
         const connectors = new Map<string, Connected>();
-        for (const person of affected.values()) {
-          if (plan) await this.replan(tx, person, now, connectors);
+        const plans = plan ? await inFlight(people.map((person) => () => this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
+        for (const [n, person] of people.entries()) {
+          const result = plans[n];
+          if (result) await applyPlan(tx, person.hub, result, { trigger: person.trigger, now }, [person.userId]);
           else await this.queueReconcile(tx, person, now);
         }
       });
@@ -208,18 +217,24 @@ export class Dispatcher {
     return c;
   }
 
-  private async replan(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date, connectors: Map<string, Connected>): Promise<void> {
-    const connected = this.connected(hub.id, connectors);
-    let result: PlanResult | undefined;
-    if (!('error' in connected)) {
-      try {
-        result = await planPerson(tx, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
-      } catch (err) {
-        this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
-      }
+  /** The person's plan; undefined when it cannot be made now (they get a reconcile task). */
+  private async planOf(tx: Transaction, { hub, userId, emails }: Affected, now: Date, connectors: Map<string, Connected>): Promise<PlanResult | undefined> {
+    if ('error' in this.connected(hub.id, connectors)) return undefined;
+    // Planned from committed state, as a reconcile-person task plans (reconcile.ts), not through
+    // `tx`: a plan read through `tx` is checked at commit, and the group records it reads change
+    // with every PATCH of a push, so a 100-person slice met a conflict nearly every time (13 runs
+    // of one slice in the provision benchmark). A change committed after this read comes with its
+    // own outbox entry naming the person (the outbox rule), which plans them again, and an
+    // operation re-plans before it calls the app (operations/operation-handler.ts). A deleted user
+    // (`emails` given) is planned through `tx`: it holds the departedUsers record consume() staged,
+    // which lets the plan find their seats by email.
+    const view = emails ? tx : this.o.store;
+    try {
+      return await planPerson(view, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
+    } catch (err) {
+      this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
+      return undefined;
     }
-    if (result) await applyPlan(tx, hub, result, { trigger, now }, [userId]);
-    else await this.queueReconcile(tx, { hub, userId, emails, trigger }, now);
   }
 
   /** The person's re-evaluation as a task, retried and reported like any task. */

@@ -134,7 +134,8 @@ function offerableSeat(team: HubConfigFile['teams'][number] & { appRole: string 
 
 /** Display names of the groups `userId` belongs to on `hubId` (index `groupsByMember`). */
 export async function groupNamesOf(view: ReadView, hubId: string, userId: string): Promise<string[]> {
-  return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
+  // The names only: a group's record holds every member, thousands in a large group.
+  return (await view.lookupFields('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`, ['displayName'])).map((g) => g.displayName);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CollectionName, RecordOf } from './collections.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Change, ListRange, Store, Transaction } from './store.ts';
+import { pickFields, type Change, type ListRange, type Store, type Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
 
 const log = childLogger('store');
@@ -102,6 +102,10 @@ export class MemoryStore implements Store {
 
   async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
     return this.peekLookup(collection, index, value);
+  }
+
+  async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
+    return this.peekLookup(collection, index, value).map((r) => pickFields(r as RecordOf<C>, fields));
   }
 
   // The same reads, synchronous, for the store's own use (snapshots, inspection) and subclasses.
@@ -277,6 +281,19 @@ export class MemoryStore implements Store {
       if (!ids) partitions.set(entry.partition, (ids = new Map()));
       ids.set(entry.id, entry);
     };
+    const stagedLookup = (c: CollectionName, index: string, value: string): any[] => {
+      const out: any[] = [];
+      for (const [p, id] of store.lookupRefs(index, value)) {
+        if (staged.has(key(c, p, id))) continue;
+        const r = store.peek(c, p, id);
+        if (r !== undefined) out.push(r);
+      }
+      const def = store.indexes.get(index);
+      if (def) for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
+        if (s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
+      }
+      return out;
+    };
     function* stagedList(c: CollectionName, p: string): Generator<any> {
       // Iterate with keys: records whose id field is not their key (assignments, matches…)
       // must not need a reverse lookup per record (that made listing O(n²)).
@@ -304,19 +321,8 @@ export class MemoryStore implements Store {
         }
         return n;
       },
-      lookup: async (c, index, value) => {
-        const out: any[] = [];
-        for (const [p, id] of store.lookupRefs(index, value)) {
-          if (staged.has(key(c, p, id))) continue;
-          const r = store.peek(c, p, id);
-          if (r !== undefined) out.push(r);
-        }
-        const def = store.indexes.get(index);
-        if (def) for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
-          if (s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
-        }
-        return out;
-      },
+      lookupFields: async (c, index, value, fields) => (await stagedLookup(c, index, value)).map((r) => pickFields(r, fields)),
+      lookup: async (c, index, value) => stagedLookup(c, index, value),
       put(c, p, id, record) {
         stage({ collection: c, partition: p, id, record });
       },

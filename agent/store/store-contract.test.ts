@@ -205,6 +205,24 @@ for (const kind of kinds) {
       assert.deepEqual(await store.lookup('contractItems', 'contract.tags', tag('green')), []);
     });
 
+    test('lookupFields: only the named fields of what lookup finds, staged writes included', async (t) => {
+      const { store, P } = await setup(t);
+      const tag = (v: string) => `${P}\u0000${v}`;
+      await store.transact((tx) => {
+        tx.put('contractItems', P, 'a', { id: 'a', n: 1, tags: ['red', 'blue'], nested: { big: [1, 2, 3] } });
+        tx.put('contractItems', P, 'b', { id: 'b', n: 2, tags: ['blue'] });
+      });
+      const blue = await store.lookupFields('contractItems', 'contract.tags', tag('blue'), ['id', 'nested']);
+      assert.deepEqual([...blue].sort((x, y) => x.id.localeCompare(y.id)), [{ id: 'a', nested: { big: [1, 2, 3] } }, { id: 'b' }], 'named fields only; an absent one is left out');
+      assert.deepEqual(await store.lookupFields('contractItems', 'contract.tags', tag('none'), ['id']), []);
+      const inTx = await store.transact(async (tx) => {
+        tx.put('contractItems', P, 'c', { id: 'c', n: 3, tags: ['blue'] });
+        tx.delete('contractItems', P, 'b');
+        return tx.lookupFields('contractItems', 'contract.tags', tag('blue'), ['n']);
+      });
+      assert.deepEqual(inTx.map((r) => r.n).sort(), [1, 3]);
+    });
+
     test('a transaction reads its own staged writes; the store outside it does not', async (t) => {
       const { store, P } = await setup(t);
       await store.transact((tx) => tx.put('contractItems', P, 'old', { id: 'old', n: 1 }));

@@ -41,6 +41,19 @@ export interface ReadView {
   count(collection: CollectionName, partition: string): Promise<number>;
   /** Records whose index value equals `value` (see `defineIndex`). */
   lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>>;
+  /**
+   * The named fields of the records `lookup` finds, and nothing else: a reader that needs a few
+   * fields of large records (the names of a user's groups, not their thousands of members) does
+   * not fetch and parse the rest. Inside a transaction it is checked like `lookup`.
+   */
+  lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>>;
+}
+
+/** The named fields of a record (a `lookupFields` row). */
+export function pickFields<T, F extends keyof T & string>(record: T, fields: readonly F[]): Pick<T, F> {
+  const out = {} as Pick<T, F>;
+  for (const f of fields) if (record[f] !== undefined) out[f] = record[f];
+  return out;
 }
 
 export interface ListRange {

@@ -1,5 +1,5 @@
 import type { CollectionName } from '../collections.ts';
-import type { ListRange, Transaction } from '../store.ts';
+import { pickFields, type ListRange, type Transaction } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
 import type { ReadSet } from './read-set.ts';
 import { filedUnder } from './reads.ts';
@@ -184,6 +184,25 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       }
       return out;
     }) as Transaction['lookup'],
+    lookupFields: (async (c: CollectionName, index: string, value: string, fields: readonly string[]) => {
+      const out: unknown[] = [];
+      const def = indexes.get(index);
+      const looked = await reads.lookupFields(q, c, index, value, fields);
+      readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
+      for (const r of looked.found) {
+        if (staged.has(key(c, r.partition, r.id))) continue;
+        // Checked at commit like any record read; not kept as the record's `before` (it is a part).
+        readSet.note({ kind: 'record', collection: c, partition: r.partition, id: r.id, print: r.print });
+        out.push(r.data);
+      }
+      if (def && def.collection === c) {
+        for (const e of byCollection.get(c)?.values() ?? []) {
+          const record = visible(e);
+          if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(pickFields(record as Record<string, unknown>, fields));
+        }
+      }
+      return out;
+    }) as Transaction['lookupFields'],
     put(c, p, id, record) {
       stage({ collection: c, partition: p, id, record });
     },

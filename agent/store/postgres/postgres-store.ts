@@ -263,6 +263,12 @@ export class PostgresStore implements Store {
     return (await this.reads.lookup(this.query(), collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
+  /** As `lookup`, each record cut to `fields` by the database (reads.ts `lookupFields`). */
+  async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
+    await this.indexesChecked();
+    return (await this.reads.lookupFields(this.query(), collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
+  }
+
   /**
    * Newest first (insertion order backwards), page by page, one partition or all of them. `newer`
    * is not needed: the database orders across partitions itself.

@@ -161,14 +161,24 @@ export class Reads {
     return { found: rows.map((r) => ({ ...decoded(r), print: r.v })), print: lookupPrint(rows) };
   }
 
-  /** A lookup's rows as stored (encoded keys) with their row versions. */
-  private lookupRows(q: Query, collection: string, name: string, value: string) {
+  /**
+   * A lookup's records cut to `fields` in SQL, with each one's print and the set's print (the same
+   * prints as `lookupPrinted`): a 5,000-member group's row is not sent to read its name.
+   */
+  async lookupFields(q: Query, collection: string, name: string, value: string, fields: readonly string[]): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
+    const rows = await this.lookupRows(q, collection, name, value, fields);
+    return { found: rows.map((r) => ({ ...decoded(r), data: r.data ?? {}, print: r.v })), print: lookupPrint(rows) };
+  }
+
+  /** A lookup's rows as stored (encoded keys) with their row versions; `fields`: only those of each record. */
+  private lookupRows(q: Query, collection: string, name: string, value: string, fields?: readonly string[]) {
+    const data = fields ? `(SELECT json_object_agg(f, r.data -> f) FROM unnest($4::text[]) f WHERE r.data -> f IS NOT NULL) AS data` : 'r.data';
     return q<{ partition: string; id: string; data: unknown; v: string }>(
-      `SELECT r.partition, r.id, r.data, r.xmin::text AS v FROM ${this.entries} e
+      `SELECT r.partition, r.id, ${data}, r.xmin::text AS v FROM ${this.entries} e
        JOIN ${this.records} r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
        WHERE e.name = $1 AND e.value = $2 AND e.collection = $3
        ORDER BY r.seq`,
-      [name, encodeKey(value), collection],
+      fields ? [name, encodeKey(value), collection, fields] : [name, encodeKey(value), collection],
     );
   }
 }

@@ -24,6 +24,7 @@ export function serverIndexes(config: LoadedConfig): IndexDef[] {
     partitions: async () => [],
     count: async () => 0,
     lookup: async () => [],
+    lookupFields: async () => [],
     transact: async () => {
       throw new Error('the index recorder stores nothing');
     },
