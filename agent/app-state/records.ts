@@ -13,6 +13,10 @@ import type { AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAs
 export interface AppMemberRecord extends AppMember {
   hubId: string;
   firstSeenAt: string;
+  /**
+   * When a check last found the row new or changed, or the agent last wrote it: an unchanged row
+   * is not rewritten. The members view shows the later of this and the last complete import.
+   */
   lastSeenAt: string;
 }
 
@@ -22,6 +26,7 @@ export interface AppInviteRecord extends AppInvite {
   sentByHubwarden: boolean;
   /** How many times hubwarden re-sent it after it expired or was declined. */
   resendCount: number;
+  /** As AppMemberRecord.lastSeenAt. */
   lastSeenAt: string;
 }
 

@@ -8,6 +8,7 @@ import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { CheckRunRecord } from './check-run.ts';
 import '../app-state/records.ts';
+import { buildHubMembers } from '../members/member-view.ts';
 
 const hub: HubConfigFile = configSchema.parse({
   hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' }, partners: [{ businessId: '2000', token: 'env:PARTNER_TOKEN' }] }],
@@ -128,6 +129,30 @@ describe('check for updates', () => {
     assert.equal((await store.get('memberMatches', 'acme', '16'))?.directoryUserId, 'u3');
     const actions = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 't2').map((e) => e.action).sort();
     assert.deepEqual(actions, ['check-for-updates', 'drift-invited-by-hand', 'drift-member-added-by-hand', 'drift-role-changed', 'drift-tasks-removed', 'invite-accepted', 'invite-expired', 'member-left-app']);
+  });
+
+  test('a check that finds a member or invite unchanged rewrites nothing; the members view shows it seen at the last import', async () => {
+    const store = await seededStore();
+    const app = business();
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    const before = await store.get('appMembers', 'acme', '11');
+    const written: string[] = [];
+    const stop = store.subscribe((changes) => {
+      for (const c of changes) if (c.collection === 'appMembers' || c.collection === 'appInvites') written.push(`${c.collection}/${c.id}`);
+    });
+    app.members[1].role = 'ADMIN';
+    await runCheckForUpdates(input(store, connector, 't2'));
+    stop();
+    assert.deepEqual(written, ['appMembers/12'], 'only the member whose role changed is written');
+    assert.deepEqual(await store.get('appMembers', 'acme', '11'), before, 'an unchanged record keeps its lastSeenAt');
+    const changed = await store.get('appMembers', 'acme', '12');
+    assert.ok(changed!.lastSeenAt > before!.lastSeenAt);
+    const completedAt = (await store.get('appImports', 'acme', 'acme'))!.completedAt!;
+    assert.ok(completedAt > before!.lastSeenAt);
+    const { views } = await buildHubMembers(store, hub, new Date(clock));
+    assert.equal(views.find((v) => v.id === '11')?.lastSeenAt, completedAt, 'seen by the last complete import');
+    assert.equal(views.find((v) => v.kind === 'invite')?.lastSeenAt, completedAt);
   });
 
   test('a read that fails midway keeps the previous complete snapshot and records the failure', async () => {

@@ -112,7 +112,12 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
   for (const u of records.partnerUsers) partnerPeople.set(partnerRowId(u.partnerBusinessId, u.userId), u);
   const partnerNames = new Map<string, string | undefined>();
   for await (const p of view.list('appPartners', hubId)) partnerNames.set(p.businessId, p.name);
-  const partnerProblems = (await view.get('appImports', hubId, hubId))?.unavailable?.filter((u) => u.section === 'partners') ?? [];
+  const lastImport = await view.get('appImports', hubId, hubId);
+  const partnerProblems = lastImport?.unavailable?.filter((u) => u.section === 'partners') ?? [];
+  // A check rewrites a row only when it changed (snapshot.ts unlessUnchanged): a row in a complete
+  // snapshot was last seen by the import that made it, or later if the agent wrote it since.
+  const seen = lastImport?.complete && lastImport.completedAt ? lastImport.completedAt : '';
+  const lastSeen = (at: string) => (seen > at ? seen : at);
   /** Why a partner's people may be out of date: the partner listing, or that partner's own read, failed. */
   const partnerUnavailable = (partnerBusinessId: string) => {
     const why = partnerProblems.find((p) => p.partnerBusinessId === undefined || p.partnerBusinessId === partnerBusinessId);
@@ -124,10 +129,10 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     let v: MemberView;
     if (row.kind === 'member') {
       const m = members.get(row.id)!;
-      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], lastSeenAt: m.lastSeenAt, grantedBy: [] });
+      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
     } else if (row.kind === 'invite') {
       const inv = invites.get(row.id)!;
-      v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: inv.lastSeenAt, grantedBy: [] });
+      v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: lastSeen(inv.lastSeenAt), grantedBy: [] });
     } else {
       const u = partnerPeople.get(row.id)!;
       v = strip({
