@@ -56,6 +56,17 @@ export function pickFields<T, F extends keyof T & string>(record: T, fields: rea
   return out;
 }
 
+export interface TransactOptions {
+  /**
+   * Records the function will write, as far as the caller knows before it runs (a group PATCH
+   * writes its group): a hint, never a limit. A store whose transactions run side by side and
+   * conflict at commit (PostgreSQL) runs this process's transactions that name the same record
+   * one after another from their first run, instead of all but one failing and running again.
+   * Stores that run transactions one at a time ignore it.
+   */
+  writes?: ReadonlyArray<readonly [collection: CollectionName, partition: string, id: string]>;
+}
+
 export interface ListRange {
   /** Records to skip from the start of the partition's order. */
   offset?: number;
@@ -98,7 +109,7 @@ export interface Store extends ReadView {
   readonly shared?: boolean;
   /** Loads the data. An unreadable file rejects with a clear message and is left untouched. */
   open(): Promise<void>;
-  transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R>;
+  transact<R>(fn: (tx: Transaction) => R | Promise<R>, options?: TransactOptions): Promise<R>;
   /**
    * A secondary index: `keysOf` maps a record to the values it is found under (e.g.
    * `${hubId}\u0000${userName.toLowerCase()}`). Define indexes before `open` or at any time

@@ -1,6 +1,7 @@
 import type { ErrorKind } from '../../connectors/sdk/connector-error.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { errorText, redactText } from '../log/logger.ts';
+import { isStoreContention } from '../store/store-contention.ts';
 
 /**
  * The one table that maps an error kind to what the queue does next and how loudly it logs it.
@@ -54,8 +55,20 @@ export type RetryDecision = (
   | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
 ) & { notApplied?: true };
 
+/**
+ * A store transaction that kept meeting conflicts (store-contention.ts): what it read is busy
+ * now (a directory push), so the task runs again later, backing off as for an unavailable app.
+ */
+export const STORE_CONTENTION_RULE: RetryRule = { action: 'backoff', maxAttempts: 12, log: 'warn' };
+
 /** What to do after `err` ended attempt number `attempt` (1-based) of a task. */
 export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): RetryDecision {
+  if (isStoreContention(err)) {
+    // Not `notApplied`: the task may have called the app before its commit met the contention.
+    const base = { kind: err.kind, message: err.message, log: STORE_CONTENTION_RULE.log };
+    if (attempt >= STORE_CONTENTION_RULE.maxAttempts!) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
+    return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
+  }
   if (!isConnectorError(err)) {
     return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };
   }

@@ -7,6 +7,7 @@ import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { resumeHub } from './hub-state.ts';
 import { backoffMs, decideRetry } from './retry-policy.ts';
+import { StoreContention } from '../store/store-contention.ts';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -47,6 +48,12 @@ describe('retry table', () => {
     assert.equal(decideRetry(new ConnectorError('unavailable', 'x'), 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
   });
   test('a non-connector error fails as internal', () => assert.equal(decideRetry(new Error('boom'), 1, { baseMs: 1, maxMs: 1 }).kind, 'internal'));
+  test('a store transaction that kept meeting conflicts backs off and runs again (contention, not a fault), then gives up', () => {
+    const busy = new StoreContention(20, '40001 (store: partition of directoryUsers changed after this transaction read it)');
+    const d = decideRetry(busy, 1, { baseMs: 100, maxMs: 1000 });
+    assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'conflict', false]);
+    assert.equal(decideRetry(busy, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
+  });
 });
 
 describe('enqueue', () => {

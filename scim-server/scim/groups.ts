@@ -136,7 +136,9 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
     tx.put('directoryGroups', h.hubId, id, group);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: groupChanges(current, group) });
     return group;
-  });
+    // Okta sends a group's membership chunks at once: on PostgreSQL they take turns on the group
+    // from their first run rather than all but one failing at commit and running again.
+  }, { writes: [['directoryGroups', h.hubId, id]] });
 }
 
 export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {

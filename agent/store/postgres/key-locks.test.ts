@@ -128,6 +128,22 @@ describe('PostgresStore locks what a transaction decides on', { skip: db.skip },
     assert.equal((await stores[1].lookup('klItems', 'kl.name', 'hub\u0000jane')).length, 1);
   });
 
+  test('read-modify-writes of one record naming it in `writes` take turns in this process from their first run: none runs again, all land', async (t) => {
+    const [a] = await twoReplicas(t, 'kl-hint');
+    await a.transact((tx) => tx.put('klItems', 'hub', 'group', { id: 'group', name: '' }));
+    const append = (i: number, hinted: boolean) => a.transact(async (tx) => {
+      const group = (await tx.get('klItems', 'hub', 'group'))!;
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the others read meanwhile
+      tx.put('klItems', 'hub', 'group', { ...group, name: `${group.name}${i},` });
+    }, hinted ? { writes: [['klItems', 'hub', 'group']] } : undefined);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => append(i, true)));
+    assert.equal(a.retries, 0, 'hinted: no conflict');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => append(10 + i, false)));
+    assert.ok(a.retries > 0, 'without the hint the same transactions conflict (what the hint saves)');
+    const names = (await a.get('klItems', 'hub', 'group'))!.name.split(',').filter(Boolean).map(Number).sort((x, y) => x - y);
+    assert.deepEqual(names, Array.from({ length: 20 }, (_, i) => i), 'every append landed');
+  });
+
   test('a seat given while fewer than 5 are counted, by 30 transactions: exactly 5', async (t) => {
     const stores = await twoReplicas(t, 'kl-count');
     await race(30, stores, (store) => store.transact(async (tx) => {

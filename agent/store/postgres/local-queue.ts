@@ -7,7 +7,8 @@
  * record go one after the other, and each commits on its first try unless another replica (or a
  * first try here) wrote the record in between. It takes all its keys at once, in sorted order,
  * before it starts, and no more while it runs: two re-runs never wait for each other in a cycle.
- * A first try takes none (it waits for nobody).
+ * A first try takes only the keys its caller named (TransactOptions.writes: a group PATCH names
+ * its group), else none.
  */
 export class LocalQueue {
   private readonly tails = new Map<string, Promise<void>>();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import type { Change, ListRange, Store, Transaction } from '../store.ts';
+import type { Change, ListRange, Store, Transaction, TransactOptions } from '../store.ts';
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
@@ -14,6 +14,7 @@ import { commitLocks, KeyLocks } from './key-locks.ts';
 import { Connections } from './connections.ts';
 import { ReadSet } from './read-set.ts';
 import { LocalQueue } from './local-queue.ts';
+import { StoreContention } from '../store-contention.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -362,7 +363,7 @@ export class PostgresStore implements Store {
 
   // ---- transactions ------------------------------------------------------------------------
 
-  transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+  transact<R>(fn: (tx: Transaction) => R | Promise<R>, options?: TransactOptions): Promise<R> {
     const ctx = current.getStore();
     if (ctx && !ctx.done) return Promise.reject(new Error('store: transact called inside a transaction (its writes would not be part of the outer one); stage through the outer tx'));
     try {
@@ -370,7 +371,7 @@ export class PostgresStore implements Store {
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.runTransaction(fn);
+    const run = this.runTransaction(fn, (options?.writes ?? []).map(([c, p, id]) => `${c}\u0000${p}\u0000${id}`));
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);
@@ -383,9 +384,10 @@ export class PostgresStore implements Store {
    * deadlock (40P01, which the commit's lock order rules out among transactions of this store)
    * runs the function again, after a random pause of 0-10 ms doubling up to 0-1 s.
    */
-  private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+  private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: string[]): Promise<R> {
     await this.indexesChecked();
-    let queueOn: string[] = [];
+    // The first run queues on the records the caller said it will write (TransactOptions.writes).
+    let queueOn: string[] = willWrite.slice(0, QUEUED_KEYS_MAX);
     for (let attempt = 1; ; attempt++) {
       const release = queueOn.length > 0 ? await this.queue.take(queueOn) : undefined;
       let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
@@ -410,7 +412,7 @@ export class PostgresStore implements Store {
         continue;
       }
       if (isRetryable(err)) {
-        throw new Error(`store: transaction gave up after ${attempt} conflicts (${reasonOf(err)}); nothing was changed`);
+        throw new StoreContention(attempt, reasonOf(err));
       }
       throw err;
     }
