@@ -49,8 +49,19 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpoint
    */
   const restart = async () => {
     await store.settled();
-    const image = await mkdtemp(join(tmpdir(), 'hubwarden-faults-image-'));
-    for (const name of await readdir(dir)) if (name.startsWith('store.json') && !name.endsWith('.lock')) await cp(join(dir, name), join(image, name), { recursive: true });
+    // The store may be probing the disk meanwhile (it renames journal files): a file listed and
+    // gone before its copy makes the image inconsistent, so the copy is taken again.
+    let image = '';
+    for (let attempt = 1; ; attempt++) {
+      image = await mkdtemp(join(tmpdir(), 'hubwarden-faults-image-'));
+      try {
+        for (const name of await readdir(dir)) if (name.startsWith('store.json') && !name.endsWith('.lock')) await cp(join(dir, name), join(image, name), { recursive: true });
+        break;
+      } catch (err) {
+        await rm(image, { recursive: true, force: true });
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+      }
+    }
     const again = new LowdbStore(join(image, 'store.json'));
     await again.open();
     const ids = (await collect(again.list('faultTestItems', 'h'))).map((r) => r.id);
