@@ -84,8 +84,9 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
   const current = reading.invites.filter((i) => i.status === 'pending' || !liveEmails.has(lower(i.email)));
 
   const invites = current.map((i): AppInviteRecord => {
-    const prev = prevInvites.get(i.id) ?? (i.status === 'pending' ? unlistedByEmail.get(lower(i.email)!) : undefined);
-    return unlessUnchanged(prevInvites.get(i.id), withoutUndefined({
+    const listed = prevInvites.get(i.id);
+    const prev = listed ?? (i.status === 'pending' ? unlistedByEmail.get(lower(i.email)!) : undefined);
+    return unlessUnchanged(listed, withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
       sentByHubwarden: prev?.sentByHubwarden ?? false, resendCount: prev?.resendCount ?? 0, lastSeenAt: now,

@@ -65,9 +65,7 @@ export const STORE_CONTENTION_RULE: RetryRule = { action: 'backoff', maxAttempts
 export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): RetryDecision {
   if (isStoreContention(err)) {
     // Not `notApplied`: the task may have called the app before its commit met the contention.
-    const base = { kind: err.kind, message: err.message, log: STORE_CONTENTION_RULE.log };
-    if (attempt >= STORE_CONTENTION_RULE.maxAttempts!) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
-    return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
+    return backoffOrFail({ kind: err.kind, message: err.message, log: STORE_CONTENTION_RULE.log }, STORE_CONTENTION_RULE, attempt, o);
   }
   if (!isConnectorError(err)) {
     return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };
@@ -78,11 +76,16 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };
     case 'backoff':
-      if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
-      return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
+      return backoffOrFail(base, rule, attempt, o);
     case 'pause-hub':
       return { ...base, action: 'pause-hub' };
     default:
       return { ...base, action: 'fail' };
   }
+}
+
+/** A backoff rule's decision: wait and run again, or fail once `maxAttempts` attempts were made. */
+function backoffOrFail<B extends { kind: ErrorKind; message: string; log: 'warn' | 'error'; notApplied?: true }>(base: B, rule: RetryRule, attempt: number, o: BackoffOptions): RetryDecision {
+  if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
+  return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
 }

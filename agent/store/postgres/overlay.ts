@@ -4,7 +4,7 @@ import { keysFor, type IndexDef } from './indexes.ts';
 import type { ReadSet } from './read-set.ts';
 import { filedUnder } from './reads.ts';
 import type { Query, Reads } from './reads.ts';
-import { TOMBSTONE, type StagedEntry } from './writes.ts';
+import { stagedKey, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 export interface OverlayOptions {
   reads: Reads;
@@ -37,7 +37,7 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     readSet.statements++;
     return o.query(text, values);
   };
-  const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
+  const key = stagedKey;
   const byPartition = new Map<string, Map<string, StagedEntry>>(); // `c\0p` → id → entry
   const byCollection = new Map<string, Map<string, StagedEntry>>(); // c → key → entry
   const stagedIn = (c: string, p: string) => byPartition.get(`${c}\u0000${p}`);
@@ -131,6 +131,35 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     }
   }
 
+  /**
+   * `lookup`, and `lookupFields` (`fields`: each record cut to those). A whole record read is kept
+   * as its `before` and filed again by this process's definition (reads.ts `filedUnder`); a cut
+   * one is only noted (checked at commit like any record read).
+   */
+  const lookup = async (c: CollectionName, index: string, value: string, fields?: readonly string[]): Promise<unknown[]> => {
+    const out: unknown[] = [];
+    const def = indexes.get(index);
+    const looked = await reads.lookupPrinted(q, c, index, value, fields);
+    readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
+    for (const r of looked.found) {
+      if (staged.has(key(c, r.partition, r.id))) continue;
+      if (fields) {
+        readSet.note({ kind: 'record', collection: c, partition: r.partition, id: r.id, print: r.print });
+        out.push(r.data);
+        continue;
+      }
+      remember(c, r.partition, r.id, r.data, r.print);
+      if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
+    }
+    if (def && def.collection === c) {
+      for (const e of byCollection.get(c)?.values() ?? []) {
+        const record = visible(e);
+        if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(fields ? pickFields(record as Record<string, unknown>, fields) : record);
+      }
+    }
+    return out;
+  };
+
   return {
     get: (async (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
@@ -166,43 +195,8 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       return [...out];
     },
     count,
-    lookup: (async (c: CollectionName, index: string, value: string) => {
-      const out: unknown[] = [];
-      const def = indexes.get(index);
-      const looked = await reads.lookupPrinted(q, c, index, value);
-      readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
-      for (const r of looked.found) {
-        if (staged.has(key(c, r.partition, r.id))) continue;
-        remember(c, r.partition, r.id, r.data, r.print);
-        if (filedUnder(def, r.data, r.partition, value)) out.push(r.data);
-      }
-      if (def && def.collection === c) {
-        for (const e of byCollection.get(c)?.values() ?? []) {
-          const record = visible(e);
-          if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(record);
-        }
-      }
-      return out;
-    }) as Transaction['lookup'],
-    lookupFields: (async (c: CollectionName, index: string, value: string, fields: readonly string[]) => {
-      const out: unknown[] = [];
-      const def = indexes.get(index);
-      const looked = await reads.lookupFields(q, c, index, value, fields);
-      readSet.note({ kind: 'lookup', collection: c, index, value, print: looked.print });
-      for (const r of looked.found) {
-        if (staged.has(key(c, r.partition, r.id))) continue;
-        // Checked at commit like any record read; not kept as the record's `before` (it is a part).
-        readSet.note({ kind: 'record', collection: c, partition: r.partition, id: r.id, print: r.print });
-        out.push(r.data);
-      }
-      if (def && def.collection === c) {
-        for (const e of byCollection.get(c)?.values() ?? []) {
-          const record = visible(e);
-          if (record !== undefined && keysFor(def, record, e.partition).includes(value)) out.push(pickFields(record as Record<string, unknown>, fields));
-        }
-      }
-      return out;
-    }) as Transaction['lookupFields'],
+    lookup: ((c: CollectionName, index: string, value: string) => lookup(c, index, value)) as Transaction['lookup'],
+    lookupFields: ((c: CollectionName, index: string, value: string, fields: readonly string[]) => lookup(c, index, value, fields)) as Transaction['lookupFields'],
     put(c, p, id, record) {
       stage({ collection: c, partition: p, id, record });
     },

@@ -15,7 +15,7 @@ import { Connections } from './connections.ts';
 import { ReadSet } from './read-set.ts';
 import { LocalQueue } from './local-queue.ts';
 import { StoreContention } from '../store-contention.ts';
-import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
+import { stagedKey, stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
 
@@ -268,10 +268,14 @@ export class PostgresStore implements Store {
     return (await this.reads.lookup(this.query(), collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
-  /** As `lookup`, each record cut to `fields` by the database (reads.ts `lookupFields`). */
+  /**
+   * As `lookup`, each record cut to `fields` by the database (reads.ts `lookupPrinted`). The index
+   * entries are taken as they are: the fields left out may be the ones the record is filed by, so
+   * it is not filed again by this process's definition as `lookup` does during a rolling upgrade.
+   */
   async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
     await this.indexesChecked();
-    return (await this.reads.lookupFields(this.query(), collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
+    return (await this.reads.lookupPrinted(this.query(), collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
   }
 
   /**
@@ -375,7 +379,7 @@ export class PostgresStore implements Store {
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.runTransaction(fn, (options?.writes ?? []).map(([c, p, id]) => `${c}\u0000${p}\u0000${id}`));
+    const run = this.runTransaction(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id)));
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);

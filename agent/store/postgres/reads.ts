@@ -155,19 +155,14 @@ export class Reads {
     return (await this.lookupRows(q, collection, name, value)).map(decoded);
   }
 
-  /** The same, with each record's print and the print of the whole set (read-set.ts), from one statement. */
-  async lookupPrinted(q: Query, collection: string, name: string, value: string): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
-    const rows = await this.lookupRows(q, collection, name, value);
-    return { found: rows.map((r) => ({ ...decoded(r), print: r.v })), print: lookupPrint(rows) };
-  }
-
   /**
-   * A lookup's records cut to `fields` in SQL, with each one's print and the set's print (the same
-   * prints as `lookupPrinted`): a 5,000-member group's row is not sent to read its name.
+   * The same, with each record's print and the print of the whole set (read-set.ts), from one
+   * statement. `fields`: each record cut to those in SQL, with the same prints (a 5,000-member
+   * group's row is not sent to read its name).
    */
-  async lookupFields(q: Query, collection: string, name: string, value: string, fields: readonly string[]): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
+  async lookupPrinted(q: Query, collection: string, name: string, value: string, fields?: readonly string[]): Promise<{ found: Array<{ partition: string; id: string; data: unknown; print: string }>; print: string }> {
     const rows = await this.lookupRows(q, collection, name, value, fields);
-    return { found: rows.map((r) => ({ ...decoded(r), data: r.data ?? {}, print: r.v })), print: lookupPrint(rows) };
+    return { found: rows.map((r) => ({ ...decoded(r), data: fields ? r.data ?? {} : r.data, print: r.v })), print: lookupPrint(rows) };
   }
 
   /** A lookup's rows as stored (encoded keys) with their row versions; `fields`: only those of each record. */

@@ -4,6 +4,13 @@ import { encodeKey } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
 
+/**
+ * A staged write's key: `collection\0partition\0id`. The staged map is keyed by it, and
+ * this process's transactions queue on it (local-queue.ts: re-runs on what they wrote, first runs
+ * on what they name in TransactOptions.writes), so both must build it here.
+ */
+export const stagedKey = (collection: string, partition: string, id: string): string => `${collection}\u0000${partition}\u0000${id}`;
+
 export interface StagedEntry {
   collection: CollectionName;
   partition: string;
