@@ -180,6 +180,9 @@ describe('dashboard in a browser', { timeout: 240_000 }, () => {
     await page.getByLabel('Kind').press('Enter');
     const removal = (await world.agent.api.tasks({ hubId: HUB, kind: 'remove-member' })).items[0];
     await page.locator(`#tasks tbody tr[data-task="${removal.id}"]`).getByText('completed').waitFor();
+    // The removal row can already be on the unfiltered page: wait for the filtered page itself.
+    await page.waitForFunction(() => [...document.querySelectorAll('#tasks tbody tr[data-task]')]
+      .every((r) => r.querySelector('td .muted')?.textContent === 'remove-member'));
     assert.equal(await page.locator('#tasks tbody tr[data-task]').count(), (await world.agent.api.tasks({ kind: 'remove-member' })).total);
     // Live: work started elsewhere (a schedule) appears without reloading the page.
     await page.getByLabel('Kind').fill('check-for-updates');
