@@ -438,10 +438,12 @@ export class TaskRunner {
         const limit = local ? this.localConcurrency : this.concurrency * CLAIM_AHEAD;
         const blockedUntil = this.pending.blockedUntil(hubId, scope);
         if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
+        const ahead = await this.readDue(hubId, tasks, now, limit - (this.slots.get(slotKey) ?? 0));
+        if (this.stopping || !this.started) return;
         for (const [id, due] of tasks) {
           if ((this.slots.get(slotKey) ?? 0) >= limit) break;
           if (due > now) { next = Math.min(next, due); continue; }
-          const t = await this.o.store.get('tasks', hubId, id);
+          const t = ahead.has(id) ? ahead.get(id) : await this.o.store.get('tasks', hubId, id);
           if (this.stopping || !this.started) return;
           // A notification re-indexed or dropped it while the read ran: that entry is the newer one.
           if (tasks.get(id) !== due) continue;
@@ -476,6 +478,17 @@ export class TaskRunner {
       }
     }
     this.wakeAt(next);
+  }
+
+  /**
+   * The records of the first `room` due tasks of a scope, read at once: one read per task was a
+   * round trip each on PostgreSQL, and launching a burst's 900 invites waited on them in turn.
+   */
+  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
+    const ids: string[] = [];
+    if (room > 0) for (const [id, due] of tasks) if (due <= now && ids.push(id) >= room) break;
+    const records = await this.o.store.getMany('tasks', hubId, ids);
+    return new Map(ids.map((id, n) => [id, records[n]]));
   }
 
   /** Due tasks of a scope, counted up to `cap` (how many a share should cover). */

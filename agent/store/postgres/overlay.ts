@@ -33,10 +33,10 @@ export interface OverlayOptions {
 export function overlayTransaction(o: OverlayOptions): Transaction {
   const { reads, indexes, staged, readSet } = o;
   /** Each read statement is counted: a transaction that read once needs no check if it writes nothing. */
-  const q: Query = (text, values) => {
+  const q: Query = Object.assign(<Row extends Record<string, unknown>>(text: string, values?: unknown[]) => {
     readSet.statements++;
-    return o.query(text, values);
-  };
+    return o.query<Row>(text, values);
+  }, { wraps: o.query, counted: () => { readSet.statements++; } });
   const key = stagedKey;
   const byPartition = new Map<string, Map<string, StagedEntry>>(); // `c\0p` → id → entry
   const byCollection = new Map<string, Map<string, StagedEntry>>(); // c → key → entry
@@ -164,12 +164,15 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     get: (async (c: CollectionName, p: string, id: string) => {
       const s = staged.get(key(c, p, id));
       if (s) return visible(s);
+      // Read before in this transaction: the same version (the commit checks it is still the one stored).
+      const before = read.get(key(c, p, id));
+      if (before) return before.record;
       const found = await reads.getPrinted(q, c, p, id);
       remember(c, p, id, found.data, found.print);
       return found.data;
     }) as Transaction['get'],
     getMany: (async (c: CollectionName, p: string, ids: readonly string[]) => {
-      const unstaged = ids.filter((id) => !staged.has(key(c, p, id)));
+      const unstaged = ids.filter((id) => !staged.has(key(c, p, id)) && !read.has(key(c, p, id)));
       const found = new Map<string, unknown>();
       const rows = await reads.getMany(q, c, p, unstaged, true);
       unstaged.forEach((id, n) => {
@@ -178,7 +181,8 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       });
       return ids.map((id) => {
         const s = staged.get(key(c, p, id));
-        return s ? visible(s) : found.get(id);
+        if (s) return visible(s);
+        return found.has(id) ? found.get(id) : read.get(key(c, p, id))?.record;
       });
     }) as Transaction['getMany'],
     list: list as Transaction['list'],

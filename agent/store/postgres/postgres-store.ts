@@ -519,8 +519,11 @@ export class PostgresStore implements Store {
 
   /** Where a read made now goes: the pool (a transaction holds no connection while its function runs). */
   private query(): Query {
-    return (text, values) => this.db.query(text, values);
+    return this.pooled;
   }
+
+  /** One function, so reads made through it are batched together (reads.ts, read-batch.ts). */
+  private readonly pooled: Query = (text, values) => this.db.query(text, values);
 
   /** Refuses work unless open (running transactions may finish while the store closes). */
   private assertOpen(closing: 'closing-ok' | 'open-only' = 'closing-ok'): void {

@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { ListRange } from '../store.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import { ReadBatch } from './read-batch.ts';
 import { EMPTY_PRINT } from './read-set.ts';
 import { decodeKey, encodeKey, ident, IN_COLLECTION, IN_PARTITION, inCollection, inPartition } from './sql.ts';
 
 /** Something that runs a query: the pool (reads outside transactions) or a transaction's client. */
-export type Query = <Row extends Record<string, unknown> = Record<string, any>>(text: string, values?: unknown[]) => Promise<Row[]>;
+export interface Query {
+  <Row extends Record<string, unknown> = Record<string, any>>(text: string, values?: unknown[]): Promise<Row[]>;
+  /** The query this one wraps (a transaction's counting wrapper): reads by key and lookups join its batch. */
+  wraps?: Query;
+  /** Called for each read sent in a batch (a transaction counts its read statements, read-set.ts). */
+  counted?: () => void;
+}
 
 /** Rows a `list` page holds: few enough that a page is small, many enough that a partition is few queries. */
 export const PAGE = 500;
@@ -20,6 +27,8 @@ export class Reads {
   private readonly entries: string;
   /** The schema, quoted: its print functions (migrations/003-read-prints.sql). */
   private readonly s: string;
+  /** Reads by key and lookups, sent together per loop iteration (read-batch.ts), one batch per query function. */
+  private readonly batches = new WeakMap<Query, ReadBatch>();
 
   constructor(schema: string) {
     this.s = ident(schema);
@@ -33,24 +42,14 @@ export class Reads {
 
   /** Records of one partition by id, in the order of `ids`; `printed`: with each one's print (null when absent). */
   async getMany(q: Query, collection: string, partition: string, ids: readonly string[], printed = false): Promise<Array<{ data: unknown; print: string | null }>> {
-    if (ids.length === 0) return [];
-    const rows = await q<{ id: string; data: unknown; v?: string }>(
-      // One key lookup per id, whatever the statistics say: on a table not analyzed yet the planner
-      // took a partition to hold one row, and as \`id = ANY($3)\` or as a join it read the whole
-      // partition and filtered it by id (EXPLAIN ANALYZE: 9,900 rows removed to find 100, 14 ms;
-      // as a join, 999,900). A LATERAL subquery with LIMIT is never flattened into a join.
-      `SELECT r.id, r.data${printed ? ', r.v' : ''} FROM unnest($3::text[]) AS k(id)
-       CROSS JOIN LATERAL (SELECT id, data, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = k.id LIMIT 1) r`,
-      [collection, encodeKey(partition), [...new Set(ids.map(encodeKey))]],
-    );
-    const found = new Map(rows.map((r) => [decodeKey(r.id), { data: r.data, print: r.v ?? null }]));
-    return ids.map((id) => found.get(id) ?? { data: undefined, print: null });
+    const rows = await this.batch(q).get(ids.map((id) => [collection, encodeKey(partition), encodeKey(id)]));
+    return rows.map((r) => (r ? { data: r.data, print: printed ? r.v : null } : { data: undefined, print: null }));
   }
 
   /** The record and its print (its row version, read-set.ts), or undefined and null when absent. */
   async getPrinted(q: Query, collection: string, partition: string, id: string): Promise<{ data: unknown; print: string | null }> {
-    const rows = await q<{ data: unknown; v: string }>(`SELECT data, xmin::text AS v FROM ${this.records} WHERE collection = $1 AND partition = $2 AND id = $3`, [collection, encodeKey(partition), encodeKey(id)]);
-    return rows[0] ? { data: rows[0].data, print: rows[0].v } : { data: undefined, print: null };
+    const [row] = await this.batch(q).get([[collection, encodeKey(partition), encodeKey(id)]]);
+    return row ? { data: row.data, print: row.v } : { data: undefined, print: null };
   }
 
   /**
@@ -167,14 +166,16 @@ export class Reads {
 
   /** A lookup's rows as stored (encoded keys) with their row versions; `fields`: only those of each record. */
   private lookupRows(q: Query, collection: string, name: string, value: string, fields?: readonly string[]) {
-    const data = fields ? `(SELECT json_object_agg(f, r.data -> f) FROM unnest($4::text[]) f WHERE r.data -> f IS NOT NULL) AS data` : 'r.data';
-    return q<{ partition: string; id: string; data: unknown; v: string }>(
-      `SELECT r.partition, r.id, ${data}, r.xmin::text AS v FROM ${this.entries} e
-       JOIN ${this.records} r ON r.collection = e.collection AND r.partition = e.partition AND r.id = e.id
-       WHERE e.name = $1 AND e.value = $2 AND e.collection = $3
-       ORDER BY r.seq`,
-      fields ? [name, encodeKey(value), collection, fields] : [name, encodeKey(value), collection],
-    );
+    return this.batch(q).lookup(collection, name, encodeKey(value), fields);
+  }
+
+  /** The batch a read through `q` joins: the one of the query `q` wraps, so transactions share the pool's. */
+  private batch(q: Query): ReadBatch {
+    q.counted?.();
+    const root = q.wraps ?? q;
+    let batch = this.batches.get(root);
+    if (!batch) this.batches.set(root, (batch = new ReadBatch(root, this.records, this.entries)));
+    return batch;
   }
 }
 

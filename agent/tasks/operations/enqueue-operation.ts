@@ -21,11 +21,14 @@ export function scopeOf(hub: HubConfigFile, op: Operation): string {
   return definitionOf(hub).rateLimitScope(op.kind, connectorBlock(hub));
 }
 
+/** The idempotency key of an operation's task: one queued task per operation. */
+export const operationTaskKey = (op: Operation): string => `op:${op.key}`;
+
 /** Stages one app change as a task in `tx`; the same operation already queued is not queued twice. */
 export function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): Promise<TaskRecord> {
   const payload: OperationPayload = { op: input.op, ...(input.force ? { force: true } : {}) };
   return enqueueTask(tx, {
-    hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: `op:${input.op.key}`, trigger: input.trigger,
+    hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
 }

@@ -1,0 +1,150 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { ReadBatch } from './read-batch.ts';
+import type { Query } from './reads.ts';
+
+/**
+ * Reads sent together (read-batch.ts) and a transaction's repeated reads (overlay.ts): each caller
+ * gets its own answer, a read-only transaction that read in several statements is still checked,
+ * and a record read twice in a transaction is read once.
+ */
+declare module '../collections.ts' {
+  interface Collections {
+    batchItems: { id: string; n: number; tag?: string; note?: string };
+  }
+}
+
+const db = await postgresForTests();
+const drops: Array<() => Promise<void>> = [];
+after(() => Promise.all(drops.map((drop) => drop())));
+
+async function open(schema: string): Promise<PostgresStore> {
+  const store = new PostgresStore({ url: db.url, schema, poolSize: 4 });
+  store.defineIndex('batchItems', 'batch.tag', (r, p) => (r.tag ? [`${p}\u0000${r.tag}`] : []));
+  await store.open();
+  return store;
+}
+
+function fresh(label: string): string {
+  const s = testSchema(db.url, label);
+  drops.push(s.drop);
+  return s.schema;
+}
+
+/** Another writer, outside the store (a transaction may not open another one inside it). */
+async function write(schema: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "${schema}"`);
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Counts the statements the store sends through its pool (reads and commits). */
+function countStatements(store: PostgresStore): { n: number } {
+  const counter = { n: 0 };
+  const pool = (store as unknown as { db: { pool: pg.Pool } }).db.pool;
+  pool.on('acquire', () => counter.n++);
+  return counter;
+}
+
+describe('ReadBatch (no database)', () => {
+  test('reads made in one loop iteration go as one statement each kind; a failed statement fails each of its reads, the next go on', async () => {
+    const sent: string[] = [];
+    let fail = true;
+    const q = (async (text: string, values?: unknown[]) => {
+      sent.push(text.includes('index_entries') ? 'lookups' : 'gets');
+      if (fail) throw new Error('injected: the statement failed');
+      // Answers the first key of the gets (ordinal 1) and nothing for lookups.
+      return text.includes('index_entries') ? [] : [{ o: '1', data: { echo: (values![2] as string[])[0] }, v: '7' }];
+    }) as unknown as Query;
+    const batch = new ReadBatch(q, 'records', 'index_entries');
+    const first = await Promise.allSettled([batch.get([['c', 'p', 'a']]), batch.get([['c', 'p', 'b'], ['c', 'p', 'c']]), batch.lookup('c', 'n', 'v')]);
+    assert.deepEqual(sent, ['gets', 'lookups']);
+    for (const r of first) assert.match(String((r as PromiseRejectedResult).reason), /injected/);
+    fail = false;
+    const [one, two, rows] = await Promise.all([batch.get([['c', 'p', 'a']]), batch.get([['c', 'p', 'b'], ['c', 'p', 'c']]), batch.lookup('c', 'n', 'v')]);
+    assert.deepEqual(sent, ['gets', 'lookups', 'gets', 'lookups']);
+    assert.deepEqual(one, [{ data: { echo: 'a' }, v: '7' }]);
+    assert.deepEqual(two, [undefined, undefined], 'each caller gets only its own keys');
+    assert.deepEqual(rows, []);
+  });
+});
+
+describe('PostgreSQL reads sent together', { skip: db.skip }, () => {
+  test('concurrent gets, getMany and lookups each get their own answer, in fewer statements', async (t) => {
+    const store = await open(fresh('batch'));
+    t.after(() => store.close());
+    await store.transact((tx) => {
+      for (let n = 0; n < 40; n++) tx.put('batchItems', n % 2 ? 'odd' : 'even', `i${n}`, { id: `i${n}`, n, tag: `t${n % 5}`, note: `note ${n}` });
+    });
+    const statements = countStatements(store);
+    const [gets, many, looked, cut] = await Promise.all([
+      Promise.all(Array.from({ length: 40 }, (_, n) => store.get('batchItems', n % 2 ? 'odd' : 'even', `i${n}`))),
+      store.getMany('batchItems', 'even', ['i4', 'missing', 'i0', 'i4']),
+      Promise.all(['t0', 't3', 'none'].map((tag) => store.lookup('batchItems', 'batch.tag', `even\u0000${tag}`))),
+      store.lookupFields('batchItems', 'batch.tag', `odd\u0000t1`, ['n']),
+    ]);
+    assert.deepEqual(gets.map((r) => r?.n), Array.from({ length: 40 }, (_, n) => n));
+    assert.deepEqual(many.map((r) => r?.n), [4, undefined, 0, 4]);
+    // Each lookup in insertion order, only its own records.
+    assert.deepEqual(looked.map((rows) => rows.map((r) => r.n)), [[0, 10, 20, 30], [8, 18, 28, 38], []]);
+    assert.deepEqual(cut, [{ n: 1 }, { n: 11 }, { n: 21 }, { n: 31 }]);
+    // 40 gets, a getMany and four lookups: sent as a handful of statements, not 45.
+    assert.ok(statements.n <= 4, `${statements.n} statements`);
+  });
+
+  test('a read-only transaction that read two records is checked: a change between its reads runs it again', async (t) => {
+    const schema = fresh('readonly');
+    const a = await open(schema);
+    t.after(() => a.close());
+    await a.transact((tx) => {
+      tx.put('batchItems', 'p', 'x', { id: 'x', n: 0 });
+      tx.put('batchItems', 'p', 'y', { id: 'y', n: 0 });
+    });
+    let runs = 0;
+    // Another replica moves both from 0 to 1 between the two reads of the first run.
+    const pair = await a.transact(async (tx) => {
+      runs++;
+      const x = await tx.get('batchItems', 'p', 'x');
+      if (runs === 1) await write(schema, `UPDATE records SET data = json_build_object('id', id, 'n', 1) WHERE collection = 'batchItems'`);
+      const y = await tx.get('batchItems', 'p', 'y');
+      return [x!.n, y!.n];
+    });
+    assert.deepEqual(pair, [1, 1], 'never the mixed pair [0, 1]');
+    assert.equal(runs, 2);
+  });
+
+  test('a record read twice in a transaction is read once, and the commit still checks it', async (t) => {
+    const schema = fresh('repeat');
+    const a = await open(schema);
+    t.after(() => a.close());
+    await a.transact((tx) => tx.put('batchItems', 'p', 'x', { id: 'x', n: 0 }));
+    let runs = 0;
+    const statements = countStatements(a);
+    const seen = await a.transact(async (tx) => {
+      runs++;
+      const first = await tx.get('batchItems', 'p', 'x');
+      if (runs === 1) await write(schema, `UPDATE records SET data = '{"id":"x","n":5}' WHERE collection = 'batchItems' AND id = 'x'`);
+      const again = await tx.get('batchItems', 'p', 'x');
+      const [many] = await tx.getMany('batchItems', 'p', ['x']);
+      assert.equal(again, first, 'the same version within one run');
+      assert.equal(many, first);
+      tx.put('batchItems', 'p', 'x', { id: 'x', n: first!.n + 1 });
+      return first!.n;
+    });
+    const used = statements.n;
+    assert.equal(runs, 2, 'the change made between the reads was caught at commit');
+    assert.equal(seen, 5);
+    assert.equal((await a.get('batchItems', 'p', 'x'))?.n, 6);
+    // Two runs, each one read and one commit, and at most one change notification: the repeated
+    // reads sent nothing (read again, they were 9).
+    assert.ok(used <= 5, `${used} statements`);
+  });
+});
