@@ -43,21 +43,6 @@ export function takeLease(t: Readonly<TaskRecord>, c: Claimant): TaskRecord {
   return next;
 }
 
-/**
- * Takes the lease and counts the attempt durably, before the handler calls anything. The read
- * that decides the claim and the write that takes it are one transaction, so two runners (or two
- * replicas sharing a store) never both take the task.
- */
-export function claimDurably(store: Store, seen: Readonly<TaskRecord>, c: Claimant): Promise<Claimed | undefined> {
-  return store.transact(async (tx) => {
-    const t = await tx.get('tasks', seen.hubId, seen.id);
-    if (!t || !claimable(t, c.clock(), c.owner, c.exclusive !== false)) return undefined;
-    const next = takeLease(t, c);
-    tx.put('tasks', t.hubId, t.id, next);
-    return { task: next, interrupted: t.attempts > t.attemptsEnded };
-  });
-}
-
 /** Starts a leaseless attempt in memory only (TaskHandler.leaseless): nothing is written until it ends. */
 export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed | undefined {
   if (!claimable(seen, c.clock(), c.owner, c.exclusive !== false)) return undefined;
@@ -88,31 +73,37 @@ export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant,
  * attempt, recorded only if its task is unchanged since it was read.
  */
 export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-  await store.transact(async (tx: Transaction) => {
-    let current = await tx.get('tasks', task.hubId, task.id);
-    if (seen && current) {
-      // Changed since read (another runner, or a newer request folded in): record nothing, run again.
-      if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
-      current = { ...task, revision: current.revision };
-    }
-    // Our lease was lost (we stalled past it and someone else took the task): record nothing;
-    // the other runner's attempt is marked interrupted and checks the app first.
-    if (!current || current.lease?.owner !== c.owner || current.status !== 'running') return;
-    const now = new Date(c.clock());
-    for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
-    const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
-    if (store.shared && outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
-      // Every replica stops calling into the throttled scope, not just this one (scope-blocks.ts).
-      const d = outcome.decision;
-      await blockScope(tx, task.hubId, d.scope ?? task.scope ?? 'app', now.getTime() + d.delayMs, d.message);
-    }
-    if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
-      await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
-      appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
-    } else if (outcome.status === 'error' && next.status === 'failed') {
-      appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
-    }
-    if (next.status === 'waiting' && next.waitReason === 'children') await settleWaitingParent(tx, next, now);
-    if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
-  });
+  await store.transact((tx) => recordAttemptIn(tx, store.shared === true, c, { task, outcome, audits, seen }));
+}
+
+/** What one attempt's end records (`recordAttempt`). */
+export interface AttemptEnd { task: TaskRecord; outcome: AttemptOutcome; audits: TaskAuditInput[]; seen?: Readonly<TaskRecord> }
+
+/** `recordAttempt`, staged in the caller's transaction (`shared`: the store is shared by replicas). */
+export async function recordAttemptIn(tx: Transaction, shared: boolean, c: Pick<Claimant, 'owner' | 'clock'>, { task, outcome, audits, seen }: AttemptEnd): Promise<void> {
+  let current = await tx.get('tasks', task.hubId, task.id);
+  if (seen && current) {
+    // Changed since read (another runner, or a newer request folded in): record nothing, run again.
+    if (current.updatedAt !== seen.updatedAt || current.status !== seen.status || current.attempts !== seen.attempts || current.revision !== seen.revision) return;
+    current = { ...task, revision: current.revision };
+  }
+  // Our lease was lost (we stalled past it and someone else took the task): record nothing;
+  // the other runner's attempt is marked interrupted and checks the app first.
+  if (!current || current.lease?.owner !== c.owner || current.status !== 'running') return;
+  const now = new Date(c.clock());
+  for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
+  const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
+  if (shared && outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
+    // Every replica stops calling into the throttled scope, not just this one (scope-blocks.ts).
+    const d = outcome.decision;
+    await blockScope(tx, task.hubId, d.scope ?? task.scope ?? 'app', now.getTime() + d.delayMs, d.message);
+  }
+  if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
+    await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
+    appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
+  } else if (outcome.status === 'error' && next.status === 'failed') {
+    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
+  }
+  if (next.status === 'waiting' && next.waitReason === 'children') await settleWaitingParent(tx, next, now);
+  if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
 }

@@ -9,7 +9,9 @@ import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND }
 import { RequestBudget } from './request-budget.ts';
 import { decideRetry } from './retry-policy.ts';
 import { claimable, dueAt } from './task-transitions.ts';
-import { claimDurably, claimInMemory, keepLease, recordAttempt, type AttemptOutcome, type Claimant } from './attempt.ts';
+import { claimInMemory, keepLease, type AttemptOutcome, type Claimant } from './attempt.ts';
+import { EndBatch } from './end-batch.ts';
+import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
 import { RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
@@ -89,6 +91,10 @@ export class TaskRunner {
   /** The store is shared by replicas: fleet-wide limits and a poll (see the class comment). */
   private readonly fleet: boolean;
   private readonly claimant: Claimant;
+  /** Durable claims, taken together per loop iteration. */
+  private readonly claims: ClaimBatch;
+  /** How attempts ended, recorded together per loop iteration. */
+  private readonly ends: EndBatch;
   private pollTimer?: NodeJS.Timeout;
   /** A poll is reading: tasks a notification touched meanwhile keep what the notification said. */
   private touchedSincePoll?: Set<string>;
@@ -121,6 +127,8 @@ export class TaskRunner {
     this.permits = new CallPermits(this.concurrency);
     this.fleet = o.store.shared === true;
     this.claimant = { owner: this.owner, clock: this.clock, leaseMs: this.leaseMs, exclusive: !this.fleet };
+    this.claims = new ClaimBatch(o.store, this.claimant);
+    this.ends = new EndBatch(o.store, this.claimant);
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
     if (this.fleet) {
@@ -534,7 +542,7 @@ export class TaskRunner {
     const leaseless = handler?.leaseless === true;
     // Take the lease durably before running: from here on a crash means "maybe done".
     const claim = this.claimant;
-    const taken = leaseless ? claimInMemory(seen, claim) : await claimDurably(this.o.store, seen, claim);
+    const taken = leaseless ? claimInMemory(seen, claim) : await this.claims.claim(seen);
     if (!taken) return;
     const { task, interrupted } = taken;
     if (!handler) {
@@ -598,6 +606,6 @@ export class TaskRunner {
   }
 
   private finish(task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-    return recordAttempt(this.o.store, { owner: this.owner, clock: this.clock }, task, outcome, audits, seen);
+    return this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) });
   }
 }

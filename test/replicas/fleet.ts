@@ -36,6 +36,8 @@ export interface Replica {
   url: string;
   /** The current process; undefined between a kill and the restart's banner. */
   process: ServerProcess | undefined;
+  /** A process started again that has not printed its banner yet. */
+  starting?: ServerProcess;
   /** Every process this replica ran, for the output of a failed run. */
   readonly runs: ServerProcess[];
 }
@@ -46,8 +48,11 @@ export interface Fleet {
   readonly adminToken: string;
   /** Replicas that are up, in index order. */
   up(): Replica[];
-  /** SIGKILL (kill -9: no graceful stop, leases left as they were), then waits for the exit. */
-  kill(index: number): Promise<void>;
+  /**
+   * SIGKILL (kill -9: no graceful stop, leases left as they were), then waits for the exit. Kills
+   * the replica's process whether it serves or is still starting again; says which it was.
+   */
+  kill(index: number): Promise<'serving' | 'starting'>;
   /** Starts the replica again with the same config and working directory; resolves at its banner. */
   restart(index: number): Promise<void>;
   /** Kills every process still alive (SIGKILL; safe to call after a failure, twice). */
@@ -102,12 +107,17 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     await mkdir(cwd, { recursive: true });
     const p = startProcess(process.execPath, ['--import', tsx, '--import', exitWithParent, main, '--config', configPath], { cwd, env });
     r.runs.push(p);
+    r.starting = p;
     void p.exited.then(({ code, signal }) => {
       exits.set(p, signal ?? `exit ${code}`);
       // A replica that dies on its own (not killed by the test) is a finding: say so in the output.
       if (r.process === p) r.process = undefined;
     });
-    r.url = await p.listening;
+    try {
+      r.url = await p.listening;
+    } finally {
+      if (r.starting === p) r.starting = undefined;
+    }
     r.process = p;
   };
   const fleet: Fleet = {
@@ -117,11 +127,14 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     up: () => replicas.filter((r) => r.process !== undefined),
     async kill(index) {
       const r = replicas[index]!;
-      const p = r.process;
+      const p = r.process ?? r.starting;
       if (!p) throw new Error(`replica ${index} is not running`);
+      const was = r.process ? 'serving' : 'starting';
       r.process = undefined;
+      r.starting = undefined;
       p.kill('SIGKILL');
       await p.exited;
+      return was;
     },
     restart: (index) => launch(replicas[index]!),
     async close() {

@@ -1,3 +1,4 @@
+import { LoopBatch } from '../loop-batch.ts';
 import type { Query } from './reads.ts';
 
 /** A record as stored: its data and row version (read-set.ts), or undefined when absent. */
@@ -10,9 +11,9 @@ interface PendingLookup { name: string; value: string; collection: string; field
 
 /**
  * Reads by key and by index that arrive while the event loop handles one round of I/O, sent
- * together: all the keys in one statement, all the lookups in another. Not a cache: every read
- * goes to the database, and a read never waits past the end of the current loop iteration
- * (setImmediate, https://nodejs.org/en/learn/asynchronous-work/event-loop-timers-and-nexttick).
+ * together (LoopBatch): all the keys in one statement, all the lookups in another. Not a cache:
+ * every read goes to the database, and a read never waits past the end of the current loop
+ * iteration.
  *
  * Why: on PostgreSQL each statement is a round trip whose cost (a socket write, waking the
  * server's process and ours, parsing) dwarfs the index probe it carries: a provision run's
@@ -23,41 +24,20 @@ interface PendingLookup { name: string; value: string; collection: string; field
  * at least as consistent as separate statements were.
  */
 export class ReadBatch {
-  private gets: PendingGets[] = [];
-  private lookups: PendingLookup[] = [];
-  private scheduled = false;
+  private readonly gets = new LoopBatch<PendingGets>((batch) => void this.sendGets(batch));
+  private readonly lookups = new LoopBatch<PendingLookup>((batch) => void this.sendLookups(batch));
 
   constructor(private readonly q: Query, private readonly records: string, private readonly entries: string) {}
 
   /** Each key's stored record, in the order of `keys` (already encoded). */
   get(keys: Array<[collection: string, partition: string, id: string]>): Promise<StoredRow[]> {
     if (keys.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.gets.push({ keys, resolve, reject });
-      this.schedule();
-    });
+    return new Promise((resolve, reject) => this.gets.add({ keys, resolve, reject }));
   }
 
   /** The records filed under `value` (encoded) in index `name`, in insertion order; `fields`: each cut to those. */
   lookup(collection: string, name: string, value: string, fields?: readonly string[]): Promise<LookupRow[]> {
-    return new Promise((resolve, reject) => {
-      this.lookups.push({ name, value, collection, fields: fields ? JSON.stringify(fields) : null, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const gets = this.gets;
-      const lookups = this.lookups;
-      this.gets = [];
-      this.lookups = [];
-      if (gets.length) void this.sendGets(gets);
-      if (lookups.length) void this.sendLookups(lookups);
-    });
+    return new Promise((resolve, reject) => this.lookups.add({ name, value, collection, fields: fields ? JSON.stringify(fields) : null, resolve, reject }));
   }
 
   private async sendGets(batch: PendingGets[]): Promise<void> {
