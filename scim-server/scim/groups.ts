@@ -5,6 +5,7 @@ import { recordDesiredChange } from '../../agent/outbox.ts';
 import type { ReadView } from '../../agent/store/store.ts';
 import { GROUP_ATTRIBUTES } from './attributes.ts';
 import { assertVersion, sendResource, sendScim, type HubRequest } from './context.ts';
+import { updateInTurn } from './group-turns.ts';
 import { invalidValue, notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
@@ -124,21 +125,23 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
  * members), so two concurrent member adds both survive (PostgreSQL re-runs the loser on the newer
  * group). `next` is pure: the transaction may run more than once.
  */
-async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
+/**
+ * A PUT or PATCH of a group: decided against the group as it stands, written with its outbox
+ * entry; updates of one group arriving together go in turns (group-turns.ts).
+ */
+function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
   const now = new Date().toISOString();
-  return h.store.transact(async (tx) => {
-    const current = await existing(tx, h.hubId, id);
+  return updateInTurn(h, id, (tx) => existing(tx, h.hubId, id), async (tx, current) => {
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
     const scim = next(current);
     const group = await knownMembers(tx, h.hubId, toGroupRecord(h.hubId, id, scim, current, now), scim, current);
     if (!groupDiffers(current, group)) return current;
     if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) await assertUniqueName(tx, h.hubId, group.displayName, id);
-    tx.put('directoryGroups', h.hubId, id, group);
-    recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: groupChanges(current, group) });
     return group;
-    // Okta sends a group's membership chunks at once: on PostgreSQL they take turns on the group
-    // from their first run rather than all but one failing at commit and running again.
-  }, { writes: [['directoryGroups', h.hubId, id]] });
+  }, (tx, from, before, after) => {
+    tx.put('directoryGroups', from.hubId, id, after);
+    recordDesiredChange(tx, { hubId: from.hubId, trigger: from.trigger, changes: groupChanges(before, after) });
+  });
 }
 
 export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
