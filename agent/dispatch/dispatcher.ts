@@ -2,7 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { DirectoryChange, Trigger } from '../desired-state/delta.ts';
 import type { OutboxEntry } from '../outbox.ts';
-import type { Change, Store, Transaction } from '../store/store.ts';
+import { getAcross, type Change, type Store, type Transaction } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskLog } from '../tasks/handler.ts';
 import { affectedPeople, emailsOfDeleted } from './affected-people.ts';
@@ -37,9 +37,9 @@ export interface DispatcherOptions {
 /**
  * Plans made at once (reads outstanding on the store): a whole transaction's people at the
  * default budget. On PostgreSQL the reads of plans in flight go out together
- * (store/postgres/read-batch.ts), so the more plans, the fewer round trips each: in the provision
- * benchmark (5,000 people) 8 → 32 → 100 took the burst's p50 from 7.7 to 5.9-6.6 to 2.6-3.3 s,
- * because the dispatcher then keeps up with users created 16 at a time.
+ * (store/postgres/read-batch.ts), so the more plans, the fewer round trips each. Provision
+ * benchmark, burst p50: 8 → 32 took 1,000 people from 5.1 to 4.5 s; 32 → 100 took 5,000 people
+ * from 5.9-7.7 to 2.6-3.3 s, because the dispatcher then keeps up with users created 16 at a time.
  */
 const PLANS_IN_FLIGHT = 100;
 
@@ -136,10 +136,10 @@ export class Dispatcher {
         // Read again in one go per hub: one by one, a hundred created users' entries were a
         // hundred round trips on PostgreSQL (a second per transaction in the provision benchmark).
         const wanted = this.entriesFor(entries, budget);
-        const current = await readAgain(tx, wanted);
-        for (const [n, e] of wanted.entries()) {
+        const current = await getAcross(tx, 'outbox', wanted.map(({ entry }) => ({ partition: entry.hubId, id: entry.id })));
+        for (const [n, { entry, people }] of wanted.entries()) {
           if (affected.size >= budget) break;
-          this.consume(tx, e, current[n], affected, budget - affected.size);
+          this.consume(tx, entry, current[n], people, affected, budget - affected.size);
         }
         const now = new Date(this.clock());
         const people = [...affected.values()];
@@ -172,9 +172,10 @@ export class Dispatcher {
    * Adds the people an entry affects (a person named twice is planned once), at most `room` of
    * them: an entry naming more (one PATCH adding 5,000 members) is taken in slices over several
    * transactions, its progress kept on the entry, so no transaction blocks requests for long.
-   * The last slice deletes the entry and audits the change.
+   * The last slice deletes the entry and audits the change. `current`: the entry as read again in
+   * `tx`; `named`: the people its changes name (entriesFor).
    */
-  private consume(tx: Transaction, entry: OutboxEntry, current: OutboxEntry | undefined, affected: Map<string, Affected>, room: number): void {
+  private consume(tx: Transaction, entry: OutboxEntry, current: Readonly<OutboxEntry> | undefined, named: ReadonlyMap<string, { emails?: string[] }>, affected: Map<string, Affected>, room: number): void {
     if (!current) return;
     const hub = this.o.hubs().get(entry.hubId);
     const { trigger, changes } = current.delta;
@@ -191,7 +192,7 @@ export class Dispatcher {
         tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at });
       }
     }
-    const people = [...affectedPeople(hub, changes)];
+    const people = [...named];
     const slice = people.slice(done, done + room);
     for (const [userId, { emails }] of slice) {
       const key = `${hub.id}\u0000${userId}`;
@@ -215,16 +216,19 @@ export class Dispatcher {
   /**
    * The first entries (oldest first) whose people, as listed, fill `budget`: the ones a
    * transaction will take, so it reads again no entry it leaves (another replica may be taking it).
+   * Each with the people its changes name (an entry's changes never change; only its progress does).
    */
-  private entriesFor(entries: readonly OutboxEntry[], budget: number): OutboxEntry[] {
-    let people = 0;
-    let n = 0;
-    while (n < entries.length && people < budget) {
-      const e = entries[n++]!;
-      const hub = this.o.hubs().get(e.hubId);
-      people += hub ? Math.max(1, affectedPeople(hub, e.delta.changes).size - (e.dispatchedPeople ?? 0)) : 1;
+  private entriesFor(entries: readonly OutboxEntry[], budget: number): Array<{ entry: OutboxEntry; people: ReadonlyMap<string, { emails?: string[] }> }> {
+    const out: Array<{ entry: OutboxEntry; people: ReadonlyMap<string, { emails?: string[] }> }> = [];
+    let room = 0;
+    for (const entry of entries) {
+      if (room >= budget) break;
+      const hub = this.o.hubs().get(entry.hubId);
+      const people = hub ? affectedPeople(hub, entry.delta.changes) : new Map<string, { emails?: string[] }>();
+      out.push({ entry, people });
+      room += Math.max(1, people.size - (entry.dispatchedPeople ?? 0));
     }
-    return entries.slice(0, n);
+    return out;
   }
 
   /** The hub's connector, built (or found unbuildable, logged once) once per transaction. */
@@ -272,20 +276,4 @@ export class Dispatcher {
       summary: `re-evaluate ${user?.userName ?? emails?.[0] ?? userId} on hub ${hub.id}`,
     });
   }
-}
-
-/** Each entry as it is now, read through `tx` (it may have been taken meanwhile), in order. */
-async function readAgain(tx: Transaction, entries: readonly OutboxEntry[]): Promise<Array<OutboxEntry | undefined>> {
-  const byHub = new Map<string, OutboxEntry[]>();
-  for (const e of entries) {
-    const list = byHub.get(e.hubId);
-    if (list) list.push(e);
-    else byHub.set(e.hubId, [e]);
-  }
-  const found = new Map<OutboxEntry, OutboxEntry | undefined>();
-  for (const [hubId, list] of byHub) {
-    const rows = await tx.getMany('outbox', hubId, list.map((e) => e.id));
-    list.forEach((e, n) => found.set(e, rows[n] as OutboxEntry | undefined));
-  }
-  return entries.map((e) => found.get(e));
 }

@@ -2,7 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import '../check-for-updates/check-run.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
 import { planHub, planPerson } from '../plan/plan-hub.ts';
-import type { ReadView, Transaction } from '../store/store.ts';
+import { getAcross, type ReadView, type Transaction } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
@@ -62,16 +62,8 @@ export async function applyPlan(tx: Transaction, hub: HubConfigFile, result: Pla
  * (about 450 ms per 100-person dispatcher transaction in the provision benchmark).
  */
 export async function readTaskKeysOf(tx: Transaction, plans: ReadonlyArray<{ hubId: string; result: PlanResult | undefined }>): Promise<void> {
-  const byHub = new Map<string, string[]>();
-  for (const { hubId, result } of plans) {
-    for (const op of result?.operations ?? []) {
-      if (classify(op) !== 'now') continue;
-      const keys = byHub.get(hubId);
-      if (keys) keys.push(operationTaskKey(op));
-      else byHub.set(hubId, [operationTaskKey(op)]);
-    }
-  }
-  for (const [hubId, keys] of byHub) await tx.getMany('taskKeys', hubId, keys);
+  const keys = plans.flatMap(({ hubId, result }) => (result?.operations ?? []).filter((op) => classify(op) === 'now').map((op) => ({ partition: hubId, id: operationTaskKey(op) })));
+  await getAcross(tx, 'taskKeys', keys);
 }
 
 /** What a plan comes to: operations queued now, whether removals wait, how many are held. */

@@ -133,3 +133,22 @@ export interface Store extends ReadView {
   /** Flushes pending writes and stops. */
   close(): Promise<void>;
 }
+
+/**
+ * Records of one collection across partitions, in the order of `keys`: one `getMany` per
+ * partition (on PostgreSQL one statement each, not one per record).
+ */
+export async function getAcross<C extends CollectionName>(view: Pick<ReadView, 'getMany'>, collection: C, keys: ReadonlyArray<{ partition: string; id: string }>): Promise<Array<Readonly<RecordOf<C>> | undefined>> {
+  const byPartition = new Map<string, number[]>();
+  keys.forEach((k, n) => {
+    const at = byPartition.get(k.partition);
+    if (at) at.push(n);
+    else byPartition.set(k.partition, [n]);
+  });
+  const out = new Array<Readonly<RecordOf<C>> | undefined>(keys.length).fill(undefined);
+  for (const [partition, at] of byPartition) {
+    const rows = await view.getMany(collection, partition, at.map((n) => keys[n]!.id));
+    at.forEach((n, k) => { out[n] = rows[k]; });
+  }
+  return out;
+}

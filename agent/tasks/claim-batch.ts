@@ -1,5 +1,5 @@
 import { LoopBatch } from '../store/loop-batch.ts';
-import type { Store } from '../store/store.ts';
+import { getAcross, type Store } from '../store/store.ts';
 import { takeLease, type Claimant, type Claimed } from './attempt.ts';
 import { claimable } from './task-transitions.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -33,20 +33,10 @@ export class ClaimBatch {
     let claimed: Array<Claimed | undefined>;
     try {
       claimed = await this.store.transact(async (tx) => {
-        const byHub = new Map<string, Waiting[]>();
-        for (const w of batch) {
-          const list = byHub.get(w.seen.hubId);
-          if (list) list.push(w);
-          else byHub.set(w.seen.hubId, [w]);
-        }
-        const now = new Map<Waiting, Readonly<TaskRecord> | undefined>();
-        for (const [hubId, list] of byHub) {
-          const rows = await tx.getMany('tasks', hubId, list.map((w) => w.seen.id));
-          list.forEach((w, n) => now.set(w, rows[n]));
-        }
+        const now = await getAcross(tx, 'tasks', batch.map((w) => ({ partition: w.seen.hubId, id: w.seen.id })));
         const taken = new Set<string>(); // a task asked for twice is claimed once
-        return batch.map((w) => {
-          const t = now.get(w);
+        return batch.map((w, n) => {
+          const t = now[n];
           if (!t || taken.has(`${t.hubId}\u0000${t.id}`) || !claimable(t, c.clock(), c.owner, c.exclusive !== false)) return undefined;
           taken.add(`${t.hubId}\u0000${t.id}`);
           const next = takeLease(t, c);

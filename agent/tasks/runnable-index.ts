@@ -67,3 +67,10 @@ export class RunnableIndex {
     return Number.isFinite(next) ? next : undefined;
   }
 }
+
+/** The ids of a scope's tasks due by `now`, in index order, at most `cap` of them. */
+export function dueIds(tasks: ReadonlyMap<string, number>, now: number, cap: number): string[] {
+  const ids: string[] = [];
+  if (cap > 0) for (const [id, due] of tasks) if (due <= now && ids.push(id) >= cap) break;
+  return ids;
+}

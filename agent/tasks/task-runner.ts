@@ -13,7 +13,7 @@ import { claimInMemory, keepLease, type AttemptOutcome, type Claimant } from './
 import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
-import { RunnableIndex } from './runnable-index.ts';
+import { dueIds, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 
@@ -471,7 +471,7 @@ export class TaskRunner {
           if (blockedNow > this.clock()) { next = Math.min(next, blockedNow); break; }
           if (!local && this.shares) {
             // A call slot and a token of this replica's share of the hub (reserved in the store).
-            const share = await this.shares.take(hubId, this.dueCount(tasks, now, limit - (this.slots.get(slotKey) ?? 0)));
+            const share = await this.shares.take(hubId, dueIds(tasks, now, limit - (this.slots.get(slotKey) ?? 0)).length);
             if (this.stopping || !this.started) { if (share.retryAt === 0) this.shares.ended(hubId); return; }
             if (share.retryAt !== 0) {
               if (share.full) this.waitingForRoom.add(hubId);
@@ -493,17 +493,9 @@ export class TaskRunner {
    * round trip each on PostgreSQL, and launching a burst's 900 invites waited on them in turn.
    */
   private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
-    const ids: string[] = [];
-    if (room > 0) for (const [id, due] of tasks) if (due <= now && ids.push(id) >= room) break;
+    const ids = dueIds(tasks, now, room);
     const records = await this.o.store.getMany('tasks', hubId, ids);
     return new Map(ids.map((id, n) => [id, records[n]]));
-  }
-
-  /** Due tasks of a scope, counted up to `cap` (how many a share should cover). */
-  private dueCount(tasks: ReadonlyMap<string, number>, now: number, cap: number): number {
-    let n = 0;
-    for (const due of tasks.values()) if (due <= now && ++n >= cap) break;
-    return n;
   }
 
   /** Runs a task taken from the index (claimed first), holding a slot (and, on a fleet, a call slot of its hub's share). */

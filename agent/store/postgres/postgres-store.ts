@@ -189,8 +189,8 @@ export class PostgresStore implements Store {
     // (https://www.postgresql.org/docs/current/runtime-config-query.html#GUC-PLAN-CACHE-MODE), and the
     // statements of commit_writes are planned with the session's setting too: a CPU profile of
     // the SCIM import showed PostgreSQL's planner (get_relation_info, copyObject, expression
-    // walkers) high in its CPU, and forcing generic plans took the import from 271-328 to 367-370
-    // writes/s.
+    // walkers) high in its CPU, and forcing generic plans took the import from 268-328 to 303-379
+    // writes/s (alternating runs on a noisy 2-core machine).
     // Set per session, first thing on each new connection (pg runs a client's queries in order);
     // not as a startup option, which connection poolers such as PgBouncer refuse.
     pool.on('connect', (client) => this.db.prepare(client, 'SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off; SET plan_cache_mode = force_generic_plan'));
@@ -247,15 +247,15 @@ export class PostgresStore implements Store {
   // ---- reads -------------------------------------------------------------------------------
 
   async get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined> {
-    return (await this.reads.get(this.query(), collection, partition, id)) as RecordOf<C> | undefined;
+    return (await this.reads.get(this.pooled, collection, partition, id)) as RecordOf<C> | undefined;
   }
 
   async getMany<C extends CollectionName>(collection: C, partition: string, ids: readonly string[]): Promise<Array<Readonly<RecordOf<C>> | undefined>> {
-    return (await this.reads.getMany(this.query(), collection, partition, ids)).map((r) => r.data as RecordOf<C> | undefined);
+    return (await this.reads.getMany(this.pooled, collection, partition, ids)).map((r) => r.data as RecordOf<C> | undefined);
   }
 
   list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
-    const q = this.query();
+    const q = this.pooled;
     const rows = this.reads.list(() => q, collection, partition, range);
     return (async function* () {
       for await (const row of rows) yield row.data as RecordOf<C>;
@@ -263,17 +263,17 @@ export class PostgresStore implements Store {
   }
 
   async partitions(collection: CollectionName): Promise<string[]> {
-    return this.reads.partitions(this.query(), collection);
+    return this.reads.partitions(this.pooled, collection);
   }
 
   async count(collection: CollectionName, partition: string): Promise<number> {
-    return this.reads.count(this.query(), collection, partition);
+    return this.reads.count(this.pooled, collection, partition);
   }
 
   async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
     await this.indexesChecked();
     const def = this.indexes.get(index);
-    return (await this.reads.lookup(this.query(), collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
+    return (await this.reads.lookup(this.pooled, collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
   /**
@@ -283,7 +283,7 @@ export class PostgresStore implements Store {
    */
   async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
     await this.indexesChecked();
-    return (await this.reads.lookupPrinted(this.query(), collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
+    return (await this.reads.lookupPrinted(this.pooled, collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
   }
 
   /**
@@ -291,7 +291,7 @@ export class PostgresStore implements Store {
    * is not needed: the database orders across partitions itself.
    */
   newestFirst<C extends CollectionName>(collection: C, partition?: string): AsyncIterable<Readonly<RecordOf<C>>> {
-    const q = this.query();
+    const q = this.pooled;
     return this.reads.newestFirst(() => q, collection, partition) as AsyncIterable<Readonly<RecordOf<C>>>;
   }
 
@@ -493,7 +493,7 @@ export class PostgresStore implements Store {
     return overlayTransaction({
       reads: this.reads,
       indexes: this.indexes,
-      query: this.query(),
+      query: this.pooled,
       staged,
       ended: () => ctx.done,
       readSet,
@@ -525,12 +525,10 @@ export class PostgresStore implements Store {
 
   // ---- connections -------------------------------------------------------------------------
 
-  /** Where a read made now goes: the pool (a transaction holds no connection while its function runs). */
-  private query(): Query {
-    return this.pooled;
-  }
-
-  /** One function, so reads made through it are batched together (reads.ts, read-batch.ts). */
+  /**
+   * Where a read goes: the pool (a transaction holds no connection while its function runs). One
+   * function, so the reads made through it are batched together (reads.ts, read-batch.ts).
+   */
   private readonly pooled: Query = (text, values) => this.db.query(text, values);
 
   /** Refuses work unless open (running transactions may finish while the store closes). */
