@@ -69,3 +69,34 @@ test('the admin API maps a refused store write to a 503 problem with Retry-After
   assert.equal(problem.headers['Retry-After'], '2');
   assert.match(problem.message, /EIO while appending to the journal/);
 });
+
+test('group PATCHes sent at once on a full disk (they go in turns, group-turns.ts): each answers 503, none is applied, all land once the disk recovers', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-scim-enospc-group-'));
+  const files = new FaultyFiles();
+  const store = new LowdbStore(join(dir, 'store.json'), { files, probeMs: 100 });
+  await store.open();
+  const app = await startScimApp({ hubs: [{ id: 'acme' }], store });
+  t.after(async () => {
+    await app.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const ids: string[] = [];
+  for (const name of ['a', 'b', 'c', 'd']) ids.push((await scimRequest(app, 'acme', 'POST', '/Users', user(`${name}@example.com`))).body.id);
+  const group = (await scimRequest(app, 'acme', 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Advertisers' })).body.id as string;
+  const add = (id: string) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] });
+  const patchAll = () => Promise.all(ids.map((id) => scimRequest(app, 'acme', 'PATCH', `/Groups/${group}`, add(id))));
+
+  files.inject({ op: 'write', code: 'ENOSPC', path: '.journal', afterBytes: 40 });
+  const refused = await patchAll();
+  assert.deepEqual(refused.map((r) => r.status), [503, 503, 503, 503], refused.map((r) => r.text).join('\n'));
+  for (const r of refused) assert.equal(r.body.status, '503');
+  assert.deepEqual((await store.get('directoryGroups', 'acme', group))?.members, [], 'nothing of a refused turn was applied');
+  assert.equal((await collect(store.list('outbox', 'acme'))).filter((e) => e.delta.changes.some((c) => c.kind === 'group-members')).length, 0);
+
+  files.heal();
+  for (let i = 0; i < 50 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 50));
+  const accepted = await patchAll();
+  assert.deepEqual(accepted.map((r) => r.status), [204, 204, 204, 204]);
+  assert.deepEqual(new Set((await store.get('directoryGroups', 'acme', group))!.members.map((m) => m.value)), new Set(ids));
+});
