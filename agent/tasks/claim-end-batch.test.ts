@@ -1,5 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultyFiles } from '../store/faulty-files.test-double.ts';
+import { LowdbStore } from '../store/lowdb-store.ts';
+import { isStoreUnavailable } from '../store/store-unavailable.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Transaction } from '../store/store.ts';
 import type { Claimant } from './attempt.ts';
@@ -87,5 +93,45 @@ describe('EndBatch', () => {
     assert.ok(await store.get('heldNotes', 'h1', 'note'));
     assert.equal((await store.get('tasks', 'h1', running[2]!.id))!.status, 'running', 'the failed end wrote nothing');
     assert.equal(transactions() - before, 3, 'the batch, then each on its own');
+  });
+});
+
+describe('ClaimBatch and EndBatch on a full disk (lowdb)', () => {
+  test('claims and ends refused by ENOSPC reject with StoreUnavailable and write nothing; after the disk recovers they land', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-batch-enospc-'));
+    const files = new FaultyFiles();
+    const store = new LowdbStore(join(dir, 'store.json'), { files, probeMs: 50 });
+    await store.open();
+    t.after(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const tasks = await store.transact(async (tx) => [
+      await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 0, idempotencyKey: 'k0', trigger, summary: 'task 0' }),
+      await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: 1, idempotencyKey: 'k1', trigger, summary: 'task 1' }),
+    ]);
+    const claims = new ClaimBatch(store, claimant);
+    const ends = new EndBatch(store, claimant);
+    const recovered = async () => {
+      files.heal();
+      for (let i = 0; i < 100 && !store.healthy(); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(store.healthy());
+    };
+
+    files.inject({ op: 'write', code: 'ENOSPC', path: '.journal', afterBytes: 10 });
+    const refusedClaims = await Promise.allSettled(tasks.map((task) => claims.claim(task)));
+    for (const r of refusedClaims) assert.ok(isStoreUnavailable((r as PromiseRejectedResult).reason), String((r as PromiseRejectedResult).reason));
+    for (const task of tasks) assert.equal((await store.get('tasks', 'h1', task.id))!.status, 'queued', 'no lease was taken');
+
+    await recovered();
+    const running = (await Promise.all(tasks.map((task) => claims.claim(task)))).map((c) => c!.task);
+    files.inject({ op: 'write', code: 'ENOSPC', path: '.journal', afterBytes: 10 });
+    const refusedEnds = await Promise.allSettled(running.map((task) => ends.end({ task, outcome: { status: 'completed' }, audits: [] })));
+    for (const r of refusedEnds) assert.ok(isStoreUnavailable((r as PromiseRejectedResult).reason), String((r as PromiseRejectedResult).reason));
+    for (const task of running) assert.equal((await store.get('tasks', 'h1', task.id))!.status, 'running', 'no outcome was recorded');
+
+    await recovered();
+    await Promise.all(running.map((task) => ends.end({ task, outcome: { status: 'completed' }, audits: [] })));
+    for (const task of running) assert.equal((await store.get('tasks', 'h1', task.id))!.status, 'completed');
   });
 });
