@@ -5,6 +5,7 @@ import { postgresForTests, testSchema } from '../../../test/postgres.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { ReadBatch } from './read-batch.ts';
 import type { Query } from './reads.ts';
+import { encodeKey } from './sql.ts';
 
 /**
  * Reads sent together (read-batch.ts) and a transaction's repeated reads (overlay.ts): each caller
@@ -98,6 +99,35 @@ describe('PostgreSQL reads sent together', { skip: db.skip }, () => {
     assert.deepEqual(cut, [{ n: 1 }, { n: 11 }, { n: 21 }, { n: 31 }]);
     // 40 gets, a getMany and four lookups: sent as a handful of statements, not 45.
     assert.ok(statements.n <= 4, `${statements.n} statements`);
+  });
+
+  test('a record found by many lookups of one batch is sent once per cut; every lookup gets it, whole or cut', async (t) => {
+    const schema = fresh('shared');
+    const store = await open(schema);
+    t.after(() => store.close());
+    await store.transact((tx) => {
+      for (let n = 0; n < 4; n++) tx.put('batchItems', 'p', `i${n}`, { id: `i${n}`, n, tag: n < 3 ? 'team' : 'other', note: 'x'.repeat(5_000) });
+    });
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    t.after(() => pool.end());
+    let rows: Array<{ first: boolean; data: unknown }> = [];
+    const q = (async (text: string, values?: unknown[]) => {
+      const result = (await pool.query(text, values)).rows;
+      if (text.includes('index_entries')) rows = result;
+      return result;
+    }) as unknown as Query;
+    const batch = new ReadBatch(q, `"${schema}".records`, `"${schema}".index_entries`);
+    const whole = Array.from({ length: 20 }, () => batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000team')));
+    const cut = Array.from({ length: 20 }, () => batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000team'), ['n', 'tag']));
+    const other = batch.lookup('batchItems', 'batch.tag', encodeKey('p\u0000other'), ['n']);
+    const [wholes, cuts, others] = await Promise.all([Promise.all(whole), Promise.all(cut), other]);
+    for (const found of wholes) assert.deepEqual(found.map((r) => [r.id, (r.data as { n: number; note: string }).n, (r.data as { note: string }).note.length]), [['i0', 0, 5_000], ['i1', 1, 5_000], ['i2', 2, 5_000]]);
+    for (const found of cuts) assert.deepEqual(found.map((r) => r.data), [{ n: 0, tag: 'team' }, { n: 1, tag: 'team' }, { n: 2, tag: 'team' }]);
+    assert.deepEqual(others.map((r) => r.data), [{ n: 3 }]);
+    assert.equal(rows.length, 20 * 3 + 20 * 3 + 1, 'a row per lookup and record found');
+    // Three records whole, the same three cut, and the other one cut: 7 rows carry data.
+    assert.equal(rows.filter((r) => r.data !== null).length, 7);
+    assert.equal(rows.filter((r) => r.first).length, 7);
   });
 
   test('a read-only transaction that read two records is checked: a change between its reads runs it again', async (t) => {
