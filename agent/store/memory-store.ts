@@ -88,6 +88,10 @@ export class MemoryStore implements Store {
     return ids.map((id) => this.peek(collection, partition, id));
   }
 
+  async hasMany(collection: CollectionName, partition: string, ids: readonly string[]): Promise<boolean[]> {
+    return ids.map((id) => this.peek(collection, partition, id) !== undefined);
+  }
+
   list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
     return asyncOf(inRange(this.peekList(collection, partition), range));
   }
@@ -306,6 +310,7 @@ export class MemoryStore implements Store {
     const tx: Transaction = {
       get: (async (c: CollectionName, p: string, id: string) => stagedGet(c, p, id)) as Transaction['get'],
       getMany: (async (c: CollectionName, p: string, ids: readonly string[]) => ids.map((id) => stagedGet(c, p, id))) as Transaction['getMany'],
+      hasMany: async (c, p, ids) => ids.map((id) => stagedGet(c, p, id) !== undefined),
       list: (c, p, range) => asyncOf(inRange(stagedList(c, p), range)),
       partitions: async (c) => {
         const ps = new Set(store.peekPartitions(c));

@@ -257,6 +257,25 @@ for (const kind of kinds) {
       assert.deepEqual(await store.getMany('contractItems', 'other', ['b']), [undefined], 'partitions are apart');
     });
 
+    test('hasMany: whether each record exists, in the order asked, staged writes included', async (t) => {
+      const { store, P } = await setup(t);
+      await store.transact((tx) => {
+        tx.put('contractItems', P, 'a', { id: 'a', n: 1 });
+        tx.put('contractItems', P, 'b', { id: 'b', n: 2 });
+      });
+      assert.deepEqual(await store.hasMany('contractItems', P, ['b', 'none', 'a', 'b']), [true, false, true, true]);
+      assert.deepEqual(await store.hasMany('contractItems', P, []), []);
+      assert.deepEqual(await store.hasMany('contractItems', 'other', ['a']), [false], 'partitions are apart');
+      const inTx = await store.transact(async (tx) => {
+        tx.put('contractItems', P, 'c', { id: 'c', n: 3 });
+        tx.delete('contractItems', P, 'a');
+        await tx.get('contractItems', P, 'b');
+        return tx.hasMany('contractItems', P, ['a', 'b', 'c', 'd']);
+      });
+      assert.deepEqual(inTx, [false, true, true, false]);
+      assert.deepEqual(await store.hasMany('contractItems', P, ['a', 'c']), [false, true]);
+    });
+
     test('a transaction returns its result; one with no writes commits cleanly', async (t) => {
       const { store, P } = await setup(t);
       assert.equal(await store.transact(() => 42), 42);

@@ -33,14 +33,14 @@ async function assertUniqueName(tx: ReadView, hubId: string, displayName: string
  * with the ... resource schema") and nothing is written, so no plan ever sees a member nobody can
  * resolve. The exception is a bare string member, the Microsoft validator's form
  * ("value": "string id 1", which it expects to succeed): naming no user, it is dropped.
- * Each added member is read through `tx`, one after another (a PATCH may add thousands).
+ * Whether each added member exists is asked through `tx` in one `hasMany` (a PATCH may add thousands): checked at commit, never fetched.
  */
 async function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): Promise<DirectoryGroupRecord> {
   const had = new Set(before?.members.map((m) => m.value));
   const bare = new Set(((incoming.members as ScimObject[] | undefined) ?? []).filter((m) => bareMembers.has(m)).map((m) => m.value));
   const added = group.members.filter((m) => !had.has(m.value));
-  const users = await tx.getMany('directoryUsers', hubId, added.map((m) => m.value));
-  const unknown = added.filter((_, n) => !users[n]);
+  const exists = await tx.hasMany('directoryUsers', hubId, added.map((m) => m.value));
+  const unknown = added.filter((_, n) => !exists[n]);
   if (unknown.length === 0) return group;
   const refused = unknown.filter((m) => !bare.has(m.value));
   if (refused.length > 0) {

@@ -185,6 +185,21 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
         return found.has(id) ? found.get(id) : read.get(key(c, p, id))?.record;
       });
     }) as Transaction['getMany'],
+    hasMany: async (c, p, ids) => {
+      // Only noted (checked at commit like any record read), not kept as a `before`: no data was read.
+      const unknown = ids.filter((id) => !staged.has(key(c, p, id)) && !read.has(key(c, p, id)));
+      const prints = await reads.hasMany(q, c, p, unknown);
+      const found = new Map<string, boolean>();
+      unknown.forEach((id, n) => {
+        readSet.note({ kind: 'record', collection: c, partition: p, id, print: prints[n]! });
+        found.set(id, prints[n] !== null);
+      });
+      return ids.map((id) => {
+        const s = staged.get(key(c, p, id));
+        if (s) return visible(s) !== undefined;
+        return found.get(id) ?? read.get(key(c, p, id))?.record !== undefined;
+      });
+    },
     list: list as Transaction['list'],
     partitions: async (c) => {
       const out = new Set<string>();

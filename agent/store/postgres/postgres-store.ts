@@ -254,6 +254,10 @@ export class PostgresStore implements Store {
     return (await this.reads.getMany(this.pooled, collection, partition, ids)).map((r) => r.data as RecordOf<C> | undefined);
   }
 
+  async hasMany(collection: CollectionName, partition: string, ids: readonly string[]): Promise<boolean[]> {
+    return (await this.reads.hasMany(this.pooled, collection, partition, ids)).map((print) => print !== null);
+  }
+
   list<C extends CollectionName>(collection: C, partition: string, range?: ListRange): AsyncIterable<Readonly<RecordOf<C>>> {
     const q = this.pooled;
     const rows = this.reads.list(() => q, collection, partition, range);

@@ -188,6 +188,36 @@ describe('PostgreSQL reads sent together', { skip: db.skip }, () => {
     assert.equal(runs, 2);
   });
 
+  test('hasMany sends no data, and a record found absent (or present) that changes before the commit runs the transaction again', async (t) => {
+    const schema = fresh('has');
+    const a = await open(schema);
+    t.after(() => a.close());
+    await a.transact((tx) => tx.put('batchItems', 'p', 'x', { id: 'x', n: 0, note: 'y'.repeat(10_000) }));
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    t.after(() => pool.end());
+    let rows: Array<{ data: unknown }> = [];
+    const q = (async (text: string, values?: unknown[]) => (rows = (await pool.query(text, values)).rows)) as unknown as Query;
+    const batch = new ReadBatch(q, `"${schema}".records`, `"${schema}".index_entries`);
+    const [has, got] = await Promise.all([batch.get([['batchItems', 'p', 'x'], ['batchItems', 'p', 'none']], false), batch.get([['batchItems', 'p', 'x']])]);
+    assert.deepEqual(has.map((r) => r && r.data), [undefined, undefined]);
+    assert.ok(has[0]?.v, 'found, with its version');
+    assert.equal((got[0]?.data as { note: string }).note.length, 10_000);
+    assert.deepEqual(rows.map((r) => r.data === null), [true, false], 'one statement; the existence row carries no data');
+
+    let runs = 0;
+    const seen = await a.transact(async (tx) => {
+      runs++;
+      const found = await tx.hasMany('batchItems', 'p', ['x', 'z']);
+      // Another replica deletes x and creates z between the read and the commit.
+      if (runs === 1) await write(schema, `DELETE FROM records WHERE id = 'x'; INSERT INTO records (collection, partition, id, data) VALUES ('batchItems', 'p', 'z', '{"id":"z","n":1}')`);
+      tx.put('batchItems', 'p', 'w', { id: 'w', n: found.filter(Boolean).length });
+      return found;
+    });
+    assert.equal(runs, 2, 'the change was caught at commit');
+    assert.deepEqual(seen, [false, true]);
+    assert.equal((await a.get('batchItems', 'p', 'w'))?.n, 1);
+  });
+
   test('a record read twice in a transaction is read once, and the commit still checks it', async (t) => {
     const schema = fresh('repeat');
     const a = await open(schema);

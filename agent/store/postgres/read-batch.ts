@@ -6,7 +6,7 @@ export type StoredRow = { data: unknown; v: string } | undefined;
 /** A lookup's row as stored (encoded keys), with its row version. */
 export type LookupRow = { partition: string; id: string; data: unknown; v: string };
 
-interface PendingGets { keys: Array<[string, string, string]>; resolve: (rows: StoredRow[]) => void; reject: (err: unknown) => void }
+interface PendingGets { keys: Array<[string, string, string]>; data: boolean; resolve: (rows: StoredRow[]) => void; reject: (err: unknown) => void }
 interface PendingLookup { name: string; value: string; collection: string; fields: string | null; resolve: (rows: LookupRow[]) => void; reject: (err: unknown) => void }
 
 /**
@@ -29,10 +29,13 @@ export class ReadBatch {
 
   constructor(private readonly q: Query, private readonly records: string, private readonly entries: string) {}
 
-  /** Each key's stored record, in the order of `keys` (already encoded). */
-  get(keys: Array<[collection: string, partition: string, id: string]>): Promise<StoredRow[]> {
+  /**
+   * Each key's stored record, in the order of `keys` (already encoded). `data` false: only
+   * whether it exists and its row version (data undefined), its data neither detoasted nor sent.
+   */
+  get(keys: Array<[collection: string, partition: string, id: string]>, data = true): Promise<StoredRow[]> {
     if (keys.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => this.gets.add({ keys, resolve, reject }));
+    return new Promise((resolve, reject) => this.gets.add({ keys, data, resolve, reject }));
   }
 
   /** The records filed under `value` (encoded) in index `name`, in insertion order; `fields`: each cut to those. */
@@ -44,7 +47,8 @@ export class ReadBatch {
     const c: string[] = [];
     const p: string[] = [];
     const i: string[] = [];
-    for (const b of batch) for (const k of b.keys) { c.push(k[0]); p.push(k[1]); i.push(k[2]); }
+    const d: boolean[] = [];
+    for (const b of batch) for (const k of b.keys) { c.push(k[0]); p.push(k[1]); i.push(k[2]); d.push(b.data); }
     let rows: Array<{ o: string; data: unknown; v: string }>;
     try {
       // One primary-key probe per key, whatever the statistics say: on a table not analyzed yet
@@ -52,16 +56,16 @@ export class ReadBatch {
       // the whole partition and filtered it (EXPLAIN ANALYZE: 9,900 rows removed to find 100,
       // 14 ms; as a join, 999,900). A LATERAL subquery with LIMIT is never flattened into a join.
       rows = await this.q(
-        `SELECT k.o, r.data, r.v FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(c, p, i, o)
+        `SELECT k.o, CASE WHEN k.d THEN r.data END AS data, r.v FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[]) WITH ORDINALITY AS k(c, p, i, d, o)
          CROSS JOIN LATERAL (SELECT data, xmin::text AS v FROM ${this.records} WHERE collection = k.c AND partition = k.p AND id = k.i LIMIT 1) r`,
-        [c, p, i],
+        [c, p, i, d],
       );
     } catch (err) {
       for (const b of batch) b.reject(err);
       return;
     }
     const found: StoredRow[] = new Array<StoredRow>(c.length).fill(undefined);
-    for (const r of rows) found[Number(r.o) - 1] = { data: r.data, v: r.v };
+    for (const r of rows) found[Number(r.o) - 1] = { data: d[Number(r.o) - 1] ? r.data : undefined, v: r.v };
     let at = 0;
     for (const b of batch) {
       b.resolve(found.slice(at, at + b.keys.length));

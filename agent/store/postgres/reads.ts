@@ -46,6 +46,12 @@ export class Reads {
     return rows.map((r) => (r ? { data: r.data, print: printed ? r.v : null } : { data: undefined, print: null }));
   }
 
+  /** Each record's print (its row version, read-set.ts), null where absent: whether it exists, without its data. */
+  async hasMany(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<Array<string | null>> {
+    const rows = await this.batch(q).get(ids.map((id) => [collection, encodeKey(partition), encodeKey(id)]), false);
+    return rows.map((r) => r?.v ?? null);
+  }
+
   /** The record and its print (its row version, read-set.ts), or undefined and null when absent. */
   async getPrinted(q: Query, collection: string, partition: string, id: string): Promise<{ data: unknown; print: string | null }> {
     const [row] = await this.batch(q).get([[collection, encodeKey(partition), encodeKey(id)]]);

@@ -19,6 +19,7 @@ export function serverIndexes(config: LoadedConfig): IndexDef[] {
     subscribeDurable: () => () => {},
     get: async () => undefined,
     getMany: async (_c, _p, ids) => ids.map(() => undefined),
+    hasMany: async (_c, _p, ids) => ids.map(() => false),
     list: none,
     newestFirst: none,
     partitions: async () => [],
