@@ -256,6 +256,42 @@ describe('fleet limits: two replicas (PostgresStore instances) on one schema', {
     open.push(store);
     return store;
   };
+  test('a call slot is free again when its call ends, not when its outcome is committed', async (t) => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    const { schema, drop } = testSchema(db.url, 'fleet-slot');
+    drops.push(drop);
+    const store = await replica(schema);
+    // Outcome commits made slow: a transaction that records a completed task waits 300 ms first.
+    const committed = new Map<string, number>();
+    const slowEnds: Store = Object.assign(Object.create(store) as Store, {
+      transact: <R>(fn: (tx: Transaction) => R | Promise<R>, options?: Parameters<Store['transact']>[1]) => {
+        const ended: string[] = [];
+        return store.transact(async (tx) => {
+          ended.length = 0;
+          const spy = Object.assign(Object.create(tx) as Transaction, {
+            put: (c: never, p: string, id: string, r: never) => {
+              if (c === 'tasks' && (r as TaskRecord).status === 'completed') ended.push(id);
+              tx.put(c, p, id, r);
+            },
+          });
+          const out = await fn(spy);
+          if (ended.length > 0) await new Promise((r) => setTimeout(r, 300));
+          return out;
+        }, options).then((out) => {
+          for (const id of ended) committed.set(id, Date.now());
+          return out;
+        });
+      },
+    });
+    const started = new Map<string, number>();
+    const runner = runnerOn(slowEnds, [{ kind: 'k', async run(task) { started.set(task.id, Date.now()); return { status: 'completed' }; } }], { concurrencyPerHub: 1 });
+    t.after(() => runner.stop());
+    await runner.start();
+    const [first, second] = await enqueue(slowEnds, 2);
+    await until('both done', allDone(store, [first!, second!]), 10_000);
+    assert.ok(started.get(second!)! < committed.get(first!)!, `the second call started ${started.get(second!)! - committed.get(first!)!} ms after the first outcome's commit`);
+  });
+
   fleetCases(async () => {
     // The previous case's replicas are done (cases run one after another): free their connections.
     await Promise.all(open.splice(0).map((s) => s.close()));

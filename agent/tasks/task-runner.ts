@@ -509,19 +509,22 @@ export class TaskRunner {
       ? (err: unknown) => { this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not record its outcome: ${err instanceof Error ? err.message : String(err)}`); return new Promise<void>((r) => setTimeout(r, 1_000)); }
       : (err: unknown) => releaseAfterFailure(this.o.store, this.owner, hubId, id, err, this.clock, this.o.log);
     // The slot bounds calls in flight, so it is handed back as soon as the handler returns,
-    // not after its outcome's commit (an fsync): the next task's call overlaps that write.
+    // not after its outcome's commit (an fsync): the next task's call overlaps that write. So is
+    // the call slot of the fleet's share: held until the outcome's commit, it capped a replica at
+    // 200 tasks between claim and commit, and the provision burst's invites waited for slots of
+    // tasks whose calls were over (trace: 200 in flight, a few dozen calling).
+    const shared = this.shares && slotKey !== LOCAL ? this.shares : undefined;
     let slotHeld = true;
     const releaseSlot = () => {
       if (!slotHeld) return;
       slotHeld = false;
       this.slots.set(slotKey, (this.slots.get(slotKey) ?? 1) - 1);
+      shared?.ended(hubId);
       this.schedulePump();
     };
-    const shared = this.shares && slotKey !== LOCAL ? this.shares : undefined;
     const p = this.execute(t, releaseSlot).catch(afterFailure).finally(() => {
       this.inflight.delete(ref);
       releaseSlot();
-      shared?.ended(hubId);
       // Its last transition was seen while it was in flight: read it and index it now (a retry, a wait).
       if (!this.stopping) void this.reread(hubId, id);
       this.schedulePump();
