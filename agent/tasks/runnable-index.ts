@@ -6,6 +6,9 @@ import { dueAt } from './task-transitions.ts';
  * time (epoch ms), in insertion order (FIFO). A scope blocked by a rate limit is skipped whole,
  * so thousands of invites waiting out Meta's invite limit cost nothing per wake-up.
  */
+/** A task's key in the runner's maps (in flight, re-reads, notifications seen): `hub\0id`. */
+export const refOf = (hubId: string, id: string): string => `${hubId}\u0000${id}`;
+
 export class RunnableIndex {
   readonly byHub = new Map<string, Map<string, Map<string, number>>>();
   private readonly blocked = new Map<string, number>();

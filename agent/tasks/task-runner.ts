@@ -1,58 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { HubConfigFile } from '../../config/schema.ts';
-import type { HubConnector } from '../../connectors/sdk/connector.ts';
-import type { Change, Store } from '../store/store.ts';
-import { enqueueTask } from './enqueue.ts';
-import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog } from './handler.ts';
+import type { Change } from '../store/store.ts';
+import type { TaskHandler } from './handler.ts';
 import { CallPermits } from './call-permits.ts';
 import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { RequestBudget } from './request-budget.ts';
-import { decideRetry } from './retry-policy.ts';
 import { claimable, dueAt } from './task-transitions.ts';
-import { claimInMemory, keepLease, type AttemptOutcome, type Claimant } from './attempt.ts';
+import type { Claimant } from './attempt.ts';
+import { runAttempt, type AttemptDeps } from './attempt-run.ts';
 import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
-import { dueIds, RunnableIndex } from './runnable-index.ts';
-import { handBackLeases, releaseAfterFailure, undoClaim } from './lease.ts';
+import { FleetPoll } from './fleet-poll.ts';
+import { dueIds, refOf, RunnableIndex } from './runnable-index.ts';
+import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
+import type { TaskRunnerOptions } from './runner-options.ts';
 
-export interface TaskRunnerOptions {
-  store: Store;
-  handlers: TaskHandler[];
-  hubs: () => ReadonlyMap<string, HubConfigFile>;
-  connectorFor: (hubId: string) => HubConnector | undefined;
-  log: TaskLog;
-  /** Epoch ms; injectable so tests and benchmarks run simulated hours. */
-  clock?: () => number;
-  /** How long a taken task stays ours without renewal; renewed every third of it while running. */
-  leaseMs?: number;
-  /** Tasks calling the app at once, per hub (default DEFAULT_CONCURRENCY_PER_HUB). */
-  concurrencyPerHub?: number;
-  /** Tasks calling the app started per second, per hub (token bucket, default DEFAULT_REQUESTS_PER_SECOND); Infinity = no budget. */
-  requestsPerSecondPerHub?: number;
-  /** Tasks that make no app calls (planning, reconcile) at once, in total. */
-  localConcurrency?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  /**
-   * Treat leases held by other owners as expired at start. Safe with the lowdb store, which one
-   * process owns at a time (a restarted agent is the only runner of that file). Never on a store
-   * shared by replicas: another owner's lease is then taken only once it has lapsed.
-   */
-  reclaimLeasesOnStart?: boolean;
-  /**
-   * On a store shared by replicas, how often the runner reads every open task and rate-limit
-   * block again (default 2 s), besides the change notifications: a notification lost while the
-   * feed reconnects, or a lease left by a replica killed mid-task, is found within this.
-   * Not used on a store only this process uses (every change is reported to it).
-   */
-  pollMs?: number;
-  random?: () => number;
-}
+export type { TaskRunnerOptions } from './runner-options.ts';
 
 const LOCAL = '\u0000local';
-const refOf = (hubId: string, id: string) => `${hubId}\u0000${id}`;
 
 
 /**
@@ -95,9 +61,8 @@ export class TaskRunner {
   private readonly claims: ClaimBatch;
   /** How attempts ended, recorded together per loop iteration. */
   private readonly ends: EndBatch;
-  private pollTimer?: NodeJS.Timeout;
-  /** A poll is reading: tasks a notification touched meanwhile keep what the notification said. */
-  private touchedSincePoll?: Set<string>;
+  /** Fleet: the poll of open tasks and rate-limit blocks (fleet-poll.ts). */
+  private readonly fleetPoll?: FleetPoll;
   /** Fleet: this replica's shares of each hub's budget and concurrency. */
   private readonly shares?: FleetShares;
   /** Fleet: hubs whose call slots other replicas hold: a change to their record wakes the pump. */
@@ -117,6 +82,8 @@ export class TaskRunner {
   /** The latest re-read of each task (hub\0id) still in flight; a newer notification or re-read replaces it. */
   private readonly rereads = new Map<string, object>();
   private unsubscribe?: () => void;
+  /** What each attempt needs of this runner (attempt-run.ts). */
+  private readonly attemptDeps: AttemptDeps;
 
   constructor(private readonly o: TaskRunnerOptions) {
     this.handlers = new Map(o.handlers.map((h) => [h.kind, h]));
@@ -129,6 +96,13 @@ export class TaskRunner {
     this.claimant = { owner: this.owner, clock: this.clock, leaseMs: this.leaseMs, exclusive: !this.fleet };
     this.claims = new ClaimBatch(o.store, this.claimant);
     this.ends = new EndBatch(o.store, this.claimant);
+    this.attemptDeps = {
+      store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, log: o.log, clock: this.clock,
+      claimant: this.claimant, claims: this.claims, permits: this.permits, pending: this.pending, aborts: this.aborts,
+      scopeOf: (t) => this.scopeOf(t), local: (t) => this.scopeOf(t) === LOCAL, stopping: () => this.stopping,
+      backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
+      finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
+    };
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
     if (this.fleet) {
@@ -138,6 +112,13 @@ export class TaskRunner {
         store: o.store, claimant: this.claimant, log: o.log,
         limits: { perSecond, burst: Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), concurrency: this.concurrency },
         hasDueWork: (hubId) => this.hasDueCalls(hubId),
+      });
+      this.fleetPoll = new FleetPoll({
+        store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, clock: this.clock,
+        running: () => this.started && !this.stopping,
+        busy: (ref) => this.rereads.has(ref) || this.inflight.has(ref),
+        index: (t) => this.index(t),
+        schedulePump: () => this.schedulePump(),
       });
     }
   }
@@ -171,14 +152,14 @@ export class TaskRunner {
       () => {
         this.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
-        this.startPolling();
+        this.fleetPoll?.start();
         this.schedulePump();
       },
       (err: unknown) => {
         this.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
         this.o.log.error(`task runner: reading the tasks at start failed: ${err instanceof Error ? err.message : String(err)}`);
-        this.startPolling();
+        this.fleetPoll?.start();
         this.schedulePump();
         // On a shared store the poll reads the open tasks again within `pollMs`: the replica
         // starts anyway. Alone on its store, nothing else would find them: the start fails.
@@ -193,7 +174,7 @@ export class TaskRunner {
     const now = this.clock();
     if (this.fleet) {
       // Only the open tasks (store index), not every task kept; and the blocks other replicas saw.
-      await this.readBlocks();
+      await this.fleetPoll!.readBlocks();
       for (const t of await this.o.store.lookup('tasks', FLEET_INDEX, 'open')) {
         if (this.stopping) return;
         if (!this.touchedWhileStarting?.has(refOf(t.hubId, t.id))) this.index(t);
@@ -211,53 +192,6 @@ export class TaskRunner {
     }
   }
 
-  /** The rate-limit blocks recorded by any replica, into the index (fleet only). */
-  private async readBlocks(): Promise<void> {
-    const now = this.clock();
-    for (const hubId of await this.o.store.partitions('rateLimitBlocks')) {
-      for await (const b of this.o.store.list('rateLimitBlocks', hubId)) {
-        const until = Date.parse(b.until);
-        if (until > now && until > this.pending.blockedUntil(hubId, b.id)) this.pending.block(hubId, b.id, until);
-      }
-    }
-  }
-
-  /** Fleet only: every `pollMs`, read the open tasks and blocks again (see `pollMs`). */
-  private startPolling(): void {
-    if (!this.fleet || this.pollTimer || this.stopping) return;
-    const every = this.o.pollMs ?? 2_000;
-    let polling = false;
-    this.pollTimer = setInterval(() => {
-      if (polling || this.stopping || !this.started) return;
-      polling = true;
-      this.poll().catch((err: unknown) => this.o.log.warn(`task runner: poll failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (polling = false));
-    }, every);
-    this.pollTimer.unref();
-  }
-
-  private async poll(): Promise<void> {
-    await this.shares?.renew();
-    const touched = new Set<string>();
-    this.touchedSincePoll = touched;
-    try {
-      await this.readBlocks();
-      const open = await this.o.store.lookup('tasks', FLEET_INDEX, 'open');
-      if (this.stopping || !this.started) return;
-      for (const t of open) {
-        const ref = refOf(t.hubId, t.id);
-        // A notification or re-read since the poll began knows better; a task in flight is ours.
-        if (touched.has(ref) || this.rereads.has(ref) || this.inflight.has(ref)) continue;
-        // Indexed as it is: leave it (re-adding would move it behind newer tasks).
-        if (this.pending.dueOf(t.hubId, t.id) === dueAt(t, this.owner)) continue;
-        this.pending.remove(t.hubId, t.id);
-        this.index(t);
-      }
-    } finally {
-      if (this.touchedSincePoll === touched) this.touchedSincePoll = undefined;
-    }
-    this.schedulePump();
-  }
-
   /**
    * Stops taking tasks, asks running handlers to stop (AbortSignal), waits up to `graceMs` for
    * them, then hands back the leases of those still running (status queued again) so the next
@@ -267,8 +201,7 @@ export class TaskRunner {
     if (!this.started) return;
     this.stopping = true;
     this.unsubscribe?.();
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = undefined;
+    this.fleetPoll?.stop();
     await this.starting?.catch(() => {});
     if (this.timer) clearTimeout(this.timer);
     for (const a of this.aborts.values()) a.abort();
@@ -320,7 +253,7 @@ export class TaskRunner {
       if (c.collection === 'tasks') {
         const ref = refOf(c.partition, c.id);
         this.touchedWhileStarting?.add(ref);
-        this.touchedSincePoll?.add(ref);
+        this.fleetPoll?.touched(ref);
         if (c.remote) {
           // Another replica changed it (the record is not sent): read it again, never take it for a deletion.
           this.reread(c.partition, c.id);
@@ -532,75 +465,7 @@ export class TaskRunner {
     this.inflight.set(ref, p);
   }
 
-  private async execute(seen: Readonly<TaskRecord>, releaseSlot: () => void = () => {}): Promise<void> {
-    const handler = this.handlers.get(seen.kind);
-    const leaseless = handler?.leaseless === true;
-    // Take the lease durably before running: from here on a crash means "maybe done".
-    const claim = this.claimant;
-    const taken = leaseless ? claimInMemory(seen, claim) : await this.claims.claim(seen);
-    if (!taken) return;
-    const { task, interrupted } = taken;
-    if (!handler) {
-      await this.finish(task, { status: 'failed', error: { kind: 'internal', message: `no handler for task kind "${task.kind}"` } }, []);
-      return;
-    }
-    const audits: TaskAuditInput[] = [];
-    let progress = task.progress;
-    const abort = new AbortController();
-    this.aborts.set(task.id, abort);
-    const renew = leaseless ? undefined : keepLease(this.o.store, task, claim, () => progress);
-    const ctx: TaskContext = {
-      store: this.o.store,
-      hub: task.hubId ? this.o.hubs().get(task.hubId) : undefined,
-      connector: undefined,
-      log: this.o.log,
-      now: () => new Date(this.clock()),
-      interrupted,
-      audit: (e) => audits.push(e),
-      progress: (done, total, phase) => { progress = { done, total, ...(phase ? { phase } : {}) }; },
-      enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(this.clock()) }),
-      signal: abort.signal,
-    };
-    const calls = this.scopeOf(task) !== LOCAL;
-    if (calls) {
-      await this.permits.acquire(task.hubId);
-      const scope = this.scopeOf(task);
-      if (this.stopping || this.pending.blockedUntil(task.hubId, scope) > this.clock()) {
-        // Stopped, or its scope was rate-limited while it waited for a permit: it made no call,
-        // so the claim is undone as if never taken (not an interrupted attempt).
-        this.permits.release(task.hubId);
-        if (renew) clearInterval(renew);
-        this.aborts.delete(task.id);
-        await undoClaim(this.o.store, this.owner, task.hubId, task.id, this.clock);
-        return;
-      }
-    }
-    let outcome: AttemptOutcome;
-    try {
-      // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
-      if (task.hubId) ctx.connector = this.o.connectorFor(task.hubId);
-      outcome = await handler.run(task, ctx);
-    } catch (err) {
-      outcome = { status: 'error', decision: decideRetry(err, task.attempts, { baseMs: this.o.backoffBaseMs ?? 250, maxMs: this.o.backoffMaxMs ?? 300_000, random: this.o.random }) };
-    } finally {
-      if (calls) this.permits.release(task.hubId);
-      releaseSlot();
-      if (renew) clearInterval(renew);
-      this.aborts.delete(task.id);
-    }
-    if (progress) task.progress = progress;
-    if (outcome.status === 'error') {
-      const d = outcome.decision;
-      this.o.log[d.log](`task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: ${d.message}`, { taskId: task.id, kind: d.kind, action: d.action });
-      if (d.action === 'wait-rate-limit') {
-        const scope = d.scope ?? task.scope ?? 'app';
-        this.pending.block(task.hubId, scope, this.clock() + d.delayMs);
-      }
-    }
-    await this.finish(task, outcome, audits, leaseless ? seen : undefined);
-  }
-
-  private finish(task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-    return this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) });
+  private execute(seen: Readonly<TaskRecord>, releaseSlot: () => void = () => {}): Promise<void> {
+    return runAttempt(this.attemptDeps, seen, releaseSlot);
   }
 }

@@ -1,0 +1,112 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { Store } from '../store/store.ts';
+import { claimInMemory, keepLease, type AttemptOutcome, type Claimant } from './attempt.ts';
+import type { CallPermits } from './call-permits.ts';
+import type { ClaimBatch } from './claim-batch.ts';
+import { enqueueTask } from './enqueue.ts';
+import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog } from './handler.ts';
+import { undoClaim } from './lease.ts';
+import { decideRetry, type BackoffOptions } from './retry-policy.ts';
+import type { RunnableIndex } from './runnable-index.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/** What one attempt needs of the runner that launched it (task-runner.ts). */
+export interface AttemptDeps {
+  store: Store;
+  handlers: ReadonlyMap<string, TaskHandler>;
+  hubs: () => ReadonlyMap<string, HubConfigFile>;
+  connectorFor: (hubId: string) => HubConnector | undefined;
+  log: TaskLog;
+  clock: () => number;
+  claimant: Claimant;
+  claims: ClaimBatch;
+  /** Calls in flight per hub (this process). */
+  permits: CallPermits;
+  /** The runner's index: its rate-limit blocks are read and set here. */
+  pending: RunnableIndex;
+  /** Running handlers' abort controllers, by task id (stop aborts them). */
+  aborts: Map<string, AbortController>;
+  /** The task's rate-limit scope. */
+  scopeOf: (t: Readonly<TaskRecord>) => string;
+  /** The task calls nothing outside the store (no call permit). */
+  local: (t: Readonly<TaskRecord>) => boolean;
+  stopping: () => boolean;
+  backoff: BackoffOptions;
+  /** Records how the attempt ended (end-batch.ts). */
+  finish: (task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>) => Promise<void>;
+}
+
+/**
+ * One attempt of a task taken from the index: the durable claim (a lease, or in memory for a
+ * leaseless handler), a call permit for tasks that call the app, the handler, the retry decision
+ * on an error (a throttle blocks the scope), and the recorded outcome. `releaseSlot` is called
+ * as soon as the handler returns, before the outcome's commit.
+ */
+export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, releaseSlot: () => void): Promise<void> {
+  const handler = d.handlers.get(seen.kind);
+  const leaseless = handler?.leaseless === true;
+  // Take the lease durably before running: from here on a crash means "maybe done".
+  const claim = d.claimant;
+  const taken = leaseless ? claimInMemory(seen, claim) : await d.claims.claim(seen);
+  if (!taken) return;
+  const { task, interrupted } = taken;
+  if (!handler) {
+    await d.finish(task, { status: 'failed', error: { kind: 'internal', message: `no handler for task kind "${task.kind}"` } }, []);
+    return;
+  }
+  const audits: TaskAuditInput[] = [];
+  let progress = task.progress;
+  const abort = new AbortController();
+  d.aborts.set(task.id, abort);
+  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress);
+  const ctx: TaskContext = {
+    store: d.store,
+    hub: task.hubId ? d.hubs().get(task.hubId) : undefined,
+    connector: undefined,
+    log: d.log,
+    now: () => new Date(d.clock()),
+    interrupted,
+    audit: (e) => audits.push(e),
+    progress: (done, total, phase) => { progress = { done, total, ...(phase ? { phase } : {}) }; },
+    enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(d.clock()) }),
+    signal: abort.signal,
+  };
+  const calls = !d.local(task);
+  if (calls) {
+    await d.permits.acquire(task.hubId);
+    const scope = d.scopeOf(task);
+    if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock()) {
+      // Stopped, or its scope was rate-limited while it waited for a permit: it made no call,
+      // so the claim is undone as if never taken (not an interrupted attempt).
+      d.permits.release(task.hubId);
+      if (renew) clearInterval(renew);
+      d.aborts.delete(task.id);
+      await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock);
+      return;
+    }
+  }
+  let outcome: AttemptOutcome;
+  try {
+    // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
+    if (task.hubId) ctx.connector = d.connectorFor(task.hubId);
+    outcome = await handler.run(task, ctx);
+  } catch (err) {
+    outcome = { status: 'error', decision: decideRetry(err, task.attempts, d.backoff) };
+  } finally {
+    if (calls) d.permits.release(task.hubId);
+    releaseSlot();
+    if (renew) clearInterval(renew);
+    d.aborts.delete(task.id);
+  }
+  if (progress) task.progress = progress;
+  if (outcome.status === 'error') {
+    const decision = outcome.decision;
+    d.log[decision.log](`task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: ${decision.message}`, { taskId: task.id, kind: decision.kind, action: decision.action });
+    if (decision.action === 'wait-rate-limit') {
+      const scope = decision.scope ?? task.scope ?? 'app';
+      d.pending.block(task.hubId, scope, d.clock() + decision.delayMs);
+    }
+  }
+  await d.finish(task, outcome, audits, leaseless ? seen : undefined);
+}
