@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect, type Transaction } from '../../agent/store/store.ts';
+import { updateInTurn } from './group-turns.ts';
+import type { HubRequest } from './context.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 /** Updates of one group arriving together, in turns (group-turns.ts), over real SCIM requests. */
@@ -59,5 +61,21 @@ describe('group updates in turns', () => {
     const entries = (await collect(app.store.list('outbox', 'turns'))).slice(outboxBefore);
     assert.equal(entries.length, 8);
     assert.deepEqual(entries.flatMap((e) => e.delta.changes.flatMap((c) => (c.kind === 'group-members' ? c.added : []))).sort(), [...users].sort());
+  });
+
+  test("a turn asks for its requests' own reads together with the group's, before any of them decides", async () => {
+    const store = new MemoryStore();
+    const h = { store, hubId: 'turns' } as unknown as HubRequest;
+    const group = { hubId: 'turns', id: 'g', displayName: 'G', members: [], version: 1 } as never;
+    const events: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The first request's turn is held open, so the next three arrive meanwhile and share one turn.
+    const first = updateInTurn(h, 'g', async () => { events.push('load'); await held; return group; }, async (_tx, current) => current, () => {});
+    await new Promise((r) => setImmediate(r));
+    const next = [1, 2, 3].map((n) => updateInTurn(h, 'g', async () => { events.push('load'); return group; }, async (_tx, current) => { events.push(`decide ${n}`); return current; }, () => {}, async () => { events.push(`prefetch ${n}`); }));
+    release();
+    await Promise.all([first, ...next]);
+    assert.deepEqual(events, ['load', 'load', 'prefetch 1', 'prefetch 2', 'prefetch 3', 'decide 1', 'decide 2', 'decide 3']);
   });
 });

@@ -11,7 +11,10 @@ export type Decide = (tx: Transaction, current: DirectoryGroupRecord) => Promise
 /** Stages one request's change from `before` to `after` (the record and its outbox entry). */
 export type Stage = (tx: Transaction, h: HubRequest, before: DirectoryGroupRecord, after: DirectoryGroupRecord) => void;
 
-interface Turn { h: HubRequest; decide: Decide; resolve: (group: DirectoryGroupRecord) => void; reject: (err: unknown) => void }
+/** Reads a request will make, asked for before the turn decides (they go with the group's read). */
+export type Prefetch = (tx: Transaction) => Promise<unknown>;
+
+interface Turn { h: HubRequest; decide: Decide; prefetch?: Prefetch; resolve: (group: DirectoryGroupRecord) => void; reject: (err: unknown) => void }
 
 /** Per store: the requests waiting for each group (`hub\0id`) while one of its transactions runs. */
 const queues = new WeakMap<Store, Map<string, Turn[]>>();
@@ -31,12 +34,12 @@ const queues = new WeakMap<Store, Map<string, Turn[]>>();
  * fails with that error, as each would have on its own. Within one process only: replicas still
  * meet at commit (the store checks what each read).
  */
-export function updateInTurn(h: HubRequest, id: string, load: (tx: Transaction) => Promise<DirectoryGroupRecord>, decide: Decide, stage: Stage): Promise<DirectoryGroupRecord> {
+export function updateInTurn(h: HubRequest, id: string, load: (tx: Transaction) => Promise<DirectoryGroupRecord>, decide: Decide, stage: Stage, prefetch?: Prefetch): Promise<DirectoryGroupRecord> {
   let byGroup = queues.get(h.store);
   if (!byGroup) queues.set(h.store, (byGroup = new Map()));
   const key = `${h.hubId}\u0000${id}`;
   return new Promise((resolve, reject) => {
-    const turn = { h, decide, resolve, reject };
+    const turn = { h, decide, prefetch, resolve, reject };
     const queued = byGroup.get(key);
     if (queued) {
       queued.push(turn);
@@ -59,7 +62,9 @@ async function takeTurns(store: Store, byGroup: Map<string, Turn[]>, key: string
     let answers: Answer[];
     try {
       answers = await store.transact(async (tx) => {
-        let current = await load(tx);
+        // The requests' own reads (the users their members name) are asked for with the group's:
+        // one round trip, where each request deciding in turn made one more.
+        let [current] = await Promise.all([load(tx), ...turns.map((t) => t.prefetch?.(tx))]);
         const out: Answer[] = [];
         for (const t of turns) {
           let next: DirectoryGroupRecord;

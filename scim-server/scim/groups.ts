@@ -131,6 +131,7 @@ export async function createGroup(h: HubRequest, req: Request, res: Response): P
  */
 function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryGroupRecord) => ScimObject): Promise<DirectoryGroupRecord> {
   const now = new Date().toISOString();
+  const named = memberValuesIn(req.body);
   return updateInTurn(h, id, (tx) => existing(tx, h.hubId, id), async (tx, current) => {
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} group ${id}`);
     const scim = next(current);
@@ -141,7 +142,29 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
   }, (tx, from, before, after) => {
     tx.put('directoryGroups', from.hubId, id, after);
     recordDesiredChange(tx, { hubId: from.hubId, trigger: from.trigger, changes: groupChanges(before, after) });
-  });
+  }, named.length > 0 ? (tx) => tx.hasMany('directoryUsers', h.hubId, named) : undefined);
+}
+
+/**
+ * The member ids a PUT or PATCH body names (`members[].value`; a PATCH's operations on `members`,
+ * with or without a path): the users knownMembers will ask about, asked for with the group's read.
+ * Only a hint: what the request adds is decided against the stored group, and asked again.
+ */
+function memberValuesIn(body: unknown): string[] {
+  const out: string[] = [];
+  const take = (list: unknown) => {
+    if (Array.isArray(list)) for (const m of list) if (m && typeof m === 'object' && typeof (m as ScimObject).value === 'string') out.push((m as ScimObject).value as string);
+  };
+  const b = body as ScimObject | undefined;
+  take(b?.members);
+  const ops = b?.Operations;
+  if (Array.isArray(ops)) {
+    for (const op of ops as ScimObject[]) {
+      if (typeof op?.path === 'string' && /^members$/i.test(op.path)) take(op.value);
+      else if (op?.path === undefined && op?.value && typeof op.value === 'object') take((op.value as ScimObject).members);
+    }
+  }
+  return out;
 }
 
 export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {

@@ -45,6 +45,8 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
 
   /** Records as read from the database, by key: StagedEntry.before. */
   const read = new Map<string, { record: unknown }>();
+  /** Whether records exist, as `hasMany` found them (their data not read), by key. */
+  const exists = new Map<string, boolean>();
   const remember = (c: string, p: string, id: string, record: unknown, print: string | null) => {
     readSet.note({ kind: 'record', collection: c, partition: p, id, print });
     const k = key(c, p, id);
@@ -186,18 +188,19 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
       });
     }) as Transaction['getMany'],
     hasMany: async (c, p, ids) => {
-      // Only noted (checked at commit like any record read), not kept as a `before`: no data was read.
-      const unknown = ids.filter((id) => !staged.has(key(c, p, id)) && !read.has(key(c, p, id)));
+      // Noted (checked at commit like any record read) and kept as an answer, not as a `before`:
+      // no data was read. Asked again in this transaction, the answer is the first one.
+      const unknown = ids.filter((id) => !staged.has(key(c, p, id)) && !read.has(key(c, p, id)) && !exists.has(key(c, p, id)));
       const prints = await reads.hasMany(q, c, p, unknown);
-      const found = new Map<string, boolean>();
       unknown.forEach((id, n) => {
         readSet.note({ kind: 'record', collection: c, partition: p, id, print: prints[n]! });
-        found.set(id, prints[n] !== null);
+        exists.set(key(c, p, id), prints[n] !== null);
       });
       return ids.map((id) => {
-        const s = staged.get(key(c, p, id));
+        const k = key(c, p, id);
+        const s = staged.get(k);
         if (s) return visible(s) !== undefined;
-        return found.get(id) ?? read.get(key(c, p, id))?.record !== undefined;
+        return exists.get(k) ?? read.get(k)?.record !== undefined;
       });
     },
     list: list as Transaction['list'],

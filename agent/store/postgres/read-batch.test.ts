@@ -218,6 +218,28 @@ describe('PostgreSQL reads sent together', { skip: db.skip }, () => {
     assert.equal((await a.get('batchItems', 'p', 'w'))?.n, 1);
   });
 
+  test('hasMany asked twice in a transaction asks the database once; the commit still checks the answer', async (t) => {
+    const schema = fresh('has-twice');
+    const a = await open(schema);
+    t.after(() => a.close());
+    await a.transact((tx) => tx.put('batchItems', 'p', 'x', { id: 'x', n: 0 }));
+    const statements = countStatements(a);
+    let runs = 0;
+    const answers = await a.transact(async (tx) => {
+      runs++;
+      const first = await tx.hasMany('batchItems', 'p', ['x', 'y']);
+      if (runs === 1) await write(schema, `DELETE FROM records WHERE id = 'x'`);
+      const again = await tx.hasMany('batchItems', 'p', ['y', 'x']);
+      assert.deepEqual(again, [first[1], first[0]], 'the first answer, in the order asked');
+      tx.put('batchItems', 'p', 'z', { id: 'z', n: 0 });
+      return first;
+    });
+    assert.equal(runs, 2, 'the deletion between the two asks was caught at commit');
+    assert.deepEqual(answers, [false, false]);
+    // Two runs, each one read and one commit, and a change notification: asked again, it was 7.
+    assert.ok(statements.n <= 5, `${statements.n} statements`);
+  });
+
   test('a record read twice in a transaction is read once, and the commit still checks it', async (t) => {
     const schema = fresh('repeat');
     const a = await open(schema);
