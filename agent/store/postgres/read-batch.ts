@@ -90,10 +90,10 @@ export class ReadBatch {
       //
       // Each entry's record is a primary-key probe on all three key columns (LATERAL … OFFSET 0
       // is never flattened into a join). As a join, the planner carried `collection = $3` over
-      // from the entries (one equivalence class) and, with statistics taken while the table was small and the
-      // generic plan, scanned the whole collection for each entry, filtering partition and id:
-      // auto_explain showed a 1,153-task lookup remove 728,358 rows (365 ms), and the fleet's
-      // poll of open tasks grew to 5.3 s as the tasks did.
+      // from the entries (one equivalence class) and, with statistics taken while the table was
+      // small and the generic plan, scanned the whole collection for each entry, filtering
+      // partition and id: auto_explain showed a 1,153-task lookup remove 728,358 rows (365 ms),
+      // and the fleet's poll of open tasks grew to 5.3 s as the tasks did.
       rows = await this.q(
         `SELECT h.o, h.partition, h.id, h.v, h.first,
                 CASE WHEN NOT h.first THEN NULL
