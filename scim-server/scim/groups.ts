@@ -146,11 +146,12 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
 }
 
 /**
- * The member ids a PUT or PATCH body names (`members[].value`; a PATCH's operations on `members`,
- * with or without a path): the users knownMembers will ask about, asked for with the group's read.
+ * The member ids a PUT or PATCH body adds or replaces (`members[].value`; a PATCH's add and
+ * replace operations on `members`, with or without a path): the users knownMembers will ask
+ * about, asked for with the group's read.
  * Only a hint: what the request adds is decided against the stored group, and asked again.
  */
-function memberValuesIn(body: unknown): string[] {
+export function memberValuesIn(body: unknown): string[] {
   const out: string[] = [];
   const take = (list: unknown) => {
     if (Array.isArray(list)) for (const m of list) if (m && typeof m === 'object' && typeof (m as ScimObject).value === 'string') out.push((m as ScimObject).value as string);
@@ -160,8 +161,10 @@ function memberValuesIn(body: unknown): string[] {
   const ops = b?.Operations;
   if (Array.isArray(ops)) {
     for (const op of ops as ScimObject[]) {
-      if (typeof op?.path === 'string' && /^members$/i.test(op.path)) take(op.value);
-      else if (op?.path === undefined && op?.value && typeof op.value === 'object') take((op.value as ScimObject).members);
+      // Removed members are not checked (knownMembers asks only about those a write adds).
+      if (typeof op?.op !== 'string' || !/^(add|replace)$/i.test(op.op)) continue;
+      if (typeof op.path === 'string' && /^members$/i.test(op.path)) take(op.value);
+      else if (op.path === undefined && op.value && typeof op.value === 'object') take((op.value as ScimObject).members);
     }
   }
   return out;
