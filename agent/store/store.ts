@@ -144,7 +144,8 @@ export interface Store extends ReadView {
 
 /**
  * Records of one collection across partitions, in the order of `keys`: one `getMany` per
- * partition (on PostgreSQL one statement each, not one per record).
+ * partition, asked for at once (on PostgreSQL they go together as one statement, not one per
+ * record or per partition).
  */
 export async function getAcross<C extends CollectionName>(view: Pick<ReadView, 'getMany'>, collection: C, keys: ReadonlyArray<{ partition: string; id: string }>): Promise<Array<Readonly<RecordOf<C>> | undefined>> {
   const byPartition = new Map<string, number[]>();
@@ -154,9 +155,9 @@ export async function getAcross<C extends CollectionName>(view: Pick<ReadView, '
     else byPartition.set(k.partition, [n]);
   });
   const out = new Array<Readonly<RecordOf<C>> | undefined>(keys.length).fill(undefined);
-  for (const [partition, at] of byPartition) {
+  await Promise.all([...byPartition].map(async ([partition, at]) => {
     const rows = await view.getMany(collection, partition, at.map((n) => keys[n]!.id));
     at.forEach((n, k) => { out[n] = rows[k]; });
-  }
+  }));
   return out;
 }

@@ -8,7 +8,7 @@ import { enqueueTask } from './enqueue.ts';
 import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog } from './handler.ts';
 import { undoClaim } from './lease.ts';
 import { decideRetry, type BackoffOptions } from './retry-policy.ts';
-import type { RunnableIndex } from './runnable-index.ts';
+import { LOCAL, type RunnableIndex } from './runnable-index.ts';
 import type { TaskRecord } from './task-record.ts';
 
 /** What one attempt needs of the runner that launched it (task-runner.ts). */
@@ -27,10 +27,8 @@ export interface AttemptDeps {
   pending: RunnableIndex;
   /** Running handlers' abort controllers, by task id (stop aborts them). */
   aborts: Map<string, AbortController>;
-  /** The task's rate-limit scope. */
+  /** The task's rate-limit scope (LOCAL: it calls nothing outside the store, no call permit). */
   scopeOf: (t: Readonly<TaskRecord>) => string;
-  /** The task calls nothing outside the store (no call permit). */
-  local: (t: Readonly<TaskRecord>) => boolean;
   stopping: () => boolean;
   backoff: BackoffOptions;
   /** Records how the attempt ended (end-batch.ts). */
@@ -72,10 +70,10 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(d.clock()) }),
     signal: abort.signal,
   };
-  const calls = !d.local(task);
+  const scope = d.scopeOf(task);
+  const calls = scope !== LOCAL;
   if (calls) {
     await d.permits.acquire(task.hubId);
-    const scope = d.scopeOf(task);
     if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock()) {
       // Stopped, or its scope was rate-limited while it waited for a permit: it made no call,
       // so the claim is undone as if never taken (not an interrupted attempt).

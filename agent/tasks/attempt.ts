@@ -72,8 +72,8 @@ export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant,
  * woken parent), in one transaction (the handler's `commit` runs inside it). `seen`: a leaseless
  * attempt, recorded only if its task is unchanged since it was read.
  */
-export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>): Promise<void> {
-  await store.transact((tx) => recordAttemptIn(tx, store.shared === true, c, { task, outcome, audits, seen }));
+export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, end: AttemptEnd): Promise<void> {
+  await store.transact((tx) => recordAttemptIn(tx, store.shared === true, c, end));
 }
 
 /** What one attempt's end records (`recordAttempt`). */

@@ -37,9 +37,6 @@ export class EndBatch {
         // Nothing of it was written: each on its own below.
       }
     }
-    await Promise.all(batch.map((w) => {
-      const { task, outcome, audits, seen } = w.end;
-      return recordAttempt(this.store, this.claimant, task, outcome, audits, seen).then(w.resolve, w.reject);
-    }));
+    await Promise.all(batch.map((w) => recordAttempt(this.store, this.claimant, w.end).then(w.resolve, w.reject)));
   }
 }

@@ -1,14 +1,17 @@
 import type { TaskRecord } from './task-record.ts';
 import { dueAt } from './task-transitions.ts';
 
+/** A task's key in the runner's maps (in flight, re-reads, notifications seen): `hub\0id`. */
+export const refOf = (hubId: string, id: string): string => `${hubId}\u0000${id}`;
+
+/** The scope of tasks that call nothing outside the store (TaskHandler.local): no call permit, no hub budget. */
+export const LOCAL = '\u0000local';
+
 /**
  * The runner's in-memory view of runnable tasks: per hub, per rate-limit scope, task id → due
  * time (epoch ms), in insertion order (FIFO). A scope blocked by a rate limit is skipped whole,
  * so thousands of invites waiting out Meta's invite limit cost nothing per wake-up.
  */
-/** A task's key in the runner's maps (in flight, re-reads, notifications seen): `hub\0id`. */
-export const refOf = (hubId: string, id: string): string => `${hubId}\u0000${id}`;
-
 export class RunnableIndex {
   readonly byHub = new Map<string, Map<string, Map<string, number>>>();
   private readonly blocked = new Map<string, number>();

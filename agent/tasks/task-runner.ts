@@ -11,14 +11,13 @@ import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
-import { dueIds, refOf, RunnableIndex } from './runnable-index.ts';
+import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
 
 export type { TaskRunnerOptions } from './runner-options.ts';
 
-const LOCAL = '\u0000local';
 
 
 /**
@@ -99,7 +98,7 @@ export class TaskRunner {
     this.attemptDeps = {
       store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, log: o.log, clock: this.clock,
       claimant: this.claimant, claims: this.claims, permits: this.permits, pending: this.pending, aborts: this.aborts,
-      scopeOf: (t) => this.scopeOf(t), local: (t) => this.scopeOf(t) === LOCAL, stopping: () => this.stopping,
+      scopeOf: (t) => this.scopeOf(t), stopping: () => this.stopping,
       backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
       finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
     };

@@ -3,7 +3,7 @@
  * error body, a search does not find the refused user (Okta searches before it retries), /readyz
  * says why, and once the disk has room again writes succeed without a restart.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,8 @@ import { scimRequest, startScimApp } from './test-app.ts';
 const user = (userName: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true, emails: [{ value: userName, primary: true }] });
 const search = (userName: string) => `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`;
 
-test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed afterwards, accepted again once the disk recovers', async (t) => {
+/** A SCIM app on a LowdbStore whose file writes can be made to fail (hub `acme`); closed and removed after the test. */
+async function onFaultyDisk(t: TestContext) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-scim-enospc-'));
   const files = new FaultyFiles();
   const store = new LowdbStore(join(dir, 'store.json'), { files, probeMs: 100 });
@@ -30,6 +31,11 @@ test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed aft
     await store.close();
     await rm(dir, { recursive: true, force: true });
   });
+  return { dir, files, store, app };
+}
+
+test('POST /Users on a full disk: 503 + Retry-After + SCIM error, not listed afterwards, accepted again once the disk recovers', async (t) => {
+  const { dir, files, store, app } = await onFaultyDisk(t);
 
   assert.equal((await scimRequest(app, 'acme', 'POST', '/Users', user('alice@example.com'))).status, 201);
   files.inject({ op: 'write', code: 'ENOSPC', path: '.journal', afterBytes: 40 });
@@ -71,16 +77,7 @@ test('the admin API maps a refused store write to a 503 problem with Retry-After
 });
 
 test('group PATCHes sent at once on a full disk (they go in turns, group-turns.ts): each answers 503, none is applied, all land once the disk recovers', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-scim-enospc-group-'));
-  const files = new FaultyFiles();
-  const store = new LowdbStore(join(dir, 'store.json'), { files, probeMs: 100 });
-  await store.open();
-  const app = await startScimApp({ hubs: [{ id: 'acme' }], store });
-  t.after(async () => {
-    await app.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { files, store, app } = await onFaultyDisk(t);
   const ids: string[] = [];
   for (const name of ['a', 'b', 'c', 'd']) ids.push((await scimRequest(app, 'acme', 'POST', '/Users', user(`${name}@example.com`))).body.id);
   const group = (await scimRequest(app, 'acme', 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Advertisers' })).body.id as string;

@@ -42,19 +42,19 @@ export class Reads {
 
   /** Records of one partition by id, in the order of `ids`; `printed`: with each one's print (null when absent). */
   async getMany(q: Query, collection: string, partition: string, ids: readonly string[], printed = false): Promise<Array<{ data: unknown; print: string | null }>> {
-    const rows = await this.batch(q).get(ids.map((id) => [collection, encodeKey(partition), encodeKey(id)]));
+    const rows = await this.batch(q).get(storedKeys(collection, partition, ids));
     return rows.map((r) => (r ? { data: r.data, print: printed ? r.v : null } : { data: undefined, print: null }));
   }
 
   /** Each record's print (its row version, read-set.ts), null where absent: whether it exists, without its data. */
   async hasMany(q: Query, collection: string, partition: string, ids: readonly string[]): Promise<Array<string | null>> {
-    const rows = await this.batch(q).get(ids.map((id) => [collection, encodeKey(partition), encodeKey(id)]), false);
+    const rows = await this.batch(q).get(storedKeys(collection, partition, ids), false);
     return rows.map((r) => r?.v ?? null);
   }
 
   /** The record and its print (its row version, read-set.ts), or undefined and null when absent. */
   async getPrinted(q: Query, collection: string, partition: string, id: string): Promise<{ data: unknown; print: string | null }> {
-    const [row] = await this.batch(q).get([[collection, encodeKey(partition), encodeKey(id)]]);
+    const [row] = await this.batch(q).get(storedKeys(collection, partition, [id]));
     return row ? { data: row.data, print: row.v } : { data: undefined, print: null };
   }
 
@@ -183,6 +183,12 @@ export class Reads {
     if (!batch) this.batches.set(root, (batch = new ReadBatch(root, this.records, this.entries)));
     return batch;
   }
+}
+
+/** Records' keys as stored (partition and id encoded, sql.ts), for ReadBatch.get. */
+function storedKeys(collection: string, partition: string, ids: readonly string[]): Array<[string, string, string]> {
+  const p = encodeKey(partition);
+  return ids.map((id) => [collection, p, encodeKey(id)]);
 }
 
 const decoded = (r: { partition: string; id: string; data: unknown }) => ({ partition: decodeKey(r.partition), id: decodeKey(r.id), data: r.data });
