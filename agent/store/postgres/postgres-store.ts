@@ -9,13 +9,15 @@ import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, encodeKey, ident, IN_COLLECTION, inCollection, isRetryable, isUnreachable, lockKeyOf, named, reasonOf } from './sql.ts';
-import { commitLocks, KeyLocks } from './key-locks.ts';
+import { channelOf, checkSchemaName, describeUrl, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { KeyLocks } from './key-locks.ts';
+import { dropRecordsBefore } from './retention.ts';
 import { Connections } from './connections.ts';
 import { ReadSet } from './read-set.ts';
 import { LocalQueue } from './local-queue.ts';
 import { StoreContention } from '../store-contention.ts';
-import { stagedKey, stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
+import { stagedKey, type StagedEntry } from './writes.ts';
+import { commitCallFor, commitStaged, type Committer } from './commit.ts';
 
 const log = childLogger('store');
 
@@ -116,7 +118,7 @@ export class PostgresStore implements Store {
   /** Tells other replicas what this one committed (notifications.ts). */
   private readonly announcer: Announcer;
   private state: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
-  private indexes = new Map<string, IndexDef>();
+  private readonly indexes = new Map<string, IndexDef>();
   /** Indexes defined (or redefined) since they were last checked against the database. */
   private unchecked = new Set<string>();
   private checking: Promise<void> | null = null;
@@ -125,6 +127,8 @@ export class PostgresStore implements Store {
   private inflight = new Set<Promise<unknown>>();
   /** The commit of a transaction: one call (migrations/004-commit-function.sql). */
   private readonly commitCall: string;
+  /** What commits need of this store (commit.ts). */
+  private readonly committer: Committer;
   /** Where this process's re-runs after a conflict queue (local-queue.ts). */
   private readonly queue = new LocalQueue();
   /** Transactions run again after a conflict, since open (tests and metrics). */
@@ -144,16 +148,12 @@ export class PostgresStore implements Store {
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
-    const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(11).fill('text')];
-    // Each array is sent as one JSON text and unpacked by the database, in order: node-postgres
-    // writes a text[] parameter element by element in JavaScript (escaping each), which was 1.3 s
-    // of the Node process's CPU for a first check's 35,000-record commit; JSON.stringify is native.
-    const unpacked = (t: string, n: number) => `ARRAY(SELECT e.v::${t} FROM json_array_elements_text($${n}::json) WITH ORDINALITY AS e(v, o) ORDER BY e.o)`;
-    this.commitCall = `SELECT collection, partition, id FROM ${ident(this.schema)}.commit_writes(${arrays.map((t, n) => unpacked(t, n + 1)).join(', ')})`;
+    this.commitCall = commitCallFor(this.schema);
     this.lockKey = lockKeyOf(this.schema);
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
     this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.db.query(text, values) });
+    this.committer = { db: this.db, keys: this.keys, indexes: this.indexes, commitCall: this.commitCall, announcer: this.announcer };
   }
 
   /** The database URL without its password, for messages. */
@@ -308,38 +308,7 @@ export class PostgresStore implements Store {
    */
   async dropArchivedBefore(collection: string, cutoffMs: number, batch = 5_000): Promise<number> {
     this.assertOpen();
-    const records = `${ident(this.schema)}.records`;
-    const entries = `${ident(this.schema)}.index_entries`;
-    // The first record written at or after the cutoff, found from the oldest: everything before
-    // it in insertion order goes (written_at and seq are both set at insert). When every record is
-    // older, the bound is the newest one's successor as of now, so records written while the
-    // batches run are never taken.
-    const cutoff = new Date(cutoffMs).toISOString();
-    const [found] = await this.db.query<{ bound: string | null }>(
-      `SELECT coalesce((SELECT seq FROM ${records} WHERE ${IN_COLLECTION} = $1 AND written_at >= $2 ORDER BY seq LIMIT 1),
-                       (SELECT seq + 1 FROM ${records} WHERE ${IN_COLLECTION} = $1 ORDER BY seq DESC LIMIT 1)) AS bound`,
-      [inCollection(collection), cutoff],
-    );
-    const bound = found?.bound ?? null;
-    if (bound === null) return 0; // the collection is empty
-    let dropped = 0;
-    for (;;) {
-      const rows = await this.db.query<{ n: string }>(
-        `WITH doomed AS (
-           SELECT partition, id FROM ${records} WHERE ${IN_COLLECTION} = $4 AND seq < $3 ORDER BY seq LIMIT $2
-         ), gone AS (
-           DELETE FROM ${records} r USING doomed d WHERE r.collection = $1 AND r.partition = d.partition AND r.id = d.id RETURNING r.partition, r.id
-         ), entries AS (
-           DELETE FROM ${entries} e USING gone g WHERE e.collection = $1 AND e.partition = g.partition AND e.id = g.id
-         )
-         SELECT count(*) AS n FROM gone`,
-        [collection, batch, bound, inCollection(collection)],
-      );
-      const n = Number(rows[0]?.n ?? 0);
-      dropped += n;
-      if (n < batch) return dropped;
-      await new Promise((resolve) => setImmediate(resolve)); // let requests in between batches
-    }
+    return dropRecordsBefore(this.db, this.schema, collection, cutoffMs, batch);
   }
 
   // ---- indexes -----------------------------------------------------------------------------
@@ -451,45 +420,8 @@ export class PostgresStore implements Store {
     } finally {
       ctx.done = true;
     }
-    const wrote = [...staged.keys()];
-    if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }), wrote };
-    // One read statement saw one snapshot: a function that read once and wrote nothing is done.
-    if (staged.size === 0 && readSet.statements <= 1) return { ok: true, result, changes: [] };
-
-    const writes = stagedWrites(staged.values(), this.indexes);
-    const locks = commitLocks(this.keys, readSet, staged.values(), writes.filed);
-    const client = await this.db.connect();
-    let destroy: Error | undefined;
-    const onError = (err: Error) => this.db.markUnavailable(err);
-    client.on('error', onError);
-    try {
-      // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
-      // check of what was read, the writes (migrations/004-commit-function.sql).
-      type Row = { collection: string; partition: string; id: string };
-      const params = [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array));
-      const rows = (await client.query<Row>(named(this.commitCall), params)).rows;
-      const changes: Change[] = [];
-      const existed = new Set(rows.map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
-      for (const e of staged.values()) {
-        const deleting = e.record === TOMBSTONE || e.record === undefined;
-        if (deleting && !existed.has(`${e.collection}\u0000${encodeKey(e.partition)}\u0000${encodeKey(e.id)}`)) continue;
-        changes.push({ collection: e.collection, partition: e.partition, id: e.id, record: deleting ? undefined : e.record });
-      }
-      this.db.markAvailable();
-      this.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
-      return { ok: true, result, changes };
-    } catch (err) {
-      if (isUnreachable(err)) {
-        destroy = err as Error;
-        this.db.markUnavailable(err);
-        // The call may have committed before the connection went: the outcome is unknown.
-        return { ok: false, error: this.db.unavailableError(err, true), wrote };
-      }
-      return { ok: false, error: err, wrote }; // it rolled back (an implicit transaction)
-    } finally {
-      client.removeListener('error', onError);
-      client.release(destroy); // a discarded connection ends its session
-    }
+    const committed = await commitStaged(this.committer, staged, readSet);
+    return committed.ok ? { ok: true, result, changes: committed.changes } : committed;
   }
 
   /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
