@@ -86,4 +86,24 @@ describe('PostgresStore keys: the C collation', { skip: db.skip }, () => {
     await store.transact((tx) => tx.put('collationItems', 'hub', 'id-new', { id: 'id-new', tags: ['B'] }));
     assert.deepEqual((await store.lookup('collationItems', 'collation.tags', 'hub\u0000B')).map((r) => r.id), ['id-B', 'id-new']);
   });
+
+  test('a migration 005 that fails part way (disk full, connection cut) changes nothing; the next start applies it', async (t) => {
+    const schema = freshSchema('collation-fails');
+    const s = ident(schema);
+    const files = migrationFiles();
+    await withClient(async (client) => {
+      await migrate(client, schema, files.filter((m) => Number(m.version) <= 4));
+      await client.query(`INSERT INTO ${s}.records (collection, partition, id, data) VALUES ('collationItems', 'hub', 'kept', '{"id":"kept","tags":["a"]}')`);
+      // 005 as shipped, then an error after its first ALTER TABLE has run (the server giving up mid-way).
+      const broken = files.filter((m) => m.version === '005').map((m) => ({ ...m, sql: `${m.sql}\nSELECT 1 / 0;` }));
+      await assert.rejects(migrate(client, schema, [...files.filter((m) => Number(m.version) <= 4), ...broken]), /migration 005-c-collation\.sql failed: division by zero/);
+      const versions = (await client.query<{ version: string }>(`SELECT version FROM ${s}.schema_migrations ORDER BY version`)).rows.map((r) => r.version);
+      assert.deepEqual(versions, ['001', '002', '003', '004'], '005 not recorded');
+    });
+    assert.ok((await notC(schema)).includes('records.collection'), 'its first ALTER TABLE was rolled back with it');
+    const store = await open(schema);
+    t.after(() => store.close());
+    assert.deepEqual(await notC(schema), []);
+    assert.deepEqual(await store.get('collationItems', 'hub', 'kept'), { id: 'kept', tags: ['a'] });
+  });
 });
