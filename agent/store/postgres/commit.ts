@@ -20,9 +20,10 @@ export interface Committer {
 /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
 export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: string[] };
 
-/** The statement that calls `commit_writes` (migrations/004-commit-function.sql) in `schema`. */
+/** The statement that calls `commit_writes` (migrations/006-known-absent-inserts.sql) in `schema`. */
 export function commitCallFor(schema: string): string {
-  const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'text', 'text', 'text', 'boolean', ...Array(11).fill('text')];
+  // lock_*, ck_*, del_*, ups_* and ups_new, t_*, names, k_* and k_new, x_*.
+  const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'boolean', 'text', 'text', 'text', 'boolean', ...Array(6).fill('text'), 'boolean', ...Array(5).fill('text')];
   // Each array is sent as one JSON text and unpacked by the database, in order: node-postgres
   // writes a text[] parameter element by element in JavaScript (escaping each), which was 1.3 s
   // of the Node process's CPU for a first check's 35,000-record commit; JSON.stringify is native.
@@ -49,7 +50,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
   client.on('error', onError);
   try {
     // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
-    // check of what was read, the writes (migrations/004-commit-function.sql).
+    // check of what was read, the writes (migrations/006-known-absent-inserts.sql).
     type Row = { collection: string; partition: string; id: string };
     const params = [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array));
     const rows = (await client.query<Row>(named(c.commitCall), params)).rows;

@@ -53,10 +53,18 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     if (!read.has(k) && !staged.has(k)) read.set(k, { record });
   };
 
+  /**
+   * Partitions (`c\0p`) the function listed whole and found empty, stored records and staged
+   * ones alike: a record put there is known absent (its `before` is no record), as if read so. The
+   * partition's print, noted by the list, is checked at COMMIT like any read.
+   */
+  const listedEmpty = new Set<string>();
+  const ABSENT = { record: undefined };
+
   const stage = (entry: StagedEntry) => {
     if (o.ended()) throw new Error('store: a transaction was written to after it ended (a put or delete outside its function)');
     const k = key(entry.collection, entry.partition, entry.id);
-    const before = staged.get(k)?.before ?? read.get(k);
+    const before = staged.get(k)?.before ?? read.get(k) ?? (listedEmpty.has(`${entry.collection}\u0000${entry.partition}`) ? ABSENT : undefined);
     if (before) entry = { ...entry, before };
     staged.set(k, entry);
     const pk = `${entry.collection}\u0000${entry.partition}`;
@@ -105,7 +113,12 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
     const printed = (print: string) => readSet.note({ kind: 'partition', collection: c, partition: p, print });
     const here = stagedIn(c, p);
     if (!here || here.size === 0) {
-      for await (const row of reads.list(() => q, c, p, range, printed)) yield row.data;
+      let rows = 0;
+      for await (const row of reads.list(() => q, c, p, range, printed)) {
+        rows++;
+        yield row.data;
+      }
+      if (rows === 0 && range === undefined) listedEmpty.add(`${c}\u0000${p}`);
       return;
     }
     let skip = range?.offset ?? 0;

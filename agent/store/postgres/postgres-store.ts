@@ -43,7 +43,7 @@ interface TxContext {
 }
 
 /**
- * `lock_timeout` of a commit (set by `commit_writes`, migrations/004-commit-function.sql): a commit
+ * `lock_timeout` of a commit (set by `commit_writes`, migrations/004-commit-function.sql, amended by 006): a commit
  * waiting for its locks longer than this gives up (55P03) and runs again. Commits take their
  * locks in one global order and hold them for one call, so a long wait means a stalled holder
  * (a replica paused mid-commit), not a cycle.
@@ -70,7 +70,7 @@ const QUEUED_KEYS_MAX = 64;
  * function runs it holds no connection and no lock: each read is a query on a pooled connection,
  * overlaid with the function's staged writes (the same overlay as MemoryStore's: a staged put is
  * read back, a staged delete hides the record), and noted with its print in the read set
- * (read-set.ts). To commit, one call of `commit_writes` (migrations/004-commit-function.sql), its
+ * (read-set.ts). To commit, one call of `commit_writes` (migrations/004-commit-function.sql, amended by 006), its
  * own transaction at READ COMMITTED: it takes the locks of everything read and written in one
  * global order (key-locks.ts: no deadlock), prints again what was read and raises if anything
  * differs, writes the staged records and their index entries (writes.ts), and commits as it
@@ -125,7 +125,7 @@ export class PostgresStore implements Store {
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
   private inflight = new Set<Promise<unknown>>();
-  /** The commit of a transaction: one call (migrations/004-commit-function.sql). */
+  /** The commit of a transaction: one call (migrations/004-commit-function.sql, amended by 006). */
   private readonly commitCall: string;
   /** What commits need of this store (commit.ts). */
   private readonly committer: Committer;

@@ -18,7 +18,8 @@ export interface StagedEntry {
   /** The record to store, or TOMBSTONE to delete it. */
   record: unknown;
   /**
-   * The stored record as this transaction read it, when it did: its keys are filed already, and
+   * The stored record as this transaction read it, when it did (`record` undefined: read absent,
+   * or in a partition it listed empty): its keys are filed already, and
    * the read is checked unchanged at COMMIT, so only the new record's other keys need the
    * writer's value locks (a PATCH adding one member to a 5,000-member group locks one value).
    */
@@ -26,7 +27,7 @@ export interface StagedEntry {
 }
 
 export interface StagedWrites {
-  /** The writes' arguments of `commit_writes` (migrations/004-commit-function.sql), del_c … x_i. */
+  /** The writes' arguments of `commit_writes` (migrations/006-known-absent-inserts.sql), del_c … x_i. */
   values: unknown[];
   /** Per index, the values the records put are newly filed under (for the writer's locks, key-locks.ts). */
   filed: Map<string, Set<string>>;
@@ -45,15 +46,15 @@ export interface StagedWrites {
  */
 export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): StagedWrites {
   const del = { c: [] as string[], p: [] as string[], i: [] as string[] };
-  const ups = { c: [] as string[], p: [] as string[], i: [] as string[], j: [] as string[] };
+  const ups = { c: [] as string[], p: [] as string[], i: [] as string[], j: [] as string[], new: [] as boolean[] };
   const touched = { c: [] as string[], p: [] as string[], i: [] as string[], whole: [] as boolean[] };
-  const added = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[] };
+  const added = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[], new: [] as boolean[] };
   const filed = new Map<string, Set<string>>();
   const byCollection = new Map<string, IndexDef[]>();
   for (const def of indexes.values()) byCollection.set(def.collection, [...(byCollection.get(def.collection) ?? []), def]);
 
   const removed = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[] };
-  const entry = (to: typeof added, n: string, v: string, c: string, p: string, i: string) => {
+  const entry = (to: typeof removed, n: string, v: string, c: string, p: string, i: string) => {
     to.n.push(n), to.v.push(encodeKey(v)), to.c.push(c), to.p.push(p), to.i.push(i);
   };
 
@@ -67,11 +68,14 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
     }
     const json = JSON.stringify(e.record);
     if (typeof json !== 'string') throw new Error(`store: ${e.collection} record ${e.id} is not a JSON value`);
-    ups.c.push(e.collection), ups.p.push(p), ups.i.push(i), ups.j.push(json);
     // Read in this transaction (and checked unchanged at commit): its stored entries are those of
     // `before`, so only the difference is sent (a PATCH adding 100 members to a 1,000-member
     // group sends 100 entries, not 1,100). Written blind: the call compares its stored entries.
+    // Read absent: it and its entries are inserted plainly (a first check for updates inserts
+    // 35,000 records into partitions it listed empty).
     const known = e.before !== undefined;
+    const absent = known && e.before!.record === undefined;
+    ups.c.push(e.collection), ups.p.push(p), ups.i.push(i), ups.j.push(json), ups.new.push(absent);
     if (!known) touched.c.push(e.collection), touched.p.push(p), touched.i.push(i), touched.whole.push(false);
     for (const def of byCollection.get(e.collection) ?? []) {
       let values = filed.get(def.name);
@@ -80,7 +84,7 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
       const has = new Set(keysFor(def, e.record, e.partition));
       for (const key of has) {
         if (!had?.has(key)) values.add(key);
-        if (!known || !had?.has(key)) entry(added, def.name, key, e.collection, p, i);
+        if (!known || !had?.has(key)) entry(added, def.name, key, e.collection, p, i), added.new.push(absent);
       }
       if (had) for (const key of had) if (!has.has(key)) entry(removed, def.name, key, e.collection, p, i);
     }
@@ -88,9 +92,9 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
 
   return {
     values: [
-      del.c, del.p, del.i, ups.c, ups.p, ups.i, ups.j,
+      del.c, del.p, del.i, ups.c, ups.p, ups.i, ups.j, ups.new,
       touched.c, touched.p, touched.i, touched.whole, [...indexes.keys()],
-      added.n, added.v, added.c, added.p, added.i, removed.n, removed.v, removed.c, removed.p, removed.i,
+      added.n, added.v, added.c, added.p, added.i, added.new, removed.n, removed.v, removed.c, removed.p, removed.i,
     ],
     filed,
   };
