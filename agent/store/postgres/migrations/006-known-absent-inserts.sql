@@ -34,7 +34,7 @@ LANGUAGE plpgsql SET search_path FROM CURRENT SET lock_timeout = '5s' SET enable
 DECLARE
   n int;
   seqs bigint[];
-  seq regclass := pg_get_serial_sequence('records', 'seq')::regclass;
+  seq regclass;
 BEGIN
   PERFORM CASE WHEN l.x THEN pg_advisory_xact_lock(l.k) ELSE pg_advisory_xact_lock_shared(l.k) END
   FROM unnest(lock_keys, lock_x) WITH ORDINALITY AS l(k, x, o) ORDER BY l.o;
@@ -86,6 +86,8 @@ BEGIN
     SELECT u.c, u.p, u.i, u.j::json FROM unnest(ups_c, ups_p, ups_i, ups_j) WITH ORDINALITY AS u(c, p, i, j, o) ORDER BY u.o
     ON CONFLICT ON CONSTRAINT records_pkey DO UPDATE SET data = EXCLUDED.data;
   ELSE
+    -- Looked up only here: pg_get_serial_sequence reads the catalog's dependencies.
+    seq := pg_get_serial_sequence('records', 'seq')::regclass;
     seqs := ARRAY(SELECT nextval(seq) FROM generate_series(1, array_length(ups_c, 1)) AS g(o) ORDER BY g.o);
     INSERT INTO records (collection, partition, id, seq, data) OVERRIDING SYSTEM VALUE
     SELECT u.c, u.p, u.i, u.s, u.j::json FROM unnest(ups_c, ups_p, ups_i, ups_j, ups_new, seqs) AS u(c, p, i, j, new, s) WHERE u.new;
