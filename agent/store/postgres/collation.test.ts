@@ -1,7 +1,8 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { freshSchemas } from '../../../test/fresh-schemas.ts';
+import { postgresForTests } from '../../../test/postgres.ts';
 import { collect } from '../store.ts';
 import { migrate, migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
@@ -15,14 +16,7 @@ declare module '../collections.ts' {
 }
 
 const db = await postgresForTests();
-const drops: Array<() => Promise<void>> = [];
-after(() => Promise.all(drops.map((drop) => drop())));
-
-function freshSchema(label: string): string {
-  const s = testSchema(db.url, label);
-  drops.push(s.drop);
-  return s.schema;
-}
+const freshSchema = freshSchemas(db);
 
 async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: db.url });

@@ -1,7 +1,8 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { freshSchemas } from '../../../test/fresh-schemas.ts';
+import { postgresForTests } from '../../../test/postgres.ts';
 import { collect } from '../store.ts';
 import { indexDef } from './indexes.ts';
 import { migrate, migrationFiles } from './migrate.ts';
@@ -22,14 +23,7 @@ declare module '../collections.ts' {
 }
 
 const db = await postgresForTests();
-const drops: Array<() => Promise<void>> = [];
-after(() => Promise.all(drops.map((drop) => drop())));
-
-function freshSchema(label: string): string {
-  const s = testSchema(db.url, label);
-  drops.push(s.drop);
-  return s.schema;
-}
+const freshSchema = freshSchemas(db);
 
 const byTag = (r: { tags: string[] }, p: string) => r.tags.map((t) => `${p}\u0000${t}`);
 

@@ -1,8 +1,9 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { postgresForTests, testSchema } from '../../../test/postgres.ts';
+import { freshSchemas } from '../../../test/fresh-schemas.ts';
+import { postgresForTests } from '../../../test/postgres.ts';
 import { isStoreUnavailable } from '../store-unavailable.ts';
 import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
@@ -25,15 +26,8 @@ declare module '../collections.ts' {
 }
 
 const db = await postgresForTests();
-const schemas: Array<() => Promise<void>> = [];
-after(() => Promise.all(schemas.map((drop) => drop())));
-
 /** A fresh schema for one test (dropped at the end of the file). */
-function freshSchema(label: string): string {
-  const s = testSchema(db.url, label);
-  schemas.push(s.drop);
-  return s.schema;
-}
+const freshSchema = freshSchemas(db);
 
 const tagIndex = (r: { tags?: string[] }, p: string) => (r.tags ?? []).map((t) => `${p}\u0000${t}`);
 
