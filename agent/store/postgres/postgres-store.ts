@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
@@ -7,17 +6,14 @@ import type { Change, ListRange, Store, Transaction, TransactOptions } from '../
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
-import { overlayTransaction } from './overlay.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, isRetryable, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
 import { Connections } from './connections.ts';
-import { ReadSet } from './read-set.ts';
-import { LocalQueue } from './local-queue.ts';
-import { StoreContention } from '../store-contention.ts';
-import { stagedKey, type StagedEntry } from './writes.ts';
-import { commitCallFor, commitStaged, type Committer } from './commit.ts';
+import { stagedKey } from './writes.ts';
+import { commitCallFor } from './commit.ts';
+import { insideTransaction, Transactions } from './transactions.ts';
 
 const log = childLogger('store');
 
@@ -36,12 +32,6 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
 }
 
-/** The transaction function running in this async context (a `transact` inside it is refused). */
-interface TxContext {
-  /** Set once the function has returned: late writes are refused. */
-  done: boolean;
-}
-
 /**
  * `lock_timeout` of a commit (set by `commit_writes`, migrations/004-commit-function.sql, amended by 006): a commit
  * waiting for its locks longer than this gives up (55P03) and runs again. Commits take their
@@ -50,11 +40,6 @@ interface TxContext {
  * https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
  */
 export const LOCK_TIMEOUT_MS = 5_000;
-
-const current = new AsyncLocalStorage<TxContext>();
-
-/** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
-const QUEUED_KEYS_MAX = 64;
 
 /**
  * The store on PostgreSQL, shared by several replicas (issue 13). Every read is a query; nothing
@@ -66,23 +51,8 @@ const QUEUED_KEYS_MAX = 64;
  * collection, partition, id), written by the store from each index's JavaScript `keysOf`
  * (indexes.ts); `index_definitions`; `schema_migrations`.
  *
- * Transactions check what they read when they commit (optimistic concurrency). While the
- * function runs it holds no connection and no lock: each read is a query on a pooled connection,
- * overlaid with the function's staged writes (the same overlay as MemoryStore's: a staged put is
- * read back, a staged delete hides the record), and noted with its print in the read set
- * (read-set.ts). To commit, one call of `commit_writes` (migrations/004-commit-function.sql, amended by 006), its
- * own transaction at READ COMMITTED: it takes the locks of everything read and written in one
- * global order (key-locks.ts: no deadlock), prints again what was read and raises if anything
- * differs, writes the staged records and their index entries (writes.ts), and commits as it
- * returns. Re-runs after a conflict queue in this process on the records they write
- * (local-queue.ts). So a transaction commits only
- * if what it read is, at that moment, as it read it: as if it had run alone there. When a read
- * changed (40001), or a lock was waited for too long (55P03), the function runs again from the
- * start, after a short random pause growing with each try, up to `maxAttempts` times: the
- * contract of store.ts (a transaction function may run more than once and must keep no effects
- * outside `tx`). A function that read once and wrote nothing commits nothing (one statement is
- * one snapshot). A read through the store itself (not `tx`) inside a transaction function is a
- * plain read of what is committed.
+ * Transactions check what they read when they commit (optimistic concurrency): how they run,
+ * commit and run again is transactions.ts.
  *
  * Changes: after COMMIT, local `subscribe` then `subscribeDurable` listeners get the changes with
  * their records (COMMIT is durability here). Other replicas learn of them by NOTIFY (sent after
@@ -125,14 +95,8 @@ export class PostgresStore implements Store {
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
   private inflight = new Set<Promise<unknown>>();
-  /** The commit of a transaction: one call (migrations/004-commit-function.sql, amended by 006). */
-  private readonly commitCall: string;
-  /** What commits need of this store (commit.ts). */
-  private readonly committer: Committer;
-  /** Where this process's re-runs after a conflict queue (local-queue.ts). */
-  private readonly queue = new LocalQueue();
-  /** Transactions run again after a conflict, since open (tests and metrics). */
-  retries = 0;
+  /** Runs transaction functions until they commit (transactions.ts). */
+  private readonly transactions: Transactions;
 
   constructor(options: PostgresStoreOptions) {
     this.url = options.url;
@@ -148,12 +112,26 @@ export class PostgresStore implements Store {
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
-    this.commitCall = commitCallFor(this.schema);
     this.lockKey = lockKeyOf(this.schema);
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
     this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.db.query(text, values) });
-    this.committer = { db: this.db, keys: this.keys, indexes: this.indexes, commitCall: this.commitCall, announcer: this.announcer };
+    this.transactions = new Transactions({
+      reads: this.reads,
+      indexes: this.indexes,
+      query: this.pooled,
+      committer: { db: this.db, keys: this.keys, indexes: this.indexes, commitCall: commitCallFor(this.schema), announcer: this.announcer },
+      maxAttempts: this.o.maxAttempts,
+      committed: (changes) => {
+        this.notify(this.listeners, changes);
+        this.notify(this.durableListeners, changes);
+      },
+    });
+  }
+
+  /** Transactions run again after a conflict, since open (tests and metrics). */
+  get retries(): number {
+    return this.transactions.retries;
   }
 
   /** The database URL without its password, for messages. */
@@ -353,87 +331,17 @@ export class PostgresStore implements Store {
   // ---- transactions ------------------------------------------------------------------------
 
   transact<R>(fn: (tx: Transaction) => R | Promise<R>, options?: TransactOptions): Promise<R> {
-    const ctx = current.getStore();
-    if (ctx && !ctx.done) return Promise.reject(new Error('store: transact called inside a transaction (its writes would not be part of the outer one); stage through the outer tx'));
+    if (insideTransaction()) return Promise.reject(new Error('store: transact called inside a transaction (its writes would not be part of the outer one); stage through the outer tx'));
     try {
       this.assertOpen('open-only');
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.runTransaction(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id)));
+    const run = this.indexesChecked().then(() => this.transactions.run(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id))));
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);
     return run;
-  }
-
-  /**
-   * Runs the function until it commits, is refused, or has met a conflict `maxAttempts` times: a
-   * read found changed at COMMIT (40001), a lock waited for past lock_timeout (55P03), or a
-   * deadlock (40P01, which the commit's lock order rules out among transactions of this store)
-   * runs the function again, after a random pause of 0-10 ms doubling up to 0-1 s.
-   */
-  private async runTransaction<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: string[]): Promise<R> {
-    await this.indexesChecked();
-    // The first run queues on the records the caller said it will write (TransactOptions.writes).
-    let queueOn: string[] = willWrite.slice(0, QUEUED_KEYS_MAX);
-    for (let attempt = 1; ; attempt++) {
-      const release = queueOn.length > 0 ? await this.queue.take(queueOn) : undefined;
-      let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
-      try {
-        outcome = await this.attempt(fn);
-      } finally {
-        release?.();
-      }
-      if (outcome.ok) {
-        if (outcome.changes.length > 0) {
-          this.notify(this.listeners, outcome.changes);
-          this.notify(this.durableListeners, outcome.changes);
-        }
-        return outcome.result;
-      }
-      const err = outcome.error;
-      if (isRetryable(err) && attempt < this.o.maxAttempts) {
-        this.retries++;
-        queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
-        // A re-run that queues here waits its turn there; one that does not backs off at random.
-        if (queueOn.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
-        continue;
-      }
-      if (isRetryable(err)) {
-        throw new StoreContention(attempt, reasonOf(err));
-      }
-      throw err;
-    }
-  }
-
-  /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: string[] }> {
-    const ctx: TxContext = { done: false };
-    const staged = new Map<string, StagedEntry>();
-    const readSet = new ReadSet();
-    let result: R;
-    try {
-      result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet)));
-    } catch (err) {
-      return { ok: false, error: err, wrote: [] };
-    } finally {
-      ctx.done = true;
-    }
-    const committed = await commitStaged(this.committer, staged, readSet);
-    return committed.ok ? { ok: true, result, changes: committed.changes } : committed;
-  }
-
-  /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
-  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet): Transaction {
-    return overlayTransaction({
-      reads: this.reads,
-      indexes: this.indexes,
-      query: this.pooled,
-      staged,
-      ended: () => ctx.done,
-      readSet,
-    });
   }
 
   // ---- notifications -----------------------------------------------------------------------

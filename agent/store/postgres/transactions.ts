@@ -1,0 +1,130 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Change, Transaction } from '../store.ts';
+import { StoreContention } from '../store-contention.ts';
+import { commitStaged, type Committer } from './commit.ts';
+import type { IndexDef } from './indexes.ts';
+import { LocalQueue } from './local-queue.ts';
+import { overlayTransaction } from './overlay.ts';
+import { ReadSet } from './read-set.ts';
+import type { Query, Reads } from './reads.ts';
+import { isRetryable, reasonOf } from './sql.ts';
+import type { StagedEntry } from './writes.ts';
+
+/** The transaction function running in this async context (a `transact` inside it is refused). */
+interface TxContext {
+  /** Set once the function has returned: late writes are refused. */
+  done: boolean;
+}
+
+const current = new AsyncLocalStorage<TxContext>();
+
+/** Whether the caller runs inside a transaction function that has not returned yet. */
+export const insideTransaction = (): boolean => {
+  const ctx = current.getStore();
+  return ctx !== undefined && !ctx.done;
+};
+
+/** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
+const QUEUED_KEYS_MAX = 64;
+
+export interface TransactionsOptions {
+  reads: Reads;
+  /** This process's index definitions (the overlay files staged records by them). */
+  indexes: ReadonlyMap<string, IndexDef>;
+  /** Where a transaction's reads go: the pool (a transaction holds no connection while it runs). */
+  query: Query;
+  committer: Committer;
+  /** Times a function is run before a conflict is given up on (StoreContention). */
+  maxAttempts: number;
+  /** What a commit changed, once committed (the store's listeners). */
+  committed: (changes: readonly Change[]) => void;
+}
+
+/**
+ * The PostgreSQL store's transactions.
+ *
+ * They check what they read when they commit (optimistic concurrency). While the function runs
+ * it holds no connection and no lock: each read is a query on a pooled connection, overlaid with
+ * the function's staged writes (the same overlay as MemoryStore's: a staged put is read back, a
+ * staged delete hides the record), and noted with its print in the read set (read-set.ts). To
+ * commit, one call of `commit_writes` (migrations/004-commit-function.sql, amended by 006), its
+ * own transaction at READ COMMITTED: it takes the locks of everything read and written in one
+ * global order (key-locks.ts: no deadlock), prints again what was read and raises if anything
+ * differs, writes the staged records and their index entries (writes.ts), and commits as it
+ * returns (commit.ts). Re-runs after a conflict queue in this process on the records they write
+ * (local-queue.ts). So a transaction commits only if what it read is, at that moment, as it read
+ * it: as if it had run alone there. When a read
+ * changed (40001), or a lock was waited for too long (55P03), the function runs again from the
+ * start, after a short random pause growing with each try, up to `maxAttempts` times: the
+ * contract of store.ts (a transaction function may run more than once and must keep no effects
+ * outside `tx`). A function that read once and wrote nothing commits nothing (one statement is
+ * one snapshot). A read through the store itself (not `tx`) inside a transaction function is a
+ * plain read of what is committed.
+ */
+export class Transactions {
+  /** Where this process's re-runs after a conflict queue (local-queue.ts). */
+  private readonly queue = new LocalQueue();
+  /** Transactions run again after a conflict, since the store opened. */
+  retries = 0;
+
+  constructor(private readonly o: TransactionsOptions) {}
+
+  /**
+   * Runs the function until it commits, is refused, or has met a conflict `maxAttempts` times: a
+   * read found changed at COMMIT (40001), a lock waited for past lock_timeout (55P03), or a
+   * deadlock (40P01, which the commit's lock order rules out among transactions of this store)
+   * runs the function again, after a random pause of 0-10 ms doubling up to 0-1 s.
+   * `willWrite`: the staged keys (writes.ts `stagedKey`) the caller said it will write.
+   */
+  async run<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: string[]): Promise<R> {
+    // The first run queues on the records the caller said it will write (TransactOptions.writes).
+    let queueOn: string[] = willWrite.slice(0, QUEUED_KEYS_MAX);
+    for (let attempt = 1; ; attempt++) {
+      const release = queueOn.length > 0 ? await this.queue.take(queueOn) : undefined;
+      let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
+      try {
+        outcome = await this.attempt(fn);
+      } finally {
+        release?.();
+      }
+      if (outcome.ok) {
+        if (outcome.changes.length > 0) this.o.committed(outcome.changes);
+        return outcome.result;
+      }
+      const err = outcome.error;
+      if (isRetryable(err) && attempt < this.o.maxAttempts) {
+        this.retries++;
+        queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
+        // A re-run that queues here waits its turn there; one that does not backs off at random.
+        if (queueOn.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
+        continue;
+      }
+      if (isRetryable(err)) {
+        throw new StoreContention(attempt, reasonOf(err));
+      }
+      throw err;
+    }
+  }
+
+  /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: string[] }> {
+    const ctx: TxContext = { done: false };
+    const staged = new Map<string, StagedEntry>();
+    const readSet = new ReadSet();
+    let result: R;
+    try {
+      result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet)));
+    } catch (err) {
+      return { ok: false, error: err, wrote: [] };
+    } finally {
+      ctx.done = true;
+    }
+    const committed = await commitStaged(this.o.committer, staged, readSet);
+    return committed.ok ? { ok: true, result, changes: committed.changes } : committed;
+  }
+
+  /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
+  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet): Transaction {
+    return overlayTransaction({ reads: this.o.reads, indexes: this.o.indexes, query: this.o.query, staged, ended: () => ctx.done, readSet });
+  }
+}
