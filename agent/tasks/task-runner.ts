@@ -18,8 +18,6 @@ import type { TaskRunnerOptions } from './runner-options.ts';
 
 export type { TaskRunnerOptions } from './runner-options.ts';
 
-
-
 /**
  * The durable queue's worker. Keeps an in-memory index of runnable tasks,
  * grouped per hub and rate-limit scope, rebuilt from the store at start and kept current by the

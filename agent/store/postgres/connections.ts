@@ -48,7 +48,7 @@ export class Connections {
   /** A query on any pooled connection (a read, or a NOTIFY). */
   async query<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
     const client = await this.connect(); // busy pool: waits; unreachable: StoreUnavailable
-    client.on('error', ignore);
+    client.on('error', ignoreClientError);
     let failed: unknown;
     try {
       const rows = (await client.query<Row>(named(text), values)).rows;
@@ -62,7 +62,7 @@ export class Connections {
       }
       throw err;
     } finally {
-      client.removeListener('error', ignore);
+      client.removeListener('error', ignoreClientError);
       // A connection that failed is discarded (its session is gone or unusable).
       client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
     }
@@ -139,4 +139,4 @@ export class Connections {
 }
 
 /** An error on a connection in use is reported by the query that was running; this only keeps the process alive. */
-function ignore(): void {}
+export function ignoreClientError(): void {}

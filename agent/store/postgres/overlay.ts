@@ -64,10 +64,10 @@ export function overlayTransaction(o: OverlayOptions): Transaction {
   const stage = (entry: StagedEntry) => {
     if (o.ended()) throw new Error('store: a transaction was written to after it ended (a put or delete outside its function)');
     const k = key(entry.collection, entry.partition, entry.id);
-    const before = staged.get(k)?.before ?? read.get(k) ?? (listedEmpty.has(`${entry.collection}\u0000${entry.partition}`) ? ABSENT : undefined);
+    const pk = `${entry.collection}\u0000${entry.partition}`;
+    const before = staged.get(k)?.before ?? read.get(k) ?? (listedEmpty.has(pk) ? ABSENT : undefined);
     if (before) entry = { ...entry, before };
     staged.set(k, entry);
-    const pk = `${entry.collection}\u0000${entry.partition}`;
     let ids = byPartition.get(pk);
     if (!ids) byPartition.set(pk, (ids = new Map()));
     ids.set(entry.id, entry);

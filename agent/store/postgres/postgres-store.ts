@@ -3,14 +3,14 @@ import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Change, ListRange, Store, Transaction, TransactOptions } from '../store.ts';
-import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
+import { IndexUpkeep } from './index-upkeep.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
-import { Connections } from './connections.ts';
+import { Connections, ignoreClientError } from './connections.ts';
 import { stagedKey } from './writes.ts';
 import { commitCallFor } from './commit.ts';
 import { insideTransaction, Transactions } from './transactions.ts';
@@ -88,10 +88,8 @@ export class PostgresStore implements Store {
   /** Tells other replicas what this one committed (notifications.ts). */
   private readonly announcer: Announcer;
   private state: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
-  private readonly indexes = new Map<string, IndexDef>();
-  /** Indexes defined (or redefined) since they were last checked against the database. */
-  private unchecked = new Set<string>();
-  private checking: Promise<void> | null = null;
+  /** The index definitions, kept built (index-upkeep.ts). */
+  private readonly indexes: IndexUpkeep;
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
   private inflight = new Set<Promise<unknown>>();
@@ -113,14 +111,14 @@ export class PostgresStore implements Store {
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
     this.lockKey = lockKeyOf(this.schema);
+    this.indexes = new IndexUpkeep({ schema: this.schema, lockKey: this.lockKey, db: this.db });
     this.keys = new KeyLocks(this.schema);
     this.channel = channelOf(this.schema);
     this.announcer = new Announcer({ channel: this.channel, origin: this.origin, send: (text, values) => this.db.query(text, values) });
     this.transactions = new Transactions({
       reads: this.reads,
-      indexes: this.indexes,
       query: this.pooled,
-      committer: { db: this.db, keys: this.keys, indexes: this.indexes, commitCall: commitCallFor(this.schema), announcer: this.announcer },
+      committer: { db: this.db, keys: this.keys, indexes: this.indexes.defs, commitCall: commitCallFor(this.schema), announcer: this.announcer },
       maxAttempts: this.o.maxAttempts,
       committed: (changes) => {
         this.notify(this.listeners, changes);
@@ -177,19 +175,19 @@ export class PostgresStore implements Store {
     this.db.pool = pool;
     try {
       const client = await pool.connect();
-      client.on('error', onClientError);
+      client.on('error', ignoreClientError);
       // Released without the session lock: unlocked, or the connection is closed (which unlocks).
       let unlocked = false;
       try {
         await client.query('SELECT pg_advisory_lock($1::bigint)', [this.lockKey]);
         try {
           await migrate(client, this.schema);
-          await this.checkIndexes(client);
+          await this.indexes.check(client);
         } finally {
           await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.lockKey]).then(() => (unlocked = true), () => {});
         }
       } finally {
-        client.removeListener('error', onClientError);
+        client.removeListener('error', ignoreClientError);
         client.release(unlocked ? undefined : new Error('closed while holding the migration lock'));
       }
       this.feed = new ChangeFeed({
@@ -253,8 +251,8 @@ export class PostgresStore implements Store {
   }
 
   async lookup<C extends CollectionName>(collection: C, index: string, value: string): Promise<Array<Readonly<RecordOf<C>>>> {
-    await this.indexesChecked();
-    const def = this.indexes.get(index);
+    await this.indexes.ready();
+    const def = this.indexes.defs.get(index);
     return (await this.reads.lookup(this.pooled, collection, index, value)).filter((r) => filedUnder(def, r.data, r.partition, value)).map((r) => r.data as RecordOf<C>);
   }
 
@@ -264,7 +262,7 @@ export class PostgresStore implements Store {
    * it is not filed again by this process's definition as `lookup` does during a rolling upgrade.
    */
   async lookupFields<C extends CollectionName, F extends keyof RecordOf<C> & string>(collection: C, index: string, value: string, fields: readonly F[]): Promise<Array<Readonly<Pick<RecordOf<C>, F>>>> {
-    await this.indexesChecked();
+    await this.indexes.ready();
     return (await this.reads.lookupPrinted(this.pooled, collection, index, value, fields)).found.map((r) => r.data as Pick<RecordOf<C>, F>);
   }
 
@@ -292,40 +290,7 @@ export class PostgresStore implements Store {
   // ---- indexes -----------------------------------------------------------------------------
 
   defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
-    this.indexes.set(index, indexDef(index, collection, keysOf));
-    this.unchecked.add(index);
-  }
-
-  /** Builds the indexes defined since the last check whose definition is new or changed. */
-  private async checkIndexes(client: pg.ClientBase): Promise<void> {
-    const names = [...this.unchecked];
-    const defs = names.map((n) => this.indexes.get(n)!);
-    const built = await rebuildIndexes(client, this.schema, this.lockKey, defs);
-    for (const n of names) if (this.indexes.get(n)?.hash === defs.find((d) => d.name === n)?.hash) this.unchecked.delete(n);
-    if (built.length > 0) log.debug('store: PostgreSQL indexes rebuilt', { schema: this.schema, indexes: built });
-  }
-
-  /** Waits until every index defined so far is built (an index defined after open is built on first use). */
-  private async indexesChecked(): Promise<void> {
-    while (this.unchecked.size > 0) {
-      if (!this.checking) {
-        this.checking = (async () => {
-          const client = await this.db.connect();
-          client.on('error', onClientError);
-          let failed: unknown;
-          try {
-            await this.checkIndexes(client);
-          } catch (err) {
-            failed = err;
-            throw isUnreachable(err) ? this.db.unavailableError(err) : err;
-          } finally {
-            client.removeListener('error', onClientError);
-            client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
-          }
-        })().finally(() => (this.checking = null));
-      }
-      await this.checking;
-    }
+    this.indexes.define(collection, index, keysOf);
   }
 
   // ---- transactions ------------------------------------------------------------------------
@@ -337,7 +302,7 @@ export class PostgresStore implements Store {
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.indexesChecked().then(() => this.transactions.run(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id))));
+    const run = this.indexes.ready().then(() => this.transactions.run(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id))));
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);
@@ -395,8 +360,4 @@ export class PostgresStore implements Store {
     await this.feed?.stop();
     await this.db.pool?.end().catch(() => {});
   }
-}
-
-function onClientError(): void {
-  // Reported by the query that was running; this only keeps the process alive.
 }

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Change, Transaction } from '../store.ts';
 import { StoreContention } from '../store-contention.ts';
 import { commitStaged, type Committer } from './commit.ts';
-import type { IndexDef } from './indexes.ts';
 import { LocalQueue } from './local-queue.ts';
 import { overlayTransaction } from './overlay.ts';
 import { ReadSet } from './read-set.ts';
@@ -29,10 +28,9 @@ const QUEUED_KEYS_MAX = 64;
 
 export interface TransactionsOptions {
   reads: Reads;
-  /** This process's index definitions (the overlay files staged records by them). */
-  indexes: ReadonlyMap<string, IndexDef>;
   /** Where a transaction's reads go: the pool (a transaction holds no connection while it runs). */
   query: Query;
+  /** How a commit is made; its `indexes` (this process's definitions) also file the staged records in the overlay. */
   committer: Committer;
   /** Times a function is run before a conflict is given up on (StoreContention). */
   maxAttempts: number;
@@ -125,6 +123,6 @@ export class Transactions {
 
   /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
   private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet): Transaction {
-    return overlayTransaction({ reads: this.o.reads, indexes: this.o.indexes, query: this.o.query, staged, ended: () => ctx.done, readSet });
+    return overlayTransaction({ reads: this.o.reads, indexes: this.o.committer.indexes, query: this.o.query, staged, ended: () => ctx.done, readSet });
   }
 }

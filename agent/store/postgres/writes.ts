@@ -84,7 +84,10 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
       const has = new Set(keysFor(def, e.record, e.partition));
       for (const key of has) {
         if (!had?.has(key)) values.add(key);
-        if (!known || !had?.has(key)) entry(added, def.name, key, e.collection, p, i), added.new.push(absent);
+        if (!known || !had?.has(key)) {
+          entry(added, def.name, key, e.collection, p, i);
+          added.new.push(absent);
+        }
       }
       if (had) for (const key of had) if (!has.has(key)) entry(removed, def.name, key, e.collection, p, i);
     }
