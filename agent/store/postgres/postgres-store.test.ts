@@ -7,10 +7,8 @@ import { postgresForTests } from '../../../test/postgres.ts';
 import { isStoreUnavailable } from '../store-unavailable.ts';
 import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
-import { notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
-import { decodeKey, encodeKey, isPoolTimeout, isRetryable, isUnreachable } from './sql.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
@@ -55,42 +53,6 @@ async function sql<T extends Record<string, unknown>>(text: string, values?: unk
     await client.end();
   }
 }
-
-describe('PostgresStore (helpers)', () => {
-  test('keys escape NUL and backslash reversibly', () => {
-    for (const v of ['plain', 'hub\u0000jane@example.com', 'a\\0b', '\\', '\u0000\\\u0000', '']) {
-      assert.equal(decodeKey(encodeKey(v)), v);
-      assert.ok(!encodeKey(v).includes('\u0000'));
-    }
-    assert.notEqual(encodeKey('a\u0000'), encodeKey('a\\0'));
-  });
-
-  test('which errors are run again, which mean unreachable', () => {
-    const pgError = (code: string, message: string, hint?: string) => Object.assign(new Error(message), { code, ...(hint ? { hint } : {}) });
-    assert.equal(isRetryable(pgError('40001', 'could not serialize access due to read/write dependencies among transactions')), true);
-    assert.equal(isRetryable(pgError('40P01', 'deadlock detected')), true);
-    assert.equal(isRetryable(pgError('55P03', 'canceling statement due to lock timeout')), true);
-    // the predicate-lock table is full: frees as the big SERIALIZABLE readers finish
-    assert.equal(isRetryable(pgError('53200', 'out of shared memory', 'You might need to increase max_pred_locks_per_transaction.')), true);
-    assert.equal(isRetryable(pgError('53200', 'out of memory')), false, 'other memory errors are not retried');
-    assert.equal(isRetryable(pgError('23505', 'duplicate key value violates unique constraint')), false);
-    const poolWait = new Error('timeout exceeded when trying to connect');
-    assert.equal(isPoolTimeout(poolWait), true);
-    assert.equal(isUnreachable(pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')), true);
-  });
-
-  test('notification payloads stay under the limit and carry every change', () => {
-    const refs = Array.from({ length: 700 }, (_, i) => ['pgItems', 'hub-é', `user-${i}-${'x'.repeat(40)}`] as const);
-    const payloads = notifyPayloads('origin-a', refs);
-    assert.ok(payloads.length > 1);
-    for (const p of payloads) assert.ok(Buffer.byteLength(p) <= PAYLOAD_LIMIT, `${Buffer.byteLength(p)} bytes`);
-    const back = payloads.flatMap((p) => remoteChanges(p, 'origin-b') ?? []);
-    assert.deepEqual(back.map((c) => c.id), refs.map((r) => r[2]));
-    assert.ok(back.every((c) => c.remote === true && c.record === undefined));
-    assert.equal(remoteChanges(payloads[0]!, 'origin-a'), undefined); // our own
-    assert.equal(remoteChanges('not json', 'x'), undefined);
-  });
-});
 
 describe('PostgresStore', { skip: db.skip }, () => {
   test('two replicas on one schema: read-your-writes, lookups and remote change notifications', async (t) => {

@@ -1,0 +1,18 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
+
+/** What replicas tell each other after a commit (notifications.ts). */
+describe('PostgresStore (helpers)', () => {
+  test('notification payloads stay under the limit and carry every change', () => {
+    const refs = Array.from({ length: 700 }, (_, i) => ['pgItems', 'hub-é', `user-${i}-${'x'.repeat(40)}`] as const);
+    const payloads = notifyPayloads('origin-a', refs);
+    assert.ok(payloads.length > 1);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) <= PAYLOAD_LIMIT, `${Buffer.byteLength(p)} bytes`);
+    const back = payloads.flatMap((p) => remoteChanges(p, 'origin-b') ?? []);
+    assert.deepEqual(back.map((c) => c.id), refs.map((r) => r[2]));
+    assert.ok(back.every((c) => c.remote === true && c.record === undefined));
+    assert.equal(remoteChanges(payloads[0]!, 'origin-a'), undefined); // our own
+    assert.equal(remoteChanges('not json', 'x'), undefined);
+  });
+});
