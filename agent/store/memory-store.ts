@@ -2,11 +2,11 @@ import type { CollectionName, RecordOf } from './collections.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pickFields, type Change, type ListRange, type Store, type Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
+import { MemoryIndexes } from './memory-indexes.ts';
 
 const log = childLogger('store');
 
 type Partitioned = Map<string, Map<string, unknown>>;
-type IndexDef = { collection: CollectionName; keysOf: (record: any, partition: string) => string[] };
 
 const TOMBSTONE = Symbol('deleted');
 
@@ -42,14 +42,8 @@ async function* asyncOf<T>(records: Iterable<T>): AsyncGenerator<T> {
  */
 export class MemoryStore implements Store {
   protected data = new Map<CollectionName, Partitioned>();
-  private indexes = new Map<string, IndexDef>();
-  private indexValues = new Map<string, Map<string, Map<string, [string, string]>>>(); // index → value → "p\0id" → [p,id]
+  private readonly indexes = new MemoryIndexes();
   private listeners = new Set<(changes: readonly Change[]) => void>();
-  /**
-   * The index keys each stored record was filed under, so that replacing it needs no second
-   * `keysOf` over the old record. Stored records are read-only (store.ts), so their keys cannot drift.
-   */
-  private keysCache = new WeakMap<object, { partition: string; keys: Map<string, string[]> }>();
 
   async open(): Promise<void> {}
 
@@ -72,7 +66,7 @@ export class MemoryStore implements Store {
       if (!parts) this.data.set(collection as CollectionName, (parts = new Map()));
       parts.set(partition, new Map(records));
     }
-    for (const name of this.indexes.keys()) this.rebuildIndex(name);
+    this.indexes.rebuildAll(this.data);
   }
 
   /** Whether writes are being accepted (a durable store turns false after a failed write). */
@@ -130,13 +124,9 @@ export class MemoryStore implements Store {
     return this.data.get(collection)?.get(partition)?.size ?? 0;
   }
 
-  private lookupRefs(index: string, value: string): Array<[string, string]> {
-    return [...(this.indexValues.get(index)?.get(value)?.values() ?? [])];
-  }
-
   protected peekLookup<C extends CollectionName>(collection: C, index: string, value: string): Array<Readonly<RecordOf<C>>> {
     const out: RecordOf<C>[] = [];
-    for (const [p, id] of this.lookupRefs(index, value)) {
+    for (const [p, id] of this.indexes.refs(index, value)) {
       const r = this.peek(collection, p, id);
       if (r !== undefined) out.push(r as RecordOf<C>);
     }
@@ -144,9 +134,7 @@ export class MemoryStore implements Store {
   }
 
   defineIndex<C extends CollectionName>(collection: C, index: string, keysOf: (record: RecordOf<C>, partition: string) => string[]): void {
-    this.indexes.set(index, { collection, keysOf });
-    this.keysCache = new WeakMap(); // a redefined index may file records under other keys
-    this.rebuildIndex(index);
+    this.indexes.define(index, { collection, keysOf }, this.data);
   }
 
   subscribe(listener: (changes: readonly Change[]) => void): () => void {
@@ -287,7 +275,7 @@ export class MemoryStore implements Store {
     };
     const stagedLookup = (c: CollectionName, index: string, value: string): any[] => {
       const out: any[] = [];
-      for (const [p, id] of store.lookupRefs(index, value)) {
+      for (const [p, id] of store.indexes.refs(index, value)) {
         if (staged.has(key(c, p, id))) continue;
         const r = store.peek(c, p, id);
         if (r !== undefined) out.push(r);
@@ -351,7 +339,7 @@ export class MemoryStore implements Store {
     // Everything that can throw runs before the first change is applied, so a bad record (an
     // index key function failing on it, or one a durable store cannot serialize) rejects the
     // whole transaction and changes nothing.
-    const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexKeysOf(c.collection, c.partition, c.record)));
+    const newKeys = changes.map((c) => (c.record === undefined ? undefined : this.indexes.keysOf(c.collection, c.partition, c.record)));
     this.prepare(changes);
     const before = changes.map((c) => this.peek(c.collection, c.partition, c.id));
     changes.forEach((c, i) => {
@@ -388,56 +376,14 @@ export class MemoryStore implements Store {
    */
   protected prepare(_changes: readonly Change[]): void {}
 
-  private indexKeysOf(c: CollectionName, p: string, record: unknown): Map<string, string[]> {
-    const keys = new Map<string, string[]>();
-    for (const [name, def] of this.indexes) if (def.collection === c) keys.set(name, def.keysOf(record, p));
-    return keys;
-  }
-
   private apply(c: CollectionName, p: string, id: string, record: unknown, newKeys?: Map<string, string[]>): void {
     let parts = this.data.get(c);
     if (!parts) this.data.set(c, (parts = new Map()));
     let records = parts.get(p);
     if (!records) parts.set(p, (records = new Map()));
-    const previous = records.get(id);
-    const ref = `${p}\u0000${id}`;
-    const kept = record !== null && typeof record === 'object' ? new Map<string, string[]>() : undefined;
-    const cached = previous !== null && typeof previous === 'object' ? this.keysCache.get(previous) : undefined;
-    const previousKeys = cached?.partition === p ? cached.keys : undefined;
-    for (const [name, def] of this.indexes) {
-      if (def.collection !== c) continue;
-      const values = this.indexValues.get(name)!;
-      const before = previous === undefined ? [] : (previousKeys?.get(name) ?? def.keysOf(previous, p));
-      const after = record === undefined ? [] : (newKeys?.get(name) ?? def.keysOf(record, p));
-      kept?.set(name, after);
-      // Only keys that changed are touched: a PATCH adding 100 members to a 1,000-member group
-      // used to delete and re-add all 1,100 `directoryGroups.member` entries (docs/benchmarks.md, SCIM run 5).
-      const { removed, added } = keyDiff(before, after);
-      for (const v of removed) values.get(v)?.delete(ref);
-      for (const v of added) {
-        let hits = values.get(v);
-        if (!hits) values.set(v, (hits = new Map()));
-        hits.set(ref, [p, id]);
-      }
-    }
+    this.indexes.refile(c, p, id, records.get(id), record, newKeys);
     if (record === undefined) records.delete(id);
-    else {
-      records.set(id, record);
-      if (kept) this.keysCache.set(record as object, { partition: p, keys: kept });
-    }
-  }
-
-  private rebuildIndex(name: string): void {
-    const def = this.indexes.get(name)!;
-    const values = new Map<string, Map<string, [string, string]>>();
-    for (const [p, records] of this.data.get(def.collection) ?? []) {
-      for (const [id, record] of records) for (const v of def.keysOf(record, p)) {
-        let hits = values.get(v);
-        if (!hits) values.set(v, (hits = new Map()));
-        hits.set(`${p}\u0000${id}`, [p, id]);
-      }
-    }
-    this.indexValues.set(name, values);
+    else records.set(id, record);
   }
 
   /** A plain-object snapshot of everything (for persistence). */
@@ -450,20 +396,4 @@ export class MemoryStore implements Store {
     }
     return out;
   }
-}
-
-/**
- * The keys to remove and to add when a record filed under `before` is refiled under `after`.
- * The common prefix is skipped without hashing (members are appended at the end, so a membership
- * PATCH usually shares all old keys as a prefix); the rest is compared as sets.
- */
-function keyDiff(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
-  let i = 0;
-  while (i < before.length && i < after.length && before[i] === after[i]) i++;
-  // Re-adding a key already present is harmless (the same ref is set again), so no check is needed.
-  if (i === before.length) return { removed: [], added: after.slice(i) };
-  if (i === 0 && (before.length === 0 || after.length === 0)) return { removed: [...before], added: [...after] };
-  const oldSet = new Set(before);
-  const newSet = new Set(after);
-  return { removed: [...oldSet].filter((v) => !newSet.has(v)), added: [...newSet].filter((v) => !oldSet.has(v)) };
 }
