@@ -47,23 +47,34 @@ export class Connections {
 
   /** A query on any pooled connection (a read, or a NOTIFY). */
   async query<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
-    const client = await this.connect(); // busy pool: waits; unreachable: StoreUnavailable
-    client.on('error', ignoreClientError);
-    let failed: unknown;
     try {
-      const rows = (await client.query<Row>(named(text), values)).rows;
+      const rows = await this.withClient(async (client) => (await client.query<Row>(named(text), values)).rows);
       this.markAvailable();
       return rows;
     } catch (err) {
-      failed = err;
       if (isUnreachable(err)) {
         this.markUnavailable(err);
         throw this.unavailableError(err);
       }
       throw err;
+    }
+  }
+
+  /**
+   * Runs `fn` on a pooled connection (busy pool: waits; unreachable: StoreUnavailable). A
+   * connection whose work failed unreachable is discarded: its session is gone or unusable.
+   */
+  async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    client.on('error', ignoreClientError);
+    let failed: unknown;
+    try {
+      return await fn(client);
+    } catch (err) {
+      failed = err;
+      throw err;
     } finally {
       client.removeListener('error', ignoreClientError);
-      // A connection that failed is discarded (its session is gone or unusable).
       client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
     }
   }

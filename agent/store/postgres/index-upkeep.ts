@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import { ignoreClientError, type Connections } from './connections.ts';
+import type { Connections } from './connections.ts';
 import { indexDef, rebuildIndexes, type IndexDef } from './indexes.ts';
 import { isUnreachable } from './sql.ts';
 
@@ -31,7 +31,10 @@ export class IndexUpkeep {
     const names = [...this.unchecked];
     const defs = names.map((n) => this.defs.get(n)!);
     const built = await rebuildIndexes(client, this.o.schema, this.o.lockKey, defs);
-    for (const n of names) if (this.defs.get(n)?.hash === defs.find((d) => d.name === n)?.hash) this.unchecked.delete(n);
+    // One redefined meanwhile stays unchecked: the next check builds its new definition.
+    names.forEach((n, k) => {
+      if (this.defs.get(n)?.hash === defs[k]!.hash) this.unchecked.delete(n);
+    });
     if (built.length > 0) log.debug('store: PostgreSQL indexes rebuilt', { schema: this.o.schema, indexes: built });
   }
 
@@ -39,20 +42,11 @@ export class IndexUpkeep {
   async ready(): Promise<void> {
     while (this.unchecked.size > 0) {
       if (!this.checking) {
-        this.checking = (async () => {
-          const client = await this.o.db.connect();
-          client.on('error', ignoreClientError);
-          let failed: unknown;
-          try {
-            await this.check(client);
-          } catch (err) {
-            failed = err;
+        this.checking = this.o.db.withClient((client) => this.check(client))
+          .catch((err: unknown) => {
             throw isUnreachable(err) ? this.o.db.unavailableError(err) : err;
-          } finally {
-            client.removeListener('error', ignoreClientError);
-            client.release(failed !== undefined && isUnreachable(failed) ? (failed as Error) : undefined);
-          }
-        })().finally(() => (this.checking = null));
+          })
+          .finally(() => (this.checking = null));
       }
       await this.checking;
     }
