@@ -1,3 +1,4 @@
+import { childLogger } from '../../log/logger.ts';
 import type { Change } from '../store.ts';
 import type { Connections } from './connections.ts';
 import type { IndexDef } from './indexes.ts';
@@ -6,6 +7,8 @@ import type { Announcer } from './notifications.ts';
 import type { ReadSet } from './read-set.ts';
 import { encodeKey, ident, isUnreachable, named } from './sql.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
+
+const log = childLogger('store');
 
 /** What a commit needs of its store (postgres-store.ts). */
 export interface Committer {
@@ -42,7 +45,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
   // One read statement saw one snapshot: a function that read once and wrote nothing is done.
   if (staged.size === 0 && readSet.statements <= 1) return { ok: true, changes: [] };
 
-  const writes = stagedWrites(staged.values(), c.indexes);
+  let writes = stagedWrites(staged.values(), c.indexes);
   const locks = commitLocks(c.keys, readSet, staged.values(), writes.filed);
   const client = await c.db.connect();
   let destroy: Error | undefined;
@@ -52,8 +55,20 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
     // check of what was read, the writes (migrations/006-known-absent-inserts.sql).
     type Row = { collection: string; partition: string; id: string };
-    const params = [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array));
-    const rows = (await client.query<Row>(named(c.commitCall), params)).rows;
+    const call = () => client.query<Row>(named(c.commitCall), [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array)));
+    let rows: Row[];
+    try {
+      rows = (await call()).rows;
+    } catch (err) {
+      // 23505 unique_violation from a plain insert: an entry or record was stored after all (an
+      // index key function changed under the same name while two releases run, indexes.ts). The
+      // call rolled back; made again with ON CONFLICT throughout, it takes the locks and checks
+      // the reads afresh.
+      if ((err as { code?: unknown }).code !== '23505') throw err;
+      log.warn('store: a plain insert met a stored row; commit made again comparing stored rows', { collections: [...new Set([...staged.values()].map((e) => e.collection))] });
+      writes = stagedWrites(staged.values(), c.indexes, false);
+      rows = (await call()).rows;
+    }
     const changes: Change[] = [];
     const existed = new Set(rows.map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
     for (const e of staged.values()) {

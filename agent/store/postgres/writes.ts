@@ -41,10 +41,15 @@ export interface StagedWrites {
  * The caller announces the changes to other replicas after the commit (notifications.ts),
  * deletions only of records the call says existed.
  *
+ * Records and entries known not to be stored are marked to be inserted plainly, without
+ * ON CONFLICT (migrations/006-known-absent-inserts.sql): a record read absent and its entries,
+ * and the entries a record read present gains. `plain` false marks none (commit.ts: the call
+ * made again after a unique violation).
+ *
  * Throws before any SQL when a record is not JSON or an index key function throws: nothing is
  * then written.
  */
-export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): StagedWrites {
+export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>, plain = true): StagedWrites {
   const del = { c: [] as string[], p: [] as string[], i: [] as string[] };
   const ups = { c: [] as string[], p: [] as string[], i: [] as string[], j: [] as string[], new: [] as boolean[] };
   const touched = { c: [] as string[], p: [] as string[], i: [] as string[], whole: [] as boolean[] };
@@ -72,10 +77,11 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
     // `before`, so only the difference is sent (a PATCH adding 100 members to a 1,000-member
     // group sends 100 entries, not 1,100). Written blind: the call compares its stored entries.
     // Read absent: it and its entries are inserted plainly (a first check for updates inserts
-    // 35,000 records into partitions it listed empty).
+    // 35,000 records into partitions it listed empty). Read present: the entries it gains are
+    // not stored either (its stored ones are those of `before`), so they too go in plainly.
     const known = e.before !== undefined;
     const absent = known && e.before!.record === undefined;
-    ups.c.push(e.collection), ups.p.push(p), ups.i.push(i), ups.j.push(json), ups.new.push(absent);
+    ups.c.push(e.collection), ups.p.push(p), ups.i.push(i), ups.j.push(json), ups.new.push(plain && absent);
     if (!known) touched.c.push(e.collection), touched.p.push(p), touched.i.push(i), touched.whole.push(false);
     for (const def of byCollection.get(e.collection) ?? []) {
       let values = filed.get(def.name);
@@ -86,7 +92,7 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
         if (!had?.has(key)) values.add(key);
         if (!known || !had?.has(key)) {
           entry(added, def.name, key, e.collection, p, i);
-          added.new.push(absent);
+          added.new.push(plain && known);
         }
       }
       if (had) for (const key of had) if (!has.has(key)) entry(removed, def.name, key, e.collection, p, i);
