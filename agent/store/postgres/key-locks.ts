@@ -2,7 +2,7 @@ import type { ReadSet } from './read-set.ts';
 
 /**
  * The locks a transaction takes at COMMIT, all in one statement, in one global order (sorted
- * keys), before its check and its writes (`commit_writes`, migrations/006-known-absent-inserts.sql, 004's call with known-absent inserts).
+ * keys), before its check and its writes (`commit_writes`, migrations/006-known-absent-inserts.sql).
  * Transactions read
  * without locking anything; at COMMIT each locks what it read and what it writes, checks that
  * what it read is unchanged (read-set.ts), writes, and commits. Because every transaction asks

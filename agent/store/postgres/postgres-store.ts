@@ -33,7 +33,7 @@ export interface PostgresStoreOptions {
 }
 
 /**
- * `lock_timeout` of a commit (set by `commit_writes`, migrations/006-known-absent-inserts.sql, 004's call with known-absent inserts): a commit
+ * `lock_timeout` of a commit (set by `commit_writes`, migrations/006-known-absent-inserts.sql): a commit
  * waiting for its locks longer than this gives up (55P03) and runs again. Commits take their
  * locks in one global order and hold them for one call, so a long wait means a stalled holder
  * (a replica paused mid-commit), not a cycle.

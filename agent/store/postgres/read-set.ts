@@ -14,7 +14,7 @@ export type ReadItem =
  * What a transaction's function read, each thing once, with its print as first read (its
  * version: a record's xmin, or absent; a set's size and checksum). At COMMIT, under the locks of
  * key-locks.ts, every print is taken again before anything is written (`commit_writes`,
- * migrations/006-known-absent-inserts.sql, 004's call with known-absent inserts): if any differs, the transaction decided on something
+ * migrations/006-known-absent-inserts.sql): if any differs, the transaction decided on something
  * another one changed since, nothing is written, and it runs again. So a
  * transaction commits only if everything it read is, at its COMMIT, as it read it: as if it had
  * run alone at that moment.

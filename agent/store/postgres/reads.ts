@@ -195,7 +195,7 @@ const decoded = (r: { partition: string; id: string; data: unknown }) => ({ part
 
 /**
  * The print of a lookup's rows, as read (stored partition and id, row version, in insertion
- * order): what `commit_writes` computes again at commit (migrations/006-known-absent-inserts.sql, 004's call with known-absent inserts).
+ * order): what `commit_writes` computes again at commit (migrations/006-known-absent-inserts.sql).
  * md5 over the UTF-8 text, as PostgreSQL's md5() of a UTF8 database's text.
  */
 export function lookupPrint(rows: ReadonlyArray<{ partition: string; id: string; v: string }>): string {

@@ -45,7 +45,7 @@ export interface TransactionsOptions {
  * it holds no connection and no lock: each read is a query on a pooled connection, overlaid with
  * the function's staged writes (the same overlay as MemoryStore's: a staged put is read back, a
  * staged delete hides the record), and noted with its print in the read set (read-set.ts). To
- * commit, one call of `commit_writes` (migrations/006-known-absent-inserts.sql, 004's call with known-absent inserts), its
+ * commit, one call of `commit_writes` (migrations/006-known-absent-inserts.sql), its
  * own transaction at READ COMMITTED: it takes the locks of everything read and written in one
  * global order (key-locks.ts: no deadlock), prints again what was read and raises if anything
  * differs, writes the staged records and their index entries (writes.ts), and commits as it

@@ -1,5 +1,6 @@
 -- `commit_writes` with two more arguments, ups_new and k_new: which records to insert are known
--- to be absent, and which index entries are theirs (writes.ts). Those are inserted plainly; the
+-- to be absent, and which index entries cannot be stored (theirs, and since then also those a
+-- record read present gains: writes.ts). Those are inserted plainly; the
 -- others as before, with ON CONFLICT. An INSERT … ON CONFLICT inserts each row speculatively
 -- (a check of the arbiter index, the row, a confirmation:
 -- https://www.postgresql.org/docs/current/sql-insert.html#SQL-ON-CONFLICT), and a blind record's
