@@ -7,14 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import newman from 'newman';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
+import type { Store } from '../../agent/store/store.ts';
 import { startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
+import { freshSchemas } from '../fresh-schemas.ts';
+import { postgresForTests } from '../postgres.ts';
 
 /**
  * Both identity providers' published SCIM suites, every assertion, against a freshly started
  * server, run with newman: Okta's "SCIM 2.0 SPEC Test"
  * (https://developer.okta.com/docs/guides/scim-provisioning-integration-prepare/main/) and
  * Microsoft's SCIMReferenceCode Postman collection (https://github.com/AzureAD/SCIMReferenceCode).
- * Okta's run needs one existing user in its hub; Microsoft's needs an EMPTY hub.
+ * Okta's run needs one existing user in its hub; Microsoft's needs an EMPTY hub. Both run on
+ * lowdb (the default store) and on PostgreSQL (a fresh schema), so a replica of a fleet answers
+ * the identity providers' traffic the same way; the PostgreSQL run needs the test database.
  *
  * The collections are not part of this repository (their licences and sizes are their own): they
  * are read from HUBWARDEN_CONFORMANCE_DIR, else from `conformance/` in the folder beside the
@@ -48,15 +54,40 @@ function runCollection(collection: string, envVars: Record<string, string>): Pro
   });
 }
 
-describe('SCIM conformance suites', { skip }, () => {
-  let app: ScimTestApp;
-  let dir: string;
-  let store: LowdbStore;
-  before(async () => {
+const db = await postgresForTests();
+const freshSchema = freshSchemas(db);
+
+/** Each store kind the suites run on: a fresh, opened store, and how to dispose of it. */
+const STORES: Array<{ kind: string; skip: string | false; open: () => Promise<{ store: Store; dispose: () => Promise<void> }> }> = [
+  {
+    kind: 'lowdb',
+    skip: false,
     // The durable store the product ships with, in a fresh folder: every response waits for the disk.
-    dir = await mkdtemp(join(tmpdir(), 'hubwarden-conformance-'));
-    store = new LowdbStore(join(dir, 'hubwarden.json'));
-    await store.open();
+    open: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hubwarden-conformance-'));
+      const store = new LowdbStore(join(dir, 'hubwarden.json'));
+      await store.open();
+      return { store, dispose: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
+    },
+  },
+  {
+    kind: 'postgres',
+    skip: db.skip,
+    open: async () => {
+      const store = new PostgresStore({ url: db.url, schema: freshSchema('conformance'), poolSize: 4 });
+      await store.open();
+      return { store, dispose: () => store.close() };
+    },
+  },
+];
+
+for (const kind of STORES) describe(`SCIM conformance suites (${kind.kind})`, { skip: skip || kind.skip }, () => {
+  let app: ScimTestApp;
+  let dispose: () => Promise<void>;
+  before(async () => {
+    const opened = await kind.open();
+    dispose = opened.dispose;
+    const store = opened.store;
     app = await startScimApp({ store, hubs: [{ id: 'okta-spec', identityProvider: 'okta' }, { id: 'ms-suite', identityProvider: 'entra' }] });
     // Okta's SPEC test reads the first user of the hub and expects a complete profile.
     const res = await fetch(`${app.hubUrl('okta-spec')}/Users`, {
@@ -74,8 +105,7 @@ describe('SCIM conformance suites', { skip }, () => {
   });
   after(async () => {
     await app.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await dispose();
   });
 
   test('Okta SCIM 2.0 SPEC test: 53/53 assertions', async () => {
