@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import newman from 'newman';
-import { LowdbStore } from '../../agent/store/lowdb-store.ts';
-import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
-import type { Store } from '../../agent/store/store.ts';
 import { startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
-import { freshSchemas } from '../fresh-schemas.ts';
-import { postgresForTests } from '../postgres.ts';
+import { suiteStores } from '../suite-stores.ts';
 
 /**
  * Both identity providers' published SCIM suites, every assertion, against a freshly started
@@ -54,37 +48,12 @@ function runCollection(collection: string, envVars: Record<string, string>): Pro
   });
 }
 
-const db = await postgresForTests();
-const freshSchema = freshSchemas(db);
-
-/** Each store kind the suites run on: a fresh, opened store, and how to dispose of it. */
-const STORES: Array<{ kind: string; skip: string | false; open: () => Promise<{ store: Store; dispose: () => Promise<void> }> }> = [
-  {
-    kind: 'lowdb',
-    skip: false,
-    // The durable store the product ships with, in a fresh folder: every response waits for the disk.
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'hubwarden-conformance-'));
-      const store = new LowdbStore(join(dir, 'hubwarden.json'));
-      await store.open();
-      return { store, dispose: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
-    },
-  },
-  {
-    kind: 'postgres',
-    skip: db.skip,
-    open: async () => {
-      const store = new PostgresStore({ url: db.url, schema: freshSchema('conformance'), poolSize: 4 });
-      await store.open();
-      return { store, dispose: () => store.close() };
-    },
-  },
-];
-
-for (const kind of STORES) describe(`SCIM conformance suites (${kind.kind})`, { skip: skip || kind.skip }, () => {
+for (const kind of await suiteStores('lowdb', 'postgres')) describe(`SCIM conformance suites (${kind.kind})`, { skip: skip || kind.skip }, () => {
   let app: ScimTestApp;
   let dispose: () => Promise<void>;
   before(async () => {
+    // lowdb, the durable store the product ships with (every response waits for the disk), and
+    // PostgreSQL, what a fleet of replicas shares.
     const opened = await kind.open();
     dispose = opened.dispose;
     const store = opened.store;

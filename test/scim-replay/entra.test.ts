@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
+import { suiteStores } from '../suite-stores.ts';
 import { OutboxReader } from './outbox-reader.ts';
 
 /**
@@ -15,18 +16,24 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const HUB = 'entra-hub';
 
-describe('Entra replay', () => {
+for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra replay (${kind.kind})`, { skip: kind.skip }, () => {
   let app: ScimTestApp;
   let outbox: OutboxReader;
+  let dispose: () => Promise<void>;
   const call = (method: string, path: string, body?: unknown) => scimRequest(app, HUB, method, path, body, ENTRA);
   const patch = (path: string, ...Operations: unknown[]) => call('PATCH', path, { Operations, schemas: [PATCH] });
   const ids: Record<string, string> = {};
 
   before(async () => {
-    app = await startScimApp({ hubs: [{ id: HUB, identityProvider: 'entra' }] });
+    const opened = await kind.open();
+    dispose = opened.dispose;
+    app = await startScimApp({ store: opened.store, hubs: [{ id: HUB, identityProvider: 'entra' }] });
     outbox = new OutboxReader(app, HUB);
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await dispose();
+  });
 
   const entraUser = (upn: string, extra: Record<string, unknown> = {}) => ({
     schemas: [USER, ENTERPRISE], externalId: randomUUID(), userName: upn, active: true,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
+import { suiteStores } from '../suite-stores.ts';
 import { OutboxReader } from './outbox-reader.ts';
 
 /**
@@ -13,17 +14,23 @@ const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const HUB = 'okta-hub';
 
-describe('Okta replay', () => {
+for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta replay (${kind.kind})`, { skip: kind.skip }, () => {
   let app: ScimTestApp;
   let outbox: OutboxReader;
+  let dispose: () => Promise<void>;
   const call = (method: string, path: string, body?: unknown) => scimRequest(app, HUB, method, path, body, OKTA);
   const ids: Record<string, string> = {};
 
   before(async () => {
-    app = await startScimApp({ hubs: [{ id: HUB, identityProvider: 'okta' }] });
+    const opened = await kind.open();
+    dispose = opened.dispose;
+    app = await startScimApp({ store: opened.store, hubs: [{ id: HUB, identityProvider: 'okta' }] });
     outbox = new OutboxReader(app, HUB);
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    await dispose();
+  });
 
   const oktaUser = (login: string, given: string) => ({
     schemas: [USER], userName: login, name: { givenName: given, familyName: 'User' },

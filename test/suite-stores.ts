@@ -1,0 +1,58 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from '../agent/store/lowdb-store.ts';
+import { MemoryStore } from '../agent/store/memory-store.ts';
+import { PostgresStore } from '../agent/store/postgres/postgres-store.ts';
+import type { Store } from '../agent/store/store.ts';
+import { freshSchemas } from './fresh-schemas.ts';
+import { postgresForTests } from './postgres.ts';
+
+export type SuiteStoreKind = 'memory' | 'lowdb' | 'postgres';
+
+export interface SuiteStore {
+  kind: SuiteStoreKind;
+  /** Why the suite is skipped on this store (PostgreSQL absent outside CI), or false. */
+  skip: string | false;
+  /** A fresh, opened store, and how to close it and remove what it wrote. */
+  open(): Promise<{ store: Store; dispose(): Promise<void> }>;
+}
+
+/**
+ * The stores a suite runs on, one `describe` each, so the same requests are checked on every
+ * store kind a deployment may choose: memory, lowdb (a temporary folder) and PostgreSQL (a
+ * fresh schema of the test database, dropped when the file is done). Call it at the top level
+ * of a test file (it registers the schemas' cleanup there):
+ *
+ *   for (const s of await suiteStores('memory', 'postgres')) describe(`… (${s.kind})`, { skip: s.skip }, () => { … });
+ */
+export async function suiteStores(...kinds: SuiteStoreKind[]): Promise<SuiteStore[]> {
+  const db = kinds.includes('postgres') ? await postgresForTests() : undefined;
+  const freshSchema = db ? freshSchemas(db) : undefined;
+  return kinds.map((kind): SuiteStore => {
+    if (kind === 'memory') {
+      return { kind, skip: false, open: async () => ({ store: new MemoryStore(), dispose: async () => {} }) };
+    }
+    if (kind === 'lowdb') {
+      return {
+        kind,
+        skip: false,
+        open: async () => {
+          const dir = await mkdtemp(join(tmpdir(), 'hubwarden-suite-'));
+          const store = new LowdbStore(join(dir, 'hubwarden.json'));
+          await store.open();
+          return { store, dispose: async () => (await store.close(), await rm(dir, { recursive: true, force: true })) };
+        },
+      };
+    }
+    return {
+      kind,
+      skip: db!.skip,
+      open: async () => {
+        const store = new PostgresStore({ url: db!.url, schema: freshSchema!('suite'), poolSize: 4 });
+        await store.open();
+        return { store, dispose: () => store.close() };
+      },
+    };
+  });
+}
