@@ -18,6 +18,17 @@ export interface SuiteStore {
   open(): Promise<{ store: Store; dispose(): Promise<void> }>;
 }
 
+/** The memory store: what a suite runs on when it names no other. */
+export const MEMORY_STORE: SuiteStore = {
+  kind: 'memory',
+  skip: false,
+  open: async () => {
+    const store = new MemoryStore();
+    await store.open();
+    return { store, dispose: () => store.close() };
+  },
+};
+
 /**
  * The stores a suite runs on, one `describe` each, so the same requests are checked on every
  * store kind a deployment may choose: memory, lowdb (a temporary folder) and PostgreSQL (a
@@ -30,9 +41,7 @@ export async function suiteStores(...kinds: SuiteStoreKind[]): Promise<SuiteStor
   const db = kinds.includes('postgres') ? await postgresForTests() : undefined;
   const freshSchema = db ? freshSchemas(db) : undefined;
   return kinds.map((kind): SuiteStore => {
-    if (kind === 'memory') {
-      return { kind, skip: false, open: async () => ({ store: new MemoryStore(), dispose: async () => {} }) };
-    }
+    if (kind === 'memory') return MEMORY_STORE;
     if (kind === 'lowdb') {
       return {
         kind,

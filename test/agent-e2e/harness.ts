@@ -3,6 +3,7 @@ import { createAgent, type Agent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 import { configSchema, type ConfigFile } from '../../config/schema.ts';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator, type MetaEmulatorOptions } from '../../connectors/meta-business/emulator/index.ts';
@@ -32,12 +33,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: Store; token?: string; config?: ConfigFile } = {}): Promise<Harness> {
+/** `store`: the store kind the agent runs on (test/suite-stores.ts), opened here and closed by `close`; memory by default. */
+export async function startHarness(o: { safety?: Record<string, unknown>; emulator?: MetaEmulatorOptions; store?: SuiteStore; token?: string; config?: ConfigFile } = {}): Promise<Harness> {
   const emulator = createMetaEmulator(o.emulator);
   const server = await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: o.token ?? SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
-  const store = o.store ?? new MemoryStore();
-  await store.open();
+  const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const agent = createAgent({
     config: o.config ?? hubConfig(o.safety), store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false,
     runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
@@ -48,6 +49,7 @@ export async function startHarness(o: { safety?: Record<string, unknown>; emulat
     async close() {
       await agent.stop(500);
       await server.close();
+      await dispose();
     },
   };
 }

@@ -2,68 +2,72 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
 import { checkForUpdates, HUB, onboard, startHarness, until, type Harness } from './harness.ts';
+import { suiteStores } from '../suite-stores.ts';
 
 const leaver = { type: 'entra-lifecycle' as const, idp: 'entra', detail: 'leaver workflow task 42' };
 
-describe('offboarding (leaver workflows)', () => {
-  let h: Harness;
-  before(async () => { h = await startHarness({ safety: { confirmDeprovisioning: true } }); await checkForUpdates(h); });
-  after(() => h.close());
+// The agent's end-to-end flows on the memory store and on PostgreSQL (test/suite-stores.ts).
+for (const kind of await suiteStores('memory', 'postgres')) {
+  describe(`offboarding (leaver workflows) (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: Harness;
+    before(async () => { h = await startHarness({ store: kind, safety: { confirmDeprovisioning: true } }); await checkForUpdates(h); });
+    after(() => h.close());
 
-  test('offboard removes the seat now, even with confirmDeprovisioning, and the parent task completes after its children', async () => {
-    const id = await onboard(h, 'u-leo', 'leo@example.com', 'Meta Advertisers');
-    const parent = await h.agent.api.offboard({ email: 'LEO@example.com' }, leaver);
-    await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
-    assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'seat removed');
-    const children = (await h.agent.api.tasks({ parentId: parent.id }));
-    assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
-    const audit = (await h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' })).items[0];
-    assert.equal(audit?.trigger.type, 'entra-lifecycle');
-  });
-
-  test('an Okta deactivation event with confirmDeprovisioning goes to the report; the seat stays until an owner applies it', async () => {
-    const id = await onboard(h, 'u-mia', 'mia@example.com', 'Meta Advertisers');
-    const parent = await h.agent.api.offboard({ email: 'mia@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-deactivate-1' });
-    await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
-    assert.deepEqual((await h.agent.api.tasks({ parentId: parent.id })).items, [], 'nothing queued for the app');
-    assert.ok(h.emulator.control.state().users.some((u) => u.id === id), 'seat kept until an owner applies the report');
-    const report = (await h.agent.api.reports(HUB)).find((r) => r.status === 'open' && r.items.some((i) => i.email === 'mia@example.com'));
-    assert.ok(report, 'the removal is in the open deprovisioning report');
-    const item = report.items.find((i) => i.email === 'mia@example.com')!;
-    // Okta also pushes the deactivation over SCIM; applying re-checks that the person is still deprovisioned.
-    await h.directory.setActive('u-mia', false);
-    await h.agent.api.applyReport(report.id, [item.memberId], { type: 'admin', actor: 'test' });
-    await until('seat removed after apply', () => !h.emulator.control.state().users.some((u) => u.id === id), 8_000);
-  });
-
-  test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
-    await h.directory.createUser('u-ivy', 'ivy@example.com');
-    await h.store.transact(async (tx) => {
-      const g = (await collect(tx.list('directoryGroups', HUB))).find((x) => x.displayName === 'Meta Advertisers')!;
-      // A membership written without an outbox entry: only the hook's re-evaluation notices it.
-      tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: 'u-ivy' }] });
+    test('offboard removes the seat now, even with confirmDeprovisioning, and the parent task completes after its children', async () => {
+      const id = await onboard(h, 'u-leo', 'leo@example.com', 'Meta Advertisers');
+      const parent = await h.agent.api.offboard({ email: 'LEO@example.com' }, leaver);
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'seat removed');
+      const children = (await h.agent.api.tasks({ parentId: parent.id }));
+      assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
+      const audit = (await h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' })).items[0];
+      assert.equal(audit?.trigger.type, 'entra-lifecycle');
     });
-    const tasks = await h.agent.api.reevaluatePerson({ email: 'ivy@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-1' });
-    assert.equal(tasks.length, 1);
-    await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'ivy@example.com'));
-  });
-});
 
-describe('credential rejected', () => {
-  let h: Harness;
-  before(async () => { h = await startHarness({ token: 'not-a-valid-token' }); });
-  after(() => h.close());
+    test('an Okta deactivation event with confirmDeprovisioning goes to the report; the seat stays until an owner applies it', async () => {
+      const id = await onboard(h, 'u-mia', 'mia@example.com', 'Meta Advertisers');
+      const parent = await h.agent.api.offboard({ email: 'mia@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-deactivate-1' });
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
+      assert.deepEqual((await h.agent.api.tasks({ parentId: parent.id })).items, [], 'nothing queued for the app');
+      assert.ok(h.emulator.control.state().users.some((u) => u.id === id), 'seat kept until an owner applies the report');
+      const report = (await h.agent.api.reports(HUB)).find((r) => r.status === 'open' && r.items.some((i) => i.email === 'mia@example.com'));
+      assert.ok(report, 'the removal is in the open deprovisioning report');
+      const item = report.items.find((i) => i.email === 'mia@example.com')!;
+      // Okta also pushes the deactivation over SCIM; applying re-checks that the person is still deprovisioned.
+      await h.directory.setActive('u-mia', false);
+      await h.agent.api.applyReport(report.id, [item.memberId], { type: 'admin', actor: 'test' });
+      await until('seat removed after apply', () => !h.emulator.control.state().users.some((u) => u.id === id), 8_000);
+    });
 
-  test('unauthenticated pauses the hub, its tasks wait, hub health says why', async () => {
-    await h.directory.createUser('u-z', 'z@example.com');
-    await h.directory.patchGroup('Meta Advertisers', ['u-z']);
-    await until('hub paused', async () => (await h.store.get('hubStates', '', HUB))?.paused === true);
-    const summary = (await h.agent.api.hub(HUB))!;
-    assert.equal(summary.health.status, 'paused');
-    assert.match(summary.health.pausedReason ?? '', /z@example.com.*unauthenticated/);
-    const invite = (await h.agent.api.tasks({ hubId: HUB, kind: 'invite' })).items[0]!;
-    assert.equal(invite.status, 'waiting');
-    assert.equal(invite.lastError?.kind, 'unauthenticated');
-    assert.ok(!JSON.stringify((await h.agent.api.audit({ hubId: HUB }))).includes('not-a-valid-token'), 'the token never reaches the audit log');
+    test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
+      await h.directory.createUser('u-ivy', 'ivy@example.com');
+      await h.store.transact(async (tx) => {
+        const g = (await collect(tx.list('directoryGroups', HUB))).find((x) => x.displayName === 'Meta Advertisers')!;
+        // A membership written without an outbox entry: only the hook's re-evaluation notices it.
+        tx.put('directoryGroups', HUB, g.id, { ...g, members: [...g.members, { value: 'u-ivy' }] });
+      });
+      const tasks = await h.agent.api.reevaluatePerson({ email: 'ivy@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-1' });
+      assert.equal(tasks.length, 1);
+      await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'ivy@example.com'));
+    });
   });
-});
+
+  describe(`credential rejected (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: Harness;
+    before(async () => { h = await startHarness({ store: kind, token: 'not-a-valid-token' }); });
+    after(() => h.close());
+
+    test('unauthenticated pauses the hub, its tasks wait, hub health says why', async () => {
+      await h.directory.createUser('u-z', 'z@example.com');
+      await h.directory.patchGroup('Meta Advertisers', ['u-z']);
+      await until('hub paused', async () => (await h.store.get('hubStates', '', HUB))?.paused === true);
+      const summary = (await h.agent.api.hub(HUB))!;
+      assert.equal(summary.health.status, 'paused');
+      assert.match(summary.health.pausedReason ?? '', /z@example.com.*unauthenticated/);
+      const invite = (await h.agent.api.tasks({ hubId: HUB, kind: 'invite' })).items[0]!;
+      assert.equal(invite.status, 'waiting');
+      assert.equal(invite.lastError?.kind, 'unauthenticated');
+      assert.ok(!JSON.stringify((await h.agent.api.audit({ hubId: HUB }))).includes('not-a-valid-token'), 'the token never reaches the audit log');
+    });
+  });
+}
