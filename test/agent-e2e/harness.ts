@@ -27,6 +27,8 @@ export function hubConfig(safety: Record<string, unknown> = {}): ConfigFile {
 
 export interface Harness {
   emulator: MetaEmulator;
+  /** The emulator's base URL (changes made by hand in Meta go there). */
+  url: string;
   agent: Agent;
   store: Store;
   directory: Directory;
@@ -45,7 +47,7 @@ export async function startHarness(o: { safety?: Record<string, unknown>; emulat
   });
   await agent.start();
   return {
-    emulator, agent, store, directory: new Directory(store, HUB),
+    emulator, url: server.url, agent, store, directory: new Directory(store, HUB),
     async close() {
       await agent.stop(500);
       await server.close();

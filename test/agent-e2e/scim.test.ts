@@ -4,12 +4,12 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { checkForUpdates, invitePosts, silent, until, type Harness } from './harness.ts';
+import { suiteStores, type SuiteStore } from '../suite-stores.ts';
 
 /**
  * Real SCIM requests (Okta's and Entra's shapes) into the SCIM router, the agent on the same
@@ -39,10 +39,10 @@ function configText(hubId: string, idp: 'okta' | 'entra'): string {
 
 interface ScimHarness extends Harness { scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> }
 
-async function start(idp: 'okta' | 'entra'): Promise<ScimHarness> {
+async function start(idp: 'okta' | 'entra', kind: SuiteStore): Promise<ScimHarness> {
   const hubId = `meta-${idp}`;
   const config = parseConfig(configText(hubId, idp), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's' });
-  const store = new MemoryStore();
+  const { store, dispose } = await kind.open();
   const emulator: MetaEmulator = createMetaEmulator();
   const graph = await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: graph.url }, { log: silent });
@@ -53,7 +53,7 @@ async function start(idp: 'okta' | 'entra'): Promise<ScimHarness> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/hubs/${hubId}`;
   await agent.start();
   const h: ScimHarness = {
-    emulator, agent, store, directory: undefined as never,
+    emulator, url: graph.url, agent, store, directory: undefined as never,
     async scim(method, path, body) {
       const res = await fetch(`${base}${path}`, { method, headers: { authorization: 'Bearer scim-secret', 'content-type': 'application/scim+json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();
@@ -64,6 +64,7 @@ async function start(idp: 'okta' | 'entra'): Promise<ScimHarness> {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await graph.close();
+      await dispose();
     },
   };
   // The harness helpers address the hub by the HUB constant; this suite checks through the emulator instead.
@@ -72,49 +73,52 @@ async function start(idp: 'okta' | 'entra'): Promise<ScimHarness> {
   return h;
 }
 
-describe('Okta shape over real SCIM requests', () => {
-  let h: ScimHarness;
-  before(async () => { h = await start('okta'); });
-  after(() => h.close());
+// On the memory store and on PostgreSQL (test/suite-stores.ts).
+for (const kind of await suiteStores('memory', 'postgres')) {
+  describe(`Okta shape over real SCIM requests (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: ScimHarness;
+    before(async () => { h = await start('okta', kind); });
+    after(() => h.close());
 
-  test('POST /Users, POST /Groups, PATCH add member → one EMPLOYEE invite; PATCH active=false → removal', async () => {
-    const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'jane@example.com', name: { givenName: 'Jane', familyName: 'Doe' }, emails: [{ primary: true, value: 'jane@example.com', type: 'work' }], active: true });
-    assert.equal(user.status, 201);
-    const group = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [] });
-    assert.equal(group.status, 201);
-    const accepted = Date.now();
-    const patch = await h.scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id, display: 'jane@example.com' }] }] });
-    assert.ok(patch.status === 204 || patch.status === 200, `PATCH ${patch.status}`);
-    const post = await until('invite', () => invitePosts(h.emulator, 'jane@example.com').find((c) => c.status === 200), 3_000);
-    assert.ok(post.at - accepted < 1_000);
-    assert.equal(post.body.role, 'EMPLOYEE');
-    const invite = h.emulator.control.state().invites.find((i) => i.email === 'jane@example.com')!;
-    const { memberId } = h.emulator.control.acceptInvite(invite.id);
-    const t = await h.agent.api.checkForUpdates('meta-okta', { type: 'admin' });
-    await until('import', async () => (await h.agent.api.task(t.id))?.status === 'completed', 10_000);
-    await until('act_111', () => h.emulator.control.state().assignments.find((a) => a.assetId === 'act_111' && a.userId === memberId));
-    const off = await h.scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
-    assert.ok(off.status === 200 || off.status === 204, `PATCH ${off.status}`);
-    await until('removed', () => !h.emulator.control.state().users.some((u) => u.id === memberId), 8_000);
-    assert.equal(invitePosts(h.emulator, 'jane@example.com').length, 1);
+    test('POST /Users, POST /Groups, PATCH add member → one EMPLOYEE invite; PATCH active=false → removal', async () => {
+      const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'jane@example.com', name: { givenName: 'Jane', familyName: 'Doe' }, emails: [{ primary: true, value: 'jane@example.com', type: 'work' }], active: true });
+      assert.equal(user.status, 201);
+      const group = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [] });
+      assert.equal(group.status, 201);
+      const accepted = Date.now();
+      const patch = await h.scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id, display: 'jane@example.com' }] }] });
+      assert.ok(patch.status === 204 || patch.status === 200, `PATCH ${patch.status}`);
+      const post = await until('invite', () => invitePosts(h.emulator, 'jane@example.com').find((c) => c.status === 200), 3_000);
+      assert.ok(post.at - accepted < 1_000);
+      assert.equal(post.body.role, 'EMPLOYEE');
+      const invite = h.emulator.control.state().invites.find((i) => i.email === 'jane@example.com')!;
+      const { memberId } = h.emulator.control.acceptInvite(invite.id);
+      const t = await h.agent.api.checkForUpdates('meta-okta', { type: 'admin' });
+      await until('import', async () => (await h.agent.api.task(t.id))?.status === 'completed', 10_000);
+      await until('act_111', () => h.emulator.control.state().assignments.find((a) => a.assetId === 'act_111' && a.userId === memberId));
+      const off = await h.scim('PATCH', `/Users/${user.body.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+      assert.ok(off.status === 200 || off.status === 204, `PATCH ${off.status}`);
+      await until('removed', () => !h.emulator.control.state().users.some((u) => u.id === memberId), 8_000);
+      assert.equal(invitePosts(h.emulator, 'jane@example.com').length, 1);
+    });
   });
-});
 
-describe('Entra shape over real SCIM requests', () => {
-  let h: ScimHarness;
-  before(async () => { h = await start('entra'); });
-  after(() => h.close());
+  describe(`Entra shape over real SCIM requests (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: ScimHarness;
+    before(async () => { h = await start('entra', kind); });
+    after(() => h.close());
 
-  test('group created with its member, then Add/Remove ops with capitalised op names → role follows the group', async () => {
-    const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'sam@example.com', externalId: 'sam', emails: [{ primary: true, value: 'sam@example.com', type: 'work' }], active: true });
-    assert.equal(user.status, 201);
-    const admins = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Admins', externalId: 'g-admins', members: [] });
-    const adv = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', externalId: 'g-adv', members: [{ value: user.body.id }] });
-    assert.equal(adv.status, 201);
-    const invite = await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'sam@example.com' && i.status === 'PENDING'), 3_000);
-    assert.equal(invite.role, 'EMPLOYEE');
-    await h.scim('PATCH', `/Groups/${admins.body.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ value: user.body.id }] }] });
-    await until('invite role raised to ADMIN', () => h.emulator.control.state().invites.find((i) => i.id === invite.id)?.role === 'ADMIN', 3_000);
-    assert.equal(invitePosts(h.emulator, 'sam@example.com').length, 1, 'the pending invite changed role; no second invite');
+    test('group created with its member, then Add/Remove ops with capitalised op names → role follows the group', async () => {
+      const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'sam@example.com', externalId: 'sam', emails: [{ primary: true, value: 'sam@example.com', type: 'work' }], active: true });
+      assert.equal(user.status, 201);
+      const admins = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Admins', externalId: 'g-admins', members: [] });
+      const adv = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', externalId: 'g-adv', members: [{ value: user.body.id }] });
+      assert.equal(adv.status, 201);
+      const invite = await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'sam@example.com' && i.status === 'PENDING'), 3_000);
+      assert.equal(invite.role, 'EMPLOYEE');
+      await h.scim('PATCH', `/Groups/${admins.body.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ value: user.body.id }] }] });
+      await until('invite role raised to ADMIN', () => h.emulator.control.state().invites.find((i) => i.id === invite.id)?.role === 'ADMIN', 3_000);
+      assert.equal(invitePosts(h.emulator, 'sam@example.com').length, 1, 'the pending invite changed role; no second invite');
+    });
   });
-});
+}

@@ -13,7 +13,6 @@ import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService } from '../../agent/members/member-service.ts';
 import { createWriteback } from '../../agent/writeback/writeback.ts';
 import { childLogger } from '../../agent/log/logger.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createOktaEmulator } from '../emulators/okta/okta-emulator.ts';
@@ -21,6 +20,7 @@ import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { Directory } from '../agent-e2e/directory.ts';
 import { until } from '../agent-e2e/harness.ts';
 import { HUB, OKTA_TOKEN, hubConfig } from './business.ts';
+import { suiteStores, type SuiteStore } from '../suite-stores.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const ENTRA = { tenantId: 'c0ffee00-1111-2222-3333-444455556666', clientId: 'a1b2c3d4-0000-1111-2222-333344445555', clientSecret: 'entra-degraded-e2e-secret', extensionAppId: 'e7e7e7e7-aaaa-bbbb-cccc-ddddeeeeffff' };
@@ -33,7 +33,7 @@ const PEOPLE = {
 } as const;
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
 
-async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails') {
+async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails', kind: SuiteStore) {
   const closers: Array<() => Promise<void>> = [];
   const meta = createMetaEmulator();
   const metaServer = await meta.listen(0);
@@ -61,7 +61,7 @@ async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails
     partners: variant === 'okta-no-partners' ? 'none' : 'sandbox', settleSeconds: 1, env: { ENTRA_SECRET: ENTRA.clientSecret },
   });
   const hub = config.file.hubs[0];
-  const store = new MemoryStore();
+  const { store, dispose } = await kind.open();
   const connector = createHubConnector(hub, config, { log: silent });
   const connectorFor = () => connector;
   const writeback = createWriteback({ config, store, log: childLogger('writeback-degraded-e2e') });
@@ -84,14 +84,16 @@ async function runHub(variant: 'okta-no-partners' | 'entra-partner-listing-fails
       await agent.stop(500);
       service.close();
       for (const c of closers) await c();
+      await dispose();
     },
   };
 }
 
-for (const variant of ['okta-no-partners', 'entra-partner-listing-fails'] as const) {
-  describe(`a hub with ${variant === 'okta-no-partners' ? 'partners: [] (Okta)' : 'its partner listing failing (Entra)'}: a full check for updates and what follows it`, () => {
+// On the memory store and on PostgreSQL (test/suite-stores.ts).
+for (const kind of await suiteStores('memory', 'postgres')) for (const variant of ['okta-no-partners', 'entra-partner-listing-fails'] as const) {
+  describe(`a hub with ${variant === 'okta-no-partners' ? 'partners: [] (Okta)' : 'its partner listing failing (Entra)'}: a full check for updates and what follows it (${kind.kind})`, { skip: kind.skip }, () => {
     test('members matched, assets assigned after acceptance, a removal after the settle window, write-back to the IdP', async () => {
-      const h = await runHub(variant);
+      const h = await runHub(variant, kind);
       try {
         for (const [id, [email]] of Object.entries(PEOPLE)) await h.directory.createUser(id, email);
         await h.directory.patchGroup('Meta Admins', ['u-ada', 'u-grace']);

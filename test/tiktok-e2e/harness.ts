@@ -9,11 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 
 export { until };
 
@@ -47,19 +48,20 @@ export interface TikTokHarness {
   hubId: string;
   emulator: TikTokEmulator;
   agent: Agent;
-  store: MemoryStore;
+  store: Store;
   scim(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   checkForUpdates(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown> } = {}): Promise<TikTokHarness> {
+/** `store`: the store kind (test/suite-stores.ts), opened here and closed by `close`; memory by default. */
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
   const emulator = createTikTokEmulator(o.emulator);
   const api = await emulator.listen(0);
   const config = parseConfig(configText(hubId, idp, api.url, o.safety), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
-  const store = new MemoryStore();
+  const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   const app = express();
   app.use('/scim/v2', createScimRouter({ config, store }));
@@ -83,6 +85,7 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await api.close();
+      await dispose();
     },
   };
   try {
