@@ -9,7 +9,6 @@ import { createAgent, type Agent } from '../../agent/agent.ts';
 import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
@@ -19,6 +18,7 @@ import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecy
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { HUB, hubConfig, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
+import { suiteStores } from '../suite-stores.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const ADMIN = 'real-agent-admin-token';
@@ -47,126 +47,133 @@ function withSurfaces(base: LoadedConfig, graphUrl: string): LoadedConfig {
   };
 }
 
-describe('admin API and Okta hook over the real agent', () => {
-  let server: TestServer;
-  let agent: Agent;
-  let service: MemberService;
-  let hook: HookRouter;
-  let closeEmulator: () => Promise<void>;
-  let graph: GraphEmulator;
-  let closeGraph: () => Promise<void>;
-  let entra: ReturnType<typeof createEntraLifecycleRouter>;
+// On the memory store and on PostgreSQL (test/suite-stores.ts).
+for (const kind of await suiteStores('memory', 'postgres')) {
+  describe(`admin API and Okta hook over the real agent (${kind.kind})`, { skip: kind.skip }, () => {
+    let server: TestServer;
+    let agent: Agent;
+    let service: MemberService;
+    let hook: HookRouter;
+    let closeEmulator: () => Promise<void>;
+    let graph: GraphEmulator;
+    let closeGraph: () => Promise<void>;
+    let entra: ReturnType<typeof createEntraLifecycleRouter>;
+    let dispose: () => Promise<void>;
 
-  before(async () => {
-    const emulator = createMetaEmulator();
-    const listening = await emulator.listen(0);
-    closeEmulator = listening.close;
-    graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
-    const graphServer = await graph.listen();
-    closeGraph = graphServer.close;
-    const config = withSurfaces(hubConfig(listening.url), graphServer.url);
-    const store = new MemoryStore();
-    await seedDirectory(store);
-    const connector = createHubConnector(config.file.hubs[0], config, { log: silent });
-    service = createMemberService({ config, store, log: silent });
-    agent = createAgent({
-      config, store, connectorFor: () => connector, log: silent, members: service, auditFile: false,
-      handlers: [createCheckForUpdatesHandler()], runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
+    before(async () => {
+      const emulator = createMetaEmulator();
+      const listening = await emulator.listen(0);
+      closeEmulator = listening.close;
+      graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
+      const graphServer = await graph.listen();
+      closeGraph = graphServer.close;
+      const config = withSurfaces(hubConfig(listening.url), graphServer.url);
+      const opened = await kind.open();
+      const store = opened.store;
+      dispose = opened.dispose;
+      await seedDirectory(store);
+      const connector = createHubConnector(config.file.hubs[0], config, { log: silent });
+      service = createMemberService({ config, store, log: silent });
+      agent = createAgent({
+        config, store, connectorFor: () => connector, log: silent, members: service, auditFile: false,
+        handlers: [createCheckForUpdatesHandler()], runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 },
+      });
+      await agent.start();
+      hook = createOktaHookRouter({ config, agent: agent.api, store });
+      entra = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20 });
+      server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook], ['/hooks', entra]]);
     });
-    await agent.start();
-    hook = createOktaHookRouter({ config, agent: agent.api, store });
-    entra = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20 });
-    server = await serveRouters([['/api/v1', createAdminRouter({ config, agent: agent.api })], ['/hooks', hook], ['/hooks', entra]]);
-  });
-  after(async () => {
-    entra.stop();
-    await server.close();
-    await closeGraph();
-    await agent.stop(500);
-    service.close();
-    await closeEmulator();
-  });
-
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  test('check for updates over REST: 202, poll the task to completed, then members by status', async () => {
-    const res = await api(`/hubs/${HUB}/check-for-updates`, { method: 'POST' });
-    assert.equal(res.status, 202);
-    const { taskId } = await res.json();
-    assert.equal(res.headers.get('location'), `/api/v1/tasks/${taskId}`);
-    const task = await until('check for updates', async () => {
-      const t = await (await api(`/tasks/${taskId}`)).json();
-      return ['completed', 'failed'].includes(t.status) ? t : undefined;
+    after(async () => {
+      entra.stop();
+      await server.close();
+      await closeGraph();
+      await agent.stop(500);
+      service.close();
+      await closeEmulator();
+      await dispose();
     });
-    assert.equal(task.status, 'completed', JSON.stringify(task.lastError));
-    assert.deepEqual(task.trigger, { type: 'admin', actor: task.trigger.actor });
-    assert.match(task.trigger.actor, /^admin-token:[0-9a-f]{6}$/);
 
-    const unmatched = await (await api(`/hubs/${HUB}/members?status=unmatched`)).json();
-    assert.deepEqual(unmatched.items.map((m: { id: string }) => m.id), [SANDBOX.employees[2]]);
-    const hub = await (await api(`/hubs/${HUB}`)).json();
-    assert.equal(hub.health.lastCheckForUpdates.outcome, 'completed');
-    assert.equal(hub.settings.meta.accessToken, '[secret env:META_TOKEN]');
-  });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
 
-  test('bad input against the real agent: 404/400 problem details, never 500', async () => {
-    const unknownMember = await api(`/hubs/${HUB}/members/no-such-member/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'x' }) });
-    assert.equal(unknownMember.status, 404);
-    const unknownUser = await api(`/hubs/${HUB}/members/${SANDBOX.employees[2]}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId: 'dir-nobody' }) });
-    assert.ok([400, 404].includes(unknownUser.status), `status ${unknownUser.status}: ${await unknownUser.text()}`);
-    assert.equal((await api('/tasks/no-such-task')).status, 404);
-    assert.equal((await api('/reports/no-such-report/apply', { method: 'POST', body: '{}' })).status, 404);
-    assert.equal((await api('/people/nobody%40example.com/reevaluate', { method: 'POST' })).status, 404);
-  });
-
-  test('an Okta deactivate event offboards through the agent once, even when replayed', async () => {
-    const delivery = {
-      eventType: 'com.okta.event_hook',
-      data: { events: [{
-        uuid: 'real-1', published: '2026-11-23T10:00:00.000Z', eventType: 'user.lifecycle.deactivate',
-        actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' },
-        target: [{ id: '00ufrank', type: 'User', alternateId: 'frank.ledger@sandbox.example', displayName: 'Frank' }],
-      }] },
-    };
-    for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { authorization: HOOK, 'content-type': 'application/json' }, body: JSON.stringify(delivery) });
-      assert.equal(res.status, 200);
+    async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+      const end = Date.now() + ms;
+      for (;;) {
+        const v = await probe();
+        if (v) return v;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     }
-    await hook.settled();
-    const offboards = (await agent.api.tasks({ kind: 'offboard' })).items;
-    assert.equal(offboards.length, 1);
-    assert.equal(offboards[0].trigger.type, 'okta-event-hook');
-    assert.equal(offboards[0].trigger.idp, 'okta');
-  });
 
-  test('an Entra leaver callout offboards through the agent and resumes the workflow when the task finishes', async () => {
-    const token = await graph.issueToken({ aud: 'api://hubwarden', azp: RELAY, appid: RELAY });
-    const body = {
-      data: {
-        subject: { id: 'obj-dan', email: 'dan.designer@sandbox.example', userPrincipalName: 'dan.designer@sandbox.example' },
-        task: { id: 'task-1' }, taskProcessingResult: { id: 'tpr-real' }, workflow: { id: 'wf-leaver' },
-      },
-      source: 'sample', type: 'lifecycleEvent',
-    };
-    const res = await fetch(`${server.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal(res.status, 202);
-    await entra.settled();
-    const offboard = (await agent.api.tasks({ kind: 'offboard' })).items.find((t) => t.trigger.type === 'entra-lifecycle');
-    assert.ok(offboard, 'an offboarding task with the entra-lifecycle trigger');
-    const resume = graph.resumes.find((r) => r.taskProcessingResultId === 'tpr-real');
-    const final = (await agent.api.task(offboard.id))!;
-    assert.deepEqual(resume?.body, { data: { operationStatus: final.status === 'completed' ? 'completed' : 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
-    assert.equal(final.status, 'completed', JSON.stringify(final.lastError));
+    test('check for updates over REST: 202, poll the task to completed, then members by status', async () => {
+      const res = await api(`/hubs/${HUB}/check-for-updates`, { method: 'POST' });
+      assert.equal(res.status, 202);
+      const { taskId } = await res.json();
+      assert.equal(res.headers.get('location'), `/api/v1/tasks/${taskId}`);
+      const task = await until('check for updates', async () => {
+        const t = await (await api(`/tasks/${taskId}`)).json();
+        return ['completed', 'failed'].includes(t.status) ? t : undefined;
+      });
+      assert.equal(task.status, 'completed', JSON.stringify(task.lastError));
+      assert.deepEqual(task.trigger, { type: 'admin', actor: task.trigger.actor });
+      assert.match(task.trigger.actor, /^admin-token:[0-9a-f]{6}$/);
+
+      const unmatched = await (await api(`/hubs/${HUB}/members?status=unmatched`)).json();
+      assert.deepEqual(unmatched.items.map((m: { id: string }) => m.id), [SANDBOX.employees[2]]);
+      const hub = await (await api(`/hubs/${HUB}`)).json();
+      assert.equal(hub.health.lastCheckForUpdates.outcome, 'completed');
+      assert.equal(hub.settings.meta.accessToken, '[secret env:META_TOKEN]');
+    });
+
+    test('bad input against the real agent: 404/400 problem details, never 500', async () => {
+      const unknownMember = await api(`/hubs/${HUB}/members/no-such-member/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'x' }) });
+      assert.equal(unknownMember.status, 404);
+      const unknownUser = await api(`/hubs/${HUB}/members/${SANDBOX.employees[2]}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId: 'dir-nobody' }) });
+      assert.ok([400, 404].includes(unknownUser.status), `status ${unknownUser.status}: ${await unknownUser.text()}`);
+      assert.equal((await api('/tasks/no-such-task')).status, 404);
+      assert.equal((await api('/reports/no-such-report/apply', { method: 'POST', body: '{}' })).status, 404);
+      assert.equal((await api('/people/nobody%40example.com/reevaluate', { method: 'POST' })).status, 404);
+    });
+
+    test('an Okta deactivate event offboards through the agent once, even when replayed', async () => {
+      const delivery = {
+        eventType: 'com.okta.event_hook',
+        data: { events: [{
+          uuid: 'real-1', published: '2026-11-23T10:00:00.000Z', eventType: 'user.lifecycle.deactivate',
+          actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' },
+          target: [{ id: '00ufrank', type: 'User', alternateId: 'frank.ledger@sandbox.example', displayName: 'Frank' }],
+        }] },
+      };
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { authorization: HOOK, 'content-type': 'application/json' }, body: JSON.stringify(delivery) });
+        assert.equal(res.status, 200);
+      }
+      await hook.settled();
+      const offboards = (await agent.api.tasks({ kind: 'offboard' })).items;
+      assert.equal(offboards.length, 1);
+      assert.equal(offboards[0].trigger.type, 'okta-event-hook');
+      assert.equal(offboards[0].trigger.idp, 'okta');
+    });
+
+    test('an Entra leaver callout offboards through the agent and resumes the workflow when the task finishes', async () => {
+      const token = await graph.issueToken({ aud: 'api://hubwarden', azp: RELAY, appid: RELAY });
+      const body = {
+        data: {
+          subject: { id: 'obj-dan', email: 'dan.designer@sandbox.example', userPrincipalName: 'dan.designer@sandbox.example' },
+          task: { id: 'task-1' }, taskProcessingResult: { id: 'tpr-real' }, workflow: { id: 'wf-leaver' },
+        },
+        source: 'sample', type: 'lifecycleEvent',
+      };
+      const res = await fetch(`${server.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.equal(res.status, 202);
+      await entra.settled();
+      const offboard = (await agent.api.tasks({ kind: 'offboard' })).items.find((t) => t.trigger.type === 'entra-lifecycle');
+      assert.ok(offboard, 'an offboarding task with the entra-lifecycle trigger');
+      const resume = graph.resumes.find((r) => r.taskProcessingResultId === 'tpr-real');
+      const final = (await agent.api.task(offboard.id))!;
+      assert.deepEqual(resume?.body, { data: { operationStatus: final.status === 'completed' ? 'completed' : 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+      assert.equal(final.status, 'completed', JSON.stringify(final.lastError));
+    });
   });
-});
+}
