@@ -1,14 +1,13 @@
 /**
  * Everything the dashboard's browser test runs against: a real OIDC provider, the Meta emulator
  * (sandbox business), hubwarden as `npm start` composes it (scim-server/compose.ts: agent,
- * member service, check for updates, admin API) on a MemoryStore seeded with the sandbox
+ * member service, check for updates, admin API) on a store (memory by default) seeded with the sandbox
  * directory, and the dashboard at /ui, on 127.0.0.1 and free ports.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Agent } from '../../agent/agent.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
 import { createApp } from '../../scim-server/app.ts';
@@ -16,6 +15,7 @@ import { composeHubwarden } from '../../scim-server/compose.ts';
 import { createWebRouter } from '../../scim-server/web/router.ts';
 import { DIR, HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { startOidcProvider, type TestProvider } from './oidc-test-provider.ts';
+import { MEMORY_STORE, type AnyStore, type SuiteStore } from '../suite-stores.ts';
 
 export { DIR, HUB };
 export const ADMIN_TOKEN = 'browser-test-admin-token-42';
@@ -31,7 +31,7 @@ export interface DashboardWorld {
   url: string;
   idp: TestProvider;
   emulator: MetaEmulator;
-  store: MemoryStore;
+  store: AnyStore;
   agent: Agent;
   config: LoadedConfig;
   /** A directory change as the SCIM server writes it (deactivation → the agent's safety path). */
@@ -45,7 +45,8 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-export async function startDashboardWorld(): Promise<DashboardWorld> {
+/** `kind`: the store the world runs on (test/suite-stores.ts), closed with it. */
+export async function startDashboardWorld(kind: SuiteStore = MEMORY_STORE): Promise<DashboardWorld> {
   const http = createServer();
   const url = `http://127.0.0.1:${await listen(http)}`;
   const idp = await startOidcProvider({
@@ -79,8 +80,7 @@ hubs:
     safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: true, drift: report }
 `, '/tmp/hubwarden-browser-test.yaml', { ADMIN_TOKEN, OIDC_CLIENT_SECRET: CLIENT.secret, PARTNER_TOKEN: SANDBOX.partner.token });
 
-  const store = new MemoryStore();
-  await store.open();
+  const { store, dispose } = await kind.open();
   await seedDirectory(store);
   // Casey (the contractor's directory identity) is an advertiser: matching the contractor to
   // Casey makes the agent grant the advertisers' tasks in Meta.
@@ -117,6 +117,7 @@ hubs:
       await new Promise<void>((resolve) => { http.closeAllConnections(); http.close(() => resolve()); });
       await graph.close();
       await idp.close();
+      await dispose();
     },
   };
 }

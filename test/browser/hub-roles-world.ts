@@ -13,7 +13,6 @@ import type { AddressInfo } from 'node:net';
 import type { Agent } from '../../agent/agent.ts';
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Transaction } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
@@ -22,6 +21,7 @@ import { composeHubwarden } from '../../scim-server/compose.ts';
 import { HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { startOidcProvider, type TestProvider } from './oidc-test-provider.ts';
 import { until } from './browser-kit.ts';
+import { MEMORY_STORE, type AnyStore, type SuiteStore } from '../suite-stores.ts';
 
 export const HUB_A = HUB;
 export const HUB_B = 'beta-meta';
@@ -44,7 +44,7 @@ export interface HubRolesWorld {
   /** Hub A's business (the sandbox) and hub B's. */
   emulatorA: MetaEmulator;
   emulatorB: MetaEmulator;
-  store: MemoryStore;
+  store: AnyStore;
   agent: Agent;
   /** Directory changes as the SCIM server writes them (the record, and the outbox entry in the same transaction). */
   removeFromGroup(hubId: string, groupId: string, userId: string): Promise<void>;
@@ -73,7 +73,8 @@ function push(tx: Transaction, hubId: string, users: DirectoryUserRecord[], grou
   ] });
 }
 
-export async function startHubRolesWorld(): Promise<HubRolesWorld> {
+/** `kind`: the store the world runs on (test/suite-stores.ts), closed with it. */
+export async function startHubRolesWorld(kind: SuiteStore = MEMORY_STORE): Promise<HubRolesWorld> {
   const http = createServer();
   const url = `http://127.0.0.1:${await listen(http)}`;
   const idp = await startOidcProvider({
@@ -116,8 +117,7 @@ hubs:
     safety: ${safety}
 `, '/tmp/hubwarden-hub-roles-test.yaml', { OIDC_CLIENT_SECRET: CLIENT.secret, META_TOKEN: SANDBOX.token });
 
-  const store = new MemoryStore();
-  await store.open();
+  const { store, dispose } = await kind.open();
   await seedDirectory(store);
   await store.transact((tx) => {
     // Hub B knows Ada too, as staff: a seat there lets her manage nothing.
@@ -161,6 +161,7 @@ hubs:
       await graphA.close();
       await graphB.close();
       await idp.close();
+      await dispose();
     },
   };
 }
