@@ -3,11 +3,20 @@
  * outcome, signing in through the test OIDC provider's login and consent pages, and calling the
  * dashboard over HTTP with a browser context's session cookie and CSRF token.
  */
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { SuiteStoreKind } from '../suite-stores.ts';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+/** Where a run's screenshots go (created): test-artifacts/screenshots, another store's run in a folder of its own there. */
+export function screenshotsFor(kind: SuiteStoreKind): string {
+  const dir = kind === 'memory' ? 'test-artifacts/screenshots' : `test-artifacts/screenshots/${kind}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 /** A fresh browser context (no cookies) that cannot reach the internet's web fonts (the IdP's dev pages import one). */
 export async function newContext(browser: Browser): Promise<BrowserContext> {

@@ -7,17 +7,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { ADMIN_TOKEN, DIR, HUB, PEOPLE, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
-import { launchChromium, newContext, signInWithIdp, until } from './browser-kit.ts';
+import { launchChromium, newContext, signInWithIdp, until, screenshotsFor } from './browser-kit.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { collect } from '../../agent/store/store.ts';
 import { graphCallsByHour } from '../../scim-server/ops/hourly-counts.ts';
 import { suiteStores } from '../suite-stores.ts';
 
-const SHOTS = 'test-artifacts/screenshots';
 const CONTRACTOR = SANDBOX.employees[2];
 const FRANK = SANDBOX.employees[1];
 const DAN = SANDBOX.employees[3];
@@ -25,6 +23,7 @@ const DAN = SANDBOX.employees[3];
 // On the memory store and on PostgreSQL (test/suite-stores.ts): any replica serves the dashboard.
 for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`dashboard in a browser (${kind.kind})`, { timeout: 240_000, skip: kind.skip }, () => {
+    let shots = '';
     let world: DashboardWorld;
     let browser: Browser;
     let context: BrowserContext;
@@ -32,8 +31,6 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     /** Console errors and uncaught exceptions on the dashboard's own pages (the IdP's are not ours). */
     const errors: string[] = [];
 
-    // The memory run's screenshots in SHOTS, PostgreSQL's in SHOTS/postgres.
-    const shots = kind.kind === 'memory' ? SHOTS : `${SHOTS}/${kind.kind}`;
     const shot = (name: string) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
     const watch = (p: Page) => {
       p.on('console', (m) => { if (m.type() === 'error' && p.url().startsWith(world.url)) errors.push(`${p.url()}: ${m.text()}`); });
@@ -41,7 +38,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     };
 
     before(async () => {
-      mkdirSync(shots, { recursive: true });
+      shots = screenshotsFor(kind.kind);
       world = await startDashboardWorld(kind);
       browser = await launchChromium();
       // The provider's dev login page imports a web font; there is no internet in CI.

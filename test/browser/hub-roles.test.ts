@@ -7,15 +7,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collect } from '../../agent/store/store.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp } from './browser-kit.ts';
+import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsFor } from './browser-kit.ts';
 import { callsNaming, HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
 import { suiteStores } from '../suite-stores.ts';
 
-const SHOTS = 'test-artifacts/screenshots';
 const B_MEMBER = SANDBOX.employees[0];
 
 /**
@@ -41,8 +39,7 @@ const HUB_B_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]
 // On the memory store and on PostgreSQL (test/suite-stores.ts).
 for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`hub roles in a browser (${kind.kind})`, { timeout: 240_000, skip: kind.skip }, () => {
-    // The memory run's screenshots in SHOTS, PostgreSQL's in SHOTS/postgres.
-    const shots = kind.kind === 'memory' ? SHOTS : `${SHOTS}/${kind.kind}`;
+    let shots = '';
     let world: HubRolesWorld;
     let browser: Browser;
     const contexts: BrowserContext[] = [];
@@ -61,7 +58,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     }
 
     before(async () => {
-      mkdirSync(shots, { recursive: true });
+      shots = screenshotsFor(kind.kind);
       world = await startHubRolesWorld(kind);
       browser = await launchChromium();
       const now = new Date().toISOString();
