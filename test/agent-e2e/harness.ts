@@ -1,7 +1,6 @@
 /** An agent wired to the Meta emulator through the real Meta connector, for end-to-end tests. */
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { checkForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 import { configSchema, type ConfigFile } from '../../config/schema.ts';
