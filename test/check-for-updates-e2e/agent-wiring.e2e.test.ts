@@ -10,7 +10,7 @@ import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emul
 import { createHubConnector } from '../../agent/hub-connector.ts';
 import { createAgent, type Agent } from '../../agent/agent.ts';
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
 import { createGraphCallMeter } from '../../agent/check-for-updates/graph-call-meter.ts';
 import { HUB, sandboxHub } from './business.ts';
 
@@ -19,7 +19,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 describe('member service wired into the agent', () => {
   let agent: Agent;
   let service: MemberService;
-  let store: MemoryStore;
+  let store: Store;
   let close: () => Promise<void>;
   let emulator: ReturnType<typeof createMetaEmulator>;
 

@@ -9,7 +9,7 @@ import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desi
 import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { createMetaEmulator, SANDBOX, type MetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { MEMORY_STORE, type AnyStore, type SuiteStore } from '../suite-stores.ts';
 
 export const HUB = 'acme-meta';
 
@@ -102,11 +102,14 @@ export async function seedDirectory(store: Store): Promise<void> {
   });
 }
 
-/** The sandbox business on a fresh Meta emulator, the e2e hub's config pointing at it, and a store seeded with its directory. */
-export async function sandboxHub(): Promise<{ emulator: MetaEmulator; close(): Promise<void>; config: LoadedConfig; store: MemoryStore }> {
+/**
+ * The sandbox business on a fresh Meta emulator, the e2e hub's config pointing at it, and a store
+ * of `kind` (test/suite-stores.ts; memory by default) seeded with its directory; `close` closes both.
+ */
+export async function sandboxHub(kind: SuiteStore = MEMORY_STORE): Promise<{ emulator: MetaEmulator; close(): Promise<void>; config: LoadedConfig; store: AnyStore }> {
   const emulator = createMetaEmulator();
-  const { url, close } = await emulator.listen(0);
-  const store = new MemoryStore();
+  const server = await emulator.listen(0);
+  const { store, dispose } = await kind.open();
   await seedDirectory(store);
-  return { emulator, close, config: hubConfig(url), store };
+  return { emulator, close: async () => (await server.close(), await dispose()), config: hubConfig(server.url), store };
 }

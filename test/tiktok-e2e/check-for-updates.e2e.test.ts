@@ -13,120 +13,126 @@ import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/hand
 import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
 import { createWriteback } from '../../agent/writeback/writeback.ts';
 import { childLogger } from '../../agent/log/logger.ts';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
 import { TaskRunner } from '../../agent/tasks/task-runner.ts';
 import { operationHandlers } from '../../agent/tasks/operations/operation-handler.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
+import { suiteStores } from '../suite-stores.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
 const attr = (field: string) => `hubwarden_${HUB.replace(/-/g, '_')}_${field}`;
 const [EVE, FRANK, CONTRACTOR] = S.standard;
 
-describe('check for updates and write-back on a TikTok hub (emulators, real SDKs)', () => {
-  let tiktok: TikTokEmulator;
-  let apiUrl = '';
-  let okta: OktaEmulator;
-  let runner: TaskRunner;
-  let service: MemberService;
-  let store: MemoryStore;
-  const closers: Array<() => Promise<void>> = [];
+// On the memory store and on PostgreSQL (test/suite-stores.ts).
+for (const kind of await suiteStores('memory', 'postgres')) {
+  describe(`check for updates and write-back on a TikTok hub (emulators, real SDKs) (${kind.kind})`, { skip: kind.skip }, () => {
+    let tiktok: TikTokEmulator;
+    let apiUrl = '';
+    let okta: OktaEmulator;
+    let runner: TaskRunner;
+    let service: MemberService;
+    let store: Store;
+    const closers: Array<() => Promise<void>> = [];
 
-  before(async () => {
-    tiktok = createTikTokEmulator();
-    const api = await tiktok.listen(0);
-    closers.push(api.close);
-    apiUrl = api.url;
-    store = new MemoryStore();
-    await seedDirectory(store);
-    okta = createOktaEmulator({ token: OKTA_TOKEN, users: Object.values(LOGINS).map((login) => ({ login: login.toLowerCase() })) });
-    const oktaServer = await okta.listen();
-    closers.push(oktaServer.close);
-    const config = hubConfig(api.url, oktaServer.url);
-    const hub = config.file.hubs[0]!;
-    const connector = createHubConnector(hub, config, { log: silent });
-    const writeback = createWriteback({ config, store, log: childLogger('writeback-e2e') });
-    runner = new TaskRunner({
-      store, log: silent, handlers: [createCheckForUpdatesHandler({ writeback }), ...operationHandlers],
-      hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector, backoffBaseMs: 600_000, backoffMaxMs: 600_000,
+    before(async () => {
+      tiktok = createTikTokEmulator();
+      const api = await tiktok.listen(0);
+      closers.push(api.close);
+      apiUrl = api.url;
+      const opened = await kind.open();
+      store = opened.store;
+      closers.push(opened.dispose);
+      await seedDirectory(store);
+      okta = createOktaEmulator({ token: OKTA_TOKEN, users: Object.values(LOGINS).map((login) => ({ login: login.toLowerCase() })) });
+      const oktaServer = await okta.listen();
+      closers.push(oktaServer.close);
+      const config = hubConfig(api.url, oktaServer.url);
+      const hub = config.file.hubs[0]!;
+      const connector = createHubConnector(hub, config, { log: silent });
+      const writeback = createWriteback({ config, store, log: childLogger('writeback-e2e') });
+      runner = new TaskRunner({
+        store, log: silent, handlers: [createCheckForUpdatesHandler({ writeback }), ...operationHandlers],
+        hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector, backoffBaseMs: 600_000, backoffMaxMs: 600_000,
+      });
+      await runner.start();
+      service = createMemberService({ config, store, log: silent });
     });
-    await runner.start();
-    service = createMemberService({ config, store, log: silent });
-  });
-  after(async () => {
-    await runner.stop();
-    service.close();
-    for (const close of closers) await close();
-  });
-
-  const check = async () => {
-    const task = await service.checkForUpdates(HUB, owner);
-    await runner.idle();
-    const done = (await store.get('tasks', HUB, task.id))!;
-    assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
-    return { task: done, run: (await store.get('checkRuns', HUB, task.id)) as CheckRunRecord | undefined };
-  };
-  const outcomes = async () => Object.fromEntries((await service.members(HUB, { limit: 500 })).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
-  const profileOf = (dirId: string) => {
-    const u = okta.state().users.find((x) => String(x.profile.login).toLowerCase() === LOGINS[dirId]!.toLowerCase())!;
-    return [u.profile[attr('status')], u.profile[attr('role')], u.profile[attr('exemption')]];
-  };
-
-  test('imports the whole Business Center and gives every member its outcome (matching)', async () => {
-    const { run } = await check();
-    assert.equal((await store.get('appImports', HUB, HUB))?.complete, true);
-    assert.equal(run?.counts?.members, 5);
-    assert.equal(run?.counts?.assets, 5);
-    assert.deepEqual(await outcomes(), {
-      [S.tokenUserId]: ['unmatched', null], // the token's own user: in no directory, never written
-      [S.admins[0]]: ['onboarded', DIR.ada], // the address differs in case only
-      [EVE]: ['onboarded', DIR.eve], // matched on her second address
-      [FRANK]: ['onboarded', DIR.frank],
-      [CONTRACTOR]: ['unmatched', null], // added by hand with the agency address
-      [`invite:${S.pendingEmail}`]: ['invited', DIR.newHire],
-      [`invite:${S.rejectedEmail}`]: ['unmatched', null], // declined; the address is no directory user's
+    after(async () => {
+      await runner.stop();
+      service.close();
+      for (const close of closers) await close();
     });
-    const eve = (await service.member(HUB, EVE))!;
-    assert.deepEqual(eve.grantedBy, ['TikTok Advertisers']);
-    assert.deepEqual(eve.assets?.find((a) => a.id === S.adAccounts[0]), { type: 'ad_account', id: S.adAccounts[0], tasks: ['OPERATOR'] });
-    assert.equal((await service.health(HUB))?.credential?.valid, true);
-  });
 
-  test('write-back: each directory user carries its standing in Okta', async () => {
-    const { task } = await check();
-    assert.equal((task.result as { writeback?: string }).writeback, 'done');
-    assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', '']);
-    assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'STANDARD', '']);
-    assert.deepEqual(profileOf(DIR.newHire), ['invited', 'STANDARD', '']);
-    assert.deepEqual(profileOf(DIR.casey), ['pending', '', '']);
-  });
+    const check = async () => {
+      const task = await service.checkForUpdates(HUB, owner);
+      await runner.idle();
+      const done = (await store.get('tasks', HUB, task.id))!;
+      assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
+      return { task: done, run: (await store.get('checkRuns', HUB, task.id)) as CheckRunRecord | undefined };
+    };
+    const outcomes = async () => Object.fromEntries((await service.members(HUB, { limit: 500 })).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
+    const profileOf = (dirId: string) => {
+      const u = okta.state().users.find((x) => String(x.profile.login).toLowerCase() === LOGINS[dirId]!.toLowerCase())!;
+      return [u.profile[attr('status')], u.profile[attr('role')], u.profile[attr('exemption')]];
+    };
 
-  test("an owner's manual match and exemption survive the next import and reach Okta; an accepted invitation is linked", async () => {
-    await service.matchMember(HUB, CONTRACTOR, { directoryUserId: DIR.casey, hubRole: 'collaborator' }, owner);
-    await service.exemptMember(HUB, FRANK, { reason: 'finance manager kept by hand' }, owner);
-    await store.transact(async (tx) => tx.put('appInvites', HUB, S.pendingEmail, { ...(await tx.get('appInvites', HUB, S.pendingEmail))!, sentByHubwarden: true }));
-    const { userId } = tiktok.control.acceptInvite(S.bcId, S.pendingEmail, { name: 'New Hire' });
-    const { run } = await check();
-    const now = await outcomes();
-    assert.deepEqual(now[CONTRACTOR], ['onboarded', DIR.casey]);
-    assert.deepEqual(now[FRANK], ['exempted', DIR.frank]);
-    assert.deepEqual(now[userId], ['onboarded', DIR.newHire]);
-    assert.equal(now[`invite:${S.pendingEmail}`], undefined);
-    assert.deepEqual(run?.changes?.acceptedInvites, [{ memberId: userId, inviteId: S.pendingEmail, email: S.pendingEmail }]);
-    assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'STANDARD', '']);
-    assert.deepEqual(profileOf(DIR.frank), ['exempted', 'STANDARD', 'finance manager kept by hand']);
-    assert.deepEqual(profileOf(DIR.newHire), ['onboarded', 'STANDARD', '']);
-  });
-
-  test('a role changed by hand in the Business Center is found as drift', async () => {
-    const res = await fetch(`${apiUrl}/open_api/v1.3/bc/member/update/`, {
-      method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/json' },
-      body: JSON.stringify({ bc_id: S.bcId, user_id: EVE, user_role: 'ADMIN' }),
+    test('imports the whole Business Center and gives every member its outcome (matching)', async () => {
+      const { run } = await check();
+      assert.equal((await store.get('appImports', HUB, HUB))?.complete, true);
+      assert.equal(run?.counts?.members, 5);
+      assert.equal(run?.counts?.assets, 5);
+      assert.deepEqual(await outcomes(), {
+        [S.tokenUserId]: ['unmatched', null], // the token's own user: in no directory, never written
+        [S.admins[0]]: ['onboarded', DIR.ada], // the address differs in case only
+        [EVE]: ['onboarded', DIR.eve], // matched on her second address
+        [FRANK]: ['onboarded', DIR.frank],
+        [CONTRACTOR]: ['unmatched', null], // added by hand with the agency address
+        [`invite:${S.pendingEmail}`]: ['invited', DIR.newHire],
+        [`invite:${S.rejectedEmail}`]: ['unmatched', null], // declined; the address is no directory user's
+      });
+      const eve = (await service.member(HUB, EVE))!;
+      assert.deepEqual(eve.grantedBy, ['TikTok Advertisers']);
+      assert.deepEqual(eve.assets?.find((a) => a.id === S.adAccounts[0]), { type: 'ad_account', id: S.adAccounts[0], tasks: ['OPERATOR'] });
+      assert.equal((await service.health(HUB))?.credential?.valid, true);
     });
-    assert.equal(((await res.json()) as { code: number }).code, 0);
-    const { run } = await check();
-    assert.deepEqual(run!.changes!.roleChanges, [{ memberId: EVE, email: 'eve.moneypenny@sandbox.example', from: 'STANDARD', to: 'ADMIN' }]);
-    assert.ok(run!.changes!.drift.some((d) => d.kind === 'role-changed' && d.memberId === EVE));
+
+    test('write-back: each directory user carries its standing in Okta', async () => {
+      const { task } = await check();
+      assert.equal((task.result as { writeback?: string }).writeback, 'done');
+      assert.deepEqual(profileOf(DIR.ada), ['onboarded', 'ADMIN', '']);
+      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'STANDARD', '']);
+      assert.deepEqual(profileOf(DIR.newHire), ['invited', 'STANDARD', '']);
+      assert.deepEqual(profileOf(DIR.casey), ['pending', '', '']);
+    });
+
+    test("an owner's manual match and exemption survive the next import and reach Okta; an accepted invitation is linked", async () => {
+      await service.matchMember(HUB, CONTRACTOR, { directoryUserId: DIR.casey, hubRole: 'collaborator' }, owner);
+      await service.exemptMember(HUB, FRANK, { reason: 'finance manager kept by hand' }, owner);
+      await store.transact(async (tx) => tx.put('appInvites', HUB, S.pendingEmail, { ...(await tx.get('appInvites', HUB, S.pendingEmail))!, sentByHubwarden: true }));
+      const { userId } = tiktok.control.acceptInvite(S.bcId, S.pendingEmail, { name: 'New Hire' });
+      const { run } = await check();
+      const now = await outcomes();
+      assert.deepEqual(now[CONTRACTOR], ['onboarded', DIR.casey]);
+      assert.deepEqual(now[FRANK], ['exempted', DIR.frank]);
+      assert.deepEqual(now[userId], ['onboarded', DIR.newHire]);
+      assert.equal(now[`invite:${S.pendingEmail}`], undefined);
+      assert.deepEqual(run?.changes?.acceptedInvites, [{ memberId: userId, inviteId: S.pendingEmail, email: S.pendingEmail }]);
+      assert.deepEqual(profileOf(DIR.casey), ['onboarded', 'STANDARD', '']);
+      assert.deepEqual(profileOf(DIR.frank), ['exempted', 'STANDARD', 'finance manager kept by hand']);
+      assert.deepEqual(profileOf(DIR.newHire), ['onboarded', 'STANDARD', '']);
+    });
+
+    test('a role changed by hand in the Business Center is found as drift', async () => {
+      const res = await fetch(`${apiUrl}/open_api/v1.3/bc/member/update/`, {
+        method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ bc_id: S.bcId, user_id: EVE, user_role: 'ADMIN' }),
+      });
+      assert.equal(((await res.json()) as { code: number }).code, 0);
+      const { run } = await check();
+      assert.deepEqual(run!.changes!.roleChanges, [{ memberId: EVE, email: 'eve.moneypenny@sandbox.example', from: 'STANDARD', to: 'ADMIN' }]);
+      assert.ok(run!.changes!.drift.some((d) => d.kind === 'role-changed' && d.memberId === EVE));
+    });
   });
-});
+}
