@@ -71,6 +71,9 @@ export async function checkForUpdates(h: Harness): Promise<void> {
   await until(`check for updates ${t.id}`, async () => { const v = await h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 10_000);
   const done = (await h.agent.api.task(t.id))!;
   if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
+  // And its reconcile pass: a pass still planning when a test pushes someone plans them too, under
+  // the check's trigger (seen on PostgreSQL under load: Jane's invite audited as the admin's).
+  await h.agent.idle();
 }
 
 export const invitePosts = (e: MetaEmulator, email: string) =>

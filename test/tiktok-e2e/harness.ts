@@ -79,6 +79,7 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
       const t = await agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });
       const done = await until(`check for updates ${t.id}`, async () => { const v = await agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 20_000);
       if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
+      await agent.idle(); // and its reconcile pass (see agent-e2e/harness.ts checkForUpdates)
     },
     async close() {
       await agent.stop(500);
