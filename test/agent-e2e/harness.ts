@@ -65,10 +65,10 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
   }
 }
 
-/** Runs a check for updates (import + reconcile) and waits for it. */
-export async function checkForUpdates(h: Harness): Promise<void> {
-  const t = await h.agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'e2e' });
-  await until(`check for updates ${t.id}`, async () => { const v = await h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 10_000);
+/** Runs a check for updates of `hubId` (import + reconcile) and waits for both, the import at most `ms`. */
+export async function checkForUpdates(h: { agent: Agent }, hubId = HUB, ms = 10_000): Promise<void> {
+  const t = await h.agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });
+  await until(`check for updates ${t.id}`, async () => { const v = await h.agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, ms);
   const done = (await h.agent.api.task(t.id))!;
   if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
   // And its reconcile pass: a pass still planning when a test pushes someone plans them too, under

@@ -67,10 +67,7 @@ async function start(idp: 'okta' | 'entra', kind: SuiteStore): Promise<ScimHarne
       await dispose();
     },
   };
-  // The harness helpers address the hub by the HUB constant; this suite checks through the emulator instead.
-  const t = await agent.api.checkForUpdates(hubId, { type: 'admin' });
-  await until('first import', async () => (await agent.api.task(t.id))?.status === 'completed', 10_000);
-  await agent.idle(); // and its reconcile pass (see harness.ts checkForUpdates)
+  await checkForUpdates(h, hubId); // the first import, and its reconcile pass
   return h;
 }
 

@@ -13,7 +13,7 @@ import type { Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createTikTokEmulator, TIKTOK_SANDBOX, type TikTokEmulator, type TikTokEmulatorOptions } from '../../connectors/tiktok-business/emulator/index.ts';
 import { createScimRouter } from '../../scim-server/scim/router.ts';
-import { until } from '../agent-e2e/harness.ts';
+import { checkForUpdates, until } from '../agent-e2e/harness.ts';
 import { MEMORY_STORE, type SuiteStore } from '../suite-stores.ts';
 
 export { until };
@@ -75,12 +75,7 @@ export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikT
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async checkForUpdates() {
-      const t = await agent.api.checkForUpdates(hubId, { type: 'admin', actor: 'e2e' });
-      const done = await until(`check for updates ${t.id}`, async () => { const v = await agent.api.task(t.id); return v && (v.status === 'completed' || v.status === 'failed') ? v : undefined; }, 20_000);
-      if (done.status !== 'completed') throw new Error(`check for updates failed: ${done.lastError?.message}`);
-      await agent.idle(); // and its reconcile pass (see agent-e2e/harness.ts checkForUpdates)
-    },
+    checkForUpdates: () => checkForUpdates({ agent }, hubId, 20_000),
     async close() {
       await agent.stop(500);
       server.closeAllConnections();
