@@ -99,12 +99,23 @@ async function recordsOfRows(view: ReadView, hubId: string, rowIds: readonly str
   return { member: (id) => members.get(id), invite: (id) => invites.get(id) };
 }
 
-export const MATCH_BY_DIRECTORY_USER = 'standing.memberMatches.directoryUser';
+/**
+ * `${hubId}\0${directoryUserId}` → the member rows matched to that directory user. One index for
+ * standing and the plan (person-input.ts): until 2026-12 each defined its own with the same keys,
+ * so every match was filed twice (9,000 index entries more in a 10,000-member hub's first check).
+ * The retired name's entries stay in a PostgreSQL store until deleted (docs/operations.md).
+ */
+export const MATCH_BY_DIRECTORY_USER = 'memberMatches.directoryUser';
 export const OFFER_BY_DIRECTORY_USER = 'standing.offers.directoryUser';
+
+/** The member-matches index by directory user (see MATCH_BY_DIRECTORY_USER). */
+export function defineMatchIndex(store: Store): void {
+  store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
+}
 
 /** The indexes `standingOfUser` reads (memberMatches and offers by directory user); define once per store. */
 export function defineStandingIndexes(store: Store): void {
-  store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
+  defineMatchIndex(store);
   store.defineIndex('offers', OFFER_BY_DIRECTORY_USER, (o, hub) => [`${hub}\u0000${o.directoryUserId}`]);
 }
 
