@@ -134,10 +134,8 @@ export default async function provision(args: string[]): Promise<void> {
       for (const { value } of g.members ?? []) {
         if (inGroup.has(value)) continue;
         inGroup.add(value);
-        const wall = Date.now();
-        void store.get('directoryUsers', HUB, value).then((u) => {
-          if (u?.email) { acceptedAt.set(u.email, t); acceptedWall.set(u.email, wall); }
-        });
+        const email = push.emailOf(value);
+        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
       }
     }
   });

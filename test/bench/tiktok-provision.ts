@@ -82,11 +82,8 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
       for (const { value } of g.members ?? []) {
         if (inGroup.has(value)) continue;
         inGroup.add(value);
-        const wall = Date.now();
-        void store.get('directoryUsers', HUB, value).then((u) => {
-          const email = u?.email?.toLowerCase();
-          if (email) { acceptedAt.set(email, t); acceptedWall.set(email, wall); }
-        });
+        const email = push.emailOf(value)?.toLowerCase();
+        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
       }
     }
   });
