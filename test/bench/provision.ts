@@ -32,7 +32,7 @@ const { createMetaEmulator, SANDBOX } = await import('../../connectors/meta-busi
 const { hubConfig, HUB, silent } = await import('../agent-e2e/harness.ts');
 const { checkForUpdatesHandler } = await import('../../agent/check-for-updates/handler.ts');
 const { parseConfig } = await import('../../config/load.ts');
-const { directPush, scimPush } = await import('./scim-push.ts');
+const { acceptance, directPush, scimPush } = await import('./scim-push.ts');
 const SCIM_TOKEN = 'bench-scim-token';
 
 const { startEmulatorProcess } = await import('./emulator-process.ts');
@@ -120,25 +120,7 @@ export default async function provision(args: string[]): Promise<void> {
   }
 
   const push = direct ? directPush(store, HUB) : await scimPush(config, store, HUB, SCIM_TOKEN);
-  // Acceptance: the instant a PATCH's change is committed in the store (the listeners run as it
-  // is applied, just before the fsync that precedes the SCIM response). Not the response's arrival:
-  // answering a PATCH of a 5,000-member group takes long enough that invites leave before it.
-  const acceptedAt = new Map<string, number>();
-  const acceptedWall = new Map<string, number>(); // the same instant on the agent's clock (task records)
-  const inGroup = new Set<string>();
-  store.subscribe((changes) => {
-    const t = performance.now();
-    for (const c of changes) {
-      const g = c.collection === 'directoryGroups' ? (c.record as { displayName?: string; members?: Array<{ value: string }> } | undefined) : undefined;
-      if (g?.displayName !== 'Meta Advertisers') continue;
-      for (const { value } of g.members ?? []) {
-        if (inGroup.has(value)) continue;
-        inGroup.add(value);
-        const email = push.emailOf(value);
-        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
-      }
-    }
-  });
+  const { at: acceptedAt, wall: acceptedWall } = acceptance(store, push, 'Meta Advertisers');
   const createUsers = (from: number, emails: string[]) => push.createUsers(from, emails);
   const addToGroup = (ids: number[], _emails: string[]) => push.addToGroup(ids);
 

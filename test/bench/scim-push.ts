@@ -109,3 +109,30 @@ export function directPush(store: Store, hubId: string): Push {
     async close() {},
   };
 }
+
+/**
+ * When each pushed person was accepted: the instant the group change adding them is committed in
+ * the store (the listeners run as it is applied, just before the fsync that precedes the SCIM
+ * response). Not the response's arrival: answering a PATCH of a 5,000-member group takes long
+ * enough that invites leave before it. Keyed by lower-cased email; `wall` is the same instant on
+ * the agent's clock (task records).
+ */
+export function acceptance(store: Store, push: Push, group: string): { at: Map<string, number>; wall: Map<string, number> } {
+  const at = new Map<string, number>();
+  const wall = new Map<string, number>();
+  const inGroup = new Set<string>();
+  store.subscribe((changes) => {
+    const t = performance.now();
+    for (const c of changes) {
+      const g = c.collection === 'directoryGroups' ? (c.record as { displayName?: string; members?: Array<{ value: string }> } | undefined) : undefined;
+      if (g?.displayName !== group) continue;
+      for (const { value } of g.members ?? []) {
+        if (inGroup.has(value)) continue;
+        inGroup.add(value);
+        const email = push.emailOf(value)?.toLowerCase();
+        if (email) { at.set(email, t); wall.set(email, Date.now()); }
+      }
+    }
+  });
+  return { at, wall };
+}

@@ -27,7 +27,7 @@ import { parseConfig } from '../../config/load.ts';
 import { createTikTokBusiness } from '../../connectors/tiktok-business/connector.ts';
 import { createTikTokEmulator, TIERS, TIKTOK_SANDBOX as S } from '../../connectors/tiktok-business/emulator/index.ts';
 import { configText, silent } from '../tiktok-e2e/harness.ts';
-import { scimPush } from './scim-push.ts';
+import { acceptance, scimPush } from './scim-push.ts';
 
 const HUB = 'tiktok-okta';
 const SCIM_TOKEN = 'bench-scim-token';
@@ -71,22 +71,7 @@ export default async function tiktokProvision(args: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const push = await scimPush(config, store, HUB, SCIM_TOKEN, 'TikTok Advertisers');
-  const acceptedAt = new Map<string, number>();
-  const acceptedWall = new Map<string, number>(); // the same instant on the agent's clock (task records)
-  const inGroup = new Set<string>();
-  store.subscribe((changes) => {
-    const t = performance.now();
-    for (const c of changes) {
-      const g = c.collection === 'directoryGroups' ? (c.record as { displayName?: string; members?: Array<{ value: string }> } | undefined) : undefined;
-      if (g?.displayName !== 'TikTok Advertisers') continue;
-      for (const { value } of g.members ?? []) {
-        if (inGroup.has(value)) continue;
-        inGroup.add(value);
-        const email = push.emailOf(value)?.toLowerCase();
-        if (email) { acceptedAt.set(email, t); acceptedWall.set(email, Date.now()); }
-      }
-    }
-  });
+  const { at: acceptedAt, wall: acceptedWall } = acceptance(store, push, 'TikTok Advertisers');
   const waitFor = async (emails: string[], ms: number) => {
     const end = performance.now() + ms;
     while (emails.some((e) => !firstPost.has(e)) && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
