@@ -19,6 +19,7 @@ import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/grap
 import { HUB, hubConfig, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { until } from '../agent-e2e/harness.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const ADMIN = 'real-agent-admin-token';
@@ -96,16 +97,6 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     const api = (path: string, init: RequestInit = {}) =>
       fetch(`${server.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...init.headers } });
 
-    async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-      const end = Date.now() + ms;
-      for (;;) {
-        const v = await probe();
-        if (v) return v;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-
     test('check for updates over REST: 202, poll the task to completed, then members by status', async () => {
       const res = await api(`/hubs/${HUB}/check-for-updates`, { method: 'POST' });
       assert.equal(res.status, 202);
@@ -114,7 +105,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const task = await until('check for updates', async () => {
         const t = await (await api(`/tasks/${taskId}`)).json();
         return ['completed', 'failed'].includes(t.status) ? t : undefined;
-      });
+      }, 15_000);
       assert.equal(task.status, 'completed', JSON.stringify(task.lastError));
       assert.deepEqual(task.trigger, { type: 'admin', actor: task.trigger.actor });
       assert.match(task.trigger.actor, /^admin-token:[0-9a-f]{6}$/);

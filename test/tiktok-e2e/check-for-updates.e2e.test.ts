@@ -7,22 +7,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTikTokEmulator, TIKTOK_SANDBOX as S, type TikTokEmulator } from '../../connectors/tiktok-business/emulator/index.ts';
-import { createOktaEmulator, type OktaEmulator } from '../emulators/okta/okta-emulator.ts';
-import { createHubConnector } from '../../agent/hub-connector.ts';
-import { createCheckForUpdatesHandler } from '../../agent/check-for-updates/handler.ts';
-import { createMemberService, type MemberService } from '../../agent/members/member-service.ts';
-import { createWriteback } from '../../agent/writeback/writeback.ts';
-import { childLogger } from '../../agent/log/logger.ts';
+import type { MemberService } from '../../agent/members/member-service.ts';
 import type { Store } from '../../agent/store/store.ts';
-import { TaskRunner } from '../../agent/tasks/task-runner.ts';
 import { operationHandlers } from '../../agent/tasks/operations/operation-handler.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { startWritebackWorld, type WritebackWorld } from '../writeback-world.ts';
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
-const attr = (field: string) => `hubwarden_${HUB.replace(/-/g, '_')}_${field}`;
 const [EVE, FRANK, CONTRACTOR] = S.standard;
 
 // On the memory store and on PostgreSQL (test/suite-stores.ts).
@@ -30,53 +23,33 @@ for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`check for updates and write-back on a TikTok hub (emulators, real SDKs) (${kind.kind})`, { skip: kind.skip }, () => {
     let tiktok: TikTokEmulator;
     let apiUrl = '';
-    let okta: OktaEmulator;
-    let runner: TaskRunner;
+    let world: WritebackWorld;
     let service: MemberService;
     let store: Store;
-    const closers: Array<() => Promise<void>> = [];
+    let closeApi: () => Promise<void>;
 
     before(async () => {
       tiktok = createTikTokEmulator();
       const api = await tiktok.listen(0);
-      closers.push(api.close);
+      closeApi = api.close;
       apiUrl = api.url;
-      const opened = await kind.open();
-      store = opened.store;
-      closers.push(opened.dispose);
-      await seedDirectory(store);
-      okta = createOktaEmulator({ token: OKTA_TOKEN, users: Object.values(LOGINS).map((login) => ({ login: login.toLowerCase() })) });
-      const oktaServer = await okta.listen();
-      closers.push(oktaServer.close);
-      const config = hubConfig(api.url, oktaServer.url);
-      const hub = config.file.hubs[0]!;
-      const connector = createHubConnector(hub, config, { log: silent });
-      const writeback = createWriteback({ config, store, log: childLogger('writeback-e2e') });
-      runner = new TaskRunner({
-        store, log: silent, handlers: [createCheckForUpdatesHandler({ writeback }), ...operationHandlers],
-        hubs: () => new Map([[HUB, hub]]), connectorFor: () => connector, backoffBaseMs: 600_000, backoffMaxMs: 600_000,
+      world = await startWritebackWorld({
+        kind, hubId: HUB, appUrl: api.url, hubConfig, oktaToken: OKTA_TOKEN, logins: LOGINS, seedDirectory,
+        runner: { handlers: operationHandlers, backoffBaseMs: 600_000, backoffMaxMs: 600_000 },
       });
-      await runner.start();
-      service = createMemberService({ config, store, log: silent });
+      ({ service, store } = world);
     });
     after(async () => {
-      await runner.stop();
-      service.close();
-      for (const close of closers) await close();
+      await world.close();
+      await closeApi();
     });
 
     const check = async () => {
-      const task = await service.checkForUpdates(HUB, owner);
-      await runner.idle();
-      const done = (await store.get('tasks', HUB, task.id))!;
-      assert.equal(done.status, 'completed', JSON.stringify(done.lastError));
-      return { task: done, run: (await store.get('checkRuns', HUB, task.id)) as CheckRunRecord | undefined };
+      const task = await world.check();
+      return { task, run: (await store.get('checkRuns', HUB, task.id)) as CheckRunRecord | undefined };
     };
     const outcomes = async () => Object.fromEntries((await service.members(HUB, { limit: 500 })).items.map((v) => [v.id, [v.status, v.directoryUserId ?? null]]));
-    const profileOf = (dirId: string) => {
-      const u = okta.state().users.find((x) => String(x.profile.login).toLowerCase() === LOGINS[dirId]!.toLowerCase())!;
-      return [u.profile[attr('status')], u.profile[attr('role')], u.profile[attr('exemption')]];
-    };
+    const profileOf = (dirId: string) => world.profileOf(dirId);
 
     test('imports the whole Business Center and gives every member its outcome (matching)', async () => {
       const { run } = await check();
