@@ -1,6 +1,8 @@
 import { childLogger } from '../../log/logger.ts';
 import type { Change } from '../store.ts';
+import type pg from 'pg';
 import type { Connections } from './connections.ts';
+import type { RecordRef } from './fleet-turn.ts';
 import type { IndexDef } from './indexes.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import type { Announcer } from './notifications.ts';
@@ -20,8 +22,8 @@ export interface Committer {
   announcer: Announcer;
 }
 
-/** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
-export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: string[] };
+/** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
+export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] };
 
 /** The statement that calls `commit_writes` (migrations/006-known-absent-inserts.sql) in `schema`. */
 export function commitCallFor(schema: string): string {
@@ -37,17 +39,20 @@ export function commitCallFor(schema: string): string {
 /**
  * Commits what one run of a transaction function staged, if what it read is unchanged: one call
  * of `commit_writes`, its own transaction (postgres-store.ts says how transactions work). The
- * changes it made are announced to other replicas once it committed.
+ * changes it made are announced to other replicas once it committed. `turn`: the connection of a
+ * run holding its records' locks (fleet-turn.ts), which the call goes on and which stays the
+ * turn's; otherwise one from the pool.
  */
-export async function commitStaged(c: Committer, staged: Map<string, StagedEntry>, readSet: ReadSet): Promise<CommitOutcome> {
-  const wrote = [...staged.keys()];
-  if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }), wrote };
+export async function commitStaged(c: Committer, staged: Map<string, StagedEntry>, readSet: ReadSet, turn?: pg.PoolClient): Promise<CommitOutcome> {
+  // Built only when the commit fails (a commit that succeeds needs no list of what it wrote).
+  const wrote = () => [...staged.values()].map(({ collection, partition, id }) => ({ collection, partition, id }));
+  if (readSet.changed) return { ok: false, error: Object.assign(new Error(`store: ${readSet.changed} changed while this transaction read it`), { code: '40001' }), wrote: wrote() };
   // One read statement saw one snapshot: a function that read once and wrote nothing is done.
   if (staged.size === 0 && readSet.statements <= 1) return { ok: true, changes: [] };
 
   let writes = stagedWrites(staged.values(), c.indexes);
   const locks = commitLocks(c.keys, readSet, staged.values(), writes.filed);
-  const client = await c.db.connect();
+  const client = turn ?? await c.db.connect();
   let destroy: Error | undefined;
   const onError = (err: Error) => c.db.markUnavailable(err);
   client.on('error', onError);
@@ -84,11 +89,11 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
       destroy = err as Error;
       c.db.markUnavailable(err);
       // The call may have committed before the connection went: the outcome is unknown.
-      return { ok: false, error: c.db.unavailableError(err, true), wrote };
+      return { ok: false, error: c.db.unavailableError(err, true), wrote: wrote() };
     }
-    return { ok: false, error: err, wrote }; // it rolled back (an implicit transaction)
+    return { ok: false, error: err, wrote: wrote() }; // it rolled back (an implicit transaction)
   } finally {
     client.removeListener('error', onError);
-    client.release(destroy); // a discarded connection ends its session
+    if (!turn) client.release(destroy); // a discarded connection ends its session (a turn's: when the turn ends)
   }
 }

@@ -169,6 +169,30 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.ok(runs >= 100, `${runs} runs`);
   });
 
+  test('a transaction that keeps losing to another replica takes its record\'s locks and commits (fleet-turn.ts)', async (t) => {
+    // Four runs at most: without the turn, two replicas updating one record 100 times each leave
+    // some transaction on the losing side past four lost runs (StoreContention).
+    const schema = freshSchema('turns');
+    const a = await replica(schema, { poolSize: 4, maxAttempts: 4 });
+    const b = await replica(schema, { poolSize: 4, maxAttempts: 4 });
+    t.after(() => Promise.all([a.close(), b.close()]));
+    await a.transact((tx) => tx.put('pgLists', 'hub', 'list', { id: 'list', items: [] }));
+    const append = (n: number) =>
+      (n % 2 === 0 ? a : b).transact(async (tx) => {
+        const list = await tx.get('pgLists', 'hub', 'list');
+        // Slow enough between read and commit that the other replica commits meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        tx.put('pgLists', 'hub', 'list', { id: 'list', items: [...list!.items, n] });
+      }, { writes: [['pgLists', 'hub', 'list']] });
+    await Promise.all(Array.from({ length: 200 }, (_, n) => append(n)));
+    const items = (await a.get('pgLists', 'hub', 'list'))!.items;
+    assert.deepEqual([...items].sort((x, y) => x - y), Array.from({ length: 200 }, (_, n) => n));
+    // The turns' locks are given back: a plain write goes through at once.
+    await b.transact((tx) => tx.put('pgLists', 'hub', 'after', { id: 'after', items: [] }));
+    const held = await sql<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'");
+    assert.equal(held[0]!.n, '0');
+  });
+
   test('an index whose definition changed is rebuilt at open', async (t) => {
     const schema = freshSchema('reindex');
     const v1 = new PostgresStore({ url: db.url, schema, poolSize: 2 });

@@ -11,8 +11,8 @@ import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reas
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
 import { Connections, ignoreClientError } from './connections.ts';
-import { stagedKey } from './writes.ts';
 import { commitCallFor } from './commit.ts';
+import { FleetTurns } from './fleet-turn.ts';
 import { insideTransaction, Transactions } from './transactions.ts';
 
 const log = childLogger('store');
@@ -120,6 +120,8 @@ export class PostgresStore implements Store {
       query: this.pooled,
       committer: { db: this.db, keys: this.keys, indexes: this.indexes.defs, commitCall: commitCallFor(this.schema), announcer: this.announcer },
       maxAttempts: this.o.maxAttempts,
+      // A turn holds a connection while its reads take others: not with a pool of one.
+      turns: this.o.poolSize >= 2 ? new FleetTurns(this.db, this.keys) : undefined,
       committed: (changes) => {
         this.notify(this.listeners, changes);
         this.notify(this.durableListeners, changes);
@@ -302,7 +304,7 @@ export class PostgresStore implements Store {
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.indexes.ready().then(() => this.transactions.run(fn, (options?.writes ?? []).map(([c, p, id]) => stagedKey(c, p, id))));
+    const run = this.indexes.ready().then(() => this.transactions.run(fn, (options?.writes ?? []).map(([collection, partition, id]) => ({ collection, partition, id }))));
     this.inflight.add(run);
     const forget = () => this.inflight.delete(run);
     run.then(forget, forget);

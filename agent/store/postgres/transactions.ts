@@ -7,7 +7,8 @@ import { overlayTransaction } from './overlay.ts';
 import { ReadSet } from './read-set.ts';
 import type { Query, Reads } from './reads.ts';
 import { isRetryable, reasonOf } from './sql.ts';
-import type { StagedEntry } from './writes.ts';
+import type { FleetTurn, FleetTurns, RecordRef } from './fleet-turn.ts';
+import { stagedKey, type StagedEntry } from './writes.ts';
 
 /** The transaction function running in this async context (a `transact` inside it is refused). */
 interface TxContext {
@@ -26,6 +27,9 @@ export const insideTransaction = (): boolean => {
 /** A re-run writing more records than this queues on none of them (a bulk write is not a hot record). */
 const QUEUED_KEYS_MAX = 64;
 
+/** Runs lost to a conflict before the next one holds its records' locks throughout (fleet-turn.ts). */
+const LOSSES_BEFORE_TURN = 3;
+
 export interface TransactionsOptions {
   reads: Reads;
   /** Where a transaction's reads go: the pool (a transaction holds no connection while it runs). */
@@ -36,6 +40,8 @@ export interface TransactionsOptions {
   maxAttempts: number;
   /** What a commit changed, once committed (the store's listeners). */
   committed: (changes: readonly Change[]) => void;
+  /** Runs holding their records' locks, for a transaction that keeps losing (absent: never). */
+  turns?: FleetTurns;
 }
 
 /**
@@ -72,17 +78,24 @@ export class Transactions {
    * read found changed at COMMIT (40001), a lock waited for past lock_timeout (55P03), or a
    * deadlock (40P01, which the commit's lock order rules out among transactions of this store)
    * runs the function again, after a random pause of 0-10 ms doubling up to 0-1 s.
-   * `willWrite`: the staged keys (writes.ts `stagedKey`) the caller said it will write.
+   * After LOSSES_BEFORE_TURN conflicts, a re-run takes its records' locks before it reads and
+   * holds them until it commits (fleet-turn.ts), so another replica cannot keep winning.
+   * `willWrite`: the records the caller said it will write.
    */
-  async run<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: string[]): Promise<R> {
+  async run<R>(fn: (tx: Transaction) => R | Promise<R>, willWrite: RecordRef[]): Promise<R> {
     // The first run queues on the records the caller said it will write (TransactOptions.writes).
-    let queueOn: string[] = willWrite.slice(0, QUEUED_KEYS_MAX);
+    let queueOn: RecordRef[] = willWrite.slice(0, QUEUED_KEYS_MAX);
     for (let attempt = 1; ; attempt++) {
-      const release = queueOn.length > 0 ? await this.queue.take(queueOn) : undefined;
+      const release = queueOn.length > 0 ? await this.queue.take(queueOn.map((r) => stagedKey(r.collection, r.partition, r.id))) : undefined;
       let outcome: Awaited<ReturnType<typeof this.attempt<R>>>;
+      let turn: FleetTurn | undefined;
       try {
-        outcome = await this.attempt(fn);
+        if (attempt > LOSSES_BEFORE_TURN && queueOn.length > 0 && this.o.turns) turn = await this.o.turns.take(queueOn);
+        outcome = await this.attempt(fn, turn);
+      } catch (err) {
+        outcome = { ok: false, error: err, wrote: queueOn }; // the turn's locks were not granted
       } finally {
+        await turn?.end();
         release?.();
       }
       if (outcome.ok) {
@@ -104,8 +117,8 @@ export class Transactions {
     }
   }
 
-  /** `wrote`, when it failed: the keys of the records it would have written (LocalQueue). */
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: string[] }> {
+  /** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, turn?: FleetTurn): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] }> {
     const ctx: TxContext = { done: false };
     const staged = new Map<string, StagedEntry>();
     const readSet = new ReadSet();
@@ -117,7 +130,7 @@ export class Transactions {
     } finally {
       ctx.done = true;
     }
-    const committed = await commitStaged(this.o.committer, staged, readSet);
+    const committed = await commitStaged(this.o.committer, staged, readSet, turn?.client);
     return committed.ok ? { ok: true, result, changes: committed.changes } : committed;
   }
 

@@ -1,0 +1,90 @@
+import type pg from 'pg';
+import type { Connections } from './connections.ts';
+import { commitLocks, type KeyLocks } from './key-locks.ts';
+import { ReadSet } from './read-set.ts';
+
+/** A record a transaction writes. */
+export interface RecordRef {
+  collection: string;
+  partition: string;
+  id: string;
+}
+
+/** A run holding its records' locks: its commit goes on `client`, then `end` gives them back. */
+export interface FleetTurn {
+  client: pg.PoolClient;
+  end(): Promise<void>;
+}
+
+/**
+ * The way out of starvation across replicas. Transactions check at COMMIT what they read
+ * (transactions.ts), and this process queues its own re-runs of one record (local-queue.ts), but
+ * two replicas' queues race: the replica that just committed a record starts its next run on it
+ * first, so the other can lose to it run after run until it gives up (seen: 20 lost runs of one
+ * read-modify-write of a record that two replicas updated 50 times each).
+ *
+ * A run that has lost several times takes, before it reads, the locks its commit would take for
+ * the records it writes (key-locks.ts: shared on their collections and partitions, exclusive on
+ * them), as session-level advisory locks on a connection of its own, and commits on that same
+ * connection: the commit's transaction-level locks on the same keys are its own session's, so they
+ * are granted at once (https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS),
+ * while every other writer of those records waits. What it read of them cannot change before it
+ * commits. Waiting for them is bounded like the commit's (lock_timeout 5 s, then it runs again);
+ * a wait in a cycle with another commit is a deadlock PostgreSQL breaks (40P01, run again).
+ *
+ * One turn at a time per process: a turn holds a connection while its reads use others, so
+ * several at once could hold the whole pool and wait for a connection none gives back.
+ */
+export class FleetTurns {
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: Connections, private readonly keys: KeyLocks) {}
+
+  async take(records: readonly RecordRef[]): Promise<FleetTurn> {
+    const before = this.last;
+    let done!: () => void;
+    this.last = new Promise<void>((resolve) => (done = resolve));
+    await before;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.db.connect();
+      const locks = commitLocks(this.keys, new ReadSet(), records, new Map());
+      // Inside a transaction only for SET LOCAL: session-level locks outlive its COMMIT (and a
+      // ROLLBACK), so a failure below unlocks them all before the connection goes back.
+      await client.query('BEGIN');
+      await client.query("SET LOCAL lock_timeout = '5s'");
+      await client.query(
+        'SELECT CASE WHEN l.x THEN pg_advisory_lock(l.k) ELSE pg_advisory_lock_shared(l.k) END FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS l(k, x, o) ORDER BY l.o',
+        [locks.keys, locks.exclusive],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await this.giveBack(client, err);
+      done();
+      throw err;
+    }
+    const held = client;
+    return {
+      client: held,
+      end: async () => {
+        try {
+          await this.giveBack(held);
+        } finally {
+          done();
+        }
+      },
+    };
+  }
+
+  /** Unlocks everything the session holds and returns the connection (ends it when that fails). */
+  private async giveBack(client: pg.PoolClient | undefined, failed?: unknown): Promise<void> {
+    if (!client) return;
+    try {
+      if (failed !== undefined) await client.query('ROLLBACK').catch(() => {});
+      await client.query('SELECT pg_advisory_unlock_all()');
+      client.release();
+    } catch (err) {
+      client.release(err as Error); // a discarded connection ends its session, and its locks
+    }
+  }
+}
