@@ -46,8 +46,13 @@ export class FleetTurns {
     this.last = new Promise<void>((resolve) => (done = resolve));
     await before;
     let client: pg.PoolClient | undefined;
+    // A connection lost while the turn holds it (the database restarted, a proxy cut it) must not
+    // be an unhandled 'error' event: the turn's commit then fails (unreachable, run again) and
+    // `end` discards the connection, whose locks went with its session.
+    const lost = (err: Error) => this.db.markUnavailable(err);
     try {
       client = await this.db.connect();
+      client.on('error', lost);
       const locks = commitLocks(this.keys, new ReadSet(), records, new Map());
       // Inside a transaction only for SET LOCAL: session-level locks outlive its COMMIT (and a
       // ROLLBACK), so a failure below unlocks them all before the connection goes back.
@@ -59,7 +64,7 @@ export class FleetTurns {
       );
       await client.query('COMMIT');
     } catch (err) {
-      await this.giveBack(client, err);
+      await this.giveBack(client, lost, err);
       done();
       throw err;
     }
@@ -68,7 +73,7 @@ export class FleetTurns {
       client: held,
       end: async () => {
         try {
-          await this.giveBack(held);
+          await this.giveBack(held, lost);
         } finally {
           done();
         }
@@ -77,13 +82,15 @@ export class FleetTurns {
   }
 
   /** Unlocks everything the session holds and returns the connection (ends it when that fails). */
-  private async giveBack(client: pg.PoolClient | undefined, failed?: unknown): Promise<void> {
+  private async giveBack(client: pg.PoolClient | undefined, lost: (err: Error) => void, failed?: unknown): Promise<void> {
     if (!client) return;
     try {
       if (failed !== undefined) await client.query('ROLLBACK').catch(() => {});
       await client.query('SELECT pg_advisory_unlock_all()');
+      client.removeListener('error', lost);
       client.release();
     } catch (err) {
+      client.removeListener('error', lost);
       client.release(err as Error); // a discarded connection ends its session, and its locks
     }
   }

@@ -9,6 +9,8 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
+import { Connections } from './connections.ts';
+import { FleetTurns } from './fleet-turn.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
@@ -191,6 +193,28 @@ describe('PostgresStore', { skip: db.skip }, () => {
     await b.transact((tx) => tx.put('pgLists', 'hub', 'after', { id: 'after', items: [] }));
     const held = await sql<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'");
     assert.equal(held[0]!.n, '0');
+  });
+
+  test('a turn holds other replicas\' writes of its records until its replica dies (fleet-turn.ts)', async (t) => {
+    const schema = freshSchema('turn-dies');
+    const b = await replica(schema);
+    t.after(() => b.close());
+    await b.transact((tx) => tx.put('pgLists', 'hub', 'list', { id: 'list', items: [] }));
+    // Replica A's turn, on a pool of its own.
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    t.after(() => pool.end());
+    const conns = new Connections({ url: db.url, schema, poolSize: 2, probeMs: 60_000, assertOpen: () => {}, isOpen: () => true });
+    conns.pool = pool;
+    const turn = await new FleetTurns(conns, new KeyLocks(schema)).take([{ collection: 'pgLists', partition: 'hub', id: 'list' }]);
+    let written = false;
+    const write = b.transact((tx) => tx.put('pgLists', 'hub', 'list', { id: 'list', items: [1] })).then(() => (written = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(written, false, 'B waits for the turn');
+    // A dies (kill -9 of its process ends its sessions): its locks go with the session.
+    await sql('SELECT pg_terminate_backend($1)', [(turn.client as unknown as { processID: number }).processID]);
+    await write;
+    assert.deepEqual((await b.get('pgLists', 'hub', 'list'))?.items, [1]);
+    await turn.end(); // the lost connection is discarded, not thrown
   });
 
   test('an index whose definition changed is rebuilt at open', async (t) => {
