@@ -189,10 +189,13 @@ describe('PostgresStore', { skip: db.skip }, () => {
     await Promise.all(Array.from({ length: 200 }, (_, n) => append(n)));
     const items = (await a.get('pgLists', 'hub', 'list'))!.items;
     assert.deepEqual([...items].sort((x, y) => x - y), Array.from({ length: 200 }, (_, n) => n));
-    // The turns' locks are given back: a plain write goes through at once.
-    await b.transact((tx) => tx.put('pgLists', 'hub', 'after', { id: 'after', items: [] }));
-    const held = await sql<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'");
-    assert.equal(held[0]!.n, '0');
+    // The turns' locks are given back: nobody holds the record's, its partition's or its collection's.
+    const keys = new KeyLocks(schema);
+    const free = await sql<{ free: boolean }>(
+      'SELECT bool_and(pg_try_advisory_lock(k)) AS free FROM unnest($1::bigint[]) AS k',
+      [[keys.record('pgLists', 'hub', 'list'), keys.partition('pgLists', 'hub'), keys.collection('pgLists')]],
+    );
+    assert.equal(free[0]!.free, true);
   });
 
   test('a turn holds other replicas\' writes of its records until its replica dies (fleet-turn.ts)', async (t) => {
