@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { Connections } from './connections.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import { ReadSet } from './read-set.ts';
+import type { Query } from './reads.ts';
+import { isUnreachable, named } from './sql.ts';
 
 /** A record a transaction writes. */
 export interface RecordRef {
@@ -10,9 +12,14 @@ export interface RecordRef {
   id: string;
 }
 
-/** A run holding its records' locks: its commit goes on `client`, then `end` gives them back. */
+/**
+ * A run holding its records' locks: its reads (`query`) and its commit go on `client`, then `end`
+ * gives them back. Its reads take no pooled connection: commits of other transactions of this
+ * process waiting for its locks may hold every one of those until their lock timeout.
+ */
 export interface FleetTurn {
   client: pg.PoolClient;
+  query: Query;
   end(): Promise<void>;
 }
 
@@ -32,8 +39,9 @@ export interface FleetTurn {
  * commits. Waiting for them is bounded like the commit's (lock_timeout 5 s, then it runs again);
  * a wait in a cycle with another commit is a deadlock PostgreSQL breaks (40P01, run again).
  *
- * One turn at a time per process: a turn holds a connection while its reads use others, so
- * several at once could hold the whole pool and wait for a connection none gives back.
+ * The run's reads go on that connection too (`FleetTurn.query`): commits of this process that
+ * wait for its locks hold pooled connections meanwhile, up to the whole pool. One turn at a time
+ * per process, so turns never hold more than one of the pool's connections between them.
  */
 export class FleetTurns {
   private last: Promise<void> = Promise.resolve();
@@ -69,8 +77,18 @@ export class FleetTurns {
       throw err;
     }
     const held = client;
+    const query: Query = async (text, values) => {
+      try {
+        return (await held.query(named(text), values)).rows;
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        this.db.markUnavailable(err);
+        throw this.db.unavailableError(err);
+      }
+    };
     return {
       client: held,
+      query,
       end: async () => {
         try {
           await this.giveBack(held, lost);

@@ -120,7 +120,7 @@ export class PostgresStore implements Store {
       query: this.pooled,
       committer: { db: this.db, keys: this.keys, indexes: this.indexes.defs, commitCall: commitCallFor(this.schema), announcer: this.announcer },
       maxAttempts: this.o.maxAttempts,
-      // A turn holds a connection while its reads take others: not with a pool of one.
+      // A turn holds a connection for its whole run: not the only one a pool of one has.
       turns: this.o.poolSize >= 2 ? new FleetTurns(this.db, this.keys) : undefined,
       committed: (changes) => {
         this.notify(this.listeners, changes);

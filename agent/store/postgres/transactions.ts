@@ -124,7 +124,7 @@ export class Transactions {
     const readSet = new ReadSet();
     let result: R;
     try {
-      result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet)));
+      result = await current.run(ctx, () => fn(this.transaction(ctx, staged, readSet, turn?.query ?? this.o.query)));
     } catch (err) {
       return { ok: false, error: err, wrote: [] };
     } finally {
@@ -135,7 +135,7 @@ export class Transactions {
   }
 
   /** The `tx` of one attempt: reads on pooled connections, overlaid with its staged writes (overlay.ts). */
-  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet): Transaction {
-    return overlayTransaction({ reads: this.o.reads, indexes: this.o.committer.indexes, query: this.o.query, staged, ended: () => ctx.done, readSet });
+  private transaction(ctx: TxContext, staged: Map<string, StagedEntry>, readSet: ReadSet, query: Query): Transaction {
+    return overlayTransaction({ reads: this.o.reads, indexes: this.o.committer.indexes, query, staged, ended: () => ctx.done, readSet });
   }
 }
