@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentError } from '../../agent/agent-error.ts';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { StoreContention } from '../../agent/store/store-contention.ts';
 import { toProblem } from './problem.ts';
 
 describe('toProblem', () => {
@@ -33,6 +34,12 @@ describe('toProblem', () => {
     const p = toProblem(Object.assign(new URIError("Failed to decode param '%zz'"), { status: 400 })).toJSON();
     assert.equal(p.status, 400);
     assert.match(p.detail, /malformed %-escape/);
+  });
+
+  test('a transaction the store gave up on (other writes kept winning) is a 503 to retry, not a 409', () => {
+    const p = toProblem(new StoreContention(20, 'a read changed before commit'));
+    assert.deepEqual([p.status, p.toJSON().type, p.headers['Retry-After']], [503, 'https://hubwarden.dev/problems/unavailable', '1']);
+    assert.match(p.toJSON().detail, /nothing was changed, retry/);
   });
 
   test('connector errors map through the same table', () => {

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { childLogger, redactText, type Logger } from '../../agent/log/logger.ts';
+import { isStoreContention } from '../../agent/store/store-contention.ts';
 
 /**
  * Problem details (RFC 9457): every error the admin API and the hooks return is one of these,
@@ -97,6 +98,9 @@ function fromBodyParser(err: { type?: string; status?: number }): Problem | unde
 
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
+  // Its kind is `conflict` (how a task reports it), but nothing about the request conflicts:
+  // other writes to the same records kept winning, and the same request can simply go again.
+  if (isStoreContention(err)) return new Problem(503, 'unavailable', 'hubwarden is busy with other changes to the same records; nothing was changed, retry', undefined, { 'Retry-After': '1' });
   if (err && typeof err === 'object') {
     const fromBody = fromBodyParser(err as { type?: string; status?: number });
     if (fromBody) return fromBody;

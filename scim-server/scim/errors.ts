@@ -5,6 +5,7 @@ import { redactText } from '../../agent/log/logger.ts';
  * standard error body. Every rejection in the SCIM surface is one of these; anything else is
  * mapped to a 500 body by the router's final handler (and is a bug).
  */
+import { isStoreContention } from '../../agent/store/store-contention.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -49,6 +50,16 @@ export class ScimError extends Error {
 export function storeUnavailable(err: unknown): ScimError | undefined {
   if (!isStoreUnavailable(err)) return undefined;
   return new ScimError(503, undefined, `hubwarden cannot make changes durable right now (${err.reason}); nothing was changed, retry later`, { 'Retry-After': String(err.retryAfterSeconds) });
+}
+
+/**
+ * The store gave the write up because other writes to the same records kept winning (PostgreSQL
+ * replicas: StoreContention; nothing was changed). Transient, so 503 with Retry-After, like an
+ * unavailable store, not the 500 of a bug that would make an IdP stop or alert.
+ */
+export function storeBusy(err: unknown): ScimError | undefined {
+  if (!isStoreContention(err)) return undefined;
+  return new ScimError(503, undefined, 'hubwarden is busy with other changes to the same records; nothing was changed, retry', { 'Retry-After': '1' });
 }
 
 export const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);

@@ -8,7 +8,7 @@ import type { FailureLimiter } from '../auth-failures.ts';
 import { decodablePath, requestError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
-import { notFound, ScimError, storeUnavailable } from './errors.ts';
+import { notFound, ScimError, storeBusy, storeUnavailable } from './errors.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from './groups.ts';
 import { listResponse } from './list.ts';
 import { defineHubStateIndexes } from './resources/hub-state.ts';
@@ -97,7 +97,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof ScimError ? err : (storeUnavailable(err) ?? requestError(err));
+    const known = err instanceof ScimError ? err : (storeUnavailable(err) ?? storeBusy(err) ?? requestError(err));
     if (known) {
       if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
       else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FaultyFiles } from '../../agent/store/faulty-files.test-double.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { StoreContention } from '../../agent/store/store-contention.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { collect } from '../../agent/store/store.ts';
 import { toProblem } from '../admin/problem.ts';
@@ -96,4 +98,31 @@ test('group PATCHes sent at once on a full disk (they go in turns, group-turns.t
   const accepted = await patchAll();
   assert.deepEqual(accepted.map((r) => r.status), [204, 204, 204, 204]);
   assert.deepEqual(new Set((await store.get('directoryGroups', 'acme', group))!.members.map((m) => m.value)), new Set(ids));
+});
+
+test('a write the store gave up on because other writes kept winning: 503 + Retry-After + SCIM error, nothing stored; the retry is accepted', async (t) => {
+  // StoreContention comes from PostgreSQL replicas colliding (agent/store/postgres/transactions.ts,
+  // tested there); here only what the IdP is answered, so the store refuses while `contended` is set.
+  class Contended extends MemoryStore {
+    contended = false;
+    override transact<R>(fn: Parameters<MemoryStore['transact']>[0]): Promise<R> {
+      if (this.contended) return Promise.reject(new StoreContention(20, 'a read changed before commit'));
+      return super.transact(fn) as Promise<R>;
+    }
+  }
+  const store = new Contended();
+  await store.open();
+  const app = await startScimApp({ hubs: [{ id: 'acme' }], store });
+  t.after(() => app.close());
+
+  store.contended = true;
+  const refused = await scimRequest(app, 'acme', 'POST', '/Users', user('dana@example.com'));
+  assert.equal(refused.status, 503, refused.text);
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.deepEqual(refused.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
+  assert.equal(refused.body.status, '503');
+  assert.match(refused.body.detail, /busy with other changes.*nothing was changed, retry/);
+  store.contended = false;
+  assert.equal((await scimRequest(app, 'acme', 'GET', search('dana@example.com'))).body.totalResults, 0, 'nothing was stored');
+  assert.equal((await scimRequest(app, 'acme', 'POST', '/Users', user('dana@example.com'))).status, 201, 'the retry goes through');
 });

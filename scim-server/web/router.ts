@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { isStoreContention } from '../../agent/store/store-contention.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
@@ -84,9 +85,10 @@ export function createWebRouter(deps: WebRouterDeps): Router {
 
   const lastResort: ErrorRequestHandler = (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    // The store refused a write (the disk refuses them): 503 with Retry-After, as on the admin API;
+    // The store refused a write (the disk refuses them, or other writes to the same records kept
+    // winning): 503 with Retry-After, as on the admin API;
     // a refusal of the hub-role checks (scoped-agent.ts) keeps its 403.
-    if (isStoreUnavailable(err) || err instanceof Problem) return sendProblem(res, toProblem(err), req.originalUrl);
+    if (isStoreUnavailable(err) || isStoreContention(err) || err instanceof Problem) return sendProblem(res, toProblem(err), req.originalUrl);
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) log.error('dashboard: request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
     const slug = status === 500 ? 'internal' : status === 404 ? 'not-found' : 'invalid-request';
