@@ -24,7 +24,7 @@ import { createOktaHookRouter } from './hooks/okta.ts';
 import { metricsAccess, proxyConfigured } from './ops/metrics-access.ts';
 import { FailureLimiter } from './auth-failures.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
-import { createMetricsRouter, hookDeliveryMetrics, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
+import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
 
@@ -120,6 +120,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   // in the store so replicas sharing it share the budget.
   const failures = new FailureLimiter({}, Date.now, store);
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
+  observeStore(store);
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },
     { path: '/scim/v2', router: createScimRouter({ config, store, failures }) },

@@ -1,6 +1,6 @@
 import type { CollectionName, RecordOf } from './collections.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pickFields, type Change, type ListRange, type Store, type Transaction } from './store.ts';
+import { pickFields, type Change, type ListRange, type Store, type StoreStats, type Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
 import { MemoryIndexes } from './memory-indexes.ts';
 
@@ -72,6 +72,14 @@ export class MemoryStore implements Store {
   /** Whether writes are being accepted (a durable store turns false after a failed write). */
   healthy(): boolean {
     return true;
+  }
+
+  /** Transactions committed since the store was created (made durable, for lowdb). */
+  private committedCount = 0;
+
+  stats(): StoreStats {
+    // Transactions run one at a time here, so none ever conflicts with another.
+    return { committed: this.committedCount, reRuns: 0, contended: 0 };
   }
 
   async get<C extends CollectionName>(collection: C, partition: string, id: string): Promise<Readonly<RecordOf<C>> | undefined> {
@@ -197,6 +205,7 @@ export class MemoryStore implements Store {
         }
       }
     }
+    this.committedCount++;
     return result;
   }
 

@@ -311,6 +311,21 @@ for (const kind of kinds) {
       assert.deepEqual(ids(await store.lookup('contractItems', 'contract.tags', `${P}\u0000t`)), ['keep']);
     });
 
+    test('stats: committed transactions are counted, one that wrote nothing too, one that throws not', async (t) => {
+      const { store, P } = await setup(t);
+      const before = store.stats();
+      await store.transact((tx) => tx.put('contractItems', P, 'x', { id: 'x', n: 1 }));
+      await store.transact(async (tx) => (await tx.get('contractItems', P, 'x'))?.n);
+      await assert.rejects(store.transact(() => { throw new Error('refused'); }), /refused/);
+      await assert.rejects(store.transact(async (tx) => { await tx.get('contractItems', P, 'x'); throw new Error('refused later'); }), /refused later/);
+      const after = store.stats();
+      assert.deepEqual(
+        { committed: after.committed - before.committed, reRuns: after.reRuns - before.reRuns, contended: after.contended - before.contended },
+        { committed: 2, reRuns: 0, contended: 0 },
+      );
+      assert.equal(store.healthy(), true);
+    });
+
     test('an index key function that throws rejects the whole transaction', async (t) => {
       const { store, P } = await setup(t);
       store.defineIndex('contractStrict', 'contract.strict', (r, p) => {

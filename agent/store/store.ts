@@ -107,6 +107,21 @@ export async function collect<T>(records: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** What a store has done since it opened: read by `/metrics` (scim-server/ops/metrics.ts). */
+export interface StoreStats {
+  /** Transactions committed, their writes durable (one that wrote nothing counts too). */
+  committed: number;
+  /**
+   * Runs thrown away because something they read changed before they committed, and run again
+   * (PostgreSQL; memory and lowdb run transactions one at a time, so theirs stays 0).
+   */
+  reRuns: number;
+  /** Transactions given up after their last allowed run conflicted (`StoreContention`). */
+  contended: number;
+  /** The connection pool, for a store that has one: connections open, idle, and callers waiting for one. */
+  connections?: { total: number; idle: number; waiting: number };
+}
+
 export interface Store extends ReadView {
   /**
    * True when several replicas (processes) may share this store at once (PostgreSQL). Then work
@@ -140,6 +155,9 @@ export interface Store extends ReadView {
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;
   /** Flushes pending writes and stops. */
   close(): Promise<void>;
+  /** Whether writes are being accepted: false while a durable store's disk or database refuses them (/readyz). */
+  healthy(): boolean;
+  stats(): StoreStats;
 }
 
 /**

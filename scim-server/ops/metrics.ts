@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from '../../agent/store/store.ts';
 import { graphCallsByHour } from './hourly-counts.ts';
 
 /**
@@ -25,6 +26,60 @@ const graphCalls = counter('hubwarden_graph_calls_total', 'Calls to an app\'s AP
 const graphThrottled = counter('hubwarden_graph_throttled_total', 'App or Microsoft Graph API calls answered with a rate limit (HTTP 429, or the app\'s own throttling codes)', ['api']);
 const writebacks = counter('hubwarden_writeback_total', 'match and exemption write-backs to the identity provider, by provider and outcome', ['idp', 'outcome']);
 const hookDeliveries = counter('hubwarden_hook_deliveries_total', 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status', ['source', 'status']);
+
+/**
+ * The store the server runs on, read at each scrape (`observeStore`). Its totals count from its
+ * opening; the counters add what grew since the last scrape, so a store opened again in the same
+ * process (tests) continues them instead of making them go down.
+ */
+type StoreTotal = 'committed' | 'reRuns' | 'contended';
+let observed: { store: Pick<Store, 'healthy' | 'stats'>; counted: Record<StoreTotal, number> } | undefined;
+
+function storeCounter(name: string, help: string, total: StoreTotal): void {
+  new Counter({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      if (!observed) return;
+      const now = observed.store.stats()[total];
+      if (now > observed.counted[total]) this.inc(now - observed.counted[total]);
+      observed.counted[total] = now;
+    },
+  });
+}
+
+new Gauge({
+  name: 'hubwarden_store_up',
+  help: '1 while the store accepts writes (the check /readyz makes), 0 while its disk or database refuses them',
+  registers: [metricsRegistry],
+  collect() {
+    if (observed) this.set(observed.store.healthy() ? 1 : 0);
+  },
+});
+storeCounter('hubwarden_store_transactions_total', 'store transactions committed', 'committed');
+// A few re-runs are the cost of replicas writing the same records; a steady rate, or any
+// contention, says they keep colliding (docs/scaling.md, "PostgreSQL: round trips and conflicts").
+storeCounter('hubwarden_store_transaction_reruns_total', 'store transaction runs thrown away because what they read changed before they committed, and run again (PostgreSQL)', 'reRuns');
+storeCounter('hubwarden_store_contention_total', 'store transactions given up because their last allowed run conflicted too (the task behind one runs again later; a SCIM request gets 503)', 'contended');
+new Gauge({
+  name: 'hubwarden_store_connections',
+  help: 'the PostgreSQL store\'s pooled connections: open, idle, and callers waiting for one (waiting for long means poolSize or max_connections is too small)',
+  labelNames: ['state'],
+  registers: [metricsRegistry],
+  collect() {
+    const pool = observed?.store.stats().connections;
+    if (!pool) return;
+    this.set({ state: 'open' }, pool.total);
+    this.set({ state: 'idle' }, pool.idle);
+    this.set({ state: 'waiting' }, pool.waiting);
+  },
+});
+
+/** Reports this store on `/metrics` from now on, all it has done since it opened (the server calls it with the store it runs on). */
+export function observeStore(store: Pick<Store, 'healthy' | 'stats'>): void {
+  if (observed?.store !== store) observed = { store, counted: { committed: 0, reRuns: 0, contended: 0 } };
+}
 
 /** A finished agent task (the worker calls it once per task end). */
 export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'cancelled' | string, ms: number): void {

@@ -1,14 +1,22 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Router } from 'express';
-import { createMetricsRouter, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from '../../scim-server/ops/metrics.ts';
+import { createMetricsRouter, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from '../../scim-server/ops/metrics.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { StoreStats } from '../../agent/store/store.ts';
 import { serveRouters, type TestServer } from './test-server.ts';
+
+declare module '../../agent/store/collections.ts' {
+  interface Collections {
+    metricsItems: { id: string };
+  }
+}
 
 let server: TestServer | undefined;
 afterEach(() => server?.close());
 
 function sample(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}}` : `${name} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -51,4 +59,39 @@ test('/metrics refuses scrapers the allow check rejects, with a Bearer challenge
   const allowed = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token' } });
   assert.equal(allowed.status, 200);
   assert.match(await allowed.text(), /hubwarden_scim_requests_total/);
+});
+
+test('/metrics reports the store it runs on: up, transactions, re-runs, contention, and its pool when it has one', async () => {
+  const store = new MemoryStore();
+  await store.open();
+  observeStore(store);
+  server = await serveRouters([['/', createMetricsRouter()]]);
+  const read = async () => (await fetch(`${server!.url}/metrics`)).text();
+  const before = await read();
+  await store.transact((tx) => tx.put('metricsItems', 'p', 'a', { id: 'a' }));
+  await store.transact((tx) => tx.put('metricsItems', 'p', 'b', { id: 'b' }));
+  const after = await read();
+  assert.equal(sample(after, 'hubwarden_store_transactions_total', '') - sample(before, 'hubwarden_store_transactions_total', ''), 2);
+  assert.equal(sample(after, 'hubwarden_store_up', ''), 1);
+  assert.doesNotMatch(after, /hubwarden_store_connections\{/, 'no pool, no connection figures');
+
+  // A store whose writes are refused (a PostgreSQL replica cut off from its database, say): the
+  // figures a PostgreSQL store reports are checked in postgres-store.test.ts; here, how they show.
+  class CutOff extends MemoryStore {
+    override healthy(): boolean {
+      return false;
+    }
+    override stats(): StoreStats {
+      return { committed: 0, reRuns: 3, contended: 1, connections: { total: 4, idle: 1, waiting: 2 } };
+    }
+  }
+  observeStore(new CutOff());
+  const cut = await read();
+  assert.equal(sample(cut, 'hubwarden_store_up', ''), 0);
+  assert.equal(sample(cut, 'hubwarden_store_transaction_reruns_total', '') - sample(after, 'hubwarden_store_transaction_reruns_total', ''), 3);
+  assert.equal(sample(cut, 'hubwarden_store_contention_total', '') - sample(after, 'hubwarden_store_contention_total', ''), 1);
+  assert.equal(sample(cut, 'hubwarden_store_transactions_total', ''), sample(after, 'hubwarden_store_transactions_total', ''), 'another store counting from 0 does not make the counter go down');
+  assert.equal(sample(cut, 'hubwarden_store_connections', 'state="open"'), 4);
+  assert.equal(sample(cut, 'hubwarden_store_connections', 'state="idle"'), 1);
+  assert.equal(sample(cut, 'hubwarden_store_connections', 'state="waiting"'), 2);
 });

@@ -112,7 +112,9 @@ describe('no proxy configured (the default)', () => {
   });
 
   test('/metrics: a scraper on loopback talking to hubwarden directly needs no token', async () => {
-    assert.equal((await fetch(`${server.url}/metrics`)).status, 200);
+    const scraped = await fetch(`${server.url}/metrics`);
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /^hubwarden_store_up 1$/m, 'the store the server runs on is reported');
     assert.equal((await fetch(`${server.url}/metrics`, { headers: { 'x-forwarded-for': '192.0.2.1' } })).status, 401);
   });
 });

@@ -169,6 +169,49 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.deepEqual([...items].sort((x, y) => x - y), Array.from({ length: 100 }, (_, n) => n));
     // each committed once; those whose read the others changed first ran again (read-set.ts)
     assert.ok(runs >= 100, `${runs} runs`);
+    const [sa, sb] = [a.stats(), b.stats()];
+    assert.equal(sa.committed + sb.committed, 101, 'the 100 and the list\'s creation, each counted once');
+    assert.equal(sa.reRuns + sb.reRuns, runs - 100, 'every run past a transaction\'s first is counted as a re-run');
+    assert.equal(sa.contended + sb.contended, 0);
+  });
+
+  test('stats: a run lost to another replica is a re-run, or contention on its last allowed run; the pool\'s connections', async (t) => {
+    const schema = freshSchema('stats');
+    const once = await replica(schema, { poolSize: 2, maxAttempts: 1 });
+    const again = await replica(schema, { poolSize: 2 });
+    const other = await replica(schema, { poolSize: 2 });
+    t.after(() => Promise.all([once.close(), again.close(), other.close()]));
+    await other.transact((tx) => tx.put('pgItems', 'h', 'x', { id: 'x', n: 0 }));
+    // `store` reads x, `other` changes it, then `store` writes: its first run's commit conflicts.
+    const loseOnce = (store: PostgresStore) => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const losing = store.transact(async (tx) => {
+        const x = await tx.get('pgItems', 'h', 'x');
+        await gate;
+        tx.put('pgItems', 'h', 'x', { id: 'x', n: x!.n + 1 });
+      });
+      return { losing, release };
+    };
+    const first = loseOnce(once);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await other.transact(async (tx) => tx.put('pgItems', 'h', 'x', { id: 'x', n: (await tx.get('pgItems', 'h', 'x'))!.n + 10 }));
+    first.release();
+    await assert.rejects(first.losing, (err: Error) => err.name === 'StoreContention');
+    assert.deepEqual({ ...once.stats(), connections: undefined }, { committed: 0, reRuns: 0, contended: 1, connections: undefined });
+
+    const second = loseOnce(again);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await other.transact(async (tx) => tx.put('pgItems', 'h', 'x', { id: 'x', n: (await tx.get('pgItems', 'h', 'x'))!.n + 10 }));
+    second.release();
+    await second.losing;
+    assert.equal((await other.get('pgItems', 'h', 'x'))!.n, 21, 'the re-run read the other replica\'s write');
+    assert.deepEqual({ ...again.stats(), connections: undefined }, { committed: 1, reRuns: 1, contended: 0, connections: undefined });
+
+    const pool = again.stats().connections!;
+    assert.ok(pool.total >= 1 && pool.total <= 2, `open connections within poolSize: ${pool.total}`);
+    assert.equal(pool.idle, pool.total, 'nothing running: every open connection idle');
+    assert.equal(pool.waiting, 0);
   });
 
   test('a transaction that keeps losing to another replica takes its record\'s locks and commits (fleet-turn.ts)', async (t) => {

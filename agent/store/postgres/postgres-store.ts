@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
-import type { Change, ListRange, Store, Transaction, TransactOptions } from '../store.ts';
+import type { Change, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
@@ -132,6 +132,17 @@ export class PostgresStore implements Store {
   /** Transactions run again after a conflict, since open (tests and metrics). */
   get retries(): number {
     return this.transactions.retries;
+  }
+
+  stats(): StoreStats {
+    const t = this.transactions;
+    const pool = this.db.pool;
+    return {
+      committed: t.committed,
+      reRuns: t.retries,
+      contended: t.contended,
+      ...(pool ? { connections: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } } : {}),
+    };
   }
 
   /** The database URL without its password, for messages. */

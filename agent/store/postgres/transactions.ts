@@ -70,6 +70,9 @@ export class Transactions {
   private readonly queue = new LocalQueue();
   /** Transactions run again after a conflict, since the store opened. */
   retries = 0;
+  /** Transactions committed, and given up on after their last run conflicted (StoreContention). */
+  committed = 0;
+  contended = 0;
 
   constructor(private readonly o: TransactionsOptions) {}
 
@@ -99,6 +102,7 @@ export class Transactions {
         release?.();
       }
       if (outcome.ok) {
+        this.committed++;
         if (outcome.changes.length > 0) this.o.committed(outcome.changes);
         return outcome.result;
       }
@@ -111,6 +115,7 @@ export class Transactions {
         continue;
       }
       if (isRetryable(err)) {
+        this.contended++;
         throw new StoreContention(attempt, reasonOf(err));
       }
       throw err;

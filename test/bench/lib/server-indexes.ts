@@ -31,6 +31,8 @@ export function serverIndexes(config: LoadedConfig): IndexDef[] {
     },
     open: async () => {},
     close: async () => {},
+    healthy: () => true,
+    stats: () => ({ committed: 0, reRuns: 0, contended: 0 }),
   };
   const hubwarden = composeHubwarden({ config, store: recording, auditFile: false });
   hubwarden.members.close();
