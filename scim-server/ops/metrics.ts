@@ -68,6 +68,7 @@ new Gauge({
   labelNames: ['state'],
   registers: [metricsRegistry],
   collect() {
+    this.reset(); // a store without a pool shows none, not the last one's figures
     const pool = observed?.store.stats().connections;
     if (!pool) return;
     this.set({ state: 'open' }, pool.total);

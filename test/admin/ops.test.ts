@@ -94,4 +94,7 @@ test('/metrics reports the store it runs on: up, transactions, re-runs, contenti
   assert.equal(sample(cut, 'hubwarden_store_connections', 'state="open"'), 4);
   assert.equal(sample(cut, 'hubwarden_store_connections', 'state="idle"'), 1);
   assert.equal(sample(cut, 'hubwarden_store_connections', 'state="waiting"'), 2);
+
+  observeStore(store);
+  assert.doesNotMatch(await read(), /hubwarden_store_connections\{/, 'back on a store without a pool: no stale connection figures');
 });
