@@ -40,10 +40,16 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
           const deadline = Date.now() + graceMs;
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
-          const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+          let cut = false;
+          const timer = setTimeout(() => {
+            cut = true;
+            server.closeAllConnections();
+          }, graceMs);
           await done;
           clearTimeout(timer);
-          await options.onClose?.(Math.max(0, deadline - Date.now()));
+          // Once the grace ran out, nothing is left: the timer's clock and Date.now() can differ
+          // by a millisecond, which would hand onClose a sliver of a budget already spent.
+          await options.onClose?.(cut ? 0 : Math.max(0, deadline - Date.now()));
         })());
       resolve({ server, url: `http://${host}:${port}`, close });
     });
