@@ -235,7 +235,7 @@ if (process.env.HUBWARDEN_SCIM_BENCH_SERVER) {
   process.stdin.on('end', () => void (async () => {
     await app.close();
     await store.close();
-    process.stdout.write(`${JSON.stringify({ retries: store.retries })}\n`);
+    process.stdout.write(`${JSON.stringify({ retries: store.stats().reRuns })}\n`);
     process.exit(0);
   })());
 }
@@ -295,7 +295,7 @@ export default async function bench(argv: string[]): Promise<void> {
       loopDelay.disable();
       const store = opened.store;
       if (store instanceof LowdbStore) storeNote = `  store: ${store.commits} durable commits (${(ours.writes / Math.max(1, store.commits)).toFixed(1)} writes per commit), ${store.checkpoints} snapshot rewrites`;
-      if (store instanceof PostgresStore) storeNote = `  store: ${store.retries} transactions run again after a conflict`;
+      if (store instanceof PostgresStore) storeNote = `  store: ${store.stats().reRuns} transactions run again after a conflict`;
     }
     await opened.close();
     console.log(fmt(ours));

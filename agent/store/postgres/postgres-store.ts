@@ -129,17 +129,12 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Transactions run again after a conflict, since open (tests and metrics). */
-  get retries(): number {
-    return this.transactions.retries;
-  }
-
   stats(): StoreStats {
     const t = this.transactions;
     const pool = this.db.pool;
     return {
       committed: t.committed,
-      reRuns: t.retries,
+      reRuns: t.reRuns,
       contended: t.contended,
       ...(pool ? { connections: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } } : {}),
     };

@@ -69,7 +69,7 @@ export class Transactions {
   /** Where this process's re-runs after a conflict queue (local-queue.ts). */
   private readonly queue = new LocalQueue();
   /** Transactions run again after a conflict, since the store opened. */
-  retries = 0;
+  reRuns = 0;
   /** Transactions committed, and given up on after their last run conflicted (StoreContention). */
   committed = 0;
   contended = 0;
@@ -108,7 +108,7 @@ export class Transactions {
       }
       const err = outcome.error;
       if (isRetryable(err) && attempt < this.o.maxAttempts) {
-        this.retries++;
+        this.reRuns++;
         queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
         // A re-run that queues here waits its turn there; one that does not backs off at random.
         if (queueOn.length === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1_000, 5 * 2 ** attempt)));
