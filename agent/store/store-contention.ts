@@ -6,6 +6,12 @@
  */
 export class StoreContention extends Error {
   readonly kind = 'conflict' as const;
+  /**
+   * What a caller of the HTTP surfaces is told (SCIM, the admin API, the dashboard: 503 with
+   * Retry-After): nothing about the request itself conflicts, so the same request can go again.
+   */
+  readonly answer = 'hubwarden is busy with other changes to the same records; nothing was changed, retry';
+  readonly retryAfterSeconds = 1;
 
   constructor(readonly attempts: number, readonly reason: string) {
     super(`store: transaction gave up after ${attempts} conflicts (${reason}); nothing was changed`);

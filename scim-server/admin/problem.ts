@@ -100,7 +100,7 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   // Its kind is `conflict` (how a task reports it), but nothing about the request conflicts:
   // other writes to the same records kept winning, and the same request can simply go again.
-  if (isStoreContention(err)) return new Problem(503, 'unavailable', 'hubwarden is busy with other changes to the same records; nothing was changed, retry', undefined, { 'Retry-After': '1' });
+  if (isStoreContention(err)) return new Problem(503, 'unavailable', err.answer, undefined, { 'Retry-After': String(err.retryAfterSeconds) });
   if (err && typeof err === 'object') {
     const fromBody = fromBodyParser(err as { type?: string; status?: number });
     if (fromBody) return fromBody;

@@ -59,7 +59,7 @@ export function storeUnavailable(err: unknown): ScimError | undefined {
  */
 export function storeBusy(err: unknown): ScimError | undefined {
   if (!isStoreContention(err)) return undefined;
-  return new ScimError(503, undefined, 'hubwarden is busy with other changes to the same records; nothing was changed, retry', { 'Retry-After': '1' });
+  return new ScimError(503, undefined, err.answer, { 'Retry-After': String(err.retryAfterSeconds) });
 }
 
 export const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
