@@ -125,8 +125,7 @@ export class Dispatcher {
     for (;;) {
       // The oldest entries of each hub, a page at a time (a transaction plans at most `budget`
       // people, so the first `budget` entries of each hub hold the next ones in order).
-      const entries: OutboxEntry[] = [];
-      for (const hubId of await this.o.store.partitions('outbox')) for await (const e of this.o.store.list('outbox', hubId, { limit: budget })) entries.push(e);
+      const entries = await this.oldestEntries(budget);
       if (entries.length === 0) return;
       entries.sort((a, b) => a.seq - b.seq);
       // Each entry is read again through `tx` (it may have been taken meanwhile); everything the
@@ -166,6 +165,24 @@ export class Dispatcher {
       // a store that commits without I/O (MemoryStore) would otherwise plan a whole burst first.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * The oldest `budget` entries of each hub that has any. The configured hubs' are listed while
+   * the outbox's partitions are read (on PostgreSQL one round trip instead of two before every
+   * transaction; a pushed person waits for each); an entry of a hub no longer configured is
+   * listed after, so consume() drops it.
+   */
+  private async oldestEntries(budget: number): Promise<OutboxEntry[]> {
+    const listed = new Map<string, OutboxEntry[]>();
+    const listOf = async (hubId: string) => {
+      const out: OutboxEntry[] = [];
+      for await (const e of this.o.store.list('outbox', hubId, { limit: budget })) out.push(e);
+      listed.set(hubId, out);
+    };
+    const [partitions] = await Promise.all([this.o.store.partitions('outbox'), ...[...this.o.hubs().keys()].map(listOf)]);
+    await Promise.all(partitions.filter((hubId) => !listed.has(hubId)).map(listOf));
+    return [...listed.values()].flat();
   }
 
   /**

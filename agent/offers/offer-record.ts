@@ -49,14 +49,12 @@ export function claimTeamsOf(hub: HubConfigFile): TeamConfig[] {
   return hub.teams.filter(isClaimTeam);
 }
 
-/** A person's offer records on a hub, one per claim team at most (one `get` per claim team). */
+/** A person's offer records on a hub, one per claim team at most (one read for all claim teams). */
 export async function offersOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<OfferRecord[]> {
-  const out: OfferRecord[] = [];
-  for (const t of claimTeamsOf(hub)) {
-    const o = await view.get('offers', hub.id, offerIdOf(hub.id, directoryUserId, t.group));
-    if (o) out.push(o);
-  }
-  return out;
+  const teams = claimTeamsOf(hub);
+  if (teams.length === 0) return [];
+  const found = await view.getMany('offers', hub.id, teams.map((t) => offerIdOf(hub.id, directoryUserId, t.group)));
+  return found.filter((o): o is Readonly<OfferRecord> => o !== undefined) as OfferRecord[];
 }
 
 /** Lower-cased groups of the claimed offers among `offers`: those teams' grants count in the effective grant. */

@@ -40,3 +40,88 @@ test('the plan and standing read one index of matches by directory user, not two
   const ofMatches = new Set(defined.filter(([c]) => c === 'memberMatches').map(([, n]) => n));
   assert.deepEqual([...ofMatches], [PERSON_INDEX.matchByDirectoryUser]);
 });
+
+/**
+ * The store as PostgreSQL serves it: reads asked for in one loop iteration go out together as one
+ * round trip (store/postgres/read-batch.ts), and each answer arrives in a later iteration.
+ * Counts the round trips; an empty getMany sends nothing there either.
+ */
+function roundTrips(store: Store): { view: Store; count: () => number } {
+  let count = 0;
+  let waiting: Array<() => void> = [];
+  const inRound = <T>(read: () => Promise<T>): Promise<T> => new Promise((resolve, reject) => {
+    if (waiting.length === 0) setImmediate(() => {
+      count++;
+      const now = waiting;
+      waiting = [];
+      for (const send of now) send();
+    });
+    waiting.push(() => void read().then(resolve, reject));
+  });
+  const view = new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!['get', 'getMany', 'hasMany', 'lookup', 'lookupFields'].includes(String(name))) return value.bind(target);
+      return (...args: unknown[]) => (name === 'getMany' && (args[2] as unknown[]).length === 0 ? Promise.resolve([]) : inRound(() => value.apply(target, args)));
+    },
+  });
+  return { view, count: () => count };
+}
+
+function hubStore(): Store {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  return store;
+}
+
+test('a pushed person\'s slice is read in three round trips: reads that need no other read\'s answer are asked for together', async () => {
+  const store = hubStore();
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u1' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-owner', { hubId: hub.id, id: 'm-owner', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const { view, count } = roundTrips(store);
+  const { desired, actual } = await personInput(view, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
+  assert.deepEqual(desired.grants.map((g) => g.directoryUserId), ['u1']);
+  assert.deepEqual(actual.members.map((m) => m.id), ['m-owner']);
+  assert.equal(actual.complete, true);
+  // One after another, the same reads were eight round trips.
+  assert.equal(count(), 3);
+});
+
+test('a person\'s slice follows emails to other users, members and invites, and keeps the order they were met in', async () => {
+  const store = hubStore();
+  const hub = testHub();
+  const member = (id: string, email: string, role = 'EMPLOYEE') => ({ hubId: hub.id, id, email, role, firstSeenAt: at, lastSeenAt: at });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    // Another directory user with the same address, and one of their own.
+    tx.put('directoryUsers', hub.id, 'u2', { ...testUser('u2', 'jd2@example.com'), emails: ['jane@example.com', 'jd2@example.com'] });
+    tx.put('departedUsers', hub.id, 'u1', { hubId: hub.id, directoryUserId: 'u1', userName: 'jane@example.com', emails: ['old@example.com'], at });
+    tx.put('memberMatches', hub.id, 'm1', { hubId: hub.id, memberId: 'm1', outcome: 'onboarded', directoryUserId: 'u1', manual: true, at });
+    tx.put('appMembers', hub.id, 'm1', member('m1', 'jane.work@example.com'));
+    tx.put('appMembers', hub.id, 'm2', member('m2', 'jane@example.com'));
+    tx.put('appMembers', hub.id, 'm3', member('m3', 'jd2@example.com'));
+    tx.put('appMembers', hub.id, 'm4', member('m4', 'old@example.com'));
+    tx.put('appMembers', hub.id, 'mA', member('mA', 'boss@example.com', 'ADMIN'));
+    tx.put('appMembers', hub.id, 'm9', member('m9', 'someone.else@example.com'));
+    tx.put('appInvites', hub.id, 'i1', { hubId: hub.id, id: 'i1', email: 'old@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('exemptions', hub.id, 'm3', { hubId: hub.id, memberId: 'm3', reason: 'contractor', by: 'owner@example.com', at });
+  });
+  const { view } = roundTrips(store);
+  const { desired, actual, person } = await personInput(view, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
+  assert.deepEqual(desired.grants.map((g) => g.directoryUserId), ['u1', 'u2']);
+  assert.deepEqual(person.directoryUserIds, ['u1', 'u2']);
+  assert.deepEqual(person.emails, ['jane@example.com', 'old@example.com', 'jane.work@example.com', 'jd2@example.com']);
+  assert.deepEqual(actual.members.map((m) => m.id), ['m1', 'm2', 'm4', 'm3', 'mA']);
+  assert.deepEqual(actual.invites.map((i) => i.id), ['i1']);
+  assert.deepEqual(actual.matches.map((m) => m.memberId), ['m1']);
+  assert.deepEqual(actual.exemptions.map((x) => x.memberId), ['m3']);
+  assert.deepEqual(desired.departed, [{ directoryUserId: 'u1', emails: ['old@example.com'] }]);
+  assert.equal(actual.complete, false);
+});

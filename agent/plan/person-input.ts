@@ -1,7 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
-import { INDEX } from '../desired-state/directory-records.ts';
+import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
@@ -44,56 +44,89 @@ export interface Person {
  */
 export async function personInput(view: ReadView, hub: HubConfigFile, person: Person, rules: RoleRules): Promise<{ desired: PlanDesired; actual: PlanActual; person: Person }> {
   const h = hub.id;
-  const ids = new Set(person.directoryUserIds);
+  const ids = [...new Set(person.directoryUserIds)];
   const emails = new Set(person.emails.map((e) => e.toLowerCase()));
   const grants = new Map<string, EffectiveGrant>();
-  const addUser = async (id: string) => {
-    if (grants.has(id)) return;
-    const u = await view.get('directoryUsers', h, id);
-    if (!u || grants.has(id)) return;
-    grants.set(id, computeGrant(hub, u, await groupNamesOf(view, h, id), rules, await claimedGroupsOf(view, hub, id)));
-    for (const e of u.emails) emails.add(e.toLowerCase());
-    if (u.email) emails.add(u.email.toLowerCase());
+  // The reads go in three rounds, each asked for at once: what the directory user ids name, what
+  // the emails and matched members name, then what the members and invites name. On PostgreSQL
+  // a read is a round trip and reads asked for together share one (store/postgres/read-batch.ts);
+  // read one after another, a plan was eight round trips, each waiting its turn on a busy event
+  // loop, twice on the way from a pushed person to their invite (the dispatcher's plan and the
+  // operation's re-plan just before the call). Rounds, not order, change: every record read is
+  // the one read before, and the maps below fill in the same order, so the plan is the same.
+  const addUsers = (found: ReadonlyArray<UserWithGroups | undefined>) => {
+    for (const f of found) {
+      if (!f || grants.has(f.user.id)) continue;
+      grants.set(f.user.id, computeGrant(hub, f.user, f.groups, rules, f.claimed));
+      for (const e of f.user.emails) emails.add(e.toLowerCase());
+      if (f.user.email) emails.add(f.user.email.toLowerCase());
+    }
   };
-  for (const id of ids) await addUser(id);
+  const looked = new Set<string>();
+  const lookUp = () => {
+    const next = [...emails].filter((e) => !looked.has(e));
+    for (const e of next) looked.add(e);
+    return Promise.all(next.map(async (e) => {
+      const [users, byEmail, invited] = await Promise.all([
+        view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`),
+        view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`),
+        view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`),
+      ]);
+      return { users, byEmail, invited };
+    }));
+  };
+
+  // Round 1: the users, their groups and claims, their departure records and matches; the emails given.
+  const [users, departedRows, found, givenEmails] = await Promise.all([
+    usersWithGroups(view, hub, ids),
+    view.getMany('departedUsers', h, ids),
+    Promise.all(ids.map((id) => view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`))),
+    lookUp(),
+  ]);
+  addUsers(users);
   // A deleted user's seats are found by the emails kept when the IdP deleted them.
-  // Reads by key go several at a time (getMany) and independent lookups at once: on PostgreSQL
-  // each read is a round trip, and the dispatcher plans a hundred people per transaction.
-  const departedRecords: Array<Readonly<DepartedUserRecord>> = [];
-  for (const d of await view.getMany('departedUsers', h, [...ids])) {
-    if (!d) continue;
-    departedRecords.push(d);
-    for (const e of d.emails) emails.add(e.toLowerCase());
-  }
+  const departedRecords = departedRows.filter((d): d is Readonly<DepartedUserRecord> => d !== undefined);
+  for (const d of departedRecords) for (const e of d.emails) emails.add(e.toLowerCase());
+
+  // Round 2: the matched members, the users' and departed emails, every admin (the last-admin
+  // rule counts them).
+  const [memberRows, userEmails, admins] = await Promise.all([
+    Promise.all(found.map((f) => view.getMany('appMembers', h, f.map((m) => m.memberId)))),
+    lookUp(),
+    view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`),
+  ]);
   const members = new Map<string, AppMemberRecord>();
   const matches = new Map<string, MemberMatchRecord>();
-  for (const id of ids) {
-    const found = await view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`);
-    const rows = await view.getMany('appMembers', h, found.map((m) => m.memberId));
-    found.forEach((m, n) => {
-      matches.set(m.memberId, m);
-      const member = rows[n];
-      if (member) members.set(member.id, member);
-      if (member?.email) emails.add(member.email.toLowerCase());
-    });
-  }
+  found.forEach((f, k) => f.forEach((m, n) => {
+    matches.set(m.memberId, m);
+    const member = memberRows[k]![n];
+    if (member) members.set(member.id, member);
+    if (member?.email) emails.add(member.email.toLowerCase());
+  }));
+  // Each email's users, members and invites, in the order the emails were met; emails of users
+  // found this way (and members' emails not looked up yet) take another round.
   const invites = new Map<string, AppInviteRecord>();
-  // A Set's iteration visits what is added during it: emails of users found here are read too.
-  for (const e of emails) {
-    const [users, byEmail, invited] = await Promise.all([
-      view.lookup('directoryUsers', INDEX.userByEmail, `${h}\u0000${e}`),
-      view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`),
-      view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`),
-    ]);
-    for (const u of users) await addUser(u.id);
-    for (const m of byEmail) members.set(m.id, m);
-    for (const i of invited) invites.set(i.id, i);
+  let results = [...givenEmails, ...userEmails];
+  while (results.length > 0) {
+    addUsers(await usersWithGroups(view, hub, results.flatMap((r) => r.users.map((u) => u.id)).filter((id) => !grants.has(id))));
+    for (const r of results) {
+      for (const m of r.byEmail) members.set(m.id, m);
+      for (const i of r.invited) invites.set(i.id, i);
+    }
+    results = await lookUp();
   }
+
+  // Round 3: what the members and invites name, and whether the snapshot is complete.
   const memberIds = [...members.keys()];
-  const [memberMatches, inviteMatches, assignmentsOf] = await Promise.all([
+  for (const a of admins) if (!members.has(a.id)) members.set(a.id, a);
+  const [memberMatches, inviteMatches, assignmentsOf, exempt, system, imported] = await Promise.all([
     view.getMany('memberMatches', h, memberIds),
     view.getMany('memberMatches', h, [...invites.keys()].map((i) => inviteRowId(i))),
     Promise.all(memberIds.map((id) => view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${id}`))),
+    // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
+    view.getMany('exemptions', h, [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]),
+    view.getMany('appSystemUsers', h, [...members.keys()]),
+    view.get('appImports', h, h),
   ]);
   memberIds.forEach((id, n) => {
     const match = memberMatches[n];
@@ -101,13 +134,6 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   });
   for (const match of inviteMatches) if (match) matches.set(match.memberId, match);
   const assignments: AppAssignmentRecord[] = assignmentsOf.flat();
-  // Every admin, so the last-admin rule sees how many there are.
-  for (const a of await view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`)) if (!members.has(a.id)) members.set(a.id, a);
-  // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
-  const [exempt, system] = await Promise.all([
-    view.getMany('exemptions', h, [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]),
-    view.getMany('appSystemUsers', h, [...members.keys()]),
-  ]);
   const exemptions = exempt.filter((x): x is Readonly<ExemptionRecord> => x !== undefined) as ExemptionRecord[];
   const systemUsers = system.filter((x): x is Readonly<AppSystemUserRecord> => x !== undefined) as AppSystemUserRecord[];
   const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
@@ -116,7 +142,7 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   return {
     desired: { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] },
     actual: {
-      complete: (await view.get('appImports', h, h))?.complete === true,
+      complete: imported?.complete === true,
       members: [...members.values()],
       invites: [...invites.values()],
       systemUsers,
@@ -126,4 +152,17 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     },
     person: { directoryUserIds: [...new Set([...ids, ...grants.keys()])], emails: [...emails] },
   };
+}
+
+interface UserWithGroups { user: Readonly<DirectoryUserRecord>; groups: string[]; claimed: Set<string> }
+
+/** Directory users with what their grant needs (group names, claimed offers), read at once; undefined where absent. */
+async function usersWithGroups(view: ReadView, hub: HubConfigFile, ids: readonly string[]): Promise<Array<UserWithGroups | undefined>> {
+  const unique = [...new Set(ids)];
+  const [users, groups, claimed] = await Promise.all([
+    view.getMany('directoryUsers', hub.id, unique),
+    Promise.all(unique.map((id) => groupNamesOf(view, hub.id, id))),
+    Promise.all(unique.map((id) => claimedGroupsOf(view, hub, id))),
+  ]);
+  return users.map((user, n) => (user ? { user, groups: groups[n]!, claimed: claimed[n]! } : undefined));
 }

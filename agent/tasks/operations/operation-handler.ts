@@ -26,9 +26,12 @@ function subjectOf(op: Operation) {
  */
 export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskContext): Promise<boolean> {
   if (ctx.interrupted || (task.attemptsRefused ?? 0) !== task.attempts - 1) return false;
-  if ((await ctx.store.get('appImports', task.hubId, task.hubId))?.complete !== true) return false;
-  return !(await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey)))
-    .some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
+  // Both read at once: on PostgreSQL each read is a round trip on the way to the invite.
+  const [imported, sameChange] = await Promise.all([
+    ctx.store.get('appImports', task.hubId, task.hubId),
+    ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey)),
+  ]);
+  return imported?.complete === true && !sameChange.some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
 /**
