@@ -7,6 +7,7 @@ import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect, type Change, type Transaction } from '../store/store.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { roundTrips } from '../store/round-trips.test-double.ts';
 import type { TaskLog } from '../tasks/handler.ts';
 
 const silent: TaskLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -196,4 +197,22 @@ test('on a store shared by replicas, an outbox entry whose notification never ca
   const end = Date.now() + 2_000;
   while ((await store.partitions('outbox')).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(await store.partitions('outbox'), [], 'the poll found and dispatched the entry');
+});
+
+test('a pushed person\'s invite is queued in few round trips: the plan is made while the outbox entry is read again', async () => {
+  const { store: memory, hub, group } = setup();
+  await memory.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', group('g1', 'Meta Advertisers', ['u1']));
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    recordDesiredChange(tx, { hubId: hub.id, trigger, changes: [{ kind: 'group-members', groupId: 'g1', displayName: 'Meta Advertisers', added: ['u1'], removed: [] }] });
+  });
+  const { store, count } = roundTrips(memory);
+  const dispatcher = new Dispatcher({ store, hubs: () => new Map([[hub.id, hub]]), log: silent, windowMs: 50 });
+  await dispatcher.drain();
+  const tasks = await collect(memory.list('tasks', hub.id));
+  assert.deepEqual(tasks.map((t) => `${t.kind} ${(t.payload as { op: { email: string } }).op.email}`), ['invite jane@example.com']);
+  // Listing the outbox, its entry read again while the person is planned, their emails, the
+  // task keys, and the listing that finds nothing more. One read after another, it was twelve.
+  assert.equal(count(), 5);
 });

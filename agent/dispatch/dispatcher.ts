@@ -131,21 +131,38 @@ export class Dispatcher {
       // Each entry is read again through `tx` (it may have been taken meanwhile); everything the
       // function keeps is built inside it, so it can run again.
       const dispatch = (plan: boolean) => this.o.store.transact(async (tx) => {
-        const affected = new Map<string, Affected>();
+        const now = new Date(this.clock());
+        const connectors = new Map<string, Connected>();
+        const wanted = this.entriesFor(entries, budget);
+        // The people the entries name as listed are planned while the entries are read again
+        // (one round trip fewer on PostgreSQL before the invites are queued). A plan made this
+        // way reads committed state only, as planOf always does for a person not deleted; the
+        // people consume() then takes from the entries as read again are the ones planned, and
+        // a guess that is not among them is dropped (another replica took a slice meanwhile).
+        const early = new Map<string, Promise<PlanResult | undefined>>();
+        if (plan) {
+          const listed = new Map<string, Affected>();
+          for (const { entry, people } of wanted) {
+            if (listed.size >= budget) break;
+            this.slice(entry, entry, people, listed, budget - listed.size);
+          }
+          for (const [key, person] of [...listed].slice(0, PLANS_IN_FLIGHT)) {
+            if (person.emails) continue; // a deleted user is planned through tx, after consume() stages their record
+            early.set(key, this.planOf(tx, person, now, connectors));
+          }
+        }
         // Read again in one go per hub: one by one, a hundred created users' entries were a
         // hundred round trips on PostgreSQL (a second per transaction in the provision benchmark).
-        const wanted = this.entriesFor(entries, budget);
         const current = await getAcross(tx, 'outbox', wanted.map(({ entry }) => ({ partition: entry.hubId, id: entry.id })));
+        const affected = new Map<string, Affected>();
         for (const [n, { entry, people }] of wanted.entries()) {
           if (affected.size >= budget) break;
           this.consume(tx, entry, current[n], people, affected, budget - affected.size);
         }
-        const now = new Date(this.clock());
         const people = [...affected.values()];
-        // Planned several at a time (each plan is a dozen reads, a round trip each on PostgreSQL),
-        // applied one after another in the order of their changes.
-        const connectors = new Map<string, Connected>();
-        const plans = plan ? await inFlight(people.map((person) => () => this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
+        // Planned several at a time (each plan is several reads, a round trip each on
+        // PostgreSQL), applied one after another in the order of their changes.
+        const plans = plan ? await inFlight([...affected].map(([key, person]) => () => (!person.emails && early.get(key)) || this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
         await readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n] })));
         for (const [n, person] of people.entries()) {
           const result = plans[n];
@@ -209,25 +226,37 @@ export class Dispatcher {
         tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at });
       }
     }
-    const people = [...named];
-    const slice = people.slice(done, done + room);
-    for (const [userId, { emails }] of slice) {
-      const key = `${hub.id}\u0000${userId}`;
-      const prev = affected.get(key)?.emails;
-      const all = prev || emails ? [...new Set([...(prev ?? []), ...(emails ?? [])])] : undefined;
-      affected.delete(key); // re-inserted last: people are planned in the order of their latest change
-      affected.set(key, { hub, userId, trigger, ...(all ? { emails: all } : {}) });
-    }
-    if (done + slice.length < people.length) {
-      tx.put('outbox', entry.hubId, entry.id, { ...current, dispatchedPeople: done + slice.length });
+    const taken = this.slice(entry, current, named, affected, room);
+    if (done + taken < named.size) {
+      tx.put('outbox', entry.hubId, entry.id, { ...current, dispatchedPeople: done + taken });
       return;
     }
     tx.delete('outbox', entry.hubId, entry.id);
     appendAudit(tx, {
       hubId: hub.id, trigger, action: 'desired-state-change', at: current.at,
-      why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; ${people.length} person(s) to re-evaluate`,
-      outcome: 'ok', detail: { outboxId: entry.id, people: people.length },
+      why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; ${named.size} person(s) to re-evaluate`,
+      outcome: 'ok', detail: { outboxId: entry.id, people: named.size },
     });
+  }
+
+  /**
+   * Adds the next people of an entry (`current`: as read; its progress says who is next) to
+   * `affected`, at most `room`: a person named twice is planned once, in the order of their
+   * latest change. Returns how many it took. Stages nothing (consume() does).
+   */
+  private slice(entry: OutboxEntry, current: Readonly<OutboxEntry>, named: ReadonlyMap<string, { emails?: string[] }>, affected: Map<string, Affected>, room: number): number {
+    const hub = this.o.hubs().get(entry.hubId);
+    if (!hub) return 0;
+    const done = current.dispatchedPeople ?? 0;
+    const slice = [...named].slice(done, done + room);
+    for (const [userId, { emails }] of slice) {
+      const key = `${hub.id}\u0000${userId}`;
+      const prev = affected.get(key)?.emails;
+      const all = prev || emails ? [...new Set([...(prev ?? []), ...(emails ?? [])])] : undefined;
+      affected.delete(key); // re-inserted last: people are planned in the order of their latest change
+      affected.set(key, { hub, userId, trigger: current.delta.trigger, ...(all ? { emails: all } : {}) });
+    }
+    return slice.length;
   }
 
   /**

@@ -5,6 +5,7 @@ import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { defineStandingIndexes } from '../standing/standing.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { roundTrips } from '../store/round-trips.test-double.ts';
 import type { Store } from '../store/store.ts';
 import { definePersonIndexes, personInput, PERSON_INDEX } from './person-input.ts';
 
@@ -41,34 +42,6 @@ test('the plan and standing read one index of matches by directory user, not two
   assert.deepEqual([...ofMatches], [PERSON_INDEX.matchByDirectoryUser]);
 });
 
-/**
- * The store as PostgreSQL serves it: reads asked for in one loop iteration go out together as one
- * round trip (store/postgres/read-batch.ts), and each answer arrives in a later iteration.
- * Counts the round trips; an empty getMany sends nothing there either.
- */
-function roundTrips(store: Store): { view: Store; count: () => number } {
-  let count = 0;
-  let waiting: Array<() => void> = [];
-  const inRound = <T>(read: () => Promise<T>): Promise<T> => new Promise((resolve, reject) => {
-    if (waiting.length === 0) setImmediate(() => {
-      count++;
-      const now = waiting;
-      waiting = [];
-      for (const send of now) send();
-    });
-    waiting.push(() => void read().then(resolve, reject));
-  });
-  const view = new Proxy(store, {
-    get(target, name) {
-      const value = Reflect.get(target, name) as unknown;
-      if (typeof value !== 'function') return value;
-      if (!['get', 'getMany', 'hasMany', 'lookup', 'lookupFields'].includes(String(name))) return value.bind(target);
-      return (...args: unknown[]) => (name === 'getMany' && (args[2] as unknown[]).length === 0 ? Promise.resolve([]) : inRound(() => value.apply(target, args)));
-    },
-  });
-  return { view, count: () => count };
-}
-
 function hubStore(): Store {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
@@ -76,7 +49,7 @@ function hubStore(): Store {
   return store;
 }
 
-test('a pushed person\'s slice is read in three round trips: reads that need no other read\'s answer are asked for together', async () => {
+test('a person\'s slice is read in two round trips, three once they hold a seat: reads that need no other read\'s answer are asked for together', async () => {
   const store = hubStore();
   const hub = testHub();
   await store.transact((tx) => {
@@ -85,13 +58,23 @@ test('a pushed person\'s slice is read in three round trips: reads that need no 
     tx.put('appMembers', hub.id, 'm-owner', { hubId: hub.id, id: 'm-owner', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
     tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
   });
-  const { view, count } = roundTrips(store);
-  const { desired, actual } = await personInput(view, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
+  const pushed = roundTrips(store);
+  const { desired, actual } = await personInput(pushed.store, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
   assert.deepEqual(desired.grants.map((g) => g.directoryUserId), ['u1']);
   assert.deepEqual(actual.members.map((m) => m.id), ['m-owner']);
   assert.equal(actual.complete, true);
   // One after another, the same reads were eight round trips.
-  assert.equal(count(), 3);
+  assert.equal(pushed.count(), 2);
+  // An invite's re-plan names the email too.
+  const replan = roundTrips(store);
+  await personInput(replan.store, hub, { directoryUserIds: ['u1'], emails: ['Jane@example.com'] }, roleRulesOfHub(hub));
+  assert.equal(replan.count(), 2);
+  // Once they hold a seat, what it holds (its match, assignments, exemption) takes a round more.
+  await store.transact((tx) => tx.put('appMembers', hub.id, 'm-jane', { hubId: hub.id, id: 'm-jane', email: 'jane@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
+  const seated = roundTrips(store);
+  const after = await personInput(seated.store, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
+  assert.deepEqual(after.actual.members.map((m) => m.id), ['m-jane', 'm-owner']);
+  assert.equal(seated.count(), 3);
 });
 
 test('a person\'s slice follows emails to other users, members and invites, and keeps the order they were met in', async () => {
@@ -113,7 +96,7 @@ test('a person\'s slice follows emails to other users, members and invites, and 
     tx.put('appInvites', hub.id, 'i1', { hubId: hub.id, id: 'i1', email: 'old@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
     tx.put('exemptions', hub.id, 'm3', { hubId: hub.id, memberId: 'm3', reason: 'contractor', by: 'owner@example.com', at });
   });
-  const { view } = roundTrips(store);
+  const { store: view } = roundTrips(store);
   const { desired, actual, person } = await personInput(view, hub, { directoryUserIds: ['u1'], emails: [] }, roleRulesOfHub(hub));
   assert.deepEqual(desired.grants.map((g) => g.directoryUserId), ['u1', 'u2']);
   assert.deepEqual(person.directoryUserIds, ['u1', 'u2']);

@@ -47,8 +47,9 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const ids = [...new Set(person.directoryUserIds)];
   const emails = new Set(person.emails.map((e) => e.toLowerCase()));
   const grants = new Map<string, EffectiveGrant>();
-  // The reads go in three rounds, each asked for at once: what the directory user ids name, what
-  // the emails and matched members name, then what the members and invites name. On PostgreSQL
+  // The reads go in rounds, each asked for at once: what the directory user ids name, what the
+  // emails and matched members name, then what the members and invites name (a round more for
+  // each further user or email found by email). On PostgreSQL
   // a read is a round trip and reads asked for together share one (store/postgres/read-batch.ts);
   // read one after another, a plan was eight round trips, each waiting its turn on a busy event
   // loop, twice on the way from a pushed person to their invite (the dispatcher's plan and the
@@ -76,25 +77,33 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     }));
   };
 
-  // Round 1: the users, their groups and claims, their departure records and matches; the emails given.
-  const [users, departedRows, found, givenEmails] = await Promise.all([
+  // Round 1: the users, their groups and claims, their departure records and matches; the emails
+  // given; every admin (the last-admin rule counts them); whether the snapshot is complete.
+  const [users, departedRows, found, givenEmails, admins, imported] = await Promise.all([
     usersWithGroups(view, hub, ids),
     view.getMany('departedUsers', h, ids),
     Promise.all(ids.map((id) => view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`))),
     lookUp(),
+    view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`),
+    view.get('appImports', h, h),
   ]);
   addUsers(users);
   // A deleted user's seats are found by the emails kept when the IdP deleted them.
   const departedRecords = departedRows.filter((d): d is Readonly<DepartedUserRecord> => d !== undefined);
   for (const d of departedRecords) for (const e of d.emails) emails.add(e.toLowerCase());
 
-  // Round 2: the matched members, the users' and departed emails, every admin (the last-admin
-  // rule counts them).
-  const [memberRows, userEmails, admins] = await Promise.all([
+  // Round 2: the matched members, the users' and departed emails, the admins' exemptions and
+  // system-user rows. A person with no member row yet needs no third round.
+  const adminIds = admins.map((a) => a.id);
+  const [memberRows, userEmails, adminExempt, adminSystem] = await Promise.all([
     Promise.all(found.map((f) => view.getMany('appMembers', h, f.map((m) => m.memberId)))),
     lookUp(),
-    view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`),
+    view.getMany('exemptions', h, adminIds),
+    view.getMany('appSystemUsers', h, adminIds),
   ]);
+  // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
+  const exemptionOf = new Map<string, Readonly<ExemptionRecord> | undefined>(adminIds.map((id, n) => [id, adminExempt[n]]));
+  const systemOf = new Map<string, Readonly<AppSystemUserRecord> | undefined>(adminIds.map((id, n) => [id, adminSystem[n]]));
   const members = new Map<string, AppMemberRecord>();
   const matches = new Map<string, MemberMatchRecord>();
   found.forEach((f, k) => f.forEach((m, n) => {
@@ -116,26 +125,29 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     results = await lookUp();
   }
 
-  // Round 3: what the members and invites name, and whether the snapshot is complete.
+  // Round 3: what the members and invites name.
   const memberIds = [...members.keys()];
   for (const a of admins) if (!members.has(a.id)) members.set(a.id, a);
-  const [memberMatches, inviteMatches, assignmentsOf, exempt, system, imported] = await Promise.all([
+  const rowIds = [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))];
+  const exemptUnread = rowIds.filter((id) => !exemptionOf.has(id));
+  const systemUnread = [...members.keys()].filter((id) => !systemOf.has(id));
+  const [memberMatches, inviteMatches, assignmentsOf, exempt, system] = await Promise.all([
     view.getMany('memberMatches', h, memberIds),
     view.getMany('memberMatches', h, [...invites.keys()].map((i) => inviteRowId(i))),
     Promise.all(memberIds.map((id) => view.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${h}\u0000${id}`))),
-    // The plan asks only whether a member row is a system user: read those rows' keys, not the list.
-    view.getMany('exemptions', h, [...members.keys(), ...[...invites.keys()].map((i) => inviteRowId(i))]),
-    view.getMany('appSystemUsers', h, [...members.keys()]),
-    view.get('appImports', h, h),
+    view.getMany('exemptions', h, exemptUnread),
+    view.getMany('appSystemUsers', h, systemUnread),
   ]);
+  exemptUnread.forEach((id, n) => exemptionOf.set(id, exempt[n]));
+  systemUnread.forEach((id, n) => systemOf.set(id, system[n]));
   memberIds.forEach((id, n) => {
     const match = memberMatches[n];
     if (match) matches.set(id, match);
   });
   for (const match of inviteMatches) if (match) matches.set(match.memberId, match);
   const assignments: AppAssignmentRecord[] = assignmentsOf.flat();
-  const exemptions = exempt.filter((x): x is Readonly<ExemptionRecord> => x !== undefined) as ExemptionRecord[];
-  const systemUsers = system.filter((x): x is Readonly<AppSystemUserRecord> => x !== undefined) as AppSystemUserRecord[];
+  const exemptions = rowIds.map((id) => exemptionOf.get(id)).filter((x): x is Readonly<ExemptionRecord> => x !== undefined) as ExemptionRecord[];
+  const systemUsers = [...members.keys()].map((id) => systemOf.get(id)).filter((x): x is Readonly<AppSystemUserRecord> => x !== undefined) as AppSystemUserRecord[];
   const departed = departedRecords.map((d) => ({ directoryUserId: d.directoryUserId, emails: d.emails }));
   const managed = new Map<string, { type: (typeof hub.teams)[number]['assets'][number]['type']; id: string }>();
   for (const t of hub.teams) for (const a of t.assets) managed.set(`${a.type}:${a.id}`, { type: a.type, id: a.id });

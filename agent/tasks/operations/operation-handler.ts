@@ -50,6 +50,9 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const hub = ctx.hub;
       const connector = ctx.connector;
       if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
+      // Read with the re-plan's first reads (one round trip on PostgreSQL, not one more after it).
+      const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
+      clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (!force) {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
         const current = await planPerson(ctx.store, hub, person, { now: ctx.now() });
@@ -59,7 +62,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
           return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
         }
       }
-      const firstAttempt = op.kind === 'invite' && (await cleanFirstAttempt(task, ctx));
+      const firstAttempt = await clean;
       const started = Date.now();
       let res;
       try {
