@@ -18,9 +18,9 @@ interface PendingLookup { name: string; value: string; collection: string; field
  * Why: on PostgreSQL each statement is a round trip whose cost (a socket write, waking the
  * server's process and ours, parsing) dwarfs the index probe it carries: a provision run's
  * statement log showed 40,000 reads of 0.02-0.03 ms each, and the agent's CPU profile 13 s of
- * 41 s inside the socket write. A person's plan reads a dozen times and the dispatcher plans
- * eight people at once; SCIM requests arrive sixteen at a time. Batched, those reads share
- * their round trips. One statement is also one snapshot: what the reads return together is
+ * 41 s inside the socket write. A person's plan asks for a dozen reads in two or three rounds
+ * (plan/person-input.ts) and the dispatcher plans a hundred people at once; SCIM requests
+ * arrive sixteen at a time. Batched, those reads share their round trips. One statement is also one snapshot: what the reads return together is
  * at least as consistent as separate statements were.
  */
 export class ReadBatch {
