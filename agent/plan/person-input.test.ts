@@ -11,10 +11,16 @@ import { definePersonIndexes, personInput, PERSON_INDEX } from './person-input.t
 
 const at = '2026-12-03T08:00:00.000Z';
 
-test('a person\'s slice holds every admin (any case of the role) and no other member: the role index files admins only', async () => {
+/** A memory store with the directory's and the person plan's indexes. */
+function hubStore(): Store {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
+  return store;
+}
+
+test('a person\'s slice holds every admin (any case of the role) and no other member: the role index files admins only', async () => {
+  const store = hubStore();
   const hub = testHub();
   await store.transact((tx) => {
     tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane@example.com'));
@@ -41,13 +47,6 @@ test('the plan and standing read one index of matches by directory user, not two
   const ofMatches = new Set(defined.filter(([c]) => c === 'memberMatches').map(([, n]) => n));
   assert.deepEqual([...ofMatches], [PERSON_INDEX.matchByDirectoryUser]);
 });
-
-function hubStore(): Store {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  return store;
-}
 
 test('a person\'s slice is read in two round trips, three once they hold a seat: reads that need no other read\'s answer are asked for together', async () => {
   const store = hubStore();
