@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { roundTrips } from '../store/round-trips.test-double.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
@@ -304,4 +305,34 @@ describe('fleet limits: two replicas (PostgresStore instances) on one schema', {
     runnerOn(silentToB, []);
     return { a, b, unheard: (fn) => silentToB.transact(fn) };
   });
+});
+
+test('tasks queued while a pass of the pump launches others are read together, not one round trip each', async (t) => {
+  // On a shared store the pump awaits its share between launches and each read is a round trip
+  // (round-trips.test-double.ts answers a loop iteration later, as PostgreSQL does), so tasks are
+  // queued and slots freed while a pass runs; the pass then reaches tasks its first read did not
+  // cover.
+  const fleet = new FleetMemoryStore();
+  const { store: answered } = roundTrips(fleet);
+  let readOneByOne = 0;
+  const store = new Proxy(answered, {
+    get(target, name) {
+      const value = Reflect.get(target, name) as unknown;
+      if (name !== 'get' || typeof value !== 'function') return value;
+      return (collection: string, ...rest: unknown[]) => {
+        if (collection === 'tasks' && /TaskRunner\.pump/.test(new Error().stack ?? '')) readOneByOne++;
+        return value.call(target, collection, ...rest);
+      };
+    },
+  });
+  const runner = runnerOn(store, [{ kind: 'k', async run() { return { status: 'completed' }; } }], { concurrencyPerHub: 4, requestsPerSecondPerHub: 10_000 });
+  t.after(() => runner.stop());
+  await runner.start();
+  const ids: string[] = [];
+  for (let wave = 0; wave < 20; wave++) {
+    ids.push(...await enqueue(fleet, 10, { prefix: `w${wave}-` }));
+    await new Promise((r) => setImmediate(r));
+  }
+  await until('every task done', allDone(fleet, ids), 10_000);
+  assert.equal(readOneByOne, 0, 'the pump read tasks one at a time');
 });
