@@ -144,7 +144,7 @@ export class Dispatcher {
           const listed = new Map<string, Affected>();
           for (const { entry, people } of wanted) {
             if (listed.size >= budget) break;
-            this.slice(entry, entry, people, listed, budget - listed.size);
+            this.slice(entry, people, listed, budget - listed.size);
           }
           for (const [key, person] of [...listed].slice(0, PLANS_IN_FLIGHT)) {
             if (person.emails) continue; // a deleted user is planned through tx, after consume() stages their record
@@ -226,7 +226,7 @@ export class Dispatcher {
         tx.put('departedUsers', hub.id, c.userId, { hubId: hub.id, directoryUserId: c.userId, userName: c.userName, emails: emailsOfDeleted(c), at });
       }
     }
-    const taken = this.slice(entry, current, named, affected, room);
+    const taken = this.slice(current, named, affected, room);
     if (done + taken < named.size) {
       tx.put('outbox', entry.hubId, entry.id, { ...current, dispatchedPeople: done + taken });
       return;
@@ -240,12 +240,12 @@ export class Dispatcher {
   }
 
   /**
-   * Adds the next people of an entry (`current`: as read; its progress says who is next) to
-   * `affected`, at most `room`: a person named twice is planned once, in the order of their
-   * latest change. Returns how many it took. Stages nothing (consume() does).
+   * Adds the next people of an entry (as listed or as read again: its progress says who is
+   * next) to `affected`, at most `room`: a person named twice is planned once, in the order of
+   * their latest change. Returns how many it took. Stages nothing (consume() does).
    */
-  private slice(entry: OutboxEntry, current: Readonly<OutboxEntry>, named: ReadonlyMap<string, { emails?: string[] }>, affected: Map<string, Affected>, room: number): number {
-    const hub = this.o.hubs().get(entry.hubId);
+  private slice(current: Readonly<OutboxEntry>, named: ReadonlyMap<string, { emails?: string[] }>, affected: Map<string, Affected>, room: number): number {
+    const hub = this.o.hubs().get(current.hubId);
     if (!hub) return 0;
     const done = current.dispatchedPeople ?? 0;
     const slice = [...named].slice(done, done + room);

@@ -49,12 +49,12 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const grants = new Map<string, EffectiveGrant>();
   // The reads go in rounds, each asked for at once: what the directory user ids name, what the
   // emails and matched members name, then what the members and invites name (a round more for
-  // each further user or email found by email). On PostgreSQL
-  // a read is a round trip and reads asked for together share one (store/postgres/read-batch.ts);
-  // read one after another, a plan was eight round trips, each waiting its turn on a busy event
-  // loop, twice on the way from a pushed person to their invite (the dispatcher's plan and the
-  // operation's re-plan just before the call). Rounds, not order, change: every record read is
-  // the one read before, and the maps below fill in the same order, so the plan is the same.
+  // each further user or email found by email). On PostgreSQL a read is a round trip and reads
+  // asked for together share one (store/postgres/read-batch.ts); read one after another, a plan
+  // was eight round trips, each waiting its turn on a busy event loop, twice on the way from a
+  // pushed person to their invite (the dispatcher's plan and the operation's re-plan just before
+  // the call). Rounds, not order, change: every record read is the one read before, and the maps
+  // below fill in the same order, so the plan is the same.
   const addUsers = (found: ReadonlyArray<UserWithGroups | undefined>) => {
     for (const f of found) {
       if (!f || grants.has(f.user.id)) continue;

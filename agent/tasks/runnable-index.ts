@@ -74,9 +74,9 @@ export class RunnableIndex {
   }
 }
 
-/** The ids of a scope's tasks due by `now`, in index order, at most `cap` of them. */
-export function dueIds(tasks: ReadonlyMap<string, number>, now: number, cap: number): string[] {
+/** The ids of a scope's tasks due by `now`, in index order, at most `cap` of them, none of those in `skip`. */
+export function dueIds(tasks: ReadonlyMap<string, number>, now: number, cap: number, skip?: ReadonlyMap<string, unknown>): string[] {
   const ids: string[] = [];
-  if (cap > 0) for (const [id, due] of tasks) if (due <= now && ids.push(id) >= cap) break;
+  if (cap > 0) for (const [id, due] of tasks) if (due <= now && !skip?.has(id) && ids.push(id) >= cap) break;
   return ids;
 }

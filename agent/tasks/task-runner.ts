@@ -389,11 +389,8 @@ export class TaskRunner {
             // together. Read one at a time, a burst's pass went on for seconds, a round trip per
             // task, while every invite queued meanwhile waited for it (the provision benchmark's
             // p99 of 1.6-4.5 s in about one run in ten).
-            const more: string[] = [];
-            for (const [other, d] of tasks) if (d <= now && !ahead.has(other) && more.push(other) >= limit) break;
-            const read = await this.o.store.getMany('tasks', hubId, more);
+            await this.readDue(hubId, tasks, now, limit, ahead);
             if (this.stopping || !this.started) return;
-            more.forEach((other, n) => ahead.set(other, read[n]));
           }
           const t = ahead.get(id);
           // A notification re-indexed or dropped it while the read ran: that entry is the newer one.
@@ -432,13 +429,15 @@ export class TaskRunner {
   }
 
   /**
-   * The records of the first `room` due tasks of a scope, read at once: one read per task was a
-   * round trip each on PostgreSQL, and launching a burst's 900 invites waited on them in turn.
+   * The records of the first `room` due tasks of a scope not in `into` yet, read at once and
+   * added to it: one read per task was a round trip each on PostgreSQL, and launching a burst's
+   * 900 invites waited on them in turn.
    */
-  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
-    const ids = dueIds(tasks, now, room);
+  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number, into = new Map<string, Readonly<TaskRecord> | undefined>()): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
+    const ids = dueIds(tasks, now, room, into);
     const records = await this.o.store.getMany('tasks', hubId, ids);
-    return new Map(ids.map((id, n) => [id, records[n]]));
+    ids.forEach((id, n) => into.set(id, records[n]));
+    return into;
   }
 
   /** Runs a task taken from the index (claimed first), holding a slot (and, on a fleet, a call slot of its hub's share). */
