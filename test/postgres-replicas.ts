@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PostgresStore } from '../agent/store/postgres/postgres-store.ts';
+import { freshSchemas } from './fresh-schemas.ts';
 import type { TestDatabase } from './postgres.ts';
 
 /**
@@ -18,9 +19,13 @@ export const tagIndex = (r: { tags?: string[] }, p: string) => (r.tags ?? []).ma
 
 export type StoreOptions = Partial<ConstructorParameters<typeof PostgresStore>[0]>;
 
-/** `replica(schema)`: an open store on `schema` with the `pg.tags` index; `sql`: one statement on its own connection. */
+/**
+ * `freshSchema(label)`: a new schema for one test (dropped at the end of the file); `replica(schema)`:
+ * an open store on `schema` with the `pg.tags` index; `sql`: one statement on its own connection.
+ */
 export function postgresReplicas(db: TestDatabase) {
   return {
+    freshSchema: freshSchemas(db),
     async replica(schema: string, options: StoreOptions = {}): Promise<PostgresStore> {
       const store = new PostgresStore({ url: db.url, schema, poolSize: 4, ...options });
       store.defineIndex('pgItems', 'pg.tags', tagIndex);

@@ -2,7 +2,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
-import { freshSchemas } from '../../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../../test/postgres.ts';
 import { postgresReplicas, tagIndex, until } from '../../../test/postgres-replicas.ts';
 import { isStoreUnavailable } from '../store-unavailable.ts';
@@ -18,9 +17,7 @@ import { KeyLocks } from './key-locks.ts';
  * itself is store-contract.test.ts (run on every kind).
  */
 const db = await postgresForTests();
-/** A fresh schema for one test (dropped at the end of the file). */
-const freshSchema = freshSchemas(db);
-const { replica, sql } = postgresReplicas(db);
+const { freshSchema, replica, sql } = postgresReplicas(db);
 
 describe('PostgresStore', { skip: db.skip }, () => {
   test('two replicas on one schema: read-your-writes, lookups and remote change notifications', async (t) => {

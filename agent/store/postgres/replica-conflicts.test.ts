@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { freshSchemas } from '../../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../../test/postgres.ts';
 import { postgresReplicas } from '../../../test/postgres-replicas.ts';
 import type { PostgresStore } from './postgres-store.ts';
@@ -14,9 +13,7 @@ import { FleetTurns } from './fleet-turn.ts';
  * keeps losing takes its records' locks (fleet-turn.ts), and those locks end with its replica.
  */
 const db = await postgresForTests();
-/** A fresh schema for one test (dropped at the end of the file). */
-const freshSchema = freshSchemas(db);
-const { replica, sql } = postgresReplicas(db);
+const { freshSchema, replica, sql } = postgresReplicas(db);
 
 describe('PostgreSQL replicas writing the same records', { skip: db.skip }, () => {
   test('100 concurrent read-modify-write transactions on two replicas lose nothing', async (t) => {
