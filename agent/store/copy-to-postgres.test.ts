@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -97,4 +97,26 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     await writeFile(`${source}.lock`, String(process.ppid));
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema: freshSchema() }), /is in use by process \d+/);
   });
+});
+
+// Needs no database: the source is checked before anything is opened or created.
+test('store migrate: refuses a path with no lowdb store there, and creates nothing (neither a store file nor a schema)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const source = join(dir, 'mistyped.json');
+  // A database that could be reached would only make a wrong answer worse: an empty schema.
+  const url = db.skip ? 'postgres://postgres@127.0.0.1:1/test' : db.url;
+  const schema = testSchema(url, 'migrate_missing');
+  t.after(() => (db.skip ? undefined : schema.drop()));
+  await assert.rejects(copyLowdbToPostgres({ source, url, schema: schema.schema }), /no lowdb store at .*mistyped\.json .*Nothing was copied or created/);
+  assert.deepEqual(await readdir(dir), []);
+  if (!db.skip) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      assert.equal((await client.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema.schema])).rows[0].n, 0);
+    } finally {
+      await client.end();
+    }
+  }
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey } from './postgres/sql.ts';
+import { hasStoreFiles } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 
 /** One collection as copied and as read back. */
@@ -63,6 +64,10 @@ class Digest {
  * to run on.
  */
 export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void }): Promise<CopyReport> {
+  // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
+  // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
+  // that a config could be pointed at. Nothing is opened or created unless the store is there.
+  if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source} (neither its snapshot nor a journal is there); check --path or store.path. Nothing was copied or created`);
   const source = new LowdbStore(o.source);
   await source.open();
   const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2 });

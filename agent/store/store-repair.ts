@@ -17,10 +17,16 @@ export interface CheckReport {
   lines: string[];
 }
 
+/** Whether a lowdb store is at `path`: its snapshot or any of its journals (one it cannot stat counts as there). */
+export async function hasStoreFiles(path: string, files: StoreFiles = nodeFiles): Promise<boolean> {
+  const paths = storePaths(path);
+  for (const f of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return true;
+  return false;
+}
+
 /** Neither a snapshot nor a journal: nothing to check or repair (a wrong --path, or a new install). */
 async function noStore(path: string, files: StoreFiles): Promise<CheckReport | undefined> {
-  const paths = storePaths(path);
-  for (const f of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return undefined;
+  if (await hasStoreFiles(path, files)) return undefined;
   return { ok: true, lines: [`${path}: no store files there (nothing to check)`] };
 }
 
