@@ -20,7 +20,7 @@ export function registerStoreCommands(program: Command): void {
     try {
       const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
       const file = storeFileOf(config);
-      if (file === undefined) throw new Error(`store.kind is ${config.file.store.kind}: check and repair read lowdb files; PostgreSQL keeps its own`);
+      if (file === undefined) throw new Error(`store.kind is ${config.file.store.kind}: check, repair and migrate read a lowdb store, and the config names none`);
       return file;
     } catch (err) {
       throw new CliError(`store: cannot take store.path from the config (${oneLine(err)}); pass --path <file>`);
