@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
+import { assertOneLineError, cli } from '../../test/admin/cli-run.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { queryAudit } from '../audit/audit-query.ts';
 import { copyLowdbToPostgres } from './copy-to-postgres.ts';
@@ -108,7 +109,7 @@ test('store migrate: refuses a path with no lowdb store there, and creates nothi
   const url = db.skip ? 'postgres://postgres@127.0.0.1:1/test' : db.url;
   const schema = testSchema(url, 'migrate_missing');
   t.after(() => (db.skip ? undefined : schema.drop()));
-  await assert.rejects(copyLowdbToPostgres({ source, url, schema: schema.schema }), /no lowdb store at .*mistyped\.json .*Nothing was copied or created/);
+  await assert.rejects(copyLowdbToPostgres({ source, url, schema: schema.schema }), /no lowdb store at .*mistyped\.json: neither its snapshot nor a journal is there; .*Nothing was copied or created/);
   assert.deepEqual(await readdir(dir), []);
   if (!db.skip) {
     const client = new pg.Client({ connectionString: url });
@@ -119,4 +120,13 @@ test('store migrate: refuses a path with no lowdb store there, and creates nothi
       await client.end();
     }
   }
+});
+
+test('hubwarden store migrate with a --path where no store is: exit 1 and one line, the password not in it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const run = await cli(['store', 'migrate', '--to', 'env:HW_MIGRATE_URL', '--path', join(dir, 'typo.json')], { HW_MIGRATE_URL: 'postgres://hubwarden:Pa55word@127.0.0.1:1/test' });
+  assertOneLineError(run, 1, /^hubwarden: store migrate: no lowdb store at \S*typo\.json/);
+  assert.doesNotMatch(run.stderr, /Pa55word/);
+  assert.deepEqual(await readdir(dir), []);
 });

@@ -67,7 +67,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
   // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
   // that a config could be pointed at. Nothing is opened or created unless the store is there.
-  if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source} (neither its snapshot nor a journal is there); check --path or store.path. Nothing was copied or created`);
+  if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source}: neither its snapshot nor a journal is there; check --path or store.path. Nothing was copied or created`);
   const source = new LowdbStore(o.source);
   await source.open();
   const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2 });
