@@ -5,8 +5,9 @@ import { pauseHub } from './hub-state.ts';
 import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import type { RetryDecision } from './retry-policy.ts';
 import { blockScope } from './scope-blocks.ts';
+import { enqueueTask } from './enqueue.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
-import type { TaskRecord } from './task-record.ts';
+import { isFinished, type TaskRecord } from './task-record.ts';
 
 /**
  * One attempt of a task, as the store sees it: the claim that starts it and
@@ -104,6 +105,9 @@ export async function recordAttemptIn(tx: Transaction, shared: boolean, c: Pick<
   } else if (outcome.status === 'error' && next.status === 'failed') {
     appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
   }
+  // A change that came in while this attempt ran, which the attempt may have acted before: its
+  // follow-up (a re-plan of the person) sees what this attempt recorded, in this transaction.
+  if (current.followUp && isFinished(next)) await enqueueTask(tx, { hubId: task.hubId, ...current.followUp, reuse: 'unstarted', now });
   if (next.status === 'waiting' && next.waitReason === 'children') await settleWaitingParent(tx, next, now);
   if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
 }

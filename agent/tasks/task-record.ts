@@ -45,6 +45,11 @@ export interface TaskRecord {
    * `unstarted`), so a leaseless run that read the state before it runs again (task-runner.ts).
    */
   revision?: number;
+  /**
+   * A task to queue in the transaction that records this one's end: asked for while it ran, by a
+   * change its attempt may have acted before (enqueue-operation.ts). Kept until then.
+   */
+  followUp?: FollowUp;
   lastError?: { kind: string; message: string };
   parentId?: string;
   progress?: { done: number; total: number; phase?: string };
@@ -53,6 +58,15 @@ export interface TaskRecord {
   updatedAt: string;
   startedAt?: string;
   completedAt?: string;
+}
+
+/** What `followUp` queues (enqueue.ts, with reuse `unstarted`), on the task's own hub. */
+export interface FollowUp {
+  kind: string;
+  payload: unknown;
+  idempotencyKey: string;
+  summary: string;
+  trigger: Trigger;
 }
 
 /** Maps an unfinished task's idempotency key to it (partition = hub id; id = the key). */

@@ -4,7 +4,8 @@ import type { Trigger } from '../../desired-state/delta.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
 import { enqueueTask } from '../enqueue.ts';
-import type { TaskRecord } from '../task-record.ts';
+import type { FollowUp, TaskRecord } from '../task-record.ts';
+import type { ReconcilePersonPayload } from '../../dispatch/reconcile.ts';
 
 export interface OperationPayload {
   op: Operation;
@@ -24,11 +25,36 @@ export function scopeOf(hub: HubConfigFile, op: Operation): string {
 /** The idempotency key of an operation's task: one queued task per operation. */
 export const operationTaskKey = (op: Operation): string => `op:${op.key}`;
 
-/** Stages one app change as a task in `tx`; the same operation already queued is not queued twice. */
-export function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): Promise<TaskRecord> {
+/**
+ * Stages one app change as a task in `tx`; the same operation already queued is not queued twice.
+ *
+ * A key names the change, not all of it (an invite's names the person, not the role). A queued
+ * task re-plans before it calls and does what the plan then asks for under its key
+ * (operation-handler.ts). A running one may be past that point: if it was queued for a different
+ * operation, the person is re-planned once it ends, in the transaction that records what it did.
+ * Without that, a person moved to admins while their invite was being sent kept the first role
+ * until the next check for updates.
+ */
+export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): Promise<TaskRecord> {
   const payload: OperationPayload = { op: input.op, ...(input.force ? { force: true } : {}) };
-  return enqueueTask(tx, {
+  const task = await enqueueTask(tx, {
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
+  if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return task;
+  const followUp = replanOf(input.op, input.trigger, task.summary);
+  if (!followUp) return task;
+  const marked: TaskRecord = { ...task, followUp };
+  tx.put('tasks', task.hubId, task.id, marked);
+  return marked;
+}
+
+/** A re-plan of the person an operation is for (the `reconcile-person` task the dispatcher also queues). */
+function replanOf(op: Operation, trigger: Trigger, running: string): FollowUp | undefined {
+  if (!op.directoryUserId && !op.email) return undefined;
+  const payload: ReconcilePersonPayload = { ...(op.directoryUserId ? { directoryUserId: op.directoryUserId } : {}), emails: op.email ? [op.email] : [] };
+  return {
+    kind: 'reconcile-person', payload, idempotencyKey: `reconcile:${op.directoryUserId || op.email}`, trigger,
+    summary: `re-evaluate ${op.email || op.directoryUserId}: the directory changed while "${running}" ran`,
+  };
 }

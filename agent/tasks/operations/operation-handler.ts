@@ -46,7 +46,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
   return {
     kind,
     async run(task, ctx) {
-      const { op, force } = task.payload as OperationPayload;
+      const { op: queued, force } = task.payload as OperationPayload;
+      let op = queued;
       const hub = ctx.hub;
       const connector = ctx.connector;
       if (!hub || !connector) return { status: 'failed', error: { kind: 'invalid-argument', message: `${op.summary}: hub ${task.hubId} is not configured` } };
@@ -56,11 +57,16 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (!force) {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
         const current = await planPerson(ctx.store, hub, person, { now: ctx.now() });
-        if (!current.operations.some((o) => o.key === op.key)) {
-          const held = current.held.find((h) => h.operation.key === op.key);
-          ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
+        const planned = current.operations.find((o) => o.key === queued.key);
+        if (!planned) {
+          const held = current.held.find((h) => h.operation.key === queued.key);
+          ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
         }
+        // What the desired state asks for now, under the same key: an invite's key names the
+        // person, not the role, so a group change made while it waited (queued behind Meta's
+        // invite limit, say) is in the new plan's role, and the queued payload's would be stale.
+        op = planned;
       }
       const firstAttempt = await clean;
       const started = Date.now();

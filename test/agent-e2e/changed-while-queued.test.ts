@@ -1,0 +1,61 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { collect } from '../../agent/store/store.ts';
+import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
+import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
+import { suiteStores } from '../suite-stores.ts';
+
+/**
+ * A person's groups change while their invite is on its way. An invite task's key names the
+ * person, not the role, so the change meets the same task: it must still decide the role Meta
+ * ends up with, whether the task was waiting its turn or already calling Meta.
+ */
+const inviteTask = async (h: Harness, email: string) =>
+  (await collect(h.store.list('tasks', HUB))).find((t) => t.kind === 'invite' && (t.payload as { op: { email: string } }).op.email === email);
+
+for (const kind of await suiteStores('memory', 'postgres')) {
+  describe(`a group change while the invite is queued or running (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: Harness;
+    before(async () => {
+      h = await startHarness({ store: kind });
+      await checkForUpdates(h);
+    });
+    after(() => h.close());
+
+    test('moved to admins while the invite waits (hub paused): the invite goes out as ADMIN, once', async () => {
+      await h.store.transact((tx) => pauseHub(tx, HUB, 'held by the test', 'test', new Date()));
+      await h.directory.createUser('u-sam', 'sam@example.com');
+      await h.directory.patchGroup('Meta Advertisers', ['u-sam']);
+      await until('the invite queued', () => inviteTask(h, 'sam@example.com'));
+      await h.directory.patchGroup('Meta Admins', ['u-sam']);
+      await until('the change dispatched', async () => (await h.store.partitions('outbox')).length === 0);
+      assert.equal((await inviteTask(h, 'sam@example.com'))?.status, 'queued', 'still the one task, waiting');
+      await h.store.transact((tx) => resumeHub(tx, HUB));
+      h.agent.runner.poke();
+      const post = await until('the invite call', () => invitePosts(h.emulator, 'sam@example.com').find((c) => c.status === 200));
+      assert.equal(post.body.role, 'ADMIN', 'the role the directory asks for now, not the one queued');
+      await h.agent.idle();
+      assert.equal(invitePosts(h.emulator, 'sam@example.com').length, 1);
+    });
+
+    test('moved to admins while the invite call is in flight: the pending invite is raised to ADMIN after it', async () => {
+      await h.directory.createUser('u-kim', 'kim@example.com');
+      h.emulator.control.setFaults({ latencyMs: 1_500 }); // every Graph call takes 1.5 s
+      try {
+        await h.directory.patchGroup('Meta Advertisers', ['u-kim']);
+        await until('the invite running', async () => (await inviteTask(h, 'kim@example.com'))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
+        await h.directory.patchGroup('Meta Admins', ['u-kim']);
+        const pending = () => h.emulator.control.state().invites.find((i) => i.email === 'kim@example.com' && i.status === 'PENDING');
+        await until('the invite sent', pending);
+        await until('the pending invite raised to ADMIN', () => pending()?.role === 'ADMIN');
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      await h.agent.idle();
+      assert.equal(invitePosts(h.emulator, 'kim@example.com').length, 1, 'one invite, its role changed after');
+      const audit = await h.agent.api.audit({ hubId: HUB, email: 'kim@example.com' });
+      assert.ok(audit.items.some((e) => e.action === 'change-invite-role' && e.outcome === 'ok'), 'the role change is audited');
+    });
+  });
+}
