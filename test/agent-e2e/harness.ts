@@ -57,9 +57,8 @@ export async function startHarness(o: { safety?: Record<string, unknown>; emulat
 
 /**
  * Polls `probe` until it answers, failing after `ms`. The default is generous (as browser-kit's):
- * a full `npm test` runs files side by side on two cores, and a flow that takes 0.9 s alone (a
- * TikTok invitation's role change waits its turn under the 5 QPS pacer) once took over 5 s there.
- * A condition that never comes true still fails; it only fails later.
+ * a full `npm test` runs files side by side on two cores. A condition that never comes true
+ * still fails; it only fails later.
  */
 export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
