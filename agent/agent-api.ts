@@ -12,6 +12,7 @@ import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, updateTask } from './tasks/enqueue.ts';
+import { replanPerson } from './dispatch/replan-person.ts';
 import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
@@ -212,8 +213,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const queued: TaskRecord[] = [];
         for (const f of found) {
           queued.push(await enqueueTask(tx, {
-            hubId: f.hub.id, kind: 'reconcile-person', payload: { directoryUserId: f.user!.id }, idempotencyKey: `reconcile:${f.user!.id}`, reuse: 'unstarted',
-            trigger, summary: `re-evaluate ${f.user!.userName} on hub ${f.hub.id}`, now: now(),
+            hubId: f.hub.id, ...replanPerson({ directoryUserId: f.user!.id }, trigger, `re-evaluate ${f.user!.userName} on hub ${f.hub.id}`), reuse: 'unstarted', now: now(),
           }));
         }
         return queued;

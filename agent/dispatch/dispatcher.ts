@@ -6,6 +6,7 @@ import { getAcross, type Change, type Store, type Transaction } from '../store/s
 import { enqueueTask } from '../tasks/enqueue.ts';
 import type { TaskLog } from '../tasks/handler.ts';
 import { affectedPeople, emailsOfDeleted } from './affected-people.ts';
+import { replanPerson } from './replan-person.ts';
 import { applyPlan, readTaskKeysOf } from './reconcile.ts';
 import { planPerson } from '../plan/plan-hub.ts';
 import type { PlanResult } from '../plan/operation.ts';
@@ -316,10 +317,8 @@ export class Dispatcher {
   private async queueReconcile(tx: Transaction, { hub, userId, emails, trigger }: Affected, now: Date): Promise<void> {
     const user = await tx.get('directoryUsers', hub.id, userId);
     await enqueueTask(tx, {
-      hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: userId, ...(emails ? { emails } : {}) },
-      idempotencyKey: `reconcile:${userId}`, reuse: 'unstarted', trigger, now,
-      runAt: new Date(now.getTime() + (this.o.windowMs ?? 20)).toISOString(),
-      summary: `re-evaluate ${user?.userName ?? emails?.[0] ?? userId} on hub ${hub.id}`,
+      hubId: hub.id, ...replanPerson({ directoryUserId: userId, emails }, trigger, `re-evaluate ${user?.userName ?? emails?.[0] ?? userId} on hub ${hub.id}`),
+      reuse: 'unstarted', now, runAt: new Date(now.getTime() + (this.o.windowMs ?? 20)).toISOString(),
     });
   }
 }

@@ -12,6 +12,7 @@ import type { TaskRecord } from '../tasks/task-record.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { applyOfferChanges, offerChangesOf } from '../offers/sync-offers.ts';
+import type { ReconcilePersonPayload } from './replan-person.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -25,11 +26,7 @@ declare module '../store/collections.ts' {
   }
 }
 
-export interface ReconcilePersonPayload {
-  directoryUserId?: string;
-  /** Emails that identify the person's seats when the directory record is gone (deleted users). */
-  emails?: string[];
-}
+export type { ReconcilePersonPayload } from './replan-person.ts';
 
 /** Who asked for the work a plan turns into, and under which task (none when planned at dispatch). */
 export interface PlanOrigin {

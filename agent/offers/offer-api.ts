@@ -6,6 +6,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { findPerson } from '../dispatch/find-person.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
+import { replanPerson } from '../dispatch/replan-person.ts';
 import { toTaskView } from '../tasks/task-record.ts';
 import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
 
@@ -52,8 +53,7 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
       });
     }
     return await enqueueTask(tx, {
-      hubId: hub.id, kind: 'reconcile-person', payload: { directoryUserId: offer.directoryUserId }, idempotencyKey: `reconcile:${offer.directoryUserId}`, reuse: 'unstarted',
-      trigger, summary: `grant ${email} the claimed offer ${offerId} on hub ${hub.id}`, now,
+      hubId: hub.id, ...replanPerson({ directoryUserId: offer.directoryUserId }, trigger, `grant ${email} the claimed offer ${offerId} on hub ${hub.id}`), reuse: 'unstarted', now,
     });
   });
   return toTaskView(task);

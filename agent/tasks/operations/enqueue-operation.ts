@@ -4,8 +4,8 @@ import type { Trigger } from '../../desired-state/delta.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
 import { enqueueTask } from '../enqueue.ts';
-import type { FollowUp, TaskRecord } from '../task-record.ts';
-import type { ReconcilePersonPayload } from '../../dispatch/reconcile.ts';
+import type { TaskRecord } from '../task-record.ts';
+import { replanPerson } from '../../dispatch/replan-person.ts';
 
 export interface OperationPayload {
   op: Operation;
@@ -42,19 +42,11 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
   if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return task;
-  const followUp = replanOf(input.op, input.trigger, task.summary);
-  if (!followUp) return task;
+  const { op } = input;
+  if (!op.directoryUserId && !op.email) return task;
+  const followUp = replanPerson({ directoryUserId: op.directoryUserId, emails: op.email ? [op.email] : [] }, input.trigger,
+    `re-evaluate ${op.email || op.directoryUserId}: the directory changed while "${task.summary}" ran`);
   const marked: TaskRecord = { ...task, followUp };
   tx.put('tasks', task.hubId, task.id, marked);
   return marked;
-}
-
-/** A re-plan of the person an operation is for (the `reconcile-person` task the dispatcher also queues). */
-function replanOf(op: Operation, trigger: Trigger, running: string): FollowUp | undefined {
-  if (!op.directoryUserId && !op.email) return undefined;
-  const payload: ReconcilePersonPayload = { ...(op.directoryUserId ? { directoryUserId: op.directoryUserId } : {}), emails: op.email ? [op.email] : [] };
-  return {
-    kind: 'reconcile-person', payload, idempotencyKey: `reconcile:${op.directoryUserId || op.email}`, trigger,
-    summary: `re-evaluate ${op.email || op.directoryUserId}: the directory changed while "${running}" ran`,
-  };
 }
