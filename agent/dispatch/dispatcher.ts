@@ -13,6 +13,8 @@ import type { PlanResult } from '../plan/operation.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { errorText } from '../log/logger.ts';
 import { inFlight } from '../check-for-updates/in-flight.ts';
+import { defineRunningIndex, followRunning, runningFor } from '../tasks/operations/running-for-person.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
 import './departed-user.ts';
 
 export interface DispatcherOptions {
@@ -52,6 +54,12 @@ function describe(changes: readonly DirectoryChange[]): string {
 
 type Connected = { connector: HubConnector | undefined } | { error: string };
 
+/** A person's plan, and the operation tasks that were running for them before it read the app. */
+interface Planned {
+  result: PlanResult;
+  running: ReadonlyArray<Readonly<TaskRecord>>;
+}
+
 /** A person to re-plan, with the latest trigger that touched them and their emails if deleted. */
 interface Affected {
   hub: HubConfigFile;
@@ -87,6 +95,7 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? Date.now;
+    defineRunningIndex(o.store);
   }
 
   start(): void {
@@ -140,7 +149,7 @@ export class Dispatcher {
         // way reads committed state only, as planOf always does for a person not deleted; the
         // people consume() then takes from the entries as read again are the ones planned, and
         // a guess that is not among them is dropped (another replica took a slice meanwhile).
-        const early = new Map<string, Promise<PlanResult | undefined>>();
+        const early = new Map<string, Promise<Planned | undefined>>();
         if (plan) {
           const listed = new Map<string, Affected>();
           for (const { entry, people } of wanted) {
@@ -164,11 +173,15 @@ export class Dispatcher {
         // Planned several at a time (each plan is several reads, a round trip each on
         // PostgreSQL), applied one after another in the order of their changes.
         const plans = plan ? await inFlight([...affected].map(([key, person]) => () => (!person.emails && early.get(key)) || this.planOf(tx, person, now, connectors)), PLANS_IN_FLIGHT) : [];
-        await readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n] })));
+        await readTaskKeysOf(tx, people.map((person, n) => ({ hubId: person.hub.id, result: plans[n]?.result })));
         for (const [n, person] of people.entries()) {
-          const result = plans[n];
-          if (result) await applyPlan(tx, person.hub, result, { trigger: person.trigger, now }, [person.userId]);
-          else await this.queueReconcile(tx, person, now);
+          const planned = plans[n];
+          if (!planned) {
+            await this.queueReconcile(tx, person, now);
+            continue;
+          }
+          await applyPlan(tx, person.hub, planned.result, { trigger: person.trigger, now }, [person.userId]);
+          await followRunning(tx, { hubId: person.hub.id, directoryUserId: person.userId, running: planned.running, trigger: person.trigger, now });
         }
       });
       try {
@@ -293,8 +306,11 @@ export class Dispatcher {
     return c;
   }
 
-  /** The person's plan; undefined when it cannot be made now (they get a reconcile task). */
-  private async planOf(tx: Transaction, { hub, userId, emails }: Affected, now: Date, connectors: Map<string, Connected>): Promise<PlanResult | undefined> {
+  /**
+   * The person's plan, and their running operation tasks asked for before it (running-for-person.ts);
+   * undefined when it cannot be made now (they get a reconcile task).
+   */
+  private async planOf(tx: Transaction, { hub, userId, emails }: Affected, now: Date, connectors: Map<string, Connected>): Promise<Planned | undefined> {
     if ('error' in this.connected(hub.id, connectors)) return undefined;
     // Planned from committed state, as a reconcile-person task plans (reconcile.ts), not through
     // `tx`: a plan read through `tx` is checked at commit, and the group records it reads change
@@ -305,9 +321,13 @@ export class Dispatcher {
     // (`emails` given) is planned through `tx`: it holds the departedUsers record consume() staged,
     // which lets the plan find their seats by email.
     const view = emails ? tx : this.o.store;
+    // Asked for first, read with the plan's first round (one statement on PostgreSQL, no round trip more).
+    const running = runningFor(this.o.store, hub.id, userId);
     try {
-      return await planPerson(view, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
+      const result = await planPerson(view, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
+      return { result, running: await running };
     } catch (err) {
+      running.catch(() => {});
       this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       return undefined;
     }

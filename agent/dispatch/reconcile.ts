@@ -13,6 +13,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { applyOfferChanges, offerChangesOf } from '../offers/sync-offers.ts';
 import type { ReconcilePersonPayload } from './replan-person.ts';
+import { followRunning, runningFor } from '../tasks/operations/running-for-person.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -69,9 +70,16 @@ function planSummary(result: PlanResult): { queued: number; settle: boolean; dep
   return { queued: classes.filter((c) => c === 'now').length, settle: classes.includes('settle'), deprovision: classes.includes('deprovision'), held: result.held.length };
 }
 
-function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult, offersFor?: readonly string[]): TaskOutcome {
+/** `followed`: a person's plan, with their operation tasks that were running before it (running-for-person.ts). */
+function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: PlanResult, offersFor?: readonly string[], followed?: { directoryUserId: string; running: ReadonlyArray<Readonly<TaskRecord>> }): TaskOutcome {
   const origin = { trigger: task.trigger, taskId: task.id, now: ctx.now() };
-  return { status: 'completed', result: planSummary(result), commit: (tx) => applyPlan(tx, hub, result, origin, offersFor) };
+  return {
+    status: 'completed', result: planSummary(result),
+    commit: async (tx) => {
+      await applyPlan(tx, hub, result, origin, offersFor);
+      if (followed) await followRunning(tx, { hubId: hub.id, ...followed, trigger: task.trigger, now: origin.now });
+    },
+  };
 }
 
 /** How often the same held operation is audited again (scheduled checks re-plan every hour). */
@@ -104,8 +112,12 @@ export const reconcilePersonHandler: TaskHandler = {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
+    // Asked for before the plan reads the app (running-for-person.ts), in its first round.
+    const running = p.directoryUserId ? runningFor(ctx.store, hub.id, p.directoryUserId) : Promise.resolve([]);
+    running.catch(() => {}); // awaited below, unless the plan throws first
     const result = await planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
-    return act(task, ctx, hub, result, p.directoryUserId ? [p.directoryUserId] : []);
+    const followed = p.directoryUserId ? { directoryUserId: p.directoryUserId, running: await running } : undefined;
+    return act(task, ctx, hub, result, p.directoryUserId ? [p.directoryUserId] : [], followed);
   },
 };
 

@@ -14,6 +14,7 @@ import { FleetPoll } from './fleet-poll.ts';
 import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
+import { defineRunningIndex } from './operations/running-for-person.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
 
 export type { TaskRunnerOptions } from './runner-options.ts';
@@ -102,6 +103,7 @@ export class TaskRunner {
     };
     o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
+    defineRunningIndex(o.store);
     if (this.fleet) {
       defineFleetIndex(o.store);
       const perSecond = o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;

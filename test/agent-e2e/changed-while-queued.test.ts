@@ -2,16 +2,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
 import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
-import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, invitePosts, onboard, startHarness, until, type Harness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 /**
- * A person's groups change while their invite is on its way. An invite task's key names the
- * person, not the role, so the change meets the same task: it must still decide the role Meta
- * ends up with, whether the task was waiting its turn or already calling Meta.
+ * A person's groups change while an app change for them is on its way. An invite task's key names
+ * the person, not the role, so a role change meets the same task: it must still decide the role
+ * Meta ends up with, whether the task was waiting its turn or already calling Meta. A change that
+ * undoes a call in flight (re-added while removed, removed while invited) plans nothing while the
+ * call is unrecorded; the person is re-planned once it is (tasks/operations/running-for-person.ts).
  */
-const inviteTask = async (h: Harness, email: string) =>
-  (await collect(h.store.list('tasks', HUB))).find((t) => t.kind === 'invite' && (t.payload as { op: { email: string } }).op.email === email);
+const opTask = async (h: Harness, kind: string, email: string) =>
+  (await collect(h.store.list('tasks', HUB))).find((t) => t.kind === kind && (t.payload as { op: { email: string } }).op.email === email);
+const inviteTask = (h: Harness, email: string) => opTask(h, 'invite', email);
+const pendingInvite = (h: Harness, email: string) => h.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING');
 
 for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`a group change while the invite is queued or running (${kind.kind})`, { skip: kind.skip }, () => {
@@ -46,7 +50,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
         await until('the invite running', async () => (await inviteTask(h, 'kim@example.com'))?.status === 'running');
         await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
         await h.directory.patchGroup('Meta Admins', ['u-kim']);
-        const pending = () => h.emulator.control.state().invites.find((i) => i.email === 'kim@example.com' && i.status === 'PENDING');
+        const pending = () => pendingInvite(h, 'kim@example.com');
         await until('the invite sent', pending);
         await until('the pending invite raised to ADMIN', () => pending()?.role === 'ADMIN');
       } finally {
@@ -56,6 +60,42 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(invitePosts(h.emulator, 'kim@example.com').length, 1, 'one invite, its role changed after');
       const audit = await h.agent.api.audit({ hubId: HUB, email: 'kim@example.com' });
       assert.ok(audit.items.some((e) => e.action === 'change-invite-role' && e.outcome === 'ok'), 'the role change is audited');
+    });
+
+    test('re-added to the group while the removal call is in flight: invited again after it', async () => {
+      const lee = await onboard(h, 'u-lee', 'lee@example.com', 'Meta Advertisers');
+      h.emulator.control.setFaults({ latencyMs: 1_500 });
+      try {
+        await h.directory.patchGroup('Meta Advertisers', [], ['u-lee']);
+        await until('the removal running', async () => (await opTask(h, 'remove-member', 'lee@example.com'))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
+        await h.directory.patchGroup('Meta Advertisers', ['u-lee']);
+        await until('the member removed', () => !h.emulator.control.state().users.some((u) => u.id === lee));
+        await until('invited again', () => pendingInvite(h, 'lee@example.com'));
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      await h.agent.idle();
+      assert.equal(invitePosts(h.emulator, 'lee@example.com').filter((c) => c.status === 200).length, 2, 'the first invite, and one after the removal');
+    });
+
+    test('removed from the group while the invite call is in flight: the invite is cancelled after it', async () => {
+      await h.directory.createUser('u-max', 'max@example.com');
+      h.emulator.control.setFaults({ latencyMs: 1_500 });
+      try {
+        await h.directory.patchGroup('Meta Advertisers', ['u-max']);
+        await until('the invite running', async () => (await inviteTask(h, 'max@example.com'))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
+        await h.directory.patchGroup('Meta Advertisers', [], ['u-max']);
+        await until('the invite sent', () => invitePosts(h.emulator, 'max@example.com').some((c) => c.status === 200));
+        await until('the invite cancelled after the settle window', () => h.emulator.calls.some((c) => c.method === 'DELETE' && c.status === 200 && !pendingInvite(h, 'max@example.com')));
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      await h.agent.idle();
+      assert.equal(pendingInvite(h, 'max@example.com'), undefined, 'no invite left for someone in no mapped group');
+      const audit = await h.agent.api.audit({ hubId: HUB, email: 'max@example.com' });
+      assert.ok(audit.items.some((e) => e.action === 'cancel-invite' && e.outcome === 'ok'), 'the cancellation is audited');
     });
   });
 }

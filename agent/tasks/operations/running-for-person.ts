@@ -1,0 +1,66 @@
+import type { Trigger } from '../../desired-state/delta.ts';
+import { replanPerson } from '../../dispatch/replan-person.ts';
+import { getAcross, type ReadView, type Store, type Transaction } from '../../store/store.ts';
+import { enqueueTask } from '../enqueue.ts';
+import { isFinished, type TaskRecord } from '../task-record.ts';
+
+/**
+ * A person's app changes that are being made right now, and what a change to the person leaves
+ * on them.
+ *
+ * Why: a plan reads the app as last recorded. While a change is being made (a remove-member call
+ * in flight), the record still shows the seat, so a person re-added to their group in that time
+ * is planned as "nothing to do"; the removal then lands and nobody re-plans them until the next
+ * check for updates. The same holds for an invite in flight when the person leaves the group
+ * (the invite lands with no plan to cancel it), and a role change in flight when it is reversed.
+ * A change that plans an operation under the running task's key is caught by that key
+ * (enqueue-operation.ts); these leave no operation at all, so the person's running tasks are
+ * found by who they are for.
+ *
+ * Order matters: `runningFor` is asked for before the plan reads the app's records (a person's
+ * seats are read in the plan's second round at the earliest, plan/person-input.ts). A task
+ * running then and recorded after the plan read is found, and marked; one recorded before that
+ * read is in the plan; one not yet running re-plans before it calls (operation-handler.ts).
+ */
+export const RUNNING_FOR_PERSON = 'tasks.runningFor';
+
+/** Stores the index is defined on: the runner and the dispatcher both define it, and a memory store rebuilds an index on each definition. */
+const defined = new WeakSet<Store>();
+
+/** Files each running operation task under its hub and directory user (the key function names no helper: store/postgres/indexes.ts). */
+export function defineRunningIndex(store: Store): void {
+  if (defined.has(store)) return;
+  defined.add(store);
+  store.defineIndex('tasks', RUNNING_FOR_PERSON, (t, hubId) => {
+    const op = t.status === 'running' ? (t.payload as { op?: { directoryUserId?: string } } | null)?.op : undefined;
+    return op?.directoryUserId ? [`${hubId}\u0000${op.directoryUserId}`] : [];
+  });
+}
+
+/** The operation tasks running for a directory user on a hub, as committed. */
+export function runningFor(view: ReadView, hubId: string, directoryUserId: string): Promise<ReadonlyArray<Readonly<TaskRecord>>> {
+  return view.lookup('tasks', RUNNING_FOR_PERSON, `${hubId}\u0000${directoryUserId}`);
+}
+
+/**
+ * Stages, in the transaction that applies a person's new plan, a re-plan of the person after each
+ * of `running` (found by `runningFor` before the plan read the app): a task still running gets a
+ * `followUp`, queued in the transaction that records its end; one that ended since may have been
+ * recorded after the plan read, so the person is re-planned now (queued behind this transaction).
+ * The tasks are read through `tx`: on a shared store, a task ending while this commits conflicts
+ * with the mark, and the loser runs again.
+ */
+export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date }): Promise<void> {
+  const { hubId, directoryUserId, running, trigger, now } = input;
+  if (running.length === 0) return;
+  const current = await getAcross(tx, 'tasks', running.map((t) => ({ partition: hubId, id: t.id })));
+  let ended = false;
+  for (const [n, t] of current.entries()) {
+    if (!t || isFinished(t)) ended = true;
+    else if (t.status === 'running' && !t.followUp) {
+      const followUp = replanPerson({ directoryUserId }, trigger, `re-evaluate ${directoryUserId}: the directory changed while "${running[n]!.summary}" ran`);
+      tx.put('tasks', hubId, t.id, { ...t, followUp });
+    }
+  }
+  if (ended) await enqueueTask(tx, { hubId, ...replanPerson({ directoryUserId }, trigger, `re-evaluate ${directoryUserId}: the directory changed while an app change for them was being recorded`), reuse: 'unstarted', now });
+}
