@@ -108,6 +108,31 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
   });
 
+  describe(`TikTok hub, a group change while a call for the person is in flight (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: TikTokHarness;
+    before(async () => { h = await startTikTokHub('okta', { store: kind }); });
+    after(() => h.close());
+
+    test('removed from the group while the invitation is being sent → revoked after the settle window', async () => {
+      const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'max@example.com', emails: [{ primary: true, value: 'max@example.com', type: 'work' }], active: true });
+      const adv = (await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: [] })).body.id;
+      h.emulator.control.setFaults({ latencyMs: 1_500 }); // every call takes 1.5 s
+      try {
+        await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+        await until('the invitation running', async () => (await h.agent.api.tasks({ hubId: h.hubId, kind: 'invite', status: 'running' })).items.length > 0);
+        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling TikTok
+        await h.scim('PATCH', `/Groups/${adv}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${user.body.id}"]` }] });
+        await until('the invitation sent', () => rowOf(h.emulator, 'max@example.com')?.relation_status === 'PENDING');
+        await until('the invitation revoked', () => !rowOf(h.emulator, 'max@example.com'));
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      await h.agent.idle();
+      assert.equal(invitePosts(h.emulator, 'max@example.com').length, 1);
+      assert.ok(h.emulator.calls.some((c) => c.endpoint === 'bc/member/delete' && (c.body as { user_email?: string }).user_email === 'max@example.com'), 'revoked by address');
+    });
+  });
+
   describe(`TikTok hub under 40100 throttling (${kind.kind})`, { skip: kind.skip }, () => {
     let h: TikTokHarness;
     before(async () => { h = await startTikTokHub('okta', { store: kind, emulator: { faults: { codes: [{ match: 'bc/member/invite', code: 40100, times: 2 }] } } }); });
