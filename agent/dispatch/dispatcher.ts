@@ -181,7 +181,7 @@ export class Dispatcher {
             continue;
           }
           await applyPlan(tx, person.hub, planned.result, { trigger: person.trigger, now }, [person.userId]);
-          await followRunning(tx, { hubId: person.hub.id, directoryUserId: person.userId, running: planned.running, trigger: person.trigger, now });
+          await followRunning(tx, { hubId: person.hub.id, directoryUserId: person.userId, emails: person.emails, running: planned.running, trigger: person.trigger, now });
         }
       });
       try {

@@ -97,5 +97,23 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const audit = await h.agent.api.audit({ hubId: HUB, email: 'max@example.com' });
       assert.ok(audit.items.some((e) => e.action === 'cancel-invite' && e.outcome === 'ok'), 'the cancellation is audited');
     });
+
+    test('deleted in the IdP while the invite call is in flight: the invite is cancelled after it', async () => {
+      await h.directory.createUser('u-ida', 'ida@example.com');
+      h.emulator.control.setFaults({ latencyMs: 1_500 });
+      try {
+        await h.directory.patchGroup('Meta Advertisers', ['u-ida']);
+        await until('the invite running', async () => (await inviteTask(h, 'ida@example.com'))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
+        await h.directory.deleteUser('u-ida');
+        await until('the invite sent', () => invitePosts(h.emulator, 'ida@example.com').some((c) => c.status === 200));
+        await until('the invite cancelled', () => !pendingInvite(h, 'ida@example.com'));
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      await h.agent.idle();
+      const audit = await h.agent.api.audit({ hubId: HUB, email: 'ida@example.com' });
+      assert.ok(audit.items.some((e) => e.action === 'cancel-invite' && e.outcome === 'ok' && /deleted/.test(e.why)), 'cancelled as a deleted user\'s, audited');
+    });
   });
 }

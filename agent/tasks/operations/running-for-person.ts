@@ -50,17 +50,19 @@ export function runningFor(view: ReadView, hubId: string, directoryUserId: strin
  * The tasks are read through `tx`: on a shared store, a task ending while this commits conflicts
  * with the mark, and the loser runs again.
  */
-export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date }): Promise<void> {
+export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; emails?: string[]; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date }): Promise<void> {
   const { hubId, directoryUserId, running, trigger, now } = input;
+  // A deleted user's emails, as the dispatcher planned them: their seats are found by those.
+  const person = { directoryUserId, ...(input.emails?.length ? { emails: input.emails } : {}) };
   if (running.length === 0) return;
   const current = await getAcross(tx, 'tasks', running.map((t) => ({ partition: hubId, id: t.id })));
   let ended = false;
   for (const [n, t] of current.entries()) {
     if (!t || isFinished(t)) ended = true;
     else if (t.status === 'running' && !t.followUp) {
-      const followUp = replanPerson({ directoryUserId }, trigger, `re-evaluate ${directoryUserId}: the directory changed while "${running[n]!.summary}" ran`);
+      const followUp = replanPerson(person, trigger, `re-evaluate ${directoryUserId}: the directory changed while "${running[n]!.summary}" ran`);
       tx.put('tasks', hubId, t.id, { ...t, followUp });
     }
   }
-  if (ended) await enqueueTask(tx, { hubId, ...replanPerson({ directoryUserId }, trigger, `re-evaluate ${directoryUserId}: the directory changed while an app change for them was being recorded`), reuse: 'unstarted', now });
+  if (ended) await enqueueTask(tx, { hubId, ...replanPerson(person, trigger, `re-evaluate ${directoryUserId}: the directory changed while an app change for them was being recorded`), reuse: 'unstarted', now });
 }
