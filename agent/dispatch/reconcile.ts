@@ -77,7 +77,7 @@ function act(task: TaskRecord, ctx: TaskContext, hub: HubConfigFile, result: Pla
     status: 'completed', result: planSummary(result),
     commit: async (tx) => {
       await applyPlan(tx, hub, result, origin, offersFor);
-      if (followed) await followRunning(tx, { hubId: hub.id, ...followed, trigger: task.trigger, now: origin.now });
+      if (followed) await followRunning(tx, { hubId: hub.id, ...followed, trigger: task.trigger, now: origin.now, plannedBy: task.id });
     },
   };
 }

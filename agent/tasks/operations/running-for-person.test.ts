@@ -108,6 +108,51 @@ test('a reconcile-person that plans nothing while a removal call is in flight le
   assert.equal((invites[0]!.payload as { op: { role: string } }).op.role, 'FINANCE_ANALYST');
 });
 
+test('a removal recorded between a reconcile-person\'s read of the seat and its commit: the person is re-planned after it, not folded into the finishing task', async () => {
+  const store = seatedLee();
+  let release!: () => void;
+  const inFlight = new Promise<void>((r) => (release = r));
+  const removal: TaskHandler = {
+    kind: 'remove-member',
+    async run() {
+      await inFlight;
+      return { status: 'completed', commit: (tx) => tx.delete('appMembers', hub.id, 'm-lee') };
+    },
+  };
+  const parkedInvite: TaskHandler = { kind: 'invite', async run() { return { status: 'waiting', reason: 'parked', until: '2999-01-01T00:00:00.000Z' }; } };
+  const runner = new TaskRunner({ store, handlers: [removal, reconcilePersonHandler, parkedInvite], hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, log: silent });
+  // The re-plan reads Lee's seat by email; right after that read the removal ends and is recorded,
+  // before the re-plan commits: its plan (nothing to do) is stale by then.
+  let armed = false;
+  const lookup = store.lookup.bind(store);
+  store.lookup = (async (collection: string, index: string, value: string) => {
+    const rows = await lookup(collection as 'appMembers', index, value);
+    if (armed && index === 'appMembers.email') {
+      armed = false;
+      release();
+      await waitFor(async () => (await store.get('appMembers', hub.id, 'm-lee')) === undefined);
+    }
+    return rows;
+  }) as typeof store.lookup;
+  await runner.start();
+  try {
+    const remove = await queue(store, 'remove-member', { op: removeLee }, 'op:remove:m-lee');
+    await waitFor(async () => (await store.get('tasks', hub.id, remove.id))?.status === 'running');
+    armed = true;
+    await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, ...replanPerson({ directoryUserId: 'u-lee' }, trigger, 're-evaluate lee'), now: new Date(at) }));
+    await waitFor(async () => (await collect(store.list('tasks', hub.id))).some((t) => t.kind === 'invite'));
+    await runner.idle();
+  } finally {
+    release();
+    await runner.stop();
+  }
+  const tasks = await collect(store.list('tasks', hub.id));
+  assert.equal(armed, false, 'the removal ended between the read and the commit');
+  const reconciles = tasks.filter((t) => t.kind === 'reconcile-person');
+  assert.deepEqual(reconciles.map((t) => [t.idempotencyKey.replace(/:after:.*/, ':after:…'), t.status]), [['reconcile:u-lee', 'completed'], ['reconcile:u-lee:after:…', 'completed']], 'the first plan was stale; a second re-planned');
+  assert.equal(tasks.filter((t) => t.kind === 'invite').length, 1, 'Lee is invited after the removal');
+});
+
 async function waitFor(probe: () => Promise<boolean>): Promise<void> {
   for (let n = 0; n < 500; n++) {
     if (await probe()) return;

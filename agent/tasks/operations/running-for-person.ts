@@ -1,7 +1,7 @@
 import type { Trigger } from '../../desired-state/delta.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 import { getAcross, type ReadView, type Store, type Transaction } from '../../store/store.ts';
-import { enqueueTask } from '../enqueue.ts';
+import { enqueueTask, taskByKey } from '../enqueue.ts';
 import { isFinished, type TaskRecord } from '../task-record.ts';
 
 /**
@@ -47,10 +47,11 @@ export function runningFor(view: ReadView, hubId: string, directoryUserId: strin
  * of `running` (found by `runningFor` before the plan read the app): a task still running gets a
  * `followUp`, queued in the transaction that records its end; one that ended since may have been
  * recorded after the plan read, so the person is re-planned now (queued behind this transaction).
+ * `plannedBy`: the reconcile-person task whose plan this is.
  * The tasks are read through `tx`: on a shared store, a task ending while this commits conflicts
  * with the mark, and the loser runs again.
  */
-export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; emails?: string[]; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date }): Promise<void> {
+export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; emails?: string[]; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date; plannedBy?: string }): Promise<void> {
   const { hubId, directoryUserId, running, trigger, now } = input;
   // A deleted user's emails, as the dispatcher planned them: their seats are found by those.
   const person = { directoryUserId, ...(input.emails?.length ? { emails: input.emails } : {}) };
@@ -64,5 +65,11 @@ export async function followRunning(tx: Transaction, input: { hubId: string; dir
       tx.put('tasks', hubId, t.id, { ...t, followUp });
     }
   }
-  if (ended) await enqueueTask(tx, { hubId, ...replanPerson(person, trigger, `re-evaluate ${directoryUserId}: the directory changed while an app change for them was being recorded`), reuse: 'unstarted', now });
+  if (!ended) return;
+  const replan = replanPerson(person, trigger, `re-evaluate ${directoryUserId}: the directory changed while an app change for them was being recorded`);
+  // Planned by a reconcile-person task (`plannedBy`): the person's re-plan key is its own, and a
+  // request folded into it would be overwritten when it is recorded as completed, in this same
+  // transaction. The re-plan gets a key of its own instead.
+  const own = input.plannedBy !== undefined && (await taskByKey(tx, hubId, replan.idempotencyKey))?.id === input.plannedBy;
+  await enqueueTask(tx, { hubId, ...replan, ...(own ? { idempotencyKey: `${replan.idempotencyKey}:after:${input.plannedBy}` } : {}), reuse: 'unstarted', now });
 }
