@@ -17,6 +17,27 @@ const opTask = async (h: Harness, kind: string, email: string) =>
 const inviteTask = (h: Harness, email: string) => opTask(h, 'invite', email);
 const pendingInvite = (h: Harness, email: string) => h.emulator.control.state().invites.find((i) => i.email === email && i.status === 'PENDING');
 
+/**
+ * Pushes a new user into Meta Advertisers with every Graph call taking 1.5 s (the emulator's
+ * latency fault), makes `change` once their invite task is calling Meta, waits for the invite to
+ * be sent and then for `settled`.
+ */
+async function duringInviteCall(h: Harness, user: { id: string; email: string }, change: () => Promise<void>, settled: [what: string, probe: () => unknown]): Promise<void> {
+  await h.directory.createUser(user.id, user.email);
+  h.emulator.control.setFaults({ latencyMs: 1_500 });
+  try {
+    await h.directory.patchGroup('Meta Advertisers', [user.id]);
+    await until('the invite running', async () => (await inviteTask(h, user.email))?.status === 'running');
+    await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
+    await change();
+    await until('the invite sent', () => invitePosts(h.emulator, user.email).some((c) => c.status === 200));
+    await until(settled[0], settled[1]);
+  } finally {
+    h.emulator.control.setFaults({});
+  }
+  await h.agent.idle();
+}
+
 for (const kind of await suiteStores('memory', 'postgres')) {
   describe(`a group change while the invite is queued or running (${kind.kind})`, { skip: kind.skip }, () => {
     let h: Harness;
@@ -43,20 +64,8 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
 
     test('moved to admins while the invite call is in flight: the pending invite is raised to ADMIN after it', async () => {
-      await h.directory.createUser('u-kim', 'kim@example.com');
-      h.emulator.control.setFaults({ latencyMs: 1_500 }); // every Graph call takes 1.5 s
-      try {
-        await h.directory.patchGroup('Meta Advertisers', ['u-kim']);
-        await until('the invite running', async () => (await inviteTask(h, 'kim@example.com'))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
-        await h.directory.patchGroup('Meta Admins', ['u-kim']);
-        const pending = () => pendingInvite(h, 'kim@example.com');
-        await until('the invite sent', pending);
-        await until('the pending invite raised to ADMIN', () => pending()?.role === 'ADMIN');
-      } finally {
-        h.emulator.control.setFaults({});
-      }
-      await h.agent.idle();
+      await duringInviteCall(h, { id: 'u-kim', email: 'kim@example.com' }, () => h.directory.patchGroup('Meta Admins', ['u-kim']),
+        ['the pending invite raised to ADMIN', () => pendingInvite(h, 'kim@example.com')?.role === 'ADMIN']);
       assert.equal(invitePosts(h.emulator, 'kim@example.com').length, 1, 'one invite, its role changed after');
       const audit = await h.agent.api.audit({ hubId: HUB, email: 'kim@example.com' });
       assert.ok(audit.items.some((e) => e.action === 'change-invite-role' && e.outcome === 'ok'), 'the role change is audited');
@@ -80,38 +89,16 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
 
     test('removed from the group while the invite call is in flight: the invite is cancelled after it', async () => {
-      await h.directory.createUser('u-max', 'max@example.com');
-      h.emulator.control.setFaults({ latencyMs: 1_500 });
-      try {
-        await h.directory.patchGroup('Meta Advertisers', ['u-max']);
-        await until('the invite running', async () => (await inviteTask(h, 'max@example.com'))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
-        await h.directory.patchGroup('Meta Advertisers', [], ['u-max']);
-        await until('the invite sent', () => invitePosts(h.emulator, 'max@example.com').some((c) => c.status === 200));
-        await until('the invite cancelled after the settle window', () => h.emulator.calls.some((c) => c.method === 'DELETE' && c.status === 200 && !pendingInvite(h, 'max@example.com')));
-      } finally {
-        h.emulator.control.setFaults({});
-      }
-      await h.agent.idle();
+      await duringInviteCall(h, { id: 'u-max', email: 'max@example.com' }, () => h.directory.patchGroup('Meta Advertisers', [], ['u-max']),
+        ['the invite cancelled after the settle window', () => h.emulator.calls.some((c) => c.method === 'DELETE' && c.status === 200) && !pendingInvite(h, 'max@example.com')]);
       assert.equal(pendingInvite(h, 'max@example.com'), undefined, 'no invite left for someone in no mapped group');
       const audit = await h.agent.api.audit({ hubId: HUB, email: 'max@example.com' });
       assert.ok(audit.items.some((e) => e.action === 'cancel-invite' && e.outcome === 'ok'), 'the cancellation is audited');
     });
 
     test('deleted in the IdP while the invite call is in flight: the invite is cancelled after it', async () => {
-      await h.directory.createUser('u-ida', 'ida@example.com');
-      h.emulator.control.setFaults({ latencyMs: 1_500 });
-      try {
-        await h.directory.patchGroup('Meta Advertisers', ['u-ida']);
-        await until('the invite running', async () => (await inviteTask(h, 'ida@example.com'))?.status === 'running');
-        await new Promise((r) => setTimeout(r, 300)); // past its re-plan: calling Meta
-        await h.directory.deleteUser('u-ida');
-        await until('the invite sent', () => invitePosts(h.emulator, 'ida@example.com').some((c) => c.status === 200));
-        await until('the invite cancelled', () => !pendingInvite(h, 'ida@example.com'));
-      } finally {
-        h.emulator.control.setFaults({});
-      }
-      await h.agent.idle();
+      await duringInviteCall(h, { id: 'u-ida', email: 'ida@example.com' }, () => h.directory.deleteUser('u-ida'),
+        ['the invite cancelled', () => !pendingInvite(h, 'ida@example.com')]);
       const audit = await h.agent.api.audit({ hubId: HUB, email: 'ida@example.com' });
       assert.ok(audit.items.some((e) => e.action === 'cancel-invite' && e.outcome === 'ok' && /deleted/.test(e.why)), 'cancelled as a deleted user\'s, audited');
     });
