@@ -23,10 +23,9 @@ declare module './collections.ts' {
 
 const PROBE_MS = 40;
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpointBytes?: number) {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpointBytes?: number, files = new FaultyFiles()) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-faults-'));
   const path = join(dir, 'store.json');
-  const files = new FaultyFiles();
   const store = new LowdbStore(path, { files, probeMs: PROBE_MS, checkpointBytes });
   await store.open();
   t.after(async () => {
@@ -69,7 +68,31 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpoint
     await rm(image, { recursive: true, force: true });
     return ids;
   };
-  return { path, files, store, put, acked, refused, restart };
+  return { dir, path, files, store, put, acked, refused, restart };
+}
+
+/** FaultyFiles whose next `open` waits until released: an operation caught in the middle. */
+class GatedFiles extends FaultyFiles {
+  private gate?: { entered: () => void; released: Promise<void> };
+  opened = 0;
+
+  /** Holds the next open; resolves once it is held, with the function that lets it go on. */
+  holdNextOpen(): Promise<() => void> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    return new Promise((entered) => (this.gate = { entered: () => entered(release), released }));
+  }
+
+  override async open(...args: Parameters<FaultyFiles['open']>): ReturnType<FaultyFiles['open']> {
+    this.opened++;
+    const gate = this.gate;
+    this.gate = undefined;
+    if (gate) {
+      gate.entered();
+      await gate.released;
+    }
+    return super.open(...args);
+  }
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -174,4 +197,25 @@ describe('LowdbStore under disk faults', () => {
       assert.deepEqual((await restart()).sort(), [...acked].sort());
     });
   }
+
+  test('close waits for a resume the probe has started: no file is written after it returns', async (t) => {
+    const files = new GatedFiles();
+    const { dir, store, put } = await setup(t, undefined, files);
+    files.inject({ op: 'datasync', code: 'EIO', path: '.journal' });
+    await assert.rejects(put('x'), StoreUnavailable);
+    files.heal();
+    const awake = setInterval(() => {}, 1_000); // the probe's timer is unref'd: keep the loop running for it
+    t.after(() => clearInterval(awake));
+    const release = await files.holdNextOpen(); // the probe's fresh files, caught mid-write
+    let closed = false;
+    const closing = store.close().then(() => void (closed = true));
+    await settle(PROBE_MS * 3);
+    assert.equal(closed, false, 'close waits for the resume in progress');
+    release();
+    await closing;
+    const opened = files.opened;
+    await settle(PROBE_MS * 3);
+    assert.equal(files.opened, opened, 'nothing opened after close returned');
+    await rm(dir, { recursive: true }); // nothing is being written into it
+  });
 });

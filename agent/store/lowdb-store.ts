@@ -289,12 +289,17 @@ export class LowdbStore extends MemoryStore {
     }
   }
 
-  private resuming = false;
+  /** The probe's attempt in progress: `close` waits for it, so no file is written after it returns (and the lock is released). */
+  private resuming: Promise<void> | null = null;
 
   /** The probe: can a fresh journal and snapshot be written? Then writes are accepted again. */
-  private async tryResume(): Promise<void> {
-    if (this.resuming || this.checkpoint || this.draining || this.state !== 'open') return;
-    this.resuming = true;
+  private tryResume(): Promise<void> {
+    if (this.resuming || this.checkpoint || this.draining || this.state !== 'open') return Promise.resolve();
+    this.resuming = this.resume().finally(() => (this.resuming = null));
+    return this.resuming;
+  }
+
+  private async resume(): Promise<void> {
     try {
       await this.reestablish();
       this.unavailable = null;
@@ -304,8 +309,6 @@ export class LowdbStore extends MemoryStore {
       log.info('store: the disk accepts writes again; writes resumed', { path: this.path, seq: this.seq });
     } catch (err) {
       log.warn('store: the disk still refuses writes', { path: this.path, code: codeOf(err) });
-    } finally {
-      this.resuming = false;
     }
   }
 
@@ -372,6 +375,7 @@ export class LowdbStore extends MemoryStore {
     this.state = 'closed';
     if (this.probe) clearInterval(this.probe);
     this.probe = null;
+    await this.resuming;
     await this.settled();
     if (!this.unavailable && (this.journalBytes > this.headerBytes || this.snapshotPending)) {
       await this.reestablish().catch((err) => log.error('store: folding the journal in at close failed; it is replayed at the next start', { path: this.path, code: codeOf(err) }));
