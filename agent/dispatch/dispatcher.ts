@@ -8,12 +8,11 @@ import type { TaskLog } from '../tasks/handler.ts';
 import { affectedPeople, emailsOfDeleted } from './affected-people.ts';
 import { replanPerson } from './replan-person.ts';
 import { applyPlan, readTaskKeysOf } from './reconcile.ts';
-import { planPerson } from '../plan/plan-hub.ts';
 import type { PlanResult } from '../plan/operation.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { errorText } from '../log/logger.ts';
 import { inFlight } from '../check-for-updates/in-flight.ts';
-import { defineRunningIndex, followRunning, runningFor } from '../tasks/operations/running-for-person.ts';
+import { defineRunningIndex, followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import './departed-user.ts';
 
@@ -321,13 +320,9 @@ export class Dispatcher {
     // (`emails` given) is planned through `tx`: it holds the departedUsers record consume() staged,
     // which lets the plan find their seats by email.
     const view = emails ? tx : this.o.store;
-    // Asked for first, read with the plan's first round (one statement on PostgreSQL, no round trip more).
-    const running = runningFor(this.o.store, hub.id, userId);
     try {
-      const result = await planPerson(view, hub, { directoryUserIds: [userId], emails: emails ?? [] }, { now });
-      return { result, running: await running };
+      return await planWithRunning(this.o.store, view, hub, { directoryUserId: userId, emails }, now);
     } catch (err) {
-      running.catch(() => {});
       this.o.log.warn(`dispatcher: could not plan ${userId} on hub ${hub.id} (${(err as Error).message}); queued a reconcile task instead`);
       return undefined;
     }

@@ -1,7 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import '../check-for-updates/check-run.ts';
 import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
-import { planHub, planPerson } from '../plan/plan-hub.ts';
+import { planHub } from '../plan/plan-hub.ts';
 import { getAcross, type ReadView, type Transaction } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
@@ -13,7 +13,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { applyOfferChanges, offerChangesOf } from '../offers/sync-offers.ts';
 import type { ReconcilePersonPayload } from './replan-person.ts';
-import { followRunning, runningFor } from '../tasks/operations/running-for-person.ts';
+import { followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
 
 /** When a held operation was last audited (partition = hub id, id = operation key + reason). */
 export interface HeldNoteRecord {
@@ -112,11 +112,8 @@ export const reconcilePersonHandler: TaskHandler = {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
     const p = task.payload as ReconcilePersonPayload;
-    // Asked for before the plan reads the app (running-for-person.ts), in its first round.
-    const running = p.directoryUserId ? runningFor(ctx.store, hub.id, p.directoryUserId) : Promise.resolve([]);
-    running.catch(() => {}); // awaited below, unless the plan throws first
-    const result = await planPerson(ctx.store, hub, { directoryUserIds: p.directoryUserId ? [p.directoryUserId] : [], emails: p.emails ?? [] }, { now: ctx.now() });
-    const followed = p.directoryUserId ? { directoryUserId: p.directoryUserId, running: await running } : undefined;
+    const { result, running } = await planWithRunning(ctx.store, ctx.store, hub, p, ctx.now());
+    const followed = p.directoryUserId ? { directoryUserId: p.directoryUserId, running } : undefined;
     return act(task, ctx, hub, result, p.directoryUserId ? [p.directoryUserId] : [], followed);
   },
 };

@@ -1,4 +1,7 @@
+import type { HubConfigFile } from '../../../config/schema.ts';
 import type { Trigger } from '../../desired-state/delta.ts';
+import type { PlanResult } from '../../plan/operation.ts';
+import { planPerson } from '../../plan/plan-hub.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 import { getAcross, type ReadView, type Store, type Transaction } from '../../store/store.ts';
 import { enqueueTask, taskByKey } from '../enqueue.ts';
@@ -43,6 +46,18 @@ export function runningFor(view: ReadView, hubId: string, directoryUserId: strin
 }
 
 /**
+ * A person's plan, read from `view`, and their running operation tasks, asked for from `store`
+ * before the plan's first read (so in its first round: one statement on PostgreSQL, no round trip
+ * more). What the dispatcher and reconcile-person plan by; `followRunning` takes `running`.
+ */
+export async function planWithRunning(store: ReadView, view: ReadView, hub: HubConfigFile, person: { directoryUserId?: string; emails?: readonly string[] }, now: Date): Promise<{ result: PlanResult; running: ReadonlyArray<Readonly<TaskRecord>> }> {
+  const running = person.directoryUserId ? runningFor(store, hub.id, person.directoryUserId) : Promise.resolve([]);
+  running.catch(() => {}); // awaited below, unless the plan throws first
+  const result = await planPerson(view, hub, { directoryUserIds: person.directoryUserId ? [person.directoryUserId] : [], emails: [...(person.emails ?? [])] }, { now });
+  return { result, running: await running };
+}
+
+/**
  * Stages, in the transaction that applies a person's new plan, a re-plan of the person after each
  * of `running` (found by `runningFor` before the plan read the app): a task still running gets a
  * `followUp`, queued in the transaction that records its end; one that ended since may have been
@@ -53,9 +68,9 @@ export function runningFor(view: ReadView, hubId: string, directoryUserId: strin
  */
 export async function followRunning(tx: Transaction, input: { hubId: string; directoryUserId: string; emails?: string[]; running: ReadonlyArray<Readonly<TaskRecord>>; trigger: Trigger; now: Date; plannedBy?: string }): Promise<void> {
   const { hubId, directoryUserId, running, trigger, now } = input;
+  if (running.length === 0) return;
   // A deleted user's emails, as the dispatcher planned them: their seats are found by those.
   const person = { directoryUserId, ...(input.emails?.length ? { emails: input.emails } : {}) };
-  if (running.length === 0) return;
   const current = await getAcross(tx, 'tasks', running.map((t) => ({ partition: hubId, id: t.id })));
   let ended = false;
   for (const [n, t] of current.entries()) {
