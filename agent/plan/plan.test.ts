@@ -115,6 +115,16 @@ const cases: Case[] = [
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired', resendCount: 1 })] }, expect: [], held: [/re-sent/] },
   { name: 'no default team: a user in no mapped group gets no seat', people: [ownerPerson, jane([])],
     actual: base, expect: [] },
+  // Two directory accounts share jane@example.com and the check left the seat disputed (no
+  // directoryUserId): the deactivated twin, met first, must not remove the active one's seat.
+  { name: 'disputed seat of an email two accounts share is left alone', people: [ownerPerson, { ...jane(['Meta Advertisers'], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, at: NOW }] }, expect: [] },
+  { name: 'a pending invite of a shared email is neither cancelled nor sent again', people: [ownerPerson, { ...jane([], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: [] },
+  { name: 'an invite matched as exempted is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, at: NOW }] }, expect: [] },
+  { name: 'an invite matched as guest is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'guest', manual: true, at: NOW }] }, expect: [] },
 ];
 
 describe('plan', () => {

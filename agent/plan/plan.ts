@@ -56,7 +56,17 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
 
   const byUserId = new Map(desired.grants.map((g) => [g.directoryUserId, g]));
   const byEmail = new Map<string, EffectiveGrant>();
-  for (const g of desired.grants) for (const e of g.emails.length > 0 ? g.emails : g.email ? [g.email] : []) if (!byEmail.has(e)) byEmail.set(e, g);
+  // An email two directory users share names no one person: a row found only by it is disputed
+  // (check for updates reports it for an owner to match), and the plan leaves it alone rather
+  // than act on whichever account it met first (a deactivated twin would remove the other's seat).
+  const sharedEmails = new Set<string>();
+  for (const g of desired.grants) {
+    for (const e of g.emails.length > 0 ? g.emails : g.email ? [g.email] : []) {
+      const first = byEmail.get(e);
+      if (!first) byEmail.set(e, g);
+      else if (first.directoryUserId !== g.directoryUserId) sharedEmails.add(e);
+    }
+  }
   const departedById = new Set(desired.departed.map((d) => d.directoryUserId));
   const departedEmails = new Set(desired.departed.flatMap((d) => d.emails.map((e) => e.toLowerCase())));
   const exempt = new Set(actual.exemptions.filter((x) => exemptionInForce(x, policy.now)).map((x) => x.memberId));
@@ -78,7 +88,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       return { reason: 'deleted', directoryUserId: m.directoryUserId };
     }
     const e = email?.toLowerCase();
-    if (!e) return undefined;
+    if (!e || sharedEmails.has(e)) return undefined;
     const g = byEmail.get(e);
     if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
     if (departedEmails.has(e)) {
@@ -152,9 +162,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const rowId = inviteRowId(invite.id);
     const gov = governing(rowId, invite.email);
     const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
+    // A live invite is a seat whoever governs it (an exempted or guest invite too): no second invite.
+    if (!expired) seatedEmails.add(email);
     if (!gov) continue;
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
-    if (!expired) seatedEmails.add(email);
     if (exempt.has(rowId)) {
       if (gov.directoryUserId) seated.add(gov.directoryUserId);
       continue;
