@@ -5,6 +5,7 @@ import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
+import { exemptedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 
@@ -54,7 +55,13 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       // Read with the re-plan's first reads (one round trip on PostgreSQL, not one more after it).
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
-      if (!force) {
+      if (force) {
+        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now());
+        if (exempted) {
+          ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
+          return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
+        }
+      } else {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
         const current = await planPerson(ctx.store, hub, person, { now: ctx.now() });
         const planned = current.operations.find((o) => o.key === queued.key);
