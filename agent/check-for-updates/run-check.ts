@@ -22,6 +22,7 @@ import { recordChangesInAudit } from './change-audit.ts';
 import { changeCounts, findChanges } from './changes.ts';
 import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp, type AppReading } from './read-app.ts';
+import { carryDecisions, renamedRows } from './renamed-rows.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
@@ -106,6 +107,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     },
       !reading.unsupported.includes('members') && !reading.unsupported.includes('invites'));
 
+    await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await matchHub(tx, hub.id, now, rowsOf(snapshot));
     await saveMatches(tx, hub.id, matching, { trigger, taskId });

@@ -1,0 +1,52 @@
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
+import type { Transaction } from '../store/store.ts';
+import type { HubSnapshot } from './snapshot.ts';
+
+/**
+ * Rows a check for updates gives a new id, with the person unchanged: an invite the agent recorded
+ * before it knew Meta's id (`invite:pending:<email>`) becomes the listed invite of that email, and
+ * an accepted invite becomes the member it created (Meta gives the business user a new id:
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+ */
+export function renamedRows(previous: Pick<HubSnapshot, 'members' | 'invites'>, next: Pick<HubSnapshot, 'members' | 'invites'>): Array<{ from: string; to: string; email: string }> {
+  const lower = (e: string) => e.trim().toLowerCase();
+  const before = new Set(previous.invites.map((i) => i.id));
+  const after = new Set(next.invites.map((i) => i.id));
+  const membersBefore = new Set(previous.members.map((m) => m.id));
+  const gone = new Map<string, string>(); // email → id of a pending invite the new snapshot no longer holds
+  for (const i of previous.invites) if (i.status === 'pending' && !after.has(i.id)) gone.set(lower(i.email), i.id);
+  const renames: Array<{ from: string; to: string; email: string }> = [];
+  for (const i of next.invites) {
+    const was = before.has(i.id) ? undefined : gone.get(lower(i.email));
+    if (was !== undefined) renames.push({ from: inviteRowId(was), to: inviteRowId(i.id), email: lower(i.email) });
+  }
+  for (const m of next.members) {
+    if (!membersBefore.has(m.id) && m.inviteId !== undefined && before.has(m.inviteId)) renames.push({ from: inviteRowId(m.inviteId), to: m.id, email: lower(m.email ?? '') });
+  }
+  return renames;
+}
+
+/**
+ * An owner's decisions on a row follow it to its new id, in the transaction that saves the
+ * snapshot and before matching reads them: an exemption left on the old id protects nothing (the
+ * plan then cancelled an exempted invite), and a manual match or guest decision would be lost.
+ * A decision already on the new id is the newer one and is kept.
+ */
+export async function carryDecisions(tx: Transaction, hubId: string, renames: ReturnType<typeof renamedRows>, audit: { trigger: Trigger; taskId: string }): Promise<void> {
+  for (const { from, to, email } of renames) {
+    for (const collection of ['exemptions', 'matchDecisions'] as const) {
+      const [old, current] = await Promise.all([tx.get(collection, hubId, from), tx.get(collection, hubId, to)]);
+      if (!old) continue;
+      tx.delete(collection, hubId, from);
+      if (current) continue;
+      tx.put(collection, hubId, to, { ...old, memberId: to });
+      appendAudit(tx, {
+        hubId, trigger: audit.trigger, taskId: audit.taskId, action: collection === 'exemptions' ? 'member-exempted' : 'member-matched', outcome: 'ok',
+        subject: { memberId: to, ...(email ? { email } : {}) },
+        why: `${collection === 'exemptions' ? 'exemption' : "owner's match decision"} on ${from} carried to ${to}: the app now lists ${email || 'the person'} under that id`,
+      });
+    }
+  }
+}
