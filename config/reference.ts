@@ -90,6 +90,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
   'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
   'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval.',
+  'hubs[].safety.removalWindowMinutes': 'Removals let through in this many minutes count toward the threshold together, so a mass deactivation sent one person at a time still halts (0: each run alone).',
   'hubs[].safety.confirmDeprovisioning': 'IdP-driven removals wait for an owner to apply the report.',
   'hubs[].safety.drift': 'What to do with changes made by hand in the app: `correct` them or only `report` them.',
   'hubs[].partners': 'Partner businesses whose people may hold access (their keys depend on the connector).',

@@ -49,10 +49,12 @@ const hubCommon = {
   safety: z.object({
     settleSeconds: z.number().int().min(0).default(120),
     removalThresholdPercent: z.number().min(0).max(100).default(20),
+    /** Removals let through in this many minutes count toward the threshold together (0: each run alone). */
+    removalWindowMinutes: z.number().int().min(0).max(10_080).default(60),
     confirmDeprovisioning: z.boolean().default(true),
     /** What to do with drift found in the app: correct it, or only report it. */
     drift: z.enum(['correct', 'report']).default('report'),
-  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, confirmDeprovisioning: true, drift: 'report' }),
+  }).strict().default({ settleSeconds: 120, removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: true, drift: 'report' }),
 };
 
 /** A team's grant on one asset of one of the connector's asset types: `type`, `id`, then the type's own grant fields. */

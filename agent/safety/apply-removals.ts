@@ -6,6 +6,7 @@ import { updateTask } from '../tasks/enqueue.ts';
 import { requestApproval } from './approvals.ts';
 import { classify, exceedsRemovalThreshold } from './classify.ts';
 import { addToReport } from './reports.ts';
+import { recordRemovals, removedWithin } from './removal-window.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -49,9 +50,12 @@ export const applyRemovalsHandler: TaskHandler = {
     let systemMembers = 0;
     for await (const u of ctx.store.list('appSystemUsers', hub.id)) if (await ctx.store.get('appMembers', hub.id, u.id)) systemMembers++;
     const members = (await ctx.store.count('appMembers', hub.id)) - systemMembers;
-    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent);
+    const windowMs = hub.safety.removalWindowMinutes * 60_000;
+    const earlier = await removedWithin(ctx.store, hub.id, now, windowMs);
+    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent, earlier);
     if (threshold.exceeds) {
-      const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id} (${threshold.share.toFixed(1)}%), more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
+      const counted = earlier > 0 ? ` (with the ${earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + earlier} of ${members + earlier}: ${threshold.share.toFixed(1)}%)` : ` (${threshold.share.toFixed(1)}%)`;
+      const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
       return {
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
@@ -66,7 +70,10 @@ export const applyRemovalsHandler: TaskHandler = {
     }
     return {
       status: 'completed', result: { phase, operations: ops.length },
-      commit: async (tx) => { for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now }); },
+      commit: async (tx) => {
+        for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
+        await recordRemovals(tx, hub.id, threshold.removals, now, windowMs);
+      },
     };
   },
 };

@@ -18,10 +18,14 @@ export function classify(op: Operation): SafetyClass {
 
 /**
  * Would these operations remove more than `percent` of the hub's members? Counts member
- * removals against the human members of the app (system users excluded).
+ * removals against the human members of the app (system users excluded); `removedEarlier`: the
+ * members removed earlier in the threshold's window (removal-window.ts).
  */
-export function exceedsRemovalThreshold(ops: readonly Operation[], memberCount: number, percent: number): { exceeds: boolean; removals: number; share: number } {
+export function exceedsRemovalThreshold(ops: readonly Operation[], memberCount: number, percent: number, removedEarlier = 0): { exceeds: boolean; removals: number; share: number } {
   const removals = ops.filter((o) => o.kind === 'remove-member').length;
-  const share = memberCount === 0 ? (removals > 0 ? 100 : 0) : (removals / memberCount) * 100;
+  // Removals let through earlier in the window count too, against the members there were then.
+  const total = removals + removedEarlier;
+  const base = memberCount + removedEarlier;
+  const share = base === 0 ? (removals > 0 ? 100 : 0) : (total / base) * 100;
   return { exceeds: removals > 0 && share > percent, removals, share };
 }

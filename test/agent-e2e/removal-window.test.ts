@@ -1,0 +1,31 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkForUpdates, HUB, onboard, startHarness, type Harness } from './harness.ts';
+
+/**
+ * A mass deactivation the IdP sends one person at a time (Okta pushes one user per request),
+ * slower than the deprovisioning pass gathers: the threshold still halts it for an owner, because
+ * the removals it let through in the last removalWindowMinutes count with each new pass.
+ */
+let h: Harness;
+before(async () => { h = await startHarness({ safety: { removalThresholdPercent: 20, confirmDeprovisioning: false } }); await checkForUpdates(h); });
+after(() => h.close());
+
+test('deactivations 2.3 s apart halt for approval once more than the threshold would go', async () => {
+  const people = ['a', 'b', 'c', 'd', 'e'];
+  const seats: string[] = [];
+  for (const p of people) seats.push(await onboard(h, `u-${p}`, `${p}@example.com`, 'Meta Advertisers', { import: false }));
+  await checkForUpdates(h);
+  const members = await h.store.count('appMembers', HUB);
+  for (const p of people) {
+    await h.directory.setActive(`u-${p}`, false);
+    await new Promise((r) => setTimeout(r, 2300)); // past the pass's 2 s gather: each pass sees one
+  }
+  await new Promise((r) => setTimeout(r, 2500));
+  await h.agent.idle();
+  const removed = seats.filter((id) => !h.emulator.control.state().users.some((u) => u.id === id)).length;
+  assert.ok(removed <= members * 0.2, `${removed} of ${members} removed without an approval`);
+  const approvals = await h.agent.api.approvals(HUB);
+  assert.equal(approvals.length, 1);
+  assert.match(approvals[0]!.explanation, /removed in the last 60 minutes/);
+});
