@@ -35,6 +35,16 @@ export function valuesAt(resource: unknown, path: AttrPath): unknown[] {
   return tops.flatMap((t) => flatten(getIgnoringCase(t, path.sub!)));
 }
 
+/**
+ * What a comparison with a plain value sees: a complex value stands for its `value`
+ * sub-attribute. RFC 7644 §3.4.2.2 is silent on comparing a complex attribute; Entra checks a
+ * manager with `manager eq "<manager id>"` (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups),
+ * and an object never equals a string otherwise.
+ */
+function comparedValuesAt(resource: unknown, path: AttrPath): unknown[] {
+  return valuesAt(resource, path).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? getIgnoringCase(v, 'value') : v));
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function instant(v: unknown): number | undefined {
@@ -112,11 +122,11 @@ export function matches(resource: unknown, filter: Filter): boolean {
     case 'pr': return valuesAt(resource, filter.path).some(present);
     case 'valuePath': return valuesAt(resource, filter.path).some((element) => matches(element, filter.filter));
     case 'ne': {
-      const values = valuesAt(resource, filter.path);
+      const values = comparedValuesAt(resource, filter.path);
       return values.length === 0 ? filter.value !== null : values.every((v) => compareOne('ne', v, filter.value, filter.number));
     }
     default: {
-      const values = valuesAt(resource, filter.path);
+      const values = comparedValuesAt(resource, filter.path);
       if (values.length === 0) return filter.op === 'eq' && filter.value === null;
       return values.some((v) => compareOne(filter.op as 'eq', v, filter.value, filter.number));
     }

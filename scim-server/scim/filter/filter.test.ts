@@ -45,3 +45,17 @@ describe('filter: unquoted numbers (Entra sends `externalId eq jyoung`-style val
     assert.equal(matches(u, parseFilter('version ne 42')), false);
   });
 });
+
+describe('filter: a complex attribute compared with a plain value compares its `value`', () => {
+  test('Entra\'s manager check: id eq X and manager eq M', () => {
+    assert.equal(matches(alice, parseFilter('id eq "u-1" and manager eq "u-9"')), true);
+    assert.equal(matches(alice, parseFilter('id eq "u-1" and manager eq "u-8"')), false);
+    assert.equal(matches(alice, parseFilter('manager ne "u-8"')), true);
+    assert.equal(matches(alice, parseFilter('manager.value eq "u-9"')), true);
+    assert.equal(matches(alice, parseFilter('manager pr')), true);
+  });
+  test('multi-valued: any value matches', () => {
+    assert.equal(matches(alice, parseFilter('emails eq "alice@home.org"')), true);
+    assert.equal(matches(alice, parseFilter('members eq "m3"')), false);
+  });
+});
