@@ -35,6 +35,16 @@ export function valuesAt(resource: unknown, path: AttrPath): unknown[] {
   return tops.flatMap((t) => flatten(getIgnoringCase(t, path.sub!)));
 }
 
+/**
+ * What a comparison with a plain value sees: a complex value stands for its `value`
+ * sub-attribute. RFC 7644 §3.4.2.2 is silent on comparing a complex attribute; Entra checks a
+ * manager with `manager eq "<manager id>"` (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups),
+ * and an object never equals a string otherwise.
+ */
+function comparedValuesAt(resource: unknown, path: AttrPath): unknown[] {
+  return valuesAt(resource, path).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? getIgnoringCase(v, 'value') : v));
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function instant(v: unknown): number | undefined {
@@ -49,12 +59,16 @@ function asBoolean(v: unknown): boolean | undefined {
   return undefined;
 }
 
-/** -1/0/1, or undefined when the two cannot be ordered. */
-function order(actual: unknown, expected: FilterValue): number | undefined {
+/**
+ * -1/0/1, or undefined when the two cannot be ordered. `number` is the filter value's numeric
+ * reading when it was an unquoted number (parse.ts): a numeric attribute compares with it, a
+ * string attribute with the value's text.
+ */
+function order(actual: unknown, expected: FilterValue, number?: number): number | undefined {
   const a = instant(actual);
   const e = instant(expected);
   if (a !== undefined && e !== undefined) return Math.sign(a - e);
-  if (typeof actual === 'number' && typeof expected === 'number') return Math.sign(actual - expected);
+  if (typeof actual === 'number') return number === undefined ? undefined : Math.sign(actual - number);
   if (typeof actual === 'string' && typeof expected === 'string') {
     const x = actual.toLowerCase();
     const y = expected.toLowerCase();
@@ -63,13 +77,13 @@ function order(actual: unknown, expected: FilterValue): number | undefined {
   return undefined;
 }
 
-function equals(actual: unknown, expected: FilterValue): boolean {
+function equals(actual: unknown, expected: FilterValue, number?: number): boolean {
   if (typeof actual === 'boolean' || typeof expected === 'boolean') {
     const a = asBoolean(actual);
     return a !== undefined && a === asBoolean(expected);
   }
   if (expected === null) return actual === null || actual === undefined;
-  if (typeof actual === 'number' || typeof expected === 'number') return String(actual) === String(expected);
+  if (typeof actual === 'number') return number !== undefined ? actual === number : String(actual) === expected;
   return order(actual, expected) === 0;
 }
 
@@ -80,10 +94,10 @@ function present(v: unknown): boolean {
   return true;
 }
 
-function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'valuePath'>, actual: unknown, expected: FilterValue): boolean {
+function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'valuePath'>, actual: unknown, expected: FilterValue, number?: number): boolean {
   switch (op) {
-    case 'eq': return equals(actual, expected);
-    case 'ne': return !equals(actual, expected);
+    case 'eq': return equals(actual, expected, number);
+    case 'ne': return !equals(actual, expected, number);
     case 'co':
     case 'sw':
     case 'ew': {
@@ -93,7 +107,7 @@ function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'val
       return op === 'co' ? a.includes(e) : op === 'sw' ? a.startsWith(e) : a.endsWith(e);
     }
     default: {
-      const o = order(actual, expected);
+      const o = order(actual, expected, number);
       if (o === undefined) return false;
       return op === 'gt' ? o > 0 : op === 'ge' ? o >= 0 : op === 'lt' ? o < 0 : o <= 0;
     }
@@ -108,13 +122,13 @@ export function matches(resource: unknown, filter: Filter): boolean {
     case 'pr': return valuesAt(resource, filter.path).some(present);
     case 'valuePath': return valuesAt(resource, filter.path).some((element) => matches(element, filter.filter));
     case 'ne': {
-      const values = valuesAt(resource, filter.path);
-      return values.length === 0 ? filter.value !== null : values.every((v) => compareOne('ne', v, filter.value));
+      const values = comparedValuesAt(resource, filter.path);
+      return values.length === 0 ? filter.value !== null : values.every((v) => compareOne('ne', v, filter.value, filter.number));
     }
     default: {
-      const values = valuesAt(resource, filter.path);
+      const values = comparedValuesAt(resource, filter.path);
       if (values.length === 0) return filter.op === 'eq' && filter.value === null;
-      return values.some((v) => compareOne(filter.op as 'eq', v, filter.value));
+      return values.some((v) => compareOne(filter.op as 'eq', v, filter.value, filter.number));
     }
   }
 }

@@ -23,3 +23,39 @@ describe('filter: parse + evaluate', () => {
     assert.equal(requiredEquality(parseFilter('not (userName eq "a")'), 'userName'), undefined);
   });
 });
+
+describe('filter: unquoted numbers (Entra sends `externalId eq jyoung`-style values)', () => {
+  const u = { externalId: '00042', employeeNumber: '12345678901234567890', version: 42 };
+  test('a string attribute compares the text as sent: leading zeros and all 20 digits kept', () => {
+    assert.equal(matches(u, parseFilter('externalId eq 00042')), true);
+    assert.equal(matches(u, parseFilter('externalId eq 42')), false);
+    assert.equal(matches(u, parseFilter('externalId sw 0004')), true);
+    assert.equal(matches(u, parseFilter('employeeNumber eq 12345678901234567890')), true);
+    assert.equal(matches(u, parseFilter('employeeNumber eq 12345678901234567000')), false);
+  });
+  test('the index still serves it, with the text', () => {
+    assert.equal(requiredEquality(parseFilter('externalId eq 00042'), 'externalId'), '00042');
+    assert.equal(requiredEquality(parseFilter('id eq 12345678901234567890 and active eq true'), 'id'), '12345678901234567890');
+  });
+  test('a numeric attribute compares numbers', () => {
+    assert.equal(matches(u, parseFilter('version eq 42')), true);
+    assert.equal(matches(u, parseFilter('version eq 042.0')), true);
+    assert.equal(matches(u, parseFilter('version gt 7')), true);
+    assert.equal(matches(u, parseFilter('version lt 7')), false);
+    assert.equal(matches(u, parseFilter('version ne 42')), false);
+  });
+});
+
+describe('filter: a complex attribute compared with a plain value compares its `value`', () => {
+  test('Entra\'s manager check: id eq X and manager eq M', () => {
+    assert.equal(matches(alice, parseFilter('id eq "u-1" and manager eq "u-9"')), true);
+    assert.equal(matches(alice, parseFilter('id eq "u-1" and manager eq "u-8"')), false);
+    assert.equal(matches(alice, parseFilter('manager ne "u-8"')), true);
+    assert.equal(matches(alice, parseFilter('manager.value eq "u-9"')), true);
+    assert.equal(matches(alice, parseFilter('manager pr')), true);
+  });
+  test('multi-valued: any value matches', () => {
+    assert.equal(matches(alice, parseFilter('emails eq "alice@home.org"')), true);
+    assert.equal(matches(alice, parseFilter('members eq "m3"')), false);
+  });
+});

@@ -9,16 +9,18 @@ import { parseAttrPath, type AttrPath } from './path.ts';
  * `type eq "work" and value eq "a"`.
  */
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
-export type FilterValue = string | number | boolean | null;
+export type FilterValue = string | boolean | null;
 
 export type Filter =
   | { op: 'and' | 'or'; left: Filter; right: Filter }
   | { op: 'not'; filter: Filter }
-  | { op: CompareOp; path: AttrPath; value: FilterValue }
+  /** `number`: an unquoted number's numeric value, for numeric attributes; `value` keeps its text. */
+  | { op: CompareOp; path: AttrPath; value: FilterValue; number?: number }
   | { op: 'pr'; path: AttrPath }
   | { op: 'valuePath'; path: AttrPath; filter: Filter };
 
 const COMPARE_OPS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
+const NUMBER = /^-?\d+(\.\d+)?$/;
 
 type Token = { kind: 'punct'; text: string } | { kind: 'string'; text: string } | { kind: 'word'; text: string };
 
@@ -135,7 +137,11 @@ class Parser {
     const v = this.tokens[this.at];
     if (!v || v.kind === 'punct') this.fail(`expected a value after "${opWord}"`);
     this.at++;
-    return { op: opWord as CompareOp, path, value: v.kind === 'string' ? v.text : literal(v.text) };
+    if (v.kind === 'string') return { op: opWord as CompareOp, path, value: v.text };
+    // An unquoted number keeps its text: `externalId eq 00042` must find "00042", and a 20-digit
+    // id must not lose digits to a double (string attributes compare the text, RFC 7643 §2.3.1).
+    if (NUMBER.test(v.text)) return { op: opWord as CompareOp, path, value: v.text, number: Number(v.text) };
+    return { op: opWord as CompareOp, path, value: literal(v.text) };
   }
 }
 
@@ -144,7 +150,6 @@ function literal(word: string): FilterValue {
   if (lower === 'true') return true;
   if (lower === 'false') return false;
   if (lower === 'null') return null;
-  if (/^-?\d+(\.\d+)?$/.test(word)) return Number(word);
   return word; // unquoted string: Entra's docs and the MS suite send them
 }
 

@@ -95,6 +95,41 @@ describe('PATCH engine: users', () => {
   });
 });
 
+describe('PATCH engine: one primary value (RFC 7644 §3.5.2, RFC 7643 §2.4)', () => {
+  const primaries = (list: unknown) => (list as Array<{ value: string; primary?: boolean }>).filter((e) => e.primary === true).map((e) => e.value);
+  const is400 = (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue';
+
+  test('adding a primary email makes the old one non-primary', () => {
+    const out = patchUser({ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'home', primary: true }] });
+    assert.deepEqual(out.emails, [{ type: 'work', value: 'ada@example.com', primary: false }, { value: 'new@example.com', type: 'home', primary: true }]);
+  });
+  test('Entra: emails[type eq "home"].primary set to "True" (by filter, created or existing) wins', () => {
+    const created = patchUser({ op: 'Add', path: 'emails[type eq "home"].value', value: 'h@example.com' }, { op: 'Replace', path: 'emails[type eq "home"].primary', value: 'True' });
+    assert.deepEqual(primaries(created.emails), ['h@example.com']);
+    const byObject = patchUser({ op: 'replace', path: 'emails[type eq "home"]', value: { value: 'h@example.com', Primary: true } });
+    assert.deepEqual(primaries(byObject.emails), ['h@example.com']);
+  });
+  test('the last operation to set a primary wins; other attributes are handled alike', () => {
+    const out = patchUser(
+      { op: 'add', path: 'emails', value: [{ value: 'a@example.com', primary: true }] },
+      { op: 'add', path: 'emails', value: [{ value: 'ada@example.com', primary: true }] },
+      { op: 'add', path: 'phoneNumbers', value: [{ value: '+1 555 0100', primary: true }] },
+      { op: 'add', path: 'phoneNumbers', value: [{ value: '+1 555 0199', primary: true }] },
+    );
+    assert.deepEqual(primaries(out.emails), ['ada@example.com']);
+    assert.deepEqual(primaries(out.phoneNumbers), ['+1 555 0199']);
+  });
+  test('an operation that sets no primary leaves the primary alone', () => {
+    const out = patchUser({ op: 'add', path: 'emails', value: [{ value: 'h@example.com', type: 'home' }] }, { op: 'replace', path: 'emails[type eq "work"].value', value: 'ada@new.example' });
+    assert.deepEqual(primaries(out.emails), ['ada@new.example']);
+  });
+  test('one operation setting primary on two values → 400 invalidValue', () => {
+    assert.throws(() => patchUser({ op: 'replace', path: 'emails', value: [{ value: 'a@example.com', primary: true }, { value: 'b@example.com', primary: true }] }), is400);
+    const twoWork = { ...user, emails: [{ type: 'work', value: 'a@example.com' }, { type: 'work', value: 'b@example.com' }] };
+    assert.throws(() => applyPatch(twoWork, { Operations: [{ op: 'replace', path: 'emails[type eq "work"].primary', value: true }] }, { core: USER_ATTRIBUTES, resourceId: 'uid' }), is400);
+  });
+});
+
 describe('PATCH engine: group members', () => {
   test('Okta: remove by filter + add in one PATCH', () => {
     const out = patchGroup({ op: 'remove', path: 'members[value eq "u2"]' }, { op: 'add', path: 'members', value: [{ value: 'u4', display: 'four' }] });

@@ -3,6 +3,7 @@ import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
 import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
+import { hasPrimary, isPrimary, settlePrimary } from '../resources/primary.ts';
 import { resolveTarget, type PatchTarget } from './target.ts';
 
 /**
@@ -133,6 +134,17 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
 
   if (def.multiValued) {
     const current = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
+    // The values this operation sets primary true on: RFC 7644 §3.5.2 has the server make every
+    // other value non-primary (settlePrimary), so the newly chosen primary email is the invite's.
+    const winners = new Set<unknown>();
+    const marksPrimary = hasPrimary(def) && (sub ? sub.name === 'primary' && isPrimary({ primary: value }) : isPrimary(value));
+    const won = (e: ScimObject): ScimObject => {
+      if (marksPrimary) winners.add(e);
+      return e;
+    };
+    const put = (list: unknown[]) => {
+      container[name] = hasPrimary(def) ? settlePrimary(list, winners, path) : list;
+    };
     if (filter) {
       const hit = (e: unknown) => matches(e, filter);
       if (op === 'remove') {
@@ -142,19 +154,19 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       const matched = current.filter(hit);
       if (matched.length === 0) {
         const created = sub ? { ...pinned(filter), [sub.name]: value } : { ...pinned(filter), ...(isObject(value) ? value : { value }) };
-        container[name] = [...current, created];
+        put([...current, won(created)]);
         return;
       }
-      container[name] = current.map((e) => {
+      put(current.map((e) => {
         if (!hit(e) || !isObject(e)) return e;
-        if (sub) return { ...e, [sub.name]: value };
-        return isObject(value) ? { ...e, ...value } : e;
-      });
+        if (sub) return won({ ...e, [sub.name]: value });
+        return isObject(value) ? won({ ...e, ...value }) : e;
+      }));
       return;
     }
     if (sub) {
       if (op === 'remove') container[name] = current.map((e) => (isObject(e) ? omit(e, sub.name) : e));
-      else container[name] = current.length ? current.map((e) => (isObject(e) ? { ...e, [sub.name]: value } : e)) : [{ [sub.name]: value }];
+      else put(current.length ? current.map((e) => (isObject(e) ? won({ ...e, [sub.name]: value }) : e)) : [won({ [sub.name]: value })]);
       return;
     }
     if (op === 'remove') {
@@ -168,11 +180,12 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       return;
     }
     const incoming = (normalizeValue(def, value, path) as unknown[] | undefined) ?? [];
-    if (op === 'replace') {
-      container[name] = dedupe(incoming);
-      return;
+    const next = dedupe(op === 'replace' ? incoming : [...current, ...incoming]);
+    if (hasPrimary(def)) {
+      const chosen = new Set(incoming.filter(isPrimary).map(keyOf));
+      for (const e of next) if (isPrimary(e) && chosen.has(keyOf(e))) winners.add(e);
     }
-    container[name] = dedupe([...current, ...incoming]);
+    put(next);
     return;
   }
 

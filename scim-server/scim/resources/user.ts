@@ -4,10 +4,13 @@ import { ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA } from '../
 import { invalidValue } from '../errors.ts';
 import type { HubState } from './hub-state.ts';
 import { normalizeResource, type ScimObject } from './normalize.ts';
+import { assertOnePrimaryEach } from './primary.ts';
 
 /** Pure mappers between a SCIM User and the desired-state record (`directoryUsers`). */
 export function userFromBody(body: ScimObject): ScimObject {
-  return normalizeResource(body, USER_ATTRIBUTES);
+  const user = normalizeResource(body, USER_ATTRIBUTES);
+  assertOnePrimaryEach(user, USER_ATTRIBUTES);
+  return user;
 }
 
 function primaryEmail(emails: ScimObject[]): string | undefined {
