@@ -14,6 +14,7 @@ import { kindOfStatus } from './status-kind.ts';
  * (listed first, only the missing ones created), then `PATCH /users/{id}` with only the changed
  * `extension_<appId>_…` values. An empty value is sent as null, which removes it (Graph: "Setting
  * a value to null removes it"), so "none" does not count against the 100 extension values per user.
+ * A value longer than a String extension holds is cut to fit (`fitEntraString`).
  */
 export interface EntraTargetOptions {
   bucket: TokenBucket;
@@ -60,10 +61,27 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
     },
     async update(idpUserId, hubId, values) {
-      const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : v]));
+      const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : fitEntraString(v)]));
       await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body));
     },
   };
+}
+
+/** Graph's limit for a String directory extension value (extensionProperty resource: "String (256 characters)"). */
+export const ENTRA_STRING_MAX = 256;
+
+/**
+ * A value cut to fit a String extension, ending with "…" when cut. Graph refuses the whole PATCH
+ * (400) when one value is longer, so a long exemption reason (owners may write up to 500
+ * characters) would also keep the person's status and role from ever landing. Counted in UTF-16
+ * code units, which never undercounts characters, and never splitting a surrogate pair.
+ */
+export function fitEntraString(value: string): string {
+  if (value.length <= ENTRA_STRING_MAX) return value;
+  let end = ENTRA_STRING_MAX - 1;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // a high surrogate whose pair would be cut off
+  return `${value.slice(0, end)}…`;
 }
 
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -27,6 +27,18 @@ export interface OktaTargetOptions {
   resetMarginMs: number;
 }
 
+/**
+ * `providerCode` of the refusal of a deactivated user's update: the user's Okta status, since Okta
+ * gives the refusal no code of its own (see `update`).
+ */
+export const OKTA_DEACTIVATED = 'DEPROVISIONED';
+
+/** Where an admin lets Okta update deactivated users; the words the problem is reported in. */
+const DEACTIVATED_HELP = `the user is deactivated in Okta (DEPROVISIONED), and Okta updates deactivated users only when the org setting "Edit Deactivated User Profile Updates" is on: turn it on in the Okta Admin Console so hubwarden can write this person's standing`;
+
+/** Refusals that may mean "deactivated" (Okta has been seen to answer 404 E0000007 for one; E0000023 has its own meaning). */
+const MAYBE_DEACTIVATED = new Set<ErrorKind>(['not-found', 'permission-denied', 'invalid-argument']);
+
 /** Okta user ids: `00u` and 17 more characters (e.g. 00ub0oNGTSWTBKOLGLNR). */
 const OKTA_USER_ID = /^00u[0-9A-Za-z]{17}$/;
 
@@ -92,7 +104,19 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
     },
     async update(idpUserId, hubId, values) {
       const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v]));
-      await call(`okta ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.userApi.updateUser({ userId: idpUserId, user: { profile: profile as never } }));
+      const what = `okta ${idp}: update user ${idpUserId} (hub ${hubId})`;
+      try {
+        await call(what, () => client.userApi.updateUser({ userId: idpUserId, user: { profile: profile as never } }));
+      } catch (err) {
+        // Okta does not update DEPROVISIONED users unless the org allows it
+        // (https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userlifecycle/other/deactivateuser),
+        // and its refusal has no code of its own: one SDK user got 404 E0000007 while the user read
+        // fine (https://github.com/okta/okta-sdk-java/issues/721). One read tells the admin which it is.
+        if (!(err instanceof ConnectorError) || err.providerCode === 'E0000023' || !MAYBE_DEACTIVATED.has(err.kind)) throw err;
+        const status = await call(`okta ${idp}: read user ${idpUserId}`, () => client.userApi.getUser({ userId: idpUserId })).then((u) => u.status as string | undefined, () => undefined);
+        if (status !== 'DEPROVISIONED') throw err;
+        throw new ConnectorError('permission-denied', `${what}: ${DEACTIVATED_HELP} (Okta answered: ${err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message})`, { providerCode: OKTA_DEACTIVATED, notApplied: true });
+      }
     },
   };
 }

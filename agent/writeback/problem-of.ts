@@ -1,4 +1,5 @@
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
+import { OKTA_DEACTIVATED } from './okta-target.ts';
 import type { WritebackProblem } from './writeback-state.ts';
 
 /**
@@ -12,6 +13,8 @@ export function classifyFailure(err: unknown): FailureClass {
   if (!isConnectorError(err)) return { retryNextRun: true };
   // Okta E0000023: "Operation failed because user profile is mastered under another system".
   if (err.providerCode === 'E0000023') return { problem: 'mastered-elsewhere' };
+  // A deactivated Okta user, with the org setting that allows updating them off.
+  if (err.providerCode === OKTA_DEACTIVATED) return { problem: 'deactivated' };
   switch (err.kind) {
     case 'not-found': return { problem: 'not-found' };
     case 'invalid-argument': return { problem: 'rejected' };

@@ -7,7 +7,8 @@ import type { WritebackValues } from './attributes.ts';
  * is retried only when the values change or after `PROBLEM_RETRY_MS`.
  */
 export interface WritebackProblem {
-  kind: 'mastered-elsewhere' | 'not-found' | 'rejected' | 'permission-denied';
+  /** `deactivated`: Okta refuses deactivated users until "Edit Deactivated User Profile Updates" is on (deactivated-gate.ts). */
+  kind: 'mastered-elsewhere' | 'not-found' | 'rejected' | 'permission-denied' | 'deactivated';
   /** The IdP's own words (Okta errorSummary, Graph error message); never a secret. */
   message: string;
   at: string;

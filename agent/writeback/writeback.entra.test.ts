@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
+import { fitEntraString } from './entra-target.ts';
 import { createWriteback } from './writeback.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 
@@ -92,4 +93,42 @@ test('entra: 429 with Retry-After is retried and the value is written; a wrong c
   } finally {
     await s2.close();
   }
+});
+
+test('entra: an exemption reason longer than a String extension holds is cut to 256 characters, so status and role still land', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const reason = `${'x'.repeat(299)}y`; // exempt() accepts up to 500 characters
+    await store.transact((tx) => {
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'exempted', manual: false, at: '2026-11-20T10:00:00.000Z', directoryUserId: 'u-ana' });
+      tx.put('exemptions', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', reason, by: 'owner@contoso.com', at: '2026-11-20T10:00:00.000Z' });
+    });
+    const writeback = make();
+    const first = await writeback.run(HUB);
+    assert.deepEqual(first.problems.filter((p) => p.directoryUserId === 'u-ana'), []);
+    const ana = graph.state().users.find((u) => u.id === ANA_OID)!;
+    assert.equal(ana[ext('status')], 'exempted');
+    assert.equal(ana[ext('role')], 'ADMIN');
+    const stored = ana[ext('exemption')] as string;
+    assert.equal(stored.length, 256);
+    assert.equal(stored, `${reason.slice(0, 255)}…`);
+
+    // What hubwarden meant to write is kept: the cut value is not re-sent on every run.
+    graph.control.clearCalls();
+    const second = await writeback.run(HUB);
+    assert.equal(patches().length, 0);
+    assert.equal(second.written, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('fitEntraString: short values unchanged, long ones cut to 256 with an ellipsis, never inside a surrogate pair', () => {
+  assert.equal(fitEntraString('x'.repeat(256)), 'x'.repeat(256));
+  assert.equal(fitEntraString('x'.repeat(257)), `${'x'.repeat(255)}…`);
+  const emoji = `${'x'.repeat(254)}😀😀`; // the first emoji's high surrogate is code unit 255
+  const cut = fitEntraString(emoji);
+  assert.ok(cut.length <= 256);
+  assert.equal(cut, `${'x'.repeat(254)}…`);
+  assert.doesNotMatch(cut, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
 });

@@ -4,6 +4,7 @@ import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
 import { computeWritebackOf } from './compute.ts';
+import { DeactivatedGate, type ProbeOutcome } from './deactivated-gate.ts';
 import { createEntraTarget } from './entra-target.ts';
 import { createOktaTarget } from './okta-target.ts';
 import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
@@ -15,7 +16,8 @@ import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } fr
  * Write-back: after each check for updates, each directory user's standing on
  * the hub is written to the hub's identity provider, only what changed since the last write,
  * paced per IdP. Refusals about one person (mastered elsewhere, missing, rejected) are kept and
- * reported, and not retried until the values change or a day passes.
+ * reported, and not retried until the values change or a day passes. People refused because they
+ * are deactivated in the IdP wait for one probe a day per IdP instead (deactivated-gate.ts).
  */
 export interface ReportedProblem extends WritebackProblem {
   directoryUserId: string;
@@ -78,6 +80,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   const ensured = new Map<string, Promise<void>>();
   const buckets = new Map<string, TokenBucket>();
   const reveal = (ref: string) => config.secret(ref).reveal();
+  const deactivated = new DeactivatedGate(() => clock.now());
 
   function targetFor(idp: string): WritebackTarget {
     let target = targets.get(idp);
@@ -187,11 +190,22 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     }
     const now = clock.now();
     const problem = sameTarget ? state.problem : undefined;
-    if (problem && sameValues(problem.values, values) && now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
-      report.skipped++;
-      report.problems.push(reported(problem, user, idpUserId));
-      deps.onOutcome?.(idp, 'skipped');
-      return;
+    let probe: ((outcome: ProbeOutcome) => void) | undefined;
+    if (problem && sameValues(problem.values, values)) {
+      let retryAfter: number | undefined;
+      if (problem.kind === 'deactivated') {
+        const decision = await deactivated.admit(idp, Date.parse(problem.at));
+        if (decision.go) probe = decision.probe;
+        else retryAfter = decision.retryAfter;
+      } else if (now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
+        retryAfter = Date.parse(problem.at) + PROBLEM_RETRY_MS;
+      }
+      if (retryAfter !== undefined) {
+        report.skipped++;
+        report.problems.push(reported(problem, user, idpUserId, retryAfter));
+        deps.onOutcome?.(idp, 'skipped');
+        return;
+      }
     }
     const sent = Object.fromEntries(fields.map((f) => [f, values[f]])) as Partial<WritebackValues>;
     const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
@@ -203,6 +217,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     } catch (err) {
       const verdict = classifyFailure(err);
       const message = errorText(err);
+      const refusedAsDeactivated = 'problem' in verdict && verdict.problem === 'deactivated';
+      if (probe) probe(refusedAsDeactivated ? 'refused' : 'unknown');
+      else if (refusedAsDeactivated) deactivated.refused(idp);
       if ('stopRun' in verdict) throw err;
       report.failed++;
       deps.onOutcome?.(idp, 'failed');
@@ -222,6 +239,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       }
       return;
     }
+    probe?.('landed');
     report.written++;
     deps.onOutcome?.(idp, 'ok');
     await store.transact((tx) => {
@@ -251,6 +269,6 @@ interface Person {
   idpUserId: string;
 }
 
-function reported(p: WritebackProblem, user: Person, idpUserId: string): ReportedProblem {
-  return { ...p, directoryUserId: user.id, userName: user.userName, idpUserId, retryAfter: new Date(Date.parse(p.at) + PROBLEM_RETRY_MS).toISOString() };
+function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {
+  return { ...p, directoryUserId: user.id, userName: user.userName, idpUserId, retryAfter: new Date(retryAfter).toISOString() };
 }

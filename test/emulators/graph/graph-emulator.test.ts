@@ -92,6 +92,20 @@ describe('graph emulator', () => {
     }
   });
 
+  test('String extension values hold at most 256 characters: a longer one refuses the whole PATCH', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-3', userPrincipalName: 'cy@contoso.com' }] });
+    try {
+      for (const name of ['s', 'r']) await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name, dataType: 'String', targetObjects: ['User'] });
+      await client.api('/users/u-3').patch({ [`${EXT}_r`]: 'y'.repeat(256) });
+      assert.equal(emulator.state().users[0]![`${EXT}_r`], 'y'.repeat(256));
+      await assert.rejects(client.api('/users/u-3').patch({ [`${EXT}_s`]: 'exempted', [`${EXT}_r`]: 'z'.repeat(257) }), (err: any) => err.statusCode === 400 && /Invalid value specified/.test(err.message));
+      assert.equal(emulator.state().users[0]![`${EXT}_s`], undefined, 'the valid value in the refused PATCH is not kept either');
+      assert.equal(emulator.state().users[0]![`${EXT}_r`], 'y'.repeat(256));
+    } finally {
+      await server.close();
+    }
+  });
+
   test('429 with Retry-After is retried by the SDK RetryHandler', async () => {
     const { emulator, server, client } = await started({ users: [{ id: 'u-2', userPrincipalName: 'bo@contoso.com' }] });
     try {

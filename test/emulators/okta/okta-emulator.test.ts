@@ -92,6 +92,30 @@ describe('okta emulator', () => {
     }
   });
 
+  test('a DEPROVISIONED user reads fine, but its profile is updated only with "Edit Deactivated User Profile Updates" on', async () => {
+    const { emulator, server } = await started({ users: [{ id: '00uD', login: 'di@example.com', status: 'DEPROVISIONED' }, { id: '00uE', login: 'ed@example.com' }], schema: { s: statusProp as never } });
+    const client = new Client({ orgUrl: server.url, token: TOKEN, requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 0 }) });
+    try {
+      assert.equal((await client.userApi.getUser({ userId: '00uD' })).status, 'DEPROVISIONED');
+      await assert.rejects(client.userApi.updateUser({ userId: '00uD', user: { profile: { s: 'pending' } as never } }), (err: any) => err.status === 404 && err.errorCode === 'E0000007');
+      await assert.rejects(client.userApi.replaceUser({ userId: 'di@example.com', user: { profile: { login: 'di@example.com', email: 'di@example.com', s: 'pending' } as never } }), (err: any) => err.status === 404);
+      assert.equal('s' in emulator.state().users[0]!.profile, false);
+      await client.userApi.updateUser({ userId: '00uE', user: { profile: { s: 'pending' } as never } });
+      emulator.control.setEditDeactivatedUserProfiles(true);
+      await client.userApi.updateUser({ userId: '00uD', user: { profile: { s: 'pending' } as never } });
+      assert.equal(emulator.state().users[0]!.profile.s, 'pending');
+    } finally {
+      await server.close();
+    }
+    const allowed = await started({ users: [{ id: '00uD', login: 'di@example.com', status: 'DEPROVISIONED' }], schema: { s: statusProp as never }, editDeactivatedUserProfiles: true });
+    try {
+      const res = await allowed.api('/api/v1/users/00uD', { method: 'POST', json: { profile: { s: 'onboarded' } } });
+      assert.equal(res.status, 200);
+    } finally {
+      await allowed.server.close();
+    }
+  });
+
   test('rate limit: headers on every response, 429 E0000047 once the budget is spent', async () => {
     const { emulator, server, api } = await started({ users: [{ id: '00uC', login: 'cy@example.com' }], faults: { rateLimit: { limit: 2, windowSeconds: 60 } } });
     try {

@@ -11,6 +11,16 @@ import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
  * tests that drive the real @okta/okta-sdk-nodejs against it (https://developer.okta.com/docs/reference/api/schemas/):
  * the default user schema, users read and updated (POST = partial, PUT = full replace), SSWS
  * token auth, rate-limit headers and 429 E0000047. Every request is recorded in `calls`.
+ *
+ * Deactivated (DEPROVISIONED) users are read as any other, but their profile is updated only when
+ * the org's "Edit Deactivated User Profile Updates" is on (`editDeactivatedUserProfiles`; Okta's
+ * Users API: "Users with the DEPROVISIONED status won't have their profiles updated ... unless you
+ * have the Edit Deactivated User Profile Updates option turned on",
+ * https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userlifecycle/other/deactivateuser).
+ * [INF] How Okta refuses is not documented. The emulator answers what an SDK user reported for
+ * such an update, 404 E0000007 "Not found: Resource not found: <id> (User)" while the same user
+ * reads fine (https://github.com/okta/okta-sdk-java/issues/721): the strictest answer, since it
+ * looks exactly like a missing user.
  */
 export interface OktaSeedUser {
   id?: string;
@@ -45,6 +55,8 @@ export interface OktaEmulatorOptions {
   users?: OktaSeedUser[];
   schema?: Record<string, SchemaProperty>;
   faults?: OktaFaults;
+  /** The org's "Edit Deactivated User Profile Updates" (off by default, as in a new org). */
+  editDeactivatedUserProfiles?: boolean;
 }
 
 export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
@@ -55,6 +67,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const calls: OktaCall[] = [];
   let baseUrl = 'http://127.0.0.1';
   let echoCredentials = false;
+  let editDeactivated = options.editDeactivatedUserProfiles === true;
 
   const now = () => new Date().toISOString();
   for (const seed of options.users ?? []) {
@@ -76,6 +89,13 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     const wanted = idOrLogin.toLowerCase();
     for (const u of users.values()) if (String(u.profile.login).toLowerCase() === wanted) return u;
     throw OKTA_ERRORS.notFound(idOrLogin);
+  }
+
+  /** The user a profile update may change: a DEPROVISIONED one only with the org setting on (see above). */
+  function updatableUser(idOrLogin: string): OktaUser {
+    const user = findUser(idOrLogin);
+    if (user.status === 'DEPROVISIONED' && !editDeactivated) throw OKTA_ERRORS.notFound(idOrLogin);
+    return user;
   }
 
   function render(u: OktaUser) {
@@ -125,7 +145,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   // POST is a partial update: only the profile properties sent change; null removes one.
   app.post('/api/v1/users/:id', (req, res) => {
-    const user = findUser(String(req.params.id));
+    const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
     if (user.masteredBy) throw OKTA_ERRORS.mastered();
     for (const [k, v] of Object.entries(profile)) {
@@ -138,7 +158,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   // PUT replaces the whole profile: every property not sent is lost. Kept to show why write-back never uses it.
   app.put('/api/v1/users/:id', (req, res) => {
-    const user = findUser(String(req.params.id));
+    const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
     if (user.masteredBy) throw OKTA_ERRORS.mastered();
     const causes = ['login', 'email'].filter((k) => typeof profile[k] !== 'string').map((k) => `${k}: The field cannot be left blank`);
@@ -177,6 +197,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       /** The next `count` requests answer 429 E0000047 (after auth), reset `resetInSeconds` from now. */
       throttleNext(count: number, resetInSeconds = 0) { rateLimit.throttleNext(count, resetInSeconds); },
       setRateLimit(options: RateLimitOptions | undefined) { rateLimit.configure(options); },
+      /** The org's "Edit Deactivated User Profile Updates" turned on or off. */
+      setEditDeactivatedUserProfiles(on: boolean) { editDeactivated = on; },
       setMasteredBy(idOrLogin: string, source: string | undefined) {
         const user = findUser(idOrLogin);
         if (source) user.masteredBy = source;
