@@ -37,7 +37,11 @@ export class InviteBatcher {
 
   constructor(private readonly client: TikTokClient) {}
 
-  /** Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined). */
+  /**
+   * Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined).
+   * TikTok's invite can give ad accounts with one `advertiser_role`, but the connector contract's
+   * invite carries no assets, so this connector does not know which to send (README [INF] #13).
+   */
   send(email: string, role: string, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       let queue = this.#queues.get(role);
