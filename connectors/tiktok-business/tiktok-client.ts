@@ -12,8 +12,10 @@ import type { Pacer, ThrottleBackoff } from './pacing.ts';
  * official JS SDK's ApiClient does), POST bodies as JSON; the envelope's `code` decides the
  * outcome (HTTP 200 on every answer that reached the API). Every failure goes through the one
  * table (tiktok-errors.ts). It never retries a write or a throttled call (the agent's retry policy
- * owns that); a list page that failed transiently is read again up to READ_ATTEMPTS times. A 40100 blocks
- * the app scope for the backoff's wait, and calls into a blocked scope are refused here.
+ * owns that); a list page that came back short, or failed with a service code or a lost answer,
+ * is read again up to READ_ATTEMPTS times (after a backoff but for a short page); an HTTP 5xx is
+ * not (the caller backs off). A 40100 blocks the app scope for the backoff's wait, and calls into
+ * a blocked scope are refused here.
  */
 
 export type TikTokParams = Record<string, unknown>;
@@ -39,10 +41,16 @@ export interface TikTokClientOptions {
   pacer: Pacer;
   backoff: ThrottleBackoff;
   log?: ConnectorContext['log'];
+  /** The wait between tries of a page read, and its jitter (0..1); injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
 
-/** Tries per page read on a transient failure (writes are never repeated here). */
+/** Tries per page read on a short page, a service code or a lost answer (writes are never repeated here). */
 export const READ_ATTEMPTS = 3;
+/** The wait before the second try of a page read after a service code or a lost answer; it doubles. */
+export const READ_BACKOFF_FIRST_MS = 1_000;
+const SHORT_PAGE = 'short-page';
 
 /** Every app-wide call counts against this scope (rate limits are per developer app). */
 export const APP_SCOPE = 'app';
@@ -121,11 +129,32 @@ export class TikTokClient {
       try {
         return await this.#pageOnce<T>(endpoint, params, page, pageSize, what);
       } catch (err) {
-        // A read is safe to repeat: a transient failure (transport, 5xxxx, a cut page) is read
-        // again at once, so that one page in fifty failing does not fail a read of fifty assets.
-        if (!(err instanceof ConnectorError) || err.kind !== 'unavailable' || attempt >= READ_ATTEMPTS) throw err;
+        const waitMs = attempt < READ_ATTEMPTS ? this.#rereadAfterMs(err, attempt) : undefined;
+        if (waitMs === undefined) throw err;
+        if (waitMs > 0) await this.#sleep(waitMs);
       }
     }
+  }
+
+  /**
+   * When a failed page read may be read again (undefined: never, the caller backs off). A short
+   * page is read again at once: rows moved while TikTok answered, not a fault. A service code
+   * (50000, 50002, 51xxx, 52xxx; 40202) means retry with backoff ("Return codes",
+   * https://business-api.tiktok.com/portal/docs?id=1737172488964097): 1 s, then 2 s, ±20 %. A
+   * lost answer (timeout, dropped socket) waits the same, so a slow server is not hammered. An
+   * HTTP 5xx is not read again here: TikTok's advice is to wait about 5 minutes, longer than a
+   * read should hang, so it fails `unavailable` and the caller's retry backs off.
+   */
+  #rereadAfterMs(err: unknown, attempt: number): number | undefined {
+    if (!(err instanceof ConnectorError) || err.kind !== 'unavailable') return undefined;
+    if (err.providerCode === SHORT_PAGE) return 0;
+    if (err.providerCode?.startsWith('http ')) return undefined;
+    const base = READ_BACKOFF_FIRST_MS * 2 ** (attempt - 1);
+    return Math.round(base * (0.8 + 0.4 * (this.#o.random ?? Math.random)()));
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return this.#o.sleep ? this.#o.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   async #pageOnce<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
@@ -134,7 +163,7 @@ export class TikTokClient {
     const info = data.page_info ?? { page, page_size: pageSize, total_number: list.length, total_page: list.length > 0 ? 1 : 0 };
     const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));
     if (list.length < expected) {
-      throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: 'short-page' });
+      throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: SHORT_PAGE });
     }
     return { list, page_info: info };
   }

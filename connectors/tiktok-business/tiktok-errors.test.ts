@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { toConnectorError, fieldOf } from './tiktok-errors.ts';
+import { redactSecrets } from '../sdk/redact.ts';
 
 const env = (code: number, message = 'm') => ({ status: 200, body: { code, message, request_id: 'r1', data: {} } });
 
@@ -42,5 +44,16 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     assert.match(e.message, /request_id r1/);
     assert.match(e.message, /\[redacted\]/);
     assert.equal(fieldOf('filtering.user_id: bad'), 'filtering.user_id');
+  });
+
+  test('a long token echoed in a message is redacted before the message is cut, so no fragment of it remains', () => {
+    const token = randomBytes(150).toString('hex');
+    const redact = (s: string) => redactSecrets(s, [token]);
+    // The cut (200 characters) falls inside the token, for each kind of message.
+    for (const code of [40105, 40002, 40100, 50000]) {
+      const e = toConnectorError(env(code, `the access token ${token} is invalid`), 'x', () => 1000, redact);
+      for (let i = 0; i + 20 <= token.length; i++) assert.ok(!e.message.includes(token.slice(i, i + 20)), `${code}: a slice of the token at ${i} leaked: ${e.message}`);
+      assert.match(e.message, /\[redacted\]/);
+    }
   });
 });

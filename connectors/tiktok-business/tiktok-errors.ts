@@ -95,7 +95,9 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
   const code = env.code;
   const rule = ruleOf(code);
   const kind: ErrorKind = rule?.kind ?? (code >= 50000 ? 'unavailable' : 'invalid-argument');
-  const text = `${(env.message ?? '').replace(/\s+/g, ' ').slice(0, 200)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
+  // Redact before cutting: a token the provider echoes, cut at the limit, would no longer match
+  // the known secret and a fragment of it would reach logs, audit and task errors.
+  const text = `${redact(env.message ?? '').replace(/\s+/g, ' ').slice(0, 200)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
   const notApplied = code !== 20001;
   const providerCode = String(code);
   if (kind === 'rate-limited') {
@@ -104,7 +106,7 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
     return new ConnectorError(kind, redact(`${what}: rate-limited (retry in ${wait}): ${text}`), { providerCode, retryAfterMs: ms, limitScope: 'app', notApplied });
   }
   if (kind === 'invalid-argument') {
-    const field = fieldOf(env.message);
+    const field = fieldOf(redact(env.message ?? ''));
     return new ConnectorError(kind, redact(`${what}: invalid-argument${field ? ` (${field})` : ''}: ${text}`), { providerCode, notApplied, ...(field ? { field } : {}) });
   }
   return new ConnectorError(kind, redact(`${what}: ${kind}: ${text}`), { providerCode, notApplied });

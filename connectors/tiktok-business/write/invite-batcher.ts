@@ -11,6 +11,11 @@ import { inviteIdOf } from '../mappers/rows.ts';
  * invited or was already (TikTok ignores addresses invited before), so each caller gets success;
  * any failure is each caller's own error with their address named. A throttled call (40100) was
  * not applied, and is never re-sent here: each caller's retry sends its own invite again.
+ *
+ * A call of several addresses refused with 40002 was not applied, and TikTok does not say which
+ * address was at fault: one it takes for no `format: email`, or the 4,000-member or 20-admin
+ * limit that only some of them overflow. So each of its addresses is sent again once, on its own
+ * (through the same pacer and pause), and only the addresses TikTok refuses alone fail.
  */
 export const INVITE_BATCH_LIMIT = 50;
 /** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
@@ -32,7 +37,11 @@ export class InviteBatcher {
 
   constructor(private readonly client: TikTokClient) {}
 
-  /** Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined). */
+  /**
+   * Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined).
+   * TikTok's invite can give ad accounts with one `advertiser_role`, but the connector contract's
+   * invite carries no assets, so this connector does not know which to send (README [INF] #13).
+   */
   send(email: string, role: string, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       let queue = this.#queues.get(role);
@@ -73,18 +82,21 @@ export class InviteBatcher {
         waiting(-1);
         batch = queue.splice(0, INVITE_BATCH_LIMIT);
         if (batch.length === 0) return undefined;
-        const emails = [...new Map(batch.map((w) => [inviteIdOf(w.email), w.email.trim()])).values()];
+        const emails = [...byAddress(batch).values()].map((ws) => ws[0]!.email.trim());
         const what = batch.length === 1 ? batch[0]!.what : `tiktok-business: invite ${emails.length} people as ${role} to Business Center ${this.client.bcId}`;
-        return { params: { bc_id: this.client.bcId, emails, user_role: role, asset_type: 'ADVERTISER', asset_ids: [] }, what };
+        return { params: this.#params(emails, role), what };
       };
       void this.client.callWhenDue('POST', 'bc/member/invite', build, `tiktok-business: invite people as ${role} to Business Center ${this.client.bcId}`)
-        .then(() => { for (const w of batch) w.resolve(); }, (err: unknown) => {
+        .then(() => { for (const w of batch) w.resolve(); }, async (err: unknown) => {
           if (!granted) {
             // Refused before its turn (the app is paused after a 40100): the queued invites share the refusal.
             waiting(-1);
             batch = queue.splice(0, INVITE_BATCH_LIMIT);
+          } else if (refusedAsAWhole(err, batch)) {
+            // In this call's slot, so the calls in flight stay within INVITE_CALLS_IN_FLIGHT.
+            return this.#oneByOne(batch, role);
           }
-          for (const w of batch) w.reject(isConnectorError(err) && batch.length > 1 ? err.with({ message: `${w.what}: ${err.message.replace(/^[^:]*: [^:]*: /, '')}` }) : err);
+          for (const w of batch) w.reject(ownError(w, err, batch.length));
         })
         .finally(() => {
           this.#inFlight--;
@@ -92,6 +104,48 @@ export class InviteBatcher {
         });
     }
   }
+
+  /**
+   * Each address of a call refused with 40002, sent again alone, one after the other. The refused
+   * call was not applied (any non-zero code but 20001), so each address is still sent only once;
+   * callers that asked for the same address share its call. Errors here, a 40100 included, are
+   * the callers' own and are not re-sent.
+   */
+  async #oneByOne(batch: Waiting[], role: string): Promise<void> {
+    for (const waiters of byAddress(batch).values()) {
+      const first = waiters[0]!;
+      try {
+        await this.client.call('POST', 'bc/member/invite', this.#params([first.email.trim()], role), first.what);
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(w === first ? err : ownError(w, err, 2));
+      }
+    }
+  }
+
+  #params(emails: string[], role: string): Record<string, unknown> {
+    return { bc_id: this.client.bcId, emails, user_role: role, asset_type: 'ADVERTISER', asset_ids: [] };
+  }
+}
+
+/** The invites of a batch by address (TikTok compares addresses case-insensitively), in order. */
+function byAddress(batch: Waiting[]): Map<string, Waiting[]> {
+  const out = new Map<string, Waiting[]>();
+  for (const w of batch) {
+    const key = inviteIdOf(w.email);
+    out.set(key, [...(out.get(key) ?? []), w]);
+  }
+  return out;
+}
+
+/** A 40002 (not applied) to a call of more than one address: which of them TikTok refused is unknown. */
+function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
+  return isConnectorError(err) && err.providerCode === '40002' && err.notApplied === true && byAddress(batch).size > 1;
+}
+
+/** A shared call's error, told as the caller's own (their `what`, so their address, first). */
+function ownError(w: Waiting, err: unknown, sharedBy: number): unknown {
+  return isConnectorError(err) && sharedBy > 1 ? err.with({ message: `${w.what}: ${err.message.replace(/^[^:]*: [^:]*: /, '')}` }) : err;
 }
 
 /** Whether an address is one TikTok's `format: email` would take, checked before any call. */

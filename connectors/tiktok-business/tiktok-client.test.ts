@@ -1,0 +1,68 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConnectorError } from '../sdk/connector-error.ts';
+import { HttpClient } from '../sdk/http.ts';
+import { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import type { FaultConfig } from './emulator/faults.ts';
+import { TIKTOK_SANDBOX as S } from './emulator/sandbox-ids.ts';
+import { Pacer, ThrottleBackoff } from './pacing.ts';
+import { startTikTokTestBed } from './test-setup.ts';
+import { READ_ATTEMPTS, TikTokClient } from './tiktok-client.ts';
+
+interface Reading {
+  error?: ConnectorError;
+  /** Calls that reached the emulator, and the waits the client asked for between them. */
+  calls: number;
+  waits: number[];
+}
+
+/** Reads the first page of members under `faults`, with the client's waits recorded instead of slept. */
+async function readMembersWith(faults: FaultConfig, extraMembers = 0): Promise<Reading> {
+  const bed = await startTikTokTestBed({ faults });
+  try {
+    const state = bed.emulator.control.state();
+    for (let i = 0; i < extraMembers; i++) state.members.push({ bc_id: S.bcId, user_id: `72000000000000020${String(i).padStart(2, '0')}`, user_name: `P${i}`, user_email: `p${i}@example.com`, user_role: 'STANDARD', relation_status: 'BOUND' });
+    bed.emulator.control.seed(state);
+    const waits: number[] = [];
+    const client = new TikTokClient({
+      http: new HttpClient({ baseUrl: bed.url, timeoutMs: 2000, secrets: () => [S.token] }), version: 'v1.3', token: S.token, bcId: S.bcId,
+      book: new RateLimitBook(), pacer: new Pacer({ qps: 1000, qpm: 60_000 }), backoff: new ThrottleBackoff(),
+      sleep: async (ms) => void waits.push(ms), random: () => 0.5,
+    });
+    const error = await client.page('bc/member/get', { bc_id: S.bcId }, 1, 20, 'read members').then(() => undefined, (e: ConnectorError) => e);
+    return { ...(error ? { error } : {}), calls: bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get').length, waits };
+  } finally {
+    await bed.close();
+  }
+}
+
+describe('page reads never re-read a failed page back to back', () => {
+  // "Return codes": 50000, 50002, 51xxx and 52xxx mean retry with backoff.
+  for (const code of [50000, 50002, 51060, 52000]) {
+    test(`a page answered ${code} is read again after 1 s, then 2 s, then fails unavailable`, async () => {
+      const r = await readMembersWith({ codes: [{ match: 'bc/member/get', code }] });
+      assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', String(code), READ_ATTEMPTS, [1000, 2000]]);
+    });
+  }
+
+  test('a service error that clears is read again once, after the wait', async () => {
+    const r = await readMembersWith({ codes: [{ match: 'bc/member/get', code: 50002, times: 1 }] });
+    assert.deepEqual([r.error, r.calls, r.waits], [undefined, 2, [1000]]);
+  });
+
+  test('an HTTP 5xx fails unavailable after one call (TikTok: wait about 5 minutes; the caller backs off)', async () => {
+    const r = await readMembersWith({ httpErrorRate: 1, match: 'bc/member/get' });
+    assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', 'http 503', 1, []]);
+  });
+
+  test('a dropped answer is read again after the same backoff', async () => {
+    const r = await readMembersWith({ dropRate: 1, match: 'bc/member/get' });
+    assert.deepEqual([r.error?.kind, r.calls, r.waits], ['unavailable', READ_ATTEMPTS, [1000, 2000]]);
+  });
+
+  test('a short page (rows moved while TikTok answered) is read again at once', async () => {
+    // A full first page (20 rows) for the emulator to cut.
+    const r = await readMembersWith({ shortPageRate: 1, match: 'bc/member/get', seed: 3 }, 30);
+    assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', 'short-page', READ_ATTEMPTS, []]);
+  });
+});
