@@ -1,3 +1,4 @@
+import type { InviteAsset } from '../../connectors/sdk/capabilities.ts';
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 
@@ -27,14 +28,14 @@ interface Base {
 }
 
 export type Operation =
-  | (Base & { kind: 'invite'; email: string; role: string })
+  | (Base & { kind: 'invite'; email: string; role: string; assets?: InviteAsset[] })
   | (Base & { kind: 'change-member-role'; memberId: string; from: string; to: string })
   | (Base & { kind: 'change-invite-role'; inviteId: string; from: string; to: string })
   | (Base & { kind: 'assign-asset'; memberId: string; asset: AssetRef; tasks: string[]; from?: string[] })
   | (Base & { kind: 'unassign-asset'; memberId: string; asset: AssetRef; from: string[] })
   | (Base & { kind: 'remove-member'; memberId: string; role: string })
   | (Base & { kind: 'cancel-invite'; inviteId: string })
-  | (Base & { kind: 'reinvite'; inviteId: string; email: string; role: string; resendCount: number });
+  | (Base & { kind: 'reinvite'; inviteId: string; email: string; role: string; resendCount: number; assets?: InviteAsset[] });
 
 export type OperationKind = Operation['kind'];
 

@@ -1,5 +1,6 @@
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
+import type { InviteAsset } from '../../connectors/sdk/capabilities.ts';
 import type { EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
@@ -186,7 +187,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
           why: `the invite expired and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
         continue;
       }
-      ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount,
+      ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
         effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite expired` });
       continue;
     }
@@ -202,7 +203,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (!grant.appRole || seated.has(grant.directoryUserId)) continue;
     if (grant.emails.some((e) => seatedEmails.has(e)) || (grant.email && seatedEmails.has(grant.email))) continue;
     if (!inScope({ reason: 'assigned', directoryUserId: grant.directoryUserId }, grant.email)) continue;
-    const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, effect: 'grant', reason: 'assigned',
+    const op: Operation = { kind: 'invite', key: `invite:${grant.email ?? grant.directoryUserId}`, email: grant.email ?? '', role: grant.appRole, ...inviteAssetsOf(grant), effect: 'grant', reason: 'assigned',
       directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy, summary: `invite ${grant.email ?? grant.userName} as ${grant.appRole} (${grant.grantedBy.join(', ')})` };
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
     else ops.push(op);
@@ -210,6 +211,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   void departedById;
 
   return protect(ops, held, actual, policy);
+}
+
+/** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. */
+function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
+  return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
 }
 
 function describeReason(reason: OperationReason): string {

@@ -38,19 +38,28 @@ export interface AssetListing {
   listAssignments(assets: AssetRef[]): Promise<AssetAssignment[]>;
 }
 
+/** An asset grant an invite may carry: the asset and the access on it (as in `assignAsset`). */
+export interface InviteAsset {
+  asset: AssetRef;
+  tasks: string[];
+}
+
 /** Invites a person by email and takes a pending invite back. */
 export interface Invites {
   /**
    * Invites a person. `already-done` when the email has a pending invite (its id) or is already a
    * member: then `inviteId` is '' and `memberId` may name the member.
    * `tasks`: hub-wide access beside the role, where the app has such a thing (else ignored).
+   * `assets`: the person's asset grants. An app whose invite can give assets (TikTok's gives ad
+   * accounts sharing one role) sends what it can; the rest, and every asset of an app whose
+   * invite cannot, is assigned once the person has joined.
    * `firstAttempt`: the caller vouches that no earlier attempt of this invite may have reached the
    * app and its complete snapshot lists no invite or seat for the email, so the connector may skip
    * its look-up for an existing invite. Absent: look first (a retry must never invite twice).
    * A `done` invite's id may be provisional (`pending:<email>`), resolved by the connector by email
    * when first needed.
    */
-  invite(input: { email: string; role: string; tasks?: string[]; firstAttempt?: boolean }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  invite(input: { email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
   /** Withdraws a pending invite; an invite already gone is `already-done`. */
   cancelInvite(inviteId: string): Promise<ChangeResult>;
 }
@@ -62,7 +71,7 @@ export interface InviteRoleChange {
 
 /** Sends a pending invite again (cancel + invite where the app has no resend). */
 export interface Reinvite {
-  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
 }
 
 /** Changes a member's hub role without re-inviting them. Refuses to demote the last admin (conflict). */

@@ -25,10 +25,10 @@ export async function callApp(c: HubConnector, op: Operation, attempt: { firstAt
   switch (op.kind) {
     case 'invite':
       if (!c.invite) missing(c, 'invite');
-      return c.invite({ email: op.email, role: op.role, ...(attempt.firstAttempt ? { firstAttempt: true } : {}) });
+      return c.invite({ email: op.email, role: op.role, ...(op.assets?.length ? { assets: op.assets } : {}), ...(attempt.firstAttempt ? { firstAttempt: true } : {}) });
     case 'reinvite':
       if (!c.reinvite) missing(c, 're-send invites');
-      return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role });
+      return c.reinvite({ inviteId: op.inviteId, email: op.email, role: op.role, ...(op.assets?.length ? { assets: op.assets } : {}) });
     case 'change-member-role':
       if (!c.changeMemberRole) missing(c, 'change member roles');
       return { result: await c.changeMemberRole(op.memberId, op.to) };

@@ -21,6 +21,19 @@ export const INVITE_BATCH_LIMIT = 50;
 /** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
 export const INVITE_CALLS_IN_FLIGHT = 8;
 
+/** The ad accounts an invite gives, all with one `advertiser_role` (absent: none). */
+export interface InviteAccess {
+  assetIds: string[];
+  advertiserRole: string;
+}
+
+/** Invites that may share a call: one role and the same ad accounts with the same role. */
+interface Lane {
+  role: string;
+  access?: InviteAccess;
+  queue: Waiting[];
+}
+
 interface Waiting {
   email: string;
   what: string;
@@ -29,38 +42,39 @@ interface Waiting {
 }
 
 export class InviteBatcher {
-  readonly #queues = new Map<string, Waiting[]>();
+  readonly #lanes = new Map<string, Lane>();
   readonly #scheduled = new Set<string>();
   #inFlight = 0;
-  /** Per role: invite calls waiting for the pacer that have not taken their addresses yet. */
+  /** Per lane: invite calls waiting for the pacer that have not taken their addresses yet. */
   readonly #waiting = new Map<string, number>();
 
   constructor(private readonly client: TikTokClient) {}
 
   /**
-   * Invites `email` with `role` and no ad accounts (assets are assigned once the person has joined).
-   * TikTok's invite can give ad accounts with one `advertiser_role`, but the connector contract's
-   * invite carries no assets, so this connector does not know which to send (README [INF] #13).
+   * Invites `email` with `role` and, with `access`, ad accounts that share one `advertiser_role`
+   * (the rest of the person's assets are assigned once they have joined). Invites share a call
+   * only with invites of the same role and access.
    */
-  send(email: string, role: string, what: string): Promise<void> {
+  send(email: string, role: string, what: string, access?: InviteAccess): Promise<void> {
+    const key = [role, access?.advertiserRole ?? '', ...(access?.assetIds ?? [])].join('\u0000');
     return new Promise((resolve, reject) => {
-      let queue = this.#queues.get(role);
-      if (!queue) {
-        queue = [];
-        this.#queues.set(role, queue);
+      let lane = this.#lanes.get(key);
+      if (!lane) {
+        lane = { role, ...(access ? { access } : {}), queue: [] };
+        this.#lanes.set(key, lane);
       }
-      queue.push({ email, what, resolve, reject });
-      this.#schedule(role);
+      lane.queue.push({ email, what, resolve, reject });
+      this.#schedule(key);
     });
   }
 
   /** Sends what is queued at the end of this turn of the event loop, so that one turn's invites share a call. */
-  #schedule(role: string): void {
-    if (this.#scheduled.has(role)) return;
-    this.#scheduled.add(role);
+  #schedule(key: string): void {
+    if (this.#scheduled.has(key)) return;
+    this.#scheduled.add(key);
     setImmediate(() => {
-      this.#scheduled.delete(role);
-      this.#pump(role);
+      this.#scheduled.delete(key);
+      this.#pump(key);
     });
   }
 
@@ -69,10 +83,12 @@ export class InviteBatcher {
    * queued at the moment the pacer lets it go (up to 50), so invites that arrive while calls wait
    * for their turn leave together instead of each waiting behind the others.
    */
-  #pump(role: string): void {
-    const queue = this.#queues.get(role) ?? [];
-    const waiting = (delta: number) => this.#waiting.set(role, (this.#waiting.get(role) ?? 0) + delta);
-    while (queue.length > (this.#waiting.get(role) ?? 0) * INVITE_BATCH_LIMIT && this.#inFlight < INVITE_CALLS_IN_FLIGHT) {
+  #pump(key: string): void {
+    const lane = this.#lanes.get(key);
+    if (!lane) return;
+    const { queue, role } = lane;
+    const waiting = (delta: number) => this.#waiting.set(key, (this.#waiting.get(key) ?? 0) + delta);
+    while (queue.length > (this.#waiting.get(key) ?? 0) * INVITE_BATCH_LIMIT && this.#inFlight < INVITE_CALLS_IN_FLIGHT) {
       this.#inFlight++;
       waiting(1);
       let batch: Waiting[] = [];
@@ -84,7 +100,7 @@ export class InviteBatcher {
         if (batch.length === 0) return undefined;
         const emails = [...byAddress(batch).values()].map((ws) => ws[0]!.email.trim());
         const what = batch.length === 1 ? batch[0]!.what : `tiktok-business: invite ${emails.length} people as ${role} to Business Center ${this.client.bcId}`;
-        return { params: this.#params(emails, role), what };
+        return { params: this.#params(emails, lane), what };
       };
       void this.client.callWhenDue('POST', 'bc/member/invite', build, `tiktok-business: invite people as ${role} to Business Center ${this.client.bcId}`)
         .then(() => { for (const w of batch) w.resolve(); }, async (err: unknown) => {
@@ -94,13 +110,16 @@ export class InviteBatcher {
             batch = queue.splice(0, INVITE_BATCH_LIMIT);
           } else if (refusedAsAWhole(err, batch)) {
             // In this call's slot, so the calls in flight stay within INVITE_CALLS_IN_FLIGHT.
-            return this.#oneByOne(batch, role);
+            return this.#oneByOne(batch, lane);
           }
           for (const w of batch) w.reject(ownError(w, err, batch.length));
         })
         .finally(() => {
           this.#inFlight--;
-          for (const [r, q] of this.#queues) if (q.length > 0) this.#schedule(r);
+          for (const [k, l] of this.#lanes) {
+            if (l.queue.length > 0) this.#schedule(k);
+            else if ((this.#waiting.get(k) ?? 0) === 0) this.#lanes.delete(k); // lanes come and go with their assets
+          }
         });
     }
   }
@@ -111,11 +130,11 @@ export class InviteBatcher {
    * callers that asked for the same address share its call. Errors here, a 40100 included, are
    * the callers' own and are not re-sent.
    */
-  async #oneByOne(batch: Waiting[], role: string): Promise<void> {
+  async #oneByOne(batch: Waiting[], lane: Lane): Promise<void> {
     for (const waiters of byAddress(batch).values()) {
       const first = waiters[0]!;
       try {
-        await this.client.call('POST', 'bc/member/invite', this.#params([first.email.trim()], role), first.what);
+        await this.client.call('POST', 'bc/member/invite', this.#params([first.email.trim()], lane), first.what);
         for (const w of waiters) w.resolve();
       } catch (err) {
         for (const w of waiters) w.reject(w === first ? err : ownError(w, err, 2));
@@ -123,8 +142,12 @@ export class InviteBatcher {
     }
   }
 
-  #params(emails: string[], role: string): Record<string, unknown> {
-    return { bc_id: this.client.bcId, emails, user_role: role, asset_type: 'ADVERTISER', asset_ids: [] };
+  /** The reference's invite: `asset_ids` the lane's ad accounts and `advertiser_role` their role; `[]` and no role (the default) when none. */
+  #params(emails: string[], lane: Lane): Record<string, unknown> {
+    return {
+      bc_id: this.client.bcId, emails, user_role: lane.role, asset_type: 'ADVERTISER',
+      asset_ids: lane.access?.assetIds ?? [], ...(lane.access ? { advertiser_role: lane.access.advertiserRole } : {}),
+    };
   }
 }
 

@@ -3,7 +3,10 @@ import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { inviteIdOf } from '../mappers/rows.ts';
 import { findRow } from '../read/members.ts';
-import { assertEmail } from './invite-batcher.ts';
+import type { InviteAsset } from '../../sdk/capabilities.ts';
+import { isSupportedAccess } from '../asset-roles.ts';
+import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
+import { assertEmail, type InviteAccess } from './invite-batcher.ts';
 import { assertRole } from './roles.ts';
 
 /**
@@ -14,7 +17,7 @@ import { assertRole } from './roles.ts';
  */
 type InviteResult = { result: ChangeResult; inviteId: string; memberId?: string };
 
-export async function invite(ctx: TikTokContext, input: { email: string; role: string; firstAttempt?: boolean }): Promise<InviteResult> {
+export async function invite(ctx: TikTokContext, input: { email: string; role: string; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
@@ -24,8 +27,32 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
     if (row?.relation_status === 'BOUND') return { result: 'already-done', inviteId: '', memberId: String(row.user_id) };
     // None, or REJECTED: a new invitation replaces a declined one.
   }
-  await ctx.invites.send(input.email, input.role, what);
+  await ctx.invites.send(input.email, input.role, what, inviteAccessOf(input.assets));
   return { result: 'done', inviteId: inviteIdOf(input.email) };
+}
+
+/**
+ * What an invite gives (TikTok API for Business v1.3 `bc_member_invite.yml`: `asset_ids`, at
+ * most 50 ad accounts, with one `advertiser_role` on every one of them): the person's ad accounts
+ * that share one role; when their ad accounts have several roles, the role most of them have (the
+ * first of ADMIN, OPERATOR, ANALYST on a tie). The others, and every other asset type, are
+ * assigned once the person has joined (the plan's assign-asset). None: `[]` and no role sent.
+ */
+export const INVITE_ASSET_LIMIT = 50;
+
+export function inviteAccessOf(assets: readonly InviteAsset[] | undefined): InviteAccess | undefined {
+  const byRole = new Map<string, string[]>();
+  for (const a of assets ?? []) {
+    const role = a.tasks.length === 1 ? a.tasks[0]! : undefined;
+    if (a.asset.type !== 'ad_account' || !role || !isSupportedAccess('ad_account', [role])) continue;
+    byRole.set(role, [...(byRole.get(role) ?? []), a.asset.id]);
+  }
+  let best: InviteAccess | undefined;
+  for (const role of TIKTOK_ASSET_TYPES.ad_account.roles) {
+    const ids = byRole.get(role);
+    if (ids && (!best || ids.length > best.assetIds.length)) best = { assetIds: [...new Set(ids)].sort().slice(0, INVITE_ASSET_LIMIT), advertiserRole: role };
+  }
+  return best;
 }
 
 /** Revokes a pending (or declined) invitation; gone already: already-done; accepted meanwhile: conflict. */
@@ -69,11 +96,11 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
 }
 
 /** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
-export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string }): Promise<InviteResult> {
+export async function reinvite(ctx: TikTokContext, input: { inviteId: string; email: string; role: string; assets?: readonly InviteAsset[] }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} again as ${input.role} to Business Center ${ctx.bcId}`;
   assertEmail(input.email, what);
   assertRole(input.role, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  await ctx.invites.send(input.email, input.role, what);
+  await ctx.invites.send(input.email, input.role, what, inviteAccessOf(input.assets));
   return { result: 'done', inviteId: inviteIdOf(input.email) };
 }
