@@ -132,6 +132,20 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.ok(lines.length >= 4);
     for (const l of lines) assert.doesNotMatch(l, /EAAB-revoked-secret-token|sandbox-system-user-token/);
   });
+  test('a long token echoed back by Graph leaves no fragment in the error or any log line', async () => {
+    fresh();
+    const token = `EAAB${'x7Kq2ZpL9mW'.repeat(17)}`;
+    const lines: string[] = [];
+    const capture = { debug: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), info: (m: string) => lines.push(m), warn: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), error: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})) };
+    const echoing = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: token, graphBaseUrl: server.url }, { log: capture });
+    emulator.control.setFaults({ echoCredentials: true });
+    let message = '';
+    await assert.rejects(echoing.listMembers!(), (e: unknown) => { message = (e as Error).message; return e instanceof ConnectorError && e.kind === 'unauthenticated'; });
+    assert.ok(lines.length > 0);
+    for (const text of [message, ...lines]) {
+      for (let i = 0; i + 20 <= token.length; i++) assert.ok(!text.includes(token.slice(i, i + 20)), `token fragment at ${i} leaked: ${text}`);
+    }
+  });
   test('token health names missing scopes for the asset types the hub manages', async () => {
     fresh();
     const f = sandboxFixture();

@@ -96,11 +96,15 @@ function kindFromStatus(status: number): ErrorKind {
   return 'internal';
 }
 
-/** Graph text can quote the token back (`Invalid OAuth access token: EAAB…`); keep only the code line. */
-function causeText(err: GraphErrorBody | undefined, status: number): string {
+/**
+ * Graph text can quote the token back (`Invalid OAuth access token: EAAB…`). Redacted BEFORE it is
+ * cut to 200 characters: cutting first would turn a long token into a prefix that is no longer the
+ * known secret, so the redaction would miss it and the prefix would reach errors and logs.
+ */
+function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: string) => string): string {
   if (!err) return `HTTP ${status}`;
   const code = `${err.code ?? '?'}${err.error_subcode ? `/${err.error_subcode}` : ''}`;
-  const text = (err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  const text = redact(err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
   return `${text} [${code}]`;
 }
 
@@ -111,7 +115,7 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx));
   const kind: ErrorKind = rule?.kind ?? kindFromStatus(failure.status);
   const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
-  const cause = causeText(err, failure.status);
+  const cause = causeText(err, failure.status, redact);
   if (kind === 'rate-limited') {
     const fallback = rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     const usage = parseUsage(failure.headers);
