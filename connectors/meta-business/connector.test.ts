@@ -87,6 +87,22 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.equal(members.find((m) => m.id === '1000000000000102')?.role, 'EMPLOYEE');
   });
 
+  test('an add-on role (FINANCE_EDITOR) reads back as itself, and a repeat is already-done without a POST', async () => {
+    fresh();
+    const eve = SANDBOX.employees[0];
+    assert.equal(await c.changeMemberRole!(eve, 'FINANCE_EDITOR'), 'done');
+    const member = (await all((x) => c.listMembers!(x))).find((m) => m.id === eve);
+    assert.equal(member?.role, 'FINANCE_EDITOR');
+    assert.equal((await c.readPerson!({ memberId: eve })).members[0]?.role, 'FINANCE_EDITOR');
+    emulator.control.clearCalls();
+    assert.equal(await c.changeMemberRole!(eve, 'FINANCE_EDITOR'), 'already-done');
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST').length, 0);
+    // Back to base access: the add-on is gone from tasks and the member reads EMPLOYEE again.
+    assert.equal(await c.changeMemberRole!(eve, 'EMPLOYEE'), 'done');
+    assert.equal((await all((x) => c.listMembers!(x))).find((m) => m.id === eve)?.role, 'EMPLOYEE');
+    assert.equal(await c.changeMemberRole!(eve, 'EMPLOYEE'), 'already-done');
+  });
+
   test('removing a member removes them from the listing; a repeat is already-done', async () => {
     fresh();
     assert.equal(await c.removeMember!('1000000000000104'), 'done');
