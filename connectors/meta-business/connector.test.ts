@@ -68,6 +68,26 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.equal((await all((x) => c.listInvites!(x))).some((i) => i.email === 'dan.designer@sandbox.example'), false);
   });
 
+  test('an invite accepted before the re-read returns the member\'s own id, never the invite\'s', async () => {
+    fresh();
+    let accepted: string | undefined;
+    let requestId: string | undefined;
+    // The person accepts right after Meta answers the POST, before the connector re-reads.
+    const accepting = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if ((init?.method ?? 'GET') === 'POST' && String(input).includes('/business_users')) {
+        requestId = ((await res.clone().json()) as { id?: string }).id;
+        if (requestId) accepted = emulator.control.acceptInvite(requestId).memberId;
+      }
+      return res;
+    }) as typeof fetch;
+    const ac = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: accepting });
+    const r = await ac.invite!({ email: 'Quick.Joiner@sandbox.example', role: 'EMPLOYEE' });
+    assert.ok(accepted && requestId && accepted !== requestId);
+    assert.equal(r.memberId, accepted);
+    assert.equal(await ac.changeMemberRole!(r.memberId!, 'ADMIN'), 'done', 'the id names the member');
+  });
+
   test('a bad email is invalid-argument before any call', async () => {
     fresh();
     emulator.control.clearCalls();
