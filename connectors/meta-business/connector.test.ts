@@ -88,6 +88,13 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.equal(await ac.changeMemberRole!(r.memberId!, 'ADMIN'), 'done', 'the id names the member');
   });
 
+  test('613 on POST business_users (X-App-Usage only, as on every business-node edge) waits 5 min, scope app', async () => {
+    fresh();
+    emulator.control.setFaults({ throttle: { code: 613, match: 'business_users', regainMinutes: 12 } });
+    await assert.rejects(c.invite!({ email: 'slow.down@sandbox.example', role: 'EMPLOYEE', firstAttempt: true }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === '613' && e.limitScope === 'app' && e.retryAfterMs === 5 * 60_000);
+  });
+
   test('a bad email is invalid-argument before any call', async () => {
     fresh();
     emulator.control.clearCalls();

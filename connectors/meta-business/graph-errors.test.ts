@@ -41,6 +41,15 @@ describe('graph error table: decisions', () => {
     const low = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
     assert.equal(low.retryAfterMs, 60_000);
   });
+  test('613, 17 and 32 with X-App-Usage only (a business-node edge, no BUC header) wait 5 min, whatever the app usage', () => {
+    const appOnly = { 'x-app-usage': '{"call_count":3,"total_time":2,"total_cputime":2}' };
+    for (const code of [613, 17, 32]) {
+      const err = toConnectorError({ status: 400, body: envelope(code), headers: appOnly }, ctx);
+      assert.equal(err.kind, 'rate-limited');
+      assert.equal(err.limitScope, 'app');
+      assert.equal(err.retryAfterMs, 5 * 60_000, `code ${code}`);
+    }
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');

@@ -143,9 +143,12 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const usage = parseUsage(failure.headers);
     const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): at 100 % or more wait
-    // the rule's fallback, below that (throttled by something else) a minute is enough to look again.
-    const appWait = usage.percent.app !== undefined && fallback.scope === 'app' && usage.percent.app < 100 ? MINUTE : fallback.ms;
+    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). It describes the
+    // app-level limit only, so it shortens only code 4's wait: at 100 % or more the rule's fallback,
+    // below that a minute is enough to look again. 17 (user), 32 (Pages) and 613 (custom) are other
+    // limits X-App-Usage says nothing about (business-node edges carry no BUC header either): they
+    // wait the rule's fallback, since "continued calls extend the block".
+    const appWait = code === 4 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
     const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,
