@@ -33,6 +33,7 @@ describe('meta-business connector on the sandbox fixture', () => {
   const fresh = () => {
     emulator.control.seed(sandboxFixture());
     emulator.control.setFaults({});
+    emulator.control.setGuards({});
     c = createMetaBusiness({
       businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url,
       partners: [{ businessId: SANDBOX.partner.businessId, token: SANDBOX.partner.token }],
@@ -246,6 +247,31 @@ describe('meta-business connector on the sandbox fixture', () => {
     if (!holder) assert.equal(await c.assignAsset!({ asset: pixel, userId, tasks: ['ANALYZE'] }), 'done');
     await assert.rejects(c.unassignAsset!({ asset: pixel, userId }), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && /no API to remove a person from a pixel/.test(e.message));
     assert.ok((await c.listAssignments!([pixel])).some((a) => a.userId === userId));
+  });
+
+  test('unsharing a pixel is refused as unsupported, never already-done: the partner keeps access', async () => {
+    fresh();
+    const pixel = { type: 'pixel' as const, id: SANDBOX.pixelId };
+    const partner = SANDBOX.partner.businessId;
+    assert.equal(await c.shareAsset!({ asset: pixel, partnerBusinessId: partner, tasks: ['ANALYZE'] }), 'done');
+    emulator.control.clearCalls();
+    await assert.rejects(c.unshareAsset!({ asset: pixel, partnerBusinessId: partner }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && e.notApplied === true && /no API to stop sharing a pixel/.test(e.message));
+    assert.ok(!emulator.calls.some((x) => x.method === 'DELETE'), 'no DELETE sent');
+    const shared = (await all((x) => c.listPartners!(x))).find((p) => p.businessId === partner && p.relation === 'agency');
+    assert.ok(emulator.control.state().shares.some((s) => s.assetId === SANDBOX.pixelId && s.partnerBusinessId === partner), 'still shared');
+    assert.ok(shared);
+    // A pixel that is not shared is already unshared.
+    assert.equal(await c.unshareAsset!({ asset: pixel, partnerBusinessId: '3000000000000003' }), 'already-done');
+  });
+
+  test('a share Meta answers with requires_admin_approval is reported pending approval, not done', async () => {
+    fresh();
+    emulator.control.setGuards({ shareNeedsAdminApproval: true });
+    const asset = { type: 'ad_account' as const, id: 'act_112' };
+    await assert.rejects(c.shareAsset!({ asset, partnerBusinessId: SANDBOX.partner.businessId, tasks: ['ANALYZE'] }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && e.providerCode === 'requires_admin_approval' && /pending approval/.test(e.message));
+    assert.ok(!emulator.control.state().shares.some((s) => s.assetId === 'act_112' && s.partnerBusinessId === SANDBOX.partner.businessId));
   });
 
   test('a clean first attempt is one POST with a provisional id, resolved by email when first needed; a retry looks first', async () => {
