@@ -33,6 +33,7 @@ describe('meta-business connector on the sandbox fixture', () => {
   const fresh = () => {
     emulator.control.seed(sandboxFixture());
     emulator.control.setFaults({});
+    emulator.control.setGuards({});
     c = createMetaBusiness({
       businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url,
       partners: [{ businessId: SANDBOX.partner.businessId, token: SANDBOX.partner.token }],
@@ -68,6 +69,33 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.equal((await all((x) => c.listInvites!(x))).some((i) => i.email === 'dan.designer@sandbox.example'), false);
   });
 
+  test('an invite accepted before the re-read returns the member\'s own id, never the invite\'s', async () => {
+    fresh();
+    let accepted: string | undefined;
+    let requestId: string | undefined;
+    // The person accepts right after Meta answers the POST, before the connector re-reads.
+    const accepting = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if ((init?.method ?? 'GET') === 'POST' && String(input).includes('/business_users')) {
+        requestId = ((await res.clone().json()) as { id?: string }).id;
+        if (requestId) accepted = emulator.control.acceptInvite(requestId).memberId;
+      }
+      return res;
+    }) as typeof fetch;
+    const ac = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: accepting });
+    const r = await ac.invite!({ email: 'Quick.Joiner@sandbox.example', role: 'EMPLOYEE' });
+    assert.ok(accepted && requestId && accepted !== requestId);
+    assert.equal(r.memberId, accepted);
+    assert.equal(await ac.changeMemberRole!(r.memberId!, 'ADMIN'), 'done', 'the id names the member');
+  });
+
+  test('613 on POST business_users (X-App-Usage only, as on every business-node edge) waits 5 min, scope app', async () => {
+    fresh();
+    emulator.control.setFaults({ throttle: { code: 613, match: 'business_users', regainMinutes: 12 } });
+    await assert.rejects(c.invite!({ email: 'slow.down@sandbox.example', role: 'EMPLOYEE', firstAttempt: true }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === '613' && e.limitScope === 'app' && e.retryAfterMs === 5 * 60_000);
+  });
+
   test('a bad email is invalid-argument before any call', async () => {
     fresh();
     emulator.control.clearCalls();
@@ -85,6 +113,22 @@ describe('meta-business connector on the sandbox fixture', () => {
     const members = await all((x) => c.listMembers!(x));
     assert.equal(members.find((m) => m.id === '1000000000000103')?.role, 'ADMIN');
     assert.equal(members.find((m) => m.id === '1000000000000102')?.role, 'EMPLOYEE');
+  });
+
+  test('an add-on role (FINANCE_EDITOR) reads back as itself, and a repeat is already-done without a POST', async () => {
+    fresh();
+    const eve = SANDBOX.employees[0];
+    assert.equal(await c.changeMemberRole!(eve, 'FINANCE_EDITOR'), 'done');
+    const member = (await all((x) => c.listMembers!(x))).find((m) => m.id === eve);
+    assert.equal(member?.role, 'FINANCE_EDITOR');
+    assert.equal((await c.readPerson!({ memberId: eve })).members[0]?.role, 'FINANCE_EDITOR');
+    emulator.control.clearCalls();
+    assert.equal(await c.changeMemberRole!(eve, 'FINANCE_EDITOR'), 'already-done');
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST').length, 0);
+    // Back to base access: the add-on is gone from tasks and the member reads EMPLOYEE again.
+    assert.equal(await c.changeMemberRole!(eve, 'EMPLOYEE'), 'done');
+    assert.equal((await all((x) => c.listMembers!(x))).find((m) => m.id === eve)?.role, 'EMPLOYEE');
+    assert.equal(await c.changeMemberRole!(eve, 'EMPLOYEE'), 'already-done');
   });
 
   test('removing a member removes them from the listing; a repeat is already-done', async () => {
@@ -131,6 +175,20 @@ describe('meta-business connector on the sandbox fixture', () => {
     await assert.rejects(good.listInvites!(), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable');
     assert.ok(lines.length >= 4);
     for (const l of lines) assert.doesNotMatch(l, /EAAB-revoked-secret-token|sandbox-system-user-token/);
+  });
+  test('a long token echoed back by Graph leaves no fragment in the error or any log line', async () => {
+    fresh();
+    const token = `EAAB${'x7Kq2ZpL9mW'.repeat(17)}`;
+    const lines: string[] = [];
+    const capture = { debug: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), info: (m: string) => lines.push(m), warn: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})), error: (m: string, meta?: object) => lines.push(m + JSON.stringify(meta ?? {})) };
+    const echoing = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: token, graphBaseUrl: server.url }, { log: capture });
+    emulator.control.setFaults({ echoCredentials: true });
+    let message = '';
+    await assert.rejects(echoing.listMembers!(), (e: unknown) => { message = (e as Error).message; return e instanceof ConnectorError && e.kind === 'unauthenticated'; });
+    assert.ok(lines.length > 0);
+    for (const text of [message, ...lines]) {
+      for (let i = 0; i + 20 <= token.length; i++) assert.ok(!text.includes(token.slice(i, i + 20)), `token fragment at ${i} leaked: ${text}`);
+    }
   });
   test('token health names missing scopes for the asset types the hub manages', async () => {
     fresh();
@@ -189,6 +247,31 @@ describe('meta-business connector on the sandbox fixture', () => {
     if (!holder) assert.equal(await c.assignAsset!({ asset: pixel, userId, tasks: ['ANALYZE'] }), 'done');
     await assert.rejects(c.unassignAsset!({ asset: pixel, userId }), (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && /no API to remove a person from a pixel/.test(e.message));
     assert.ok((await c.listAssignments!([pixel])).some((a) => a.userId === userId));
+  });
+
+  test('unsharing a pixel is refused as unsupported, never already-done: the partner keeps access', async () => {
+    fresh();
+    const pixel = { type: 'pixel' as const, id: SANDBOX.pixelId };
+    const partner = SANDBOX.partner.businessId;
+    assert.equal(await c.shareAsset!({ asset: pixel, partnerBusinessId: partner, tasks: ['ANALYZE'] }), 'done');
+    emulator.control.clearCalls();
+    await assert.rejects(c.unshareAsset!({ asset: pixel, partnerBusinessId: partner }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && e.notApplied === true && /no API to stop sharing a pixel/.test(e.message));
+    assert.ok(!emulator.calls.some((x) => x.method === 'DELETE'), 'no DELETE sent');
+    const shared = (await all((x) => c.listPartners!(x))).find((p) => p.businessId === partner && p.relation === 'agency');
+    assert.ok(emulator.control.state().shares.some((s) => s.assetId === SANDBOX.pixelId && s.partnerBusinessId === partner), 'still shared');
+    assert.ok(shared);
+    // A pixel that is not shared is already unshared.
+    assert.equal(await c.unshareAsset!({ asset: pixel, partnerBusinessId: '3000000000000003' }), 'already-done');
+  });
+
+  test('a share Meta answers with requires_admin_approval is reported pending approval, not done', async () => {
+    fresh();
+    emulator.control.setGuards({ shareNeedsAdminApproval: true });
+    const asset = { type: 'ad_account' as const, id: 'act_112' };
+    await assert.rejects(c.shareAsset!({ asset, partnerBusinessId: SANDBOX.partner.businessId, tasks: ['ANALYZE'] }),
+      (e: unknown) => e instanceof ConnectorError && e.kind === 'invalid-argument' && e.providerCode === 'requires_admin_approval' && /pending approval/.test(e.message));
+    assert.ok(!emulator.control.state().shares.some((s) => s.assetId === 'act_112' && s.partnerBusinessId === SANDBOX.partner.businessId));
   });
 
   test('a clean first attempt is one POST with a provisional id, resolved by email when first needed; a retry looks first', async () => {

@@ -2,7 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
+import { ConnectorError } from '../sdk/connector-error.ts';
 import { APP_USAGE, appUsageDelayMs, GraphClient } from './graph-client.ts';
+import { WriteBatcher } from './write-batcher.ts';
+import { createMetaEmulator, SANDBOX } from './emulator/index.ts';
+import { assignAsset } from './write/assets.ts';
+import { listAssignments } from './read/assignments.ts';
+import { listMembers } from './read/people.ts';
+import type { MetaContext } from './meta-context.ts';
 
 /** A fetch that replays scripted responses and records what was asked (Nango-style replay). */
 function replay(responses: Array<(body: URLSearchParams) => unknown>) {
@@ -93,5 +100,51 @@ describe('GraphClient', () => {
     now += APP_USAGE.PAUSE_MS + 1;
     await g.call('GET', '100/business_users', {}, ctx);
     assert.equal(calls, 4);
+  });
+
+  test('368 blocks the business: later calls for it are refused without calling, token inspection still goes', async () => {
+    const blocked = { error: { message: '(#368) The action attempted has been deemed abusive or is otherwise disallowed', type: 'OAuthException', code: 368, fbtrace_id: 'x' } };
+    const { fetchFn, asked } = replay([() => blocked, () => ({ data: { is_valid: true } })]);
+    const g = client('http://127.0.0.1:9', fetchFn);
+    const ctx = { what: 'meta-business: test', businessId: '100' };
+    await assert.rejects(g.call('POST', '101', { role: 'ADMIN' }, ctx), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.limitScope === 'business:100');
+    for (const call of [() => g.call('GET', '100/business_users', {}, ctx), () => g.batch([{ method: 'GET', relativeUrl: 'act_1/assigned_users?business=100' }], ctx)]) {
+      await assert.rejects(call(), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === 'local' && e.notApplied === true && (e.retryAfterMs ?? 0) > 0);
+    }
+    assert.equal(asked.length, 1, 'refused without calling Meta');
+    await g.call('GET', 'debug_token', { input_token: 'tok-1234' }, ctx);
+    assert.equal(asked.length, 2);
+  });
+
+  test('a BUC throttle (80004) on an ad account stops calls on that ad account, and only there, until the wait passes', async () => {
+    let now = Date.UTC(2026, 0, 5, 12);
+    const emulator = createMetaEmulator({ now: () => now });
+    const server = await emulator.listen(0, '127.0.0.1');
+    try {
+      const book = new RateLimitBook(() => now);
+      const http = new HttpClient({ baseUrl: server.url, secrets: () => [SANDBOX.token] });
+      const graph = new GraphClient({ http, version: 'v25.0', token: SANDBOX.token, businessId: SANDBOX.businessId, book, clock: () => now });
+      const log = { debug() {}, info() {}, warn() {}, error() {} };
+      const ctx: MetaContext = { businessId: SANDBOX.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: () => undefined, book, log };
+      const input = { asset: { type: 'ad_account' as const, id: 'act_111' }, userId: SANDBOX.employees[0], tasks: ['ANALYZE'] };
+      emulator.control.setFaults({ throttle: { code: 80004, match: 'act_111', regainMinutes: 30 } });
+      await assert.rejects(assignAsset(ctx, input), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === '80004/2446079' && e.retryAfterMs === 30 * 60_000);
+      emulator.control.clearCalls();
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(assignAsset(ctx, input), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === 'local' && e.notApplied === true && e.retryAfterMs === 30 * 60_000);
+      }
+      await assert.rejects(listAssignments(ctx, [input.asset]), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited');
+      assert.equal(emulator.calls.length, 0, 'no call on the throttled ad account reached Graph');
+      // Other objects share no quota with it: they are called.
+      await listAssignments(ctx, [{ type: 'ad_account', id: 'act_112' }]);
+      await listMembers(ctx);
+      assert.ok(emulator.calls.some((c) => c.path.startsWith('/act_112/')) && emulator.calls.some((c) => c.path.endsWith('/business_users')));
+      assert.ok(!emulator.calls.some((c) => c.path.includes('act_111')));
+      now += 30 * 60_000 + 1;
+      emulator.control.setFaults({});
+      assert.equal(await assignAsset(ctx, input), 'done');
+    } finally {
+      await server.close();
+    }
   });
 });

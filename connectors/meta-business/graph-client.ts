@@ -2,7 +2,7 @@ import { ConnectorError } from '../sdk/connector-error.ts';
 import type { ConnectorContext } from '../sdk/connector.ts';
 import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
-import { graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
+import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
 import { parseUsage } from './graph-usage.ts';
 import { fromCursor, toCursor } from './graph-cursor.ts';
 
@@ -140,14 +140,32 @@ export class GraphClient {
     return error;
   }
 
-  /** The invite limit is honoured per business without calling (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: resume 24 h later). */
+  /**
+   * A blocked scope is honoured without calling: the invite limit per business
+   * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users: resume 24 h later), and the blocks
+   * below, because "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). Nothing is sent: not applied.
+   */
   assertNotBlocked(scope: string, what: string): void {
     const left = this.#book.remainingMs(scope);
     if (left > 0) {
       throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): ${scope} is blocked`, {
-        retryAfterMs: left, limitScope: scope, providerCode: 'local',
+        retryAfterMs: left, limitScope: scope, providerCode: 'local', notApplied: true,
       });
     }
+  }
+
+  /**
+   * The blocks a call on `path` (relative to the version root) runs into: its business
+   * (`business:<id>`: 368, 10/2859030, a BUC throttle without a named object) and the BUC object
+   * it is on (80000–80014: the ad account, keyed as Meta keys it). The agent's tasks wait only on
+   * `app` and `invite:` scopes, so these are refused here. Token inspection (debug_token) is no
+   * call on the business.
+   */
+  #assertCallable(path: string, ctx: GraphErrorContext): void {
+    const object = bucObjectOf(path.replace(/^\/+/, ''));
+    if (object === 'debug_token') return;
+    this.assertNotBlocked(`business:${ctx.businessId}`, ctx.what);
+    if (object) this.assertNotBlocked(object, ctx.what);
   }
 
   /** Slows down (or stops) as the app's usage nears Meta's platform limit (APP_USAGE). */
@@ -169,6 +187,7 @@ export class GraphClient {
 
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
     if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
+    this.#assertCallable(path, ctx);
     await this.#paceForAppUsage(ctx.what);
     const encoded = encodeParams(params);
     const res = await this.http.request(
@@ -183,8 +202,9 @@ export class GraphClient {
   async page<T = Record<string, unknown>>(path: string, params: GraphParams, cursor: string | undefined, ctx: GraphErrorContext): Promise<GraphPage<T>> {
     let body: unknown;
     if (cursor) {
-      await this.#paceForAppUsage(ctx.what);
       const url = fromCursor(cursor, ctx.what);
+      this.#assertCallable(this.relativeOf(url), ctx);
+      await this.#paceForAppUsage(ctx.what);
       const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
       body = this.#settle(res, ctx);
     } else {
@@ -238,6 +258,8 @@ export class GraphClient {
    * operation the batch did not complete (https://developers.facebook.com/docs/graph-api/batch-requests). A failure of the request itself throws.
    */
   async sendBatch(ops: BatchOperation[], ctx: GraphErrorContext): Promise<Array<BatchResult | null>> {
+    // One blocked operation refuses the request: its callers read or write that object as a whole.
+    for (const op of ops) this.#assertCallable(op.relativeUrl, ctx);
     await this.#paceForAppUsage(ctx.what);
     const batch = ops.map((op) => {
       const body = op.body ? new URLSearchParams(encodeParams(op.body) as Record<string, string>).toString() : undefined;

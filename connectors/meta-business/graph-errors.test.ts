@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { toConnectorError, isAlreadyError } from './graph-errors.ts';
+import { redactSecrets } from '../sdk/redact.ts';
 
 // Recorded Graph error responses (reference examples), replayed through THE table.
 const recorded = JSON.parse(readFileSync(new URL('./recorded/graph-responses.json', import.meta.url), 'utf8'));
@@ -40,6 +41,15 @@ describe('graph error table: decisions', () => {
     const low = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
     assert.equal(low.retryAfterMs, 60_000);
   });
+  test('613, 17 and 32 with X-App-Usage only (a business-node edge, no BUC header) wait 5 min, whatever the app usage', () => {
+    const appOnly = { 'x-app-usage': '{"call_count":3,"total_time":2,"total_cputime":2}' };
+    for (const code of [613, 17, 32]) {
+      const err = toConnectorError({ status: 400, body: envelope(code), headers: appOnly }, ctx);
+      assert.equal(err.kind, 'rate-limited');
+      assert.equal(err.limitScope, 'app');
+      assert.equal(err.retryAfterMs, 5 * 60_000, `code ${code}`);
+    }
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');
@@ -50,6 +60,14 @@ describe('graph error table: decisions', () => {
   test('an error message that quotes the token is redacted', () => {
     const err = toConnectorError({ status: 400, body: envelope(190, undefined, 'Bad token EAABsecret123') }, ctx, (s) => s.split('EAABsecret123').join('[redacted]'));
     assert.doesNotMatch(err.message, /EAABsecret123/);
+  });
+  test('a long token quoted back in a long message is redacted before the text is cut: no fragment survives', () => {
+    const token = `EAAB${'x7Kq2ZpL9mW'.repeat(17)}`; // 191 characters, as long as real Meta tokens get
+    const message = `Invalid OAuth access token ${token} (request: GET /v25.0/1/business_users?access_token=${token})`;
+    const err = toConnectorError({ status: 400, body: envelope(190, undefined, message) }, ctx, (s) => redactSecrets(s, [token]));
+    assert.equal(err.kind, 'unauthenticated');
+    for (let i = 0; i + 20 <= token.length; i++) assert.ok(!err.message.includes(token.slice(i, i + 20)), `fragment at ${i} leaked: ${err.message}`);
+    assert.match(err.message, /\[redacted\]/);
   });
   test('"already" and 3944 are recognised for idempotency', () => {
     assert.equal(isAlreadyError(envelope(100, undefined, '(#100) This person is already a member')), true);

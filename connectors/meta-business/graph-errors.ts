@@ -1,6 +1,6 @@
 import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
 import { formatWait } from '../sdk/rate-limit-book.ts';
-import { parseUsage } from './graph-usage.ts';
+import { parseUsage, type GraphUsage } from './graph-usage.ts';
 
 /**
  * THE table mapping Graph API errors to ConnectorError kinds (reference
@@ -11,7 +11,12 @@ import { parseUsage } from './graph-usage.ts';
  * - 368 ("temporarily blocked for policy violations", action "wait" in https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference) → rate-limited with a
  *   1 h wait, scoped to the business: the block lifts by itself, so the agent waits instead of
  *   paging an admin; hammering would extend it.
- * - 10/2859030 "Please retry this action in a few minutes" → rate-limited 5 min (not a permission).
+ * - 10/2859030 "Please retry this action in a few minutes" → rate-limited 5 min (not a permission),
+ *   scoped to the business like 368.
+ * - 80000–80014 (BUC) → rate-limited for `estimated_time_to_regain_access`, scoped to the object
+ *   the header names (bucScope); the business when it names none.
+ * - The client refuses calls into a blocked scope without calling (graph-client.ts), since
+ *   "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  * - 17 on POST business_users is the invite limit → rate-limited 24 h, scope `invite:<businessId>`.
  * - 100/33 (object does not exist or cannot be loaded) → not-found.
  * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
@@ -96,12 +101,34 @@ function kindFromStatus(status: number): ErrorKind {
   return 'internal';
 }
 
-/** Graph text can quote the token back (`Invalid OAuth access token: EAAB…`); keep only the code line. */
-function causeText(err: GraphErrorBody | undefined, status: number): string {
+/**
+ * Graph text can quote the token back (`Invalid OAuth access token: EAAB…`). Redacted BEFORE it is
+ * cut to 200 characters: cutting first would turn a long token into a prefix that is no longer the
+ * known secret, so the redaction would miss it and the prefix would reach errors and logs.
+ */
+function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: string) => string): string {
   if (!err) return `HTTP ${status}`;
   const code = `${err.code ?? '?'}${err.error_subcode ? `/${err.error_subcode}` : ''}`;
-  const text = (err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  const text = redact(err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
   return `${text} [${code}]`;
+}
+
+/**
+ * BUC throttles (80000–80014) are per business object, "per ad account, per use case"
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): the scope is the object
+ * X-Business-Use-Case-Usage names with the longest `estimated_time_to_regain_access`, keyed as
+ * Meta keys it (an ad account without `act_`, like the usage readings), so only calls on that
+ * object wait. Without such a header the rule's business-wide scope applies.
+ */
+function bucScope(code: number | undefined, usage: GraphUsage): { ms: number; scope: string } | undefined {
+  if (code === undefined || !inRange(code, 80000, 80014)) return undefined;
+  const [longest] = Object.entries(usage.regainByObject).sort((a, b) => b[1] - a[1]);
+  return longest ? { scope: longest[0], ms: longest[1] } : undefined;
+}
+
+/** The BUC object a Graph path is on, keyed as X-Business-Use-Case-Usage keys it (`act_111/…` → `111`). */
+export function bucObjectOf(path: string): string {
+  return (path.split(/[/?]/)[0] ?? '').replace(/^act_/, '');
 }
 
 export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, redact: (s: string) => string = (s) => s): ConnectorError {
@@ -111,14 +138,17 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx));
   const kind: ErrorKind = rule?.kind ?? kindFromStatus(failure.status);
   const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
-  const cause = causeText(err, failure.status);
+  const cause = causeText(err, failure.status, redact);
   if (kind === 'rate-limited') {
-    const fallback = rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     const usage = parseUsage(failure.headers);
+    const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): at 100 % or more wait
-    // the rule's fallback, below that (throttled by something else) a minute is enough to look again.
-    const appWait = usage.percent.app !== undefined && fallback.scope === 'app' && usage.percent.app < 100 ? MINUTE : fallback.ms;
+    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). It describes the
+    // app-level limit only, so it shortens only code 4's wait: at 100 % or more the rule's fallback,
+    // below that a minute is enough to look again. 17 (user), 32 (Pages) and 613 (custom) are other
+    // limits X-App-Usage says nothing about (business-node edges carry no BUC header either): they
+    // wait the rule's fallback, since "continued calls extend the block".
+    const appWait = code === 4 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
     const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,

@@ -9,6 +9,8 @@ export interface GraphUsage {
   percent: Record<string, number>;
   /** Longest wait any BUC entry asks for, in ms (0 when none). */
   regainAccessMs: number;
+  /** Wait per BUC object id (as Meta keys it) whose entries ask for one (> 0), in ms. */
+  regainByObject: Record<string, number>;
 }
 
 type HeaderBag = Headers | Record<string, string | undefined> | undefined;
@@ -34,7 +36,7 @@ function maxPercent(entry: Record<string, unknown>): number {
 }
 
 export function parseUsage(headers: HeaderBag): GraphUsage {
-  const usage: GraphUsage = { percent: {}, regainAccessMs: 0 };
+  const usage: GraphUsage = { percent: {}, regainAccessMs: 0, regainByObject: {} };
   const app = parseJson(header(headers, 'x-app-usage'));
   if (app && typeof app === 'object') usage.percent.app = maxPercent(app as Record<string, unknown>);
   const buc = parseJson(header(headers, 'x-business-use-case-usage'));
@@ -46,6 +48,7 @@ export function parseUsage(headers: HeaderBag): GraphUsage {
         usage.percent[scope] = Math.max(usage.percent[scope] ?? 0, maxPercent(e));
         const minutes = Number(e.estimated_time_to_regain_access) || 0;
         usage.regainAccessMs = Math.max(usage.regainAccessMs, minutes * 60_000);
+        if (minutes > 0) usage.regainByObject[scope] = Math.max(usage.regainByObject[scope] ?? 0, minutes * 60_000);
       }
     }
   }

@@ -27,6 +27,19 @@ describe('fault injection (Graph error codes and rate limits)', () => {
     });
   }
 
+  test('a throttle on a business-node edge carries X-App-Usage only, no BUC header', async () => {
+    const g = await startTestGraph({ faults: { throttle: { code: 613, regainMinutes: 12, match: 'business_users|pending_users' } } });
+    try {
+      for (const r of [await g.post(`/${BIZ}/business_users`, { email: 'a@sandbox.example', role: 'EMPLOYEE' }), await g.get(`/${BIZ}/pending_users`)]) {
+        assert.equal(r.body.error.code, 613);
+        assert.equal(r.headers.get('x-business-use-case-usage'), null);
+        assert.ok(JSON.parse(r.headers.get('x-app-usage')!).call_count < 100);
+      }
+    } finally {
+      await g.close();
+    }
+  });
+
   test('throttle after N calls, lifted when the clock passes regain time', async () => {
     let now = Date.parse('2026-11-01T00:00:00Z');
     const g = await startTestGraph({ now: () => now, faults: { throttle: { code: 80004, afterCalls: 2, regainMinutes: 5 } } });

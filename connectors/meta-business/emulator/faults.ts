@@ -14,7 +14,7 @@ export interface ThrottleFault {
   afterCalls?: number;
   /** Only paths matching this regex count and get throttled (default: every call). */
   match?: string | RegExp;
-  /** Minutes until access returns, reported as `estimated_time_to_regain_access` (default 5). */
+  /** Minutes until access returns (default 5), reported as `estimated_time_to_regain_access` on `act_*` calls only (throttleError). */
   regainMinutes?: number;
 }
 
@@ -100,8 +100,8 @@ export class FaultPlan {
   }
 
   /** Graph-level fault for one operation (an HTTP call or one op inside a batch). */
-  operation(path: string, objectId: string, bucType: string): GraphError | undefined {
-    const throttled = this.throttle(path, objectId, bucType);
+  operation(path: string, objectId: string): GraphError | undefined {
+    const throttled = this.throttle(path, objectId);
     if (throttled) return throttled;
     if (this.roll(this.config.errorRate, path)) return transientError(this.random() < 0.5 ? 1 : 2);
     return undefined;
@@ -124,7 +124,7 @@ export class FaultPlan {
     return Math.floor(this.random() * limit);
   }
 
-  private throttle(path: string, objectId: string, bucType: string): GraphError | undefined {
+  private throttle(path: string, objectId: string): GraphError | undefined {
     const t = this.config.throttle;
     if (!t || !this.applies(path, t.match)) return undefined;
     const now = this.now();
@@ -138,24 +138,30 @@ export class FaultPlan {
       this.throttledUntil = now + (t.regainMinutes ?? 5) * 60_000;
     }
     const regainMinutes = Math.max(1, Math.ceil((this.throttledUntil - now) / 60_000));
-    return throttleError(t.code, objectId, bucType, regainMinutes);
+    return throttleError(t.code, objectId, regainMinutes);
   }
 }
 
-/** A throttling error with the usage headers a client reads its wait from (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
-export function throttleError(code: ThrottleCode, objectId: string, bucType: string, regainMinutes: number): GraphError {
-  const usage = { type: bucType, call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'standard_access' };
-  const headers: Record<string, string> = {
-    'x-business-use-case-usage': JSON.stringify({ [objectId.replace(/^act_/, '')]: [usage] }),
-  };
+/**
+ * A throttling error with the usage headers a client reads its wait from (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+ * X-Business-Use-Case-Usage (type `ads_management`, with `estimated_time_to_regain_access`) only
+ * on `act_*` calls: Meta documents no BUC type for business-node edges (business_users,
+ * pending_users, system_users, agencies, clients), which carry the platform X-App-Usage only
+ * (connectors/meta-business/README.md [INF]), so a throttle there says no time to wait. The
+ * X-App-Usage of the response is the usual reading (usage-headers.ts), at 100 % for code 4.
+ */
+export function throttleError(code: ThrottleCode, objectId: string, regainMinutes: number): GraphError {
+  const headers: Record<string, string> = {};
+  if (objectId.startsWith('act_')) {
+    const usage = { type: 'ads_management', call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'standard_access' };
+    headers['x-business-use-case-usage'] = JSON.stringify({ [objectId.slice(4)]: [usage] });
+  }
   if (code === 4) headers['x-app-usage'] = JSON.stringify({ call_count: 100, total_time: 100, total_cputime: 100 });
   return new GraphError({
     code,
     message: THROTTLE_MESSAGES[code],
     subcode: code === 80004 ? 2446079 : undefined,
     isTransient: true,
-    userTitle: code === 17 && bucType === 'business_invites' ? 'Too Many Invitations' : undefined,
-    userMessage: code === 17 && bucType === 'business_invites' ? `You have reached the limit of invitations for now. Resume in ${regainMinutes} minutes.` : undefined,
     headers,
   });
 }

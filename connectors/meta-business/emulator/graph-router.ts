@@ -29,7 +29,7 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     if (echoed) throw echoed;
     const caller = authenticate(runtime, effective);
     const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
-    const fault = envelope ? undefined : runtime.faults.operation(call.path, objectId ?? 'app', bucType(node));
+    const fault = envelope ? undefined : runtime.faults.operation(call.path, objectId ?? 'app');
     if (fault) throw fault;
     const body = route(runtime, effective, caller, segments, node, runBatch);
     reply = { status: 200, body, headers: usageHeaders(runtime, objectId) };
@@ -115,14 +115,6 @@ function authenticate(runtime: EmulatorRuntime, call: GraphCall): Token {
     );
   }
   return token;
-}
-
-function bucType(node: GraphNode | undefined): string {
-  if (node?.kind === 'asset') {
-    if (node.entity.type === 'page') return 'pages';
-    if (node.entity.type === 'catalog') return 'catalog_management';
-  }
-  return 'ads_management';
 }
 
 export function errorReply(err: unknown, inBatch: boolean, headers: Record<string, string>): GraphReply {

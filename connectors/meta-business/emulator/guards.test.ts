@@ -65,3 +65,16 @@ test('newAdminRestrictionDays: a recently added system user gets 10/2859030, an 
     await g.close();
   }
 });
+
+test('shareNeedsAdminApproval: sharing an ad account answers requires_admin_approval and grants nothing; other assets share as usual', async () => {
+  const g = await startTestGraph({ guards: { shareNeedsAdminApproval: true } });
+  try {
+    const before = g.emulator.control.state().shares;
+    const r = await g.post('/act_112/agencies', { business: SANDBOX.partner.businessId, permitted_tasks: '["ANALYZE"]' });
+    assert.deepEqual(r.body, { success: true, requires_admin_approval: true });
+    assert.deepEqual(g.emulator.control.state().shares, before, 'not in effect until approved');
+    assert.deepEqual((await g.post(`/${SANDBOX.pageId}/agencies`, { business: SANDBOX.partner.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+  } finally {
+    await g.close();
+  }
+});

@@ -25,6 +25,15 @@ export interface GuardOptions {
    * them in the last 30 days keep access).
    */
   noBusinessToBusinessAccess?: boolean;
+  /**
+   * Sharing an ad account needs another admin's approval: `POST /act_{id}/agencies` answers
+   * `{"success":true,"requires_admin_approval":true}` ("sometimes", in the B2B guide,
+   * https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business)
+   * and the share does not take effect. The approval happens at
+   * business.facebook.com/settings/requests/admin_reviews, which no Graph call does and the
+   * emulator does not model, so nothing is recorded (connectors/meta-business/README.md [INF]).
+   */
+  shareNeedsAdminApproval?: boolean;
 }
 
 /** The business-to-business endpoints, when the app has no access to them. */

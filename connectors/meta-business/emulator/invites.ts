@@ -61,9 +61,9 @@ function countInvite(runtime: EmulatorRuntime, businessId: string): void {
   const now = runtime.now();
   const recent = (runtime.inviteLog.get(businessId) ?? []).filter((t) => t > now - limit.windowMs);
   if (recent.length >= limit.count) {
-    const regainMinutes = Math.max(1, Math.ceil((recent[0] + limit.windowMs - now) / 60_000));
     runtime.inviteLog.set(businessId, recent);
-    throw throttleError(17, businessId, 'business_invites', regainMinutes);
+    // A business-node edge: X-App-Usage only, no regain time (faults.ts); the wait is the documented 24 h.
+    throw throttleError(17, businessId, 0);
   }
   recent.push(now);
   runtime.inviteLog.set(businessId, recent);

@@ -95,6 +95,8 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   const raw = listParam(ctx.call.params, 'permitted_tasks') ?? catalogRoleTasks(ctx, asset);
   if (!raw || raw.length === 0) throw requiredParameter('permitted_tasks');
   const tasks = checkTaskNames(raw, asset.type === 'pixel' ? PIXEL_PARTNER_TASKS : ASSET_TASKS[asset.type], 'permitted_tasks');
+  // Only ad-account sharing is documented to need approval; nothing changes until it is given (guards.ts).
+  if (asset.type === 'ad_account' && ctx.runtime.guards.shareNeedsAdminApproval) return { success: true, requires_admin_approval: true };
   const now = ctx.runtime.now();
   const existing = ctx.world.sharesByAsset.get(asset.id)?.get(partnerId);
   if (existing) {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { toMember, toSystemUser } from './member.ts';
+import { memberRole, toMember, toSystemUser } from './member.ts';
 import { toInvite, inviteStatusOf } from './invite.ts';
 import { toAsset, toAssignment } from './asset.ts';
 import { toPartner } from './partner.ts';
@@ -43,6 +43,14 @@ describe('mapper details', () => {
   test('ad account ids are act_ prefixed; client assets keep permitted tasks', () => {
     assert.deepEqual(toAsset('ad_account', { id: '123', name: 'A' }, 'owned'), { type: 'ad_account', id: 'act_123', name: 'A', ownership: 'owned' });
     assert.deepEqual(toAsset('page', { id: '9', permitted_tasks: ['analyze'] }, 'client'), { type: 'page', id: '9', ownership: 'client', permittedTasks: ['ANALYZE'] });
+  });
+  test('a member\'s role is the base role, or the highest add-on role its tasks hold', () => {
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDITOR'] }), 'FINANCE_EDITOR');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER', 'FINANCE_ANALYST'] }), 'FINANCE_ANALYST');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'ADS_RIGHTS_REVIEWER'] }), 'ADS_RIGHTS_REVIEWER');
+    assert.equal(memberRole({ role: 'ADMIN', tasks: ['MANAGE', 'FINANCE_EDITOR'] }), 'ADMIN');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDIT'] }), 'EMPLOYEE', 'undocumented tasks are not mapped');
+    assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'] }).role, 'DEVELOPER');
   });
   test('system users and members default and upper-case roles', () => {
     assert.deepEqual(toSystemUser({ id: '7', role: 'admin' }), { id: '7', role: 'ADMIN' });

@@ -47,7 +47,8 @@ async function memberById(ctx: MetaContext, memberId: string, whatFor: string): 
   }
 }
 
-async function membersByEmail(ctx: MetaContext, email: string, whatFor: string): Promise<AppMember[]> {
+/** The members holding `email`, from the business_users pages (no email filter there). */
+export async function membersByEmail(ctx: MetaContext, email: string, whatFor: string): Promise<AppMember[]> {
   let cursor: string | undefined;
   do {
     const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });

@@ -2,6 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { invitesFor } from '../read/people.ts';
+import { membersByEmail } from '../read/person.ts';
 
 /**
  * Invites (BusinessRoleRequest, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Never two invites for one email: unless
@@ -83,10 +84,12 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
   const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
   if (resolved) return { result: 'done', inviteId: resolved.id };
-  // Accepted but no pending invite: the person accepted between our POST and the re-read, or Meta
-  // answered with a member's id; the id it returned is all we know.
-  if (returnedId) return { result: 'already-done', inviteId: '', memberId: returnedId };
-  throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite but lists no pending invite for it`);
+  // No pending invite: the person accepted between our POST and the re-read. Accepting creates a
+  // BusinessUser with a new id (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), so the id POST returned (the request's, if
+  // anything: Meta does not say) is never the member's. The member is found by email.
+  const member = (await membersByEmail(ctx, email, `${whatFor}: find the member who accepted`))[0];
+  if (member) return { result: 'already-done', inviteId: '', memberId: member.id };
+  throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite${returnedId ? ` (id ${returnedId})` : ''} but lists neither a pending invite nor a member for the email`);
 }
 
 export async function changeInviteRole(ctx: MetaContext, given: string, role: string): Promise<ChangeResult> {

@@ -2,13 +2,15 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
+import { memberRole } from '../mappers/member.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 
+/** The member's role read as listMembers reads it (role plus add-ons in tasks, mappers/member.ts), so a change once made is already-done. */
 async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
   try {
-    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string };
-    return (body.role ?? 'EMPLOYEE').toUpperCase();
+    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[] };
+    return memberRole(body);
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
     throw err;

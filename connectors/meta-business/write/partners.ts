@@ -7,6 +7,11 @@ import { requireSupported } from './assets.ts';
  * Share / unshare an asset with a partner business (`/{asset}/agencies`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). Only
  * the owner business can share. The current share is read first (GET /{asset}/agencies, pixels:
  * shared_agencies) so a repeat is already-done; 3944 "already has access" is already-done too.
+ * Pixels have no DELETE on agencies (the B2B guide and API spec list POST agencies, GET
+ * shared_agencies and shared_accounts only), so unsharing a pixel is refused, never already-done.
+ * A share answered with `requires_admin_approval: true` is not in effect until another admin
+ * approves it: reported as an error naming that, never as done (the connector contract has no
+ * "pending" result; README).
  */
 const LIST_EDGE: Record<AssetRef['type'], string> = { ad_account: 'agencies', page: 'agencies', catalog: 'agencies', pixel: 'shared_agencies' };
 
@@ -29,11 +34,19 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
   requireSupported(input.asset.type, tasks, whatFor);
   const current = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor);
   if (current && current.length === tasks.length && tasks.every((t) => current.includes(t))) return 'already-done';
+  let body: unknown;
   try {
-    await ctx.graph.call('POST', `${input.asset.id}/agencies`, { business: input.partnerBusinessId, permitted_tasks: tasks }, { what: whatFor, businessId: ctx.businessId });
+    body = await ctx.graph.call('POST', `${input.asset.id}/agencies`, { business: input.partnerBusinessId, permitted_tasks: tasks }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
     if (err instanceof ConnectorError && err.providerCode === '3944') return 'already-done';
     throw err;
+  }
+  if ((body as { requires_admin_approval?: unknown } | undefined)?.requires_admin_approval === true) {
+    // Meta took the request but the partner has no access yet. invalid-argument: the agent fails
+    // the task with this reason instead of retrying, since a repeat would only ask for approval again.
+    throw new ConnectorError('invalid-argument', `${whatFor}: pending approval: Meta requires another admin of business ${ctx.businessId} to approve this share at business.facebook.com/settings/requests/admin_reviews; the partner has no access until then`, {
+      field: 'asset', providerCode: 'requires_admin_approval',
+    });
   }
   return 'done';
 }
@@ -42,6 +55,13 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
   const whatFor = what(`unshare ${input.asset.type} ${input.asset.id} from partner ${input.partnerBusinessId}`);
   const current = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor);
   if (!current) return 'already-done';
+  if (input.asset.type === 'pixel') {
+    // No DELETE /{pixel}/agencies (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business); Graph would answer 100/33
+    // "Unsupported delete request", which must not read as "already gone": the partner keeps access.
+    throw new ConnectorError('invalid-argument', `${whatFor}: Meta has no API to stop sharing a pixel with a partner; remove the partner in Business Settings`, {
+      field: 'asset', providerCode: 'unsupported', notApplied: true,
+    });
+  }
   try {
     await ctx.graph.call('DELETE', `${input.asset.id}/agencies`, { business: input.partnerBusinessId }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
