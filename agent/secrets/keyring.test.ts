@@ -38,6 +38,14 @@ describe('Keyring', () => {
     assert.throws(() => ring.open('plain', 'x'), /not a sealed secret/);
   });
 
+  test('a sealed value whose authentication tag was cut short does not open', () => {
+    const ring = Keyring.fromKey(Buffer.alloc(32, 7));
+    const [prefix, iv, tag, body] = ring.seal('meta-access-token', 'hub:acme').split('.');
+    const cut = Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url');
+    assert.throws(() => ring.open([prefix, iv, cut, body].join('.'), 'hub:acme'), /cannot open hub:acme/);
+    assert.equal(ring.open([prefix, iv, tag, body].join('.'), 'hub:acme'), 'meta-access-token');
+  });
+
   test('a key file with the wrong content stops start-up with a clear message and is not replaced', async (t) => {
     const path = join(await tempDir(t), 'hubwarden.key');
     await writeFile(path, 'too-short\n', { mode: 0o600 });

@@ -6,6 +6,7 @@ import { childLogger } from '../log/logger.ts';
 const log = childLogger('secrets');
 const KEY_BYTES = 32;
 const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
+const TAG_BYTES = 16; // the full GCM authentication tag
 const PREFIX = 'hw1';
 
 /**
@@ -81,9 +82,13 @@ export class Keyring {
     const parts = sealed.split('.');
     if (parts.length !== 4 || parts[0] !== PREFIX) throw new Error(`secrets: ${context || 'value'} is not a sealed secret`);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(parts[1]!, 'base64url'));
+      // The full 16-byte tag only: GCM accepts shorter ones, and a 4-byte tag is a 32-bit
+      // forgery check (NIST SP 800-38D §5.2.1.2, Appendix C).
+      const tag = Buffer.from(parts[2]!, 'base64url');
+      if (tag.length !== TAG_BYTES) throw new Error('short tag');
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(parts[1]!, 'base64url'), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(parts[2]!, 'base64url'));
+      decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new Error(`secrets: cannot open ${context || 'a sealed value'}: wrong key file, another slot's value, or damaged`);

@@ -13,6 +13,8 @@ import { bearerToken } from '../bearer.ts';
 export interface AdminTokens {
   /** The audit actor for a presented token, or undefined when it is not a configured token. */
   actorFor(presented: string): string | undefined;
+  /** Whether a token with this actor (as `actorFor` named it) is still configured: a dashboard session it started ends its admin rights when it is removed. */
+  configured(actor: string): boolean;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -27,6 +29,9 @@ export function adminTokensFrom(config: LoadedConfig): AdminTokens {
       // The actor names the token by a hash prefix: enough to tell tokens apart in the audit
       // log, useless for guessing the token.
       return match ? `admin-token:${match.toString('hex').slice(0, 6)}` : undefined;
+    },
+    configured(actor) {
+      return hashes.some((hash) => actor === `admin-token:${hash.toString('hex').slice(0, 6)}`);
     },
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { metricsAccess, proxyConfigured } from './metrics-access.ts';
 
-const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined) });
+const allow = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true });
 const req = (remoteAddress: string, headers: Record<string, string> = {}) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage;
 
 test('/metrics: a local scraper may; through a proxy or from elsewhere only with an admin token', () => {
@@ -18,7 +18,7 @@ test('/metrics: a local scraper may; through a proxy or from elsewhere only with
 });
 
 test('/metrics with server.trustProxy set: a loopback peer may be the proxy, so even a plain proxy_pass (no X-Forwarded-For) needs a token', () => {
-  const proxied = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined) }, proxyConfigured('loopback'));
+  const proxied = metricsAccess({ actorFor: (t) => (t === 'good-admin-token' ? 'admin-token:abc123' : undefined), configured: () => true }, proxyConfigured('loopback'));
   assert.equal(proxied(req('127.0.0.1')), false);
   assert.equal(proxied(req('::1')), false);
   assert.equal(proxied(req('127.0.0.1', { authorization: 'Bearer good-admin-token' })), true);

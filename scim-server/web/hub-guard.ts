@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
+import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
 import type { Session } from './session-store.ts';
 import { currentSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -51,11 +52,32 @@ export function configuredHubs(ctx: WebContext): HubConfigFile[] {
 }
 
 export async function resolveViewer(ctx: WebContext, session: Session): Promise<Viewer> {
-  const base = { admin: session.admin, actor: session.actor, ...(session.email ? { email: session.email } : {}) };
-  if (session.admin || !session.email) return { ...base, roles: new Map() };
+  const admin = session.admin && stillAdministrator(ctx, session);
+  const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}) };
+  if (admin || !session.email) return { ...base, roles: new Map() };
   const roles = new Map<string, HubRole>();
   for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email)) if (p.hubRole) roles.set(p.hubId, p.hubRole);
   return { ...base, roles };
+}
+
+const tokensCache = new WeakMap<WebContext, AdminTokens>();
+
+/**
+ * Whether what made the session an administrator's is still in the config: its admin token is
+ * still one of `server.adminTokens`; its email still in `oidc.allowedEmails`, or one of the
+ * groups it signed in with still in `oidc.allowedGroups`. A token removed because it leaked, or
+ * a person taken off the allow-list, loses every hub on the next request, as a hub role does.
+ */
+function stillAdministrator(ctx: WebContext, session: Session): boolean {
+  if (session.via === 'admin-token') {
+    let tokens = tokensCache.get(ctx);
+    if (!tokens) tokensCache.set(ctx, (tokens = adminTokensFrom(ctx.config)));
+    return tokens.configured(session.actor);
+  }
+  const allow = ctx.config.file.server.oidc;
+  if (!allow) return false;
+  return (session.email !== undefined && allow.allowedEmails.some((e) => e.toLowerCase() === session.email))
+    || (session.adminGroups ?? []).some((g) => allow.allowedGroups.includes(g));
 }
 
 /** The viewer of a request that passed `withViewer`. */

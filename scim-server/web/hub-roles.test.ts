@@ -22,6 +22,8 @@ const config = parseConfig(`
 server:
   publicUrl: http://hubwarden.test
   adminTokens: [env:ADMIN_TOKEN]
+  # Global administrators by email (an administrator's session is re-checked against this on every request).
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
 hubs:
   - id: acme-ads
     label: Acme Ads
@@ -35,7 +37,7 @@ hubs:
     connector: meta-business
     meta: { businessId: "2222222222" }
     teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
-`, '/tmp/hubwarden-test/hub-roles.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token' });
+`, '/tmp/hubwarden-test/hub-roles.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
 
 /** Every read and action of hub beta-shop the dashboard offers: the owner of acme-ads gets 403 on each. */
 export const OTHER_HUB_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]> = [

@@ -74,7 +74,8 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
       await endSession(ctx, req, res);
       const actor = person.email ?? `oidc:${person.sub}`;
-      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}) });
+      const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
+      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}) });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
       res.redirect(303, login.next);
     } catch (err) {

@@ -16,6 +16,8 @@ export interface Session {
   admin: boolean;
   /** The signed-in person's email (lower-cased) when the IdP gave one it did not mark unverified: hub roles and My access are found by it. */
   email?: string;
+  /** OIDC: the person's groups that were in `allowedGroups` at sign-in (an administrator's rights are re-checked against the config on every request, hub-guard.ts). */
+  adminGroups?: string[];
   /** Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field. */
   csrf: string;
   createdAt: number;
@@ -76,9 +78,12 @@ export class SessionStore {
   }
 
   /** A new session with new ids: a sign-in never reuses an id an attacker may have planted. */
-  async create(actor: string, via: Session['via'], who: { admin: boolean; email?: string } = { admin: via === 'admin-token' }): Promise<Session> {
+  async create(actor: string, via: Session['via'], who: { admin: boolean; email?: string; adminGroups?: string[] } = { admin: via === 'admin-token' }): Promise<Session> {
     const now = this.clock();
-    const session: Session = { id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}), csrf: token(), createdAt: now, lastSeenAt: now };
+    const session: Session = {
+      id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}),
+      ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}), csrf: token(), createdAt: now, lastSeenAt: now,
+    };
     const record: SessionRecord = { ...session, id: digest(session.id) };
     await this.store.transact((tx) => tx.put('dashboardSessions', '', record.id, record));
     await this.sweepNow(now).catch(() => {}); // retention only: a failed sweep must not fail a sign-in

@@ -38,7 +38,7 @@ export function sessionOf(ctx: WebContext, req: Request): Promise<Session | unde
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
-export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string }): Promise<Session> {
+export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string; adminGroups?: string[] }): Promise<Session> {
   const session = await ctx.sessions.create(actor, via, who);
   setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
   return session;
