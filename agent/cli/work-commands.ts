@@ -1,3 +1,4 @@
+import { CliError } from './cli-error.ts';
 import type { Command } from 'commander';
 import type { DeprovisioningReport, TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
@@ -60,7 +61,11 @@ export function registerWorkCommands(program: Command): void {
   program.command('apply').argument('<reportId>', 'report id').description('apply a deprovisioning report (all items, or --members)')
     .option('--members <ids>', 'comma-separated member ids')
     .action(async (reportId: string, opts: { members?: string }) => {
-      const memberIds = opts.members ? opts.members.split(',').map((s) => s.trim()).filter(Boolean) : 'all';
+      // An empty --members (an unset shell variable, say) names nobody: it must never mean "all",
+      // which removes everyone in the report.
+      const named = opts.members?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)');
+      const memberIds = named ?? 'all';
       const { body } = await connect(global()).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
       printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);
     });
