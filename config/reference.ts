@@ -56,7 +56,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'identityProviders.<name>.lifecycleWorkflows.allowedAppIds': '(entra) App ids (azp/appid claim) allowed to call the hook.',
   'identityProviders.<name>.lifecycleWorkflows.audience': '(entra) Expected token audience.',
   'identityProviders.<name>.lifecycleWorkflows.jwksUrl': '(entra) Where the signing keys of the hook\'s tokens are published.',
-  'identityProviders.<name>.lifecycleWorkflows.actions': '(entra) Custom task extension id → `offboard` or `check-for-updates`.',
+  'identityProviders.<name>.lifecycleWorkflows.actions': '(entra) Workflow task id (the callout\'s `data.task.id`, not the extension\'s id) → `offboard` or `check-for-updates`. Empty: every callout offboards; otherwise an unlisted task id is refused.',
   'collections': 'Hubs shared as a collection: teams that name one offer their seat, and nobody is invited until they claim access.',
   'collections[].id': 'Collection id, named by `hubs[].teams[].collection`.',
   'collections[].label': 'Display name on My access and in offers.',

@@ -162,7 +162,7 @@ const entra = z.object({
     allowedAppIds: z.array(z.string()).default([]),
     audience: z.string().optional(),
     jwksUrl: z.url().optional(),
-    /** Custom task extension id → action; offboard when absent. */
+    /** Workflow task id (the callout's data.task.id) → action. Empty: every callout offboards; otherwise a task id not listed is refused. */
     actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
   }).strict().optional(),
 }).strict();

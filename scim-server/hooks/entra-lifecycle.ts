@@ -8,7 +8,7 @@ import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
 import { lifecycleTokenVerifier } from './entra-token.ts';
 import { graphResume, type ResumeCall } from './graph-resume.ts';
 import { HookEventLog } from './hook-events.ts';
-import { runCallout, type LifecycleRunDeps } from './lifecycle-run.ts';
+import { runCallout, UNLISTED, type LifecycleRunDeps } from './lifecycle-run.ts';
 import type { HookRouter } from './okta.ts';
 
 export interface EntraLifecycleOptions {
@@ -83,7 +83,10 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         workflowId: data.workflow.id,
         taskId: data.task.id,
         taskProcessingResultId: data.taskProcessingResult.id,
-        action: actions[data.task.id] ?? 'offboard',
+        // Keyed by the workflow task's id (the callout carries no extension id). With actions
+        // configured, an unlisted task is refused (resumed failed): taking it as offboard would
+        // remove the seats of a person a joiner's check-for-updates task was meant for.
+        action: actions[data.task.id] ?? (Object.keys(actions).length === 0 ? 'offboard' : UNLISTED),
         person: calloutPerson(parsed.data),
       };
       // One taskProcessingResult is one run of the task for one person: a replay is the same run.

@@ -54,7 +54,13 @@ export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEv
   }
 }
 
+/** The action of a callout whose workflow task is not in a non-empty `lifecycleWorkflows.actions`. */
+export const UNLISTED = 'unlisted';
+
 function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Promise<TaskView[]> {
+  if (callout.action === UNLISTED) {
+    return Promise.reject(new Error(`workflow task ${callout.taskId} is not in identityProviders.${idp}.lifecycleWorkflows.actions: nothing done`));
+  }
   const trigger: Trigger = { type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` };
   if (callout.action === 'check-for-updates') {
     // The hubs this tenant governs; check them all and resume when every check is done.

@@ -50,7 +50,7 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
   before(async () => {
     emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
     graph = await emulator.listen();
-    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-check: check-for-updates } }`, 'entra');
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard, task-check: check-for-updates } }`, 'entra');
     agent = new FakeAgent();
     store = new MemoryStore();
     hook = createEntraLifecycleRouter({ config, agent, store, pollIntervalMs: 5 });
@@ -98,7 +98,16 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-2')).length, 1);
   });
 
-  test('an unknown person: the workflow is resumed with failed', async () => {
+  test('a workflow task not in a non-empty actions map is refused: resumed failed, nobody offboarded', async () => {
+    // Keyed by the custom task extension's id (as the README once said) instead of the workflow task's id: never an offboarding.
+    assert.equal((await send(callout('tpr-9', undefined, 'cte-extension-id'), await good())).status, 202);
+    await hook.settled();
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-9')!;
+    assert.deepEqual(resume.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-9')).length, 0);
+  });
+
+  test('an agent that refuses the offboarding (here: a person the fake directory does not know): the workflow is resumed with failed', async () => {
     assert.equal((await send(callout('tpr-3', { id: 'obj-x', email: 'ghost@example.com' }), await good())).status, 202);
     await hook.settled();
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-3')!;
