@@ -163,6 +163,10 @@ hubs:
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);
     assert.equal(parseConfig(minimal, '/x.yaml', { PORT: '3000' }).file.server.port, 3000);
     assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number, got "eighty"']);
+    // A file that is not a mapping is refused by the schema, with its path, PORT or not.
+    for (const text of ['hello', '- a\n- b']) {
+      assert.throws(() => parseConfig(text, '/x.yaml', { PORT: '9000' }), (e: unknown) => e instanceof ConfigError && /\/x\.yaml/.test(e.message) && /expected object/.test(e.message));
+    }
   });
 
   test('defaults fill what the file leaves out', () => {

@@ -78,10 +78,14 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     throw new ConfigError(absolute, doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
   }
   const raw = doc.toJS() ?? {};
-  if (env.PORT !== undefined && env.PORT !== '') {
+  // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
+  // with the file's path (a scalar or a list is not a config).
+  const mapping = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+  if (mapping && env.PORT !== undefined && env.PORT !== '') {
     const port = Number(env.PORT);
     if (!Number.isInteger(port)) throw new ConfigError(absolute, [`PORT: expected a whole number, got "${env.PORT}"`]);
-    raw.server = { ...(raw.server ?? {}), port };
+    const server = typeof raw.server === 'object' && raw.server !== null && !Array.isArray(raw.server) ? raw.server : {};
+    raw.server = { ...server, port };
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues));
