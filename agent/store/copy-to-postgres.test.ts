@@ -16,6 +16,7 @@ import { collect } from './store.ts';
 declare module './collections.ts' {
   interface Collections {
     migrateTestItems: { id: string; n: number; nested?: { b: number; a: string[] } };
+    migrateTestOther: { id: string };
   }
 }
 
@@ -90,6 +91,53 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     const before = await count();
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }), /already holds \d+ record\(s\); migrate copies only into an empty schema/);
     assert.equal(await count(), before);
+  });
+
+  test('two migrates into one schema at once: one copies, the other waits for it and refuses; the schema holds one store', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const other = join(dir, 'store.json');
+    const store = new LowdbStore(other);
+    await store.open();
+    for (let i = 0; i < 200; i++) await store.transact((tx) => tx.put('migrateTestOther', 'hub-o', `o${i}`, { id: `o${i}` }));
+    await store.close();
+    const schema = freshSchema();
+    // Small batches: each copy takes many transactions, so without the lock they interleave.
+    const results = await Promise.allSettled([
+      copyLowdbToPostgres({ source: await lowdbWithData(t), url: db.url, schema, batch: 20 }),
+      copyLowdbToPostgres({ source: other, url: db.url, schema, batch: 20 }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    assert.equal(won.length, 1, `exactly one copy succeeds: ${results.map((r) => r.status === 'rejected' ? String(r.reason) : 'ok').join(' | ')}`);
+    assert.match(String(lost[0]?.reason), /already holds \d+ record\(s\); migrate copies only into an empty schema/);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    t.after(() => client.end());
+    const { rows } = await client.query<{ collection: string; n: number }>(`SELECT collection, count(*)::int AS n FROM "${schema}".records GROUP BY collection ORDER BY 1`);
+    assert.deepEqual(rows, won[0]!.value.collections.map((c) => ({ collection: c.name, n: c.records })), 'only the copy that succeeded is in the schema');
+  });
+
+  test('a record another process writes into the schema while the copy runs fails verification, naming its collection', async (t) => {
+    const source = await lowdbWithData(t);
+    for (const [collection, expected] of [
+      ['migrateTestOther', /verification failed for migrateTestOther \(copied 0, read back 1: a collection the lowdb store does not have\); keep running on the lowdb store/],
+      ['migrateTestItems', /verification failed for migrateTestItems \(copied 255, read back 256: records the copy did not write\); keep running on the lowdb store/],
+    ] as const) {
+      const schema = freshSchema();
+      // A server already running on the schema (it created it): it takes no lock to write.
+      const replica = new PostgresStore({ url: db.url, schema });
+      await replica.open();
+      t.after(() => replica.close());
+      let written = false;
+      const progress = async () => {
+        if (written) return;
+        written = true;
+        await replica.transact((tx) => tx.put(collection, 'hub-c', 'extra', { id: 'extra', n: 0 }));
+      };
+      await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema, batch: 64, progress }), expected);
+      assert.ok(written);
+    }
   });
 
   test('refuses while the server holds the lowdb store (its lock)', async (t) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
-import { decodeKey } from './postgres/sql.ts';
+import { decodeKey, lockKeyOf } from './postgres/sql.ts';
 import { hasStoreFiles } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 
@@ -62,8 +62,21 @@ class Digest {
  * survives). Refuses a schema that holds any record: a copy never merges into live data. The
  * lowdb files are only read; on any mismatch the error says so and the lowdb store stays the one
  * to run on.
+ *
+ * The empty check, the copy and the verification run under the schema's advisory lock (the one
+ * migrations take at open, postgres/sql.ts `lockKeyOf`), held on a session of its own: a second
+ * migrate into the same schema waits at its open until this one is done, then finds the schema
+ * filled and refuses, instead of both passing the empty check and merging two stores; a server
+ * starting on the schema waits too rather than run on a half-copied store. The lock is taken
+ * after the target's own open (which takes and releases it on a pooled session): taken before,
+ * that open would wait for it forever. Nothing of the copy takes it again (no index is defined on
+ * the target here; an index build takes it, postgres/indexes.ts). A server already running on
+ * the schema takes no lock to write, so verification reads back the whole schema: any record the
+ * copy did not write fails it, naming its collection.
+ *
+ * `progress` is awaited after each batch.
  */
-export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void }): Promise<CopyReport> {
+export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void | Promise<void> }): Promise<CopyReport> {
   // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
   // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
   // that a config could be pointed at. Nothing is opened or created unless the store is there.
@@ -71,10 +84,15 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   const source = new LowdbStore(o.source);
   await source.open();
   const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2 });
+  let guard: pg.Client | undefined;
   try {
     await target.open();
-    const held = await countRecords(o.url, o.schema);
-    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
+    guard = new pg.Client({ connectionString: o.url, application_name: 'hubwarden-migrate' });
+    guard.on('error', () => {}); // a lost session releases the lock; the next query on it fails the copy
+    await guard.connect();
+    await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);
+    const held = await countRecords(guard, o.schema);
+    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
     const copied = new Digest();
     const batchSize = o.batch ?? 2_000;
     let batch: Array<readonly [string, string, string, unknown]> = [];
@@ -86,7 +104,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
         for (const [c, p, id, record] of rows) tx.put(c as CollectionName, p, id, record as never);
       });
       total += rows.length;
-      o.progress?.(total);
+      await o.progress?.(total);
     };
     for await (const [c, p, id, record] of source.everyRecord()) {
       copied.add(c, p, id, record);
@@ -96,51 +114,64 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     if (batch.length > 0) await flush();
 
     const expected = copied.collections();
-    const found = await readBack(o.url, o.schema);
-    const actual = new Map(found.collections().map((c) => [c.name, c]));
-    const wrong = expected.filter((e) => actual.get(e.name)?.records !== e.records || actual.get(e.name)?.checksum !== e.checksum);
+    const found = (await readBack(guard, o.schema)).collections();
+    const wrong = mismatches(expected, found);
     if (wrong.length > 0) {
-      throw new Error(`verification failed for ${wrong.map((e) => `${e.name} (copied ${e.records}, read back ${actual.get(e.name)?.records ?? 0}${actual.get(e.name)?.records === e.records ? ', checksums differ' : ''})`).join(', ')}; keep running on the lowdb store`);
+      throw new Error(`verification failed for ${wrong.join(', ')}; keep running on the lowdb store, and DROP SCHEMA "${o.schema}" CASCADE before running migrate again`);
     }
     return { collections: expected, records: total };
   } finally {
+    if (guard) {
+      // Ending the session releases its advisory lock too; unlocking first says so explicitly.
+      await guard.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+      await guard.end().catch(() => {});
+    }
     await target.close().catch(() => {});
     await source.close().catch(() => {});
   }
 }
 
-/** Records in the schema's records table (postgres/migrations/001-records.sql). */
-async function countRecords(url: string, schema: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.records`);
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
+/**
+ * Each collection whose read-back differs from the copy, described: a count or checksum that
+ * differs (every record of the collection in the schema counts, not only those copied), and a
+ * collection the schema holds that the lowdb store has no record of (written by another process
+ * while the copy ran).
+ */
+function mismatches(expected: readonly CopiedCollection[], found: readonly CopiedCollection[]): string[] {
+  const actual = new Map(found.map((c) => [c.name, c]));
+  const copied = new Set(expected.map((e) => e.name));
+  const wrong = expected
+    .filter((e) => actual.get(e.name)?.records !== e.records || actual.get(e.name)?.checksum !== e.checksum)
+    .map((e) => {
+      const n = actual.get(e.name)?.records ?? 0;
+      return `${e.name} (copied ${e.records}, read back ${n}${n === e.records ? ', checksums differ' : n > e.records ? ': records the copy did not write' : ''})`;
+    });
+  for (const f of found) {
+    if (!copied.has(f.name)) wrong.push(`${f.name} (copied 0, read back ${f.records}: a collection the lowdb store does not have)`);
   }
+  return wrong;
+}
+
+/** Records in the schema's records table (postgres/migrations/001-records.sql). */
+async function countRecords(client: pg.ClientBase, schema: string): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.records`);
+  return Number(rows[0]!.n);
 }
 
 /**
  * Every record as PostgreSQL now holds it, partition by partition in `seq` (insertion) order,
  * read in keyset pages so a large store is never held in memory at once.
  */
-async function readBack(url: string, schema: string, page = 5_000): Promise<Digest> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+async function readBack(client: pg.ClientBase, schema: string, page = 5_000): Promise<Digest> {
   const digest = new Digest();
-  try {
-    let after = 0;
-    for (;;) {
-      const { rows } = await client.query<{ collection: string; partition: string; id: string; seq: string; data: unknown }>(
-        `SELECT collection, partition, id, seq, data FROM ${pg.escapeIdentifier(schema)}.records WHERE seq > $1 ORDER BY seq LIMIT $2`,
-        [after, page],
-      );
-      for (const r of rows) digest.add(r.collection, decodeKey(r.partition), decodeKey(r.id), r.data);
-      if (rows.length < page) return digest;
-      after = Number(rows[rows.length - 1]!.seq);
-    }
-  } finally {
-    await client.end();
+  let after = 0;
+  for (;;) {
+    const { rows } = await client.query<{ collection: string; partition: string; id: string; seq: string; data: unknown }>(
+      `SELECT collection, partition, id, seq, data FROM ${pg.escapeIdentifier(schema)}.records WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [after, page],
+    );
+    for (const r of rows) digest.add(r.collection, decodeKey(r.partition), decodeKey(r.id), r.data);
+    if (rows.length < page) return digest;
+    after = Number(rows[rows.length - 1]!.seq);
   }
 }
