@@ -28,3 +28,19 @@ test('/metrics with server.trustProxy set: a loopback peer may be the proxy, so 
   assert.equal(proxyConfigured(1), true);
   assert.equal(proxyConfigured(['10.0.0.0/8']), true);
 });
+
+test('/metrics: wrong tokens spend the admin failure budget shared with the admin API; past it, 429', async () => {
+  const { serveRouters } = await import('../../test/admin/test-server.ts');
+  const { FailureLimiter } = await import('../auth-failures.ts');
+  const { createMetricsRouter } = await import('./metrics.ts');
+  const failures = new FailureLimiter({ admin: { maxFailures: 3, windowMs: 60_000 } });
+  const server = await serveRouters([['/', createMetricsRouter({ allow: metricsAccess({ actorFor: () => undefined, configured: () => false }, true), failures })]]);
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer wrong-${i}` } })).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    assert.ok(await failures.fail('admin', '127.0.0.1') > 0, 'the same budget the admin API checks is spent');
+  } finally {
+    await server.close();
+  }
+});

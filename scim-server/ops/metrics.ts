@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../../agent/store/store.ts';
 import { graphCallsByHour } from './hourly-counts.ts';
+import { clientAddress, type FailureLimiter } from '../auth-failures.ts';
 
 /**
  * Prometheus metrics, on one registry per process. Other modules record
@@ -140,6 +141,11 @@ export interface MetricsRouterOptions {
    * with a Bearer challenge (Prometheus sends `authorization: { credentials }`). Default: anyone.
    */
   allow?: (req: IncomingMessage) => boolean;
+  /**
+   * Where a refused token is counted: the budget the admin API and the dashboard's sign-in share
+   * (auth-failures.ts), so /metrics is no way around it. Past it: 429 with Retry-After.
+   */
+  failures?: FailureLimiter;
 }
 
 /** `GET /metrics` in the Prometheus text format. */
@@ -148,6 +154,12 @@ export function createMetricsRouter(options: MetricsRouterOptions = {}): Router 
   const router = Router();
   router.get('/metrics', async (req, res) => {
     if (options.allow && !options.allow(req)) {
+      const wait = options.failures && req.headers.authorization !== undefined ? await options.failures.fail('admin', clientAddress(req)) : 0;
+      if (wait > 0) {
+        res.status(429).setHeader('Retry-After', String(wait));
+        res.type('text/plain').send(`metrics: too many wrong tokens from this address; wait ${Math.ceil(wait / 60)} min\n`);
+        return;
+      }
       res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="hubwarden"');
       res.type('text/plain').send('metrics: send an admin token as "Authorization: Bearer <token>"\n');
       return;
