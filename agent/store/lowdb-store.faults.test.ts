@@ -23,10 +23,10 @@ declare module './collections.ts' {
 
 const PROBE_MS = 40;
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpointBytes?: number, files = new FaultyFiles()) {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, checkpointBytes?: number, files = new FaultyFiles(), beforeAppend?: (bytes: Buffer) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-faults-'));
   const path = join(dir, 'store.json');
-  const store = new LowdbStore(path, { files, probeMs: PROBE_MS, checkpointBytes });
+  const store = new LowdbStore(path, { files, probeMs: PROBE_MS, checkpointBytes, beforeAppend });
   await store.open();
   t.after(async () => {
     await store.close().catch(() => {});
@@ -96,6 +96,40 @@ class GatedFiles extends FaultyFiles {
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Journal appends held before they touch the disk, until `release`: a write caught in flight. */
+class HeldAppends {
+  private held = false;
+  private waiting: Array<() => void> = [];
+  private entered?: () => void;
+
+  /** Holds the next appends; resolves once one is held. */
+  hold(): Promise<void> {
+    this.held = true;
+    return new Promise((r) => (this.entered = r));
+  }
+
+  release(): void {
+    this.held = false;
+    for (const go of this.waiting.splice(0)) go();
+  }
+
+  readonly beforeAppend = async (): Promise<void> => {
+    if (!this.held) return;
+    this.entered?.();
+    await new Promise<void>((r) => this.waiting.push(r));
+  };
+}
+
+/** A promise's outcome so far, without waiting for it. */
+function outcome<T>(p: Promise<T>): { readonly state: 'pending' | 'fulfilled' | 'rejected'; readonly value?: T; readonly reason?: unknown } {
+  const o: { state: 'pending' | 'fulfilled' | 'rejected'; value?: T; reason?: unknown } = { state: 'pending' };
+  p.then(
+    (value) => Object.assign(o, { state: 'fulfilled', value }),
+    (reason: unknown) => Object.assign(o, { state: 'rejected', reason }),
+  );
+  return o;
+}
 
 async function assertResumes(store: LowdbStore, files: FaultyFiles, put: (id: string) => Promise<void>): Promise<void> {
   files.heal();
@@ -217,5 +251,113 @@ describe('LowdbStore under disk faults', () => {
     await settle(PROBE_MS * 3);
     assert.equal(files.opened, opened, 'nothing opened after close returned');
     await rm(dir, { recursive: true }); // nothing is being written into it
+  });
+});
+
+/**
+ * Group commit lets a transaction read a write that is applied but not durable yet. It must not be
+ * acknowledged before that write is durable, nor at all when that write fails and is undone: its
+ * caller would act on (or its own writes would keep a consequence of) a write that is gone.
+ */
+describe('LowdbStore: what a transaction read is durable before it is acknowledged', () => {
+  for (const recovered of [false, true]) {
+    test(`a transaction running while a write it read is undone is refused${recovered ? ', even once the disk has recovered' : ''}`, async (t) => {
+      const appends = new HeldAppends();
+      const { store, files, put, restart } = await setup(t, undefined, new FaultyFiles(), appends.beforeAppend);
+      await put('before');
+      const held = appends.hold();
+      const first = outcome(put('a', 100)); // its append is in flight
+      await held;
+      let read!: () => void;
+      const hasRead = new Promise<void>((r) => (read = r));
+      let finish!: () => void;
+      const finishing = new Promise<void>((r) => (finish = r));
+      const derived = outcome(store.transact(async (tx) => {
+        const a = await tx.get('faultTestItems', 'h', 'a');
+        read();
+        await finishing; // still running when the append of `a` fails
+        tx.put('faultTestItems', 'h', 'b', { id: 'b', n: (a?.n ?? 0) + 1 });
+        return a?.n;
+      }));
+      await hasRead;
+      files.inject({ op: 'write', code: 'ENOSPC', path: '.journal' });
+      appends.release();
+      await store.settled();
+      await settle(0);
+      assert.equal(first.state, 'rejected');
+      assert.ok(first.reason instanceof StoreUnavailable);
+      if (recovered) {
+        files.heal();
+        for (let i = 0; i < 50 && !store.healthy(); i++) await settle(PROBE_MS);
+        assert.equal(store.healthy(), true);
+      }
+      finish();
+      await settle(0);
+      if (recovered) await put('after-recovery'); // nothing else may wait for a next append
+      await settle(PROBE_MS);
+      assert.equal(derived.state, 'rejected', 'not acknowledged, nor left waiting');
+      assert.ok(derived.reason instanceof StoreUnavailable, String(derived.reason));
+      assert.match(String(derived.reason), /ENOSPC/);
+      assert.equal(await store.get('faultTestItems', 'h', 'b'), undefined, 'nothing of it was applied');
+      assert.deepEqual(await restart(), recovered ? ['before', 'after-recovery'] : ['before']);
+    });
+  }
+
+  test('a transaction that read a write waiting to be appended reaches the disk after it, never before', async (t) => {
+    // The disk refuses the append that holds `upstream` (the test's beforeAppend throws as a full disk would).
+    const refuseUpstream = async (bytes: Buffer) => {
+      if (bytes.includes('"upstream"')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    const { store, put, restart } = await setup(t, undefined, new FaultyFiles(), refuseUpstream);
+    await put('before');
+    const first = store.transact(async (tx) => {
+      await settle(1);
+      tx.put('faultTestItems', 'h', 'upstream', { id: 'upstream', n: 100 });
+    });
+    // Queued behind the first: it runs as soon as the first has been applied.
+    const derived = store.transact(async (tx) => {
+      const upstream = await tx.get('faultTestItems', 'h', 'upstream');
+      tx.put('faultTestItems', 'h', 'derived', { id: 'derived', n: (upstream?.n ?? 0) + 1 });
+    });
+    const results = await Promise.allSettled([first, derived]);
+    for (const r of results) assert.equal(r.status, 'rejected', 'both fail with the append of `upstream`');
+    assert.deepEqual(await restart(), ['before']);
+  });
+
+  test('a transaction with no writes waits for the writes in flight, and fails with them', async (t) => {
+    const appends = new HeldAppends();
+    const { store, files, put, restart } = await setup(t, undefined, new FaultyFiles(), appends.beforeAppend);
+    await put('before');
+    const readOnly = () => store.transact(async (tx) => ((await tx.get('faultTestItems', 'h', 'a')) ? 'exists' : 'missing'));
+    assert.equal(await readOnly(), 'missing', 'nothing in flight: it resolves without any append');
+
+    // The write it read becomes durable: it is acknowledged then, not before.
+    let held = appends.hold();
+    const first = put('a');
+    await held;
+    const seen = outcome(readOnly());
+    await settle(PROBE_MS);
+    assert.equal(seen.state, 'pending', 'not acknowledged while `a` is being appended');
+    appends.release();
+    await first;
+    await settle(0);
+    assert.equal(seen.state, 'fulfilled');
+    assert.equal(seen.value, 'exists');
+
+    // The write it read fails: so does it ("create unless it exists" must not answer "exists").
+    held = appends.hold();
+    const second = outcome(put('c'));
+    await held;
+    const retry = outcome(store.transact(async (tx) => ((await tx.get('faultTestItems', 'h', 'c')) ? 'exists' : 'created')));
+    await settle(0);
+    files.inject({ op: 'write', code: 'ENOSPC', path: '.journal' });
+    appends.release();
+    await store.settled();
+    await settle(0);
+    assert.equal(second.state, 'rejected');
+    assert.equal(retry.state, 'rejected', `refused, not ${String(retry.value)}`);
+    assert.ok(retry.reason instanceof StoreUnavailable, String(retry.reason));
+    files.heal();
+    assert.deepEqual((await restart()).sort(), ['a', 'before']);
   });
 });

@@ -51,9 +51,10 @@ interface Batch {
  *
  * A failed append or fsync fails its transactions with `StoreUnavailable`, and the store undoes in
  * memory that batch and every transaction staged after it (in reverse order), so no reader acts on
- * a change the disk does not hold. The store then refuses writes, says why (`unavailableReason`,
- * /readyz), and probes the disk every `probeMs`: once a fresh journal and snapshot can be written,
- * it accepts writes again.
+ * a change the disk does not hold. A transaction that may have read an undone change is refused
+ * too, read-only ones included (MemoryStore.transact says how). The store then refuses writes,
+ * says why (`unavailableReason`, /readyz), and probes the disk every `probeMs`: once a fresh
+ * journal and snapshot can be written, it accepts writes again.
  *
  * Checkpoint: when the journal has grown, a new journal is created (header, fsync) and rotated in
  * (the old one becomes `path.journal.1`), the durable state at that instant is captured and written
@@ -204,6 +205,23 @@ export class LowdbStore extends MemoryStore {
     return super.transact(fn);
   }
 
+  /**
+   * Checked again when a transaction's function has returned, before anything is applied: one
+   * that waited for its turn, or ran, while the disk began refusing writes is refused too (its
+   * writes would otherwise wait unacknowledged until the disk recovers). And one that was running
+   * when a write was reverted is refused even if the disk has recovered since: it may have read
+   * that write, and committing what it derived from it would keep a consequence of a write that
+   * is gone (see MemoryStore.transact).
+   */
+  protected override refuseCommit(readReverted: boolean): void {
+    const retryAfter = Math.ceil(this.probeMs / 1000);
+    if (this.unavailable) throw new StoreUnavailable(this.unavailable.reason, retryAfter);
+    if (readReverted) throw new StoreUnavailable(`${this.lastRefusal ?? 'a write failed'}; this transaction ran while a write it may have read was undone`, retryAfter);
+  }
+
+  /** Why writes were last refused (kept after the store resumes, for `refuseCommit`). */
+  private lastRefusal: string | undefined;
+
   /** Serialized lines of each transaction's changes (see prepare), keyed by its change list. */
   private prepared = new WeakMap<readonly Change[], Array<string | undefined>>();
 
@@ -279,6 +297,7 @@ export class LowdbStore extends MemoryStore {
     this.next = null;
     const reason = `${codeOf(err)} while ${what}`;
     this.unavailable = { reason, since: new Date().toISOString() };
+    this.lastRefusal = reason;
     log.error('store: the disk refused a write; writes are refused until it accepts them again', { path: this.path, what, code: codeOf(err) });
     for (const b of [...batches].reverse()) for (const t of [...b.txs].reverse()) this.revert(t.changes, t.before);
     const error = new StoreUnavailable(reason, Math.ceil(this.probeMs / 1000));

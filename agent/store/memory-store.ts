@@ -159,7 +159,18 @@ export class MemoryStore implements Store {
    * Transactions run one at a time (serializable by construction). When none is running, the
    * function starts at once, and a synchronous one is applied before `transact` returns, as
    * readers have always seen it; the next waits only for the function and the in-memory apply,
-   * not for durability (group commit: `persist` runs after the lock is released).
+   * not for durability (group commit: `persist` is called before the lock is released and
+   * completes after).
+   *
+   * So a transaction may read a write that is applied but not durable yet. It is acknowledged
+   * only once everything it could have read is durable, and refused (nothing of it applied) when
+   * any of that is reverted instead:
+   * - its changes are handed to `persist` before the next transaction starts, so they are made
+   *   durable after (or with) every write it could have read, never before them;
+   * - a transaction with no changes waits for the latest pending `persist` (every earlier one is
+   *   durable when it is, and a failure reverts every later one) and fails with it;
+   * - a transaction whose function was running when a write was reverted is refused at commit
+   *   (`refuseCommit`): it may have read the reverted write.
    */
   transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
     if (inTransaction.getStore()) return Promise.reject(new Error('store: transact called inside a transaction (it would wait for itself); stage through the outer tx'));
@@ -175,13 +186,26 @@ export class MemoryStore implements Store {
       this.release();
       return Promise.reject(err);
     }
-    if (!(staged instanceof Promise)) {
-      this.release();
-      return this.finish(staged);
-    }
-    const applied = staged.finally(() => this.release());
+    if (!(staged instanceof Promise)) return this.commit(staged);
     this.busy = true;
-    return applied.then((s) => this.finish(s));
+    return staged.then(
+      (s) => this.commit(s),
+      (err) => {
+        this.release();
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Hands an applied transaction to `persist` (`finish` does so before its first await), then lets
+   * the next one run: releasing first let a later transaction that read this one's changes reach
+   * the disk before them (its own batch appended first; this one's failing would leave it durable).
+   */
+  private commit<R>(staged: Staged<R>): Promise<R> {
+    const done = this.finish(staged);
+    this.release();
+    return done;
   }
 
   /** Lets the next waiting transaction run. */
@@ -194,9 +218,18 @@ export class MemoryStore implements Store {
     }
   }
 
+  /** The latest `persist` not settled yet: what a transaction with no changes waits for. */
+  private pending: Promise<void> | null = null;
+
   private async finish<R>({ result, changes, before }: Staged<R>): Promise<R> {
     if (changes.length > 0) {
-      await this.persist(changes, before);
+      const durable = this.persist(changes, before);
+      this.pending = durable;
+      const settled = () => {
+        if (this.pending === durable) this.pending = null;
+      };
+      durable.then(settled, settled);
+      await durable;
       for (const l of this.durableListeners) {
         try {
           l(changes);
@@ -204,6 +237,10 @@ export class MemoryStore implements Store {
           log.error('store: a durable-change listener failed', { error: err instanceof Error ? err.message : String(err) });
         }
       }
+    } else if (this.pending) {
+      // It may have read those writes: acknowledging it before they are durable would let its
+      // caller act on a write that a failed append then reverts (nothing in flight: no wait).
+      await this.pending;
     }
     this.committedCount++;
     return result;
@@ -221,10 +258,23 @@ export class MemoryStore implements Store {
 
   /**
    * Make `changes` durable; resolves when they are. `before` holds each changed record as it was
-   * (undefined: it did not exist), for `revert` if the durable write fails. MemoryStore keeps
-   * nothing on disk.
+   * (undefined: it did not exist), for `revert` if the durable write fails. Calls complete in
+   * order, and one failing fails (and reverts) every later one: a transaction with no changes
+   * relies on this to wait for the latest only. MemoryStore keeps nothing on disk.
    */
   protected async persist(_changes: readonly Change[], _before: readonly unknown[]): Promise<void> {}
+
+  /** Reverts so far: a transaction notes the count when its function starts (see `transact`). */
+  private reverts = 0;
+
+  /**
+   * Called when a transaction's function has returned, before anything of it is applied; throwing
+   * refuses it. `readReverted`: a write was reverted while the function ran, so it may have read
+   * it. MemoryStore itself never reverts; a durable store also refuses while it cannot write.
+   */
+  protected refuseCommit(readReverted: boolean): void {
+    if (readReverted) throw new Error('store: a write this transaction may have read was undone (it never became durable); nothing was changed, retry it');
+  }
 
   /**
    * Undoes an applied transaction whose durable write failed, so no reader goes on seeing a change
@@ -233,6 +283,7 @@ export class MemoryStore implements Store {
    * its partition's order.
    */
   protected revert(changes: readonly Change[], before: readonly unknown[]): void {
+    this.reverts++;
     const undone: Change[] = [];
     for (let i = changes.length - 1; i >= 0; i--) {
       const c = changes[i]!;
@@ -332,8 +383,12 @@ export class MemoryStore implements Store {
         stage({ collection: c, partition: p, id, record: TOMBSTONE });
       },
     };
+    const reverts = this.reverts;
     const result = inTransaction.run(true, () => fn(tx));
-    const apply = (value: R): Staged<R> => this.applyStaged(value, staged.values());
+    const apply = (value: R): Staged<R> => {
+      this.refuseCommit(this.reverts !== reverts);
+      return this.applyStaged(value, staged.values());
+    };
     return result instanceof Promise ? result.then(apply) : apply(result);
   }
 
