@@ -36,7 +36,11 @@ export async function releaseAfterFailure(store: Store, owner: string, hubId: st
       if (t?.status === 'running' && t.lease?.owner === owner) tx.put('tasks', hubId, id, requeue(t, clock(), 1_000));
     });
   } catch {
-    // The store itself is failing: the lease expires and the next start takes the task again.
+    // The store itself is failing: once the lease lapses the task is due again (task-transitions.ts,
+    // dueAt), here or on another replica, and its next attempt is marked interrupted. Held (in
+    // flight) a second first, like a leaseless attempt (task-runner.ts): a claim the store refused
+    // left the task due at once, and it was claimed again in a tight loop while the store was down.
+    await new Promise((r) => setTimeout(r, 1_000));
   }
 }
 

@@ -8,6 +8,7 @@ import type { TaskHandler } from './handler.ts';
 import { resumeHub } from './hub-state.ts';
 import { backoffMs, decideRetry } from './retry-policy.ts';
 import { StoreContention } from '../store/store-contention.ts';
+import { StoreUnavailable } from '../store/store-unavailable.ts';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -24,6 +25,18 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 2));
+  }
+}
+/** A memory store whose transactions `refuses()` turns away, as a full disk or an unreachable database would. */
+class RefusingStore extends MemoryStore {
+  constructor(private readonly refuses: () => boolean) { super(); }
+  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    if (this.refuses()) return Promise.reject(new StoreUnavailable('no space left on device', 1));
+    return super.transact(fn);
+  }
+  /** Commits past the refusal (the test's own setup). */
+  enqueueDirect<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    return super.transact(fn);
   }
 }
 const taskOf = async (store: MemoryStore, id: string, hub = 'h1') => (await store.get('tasks', hub, id)) as TaskRecord;
@@ -192,6 +205,48 @@ describe('task runner', () => {
     assert.equal((await taskOf(store, t.id)).status, 'running', 'not taken before the lease expires');
     await until(async () => (await taskOf(store, t.id)).status === 'completed');
     assert.deepEqual(seen, [true]);
+    await runner.stop();
+  });
+
+  test('a task left running under our own lease (outcome and hand-back refused) runs again once the lease lapses, marked interrupted', async () => {
+    // The store refuses the next `refuse` transactions (disk full, database unreachable), then recovers.
+    let refuse = 0;
+    const store = new RefusingStore(() => { if (refuse === 0) return false; refuse--; return true; });
+    const seen: boolean[] = [];
+    const handler: TaskHandler = { kind: 'k', async run(_t, ctx) {
+      seen.push(ctx.interrupted);
+      if (seen.length === 1) refuse = 2; // the outcome's commit, then releaseAfterFailure's
+      return { status: 'completed' };
+    } };
+    // Longer than the second a refused hand-back holds the task (lease.ts), so the wait is the lease's.
+    const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, leaseMs: 1_500 });
+    await runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(() => seen.length === 1 && refuse === 0);
+    const stuck = await taskOf(store, t.id);
+    assert.deepEqual([stuck.status, stuck.lease?.owner], ['running', runner.owner], 'left running under our own lease');
+    await until(async () => (await taskOf(store, t.id)).status === 'completed', 5_000);
+    assert.ok(Date.now() >= Date.parse(stuck.lease!.until), 'not taken again before the lease lapsed');
+    await new Promise((r) => setTimeout(r, 300)); // no further attempt
+    const done = await taskOf(store, t.id);
+    assert.deepEqual(seen, [false, true], 'exactly one more attempt, marked interrupted');
+    assert.deepEqual([done.status, done.attempts, done.attemptsEnded, done.lease], ['completed', 2, 2, undefined]);
+    await runner.stop();
+  });
+
+  test('while the store refuses writes, a due task is tried about once a second, not in a tight loop', async () => {
+    let down = true;
+    let refused = 0;
+    const store = new RefusingStore(() => { if (down) refused++; return down; });
+    const runs: number[] = [];
+    const runner = new TaskRunner({ store, handlers: [{ kind: 'k', async run() { runs.push(1); return { status: 'completed' }; } }], hubs: () => new Map(), connectorFor: () => undefined, log: silent });
+    await runner.start();
+    await store.enqueueDirect((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(refused <= 4, `${refused} refused transactions in half a second`);
+    down = false;
+    await until(async () => (await collect(store.list('tasks', 'h1'))).every((t) => t.status === 'completed'));
+    assert.equal(runs.length, 1);
     await runner.stop();
   });
 

@@ -404,6 +404,8 @@ export class TaskRunner {
             if (t) { const d = dueAt(t, this.owner); if (d !== undefined && d > now) { this.index(t); next = Math.min(next, d); } }
             continue;
           }
+          // Never twice at once in this process: our own lapsed lease is claimable (task-transitions.ts).
+          if (this.inflight.has(refOf(hubId, id))) { tasks.delete(id); continue; }
           if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
           // The scope may have been rate-limited while this loop awaited a read: a task launched
           // now would only be claimed and handed back. On PostgreSQL, where each read is a round

@@ -7,7 +7,10 @@ import { redactText } from '../log/logger.ts';
 
 /**
  * When a task may next be taken (epoch ms), or undefined when it is not the queue's to take
- * (finished, needs approval, waiting for its children, or running under our own lease).
+ * (finished, needs approval, waiting for its children). A running task is due when its lease
+ * lapses, our own lease too: the runner never indexes a task it has in flight, so a task left
+ * running under our lease is one whose outcome and hand-back the store refused; without this it
+ * stayed running until a restart (a new owner id).
  */
 export function dueAt(t: Readonly<TaskRecord>, owner: string): number | undefined {
   switch (t.status) {
@@ -17,17 +20,21 @@ export function dueAt(t: Readonly<TaskRecord>, owner: string): number | undefine
       if (t.waitReason === 'children' && !t.nextRunAt) return undefined;
       return t.nextRunAt ? Date.parse(t.nextRunAt) : 0;
     case 'running':
-      if (!t.lease || t.lease.owner === owner) return undefined;
+      if (!t.lease) return undefined;
       return Date.parse(t.lease.until);
     default:
       return undefined;
   }
 }
 
-/** May `owner` take the task now? A running task only once its lease has expired. */
+/**
+ * May `owner` take the task now? A running task only once its lease has expired (another
+ * owner's at once with `reclaimForeign`). Our own lapsed lease is claimable too: the caller makes
+ * sure the task is not in flight in this process (task-runner.ts, `inflight`).
+ */
 export function claimable(t: Readonly<TaskRecord>, now: number, owner: string, reclaimForeign = false): boolean {
   if (t.status === 'queued' || (t.status === 'waiting' && !(t.waitReason === 'children' && !t.nextRunAt))) return !t.nextRunAt || Date.parse(t.nextRunAt) <= now;
-  if (t.status === 'running' && t.lease && t.lease.owner !== owner) return reclaimForeign || Date.parse(t.lease.until) <= now;
+  if (t.status === 'running' && t.lease) return (reclaimForeign && t.lease.owner !== owner) || Date.parse(t.lease.until) <= now;
   return false;
 }
 
