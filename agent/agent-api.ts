@@ -177,7 +177,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     approvals: async (hubId) => {
       const parts = hubId !== undefined ? [hubId] : await store.partitions('approvals');
       const out: Approval[] = [];
-      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, ...a } of store.list('approvals', p)) out.push(a as Approval);
+      for (const p of parts) for await (const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, ...a } of store.list('approvals', p)) out.push(a as Approval);
       return out;
     },
 
@@ -185,6 +185,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const approval = await store.transact(async (tx) => {
         const a = await findApproval(tx, approvalId);
         if (!a) throw new AgentError('not-found', `agent: no approval ${approvalId}`);
+        if (a.status === 'superseded') throw new AgentError('conflict', `agent: approval ${approvalId} was superseded by approval ${a.supersededBy}: the plan halted again with other operations; review that one`);
         if (a.status !== 'pending') throw new AgentError('conflict', `agent: approval ${approvalId} was already ${a.status}`);
         const hub = hubOf(a.hubId);
         const at = now();
@@ -200,7 +201,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;
       });
-      const { planned: _p, decidedBy: _b, decidedAt: _a, ...view } = approval;
+      const { planned: _p, decidedBy: _b, decidedAt: _a, supersededBy: _s, ...view } = approval;
       return view;
     },
 

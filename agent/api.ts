@@ -104,7 +104,8 @@ export interface Approval {
   id: string;
   hubId: string;
   createdAt: string;
-  status: 'pending' | 'approved' | 'rejected';
+  /** `superseded`: the plan halted again with other operations, under a new approval; this one can no longer be decided. */
+  status: 'pending' | 'approved' | 'rejected' | 'superseded';
   explanation: string;
   operations: Array<{ kind: string; summary: string }>;
   taskId: string;

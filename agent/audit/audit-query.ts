@@ -13,10 +13,13 @@ export async function queryAudit(store: Pick<Store, 'newestFirst'>, q: AuditQuer
   const limit = q.limit ?? 100;
   const items: AuditEntry[] = [];
   let total = 0;
+  // Compared as instants: `since` may carry an offset (+05:00) or no fraction, and as strings
+  // those sort differently from the entries' UTC times.
+  const since = q.since !== undefined ? Date.parse(q.since) : undefined;
   for await (const e of store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)) {
     if (email && e.subject?.email?.toLowerCase() !== email) continue;
     if (q.action && e.action !== q.action) continue;
-    if (q.since && e.at < q.since) continue;
+    if (since !== undefined && Date.parse(e.at) < since) continue;
     if (total >= offset && items.length < limit) items.push(e);
     total++;
   }

@@ -13,6 +13,8 @@ export interface ApprovalRecord extends Approval {
   planned: Operation[];
   decidedBy?: string;
   decidedAt?: string;
+  /** The approval that replaced this one (status `superseded`). */
+  supersededBy?: string;
 }
 
 declare module '../store/collections.ts' {
@@ -27,13 +29,23 @@ export async function pendingApprovalOf(tx: Pick<ReadView, 'list'>, hubId: strin
   return undefined;
 }
 
-/** Records (or refreshes: one pending approval per hub) the halted plan. */
+/**
+ * Records (or refreshes: one pending approval per hub) the halted plan. A plan that halts again
+ * with the same operations refreshes the pending approval; one with other operations gets a new
+ * approval, and the old one is `superseded`: an owner approves exactly the operations they saw
+ * (an approve sent for the old id is refused), never ones that replaced them meanwhile.
+ */
 export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string }> {
-  const previous = await pendingApprovalOf(tx, input.hubId);
+  const pending = await pendingApprovalOf(tx, input.hubId);
+  const keys = (ops: readonly Operation[]) => ops.map((o) => o.key).sort().join('\n');
+  const same = pending !== undefined && keys(pending.planned) === keys(input.planned);
+  const id = same ? pending.id : randomUUID();
+  if (pending && !same) tx.put('approvals', input.hubId, pending.id, { ...pending, status: 'superseded', supersededBy: id, decidedAt: input.now.toISOString() });
+  const previous = pending;
   const approval: ApprovalRecord = {
-    id: previous?.id ?? randomUUID(),
+    id,
     hubId: input.hubId,
-    createdAt: previous?.createdAt ?? input.now.toISOString(),
+    createdAt: same ? pending.createdAt : input.now.toISOString(),
     status: 'pending',
     explanation: input.explanation,
     operations: input.planned.map((o) => ({ kind: o.kind, summary: o.summary })),

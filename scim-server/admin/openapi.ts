@@ -83,14 +83,14 @@ const accepted = (description: string) => ({
 });
 const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: jsonSchema(schema) } } });
 
-const memberAction = (operationId: string, summary: string, request?: z.ZodType) => ({
+const memberAction = (operationId: string, summary: string, request?: z.ZodType, conflict = false) => ({
   post: {
     operationId,
     summary,
     tags: ['members'],
     parameters: parameters(memberParams),
     ...(request ? { requestBody: body(request) } : {}),
-    responses: ok('Member', 'the member after the change'),
+    responses: { ...ok('Member', 'the member after the change'), ...(conflict ? { '409': problemRef('Conflict') } : {}) },
   },
 });
 
@@ -129,10 +129,10 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: parameters(memberParams), responses: ok('Member', 'the member') } },
       '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', matchBody),
       '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
-      '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)'),
+      '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)', undefined, true),
       '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry', exemptBody),
       '/hubs/{hubId}/members/{memberId}/remove': {
-        post: { operationId: 'removeMember', summary: 'remove a member from the hub', tags: ['members'], parameters: parameters(memberParams), responses: accepted('the removal task') },
+        post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '409': problemRef('Conflict') } },
       },
       '/hubs/{hubId}/check-for-updates': {
         post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: parameters(hubParams), responses: accepted('the check-for-updates task') },

@@ -72,10 +72,24 @@ export const emptyBody = z.object({}).strict();
 
 /** Validates one part of a request; the error names the part and the field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'path'): z.infer<S> {
+  if (part === 'query') decimalOnly(value);
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length ? `${part}.${formatPath(issue.path)}` : part;
   const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
   throw badRequest(`${field}: ${message}`, field);
+}
+
+/**
+ * The paging numbers of a query as decimal digits only: the schemas coerce with `Number()`, which
+ * also takes `0x10`, `1e3`, a blank (0) and `1.5e1`; a caller sending those gets a 400, not a page
+ * it did not ask for.
+ */
+function decimalOnly(query: unknown): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const key of ['offset', 'limit'] as const) {
+    const v = (query as Record<string, unknown>)[key];
+    if (typeof v === 'string' && !/^-?\d{1,15}$/.test(v)) throw badRequest(`query.${key}: expected a whole number`, `query.${key}`);
+  }
 }

@@ -101,7 +101,7 @@ export const ReportSchema = named('Report', z.object({
 export const ReportList = named('ReportList', list(ReportSchema));
 
 export const ApprovalSchema = named('Approval', z.object({
-  id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected']),
+  id: z.string(), hubId: z.string(), createdAt: instant, status: z.enum(['pending', 'approved', 'rejected', 'superseded']),
   explanation: z.string(), operations: z.array(z.object({ kind: z.string(), summary: z.string() }).strict()), taskId: z.string(),
 }).strict());
 export const ApprovalList = named('ApprovalList', list(ApprovalSchema));

@@ -102,6 +102,8 @@ describe('admin REST API', () => {
       assert.equal(a.field, 'query.status');
       await expectProblem(await get('/hubs/acme-ads/members?limit=-3'), 400, /^query\.limit: expected 1 or more/);
       await expectProblem(await get('/hubs/acme-ads/members?offset=abc'), 400, /^query\.offset/);
+      // Number() would take these: hexadecimal, exponent, blank, a fraction.
+      for (const bad of ['0x10', '1e2', '%20', '1.5']) await expectProblem(await get(`/hubs/acme-ads/members?offset=${bad}`), 400, /^query\.offset: expected a whole number/);
       await expectProblem(await get('/audit?since=yesterday'), 400, /^query\.since: expected an ISO 8601/);
     });
 
