@@ -53,12 +53,17 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
   const prevMembers = byId(previous.members);
   const nextMembers = byId(next.members);
   const hubwardenInvites = new Set(previous.invites.filter((i) => i.sentByHubwarden).map((i) => i.id));
+  // An invite hubwarden recorded before Meta's id was known (`pending:<email>`) is found by its
+  // email when it left the listing: the member reports Meta's id for it, not ours.
+  const listed = new Set(next.invites.map((i) => i.id));
+  const hubwardenInviteByEmail = new Map(previous.invites.filter((i) => i.sentByHubwarden && i.status === 'pending' && !listed.has(i.id)).map((i) => [i.email.trim().toLowerCase(), i.id]));
 
   for (const m of next.members) {
     const prev = prevMembers.get(m.id);
     if (!prev) {
       changes.newMembers.push({ memberId: m.id, email: m.email, role: m.role });
-      if (m.inviteId && hubwardenInvites.has(m.inviteId)) changes.acceptedInvites.push({ memberId: m.id, inviteId: m.inviteId, email: m.email });
+      const ours = m.inviteId && hubwardenInvites.has(m.inviteId) ? m.inviteId : m.email ? hubwardenInviteByEmail.get(m.email.trim().toLowerCase()) : undefined;
+      if (ours) changes.acceptedInvites.push({ memberId: m.id, inviteId: ours, email: m.email });
       else changes.drift.push({ kind: 'member-added-by-hand', memberId: m.id, email: m.email, detail: `${who(m)} joined as ${m.role} without an invite from hubwarden` });
     } else if (prev.role !== m.role) {
       changes.roleChanges.push({ memberId: m.id, email: m.email, from: prev.role, to: m.role });

@@ -23,7 +23,10 @@ export function renamedRows(previous: Pick<HubSnapshot, 'members' | 'invites'>, 
     if (was !== undefined) renames.push({ from: inviteRowId(was), to: inviteRowId(i.id), email: lower(i.email) });
   }
   for (const m of next.members) {
-    if (!membersBefore.has(m.id) && m.inviteId !== undefined && before.has(m.inviteId)) renames.push({ from: inviteRowId(m.inviteId), to: m.id, email: lower(m.email ?? '') });
+    if (membersBefore.has(m.id)) continue;
+    // The member names Meta's invite id; an invite recorded as `pending:<email>` is found by email.
+    const was = m.inviteId !== undefined && before.has(m.inviteId) ? m.inviteId : m.email ? gone.get(lower(m.email)) : undefined;
+    if (was !== undefined && !renames.some((r) => r.from === inviteRowId(was))) renames.push({ from: inviteRowId(was), to: m.id, email: lower(m.email ?? '') });
   }
   return renames;
 }

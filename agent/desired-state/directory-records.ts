@@ -63,7 +63,7 @@ import type { Store } from '../store/store.ts';
 
 export function defineDirectoryIndexes(store: Store): void {
   store.defineIndex('directoryUsers', INDEX.userByUserName, (u, hub) => [`${hub}\u0000${u.userName.toLowerCase()}`]);
-  store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.toLowerCase()}`))]);
+  store.defineIndex('directoryUsers', INDEX.userByEmail, (u, hub) => [...new Set(u.emails.map((e) => `${hub}\u0000${e.trim().toLowerCase()}`))]);
   store.defineIndex('directoryGroups', INDEX.groupByDisplayName, (g, hub) => [`${hub}\u0000${g.displayName.toLowerCase()}`]);
   store.defineIndex('directoryGroups', INDEX.groupsByMember, (g, hub) => g.members.map((m) => `${hub}\u0000${m.value}`));
 }

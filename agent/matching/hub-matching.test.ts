@@ -21,7 +21,8 @@ async function hubStore() {
     tx.put('directoryUsers', h, 'u-john', testUser('u-john', 'john@example.com'));
     tx.put('directoryUsers', h, 'u-sam1', testUser('u-sam1', 'sam@example.com'));
     tx.put('directoryUsers', h, 'u-sam2', testUser('u-sam2', 'SAM@example.com'));
-    tx.put('directoryUsers', h, 'u-kim', testUser('u-kim', 'kim@example.com'));
+    // As SCIM stored it: an email with surrounding spaces (matching trims on every path).
+    tx.put('directoryUsers', h, 'u-kim', { ...testUser('u-kim', 'kim@example.com'), emails: [' Kim@Example.com '] });
     const member = (id: string, email?: string) => tx.put('appMembers', h, id, { hubId: h, id, ...(email ? { email } : {}), role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     member('m-jane', 'jane@example.com');
     member('m-jd', 'JD@example.org');

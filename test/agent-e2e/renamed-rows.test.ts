@@ -35,3 +35,21 @@ test('an exempted invite keeps its exemption when a check for updates gives it M
   await h.agent.idle();
   assert.equal(h.emulator.control.state().invites.find((i) => i.email === 'jane@example.com')?.status, 'PENDING', 'an exempted invite is never cancelled');
 });
+
+test('an invite hubwarden sent before Meta\'s id was known, accepted: the check records an accepted invite (not drift) and the exemption follows the member', async () => {
+  await h.directory.createUser('u-max', 'max@example.com');
+  await h.directory.patchGroup('Meta Advertisers', ['u-max']);
+  const sent = await until('the invite sent', () => h.emulator.control.state().invites.find((i) => i.email === 'max@example.com' && i.status === 'PENDING'));
+  await h.agent.idle();
+  const rows = (await collect(h.store.list('appInvites', HUB))).filter((i) => i.email === 'max@example.com').map((i) => `invite:${i.id}`);
+  assert.deepEqual(rows, ['invite:pending:max@example.com'], 'recorded before Meta\'s id is known');
+  await h.store.transact((tx) => exempt(tx, hub, rows[0]!, { reason: 'agency lead' }, owner, new Date()));
+
+  const { memberId } = h.emulator.control.acceptInvite(sent.id);
+  await checkForUpdates(h);
+  const run = (await collect(h.store.list('checkRuns', HUB))).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1)!;
+  assert.deepEqual(run.changes?.acceptedInvites.map((a) => a.memberId), [memberId]);
+  assert.deepEqual(run.changes?.drift.map((d) => d.kind) ?? [], [], 'hubwarden\'s own invite is not a member added by hand');
+  assert.equal((await h.store.get('exemptions', HUB, memberId))?.reason, 'agency lead');
+  assert.equal((await h.store.get('memberMatches', HUB, memberId))?.outcome, 'exempted');
+});
