@@ -255,4 +255,25 @@ describe('check for updates', () => {
     assert.deepEqual(run.partnerFailures, [{ partnerBusinessId: '2000', message: 'partner token revoked' }]);
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
+
+  test('a role hubwarden changes while the check reads the app is kept, and is not drift', async () => {
+    const store = new MemoryStore();
+    const app = emptyApp();
+    app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }];
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 'first'));
+    // The members page is read with the old role; then the agent's role change lands in the app
+    // and is recorded in the snapshot; then the check saves what it read.
+    const list = connector.listMembers!.bind(connector);
+    connector.listMembers = async (cursor) => {
+      const page = structuredClone(await list(cursor));
+      app.members = [{ id: '11', email: 'jane@acme.com', role: 'ADMIN' }];
+      const jane = (await store.get('appMembers', 'acme', '11'))!;
+      await store.transact((tx) => tx.put('appMembers', 'acme', '11', { ...jane, role: 'ADMIN', lastSeenAt: now().toISOString() }));
+      return page;
+    };
+    const run = await runCheckForUpdates(input(store, connector, 'second'));
+    assert.deepEqual(run.changes?.drift ?? [], [], "hubwarden's own change is not drift");
+    assert.equal((await store.get('appMembers', 'acme', '11'))?.role, 'ADMIN', 'the snapshot keeps the newer role');
+  });
 });

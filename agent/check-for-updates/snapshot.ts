@@ -60,6 +60,9 @@ export function buildSnapshot({ hubId, reading, previous, startedAt, now }: Buil
 
   const members = reading.members.map((m): AppMemberRecord => {
     const prev = prevMembers.get(m.id);
+    // Written by the agent while this reading ran (a role it changed after the page was read):
+    // newer than the reading, and not drift. As for invites below.
+    if (prev && prev.lastSeenAt >= startedAt) return prev;
     const accepted = !prev ? vanishedInvitesByEmail.get(lower(m.email) ?? '') : undefined;
     return unlessUnchanged(prev, withoutUndefined({
       hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks,
