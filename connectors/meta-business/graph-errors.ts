@@ -1,5 +1,6 @@
 import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
 import { formatWait } from '../sdk/rate-limit-book.ts';
+import { providerMessage } from '../sdk/redact.ts';
 import { parseUsage, type GraphUsage } from './graph-usage.ts';
 
 /**
@@ -101,15 +102,11 @@ function kindFromStatus(status: number): ErrorKind {
   return 'internal';
 }
 
-/**
- * Graph text can quote the token back (`Invalid OAuth access token: EAAB…`). Redacted BEFORE it is
- * cut to 200 characters: cutting first would turn a long token into a prefix that is no longer the
- * known secret, so the redaction would miss it and the prefix would reach errors and logs.
- */
+/** Graph text can quote the token back (`Invalid OAuth access token: EAAB…`): see providerMessage. */
 function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: string) => string): string {
   if (!err) return `HTTP ${status}`;
   const code = `${err.code ?? '?'}${err.error_subcode ? `/${err.error_subcode}` : ''}`;
-  const text = redact(err.error_user_msg ?? err.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  const text = providerMessage(err.error_user_msg ?? err.message ?? '', redact);
   return `${text} [${code}]`;
 }
 

@@ -15,6 +15,15 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   return out.replace(TOKEN_PARAM, '$1[redacted]').replace(AUTH_SCHEME, '$1 [redacted]');
 }
 
+/**
+ * An app's own error text as an error message may carry it: redacted, on one line, at most `max`
+ * characters. Redacted BEFORE it is cut: a token the app quotes back, cut at the limit, is no
+ * longer the known secret, and the prefix would reach errors, the audit log and logs.
+ */
+export function providerMessage(text: string, redact: (s: string) => string, max = 200): string {
+  return redact(text).replace(/\s+/g, ' ').slice(0, max);
+}
+
 /** A URL as it may appear in a log: token-bearing query params redacted. */
 export function redactUrl(url: string | URL, secrets: readonly string[] = []): string {
   return redactSecrets(String(url), secrets);

@@ -1,4 +1,5 @@
 import { ConnectorError, type ErrorKind } from '../sdk/connector-error.ts';
+import { providerMessage } from '../sdk/redact.ts';
 
 /**
  * THE table from TikTok's return codes to ConnectorError kinds ("Return codes" appendix,
@@ -95,9 +96,7 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
   const code = env.code;
   const rule = ruleOf(code);
   const kind: ErrorKind = rule?.kind ?? (code >= 50000 ? 'unavailable' : 'invalid-argument');
-  // Redact before cutting: a token the provider echoes, cut at the limit, would no longer match
-  // the known secret and a fragment of it would reach logs, audit and task errors.
-  const text = `${redact(env.message ?? '').replace(/\s+/g, ' ').slice(0, 200)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
+  const text = `${providerMessage(env.message ?? '', redact)} [${code}${env.request_id ? `, request_id ${env.request_id}` : ''}]`;
   const notApplied = code !== 20001;
   const providerCode = String(code);
   if (kind === 'rate-limited') {

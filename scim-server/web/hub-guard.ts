@@ -3,6 +3,7 @@ import { personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-acc
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
 import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
+import { allowedAdmin } from './oidc-client.ts';
 import type { Session } from './session-store.ts';
 import { currentSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -75,9 +76,9 @@ function stillAdministrator(ctx: WebContext, session: Session): boolean {
     return tokens.configured(session.actor);
   }
   const allow = ctx.config.file.server.oidc;
-  if (!allow) return false;
-  return (session.email !== undefined && allow.allowedEmails.some((e) => e.toLowerCase() === session.email))
-    || (session.adminGroups ?? []).some((g) => allow.allowedGroups.includes(g));
+  // The sign-in's own rule, over what the session kept: its email (already a trusted one) and the
+  // allowed groups it signed in with.
+  return allow !== undefined && allowedAdmin({ sub: session.actor, ...(session.email ? { email: session.email } : {}), groups: session.adminGroups ?? [] }, allow);
 }
 
 /** The viewer of a request that passed `withViewer`. */
