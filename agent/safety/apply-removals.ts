@@ -71,6 +71,13 @@ export const applyRemovalsHandler: TaskHandler = {
     return {
       status: 'completed', result: { phase, operations: ops.length },
       commit: async (tx) => {
+        // The other phase's pass may have let removals through since the window was read above
+        // (settle and deprovision passes run side by side): judged without them, a mass
+        // deactivation could pass the threshold in two halves. Read in the transaction, so a pass
+        // committing meanwhile is seen (or, on PostgreSQL, makes this one run again).
+        if (threshold.removals > 0 && (await removedWithin(tx, hub.id, now, windowMs)) !== earlier) {
+          return { status: 'waiting', reason: 'removal window changed: judging the threshold again', until: now.toISOString() };
+        }
         for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
         await recordRemovals(tx, hub.id, threshold.removals, now, windowMs);
       },

@@ -43,8 +43,12 @@ export interface TaskContext {
  * Stages the consequences of what a handler did in the transaction that records its outcome. It
  * may read through `tx` (async); it runs inside that transaction, so it makes no network calls and
  * is safe to run more than once (a PostgreSQL store re-runs a transaction that lost a deadlock).
+ * It may return another outcome to record instead (staging nothing itself then): a decision made
+ * from reads outside the transaction that the transaction finds out of date (apply-removals: a
+ * removal threshold judged before another pass let removals through) runs again rather than
+ * committing a stale judgement.
  */
-export type OutcomeCommit = (tx: Transaction) => void | Promise<void>;
+export type OutcomeCommit = (tx: Transaction) => void | TaskOutcome | Promise<void | TaskOutcome>;
 
 /**
  * A handler's result. `commit` stages the consequences of what the handler did (the app

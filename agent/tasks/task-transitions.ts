@@ -58,7 +58,8 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
         return updateTask(tx, t, { ...ended, status: 'failed', lastError, completedAt: iso }, now);
     }
   }
-  await outcome.commit?.(tx);
+  const instead = await outcome.commit?.(tx);
+  if (instead) return applyOutcome(tx, t, instead, now);
   switch (outcome.status) {
     case 'completed':
       return updateTask(tx, t, { ...ended, status: 'completed', result: outcome.result, completedAt: iso, lastError: undefined }, now);

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import type { TaskContext } from '../tasks/handler.ts';
+import { enqueueTask } from '../tasks/enqueue.ts';
+import { applyOutcome } from '../tasks/task-transitions.ts';
+import { applyRemovalsHandler } from './apply-removals.ts';
+import { recordRemovals } from './removal-window.ts';
+
+const NOW = new Date('2026-12-04T01:00:00Z');
+const at = NOW.toISOString();
+
+/**
+ * Settle and deprovision passes run side by side. A pass judged the threshold with the window as
+ * it read it; if the other pass let removals through before this one committed, committing the
+ * stale judgement would let a mass deactivation through in two halves.
+ */
+test('a pass whose removal window changed before it committed judges the threshold again', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false } });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-bob', testUser('u-bob', 'bob@example.com', false));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-bob' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-bob', { hubId: hub.id, id: 'm-bob', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    for (let i = 0; i < 8; i++) tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `other${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase: 'deprovision' }, idempotencyKey: 'apply-removals:deprovision', summary: 'apply deprovisioning', trigger: { type: 'scim' }, now: NOW }));
+  const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
+
+  // Alone, 1 removal of 10 members is 10 %: under the threshold.
+  const outcome = await applyRemovalsHandler.run(task, ctx);
+  assert.equal(outcome.status, 'completed');
+  // Meanwhile the other phase's pass lets 2 removals through.
+  await store.transact((tx) => recordRemovals(tx, hub.id, 2, NOW, 3_600_000));
+  const next = await store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, NOW));
+  assert.equal(next.status, 'waiting', 'the stale judgement is not committed: the pass runs again');
+  const queued = (await collect(store.list('tasks', hub.id))).filter((t) => t.kind !== 'apply-removals');
+  assert.deepEqual(queued.map((t) => t.kind), [], 'no removal was queued on the stale judgement');
+
+  // Judged again with the 2 let through: 3 of 12 (25 %) halts for an owner.
+  const again = await applyRemovalsHandler.run(next, ctx);
+  assert.equal(again.status, 'needs-approval');
+});
