@@ -111,9 +111,22 @@ export interface GuestRecord {
   at: string;
 }
 
+/**
+ * A seat or invite the agent removed (a remove-member or cancel-invite it completed). A check for
+ * updates whose reading started before the removal may still list the row; it must not come back
+ * from that reading as a member added by hand (check-for-updates/snapshot.ts). Kept until a check
+ * whose reading started after it. Key: the row id (standing/row-ids.ts).
+ */
+export interface AppRemovalRecord {
+  hubId: string;
+  rowId: string;
+  removedAt: string;
+}
+
 declare module '../store/collections.ts' {
   interface Collections {
     appMembers: AppMemberRecord;
+    appRemovals: AppRemovalRecord;
     appInvites: AppInviteRecord;
     appSystemUsers: AppSystemUserRecord;
     appAssets: AppAssetRecord;

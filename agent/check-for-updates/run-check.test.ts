@@ -9,6 +9,8 @@ import type { DirectoryUserRecord } from '../desired-state/directory-records.ts'
 import type { CheckRunRecord } from './check-run.ts';
 import '../app-state/records.ts';
 import { buildHubMembers } from '../members/member-view.ts';
+import { cancelInviteOperation, removeMemberOperation } from '../plan/removal.ts';
+import { recordInSnapshot } from '../tasks/operations/snapshot-update.ts';
 
 const hub: HubConfigFile = configSchema.parse({
   hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' }, partners: [{ businessId: '2000', token: 'env:PARTNER_TOKEN' }] }],
@@ -275,5 +277,41 @@ describe('check for updates', () => {
     const run = await runCheckForUpdates(input(store, connector, 'second'));
     assert.deepEqual(run.changes?.drift ?? [], [], "hubwarden's own change is not drift");
     assert.equal((await store.get('appMembers', 'acme', '11'))?.role, 'ADMIN', 'the snapshot keeps the newer role');
+  });
+
+  test('a seat and an invite hubwarden removes while the check reads the app stay gone, and are not drift', async () => {
+    const store = new MemoryStore();
+    const app = emptyApp();
+    app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }, { id: '12', email: 'leaver@acme.com', role: 'EMPLOYEE' }];
+    app.invites = [{ id: '901', email: 'late@acme.com', role: 'EMPLOYEE', status: 'pending' }];
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 'first'));
+    // The members and invites are read; then the agent's removals land in the app and in the
+    // snapshot (as a completed remove-member and cancel-invite record them); then the check saves.
+    const list = connector.listMembers!.bind(connector);
+    connector.listMembers = async (cursor) => {
+      const page = structuredClone(await list(cursor));
+      app.members = app.members.filter((m) => m.id !== '12');
+      app.invites = [];
+      const why = { reason: 'deactivated' as const, because: 'deactivated in the directory' };
+      await store.transact(async (tx) => {
+        await recordInSnapshot(tx, 'acme', removeMemberOperation({ id: '12', role: 'EMPLOYEE', email: 'leaver@acme.com' }, why), { result: 'done' }, now());
+        await recordInSnapshot(tx, 'acme', cancelInviteOperation({ id: '901', email: 'late@acme.com' }, why), { result: 'done' }, now());
+      });
+      return page;
+    };
+    const invites = connector.listInvites!.bind(connector);
+    const staleInvites = structuredClone(await invites(undefined));
+    connector.listInvites = async () => staleInvites;
+    const run = await runCheckForUpdates(input(store, connector, 'second'));
+    assert.equal(await store.get('appMembers', 'acme', '12'), undefined, 'the removed seat does not come back from the stale listing');
+    assert.equal(await store.get('appInvites', 'acme', '901'), undefined, 'nor the cancelled invite');
+    assert.deepEqual(run.changes?.drift ?? [], [], "hubwarden's own removals are not drift");
+    // The next check reads after the removals: it finds them gone and forgets them.
+    connector.listMembers = list;
+    connector.listInvites = invites;
+    const third = await runCheckForUpdates(input(store, connector, 'third'));
+    assert.deepEqual(third.changes?.removedMembers ?? [], []);
+    assert.deepEqual(await collect(store.list('appRemovals', 'acme')), [], 'removals older than a reading are forgotten');
   });
 });

@@ -25,7 +25,7 @@ import { readApp, type AppReading } from './read-app.ts';
 import { carryDecisions, renamedRows } from './renamed-rows.ts';
 import { buildSnapshot } from './snapshot.ts';
 import { definitionOf } from '../hub-connector.ts';
-import { lastImport, readSnapshot, writeSnapshot } from './snapshot-store.ts';
+import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
@@ -92,7 +92,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // Read before anything is staged: the snapshot this transaction replaces.
     const previous = await readSnapshot(tx, hub.id);
     const previousComplete = (await lastImport(tx, hub.id))?.complete === true;
-    const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now });
+    const removed = await removedDuring(tx, hub.id, startedAt);
+    const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now, removed });
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,

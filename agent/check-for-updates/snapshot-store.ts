@@ -25,6 +25,20 @@ export async function readSnapshot(view: ReadView, hubId: string): Promise<HubSn
 }
 
 /**
+ * The rows the agent removed while a reading that started at `startedAt` ran (their removal is
+ * newer than the reading: a listing of them is stale). Removals older than the reading are
+ * reflected in it, so they are forgotten here, in the transaction that saves the reading.
+ */
+export async function removedDuring(tx: Transaction, hubId: string, startedAt: string): Promise<Set<string>> {
+  const removed = new Set<string>();
+  for await (const r of tx.list('appRemovals', hubId)) {
+    if (r.removedAt >= startedAt) removed.add(r.rowId);
+    else tx.delete('appRemovals', hubId, r.rowId);
+  }
+  return removed;
+}
+
+/**
  * Replaces one collection's partition: deletes the records of `previous` that are gone, puts
  * every new or changed one. `previous` is what the partition held when the transaction began
  * (read through it, before anything was staged). An unchanged record is not written again: an

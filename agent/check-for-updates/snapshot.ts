@@ -12,6 +12,7 @@ import type {
   AppAssetRecord, AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppPartnerRecord, AppSystemUserRecord, PartnerUserRecord,
 } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
+import { inviteRowId } from '../standing/row-ids.ts';
 
 export interface HubSnapshot {
   members: AppMemberRecord[];
@@ -33,6 +34,8 @@ export interface BuildInput {
   previous: HubSnapshot;
   /** When the reading started (ISO): records the agent wrote after it are its own fresh changes. */
   startedAt: string;
+  /** Rows (member ids, `invite:<id>`) the agent removed after the reading started (snapshot-store.ts, removedDuring). */
+  removed?: ReadonlySet<string>;
   now: string;
 }
 
@@ -46,7 +49,14 @@ function unlessUnchanged<T extends { lastSeenAt: string }>(prev: T | undefined, 
   return JSON.stringify({ ...prev, lastSeenAt: '' }) === JSON.stringify({ ...next, lastSeenAt: '' }) ? prev : next;
 }
 
-export function buildSnapshot({ hubId, reading, previous, startedAt, now }: BuildInput): HubSnapshot {
+export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+  // A seat or invite the agent removed while the reading ran may still be listed in it: the
+  // listing is older than the removal, so the row stays gone (not a member added by hand).
+  const reading = removed?.size ? {
+    ...listed,
+    members: listed.members.filter((m) => !removed.has(m.id)),
+    invites: listed.invites.filter((i) => !removed.has(inviteRowId(i.id))),
+  } : listed;
   const prevMembers = new Map(previous.members.map((m) => [m.id, m]));
   const prevInvites = new Map(previous.invites.map((i) => [i.id, i]));
   const listedInviteIds = new Set(reading.invites.map((i) => i.id));

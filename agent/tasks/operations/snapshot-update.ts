@@ -53,12 +53,14 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
       return;
     case 'remove-member':
       tx.delete('appMembers', hubId, op.memberId);
+      tx.put('appRemovals', hubId, op.memberId, { hubId, rowId: op.memberId, removedAt: at });
       for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${op.memberId}`)) tx.delete('appAssignments', hubId, a.key);
       tx.delete('memberMatches', hubId, op.memberId);
       await forgetDeparted(tx, hubId, op);
       return;
     case 'cancel-invite':
       tx.delete('appInvites', hubId, op.inviteId);
+      tx.put('appRemovals', hubId, inviteRowId(op.inviteId), { hubId, rowId: inviteRowId(op.inviteId), removedAt: at });
       tx.delete('memberMatches', hubId, inviteRowId(op.inviteId));
       await forgetDeparted(tx, hubId, op);
       return;
