@@ -128,7 +128,12 @@ export interface Paged<T> {
 
 export interface MemberQuery { status?: MemberStatus; search?: string; offset?: number; limit?: number; sort?: string }
 export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number }
-export interface AuditQuery { hubId?: string; email?: string; action?: string; since?: string; offset?: number; limit?: number }
+/**
+ * `before`: only entries older than the one with this `seq` (the `next` of the page before): a
+ * cursor, so entries written while a reader pages do not shift the pages (offset paging repeats
+ * entries then).
+ */
+export interface AuditQuery { hubId?: string; email?: string; action?: string; since?: string; before?: number; offset?: number; limit?: number }
 
 export interface AgentApi {
   hubs(): Promise<HubSummary[]>;

@@ -6,6 +6,10 @@ import './audit-log.ts';
  * The audit log per hub and per person, newest first (AgentApi.audit). The durable store keeps
  * the log on disk (agent/store/archive.ts), so it is read page by page: memory holds one segment
  * and the page asked for, however long the log is. `total` counts every match (a full read).
+ *
+ * Entries are ordered by `seq` (the store yields them in commit order, which is seq order within
+ * one process; across replicas it follows their clocks, audit-log.ts). A `before` cursor pages by
+ * seq, so a page never repeats an entry of the page before it.
  */
 export async function queryAudit(store: Pick<Store, 'newestFirst'>, q: AuditQuery): Promise<Paged<AuditEntry>> {
   const email = q.email?.toLowerCase();
@@ -20,6 +24,7 @@ export async function queryAudit(store: Pick<Store, 'newestFirst'>, q: AuditQuer
     if (email && e.subject?.email?.toLowerCase() !== email) continue;
     if (q.action && e.action !== q.action) continue;
     if (since !== undefined && Date.parse(e.at) < since) continue;
+    if (q.before !== undefined && e.seq >= q.before) continue;
     if (total >= offset && items.length < limit) items.push(e);
     total++;
   }

@@ -49,6 +49,8 @@ export const auditQuery = z.object({
   email: z.string().max(320).optional(),
   action: z.string().max(100).optional(),
   since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time such as 2026-01-31T00:00:00Z' }).optional(),
+  before: z.coerce.number().int('expected a whole number').min(1, 'expected the `next` of a previous page').max(Number.MAX_SAFE_INTEGER, 'expected the `next` of a previous page').optional()
+    .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),
   offset,
   limit,
 });
@@ -88,8 +90,8 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part:
  */
 function decimalOnly(query: unknown): void {
   if (typeof query !== 'object' || query === null) return;
-  for (const key of ['offset', 'limit'] as const) {
+  for (const key of ['offset', 'limit', 'before'] as const) {
     const v = (query as Record<string, unknown>)[key];
-    if (typeof v === 'string' && !/^-?\d{1,15}$/.test(v)) throw badRequest(`query.${key}: expected a whole number`, `query.${key}`);
+    if (typeof v === 'string' && !/^-?\d{1,16}$/.test(v)) throw badRequest(`query.${key}: expected a whole number`, `query.${key}`);
   }
 }

@@ -112,7 +112,9 @@ export const AuditEntrySchema = named('AuditEntry', z.object({
   why: z.string(), outcome: z.enum(['ok', 'already-done', 'failed', 'skipped', 'pending']),
   detail: z.record(z.string(), z.unknown()).optional(), taskId: z.string().optional(),
 }).strict());
-export const AuditList = named('AuditList', list(AuditEntrySchema));
+export const AuditList = named('AuditList', list(AuditEntrySchema).extend({
+  next: z.number().int().optional().describe('pass as `before` for the next page; absent on the last page'),
+}));
 
 export const OfferSchema = named('Offer', z.object({
   id: z.string(), hubId: z.string(), collection: z.string().optional(), appRole: z.string(),

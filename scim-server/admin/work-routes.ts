@@ -72,6 +72,10 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     const page = await agent.audit({ ...query, offset, limit });
-    res.json({ total: page.total, offset, limit, items: page.items });
+    // The cursor of the next page, while older matches remain: the page's lowest seq (the last
+    // entry's, unless replicas' clocks disagree), so the next page repeats none of this one.
+    const more = page.items.length > 0 && offset + page.items.length < page.total;
+    const next = more ? { next: Math.min(...page.items.map((e) => e.seq)) } : {};
+    res.json({ total: page.total, offset, limit, items: page.items, ...next });
   });
 }

@@ -208,6 +208,27 @@ describe('admin REST API', () => {
       await expectProblem(await post('/approvals/a-1/reject'), 409, /already approved/);
     });
 
+    test('audit pages by cursor: entries written between two pages do not repeat any', async () => {
+      const first = await (await get('/audit?limit=2')).json();
+      assert.equal(first.items.length, 2);
+      assert.equal(typeof first.next, 'number', 'a cursor while older entries remain');
+      // Two entries are written before the next page is asked for: with offset=2 the page would
+      // start with the first page's entries again.
+      const newest = Math.max(...agent.auditLog.map((e) => e.seq));
+      for (const n of [1, 2]) agent.auditLog.push({ ...agent.auditLog[0]!, seq: newest + n, why: `written meanwhile ${n}` });
+      const second = await (await get(`/audit?limit=2&before=${first.next}`)).json();
+      const seen = new Set(first.items.map((e: { seq: number }) => e.seq));
+      assert.ok(second.items.length > 0);
+      assert.ok(second.items.every((e: { seq: number }) => !seen.has(e.seq) && e.seq < first.next), 'no entry of the first page again');
+      let all = 0;
+      for (let page = await (await get('/audit?limit=2')).json(); ; page = await (await get(`/audit?limit=2&before=${page.next}`)).json()) {
+        all += page.items.length;
+        if (page.next === undefined) break;
+      }
+      assert.equal(all, agent.auditLog.length, 'following next reaches every entry once');
+      await expectProblem(await get('/audit?before=0x10'), 400, /^query\.before: expected a whole number/);
+    });
+
     test('audit is filtered by action', async () => {
       const body = await (await get('/audit?action=check-for-updates&hubId=acme-ads')).json();
       assert.ok(body.total >= 1);

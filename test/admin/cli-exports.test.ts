@@ -26,7 +26,8 @@ describe('hubwarden exports and paging against a test server', () => {
       const page = JSON.parse((await cli(['audit', '--action', 'paging-probe', '--limit', '1000', '--json', ...auth])).stdout);
       assert.equal(page.items.length, 1000);
       assert.equal(page.total, 1_150);
-      assert.deepEqual(page.items.slice(0, 2).map((e: { why: string }) => e.why), ['probe 0', 'probe 1'], 'pages in order, none skipped');
+      assert.deepEqual(page.items.slice(0, 2).map((e: { why: string }) => e.why), ['probe 1149', 'probe 1148'], 'newest first, pages in order, none skipped');
+      assert.equal(page.items.at(-1).why, 'probe 150', 'the second page follows the first');
       assert.equal(new Set(page.items.map((e: { seq: number }) => e.seq)).size, 1000, 'no entry twice');
       const limits = agent.calls.slice(calls).filter((c) => c.method === 'audit').map((c) => (c.args[0] as { limit: number }).limit);
       assert.deepEqual(limits, [500, 500], 'two pages of 500, no request above the API maximum');

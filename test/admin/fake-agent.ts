@@ -2,6 +2,8 @@ import type {
   AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
 } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
+import { queryAudit } from '../../agent/audit/audit-query.ts';
+import type { Store } from '../../agent/store/store.ts';
 
 /**
  * An in-memory AgentApi for the admin API, hook and CLI tests: a test double of our own module at
@@ -224,9 +226,9 @@ export class FakeAgent implements AgentApi {
 
   async audit(query: AuditQuery): Promise<Paged<AuditEntry>> {
     this.record('audit', query);
-    const items = this.auditLog.filter((e) => (!query.hubId || e.hubId === query.hubId) && (!query.action || e.action === query.action) && (!query.since || e.at >= query.since));
-    const offset = query.offset ?? 0;
-    return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };
+    // The agent's own query (filters, order, cursor) over this log, newest first.
+    const log = this.auditLog.filter((e) => !query.hubId || e.hubId === query.hubId).sort((a, b) => b.seq - a.seq);
+    return queryAudit({ async *newestFirst() { yield* log; } } as unknown as Pick<Store, 'newestFirst'>, query);
   }
 
   async reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]> {
