@@ -3,37 +3,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { pickFields, type Change, type ListRange, type Store, type StoreStats, type Transaction } from './store.ts';
 import { childLogger } from '../log/logger.ts';
 import { MemoryIndexes } from './memory-indexes.ts';
+import { asyncOf, inRange, stagedOverlay, TOMBSTONE } from './memory-overlay.ts';
 
 const log = childLogger('store');
 
 type Partitioned = Map<string, Map<string, unknown>>;
 
-const TOMBSTONE = Symbol('deleted');
-
 type Staged<R> = { result: R; changes: Change[]; before: unknown[] };
 
 /** Set while a transaction function runs: a nested `transact` would wait for itself forever. */
 const inTransaction = new AsyncLocalStorage<true>();
-
-/** Applies `range` to records listed in order. */
-function* inRange<T>(records: Iterable<T>, range: ListRange | undefined): Generator<T> {
-  let skip = range?.offset ?? 0;
-  let left = range?.limit ?? Infinity;
-  if (left <= 0) return;
-  for (const r of records) {
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    yield r;
-    if (--left <= 0) return;
-  }
-}
-
-/** An async listing over records already in memory (one promise per record, no copy). */
-async function* asyncOf<T>(records: Iterable<T>): AsyncGenerator<T> {
-  yield* records;
-}
 
 /**
  * The store's semantics with nothing on disk: the base of the lowdb store and the store of unit
@@ -306,88 +285,23 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Runs fn against a staged overlay, then applies the overlay atomically (or nothing if fn throws
-   * or rejects). Returns synchronously when fn does.
+   * Runs fn against a staged overlay (memory-overlay.ts), then applies the overlay atomically (or
+   * nothing if fn throws or rejects). Returns synchronously when fn does.
    */
   protected runStaged<R>(fn: (tx: Transaction) => R | Promise<R>): Staged<R> | Promise<Staged<R>> {
-    type Entry = { collection: CollectionName; partition: string; id: string; record: unknown };
-    const staged = new Map<string, Entry>();
-    // The same entries by collection and partition: list, count, partitions and lookup read only
-    // their own collection's staged records. Scanning every staged record on each read made a
-    // transaction that stages thousands of records and reads as it goes quadratic (the dispatcher
-    // planning 5,000 people of one group push took 2.2 s).
-    const byCollection = new Map<CollectionName, Map<string, Map<string, Entry>>>();
-    const stagedIn = (c: CollectionName, p: string) => byCollection.get(c)?.get(p)?.values() ?? [];
-    const key = (c: string, p: string, id: string) => `${c}\u0000${p}\u0000${id}`;
     const store = this;
-    const stagedGet = (c: CollectionName, p: string, id: string) => {
-      const s = staged.get(key(c, p, id));
-      if (s) return s.record === TOMBSTONE ? undefined : s.record;
-      return store.peek(c, p, id);
-    };
-    const stage = (entry: Entry) => {
-      staged.set(key(entry.collection, entry.partition, entry.id), entry);
-      let partitions = byCollection.get(entry.collection);
-      if (!partitions) byCollection.set(entry.collection, (partitions = new Map()));
-      let ids = partitions.get(entry.partition);
-      if (!ids) partitions.set(entry.partition, (ids = new Map()));
-      ids.set(entry.id, entry);
-    };
-    const stagedLookup = (c: CollectionName, index: string, value: string): any[] => {
-      const out: any[] = [];
-      for (const [p, id] of store.indexes.refs(index, value)) {
-        if (staged.has(key(c, p, id))) continue;
-        const r = store.peek(c, p, id);
-        if (r !== undefined) out.push(r);
-      }
-      const def = store.indexes.get(index);
-      if (def) for (const ids of byCollection.get(c)?.values() ?? []) for (const s of ids.values()) {
-        if (s.record !== TOMBSTONE && def.keysOf(s.record, s.partition).includes(value)) out.push(s.record);
-      }
-      return out;
-    };
-    function* stagedList(c: CollectionName, p: string): Generator<any> {
-      // Iterate with keys: records whose id field is not their key (assignments, matches…)
-      // must not need a reverse lookup per record (that made listing O(n²)).
-      for (const [id, r] of store.data.get(c)?.get(p) ?? []) {
-        if (staged.size > 0 && staged.has(key(c, p, id))) continue;
-        yield r;
-      }
-      for (const s of stagedIn(c, p)) if (s.record !== TOMBSTONE) yield s.record;
-    }
-    const tx: Transaction = {
-      get: (async (c: CollectionName, p: string, id: string) => stagedGet(c, p, id)) as Transaction['get'],
-      getMany: (async (c: CollectionName, p: string, ids: readonly string[]) => ids.map((id) => stagedGet(c, p, id))) as Transaction['getMany'],
-      hasMany: async (c, p, ids) => ids.map((id) => stagedGet(c, p, id) !== undefined),
-      list: (c, p, range) => asyncOf(inRange(stagedList(c, p), range)),
-      partitions: async (c) => {
-        const ps = new Set(store.peekPartitions(c));
-        for (const [p, ids] of byCollection.get(c) ?? []) for (const s of ids.values()) if (s.record !== TOMBSTONE) { ps.add(p); break; }
-        return [...ps];
-      },
-      count: async (c, p) => {
-        let n = store.peekCount(c, p);
-        for (const s of stagedIn(c, p)) {
-          const existed = store.peek(c, p, s.id) !== undefined;
-          if (s.record === TOMBSTONE && existed) n--;
-          else if (s.record !== TOMBSTONE && !existed) n++;
-        }
-        return n;
-      },
-      lookupFields: async (c, index, value, fields) => (await stagedLookup(c, index, value)).map((r) => pickFields(r, fields)),
-      lookup: async (c, index, value) => stagedLookup(c, index, value),
-      put(c, p, id, record) {
-        stage({ collection: c, partition: p, id, record });
-      },
-      delete(c, p, id) {
-        stage({ collection: c, partition: p, id, record: TOMBSTONE });
-      },
-    };
+    const { tx, staged } = stagedOverlay({
+      peek: (c, p, id) => store.peek(c, p, id),
+      records: (c, p) => store.data.get(c)?.get(p) ?? [],
+      partitions: (c) => store.peekPartitions(c),
+      count: (c, p) => store.peekCount(c, p),
+      indexes: store.indexes,
+    });
     const reverts = this.reverts;
     const result = inTransaction.run(true, () => fn(tx));
     const apply = (value: R): Staged<R> => {
       this.refuseCommit(this.reverts !== reverts);
-      return this.applyStaged(value, staged.values());
+      return this.applyStaged(value, staged());
     };
     return result instanceof Promise ? result.then(apply) : apply(result);
   }
