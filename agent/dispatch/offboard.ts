@@ -45,7 +45,17 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
     local: true,
     async run(task, ctx) {
       // Second run: the children are done (the runner wakes a waiting parent when they finish).
-      if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
+      // The parent is what a leaver workflow waits on (Okta Workflows polls it; an Entra Lifecycle
+      // Workflows callout is resumed `completed` only if it completed, and "completed" tells the
+      // workflow the person is offboarded: https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+      // A removal that failed or was cancelled left a seat in place, so the offboarding failed.
+      if (task.attempts > 1 && task.result !== undefined) {
+        const children = await ctx.store.lookup('tasks', 'tasks.parent', task.id);
+        const unfinished = children.filter((c) => c.status === 'failed' || c.status === 'cancelled');
+        if (unfinished.length === 0) return { status: 'completed', result: task.result };
+        const which = unfinished.map((c) => `${c.summary}: ${c.status}${c.lastError ? ` (${c.lastError.message})` : ''}`).join('; ');
+        return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
+      }
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubs().values(), person);
       const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
