@@ -35,7 +35,12 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
  * Workflows task) is the owner's decision already and removes at once.
  */
 export function offboardGoesToReport(hub: HubConfigFile, trigger: Trigger): boolean {
-  return trigger.type === 'okta-event-hook' && hub.safety.confirmDeprovisioning;
+  return offboardMayReport(trigger) && hub.safety.confirmDeprovisioning;
+}
+
+/** Whether an offboarding with this trigger follows the hubs' policy rather than removing at once. */
+export function offboardMayReport(trigger: Trigger): boolean {
+  return trigger.type === 'okta-event-hook';
 }
 
 /** Parent task of an offboarding: queues every hub's removals (or reports them), then waits for them. */

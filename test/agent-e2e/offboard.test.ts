@@ -57,6 +57,18 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       await until('seat removed after apply', () => !h.emulator.control.state().users.some((u) => u.id === id), 8_000);
     });
 
+    test('an Okta Workflows offboarding that arrives while the event hook\'s offboarding of the same deactivation is queued still removes at once', async () => {
+      const id = await onboard(h, 'u-ola', 'ola@example.com', 'Meta Advertisers');
+      // The docs pair the event hook with a Workflows flow triggered by the same "User Deactivated".
+      const [fromHook, fromWorkflows] = await Promise.all([
+        h.agent.api.offboard({ userName: 'ola@example.com', email: 'ola@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'user.lifecycle.deactivate evt-2' }),
+        h.agent.api.offboard({ email: 'ola@example.com' }, { type: 'admin', actor: 'admin-token:3fa2c1' }),
+      ]);
+      await until('the Workflows offboarding completed', async () => (await h.agent.api.task(fromWorkflows.id))?.status === 'completed', 8_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'the seat is removed at once, not left for the report');
+      await until('the hook offboarding finished', async () => (await h.agent.api.task(fromHook.id))?.status === 'completed', 8_000);
+    });
+
     test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
       await h.directory.createUser('u-ivy', 'ivy@example.com');
       await h.store.transact(async (tx) => {
