@@ -6,12 +6,13 @@ import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
 import type { Trigger } from './desired-state/delta.ts';
 import { findPerson } from './dispatch/find-person.ts';
+import { offboardMayReport } from './dispatch/offboard.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
-import { enqueueTask, updateTask } from './tasks/enqueue.ts';
+import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
 import { replanPerson } from './dispatch/replan-person.ts';
 import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
@@ -228,9 +229,18 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
       if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
-      const task = await store.transact((tx) => enqueueTask(tx, {
-        kind: 'offboard', payload: person, idempotencyKey: `offboard:${label.toLowerCase()}`, trigger, summary: `offboard ${label} from every hub`, now: now(),
-      }));
+      const key = `offboard:${label.toLowerCase()}`;
+      const task = await store.transact(async (tx) => {
+        // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
+        // so it has a key of its own: an explicit leaver action (Okta Workflows, which the docs pair
+        // with the hook on the same "User Deactivated", Lifecycle Workflows, the CLI) arriving while
+        // it is queued must remove at once, not be answered with it. A hook finding an explicit
+        // offboarding unfinished takes that one: it removes at least as much.
+        if (!offboardMayReport(trigger)) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: key, trigger, summary: `offboard ${label} from every hub`, now: now() });
+        return (await taskByKey(tx, '', key)) ?? enqueueTask(tx, {
+          kind: 'offboard', payload: person, idempotencyKey: `${key}:${trigger.type}`, trigger, summary: `offboard ${label} from every hub`, now: now(),
+        });
+      });
       return viewOf(task.id);
     },
   } satisfies AgentApi;

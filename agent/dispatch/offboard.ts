@@ -35,7 +35,12 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
  * Workflows task) is the owner's decision already and removes at once.
  */
 export function offboardGoesToReport(hub: HubConfigFile, trigger: Trigger): boolean {
-  return trigger.type === 'okta-event-hook' && hub.safety.confirmDeprovisioning;
+  return offboardMayReport(trigger) && hub.safety.confirmDeprovisioning;
+}
+
+/** Whether an offboarding with this trigger follows the hubs' policy rather than removing at once. */
+export function offboardMayReport(trigger: Trigger): boolean {
+  return trigger.type === 'okta-event-hook';
 }
 
 /** Parent task of an offboarding: queues every hub's removals (or reports them), then waits for them. */
@@ -45,7 +50,17 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
     local: true,
     async run(task, ctx) {
       // Second run: the children are done (the runner wakes a waiting parent when they finish).
-      if (task.attempts > 1 && task.result !== undefined) return { status: 'completed', result: task.result };
+      // The parent is what a leaver workflow waits on (Okta Workflows polls it; an Entra Lifecycle
+      // Workflows callout is resumed `completed` only if it completed, and "completed" tells the
+      // workflow the person is offboarded: https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+      // A removal that failed or was cancelled left a seat in place, so the offboarding failed.
+      if (task.attempts > 1 && task.result !== undefined) {
+        const children = await ctx.store.lookup('tasks', 'tasks.parent', task.id);
+        const unfinished = children.filter((c) => c.status === 'failed' || c.status === 'cancelled');
+        if (unfinished.length === 0) return { status: 'completed', result: task.result };
+        const which = unfinished.map((c) => `${c.summary}: ${c.status}${c.lastError ? ` (${c.lastError.message})` : ''}`).join('; ');
+        return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
+      }
       const person = task.payload as PersonRef;
       const found = await findPerson(ctx.store, hubs().values(), person);
       const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];

@@ -5,7 +5,7 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
-import { lifecycleTokenVerifier } from './entra-token.ts';
+import { lifecycleTokenVerifier, SigningKeysUnavailableError } from './entra-token.ts';
 import { graphResume, type ResumeCall } from './graph-resume.ts';
 import { HookEventLog } from './hook-events.ts';
 import { runCallout, UNLISTED, type LifecycleRunDeps } from './lifecycle-run.ts';
@@ -61,6 +61,13 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         res.locals.idp = caller.idp;
         next();
       } catch (err) {
+        if (err instanceof SigningKeysUnavailableError) {
+          // Not the caller's fault: a 401 is final for the relay, while its HTTP action retries
+          // 408, 429 and 5xx by default (https://learn.microsoft.com/azure/logic-apps/error-exception-handling#retry-policies).
+          log.error(`entra lifecycle: callout not checked: ${err.message}`);
+          sendProblem(res, new Problem(503, 'unavailable', 'the signing keys of the tenant cannot be read now; retry later', undefined, { 'Retry-After': '30' }), req.originalUrl);
+          return;
+        }
         log.warn(`entra lifecycle: callout refused: ${(err as Error).message}`);
         const problem = new Problem(401, 'unauthenticated', 'expected an Entra-issued bearer token for this endpoint', undefined, {
           'WWW-Authenticate': match ? 'Bearer error="invalid_token"' : 'Bearer',

@@ -17,6 +17,19 @@ export interface LifecycleCaller {
 
 export class LifecycleTokenError extends Error {}
 
+/**
+ * The tenant's signing keys could not be read (the key endpoint timed out, failed or answered
+ * something else than a key set): the token was not judged, so the answer is "try again", not 401.
+ */
+export class SigningKeysUnavailableError extends Error {}
+
+/** jose's errors for a key set it could not fetch or parse; any non-JOSE error is the fetch failing. */
+const KEY_SET_FAILURES = new Set(['ERR_JOSE_GENERIC', 'ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
+const keySetFailed = (err: unknown) => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code !== 'string' || !code.startsWith('ERR_J') || KEY_SET_FAILURES.has(code);
+};
+
 interface TenantCheck {
   idp: string;
   tenantId: string;
@@ -24,6 +37,7 @@ interface TenantCheck {
   issuers: string[];
   audiences: string[];
   allowedAppIds: Set<string>;
+  jwksUrl: string;
 }
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
@@ -44,6 +58,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
       issuers: [`${trimSlash(p.authorityUrl)}/${p.tenantId}/v2.0`, `https://sts.windows.net/${p.tenantId}/`],
       audiences: lcw.audience ? [lcw.audience] : [p.clientId, `api://${p.clientId}`],
       allowedAppIds: new Set(lcw.allowedAppIds),
+      jwksUrl: jwksUrlOf(p),
     }];
   });
 
@@ -58,6 +73,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
     const candidates = tenants.filter((t) => !unverified.tid || t.tenantId === unverified.tid);
     if (candidates.length === 0) throw new LifecycleTokenError(`no identity provider with lifecycleWorkflows for tenant ${String(unverified.tid)}`);
     let lastError = 'no tenant accepted the token';
+    let keysUnavailable: string | undefined;
     for (const tenant of candidates) {
       let claims: JWTPayload;
       try {
@@ -65,12 +81,14 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
         ({ payload: claims } = await jwtVerify(token, tenant.jwks, { issuer: tenant.issuers, audience: tenant.audiences, algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp'] }));
       } catch (err) {
         lastError = `${tenant.idp}: ${(err as Error).message}`;
+        if (keySetFailed(err)) keysUnavailable ??= `${tenant.idp}: cannot read the signing keys at ${tenant.jwksUrl}: ${(err as Error).message}`;
         continue;
       }
       const appId = String(claims.azp ?? claims.appid ?? '');
       if (!tenant.allowedAppIds.has(appId)) throw new LifecycleTokenError(`${tenant.idp}: app ${appId || '(none)'} is not in lifecycleWorkflows.allowedAppIds`);
       return { idp: tenant.idp, appId, claims };
     }
+    if (keysUnavailable) throw new SigningKeysUnavailableError(keysUnavailable);
     throw new LifecycleTokenError(lastError);
   };
 }

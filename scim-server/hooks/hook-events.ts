@@ -1,5 +1,6 @@
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { childLogger, type Logger } from '../../agent/log/logger.ts';
 
 /**
  * Hook deliveries already seen, so an at-least-once sender (Okta event hooks,
@@ -42,6 +43,7 @@ export class HookEventLog {
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
+    private readonly log: Pick<Logger, 'warn'> = childLogger('hook-events'),
   ) {}
 
   /**
@@ -61,7 +63,10 @@ export class HookEventLog {
       }
       return fresh;
     });
-    await this.sweep();
+    // The claim is durable now. A failing sweep (housekeeping) must not make the caller answer
+    // "not recorded": the sender's retry would find every id taken (Okta retries once:
+    // https://developer.okta.com/docs/concepts/event-hooks/) and nothing would act on the events.
+    await this.sweep().catch((err: Error) => this.log.warn(`hook events: sweeping expired records failed (next try within the hour): ${err.message}`));
     return claimed;
   }
 

@@ -76,7 +76,9 @@ async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'comp
   const deadline = Date.now() + deps.maxWaitMs;
   for (;;) {
     const tasks: Array<TaskView | undefined> = [];
-    for (const id of taskIds) tasks.push(await deps.agent.task(id));
+    // findTask, not task: a task that completed more than a minute ago has moved to the archive
+    // (agent/tasks/prune.ts), e.g. across a restart between its end and the resume, and is still done.
+    for (const id of taskIds) tasks.push(await deps.agent.findTask(id));
     if (tasks.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
     if (tasks.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
     if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);

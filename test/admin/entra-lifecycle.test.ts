@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
@@ -152,6 +154,25 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     }
     await hook.settled();
     assert.deepEqual({ writes: agent.writes().length, resumes: emulator.resumes.length, events: await store.count('hookEvents', 'entra-lifecycle') }, before);
+  });
+
+  test('the tenant\'s signing keys cannot be read (key endpoint down): 503 with Retry-After, so the relay retries; not a 401 it never retries', async () => {
+    const keys = createServer((_req, res) => { res.writeHead(503).end(); });
+    await new Promise<void>((r) => keys.listen(0, '127.0.0.1', r));
+    const port = (keys.address() as AddressInfo).port;
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD}, jwksUrl: 'http://127.0.0.1:${port}/keys' }`);
+    const keyless = createEntraLifecycleRouter({ config, agent, store: new MemoryStore(), pollIntervalMs: 5 });
+    const other = await serveRouters([['/hooks', keyless]]);
+    try {
+      const res = await fetch(`${other.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await good()}` }, body: JSON.stringify(callout('tpr-keys')) });
+      assert.equal(res.status, 503);
+      assert.ok(Number(res.headers.get('retry-after')) > 0);
+      assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-keys')).length, 0);
+    } finally {
+      keyless.stop();
+      await other.close();
+      await new Promise((r) => keys.close(r));
+    }
   });
 
   test('a callout accepted before a restart is resumed by the next process', async () => {

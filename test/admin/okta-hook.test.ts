@@ -148,4 +148,23 @@ describe('Okta event hook /hooks/okta', () => {
     await hook.settled();
     assert.equal(agent.writes().length, 0);
   });
+
+  test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {
+    await server.close();
+    const flaky = new MemoryStore();
+    const partitions = flaky.partitions.bind(flaky);
+    // The sweep is the only reader of the hook records' partitions: it fails, the claim did not.
+    flaky.partitions = async (collection) => {
+      if (collection === 'hookEvents') throw new Error('connection reset');
+      return partitions(collection);
+    };
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: flaky });
+    server = await serveRouters([['/hooks', hook]]);
+    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'sweep-1'));
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'jane@example.com']]);
+    assert.equal((await flaky.get('hookEvents', 'okta', 'sweep-1'))?.state, 'done');
+  });
 });

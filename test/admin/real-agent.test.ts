@@ -20,6 +20,9 @@ import { HUB, hubConfig, seedDirectory } from '../check-for-updates-e2e/business
 import { serveRouters, type TestServer } from './test-server.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
+import type { Store } from '../../agent/store/store.ts';
+import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const ADMIN = 'real-agent-admin-token';
@@ -60,6 +63,8 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     let closeGraph: () => Promise<void>;
     let entra: ReturnType<typeof createEntraLifecycleRouter>;
     let dispose: () => Promise<void>;
+    let store: Store;
+    let config: LoadedConfig;
 
     before(async () => {
       const emulator = createMetaEmulator();
@@ -68,9 +73,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
       const graphServer = await graph.listen();
       closeGraph = graphServer.close;
-      const config = withSurfaces(hubConfig(listening.url), graphServer.url);
+      config = withSurfaces(hubConfig(listening.url), graphServer.url);
       const opened = await kind.open();
-      const store = opened.store;
+      store = opened.store;
       dispose = opened.dispose;
       await seedDirectory(store);
       const connector = createHubConnector(config.file.hubs[0], config, { log: silent });
@@ -165,6 +170,26 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const final = (await agent.api.task(offboard.id))!;
       assert.deepEqual(resume?.body, { data: { operationStatus: final.status === 'completed' ? 'completed' : 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
       assert.equal(final.status, 'completed', JSON.stringify(final.lastError));
+    });
+
+    test('a callout accepted before a restart is resumed completed when its offboarding finished and was archived meanwhile', async () => {
+      const trigger = { type: 'entra-lifecycle' as const, idp: 'entra', actor: 'workflow:wf-restart', detail: 'task task-1 result tpr-restart' };
+      const task = await agent.api.offboard({ email: 'erin.restart@sandbox.example' }, trigger);
+      await until('offboarding completed', async () => (await agent.api.task(task.id))?.status === 'completed', 8_000);
+      // The process stopped after the task finished and before the resume; by the time it is back,
+      // the finished task has moved to the archive (more than a minute: agent/tasks/prune.ts).
+      await archiveFinishedTasks(store, Date.now() + 1);
+      assert.equal(await agent.api.task(task.id), undefined);
+      const callout = { workflowId: 'wf-restart', taskId: 'task-1', taskProcessingResultId: 'tpr-restart', action: 'offboard', person: { email: 'erin.restart@sandbox.example' } };
+      const events = new HookEventLog(store);
+      await events.claim('entra-lifecycle', 'entra', [{ id: 'tpr-restart', callout }]);
+      await events.update('entra-lifecycle', 'tpr-restart', { state: 'waiting', taskIds: [task.id] });
+      const resumed: string[] = [];
+      const restarted = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20, resume: async (_idp, target, status) => { resumed.push(`${target.taskProcessingResultId}:${status}`); } });
+      await restarted.settled();
+      restarted.stop();
+      assert.deepEqual(resumed, ['tpr-restart:completed']);
+      assert.equal((await events.get('entra-lifecycle', 'tpr-restart'))?.state, 'done');
     });
   });
 }

@@ -24,6 +24,24 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(audit?.trigger.type, 'entra-lifecycle');
     });
 
+    test('an offboarding whose removal failed ends failed, not completed: a leaver workflow must not hear "done" while the seat stays', async () => {
+      const id = await onboard(h, 'u-ned', 'ned@example.com', 'Meta Advertisers');
+      h.emulator.control.setFaults({ errorRate: 1, match: id });
+      try {
+        const parent = await h.agent.api.offboard({ email: 'ned@example.com' }, leaver);
+        const done = await until('parent finished', async () => {
+          const t = await h.agent.api.task(parent.id);
+          return t && ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
+        }, 20_000);
+        assert.deepEqual((await h.agent.api.tasks({ parentId: parent.id })).items.map((t) => [t.kind, t.status]), [['remove-member', 'failed']]);
+        assert.ok(h.emulator.control.state().users.some((u) => u.id === id), 'the seat is still there');
+        assert.equal(done.status, 'failed');
+        assert.match(done.lastError?.message ?? '', /1 of 1 removal/);
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+    });
+
     test('an Okta deactivation event with confirmDeprovisioning goes to the report; the seat stays until an owner applies it', async () => {
       const id = await onboard(h, 'u-mia', 'mia@example.com', 'Meta Advertisers');
       const parent = await h.agent.api.offboard({ email: 'mia@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'evt-deactivate-1' });
@@ -37,6 +55,18 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       await h.directory.setActive('u-mia', false);
       await h.agent.api.applyReport(report.id, [item.memberId], { type: 'admin', actor: 'test' });
       await until('seat removed after apply', () => !h.emulator.control.state().users.some((u) => u.id === id), 8_000);
+    });
+
+    test('an Okta Workflows offboarding that arrives while the event hook\'s offboarding of the same deactivation is queued still removes at once', async () => {
+      const id = await onboard(h, 'u-ola', 'ola@example.com', 'Meta Advertisers');
+      // The docs pair the event hook with a Workflows flow triggered by the same "User Deactivated".
+      const [fromHook, fromWorkflows] = await Promise.all([
+        h.agent.api.offboard({ userName: 'ola@example.com', email: 'ola@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'user.lifecycle.deactivate evt-2' }),
+        h.agent.api.offboard({ email: 'ola@example.com' }, { type: 'admin', actor: 'admin-token:3fa2c1' }),
+      ]);
+      await until('the Workflows offboarding completed', async () => (await h.agent.api.task(fromWorkflows.id))?.status === 'completed', 8_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'the seat is removed at once, not left for the report');
+      await until('the hook offboarding finished', async () => (await h.agent.api.task(fromHook.id))?.status === 'completed', 8_000);
     });
 
     test('reevaluatePerson re-plans one person on demand (hooks)', async () => {
