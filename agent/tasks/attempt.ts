@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Store, Transaction } from '../store/store.ts';
 import type { TaskAuditInput, TaskOutcome } from './handler.ts';
 import { pauseHub } from './hub-state.ts';
-import { settleWaitingParent, wakeParent } from './parent-tasks.ts';
+import { parentsOf, settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import type { RetryDecision } from './retry-policy.ts';
 import { blockScope } from './scope-blocks.ts';
 import { enqueueTask } from './enqueue.ts';
@@ -109,5 +109,5 @@ export async function recordAttemptIn(tx: Transaction, shared: boolean, c: Pick<
   // follow-up (a re-plan of the person) sees what this attempt recorded, in this transaction.
   if (current.followUp && isFinished(next)) await enqueueTask(tx, { hubId: task.hubId, ...current.followUp, reuse: 'unstarted', now });
   if (next.status === 'waiting' && next.waitReason === 'children') await settleWaitingParent(tx, next, now);
-  if (next.parentId && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
+  if (parentsOf(next).length > 0 && (next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled')) await wakeParent(tx, next, now);
 }

@@ -21,13 +21,18 @@ export async function findTaskIn(tx: Transaction, hubId: string, id: string): Pr
   return undefined;
 }
 
-/** Called when `child` finished: queues its waiting parent if it was the last unfinished child. */
+/** The tasks a task's end may wake: its parent and the other parents waiting for it (`waiters`). */
+export const parentsOf = (t: Readonly<TaskRecord>): string[] => [...(t.parentId ? [t.parentId] : []), ...(t.waiters ?? [])];
+
+/** Called when `child` finished: queues each waiting parent of it whose last unfinished child it was. */
 export async function wakeParent(tx: Transaction, child: TaskRecord, now: Date): Promise<void> {
-  const parent = await findTaskIn(tx, child.hubId, child.parentId!);
-  if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') return;
-  const siblings = await tx.lookup('tasks', 'tasks.parent', parent.id);
-  if (siblings.some((s) => s.id !== child.id && unfinished(s))) return;
-  tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
+  for (const parentId of parentsOf(child)) {
+    const parent = await findTaskIn(tx, child.hubId, parentId);
+    if (!parent || parent.status !== 'waiting' || parent.waitReason !== 'children') continue;
+    const siblings = await tx.lookup('tasks', 'tasks.parent', parent.id);
+    if (siblings.some((s) => s.id !== child.id && unfinished(s))) continue;
+    tx.put('tasks', parent.hubId, parent.id, { ...parent, status: 'queued', waitReason: undefined, updatedAt: now.toISOString() } as TaskRecord);
+  }
 }
 
 /** A parent that chose to wait for children that are already all finished (or that it has none) goes on. */

@@ -1,5 +1,5 @@
 import type { Store, Transaction } from '../store/store.ts';
-import { findTaskIn } from './parent-tasks.ts';
+import { findTaskIn, parentsOf } from './parent-tasks.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
 
 /**
@@ -30,8 +30,8 @@ export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_0
     // A parent still running reads its children when it runs again: they stay until it finishes.
     // A parent is in its child's hub; only a child whose parent is not found there is checked
     // against every hub (listing the hubs is a read every task write would invalidate).
-    if (t.parentId) {
-      const parent = await findTaskIn(tx, t.hubId, t.parentId);
+    for (const parentId of parentsOf(t)) {
+      const parent = await findTaskIn(tx, t.hubId, parentId);
       if (parent !== undefined && !isFinished(parent)) return false;
     }
     tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);

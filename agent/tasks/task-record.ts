@@ -52,6 +52,13 @@ export interface TaskRecord {
   followUp?: FollowUp;
   lastError?: { kind: string; message: string };
   parentId?: string;
+  /**
+   * Other parents waiting for this task: a parent that asked for the same operation while this
+   * task was still unfinished got this task instead of a second one (enqueue-operation.ts), and
+   * waits for it like for its own children (an offboarding must not complete while the removal it
+   * asked for is still queued under an earlier parent).
+   */
+  waiters?: string[];
   progress?: { done: number; total: number; phase?: string };
   result?: unknown;
   createdAt: string;

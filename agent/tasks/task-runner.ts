@@ -5,6 +5,7 @@ import { CallPermits } from './call-permits.ts';
 import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { RequestBudget } from './request-budget.ts';
 import { claimable, dueAt } from './task-transitions.ts';
+import { parentsOf } from './parent-tasks.ts';
 import type { Claimant } from './attempt.ts';
 import { runAttempt, type AttemptDeps } from './attempt-run.ts';
 import { EndBatch } from './end-batch.ts';
@@ -101,7 +102,8 @@ export class TaskRunner {
       backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
       finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
     };
-    o.store.defineIndex('tasks', 'tasks.parent', (t) => (t.parentId ? [t.parentId] : []));
+    // A task is the child of its parent and of the other parents waiting for it (parent-tasks.ts).
+    o.store.defineIndex('tasks', 'tasks.parent', parentsOf);
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
     defineRunningIndex(o.store);
     if (this.fleet) {

@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
-import { checkForUpdates, HUB, onboard, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, hubConfig, onboard, startHarness, until, type Harness } from './harness.ts';
+import { offboardOperations } from '../../agent/dispatch/offboard.ts';
+import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
+import { updateTask } from '../../agent/tasks/enqueue.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 const leaver = { type: 'entra-lifecycle' as const, idp: 'entra', detail: 'leaver workflow task 42' };
@@ -40,6 +43,26 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       } finally {
         h.emulator.control.setFaults({});
       }
+    });
+
+    test('an offboarding whose removal was already queued under another task waits for that removal before it completes', async () => {
+      const id = await onboard(h, 'u-ola', 'ola@example.com', 'Meta Advertisers');
+      const hub = hubConfig({ confirmDeprovisioning: true }).hubs[0]!;
+      // The same removal, queued earlier for another reason and waiting (a rate limit's wait).
+      const { operations } = await offboardOperations(h.store, hub, ['ola@example.com'], 'u-ola', new Date());
+      assert.deepEqual(operations.map((o) => o.kind), ['remove-member']);
+      const waitUntil = new Date(Date.now() + 2_500).toISOString();
+      const earlier = await h.store.transact(async (tx) => {
+        const t = await enqueueOperation(tx, { hub, op: operations[0]!, trigger: { type: 'admin', actor: 'test' }, parentId: 'an-earlier-parent', force: true });
+        return updateTask(tx, t, { status: 'waiting', waitReason: 'rate-limited remove', nextRunAt: waitUntil }, new Date());
+      });
+      const parent = await h.agent.api.offboard({ email: 'ola@example.com' }, leaver);
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal((await h.agent.api.task(earlier.id))?.status, 'waiting', 'the earlier removal still waits');
+      assert.notEqual((await h.agent.api.task(parent.id))?.status, 'completed', 'not "completed" while the seat is still there');
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 10_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'the seat is gone when the offboarding completes');
+      assert.equal((await h.agent.api.task(earlier.id))?.status, 'completed', 'one removal, shared by both');
     });
 
     test('an Okta deactivation event with confirmDeprovisioning goes to the report; the seat stays until an owner applies it', async () => {

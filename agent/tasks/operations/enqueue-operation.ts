@@ -4,7 +4,7 @@ import type { Trigger } from '../../desired-state/delta.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
 import { enqueueTask } from '../enqueue.ts';
-import type { TaskRecord } from '../task-record.ts';
+import { isFinished, type TaskRecord } from '../task-record.ts';
 import { replanPerson } from '../../dispatch/replan-person.ts';
 
 export interface OperationPayload {
@@ -41,12 +41,26 @@ export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigF
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,
   });
-  if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return task;
+  const waited = waitedForBy(tx, task, input.parentId);
+  if (task.status !== 'running' || task.followUp || JSON.stringify((task.payload as OperationPayload).op) === JSON.stringify(input.op)) return waited;
   const { op } = input;
-  if (!op.directoryUserId && !op.email) return task;
+  if (!op.directoryUserId && !op.email) return waited;
   const followUp = replanPerson({ directoryUserId: op.directoryUserId, emails: op.email ? [op.email] : [] }, input.trigger,
     `re-evaluate ${op.email || op.directoryUserId}: the directory changed while "${task.summary}" ran`);
-  const marked: TaskRecord = { ...task, followUp };
+  const marked: TaskRecord = { ...waited, followUp };
+  tx.put('tasks', task.hubId, task.id, marked);
+  return marked;
+}
+
+/**
+ * The operation was already queued (or running) for another parent: `parentId` waits for it too
+ * (TaskRecord.waiters). Without it, an offboarding whose removal was already queued (waiting on a
+ * rate limit, or from an applied report) had no child of its own and completed at once, and the
+ * leaver workflow heard "completed" while the seat was still there.
+ */
+function waitedForBy(tx: Transaction, task: TaskRecord, parentId: string | undefined): TaskRecord {
+  if (!parentId || task.parentId === parentId || task.waiters?.includes(parentId) || isFinished(task)) return task;
+  const marked: TaskRecord = { ...task, waiters: [...(task.waiters ?? []), parentId] };
   tx.put('tasks', task.hubId, task.id, marked);
   return marked;
 }
