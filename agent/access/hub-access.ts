@@ -21,6 +21,8 @@ export interface PersonOnHub {
   hubRole?: HubRole;
   /** The directory users of this hub with the person's email (usually one). */
   directoryUserIds: string[];
+  /** Every email of those directory users, lower-cased (a seat with any of them is the person's own). */
+  emails: string[];
 }
 
 /**
@@ -74,7 +76,9 @@ export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>
     const roles: Array<HubRole | undefined> = [];
     for (const u of users) roles.push(computeGrant(hub, u, await groupNames(view, hub.id, u.id), rules).hubRole);
     const hubRole = highestHubRole(roles);
-    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id) });
+    const emails = new Set([email.trim().toLowerCase()]);
+    for (const u of users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
+    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id), emails: [...emails] });
   }
   return out;
 }
