@@ -61,6 +61,12 @@ async function groupNames(view: ReadView, hubId: string, userId: string): Promis
   return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
 }
 
+/** One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no default team). */
+export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<HubRole | undefined> {
+  const user = await view.get('directoryUsers', hub.id, directoryUserId);
+  return user ? computeGrant(hub, user, await groupNames(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole : undefined;
+}
+
 /**
  * The person's standing for the dashboard on every hub where a directory user has their email
  * (hubs where they have none are left out). Reads O(their directory users and groups) per hub:

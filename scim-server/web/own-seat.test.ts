@@ -70,6 +70,7 @@ describe('nobody decides about their own seat', () => {
         tx.put('directoryGroups', 'acme-ads', id, { hubId: 'acme-ads', id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
       user('a-olivia', 'olivia@acme.example');
       user('a-max', 'max@acme.example');
+      user('a-cora', 'cora@acme.example');
       group('g-owners', 'Acme Owners', ['a-olivia']);
       group('g-managers', 'Acme Managers', ['a-max']);
     });
@@ -105,4 +106,16 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1010/unmatch', {})).status, 200);
     assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['exemptMember', '1009'], ['unmatchMember', '1010']]);
   });
+
+  test('a manager may not match anyone\'s row to an owner: the account would get the owner\'s access', async () => {
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' });
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot match a seat to an owner/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora' })).status, 200, 'to someone with no higher role: his to decide');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
+  });
 });
+

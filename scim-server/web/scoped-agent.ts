@@ -12,11 +12,17 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   health only for its owners;
  * - a task, report or approval of another hub is not found;
  * - nobody matches, un-matches or exempts their own seat, matches a row to themselves or
- *   registers themselves as a guest (`notOwnRow` below);
+ *   registers themselves as a guest (`notOwnRow` below), and nobody matches a row to someone
+ *   whose hub role is above theirs (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
-export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined): AgentApi {
+export interface DirectoryRoles {
+  /** A directory user's hub role on a hub (from their mapped groups), as for a signed-in person. */
+  hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
+}
+
+export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined, directory?: DirectoryRoles): AgentApi {
   const viewer = (): Viewer => {
     const v = viewerOf();
     // Outside a resolved dashboard request: refuse rather than guess who is asking.
@@ -104,6 +110,16 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined)
       }
       if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw forbidden(OWN_SEAT);
       await notOwnRow(v, hubId, memberId);
+      // The match itself does grant: the row becomes the directory user's seat and gets their
+      // groups' app role and assets (an owner's: often the app's admin role). So the label's rule
+      // holds for the match too: nobody places a seat under someone above themselves.
+      if (!v.admin && typeof input?.directoryUserId === 'string') {
+        if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
+        const target = await directory.hubRoleOf(hubId, input.directoryUserId);
+        if (own !== undefined && target !== undefined && HUB_ROLES.indexOf(target) < HUB_ROLES.indexOf(own)) {
+          throw forbidden(`a ${own} cannot match a seat to ${target === 'owner' ? 'an owner' : 'a manager'} (the seat would get their access; ask an owner or a hubwarden administrator)`);
+        }
+      }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
     async unmatchMember(hubId, memberId, trigger) {
