@@ -21,6 +21,8 @@ export interface PersonOnHub {
   hubRole?: HubRole;
   /** The directory users of this hub with the person's email (usually one). */
   directoryUserIds: string[];
+  /** Every email of those directory users, lower-cased (a seat with any of them is the person's own). */
+  emails: string[];
 }
 
 /**
@@ -59,6 +61,12 @@ async function groupNames(view: ReadView, hubId: string, userId: string): Promis
   return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
 }
 
+/** One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no default team). */
+export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<HubRole | undefined> {
+  const user = await view.get('directoryUsers', hub.id, directoryUserId);
+  return user ? computeGrant(hub, user, await groupNames(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole : undefined;
+}
+
 /**
  * The person's standing for the dashboard on every hub where a directory user has their email
  * (hubs where they have none are left out). Reads O(their directory users and groups) per hub:
@@ -74,7 +82,9 @@ export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>
     const roles: Array<HubRole | undefined> = [];
     for (const u of users) roles.push(computeGrant(hub, u, await groupNames(view, hub.id, u.id), rules).hubRole);
     const hubRole = highestHubRole(roles);
-    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id) });
+    const emails = new Set([email.trim().toLowerCase()]);
+    for (const u of users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
+    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id), emails: [...emails] });
   }
   return out;
 }

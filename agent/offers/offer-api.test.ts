@@ -12,12 +12,14 @@ const NOW = new Date('2026-11-23T12:00:00.000Z');
 const flow = { type: 'okta-workflows' as const, actor: 'claim-flow' };
 const id = offerIdOf(hub.id, 'u-jane', 'Brand');
 
-async function storeWith(offer: Partial<OfferRecord>) {
+/** Jane, in the claim team Brand (unless `groups` says otherwise), with one offer of it. */
+async function storeWith(offer: Partial<OfferRecord>, jane = { active: true, groups: ['Brand'] }) {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   await store.open();
   await store.transact((tx) => {
-    tx.put('directoryUsers', hub.id, 'u-jane', testUser('u-jane', 'jane@example.com'));
+    tx.put('directoryUsers', hub.id, 'u-jane', testUser('u-jane', 'jane@example.com', jane.active));
+    for (const g of jane.groups) tx.put('directoryGroups', hub.id, `g-${g}`, { hubId: hub.id, id: `g-${g}`, displayName: g, members: [{ value: 'u-jane' }], scim: {}, created: 'x', lastModified: 'x', version: 1 });
     tx.put('offers', hub.id, id, { id, hubId: hub.id, directoryUserId: 'u-jane', email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: '2026-11-20T00:00:00.000Z', expiresAt: '2026-12-20T00:00:00.000Z', membership: 'brand', ...offer });
   });
   return store;
@@ -46,5 +48,16 @@ describe('claiming an offer', () => {
     await assert.rejects(claimOffer(store, [hub], 'bob@example.com', id, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'not-found', 'another person cannot claim it');
     assert.equal((await store.get('offers', hub.id, id))!.status, 'offered');
     assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
+  });
+
+  test('an offer whose person left the claim team or was deactivated (its withdrawal not yet dispatched) is not claimed', async () => {
+    for (const jane of [{ active: true, groups: [] }, { active: true, groups: ['Other'] }, { active: false, groups: ['Brand'] }]) {
+      const store = await storeWith({}, jane);
+      await assert.rejects(claimOffer(store, [hub], 'jane@example.com', id, flow, NOW),
+        (e: Error & { kind?: string }) => e.kind === 'not-found' && /withdrawn/.test(e.message), JSON.stringify(jane));
+      assert.equal((await store.get('offers', hub.id, id))!.status, 'offered', 'nothing claimed: a later return to the team must not seat them unasked');
+      assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
+      assert.equal((await collect(store.list('audit', hub.id))).length, 0, 'no offer-claimed entry saying the grant is desired');
+    }
   });
 });

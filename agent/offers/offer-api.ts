@@ -9,6 +9,8 @@ import { enqueueTask } from '../tasks/enqueue.ts';
 import { replanPerson } from '../dispatch/replan-person.ts';
 import { toTaskView } from '../tasks/task-record.ts';
 import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
 
 function toOfferView(o: Readonly<OfferRecord>, now: Date): OfferView {
   return {
@@ -28,6 +30,14 @@ export async function offersOf(view: ReadView, hubs: Iterable<HubConfigFile>, em
   return (await recordsOf(view, hubs, email)).map(({ offer }) => toOfferView(offer, now));
 }
 
+/** Whether the person's current groups still make this offer (read through the claim's own transaction). */
+async function stillOffered(view: ReadView, hub: HubConfigFile, offer: Readonly<OfferRecord>): Promise<boolean> {
+  const user = await view.get('directoryUsers', hub.id, offer.directoryUserId);
+  if (!user) return false;
+  const grant = computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub));
+  return grant.active && grant.offerable.some((s) => s.group.toLowerCase() === offer.group.toLowerCase());
+}
+
 const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
 
 /**
@@ -44,6 +54,12 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
     const { hub, offer } = found;
     const status = offerStatusAt(offer, now);
     if (status === 'expired') throw new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`);
+    if (status === 'offered' && !(await stillOffered(tx, hub, offer))) {
+      // The person left the claim team (or was deactivated or deleted) and the re-evaluation that
+      // withdraws the offer has not run yet. Claimed now, it would stay claimed (claimed offers
+      // outlive the membership), so a later return to the team would seat them without a claim.
+      throw new AgentError('not-found', `agent: offer ${offerId} is withdrawn: ${email} is no longer an active member of ${offer.group}`);
+    }
     if (status === 'offered') {
       tx.put('offers', hub.id, offer.id, { ...offer, status: 'claimed', claimedAt: now.toISOString(), claimedBy: who(trigger) });
       appendAudit(tx, {

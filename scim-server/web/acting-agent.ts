@@ -10,10 +10,16 @@ import type { Trigger } from '../../agent/desired-state/delta.ts';
  */
 export const actingAs = new AsyncLocalStorage<Trigger>();
 
-/** AgentApi methods whose last argument is the Trigger (agent/api.ts). */
+/**
+ * AgentApi methods whose last argument is the Trigger (agent/api.ts): every one of them. One left
+ * out is audited as the adapter's internal token (`admin-token:<hash of a random per-process
+ * token>`), which names nobody: an administrator's claim of someone's offer
+ * (`/ui/api/v1/people/{email}/offers/{offerId}/claim`) was, until claimOffer was listed. An audit
+ * record says who acted (NIST SP 800-53 AU-3, https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final).
+ */
 const TRIGGERED = [
   'matchMember', 'unmatchMember', 'exemptMember', 'unexemptMember', 'removeMember', 'registerGuest', 'checkForUpdates',
-  'applyReport', 'decideApproval', 'reevaluatePerson', 'offboard',
+  'applyReport', 'decideApproval', 'reevaluatePerson', 'offboard', 'claimOffer',
 ] as const satisfies ReadonlyArray<keyof AgentApi>;
 
 export function agentActingAsSession(agent: AgentApi): AgentApi {

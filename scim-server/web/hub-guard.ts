@@ -29,6 +29,13 @@ export interface Viewer {
   email?: string;
   /** A person's hub roles, by hub id (empty for administrators, who need none). */
   roles: ReadonlyMap<string, HubRole>;
+  /**
+   * Who the person is on each hub where the directory has their email: their directory user ids
+   * and every email of theirs (lower-cased). A member row with one of those emails, or matched to
+   * one of those users, is their own seat (scoped-agent.ts: nobody decides about their own seat).
+   * Empty for administrators.
+   */
+  self: ReadonlyMap<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>;
 }
 
 /** Whether the viewer may exercise `right` on `hubId` (administrators: on every hub that exists). */
@@ -55,10 +62,14 @@ export function configuredHubs(ctx: WebContext): HubConfigFile[] {
 export async function resolveViewer(ctx: WebContext, session: Session): Promise<Viewer> {
   const admin = session.admin && stillAdministrator(ctx, session);
   const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}) };
-  if (admin || !session.email) return { ...base, roles: new Map() };
+  if (admin || !session.email) return { ...base, roles: new Map(), self: new Map() };
   const roles = new Map<string, HubRole>();
-  for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email)) if (p.hubRole) roles.set(p.hubId, p.hubRole);
-  return { ...base, roles };
+  const self = new Map<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>();
+  for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email)) {
+    if (p.hubRole) roles.set(p.hubId, p.hubRole);
+    self.set(p.hubId, { directoryUserIds: new Set(p.directoryUserIds), emails: new Set(p.emails) });
+  }
+  return { ...base, roles, self };
 }
 
 const tokensCache = new WeakMap<WebContext, AdminTokens>();

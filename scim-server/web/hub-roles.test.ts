@@ -202,6 +202,16 @@ describe('hub roles in the dashboard', () => {
     assert.equal((await claim({ cookie: `hubwarden-session=${token.id}`, csrf: token.csrf }, 'offer-1')).status, 403);
   });
 
+  test('an administrator claiming someone\'s offer through the dashboard is audited as themselves, not the adapter\'s token', async () => {
+    const boss = await who('boss@acme.example', true);
+    agent.offerList.get('jane@example.com')![0]!.status = 'offered';
+    const res = await call(boss, 'POST', '/ui/api/v1/people/jane@example.com/offers/offer-1/claim', {});
+    assert.equal(res.status, 202);
+    const trigger = { type: 'dashboard', actor: 'boss@acme.example', detail: 'oidc' };
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'claimOffer').at(-1)?.args, ['jane@example.com', 'offer-1', trigger]);
+    assert.deepEqual(((await res.json()) as { task: { trigger: unknown } }).task.trigger, trigger, 'the task names who claimed');
+  });
+
   test('a global administrator signed in with OIDC sees every hub', async () => {
     const boss = await who('boss@acme.example', true);
     const hubs = await (await call(boss, 'GET', '/ui/api/v1/hubs')).json() as { items: Array<{ id: string }> };

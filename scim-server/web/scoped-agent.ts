@@ -11,10 +11,18 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  * - lists across hubs (hubs, tasks, audit, reports, approvals) hold only their hubs, and a hub's
  *   health only for its owners;
  * - a task, report or approval of another hub is not found;
+ * - nobody matches, un-matches or exempts their own seat, matches a row to themselves or
+ *   registers themselves as a guest (`notOwnRow` below), and nobody matches a row to someone
+ *   whose hub role is above theirs (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
-export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined): AgentApi {
+export interface DirectoryRoles {
+  /** A directory user's hub role on a hub (from their mapped groups), as for a signed-in person. */
+  hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
+}
+
+export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined, directory?: DirectoryRoles): AgentApi {
   const viewer = (): Viewer => {
     const v = viewerOf();
     // Outside a resolved dashboard request: refuse rather than guess who is asking.
@@ -34,6 +42,26 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined)
     const { health: _health, ...rest } = h;
     return rest as HubSummary;
   };
+  /**
+   * Nobody decides about their own seat: a member row whose email is one of the viewer's, or
+   * that is matched to one of their directory users, is theirs. Matching it to someone else (an
+   * owner whose groups grant the app's admin role: hubwarden then raises their own account to
+   * it), un-matching it (hubwarden then never removes it) or exempting it (kept after they leave
+   * the groups that grant it) would let a manager or owner raise or keep their own access, so
+   * those decisions, and matching any row to themselves, are another owner's or an
+   * administrator's. Separation of duties: NIST SP 800-53 AC-5,
+   * https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final. Taking protection away (ending their own
+   * exemption, removing their own seat) stays theirs.
+   */
+  const OWN_SEAT = 'nobody decides about their own seat (ask another owner of the hub or a hubwarden administrator)';
+  const mine = (v: Viewer, hubId: string) => v.self.get(hubId);
+  async function notOwnRow(v: Viewer, hubId: string, memberId: string): Promise<void> {
+    const me = mine(v, hubId);
+    if (v.admin || !me) return;
+    const row = await agent.member(hubId, memberId);
+    if (!row) return;
+    if ((row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId))) throw forbidden(OWN_SEAT);
+  }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
     return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
@@ -80,13 +108,36 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined)
       if (!v.admin && input.hubRole !== undefined && own !== undefined && HUB_ROLES.indexOf(input.hubRole as HubRole) < HUB_ROLES.indexOf(own)) {
         throw forbidden(`a ${own} cannot label a member ${input.hubRole}`);
       }
+      if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw forbidden(OWN_SEAT);
+      await notOwnRow(v, hubId, memberId);
+      // The match itself does grant: the row becomes the directory user's seat and gets their
+      // groups' app role and assets (an owner's: often the app's admin role). So the label's rule
+      // holds for the match too: nobody places a seat under someone above themselves.
+      if (!v.admin && typeof input?.directoryUserId === 'string') {
+        if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
+        const target = await directory.hubRoleOf(hubId, input.directoryUserId);
+        if (own !== undefined && target !== undefined && HUB_ROLES.indexOf(target) < HUB_ROLES.indexOf(own)) {
+          throw forbidden(`a ${own} cannot match a seat to ${target === 'owner' ? 'an owner' : 'a manager'} (the seat would get their access; ask an owner or a hubwarden administrator)`);
+        }
+      }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
-    unmatchMember: async (hubId, memberId, trigger) => (check(hubId), agent.unmatchMember(hubId, memberId, trigger)),
-    exemptMember: async (hubId, memberId, input, trigger) => (check(hubId), agent.exemptMember(hubId, memberId, input, trigger)),
+    async unmatchMember(hubId, memberId, trigger) {
+      await notOwnRow(check(hubId), hubId, memberId);
+      return agent.unmatchMember(hubId, memberId, trigger);
+    },
+    async exemptMember(hubId, memberId, input, trigger) {
+      await notOwnRow(check(hubId), hubId, memberId);
+      return agent.exemptMember(hubId, memberId, input, trigger);
+    },
     unexemptMember: async (hubId, memberId, trigger) => (check(hubId), agent.unexemptMember(hubId, memberId, trigger)),
     removeMember: async (hubId, memberId, trigger) => (check(hubId), agent.removeMember(hubId, memberId, trigger)),
-    registerGuest: async (hubId, input, trigger) => (check(hubId), agent.registerGuest(hubId, input, trigger)),
+    async registerGuest(hubId, input, trigger) {
+      const v = check(hubId);
+      // A guest's row is never removed: registering one's own email is exempting oneself.
+      if (!v.admin && typeof input?.email === 'string' && mine(v, hubId)?.emails.has(input.email.trim().toLowerCase())) throw forbidden(OWN_SEAT);
+      return agent.registerGuest(hubId, input, trigger);
+    },
     checkForUpdates: async (hubId, trigger) => (check(hubId), agent.checkForUpdates(hubId, trigger)),
     plan: async (hubId) => (check(hubId), agent.plan(hubId)),
 

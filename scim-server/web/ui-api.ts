@@ -5,7 +5,8 @@ import { createAdminRouter, ADMIN_BODY_LIMIT } from '../admin/router.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
-import { currentViewer, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
+import { configuredHubs, currentViewer, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
+import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -81,7 +82,12 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     file: { ...ctx.config.file, server: { ...ctx.config.file.server, adminTokens: [INTERNAL_REF] } },
     secret: (ref) => (ref === INTERNAL_REF ? new Secret(internalToken, ref) : ctx.config.secret(ref)),
   };
-  const agent = scopedAgent(agentActingAsSession(ctx.agent), () => viewing.getStore());
+  const agent = scopedAgent(agentActingAsSession(ctx.agent), () => viewing.getStore(), {
+    async hubRoleOf(hubId, directoryUserId) {
+      const hub = configuredHubs(ctx).find((h) => h.id === hubId);
+      return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId) : undefined;
+    },
+  });
   const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });
   const gate = hubRoleGate(ctx);
 

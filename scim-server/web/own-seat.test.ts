@@ -1,0 +1,121 @@
+/**
+ * Nobody decides about their own seat in the dashboard: a manager or owner may not match their own
+ * member row to someone else (hubwarden would give their account that person's app role), un-match
+ * it or exempt it (hubwarden would then never remove it), nor match a row to themselves. Another
+ * owner, and a global administrator, may. Hub roles from a seeded directory; the agent a fake that
+ * records every call (scoped-agent.ts is what refuses).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MemberView } from '../../agent/api.ts';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
+import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { createWebRouter } from './router.ts';
+import { SessionStore } from './session-store.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+const at = '2026-11-01T00:00:00.000Z';
+const config = parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN]
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
+hubs:
+  - id: acme-ads
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    teams:
+      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
+      - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
+`, '/tmp/hubwarden-test/own-seat.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+
+const row = (id: string, email: string, extra: Partial<MemberView> = {}): MemberView =>
+  ({ hubId: 'acme-ads', id, status: 'unmatched', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', ...extra });
+
+describe('nobody decides about their own seat', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  const sessions = new SessionStore(new MemoryStore());
+  const who = async (email: string, admin = false) => {
+    const s = await sessions.create(email, 'oidc', { admin, email });
+    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
+  };
+  const post = (as: { cookie: string; csrf: string }, path: string, body: unknown) => fetch(`${server.url}${path}`, {
+    method: 'POST', redirect: 'manual',
+    headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/json', 'x-csrf-token': as.csrf },
+    body: JSON.stringify(body),
+  });
+  const decisions = () => agent.calls.filter((c) => ['matchMember', 'unmatchMember', 'exemptMember'].includes(c.method));
+
+  before(async () => {
+    agent = new FakeAgent();
+    agent.membersByHub.get('acme-ads')!.push(
+      // Max's own account, not matched yet (his email), and one matched to him under a private email.
+      row('1009', 'Max@Acme.example'),
+      row('1010', 'max.private@gmail.com', { status: 'onboarded', directoryUserId: 'a-max' }),
+    );
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    definePersonIndexes(store);
+    defineStandingIndexes(store);
+    await store.open();
+    await store.transact((tx) => {
+      const user = (id: string, email: string) => tx.put('directoryUsers', 'acme-ads', id, { hubId: 'acme-ads', id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
+      const group = (id: string, displayName: string, members: string[]) =>
+        tx.put('directoryGroups', 'acme-ads', id, { hubId: 'acme-ads', id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+      user('a-olivia', 'olivia@acme.example');
+      user('a-max', 'max@acme.example');
+      user('a-cora', 'cora@acme.example');
+      group('g-owners', 'Acme Owners', ['a-olivia']);
+      group('g-managers', 'Acme Managers', ['a-max']);
+    });
+    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+  });
+  after(() => server.close());
+
+  test('a manager may not match his own row to an owner, un-match it, exempt it, or match a row to himself', async () => {
+    const max = await who('max@acme.example');
+    const refused: Array<[string, unknown]> = [
+      // Matched to the owner, whose group grants ADMIN: hubwarden would raise Max's account to ADMIN.
+      ['/ui/api/v1/hubs/acme-ads/members/1009/match', { directoryUserId: 'a-olivia' }],
+      ['/ui/api/v1/hubs/acme-ads/members/1010/match', { directoryUserId: 'a-olivia' }],
+      ['/ui/api/v1/hubs/acme-ads/members/1010/unmatch', {}],
+      ['/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'keep my seat' }],
+      ['/ui/api/v1/hubs/acme-ads/members/1010/exempt', { reason: 'keep my seat' }],
+      // Someone else's seat matched to Max: governed by his grant from then on.
+      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-max' }],
+    ];
+    for (const [path, body] of refused) {
+      const res = await post(max, path, body);
+      assert.equal(res.status, 403, path);
+      assert.match(((await res.json()) as { detail: string }).detail, /nobody decides about their own seat/, path);
+    }
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    // Someone else's row, matched to someone else: his to decide.
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/exempt', { reason: 'agency, until the audit' })).status, 200);
+  });
+
+  test('another owner, or an administrator, decides about Max\'s seat', async () => {
+    agent.calls.length = 0;
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'on leave' })).status, 200);
+    assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1010/unmatch', {})).status, 200);
+    assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['exemptMember', '1009'], ['unmatchMember', '1010']]);
+  });
+
+  test('a manager may not match anyone\'s row to an owner: the account would get the owner\'s access', async () => {
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' });
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot match a seat to an owner/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora' })).status, 200, 'to someone with no higher role: his to decide');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
+  });
+});
+
