@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGraph } from './graph-test-client.ts';
 import { SANDBOX } from './sandbox-ids.ts';
+import { sandboxFixture } from './fixture.ts';
 
 const BIZ = SANDBOX.businessId;
 const P = SANDBOX.partner;
@@ -70,6 +71,21 @@ describe('assigned_users (people on assets)', () => {
       assert.equal((await g.post('/act_112/assigned_users', { tasks: '["ANALYZE"]' })).body.error.message, '(#100) The parameter user is required');
       assert.equal((await g.del('/444/assigned_users', { user: SANDBOX.systemUserId })).body.error.error_subcode, 33, 'pixels have no DELETE');
       assert.deepEqual(g.emulator.control.state().assignments, before);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('reading who holds a Page needs pages_manage_metadata (Page assigned_users reference); ad accounts do not', async () => {
+    const fixture = sandboxFixture();
+    fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, scopes: ['business_management', 'ads_management'] } : t));
+    const g = await startTestGraph({ fixture });
+    try {
+      const page = await g.get('/222/assigned_users', { business: BIZ });
+      assert.equal(page.status, 400);
+      assert.equal(page.body.error.code, 200);
+      assert.match(page.body.error.message, /pages_manage_metadata/);
+      assert.equal((await g.get('/act_112/assigned_users', { business: BIZ })).status, 200);
     } finally {
       await g.close();
     }
