@@ -188,6 +188,20 @@ describe('business users: role changes, removal, last admin (https://developers.
     }
   });
 
+  test('the next page of a nested edge keeps the sub-fields asked for (results guide: next keeps fields)', async () => {
+    const g = await startTestGraph();
+    try {
+      const sys = await g.get(`/${SANDBOX.systemUserId}`, { fields: 'assigned_ad_accounts.limit(1){id,name}' });
+      assert.deepEqual(sys.body.assigned_ad_accounts.data, [{ id: 'act_111', name: 'Sandbox Ads - Main' }]);
+      const next = new URL(sys.body.assigned_ad_accounts.paging.next);
+      assert.equal(next.searchParams.get('fields'), 'id,name');
+      const rest = await fetch(next).then((r) => r.json());
+      assert.deepEqual(rest.data.map((a: { id: string; name?: string }) => Object.keys(a).sort()), [['id', 'name']]);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('fields: defaults, edge default role, nested business, unknown field', async () => {
     const g = await startTestGraph();
     try {
