@@ -143,6 +143,27 @@ describe('partners (business-to-business)', () => {
     }
   });
 
+  test('sharing a Page needs the Page-level permission (pages_manage_metadata stands in for the Page token)', async () => {
+    const fixture = sandboxFixture();
+    fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, scopes: ['business_management', 'ads_management'] } : t));
+    const g = await startTestGraph({ fixture });
+    try {
+      const page = await g.post('/222/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' });
+      assert.equal(page.body.error.code, 200);
+      assert.match(page.body.error.message, /pages_manage_metadata/);
+      assert.equal(g.emulator.control.state().shares.find((s) => s.assetId === '222')!.accessStatus, 'CLIENT_RESPONSE_PENDING', 'nothing changed');
+      assert.deepEqual((await g.post('/act_112/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+    } finally {
+      await g.close();
+    }
+    const full = await startTestGraph();
+    try {
+      assert.deepEqual((await full.post('/222/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+    } finally {
+      await full.close();
+    }
+  });
+
   test('catalogs share by role; pixels list partners on shared_agencies and cannot be unshared', async () => {
     const g = await startTestGraph();
     try {
