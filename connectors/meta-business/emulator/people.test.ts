@@ -154,6 +154,22 @@ describe('invites: pending BusinessRoleRequest until accepted (https://developer
 });
 
 describe('business users: role changes, removal, last admin (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, connectors/meta-business/README.md [INF])', () => {
+  test('a new email waits for verification in pending_email; clear_pending_email drops it (business-user reference)', async () => {
+    const g = await startTestGraph();
+    try {
+      const eve = SANDBOX.employees[0];
+      const before = (await g.get(`/${eve}`, { fields: 'email' })).body.email;
+      assert.deepEqual((await g.post(`/${eve}`, { email: 'eve.new@sandbox.example', skip_verification_email: 'true' })).body, { success: true });
+      const after = (await g.get(`/${eve}`, { fields: 'email,pending_email' })).body;
+      assert.equal(after.email, before, 'the address in use stays until the person verifies the new one');
+      assert.equal(after.pending_email, 'eve.new@sandbox.example');
+      assert.deepEqual((await g.post(`/${eve}`, { clear_pending_email: 'true' })).body, { success: true });
+      assert.equal((await g.get(`/${eve}`, { fields: 'email,pending_email' })).body.pending_email, undefined);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('demoting or removing the last admin is 3914; with two admins the first may go', async () => {
     const g = await startTestGraph();
     try {
