@@ -127,6 +127,19 @@ describe('tiktok-business connector on the emulator', () => {
     }
   });
 
+  test('revoking an invitation the person accepted meanwhile is a conflict, whatever words the 40002 uses', async () => {
+    // TikTok's messages are free text ("branch on code, never on message"): a 40002 that does not
+    // start with the field name must still be recognised by re-reading the row.
+    const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/delete', code: 40002, message: 'This email address belongs to a Business Center member. Remove members by their user ID.', times: 1 }] } });
+    try {
+      const c = bed.connector();
+      bed.emulator.control.acceptInvite(S.bcId, S.pendingEmail);
+      await assert.rejects(c.cancelInvite!(S.pendingEmail), (e: ConnectorError) => e.kind === 'conflict' && e.notApplied === true && /accepted/.test(e.message));
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('40100: the invite is not applied, rate-limited with a wait, the app scope blocked, and no call is made meanwhile', async () => {
     const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/invite', code: 40100, times: 1 }] } });
     try {

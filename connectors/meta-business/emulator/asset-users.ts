@@ -28,6 +28,10 @@ function permittedFor(ctx: GraphContext, asset: Asset, businessId: string): stri
 
 export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
   requireAssetAccess(ctx, asset);
+  // Reading a Page's assigned_users needs `pages_manage_metadata`
+  // (https://developers.facebook.com/docs/graph-api/reference/page/assigned_users); a token without
+  // it is refused like any missing permission (code 200), never served.
+  if (asset.type === 'page') requireScope(ctx, 'pages_manage_metadata');
   const business = ctx.param('business');
   if (!business) throw requiredParameter('business');
   // Only a business's own token lists its people; the owner cannot list a partner's (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business).

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGraph } from './graph-test-client.ts';
 import { SANDBOX } from './sandbox-ids.ts';
+import { sandboxFixture } from './fixture.ts';
 
 const BIZ = SANDBOX.businessId;
 const P = SANDBOX.partner;
@@ -75,6 +76,21 @@ describe('assigned_users (people on assets)', () => {
     }
   });
 
+  test('reading who holds a Page needs pages_manage_metadata (Page assigned_users reference); ad accounts do not', async () => {
+    const fixture = sandboxFixture();
+    fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, scopes: ['business_management', 'ads_management'] } : t));
+    const g = await startTestGraph({ fixture });
+    try {
+      const page = await g.get('/222/assigned_users', { business: BIZ });
+      assert.equal(page.status, 400);
+      assert.equal(page.body.error.code, 200);
+      assert.match(page.body.error.message, /pages_manage_metadata/);
+      assert.equal((await g.get('/act_112/assigned_users', { business: BIZ })).status, 200);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('partner token: sees only its own people, assigns within permitted_tasks only', async () => {
     const g = await startTestGraph();
     try {
@@ -124,6 +140,27 @@ describe('partners (business-to-business)', () => {
       assert.deepEqual((await g.get(`/${BIZ}/agencies`)).body.data, []);
     } finally {
       await g.close();
+    }
+  });
+
+  test('sharing a Page needs the Page-level permission (pages_manage_metadata stands in for the Page token)', async () => {
+    const fixture = sandboxFixture();
+    fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, scopes: ['business_management', 'ads_management'] } : t));
+    const g = await startTestGraph({ fixture });
+    try {
+      const page = await g.post('/222/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' });
+      assert.equal(page.body.error.code, 200);
+      assert.match(page.body.error.message, /pages_manage_metadata/);
+      assert.equal(g.emulator.control.state().shares.find((s) => s.assetId === '222')!.accessStatus, 'CLIENT_RESPONSE_PENDING', 'nothing changed');
+      assert.deepEqual((await g.post('/act_112/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+    } finally {
+      await g.close();
+    }
+    const full = await startTestGraph();
+    try {
+      assert.deepEqual((await full.post('/222/agencies', { business: P.businessId, permitted_tasks: '["ANALYZE"]' })).body, { success: true });
+    } finally {
+      await full.close();
     }
   });
 

@@ -26,10 +26,10 @@ export function businessTasksParam(params: GraphParams): string[] | undefined {
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
-export function emailParam(params: GraphParams): string | undefined {
-  const email = params.email;
+export function emailParam(params: GraphParams, name = 'email'): string | undefined {
+  const email = params[name];
   if (email === undefined || email === null || email === '') return undefined;
   const text = String(email).trim();
-  if (!EMAIL.test(text)) throw invalidParameter(`Param email must be a valid email address - got "${text}"`);
+  if (!EMAIL.test(text)) throw invalidParameter(`Param ${name} must be a valid email address - got "${text}"`);
   return text;
 }

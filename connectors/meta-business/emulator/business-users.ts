@@ -58,12 +58,15 @@ export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unkno
   const nextRole = role ?? (tasks ? baseRole('', tasks) : user.role);
   const nextTasks = tasks ?? (role ? defaultTasks(role) : user.tasks);
   if (isAdmin(user) && baseRole(nextRole, nextTasks) !== 'ADMIN' && otherAdmins(ctx, user) === 0) throw lastAdmin();
+  const pending = email ?? emailParam(p, 'pending_email');
   user.role = nextRole;
   user.tasks = [...nextTasks];
-  if (email) {
-    user.email = email;
-    ctx.world.users.set(user.id, user); // re-indexed under the new email (email-index.ts)
-  }
+  // A new email "still has to be verified" by the person (skip_verification_email only skips
+  // sending the message): it waits in pending_email and `email` stays the address in use
+  // (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user).
+  // No Graph call verifies it, so the emulator never swaps it in ([INF], connector README).
+  if (ctx.param('clear_pending_email') === 'true') delete user.pending_email;
+  if (pending) user.pending_email = pending;
   for (const key of ['first_name', 'last_name', 'title'] as const) {
     const v = ctx.param(key);
     if (v !== undefined) user[key] = v;

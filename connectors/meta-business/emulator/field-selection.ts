@@ -50,3 +50,10 @@ export function parseFields(text: string | undefined): FieldRequest[] | undefine
   }
   return list(undefined);
 }
+
+/** The `fields` text of a selection, the inverse of parseFields: `id,assigned_pages.limit(5){id,tasks}`. */
+export function fieldsText(requests: FieldRequest[]): string {
+  return requests
+    .map((r) => `${r.name}${r.limit !== undefined ? `.limit(${r.limit})` : ''}${r.children ? `{${fieldsText(r.children)}}` : ''}`)
+    .join(',');
+}

@@ -9,6 +9,7 @@ import { baseRole } from './world.ts';
 import { encodeCursor } from './paging.ts';
 import { businessField, time } from './business-node.ts';
 import { assetNode } from './asset-nodes.ts';
+import { fieldsText } from './field-selection.ts';
 
 /** Nested edge expansion (`assigned_ad_accounts{id,tasks}`): one page of 25 (or `.limit(n)`). */
 function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ id: string }> {
@@ -24,7 +25,10 @@ function assignedAssetsField(type: Asset['type'], edge: string): FieldGetter<{ i
     if (page.length > 0) {
       const after = encodeCursor(page[page.length - 1].a.seq);
       out.paging = { cursors: { before: encodeCursor(page[0].a.seq), after } };
-      if (views.length > limit) (out.paging as Record<string, unknown>).next = `${ctx.edgeUrl(person.id, edge)}?${ctx.linkQuery}limit=${limit}&after=${after}`;
+      // `next` keeps the sub-fields asked for, like a top-level edge's next keeps `fields`
+      // (https://developers.facebook.com/docs/graph-api/results): following it must not fall back to defaults.
+      const fields = sub.children ? `fields=${encodeURIComponent(fieldsText(sub.children))}&` : '';
+      if (views.length > limit) (out.paging as Record<string, unknown>).next = `${ctx.edgeUrl(person.id, edge)}?${ctx.linkQuery}${fields}limit=${limit}&after=${after}`;
     }
     return out;
   };
@@ -68,7 +72,7 @@ export const businessUserNode: NodeType<BusinessUser> = {
     first_name: value((u) => u.first_name ?? u.name.split(' ')[0]),
     last_name: value((u) => u.last_name ?? (u.name.split(' ').slice(1).join(' ') || undefined)),
     title: value((u) => u.title),
-    pending_email: value(() => undefined),
+    pending_email: value((u) => u.pending_email),
     role: value((u) => baseRole(u.role, u.tasks)),
     tasks: value((u) => [...u.tasks]),
     finance_permission: value((u) => u.finance_permission),

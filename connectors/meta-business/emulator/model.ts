@@ -36,6 +36,8 @@ export interface BusinessUser {
   first_name?: string;
   last_name?: string;
   title?: string;
+  /** A new address waiting for the person to verify it (BusinessUser.pending_email). */
+  pending_email?: string;
   finance_permission?: string;
   /** The invite this person accepted (BusinessUser.business_role_request). */
   requestId?: string;

@@ -4,7 +4,7 @@
  * (share or unshare one asset). Only the asset's OWNER business can share it (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business, connectors/meta-business/README.md [INF] → 200).
  */
 import { GraphError, invalidParameter, requiredParameter, unknownPath, unsupportedRequest } from './graph-error.ts';
-import { requireAssetAccess, requireOwnBusiness } from './access.ts';
+import { requireAssetAccess, requireOwnBusiness, requireScope } from './access.ts';
 import { checkBusinessToBusiness } from './guards.ts';
 import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.ts';
 import { project } from './node-fields.ts';
@@ -88,6 +88,10 @@ export function listAssetAgencies(ctx: GraphContext, asset: Asset, edge = 'agenc
 /** POST /{asset}/agencies: share, or change the permitted tasks of an existing share (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   requireOwner(ctx, asset);
+  // Sharing a Page "needs a Page token" (B2B guide); a system user's token with the Page permission
+  // `pages_manage_metadata` is the equivalent the emulator accepts (connectors/meta-business/README.md
+  // [INF]), never a token without it (https://developers.facebook.com/docs/graph-api/reference/page).
+  if (asset.type === 'page') requireScope(ctx, 'pages_manage_metadata');
   const partnerId = ctx.param('business');
   if (!partnerId) throw requiredParameter('business');
   if (partnerId === asset.ownerBusinessId) throw invalidParameter(`Business ${partnerId} already owns ${asset.id}`);

@@ -154,6 +154,22 @@ describe('invites: pending BusinessRoleRequest until accepted (https://developer
 });
 
 describe('business users: role changes, removal, last admin (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user, connectors/meta-business/README.md [INF])', () => {
+  test('a new email waits for verification in pending_email; clear_pending_email drops it (business-user reference)', async () => {
+    const g = await startTestGraph();
+    try {
+      const eve = SANDBOX.employees[0];
+      const before = (await g.get(`/${eve}`, { fields: 'email' })).body.email;
+      assert.deepEqual((await g.post(`/${eve}`, { email: 'eve.new@sandbox.example', skip_verification_email: 'true' })).body, { success: true });
+      const after = (await g.get(`/${eve}`, { fields: 'email,pending_email' })).body;
+      assert.equal(after.email, before, 'the address in use stays until the person verifies the new one');
+      assert.equal(after.pending_email, 'eve.new@sandbox.example');
+      assert.deepEqual((await g.post(`/${eve}`, { clear_pending_email: 'true' })).body, { success: true });
+      assert.equal((await g.get(`/${eve}`, { fields: 'email,pending_email' })).body.pending_email, undefined);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('demoting or removing the last admin is 3914; with two admins the first may go', async () => {
     const g = await startTestGraph();
     try {
@@ -183,6 +199,20 @@ describe('business users: role changes, removal, last admin (https://developers.
       const left = await g.get('/act_111/assigned_users', { business: BIZ });
       assert.ok(!left.body.data.some((u: { id: string }) => u.id === eve));
       assert.ok(!g.emulator.control.state().assignments.some((a) => a.userId === eve));
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('the next page of a nested edge keeps the sub-fields asked for (results guide: next keeps fields)', async () => {
+    const g = await startTestGraph();
+    try {
+      const sys = await g.get(`/${SANDBOX.systemUserId}`, { fields: 'assigned_ad_accounts.limit(1){id,name}' });
+      assert.deepEqual(sys.body.assigned_ad_accounts.data, [{ id: 'act_111', name: 'Sandbox Ads - Main' }]);
+      const next = new URL(sys.body.assigned_ad_accounts.paging.next);
+      assert.equal(next.searchParams.get('fields'), 'id,name');
+      const rest = await fetch(next).then((r) => r.json());
+      assert.deepEqual(rest.data.map((a: { id: string; name?: string }) => Object.keys(a).sort()), [['id', 'name']]);
     } finally {
       await g.close();
     }

@@ -65,8 +65,11 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promis
   } catch (err) {
     if (!isConnectorError(err)) throw err;
     if (err.kind === 'not-found') return 'already-done';
-    // 40002 on an address that belongs to a member: the person accepted in the meantime.
-    if (err.kind === 'invalid-argument' && err.field === 'user_email') {
+    // 40002 on an address that belongs to a member: the person accepted in the meantime. Any 40002
+    // is checked by re-reading the row, not only one whose message starts with `user_email:`:
+    // TikTok's messages are free text and the code is what to branch on ("Return codes",
+    // https://business-api.tiktok.com/portal/docs?id=1737172488964097).
+    if (err.kind === 'invalid-argument' && err.providerCode === '40002') {
       const row = await findRow(ctx, email, what);
       if (row?.relation_status === 'BOUND') {
         throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause: err });
