@@ -130,6 +130,9 @@ describe('hubwarden CLI against a test server', () => {
     for (const empty of ['', ' ', ',']) assertOneLineError(await cli(['apply', 'r-1', '--members', empty, ...auth]), 1, /--members names no member id/);
     assert.equal(agent.writes().filter((c) => c.method === 'applyReport').length, applied, 'no report applied');
     assertOneLineError(await cli(['tasks', '--url', 'http://127.0.0.1:1', '--token', 'x']), 1, /cannot reach hubwarden at http:\/\/127\.0\.0\.1:1/);
+    const withPassword = await cli(['tasks', '--url', 'http://admin:s3cret-pw@127.0.0.1:1', '--token', 'x']);
+    assertOneLineError(withPassword, 2, /server URL .* has a user name or password in it/);
+    assert.doesNotMatch(withPassword.stderr, /s3cret-pw/);
     assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
   });
 
