@@ -158,6 +158,25 @@ hubs:
     ]);
   });
 
+  test('an empty secret file is refused at the path that needs it, as an empty env variable is', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'empty'), '');
+    await writeFile(join(dir, 'newline-only'), '\n');
+    const problems = problemsOf(`
+server: { adminTokens: [file:empty, env:ADMIN_TOKEN] }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: file:newline-only }
+`, { ADMIN_TOKEN: '' }, join(dir, 'hubwarden.yaml'));
+    assert.deepEqual(problems, [
+      `server.adminTokens[0]: ${join(dir, 'empty')} is empty`,
+      'server.adminTokens[1]: environment variable ADMIN_TOKEN is not set',
+      `hubs[0].meta.accessToken: ${join(dir, 'newline-only')} is empty`,
+    ]);
+  });
+
   test('PORT overrides server.port; a non-numeric PORT is named', () => {
     assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);
