@@ -181,7 +181,11 @@ hubs:
     assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);
     assert.equal(parseConfig(minimal, '/x.yaml', { PORT: '3000' }).file.server.port, 3000);
-    assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number, got "eighty"']);
+    assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number from 0 to 65535, got "eighty"']);
+    // PORT is not in the file: a bad one is named as PORT, never as a server.port the file does not have.
+    for (const port of ['99999', '-1', '0x1F90', '1e3', '80.5']) {
+      assert.deepEqual(problemsOf(`server: { port: 9000 }\n${minimal}`, { PORT: port }), [`PORT: expected a whole number from 0 to 65535, got "${port}"`]);
+    }
     // A file that is not a mapping is refused by the schema, with its path, PORT or not.
     for (const text of ['hello', '- a\n- b']) {
       assert.throws(() => parseConfig(text, '/x.yaml', { PORT: '9000' }), (e: unknown) => e instanceof ConfigError && /\/x\.yaml/.test(e.message) && /expected object/.test(e.message));

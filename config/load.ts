@@ -82,8 +82,11 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // with the file's path (a scalar or a list is not a config).
   const mapping = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
   if (mapping && env.PORT !== undefined && env.PORT !== '') {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port)) throw new ConfigError(absolute, [`PORT: expected a whole number, got "${env.PORT}"`]);
+    // Checked here, not left to the schema: it would name server.port, a key the file may not
+    // have, for a value that came from the environment. Decimal digits only (Number() also takes
+    // 0x1F90 and 1e3); a TCP port is 16 bits (RFC 9293 §3.1).
+    const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
+    if (!(port <= 65535)) throw new ConfigError(absolute, [`PORT: expected a whole number from 0 to 65535, got "${env.PORT}"`]);
     const server = typeof raw.server === 'object' && raw.server !== null && !Array.isArray(raw.server) ? raw.server : {};
     raw.server = { ...server, port };
   }
