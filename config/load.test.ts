@@ -158,6 +158,33 @@ hubs:
     ]);
   });
 
+  test('only secret keys are resolved: a group or label that starts with env: or file: is plain text', () => {
+    const env = { A: 'a', O: 'o', P: 'p', H: 'h', T: 't', E: 'e', D: 'postgres://h/db', M: 'm', MP: 'mp', K: 'k', S: 's' };
+    const config = parseConfig(`
+server:
+  adminTokens: [env:A]
+  oidc: { issuer: https://idp.example, clientId: c, clientSecret: env:O }
+store: { kind: postgres, url: env:D }
+identityProviders:
+  okta: { kind: okta, orgUrl: https://acme.okta.example, token: env:T, privateKey: env:P, eventHookSecret: env:H }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: env:E, extensionAppId: x }
+hubs:
+  - id: meta-main
+    label: "env: production"
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:M }
+    scim: { tokens: [env:S] }
+    teams: [{ group: "env:prod-advertisers", appRole: EMPLOYEE }, { group: "file:shared-drive", appRole: EMPLOYEE }]
+    partners: [{ businessId: "42", token: env:MP }]
+  - id: tiktok-main
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:K }
+`, '/x.yaml', env);
+    assert.deepEqual(config.file.hubs[0]!.teams.map((t) => t.group), ['env:prod-advertisers', 'file:shared-drive']);
+    for (const [name, value] of Object.entries(env)) assert.equal(config.secret(`env:${name}`).reveal(), value, `env:${name} resolved`);
+    assert.throws(() => config.secret('env:prod-advertisers'), /does not appear/);
+  });
+
   test('an empty secret file is refused at the path that needs it, as an empty env variable is', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
