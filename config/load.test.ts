@@ -158,11 +158,61 @@ hubs:
     ]);
   });
 
+  test('only secret keys are resolved: a group or label that starts with env: or file: is plain text', () => {
+    const env = { A: 'a', O: 'o', P: 'p', H: 'h', T: 't', E: 'e', D: 'postgres://h/db', M: 'm', MP: 'mp', K: 'k', S: 's' };
+    const config = parseConfig(`
+server:
+  adminTokens: [env:A]
+  oidc: { issuer: https://idp.example, clientId: c, clientSecret: env:O }
+store: { kind: postgres, url: env:D }
+identityProviders:
+  okta: { kind: okta, orgUrl: https://acme.okta.example, token: env:T, privateKey: env:P, eventHookSecret: env:H }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: env:E, extensionAppId: x }
+hubs:
+  - id: meta-main
+    label: "env: production"
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:M }
+    scim: { tokens: [env:S] }
+    teams: [{ group: "env:prod-advertisers", appRole: EMPLOYEE }, { group: "file:shared-drive", appRole: EMPLOYEE }]
+    partners: [{ businessId: "42", token: env:MP }]
+  - id: tiktok-main
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", accessToken: env:K }
+`, '/x.yaml', env);
+    assert.deepEqual(config.file.hubs[0]!.teams.map((t) => t.group), ['env:prod-advertisers', 'file:shared-drive']);
+    for (const [name, value] of Object.entries(env)) assert.equal(config.secret(`env:${name}`).reveal(), value, `env:${name} resolved`);
+    assert.throws(() => config.secret('env:prod-advertisers'), /does not appear/);
+  });
+
+  test('an empty secret file is refused at the path that needs it, as an empty env variable is', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'empty'), '');
+    await writeFile(join(dir, 'newline-only'), '\n');
+    const problems = problemsOf(`
+server: { adminTokens: [file:empty, env:ADMIN_TOKEN] }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: file:newline-only }
+`, { ADMIN_TOKEN: '' }, join(dir, 'hubwarden.yaml'));
+    assert.deepEqual(problems, [
+      `server.adminTokens[0]: ${join(dir, 'empty')} is empty`,
+      'server.adminTokens[1]: environment variable ADMIN_TOKEN is not set',
+      `hubs[0].meta.accessToken: ${join(dir, 'newline-only')} is empty`,
+    ]);
+  });
+
   test('PORT overrides server.port; a non-numeric PORT is named', () => {
     assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);
     assert.equal(parseConfig(minimal, '/x.yaml', { PORT: '3000' }).file.server.port, 3000);
-    assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number, got "eighty"']);
+    assert.deepEqual(problemsOf(minimal, { PORT: 'eighty' }), ['PORT: expected a whole number from 0 to 65535, got "eighty"']);
+    // PORT is not in the file: a bad one is named as PORT, never as a server.port the file does not have.
+    for (const port of ['99999', '-1', '0x1F90', '1e3', '80.5']) {
+      assert.deepEqual(problemsOf(`server: { port: 9000 }\n${minimal}`, { PORT: port }), [`PORT: expected a whole number from 0 to 65535, got "${port}"`]);
+    }
     // A file that is not a mapping is refused by the schema, with its path, PORT or not.
     for (const text of ['hello', '- a\n- b']) {
       assert.throws(() => parseConfig(text, '/x.yaml', { PORT: '9000' }), (e: unknown) => e instanceof ConfigError && /\/x\.yaml/.test(e.message) && /expected object/.test(e.message));

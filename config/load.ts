@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ConfigFile } from './schema.ts';
-import { resolveSecret, Secret } from './secret-ref.ts';
+import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/hubwarden.yaml';
 
@@ -44,14 +44,41 @@ function issueLines(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
-/** Where secret references sit: every string that validated as one, with its path. */
-export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Array<{ ref: string; path: PropertyKey[] }>): void {
-  if (typeof value === 'string') {
-    if (/^(env:|file:)/.test(value)) out.push({ ref: value, path });
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => collectSecretRefs(v, [...path, i], out));
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) collectSecretRefs(v, [...path, k], out);
+/**
+ * Where secret references sit: the values of keys the schema declares as `secretRef`, with their
+ * paths. Walked along the schema, not by the look of a string: a SCIM group displayName or a label
+ * may start with "env:" or "file:" (any string is a valid displayName, RFC 7643 §4.2), and it is
+ * text, not a variable to read or a file to open.
+ */
+export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Array<{ ref: string; path: PropertyKey[] }>, schema: z.ZodType = configSchema): void {
+  if (schema === secretRef) {
+    if (typeof value === 'string') out.push({ ref: value, path });
+    return;
+  }
+  const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+  switch (def.type) {
+    case 'optional': case 'default': case 'nullable': case 'readonly': case 'prefault': case 'catch':
+      return collectSecretRefs(value, path, out, def.innerType);
+    case 'pipe':
+      return collectSecretRefs(value, path, out, def.out);
+    case 'array':
+      if (Array.isArray(value)) value.forEach((v, i) => collectSecretRefs(v, [...path, i], out, def.element));
+      return;
+    case 'record':
+      if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectSecretRefs(v, [...path, k], out, def.valueType);
+      return;
+    case 'object':
+      if (value && typeof value === 'object') for (const [k, child] of Object.entries(def.shape as Record<string, z.ZodType>)) collectSecretRefs((value as Record<string, unknown>)[k], [...path, k], out, child);
+      return;
+    case 'union': {
+      // The option the value is (a discriminated union by its discriminator: the hub's connector, the store's kind).
+      const key = def.discriminator as string | undefined;
+      const tag = key && value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      const option = (def.options as z.ZodType[]).find((o) => (key ? (o as z.ZodObject).shape[key].safeParse(tag).success : o.safeParse(value).success));
+      if (option) collectSecretRefs(value, path, out, option);
+      return;
+    }
+    default:
   }
 }
 
@@ -82,8 +109,11 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // with the file's path (a scalar or a list is not a config).
   const mapping = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
   if (mapping && env.PORT !== undefined && env.PORT !== '') {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port)) throw new ConfigError(absolute, [`PORT: expected a whole number, got "${env.PORT}"`]);
+    // Checked here, not left to the schema: it would name server.port, a key the file may not
+    // have, for a value that came from the environment. Decimal digits only (Number() also takes
+    // 0x1F90 and 1e3); a TCP port is 16 bits (RFC 9293 §3.1).
+    const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
+    if (!(port <= 65535)) throw new ConfigError(absolute, [`PORT: expected a whole number from 0 to 65535, got "${env.PORT}"`]);
     const server = typeof raw.server === 'object' && raw.server !== null && !Array.isArray(raw.server) ? raw.server : {};
     raw.server = { ...server, port };
   }

@@ -41,9 +41,15 @@ export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessE
     return new Secret(value, ref);
   }
   const path = resolve(baseDir, ref.slice(5));
+  let value: string;
   try {
-    return new Secret(readFileSync(path, 'utf8').replace(/\r?\n$/, ''), ref);
+    value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
     return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
   }
+  // An empty file is a missing secret, as an empty variable is: accepted, it made an admin or SCIM
+  // token nobody can present (RFC 6750 §2.1: b64token is one or more characters) and a connector
+  // credential every call is refused with, and the CLI blamed "spaces or line breaks" in it.
+  if (value === '') return `${path} is empty`;
+  return new Secret(value, ref);
 }

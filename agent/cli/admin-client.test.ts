@@ -23,3 +23,25 @@ test('an unreachable server is reported without the token, even when the transpo
   });
   await assert.rejects(client.get('/hubs'), (e: unknown) => e instanceof CliError && /cannot reach hubwarden/.test(e.message) && !e.message.includes(token));
 });
+
+test('a server URL with a user name or password is refused, and the password never echoed (fetch cannot send it anyway)', async () => {
+  const password = 's3cret-Basic-pw';
+  for (const url of [`http://admin:${password}@127.0.0.1:9`, `http://admin:${password}@127.0.0.1:99999`, `https://${password}@hubwarden.example/`]) {
+    let called = false;
+    let error: unknown;
+    try {
+      await adminClient(url, 'token', async () => { called = true; throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`); }).get('/hubs');
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof CliError, `refused: ${String(error)}`);
+    assert.equal(called, false, 'no request');
+    assert.match(error.message, /user name or password/);
+    assert.ok(!error.message.includes(password), error.message);
+  }
+});
+
+test('a server URL that is not one is named (no credentials in it to hide)', async () => {
+  await assert.rejects(async () => adminClient('localhost:8080', 'token', async () => { throw new Error('not called'); }).get('/hubs'),
+    (e: unknown) => e instanceof CliError && e.exitCode === 2 && /"localhost:8080" is not an http\(s\) URL/.test(e.message));
+});

@@ -15,8 +15,25 @@ export interface AdminClient {
 /** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
 const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
+/**
+ * The server URL, checked before any request. A user name or password in it (RFC 3986 §3.2.1
+ * userinfo) would be echoed by every error that names the server, and fetch refuses such a URL
+ * anyway (https://fetch.spec.whatwg.org/#dom-request: "includes credentials" is a TypeError): the
+ * admin token authenticates. The message never repeats the userinfo, even of a URL that fails to parse.
+ */
+function serverUrl(baseUrl: string): string {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(baseUrl);
+  if (userinfo) throw new CliError('the server URL (--url, HUBWARDEN_URL or server.publicUrl) has a user name or password in it: leave them out, the admin token authenticates', 2);
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch { /* named below */ }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CliError(`the server URL "${baseUrl}" is not an http(s) URL (--url, HUBWARDEN_URL or server.publicUrl)`, 2);
+  return baseUrl;
+}
+
 export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fetch = fetch, apiPath = '/api/v1'): AdminClient {
-  const root = `${baseUrl.replace(/\/+$/, '')}${apiPath}`;
+  const root = `${serverUrl(baseUrl).replace(/\/+$/, '')}${apiPath}`;
   // Checked here so the error names the problem without echoing the secret to the terminal.
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
   async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {

@@ -5,6 +5,7 @@ import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask } from './task-progress.ts';
+import { offboardOutcome } from './offboard-outcome.ts';
 import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
@@ -29,7 +30,7 @@ export function registerDecisionCommands(program: Command): void {
     });
   }
 
-  program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub and wait for it')
+  program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub, wait, and print each removal (exit 1 if one failed)')
     .option('--no-wait', 'start offboarding and print its task id')
     .action(async (email: string, opts: { wait: boolean }) => {
       const client = connect(global());
@@ -37,8 +38,14 @@ export function registerDecisionCommands(program: Command): void {
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${body.taskId}`);
       const task: TaskView = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
-      out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}`);
-      if (task.status !== 'completed') throw new CliError(`offboarding of ${email} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
+      if (task.status !== 'completed') {
+        out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}`);
+        throw new CliError(`offboarding of ${email} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
+      }
+      // The parent completes whatever its removals did: what happened to the seats is in its children.
+      const outcome = await offboardOutcome(client, task, email);
+      out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}\n${outcome.text}`);
+      if (outcome.error) throw outcome.error;
     });
 
   program.command('audit').description('the audit log')

@@ -82,6 +82,27 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(audit.stdout, /offboard\s.*admin:admin-token:[0-9a-f]{6}/);
   });
 
+  test('offboard says what it removed; a failed removal exits 1 naming it; nothing to remove is said, not hidden behind "completed"', async () => {
+    agent.offboardChildren.set('jane@example.com', [
+      { hubId: 'acme-ads', status: 'completed' },
+      { hubId: 'beta-shop', status: 'failed', error: 'meta-business: remove business user 2001: permission denied (code 200)' },
+    ]);
+    try {
+      const run = await cli(['offboard', 'jane@example.com', ...auth]);
+      assert.match(run.stdout, /^task t-\d+ offboard jane@example\.com: completed$/m);
+      assert.match(run.stdout, /^ +completed +remove-member acme-ads: remove jane@example\.com from acme-ads$/m);
+      assert.match(run.stdout, /^ +failed +remove-member beta-shop: remove jane@example\.com from beta-shop: meta-business: remove business user 2001: permission denied \(code 200\)$/m);
+      assertOneLineError(run, 1, /offboarding of jane@example\.com: 1 of 2 removal\(s\) failed: meta-business: remove business user 2001: permission denied/);
+    } finally {
+      agent.offboardChildren.delete('jane@example.com');
+    }
+    // raj holds nothing hubwarden may remove (a typo'd or already-removed person looks the same): said, exit 0.
+    const nothing = await cli(['offboard', 'raj@example.com', ...auth]);
+    assert.equal(nothing.code, 0, nothing.stderr);
+    assert.match(nothing.stdout, /^nothing removed: raj@example\.com holds no seat or pending invite hubwarden may remove on any hub/m);
+    assert.match(nothing.stdout, /hubwarden audit --email raj@example\.com --action offboard/);
+  });
+
   test('offers lists a person\'s offers (table and --json); claim claims one and waits; an expired one is one line, exit 1', async () => {
     const offers = await cli(['offers', 'jane@example.com', ...auth]);
     assert.equal(offers.code, 0, offers.stderr);
@@ -109,6 +130,9 @@ describe('hubwarden CLI against a test server', () => {
     for (const empty of ['', ' ', ',']) assertOneLineError(await cli(['apply', 'r-1', '--members', empty, ...auth]), 1, /--members names no member id/);
     assert.equal(agent.writes().filter((c) => c.method === 'applyReport').length, applied, 'no report applied');
     assertOneLineError(await cli(['tasks', '--url', 'http://127.0.0.1:1', '--token', 'x']), 1, /cannot reach hubwarden at http:\/\/127\.0\.0\.1:1/);
+    const withPassword = await cli(['tasks', '--url', 'http://admin:s3cret-pw@127.0.0.1:1', '--token', 'x']);
+    assertOneLineError(withPassword, 2, /server URL .* has a user name or password in it/);
+    assert.doesNotMatch(withPassword.stderr, /s3cret-pw/);
     assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
   });
 

@@ -38,6 +38,12 @@ export class FakeAgent implements AgentApi {
   pollsUntilDone = 2;
   /** When set, check-for-updates tasks end `failed` with this error instead of completing. */
   checkFailure: { kind: string; message: string } | undefined;
+  /**
+   * The removals an offboarding of this email spawns, as the real agent does (agent/dispatch/offboard.ts):
+   * one child task each, finished with this status when the parent completes; the parent's result
+   * counts them. An email not listed has nothing to remove (result: 0 operations, no child).
+   */
+  readonly offboardChildren = new Map<string, Array<{ hubId: string; status: 'completed' | 'failed'; error?: string }>>();
   private seq = 0;
   private polls = new Map<string, number>();
   readonly tasksById = new Map<string, TaskView>();
@@ -174,7 +180,22 @@ export class FakeAgent implements AgentApi {
     const done = polls >= this.pollsUntilDone;
     const failure = done && task.kind === 'check-for-updates' ? this.checkFailure : undefined;
     const next: TaskView = { ...task, status: failure ? 'failed' : done ? 'completed' : 'running', ...(failure ? { lastError: failure } : {}), attempts: 1, updatedAt: at(12), progress: { done: done ? 4 : Math.min(3, polls * 2), total: 4, phase: done ? 'done' : 'listing members' }, ...(done ? { startedAt: at(11), completedAt: at(12), result: task.kind === 'check-for-updates' ? FAKE_CHECK_RESULT : { changed: 1 } } : {}) };
+    if (done && task.kind === 'offboard') return this.finishOffboard(next);
     this.tasksById.set(id, next);
+    return next;
+  }
+
+  /** An offboarding parent completes after its children: they finish, and its result counts them. */
+  private finishOffboard(parent: TaskView): TaskView {
+    const email = /^offboard (\S+) from every hub$/.exec(parent.summary)?.[1] ?? '';
+    const children = this.offboardChildren.get(email) ?? [];
+    for (const c of children) {
+      const child = this.newTask('remove-member', parent.trigger, `remove ${email} from ${c.hubId}`, c.hubId, parent.id);
+      this.tasksById.set(child.id, { ...child, status: c.status, attempts: 1, completedAt: at(12), ...(c.error ? { lastError: { kind: 'permission-denied', message: c.error } } : {}) });
+    }
+    const result = { hubs: [...new Set(children.map((c) => c.hubId))], operations: children.length, reported: [] };
+    const next: TaskView = { ...parent, result };
+    this.tasksById.set(parent.id, next);
     return next;
   }
 

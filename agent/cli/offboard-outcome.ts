@@ -1,0 +1,40 @@
+import type { TaskView } from '../api.ts';
+import type { AdminClient } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
+import { fetchPages } from './paging.ts';
+
+/**
+ * What an offboarding did, as `hubwarden offboard` prints it after the task line. The offboard
+ * task is a parent: it queues one removal per seat or pending invite on every hub and completes
+ * once they have finished, whatever their outcome (agent/dispatch/offboard.ts). So its own
+ * `completed` says nothing about the person's access: the removals are its children
+ * (`GET /api/v1/tasks?parentId=`), and a failed one means the person still holds that seat.
+ * "If you change state, tell the user" and a non-zero exit on failure: https://clig.dev/#output,
+ * https://clig.dev/#the-basics.
+ */
+interface OffboardResult {
+  hubs?: string[];
+  operations?: number;
+  reported?: Array<{ hubId: string; operations: number }>;
+}
+
+const FAILED = new Set(['failed', 'cancelled']);
+
+export async function offboardOutcome(client: AdminClient, task: TaskView, email: string): Promise<{ text: string; children: TaskView[]; error?: CliError }> {
+  const result = (task.result && typeof task.result === 'object' ? task.result : {}) as OffboardResult;
+  const children = (await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER)).items;
+  const lines = children.map((t) => `  ${t.status.padEnd(9)} ${t.kind} ${t.hubId ?? '-'}: ${t.summary}${t.lastError ? `: ${t.lastError.message}` : ''}`);
+  for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${r.hubId} (hubwarden reports --hub ${r.hubId})`);
+  const failed = children.filter((t) => FAILED.has(t.status));
+  const audit = `hubwarden audit --email ${email} --action offboard`;
+  if (children.length === 0 && (result.reported ?? []).length === 0) {
+    // A typo in the email looks exactly like this: never let it pass as a removal.
+    lines.push(`nothing removed: ${email} holds no seat or pending invite hubwarden may remove on any hub (exempted, system-user and last-admin seats are held: ${audit})`);
+  } else {
+    lines.push(`${children.length - failed.length} of ${children.length} removal(s) done${failed.length ? `, ${failed.length} failed` : ''} (${audit})`);
+  }
+  const error = failed.length
+    ? new CliError(`offboarding of ${email}: ${failed.length} of ${children.length} removal(s) failed: ${failed[0].lastError?.message ?? failed[0].status} (hubwarden tasks --status failed)`)
+    : undefined;
+  return { text: lines.join('\n'), children, error };
+}
