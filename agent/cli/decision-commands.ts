@@ -38,12 +38,12 @@ export function registerDecisionCommands(program: Command): void {
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${body.taskId}`);
       const task: TaskView = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      // What happened to each seat is in the offboarding's children (its removals).
+      const outcome = await offboardOutcome(client, task, email);
       if (task.status !== 'completed') {
-        out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}`);
+        out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}${outcome.children.length > 0 ? `\n${outcome.text}` : ''}`);
         throw new CliError(`offboarding of ${email} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
       }
-      // The parent completes whatever its removals did: what happened to the seats is in its children.
-      const outcome = await offboardOutcome(client, task, email);
       out.print(task, () => `task ${task.id} offboard ${email}: ${task.status}\n${outcome.text}`);
       if (outcome.error) throw outcome.error;
     });

@@ -5,10 +5,10 @@ import { fetchPages } from './paging.ts';
 
 /**
  * What an offboarding did, as `hubwarden offboard` prints it after the task line. The offboard
- * task is a parent: it queues one removal per seat or pending invite on every hub and completes
- * once they have finished, whatever their outcome (agent/dispatch/offboard.ts). So its own
- * `completed` says nothing about the person's access: the removals are its children
- * (`GET /api/v1/tasks?parentId=`), and a failed one means the person still holds that seat.
+ * task is a parent: it queues one removal per seat or pending invite on every hub, and fails if
+ * one of them failed (agent/dispatch/offboard.ts). The removals are its children
+ * (`GET /api/v1/tasks?parentId=`): they say which seats went, and a failed one means the person
+ * still holds that seat. "Completed" with none means there was nothing to remove.
  * "If you change state, tell the user" and a non-zero exit on failure: https://clig.dev/#output,
  * https://clig.dev/#the-basics.
  */

@@ -89,10 +89,10 @@ describe('hubwarden CLI against a test server', () => {
     ]);
     try {
       const run = await cli(['offboard', 'jane@example.com', ...auth]);
-      assert.match(run.stdout, /^task t-\d+ offboard jane@example\.com: completed$/m);
+      assert.match(run.stdout, /^task t-\d+ offboard jane@example\.com: failed$/m);
       assert.match(run.stdout, /^ +completed +remove-member acme-ads: remove jane@example\.com from acme-ads$/m);
       assert.match(run.stdout, /^ +failed +remove-member beta-shop: remove jane@example\.com from beta-shop: meta-business: remove business user 2001: permission denied \(code 200\)$/m);
-      assertOneLineError(run, 1, /offboarding of jane@example\.com: 1 of 2 removal\(s\) failed: meta-business: remove business user 2001: permission denied/);
+      assertOneLineError(run, 1, /offboarding of jane@example\.com failed: 1 of 2 removal\(s\) did not happen: remove jane@example\.com from beta-shop: failed \(meta-business: remove business user 2001: permission denied/);
     } finally {
       agent.offboardChildren.delete('jane@example.com');
     }

@@ -185,7 +185,10 @@ export class FakeAgent implements AgentApi {
     return next;
   }
 
-  /** An offboarding parent completes after its children: they finish, and its result counts them. */
+  /**
+   * An offboarding parent ends after its children: they finish, and its result counts them; it
+   * fails when one of them failed or was cancelled, as the real agent's (agent/dispatch/offboard.ts).
+   */
   private finishOffboard(parent: TaskView): TaskView {
     const email = /^offboard (\S+) from every hub$/.exec(parent.summary)?.[1] ?? '';
     const children = this.offboardChildren.get(email) ?? [];
@@ -194,7 +197,11 @@ export class FakeAgent implements AgentApi {
       this.tasksById.set(child.id, { ...child, status: c.status, attempts: 1, completedAt: at(12), ...(c.error ? { lastError: { kind: 'permission-denied', message: c.error } } : {}) });
     }
     const result = { hubs: [...new Set(children.map((c) => c.hubId))], operations: children.length, reported: [] };
-    const next: TaskView = { ...parent, result };
+    const failed = children.filter((c) => c.status === 'failed');
+    const next: TaskView = failed.length === 0 ? { ...parent, result } : {
+      ...parent, result, status: 'failed',
+      lastError: { kind: 'internal', message: `${failed.length} of ${children.length} removal(s) did not happen: ${failed.map((c) => `remove ${email} from ${c.hubId}: failed (${c.error})`).join('; ')}` },
+    };
     this.tasksById.set(parent.id, next);
     return next;
   }
