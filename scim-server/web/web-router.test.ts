@@ -155,6 +155,19 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.deepEqual(calls.map((c) => [c.method, (c.args.at(-1) as { type: string }).type]), [['applyReport', 'dashboard'], ['decideApproval', 'dashboard']]);
   });
 
+  test('an administrator claiming an offer for someone through the adapter is audited as the signed-in person', async () => {
+    const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
+    const csrf = await csrfOf(server.url, cookie);
+    const res = await fetch(`${server.url}/ui/api/v1/people/jane@example.com/offers/offer-1/claim`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}',
+    });
+    assert.equal(res.status, 202);
+    const claim = agent.writes().filter((w) => w.method === 'claimOffer').at(-1)!;
+    const actor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN);
+    // Not `admin: admin-token:<the adapter's per-process internal token>`, which names nobody.
+    assert.deepEqual(claim.args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
+  });
+
   test('CSV export of members follows the tab and search; static files need no session, unknown ones are 404', async () => {
     const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
     const res = await fetch(`${server.url}/ui/export/hubs/acme-ads/members.csv?status=unmatched`, { headers: { cookie } });
