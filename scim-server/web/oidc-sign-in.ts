@@ -73,7 +73,10 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       const email = trustedEmail(person);
       if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
       await endSession(ctx, req, res);
-      const actor = person.email ?? `oidc:${person.sub}`;
+      // Who the audit log and the page name: the email only when trusted. An address the IdP marks
+      // `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into a profile; an
+      // administrator by group signing in with one must not have their changes audited under it.
+      const actor = email ?? `oidc:${person.sub}`;
       const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
       await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}) });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
