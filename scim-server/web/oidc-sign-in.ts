@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
 import { PendingLogins } from './oidc-logins.ts';
@@ -8,7 +9,7 @@ import { endSession, startSession, type WebContext } from './web-context.ts';
 
 const STATE_COOKIE = 'hubwarden-oidc';
 const PENDING_MS = 10 * 60_000;
-/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished go first. */
+/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished of the address with the most go first (oidc-logins.ts). */
 const MAX_PENDING = 1_000;
 
 /**
@@ -40,7 +41,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   router.get('/auth/oidc', async (req, res) => {
     try {
       const { url, pending: login } = await client.authorizationUrl(safeNext(ctx.basePath, req.query.next));
-      await pending.add(login);
+      await pending.add(login, clientAddress(req));
       stateCookie(res, login.state);
       res.redirect(303, url);
     } catch (err) {
