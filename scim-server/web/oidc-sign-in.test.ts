@@ -99,6 +99,39 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     assert.doesNotMatch(page, /ceo@acme\.example/, 'the page does not name them by an address nobody verified');
   });
 
+  test('https: the state cookie is __Host- prefixed, so a sibling subdomain cannot plant one (login CSRF)', async () => {
+    const config = parseConfig(`
+server:
+  publicUrl: https://hubwarden.example
+  oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET }
+hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
+`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests' });
+    const store = new MemoryStore();
+    await store.open();
+    const https = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent })]]);
+    try {
+      // The attacker starts a sign-in in their own browser and stops at the IdP's redirect back
+      // (their code, their state); a page on another subdomain of the same site then sets a
+      // cookie with that state for the whole site (Domain=example) and sends the victim to the callback.
+      person = { email: 'attacker@acme.example', email_verified: true };
+      const start = await fetch(`${https.url}/ui/auth/oidc`, { redirect: 'manual' });
+      const set = start.headers.getSetCookie().find((c) => /hubwarden-oidc=/.test(c))!;
+      const authorize = new URL(start.headers.get('location')!);
+      nonces.set('code-attacker', authorize.searchParams.get('nonce')!);
+      const state = authorize.searchParams.get('state')!;
+      const planted = await fetch(`${https.url}/ui/auth/callback?code=code-attacker&state=${encodeURIComponent(state)}`, {
+        redirect: 'manual', headers: { cookie: `hubwarden-oidc=${state}` },
+      });
+      assert.equal(planted.headers.get('location'), '/ui/sign-in?error=expired');
+      assert.equal(planted.headers.getSetCookie().some((c) => /hubwarden-session=[^;]/.test(c)), false, 'the victim is not signed in as the attacker');
+      assert.match(set, /^__Host-hubwarden-oidc=/);
+      assert.match(set, /; Path=\/;/);
+      assert.match(set, /; Secure/);
+    } finally {
+      await https.close();
+    }
+  });
+
   test('a verified email names the person in the audit log', async () => {
     const cookie = await signIn({ email: 'Ada@Acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-verified');
     assert.deepEqual(await checkForUpdatesAs(cookie), { type: 'dashboard', actor: 'ada@acme.example', detail: 'oidc' });

@@ -7,7 +7,6 @@ import { safeNext } from './safe-next.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
-const STATE_COOKIE = 'hubwarden-oidc';
 const PENDING_MS = 10 * 60_000;
 /** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished of the address with the most go first (oidc-logins.ts). */
 const MAX_PENDING = 1_000;
@@ -32,9 +31,16 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
   });
   const pending = new PendingLogins(ctx.sessionStore, PENDING_MS, MAX_PENDING);
+  // On https the `__Host-` prefix, as the session cookie: the browser then takes it only from this
+  // host, Secure, with Path=/ and no Domain (RFC 6265bis §4.1.3.2). Without it a page on another
+  // subdomain of the site could set `hubwarden-oidc=<the attacker's own state>` for the whole
+  // domain and send the victim to the callback with the attacker's code: the state matched, and
+  // the victim was signed in as the attacker (login CSRF, the very thing the state cookie is for).
+  const STATE_COOKIE = ctx.secure ? '__Host-hubwarden-oidc' : 'hubwarden-oidc';
+  const statePath = ctx.secure ? '/' : `${ctx.basePath}/auth`;
   const stateCookie = (res: Parameters<typeof setCookie>[0], value: string) =>
     // Lax: the IdP's redirect back is a cross-site top-level GET, which Lax cookies survive.
-    setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: `${ctx.basePath}/auth`, maxAge: value ? PENDING_MS / 1000 : 0 });
+    setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: statePath, maxAge: value ? PENDING_MS / 1000 : 0 });
   const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
     res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
 
