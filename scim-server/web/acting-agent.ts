@@ -22,6 +22,16 @@ const TRIGGERED = [
   'applyReport', 'decideApproval', 'reevaluatePerson', 'offboard', 'claimOffer',
 ] as const satisfies ReadonlyArray<keyof AgentApi>;
 
+/**
+ * Every AgentApi method that takes a Trigger last, so the typecheck fails when one is added to
+ * the API but not to TRIGGERED: a missing one (claimOffer was) is audited as the adapter's
+ * internal token, a per-process secret that names nobody, instead of the person signed in.
+ */
+type TriggeredMethod = { [K in keyof AgentApi]: AgentApi[K] extends (...args: infer A) => unknown ? (A extends [...unknown[], Trigger] ? K : never) : never }[keyof AgentApi];
+type Unlisted = Exclude<TriggeredMethod, (typeof TRIGGERED)[number]>;
+const everyTriggeredMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyTriggeredMethodListed;
+
 export function agentActingAsSession(agent: AgentApi): AgentApi {
   const wrapped: Record<string, unknown> = {};
   for (const name of TRIGGERED) {

@@ -15,6 +15,8 @@ export interface PendingLoginRecord extends Omit<PendingLogin, 'state'> {
   id: string;
   /** Epoch ms the sign-in started. */
   at: number;
+  /** The client address that started it (auth-failures.ts `clientAddress`): who is pushed out first when full. */
+  from?: string;
 }
 
 declare module '../../agent/store/collections.ts' {
@@ -35,19 +37,48 @@ export class PendingLogins {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async add(login: PendingLogin): Promise<void> {
+  async add(login: PendingLogin, from = ''): Promise<void> {
     const now = this.clock();
     const { state, ...rest } = login;
-    const record: PendingLoginRecord = { ...rest, id: keyOf(state), at: now };
+    const record: PendingLoginRecord = { ...rest, id: keyOf(state), at: now, from };
     await this.store.transact(async (tx) => {
       const n = await tx.count('oidcLogins', '');
       if (n >= this.max) {
-        // Insertion order is oldest first: drop the oldest (and any expired among them).
-        for await (const old of tx.list('oidcLogins', '', { limit: n - this.max + 1 })) tx.delete('oidcLogins', '', old.id);
+        for await (const id of this.evictable(tx.list('oidcLogins', ''), n - this.max + 1, now)) tx.delete('oidcLogins', '', id);
       }
       tx.put('oidcLogins', '', record.id, record);
     });
     await this.dropExpired(now);
+  }
+
+  /**
+   * Which pending sign-ins make room, `count` of them: expired ones, then the oldest of the
+   * address that started the most. Starting a sign-in needs no credential, so dropping the
+   * oldest of everyone's let one client opening `/auth/oidc` in a loop push out every real
+   * sign-in in progress (their callbacks then failed as expired): a denial of service of the
+   * OIDC sign-in (OWASP Denial of Service Cheat Sheet: https://cheatsheetseries.owasp.org/cheatsheets/Denial_of_Service_Cheat_Sheet.html).
+   * Now such a client pushes out its own; a person with one sign-in in progress keeps it.
+   */
+  private async *evictable(records: AsyncIterable<Readonly<PendingLoginRecord>>, count: number, now: number): AsyncGenerator<string> {
+    const byFrom = new Map<string, string[]>(); // insertion order is oldest first, in each list too
+    let left = count;
+    for await (const r of records) {
+      if (now - r.at > this.ttlMs && left > 0) {
+        left--;
+        yield r.id;
+        continue;
+      }
+      const from = r.from ?? '';
+      const ids = byFrom.get(from);
+      if (ids) ids.push(r.id);
+      else byFrom.set(from, [r.id]);
+    }
+    for (; left > 0; left--) {
+      let most: string[] | undefined;
+      for (const ids of byFrom.values()) if (ids.length > 0 && (most === undefined || ids.length > most.length)) most = ids;
+      if (!most) return;
+      yield most.shift()!;
+    }
   }
 
   /** The pending login for `state`, removed so it is used once; undefined when unknown or expired. */

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
 import { PendingLogins } from './oidc-logins.ts';
@@ -6,9 +7,8 @@ import { safeNext } from './safe-next.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
-const STATE_COOKIE = 'hubwarden-oidc';
 const PENDING_MS = 10 * 60_000;
-/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished go first. */
+/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished of the address with the most go first (oidc-logins.ts). */
 const MAX_PENDING = 1_000;
 
 /**
@@ -31,16 +31,23 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
   });
   const pending = new PendingLogins(ctx.sessionStore, PENDING_MS, MAX_PENDING);
+  // On https the `__Host-` prefix, as the session cookie: the browser then takes it only from this
+  // host, Secure, with Path=/ and no Domain (RFC 6265bis §4.1.3.2). Without it a page on another
+  // subdomain of the site could set `hubwarden-oidc=<the attacker's own state>` for the whole
+  // domain and send the victim to the callback with the attacker's code: the state matched, and
+  // the victim was signed in as the attacker (login CSRF, the very thing the state cookie is for).
+  const STATE_COOKIE = ctx.secure ? '__Host-hubwarden-oidc' : 'hubwarden-oidc';
+  const statePath = ctx.secure ? '/' : `${ctx.basePath}/auth`;
   const stateCookie = (res: Parameters<typeof setCookie>[0], value: string) =>
     // Lax: the IdP's redirect back is a cross-site top-level GET, which Lax cookies survive.
-    setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: `${ctx.basePath}/auth`, maxAge: value ? PENDING_MS / 1000 : 0 });
+    setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: statePath, maxAge: value ? PENDING_MS / 1000 : 0 });
   const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
     res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
 
   router.get('/auth/oidc', async (req, res) => {
     try {
       const { url, pending: login } = await client.authorizationUrl(safeNext(ctx.basePath, req.query.next));
-      await pending.add(login);
+      await pending.add(login, clientAddress(req));
       stateCookie(res, login.state);
       res.redirect(303, url);
     } catch (err) {
@@ -73,7 +80,10 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       const email = trustedEmail(person);
       if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
       await endSession(ctx, req, res);
-      const actor = person.email ?? `oidc:${person.sub}`;
+      // Who the audit log and the page name: the email only when trusted. An address the IdP marks
+      // `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into a profile; an
+      // administrator by group signing in with one must not have their changes audited under it.
+      const actor = email ?? `oidc:${person.sub}`;
       const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
       await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}) });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { safeNext } from './safe-next.ts';
 import { sessionOf, type WebContext } from './web-context.ts';
 import type { Session } from './session-store.ts';
 
@@ -39,6 +40,25 @@ export function csrfOk(req: Request, session: Session): boolean {
 }
 
 /**
+ * Where to come back to after signing in when a form was posted without a session (the session
+ * went idle on an open page): the page the form was on, never the form's action. After sign-in
+ * the browser GETs `next` (a 303, RFC 9110 §15.4.4), and a POST-only action such as My access's
+ * Claim answered that GET with 404. The page is the same-origin Referer (`Referrer-Policy:
+ * same-origin` sends it with our own forms), when it is a dashboard path (safeNext); else none.
+ */
+function pageBefore(ctx: WebContext, req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer);
+    const path = `${url.pathname}${url.search}`;
+    return safeNext(ctx.basePath, path) === path ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Pages: no session → redirect to sign-in (with where to come back); API: 401 problem.
  * Every state-changing request must carry the session's CSRF token and come from this origin.
  * An unauthenticated request never reaches a handler that reads hub data.
@@ -50,8 +70,8 @@ export function requireSession(ctx: WebContext, kind: 'page' | 'api'): RequestHa
     sessionOf(ctx, req).then((session) => {
       if (!session) {
         if (kind === 'page') {
-          const back = encodeURIComponent(req.originalUrl);
-          res.redirect(303, `${ctx.basePath}/sign-in?next=${back}`);
+          const back = SAFE_METHODS.has(req.method) ? req.originalUrl : pageBefore(ctx, req);
+          res.redirect(303, back ? `${ctx.basePath}/sign-in?next=${encodeURIComponent(back)}` : `${ctx.basePath}/sign-in`);
         } else {
           sendUnauthenticated(res, 401, 'sign in to the dashboard first', req.originalUrl);
         }

@@ -59,6 +59,28 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(forged.status, 401);
   });
 
+  test('a form posted after the session ended sends the person to sign-in and back to a page that exists', async () => {
+    // The Claim button on My access, clicked after the session went idle: a POST without a session.
+    const res = await fetch(`${server.url}/ui/my-access/offers/offer-1/claim`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: 'stale' }),
+    });
+    assert.equal(res.status, 303);
+    const next = new URL(res.headers.get('location')!, server.url).searchParams.get('next') ?? '/ui/';
+    // After signing in the browser GETs `next`: it must be a page, not the form's POST-only action.
+    const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
+    const back = await fetch(`${server.url}${next}`, { headers: { cookie } });
+    assert.equal(back.status, 200, `${next} answered ${back.status}`);
+    assert.match(back.headers.get('content-type') ?? '', /text\/html/);
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'claimOffer'), [], 'nothing claimed without a session');
+    // With the page it was posted from (our own forms send a same-origin Referer): back to that page.
+    const post = (referer: string) => fetch(`${server.url}/ui/my-access/offers/offer-1/claim`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', referer }, body: '',
+    });
+    assert.equal((await post(`${server.url}/ui/my-access`)).headers.get('location'), '/ui/sign-in?next=%2Fui%2Fmy-access');
+    assert.equal((await post('https://evil.example/phish')).headers.get('location'), '/ui/sign-in');
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'claimOffer'), []);
+  });
+
   test('a wrong admin token is refused and starts no session', async () => {
     const r = await signIn(server.url, 'not-a-configured-token');
     assert.equal(r.status, 401);
@@ -153,6 +175,19 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(approved.status, 200);
     const calls = agent.writes().filter((w) => w.method === 'applyReport' || w.method === 'decideApproval');
     assert.deepEqual(calls.map((c) => [c.method, (c.args.at(-1) as { type: string }).type]), [['applyReport', 'dashboard'], ['decideApproval', 'dashboard']]);
+  });
+
+  test('an administrator claiming an offer for someone through the adapter is audited as the signed-in person', async () => {
+    const cookie = (await signIn(server.url, TEST_ENV.ADMIN_TOKEN)).cookie!;
+    const csrf = await csrfOf(server.url, cookie);
+    const res = await fetch(`${server.url}/ui/api/v1/people/jane@example.com/offers/offer-1/claim`, {
+      method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}',
+    });
+    assert.equal(res.status, 202);
+    const claim = agent.writes().filter((w) => w.method === 'claimOffer').at(-1)!;
+    const actor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN);
+    // Not `admin: admin-token:<the adapter's per-process internal token>`, which names nobody.
+    assert.deepEqual(claim.args.at(-1), { type: 'dashboard', actor, detail: 'admin-token' });
   });
 
   test('CSV export of members follows the tab and search; static files need no session, unknown ones are 404', async () => {
