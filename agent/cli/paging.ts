@@ -15,25 +15,36 @@ export function parseLimit(raw: string | undefined, fallback: number): number {
 }
 
 /**
- * The first `limit` items of a paged list route, fetching as many pages as that takes (offset +
- * limit of the admin API), so `--limit 1000` works although a page holds at most 500. A list
- * that changes while it is paged can show an entry twice or miss one that moved across a page
- * boundary (offset paging has no snapshot); `total` is the count of the last page read.
+ * The first `limit` items of a paged list route, fetching as many pages as that takes, so
+ * `--limit 1000` works although a page holds at most 500. A route that answers a cursor (`next`,
+ * the audit log) is followed by it (`before=next`): entries written meanwhile shift nothing. Other
+ * routes page by offset + limit: a list that changes while it is paged can show an entry twice or
+ * miss one that moved across a page boundary (offset paging has no snapshot). `total` is the
+ * count the first page gave.
  */
 export async function fetchPages<T>(client: AdminClient, path: string, query: URLSearchParams, limit: number): Promise<Page<T>> {
   const items: T[] = [];
-  let total = 0;
-  for (let offset = 0; items.length < limit; ) {
+  let total: number | undefined;
+  let offset = 0;
+  let before: number | undefined;
+  while (items.length < limit) {
     const q = new URLSearchParams(query);
-    q.set('offset', String(offset));
+    q.set('offset', String(before === undefined ? offset : 0));
+    if (before !== undefined) q.set('before', String(before));
     q.set('limit', String(Math.min(API_PAGE, limit - items.length)));
-    const page = await client.get<{ total: number; items: T[] }>(`${path}?${q}`);
-    total = page.total;
+    const page = await client.get<{ total: number; items: T[]; next?: number }>(`${path}?${q}`);
+    total ??= page.total;
     items.push(...page.items);
+    if (page.items.length === 0) break;
+    if (typeof page.next === 'number') {
+      before = page.next;
+      continue;
+    }
+    if (before !== undefined) break; // a cursor's last page
     offset += page.items.length;
-    if (page.items.length === 0 || offset >= page.total) break;
+    if (offset >= page.total) break;
   }
-  return { total, offset: 0, limit, items };
+  return { total: total ?? 0, offset: 0, limit, items };
 }
 
 export type Format = 'table' | 'json' | 'csv';

@@ -18,6 +18,30 @@ describe('hubwarden exports and paging against a test server', () => {
   });
   after(() => server.close());
 
+  test('audit pages follow the cursor: entries written between two pages repeat none', async () => {
+    const before = agent.auditLog.length;
+    const probe = (seq: number, why: string) => ({ seq, at: '2026-11-21T00:00:00.000Z', hubId: 'acme-ads', trigger: { type: 'schedule' as const }, action: 'cursor-probe', why, outcome: 'ok' as const });
+    for (let i = 0; i < 700; i++) agent.auditLog.push(probe(10_000 + i, `probe ${i}`));
+    const original = agent.audit.bind(agent);
+    let pages = 0;
+    agent.audit = async (q) => {
+      const page = await original(q);
+      if (++pages === 1) for (let i = 0; i < 3; i++) agent.auditLog.push(probe(20_000 + i, `written meanwhile ${i}`));
+      return page;
+    };
+    try {
+      const run = await cli(['audit', '--action', 'cursor-probe', '--limit', '1000', '--json', ...auth]);
+      assert.equal(run.code, 0, run.stderr);
+      const seqs = JSON.parse(run.stdout).items.map((e: { seq: number }) => e.seq);
+      assert.equal(pages, 2);
+      assert.equal(new Set(seqs).size, seqs.length, 'no entry twice');
+      assert.equal(seqs.length, 700, 'every entry there was when the listing began, once');
+    } finally {
+      agent.audit = original;
+      agent.auditLog.splice(before);
+    }
+  });
+
   test('--limit above the API page size fetches the pages (audit, tasks, members)', async () => {
     const before = agent.auditLog.length;
     for (let i = 0; i < 1_150; i++) agent.auditLog.push({ seq: before + i + 1, at: `2026-11-20T00:00:00.000Z`, hubId: 'acme-ads', trigger: { type: 'schedule' }, action: 'paging-probe', why: `probe ${i}`, outcome: 'ok' });
