@@ -61,4 +61,24 @@ describe('rate-limit blocks', () => {
     assert.ok(Date.now() - started >= 190, 'ran again only after the wait Meta asked for');
     await runner.stop();
   });
+
+  test('a block survives a restart: queued tasks of the scope still wait for it', async () => {
+    // Meta's invite limit: "you should resume 24 hours later"
+    // (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+    const calls: string[] = [];
+    const store = new MemoryStore();
+    const handler = throttledOnce(new ConnectorError('rate-limited', 'invite limit [17]', { retryAfterMs: 24 * 3_600_000, limitScope: 'invite:1' }), calls);
+    const first = runnerOn(store, handler);
+    await first.start();
+    const ids = await enqueueInvites(store, ['i1', 'i2', 'i3']);
+    await until(async () => (await store.get('tasks', 'h1', ids[0]!))?.status === 'waiting');
+    await first.stop();
+    const second = runnerOn(store, handler);
+    await second.start();
+    await sleep(80);
+    assert.deepEqual(calls, ['i1'], 'no invite calls into the blocked scope after the restart');
+    assert.deepEqual((await Promise.all(ids.map((id) => store.get('tasks', 'h1', id)))).map((t) => t?.status), ['waiting', 'queued', 'queued']);
+    assert.ok((second.nextDueAt() ?? 0) > Date.now() + 23 * 3_600_000, 'the runner wakes when the block ends');
+    await second.stop();
+  });
 });
