@@ -94,7 +94,9 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     // as one (the AbortError is no ConnectorError), a check for updates cut short by a restart
     // was failed, audited and reported failed to the workflow that asked for it; it is handed
     // back instead and runs again at the next start, marked interrupted.
-    if (!abort.signal.aborted) outcome = { status: 'error', decision: decideRetry(err, task.attempts, d.backoff) };
+    // Attempts that only waited (a throttle, a paused hub) are not failures: before, three waits for
+    // a rate limit left an `internal` error (3 attempts) no retry at all.
+    if (!abort.signal.aborted) outcome = { status: 'error', decision: decideRetry(err, task.attempts - (task.attemptsWaited ?? 0), d.backoff) };
   } finally {
     if (calls) d.permits.release(task.hubId);
     releaseSlot();

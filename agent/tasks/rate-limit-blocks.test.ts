@@ -82,3 +82,24 @@ describe('rate-limit blocks', () => {
     await second.stop();
   });
 });
+
+test('waiting out a rate limit spends none of the attempts a transient error is allowed', async () => {
+  // The retry table gives `internal` 3 attempts; three waits for a throttle (TikTok's 40100, Meta's
+  // code 4) before it must not leave the first internal error none.
+  const errors = [
+    ...[1, 2, 3].map(() => new ConnectorError('rate-limited', 'throttled', { retryAfterMs: 5, limitScope: 'app' })),
+    new ConnectorError('internal', 'unexpected answer'),
+  ];
+  const store = new MemoryStore();
+  const runner = new TaskRunner({
+    store, hubs: () => new Map(), connectorFor: () => undefined, log: silent, backoffBaseMs: 5, backoffMaxMs: 20,
+    handlers: [{ kind: 'k', async run() { const err = errors.shift(); if (err) throw err; return { status: 'completed' }; } }],
+  });
+  await runner.start();
+  const [id] = await enqueueInvites(store, ['i1']);
+  await until(async () => ['completed', 'failed'].includes((await store.get('tasks', 'h1', id!))?.status ?? ''));
+  const t = (await store.get('tasks', 'h1', id!))!;
+  assert.equal(t.status, 'completed', t.lastError?.message);
+  assert.equal(t.attempts, 5);
+  await runner.stop();
+});

@@ -46,6 +46,7 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
     const d = outcome.decision;
     const lastError = { kind: d.kind, message: d.message };
     if (d.notApplied) ended.attemptsRefused = (t.attemptsRefused ?? 0) + 1;
+    if (d.action === 'wait-rate-limit' || d.action === 'pause-hub') ended.attemptsWaited = (t.attemptsWaited ?? 0) + 1;
     switch (d.action) {
       case 'wait-rate-limit':
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, nextRunAt: new Date(now.getTime() + d.delayMs).toISOString(), waitReason: `rate-limited${d.scope ? ` ${d.scope}` : ''}` }, now);
