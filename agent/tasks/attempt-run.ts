@@ -97,6 +97,12 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     // Attempts that only waited (a throttle, a paused hub) are not failures: before, three waits for
     // a rate limit left an `internal` error (3 attempts) no retry at all.
     if (!abort.signal.aborted) outcome = { status: 'error', decision: decideRetry(err, task.attempts - (task.attemptsWaited ?? 0), d.backoff) };
+    // A task that runs while its hub is paused (the check for updates: its success resumes the
+    // hub) and is refused the credential again cannot wait for the resume: due at once and run at
+    // once, it looped (Graph calls with the bad token, a failed run and audit entries each time)
+    // until the token was fixed. It fails; the next check asked for (`hubwarden check`, the
+    // schedule) runs afresh (docs/operations.md: fix the token, then check).
+    if (outcome?.status === 'error' && outcome.decision.action === 'pause-hub' && handler.runsWhilePaused) outcome.decision = { ...outcome.decision, endsTask: true };
   } finally {
     if (calls) d.permits.release(task.hubId);
     releaseSlot();

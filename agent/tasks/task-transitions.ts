@@ -53,6 +53,7 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
       case 'backoff':
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, nextRunAt: new Date(now.getTime() + d.delayMs).toISOString(), waitReason: 'backoff' }, now);
       case 'pause-hub':
+        if (d.endsTask) return updateTask(tx, t, { ...ended, status: 'failed', lastError, completedAt: iso }, now);
         // Not an attempt that counts against the task: it runs again when the hub resumes.
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, waitReason: 'hub paused' }, now);
       default:
