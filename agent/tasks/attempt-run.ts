@@ -6,7 +6,7 @@ import type { CallPermits } from './call-permits.ts';
 import type { ClaimBatch } from './claim-batch.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskAuditInput, TaskContext, TaskHandler, TaskLog } from './handler.ts';
-import { undoClaim } from './lease.ts';
+import { handBackLeases, undoClaim } from './lease.ts';
 import { decideRetry, type BackoffOptions } from './retry-policy.ts';
 import { LOCAL, type RunnableIndex } from './runnable-index.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -84,18 +84,34 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
       return;
     }
   }
-  let outcome: AttemptOutcome;
+  let outcome: AttemptOutcome | undefined;
   try {
     // Building the connector can fail too (no token configured: unauthenticated); the retry table decides.
     if (task.hubId) ctx.connector = d.connectorFor(task.hubId);
     outcome = await handler.run(task, ctx);
   } catch (err) {
-    outcome = { status: 'error', decision: decideRetry(err, task.attempts, d.backoff) };
+    // Stopped by the runner (shutdown aborts running handlers): no failure of the task. Recorded
+    // as one (the AbortError is no ConnectorError), a check for updates cut short by a restart
+    // was failed, audited and reported failed to the workflow that asked for it; it is handed
+    // back instead and runs again at the next start, marked interrupted.
+    // Attempts that only waited (a throttle, a paused hub) are not failures: before, three waits for
+    // a rate limit left an `internal` error (3 attempts) no retry at all.
+    if (!abort.signal.aborted) outcome = { status: 'error', decision: decideRetry(err, task.attempts - (task.attemptsWaited ?? 0), d.backoff) };
+    // A task that runs while its hub is paused (the check for updates: its success resumes the
+    // hub) and is refused the credential again cannot wait for the resume: due at once and run at
+    // once, it looped (Graph calls with the bad token, a failed run and audit entries each time)
+    // until the token was fixed. It fails; the next check asked for (`hubwarden check`, the
+    // schedule) runs afresh (docs/operations.md: fix the token, then check).
+    if (outcome?.status === 'error' && outcome.decision.action === 'pause-hub' && handler.runsWhilePaused) outcome.decision = { ...outcome.decision, endsTask: true };
   } finally {
     if (calls) d.permits.release(task.hubId);
     releaseSlot();
     if (renew) clearInterval(renew);
     d.aborts.delete(task.id);
+  }
+  if (!outcome) {
+    await handBackLeases(d.store, claim.owner, [[task.hubId, task.id]], d.clock);
+    return;
   }
   if (progress) task.progress = progress;
   if (outcome.status === 'error') {

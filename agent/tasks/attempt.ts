@@ -74,14 +74,14 @@ export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant,
  * attempt, recorded only if its task is unchanged since it was read.
  */
 export async function recordAttempt(store: Store, c: Pick<Claimant, 'owner' | 'clock'>, end: AttemptEnd): Promise<void> {
-  await store.transact((tx) => recordAttemptIn(tx, store.shared === true, c, end));
+  await store.transact((tx) => recordAttemptIn(tx, c, end));
 }
 
 /** What one attempt's end records (`recordAttempt`). */
 export interface AttemptEnd { task: TaskRecord; outcome: AttemptOutcome; audits: TaskAuditInput[]; seen?: Readonly<TaskRecord> }
 
-/** `recordAttempt`, staged in the caller's transaction (`shared`: the store is shared by replicas). */
-export async function recordAttemptIn(tx: Transaction, shared: boolean, c: Pick<Claimant, 'owner' | 'clock'>, { task, outcome, audits, seen }: AttemptEnd): Promise<void> {
+/** `recordAttempt`, staged in the caller's transaction. */
+export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner' | 'clock'>, { task, outcome, audits, seen }: AttemptEnd): Promise<void> {
   let current = await tx.get('tasks', task.hubId, task.id);
   if (seen && current) {
     // Changed since read (another runner, or a newer request folded in): record nothing, run again.
@@ -94,8 +94,9 @@ export async function recordAttemptIn(tx: Transaction, shared: boolean, c: Pick<
   const now = new Date(c.clock());
   for (const a of audits) appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, at: now.toISOString(), ...a });
   const next = await applyOutcome(tx, { ...current, progress: task.progress ?? current.progress }, outcome, now);
-  if (shared && outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
-    // Every replica stops calling into the throttled scope, not just this one (scope-blocks.ts).
+  if (outcome.status === 'error' && outcome.decision.action === 'wait-rate-limit') {
+    // Every replica stops calling into the throttled scope, not just this one, and a restart
+    // does not forget the block (scope-blocks.ts).
     const d = outcome.decision;
     await blockScope(tx, task.hubId, d.scope ?? task.scope ?? 'app', now.getTime() + d.delayMs, d.message);
   }

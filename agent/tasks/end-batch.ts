@@ -25,11 +25,10 @@ export class EndBatch {
   }
 
   private async record(batch: Waiting[]): Promise<void> {
-    const shared = this.store.shared === true;
     if (batch.length > 1) {
       try {
         await this.store.transact(async (tx) => {
-          for (const w of batch) await recordAttemptIn(tx, shared, this.claimant, w.end);
+          for (const w of batch) await recordAttemptIn(tx, this.claimant, w.end);
         });
         for (const w of batch) w.resolve();
         return;

@@ -4,6 +4,7 @@ import type { TaskLog } from './handler.ts';
 import { refOf, type RunnableIndex } from './runnable-index.ts';
 import { dueAt } from './task-transitions.ts';
 import type { TaskRecord } from './task-record.ts';
+import { readScopeBlocks } from './scope-blocks.ts';
 
 export interface FleetPollDeps {
   store: Store;
@@ -44,13 +45,9 @@ export class FleetPoll {
   /** The rate-limit blocks recorded by any replica, into the index. */
   async readBlocks(): Promise<void> {
     const { store, pending } = this.d;
-    const now = this.d.clock();
-    for (const hubId of await store.partitions('rateLimitBlocks')) {
-      for await (const b of store.list('rateLimitBlocks', hubId)) {
-        const until = Date.parse(b.until);
-        if (until > now && until > pending.blockedUntil(hubId, b.id)) pending.block(hubId, b.id, until);
-      }
-    }
+    await readScopeBlocks(store, this.d.clock(), (hubId, scope, until) => {
+      if (until > pending.blockedUntil(hubId, scope)) pending.block(hubId, scope, until);
+    });
   }
 
   start(): void {

@@ -51,7 +51,8 @@ export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 export type RetryDecision = (
   | { action: 'wait-rate-limit'; delayMs: number; scope?: string; kind: ErrorKind; message: string; log: 'warn' | 'error' }
   | { action: 'backoff'; delayMs: number; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
-  | { action: 'pause-hub'; kind: ErrorKind; message: string; log: 'warn' | 'error' }
+  /** `endsTask`: the task itself fails instead of waiting for the resume (attempt-run.ts: one that runs while the hub is paused). */
+  | { action: 'pause-hub'; kind: ErrorKind; message: string; log: 'warn' | 'error'; endsTask?: true }
   | { action: 'fail'; kind: ErrorKind | 'unknown'; message: string; log: 'warn' | 'error' }
 ) & { notApplied?: true };
 

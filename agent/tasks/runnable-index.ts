@@ -7,6 +7,9 @@ export const refOf = (hubId: string, id: string): string => `${hubId}\u0000${id}
 /** The scope of tasks that call nothing outside the store (TaskHandler.local): no call permit, no hub budget. */
 export const LOCAL = '\u0000local';
 
+/** The app's own budget (the default scope, connectors/sdk/definition.ts `rateLimitScope`): every call counts against it. */
+export const APP = 'app';
+
 /**
  * The runner's in-memory view of runnable tasks: per hub, per rate-limit scope, task id → due
  * time (epoch ms), in insertion order (FIFO). A scope blocked by a rate limit is skipped whole,
@@ -49,8 +52,18 @@ export class RunnableIndex {
     this.blocked.set(`${hubId}\u0000${scope}`, until);
   }
 
+  /**
+   * When the scope's block ends (0: not blocked). A block on `app` holds every scope that calls
+   * the app: the app-level limit counts all of the app's calls, invites included (Meta code 4,
+   * or 613, which POST business_users may return,
+   * https://developers.facebook.com/docs/graph-api/overview/rate-limiting: "continued calls
+   * extend the block"). Before, an invite throttled with 613 held role changes and removals
+   * while the other invites went on calling into the throttle.
+   */
   blockedUntil(hubId: string, scope: string): number {
-    return this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+    const own = this.blocked.get(`${hubId}\u0000${scope}`) ?? 0;
+    if (scope === LOCAL || scope === APP) return own;
+    return Math.max(own, this.blocked.get(`${hubId}\u0000${APP}`) ?? 0);
   }
 
   /** Is any task runnable at `now`? */

@@ -1,4 +1,4 @@
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 
 /**
  * Rate-limit blocks shared by replicas (`Store.shared`): when the app throttles a scope
@@ -9,7 +9,11 @@ import type { Transaction } from '../store/store.ts';
  * replica must stop the others' calls too. One record per hub and scope (partition = hub id,
  * id = scope), replaced by a later block, so they never accumulate.
  *
- * On a store one process uses, the runner's in-memory block (runnable-index.ts) does this, as before.
+ * On a store one process uses the record matters too: the runner's in-memory block
+ * (runnable-index.ts) is lost on a restart, and the runner reads the records back at start
+ * (`readScopeBlocks`). Before, a restart during Meta's 24 h invite limit ("you should resume 24
+ * hours later", https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users)
+ * sent every queued invite into it at once.
  */
 export interface RateLimitBlockRecord {
   /** The rate-limit scope. */
@@ -32,4 +36,14 @@ export async function blockScope(tx: Transaction, hubId: string, scope: string, 
   const prev = await tx.get('rateLimitBlocks', hubId, scope);
   if (prev && Date.parse(prev.until) >= untilMs) return;
   tx.put('rateLimitBlocks', hubId, scope, { id: scope, hubId, until: new Date(untilMs).toISOString(), reason });
+}
+
+/** Every block recorded that has not ended by `now`, handed to `note` (hub id, scope, end in epoch ms). */
+export async function readScopeBlocks(store: Pick<ReadView, 'partitions' | 'list'>, now: number, note: (hubId: string, scope: string, until: number) => void): Promise<void> {
+  for (const hubId of await store.partitions('rateLimitBlocks')) {
+    for await (const b of store.list('rateLimitBlocks', hubId)) {
+      const until = Date.parse(b.until);
+      if (until > now) note(hubId, b.id, until);
+    }
+  }
 }

@@ -33,6 +33,11 @@ export interface TaskRecord {
    * as clean as a first (operation-handler.ts, cleanFirstAttempt).
    */
   attemptsRefused?: number;
+  /**
+   * Ended attempts that only had to wait: rate-limited, or the hub paused. They spend none of the
+   * attempts a backoff rule allows (retry-policy.ts): waiting out a throttle is no failure.
+   */
+  attemptsWaited?: number;
   /** When a queued or waiting task may run (ISO); absent = now. */
   nextRunAt?: string;
   /** Why it waits: `rate-limited invite:123`, `settle`, `backoff`, `hub paused`, `children`. */

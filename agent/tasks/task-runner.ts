@@ -14,6 +14,7 @@ import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
 import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
+import { readScopeBlocks } from './scope-blocks.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 import { defineRunningIndex } from './operations/running-for-person.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
@@ -182,6 +183,8 @@ export class TaskRunner {
       }
       return;
     }
+    // The blocks recorded before a restart still hold their scopes (scope-blocks.ts).
+    await readScopeBlocks(this.o.store, now, (hubId, scope, until) => this.noteBlock(hubId, scope, until));
     for (const hubId of await this.o.store.partitions('tasks')) {
       for await (const t of this.o.store.list('tasks', hubId)) {
         if (this.stopping) return;

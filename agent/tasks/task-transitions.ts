@@ -46,12 +46,14 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
     const d = outcome.decision;
     const lastError = { kind: d.kind, message: d.message };
     if (d.notApplied) ended.attemptsRefused = (t.attemptsRefused ?? 0) + 1;
+    if (d.action === 'wait-rate-limit' || d.action === 'pause-hub') ended.attemptsWaited = (t.attemptsWaited ?? 0) + 1;
     switch (d.action) {
       case 'wait-rate-limit':
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, nextRunAt: new Date(now.getTime() + d.delayMs).toISOString(), waitReason: `rate-limited${d.scope ? ` ${d.scope}` : ''}` }, now);
       case 'backoff':
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, nextRunAt: new Date(now.getTime() + d.delayMs).toISOString(), waitReason: 'backoff' }, now);
       case 'pause-hub':
+        if (d.endsTask) return updateTask(tx, t, { ...ended, status: 'failed', lastError, completedAt: iso }, now);
         // Not an attempt that counts against the task: it runs again when the hub resumes.
         return updateTask(tx, t, { ...ended, status: 'waiting', lastError, waitReason: 'hub paused' }, now);
       default:

@@ -160,7 +160,8 @@ export interface ConnectorDefinition<
   /**
    * What shares a rate-limit budget: the scope a change's calls count against, in the words the
    * connector's ConnectorError `limitScope` and `rateLimits()` use (Meta: invites per business,
-   * `invite:<business id>`; everything else `app`). A block on one scope holds only its tasks.
+   * `invite:<business id>`; everything else `app`). A block on one scope holds only its tasks,
+   * except `app`, the app's own budget every call counts against: its block holds every scope.
    */
   rateLimitScope(change: ChangeKind, block: z.infer<B>): string;
   /** Meaning of each block, partner and grant key for the README's config reference, keyed like `meta.businessId`, `partners[].token`, `teams[].assets[].tasks`. */
