@@ -10,6 +10,7 @@ import { offboardMayReport } from './dispatch/offboard.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
 import { findApproval, type ApprovalRecord } from './safety/approvals.ts';
+import { recordRemovals } from './safety/removal-window.ts';
 import { findReport, toReportView, type ReportRecord } from './safety/reports.ts';
 import type { Store, Transaction } from './store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from './tasks/enqueue.ts';
@@ -195,6 +196,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         const task = await tx.get('tasks', a.hubId, a.taskId);
         if (decision === 'approve') {
           const ids = await enqueueOps(tx, hub, a.planned, trigger, a.taskId);
+          // Let through by an owner, they count in the threshold's window like those it let
+          // through itself: a mass deactivation that goes on after the approval, one person at a
+          // time, halts again instead of trickling under the threshold.
+          await recordRemovals(tx, a.hubId, a.planned.filter((o) => o.kind === 'remove-member').length, at, hub.safety.removalWindowMinutes * 60_000);
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
         } else if (task?.status === 'needs-approval') {
           await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);

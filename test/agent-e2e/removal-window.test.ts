@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkForUpdates, HUB, onboard, startHarness, type Harness } from './harness.ts';
+import { removedWithin } from '../../agent/safety/removal-window.ts';
+
+const HOUR = 3_600_000;
 
 /**
  * A mass deactivation the IdP sends one person at a time (Okta pushes one user per request),
@@ -29,4 +32,9 @@ test('deactivations 2.3 s apart halt for approval once more than the threshold w
   const pending = (await h.agent.api.approvals(HUB)).filter((a) => a.status === 'pending');
   assert.equal(pending.length, 1);
   assert.match(pending[0]!.explanation, /removed in the last 60 minutes/);
+
+  // Approved, its removals count in the window too: the next deactivation is judged with them.
+  const windowBefore = await removedWithin(h.store, HUB, new Date(), HOUR);
+  await h.agent.api.decideApproval(pending[0]!.id, 'approve', { type: 'admin', actor: 'test' });
+  assert.equal(await removedWithin(h.store, HUB, new Date(), HOUR), windowBefore + pending[0]!.operations.filter((o) => o.kind === 'remove-member').length);
 });
