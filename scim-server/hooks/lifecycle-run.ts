@@ -28,6 +28,17 @@ const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
+  // Our lease on the record (taken with the claim, or at start-up) is renewed while we work: the
+  // wait for the tasks may take hours, and a replica starting meanwhile must leave it to us.
+  const release = deps.events.keep('entra-lifecycle', [record.id]);
+  try {
+    await runHeld(deps, record);
+  } finally {
+    release();
+  }
+}
+
+async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
   const callout = record.callout!;
   const { events, log } = deps;
   let taskIds = record.taskIds ?? [];
@@ -42,7 +53,16 @@ export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEv
     log.warn(`entra lifecycle (${record.idp}): ${callout.action} for workflow ${callout.workflowId} result ${record.id}: ${(err as Error).message}`);
     status = 'failed';
   }
-  if (deps.isStopped()) return; // resumed after the restart instead
+  if (deps.isStopped()) {
+    // Resumed after the restart instead, by the next process or another replica: hand it back now.
+    await events.release('entra-lifecycle', record.id).catch(() => undefined);
+    return;
+  }
+  // Resume only while we hold the record: a replica that took it over (our lease lapsed) resumes it.
+  if ((await events.renew('entra-lifecycle', [record.id]).catch(() => [])).length === 0) {
+    log.warn(`entra lifecycle (${record.idp}): result ${record.id}: no longer held by this process; left to the replica that holds it`);
+    return;
+  }
   try {
     await deps.resume(record.idp, callout, status);
     await events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` });

@@ -26,7 +26,7 @@ export type HookRouter = Router & { settled(): Promise<void> };
  * authenticate, validate, record the events not seen before (by uuid, in the store), answer 200,
  * and only then act, oldest `published` first: ask the agent to offboard or re-evaluate the person.
  */
-export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
+export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('okta-event-hook');
   const seen = new HookEventLog(options.store, options.now);
@@ -105,6 +105,16 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
   }
 
   async function act(records: Array<Readonly<HookEventRecord>>): Promise<void> {
+    // Our lease on the records (taken with the claim, or at start-up) is renewed while we work.
+    const release = seen.keep('okta', records.map((r) => r.id));
+    try {
+      await actOn(records);
+    } finally {
+      release();
+    }
+  }
+
+  async function actOn(records: Array<Readonly<HookEventRecord>>): Promise<void> {
     const ordered = [...records].sort(byPublished);
 
     // Several membership changes of one person need one re-evaluation, made after the last of
@@ -140,12 +150,19 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
     }
   }
 
-  // Events received before a restart and not yet acted on.
-  run(seen.list('okta', (r) => r.state === 'processing'));
+  // Events received before a restart and not yet acted on, unless another replica acts on them.
+  const startup = seen.pickUp('okta', () => true, (records) => run(Promise.resolve(records))).catch((err: Error) => {
+    log.error(`okta event hook: cannot read the events received before the restart: ${err.message}`);
+  });
+  pending.add(startup);
+  void startup.finally(() => pending.delete(startup));
 
   return Object.assign(router, {
     async settled() {
       while (pending.size > 0) await Promise.all([...pending]);
+    },
+    stop() {
+      seen.close();
     },
   });
 }
