@@ -42,6 +42,14 @@ declare module '../../agent/store/collections.ts' {
   }
 }
 
+/** Who an audit entry of a hook decision is about: the person the event or callout names. */
+export function auditSubject(person: { email?: string; userName?: string; externalId?: string } | undefined): AuditInput['subject'] {
+  if (!person) return undefined;
+  if (person.email) return { email: person.email };
+  const label = person.userName ?? person.externalId;
+  return label ? { label } : undefined;
+}
+
 /** Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. */
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 3600_000;
@@ -107,18 +115,19 @@ export class HookEventLog {
   }
 
   /**
-   * Records progress on a record this process holds (or that nobody holds), with the audit entry
-   * of the decision in the same transaction; a finished record (done, failed) drops its lease.
+   * Records progress on a record this process holds (or that nobody holds), with the audit entries
+   * of the decision in the same transaction (agent/audit/audit-log.ts: every change made or
+   * declined, also a hook's, is audited; the record itself is swept after a week); a finished record (done, failed) drops its lease.
    * False, and nothing written, when another replica holds it now: it acts on the record instead.
    */
-  async update(source: HookEventRecord['source'], id: string, change: Partial<HookEventRecord>, audit?: AuditInput): Promise<boolean> {
+  async update(source: HookEventRecord['source'], id: string, change: Partial<HookEventRecord>, audit: readonly AuditInput[] = []): Promise<boolean> {
     return this.store.transact(async (tx) => {
       const current = await tx.get('hookEvents', source, id);
       if (!current || (current.lease && current.lease.owner !== this.owner)) return false;
       const next: HookEventRecord = { ...current, ...change };
       if (!isOpen(next)) delete next.lease;
       tx.put('hookEvents', source, id, next);
-      if (audit) appendAudit(tx, audit);
+      for (const entry of audit) appendAudit(tx, entry);
       return true;
     });
   }

@@ -1,12 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
+import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { childLogger, errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { secretMatcher } from './hook-secret.ts';
-import { HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
@@ -127,16 +128,21 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     for (const record of ordered) {
       const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
       const action = EVENT_ACTIONS[eventType];
+      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
+      const detail = { eventId: record.id, eventType };
       if (!action || !person || failed) {
         const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
-        await seen.update('okta', record.id, { state: 'done', outcome: why });
+        // A handled event declined is a decision for the audit log (outcome.result other than SUCCESS:
+        // the change did not happen, https://developer.okta.com/docs/reference/api/system-log/#outcome-object);
+        // an event type we do not act on is not.
+        const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${why}: nothing done`, outcome: 'skipped', detail }] : [];
+        await seen.update('okta', record.id, { state: 'done', outcome: why }, audit);
         continue;
       }
       if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
-      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
       try {
         const taskIds = action === 'offboard'
           ? [(await agent.offboard(person, trigger)).id]
@@ -145,7 +151,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
-        await seen.update('okta', record.id, { state: 'failed', outcome: message });
+        // The agent refused (no such person, …): nothing was changed, and the audit log says so.
+        await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
       }
     }
   }
