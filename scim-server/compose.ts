@@ -146,6 +146,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     },
     async stop(graceMs = 10_000) {
       isRunning = false;
+      okta.stop();
       lifecycle.stop();
       await Promise.allSettled([okta.settled(), lifecycle.settled()]);
       await members.stop();

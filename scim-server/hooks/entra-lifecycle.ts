@@ -111,16 +111,13 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
   );
   router.use(problemHandler(log));
 
-  // Callouts accepted before a restart and not yet resumed: continue them (the read is tracked too,
-  // so `settled` waits for it).
-  track(events.list('entra-lifecycle', (r) => (r.state === 'processing' || r.state === 'waiting') && r.callout !== undefined).then(
-    (records) => {
-      for (const record of records) track(runCallout(deps, record));
-    },
-    (err) => {
-      log.error(`entra lifecycle: cannot read the callouts accepted before the restart: ${(err as Error).message}`);
-    },
-  ));
+  // Callouts accepted before a restart and not yet resumed, unless another replica works on them:
+  // continue them (the read is tracked too, so `settled` waits for it).
+  track(events.pickUp('entra-lifecycle', (r) => r.callout !== undefined, (records) => {
+    for (const record of records) track(runCallout(deps, record));
+  }).catch((err: Error) => {
+    log.error(`entra lifecycle: cannot read the callouts accepted before the restart: ${err.message}`);
+  }));
 
   return Object.assign(router, {
     async settled() {
@@ -128,6 +125,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
     },
     stop() {
       stopped = true;
+      events.close();
     },
   });
 }

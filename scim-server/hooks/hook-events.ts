@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
@@ -26,6 +28,12 @@ export interface HookEventRecord {
   /** For an LCW callout: what is needed to resume it after a restart. */
   callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
   outcome?: string;
+  /**
+   * The process acting on an open record (processing or waiting), until when; renewed while it
+   * works (`keep`). With replicas sharing the store, another replica takes the record only once
+   * the lease has lapsed (its holder died), as agent tasks' leases (agent/tasks/lease.ts).
+   */
+  lease?: { owner: string; until: string };
 }
 
 declare module '../../agent/store/collections.ts' {
@@ -34,17 +42,38 @@ declare module '../../agent/store/collections.ts' {
   }
 }
 
+/** Who an audit entry of a hook decision is about: the person the event or callout names. */
+export function auditSubject(person: { email?: string; userName?: string; externalId?: string } | undefined): AuditInput['subject'] {
+  if (!person) return undefined;
+  if (person.email) return { email: person.email };
+  const label = person.userName ?? person.externalId;
+  return label ? { label } : undefined;
+}
+
 /** Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. */
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 3600_000;
+/** As the agent's task leases: 30 s, renewed every 10 s. */
+export const HOOK_LEASE_MS = 30_000;
+
+const isOpen = (r: Readonly<HookEventRecord>) => r.state === 'processing' || r.state === 'waiting';
 
 export class HookEventLog {
   private lastSweep = 0;
+  /** This process, as the owner of the leases it takes. */
+  readonly owner = `hooks-${randomUUID()}`;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
     private readonly log: Pick<Logger, 'warn'> = childLogger('hook-events'),
+    readonly leaseMs = HOOK_LEASE_MS,
   ) {}
+
+  private lease(): NonNullable<HookEventRecord['lease']> {
+    return { owner: this.owner, until: new Date(this.now() + this.leaseMs).toISOString() };
+  }
 
   /**
    * Claims the event ids not seen before, in one store write, and returns the ones claimed. A
@@ -58,7 +87,8 @@ export class HookEventLog {
       const fresh: string[] = [];
       for (const e of events) {
         if (fresh.includes(e.id) || (await tx.get('hookEvents', source, e.id))) continue;
-        tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', ...(e.published ? { published: e.published } : {}), ...(e.event ? { event: e.event } : {}), ...(e.callout ? { callout: e.callout } : {}) });
+        // Leased to this process at once: a replica starting now leaves it to us.
+        tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', lease: this.lease(), ...(e.published ? { published: e.published } : {}), ...(e.event ? { event: e.event } : {}), ...(e.callout ? { callout: e.callout } : {}) });
         fresh.push(e.id);
       }
       return fresh;
@@ -84,11 +114,125 @@ export class HookEventLog {
     return out;
   }
 
-  async update(source: HookEventRecord['source'], id: string, change: Partial<HookEventRecord>): Promise<void> {
-    await this.store.transact(async (tx) => {
+  /**
+   * Records progress on a record this process holds (or that nobody holds), with the audit entries
+   * of the decision in the same transaction (agent/audit/audit-log.ts: every change made or
+   * declined, also a hook's, is audited; the record itself is swept after a week); a finished record (done, failed) drops its lease.
+   * False, and nothing written, when another replica holds it now: it acts on the record instead.
+   */
+  async update(source: HookEventRecord['source'], id: string, change: Partial<HookEventRecord>, audit: readonly AuditInput[] = []): Promise<boolean> {
+    return this.store.transact(async (tx) => {
       const current = await tx.get('hookEvents', source, id);
-      if (current) tx.put('hookEvents', source, id, { ...current, ...change });
+      if (!current || (current.lease && current.lease.owner !== this.owner)) return false;
+      const next: HookEventRecord = { ...current, ...change };
+      if (!isOpen(next)) delete next.lease;
+      tx.put('hookEvents', source, id, next);
+      for (const entry of audit) appendAudit(tx, entry);
+      return true;
     });
+  }
+
+  /** May this process take the record now? Never while a live replica may hold it. */
+  private takable(r: Readonly<HookEventRecord> | undefined, now: number): boolean {
+    if (!r || !isOpen(r)) return false;
+    if (!r.lease) return true;
+    if (r.lease.owner === this.owner) return false; // ours: being worked on here
+    // A store only this process uses (memory, lowdb): another owner's lease is a dead process's.
+    return this.store.shared !== true || Date.parse(r.lease.until) <= now;
+  }
+
+  /**
+   * Takes the lease of the given open records that no live process holds, in one transaction.
+   * Returns the records taken, the ids another process holds and when the first of those lapses.
+   */
+  async take(source: HookEventRecord['source'], ids: readonly string[]): Promise<{ taken: Array<Readonly<HookEventRecord>>; held: string[]; lapse?: number }> {
+    return this.store.transact(async (tx) => {
+      const now = this.now();
+      const out: { taken: HookEventRecord[]; held: string[]; lapse?: number } = { taken: [], held: [] };
+      const records = await tx.getMany('hookEvents', source, ids);
+      records.forEach((r, n) => {
+        if (!r || !isOpen(r)) return;
+        if (this.takable(r, now)) {
+          const next = { ...r, lease: this.lease() };
+          tx.put('hookEvents', source, ids[n]!, next);
+          out.taken.push(next);
+        } else if (r.lease && r.lease.owner !== this.owner) {
+          out.held.push(ids[n]!);
+          out.lapse = Math.min(out.lapse ?? Infinity, Date.parse(r.lease.until));
+        }
+      });
+      return out;
+    });
+  }
+
+  /**
+   * At start-up: the source's open records (accepted, not finished) that `where` keeps are handed
+   * to `act` once taken; those another replica holds are looked at again when their lease lapses,
+   * and taken then if it was not renewed (their holder died). Replicas sharing the store each
+   * re-ran every open record at start-up, so one starting while another worked acted twice
+   * (offboarded twice; resumed a Lifecycle Workflows task twice and recorded Graph's refusal of the
+   * second resume as the outcome). A taskProcessingResult is resumed once
+   * (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+   */
+  async pickUp(source: HookEventRecord['source'], where: (r: Readonly<HookEventRecord>) => boolean, act: (records: Array<Readonly<HookEventRecord>>) => void): Promise<void> {
+    const open = await this.list(source, (r) => isOpen(r) && where(r));
+    await this.pickUpIds(source, open.map((r) => r.id), act);
+  }
+
+  private async pickUpIds(source: HookEventRecord['source'], ids: string[], act: (records: Array<Readonly<HookEventRecord>>) => void): Promise<void> {
+    if (ids.length === 0 || this.closed) return;
+    const { taken, held, lapse } = await this.take(source, ids);
+    if (taken.length > 0) act(taken);
+    if (held.length === 0 || lapse === undefined || this.closed) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.pickUpIds(source, held, act).catch((err: Error) => this.log.warn(`hook events: cannot take the ${source} records of a lapsed lease: ${err.message}`));
+    }, Math.max(0, lapse - this.now()) + 50);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Renews this process's lease on the records every third of its length until the returned function is called. */
+  keep(source: HookEventRecord['source'], ids: readonly string[]): () => void {
+    const timer = setInterval(() => {
+      this.renew(source, ids).catch(() => {
+        // The next renewal tries again; if none lands, the lease lapses and another replica takes the record.
+      });
+    }, Math.max(10, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Renews this process's lease on the records; those it no longer holds are left alone. Returns the ids still held. */
+  async renew(source: HookEventRecord['source'], ids: readonly string[]): Promise<string[]> {
+    return this.store.transact(async (tx) => {
+      const held: string[] = [];
+      const records = await tx.getMany('hookEvents', source, ids);
+      records.forEach((r, n) => {
+        if (!r || !isOpen(r) || r.lease?.owner !== this.owner) return;
+        tx.put('hookEvents', source, ids[n]!, { ...r, lease: this.lease() });
+        held.push(ids[n]!);
+      });
+      return held;
+    });
+  }
+
+  /** At stop: gives back this process's lease on a record still open, so the next replica or start takes it at once. */
+  async release(source: HookEventRecord['source'], id: string): Promise<void> {
+    await this.store.transact(async (tx) => {
+      const r = await tx.get('hookEvents', source, id);
+      if (!r || r.lease?.owner !== this.owner) return;
+      const next = { ...r };
+      delete next.lease;
+      tx.put('hookEvents', source, id, next);
+    });
+  }
+
+  /** Stops looking at records whose lease is to lapse. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 
   /**

@@ -1,9 +1,10 @@
 import type { AgentApi, TaskView } from '../../agent/api.ts';
+import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { errorText, type Logger } from '../../agent/log/logger.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { ResumeCall } from './graph-resume.ts';
-import type { HookEventLog, HookEventRecord } from './hook-events.ts';
+import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
@@ -28,31 +29,70 @@ const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
+  // Our lease on the record (taken with the claim, or at start-up) is renewed while we work: the
+  // wait for the tasks may take hours, and a replica starting meanwhile must leave it to us.
+  const release = deps.events.keep('entra-lifecycle', [record.id]);
+  try {
+    await runHeld(deps, record);
+  } finally {
+    release();
+  }
+}
+
+async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
   const callout = record.callout!;
   const { events, log } = deps;
+  const trigger = triggerOf(record.idp, callout);
+  const detail = { workflowId: callout.workflowId, taskId: callout.taskId, taskProcessingResultId: callout.taskProcessingResultId };
+  // Every change made or declined is audited (who, what, why, outcome), with the resume that
+  // follows, in the transaction that records it: hookEvents records are swept after a week.
+  const audit: AuditInput[] = [];
   let taskIds = record.taskIds ?? [];
   let status: 'completed' | 'failed';
+  let why = '';
   try {
     if (taskIds.length === 0) {
-      taskIds = (await startAction(deps, record.idp, callout)).map((t) => t.id);
+      try {
+        taskIds = (await startAction(deps, record.idp, callout)).map((t) => t.id);
+      } catch (err) {
+        // Declined: a task not configured, or the agent refused (no such person, no hub).
+        const unlisted = callout.action === UNLISTED;
+        audit.push({ trigger, action: unlisted ? 'lifecycle-task' : callout.action, subject: auditSubject(callout.person), why: errorText(err), outcome: unlisted ? 'skipped' : 'failed', detail });
+        throw err;
+      }
       await events.update('entra-lifecycle', record.id, { state: 'waiting', taskIds });
     }
     status = await waitFor(deps, taskIds);
   } catch (err) {
     log.warn(`entra lifecycle (${record.idp}): ${callout.action} for workflow ${callout.workflowId} result ${record.id}: ${(err as Error).message}`);
     status = 'failed';
+    why = `: ${errorText(err)}`;
   }
-  if (deps.isStopped()) return; // resumed after the restart instead
+  if (deps.isStopped()) {
+    // Resumed after the restart instead, by the next process or another replica: hand it back now.
+    await events.release('entra-lifecycle', record.id).catch(() => undefined);
+    return;
+  }
+  // Resume only while we hold the record: a replica that took it over (our lease lapsed) resumes it.
+  if ((await events.renew('entra-lifecycle', [record.id]).catch(() => [])).length === 0) {
+    log.warn(`entra lifecycle (${record.idp}): result ${record.id}: no longer held by this process; left to the replica that holds it`);
+    return;
+  }
+  const resumed = { trigger, action: 'lifecycle-resume', subject: auditSubject(callout.person), detail: { ...detail, operationStatus: status, ...(taskIds.length > 0 ? { taskIds } : {}) } };
   try {
     await deps.resume(record.idp, callout, status);
-    await events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` });
+    await events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` },
+      [...audit, { ...resumed, why: `resumed workflow ${callout.workflowId} task ${callout.taskId} with ${status}${why}`, outcome: 'ok' }]);
     log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
   } catch (err) {
     // The workflow marks the task failed at its callback timeout; nothing more to do here.
-    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(err)}` });
+    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(err)}` },
+      [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(err)}`, outcome: 'failed' }]);
     log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(err as Error).message}`);
   }
 }
+
+const triggerOf = (idp: string, callout: Callout): Trigger => ({ type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` });
 
 /** The action of a callout whose workflow task is not in a non-empty `lifecycleWorkflows.actions`. */
 export const UNLISTED = 'unlisted';
@@ -61,7 +101,7 @@ function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Pro
   if (callout.action === UNLISTED) {
     return Promise.reject(new Error(`workflow task ${callout.taskId} is not in identityProviders.${idp}.lifecycleWorkflows.actions: nothing done`));
   }
-  const trigger: Trigger = { type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` };
+  const trigger = triggerOf(idp, callout);
   if (callout.action === 'check-for-updates') {
     // The hubs this tenant governs; check them all and resume when every check is done.
     const hubs = deps.config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);

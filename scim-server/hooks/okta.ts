@@ -1,12 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
+import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { childLogger, errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { secretMatcher } from './hook-secret.ts';
-import { HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
@@ -26,7 +27,7 @@ export type HookRouter = Router & { settled(): Promise<void> };
  * authenticate, validate, record the events not seen before (by uuid, in the store), answer 200,
  * and only then act, oldest `published` first: ask the agent to offboard or re-evaluate the person.
  */
-export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
+export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('okta-event-hook');
   const seen = new HookEventLog(options.store, options.now);
@@ -105,6 +106,16 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
   }
 
   async function act(records: Array<Readonly<HookEventRecord>>): Promise<void> {
+    // Our lease on the records (taken with the claim, or at start-up) is renewed while we work.
+    const release = seen.keep('okta', records.map((r) => r.id));
+    try {
+      await actOn(records);
+    } finally {
+      release();
+    }
+  }
+
+  async function actOn(records: Array<Readonly<HookEventRecord>>): Promise<void> {
     const ordered = [...records].sort(byPublished);
 
     // Several membership changes of one person need one re-evaluation, made after the last of
@@ -117,16 +128,21 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
     for (const record of ordered) {
       const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
       const action = EVENT_ACTIONS[eventType];
+      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
+      const detail = { eventId: record.id, eventType };
       if (!action || !person || failed) {
         const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
-        await seen.update('okta', record.id, { state: 'done', outcome: why });
+        // A handled event declined is a decision for the audit log (outcome.result other than SUCCESS:
+        // the change did not happen, https://developer.okta.com/docs/reference/api/system-log/#outcome-object);
+        // an event type we do not act on is not.
+        const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${why}: nothing done`, outcome: 'skipped', detail }] : [];
+        await seen.update('okta', record.id, { state: 'done', outcome: why }, audit);
         continue;
       }
       if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
-      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
       try {
         const taskIds = action === 'offboard'
           ? [(await agent.offboard(person, trigger)).id]
@@ -135,17 +151,25 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter {
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
-        await seen.update('okta', record.id, { state: 'failed', outcome: message });
+        // The agent refused (no such person, …): nothing was changed, and the audit log says so.
+        await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
       }
     }
   }
 
-  // Events received before a restart and not yet acted on.
-  run(seen.list('okta', (r) => r.state === 'processing'));
+  // Events received before a restart and not yet acted on, unless another replica acts on them.
+  const startup = seen.pickUp('okta', () => true, (records) => run(Promise.resolve(records))).catch((err: Error) => {
+    log.error(`okta event hook: cannot read the events received before the restart: ${err.message}`);
+  });
+  pending.add(startup);
+  void startup.finally(() => pending.delete(startup));
 
   return Object.assign(router, {
     async settled() {
       while (pending.size > 0) await Promise.all([...pending]);
+    },
+    stop() {
+      seen.close();
     },
   });
 }

@@ -184,6 +184,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const events = new HookEventLog(store);
       await events.claim('entra-lifecycle', 'entra', [{ id: 'tpr-restart', callout }]);
       await events.update('entra-lifecycle', 'tpr-restart', { state: 'waiting', taskIds: [task.id] });
+      await events.release('entra-lifecycle', 'tpr-restart'); // as the stopping process does (lifecycle-run.ts)
       const resumed: string[] = [];
       const restarted = createEntraLifecycleRouter({ config, agent: agent.api, store, pollIntervalMs: 20, resume: async (_idp, target, status) => { resumed.push(`${target.taskProcessingResultId}:${status}`); } });
       await restarted.settled();
