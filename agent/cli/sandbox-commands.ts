@@ -56,7 +56,7 @@ export function registerSandboxCommands(program: Command): void {
 
 function readConfig(path: string): LoadedConfig {
   try {
-    return loadConfig(path);
+    return loadConfig(path, process.env, { secrets: 'on-use' }); // the hubs and the store's folder: no secret
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`cannot use the config ${path}: ${err.problems.join('; ')}`);
     throw err;
