@@ -136,6 +136,16 @@ describe('hubwarden CLI against a test server', () => {
     assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
   });
 
+  test('a HUBWARDEN_POLL_MS that is not whole milliseconds is refused (one line naming it, exit 2) before anything is started', async () => {
+    const checks = () => agent.calls.filter((c) => c.method === 'checkForUpdates').length;
+    const before = checks();
+    for (const bad of ['fast', '1s', '-5', '0', '99999999999']) {
+      assertOneLineError(await cli(['check', 'acme-ads', ...auth], { HUBWARDEN_POLL_MS: bad }), 2, /HUBWARDEN_POLL_MS: expected a whole number of milliseconds from 1 to 2147483647, got "/);
+    }
+    assertOneLineError(await cli(['tasks', '--watch', ...auth], { HUBWARDEN_POLL_MS: 'fast' }), 2, /HUBWARDEN_POLL_MS/);
+    assert.equal(checks(), before, 'no check for updates started');
+  });
+
   test('config validate: OK, or every problem of the file and exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-'));
     const good = join(dir, 'good.yaml');
