@@ -27,7 +27,7 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(run.stdout, new RegExp(`^invites: ${counts.invites} listed; ${changes.acceptedInvites} accepted, ${changes.expiredInvites} expired, ${changes.declinedInvites} declined$`, 'm'));
     assert.match(run.stdout, new RegExp(`^assets: +${counts.assets} asset\\(s\\), ${counts.assignments} assignment\\(s\\), ${counts.partners} partner\\(s\\)$`, 'm'));
     assert.match(run.stdout, new RegExp(`^drift: +${changes.drift} change\\(s\\) made in the app, not by hubwarden \\(hubwarden audit --hub acme-ads\\)$`, 'm'));
-    assert.match(run.stdout, /^took 1\.2 s, 9 Graph call\(s\)$/m);
+    assert.match(run.stdout, /^took 1\.2 s, 9 call\(s\) to the app$/m);
   });
 
   test('check exits 1 with the task\'s error when the check fails; tasks --watch ends when nothing is unfinished', async () => {
