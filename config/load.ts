@@ -82,11 +82,21 @@ export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Arra
   }
 }
 
+export interface LoadOptions {
+  /**
+   * `load` (the server): every secret reference is resolved now, all problems reported at once.
+   * `on-use` (the CLI): each is resolved when `secret(ref)` first asks for it, and a problem is a
+   * ConfigError naming that key. The CLI needs only an admin token; the app credentials and the
+   * database URL live in the server's environment, not necessarily in the admin's shell.
+   */
+  secrets?: 'load' | 'on-use';
+}
+
 /**
  * Reads, validates and resolves a config file. Throws ConfigError listing every problem at once
  * (YAML syntax, schema, unresolvable secrets) so a user fixes the file in one pass.
  */
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   const absolute = resolve(path);
   let text: string;
   try {
@@ -94,10 +104,10 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ConfigError(absolute, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, absolute, env);
+  return parseConfig(text, absolute, env, options);
 }
 
-export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   // A LineCounter gives each YAML error its line (without prettyErrors, `linePos` stays unset).
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
@@ -125,11 +135,19 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const problems: string[] = [];
   const refs: Array<{ ref: string; path: PropertyKey[] }> = [];
   collectSecretRefs(parsed.data, [], refs);
-  for (const { ref, path: at } of refs) {
-    if (secrets.has(ref)) continue;
+  const firstAt = new Map<string, PropertyKey[]>();
+  for (const { ref, path: at } of refs) if (!firstAt.has(ref)) firstAt.set(ref, at);
+  const resolveAt = (ref: string, at: PropertyKey[]): Secret | string => {
     const resolved = resolveSecret(ref, baseDir, env);
-    if (typeof resolved === 'string') problems.push(`${formatPath(at)}: ${resolved}`);
-    else secrets.set(ref, resolved);
+    if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}`;
+    secrets.set(ref, resolved);
+    return resolved;
+  };
+  if (options.secrets !== 'on-use') {
+    for (const [ref, at] of firstAt) {
+      const resolved = resolveAt(ref, at);
+      if (typeof resolved === 'string') problems.push(resolved);
+    }
   }
   if (problems.length > 0) throw new ConfigError(absolute, problems);
 
@@ -139,8 +157,12 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     file: parsed.data,
     secret(ref: string): Secret {
       const s = secrets.get(ref);
-      if (!s) throw new Error(`config: secret reference ${ref} does not appear in ${absolute}`);
-      return s;
+      if (s) return s;
+      const at = firstAt.get(ref);
+      if (!at) throw new Error(`config: secret reference ${ref} does not appear in ${absolute}`);
+      const resolved = resolveAt(ref, at); // only with `secrets: 'on-use'`: otherwise all are resolved
+      if (typeof resolved === 'string') throw new ConfigError(absolute, [resolved]);
+      return resolved;
     },
     pathOf(relative: string): string {
       return resolve(relative);

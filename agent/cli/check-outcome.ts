@@ -22,6 +22,8 @@ export function checkOutcome(result: unknown, hubId: string): string {
     `assets:  ${n(read.assets)} asset(s), ${n(read.assignments)} assignment(s), ${n(read.partners)} partner(s)`,
     `drift:   ${n(c.drift)} change(s) made in the app, not by hubwarden${c.drift ? ` (hubwarden audit --hub ${hubId})` : ''}`,
   ];
-  if (r.durationMs !== undefined) lines.push(`took ${(r.durationMs / 1000).toFixed(1)} s, ${n(r.graphCalls)} Graph call(s)`);
+  // The count is of every connector's HTTP calls (its `onCall`), a TikTok hub's too: worded as
+  // the run summary words it, not after Meta's Graph API.
+  if (r.durationMs !== undefined) lines.push(`took ${(r.durationMs / 1000).toFixed(1)} s, ${n(r.graphCalls)} call(s) to the app`);
   return lines.join('\n');
 }

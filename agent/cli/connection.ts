@@ -26,7 +26,9 @@ export function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = proces
     if (config) return config;
     const path = options.config ?? env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
     try {
-      return (config = loadConfig(path, env));
+      // Only the URL and the admin token are needed: the other secrets (app credentials, the
+      // database URL) are the server's, and need not be set in the admin's shell.
+      return (config = loadConfig(path, env, { secrets: 'on-use' }));
     } catch (err) {
       const why = err instanceof ConfigError ? err.problems[0] : (err as Error).message;
       throw new CliError(`no --url/--token given and the config ${path} cannot be read: ${why}`);
@@ -38,7 +40,12 @@ export function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = proces
     const c = fromConfig();
     const ref = c.file.server.adminTokens[0];
     if (!ref) throw new CliError(`no admin token: pass --token, set HUBWARDEN_ADMIN_TOKEN, or add server.adminTokens to ${c.path}`);
-    token = c.secret(ref).reveal();
+    try {
+      token = c.secret(ref).reveal();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new CliError(`no --url/--token given and the config ${c.path} cannot be read: ${err.problems[0]}`);
+    }
   }
   return { url, token };
 }

@@ -4,7 +4,7 @@ import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
-import { followTask } from './task-progress.ts';
+import { followTask, pollInterval } from './task-progress.ts';
 import { offboardOutcome } from './offboard-outcome.ts';
 import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 
@@ -33,11 +33,12 @@ export function registerDecisionCommands(program: Command): void {
   program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub, wait, and print each removal (exit 1 if one failed)')
     .option('--no-wait', 'start offboarding and print its task id')
     .action(async (email: string, opts: { wait: boolean }) => {
+      const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`);
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${body.taskId}`);
-      const task: TaskView = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      const task: TaskView = await followTask(client, body.taskId, pollMs);
       // What happened to each seat is in the offboarding's children (its removals).
       const outcome = await offboardOutcome(client, task, email);
       if (task.status !== 'completed') {

@@ -4,7 +4,7 @@ import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
-import { followTask } from './task-progress.ts';
+import { followTask, pollInterval } from './task-progress.ts';
 import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
 
@@ -45,11 +45,12 @@ export function registerHubCommands(program: Command): void {
   program.command('check').argument('<hub>', 'hub id').description('check a hub for updates and wait for the result')
     .option('--no-wait', 'start the check and print its task id')
     .action(async (hub: string, opts: { wait: boolean }) => {
+      const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/hubs/${seg(hub)}/check-for-updates`);
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `check for updates of ${hub} started: task ${body.taskId}`);
-      const task = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      const task = await followTask(client, body.taskId, pollMs);
       out.print(task, () => (task.status === 'completed' ? `${taskLine(task)}\n${checkOutcome(task.result, hub)}` : taskLine(task)));
       if (task.status !== 'completed') throw new CliError(`check for updates of ${hub} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
     });

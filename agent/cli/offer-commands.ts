@@ -4,7 +4,7 @@ import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
-import { followTask } from './task-progress.ts';
+import { followTask, pollInterval } from './task-progress.ts';
 
 /** offers, claim: seats offered through claim teams and collections, claimed on someone's behalf. */
 export function registerOfferCommands(program: Command): void {
@@ -28,11 +28,12 @@ export function registerOfferCommands(program: Command): void {
     .description('claim an offer on the person\'s behalf and wait until the invite is queued')
     .option('--no-wait', 'claim and print the task id')
     .action(async (email: string, offerId: string, opts: { wait: boolean }) => {
+      const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offers/${seg(offerId)}/claim`);
       const out = printer(global().json);
       if (!opts.wait) return out.print(body, () => `offer ${offerId} claimed for ${email}: task ${body.taskId}`);
-      const task: TaskView = await followTask(client, body.taskId, Number(process.env.HUBWARDEN_POLL_MS ?? 500));
+      const task: TaskView = await followTask(client, body.taskId, pollMs);
       out.print(task, () => `offer ${offerId} claimed for ${email}; task ${task.id}: ${task.status}`);
       if (task.status !== 'completed') throw new CliError(`claiming ${offerId} for ${email}: task ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
     });

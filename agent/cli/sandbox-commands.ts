@@ -14,7 +14,8 @@ import { printer } from './output.ts';
  * With hubwarden running, the running process resets it (it holds the business in memory and
  * would write it back over a removed file) and a check for updates of each sandbox hub is started
  * so hubwarden's picture follows; stopped, the saved business file is removed and the next start
- * seeds the fixture. The directory (what the IdP pushed), the audit log and tokens are kept.
+ * seeds the fixture. With a database store (no lock file to tell), always in the running server.
+ * The directory (what the IdP pushed), the audit log and tokens are kept.
  */
 export function registerSandboxCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
@@ -26,9 +27,13 @@ export function registerSandboxCommands(program: Command): void {
     const hubs = config.file.hubs.filter((h) => definitions.some((d) => d.id === h.connector && d.sandbox!.usedBy(connectorBlock(h)))).map((h) => h.id);
     const files = definitions.map((d) => sandboxWorldPath(config, d.id));
     const out = printer(global().json);
+    // Only the lowdb store has a lock file telling whether a server runs on this data folder. With
+    // a database store nothing here can tell, and a running server holds the business in memory
+    // and writes it back over a removed file at its next change: the reset would be lost while
+    // reported done. So a database store is reset in the running server, or not at all.
     const storeFile = storeFileOf(config);
     const pid = storeFile === undefined ? undefined : await storeLockOwner(storeFile);
-    if (pid === undefined) {
+    if (storeFile !== undefined && pid === undefined) {
       const removed: string[] = [];
       for (const file of files) if (await removeSandboxWorld(file)) removed.push(file);
       return out.print({ reset: 'saved business removed', files, removed, hubs }, () =>
@@ -37,7 +42,8 @@ export function registerSandboxCommands(program: Command): void {
     const { url, token } = serverOf({ ...global(), config: config.path });
     for (const d of definitions) {
       await adminClient(url, token, fetch, d.sandbox!.path).post(d.sandbox!.resetPath).catch((err: Error) => {
-        throw new CliError(`hubwarden (pid ${pid}) holds the store, so the reset must happen in it: ${err.message}`);
+        if (pid !== undefined) throw new CliError(`hubwarden (pid ${pid}) holds the store, so the reset must happen in it: ${err.message}`);
+        throw new CliError(`with a database store only a running hubwarden can reset its sandbox (nothing shows whether one holds the business in memory, and it would write it back over a removed file): ${err.message}; with every hubwarden using ${config.path} stopped, removing ${files.join(', ')} resets it at the next start`);
       });
     }
     const api = adminClient(url, token);
@@ -50,7 +56,7 @@ export function registerSandboxCommands(program: Command): void {
 
 function readConfig(path: string): LoadedConfig {
   try {
-    return loadConfig(path);
+    return loadConfig(path, process.env, { secrets: 'on-use' }); // the hubs and the store's folder: no secret
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`cannot use the config ${path}: ${err.problems.join('; ')}`);
     throw err;

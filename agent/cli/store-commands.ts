@@ -18,7 +18,7 @@ export function registerStoreCommands(program: Command): void {
   const storePath = (opts: { path?: string }) => {
     if (opts.path) return opts.path;
     try {
-      const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
+      const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH, process.env, { secrets: 'on-use' }); // the path only
       const file = storeFileOf(config);
       if (file === undefined) throw new Error(`store.kind is ${config.file.store.kind}: check, repair and migrate read a lowdb store, and the config names none`);
       return file;

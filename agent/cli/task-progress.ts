@@ -2,9 +2,28 @@ import cliProgress from 'cli-progress';
 import type { TaskView } from '../api.ts';
 import type { AdminClient } from './admin-client.ts';
 import { seg } from './admin-client.ts';
+import { CliError } from './cli-error.ts';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** setTimeout's largest delay (a 32-bit signed int); beyond it the delay is 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The pause between polls: HUBWARDEN_POLL_MS (tests set it low), else `defaultMs`. Anything but a
+ * whole number of milliseconds the timer can hold is a usage mistake, refused before any request:
+ * `Number('2s')` is NaN, and a NaN, below-1 or too large delay makes setTimeout wait 1 ms
+ * (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args), so the CLI polled the
+ * server in a tight loop.
+ */
+export function pollInterval(defaultMs: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.HUBWARDEN_POLL_MS;
+  if (raw === undefined) return defaultMs;
+  const ms = /^\d{1,10}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(ms >= 1 && ms <= MAX_TIMER_MS)) throw new CliError(`HUBWARDEN_POLL_MS: expected a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got "${raw}"`, 2);
+  return ms;
+}
 
 /**
  * Polls `GET /tasks/{id}` until the task finishes, drawing its progress (done/total, phase) as a

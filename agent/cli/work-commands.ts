@@ -5,6 +5,7 @@ import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
+import { pollInterval } from './task-progress.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,6 +32,7 @@ export function registerWorkCommands(program: Command): void {
     .option('--watch', 'refresh until no listed task is queued, running or waiting')
     .option('--limit <n>', 'at most n tasks (default 100); pages are fetched as needed')
     .action(async (opts: { hub?: string; status?: string; watch?: boolean; limit?: string }) => {
+      const pollMs = opts.watch ? pollInterval(2000) : 0;
       const client = connect(global());
       const limit = parseLimit(opts.limit, 100);
       const query = new URLSearchParams({ ...(opts.hub ? { hubId: opts.hub } : {}), ...(opts.status ? { status: opts.status } : {}) });
@@ -40,7 +42,7 @@ export function registerWorkCommands(program: Command): void {
         if (opts.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
         out.print(page, () => taskTable(page.items));
         if (!opts.watch || !page.items.some((t) => UNFINISHED.has(t.status))) return;
-        await sleep(Number(process.env.HUBWARDEN_POLL_MS ?? 2000));
+        await sleep(pollMs);
       }
     });
 

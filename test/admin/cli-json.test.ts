@@ -65,7 +65,7 @@ describe('hubwarden check against a running hubwarden (real agent, Meta sandbox)
     assert.match(run.stdout, new RegExp(`^invites: ${result.counts.invites} listed; ${result.changes.acceptedInvites} accepted, ${result.changes.expiredInvites} expired`, 'm'));
     assert.match(run.stdout, new RegExp(`^assets: +${result.counts.assets} asset\\(s\\), ${result.counts.assignments} assignment\\(s\\), ${result.counts.partners} partner\\(s\\)$`, 'm'));
     assert.match(run.stdout, new RegExp(`^drift: +${result.changes.drift} change`, 'm'));
-    assert.match(run.stdout, new RegExp(`, ${result.graphCalls} Graph call\\(s\\)$`, 'm'));
+    assert.match(run.stdout, new RegExp(`, ${result.graphCalls} call\\(s\\) to the app$`, 'm'));
     // A partner's person has no email in Meta: the table names their business instead of "-".
     const guests = await cli(['members', HUB, '--status', 'guest', '--url', world.url, '--token', ADMIN_TOKEN]);
     const partner = (await world.agent.api.members(HUB, { status: 'guest', limit: 10 })).items.find((m) => m.kind === 'partner-user')!;

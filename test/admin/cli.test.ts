@@ -27,7 +27,7 @@ describe('hubwarden CLI against a test server', () => {
     assert.match(run.stdout, new RegExp(`^invites: ${counts.invites} listed; ${changes.acceptedInvites} accepted, ${changes.expiredInvites} expired, ${changes.declinedInvites} declined$`, 'm'));
     assert.match(run.stdout, new RegExp(`^assets: +${counts.assets} asset\\(s\\), ${counts.assignments} assignment\\(s\\), ${counts.partners} partner\\(s\\)$`, 'm'));
     assert.match(run.stdout, new RegExp(`^drift: +${changes.drift} change\\(s\\) made in the app, not by hubwarden \\(hubwarden audit --hub acme-ads\\)$`, 'm'));
-    assert.match(run.stdout, /^took 1\.2 s, 9 Graph call\(s\)$/m);
+    assert.match(run.stdout, /^took 1\.2 s, 9 call\(s\) to the app$/m);
   });
 
   test('check exits 1 with the task\'s error when the check fails; tasks --watch ends when nothing is unfinished', async () => {
@@ -134,6 +134,16 @@ describe('hubwarden CLI against a test server', () => {
     assertOneLineError(withPassword, 2, /server URL .* has a user name or password in it/);
     assert.doesNotMatch(withPassword.stderr, /s3cret-pw/);
     assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
+  });
+
+  test('a HUBWARDEN_POLL_MS that is not whole milliseconds is refused (one line naming it, exit 2) before anything is started', async () => {
+    const checks = () => agent.calls.filter((c) => c.method === 'checkForUpdates').length;
+    const before = checks();
+    for (const bad of ['fast', '1s', '-5', '0', '99999999999']) {
+      assertOneLineError(await cli(['check', 'acme-ads', ...auth], { HUBWARDEN_POLL_MS: bad }), 2, /HUBWARDEN_POLL_MS: expected a whole number of milliseconds from 1 to 2147483647, got "/);
+    }
+    assertOneLineError(await cli(['tasks', '--watch', ...auth], { HUBWARDEN_POLL_MS: 'fast' }), 2, /HUBWARDEN_POLL_MS/);
+    assert.equal(checks(), before, 'no check for updates started');
   });
 
   test('config validate: OK, or every problem of the file and exit 1', async () => {

@@ -1,0 +1,40 @@
+/**
+ * The CLI needs only the server URL and an admin token from the config: an app credential or a
+ * database URL that is not set in the admin's shell (it is the server's environment that has them)
+ * must not stop `hubwarden hubs`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CliError } from './cli-error.ts';
+import { serverOf } from './connection.ts';
+
+function configFile(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hubwarden-connection-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'hubwarden.yaml');
+  writeFileSync(path, `
+server: { publicUrl: "http://hubwarden.example:8080", adminTokens: [env:ADMIN_TOKEN] }
+store: { kind: postgres, url: env:DATABASE_URL }
+hubs:
+  - id: acme-ads
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    scim: { tokens: [file:acme-scim-token] }
+`);
+  return path;
+}
+
+test('the admin token and URL come from the config without the server\'s other secrets being set', (t) => {
+  const config = configFile(t);
+  assert.deepEqual(serverOf({ config }, { ADMIN_TOKEN: 'adm-token' }), { url: 'http://hubwarden.example:8080', token: 'adm-token' });
+});
+
+test('an admin token that cannot be resolved is named, and nothing else is', (t) => {
+  const config = configFile(t);
+  assert.throws(() => serverOf({ config }, {}), (e: unknown) => e instanceof CliError
+    && /the config .*hubwarden\.yaml cannot be read: server\.adminTokens\[0\]: environment variable ADMIN_TOKEN is not set/.test(e.message)
+    && !/META_TOKEN|DATABASE_URL|acme-scim-token/.test(e.message));
+});
