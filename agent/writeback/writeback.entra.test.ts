@@ -132,3 +132,23 @@ test('fitEntraString: short values unchanged, long ones cut to 256 with an ellip
   assert.equal(cut, `${'x'.repeat(254)}…`);
   assert.doesNotMatch(cut, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
 });
+
+test('entra: an extension another instance registered meanwhile is found by listing again, whatever words Graph refuses the duplicate with', async () => {
+  const { graph, server, make, patches } = await setup();
+  try {
+    await make().ensureSchema(); // another instance registered all three
+    // Our list does not see them yet; Graph refuses each create with wording we never matched on.
+    graph.control.staleExtensionLists(1);
+    graph.control.duplicateExtensionMessage('Request contains a property name that is in use: hubwarden_ads_eu_status.');
+    graph.control.clearCalls();
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, 'the run went on to write the values');
+    const extCalls = graph.calls.filter((c) => c.path.includes('extensionProperties'));
+    assert.ok(extCalls.filter((c) => c.method === 'POST').every((c) => c.status === 400), 'the creates were refused');
+    assert.ok(extCalls.filter((c) => c.method === 'GET').length >= 2, 'listed again after the refusal');
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('status')], 'onboarded');
+    assert.equal(patches().length, 3);
+  } finally {
+    await server.close();
+  }
+});
