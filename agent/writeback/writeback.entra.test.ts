@@ -152,3 +152,29 @@ test('entra: an extension another instance registered meanwhile is found by list
     await server.close();
   }
 });
+
+test('entra: a person gone from the directory and from Entra is forgotten, not kept as a problem retried every day for ever', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const clock = movableClock();
+    const writeback = createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock, tuning: { entra: { maxRetries: 0, delaySeconds: 0 } } });
+    await writeback.run(HUB);
+    // Entra hard-deletes the user (SCIM DELETE /Users/{id}, then the object is gone from Graph).
+    await store.transact((tx) => tx.delete('directoryUsers', HUB, 'u-ana'));
+    graph.control.removeUser(ANA_OID);
+    graph.control.clearCalls();
+    const gone = await writeback.run(HUB);
+    assert.equal(patches().length, 1, 'tried once to tell them "removed"');
+    assert.deepEqual(gone.problems.filter((p) => p.directoryUserId === 'u-ana'), [], 'nobody left to tell: not a problem for an admin');
+    assert.equal(await store.get('writebackState', HUB, 'u-ana'), undefined);
+    clock.advance(25 * 60 * 60 * 1000);
+    graph.control.clearCalls();
+    const later = await writeback.run(HUB);
+    assert.deepEqual(patches().filter((c) => c.path.endsWith(ANA_OID)), [], 'not tried again');
+    assert.deepEqual(later.problems.filter((p) => p.directoryUserId === 'u-ana'), []);
+    // Someone still in the directory whom Entra does not know stays a problem the admin sees.
+    assert.deepEqual(later.problems.map((p) => [p.directoryUserId, p.kind]), [['u-gone', 'not-found']]);
+  } finally {
+    await server.close();
+  }
+});

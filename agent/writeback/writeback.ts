@@ -172,7 +172,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
-      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId }, values: { status: 'removed', role: '', exemption: '' } });
+      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
   }
@@ -221,6 +221,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       if (probe) probe(refusedAsDeactivated ? 'refused' : 'unknown');
       else if (refusedAsDeactivated) deactivated.refused(idp);
       if ('stopRun' in verdict) throw err;
+      if (user.departed && 'problem' in verdict && verdict.problem === 'not-found') {
+        // Gone from the directory and from the IdP too (Entra hard-deletes the object when its
+        // SCIM client sends DELETE: https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works):
+        // nobody is left to carry the value. Kept as a problem, they would be retried every day
+        // and listed in every report for ever, for no admin to fix.
+        report.skipped++;
+        deps.onOutcome?.(idp, 'skipped');
+        await store.transact((tx) => {
+          tx.delete('writebackState', hubId, user.id);
+          appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: not sent, the user no longer exists in the identity provider (${message}); nothing left to write`, outcome: 'skipped', detail: { idp, attributes: fields } });
+        });
+        return;
+      }
       report.failed++;
       deps.onOutcome?.(idp, 'failed');
       if ('problem' in verdict) {
@@ -267,6 +280,8 @@ interface Person {
   userName: string;
   email?: string;
   idpUserId: string;
+  /** No directory record any more: only told `removed`, through the id written to. */
+  departed?: true;
 }
 
 function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {
