@@ -39,6 +39,8 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
   return {
     idp,
     kind: 'entra',
+    // Extension names embed the owning app's id: another extensionAppId is another set of attributes.
+    destination: `${config.tenantId}/${config.extensionAppId}`.toLowerCase(),
     async ensureSchema(hubIds) {
       const list = async () => {
         const listed = await call(`entra ${idp}: list extension properties of app ${config.extensionAppId}`, () => client.api(appPath).get());

@@ -78,6 +78,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
   return {
     idp,
     kind: 'okta',
+    destination: config.orgUrl.replace(/\/+$/, '').toLowerCase(),
     async ensureSchema(hubIds) {
       // Through the SDK's own HTTP layer (auth, request executor, pacing), not schemaApi: 8.1.0's
       // UserSchemaAttribute model types `enum` as Array<GroupSchemaAttributeEnumInner>, an object

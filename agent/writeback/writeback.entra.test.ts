@@ -178,3 +178,23 @@ test('entra: a person gone from the directory and from Entra is forgotten, not k
     await server.close();
   }
 });
+
+test('entra: after extensionAppId moves to another app registration, every value is written to the new extensions', async () => {
+  const NEW_APP = 'f0f0f0f0-1234-5678-9abc-def012345678';
+  const graph = createGraphEmulator({ ...ENTRA, applications: [{ appId: ENTRA.extensionAppId }, { appId: NEW_APP }], users: [{ id: ANA_OID, userPrincipalName: 'ana@contoso.com' }] });
+  const server = await graph.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@contoso.com', { externalId: ANA_OID })], [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
+    await createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock: movableClock() }).run(HUB);
+    const moved = writebackConfig({ graph: server.url });
+    (moved.file.identityProviders.entra as { extensionAppId: string }).extensionAppId = NEW_APP;
+    const report = await createWriteback({ config: moved, store, log: capturingLog(), clock: movableClock() }).run(HUB);
+    const newExt = (field: string) => `extension_${NEW_APP.replace(/-/g, '')}_hubwarden_ads_eu_${field}`;
+    const ana = graph.state().users.find((u) => u.id === ANA_OID)!;
+    assert.equal(ana[newExt('status')], 'onboarded', 'the new attribute carries the standing');
+    assert.equal(ana[newExt('role')], 'ADMIN');
+    assert.equal(report.written, 1);
+  } finally {
+    await server.close();
+  }
+});

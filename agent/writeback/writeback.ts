@@ -171,7 +171,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId: target.idpUserIdOf(user) }, values });
     }
     for await (const state of store.list('writebackState', hubId)) {
-      if (users.has(state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
+      if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
       out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
@@ -182,7 +182,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
-    const sameTarget = state?.idp === idp && state.idpUserId === idpUserId;
+    const sameTarget = !!state && sameDestination(state, target) && state.idpUserId === idpUserId;
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
       report.unchanged++;
@@ -208,7 +208,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       }
     }
     const sent = Object.fromEntries(fields.map((f) => [f, values[f]])) as Partial<WritebackValues>;
-    const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
+    const { destination } = target;
+    const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
     const trigger = { type: 'agent' as const, idp, detail: 'write-back' };
     const subject = { directoryUserId: user.id, ...(user.email ? { email: user.email } : {}), label: idpUserId };
     const why = `${fields.map((f) => `${f} ${JSON.stringify(sameTarget ? state.written?.[f] ?? null : null)} → ${JSON.stringify(values[f])}`).join(', ')}`;
@@ -243,8 +244,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         await store.transact(async (tx) => {
           // What was written before is kept beside the problem: read it where it is replaced.
           const current = await tx.get('writebackState', hubId, user.id);
-          const kept = current?.idp === idp && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
-          tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, idpUserId, ...kept, problem: p });
+          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
+          tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
       } else {
@@ -268,6 +269,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     },
     run,
   };
+}
+
+/**
+ * Whether values recorded as written are in this target: same IdP key and the same destination
+ * (an Entra extensionAppId moved to another app registration names other attributes, so nothing
+ * written before is there). Records from before destinations were kept count as the same.
+ */
+function sameDestination(state: Readonly<WritebackStateRecord>, target: WritebackTarget): boolean {
+  return state.idp === target.idp && (state.destination ?? target.destination) === target.destination;
 }
 
 function sameValues(a: WritebackValues, b: WritebackValues): boolean {
