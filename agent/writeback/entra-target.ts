@@ -47,6 +47,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
         return new Set(((listed?.value ?? []) as Array<{ name: string }>).map((e) => e.name.toLowerCase()));
       };
       let have = await list();
+      let changed = false;
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
           const full = fullName(hubId, field).toLowerCase();
@@ -55,6 +56,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
           try {
             await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
               client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
+            changed = true;
           } catch (err) {
             // Created meanwhile by another instance? Graph documents no error shape or wording for a
             // duplicate extension name (https://learn.microsoft.com/graph/api/application-post-extensionproperty),
@@ -63,9 +65,11 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
             if (!(err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict'))) throw err;
             have = await list().catch(() => { throw err; });
             if (!have.has(full)) throw err;
+            changed = true;
           }
         }
       }
+      return changed;
     },
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.

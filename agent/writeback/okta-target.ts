@@ -95,10 +95,11 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           if (!have || have.type !== wanted.type || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
         }
       }
-      if (Object.keys(missing).length === 0) return;
+      if (Object.keys(missing).length === 0) return false;
       // Partial update: only our properties are sent; every other custom property stays as it is.
       const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required: [] } } };
       await call(`okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`, () => client.http.postJson(url, { body: JSON.stringify(body) } as never));
+      return true;
     },
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       return user.externalId && OKTA_USER_ID.test(user.externalId) ? user.externalId : user.userName;

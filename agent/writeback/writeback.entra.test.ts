@@ -198,3 +198,25 @@ test('entra: after extensionAppId moves to another app registration, every value
     await server.close();
   }
 });
+
+test('entra: an extension deleted after it was ensured is registered again on the next run, and the people refused for it are written then', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.run(HUB);
+    graph.control.deleteExtension(ext('role')); // an admin removes it; this process ensured it already
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
+    const refused = await writeback.run(HUB);
+    assert.deepEqual(refused.problems.filter((p) => p.directoryUserId === 'u-ana').map((p) => p.kind), ['rejected']);
+
+    graph.control.clearCalls();
+    const next = await writeback.run(HUB);
+    assert.deepEqual(graph.calls.filter((c) => c.method === 'POST' && c.path.includes('extensionProperties')).map((c) => (c.body as { name: string }).name), ['hubwarden_ads_eu_role']);
+    assert.deepEqual(patches().map((c) => c.body), [{ [ext('role')]: 'EMPLOYEE' }]);
+    assert.equal(next.written, 1);
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('role')], 'EMPLOYEE');
+    assert.equal((await store.get('writebackState', HUB, 'u-ana'))!.problem, undefined);
+  } finally {
+    await server.close();
+  }
+});

@@ -173,6 +173,10 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
       removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
+      /** An admin deletes a directory extension definition (Graph: DELETE /applications/{id}/extensionProperties/{id}). */
+      deleteExtension(name: string) {
+        for (const a of directory.applications) a.extensionProperties = a.extensionProperties.filter((e) => e.name.toLowerCase() !== name.toLowerCase());
+      },
       clearCalls() { calls.length = 0; },
     },
     async listen(port = 0): Promise<LoopbackServer> {
