@@ -64,9 +64,15 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
 export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {
   const requestExecutor = new PacedRequestExecutor(options);
+  // No response cache: the SDK's default one keeps every GET with a self link for ever and drops it
+  // only after a successful write to the resource (https://github.com/okta/okta-sdk-nodejs#middleware),
+  // and a refused write is not one: the read that tells whether a refused user is deactivated
+  // (see `update`) would answer with a status read days before.
+  const cacheMiddleware = null;
   const client = config.token
-    ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor })
+    ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor, cacheMiddleware })
     : new Client({
+        cacheMiddleware,
         orgUrl: config.orgUrl,
         authorizationMode: 'PrivateKey',
         clientId: config.clientId,
