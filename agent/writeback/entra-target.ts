@@ -39,22 +39,37 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
   return {
     idp,
     kind: 'entra',
+    // Extension names embed the owning app's id: another extensionAppId is another set of attributes.
+    destination: `${config.tenantId}/${config.extensionAppId}`.toLowerCase(),
     async ensureSchema(hubIds) {
-      const listed = await call(`entra ${idp}: list extension properties of app ${config.extensionAppId}`, () => client.api(appPath).get());
-      const have = new Set(((listed?.value ?? []) as Array<{ name: string }>).map((e) => e.name.toLowerCase()));
+      const list = async () => {
+        const listed = await call(`entra ${idp}: list extension properties of app ${config.extensionAppId}`, () => client.api(appPath).get());
+        return new Set(((listed?.value ?? []) as Array<{ name: string }>).map((e) => e.name.toLowerCase()));
+      };
+      let have = await list();
+      let changed = false;
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
-          if (have.has(fullName(hubId, field).toLowerCase())) continue;
+          const full = fullName(hubId, field).toLowerCase();
+          if (have.has(full)) continue;
           const name = attributeName(hubId, field);
           try {
             await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
               client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
+            changed = true;
           } catch (err) {
-            // Created meanwhile by another instance: what we wanted exists.
-            if (!(err instanceof ConnectorError && err.kind === 'invalid-argument' && /already exists/i.test(err.message))) throw err;
+            // Created meanwhile by another instance? Graph documents no error shape or wording for a
+            // duplicate extension name (https://learn.microsoft.com/graph/api/application-post-extensionproperty),
+            // so a refusal (400, or a 409 conflict) is checked by listing again, never by its text:
+            // what we wanted exists, or the original refusal stands.
+            if (!(err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict'))) throw err;
+            have = await list().catch(() => { throw err; });
+            if (!have.has(full)) throw err;
+            changed = true;
           }
         }
       }
+      return changed;
     },
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.

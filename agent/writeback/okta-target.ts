@@ -64,9 +64,15 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
 
 export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {
   const requestExecutor = new PacedRequestExecutor(options);
+  // No response cache: the SDK's default one keeps every GET with a self link for ever and drops it
+  // only after a successful write to the resource (https://github.com/okta/okta-sdk-nodejs#middleware),
+  // and a refused write is not one: the read that tells whether a refused user is deactivated
+  // (see `update`) would answer with a status read days before.
+  const cacheMiddleware = null;
   const client = config.token
-    ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor })
+    ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor, cacheMiddleware })
     : new Client({
+        cacheMiddleware,
         orgUrl: config.orgUrl,
         authorizationMode: 'PrivateKey',
         clientId: config.clientId,
@@ -78,6 +84,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
   return {
     idp,
     kind: 'okta',
+    destination: config.orgUrl.replace(/\/+$/, '').toLowerCase(),
     async ensureSchema(hubIds) {
       // Through the SDK's own HTTP layer (auth, request executor, pacing), not schemaApi: 8.1.0's
       // UserSchemaAttribute model types `enum` as Array<GroupSchemaAttributeEnumInner>, an object
@@ -94,10 +101,11 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           if (!have || have.type !== wanted.type || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
         }
       }
-      if (Object.keys(missing).length === 0) return;
+      if (Object.keys(missing).length === 0) return false;
       // Partial update: only our properties are sent; every other custom property stays as it is.
       const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required: [] } } };
       await call(`okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`, () => client.http.postJson(url, { body: JSON.stringify(body) } as never));
+      return true;
     },
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       return user.externalId && OKTA_USER_ID.test(user.externalId) ? user.externalId : user.userName;

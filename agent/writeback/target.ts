@@ -11,8 +11,13 @@ export interface WritebackTarget {
   /** Config key of the identity provider (`identityProviders.<name>`). */
   readonly idp: string;
   readonly kind: 'okta' | 'entra';
-  /** Makes sure the attributes of these hubs exist in the IdP (Okta schema, Entra extensions). */
-  ensureSchema(hubIds: readonly string[]): Promise<void>;
+  /**
+   * Where the values land, beyond the config key: the Okta org, or the Entra tenant and the app
+   * registration that owns the extensions. Values written elsewhere do not count as written here.
+   */
+  readonly destination: string;
+  /** Makes sure the attributes of these hubs exist in the IdP (Okta schema, Entra extensions); true when it had to add or change one. */
+  ensureSchema(hubIds: readonly string[]): Promise<boolean>;
   /** The id or login the IdP's update call accepts for this directory user. */
   idpUserIdOf(user: Readonly<DirectoryUserRecord>): string;
   /** Sends exactly these attributes of one hub, nothing else (a partial update). */

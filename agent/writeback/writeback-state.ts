@@ -21,6 +21,8 @@ export interface WritebackStateRecord {
   directoryUserId: string;
   /** Config key of the identity provider written to; values written to another IdP do not count. */
   idp: string;
+  /** The target's destination (Okta org, Entra tenant/extension app) written to; absent in records written before it was kept. */
+  destination?: string;
   /** The IdP user id or login/UPN written to. */
   idpUserId: string;
   written?: WritebackValues;

@@ -132,3 +132,91 @@ test('fitEntraString: short values unchanged, long ones cut to 256 with an ellip
   assert.equal(cut, `${'x'.repeat(254)}…`);
   assert.doesNotMatch(cut, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
 });
+
+test('entra: an extension another instance registered meanwhile is found by listing again, whatever words Graph refuses the duplicate with', async () => {
+  const { graph, server, make, patches } = await setup();
+  try {
+    await make().ensureSchema(); // another instance registered all three
+    // Our list does not see them yet; Graph refuses each create with wording we never matched on.
+    graph.control.staleExtensionLists(1);
+    graph.control.duplicateExtensionMessage('Request contains a property name that is in use: hubwarden_ads_eu_status.');
+    graph.control.clearCalls();
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, 'the run went on to write the values');
+    const extCalls = graph.calls.filter((c) => c.path.includes('extensionProperties'));
+    assert.ok(extCalls.filter((c) => c.method === 'POST').every((c) => c.status === 400), 'the creates were refused');
+    assert.ok(extCalls.filter((c) => c.method === 'GET').length >= 2, 'listed again after the refusal');
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('status')], 'onboarded');
+    assert.equal(patches().length, 3);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: a person gone from the directory and from Entra is forgotten, not kept as a problem retried every day for ever', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const clock = movableClock();
+    const writeback = createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock, tuning: { entra: { maxRetries: 0, delaySeconds: 0 } } });
+    await writeback.run(HUB);
+    // Entra hard-deletes the user (SCIM DELETE /Users/{id}, then the object is gone from Graph).
+    await store.transact((tx) => tx.delete('directoryUsers', HUB, 'u-ana'));
+    graph.control.removeUser(ANA_OID);
+    graph.control.clearCalls();
+    const gone = await writeback.run(HUB);
+    assert.equal(patches().length, 1, 'tried once to tell them "removed"');
+    assert.deepEqual(gone.problems.filter((p) => p.directoryUserId === 'u-ana'), [], 'nobody left to tell: not a problem for an admin');
+    assert.equal(await store.get('writebackState', HUB, 'u-ana'), undefined);
+    clock.advance(25 * 60 * 60 * 1000);
+    graph.control.clearCalls();
+    const later = await writeback.run(HUB);
+    assert.deepEqual(patches().filter((c) => c.path.endsWith(ANA_OID)), [], 'not tried again');
+    assert.deepEqual(later.problems.filter((p) => p.directoryUserId === 'u-ana'), []);
+    // Someone still in the directory whom Entra does not know stays a problem the admin sees.
+    assert.deepEqual(later.problems.map((p) => [p.directoryUserId, p.kind]), [['u-gone', 'not-found']]);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: after extensionAppId moves to another app registration, every value is written to the new extensions', async () => {
+  const NEW_APP = 'f0f0f0f0-1234-5678-9abc-def012345678';
+  const graph = createGraphEmulator({ ...ENTRA, applications: [{ appId: ENTRA.extensionAppId }, { appId: NEW_APP }], users: [{ id: ANA_OID, userPrincipalName: 'ana@contoso.com' }] });
+  const server = await graph.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@contoso.com', { externalId: ANA_OID })], [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
+    await createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock: movableClock() }).run(HUB);
+    const moved = writebackConfig({ graph: server.url });
+    (moved.file.identityProviders.entra as { extensionAppId: string }).extensionAppId = NEW_APP;
+    const report = await createWriteback({ config: moved, store, log: capturingLog(), clock: movableClock() }).run(HUB);
+    const newExt = (field: string) => `extension_${NEW_APP.replace(/-/g, '')}_hubwarden_ads_eu_${field}`;
+    const ana = graph.state().users.find((u) => u.id === ANA_OID)!;
+    assert.equal(ana[newExt('status')], 'onboarded', 'the new attribute carries the standing');
+    assert.equal(ana[newExt('role')], 'ADMIN');
+    assert.equal(report.written, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: an extension deleted after it was ensured is registered again on the next run, and the people refused for it are written then', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.run(HUB);
+    graph.control.deleteExtension(ext('role')); // an admin removes it; this process ensured it already
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
+    const refused = await writeback.run(HUB);
+    assert.deepEqual(refused.problems.filter((p) => p.directoryUserId === 'u-ana').map((p) => p.kind), ['rejected']);
+
+    graph.control.clearCalls();
+    const next = await writeback.run(HUB);
+    assert.deepEqual(graph.calls.filter((c) => c.method === 'POST' && c.path.includes('extensionProperties')).map((c) => (c.body as { name: string }).name), ['hubwarden_ads_eu_role']);
+    assert.deepEqual(patches().map((c) => c.body), [{ [ext('role')]: 'EMPLOYEE' }]);
+    assert.equal(next.written, 1);
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('role')], 'EMPLOYEE');
+    assert.equal((await store.get('writebackState', HUB, 'u-ana'))!.problem, undefined);
+  } finally {
+    await server.close();
+  }
+});

@@ -103,3 +103,25 @@ test('okta: a missing user is still "not-found", not mistaken for a deactivated 
     await server.close();
   }
 });
+
+test('okta: a user read once while active and deactivated later is reported "deactivated", not from a stale read', async () => {
+  const { okta, server, store, writeback } = await setup(false);
+  try {
+    await writeback.run(HUB);
+    // An admin deletes the status attribute: Ana's next update is refused (400), and the one read
+    // that tells whether she is deactivated finds her ACTIVE.
+    const schema = await fetch(`${server.url}/api/v1/meta/schemas/user/default`, { method: 'POST', headers: { authorization: `SSWS ${OKTA_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ definitions: { custom: { properties: { [status]: null } } } }) });
+    assert.equal(schema.status, 200);
+    await store.transact((tx) => { tx.put('appMembers', HUB, 'm-ana', { hubId: HUB, id: 'm-ana', email: 'ana@example.com', role: 'ADMIN', firstSeenAt: '2026-11-20T10:00:00.000Z', lastSeenAt: '2026-11-20T10:00:00.000Z' }); });
+    const refused = await writeback.run(HUB);
+    assert.equal(refused.problems.find((p) => p.directoryUserId === 'u-ana')?.kind, 'rejected');
+
+    // Then Okta deactivates her (the org setting is off), and SCIM says so.
+    okta.control.setStatus(ACTIVE, 'DEPROVISIONED');
+    await store.transact(async (tx) => { tx.put('directoryUsers', HUB, 'u-ana', { ...(await tx.get('directoryUsers', HUB, 'u-ana'))!, active: false }); });
+    const report = await writeback.run(HUB);
+    assert.equal(report.problems.find((p) => p.directoryUserId === 'u-ana')?.kind, 'deactivated');
+  } finally {
+    await server.close();
+  }
+});

@@ -78,6 +78,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   const tuning = deps.tuning ?? {};
   const targets = new Map<string, WritebackTarget>();
   const ensured = new Map<string, Promise<void>>();
+  /** When each IdP's attributes were last added or changed by ensureSchema (refusals from before may be over). */
+  const schemaChangedAt = new Map<string, number>();
   const buckets = new Map<string, TokenBucket>();
   const reveal = (ref: string) => config.secret(ref).reveal();
   const deactivated = new DeactivatedGate(() => clock.now());
@@ -103,8 +105,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     if (!pending) {
       const hubIds = config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
       pending = targetFor(idp).ensureSchema(hubIds).then(
-        () => {
-          log.info('write-back: attributes ensured', { idp, hubs: hubIds });
+        (changed) => {
+          if (changed) schemaChangedAt.set(idp, clock.now());
+          log.info('write-back: attributes ensured', { idp, hubs: hubIds, changed });
         },
         (err: unknown) => {
           ensured.delete(idp);
@@ -140,14 +143,23 @@ export function createWriteback(deps: WritebackDeps): Writeback {
 
     const queue = await peopleToWrite(target, hubId);
     let stop: string | undefined;
+    let refusedAsInvalid = false;
     const worker = async () => {
       for (let next = queue.shift(); next && !stop; next = queue.shift()) {
-        await writeOne(target, hubId, next.person, next.values, report).catch((err: unknown) => {
+        await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {
+          if (outcome === 'rejected') refusedAsInvalid = true;
+        }, (err: unknown) => {
           stop = errorText(err);
         });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, tuning.concurrency ?? 4) }, worker));
+    // A person refused as invalid (400) may be refused because one of our attributes is gone or
+    // was changed in the IdP since this process ensured them (an admin deleted the Entra extension
+    // or edited the Okta attribute; both are admin operations: https://learn.microsoft.com/graph/api/extensionproperty-delete,
+    // https://developer.okta.com/docs/reference/api/schemas/): ensure them again on the next run,
+    // and those refused before a change it makes are tried again then instead of a day later.
+    if (refusedAsInvalid) ensured.delete(idp);
     if (stop) {
       report.failed += queue.length;
       report.note = `stopped: ${stop}`;
@@ -171,22 +183,22 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId: target.idpUserIdOf(user) }, values });
     }
     for await (const state of store.list('writebackState', hubId)) {
-      if (users.has(state.directoryUserId) || state.idp !== target.idp || !state.written) continue;
-      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId }, values: { status: 'removed', role: '', exemption: '' } });
+      if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
+      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
   }
 
-  /** Writes one person's changed attributes. Throws only when the whole run must stop. */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<void> {
+  /** Writes one person's changed attributes; says `rejected` when the IdP refused them as invalid. Throws only when the whole run must stop. */
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'rejected' | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
-    const sameTarget = state?.idp === idp && state.idpUserId === idpUserId;
+    const sameTarget = !!state && sameDestination(state, target) && state.idpUserId === idpUserId;
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
       report.unchanged++;
-      return;
+      return undefined;
     }
     const now = clock.now();
     const problem = sameTarget ? state.problem : undefined;
@@ -197,6 +209,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         const decision = await deactivated.admit(idp, Date.parse(problem.at));
         if (decision.go) probe = decision.probe;
         else retryAfter = decision.retryAfter;
+      } else if (problem.kind === 'rejected' && (schemaChangedAt.get(idp) ?? 0) > Date.parse(problem.at)) {
+        // Refused before the attributes were registered again: try now (see runNow).
       } else if (now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
         retryAfter = Date.parse(problem.at) + PROBLEM_RETRY_MS;
       }
@@ -204,11 +218,12 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         report.skipped++;
         report.problems.push(reported(problem, user, idpUserId, retryAfter));
         deps.onOutcome?.(idp, 'skipped');
-        return;
+        return undefined;
       }
     }
     const sent = Object.fromEntries(fields.map((f) => [f, values[f]])) as Partial<WritebackValues>;
-    const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
+    const { destination } = target;
+    const base: WritebackStateRecord = { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...(sameTarget && state.written ? { written: state.written, writtenAt: state.writtenAt } : {}) };
     const trigger = { type: 'agent' as const, idp, detail: 'write-back' };
     const subject = { directoryUserId: user.id, ...(user.email ? { email: user.email } : {}), label: idpUserId };
     const why = `${fields.map((f) => `${f} ${JSON.stringify(sameTarget ? state.written?.[f] ?? null : null)} → ${JSON.stringify(values[f])}`).join(', ')}`;
@@ -221,6 +236,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       if (probe) probe(refusedAsDeactivated ? 'refused' : 'unknown');
       else if (refusedAsDeactivated) deactivated.refused(idp);
       if ('stopRun' in verdict) throw err;
+      if (user.departed && 'problem' in verdict && verdict.problem === 'not-found') {
+        // Gone from the directory and from the IdP too (Entra hard-deletes the object when its
+        // SCIM client sends DELETE: https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works):
+        // nobody is left to carry the value. Kept as a problem, they would be retried every day
+        // and listed in every report for ever, for no admin to fix.
+        report.skipped++;
+        deps.onOutcome?.(idp, 'skipped');
+        await store.transact((tx) => {
+          tx.delete('writebackState', hubId, user.id);
+          appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: not sent, the user no longer exists in the identity provider (${message}); nothing left to write`, outcome: 'skipped', detail: { idp, attributes: fields } });
+        });
+        return undefined;
+      }
       report.failed++;
       deps.onOutcome?.(idp, 'failed');
       if ('problem' in verdict) {
@@ -230,14 +258,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         await store.transact(async (tx) => {
           // What was written before is kept beside the problem: read it where it is replaced.
           const current = await tx.get('writebackState', hubId, user.id);
-          const kept = current?.idp === idp && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
-          tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, idpUserId, ...kept, problem: p });
+          const kept = current && sameDestination(current, target) && current.idpUserId === idpUserId && current.written ? { written: current.written, writtenAt: current.writtenAt } : {};
+          tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
+        return p.kind === 'rejected' ? 'rejected' : undefined;
       } else {
         log.warn('write-back: update failed, will retry on the next run', { hubId, idp, directoryUserId: user.id, idpUserId, reason: message });
       }
-      return;
+      return undefined;
     }
     probe?.('landed');
     report.written++;
@@ -246,6 +275,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString() });
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
+    return undefined;
   }
 
   return {
@@ -255,6 +285,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     },
     run,
   };
+}
+
+/**
+ * Whether values recorded as written are in this target: same IdP key and the same destination
+ * (an Entra extensionAppId moved to another app registration names other attributes, so nothing
+ * written before is there). Records from before destinations were kept count as the same.
+ */
+function sameDestination(state: Readonly<WritebackStateRecord>, target: WritebackTarget): boolean {
+  return state.idp === target.idp && (state.destination ?? target.destination) === target.destination;
 }
 
 function sameValues(a: WritebackValues, b: WritebackValues): boolean {
@@ -267,6 +306,8 @@ interface Person {
   userName: string;
   email?: string;
   idpUserId: string;
+  /** No directory record any more: only told `removed`, through the id written to. */
+  departed?: true;
 }
 
 function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {

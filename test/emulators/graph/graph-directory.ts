@@ -51,6 +51,8 @@ const DEFAULT_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'given
 export class GraphDirectory {
   readonly applications: GraphApplication[] = [];
   readonly users = new Map<string, GraphUser>();
+  /** Test fault: another wording of the duplicate-name 400 (the emulator's own is unconfirmed). */
+  duplicateExtensionMessage: string | undefined;
 
   addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID()): GraphApplication {
     const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [] };
@@ -78,7 +80,7 @@ export class GraphDirectory {
     const targets = b.targetObjects;
     if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => !TARGETS.has(t as string))) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'targetObjects' of resource 'ExtensionProperty'.");
     const name = `extension_${app.appId.replace(/-/g, '').toLowerCase()}_${b.name}`;
-    if (app.extensionProperties.some((e) => e.name.toLowerCase() === name.toLowerCase())) throw GRAPH_ERRORS.duplicateExtension(name);
+    if (app.extensionProperties.some((e) => e.name.toLowerCase() === name.toLowerCase())) throw GRAPH_ERRORS.duplicateExtension(name, this.duplicateExtensionMessage);
     const ext: ExtensionProperty = {
       id: randomUUID(), deletedDateTime: null, appDisplayName: app.displayName, dataType: b.dataType,
       isMultiValued: b.isMultiValued === true, isSyncedFromOnPremises: false, name, targetObjects: targets as string[],

@@ -50,6 +50,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   const resumes: LifecycleResume[] = [];
   let echoCredentials = false;
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
+  let staleExtensionLists = 0;
 
   const app = express();
   app.use(express.json({ limit: '1mb' }));
@@ -101,7 +102,9 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     if (!m) return next();
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
     if (req.method === 'GET') {
-      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: application.extensionProperties });
+      const stale = staleExtensionLists > 0;
+      if (stale) staleExtensionLists--;
+      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: stale ? [] : application.extensionProperties });
     }
     if (req.method === 'POST') return res.status(201).json(directory.createExtension(application, req.body));
     return next();
@@ -155,10 +158,25 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
        * reaches hubwarden's logs, store or audit.
        */
       echoCredentials(on: boolean) { echoCredentials = on; },
+      /**
+       * TEST FAULT, not Entra behaviour: the next `count` lists of extension properties answer
+       * empty, as if another instance registered them just after we listed (the race of two
+       * processes ensuring the schema at once).
+       */
+      staleExtensionLists(count = 1) { staleExtensionLists = count; },
+      /**
+       * TEST FAULT: the words of the 400 for a duplicate extension name. Graph's wording is not
+       * confirmed against a tenant (docs/writeback.md), so the connector must not depend on ours.
+       */
+      duplicateExtensionMessage(message: string | undefined) { directory.duplicateExtensionMessage = message; },
       /** The next `count` Graph calls (after auth) answer 429 with `Retry-After: retryAfterSeconds`. */
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
       removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
+      /** An admin deletes a directory extension definition (Graph: DELETE /applications/{id}/extensionProperties/{id}). */
+      deleteExtension(name: string) {
+        for (const a of directory.applications) a.extensionProperties = a.extensionProperties.filter((e) => e.name.toLowerCase() !== name.toLowerCase());
+      },
       clearCalls() { calls.length = 0; },
     },
     async listen(port = 0): Promise<LoopbackServer> {

@@ -26,6 +26,6 @@ export const GRAPH_ERRORS = {
   notFound: (id: string) => new GraphEmulatorError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
   unknownProperty: (name: string) => new GraphEmulatorError(400, 'Request_BadRequest', `Property '${name}' does not exist as a declared property or extension property.`),
   badRequest: (message: string) => new GraphEmulatorError(400, 'Request_BadRequest', message),
-  duplicateExtension: (name: string) => new GraphEmulatorError(400, 'Request_BadRequest', `Property with name '${name}' already exists.`),
+  duplicateExtension: (name: string, message?: string) => new GraphEmulatorError(400, 'Request_BadRequest', message ?? `Property with name '${name}' already exists.`),
   throttled: (retryAfterSeconds: number) => new GraphEmulatorError(429, 'TooManyRequests', 'Too many requests. Please try again later.', { 'Retry-After': String(retryAfterSeconds) }),
 };

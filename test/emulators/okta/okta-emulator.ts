@@ -199,6 +199,12 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       setRateLimit(options: RateLimitOptions | undefined) { rateLimit.configure(options); },
       /** The org's "Edit Deactivated User Profile Updates" turned on or off. */
       setEditDeactivatedUserProfiles(on: boolean) { editDeactivated = on; },
+      /** A lifecycle change made in Okta (deactivate → DEPROVISIONED, reactivate, suspend…). */
+      setStatus(idOrLogin: string, status: string) {
+        const user = findUser(idOrLogin);
+        user.status = status;
+        user.lastUpdated = now();
+      },
       setMasteredBy(idOrLogin: string, source: string | undefined) {
         const user = findUser(idOrLogin);
         if (source) user.masteredBy = source;
