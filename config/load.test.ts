@@ -67,6 +67,17 @@ hubs:
     ]);
   });
 
+  test('a check-for-updates schedule that is not a cron expression is a problem at its path (config validate catches it)', () => {
+    const problems = problemsOf(`
+hubs:
+  - { id: a, connector: meta-business, meta: { businessId: "1" }, checkForUpdates: { schedule: "0 3 * * *" } }
+  - { id: b, connector: meta-business, meta: { businessId: "2" }, checkForUpdates: { schedule: "every monday" } }
+  - { id: c, connector: meta-business, meta: { businessId: "3" }, checkForUpdates: { schedule: "61 * * * *" } }
+`);
+    assert.deepEqual(problems.map((p) => p.split(':')[0]), ['hubs[1].checkForUpdates.schedule', 'hubs[2].checkForUpdates.schedule']);
+    assert.match(problems[0]!, /"every monday" is not a valid cron expression/);
+  });
+
   /** Collections, then one hub with these teams (YAML flow mappings). */
   const withTeams = (collections: string[], teams: string[]) => [
     'collections:', ...collections.map((c) => `  - ${c}`),

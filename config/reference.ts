@@ -86,7 +86,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].defaultTeam': 'What a person assigned to the app without any mapped group gets; nothing when unset.',
   'hubs[].defaultTeam.hubRole': 'Hub role of people the default team applies to (see `teams[].hubRole`).',
   'hubs[].defaultTeam.appRole': 'Role in the app (the connector\'s roles).',
-  'hubs[].checkForUpdates.schedule': 'Cron expression for the scheduled check for updates (reconcile with the app); none when unset.',
+  'hubs[].checkForUpdates.schedule': 'Cron expression (node-cron: five fields, or six with seconds first) for the scheduled check for updates (reconcile with the app), in the server\'s local time zone (`TZ`); none when unset. A bad expression is a config error at this path.',
   'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
   'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
   'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval.',

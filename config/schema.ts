@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import cron from 'node-cron';
 import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
 import { secretRef } from './secret-ref.ts';
@@ -11,6 +12,9 @@ import { secretRef } from './secret-ref.ts';
  * What differs per app (the `meta:` block, roles, asset types and grant fields, partners) comes
  * from the connector definitions in connectors/registry.ts: `connector:` selects one.
  */
+
+/** A node-cron expression (five fields, or six with seconds first). */
+const cronExpression = z.string().refine((v) => cron.validate(v), { error: (issue) => `"${String(issue.input)}" is not a valid cron expression (minute hour day-of-month month day-of-week)` });
 
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
 
@@ -45,7 +49,10 @@ const hubCommon = {
     tokens: z.array(secretRef).default([]),
     jwt: jwtBearer.optional(),
   }).strict().default({ tokens: [] }),
-  checkForUpdates: z.object({ schedule: z.string().optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
+  // Checked here, not only when the schedules start: `config validate` must catch a bad
+  // expression, and the problem names its path like every other (node-cron's syntax:
+  // https://github.com/node-cron/node-cron#cron-syntax).
+  checkForUpdates: z.object({ schedule: cronExpression.optional(), onConnect: z.boolean().default(true) }).strict().default({ onConnect: true }),
   safety: z.object({
     settleSeconds: z.number().int().min(0).default(120),
     removalThresholdPercent: z.number().min(0).max(100).default(20),

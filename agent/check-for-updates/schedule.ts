@@ -30,11 +30,18 @@ export interface ScheduleOptions {
   firstImports?: boolean;
 }
 
-/** A bad expression is a config error that names the hub, caught before anything is scheduled. */
+/**
+ * A bad expression is a config error at its path (`hubs[1].checkForUpdates.schedule`, as the
+ * config loader names it), caught before anything is scheduled. The config schema refuses one
+ * already; this guards hubs built in code.
+ */
 export function validateSchedules(hubs: readonly HubConfigFile[]): string[] {
-  return hubs
-    .filter((h) => h.checkForUpdates.schedule !== undefined && !cron.validate(h.checkForUpdates.schedule))
-    .map((h) => `hubs.${h.id}.checkForUpdates.schedule: "${h.checkForUpdates.schedule}" is not a valid cron expression`);
+  const problems: string[] = [];
+  hubs.forEach((h, i) => {
+    const expression = h.checkForUpdates.schedule;
+    if (expression !== undefined && !cron.validate(expression)) problems.push(`hubs[${i}].checkForUpdates.schedule: "${expression}" is not a valid cron expression (hub ${h.id})`);
+  });
+  return problems;
 }
 
 export async function startCheckSchedules(options: ScheduleOptions): Promise<CheckSchedule> {

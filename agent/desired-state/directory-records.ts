@@ -47,6 +47,19 @@ declare module '../store/collections.ts' {
   }
 }
 
+/**
+ * The emails app members are matched to this user by: every email sent, or, when the IdP sent none
+ * (Entra sends `emails` only from `mail`, empty for a user without a mailbox:
+ * https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes),
+ * a userName that is an email. The same fallback picks the address the plan invites
+ * (agent/grants/effective-grant.ts `email`) and governs the seat by, so matching finds the member
+ * such an invite becomes instead of calling it unmatched.
+ */
+export function matchingEmailsOf(user: Pick<DirectoryUserRecord, 'emails' | 'userName'>): string[] {
+  if (user.emails.some((e) => e.trim() !== '')) return user.emails;
+  return user.userName.includes('@') ? [user.userName] : [];
+}
+
 /** Index names the SCIM server and the agent share (defined by `defineDirectoryIndexes`). */
 export const INDEX = {
   /** `${hubId}\0${userName lower-cased}` → user (uniqueness, Okta's userName eq lookups). */

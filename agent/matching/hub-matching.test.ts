@@ -93,4 +93,20 @@ describe('matching against the store', () => {
     const whole = matchMembers({ hubId: h, now: NOW, rows, directoryUsers: everyone, guests: await collect(store.list('guests', h)), exemptions: await collect(store.list('exemptions', h)), decisions });
     assert.deepEqual(await matchHub(store, h, NOW), whole);
   });
+  test('a directory user with no email (Entra without mail) is matched by an email-like userName, as the plan invites and governs them', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      const { email: _none, ...pat } = testUser('u-pat', 'pat@example.com');
+      tx.put('directoryUsers', h, 'u-pat', { ...pat, emails: [] });
+      // A userName is used only when the user sends no email at all: u-lee's email is lee@example.com.
+      tx.put('directoryUsers', h, 'u-lee', { ...testUser('u-lee', 'lee@example.com'), userName: 'lee.upn@example.com' });
+      for (const [id, email] of [['m-pat', 'Pat@Example.com'], ['m-lee', 'lee.upn@example.com']]) {
+        tx.put('appMembers', h, id, { hubId: h, id, email, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      }
+    });
+    const rows = (await memberRows(store, h)).filter((r) => r.id === 'm-pat' || r.id === 'm-lee');
+    const whole = await matchHub(store, h, NOW, rows);
+    assert.deepEqual(whole.matches.map((m) => [m.memberId, m.outcome, m.directoryUserId ?? '']), [['m-pat', 'onboarded', 'u-pat'], ['m-lee', 'unmatched', '']]);
+    assert.deepEqual(await matchRows(store, h, NOW, rows), whole);
+  });
 });

@@ -6,7 +6,7 @@
  * match and later lapsing gives the manual match back.
  */
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
-import { INDEX } from '../desired-state/directory-records.ts';
+import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { collect, type ReadView, type Transaction } from '../store/store.ts';
@@ -89,7 +89,8 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
   for (const d of decisions) if (d.directoryUserId) named.add(d.directoryUserId);
   const out: DirectoryIdentity[] = [];
   for await (const u of view.list('directoryUsers', hubId)) {
-    if (named.has(u.id) || u.emails.some((e) => emails.has(e.trim().toLowerCase()))) out.push({ id: u.id, emails: [...u.emails] });
+    const own = matchingEmailsOf(u);
+    if (named.has(u.id) || own.some((e) => emails.has(e.trim().toLowerCase()))) out.push({ id: u.id, emails: [...own] });
   }
   return out;
 }
@@ -102,6 +103,7 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
  */
 export async function matchRows(view: ReadView, hubId: string, now: string, rows: readonly MemberRow[]): Promise<MatchingResult> {
   const users = new Map<string, DirectoryIdentity>();
+  const identity = (u: Readonly<DirectoryUserRecord>): DirectoryIdentity => ({ id: u.id, emails: matchingEmailsOf(u) });
   const guests: Array<Readonly<GuestRecord>> = [];
   const exemptions: Array<Readonly<ExemptionRecord>> = [];
   const decisions: Array<Readonly<MemberMatchRecord>> = [];
@@ -112,7 +114,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
       decisions.push(decision);
       if (decision.directoryUserId && !users.has(decision.directoryUserId)) {
         const u = await view.get('directoryUsers', hubId, decision.directoryUserId);
-        if (u) users.set(u.id, u);
+        if (u) users.set(u.id, identity(u));
       }
     }
     const exemption = await view.get('exemptions', hubId, row.id);
@@ -120,7 +122,9 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const email = row.email?.trim().toLowerCase();
     if (!email || emails.has(email)) continue;
     emails.add(email);
-    for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email}`)) users.set(u.id, u);
+    for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email}`)) users.set(u.id, identity(u));
+    // A user without emails is matched by an email-like userName (`matchingEmailsOf`), not in the email index.
+    for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hubId}\u0000${email}`)) if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) users.set(u.id, identity(u));
     const guest = await view.get('guests', hubId, email);
     if (guest) guests.push(guest);
   }

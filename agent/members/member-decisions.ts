@@ -93,8 +93,8 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
   if (reason.length > 500) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
   let until: string | undefined;
   if (input.until !== undefined) {
-    const t = typeof input.until === 'string' ? Date.parse(input.until) : Number.NaN;
-    if (Number.isNaN(t)) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be an ISO date-time (got "${String(input.until)}")`);
+    const t = typeof input.until === 'string' ? untilInstant(input.until) : Number.NaN;
+    if (Number.isNaN(t)) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be a date (2026-12-31) or an ISO 8601 date-time; "${String(input.until)}" is not a calendar date or date-time`);
     if (t <= now.getTime()) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
     until = new Date(t).toISOString();
   }
@@ -136,4 +136,22 @@ export async function registerGuest(tx: Transaction, hub: HubConfigFile, input: 
     why: `${actorOf(trigger)} registered ${email} as a guest of hub ${hub.id}${input.note ? `: ${input.note}` : ''}`,
   });
   await rematch(tx, hub.id, trigger, now, (await memberRows(tx, hub.id)).filter((r) => r.email?.trim().toLowerCase() === email));
+}
+
+/**
+ * The instant an exemption's `until` ends it (epoch ms; NaN when it is not a date). A date alone
+ * (`--until 2026-12-31`, the dashboard's date picker) means through the end of that day in UTC:
+ * the exemption is in force on 2026-12-31 and lapses at its last millisecond, stored as
+ * `2026-12-31T23:59:59.999Z`, so the dashboard's "until 2026-12-31" and the SCIM `until` name the
+ * same day. Parsed by ECMAScript rules a date-only form is that day's first instant (UTC)
+ * (https://tc39.es/ecma262/#sec-date-time-string-format), which ended the exemption a day early.
+ * A date-time with an offset is the instant it names. `Date.parse` rolls `2026-02-30` over into
+ * March, so a date is checked to be a calendar date.
+ */
+export function untilInstant(until: string): number {
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(until.trim());
+  if (!date) return Date.parse(until);
+  const start = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]));
+  if (new Date(start).toISOString().slice(0, 10) !== until.trim()) return Number.NaN;
+  return start + 24 * 3600 * 1000 - 1;
 }

@@ -122,6 +122,22 @@ describe('member service', () => {
     assert.ok((await collect(store.list('audit', 'acme'))).some((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === '12'));
   });
 
+  test('exemption until a date: in force through the end of that day (UTC), as the dashboard shows it; refused only when that day is over', async () => {
+    const { service, advance } = await setup();
+    // now: 2026-11-23T12:00Z. "Until today" still has half a day to run.
+    const today = await service.exemptMember('acme', '13', { reason: 'leaving today', until: '2026-11-23' }, admin);
+    assert.equal(today.status, 'exempted');
+    assert.equal(today.exemption?.until?.slice(0, 10), '2026-11-23', 'the date the owner picked is the date shown');
+    const view = await service.exemptMember('acme', '12', { reason: 'agency owner', until: '2026-11-30' }, admin);
+    assert.equal(view.exemption?.until, '2026-11-30T23:59:59.999Z');
+    await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2026-02-30' }, admin), /not a calendar date/);
+    advance(7 * 24 * 3600 * 1000); // 2026-11-30T12:00Z: the last day of the exemption
+    assert.equal((await service.member('acme', '12'))?.status, 'exempted');
+    advance(12 * 3600 * 1000); // 2026-12-01T00:00Z
+    assert.equal((await service.member('acme', '12'))?.status, 'unmatched');
+    await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2026-11-30' }, admin), /not in the future/);
+  });
+
   test('an exemption ended by an owner: the member is managed again, the end is audited with the exemption it ended, and a reconcile is asked for', async () => {
     const { service, store } = await setup();
     await assert.rejects(service.unexemptMember('acme', '12', admin), (e: unknown) => e instanceof AgentError && e.kind === 'conflict' && /not exempted/.test(e.message));

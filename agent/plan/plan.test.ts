@@ -119,6 +119,12 @@ const cases: Case[] = [
   // directoryUserId): the deactivated twin, met first, must not remove the active one's seat.
   { name: 'disputed seat of an email two accounts share is left alone', people: [ownerPerson, { ...jane(['Meta Advertisers'], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, at: NOW }] }, expect: [] },
+  // An owner's un-match says "this seat is not that directory user" (a recycled address, a shared
+  // mailbox): the row is unmatched, and unmatched rows are an owner's to decide, never the plan's.
+  { name: 'a member an owner un-matched is left alone, though its email names a directory user', people: [ownerPerson, jane([], false)],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: true, at: NOW }] }, expect: [] },
+  { name: 'a pending invite an owner un-matched is not cancelled', people: [ownerPerson, jane([], false)],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'unmatched', manual: true, at: NOW }] }, expect: [] },
   { name: 'a pending invite of a shared email is neither cancelled nor sent again', people: [ownerPerson, { ...jane([], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: [] },
   { name: 'an invite matched as exempted is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],

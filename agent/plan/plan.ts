@@ -83,6 +83,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   function governing(rowId: string, email: string | undefined): Governing | undefined {
     const m = matchOf.get(rowId);
     if (m && (m.outcome === 'guest' || m.outcome === 'exempted')) return undefined;
+    // An owner's un-match ("this seat is not that directory user": a recycled or shared address)
+    // leaves the row unmatched, and an unmatched row is the owner's to decide (README, Matching:
+    // "An unmatched member is not removed automatically"); finding its email below would govern
+    // it by the very user the owner un-matched it from.
+    if (m?.manual && m.outcome === 'unmatched') return undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
       if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };

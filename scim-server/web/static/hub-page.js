@@ -38,7 +38,7 @@ function row(m) {
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', ')),
-    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (until ${m.exemption.until.slice(0, 10)})` : '') : null,
+    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
       m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null),
     cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
     el('td', { class: 'actions', 'data-label': 'Actions' }, actionsFor(m)),
@@ -117,3 +117,14 @@ function setupMembers() {
 
 if (tab === 'members') setupMembers();
 else drawSection(tab, hubId);
+
+/**
+ * An exemption's end as the owner picked it: a date is stored as the last instant of that day in
+ * UTC (agent/members/member-decisions.ts `untilInstant`), shown as "through <date>"; an end at
+ * another instant (an API date-time, an exemption from before) is shown with its time, so the
+ * dashboard never names a day the exemption does not cover.
+ */
+function untilText(until) {
+  if (until.endsWith('T23:59:59.999Z')) return `through ${until.slice(0, 10)}`;
+  return `until ${until.slice(0, 16).replace('T', ' ')} UTC`;
+}
