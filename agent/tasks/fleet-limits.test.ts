@@ -160,6 +160,27 @@ function fleetCases(fleet: () => Promise<Fleet>): void {
     for (const c of later) assert.ok(c.at - throttle!.at >= 380, `${c.key} called ${c.at - throttle!.at} ms after the throttle`);
   });
 
+  test("a throttle on a scope no task runs under (a business, an ad account) reaches the other runner's connector", async (t) => {
+    const { a, b } = await fleet();
+    const handler: TaskHandler = { kind: 'k', async run() {
+      throw new ConnectorError('rate-limited', 'business throttled (368)', { retryAfterMs: 60_000, limitScope: 'business:1' });
+    } };
+    const honoured: Array<{ hubId: string; scope: string; until: number }> = [];
+    const connectorOf = (hubId: string) => ({ id: 'test', limits: { assetsPerAssignmentRead: 1 }, rateLimits: () => ({ usagePercent: {}, blockedUntil: {} }), honourBlock: (scope: string, until: number) => void honoured.push({ hubId, scope, until }) });
+    const rb = runnerOn(b, [handler], { connectorFor: connectorOf });
+    t.after(() => rb.stop());
+    await rb.start();
+    const ra = runnerOn(a, [handler]);
+    t.after(() => ra.stop());
+    await ra.start();
+    const started = Date.now();
+    await enqueue(a, 1, { scope: 'app', prefix: 'throttled' });
+    await until('the other runner passed the block to its connector', () => honoured.some((h) => h.scope === 'business:1'));
+    const seen = honoured.find((h) => h.scope === 'business:1')!;
+    assert.equal(seen.hubId, 'h1');
+    assert.ok(seen.until >= started + 59_000, 'until the block recorded by the runner that was throttled');
+  });
+
   test('a hub paused by one runner holds its tasks on the other until it resumes', async (t) => {
     const { a, b } = await fleet();
     let denied = true;

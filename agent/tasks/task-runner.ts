@@ -282,6 +282,16 @@ export class TaskRunner {
 
   private noteBlock(hubId: string, scope: string, until: number): void {
     if (until > this.clock() && until > this.pending.blockedUntil(hubId, scope)) this.pending.block(hubId, scope, until);
+    // The hub's connector here refuses calls into it too: no task waits on some scopes (a
+    // business or an ad account throttled: its calls come from tasks of other scopes), and
+    // without this each replica called into the throttle once before its own connector knew.
+    if (until > this.clock()) {
+      try {
+        this.o.connectorFor(hubId)?.honourBlock?.(scope, until);
+      } catch (err) {
+        this.o.log.warn('task runner: the connector did not take a rate-limit block', { hubId, scope, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
     this.schedulePump();
   }
 

@@ -41,6 +41,20 @@ describe('meta-business connector on the sandbox fixture', () => {
     return c;
   };
 
+  test('a block another replica recorded is honoured: calls into it are refused without calling Meta, others go', async () => {
+    const connector = fresh();
+    // Another replica's instance was told "368" for this business (its runner recorded the block).
+    connector.honourBlock!(`business:${SANDBOX.businessId}`, Date.now() + 60_000);
+    emulator.control.clearCalls();
+    await assert.rejects(connector.listMembers!(), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === 'local' && e.notApplied === true);
+    assert.equal(emulator.calls.length, 0, 'nothing sent into the throttle');
+    assert.ok(Object.keys(connector.rateLimits!().blockedUntil).includes(`business:${SANDBOX.businessId}`));
+    // A block already over is no block.
+    const other = fresh();
+    other.honourBlock!(`business:${SANDBOX.businessId}`, Date.now() - 1);
+    assert.ok((await other.listMembers!()).items.length > 0);
+  });
+
   test('expired invites stay visible with their status; pending ones are pending', async () => {
     fresh();
     const invites = await all((x) => c.listInvites!(x));

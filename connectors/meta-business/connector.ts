@@ -82,5 +82,6 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     unshareAsset: (i) => unshareAsset(ctx, i),
     checkCredential: () => checkCredential(ctx, config.accessToken, config.managedAssetTypes),
     rateLimits: () => book.state(),
+    honourBlock: (scope, untilMs) => book.blockUntil(scope, untilMs),
   };
 }

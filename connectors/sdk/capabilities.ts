@@ -134,9 +134,17 @@ export interface CredentialCheck {
   checkCredential(): Promise<CredentialHealth>;
 }
 
-/** Reports rate-limit usage and blocks, per scope (the definition's `rateLimitScope` words). */
+/** Reports rate-limit usage and blocks, per scope (the definition's `rateLimitScope` words), and honours blocks seen elsewhere. */
 export interface RateLimitReport {
   rateLimits(): RateLimitState;
+  /**
+   * A throttle recorded elsewhere (another replica's instance was told, or this process before a
+   * restart): refuse calls into `scope` until `untilMs` (epoch ms), as after a throttle this
+   * instance saw itself, without calling. A provider's limits belong to the business and the app,
+   * not to one process, and calls into a throttle can extend it (Meta: "continued calls extend
+   * the block", https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+   */
+  honourBlock(scope: string, untilMs: number): void;
 }
 
 /**
@@ -158,7 +166,7 @@ export const CAPABILITIES = {
   'partner-people': ['partnersWithPeople', 'listPartnerUsers'],
   'partner-sharing': ['shareAsset', 'unshareAsset'],
   'credential-check': ['checkCredential'],
-  'rate-limits': ['rateLimits'],
+  'rate-limits': ['rateLimits', 'honourBlock'],
   'person-reread': ['readPerson'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -22,6 +22,11 @@ export class RateLimitBook {
     if ((this.#blocked.get(scope) ?? 0) < until) this.#blocked.set(scope, until);
   }
 
+  /** Record that a scope is blocked until `untilMs` (epoch ms; keeps the later of two blocks). */
+  blockUntil(scope: string, untilMs: number): void {
+    this.block(scope, untilMs - this.now());
+  }
+
   /** Milliseconds left on a scope's block, 0 when free. */
   remainingMs(scope: string): number {
     const until = this.#blocked.get(scope);

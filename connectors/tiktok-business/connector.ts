@@ -72,5 +72,6 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     unassignAsset: (i) => unassignAsset(ctx, i),
     checkCredential: () => checkCredential(ctx),
     rateLimits: () => book.state(),
+    honourBlock: (scope, untilMs) => book.blockUntil(scope, untilMs),
   };
 }
