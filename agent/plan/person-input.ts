@@ -7,13 +7,13 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
-import { defineMatchIndex, MATCH_BY_DIRECTORY_USER } from '../standing/standing.ts';
+import { defineMatchIndex, defineRowEmailIndexes, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
 export const PERSON_INDEX = {
-  memberByEmail: 'appMembers.email',
-  inviteByEmail: 'appInvites.email',
+  memberByEmail: MEMBER_BY_EMAIL,
+  inviteByEmail: INVITE_BY_EMAIL,
   assignmentByUser: 'appAssignments.user',
   matchByDirectoryUser: MATCH_BY_DIRECTORY_USER,
   /** `${hubId}\0ADMIN` → the hub's admins; no other role is filed (nothing looks one up). */
@@ -21,12 +21,11 @@ export const PERSON_INDEX = {
 } as const;
 
 export function definePersonIndexes(store: Store): void {
-  store.defineIndex('appMembers', PERSON_INDEX.memberByEmail, (m, hub) => (m.email ? [`${hub}\u0000${m.email.toLowerCase()}`] : []));
+  defineRowEmailIndexes(store);
   // Admins only: filing every member under its role was 10,000 index entries in a 10,000-member
   // hub's first check, for one lookup (the last-admin rule's). The keys admins get are unchanged,
   // so a replica of the previous release finds them during a rolling upgrade.
   store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => (m.role.toUpperCase() === 'ADMIN' ? [`${hub}\u0000ADMIN`] : []));
-  store.defineIndex('appInvites', PERSON_INDEX.inviteByEmail, (i, hub) => [`${hub}\u0000${i.email.toLowerCase()}`]);
   store.defineIndex('appAssignments', PERSON_INDEX.assignmentByUser, (a, hub) => [`${hub}\u0000${a.userId}`]);
   defineMatchIndex(store);
 }

@@ -4,6 +4,7 @@ import type { AppInviteRecord, AppMemberRecord, ExemptionRecord } from '../app-s
 import { exemptionInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from './row-ids.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { decideStanding, defineStandingIndexes, standingOfUser, standingsOfHub, toScimStatus, type MatchedRow, type Standing } from './standing.ts';
 
 const at = '2026-01-01T00:00:00Z';
@@ -86,5 +87,31 @@ describe('standing read from the store: one user by index, the whole hub in one 
     ]);
     assert.equal(hub.get('u-bob')!.exemption?.reason, 'agency');
     for (const id of ['u-ann', 'u-bob', 'u-cy', 'u-di', 'u-ed', 'u-fay']) assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+  });
+
+  // README "Try it": the invite the agent just sent is `invite:pending:<email>` (or Meta's id) with
+  // no memberMatches record until the next check for updates; the person is invited meanwhile, on
+  // every surface (write-back reads the hub's standings, SCIM and My access the user's).
+  test('an invite sent a moment ago, not matched yet: invited for the hub and for the user', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u-gus', user('u-gus', 'Gus@Example.com'));
+      tx.put('directoryUsers', h, 'u-hal', { hubId: h, id: 'u-hal', userName: 'hal@example.com', active: true, emails: [], scim: {}, created: at, lastModified: at, version: 1 });
+      tx.put('directoryUsers', h, 'u-ivy', user('u-ivy', 'shared@example.com'));
+      tx.put('directoryUsers', h, 'u-jo', user('u-jo', 'shared@example.com'));
+      tx.put('appInvites', h, 'pending:gus@example.com', { hubId: h, id: 'pending:gus@example.com', email: 'gus@example.com', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+      tx.put('appInvites', h, '6100000000000001', { hubId: h, id: '6100000000000001', email: 'hal@example.com', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+      tx.put('appMembers', h, 'm-shared', { hubId: h, id: 'm-shared', email: 'shared@example.com', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+    });
+    const hub = await standingsOfHub(store, h, now);
+    assert.deepEqual([...hub].map(([id, s]) => [id, s.standing, s.rows]), [
+      ['u-gus', 'invited', ['invite:pending:gus@example.com']], ['u-hal', 'invited', ['invite:6100000000000001']], ['u-ivy', 'none', []], ['u-jo', 'none', []],
+    ]);
+    for (const id of ['u-gus', 'u-hal', 'u-ivy', 'u-jo']) {
+      assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+      assert.deepEqual(await standingOfUser(store, h, id, now, await store.get('directoryUsers', h, id)), hub.get(id), `${id}, record given`);
+    }
   });
 });

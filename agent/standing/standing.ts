@@ -1,6 +1,6 @@
 import type { AppInviteRecord, AppMemberRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import { collect, type ReadView, type Store } from '../store/store.ts';
-import { matchingEmailsOf } from '../desired-state/directory-records.ts';
+import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { exemptionInForce, exemptionsInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf, type RowKind } from './row-ids.ts';
 import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
@@ -114,28 +114,96 @@ export function defineMatchIndex(store: Store): void {
   store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
 }
 
-/** The indexes `standingOfUser` reads (memberMatches and offers by directory user); define once per store. */
+/** `${hubId}\0${email lower-cased}` → app members / invites (the plan's PERSON_INDEX names them too). */
+export const MEMBER_BY_EMAIL = 'appMembers.email';
+export const INVITE_BY_EMAIL = 'appInvites.email';
+
+/** The app members' and invites' email indexes (the plan's and standing's). */
+export function defineRowEmailIndexes(store: Store): void {
+  store.defineIndex('appMembers', MEMBER_BY_EMAIL, (m, hub) => (m.email ? [`${hub}\u0000${m.email.toLowerCase()}`] : []));
+  store.defineIndex('appInvites', INVITE_BY_EMAIL, (i, hub) => [`${hub}\u0000${i.email.toLowerCase()}`]);
+}
+
+/**
+ * The indexes `standingOfUser` reads (memberMatches and offers by directory user, members and
+ * invites by email); define once per store, with `defineDirectoryIndexes`.
+ */
 export function defineStandingIndexes(store: Store): void {
   defineMatchIndex(store);
+  defineRowEmailIndexes(store);
   store.defineIndex('offers', OFFER_BY_DIRECTORY_USER, (o, hub) => [`${hub}\u0000${o.directoryUserId}`]);
 }
 
 const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => offerStatusAt(o, now) === 'offered';
 
 /** One directory user's standing (needs `defineStandingIndexes`): O(their rows), read by index and key. */
-export async function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string): Promise<PersonStanding> {
-  // Both lookups at once: outside a transaction each is a database round trip.
-  const [matches, offers] = await Promise.all([
+export async function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string, user?: Readonly<DirectoryUserRecord>): Promise<PersonStanding> {
+  // The lookups at once: outside a transaction each is a database round trip. `user`, when the
+  // caller holds the record (a SCIM response), spares reading it before its emails' rows.
+  const [matches, offers, byEmail] = await Promise.all([
     view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
     view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
+    (user ? Promise.resolve(user) : view.get('directoryUsers', hubId, userId)).then((u) => (u ? rowsByEmailOf(view, hubId, u) : [])),
   ]);
-  const records = await recordsOfRows(view, hubId, matches.map((m) => m.memberId));
+  const undecided = await undecidedRowsOf(view, hubId, userId, byEmail, new Set(matches.map((m) => m.memberId)));
+  const records = await recordsOfRows(view, hubId, [...matches.map((m) => m.memberId), ...undecided]);
   const rows: MatchedRow[] = [];
-  for (const m of matches) {
-    const exemption = await view.get('exemptions', hubId, m.memberId);
-    rows.push(rowOf(records, m.memberId, m.outcome, exemptionInForce(exemption, now) ? exemption : undefined));
-  }
+  const row = async (rowId: string, outcome: MemberMatchRecord['outcome']) => {
+    const exemption = await view.get('exemptions', hubId, rowId);
+    rows.push(rowOf(records, rowId, outcome, exemptionInForce(exemption, now) ? exemption : undefined));
+  };
+  for (const m of matches) await row(m.memberId, m.outcome);
+  for (const rowId of undecided) await row(rowId, 'onboarded');
   return decideStanding(rows, offers.some(isOpen(now)));
+}
+
+/**
+ * The rows matching has not decided yet (no memberMatches record: an invite the agent sent a
+ * moment ago, `pending:<email>` or Meta's id, agent/tasks/operations/snapshot-update.ts) that
+ * carry one of the user's matching emails, when no other directory user has that email: the rule
+ * `standingsOfHub` applies, so the user's standing (SCIM extension, My access) and the hub's
+ * (write-back) agree that a sent invite is `invited` (README "Try it", docs/writeback.md): Meta
+ * answers the invite's POST at once and the invitation is pending from then on
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+ * Members first, then invites, as `standingsOfHub` adds them.
+ */
+async function undecidedRowsOf(view: ReadView, hubId: string, userId: string, found: readonly RowsByEmail[], matched: ReadonlySet<string>): Promise<string[]> {
+  const candidates: Array<[string, string]> = [];
+  for (const kind of ['members', 'invites'] as const) {
+    for (const f of found) for (const rowId of f[kind]) if (!matched.has(rowId) && !candidates.some(([r]) => r === rowId)) candidates.push([rowId, f.email]);
+  }
+  if (candidates.length === 0) return [];
+  const decided = await view.hasMany('memberMatches', hubId, candidates.map(([r]) => r));
+  const out: string[] = [];
+  for (const [n, [rowId, email]] of candidates.entries()) {
+    if (!decided[n] && (await soleHolderOf(view, hubId, email)) === userId) out.push(rowId);
+  }
+  return out;
+}
+
+interface RowsByEmail {
+  email: string;
+  members: string[];
+  invites: string[];
+}
+
+/** The member and invite row ids carrying each of the user's matching emails (trimmed, lower-cased). */
+function rowsByEmailOf(view: ReadView, hubId: string, user: Readonly<DirectoryUserRecord>): Promise<RowsByEmail[]> {
+  const emails = [...new Set(matchingEmailsOf(user).map((e) => e.trim().toLowerCase()))].filter((e) => e !== '');
+  return Promise.all(emails.map(async (email) => {
+    const key = `${hubId}\u0000${email}`;
+    const [members, invites] = await Promise.all([view.lookup('appMembers', MEMBER_BY_EMAIL, key), view.lookup('appInvites', INVITE_BY_EMAIL, key)]);
+    return { email, members: members.map((m) => m.id), invites: invites.map((i) => inviteRowId(i.id)) };
+  }));
+}
+
+/** The one directory user whose matching emails include `email` (lower-cased), or undefined when none or several. */
+async function soleHolderOf(view: ReadView, hubId: string, email: string): Promise<string | undefined> {
+  const key = `${hubId}\u0000${email}`;
+  const [byEmail, byUserName] = await Promise.all([view.lookup('directoryUsers', INDEX.userByEmail, key), view.lookup('directoryUsers', INDEX.userByUserName, key)]);
+  const ids = new Set<string>();
+  for (const u of [...byEmail, ...byUserName]) if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) ids.add(u.id);
+  return ids.size === 1 ? [...ids][0] : undefined;
 }
 
 /**

@@ -64,7 +64,7 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
 
 /** The SCIM User with its hub extension (the user's standing, read now). */
 async function rendered(h: HubRequest, user: DirectoryUserRecord): Promise<ScimObject> {
-  return renderUser(user, { hubBaseUrl: h.hubBaseUrl }, await hubStateOf(h.store, h.hubId, user.id));
+  return renderUser(user, { hubBaseUrl: h.hubBaseUrl }, await hubStateOf(h.store, h.hubId, user.id, Date.now(), user));
 }
 
 export async function listUsers(h: HubRequest, req: Request, res: Response): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ReadView, Store } from '../../../agent/store/store.ts';
 import { decideStanding, defineStandingIndexes, standingOfUser, toScimStatus, type PersonStanding } from '../../../agent/standing/standing.ts';
 import '../../../agent/app-state/records.ts';
+import type { DirectoryUserRecord } from '../../../agent/desired-state/directory-records.ts';
 
 /**
  * The read-only hubwarden User extension: how the directory user stands in the hub app, as the
@@ -18,8 +19,8 @@ export interface HubState {
 }
 
 /** Reads the user's standing (a few indexed reads, outside any transaction) and names it. */
-export async function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now()): Promise<HubState> {
-  return named(await standingOfUser(view, hubId, userId, now));
+export async function hubStateOf(view: ReadView, hubId: string, userId: string, now = Date.now(), user?: Readonly<DirectoryUserRecord>): Promise<HubState> {
+  return named(await standingOfUser(view, hubId, userId, now, user));
 }
 
 /**
