@@ -4,6 +4,14 @@ import { configSchema } from '../../config/schema.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { startWatchdog } from './watchdog.ts';
 import '../app-state/records.ts';
+import '../tasks/task-record.ts';
+import { collect } from '../store/store.ts';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { standingsOfHub } from '../standing/standing.ts';
+import { planHub } from '../plan/plan-hub.ts';
+import { classify } from '../safety/classify.ts';
 
 /** A MemoryStore that says several replicas share it (Store.shared). */
 class SharedMemoryStore extends MemoryStore {
@@ -29,4 +37,43 @@ test('on a store one process uses, each watchdog keeps its own interval (as befo
   await new Promise((r) => setTimeout(r, 350));
   dogs.forEach((d) => d.stop());
   assert.ok(rounds.filter((r) => r === 'a').length >= 3 && rounds.filter((r) => r === 'b').length >= 3, rounds.join(''));
+});
+
+// README (Matching): "a lapsed exemption is audited and the member returns to matching"; an owner's
+// exempt / unexempt queue a reconcile pass (member-service.ts `decide`). A lapse must do the same, and
+// write the standing back, or the seat stays unprotected-but-untouched and the IdP keeps `exempted`
+// until the next check for updates.
+test('a lapsed exemption retired by the watchdog re-plans the hub and writes the standing back', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  const at = '2026-11-01T00:00:00.000Z';
+  const now = new Date('2026-12-01T00:00:00.000Z');
+  await store.transact((tx) => {
+    // Kim is in no team any more: only the exemption kept her seat.
+    tx.put('directoryUsers', hub.id, 'u-kim', testUser('u-kim', 'kim@example.com'));
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-kim', { hubId: hub.id, id: 'm-kim', email: 'kim@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', hub.id, 'm-kim', { hubId: hub.id, memberId: 'm-kim', outcome: 'exempted', directoryUserId: 'u-kim', manual: false, at });
+    tx.put('exemptions', hub.id, 'm-kim', { hubId: hub.id, memberId: 'm-kim', reason: 'trial', by: 'owner', at, until: '2026-11-15T00:00:00.000Z' });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const written: string[] = [];
+  const dog = startWatchdog({ store, hubs: [hub], log, intervalMs: 3_600_000, clock: () => now, connectorFor: () => undefined, writeback: { run: async (h) => { written.push(h); } } });
+  await dog.runOnce();
+  dog.stop();
+  assert.equal(await store.get('exemptions', hub.id, 'm-kim'), undefined, 'retired');
+  assert.equal((await standingsOfHub(store, hub.id, now)).get('u-kim')?.standing, 'onboarded', 'no longer exempted for write-back');
+  assert.deepEqual(written, [hub.id], 'the standing is written back now, not at the next check for updates');
+  const tasks = await collect(store.list('tasks', hub.id));
+  assert.deepEqual(tasks.map((t) => [t.kind, t.status]), [['reconcile-hub', 'queued']], 'the hub is re-planned, as after an owner\'s unexempt');
+  // The pass that runs removes the seat the exemption protected, through the settle window's brakes.
+  const result = await planHub(store, hub, { now });
+  const removal = result.operations.find((o) => o.kind === 'remove-member');
+  assert.ok(removal, result.operations.map((o) => o.key).join());
+  assert.equal(classify(removal), 'settle');
+  // A second round with nothing lapsed queues nothing more and writes nothing.
+  await startWatchdog({ store, hubs: [hub], log, clock: () => now, connectorFor: () => undefined, writeback: { run: async (h) => { written.push(h); } } }).runOnce();
+  assert.deepEqual(written, [hub.id]);
 });

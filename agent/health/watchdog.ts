@@ -8,6 +8,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { matchHub, saveMatches } from '../matching/hub-matching.ts';
+import { requestReconcile } from '../check-for-updates/request.ts';
 import { startSlotTimer } from '../schedules/run-once.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { checkHubCredential } from './credential-check.ts';
@@ -19,6 +20,8 @@ export interface WatchdogOptions {
   log: { warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
   /** Default: one hour. */
   intervalMs?: number;
+  /** Write-back of the hub's standings to the IdP (agent/writeback), run after an exemption lapsed. */
+  writeback?: { run(hubId: string): Promise<unknown> };
   clock?: () => Date;
 }
 
@@ -41,7 +44,14 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
             options.log.warn(`watchdog: hub ${hub.id}: app credential ${cred.valid ? `lacks scopes ${cred.missingScopes.join(', ')}` : `is not valid${cred.problem ? ` (${cred.problem})` : ''}`}`, { hubId: hub.id });
           }
         }
-        await retireLapsedExemptions(options.store, hub.id, clock());
+        if ((await retireLapsedExemptions(options.store, hub.id, clock())) > 0 && options.writeback) {
+          // The person is no longer `exempted`: tell the IdP now, not at the next check for updates.
+          try {
+            await options.writeback.run(hub.id);
+          } catch (err) {
+            options.log.warn(`watchdog: hub ${hub.id}: write-back after a lapsed exemption failed: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
+          }
+        }
       } catch (err) {
         options.log.error(`watchdog: hub ${hub.id}: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
       }
@@ -60,14 +70,19 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 
 /**
  * Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. The
- * matching that decides it is read through the transaction that saves it.
+ * matching that decides it is read through the transaction that saves it. A retired exemption
+ * queues the reconcile pass an owner's unexempt queues (member-service.ts), in the same
+ * transaction: until a pass runs, the row's match still said `exempted` and the plan left the seat
+ * alone; the pass governs it again, its removals going through the settle window (agent/safety).
  */
 export async function retireLapsedExemptions(store: Store, hubId: string, now: Date): Promise<number> {
   const nowIso = now.toISOString();
   if (!(await anyLapsed(store, hubId, now))) return 0;
   return store.transact(async (tx) => {
     const result = await matchHub(tx, hubId, nowIso);
-    await saveMatches(tx, hubId, result, { trigger: { type: 'agent', detail: 'watchdog: exemption lapsed' } });
+    const trigger = { type: 'agent' as const, detail: 'watchdog: exemption lapsed' };
+    await saveMatches(tx, hubId, result, { trigger });
+    if (result.lapsedExemptions.length > 0) await requestReconcile(tx, hubId, trigger, `${result.lapsedExemptions.length} exemption(s) lapsed`);
     return result.lapsedExemptions.length;
   });
 }

@@ -127,7 +127,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
     handlers: [createCheckForUpdatesHandler({ ...(writeback ? { writeback } : {}), ...(graphCalls ? { graphCalls } : {}) })],
     async start({ connectorFor, watchdogIntervalMs }) {
       schedule ??= await startCheckSchedules({ store, hubs: config.file.hubs, log });
-      watchdog ??= startWatchdog({ store, hubs: config.file.hubs, connectorFor, log, clock, ...(watchdogIntervalMs ? { intervalMs: watchdogIntervalMs } : {}) });
+      watchdog ??= startWatchdog({ store, hubs: config.file.hubs, connectorFor, log, clock, ...(writeback ? { writeback } : {}), ...(watchdogIntervalMs ? { intervalMs: watchdogIntervalMs } : {}) });
       void watchdog.runOnce();
     },
     async stop() {
