@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
 import { fitEntraString } from './entra-target.ts';
 import { createWriteback } from './writeback.ts';
+import { parseConfig } from '../../config/load.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'ads-eu';
@@ -216,6 +217,33 @@ test('entra: an extension deleted after it was ensured is registered again on th
     assert.equal(next.written, 1);
     assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('role')], 'EMPLOYEE');
     assert.equal((await store.get('writebackState', HUB, 'u-ana'))!.problem, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
+// Attributes are ensured for every hub on an IdP at once; Graph refuses an extension whose name it
+// cannot take (https://learn.microsoft.com/graph/api/application-post-extensionproperty answers 400).
+// That refusal belongs to that hub: the other hubs on the IdP are still written back.
+test('entra: one hub\'s attributes refused: the other hubs on the IdP are written back, the refused hub\'s run reports it', async () => {
+  const graph = createGraphEmulator({ ...ENTRA, applications: [{ appId: ENTRA.extensionAppId, objectId: 'ext-app-object' }], users: [{ id: ANA_OID, userPrincipalName: 'ana@contoso.com' }] });
+  const server = await graph.listen();
+  const LONG = `long-${'x'.repeat(90)}`;
+  try {
+    const config = parseConfig(JSON.stringify({
+      identityProviders: { entra: { kind: 'entra', ...ENTRA, clientSecret: 'env:ENTRA_SECRET', graphBaseUrl: server.url, authorityUrl: server.url } },
+      hubs: [LONG, HUB].map((id, n) => ({ id, connector: 'meta-business', identityProvider: 'entra', meta: { businessId: `100${n}` } })),
+    }), '/tmp/hubwarden-writeback-test.yaml', { ENTRA_SECRET: ENTRA.clientSecret });
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@contoso.com', { externalId: ANA_OID })], [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
+    const writeback = createWriteback({ config, store, log: capturingLog(), clock: movableClock(), tuning: { entra: { maxRetries: 0, delaySeconds: 0 } } });
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 1);
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('status')], 'onboarded');
+    await assert.rejects(writeback.run(LONG), (err: Error) => /ExtensionProperty/.test(err.message), 'the refused hub\'s own run says why');
+    // The refusal is asked again on the refused hub's next run, not cached; the good hub is not held up.
+    graph.control.clearCalls();
+    await writeback.run(HUB);
+    assert.equal(graph.calls.filter((c) => c.method === 'PATCH').length, 0, 'nothing changed for the good hub');
   } finally {
     await server.close();
   }

@@ -77,7 +77,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   const clock = deps.clock ?? systemClock;
   const tuning = deps.tuning ?? {};
   const targets = new Map<string, WritebackTarget>();
+  /** `idp\0hub` → that hub's attributes ensured by this process (a refusal is forgotten, so asked again). */
   const ensured = new Map<string, Promise<void>>();
+  const ensuredKey = (idp: string, hubId: string) => `${idp}\u0000${hubId}`;
   /** When each IdP's attributes were last added or changed by ensureSchema (refusals from before may be over). */
   const schemaChangedAt = new Map<string, number>();
   const buckets = new Map<string, TokenBucket>();
@@ -99,24 +101,63 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     return target;
   }
 
-  /** Once per IdP per process: every hub that writes to it gets its attributes. A failure is retried on the next call. */
-  function ensureFor(idp: string): Promise<void> {
-    let pending = ensured.get(idp);
-    if (!pending) {
-      const hubIds = config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
-      pending = targetFor(idp).ensureSchema(hubIds).then(
-        (changed) => {
-          if (changed) schemaChangedAt.set(idp, clock.now());
-          log.info('write-back: attributes ensured', { idp, hubs: hubIds, changed });
-        },
-        (err: unknown) => {
-          ensured.delete(idp);
-          throw err;
-        },
-      );
-      ensured.set(idp, pending);
+  /**
+   * Once per IdP per process: every hub that writes to it gets its attributes (one listing of the
+   * IdP's schema for them all). A refusal is that hub's: when the IdP refuses the attributes of all
+   * at once, each hub is tried alone, so one hub the IdP cannot take (an Entra extension name it
+   * refuses, https://learn.microsoft.com/graph/api/application-post-extensionproperty; an Okta
+   * schema property, https://developer.okta.com/docs/reference/api/schemas/) does not stop write-back
+   * for the others. `hubId`: wait for that hub's attributes only, else for every hub's. A refused
+   * hub is tried again on the next call.
+   */
+  function ensureFor(idp: string, hubId?: string): Promise<void> {
+    const all = config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
+    const missing = all.filter((h) => !ensured.has(ensuredKey(idp, h)));
+    if (missing.length > 0) {
+      const attempt = ensureHubs(idp, missing).catch((err: unknown) => new Map<string, unknown>(missing.map((h) => [h, err])));
+      for (const h of missing) {
+        const key = ensuredKey(idp, h);
+        const pending: Promise<void> = attempt.then((refused) => {
+          if (!refused.has(h)) return;
+          if (ensured.get(key) === pending) ensured.delete(key);
+          throw refused.get(h);
+        });
+        pending.catch(() => undefined);
+        ensured.set(key, pending);
+      }
     }
-    return pending;
+    return Promise.all((hubId !== undefined ? [hubId] : all).map((h) => ensured.get(ensuredKey(idp, h)))).then(() => undefined);
+  }
+
+  /** Ensures these hubs' attributes; the refusal of each hub the IdP refused (never rejects for one hub's refusal). */
+  async function ensureHubs(idp: string, hubIds: readonly string[]): Promise<Map<string, unknown>> {
+    const target = targetFor(idp);
+    const refused = new Map<string, unknown>();
+    let changed = false;
+    try {
+      changed = await target.ensureSchema(hubIds);
+    } catch (err) {
+      if (hubIds.length === 1) refused.set(hubIds[0]!, err);
+      else {
+        for (const h of hubIds) {
+          try {
+            if (await target.ensureSchema([h])) changed = true;
+          } catch (one) {
+            refused.set(h, one);
+          }
+        }
+      }
+    }
+    if (changed) schemaChangedAt.set(idp, clock.now());
+    const ok = hubIds.filter((h) => !refused.has(h));
+    if (ok.length > 0) log.info('write-back: attributes ensured', { idp, hubs: ok, changed });
+    for (const [h, err] of refused) log.warn('write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
+    return refused;
+  }
+
+  /** Forgets every hub's attributes on the IdP: they are ensured again on the next call. */
+  function forgetEnsured(idp: string): void {
+    for (const key of [...ensured.keys()]) if (key.startsWith(`${idp}\u0000`)) ensured.delete(key);
   }
 
   /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
@@ -139,7 +180,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const idp = hub.identityProvider;
     report.idp = idp;
     const target = targetFor(idp);
-    await ensureFor(idp);
+    await ensureFor(idp, hubId);
 
     const queue = await peopleToWrite(target, hubId);
     let stop: string | undefined;
@@ -159,7 +200,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // or edited the Okta attribute; both are admin operations: https://learn.microsoft.com/graph/api/extensionproperty-delete,
     // https://developer.okta.com/docs/reference/api/schemas/): ensure them again on the next run,
     // and those refused before a change it makes are tried again then instead of a day later.
-    if (refusedAsInvalid) ensured.delete(idp);
+    if (refusedAsInvalid) forgetEnsured(idp);
     if (stop) {
       report.failed += queue.length;
       report.note = `stopped: ${stop}`;
