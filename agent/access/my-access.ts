@@ -102,7 +102,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       if (grant.appRole && (!grantedAppRole || rules.compareRoles(grant.appRole, grantedAppRole) > 0)) grantedAppRole = grant.appRole;
       for (const g of grant.grantedBy) grantedBy.add(g);
       if (grant.seatNotGoverned && hub.teams.some((t) => t.seat === false && grant.mappedGroups.includes(t.group.toLowerCase()))) seatless = true;
-      const s = await standingOfUser(view, h, u.id, now);
+      const s = await standingOfUser(view, h, u.id, now, u);
       if (standing === 'none' || standing === 'offered') standing = s.standing === 'none' ? standing : s.standing;
       for (const r of s.rows) rowIds.add(r);
       for (const o of records) {
