@@ -228,6 +228,32 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       return tasks.map((t) => toTaskView(t));
     },
 
+    async suspendPerson(person, suspended, trigger) {
+      // The flag and each hub's re-evaluation commit together (the outbox rule): a suspended
+      // person's seats go as a deactivated person's do (the hub's deprovisioning policy, the
+      // removal threshold); unsuspended, they are planned again.
+      const tasks = await store.transact(async (tx) => {
+        const found = (await findPerson(tx, d.hubs().values(), person)).filter((f) => f.user);
+        if (found.length === 0) throw new AgentError('not-found', `agent: no directory user ${person.email ?? person.userName ?? person.externalId ?? '(nobody)'} on any hub`);
+        const queued: TaskRecord[] = [];
+        const at = now();
+        for (const f of found) {
+          const user = f.user!;
+          if (Boolean(user.suspended) !== suspended) {
+            const { suspended: _was, ...rest } = user;
+            tx.put('directoryUsers', f.hub.id, user.id, suspended ? { ...rest, suspended: { at: at.toISOString(), by: trigger.actor ?? trigger.type } } : rest);
+            appendAudit(tx, { hubId: f.hub.id, trigger, action: suspended ? 'user-suspended' : 'user-unsuspended', subject: { email: user.email, directoryUserId: user.id },
+              why: suspended ? `${user.userName} suspended in the IdP: holds no seat until unsuspended` : `${user.userName} unsuspended in the IdP: planned again`, outcome: 'ok' });
+          }
+          queued.push(await enqueueTask(tx, {
+            hubId: f.hub.id, ...replanPerson({ directoryUserId: user.id }, trigger, `re-evaluate ${user.userName} on hub ${f.hub.id} (${suspended ? 'suspended' : 'unsuspended'})`), reuse: 'unstarted', now: at,
+          }));
+        }
+        return queued;
+      });
+      return tasks.map((t) => toTaskView(t));
+    },
+
     offers: async (email) => offersOf(store, d.hubs().values(), email, now()),
     claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
 

@@ -167,6 +167,12 @@ export interface AgentApi {
 
   audit(query: AuditQuery): Promise<Paged<AuditEntry>>;
 
+  /**
+   * Suspend (or unsuspend) a person on every hub where they are a directory user (Okta's
+   * `user.lifecycle.suspend` / `unsuspend` event hooks; SCIM says nothing of a suspension): a
+   * suspended user holds nothing, as a deactivated one, until unsuspended. Each is re-evaluated.
+   */
+  suspendPerson(person: { email?: string; userName?: string; externalId?: string }, suspended: boolean, trigger: Trigger): Promise<TaskView[]>;
   /** Re-evaluate one person now on every hub where they are a directory user (hooks). */
   reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]>;
   /** The offers made to the directory users with this email, on every hub. */

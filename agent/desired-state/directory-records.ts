@@ -20,7 +20,17 @@ export interface DirectoryUserRecord {
   lastModified: string;
   /** Incremented on every change; the ETag. */
   version: number;
+  /**
+   * Suspended in the IdP (Okta's `user.lifecycle.suspend` event hook: a suspension changes
+   * nothing over SCIM, https://developer.okta.com/docs/reference/api/event-types/): held nothing,
+   * like an inactive user, until unsuspended. Kept across SCIM writes; a SCIM reactivation
+   * (active false → true) ends it.
+   */
+  suspended?: { at: string; by: string };
 }
+
+/** Whether the directory user holds seats: active in the IdP and not suspended there. */
+export const isActiveUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended'>): boolean => u.active && !u.suspended;
 
 export interface DirectoryGroupMember {
   value: string;

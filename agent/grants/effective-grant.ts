@@ -62,15 +62,15 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
     userName: user.userName,
     email: (user.email ?? user.emails[0] ?? (user.userName.includes('@') ? user.userName : undefined))?.toLowerCase(),
     emails,
-    active: user.active,
+    active: isActiveUser(user),
     assets: [],
     grantedBy: [],
     problems: [],
     offerable: [],
     mappedGroups: [],
   };
-  // Deactivated users hold nothing; deleted users have no record at all.
-  if (!user.active) return grant;
+  // Deactivated (or suspended) users hold nothing; deleted users have no record at all.
+  if (!grant.active) return grant;
   const names = new Set(groupNames.map((g) => g.toLowerCase()));
   const mapped = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
   grant.mappedGroups = mapped.map((t) => t.group.toLowerCase()).sort();

@@ -53,7 +53,7 @@ const SEATED = new Set(['onboarded', 'invited', 'exempted']);
 /** The standing (agent/standing) in write-back's published words, with what only write-back knows. */
 function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, lastStatus: string | undefined): WritebackValues {
   if (s.standing === 'exempted') return { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '' };
-  if (!user.active) return { status: 'removed', role: '', exemption: '' };
+  if (!isActiveUser(user)) return { status: 'removed', role: '', exemption: '' };
   if (s.standing === 'onboarded') return { status: 'onboarded', role: s.appRole ?? '', exemption: '' };
   if (s.standing === 'invited') return { status: 'invited', role: s.appRole ?? '', exemption: '' };
   const lapsed = s.standing === 'invite-lapsed' ? s.invite : undefined;

@@ -40,6 +40,9 @@ export function toUserRecord(hubId: string, id: string, scim: ScimObject, previo
     lastModified: now,
     version: (previous?.version ?? 0) + 1,
   };
+  // A suspension comes from the IdP's event hook, not from SCIM: kept, unless this write
+  // reactivates the user (suspended users that Okta deactivates and reactivates are active again).
+  if (previous?.suspended && !(previous.active === false && record.active)) record.suspended = previous.suspended;
   if (typeof scim.externalId === 'string') record.externalId = scim.externalId;
   if (typeof scim.displayName === 'string') record.displayName = scim.displayName;
   const email = primaryEmail(emails);
