@@ -26,7 +26,7 @@ export interface CheckRunRecord {
   /** The changes themselves, each list cut to `CHANGE_LIST_LIMIT` entries (counts stay exact). */
   changes?: CheckChanges;
   lapsedExemptions?: string[];
-  partnerFailures?: Array<{ partnerBusinessId: string; message: string }>;
+  partnerFailures?: Array<{ partnerBusinessId: string; assetType?: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;
   unsupported?: string[];
   /** Sections read in full (members, invites, system users, assets, assignments, partners). */

@@ -31,8 +31,12 @@ export interface AppListings {
 }
 
 export interface AppReading extends AppListings {
-  /** Partners whose people could not be read (their token): reported, not fatal. */
-  partnerFailures: Array<{ partnerBusinessId: string; message: string }>;
+  /**
+   * Partners whose people could not be read (their token): reported, not fatal. With `assetType`,
+   * only that type's assignments were unreadable (e.g. Pages without pages_manage_metadata): the
+   * partner's people on the other types were read.
+   */
+  partnerFailures: Array<{ partnerBusinessId: string; assetType?: AssetType; message: string }>;
   /** Asset types actually listed (a connector without `listAssets` lists none). */
   assetTypes: AssetType[];
   /** Asset types no team manages that the credential may not list (permission-denied): kept as known. */
@@ -210,7 +214,11 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
       signal.throwIfAborted();
       step(`partner ${partner.businessId} people`);
       try {
-        return await connector.listPartnerUsers!(partner.businessId);
+        // A type the partner's token cannot read is reported and keeps what was known of it;
+        // the partner's people on the other types still count (snapshot.ts).
+        return await connector.listPartnerUsers!(partner.businessId, {
+          onUnreadableAssetType: (assetType, message) => partnerFailures.push({ partnerBusinessId: partner.businessId, assetType, message }),
+        });
       } catch (err) {
         // The partner's token is theirs to keep valid; our own snapshot stays complete without it.
         // The writer keeps that partner's previously known people and the run reports the failure.

@@ -258,6 +258,31 @@ describe('check for updates', () => {
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
 
+  test("a partner asset type the partner's token cannot read keeps its known assignments; the other types are read", async () => {
+    const store = await seededStore();
+    const app = business();
+    app.partners[0].assets.push({ type: 'page', id: '301', permittedTasks: ['ANALYZE'] });
+    app.partnerUsers = [
+      { partnerBusinessId: '2000', userId: '7001', email: 'ann@agency.com', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ANALYZE'] }, { asset: { type: 'page', id: '301' }, tasks: ['ANALYZE'] }] },
+      { partnerBusinessId: '2000', userId: '7002', email: 'bob@agency.com', userType: 'member', assignments: [{ asset: { type: 'page', id: '301' }, tasks: ['ANALYZE'] }] },
+    ];
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    // The partner's token loses pages_manage_metadata: its Page assignments cannot be read, its ad account ones can (and changed).
+    connector.listPartnerUsers = async (_partner, options) => {
+      options?.onUnreadableAssetType?.('page', 'read assigned_users of page 301: (#200) requires pages_manage_metadata');
+      return [{ partnerBusinessId: '2000', userId: '7001', email: 'ann@agency.com', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ADVERTISE', 'ANALYZE'] }] }];
+    };
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.deepEqual(run.partnerFailures, [{ partnerBusinessId: '2000', assetType: 'page', message: 'read assigned_users of page 301: (#200) requires pages_manage_metadata' }]);
+    assert.deepEqual((await store.get('partnerUsers', 'acme', '2000:7001'))?.assignments, [
+      { asset: { type: 'ad_account', id: 'act_1' }, tasks: ['ADVERTISE', 'ANALYZE'] },
+      { asset: { type: 'page', id: '301' }, tasks: ['ANALYZE'] },
+    ]);
+    assert.deepEqual((await store.get('partnerUsers', 'acme', '2000:7002'))?.assignments, [{ asset: { type: 'page', id: '301' }, tasks: ['ANALYZE'] }], 'not read as "nobody holds the Page"');
+    assert.equal(run.counts?.partnerUsers, 2);
+  });
+
   test('a role hubwarden changes while the check reads the app is kept, and is not drift', async () => {
     const store = new MemoryStore();
     const app = emptyApp();

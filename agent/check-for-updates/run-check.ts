@@ -101,7 +101,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     };
     const unavailable = [
       ...reading.unavailable,
-      ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}: ${f.message}` })),
+      ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}${f.assetType ? ` on ${f.assetType} assets` : ''}: ${f.message}` })),
     ];
     writeSnapshot(tx, hub.id, previous, snapshot, {
       completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, ...(unavailable.length > 0 ? { unavailable } : {}),

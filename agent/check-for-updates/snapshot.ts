@@ -133,12 +133,37 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
   for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
 
-  const failedPartners = new Set(reading.partnerFailures.map((f) => f.partnerBusinessId));
+  const failedPartners = new Set(reading.partnerFailures.filter((f) => !f.assetType).map((f) => f.partnerBusinessId));
   const partnerUsers = reading.partnerUsers.map((u): PartnerUserRecord => withoutUndefined({
     hubId, key: partnerUserKey(u), partnerBusinessId: u.partnerBusinessId, userId: u.userId, name: u.name, email: u.email, userType: u.userType, assignments: u.assignments,
   }));
   // Partners whose people could not be read keep what we knew of them (reported in the run).
   for (const prev of previous.partnerUsers) if (failedPartners.has(prev.partnerBusinessId)) partnerUsers.push(prev);
+  // A partner read but for some asset types (its token may not read them): its people keep the
+  // assignments we knew on those types, never read as "nobody holds them" (that would plan removals).
+  const unreadByPartner = new Map<string, Set<string>>();
+  for (const f of reading.partnerFailures) {
+    if (!f.assetType || failedPartners.has(f.partnerBusinessId)) continue;
+    const types = unreadByPartner.get(f.partnerBusinessId) ?? new Set<string>();
+    types.add(f.assetType);
+    unreadByPartner.set(f.partnerBusinessId, types);
+  }
+  const partnerUserByKey = new Map(partnerUsers.map((u) => [u.key, u]));
+  for (const prev of previous.partnerUsers) {
+    const types = unreadByPartner.get(prev.partnerBusinessId);
+    const kept = types ? prev.assignments.filter((a) => types.has(a.asset.type)) : [];
+    if (kept.length === 0) continue;
+    const current = partnerUserByKey.get(prev.key);
+    if (current) {
+      const at = partnerUsers.indexOf(current);
+      partnerUsers[at] = { ...current, assignments: [...current.assignments.filter((a) => !types!.has(a.asset.type)), ...kept] };
+      partnerUserByKey.set(prev.key, partnerUsers[at]);
+    } else {
+      const record = { ...prev, assignments: kept };
+      partnerUsers.push(record);
+      partnerUserByKey.set(prev.key, record);
+    }
+  }
 
   return {
     members,

@@ -52,6 +52,7 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
     const response = await super.fetch(request);
     const reset = Number(response.headers?.get('x-rate-limit-reset'));
     if (response.headers?.get('x-rate-limit-remaining') === '0' && reset > 0) this.options.bucket.pauseUntil(reset * 1000 + this.options.resetMarginMs);
+    if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
     return response;
   }
 
@@ -144,6 +145,36 @@ function propertyFor(hubId: string, field: WritebackField): { title: string; des
   return field === 'status' ? { ...base, enum: [...WRITEBACK_STATUSES] } : { ...base, maxLength: 1024 };
 }
 
+/** The SDK's access token request in private-key mode (POST {orgUrl}/oauth2/v1/token). */
+function isTokenRequest(request: { url?: string; method?: string }): request is { url: string; method: string } {
+  return typeof request.url === 'string' && String(request.method).toUpperCase() === 'POST' && /\/oauth2\/v1\/token(\?|$)/.test(request.url);
+}
+
+/**
+ * A refused access token request, named as such. The SDK (8.1.0) does not check the token
+ * response's status (oauth.js calls `Http.errorFilter`, which its `require('./http')` leaves
+ * undefined): it would keep the error body as its token, send "Bearer undefined" and report
+ * Okta's 401 on the API call, which says nothing of why. The body is an OAuth error (RFC 6749
+ * §5.2: `error`, `error_description`; https://developer.okta.com/docs/guides/implement-oauth-for-okta-serviceapp/main/);
+ * the request's client assertion and any token stay out of the message. A credential or scope
+ * refusal stops the run (`unauthenticated`, problem-of.ts), never blames each person.
+ */
+async function tokenRequestError(url: string, response: { status: number; text(): Promise<string> }): Promise<ConnectorError> {
+  let oauth: { error?: unknown; error_description?: unknown } = {};
+  try {
+    const parsed = JSON.parse(await response.text()) as unknown;
+    if (parsed && typeof parsed === 'object') oauth = parsed as typeof oauth;
+  } catch { /* not JSON: the status says what is known */ }
+  const code = typeof oauth.error === 'string' ? oauth.error : undefined;
+  const description = typeof oauth.error_description === 'string' ? oauth.error_description : undefined;
+  const detail = [code, description].filter(Boolean).join(': ');
+  const endpoint = url.split('?')[0];
+  const kind = response.status === 429 || response.status >= 500 ? kindOfStatus(response.status) : 'unauthenticated';
+  return new ConnectorError(kind, redactText(`access token request to ${endpoint} failed: HTTP ${response.status}${detail ? ` ${detail}` : ''}`), {
+    providerCode: code ?? `HTTP ${response.status}`,
+  });
+}
+
 /** Okta errorCode, then HTTP status → error kind (E0000023 is a lasting refusal, whatever its status). */
 function kindOf(status: number | undefined, code: string | undefined): ErrorKind {
   return code === 'E0000023' ? 'permission-denied' : kindOfStatus(status);
@@ -153,6 +184,8 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    // Already ours (a refused access token request): say what it was for.
+    if (err instanceof ConnectorError) throw err.with({ message: `${what}: ${err.message}` });
     const e = err as { status?: number; errorCode?: string; errorSummary?: string; errorCauses?: Array<{ errorSummary?: string }>; message?: string };
     const status = typeof e.status === 'number' ? e.status : undefined;
     const causes = (e.errorCauses ?? []).map((c) => c.errorSummary).filter(Boolean).join('; ');

@@ -68,7 +68,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     listAssignments: (assets) => listAssignments(ctx, assets),
     listPartners: (cursor) => listPartners(ctx, cursor),
     partnersWithPeople: () => [...partnerGraphs.keys()],
-    listPartnerUsers: (partnerBusinessId) => listPartnerUsers(ctx, partnerBusinessId),
+    listPartnerUsers: (partnerBusinessId, options) => listPartnerUsers(ctx, partnerBusinessId, options),
     readPerson: (input) => readPerson(ctx, input),
     invite: (i) => invite(ctx, i),
     changeMemberRole: (memberId, role) => changeMemberRole(ctx, memberId, role),

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetaBusiness } from './connector.ts';
 import { allPages as all } from '../sdk/pages.ts';
-import { BUSINESS, PARTNER, TOKEN, startContractBusiness as start } from './contract-fixture.ts';
+import { BUSINESS, PARTNER, PARTNER_TOKEN, TOKEN, contractBusiness, startContractBusiness as start } from './contract-fixture.ts';
+import { createMetaEmulator } from './emulator/index.ts';
 
 /** Meta-only behaviour on the contract business, beyond the shared suite (test/contract). */
 const log = { debug() {}, info() {}, warn() {}, error() {} };
@@ -56,6 +57,28 @@ test('meta-business: the invite limit (code 17) blocks further invites for 24 h 
     await assert.rejects(c.invite!({ email: 'x2@example.com', role: 'EMPLOYEE' }), (e: any) => e.kind === 'rate-limited' && /retry in 24 h/.test(e.message));
     assert.equal(emulator.calls.length, before, 'no call while the invite limit holds');
     assert.ok(c.rateLimits!().blockedUntil[`invite:${BUSINESS}`] > Date.now());
+  } finally {
+    await server.close();
+  }
+});
+
+test("meta-business: a partner token without pages_manage_metadata still yields the partner's ad account people; the Page is reported unread", async () => {
+  const fixture = contractBusiness();
+  fixture.tokens = fixture.tokens.map((t) => (t.value === PARTNER_TOKEN ? { ...t, scopes: t.scopes.filter((s) => s !== 'pages_manage_metadata') } : t));
+  fixture.shares.push({ assetId: '4001', partnerBusinessId: PARTNER, permittedTasks: ['ANALYZE'], accessStatus: 'CONFIRMED' });
+  fixture.assignments.push({ assetId: '4001', userId: '200000000000001', tasks: ['ANALYZE'] });
+  const emulator = createMetaEmulator({ fixture });
+  const server = await emulator.listen(0, '127.0.0.1');
+  try {
+    const c = createMetaBusiness({ businessId: BUSINESS, accessToken: TOKEN, graphBaseUrl: server.url, partners: [{ businessId: PARTNER, token: PARTNER_TOKEN }] }, { log });
+    const unread: Array<[string, string]> = [];
+    const users = await c.listPartnerUsers!(PARTNER, { onUnreadableAssetType: (type, message) => unread.push([type, message]) });
+    assert.deepEqual(users, [{ partnerBusinessId: PARTNER, userId: '200000000000001', name: 'Pat Partner', userType: 'member', assignments: [{ asset: { type: 'ad_account', id: 'act_3001' }, tasks: ['ANALYZE'] }] }]);
+    assert.deepEqual(unread.map(([type]) => type), ['page']);
+    assert.match(unread[0][1], /page 4001/);
+    assert.doesNotMatch(unread[0][1], new RegExp(PARTNER_TOKEN));
+    // A caller that cannot report an unread type gets a failure, never a listing that omits the Page's people.
+    await assert.rejects(c.listPartnerUsers!(PARTNER), (e: any) => e.kind === 'permission-denied');
   } finally {
     await server.close();
   }

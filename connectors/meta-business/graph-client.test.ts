@@ -102,6 +102,28 @@ describe('GraphClient', () => {
     assert.equal(calls, 4);
   });
 
+  test('a call refused locally at 95 % X-App-Usage sent nothing: notApplied, for a call, a page and a batch alike', async () => {
+    const now = 1_000_000;
+    let calls = 0;
+    const fetchFn = (async () => {
+      calls++;
+      return new Response('{"data":[]}', { status: 200, headers: { 'content-type': 'application/json', 'x-app-usage': JSON.stringify({ call_count: 97, total_time: 1, total_cputime: 1 }) } });
+    }) as typeof fetch;
+    const http = new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok-1234'] });
+    const g = new GraphClient({ http, version: 'v25.0', token: 'tok-1234', businessId: '100', book: new RateLimitBook(() => now), clock: () => now, sleep: async () => {} });
+    const ctx = { what: 'remove 101 from business 100', businessId: '100' };
+    await g.call('GET', '100/business_users', {}, ctx); // reads 97 %
+    const refusals = [
+      () => g.call('DELETE', '101', {}, ctx),
+      () => g.page('100/business_users', {}, undefined, ctx),
+      () => g.batch([{ method: 'POST', relativeUrl: 'act_1/assigned_users', body: { user: '101', tasks: ['ANALYZE'] } }], ctx),
+    ];
+    for (const refused of refusals) {
+      await assert.rejects(refused(), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.limitScope === 'app' && e.providerCode === 'local' && e.notApplied === true);
+    }
+    assert.equal(calls, 1, 'nothing sent after the 97 % reading');
+  });
+
   test('368 blocks the business: later calls for it are refused without calling, token inspection still goes', async () => {
     const blocked = { error: { message: '(#368) The action attempted has been deemed abusive or is otherwise disallowed', type: 'OAuthException', code: 368, fbtrace_id: 'x' } };
     const { fetchFn, asked } = replay([() => blocked, () => ({ data: { is_valid: true } })]);

@@ -176,9 +176,11 @@ export class GraphClient {
     if (percent >= APP_USAGE.PAUSE_AT) {
       const left = APP_USAGE.PAUSE_MS - age;
       // Shown in rateLimits like any block; refused here without calling (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+      // Nothing was sent, so nothing changed in the app: notApplied, like assertNotBlocked's
+      // refusals, so the task's next attempt still counts as a clean first one (attemptsRefused).
       this.#book.block('app', left);
       throw new ConnectorError('rate-limited', `${what}: rate-limited (retry in ${formatWait(left)}): app usage at ${percent}% of Meta's platform limit (X-App-Usage)`, {
-        retryAfterMs: left, limitScope: 'app', providerCode: 'local',
+        retryAfterMs: left, limitScope: 'app', providerCode: 'local', notApplied: true,
       });
     }
     const wait = appUsageDelayMs(percent);

@@ -1,5 +1,5 @@
 import type {
-  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, ChangeResult,
+  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, ChangeResult,
   CredentialHealth, Page, PartnerUser, RateLimitState,
 } from './hub-model.ts';
 
@@ -120,7 +120,15 @@ export interface PartnerListing {
 export interface PartnerPeopleListing {
   /** The partners whose people this instance can read (e.g. those configured with a credential). */
   partnersWithPeople(): string[];
-  listPartnerUsers(partnerId: string): Promise<PartnerUser[]>;
+  listPartnerUsers(partnerId: string, options?: PartnerUsersOptions): Promise<PartnerUser[]>;
+}
+
+export interface PartnerUsersOptions {
+  /**
+   * Given, an asset type whose assignments the partner's credential may not read is reported here
+   * and none of its assignments are returned (the rest are); not given, such a listing fails.
+   */
+  onUnreadableAssetType?: (type: AssetType, message: string) => void;
 }
 
 /** Shares assets with a partner business and stops sharing. */

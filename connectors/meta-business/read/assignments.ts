@@ -1,4 +1,5 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
+import type { ConnectorError } from '../../sdk/connector-error.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
@@ -17,6 +18,7 @@ export async function readAssignments(
   scopeBusinessId: string,
   whatFor: string,
   onMissing?: (asset: AssetRef) => void,
+  onDenied?: (asset: AssetRef, err: ConnectorError) => void,
 ): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const ctx = { what: whatFor, businessId: graph.businessId };
@@ -36,6 +38,10 @@ export async function readAssignments(
         const err = graph.errorOf(result, { ...ctx, what: `${whatFor}: ${asset.type} ${asset.id}` });
         // The asset vanished since it was listed (or is no longer shared): nobody is assigned to it.
         if (err.kind === 'not-found') return onMissing?.(asset);
+        // The token may not read this asset's people (a Page needs pages_manage_metadata,
+        // https://developers.facebook.com/docs/graph-api/reference/page/assigned_users): a caller
+        // that can report it as unread gets the rest; any other caller fails as before.
+        if (err.kind === 'permission-denied' && onDenied) return onDenied(asset, err);
         throw err;
       }
       const page = result.body as { data?: RawAssignedUser[]; paging?: { next?: string } };

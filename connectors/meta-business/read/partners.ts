@@ -5,6 +5,7 @@ import { toPartner, type RawPartner } from '../mappers/partner.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
+import type { PartnerUsersOptions } from '../../sdk/capabilities.ts';
 
 /**
  * Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), with
@@ -71,20 +72,34 @@ async function ourAssetsSharedWith(graph: GraphClient, ctx: MetaContext, partner
 /**
  * A native partner's own people on our shared assets (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business): with the partner's token,
  * its client assets that we own, then `assigned_users?business=<partner>` on each, batched.
+ *
+ * The partner's token may lack what one asset type needs (a Page's `assigned_users` needs
+ * `pages_manage_metadata`, https://developers.facebook.com/docs/graph-api/reference/page/assigned_users).
+ * With `onUnreadableAssetType`, such a type is reported there and left out entirely (none of its
+ * assignments returned, so the caller keeps what it knew of it instead of reading "nobody holds
+ * it"); the other types are still returned. Without it, or if no type could be read, it throws.
  */
-export async function listPartnerUsers(ctx: MetaContext, partnerBusinessId: string): Promise<PartnerUser[]> {
+export async function listPartnerUsers(ctx: MetaContext, partnerBusinessId: string, options: PartnerUsersOptions = {}): Promise<PartnerUser[]> {
   const graph = ctx.partnerGraph(partnerBusinessId);
   if (!graph) {
     throw new ConnectorError('permission-denied', what(`list people of partner ${partnerBusinessId}: no token configured for this partner (hubs[].partners[].token)`));
   }
   const assets = await ourAssetsSharedWith(graph, ctx, partnerBusinessId);
+  const denied = new Map<AssetType, ConnectorError>();
+  const onDenied = options.onUnreadableAssetType
+    ? (asset: AssetRef, err: ConnectorError) => { if (!denied.has(asset.type)) denied.set(asset.type, err); }
+    : undefined;
   const chunks: AssetRef[][] = [];
   for (let i = 0; i < assets.length; i += BATCH_LIMIT) chunks.push(assets.slice(i, i + BATCH_LIMIT));
   const assignments = (await Promise.all(chunks.map((chunk) =>
-    readAssignments(graph, chunk, partnerBusinessId, what(`read partner ${partnerBusinessId} assignments on ${chunk.length} assets`)),
+    readAssignments(graph, chunk, partnerBusinessId, what(`read partner ${partnerBusinessId} assignments on ${chunk.length} assets`), undefined, onDenied),
   ))).flat();
+  const readable = new Set(assets.map((a) => a.type).filter((t) => !denied.has(t)));
+  if (denied.size > 0 && readable.size === 0) throw denied.values().next().value!;
+  for (const [type, err] of denied) options.onUnreadableAssetType!(type, err.message);
   const byUser = new Map<string, PartnerUser>();
   for (const a of assignments) {
+    if (denied.has(a.asset.type)) continue; // part of a type read incompletely: reported unread instead
     let user = byUser.get(a.userId);
     if (!user) {
       user = { partnerBusinessId, userId: a.userId, ...(a.userName ? { name: a.userName } : {}), userType: a.userType, assignments: [] };

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
 import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
+import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
 /**
  * A stateful fake of the parts of the Okta Management API that hubwarden's write-back uses, for
@@ -57,6 +58,8 @@ export interface OktaEmulatorOptions {
   faults?: OktaFaults;
   /** The org's "Edit Deactivated User Profile Updates" (off by default, as in a new org). */
   editDeactivatedUserProfiles?: boolean;
+  /** A service app that may get access tokens (private key JWT) instead of the SSWS token (okta-oauth.ts). */
+  serviceApp?: OktaServiceApp;
 }
 
 export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
@@ -64,6 +67,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const users = new Map<string, OktaUser>();
   const schema = new OktaUserSchema(options.schema);
   const rateLimit = new OktaRateLimit(options.faults?.rateLimit);
+  const oauth = new OktaOAuth(options.serviceApp);
   const calls: OktaCall[] = [];
   let baseUrl = 'http://127.0.0.1';
   let echoCredentials = false;
@@ -121,12 +125,16 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   const app = express();
   app.use(express.json({ limit: '1mb' }));
   app.use(recordCalls(calls));
+  // The token endpoint answers before the Management API's auth (its own errors, RFC 6749 §5.2).
+  app.post('/oauth2/v1/token', express.urlencoded({ extended: false }), (req, res, next) => {
+    oauth.token(req.body ?? {}, `${baseUrl}/oauth2/v1/token`).then((answer) => { res.status(answer.status).json(answer.body); }, next);
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Okta-Request-Id', randomBytes(10).toString('base64url'));
     const auth = req.get('authorization') ?? '';
     // TEST FAULT (control.echoCredentials), not Okta behaviour: refuse and quote the credential back.
     if (echoCredentials) throw oktaError(401, 'E0000011', `Invalid token provided (Authorization: ${auth})`, [`token ${auth.replace(/^SSWS /, '')} was sent as ${JSON.stringify({ authorization: auth })}`]);
-    if (auth !== `SSWS ${token}`) throw OKTA_ERRORS.invalidToken();
+    if (auth !== `SSWS ${token}` && !oauth.accepts(auth)) throw OKTA_ERRORS.invalidToken();
     const verdict = rateLimit.take();
     res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
     res.setHeader('X-Rate-Limit-Remaining', String(verdict.remaining));
@@ -216,6 +224,11 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
         return id;
       },
       clearCalls() { calls.length = 0; },
+      /** The service app changed in Okta (key rotated, scopes granted or revoked); issued access tokens stop working. */
+      setServiceApp(app: OktaServiceApp | undefined) {
+        oauth.app = app;
+        oauth.revokeAll();
+      },
     },
     async listen(port = 0): Promise<LoopbackServer> {
       const server = await listenOnLoopback(app, port);
