@@ -1,6 +1,6 @@
 import { DEFAULT_OFFER_DAYS, isClaimTeam, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import type { AssetType } from '../../connectors/sdk/hub-model.ts';
-import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, isActiveUser, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import type { RoleRules } from './role-rules.ts';

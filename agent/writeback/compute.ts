@@ -1,4 +1,4 @@
-import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import { standingsOfHub, type PersonStanding } from '../standing/standing.ts';
 import type { WritebackValues } from './attributes.ts';

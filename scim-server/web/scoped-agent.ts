@@ -187,6 +187,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
 
     // Person-wide: administrators only (a person claims their own offers on My access).
     reevaluatePerson: async (person, trigger) => (adminOnly(), agent.reevaluatePerson(person, trigger)),
+    suspendPerson: async (person, suspended, trigger) => (adminOnly(), agent.suspendPerson(person, suspended, trigger)),
     offers: async (email) => (adminOnly(), agent.offers(email)),
     claimOffer: async (email, offerId, trigger) => (adminOnly(), agent.claimOffer(email, offerId, trigger)),
     offboard: async (person, trigger) => (adminOnly(), agent.offboard(person, trigger)),

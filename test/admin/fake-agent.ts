@@ -259,6 +259,12 @@ export class FakeAgent implements AgentApi {
     return queryAudit({ async *newestFirst() { yield* log; } } as unknown as Pick<Store, 'newestFirst'>, query);
   }
 
+  async suspendPerson(person: { email?: string; userName?: string; externalId?: string }, suspended: boolean, trigger: Trigger): Promise<TaskView[]> {
+    this.record('suspendPerson', person, suspended, trigger);
+    const email = this.requirePerson(person.email ?? person.userName);
+    return [this.newTask('reevaluate-person', trigger, `re-evaluate ${email} on acme-ads (${suspended ? 'suspended' : 'unsuspended'})`, 'acme-ads')];
+  }
+
   async reevaluatePerson(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView[]> {
     this.record('reevaluatePerson', person, trigger);
     const email = this.requirePerson(person.email ?? person.userName);
