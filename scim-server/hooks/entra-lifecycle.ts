@@ -47,7 +47,11 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
     maxWaitMs: options.maxWaitMs ?? 3 * 3600_000,
     isStopped: () => stopped,
   };
-  const track = (work: Promise<void>) => {
+  // Background work never rejects unhandled: that would end the process (and the SCIM service).
+  const track = (started: Promise<void>) => {
+    const work = started.catch((err: Error) => {
+      log.error(`entra lifecycle: callout processing failed: ${err.message}`);
+    });
     running.add(work);
     void work.finally(() => running.delete(work));
   };
