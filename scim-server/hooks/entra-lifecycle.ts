@@ -20,6 +20,8 @@ export interface EntraLifecycleOptions {
   resume?: ResumeCall;
   pollIntervalMs?: number;
   maxWaitMs?: number;
+  /** The lease on a callout being worked on (hook-events.ts; tests shorten it). */
+  leaseMs?: number;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface EntraLifecycleOptions {
 export function createEntraLifecycleRouter(options: EntraLifecycleOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('entra-lifecycle');
-  const events = new HookEventLog(options.store);
+  const events = new HookEventLog(options.store, undefined, undefined, options.leaseMs);
   const verify = lifecycleTokenVerifier(config);
   const running = new Set<Promise<void>>();
   let stopped = false;
@@ -45,7 +47,11 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
     maxWaitMs: options.maxWaitMs ?? 3 * 3600_000,
     isStopped: () => stopped,
   };
-  const track = (work: Promise<void>) => {
+  // Background work never rejects unhandled: that would end the process (and the SCIM service).
+  const track = (started: Promise<void>) => {
+    const work = started.catch((err: Error) => {
+      log.error(`entra lifecycle: callout processing failed: ${err.message}`);
+    });
     running.add(work);
     void work.finally(() => running.delete(work));
   };
@@ -112,7 +118,8 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
   router.use(problemHandler(log));
 
   // Callouts accepted before a restart and not yet resumed, unless another replica works on them:
-  // continue them (the read is tracked too, so `settled` waits for it).
+  // continue them (the first read is tracked too, so `settled` waits for it). On a shared store,
+  // also those of a replica that died holding them, as their lease lapses.
   track(events.pickUp('entra-lifecycle', (r) => r.callout !== undefined, (records) => {
     for (const record of records) track(runCallout(deps, record));
   }).catch((err: Error) => {

@@ -57,19 +57,39 @@ const SWEEP_EVERY_MS = 3600_000;
 export const HOOK_LEASE_MS = 30_000;
 
 const isOpen = (r: Readonly<HookEventRecord>) => r.state === 'processing' || r.state === 'waiting';
+/** A change of this process's own (not `remote`) that left an open record with no lease: handed back. */
+const handedBack = (r: unknown) => r !== undefined && isOpen(r as HookEventRecord) && !(r as HookEventRecord).lease;
+
+/**
+ * The open records (processing, waiting) by source: what replicas look at every lease period, where
+ * reading every record (kept a week) would not do. The key function names no helper
+ * (agent/store/postgres/indexes.ts: its source is the definition's hash).
+ */
+const OPEN_INDEX = 'hookEvents.open';
+/** The earlier of two times, ignoring one that is not a time (a lease's `until` unreadable). */
+const soonest = (a: number, b: number) => (Number.isFinite(b) ? Math.min(a, b) : a);
+const indexed = new WeakSet<Store>();
+function defineOpenIndex(store: Store): void {
+  if (indexed.has(store)) return;
+  indexed.add(store);
+  store.defineIndex('hookEvents', OPEN_INDEX, (r, source) => (r.state === 'processing' || r.state === 'waiting' ? [source] : []));
+}
 
 export class HookEventLog {
   private lastSweep = 0;
   /** This process, as the owner of the leases it takes. */
   readonly owner = `hooks-${randomUUID()}`;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly unsubscribes: Array<() => void> = [];
   private closed = false;
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
     private readonly log: Pick<Logger, 'warn'> = childLogger('hook-events'),
     readonly leaseMs = HOOK_LEASE_MS,
-  ) {}
+  ) {
+    defineOpenIndex(store);
+  }
 
   private lease(): NonNullable<HookEventRecord['lease']> {
     return { owner: this.owner, until: new Date(this.now() + this.leaseMs).toISOString() };
@@ -166,30 +186,95 @@ export class HookEventLog {
   }
 
   /**
-   * At start-up: the source's open records (accepted, not finished) that `where` keeps are handed
-   * to `act` once taken; those another replica holds are looked at again when their lease lapses,
-   * and taken then if it was not renewed (their holder died). Replicas sharing the store each
-   * re-ran every open record at start-up, so one starting while another worked acted twice
-   * (offboarded twice; resumed a Lifecycle Workflows task twice and recorded Graph's refusal of the
-   * second resume as the outcome). A taskProcessingResult is resumed once
-   * (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+   * Hands the source's open records (accepted, not finished) that `where` keeps to `act` once
+   * taken: at once those no live process holds (at start-up: the deliveries accepted before a
+   * restart), and, on a store shared by replicas, for as long as this log is open: when a lease
+   * seen held is due to lapse, every lease period, and when the store reports a change to the
+   * source's records (a replica handing one back at its stop). Resolves after the first look.
+   *
+   * Why keep looking: replicas sharing the store each re-ran every open record at start-up, so one
+   * starting while another worked acted twice (offboarded twice; resumed a Lifecycle Workflows
+   * task twice and recorded Graph's refusal of the second resume as the outcome), hence the lease.
+   * But a record taken by a replica after the others had started was looked at by them only at
+   * their next start: when its holder died (kill -9, a lost host), the Okta event waited days
+   * behind a load balancer, and the Lifecycle Workflows task ran into its callback timeout (at
+   * most PT3H) with the leaver's seats still in place. A taskProcessingResult is resumed once
+   * (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume): the
+   * taker holds the lease, and a callout is resumed only by its holder (lifecycle-run.ts).
+   * Open records are read through an index (records are kept a week), not by reading them all.
    */
   async pickUp(source: HookEventRecord['source'], where: (r: Readonly<HookEventRecord>) => boolean, act: (records: Array<Readonly<HookEventRecord>>) => void): Promise<void> {
-    const open = await this.list(source, (r) => isOpen(r) && where(r));
-    await this.pickUpIds(source, open.map((r) => r.id), act);
+    if (this.closed) return;
+    // The next look: at the earliest lapse of a lease seen held, else one lease period on.
+    const schedule = (at: number) => {
+      if (this.closed || this.store.shared !== true) return;
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        look().catch(() => undefined);
+      }, Math.max(0, at - this.now()));
+      t.unref();
+      this.timers.add(t);
+    };
+    const once = async (): Promise<number> => {
+      const now = this.now();
+      let next = now + this.leaseMs;
+      const ids: string[] = [];
+      for (const r of await this.store.lookup('hookEvents', OPEN_INDEX, source)) {
+        if (!isOpen(r) || !where(r)) continue;
+        if (this.takable(r, now)) ids.push(r.id);
+        else if (r.lease && r.lease.owner !== this.owner) next = soonest(next, Date.parse(r.lease.until) + 50);
+      }
+      if (ids.length === 0 || this.closed) return next;
+      const { taken, lapse } = await this.take(source, ids);
+      if (taken.length > 0) act(taken);
+      return lapse === undefined ? next : soonest(next, lapse + 50);
+    };
+    const look = async (): Promise<void> => {
+      let next = this.now() + this.leaseMs;
+      try {
+        next = await once();
+      } catch (err) {
+        // Looked at again at the next period: a store hiccup must not end the watch.
+        if (this.store.shared === true) this.log.warn(`hook events: cannot look at the open ${source} records (again within ${Math.ceil(this.leaseMs / 1000)} s): ${(err as Error).message}`);
+        throw err;
+      } finally {
+        schedule(next);
+      }
+    };
+    if (this.store.shared === true) {
+      // A record changed (a replica handing one back at its stop; another replica's commit comes
+      // as a bare id): those are read by key, gathered over a moment, since every renewal of a
+      // lease is a change too.
+      const changed = new Set<string>();
+      let gathering = false;
+      this.unsubscribes.push(this.store.subscribe((changes) => {
+        for (const c of changes) {
+          if (c.collection === 'hookEvents' && c.partition === source && (c.remote === true || handedBack(c.record))) changed.add(c.id);
+        }
+        if (changed.size === 0 || gathering || this.closed) return;
+        gathering = true;
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          gathering = false;
+          const ids = [...changed];
+          changed.clear();
+          this.takeFree(source, ids, where, act).catch((err: Error) => this.log.warn(`hook events: cannot take the ${source} records handed back: ${err.message}`));
+        }, Math.min(1000, Math.floor(this.leaseMs / 3)));
+        t.unref();
+        this.timers.add(t);
+      }));
+    }
+    await look();
   }
 
-  private async pickUpIds(source: HookEventRecord['source'], ids: string[], act: (records: Array<Readonly<HookEventRecord>>) => void): Promise<void> {
-    if (ids.length === 0 || this.closed) return;
-    const { taken, held, lapse } = await this.take(source, ids);
+  /** Takes those of the records (read by key) that no live process holds, and hands them to `act`. */
+  private async takeFree(source: HookEventRecord['source'], ids: string[], where: (r: Readonly<HookEventRecord>) => boolean, act: (records: Array<Readonly<HookEventRecord>>) => void): Promise<void> {
+    if (this.closed) return;
+    const now = this.now();
+    const free = (await this.store.getMany('hookEvents', source, ids)).filter((r) => r !== undefined && where(r) && this.takable(r, now)).map((r) => r!.id);
+    if (free.length === 0 || this.closed) return;
+    const { taken } = await this.take(source, free);
     if (taken.length > 0) act(taken);
-    if (held.length === 0 || lapse === undefined || this.closed) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.pickUpIds(source, held, act).catch((err: Error) => this.log.warn(`hook events: cannot take the ${source} records of a lapsed lease: ${err.message}`));
-    }, Math.max(0, lapse - this.now()) + 50);
-    timer.unref();
-    this.timers.add(timer);
   }
 
   /** Renews this process's lease on the records every third of its length until the returned function is called. */
@@ -228,9 +313,10 @@ export class HookEventLog {
     });
   }
 
-  /** Stops looking at records whose lease is to lapse. */
+  /** Stops looking at open records (the timer and the store subscription of `pickUp`). */
   close(): void {
     this.closed = true;
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

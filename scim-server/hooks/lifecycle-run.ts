@@ -25,6 +25,8 @@ export interface LifecycleRunDeps {
 
 type Callout = NonNullable<HookEventRecord['callout']>;
 
+/** Writes of a resume's outcome tried, `pollIntervalMs` apart, before it is left to the log. */
+const RECORD_ATTEMPTS = 6;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -79,16 +81,41 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     return;
   }
   const resumed = { trigger, action: 'lifecycle-resume', subject: auditSubject(callout.person), detail: { ...detail, operationStatus: status, ...(taskIds.length > 0 ? { taskIds } : {}) } };
+  // The resume's outcome and the write that records it are apart: a store refusing the write (a
+  // database failover) after Graph accepted the resume recorded "resume failed" for a resume that
+  // happened, and when the store refused that write too the rejection went unhandled, which ends a
+  // Node process (https://nodejs.org/api/cli.html#--unhandled-rejectionsmode: throw is the default).
+  let refused: unknown;
   try {
     await deps.resume(record.idp, callout, status);
-    await events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` },
-      [...audit, { ...resumed, why: `resumed workflow ${callout.workflowId} task ${callout.taskId} with ${status}${why}`, outcome: 'ok' }]);
-    log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
   } catch (err) {
+    refused = err;
+  }
+  // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
+  // would be taken once the lease lapsed and resumed a second time, which Graph refuses.
+  const recordOutcome = async (write: () => Promise<unknown>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (attempt >= RECORD_ATTEMPTS || deps.isStopped()) {
+          log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
+          return;
+        }
+        await sleep(deps.pollIntervalMs);
+      }
+    }
+  };
+  if (refused === undefined) {
+    log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
+    await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: status === 'completed' ? 'done' : 'failed', outcome: `resumed ${status}` },
+      [...audit, { ...resumed, why: `resumed workflow ${callout.workflowId} task ${callout.taskId} with ${status}${why}`, outcome: 'ok' }]));
+  } else {
     // The workflow marks the task failed at its callback timeout; nothing more to do here.
-    await events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(err)}` },
-      [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(err)}`, outcome: 'failed' }]);
-    log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(err as Error).message}`);
+    log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(refused as Error).message}`);
+    await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(refused)}` },
+      [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(refused)}`, outcome: 'failed' }]));
   }
 }
 

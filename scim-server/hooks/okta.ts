@@ -16,6 +16,8 @@ export interface OktaHookOptions {
   store: Store;
   log?: Logger;
   now?: () => number;
+  /** The lease on a record being acted on (hook-events.ts; tests shorten it). */
+  leaseMs?: number;
 }
 
 /** A Router that also says when the work of accepted deliveries has finished (tests, shutdown). */
@@ -30,7 +32,7 @@ export type HookRouter = Router & { settled(): Promise<void> };
 export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('okta-event-hook');
-  const seen = new HookEventLog(options.store, options.now);
+  const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs);
   const pending = new Set<Promise<void>>();
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
@@ -157,7 +159,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     }
   }
 
-  // Events received before a restart and not yet acted on, unless another replica acts on them.
+  // Events received before a restart and not yet acted on, unless another replica acts on them; on
+  // a shared store, also those of a replica that died holding them, as their lease lapses.
   const startup = seen.pickUp('okta', () => true, (records) => run(Promise.resolve(records))).catch((err: Error) => {
     log.error(`okta event hook: cannot read the events received before the restart: ${err.message}`);
   });

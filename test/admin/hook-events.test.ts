@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { HOOK_EVENT_TTL_MS, HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 
@@ -34,4 +35,34 @@ test('the sweep runs at most once an hour unless forced', async () => {
   now += 60_000;
   assert.equal(await log.sweep(), 0, 'within the hour: not swept');
   assert.equal(await log.sweep(true), 1);
+});
+
+test('on a shared store, pickUp keeps looking at open records through the index (not every record) until close', async () => {
+  const store = new MemoryStore();
+  Object.defineProperty(store, 'shared', { value: true });
+  await store.open();
+  const reads = { lookup: 0, list: 0 };
+  const lookup = store.lookup.bind(store);
+  const list = store.list.bind(store);
+  store.lookup = ((...args: Parameters<typeof lookup>) => { reads.lookup++; return lookup(...args); }) as typeof store.lookup;
+  store.list = ((...args: Parameters<typeof list>) => { reads.list++; return list(...args); }) as typeof store.list;
+  const acted: string[] = [];
+  const log = new HookEventLog(store, Date.now, undefined, 60);
+  // A week of finished records is not read at every look.
+  await store.transact((tx) => {
+    for (let n = 0; n < 50; n++) tx.put('hookEvents', 'okta', `done-${n}`, { id: `done-${n}`, source: 'okta', idp: 'okta', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2099-01-01T00:00:00Z', state: 'done' });
+  });
+  await log.pickUp('okta', () => true, (records) => acted.push(...records.map((r) => r.id)));
+  // A record a replica took after this one started, then died holding: taken once its lease lapses.
+  await store.transact((tx) => tx.put('hookEvents', 'okta', 'e-1', { id: 'e-1', source: 'okta', idp: 'okta', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2099-01-01T00:00:00Z', state: 'processing', lease: { owner: 'hooks-died', until: new Date(Date.now() + 100).toISOString() } }));
+  await sleep(350);
+  assert.deepEqual(acted, ['e-1']);
+  assert.equal(reads.list, 0, 'no listing of the hook records');
+  assert.ok(reads.lookup >= 3, `looked again every lease period (${reads.lookup} looks)`);
+  log.close();
+  const looks = reads.lookup;
+  await store.transact((tx) => tx.put('hookEvents', 'okta', 'e-2', { id: 'e-2', source: 'okta', idp: 'okta', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2099-01-01T00:00:00Z', state: 'processing' }));
+  await sleep(200);
+  assert.equal(reads.lookup, looks, 'no look after close: the timer and the subscription are gone');
+  assert.deepEqual(acted, ['e-1']);
 });

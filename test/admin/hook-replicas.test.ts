@@ -10,14 +10,15 @@ import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
+import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { testConfig } from './test-server.ts';
+import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
 /**
  * Replicas sharing one store (store.shared): a hook record accepted by one replica is acted on by
  * that replica only, also when another replica starts while it works (it used to re-run every
  * open record at start-up, offboarding twice and resuming a workflow twice). A replica that died
- * holding a record leaves it to the others once its lease lapses.
+ * holding a record leaves it to the others once its lease lapses, without any of them restarting.
  */
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
@@ -76,6 +77,96 @@ const oktaEvent = (id: string, extra: Partial<HookEventRecord> = {}): HookEventR
   id, source: 'okta', idp: 'okta', receivedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00Z', published: '2026-11-23T10:00:00Z', state: 'processing',
   event: { eventType: 'user.lifecycle.deactivate', person: { email: 'raj@example.com', userName: 'raj@example.com' }, actor: 'admin@example.com' }, ...extra,
 });
+
+/**
+ * Replica A's side of the store until it dies (kill -9): from then on nothing it does reaches the
+ * store (no renewal, nothing handed back), as for a process that is gone.
+ */
+function mortal(store: Store): { store: Store; die(): void } {
+  let dead = false;
+  const view = new Proxy(store, {
+    get(target, name) {
+      const value = Reflect.get(target, name, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (!dead) return (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (name === 'subscribe' || name === 'subscribeDurable') return () => undefined;
+        return Promise.reject(new Error('replica A is dead'));
+      };
+    },
+  });
+  return { store: view, die: () => { dead = true; } };
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await sleep(20);
+  }
+}
+
+const TENANT = 'tenant-1111';
+const RELAY = 'relay-logic-app-id';
+const AUD = 'api://hubwarden';
+const calloutBody = (resultId: string) => ({
+  data: {
+    callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/${resultId}/resume`,
+    subject: { id: 'obj-raj', displayName: 'Raj', email: 'raj@example.com', userPrincipalName: 'raj@example.com' },
+    task: { id: 'task-offboard', displayName: 'Meta BM: remove seat' },
+    taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
+    workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
+  },
+  source: 'sample',
+  type: 'lifecycleEvent',
+});
+const oktaDelivery = (uuid: string) => ({
+  eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
+  eventId: 'b5a188b9', eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123',
+  data: { events: [{
+    uuid, published: '2026-11-23T10:00:00Z', eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate', severity: 'INFO',
+    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
+    outcome: { result: 'SUCCESS', reason: null },
+    target: [{ id: '00u-raj', type: 'User', alternateId: 'raj@example.com', displayName: 'Raj' }],
+  }] },
+});
+
+/**
+ * Replica B running on its store, then replica A (on `storeA`, mortal) accepting the callout
+ * `resultId` over HTTP, after B had started, and waiting for its offboarding task.
+ */
+async function entraPair(t: { after(fn: () => unknown): void }, k: (typeof kinds)[number], resultId: string, leaseMsB: number) {
+  const [storeA, storeB, close] = await k.open();
+  t.after(close);
+  keepAlive(t);
+  const emulator = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app-id', clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
+  const graph = await emulator.listen();
+  t.after(() => graph.close());
+  const config = () => testConfig(`  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: hubwarden-app-id
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graph.url}
+    authorityUrl: ${graph.url}
+    lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD} }`);
+  const agent = new FakeAgent(); // the agent's tasks live in the shared store: both replicas see them
+  agent.pollsUntilDone = Number.MAX_SAFE_INTEGER;
+  const { calls, resume } = fakeResume();
+  const b = createEntraLifecycleRouter({ config: config(), agent, store: storeB, resume, pollIntervalMs: 5, leaseMs: leaseMsB });
+  t.after(() => b.stop());
+  await b.settled(); // B has started and found nothing open
+  const replicaA = mortal(storeA);
+  const a = createEntraLifecycleRouter({ config: config(), agent, store: replicaA.store, resume, pollIntervalMs: 5, leaseMs: 300 });
+  const server = await serveRouters([['/hooks', a]]);
+  t.after(() => server.close());
+  const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
+  const res = await fetch(`${server.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(calloutBody(resultId)) });
+  assert.equal(res.status, 202);
+  await until('replica A waits for the offboarding', async () => (await storeB.get('hookEvents', 'entra-lifecycle', resultId))?.state === 'waiting');
+  return { storeB, replicaA, agent, calls, a, b };
+}
 
 /** The hooks poll on unref'd timers (a server's socket keeps a real process up); here nothing else would. */
 function keepAlive(t: { after(fn: () => void): void }): void {
@@ -179,6 +270,69 @@ for (const k of kinds) {
       b.stop();
       assert.deepEqual(calls, ['tpr-stop']);
       assert.equal((await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-stop'))?.state, 'done');
+    });
+
+    test('Okta: an event taken by a replica after the other started, whose holder then dies, is acted on by the other without a restart', async (t) => {
+      const [storeA, storeB, close] = await k.open();
+      t.after(close);
+      keepAlive(t);
+      const agentB = new FakeAgent();
+      const b = createOktaHookRouter({ config: testConfig(), agent: agentB, store: storeB, leaseMs: 300 });
+      t.after(() => b.stop());
+      await b.settled(); // B has started and found nothing open
+      const replicaA = mortal(storeA);
+      const agentA = new FakeAgent();
+      let open!: () => void;
+      const gate = new Promise<void>((r) => { open = r; });
+      const offboardA = agentA.offboard.bind(agentA);
+      agentA.offboard = async (person, trigger) => { await gate; return offboardA(person, trigger); };
+      const a = createOktaHookRouter({ config: testConfig(), agent: agentA, store: replicaA.store, leaseMs: 300 });
+      const server = await serveRouters([['/hooks', a]]);
+      t.after(() => server.close());
+      const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET }, body: JSON.stringify(oktaDelivery('evt-died')) });
+      assert.equal(res.status, 200);
+      await until('replica A holds the event', async () => (await storeB.get('hookEvents', 'okta', 'evt-died'))?.lease?.owner !== undefined);
+      replicaA.die(); // in the middle of the offboarding
+      await until('replica B acted on the event', async () => (await storeB.get('hookEvents', 'okta', 'evt-died'))?.state === 'done');
+      await b.settled();
+      open();
+      await a.settled();
+      a.stop();
+      assert.equal((await storeB.get('hookEvents', 'okta', 'evt-died'))?.outcome, 'offboard raj@example.com');
+      assert.deepEqual(agentB.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[0] as { email?: string }).email), ['raj@example.com'], 'replica B offboarded the person');
+    });
+
+    test('Entra: a callout taken by a replica after the other started, whose holder then dies, is resumed once by the other without a restart', async (t) => {
+      const { storeB, replicaA, agent, calls, a, b } = await entraPair(t, k, 'tpr-died', 300);
+      replicaA.die();
+      const { taskIds } = (await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-died'))!;
+      await sleep(700); // A's lease has lapsed; whoever holds the record now waits for the task
+      agent.finish(taskIds![0]!, 'completed');
+      await until('the callout is finished', async () => (await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-died'))?.state !== 'waiting');
+      await b.settled();
+      a.stop();
+      await a.settled();
+      assert.deepEqual(calls, ['tpr-died'], 'resumed once, by replica B');
+      const record = await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-died');
+      assert.equal(record?.state, 'done');
+      assert.equal(record?.outcome, 'resumed completed');
+      assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 1, 'offboarded once');
+    });
+
+    test('Entra: a running replica takes a callout handed back by one that stops at once, not a lease period later', async (t) => {
+      // B keeps the production lease (30 s): only the change notification brings the callout to it in time.
+      const { storeB, agent, calls, a, b } = await entraPair(t, k, 'tpr-handed', 30_000);
+      a.stop(); // hands the callout back
+      await a.settled();
+      await until('replica B holds the callout', async () => {
+        const lease = (await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-handed'))?.lease;
+        return lease !== undefined;
+      }, 3000);
+      const { taskIds } = (await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-handed'))!;
+      agent.finish(taskIds![0]!, 'completed');
+      await until('the callout is finished', async () => (await storeB.get('hookEvents', 'entra-lifecycle', 'tpr-handed'))?.state === 'done');
+      await b.settled();
+      assert.deepEqual(calls, ['tpr-handed'], 'resumed once, by replica B');
     });
   });
 }
