@@ -29,13 +29,18 @@ export const eventHookDelivery = z.object({
 export type LogEvent = z.infer<typeof logEvent>;
 
 /** What an event asks hubwarden to do. Events not listed are acknowledged and ignored. */
-export type EventAction = 'offboard' | 'reevaluate';
+export type EventAction = 'offboard' | 'reevaluate' | 'suspend' | 'unsuspend';
 
+/** Event types: https://developer.okta.com/docs/reference/api/event-types/ */
 export const EVENT_ACTIONS: Record<string, EventAction> = {
-  // A deactivated or suspended user loses their seats (the agent applies the hub's policy:
-  // remove now, or put the removal in a deprovisioning report for an owner to apply).
+  // A deactivated user loses their seats (the agent applies the hub's policy: remove now, or put
+  // the removal in a deprovisioning report for an owner to apply).
   'user.lifecycle.deactivate': 'offboard',
-  'user.lifecycle.suspend': 'offboard',
+  // A suspension reaches hubwarden only by this event (SCIM sends nothing; the user stays active
+  // there): the person is marked suspended and holds nothing until unsuspended, so no later plan
+  // invites them again; unsuspended, they are planned again.
+  'user.lifecycle.suspend': 'suspend',
+  'user.lifecycle.unsuspend': 'unsuspend',
   // A membership change may change the person's effective grant: look now instead of waiting
   // for the next SCIM push or check for updates.
   'group.user_membership.add': 'reevaluate',

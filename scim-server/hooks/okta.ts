@@ -146,9 +146,9 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         continue;
       }
       try {
-        const taskIds = action === 'offboard'
-          ? [(await agent.offboard(person, trigger)).id]
-          : (await agent.reevaluatePerson(person, trigger)).map((t) => t.id);
+        const taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
+          : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger)).map((t) => t.id)
+          : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
         await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;

@@ -87,7 +87,19 @@ describe('Okta event hook /hooks/okta', () => {
     await hook.settled();
     assert.equal((await send(body)).status, 200);
     await hook.settled();
-    assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 1);
+    assert.equal(agent.writes().filter((c) => c.method === 'suspendPerson').length, 1);
+  });
+
+  test('suspend and unsuspend: the person is marked suspended, then not (SCIM says nothing of either)', async () => {
+    const body = delivery(
+      event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T11:00:00Z', 'sus-1'),
+      event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T11:05:00Z', 'sus-2'),
+    );
+    assert.equal((await send(body)).status, 200);
+    await hook.settled();
+    const calls = agent.writes().filter((c) => c.method === 'suspendPerson');
+    assert.deepEqual(calls.map((c) => [c.args[1], (c.args[2] as { detail: string }).detail]), [[true, 'user.lifecycle.suspend sus-1'], [false, 'user.lifecycle.unsuspend sus-2']], 'in published order');
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 0, 'a suspension is not an offboarding');
   });
 
   test('out-of-order events are handled in published order; membership changes of one person collapse', async () => {
