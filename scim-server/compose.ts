@@ -93,7 +93,9 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
       log: connectorLog,
       onCall: (call) => {
         graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);
-        recordGraphCall(call.status, call.status === 429 || call.status === 403);
+        // The connector says when an answer is a throttle (TikTok: HTTP 200 + code 40100); the
+        // status is the fallback. Calls are labelled with their app, not all as Meta's.
+        recordGraphCall(call.status, call.throttled ?? (call.status === 429 || call.status === 403), hub.connector === 'meta-business' ? 'meta' : hub.connector);
       },
     });
     connectors.set(hubId, connector);
