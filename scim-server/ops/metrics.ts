@@ -89,7 +89,7 @@ export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'canc
   taskDuration.observe({ kind, outcome }, ms / 1000);
 }
 
-/** One call to an app's API (`meta`, `tiktok-business`…) or to Microsoft Graph; `throttled` when the provider asked us to slow down. */
+/** One call to an app's API (`meta`, `tiktok`: the hub's config key) or to Microsoft Graph; `throttled` when the provider asked us to slow down. */
 export function recordGraphCall(status: number | string, throttled: boolean, api: string = 'meta'): void {
   graphCalls.inc({ api, status: String(status) });
   if (throttled) graphThrottled.inc({ api });
