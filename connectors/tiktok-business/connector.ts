@@ -69,7 +69,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     listPartners: (cursor) => listPartners(ctx, cursor),
     invite: (i) => invite(ctx, i),
     cancelInvite: (id) => cancelInvite(ctx, id),
-    changeInviteRole: (id, role) => changeInviteRole(ctx, id, role),
+    changeInviteRole: (id, role, assets) => changeInviteRole(ctx, id, role, assets),
     reinvite: (i) => reinvite(ctx, i),
     changeMemberRole: (id, role) => changeMemberRole(ctx, id, role),
     removeMember: (id) => removeMember(ctx, id),
