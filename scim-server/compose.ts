@@ -17,6 +17,7 @@ import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
 import { collectSecretRefs, type LoadedConfig } from '../config/load.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
+import { connectorById } from '../connectors/registry.ts';
 import { createAdminRouter } from './admin/router.ts';
 import type { MountedRouter } from './app.ts';
 import { createEntraLifecycleRouter } from './hooks/entra-lifecycle.ts';
@@ -93,7 +94,10 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
       log: connectorLog,
       onCall: (call) => {
         graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);
-        recordGraphCall(call.status, call.status === 429 || call.status === 403);
+        // The connector says when an answer is a throttle (TikTok: HTTP 200 + code 40100); the
+        // status is the fallback. Calls are labelled with their app's config key (`meta`,
+        // `tiktok`), not all as Meta's.
+        recordGraphCall(call.status, call.throttled ?? (call.status === 429 || call.status === 403), connectorById(hub.connector)?.hub.key ?? hub.connector);
       },
     });
     connectors.set(hubId, connector);

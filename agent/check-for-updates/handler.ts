@@ -1,6 +1,10 @@
 /**
  * The `check-for-updates` task (agent/tasks/handler.ts). It runs even while the hub is paused:
- * a successful full read proves the credential works again, so it also resumes the hub.
+ * a successful full read proves the credential works again, so it also resumes the hub, unless
+ * the credential check of the same run says the credential is not valid: an app may let a
+ * credential read and not write (TikTok: a STANDARD member reads the Business Center, only an
+ * ADMIN may change it, https://business-api.tiktok.com/portal/docs?id=1822009220448257), and
+ * resuming then only sends writes the app refuses, pausing the hub again after every check.
  *
  * Order: credential check (health, never fatal) → full read and snapshot in one transaction
  * (run-check.ts) → one reconcile pass for the hub as a child task → write-back of match and
@@ -30,7 +34,9 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
       if (!hub || !connector) {
         return { status: 'failed', error: { kind: 'invalid-argument', message: `check for updates: task ${task.id}: hub "${task.hubId}" is not configured` } };
       }
-      await checkHubCredential(ctx.store, hub.id, connector, ctx.now());
+      const credential = await checkHubCredential(ctx.store, hub.id, connector, ctx.now());
+      // A check that could not run (checkError) says nothing new: the read decides, as before.
+      const credentialRefused = credential !== undefined && !credential.valid && !credential.checkError;
       const counter = options.graphCalls;
       const run = await runCheckForUpdates({
         store: ctx.store,
@@ -62,7 +68,7 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
         status: 'completed',
         result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
         commit: async (tx) => {
-          if (await resumeHub(tx, hub.id)) {
+          if (!credentialRefused && await resumeHub(tx, hub.id)) {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'hub-resumed', outcome: 'ok', why: `hub ${hub.id} resumed: a full check for updates succeeded with its credential` });
           }
         },

@@ -30,7 +30,7 @@ interface Base {
 export type Operation =
   | (Base & { kind: 'invite'; email: string; role: string; assets?: InviteAsset[] })
   | (Base & { kind: 'change-member-role'; memberId: string; from: string; to: string })
-  | (Base & { kind: 'change-invite-role'; inviteId: string; from: string; to: string })
+  | (Base & { kind: 'change-invite-role'; inviteId: string; from: string; to: string; assets?: InviteAsset[] })
   | (Base & { kind: 'assign-asset'; memberId: string; asset: AssetRef; tasks: string[]; from?: string[] })
   | (Base & { kind: 'unassign-asset'; memberId: string; asset: AssetRef; from: string[] })
   | (Base & { kind: 'remove-member'; memberId: string; role: string })

@@ -151,6 +151,13 @@ describe('plan', () => {
     assert.deepEqual(r.operations.map(describeOp), ['invite grant jane@example.com EMPLOYEE']);
   });
 
+  test("a pending invite's role change carries the person's asset grants, as an invite does (an app that revokes and invites again sends them)", () => {
+    const r = plan(desiredOf([ownerPerson, jane(['Meta Admins'])]), actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }), { now: NOW, rules: TEST_RULES });
+    const op = r.operations.find((o) => o.kind === 'change-invite-role');
+    assert.ok(op && op.kind === 'change-invite-role');
+    assert.deepEqual(op.assets, [{ asset: { type: 'ad_account', id: 'act_111' }, tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
+  });
+
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
     const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });

@@ -198,7 +198,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
       const cmp = rules.compareRoles(grant.appRole, invite.role);
-      ops.push({ ...base, kind: 'change-invite-role', key: `invite-role:${invite.id}:${grant.appRole}`, inviteId: invite.id, from: invite.role, to: grant.appRole,
+      ops.push({ ...base, kind: 'change-invite-role', key: `invite-role:${invite.id}:${grant.appRole}`, inviteId: invite.id, from: invite.role, to: grant.appRole, ...inviteAssetsOf(grant),
         effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change', summary: `change the pending invite of ${email}: ${invite.role} → ${grant.appRole}` });
     }
   }

@@ -64,9 +64,12 @@ export interface Invites {
   cancelInvite(inviteId: string): Promise<ChangeResult>;
 }
 
-/** Changes the role of a pending invite in place. Without it the agent cancels and invites again. */
+/**
+ * Changes the role of a pending invite. `assets`: the person's asset grants, as for `invite`, for
+ * an app that can only revoke and invite again (TikTok): the new invite carries what it can.
+ */
 export interface InviteRoleChange {
-  changeInviteRole(inviteId: string, role: string): Promise<ChangeResult>;
+  changeInviteRole(inviteId: string, role: string, assets?: readonly InviteAsset[]): Promise<ChangeResult>;
 }
 
 /** Sends a pending invite again (cancel + invite where the app has no resend). */

@@ -18,8 +18,12 @@ export interface ConnectorContext {
   log: { debug(msg: string, meta?: object): void; info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
   /** Injectable fetch (tests, proxies); defaults to global fetch. */
   fetch?: typeof fetch;
-  /** Called once per HTTP call made to the provider (metrics, benchmarks). */
-  onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number }) => void;
+  /**
+   * Called once per HTTP call made to the provider (metrics, benchmarks). `throttled`, when the
+   * connector says: the provider answered with its own rate limit, which an HTTP status alone may
+   * not show (TikTok answers HTTP 200 with code 40100).
+   */
+  onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number; throttled?: boolean }) => void;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface HttpClientOptions {
   secrets?: () => readonly string[];
   log?: ConnectorContext['log'];
   onCall?: ConnectorContext['onCall'];
+  /** Whether an answer is the provider's rate limit, reported to `onCall` (`throttled`). */
+  throttled?: (res: { status: number; body: unknown }) => boolean;
   /**
    * Requests in flight at once (default: no limit); the rest wait their turn, in order, before
    * their timeout starts. Bounds the sockets a connector opens to its app whatever the callers'
@@ -64,6 +66,7 @@ export class HttpClient {
   readonly #secrets: () => readonly string[];
   readonly #log?: ConnectorContext['log'];
   readonly #onCall?: ConnectorContext['onCall'];
+  readonly #throttled?: HttpClientOptions['throttled'];
   readonly #turns?: Turns;
 
   constructor(options: HttpClientOptions) {
@@ -74,6 +77,7 @@ export class HttpClient {
     this.#secrets = options.secrets ?? (() => []);
     this.#log = options.log;
     this.#onCall = options.onCall;
+    this.#throttled = options.throttled;
   }
 
   redact(text: string): string {
@@ -128,7 +132,10 @@ export class HttpClient {
       } catch {
         parsed = undefined;
       }
-      this.#onCall?.({ method: req.method, path: logPath, status: res.status, ms, ...(req.operations ? { operations: req.operations } : {}) });
+      this.#onCall?.({
+        method: req.method, path: logPath, status: res.status, ms, ...(req.operations ? { operations: req.operations } : {}),
+        ...(this.#throttled ? { throttled: this.#throttled({ status: res.status, body: parsed }) } : {}),
+      });
       this.#log?.debug(this.redact(`${req.what}: ${req.method} ${redactUrl(url)} → ${res.status} in ${ms} ms`));
       return { status: res.status, headers: res.headers, body: parsed, text, ms };
     } catch (err) {

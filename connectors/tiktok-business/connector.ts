@@ -3,6 +3,7 @@ import type { ConnectorContext, HubConnector } from '../sdk/definition.ts';
 import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { TikTokClient } from './tiktok-client.ts';
+import { envelopeOf, isThrottleCode } from './tiktok-errors.ts';
 import { DEFAULT_PACE, Pacer, ThrottleBackoff } from './pacing.ts';
 import type { TikTokContext } from './tiktok-context.ts';
 import { InviteBatcher } from './write/invite-batcher.ts';
@@ -44,6 +45,10 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
   const http = new HttpClient({
     baseUrl: config.apiBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
     secrets: () => [config.accessToken], log: context.log, onCall: context.onCall, maxInFlight: REQUESTS_IN_FLIGHT,
+    // TikTok throttles with HTTP 200 and a code in the body ("Rate limits",
+    // https://business-api.tiktok.com/portal/docs/rate-limits/v1.3: no headers, no 429), so the
+    // status alone never shows it to metrics.
+    throttled: ({ status, body }) => status === 200 && isThrottleCode(envelopeOf(body)?.code),
   });
   const book = new RateLimitBook();
   const client = new TikTokClient({
@@ -64,7 +69,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     listPartners: (cursor) => listPartners(ctx, cursor),
     invite: (i) => invite(ctx, i),
     cancelInvite: (id) => cancelInvite(ctx, id),
-    changeInviteRole: (id, role) => changeInviteRole(ctx, id, role),
+    changeInviteRole: (id, role, assets) => changeInviteRole(ctx, id, role, assets),
     reinvite: (i) => reinvite(ctx, i),
     changeMemberRole: (id, role) => changeMemberRole(ctx, id, role),
     removeMember: (id) => removeMember(ctx, id),

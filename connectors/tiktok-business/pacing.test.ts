@@ -32,6 +32,18 @@ describe('pacing', () => {
     assert.equal(jittered.next(), 800);
   });
 
+  test('a throttle long after the last wait ended, with no call in between, starts a new streak (not the daily quota)', () => {
+    let now = Date.parse('2026-11-01T10:00:00Z');
+    const b = new ThrottleBackoff(() => now, () => 0.5);
+    assert.equal(b.next(), 1000);
+    // The throttled call was never tried again (the change was no longer needed) and the hub was
+    // idle: nothing went through to reset the streak. Twenty minutes later one call is throttled.
+    now += 20 * 60_000;
+    assert.equal(b.next(), 1000, 'one throttle after an idle spell waits 1 s, not until 00:00 UTC');
+    now += 1000;
+    assert.equal(b.next(), 2000, 'and a throttle right after that wait continues the new streak');
+  });
+
   test('throttles that come back inside the wait in force are the same throttle: no doubling', () => {
     let now = 0;
     const b = new ThrottleBackoff(() => now, () => 0.5);

@@ -75,6 +75,13 @@ export class ThrottleBackoff {
   next(): number {
     const now = this.now();
     if (this.#until !== undefined && now < this.#until) return this.#until - now;
+    // A throttle long after the last wait ended, with no call through meanwhile (nothing reset
+    // the streak), is not the same throttle persisting: nobody retried in between, the hub was
+    // idle. Only 40100s that keep coming back as the waits end mean the daily quota (TikTok
+    // "Rate limits", https://business-api.tiktok.com/portal/docs/rate-limits/v1.3: QPS recovers
+    // after the second, QPM after 5 minutes); kept, the old streak sent one throttle after an
+    // idle spell to wait until 00:00 UTC.
+    if (this.#until !== undefined && now - this.#until > CAP_MS) this.reset();
     const wait = this.#nextWait(now);
     this.#until = now + wait;
     return wait;

@@ -66,3 +66,19 @@ describe('page reads never re-read a failed page back to back', () => {
     assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', 'short-page', READ_ATTEMPTS, []]);
   });
 });
+
+describe('calls as metrics see them', () => {
+  test('a 40100 (HTTP 200) is reported to onCall as throttled; an answered call is not', async () => {
+    const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/get', code: 40100, times: 1 }] } });
+    try {
+      const seen: Array<{ status: number; throttled?: boolean }> = [];
+      const c = bed.connector({ onCall: (call) => seen.push({ status: call.status, throttled: call.throttled }) });
+      await assert.rejects(c.listMembers!(), (e: ConnectorError) => e.kind === 'rate-limited');
+      await new Promise((r) => setTimeout(r, 1300)); // the backoff's first wait (1 s ± 20 %)
+      await c.listMembers!();
+      assert.deepEqual(seen.slice(0, 2), [{ status: 200, throttled: true }, { status: 200, throttled: false }]);
+    } finally {
+      await bed.close();
+    }
+  });
+});

@@ -46,6 +46,11 @@ const range = (lo: number, hi: number) => (code: number) => code >= lo && code <
 
 export const THROTTLE_CODES = [40100, 40016, 40132, 40133] as const;
 
+/** A code that says "too many requests": the throttles, and 61000 (blocked for too many). */
+export function isThrottleCode(code: number | undefined): boolean {
+  return code !== undefined && ((THROTTLE_CODES as readonly number[]).includes(code) || code === 61000);
+}
+
 export const TIKTOK_ERROR_TABLE: Rule[] = [
   { codes: among(...THROTTLE_CODES), kind: 'rate-limited' },
   { codes: among(61000), kind: 'rate-limited', waitMs: 60 * MINUTE },

@@ -89,11 +89,12 @@ export function recordTask(kind: string, outcome: 'completed' | 'failed' | 'canc
   taskDuration.observe({ kind, outcome }, ms / 1000);
 }
 
-/** One Graph call; `throttled` when the provider asked us to slow down. */
-export function recordGraphCall(status: number | string, throttled: boolean, api: 'meta' | 'microsoft' = 'meta'): void {
+/** One call to an app's API (`meta`, `tiktok`: the hub's config key) or to Microsoft Graph; `throttled` when the provider asked us to slow down. */
+export function recordGraphCall(status: number | string, throttled: boolean, api: string = 'meta'): void {
   graphCalls.inc({ api, status: String(status) });
   if (throttled) graphThrottled.inc({ api });
-  if (api === 'meta') graphCallsByHour.add(throttled ? 'throttled' : 'calls');
+  // The hourly chart is "calls to the apps' APIs": every app's, not write-back's Microsoft Graph.
+  if (api !== 'microsoft') graphCallsByHour.add(throttled ? 'throttled' : 'calls');
 }
 
 export function recordWriteback(idp: string, outcome: 'ok' | 'failed' | 'skipped' | string): void {

@@ -10,6 +10,7 @@ import { createTikTokEmulator, TIKTOK_SANDBOX as S, type TikTokEmulator } from '
 import type { MemberService } from '../../agent/members/member-service.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { operationHandlers } from '../../agent/tasks/operations/operation-handler.ts';
+import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
 import type { CheckRunRecord } from '../../agent/check-for-updates/check-run.ts';
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
 import { suiteStores } from '../suite-stores.ts';
@@ -106,6 +107,29 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const { run } = await check();
       assert.deepEqual(run!.changes!.roleChanges, [{ memberId: EVE, email: 'eve.moneypenny@sandbox.example', from: 'STANDARD', to: 'ADMIN' }]);
       assert.ok(run!.changes!.drift.some((d) => d.kind === 'role-changed' && d.memberId === EVE));
+    });
+
+    test("a paused hub whose token's user can read but is no longer an ADMIN stays paused after a check that read everything", async () => {
+      // Paused by a write TikTok refused with 40001; the token's user was made STANDARD by hand.
+      const state = tiktok.control.state();
+      tiktok.control.seed({ ...state, members: state.members.map((m) => (m.user_id === S.tokenUserId ? { ...m, user_role: 'STANDARD' as const } : m)) });
+      await store.transact((tx) => pauseHub(tx, HUB, 'no permission: only an ADMIN of the Business Center may do this [40001]', 'permission-denied', new Date()));
+      try {
+        // Not world.check(): it waits for the runner to go idle, and the reconcile the check asks
+        // for waits while the hub is paused.
+        const asked = await service.checkForUpdates(HUB, owner);
+        let task = asked;
+        for (let i = 0; i < 200 && task.status !== 'completed' && task.status !== 'failed'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          task = (await store.get('tasks', HUB, asked.id))!;
+        }
+        assert.equal(task.status, 'completed', 'a STANDARD member reads the whole Business Center');
+        assert.equal((await service.health(HUB))?.credential?.valid, false);
+        assert.equal((await store.get('hubStates', '', HUB))?.paused, true, 'reading is no proof the token may write: the hub stays paused');
+      } finally {
+        tiktok.control.seed(state);
+        await store.transact(async (tx) => void await resumeHub(tx, HUB));
+      }
     });
   });
 }

@@ -34,7 +34,7 @@ export async function callApp(c: HubConnector, op: Operation, attempt: { firstAt
       return { result: await c.changeMemberRole(op.memberId, op.to) };
     case 'change-invite-role':
       if (!c.changeInviteRole) missing(c, 'change invite roles');
-      return { result: await c.changeInviteRole(op.inviteId, op.to) };
+      return { result: await c.changeInviteRole(op.inviteId, op.to, ...(op.assets?.length ? [op.assets] : [])) };
     case 'assign-asset':
       if (!c.assignAsset) missing(c, 'assign assets');
       return { result: await c.assignAsset({ asset: op.asset, userId: op.memberId, tasks: op.tasks }) };

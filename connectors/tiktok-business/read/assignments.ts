@@ -1,3 +1,4 @@
+import { isConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
@@ -38,7 +39,17 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
   const holdings: Holdings = new Map();
   await inParallel(members.filter((m) => m.user_id), async (m) => {
     const userId = String(m.user_id);
-    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => String(r.asset_id));
+    let rows: AssetRow[];
+    try {
+      rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => String(r.asset_id));
+    } catch (err) {
+      // 40007 ("the object does not exist", Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
+      // the member left after the listing (removed by hand, or by the agent's own removal); a
+      // removed member's access in the BC goes with them, so they hold nothing. One departure
+      // must not fail the whole read: it is one call per member, minutes long in a large BC.
+      if (isConnectorError(err) && err.kind === 'not-found') return;
+      throw err;
+    }
     if (rows.length > 0) holdings.set(userId, rows.map((r) => ({ assetId: String(r.asset_id), access: accessOfRow('tiktok_account', r), ...(m.user_name ? { userName: m.user_name } : {}) })));
   });
   return holdings;

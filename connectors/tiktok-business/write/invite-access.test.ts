@@ -37,4 +37,21 @@ describe('what an invite gives (asset_ids with one advertiser_role)', () => {
       await bed.close();
     }
   });
+
+  test("a pending invitation's role change invites again with the person's ad accounts, not with none", async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      const [a1, a2] = S.adAccounts;
+      // The sandbox's pending invitation gives a1 as OPERATOR; the person's teams now make them
+      // ADMIN with a1 and a2 as ANALYST.
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN', [ad(a1!, 'ANALYST'), ad(a2!, 'ANALYST')]), 'done');
+      const sent = bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/invite').map((x) => x.body as Record<string, unknown>);
+      assert.deepEqual(sent.map((b) => [b.emails, b.user_role, b.asset_ids, b.advertiser_role]), [[[S.pendingEmail], 'ADMIN', [a1, a2], 'ANALYST']]);
+      const row = bed.emulator.control.state().members.find((m) => m.user_email === S.pendingEmail)!;
+      assert.deepEqual(row.invite_assets, [{ asset_id: a1, advertiser_role: 'ANALYST' }, { asset_id: a2, advertiser_role: 'ANALYST' }]);
+    } finally {
+      await bed.close();
+    }
+  });
 });

@@ -81,10 +81,13 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promis
 
 /**
  * A pending invitation cannot be updated (it has no user_id for `/bc/member/update/`): revoke it
- * by address and invite again with the new role. Its id, the address, stays the same. Looks
- * first, so a repeat (or a retry after the revoke went through) does only what is left.
+ * by address and invite again with the new role and, like any invite, the person's ad accounts
+ * that share one role (the reference's "member/delete with user_email, then invite"; the invite
+ * carries `asset_ids`, TikTok API for Business v1.3 `bc_member_invite.yml`). Its id, the address,
+ * stays the same. Looks first, so a repeat (or a retry after the revoke went through) does only
+ * what is left.
  */
-export async function changeInviteRole(ctx: TikTokContext, inviteId: string, role: string): Promise<ChangeResult> {
+export async function changeInviteRole(ctx: TikTokContext, inviteId: string, role: string, assets?: readonly InviteAsset[]): Promise<ChangeResult> {
   const email = inviteId.replace(/^pending:/, '');
   const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
@@ -94,7 +97,7 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
   if (row) await cancelInvite(ctx, inviteId);
-  await ctx.invites.send(row?.user_email ?? email, role, what);
+  await ctx.invites.send(row?.user_email ?? email, role, what, inviteAccessOf(assets));
   return 'done';
 }
 

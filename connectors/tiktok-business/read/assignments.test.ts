@@ -1,0 +1,35 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTikTokBusiness } from '../connector.ts';
+import { silentLog, startTikTokTestBed } from '../test-setup.ts';
+import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
+
+describe('who holds TikTok accounts', () => {
+  test('a member removed between the member listing and their own read holds nothing; the others are still read', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const casey = S.standard[2]; // holds the TikTok account with [POST]
+      const eve = S.standard[0];
+      // Eve leaves the Business Center (someone removes her by hand, or the agent's own removal
+      // runs) right after the BOUND listing was answered, before her holdings are read.
+      const fetchThenRemove: typeof fetch = async (input, init) => {
+        const res = await fetch(input, init);
+        const url = new URL(String(input));
+        if (url.pathname.endsWith('/bc/member/get/') && url.searchParams.get('filtering')?.includes('BOUND')) {
+          const state = bed.emulator.control.state();
+          bed.emulator.control.seed({ ...state, members: state.members.filter((m) => m.user_id !== eve) });
+        }
+        return res;
+      };
+      const c = createTikTokBusiness({
+        businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 },
+      }, { log: silentLog, fetch: fetchThenRemove });
+      const found = await c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]);
+      assert.deepEqual(found.map((a) => [a.userId, a.tasks]), [[casey, ['POST']]]);
+      const asked = bed.emulator.calls.filter((x) => x.endpoint === 'bc/asset/get').map((x) => [JSON.parse(x.query.filtering!).user_id, x.code]);
+      assert.ok(asked.some(([id, code]) => id === eve && code === 40007), 'Eve was asked for after she left (the race happened)');
+    } finally {
+      await bed.close();
+    }
+  });
+});
