@@ -6,7 +6,7 @@ import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecy
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { testConfig } from './test-server.ts';
+import { entraHookConfig } from './test-server.ts';
 
 /**
  * The store refusing writes (a database failover) just after Graph accepted the resume: the
@@ -44,15 +44,7 @@ async function resumeWithStoreDown(refusals: number) {
   process.on('unhandledRejection', onUnhandled);
   const alive = setInterval(() => undefined, 1000); // the hook waits on unref'd timers
   try {
-    const hook = createEntraLifecycleRouter({ config: testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: http://127.0.0.1:9
-    authorityUrl: http://127.0.0.1:9
-    lifecycleWorkflows: { allowedAppIds: [relay] }`), agent, store, resume, pollIntervalMs: 5 });
+    const hook = createEntraLifecycleRouter({ config: entraHookConfig(), agent, store, resume, pollIntervalMs: 5 });
     await hook.settled();
     await new Promise((r) => setTimeout(r, 50));
     hook.stop();

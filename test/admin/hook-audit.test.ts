@@ -8,21 +8,13 @@ import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { testConfig } from './test-server.ts';
+import { entraHookConfig, testConfig } from './test-server.ts';
 
 /**
  * The audit log records every change hubwarden makes or declines (who, what, why, outcome), hooks'
  * decisions too: they were kept only in hookEvents records (swept after 7 days) and in logs.
  */
-const entraConfig = () => testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: http://127.0.0.1:9
-    authorityUrl: http://127.0.0.1:9
-    lifecycleWorkflows: { allowedAppIds: [relay], actions: { task-offboard: offboard } }`);
+const entraConfig = () => entraHookConfig('actions: { task-offboard: offboard }');
 
 const audit = async (store: MemoryStore) => (await collect(store.list('audit', ''))) as AuditEntry[];
 

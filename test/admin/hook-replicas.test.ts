@@ -12,7 +12,7 @@ import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
 /**
  * Replicas sharing one store (store.shared): a hook record accepted by one replica is acted on by
@@ -23,15 +23,7 @@ import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
 
-const entraConfig = () => testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: http://127.0.0.1:9
-    authorityUrl: http://127.0.0.1:9
-    lifecycleWorkflows: { allowedAppIds: [relay] }`);
+const entraConfig = () => entraHookConfig();
 
 /** Two users of one store: two PostgreSQL connections pools on one schema, or one memory store that says it is shared. */
 const kinds: Array<{ kind: string; skip: string | false; open(): Promise<[Store, Store, () => Promise<void>]> }> = [

@@ -57,3 +57,20 @@ export async function serveRouters(mounts: Array<[string, Router]>): Promise<Tes
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/**
+ * The test config with an Entra IdP whose Lifecycle Workflows callouts are accepted from app
+ * `relay` (Graph itself unreachable: the hook tests give their own resume); `lifecycle` is the
+ * inside of `lifecycleWorkflows: { … }` after `allowedAppIds`.
+ */
+export function entraHookConfig(lifecycle = ''): LoadedConfig {
+  return testConfig(`  entra:
+    kind: entra
+    tenantId: tenant-1111
+    clientId: hubwarden-app-id
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: http://127.0.0.1:9
+    authorityUrl: http://127.0.0.1:9
+    lifecycleWorkflows: { allowedAppIds: [relay]${lifecycle ? `, ${lifecycle}` : ''} }`);
+}
