@@ -1,7 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
-import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
@@ -59,7 +59,11 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     for (const f of found) {
       if (!f || grants.has(f.user.id)) continue;
       grants.set(f.user.id, computeGrant(hub, f.user, f.groups, rules, f.claimed));
-      for (const e of f.user.emails) emails.add(e.toLowerCase());
+      // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
+      // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
+      // is invited at an email-like userName (effective-grant.ts): their slice must look there too,
+      // or it misses the seat that invite became and plans another invite instead of its changes.
+      for (const e of matchingEmailsOf(f.user)) emails.add(e.toLowerCase());
       if (f.user.email) emails.add(f.user.email.toLowerCase());
     }
   };
