@@ -103,6 +103,17 @@ hubs:
     ]);
   });
 
+  test('asset tasks Meta does not accept on the asset type are refused at load, at their path', () => {
+    const problems = problemsOf(withTeams(['{ id: c, label: C }'], [
+      '{ group: A, appRole: EMPLOYEE, assets: [{ type: ad_account, id: act_1, tasks: [MANAGE] }, { type: ad_account, id: act_2, tasks: [ADVERTISE, ANALYZE, DRAFT] }] }',
+      '{ group: B, appRole: EMPLOYEE, assets: [{ type: page, id: "2", tasks: [ANALYZE, ADVERTISE] }, { type: page, id: "3", tasks: [CREATE_CONTENT] }] }',
+      '{ group: C, appRole: EMPLOYEE, assets: [{ type: pixel, id: "4", tasks: [ANALYZE, FLY] }, { type: catalog, id: "5", tasks: [MANAGE, ADVERTISE] }] }',
+    ]));
+    assert.deepEqual(problems.map((p) => p.split(':')[0]), ['hubs[0].teams[0].assets[0].tasks', 'hubs[0].teams[1].assets[1].tasks', 'hubs[0].teams[2].assets[0].tasks']);
+    assert.match(problems[0]!, /\[MANAGE\] is not an access the app accepts on this ad account/);
+    assert.match(problems[2]!, /\[ANALYZE, FLY\] .* pixel/);
+  });
+
   test('a valid file with collections: defaults, and offerDays carried onto claim teams', () => {
     const { file } = parseConfig(withTeams(['{ id: brand-hubs, label: Brand hubs, offerDays: 7 }', '{ id: other, label: Other }'], [
       '{ group: IT, hubRole: owner, seat: false }',

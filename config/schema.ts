@@ -66,7 +66,24 @@ const hubCommon = {
 
 /** A team's grant on one asset of one of the connector's asset types: `type`, `id`, then the type's own grant fields. */
 export function assetGrantSchema(definition: ConnectorDefinition) {
-  const options = Object.entries(definition.assetTypes).map(([type, rules]) => z.object({ type: z.literal(type), id: rules.id, ...rules.grant }).strict());
+  // The access must be one the app accepts on that asset type (the definition's `isSupported`):
+  // Meta refuses other task sets with 100/1752129 "This Task Combination Is Not Supported"
+  // (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users),
+  // so a team asking for one is refused here, at its path, rather than failing every assignment
+  // (or being silently narrowed when teams are combined) at runtime.
+  const options = Object.entries(definition.assetTypes).map(([type, rules]) => z.object({ type: z.literal(type), id: rules.id, ...rules.grant }).strict()
+    .superRefine((grant, ctx) => {
+      let access: string[];
+      try {
+        access = rules.accessOf(grant as Record<string, unknown>);
+      } catch {
+        return; // a grant field the schema already refused (an empty role list, say): named at its path
+      }
+      if (rules.isSupported(access)) return;
+      const field = Object.keys(rules.grant)[0] ?? 'type';
+      const hint = definition.meanings[`teams[].assets[].${field}`];
+      ctx.addIssue({ code: 'custom', path: [field], message: `[${access.join(', ')}] is not an access the app accepts on this ${rules.label}${hint ? `: ${hint}` : ''}` });
+    }));
   const types = Object.keys(definition.assetTypes);
   // A plain enum check first, so an unknown type is named at `assets[n].type` with the types allowed.
   return z.object({ type: z.enum(types as [string, ...string[]]) }).loose().pipe(z.discriminatedUnion('type', options as unknown as [z.ZodObject, ...z.ZodObject[]]) as z.ZodType<any, any>);

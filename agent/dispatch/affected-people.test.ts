@@ -12,6 +12,12 @@ describe('affected people', () => {
     ['an unmapped group changes nobody', [{ kind: 'group-members', groupId: 'g', displayName: 'Everyone', added: ['u1'], removed: [] }], []],
     ['renaming into a mapped name affects its members', [{ kind: 'group-renamed', groupId: 'g', from: 'Old', to: 'Meta Admins', members: ['u3'] }], ['u3']],
     ['deleting a mapped group affects its members', [{ kind: 'group-deleted', groupId: 'g', displayName: 'Meta Admins', members: ['u4'] }], ['u4']],
+    // Okta's AIW apps rename with a PUT carrying the full member list: one entry holds the rename and
+    // the members it dropped, named by the group's new (here unmapped) name.
+    ['renaming a mapped group away while removing members affects those removed too', [
+      { kind: 'group-renamed', groupId: 'g', from: 'Meta Admins', to: 'Meta Admins (old)', members: ['u1', 'u3'] },
+      { kind: 'group-members', groupId: 'g', displayName: 'Meta Admins (old)', added: ['u3'], removed: ['u2'] },
+    ], ['u1', 'u2', 'u3']],
     ['the same person twice is one reconcile', [{ kind: 'group-members', groupId: 'g', displayName: 'Meta Advertisers', added: [], removed: ['u1'] }, { kind: 'group-members', groupId: 'h', displayName: 'Meta Admins', added: ['u1'], removed: [] }], ['u1']],
   ];
   for (const [name, changes, want] of cases) test(name, () => assert.deepEqual([...affectedPeople(hub, changes).keys()].sort(), want));

@@ -13,6 +13,10 @@ export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-delete
 export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryChange[]): Map<string, { emails?: string[] }> {
   const mapped = new Set(hub.teams.map((t) => t.group.toLowerCase()));
   const isMapped = (name: string) => mapped.has(name.toLowerCase());
+  // A group renamed in this entry was mapped under its old name: a member change staged with the
+  // rename (Okta's AIW apps rename by PUT with the full member list, RFC 7644 §3.5.1; one PATCH may
+  // carry both, §3.5.2) names the new one, and the people it dropped had the old name's grant.
+  const renamedFromMapped = new Set(changes.filter((c) => c.kind === 'group-renamed' && isMapped(c.from)).map((c) => (c as { groupId: string }).groupId));
   const people = new Map<string, { emails?: string[] }>();
   const add = (id: string, emails?: string[]) => {
     const prev = people.get(id);
@@ -33,7 +37,7 @@ export function affectedPeople(hub: HubConfigFile, changes: readonly DirectoryCh
         if (isMapped(c.from) || isMapped(c.to)) for (const m of c.members) add(m);
         break;
       case 'group-members':
-        if (isMapped(c.displayName)) for (const m of [...c.added, ...c.removed]) add(m);
+        if (isMapped(c.displayName) || renamedFromMapped.has(c.groupId)) for (const m of [...c.added, ...c.removed]) add(m);
         break;
     }
   }

@@ -1,5 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 
 export interface PersonRef {
@@ -20,7 +20,11 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     if (person.email) for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${person.email.toLowerCase()}`)) found.set(u.id, u);
     if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
-    for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...u.emails].map((e) => e.toLowerCase()))] });
+    // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
+    // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
+    // was invited at an email-like userName, so their seats are found there (matchingEmailsOf);
+    // without it a leaver's offboarding found no seat and completed while the seat stayed.
+    for (const u of found.values()) out.push({ hub, user: u, emails: [...new Set([...(u.email ? [u.email] : []), ...matchingEmailsOf(u)].map((e) => e.toLowerCase()))] });
     if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
   }
   return out;

@@ -1,12 +1,12 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
-import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf, type EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { ReadView, Store } from '../store/store.ts';
-import { inviteRowId } from '../standing/row-ids.ts';
+import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineMatchIndex, defineRowEmailIndexes, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 
@@ -58,7 +58,11 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     for (const f of found) {
       if (!f || grants.has(f.user.id)) continue;
       grants.set(f.user.id, computeGrant(hub, f.user, f.groups, rules, f.claimed));
-      for (const e of f.user.emails) emails.add(e.toLowerCase());
+      // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
+      // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
+      // is invited at an email-like userName (effective-grant.ts): their slice must look there too,
+      // or it misses the seat that invite became and plans another invite instead of its changes.
+      for (const e of matchingEmailsOf(f.user)) emails.add(e.toLowerCase());
       if (f.user.email) emails.add(f.user.email.toLowerCase());
     }
   };
@@ -94,8 +98,16 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   // Round 2: the matched members, the users' and departed emails, the admins' exemptions and
   // system-user rows. A person with no member row yet needs no third round.
   const adminIds = admins.map((a) => a.id);
-  const [memberRows, userEmails, adminExempt, adminSystem] = await Promise.all([
+  // Invites matched to the person (by an owner, or by an email they no longer have) are their
+  // seat as much as matched members are: without them the person's plan saw no seat and invited
+  // them again under their current email, while the hub's plan (which lists every invite) did not.
+  // Meta files an invite under the email it was sent to
+  // (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
+  // so the person's current emails alone do not find it.
+  const matchedInviteIds = [...new Set(found.flat().map((m) => inviteIdOf(m.memberId)).filter((id): id is string => id !== undefined))];
+  const [memberRows, matchedInvites, userEmails, adminExempt, adminSystem] = await Promise.all([
     Promise.all(found.map((f) => view.getMany('appMembers', h, f.map((m) => m.memberId)))),
+    matchedInviteIds.length > 0 ? view.getMany('appInvites', h, matchedInviteIds) : Promise.resolve([]),
     lookUp(),
     view.getMany('exemptions', h, adminIds),
     view.getMany('appSystemUsers', h, adminIds),
@@ -111,9 +123,14 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     if (member) members.set(member.id, member);
     if (member?.email) emails.add(member.email.toLowerCase());
   }));
+  const invites = new Map<string, AppInviteRecord>();
+  for (const i of matchedInvites) {
+    if (!i) continue;
+    invites.set(i.id, i);
+    emails.add(i.email.toLowerCase());
+  }
   // Each email's users, members and invites, in the order the emails were met; emails of users
   // found this way (and members' emails not looked up yet) take another round.
-  const invites = new Map<string, AppInviteRecord>();
   let results = [...givenEmails, ...userEmails];
   while (results.length > 0) {
     addUsers(await usersWithGroups(view, hub, results.flatMap((r) => r.users.map((u) => u.id)).filter((id) => !grants.has(id))));

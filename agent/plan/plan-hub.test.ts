@@ -92,3 +92,48 @@ test('a whole-hub plan keeps only the grants it can use, and plans as with every
   assert.deepEqual(await planHub(store, hub, { now: new Date(at) }), plan(whole, actual, now));
   assert.deepEqual(plan(kept, actual, now).operations.map((o) => o.key), ['invite:jane@example.com', 'remove:m-bob', 'remove:m-carol', 'cancel:i-dan']);
 });
+
+test('a pending invite matched to the person under another email is their seat in their own plan too: no second invite', async () => {
+  const store = indexedStore();
+  const hub = testHub();
+  const at = '2026-11-23T12:00:00.000Z';
+  await store.transact((tx) => {
+    // Jane's emails were changed in the IdP (or an owner matched an invite sent to her old address).
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'jane.doe@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u1' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appInvites', hub.id, 'i7', { hubId: hub.id, id: 'i7', email: 'jane@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('memberMatches', hub.id, 'invite:i7', { hubId: hub.id, memberId: 'invite:i7', outcome: 'onboarded', directoryUserId: 'u1', manual: true, at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const whole = await planHub(store, hub, { now: new Date(at) });
+  assert.deepEqual(whole.operations, [], 'the hub plan sees the matched invite as Jane\'s seat');
+  const person = await planPerson(store, hub, { directoryUserIds: ['u1'], emails: ['jane.doe@example.com'] }, { now: new Date(at) });
+  assert.deepEqual(person.operations.map((o) => o.summary), [], 'her own plan (a group change, the re-plan before an invite) must not invite her again');
+  // Moved to the admins, the pending invite's role follows (the invite is in her slice).
+  await store.transact((tx) => tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Admins', members: [{ value: 'u1' }], scim: {}, created: at, lastModified: at, version: 2 }));
+  const moved = await planPerson(store, hub, { directoryUserIds: ['u1'], emails: ['jane.doe@example.com'] }, { now: new Date(at) });
+  assert.deepEqual(moved.operations.map((o) => o.kind), ['change-invite-role']);
+});
+
+test('a user the IdP sent without emails (an Entra user without a mailbox) is found by their email-like userName in their own plan', async () => {
+  const store = indexedStore();
+  const hub = testHub();
+  const at = '2026-11-23T12:00:00.000Z';
+  const group = (displayName: string, version: number) => ({ hubId: hub.id, id: 'g1', displayName, members: [{ value: 'u1' }], scim: {}, created: at, lastModified: at, version });
+  await store.transact((tx) => {
+    const { email: _none, ...noMail } = testUser('u1', 'jane@example.com');
+    tx.put('directoryUsers', hub.id, 'u1', { ...noMail, emails: [] });
+    tx.put('directoryGroups', hub.id, 'g1', group('Meta Advertisers', 1));
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    // The invite hubwarden sent to her userName, accepted before any check for updates matched it.
+    tx.put('appMembers', hub.id, 'm-jane', { hubId: hub.id, id: 'm-jane', email: 'jane@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appAssignments', hub.id, 'ad_account:act_111:m-jane', { hubId: hub.id, key: 'ad_account:act_111:m-jane', asset: { type: 'ad_account', id: 'act_111' }, userId: 'm-jane', userType: 'member', tasks: ['ADVERTISE', 'ANALYZE'] });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const mine = () => planPerson(store, hub, { directoryUserIds: ['u1'], emails: [] }, { now: new Date(at) });
+  assert.deepEqual((await planHub(store, hub, { now: new Date(at) })).operations, [], 'the hub plan sees her seat');
+  assert.deepEqual((await mine()).operations.map((o) => o.summary), [], 'no invite for a seat she holds');
+  // Moved to the admins: her own plan raises the seat she holds (not a second invite).
+  await store.transact((tx) => tx.put('directoryGroups', hub.id, 'g1', group('Meta Admins', 2)));
+  assert.deepEqual((await mine()).operations.map((o) => o.kind).sort(), ['assign-asset', 'change-member-role']);
+});

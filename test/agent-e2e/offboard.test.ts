@@ -6,6 +6,7 @@ import { offboardOperations } from '../../agent/dispatch/offboard.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
 import { suiteStores } from '../suite-stores.ts';
+import { recordDesiredChange } from '../../agent/outbox.ts';
 
 const leaver = { type: 'entra-lifecycle' as const, idp: 'entra', detail: 'leaver workflow task 42' };
 
@@ -25,6 +26,21 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
       const audit = (await h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' })).items[0];
       assert.equal(audit?.trigger.type, 'entra-lifecycle');
+    });
+
+    test('a leaver the IdP sent without emails (an Entra user without a mailbox) loses the seat invited at their userName', async () => {
+      const at = new Date().toISOString();
+      await h.store.transact((tx) => {
+        tx.put('directoryUsers', HUB, 'u-ann', { hubId: HUB, id: 'u-ann', userName: 'ann@example.com', active: true, emails: [], scim: {}, created: at, lastModified: at, version: 1 });
+        recordDesiredChange(tx, { hubId: HUB, trigger: { type: 'scim', idp: 'entra' }, changes: [{ kind: 'user-created', userId: 'u-ann' }] });
+      });
+      await h.directory.patchGroup('Meta Advertisers', ['u-ann']);
+      const invite = await until('invite at the userName', () => h.emulator.control.state().invites.find((i) => i.email === 'ann@example.com' && i.status === 'PENDING'));
+      const { memberId } = h.emulator.control.acceptInvite(invite.id);
+      await checkForUpdates(h);
+      const parent = await h.agent.api.offboard({ userName: 'ann@example.com' }, leaver);
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === memberId), 'the leaver\'s seat is removed');
     });
 
     test('an offboarding whose removal failed ends failed, not completed: a leaver workflow must not hear "done" while the seat stays', async () => {

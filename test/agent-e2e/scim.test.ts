@@ -101,6 +101,23 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
   });
 
+  describe(`Okta AIW shape: PUT /Groups (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: ScimHarness;
+    before(async () => { h = await start('okta', kind); });
+    after(() => h.close());
+
+    test('a PUT that renames a mapped group away and drops its members: the people dropped lose the seat it gave', async () => {
+      const user = await h.scim('POST', '/Users', { schemas: [USER], userName: 'kim@example.com', name: { givenName: 'Kim', familyName: 'Lee' }, emails: [{ primary: true, value: 'kim@example.com', type: 'work' }], active: true });
+      const group = await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [{ value: user.body.id }] });
+      assert.equal(group.status, 201);
+      const invite = await until('invite', () => h.emulator.control.state().invites.find((i) => i.email === 'kim@example.com' && i.status === 'PENDING'));
+      // AIW apps send the whole group: the new name and the full member list (here nobody).
+      const put = await h.scim('PUT', `/Groups/${group.body.id}`, { schemas: [GROUP], id: group.body.id, displayName: 'Meta Advertisers (archived)', members: [] });
+      assert.equal(put.status, 200);
+      await until('invite cancelled after the settle window', () => h.emulator.control.state().invites.find((i) => i.id === invite.id)?.status !== 'PENDING', 8_000);
+    });
+  });
+
   describe(`Entra shape over real SCIM requests (${kind.kind})`, { skip: kind.skip }, () => {
     let h: ScimHarness;
     before(async () => { h = await start('entra', kind); });
