@@ -193,6 +193,10 @@ describe('tiktok-business connector on the emulator', () => {
     try {
       const c = bed.connector();
       assert.equal(await c.changeMemberRole!(S.admins[0], 'STANDARD'), 'done');
+      // Idempotent: a role already held is already-done (the connector contract), whichever role.
+      assert.equal(await c.changeMemberRole!(S.admins[0], 'STANDARD'), 'already-done');
+      assert.equal(await c.changeMemberRole!(S.tokenUserId, 'ADMIN'), 'already-done');
+      assert.equal(await c.changeMemberRole!(S.standard[1], 'STANDARD'), 'already-done');
       await assert.rejects(c.changeMemberRole!(S.tokenUserId, 'STANDARD'), (e: ConnectorError) => e.kind === 'conflict' && /last admin/.test(e.message));
       await assert.rejects(c.removeMember!(S.tokenUserId), (e: ConnectorError) => e.kind === 'conflict');
       await assert.rejects(c.changeMemberRole!('7200000000000000777', 'ADMIN'), (e: ConnectorError) => e.kind === 'not-found');

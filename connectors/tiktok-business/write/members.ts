@@ -16,12 +16,25 @@ async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: st
   }
 }
 
+/**
+ * A role change is idempotent (the connector contract: a change already in place answers
+ * `already-done`), and `/bc/member/update/` answers code 0 either way, so the role is read first
+ * from the BOUND admins (`/bc/member/get/` filtered by `user_role`, the one read the last-admin
+ * rule needs anyway). Roles are ADMIN or STANDARD: a BOUND member who is not an admin is
+ * STANDARD. For STANDARD the update is still sent: its 40007 is the only sign of a user who is
+ * not a member at all (setting the role they hold changes nothing).
+ */
 export async function changeMemberRole(ctx: TikTokContext, memberId: string, role: string): Promise<ChangeResult> {
   const what = `tiktok-business: make member ${memberId} ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
-  if (role !== 'ADMIN') await assertNotLastAdmin(ctx, memberId, what);
+  const admins = await listAdmins(ctx, what);
+  const isAdmin = admins.some((a) => String(a.user_id) === memberId);
+  if (role === 'ADMIN' && isAdmin) return 'already-done';
+  if (role !== 'ADMIN' && isAdmin && admins.length === 1) {
+    throw new ConnectorError('conflict', `${what}: refused: it would remove or demote the last admin of Business Center ${ctx.bcId}`, { notApplied: true });
+  }
   await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
-  return 'done';
+  return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
 }
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
