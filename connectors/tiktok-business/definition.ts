@@ -17,11 +17,23 @@ import { TIKTOK_SANDBOX } from './emulator/sandbox-ids.ts';
 
 const digits = (what: string) => z.string().regex(/^\d+$/, `expected ${what} (a digit string; quote it in YAML)`);
 
-/** An origin: scheme, host and optional port, no path (requests go to `{origin}/open_api/{version}/…`). */
+/** Hosts that never leave the machine: plain http is allowed there (tests, a local emulator). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * An origin: scheme, host and optional port, no path (requests go to `{origin}/open_api/{version}/…`).
+ * https only: every call carries the long-term access token in the `Access-Token` header
+ * (https://business-api.tiktok.com/portal/docs?id=1738373164380162), and TikTok's API is served
+ * at https://business-api.tiktok.com/open_api; any other scheme (http, ftp…) would send the token
+ * in clear or nowhere useful. Plain http only to loopback, for tests and a local emulator.
+ */
 const origin = z.url().refine((u) => {
   const url = new URL(u);
   return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
-}, 'expected an origin such as https://business-api.tiktok.com (no path)');
+}, 'expected an origin such as https://business-api.tiktok.com (no path)').refine((u) => {
+  const url = new URL(u);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}, 'expected an https origin such as https://business-api.tiktok.com (http only for 127.0.0.1 or localhost)');
 
 const tiktokBlock = z.object({
   businessCenterId: digits('a Business Center id'),
@@ -66,7 +78,7 @@ export const tiktokBusiness = defineConnector({
   meanings: {
     'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
     'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
-    'tiktok.apiBaseUrl': 'TikTok API origin; `sandbox` = the built-in TikTok emulator.',
+    'tiktok.apiBaseUrl': 'TikTok API origin, https only (plain http only to 127.0.0.1 or localhost, for tests); `sandbox` = the built-in TikTok emulator.',
     'tiktok.apiVersion': 'TikTok API for Business version.',
     'partners[].businessCenterId': 'A partner Business Center whose sharing is imported and reported (read-only).',
     'teams[].assets[].role': 'The role on the asset: ad_account ADMIN | OPERATOR | ANALYST; catalog ADMIN | AD_PROMOTE; tiktok_account POST | LIVE | DIRECT_MESSAGE or a list of them.',
