@@ -9,6 +9,13 @@ import { assertRole } from './roles.ts';
  * `/bc/member/delete/` with `user_id`). The last BOUND admin is never demoted or removed: the
  * connector reads the admins first and refuses locally (conflict), whatever TikTok would say.
  */
+/** The token's own user is never removed or demoted: it would revoke the hub's own access. */
+function assertNotTokenUser(ctx: TikTokContext, memberId: string, what: string): void {
+  if (ctx.tokenUserId === memberId) {
+    throw new ConnectorError('conflict', `${what}: refused: ${memberId} is the access token's own user (tiktok.tokenUserId); removing or demoting it revokes hubwarden's access`, { notApplied: true });
+  }
+}
+
 async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: string): Promise<void> {
   const admins = await listAdmins(ctx, what);
   if (admins.length === 1 && String(admins[0].user_id) === memberId) {
@@ -27,6 +34,7 @@ async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: st
 export async function changeMemberRole(ctx: TikTokContext, memberId: string, role: string): Promise<ChangeResult> {
   const what = `tiktok-business: make member ${memberId} ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
+  if (role !== 'ADMIN') assertNotTokenUser(ctx, memberId, what);
   const admins = await listAdmins(ctx, what);
   const isAdmin = admins.some((a) => String(a.user_id) === memberId);
   if (role === 'ADMIN' && isAdmin) return 'already-done';
@@ -39,6 +47,7 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
   const what = `tiktok-business: remove member ${memberId} from Business Center ${ctx.bcId}`;
+  assertNotTokenUser(ctx, memberId, what);
   await assertNotLastAdmin(ctx, memberId, what);
   try {
     await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_id: memberId }, what);
