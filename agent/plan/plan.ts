@@ -120,9 +120,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
 
   // Members: role, assets, removal.
   for (const member of actual.members) {
+    // A system user listed among the members (an app whose automation account is an ordinary
+    // member) holds its seat: its address is never invited again, and it is never changed.
+    if (member.email) seatedEmails.add(member.email.toLowerCase());
     if (systemIds.has(member.id)) continue;
     const gov = governing(member.id, member.email);
-    if (member.email) seatedEmails.add(member.email.toLowerCase());
     if (!gov) continue;
     if (gov.directoryUserId) seated.add(gov.directoryUserId);
     if (exempt.has(member.id) || !inScope(gov, member.email)) continue;

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import { allPages } from '../sdk/pages.ts';
-import { startTikTokTestBed } from './test-setup.ts';
+import { createTikTokBusiness } from './connector.ts';
+import { silentLog, startTikTokTestBed } from './test-setup.ts';
 import { TIKTOK_SANDBOX as S } from './emulator/sandbox-ids.ts';
 
 const all = allPages;
@@ -193,11 +194,35 @@ describe('tiktok-business connector on the emulator', () => {
     try {
       const c = bed.connector();
       assert.equal(await c.changeMemberRole!(S.admins[0], 'STANDARD'), 'done');
+      // Idempotent: a role already held is already-done (the connector contract), whichever role.
+      assert.equal(await c.changeMemberRole!(S.admins[0], 'STANDARD'), 'already-done');
+      assert.equal(await c.changeMemberRole!(S.tokenUserId, 'ADMIN'), 'already-done');
+      assert.equal(await c.changeMemberRole!(S.standard[1], 'STANDARD'), 'already-done');
       await assert.rejects(c.changeMemberRole!(S.tokenUserId, 'STANDARD'), (e: ConnectorError) => e.kind === 'conflict' && /last admin/.test(e.message));
       await assert.rejects(c.removeMember!(S.tokenUserId), (e: ConnectorError) => e.kind === 'conflict');
       await assert.rejects(c.changeMemberRole!('7200000000000000777', 'ADMIN'), (e: ConnectorError) => e.kind === 'not-found');
       assert.equal(await c.removeMember!('7200000000000000777'), 'already-done');
       assert.equal(await c.removeMember!(S.standard[0]), 'done');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('the token\'s own user (tokenUserId) is a system user, never removed or demoted; the credential check wants it a BOUND ADMIN', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const make = (tokenUserId: string) => createTikTokBusiness({ businessCenterId: S.bcId, accessToken: S.token, tokenUserId, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 } }, { log: silentLog });
+      const c = make(S.tokenUserId);
+      assert.deepEqual((await c.listSystemUsers!()).items.map((u) => [u.id, u.role]), [[S.tokenUserId, 'ADMIN']]);
+      const before = bed.emulator.calls.length;
+      // Not the last admin (S.admins[0] is one too): refused because it is the token's user.
+      await assert.rejects(c.removeMember!(S.tokenUserId), (e: ConnectorError) => e.kind === 'conflict' && /tokenUserId/.test(e.message));
+      await assert.rejects(c.changeMemberRole!(S.tokenUserId, 'STANDARD'), (e: ConnectorError) => e.kind === 'conflict' && /tokenUserId/.test(e.message));
+      assert.equal(bed.emulator.calls.length, before, 'refused before any call');
+      assert.equal((await c.checkCredential!()).valid, true);
+      const wrong = await make(S.standard[0]).checkCredential!();
+      assert.equal(wrong.valid, false);
+      assert.match(wrong.problem ?? '', /tokenUserId 7200000000000000103 is not a BOUND ADMIN/);
     } finally {
       await bed.close();
     }

@@ -9,7 +9,7 @@ import type { TikTokContext } from './tiktok-context.ts';
 import { InviteBatcher } from './write/invite-batcher.ts';
 import { HoldingsCache } from './read/holdings-cache.ts';
 import { PagesAhead } from './read/cursor-page.ts';
-import { listInvites, listMembers } from './read/members.ts';
+import { listInvites, listMembers, tokenUserOf } from './read/members.ts';
 import { listAssets } from './read/assets.ts';
 import { listAssignments } from './read/assignments.ts';
 import { listPartners } from './read/partners.ts';
@@ -26,6 +26,8 @@ import { assignAsset, unassignAsset } from './write/assets.ts';
 export const tiktokBusinessConfig = z.object({
   businessCenterId: z.string().regex(/^\d+$/, 'expected a Business Center id (a digit string)'),
   accessToken: z.string().min(1, 'expected the long-term access token of a Business Center admin'),
+  /** The token's own user (`tiktok.tokenUserId`): a system user, never removed or demoted. */
+  tokenUserId: z.string().regex(/^\d+$/, 'expected a TikTok user id (a digit string)').optional(),
   apiBaseUrl: z.url().default('https://business-api.tiktok.com'),
   apiVersion: z.string().regex(/^v\d+\.\d+$/).default('v1.3'),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -58,12 +60,14 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
   const ctx: TikTokContext = {
     bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(), ahead: new PagesAhead(),
     partners: config.partners.map((p) => p.businessCenterId), book, log: context.log,
+    ...(config.tokenUserId ? { tokenUserId: config.tokenUserId } : {}),
   };
   return {
     id: 'tiktok-business',
     limits: { assetsPerAssignmentRead: ASSETS_PER_ASSIGNMENT_READ },
     listMembers: (cursor) => listMembers(ctx, cursor),
     listInvites: (cursor) => listInvites(ctx, cursor),
+    listSystemUsers: async () => ({ items: tokenUserOf(ctx) }),
     listAssets: (type, cursor) => listAssets(ctx, type, cursor),
     listAssignments: (assets) => listAssignments(ctx, assets),
     listPartners: (cursor) => listPartners(ctx, cursor),

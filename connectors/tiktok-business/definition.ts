@@ -17,15 +17,29 @@ import { TIKTOK_SANDBOX } from './emulator/sandbox-ids.ts';
 
 const digits = (what: string) => z.string().regex(/^\d+$/, `expected ${what} (a digit string; quote it in YAML)`);
 
-/** An origin: scheme, host and optional port, no path (requests go to `{origin}/open_api/{version}/…`). */
+/** Hosts that never leave the machine: plain http is allowed there (tests, a local emulator). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * An origin: scheme, host and optional port, no path (requests go to `{origin}/open_api/{version}/…`).
+ * https only: every call carries the long-term access token in the `Access-Token` header
+ * (https://business-api.tiktok.com/portal/docs?id=1738373164380162), and TikTok's API is served
+ * at https://business-api.tiktok.com/open_api; any other scheme (http, ftp…) would send the token
+ * in clear or nowhere useful. Plain http only to loopback, for tests and a local emulator.
+ */
 const origin = z.url().refine((u) => {
   const url = new URL(u);
   return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
-}, 'expected an origin such as https://business-api.tiktok.com (no path)');
+}, 'expected an origin such as https://business-api.tiktok.com (no path)').refine((u) => {
+  const url = new URL(u);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+}, 'expected an https origin such as https://business-api.tiktok.com (http only for 127.0.0.1 or localhost)');
 
 const tiktokBlock = z.object({
   businessCenterId: digits('a Business Center id'),
   accessToken: secretRef.optional(),
+  /** The TikTok user id of the token's own user (never removed or demoted); required unless `sandbox`. */
+  tokenUserId: digits('the user id of the access token\'s own TikTok user').optional(),
   /** `sandbox` points the hub at the built-in TikTok emulator. */
   apiBaseUrl: z.union([z.literal('sandbox'), origin]).default('https://business-api.tiktok.com'),
   apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected an API version such as v1.3').default('v1.3'),
@@ -66,7 +80,8 @@ export const tiktokBusiness = defineConnector({
   meanings: {
     'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
     'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
-    'tiktok.apiBaseUrl': 'TikTok API origin; `sandbox` = the built-in TikTok emulator.',
+    'tiktok.tokenUserId': 'The `user_id` of the TikTok user the access token belongs to (a digit string, as the hub\'s member listing shows it). hubwarden never removes or demotes that member, even when their email matches a directory user in no team: TikTok has no endpoint that says whose token it is. Required unless `apiBaseUrl: sandbox`; the credential check fails when it is not a BOUND ADMIN.',
+    'tiktok.apiBaseUrl': 'TikTok API origin, https only (plain http only to 127.0.0.1 or localhost, for tests); `sandbox` = the built-in TikTok emulator.',
     'tiktok.apiVersion': 'TikTok API for Business version.',
     'partners[].businessCenterId': 'A partner Business Center whose sharing is imported and reported (read-only).',
     'teams[].assets[].role': 'The role on the asset: ad_account ADMIN | OPERATOR | ANALYST; catalog ADMIN | AD_PROMOTE; tiktok_account POST | LIVE | DIRECT_MESSAGE or a list of them.',
@@ -81,9 +96,19 @@ export const tiktokBusiness = defineConnector({
     if (!accessToken) {
       throw new ConnectorError('unauthenticated', `hub ${hubId}: tiktok.accessToken is not set (a secret reference such as env:TIKTOK_TOKEN)`, { field: 'tiktok.accessToken' });
     }
+    // The token acts as an ordinary BOUND member, and no Business Center endpoint says which one
+    // (TikTok API for Business, Authentication: the token is the authorizing user's,
+    // https://business-api.tiktok.com/portal/docs?id=1738373164380162; /bc/get/ gives only its
+    // role). Removing that member revokes the hub's own access, so the owner names it and the
+    // connector reports it as a system user, which plans never remove or demote.
+    const tokenUserId = block.tokenUserId ?? (sandbox ? TIKTOK_SANDBOX.tokenUserId : undefined);
+    if (!tokenUserId) {
+      throw new ConnectorError('invalid-argument', `hub ${hubId}: tiktok.tokenUserId is not set: give the user_id of the TikTok user the access token belongs to, so that hubwarden never removes or demotes it`, { field: 'tiktok.tokenUserId' });
+    }
     return {
       businessCenterId: block.businessCenterId,
       accessToken,
+      tokenUserId,
       apiBaseUrl: sandbox ? sandboxUrl! : block.apiBaseUrl,
       apiVersion: block.apiVersion,
       partners: partners.map((p) => ({ businessCenterId: p.businessCenterId })),

@@ -17,5 +17,7 @@ export interface TikTokContext {
   /** Partner BCs configured for the hub (read-only: reported, never changed). */
   partners: string[];
   book: RateLimitBook;
+  /** The access token's own user (`tiktok.tokenUserId`): never removed or demoted. */
+  tokenUserId?: string;
   log?: ConnectorContext['log'];
 }

@@ -29,6 +29,7 @@ ${oktaUrl ? '    identityProvider: okta' : ''}
     tiktok:
       businessCenterId: "${S.bcId}"
       accessToken: env:TIKTOK_TOKEN
+      tokenUserId: "${S.tokenUserId}"
       apiBaseUrl: ${apiBaseUrl}
     teams:
       - group: TikTok Admins

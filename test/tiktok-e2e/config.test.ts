@@ -40,6 +40,7 @@ test('the documented TikTok hub loads, with defaults for apiBaseUrl and apiVersi
   const block = connectorBlock(file.hubs[0]!) as { apiBaseUrl: string; apiVersion: string };
   assert.deepEqual([block.apiBaseUrl, block.apiVersion], ['https://business-api.tiktok.com', 'v1.3']);
   assert.ok(load(hub({}, { apiBaseUrl: 'sandbox', accessToken: undefined })).file.hubs[0]);
+  for (const local of ['http://127.0.0.1:4010', 'http://localhost:4010']) assert.ok(load(hub({}, { apiBaseUrl: local })).file.hubs[0], local);
 });
 
 test('bad values are refused, each naming its path', () => {
@@ -47,6 +48,9 @@ test('bad values are refused, each naming its path', () => {
     [hub({}, { businessCenterId: 7000000000000000001 }), /hubs\[0\]\.tiktok\.businessCenterId/],
     [hub({}, { apiBaseUrl: 'https://business-api.tiktok.com/open_api' }), /hubs\[0\]\.tiktok\.apiBaseUrl: expected an origin/],
     [hub({}, { apiVersion: '1.3' }), /hubs\[0\]\.tiktok\.apiVersion/],
+    // The token travels in a header on every call: https only (plain http to loopback only).
+    [hub({}, { apiBaseUrl: 'ftp://business-api.tiktok.com' }), /hubs\[0\]\.tiktok\.apiBaseUrl: expected an https origin/],
+    [hub({}, { apiBaseUrl: 'http://business-api.tiktok.com' }), /hubs\[0\]\.tiktok\.apiBaseUrl: expected an https origin/],
     [hub({}, { typo: 1 }), /hubs\[0\]\.tiktok.*typo|Unrecognized key.*typo/],
     [hub({ teams: [{ group: 'G', appRole: 'EMPLOYEE' }] }), /hubs\[0\]\.teams\[0\]\.appRole/],
     [hub({ teams: [{ group: 'G', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: '1', role: 'AD_PROMOTE' }] }] }), /hubs\[0\]\.teams\[0\]\.assets\[0\]\.role/],
@@ -67,4 +71,16 @@ test('a TikTok hub without a token is refused when its connector is built, namin
   const config = load(hub({}, { accessToken: undefined }));
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
   assert.throws(() => createHubConnector(config.file.hubs[0]!, config, { log: silent }), (err: Error & { field?: string }) => err.field === 'tiktok.accessToken' && /tiktok\.accessToken is not set/.test(err.message));
+});
+
+test('a TikTok hub without tokenUserId is refused when its connector is built, naming the key; a sandbox hub defaults to the fixture\'s token user', async () => {
+  const { createHubConnector } = await import('../../agent/hub-connector.ts');
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const config = load(hub());
+  assert.throws(() => createHubConnector(config.file.hubs[0]!, config, { log: silent }), (err: Error & { field?: string }) => err.field === 'tiktok.tokenUserId' && /tiktok\.tokenUserId is not set/.test(err.message));
+  const named = load(hub({}, { tokenUserId: '7200000000000000900' }));
+  assert.ok(createHubConnector(named.file.hubs[0]!, named, { log: silent }).listSystemUsers);
+  const sandbox = load(hub({}, { apiBaseUrl: 'sandbox', accessToken: undefined }));
+  const c = createHubConnector(sandbox.file.hubs[0]!, sandbox, { log: silent, sandboxUrls: { 'tiktok-business': 'http://127.0.0.1:9' } });
+  assert.deepEqual((await c.listSystemUsers!()).items.map((u) => u.id), ['7200000000000000900']);
 });

@@ -33,7 +33,7 @@ export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: str
     },
     hubs: [{
       id: hubId, connector: 'tiktok-business', identityProvider: idp,
-      tiktok: { businessCenterId: BC, accessToken: 'env:TIKTOK_TOKEN', apiBaseUrl },
+      tiktok: { businessCenterId: BC, accessToken: 'env:TIKTOK_TOKEN', tokenUserId: TIKTOK_SANDBOX.tokenUserId, apiBaseUrl },
       scim: { tokens: ['env:SCIM_TOKEN'] },
       teams: [
         { group: 'TikTok Advertisers', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: AD, role: 'OPERATOR' }] },

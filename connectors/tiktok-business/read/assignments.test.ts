@@ -32,4 +32,40 @@ describe('who holds TikTok accounts', () => {
       await bed.close();
     }
   });
+
+  test('an ad account unshared between the asset listing and its holder read counts as gone; the other assets are still read', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      const shared = S.partner.sharedAdAccount;
+      assert.ok((await c.listAssets!('ad_account')).items.some((a) => a.id === shared), 'listed while still shared in');
+      // The partner stops sharing it before its holders are read: /bc/asset/member/get/ answers 40001.
+      const state = bed.emulator.control.state();
+      bed.emulator.control.seed({ ...state, shares: state.shares.filter((x) => x.asset_id !== shared) });
+      const found = await c.listAssignments!([{ type: 'ad_account', id: shared }, { type: 'ad_account', id: S.adAccounts[1] }]);
+      assert.deepEqual(found.map((a) => [a.asset.id, a.userId, a.tasks]), [[S.adAccounts[1], S.standard[1], ['ANALYST']]]);
+      assert.ok(bed.emulator.calls.some((x) => x.endpoint === 'bc/asset/member/get' && x.query.asset_id === shared && x.code === 40001), 'the race happened');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('40001 on the holder read of an asset the Business Center still lists fails the read (it may still be held)', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const denyCatalog: typeof fetch = async (input, init) => {
+        const url = new URL(String(input));
+        if (url.pathname.endsWith('/bc/asset/member/get/') && url.searchParams.get('asset_id') === S.catalogId) {
+          return new Response(JSON.stringify({ code: 40001, message: 'No permission to operate', request_id: 'r1', data: {} }), { status: 200, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(input, init);
+      };
+      const c = createTikTokBusiness({
+        businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: bed.url, pace: { qps: 1000, qpm: 60_000 },
+      }, { log: silentLog, fetch: denyCatalog });
+      await assert.rejects(c.listAssignments!([{ type: 'catalog', id: S.catalogId }, { type: 'ad_account', id: S.adAccounts[1] }]), (err: Error) => /permission-denied/.test(err.message));
+    } finally {
+      await bed.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { isConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
+import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
 import { MEMBER_PAGE_SIZE } from './members.ts';
 import type { Holdings } from './holdings-cache.ts';
@@ -22,11 +22,31 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>
   }));
 }
 
+/** Does the BC still list this asset (owned or shared in)? */
+async function stillInBc(ctx: TikTokContext, type: TikTokAssetType, assetId: string): Promise<boolean> {
+  const what = `tiktok-business: check that ${TIKTOK_ASSET_TYPES[type].label} ${assetId} is still in Business Center ${ctx.bcId}`;
+  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, 50, what, (r) => String(r.asset_id));
+  return rows.some((r) => String(r.asset_id) === assetId);
+}
+
 async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {
   if (!isTikTokAssetType(asset.type)) return [];
   const type = asset.type;
   const what = `tiktok-business: list who holds ${TIKTOK_ASSET_TYPES[type].label} ${asset.id}`;
-  const rows = await ctx.client.all<MemberRow>('bc/asset/member/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: asset.id }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  let rows: MemberRow[];
+  try {
+    rows = await ctx.client.all<MemberRow>('bc/asset/member/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: asset.id }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  } catch (err) {
+    // 40001 ("no permission", the asset is not owned by or shared into the BC) or 40007 ("the
+    // object does not exist"), Return codes https://business-api.tiktok.com/portal/docs?id=1737172488964097:
+    // the asset was removed or unshared after the asset listing. Nobody in this BC holds an asset
+    // the BC no longer has, so one departed asset must not fail every holding of the check. The
+    // same codes also mean a token that lost its admin role or a scope, so the asset counts as
+    // gone only when the BC's own asset listing (`/bc/asset/get/`, keyword = its id) no longer
+    // shows it; otherwise it might still exist and the read fails as before.
+    if (isConnectorError(err) && (err.kind === 'permission-denied' || err.kind === 'not-found') && !await stillInBc(ctx, type, asset.id)) return [];
+    throw err;
+  }
   return rows.filter((r) => r.user_id).map((r) => ({
     asset: { type, id: asset.id }, userId: String(r.user_id), ...(r.user_name ? { userName: r.user_name } : {}),
     userType: 'member' as const, businessId: ctx.bcId, tasks: accessOfRow(type, r as Record<string, unknown>),

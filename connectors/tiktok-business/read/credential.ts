@@ -1,6 +1,7 @@
 import { isConnectorError } from '../../sdk/connector-error.ts';
 import type { CredentialHealth } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
+import { listAdmins } from './members.ts';
 
 /**
  * The token's standing: `GET /bc/get/?bc_id=…` lists the BC with the token's user's role in it.
@@ -21,6 +22,12 @@ export async function checkCredential(ctx: TikTokContext): Promise<CredentialHea
     if (!row) return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is not a member of Business Center ${ctx.bcId}` };
     if (row.user_role !== 'ADMIN') {
       return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets` };
+    }
+    if (ctx.tokenUserId) {
+      const admins = await listAdmins(ctx, what);
+      if (!admins.some((a) => String(a.user_id) === ctx.tokenUserId)) {
+        return { valid: false, scopes: [], missingScopes: [], problem: `tiktok.tokenUserId ${ctx.tokenUserId} is not a BOUND ADMIN of Business Center ${ctx.bcId}, so it is not the access token's user; set it to that user's user_id` };
+      }
     }
     return { valid: true, scopes: [], missingScopes: [] };
   } catch (err) {

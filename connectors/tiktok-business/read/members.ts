@@ -1,4 +1,4 @@
-import type { AppInvite, AppMember, Page } from '../../sdk/hub-model.ts';
+import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { inviteIdOf, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
@@ -43,4 +43,13 @@ export async function findRow(ctx: TikTokContext, email: string, what: string): 
 /** The BOUND admins of the BC (the last one must stay). */
 export async function listAdmins(ctx: TikTokContext, what: string): Promise<MemberRow[]> {
   return ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { user_role: 'ADMIN', relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+}
+
+/**
+ * The token's own user as a system user (plans never remove or demote one). Its role is ADMIN:
+ * the credential check holds the hub to a token whose `/bc/get/` `user_role` is ADMIN, and
+ * checks that `tokenUserId` is a BOUND admin. No call: the member listing has the rest.
+ */
+export function tokenUserOf(ctx: TikTokContext): AppSystemUser[] {
+  return ctx.tokenUserId ? [{ id: ctx.tokenUserId, name: 'the access token\'s user (tiktok.tokenUserId)', role: 'ADMIN' }] : [];
 }

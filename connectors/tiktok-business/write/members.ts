@@ -9,6 +9,13 @@ import { assertRole } from './roles.ts';
  * `/bc/member/delete/` with `user_id`). The last BOUND admin is never demoted or removed: the
  * connector reads the admins first and refuses locally (conflict), whatever TikTok would say.
  */
+/** The token's own user is never removed or demoted: it would revoke the hub's own access. */
+function assertNotTokenUser(ctx: TikTokContext, memberId: string, what: string): void {
+  if (ctx.tokenUserId === memberId) {
+    throw new ConnectorError('conflict', `${what}: refused: ${memberId} is the access token's own user (tiktok.tokenUserId); removing or demoting it revokes hubwarden's access`, { notApplied: true });
+  }
+}
+
 async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: string): Promise<void> {
   const admins = await listAdmins(ctx, what);
   if (admins.length === 1 && String(admins[0].user_id) === memberId) {
@@ -16,16 +23,31 @@ async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: st
   }
 }
 
+/**
+ * A role change is idempotent (the connector contract: a change already in place answers
+ * `already-done`), and `/bc/member/update/` answers code 0 either way, so the role is read first
+ * from the BOUND admins (`/bc/member/get/` filtered by `user_role`, the one read the last-admin
+ * rule needs anyway). Roles are ADMIN or STANDARD: a BOUND member who is not an admin is
+ * STANDARD. For STANDARD the update is still sent: its 40007 is the only sign of a user who is
+ * not a member at all (setting the role they hold changes nothing).
+ */
 export async function changeMemberRole(ctx: TikTokContext, memberId: string, role: string): Promise<ChangeResult> {
   const what = `tiktok-business: make member ${memberId} ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
-  if (role !== 'ADMIN') await assertNotLastAdmin(ctx, memberId, what);
+  if (role !== 'ADMIN') assertNotTokenUser(ctx, memberId, what);
+  const admins = await listAdmins(ctx, what);
+  const isAdmin = admins.some((a) => String(a.user_id) === memberId);
+  if (role === 'ADMIN' && isAdmin) return 'already-done';
+  if (role !== 'ADMIN' && isAdmin && admins.length === 1) {
+    throw new ConnectorError('conflict', `${what}: refused: it would remove or demote the last admin of Business Center ${ctx.bcId}`, { notApplied: true });
+  }
   await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
-  return 'done';
+  return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
 }
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
   const what = `tiktok-business: remove member ${memberId} from Business Center ${ctx.bcId}`;
+  assertNotTokenUser(ctx, memberId, what);
   await assertNotLastAdmin(ctx, memberId, what);
   try {
     await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_id: memberId }, what);
