@@ -114,6 +114,14 @@ hubs:
     assert.match(problems[2]!, /\[ANALYZE, FLY\] .* pixel/);
   });
 
+  test('a catalog team asking for [MANAGE] alone is refused at load, as the connector and the Meta emulator refuse it', () => {
+    const problems = problemsOf(withTeams(['{ id: c, label: C }'], [
+      '{ group: A, appRole: EMPLOYEE, assets: [{ type: catalog, id: "5", tasks: [MANAGE] }, { type: catalog, id: "6", tasks: [ADVERTISE] }] }',
+    ]));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^hubs\[0\]\.teams\[0\]\.assets\[0\]\.tasks: \[MANAGE\] is not an access the app accepts on this catalog/);
+  });
+
   test('a valid file with collections: defaults, and offerDays carried onto claim teams', () => {
     const { file } = parseConfig(withTeams(['{ id: brand-hubs, label: Brand hubs, offerDays: 7 }', '{ id: other, label: Other }'], [
       '{ group: IT, hubRole: owner, seat: false }',

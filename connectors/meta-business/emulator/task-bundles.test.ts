@@ -26,6 +26,8 @@ const unsupported: Array<[AssetType, string[]]> = [
   ['page', ['MANAGE', 'ANALYZE']],
   ['page', ['MESSAGING']],
   ['catalog', ['MANAGE_AR']],
+  ['catalog', ['MANAGE']],
+  ['catalog', ['MANAGE', 'AA_ANALYZE']],
   ['pixel', ['EDIT']],
 ];
 const badNames: Array<[AssetType, string[]]> = [

@@ -46,8 +46,12 @@ const PAGE_ROLES = [
  * Pages: the role mapping of https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users (MANAGER … CREATIVE_HUB_MOCKUPS_MANAGER); DRAFT is optional
  * because Meta's own system-user guide assigns the five classic tasks without it, and the other
  * https://developers.facebook.com/docs/graph-api/reference/page values (MESSAGING, …) are extras. Catalogs and pixels have no documented bundles; [INF]
- * catalog {MANAGE} / {ADVERTISE} / {MANAGE, ADVERTISE}, pixel {ANALYZE} / {ADVERTISE, ANALYZE} /
- * {EDIT, ADVERTISE, ANALYZE}.
+ * pixel {ANALYZE} / {ADVERTISE, ANALYZE} / {EDIT, ADVERTISE, ANALYZE}. Catalog: the only documented
+ * catalog roles are ADMIN and ADVERTISER (`permitted_roles`,
+ * https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business),
+ * so the strict reading is one task set per role, {ADVERTISE} and {MANAGE, ADVERTISE}: [MANAGE] alone
+ * is no documented role and is refused like ad-account [MANAGE] alone (100/1752129), the same rule
+ * as the connector (../task-bundles.ts) and the config check.
  */
 const RULES: Record<AssetType, BundleRule> = {
   ad_account: {
@@ -58,7 +62,7 @@ const RULES: Record<AssetType, BundleRule> = {
     cores: [...PAGE_ROLES, ...PAGE_ROLES.map((r) => [...r, 'DRAFT']), ['DRAFT']],
     extras: ASSET_TASKS.page.filter((t) => !PAGE_CORE.includes(t)),
   },
-  catalog: { cores: [['MANAGE'], ['ADVERTISE'], ['MANAGE', 'ADVERTISE']], extras: ['MANAGE_AR', 'AA_ANALYZE'] },
+  catalog: { cores: [['ADVERTISE'], ['MANAGE', 'ADVERTISE']], extras: ['MANAGE_AR', 'AA_ANALYZE'] },
   pixel: { cores: [['ANALYZE'], ['ADVERTISE', 'ANALYZE'], ['EDIT', 'ADVERTISE', 'ANALYZE']], extras: ['UPLOAD', 'AA_ANALYZE'] },
 };
 
