@@ -10,14 +10,26 @@ export interface PersonRef {
 
 /**
  * The directory users a hook or leaver workflow names, on each hub (by email, userName or
- * externalId). Email and userName are looked up by index; an externalId (no index yet) is found by
+ * externalId). Email and userName are looked up by index (an email also finds a user sent without
+ * emails whose userName it is); an externalId (no index yet) is found by
  * reading the hub's users page by page.
  */
 export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef): Promise<Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }>> {
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
-    if (person.email) for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${person.email.toLowerCase()}`)) found.set(u.id, u);
+    if (person.email) {
+      const email = person.email.toLowerCase();
+      for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${email}`)) found.set(u.id, u);
+      // A user sent without emails (Entra sends `emails` only from `mail`:
+      // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
+      // is known by an email-like userName, as the plan and matching know them (matchingEmailsOf);
+      // without this a re-evaluation or offboarding by that email found nobody. A user with
+      // emails is found by those only, as matching does.
+      for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${email}`)) {
+        if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) found.set(u.id, u);
+      }
+    }
     if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
