@@ -127,4 +127,12 @@ describe('read routes over the store snapshot', () => {
     assert.equal((await searchDirectory(store, 'h', 'acme.example')).length, DIRECTORY_RESULTS);
     assert.deepEqual(await searchDirectory(store, 'h', '   '), []);
   });
+
+  test('directory search: a user suspended in the IdP (Okta hook) shows as suspended, not active', async () => {
+    const store = await seeded();
+    const by = 'okta-event-hook';
+    await store.transact((tx) => tx.put('directoryUsers', 'h', 'd5', { hubId: 'h', id: 'd5', userName: 'user5@acme.example', active: true, emails: ['user5@acme.example'], scim: {}, created: at, lastModified: at, version: 2, suspended: { at, by } }));
+    assert.deepEqual((await searchDirectory(store, 'h', 'user5@')).map((u) => [u.id, u.active, u.suspended]), [['d5', false, { at }]]);
+    assert.deepEqual((await searchDirectory(store, 'h', 'user6@')).map((u) => [u.id, u.active, u.suspended]), [['d6', true, undefined]]);
+  });
 });

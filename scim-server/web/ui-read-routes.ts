@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { collect, type ReadView } from '../../agent/store/store.ts';
 import '../../agent/app-state/records.ts';
-import '../../agent/desired-state/directory-records.ts';
+import { isActiveUser } from '../../agent/desired-state/directory-records.ts';
 import { requireHubRight } from './hub-guard.ts';
 import { requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -54,15 +54,20 @@ export async function partnersOf(store: ReadView, hubId: string) {
   }));
 }
 
-/** Directory users whose user name, email or display name contains the search (the match dialog); stops at DIRECTORY_RESULTS. */
+/**
+ * Directory users whose user name, email or display name contains the search (the match dialog); stops at DIRECTORY_RESULTS.
+ * `active` is whether the user holds seats (isActiveUser): a user suspended in Okta stays `active`
+ * over SCIM (a suspension sends nothing, https://developer.okta.com/docs/reference/api/event-types/
+ * `user.lifecycle.suspend`) but holds nothing, so they are shown inactive, with `suspended.at`.
+ */
 export async function searchDirectory(store: ReadView, hubId: string, search: string) {
   const needle = search.trim().toLowerCase();
-  const out: Array<{ id: string; userName: string; email?: string; displayName?: string; active: boolean }> = [];
+  const out: Array<{ id: string; userName: string; email?: string; displayName?: string; active: boolean; suspended?: { at: string } }> = [];
   if (!needle) return out;
   for await (const u of store.list('directoryUsers', hubId)) {
     const hay = [u.userName, u.displayName ?? '', ...u.emails].join('\n').toLowerCase();
     if (!hay.includes(needle)) continue;
-    out.push({ id: u.id, userName: u.userName, email: u.email ?? u.emails[0], displayName: u.displayName, active: u.active });
+    out.push({ id: u.id, userName: u.userName, email: u.email ?? u.emails[0], displayName: u.displayName, active: isActiveUser(u), ...(u.suspended ? { suspended: { at: u.suspended.at } } : {}) });
     if (out.length >= DIRECTORY_RESULTS) break;
   }
   return out;
