@@ -49,3 +49,13 @@ test('a person invited whose email changes before any check is not invited again
   await h.directory.setActive('u-kim', false);
   await until('the invite cancelled', () => !h.emulator.control.state().invites.some((i) => i.id === invite.id && i.status === 'PENDING'), 10_000);
 });
+
+test('a leaver workflow removes the seat of a person whose email changed in the IdP', async () => {
+  const memberId = await onboard(h, 'u-lou', 'lou@example.com', 'Meta Advertisers');
+  await h.directory.changeEmail('u-lou', 'lou.new@example.com');
+  await h.agent.idle();
+  await checkForUpdates(h);
+  const parent = await h.agent.api.offboard({ email: 'lou.new@example.com' }, { type: 'entra-lifecycle', idp: 'entra', detail: 'leaver workflow task 7' });
+  await until('offboarding finished', async () => { const t = await h.agent.api.task(parent.id); return t && ['completed', 'failed'].includes(t.status) ? t : undefined; }, 10_000);
+  assert.ok(!h.emulator.control.state().users.some((u) => u.id === memberId), 'the seat under the old email is removed');
+});
