@@ -53,6 +53,8 @@ export interface MemberView {
   partnerBusinessName?: string;
   exemption?: { reason: string; until?: string; by: string; at: string };
   candidates?: string[];
+  /** Why the row is matched to a directory user none of whose emails it carries (e.g. "matched by directory user; email changed in the IdP"). */
+  matchReason?: string;
   lastSeenAt?: string;
   /** A partner's person whose data could not be read at the last check: "partner data unavailable: <reason>". */
   unavailable?: string;

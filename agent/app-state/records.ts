@@ -86,6 +86,8 @@ export interface MemberMatchRecord {
   candidates?: string[];
   /** Set by an owner (manual match) rather than by email. */
   manual: boolean;
+  /** Why an automatic match names a user whose emails do not include the row's (match-members.ts). */
+  reason?: string;
   hubRole?: string;
   at: string;
 }

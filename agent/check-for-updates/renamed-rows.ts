@@ -39,6 +39,10 @@ export function renamedRows(previous: Pick<HubSnapshot, 'members' | 'invites'>, 
  */
 export async function carryDecisions(tx: Transaction, hubId: string, renames: ReturnType<typeof renamedRows>, audit: { trigger: Trigger; taskId: string }): Promise<void> {
   for (const { from, to, email } of renames) {
+    // Who the row was automatically matched to follows it too: matching keeps that person's seat
+    // when the IdP has changed their email since (match-members.ts). Matching rewrites it anyway.
+    const [matched, matchedNow] = await Promise.all([tx.get('memberMatches', hubId, from), tx.get('memberMatches', hubId, to)]);
+    if (matched && !matched.manual && matched.directoryUserId && !matchedNow) tx.put('memberMatches', hubId, to, { ...matched, memberId: to });
     for (const collection of ['exemptions', 'matchDecisions'] as const) {
       const [old, current] = await Promise.all([tx.get(collection, hubId, from), tx.get(collection, hubId, to)]);
       if (!old) continue;

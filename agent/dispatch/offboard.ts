@@ -9,6 +9,14 @@ import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { findPerson, type PersonRef } from './find-person.ts';
+import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
+
+/** Whether the row is met for the first time (and note it). */
+function once(seen: Set<string>, rowId: string): boolean {
+  if (seen.has(rowId)) return false;
+  seen.add(rowId);
+  return true;
+}
 
 /**
  * The seats of one person on one hub, as removal operations: a leaver workflow (Entra lifecycle
@@ -19,10 +27,30 @@ import { findPerson, type PersonRef } from './find-person.ts';
 export async function offboardOperations(view: ReadView, hub: HubConfigFile, emails: string[], directoryUserId: string | undefined, now: Date): Promise<{ operations: Operation[]; held: HeldOperation[] }> {
   const ops: Operation[] = [];
   const why = { reason: 'deactivated' as const, because: 'offboarded', ...(directoryUserId ? { directoryUserId } : {}) };
+  const seen = new Set<string>();
   for (const email of emails) {
-    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) ops.push(removeMemberOperation({ ...m, email }, why));
+    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) if (once(seen, m.id)) ops.push(removeMemberOperation({ ...m, email }, why));
     for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
-      if (i.status === 'pending') ops.push(cancelInviteOperation(i, why));
+      if (i.status === 'pending' && once(seen, inviteRowId(i.id))) ops.push(cancelInviteOperation(i, why));
+    }
+  }
+  // The rows matched to the person are theirs whatever email they carry: the IdP may have changed
+  // the person's email (SCIM PATCH/PUT of `emails`, RFC 7644 §3.5.2) while the app still files the
+  // seat under the old one (an invite under the email it was sent to:
+  // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+  // By email alone, a leaver workflow left that seat in place and reported the person offboarded.
+  if (directoryUserId) {
+    for (const match of await view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${hub.id}\u0000${directoryUserId}`)) {
+      if (match.outcome !== 'onboarded' && match.outcome !== 'exempted') continue;
+      if (!once(seen, match.memberId)) continue;
+      const inviteId = inviteIdOf(match.memberId);
+      if (inviteId !== undefined) {
+        const i = await view.get('appInvites', hub.id, inviteId);
+        if (i?.status === 'pending') ops.push(cancelInviteOperation(i, why));
+      } else {
+        const m = await view.get('appMembers', hub.id, match.memberId);
+        if (m) ops.push(removeMemberOperation(m, why));
+      }
     }
   }
   return guardRemovals(ops, await removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));

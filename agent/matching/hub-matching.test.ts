@@ -109,4 +109,18 @@ describe('matching against the store', () => {
     assert.deepEqual(whole.matches.map((m) => [m.memberId, m.outcome, m.directoryUserId ?? '']), [['m-pat', 'onboarded', 'u-pat'], ['m-lee', 'unmatched', '']]);
     assert.deepEqual(await matchRows(store, h, NOW, rows), whole);
   });
+
+  test("a row an earlier check matched to a user stays theirs once the IdP changed their email, on both paths", async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      // Matched to u-john by email at an earlier check; since then the IdP changed John's email.
+      tx.put('directoryUsers', h, 'u-john', testUser('u-john', 'john.new@example.com'));
+      tx.put('appMembers', h, 'm-john', { hubId: h, id: 'm-john', email: 'john@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', h, 'm-john', { hubId: h, memberId: 'm-john', outcome: 'onboarded', manual: false, directoryUserId: 'u-john', at });
+    });
+    const rows = (await memberRows(store, h)).filter((r) => r.id === 'm-john');
+    const whole = await matchHub(store, h, NOW, rows);
+    assert.deepEqual(whole.matches.map((m) => [m.memberId, m.outcome, m.directoryUserId ?? '', m.reason ?? '']), [['m-john', 'onboarded', 'u-john', 'matched by directory user; email changed in the IdP']]);
+    assert.deepEqual(await matchRows(store, h, NOW, rows), whole);
+  });
 });

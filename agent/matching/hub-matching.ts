@@ -67,18 +67,21 @@ export async function memberRows(view: ReadView, hubId: string): Promise<MemberR
 export async function matchHub(view: ReadView, hubId: string, now: string, rows?: MemberRow[]): Promise<MatchingResult> {
   const hubRows = rows ?? await memberRows(view, hubId);
   const decisions = await collect(view.list('matchDecisions', hubId));
+  // The stored matches: a row matched to a person stays theirs when the IdP changes their email.
+  const previous = await collect(view.list('memberMatches', hubId));
   return matchMembers({
     hubId,
     now,
     rows: hubRows,
-    directoryUsers: await identitiesFor(view, hubId, hubRows, decisions),
+    directoryUsers: await identitiesFor(view, hubId, hubRows, [...decisions, ...previous]),
     guests: await collect(view.list('guests', hubId)),
     exemptions: await collect(view.list('exemptions', hubId)),
     decisions,
+    previous,
   });
 }
 
-/** The directory users matching can use for these rows and decisions (see `matchHub`), as identities only. */
+/** The directory users matching can use for these rows and decisions or stored matches (see `matchHub`), as identities only. */
 export async function identitiesFor(view: ReadView, hubId: string, rows: readonly MemberRow[], decisions: ReadonlyArray<Readonly<MemberMatchRecord>>): Promise<DirectoryIdentity[]> {
   const emails = new Set<string>();
   for (const row of rows) {
@@ -86,7 +89,10 @@ export async function identitiesFor(view: ReadView, hubId: string, rows: readonl
     if (email) emails.add(email);
   }
   const named = new Set<string>();
-  for (const d of decisions) if (d.directoryUserId) named.add(d.directoryUserId);
+  for (const d of decisions) {
+    if (d.directoryUserId) named.add(d.directoryUserId);
+    for (const c of d.candidates ?? []) named.add(c);
+  }
   const out: DirectoryIdentity[] = [];
   for await (const u of view.list('directoryUsers', hubId)) {
     const own = matchingEmailsOf(u);
@@ -107,15 +113,24 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
   const guests: Array<Readonly<GuestRecord>> = [];
   const exemptions: Array<Readonly<ExemptionRecord>> = [];
   const decisions: Array<Readonly<MemberMatchRecord>> = [];
+  const previous: Array<Readonly<MemberMatchRecord>> = [];
   const emails = new Set<string>();
+  const named = async (id: string) => {
+    if (users.has(id)) return;
+    const u = await view.get('directoryUsers', hubId, id);
+    if (u) users.set(u.id, identity(u));
+  };
   for (const row of rows) {
     const decision = await view.get('matchDecisions', hubId, row.id);
     if (decision) {
       decisions.push(decision);
-      if (decision.directoryUserId && !users.has(decision.directoryUserId)) {
-        const u = await view.get('directoryUsers', hubId, decision.directoryUserId);
-        if (u) users.set(u.id, identity(u));
-      }
+      if (decision.directoryUserId) await named(decision.directoryUserId);
+    }
+    // The row's stored match and who it names (see `matchHub`).
+    const stored = await view.get('memberMatches', hubId, row.id);
+    if (stored) {
+      previous.push(stored);
+      for (const id of [...(stored.directoryUserId ? [stored.directoryUserId] : []), ...(stored.candidates ?? [])]) await named(id);
     }
     const exemption = await view.get('exemptions', hubId, row.id);
     if (exemption) exemptions.push(exemption);
@@ -128,7 +143,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const guest = await view.get('guests', hubId, email);
     if (guest) guests.push(guest);
   }
-  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions });
+  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions, previous });
 }
 
 export interface SaveContext {
@@ -198,7 +213,7 @@ function retireLapsed(tx: Transaction, hubId: string, result: MatchingResult, co
 }
 
 function sameMatch(a: Readonly<MemberMatchRecord>, b: MemberMatchRecord): boolean {
-  return a.outcome === b.outcome && a.directoryUserId === b.directoryUserId && a.manual === b.manual && a.hubRole === b.hubRole
+  return a.outcome === b.outcome && a.directoryUserId === b.directoryUserId && a.manual === b.manual && a.hubRole === b.hubRole && a.reason === b.reason
     && (a.candidates ?? []).join() === (b.candidates ?? []).join();
 }
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
+import { EMAIL_CHANGED, matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 
 const NOW = '2026-11-23T12:00:00.000Z';
@@ -14,6 +14,9 @@ const exemption = (memberId: string, until?: string): ExemptionRecord => ({ hubI
 const decision = (memberId: string, outcome: MemberMatchRecord['outcome'], directoryUserId?: string, hubRole?: string): MemberMatchRecord => ({
   hubId: 'h', memberId, outcome, manual: true, at: NOW, ...(directoryUserId ? { directoryUserId } : {}), ...(hubRole ? { hubRole } : {}),
 });
+
+/** A match an earlier check made by email (stored in memberMatches). */
+const auto = (memberId: string, directoryUserId: string): MemberMatchRecord => ({ hubId: 'h', memberId, outcome: 'onboarded', manual: false, directoryUserId, at: '2026-11-01T00:00:00.000Z' });
 
 interface Case {
   name: string;
@@ -40,6 +43,16 @@ const cases: Case[] = [
   { name: 'manual un-match wins over an email match', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { decisions: [decision('m1', 'unmatched')] }, expect: { outcome: 'unmatched', directoryUserId: undefined, manual: true } },
   { name: 'manual match to a deleted directory user → email matching again', row: { id: 'm1', kind: 'member', email: 'jane.doe@example.com' }, extra: { decisions: [decision('m1', 'onboarded', 'u-gone')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false } },
   { name: 'exemption wins over a manual match', row: { id: 'm4', kind: 'member' }, extra: { decisions: [decision('m4', 'onboarded', 'u-john')], exemptions: [exemption('m4')] }, expect: { outcome: 'exempted', directoryUserId: 'u-john' } },
+  // Jane's email changed in the IdP from jane.old@example.com: her seat stays hers.
+  { name: 'email changed in the IdP → stays matched to the same directory user', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false, reason: EMAIL_CHANGED } },
+  { name: 'email changed, pending invite → stays matched', row: { id: 'invite:8', kind: 'invite', email: 'jane.old@example.com' }, extra: { previous: [auto('invite:8', 'u-jane')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane' } },
+  { name: 'email changed, that directory user deleted since → unmatched', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-gone')] }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
+  { name: "email changed and another user now has the old email → disputed", row: { id: 'm7', kind: 'member', email: 'john@example.com' }, extra: { previous: [auto('m7', 'u-jane')] }, expect: { outcome: 'unmatched', directoryUserId: undefined, candidates: ['u-jane', 'u-john'] } },
+  { name: 'a dispute stays until an owner decides, even once one side has the email alone', row: { id: 'm7', kind: 'member', email: 'john@example.com' }, extra: { previous: [{ ...auto('m7', 'u-jane'), outcome: 'unmatched', directoryUserId: undefined, candidates: ['u-jane', 'u-john'] } as MemberMatchRecord] }, expect: { outcome: 'unmatched', candidates: ['u-jane', 'u-john'] } },
+  { name: 'email changed, manual un-match still wins', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')], decisions: [decision('m7', 'unmatched')] }, expect: { outcome: 'unmatched', directoryUserId: undefined, manual: true } },
+  { name: 'email changed, old email registered as guest → guest', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')], guests: [{ email: 'jane.old@example.com' }] }, expect: { outcome: 'guest' } },
+  { name: 'email changed, exempted → keeps the directory user', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')], exemptions: [exemption('m7')] }, expect: { outcome: 'exempted', directoryUserId: 'u-jane' } },
+  { name: "an owner's earlier manual match (since removed) is not kept as automatic", row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [{ ...auto('m7', 'u-jane'), manual: true }] }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
   { name: 'directory match wins over a guest registration', row: { id: 'm2', kind: 'member', email: 'john@example.com' }, extra: { guests: [{ email: 'john@example.com' }] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
 ];
 

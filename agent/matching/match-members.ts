@@ -9,6 +9,10 @@
  *   3. a partner's own person → `guest` (they belong to another business, not to our directory);
  *   4. email equal, case-insensitively, to an email of exactly one directory user → `onboarded`;
  *      more than one → `unmatched` and "disputed", with the candidates kept for the owner;
+ *      no one (and not a registered guest email) → the directory user an earlier automatic match
+ *      named (`previous`) while that user still exists: the IdP changed their email, the app
+ *      still files the row under the old one, and the seat is still theirs; another user's email
+ *      claiming the row makes it disputed, with both as candidates, until an owner decides;
  *   5. an email an owner registered as guest → `guest`;
  *   6. otherwise `unmatched`.
  * A lapsed exemption no longer counts: the member returns to matching and the exemption is
@@ -40,6 +44,8 @@ export interface MatchingInput {
   exemptions: readonly ExemptionRecord[];
   /** Owners' decisions: memberMatches records with `manual: true`. */
   decisions: readonly MemberMatchRecord[];
+  /** The stored matches (memberMatches) of these rows; automatic ones keep a row with its person. */
+  previous?: readonly MemberMatchRecord[];
 }
 
 export interface MatchingResult {
@@ -61,12 +67,22 @@ export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<st
   return index;
 }
 
+/** Why a row is matched to a directory user none of whose emails it has. */
+export const EMAIL_CHANGED = 'matched by directory user; email changed in the IdP';
+
 export function matchMembers(input: MatchingInput): MatchingResult {
   const byEmail = directoryEmailIndex(input.directoryUsers);
   const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
   const guestEmails = new Set(input.guests.map((g) => g.email.trim().toLowerCase()));
   const exemptions = new Map(input.exemptions.map((e) => [e.memberId, e]));
   const decisions = new Map(input.decisions.filter((d) => d.manual).map((d) => [d.memberId, d]));
+  // Who an earlier automatic match said the row is (an exempted row's record keeps that too), or
+  // who disputed it: a dispute stays until an owner decides, not until one side's email moves on.
+  const earlier = new Map<string, readonly string[]>();
+  for (const p of input.previous ?? []) {
+    if (p.directoryUserId && (p.outcome === 'exempted' || (p.outcome === 'onboarded' && !p.manual))) earlier.set(p.memberId, [p.directoryUserId]);
+    else if (p.outcome === 'unmatched' && !p.manual && p.candidates?.length) earlier.set(p.memberId, p.candidates);
+  }
   const lapsedExemptions: ExemptionRecord[] = [];
   const base = { hubId: input.hubId, at: input.now };
 
@@ -80,6 +96,19 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     if (row.kind === 'partner-user') return { ...base, memberId: row.id, outcome: 'guest', manual: false };
     const email = row.email?.trim().toLowerCase();
     const candidates = email ? byEmail.get(email) ?? [] : [];
+    // A seat stays with the directory user it was matched to when the IdP changes their email (a
+    // SCIM PATCH/PUT of `emails`, RFC 7644 §3.5.1–3.5.2): the app keeps the row under the old email
+    // (an invite stays filed under the email it was sent to, and a member's own email changes only
+    // once the person verifies it, `pending_email`:
+    // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+    // Matched by email alone, the seat became "unmatched" (so not removed when they leave) and they
+    // were invited again at the new address. Only while that user exists; an email an owner
+    // registered as guest still wins, and another user's email claiming the row disputes it.
+    const was = (earlier.get(row.id) ?? []).filter((id) => directoryIds.has(id) && !candidates.includes(id));
+    if (was.length > 0 && !(candidates.length === 0 && email && guestEmails.has(email))) {
+      if (candidates.length === 0 && was.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: was[0], reason: EMAIL_CHANGED };
+      return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...new Set([...was, ...candidates])].sort() };
+    }
     if (candidates.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: candidates[0] };
     if (candidates.length > 1) return { ...base, memberId: row.id, outcome: 'unmatched', manual: false, candidates: [...candidates].sort() };
     if (email && guestEmails.has(email)) return { ...base, memberId: row.id, outcome: 'guest', manual: false };
@@ -92,7 +121,7 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     if (exemption && !exemptionInForce(exemption, input.now)) lapsedExemptions.push(exemption);
     else if (exemption) {
       // Keep who the member is (write-back reports `exempted` on that directory user), drop the rest.
-      return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole });
+      return withoutUndefined({ ...base, memberId: row.id, outcome: 'exempted', manual: true, directoryUserId: match.directoryUserId, hubRole: match.hubRole, reason: match.reason });
     }
     return match;
   });

@@ -93,6 +93,15 @@ describe('member service', () => {
     assert.deepEqual(actions, ['member-matched', 'member-unmatched', 'member-matched']);
   });
 
+  test("a member whose email the IdP changed stays matched to them, and the view says why", async () => {
+    const { service, store, check } = await setup();
+    await store.transact((tx) => tx.put('directoryUsers', 'acme', 'u1', user('u1', 'jane.new@acme.com')));
+    await check();
+    const jane = (await service.member('acme', '11'))!;
+    assert.deepEqual([jane.status, jane.directoryUserId, jane.matchReason], ['onboarded', 'u1', 'matched by directory user; email changed in the IdP']);
+    assert.deepEqual(jane.grantedBy, ['Meta Admins']);
+  });
+
   test('bad decisions are refused and change nothing', async () => {
     const { service, store } = await setup();
     const before = JSON.stringify(await collect(store.list('audit', 'acme')));

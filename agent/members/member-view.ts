@@ -147,6 +147,7 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     if (hubRole) v.hubRole = hubRole;
     if (match.directoryUserId) v.directoryUserId = match.directoryUserId;
     if (match.candidates) v.candidates = match.candidates;
+    if (match.reason) v.matchReason = match.reason;
     const exemption = exemptions.get(row.id);
     if (exemption && match.outcome === 'exempted') v.exemption = exemption;
     return v;

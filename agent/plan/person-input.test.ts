@@ -8,6 +8,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { roundTrips } from '../store/round-trips.test-double.ts';
 import type { Store } from '../store/store.ts';
 import { definePersonIndexes, personInput, PERSON_INDEX } from './person-input.ts';
+import { planPerson } from './plan-hub.ts';
 
 const at = '2026-12-03T08:00:00.000Z';
 
@@ -45,7 +46,8 @@ test('the plan and standing read one index of matches by directory user, not two
   definePersonIndexes(recorder);
   defineStandingIndexes(recorder);
   const ofMatches = new Set(defined.filter(([c]) => c === 'memberMatches').map(([, n]) => n));
-  assert.deepEqual([...ofMatches], [PERSON_INDEX.matchByDirectoryUser]);
+  // Plus the index of disputed rows by candidate: other keys (candidates), for disputed rows only.
+  assert.deepEqual([...ofMatches].sort(), [PERSON_INDEX.disputedByCandidate, PERSON_INDEX.matchByDirectoryUser].sort());
 });
 
 test('a person\'s slice is read in two round trips, three once they hold a seat: reads that need no other read\'s answer are asked for together', async () => {
@@ -106,4 +108,20 @@ test('a person\'s slice follows emails to other users, members and invites, and 
   assert.deepEqual(actual.exemptions.map((x) => x.memberId), ['m3']);
   assert.deepEqual(desired.departed, [{ directoryUserId: 'u1', emails: ['old@example.com'] }]);
   assert.equal(actual.complete, false);
+});
+
+test("a seat disputed between the person (whose email changed) and another user is in the person's slice, so their plan does not invite them again", async () => {
+  const store = hubStore();
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-jane', testUser('u-jane', 'jane.new@example.com'));
+    tx.put('directoryUsers', hub.id, 'u-hire', testUser('u-hire', 'jane@example.com'));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-jane' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-owner', { hubId: hub.id, id: 'm-owner', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-jane', { hubId: hub.id, id: 'm-jane', email: 'jane@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    tx.put('memberMatches', hub.id, 'm-jane', { hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, candidates: ['u-hire', 'u-jane'], at });
+  });
+  const result = await planPerson(store, hub, { directoryUserIds: ['u-jane'], emails: [] }, { now: new Date(at) });
+  assert.deepEqual(result.operations.map((o) => o.summary), []);
 });

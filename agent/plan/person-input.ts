@@ -16,6 +16,8 @@ export const PERSON_INDEX = {
   inviteByEmail: INVITE_BY_EMAIL,
   assignmentByUser: 'appAssignments.user',
   matchByDirectoryUser: MATCH_BY_DIRECTORY_USER,
+  /** `${hubId}\0${directoryUserId}` → automatic matches disputing a row between that user and others. */
+  disputedByCandidate: 'memberMatches.candidate',
   /** `${hubId}\0ADMIN` → the hub's admins; no other role is filed (nothing looks one up). */
   memberByRole: 'appMembers.role',
 } as const;
@@ -28,6 +30,10 @@ export function definePersonIndexes(store: Store): void {
   store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => (m.role.toUpperCase() === 'ADMIN' ? [`${hub}\u0000ADMIN`] : []));
   store.defineIndex('appAssignments', PERSON_INDEX.assignmentByUser, (a, hub) => [`${hub}\u0000${a.userId}`]);
   defineMatchIndex(store);
+  // Disputed rows only (rare): a row matched to a person whose email then changed in the IdP, and
+  // claimed by another user's email since, is still possibly theirs (match-members.ts); their
+  // plan must see it, as the hub's does, or it invites them again at their new address.
+  store.defineIndex('memberMatches', PERSON_INDEX.disputedByCandidate, (m, hub) => (m.outcome === 'unmatched' && !m.manual ? (m.candidates ?? []).map((c) => `${hub}\u0000${c}`) : []));
 }
 
 export interface Person {
@@ -85,7 +91,13 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
   const [users, departedRows, found, givenEmails, admins, imported] = await Promise.all([
     usersWithGroups(view, hub, ids),
     view.getMany('departedUsers', h, ids),
-    Promise.all(ids.map((id) => view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`))),
+    Promise.all(ids.map(async (id) => {
+      const [matched, disputed] = await Promise.all([
+        view.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${h}\u0000${id}`),
+        view.lookup('memberMatches', PERSON_INDEX.disputedByCandidate, `${h}\u0000${id}`),
+      ]);
+      return [...matched, ...disputed];
+    })),
     lookUp(),
     view.lookup('appMembers', PERSON_INDEX.memberByRole, `${h}\u0000ADMIN`),
     view.get('appImports', h, h),

@@ -127,6 +127,11 @@ const cases: Case[] = [
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'unmatched', manual: true, at: NOW }] }, expect: [] },
   { name: 'a pending invite of a shared email is neither cancelled nor sent again', people: [ownerPerson, { ...jane([], false), id: 'u-jane-old' }, { ...jane(['Meta Advertisers']), id: 'u-jane-new' }],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: [] },
+  // Jane's email moved on in the IdP and a new hire, not in any mapped group, now has her old
+  // address: the check disputes her seat (match-members.ts). It is neither removed as the new
+  // hire's nor doubled by inviting Jane again at her new address.
+  { name: "a seat disputed by a user's changed email and another's old one is neither removed nor doubled", people: [ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }, { id: 'u-hire', email: 'jane@example.com', groups: [] }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, candidates: ['u-hire', 'u-jane'], at: NOW }] }, expect: [] },
   { name: 'an invite matched as exempted is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, at: NOW }] }, expect: [] },
   { name: 'an invite matched as guest is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],

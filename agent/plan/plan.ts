@@ -88,6 +88,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     // "An unmatched member is not removed automatically"); finding its email below would govern
     // it by the very user the owner un-matched it from.
     if (m?.manual && m.outcome === 'unmatched') return undefined;
+    // A disputed row (match-members.ts: several directory users claim it, e.g. one user's email
+    // moved on and another's now names the row) is the owner's to decide, whatever its email says.
+    if (m && m.outcome === 'unmatched' && m.candidates?.length) return undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
       if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
@@ -118,6 +121,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     mine.set(assetKey(a.asset), a);
   }
 
+  // A disputed row may be any of its candidates' seat: none of them is invited again meanwhile.
+  const disputedSeat = (rowId: string) => { for (const c of matchOf.get(rowId)?.candidates ?? []) seated.add(c); };
+
   // Members: role, assets, removal.
   for (const member of actual.members) {
     // A system user listed among the members (an app whose automation account is an ordinary
@@ -125,6 +131,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (member.email) seatedEmails.add(member.email.toLowerCase());
     if (systemIds.has(member.id)) continue;
     const gov = governing(member.id, member.email);
+    disputedSeat(member.id);
     if (!gov) continue;
     if (gov.directoryUserId) seated.add(gov.directoryUserId);
     if (exempt.has(member.id) || !inScope(gov, member.email)) continue;
@@ -171,7 +178,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const gov = governing(rowId, invite.email);
     const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
     // A live invite is a seat whoever governs it (an exempted or guest invite too): no second invite.
-    if (!expired) seatedEmails.add(email);
+    if (!expired) {
+      seatedEmails.add(email);
+      disputedSeat(rowId);
+    }
     if (!gov) continue;
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
     if (exempt.has(rowId)) {

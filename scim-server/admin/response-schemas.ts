@@ -70,6 +70,7 @@ export const MemberSchema = named('Member', z.object({
   unavailable: z.string().optional().describe("a partner's person whose data could not be read at the last check: \"partner data unavailable: <reason>\""),
   exemption: z.object({ reason: z.string(), until: z.string().optional(), by: z.string(), at: instant }).strict().optional(),
   candidates: z.array(z.string()).optional(),
+  matchReason: z.string().optional().describe('why the row is matched to a directory user none of whose emails it carries, e.g. "matched by directory user; email changed in the IdP"'),
   lastSeenAt: instant.optional(),
 }).strict());
 export const MemberList = named('MemberList', list(MemberSchema));

@@ -30,6 +30,15 @@ export class Directory {
     });
   }
 
+  /** PATCH /Users/{id} replacing the work email (and the userName, as Okta's email-format usernames follow it). */
+  async changeEmail(id: string, email: string): Promise<void> {
+    await this.store.transact(async (tx) => {
+      const u = (await tx.get('directoryUsers', this.hubId, id))!;
+      tx.put('directoryUsers', this.hubId, id, { ...u, userName: email, email, emails: [email], version: u.version + 1, lastModified: new Date().toISOString() });
+      recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: 'user-updated', userId: id, attributes: ['emails', 'userName'] }] });
+    });
+  }
+
   async deleteUser(id: string): Promise<void> {
     await this.store.transact(async (tx) => {
       const u = (await tx.get('directoryUsers', this.hubId, id))!;

@@ -31,6 +31,7 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
         sentByHubwarden: existing?.sentByHubwarden ?? res.result === 'done',
         resendCount: op.kind === 'reinvite' ? (previous?.resendCount ?? op.resendCount) + 1 : existing?.resendCount ?? 0, lastSeenAt: at,
       });
+      await recordInvitedMatch(tx, hubId, inviteRowId(id), op, at);
       return;
     }
     case 'change-member-role': {
@@ -65,6 +66,19 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
       await forgetDeparted(tx, hubId, op);
       return;
   }
+}
+
+/**
+ * The invite is the seat of the directory user it was sent for: recorded as their automatic match
+ * at once, so it stays theirs if the IdP changes their email before the next check for updates
+ * (match-members.ts keeps an automatic match with its user). Meta files the invite under the email
+ * it was sent to (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
+ * so without the match the person's plan, looking by their new email, found no seat and invited
+ * them again, and their leaving did not cancel the first invite. A row already matched is kept.
+ */
+async function recordInvitedMatch(tx: Transaction, hubId: string, rowId: string, op: Operation, at: string): Promise<void> {
+  if (!op.directoryUserId || await tx.get('memberMatches', hubId, rowId)) return;
+  tx.put('memberMatches', hubId, rowId, { hubId, memberId: rowId, outcome: 'onboarded', manual: false, directoryUserId: op.directoryUserId, at });
 }
 
 /** A deleted user's record is kept only while a seat of theirs remains. */

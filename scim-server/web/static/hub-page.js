@@ -39,7 +39,8 @@ function row(m) {
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', ')),
     cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
-      m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null),
+      m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null,
+      m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null),
     cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
     el('td', { class: 'actions', 'data-label': 'Actions' }, actionsFor(m)),
   );
