@@ -23,12 +23,17 @@ describe('TikTok hub: a team ad account not shared into the Business Center', ()
   test('the assignment fails naming the ad account; the hub is not paused; other invites and removals go', async () => {
     const eve = await user(EVE);
     const jane = await user('jane@example.com');
-    await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Unshared', members: [{ value: eve }] });
+    const newbie = await user('newbie@example.com'); // not a member yet: an invitation carrying the ad account
+    await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Unshared', members: [{ value: eve }, { value: newbie }] });
     const advertisers = (await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: [] })).body.id as string;
     const failed = await until('the assignment task failed', async () => (await h.agent.api.tasks({ hubId: h.hubId, status: 'failed' })).items
       .find((t) => t.lastError?.message.includes(NOT_SHARED)));
     assert.equal(failed.lastError?.kind, 'not-found');
     assert.match(failed.lastError!.message, new RegExp(`ad account ${NOT_SHARED} is not owned by or shared into Business Center ${BC}`));
+    const invite = await until('the invitation task failed', async () => (await h.agent.api.tasks({ hubId: h.hubId, status: 'failed' })).items
+      .find((t) => t.lastError?.message.includes('newbie@example.com')));
+    assert.equal(invite.lastError?.kind, 'not-found');
+    assert.match(invite.lastError!.message, new RegExp(`ad account ${NOT_SHARED} is not owned by or shared into Business Center ${BC}`));
     assert.equal(await paused(), false, 'one team\'s asset does not pause the hub');
 
     await h.scim('PATCH', `/Groups/${advertisers}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: jane }] }] });

@@ -73,4 +73,43 @@ describe('40001 on one asset fails that task; 40001 on the token pauses the hub'
       await bed.close();
     }
   });
+
+  test('an invitation carrying an ad account not shared into the BC fails not-found naming it; the rest of its call too, other invites go', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      const assets = [{ asset: { type: 'ad_account', id: NOT_SHARED }, tasks: ['ANALYST'] }];
+      const [a, b, other] = await Promise.allSettled([
+        c.invite!({ email: 'a@example.com', role: 'STANDARD', assets, firstAttempt: true }),
+        c.invite!({ email: 'b@example.com', role: 'STANDARD', assets, firstAttempt: true }),
+        c.invite!({ email: 'other@example.com', role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: S.adAccounts[0] }, tasks: ['ANALYST'] }], firstAttempt: true }),
+      ]);
+      for (const [r, email] of [[a, 'a@example.com'], [b, 'b@example.com']] as const) {
+        assert.equal(r.status, 'rejected');
+        const err = (r as PromiseRejectedResult).reason as ConnectorError;
+        assert.equal(err.kind, 'not-found', err.message);
+        assert.match(err.message, new RegExp(`invite ${email} .*ad account ${NOT_SHARED} is not owned by or shared into Business Center ${S.bcId}`));
+        assert.equal(decideRetry(err, 1, backoff).action, 'fail');
+      }
+      assert.equal(other.status, 'fulfilled');
+      assert.equal(bed.emulator.calls.filter((x) => x.endpoint === 'bc/get').length, 1, 'one re-check for the shared call');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('an invitation refused 40001 because the token lost ADMIN stays permission-denied', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const state = bed.emulator.control.state();
+      state.members.find((m) => m.user_id === S.tokenUserId)!.user_role = 'STANDARD';
+      bed.emulator.control.seed(state);
+      const err = await bed.connector().invite!({ email: 'a@example.com', role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: NOT_SHARED }, tasks: ['ANALYST'] }], firstAttempt: true })
+        .then(() => undefined, (e: ConnectorError) => e);
+      assert.equal(err?.kind, 'permission-denied', err?.message);
+      assert.equal(decideRetry(err, 1, backoff).action, 'pause-hub');
+    } finally {
+      await bed.close();
+    }
+  });
 });

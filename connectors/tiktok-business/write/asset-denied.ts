@@ -21,19 +21,30 @@ import type { AssetRow } from '../mappers/rows.ts';
  *   `invalid-argument` (the task fails, naming the asset and role);
  * - anything else (an owned asset, a token no longer ADMIN, a re-check that fails): the original
  *   permission-denied, and the hub pauses as before.
+ * `/bc/member/invite/` answers the same 40001 when one of its `asset_ids` is not in the BC
+ * (explainInviteDenied below).
  */
+/** A 40001 (not applied) from TikTok: the only code this file explains. */
+function is40001(err: unknown): err is ConnectorError {
+  return isConnectorError(err) && err.kind === 'permission-denied' && err.providerCode === '40001';
+}
+
+/** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id), or none. */
+async function listedRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string): Promise<AssetRow | undefined> {
+  const what = `tiktok-business: check that ${TIKTOK_ASSET_TYPES[type].label} ${assetId} is in Business Center ${ctx.bcId}`;
+  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, 50, what, (r) => String(r.asset_id));
+  return rows.find((r) => String(r.asset_id) === assetId);
+}
+
 export async function explainAssetDenied(
   ctx: TikTokContext, err: unknown, input: { type: TikTokAssetType; assetId: string; tasks?: string[]; what: string },
 ): Promise<ConnectorError | 'gone'> {
-  if (!isConnectorError(err) || err.kind !== 'permission-denied' || err.providerCode !== '40001') throw err;
+  if (!is40001(err)) throw err;
   const label = TIKTOK_ASSET_TYPES[input.type].label;
   let row: AssetRow | undefined;
   try {
-    const credential = await checkCredential(ctx);
-    if (!credential.valid) return err;
-    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[input.type].api, filtering: { keyword: input.assetId } }, 50,
-      `tiktok-business: check that ${label} ${input.assetId} is in Business Center ${ctx.bcId}`, (r) => String(r.asset_id));
-    row = rows.find((r) => String(r.asset_id) === input.assetId);
+    if (!(await checkCredential(ctx)).valid) return err;
+    row = await listedRow(ctx, input.type, input.assetId);
   } catch {
     return err; // the re-check itself failed: keep the safe reading (stop writing)
   }
@@ -50,4 +61,37 @@ export async function explainAssetDenied(
     });
   }
   return err;
+}
+
+/**
+ * The same for an invitation that carries ad accounts (`/bc/member/invite/` `asset_ids`, which
+ * must all be in the BC): when the token is still an ADMIN and some of them are not listed, the
+ * invite fails not-found naming them, instead of pausing every write of the hub. Invites that
+ * shared the call share one re-check.
+ */
+const inviteChecks = new WeakMap<object, Promise<ConnectorError>>();
+
+/** The error to throw for `err`, a failed invite that carried `assetIds`. */
+export async function explainInviteDenied(ctx: TikTokContext, err: unknown, assetIds: readonly string[], what: string): Promise<unknown> {
+  if (!is40001(err) || assetIds.length === 0) return err;
+  const root = err.cause instanceof ConnectorError ? err.cause : err; // a shared call's error, told as each caller's own
+  let check = inviteChecks.get(root);
+  if (!check) {
+    check = (async () => {
+      try {
+        if (!(await checkCredential(ctx)).valid) return root;
+        const missing: string[] = [];
+        for (const id of assetIds) if (!await listedRow(ctx, 'ad_account', id)) missing.push(id);
+        if (missing.length === 0) return root;
+        return new ConnectorError('not-found', `not-found: ad account${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not owned by or shared into Business Center ${ctx.bcId} (TikTok answered 40001 while the token is still an ADMIN); share ${missing.length > 1 ? 'them' : 'it'} into the Business Center or remove ${missing.length > 1 ? 'them' : 'it'} from the team's assets`, {
+          providerCode: '40001', notApplied: true, cause: root,
+        });
+      } catch {
+        return root;
+      }
+    })();
+    inviteChecks.set(root, check);
+  }
+  const why = await check;
+  return why === root ? err : why.with({ message: `${what}: ${why.message}` });
 }
