@@ -16,6 +16,8 @@ import { providerMessage } from '../sdk/redact.ts';
  * - 40050 (duplicate request) → conflict: the first may have applied, so re-read, never resend.
  * - 40202 (write conflict) → unavailable: TikTok says a retry may resolve it.
  * - 40001 → permission-denied (the token's user is not an admin, the asset is not reachable).
+ *   On an asset assign/unassign the writer tells one unreachable asset apart from the token
+ *   (write/asset-denied.ts): that asset's task fails without pausing the hub.
  * - 40102, 40105, 40106, 40101, 40104 → unauthenticated: re-authorize.
  * - 20001 (partial success) → unavailable with the outcome unknown: re-read before any retry.
  */

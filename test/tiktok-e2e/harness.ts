@@ -25,7 +25,7 @@ export const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const BC = TIKTOK_SANDBOX.bcId;
 export const AD = TIKTOK_SANDBOX.adAccounts[0];
 
-export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: string, safety: Record<string, unknown> = {}): string {
+export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: string, safety: Record<string, unknown> = {}, extraTeams: unknown[] = []): string {
   return JSON.stringify({
     identityProviders: {
       okta: { kind: 'okta', orgUrl: 'https://acme.okta.example' },
@@ -38,6 +38,7 @@ export function configText(hubId: string, idp: 'okta' | 'entra', apiBaseUrl: str
       teams: [
         { group: 'TikTok Advertisers', appRole: 'STANDARD', assets: [{ type: 'ad_account', id: AD, role: 'OPERATOR' }] },
         { group: 'TikTok Admins', hubRole: 'owner', appRole: 'ADMIN', assets: [{ type: 'ad_account', id: AD, role: 'ADMIN' }] },
+        ...extraTeams,
       ],
       safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false, ...safety },
     }],
@@ -55,11 +56,11 @@ export interface TikTokHarness {
 }
 
 /** `store`: the store kind (test/suite-stores.ts), opened here and closed by `close`; memory by default. */
-export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore } = {}): Promise<TikTokHarness> {
+export async function startTikTokHub(idp: 'okta' | 'entra', o: { emulator?: TikTokEmulatorOptions; safety?: Record<string, unknown>; store?: SuiteStore; extraTeams?: unknown[] } = {}): Promise<TikTokHarness> {
   const hubId = `tiktok-${idp}`;
   const emulator = createTikTokEmulator(o.emulator);
   const api = await emulator.listen(0);
-  const config = parseConfig(configText(hubId, idp, api.url, o.safety), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
+  const config = parseConfig(configText(hubId, idp, api.url, o.safety, o.extraTeams), '/virtual/hubwarden.yaml', { SCIM_TOKEN: 'scim-secret', ENTRA_SECRET: 's', TIKTOK_TOKEN: TIKTOK_SANDBOX.token });
   const connector = createHubConnector(config.file.hubs[0]!, config, { log: silent });
   const { store, dispose } = await (o.store ?? MEMORY_STORE).open();
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, handlers: [checkForUpdatesHandler], auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });

@@ -4,6 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, roleFieldOf, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
+import { explainAssetDenied } from './asset-denied.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -38,6 +39,9 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
     await ctx.client.call('POST', 'bc/asset/assign', {
       bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id, ...roleFieldOf(type, input.tasks),
     }, what);
+  } catch (err) {
+    // One asset not in the BC, or above its owner's share, fails this task only (asset-denied.ts).
+    throw await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, tasks: input.tasks, what });
   } finally {
     ctx.holdings.invalidate();
   }
@@ -58,6 +62,11 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   if (!held) return 'already-done';
   try {
     await ctx.client.call('POST', 'bc/asset/unassign', { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id }, what);
+  } catch (err) {
+    // An asset no longer in the BC took its holders' access with it (asset-denied.ts).
+    const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, what });
+    if (why === 'gone') return 'already-done';
+    throw why;
   } finally {
     ctx.holdings.invalidate();
   }

@@ -8,6 +8,7 @@ import { isSupportedAccess } from '../asset-roles.ts';
 import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
 import { assertEmail, type InviteAccess } from './invite-batcher.ts';
 import { assertRole } from './roles.ts';
+import { explainInviteDenied } from './asset-denied.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -27,8 +28,17 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
     if (row?.relation_status === 'BOUND') return { result: 'already-done', inviteId: '', memberId: String(row.user_id) };
     // None, or REJECTED: a new invitation replaces a declined one.
   }
-  await ctx.invites.send(input.email, input.role, what, inviteAccessOf(input.assets));
+  await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
   return { result: 'done', inviteId: inviteIdOf(input.email) };
+}
+
+/** An invite whose 40001 is one of its ad accounts not in the BC fails alone (asset-denied.ts). */
+async function sendInvite(ctx: TikTokContext, email: string, role: string, what: string, access: InviteAccess | undefined): Promise<void> {
+  try {
+    await ctx.invites.send(email, role, what, access);
+  } catch (err) {
+    throw await explainInviteDenied(ctx, err, access?.assetIds ?? [], what);
+  }
 }
 
 /**
@@ -97,7 +107,7 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
   if (row) await cancelInvite(ctx, inviteId);
-  await ctx.invites.send(row?.user_email ?? email, role, what, inviteAccessOf(assets));
+  await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets));
   return 'done';
 }
 
@@ -107,6 +117,6 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   assertEmail(input.email, what);
   assertRole(input.role, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  await ctx.invites.send(input.email, input.role, what, inviteAccessOf(input.assets));
+  await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
   return { result: 'done', inviteId: inviteIdOf(input.email) };
 }
