@@ -110,7 +110,10 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // would be taken once the lease lapsed and resumed a second time, which Graph refuses.
   const recordOutcome = async (write: () => Promise<unknown>) => {
     const err = await retried(deps, write);
-    if (err !== undefined) log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
+    if (err === undefined) return;
+    // Resumed (or refused) here: this process's own lease scan must not take it again and resume twice.
+    events.leave('entra-lifecycle', record.id);
+    log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
   };
   if (refused === undefined) {
     log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);

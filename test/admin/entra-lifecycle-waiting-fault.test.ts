@@ -63,3 +63,11 @@ test('Entra: the store refusing the write of "waiting" for a moment after the of
   assert.equal(after?.state, 'done');
   assert.equal(after?.outcome, 'resumed completed');
 });
+
+test('Entra: the store refusing the write of "waiting" past every retry: not resumed failed; taken again by this process once its lease lapses, then resumed completed', async () => {
+  const { statuses, after, agent } = await offboardWithStoreDown(8, 150);
+  assert.deepEqual(statuses, ['completed'], 'never resumed failed for the offboarding that runs; resumed once');
+  assert.equal(after?.state, 'done');
+  assert.equal(after?.outcome, 'resumed completed');
+  assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 2, 'started again by the taker (the agent answers with the task queued)');
+});
