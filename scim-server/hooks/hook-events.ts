@@ -82,6 +82,12 @@ export class HookEventLog {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribes: Array<() => void> = [];
   private closed = false;
+  /** By `source\0id`: records worked on here now (`keep`, counted); those whose work here ended
+   * while still open (only these of its own does this process take again, once their lease has
+   * lapsed); those finished here though the store did not record it (`leave`: never taken again). */
+  private readonly working = new Map<string, number>();
+  private readonly ended = new Set<string>();
+  private readonly left = new Set<string>();
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
@@ -156,9 +162,23 @@ export class HookEventLog {
   private takable(r: Readonly<HookEventRecord> | undefined, now: number): boolean {
     if (!r || !isOpen(r)) return false;
     if (!r.lease) return true;
-    if (r.lease.owner === this.owner) return false; // ours: being worked on here
+    // Ours: its work here ended with the record open (a store refusing a write of its progress),
+    // and on a store only this process uses (memory, lowdb) nothing else would ever take it (nor
+    // would Okta deliver it again: it retries once, https://developer.okta.com/docs/concepts/event-hooks/).
+    if (r.lease.owner === this.owner) return this.ownLapsed(r, now);
     // A store only this process uses (memory, lowdb): another owner's lease is a dead process's.
     return this.store.shared !== true || Date.parse(r.lease.until) <= now;
+  }
+
+  private key = (r: Readonly<HookEventRecord>) => `${r.source}\u0000${r.id}`;
+
+  private ownLapsed(r: Readonly<HookEventRecord>, now: number): boolean {
+    return this.ended.has(this.key(r)) && Date.parse(r.lease!.until) <= now;
+  }
+
+  /** A lease that another process holds, or that this one holds and no longer renews: it lapses. */
+  private lapses(r: Readonly<HookEventRecord>): boolean {
+    return r.lease !== undefined && (r.lease.owner !== this.owner || this.ended.has(this.key(r)));
   }
 
   /**
@@ -174,11 +194,12 @@ export class HookEventLog {
         if (!r || !isOpen(r)) return;
         if (this.takable(r, now)) {
           const next = { ...r, lease: this.lease() };
+          this.ended.delete(this.key(r));
           tx.put('hookEvents', source, ids[n]!, next);
           out.taken.push(next);
-        } else if (r.lease && r.lease.owner !== this.owner) {
+        } else if (this.lapses(r)) {
           out.held.push(ids[n]!);
-          out.lapse = Math.min(out.lapse ?? Infinity, Date.parse(r.lease.until));
+          out.lapse = Math.min(out.lapse ?? Infinity, Date.parse(r.lease!.until));
         }
       });
       return out;
@@ -188,9 +209,11 @@ export class HookEventLog {
   /**
    * Hands the source's open records (accepted, not finished) that `where` keeps to `act` once
    * taken: at once those no live process holds (at start-up: the deliveries accepted before a
-   * restart), and, on a store shared by replicas, for as long as this log is open: when a lease
-   * seen held is due to lapse, every lease period, and when the store reports a change to the
+   * restart), and for as long as this log is open: when a lease seen held is due to lapse, every
+   * lease period, and, on a store shared by replicas, when the store reports a change to the
    * source's records (a replica handing one back at its stop). Resolves after the first look.
+   * On any store this also takes back this process's own records left open when their work ended
+   * (a store refusing a write of their progress mid-delivery), once their lease has lapsed.
    *
    * Why keep looking: replicas sharing the store each re-ran every open record at start-up, so one
    * starting while another worked acted twice (offboarded twice; resumed a Lifecycle Workflows
@@ -207,7 +230,8 @@ export class HookEventLog {
     if (this.closed) return;
     // The next look: at the earliest lapse of a lease seen held, else one lease period on.
     const schedule = (at: number) => {
-      if (this.closed || this.store.shared !== true) return;
+      // On every store: a store only this process uses has records of its own lapsed leases too.
+      if (this.closed) return;
       const t = setTimeout(() => {
         this.timers.delete(t);
         look().catch(() => undefined);
@@ -219,10 +243,14 @@ export class HookEventLog {
       const now = this.now();
       let next = now + this.leaseMs;
       const ids: string[] = [];
-      for (const r of await this.store.lookup('hookEvents', OPEN_INDEX, source)) {
+      const open = await this.store.lookup('hookEvents', OPEN_INDEX, source);
+      // Forget the ended records that are finished now (recorded done or failed): most of them.
+      const openKeys = new Set(open.filter(isOpen).map(this.key));
+      for (const k of this.ended) if (k.startsWith(`${source}\u0000`) && !openKeys.has(k)) this.ended.delete(k);
+      for (const r of open) {
         if (!isOpen(r) || !where(r)) continue;
         if (this.takable(r, now)) ids.push(r.id);
-        else if (r.lease && r.lease.owner !== this.owner) next = soonest(next, Date.parse(r.lease.until) + 50);
+        else if (this.lapses(r)) next = soonest(next, Date.parse(r.lease!.until) + 50);
       }
       if (ids.length === 0 || this.closed) return next;
       const { taken, lapse } = await this.take(source, ids);
@@ -235,7 +263,7 @@ export class HookEventLog {
         next = await once();
       } catch (err) {
         // Looked at again at the next period: a store hiccup must not end the watch.
-        if (this.store.shared === true) this.log.warn(`hook events: cannot look at the open ${source} records (again within ${Math.ceil(this.leaseMs / 1000)} s): ${(err as Error).message}`);
+        this.log.warn(`hook events: cannot look at the open ${source} records (again within ${Math.ceil(this.leaseMs / 1000)} s): ${(err as Error).message}`);
         throw err;
       } finally {
         schedule(next);
@@ -279,13 +307,30 @@ export class HookEventLog {
 
   /** Renews this process's lease on the records every third of its length until the returned function is called. */
   keep(source: HookEventRecord['source'], ids: readonly string[]): () => void {
+    const keys = ids.map((id) => `${source}\u0000${id}`);
+    for (const k of keys) this.working.set(k, (this.working.get(k) ?? 0) + 1);
     const timer = setInterval(() => {
       this.renew(source, ids).catch(() => {
         // The next renewal tries again; if none lands, the lease lapses and another replica takes the record.
       });
     }, Math.max(10, Math.floor(this.leaseMs / 3)));
     timer.unref();
-    return () => clearInterval(timer);
+    let released = false;
+    return () => {
+      clearInterval(timer);
+      for (const k of released ? [] : keys) {
+        const n = (this.working.get(k) ?? 1) - 1;
+        if (n > 0) this.working.set(k, n);
+        else if (this.working.delete(k) && !this.left.has(k)) this.ended.add(k);
+      }
+      released = true;
+    };
+  }
+
+  /** Done here with an open record whose outcome the store refused (a resume made): never taken again here (a restart may). */
+  leave(source: HookEventRecord['source'], id: string): void {
+    this.left.add(`${source}\u0000${id}`);
+    this.ended.delete(`${source}\u0000${id}`);
   }
 
   /** Renews this process's lease on the records; those it no longer holds are left alone. Returns the ids still held. */

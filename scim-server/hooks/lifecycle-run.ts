@@ -25,7 +25,7 @@ export interface LifecycleRunDeps {
 
 type Callout = NonNullable<HookEventRecord['callout']>;
 
-/** Writes of a resume's outcome tried, `pollIntervalMs` apart, before it is left to the log. */
+/** Writes of a callout's progress (waiting) and of its resume's outcome tried, `pollIntervalMs` apart, before it is left to the log. */
 const RECORD_ATTEMPTS = 6;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -62,7 +62,22 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
         audit.push({ trigger, action: unlisted ? 'lifecycle-task' : callout.action, subject: auditSubject(callout.person), why: errorText(err), outcome: unlisted ? 'skipped' : 'failed', detail });
         throw err;
       }
-      await events.update('entra-lifecycle', record.id, { state: 'waiting', taskIds });
+      // The action is running now: a store refusing the write of `waiting` (a database failover)
+      // must not resume the workflow with `failed` while the leaver's seats are being removed (an
+      // admin reads the workflow's result, https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+      // Tried again while we hold the record; if the store still refuses, the callout is left open
+      // under our lease, which lapses once we return: the process that takes it then (another
+      // replica, this one's lease scan, a restart) starts the action again, which the agent answers
+      // with the task already queued (its idempotency key), and resumes with its outcome.
+      const refusal = await retried(deps, () => events.update('entra-lifecycle', record.id, { state: 'waiting', taskIds }));
+      if (refusal !== undefined) {
+        if (deps.isStopped()) {
+          await events.release('entra-lifecycle', record.id).catch(() => undefined);
+          return;
+        }
+        log.error(`entra lifecycle (${record.idp}): ${callout.action} for workflow ${callout.workflowId} result ${record.id} started (tasks ${taskIds.join(', ')}), but the store did not record it: ${(refusal as Error).message}; not resumed here: left to the process that takes the callout once its lease lapses`);
+        return;
+      }
     }
     status = await waitFor(deps, taskIds);
   } catch (err) {
@@ -94,18 +109,11 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
   // would be taken once the lease lapsed and resumed a second time, which Graph refuses.
   const recordOutcome = async (write: () => Promise<unknown>) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await write();
-        return;
-      } catch (err) {
-        if (attempt >= RECORD_ATTEMPTS || deps.isStopped()) {
-          log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
-          return;
-        }
-        await sleep(deps.pollIntervalMs);
-      }
-    }
+    const err = await retried(deps, write);
+    if (err === undefined) return;
+    // Resumed (or refused) here: this process's own lease scan must not take it again and resume twice.
+    events.leave('entra-lifecycle', record.id);
+    log.error(`entra lifecycle (${record.idp}): result ${record.id}: ${refused === undefined ? `resumed ${status}` : 'resume failed'}, but the store did not record it: ${(err as Error).message}`);
   };
   if (refused === undefined) {
     log.info(`entra lifecycle (${record.idp}): resumed workflow ${callout.workflowId} task ${callout.taskId} result ${record.id}: ${status}`);
@@ -116,6 +124,19 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     log.error(`entra lifecycle (${record.idp}): resume of workflow ${callout.workflowId} result ${record.id} failed: ${(refused as Error).message}`);
     await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(refused)}` },
       [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(refused)}`, outcome: 'failed' }]));
+  }
+}
+
+/** Tries a write `RECORD_ATTEMPTS` times, `pollIntervalMs` apart (not after a stop); the last refusal, or undefined once written. */
+async function retried(deps: LifecycleRunDeps, write: () => Promise<unknown>): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return undefined;
+    } catch (err) {
+      if (attempt >= RECORD_ATTEMPTS || deps.isStopped()) return err;
+      await sleep(deps.pollIntervalMs);
+    }
   }
 }
 

@@ -145,17 +145,24 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
+      let taskIds: string[];
       try {
-        const taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
+        taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
           : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger)).map((t) => t.id)
           : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
-        await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
         // The agent refused (no such person, …): nothing was changed, and the audit log says so.
         await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
+        continue;
       }
+      // Outside the try: a store refusing this write (a database failover) once recorded and audited
+      // "failed" for an action the agent had queued. Now the record stays open and is taken again
+      // once our lease lapses (hook-events.ts); the agent answers a repeated action with the task
+      // already queued (its idempotency key), as for Okta's own at-least-once retry
+      // (https://developer.okta.com/docs/concepts/event-hooks/).
+      await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
     }
   }
 

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Store } from '../../agent/store/store.ts';
+import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
+import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+
+function deactivate(login: string, uuid: string, published: string) {
+  return {
+    uuid, published, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate Okta user', severity: 'INFO',
+    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
+    outcome: { result: 'SUCCESS', reason: null },
+    target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],
+  };
+}
+
+/** Two deactivations in one delivery; the store refuses `refusals` writes after the first offboarding was queued. */
+async function deliverWithStoreDown(refusals: number) {
+  // A store only this process uses (memory, like lowdb): no replica would ever take the records.
+  const store = new MemoryStore();
+  let down = false;
+  let refused = 0;
+  const transact = store.transact.bind(store);
+  store.transact = ((fn) => {
+    if (down && refused < refusals) {
+      refused++;
+      return Promise.reject(new Error('connection terminated'));
+    }
+    return transact(fn);
+  }) as Store['transact'];
+  const agent = new FakeAgent();
+  const offboard = agent.offboard.bind(agent);
+  agent.offboard = async (person, trigger) => {
+    const task = await offboard(person, trigger);
+    down = true; // the next write (the event's progress) is refused
+    return task;
+  };
+  const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
+  const server = await serveRouters([['/hooks', hook]]);
+  try {
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify({
+        eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json', eventId: 'd-1',
+        eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123',
+        data: { events: [deactivate('jane@example.com', 'evt-jane', '2026-11-23T10:00:00Z'), deactivate('raj@example.com', 'evt-raj', '2026-11-23T10:00:01Z')] },
+      }),
+    });
+    assert.equal(res.status, 200);
+    await hook.settled();
+    const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;
+    for (let waited = 0; (await state('evt-raj')) !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await hook.settled();
+    await sleep(400); // two more lease periods: nothing is taken again
+    const offboarded = (email: string) => agent.writes().filter((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === email).length;
+    assert.equal(offboarded('raj@example.com'), 1, 'the rest of the delivery is acted on once, without a restart');
+    assert.equal(refused, refusals, 'the store refused the writes');
+    assert.equal(await state('evt-raj'), 'done');
+    assert.equal(await state('evt-jane'), 'done', 'the event whose progress was refused is recorded once acted on again');
+    assert.equal(offboarded('jane@example.com'), 2, 'acted on again (the agent answers a repeated offboard with the task queued), not more');
+    assert.equal((await store.get('hookEvents', 'okta', 'evt-jane'))?.outcome, 'offboard jane@example.com');
+    const audit = [];
+    for await (const e of store.list('audit', '')) audit.push(e as { outcome: string; why: string });
+    assert.deepEqual(audit.filter((e) => e.outcome === 'failed').map((e) => e.why), [], 'no offboarding is audited as failed: none failed');
+  } finally {
+    hook.stop();
+    await server.close();
+  }
+}
+
+test('Okta: the store refusing a write of progress mid-delivery: the rest of the delivery is acted on by this process, once, without a restart', async () => {
+  await deliverWithStoreDown(2);
+});
+
+test('Okta: the store refusing the write of an offboarding queued: not recorded nor audited as failed (the agent did not refuse)', async () => {
+  await deliverWithStoreDown(1);
+});
+
+test('HookEventLog: a record of this process is taken again only once its work ended and its lease lapsed, and not after leave', async () => {
+  const store = new MemoryStore();
+  let now = Date.UTC(2026, 10, 23);
+  const log = new HookEventLog(store, () => now, undefined, 1000);
+  await log.claim('okta', 'okta', [{ id: 'a' }, { id: 'b' }]);
+  const release = log.keep('okta', ['a', 'b']);
+  now += 5000; // the renewals were refused: the leases lapsed while the work goes on
+  const taken: string[] = [];
+  await log.pickUp('okta', () => true, (records) => taken.push(...records.map((r) => r.id)));
+  assert.deepEqual(taken, [], 'never taken while this process works on it');
+  release();
+  log.leave('okta', 'b');
+  const mine: string[] = [];
+  await log.pickUp('okta', () => true, (records) => mine.push(...records.map((r) => r.id)));
+  log.close();
+  assert.deepEqual(mine, ['a'], 'taken back once its work ended and the lease lapsed; b was left');
+  // Another process (a restart; on this store every other owner's lease is a dead process's) still takes b.
+  const next: string[] = [];
+  const restarted = new HookEventLog(store, () => now, undefined, 1000);
+  await restarted.pickUp('okta', () => true, (records) => next.push(...records.map((r) => r.id)));
+  restarted.close();
+  assert.ok(next.includes('b'), 'left only by the process that resumed it');
+});
