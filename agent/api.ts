@@ -13,6 +13,13 @@ import type { Trigger } from './desired-state/delta.ts';
 import type { OfferRecord } from './offers/offer-record.ts';
 
 export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted';
+/**
+ * Where the directory user behind a row stands in the IdP: `active`; `deactivated` (SCIM
+ * `active: false`, RFC 7643 §4.1.1); `suspended` (Okta's `user.lifecycle.suspend` event hook,
+ * which changes nothing over SCIM); `deleted` (SCIM DELETE, RFC 7644 §3.6: the user record is
+ * gone while a seat of theirs remains). Anything but `active` holds no seat: a removal is pending.
+ */
+export type DirectoryStatus = 'active' | 'deactivated' | 'suspended' | 'deleted';
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
 
 export interface HubSummary {
@@ -47,6 +54,12 @@ export interface MemberView {
   /** Directory user it is matched to, and the mapped groups that grant its access. */
   directoryUserId?: string;
   grantedBy: string[];
+  /**
+   * The directory user's standing in the IdP (see DirectoryStatus): on every matched row, and
+   * `deleted` also on a member or invite whose email belongs to a directory user the IdP deleted
+   * (the row is unmatched by then, its removal still pending).
+   */
+  directoryStatus?: DirectoryStatus;
   kind: 'member' | 'invite' | 'partner-user';
   partnerBusinessId?: string;
   /** A partner's person: their business's name, as the last check for updates read it. */
@@ -128,7 +141,7 @@ export interface Paged<T> {
   items: T[];
 }
 
-export interface MemberQuery { status?: MemberStatus; search?: string; offset?: number; limit?: number; sort?: string }
+export interface MemberQuery { status?: MemberStatus; directoryStatus?: DirectoryStatus; search?: string; offset?: number; limit?: number; sort?: string }
 export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number }
 /**
  * `before`: only entries older than the one with this `seq` (the `next` of the page before): a

@@ -9,6 +9,7 @@ import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
+const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'deleted'];
 
 function memberTable(members: MemberView[]): string {
   const partners = members.some((m) => m.kind === 'partner-user');
@@ -21,6 +22,8 @@ function memberTable(members: MemberView[]): string {
     { header: 'app role', value: (m) => m.appRole },
     { header: 'hub role', value: (m) => m.hubRole },
     { header: 'directory user', value: (m) => m.directoryUserId },
+    // Anything but active holds no seat: the row's removal is pending (agent/api.ts DirectoryStatus).
+    { header: 'in idp', value: (m) => m.directoryStatus },
     { header: 'granted by', value: (m) => m.grantedBy },
   ]);
 }
@@ -67,13 +70,15 @@ export function registerHubCommands(program: Command): void {
 
   program.command('members').argument('<hub>', 'hub id').description('members of a hub')
     .option('--status <status>', `one of ${MEMBER_STATUSES.join(', ')}`)
+    .option('--directory-status <status>', `where the directory user stands in the IdP: one of ${DIRECTORY_STATUSES.join(', ')}`)
     .option('--search <text>', 'email or name contains')
     .option('--limit <n>', 'at most n members (default 100; with --format csv every member); pages are fetched as needed')
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
-    .action(async (hub: string, opts: { status?: string; search?: string; limit?: string; format?: string }) => {
+    .action(async (hub: string, opts: { status?: string; directoryStatus?: string; search?: string; limit?: string; format?: string }) => {
       if (opts.status && !MEMBER_STATUSES.includes(opts.status)) throw new CliError(`--status: expected one of ${MEMBER_STATUSES.join(', ')}, got "${opts.status}"`, 2);
+      if (opts.directoryStatus && !DIRECTORY_STATUSES.includes(opts.directoryStatus)) throw new CliError(`--directory-status: expected one of ${DIRECTORY_STATUSES.join(', ')}, got "${opts.directoryStatus}"`, 2);
       const format = outputFormat(opts.format, global().json);
-      const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.search ? { search: opts.search } : {}) });
+      const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.search ? { search: opts.search } : {}) });
       const client = connect(global());
       if (format === 'csv') return void process.stdout.write(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0)));
       const page = await fetchPages<MemberView>(client, `/hubs/${seg(hub)}/members`, query, parseLimit(opts.limit, 100));

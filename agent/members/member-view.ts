@@ -6,7 +6,8 @@
  * from the store asynchronously (a whole hub's rows: the table is sorted and counted as a whole).
  */
 import { HUB_ROLES, type HubConfigFile } from '../../config/schema.ts';
-import type { MemberStatus, MemberView } from '../api.ts';
+import type { DirectoryStatus, MemberStatus, MemberView } from '../api.ts';
+import '../dispatch/departed-user.ts';
 import type { AppInviteRecord, AppMemberRecord, MemberMatchRecord, PartnerUserRecord } from '../app-state/records.ts';
 import { matchHub, matchRows, rowsOf } from '../matching/hub-matching.ts';
 import { exemptionsInForce } from '../standing/exemption.ts';
@@ -46,6 +47,28 @@ function highestHubRole(teams: Array<{ hubRole: string }>): string | undefined {
   let best: string | undefined;
   for (const t of teams) if (best === undefined || HUB_ROLES.indexOf(t.hubRole as never) < HUB_ROLES.indexOf(best as never)) best = t.hubRole;
   return best;
+}
+
+/**
+ * Where each matched directory user stands in the IdP, and the emails of those the IdP deleted
+ * while a seat of theirs remains (`departedUsers`, kept by the dispatcher until the plan finds no
+ * seat for them). One `getMany` of the matched users (O(rows), not O(directory)) and the hub's
+ * few departed users: the rebuild stays as cheap as before. Without this, a deactivated,
+ * suspended or deleted person's row looked like anyone's (`grantedBy` still listed their groups)
+ * until the seat went, and an owner could not see why its removal was pending.
+ */
+async function directoryStatuses(view: ReadView, hubId: string, matches: readonly MemberMatchRecord[]): Promise<{ byUser: Map<string, DirectoryStatus>; deletedEmails: Set<string> }> {
+  const ids = [...new Set(matches.flatMap((m) => (m.directoryUserId ? [m.directoryUserId] : [])))];
+  const users = ids.length > 0 ? await view.getMany('directoryUsers', hubId, ids) : [];
+  const byUser = new Map<string, DirectoryStatus>();
+  ids.forEach((id, i) => {
+    const u = users[i];
+    // Deactivation outranks a suspension still marked on the record (Okta can deactivate a suspended user).
+    byUser.set(id, !u ? 'deleted' : !u.active ? 'deactivated' : u.suspended ? 'suspended' : 'active');
+  });
+  const deletedEmails = new Set<string>();
+  for await (const d of view.list('departedUsers', hubId)) for (const e of d.emails) deletedEmails.add(e.trim().toLowerCase());
+  return { byUser, deletedEmails };
 }
 
 interface RowRecords {
@@ -89,6 +112,7 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
   // A few rows: matched reading only what they need (needs the directory indexes, see MembersIndex).
   const { matches } = only ? await matchRows(view, hubId, nowIso, rows) : await matchHub(view, hubId, nowIso, rows);
   const groups = await mappedGroupsByUser(view, hub);
+  const directory = await directoryStatuses(view, hubId, matches);
   const defaultHubRole = hub.defaultTeam?.hubRole;
 
   const assetsByUser = new Map<string, MemberView['assets']>();
@@ -145,7 +169,12 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     v.grantedBy = teams.map((t) => t.group);
     const hubRole = match.hubRole ?? highestHubRole(teams) ?? (match.directoryUserId && match.outcome !== 'unmatched' ? defaultHubRole : undefined);
     if (hubRole) v.hubRole = hubRole;
-    if (match.directoryUserId) v.directoryUserId = match.directoryUserId;
+    if (match.directoryUserId) {
+      v.directoryUserId = match.directoryUserId;
+      v.directoryStatus = directory.byUser.get(match.directoryUserId);
+    } else if (row.kind !== 'partner-user' && v.email && directory.deletedEmails.has(v.email.trim().toLowerCase())) {
+      v.directoryStatus = 'deleted';
+    }
     if (match.candidates) v.candidates = match.candidates;
     if (match.reason) v.matchReason = match.reason;
     const exemption = exemptions.get(row.id);

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
+import type { DirectoryStatus, MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -37,13 +37,16 @@ const MAX_PATCH = 100;
  * after every push would stall the event loop the SCIM server shares, so directory changes are
  * picked up at most once per `DIRECTORY_LAG_MS` (wall time): a pushed user matches within it.
  */
-const DIRECTORY: ReadonlySet<CollectionName> = new Set<CollectionName>(['directoryUsers', 'directoryGroups']);
+// `departedUsers`: the IdP's deletions (the dispatcher records them), shown as `directoryStatus: deleted`.
+const DIRECTORY: ReadonlySet<CollectionName> = new Set<CollectionName>(['directoryUsers', 'directoryGroups', 'departedUsers']);
 export const DIRECTORY_LAG_MS = 2000;
 
 export const SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt', 'appRole', '-appRole'] as const;
 export type MemberSort = (typeof SORTS)[number];
 
 export const MAX_PAGE = 500;
+
+export const DIRECTORY_STATUSES: readonly DirectoryStatus[] = ['active', 'deactivated', 'suspended', 'deleted'];
 
 /** How many hubs' views are kept, and for how long one unread is kept. */
 export interface CacheLimits {
@@ -257,9 +260,14 @@ export class MembersIndex {
     if (q.status !== undefined && !['onboarded', 'invited', 'unmatched', 'guest', 'exempted'].includes(q.status)) {
       throw new AgentError('invalid-argument', `members of hub ${hubId}: status must be one of onboarded, invited, unmatched, guest, exempted (got "${q.status}")`);
     }
+    if (q.directoryStatus !== undefined && !DIRECTORY_STATUSES.includes(q.directoryStatus)) {
+      throw new AgentError('invalid-argument', `members of hub ${hubId}: directoryStatus must be one of ${DIRECTORY_STATUSES.join(', ')} (got "${q.directoryStatus}")`);
+    }
     const built = await this.hubMembers(hubId);
     if (!built) return undefined;
     let list = this.sortedList(built, sort, q.status);
+    // O(n) like a search: who is deactivated, suspended or deleted in the IdP (removals pending).
+    if (q.directoryStatus) list = list.filter((v) => v.directoryStatus === q.directoryStatus);
     const search = q.search?.trim().toLowerCase();
     if (search) {
       list = list.filter((v) => v.id.toLowerCase().includes(search) || v.email?.toLowerCase().includes(search) || v.name?.toLowerCase().includes(search)

@@ -8,6 +8,8 @@ import { badRequest } from './problem.ts';
  * messages a caller sees (`body.reason: expected a non-empty string`).
  */
 export const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
+/** agent/api.ts `DirectoryStatus`: where a row's directory user stands in the IdP. */
+export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'deleted'] as const;
 export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
 export const MEMBER_SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt'] as const;
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
@@ -24,6 +26,7 @@ export const offerParams = personParams.extend({ offerId: z.string().regex(/^[A-
 
 export const membersQuery = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),
+  directoryStatus: z.enum(DIRECTORY_STATUSES).optional(),
   search: z.string().max(200).optional(),
   offset,
   limit,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Approval, AuditEntry, DeprovisioningReport, HubHealth, HubSummary, MemberView, OfferView, PlannedOperation, TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
+import { DIRECTORY_STATUSES, MEMBER_STATUSES, TASK_STATUSES } from './request-schemas.ts';
 
 /**
  * What the admin API returns, declared with zod beside the request schemas. The OpenAPI
@@ -64,6 +64,7 @@ export const MemberSchema = named('Member', z.object({
   assets: z.array(assetTasks),
   directoryUserId: z.string().optional(),
   grantedBy: z.array(z.string()),
+  directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending'),
   kind: z.enum(['member', 'invite', 'partner-user']),
   partnerBusinessId: z.string().optional(),
   partnerBusinessName: z.string().optional(),

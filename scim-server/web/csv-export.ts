@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { MemberStatus } from '../../agent/api.ts';
 import { auditCsv, memberCsv, sendCsv } from '../admin/csv.ts';
-import { MEMBER_SORTS, MEMBER_STATUSES } from '../admin/request-schemas.ts';
+import { DIRECTORY_STATUSES, MEMBER_SORTS, MEMBER_STATUSES } from '../admin/request-schemas.ts';
 import { currentViewer, requireHubRight, requireSomeHub } from './hub-guard.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { requireSession } from './session-guard.ts';
@@ -21,8 +21,9 @@ export function registerCsvExports(router: Router, ctx: WebContext): void {
     if (!(await agent.hub(hubId))) return void res.status(404).type('text').send(`hub "${hubId}" does not exist`);
     const status = MEMBER_STATUSES.find((s) => s === req.query.status) as MemberStatus | undefined;
     const sort = MEMBER_SORTS.find((s) => s === req.query.sort);
+    const directoryStatus = DIRECTORY_STATUSES.find((s) => s === req.query.directoryStatus);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : undefined;
-    await sendCsv(res, memberCsv(agent, hubId, { status, search, sort }), `${hubId}-${status ?? 'members'}.csv`);
+    await sendCsv(res, memberCsv(agent, hubId, { status, directoryStatus, search, sort }), `${hubId}-${status ?? 'members'}.csv`);
   });
 
   router.get('/export/audit.csv', guard, requireSomeHub(ctx, 'api'), async (req, res) => {

@@ -108,7 +108,7 @@ export class FakeAgent implements AgentApi {
 
   async members(hubId: string, query: MemberQuery): Promise<Paged<MemberView>> {
     this.record('members', hubId, query);
-    let items = (this.membersByHub.get(hubId) ?? []).filter((m) => !query.status || m.status === query.status);
+    let items = (this.membersByHub.get(hubId) ?? []).filter((m) => (!query.status || m.status === query.status) && (!query.directoryStatus || m.directoryStatus === query.directoryStatus));
     if (query.search) items = items.filter((m) => `${m.email} ${m.name}`.includes(query.search!));
     const offset = query.offset ?? 0;
     return { total: items.length, items: items.slice(offset, offset + (query.limit ?? 100)) };

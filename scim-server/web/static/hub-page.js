@@ -7,8 +7,11 @@ import { drawSection } from './hub-sections.js';
 const hubId = document.body.dataset.hub;
 const tab = document.body.dataset.tab;
 const PAGE = 50;
-const state = { status: 'onboarded', search: '', sort: 'email', offset: 0 };
+const state = { status: 'onboarded', directoryStatus: '', search: '', sort: 'email', offset: 0 };
 let hub;
+
+/** A matched person who is no longer active in the IdP holds no seat: say so, or the row looks like anyone's until the removal runs. */
+const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP: removal pending', suspended: 'suspended in the IdP: removal pending', deleted: 'deleted in the IdP: removal pending' };
 
 const tasksText = (m) => m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`).join('; ');
 
@@ -37,7 +40,8 @@ function row(m) {
     cell('App role', m.appRole ?? ''),
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),
-    cell('Granted by', m.grantedBy.join(', ')),
+    cell('Granted by', m.grantedBy.join(', '),
+      Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, DIRECTORY_TEXT[m.directoryStatus]) : null),
     cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
       m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null,
       m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null),
@@ -52,8 +56,8 @@ let generation = 0;
 async function loadMembers() {
   const mine = ++generation;
   const tbody = document.querySelector('#members-table tbody');
-  const query = { status: state.status, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
-  document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, search: state.search, sort: state.sort })}`;
+  const query = { status: state.status, directoryStatus: state.directoryStatus, search: state.search, sort: state.sort, offset: state.offset, limit: PAGE };
+  document.getElementById('members-csv').href = `${base}/export/hubs/${encodeURIComponent(hubId)}/members.csv${qs({ status: state.status, directoryStatus: state.directoryStatus, search: state.search, sort: state.sort })}`;
   try {
     const page = await api(`/hubs/${encodeURIComponent(hubId)}/members${qs(query)}`);
     if (mine !== generation) return;
@@ -102,6 +106,8 @@ function setupMembers() {
   const search = document.querySelector('#member-filters [name="search"]');
   document.getElementById('member-filters').addEventListener('submit', (e) => e.preventDefault());
   search.addEventListener('input', debounce(() => { state.search = search.value; state.offset = 0; loadMembers(); }));
+  const inIdp = document.querySelector('#member-filters [name="directoryStatus"]');
+  inIdp.addEventListener('change', () => { state.directoryStatus = inIdp.value; state.offset = 0; loadMembers(); });
   for (const b of document.querySelectorAll('button.sort')) {
     b.addEventListener('click', () => {
       const key = b.dataset.sort;
