@@ -17,7 +17,8 @@ export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'ex
  * Where the directory user behind a row stands in the IdP: `active`; `deactivated` (SCIM
  * `active: false`, RFC 7643 §4.1.1); `suspended` (Okta's `user.lifecycle.suspend` event hook,
  * which changes nothing over SCIM); `deleted` (SCIM DELETE, RFC 7644 §3.6: the user record is
- * gone while a seat of theirs remains). Anything but `active` holds no seat: a removal is pending.
+ * gone while a seat of theirs remains). Anything but `active` holds no seat: a removal is pending
+ * (unless the row is exempted).
  */
 export type DirectoryStatus = 'active' | 'deactivated' | 'suspended' | 'deleted';
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';

@@ -64,7 +64,7 @@ export const MemberSchema = named('Member', z.object({
   assets: z.array(assetTasks),
   directoryUserId: z.string().optional(),
   grantedBy: z.array(z.string()),
-  directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending'),
+  directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending unless the row is exempted'),
   kind: z.enum(['member', 'invite', 'partner-user']),
   partnerBusinessId: z.string().optional(),
   partnerBusinessName: z.string().optional(),

@@ -11,7 +11,9 @@ const state = { status: 'onboarded', directoryStatus: '', search: '', sort: 'ema
 let hub;
 
 /** A matched person who is no longer active in the IdP holds no seat: say so, or the row looks like anyone's until the removal runs. */
-const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP: removal pending', suspended: 'suspended in the IdP: removal pending', deleted: 'deleted in the IdP: removal pending' };
+/** An exempted row keeps its seat whatever the IdP says (agent/standing/exemption.ts): no removal is pending then. */
+const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP', suspended: 'suspended in the IdP', deleted: 'deleted in the IdP' };
+const directoryText = (m) => `${DIRECTORY_TEXT[m.directoryStatus]}${m.status === 'exempted' ? ' (exempted: seat kept)' : ': removal pending'}`;
 
 const tasksText = (m) => m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`).join('; ');
 
@@ -41,7 +43,7 @@ function row(m) {
     cell('Asset tasks', tasksText(m)),
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', '),
-      Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, DIRECTORY_TEXT[m.directoryStatus]) : null),
+      Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, directoryText(m)) : null),
     cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
       m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null,
       m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null),
