@@ -6,6 +6,7 @@
  * match and later lapsing gives the manual match back.
  */
 import type { ExemptionRecord, GuestRecord, MemberMatchRecord } from '../app-state/records.ts';
+import '../dispatch/departed-user.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -78,6 +79,7 @@ export async function matchHub(view: ReadView, hubId: string, now: string, rows?
     exemptions: await collect(view.list('exemptions', hubId)),
     decisions,
     previous,
+    departedUserIds: (await collect(view.list('departedUsers', hubId))).map((d) => d.directoryUserId),
   });
 }
 
@@ -114,6 +116,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
   const exemptions: Array<Readonly<ExemptionRecord>> = [];
   const decisions: Array<Readonly<MemberMatchRecord>> = [];
   const previous: Array<Readonly<MemberMatchRecord>> = [];
+  const departedUserIds: string[] = [];
   const emails = new Set<string>();
   const named = async (id: string) => {
     if (users.has(id)) return;
@@ -131,6 +134,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     if (stored) {
       previous.push(stored);
       for (const id of [...(stored.directoryUserId ? [stored.directoryUserId] : []), ...(stored.candidates ?? [])]) await named(id);
+      if (stored.directoryUserId && !users.has(stored.directoryUserId) && await view.get('departedUsers', hubId, stored.directoryUserId)) departedUserIds.push(stored.directoryUserId);
     }
     const exemption = await view.get('exemptions', hubId, row.id);
     if (exemption) exemptions.push(exemption);
@@ -143,7 +147,7 @@ export async function matchRows(view: ReadView, hubId: string, now: string, rows
     const guest = await view.get('guests', hubId, email);
     if (guest) guests.push(guest);
   }
-  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions, previous });
+  return matchMembers({ hubId, now, rows, directoryUsers: [...users.values()], guests, exemptions, decisions, previous, departedUserIds });
 }
 
 export interface SaveContext {

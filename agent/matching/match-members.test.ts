@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMAIL_CHANGED, matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
+import { DEPARTED, EMAIL_CHANGED, matchMembers, type MatchingInput, type MemberRow } from './match-members.ts';
 import type { ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 
 const NOW = '2026-11-23T12:00:00.000Z';
@@ -46,6 +46,8 @@ const cases: Case[] = [
   // Jane's email changed in the IdP from jane.old@example.com: her seat stays hers.
   { name: 'email changed in the IdP → stays matched to the same directory user', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false, reason: EMAIL_CHANGED } },
   { name: 'email changed, pending invite → stays matched', row: { id: 'invite:8', kind: 'invite', email: 'jane.old@example.com' }, extra: { previous: [auto('invite:8', 'u-jane')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-jane' } },
+  { name: 'email changed, that directory user deleted, removal pending → stays theirs', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-gone')], departedUserIds: ['u-gone'] }, expect: { outcome: 'onboarded', directoryUserId: 'u-gone', manual: false, reason: DEPARTED } },
+  { name: 'deleted user, removal pending, another user now has the email → that user', row: { id: 'm7', kind: 'member', email: 'john@example.com' }, extra: { previous: [auto('m7', 'u-gone')], departedUserIds: ['u-gone'] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john', reason: undefined } },
   { name: 'email changed, that directory user deleted since → unmatched', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-gone')] }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
   { name: "email changed and another user now has the old email → disputed", row: { id: 'm7', kind: 'member', email: 'john@example.com' }, extra: { previous: [auto('m7', 'u-jane')] }, expect: { outcome: 'unmatched', directoryUserId: undefined, candidates: ['u-jane', 'u-john'] } },
   { name: 'a dispute stays until an owner decides, even once one side has the email alone', row: { id: 'm7', kind: 'member', email: 'john@example.com' }, extra: { previous: [{ ...auto('m7', 'u-jane'), outcome: 'unmatched', directoryUserId: undefined, candidates: ['u-jane', 'u-john'] } as MemberMatchRecord] }, expect: { outcome: 'unmatched', candidates: ['u-jane', 'u-john'] } },

@@ -46,6 +46,11 @@ export interface MatchingInput {
   decisions: readonly MemberMatchRecord[];
   /** The stored matches (memberMatches) of these rows; automatic ones keep a row with its person. */
   previous?: readonly MemberMatchRecord[];
+  /**
+   * Directory users the IdP deleted whose seats are still to be removed (departedUsers): an
+   * earlier automatic match to one of them stays, so the plan still removes the seat.
+   */
+  departedUserIds?: readonly string[];
 }
 
 export interface MatchingResult {
@@ -69,10 +74,13 @@ export function directoryEmailIndex(users: readonly DirectoryIdentity[]): Map<st
 
 /** Why a row is matched to a directory user none of whose emails it has. */
 export const EMAIL_CHANGED = 'matched by directory user; email changed in the IdP';
+/** Why a row is matched to a directory user the IdP deleted. */
+export const DEPARTED = 'matched by directory user; deleted in the IdP, seat to be removed';
 
 export function matchMembers(input: MatchingInput): MatchingResult {
   const byEmail = directoryEmailIndex(input.directoryUsers);
   const directoryIds = new Set(input.directoryUsers.map((u) => u.id));
+  const departedIds = new Set((input.departedUserIds ?? []).filter((id) => !directoryIds.has(id)));
   const guestEmails = new Set(input.guests.map((g) => g.email.trim().toLowerCase()));
   const exemptions = new Map(input.exemptions.map((e) => [e.memberId, e]));
   const decisions = new Map(input.decisions.filter((d) => d.manual).map((d) => [d.memberId, d]));
@@ -104,6 +112,13 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     // Matched by email alone, the seat became "unmatched" (so not removed when they leave) and they
     // were invited again at the new address. Only while that user exists; an email an owner
     // registered as guest still wins, and another user's email claiming the row disputes it.
+    //
+    // A user the IdP deleted (SCIM DELETE, RFC 7644 §3.6) keeps the rows matched to them while
+    // their departed record says a seat of theirs is still to be removed: that record holds only
+    // their last emails, so a seat still under an older one, its removal waiting (an owner's
+    // report, the removal window), became unmatched at the next check and was never removed.
+    const departed = (earlier.get(row.id) ?? []).filter((id) => departedIds.has(id));
+    if (departed.length === 1 && candidates.length === 0 && !(email && guestEmails.has(email))) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: departed[0], reason: DEPARTED };
     const was = (earlier.get(row.id) ?? []).filter((id) => directoryIds.has(id) && !candidates.includes(id));
     if (was.length > 0 && !(candidates.length === 0 && email && guestEmails.has(email))) {
       if (candidates.length === 0 && was.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: was[0], reason: EMAIL_CHANGED };

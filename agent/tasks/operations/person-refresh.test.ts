@@ -51,3 +51,30 @@ test("a provisional invite is replaced by the listed one, keeping hubwarden's bo
   assert.deepEqual([(await s.get('appInvites', H, '302'))?.sentByHubwarden, (await s.get('appInvites', H, '302'))?.resendCount], [true, 1]);
   assert.equal(await s.get('appAssets', H, 'ad_account:act_1'), undefined);
 });
+
+// The person's invite was matched to their directory user when sent; the re-read finds it replaced.
+// If the IdP then changes their email, only that match keeps the new row theirs (match-members.ts).
+const matched = (rowId: string) => ({ hubId: H, memberId: rowId, outcome: 'onboarded' as const, manual: false, directoryUserId: 'u-jo', at: T0 });
+
+test("the invite's automatic match and exemption follow the invite Meta lists instead", async () => {
+  const s = await store((tx) => {
+    tx.put('appInvites', H, 'pending:jo@example.com', { hubId: H, id: 'pending:jo@example.com', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0 });
+    tx.put('memberMatches', H, 'invite:pending:jo@example.com', matched('invite:pending:jo@example.com'));
+    tx.put('exemptions', H, 'invite:pending:jo@example.com', { hubId: H, memberId: 'invite:pending:jo@example.com', email: 'jo@example.com', reason: 'contractor', by: 'owner@example.com', at: T0 });
+  });
+  await apply(s, { reading: { ...none, invites: [{ id: '302', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending' }] }, audit: { trigger: { type: 'agent' }, taskId: 't1' } });
+  assert.equal(await s.get('memberMatches', H, 'invite:pending:jo@example.com'), undefined);
+  assert.deepEqual([(await s.get('memberMatches', H, 'invite:302'))?.directoryUserId, (await s.get('memberMatches', H, 'invite:302'))?.memberId], ['u-jo', 'invite:302']);
+  assert.equal(await s.get('exemptions', H, 'invite:pending:jo@example.com'), undefined);
+  assert.equal((await s.get('exemptions', H, 'invite:302'))?.reason, 'contractor');
+});
+
+test("an accepted invite's automatic match follows the member it became", async () => {
+  const s = await store((tx) => {
+    tx.put('appInvites', H, '301', { hubId: H, id: '301', email: 'jo@example.com', role: 'EMPLOYEE', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: T0 });
+    tx.put('memberMatches', H, 'invite:301', matched('invite:301'));
+  });
+  await apply(s, { inviteId: '301', reading: { ...none, members: [{ id: '900', email: 'jo@example.com', role: 'EMPLOYEE' }] } });
+  assert.equal(await s.get('memberMatches', H, 'invite:301'), undefined);
+  assert.deepEqual([(await s.get('memberMatches', H, '900'))?.directoryUserId, (await s.get('memberMatches', H, '900'))?.memberId], ['u-jo', '900']);
+});

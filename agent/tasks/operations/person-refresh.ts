@@ -5,6 +5,9 @@ import type { AppInviteRecord, AppMemberRecord } from '../../app-state/records.t
 import { withoutUndefined } from '../../matching/match-members.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
 import type { Transaction } from '../../store/store.ts';
+import type { Trigger } from '../../desired-state/delta.ts';
+import { carryDecisions } from '../../check-for-updates/renamed-rows.ts';
+import { inviteRowId } from '../../standing/row-ids.ts';
 
 export interface RefreshedPerson {
   hubId: string;
@@ -16,6 +19,8 @@ export interface RefreshedPerson {
   assets: AssetRef[];
   reading: PersonReading;
   now: Date;
+  /** Who asked (the failed task): audits an owner's decision carried to a replacing row. */
+  audit?: { trigger: Trigger; taskId: string };
 }
 
 const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
@@ -59,6 +64,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   const listed = new Map(reading.invites.map((i) => [i.id, i]));
   const provisional = [...knownInvites.values()].find((i) => !listed.has(i.id) && i.status === 'pending');
   let acceptedInviteId: string | undefined;
+  const replacedRows: Array<{ from: string; to: string; email: string }> = [];
   for (const prev of knownInvites.values()) {
     if (listed.has(prev.id)) continue;
     if (prev.status !== 'pending') continue; // already known expired/declined/cancelled
@@ -67,7 +73,11 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
       // Taken over by the listed invite (a provisional id), or accepted: the seat carries it now.
       if (!replaced && !prev.id.startsWith('pending:')) acceptedInviteId = prev.id;
       tx.delete('appInvites', hubId, prev.id);
-      tx.delete('memberMatches', hubId, `invite:${prev.id}`);
+      const lower = prev.email.toLowerCase();
+      const to = replaced
+        ? inviteRowId(reading.invites.find((i) => i.status === 'pending' && i.email.toLowerCase() === lower)!.id)
+        : (reading.members.find((m) => m.inviteId === prev.id) ?? reading.members.find((m) => m.email?.toLowerCase() === lower) ?? (reading.members.length === 1 ? reading.members[0] : undefined))?.id;
+      replacedRows.push({ from: inviteRowId(prev.id), to: to ?? '', email: lower });
       continue;
     }
     const expired = prev.expiresAt !== undefined && prev.expiresAt <= at;
@@ -89,6 +99,15 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
       inviteId: m.inviteId ?? prev?.inviteId ?? acceptedInviteId, firstSeenAt: prev?.firstSeenAt ?? at, lastSeenAt: at,
     }));
   }
+
+  // The replaced invite's automatic match, exemption and owner's decision follow the row that
+  // replaced it, as at a check for updates (renamed-rows.ts): deleted with the invite, the seat
+  // was unmatched once the IdP changed the person's email before the next check (Meta files the
+  // row under the email the invite was sent to, and a member under their own:
+  // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
+  // so it was never removed when they left.
+  await carryDecisions(tx, hubId, replacedRows.filter((r) => r.to !== ''), p.audit ?? { trigger: { type: 'agent' }, taskId: '' });
+  for (const { from } of replacedRows) tx.delete('memberMatches', hubId, from);
 
   // Assignments of the people found, on the assets re-read; assets that are gone leave the snapshot.
   const gone = new Set(reading.missingAssets.map(assetKey));

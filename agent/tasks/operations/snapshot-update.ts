@@ -81,13 +81,19 @@ async function recordInvitedMatch(tx: Transaction, hubId: string, rowId: string,
   tx.put('memberMatches', hubId, rowId, { hubId, memberId: rowId, outcome: 'onboarded', manual: false, directoryUserId: op.directoryUserId, at });
 }
 
-/** A deleted user's record is kept only while a seat of theirs remains. */
+/**
+ * A deleted user's record is kept only while a seat of theirs remains: one under their last
+ * emails, or another row still matched to them (a seat under an older email: matching keeps that
+ * match only while this record exists).
+ */
 async function forgetDeparted(tx: Transaction, hubId: string, op: Operation): Promise<void> {
   if (op.reason !== 'deleted' || !op.directoryUserId) return;
   const d = await tx.get('departedUsers', hubId, op.directoryUserId);
   if (!d) return;
-  let seats = false;
-  for (const e of d.emails) {
+  const removed = op.kind === 'remove-member' ? op.memberId : op.kind === 'cancel-invite' ? inviteRowId(op.inviteId) : undefined;
+  const matched = await tx.lookup('memberMatches', PERSON_INDEX.matchByDirectoryUser, `${hubId}\u0000${op.directoryUserId}`);
+  let seats = matched.some((m) => m.outcome === 'onboarded' && m.memberId !== removed);
+  for (const e of seats ? [] : d.emails) {
     const key = `${hubId}\u0000${e.toLowerCase()}`;
     if ((await tx.lookup('appMembers', PERSON_INDEX.memberByEmail, key)).length > 0 || (await tx.lookup('appInvites', PERSON_INDEX.inviteByEmail, key)).length > 0) {
       seats = true;
