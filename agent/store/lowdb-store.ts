@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { childLogger } from '../log/logger.ts';
-import { journalHeader, journalRecord, serializedDelete, serializedPut } from './journal.ts';
+import { journalHeader, journalRecord } from './journal.ts';
+import { addToBatch, openBatch, type Batch } from './commit-batch.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 import { ARCHIVED_COLLECTIONS, ARCHIVED_ID_OF, Archives } from './archives.ts';
@@ -25,19 +26,6 @@ export interface LowdbStoreOptions {
   probeMs?: number;
   /** Collections kept on disk only (archive.ts), read through `newestFirst` (default: the audit log and finished tasks). */
   archived?: readonly string[];
-}
-
-
-interface Batch {
-  changes: string[];
-  /** Serialized lines to record in the snapshot cache once the batch is durable. */
-  lines: Array<[string, string, string, string | undefined]>;
-  txs: Array<{ changes: readonly Change[]; before: readonly unknown[] }>;
-  /** Records of archived collections, handed to their archive once the batch is durable. */
-  archived: Array<[string, string, unknown]>;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: Error) => void;
 }
 
 /**
@@ -234,23 +222,8 @@ export class LowdbStore extends MemoryStore {
   }
 
   protected override persist(changes: readonly Change[], before: readonly unknown[]): Promise<void> {
-    if (!this.next) {
-      let resolveBatch!: () => void;
-      let rejectBatch!: (err: Error) => void;
-      const promise = new Promise<void>((res, rej) => ((resolveBatch = res), (rejectBatch = rej)));
-      promise.catch(() => {}); // every waiter gets the rejection through its own await
-      this.next = { changes: [], lines: [], txs: [], archived: [], promise, resolve: resolveBatch, reject: rejectBatch };
-    }
-    const batch = this.next;
-    const lines = this.prepared.get(changes);
-    changes.forEach(({ collection, partition, id, record }, i) => {
-      const line = lines ? lines[i] : record === undefined ? undefined : JSON.stringify([id, record]);
-      if (this.archives.has(collection)) {
-        if (record !== undefined) batch.archived.push([collection, partition, record]);
-      } else batch.lines.push([collection, partition, id, line]);
-      batch.changes.push(line === undefined ? serializedDelete(collection, partition, id) : serializedPut(collection, partition, line));
-    });
-    batch.txs.push({ changes, before });
+    const batch = (this.next ??= openBatch());
+    addToBatch(batch, changes, before, this.prepared.get(changes), (c) => this.archives.has(c));
     if (!this.draining) {
       this.draining = true;
       this.writing = this.drain();

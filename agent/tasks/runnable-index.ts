@@ -75,6 +75,15 @@ export class RunnableIndex {
     return false;
   }
 
+  /** Whether the hub has app-calling tasks due at `now` (fleet shares are kept while it has). */
+  hasDueCalls(hubId: string, now: number): boolean {
+    for (const [scope, tasks] of this.byHub.get(hubId) ?? []) {
+      if (scope === LOCAL || this.blockedUntil(hubId, scope) > now) continue;
+      for (const due of tasks.values()) if (due <= now) return true;
+    }
+    return false;
+  }
+
   /** When the next task becomes runnable (its due time or the end of its scope's block). */
   nextDueAt(): number | undefined {
     let next = Infinity;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Change } from '../store/store.ts';
 import type { TaskHandler } from './handler.ts';
 import { CallPermits } from './call-permits.ts';
 import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
@@ -10,11 +9,11 @@ import type { Claimant } from './attempt.ts';
 import { runAttempt, type AttemptDeps } from './attempt-run.ts';
 import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
-import { defineFleetIndex, FLEET_INDEX, FleetShares } from './fleet-limits.ts';
+import { defineFleetIndex, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
+import { IndexFeed } from './index-feed.ts';
 import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
-import { readScopeBlocks } from './scope-blocks.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 import { defineRunningIndex } from './operations/running-for-person.ts';
 import type { TaskRunnerOptions } from './runner-options.ts';
@@ -32,8 +31,8 @@ export type { TaskRunnerOptions } from './runner-options.ts';
  * The index is a hint, never the truth: reads are asynchronous, so a task is read again before
  * it is taken (and the claim re-reads it in its transaction). A change committed by another
  * replica (`Change.remote`, without the record) is read again; so is a task when its attempt
- * ends. Of the reads and notifications about one task, the latest one wins (`rereads`): a read
- * started before a newer notification is dropped.
+ * ends. Of the reads and notifications about one task, the latest one wins (`rereads`,
+ * index-feed.ts): a read started before a newer notification is dropped.
  *
  * On a store shared by replicas (`Store.shared`) the hub's request budget and concurrency are
  * shared through the store (this runner takes a share of them, fleet-limits.ts), and a
@@ -77,10 +76,8 @@ export class TaskRunner {
   private stopping = false;
   /** The index is being built at start: notifications are taken, but nothing is pumped yet. */
   private starting?: Promise<void>;
-  /** Tasks a notification touched while the start-up scan ran: the scan's (maybe older) copy is skipped. */
-  private touchedWhileStarting?: Set<string>;
-  /** The latest re-read of each task (hub\0id) still in flight; a newer notification or re-read replaces it. */
-  private readonly rereads = new Map<string, object>();
+  /** Keeps the index current: the start-up scan, notifications, re-reads (index-feed.ts). */
+  private readonly feed: IndexFeed;
   private unsubscribe?: () => void;
   /** What each attempt needs of this runner (attempt-run.ts). */
   private readonly attemptDeps: AttemptDeps;
@@ -107,32 +104,27 @@ export class TaskRunner {
     o.store.defineIndex('tasks', 'tasks.parent', parentsOf);
     o.store.defineIndex('tasks', TASK_KEY_INDEX, (t, hubId) => [taskKeyOf(hubId, t.idempotencyKey)]);
     defineRunningIndex(o.store);
+    this.feed = new IndexFeed({
+      o, pending: this.pending, owner: this.owner, clock: this.clock, fleet: this.fleet, fleetPoll: () => this.fleetPoll,
+      waitingForRoom: this.waitingForRoom, started: () => this.started, stopping: () => this.stopping,
+      index: (t, reclaimAt) => this.index(t, reclaimAt), schedulePump: () => this.schedulePump(),
+    });
     if (this.fleet) {
       defineFleetIndex(o.store);
       const perSecond = o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
       this.shares = new FleetShares({
         store: o.store, claimant: this.claimant, log: o.log,
         limits: { perSecond, burst: Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), concurrency: this.concurrency },
-        hasDueWork: (hubId) => this.hasDueCalls(hubId),
+        hasDueWork: (hubId) => this.pending.hasDueCalls(hubId, this.clock()),
       });
       this.fleetPoll = new FleetPoll({
         store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, clock: this.clock,
         running: () => this.started && !this.stopping,
-        busy: (ref) => this.rereads.has(ref) || this.inflight.has(ref),
+        busy: (ref) => this.feed.rereads.has(ref) || this.inflight.has(ref),
         index: (t) => this.index(t),
         schedulePump: () => this.schedulePump(),
       });
     }
-  }
-
-  /** Whether the hub has app-calling tasks due now in the index (fleet shares are kept while it has). */
-  private hasDueCalls(hubId: string): boolean {
-    const now = this.clock();
-    for (const [scope, tasks] of this.pending.byHub.get(hubId) ?? []) {
-      if (scope === LOCAL || this.pending.blockedUntil(hubId, scope) > now) continue;
-      for (const due of tasks.values()) if (due <= now) return true;
-    }
-    return false;
   }
 
   register(handler: TaskHandler): void {
@@ -148,17 +140,17 @@ export class TaskRunner {
     if (this.started) return this.starting ?? Promise.resolve();
     this.started = true;
     this.stopping = false;
-    this.touchedWhileStarting = new Set();
-    this.unsubscribe = this.o.store.subscribe((changes) => this.onChanges(changes));
-    const starting = this.buildIndex().then(
+    this.feed.touchedWhileStarting = new Set();
+    this.unsubscribe = this.o.store.subscribe((changes) => this.feed.onChanges(changes));
+    const starting = this.feed.buildIndex().then(
       () => {
-        this.touchedWhileStarting = undefined;
+        this.feed.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
         this.fleetPoll?.start();
         this.schedulePump();
       },
       (err: unknown) => {
-        this.touchedWhileStarting = undefined;
+        this.feed.touchedWhileStarting = undefined;
         if (this.starting === starting) this.starting = undefined;
         this.o.log.error(`task runner: reading the tasks at start failed: ${err instanceof Error ? err.message : String(err)}`);
         this.fleetPoll?.start();
@@ -170,30 +162,6 @@ export class TaskRunner {
     );
     this.starting = starting;
     return starting;
-  }
-
-  private async buildIndex(): Promise<void> {
-    const now = this.clock();
-    if (this.fleet) {
-      // Only the open tasks (store index), not every task kept; and the blocks other replicas saw.
-      await this.fleetPoll!.readBlocks();
-      for (const t of await this.o.store.lookup('tasks', FLEET_INDEX, 'open')) {
-        if (this.stopping) return;
-        if (!this.touchedWhileStarting?.has(refOf(t.hubId, t.id))) this.index(t);
-      }
-      return;
-    }
-    // The blocks recorded before a restart still hold their scopes (scope-blocks.ts).
-    await readScopeBlocks(this.o.store, now, (hubId, scope, until) => this.noteBlock(hubId, scope, until));
-    for (const hubId of await this.o.store.partitions('tasks')) {
-      for await (const t of this.o.store.list('tasks', hubId)) {
-        if (this.stopping) return;
-        // A notification about it came in meanwhile: that one is newer than what this read found.
-        if (this.touchedWhileStarting?.has(refOf(t.hubId, t.id))) continue;
-        if (t.status === 'running' && t.lease && t.lease.owner !== this.owner && this.o.reclaimLeasesOnStart !== false) this.index(t, now);
-        else this.index(t);
-      }
-    }
   }
 
   /**
@@ -218,14 +186,14 @@ export class TaskRunner {
     await this.shares?.releaseAll().catch(() => {});
     this.started = false;
     this.pending.clear();
-    this.rereads.clear();
+    this.feed.rereads.clear();
   }
 
   /** Resolves when no task is runnable now and none is running (tests, benchmarks). */
   async idle(pollMs = 5): Promise<void> {
     await this.starting?.catch(() => {});
     for (;;) {
-      if (this.inflight.size === 0 && !this.pumpQueued && !this.pumping && this.rereads.size === 0 && !this.pending.hasDue(this.clock())) return;
+      if (this.inflight.size === 0 && !this.pumpQueued && !this.pumping && this.feed.rereads.size === 0 && !this.pending.hasDue(this.clock())) return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -249,75 +217,6 @@ export class TaskRunner {
     this.timer = undefined;
     this.timerAt = Infinity;
     this.schedulePump();
-  }
-
-  private onChanges(changes: readonly Change[]): void {
-    let touched = false;
-    for (const c of changes) {
-      if (c.collection === 'tasks') {
-        const ref = refOf(c.partition, c.id);
-        this.touchedWhileStarting?.add(ref);
-        this.fleetPoll?.touched(ref);
-        if (c.remote) {
-          // Another replica changed it (the record is not sent): read it again, never take it for a deletion.
-          this.reread(c.partition, c.id);
-          continue;
-        }
-        // This notification is newer than any read of the task still in flight.
-        this.rereads.delete(ref);
-        this.pending.remove(c.partition, c.id);
-        if (c.record) this.index(c.record as TaskRecord);
-        touched = true;
-      } else if (c.collection === 'hubStates') touched = true;
-      else if (c.collection === 'hubBudgets') {
-        if (this.waitingForRoom.delete(c.id)) touched = true;
-      } else if (c.collection === 'rateLimitBlocks') {
-        // A throttle another replica (or this one) recorded: hold the scope here too.
-        if (c.record) this.noteBlock(c.partition, c.id, Date.parse((c.record as { until: string }).until));
-        else if (c.remote) void this.o.store.get('rateLimitBlocks', c.partition, c.id).then((b) => b && this.noteBlock(c.partition, c.id, Date.parse(b.until)), () => {});
-      }
-    }
-    if (touched) this.schedulePump();
-  }
-
-  private noteBlock(hubId: string, scope: string, until: number): void {
-    if (until > this.clock() && until > this.pending.blockedUntil(hubId, scope)) this.pending.block(hubId, scope, until);
-    // The hub's connector here refuses calls into it too: no task waits on some scopes (a
-    // business or an ad account throttled: its calls come from tasks of other scopes), and
-    // without this each replica called into the throttle once before its own connector knew.
-    if (until > this.clock()) {
-      try {
-        this.o.connectorFor(hubId)?.honourBlock?.(scope, until);
-      } catch (err) {
-        this.o.log.warn('task runner: the connector did not take a rate-limit block', { hubId, scope, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    this.schedulePump();
-  }
-
-  /**
-   * Reads a task again and indexes what it is now (after another replica's commit, after its
-   * attempt ended). Only the latest read of a task counts: one overtaken by a newer read or a
-   * notification is dropped.
-   */
-  private reread(hubId: string, id: string): Promise<void> {
-    const ref = refOf(hubId, id);
-    const token = {};
-    this.rereads.set(ref, token);
-    return this.o.store.get('tasks', hubId, id).then(
-      (t) => {
-        if (this.rereads.get(ref) !== token) return;
-        this.rereads.delete(ref);
-        if (this.stopping || !this.started) return;
-        this.pending.remove(hubId, id);
-        if (t) this.index(t);
-        this.schedulePump();
-      },
-      (err: unknown) => {
-        if (this.rereads.get(ref) === token) this.rereads.delete(ref);
-        this.o.log.error(`task ${id}${hubId ? ` on hub ${hubId}` : ''}: could not read it again: ${err instanceof Error ? err.message : String(err)}`);
-      },
-    );
   }
 
   private scopeOf(t: Readonly<TaskRecord>): string {
@@ -487,7 +386,7 @@ export class TaskRunner {
       this.inflight.delete(ref);
       releaseSlot();
       // Its last transition was seen while it was in flight: read it and index it now (a retry, a wait).
-      if (!this.stopping) void this.reread(hubId, id);
+      if (!this.stopping) void this.feed.reread(hubId, id);
       this.schedulePump();
     });
     this.inflight.set(ref, p);
