@@ -38,7 +38,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'store.schema': 'The PostgreSQL schema holding hubwarden\'s tables; created and migrated at start (several replicas starting at once migrate once).',
   'store.poolSize': 'Connections each replica keeps to PostgreSQL (a read holds one while it runs, a commit holds one for one call).',
   'store.taskRetentionDays': 'Days a finished task (completed, failed, cancelled) stays in the automation log before it is pruned (at start and every 6 h). The audit log keeps every change regardless.',
-  'secrets.keyFile': 'Key that encrypts credentials kept in the store (AES-256-GCM); created with mode 0600 on first start. Back it up with the store.',
+  'secrets.keyFile': 'Key that encrypts credentials kept in the store (AES-256-GCM) and, through a derived key, the cookie of a dashboard OIDC sign-in in progress; created with mode 0600 on first start. Back it up with the store; every replica needs the same one.',
   'audit.file': 'Append-only JSON-lines copy of the audit log: each process appends the changes it committed. With several replicas, a path on each replica\'s own disk (the same config works); do not share one file over a network filesystem. The complete log is in the store (`GET /api/v1/audit`).',
   'identityProviders.<name>': 'An identity provider hubs refer to by `<name>` (`hubs[].identityProvider`); `kind` picks Okta or Entra ID.',
   'identityProviders.<name>.kind': '`okta` or `entra`.',

@@ -28,6 +28,7 @@ import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
+import type { Keyring } from '../agent/secrets/keyring.ts';
 
 export interface HubwardenOptions {
   config: LoadedConfig;
@@ -39,6 +40,8 @@ export interface HubwardenOptions {
   /** Tuning for tests (shorter leases and back-off). */
   runner?: Parameters<typeof createAgent>[0]['runner'];
   auditFile?: string | false;
+  /** The `secrets.keyFile` keyring; the dashboard seals pending OIDC sign-ins with a key derived from it (default: read from the key file). */
+  keyring?: Keyring;
 }
 
 export interface Hubwarden {
@@ -134,7 +137,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     { path: '/hooks', router: lifecycle },
     { path: '/', router: createMetricsRouter({ allow: metricsAccess(adminTokensFrom(config), proxyConfigured(config.file.server.trustProxy)), failures }) },
     // The dashboard (docs/dashboard.md) runs on the admin API through its own session adapter.
-    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures }) },
+    { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: childLogger('dashboard'), failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     { path: '/', router: dashboardRedirect },
     ...(o.extraRouters ?? []),
   ];

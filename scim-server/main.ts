@@ -90,12 +90,12 @@ let urls: Record<string, string> = {};
 const hubwarden = composeHubwarden({
   config,
   store,
+  keyring,
   sandboxUrls: () => urls,
   extraRouters: sandboxRouters,
 });
 const routers: MountedRouter[] = hubwarden.routers;
 
-void keyring; // the key exists from the first start; stored credentials are sealed with it
 const app = createApp({ store, agentRunning: () => hubwarden.running(), routers, trustProxy: config.file.server.trustProxy });
 let running;
 try {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
@@ -67,6 +67,15 @@ export class Keyring {
   static fromKey(key: Buffer): Keyring {
     if (key.length !== KEY_BYTES) throw new Error(`secrets: expected a ${KEY_BYTES}-byte key`);
     return new Keyring(Buffer.from(key));
+  }
+
+  /**
+   * A 32-byte key for one other purpose (e.g. `hubwarden oidc-pending-cookie v1`), derived from the
+   * key file with HKDF-SHA256 (RFC 5869), the purpose as `info`: replicas sharing the key file
+   * derive the same key, and the key file's own key is never used twice for unrelated data.
+   */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), KEY_BYTES));
   }
 
   seal(plaintext: string, context = ''): string {

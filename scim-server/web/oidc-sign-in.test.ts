@@ -5,13 +5,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { parseConfig } from '../../config/load.ts';
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { PendingCookie } from './oidc-pending.ts';
 import { createWebRouter } from './router.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -24,6 +29,17 @@ describe('OIDC sign-in through the dashboard router', () => {
   let issuer: string;
   let server: TestServer;
   let agent: FakeAgent;
+  let store: MemoryStore;
+  /** One key file: every router here is a replica sharing it (`secrets.keyFile`). */
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'hubwarden-oidc-')), 'hubwarden.key');
+  const configWith = (file: string) => parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET, allowedGroups: [hubwarden-admins] }
+secrets: { keyFile: "${file}" }
+hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
+`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests' });
+  let config: LoadedConfig;
   let person: Person = {};
   const nonces = new Map<string, string>();
   let key: CryptoKeyPair;
@@ -51,13 +67,8 @@ describe('OIDC sign-in through the dashboard router', () => {
     idp.listen(0, '127.0.0.1');
     await new Promise((r) => idp.once('listening', r));
     issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-    const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET, allowedGroups: [hubwarden-admins] }
-hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
-`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests' });
-    const store = new MemoryStore();
+    config = configWith(keyFile);
+    store = new MemoryStore();
     await store.open();
     agent = new FakeAgent();
     server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent })]]);
@@ -82,6 +93,22 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     return back.headers.getSetCookie().find((c) => c.startsWith('hubwarden-session=') && !c.includes('Max-Age=0'))!.split(';')[0]!;
   }
 
+  /** Starts a sign-in on `url`: the pending-sign-in cookie (name=value) and what the IdP is asked. */
+  async function start(url: string, next = '/ui/') {
+    const res = await fetch(`${url}/ui/auth/oidc?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+    assert.equal(res.status, 303);
+    const authorize = new URL(res.headers.get('location')!);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('hubwarden-oidc='))!.split(';')[0]!;
+    return { cookie, state: authorize.searchParams.get('state')!, nonce: authorize.searchParams.get('nonce')! };
+  }
+
+  /** The IdP's redirect back to `url` with `code`, in a browser holding `cookie`. */
+  async function callback(url: string, code: string, state: string, cookie: string) {
+    const res = await fetch(`${url}/ui/auth/callback?code=${code}&state=${encodeURIComponent(state)}`, { redirect: 'manual', headers: { cookie } });
+    const session = res.headers.getSetCookie().find((c) => /^hubwarden-session=[^;]/.test(c));
+    return { location: res.headers.get('location'), session };
+  }
+
   async function checkForUpdatesAs(cookie: string) {
     const page = await (await fetch(`${server.url}/ui/`, { headers: { cookie } })).text();
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)![1]!;
@@ -104,6 +131,7 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
 server:
   publicUrl: https://hubwarden.example
   oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET }
+secrets: { keyFile: "${keyFile}" }
 hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
 `, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests' });
     const store = new MemoryStore();
@@ -135,5 +163,79 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
   test('a verified email names the person in the audit log', async () => {
     const cookie = await signIn({ email: 'Ada@Acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-verified');
     assert.deepEqual(await checkForUpdatesAs(cookie), { type: 'dashboard', actor: 'ada@acme.example', detail: 'oidc' });
+  });
+
+  test('2,000 sign-in starts write nothing to the store: the pending sign-in is in the browser', async () => {
+    let transactions = 0;
+    let changes = 0;
+    const transact = store.transact.bind(store);
+    store.transact = ((fn: never) => { transactions++; return transact(fn); }) as typeof store.transact;
+    const unsubscribe = store.subscribe((c) => { changes += c.length; });
+    try {
+      // `GET /ui/auth/oidc` needs no credential: anyone may call it in a loop.
+      for (let i = 0; i < 2_000; i++) await start(server.url);
+    } finally {
+      unsubscribe();
+      store.transact = transact;
+    }
+    assert.equal(transactions, 0, 'no transaction per start');
+    assert.equal(changes, 0, 'no record written');
+    // A person who started a sign-in before the loop is not pushed out by it: nothing is kept to push.
+    person = { email: 'ada@acme.example', email_verified: true };
+    const mine = await start(server.url, '/ui/hubs/acme-ads');
+    for (let i = 0; i < 50; i++) await start(server.url);
+    nonces.set('code-after-flood', mine.nonce);
+    const back = await callback(server.url, 'code-after-flood', mine.state, mine.cookie);
+    assert.equal(back.location, '/ui/hubs/acme-ads');
+    assert.ok(back.session, 'signed in');
+  });
+
+  test('a changed pending-sign-in cookie is refused as unverifiable; an expired one as expired', async () => {
+    person = { email: 'ada@acme.example', email_verified: true };
+    const mine = await start(server.url);
+    nonces.set('code-tampered', mine.nonce);
+    const [name, value] = mine.cookie.split('=') as [string, string];
+    const parts = decodeURIComponent(value).split('.');
+    const ct = Buffer.from(parts[3]!, 'base64url');
+    ct[0] = ct[0]! ^ 1; // one bit of the sealed JSON
+    const tampered = `${name}=${encodeURIComponent([...parts.slice(0, 3), ct.toString('base64url')].join('.'))}`;
+    const refused = await callback(server.url, 'code-tampered', mine.state, tampered);
+    assert.equal(refused.location, '/ui/sign-in?error=invalid');
+    assert.equal(refused.session, undefined);
+    const page = await (await fetch(`${server.url}${refused.location}`)).text();
+    assert.match(page, /could not be verified/, 'the sign-in page says why');
+    // Sealed with the same key 11 minutes ago: past the 10-minute sign-in, whatever the browser kept.
+    const old = await new PendingCookie(Keyring.load(keyFile), 600_000, () => Date.now() - 11 * 60_000)
+      .seal({ state: mine.state, nonce: mine.nonce, verifier: 'v'.repeat(43), next: '/ui/' });
+    const expired = await callback(server.url, 'code-tampered', mine.state, `hubwarden-oidc=${encodeURIComponent(old)}`);
+    assert.equal(expired.location, '/ui/sign-in?error=expired');
+    assert.equal(expired.session, undefined);
+    // The untouched cookie still works, so the refusals above were about the cookie alone.
+    assert.ok((await callback(server.url, 'code-tampered', mine.state, mine.cookie)).session);
+    // The state of the URL must be the one sealed in the cookie (another sign-in's state is refused).
+    const other = await start(server.url);
+    assert.equal((await callback(server.url, 'code-tampered', other.state, mine.cookie)).location, '/ui/sign-in?error=expired');
+  });
+
+  test('two replicas sharing the key file finish each other\'s sign-ins; one with another key file refuses', async () => {
+    const replica = await serveRouters([['/ui', createWebRouter({ config: configWith(keyFile), agent: new FakeAgent(), store: new MemoryStore(), log: silent })]]);
+    const otherKey = join(mkdtempSync(join(tmpdir(), 'hubwarden-oidc-')), 'hubwarden.key');
+    const stranger = await serveRouters([['/ui', createWebRouter({ config: configWith(otherKey), agent: new FakeAgent(), store: new MemoryStore(), log: silent })]]);
+    try {
+      person = { email: 'ada@acme.example', email_verified: true };
+      const mine = await start(server.url, '/ui/hubs/acme-ads');
+      nonces.set('code-replica', mine.nonce);
+      const back = await callback(replica.url, 'code-replica', mine.state, mine.cookie);
+      assert.equal(back.location, '/ui/hubs/acme-ads', 'the replica that did not start it finishes it');
+      assert.ok(back.session);
+      const theirs = await start(replica.url);
+      nonces.set('code-replica-2', theirs.nonce);
+      assert.ok((await callback(server.url, 'code-replica-2', theirs.state, theirs.cookie)).session, 'and the other way round');
+      const foreign = await callback(stranger.url, 'code-replica-2', theirs.state, theirs.cookie);
+      assert.equal(foreign.location, '/ui/sign-in?error=invalid', 'a server with another key file opens nothing');
+    } finally {
+      await replica.close();
+      await stranger.close();
+    }
   });
 });

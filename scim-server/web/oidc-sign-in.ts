@@ -1,24 +1,22 @@
 import type { Router } from 'express';
-import { clientAddress } from '../auth-failures.ts';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
-import { PendingLogins } from './oidc-logins.ts';
+import { PendingCookie } from './oidc-pending.ts';
 import { safeNext } from './safe-next.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
 const PENDING_MS = 10 * 60_000;
-/** Bounds the pending sign-ins kept if someone opens sign-in in a loop; the oldest unfinished of the address with the most go first (oidc-logins.ts). */
-const MAX_PENDING = 1_000;
 
 /**
  * Sign-in with the organisation's IdP: `/auth/oidc` sends the browser to the
- * IdP, `/auth/callback` takes it back. The pending login (PKCE verifier, nonce) stays on the
- * server, in the store so the callback may reach any replica (oidc-logins.ts); the browser holds
- * only the state in a short-lived cookie, so a callback opened in another browser (login CSRF)
- * does not match.
+ * IdP, `/auth/callback` takes it back. The pending login (state, nonce, PKCE verifier, `next`)
+ * travels in a sealed short-lived cookie (oidc-pending.ts): starting a sign-in writes nothing to
+ * the store, any replica sharing the key file finishes it, and a callback opened in another
+ * browser (login CSRF) has no cookie naming its state.
  */
-export function registerOidcSignIn(router: Router, ctx: WebContext): void {
+export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () => Promise<Keyring>): void {
   const settings = ctx.config.file.server.oidc;
   if (!settings) {
     // A bookmark or an old link to the IdP sign-in: say why there is none instead of a bare 404.
@@ -30,7 +28,8 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     issuer: settings.issuer, clientId: settings.clientId, clientSecret: ctx.config.secret(settings.clientSecret).reveal(),
     redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
   });
-  const pending = new PendingLogins(ctx.sessionStore, PENDING_MS, MAX_PENDING);
+  let pending: PendingCookie | undefined;
+  const pendingCookie = () => (pending ??= new PendingCookie(keyring(), PENDING_MS));
   // On https the `__Host-` prefix, as the session cookie: the browser then takes it only from this
   // host, Secure, with Path=/ and no Domain (RFC 6265bis §4.1.3.2). Without it a page on another
   // subdomain of the site could set `hubwarden-oidc=<the attacker's own state>` for the whole
@@ -47,8 +46,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
   router.get('/auth/oidc', async (req, res) => {
     try {
       const { url, pending: login } = await client.authorizationUrl(safeNext(ctx.basePath, req.query.next));
-      await pending.add(login, clientAddress(req));
-      stateCookie(res, login.state);
+      stateCookie(res, await pendingCookie().seal(login));
       res.redirect(303, url);
     } catch (err) {
       ctx.log.error('dashboard: cannot start the OIDC sign-in', { error: (err as Error).message });
@@ -60,10 +58,17 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     const cookie = readCookie(req, STATE_COOKIE);
     stateCookie(res, '');
-    // Taken (and so used up) only when this browser's cookie names it: a callback opened in
-    // another browser must not spend the real sign-in's pending login.
-    const login = state && cookie === state ? await pending.take(state).catch(() => undefined) : undefined;
-    if (!login) return failed(res, 'expired');
+    // Only when this browser's cookie names the state: a callback opened in another browser has
+    // none. The cookie is cleared above, so it serves one callback.
+    const opened = await pendingCookie().open(cookie, state).catch((err: Error) => {
+      ctx.log.error('dashboard: cannot open the pending OIDC sign-in', { error: err.message });
+      return { refused: 'damaged' as const };
+    });
+    if (!('login' in opened)) {
+      if (opened.refused === 'damaged') ctx.log.warn('dashboard: a pending OIDC sign-in cookie did not open (changed, or sealed with another key file)');
+      return failed(res, opened.refused === 'damaged' ? 'invalid' : 'expired');
+    }
+    const { login } = opened;
     if (typeof req.query.error === 'string') {
       // RFC 6749 §4.1.2.1: the IdP refused (the person cancelled, or the app is not assigned).
       ctx.log.warn('dashboard: the identity provider refused the sign-in', { error: req.query.error.slice(0, 80) });
@@ -87,7 +92,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext): void {
       const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
       await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}) });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
-      res.redirect(303, login.next);
+      res.redirect(303, safeNext(ctx.basePath, login.next));
     } catch (err) {
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
       failed(res, 'failed');

@@ -6,6 +6,7 @@ import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { Problem, sendProblem, toProblem } from '../admin/problem.ts';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger } from '../../agent/log/logger.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { registerCsvExports } from './csv-export.ts';
@@ -24,9 +25,15 @@ export interface WebRouterDeps {
   agent: AgentApi;
   /**
    * The store: assets, partners and the directory search read its records (read only); sessions
-   * and pending OIDC sign-ins are kept in it, so any replica serves any signed-in person.
+   * are kept in it, so any replica serves any signed-in person.
    */
   store: Store;
+  /**
+   * The `secrets.keyFile` keyring (main.ts loads it at start): pending OIDC sign-ins are sealed
+   * with a key derived from it, so replicas sharing the key file finish each other's. Default: the
+   * key file the config names, read on the first OIDC sign-in.
+   */
+  keyring?: Keyring;
   log?: DashboardLog;
   /** Where the app mounts the router (default `/ui`); links, cookies and the OIDC redirect URI use it. */
   basePath?: string;
@@ -76,7 +83,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
   router.use(noStore);
   registerTokenSignIn(router, ctx);
-  registerOidcSignIn(router, ctx);
+  let keyring: Promise<Keyring> | undefined;
+  registerOidcSignIn(router, ctx, () => (keyring ??= deps.keyring ? Promise.resolve(deps.keyring) : Keyring.load(deps.config.pathOf(deps.config.file.secrets.keyFile))));
   registerAdminAdapter(router, ctx);
   registerUiReadRoutes(router, ctx);
   registerCsvExports(router, ctx);

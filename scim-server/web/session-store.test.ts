@@ -6,7 +6,6 @@ import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import { collect, type Change, type Store } from '../../agent/store/store.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { FailureLimiter } from '../auth-failures.ts';
-import { PendingLogins } from './oidc-logins.ts';
 import { SessionStore } from './session-store.ts';
 
 /**
@@ -63,15 +62,6 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     now += 2 * 3_600_000 + 1;
     assert.equal(await onA.sweep(), 1);
     assert.equal(await onA.count(), 0);
-  });
-
-  test('a pending OIDC sign-in started on one replica is finished on the other, once', async () => {
-    const [a, b] = await pair();
-    const login = { state: 'state-1', nonce: 'n', verifier: 'v'.repeat(43), next: '/ui/' };
-    await new PendingLogins(a, 600_000, 1_000).add(login);
-    assert.ok(!JSON.stringify(await collect(a.list('oidcLogins', ''))).includes('state-1'), 'kept under the hash of its state');
-    assert.deepEqual(await new PendingLogins(b, 600_000, 1_000).take('state-1'), login);
-    assert.equal(await new PendingLogins(a, 600_000, 1_000).take('state-1'), undefined, 'a replayed callback finds nothing');
   });
 
   test('wrong credentials count once across replicas; past the budget nothing is written', async () => {

@@ -6,6 +6,7 @@
 export const SIGN_IN_ERRORS = {
   unreachable: 'The identity provider cannot be reached; try again or sign in with an admin token.',
   expired: 'That sign-in expired or was started in another browser; sign in again.',
+  invalid: 'That sign-in could not be verified (its cookie was changed, or sealed by a server with another key file); sign in again.',
   refused: 'The identity provider refused the sign-in (cancelled, or the app is not assigned to you).',
   'no-code': 'The identity provider sent no authorization code.',
   'oidc-off': 'Sign-in with your organisation is not configured here (server.oidc); sign in with an admin token.',

@@ -21,7 +21,7 @@ export interface WebContext {
   store: ReadView;
   log: DashboardLog;
   sessions: SessionStore;
-  /** The store itself, for what the dashboard keeps across replicas (sessions, pending OIDC sign-ins). */
+  /** The store itself, for what the dashboard keeps across replicas (sessions, the failure limiter). */
   sessionStore: Store;
   /** Where the router is mounted (`/ui`). */
   basePath: string;

@@ -4,7 +4,9 @@
  * member service, check for updates, admin API) on a store (memory by default) seeded with the sandbox
  * directory, and the dashboard at /ui, on 127.0.0.1 and free ports.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { AddressInfo } from 'node:net';
 import type { Agent } from '../../agent/agent.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
@@ -90,8 +92,10 @@ hubs:
   });
   // The production composition root (connectors, agent, member service, check for updates,
   // admin API, hooks), with the dashboard mounted the way main.ts is expected to mount it.
+  // The dashboard seals pending OIDC sign-ins with a key derived from it (main.ts passes the key file's).
+  const keyring = Keyring.fromKey(randomBytes(32));
   const hubwarden = composeHubwarden({
-    config, store, sandboxUrls: () => ({ 'meta-business': graph.url }), auditFile: false,
+    config, store, keyring, sandboxUrls: () => ({ 'meta-business': graph.url }), auditFile: false,
     runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
   });
   await hubwarden.start();
@@ -99,7 +103,7 @@ hubs:
   const app = createApp({
     store,
     log: silent as never,
-    routers: [...hubwarden.routers, { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: silent }) }],
+    routers: [...hubwarden.routers, { path: '/ui', router: createWebRouter({ config, agent: agent.api, store, log: silent, keyring }) }],
   });
   http.on('request', app);
 

@@ -8,7 +8,9 @@
  *   Advertisers); Cleo and Walt are in Brand Studio, a team of the `brand` collection (claim-only).
  * - hub B (`beta-meta`, a second business): Grace owns it; Ada is only staff there.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { AddressInfo } from 'node:net';
 import type { Agent } from '../../agent/agent.ts';
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
@@ -125,8 +127,10 @@ hubs:
     tx.put('directoryGroups', HUB_B, 'b-owners', group(HUB_B, 'b-owners', 'Beta Owners', ['b-grace']));
     tx.put('directoryGroups', HUB_B, 'b-staff', group(HUB_B, 'b-staff', 'Beta Staff', ['b-ada']));
   });
+  // The dashboard seals pending OIDC sign-ins with a key derived from it (main.ts passes the key file's).
+  const keyring = Keyring.fromKey(randomBytes(32));
   const hubwarden = composeHubwarden({
-    config, store, sandboxUrls: () => ({ 'meta-business': graphA.url }), auditFile: false,
+    config, store, keyring, sandboxUrls: () => ({ 'meta-business': graphA.url }), auditFile: false,
     runner: { backoffBaseMs: 50, backoffMaxMs: 500, leaseMs: 5_000 },
   });
   await hubwarden.start();
