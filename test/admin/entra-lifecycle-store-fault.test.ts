@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
-import type { Store } from '../../agent/store/store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
 import { FakeAgent } from './fake-agent.ts';
+import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { entraHookConfig } from './test-server.ts';
 
 /**
@@ -14,18 +13,8 @@ import { entraHookConfig } from './test-server.ts';
  * which happened, as failed.
  */
 async function resumeWithStoreDown(refusals: number) {
-  const store = new MemoryStore();
+  const { store, goDown } = storeThatGoesDown(refusals);
   await store.open();
-  let down = false;
-  let refused = 0;
-  const transact = store.transact.bind(store);
-  store.transact = ((fn) => {
-    if (down && refused < refusals) {
-      refused++;
-      return Promise.reject(new Error('connection terminated'));
-    }
-    return transact(fn);
-  }) as Store['transact'];
   const agent = new FakeAgent();
   const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
   agent.finish(task.id, 'completed');
@@ -37,7 +26,7 @@ async function resumeWithStoreDown(refusals: number) {
   const calls: string[] = [];
   const resume: ResumeCall = async (_idp, target) => {
     calls.push(target.taskProcessingResultId);
-    down = true; // accepted by Graph; the store goes down now
+    goDown(); // accepted by Graph; the store goes down now
   };
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);

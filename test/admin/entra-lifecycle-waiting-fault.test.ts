@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../../agent/store/memory-store.ts';
-import type { Store } from '../../agent/store/store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
 import { FakeAgent } from './fake-agent.ts';
+import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { entraHookConfig } from './test-server.ts';
 
 /**
@@ -14,23 +13,13 @@ import { entraHookConfig } from './test-server.ts';
  * with `failed`; it is resumed with the outcome of the offboarding once it can be followed.
  */
 async function offboardWithStoreDown(refusals: number, leaseMs?: number) {
-  const store = new MemoryStore();
+  const { store, goDown } = storeThatGoesDown(refusals);
   await store.open();
-  let down = false;
-  let refused = 0;
-  const transact = store.transact.bind(store);
-  store.transact = ((fn) => {
-    if (down && refused < refusals) {
-      refused++;
-      return Promise.reject(new Error('connection terminated'));
-    }
-    return transact(fn);
-  }) as Store['transact'];
   const agent = new FakeAgent();
   const offboard = agent.offboard.bind(agent);
   agent.offboard = async (person, trigger) => {
     const task = await offboard(person, trigger);
-    down = true; // the offboarding is queued; the store goes down now
+    goDown(); // the offboarding is queued; the store goes down now
     return task;
   };
   // Accepted before a restart, not yet acted on: the next process starts the action.

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import type { Store } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
+import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
 function deactivate(login: string, uuid: string, published: string) {
@@ -20,22 +20,12 @@ function deactivate(login: string, uuid: string, published: string) {
 /** Two deactivations in one delivery; the store refuses `refusals` writes after the first offboarding was queued. */
 async function deliverWithStoreDown(refusals: number) {
   // A store only this process uses (memory, like lowdb): no replica would ever take the records.
-  const store = new MemoryStore();
-  let down = false;
-  let refused = 0;
-  const transact = store.transact.bind(store);
-  store.transact = ((fn) => {
-    if (down && refused < refusals) {
-      refused++;
-      return Promise.reject(new Error('connection terminated'));
-    }
-    return transact(fn);
-  }) as Store['transact'];
+  const { store, goDown, refused } = storeThatGoesDown(refusals);
   const agent = new FakeAgent();
   const offboard = agent.offboard.bind(agent);
   agent.offboard = async (person, trigger) => {
     const task = await offboard(person, trigger);
-    down = true; // the next write (the event's progress) is refused
+    goDown(); // the next write (the event's progress) is refused
     return task;
   };
   const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
@@ -58,7 +48,7 @@ async function deliverWithStoreDown(refusals: number) {
     await sleep(400); // two more lease periods: nothing is taken again
     const offboarded = (email: string) => agent.writes().filter((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === email).length;
     assert.equal(offboarded('raj@example.com'), 1, 'the rest of the delivery is acted on once, without a restart');
-    assert.equal(refused, refusals, 'the store refused the writes');
+    assert.equal(refused(), refusals, 'the store refused the writes');
     assert.equal(await state('evt-raj'), 'done');
     assert.equal(await state('evt-jane'), 'done', 'the event whose progress was refused is recorded once acted on again');
     assert.equal(offboarded('jane@example.com'), 2, 'acted on again (the agent answers a repeated offboard with the task queued), not more');
