@@ -16,7 +16,7 @@ import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { countOutcomes, matchHub, rowsOf, saveMatches } from '../matching/hub-matching.ts';
+import { countOutcomes, rematchHub, rowsOf } from '../matching/hub-matching.ts';
 import { collect, type Store, type Transaction } from '../store/store.ts';
 import { recordChangesInAudit } from './change-audit.ts';
 import { changeCounts, findChanges } from './changes.ts';
@@ -110,8 +110,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
 
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
-    const matching = await matchHub(tx, hub.id, now, rowsOf(snapshot));
-    await saveMatches(tx, hub.id, matching, { trigger, taskId });
+    const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId });
     const reconcile = await input.enqueueReconcile?.(tx);
 

@@ -7,7 +7,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
-import { matchHub, saveMatches } from '../matching/hub-matching.ts';
+import { rematchHub } from '../matching/hub-matching.ts';
 import { requestReconcile } from '../check-for-updates/request.ts';
 import { startSlotTimer } from '../schedules/run-once.ts';
 import type { ReadView, Store } from '../store/store.ts';
@@ -69,7 +69,7 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
 }
 
 /**
- * Re-matches the hub when an exemption has lapsed; `saveMatches` deletes and audits it. The
+ * Re-matches the hub when an exemption has lapsed; `rematchHub` deletes and audits it. The
  * matching that decides it is read through the transaction that saves it. A retired exemption
  * queues the reconcile pass an owner's unexempt queues (member-service.ts), in the same
  * transaction: until a pass runs, the row's match still said `exempted` and the plan left the seat
@@ -79,9 +79,8 @@ export async function retireLapsedExemptions(store: Store, hubId: string, now: D
   const nowIso = now.toISOString();
   if (!(await anyLapsed(store, hubId, now))) return 0;
   return store.transact(async (tx) => {
-    const result = await matchHub(tx, hubId, nowIso);
     const trigger = { type: 'agent' as const, detail: 'watchdog: exemption lapsed' };
-    await saveMatches(tx, hubId, result, { trigger });
+    const result = await rematchHub(tx, hubId, nowIso, { trigger });
     if (result.lapsedExemptions.length > 0) await requestReconcile(tx, hubId, trigger, `${result.lapsedExemptions.length} exemption(s) lapsed`);
     return result.lapsedExemptions.length;
   });

@@ -66,10 +66,24 @@ export async function memberRows(view: ReadView, hubId: string): Promise<MemberR
  * `matchMembers` only looks users up by a row's email or a decision's user id.
  */
 export async function matchHub(view: ReadView, hubId: string, now: string, rows?: MemberRow[]): Promise<MatchingResult> {
+  // The stored matches: a row matched to a person stays theirs when the IdP changes their email.
+  return matchHubWith(view, hubId, now, await collect(view.list('memberMatches', hubId)), rows);
+}
+
+/**
+ * Matches the whole hub and saves the outcome in `tx` (check for updates, the watchdog): the
+ * stored matches are listed once, for matching and for saving.
+ */
+export async function rematchHub(tx: Transaction, hubId: string, now: string, context: SaveContext, rows?: MemberRow[]): Promise<MatchingResult> {
+  const stored = await collect(tx.list('memberMatches', hubId));
+  const result = await matchHubWith(tx, hubId, now, stored, rows);
+  await saveMatches(tx, hubId, result, context, stored);
+  return result;
+}
+
+async function matchHubWith(view: ReadView, hubId: string, now: string, previous: ReadonlyArray<Readonly<MemberMatchRecord>>, rows?: MemberRow[]): Promise<MatchingResult> {
   const hubRows = rows ?? await memberRows(view, hubId);
   const decisions = await collect(view.list('matchDecisions', hubId));
-  // The stored matches: a row matched to a person stays theirs when the IdP changes their email.
-  const previous = await collect(view.list('memberMatches', hubId));
   return matchMembers({
     hubId,
     now,
@@ -159,14 +173,15 @@ export interface SaveContext {
  * Replaces the hub's `memberMatches` with `result` (only records whose outcome changed are
  * written, so write-back sees real changes) and retires lapsed exemptions with an audit entry
  * each: the member is back in matching and an owner should know (issue item 2). Reads the current
- * matches through `tx`, so what it deletes is decided inside the transaction.
+ * matches through `tx`, so what it deletes is decided inside the transaction (`stored`: already
+ * listed through the same `tx`, by rematchHub).
  */
-export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): Promise<{ changed: number }> {
+export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext, stored?: ReadonlyArray<Readonly<MemberMatchRecord>>): Promise<{ changed: number }> {
   // One listing of the current matches serves both: which to delete, and which are unchanged. A
   // read per match instead (`saveRowMatches`) is 50,000 round trips inside the transaction on
   // PostgreSQL at 50,000 members, which kept it open long enough to conflict with everything.
   const current = new Map<string, Readonly<MemberMatchRecord>>();
-  for await (const old of tx.list('memberMatches', hubId)) current.set(old.memberId, old);
+  for await (const old of stored ?? tx.list('memberMatches', hubId)) current.set(old.memberId, old);
   const keep = new Set(result.matches.map((m) => m.memberId));
   let changed = 0;
   for (const id of current.keys()) {
