@@ -20,7 +20,8 @@ export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'ex
  * gone while a seat of theirs remains). Anything but `active` holds no seat: a removal is pending
  * (unless the row is exempted).
  */
-export type DirectoryStatus = 'active' | 'deactivated' | 'suspended' | 'deleted';
+export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'deleted'] as const;
+export type DirectoryStatus = (typeof DIRECTORY_STATUSES)[number];
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
 
 export interface HubSummary {

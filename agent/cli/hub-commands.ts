@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { HubSummary, MemberView, PlannedOperation, TaskView } from '../api.ts';
+import { DIRECTORY_STATUSES, type HubSummary, type MemberView, type PlannedOperation, type TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
@@ -9,7 +9,6 @@ import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
-const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'deleted'];
 
 function memberTable(members: MemberView[]): string {
   const partners = members.some((m) => m.kind === 'partner-user');
@@ -76,7 +75,7 @@ export function registerHubCommands(program: Command): void {
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
     .action(async (hub: string, opts: { status?: string; directoryStatus?: string; search?: string; limit?: string; format?: string }) => {
       if (opts.status && !MEMBER_STATUSES.includes(opts.status)) throw new CliError(`--status: expected one of ${MEMBER_STATUSES.join(', ')}, got "${opts.status}"`, 2);
-      if (opts.directoryStatus && !DIRECTORY_STATUSES.includes(opts.directoryStatus)) throw new CliError(`--directory-status: expected one of ${DIRECTORY_STATUSES.join(', ')}, got "${opts.directoryStatus}"`, 2);
+      if (opts.directoryStatus && !(DIRECTORY_STATUSES as readonly string[]).includes(opts.directoryStatus)) throw new CliError(`--directory-status: expected one of ${DIRECTORY_STATUSES.join(', ')}, got "${opts.directoryStatus}"`, 2);
       const format = outputFormat(opts.format, global().json);
       const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.search ? { search: opts.search } : {}) });
       const client = connect(global());

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { DirectoryStatus, MemberQuery, MemberStatus, MemberView, Paged } from '../api.ts';
+import { DIRECTORY_STATUSES, type DirectoryStatus, type MemberQuery, type MemberStatus, type MemberView, type Paged } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -46,7 +46,6 @@ export type MemberSort = (typeof SORTS)[number];
 
 export const MAX_PAGE = 500;
 
-export const DIRECTORY_STATUSES: readonly DirectoryStatus[] = ['active', 'deactivated', 'suspended', 'deleted'];
 
 /** How many hubs' views are kept, and for how long one unread is kept. */
 export interface CacheLimits {
