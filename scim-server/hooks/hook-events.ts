@@ -131,16 +131,6 @@ export class HookEventLog {
   }
 
   /**
-   * The source's records that `where` keeps, in the order received; the others are read page by
-   * page and not kept (at start-up: the deliveries not yet acted on).
-   */
-  async list(source: HookEventRecord['source'], where: (r: Readonly<HookEventRecord>) => boolean = () => true): Promise<Array<Readonly<HookEventRecord>>> {
-    const out: Array<Readonly<HookEventRecord>> = [];
-    for await (const r of this.store.list('hookEvents', source)) if (where(r)) out.push(r);
-    return out;
-  }
-
-  /**
    * Records progress on a record this process holds (or that nobody holds), with the audit entries
    * of the decision in the same transaction (agent/audit/audit-log.ts: every change made or
    * declined, also a hook's, is audited; the record itself is swept after a week); a finished record (done, failed) drops its lease.

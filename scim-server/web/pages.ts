@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { AgentApi, HubSummary } from '../../agent/api.ts';
+import { DIRECTORY_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
 import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
 import { currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer } from './hub-guard.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
@@ -135,7 +135,7 @@ function membersSection(): SafeHtml {
 <div id="members-panel" role="tabpanel">
 <form class="filters" id="member-filters" role="search">
 <label>Search <input name="search" type="search" autocomplete="off" placeholder="email or name"></label>
-<label>In the IdP <select name="directoryStatus"><option value="">any</option><option value="active">active</option><option value="deactivated">deactivated</option><option value="suspended">suspended</option><option value="deleted">deleted</option></select></label>
+<label>In the IdP <select name="directoryStatus"><option value="">any</option>${DIRECTORY_STATUSES.map((s) => html`<option value="${s}">${s}</option>`)}</select></label>
 <a class="button" id="members-csv" href="#">Export CSV</a>
 </form>
 <div class="table-wrap"><table id="members-table"><caption class="sr-only">Members</caption><thead><tr>
