@@ -70,12 +70,12 @@ export class Keyring {
   }
 
   /**
-   * A 32-byte key for one other purpose (e.g. `hubwarden oidc-pending-cookie v1`), derived from the
-   * key file with HKDF-SHA256 (RFC 5869), the purpose as `info`: replicas sharing the key file
+   * A keyring for one other purpose (e.g. `hubwarden oidc-pending-cookie v1`), its key derived from
+   * the key file with HKDF-SHA256 (RFC 5869), the purpose as `info`: replicas sharing the key file
    * derive the same key, and the key file's own key is never used twice for unrelated data.
    */
-  derive(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), KEY_BYTES));
+  derive(purpose: string): Keyring {
+    return new Keyring(Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), KEY_BYTES)));
   }
 
   seal(plaintext: string, context = ''): string {

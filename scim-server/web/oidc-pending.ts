@@ -1,13 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Keyring } from '../../agent/secrets/keyring.ts';
+import { hashToken, tokenMatches, type Keyring } from '../../agent/secrets/keyring.ts';
 import type { PendingLogin } from './oidc-client.ts';
 
-const VERSION = 'p1';
-const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
-const TAG_BYTES = 16;
 /** HKDF `info` (RFC 5869 §2.3): this key seals pending sign-ins and nothing else. */
 export const PENDING_KEY_PURPOSE = 'hubwarden oidc-pending-cookie v1';
-const AAD = Buffer.from(PENDING_KEY_PURPOSE, 'utf8');
 
 /** What the callback learns from the cookie: the pending login, or why there is none. */
 export type OpenedPending = { login: PendingLogin } | { refused: 'missing' | 'damaged' | 'expired' | 'state' };
@@ -29,7 +24,7 @@ export type OpenedPending = { login: PendingLogin } | { refused: 'missing' | 'da
  * to this cookie (OIDC Core §3.1.3.7 step 11).
  */
 export class PendingCookie {
-  readonly #key: Promise<Buffer>;
+  readonly #keyring: Promise<Keyring>;
 
   constructor(
     keyring: Keyring | Promise<Keyring>,
@@ -37,46 +32,30 @@ export class PendingCookie {
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
   ) {
-    this.#key = Promise.resolve(keyring).then((k) => k.derive(PENDING_KEY_PURPOSE));
-    this.#key.catch(() => {}); // reported where it is awaited
+    this.#keyring = Promise.resolve(keyring).then((k) => k.derive(PENDING_KEY_PURPOSE));
+    this.#keyring.catch(() => {}); // reported where it is awaited
   }
 
+  /** Sealed as the key file's secrets are (keyring.ts `seal`: AES-256-GCM, full tag), with the purpose as associated data. */
   async seal(login: PendingLogin): Promise<string> {
     const body = JSON.stringify({ s: login.state, n: login.nonce, v: login.verifier, x: login.next, t: this.clock() });
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', await this.#key, iv);
-    cipher.setAAD(AAD);
-    const ct = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
-    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+    return (await this.#keyring).seal(body, PENDING_KEY_PURPOSE);
   }
 
   /** The pending login the cookie holds, if it opens, is within its time and names `state` (compared in constant time). */
   async open(cookie: string | undefined, state: string): Promise<OpenedPending> {
     if (!cookie) return { refused: 'missing' };
-    const key = await this.#key;
-    const parts = cookie.split('.');
+    const keyring = await this.#keyring;
     let p: { s?: unknown; n?: unknown; v?: unknown; x?: unknown; t?: unknown };
     try {
-      if (parts.length !== 4 || parts[0] !== VERSION) throw new Error('not a pending sign-in');
-      const tag = Buffer.from(parts[2]!, 'base64url');
-      if (tag.length !== TAG_BYTES) throw new Error('short tag'); // NIST SP 800-38D Appendix C
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parts[1]!, 'base64url'), { authTagLength: TAG_BYTES });
-      decipher.setAAD(AAD);
-      decipher.setAuthTag(tag);
-      p = JSON.parse(Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]).toString('utf8'));
+      p = JSON.parse(keyring.open(cookie, PENDING_KEY_PURPOSE));
     } catch {
       return { refused: 'damaged' };
     }
     if (typeof p.s !== 'string' || typeof p.n !== 'string' || typeof p.v !== 'string' || typeof p.x !== 'string' || typeof p.t !== 'number') return { refused: 'damaged' };
     const age = this.clock() - p.t;
     if (age < 0 || age > this.ttlMs) return { refused: 'expired' };
-    if (!state || !sameState(p.s, state)) return { refused: 'state' };
+    if (!state || !tokenMatches(hashToken(p.s), state)) return { refused: 'state' };
     return { login: { state: p.s, nonce: p.n, verifier: p.v, next: p.x } };
   }
-}
-
-/** Constant time over equal-length digests (crypto.timingSafeEqual), so timing tells nothing about the state. */
-function sameState(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
