@@ -1,7 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AppAsset, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { isTikTokAssetType, TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
+import { isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import { toAsset, type AssetRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 
@@ -15,4 +15,10 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
   const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
   return { items: page.list.map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+}
+
+/** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id, owned or shared in), or none. */
+export async function findAssetRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string, what: string): Promise<AssetRow | undefined> {
+  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
+  return rows.find((r) => String(r.asset_id) === assetId);
 }

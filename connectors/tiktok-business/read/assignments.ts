@@ -4,6 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
 import { MEMBER_PAGE_SIZE } from './members.ts';
+import { findAssetRow } from './assets.ts';
 import type { Holdings } from './holdings-cache.ts';
 
 /**
@@ -25,8 +26,7 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>
 /** Does the BC still list this asset (owned or shared in)? */
 async function stillInBc(ctx: TikTokContext, type: TikTokAssetType, assetId: string): Promise<boolean> {
   const what = `tiktok-business: check that ${TIKTOK_ASSET_TYPES[type].label} ${assetId} is still in Business Center ${ctx.bcId}`;
-  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, 50, what, (r) => String(r.asset_id));
-  return rows.some((r) => String(r.asset_id) === assetId);
+  return (await findAssetRow(ctx, type, assetId, what)) !== undefined;
 }
 
 async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {

@@ -1,6 +1,7 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { checkCredential } from '../read/credential.ts';
+import { findAssetRow } from '../read/assets.ts';
 import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
 
@@ -31,9 +32,7 @@ function is40001(err: unknown): err is ConnectorError {
 
 /** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id), or none. */
 async function listedRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string): Promise<AssetRow | undefined> {
-  const what = `tiktok-business: check that ${TIKTOK_ASSET_TYPES[type].label} ${assetId} is in Business Center ${ctx.bcId}`;
-  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, 50, what, (r) => String(r.asset_id));
-  return rows.find((r) => String(r.asset_id) === assetId);
+  return findAssetRow(ctx, type, assetId, `tiktok-business: check that ${TIKTOK_ASSET_TYPES[type].label} ${assetId} is in Business Center ${ctx.bcId}`);
 }
 
 export async function explainAssetDenied(
