@@ -1,6 +1,6 @@
 import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema.ts';
-import { INDEX, type DirectoryGroupRecord, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
-import { computeGrant } from '../grants/effective-grant.ts';
+import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -56,15 +56,10 @@ export async function directoryUsersByEmail(view: ReadView, hubId: string, email
   return view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email.trim().toLowerCase()}`);
 }
 
-/** The display names of the groups a directory user is in (index `directoryGroups.member`). */
-async function groupNames(view: ReadView, hubId: string, userId: string): Promise<string[]> {
-  return (await view.lookup('directoryGroups', INDEX.groupsByMember, `${hubId}\u0000${userId}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
-}
-
 /** One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no default team). */
 export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<HubRole | undefined> {
   const user = await view.get('directoryUsers', hub.id, directoryUserId);
-  return user ? computeGrant(hub, user, await groupNames(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole : undefined;
+  return user ? computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole : undefined;
 }
 
 /**
@@ -80,7 +75,7 @@ export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>
     if (users.length === 0) continue;
     const rules = roleRulesOfHub(hub);
     const roles: Array<HubRole | undefined> = [];
-    for (const u of users) roles.push(computeGrant(hub, u, await groupNames(view, hub.id, u.id), rules).hubRole);
+    for (const u of users) roles.push(computeGrant(hub, u, await groupNamesOf(view, hub.id, u.id), rules).hubRole);
     const hubRole = highestHubRole(roles);
     const emails = new Set([email.trim().toLowerCase()]);
     for (const u of users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
