@@ -4,7 +4,7 @@ import type { AppInviteRecord, AppMemberRecord, ExemptionRecord } from '../app-s
 import { exemptionInForce } from './exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from './row-ids.ts';
 import { MemoryStore } from '../store/memory-store.ts';
-import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { defineDirectoryIndexes, INDEX } from '../desired-state/directory-records.ts';
 import { decideStanding, defineStandingIndexes, standingOfUser, standingsOfHub, toScimStatus, type MatchedRow, type Standing } from './standing.ts';
 
 const at = '2026-01-01T00:00:00Z';
@@ -113,5 +113,29 @@ describe('standing read from the store: one user by index, the whole hub in one 
       assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
       assert.deepEqual(await standingOfUser(store, h, id, now, await store.get('directoryUsers', h, id)), hub.get(id), `${id}, record given`);
     }
+  });
+
+  test('an email carried by several undecided rows: its sole holder is looked up once', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u-gus', user('u-gus', 'gus@example.com'));
+      tx.put('appMembers', h, 'm-gus', { hubId: h, id: 'm-gus', email: 'gus@example.com', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+      tx.put('appInvites', h, 'pending:gus@example.com', { hubId: h, id: 'pending:gus@example.com', email: 'gus@example.com', role: 'STAFF', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    });
+    let emailLookups = 0;
+    const counted = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'lookup') return Reflect.get(target, prop, receiver);
+        return (...args: Parameters<MemoryStore['lookup']>) => {
+          if (args[1] === INDEX.userByEmail) emailLookups += 1;
+          return target.lookup(...args);
+        };
+      },
+    });
+    const standing = await standingOfUser(counted, h, 'u-gus', now);
+    assert.deepEqual([standing.standing, standing.rows], ['onboarded', ['m-gus', 'invite:pending:gus@example.com']]);
+    assert.equal(emailLookups, 1);
   });
 });

@@ -174,11 +174,11 @@ async function undecidedRowsOf(view: ReadView, hubId: string, userId: string, fo
   }
   if (candidates.length === 0) return [];
   const decided = await view.hasMany('memberMatches', hubId, candidates.map(([r]) => r));
-  const out: string[] = [];
-  for (const [n, [rowId, email]] of candidates.entries()) {
-    if (!decided[n] && (await soleHolderOf(view, hubId, email)) === userId) out.push(rowId);
-  }
-  return out;
+  const undecided = candidates.filter((_, n) => !decided[n]);
+  // Each email's holder once per pass: a member and an invite often carry the same email.
+  const emails = [...new Set(undecided.map(([, email]) => email))];
+  const holders = new Map(await Promise.all(emails.map(async (email) => [email, await soleHolderOf(view, hubId, email)] as const)));
+  return undecided.filter(([, email]) => holders.get(email) === userId).map(([rowId]) => rowId);
 }
 
 interface RowsByEmail {
