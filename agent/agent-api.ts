@@ -5,7 +5,8 @@ import type { AgentApi, Approval, HubHealth, HubSummary, MemberStatus, TaskView 
 import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
 import type { Trigger } from './desired-state/delta.ts';
-import { findPerson } from './dispatch/find-person.ts';
+import { findPerson, type PersonRef } from './dispatch/find-person.ts';
+import type { DirectoryUserRecord } from './desired-state/directory-records.ts';
 import { offboardMayReport } from './dispatch/offboard.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
 import type { Operation } from './plan/operation.ts';
@@ -94,6 +95,22 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     const ids: string[] = [];
     for (const op of ops) ids.push((await enqueueOperation(tx, { hub, op, trigger, parentId, now: now() })).id);
     return ids;
+  }
+
+  /** The person's directory user on each hub that has one (by email, userName or externalId), read in `tx`. */
+  async function directoryUsersOf(tx: Transaction, person: PersonRef): Promise<Array<{ hub: HubConfigFile; user: DirectoryUserRecord }>> {
+    return (await findPerson(tx, d.hubs().values(), person)).flatMap((f) => (f.user ? [{ hub: f.hub, user: f.user }] : []));
+  }
+
+  /** Queues a re-evaluation of each found user on their hub (an unstarted one is reused). */
+  async function queueReplans(tx: Transaction, found: ReadonlyArray<{ hub: HubConfigFile; user: DirectoryUserRecord }>, trigger: Trigger, at: Date, note = ''): Promise<TaskRecord[]> {
+    const queued: TaskRecord[] = [];
+    for (const { hub, user } of found) {
+      queued.push(await enqueueTask(tx, {
+        hubId: hub.id, ...replanPerson({ directoryUserId: user.id }, trigger, `re-evaluate ${user.userName} on hub ${hub.id}${note}`), reuse: 'unstarted', now: at,
+      }));
+    }
+    return queued;
   }
 
   return {
@@ -215,16 +232,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async reevaluatePerson(person, trigger) {
       // Who the person is on each hub is read in the transaction that queues their re-evaluation.
-      const tasks = await store.transact(async (tx) => {
-        const found = (await findPerson(tx, d.hubs().values(), person)).filter((f) => f.user);
-        const queued: TaskRecord[] = [];
-        for (const f of found) {
-          queued.push(await enqueueTask(tx, {
-            hubId: f.hub.id, ...replanPerson({ directoryUserId: f.user!.id }, trigger, `re-evaluate ${f.user!.userName} on hub ${f.hub.id}`), reuse: 'unstarted', now: now(),
-          }));
-        }
-        return queued;
-      });
+      const tasks = await store.transact(async (tx) => queueReplans(tx, await directoryUsersOf(tx, person), trigger, now()));
       return tasks.map((t) => toTaskView(t));
     },
 
@@ -233,23 +241,17 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       // person's seats go as a deactivated person's do (the hub's deprovisioning policy, the
       // removal threshold); unsuspended, they are planned again.
       const tasks = await store.transact(async (tx) => {
-        const found = (await findPerson(tx, d.hubs().values(), person)).filter((f) => f.user);
+        const found = await directoryUsersOf(tx, person);
         if (found.length === 0) throw new AgentError('not-found', `agent: no directory user ${person.email ?? person.userName ?? person.externalId ?? '(nobody)'} on any hub`);
-        const queued: TaskRecord[] = [];
         const at = now();
-        for (const f of found) {
-          const user = f.user!;
-          if (Boolean(user.suspended) !== suspended) {
-            const { suspended: _was, ...rest } = user;
-            tx.put('directoryUsers', f.hub.id, user.id, suspended ? { ...rest, suspended: { at: at.toISOString(), by: trigger.actor ?? trigger.type } } : rest);
-            appendAudit(tx, { hubId: f.hub.id, trigger, action: suspended ? 'user-suspended' : 'user-unsuspended', subject: { email: user.email, directoryUserId: user.id },
-              why: suspended ? `${user.userName} suspended in the IdP: holds no seat until unsuspended` : `${user.userName} unsuspended in the IdP: planned again`, outcome: 'ok' });
-          }
-          queued.push(await enqueueTask(tx, {
-            hubId: f.hub.id, ...replanPerson({ directoryUserId: user.id }, trigger, `re-evaluate ${user.userName} on hub ${f.hub.id} (${suspended ? 'suspended' : 'unsuspended'})`), reuse: 'unstarted', now: at,
-          }));
+        for (const { hub, user } of found) {
+          if (Boolean(user.suspended) === suspended) continue;
+          const { suspended: _was, ...rest } = user;
+          tx.put('directoryUsers', hub.id, user.id, suspended ? { ...rest, suspended: { at: at.toISOString(), by: trigger.actor ?? trigger.type } } : rest);
+          appendAudit(tx, { hubId: hub.id, trigger, action: suspended ? 'user-suspended' : 'user-unsuspended', subject: { email: user.email, directoryUserId: user.id },
+            why: suspended ? `${user.userName} suspended in the IdP: holds no seat until unsuspended` : `${user.userName} unsuspended in the IdP: planned again`, outcome: 'ok' });
         }
-        return queued;
+        return queueReplans(tx, found, trigger, at, ` (${suspended ? 'suspended' : 'unsuspended'})`);
       });
       return tasks.map((t) => toTaskView(t));
     },
