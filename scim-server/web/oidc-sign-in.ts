@@ -28,6 +28,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
     issuer: settings.issuer, clientId: settings.clientId, clientSecret: ctx.config.secret(settings.clientSecret).reveal(),
     redirectUri: `${publicUrl}${ctx.basePath}/auth/callback`, groupsClaim: settings.groupsClaim,
   });
+  // The one cache of the keyring: `keyring` is called once, on the first sign-in, and its PendingCookie kept.
   let pending: PendingCookie | undefined;
   const pendingCookie = () => (pending ??= new PendingCookie(keyring(), PENDING_MS));
   // On https the `__Host-` prefix, as the session cookie: the browser then takes it only from this

@@ -83,8 +83,8 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
   router.use(noStore);
   registerTokenSignIn(router, ctx);
-  let keyring: Promise<Keyring> | undefined;
-  registerOidcSignIn(router, ctx, () => (keyring ??= deps.keyring ? Promise.resolve(deps.keyring) : Keyring.load(deps.config.pathOf(deps.config.file.secrets.keyFile))));
+  // Called once, on the first OIDC sign-in: registerOidcSignIn keeps the one PendingCookie it makes.
+  registerOidcSignIn(router, ctx, () => (deps.keyring ? Promise.resolve(deps.keyring) : Keyring.load(deps.config.pathOf(deps.config.file.secrets.keyFile))));
   registerAdminAdapter(router, ctx);
   registerUiReadRoutes(router, ctx);
   registerCsvExports(router, ctx);
