@@ -213,6 +213,8 @@ hubs:
     assert.deepEqual(config.file.hubs[0]!.teams.map((t) => t.group), ['env:prod-advertisers', 'file:shared-drive']);
     for (const [name, value] of Object.entries(env)) assert.equal(config.secret(`env:${name}`).reveal(), value, `env:${name} resolved`);
     assert.throws(() => config.secret('env:prod-advertisers'), /does not appear/);
+    // Found once at load, the list the server registers with the log redactor (compose.ts).
+    assert.deepEqual(config.secretRefs, ['env:A', 'env:O', 'env:D', 'env:T', 'env:P', 'env:H', 'env:E', 'env:M', 'env:S', 'env:MP', 'env:K']);
   });
 
   test('an empty secret file is refused at the path that needs it, as an empty env variable is', async (t) => {

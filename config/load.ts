@@ -24,6 +24,11 @@ export interface LoadedConfig {
   /** Folder the file's relative paths (store, key file, file: secrets) resolve against. */
   baseDir: string;
   file: ConfigFile;
+  /**
+   * Every distinct secret reference in the file, in file order: found once, along the schema, at
+   * load (`collectSecretRefs`); the server registers their values with the log redactor.
+   */
+  secretRefs: readonly string[];
   /** The resolved value of a secret reference that appears in the file. */
   secret(ref: string): Secret;
   /** Resolve a relative path from the config (store.path, secrets.keyFile…) against the working directory. */
@@ -155,6 +160,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     path: absolute,
     baseDir,
     file: parsed.data,
+    secretRefs: [...firstAt.keys()],
     secret(ref: string): Secret {
       const s = secrets.get(ref);
       if (s) return s;

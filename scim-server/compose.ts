@@ -15,7 +15,7 @@ import { createMemberService, type MemberService } from '../agent/members/member
 import type { Store } from '../agent/store/store.ts';
 import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
-import { collectSecretRefs, type LoadedConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { connectorById } from '../connectors/registry.ts';
 import { createAdminRouter } from './admin/router.ts';
@@ -67,9 +67,7 @@ const dashboardRedirect: RequestHandler = (req, res, next) => {
  * (a provider echoing the request) has it replaced before it is logged, stored or answered.
  */
 function registerSecrets(config: LoadedConfig): void {
-  const refs: Array<{ ref: string; path: PropertyKey[] }> = [];
-  collectSecretRefs(config.file, [], refs);
-  addKnownSecrets(refs.flatMap(({ ref }) => {
+  addKnownSecrets(config.secretRefs.flatMap((ref) => {
     try {
       return [config.secret(ref).reveal()];
     } catch {

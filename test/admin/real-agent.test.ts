@@ -47,6 +47,7 @@ function withSurfaces(base: LoadedConfig, graphUrl: string): LoadedConfig {
         },
       },
     },
+    secretRefs: [...base.secretRefs, ...Object.keys(extra)],
     secret: (ref) => extra[ref] ?? base.secret(ref),
   };
 }
