@@ -11,7 +11,7 @@ export const silentLog: ConnectorContext['log'] = { debug() {}, info() {}, warn(
 export interface TikTokTestBed {
   emulator: TikTokEmulator;
   url: string;
-  connector(options?: { token?: string; timeoutMs?: number; pace?: { qps: number; qpm: number }; partners?: string[]; onCall?: ConnectorContext['onCall'] }): HubConnector;
+  connector(options?: { token?: string; timeoutMs?: number; pace?: { qps: number; qpm: number }; partners?: string[]; tokenUserId?: string; onCall?: ConnectorContext['onCall'] }): HubConnector;
   close(): Promise<void>;
 }
 
@@ -28,6 +28,7 @@ export async function startTikTokTestBed(options: TikTokEmulatorOptions = {}): P
       ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       pace: o.pace ?? { qps: 1000, qpm: 60_000 },
       partners: (o.partners ?? []).map((businessCenterId) => ({ businessCenterId })),
+      ...(o.tokenUserId ? { tokenUserId: o.tokenUserId } : {}),
     }, { log: silentLog, ...(o.onCall ? { onCall: o.onCall } : {}) }),
     close,
   };

@@ -17,12 +17,8 @@ interface BcRow {
 export async function checkCredential(ctx: TikTokContext): Promise<CredentialHealth> {
   const what = `tiktok-business: check the token on Business Center ${ctx.bcId}`;
   try {
-    const data = await ctx.client.call<{ list?: BcRow[] }>('GET', 'bc/get', { bc_id: ctx.bcId }, what);
-    const row = (data.list ?? []).find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
-    if (!row) return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is not a member of Business Center ${ctx.bcId}` };
-    if (row.user_role !== 'ADMIN') {
-      return { valid: false, scopes: [], missingScopes: [], problem: `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets` };
-    }
+    const problem = await tokenRoleProblem(ctx, what);
+    if (problem) return { valid: false, scopes: [], missingScopes: [], problem };
     if (ctx.tokenUserId) {
       const admins = await listAdmins(ctx, what);
       if (!admins.some((a) => String(a.user_id) === ctx.tokenUserId)) {
@@ -36,4 +32,23 @@ export async function checkCredential(ctx: TikTokContext): Promise<CredentialHea
     }
     throw err;
   }
+}
+
+/**
+ * Whether the token's user is still an ADMIN of the BC (`/bc/get/` alone): what a 40001 needs
+ * re-checked (write/asset-denied.ts). The `tokenUserId` check of `checkCredential` is about the
+ * config naming the right user, not about what the token may do, so it is not repeated there.
+ * Throws what the call throws.
+ */
+export async function tokenStillAdmin(ctx: TikTokContext): Promise<boolean> {
+  return (await tokenRoleProblem(ctx, `tiktok-business: check the token on Business Center ${ctx.bcId}`)) === undefined;
+}
+
+/** Why the token's user cannot change members and assets (`/bc/get/` `user_role`), or undefined when it is an ADMIN. */
+async function tokenRoleProblem(ctx: TikTokContext, what: string): Promise<string | undefined> {
+  const data = await ctx.client.call<{ list?: BcRow[] }>('GET', 'bc/get', { bc_id: ctx.bcId }, what);
+  const row = (data.list ?? []).find((r) => String(r.bc_info?.bc_id) === ctx.bcId);
+  if (!row) return `the token's user is not a member of Business Center ${ctx.bcId}`;
+  if (row.user_role !== 'ADMIN') return `the token's user is ${row.user_role ?? 'not an admin'} in Business Center ${ctx.bcId}; an ADMIN is needed to change members and assets`;
+  return undefined;
 }

@@ -28,6 +28,22 @@ describe('40001 on one asset fails that task; 40001 on the token pauses the hub'
     }
   });
 
+  test('the 40001 re-check reads the token\'s role only (`/bc/get/`), not the admin listing the credential check adds for tokenUserId', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector({ tokenUserId: S.tokenUserId });
+      bed.emulator.control.clearCalls();
+      const err = await c.assignAsset!({ asset: { type: 'ad_account', id: NOT_SHARED }, userId: EVE, tasks: ['ANALYST'] }).then(() => undefined, (e: ConnectorError) => e);
+      assert.equal(err?.kind, 'not-found', err?.message);
+      assert.equal(bed.emulator.calls.filter((x) => x.endpoint === 'bc/get').length, 1);
+      assert.deepEqual(bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get' && (x.query.filtering ?? '').includes('ADMIN')).map((x) => x.query), []);
+      assert.equal((await c.checkCredential!()).valid, true, 'the credential check still checks tokenUserId');
+      assert.equal(bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/get' && (x.query.filtering ?? '').includes('ADMIN')).length, 1);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('a shared-in ad account asked above its owner\'s share fails invalid-argument naming it', async () => {
     const bed = await startTikTokTestBed();
     try {

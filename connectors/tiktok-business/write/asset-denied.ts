@@ -1,6 +1,6 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { checkCredential } from '../read/credential.ts';
+import { tokenStillAdmin } from '../read/credential.ts';
 import { findAssetRow } from '../read/assets.ts';
 import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
@@ -14,7 +14,7 @@ import type { AssetRow } from '../mappers/rows.ts';
  * asset's task can hit. Treating both as permission-denied paused the whole hub (every
  * invite and removal) over one team's misconfigured asset.
  *
- * So on a 40001 the token is checked again (`/bc/get/`, as the credential check); if it is still
+ * So on a 40001 the token's role is checked again (`/bc/get/`, `tokenStillAdmin`); if it is still
  * an ADMIN, the BC's own asset listing (`/bc/asset/get/`, keyword = the asset id) says which:
  * - not listed: the asset is not in the Business Center → `not-found` (the task fails, naming the
  *   asset; on an unassign the access went with the asset: `gone`);
@@ -42,7 +42,7 @@ export async function explainAssetDenied(
   const label = TIKTOK_ASSET_TYPES[input.type].label;
   let row: AssetRow | undefined;
   try {
-    if (!(await checkCredential(ctx)).valid) return err;
+    if (!(await tokenStillAdmin(ctx))) return err;
     row = await listedRow(ctx, input.type, input.assetId);
   } catch {
     return err; // the re-check itself failed: keep the safe reading (stop writing)
@@ -78,7 +78,7 @@ export async function explainInviteDenied(ctx: TikTokContext, err: unknown, asse
   if (!check) {
     check = (async () => {
       try {
-        if (!(await checkCredential(ctx)).valid) return root;
+        if (!(await tokenStillAdmin(ctx))) return root;
         const missing: string[] = [];
         for (const id of assetIds) if (!await listedRow(ctx, 'ad_account', id)) missing.push(id);
         if (missing.length === 0) return root;
