@@ -2,6 +2,7 @@ import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { listAdmins } from '../read/members.ts';
+import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
 
 /**
@@ -16,8 +17,8 @@ function assertNotTokenUser(ctx: TikTokContext, memberId: string, what: string):
   }
 }
 
-async function assertNotLastAdmin(ctx: TikTokContext, memberId: string, what: string): Promise<void> {
-  const admins = await listAdmins(ctx, what);
+/** Refuses (conflict) when `memberId` is the only one of the BC's BOUND `admins`. */
+function refuseIfLastAdmin(ctx: TikTokContext, admins: readonly MemberRow[], memberId: string, what: string): void {
   if (admins.length === 1 && String(admins[0].user_id) === memberId) {
     throw new ConnectorError('conflict', `${what}: refused: it would remove or demote the last admin of Business Center ${ctx.bcId}`, { notApplied: true });
   }
@@ -38,9 +39,7 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
   const admins = await listAdmins(ctx, what);
   const isAdmin = admins.some((a) => String(a.user_id) === memberId);
   if (role === 'ADMIN' && isAdmin) return 'already-done';
-  if (role !== 'ADMIN' && isAdmin && admins.length === 1) {
-    throw new ConnectorError('conflict', `${what}: refused: it would remove or demote the last admin of Business Center ${ctx.bcId}`, { notApplied: true });
-  }
+  if (role !== 'ADMIN') refuseIfLastAdmin(ctx, admins, memberId, what);
   await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
   return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
 }
@@ -48,7 +47,7 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
   const what = `tiktok-business: remove member ${memberId} from Business Center ${ctx.bcId}`;
   assertNotTokenUser(ctx, memberId, what);
-  await assertNotLastAdmin(ctx, memberId, what);
+  refuseIfLastAdmin(ctx, await listAdmins(ctx, what), memberId, what);
   try {
     await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_id: memberId }, what);
     return 'done';
