@@ -25,4 +25,12 @@ describe('affected people', () => {
     const p = affectedPeople(hub, [{ kind: 'user-deleted', userId: 'u9', userName: 'Jane@Example.com', emails: ['jane@example.com'] }]);
     assert.deepEqual(p.get('u9')?.emails, ['jane@example.com']);
   });
+  test('a deleted user\'s email-like userName counts only when they had no email, as matching counts it', () => {
+    const p = affectedPeople(hub, [
+      { kind: 'user-deleted', userId: 'u8', userName: 'jsmith@example.com', emails: ['john.smith@example.com'] },
+      { kind: 'user-deleted', userId: 'u7', userName: 'Kim@Example.com', emails: [] },
+    ]);
+    assert.deepEqual(p.get('u8')?.emails, ['john.smith@example.com']);
+    assert.deepEqual(p.get('u7')?.emails, ['kim@example.com']);
+  });
 });

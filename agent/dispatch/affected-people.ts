@@ -1,9 +1,15 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { DirectoryChange } from '../desired-state/delta.ts';
+import { matchingEmailsOf } from '../desired-state/directory-records.ts';
 
-/** The emails a deleted user's seats may be under: their emails, and a userName that is one. */
+/**
+ * The emails a deleted user's seats may be under: the ones matching knew them by
+ * (`matchingEmailsOf`: their emails, or an email-like userName only when they had none). A
+ * userName beside emails (Entra's UPN, which may differ from `mail`) named no seat of theirs, and
+ * a seat under it is someone else's: removing it as theirs removed an unmatched member.
+ */
 export function emailsOfDeleted(c: Extract<DirectoryChange, { kind: 'user-deleted' }>): string[] {
-  return [...new Set([...c.emails, ...(c.userName.includes('@') ? [c.userName] : [])].map((e) => e.toLowerCase()))];
+  return [...new Set(matchingEmailsOf(c).map((e) => e.trim().toLowerCase()).filter((e) => e !== ''))];
 }
 
 /**
