@@ -20,3 +20,18 @@ test('a person named by email is found when the IdP sent them without emails but
   const other = await findPerson(store, [hub], { email: 'bob@example.com' });
   assert.deepEqual(other.map((f) => [f.user?.id, f.emails]), [[undefined, ['bob@example.com']]], 'a user with emails is not found by userName');
 });
+
+test('an Okta hook naming a login finds that user, not another user whose email equals the login', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'leaver', { ...testUser('leaver', 'jane@example.com'), userName: 'jane@example.com', emails: ['jane.doe@example.com'], email: 'jane.doe@example.com', externalId: '00u1' });
+    // Okta keeps logins unique, not primary emails: a colleague's email may equal the leaver's login.
+    tx.put('directoryUsers', hub.id, 'colleague', { ...testUser('colleague', 'jane@example.com'), userName: 'jane.smith@example.com', externalId: '00u2' });
+  });
+  const found = await findPerson(store, [hub], { userName: 'jane@example.com', email: 'jane@example.com', externalId: '00u1' });
+  assert.deepEqual(found.map((f) => f.user?.id), ['leaver']);
+  const byEmailOnly = await findPerson(store, [hub], { email: 'jane@example.com' });
+  assert.deepEqual(byEmailOnly.map((f) => f.user?.id), ['colleague'], 'an email alone still finds by email');
+});

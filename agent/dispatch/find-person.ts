@@ -9,8 +9,8 @@ export interface PersonRef {
 }
 
 /**
- * The directory users a hook or leaver workflow names, on each hub (by email, userName or
- * externalId). Email and userName are looked up by index (an email also finds a user sent without
+ * The directory users a hook or leaver workflow names, on each hub (by userName or externalId,
+ * else by email). Email and userName are looked up by index (an email also finds a user sent without
  * emails whose userName it is); an externalId (no index yet) is found by
  * reading the hub's users page by page.
  */
@@ -18,7 +18,13 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
-    if (person.email) {
+    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
+    if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
+    // The email is a fallback when the userName or externalId named nobody here: an Okta event
+    // hook names a user by login (alternateId) and id, and its login as email too; Okta does not
+    // keep primary emails unique (https://developer.okta.com/docs/reference/api/users/#profile-object),
+    // so another user whose email equals that login must not be taken for the leaver.
+    if (person.email && found.size === 0) {
       const email = person.email.toLowerCase();
       for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${email}`)) found.set(u.id, u);
       // A user sent without emails (Entra sends `emails` only from `mail`:
@@ -30,8 +36,6 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
         if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) found.set(u.id, u);
       }
     }
-    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
-    if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a
     // mailbox: https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
     // was invited at an email-like userName, so their seats are found there (matchingEmailsOf);
