@@ -108,6 +108,8 @@ describe('SCIM router: bad input', () => {
         assertScimError(await scimRequest(app, 'alpha', 'DELETE', `/${kind}/${id}`), 404);
         assertScimError(await scimRequest(app, 'alpha', 'PATCH', `/${kind}/${id}`, { Operations: [{ op: 'replace', value: { active: false } }] }), 404);
         assertScimError(await scimRequest(app, 'alpha', 'PUT', `/${kind}/${id}`, newUser('p@example.com', { displayName: 'p' })), 404);
+        // A body this server would refuse does not turn the unknown id into a 400.
+        assertScimError(await scimRequest(app, 'alpha', 'PUT', `/${kind}/${id}`, { userName: 5, displayName: 5, members: 'x' }), 404);
       }
     }
   });
