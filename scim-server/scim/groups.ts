@@ -171,10 +171,22 @@ export function memberValuesIn(body: unknown): string[] {
 }
 
 export async function replaceGroup(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const scim = groupFromBody(req.body as ScimObject);
+  // Read once, outside the group's turn (a full push may carry thousands of members); a refusal is
+  // answered only once the group is known to exist: an unknown id is a 404 whatever the body.
+  let scim: ScimObject | undefined;
+  let refused: unknown;
+  try {
+    scim = groupFromBody(req.body as ScimObject);
+  } catch (err) {
+    refused = err;
+  }
   // A PUT without `members` (the MS suite's "group put") leaves membership as it is: removing
   // people needs an explicit list (docs/architecture.md, safety brakes).
-  const group = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'group'), 'members' in scim ? scim : { ...scim, members: current.members }));
+  const group = await update(h, req, String(req.params.id), (current) => {
+    assertSchemas(req.body, 'group');
+    if (!scim) throw refused;
+    return 'members' in scim ? scim : { ...scim, members: current.members };
+  });
   const p = projectionOf(queryParams(req));
   sendResource(res, 200, project(renderGroup(group, { hubBaseUrl: h.hubBaseUrl }, !excludes(p, 'members')), p));
 }

@@ -87,6 +87,20 @@ describe('SCIM router: bad input', () => {
     assert.equal((await scimRequest(app, 'beta', 'POST', '/Users', newUser('taken@example.com'))).status, 201);
   });
 
+  test('PATCH add or replace without a "value" member → 400 invalidValue; the group keeps its members', async () => {
+    const member = (await scimRequest(app, 'alpha', 'POST', '/Users', newUser('kept@example.com'))).body.id;
+    const gid = (await scimRequest(app, 'alpha', 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Keeps members', members: [{ value: member }] })).body.id;
+    const before = await snapshot(app, 'alpha');
+    // RFC 7644 §3.5.2.3: a replace "MUST contain a value member"; read as no value, it emptied the group.
+    for (const op of ['replace', 'Replace', 'add']) {
+      assertScimError(await scimRequest(app, 'alpha', 'PATCH', `/Groups/${gid}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op, path: 'members' }] }), 400, 'invalidValue');
+    }
+    assertScimError(await scimRequest(app, 'alpha', 'PATCH', `/Users/${member}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName' }] }), 400, 'invalidValue');
+    assert.equal(await snapshot(app, 'alpha'), before);
+    // A remove needs no value, and an explicit null still clears (RFC 7643 §2.5).
+    assert.equal((await scimRequest(app, 'alpha', 'PATCH', `/Groups/${gid}`, { Operations: [{ op: 'remove', path: `members[value eq "${member}"]` }] })).status, 204);
+  });
+
   test('ids of any shape that do not exist → 404 on GET, PUT, PATCH, DELETE', async () => {
     for (const id of ['00919288221112222', 'x'.repeat(300), 'weird%20id', '%E2%9C%93', '..%2F..%2Fetc', 'null', '-1']) {
       for (const kind of ['Users', 'Groups']) {
@@ -94,6 +108,8 @@ describe('SCIM router: bad input', () => {
         assertScimError(await scimRequest(app, 'alpha', 'DELETE', `/${kind}/${id}`), 404);
         assertScimError(await scimRequest(app, 'alpha', 'PATCH', `/${kind}/${id}`, { Operations: [{ op: 'replace', value: { active: false } }] }), 404);
         assertScimError(await scimRequest(app, 'alpha', 'PUT', `/${kind}/${id}`, newUser('p@example.com', { displayName: 'p' })), 404);
+        // A body this server would refuse does not turn the unknown id into a 400.
+        assertScimError(await scimRequest(app, 'alpha', 'PUT', `/${kind}/${id}`, { userName: 5, displayName: 5, members: 'x' }), 404);
       }
     }
   });

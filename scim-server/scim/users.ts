@@ -128,9 +128,8 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 }
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
-  const scim = userFromBody(req.body as ScimObject);
-  // `schemas` is checked once the user is known to exist: an unknown id is a 404 whatever the body.
-  const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), scim));
+  // The body is read once the user is known to exist: an unknown id is a 404 whatever the body.
+  const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), userFromBody(req.body as ScimObject)));
   sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 

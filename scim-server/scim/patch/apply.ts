@@ -46,6 +46,12 @@ export function parseOperations(body: unknown): Array<{ op: PatchOpName; path?: 
     }
     const path = get('path');
     if (path !== undefined && path !== null && typeof path !== 'string') throw invalidSyntax(`PATCH Operations[${i}].path: expected a string`);
+    // RFC 7644 §3.5.2.1/§3.5.2.3: an add or replace "MUST contain a value member". Read as no
+    // value, `{"op":"replace","path":"members"}` emptied the group (every seat it grants removed).
+    // An explicit null stays a request to clear (RFC 7643 §2.5).
+    if (op.toLowerCase() !== 'remove' && !Object.keys(raw).some((k) => k.toLowerCase() === 'value')) {
+      throw invalidValue(`PATCH Operations[${i}]: ${op.toLowerCase()} needs a "value" member (RFC 7644 §3.5.2)`);
+    }
     return { op: op.toLowerCase() as PatchOpName, path: path === null || path === '' ? undefined : (path as string | undefined), value: get('value') };
   });
 }
