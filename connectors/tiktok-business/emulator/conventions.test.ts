@@ -100,6 +100,21 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
     }
   });
 
+  test('ids are int64: a digit string past 2^63 - 1 is 40002 naming the field, not an unknown Business Center', async () => {
+    const api = await startTestApi();
+    try {
+      const past = await api.get('bc/member/get', { bc_id: '9223372036854775808' });
+      assert.equal(past.body.code, 40002);
+      assert.match(past.body.message, /^bc_id:/);
+      assert.equal((await api.get('bc/member/get', { bc_id: '9223372036854775807' })).body.code, 40001, 'the largest int64 is an id (of no Business Center here)');
+      const member = await api.post('bc/member/update', { bc_id: S.bcId, user_id: '9999999999999999999', user_role: 'ADMIN' });
+      assert.equal(member.body.code, 40002);
+      assert.match(member.body.message, /^user_id:/);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('a token missing a scope gets 40130; a STANDARD member may read but not write (40001)', async () => {
     const api = await startTestApi();
     try {
