@@ -83,6 +83,21 @@ describe('tiktok emulator: assets, member access and partners', () => {
     }
   });
 
+  test('asset/partner/get takes the eight assignable asset types: MANAGED_BUSINESS_ACCOUNT is 40002 even for an asset of that type', async () => {
+    const api = await startTestApi();
+    try {
+      const state = api.emulator.control.state();
+      state.assets.push({ asset_type: 'MANAGED_BUSINESS_ACCOUNT', asset_id: '7100000000000000301', asset_name: '@managed', owner_bc_id: BC });
+      api.emulator.control.seed(state);
+      const mba = await api.get('bc/asset/partner/get', { bc_id: BC, asset_type: 'MANAGED_BUSINESS_ACCOUNT', asset_id: '7100000000000000301' });
+      assert.equal(mba.body.code, 40002);
+      assert.match(mba.body.message, /^asset_type: MANAGED_BUSINESS_ACCOUNT is not supported/);
+      assert.equal((await api.get('bc/asset/partner/get', { bc_id: BC, asset_type: 'TT_ACCOUNT', asset_id: S.tiktokAccountId })).body.code, 0);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('partners: list, what is shared each way, and the sharing ends with the partnership', async () => {
     const api = await startTestApi();
     try {

@@ -14,6 +14,8 @@ import { renderMember } from './members.ts';
 const GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const ASSIGN_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'DOMAIN', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const MEMBER_GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD'];
+/** `/bc/asset/partner/get/` takes the eight assignable types; MANAGED_BUSINESS_ACCOUNT is not one of them. */
+const PARTNER_GET_TYPES = ASSIGN_TYPES;
 const ALL_ROLE_FIELDS = Object.keys(ROLE_VALUES);
 /** Role ceilings of shared-in assets compare by these ranks (highest first). */
 const RANK: Record<string, readonly string[]> = { advertiser_role: ['ADMIN', 'OPERATOR', 'ANALYST'], catalog_role: ['ADMIN', 'AD_PROMOTE'] };
@@ -173,7 +175,7 @@ export function assetMembers(c: CallContext): unknown {
 export function assetPartners(c: CallContext): unknown {
   const f = c.fields(['bc_id', 'asset_type', 'asset_id', 'filtering', 'page', 'page_size']);
   const bcId = f.id('bc_id', true);
-  const type = f.enumValue('asset_type', ASSET_TYPES, { required: true })!;
+  const type = f.enumValue('asset_type', ASSET_TYPES, { required: true, valid: PARTNER_GET_TYPES })!;
   const assetId = f.id('asset_id', true);
   const keyword = f.object('filtering', ['keyword'])?.string('keyword')?.toLowerCase();
   const { page, pageSize } = pageParams(f, 50);
