@@ -29,7 +29,10 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
     asset_name: asset.asset_name,
     relation_type: relation,
     ...(claim ? { relation_status: 'BOUND' } : {}),
-    ...(asset.asset_type === 'ADVERTISER' ? { advertiser_status: asset.advertiser_status ?? 'STATUS_ENABLE', advertiser_account_type: asset.advertiser_account_type ?? 'AUCTION' } : {}),
+    // TikTok's advertiser_status values are not documented for these endpoints: the emulator shows
+    // one only when its world has one, and never makes one up [INF]; the account type defaults to
+    // AUCTION, one of the two documented values.
+    ...(asset.asset_type === 'ADVERTISER' ? { ...(asset.advertiser_status ? { advertiser_status: asset.advertiser_status } : {}), advertiser_account_type: asset.advertiser_account_type ?? 'AUCTION' } : {}),
     owner_bc_name: asset.asset_type === 'TT_ACCOUNT' ? null : c.world.bcs.get(asset.owner_bc_id)?.name ?? null,
     ...(role !== undefined && field ? { [field]: role } : {}),
   };
