@@ -83,6 +83,40 @@ describe('tiktok emulator: assets, member access and partners', () => {
     }
   });
 
+  test('asset/partner/get takes the eight assignable asset types: MANAGED_BUSINESS_ACCOUNT is 40002 even for an asset of that type', async () => {
+    const api = await startTestApi();
+    try {
+      const state = api.emulator.control.state();
+      state.assets.push({ asset_type: 'MANAGED_BUSINESS_ACCOUNT', asset_id: '7100000000000000301', asset_name: '@managed', owner_bc_id: BC });
+      api.emulator.control.seed(state);
+      const mba = await api.get('bc/asset/partner/get', { bc_id: BC, asset_type: 'MANAGED_BUSINESS_ACCOUNT', asset_id: '7100000000000000301' });
+      assert.equal(mba.body.code, 40002);
+      assert.match(mba.body.message, /^asset_type: MANAGED_BUSINESS_ACCOUNT is not supported/);
+      assert.equal((await api.get('bc/asset/partner/get', { bc_id: BC, asset_type: 'TT_ACCOUNT', asset_id: S.tiktokAccountId })).body.code, 0);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('ad accounts carry no advertiser_status the world does not give (TikTok documents no values): the emulator invents none', async () => {
+    const api = await startTestApi();
+    try {
+      const rows = (await api.get('bc/asset/get', { bc_id: BC, asset_type: 'ADVERTISER' })).body.data.list as Array<Record<string, unknown>>;
+      assert.ok(rows.length > 0);
+      for (const row of rows) {
+        assert.ok(!('advertiser_status' in row), `${String(row.asset_id)} has no made-up advertiser_status`);
+        assert.equal(row.advertiser_account_type, 'AUCTION');
+      }
+      const state = api.emulator.control.state();
+      state.assets.find((a) => a.asset_id === S.adAccounts[1])!.advertiser_status = 'SET_BY_THE_FIXTURE';
+      api.emulator.control.seed(state);
+      const again = (await api.get('bc/asset/get', { bc_id: BC, asset_type: 'ADVERTISER', filtering: { keyword: S.adAccounts[1] } })).body.data.list;
+      assert.equal(again[0].advertiser_status, 'SET_BY_THE_FIXTURE', 'a fixture\'s own value is shown as given');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('partners: list, what is shared each way, and the sharing ends with the partnership', async () => {
     const api = await startTestApi();
     try {

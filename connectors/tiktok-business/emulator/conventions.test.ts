@@ -80,6 +80,41 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
     }
   });
 
+  test('a POST takes its parameters in the JSON body: a query parameter (access_token beside the header too) is 40002 naming it', async () => {
+    const api = await startTestApi();
+    try {
+      const post = (query: string) => api.raw(`/open_api/v1.3/bc/member/update/?${query}`, {
+        method: 'POST', headers: { 'Access-Token': S.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ bc_id: S.bcId, user_id: S.standard[0], user_role: 'ADMIN' }),
+      });
+      const token = await post(`access_token=${S.token}`);
+      assert.equal(token.body.code, 40002);
+      assert.match(token.body.message, /^access_token: unknown parameter/);
+      const extra = await post('child_bc_id=7000000000000000002');
+      assert.equal(extra.body.code, 40002);
+      assert.match(extra.body.message, /^child_bc_id: unknown parameter/);
+      assert.equal(api.emulator.control.state().members.find((m) => m.user_id === S.standard[0])!.user_role, 'STANDARD', 'nothing was applied');
+      assert.ok(!JSON.stringify(api.emulator.calls).includes(S.token), 'the token in the query is not recorded');
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('ids are int64: a digit string past 2^63 - 1 is 40002 naming the field, not an unknown Business Center', async () => {
+    const api = await startTestApi();
+    try {
+      const past = await api.get('bc/member/get', { bc_id: '9223372036854775808' });
+      assert.equal(past.body.code, 40002);
+      assert.match(past.body.message, /^bc_id:/);
+      assert.equal((await api.get('bc/member/get', { bc_id: '9223372036854775807' })).body.code, 40001, 'the largest int64 is an id (of no Business Center here)');
+      const member = await api.post('bc/member/update', { bc_id: S.bcId, user_id: '9999999999999999999', user_role: 'ADMIN' });
+      assert.equal(member.body.code, 40002);
+      assert.match(member.body.message, /^user_id:/);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('a token missing a scope gets 40130; a STANDARD member may read but not write (40001)', async () => {
     const api = await startTestApi();
     try {

@@ -47,6 +47,17 @@ function jsonBody(req: Request, raw: Buffer): Record<string, unknown> | string {
   return 'body: expected a JSON object';
 }
 
+/**
+ * A POST's parameters: its JSON body only. A query parameter on a POST is unknown to the endpoint
+ * (parameters travel in the body, "Request URL format" of the API Reference), so it is refused
+ * like any unknown field, naming it, instead of being dropped unseen [INF #4].
+ */
+function postParams(req: Request, raw: Buffer, query: Record<string, string>): Record<string, unknown> | string {
+  const inQuery = Object.keys(query)[0];
+  if (inQuery !== undefined) return `${inQuery}: unknown parameter (a POST takes its parameters in the JSON body, not the query)`;
+  return jsonBody(req, raw);
+}
+
 function send(res: Response, answer: ApiAnswer): void {
   if (answer.kind === 'http') {
     res.status(answer.status).type('text/plain').send(answer.text);
@@ -147,7 +158,7 @@ export function createTikTokApp(rt: EmulatorRuntime, baseLatencyMs: number, cont
     const latency = baseLatencyMs + rt.faults.latencyMs;
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     let params: Record<string, unknown> | string = query;
-    if (req.method === 'POST') params = jsonBody(req, raw);
+    if (req.method === 'POST') params = postParams(req, raw, query);
     const token = req.get('access-token') || undefined;
     const answer = route(rt, { method: req.method, path: url.pathname, token, params });
     record(answer.kind === 'http' ? answer.status : 200, answer.kind === 'envelope' ? answer.envelope.code : undefined, typeof params === 'string' ? {} : req.method === 'POST' ? params : {});

@@ -7,6 +7,8 @@
 import { paramError } from './envelope.ts';
 
 const DIGITS = /^\d{1,19}$/;
+/** The gateway converts every id to int64 (`x-open-convert: int64(%s)` in TikTok's bc_*.yml specs). */
+const INT64_MAX = 9_223_372_036_854_775_807n;
 /** The `format: email` the gateway checks, as strictly as a plain regex can. */
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
@@ -140,9 +142,9 @@ export class Fields {
 }
 
 function idValue(v: unknown, name: string): string {
-  if (typeof v === 'string' && DIGITS.test(v)) return v;
+  if (typeof v === 'string' && DIGITS.test(v) && BigInt(v) <= INT64_MAX) return v;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
-  throw paramError(`${name}: expected an id (a digit string)`);
+  throw paramError(`${name}: expected an id (a digit string of an int64)`);
 }
 
 function emailValue(v: unknown, name: string): string {

@@ -14,6 +14,8 @@ import { renderMember } from './members.ts';
 const GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const ASSIGN_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'DOMAIN', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const MEMBER_GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD'];
+/** `/bc/asset/partner/get/` takes the eight assignable types; MANAGED_BUSINESS_ACCOUNT is not one of them. */
+const PARTNER_GET_TYPES = ASSIGN_TYPES;
 const ALL_ROLE_FIELDS = Object.keys(ROLE_VALUES);
 /** Role ceilings of shared-in assets compare by these ranks (highest first). */
 const RANK: Record<string, readonly string[]> = { advertiser_role: ['ADMIN', 'OPERATOR', 'ANALYST'], catalog_role: ['ADMIN', 'AD_PROMOTE'] };
@@ -27,7 +29,10 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
     asset_name: asset.asset_name,
     relation_type: relation,
     ...(claim ? { relation_status: 'BOUND' } : {}),
-    ...(asset.asset_type === 'ADVERTISER' ? { advertiser_status: asset.advertiser_status ?? 'STATUS_ENABLE', advertiser_account_type: asset.advertiser_account_type ?? 'AUCTION' } : {}),
+    // TikTok's advertiser_status values are not documented for these endpoints: the emulator shows
+    // one only when its world has one, and never makes one up [INF]; the account type defaults to
+    // AUCTION, one of the two documented values.
+    ...(asset.asset_type === 'ADVERTISER' ? { ...(asset.advertiser_status ? { advertiser_status: asset.advertiser_status } : {}), advertiser_account_type: asset.advertiser_account_type ?? 'AUCTION' } : {}),
     owner_bc_name: asset.asset_type === 'TT_ACCOUNT' ? null : c.world.bcs.get(asset.owner_bc_id)?.name ?? null,
     ...(role !== undefined && field ? { [field]: role } : {}),
   };
@@ -173,7 +178,7 @@ export function assetMembers(c: CallContext): unknown {
 export function assetPartners(c: CallContext): unknown {
   const f = c.fields(['bc_id', 'asset_type', 'asset_id', 'filtering', 'page', 'page_size']);
   const bcId = f.id('bc_id', true);
-  const type = f.enumValue('asset_type', ASSET_TYPES, { required: true })!;
+  const type = f.enumValue('asset_type', ASSET_TYPES, { required: true, valid: PARTNER_GET_TYPES })!;
   const assetId = f.id('asset_id', true);
   const keyword = f.object('filtering', ['keyword'])?.string('keyword')?.toLowerCase();
   const { page, pageSize } = pageParams(f, 50);
