@@ -173,6 +173,19 @@ describe('hub roles in the dashboard', () => {
     }
   });
 
+  test('someone who manages no hub is refused a task, report or approval by id before anything is looked up', async () => {
+    // Finding a task id not in memory reads the whole archive of finished tasks: not for anyone
+    // without a hub (a collaborator, or anyone the IdP signs in), once per request.
+    for (const email of ['cora@acme.example', 'stranger@elsewhere.example']) {
+      const p = await who(email);
+      agent.calls.length = 0;
+      for (const [method, path] of [['GET', `/ui/api/v1/tasks/${betaTask}`], ['GET', '/ui/api/v1/tasks/no-such-task'], ['POST', '/ui/api/v1/reports/r-beta/apply'], ['POST', '/ui/api/v1/approvals/a-1/approve']] as const) {
+        assert.equal((await call(p, method, path, { memberIds: 'all' })).status, 403, `${email} ${method} ${path}`);
+      }
+      assert.deepEqual(agent.calls.map((c) => c.method), [], `${email}: nothing read for them`);
+    }
+  });
+
   test('My access claims the signed-in person\'s own offer, with the CSRF token, audited as them', async () => {
     const jane = await who('jane@example.com');
     const claim = (as: { cookie: string; csrf: string }, offerId: string, csrf = as.csrf) => fetch(`${server.url}/ui/my-access/offers/${offerId}/claim`, {

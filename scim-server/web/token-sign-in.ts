@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import { adminTokensFrom } from '../admin/admin-tokens.ts';
 import { clientAddress } from '../auth-failures.ts';
@@ -12,7 +12,13 @@ import { endSession, sessionOf, startSession, type WebContext } from './web-cont
 /** Login CSRF (OWASP): the sign-in form echoes a random value also set as a cookie (double submit). */
 const LOGIN_COOKIE = 'hubwarden-login';
 
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/**
+ * Constant-time over SHA-256 digests: always 32 bytes each. Comparing the strings' bytes threw
+ * (timingSafeEqual needs equal byte lengths) when the echoed value had as many characters as the
+ * cookie but more bytes (`é` is two in UTF-8), and a forged form earned a 500 instead of a 403.
+ */
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+const same = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
 
 function signInPage(ctx: WebContext, o: { next: string; loginCsrf: string; error?: string }): string {
   const b = ctx.basePath;

@@ -5,7 +5,7 @@ import { createAdminRouter, ADMIN_BODY_LIMIT } from '../admin/router.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
-import { configuredHubs, currentViewer, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
+import { configuredHubs, currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
 import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
@@ -30,8 +30,14 @@ function hubRoleGate(ctx: WebContext): Router {
   const gate = Router();
   const deny: RequestHandler = (req, res) => sendForbidden(ctx, req, res, 'api');
   const pass: RequestHandler = (_req, _res, next) => next('router');
-  /** Passes the request to the admin router when the viewer may `manage` the hub `hubOf` finds. */
+  /**
+   * Passes the request to the admin router when the viewer may `manage` the hub `hubOf` finds.
+   * Someone who manages no hub (a collaborator, anyone the IdP signs in whom no directory knows)
+   * is refused before the look-up: finding a task id that is not in memory reads the whole
+   * archive of finished tasks, and nobody without a hub may have that done for them per request.
+   */
   const onHubOf = (hubOf: (req: Request) => Promise<string | undefined>): RequestHandler => async (req, res, next) => {
+    if (!managesAny(ctx, currentViewer(res))) return deny(req, res, next);
     const hubId = await hubOf(req);
     if (hubId !== undefined && viewerMay(currentViewer(res), hubId, 'manage')) return next('router');
     deny(req, res, next);

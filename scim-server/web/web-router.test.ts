@@ -127,6 +127,21 @@ describe('dashboard sign-in, sessions and CSRF', () => {
     assert.equal(res.headers.getSetCookie().some((c) => c.startsWith('hubwarden-session=')), false);
   });
 
+  test('a login value of the right length in other bytes is refused like a wrong one (403), not a 500', async () => {
+    const page = await fetch(`${server.url}/ui/sign-in`);
+    const cookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
+    // As many characters as the cookie's value, each two bytes in UTF-8: equal lengths as strings, not as bytes.
+    const echoed = 'é'.repeat(cookie.slice('hubwarden-login='.length).length);
+    const res = await fetch(`${server.url}/ui/sign-in/token`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: server.url },
+      body: new URLSearchParams({ _login: echoed, token: TEST_ENV.ADMIN_TOKEN }),
+    });
+    assert.equal(res.status, 403);
+    assert.match(await res.text(), /The sign-in form expired/);
+    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith('hubwarden-session=')), false);
+  });
+
   test('admin-token sign-in: HTTP-only SameSite session; reads work; changes need the CSRF token', async () => {
     const r = await signIn(server.url, TEST_ENV.ADMIN_TOKEN);
     assert.equal(r.status, 303);
