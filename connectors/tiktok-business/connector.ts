@@ -44,6 +44,9 @@ export const ASSETS_PER_ASSIGNMENT_READ = 50;
 
 export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>, context: ConnectorContext): HubConnector {
   const config = tiktokBusinessConfig.parse(input);
+  if (!config.tokenUserId) {
+    context.log.warn('tiktok.tokenUserId is not set: hubwarden cannot tell the access token\'s own member from the others, so removing or demoting that member (a leaver, a team change) would revoke the hub\'s access; set it to that member\'s user_id', { bcId: config.businessCenterId });
+  }
   const http = new HttpClient({
     baseUrl: config.apiBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
     secrets: () => [config.accessToken], log: context.log, onCall: context.onCall, maxInFlight: REQUESTS_IN_FLIGHT,

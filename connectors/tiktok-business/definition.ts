@@ -80,7 +80,7 @@ export const tiktokBusiness = defineConnector({
   meanings: {
     'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
     'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
-    'tiktok.tokenUserId': 'The `user_id` of the TikTok user the access token belongs to (a digit string, as the hub\'s member listing shows it). hubwarden never removes or demotes that member, even when their email matches a directory user in no team: TikTok has no endpoint that says whose token it is. Required unless `apiBaseUrl: sandbox`; the credential check fails when it is not a BOUND ADMIN.',
+    'tiktok.tokenUserId': 'The `user_id` of the TikTok user the access token belongs to (a digit string, as the hub\'s member listing shows it). hubwarden never removes or demotes that member, even when their email matches a directory user in no team: TikTok has no endpoint that says whose token it is. Optional (recommended): without it hubwarden warns at start and cannot tell the token\'s user from other members, so a team change or a leaver could remove or demote it and revoke the hub\'s access; the sandbox defaults to its fixture\'s token user. When set, the credential check fails while it is not a BOUND ADMIN.',
     'tiktok.apiBaseUrl': 'TikTok API origin, https only (plain http only to 127.0.0.1 or localhost, for tests); `sandbox` = the built-in TikTok emulator.',
     'tiktok.apiVersion': 'TikTok API for Business version.',
     'partners[].businessCenterId': 'A partner Business Center whose sharing is imported and reported (read-only).',
@@ -99,16 +99,14 @@ export const tiktokBusiness = defineConnector({
     // The token acts as an ordinary BOUND member, and no Business Center endpoint says which one
     // (TikTok API for Business, Authentication: the token is the authorizing user's,
     // https://business-api.tiktok.com/portal/docs?id=1738373164380162; /bc/get/ gives only its
-    // role). Removing that member revokes the hub's own access, so the owner names it and the
-    // connector reports it as a system user, which plans never remove or demote.
+    // role). Removing that member revokes the hub's own access, so the owner may name it and the
+    // connector reports it as a system user, which plans never remove or demote. TikTok's config
+    // contract has no such key, so a hub without it still runs: the connector warns at start.
     const tokenUserId = block.tokenUserId ?? (sandbox ? TIKTOK_SANDBOX.tokenUserId : undefined);
-    if (!tokenUserId) {
-      throw new ConnectorError('invalid-argument', `hub ${hubId}: tiktok.tokenUserId is not set: give the user_id of the TikTok user the access token belongs to, so that hubwarden never removes or demotes it`, { field: 'tiktok.tokenUserId' });
-    }
     return {
       businessCenterId: block.businessCenterId,
       accessToken,
-      tokenUserId,
+      ...(tokenUserId ? { tokenUserId } : {}),
       apiBaseUrl: sandbox ? sandboxUrl! : block.apiBaseUrl,
       apiVersion: block.apiVersion,
       partners: partners.map((p) => ({ businessCenterId: p.businessCenterId })),

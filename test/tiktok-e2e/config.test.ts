@@ -73,13 +73,16 @@ test('a TikTok hub without a token is refused when its connector is built, namin
   assert.throws(() => createHubConnector(config.file.hubs[0]!, config, { log: silent }), (err: Error & { field?: string }) => err.field === 'tiktok.accessToken' && /tiktok\.accessToken is not set/.test(err.message));
 });
 
-test('a TikTok hub without tokenUserId is refused when its connector is built, naming the key; a sandbox hub defaults to the fixture\'s token user', async () => {
+test('a TikTok hub configured as TikTok\'s contract shows (no tokenUserId) runs and warns; a named token user is a system user; a sandbox hub defaults to the fixture\'s token user', async () => {
   const { createHubConnector } = await import('../../agent/hub-connector.ts');
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const warnings: string[] = [];
   const config = load(hub());
-  assert.throws(() => createHubConnector(config.file.hubs[0]!, config, { log: silent }), (err: Error & { field?: string }) => err.field === 'tiktok.tokenUserId' && /tiktok\.tokenUserId is not set/.test(err.message));
+  const plain = createHubConnector(config.file.hubs[0]!, config, { log: { ...silent, warn: (m: string) => warnings.push(m) } });
+  assert.deepEqual((await plain.listSystemUsers!()).items, [], 'no system user is guessed');
+  assert.ok(warnings.some((w) => /tiktok\.tokenUserId is not set/.test(w)), `warned: ${JSON.stringify(warnings)}`);
   const named = load(hub({}, { tokenUserId: '7200000000000000900' }));
-  assert.ok(createHubConnector(named.file.hubs[0]!, named, { log: silent }).listSystemUsers);
+  assert.deepEqual((await createHubConnector(named.file.hubs[0]!, named, { log: silent }).listSystemUsers!()).items.map((u) => u.id), ['7200000000000000900']);
   const sandbox = load(hub({}, { apiBaseUrl: 'sandbox', accessToken: undefined }));
   const c = createHubConnector(sandbox.file.hubs[0]!, sandbox, { log: silent, sandboxUrls: { 'tiktok-business': 'http://127.0.0.1:9' } });
   assert.deepEqual((await c.listSystemUsers!()).items.map((u) => u.id), ['7200000000000000900']);
