@@ -118,3 +118,33 @@ test('every parameter the connector sends is one Meta\'s reference lists for tha
     await server.close();
   }
 });
+
+test('a BUC object out of quota (estimated_time_to_regain_access > 0) is not called until then, also when the answer that said so succeeded', async () => {
+  const { HttpClient } = await import('../sdk/http.ts');
+  const { RateLimitBook } = await import('../sdk/rate-limit-book.ts');
+  const { GraphClient } = await import('./graph-client.ts');
+  const buc = (regain: number, object = '111') => JSON.stringify({ [object]: [{ type: 'ads_management', call_count: 100, total_cputime: 40, total_time: 40, estimated_time_to_regain_access: regain }] });
+  const asked: string[] = [];
+  const fetchFn = (async (input: URL | RequestInfo, init?: RequestInit) => {
+    const url = String(input);
+    asked.push(new URL(url).pathname);
+    if (url.includes('/v25.0/?') || new URL(url).pathname === '/v25.0/') {
+      // A batch: the first op's own headers report act_555 out of quota; both ops succeeded.
+      const ops = JSON.parse(new URLSearchParams(String(init?.body)).get('batch')!);
+      return new Response(JSON.stringify(ops.map((_: unknown, i: number) => ({ code: 200, headers: i === 0 ? [{ name: 'X-Business-Use-Case-Usage', value: buc(3, '555') }] : [], body: '{"data":[]}' }))), { status: 200 });
+    }
+    return new Response('{"data":[]}', { status: 200, headers: { 'content-type': 'application/json', 'x-business-use-case-usage': url.includes('act_222') ? buc(7) : buc(0) } });
+  }) as typeof fetch;
+  const book = new RateLimitBook();
+  const g = new GraphClient({ http: new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok'] }), version: 'v25.0', token: 'tok', businessId: '100', book });
+  const ctx = { what: 'meta-business: test', businessId: '100' };
+  await g.call('GET', 'act_111/assigned_users', { business: '100' }, ctx);
+  assert.equal(book.remainingMs('111'), 0, 'regain 0: not throttled');
+  await g.call('GET', 'act_222/assigned_users', { business: '100' }, ctx);
+  assert.ok(book.remainingMs('111') > 6 * 60_000, 'the header named act_111 out of quota for 7 minutes');
+  const before = asked.length;
+  await assert.rejects(g.call('GET', 'act_111/assigned_users', { business: '100' }, ctx), (e: Error & { kind?: string; notApplied?: boolean }) => e.kind === 'rate-limited' && e.notApplied === true);
+  assert.equal(asked.length, before, 'nothing sent into the throttle');
+  await g.sendBatch([{ method: 'GET', relativeUrl: 'act_333/assigned_users' }, { method: 'GET', relativeUrl: 'act_444/assigned_users' }], ctx);
+  assert.ok(book.remainingMs('555') > 2 * 60_000, 'an op of a batch that succeeded reports its object out of quota: blocked too');
+});
