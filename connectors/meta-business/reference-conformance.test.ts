@@ -148,3 +148,25 @@ test('a BUC object out of quota (estimated_time_to_regain_access > 0) is not cal
   await g.sendBatch([{ method: 'GET', relativeUrl: 'act_333/assigned_users' }, { method: 'GET', relativeUrl: 'act_444/assigned_users' }], ctx);
   assert.ok(book.remainingMs('555') > 2 * 60_000, 'an op of a batch that succeeded reports its object out of quota: blocked too');
 });
+
+test('sharing answered 3944 "already has access" is already-done only when the share holds the tasks asked for', async () => {
+  const emulator = createMetaEmulator();
+  const server = await emulator.listen(0, '127.0.0.1');
+  try {
+    // Graph answering 3944 to a share of act_111 (shared with [ADVERTISE, ANALYZE]) instead of changing it.
+    const fetch3944: typeof fetch = async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if ((init?.method ?? 'GET') === 'POST' && url.pathname.endsWith('/act_111/agencies')) {
+        const body = { error: { message: '(#3944) Your business already has access to this object.', type: 'OAuthException', code: 3944, fbtrace_id: 'AbCdEf' } };
+        return new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/json' } });
+      }
+      return fetch(input, init);
+    };
+    const c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: fetch3944 });
+    const asset = { type: 'ad_account' as const, id: 'act_111' };
+    await assert.rejects(c.shareAsset!({ asset, partnerBusinessId: SANDBOX.partner.businessId, tasks: ['ANALYZE'] }), (e: Error & { providerCode?: string }) => e.providerCode === '3944', 'the partner still holds [ADVERTISE, ANALYZE]: not done');
+    assert.equal(await c.shareAsset!({ asset, partnerBusinessId: SANDBOX.partner.businessId, tasks: ['ADVERTISE', 'ANALYZE'] }), 'already-done');
+  } finally {
+    await server.close();
+  }
+});
