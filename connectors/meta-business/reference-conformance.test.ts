@@ -170,3 +170,13 @@ test('sharing answered 3944 "already has access" is already-done only when the s
     await server.close();
   }
 });
+
+test('meta.apiVersion must be a Graph version (vNN.0): v25.1 is refused when the config loads, not by every call', async () => {
+  const { metaBusiness } = await import('./definition.ts');
+  const { metaBusinessConfig } = await import('./connector.ts');
+  const block = (apiVersion: string) => metaBusiness.hub.schema.safeParse({ businessId: '1', graphBaseUrl: 'sandbox', apiVersion });
+  assert.equal(block('v25.0').success, true);
+  assert.equal(block('v25.1').success, false);
+  assert.match(JSON.stringify(block('v25.1').error?.issues), /expected a Graph API version such as v25.0/);
+  assert.equal(metaBusinessConfig.safeParse({ businessId: '1', accessToken: 't', apiVersion: 'v25.1' }).success, false);
+});
