@@ -27,7 +27,7 @@ export const metaBusinessConfig = z.object({
   businessId: z.string().regex(/^\d+$/, 'expected a numeric Meta business id'),
   accessToken: z.string().min(1, 'expected the system user access token'),
   graphBaseUrl: z.url().default('https://graph.facebook.com'),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/).default('v25.0'),
+  apiVersion: z.string().regex(/^v\d+\.0$/, 'expected a Graph API version such as v25.0').default('v25.0'),
   timeoutMs: z.number().int().positive().default(30_000),
   /** Asset types hubwarden manages on this hub: they decide the token scopes required (checkCredential). */
   managedAssetTypes: z.array(z.enum(['ad_account', 'page', 'catalog', 'pixel'])).default([]),

@@ -21,7 +21,8 @@ const metaBlock = z.object({
   accessToken: secretRef.optional(),
   /** `sandbox` points the hub at the built-in Meta emulator. */
   graphBaseUrl: z.union([z.literal('sandbox'), z.url()]).default('https://graph.facebook.com'),
-  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v25.0').default('v25.0'),
+  // Graph versions are `vNN.0` (https://developers.facebook.com/docs/graph-api/guides/versioning); any other is 2500 on every call.
+  apiVersion: z.string().regex(/^v\d+\.0$/, 'expected a Graph API version such as v25.0').default('v25.0'),
 }).strict();
 
 const metaPartner = z.object({ businessId: z.string().regex(/^\d+$/), token: secretRef.optional() }).strict();

@@ -117,11 +117,22 @@ export class GraphClient {
     this.#book = options.book;
   }
 
-  /** Records usage headers; throws the mapped ConnectorError on an error envelope or HTTP ≥ 400. */
-  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
-    const usage = parseUsage(res.headers);
+  /**
+   * Records usage headers. A BUC object with a non-zero `estimated_time_to_regain_access` (minutes;
+   * 0 when not throttled, https://developers.facebook.com/docs/graph-api/overview/rate-limiting) is
+   * out of quota: it is blocked for that long even when this answer succeeded, since "continued
+   * calls extend the block". The header may name up to 32 objects, not only the one called.
+   */
+  #noteUsage(headers: Headers | Record<string, string | undefined>): void {
+    const usage = parseUsage(headers);
     for (const [scope, pct] of Object.entries(usage.percent)) this.#book.noteUsage(scope, pct);
     if (usage.percent.app !== undefined) this.#appUsage = { percent: usage.percent.app, at: this.#clock() };
+    for (const [object, ms] of Object.entries(usage.regainByObject)) this.#book.block(object, ms);
+  }
+
+  /** Records usage headers; throws the mapped ConnectorError on an error envelope or HTTP ≥ 400. */
+  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
+    this.#noteUsage(res.headers);
     if (res.status >= 400 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
     return res.body;
   }
@@ -283,8 +294,11 @@ export class GraphClient {
         parsed = undefined;
       }
       const status = item.code ?? 200;
-      // Headers are kept only for failures: they are what says how long to wait.
-      const headers = status >= 400 && Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
+      const opHeaders = Array.isArray(item.headers) ? Object.fromEntries(item.headers.map((h) => [h.name.toLowerCase(), h.value])) : undefined;
+      // Each op's usage counts like a call's (a BUC object out of quota blocks on a success too);
+      // the headers are kept only for failures: they are what says how long to wait.
+      if (opHeaders) this.#noteUsage(opHeaders);
+      const headers = status >= 400 ? opHeaders : undefined;
       return { status, body: parsed, ...(headers ? { headers } : {}) };
     });
   }

@@ -33,7 +33,7 @@ describe('error envelope and codes (Graph error handling)', () => {
         assert.equal(typeof r.body.error.message, 'string');
         assert.equal(typeof r.body.error.type, 'string');
         assert.match(r.body.error.fbtrace_id, /^[A-Za-z0-9]+$/);
-        assert.equal(r.headers.get('x-fb-trace-id'), r.body.error.fbtrace_id);
+        assert.equal(r.headers.get('x-fb-trace-id'), null, 'only the headers the reference documents');
         if (c.authenticate) assert.match(r.headers.get('www-authenticate') ?? '', c.authenticate);
         else assert.equal(r.headers.get('www-authenticate'), null);
         assert.ok(r.headers.get('x-app-usage'));
@@ -85,7 +85,7 @@ describe('error envelope and codes (Graph error handling)', () => {
       for (const prefix of ['/v25.0', '/v26.0', '/v19.0', '']) {
         const r = await g.raw(`${prefix}/${BIZ}/system_users`, { headers });
         assert.equal(r.status, 200, prefix);
-        assert.equal(r.headers.get('facebook-api-version'), prefix ? prefix.slice(1) : 'v25.0');
+        assert.equal(r.headers.get('facebook-api-version'), null, 'only the headers the reference documents');
         assert.equal(r.body.data.length, 1);
       }
     } finally {

@@ -153,7 +153,7 @@ export class FaultPlan {
 export function throttleError(code: ThrottleCode, objectId: string, regainMinutes: number): GraphError {
   const headers: Record<string, string> = {};
   if (objectId.startsWith('act_')) {
-    const usage = { type: 'ads_management', call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'standard_access' };
+    const usage = { type: 'ads_management', call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: regainMinutes, ads_api_access_tier: 'development_access' };
     headers['x-business-use-case-usage'] = JSON.stringify({ [objectId.slice(4)]: [usage] });
   }
   if (code === 4) headers['x-app-usage'] = JSON.stringify({ call_count: 100, total_time: 100, total_cputime: 100 });

@@ -95,6 +95,7 @@ export const systemUserNode: NodeType<SystemUser> = {
     created_time: value((s) => time(s.created_time)),
     finance_permission: value(() => undefined),
     ip_permission: value(() => undefined),
+    business: businessField((s) => s.businessId),
     ...personEdges,
   },
 };

@@ -10,6 +10,7 @@ import { parseFields } from './field-selection.ts';
 import { countCall, usageHeaders } from './usage-headers.ts';
 import { NODE_ROUTES } from './graph-routes.ts';
 import { debugToken } from './debug-token.ts';
+import { requireServedVersion } from './api-versions.ts';
 import { graphTime, type Token } from './model.ts';
 import type { GraphNode } from './world.ts';
 
@@ -28,6 +29,7 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     const echoed = runtime.faults.echo(call.path, call.token);
     if (echoed) throw echoed;
     const caller = authenticate(runtime, effective);
+    requireServedVersion(call.version, call.path);
     const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
     const fault = envelope ? undefined : runtime.faults.operation(call.path, objectId ?? 'app');
     if (fault) throw fault;

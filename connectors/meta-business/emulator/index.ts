@@ -5,7 +5,7 @@
  * against graph.facebook.com. Runs in-process for tests, standalone (`startStandalone`, used by
  * `hubwarden emulator meta --port N`) and mounted as the product's `sandbox`.
  *
- * Clients use `<url>/v25.0/...` (any `vNN.0`, or none). Control endpoints for the sandbox and
+ * Clients use `<url>/v25.0/...` (any released `vNN.0`, or none). Control endpoints for the sandbox and
  * manual testing: `POST /__emulator/invites/{id}/accept|decline|expire`, `PUT /__emulator/faults`,
  * `GET /__emulator/calls`, `GET /__emulator/state`, `POST /__emulator/reset`.
  */

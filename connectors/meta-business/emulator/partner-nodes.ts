@@ -1,6 +1,12 @@
 /** Partner views: businesses on `agencies` / `clients` with permission objects (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 import { value, type FieldGetter, type NodeType } from './node-fields.ts';
 import { graphTime, type Asset, type Business, type Share } from './model.ts';
+import { businessNode } from './business-node.ts';
+
+/** The Business node's own fields (graph-fields.json), for a partner read on an edge. */
+function businessFields<V extends { business: Business }>(): Record<string, FieldGetter<V>> {
+  return Object.fromEntries(Object.entries(businessNode.fields).map(([name, get]) => [name, (v: V, sub, ctx) => get(v.business, sub, ctx)]));
+}
 
 /** A permission object on `agencies`/`clients` (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). */
 export function permissionObject(share: Share): Record<string, unknown> {
@@ -27,10 +33,7 @@ const permissionsOf = (kind: Asset['type']): FieldGetter<PartnerView> => (v) => 
 export const partnerNode: NodeType<PartnerView> = {
   name: 'Business',
   fields: {
-    id: value((v) => v.business.id),
-    name: value((v) => v.business.name),
-    two_factor_type: value((v) => v.business.two_factor_type),
-    vertical: value((v) => v.business.vertical),
+    ...businessFields<PartnerView>(),
     adaccount_permissions: permissionsOf('ad_account'),
     page_permissions: permissionsOf('page'),
     productcatalog_permissions: permissionsOf('catalog'),
@@ -43,8 +46,7 @@ export const partnerNode: NodeType<PartnerView> = {
 export const assetAgencyNode: NodeType<{ business: Business; share: Share }> = {
   name: 'Business',
   fields: {
-    id: value((v) => v.business.id),
-    name: value((v) => v.business.name),
+    ...businessFields<{ business: Business; share: Share }>(),
     access_requested_time: value((v) => graphTime(v.share.access_requested_time)),
     access_status: value((v) => v.share.accessStatus),
     access_updated_time: value((v) => graphTime(v.share.access_updated_time)),

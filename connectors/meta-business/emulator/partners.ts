@@ -10,7 +10,7 @@ import { assetAgencyNode, partnerNode, type PartnerView } from './partner-nodes.
 import { project } from './node-fields.ts';
 import { assetNode } from './asset-nodes.ts';
 import { listParam } from './request-params.ts';
-import { ASSET_TASKS, PIXEL_PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';
+import { PARTNER_TASKS, checkTaskNames } from './task-bundles.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Asset, Business, Share } from './model.ts';
 
@@ -98,7 +98,7 @@ export function shareAsset(ctx: GraphContext, asset: Asset): unknown {
   if (!ctx.world.businesses.has(partnerId)) throw invalidParameter(`Param business must be a valid business id - got "${partnerId}"`);
   const raw = listParam(ctx.call.params, 'permitted_tasks') ?? catalogRoleTasks(ctx, asset);
   if (!raw || raw.length === 0) throw requiredParameter('permitted_tasks');
-  const tasks = checkTaskNames(raw, asset.type === 'pixel' ? PIXEL_PARTNER_TASKS : ASSET_TASKS[asset.type], 'permitted_tasks');
+  const tasks = checkTaskNames(raw, PARTNER_TASKS[asset.type], 'permitted_tasks');
   // Only ad-account sharing is documented to need approval; nothing changes until it is given (guards.ts).
   if (asset.type === 'ad_account' && ctx.runtime.guards.shareNeedsAdminApproval) return { success: true, requires_admin_approval: true };
   const now = ctx.runtime.now();

@@ -25,6 +25,19 @@ export const ASSET_TASKS: Record<AssetType, readonly string[]> = {
 /** Pixel agencies.permitted_tasks lacks AA_ANALYZE (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions). */
 export const PIXEL_PARTNER_TASKS = ['ADVERTISE', 'ANALYZE', 'EDIT', 'UPLOAD'];
 
+/**
+ * `permitted_tasks` of `POST /{asset}/agencies`, the API spec's agencies enums
+ * (https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/enum_types.json):
+ * the assigned_users values, except that a Page's enum has no DRAFT (DRAFT is only in the Page
+ * role bundles of the assigned_users page, which says nothing of sharing) and a pixel's no AA_ANALYZE.
+ */
+export const PARTNER_TASKS: Record<AssetType, readonly string[]> = {
+  ad_account: ASSET_TASKS.ad_account,
+  page: ASSET_TASKS.page.filter((t) => t !== 'DRAFT'),
+  catalog: ASSET_TASKS.catalog,
+  pixel: PIXEL_PARTNER_TASKS,
+};
+
 interface BundleRule {
   /** the core task sets; exactly one must match */
   cores: string[][];

@@ -23,7 +23,7 @@ export function usageHeaders(runtime: EmulatorRuntime, objectId: string | undefi
   if (objectId?.startsWith('act_')) {
     headers['x-business-use-case-usage'] = JSON.stringify({
       [objectId.slice(4)]: [
-        { type: 'ads_management', call_count: pct, total_cputime: pct, total_time: pct, estimated_time_to_regain_access: 0, ads_api_access_tier: 'standard_access' },
+        { type: 'ads_management', call_count: pct, total_cputime: pct, total_time: pct, estimated_time_to_regain_access: 0, ads_api_access_tier: 'development_access' },
       ],
     });
   }

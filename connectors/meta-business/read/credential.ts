@@ -23,17 +23,27 @@ interface DebugToken {
   data?: { is_valid?: boolean; expires_at?: number; data_access_expires_at?: number; scopes?: string[]; error?: { message?: string } };
 }
 
+/**
+ * Graph refusing `debug_token` itself as a path or a call it does not know (2500 "Unknown path
+ * components", 100/33, a #100 on its parameters): Meta's business-management reference pages do
+ * not list the endpoint, so a Graph front that answers only those (a proxy, another emulator)
+ * may lack it. The token is then checked by a call they do document.
+ */
+function debugTokenUnavailable(err: ConnectorError): boolean {
+  return err.kind === 'invalid-argument' || err.kind === 'not-found';
+}
+
 export async function checkCredential(ctx: MetaContext, token: string, managed: readonly AssetType[]): Promise<CredentialHealth> {
   const required = requiredScopes(managed);
+  const whatFor = what(`check the access token of business ${ctx.businessId}`);
   let body: DebugToken;
   try {
-    body = (await ctx.graph.call('GET', 'debug_token', { input_token: token }, {
-      what: what(`check the access token of business ${ctx.businessId}`), businessId: ctx.businessId,
-    })) as DebugToken;
+    body = (await ctx.graph.call('GET', 'debug_token', { input_token: token }, { what: whatFor, businessId: ctx.businessId })) as DebugToken;
   } catch (err) {
     if (err instanceof ConnectorError && (err.kind === 'unauthenticated' || err.kind === 'permission-denied')) {
       return { valid: false, scopes: [], missingScopes: required, problem: err.message };
     }
+    if (err instanceof ConnectorError && debugTokenUnavailable(err)) return probeToken(ctx, required, whatFor);
     throw err;
   }
   const data = body?.data ?? {};
@@ -48,4 +58,23 @@ export async function checkCredential(ctx: MetaContext, token: string, managed: 
       ? `the access token lacks ${missingScopes.join(', ')}`
       : undefined;
   return { valid, ...(expiresAt ? { expiresAt } : {}), scopes, missingScopes, ...(problem ? { problem } : {}) };
+}
+
+/**
+ * Without debug_token: one documented read the system user's token must be able to make,
+ * `GET /{business}/system_users` (needs `business_management`,
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users).
+ * It answers whether the token works (190 = not valid), not its expiry or scopes: those are left
+ * unknown (no expiresAt, no scopes listed, none claimed missing) rather than guessed.
+ */
+async function probeToken(ctx: MetaContext, required: string[], whatFor: string): Promise<CredentialHealth> {
+  try {
+    await ctx.graph.call('GET', `${ctx.businessId}/system_users`, { fields: 'id', limit: 1 }, { what: `${whatFor} (debug_token unavailable)`, businessId: ctx.businessId });
+  } catch (err) {
+    if (err instanceof ConnectorError && (err.kind === 'unauthenticated' || err.kind === 'permission-denied')) {
+      return { valid: false, scopes: [], missingScopes: required, problem: err.message };
+    }
+    throw err;
+  }
+  return { valid: true, scopes: [], missingScopes: [], problem: 'expiry and scopes unknown: Graph did not answer debug_token' };
 }

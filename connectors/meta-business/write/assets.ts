@@ -39,7 +39,11 @@ export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; us
   requireSupported(input.asset.type, tasks, whatFor);
   const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
   if (current && sameTasks(current, tasks)) return 'already-done';
-  await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, { user: input.userId, tasks, business: ctx.businessId }, { what: whatFor, businessId: ctx.businessId });
+  // `user` and `tasks` are the documented params; only Meta's system-user guide adds `business`, on an
+  // ad account (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions).
+  // Pages, catalogs and pixels list no `business` on this POST, so none is sent there.
+  const params = input.asset.type === 'ad_account' ? { user: input.userId, tasks, business: ctx.businessId } : { user: input.userId, tasks };
+  await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, params, { what: whatFor, businessId: ctx.businessId });
   return 'done';
 }
 

@@ -32,13 +32,15 @@ export async function shareAsset(ctx: MetaContext, input: { asset: AssetRef; par
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`share ${input.asset.type} ${input.asset.id} with partner ${input.partnerBusinessId} as [${tasks.join(',')}]`);
   requireSupported(input.asset.type, tasks, whatFor);
-  const current = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor);
-  if (current && current.length === tasks.length && tasks.every((t) => current.includes(t))) return 'already-done';
+  const same = (current: string[] | undefined) => current !== undefined && current.length === tasks.length && tasks.every((t) => current.includes(t));
+  if (same(await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor))) return 'already-done';
   let body: unknown;
   try {
     body = await ctx.graph.call('POST', `${input.asset.id}/agencies`, { business: input.partnerBusinessId, permitted_tasks: tasks }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (err instanceof ConnectorError && err.providerCode === '3944') return 'already-done';
+    // 3944 "Business already has access to this object": done only if the access it has is the one
+    // asked for; a share with other tasks was not changed (re-read, not assumed).
+    if (err instanceof ConnectorError && err.providerCode === '3944' && same(await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor))) return 'already-done';
     throw err;
   }
   if ((body as { requires_admin_approval?: unknown } | undefined)?.requires_admin_approval === true) {
