@@ -9,7 +9,7 @@ import { businessUserNode } from './graph-nodes.ts';
 import { project } from './node-fields.ts';
 import { createInvite } from './invites.ts';
 import { checkAdvancedAccess, checkPeopleChange } from './guards.ts';
-import { baseRole, defaultTasks } from './world.ts';
+import { baseRole, defaultTasks, financePermission } from './world.ts';
 import type { GraphContext } from './graph-context.ts';
 import type { Business, BusinessUser } from './model.ts';
 
@@ -61,6 +61,12 @@ export function updateBusinessUser(ctx: GraphContext, user: BusinessUser): unkno
   const pending = email ?? emailParam(p, 'pending_email');
   user.role = nextRole;
   user.tasks = [...nextTasks];
+  if (role || tasks) {
+    // The finance add-on follows the role just set (world.ts financePermission, [INF]).
+    const finance = financePermission(nextRole, nextTasks);
+    if (finance) user.finance_permission = finance;
+    else delete user.finance_permission;
+  }
   // A new email "still has to be verified" by the person (skip_verification_email only skips
   // sending the message): it waits in pending_email and `email` stays the address in use
   // (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user).

@@ -18,7 +18,7 @@ import { businessTasksParam, roleParam } from './business-roles.ts';
 import { inviteNode } from './graph-nodes.ts';
 import { project } from './node-fields.ts';
 import { throttleError } from './faults.ts';
-import { defaultTasks } from './world.ts';
+import { defaultTasks, financePermission } from './world.ts';
 import { checkPeopleChange } from './guards.ts';
 import { checkTaskNames } from './task-bundles.ts';
 import { listParam } from './request-params.ts';
@@ -126,8 +126,10 @@ export function acceptInvite(runtime: EmulatorRuntime, requestId: string, person
   const local = invite.email.split('@')[0];
   const name = person?.name ?? local.split(/[._-]+/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join(' ');
   const id = world.nextId();
+  const finance = financePermission(invite.role, invite.tasks);
   world.users.set(id, {
     id, businessId: invite.businessId, name, email: invite.email, role: invite.role, tasks: [...invite.tasks],
+    ...(finance ? { finance_permission: finance } : {}),
     requestId: invite.id, created_time: runtime.now(), seq: world.nextSeq(),
   });
   world.invites.delete(invite.id);

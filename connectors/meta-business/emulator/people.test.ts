@@ -189,6 +189,32 @@ describe('business users: role changes, removal, last admin (https://developers.
     }
   });
 
+  test('finance_permission follows the role set (POST /{bsuid}, accepted invite); other writes keep it ([INF] connector README)', async () => {
+    const g = await startTestGraph();
+    try {
+      const [eve, frank] = SANDBOX.employees;
+      const read = async (id: string) => (await g.get(`/${id}`, { fields: 'role,tasks,finance_permission' })).body;
+      assert.deepEqual(await read(frank), { id: frank, role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDIT'], finance_permission: 'EDITOR' }, 'the fixture as written');
+      await g.post(`/${frank}`, { title: 'Controller' });
+      assert.equal((await read(frank)).finance_permission, 'EDITOR', 'a write without role or tasks leaves it');
+      await g.post(`/${eve}`, { role: 'FINANCE_EDITOR' });
+      assert.deepEqual(await read(eve), { id: eve, role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDITOR'], finance_permission: 'EDITOR' });
+      await g.post(`/${eve}`, { role: 'FINANCE_ANALYST' });
+      assert.equal((await read(eve)).finance_permission, 'ANALYST');
+      await g.post(`/${frank}`, { role: 'EMPLOYEE' });
+      assert.deepEqual(await read(frank), { id: frank, role: 'EMPLOYEE', tasks: ['DEFAULT'] }, 'demoted: no finance permission left');
+      await g.post(`/${eve}`, { role: 'ADMIN' });
+      assert.deepEqual(await read(eve), { id: eve, role: 'ADMIN', tasks: ['MANAGE'] });
+      const invited = (await g.post(`/${BIZ}/business_users`, { email: 'fin.new@sandbox.example', role: 'FINANCE_ANALYST' })).body.id as string;
+      const { memberId } = g.emulator.control.acceptInvite(invited);
+      assert.deepEqual(await read(memberId), { id: memberId, role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_ANALYST'], finance_permission: 'ANALYST' });
+      const plain = g.emulator.control.acceptInvite((await g.post(`/${BIZ}/business_users`, { email: 'plain.new@sandbox.example', role: 'EMPLOYEE' })).body.id).memberId;
+      assert.equal((await read(plain)).finance_permission, undefined);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('removing a person removes their asset tasks in the business', async () => {
     const g = await startTestGraph();
     try {

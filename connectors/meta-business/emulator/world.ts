@@ -67,7 +67,10 @@ export class MetaWorld {
       this.tokens.set(k.value, { ...k, scopes: [...k.scopes], expiresAt: k.expiresAt === null ? null : t(k.expiresAt) });
     }
     for (const u of fixture.businessUsers) {
-      this.users.set(u.id, { ...u, tasks: [...(u.tasks ?? defaultTasks(u.role))], created_time: t(u.created_time), seq: this.nextSeq() });
+      const tasks = [...(u.tasks ?? defaultTasks(u.role))];
+      // A fixture's own finance_permission stands (the sandbox's Frank); else it follows the role.
+      const finance = u.finance_permission ?? financePermission(u.role, tasks);
+      this.users.set(u.id, { ...u, tasks, ...(finance ? { finance_permission: finance } : {}), created_time: t(u.created_time), seq: this.nextSeq() });
     }
     for (const i of fixture.invites) {
       const created = t(i.created_time);
@@ -211,4 +214,17 @@ export function defaultTasks(role: string): string[] {
 /** The base role the `business_users` edge reports: Admin or Employee only (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 export function baseRole(role: string, tasks: string[]): 'ADMIN' | 'EMPLOYEE' {
   return role === 'ADMIN' || role === 'MANAGE' || tasks.includes('MANAGE') || tasks.includes('ADMIN') ? 'ADMIN' : 'EMPLOYEE';
+}
+
+/**
+ * `finance_permission` after a role or tasks write. [INF] The reference lists the field with values
+ * such as EDITOR and ANALYST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user)
+ * but no rule tying it to `role`/`tasks`; the emulator keeps the finance add-on in both places
+ * (FINANCE_EDITOR → EDITOR, FINANCE_ANALYST → ANALYST, none otherwise) so its state never
+ * contradicts itself: setting EMPLOYEE or ADMIN drops a finance permission (connector README).
+ */
+export function financePermission(role: string, tasks: string[]): 'EDITOR' | 'ANALYST' | undefined {
+  if (role === 'FINANCE_EDITOR' || tasks.includes('FINANCE_EDITOR')) return 'EDITOR';
+  if (role === 'FINANCE_ANALYST' || tasks.includes('FINANCE_ANALYST')) return 'ANALYST';
+  return undefined;
 }
