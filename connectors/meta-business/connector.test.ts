@@ -145,6 +145,49 @@ describe('meta-business connector on the sandbox fixture', () => {
     assert.equal(await c.changeMemberRole!(eve, 'EMPLOYEE'), 'already-done');
   });
 
+  test('a finance role reported only in finance_permission (tasks without FINANCE_EDITOR) reads as that role; a demotion settles', async () => {
+    fresh();
+    // The sandbox's Frank: tasks [DEFAULT, FINANCE_EDIT], finance_permission EDITOR.
+    const frank = SANDBOX.employees[1];
+    assert.equal((await all((x) => c.listMembers!(x))).find((m) => m.id === frank)?.role, 'FINANCE_EDITOR');
+    assert.equal((await c.readPerson!({ memberId: frank })).members[0]?.role, 'FINANCE_EDITOR');
+    emulator.control.clearCalls();
+    assert.equal(await c.changeMemberRole!(frank, 'FINANCE_EDITOR'), 'already-done');
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST').length, 0, 'no re-apply on every check');
+    // His team wants EMPLOYEE: demoted once, then read EMPLOYEE and left alone.
+    assert.equal(await c.changeMemberRole!(frank, 'EMPLOYEE'), 'done');
+    assert.equal((await all((x) => c.listMembers!(x))).find((m) => m.id === frank)?.role, 'EMPLOYEE');
+    emulator.control.clearCalls();
+    assert.equal(await c.changeMemberRole!(frank, 'EMPLOYEE'), 'already-done');
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST').length, 0);
+  });
+
+  test('a Graph that keeps finance roles out of tasks (finance_permission only): a granted role settles', async () => {
+    fresh();
+    // Responses rewritten as a Graph following "finance roles live in finance_permission" would answer.
+    const financeOutOfTasks = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if ((init?.method ?? 'GET') !== 'GET') return res;
+      const strip = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(strip);
+        if (!v || typeof v !== 'object') return v;
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'tasks' && Array.isArray(x) ? x.filter((t) => !/^FINANCE_(EDITOR|ANALYST)$/.test(t)) : strip(x)]));
+      };
+      const headers = new Headers(res.headers);
+      headers.delete('content-length');
+      return new Response(JSON.stringify(strip(await res.json())), { status: res.status, headers });
+    }) as typeof fetch;
+    const fc = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: financeOutOfTasks });
+    const eve = SANDBOX.employees[0];
+    assert.equal(await fc.changeMemberRole!(eve, 'FINANCE_ANALYST'), 'done');
+    assert.equal((await all((x) => fc.listMembers!(x))).find((m) => m.id === eve)?.role, 'FINANCE_ANALYST');
+    emulator.control.clearCalls();
+    assert.equal(await fc.changeMemberRole!(eve, 'FINANCE_ANALYST'), 'already-done');
+    assert.equal(emulator.calls.filter((x) => x.method === 'POST').length, 0);
+    assert.equal(await fc.changeMemberRole!(eve, 'EMPLOYEE'), 'done');
+    assert.equal(await fc.changeMemberRole!(eve, 'EMPLOYEE'), 'already-done');
+  });
+
   test('removing a member removes them from the listing; a repeat is already-done', async () => {
     fresh();
     assert.equal(await c.removeMember!('1000000000000104'), 'done');

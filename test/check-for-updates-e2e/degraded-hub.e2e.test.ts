@@ -128,6 +128,17 @@ for (const kind of await suiteStores('memory', 'postgres')) for (const variant o
         assert.equal(await status(memberId), 'onboarded');
         assert.equal(h.standing(SANDBOX.pendingInviteEmail), 'onboarded', 'written back after acceptance');
 
+        // Frank holds finance_permission EDITOR (sandbox), so he reads FINANCE_EDITOR; his team gives
+        // EMPLOYEE: demoted once after the settle window, then read EMPLOYEE and left alone.
+        const frank = SANDBOX.employees[1];
+        const roleWrites = () => h.meta.calls.filter((c) => c.method === 'POST' && c.path === `/${frank}` && c.body.role !== undefined).map((c) => c.body.role);
+        await until('Frank demoted', () => h.meta.control.state().users.find((u) => u.id === frank)?.finance_permission === undefined, 15_000);
+        await h.agent.idle();
+        await h.check();
+        await h.agent.idle();
+        assert.deepEqual(roleWrites(), ['EMPLOYEE'], 'one demotion, no change loop');
+        assert.equal((await h.service.member(HUB, frank))?.appRole, 'EMPLOYEE');
+
         // Frank leaves the mapped group: removed once the directory was quiet for the settle window.
         await h.directory.patchGroup('Meta Advertisers', [], ['u-frank']);
         await until('Frank removed', () => !h.meta.control.state().users.some((u) => u.id === SANDBOX.employees[1]), 15_000);

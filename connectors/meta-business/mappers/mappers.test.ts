@@ -52,6 +52,15 @@ describe('mapper details', () => {
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDIT'] }), 'EMPLOYEE', 'undocumented tasks are not mapped');
     assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'] }).role, 'DEVELOPER');
   });
+  test('a finance role in finance_permission is held like one in tasks; ADMIN still wins, the highest counts', () => {
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDIT'], finance_permission: 'EDITOR' }), 'FINANCE_EDITOR');
+    assert.equal(memberRole({ role: 'EMPLOYEE', finance_permission: 'analyst' }), 'FINANCE_ANALYST');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'], finance_permission: 'ANALYST' }), 'FINANCE_ANALYST');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDITOR'], finance_permission: 'ANALYST' }), 'FINANCE_EDITOR');
+    assert.equal(memberRole({ role: 'ADMIN', tasks: ['MANAGE'], finance_permission: 'EDITOR' }), 'ADMIN');
+    assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'], finance_permission: 'AUDITOR' }), 'DEVELOPER', 'unknown values are not mapped');
+    assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT'], finance_permission: 'EDITOR' }).role, 'FINANCE_EDITOR');
+  });
   test('system users and members default and upper-case roles', () => {
     assert.deepEqual(toSystemUser({ id: '7', role: 'admin' }), { id: '7', role: 'ADMIN' });
     assert.equal(toMember({ id: '8' }).role, 'EMPLOYEE');

@@ -8,6 +8,7 @@ export interface RawBusinessUser {
   email?: string;
   role?: string;
   tasks?: string[];
+  finance_permission?: string;
   business_role_request?: { id?: string };
 }
 
@@ -18,18 +19,30 @@ export interface RawBusinessUser {
 export const ADD_ON_ROLES = ['FINANCE_EDITOR', 'FINANCE_ANALYST', 'DEVELOPER', 'ADS_RIGHTS_REVIEWER'] as const;
 
 /**
+ * `finance_permission` values and the add-on role each means. The BusinessUser reference lists the
+ * field with values such as EDITOR and ANALYST
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user);
+ * a business may report a finance role there rather than in `tasks` (README [INF]).
+ */
+const FINANCE_PERMISSION_ROLES: Record<string, string> = { EDITOR: 'FINANCE_EDITOR', ANALYST: 'FINANCE_ANALYST' };
+
+/**
  * A member's role as hubwarden names it. `role` on the `business_users` edge reports only the base
  * role, Admin or Employee (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users); `tasks` carries base access plus add-ons such as
- * finance and developer. So a base EMPLOYEE whose tasks hold an add-on role is that add-on (the
- * highest when several): a member given FINANCE_EDITOR reads back FINANCE_EDITOR, not EMPLOYEE.
- * FINANCE_EDIT, FINANCE_VIEW and finance_permission have no documented meaning and are not mapped
+ * finance and developer, and a finance role may instead (or also) show as `finance_permission`.
+ * So a base EMPLOYEE holding an add-on role in either place is that add-on (the highest when
+ * several): a member given FINANCE_EDITOR reads back FINANCE_EDITOR, not EMPLOYEE, whichever of the
+ * two fields Meta fills, and a repeated change is already-done instead of a change loop. ADMIN
+ * wins over any add-on. FINANCE_EDIT and FINANCE_VIEW have no documented meaning and are not mapped
  * (README [INF]).
  */
-export function memberRole(raw: { role?: string; tasks?: string[] }): string {
+export function memberRole(raw: { role?: string; tasks?: string[]; finance_permission?: string }): string {
   const base = (raw.role ?? 'EMPLOYEE').toUpperCase();
   if (base === 'ADMIN') return base;
-  const tasks = new Set((Array.isArray(raw.tasks) ? raw.tasks : []).map((t) => String(t).toUpperCase()));
-  return ADD_ON_ROLES.find((r) => tasks.has(r)) ?? base;
+  const held = new Set((Array.isArray(raw.tasks) ? raw.tasks : []).map((t) => String(t).toUpperCase()));
+  const finance = typeof raw.finance_permission === 'string' ? FINANCE_PERMISSION_ROLES[raw.finance_permission.toUpperCase()] : undefined;
+  if (finance) held.add(finance);
+  return ADD_ON_ROLES.find((r) => held.has(r)) ?? base;
 }
 
 export function toMember(raw: RawBusinessUser): AppMember {

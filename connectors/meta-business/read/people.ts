@@ -5,7 +5,8 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
-export const MEMBER_FIELDS = 'id,name,email,role,tasks,business_role_request';
+/** `finance_permission` because a finance role may be reported there rather than in `tasks` (mappers/member.ts memberRole). */
+export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request';
 export const INVITE_FIELDS = 'id,email,role,tasks,status,created_time,expiration_time';
 export const SYSTEM_USER_FIELDS = 'id,name,role';
 

@@ -6,10 +6,10 @@ import { memberRole } from '../mappers/member.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
 
-/** The member's role read as listMembers reads it (role plus add-ons in tasks, mappers/member.ts), so a change once made is already-done. */
+/** The member's role read as listMembers reads it (role plus add-ons in tasks or finance_permission, mappers/member.ts), so a change once made is already-done. */
 async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
   try {
-    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[] };
+    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks,finance_permission' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[]; finance_permission?: string };
     return memberRole(body);
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
