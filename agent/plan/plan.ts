@@ -172,11 +172,16 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   // Invites: role of pending ones, cancel, re-invite expired ones.
   for (const invite of actual.invites) {
     const email = invite.email.toLowerCase();
-    if (invite.status === 'accepted' || invite.status === 'canceled' || invite.status === 'declined') continue;
+    if (invite.status === 'accepted' || invite.status === 'canceled') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
     const rowId = inviteRowId(invite.id);
     const gov = governing(rowId, invite.email);
-    const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
+    // A declined invite is a failed one, as an expired one is: re-sent once, then held for an owner
+    // (README: "re-sent once, then reported"). Skipped here, the person looked seatless and the
+    // new-seat pass below invited them afresh after every decline, without end.
+    const declined = invite.status === 'declined';
+    const expired = declined || invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
+    const lapse = declined ? 'was declined' : 'expired';
     // A live invite is a seat whoever governs it (an exempted or guest invite too): no second invite.
     if (!expired) {
       seatedEmails.add(email);
@@ -201,11 +206,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       seatedEmails.add(email);
       if (invite.resendCount >= maxResends) {
         held.push({ operation: { ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email}` },
-          why: `the invite expired and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
+          why: `the invite ${lapse} and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
         continue;
       }
       ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
-        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite expired` });
+        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite ${lapse}` });
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
