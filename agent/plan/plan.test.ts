@@ -113,6 +113,12 @@ const cases: Case[] = [
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { expiresAt: '2026-11-01T00:00:00Z' })] }, expect: ['reinvite i-1 ADMIN'] },
   { name: 'expired invite already re-sent: held for an owner, never a fresh invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired', resendCount: 1 })] }, expect: [], held: [/re-sent/] },
+  { name: 'declined invite re-sent once, as an expired one', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined' })] }, expect: ['reinvite i-1 EMPLOYEE'] },
+  { name: 'declined invite already re-sent: held for an owner, never a fresh invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined', resendCount: 1 })] }, expect: [], held: [/declined and was already re-sent/] },
+  { name: 'declined invite of someone no longer owed a seat: nothing to cancel', people: [ownerPerson, jane([])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined' })] }, expect: [] },
   { name: 'no default team: a user in no mapped group gets no seat', people: [ownerPerson, jane([])],
     actual: base, expect: [] },
   // Two directory accounts share jane@example.com and the check left the seat disputed (no
