@@ -169,6 +169,21 @@ describe('plan', () => {
     assert.deepEqual(op.assets, [{ asset: { type: 'ad_account', id: 'act_111' }, tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
   });
 
+  // The IdP deleted Jane and created her again (a new SCIM id) before the next check re-matched her
+  // seat: the stale match to the deleted user does not make her seat a deleted user's.
+  test("a seat matched to a deleted user whose email a live user holds now is that user's, not removed", () => {
+    const d = desiredOf([ownerPerson, { ...jane(['Meta Advertisers']), id: 'u-jane-again' }], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]);
+    const a = actualOf({ ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
+    const hers = ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'];
+    assert.deepEqual(plan(d, a, { now: NOW, rules: TEST_RULES }).operations.map(describeOp), hers);
+    // The deleted user's own re-check (applying a report item) reads their departed record.
+    const theirs = plan(d, a, { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-jane'], emails: ['jane@example.com'] } });
+    assert.deepEqual(theirs.operations.map(describeOp), hers);
+    // Gone for good (no live user holds the email): removed as a deleted user's seat.
+    const gone = plan(desiredOf([ownerPerson], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]), a, { now: NOW, rules: TEST_RULES });
+    assert.deepEqual(gone.operations.map(describeOp), ['remove-member deleted m-jane']);
+  });
+
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
     const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });

@@ -91,14 +91,24 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     // A disputed row (match-members.ts: several directory users claim it, e.g. one user's email
     // moved on and another's now names the row) is the owner's to decide, whatever its email says.
     if (m && m.outcome === 'unmatched' && m.candidates?.length) return undefined;
+    const e = email?.toLowerCase();
+    const byRowEmail = e && !sharedEmails.has(e) ? byEmail.get(e) : undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
       if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
+      // The matched user was deleted, but a live directory user holds the row's email now (the
+      // IdP deleted the person and created them again: a new SCIM id, RFC 7644 §3.3). Matching
+      // gives the row to that user at the next check for updates (match-members.ts: a deleted user
+      // keeps a row only while no live user's email names it); until then the stale match made
+      // the returning person's seat "a deleted user's" and removed it. A person's plan reads only
+      // their slice, so a matched user it did not read is known deleted only by their record.
+      const deleted = !policy.scope || departedById.has(m.directoryUserId);
+      if (deleted && e && sharedEmails.has(e)) return undefined; // several live users claim it: disputed, an owner's to decide
+      if (deleted && byRowEmail) return { grant: byRowEmail, reason: byRowEmail.active ? 'unassigned' : 'deactivated', directoryUserId: byRowEmail.directoryUserId };
       return { reason: 'deleted', directoryUserId: m.directoryUserId };
     }
-    const e = email?.toLowerCase();
     if (!e || sharedEmails.has(e)) return undefined;
-    const g = byEmail.get(e);
+    const g = byRowEmail;
     if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
     if (departedEmails.has(e)) {
       const d = desired.departed.find((x) => x.emails.some((y) => y.toLowerCase() === e));
@@ -230,7 +240,6 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
     else ops.push(op);
   }
-  void departedById;
 
   return protect(ops, held, actual, policy);
 }
