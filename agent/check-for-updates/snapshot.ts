@@ -27,6 +27,8 @@ export interface HubSnapshot {
 export const assignmentKey = (a: { asset: { type: string; id: string }; userId: string }): string => `${a.asset.type}:${a.asset.id}:${a.userId}`;
 export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;
 const lower = (email: string | undefined) => email?.trim().toLowerCase();
+/** The id prefix of an invite the agent recorded before it knew Meta's id (tasks/operations/snapshot-update.ts). */
+const PROVISIONAL_INVITE = 'pending:';
 
 export interface BuildInput {
   hubId: string;
@@ -98,7 +100,12 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
 
   const invites = current.map((i): AppInviteRecord => {
     const listed = prevInvites.get(i.id);
-    const prev = listed ?? (i.status === 'pending' ? unlistedByEmail.get(lower(i.email)!) : undefined);
+    // A provisional record (`pending:<email>`, Meta's id not known yet) is the listed invite of its
+    // email whatever that invite's status: declined or expired before this check, it is still the
+    // invite hubwarden sent. Without its bookkeeping it was reported as invited by hand and "not
+    // sent by hubwarden", and its re-send count started again.
+    const unlisted = unlistedByEmail.get(lower(i.email)!);
+    const prev = listed ?? (i.status === 'pending' || unlisted?.id.startsWith(PROVISIONAL_INVITE) ? unlisted : undefined);
     return unlessUnchanged(listed, withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,

@@ -113,6 +113,12 @@ const cases: Case[] = [
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { expiresAt: '2026-11-01T00:00:00Z' })] }, expect: ['reinvite i-1 ADMIN'] },
   { name: 'expired invite already re-sent: held for an owner, never a fresh invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired', resendCount: 1 })] }, expect: [], held: [/re-sent/] },
+  { name: 'declined invite re-sent once, as an expired one', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined' })] }, expect: ['reinvite i-1 EMPLOYEE'] },
+  { name: 'declined invite already re-sent: held for an owner, never a fresh invite', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined', resendCount: 1 })] }, expect: [], held: [/declined and was already re-sent/] },
+  { name: 'declined invite of someone no longer owed a seat: nothing to cancel', people: [ownerPerson, jane([])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'declined' })] }, expect: [] },
   { name: 'no default team: a user in no mapped group gets no seat', people: [ownerPerson, jane([])],
     actual: base, expect: [] },
   // Two directory accounts share jane@example.com and the check left the seat disputed (no
@@ -161,6 +167,21 @@ describe('plan', () => {
     const op = r.operations.find((o) => o.kind === 'change-invite-role');
     assert.ok(op && op.kind === 'change-invite-role');
     assert.deepEqual(op.assets, [{ asset: { type: 'ad_account', id: 'act_111' }, tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
+  });
+
+  // The IdP deleted Jane and created her again (a new SCIM id) before the next check re-matched her
+  // seat: the stale match to the deleted user does not make her seat a deleted user's.
+  test("a seat matched to a deleted user whose email a live user holds now is that user's, not removed", () => {
+    const d = desiredOf([ownerPerson, { ...jane(['Meta Advertisers']), id: 'u-jane-again' }], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]);
+    const a = actualOf({ ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
+    const hers = ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'];
+    assert.deepEqual(plan(d, a, { now: NOW, rules: TEST_RULES }).operations.map(describeOp), hers);
+    // The deleted user's own re-check (applying a report item) reads their departed record.
+    const theirs = plan(d, a, { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-jane'], emails: ['jane@example.com'] } });
+    assert.deepEqual(theirs.operations.map(describeOp), hers);
+    // Gone for good (no live user holds the email): removed as a deleted user's seat.
+    const gone = plan(desiredOf([ownerPerson], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]), a, { now: NOW, rules: TEST_RULES });
+    assert.deepEqual(gone.operations.map(describeOp), ['remove-member deleted m-jane']);
   });
 
   test('person scope plans only that person', () => {

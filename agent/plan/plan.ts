@@ -91,14 +91,24 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     // A disputed row (match-members.ts: several directory users claim it, e.g. one user's email
     // moved on and another's now names the row) is the owner's to decide, whatever its email says.
     if (m && m.outcome === 'unmatched' && m.candidates?.length) return undefined;
+    const e = email?.toLowerCase();
+    const byRowEmail = e && !sharedEmails.has(e) ? byEmail.get(e) : undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
       if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
+      // The matched user was deleted, but a live directory user holds the row's email now (the
+      // IdP deleted the person and created them again: a new SCIM id, RFC 7644 §3.3). Matching
+      // gives the row to that user at the next check for updates (match-members.ts: a deleted user
+      // keeps a row only while no live user's email names it); until then the stale match made
+      // the returning person's seat "a deleted user's" and removed it. A person's plan reads only
+      // their slice, so a matched user it did not read is known deleted only by their record.
+      const deleted = !policy.scope || departedById.has(m.directoryUserId);
+      if (deleted && e && sharedEmails.has(e)) return undefined; // several live users claim it: disputed, an owner's to decide
+      if (deleted && byRowEmail) return { grant: byRowEmail, reason: byRowEmail.active ? 'unassigned' : 'deactivated', directoryUserId: byRowEmail.directoryUserId };
       return { reason: 'deleted', directoryUserId: m.directoryUserId };
     }
-    const e = email?.toLowerCase();
     if (!e || sharedEmails.has(e)) return undefined;
-    const g = byEmail.get(e);
+    const g = byRowEmail;
     if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
     if (departedEmails.has(e)) {
       const d = desired.departed.find((x) => x.emails.some((y) => y.toLowerCase() === e));
@@ -172,11 +182,16 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   // Invites: role of pending ones, cancel, re-invite expired ones.
   for (const invite of actual.invites) {
     const email = invite.email.toLowerCase();
-    if (invite.status === 'accepted' || invite.status === 'canceled' || invite.status === 'declined') continue;
+    if (invite.status === 'accepted' || invite.status === 'canceled') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
     const rowId = inviteRowId(invite.id);
     const gov = governing(rowId, invite.email);
-    const expired = invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
+    // A declined invite is a failed one, as an expired one is: re-sent once, then held for an owner
+    // (README: "re-sent once, then reported"). Skipped here, the person looked seatless and the
+    // new-seat pass below invited them afresh after every decline, without end.
+    const declined = invite.status === 'declined';
+    const expired = declined || invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
+    const lapse = declined ? 'was declined' : 'expired';
     // A live invite is a seat whoever governs it (an exempted or guest invite too): no second invite.
     if (!expired) {
       seatedEmails.add(email);
@@ -201,11 +216,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       seatedEmails.add(email);
       if (invite.resendCount >= maxResends) {
         held.push({ operation: { ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email}` },
-          why: `the invite expired and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
+          why: `the invite ${lapse} and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
         continue;
       }
       ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
-        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite expired` });
+        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite ${lapse}` });
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
@@ -225,7 +240,6 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (!grant.email) held.push({ operation: op, why: `directory user ${grant.userName} has no email to invite` });
     else ops.push(op);
   }
-  void departedById;
 
   return protect(ops, held, actual, policy);
 }

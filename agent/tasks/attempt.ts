@@ -5,6 +5,7 @@ import { pauseHub } from './hub-state.ts';
 import { parentsOf, settleWaitingParent, wakeParent } from './parent-tasks.ts';
 import type { RetryDecision } from './retry-policy.ts';
 import { blockScope } from './scope-blocks.ts';
+import { taskSubjectOf } from './operations/audit-subject.ts';
 import { enqueueTask } from './enqueue.ts';
 import { applyOutcome, claimable } from './task-transitions.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
@@ -104,7 +105,8 @@ export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner'
     await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
     appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
   } else if (outcome.status === 'error' && next.status === 'failed') {
-    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
+    const subject = taskSubjectOf(task);
+    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, ...(subject ? { subject } : {}), why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
   }
   // A change that came in while this attempt ran, which the attempt may have acted before: its
   // follow-up (a re-plan of the person) sees what this attempt recorded, in this transaction.

@@ -4,17 +4,12 @@ import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
-import { inviteRowId } from '../../standing/row-ids.ts';
+import { subjectOf } from './audit-subject.ts';
 import { exemptedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
-
-function subjectOf(op: Operation) {
-  const memberId = 'memberId' in op ? op.memberId : 'inviteId' in op ? inviteRowId(op.inviteId) : undefined;
-  return { email: op.email, directoryUserId: op.directoryUserId, ...(memberId ? { memberId } : {}) };
-}
 
 /**
  * May the connector skip its look-up for an existing invite (one Graph call per invite)? Only on
