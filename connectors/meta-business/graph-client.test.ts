@@ -59,6 +59,14 @@ describe('GraphClient', () => {
     assert.equal(asked[0].body.get('include_headers'), null, 'op headers kept: a throttled op carries its wait in them');
   });
 
+  test('a page answered without a data array fails the read instead of passing for an empty last page', async () => {
+    const { fetchFn } = replay([() => ({}), () => ({ data: [{ id: '1' }] })]);
+    const g = client('http://127.0.0.1:9', fetchFn);
+    await assert.rejects(g.page('100/business_users', { fields: 'id' }, undefined, { what: 'meta-business: list members', businessId: '100' }),
+      (err: ConnectorError) => err instanceof ConnectorError && err.kind === 'unavailable' && /without a data array/.test(err.message));
+    assert.deepEqual((await g.page('100/business_users', { fields: 'id' }, undefined, { what: 'meta-business: list members', businessId: '100' })).data, [{ id: '1' }]);
+  });
+
   test('more than 50 operations go out as several batch requests of at most 50', async () => {
     const sizes: number[] = [];
     const responses = Array.from({ length: 3 }, () => (body: URLSearchParams) => {

@@ -223,13 +223,19 @@ export class GraphClient {
     } else {
       body = await this.call('GET', path, params, ctx);
     }
-    return this.toPage<T>(body);
+    return this.toPage<T>(body, ctx.what);
   }
 
-  toPage<T>(body: unknown): GraphPage<T> {
+  /**
+   * An edge answers `{ data: [...], paging }` (https://developers.facebook.com/docs/graph-api/results).
+   * A 200 without a `data` array is not an empty last page: read as one, it would pass for a
+   * complete listing (members all gone, a last-admin check seeing nobody), so it fails the read.
+   */
+  toPage<T>(body: unknown, what: string): GraphPage<T> {
     const b = body as { data?: T[]; paging?: { next?: string } } | undefined;
-    const next = b?.paging?.next;
-    return { data: Array.isArray(b?.data) ? b!.data : [], ...(next ? { next: toCursor(next) } : {}) };
+    if (!Array.isArray(b?.data)) throw new ConnectorError('unavailable', `${what}: Graph answered a page without a data array`);
+    const next = b.paging?.next;
+    return { data: b.data, ...(next ? { next: toCursor(next) } : {}) };
   }
 
   /** A `paging.next` URL (absolute, maybe with a token) as a batch `relative_url` under this version. */
