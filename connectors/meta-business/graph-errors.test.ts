@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { toConnectorError, isAlreadyError } from './graph-errors.ts';
+import { toConnectorError } from './graph-errors.ts';
 import { redactSecrets } from '../sdk/redact.ts';
 
 // Recorded Graph error responses (reference examples), replayed through THE table.
@@ -68,10 +68,5 @@ describe('graph error table: decisions', () => {
     assert.equal(err.kind, 'unauthenticated');
     for (let i = 0; i + 20 <= token.length; i++) assert.ok(!err.message.includes(token.slice(i, i + 20)), `fragment at ${i} leaked: ${err.message}`);
     assert.match(err.message, /\[redacted\]/);
-  });
-  test('"already" and 3944 are recognised for idempotency', () => {
-    assert.equal(isAlreadyError(envelope(100, undefined, '(#100) This person is already a member')), true);
-    assert.equal(isAlreadyError(envelope(3944)), true);
-    assert.equal(isAlreadyError(envelope(100, undefined, '(#100) The parameter email is required')), false);
   });
 });

@@ -160,11 +160,3 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   }
   return new ConnectorError(kind, redact(`${ctx.what}: ${kind}: ${cause}`), { providerCode });
 }
-
-/** "Already a member / already has a pending invite / already has access" (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business 3944). */
-export function isAlreadyError(body: unknown): boolean {
-  const err = graphErrorOf(body);
-  if (!err) return false;
-  if (err.code === 3944) return true;
-  return err.code === 100 && /\balready\b/i.test(`${err.message ?? ''} ${err.error_user_msg ?? ''}`);
-}
