@@ -67,6 +67,12 @@ describe('retry table', () => {
     assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'conflict', false]);
     assert.equal(decideRetry(busy, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
   });
+  test('a store that refused a handler\'s read or write (unreachable, busy pool) backs off and runs again, not a failed task; then gives up', () => {
+    const down = new StoreUnavailable('PostgreSQL unreachable: ECONNREFUSED', 2);
+    const d = decideRetry(down, 1, { baseMs: 100, maxMs: 1000 });
+    assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'unavailable', false]);
+    assert.equal(decideRetry(down, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
+  });
 });
 
 describe('enqueue', () => {
@@ -176,6 +182,20 @@ describe('task runner', () => {
     denied = false;
     await store.transact((tx) => resumeHub(tx, 'h1'));
     await until(async () => (await taskOf(store, t.id)).status === 'completed' && (await taskOf(store, t2.id)).status === 'completed');
+    await runner.stop();
+  });
+
+  test('a handler whose store read met an outage (StoreUnavailable) runs again once it passes, and the task completes', async () => {
+    let runs = 0;
+    const { store, runner } = setup([{ kind: 'k', async run() {
+      if (++runs === 1) throw new StoreUnavailable('PostgreSQL unreachable: ECONNRESET', 1);
+      return { status: 'completed' };
+    } }]);
+    await runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(async () => ['completed', 'failed'].includes((await taskOf(store, t.id)).status));
+    const done = await taskOf(store, t.id);
+    assert.deepEqual([done.status, runs], ['completed', 2]);
     await runner.stop();
   });
 
