@@ -6,7 +6,7 @@ import { describeUrl, isPoolTimeout, isUnreachable, named, reasonOf } from './sq
 const log = childLogger('store');
 
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
-const BUSY_WAIT_MS = 60_000;
+export const BUSY_WAIT_MS = 60_000;
 
 export interface ConnectionsOptions {
   url: string;
@@ -14,6 +14,8 @@ export interface ConnectionsOptions {
   poolSize: number;
   /** While the database is unreachable, how often to try it (also the Retry-After). */
   probeMs: number;
+  /** How long a caller waits for a pooled connection while all are busy (default BUSY_WAIT_MS). */
+  busyWaitMs?: number;
   /** Throws unless the store takes work now. */
   assertOpen: () => void;
   isOpen: () => boolean;
@@ -92,9 +94,13 @@ export class Connections {
         // pg-pool says "timeout exceeded when trying to connect" both when the database does not
         // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
         // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
+        // Given up on, it is StoreUnavailable (not marking the store unavailable): a plain Error
+        // reached SCIM as a 500 "internal error" and failed the task that met it, where the
+        // caller should come back (503 + Retry-After, a task's backoff) once the load passes.
         if (this.busy() && isPoolTimeout(err)) {
-          if (Date.now() - started < BUSY_WAIT_MS) continue;
-          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
+          const waitMs = this.o.busyWaitMs ?? BUSY_WAIT_MS;
+          if (Date.now() - started < waitMs) continue;
+          throw new StoreUnavailable(`all ${this.o.poolSize} PostgreSQL connections stayed busy for ${waitMs / 1000} s; raise store.poolSize, or lower the work per replica`, Math.ceil(this.o.probeMs / 1000));
         }
         if (isUnreachable(err)) {
           this.markUnavailable(err);

@@ -9,6 +9,7 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
+import type { Connections } from './connections.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
@@ -199,6 +200,31 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.ok(read?.n === 1 || read?.n === 2, 'the read was answered once a connection was free');
     assert.equal(store.healthy(), true, 'waiting for a pooled connection did not mark PostgreSQL unreachable');
     assert.equal(store.unavailableReason(), undefined);
+  });
+
+  test('a pool busy past busyWaitMs: StoreUnavailable (a 503 with Retry-After), nothing changed, and the store stays healthy', async (t) => {
+    const store = await replica(freshSchema('exhausted'), { poolSize: 1, connectTimeoutMs: 100, busyWaitMs: 300 });
+    // The pool's one connection held by slow work (a long statement, a stalled session).
+    const db = (store as unknown as { db: Connections }).db;
+    let free!: () => void;
+    const holding = db.withClient(() => new Promise<void>((resolve) => (free = resolve)));
+    t.after(() => {
+      free(); // before close, which waits for the pool's connections
+      return store.close();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 1 })).then(() => undefined, (err: unknown) => err);
+    assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
+    assert.equal(refused.outcomeUnknown, false);
+    assert.ok(refused.retryAfterSeconds >= 1);
+    assert.match(refused.message, /all 1 PostgreSQL connections stayed busy for 0\.3 s; raise store\.poolSize.*nothing was changed/);
+    await assert.rejects(store.get('pgItems', 'h', 'a'), (err) => isStoreUnavailable(err));
+    assert.equal(store.healthy(), true, 'load, not an outage: /readyz stays ready');
+    free();
+    await holding;
+    assert.equal(await store.get('pgItems', 'h', 'a'), undefined, 'the refused write changed nothing');
+    await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 2 }));
+    assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 2);
   });
 
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {

@@ -28,6 +28,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** While the database is unreachable, how often to try it (default 2 s; also the Retry-After). */
   probeMs?: number;
+  /** How long a read or transaction waits for a pooled connection while all are busy before it is refused (StoreUnavailable). Default 60 s. */
+  busyWaitMs?: number;
   /** Times a transaction is run before a conflict (a read changed, a lock timed out) is given up on. Default 20. */
   maxAttempts?: number;
 }
@@ -75,7 +77,7 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs'>>;
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
@@ -108,6 +110,7 @@ export class PostgresStore implements Store {
     this.reads = new Reads(this.schema);
     this.db = new Connections({
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
+      ...(options.busyWaitMs !== undefined ? { busyWaitMs: options.busyWaitMs } : {}),
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
     this.lockKey = lockKeyOf(this.schema);
