@@ -124,6 +124,8 @@ export interface ChangeFeedOptions {
   channel: string;
   origin: string;
   onChanges: (changes: Change[]) => void;
+  /** Listening again after the connection was cut: what was notified meanwhile is lost. */
+  onResumed?: () => void;
   /** Longest pause between reconnection attempts (default 5 s). */
   maxBackoffMs?: number;
 }
@@ -132,7 +134,10 @@ export interface ChangeFeedOptions {
  * One dedicated connection LISTENing on the store's channel. When it drops it reconnects, with a
  * growing pause (200 ms doubling, up to `maxBackoffMs`). Notifications sent while it was
  * disconnected are lost (PostgreSQL queues them only for listening sessions): a replica's
- * listeners must treat notifications as a wake-up hint, never as the only way to learn of work.
+ * listeners must treat notifications as a wake-up hint, never as the only way to learn of work,
+ * and a cache kept from them is dropped once the feed listens again (`onResumed`,
+ * `Store.subscribeMissed`): without that, a replica's members view stayed as it was before the
+ * cut until the next change to that hub, however long it was read meanwhile.
  */
 export class ChangeFeed {
   private client: pg.Client | null = null;
@@ -187,6 +192,9 @@ export class ChangeFeed {
     listening = true;
     this.connections++;
     this.failures = 0;
+    // Said once LISTEN is back, so a change committed after it is notified and one before it is
+    // found by whoever re-reads now.
+    if (this.connections > 1) this.o.onResumed?.();
   }
 
   private scheduleReconnect(): void {

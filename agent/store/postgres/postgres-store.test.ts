@@ -98,6 +98,29 @@ describe('PostgresStore', { skip: db.skip }, () => {
     });
   });
 
+  test('a replica whose change feed was cut is told it may have missed changes, once it listens again', async (t) => {
+    const schema = freshSchema('missed');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    let missed = 0;
+    let listeningWhenTold = true;
+    const feedOf = (s: PostgresStore) => (s as unknown as { feed: { listening(): boolean; connections: number } }).feed;
+    b.subscribeMissed(() => {
+      missed++;
+      listeningWhenTold &&= feedOf(b).listening();
+    });
+    assert.equal(missed, 0, 'not at open');
+    // Cut B's feed only: A's stays as it was.
+    const bPid = (b as unknown as { feed: { client: { processID: number } } }).feed.client.processID;
+    await sql('SELECT pg_terminate_backend($1::int)', [bPid]);
+    await a.transact((tx) => tx.put('pgItems', 'hub', 'while-cut', { id: 'while-cut', n: 1 }));
+    await until('B listens again', () => feedOf(b).connections === 2 && feedOf(b).listening());
+    assert.equal(missed, 1);
+    assert.ok(listeningWhenTold, 'told once listening again: a change committed after it is notified');
+    assert.equal(feedOf(a).connections, 1);
+  });
+
   test('five replicas opening at once migrate once and build each index once', async (t) => {
     const schema = freshSchema('migrate');
     const stores = Array.from({ length: 5 }, () => new PostgresStore({ url: db.url, schema, poolSize: 2 }));

@@ -94,6 +94,7 @@ export class PostgresStore implements Store {
   private readonly indexes: IndexUpkeep;
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
+  private missedListeners = new Set<() => void>();
   private inflight = new Set<Promise<unknown>>();
   /** Runs transaction functions until they commit (transactions.ts). */
   private readonly transactions: Transactions;
@@ -206,6 +207,7 @@ export class PostgresStore implements Store {
         channel: this.channel,
         origin: this.origin,
         onChanges: (changes) => this.notify(this.listeners, changes),
+        onResumed: () => this.notify(this.missedListeners, []),
       });
       await this.feed.start();
     } catch (err) {
@@ -325,6 +327,11 @@ export class PostgresStore implements Store {
   subscribe(listener: (changes: readonly Change[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  subscribeMissed(listener: () => void): () => void {
+    this.missedListeners.add(listener);
+    return () => this.missedListeners.delete(listener);
   }
 
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {
