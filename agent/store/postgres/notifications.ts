@@ -128,7 +128,16 @@ export interface ChangeFeedOptions {
   onResumed?: () => void;
   /** Longest pause between reconnection attempts (default 5 s). */
   maxBackoffMs?: number;
+  /**
+   * How often the listening connection is asked `SELECT 1` (default 30 s), and how long an answer
+   * may take before the connection counts as lost (default 10 s).
+   */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
 }
+
+export const FEED_HEARTBEAT_MS = 30_000;
+export const FEED_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /**
  * One dedicated connection LISTENing on the store's channel. When it drops it reconnects, with a
@@ -143,6 +152,7 @@ export class ChangeFeed {
   private client: pg.Client | null = null;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | undefined;
   private failures = 0;
   /** Connections made (tests watch it grow after a drop). */
   connections = 0;
@@ -158,9 +168,11 @@ export class ChangeFeed {
     const client = this.o.connect();
     let listening = false; // until then a failure is the caller's (start, or the reconnect timer)
     let lost = false;
+    let heartbeat: NodeJS.Timeout | undefined; // this connection's (this.heartbeat: the listening one's)
     const onLost = (err?: Error) => {
       if (!listening || lost) return;
       lost = true;
+      clearInterval(heartbeat);
       if (this.client === client) this.client = null;
       client.removeAllListeners('notification');
       client.end().catch(() => {});
@@ -192,6 +204,31 @@ export class ChangeFeed {
     listening = true;
     this.connections++;
     this.failures = 0;
+    // A listening session only receives: a connection that went silent (a failover that moved the
+    // address, a NAT or firewall dropping the idle flow) raises no error until TCP keepalive gives
+    // up, hours later by the OS defaults, and the replica heard nothing meanwhile. Asked a
+    // question now and then, it is found dead within a heartbeat (end() destroys the socket of a
+    // query in flight) and replaced.
+    let asking = false;
+    heartbeat = setInterval(() => {
+      if (asking || lost) return;
+      asking = true;
+      const waitMs = this.o.heartbeatTimeoutMs ?? FEED_HEARTBEAT_TIMEOUT_MS;
+      const silent = setTimeout(() => onLost(new Error(`no answer to the change feed's heartbeat within ${waitMs / 1000} s`)), waitMs);
+      silent.unref();
+      client.query('SELECT 1').then(
+        () => {
+          clearTimeout(silent);
+          asking = false;
+        },
+        (err: Error) => {
+          clearTimeout(silent);
+          onLost(err);
+        },
+      );
+    }, this.o.heartbeatMs ?? FEED_HEARTBEAT_MS);
+    heartbeat.unref();
+    this.heartbeat = heartbeat;
     // Said once LISTEN is back, so a change committed after it is notified and one before it is
     // found by whoever re-reads now.
     if (this.connections > 1) this.o.onResumed?.();
@@ -218,6 +255,7 @@ export class ChangeFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const client = this.client;

@@ -9,6 +9,7 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
+import { ChangeFeed } from './notifications.ts';
 import type { Connections } from './connections.ts';
 
 /**
@@ -119,6 +120,30 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal(missed, 1);
     assert.ok(listeningWhenTold, 'told once listening again: a change committed after it is notified');
     assert.equal(feedOf(a).connections, 1);
+  });
+
+  test('a change feed whose connection went silent (no error, no close) finds it dead by its heartbeat, listens again and says so', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const channel = `${freshSchema('silent')}_changes`; // a channel no other test notifies
+    let resumed = 0;
+    const heard: Change[] = [];
+    const feed = new ChangeFeed({
+      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
+      channel, origin: 'b', onChanges: (changes) => heard.push(...changes), onResumed: () => resumed++,
+      heartbeatMs: 100, heartbeatTimeoutMs: 300,
+    });
+    await feed.start();
+    t.after(() => feed.stop());
+    proxy.freeze();
+    await until('the feed listens on a new connection', () => feed.connections === 2 && feed.listening(), 5_000);
+    assert.equal(resumed, 1);
+    await sql('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ origin: 'a', changes: [['pgItems', 'hub', 'after']] })]);
+    await until('heard on the new connection', () => heard.some((c) => c.id === 'after'));
   });
 
   test('five replicas opening at once migrate once and build each index once', async (t) => {
@@ -327,10 +352,15 @@ describe('PostgresStore', { skip: db.skip }, () => {
   });
 });
 
-/** A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the same port. */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+/**
+ * A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the
+ * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
+ * silent; new ones are carried).
+ */
+async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void }> {
   let server: Server | null = null;
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let listenPort = 0;
   const start = () =>
     new Promise<void>((resolve, reject) => {
@@ -342,6 +372,9 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
           sock.on('error', () => {});
         }
         client.pipe(upstream).pipe(client);
+        const pair: [Socket, Socket] = [client, upstream];
+        pairs.add(pair);
+        client.on('close', () => pairs.delete(pair));
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -359,6 +392,15 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
       server.close(() => resolve());
       server = null;
     });
+  const freeze = () => {
+    for (const [client, upstream] of pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    pairs.clear();
+  };
   await start();
-  return { port: listenPort, start, stop, close: stop };
+  return { port: listenPort, start, stop, close: stop, freeze };
 }
