@@ -61,6 +61,8 @@ export function notifyPayloads(origin: string, changes: readonly ChangeRef[], li
  */
 /** How long an announcement waits for others to share its NOTIFY statement. */
 export const NOTIFY_BATCH_MS = 10;
+/** Times a notification statement that failed is sent again (after 0.2, 0.4, 0.8 s) before it is given up on. */
+export const NOTIFY_RETRIES = 3;
 
 export class Announcer {
   private pending: string[] = [];
@@ -85,15 +87,26 @@ export class Announcer {
     // statements. Other replicas hear of a change this much later; nothing waits on it (reads
     // go to the database, notifications only wake workers early).
     await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS));
+    let failures = 0;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
       try {
         await this.o.send('SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x', [this.o.channel, batch]);
+        failures = 0;
       } catch (err) {
-        // The other replicas' polls find the changes; an unreachable database is reported by the
-        // transactions and reads that need it.
-        log.debug('store: change notifications not sent', { count: batch.length, error: reasonOf(err) });
+        // Sent again a few times, after a growing pause: the commits are made, and a replica not
+        // told of them keeps what it cached from notifications (a members view) until the hub's
+        // next change. A pooled connection that died idle (a database restart) failed the first
+        // send, and the next, on a fresh connection, goes through. An unreachable database is
+        // reported by the transactions and reads that need it.
+        if (++failures <= NOTIFY_RETRIES) {
+          this.pending = [...batch, ...this.pending];
+          await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS * 20 * 2 ** (failures - 1)));
+          continue;
+        }
+        failures = 0;
+        log.warn('store: change notifications not sent; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: reasonOf(err) });
       }
     }
     this.sending = null;
