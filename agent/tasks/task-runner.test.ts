@@ -211,6 +211,36 @@ describe('task runner', () => {
     await runner.stop();
   });
 
+  test('an attempt whose lease another runner took over (its renewals failed until it lapsed) is aborted, not left calling beside the new one', async () => {
+    let aborted: unknown;
+    let started = false;
+    const { store, runner } = setup([{ kind: 'k', run: (_t, ctx) => new Promise((resolve, reject) => {
+      started = true;
+      setTimeout(() => resolve({ status: 'completed' }), 2_500).unref(); // a call that ends on its own
+      ctx.signal.addEventListener('abort', () => {
+        aborted = ctx.signal.reason;
+        reject(ctx.signal.reason);
+      });
+    }) }], { leaseMs: 150 });
+    await runner.start();
+    try {
+      const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+      await until(() => started);
+      // Another replica took the task once the lease lapsed.
+      await store.transact(async (tx) => {
+        const cur = (await tx.get('tasks', 'h1', t.id))!;
+        tx.put('tasks', 'h1', t.id, { ...cur, attempts: cur.attempts + 1, lease: { owner: 'other-replica', until: new Date(Date.now() + 60_000).toISOString() } });
+      });
+      await until(() => aborted !== undefined, 2_000);
+      assert.match(String(aborted), /lease was taken over/);
+      await new Promise((r) => setTimeout(r, 100));
+      const after = await taskOf(store, t.id);
+      assert.deepEqual([after.status, after.attemptsEnded, after.lastError], ['running', 0, undefined], 'the aborted attempt recorded no outcome over the new one');
+    } finally {
+      await runner.stop(0);
+    }
+  });
+
   test('an expired lease is taken again and the attempt is marked interrupted', async () => {
     const seen: boolean[] = [];
     const { store, runner } = setup([{ kind: 'k', async run(_t, ctx) { seen.push(ctx.interrupted); return { status: 'completed' }; } }], { reclaimLeasesOnStart: false });
