@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import { StoreUnavailable } from '../store-unavailable.ts';
-import { describeUrl, isPoolTimeout, isUnreachable, named, reasonOf } from './sql.ts';
+import { describeUrl, isPoolTimeout, isRefusedByServer, isUnreachable, named, reasonOf } from './sql.ts';
 
 const log = childLogger('store');
 
@@ -58,6 +58,7 @@ export class Connections {
         this.markUnavailable(err);
         throw this.unavailableError(err);
       }
+      if (isRefusedByServer(err)) throw this.refusedError(err);
       throw err;
     }
   }
@@ -120,6 +121,11 @@ export class Connections {
   unavailableError(err: unknown, committing = false): StoreUnavailable {
     const reason = committing ? `the connection was lost during COMMIT, whether it was applied is unknown: ${reasonOf(err)}` : `PostgreSQL unreachable: ${reasonOf(err)}`;
     return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000), committing);
+  }
+
+  /** The database answered, and refused the statement for a reason of its own (sql.ts `isRefusedByServer`): it rolled back. */
+  refusedError(err: unknown): StoreUnavailable {
+    return new StoreUnavailable(`PostgreSQL refused it: ${reasonOf(err)}`, Math.ceil(this.o.probeMs / 1000));
   }
 
   markUnavailable(err: unknown): void {

@@ -275,6 +275,26 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 2);
   });
 
+  test('a server that answers but refuses writes (a standby after a failover): StoreUnavailable, nothing changed, not a plain error', async (t) => {
+    const store = await replica(freshSchema('read_only'), { poolSize: 1 });
+    t.after(() => store.close());
+    await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 1 }));
+    // The pool's one session made read-only, as every session on a hot standby is.
+    const db = (store as unknown as { db: Connections }).db;
+    await db.withClient((client) => client.query('SET default_transaction_read_only = on'));
+    let runs = 0;
+    const refused = await store.transact((tx) => {
+      runs++;
+      tx.put('pgItems', 'h', 'a', { id: 'a', n: 2 });
+    }).then(() => undefined, (err: unknown) => err);
+    assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
+    assert.equal(refused.outcomeUnknown, false);
+    assert.match(refused.message, /PostgreSQL refused it: 25006 \(cannot execute .* in a read-only transaction\).*nothing was changed/);
+    assert.equal(runs, 1);
+    await db.withClient((client) => client.query('SET default_transaction_read_only = off'));
+    assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 1);
+  });
+
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {
     const schema = freshSchema('outage');
     const target = new URL(db.url);
