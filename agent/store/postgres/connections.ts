@@ -89,7 +89,16 @@ export class Connections {
     for (;;) {
       try {
         const client = await this.pool!.connect();
-        await this.setUp.get(client);
+        // pg-pool stops listening for a checked-out client's errors; its caller listens once it
+        // has it. Until then (a new connection's settings still running) a connection lost raised
+        // an 'error' event nobody listened to, and the process crashed. Lost, the settings' query
+        // fails and so does the caller's first query on it.
+        client.on('error', ignoreClientError);
+        try {
+          await this.setUp.get(client);
+        } finally {
+          client.removeListener('error', ignoreClientError);
+        }
         return client;
       } catch (err) {
         // pg-pool says "timeout exceeded when trying to connect" both when the database does not

@@ -295,6 +295,26 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 1);
   });
 
+  test('a new pooled connection lost while its session settings run: the read is refused (StoreUnavailable), the process does not crash', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const store = new PostgresStore({ url: url.toString(), schema: freshSchema('setup_lost'), poolSize: 1, probeMs: 100, connectTimeoutMs: 1_000 });
+    t.after(() => store.close());
+    await store.open();
+    // The pooled connection goes (a restart); the next one is cut as it sends its settings.
+    await proxy.stop();
+    await until('the pool dropped it', () => store.stats().connections?.total === 0);
+    await proxy.start();
+    proxy.cutWhen('SET enable_seqscan');
+    await assert.rejects(store.get('pgItems', 'h', 'a'), (err) => isStoreUnavailable(err));
+    proxy.cutWhen('\u0000never\u0000');
+    await until('the store answers again', async () => (await store.get('pgItems', 'h', 'a').then(() => true, () => false)));
+  });
+
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {
     const schema = freshSchema('outage');
     const target = new URL(db.url);
@@ -377,8 +397,10 @@ describe('PostgresStore', { skip: db.skip }, () => {
  * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
  * silent; new ones are carried).
  */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void }> {
+async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void }> {
   let server: Server | null = null;
+  /** A connection whose client sends this text is cut there (both sockets destroyed). */
+  let cutOn: string | undefined;
   const sockets = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let listenPort = 0;
@@ -391,6 +413,12 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
           sock.on('close', () => sockets.delete(sock));
           sock.on('error', () => {});
         }
+        client.on('data', (chunk: Buffer) => {
+          if (cutOn !== undefined && chunk.includes(cutOn)) {
+            client.destroy();
+            upstream.destroy();
+          }
+        });
         client.pipe(upstream).pipe(client);
         const pair: [Socket, Socket] = [client, upstream];
         pairs.add(pair);
@@ -422,5 +450,5 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
     pairs.clear();
   };
   await start();
-  return { port: listenPort, start, stop, close: stop, freeze };
+  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text) };
 }
