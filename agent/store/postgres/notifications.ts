@@ -201,13 +201,22 @@ export class ChangeFeed {
       const changes = remoteChanges(msg.payload, this.o.origin);
       if (changes && changes.length > 0) this.o.onChanges(changes);
     });
+    let unanswered: NodeJS.Timeout | undefined;
     try {
       await client.connect();
-      await client.query(`LISTEN ${ident(this.o.channel)}`);
+      // Bounded as the heartbeat is: a LISTEN left unanswered (a server that accepted the
+      // connection and went silent) held the reconnection for good, and no other was tried.
+      const waitMs = this.o.heartbeatTimeoutMs ?? FEED_HEARTBEAT_TIMEOUT_MS;
+      await Promise.race([
+        client.query(`LISTEN ${ident(this.o.channel)}`),
+        new Promise((_resolve, reject) => (unanswered = setTimeout(() => reject(new Error(`no answer to LISTEN within ${waitMs / 1000} s`)), waitMs))),
+      ]);
     } catch (err) {
       client.removeAllListeners('notification');
-      client.end().catch(() => {});
+      client.end().catch(() => {}); // with the LISTEN in flight, end() destroys the socket
       throw err;
+    } finally {
+      clearTimeout(unanswered);
     }
     if (this.stopped) {
       await client.end().catch(() => {});

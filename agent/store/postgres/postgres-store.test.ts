@@ -146,6 +146,29 @@ describe('PostgresStore', { skip: db.skip }, () => {
     await until('heard on the new connection', () => heard.some((c) => c.id === 'after'));
   });
 
+  test('a change feed reconnecting to a server that leaves its LISTEN unanswered gives up on it and tries again', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const channel = `${freshSchema('unanswered')}_changes`;
+    const feed = new ChangeFeed({
+      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
+      channel, origin: 'b', onChanges: () => {}, maxBackoffMs: 200, heartbeatMs: 60_000, heartbeatTimeoutMs: 300,
+    });
+    await feed.start();
+    t.after(() => feed.stop());
+    proxy.swallowWhen('LISTEN');
+    await proxy.stop(); // the feed's connection is cut; its reconnection's LISTEN goes unanswered
+    await proxy.start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.equal(feed.listening(), false);
+    proxy.swallowWhen(undefined);
+    await until('the feed listens again', () => feed.listening() && feed.connections === 2, 5_000);
+  });
+
   test('five replicas opening at once migrate once and build each index once', async (t) => {
     const schema = freshSchema('migrate');
     const stores = Array.from({ length: 5 }, () => new PostgresStore({ url: db.url, schema, poolSize: 2 }));
@@ -397,10 +420,12 @@ describe('PostgresStore', { skip: db.skip }, () => {
  * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
  * silent; new ones are carried).
  */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void }> {
+async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void; swallowWhen(text: string | undefined): void }> {
   let server: Server | null = null;
   /** A connection whose client sends this text is cut there (both sockets destroyed). */
   let cutOn: string | undefined;
+  /** A connection whose client sends this text carries nothing more to the server (it stays open). */
+  let swallow: string | undefined;
   const sockets = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let listenPort = 0;
@@ -413,13 +438,17 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
           sock.on('close', () => sockets.delete(sock));
           sock.on('error', () => {});
         }
+        let silenced = false; // carries nothing more to the server
         client.on('data', (chunk: Buffer) => {
           if (cutOn !== undefined && chunk.includes(cutOn)) {
             client.destroy();
             upstream.destroy();
+            return;
           }
+          if (swallow !== undefined && chunk.includes(swallow)) silenced = true;
+          if (!silenced) upstream.write(chunk);
         });
-        client.pipe(upstream).pipe(client);
+        upstream.pipe(client);
         const pair: [Socket, Socket] = [client, upstream];
         pairs.add(pair);
         client.on('close', () => pairs.delete(pair));
@@ -442,13 +471,12 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
     });
   const freeze = () => {
     for (const [client, upstream] of pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
       client.pause();
+      upstream.unpipe(client);
       upstream.pause();
     }
     pairs.clear();
   };
   await start();
-  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text) };
+  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text), swallowWhen: (text) => (swallow = text) };
 }
