@@ -130,3 +130,34 @@ test('the views of at most `hubs` hubs are kept, least recently read dropped fir
   assert.deepEqual(index.cachedHubs(), [], 'unread for longer than idleMs');
   index.close();
 });
+
+test("changes whose notifications a replica missed (its change feed was cut) are seen once the store says so, not only after the next change to the hub", async () => {
+  // A shared store's replica: another replica's commits reach `subscribe` listeners only while the
+  // feed is connected (`lose` drops them, as a cut LISTEN connection does), then `subscribeMissed`.
+  class Replica extends MemoryStore {
+    lose = false;
+    private readonly missed = new Set<() => void>();
+    override subscribe(listener: Parameters<MemoryStore['subscribe']>[0]): () => void {
+      return super.subscribe((changes) => { if (!this.lose) listener(changes); });
+    }
+    subscribeMissed(listener: () => void): () => void {
+      this.missed.add(listener);
+      return () => this.missed.delete(listener);
+    }
+    resumed(): void {
+      for (const l of this.missed) l();
+    }
+  }
+  const store = new Replica();
+  await store.transact((tx) => tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', email: 'ann@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
+  const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 1, guest: 0, exempted: 0 });
+  store.lose = true;
+  await store.transact((tx) => tx.put('appMembers', 'h', 'm2', { hubId: 'h', id: 'm2', email: 'bob@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
+  store.lose = false;
+  assert.equal((await index.counts('h'))?.unmatched, 1, 'not told: the cached view (what the test double models)');
+  store.resumed();
+  assert.deepEqual(await index.counts('h'), { onboarded: 0, invited: 0, unmatched: 2, guest: 0, exempted: 0 });
+  assert.equal((await index.get('h', 'm2'))?.email, 'bob@x.com');
+  index.close();
+});

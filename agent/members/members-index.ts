@@ -91,6 +91,7 @@ export class MembersIndex {
   /** Directory changes seen while a hub's build ran (the build may or may not have read them). */
   private readonly directoryDuringBuild = new Set<string>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeMissed: () => void;
 
   constructor(
     private readonly store: Store,
@@ -119,10 +120,18 @@ export class MembersIndex {
         }
       }
     });
+    // Other replicas' changes this one may not have been told of (its change feed was cut): no
+    // view kept, and none being built, is known to be current.
+    this.unsubscribeMissed = store.subscribeMissed?.(() => {
+      for (const hubId of new Set([...this.built.keys(), ...this.refreshing.keys()])) this.bump(hubId);
+      this.built.clear();
+      this.readAt.clear();
+    }) ?? (() => {});
   }
 
   close(): void {
     this.unsubscribe();
+    this.unsubscribeMissed();
     clearInterval(this.sweeper);
     this.built.clear();
     this.readAt.clear();

@@ -151,6 +151,13 @@ export interface Store extends ReadView {
    * shared by replicas also reports other replicas' commits (`Change.remote`).
    */
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
+  /**
+   * A store shared by replicas: called when this replica may have missed other replicas' change
+   * notifications (the connection they come on was cut, and is listening again). What a
+   * `subscribe` listener keeps up to date from changes (a cache) may be stale then: drop it.
+   * Absent on a store one process uses (it misses nothing).
+   */
+  subscribeMissed?(listener: () => void): () => void;
   /** Called once a transaction's changes are durable; never for one whose write failed (mirrors). */
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void;
   /** Flushes pending writes and stops. */

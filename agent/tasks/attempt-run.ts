@@ -57,7 +57,7 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   let progress = task.progress;
   const abort = new AbortController();
   d.aborts.set(task.id, abort);
-  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress);
+  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress, () => abort.abort(new Error(`task ${task.id}: its lease was taken over`)));
   const ctx: TaskContext = {
     store: d.store,
     hub: task.hubId ? d.hubs().get(task.hubId) : undefined,

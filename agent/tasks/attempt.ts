@@ -54,15 +54,20 @@ export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed 
 /**
  * Renews the lease every third of its length while the handler runs (with its progress, if any),
  * so a long attempt is not taken for a stalled one. Returns the timer; clear it when the handler ends.
+ *
+ * `lost` is called when a renewal finds the lease no longer this runner's (its renewals failed
+ * until it lapsed, and another runner or replica took the task, or the task was cancelled): the
+ * attempt is aborted rather than calling on beside the new one, whose outcome alone is recorded.
  */
-export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress']): NodeJS.Timeout {
+export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress'], lost: () => void = () => {}): NodeJS.Timeout {
   return setInterval(() => {
     store.transact(async (tx) => {
       const t = await tx.get('tasks', task.hubId, task.id);
-      if (t?.status !== 'running' || t.lease?.owner !== c.owner) return;
+      if (t?.status !== 'running' || t.lease?.owner !== c.owner) return false;
       const p = progress();
       tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() }, ...(p ? { progress: p } : {}) });
-    }).catch(() => {
+      return true;
+    }).then((held) => held || lost(), () => {
       // A renewal the store refused (unreachable, out of predicate locks): the next one tries
       // again; if none lands, the lease lapses and the task runs again, marked interrupted.
     });

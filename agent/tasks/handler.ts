@@ -35,7 +35,7 @@ export interface TaskContext {
   progress(done: number, total: number, phase?: string): void;
   /** Stages a child task (parentId = this task) in `tx` (await it inside the transaction). */
   enqueueChild(tx: Transaction, input: Omit<EnqueueInput, 'parentId'>): Promise<TaskRecord>;
-  /** Aborted when the agent stops: finish the current call, then return or throw. */
+  /** Aborted when the agent stops, or when another runner took the task over (its lease lapsed): finish the current call, then return or throw. */
   signal: AbortSignal;
 }
 

@@ -2,6 +2,7 @@ import type { ErrorKind } from '../../connectors/sdk/connector-error.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { errorText, redactText } from '../log/logger.ts';
 import { isStoreContention } from '../store/store-contention.ts';
+import { isStoreUnavailable } from '../store/store-unavailable.ts';
 
 /**
  * The one table that maps an error kind to what the queue does next and how loudly it logs it.
@@ -67,6 +68,13 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
   if (isStoreContention(err)) {
     // Not `notApplied`: the task may have called the app before its commit met the contention.
     return backoffOrFail({ kind: err.kind, message: err.message, log: STORE_CONTENTION_RULE.log }, STORE_CONTENTION_RULE, attempt, o);
+  }
+  if (isStoreUnavailable(err)) {
+    // The store refused a read or write the handler made (PostgreSQL unreachable for a moment, a
+    // pool whose connections all stayed busy, a full disk): an outage, not a fault of the task.
+    // Failed as `internal`, a provisioning task met by a database failover of a second was never
+    // run again. Backs off as for an unavailable app; not `notApplied` (it may have called the app).
+    return backoffOrFail({ kind: err.kind, message: err.message, log: RETRY_TABLE.unavailable.log }, RETRY_TABLE.unavailable, attempt, o);
   }
   if (!isConnectorError(err)) {
     return { action: 'fail', kind: 'internal', message: errorText(err), log: 'error' };

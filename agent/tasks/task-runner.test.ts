@@ -67,6 +67,12 @@ describe('retry table', () => {
     assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'conflict', false]);
     assert.equal(decideRetry(busy, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
   });
+  test('a store that refused a handler\'s read or write (unreachable, busy pool) backs off and runs again, not a failed task; then gives up', () => {
+    const down = new StoreUnavailable('PostgreSQL unreachable: ECONNREFUSED', 2);
+    const d = decideRetry(down, 1, { baseMs: 100, maxMs: 1000 });
+    assert.deepEqual([d.action, d.kind, 'notApplied' in d], ['backoff', 'unavailable', false]);
+    assert.equal(decideRetry(down, 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
+  });
 });
 
 describe('enqueue', () => {
@@ -179,6 +185,20 @@ describe('task runner', () => {
     await runner.stop();
   });
 
+  test('a handler whose store read met an outage (StoreUnavailable) runs again once it passes, and the task completes', async () => {
+    let runs = 0;
+    const { store, runner } = setup([{ kind: 'k', async run() {
+      if (++runs === 1) throw new StoreUnavailable('PostgreSQL unreachable: ECONNRESET', 1);
+      return { status: 'completed' };
+    } }]);
+    await runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+    await until(async () => ['completed', 'failed'].includes((await taskOf(store, t.id)).status));
+    const done = await taskOf(store, t.id);
+    assert.deepEqual([done.status, runs], ['completed', 2]);
+    await runner.stop();
+  });
+
   test('a connector that cannot be built (no token) pauses the hub instead of wedging the task', async () => {
     const { store, runner } = setup([{ kind: 'k', async run() { return { status: 'completed' }; } }], {
       connectorFor: () => { throw new ConnectorError('unauthenticated', 'hub h1: meta.accessToken is not set'); },
@@ -189,6 +209,36 @@ describe('task runner', () => {
     assert.equal((await taskOf(store, t.id)).status, 'waiting');
     assert.equal((await taskOf(store, t.id)).lease, undefined);
     await runner.stop();
+  });
+
+  test('an attempt whose lease another runner took over (its renewals failed until it lapsed) is aborted, not left calling beside the new one', async () => {
+    let aborted: unknown;
+    let started = false;
+    const { store, runner } = setup([{ kind: 'k', run: (_t, ctx) => new Promise((resolve, reject) => {
+      started = true;
+      setTimeout(() => resolve({ status: 'completed' }), 2_500).unref(); // a call that ends on its own
+      ctx.signal.addEventListener('abort', () => {
+        aborted = ctx.signal.reason;
+        reject(ctx.signal.reason);
+      });
+    }) }], { leaseMs: 150 });
+    await runner.start();
+    try {
+      const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
+      await until(() => started);
+      // Another replica took the task once the lease lapsed.
+      await store.transact(async (tx) => {
+        const cur = (await tx.get('tasks', 'h1', t.id))!;
+        tx.put('tasks', 'h1', t.id, { ...cur, attempts: cur.attempts + 1, lease: { owner: 'other-replica', until: new Date(Date.now() + 60_000).toISOString() } });
+      });
+      await until(() => aborted !== undefined, 2_000);
+      assert.match(String(aborted), /lease was taken over/);
+      await new Promise((r) => setTimeout(r, 100));
+      const after = await taskOf(store, t.id);
+      assert.deepEqual([after.status, after.attemptsEnded, after.lastError], ['running', 0, undefined], 'the aborted attempt recorded no outcome over the new one');
+    } finally {
+      await runner.stop(0);
+    }
   });
 
   test('an expired lease is taken again and the attempt is marked interrupted', async () => {

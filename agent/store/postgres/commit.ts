@@ -7,7 +7,7 @@ import type { IndexDef } from './indexes.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import type { Announcer } from './notifications.ts';
 import type { ReadSet } from './read-set.ts';
-import { encodeKey, ident, isUnreachable, named } from './sql.ts';
+import { encodeKey, ident, isRefusedByServer, isUnreachable, named } from './sql.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -91,7 +91,9 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
       // The call may have committed before the connection went: the outcome is unknown.
       return { ok: false, error: c.db.unavailableError(err, true), wrote: wrote() };
     }
-    return { ok: false, error: err, wrote: wrote() }; // it rolled back (an implicit transaction)
+    // It rolled back (an implicit transaction). A server that cannot take writes now (a standby
+    // after a failover, a full disk) is an outage to the caller (503, a task's backoff), not a bug.
+    return { ok: false, error: isRefusedByServer(err) ? c.db.refusedError(err) : err, wrote: wrote() };
   } finally {
     client.removeListener('error', onError);
     if (!turn) client.release(destroy); // a discarded connection ends its session (a turn's: when the turn ends)

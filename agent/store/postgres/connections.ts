@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
 import { StoreUnavailable } from '../store-unavailable.ts';
-import { describeUrl, isPoolTimeout, isUnreachable, named, reasonOf } from './sql.ts';
+import { describeUrl, isPoolTimeout, isRefusedByServer, isUnreachable, named, reasonOf } from './sql.ts';
 
 const log = childLogger('store');
 
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
-const BUSY_WAIT_MS = 60_000;
+export const BUSY_WAIT_MS = 60_000;
 
 export interface ConnectionsOptions {
   url: string;
@@ -14,6 +14,8 @@ export interface ConnectionsOptions {
   poolSize: number;
   /** While the database is unreachable, how often to try it (also the Retry-After). */
   probeMs: number;
+  /** How long a caller waits for a pooled connection while all are busy (default BUSY_WAIT_MS). */
+  busyWaitMs?: number;
   /** Throws unless the store takes work now. */
   assertOpen: () => void;
   isOpen: () => boolean;
@@ -56,6 +58,7 @@ export class Connections {
         this.markUnavailable(err);
         throw this.unavailableError(err);
       }
+      if (isRefusedByServer(err)) throw this.refusedError(err);
       throw err;
     }
   }
@@ -86,15 +89,28 @@ export class Connections {
     for (;;) {
       try {
         const client = await this.pool!.connect();
-        await this.setUp.get(client);
+        // pg-pool stops listening for a checked-out client's errors; its caller listens once it
+        // has it. Until then (a new connection's settings still running) a connection lost raised
+        // an 'error' event nobody listened to, and the process crashed. Lost, the settings' query
+        // fails and so does the caller's first query on it.
+        client.on('error', ignoreClientError);
+        try {
+          await this.setUp.get(client);
+        } finally {
+          client.removeListener('error', ignoreClientError);
+        }
         return client;
       } catch (err) {
         // pg-pool says "timeout exceeded when trying to connect" both when the database does not
         // answer and when every pooled connection stayed busy for connectTimeoutMs. A busy pool
         // is load, not an outage: wait on (bounded), and never mark the store unavailable for it.
+        // Given up on, it is StoreUnavailable (not marking the store unavailable): a plain Error
+        // reached SCIM as a 500 "internal error" and failed the task that met it, where the
+        // caller should come back (503 + Retry-After, a task's backoff) once the load passes.
         if (this.busy() && isPoolTimeout(err)) {
-          if (Date.now() - started < BUSY_WAIT_MS) continue;
-          throw new Error(`store: all ${this.o.poolSize} PostgreSQL connections stayed busy for ${BUSY_WAIT_MS / 1000} s; nothing was changed (raise store.poolSize, or lower the work per replica)`);
+          const waitMs = this.o.busyWaitMs ?? BUSY_WAIT_MS;
+          if (Date.now() - started < waitMs) continue;
+          throw new StoreUnavailable(`all ${this.o.poolSize} PostgreSQL connections stayed busy for ${waitMs / 1000} s; raise store.poolSize, or lower the work per replica`, Math.ceil(this.o.probeMs / 1000));
         }
         if (isUnreachable(err)) {
           this.markUnavailable(err);
@@ -114,6 +130,11 @@ export class Connections {
   unavailableError(err: unknown, committing = false): StoreUnavailable {
     const reason = committing ? `the connection was lost during COMMIT, whether it was applied is unknown: ${reasonOf(err)}` : `PostgreSQL unreachable: ${reasonOf(err)}`;
     return new StoreUnavailable(reason, Math.ceil(this.o.probeMs / 1000), committing);
+  }
+
+  /** The database answered, and refused the statement for a reason of its own (sql.ts `isRefusedByServer`): it rolled back. */
+  refusedError(err: unknown): StoreUnavailable {
+    return new StoreUnavailable(`PostgreSQL refused it: ${reasonOf(err)}`, Math.ceil(this.o.probeMs / 1000));
   }
 
   markUnavailable(err: unknown): void {

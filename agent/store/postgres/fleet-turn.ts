@@ -74,7 +74,11 @@ export class FleetTurns {
     } catch (err) {
       await this.giveBack(client, lost, err);
       done();
-      throw err;
+      // As a read or commit that cannot reach the database: StoreUnavailable (503, a task's
+      // backoff), not the driver's own error answered as a bug.
+      if (!isUnreachable(err)) throw err;
+      this.db.markUnavailable(err);
+      throw this.db.unavailableError(err);
     }
     const held = client;
     const query: Query = async (text, values) => {

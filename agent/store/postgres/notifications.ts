@@ -61,6 +61,8 @@ export function notifyPayloads(origin: string, changes: readonly ChangeRef[], li
  */
 /** How long an announcement waits for others to share its NOTIFY statement. */
 export const NOTIFY_BATCH_MS = 10;
+/** Times a notification statement that failed is sent again (after 0.2, 0.4, 0.8 s) before it is given up on. */
+export const NOTIFY_RETRIES = 3;
 
 export class Announcer {
   private pending: string[] = [];
@@ -85,15 +87,26 @@ export class Announcer {
     // statements. Other replicas hear of a change this much later; nothing waits on it (reads
     // go to the database, notifications only wake workers early).
     await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS));
+    let failures = 0;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
       try {
         await this.o.send('SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x', [this.o.channel, batch]);
+        failures = 0;
       } catch (err) {
-        // The other replicas' polls find the changes; an unreachable database is reported by the
-        // transactions and reads that need it.
-        log.debug('store: change notifications not sent', { count: batch.length, error: reasonOf(err) });
+        // Sent again a few times, after a growing pause: the commits are made, and a replica not
+        // told of them keeps what it cached from notifications (a members view) until the hub's
+        // next change. A pooled connection that died idle (a database restart) failed the first
+        // send, and the next, on a fresh connection, goes through. An unreachable database is
+        // reported by the transactions and reads that need it.
+        if (++failures <= NOTIFY_RETRIES) {
+          this.pending = [...batch, ...this.pending];
+          await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS * 20 * 2 ** (failures - 1)));
+          continue;
+        }
+        failures = 0;
+        log.warn('store: change notifications not sent; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: reasonOf(err) });
       }
     }
     this.sending = null;
@@ -124,20 +137,35 @@ export interface ChangeFeedOptions {
   channel: string;
   origin: string;
   onChanges: (changes: Change[]) => void;
+  /** Listening again after the connection was cut: what was notified meanwhile is lost. */
+  onResumed?: () => void;
   /** Longest pause between reconnection attempts (default 5 s). */
   maxBackoffMs?: number;
+  /**
+   * How often the listening connection is asked `SELECT 1` (default 30 s), and how long an answer
+   * may take before the connection counts as lost (default 10 s).
+   */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
 }
+
+export const FEED_HEARTBEAT_MS = 30_000;
+export const FEED_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /**
  * One dedicated connection LISTENing on the store's channel. When it drops it reconnects, with a
  * growing pause (200 ms doubling, up to `maxBackoffMs`). Notifications sent while it was
  * disconnected are lost (PostgreSQL queues them only for listening sessions): a replica's
- * listeners must treat notifications as a wake-up hint, never as the only way to learn of work.
+ * listeners must treat notifications as a wake-up hint, never as the only way to learn of work,
+ * and a cache kept from them is dropped once the feed listens again (`onResumed`,
+ * `Store.subscribeMissed`): without that, a replica's members view stayed as it was before the
+ * cut until the next change to that hub, however long it was read meanwhile.
  */
 export class ChangeFeed {
   private client: pg.Client | null = null;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | undefined;
   private failures = 0;
   /** Connections made (tests watch it grow after a drop). */
   connections = 0;
@@ -153,9 +181,11 @@ export class ChangeFeed {
     const client = this.o.connect();
     let listening = false; // until then a failure is the caller's (start, or the reconnect timer)
     let lost = false;
+    let heartbeat: NodeJS.Timeout | undefined; // this connection's (this.heartbeat: the listening one's)
     const onLost = (err?: Error) => {
       if (!listening || lost) return;
       lost = true;
+      clearInterval(heartbeat);
       if (this.client === client) this.client = null;
       client.removeAllListeners('notification');
       client.end().catch(() => {});
@@ -171,13 +201,22 @@ export class ChangeFeed {
       const changes = remoteChanges(msg.payload, this.o.origin);
       if (changes && changes.length > 0) this.o.onChanges(changes);
     });
+    let unanswered: NodeJS.Timeout | undefined;
     try {
       await client.connect();
-      await client.query(`LISTEN ${ident(this.o.channel)}`);
+      // Bounded as the heartbeat is: a LISTEN left unanswered (a server that accepted the
+      // connection and went silent) held the reconnection for good, and no other was tried.
+      const waitMs = this.o.heartbeatTimeoutMs ?? FEED_HEARTBEAT_TIMEOUT_MS;
+      await Promise.race([
+        client.query(`LISTEN ${ident(this.o.channel)}`),
+        new Promise((_resolve, reject) => (unanswered = setTimeout(() => reject(new Error(`no answer to LISTEN within ${waitMs / 1000} s`)), waitMs))),
+      ]);
     } catch (err) {
       client.removeAllListeners('notification');
-      client.end().catch(() => {});
+      client.end().catch(() => {}); // with the LISTEN in flight, end() destroys the socket
       throw err;
+    } finally {
+      clearTimeout(unanswered);
     }
     if (this.stopped) {
       await client.end().catch(() => {});
@@ -187,6 +226,34 @@ export class ChangeFeed {
     listening = true;
     this.connections++;
     this.failures = 0;
+    // A listening session only receives: a connection that went silent (a failover that moved the
+    // address, a NAT or firewall dropping the idle flow) raises no error until TCP keepalive gives
+    // up, hours later by the OS defaults, and the replica heard nothing meanwhile. Asked a
+    // question now and then, it is found dead within a heartbeat (end() destroys the socket of a
+    // query in flight) and replaced.
+    let asking = false;
+    heartbeat = setInterval(() => {
+      if (asking || lost) return;
+      asking = true;
+      const waitMs = this.o.heartbeatTimeoutMs ?? FEED_HEARTBEAT_TIMEOUT_MS;
+      const silent = setTimeout(() => onLost(new Error(`no answer to the change feed's heartbeat within ${waitMs / 1000} s`)), waitMs);
+      silent.unref();
+      client.query('SELECT 1').then(
+        () => {
+          clearTimeout(silent);
+          asking = false;
+        },
+        (err: Error) => {
+          clearTimeout(silent);
+          onLost(err);
+        },
+      );
+    }, this.o.heartbeatMs ?? FEED_HEARTBEAT_MS);
+    heartbeat.unref();
+    this.heartbeat = heartbeat;
+    // Said once LISTEN is back, so a change committed after it is notified and one before it is
+    // found by whoever re-reads now.
+    if (this.connections > 1) this.o.onResumed?.();
   }
 
   private scheduleReconnect(): void {
@@ -210,6 +277,7 @@ export class ChangeFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const client = this.client;

@@ -9,6 +9,8 @@ import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
+import { ChangeFeed } from './notifications.ts';
+import type { Connections } from './connections.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
@@ -95,6 +97,76 @@ describe('PostgresStore', { skip: db.skip }, () => {
       await a.transact((tx) => tx.put('pgItems', 'hub', `after-${++n}`, { id: `after-${n}`, n }));
       return heard.some((id) => id.startsWith('after-'));
     });
+  });
+
+  test('a replica whose change feed was cut is told it may have missed changes, once it listens again', async (t) => {
+    const schema = freshSchema('missed');
+    const a = await replica(schema);
+    const b = await replica(schema);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    let missed = 0;
+    let listeningWhenTold = true;
+    const feedOf = (s: PostgresStore) => (s as unknown as { feed: { listening(): boolean; connections: number } }).feed;
+    b.subscribeMissed(() => {
+      missed++;
+      listeningWhenTold &&= feedOf(b).listening();
+    });
+    assert.equal(missed, 0, 'not at open');
+    // Cut B's feed only: A's stays as it was.
+    const bPid = (b as unknown as { feed: { client: { processID: number } } }).feed.client.processID;
+    await sql('SELECT pg_terminate_backend($1::int)', [bPid]);
+    await a.transact((tx) => tx.put('pgItems', 'hub', 'while-cut', { id: 'while-cut', n: 1 }));
+    await until('B listens again', () => feedOf(b).connections === 2 && feedOf(b).listening());
+    assert.equal(missed, 1);
+    assert.ok(listeningWhenTold, 'told once listening again: a change committed after it is notified');
+    assert.equal(feedOf(a).connections, 1);
+  });
+
+  test('a change feed whose connection went silent (no error, no close) finds it dead by its heartbeat, listens again and says so', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const channel = `${freshSchema('silent')}_changes`; // a channel no other test notifies
+    let resumed = 0;
+    const heard: Change[] = [];
+    const feed = new ChangeFeed({
+      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
+      channel, origin: 'b', onChanges: (changes) => heard.push(...changes), onResumed: () => resumed++,
+      heartbeatMs: 100, heartbeatTimeoutMs: 300,
+    });
+    await feed.start();
+    t.after(() => feed.stop());
+    proxy.freeze();
+    await until('the feed listens on a new connection', () => feed.connections === 2 && feed.listening(), 5_000);
+    assert.equal(resumed, 1);
+    await sql('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ origin: 'a', changes: [['pgItems', 'hub', 'after']] })]);
+    await until('heard on the new connection', () => heard.some((c) => c.id === 'after'));
+  });
+
+  test('a change feed reconnecting to a server that leaves its LISTEN unanswered gives up on it and tries again', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const channel = `${freshSchema('unanswered')}_changes`;
+    const feed = new ChangeFeed({
+      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
+      channel, origin: 'b', onChanges: () => {}, maxBackoffMs: 200, heartbeatMs: 60_000, heartbeatTimeoutMs: 300,
+    });
+    await feed.start();
+    t.after(() => feed.stop());
+    proxy.swallowWhen('LISTEN');
+    await proxy.stop(); // the feed's connection is cut; its reconnection's LISTEN goes unanswered
+    await proxy.start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.equal(feed.listening(), false);
+    proxy.swallowWhen(undefined);
+    await until('the feed listens again', () => feed.listening() && feed.connections === 2, 5_000);
   });
 
   test('five replicas opening at once migrate once and build each index once', async (t) => {
@@ -201,6 +273,71 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.equal(store.unavailableReason(), undefined);
   });
 
+  test('a pool busy past busyWaitMs: StoreUnavailable (a 503 with Retry-After), nothing changed, and the store stays healthy', async (t) => {
+    const store = await replica(freshSchema('exhausted'), { poolSize: 1, connectTimeoutMs: 100, busyWaitMs: 300 });
+    // The pool's one connection held by slow work (a long statement, a stalled session).
+    const db = (store as unknown as { db: Connections }).db;
+    let free!: () => void;
+    const holding = db.withClient(() => new Promise<void>((resolve) => (free = resolve)));
+    t.after(() => {
+      free(); // before close, which waits for the pool's connections
+      return store.close();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 1 })).then(() => undefined, (err: unknown) => err);
+    assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
+    assert.equal(refused.outcomeUnknown, false);
+    assert.ok(refused.retryAfterSeconds >= 1);
+    assert.match(refused.message, /all 1 PostgreSQL connections stayed busy for 0\.3 s; raise store\.poolSize.*nothing was changed/);
+    await assert.rejects(store.get('pgItems', 'h', 'a'), (err) => isStoreUnavailable(err));
+    assert.equal(store.healthy(), true, 'load, not an outage: /readyz stays ready');
+    free();
+    await holding;
+    assert.equal(await store.get('pgItems', 'h', 'a'), undefined, 'the refused write changed nothing');
+    await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 2 }));
+    assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 2);
+  });
+
+  test('a server that answers but refuses writes (a standby after a failover): StoreUnavailable, nothing changed, not a plain error', async (t) => {
+    const store = await replica(freshSchema('read_only'), { poolSize: 1 });
+    t.after(() => store.close());
+    await store.transact((tx) => tx.put('pgItems', 'h', 'a', { id: 'a', n: 1 }));
+    // The pool's one session made read-only, as every session on a hot standby is.
+    const db = (store as unknown as { db: Connections }).db;
+    await db.withClient((client) => client.query('SET default_transaction_read_only = on'));
+    let runs = 0;
+    const refused = await store.transact((tx) => {
+      runs++;
+      tx.put('pgItems', 'h', 'a', { id: 'a', n: 2 });
+    }).then(() => undefined, (err: unknown) => err);
+    assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
+    assert.equal(refused.outcomeUnknown, false);
+    assert.match(refused.message, /PostgreSQL refused it: 25006 \(cannot execute .* in a read-only transaction\).*nothing was changed/);
+    assert.equal(runs, 1);
+    await db.withClient((client) => client.query('SET default_transaction_read_only = off'));
+    assert.equal((await store.get('pgItems', 'h', 'a'))?.n, 1);
+  });
+
+  test('a new pooled connection lost while its session settings run: the read is refused (StoreUnavailable), the process does not crash', async (t) => {
+    const target = new URL(db.url);
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    t.after(() => proxy.close());
+    const url = new URL(db.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    const store = new PostgresStore({ url: url.toString(), schema: freshSchema('setup_lost'), poolSize: 1, probeMs: 100, connectTimeoutMs: 1_000 });
+    t.after(() => store.close());
+    await store.open();
+    // The pooled connection goes (a restart); the next one is cut as it sends its settings.
+    await proxy.stop();
+    await until('the pool dropped it', () => store.stats().connections?.total === 0);
+    await proxy.start();
+    proxy.cutWhen('SET enable_seqscan');
+    await assert.rejects(store.get('pgItems', 'h', 'a'), (err) => isStoreUnavailable(err));
+    proxy.cutWhen('\u0000never\u0000');
+    await until('the store answers again', async () => (await store.get('pgItems', 'h', 'a').then(() => true, () => false)));
+  });
+
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {
     const schema = freshSchema('outage');
     const target = new URL(db.url);
@@ -278,10 +415,19 @@ describe('PostgresStore', { skip: db.skip }, () => {
   });
 });
 
-/** A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the same port. */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
+/**
+ * A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the
+ * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
+ * silent; new ones are carried).
+ */
+async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void; swallowWhen(text: string | undefined): void }> {
   let server: Server | null = null;
+  /** A connection whose client sends this text is cut there (both sockets destroyed). */
+  let cutOn: string | undefined;
+  /** A connection whose client sends this text carries nothing more to the server (it stays open). */
+  let swallow: string | undefined;
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let listenPort = 0;
   const start = () =>
     new Promise<void>((resolve, reject) => {
@@ -292,7 +438,20 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
           sock.on('close', () => sockets.delete(sock));
           sock.on('error', () => {});
         }
-        client.pipe(upstream).pipe(client);
+        let silenced = false; // carries nothing more to the server
+        client.on('data', (chunk: Buffer) => {
+          if (cutOn !== undefined && chunk.includes(cutOn)) {
+            client.destroy();
+            upstream.destroy();
+            return;
+          }
+          if (swallow !== undefined && chunk.includes(swallow)) silenced = true;
+          if (!silenced) upstream.write(chunk);
+        });
+        upstream.pipe(client);
+        const pair: [Socket, Socket] = [client, upstream];
+        pairs.add(pair);
+        client.on('close', () => pairs.delete(pair));
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -310,6 +469,14 @@ async function tcpProxy(host: string, port: number): Promise<{ port: number; sto
       server.close(() => resolve());
       server = null;
     });
+  const freeze = () => {
+    for (const [client, upstream] of pairs) {
+      client.pause();
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+    pairs.clear();
+  };
   await start();
-  return { port: listenPort, start, stop, close: stop };
+  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text), swallowWhen: (text) => (swallow = text) };
 }

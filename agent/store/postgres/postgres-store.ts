@@ -28,6 +28,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /** While the database is unreachable, how often to try it (default 2 s; also the Retry-After). */
   probeMs?: number;
+  /** How long a read or transaction waits for a pooled connection while all are busy before it is refused (StoreUnavailable). Default 60 s. */
+  busyWaitMs?: number;
   /** Times a transaction is run before a conflict (a read changed, a lock timed out) is given up on. Default 20. */
   maxAttempts?: number;
 }
@@ -75,7 +77,7 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs'>>;
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
@@ -92,6 +94,7 @@ export class PostgresStore implements Store {
   private readonly indexes: IndexUpkeep;
   private listeners = new Set<(changes: readonly Change[]) => void>();
   private durableListeners = new Set<(changes: readonly Change[]) => void>();
+  private missedListeners = new Set<() => void>();
   private inflight = new Set<Promise<unknown>>();
   /** Runs transaction functions until they commit (transactions.ts). */
   private readonly transactions: Transactions;
@@ -108,6 +111,7 @@ export class PostgresStore implements Store {
     this.reads = new Reads(this.schema);
     this.db = new Connections({
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
+      ...(options.busyWaitMs !== undefined ? { busyWaitMs: options.busyWaitMs } : {}),
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
     this.lockKey = lockKeyOf(this.schema);
@@ -203,6 +207,7 @@ export class PostgresStore implements Store {
         channel: this.channel,
         origin: this.origin,
         onChanges: (changes) => this.notify(this.listeners, changes),
+        onResumed: () => this.notify(this.missedListeners, []),
       });
       await this.feed.start();
     } catch (err) {
@@ -322,6 +327,11 @@ export class PostgresStore implements Store {
   subscribe(listener: (changes: readonly Change[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  subscribeMissed(listener: () => void): () => void {
+    this.missedListeners.add(listener);
+    return () => this.missedListeners.delete(listener);
   }
 
   subscribeDurable(listener: (changes: readonly Change[]) => void): () => void {

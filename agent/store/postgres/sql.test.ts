@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeKey, encodeKey, isPoolTimeout, isRetryable, isUnreachable } from './sql.ts';
+import { decodeKey, encodeKey, isPoolTimeout, isRefusedByServer, isRetryable, isUnreachable } from './sql.ts';
 
 /** The PostgreSQL store's key encoding and its reading of errors (sql.ts). */
 describe('PostgresStore (helpers)', () => {
@@ -24,5 +24,12 @@ describe('PostgresStore (helpers)', () => {
     const poolWait = new Error('timeout exceeded when trying to connect');
     assert.equal(isPoolTimeout(poolWait), true);
     assert.equal(isUnreachable(pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')), true);
+  });
+  test('a server that answers but cannot take work (standby, full disk, cancelled) is told from a bug and from a conflict to run again', () => {
+    const pgError = (code: string, hint?: string) => Object.assign(new Error('x'), { code, ...(hint ? { hint } : {}) });
+    for (const code of ['25006', '53100', '53200', '53400', '57014', '58030']) assert.ok(isRefusedByServer(pgError(code)), code);
+    for (const code of ['23505', '42P01', '40001', '40P01', '55P03']) assert.ok(!isRefusedByServer(pgError(code)), code);
+    assert.ok(!isRefusedByServer(pgError('53200', 'You might need to increase max_locks_per_transaction.')), 'a full lock table: run again');
+    assert.ok(!isRefusedByServer(new Error('no code')));
   });
 });

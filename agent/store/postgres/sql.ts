@@ -74,6 +74,19 @@ export function isUnreachable(err: unknown): boolean {
 }
 
 /**
+ * SQLSTATEs of a server that answers but cannot take work now, whatever the query: a standby
+ * reached after a failover (25006 read_only_sql_transaction), insufficient resources (class 53:
+ * disk full, out of memory, a configured limit), a statement cancelled by a timeout or an operator
+ * (57014), an I/O error (58030). A request met by one is refused as the store being unavailable
+ * (503 + Retry-After), not as a bug (500). https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isRefusedByServer(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || isRetryable(err)) return false;
+  return code === '25006' || code === '57014' || code === '58030' || code.startsWith('53');
+}
+
+/**
  * serialization_failure, deadlock_detected, and out of shared memory for predicate locks: the
  * transaction may succeed when run again (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-SERIALIZABLE).
  */
