@@ -54,7 +54,8 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
       }
     }
   }
-  return guardRemovals(ops, await removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));
+  const rules = roleRulesOfHub(hub);
+  return guardRemovals(ops, await removalFactsOf(view, hub.id, now, rules), rules);
 }
 
 /**
