@@ -8,6 +8,7 @@ import type { TaskHandler } from '../tasks/handler.ts';
 import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
+import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { findPerson, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 
@@ -53,7 +54,8 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
       }
     }
   }
-  return guardRemovals(ops, await removalFactsOf(view, hub.id, now), roleRulesOfHub(hub));
+  const rules = roleRulesOfHub(hub);
+  return guardRemovals(ops, await removalFactsOf(view, hub.id, now, rules), rules);
 }
 
 /**
@@ -98,10 +100,11 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       }
       for (const p of planned) for (const op of p.ops) {
         const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
-        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: op.email, directoryUserId: op.directoryUserId }, why, outcome: 'pending' });
+        // The seat (member or invite row) in the subject: a person's audit trail says which seat went.
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(op), why, outcome: 'pending' });
       }
       for (const p of planned) for (const h of p.held) {
-        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held (${h.why})`, outcome: 'skipped' });
+        ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(h.operation), why: `${h.operation.summary}: held (${h.why})`, outcome: 'skipped' });
       }
       const queued = planned.filter((p) => !p.report);
       const reported = planned.filter((p) => p.report);

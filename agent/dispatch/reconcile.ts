@@ -89,7 +89,7 @@ const HELD_AUDIT_EVERY_MS = 24 * 3_600_000;
  * Audits what the plan held back and why (the last admin, an incomplete listing, an invite
  * already re-sent), once per operation and reason per day rather than on every reconcile.
  */
-async function auditHeld(tx: Transaction, hubId: string, origin: PlanOrigin, held: PlanResult['held']): Promise<void> {
+export async function auditHeld(tx: Transaction, hubId: string, origin: PlanOrigin, held: PlanResult['held']): Promise<void> {
   const { now } = origin;
   for (const h of held) {
     const key = `${h.operation.key}|${h.why}`;

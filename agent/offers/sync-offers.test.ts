@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { computeGrant } from '../grants/effective-grant.ts';
 import { TEST_RULES, testHub, testUser } from '../grants/grant-fixtures.ts';
 import { offerIdOf, type OfferRecord } from './offer-record.ts';
-import { decideOffers } from './sync-offers.ts';
+import { applyOfferChanges, decideOffers } from './sync-offers.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import '../audit/audit-log.ts';
 
 const hub = testHub({
   teams: [
@@ -28,7 +31,7 @@ const cases: Array<{ name: string; groups?: string[]; active?: boolean; gone?: b
   { name: 'past its expiry: recorded as expired', groups: ['Brand'], existing: [offer({ expiresAt: '2026-11-22T00:00:00.000Z' })], expect: ['offer-expired expired'] },
   { name: 'expired, membership unchanged: not offered again', groups: ['Brand'], existing: [offer({ status: 'expired', expiresAt: '2026-11-22T00:00:00.000Z' })], expect: [] },
   { name: 'expired, membership changed: offered again', groups: ['Brand', 'Meta Advertisers'], existing: [offer({ status: 'expired', expiresAt: '2026-11-22T00:00:00.000Z' })], expect: ['offer-made offered 2026-12-23T12:00:00.000Z'] },
-  { name: 'the team now offers another role: the open offer follows silently', groups: ['Brand'], existing: [offer({ appRole: 'ADMIN' })], expect: ['offer-updated offered'] },
+  { name: 'the team now offers another role: the open offer follows', groups: ['Brand'], existing: [offer({ appRole: 'ADMIN' })], expect: ['offer-updated offered'] },
 ];
 
 describe('offers follow group membership', () => {
@@ -36,7 +39,7 @@ describe('offers follow group membership', () => {
     test(c.name, () => {
       const changes = decideOffers(hub.id, 'u-jane', c.gone ? undefined : grantOf(c.groups ?? [], c.active ?? true), c.existing, NOW);
       assert.deepEqual(changes.map((x) => [x.kind, x.record.status, x.kind === 'offer-made' ? x.record.expiresAt : ''].filter(Boolean).join(' ')), c.expect);
-      for (const x of changes) if (x.kind !== 'offer-updated') assert.ok(x.why.length > 10, 'every audited change says why');
+      for (const x of changes) assert.ok(x.why.length > 10, 'every audited change says why');
     });
   }
 
@@ -47,5 +50,16 @@ describe('offers follow group membership', () => {
       id: offerIdOf(hub.id, 'u-jane', 'brand'), hubId: hub.id, directoryUserId: 'u-jane', email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE',
       assets: [{ type: 'page', id: '222', tasks: ['ANALYZE', 'DRAFT'] }], status: 'offered', offeredAt: NOW.toISOString(), expiresAt: '2026-12-23T12:00:00.000Z', membership: 'brand,meta advertisers',
     });
+  });
+
+  test('an offer changed by a config edit of its claim team is audited with the new and the former seat', async () => {
+    const store = new MemoryStore();
+    const changes = decideOffers(hub.id, 'u-jane', grantOf(['Brand']), [offer({ appRole: 'ADMIN', assets: [] })], NOW);
+    await store.transact((tx) => applyOfferChanges(tx, changes, { trigger: { type: 'agent', detail: 'configuration reloaded' }, taskId: 't-1', now: NOW }));
+    const entries = await collect(store.list('audit', hub.id));
+    assert.deepEqual(entries.map((e) => [e.action, e.outcome, e.subject?.directoryUserId, e.taskId]), [['offer-updated', 'ok', 'u-jane', 't-1']]);
+    assert.match(entries[0]!.why, /configuration of Brand changed: the offer is now EMPLOYEE with page 222 \[ANALYZE, DRAFT\] \(was ADMIN, no assets\)/);
+    assert.deepEqual(entries[0]!.detail?.was, { appRole: 'ADMIN', assets: [] });
+    assert.equal((await store.get('offers', hub.id, offerIdOf(hub.id, 'u-jane', 'Brand')))?.appRole, 'EMPLOYEE');
   });
 });

@@ -15,13 +15,14 @@ import { claimTeamsOf, claimedGroupsOf, offerIdOf, offersOfUser, offerStatusAt, 
  */
 export type OfferChange =
   | { kind: 'offer-made'; record: OfferRecord; why: string }
-  | { kind: 'offer-updated'; record: OfferRecord }
+  | { kind: 'offer-updated'; record: OfferRecord; why: string; was: Pick<OfferRecord, 'appRole' | 'assets' | 'collection'> }
   | { kind: 'offer-withdrawn'; record: OfferRecord; why: string }
   | { kind: 'offer-expired'; record: OfferRecord; why: string };
 
 const DAY_MS = 86_400_000;
 const sameSeat = (o: OfferRecord, s: OfferableSeat) => o.appRole === s.appRole && JSON.stringify(o.assets) === JSON.stringify(s.assets) && o.collection === s.collection;
 const teamName = (s: { group: string; collection?: string }) => `${s.group}${s.collection ? ` (collection ${s.collection})` : ''}`;
+const seatText = (s: Pick<OfferRecord, 'appRole' | 'assets'>) => `${s.appRole}${s.assets.length ? ` with ${s.assets.map((a) => `${a.type} ${a.id} [${a.tasks.join(', ')}]`).join(', ')}` : ', no assets'}`;
 
 /**
  * Pure: the changes to one person's offers. `grant` undefined: the directory user is gone.
@@ -49,8 +50,15 @@ export function decideOffers(hubId: string, directoryUserId: string, grant: Effe
       if (o.status !== 'expired') out.push({ kind: 'offer-expired', record: { ...o, status: 'expired' }, why: `not claimed by ${o.expiresAt} (${seat.offerDays} days)` });
       else if (o.membership !== membership) out.push({ kind: 'offer-made', record: fresh, why: `group membership changed since the offer expired: ${teamName(seat)} offered again until ${fresh.expiresAt}` });
     } else if (!sameSeat(o, seat)) {
+      // The team's seat changed in the config: the offer follows, and its owner sees why in the
+      // audit log (every access change is audited with why, README "Audit log").
       const { collection: _c, ...rest } = o;
-      out.push({ kind: 'offer-updated', record: { ...rest, ...(seat.collection ? { collection: seat.collection } : {}), appRole: seat.appRole, assets: seat.assets } });
+      const then = o.status === 'claimed' ? 'the claimed seat is changed in the app through the ordinary plan' : 'the offer is not claimed, nothing was sent to the app';
+      out.push({
+        kind: 'offer-updated', record: { ...rest, ...(seat.collection ? { collection: seat.collection } : {}), appRole: seat.appRole, assets: seat.assets },
+        why: `the configuration of ${teamName(seat)} changed: the offer is now ${seatText(seat)} (was ${seatText(o)}); ${then}`,
+        was: { appRole: o.appRole, assets: o.assets, ...(o.collection ? { collection: o.collection } : {}) },
+      });
     }
   }
   return out;
@@ -62,11 +70,11 @@ export function applyOfferChanges(tx: Transaction, changes: readonly OfferChange
     const r = c.record;
     if (c.kind === 'offer-withdrawn') tx.delete('offers', r.hubId, r.id);
     else tx.put('offers', r.hubId, r.id, r);
-    if (c.kind === 'offer-updated') continue;
     appendAudit(tx, {
       hubId: r.hubId, trigger: origin.trigger, ...(origin.taskId ? { taskId: origin.taskId } : {}), action: c.kind,
       subject: { ...(r.email ? { email: r.email } : {}), directoryUserId: r.directoryUserId, label: r.group }, why: c.why, outcome: 'ok',
-      detail: { offerId: r.id, group: r.group, ...(r.collection ? { collection: r.collection } : {}), appRole: r.appRole }, at: origin.now.toISOString(),
+      detail: { offerId: r.id, group: r.group, ...(r.collection ? { collection: r.collection } : {}), appRole: r.appRole, ...(c.kind === 'offer-updated' ? { assets: r.assets, was: c.was } : {}) },
+      at: origin.now.toISOString(),
     });
   }
 }

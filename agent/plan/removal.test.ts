@@ -5,6 +5,7 @@ import type { Operation } from './operation.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Transaction } from '../store/store.ts';
 import { cancelInviteOperation, guardRemovals, removalOfRow, removeMemberOperation, type RemovalFacts } from './removal.ts';
+import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
 
 const why = { reason: 'unassigned' as const, because: 'in no mapped group' };
 const admin1 = { id: 'a1', role: 'ADMIN', email: 'ann@example.com' };
@@ -31,6 +32,8 @@ describe('removals: one builder, the same checks for every caller', () => {
     { name: 'a system user is never removed', ops: [removeMemberOperation({ id: 'bot', role: 'ADMIN' }, why)], facts: facts(), kept: [], held: [['remove:bot', /system user/]] },
     { name: 'one of two admins may go', ops: [removeMemberOperation(admin1, why)], facts: facts(), kept: ['remove:a1'], held: [] },
     { name: 'both admins in one batch: the last one stays', ops: [removeMemberOperation(admin1, why), removeMemberOperation(admin2, why)], facts: facts(), kept: ['remove:a2'], held: [['remove:a1', /last admin/]] },
+    { name: 'the other admin\'s removal already queued: the last one stays', ops: [removeMemberOperation(admin1, why)], facts: facts({ leaving: new Set(['a2']) }), kept: [], held: [['remove:a1', /last admin/]] },
+    { name: 'both queued already, one asked again: it may go (the other one stays)', ops: [removeMemberOperation(admin1, why)], facts: facts({ leaving: new Set(['a1']) }), kept: ['remove:a1'], held: [] },
     { name: 'a removal and a demotion together count as losing both', ops: [removeMemberOperation(admin2, why), demote(admin1)], facts: facts(), kept: ['remove:a2'], held: [['member-role:a1:EMPLOYEE', /last admin/]] },
   ];
   for (const c of cases) {
@@ -89,5 +92,20 @@ describe('removalOfRow: one row, read from the store', () => {
     assert.match((await refusal(await storeWith((tx) => tx.put('appImports', h, h, { hubId: h, id: h, complete: false })), 's1'))!, /incomplete/);
     assert.equal(await refusal(await storeWith(), 'a1'), undefined, 'one of two admins may go');
     assert.match((await refusal(await storeWith((tx) => tx.delete('appMembers', h, 'a2')), 'a1'))!, /last admin/);
+  });
+
+  test('the last-admin rule counts an admin removal already queued or running: two removals cannot take the last two admins', async () => {
+    const store = await storeWith();
+    const queue = (memberId: string) => store.transact((tx) => enqueueTask(tx, {
+      hubId: h, kind: 'remove-member', payload: {}, idempotencyKey: `op:remove:${memberId}`, trigger: { type: 'admin', actor: 'owner' }, summary: `remove ${memberId}`,
+    }));
+    assert.equal(await refusal(store, 'a1'), undefined, 'the first of two admins may go');
+    const first = await queue('a1');
+    assert.match((await refusal(store, 'a2'))!, /last admin/, 'the second is refused while the first removal is queued');
+    await store.transact(async (tx) => { await updateTask(tx, first, { status: 'running' }); });
+    assert.match((await refusal(store, 'a2'))!, /last admin/, 'and while it runs');
+    await store.transact(async (tx) => { await updateTask(tx, first, { status: 'failed', completedAt: at }); });
+    assert.equal(await refusal(store, 'a2'), undefined, 'a removal that failed leaves the first admin in place');
+    assert.equal(await refusal(store, 's1'), undefined, 'a member who is not an admin is not concerned');
   });
 });

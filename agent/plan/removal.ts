@@ -4,6 +4,8 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteIdOf, inviteRowId, rowKindOf } from '../standing/row-ids.ts';
 import { collect, type ReadView } from '../store/store.ts';
+import { taskByKey } from '../tasks/enqueue.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
 import type { HeldOperation, Operation, OperationReason } from './operation.ts';
 
 /**
@@ -23,20 +25,47 @@ export interface RemovalFacts {
   exemptions: readonly Pick<ExemptionRecord, 'memberId' | 'until'>[];
   /** Exemptions are judged against this instant. */
   now: Date | number | string;
+  /**
+   * Admins whose removal is already queued or running (outside this batch): they count as gone
+   * for the last-admin rule, so two removals queued one after the other cannot take the last two.
+   */
+  leaving?: ReadonlySet<string>;
 }
 
-/** The facts for the whole hub (every member, system user and exemption): for a batch of any size. */
-export async function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string): Promise<RemovalFacts> {
+/**
+ * The facts for the whole hub (every member, system user and exemption): for a batch of any size.
+ * `queuedBy`: also the admins (by these rules) whose removal is queued or running (an owner's
+ * removal, an offboarding: removals that skip the re-plan when they run).
+ */
+export async function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string, queuedBy?: RoleRules): Promise<RemovalFacts> {
   const systemUserIds = new Set<string>();
   for await (const s of view.list('appSystemUsers', hubId)) systemUserIds.add(s.id);
+  const members = await collect(view.list('appMembers', hubId));
   return {
     complete: (await lastImport(view, hubId))?.complete === true,
-    members: await collect(view.list('appMembers', hubId)),
+    members,
     systemUserIds,
     exemptions: await collect(view.list('exemptions', hubId)),
     now,
+    ...(queuedBy ? { leaving: new Set((await adminRemovalsQueued(view, hubId, members.filter((m) => !systemUserIds.has(m.id) && queuedBy.isAdmin(m.role)))).keys()) } : {}),
   };
 }
+
+/**
+ * The unfinished removal task of each of these members that has one (read by its key: the
+ * operation task key `op:` + the removal's key, tasks/operations/enqueue-operation.ts), by member
+ * id. Callers pass the admins: a hub has few, so this is a handful of reads.
+ */
+export async function adminRemovalsQueued(view: ReadView, hubId: string, members: readonly Pick<AppMemberRecord, 'id'>[]): Promise<Map<string, Readonly<TaskRecord>>> {
+  const out = new Map<string, Readonly<TaskRecord>>();
+  for (const m of members) {
+    const task = await taskByKey(view, hubId, `op:${removalKeyOf(m.id)}`);
+    if (task?.kind === 'remove-member') out.set(m.id, task);
+  }
+  return out;
+}
+
+const removalKeyOf = (memberId: string) => `remove:${memberId}`;
 
 /** Who asks for the removal and why, for the operation's summary and audit. */
 export interface RemovalWhy {
@@ -50,7 +79,7 @@ export interface RemovalWhy {
 export function removeMemberOperation(member: Pick<AppMemberRecord, 'id' | 'role' | 'email'>, why: RemovalWhy): Operation {
   const email = member.email?.toLowerCase();
   return strip({
-    kind: 'remove-member', key: `remove:${member.id}`, memberId: member.id, role: member.role, effect: 'removal', reason: why.reason,
+    kind: 'remove-member', key: removalKeyOf(member.id), memberId: member.id, role: member.role, effect: 'removal', reason: why.reason,
     email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,
     summary: `remove ${member.email ?? member.id} (${member.role}) from the business: ${why.because}`,
   });
@@ -83,13 +112,14 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
     return why === undefined;
   });
   const admins = facts.members.filter((m) => !facts.systemUserIds.has(m.id) && rules.isAdmin(m.role));
-  const losing = new Set<string>();
+  const losing = new Set<string>(facts.leaving);
   for (const op of kept) {
     if (op.kind === 'remove-member' && rules.isAdmin(op.role)) losing.add(op.memberId);
     if (op.kind === 'change-member-role' && rules.isAdmin(op.from) && !rules.isAdmin(op.to)) losing.add(op.memberId);
   }
   if (admins.length > 0 && admins.every((a) => losing.has(a.id))) {
-    const keep = admins[0]!.id;
+    // The admin kept is one no earlier removal takes: the batch's own removal of them is held.
+    const keep = (admins.find((a) => !facts.leaving?.has(a.id)) ?? admins[0]!).id;
     kept = kept.filter((op) => {
       const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
       if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });
@@ -122,7 +152,7 @@ export async function removalOfRow(view: ReadView, hubId: string, rowId: string,
     op = removeMemberOperation(member, why);
     // Only the removal of an admin needs the other admins (the last-admin rule); otherwise the
     // row's own records decide, and the hub's members are not read.
-    facts = rules.isAdmin(member.role) ? await removalFactsOf(view, hubId, now) : await rowFactsOf(view, hubId, rowId, [member], now);
+    facts = rules.isAdmin(member.role) ? await removalFactsOf(view, hubId, now, rules) : await rowFactsOf(view, hubId, rowId, [member], now);
   }
   const checked = guardRemovals([op], facts, rules);
   return checked.held.length > 0 ? { refused: checked.held[0]!.why } : { operation: op };

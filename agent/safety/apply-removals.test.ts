@@ -49,3 +49,36 @@ test('a pass whose removal window changed before it committed judges the thresho
   const again = await applyRemovalsHandler.run(next, ctx);
   assert.equal(again.status, 'needs-approval');
 });
+
+/**
+ * A removal held back (here: no complete listing yet) is audited once per operation and reason per
+ * day, as a reconcile audits it (the held notes are shared), not on every settle pass.
+ */
+test('a held removal is audited once a day, not on every pass', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub({ safety: { confirmDeprovisioning: false } });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-bob', testUser('u-bob', 'bob@example.com', false));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-bob' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-bob', { hubId: hub.id, id: 'm-bob', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    // No complete import: Bob's removal is held.
+  });
+  const buffered: unknown[] = [];
+  const pass = async (n: number, now: Date) => {
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase: 'deprovision' }, idempotencyKey: `apply-removals:deprovision:${n}`, summary: 'apply deprovisioning', trigger: { type: 'scim' }, now }));
+    const ctx = { store, hub, now: () => now, audit: (e: unknown) => buffered.push(e), interrupted: false } as unknown as TaskContext;
+    const outcome = await applyRemovalsHandler.run(task, ctx);
+    await store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, now));
+  };
+  const heldEntries = async () => buffered.length + (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'remove-member' && e.outcome === 'skipped').length;
+  await pass(1, NOW);
+  await pass(2, new Date(NOW.getTime() + 3_600_000));
+  assert.equal(await heldEntries(), 1, 'the second pass within the day adds no entry');
+  await pass(3, new Date(NOW.getTime() + 25 * 3_600_000));
+  assert.equal(await heldEntries(), 2, 'a day later it is audited again');
+  const [first] = (await collect(store.list('audit', hub.id))).filter((e) => e.outcome === 'skipped');
+  assert.match(first!.why, /remove bob@example\.com.*held, the app listing is incomplete/);
+});

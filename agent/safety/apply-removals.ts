@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/audit-log.ts';
 import { planHub } from '../plan/plan-hub.ts';
-import type { TaskHandler } from '../tasks/handler.ts';
+import { auditHeld } from '../dispatch/reconcile.ts';
+import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../tasks/enqueue.ts';
 import { requestApproval } from './approvals.ts';
@@ -27,13 +28,22 @@ export const applyRemovalsHandler: TaskHandler = {
     const now = ctx.now();
     const result = await planHub(ctx.store, hub, { now });
     const ops = result.operations.filter((op) => classify(op) === phase);
-    for (const h of result.held) if (h.operation.effect === 'removal' || h.operation.effect === 'downgrade') {
-      ctx.audit({ action: h.operation.kind, subject: { email: h.operation.email, directoryUserId: h.operation.directoryUserId }, why: `${h.operation.summary}: held, ${h.why}`, outcome: 'skipped' });
-    }
-    if (ops.length === 0) return { status: 'completed', result: { phase, operations: 0, held: result.held.length } };
+    // Held removals are audited as a reconcile audits them: once per operation and reason per day
+    // (the notes are shared), not on every pass. Staged with the outcome, and only when the commit
+    // records this outcome (one that returns another stages nothing: the pass runs again).
+    const held = result.held.filter((h) => h.operation.effect === 'removal' || h.operation.effect === 'downgrade');
+    const noting = (outcome: TaskOutcome): TaskOutcome => held.length === 0 ? outcome : {
+      ...outcome,
+      commit: async (tx) => {
+        const instead = await outcome.commit?.(tx);
+        if (instead) return instead;
+        await auditHeld(tx, hub.id, { trigger: task.trigger, taskId: task.id, now }, held);
+      },
+    };
+    if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } });
 
     if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {
-      return {
+      return noting({
         status: 'completed', result: { phase, reported: ops.length },
         commit: async (tx) => {
           const { report, added } = await addToReport(tx, hub.id, ops, now);
@@ -43,7 +53,7 @@ export const applyRemovalsHandler: TaskHandler = {
               why: `${op.summary}: waiting for an owner to apply deprovisioning report ${report.id} (confirmDeprovisioning)`, outcome: 'pending' });
           }
         },
-      };
+      });
     }
 
     // Human members: every member but the system users (counted, not listed).
@@ -56,7 +66,7 @@ export const applyRemovalsHandler: TaskHandler = {
     if (threshold.exceeds) {
       const counted = earlier > 0 ? ` (with the ${earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + earlier} of ${members + earlier}: ${threshold.share.toFixed(1)}%)` : ` (${threshold.share.toFixed(1)}%)`;
       const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
-      return {
+      return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
           const { approval, replacedTaskId } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
@@ -66,9 +76,9 @@ export const applyRemovalsHandler: TaskHandler = {
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
         },
-      };
+      });
     }
-    return {
+    return noting({
       status: 'completed', result: { phase, operations: ops.length },
       commit: async (tx) => {
         // The other phase's pass may have let removals through since the window was read above
@@ -81,6 +91,6 @@ export const applyRemovalsHandler: TaskHandler = {
         for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
         await recordRemovals(tx, hub.id, threshold.removals, now, windowMs);
       },
-    };
+    });
   },
 };

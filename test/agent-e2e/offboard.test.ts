@@ -26,6 +26,8 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.deepEqual(children.items.map((t) => [t.kind, t.status]), [['remove-member', 'completed']]);
       const audit = (await h.agent.api.audit({ email: 'leo@example.com', action: 'remove-member' })).items[0];
       assert.equal(audit?.trigger.type, 'entra-lifecycle');
+      const offboarded = (await h.agent.api.audit({ email: 'leo@example.com', action: 'offboard' })).items;
+      assert.deepEqual(offboarded.map((e) => [e.outcome, e.subject?.memberId]), [['pending', id]], 'the offboarding entry names the seat it removes');
     });
 
     test('a leaver the IdP sent without emails (an Entra user without a mailbox) loses the seat invited at their userName', async () => {
