@@ -73,6 +73,23 @@ describe('graph emulator', () => {
     }
   });
 
+  test('extension property list is paged: @odata.nextLink until the last page; a forged $skiptoken → 400', async () => {
+    const { emulator, server, client } = await started({ pageSize: 2 });
+    try {
+      for (const name of ['a', 'b', 'c']) await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name, dataType: 'String', targetObjects: ['User'] });
+      const first = await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).get();
+      assert.deepEqual(first.value.map((e: { name: string }) => e.name), [`${EXT}_a`, `${EXT}_b`]);
+      assert.ok(first['@odata.nextLink'].startsWith(`${server.url}/v1.0/applications`));
+      const second = await (await fetch(first['@odata.nextLink'], { headers: { authorization: `Bearer ${await emulator.issueToken()}` } })).json();
+      assert.deepEqual(second.value.map((e: { name: string }) => e.name), [`${EXT}_c`]);
+      assert.equal(second['@odata.nextLink'], undefined);
+      const forged = await fetch(`${server.url}/v1.0/applications(appId='${CLIENT}')/extensionProperties?$skiptoken=nope`, { headers: { authorization: `Bearer ${await emulator.issueToken()}` } });
+      assert.equal(forged.status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('users: $select, PATCH of known extensions only, null removes, missing user → 404', async () => {
     const { emulator, server, client, auth } = await started({ users: [{ id: 'u-1', userPrincipalName: 'Ana@contoso.com' }] });
     try {
