@@ -53,6 +53,24 @@ describe('okta emulator', () => {
     }
   });
 
+  test('declared bounds hold: a value over maxLength is refused; an existing property keeps its type', async () => {
+    const { emulator, server, api } = await started({ users: [{ id: '00uA', login: 'ana@example.com' }], schema: { note: { title: 'Note', type: 'string', maxLength: 5 } } });
+    try {
+      let res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { note: 'abcdef' } } });
+      assert.equal(res.status, 400);
+      assert.match((await res.json()).errorCauses[0].errorSummary, /note: .*maximum length 5/);
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { note: 'abcde' } } });
+      assert.equal(res.status, 200);
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'integer' } } } } } });
+      assert.equal(res.status, 400);
+      assert.equal(emulator.state().schema.note!.type, 'string');
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'string', maxLength: 50 } } } } } });
+      assert.equal(res.status, 200, 'the same type with other bounds is an update');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('POST user is partial, PUT replaces the profile, unknown attribute → 400 with errorCauses', async () => {
     const { emulator, server, api } = await started({
       users: [{ id: '00uA', login: 'ana@example.com', firstName: 'Ana' }],

@@ -53,7 +53,13 @@ export class OktaUserSchema {
     const causes: string[] = [];
     for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
       if ((BASE_PROPERTIES as readonly string[]).includes(name)) causes.push(`${name}: base properties cannot be defined in custom`);
-      else if (def !== null) causes.push(...validateProperty(name, def));
+      else if (def !== null) {
+        causes.push(...validateProperty(name, def));
+        // [INF] An existing property keeps its data type (values already stored were checked
+        // against it); the reference is silent, so the strict answer: a type change is refused.
+        const have = this.custom.get(name);
+        if (have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
+      }
     }
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
     for (const [name, def] of Object.entries(props as Record<string, SchemaProperty | null>)) {
@@ -73,6 +79,10 @@ export class OktaUserSchema {
     if (!def) return typeof value === 'string' ? [] : [`${name}: expected a string`];
     if (!valueFits(def.type, value)) return [`${name}: Property value type does not match the schema type ${def.type}`];
     if (def.enum && !def.enum.includes(value)) return [`${name}: Does not match required enum values ${JSON.stringify(def.enum)}`];
+    // [INF] The declared bounds hold (JSON Schema's minLength/maxLength, which the Okta UserSchema
+    // model carries); the reference gives no wording, so the cause text is ours.
+    if (typeof value === 'string' && typeof def.maxLength === 'number' && value.length > def.maxLength) return [`${name}: The field is too long (maximum length ${def.maxLength})`];
+    if (typeof value === 'string' && typeof def.minLength === 'number' && value.length < def.minLength) return [`${name}: The field is too short (minimum length ${def.minLength})`];
     return [];
   }
 }
