@@ -40,6 +40,8 @@ export interface GraphApplication {
   appId: string;
   displayName: string;
   extensionProperties: ExtensionProperty[];
+  /** AppIds of the service principals that own the registration (Application.ReadWrite.OwnedBy). */
+  owners: string[];
 }
 
 const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
@@ -54,8 +56,8 @@ export class GraphDirectory {
   /** Test fault: another wording of the duplicate-name 400 (the emulator's own is unconfirmed). */
   duplicateExtensionMessage: string | undefined;
 
-  addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID()): GraphApplication {
-    const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [] };
+  addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID(), owners: string[] = []): GraphApplication {
+    const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [], owners };
     this.applications.push(app);
     return app;
   }

@@ -80,11 +80,30 @@ describe('graph emulator', () => {
       const first = await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).get();
       assert.deepEqual(first.value.map((e: { name: string }) => e.name), [`${EXT}_a`, `${EXT}_b`]);
       assert.ok(first['@odata.nextLink'].startsWith(`${server.url}/v1.0/applications`));
-      const second = await (await fetch(first['@odata.nextLink'], { headers: { authorization: `Bearer ${await emulator.issueToken()}` } })).json();
+      const second = await (await fetch(first['@odata.nextLink'], { headers: { authorization: `Bearer ${await emulator.issueToken({ roles: ['Application.Read.All'] })}` } })).json();
       assert.deepEqual(second.value.map((e: { name: string }) => e.name), [`${EXT}_c`]);
       assert.equal(second['@odata.nextLink'], undefined);
-      const forged = await fetch(`${server.url}/v1.0/applications(appId='${CLIENT}')/extensionProperties?$skiptoken=nope`, { headers: { authorization: `Bearer ${await emulator.issueToken()}` } });
+      const forged = await fetch(`${server.url}/v1.0/applications(appId='${CLIENT}')/extensionProperties?$skiptoken=nope`, { headers: { authorization: `Bearer ${await emulator.issueToken({ roles: ['Application.Read.All'] })}` } });
       assert.equal(forged.status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('permissions: each call needs its application permission in the token roles; OwnedBy reaches owned apps only → else 403', async () => {
+    const OTHER = 'ffffffff-0000-0000-0000-000000000000';
+    const { server, client } = await started({
+      roles: ['User.Read.All', 'Application.ReadWrite.OwnedBy'],
+      applications: [{ appId: CLIENT }, { appId: OTHER, owners: ['someone-else'] }],
+      users: [{ id: 'u-9', userPrincipalName: 'di@contoso.com' }],
+    });
+    const denied = (err: any) => err.statusCode === 403 && err.code === 'Authorization_RequestDenied';
+    try {
+      await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 's', dataType: 'String', targetObjects: ['User'] });
+      await assert.rejects(client.api(`/applications(appId='${OTHER}')/extensionProperties`).post({ name: 's', dataType: 'String', targetObjects: ['User'] }), denied);
+      await assert.rejects(client.api(`/applications(appId='${OTHER}')/extensionProperties`).get(), denied);
+      assert.equal((await client.api('/users/u-9').get()).id, 'u-9');
+      await assert.rejects(client.api('/users/u-9').patch({ [`${EXT}_s`]: 'pending' }), denied, 'User.Read.All does not write');
     } finally {
       await server.close();
     }

@@ -31,8 +31,11 @@ export interface GraphEmulatorOptions {
   clientId: string;
   clientSecret: string;
   users?: GraphSeedUser[];
-  /** App registrations that own extensions; default: one with appId = clientId. */
-  applications?: Array<{ appId: string; objectId?: string; displayName?: string }>;
+  /**
+   * App registrations that own extensions; default: one with appId = clientId. `owners`: the appIds
+   * of the service principals that own it (default: clientId), for Application.ReadWrite.OwnedBy.
+   */
+  applications?: Array<{ appId: string; objectId?: string; displayName?: string; owners?: string[] }>;
   /** Application permissions put in the `roles` claim of issued tokens. */
   roles?: string[];
   faults?: { throttleNext?: number; retryAfterSeconds?: number };
@@ -47,7 +50,7 @@ export interface GraphEmulatorOptions {
 export function createGraphEmulator(options: GraphEmulatorOptions) {
   const { tenantId, clientId, clientSecret } = options;
   const directory = new GraphDirectory();
-  for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId);
+  for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId, a.owners ?? [clientId]);
   for (const u of options.users ?? []) directory.addUser(u);
   let baseUrl = 'http://127.0.0.1';
   const issuer = () => `${baseUrl}/${tenantId}/v2.0`;
@@ -108,6 +111,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const m = extensionPath.exec(decodeURIComponent(req.path));
     if (!m) return next();
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
+    requireApplicationPermission(res.locals.caller as JWTPayload, application, req.method === 'GET' ? 'read' : 'write');
     if (req.method === 'GET') {
       const stale = staleExtensionLists > 0;
       if (stale) staleExtensionLists--;
@@ -123,10 +127,12 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   });
 
   graph.get('/users/:id', (req, res) => {
+    requireRole(res.locals.caller as JWTPayload, USER_READ);
     const select = typeof req.query.$select === 'string' ? req.query.$select : undefined;
     res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...directory.select(directory.user(String(req.params.id)), select) });
   });
   graph.patch('/users/:id', (req, res) => {
+    requireRole(res.locals.caller as JWTPayload, USER_WRITE);
     directory.patchUser(directory.user(String(req.params.id)), req.body);
     res.status(204).end();
   });
@@ -199,6 +205,34 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       return server;
     },
   };
+}
+
+/**
+ * Application permissions (the token's `roles`) each call needs, per the permission tables of
+ * "Get user", "Update user", "List extensionProperties" and "Create extensionProperty"
+ * (https://learn.microsoft.com/graph/api/user-update,
+ * https://learn.microsoft.com/graph/api/application-post-extensionproperty):
+ * least privileged first. Application.ReadWrite.OwnedBy reaches only apps the caller owns. The
+ * Lifecycle Workflows resume needs none for the apps the extension authorizes.
+ */
+const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
+const APPLICATION_READ = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const APPLICATION_WRITE = ['Application.ReadWrite.All'];
+
+function rolesOf(caller: JWTPayload): string[] {
+  return Array.isArray(caller.roles) ? (caller.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+}
+
+function requireRole(caller: JWTPayload, anyOf: string[]): void {
+  if (!rolesOf(caller).some((r) => anyOf.includes(r))) throw GRAPH_ERRORS.forbidden();
+}
+
+function requireApplicationPermission(caller: JWTPayload, app: { owners: string[] }, access: 'read' | 'write'): void {
+  const roles = rolesOf(caller);
+  if (roles.some((r) => (access === 'read' ? APPLICATION_READ : APPLICATION_WRITE).includes(r))) return;
+  if (roles.includes('Application.ReadWrite.OwnedBy') && typeof caller.appid === 'string' && app.owners.includes(caller.appid)) return;
+  throw GRAPH_ERRORS.forbidden();
 }
 
 /** The offset a `$skiptoken` of ours stands for; a token we did not issue is refused. */
