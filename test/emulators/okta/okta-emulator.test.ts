@@ -90,8 +90,13 @@ describe('okta emulator', () => {
       res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { s: 'bogus' } } });
       assert.equal(res.status, 400);
       res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', s: 'pending' } } });
+      assert.equal(res.status, 400, 'PUT without the required firstName and lastName');
+      assert.deepEqual((await res.json()).errorCauses.map((c: { errorSummary: string }) => c.errorSummary), ['firstName: The field cannot be left blank', 'lastName: The field cannot be left blank']);
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { lastName: null } } });
+      assert.equal(res.status, 400, 'a partial update cannot remove a required property');
+      res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', firstName: 'Ana', lastName: 'A' } } });
       assert.equal(res.status, 200);
-      assert.equal('firstName' in emulator.state().users[0]!.profile, false, 'PUT drops what it does not send');
+      assert.equal(emulator.state().users[0]!.profile.s, undefined, 'PUT drops what it does not send (s was onboarded)');
     } finally {
       await server.close();
     }
@@ -116,7 +121,7 @@ describe('okta emulator', () => {
     try {
       assert.equal((await client.userApi.getUser({ userId: '00uD' })).status, 'DEPROVISIONED');
       await assert.rejects(client.userApi.updateUser({ userId: '00uD', user: { profile: { s: 'pending' } as never } }), (err: any) => err.status === 404 && err.errorCode === 'E0000007');
-      await assert.rejects(client.userApi.replaceUser({ userId: 'di@example.com', user: { profile: { login: 'di@example.com', email: 'di@example.com', s: 'pending' } as never } }), (err: any) => err.status === 404);
+      await assert.rejects(client.userApi.replaceUser({ userId: 'di@example.com', user: { profile: { login: 'di@example.com', email: 'di@example.com', firstName: 'Di', lastName: 'D', s: 'pending' } as never } }), (err: any) => err.status === 404);
       assert.equal('s' in emulator.state().users[0]!.profile, false);
       await client.userApi.updateUser({ userId: '00uE', user: { profile: { s: 'pending' } as never } });
       emulator.control.setEditDeactivatedUserProfiles(true);

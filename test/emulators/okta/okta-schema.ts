@@ -19,6 +19,14 @@ export interface SchemaProperty {
 /** Base profile attributes every Okta user has (a subset of the 31; enough for write-back tests). */
 export const BASE_PROPERTIES = ['login', 'email', 'firstName', 'lastName', 'displayName', 'secondEmail', 'mobilePhone', 'employeeNumber', 'department', 'title'] as const;
 
+/**
+ * Base properties every user must have: Okta's default user schema lists `login`, `firstName`,
+ * `lastName` and `email` as required (https://developer.okta.com/docs/reference/api/schemas/,
+ * "User Profile Base subschema"). [INF] An admin may relax firstName/lastName; the emulator keeps
+ * the default, the strict answer.
+ */
+export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as const;
+
 const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
 
 export class OktaUserSchema {
@@ -37,7 +45,7 @@ export class OktaUserSchema {
       title: 'User',
       type: 'object',
       definitions: {
-        base: { id: '#base', type: 'object', properties: base, required: ['login', 'email'] },
+        base: { id: '#base', type: 'object', properties: base, required: [...REQUIRED_BASE] },
         custom: { id: '#custom', type: 'object', properties: Object.fromEntries(this.custom), required: [] },
       },
       properties: { profile: { allOf: [{ $ref: '#/definitions/custom' }, { $ref: '#/definitions/base' }] } },
