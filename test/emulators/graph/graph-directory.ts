@@ -49,6 +49,8 @@ const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', '
 /** User properties a PATCH may set besides extensions (enough for tests). */
 const USER_PROPERTIES = new Set(['displayName', 'mail', 'jobTitle', 'department', 'givenName', 'surname', 'officeLocation', 'employeeId']);
 const DEFAULT_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle'];
+/** Declared user properties the emulator knows (lower case, for $select). */
+const DECLARED = new Set([...USER_PROPERTIES, ...DEFAULT_SELECT, 'accountEnabled'].map((p) => p.toLowerCase()));
 
 export class GraphDirectory {
   readonly applications: GraphApplication[] = [];
@@ -109,12 +111,21 @@ export class GraphDirectory {
     throw GRAPH_ERRORS.notFound(idOrUpn);
   }
 
+  /**
+   * `$select`: a name that is neither a user property nor a registered extension is refused (400),
+   * as Graph refuses an unknown property. [INF] A registered extension the user holds no value for
+   * is left out of the answer (Graph stores no null for it); a declared property without a value
+   * reads as null.
+   */
   select(user: GraphUser, select: string | undefined): Record<string, unknown> {
     const fields = select ? select.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_SELECT;
     const out: Record<string, unknown> = {};
     for (const f of fields) {
       const key = Object.keys(user).find((k) => k.toLowerCase() === f.toLowerCase());
-      out[f] = key !== undefined ? user[key] : null;
+      if (key !== undefined) out[f] = user[key];
+      else if (this.extension(f)) continue;
+      else if (DECLARED.has(f.toLowerCase())) out[f] = null;
+      else throw GRAPH_ERRORS.badRequest(`Could not find a property named '${f}' on type 'microsoft.graph.user'.`);
     }
     return out;
   }

@@ -117,6 +117,11 @@ describe('graph emulator', () => {
       const read = await client.api('/users/u-1').select(['id', `${EXT}_s`]).get();
       assert.equal(read[`${EXT}_s`], 'onboarded');
       assert.equal(read.displayName, undefined, '$select returns only what was asked');
+      await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'unset', dataType: 'String', targetObjects: ['User'] });
+      const sparse = await client.api('/users/u-1').select(['id', 'jobTitle', `${EXT}_unset`]).get();
+      assert.equal(sparse.jobTitle, null, 'a declared property without a value reads as null');
+      assert.equal(`${EXT}_unset` in sparse, false, 'an extension without a value is left out');
+      await assert.rejects(client.api('/users/u-1').select(['id', `${EXT}_nope`]).get(), (err: any) => err.statusCode === 400 && /Could not find a property/.test(err.message));
       await assert.rejects(client.api('/users/u-1').patch({ [`${EXT}_nope`]: 'x', [`${EXT}_s`]: 'pending' }), (err: any) => err.statusCode === 400 && /does not exist/.test(err.message));
       assert.equal(emulator.state().users[0]![`${EXT}_s`], 'onboarded', 'a refused PATCH changes nothing');
       await client.api('/users/u-1').patch({ [`${EXT}_s`]: null });
