@@ -44,6 +44,7 @@ export interface GraphApplication {
   owners: string[];
 }
 
+const MAX_EXTENSION_VALUES = 100;
 const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
 const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', 'Device', 'Organization']);
 /** User properties a PATCH may set besides extensions (enough for tests). */
@@ -146,6 +147,11 @@ export class GraphDirectory {
       }
       changes.push([ext.name, value]);
     }
+    // "At most 100 extension values can be written to any single object, counted across all apps"
+    // (extensionProperty resource). [INF] Graph's wording for this refusal is not in the reference.
+    const held = new Set(Object.keys(user).filter((k) => k.startsWith('extension_')));
+    for (const [name, value] of changes) if (name.startsWith('extension_')) (value === null ? held.delete(name) : held.add(name));
+    if (held.size > MAX_EXTENSION_VALUES) throw GRAPH_ERRORS.badRequest(`The user would hold ${held.size} directory extension values; at most ${MAX_EXTENSION_VALUES} are allowed.`);
     for (const [name, value] of changes) {
       if (value === null) delete user[name];
       else user[name] = value;

@@ -147,6 +147,21 @@ describe('graph emulator', () => {
     }
   });
 
+  test('a user holds at most 100 extension values, across all apps: the PATCH that would make 101 is refused whole; null frees one', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-4', userPrincipalName: 'ed@contoso.com' }] });
+    try {
+      const names: string[] = [];
+      for (let i = 0; i <= 100; i++) names.push((await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: `x${i}`, dataType: 'String', targetObjects: ['User'] })).name);
+      await client.api('/users/u-4').patch(Object.fromEntries(names.slice(0, 100).map((n) => [n, 'v'])));
+      await assert.rejects(client.api('/users/u-4').patch({ [names[100]!]: 'v' }), (err: any) => err.statusCode === 400);
+      assert.equal(names[100]! in emulator.state().users[0]!, false);
+      await client.api('/users/u-4').patch({ [names[0]!]: null, [names[100]!]: 'v' });
+      assert.equal(emulator.state().users[0]![names[100]!], 'v');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('429 with Retry-After is retried by the SDK RetryHandler', async () => {
     const { emulator, server, client } = await started({ users: [{ id: 'u-2', userPrincipalName: 'bo@contoso.com' }] });
     try {
