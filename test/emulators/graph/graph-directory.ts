@@ -142,7 +142,7 @@ export class GraphDirectory {
       }
       const ext = this.extension(name);
       if (!ext) throw GRAPH_ERRORS.unknownProperty(name);
-      if (value !== null && ext.dataType === 'String' && (typeof value !== 'string' || value.length > 256)) {
+      if (value !== null && !(ext.isMultiValued ? Array.isArray(value) && value.every((v) => fitsDataType(ext.dataType, v)) : fitsDataType(ext.dataType, value))) {
         throw GRAPH_ERRORS.badRequest(`Invalid value specified for property '${name}' of resource 'User'.`);
       }
       changes.push([ext.name, value]);
@@ -156,5 +156,22 @@ export class GraphDirectory {
       if (value === null) delete user[name];
       else user[name] = value;
     }
+  }
+}
+
+/**
+ * A single value of a directory extension's data type (extensionProperty resource: Binary 256 bytes,
+ * Boolean, DateTime in ISO 8601, Integer 32-bit, LargeInteger 64-bit, String 256 characters).
+ * [INF] Binary is sent base64-encoded (JSON has no bytes) and LargeInteger as a JSON number.
+ */
+function fitsDataType(dataType: string, value: unknown): boolean {
+  switch (dataType) {
+    case 'String': return typeof value === 'string' && value.length <= 256;
+    case 'Boolean': return typeof value === 'boolean';
+    case 'Integer': return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31;
+    case 'LargeInteger': return Number.isSafeInteger(value);
+    case 'DateTime': return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
+    case 'Binary': return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 && Buffer.from(value, 'base64').length <= 256;
+    default: return false;
   }
 }

@@ -162,6 +162,24 @@ describe('graph emulator', () => {
     }
   });
 
+  test('extension values must fit the data type: Boolean, Integer, DateTime; multi-valued takes an array', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-5', userPrincipalName: 'fa@contoso.com' }] });
+    try {
+      for (const [name, dataType, isMultiValued] of [['b', 'Boolean', false], ['i', 'Integer', false], ['d', 'DateTime', false], ['m', 'String', true]] as const) {
+        await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name, dataType, isMultiValued, targetObjects: ['User'] });
+      }
+      const bad = (err: any) => err.statusCode === 400 && /Invalid value specified/.test(err.message);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_b`]: 'true' }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_i`]: 2 ** 31 }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_d`]: 'next tuesday' }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_m`]: 'one' }), bad);
+      await client.api('/users/u-5').patch({ [`${EXT}_b`]: true, [`${EXT}_i`]: 7, [`${EXT}_d`]: '2026-12-04T10:00:00Z', [`${EXT}_m`]: ['one', 'two'] });
+      assert.deepEqual(emulator.state().users[0]![`${EXT}_m`], ['one', 'two']);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('429 with Retry-After is retried by the SDK RetryHandler', async () => {
     const { emulator, server, client } = await started({ users: [{ id: 'u-2', userPrincipalName: 'bo@contoso.com' }] });
     try {
