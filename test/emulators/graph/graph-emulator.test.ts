@@ -206,7 +206,18 @@ describe('graph emulator', () => {
         method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: {} }),
       });
       assert.equal(bad.status, 400);
-      assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2']]);
+      // Another app may resume only with LifecycleWorkflows.ReadWrite.All (not in authorizedApps).
+      const stranger = await emulator.issueToken({ appid: 'some-other-app', azp: 'some-other-app' });
+      const refused = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w4/tasks/t4/taskProcessingResults/r4/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${stranger}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+      });
+      assert.equal(refused.status, 403);
+      const admin = await emulator.issueToken({ appid: 'some-other-app', roles: ['LifecycleWorkflows.ReadWrite.All'] });
+      const allowed = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w5/tasks/t5/taskProcessingResults/r5/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+      });
+      assert.equal(allowed.status, 204);
+      assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2'], ['v1.0', 'w5', 't5', 'r5']]);
       assert.equal(emulator.resumes[0]!.caller.appid, CLIENT);
     } finally {
       await server.close();

@@ -45,6 +45,13 @@ export interface GraphEmulatorOptions {
    * list is not documented: 100 by default, smaller in tests that exercise paging.
    */
   pageSize?: number;
+  /**
+   * The custom task extension's `callbackConfiguration.authorizedApps` (plus the
+   * `authenticationConfiguration.resourceId` app): the appIds that may resume without a Graph
+   * permission; any other caller needs LifecycleWorkflows.ReadWrite.All (reference §5). Default:
+   * the client id, the app hubwarden resumes as.
+   */
+  resumeAuthorizedApps?: string[];
 }
 
 export function createGraphEmulator(options: GraphEmulatorOptions) {
@@ -139,6 +146,9 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
 
   // Lifecycle Workflows custom task extension callback (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, resume API v1.0).
   graph.post('/identityGovernance/lifecycleWorkflows/workflows/:wid/tasks/:tid/taskProcessingResults/:rid/resume', (req, res) => {
+    const caller = res.locals.caller as JWTPayload;
+    const resumeApps = options.resumeAuthorizedApps ?? [clientId];
+    if (!(typeof caller.appid === 'string' && resumeApps.includes(caller.appid)) && !rolesOf(caller).includes('LifecycleWorkflows.ReadWrite.All')) throw GRAPH_ERRORS.forbidden();
     const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
