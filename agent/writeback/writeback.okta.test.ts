@@ -192,3 +192,25 @@ test('okta: an attribute made by hand with a lower maxLength is widened to ours,
     await server.close();
   }
 });
+
+test('okta: an attribute made elsewhere that people may edit themselves (SELF READ_WRITE) is made READ_ONLY, so nobody can set their own standing', async () => {
+  const okta = createOktaEmulator({
+    token: OKTA_TOKEN,
+    users: [{ id: ANA, login: 'ana@example.com' }],
+    schema: {
+      [attr('status')]: { title: 'made by hand', type: 'string', permissions: [{ principal: 'SELF', action: 'READ_WRITE' }] },
+      [attr('role')]: { title: 'made by hand', type: 'string', maxLength: 1024 },
+      [attr('exemption')]: { title: 'made by hand', type: 'string', maxLength: 1024, permissions: [{ principal: 'SELF', action: 'HIDE' }] },
+    },
+  });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    await createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() }).ensureSchema();
+    const post = okta.calls.find((c) => c.method === 'POST' && c.path === '/api/v1/meta/schemas/user/default')!;
+    assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('role'), attr('status')], 'HIDE is left alone');
+    for (const field of ['status', 'role']) assert.deepEqual(okta.state().schema[attr(field)]!.permissions, [{ principal: 'SELF', action: 'READ_ONLY' }]);
+  } finally {
+    await server.close();
+  }
+});
