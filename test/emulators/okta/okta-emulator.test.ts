@@ -66,6 +66,8 @@ describe('okta emulator', () => {
       assert.equal(emulator.state().schema.note!.type, 'string');
       res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'string', maxLength: 50 } } } } } });
       assert.equal(res.status, 200, 'the same type with other bounds is an update');
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { p: { title: 'P', type: 'string', permissions: [{ principal: 'SELF', action: 'WRITE' }] } } } } } });
+      assert.equal(res.status, 400, 'an unknown permission action is refused');
     } finally {
       await server.close();
     }

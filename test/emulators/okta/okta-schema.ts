@@ -105,8 +105,15 @@ function validateProperty(name: string, def: unknown): string[] {
     if (!Array.isArray(d.enum) || d.enum.length === 0) out.push(`${name}.enum: expected a non-empty array`);
     else if (typeof d.type === 'string' && d.enum.some((v) => !valueFits(d.type as string, v))) out.push(`${name}.enum: values must match type ${d.type}`);
   }
+  if (d.permissions !== undefined) {
+    // Okta UserSchema attribute permissions: principal SELF, action READ_ONLY | READ_WRITE | HIDE.
+    const ok = Array.isArray(d.permissions) && d.permissions.every((p) => p && typeof p === 'object' && (p as any).principal === 'SELF' && PERMISSION_ACTIONS.has((p as any).action));
+    if (!ok) out.push(`${name}.permissions: expected [{ principal: 'SELF', action: 'READ_ONLY' | 'READ_WRITE' | 'HIDE' }]`);
+  }
   return out;
 }
+
+const PERMISSION_ACTIONS = new Set(['READ_ONLY', 'READ_WRITE', 'HIDE']);
 
 function valueFits(type: string, value: unknown): boolean {
   switch (type) {
