@@ -42,9 +42,21 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
     // Extension names embed the owning app's id: another extensionAppId is another set of attributes.
     destination: `${config.tenantId}/${config.extensionAppId}`.toLowerCase(),
     async ensureSchema(hubIds) {
+      // Every page: Graph pages collections server-side (https://learn.microsoft.com/graph/paging),
+      // and an extension on a later page that we took for missing would be created again, refused as
+      // a duplicate, and fail the hub's attributes for good.
       const list = async () => {
-        const listed = await call(`entra ${idp}: list extension properties of app ${config.extensionAppId}`, () => client.api(appPath).get());
-        return new Set(((listed?.value ?? []) as Array<{ name: string }>).map((e) => e.name.toLowerCase()));
+        const names = new Set<string>();
+        const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
+        let request = client.api(appPath);
+        for (let page = 1; ; page++) {
+          const listed = await call(what, () => request.get());
+          for (const e of (listed?.value ?? []) as Array<{ name: string }>) names.add(e.name.toLowerCase());
+          const next = listed?.['@odata.nextLink'];
+          if (typeof next !== 'string') return names;
+          if (page >= MAX_LIST_PAGES) throw new ConnectorError('unavailable', `${what}: more than ${MAX_LIST_PAGES} pages`);
+          request = nextPageRequest(client, config.graphBaseUrl, next, what);
+        }
       };
       let have = await list();
       let changed = false;
@@ -80,6 +92,23 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body));
     },
   };
+}
+
+/** A bound on the pages of one list, so a server that keeps answering with a nextLink cannot hold a run for ever. */
+const MAX_LIST_PAGES = 100;
+
+/**
+ * The request for an `@odata.nextLink`. The link is followed only on the configured Graph host (our
+ * middleware puts the bearer token on every request, so a link elsewhere would hand it out), and
+ * passed to the SDK as a path plus version: the SDK (3.0.7) parses absolute URLs only when they are
+ * https, so an http base (a proxy, the emulator) would otherwise be taken for a relative path.
+ */
+export function nextPageRequest(client: ReturnType<typeof createGraphClient>['client'], graphBaseUrl: string, nextLink: string, what: string) {
+  const base = `${graphBaseUrl.replace(/\/+$/, '')}/`;
+  const rest = nextLink.startsWith(base) ? nextLink.slice(base.length) : undefined;
+  const m = rest === undefined ? null : /^([^/?]+)(\/.*)$/.exec(rest);
+  if (!m) throw new ConnectorError('unavailable', `${what}: the next page is not on ${base} (refused to follow it)`);
+  return client.api(m[2]!).version(m[1]!);
 }
 
 /** Graph's limit for a String directory extension value (extensionProperty resource: "String (256 characters)"). */

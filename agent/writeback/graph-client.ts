@@ -91,8 +91,11 @@ export class PacingMiddleware implements Middleware {
     await this.pacing.take();
     await this.#next!.execute(context);
     if (context.response?.status === 429) {
-      const seconds = Number(context.response.headers.get('retry-after'));
-      this.pacing.pauseFor((Number.isFinite(seconds) ? seconds : 1) * 1000);
+      // A 429 without a usable Retry-After (absent, empty, or an HTTP date) still pauses the bucket
+      // 1 s: Number(null) is 0, which would let every other call go straight back in.
+      const raw = context.response.headers.get('retry-after')?.trim();
+      const seconds = raw ? Number(raw) : Number.NaN;
+      this.pacing.pauseFor((Number.isFinite(seconds) && seconds >= 0 ? seconds : 1) * 1000);
     }
   }
 }

@@ -92,14 +92,20 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       // with no fields, so every enum string is serialized as `{}` and Okta refuses the schema.
       const url = `${config.orgUrl.replace(/\/$/, '')}/api/v1/meta/schemas/user/default`;
       const schema = await call(`okta ${idp}: read the default user schema`, () => client.http.getJson(url));
-      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[] }>;
+      const existing = ((schema as any)?.definitions?.custom?.properties ?? {}) as Record<string, { type?: string; enum?: unknown[]; maxLength?: unknown; permissions?: unknown }>;
       const missing: Record<string, unknown> = {};
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
           const name = attributeName(hubId, field);
           const wanted = propertyFor(hubId, field);
           const have = existing[name];
-          if (!have || have.type !== wanted.type || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
+          // A property made elsewhere (by hand, say) with a lower maxLength would make Okta refuse
+          // our longer values for good: it is widened to ours like a missing enum value is added.
+          const tooShort = wanted.maxLength !== undefined && typeof have?.maxLength === 'number' && have.maxLength < wanted.maxLength;
+          // People must not edit their own standing: an attribute made elsewhere that lets SELF
+          // write, or says nothing of SELF, gets our READ_ONLY.
+          const selfWrites = have !== undefined && !selfReadOnly(have.permissions);
+          if (!have || have.type !== wanted.type || tooShort || selfWrites || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
         }
       }
       if (Object.keys(missing).length === 0) return false;
@@ -128,6 +134,13 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       }
     },
   };
+}
+
+/** The property's SELF permission is READ_ONLY or HIDE (Okta UserSchema attribute `permissions`). */
+function selfReadOnly(permissions: unknown): boolean {
+  if (!Array.isArray(permissions)) return false;
+  const self = permissions.find((p) => (p as { principal?: unknown })?.principal === 'SELF') as { action?: unknown } | undefined;
+  return self?.action === 'READ_ONLY' || self?.action === 'HIDE';
 }
 
 /** A custom property of the default user schema (Okta UserSchema attribute). */

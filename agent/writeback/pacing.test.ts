@@ -26,3 +26,15 @@ test('token bucket: pauseUntil holds every call until the IdP reset time', async
   assert.equal(clock.slept[1], 2_000);
   assert.throws(() => new TokenBucket(0, 1, clock), /rate must be positive/);
 });
+
+test('graph pacing: a 429 pauses the bucket for Retry-After, and 1 s when the header is missing or not seconds', async () => {
+  const { PacingMiddleware } = await import('./graph-client.ts');
+  const paused: number[] = [];
+  for (const header of ['7', null, '', 'Wed, 21 Oct 2026 07:28:00 GMT']) {
+    const middleware = new PacingMiddleware({ take: async () => {}, pauseFor: (ms) => { paused.push(ms); } });
+    const headers = new Headers(header === null ? {} : { 'retry-after': header });
+    middleware.setNext({ execute: async (context: { response?: Response }) => { context.response = new Response(null, { status: 429, headers }); }, setNext: () => {} } as never);
+    await middleware.execute({ request: 'https://graph.microsoft.com/v1.0/users/x', options: {} } as never);
+  }
+  assert.deepEqual(paused, [7_000, 1_000, 1_000, 1_000]);
+});

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGraphEmulator } from '../../test/emulators/graph/graph-emulator.ts';
-import { fitEntraString } from './entra-target.ts';
+import { fitEntraString, nextPageRequest } from './entra-target.ts';
+import { createGraphClient } from './graph-client.ts';
 import { createWriteback } from './writeback.ts';
 import { parseConfig } from '../../config/load.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
@@ -247,4 +248,29 @@ test('entra: one hub\'s attributes refused: the other hubs on the IdP are writte
   } finally {
     await server.close();
   }
+});
+
+// Graph pages collections server-side (https://learn.microsoft.com/graph/paging): the extensions
+// already registered may sit on a later page of the list, behind @odata.nextLink.
+test('entra: extensions listed across pages (@odata.nextLink) are found; none is created again', async () => {
+  const { graph, server, make, patches } = await setup();
+  try {
+    await make().ensureSchema(); // registered by an earlier process
+    graph.control.setPageSize(2);
+    graph.control.clearCalls();
+    const report = await make().run(HUB);
+    const extCalls = graph.calls.filter((c) => c.path.includes('extensionProperties'));
+    assert.deepEqual(extCalls.map((c) => [c.method, c.status]), [['GET', 200], ['GET', 200]], 'two pages read, nothing created');
+    assert.equal(report.written, 2);
+    assert.equal(patches().length, 3);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: a nextLink is followed only on the configured Graph host (the bearer token goes with every request)', () => {
+  const { client } = createGraphClient({ tenantId: 't', clientId: 'c', clientSecret: () => 's', graphBaseUrl: 'https://graph.microsoft.com', authorityUrl: 'https://login.microsoftonline.com' });
+  assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'https://graph.microsoft.com.evil.example/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'), /refused to follow/);
+  assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'http://graph.microsoft.com/v1.0/x', 'list'), /refused to follow/);
+  assert.doesNotThrow(() => nextPageRequest(client, 'https://graph.microsoft.com/', 'https://graph.microsoft.com/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'));
 });

@@ -168,3 +168,49 @@ test('okta: two runs of the same hub at once queue behind each other and write e
     await server.close();
   }
 });
+
+test('okta: an attribute made by hand with a lower maxLength is widened to ours, so a long exemption reason is not refused for good', async () => {
+  const okta = createOktaEmulator({
+    token: OKTA_TOKEN,
+    users: [{ id: ANA, login: 'ana@example.com' }],
+    schema: { [attr('exemption')]: { title: 'made by hand', type: 'string', maxLength: 20 } },
+  });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    const reason = 'contractor until the audit closes, approved by the CFO';
+    await store.transact((tx) => {
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'exempted', manual: false, at: '2026-11-20T10:00:00.000Z', directoryUserId: 'u-ana' });
+      tx.put('exemptions', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', reason, by: 'owner@example.com', at: '2026-11-20T10:00:00.000Z' });
+    });
+    const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() });
+    const report = await writeback.run(HUB);
+    assert.deepEqual(report.problems, []);
+    assert.equal(okta.state().schema[attr('exemption')]!.maxLength, 1024);
+    assert.equal(okta.state().users[0]!.profile[attr('exemption')], reason);
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: an attribute made elsewhere that people may edit themselves (SELF READ_WRITE) is made READ_ONLY, so nobody can set their own standing', async () => {
+  const okta = createOktaEmulator({
+    token: OKTA_TOKEN,
+    users: [{ id: ANA, login: 'ana@example.com' }],
+    schema: {
+      [attr('status')]: { title: 'made by hand', type: 'string', permissions: [{ principal: 'SELF', action: 'READ_WRITE' }] },
+      [attr('role')]: { title: 'made by hand', type: 'string', maxLength: 1024 },
+      [attr('exemption')]: { title: 'made by hand', type: 'string', maxLength: 1024, permissions: [{ principal: 'SELF', action: 'HIDE' }] },
+    },
+  });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    await createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() }).ensureSchema();
+    const post = okta.calls.find((c) => c.method === 'POST' && c.path === '/api/v1/meta/schemas/user/default')!;
+    assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('role'), attr('status')], 'HIDE is left alone');
+    for (const field of ['status', 'role']) assert.deepEqual(okta.state().schema[attr(field)]!.permissions, [{ principal: 'SELF', action: 'READ_ONLY' }]);
+  } finally {
+    await server.close();
+  }
+});

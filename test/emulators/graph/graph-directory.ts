@@ -40,13 +40,18 @@ export interface GraphApplication {
   appId: string;
   displayName: string;
   extensionProperties: ExtensionProperty[];
+  /** AppIds of the service principals that own the registration (Application.ReadWrite.OwnedBy). */
+  owners: string[];
 }
 
+const MAX_EXTENSION_VALUES = 100;
 const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
 const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', 'Device', 'Organization']);
 /** User properties a PATCH may set besides extensions (enough for tests). */
 const USER_PROPERTIES = new Set(['displayName', 'mail', 'jobTitle', 'department', 'givenName', 'surname', 'officeLocation', 'employeeId']);
 const DEFAULT_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle'];
+/** Declared user properties the emulator knows (lower case, for $select). */
+const DECLARED = new Set([...USER_PROPERTIES, ...DEFAULT_SELECT, 'accountEnabled'].map((p) => p.toLowerCase()));
 
 export class GraphDirectory {
   readonly applications: GraphApplication[] = [];
@@ -54,8 +59,8 @@ export class GraphDirectory {
   /** Test fault: another wording of the duplicate-name 400 (the emulator's own is unconfirmed). */
   duplicateExtensionMessage: string | undefined;
 
-  addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID()): GraphApplication {
-    const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [] };
+  addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID(), owners: string[] = []): GraphApplication {
+    const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [], owners };
     this.applications.push(app);
     return app;
   }
@@ -107,12 +112,21 @@ export class GraphDirectory {
     throw GRAPH_ERRORS.notFound(idOrUpn);
   }
 
+  /**
+   * `$select`: a name that is neither a user property nor a registered extension is refused (400),
+   * as Graph refuses an unknown property. [INF] A registered extension the user holds no value for
+   * is left out of the answer (Graph stores no null for it); a declared property without a value
+   * reads as null.
+   */
   select(user: GraphUser, select: string | undefined): Record<string, unknown> {
     const fields = select ? select.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_SELECT;
     const out: Record<string, unknown> = {};
     for (const f of fields) {
       const key = Object.keys(user).find((k) => k.toLowerCase() === f.toLowerCase());
-      out[f] = key !== undefined ? user[key] : null;
+      if (key !== undefined) out[f] = user[key];
+      else if (this.extension(f)) continue;
+      else if (DECLARED.has(f.toLowerCase())) out[f] = null;
+      else throw GRAPH_ERRORS.badRequest(`Could not find a property named '${f}' on type 'microsoft.graph.user'.`);
     }
     return out;
   }
@@ -128,14 +142,36 @@ export class GraphDirectory {
       }
       const ext = this.extension(name);
       if (!ext) throw GRAPH_ERRORS.unknownProperty(name);
-      if (value !== null && ext.dataType === 'String' && (typeof value !== 'string' || value.length > 256)) {
+      if (value !== null && !(ext.isMultiValued ? Array.isArray(value) && value.every((v) => fitsDataType(ext.dataType, v)) : fitsDataType(ext.dataType, value))) {
         throw GRAPH_ERRORS.badRequest(`Invalid value specified for property '${name}' of resource 'User'.`);
       }
       changes.push([ext.name, value]);
     }
+    // "At most 100 extension values can be written to any single object, counted across all apps"
+    // (extensionProperty resource). [INF] Graph's wording for this refusal is not in the reference.
+    const held = new Set(Object.keys(user).filter((k) => k.startsWith('extension_')));
+    for (const [name, value] of changes) if (name.startsWith('extension_')) (value === null ? held.delete(name) : held.add(name));
+    if (held.size > MAX_EXTENSION_VALUES) throw GRAPH_ERRORS.badRequest(`The user would hold ${held.size} directory extension values; at most ${MAX_EXTENSION_VALUES} are allowed.`);
     for (const [name, value] of changes) {
       if (value === null) delete user[name];
       else user[name] = value;
     }
+  }
+}
+
+/**
+ * A single value of a directory extension's data type (extensionProperty resource: Binary 256 bytes,
+ * Boolean, DateTime in ISO 8601, Integer 32-bit, LargeInteger 64-bit, String 256 characters).
+ * [INF] Binary is sent base64-encoded (JSON has no bytes) and LargeInteger as a JSON number.
+ */
+function fitsDataType(dataType: string, value: unknown): boolean {
+  switch (dataType) {
+    case 'String': return typeof value === 'string' && value.length <= 256;
+    case 'Boolean': return typeof value === 'boolean';
+    case 'Integer': return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31;
+    case 'LargeInteger': return Number.isSafeInteger(value);
+    case 'DateTime': return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
+    case 'Binary': return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 && Buffer.from(value, 'base64').length <= 256;
+    default: return false;
   }
 }

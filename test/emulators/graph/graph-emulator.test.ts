@@ -73,6 +73,42 @@ describe('graph emulator', () => {
     }
   });
 
+  test('extension property list is paged: @odata.nextLink until the last page; a forged $skiptoken → 400', async () => {
+    const { emulator, server, client } = await started({ pageSize: 2 });
+    try {
+      for (const name of ['a', 'b', 'c']) await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name, dataType: 'String', targetObjects: ['User'] });
+      const first = await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).get();
+      assert.deepEqual(first.value.map((e: { name: string }) => e.name), [`${EXT}_a`, `${EXT}_b`]);
+      assert.ok(first['@odata.nextLink'].startsWith(`${server.url}/v1.0/applications`));
+      const second = await (await fetch(first['@odata.nextLink'], { headers: { authorization: `Bearer ${await emulator.issueToken({ roles: ['Application.Read.All'] })}` } })).json();
+      assert.deepEqual(second.value.map((e: { name: string }) => e.name), [`${EXT}_c`]);
+      assert.equal(second['@odata.nextLink'], undefined);
+      const forged = await fetch(`${server.url}/v1.0/applications(appId='${CLIENT}')/extensionProperties?$skiptoken=nope`, { headers: { authorization: `Bearer ${await emulator.issueToken({ roles: ['Application.Read.All'] })}` } });
+      assert.equal(forged.status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('permissions: each call needs its application permission in the token roles; OwnedBy reaches owned apps only → else 403', async () => {
+    const OTHER = 'ffffffff-0000-0000-0000-000000000000';
+    const { server, client } = await started({
+      roles: ['User.Read.All', 'Application.ReadWrite.OwnedBy'],
+      applications: [{ appId: CLIENT }, { appId: OTHER, owners: ['someone-else'] }],
+      users: [{ id: 'u-9', userPrincipalName: 'di@contoso.com' }],
+    });
+    const denied = (err: any) => err.statusCode === 403 && err.code === 'Authorization_RequestDenied';
+    try {
+      await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 's', dataType: 'String', targetObjects: ['User'] });
+      await assert.rejects(client.api(`/applications(appId='${OTHER}')/extensionProperties`).post({ name: 's', dataType: 'String', targetObjects: ['User'] }), denied);
+      await assert.rejects(client.api(`/applications(appId='${OTHER}')/extensionProperties`).get(), denied);
+      assert.equal((await client.api('/users/u-9').get()).id, 'u-9');
+      await assert.rejects(client.api('/users/u-9').patch({ [`${EXT}_s`]: 'pending' }), denied, 'User.Read.All does not write');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('users: $select, PATCH of known extensions only, null removes, missing user → 404', async () => {
     const { emulator, server, client, auth } = await started({ users: [{ id: 'u-1', userPrincipalName: 'Ana@contoso.com' }] });
     try {
@@ -81,6 +117,11 @@ describe('graph emulator', () => {
       const read = await client.api('/users/u-1').select(['id', `${EXT}_s`]).get();
       assert.equal(read[`${EXT}_s`], 'onboarded');
       assert.equal(read.displayName, undefined, '$select returns only what was asked');
+      await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'unset', dataType: 'String', targetObjects: ['User'] });
+      const sparse = await client.api('/users/u-1').select(['id', 'jobTitle', `${EXT}_unset`]).get();
+      assert.equal(sparse.jobTitle, null, 'a declared property without a value reads as null');
+      assert.equal(`${EXT}_unset` in sparse, false, 'an extension without a value is left out');
+      await assert.rejects(client.api('/users/u-1').select(['id', `${EXT}_nope`]).get(), (err: any) => err.statusCode === 400 && /Could not find a property/.test(err.message));
       await assert.rejects(client.api('/users/u-1').patch({ [`${EXT}_nope`]: 'x', [`${EXT}_s`]: 'pending' }), (err: any) => err.statusCode === 400 && /does not exist/.test(err.message));
       assert.equal(emulator.state().users[0]![`${EXT}_s`], 'onboarded', 'a refused PATCH changes nothing');
       await client.api('/users/u-1').patch({ [`${EXT}_s`]: null });
@@ -101,6 +142,39 @@ describe('graph emulator', () => {
       await assert.rejects(client.api('/users/u-3').patch({ [`${EXT}_s`]: 'exempted', [`${EXT}_r`]: 'z'.repeat(257) }), (err: any) => err.statusCode === 400 && /Invalid value specified/.test(err.message));
       assert.equal(emulator.state().users[0]![`${EXT}_s`], undefined, 'the valid value in the refused PATCH is not kept either');
       assert.equal(emulator.state().users[0]![`${EXT}_r`], 'y'.repeat(256));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a user holds at most 100 extension values, across all apps: the PATCH that would make 101 is refused whole; null frees one', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-4', userPrincipalName: 'ed@contoso.com' }] });
+    try {
+      const names: string[] = [];
+      for (let i = 0; i <= 100; i++) names.push((await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: `x${i}`, dataType: 'String', targetObjects: ['User'] })).name);
+      await client.api('/users/u-4').patch(Object.fromEntries(names.slice(0, 100).map((n) => [n, 'v'])));
+      await assert.rejects(client.api('/users/u-4').patch({ [names[100]!]: 'v' }), (err: any) => err.statusCode === 400);
+      assert.equal(names[100]! in emulator.state().users[0]!, false);
+      await client.api('/users/u-4').patch({ [names[0]!]: null, [names[100]!]: 'v' });
+      assert.equal(emulator.state().users[0]![names[100]!], 'v');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('extension values must fit the data type: Boolean, Integer, DateTime; multi-valued takes an array', async () => {
+    const { emulator, server, client } = await started({ users: [{ id: 'u-5', userPrincipalName: 'fa@contoso.com' }] });
+    try {
+      for (const [name, dataType, isMultiValued] of [['b', 'Boolean', false], ['i', 'Integer', false], ['d', 'DateTime', false], ['m', 'String', true]] as const) {
+        await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name, dataType, isMultiValued, targetObjects: ['User'] });
+      }
+      const bad = (err: any) => err.statusCode === 400 && /Invalid value specified/.test(err.message);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_b`]: 'true' }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_i`]: 2 ** 31 }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_d`]: 'next tuesday' }), bad);
+      await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_m`]: 'one' }), bad);
+      await client.api('/users/u-5').patch({ [`${EXT}_b`]: true, [`${EXT}_i`]: 7, [`${EXT}_d`]: '2026-12-04T10:00:00Z', [`${EXT}_m`]: ['one', 'two'] });
+      assert.deepEqual(emulator.state().users[0]![`${EXT}_m`], ['one', 'two']);
     } finally {
       await server.close();
     }
@@ -132,7 +206,18 @@ describe('graph emulator', () => {
         method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: {} }),
       });
       assert.equal(bad.status, 400);
-      assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2']]);
+      // Another app may resume only with LifecycleWorkflows.ReadWrite.All (not in authorizedApps).
+      const stranger = await emulator.issueToken({ appid: 'some-other-app', azp: 'some-other-app' });
+      const refused = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w4/tasks/t4/taskProcessingResults/r4/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${stranger}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+      });
+      assert.equal(refused.status, 403);
+      const admin = await emulator.issueToken({ appid: 'some-other-app', roles: ['LifecycleWorkflows.ReadWrite.All'] });
+      const allowed = await fetch(`${server.url}/v1.0/identityGovernance/lifecycleWorkflows/workflows/w5/tasks/t5/taskProcessingResults/r5/resume`, {
+        method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ data: { operationStatus: 'completed' } }),
+      });
+      assert.equal(allowed.status, 204);
+      assert.deepEqual(emulator.resumes.map((r) => [r.version, r.workflowId, r.taskId, r.taskProcessingResultId]), [['v1.0', 'w1', 't1', 'r1'], ['beta', 'w2', 't2', 'r2'], ['v1.0', 'w5', 't5', 'r5']]);
       assert.equal(emulator.resumes[0]!.caller.appid, CLIENT);
     } finally {
       await server.close();

@@ -31,17 +31,33 @@ export interface GraphEmulatorOptions {
   clientId: string;
   clientSecret: string;
   users?: GraphSeedUser[];
-  /** App registrations that own extensions; default: one with appId = clientId. */
-  applications?: Array<{ appId: string; objectId?: string; displayName?: string }>;
+  /**
+   * App registrations that own extensions; default: one with appId = clientId. `owners`: the appIds
+   * of the service principals that own it (default: clientId), for Application.ReadWrite.OwnedBy.
+   */
+  applications?: Array<{ appId: string; objectId?: string; displayName?: string; owners?: string[] }>;
   /** Application permissions put in the `roles` claim of issued tokens. */
   roles?: string[];
   faults?: { throttleNext?: number; retryAfterSeconds?: number };
+  /**
+   * Items per page of a collection (the extension property list); more follow through
+   * `@odata.nextLink` (https://learn.microsoft.com/graph/paging). [INF] Graph's page size for this
+   * list is not documented: 100 by default, smaller in tests that exercise paging.
+   */
+  pageSize?: number;
+  /**
+   * The custom task extension's `callbackConfiguration.authorizedApps` (plus the
+   * `authenticationConfiguration.resourceId` app): the appIds that may resume without a Graph
+   * permission; any other caller needs LifecycleWorkflows.ReadWrite.All (reference §5). Default:
+   * the client id, the app hubwarden resumes as.
+   */
+  resumeAuthorizedApps?: string[];
 }
 
 export function createGraphEmulator(options: GraphEmulatorOptions) {
   const { tenantId, clientId, clientSecret } = options;
   const directory = new GraphDirectory();
-  for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId);
+  for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId, a.owners ?? [clientId]);
   for (const u of options.users ?? []) directory.addUser(u);
   let baseUrl = 'http://127.0.0.1';
   const issuer = () => `${baseUrl}/${tenantId}/v2.0`;
@@ -51,6 +67,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   let echoCredentials = false;
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
   let staleExtensionLists = 0;
+  let pageSize = options.pageSize ?? 100;
 
   const app = express();
   app.use(express.json({ limit: '1mb' }));
@@ -101,26 +118,37 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const m = extensionPath.exec(decodeURIComponent(req.path));
     if (!m) return next();
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
+    requireApplicationPermission(res.locals.caller as JWTPayload, application, req.method === 'GET' ? 'read' : 'write');
     if (req.method === 'GET') {
       const stale = staleExtensionLists > 0;
       if (stale) staleExtensionLists--;
-      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: stale ? [] : application.extensionProperties });
+      // Server-side paging: the client follows `@odata.nextLink` (an opaque $skiptoken) to the end.
+      const all = stale ? [] : application.extensionProperties;
+      const from = skipTokenOffset(req.query.$skiptoken);
+      const page = all.slice(from, from + pageSize);
+      const next = from + pageSize < all.length ? { '@odata.nextLink': `${baseUrl}${req.baseUrl}${req.path}?$skiptoken=${encodeURIComponent(Buffer.from(`offset:${from + pageSize}`).toString('base64url'))}` } : {};
+      return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: page, ...next });
     }
     if (req.method === 'POST') return res.status(201).json(directory.createExtension(application, req.body));
     return next();
   });
 
   graph.get('/users/:id', (req, res) => {
+    requireRole(res.locals.caller as JWTPayload, USER_READ);
     const select = typeof req.query.$select === 'string' ? req.query.$select : undefined;
     res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...directory.select(directory.user(String(req.params.id)), select) });
   });
   graph.patch('/users/:id', (req, res) => {
+    requireRole(res.locals.caller as JWTPayload, USER_WRITE);
     directory.patchUser(directory.user(String(req.params.id)), req.body);
     res.status(204).end();
   });
 
   // Lifecycle Workflows custom task extension callback (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, resume API v1.0).
   graph.post('/identityGovernance/lifecycleWorkflows/workflows/:wid/tasks/:tid/taskProcessingResults/:rid/resume', (req, res) => {
+    const caller = res.locals.caller as JWTPayload;
+    const resumeApps = options.resumeAuthorizedApps ?? [clientId];
+    if (!(typeof caller.appid === 'string' && resumeApps.includes(caller.appid)) && !rolesOf(caller).includes('LifecycleWorkflows.ReadWrite.All')) throw GRAPH_ERRORS.forbidden();
     const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
@@ -178,6 +206,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
         for (const a of directory.applications) a.extensionProperties = a.extensionProperties.filter((e) => e.name.toLowerCase() !== name.toLowerCase());
       },
       clearCalls() { calls.length = 0; },
+      /** Items per page of the extension property list (see `pageSize`). */
+      setPageSize(size: number) { pageSize = size; },
     },
     async listen(port = 0): Promise<LoopbackServer> {
       const server = await listenOnLoopback(app, port);
@@ -185,6 +215,42 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       return server;
     },
   };
+}
+
+/**
+ * Application permissions (the token's `roles`) each call needs, per the permission tables of
+ * "Get user", "Update user", "List extensionProperties" and "Create extensionProperty"
+ * (https://learn.microsoft.com/graph/api/user-update,
+ * https://learn.microsoft.com/graph/api/application-post-extensionproperty):
+ * least privileged first. Application.ReadWrite.OwnedBy reaches only apps the caller owns. The
+ * Lifecycle Workflows resume needs none for the apps the extension authorizes.
+ */
+const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const USER_WRITE = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
+const APPLICATION_READ = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const APPLICATION_WRITE = ['Application.ReadWrite.All'];
+
+function rolesOf(caller: JWTPayload): string[] {
+  return Array.isArray(caller.roles) ? (caller.roles as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+}
+
+function requireRole(caller: JWTPayload, anyOf: string[]): void {
+  if (!rolesOf(caller).some((r) => anyOf.includes(r))) throw GRAPH_ERRORS.forbidden();
+}
+
+function requireApplicationPermission(caller: JWTPayload, app: { owners: string[] }, access: 'read' | 'write'): void {
+  const roles = rolesOf(caller);
+  if (roles.some((r) => (access === 'read' ? APPLICATION_READ : APPLICATION_WRITE).includes(r))) return;
+  if (roles.includes('Application.ReadWrite.OwnedBy') && typeof caller.appid === 'string' && app.owners.includes(caller.appid)) return;
+  throw GRAPH_ERRORS.forbidden();
+}
+
+/** The offset a `$skiptoken` of ours stands for; a token we did not issue is refused. */
+function skipTokenOffset(token: unknown): number {
+  if (token === undefined) return 0;
+  const m = typeof token === 'string' ? /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString()) : null;
+  if (!m) throw GRAPH_ERRORS.badRequest("Invalid value specified for query parameter '$skiptoken'.");
+  return Number(m[1]);
 }
 
 /** The token form carries the client secret: recorded calls never keep it. */

@@ -25,6 +25,7 @@ export const GRAPH_ERRORS = {
   unauthenticated: (why: string) => new GraphEmulatorError(401, 'InvalidAuthenticationToken', why),
   notFound: (id: string) => new GraphEmulatorError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`),
   unknownProperty: (name: string) => new GraphEmulatorError(400, 'Request_BadRequest', `Property '${name}' does not exist as a declared property or extension property.`),
+  forbidden: () => new GraphEmulatorError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'),
   badRequest: (message: string) => new GraphEmulatorError(400, 'Request_BadRequest', message),
   duplicateExtension: (name: string, message?: string) => new GraphEmulatorError(400, 'Request_BadRequest', message ?? `Property with name '${name}' already exists.`),
   throttled: (retryAfterSeconds: number) => new GraphEmulatorError(429, 'TooManyRequests', 'Too many requests. Please try again later.', { 'Retry-After': String(retryAfterSeconds) }),

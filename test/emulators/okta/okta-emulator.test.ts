@@ -53,6 +53,26 @@ describe('okta emulator', () => {
     }
   });
 
+  test('declared bounds hold: a value over maxLength is refused; an existing property keeps its type', async () => {
+    const { emulator, server, api } = await started({ users: [{ id: '00uA', login: 'ana@example.com' }], schema: { note: { title: 'Note', type: 'string', maxLength: 5 } } });
+    try {
+      let res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { note: 'abcdef' } } });
+      assert.equal(res.status, 400);
+      assert.match((await res.json()).errorCauses[0].errorSummary, /note: .*maximum length 5/);
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { note: 'abcde' } } });
+      assert.equal(res.status, 200);
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'integer' } } } } } });
+      assert.equal(res.status, 400);
+      assert.equal(emulator.state().schema.note!.type, 'string');
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'string', maxLength: 50 } } } } } });
+      assert.equal(res.status, 200, 'the same type with other bounds is an update');
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { p: { title: 'P', type: 'string', permissions: [{ principal: 'SELF', action: 'WRITE' }] } } } } } });
+      assert.equal(res.status, 400, 'an unknown permission action is refused');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('POST user is partial, PUT replaces the profile, unknown attribute → 400 with errorCauses', async () => {
     const { emulator, server, api } = await started({
       users: [{ id: '00uA', login: 'ana@example.com', firstName: 'Ana' }],
@@ -72,8 +92,13 @@ describe('okta emulator', () => {
       res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { s: 'bogus' } } });
       assert.equal(res.status, 400);
       res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', s: 'pending' } } });
+      assert.equal(res.status, 400, 'PUT without the required firstName and lastName');
+      assert.deepEqual((await res.json()).errorCauses.map((c: { errorSummary: string }) => c.errorSummary), ['firstName: The field cannot be left blank', 'lastName: The field cannot be left blank']);
+      res = await api('/api/v1/users/00uA', { method: 'POST', json: { profile: { lastName: null } } });
+      assert.equal(res.status, 400, 'a partial update cannot remove a required property');
+      res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', firstName: 'Ana', lastName: 'A' } } });
       assert.equal(res.status, 200);
-      assert.equal('firstName' in emulator.state().users[0]!.profile, false, 'PUT drops what it does not send');
+      assert.equal(emulator.state().users[0]!.profile.s, undefined, 'PUT drops what it does not send (s was onboarded)');
     } finally {
       await server.close();
     }
@@ -98,7 +123,7 @@ describe('okta emulator', () => {
     try {
       assert.equal((await client.userApi.getUser({ userId: '00uD' })).status, 'DEPROVISIONED');
       await assert.rejects(client.userApi.updateUser({ userId: '00uD', user: { profile: { s: 'pending' } as never } }), (err: any) => err.status === 404 && err.errorCode === 'E0000007');
-      await assert.rejects(client.userApi.replaceUser({ userId: 'di@example.com', user: { profile: { login: 'di@example.com', email: 'di@example.com', s: 'pending' } as never } }), (err: any) => err.status === 404);
+      await assert.rejects(client.userApi.replaceUser({ userId: 'di@example.com', user: { profile: { login: 'di@example.com', email: 'di@example.com', firstName: 'Di', lastName: 'D', s: 'pending' } as never } }), (err: any) => err.status === 404);
       assert.equal('s' in emulator.state().users[0]!.profile, false);
       await client.userApi.updateUser({ userId: '00uE', user: { profile: { s: 'pending' } as never } });
       emulator.control.setEditDeactivatedUserProfiles(true);

@@ -3,7 +3,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
-import { OktaUserSchema, type SchemaProperty } from './okta-schema.ts';
+import { OktaUserSchema, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
@@ -155,6 +155,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   app.post('/api/v1/users/:id', (req, res) => {
     const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
+    // null removes a property, but never a required one (the user would no longer fit the schema).
+    const cleared = REQUIRED_BASE.filter((k) => k in profile && (profile[k] === null || profile[k] === ''));
+    if (cleared.length > 0) throw OKTA_ERRORS.validation(cleared.map((k) => `${k}: The field cannot be left blank`));
     if (user.masteredBy) throw OKTA_ERRORS.mastered();
     for (const [k, v] of Object.entries(profile)) {
       if (v === null) delete user.profile[k];
@@ -169,7 +172,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
     if (user.masteredBy) throw OKTA_ERRORS.mastered();
-    const causes = ['login', 'email'].filter((k) => typeof profile[k] !== 'string').map((k) => `${k}: The field cannot be left blank`);
+    // Every required base property must be sent: PUT keeps nothing it is not given.
+    const causes = REQUIRED_BASE.filter((k) => typeof profile[k] !== 'string' || profile[k] === '').map((k) => `${k}: The field cannot be left blank`);
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
     user.profile = Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== null));
     user.lastUpdated = now();

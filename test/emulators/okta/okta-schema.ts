@@ -19,6 +19,14 @@ export interface SchemaProperty {
 /** Base profile attributes every Okta user has (a subset of the 31; enough for write-back tests). */
 export const BASE_PROPERTIES = ['login', 'email', 'firstName', 'lastName', 'displayName', 'secondEmail', 'mobilePhone', 'employeeNumber', 'department', 'title'] as const;
 
+/**
+ * Base properties every user must have: Okta's default user schema lists `login`, `firstName`,
+ * `lastName` and `email` as required (https://developer.okta.com/docs/reference/api/schemas/,
+ * "User Profile Base subschema"). [INF] An admin may relax firstName/lastName; the emulator keeps
+ * the default, the strict answer.
+ */
+export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as const;
+
 const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
 
 export class OktaUserSchema {
@@ -37,7 +45,7 @@ export class OktaUserSchema {
       title: 'User',
       type: 'object',
       definitions: {
-        base: { id: '#base', type: 'object', properties: base, required: ['login', 'email'] },
+        base: { id: '#base', type: 'object', properties: base, required: [...REQUIRED_BASE] },
         custom: { id: '#custom', type: 'object', properties: Object.fromEntries(this.custom), required: [] },
       },
       properties: { profile: { allOf: [{ $ref: '#/definitions/custom' }, { $ref: '#/definitions/base' }] } },
@@ -53,7 +61,13 @@ export class OktaUserSchema {
     const causes: string[] = [];
     for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
       if ((BASE_PROPERTIES as readonly string[]).includes(name)) causes.push(`${name}: base properties cannot be defined in custom`);
-      else if (def !== null) causes.push(...validateProperty(name, def));
+      else if (def !== null) {
+        causes.push(...validateProperty(name, def));
+        // [INF] An existing property keeps its data type (values already stored were checked
+        // against it); the reference is silent, so the strict answer: a type change is refused.
+        const have = this.custom.get(name);
+        if (have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
+      }
     }
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
     for (const [name, def] of Object.entries(props as Record<string, SchemaProperty | null>)) {
@@ -73,6 +87,10 @@ export class OktaUserSchema {
     if (!def) return typeof value === 'string' ? [] : [`${name}: expected a string`];
     if (!valueFits(def.type, value)) return [`${name}: Property value type does not match the schema type ${def.type}`];
     if (def.enum && !def.enum.includes(value)) return [`${name}: Does not match required enum values ${JSON.stringify(def.enum)}`];
+    // [INF] The declared bounds hold (JSON Schema's minLength/maxLength, which the Okta UserSchema
+    // model carries); the reference gives no wording, so the cause text is ours.
+    if (typeof value === 'string' && typeof def.maxLength === 'number' && value.length > def.maxLength) return [`${name}: The field is too long (maximum length ${def.maxLength})`];
+    if (typeof value === 'string' && typeof def.minLength === 'number' && value.length < def.minLength) return [`${name}: The field is too short (minimum length ${def.minLength})`];
     return [];
   }
 }
@@ -87,8 +105,15 @@ function validateProperty(name: string, def: unknown): string[] {
     if (!Array.isArray(d.enum) || d.enum.length === 0) out.push(`${name}.enum: expected a non-empty array`);
     else if (typeof d.type === 'string' && d.enum.some((v) => !valueFits(d.type as string, v))) out.push(`${name}.enum: values must match type ${d.type}`);
   }
+  if (d.permissions !== undefined) {
+    // Okta UserSchema attribute permissions: principal SELF, action READ_ONLY | READ_WRITE | HIDE.
+    const ok = Array.isArray(d.permissions) && d.permissions.every((p) => p && typeof p === 'object' && (p as any).principal === 'SELF' && PERMISSION_ACTIONS.has((p as any).action));
+    if (!ok) out.push(`${name}.permissions: expected [{ principal: 'SELF', action: 'READ_ONLY' | 'READ_WRITE' | 'HIDE' }]`);
+  }
   return out;
 }
+
+const PERMISSION_ACTIONS = new Set(['READ_ONLY', 'READ_WRITE', 'HIDE']);
 
 function valueFits(type: string, value: unknown): boolean {
   switch (type) {
