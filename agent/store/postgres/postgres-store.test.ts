@@ -1,21 +1,21 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { postgresForTests } from '../../../test/postgres.ts';
+import { pgProxy } from '../../../test/pg-proxy.ts';
 import { postgresReplicas, tagIndex, until } from '../../../test/postgres-replicas.ts';
 import { isStoreUnavailable } from '../store-unavailable.ts';
 import { collect, type Change } from '../store.ts';
 import { migrationFiles } from './migrate.ts';
 import { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
-import { ChangeFeed } from './notifications.ts';
 import type { Connections } from './connections.ts';
 
 /**
  * What only the PostgreSQL store does: several replicas (PostgresStore instances) on one schema,
  * migrations under the advisory lock, change notifications between replicas, an unreachable
- * database. Replicas writing the same records: replica-conflicts.test.ts. The Store contract
+ * database. The change feed's faults: change-feed.test.ts. Replicas writing the same records:
+ * replica-conflicts.test.ts. The Store contract
  * itself is store-contract.test.ts (run on every kind).
  */
 const db = await postgresForTests();
@@ -77,96 +77,6 @@ describe('PostgresStore', { skip: db.skip }, () => {
     });
     await until('B hears of every change', () => heard.size === ids.length);
     assert.ok(notifications > 1, `${notifications} notifications`);
-  });
-
-  test('the change feed reconnects after its connection is cut', async (t) => {
-    const schema = freshSchema('feed');
-    const a = await replica(schema);
-    const b = await replica(schema);
-    t.after(() => Promise.all([a.close(), b.close()]));
-    const heard: string[] = [];
-    b.subscribe((changes) => heard.push(...changes.map((c) => c.id)));
-    const killed = await sql<{ ok: boolean }>(
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'hubwarden-listen' AND query = $1`,
-      [`LISTEN "${schema}_changes"`],
-    );
-    assert.equal(killed.length, 2);
-    // Notifications sent while B was reconnecting are lost (a hint, not a log): write until one arrives.
-    let n = 0;
-    await until('B hears again', async () => {
-      await a.transact((tx) => tx.put('pgItems', 'hub', `after-${++n}`, { id: `after-${n}`, n }));
-      return heard.some((id) => id.startsWith('after-'));
-    });
-  });
-
-  test('a replica whose change feed was cut is told it may have missed changes, once it listens again', async (t) => {
-    const schema = freshSchema('missed');
-    const a = await replica(schema);
-    const b = await replica(schema);
-    t.after(() => Promise.all([a.close(), b.close()]));
-    let missed = 0;
-    let listeningWhenTold = true;
-    const feedOf = (s: PostgresStore) => (s as unknown as { feed: { listening(): boolean; connections: number } }).feed;
-    b.subscribeMissed(() => {
-      missed++;
-      listeningWhenTold &&= feedOf(b).listening();
-    });
-    assert.equal(missed, 0, 'not at open');
-    // Cut B's feed only: A's stays as it was.
-    const bPid = (b as unknown as { feed: { client: { processID: number } } }).feed.client.processID;
-    await sql('SELECT pg_terminate_backend($1::int)', [bPid]);
-    await a.transact((tx) => tx.put('pgItems', 'hub', 'while-cut', { id: 'while-cut', n: 1 }));
-    await until('B listens again', () => feedOf(b).connections === 2 && feedOf(b).listening());
-    assert.equal(missed, 1);
-    assert.ok(listeningWhenTold, 'told once listening again: a change committed after it is notified');
-    assert.equal(feedOf(a).connections, 1);
-  });
-
-  test('a change feed whose connection went silent (no error, no close) finds it dead by its heartbeat, listens again and says so', async (t) => {
-    const target = new URL(db.url);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-    t.after(() => proxy.close());
-    const url = new URL(db.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    const channel = `${freshSchema('silent')}_changes`; // a channel no other test notifies
-    let resumed = 0;
-    const heard: Change[] = [];
-    const feed = new ChangeFeed({
-      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
-      channel, origin: 'b', onChanges: (changes) => heard.push(...changes), onResumed: () => resumed++,
-      heartbeatMs: 100, heartbeatTimeoutMs: 300,
-    });
-    await feed.start();
-    t.after(() => feed.stop());
-    proxy.freeze();
-    await until('the feed listens on a new connection', () => feed.connections === 2 && feed.listening(), 5_000);
-    assert.equal(resumed, 1);
-    await sql('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ origin: 'a', changes: [['pgItems', 'hub', 'after']] })]);
-    await until('heard on the new connection', () => heard.some((c) => c.id === 'after'));
-  });
-
-  test('a change feed reconnecting to a server that leaves its LISTEN unanswered gives up on it and tries again', async (t) => {
-    const target = new URL(db.url);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-    t.after(() => proxy.close());
-    const url = new URL(db.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    const channel = `${freshSchema('unanswered')}_changes`;
-    const feed = new ChangeFeed({
-      connect: () => new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 1_000 }),
-      channel, origin: 'b', onChanges: () => {}, maxBackoffMs: 200, heartbeatMs: 60_000, heartbeatTimeoutMs: 300,
-    });
-    await feed.start();
-    t.after(() => feed.stop());
-    proxy.swallowWhen('LISTEN');
-    await proxy.stop(); // the feed's connection is cut; its reconnection's LISTEN goes unanswered
-    await proxy.start();
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    assert.equal(feed.listening(), false);
-    proxy.swallowWhen(undefined);
-    await until('the feed listens again', () => feed.listening() && feed.connections === 2, 5_000);
   });
 
   test('five replicas opening at once migrate once and build each index once', async (t) => {
@@ -319,12 +229,9 @@ describe('PostgresStore', { skip: db.skip }, () => {
   });
 
   test('a new pooled connection lost while its session settings run: the read is refused (StoreUnavailable), the process does not crash', async (t) => {
-    const target = new URL(db.url);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    const proxy = await pgProxy(db.url);
     t.after(() => proxy.close());
-    const url = new URL(db.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
+    const url = new URL(proxy.url);
     const store = new PostgresStore({ url: url.toString(), schema: freshSchema('setup_lost'), poolSize: 1, probeMs: 100, connectTimeoutMs: 1_000 });
     t.after(() => store.close());
     await store.open();
@@ -340,12 +247,9 @@ describe('PostgresStore', { skip: db.skip }, () => {
 
   test('an unreachable database: StoreUnavailable, unhealthy with a reason (no password), healthy again once it answers', async (t) => {
     const schema = freshSchema('outage');
-    const target = new URL(db.url);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    const proxy = await pgProxy(db.url);
     t.after(() => proxy.close());
-    const url = new URL(db.url);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
+    const url = new URL(proxy.url);
     url.password = 'hunter2-not-logged';
     const store = new PostgresStore({ url: url.toString(), schema, poolSize: 2, probeMs: 100, connectTimeoutMs: 1_000 });
     t.after(() => store.close());
@@ -414,69 +318,3 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.throws(() => new PostgresStore({ url: db.url, schema: 'Robert"; DROP' }), /lower-case identifier/);
   });
 });
-
-/**
- * A TCP proxy to PostgreSQL that a test can stop (every connection cut) and start again on the
- * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
- * silent; new ones are carried).
- */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void; swallowWhen(text: string | undefined): void }> {
-  let server: Server | null = null;
-  /** A connection whose client sends this text is cut there (both sockets destroyed). */
-  let cutOn: string | undefined;
-  /** A connection whose client sends this text carries nothing more to the server (it stays open). */
-  let swallow: string | undefined;
-  const sockets = new Set<Socket>();
-  const pairs = new Set<[Socket, Socket]>();
-  let listenPort = 0;
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      const s = createServer((client) => {
-        const upstream = connect(port, host);
-        for (const sock of [client, upstream]) {
-          sockets.add(sock);
-          sock.on('close', () => sockets.delete(sock));
-          sock.on('error', () => {});
-        }
-        let silenced = false; // carries nothing more to the server
-        client.on('data', (chunk: Buffer) => {
-          if (cutOn !== undefined && chunk.includes(cutOn)) {
-            client.destroy();
-            upstream.destroy();
-            return;
-          }
-          if (swallow !== undefined && chunk.includes(swallow)) silenced = true;
-          if (!silenced) upstream.write(chunk);
-        });
-        upstream.pipe(client);
-        const pair: [Socket, Socket] = [client, upstream];
-        pairs.add(pair);
-        client.on('close', () => pairs.delete(pair));
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-      });
-      s.once('error', reject);
-      s.listen(listenPort, '127.0.0.1', () => {
-        listenPort = (s.address() as { port: number }).port;
-        server = s;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const sock of sockets) sock.destroy();
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  const freeze = () => {
-    for (const [client, upstream] of pairs) {
-      client.pause();
-      upstream.unpipe(client);
-      upstream.pause();
-    }
-    pairs.clear();
-  };
-  await start();
-  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text), swallowWhen: (text) => (swallow = text) };
-}
