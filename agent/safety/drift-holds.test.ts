@@ -60,12 +60,17 @@ describe('holds recorded at a check for updates', () => {
     // Changed again by hand: held again, still against EMPLOYEE (what the plan would put back).
     await check(store, hub, snap([member('m1', 'ADMIN')]), snap([member('m1', 'FINANCE_EDITOR')]), 3);
     assert.deepEqual((await collect(store.list('driftHolds', 'meta-main'))).map((h) => [h.before, h.after]), [[['EMPLOYEE'], ['FINANCE_EDITOR']]]);
-    await check(store, hub, snap([member('m1', 'FINANCE_EDITOR')]), snap([]), 4);
+    // Changed back by hand to the role before: nothing left to keep.
+    await check(store, hub, snap([member('m1', 'FINANCE_EDITOR')]), snap([member('m1', 'EMPLOYEE')]), 4);
+    assert.deepEqual(await collect(store.list('driftHolds', 'meta-main')), []);
+    await check(store, hub, snap([member('m1', 'EMPLOYEE')]), snap([member('m1', 'ADMIN')]), 4);
+    await check(store, hub, snap([member('m1', 'ADMIN')]), snap([]), 4);
     assert.deepEqual(await collect(store.list('driftHolds', 'meta-main')), [], 'the row is gone');
     const ended = (await collect(store.list('audit', 'meta-main'))).filter((e) => e.action === 'drift-hold-ended').map((e) => e.why);
     assert.ok(ended.some((w) => /the row is gone from the app/.test(w)), ended.join('\n'));
 
     await check(store, hub, snap([member('m2', 'EMPLOYEE')]), snap([member('m2', 'ADMIN')]), 5);
+    assert.equal((await collect(store.list('driftHolds', 'meta-main'))).length, 1);
     await check(store, testHub({ safety: { drift: 'correct' } }), snap([member('m2', 'ADMIN')]), snap([member('m2', 'ADMIN')]), 6);
     assert.deepEqual(await collect(store.list('driftHolds', 'meta-main')), [], 'policy correct');
   });

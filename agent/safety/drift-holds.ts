@@ -166,6 +166,7 @@ export async function recordDriftHolds(tx: Transaction, hub: HubConfigFile, prev
     // A change made on top of an earlier hand-made change is kept against the state before both.
     const kept = earlier.get(id) ?? existing.find((h) => h.id === id && !earlier.has(id));
     const before = kept?.before ?? (change === 'seat' ? [] : stateIn(previous, rowId, change, asset) ?? []);
+    if (change !== 'seat' && sameSet(before, after)) continue; // changed back: nothing left to keep
     const record: DriftHoldRecord = {
       hubId: hub.id, id, rowId, change, drift: kept?.drift ?? d.kind, ...(d.email ? { email: d.email } : {}), ...(asset ? { asset } : {}),
       after, before, since: context.now, taskId: context.taskId ?? '',
