@@ -8,12 +8,16 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Transaction } from '../store/store.ts';
 import type { CheckChanges } from './changes.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
+import { isHeldDrift } from '../safety/drift-holds.ts';
 
-export function recordChangesInAudit(tx: Transaction, hubId: string, changes: CheckChanges, context: { trigger: Trigger; taskId?: string }): void {
+/** `drift`: the hub's `safety.drift` policy, said with each change hubwarden keeps or undoes. */
+export function recordChangesInAudit(tx: Transaction, hubId: string, changes: CheckChanges, context: { trigger: Trigger; taskId?: string; drift?: 'report' | 'correct' }): void {
   const base = { hubId, trigger: context.trigger, ...(context.taskId ? { taskId: context.taskId } : {}) };
   for (const d of changes.drift) {
+    const policy = !isHeldDrift(d) || !context.drift ? ''
+      : context.drift === 'report' ? '; kept: hubwarden does not undo it (safety.drift = report)' : '; hubwarden undoes it (safety.drift = correct)';
     appendAudit(tx, {
-      ...base, action: `drift-${d.kind}`, outcome: 'ok', why: d.detail,
+      ...base, action: `drift-${d.kind}`, outcome: 'ok', why: d.detail + policy,
       subject: { ...(d.email ? { email: d.email } : {}), ...(d.memberId ? { memberId: d.memberId } : d.inviteId ? { memberId: inviteRowId(d.inviteId) } : {}) },
     });
   }

@@ -8,6 +8,7 @@
  * plan then corrects or reports it according to the hub's `safety.drift` policy.
  */
 import type { AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
+import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
 import type { HubSnapshot } from './snapshot.ts';
 
 export type DriftKind = 'role-changed' | 'tasks-removed' | 'tasks-added' | 'member-added-by-hand' | 'invited-by-hand' | 'invite-canceled-in-app';
@@ -17,6 +18,8 @@ export interface Drift {
   memberId?: string;
   inviteId?: string;
   email?: string;
+  /** The asset whose tasks changed (`tasks-removed`, `tasks-added`). */
+  asset?: AssetRef;
   /** Human sentence: who, what, which. */
   detail: string;
 }
@@ -99,7 +102,7 @@ function assignmentDrift(previous: HubSnapshot, next: HubSnapshot, prevMembers: 
     const now = nextAssignments.get(prev.key);
     const removed = prev.tasks.filter((t) => !now?.tasks.includes(t));
     if (removed.length > 0) {
-      drift.push({ kind: 'tasks-removed', memberId: member.id, email: member.email, detail: `${who(member)}: ${removed.join(', ')} removed on ${assetOf(prev)} in the app` });
+      drift.push({ kind: 'tasks-removed', memberId: member.id, email: member.email, asset: prev.asset, detail: `${who(member)}: ${removed.join(', ')} removed on ${assetOf(prev)} in the app` });
     }
   }
   for (const a of next.assignments) {
@@ -108,7 +111,7 @@ function assignmentDrift(previous: HubSnapshot, next: HubSnapshot, prevMembers: 
     const prev = prevAssignments.get(a.key);
     if (!member || !prevMembers.has(member.id)) continue; // new members: their own change
     const added = a.tasks.filter((t) => !prev?.tasks.includes(t));
-    if (added.length > 0) drift.push({ kind: 'tasks-added', memberId: member.id, email: member.email, detail: `${who(member)}: ${added.join(', ')} added on ${assetOf(a)} in the app` });
+    if (added.length > 0) drift.push({ kind: 'tasks-added', memberId: member.id, email: member.email, asset: a.asset, detail: `${who(member)}: ${added.join(', ')} added on ${assetOf(a)} in the app` });
   }
   return drift;
 }

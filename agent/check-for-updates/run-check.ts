@@ -27,6 +27,7 @@ import { buildSnapshot } from './snapshot.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
+import { recordDriftHolds } from '../safety/drift-holds.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -111,7 +112,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
-    recordChangesInAudit(tx, hub.id, changes, { trigger, taskId });
+    // `safety.drift: report`: what was changed by hand is held from every later plan (safety/drift-holds.ts).
+    await recordDriftHolds(tx, hub, previous, snapshot, changes.drift, { trigger, taskId, now });
+    recordChangesInAudit(tx, hub.id, changes, { trigger, taskId, drift: hub.safety.drift });
     const reconcile = await input.enqueueReconcile?.(tx);
 
     const finished = input.now();

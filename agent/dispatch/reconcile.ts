@@ -1,8 +1,9 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import '../check-for-updates/check-run.ts';
-import { memberRowOf, type Operation, type PlanResult } from '../plan/operation.ts';
-import { planHub } from '../plan/plan-hub.ts';
-import { getAcross, type ReadView, type Transaction } from '../store/store.ts';
+import type { PlanResult } from '../plan/operation.ts';
+import { planHubHolding } from '../plan/plan-hub.ts';
+import { endUnusedDriftHolds } from '../safety/drift-holds.ts';
+import { getAcross, type Transaction } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { classify } from '../safety/classify.ts';
 import { scheduleRemovals } from '../safety/schedule-removals.ts';
@@ -10,7 +11,6 @@ import type { TaskContext, TaskHandler, TaskOutcome } from '../tasks/handler.ts'
 import { enqueueOperation, operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import { inviteRowId } from '../standing/row-ids.ts';
 import { applyOfferChanges, offerChangesOf } from '../offers/sync-offers.ts';
 import type { ReconcilePersonPayload } from './replan-person.ts';
 import { followRunning, planWithRunning } from '../tasks/operations/running-for-person.ts';
@@ -118,41 +118,6 @@ export const reconcilePersonHandler: TaskHandler = {
   },
 };
 
-/**
- * `safety.drift: report`: changes someone made by hand in the app, found by the check for updates
- * that spawned this pass (its run record lists them), are reported there and not undone here.
- */
-async function holdDrift(view: ReadView, hub: HubConfigFile, task: TaskRecord, result: PlanResult): Promise<PlanResult> {
-  if (hub.safety.drift !== 'report' || !task.parentId) return result;
-  const run = await view.get('checkRuns', hub.id, task.parentId);
-  // Which operations would undo which hand-made change: a new member or invite made by hand is
-  // not undone (no removal), a role or asset change by hand is not reverted.
-  const undoes: Record<string, Array<Operation['kind']>> = {
-    'role-changed': ['change-member-role'],
-    'tasks-removed': ['assign-asset'],
-    'tasks-added': ['assign-asset', 'unassign-asset'],
-    'member-added-by-hand': ['remove-member'],
-    'invited-by-hand': ['cancel-invite', 'change-invite-role'],
-  };
-  const drifted = new Map<string, Set<string>>();
-  for (const d of run?.changes?.drift ?? []) {
-    const row = d.memberId ?? (d.inviteId ? inviteRowId(d.inviteId) : undefined);
-    if (!row) continue;
-    const kinds = drifted.get(row) ?? new Set<string>();
-    for (const k of undoes[d.kind] ?? []) kinds.add(k);
-    drifted.set(row, kinds);
-  }
-  if (drifted.size === 0) return result;
-  const operations: PlanResult['operations'] = [];
-  const held = [...result.held];
-  for (const op of result.operations) {
-    const row = memberRowOf(op);
-    if (row && drifted.get(row)?.has(op.kind)) held.push({ operation: op, why: `it would undo a change made by hand in the app since the last check; reported, not corrected (safety.drift = report)` });
-    else operations.push(op);
-  }
-  return { operations, held };
-}
-
 /** Re-evaluates the whole hub (after a check for updates, or asked by an admin). */
 export const reconcileHubHandler: TaskHandler = {
   kind: 'reconcile-hub',
@@ -160,6 +125,14 @@ export const reconcileHubHandler: TaskHandler = {
   async run(task, ctx) {
     const hub = ctx.hub;
     if (!hub) return { status: 'failed', error: { kind: 'invalid-argument', message: `hub ${task.hubId} is not configured` } };
-    return act(task, ctx, hub, await holdDrift(ctx.store, hub, task, await planHub(ctx.store, hub, { now: ctx.now() })));
+    const now = ctx.now();
+    const { result, holds, used } = await planHubHolding(ctx.store, hub, { now });
+    const outcome = act(task, ctx, hub, result);
+    // Drift holds no operation of the hub's plan would undo have ended (safety/drift-holds.ts).
+    const commit = outcome.commit;
+    return { ...outcome, commit: async (tx) => {
+      await commit?.(tx);
+      await endUnusedDriftHolds(tx, holds, used, { trigger: task.trigger, taskId: task.id, now: now.toISOString() });
+    } };
   },
 };

@@ -2,6 +2,7 @@ import type { HubConfigFile } from '../../config/schema.ts';
 import type { PlannedOperation } from '../api.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView } from '../store/store.ts';
+import { driftHoldsOf, holdDrift, type DriftHoldRecord } from '../safety/drift-holds.ts';
 import { memberRowOf, type PlanResult } from './operation.ts';
 import { plan } from './plan.ts';
 import { actualOf, desiredOf, grantNeedsOf } from './plan-input.ts';
@@ -18,10 +19,19 @@ export interface PlanHubOptions {
  * grants the plan can use are kept (plan-input.ts `hubGrants`), not one per directory user.
  */
 export async function planHub(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): Promise<PlanResult> {
+  return (await planHubHolding(view, hub, options)).result;
+}
+
+/**
+ * The hub's plan with changes made by hand held (`safety.drift: report`, safety/drift-holds.ts),
+ * and which holds it read and which of them an operation would undo (the reconcile pass ends the rest).
+ */
+export async function planHubHolding(view: ReadView, hub: HubConfigFile, options: PlanHubOptions = {}): Promise<{ result: PlanResult; holds: Array<Readonly<DriftHoldRecord>>; used: Set<string> }> {
   const rules = roleRulesOfHub(hub);
-  const actual = await actualOf(view, hub.id);
+  const [actual, holds] = await Promise.all([actualOf(view, hub.id), driftHoldsOf(view, hub)]);
   const desired = await desiredOf(view, hub, rules, grantNeedsOf(actual));
-  return plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules });
+  const { result, used } = holdDrift(plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules }), holds);
+  return { result, holds, used };
 }
 
 /**
@@ -30,8 +40,9 @@ export async function planHub(view: ReadView, hub: HubConfigFile, options: PlanH
  */
 export async function planPerson(view: ReadView, hub: HubConfigFile, person: Person, options: PlanHubOptions = {}): Promise<PlanResult> {
   const rules = roleRulesOfHub(hub);
-  const input = await personInput(view, hub, person, rules);
-  return plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person });
+  // The hub's drift holds are read with the slice's first reads (few: rows changed by hand).
+  const [input, holds] = await Promise.all([personInput(view, hub, person, rules), driftHoldsOf(view, hub)]);
+  return holdDrift(plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person }), holds).result;
 }
 
 /** The plan as the API shows it. */
