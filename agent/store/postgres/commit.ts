@@ -7,7 +7,7 @@ import type { IndexDef } from './indexes.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import type { Announcer } from './notifications.ts';
 import type { ReadSet } from './read-set.ts';
-import { encodeKey, ident, isRefusedByServer, isUnreachable, named } from './sql.ts';
+import { encodeKey, ident, isRefusedByServer, isUnreachable } from './sql.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -60,7 +60,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
     // check of what was read, the writes (migrations/006-known-absent-inserts.sql).
     type Row = { collection: string; partition: string; id: string };
-    const call = () => client.query<Row>(named(c.commitCall), [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array)));
+    const call = () => client.query<Row>(c.db.timed(c.commitCall), [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array)));
     let rows: Row[];
     try {
       rows = (await call()).rows;

@@ -8,6 +8,18 @@ const log = childLogger('store');
 /** How long a transaction waits for a pooled connection while all are busy before it gives up. */
 export const BUSY_WAIT_MS = 60_000;
 
+/**
+ * How long a store query (a read, a commit, a NOTIFY) waits for PostgreSQL's answer before its
+ * connection counts as lost. A path that goes silent (a failover that moved the server's address,
+ * a NAT or proxy that dropped the flow without a reset) raises no error: TCP keepalive only
+ * probes idle connections, and unacknowledged data is retried for about 15 minutes
+ * (tcp_retries2, https://www.kernel.org/doc/html/latest/networking/ip-sysctl.html), so a SCIM
+ * request or a task waited that long, or for good. The store's longest statements (a first
+ * check's commit of tens of thousands of records, lock waits bounded by lock_timeout) take
+ * seconds; migrations and index builds at start-up are not bounded by this.
+ */
+export const ANSWER_TIMEOUT_MS = 60_000;
+
 export interface ConnectionsOptions {
   url: string;
   schema: string;
@@ -16,6 +28,8 @@ export interface ConnectionsOptions {
   probeMs: number;
   /** How long a caller waits for a pooled connection while all are busy (default BUSY_WAIT_MS). */
   busyWaitMs?: number;
+  /** How long a read or commit waits for the database's answer (default ANSWER_TIMEOUT_MS). */
+  answerTimeoutMs?: number;
   /** Throws unless the store takes work now. */
   assertOpen: () => void;
   isOpen: () => boolean;
@@ -47,10 +61,21 @@ export class Connections {
     this.setUp.set(client, client.query(sql).catch(() => {}));
   }
 
+  /**
+   * `text` as a statement whose answer is waited for at most `answerTimeoutMs`: then pg fails it
+   * with "Query read timeout" (https://node-postgres.com/apis/client, query_timeout), which counts
+   * as unreachable (sql.ts), so its connection is discarded. `prepared`: a named statement (sql.ts `named`).
+   */
+  timed(text: string, prepared = true): pg.QueryConfig {
+    // pg reads `query_timeout` from the query's config (lib/client.js); @types/pg lists it only on the client's.
+    const config: pg.QueryConfig & { query_timeout: number } = { ...(prepared ? named(text) : { text }), query_timeout: this.o.answerTimeoutMs ?? ANSWER_TIMEOUT_MS };
+    return config;
+  }
+
   /** A query on any pooled connection (a read, or a NOTIFY). */
   async query<Row extends Record<string, unknown>>(text: string, values?: unknown[]): Promise<Row[]> {
     try {
-      const rows = await this.withClient(async (client) => (await client.query<Row>(named(text), values)).rows);
+      const rows = await this.withClient(async (client) => (await client.query<Row>(this.timed(text), values)).rows);
       this.markAvailable();
       return rows;
     } catch (err) {

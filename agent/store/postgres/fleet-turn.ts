@@ -3,7 +3,7 @@ import type { Connections } from './connections.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import { ReadSet } from './read-set.ts';
 import type { Query } from './reads.ts';
-import { isUnreachable, named } from './sql.ts';
+import { isUnreachable } from './sql.ts';
 
 /** A record a transaction writes. */
 export interface RecordRef {
@@ -64,13 +64,13 @@ export class FleetTurns {
       const locks = commitLocks(this.keys, new ReadSet(), records, new Map());
       // Inside a transaction only for SET LOCAL: session-level locks outlive its COMMIT (and a
       // ROLLBACK), so a failure below unlocks them all before the connection goes back.
-      await client.query('BEGIN');
-      await client.query("SET LOCAL lock_timeout = '5s'");
+      await client.query(this.db.timed('BEGIN', false));
+      await client.query(this.db.timed("SET LOCAL lock_timeout = '5s'", false));
       await client.query(
-        'SELECT CASE WHEN l.x THEN pg_advisory_lock(l.k) ELSE pg_advisory_lock_shared(l.k) END FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS l(k, x, o) ORDER BY l.o',
+        this.db.timed('SELECT CASE WHEN l.x THEN pg_advisory_lock(l.k) ELSE pg_advisory_lock_shared(l.k) END FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS l(k, x, o) ORDER BY l.o', false),
         [locks.keys, locks.exclusive],
       );
-      await client.query('COMMIT');
+      await client.query(this.db.timed('COMMIT', false));
     } catch (err) {
       await this.giveBack(client, lost, err);
       done();
@@ -83,7 +83,7 @@ export class FleetTurns {
     const held = client;
     const query: Query = async (text, values) => {
       try {
-        return (await held.query(named(text), values)).rows;
+        return (await held.query(this.db.timed(text), values)).rows;
       } catch (err) {
         if (!isUnreachable(err)) throw err;
         this.db.markUnavailable(err);
@@ -107,8 +107,9 @@ export class FleetTurns {
   private async giveBack(client: pg.PoolClient | undefined, lost: (err: Error) => void, failed?: unknown): Promise<void> {
     if (!client) return;
     try {
-      if (failed !== undefined) await client.query('ROLLBACK').catch(() => {});
-      await client.query('SELECT pg_advisory_unlock_all()');
+      // Bounded too: after a query that timed out, the next waits behind it on that connection.
+      if (failed !== undefined) await client.query(this.db.timed('ROLLBACK', false)).catch(() => {});
+      await client.query(this.db.timed('SELECT pg_advisory_unlock_all()', false));
       client.removeListener('error', lost);
       client.release();
     } catch (err) {

@@ -30,6 +30,8 @@ export interface PostgresStoreOptions {
   probeMs?: number;
   /** How long a read or transaction waits for a pooled connection while all are busy before it is refused (StoreUnavailable). Default 60 s. */
   busyWaitMs?: number;
+  /** How long a read or commit waits for PostgreSQL's answer before its connection counts as lost (connections.ts ANSWER_TIMEOUT_MS, 60 s). */
+  answerTimeoutMs?: number;
   /** Times a transaction is run before a conflict (a read changed, a lock timed out) is given up on. Default 20. */
   maxAttempts?: number;
 }
@@ -77,7 +79,7 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs'>>;
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
@@ -112,6 +114,7 @@ export class PostgresStore implements Store {
     this.db = new Connections({
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
       ...(options.busyWaitMs !== undefined ? { busyWaitMs: options.busyWaitMs } : {}),
+      ...(options.answerTimeoutMs !== undefined ? { answerTimeoutMs: options.answerTimeoutMs } : {}),
       assertOpen: () => this.assertOpen(), isOpen: () => this.state === 'open',
     });
     this.lockKey = lockKeyOf(this.schema);
