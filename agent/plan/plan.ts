@@ -6,7 +6,7 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
-import { cancelInviteOperation, guardRemovals, removeMemberOperation } from './removal.ts';
+import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
 
 /** Desired state of one hub: every directory user's grant, and users the IdP deleted. */
 export interface PlanDesired {
@@ -155,7 +155,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     }
     const cmp = rules.compareRoles(grant.appRole, member.role);
     if (grant.appRole !== member.role.toUpperCase()) {
-      ops.push({ ...base, kind: 'change-member-role', key: `member-role:${member.id}:${grant.appRole}`, memberId: member.id, from: member.role, to: grant.appRole,
+      ops.push({ ...base, kind: 'change-member-role', key: memberRoleKeyOf(member.id, grant.appRole), memberId: member.id, from: member.role, to: grant.appRole,
         effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
         summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
     }

@@ -4,7 +4,7 @@ import { TEST_RULES } from '../grants/grant-fixtures.ts';
 import type { Operation } from './operation.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Transaction } from '../store/store.ts';
-import { cancelInviteOperation, guardRemovals, removalOfRow, removeMemberOperation, type RemovalFacts } from './removal.ts';
+import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removalOfRow, removeMemberOperation, type RemovalFacts } from './removal.ts';
 import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
 
 const why = { reason: 'unassigned' as const, because: 'in no mapped group' };
@@ -107,5 +107,16 @@ describe('removalOfRow: one row, read from the store', () => {
     await store.transact(async (tx) => { await updateTask(tx, first, { status: 'failed', completedAt: at }); });
     assert.equal(await refusal(store, 'a2'), undefined, 'a removal that failed leaves the first admin in place');
     assert.equal(await refusal(store, 's1'), undefined, 'a member who is not an admin is not concerned');
+  });
+
+  test('the last-admin rule counts an admin demotion already queued or running: a demotion and a removal cannot take the last two admins', async () => {
+    const store = await storeWith();
+    // The plan demoted a1 to EMPLOYEE (the directory no longer grants admin): queued, not yet run.
+    const demotion = await store.transact((tx) => enqueueTask(tx, {
+      hubId: h, kind: 'change-member-role', payload: {}, idempotencyKey: `op:${memberRoleKeyOf('a1', 'EMPLOYEE')}`, trigger: { type: 'admin', actor: 'owner' }, summary: 'demote a1',
+    }));
+    assert.match((await refusal(store, 'a2'))!, /last admin/, 'the other admin cannot be removed while the demotion is queued');
+    await store.transact(async (tx) => { await updateTask(tx, demotion, { status: 'failed', completedAt: at }); });
+    assert.equal(await refusal(store, 'a2'), undefined, 'a demotion that failed leaves the first admin in place');
   });
 });

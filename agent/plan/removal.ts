@@ -26,16 +26,17 @@ export interface RemovalFacts {
   /** Exemptions are judged against this instant. */
   now: Date | number | string;
   /**
-   * Admins whose removal is already queued or running (outside this batch): they count as gone
-   * for the last-admin rule, so two removals queued one after the other cannot take the last two.
+   * Admins whose removal or demotion is already queued or running (outside this batch): they
+   * count as gone for the last-admin rule, so two changes queued one after the other cannot take
+   * the last two.
    */
   leaving?: ReadonlySet<string>;
 }
 
 /**
  * The facts for the whole hub (every member, system user and exemption): for a batch of any size.
- * `queuedBy`: also the admins (by these rules) whose removal is queued or running (an owner's
- * removal, an offboarding: removals that skip the re-plan when they run).
+ * `queuedBy`: also the admins (by these rules) whose removal or demotion is queued or running (an
+ * owner's removal, an offboarding: removals that skip the re-plan when they run).
  */
 export async function removalFactsOf(view: ReadView, hubId: string, now: Date | number | string, queuedBy?: RoleRules): Promise<RemovalFacts> {
   const systemUserIds = new Set<string>();
@@ -47,23 +48,33 @@ export async function removalFactsOf(view: ReadView, hubId: string, now: Date | 
     systemUserIds,
     exemptions: await collect(view.list('exemptions', hubId)),
     now,
-    ...(queuedBy ? { leaving: new Set((await adminRemovalsQueued(view, hubId, members.filter((m) => !systemUserIds.has(m.id) && queuedBy.isAdmin(m.role)))).keys()) } : {}),
+    ...(queuedBy ? { leaving: new Set((await adminRemovalsQueued(view, hubId, members.filter((m) => !systemUserIds.has(m.id) && queuedBy.isAdmin(m.role)), queuedBy)).keys()) } : {}),
   };
 }
 
 /**
- * The unfinished removal task of each of these members that has one (read by its key: the
- * operation task key `op:` + the removal's key, tasks/operations/enqueue-operation.ts), by member
- * id. Callers pass the admins: a hub has few, so this is a handful of reads.
+ * The unfinished removal or demotion task of each of these admins that has one (read by key: the
+ * operation task key `op:` + the removal's key, or the role change's for each role below admin
+ * (plan.ts `member-role:`), tasks/operations/enqueue-operation.ts), by member id. Callers pass the
+ * admins: a hub has few, so this is a handful of reads.
  */
-export async function adminRemovalsQueued(view: ReadView, hubId: string, members: readonly Pick<AppMemberRecord, 'id'>[]): Promise<Map<string, Readonly<TaskRecord>>> {
+export async function adminRemovalsQueued(view: ReadView, hubId: string, members: readonly Pick<AppMemberRecord, 'id'>[], rules: RoleRules): Promise<Map<string, Readonly<TaskRecord>>> {
   const out = new Map<string, Readonly<TaskRecord>>();
+  const lower = rules.assignable.filter((r) => !rules.isAdmin(r));
   for (const m of members) {
-    const task = await taskByKey(view, hubId, `op:${removalKeyOf(m.id)}`);
-    if (task?.kind === 'remove-member') out.set(m.id, task);
+    for (const key of [removalKeyOf(m.id), ...lower.map((role) => memberRoleKeyOf(m.id, role))]) {
+      const task = await taskByKey(view, hubId, `op:${key}`);
+      if (task?.kind === 'remove-member' || task?.kind === 'change-member-role') {
+        out.set(m.id, task);
+        break;
+      }
+    }
   }
   return out;
 }
+
+/** The key of the operation changing a member's role to `role` (plan.ts builds it). */
+export const memberRoleKeyOf = (memberId: string, role: string) => `member-role:${memberId}:${role}`;
 
 const removalKeyOf = (memberId: string) => `remove:${memberId}`;
 
