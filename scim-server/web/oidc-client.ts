@@ -28,7 +28,10 @@ export interface PendingLogin {
 export interface SignedInPerson {
   sub: string;
   email?: string;
-  /** The IdP's `email_verified` claim (OIDC Core §5.1), when it sent one. */
+  /**
+   * The IdP's `email_verified` claim (OIDC Core §5.1), when it sent one; false too when Entra's
+   * `xms_edov` says the email's domain owner is not verified.
+   */
   emailVerified?: boolean;
   groups: string[];
 }
@@ -121,13 +124,27 @@ export class OidcClient {
     }
     const rawGroups = claims[this.s.groupsClaim];
     const groups = Array.isArray(rawGroups) ? rawGroups.map(String) : typeof rawGroups === 'string' ? [rawGroups] : [];
-    const verified = claims.email_verified;
+    const verified = flag(claims.email_verified);
+    // Entra sends no email_verified; its optional claim `xms_edov` says whether the domain owner
+    // of the email was verified. An email from an unverified domain (the "nOAuth" pattern: any
+    // tenant's user may set any address) is not trusted, whatever else was sent.
+    // https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference
+    const domainVerified = flag(claims.xms_edov);
+    const emailVerified = domainVerified === false ? false : verified;
     return {
       sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined,
-      ...(typeof verified === 'boolean' ? { emailVerified: verified } : verified === 'true' || verified === 'false' ? { emailVerified: verified === 'true' } : {}),
+      ...(emailVerified !== undefined ? { emailVerified } : {}),
       groups,
     };
   }
+}
+
+/** A boolean claim, also as the strings and numbers some IdPs send (`"true"`, `1`); undefined when absent or neither. */
+function flag(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 1 || value === '1') return true;
+  if (value === 'false' || value === 0 || value === '0') return false;
+  return undefined;
 }
 
 /** An error answer of the token endpoint itself (RFC 6749 §5.2), as opposed to a token we refused. */

@@ -22,7 +22,7 @@ import { createWebRouter } from './router.ts';
 const silent = { info() {}, warn() {}, error() {} };
 
 /** What the next ID token says about the person. */
-interface Person { email?: string; email_verified?: boolean; groups?: string[] }
+interface Person { email?: string; email_verified?: boolean; xms_edov?: boolean | string; groups?: string[] }
 
 describe('OIDC sign-in through the dashboard router', () => {
   let idp: Server;
@@ -124,6 +124,15 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     assert.deepEqual(await checkForUpdatesAs(cookie), { type: 'dashboard', actor: 'oidc:person-1', detail: 'oidc' });
     const page = await (await fetch(`${server.url}/ui/`, { headers: { cookie } })).text();
     assert.doesNotMatch(page, /ceo@acme\.example/, 'the page does not name them by an address nobody verified');
+  });
+
+  test("an Entra token whose xms_edov says the email's domain owner is unverified (nOAuth): audited by subject, not by that email", async () => {
+    const cookie = await signIn({ email: 'ceo@acme.example', xms_edov: false, groups: ['hubwarden-admins'] }, 'code-edov');
+    assert.deepEqual(await checkForUpdatesAs(cookie), { type: 'dashboard', actor: 'oidc:person-1', detail: 'oidc' });
+    const asString = await signIn({ email: 'ceo@acme.example', xms_edov: 'false', email_verified: true, groups: ['hubwarden-admins'] }, 'code-edov-string');
+    assert.deepEqual(await checkForUpdatesAs(asString), { type: 'dashboard', actor: 'oidc:person-1', detail: 'oidc' });
+    const verified = await signIn({ email: 'ceo@acme.example', xms_edov: true, groups: ['hubwarden-admins'] }, 'code-edov-true');
+    assert.deepEqual(await checkForUpdatesAs(verified), { type: 'dashboard', actor: 'ceo@acme.example', detail: 'oidc' });
   });
 
   test('https: the state cookie is __Host- prefixed, so a sibling subdomain cannot plant one (login CSRF)', async () => {
