@@ -81,7 +81,7 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
     const prev = prevInvites.get(i.id);
     if (!prev && !i.sentByHubwarden) changes.drift.push({ kind: 'invited-by-hand', inviteId: i.id, email: i.email, detail: `${i.email} invited as ${i.role} in the app, not by hubwarden` });
     if (prev && prev.status === 'pending' && i.status === 'canceled') {
-      changes.drift.push({ kind: 'invite-canceled-in-app', inviteId: i.id, email: i.email, detail: `invite ${i.id} for ${i.email} was cancelled in the app before it expired` });
+      changes.drift.push({ kind: 'invite-canceled-in-app', inviteId: i.id, email: i.email, detail: `invite ${i.id} for ${i.email} left the pending invites before it expired: declined by the person or cancelled in the app${i.sentByHubwarden ? (i.resendCount === 0 ? '; hubwarden re-sends it once' : '; already re-sent once: reported to the owner') : ''}` });
     }
   }
 

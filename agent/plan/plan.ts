@@ -180,18 +180,27 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
 
   // Invites: role of pending ones, cancel, re-invite expired ones.
+  const isLive = (i: AppInviteRecord) => i.status === 'pending' && !(i.expiresAt !== undefined && Date.parse(i.expiresAt) <= Date.parse(policy.now));
+  const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => i.email.toLowerCase()));
   for (const invite of actual.invites) {
     const email = invite.email.toLowerCase();
-    if (invite.status === 'accepted' || invite.status === 'canceled') continue;
+    if (invite.status === 'accepted') continue;
     if (memberEmails.has(email)) continue; // accepted since: the member row governs
+    // A lapsed invite is history once the person has a live one (re-sent, or invited in the app).
+    if (!isLive(invite) && liveInviteEmails.has(email)) continue;
     const rowId = inviteRowId(invite.id);
     const gov = governing(rowId, invite.email);
     // A declined invite is a failed one, as an expired one is: re-sent once, then held for an owner
     // (README: "re-sent once, then reported"). Skipped here, the person looked seatless and the
-    // new-seat pass below invited them afresh after every decline, without end.
+    // new-seat pass below invited them afresh after every decline, without end. So is one that
+    // left pending_users before its expiry (`canceled`): Meta lists invites only while they are
+    // pending (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users),
+    // so a person's decline and an admin's cancellation in Business Manager look alike. hubwarden's
+    // own cancellations delete the record (snapshot-update.ts) and never come here.
     const declined = invite.status === 'declined';
-    const expired = declined || invite.status === 'expired' || (invite.expiresAt !== undefined && Date.parse(invite.expiresAt) <= Date.parse(policy.now));
-    const lapse = declined ? 'was declined' : 'expired';
+    const canceled = invite.status === 'canceled';
+    const expired = !isLive(invite);
+    const lapse = declined ? 'was declined' : canceled ? 'was declined, or cancelled in the app, before it expired' : 'expired';
     // A live invite is a seat whoever governs it (an exempted or guest invite too): no second invite.
     if (!expired) {
       seatedEmails.add(email);
