@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dataDirOf } from './store/open-store.ts';
 import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,7 @@ import { connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/definition.ts';
 import { replaceFileDurably } from './store/durable-file.ts';
 import { nodeFiles } from './store/store-files.ts';
+import { makeDirsSync } from './store/make-dirs.ts';
 
 /** The connector definitions whose built-in sandbox some hub points at (`npm start` mounts them). */
 export function usedSandboxes(hubs: readonly HubConfigFile[]): ConnectorDefinition[] {
@@ -31,7 +32,7 @@ export function sandboxWorldFile(path: string): { initial: string | undefined; s
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirsSync(dirname(path));
   return { initial, source: path, save: (text) => replaceFileDurably(nodeFiles, path, [Buffer.from(text)]) };
 }
 

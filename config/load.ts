@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
@@ -49,6 +49,48 @@ function issueLines(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
+/** yaml's default: plenty for a config that reuses a block or two with anchors. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Why aliases failed to expand, as a line: an alias without its anchor, else the alias that
+ * expands the most (the first such in the file), the one that tripped yaml's alias limit. Each
+ * node is counted once (memoized), so measuring a bomb costs no more than reading it.
+ */
+function aliasProblem(doc: Document, lineOf: (offset: number) => number): string | undefined {
+  const sizes = new Map<unknown, number>();
+  const sizeOf = (node: unknown): number => {
+    if (!node || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, Infinity); // met again while counting it: an alias inside its own anchor
+    let n = 1;
+    if (isAlias(node)) n = sizeOf(node.resolve(doc));
+    else if (isPair(node)) n = sizeOf(node.key) + sizeOf(node.value);
+    else if (isCollection(node)) for (const item of node.items as unknown[]) n += sizeOf(item);
+    sizes.set(node, n);
+    return n;
+  };
+  let worst: { node: Node; size: number } | undefined;
+  let unresolved: Node | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) {
+        unresolved ??= node;
+        return;
+      }
+      const size = sizeOf(node);
+      if (!worst || size > worst.size) worst = { node, size };
+    },
+  });
+  const name = (node: Node) => (node as { source?: string }).source;
+  if (unresolved) return `line ${lineOf(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
+  if (!worst) return undefined;
+  const { node, size } = worst;
+  const many = Number.isFinite(size) ? `about ${size.toLocaleString('en')} values` : 'without end';
+  return `line ${lineOf(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
+}
+
 /**
  * Where secret references sit: the values of keys the schema declares as `secretRef`, with their
  * paths. Walked along the schema, not by the look of a string: a SCIM group displayName or a label
@@ -87,6 +129,24 @@ export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Arra
   }
 }
 
+/**
+ * A hub's SCIM token that is also an admin token: the IdP (and whoever reads its provisioning
+ * settings) could then call the admin API, and rotating one rotates the other. Found by reference,
+ * and by value once resolved (`env:A` and `file:a` may hold the same string); the message names
+ * the two paths, never the token.
+ */
+function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Secret>): string[] {
+  const valueOf = (ref: string) => resolved.get(ref)?.reveal();
+  const admin = file.server.adminTokens.map((ref, i) => ({ ref, value: valueOf(ref), at: `server.adminTokens[${i}]` }));
+  const out: string[] = [];
+  file.hubs.forEach((hub, h) => hub.scim.tokens.forEach((ref, t) => {
+    const value = valueOf(ref);
+    const same = admin.find((a) => a.ref === ref || (value !== undefined && a.value === value));
+    if (same) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${same.at}; a SCIM token must differ from every admin token (the identity provider holding it could call the admin API)`);
+  }));
+  return out;
+}
+
 export interface LoadOptions {
   /**
    * `load` (the server): every secret reference is resolved now, all problems reported at once.
@@ -115,11 +175,26 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, o
 export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): LoadedConfig {
   // A LineCounter gives each YAML error its line (without prettyErrors, `linePos` stays unset).
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(absolute, doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+  // The YAML 1.2 core schema whatever a %YAML directive says, and no tags beyond it: a config holds
+  // strings, numbers, booleans, lists and mappings (https://yaml.org/spec/1.2.2/#103-core-schema).
+  // yaml resolves an unknown tag (!foo, !!js/function) or a YAML 1.1 one (!!binary, !!timestamp)
+  // as a plain value and only warns: the value would pass as the string it was not meant to be.
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
+  const lineOf = (offset: number) => lines.linePos(offset).line;
+  const yamlProblems = [
+    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`),
+    ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
+      .map((w) => `line ${lineOf(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
+  ];
+  if (yamlProblems.length > 0) throw new ConfigError(absolute, yamlProblems);
+  let raw;
+  try {
+    // maxAliasCount: yaml's own guard against an alias bomb ("billion laughs": anchors whose
+    // aliases nest, multiplying at each level); it throws instead of expanding (https://eemeli.org/yaml/#options).
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    throw new ConfigError(absolute, [aliasProblem(doc, lineOf) ?? `(root): ${(err as Error).message}`]);
   }
-  const raw = doc.toJS() ?? {};
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
   const mapping = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
@@ -154,6 +229,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
       if (typeof resolved === 'string') problems.push(resolved);
     }
   }
+  problems.push(...sharedTokenProblems(parsed.data, secrets));
   if (problems.length > 0) throw new ConfigError(absolute, problems);
 
   return {

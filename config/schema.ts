@@ -3,6 +3,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
+import { httpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
 
 /**
@@ -16,6 +17,23 @@ import { secretRef } from './secret-ref.ts';
 /** A node-cron expression (five fields, or six with seconds first). */
 const cronExpression = z.string().refine((v) => cron.validate(v), { error: (issue) => `"${String(issue.input)}" is not a valid cron expression (minute hour day-of-month month day-of-week)` });
 
+/**
+ * A value that names something (a file, a host, a claim): empty or only spaces is never what was
+ * meant, and caught here it is named at its path instead of failing later (an empty audit.file
+ * made the server try to open "" at start).
+ */
+const nonBlank = z.string().refine((v) => v.trim() !== '', 'must not be empty');
+
+/**
+ * A mapped SCIM group's displayName. Groups are matched by name ignoring case only
+ * (agent/grants/effective-grant.ts), so " Meta Admins" never matches the IdP's "Meta Admins": a
+ * team nobody would ever join, silently. Spaces inside the name are fine.
+ */
+const groupName = z.string().superRefine((v, ctx) => {
+  if (v.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+  else if (v !== v.trim()) ctx.addIssue({ code: 'custom', message: `"${v}" has spaces at its start or end; group names are matched exactly (ignoring case), so remove them` });
+});
+
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
 
 const hubId = z
@@ -27,23 +45,23 @@ const collectionId = z.string().regex(/^[a-z0-9-]+$/, 'expected lower-case lette
 /** Hubs shared as a collection: nobody is invited until they claim access. */
 const collection = z.object({
   id: collectionId,
-  label: z.string().min(1),
+  label: nonBlank,
   description: z.string().optional(),
   /** Days an unclaimed offer stays open. */
   offerDays: z.number().int().min(1).default(30),
 }).strict();
 
 const jwtBearer = z.object({
-  issuer: z.string().min(1),
-  audience: z.string().min(1),
-  jwksUrl: z.url(),
+  issuer: nonBlank,
+  audience: nonBlank,
+  jwksUrl: httpUrl,
 }).strict();
 
 /** The keys every hub has, whatever its connector. */
 const hubCommon = {
   id: hubId,
-  label: z.string().min(1).optional(),
-  identityProvider: z.string().min(1).optional(),
+  label: nonBlank.optional(),
+  identityProvider: nonBlank.optional(),
   loginMethod: z.enum(['sso', 'password']).default('sso'),
   scim: z.object({
     tokens: z.array(secretRef).default([]),
@@ -96,7 +114,7 @@ export function assetGrantSchema(definition: ConnectorDefinition) {
 export function hubSchemaOf(definition: ConnectorDefinition) {
   const appRole = z.enum(definition.roles.assignable as [string, ...string[]]);
   const team = z.object({
-    group: z.string().min(1),
+    group: groupName,
     hubRole: z.enum(HUB_ROLES).default('collaborator'),
     /** Required unless `seat: false` (checked with the other cross-field rules). */
     appRole: appRole.optional(),
@@ -165,39 +183,39 @@ export function connectorBlock(hubConfig: HubConfigFile): unknown {
 
 const okta = z.object({
   kind: z.literal('okta'),
-  orgUrl: z.url(),
+  orgUrl: httpUrl,
   token: secretRef.optional(),
   /** OAuth service app (private key JWT) instead of an API token. */
-  clientId: z.string().optional(),
+  clientId: nonBlank.optional(),
   privateKey: secretRef.optional(),
   eventHookSecret: secretRef.optional(),
 }).strict();
 
 const entra = z.object({
   kind: z.literal('entra'),
-  tenantId: z.string().min(1),
-  clientId: z.string().min(1),
+  tenantId: nonBlank,
+  clientId: nonBlank,
   clientSecret: secretRef,
-  extensionAppId: z.string().min(1),
-  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
-  authorityUrl: z.url().default('https://login.microsoftonline.com'),
+  extensionAppId: nonBlank,
+  graphBaseUrl: httpUrl.default('https://graph.microsoft.com'),
+  authorityUrl: httpUrl.default('https://login.microsoftonline.com'),
   lifecycleWorkflows: z.object({
     /** The app id (azp/appid claim) allowed to call /hooks/entra/lifecycle; the relay's identity. */
-    allowedAppIds: z.array(z.string()).default([]),
-    audience: z.string().optional(),
-    jwksUrl: z.url().optional(),
+    allowedAppIds: z.array(nonBlank).default([]),
+    audience: nonBlank.optional(),
+    jwksUrl: httpUrl.optional(),
     /** Workflow task id (the callout's data.task.id) → action. Empty: every callout offboards; otherwise a task id not listed is refused. */
     actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
   }).strict().optional(),
 }).strict();
 
 const oidc = z.object({
-  issuer: z.url(),
-  clientId: z.string().min(1),
+  issuer: httpUrl,
+  clientId: nonBlank,
   clientSecret: secretRef,
-  allowedGroups: z.array(z.string()).default([]),
-  allowedEmails: z.array(z.string()).default([]),
-  groupsClaim: z.string().default('groups'),
+  allowedGroups: z.array(nonBlank).default([]),
+  allowedEmails: z.array(nonBlank).default([]),
+  groupsClaim: nonBlank.default('groups'),
 }).strict();
 
 /**
@@ -226,7 +244,7 @@ const taskRetentionDays = z.number().int().min(1).default(30);
 /** The embedded default: a JSON snapshot plus a journal on one disk (one process). */
 const lowdbStore = z.object({
   kind: z.literal('lowdb'),
-  path: z.string().min(1).default('data/hubwarden.json'),
+  path: nonBlank.default('data/hubwarden.json'),
   taskRetentionDays,
 }).strict();
 
@@ -248,15 +266,17 @@ export type StoreConfig = z.infer<typeof lowdbStore> | z.infer<typeof postgresSt
 export const configSchema = z.object({
   server: z.object({
     port: z.number().int().min(0).max(65535).default(8080),
-    host: z.string().default('127.0.0.1'),
-    publicUrl: z.url().default('http://localhost:8080'),
+    // What server.listen binds (https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback):
+    // "" would bind every interface, the opposite of the 127.0.0.1 default; spaces never resolve.
+    host: z.string().regex(/^\S+$/, 'expected a host name or IP address without spaces, such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+    publicUrl: httpUrl.default('http://localhost:8080'),
     adminTokens: z.array(secretRef).default([]),
     oidc: oidc.optional(),
     trustProxy: trustProxy.default(false),
   }).strict().default({ port: 8080, host: '127.0.0.1', publicUrl: 'http://localhost:8080', adminTokens: [], trustProxy: false }),
   store: z.discriminatedUnion('kind', [lowdbStore, postgresStore]).default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
-  secrets: z.object({ keyFile: z.string().min(1).default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
-  audit: z.object({ file: z.string().default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
+  secrets: z.object({ keyFile: nonBlank.default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
+  audit: z.object({ file: nonBlank.default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
   identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
   collections: z.array(collection).default([]),
   hubs: z.array(hub).min(1, 'expected at least one hub'),

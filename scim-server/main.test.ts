@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,4 +95,40 @@ test('a port already in use exits 1 with one line naming host and port', async (
   const run = start(['--config', path], { PORT: String(port), TEST_SCIM_TOKEN: 'x' });
   assert.equal((await run.exited).code, 1);
   assert.equal(run.output().stderr.trim(), `hubwarden: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+});
+
+/** The process's exit, or 'hung' after `ms` (a start-up that spins never exits by itself). */
+const exitWithin = (run: ReturnType<typeof start>, ms: number) =>
+  Promise.race([run.exited, new Promise<'hung'>((r) => setTimeout(r, ms, 'hung').unref())]);
+
+test('an audit.file that cannot be written exits 1 at once with one line naming audit.file and the path (it hung, deaf to SIGTERM, under /proc)', { skip: !existsSync('/proc/self') && 'no /proc here' }, async (t) => {
+  const cases = [
+    // procfs answers ENOENT to any mkdir: node's recursive mkdir retried it forever, event loop stopped.
+    { file: '/proc/nope/audit.log', why: /cannot create its folder \/proc\/nope \(ENOENT\)/ },
+    { file: (dir: string) => dir, why: /cannot open it for appending \(it is a directory\)/ },
+  ];
+  for (const c of cases) {
+    const { path, dir } = await tempConfig(t, (d) => `${validConfig(d)}audit: { file: ${typeof c.file === 'string' ? c.file : c.file(d)} }\n`);
+    const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
+    t.after(() => run.kill('SIGKILL'));
+    const exit = await exitWithin(run, 20_000);
+    assert.notEqual(exit, 'hung', `still running after 20 s: ${JSON.stringify(run.output())}`);
+    assert.equal(exit !== 'hung' && exit.code, 1);
+    const { stderr } = run.output();
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.ok(stderr.startsWith(`hubwarden: audit.file ${typeof c.file === 'string' ? c.file : c.file(dir)}: `), stderr);
+    assert.match(stderr, c.why);
+    assert.ok(!existsSync(join(dir, 'store.json')), 'refused before the store was opened');
+  }
+});
+
+test('a store.path that is a directory exits 1 saying so, without advising a repair', async (t) => {
+  const { path, dir } = await tempConfig(t, (d) => validConfig(d).replace(join(d, 'store.json'), d));
+  const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
+  t.after(() => run.kill('SIGKILL'));
+  assert.equal((await run.exited).code, 1);
+  const { stderr } = run.output();
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.ok(stderr.includes(`store: cannot open ${dir}: is a directory, not a store file: store.path names the file itself`), stderr);
+  assert.ok(!/repair|accept-loss/.test(stderr), stderr);
 });

@@ -20,6 +20,7 @@ import { sandboxWorldFile, sandboxWorldPath } from '../agent/sandbox-world.ts';
 import { childLogger } from '../agent/log/logger.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
+import { prepareAuditFile } from '../agent/audit/audit-log.ts';
 
 function fail(message: string): never {
   process.stderr.write(`hubwarden: ${message}\n`);
@@ -49,6 +50,14 @@ try {
     process.exit(1);
   }
   throw err;
+}
+
+// Before anything listens: a path that cannot be written is one line now, not a server that
+// started and then failed (or, with Node's recursive mkdir under /proc, never got going).
+try {
+  prepareAuditFile(config.pathOf(config.file.audit.file));
+} catch (err) {
+  fail((err as Error).message);
 }
 
 let keyring: Keyring;
@@ -121,5 +130,12 @@ try {
 stopOnSignals(running);
 /** Where connectors of sandbox hubs reach their emulator: this process, over loopback. */
 urls = sandboxUrls(sandboxes, running.url);
-await hubwarden.start();
+try {
+  await hubwarden.start();
+} catch (err) {
+  // One line and exit 1, as for any start-up failure, not an unhandled rejection's stack trace;
+  // the store is closed cleanly on the way out.
+  await running.close().catch(() => {});
+  fail(`start: ${(err as Error).message}`);
+}
 process.stdout.write(`${banner(config, running.url, sandboxes.map((s) => ({ description: s.description, url: urls[s.connectorId]! })))}\n`);

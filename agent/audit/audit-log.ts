@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import winston from 'winston';
 import { dirname } from 'node:path';
+import { makeDirsSync } from '../store/make-dirs.ts';
 import type { AuditEntry } from '../api.ts';
 import { redact, redactText } from '../log/logger.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
@@ -38,12 +39,33 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 }
 
 /**
+ * Creates `audit.file`'s folder and opens the file for appending once, so that a path that cannot
+ * be written fails at start with one line naming it, before the server listens. winston's file
+ * transport would otherwise find out later, in an 'error' event, with entries already committed
+ * and none mirrored; and its own recursive mkdir hangs under /proc (make-dirs.ts).
+ */
+export function prepareAuditFile(file: string): void {
+  const folder = dirname(file);
+  try {
+    makeDirsSync(folder);
+  } catch (err) {
+    throw new Error(`audit.file ${file}: cannot create its folder ${folder} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`audit.file ${file}: cannot open it for appending (${code === 'EISDIR' ? 'it is a directory' : code ?? (err as Error).message})`);
+  }
+}
+
+/**
  * Mirrors every new audit entry to `file` through a winston JSON file transport (one line per
  * entry: level, message, timestamp and the entry), in seq order, as entries become durable.
  * Returns a function that unsubscribes and closes the file.
  */
 export function mirrorAuditToFile(store: Store, file: string): () => void {
-  mkdirSync(dirname(file), { recursive: true });
+  prepareAuditFile(file);
   const log = winston.createLogger({
     level: 'info',
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),

@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
+import { makeDirs } from '../store/make-dirs.ts';
 
 const log = childLogger('secrets');
 const KEY_BYTES = 32;
@@ -46,7 +47,9 @@ export class Keyring {
 
   private static async create(path: string): Promise<Keyring> {
     const key = randomBytes(KEY_BYTES);
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path)).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`secrets: cannot create the folder of the key file ${path}: ${err.code ?? err.message}`);
+    });
     // 'wx': never replace a key another process created meanwhile (its values would become unreadable).
     const file = await open(path, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code === 'EEXIST') return null;

@@ -8,7 +8,7 @@ import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LowdbStore } from './lowdb-store.ts';
@@ -100,6 +100,21 @@ describe('LowdbStore damaged files', () => {
     const repaired = await repairStore(path);
     assert.ok(repaired.dropped.includes(`${journal} line 5: unreadable (9 bytes), its changes unknown`), repaired.dropped.join('\n'));
     assert.deepEqual(await ids(path), ['k0', 'k1', 'k2']);
+  });
+
+  test('a store path that is a directory: open and check say so, neither advises a repair, and repair refuses, writing nothing', async (t) => {
+    const parent = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
+    t.after(() => rm(parent, { recursive: true, force: true }));
+    const dir = join(parent, 'data');
+    await mkdir(dir);
+    const message = await refusal(dir);
+    assert.equal(message, `store: cannot open ${dir}: is a directory, not a store file: store.path names the file itself (such as data/hubwarden.json); starting anyway would lose nothing; point store.path at a file and retry. Nothing was touched`);
+    const check = await checkStore(dir);
+    assert.equal(check.ok, false);
+    assert.ok(check.lines.includes(`DAMAGED ${dir}: is a directory, not a store file: store.path names the file itself (such as data/hubwarden.json); starting anyway would lose nothing; point store.path at a file and retry`), check.lines.join('\n'));
+    const before = await readdir(parent);
+    await assert.rejects(repairStore(dir), /is a directory, not a store file.*nothing to repair until it can be read/);
+    assert.deepEqual(await readdir(parent), before, 'no backup folder, no new store files');
   });
 
   test('a torn final record with no newline (never acknowledged) is dropped and the store opens with every acknowledged write', async (t) => {

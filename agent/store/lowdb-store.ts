@@ -132,7 +132,9 @@ export class LowdbStore extends MemoryStore {
    */
   override async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: ${this.path} is already ${this.state === 'open' ? 'open' : 'closed'}`);
-    await this.files.mkdir(dirname(this.path));
+    await this.files.mkdir(dirname(this.path)).catch((err) => {
+      throw new Error(`store: cannot create the folder of ${this.path}: ${codeOf(err)}`);
+    });
     this.unlock = await lockStore(this.path);
     try {
       await this.readFiles();
@@ -145,6 +147,11 @@ export class LowdbStore extends MemoryStore {
 
   private async readFiles(): Promise<void> {
     const found = await inspectStore(this.files, this.paths);
+    // A file that could not be read at all is not damaged: repair (which rewrites the store) would
+    // be the wrong advice, fixing the path or the file system is the right one.
+    if (found.damage.length > 0 && found.damage.every((d) => d.unreadable)) {
+      throw new Error(`store: cannot open ${this.path}: ${found.damage.map((d) => describeDamage(d, this.path)).join('; ')}. Nothing was touched`);
+    }
     if (found.damage.length > 0) {
       throw new Error(`store: cannot open ${this.path}: ${found.damage.map((d) => describeDamage(d, this.path)).join('; ')}. Nothing was touched; see what \`hubwarden store check\` reports, restore a backup, or run \`hubwarden store repair --accept-loss\``);
     }

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { makeDirs } from './make-dirs.ts';
 
 /**
  * The file operations the durable store makes, as one small interface, so that tests can make the
@@ -38,9 +39,7 @@ export const nodeFiles: StoreFiles = {
   size: (path) => stat(path).then((s) => s.size, (err) => (missing(err) ? undefined : Promise.reject(err))),
   modifiedMs: (path) => stat(path).then((s) => s.mtimeMs, (err) => (missing(err) ? undefined : Promise.reject(err))),
   copy: (from, to) => copyFile(from, to),
-  mkdir: async (path) => {
-    await mkdir(path, { recursive: true });
-  },
+  mkdir: (path) => makeDirs(path), // not mkdir's recursive option: it hangs under /proc (make-dirs.ts)
   list: (folder) => readdir(folder).catch((err) => (missing(err) ? [] : Promise.reject(err))),
 };
 

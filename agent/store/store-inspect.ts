@@ -31,6 +31,8 @@ export interface Damage {
   problem: string;
   /** What starting anyway (or `repair --accept-loss`) loses, in words. */
   lost: string;
+  /** The file could not be read at all (a directory, no permission): nothing to repair, a path or permission to fix. */
+  unreadable?: true;
 }
 
 export type Records = Map<string, Map<string, Map<string, unknown>>>;
@@ -60,7 +62,9 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
   try {
     bytes = await files.read(paths.path);
   } catch (err) {
-    out.damage.push({ file: paths.path, problem: `cannot be read (${codeOf(err)})`, lost: 'nothing yet; fix the file system and retry' });
+    out.damage.push(codeOf(err) === 'EISDIR'
+      ? { file: paths.path, problem: 'is a directory, not a store file: store.path names the file itself (such as data/hubwarden.json)', lost: 'nothing; point store.path at a file and retry', unreadable: true }
+      : { file: paths.path, problem: `cannot be read (${codeOf(err)})`, lost: 'nothing yet; fix the file system and retry', unreadable: true });
     return out;
   }
   const read = bytes ? readSnapshotLeniently(bytes) : undefined;

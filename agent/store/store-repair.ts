@@ -66,6 +66,8 @@ export async function repairStore(path: string, files: StoreFiles = nodeFiles, n
     const found = await inspectStore(files, paths, true);
     const checked = report(found, path);
     if (found.damage.length === 0) return { ...checked, dropped: [] };
+    const unreadable = found.damage.find((d) => d.unreadable);
+    if (unreadable) throw new Error(`${describeDamage(unreadable)}; there is nothing to repair until it can be read`);
     const backup = join(dirname(path), `${basename(path)}.damaged-${now.toISOString().replace(/[:.]/g, '-')}`);
     await files.mkdir(backup);
     for (const file of [paths.path, paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) {

@@ -1,0 +1,122 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfig } from './load.ts';
+
+/**
+ * Input the schema alone let through or mangled: YAML aliases and tags, URL schemes, empty names,
+ * a token shared between SCIM and the admin API. Each is refused with the file's path and the
+ * key's path (or the line, for YAML itself).
+ */
+const FILE = '/etc/hubwarden/hubwarden.yaml';
+const hub = (extra = '') => `hubs:\n  - id: meta-main\n    connector: meta-business\n    meta: { businessId: "1234567890" }\n${extra}`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}, options?: Parameters<typeof parseConfig>[3]): string[] {
+  try {
+    parseConfig(text, FILE, env, options);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.message.split('\n')[0], `${FILE}: invalid config`);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config input', () => {
+  test('a YAML alias bomb is refused, naming the alias\'s line, without expanding it', () => {
+    let bomb = 'x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
+    for (let i = 1; i < 9; i++) bomb += `x-a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    const started = Date.now();
+    const problems = problemsOf(bomb + hub());
+    assert.ok(Date.now() - started < 2_000, 'refused, not expanded');
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0]!, /^line 9: the alias \*a7 expands to about 111,111,111 values .*alias bomb/);
+  });
+
+  test('anchors and aliases a config uses sparingly still work; an alias without its anchor names its line', () => {
+    const { file } = parseConfig(`hubs:
+  - { id: a, connector: meta-business, meta: { businessId: "1" }, teams: &teams [{ group: Staff, appRole: EMPLOYEE }] }
+  - { id: b, connector: meta-business, meta: { businessId: "2" }, teams: *teams }
+`, FILE, {});
+    assert.deepEqual(file.hubs.map((h) => h.teams[0]!.group), ['Staff', 'Staff']);
+    assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1: the alias *nowhere has no anchor &nowhere before it']);
+  });
+
+  test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
+    const problems = problemsOf(`server:\n  host: !!js/function "function () { return 1 }"\n  publicUrl: !secret https://x.example\nstore: !!binary aGVsbG8=\n${hub()}`);
+    assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
+    // The core schema's own tags are plain values.
+    assert.equal(parseConfig(`server: { host: !!str 127.0.0.1, port: !!int "0" }\n${hub()}`, FILE, {}).file.server.host, '127.0.0.1');
+  });
+
+  test('every URL in the config is http or https: javascript:, file:, ftp: are refused at their path', () => {
+    const problems = problemsOf(`server:
+  publicUrl: "javascript:alert(1)"
+  oidc: { issuer: "file:///etc/passwd", clientId: c, clientSecret: env:O }
+identityProviders:
+  okta: { kind: okta, orgUrl: "ftp://acme.okta.example" }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: env:E, extensionAppId: x, graphBaseUrl: "data:text/html,hi", authorityUrl: "ws://login.example" }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1", graphBaseUrl: "gopher://graph.example" }
+    scim: { jwt: { issuer: i, audience: a, jwksUrl: "file:jwks.json" } }
+`, { O: 'o', E: 'e' });
+    assert.deepEqual(problems.map((p) => p.split(': ')[0]), [
+      'server.publicUrl', 'server.oidc.issuer', 'identityProviders.okta.orgUrl', 'identityProviders.entra.graphBaseUrl', 'identityProviders.entra.authorityUrl',
+      'hubs[0].meta.graphBaseUrl', 'hubs[0].scim.jwt.jwksUrl',
+    ]);
+    for (const p of problems) assert.match(p, /: expected an http or https URL, such as https:\/\/example\.com$/);
+  });
+
+  test('an empty server.host, audit.file, store.path, key file or other name is refused at its path', () => {
+    const problems = problemsOf(`server:
+  host: ""
+  oidc: { issuer: https://idp.example, clientId: c, clientSecret: env:O, groupsClaim: "", allowedGroups: [" "] }
+store: { kind: lowdb, path: "  " }
+secrets: { keyFile: " " }
+audit: { file: "" }
+${hub()}`, { O: 'o' });
+    assert.deepEqual(problems, [
+      'server.host: expected a host name or IP address without spaces, such as 127.0.0.1 or 0.0.0.0',
+      'server.oidc.allowedGroups[0]: must not be empty',
+      'server.oidc.groupsClaim: must not be empty',
+      'store.path: must not be empty',
+      'secrets.keyFile: must not be empty',
+      'audit.file: must not be empty',
+    ]);
+    assert.match(problemsOf(`server: { host: " 127.0.0.1" }\n${hub()}`)[0]!, /^server\.host: /);
+  });
+
+  test('a SCIM token that is also an admin token is refused, naming both paths and never the token', () => {
+    const text = `server: { adminTokens: [env:ADMIN_TOKEN, env:OPS_TOKEN] }\n${hub('    scim: { tokens: [env:SCIM_TOKEN, env:OPS_TOKEN] }\n')}`;
+    const env = { ADMIN_TOKEN: 'a-long-admin-secret', OPS_TOKEN: 'ops-secret', SCIM_TOKEN: 'a-long-admin-secret' };
+    const expected = [
+      'hubs[0].scim.tokens[0]: the same token as server.adminTokens[0]; a SCIM token must differ from every admin token (the identity provider holding it could call the admin API)',
+      'hubs[0].scim.tokens[1]: the same token as server.adminTokens[1]; a SCIM token must differ from every admin token (the identity provider holding it could call the admin API)',
+    ];
+    const problems = problemsOf(text, env);
+    assert.deepEqual(problems, expected);
+    assert.ok(!problems.join('\n').includes('secret'), 'the token is not in the message');
+    // The CLI resolves secrets on use: the same reference is still caught at load.
+    assert.deepEqual(problemsOf(text, env, { secrets: 'on-use' }), expected.slice(1));
+    const distinct = text.replace('env:SCIM_TOKEN, env:OPS_TOKEN', 'env:SCIM_TOKEN');
+    assert.equal(parseConfig(distinct, FILE, env, { secrets: 'on-use' }).file.hubs[0]!.scim.tokens.length, 1, 'distinct references are compared by value only once resolved');
+    assert.equal(parseConfig(distinct, FILE, { ...env, SCIM_TOKEN: 'another' }).file.hubs[0]!.scim.tokens.length, 1);
+  });
+
+  test('a mapped group that is empty, only spaces or has spaces around it is refused at its path', () => {
+    const problems = problemsOf(hub(`    teams:
+      - { group: "", appRole: EMPLOYEE }
+      - { group: "   ", appRole: EMPLOYEE }
+      - { group: " Meta Admins", appRole: ADMIN }
+      - { group: "Meta Advertisers\\t", appRole: EMPLOYEE }
+      - { group: "Meta  Staff", appRole: EMPLOYEE }
+`));
+    assert.deepEqual(problems, [
+      'hubs[0].teams[0].group: must not be empty',
+      'hubs[0].teams[1].group: must not be empty',
+      'hubs[0].teams[2].group: " Meta Admins" has spaces at its start or end; group names are matched exactly (ignoring case), so remove them',
+      'hubs[0].teams[3].group: "Meta Advertisers\t" has spaces at its start or end; group names are matched exactly (ignoring case), so remove them',
+    ]);
+  });
+});
