@@ -6,9 +6,9 @@ import { replanPerson } from '../../dispatch/replan-person.ts';
 import type { Operation, PlanResult } from '../../plan/operation.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
 import type { Transaction } from '../../store/store.ts';
-import { enqueueTask } from '../enqueue.ts';
+import { enqueueTask, updateTask } from '../enqueue.ts';
 import type { TaskAuditInput, TaskContext, TaskOutcome } from '../handler.ts';
-import type { TaskRecord } from '../task-record.ts';
+import { isFinished, type TaskRecord } from '../task-record.ts';
 import { applyPersonReading } from './person-refresh.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 
@@ -137,21 +137,34 @@ function notApplied(err: unknown): unknown {
 const opOf = (t: Readonly<TaskRecord>) => (t.payload as { op: InviteOp }).op;
 
 /**
- * Before `op` (an invite of the person at their current email) is sent: settles the person's
- * unsettled invites at other emails (`unsettled`: the index lookup, read with the re-plan).
- * Returns the outcome to end with instead of inviting (waiting for an earlier invite's running
- * attempt, or no invite needed: the earlier one was accepted), or undefined to invite. What was
- * settled is committed before the invite is sent, with its audit entries, so a failed invite
- * call does not lose it.
+ * Before `op` (an invite of the person at their current email) is sent: the person's unsettled
+ * invites at other emails (`unsettled`: the index lookup, read with the re-plan) are settled
+ * first. An unfinished one settles itself (this one waits for it); one that gave up (failed) is
+ * settled here. Returns the outcome to end with instead of inviting (waiting, or no invite needed:
+ * the earlier one was accepted), or undefined to invite. What was settled here is committed before
+ * the invite is sent, with its audit entries, so a failed invite call does not lose it.
  */
 export async function settleBeforeInvite(task: Readonly<TaskRecord>, ctx: TaskContext, op: InviteOp, unsettled: ReadonlyArray<Readonly<TaskRecord>>): Promise<TaskOutcome | undefined> {
   const email = op.email.toLowerCase();
   // The same email's earlier tasks need nothing: this invite is not a clean first attempt, so it looks first (write/invites.ts).
   const others = unsettled.filter((t) => t.id !== task.id && !t.settled && opOf(t).email.toLowerCase() !== email);
   if (others.length === 0 || !ctx.connector?.readPerson || !ctx.connector.cancelInvite) return undefined;
-  const running = others.find((t) => t.status === 'running');
-  if (running) {
-    return { status: 'waiting', reason: `an earlier invite of ${op.directoryUserId} is being sent (${running.summary})`, until: new Date(ctx.now().getTime() + SETTLE_POLL_MS).toISOString(), notApplied: true };
+  // An earlier task still unfinished settles itself when it runs next (settleOwnInvite): its
+  // re-plan no longer asks for it. This one waits for it, and wakes it from a back-off so the
+  // person is not left waiting minutes. One settler per earlier invite: two at once each found the
+  // invitation pending and cancelled it, and audited it, twice.
+  const unfinished = others.filter((t) => !isFinished(t));
+  if (unfinished.length > 0) {
+    const now = ctx.now();
+    await ctx.store.transact(async (tx) => {
+      for (const t of unfinished) {
+        const current = await tx.get('tasks', t.hubId, t.id);
+        if (current?.status === 'waiting' && current.waitReason === 'backoff' && current.nextRunAt && Date.parse(current.nextRunAt) > now.getTime()) {
+          await updateTask(tx, current, { nextRunAt: now.toISOString() }, now);
+        }
+      }
+    });
+    return { status: 'waiting', reason: `waits for an earlier invite of ${op.directoryUserId} to settle (${unfinished[0]!.summary})`, until: new Date(now.getTime() + SETTLE_POLL_MS).toISOString(), notApplied: true };
   }
   const settled: Array<{ task: Readonly<TaskRecord>; s: Settled }> = [];
   for (const t of others) settled.push({ task: t, s: await settle(ctx, ctx.connector, task, opOf(t), email) });

@@ -67,7 +67,8 @@ test('an attempt that only waited for an earlier invite (waiting, notApplied) le
 
 describe('settling an earlier invite before inviting at a new email', () => {
   /** Ann's invite at ann@ was sent and its outcome is unknown; she is now to be invited at ann.new@. */
-  async function setup(reading: PersonReading | Error, earlierState: Partial<TaskRecord> = { status: 'waiting', attempts: 1, attemptsEnded: 1, waitReason: 'backoff' }) {
+  /** By default the earlier task gave up (failed after attempts of unknown outcome): the new invite settles it. */
+  async function setup(reading: PersonReading | Error, earlierState: Partial<TaskRecord> = { status: 'failed', attempts: 12, attemptsEnded: 12, attemptsRefused: 11 }) {
     const store = new MemoryStore();
     defineUnsettledInviteIndex(store);
     const earlier = await queueInvite(store, 'ann@example.com', earlierState);
@@ -121,5 +122,16 @@ describe('settling an earlier invite before inviting at a new email', () => {
     assert.equal(outcome?.status, 'waiting');
     assert.equal(outcome?.status === 'waiting' && outcome.notApplied, true);
     assert.deepEqual(s.calls, [], 'nothing asked of the app');
+  });
+
+  test('an earlier invite backing off is woken to settle itself, and the new one waits for it (one settler, not two)', async () => {
+    const later = new Date(at.getTime() + 300_000).toISOString();
+    const s = await setup(none, { status: 'waiting', attempts: 2, attemptsEnded: 2, attemptsRefused: 1, waitReason: 'backoff', nextRunAt: later });
+    const outcome = await s.run();
+    assert.equal(outcome?.status, 'waiting');
+    assert.deepEqual(s.calls, [], 'nothing asked of the app: the earlier task looks it up itself');
+    const earlier = await s.store.get('tasks', HUB, s.earlier.id);
+    assert.equal(earlier?.nextRunAt, at.toISOString(), 'due now, not after its back-off');
+    assert.equal(earlier?.settled, undefined);
   });
 });
