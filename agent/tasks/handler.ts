@@ -57,7 +57,12 @@ export type OutcomeCommit = (tx: Transaction) => void | TaskOutcome | Promise<vo
  */
 export type TaskOutcome =
   | { status: 'completed'; result?: unknown; commit?: OutcomeCommit }
-  | { status: 'waiting'; reason: string; until?: string; result?: unknown; commit?: OutcomeCommit }
+  /**
+   * `waiting`: `notApplied` says the attempt only waited and sent the app nothing (an invite
+   * waiting for an earlier one to settle, operations/settle-invite.ts): it counts as neither a try
+   * nor a change that may have landed (TaskRecord.attemptsRefused, attemptsWaited).
+   */
+  | { status: 'waiting'; reason: string; until?: string; result?: unknown; commit?: OutcomeCommit; notApplied?: true }
   | { status: 'needs-approval'; result?: unknown; commit?: OutcomeCommit }
   | { status: 'failed'; error: { kind: string; message: string }; commit?: OutcomeCommit }
   | { status: 'cancelled'; reason: string; commit?: OutcomeCommit };

@@ -38,6 +38,13 @@ export interface TaskRecord {
    * attempts a backoff rule allows (retry-policy.ts): waiting out a throttle is no failure.
    */
   attemptsWaited?: number;
+  /**
+   * An invite task with an attempt whose outcome is unknown (it may have reached the app) is
+   * unsettled until the invite is looked up: filed under its person in `tasks.unsettledInvite`
+   * (operations/unsettled-invites.ts), and no invite for that person at another email goes out
+   * meanwhile. Set when another task settled it (what the look-up found, and which task looked).
+   */
+  settled?: { at: string; found: 'invite' | 'member' | 'none'; by: string };
   /** When a queued or waiting task may run (ISO); absent = now. */
   nextRunAt?: string;
   /** Why it waits: `rate-limited invite:123`, `settle`, `backoff`, `hub paused`, `children`. */

@@ -72,6 +72,7 @@ export async function applyOutcome(tx: Transaction, t: TaskRecord, outcome: Task
     case 'needs-approval':
       return updateTask(tx, t, { ...ended, status: 'needs-approval', result: outcome.result }, now);
     case 'waiting':
+      if (outcome.notApplied) Object.assign(ended, { attemptsRefused: (t.attemptsRefused ?? 0) + 1, attemptsWaited: (t.attemptsWaited ?? 0) + 1 });
       return updateTask(tx, t, { ...ended, status: 'waiting', waitReason: outcome.until ? outcome.reason : 'children', nextRunAt: outcome.until, result: outcome.result }, now);
   }
 }

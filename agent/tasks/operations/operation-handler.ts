@@ -8,6 +8,8 @@ import { subjectOf } from './audit-subject.ts';
 import { exemptedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
+import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
+import { earlierAttemptUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
 
@@ -58,8 +60,16 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         }
       } else {
         const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
-        const current = await planPerson(ctx.store, hub, person, { now: ctx.now() });
+        // An invite asks, with the re-plan's reads, for the person's invites of unknown outcome
+        // (one index lookup): one at an older email is settled before this one goes out.
+        const [current, unsettled] = await Promise.all([
+          planPerson(ctx.store, hub, person, { now: ctx.now() }),
+          op.kind === 'invite' && op.directoryUserId ? unsettledInviteFor(ctx.store, task.hubId, op.directoryUserId) : [],
+        ]);
         const planned = current.operations.find((o) => o.key === queued.key);
+        // Not asked for any more, but an earlier attempt may have made the invite: settled first.
+        const own = !planned && queued.kind === 'invite' && earlierAttemptUnknown(task) ? await settleOwnInvite(task, ctx, queued, current) : undefined;
+        if (own) return own;
         if (!planned) {
           const held = current.held.find((h) => h.operation.key === queued.key);
           ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
@@ -69,6 +79,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         // person, not the role, so a group change made while it waited (queued behind Meta's
         // invite limit, say) is in the new plan's role, and the queued payload's would be stale.
         op = planned;
+        const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
+        if (instead) return instead;
       }
       const firstAttempt = await clean;
       const started = Date.now();

@@ -6,6 +6,7 @@ import { replanPerson } from '../../dispatch/replan-person.ts';
 import { getAcross, type ReadView, type Store, type Transaction } from '../../store/store.ts';
 import { enqueueTask, taskByKey } from '../enqueue.ts';
 import { isFinished, type TaskRecord } from '../task-record.ts';
+import { defineUnsettledInviteIndex } from './unsettled-invites.ts';
 
 /**
  * A person's app changes that are being made right now, and what a change to the person leaves
@@ -32,6 +33,8 @@ const defined = new WeakSet<Store>();
 
 /** Files each running operation task under its hub and directory user (the key function names no helper: store/postgres/indexes.ts). */
 export function defineRunningIndex(store: Store): void {
+  // The person's unsettled invites are asked for by the same handlers (settle-invite.ts).
+  defineUnsettledInviteIndex(store);
   if (defined.has(store)) return;
   defined.add(store);
   store.defineIndex('tasks', RUNNING_FOR_PERSON, (t, hubId) => {

@@ -114,6 +114,18 @@ describe('fault injection (Graph error codes and rate limits)', () => {
     }
   });
 
+  test('lostReply: the write is made, its answer lost (socket destroyed); reads and later writes are answered', async () => {
+    const g = await startTestGraph({ faults: { lostReply: { match: 'business_users$' } } });
+    try {
+      assert.equal((await g.get(`/${BIZ}/business_users`)).status, 200, 'a read is never lost');
+      await assert.rejects(fetch(`${g.url}/v25.0/${BIZ}/business_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lost@sandbox.example', role: 'EMPLOYEE' }) }), /fetch failed/);
+      assert.ok(g.emulator.control.state().invites.some((i) => i.email === 'lost@sandbox.example' && i.status === 'PENDING'), 'the invite was made');
+      assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'next@sandbox.example', role: 'EMPLOYEE' })).status, 200, 'one reply lost (calls: 1 by default)');
+    } finally {
+      await g.close();
+    }
+  });
+
   test('latency, and faults changed over HTTP (PUT /__emulator/faults), calls listed at GET /__emulator/calls', async () => {
     const g = await startTestGraph({ latencyMs: 60 });
     try {

@@ -38,6 +38,13 @@ export interface FaultConfig {
   match?: string | RegExp;
   throttle?: ThrottleFault;
   /**
+   * The next `calls` (default 1) writes (POST, DELETE) whose path matches `match` (default: any)
+   * are carried out, and then their answer is lost: the socket is destroyed after the change was
+   * made, as when Graph acts on a request whose response then times out or whose connection drops.
+   * The client cannot tell whether it landed (the case a caller must look up before it acts again).
+   */
+  lostReply?: { match?: string | RegExp; calls?: number };
+  /**
    * TEST FAULT, not Graph behaviour: every matching call fails with code 190 and a message that
    * quotes the access token it was sent (bare and as `access_token=…`), as a proxy or a broken
    * endpoint that echoes the request would. Proves an echoed credential never reaches hubwarden's
@@ -62,6 +69,7 @@ export class FaultPlan {
   private random: () => number = Math.random;
   private throttleCount = 0;
   private throttledUntil: number | undefined;
+  private repliesLost = 0;
 
   constructor(private readonly now: () => number, initial?: FaultConfig) {
     this.set(initial ?? {});
@@ -72,6 +80,7 @@ export class FaultPlan {
     this.random = config.seed === undefined ? Math.random : seededRandom(config.seed);
     this.throttleCount = 0;
     this.throttledUntil = undefined;
+    this.repliesLost = 0;
   }
 
   get current(): FaultConfig {
@@ -97,6 +106,14 @@ export class FaultPlan {
     if (this.roll(this.config.timeoutRate, path)) return 'timeout';
     if (this.roll(this.config.dropRate, path)) return 'drop';
     return undefined;
+  }
+
+  /** Whether the answer to this write, already carried out, is lost (`lostReply`). */
+  loseReply(method: string, path: string): boolean {
+    const l = this.config.lostReply;
+    if (!l || method === 'GET' || this.repliesLost >= (l.calls ?? 1) || !this.applies(path, l.match)) return false;
+    this.repliesLost++;
+    return true;
   }
 
   /** Graph-level fault for one operation (an HTTP call or one op inside a batch). */

@@ -1,7 +1,7 @@
 /**
  * The HTTP face of the emulator: an Express app mountable under any prefix. It reads bodies in
  * every encoding Graph clients use, applies transport faults (latency, held requests, dropped
- * sockets), strips the `vNN.0` prefix, and serves the `/__emulator/*` control endpoints.
+ * sockets, answers lost after a write was made), strips the `vNN.0` prefix, and serves the `/__emulator/*` control endpoints.
  */
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Request, type Response } from 'express';
@@ -167,6 +167,8 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
     }
     // Legacy `suppress_http_code=1`: errors come back with HTTP 200, the envelope unchanged (https://developers.facebook.com/docs/graph-api/overview).
     if (reply.status !== 200 && url.searchParams.get('suppress_http_code') === '1') reply = { ...reply, status: 200 };
+    // The change is made (and logged in `calls`), the answer never arrives (FaultConfig.lostReply).
+    if (runtime.faults.loseReply(req.method, path)) return void req.socket.destroy();
     if (!res.destroyed) send(res, reply);
   });
   return app;
