@@ -106,7 +106,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     faults: new FaultPlan(now, options.faults),
     now,
     inviteLimit: options.inviteLimit,
-    inviteVisibility: options.inviteVisibility ?? 'pending-only',
+    inviteVisibility: options.inviteVisibility ?? 'keep-expired',
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
     guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),
