@@ -32,7 +32,8 @@ export const SETTLE_POLL_MS = 1_000;
  * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
  *
  * Before a person is invited at a changed email (`settleBeforeInvite`, the new invite's task):
- * - a pending invitation at the old email is cancelled (DELETE, as every cancellation), audited;
+ * - a pending invitation at the old email is recorded as theirs (matched), as an invite whose
+ *   outcome was known is, and they are re-planned: no new invite;
  * - a seat at the old email (the invite was accepted) is matched to the person and they are
  *   re-planned: no new invite; the usual plan brings the seat to their grant;
  * - neither: the new invite goes out;
@@ -65,39 +66,18 @@ async function settle(ctx: TaskContext, connector: HubConnector, task: Readonly<
       audits: [{ action: 'invite', subject, outcome: 'skipped', why: `invite ${email} (${because}): its outcome was unknown; looked up, the app holds no invitation or seat at that email (not made, or cancelled since)`, detail: { settled: true } }],
     };
   }
-  if (!newEmail) {
-    // Still the person's only invite: recorded as a sent invite would be (theirs, matched), and
-    // the person re-planned, so whatever the plan now wants of it goes its usual way (a
-    // cancellation waits out the settle window, and so on).
-    const found = pending[0]!;
-    return {
-      found: 'invite',
-      audits: [{ action: 'invite', subject: { ...subject, memberId: inviteRowId(found.id) }, outcome: 'already-done', why: `invite ${email} (${because}): its outcome was unknown; looked up, the app holds its pending invitation (${found.id}), recorded`, detail: { settled: true, inviteId: found.id } }],
-      async stage(tx) {
-        await recordInSnapshot(tx, hubId, earlier, { result: 'already-done', inviteId: found.id }, now);
-        if (person) await replan(tx, task, person, `re-evaluate ${person}: their invite of unknown outcome was found pending`, now);
-      },
-    };
-  }
-  const audits: TaskAuditInput[] = [];
-  for (const invite of pending) {
-    let result;
-    try {
-      result = await connector.cancelInvite!(invite.id);
-    } catch (err) {
-      throw notApplied(err);
-    }
-    audits.push({ action: 'cancel-invite', subject: { ...subject, memberId: inviteRowId(invite.id) }, outcome: result === 'done' ? 'ok' : 'already-done',
-      why: `cancel the invitation to ${email} (${because}): its outcome was unknown, and the person is invited at ${newEmail} instead`, detail: { settled: true, inviteId: invite.id } });
-  }
+  // Recorded as a sent invite would be (theirs, matched), and the person re-planned, so whatever
+  // the plan now wants of it goes its usual way (a cancellation waits out the settle window, and
+  // so on). Also when their email changed since: an invite whose outcome was known stays theirs
+  // at the old address (snapshot-update.ts `recordInvitedMatch`, test/agent-e2e/email-change.test.ts),
+  // and one found after the fact is treated the same, not cancelled and sent again.
+  const found = pending[0]!;
   return {
-    found: 'invite', audits,
+    found: 'invite',
+    audits: [{ action: 'invite', subject: { ...subject, memberId: inviteRowId(found.id) }, outcome: 'already-done', why: `invite ${email} (${because}): its outcome was unknown; looked up, the app holds its pending invitation (${found.id}), recorded as theirs${newEmail ? ': no invitation at the new email' : ''}`, detail: { settled: true, inviteId: found.id } }],
     async stage(tx) {
-      for (const invite of pending) {
-        tx.delete('appInvites', hubId, invite.id);
-        tx.put('appRemovals', hubId, inviteRowId(invite.id), { hubId, rowId: inviteRowId(invite.id), removedAt: at });
-        tx.delete('memberMatches', hubId, inviteRowId(invite.id));
-      }
+      await recordInSnapshot(tx, hubId, earlier, { result: 'already-done', inviteId: found.id }, now);
+      if (person) await replan(tx, task, person, `re-evaluate ${person}: their invite of unknown outcome was found pending`, now);
     },
   };
 }
@@ -129,7 +109,7 @@ async function replan(tx: Transaction, task: Readonly<TaskRecord>, person: strin
   await enqueueTask(tx, { hubId: task.hubId, ...replanPerson({ directoryUserId: person }, task.trigger, summary), reuse: 'unstarted', now });
 }
 
-/** The look-up or the cancellation failed: the new invite was not sent (the retry table decides when to try again). */
+/** The look-up failed: the new invite was not sent (the retry table decides when to try again). */
 function notApplied(err: unknown): unknown {
   return err instanceof ConnectorError && !err.notApplied ? err.with({ notApplied: true }) : err;
 }
@@ -148,11 +128,11 @@ export async function settleBeforeInvite(task: Readonly<TaskRecord>, ctx: TaskCo
   const email = op.email.toLowerCase();
   // The same email's earlier tasks need nothing: this invite is not a clean first attempt, so it looks first (write/invites.ts).
   const others = unsettled.filter((t) => t.id !== task.id && !t.settled && opOf(t).email.toLowerCase() !== email);
-  if (others.length === 0 || !ctx.connector?.readPerson || !ctx.connector.cancelInvite) return undefined;
+  if (others.length === 0 || !ctx.connector?.readPerson) return undefined;
   // An earlier task still unfinished settles itself when it runs next (settleOwnInvite): its
   // re-plan no longer asks for it. This one waits for it, and wakes it from a back-off so the
   // person is not left waiting minutes. One settler per earlier invite: two at once each found the
-  // invitation pending and cancelled it, and audited it, twice.
+  // invitation and recorded and audited it twice.
   const unfinished = others.filter((t) => !isFinished(t));
   if (unfinished.length > 0) {
     const now = ctx.now();
@@ -177,21 +157,23 @@ export async function settleBeforeInvite(task: Readonly<TaskRecord>, ctx: TaskCo
       for (const a of s.audits) appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, at, ...a });
     }
   });
-  if (settled.some(({ s }) => s.found === 'member')) {
-    ctx.audit({ action: 'invite', subject: { email, ...(op.directoryUserId ? { directoryUserId: op.directoryUserId } : {}) }, outcome: 'skipped', why: `${op.summary}: not done, the person's earlier invite was accepted (their seat is updated instead)` });
-    return { status: 'completed', result: { outcome: 'superseded', held: 'an earlier invite of unknown outcome was accepted' } };
+  const found = settled.find(({ s }) => s.found !== 'none')?.s.found;
+  if (found) {
+    const what = found === 'member' ? 'was accepted (their seat is updated instead)' : 'is pending (it stays theirs)';
+    ctx.audit({ action: 'invite', subject: { email, ...(op.directoryUserId ? { directoryUserId: op.directoryUserId } : {}) }, outcome: 'skipped', why: `${op.summary}: not done, the person's earlier invite ${what}` });
+    return { status: 'completed', result: { outcome: 'superseded', held: `an earlier invite of unknown outcome ${found === 'member' ? 'was accepted' : 'is pending'}` } };
   }
   return undefined;
 }
 
 /**
  * An invite task whose plan no longer asks for it, with an earlier attempt of unknown outcome:
- * settles its own invite before it ends. `current`: the person's plan now. When it asks for an
- * invite of the same person at another email, the invite found pending is cancelled (as
- * `settleBeforeInvite` would); otherwise it is recorded and the plan decides.
+ * settles its own invite before it ends. `current`: the person's plan now (when it asks for an
+ * invite of the same person at another email, the audit says so). What it finds is recorded as
+ * `settleBeforeInvite` would, and the person's re-plan decides.
  */
 export async function settleOwnInvite(task: Readonly<TaskRecord>, ctx: TaskContext, op: InviteOp, current: PlanResult): Promise<TaskOutcome | undefined> {
-  if (!ctx.connector?.readPerson || !ctx.connector.cancelInvite) return undefined;
+  if (!ctx.connector?.readPerson) return undefined;
   // Settled meanwhile by the person's invite at their new email (settleBeforeInvite): nothing left to look up.
   if ((await ctx.store.get('tasks', task.hubId, task.id))?.settled) return undefined;
   const email = op.email.toLowerCase();

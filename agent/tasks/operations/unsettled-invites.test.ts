@@ -87,15 +87,17 @@ describe('settling an earlier invite before inviting at a new email', () => {
   }
   const none: PersonReading = { members: [], invites: [], assignments: [], missingAssets: [] };
 
-  test('a pending invitation at the old email is cancelled and audited, the earlier task marked settled, then the invite goes on', async () => {
+  test('a pending invitation at the old email is recorded as theirs and audited, the earlier task marked settled, and no invite is sent', async () => {
     const s = await setup({ ...none, invites: [{ id: 'r-1', email: 'ann@example.com', role: 'EMPLOYEE', status: 'pending' }] });
-    assert.equal(await s.run(), undefined, 'go on and invite');
-    assert.deepEqual(s.calls, ['read ann@example.com', 'cancel r-1']);
+    const outcome = await s.run();
+    assert.equal(outcome?.status, 'completed', 'superseded: the invite at the new email is not sent');
+    assert.deepEqual(s.calls, ['read ann@example.com'], 'nothing cancelled');
     assert.equal((await s.store.get('tasks', HUB, s.earlier.id))?.settled?.found, 'invite');
+    assert.equal((await s.store.get('memberMatches', HUB, 'invite:r-1'))?.directoryUserId, 'u-ann');
     const audit = await collect(s.store.list('audit', HUB));
-    const cancel = audit.find((e) => e.action === 'cancel-invite');
-    assert.equal(cancel?.outcome, 'ok');
-    assert.deepEqual(cancel?.subject, { email: 'ann@example.com', directoryUserId: 'u-ann', memberId: 'invite:r-1' });
+    const found = audit.find((e) => e.action === 'invite' && e.outcome === 'already-done');
+    assert.deepEqual(found?.subject, { email: 'ann@example.com', directoryUserId: 'u-ann', memberId: 'invite:r-1' });
+    assert.ok(!audit.some((e) => e.action === 'cancel-invite'));
   });
 
   test('accepted: the seat is matched to the person, who is re-planned, and no invite is sent', async () => {
