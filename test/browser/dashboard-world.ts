@@ -55,7 +55,9 @@ export async function startDashboardWorld(kind: SuiteStore = MEMORY_STORE): Prom
     clientId: CLIENT.id, clientSecret: CLIENT.secret, redirectUri: `${url}/ui/auth/callback`,
     accounts: Object.fromEntries(Object.values(PEOPLE).map((p) => [p.login, { email: p.email, groups: p.groups }])),
   });
-  const emulator = createMetaEmulator();
+  // Expired invites listed with their status (the emulator's looser 'keep-expired' reading): the
+  // funnel's expired count comes from an invite the emulator expires at once.
+  const emulator = createMetaEmulator({ inviteVisibility: 'keep-expired' });
   const graph = await emulator.listen(0);
   const config = parseConfig(`
 server:

@@ -47,7 +47,7 @@ function check(node: string, edge: string | undefined, fields: FieldRequest[], w
 }
 
 test('every fields= list the connector sends is in graph-fields.json (full check for updates, every write, the targeted re-read)', async () => {
-  const emulator = createMetaEmulator();
+  const emulator = createMetaEmulator({ inviteVisibility: 'keep-expired' });
   const { url, close } = await emulator.listen(0);
   try {
     const P = SANDBOX.partner;

@@ -8,9 +8,10 @@
  * - Inviting an email that already holds a seat, or has a PENDING invite, is refused with code
  *   100 ("… is already a member …" / "… already has a pending invitation …"): the strict answer
  *   (Meta documents neither). Nothing is created or counted against the invite limit.
- * - Expired and declined invites stay listed with status EXPIRED / DECLINE until deleted or
- *   replaced by a new invite (default `inviteVisibility: 'keep-expired'`); `'pending-only'` hides
- *   them, to test that reading of the pending_users page.
+ * - `pending_users` lists invites only while they are pending (Meta: "pending users"; default
+ *   `inviteVisibility: 'pending-only'`). With `'keep-expired'`, expired and declined invites stay
+ *   listed with status EXPIRED / DECLINE until deleted or replaced by a new invite: a looser
+ *   reading, for tests that want those statuses in the listing. Either way GET /{id} reads them.
  */
 import { GraphError, invalidParameter } from './graph-error.ts';
 import { requireAdminCaller, requireOwnBusiness, requireVisible } from './access.ts';
