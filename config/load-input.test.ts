@@ -104,6 +104,24 @@ ${hub()}`, { O: 'o' });
     assert.equal(parseConfig(distinct, FILE, { ...env, SCIM_TOKEN: 'another' }).file.hubs[0]!.scim.tokens.length, 1);
   });
 
+  test("a SCIM token that is also another hub's is refused, naming both paths and never the token", () => {
+    const two = `hubs:
+  - { id: hub-a, connector: meta-business, meta: { businessId: "1" }, scim: { tokens: [env:SCIM_A] } }
+  - { id: hub-b, connector: meta-business, meta: { businessId: "2" }, scim: { tokens: [env:SCIM_B, env:SCIM_A] } }
+`;
+    const env = { SCIM_A: 'scim-token-of-hub-a', SCIM_B: 'scim-token-of-hub-a' };
+    const problems = problemsOf(two, env);
+    assert.deepEqual(problems, [
+      "hubs[1].scim.tokens[0]: the same token as hubs[0].scim.tokens[0]; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)",
+      "hubs[1].scim.tokens[1]: the same token as hubs[0].scim.tokens[0]; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)",
+    ]);
+    assert.ok(!problems.join('\n').includes('scim-token-of'), 'the token is not in the message');
+    // The CLI resolves secrets on use: the same reference is still caught at load.
+    assert.deepEqual(problemsOf(two, env, { secrets: 'on-use' }).length, 1);
+    const distinct = two.replace('env:SCIM_B, env:SCIM_A', 'env:SCIM_B');
+    assert.equal(parseConfig(distinct, FILE, { SCIM_A: 'one', SCIM_B: 'two' }).file.hubs.length, 2, 'distinct tokens pass');
+  });
+
   test('a mapped group that is empty, only spaces or has spaces around it is refused at its path', () => {
     const problems = problemsOf(hub(`    teams:
       - { group: "", appRole: EMPLOYEE }

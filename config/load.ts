@@ -131,7 +131,8 @@ export function collectSecretRefs(value: unknown, path: PropertyKey[], out: Arra
 
 /**
  * A hub's SCIM token that is also an admin token: the IdP (and whoever reads its provisioning
- * settings) could then call the admin API, and rotating one rotates the other. Found by reference,
+ * settings) could then call the admin API, and rotating one rotates the other. So is one that is
+ * also another hub's SCIM token: one hub's IdP app could push to the other. Found by reference,
  * and by value once resolved (`env:A` and `file:a` may hold the same string); the message names
  * the two paths, never the token.
  */
@@ -139,10 +140,16 @@ function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Sec
   const valueOf = (ref: string) => resolved.get(ref)?.reveal();
   const admin = file.server.adminTokens.map((ref, i) => ({ ref, value: valueOf(ref), at: `server.adminTokens[${i}]` }));
   const out: string[] = [];
+  const earlierHubs: Array<{ hub: number; ref: string; value: string | undefined; at: string }> = [];
   file.hubs.forEach((hub, h) => hub.scim.tokens.forEach((ref, t) => {
     const value = valueOf(ref);
-    const same = admin.find((a) => a.ref === ref || (value !== undefined && a.value === value));
+    const matches = (a: { ref: string; value: string | undefined }) => a.ref === ref || (value !== undefined && a.value === value);
+    const same = admin.find(matches);
     if (same) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${same.at}; a SCIM token must differ from every admin token (the identity provider holding it could call the admin API)`);
+    // Another hub's: the IdP app of one hub could then push people into the other (each hub is its own SCIM app).
+    const other = earlierHubs.find((e) => e.hub !== h && matches(e));
+    if (other) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${other.at}; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)`);
+    earlierHubs.push({ hub: h, ref, value, at: `hubs[${h}].scim.tokens[${t}]` });
   }));
   return out;
 }
