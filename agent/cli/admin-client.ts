@@ -1,5 +1,6 @@
 import { redactText } from '../log/logger.ts';
 import { CliError } from './cli-error.ts';
+import { isObject, kindOf } from './answer.ts';
 
 /**
  * The CLI's way into a running hubwarden: the admin REST API (`/api/v1`) with a bearer token.
@@ -59,10 +60,14 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, not a JSON answer (is ${baseUrl} a hubwarden server?)`);
     }
     if (!res.ok) {
-      const detail = (parsed as { detail?: string } | undefined)?.detail ?? res.statusText;
+      // Problem details (RFC 9457 §3.1.4): `detail` is a string; anything else is not shown.
+      const detail = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
       const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
       throw new CliError(`${detail} (HTTP ${res.status})${hint}`);
     }
+    // Every JSON answer of the admin API is an object: a `null`, a list or an empty body is a
+    // server (or a proxy in front of it) that is not hubwarden's.
+    if (!isObject(parsed)) throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer is ${kindOf(parsed)}, not a JSON object (is ${baseUrl} a hubwarden server?)`);
     return { status: res.status, body: parsed as T };
   }
   return {

@@ -6,14 +6,15 @@ import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask, pollInterval } from './task-progress.ts';
 import { offboardOutcome } from './offboard-outcome.ts';
-import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
+import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
+import { itemsOf, stringOf } from './answer.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('approvals').description('plans halted for approval (removal threshold)').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const { items } = await connect(global()).get<{ items: Approval[] }>(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`);
+    const items = itemsOf<Approval>(await connect(global()).get(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (a) => a.id },
       { header: 'hub', value: (a) => a.hubId },
@@ -26,6 +27,7 @@ export function registerDecisionCommands(program: Command): void {
   for (const decision of ['approve', 'reject'] as const) {
     program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`).action(async (id: string) => {
       const { body } = await connect(global()).post<Approval>(`/approvals/${seg(id)}/${decision}`);
+      stringOf(body, 'status'); // what the line reports
       printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}`);
     });
   }
@@ -36,9 +38,10 @@ export function registerDecisionCommands(program: Command): void {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`);
+      const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
-      if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${body.taskId}`);
-      const task: TaskView = await followTask(client, body.taskId, pollMs);
+      if (!opts.wait) return out.print(body, () => `offboarding of ${email} started: task ${taskId}`);
+      const task: TaskView = await followTask(client, taskId, pollMs);
       // What happened to each seat is in the offboarding's children (its removals).
       const outcome = await offboardOutcome(client, task, email);
       if (task.status !== 'completed') {
@@ -61,7 +64,7 @@ export function registerDecisionCommands(program: Command): void {
       const query = new URLSearchParams();
       for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', opts.since]] as const) if (value) query.set(key, value);
       const client = connect(global());
-      if (format === 'csv') return void process.stdout.write(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0)));
+      if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<AuditEntry>(client, '/audit', query, parseLimit(opts.limit, 100));
       printer(format === 'json').print(page, () => table(page.items, [
         { header: 'at', value: (e) => e.at },

@@ -5,8 +5,9 @@ import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask, pollInterval } from './task-progress.ts';
-import { fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
+import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
+import { itemsOf, stringOf } from './answer.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
 
@@ -34,7 +35,7 @@ export function registerHubCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('hubs').description('list hubs with their health').action(async () => {
-    const { items } = await connect(global()).get<{ items: HubSummary[] }>('/hubs');
+    const items = itemsOf<HubSummary>(await connect(global()).get('/hubs'));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (h) => h.id },
       { header: 'label', value: (h) => h.label },
@@ -50,16 +51,18 @@ export function registerHubCommands(program: Command): void {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/hubs/${seg(hub)}/check-for-updates`);
+      const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
-      if (!opts.wait) return out.print(body, () => `check for updates of ${hub} started: task ${body.taskId}`);
-      const task = await followTask(client, body.taskId, pollMs);
+      if (!opts.wait) return out.print(body, () => `check for updates of ${hub} started: task ${taskId}`);
+      const task = await followTask(client, taskId, pollMs);
       out.print(task, () => (task.status === 'completed' ? `${taskLine(task)}\n${checkOutcome(task.result, hub)}` : taskLine(task)));
       if (task.status !== 'completed') throw new CliError(`check for updates of ${hub} ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
     });
 
   program.command('plan').argument('<hub>', 'hub id').description('dry run: what check for updates would change now').action(async (hub: string) => {
     const plan = await connect(global()).get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
-    printer(global().json).print(plan, () => table(plan.operations, [
+    const operations = itemsOf<PlannedOperation>(plan, 'operations');
+    printer(global().json).print(plan, () => table(operations, [
       { header: 'operation', value: (o) => o.kind },
       { header: 'member', value: (o) => o.memberId },
       { header: 'email', value: (o) => o.email },
@@ -79,7 +82,7 @@ export function registerHubCommands(program: Command): void {
       const format = outputFormat(opts.format, global().json);
       const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.search ? { search: opts.search } : {}) });
       const client = connect(global());
-      if (format === 'csv') return void process.stdout.write(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0)));
+      if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<MemberView>(client, `/hubs/${seg(hub)}/members`, query, parseLimit(opts.limit, 100));
       printer(format === 'json').print(page, () => `${memberTable(page.items)}\n${page.items.length} of ${page.total} member(s)`);
     });
@@ -108,6 +111,7 @@ export function registerHubCommands(program: Command): void {
 
   program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
     const { body } = await connect(global()).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
-    printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${body.taskId}`);
+    const taskId = stringOf(body, 'taskId');
+    printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${taskId}`);
   });
 }

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError, oneLine } from './cli-error.ts';
+import { escapeForTerminal } from '../safe-text.ts';
 import { registerDecisionCommands } from './decision-commands.ts';
 import { registerOfferCommands } from './offer-commands.ts';
 import { registerHubCommands } from './hub-commands.ts';
@@ -35,9 +36,8 @@ export function buildProgram(): Command {
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .version(packageVersion(), '-V, --version', 'print the hubwarden version')
     .option('--json', 'print JSON instead of tables (every command)')
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .showHelpAfterError(false);
+  quiet(program);
   registerHubCommands(program);
   registerWorkCommands(program);
   registerDecisionCommands(program);
@@ -46,10 +46,52 @@ export function buildProgram(): Command {
   registerSandboxCommands(program);
   registerStoreCommands(program);
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({ outputError: () => {} });
-    for (const sub of command.commands) sub.exitOverride().configureOutput({ outputError: () => {} });
+    quiet(command);
+    for (const sub of command.commands) quiet(sub);
   }
+  // Before any action: an empty argument or option value (an unset shell variable, a stray "")
+  // is a usage mistake, refused before a request is made. Left through, `offboard ""` asked the
+  // server for /people//offboard and `--hub ""` listed every hub as if no filter were given.
+  program.hook('preAction', (_program, action) => refuseEmptyValues(action));
   return program;
+}
+
+/**
+ * Commander's own errors become one line (run below); its help dump on stderr when a command
+ * with subcommands is given none (`hubwarden store`) is suppressed and said in one line instead.
+ */
+function quiet(command: Command): Command {
+  return command
+    .exitOverride((err) => {
+      if (err.code === 'commander.help') {
+        const names = command.commands.map((c) => c.name()).filter((n) => n !== 'help');
+        const which = names.length <= 8 ? `, one of ${names.join(', ')}` : '';
+        const where = command.parent ? `${commandPath(command).replace(/^\S+ /, '')}: ` : '';
+        throw new CliError(`${where}missing command${which} (see ${commandPath(command)} --help)`, 2);
+      }
+      throw err;
+    })
+    .configureOutput({ outputError: () => {}, writeErr: () => {} });
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function refuseEmptyValues(action: Command): void {
+  action.registeredArguments.forEach((argument, i) => {
+    const value: unknown = action.processedArgs[i];
+    if (typeof value === 'string' && value.trim() === '') throw new CliError(`${commandPath(action).replace(/^\S+ /, '')}: the <${argument.name()}> argument is empty`, 2);
+  });
+  for (let c: Command | null = action; c; c = c.parent) {
+    for (const option of c.options) {
+      const value: unknown = c.getOptionValue(option.attributeName());
+      // Says which option, never what it held (the value of --token is a secret).
+      if (typeof value === 'string' && value.trim() === '') throw new CliError(`${option.long ?? option.flags} is empty${option.long === '--token' ? ': pass the admin token, or leave --token out to use HUBWARDEN_ADMIN_TOKEN or the config' : ''}`, 2);
+    }
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -59,10 +101,11 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0; // --help, --version
-      process.stderr.write(`hubwarden: ${oneLine(err.message.replace(/^error: /, ''))} (see hubwarden --help)\n`);
+      process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(err.message.replace(/^error: /, '')))} (see hubwarden --help)\n`);
       return 2;
     }
-    process.stderr.write(`hubwarden: ${oneLine(err)}\n`);
+    // The message may quote the server (a problem's detail, a task's error): shown escaped.
+    process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(err))}\n`);
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

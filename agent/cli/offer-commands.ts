@@ -5,13 +5,14 @@ import { CliError } from './cli-error.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { followTask, pollInterval } from './task-progress.ts';
+import { itemsOf, stringOf } from './answer.ts';
 
 /** offers, claim: seats offered through claim teams and collections, claimed on someone's behalf. */
 export function registerOfferCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('offers').argument('<email>', 'the person\'s email').description('the seats offered to a person, on every hub').action(async (email: string) => {
-    const { items } = await connect(global()).get<{ items: OfferView[] }>(`/people/${seg(email)}/offers`);
+    const items = itemsOf<OfferView>(await connect(global()).get(`/people/${seg(email)}/offers`));
     printer(global().json).print({ items }, () => table(items, [
       { header: 'id', value: (o) => o.id },
       { header: 'hub', value: (o) => o.hubId },
@@ -31,9 +32,10 @@ export function registerOfferCommands(program: Command): void {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
       const client = connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offers/${seg(offerId)}/claim`);
+      const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
-      if (!opts.wait) return out.print(body, () => `offer ${offerId} claimed for ${email}: task ${body.taskId}`);
-      const task: TaskView = await followTask(client, body.taskId, pollMs);
+      if (!opts.wait) return out.print(body, () => `offer ${offerId} claimed for ${email}: task ${taskId}`);
+      const task: TaskView = await followTask(client, taskId, pollMs);
       out.print(task, () => `offer ${offerId} claimed for ${email}; task ${task.id}: ${task.status}`);
       if (task.status !== 'completed') throw new CliError(`claiming ${offerId} for ${email}: task ${task.status}: ${task.lastError?.message ?? 'see hubwarden tasks'}`);
     });

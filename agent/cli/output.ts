@@ -1,6 +1,11 @@
 /**
  * What the CLI prints: a readable table, or with `--json` the API's JSON as-is (for scripts).
+ * Either way every value from the server is printed with its control characters escaped
+ * (agent/safe-text.ts): a member name holding ESC sequences cannot rewrite the admin's terminal.
  */
+import { escapeForTerminal, jsonForTerminal } from '../safe-text.ts';
+import { CliError } from './cli-error.ts';
+
 export interface Column<T> {
   header: string;
   value(row: T): unknown;
@@ -8,16 +13,25 @@ export interface Column<T> {
 
 export function table<T>(rows: T[], columns: Array<Column<T>>): string {
   if (rows.length === 0) return '(none)';
-  const cells = rows.map((r) => columns.map((c) => cell(c.value(r))));
+  const cells = rows.map((r) => columns.map((c) => cell(valueOf(c, r))));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
+/** A row the server sent without a field a column reads (`h.health.status` of `{}`) shows `-`. */
+function valueOf<T>(column: Column<T>, row: T): unknown {
+  try {
+    return column.value(row);
+  } catch {
+    return undefined;
+  }
+}
+
 function cell(value: unknown): string {
   if (value === undefined || value === null || value === '') return '-';
-  if (Array.isArray(value)) return value.length ? value.join(',') : '-';
-  return String(value).replace(/\s+/g, ' ');
+  if (Array.isArray(value)) return value.length ? escapeForTerminal(value.join(',')) : '-';
+  return escapeForTerminal(String(value).replace(/\s+/g, ' '));
 }
 
 export interface Printer {
@@ -30,7 +44,25 @@ export function printer(json: boolean | undefined, out: (text: string) => void =
   return {
     json: Boolean(json),
     print(data, human) {
-      out(json ? JSON.stringify(data, null, 2) : human());
+      out(json ? jsonForTerminal(JSON.stringify(data, null, 2) ?? 'null') : escapeForTerminal(humanText(human), true));
     },
   };
+}
+
+/**
+ * The human text reads the server's answer; one that lacks what the text needs (a field missing,
+ * a list that is not one) is a TypeError here, reported as one line about the answer.
+ */
+function humanText(human: () => string): string {
+  try {
+    return human();
+  } catch (err) {
+    if (err instanceof TypeError) throw unexpectedAnswer('the answer lacks fields this command prints');
+    throw err;
+  }
+}
+
+/** The server answered something a hubwarden server of this version would not. */
+export function unexpectedAnswer(why: string): CliError {
+  return new CliError(`unexpected answer from the server: ${why} (is the URL a hubwarden server of the same version?)`);
 }

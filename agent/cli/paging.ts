@@ -1,16 +1,24 @@
 import type { AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
+import { countOf, itemsOf } from './answer.ts';
+import { escapeForTerminal } from '../safe-text.ts';
 
 /** The admin API's largest page (`limit` ≤ 500); longer lists are fetched page by page. */
 export const API_PAGE = 500;
 
 export interface Page<T> { total: number; offset: number; limit: number; items: T[] }
 
-/** `--limit`: a whole number ≥ 1, else a usage error naming the option. */
+/** The largest `--limit`: the API's CSV export cap (scim-server/admin/csv.ts MAX_EXPORT_ROWS). */
+export const MAX_LIMIT = 100_000;
+
+/**
+ * `--limit`: decimal digits, 1 to MAX_LIMIT, else a usage error naming the option. `Number()`
+ * alone took `1e99` (an integer to JavaScript), `0x10` and ` 5 `.
+ */
 export function parseLimit(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`--limit: expected a whole number of 1 or more, got "${raw}"`, 2);
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_LIMIT)) throw new CliError(`--limit: expected a whole number from 1 to ${MAX_LIMIT}, got "${raw}"`, 2);
   return n;
 }
 
@@ -33,16 +41,18 @@ export async function fetchPages<T>(client: AdminClient, path: string, query: UR
     if (before !== undefined) q.set('before', String(before));
     q.set('limit', String(Math.min(API_PAGE, limit - items.length)));
     const page = await client.get<{ total: number; items: T[]; next?: number }>(`${path}?${q}`);
-    total ??= page.total;
-    items.push(...page.items);
-    if (page.items.length === 0) break;
+    const pageItems = itemsOf<T>(page);
+    const pageTotal = countOf(page, 'total');
+    total ??= pageTotal;
+    items.push(...pageItems);
+    if (pageItems.length === 0) break;
     if (typeof page.next === 'number') {
       before = page.next;
       continue;
     }
     if (before !== undefined) break; // a cursor's last page
-    offset += page.items.length;
-    if (offset >= page.total) break;
+    offset += pageItems.length;
+    if (offset >= pageTotal) break;
   }
   return { total: total ?? 0, offset: 0, limit, items };
 }
@@ -63,4 +73,13 @@ export async function fetchCsv(client: AdminClient, path: string, query: URLSear
   if (limit !== undefined) q.set('limit', String(limit));
   const s = q.toString();
   return client.getText(`${path}${s ? `?${s}` : ''}`, 'text/csv');
+}
+
+/**
+ * A CSV export as it is written to stdout: to a file or a pipe exactly as the server sent it; to
+ * a terminal with control characters escaped (a cell could hold ESC sequences), the CRLF line
+ * ends of RFC 4180 kept.
+ */
+export function csvForOutput(text: string, tty = Boolean(process.stdout.isTTY)): string {
+  return tty ? text.split('\r\n').map((line) => escapeForTerminal(line, true)).join('\r\n') : text;
 }

@@ -52,8 +52,9 @@ export function registerProcessCommands(program: Command): void {
       .option('--port <n>', 'port (0 = any free port)', '0')
       .option('--fixture <path>', 'fixture JSON (default: the sandbox fixture)')
       .action(async (opts: { port: string; fixture?: string }) => {
-        const port = Number(opts.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: expected a port number, got "${opts.port}"`, 2);
+        // Digits only: Number('') is 0 (any port) and Number('8e3') is 8000.
+        const port = /^\d{1,5}$/.test(opts.port) ? Number(opts.port) : Number.NaN;
+        if (!(port >= 0 && port <= 65535)) throw new CliError(`--port: expected a port number from 1 to 65535 (0 = any free port), got "${opts.port}"`, 2);
         const running = await command.start({ port, fixturePath: opts.fixture }).catch((err: Error) => {
           throw new CliError(`${command.command} emulator: ${err.message}`);
         });

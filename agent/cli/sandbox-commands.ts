@@ -8,6 +8,7 @@ import { adminClient, seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { serverOf, type GlobalOptions } from './connection.ts';
 import { printer } from './output.ts';
+import { stringOf } from './answer.ts';
 
 /**
  * `hubwarden sandbox reset`: each built-in sandbox some hub uses back as its fixture has it.
@@ -48,7 +49,7 @@ export function registerSandboxCommands(program: Command): void {
     }
     const api = adminClient(url, token);
     const checks: Record<string, string> = {};
-    for (const hub of hubs) checks[hub] = (await api.post<{ taskId: string }>(`/hubs/${seg(hub)}/check-for-updates`)).body.taskId;
+    for (const hub of hubs) checks[hub] = stringOf((await api.post(`/hubs/${seg(hub)}/check-for-updates`)).body, 'taskId');
     out.print({ reset: 'in the running server', url, hubs, checks }, () =>
       `sandbox reset: the business is back as its fixture has it; check for updates started (${Object.entries(checks).map(([h, t]) => `${h}: task ${t}`).join(', ')})`);
   });

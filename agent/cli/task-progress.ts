@@ -3,6 +3,8 @@ import type { TaskView } from '../api.ts';
 import type { AdminClient } from './admin-client.ts';
 import { seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
+import { stringOf } from './answer.ts';
+import { escapeForTerminal } from '../safe-text.ts';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,9 +41,12 @@ export async function followTask(client: AdminClient, taskId: string, intervalMs
   try {
     for (;;) {
       const task = await client.get<TaskView>(`/tasks/${seg(taskId)}`);
-      const total = task.progress?.total || 1;
-      const done = task.progress?.done ?? 0;
-      const phase = task.progress?.phase ?? task.status;
+      stringOf(task, 'status');
+      const progress: Partial<NonNullable<TaskView['progress']>> = task.progress && typeof task.progress === 'object' ? task.progress : {};
+      const total = typeof progress.total === 'number' && progress.total > 0 ? progress.total : 1;
+      const done = typeof progress.done === 'number' ? progress.done : 0;
+      // Drawn on the admin's terminal: a phase from the server is shown escaped.
+      const phase = escapeForTerminal(String(progress.phase ?? task.status));
       if (!started) {
         bar.start(total, done, { phase });
         started = true;

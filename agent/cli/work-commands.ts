@@ -6,6 +6,7 @@ import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
 import { pollInterval } from './task-progress.ts';
+import { itemsOf } from './answer.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,8 +48,8 @@ export function registerWorkCommands(program: Command): void {
     });
 
   program.command('reports').description('deprovisioning reports waiting for an owner').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const { items } = await connect(global()).get<{ items: DeprovisioningReport[] }>(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`);
-    printer(global().json).print(items, () => table(items.flatMap((r) => r.items.map((i) => ({ r, i }))), [
+    const items = itemsOf<DeprovisioningReport>(await connect(global()).get(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
+    printer(global().json).print(items, () => table(items.flatMap((r) => itemsOf<DeprovisioningReport['items'][number]>(r).map((i) => ({ r, i }))), [
       { header: 'report', value: ({ r }) => r.id },
       { header: 'hub', value: ({ r }) => r.hubId },
       { header: 'status', value: ({ r }) => r.status },
@@ -66,7 +67,7 @@ export function registerWorkCommands(program: Command): void {
       // An empty --members (an unset shell variable, say) names nobody: it must never mean "all",
       // which removes everyone in the report.
       const named = opts.members?.split(',').map((s) => s.trim()).filter(Boolean);
-      if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)');
+      if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)', 2);
       const memberIds = named ?? 'all';
       const { body } = await connect(global()).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
       printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);

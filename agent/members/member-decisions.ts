@@ -16,6 +16,7 @@ import { matchRows, memberRows, saveRowMatches } from '../matching/hub-matching.
 import type { MemberRow } from '../matching/match-members.ts';
 import type { Transaction } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
+import { freeTextProblem } from '../safe-text.ts';
 import { inviteIdOf } from '../standing/row-ids.ts';
 
 export interface MemberRowRef {
@@ -91,6 +92,10 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (!reason) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
   if (reason.length > 500) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: reason is ${reason.length} characters; at most 500`);
+  // Shown later in the dashboard, the CLI and an IdP attribute (agent/safe-text.ts): refused here
+  // too, for a caller that is not the admin API (whose schema refuses it first).
+  const problem = freeTextProblem(reason);
+  if (problem) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: the reason ${problem}`);
   let until: string | undefined;
   if (input.until !== undefined) {
     const t = typeof input.until === 'string' ? untilInstant(input.until) : Number.NaN;

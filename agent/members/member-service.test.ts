@@ -109,6 +109,10 @@ describe('member service', () => {
     await assert.rejects(service.matchMember('acme', '12', { directoryUserId: 'u3', hubRole: 'god' }, admin), /hubRole must be one of/);
     await assert.rejects(service.matchMember('acme', 'partner:2000:7001', { directoryUserId: 'u3' }, admin), /partner's person/);
     await assert.rejects(service.exemptMember('acme', '12', { reason: '  ' }, admin), /a reason is required/);
+    // Stored, then shown in the dashboard, the CLI and an IdP attribute: no control or bidi character.
+    for (const reason of ['board\u0000member', 'board\u001b[2Jmember', 'board\nmember', 'ok \u202etxt.exe', 'x\u2066y', 'c1\u009bz']) {
+      await assert.rejects(service.exemptMember('acme', '12', { reason }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'invalid-argument' && /the reason holds a (NUL|control character|Unicode bidirectional control)/.test(e.message), JSON.stringify(reason));
+    }
     await assert.rejects(service.exemptMember('acme', '12', { reason: 'x', until: '2020-01-01T00:00:00Z' }, admin), /not in the future/);
     await assert.rejects(service.exemptMember('acme', '99', { reason: 'x' }, admin), (e: unknown) => e instanceof AgentError && e.kind === 'not-found');
     await assert.rejects(service.registerGuest('acme', { email: 'not-an-email' }, admin), /not an email address/);

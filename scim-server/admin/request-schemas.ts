@@ -3,6 +3,7 @@ import { formatPath } from '../../config/load.ts';
 import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
 import { DIRECTORY_STATUSES } from '../../agent/api.ts';
+import { freeTextProblem } from '../../agent/safe-text.ts';
 
 export { DIRECTORY_STATUSES };
 
@@ -61,13 +62,22 @@ export const auditQuery = z.object({
 });
 export const auditCsvQuery = auditQuery.extend({ limit: exportLimit });
 
+/**
+ * Text an admin submits that is stored and shown again (the dashboard, the CLI, an IdP
+ * attribute): no control character and no bidi control (agent/safe-text.ts says why).
+ */
+const plainText = (schema: z.ZodString) => schema.superRefine((value, ctx) => {
+  const problem = freeTextProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `the text ${problem}` });
+});
+
 export const matchBody = z.object({
-  directoryUserId: z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user'),
+  directoryUserId: plainText(z.string({ error: 'expected a string' }).min(1, 'expected the SCIM id of a directory user')),
   hubRole: z.enum(HUB_ROLES).optional(),
 }).strict();
 
 export const exemptBody = z.object({
-  reason: z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(500),
+  reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(500)),
   // A date means through the end of that day (UTC): agent/members/member-decisions.ts `untilInstant`.
   until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time' }).optional(),
 }).strict();
@@ -80,13 +90,28 @@ export const emptyBody = z.object({}).strict();
 
 /** Validates one part of a request; the error names the part and the field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'path'): z.infer<S> {
-  if (part === 'query') decimalOnly(value);
+  if (part === 'query') {
+    givenOnce(value);
+    decimalOnly(value);
+  }
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue.path.length ? `${part}.${formatPath(issue.path)}` : part;
   const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
   throw badRequest(`${field}: ${message}`, field);
+}
+
+/**
+ * Each query parameter at most once. express's query parser turns `?limit=1&limit=2` into a list,
+ * which the schemas then read as "not a number" or "not one of": named here for what it is, rather
+ * than picking one of the values (which one would be a guess).
+ */
+function givenOnce(query: unknown): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const [key, value] of Object.entries(query)) {
+    if (Array.isArray(value)) throw badRequest(`query.${key.slice(0, 100)}: given ${value.length} times; give it once`, `query.${key.slice(0, 100)}`);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import type { Logger } from '../../agent/log/logger.ts';
 import type { LoadedConfig } from '../../config/load.ts';
@@ -6,6 +6,7 @@ import { adminTokensFrom, requireAdminToken } from './admin-tokens.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import type { AdminContext } from './admin-context.ts';
 import { registerHubRoutes } from './hub-routes.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerPeopleRoutes } from './people-routes.ts';
 import { notFound, Problem, problemHandler } from './problem.ts';
@@ -41,7 +42,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
 
   router.use(requireAdminToken(adminTokensFrom(options.config), options.failures));
-  router.use(express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  router.use(jsonObjectBody({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
   // misleading "field missing" error.
   router.use((req, _res, next) => {

@@ -1,9 +1,10 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
+import { jsonObjectBody } from '../admin/json-body.ts';
 import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
 import { lifecycleTokenVerifier, SigningKeysUnavailableError } from './entra-token.ts';
 import { graphResume, type ResumeCall } from './graph-resume.ts';
@@ -81,7 +82,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         sendProblem(res, problem, req.originalUrl);
       }
     },
-    express.json({ limit: '1mb', type: () => true }),
+    ...jsonObjectBody({ limit: '1mb', type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = lifecycleCallout.safeParse(req.body);
       if (!parsed.success) {

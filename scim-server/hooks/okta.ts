@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AgentApi } from '../../agent/api.ts';
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
@@ -6,6 +6,7 @@ import { childLogger, errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
+import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
@@ -66,7 +67,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       res.locals.idp = idp;
       next();
     },
-    express.json({ limit: '1mb', type: () => true }),
+    ...jsonObjectBody({ limit: '1mb', type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = eventHookDelivery.safeParse(req.body);
       if (!parsed.success) {

@@ -32,10 +32,16 @@ export function queryParams(req: Request): Map<string, string> {
   return out;
 }
 
+/**
+ * An integer query value. Digits past what a double holds exactly (`99999999999999999999`, or
+ * 400 of them: Infinity) are held at ±Number.MAX_SAFE_INTEGER: the clamps below then apply
+ * (RFC 7644 §3.4.2.4: startIndex < 1 is 1, a negative count is 0), and a startIndex past the
+ * results still answers an empty page that echoes an integer, never `null` (JSON has no Infinity).
+ */
 function integer(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined || text.trim() === '') return fallback;
   if (!/^-?\d+$/.test(text.trim())) throw invalidValue(`${name}: expected an integer, got ${JSON.stringify(text)}`);
-  return Number(text.trim());
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Number(text.trim())));
 }
 
 /** `emails[type eq "work"]` asks for `emails` (the MS suite sends it as an attributes value). */

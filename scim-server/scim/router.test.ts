@@ -185,6 +185,21 @@ describe('SCIM router: lists', () => {
     assert.deepEqual(names, [1, 2, 3, 4, 5, 6, 7].map((i) => `u${i}@example.com`));
     const clamped = await scimRequest(app, 'list', 'GET', '/Users?startindex=0&count=2');
     assert.equal(clamped.body.startIndex, 1);
+    // Out of range (RFC 7644 §3.4.2.4): startIndex < 1 is 1, a negative count is 0, a count above
+    // the maximum is the maximum; past the last result an empty page that echoes an integer (a
+    // value of 400 digits is Infinity to JavaScript, which JSON writes as null).
+    for (const resource of ['/Users', '/Groups', '/Users?filter=userName pr&']) {
+      const q = (query: string) => scimRequest(app, 'list', 'GET', `${resource}${resource.includes('?') ? '' : '?'}${query}`);
+      for (const huge of ['99999999999999999999', '9'.repeat(400)]) {
+        const past = await q(`startIndex=${huge}&count=${huge}`);
+        assert.equal(past.status, 200, JSON.stringify(past.body));
+        assert.ok(Number.isSafeInteger(past.body.startIndex) && past.body.startIndex > 1, `startIndex ${past.body.startIndex}`);
+        assert.deepEqual([past.body.itemsPerPage, past.body.Resources], [0, []]);
+      }
+      const low = await q(`startIndex=-${'9'.repeat(400)}&count=-${'9'.repeat(400)}`);
+      assert.deepEqual([low.status, low.body.startIndex, low.body.itemsPerPage], [200, 1, 0]);
+      for (const bad of ['1e400', '1.5', '0x10', 'NaN', 'Infinity']) assertScimError(await q(`startIndex=${bad}`), 400, 'invalidValue');
+    }
     assert.equal(clamped.body.Resources[0].userName, 'u1@example.com');
     const empty = await scimRequest(app, 'list', 'GET', `/Users?filter=${encodeURIComponent('externalId eq "nobody"')}`);
     assert.deepEqual([empty.body.totalResults, empty.body.itemsPerPage, empty.body.startIndex, empty.body.Resources], [0, 0, 1, []]);

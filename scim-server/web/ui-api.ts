@@ -104,7 +104,9 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     // Parsed here (after the session check, so strangers' bodies are never read), before the
     // context below starts: a body read later would run in the socket's async context and lose
     // the signed-in actor.
-    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+    // Lenient (any JSON value): the admin router below refuses a body that is not an object
+    // with the message that says so (admin/json-body.ts).
+    express.json({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: false }),
     gate,
     (req: Request, res: Response, next) => {
       const session = currentSession(res);

@@ -194,6 +194,11 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     const before = agent.writes().length;
     const token = await good();
     assert.equal((await send('{"data":', token)).status, 400);
+    for (const notObject of ['[]', '"text"', '42', 'null', 'false']) {
+      const res = await send(notObject, token);
+      assert.equal(res.status, 400, notObject);
+      assert.match((await res.json()).detail, /^the request body must be a JSON object \(got (a list|a string|a number|null|a boolean)\)$/, notObject);
+    }
     const noResult = callout('x') as { data: Record<string, unknown> };
     delete noResult.data.taskProcessingResult;
     const res = await send(noResult, token);

@@ -120,6 +120,12 @@ describe('Okta event hook /hooks/okta', () => {
 
   test('malformed payloads: 400 and nothing processed', async () => {
     assert.equal((await send('{"data": ')).status, 400);
+    // Valid JSON, but not the object a delivery is: said so (was "not valid JSON" or a schema message).
+    for (const notObject of ['[]', '[{"data":{}}]', '"text"', '42', 'null', 'true']) {
+      const res = await send(notObject);
+      assert.equal(res.status, 400, notObject);
+      assert.match((await res.json()).detail, /^the request body must be a JSON object \(got (a list|a string|a number|null|a boolean)\)$/, notObject);
+    }
     const noEvents = await send({ data: {} });
     assert.equal(noEvents.status, 400);
     assert.match((await noEvents.json()).detail, /data\.events/);

@@ -54,7 +54,9 @@ export async function exemptMember(hubId, hubLabel, m) {
     validate: (v) => (String(v.reason ?? '').trim() ? undefined : 'Give a reason.'),
   });
   if (!values) return false;
-  const body = { reason: String(values.reason).trim(), ...(values.until ? { until: values.until } : {}) };
+  // The reason is one line wherever it is shown (the API refuses line breaks and other control
+  // characters): the textarea only wraps a long one, so a line typed across two is joined.
+  const body = { reason: String(values.reason).replace(/\s+/g, ' ').trim(), ...(values.until ? { until: values.until } : {}) };
   await act(() => api(`/hubs/${encodeURIComponent(hubId)}/members/${encodeURIComponent(m.id)}/exempt`, { method: 'POST', body }), `${who(m)} exempted`);
   return true;
 }

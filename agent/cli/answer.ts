@@ -1,0 +1,40 @@
+/**
+ * Checks on what the admin API answered, where the CLI uses it beyond printing: a JSON `null`,
+ * a list where an object belongs, `{}` or a field of the wrong kind becomes one line naming it
+ * (output.ts unexpectedAnswer), never a TypeError.
+ */
+import { unexpectedAnswer } from './output.ts';
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What a JSON value is, in words: `null`, `a list`, `a string`… */
+export function kindOf(value: unknown): string {
+  if (value === undefined) return 'an empty body';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** `answer[field]` as a list of objects (`items` of a list route). */
+export function itemsOf<T>(answer: unknown, field = 'items'): T[] {
+  const list = isObject(answer) ? answer[field] : undefined;
+  if (!Array.isArray(list)) throw unexpectedAnswer(`"${field}" is ${kindOf(list)}, not a list`);
+  const bad = list.findIndex((item) => !isObject(item));
+  if (bad >= 0) throw unexpectedAnswer(`"${field}[${bad}]" is ${kindOf(list[bad])}, not an object`);
+  return list as T[];
+}
+
+/** `answer[field]` as a non-empty string (an id the CLI goes on to use). */
+export function stringOf(answer: unknown, field: string): string {
+  const value = isObject(answer) ? answer[field] : undefined;
+  if (typeof value !== 'string' || value === '') throw unexpectedAnswer(`"${field}" is ${value === '' ? 'empty' : kindOf(value)}, not a string`);
+  return value;
+}
+
+/** `answer[field]` as a whole number ≥ 0 (a page's `total`). */
+export function countOf(answer: unknown, field: string): number {
+  const value = isObject(answer) ? answer[field] : undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw unexpectedAnswer(`"${field}" is ${kindOf(value)}, not a count`);
+  return value;
+}

@@ -1,0 +1,78 @@
+/**
+ * Bad input to the admin REST API is a 400 problem naming what is wrong, and changes nothing: a
+ * body that is JSON but not an object, a query parameter given twice, free text an admin submits
+ * holding control or bidi characters (stored, then shown in the dashboard, the CLI and an IdP
+ * attribute).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { FakeAgent } from './fake-agent.ts';
+import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+
+const auth = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` };
+
+describe('admin REST API: bad input', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  before(async () => {
+    agent = new FakeAgent();
+    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
+  });
+  after(() => server.close());
+
+  const get = (path: string) => fetch(`${server.url}/api/v1${path}`, { headers: auth });
+  const post = (path: string, body: string) => fetch(`${server.url}/api/v1${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+
+  async function problem(res: Response, status: number, detail: RegExp): Promise<{ detail: string; field?: string }> {
+    assert.equal(res.status, status);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const body = await res.json();
+    assert.match(body.detail, detail);
+    return body;
+  }
+
+  test('a body that is valid JSON but not an object: 400 "must be a JSON object", nothing called', async () => {
+    const writes = agent.writes().length;
+    for (const path of ['/hubs/acme-ads/members/1001/exempt', '/hubs/acme-ads/check-for-updates', '/reports/r-1/apply', '/people/jane@example.com/offboard']) {
+      for (const [body, got] of [['[]', 'a list'], ['[{"reason":"x"}]', 'a list'], ['"all"', 'a string'], ['7', 'a number'], ['null', 'null'], ['true', 'a boolean']]) {
+        const p = await problem(await post(path, body), 400, new RegExp(`^the request body must be a JSON object \\(got ${got}\\)$`));
+        assert.equal(p.field, 'body', `${path} ${body}`);
+      }
+    }
+    assert.equal(agent.writes().length, writes);
+    // An object still works, and an empty body is still "no fields".
+    assert.equal((await post('/hubs/acme-ads/check-for-updates', '{}')).status, 202);
+  });
+
+  test('a query parameter given twice: 400 naming it, not one of the values picked', async () => {
+    const calls = agent.calls.length;
+    for (const [path, name] of [
+      ['/hubs/acme-ads/members?limit=1&limit=2', 'limit'],
+      ['/hubs/acme-ads/members?status=onboarded&status=invited', 'status'],
+      ['/hubs/acme-ads/members?search=a&search=a', 'search'],
+      ['/tasks?hubId=acme-ads&hubId=beta-shop', 'hubId'],
+      ['/audit?email=a@example.com&email=b@example.com', 'email'],
+      ['/reports?hubId=a&hubId=b&hubId=c', 'hubId'],
+    ]) {
+      const p = await problem(await get(path), 400, new RegExp(`^query\\.${name}: given \\d times; give it once$`));
+      assert.equal(p.field, `query.${name}`);
+    }
+    assert.equal(agent.calls.length, calls, 'the agent was not asked');
+  });
+
+  test('an exemption reason or directory user id with control or bidi characters: 400 naming the field, nothing stored', async () => {
+    const writes = agent.writes().length;
+    const bad = ['board\u0000member', 'board \u001b[2J\u001b[Hmember', 'line one\nline two', 'tab\there', 'c1 \u009b31m', 'invoice \u202egpj.exe', 'isolate \u2066x\u2069', 'del \u007f'];
+    for (const reason of bad) {
+      const p = await problem(await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason })), 400,
+        /^body\.reason: the text holds a (NUL character|control character \(U\+[0-9A-F]{4}(, a line break)?\); use one line of plain text|Unicode bidirectional control \(U\+20[26][0-9A-E]\) .*)$/);
+      assert.equal(p.field, 'body.reason', JSON.stringify(reason));
+      assert.ok(!p.detail.includes('\u001b') && !p.detail.includes('\u202e'), 'the message does not repeat the characters');
+    }
+    await problem(await post('/hubs/acme-ads/members/1002/match', JSON.stringify({ directoryUserId: 'u-raj\u001b]0;owned\u0007' })), 400, /^body\.directoryUserId: the text holds a control character/);
+    assert.equal(agent.writes().length, writes, 'nothing stored');
+    // Plain text in any script still works, and surrounding whitespace is trimmed as before.
+    assert.equal((await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: '  Vorstand — José asked (تجربة)  ' }))).status, 200);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Usage mistakes on the command line: one readable line on stderr and exit 2, before any request
+ * (commander's help dump, a stack trace, or a request built from an empty argument are not).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FakeAgent } from './fake-agent.ts';
+import { TEST_ENV, type TestServer } from './test-server.ts';
+import { assertOneLineError, cli, serveAdminApi, type Run } from './cli-run.ts';
+
+/** Runs the CLI for each argument list, three at a time (each is a process of its own). */
+async function cliAll(argLists: string[][], env: Record<string, string> = {}): Promise<Run[]> {
+  const out: Run[] = [];
+  for (let i = 0; i < argLists.length; i += 3) out.push(...(await Promise.all(argLists.slice(i, i + 3).map((a) => cli(a, env)))));
+  return out;
+}
+
+describe('hubwarden CLI: usage mistakes', () => {
+  let server: TestServer;
+  let agent: FakeAgent;
+  let auth: string[];
+  before(async () => {
+    ({ server, agent, auth } = await serveAdminApi());
+  });
+  after(() => server.close());
+
+  test('a command that needs a subcommand and got none: one line naming the choices, not the help text', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[], /^hubwarden: missing command \(see hubwarden --help\)$/],
+      [['store'], /^hubwarden: store: missing command, one of check, repair, migrate \(see hubwarden store --help\)$/],
+      [['emulator'], /^hubwarden: emulator: missing command, one of meta, tiktok \(see hubwarden emulator --help\)$/],
+      [['config'], /^hubwarden: config: missing command, one of validate/],
+      [['sandbox', '--json'], /^hubwarden: sandbox: missing command, one of reset/],
+      [['hubs', '--frobnicate'], /unknown option '--frobnicate'/],
+      [['members'], /missing required argument 'hub'/],
+    ];
+    const runs = await cliAll(cases.map(([args]) => args));
+    runs.forEach((run, i) => {
+      assertOneLineError(run, 2, cases[i][1]);
+      assert.equal(run.stdout, '', 'no help text on stdout either');
+    });
+  });
+
+  test('an empty argument or option value is refused, naming it, and nothing is asked of the server', async () => {
+    const calls = agent.calls.length;
+    const cases: Array<[string[], RegExp]> = [
+      [['offboard', ''], /^hubwarden: offboard: the <email> argument is empty$/],
+      [['members', ' '], /^hubwarden: members: the <hub> argument is empty$/],
+      [['check', '', '--no-wait'], /check: the <hub> argument is empty/],
+      [['claim', 'jane@example.com', ''], /claim: the <offerId> argument is empty/],
+      [['match', 'acme-ads', '1002', ''], /match: the <directoryUserId> argument is empty/],
+      [['tasks', '--hub', ''], /^hubwarden: --hub is empty$/],
+      [['audit', '--email', ''], /^hubwarden: --email is empty$/],
+      [['exempt', 'acme-ads', '1001', '--reason', '  '], /^hubwarden: --reason is empty$/],
+      [['members', 'acme-ads', '--search', ''], /^hubwarden: --search is empty$/],
+    ];
+    const runs = await cliAll(cases.map(([args]) => [...args, ...auth]));
+    runs.forEach((run, i) => assertOneLineError(run, 2, cases[i][1]));
+    assert.equal(agent.calls.length, calls, 'no request reached the agent');
+  });
+
+  test('--token "" says the token is empty; it does not fall back to HUBWARDEN_ADMIN_TOKEN or the config', async () => {
+    const calls = agent.calls.length;
+    const run = await cli(['hubs', '--url', server.url, '--token', ''], { HUBWARDEN_ADMIN_TOKEN: TEST_ENV.ADMIN_TOKEN });
+    assertOneLineError(run, 2, /^hubwarden: --token is empty: pass the admin token, or leave --token out/);
+    assert.doesNotMatch(run.stderr, new RegExp(TEST_ENV.ADMIN_TOKEN));
+    assert.equal(agent.calls.length, calls);
+  });
+
+  test('--limit takes decimal digits from 1 to 100000; --port decimal digits up to 65535', async () => {
+    const limits = ['1e99', '1e3', '-1', '0', '0x10', '100001', '99999999999999999999', ' 5', '5.0', 'lots'];
+    (await cliAll(limits.map((l) => ['members', 'acme-ads', '--limit', l, ...auth]))).forEach((run, i) =>
+      assertOneLineError(run, 2, new RegExp(`--limit: expected a whole number from 1 to 100000, got "${limits[i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`)));
+    // Number('8e3') is 8000 and Number('') is 0: both would have started an emulator (and this test would hang).
+    const ports = ['8e3', '0x50', '-1', '65536', 'http'];
+    (await cliAll(ports.map((p) => ['emulator', 'meta', '--port', p]))).forEach((run, i) =>
+      assertOneLineError(run, 2, new RegExp(`--port: expected a port number from 1 to 65535 \\(0 = any free port\\), got "${ports[i]}"`)));
+    assertOneLineError(await cli(['emulator', 'meta', '--port', '']), 2, /--port is empty/);
+  });
+});
