@@ -88,6 +88,11 @@ export const applyBody = z.object({
 
 export const emptyBody = z.object({}).strict();
 
+/** The dashboard's asset page (scim-server/web/ui-read-routes.ts): at most 100 assets a page. */
+export const uiAssetsQuery = z.object({ offset, limit: z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(100, 'expected at most 100').optional() }).strict();
+/** The match dialog's directory search. */
+export const uiDirectoryQuery = z.object({ search: z.string().max(200, 'expected at most 200 characters').optional() }).strict();
+
 /** Validates one part of a request; the error names the part and the field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: 'body' | 'query' | 'path'): z.infer<S> {
   if (part === 'query') {

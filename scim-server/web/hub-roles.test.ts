@@ -120,6 +120,24 @@ describe('hub roles in the dashboard', () => {
     assert.deepEqual(agent.writes(), []);
   });
 
+  test("the dashboard's read routes refuse repeated, non-decimal or out-of-range paging and search parameters with a 400 naming them", async () => {
+    const olivia = await who('olivia@acme.example');
+    const cases: Array<[string, RegExp]> = [
+      ['/ui/api/hubs/acme-ads/assets?offset=1&offset=2', /query\.offset: given 2 times/],
+      ['/ui/api/hubs/acme-ads/assets?limit=abc', /query\.limit/],
+      ['/ui/api/hubs/acme-ads/assets?limit=0x10', /query\.limit/],
+      ['/ui/api/hubs/acme-ads/assets?limit=1000', /query\.limit: expected at most 100/],
+      ['/ui/api/hubs/acme-ads/directory-users?search=a&search=b', /query\.search: given 2 times/],
+      [`/ui/api/hubs/acme-ads/directory-users?search=${'x'.repeat(201)}`, /query\.search: expected at most 200/],
+    ];
+    for (const [path, detail] of cases) {
+      const res = await call(olivia, 'GET', path);
+      assert.equal(res.status, 400, path);
+      assert.match(((await res.json()) as { detail: string }).detail, detail, path);
+    }
+    assert.equal((await call(olivia, 'GET', '/ui/api/hubs/acme-ads/assets?offset=0&limit=10')).status, 200);
+  });
+
   test('the owner manages acme-ads: its pages, settings and actions; cross-hub lists hold only acme-ads', async () => {
     const olivia = await who('olivia@acme.example');
     for (const path of ['/ui/', '/ui/hubs/acme-ads', '/ui/hubs/acme-ads?tab=settings', '/ui/automation', '/ui/audit', '/ui/api/v1/hubs/acme-ads/members', '/ui/api/hubs/acme-ads/assets', '/ui/export/hubs/acme-ads/members.csv']) {

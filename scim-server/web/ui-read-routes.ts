@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { collect, type ReadView } from '../../agent/store/store.ts';
 import '../../agent/app-state/records.ts';
 import { isActiveUser } from '../../agent/desired-state/directory-records.ts';
+import { parseInput, uiAssetsQuery, uiDirectoryQuery } from '../admin/request-schemas.ts';
 import { requireHubRight } from './hub-guard.ts';
 import { requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -90,15 +91,18 @@ export function registerUiReadRoutes(router: Router, ctx: WebContext): void {
     return undefined;
   };
   router.get('/api/hubs/:hubId/assets', session, manager, async (req, res) => {
+    // Checked as the admin API's queries are (a 400 naming the parameter: repeated, not digits, out of range).
+    const query = parseInput(uiAssetsQuery, req.query, 'query');
     const hubId = await hubOf(req, res);
-    if (hubId) res.json(await assetsOf(ctx.store, hubId, { offset: Number(req.query.offset) || 0, limit: Number(req.query.limit) || undefined }));
+    if (hubId) res.json(await assetsOf(ctx.store, hubId, query));
   });
   router.get('/api/hubs/:hubId/partners', session, manager, async (req, res) => {
     const hubId = await hubOf(req, res);
     if (hubId) res.json({ items: await partnersOf(ctx.store, hubId) });
   });
   router.get('/api/hubs/:hubId/directory-users', session, manager, async (req, res) => {
+    const { search } = parseInput(uiDirectoryQuery, req.query, 'query');
     const hubId = await hubOf(req, res);
-    if (hubId) res.json({ items: await searchDirectory(ctx.store, hubId, typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : '') });
+    if (hubId) res.json({ items: await searchDirectory(ctx.store, hubId, search ?? '') });
   });
 }

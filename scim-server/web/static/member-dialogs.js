@@ -12,7 +12,7 @@ const who = (m) => m.email ?? m.name ?? m.id;
 
 export async function matchMember(hubId, hubLabel, m) {
   const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users' });
-  const search = el('input', { type: 'search', id: 'match-search', name: 'search', autocomplete: 'off', value: m.email?.split('@')[0] ?? '' });
+  const search = el('input', { type: 'search', id: 'match-search', name: 'search', autocomplete: 'off', maxlength: '200', value: m.email?.split('@')[0] ?? '' });
   const find = debounce(async () => {
     try {
       const { items } = await uiApi(`/hubs/${encodeURIComponent(hubId)}/directory-users?search=${encodeURIComponent(search.value)}`);
