@@ -22,12 +22,17 @@ export interface ListQuery {
   excludedAttributes?: AttrPath[];
 }
 
-/** Query parameters by lower-cased name (first value wins). */
+/**
+ * Query parameters by lower-cased name (RFC 7644 §3.4.2: names are case-insensitive). One given
+ * twice, in any case (`filter=…&Filter=…`), is a 400 invalidValue: which value was meant would be
+ * a guess, and the first one answered a different question than the second asked.
+ */
 export function queryParams(req: Request): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(req.query ?? {})) {
-    const value = Array.isArray(v) ? v[0] : v;
-    if (typeof value === 'string' && !out.has(k.toLowerCase())) out.set(k.toLowerCase(), value);
+    const name = k.toLowerCase();
+    if (Array.isArray(v) || out.has(name)) throw invalidValue(`${k.slice(0, 100)}: given more than once; give each query parameter once`);
+    if (typeof v === 'string') out.set(name, v);
   }
   return out;
 }

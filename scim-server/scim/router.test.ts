@@ -64,6 +64,9 @@ describe('SCIM router: bad input', () => {
     assertScimError(await scimRequest(app, 'alpha', 'GET', `/Users?filter=${encodeURIComponent('userName eq')}`), 400, 'invalidFilter');
     assertScimError(await scimRequest(app, 'alpha', 'GET', `/Groups?filter=${encodeURIComponent('(displayName eq "a"')}`), 400, 'invalidFilter');
     assertScimError(await scimRequest(app, 'alpha', 'GET', '/Users?startIndex=abc'), 400, 'invalidValue');
+    // A parameter given twice, in any case: which one was meant would be a guess.
+    assertScimError(await scimRequest(app, 'alpha', 'GET', '/Users?filter=userName%20eq%20%22a%22&filter=userName%20eq%20%22b%22'), 400, 'invalidValue');
+    assertScimError(await scimRequest(app, 'alpha', 'GET', '/Users?count=1&Count=2'), 400, 'invalidValue');
   });
 
   test('wrong attribute types → 400 invalidValue, nothing stored', async () => {
