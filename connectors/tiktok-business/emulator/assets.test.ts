@@ -117,6 +117,21 @@ describe('tiktok emulator: assets, member access and partners', () => {
     }
   });
 
+  test('a lead form library held by a member is listed without a role field: TikTok documents none on asset rows (only advertiser, catalog, TikTok account and store roles)', async () => {
+    const api = await startTestApi();
+    try {
+      const state = api.emulator.control.state();
+      state.assets.push({ asset_type: 'LEAD', asset_id: '7100000000000000301', asset_name: 'Lead forms', owner_bc_id: BC });
+      api.emulator.control.seed(state);
+      assert.equal((await api.post('bc/asset/assign', { bc_id: BC, user_id: EVE, asset_type: 'LEAD', asset_id: '7100000000000000301', form_library_role: 'ADMIN' })).body.code, 0);
+      const held = (await api.get('bc/asset/get', { bc_id: BC, asset_type: 'LEAD', filtering: { user_id: EVE } })).body.data.list as Array<Record<string, unknown>>;
+      assert.deepEqual(held.map((r) => r.asset_id), ['7100000000000000301']);
+      assert.ok(!('form_library_role' in held[0]!), 'no form_library_role on an asset row');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('partners: list, what is shared each way, and the sharing ends with the partnership', async () => {
     const api = await startTestApi();
     try {
