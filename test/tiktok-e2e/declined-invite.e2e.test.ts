@@ -1,0 +1,39 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BC, GROUP, USER, invitePosts, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+
+/**
+ * TikTok's invitation life cycle as its reference reads faithfully: a declined invitation stays
+ * listed as REJECTED (no user_id), a pending one stays PENDING whatever its age (TikTok publishes
+ * no validity period). hubwarden re-sends a declined invite once (revoke by `user_email`, then
+ * invite), and after a second decline reports it instead of inviting again after every decline.
+ */
+describe('TikTok hub: a declined invitation is re-sent once, then held for an owner', () => {
+  let h: TikTokHarness;
+  before(async () => { h = await startTikTokHub('okta'); });
+  after(() => h.close());
+  const email = 'dora@example.com';
+
+  test('invite → declined → re-sent once → declined again → no further invite', async () => {
+    const user = await h.scim('POST', '/Users', { schemas: [USER], userName: email, emails: [{ primary: true, value: email }], active: true });
+    const group = (await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'TikTok Advertisers', members: [{ value: user.body.id }] })).body.id as string;
+    assert.ok(group);
+    await until('the first invite', () => invitePosts(h.emulator, email)[0]);
+    await h.agent.idle();
+
+    h.emulator.control.declineInvite(BC, email);
+    await h.checkForUpdates();
+    await h.agent.idle();
+    assert.equal(invitePosts(h.emulator, email).length, 2, 're-sent once after the decline');
+    assert.equal(rowOf(h.emulator, email)?.relation_status, 'PENDING');
+    assert.equal(h.emulator.calls.filter((c) => c.endpoint === 'bc/member/delete' && (c.body as { user_email?: string }).user_email === email).length, 1, 'the declined row revoked by address first');
+
+    h.emulator.control.declineInvite(BC, email);
+    for (let i = 0; i < 2; i++) {
+      await h.checkForUpdates();
+      await h.agent.idle();
+    }
+    assert.equal(invitePosts(h.emulator, email).length, 2, 'not invited again after the second decline');
+    assert.equal(rowOf(h.emulator, email)?.relation_status, 'REJECTED');
+  });
+});
