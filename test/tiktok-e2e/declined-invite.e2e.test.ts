@@ -1,14 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BC, GROUP, USER, invitePosts, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+import { BC, GROUP, PATCH, USER, invitePosts, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 
 /**
  * TikTok's invitation life cycle as its reference reads faithfully: a declined invitation stays
  * listed as REJECTED (no user_id), a pending one stays PENDING whatever its age (TikTok publishes
  * no validity period). hubwarden re-sends a declined invite once (revoke by `user_email`, then
  * invite), and after a second decline reports it instead of inviting again after every decline.
+ * An expired one it cannot see: it stays "invited" until someone removes the stale entry in
+ * TikTok, after which it is re-sent once.
  */
-describe('TikTok hub: a declined invitation is re-sent once, then held for an owner', () => {
+describe('TikTok hub: declined and expired invitations as TikTok lists them', () => {
   let h: TikTokHarness;
   before(async () => { h = await startTikTokHub('okta'); });
   after(() => h.close());
@@ -35,5 +37,31 @@ describe('TikTok hub: a declined invitation is re-sent once, then held for an ow
     }
     assert.equal(invitePosts(h.emulator, email).length, 2, 'not invited again after the second decline');
     assert.equal(rowOf(h.emulator, email)?.relation_status, 'REJECTED');
+  });
+
+  test('an expired invitation stays PENDING and is left alone; revoked in TikTok (the stale entry removed) it is re-sent once', async () => {
+    const erin = 'erin@example.com';
+    const user = await h.scim('POST', '/Users', { schemas: [USER], userName: erin, emails: [{ primary: true, value: erin }], active: true });
+    const groups = await h.scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "TikTok Advertisers"')}`);
+    const group = groups.body.Resources[0].id as string;
+    await h.scim('PATCH', `/Groups/${group}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+    await until('the first invite', () => invitePosts(h.emulator, erin)[0]);
+    await h.agent.idle();
+
+    // The link expires: TikTok publishes no validity period and keeps the entry listed as PENDING.
+    h.emulator.control.expireInvite(BC, erin);
+    await h.checkForUpdates();
+    await h.agent.idle();
+    assert.equal(invitePosts(h.emulator, erin).length, 1, 'nothing tells hubwarden the link expired: no second invite');
+
+    // An admin removes the stale entry in TikTok (delvia.org's fix): the invite left the list before
+    // any expiry hubwarden knows of, so it is re-sent once.
+    const state = h.emulator.control.state();
+    state.members = state.members.filter((m) => !(m.bc_id === BC && m.user_email === erin));
+    h.emulator.control.seed(state);
+    await h.checkForUpdates();
+    await h.agent.idle();
+    assert.equal(invitePosts(h.emulator, erin).length, 2, 're-sent once');
+    assert.equal(rowOf(h.emulator, erin)?.relation_status, 'PENDING');
   });
 });
