@@ -117,12 +117,27 @@ describe('tiktok emulator: assets, member access and partners', () => {
     }
   });
 
+  test('a lead form library held by a member is listed without a role field: TikTok documents none on asset rows (only advertiser, catalog, TikTok account and store roles)', async () => {
+    const api = await startTestApi();
+    try {
+      const state = api.emulator.control.state();
+      state.assets.push({ asset_type: 'LEAD', asset_id: '7100000000000000301', asset_name: 'Lead forms', owner_bc_id: BC });
+      api.emulator.control.seed(state);
+      assert.equal((await api.post('bc/asset/assign', { bc_id: BC, user_id: EVE, asset_type: 'LEAD', asset_id: '7100000000000000301', form_library_role: 'ADMIN' })).body.code, 0);
+      const held = (await api.get('bc/asset/get', { bc_id: BC, asset_type: 'LEAD', filtering: { user_id: EVE } })).body.data.list as Array<Record<string, unknown>>;
+      assert.deepEqual(held.map((r) => r.asset_id), ['7100000000000000301']);
+      assert.ok(!('form_library_role' in held[0]!), 'no form_library_role on an asset row');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('partners: list, what is shared each way, and the sharing ends with the partnership', async () => {
     const api = await startTestApi();
     try {
       assert.deepEqual((await api.get('bc/partner/get', { bc_id: BC })).body.data.list, [{ bc_id: S.partner.bcId, bc_name: 'Northwind Agency' }]);
       const sharing = await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'ADVERTISER', share_type: 'SHARING' });
-      assert.deepEqual(sharing.body.data.list.map((a: { asset_id: string; advertiser_role: string }) => [a.asset_id, a.advertiser_role]), [[S.adAccounts[0], 'OPERATOR']]);
+      assert.deepEqual(sharing.body.data.list.map((a: { asset_id: string; advertiser_role?: string }) => [a.asset_id, a.advertiser_role]), [[S.adAccounts[0], undefined]], 'asset objects, no share role the reference does not promise');
       const shared = await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'ADVERTISER', share_type: 'SHARED' });
       assert.deepEqual(shared.body.data.list.map((a: { asset_id: string }) => a.asset_id), [S.partner.sharedAdAccount]);
       assert.equal((await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'TT_ACCOUNT', share_type: 'SHARED' })).body.code, 40002);

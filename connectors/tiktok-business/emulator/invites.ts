@@ -7,6 +7,7 @@
  */
 import type { EmulatorRuntime } from './context.ts';
 import type { MemberRow } from './model.ts';
+import { aboveShare } from './routes/members.ts';
 
 export class InviteControlError extends Error {
   constructor(readonly status: 404 | 409, message: string) {
@@ -31,7 +32,10 @@ export function acceptInvite(rt: EmulatorRuntime, bcId: string, email: string, p
   row.user_name = person.name ?? email.split('@')[0];
   row.relation_status = 'BOUND';
   for (const ia of row.invite_assets ?? []) {
-    if (!rt.world.assetInBc(bcId, ia.asset_id) || rt.world.assignment(bcId, ia.asset_id, userId)) continue;
+    // An ad account no longer in the BC, or shared in meanwhile below the invitation's role, is not
+    // given: never access above what the owner shares [INF #22].
+    const found = rt.world.assetInBc(bcId, ia.asset_id);
+    if (!found || aboveShare(ia.advertiser_role, found.share?.advertiser_role) || rt.world.assignment(bcId, ia.asset_id, userId)) continue;
     rt.world.assignments.push({ bc_id: bcId, asset_type: 'ADVERTISER', asset_id: ia.asset_id, user_id: userId, role: ia.advertiser_role });
   }
   delete row.invite_assets;

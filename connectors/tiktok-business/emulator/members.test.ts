@@ -51,6 +51,8 @@ describe('tiktok emulator: members and invitations', () => {
       assert.equal((await api.post('bc/member/invite', { ...base, emails: ['a@example.com'], asset_ids: [], asset_type: 'CATALOG' })).body.code, 40002);
       assert.equal((await api.post('bc/member/invite', { ...base, emails: ['a@example.com'], asset_ids: [S.catalogId] })).body.code, 40002, 'a catalog id is not an ad account');
       assert.equal((await api.post('bc/member/invite', { ...base, emails: ['a@example.com'], asset_ids: ['7100000000000000555'] })).body.code, 40001, 'an asset outside the BC');
+      assert.equal((await api.post('bc/member/invite', { ...base, emails: ['a@example.com'], asset_ids: [S.partner.sharedAdAccount] })).body.code, 40001, 'a shared-in ad account above its share (ANALYST)');
+      assert.equal((await api.post('bc/member/invite', { ...base, emails: ['shared@example.com'], asset_ids: [S.partner.sharedAdAccount], advertiser_role: 'ANALYST' })).body.code, 0, 'at its share');
 
       const ok = await api.post('bc/member/invite', { ...base, emails: ['Bob@Example.com', 'bob@example.com', S.pendingEmail, 'ada.lovelace@sandbox.example', S.rejectedEmail], asset_ids: [S.adAccounts[0]] });
       assert.deepEqual([ok.body.code, ok.body.data], [0, {}]);

@@ -114,6 +114,23 @@ describe('40001 on one asset fails that task; 40001 on the token pauses the hub'
     }
   });
 
+  test('an invitation giving a shared-in ad account above its owner\'s share fails invalid-argument naming it, without pausing the hub', async () => {
+    const bed = await startTikTokTestBed();
+    try {
+      const c = bed.connector();
+      // The partner shares this ad account with the sandbox BC as ANALYST; the invite asks OPERATOR.
+      const err = await c.invite!({ email: 'a@example.com', role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: S.partner.sharedAdAccount }, tasks: ['OPERATOR'] }], firstAttempt: true })
+        .then(() => undefined, (e: ConnectorError) => e);
+      assert.equal(err?.kind, 'invalid-argument', err?.message);
+      assert.match(err!.message, new RegExp(`invite a@example.com .*ad account ${S.partner.sharedAdAccount} was shared into Business Center ${S.bcId} by its owner with a role below OPERATOR`));
+      assert.equal(err!.notApplied, true);
+      assert.equal(decideRetry(err, 1, backoff).action, 'fail', 'fails the invite, does not pause the hub');
+      assert.equal((await c.invite!({ email: 'b@example.com', role: 'STANDARD', assets: [{ asset: { type: 'ad_account', id: S.partner.sharedAdAccount }, tasks: ['ANALYST'] }], firstAttempt: true })).result, 'done');
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('an invitation refused 40001 because the token lost ADMIN stays permission-denied', async () => {
     const bed = await startTikTokTestBed();
     try {

@@ -22,8 +22,8 @@ import type { AssetRow } from '../mappers/rows.ts';
  *   `invalid-argument` (the task fails, naming the asset and role);
  * - anything else (an owned asset, a token no longer ADMIN, a re-check that fails): the original
  *   permission-denied, and the hub pauses as before.
- * `/bc/member/invite/` answers the same 40001 when one of its `asset_ids` is not in the BC
- * (explainInviteDenied below).
+ * `/bc/member/invite/` answers the same 40001 when one of its `asset_ids` is not in the BC, or is
+ * shared in below the invitation's `advertiser_role` (explainInviteDenied below).
  */
 /** A 40001 (not applied) from TikTok: the only code this file explains. */
 function is40001(err: unknown): err is ConnectorError {
@@ -70,8 +70,20 @@ export async function explainAssetDenied(
  */
 const inviteChecks = new WeakMap<object, Promise<ConnectorError>>();
 
-/** The error to throw for `err`, a failed invite that carried `assetIds`. */
-export async function explainInviteDenied(ctx: TikTokContext, err: unknown, assetIds: readonly string[], what: string): Promise<unknown> {
+/**
+ * All listed, some shared in by a partner: the invite gives them with its `advertiser_role` as an
+ * assignment would, so a role above the owner's share is refused the same way (40001) and is the
+ * team's config, not the token: invalid-argument naming them, like an assign above the share.
+ */
+function aboveShare(ctx: TikTokContext, ids: readonly string[], role: string | undefined, root: ConnectorError): ConnectorError {
+  const many = ids.length > 1;
+  return new ConnectorError('invalid-argument', `invalid-argument (tasks): ad account${many ? 's' : ''} ${ids.join(', ')} ${many ? 'were' : 'was'} shared into Business Center ${ctx.bcId} by ${many ? 'their owners' : 'its owner'} with a role below ${role ?? 'the one asked'} (TikTok answered 40001 while the token is still an ADMIN); ask the owner to share ${many ? 'them' : 'it'} with that role or lower the team's role on ${many ? 'them' : 'it'}`, {
+    providerCode: '40001', field: 'tasks', notApplied: true, cause: root,
+  });
+}
+
+/** The error to throw for `err`, a failed invite that carried `assetIds` with `role`. */
+export async function explainInviteDenied(ctx: TikTokContext, err: unknown, assetIds: readonly string[], what: string, role?: string): Promise<unknown> {
   if (!is40001(err) || assetIds.length === 0) return err;
   const root = err.cause instanceof ConnectorError ? err.cause : err; // a shared call's error, told as each caller's own
   let check = inviteChecks.get(root);
@@ -80,8 +92,13 @@ export async function explainInviteDenied(ctx: TikTokContext, err: unknown, asse
       try {
         if (!(await tokenStillAdmin(ctx))) return root;
         const missing: string[] = [];
-        for (const id of assetIds) if (!await listedRow(ctx, 'ad_account', id)) missing.push(id);
-        if (missing.length === 0) return root;
+        const sharedIn: string[] = [];
+        for (const id of assetIds) {
+          const row = await listedRow(ctx, 'ad_account', id);
+          if (!row) missing.push(id);
+          else if (row.relation_type === 'OWNER_PARTNER') sharedIn.push(id);
+        }
+        if (missing.length === 0) return sharedIn.length > 0 ? aboveShare(ctx, sharedIn, role, root) : root;
         return new ConnectorError('not-found', `not-found: ad account${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not owned by or shared into Business Center ${ctx.bcId} (TikTok answered 40001 while the token is still an ADMIN); share ${missing.length > 1 ? 'them' : 'it'} into the Business Center or remove ${missing.length > 1 ? 'them' : 'it'} from the team's assets`, {
           providerCode: '40001', notApplied: true, cause: root,
         });

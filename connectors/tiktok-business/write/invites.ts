@@ -32,12 +32,12 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
   return { result: 'done', inviteId: inviteIdOf(input.email) };
 }
 
-/** An invite whose 40001 is one of its ad accounts not in the BC fails alone (asset-denied.ts). */
+/** An invite whose 40001 is one of its ad accounts (not in the BC, or above its share) fails alone (asset-denied.ts). */
 async function sendInvite(ctx: TikTokContext, email: string, role: string, what: string, access: InviteAccess | undefined): Promise<void> {
   try {
     await ctx.invites.send(email, role, what, access);
   } catch (err) {
-    throw await explainInviteDenied(ctx, err, access?.assetIds ?? [], what);
+    throw await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
   }
 }
 

@@ -20,8 +20,17 @@ const ALL_ROLE_FIELDS = Object.keys(ROLE_VALUES);
 /** Role ceilings of shared-in assets compare by these ranks (highest first). */
 const RANK: Record<string, readonly string[]> = { advertiser_role: ['ADMIN', 'OPERATOR', 'ANALYST'], catalog_role: ['ADMIN', 'AD_PROMOTE'] };
 
+/**
+ * The role fields an asset row may carry (with a user filter): TikTok's asset object (the Go SDK's
+ * `model/bc` Asset, https://business-api.tiktok.com/portal/docs/api-reference/v1.3 `/bc/asset/get/`)
+ * has `advertiser_role`, `catalog_role`, `tt_account_roles` and `store_role`, and no
+ * `form_library_role`: a lead form library is listed without a role, as on `/bc/asset/member/get/` [INF #24].
+ */
+const ROW_ROLE_FIELDS = new Set(['advertiser_role', 'catalog_role', 'tt_account_roles', 'store_role']);
+
 export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' | 'OWNER_PARTNER', role?: string | string[]): Record<string, unknown> {
-  const field = ROLE_FIELD[asset.asset_type];
+  const typeField = ROLE_FIELD[asset.asset_type];
+  const field = typeField && ROW_ROLE_FIELDS.has(typeField) ? typeField : undefined;
   const claim = asset.asset_type === 'ADVERTISER' || asset.asset_type === 'PIXEL' || asset.asset_type === 'TIKTOK_SHOP';
   return {
     asset_type: asset.asset_type,

@@ -48,6 +48,11 @@ export function listMembers(c: CallContext): unknown {
   return { list: list.map((r) => renderMember(r)), page_info };
 }
 
+/** Whether an advertiser_role ranks above a share's ceiling (ADMIN > OPERATOR > ANALYST). */
+export function aboveShare(role: AdvertiserRole, ceiling: AdvertiserRole | undefined): boolean {
+  return ceiling !== undefined && ADVERTISER_ROLES.indexOf(role) < ADVERTISER_ROLES.indexOf(ceiling);
+}
+
 function countOf(rows: MemberRow[], admin: boolean): number {
   return rows.filter((r) => (r.relation_status === 'BOUND' || r.relation_status === 'PENDING') && (!admin || r.user_role === 'ADMIN')).length;
 }
@@ -67,6 +72,14 @@ export function inviteMembers(c: CallContext): unknown {
     const found = c.world.assetInBc(bcId, id);
     if (!found) throw noPermission(`asset_ids: no permission to access asset ${id}`);
     if (found.asset.asset_type !== 'ADVERTISER') throw paramError(`asset_ids: ${id} is not an ADVERTISER asset`);
+    // An invitation gives its ad accounts as an assignment would (on acceptance), so a shared-in
+    // one cannot be given above the role its owner shared it with, as on `/bc/asset/assign/`
+    // (40001). TikTok's invite docs (https://business-api.tiktok.com/portal/docs/api-reference/v1.3,
+    // `/bc/member/invite/`) say nothing either way; accepting it and granting above the share on
+    // acceptance would be the lenient answer [INF #22].
+    if (found.share && aboveShare(advertiserRole, found.share.advertiser_role)) {
+      throw noPermission(`advertiser_role: ${advertiserRole} is above the ${found.share.advertiser_role} the owner shared asset ${id} with`);
+    }
   }
   const rows = c.world.rowsOf(bcId);
   const fresh: string[] = [];

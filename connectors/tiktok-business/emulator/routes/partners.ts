@@ -86,8 +86,10 @@ export function partnerAssets(c: CallContext): unknown {
       const asset = c.world.assets.get(s.asset_id);
       if (!asset || (keyword && !asset.asset_name.toLowerCase().includes(keyword) && !asset.asset_id.includes(keyword))) return [];
       const relation = shareType === 'SHARING' ? 'OWNER_BC' : 'OWNER_PARTNER';
-      // The role the share carries is shown in the asset's role field.
-      return [renderAsset(c, asset, relation, type === 'CATALOG' ? s.catalog_role : s.advertiser_role)];
+      // Plain asset objects: TikTok's asset rows carry a role field only for a member's holdings
+      // (`/bc/asset/get/` with a user filter, https://business-api.tiktok.com/portal/docs/api-reference/v1.3);
+      // nothing says this endpoint shows the share's role ceiling, so the emulator does not [INF #25].
+      return [renderAsset(c, asset, relation)];
     });
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
 }
