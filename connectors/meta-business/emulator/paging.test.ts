@@ -92,6 +92,16 @@ describe('cursor paging', () => {
     }
   });
 
+  test('a cursor is invalid once its item is deleted (#100); one whose item remains still works', () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ seq: i + 1 }));
+    const req = { edgeUrl: 'http://x/e', query: {}, limit: '2', cap: 100 };
+    const first = paginate(items, req);
+    const rest = items.filter((i) => i.seq !== 2);
+    assert.throws(() => paginate(rest, { ...req, after: first.paging!.cursors.after }), (err: Error & { code?: number }) => err.code === 100 && /no longer in this list/.test(err.message));
+    assert.throws(() => paginate(items.filter((i) => i.seq !== 3), { ...req, before: paginate(items, { ...req, after: first.paging!.cursors.after }).paging!.cursors.before }), (err: Error & { code?: number }) => err.code === 100);
+    assert.deepEqual(paginate(items.filter((i) => i.seq !== 1), { ...req, after: first.paging!.cursors.after }).data, [{ seq: 3 }, { seq: 4 }]);
+  });
+
   test('mounted inside another app (with its own body parsers): next points at the mount prefix, bodies still arrive', async () => {
     const emulator = createMetaEmulator({ fixture: small() });
     const app = express();
