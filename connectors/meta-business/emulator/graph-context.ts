@@ -125,8 +125,9 @@ export class GraphContext {
     });
     const out: Page<R> & { summary?: { total_count: number } } = { data: page.data.map(render) };
     if (page.paging) out.paging = page.paging;
-    const summary = this.param('summary');
-    if (summary === 'total_count' || summary === 'true' || summary === '1') out.summary = { total_count: items.length };
+    // `summary=total_count` is the form Meta documents (https://developers.facebook.com/docs/graph-api/results,
+    // each edge's reference page); other spellings get no summary, as an emulator must not invent one.
+    if (this.param('summary') === 'total_count') out.summary = { total_count: items.length };
     return out;
   }
 }

@@ -68,6 +68,7 @@ describe('cursor paging', () => {
       const first = await g.get(`/${SANDBOX.businessId}/business_users`, { summary: 'total_count' });
       assert.equal(first.body.data.length, 25);
       assert.deepEqual(first.body.summary, { total_count: 57 });
+      assert.equal((await g.get(`/${SANDBOX.businessId}/business_users`, { summary: 'true' })).body.summary, undefined, 'only the documented summary=total_count');
       const second = await fetch(first.body.paging.next).then((r) => r.json());
       const back = await fetch(second.paging.previous).then((r) => r.json());
       assert.deepEqual(back.data.map((d: { id: string }) => d.id), first.body.data.map((d: { id: string }) => d.id));
