@@ -40,11 +40,13 @@ export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
   const rows: Array<AssignedUserView & { seq: number }> = [];
   for (const a of ctx.world.assignmentsByAsset.get(asset.id)?.values() ?? []) {
     const person = ctx.world.person(a.userId);
-    if (person?.businessId !== business) continue;
+    if (!person) continue;
     rows.push({ seq: a.seq, id: a.userId, name: person.name, businessId: person.businessId, userType: person.userType, tasks: a.tasks, permittedTasks: permitted });
   }
   rows.sort((x, y) => x.seq - y.seq);
-  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`));
+  // Other businesses' people on the asset are hidden after the page is cut (paginate's `visible`):
+  // a page may hold fewer than `limit`, or none, and still carry `next` (https://developers.facebook.com/docs/graph-api/results).
+  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`), (r) => r.businessId === business);
 }
 
 function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId: string } {

@@ -75,8 +75,12 @@ export function listPendingUsers(ctx: GraphContext, business: Business): unknown
   const email = ctx.param('email')?.toLowerCase();
   const pendingOnly = ctx.runtime.inviteVisibility === 'pending-only';
   const candidates = email === undefined ? ctx.world.invites.values() : ctx.world.invites.findByEmail(business.id, email).sort((a, b) => a.seq - b.seq);
-  const invites = [...candidates].filter((i) => i.businessId === business.id && (!pendingOnly || ctx.world.inviteStatus(i) === 'PENDING'));
-  return ctx.page(invites, 'pending_users', business.id, (i) => project(inviteNode, i, ctx.fields, ctx.render));
+  const invites = [...candidates].filter((i) => i.businessId === business.id);
+  // Invites no longer pending are hidden after the page is cut (paginate's `visible`), as Graph
+  // filters for visibility: a page may come back short or empty and still carry `next`
+  // (https://developers.facebook.com/docs/graph-api/results).
+  const listed = pendingOnly ? (i: Invite) => ctx.world.inviteStatus(i) === 'PENDING' : undefined;
+  return ctx.page(invites, 'pending_users', business.id, (i) => project(inviteNode, i, ctx.fields, ctx.render), listed);
 }
 
 export function getInvite(ctx: GraphContext, invite: Invite): unknown {

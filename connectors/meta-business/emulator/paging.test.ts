@@ -103,6 +103,25 @@ describe('cursor paging', () => {
     assert.deepEqual(paginate(items.filter((i) => i.seq !== 1), { ...req, after: first.paging!.cursors.after }).data, [{ seq: 3 }, { seq: 4 }]);
   });
 
+  test('visibility filters apply after the page is cut: short or empty pages that still carry next', async () => {
+    // The sandbox: invites new.hire (pending) and late.joiner (expired, hidden); act_111 holds our
+    // people and two partner users (hidden from business=ours).
+    const g = await startTestGraph();
+    try {
+      const invites = await followAll(`${g.url}/v25.0/${SANDBOX.businessId}/pending_users?limit=1&access_token=${SANDBOX.token}`);
+      assert.equal(invites.ids.length, 1, 'only the pending invite is listed');
+      assert.ok(invites.pages.length > 1 && invites.pages.includes(0), `an empty page carried next: ${invites.pages}`);
+      const all = await followAll(`${g.url}/v25.0/act_111/assigned_users?business=${SANDBOX.businessId}&limit=1000&access_token=${SANDBOX.token}`);
+      const few = await followAll(`${g.url}/v25.0/act_111/assigned_users?business=${SANDBOX.businessId}&limit=1&access_token=${SANDBOX.token}`);
+      assert.deepEqual(few.ids, all.ids);
+      assert.ok(few.pages.slice(0, -1).includes(0), `a page with none still carried next: ${few.pages}`);
+      const counted = await g.get(`/${SANDBOX.businessId}/pending_users`, { summary: 'total_count', limit: '1' });
+      assert.deepEqual(counted.body.summary, { total_count: 1 }, 'the summary counts what is listed');
+    } finally {
+      await g.close();
+    }
+  });
+
   test('mounted inside another app (with its own body parsers): next points at the mount prefix, bodies still arrive', async () => {
     const emulator = createMetaEmulator({ fixture: small() });
     const app = express();

@@ -86,8 +86,14 @@ export function pageLimit(raw: string | undefined, cap: number): number {
   return Math.min(n === 0 ? DEFAULT_LIMIT : n, cap);
 }
 
-/** One page of `items` (already in creation order, each with a `seq`). */
-export function paginate<T extends { seq: number }>(items: T[], req: PageRequest): Page<T> {
+/**
+ * One page of `items` (already in creation order, each with a `seq`). `visible`, when given, is
+ * applied after the page is cut, as Graph filters for visibility after paging: the page then holds
+ * fewer than `limit` items, or none, and still carries `next` when more follow
+ * (https://developers.facebook.com/docs/graph-api/results: "stop only when next is gone"). Hidden
+ * items still exist, so a cursor standing on one stays valid.
+ */
+export function paginate<T extends { seq: number }>(items: T[], req: PageRequest, visible?: (item: T) => boolean): Page<T> {
   const limit = pageLimit(req.limit, req.cap);
   let start = 0;
   let end = items.length;
@@ -107,11 +113,13 @@ export function paginate<T extends { seq: number }>(items: T[], req: PageRequest
     if (req.before) start = end - shortened;
     else end = start + shortened;
   }
-  const data = items.slice(start, end);
+  const slice = items.slice(start, end);
+  const data = visible ? slice.filter(visible) : slice;
   if (items.length === 0) return { data };
-  // An empty short page keeps the cursors where the client stood, so following `next` still progresses.
-  const before = data.length > 0 ? encodeCursor(data[0].seq) : start < items.length ? encodeCursor(items[start].seq) : encodeCursor(items[items.length - 1].seq + 1, 'gap');
-  const after = data.length > 0 ? encodeCursor(data[data.length - 1].seq) : start > 0 ? encodeCursor(items[start - 1].seq) : encodeCursor(0, 'gap');
+  // Cursors stand on the page's first and last items, hidden or not. An empty short page keeps
+  // them where the client stood, so following `next` still progresses.
+  const before = slice.length > 0 ? encodeCursor(slice[0].seq) : start < items.length ? encodeCursor(items[start].seq) : encodeCursor(items[items.length - 1].seq + 1, 'gap');
+  const after = slice.length > 0 ? encodeCursor(slice[slice.length - 1].seq) : start > 0 ? encodeCursor(items[start - 1].seq) : encodeCursor(0, 'gap');
   const cursors = { before, after };
   const paging: NonNullable<Page<T>['paging']> = { cursors };
   if (end < items.length) paging.next = link(req, limit, 'after', cursors.after);
