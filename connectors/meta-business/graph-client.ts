@@ -41,6 +41,21 @@ function isTransient(result: BatchResult): boolean {
   return result.status >= 500 || code === 1 || code === 2;
 }
 
+/**
+ * A next page Graph refuses as a bad request (100) or a missing object (100/33). The URL is
+ * Graph's own `paging.next`, so the request cannot be at fault: cursors "become invalid when their
+ * item is deleted" (https://developers.facebook.com/docs/graph-api/results), i.e. the listing
+ * changed while it was read. That is neither invalid-argument (the agent fails the task for good)
+ * nor not-found (a removal would read it as already done): it is `unavailable`, so the caller
+ * reads the listing again from its first page. The pages read so far are never a complete listing.
+ */
+export function staleListing(err: unknown, what: string): unknown {
+  if (!(err instanceof ConnectorError) || (err.kind !== 'invalid-argument' && err.kind !== 'not-found')) return err;
+  return new ConnectorError('unavailable', `${what}: the listing changed while it was read (Graph refused its own next page: ${err.message}); read it again from the start`, {
+    providerCode: err.providerCode, cause: err,
+  });
+}
+
 /** Graph's batch limit (https://developers.facebook.com/docs/graph-api/batch-requests). */
 export const BATCH_LIMIT = 50;
 
@@ -219,7 +234,11 @@ export class GraphClient {
       this.#assertCallable(this.relativeOf(url), ctx);
       await this.#paceForAppUsage(ctx.what);
       const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
-      body = this.#settle(res, ctx);
+      try {
+        body = this.#settle(res, ctx);
+      } catch (err) {
+        throw staleListing(err, ctx.what);
+      }
     } else {
       body = await this.call('GET', path, params, ctx);
     }

@@ -18,7 +18,8 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
  *   the header names (bucScope); the business when it names none.
  * - The client refuses calls into a blocked scope without calling (graph-client.ts), since
  *   "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
- * - 17 on POST business_users is the invite limit → rate-limited 24 h, scope `invite:<businessId>`.
+ * - 17 on POST business_users or on cancelling an invite is the invite limit → rate-limited 24 h,
+ *   scope `invite:<businessId>`.
  * - 100/33 (object does not exist or cannot be loaded) → not-found.
  * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
  */
@@ -44,7 +45,12 @@ export interface GraphErrorContext {
   /** Who/what/which, e.g. `meta-business: invite j@x.com to business 100`. */
   what: string;
   businessId: string;
-  /** The call that failed: the invite limit (code 17) only means 24 h on POST business_users. */
+  /**
+   * The call is subject to the invite limit: POST business_users, and cancelling an invite
+   * (DELETE /{request-id}), since a re-send is cancel + invite and both steps count as sending
+   * invitations (README [INF]). Code 17 there means 24 h on `invite:<business>`, and the call is
+   * refused locally while that scope is blocked.
+   */
   isInvite?: boolean;
 }
 

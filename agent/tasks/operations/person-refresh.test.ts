@@ -78,3 +78,22 @@ test("an accepted invite's automatic match follows the member it became", async 
   assert.equal(await s.get('memberMatches', H, 'invite:301'), undefined);
   assert.deepEqual([(await s.get('memberMatches', H, '900'))?.directoryUserId, (await s.get('memberMatches', H, '900'))?.memberId], ['u-jo', '900']);
 });
+
+test('a seat or invite another task recorded while the person was being read stays: the reading predates it', async () => {
+  // The re-read began at `started`; meanwhile another task sent an invite (recorded at `during`)
+  // and recorded a seat. Pending users are listed only while pending, so the invite's absence
+  // from an older reading is no sign it was cancelled: marked so, it was re-sent (cancel + invite).
+  const started = new Date('2026-11-01T12:00:00.000Z');
+  const during = '2026-11-01T12:00:01.000Z';
+  const s = await store((tx) => {
+    tx.put('appInvites', H, '303', { hubId: H, id: '303', email: 'jo@example.com', role: 'ADMIN', status: 'pending', sentByHubwarden: true, resendCount: 0, lastSeenAt: during, expiresAt: '2026-12-01T00:00:00.000Z' });
+    tx.put('appMembers', H, '901', { hubId: H, id: '901', email: 'jo@example.com', role: 'EMPLOYEE', firstSeenAt: during, lastSeenAt: during });
+  });
+  await apply(s, { readStartedAt: started });
+  assert.equal((await s.get('appInvites', H, '303'))?.status, 'pending');
+  assert.equal((await s.get('appMembers', H, '901'))?.id, '901');
+  // Records older than the reading are still read as gone.
+  await apply(s, { readStartedAt: new Date('2026-11-01T12:00:02.000Z') });
+  assert.equal((await s.get('appInvites', H, '303'))?.status, 'canceled');
+  assert.equal(await s.get('appMembers', H, '901'), undefined);
+});

@@ -19,6 +19,14 @@ export interface RefreshedPerson {
   assets: AssetRef[];
   reading: PersonReading;
   now: Date;
+  /**
+   * When the re-read began. A seat or invite the agent recorded since (`lastSeenAt` at or after
+   * it: another task's change, committed while this person was being read) is newer than the
+   * reading, so its absence there proves nothing: it is kept, as a check for updates keeps what
+   * was written during its reading (agent/check-for-updates/snapshot.ts). Without this, an invite
+   * another task had just sent was marked cancelled and re-sent (cancel + invite). Default: none.
+   */
+  readStartedAt?: Date;
   /** Who asked (the failed task): audits an owner's decision carried to a replacing row. */
   audit?: { trigger: Trigger; taskId: string };
 }
@@ -47,9 +55,11 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
     const m = await tx.get('appMembers', hubId, p.memberId);
     if (m) known.set(m.id, m);
   }
+  const since = p.readStartedAt?.toISOString();
+  const newerThanReading = (r: { lastSeenAt: string }) => since !== undefined && r.lastSeenAt >= since;
   const found = new Set(reading.members.map((m) => m.id));
-  for (const id of known.keys()) {
-    if (found.has(id)) continue;
+  for (const [id, m] of known) {
+    if (found.has(id) || newerThanReading(m)) continue;
     tx.delete('appMembers', hubId, id);
     for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) tx.delete('appAssignments', hubId, a.key);
     tx.delete('memberMatches', hubId, id);
@@ -68,6 +78,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   for (const prev of knownInvites.values()) {
     if (listed.has(prev.id)) continue;
     if (prev.status !== 'pending') continue; // already known expired/declined/cancelled
+    if (newerThanReading(prev)) continue; // recorded by another task while this person was read
     const replaced = reading.invites.some((i) => i.status === 'pending' && i.email.toLowerCase() === prev.email.toLowerCase());
     if (replaced || reading.members.length > 0) {
       // Taken over by the listed invite (a provisional id), or accepted: the seat carries it now.

@@ -80,11 +80,12 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
   const memberId = 'memberId' in op ? op.memberId : undefined;
   const inviteId = 'inviteId' in op ? op.inviteId : undefined;
   const assets = assetsToReread(hub, op);
+  const readStartedAt = ctx.now();
   const reading = await connector.readPerson({ ...(op.email ? { email: op.email } : {}), ...(memberId ? { memberId } : {}), assets });
   const person = { directoryUserIds: op.directoryUserId ? [op.directoryUserId] : [], emails: op.email ? [op.email] : [] };
   // The re-read and the re-plan in one transaction: the plan sees exactly what was read.
   const { plan, found } = await ctx.store.transact(async (tx) => {
-    const found = await applyPersonReading(tx, { hubId: hub.id, email: op.email, memberId, inviteId, assets, reading, now: ctx.now(), audit: { trigger: task.trigger, taskId: task.id } });
+    const found = await applyPersonReading(tx, { hubId: hub.id, email: op.email, memberId, inviteId, assets, reading, now: ctx.now(), readStartedAt, audit: { trigger: task.trigger, taskId: task.id } });
     return { found, plan: await planPerson(tx, hub, person, { now: ctx.now() }) };
   });
   const read = `re-read ${op.email ?? memberId}: ${found.members} seat(s), ${found.invites} invite(s), ${found.assignments} assignment(s)${found.missingAssets ? `, ${found.missingAssets} asset(s) gone` : ''}`;

@@ -5,7 +5,7 @@
  * or system user of a business with access (100/1752100); a partner may only assign within the
  * `permitted_tasks` it was granted (connectors/meta-business/README.md [INF]). Pixels have no DELETE (Meta's API spec `AdsPixel.json`, https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/AdsPixel.json).
  */
-import { GraphError, permissionsError, requiredParameter, unsupportedRequest, userNotBusinessScoped } from './graph-error.ts';
+import { invalidParameter, permissionsError, requiredParameter, unsupportedRequest, userNotBusinessScoped } from './graph-error.ts';
 import { requireAssetAccess, requireScope } from './access.ts';
 import { assignedUserNode, type AssignedUserView } from './graph-nodes.ts';
 import { assetNode } from './asset-nodes.ts';
@@ -40,11 +40,13 @@ export function listAssignedUsers(ctx: GraphContext, asset: Asset): unknown {
   const rows: Array<AssignedUserView & { seq: number }> = [];
   for (const a of ctx.world.assignmentsByAsset.get(asset.id)?.values() ?? []) {
     const person = ctx.world.person(a.userId);
-    if (person?.businessId !== business) continue;
+    if (!person) continue;
     rows.push({ seq: a.seq, id: a.userId, name: person.name, businessId: person.businessId, userType: person.userType, tasks: a.tasks, permittedTasks: permitted });
   }
   rows.sort((x, y) => x.seq - y.seq);
-  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`));
+  // Other businesses' people on the asset are hidden after the page is cut (paginate's `visible`):
+  // a page may hold fewer than `limit`, or none, and still carry `next` (https://developers.facebook.com/docs/graph-api/results).
+  return ctx.page(rows, 'assigned_users', asset.id, (r) => project(assignedUserNode, r, ctx.fields, ctx.render, `${assetNode(asset.type).name}/assigned_users`), (r) => r.businessId === business);
 }
 
 function assignee(ctx: GraphContext, asset: Asset): { userId: string; businessId: string } {
@@ -65,22 +67,23 @@ export function assignUser(ctx: GraphContext, asset: Asset): unknown {
   const tasks = checkTaskBundle(asset.type, raw);
   const ceiling = permittedFor(ctx, asset, businessId);
   const beyond = tasks.filter((t) => !ceiling.includes(t));
-  if (beyond.length > 0) {
-    throw new GraphError({
-      code: 200,
-      message: `(#200) Permissions error`,
-      userTitle: 'Task not permitted',
-      userMessage: `Business ${businessId} was granted [${ceiling.join(', ')}] on ${asset.id}; cannot assign ${beyond.join(', ')}.`,
-    });
-  }
+  // The B2B guide says an agency assigns within `permitted_tasks` but gives no error: the plain
+  // (#200), with no invented error_user_title/msg naming the ceiling (README [INF]).
+  if (beyond.length > 0) throw permissionsError();
   ctx.world.assign(asset.id, userId, tasks);
   return { success: true };
 }
 
-/** Removing someone who holds no tasks is a success too: the state asked for already holds. */
+/**
+ * Removing someone who holds no tasks on the asset is refused, (#100): Meta documents no answer
+ * for it (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users
+ * lists 100 among the DELETE's errors), and the strict one makes a client that removes without
+ * knowing the person is there, or races another removal, find out (README [INF]).
+ */
 export function unassignUser(ctx: GraphContext, asset: Asset): unknown {
   if (asset.type === 'pixel') throw unsupportedRequest('DELETE', asset.id);
   const { userId } = assignee(ctx, asset);
+  if (!ctx.world.assignmentsByAsset.get(asset.id)?.has(userId)) throw invalidParameter(`The user ${userId} has no tasks on ${asset.id}`);
   ctx.world.unassign(asset.id, userId);
   return { success: true };
 }

@@ -50,7 +50,7 @@ describe('assigned_users (people on assets)', () => {
         { id: 'act_112', tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] },
       ]);
       assert.deepEqual((await g.del('/act_112/assigned_users', { user: eve })).body, { success: true });
-      assert.deepEqual((await g.del('/act_112/assigned_users', { user: eve })).body, { success: true }, 'removing again is still success');
+      assert.equal((await g.del('/act_112/assigned_users', { user: eve })).body.error.code, 100, 'removing someone without tasks there is refused (strict; Meta documents no answer)');
       assert.equal((await g.get(`/${eve}/assigned_ad_accounts`)).body.data.length, 1);
     } finally {
       await g.close();
@@ -136,6 +136,7 @@ describe('partners (business-to-business)', () => {
       const gone = await g.get('/act_111/assigned_users', { business: P.businessId }, P.token);
       assert.equal(gone.body.error.error_subcode, 33, 'unsharing removes the partner and its people');
       assert.ok(!g.emulator.control.state().assignments.some((a) => a.assetId === 'act_111' && P.users.includes(a.userId as never)));
+      assert.equal((await g.del('/act_111/agencies', { business: P.businessId })).body.error.code, 100, 'unsharing again is refused (strict; Meta documents no answer)');
       assert.deepEqual((await g.del(`/${BIZ}/agencies`, { business: P.businessId })).body, { success: true });
       assert.deepEqual((await g.get(`/${BIZ}/agencies`)).body.data, []);
     } finally {

@@ -111,8 +111,8 @@ export class GraphContext {
     return stringParam(this.call.params, name);
   }
 
-  /** One page of an edge listing, honouring limit/after/before, short-page faults and summary. */
-  page<T extends { seq: number }, R>(items: T[], edge: string, nodeId: string, render: (item: T) => R): Page<R> & { summary?: { total_count: number } } {
+  /** One page of an edge listing, honouring limit/after/before, short-page faults and summary; `visible` filters after paging (paginate). */
+  page<T extends { seq: number }, R>(items: T[], edge: string, nodeId: string, render: (item: T) => R, visible?: (item: T) => boolean): Page<R> & { summary?: { total_count: number } } {
     const versionPart = this.call.version ? `/${this.call.version}` : '';
     const page = paginate(items, {
       edgeUrl: `${this.call.base}${versionPart}/${nodeId}/${edge}`,
@@ -122,11 +122,12 @@ export class GraphContext {
       before: this.param('before'),
       cap: EDGE_LIMIT_CAPS[edge] ?? FALLBACK_LIMIT_CAP,
       shortTo: (limit) => this.runtime.faults.shortPage(limit, this.call.path),
-    });
+    }, visible);
     const out: Page<R> & { summary?: { total_count: number } } = { data: page.data.map(render) };
     if (page.paging) out.paging = page.paging;
-    const summary = this.param('summary');
-    if (summary === 'total_count' || summary === 'true' || summary === '1') out.summary = { total_count: items.length };
+    // `summary=total_count` is the form Meta documents (https://developers.facebook.com/docs/graph-api/results,
+    // each edge's reference page); other spellings get no summary, as an emulator must not invent one.
+    if (this.param('summary') === 'total_count') out.summary = { total_count: visible ? items.filter(visible).length : items.length };
     return out;
   }
 }

@@ -120,13 +120,16 @@ export function nonexistingField(field: string, nodeType: string): GraphError {
   return invalidParameter(`Tried accessing nonexisting field (${field}) on node type (${nodeType})`);
 }
 
+/**
+ * 3914 with the message the business-user reference page gives
+ * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user).
+ * No error_user_title/error_user_msg: Meta documents none for it, and a client must key on the code.
+ */
 export function lastAdmin(): GraphError {
   return new GraphError({
     code: 3914,
     message:
       "It looks like you're trying to remove the last admin from this Business Manager. At least one admin is required in Business Manager.",
-    userTitle: 'Cannot Remove Last Admin',
-    userMessage: 'At least one admin is required in Business Manager.',
   });
 }
 

@@ -57,17 +57,20 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
 
 /** "When you reach this limit you will get error code 17, you should resume 24 hours later" (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
 function countInvite(runtime: EmulatorRuntime, businessId: string): void {
+  const recent = refuseOverInviteLimit(runtime, businessId);
+  if (recent) recent.push(runtime.now());
+}
+
+/** The invites counted in the window (undefined: no limit configured); code 17 when it is full. */
+function refuseOverInviteLimit(runtime: EmulatorRuntime, businessId: string): number[] | undefined {
   const limit = runtime.inviteLimit;
-  if (!limit) return;
+  if (!limit) return undefined;
   const now = runtime.now();
   const recent = (runtime.inviteLog.get(businessId) ?? []).filter((t) => t > now - limit.windowMs);
-  if (recent.length >= limit.count) {
-    runtime.inviteLog.set(businessId, recent);
-    // A business-node edge: X-App-Usage only, no regain time (faults.ts); the wait is the documented 24 h.
-    throw throttleError(17, businessId, 0);
-  }
-  recent.push(now);
   runtime.inviteLog.set(businessId, recent);
+  // A business-node edge: X-App-Usage only, no regain time (faults.ts); the wait is the documented 24 h.
+  if (recent.length >= limit.count) throw throttleError(17, businessId, 0);
+  return recent;
 }
 
 export function listPendingUsers(ctx: GraphContext, business: Business): unknown {
@@ -75,8 +78,12 @@ export function listPendingUsers(ctx: GraphContext, business: Business): unknown
   const email = ctx.param('email')?.toLowerCase();
   const pendingOnly = ctx.runtime.inviteVisibility === 'pending-only';
   const candidates = email === undefined ? ctx.world.invites.values() : ctx.world.invites.findByEmail(business.id, email).sort((a, b) => a.seq - b.seq);
-  const invites = [...candidates].filter((i) => i.businessId === business.id && (!pendingOnly || ctx.world.inviteStatus(i) === 'PENDING'));
-  return ctx.page(invites, 'pending_users', business.id, (i) => project(inviteNode, i, ctx.fields, ctx.render));
+  const invites = [...candidates].filter((i) => i.businessId === business.id);
+  // Invites no longer pending are hidden after the page is cut (paginate's `visible`), as Graph
+  // filters for visibility: a page may come back short or empty and still carry `next`
+  // (https://developers.facebook.com/docs/graph-api/results).
+  const listed = pendingOnly ? (i: Invite) => ctx.world.inviteStatus(i) === 'PENDING' : undefined;
+  return ctx.page(invites, 'pending_users', business.id, (i) => project(inviteNode, i, ctx.fields, ctx.render), listed);
 }
 
 export function getInvite(ctx: GraphContext, invite: Invite): unknown {
@@ -101,11 +108,17 @@ export function updateInvite(ctx: GraphContext, invite: Invite): unknown {
   return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
 }
 
-/** DELETE /{request-id}: cancel (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). */
+/**
+ * DELETE /{request-id}: cancel (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started).
+ * Cancelling is subject to the invite limit: while the window is full it is refused with code 17
+ * like an invite (the strict reading: Meta has no resend, so a re-send is cancel + invite, and
+ * both steps count as sending invitations; connector README [INF]). A cancel is not counted.
+ */
 export function cancelInvite(ctx: GraphContext, invite: Invite): unknown {
   requireVisible(ctx, invite.businessId, invite.id);
   requireAdminCaller(ctx);
   checkPeopleChange(ctx, invite.businessId);
+  refuseOverInviteLimit(ctx.runtime, invite.businessId);
   ctx.world.invites.delete(invite.id);
   return { success: true };
 }

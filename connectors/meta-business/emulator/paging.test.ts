@@ -68,6 +68,7 @@ describe('cursor paging', () => {
       const first = await g.get(`/${SANDBOX.businessId}/business_users`, { summary: 'total_count' });
       assert.equal(first.body.data.length, 25);
       assert.deepEqual(first.body.summary, { total_count: 57 });
+      assert.equal((await g.get(`/${SANDBOX.businessId}/business_users`, { summary: 'true' })).body.summary, undefined, 'only the documented summary=total_count');
       const second = await fetch(first.body.paging.next).then((r) => r.json());
       const back = await fetch(second.paging.previous).then((r) => r.json());
       assert.deepEqual(back.data.map((d: { id: string }) => d.id), first.body.data.map((d: { id: string }) => d.id));
@@ -87,6 +88,35 @@ describe('cursor paging', () => {
       const r = await g.get(`/${SANDBOX.businessId}/business_users`, { after: 'bm9wZQ==' });
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 100);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('a cursor is invalid once its item is deleted (#100); one whose item remains still works', () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ seq: i + 1 }));
+    const req = { edgeUrl: 'http://x/e', query: {}, limit: '2', cap: 100 };
+    const first = paginate(items, req);
+    const rest = items.filter((i) => i.seq !== 2);
+    assert.throws(() => paginate(rest, { ...req, after: first.paging!.cursors.after }), (err: Error & { code?: number }) => err.code === 100);
+    assert.throws(() => paginate(items.filter((i) => i.seq !== 3), { ...req, before: paginate(items, { ...req, after: first.paging!.cursors.after }).paging!.cursors.before }), (err: Error & { code?: number }) => err.code === 100);
+    assert.deepEqual(paginate(items.filter((i) => i.seq !== 1), { ...req, after: first.paging!.cursors.after }).data, [{ seq: 3 }, { seq: 4 }]);
+  });
+
+  test('visibility filters apply after the page is cut: short or empty pages that still carry next', async () => {
+    // The sandbox: invites new.hire (pending) and late.joiner (expired, hidden); act_111 holds our
+    // people and two partner users (hidden from business=ours).
+    const g = await startTestGraph();
+    try {
+      const invites = await followAll(`${g.url}/v25.0/${SANDBOX.businessId}/pending_users?limit=1&access_token=${SANDBOX.token}`);
+      assert.equal(invites.ids.length, 1, 'only the pending invite is listed');
+      assert.ok(invites.pages.length > 1 && invites.pages.includes(0), `an empty page carried next: ${invites.pages}`);
+      const all = await followAll(`${g.url}/v25.0/act_111/assigned_users?business=${SANDBOX.businessId}&limit=1000&access_token=${SANDBOX.token}`);
+      const few = await followAll(`${g.url}/v25.0/act_111/assigned_users?business=${SANDBOX.businessId}&limit=1&access_token=${SANDBOX.token}`);
+      assert.deepEqual(few.ids, all.ids);
+      assert.ok(few.pages.slice(0, -1).includes(0), `a page with none still carried next: ${few.pages}`);
+      const counted = await g.get(`/${SANDBOX.businessId}/pending_users`, { summary: 'total_count', limit: '1' });
+      assert.deepEqual(counted.body.summary, { total_count: 1 }, 'the summary counts what is listed');
     } finally {
       await g.close();
     }

@@ -54,15 +54,30 @@ export interface Page<T> {
   paging?: { cursors: { before: string; after: string }; next?: string; previous?: string };
 }
 
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`seq:${seq}`).toString('base64');
+/**
+ * A cursor names the item it stands on (`seq:N`), and "become[s] invalid when [its] item is deleted"
+ * (https://developers.facebook.com/docs/graph-api/results): following it once that item has left
+ * the listing (removed, unassigned, an invite no longer pending) is (#100), not a silent skip to
+ * the next item. Meta documents the rule, not its error: code 100 is the [INF] strict choice, like
+ * Graph's other cursor error ("The After Cursor specified exceeds the max limit…").
+ * `gap:N` is a position between items, used only by an empty (short) page, which stands on no
+ * item; it stays valid.
+ */
+export function encodeCursor(seq: number, kind: 'seq' | 'gap' = 'seq'): string {
+  return Buffer.from(`${kind}:${seq}`).toString('base64');
 }
 
-function decodeCursor(cursor: string): number {
+function decodeCursor<T extends { seq: number }>(cursor: string, items: T[], param: 'After' | 'Before'): number {
   const text = Buffer.from(cursor, 'base64').toString('utf8');
-  const m = /^seq:(\d+)$/.exec(text);
-  if (!m) throw invalidParameter('The After Cursor specified is invalid');
-  return Number(m[1]);
+  const m = /^(seq|gap):(\d+)$/.exec(text);
+  if (!m) throw invalidParameter(`The ${param} Cursor specified is invalid`);
+  const seq = Number(m[2]);
+  if (m[1] === 'seq') {
+    const i = firstIndexAbove(items, seq - 1);
+    // The same text as a cursor never issued: Meta documents no message, and a client must key on the code.
+    if (items[i]?.seq !== seq) throw invalidParameter(`The ${param} Cursor specified is invalid`);
+  }
+  return seq;
 }
 
 export function pageLimit(raw: string | undefined, cap: number): number {
@@ -72,17 +87,23 @@ export function pageLimit(raw: string | undefined, cap: number): number {
   return Math.min(n === 0 ? DEFAULT_LIMIT : n, cap);
 }
 
-/** One page of `items` (already in creation order, each with a `seq`). */
-export function paginate<T extends { seq: number }>(items: T[], req: PageRequest): Page<T> {
+/**
+ * One page of `items` (already in creation order, each with a `seq`). `visible`, when given, is
+ * applied after the page is cut, as Graph filters for visibility after paging: the page then holds
+ * fewer than `limit` items, or none, and still carries `next` when more follow
+ * (https://developers.facebook.com/docs/graph-api/results: "stop only when next is gone"). Hidden
+ * items still exist, so a cursor standing on one stays valid.
+ */
+export function paginate<T extends { seq: number }>(items: T[], req: PageRequest, visible?: (item: T) => boolean): Page<T> {
   const limit = pageLimit(req.limit, req.cap);
   let start = 0;
   let end = items.length;
   if (req.after) {
-    const seq = decodeCursor(req.after);
+    const seq = decodeCursor(req.after, items, 'After');
     start = firstIndexAbove(items, seq);
     end = Math.min(items.length, start + limit);
   } else if (req.before) {
-    const seq = decodeCursor(req.before);
+    const seq = decodeCursor(req.before, items, 'Before');
     end = firstIndexAbove(items, seq - 1);
     start = Math.max(0, end - limit);
   } else {
@@ -93,12 +114,14 @@ export function paginate<T extends { seq: number }>(items: T[], req: PageRequest
     if (req.before) start = end - shortened;
     else end = start + shortened;
   }
-  const data = items.slice(start, end);
+  const slice = items.slice(start, end);
+  const data = visible ? slice.filter(visible) : slice;
   if (items.length === 0) return { data };
-  // An empty short page keeps the cursors where the client stood, so following `next` still progresses.
-  const beforeSeq = data.length > 0 ? data[0].seq : start < items.length ? items[start].seq : items[items.length - 1].seq + 1;
-  const afterSeq = data.length > 0 ? data[data.length - 1].seq : start > 0 ? items[start - 1].seq : 0;
-  const cursors = { before: encodeCursor(beforeSeq), after: encodeCursor(afterSeq) };
+  // Cursors stand on the page's first and last items, hidden or not. An empty short page keeps
+  // them where the client stood, so following `next` still progresses.
+  const before = slice.length > 0 ? encodeCursor(slice[0].seq) : start < items.length ? encodeCursor(items[start].seq) : encodeCursor(items[items.length - 1].seq + 1, 'gap');
+  const after = slice.length > 0 ? encodeCursor(slice[slice.length - 1].seq) : start > 0 ? encodeCursor(items[start - 1].seq) : encodeCursor(0, 'gap');
+  const cursors = { before, after };
   const paging: NonNullable<Page<T>['paging']> = { cursors };
   if (end < items.length) paging.next = link(req, limit, 'after', cursors.after);
   if (start > 0) paging.previous = link(req, limit, 'before', cursors.before);

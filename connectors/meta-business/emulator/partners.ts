@@ -133,6 +133,9 @@ export function unshareAsset(ctx: GraphContext, asset: Asset): unknown {
   requireOwner(ctx, asset);
   const partnerId = ctx.param('business');
   if (!partnerId) throw requiredParameter('business');
+  // A business the asset is not shared with: (#100), the strict answer where Meta documents none
+  // (the DELETE lists errors 100 and 200; README [INF]).
+  if (!ctx.world.sharesByAsset.get(asset.id)?.has(partnerId)) throw invalidParameter(`The asset ${asset.id} is not shared with business ${partnerId}`);
   ctx.world.removeShare(asset.id, partnerId);
   return { success: true };
 }

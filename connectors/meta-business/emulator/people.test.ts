@@ -117,6 +117,8 @@ describe('invites: pending BusinessRoleRequest until accepted (https://developer
       assert.equal(limited.headers.get('x-business-use-case-usage'), null);
       assert.ok(limited.headers.get('x-app-usage'));
       assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'one@sandbox.example' })).body.error.code, 100, 'a refused repeat is not counted');
+      const pending = (await g.get(`/${BIZ}/pending_users`, { email: 'one@sandbox.example' })).body.data[0].id;
+      assert.equal((await g.del(`/${pending}`)).body.error.code, 17, 'cancelling is subject to the invite limit too');
       now += 23 * 3_600_000;
       assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'three@sandbox.example' })).status, 200);
     } finally {
@@ -179,6 +181,7 @@ describe('business users: role changes, removal, last admin (https://developers.
       const demote = await g.post(`/${grace}`, { role: 'EMPLOYEE' });
       assert.equal(demote.status, 400);
       assert.equal(demote.body.error.code, 3914);
+      assert.deepEqual(Object.keys(demote.body.error).sort(), ['code', 'fbtrace_id', 'message', 'type'], 'only the fields Meta documents for 3914');
       const remove = await g.del(`/${grace}`);
       assert.equal(remove.body.error.code, 3914);
       const viaTasks = await g.post(`/${grace}`, { tasks: '["DEFAULT"]' });

@@ -1,6 +1,6 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { ConnectorError } from '../../sdk/connector-error.ts';
-import type { BatchOperation, GraphClient } from '../graph-client.ts';
+import { staleListing, type BatchOperation, type GraphClient } from '../graph-client.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
@@ -22,7 +22,8 @@ export async function readAssignments(
 ): Promise<AssetAssignment[]> {
   const out: AssetAssignment[] = [];
   const ctx = { what: whatFor, businessId: graph.businessId };
-  let work: Array<{ asset: AssetRef; op: BatchOperation }> = assets.map((asset) => ({
+  // `continued`: the op follows a `paging.next` Graph gave for this asset (see below).
+  let work: Array<{ asset: AssetRef; op: BatchOperation; continued?: true }> = assets.map((asset) => ({
     asset,
     op: {
       method: 'GET',
@@ -33,9 +34,13 @@ export async function readAssignments(
     const results = await graph.batch(work.map((w) => w.op), ctx);
     const more: typeof work = [];
     results.forEach((result, i) => {
-      const { asset } = work[i];
+      const { asset, continued } = work[i];
       if (result.status >= 400 || (result.body as { error?: unknown })?.error) {
         const err = graph.errorOf(result, { ...ctx, what: `${whatFor}: ${asset.type} ${asset.id}` });
+        // A next page refused (its cursor's item was deleted meanwhile, or the asset went): the
+        // earlier pages of this asset are not its listing, so neither "missing" nor "nobody else
+        // assigned" may be reported from them. The read fails as unavailable and starts over.
+        if (continued) throw staleListing(err, `${whatFor}: ${asset.type} ${asset.id}`);
         // The asset vanished since it was listed (or is no longer shared): nobody is assigned to it.
         if (err.kind === 'not-found') return onMissing?.(asset);
         // The token may not read this asset's people (a Page needs pages_manage_metadata,
@@ -44,9 +49,11 @@ export async function readAssignments(
         if (err.kind === 'permission-denied' && onDenied) return onDenied(asset, err);
         throw err;
       }
-      const page = result.body as { data?: RawAssignedUser[]; paging?: { next?: string } };
-      for (const raw of page.data ?? []) out.push(toAssignment(asset, raw, scopeBusinessId));
-      if (page.paging?.next) more.push({ asset, op: { method: 'GET', relativeUrl: graph.relativeOf(page.paging.next) } });
+      // A 200 without a `data` array is not an empty page (GraphClient.toPage).
+      const page = graph.toPage<RawAssignedUser>(result.body, `${whatFor}: ${asset.type} ${asset.id}`);
+      for (const raw of page.data) out.push(toAssignment(asset, raw, scopeBusinessId));
+      const next = (result.body as { paging?: { next?: string } }).paging?.next;
+      if (next) more.push({ asset, op: { method: 'GET', relativeUrl: graph.relativeOf(next) }, continued: true });
     });
     work = more;
   }

@@ -61,8 +61,10 @@ export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; 
   try {
     await ctx.graph.call('DELETE', `${input.asset.id}/assigned_users`, { user: input.userId }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (!(err instanceof ConnectorError) || err.kind !== 'not-found') throw err;
-    // 100/33 also means "unsupported" or "cannot be loaded": only gone if a re-read agrees.
+    // 100/33 also means "unsupported" or "cannot be loaded"; a plain 100 may be Graph refusing to
+    // remove someone who no longer holds tasks there (another removal won the race since our read;
+    // Meta documents no answer for it, README [INF]). Either is already-done only if a re-read agrees.
+    if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
     if (await currentTasks(ctx, input.asset, input.userId, whatFor)) throw err;
     return 'already-done';
   }

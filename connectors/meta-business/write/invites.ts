@@ -106,7 +106,9 @@ export async function cancelInvite(ctx: MetaContext, given: string): Promise<Cha
   const inviteId = await resolveInviteId(ctx, given);
   if (!inviteId) return 'already-done'; // nothing pending for the email: the state asked for holds
   try {
-    await ctx.graph.call('DELETE', inviteId, {}, { what: what(`cancel invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId });
+    // Subject to the invite limit (isInvite): a 17 here is that limit's 24 h, not Graph's
+    // user-level 5 min on the whole app, which the cancel would run into again and again.
+    await ctx.graph.call('DELETE', inviteId, {}, { what: what(`cancel invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId, isInvite: true });
     return 'done';
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';

@@ -67,8 +67,15 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
   try {
     await ctx.graph.call('DELETE', `${input.asset.id}/agencies`, { business: input.partnerBusinessId }, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
-    throw err;
+    // Refused (100/33, or a plain 100 when the share is already gone: another removal won the race
+    // since our read; Meta documents no answer, README [INF]): already-done only if a re-read agrees.
+    if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
+    const still = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor).catch((reread: unknown) => {
+      if (reread instanceof ConnectorError && reread.kind === 'not-found') return undefined; // the asset itself is gone
+      throw reread;
+    });
+    if (still) throw err;
+    return 'already-done';
   }
   return 'done';
 }
