@@ -106,9 +106,13 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
     // sent by hubwarden", and its re-send count started again.
     const unlisted = unlistedByEmail.get(lower(i.email)!);
     const prev = listed ?? (i.status === 'pending' || unlisted?.id.startsWith(PROVISIONAL_INVITE) ? unlisted : undefined);
+    const expiresAt = i.expiresAt ?? prev?.expiresAt;
+    // Listed as pending past the expiry hubwarden knows (an app that gives none keeps a stale
+    // invitation listed as pending, TikTok: the connector's assumed lifetime): expired.
+    const status = i.status === 'pending' && expiresAt !== undefined && expiresAt <= now ? 'expired' : i.status;
     return unlessUnchanged(listed, withoutUndefined({
-      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
-      createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
+      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status,
+      createdAt: i.createdAt ?? prev?.createdAt, expiresAt,
       sentByHubwarden: prev?.sentByHubwarden ?? false, resendCount: prev?.resendCount ?? 0, lastSeenAt: now,
     }));
   });

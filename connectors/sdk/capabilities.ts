@@ -59,7 +59,7 @@ export interface Invites {
    * A `done` invite's id may be provisional (`pending:<email>`), resolved by the connector by email
    * when first needed.
    */
-  invite(input: { email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  invite(input: { email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<InviteOutcome>;
   /** Withdraws a pending invite; an invite already gone is `already-done`. */
   cancelInvite(inviteId: string): Promise<ChangeResult>;
 }
@@ -72,9 +72,17 @@ export interface InviteRoleChange {
   changeInviteRole(inviteId: string, role: string, assets?: readonly InviteAsset[]): Promise<ChangeResult>;
 }
 
+/**
+ * What an invite or re-send did. `assumedLifetimeMs`: for an app that publishes no expiry for its
+ * invitations and keeps an expired one listed as pending (TikTok), how long hubwarden takes it to
+ * be usable; past it, the invite counts as expired (re-sent once, then reported), as one whose
+ * app gives an expiry does.
+ */
+export interface InviteOutcome { result: ChangeResult; inviteId: string; memberId?: string; assumedLifetimeMs?: number }
+
 /** Sends a pending invite again (cancel + invite where the app has no resend). */
 export interface Reinvite {
-  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[] }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }>;
+  reinvite(input: { inviteId: string; email: string; role: string; tasks?: string[]; assets?: readonly InviteAsset[] }): Promise<InviteOutcome>;
 }
 
 /** Changes a member's hub role without re-inviting them. Refuses to demote the last admin (conflict). */

@@ -7,8 +7,10 @@ import { BC, GROUP, PATCH, USER, invitePosts, rowOf, startTikTokHub, until, type
  * listed as REJECTED (no user_id), a pending one stays PENDING whatever its age (TikTok publishes
  * no validity period). hubwarden re-sends a declined invite once (revoke by `user_email`, then
  * invite), and after a second decline reports it instead of inviting again after every decline.
- * An expired one it cannot see: it stays "invited" until someone removes the stale entry in
- * TikTok, after which it is re-sent once.
+ * An expired one it cannot see before the 14 days it takes an invitation to last (connector
+ * README [INF] #41; agent/tasks/operations/snapshot-update.test.ts and
+ * agent/check-for-updates/snapshot.test.ts cover that lapse): until then it stays "invited",
+ * unless someone removes the stale entry in TikTok, after which it is re-sent once.
  */
 describe('TikTok hub: declined and expired invitations as TikTok lists them', () => {
   let h: TikTokHarness;

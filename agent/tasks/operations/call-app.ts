@@ -9,6 +9,8 @@ export interface AppCallResult {
   inviteId?: string;
   /** After invite / reinvite: the email already belongs to this member (no invite was needed). */
   memberId?: string;
+  /** After invite / reinvite, for an app that gives invitations no expiry: how long one is taken to last (InviteOutcome). */
+  assumedLifetimeMs?: number;
 }
 
 function missing(connector: HubConnector, what: string): never {

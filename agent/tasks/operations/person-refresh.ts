@@ -96,9 +96,12 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   }
   for (const i of reading.invites) {
     const prev = knownInvites.get(i.id) ?? (i.status === 'pending' ? provisional : undefined);
+    const expiresAt = i.expiresAt ?? prev?.expiresAt;
+    // Pending past the expiry hubwarden knows (an app that gives none: snapshot.ts says why): expired.
+    const status = i.status === 'pending' && expiresAt !== undefined && expiresAt <= at ? 'expired' : i.status;
     tx.put('appInvites', hubId, i.id, withoutUndefined({
-      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status: i.status,
-      createdAt: i.createdAt ?? prev?.createdAt, expiresAt: i.expiresAt ?? prev?.expiresAt,
+      hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status,
+      createdAt: i.createdAt ?? prev?.createdAt, expiresAt,
       sentByHubwarden: prev?.sentByHubwarden ?? false, resendCount: prev?.resendCount ?? 0, lastSeenAt: at,
     }));
   }

@@ -29,3 +29,23 @@ test("a deleted user's record stays while another row matched to them remains, a
   await remove('901', 'max.old@example.com');
   assert.equal(await s.get('departedUsers', H, 'u-max'), undefined);
 });
+
+test('an invite to an app that gives invitations no expiry is taken to lapse after the connector\'s assumed lifetime; a re-send starts it again', async () => {
+  const s = new MemoryStore();
+  definePersonIndexes(s);
+  const day = 24 * 3_600_000;
+  const op = { kind: 'invite' as const, key: 'invite:ann@example.com', email: 'ann@example.com', role: 'STANDARD', effect: 'grant' as const, reason: 'assigned' as const, summary: 'invite ann' };
+  await s.transact((tx) => recordInSnapshot(tx, H, op, { result: 'done', inviteId: 'ann@example.com', assumedLifetimeMs: 14 * day }, now));
+  const sent = await s.get('appInvites', H, 'ann@example.com');
+  assert.equal(sent?.expiresAt, new Date(now.getTime() + 14 * day).toISOString());
+  // Re-sent 15 days later (revoke + invite, the same id): a new lifetime, one more re-send counted.
+  const later = new Date(now.getTime() + 15 * day);
+  const reinvite = { kind: 'reinvite' as const, key: 'reinvite:ann@example.com', inviteId: 'ann@example.com', email: 'ann@example.com', role: 'STANDARD', resendCount: 0, effect: 'grant' as const, reason: 'expired-invite' as const, summary: 're-invite ann' };
+  await s.transact((tx) => recordInSnapshot(tx, H, reinvite, { result: 'done', inviteId: 'ann@example.com', assumedLifetimeMs: 14 * day }, later));
+  const again = await s.get('appInvites', H, 'ann@example.com');
+  assert.equal(again?.expiresAt, new Date(later.getTime() + 14 * day).toISOString());
+  assert.equal(again?.resendCount, 1);
+  // A connector that says nothing (Meta: the listing gives expiration_time) records no expiry here.
+  await s.transact((tx) => recordInSnapshot(tx, H, { ...op, key: 'invite:bo@example.com', email: 'bo@example.com' }, { result: 'done', inviteId: '61' }, now));
+  assert.equal((await s.get('appInvites', H, '61'))?.expiresAt, undefined);
+});

@@ -26,7 +26,12 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
       }
       const id = res.inviteId || `pending:${op.email}`;
       const existing = await tx.get('appInvites', hubId, id);
+      // An app that gives no expiry (TikTok): the invite is taken to lapse after the connector's
+      // assumed lifetime, from when it was sent (kept for one already pending: it was sent before).
+      const sentAt = res.result === 'done' ? at : existing?.createdAt ?? at;
+      const assumed = res.assumedLifetimeMs !== undefined ? { expiresAt: new Date(Date.parse(sentAt) + res.assumedLifetimeMs).toISOString() } : {};
       tx.put('appInvites', hubId, id, {
+        ...(existing?.expiresAt ? { expiresAt: existing.expiresAt } : {}), ...assumed,
         hubId, id, email: op.email, role: op.role, status: 'pending', createdAt: existing?.createdAt ?? at,
         sentByHubwarden: existing?.sentByHubwarden ?? res.result === 'done',
         resendCount: op.kind === 'reinvite' ? (previous?.resendCount ?? op.resendCount) + 1 : existing?.resendCount ?? 0, lastSeenAt: at,

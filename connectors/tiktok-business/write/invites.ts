@@ -3,7 +3,7 @@ import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { inviteIdOf } from '../mappers/rows.ts';
 import { findRow } from '../read/members.ts';
-import type { InviteAsset } from '../../sdk/capabilities.ts';
+import type { InviteAsset, InviteOutcome } from '../../sdk/capabilities.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
 import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
 import { assertEmail, type InviteAccess } from './invite-batcher.ts';
@@ -16,7 +16,16 @@ import { explainInviteDenied } from './asset-denied.ts';
  * user_id. TikTok ignores an address invited before, so a repeated invite never duplicates; a
  * retry still looks first, to answer `already-done` (pending) or name the member (bound).
  */
-type InviteResult = { result: ChangeResult; inviteId: string; memberId?: string };
+type InviteResult = InviteOutcome;
+
+/**
+ * TikTok publishes no validity period for an invitation and keeps an expired one listed as
+ * PENDING ("Invitation links stay valid only for a limited time",
+ * https://ads.tiktok.com/help/article/how-to-add-members-to-business-center): hubwarden takes an
+ * invitation it sent to be stale after 14 days, then re-sends it once (revoke, invite) and
+ * reports it after that, rather than showing it as invited for ever [INF] (connector README).
+ */
+export const ASSUMED_INVITE_LIFETIME_MS = 14 * 24 * 3_600_000;
 
 export async function invite(ctx: TikTokContext, input: { email: string; role: string; assets?: readonly InviteAsset[]; firstAttempt?: boolean }): Promise<InviteResult> {
   const what = `tiktok-business: invite ${input.email} as ${input.role} to Business Center ${ctx.bcId}`;
@@ -29,7 +38,7 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
     // None, or REJECTED: a new invitation replaces a declined one.
   }
   await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
-  return { result: 'done', inviteId: inviteIdOf(input.email) };
+  return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
 
 /** An invite whose 40001 is one of its ad accounts (not in the BC, or above its share) fails alone (asset-denied.ts). */
@@ -118,5 +127,5 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   assertRole(input.role, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
   await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
-  return { result: 'done', inviteId: inviteIdOf(input.email) };
+  return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AppReading } from './read-app.ts';
+import { buildSnapshot, type HubSnapshot } from './snapshot.ts';
+import { findChanges } from './changes.ts';
+
+const H = 'tiktok-main';
+const empty: HubSnapshot = { members: [], invites: [], systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [] };
+const reading = (invites: AppReading['invites']): AppReading => ({
+  members: [], invites, systemUsers: [], assets: [], assignments: [], partners: [], partnerUsers: [],
+  partnerFailures: [], assetTypes: [], unreadableAssetTypes: [], unsupported: [], unavailable: [],
+});
+
+test('an invitation listed as pending past the expiry hubwarden recorded (an app that gives none, TikTok) is expired, and reported as newly expired once', () => {
+  const sent = '2026-11-01T00:00:00.000Z';
+  const previous: HubSnapshot = {
+    ...empty,
+    invites: [{ hubId: H, id: 'ann@example.com', email: 'ann@example.com', role: 'STANDARD', status: 'pending', createdAt: sent, expiresAt: '2026-11-15T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: sent }],
+  };
+  // TikTok lists the stale invitation as PENDING, with no expiry of its own.
+  const listed = reading([{ id: 'ann@example.com', email: 'ann@example.com', role: 'STANDARD', status: 'pending' }]);
+  const before = buildSnapshot({ hubId: H, reading: listed, previous, startedAt: '2026-11-10T00:00:00.000Z', now: '2026-11-10T00:00:00.000Z' });
+  assert.equal(before.invites[0]!.status, 'pending', 'within its assumed lifetime');
+  const after = buildSnapshot({ hubId: H, reading: listed, previous, startedAt: '2026-11-16T00:00:00.000Z', now: '2026-11-16T00:00:00.000Z' });
+  assert.equal(after.invites[0]!.status, 'expired');
+  assert.equal(after.invites[0]!.expiresAt, '2026-11-15T00:00:00.000Z', 'the recorded expiry is kept');
+  assert.deepEqual(findChanges(previous, after, true).expiredInvites.map((i) => i.inviteId), ['ann@example.com']);
+  assert.deepEqual(findChanges(after, buildSnapshot({ hubId: H, reading: listed, previous: after, startedAt: '2026-11-17T00:00:00.000Z', now: '2026-11-17T00:00:00.000Z' }), true).expiredInvites, [], 'reported once');
+});
