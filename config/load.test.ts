@@ -53,6 +53,19 @@ hubs:
     assert.match(problems.at(-1)!, /surprise/);
   });
 
+  test('a publicUrl with "_" is refused when a hub is provisioned by Okta (its SCIM base URL would have one); fine for Entra', () => {
+    const config = (idp: 'okta' | 'entra') => `
+server: { publicUrl: "https://hub.example.com/my_proxy" }
+identityProviders:
+  okta: { kind: okta, orgUrl: "https://acme.okta.example" }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: "env:ENTRA_SECRET", extensionAppId: x }
+hubs:
+  - { id: meta-main, connector: meta-business, meta: { businessId: "1" }, identityProvider: ${idp} }
+`;
+    assert.deepEqual(problemsOf(config('okta'), { ENTRA_SECRET: 's' }), ['server.publicUrl: contains "_", which Okta refuses in a SCIM base URL (hub "meta-main" is provisioned by Okta); serve hubwarden at a URL without "_"']);
+    assert.equal(parseConfig(config('entra'), '/etc/hubwarden/hubwarden.yaml', { ENTRA_SECRET: 's' }).file.server.publicUrl, 'https://hub.example.com/my_proxy');
+  });
+
   test('cross-field checks: duplicate hub ids, group mapped twice, unknown identity provider', () => {
     const problems = problemsOf(`
 hubs:

@@ -301,6 +301,13 @@ export const configSchema = z.object({
       teamProblems(t, collectionIds).forEach(([field, message]) => ctx.addIssue({ code: 'custom', path: ['hubs', i, 'teams', j, field], message }));
     });
   });
+  // A hub's SCIM base URL is publicUrl + /scim/v2/hubs/<id>, and Okta refuses a base URL with "_"
+  // (https://developer.okta.com/docs/guides/scim-provisioning-integration-prepare/main/): said here,
+  // not found out in Okta's admin console (hub ids are checked for "_" above).
+  const oktaHub = config.hubs.find((h) => h.identityProvider && config.identityProviders[h.identityProvider]?.kind === 'okta');
+  if (oktaHub && config.server.publicUrl.includes('_')) {
+    ctx.addIssue({ code: 'custom', path: ['server', 'publicUrl'], message: `contains "_", which Okta refuses in a SCIM base URL (hub "${oktaHub.id}" is provisioned by Okta); serve hubwarden at a URL without "_"` });
+  }
 });
 
 /** Rules across a team's keys: seat-less teams (owners and managers, no seat to offer), a known collection. */

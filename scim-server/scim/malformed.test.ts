@@ -168,6 +168,9 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'PATCH add another hub\'s user', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members', value: [{ value: betaUserId }] }), status: 400, scimType: 'invalidValue' },
       { name: 'PATCH add by filter an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members[value eq "ghost"]', value: { display: 'G' } }), status: 400, scimType: 'invalidValue' },
       { name: 'path-less PATCH adding an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', value: { members: [{ value: 'ghost' }] } }), status: 400, scimType: 'invalidValue' },
+      // A single-quoted filter value matched nothing, so this removal answered 204 and removed nobody.
+      { name: 'PATCH remove by a single-quoted member filter', method: 'PATCH', path: G, body: patch({ op: 'remove', path: `members[value eq '${userId}']` }), status: 400, scimType: 'invalidPath' },
+      { name: 'single-quoted filter value', method: 'GET', path: `${H}/Users?filter=${encodeURIComponent("userName eq 'taken@example.com'")}`, status: 400, scimType: 'invalidFilter' },
       { name: 'member value not a string', method: 'POST', path: `${H}/Groups`, body: { schemas: [GROUP], displayName: 'Numbers', members: [{ value: 42 }] }, status: 400, scimType: 'invalidValue' },
     );
   });

@@ -50,6 +50,35 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(missing.status, 400);
   });
 
+  test('the documented delivery in full (client, transaction, debugContext, an app instance target) is accepted, with Okta\'s headers', async () => {
+    // Every LogEvent field Okta sends (https://developer.okta.com/docs/concepts/event-hooks/): the ones
+    // hubwarden does not read must pass, not fail the delivery (a 4xx is never retried).
+    const full = (eventType: string, uuid: string, published: string, extraTarget: object) => ({
+      ...event(eventType, 'lee@example.com', published, uuid),
+      client: { zone: 'null', device: 'Computer', userAgent: { rawUserAgent: 'Mozilla/5.0', os: 'Mac OS X', browser: 'CHROME' }, ipAddress: '203.0.113.9', geographicalContext: null },
+      transaction: { type: 'WEB', id: 'Xabc', detail: {} },
+      debugContext: { debugData: { requestUri: '/api/v1/apps/0oa1/users', threatSuspected: 'false' } },
+      legacyEventType: 'app.generic.provision.assign_user_to_app', authenticationContext: { authenticationStep: 0, externalSessionId: 'trs1' },
+      securityContext: { asNumber: null, asOrg: null, isp: null, domain: null, isProxy: null },
+      target: [extraTarget, { id: '00u-lee', type: 'User', alternateId: 'lee@example.com', displayName: 'Lee', detailEntry: null }],
+    });
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify(delivery(
+        full('application.user_membership.add', 'full-2', '2026-11-23T10:01:00Z', { id: '0oa1', type: 'AppInstance', alternateId: 'Meta', displayName: 'Meta', detailEntry: { signOnModeType: 'SAML_2_0' } }),
+        full('user.lifecycle.deactivate', 'full-1', '2026-11-23T10:02:00Z', { id: '00gsales', type: 'UserGroup', alternateId: 'unknown', displayName: 'Sales', detailEntry: null }),
+      )),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '');
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, c.args[0]]), [
+      ['reevaluatePerson', { userName: 'lee@example.com', email: 'lee@example.com', externalId: '00u-lee' }],
+      ['offboard', { userName: 'lee@example.com', email: 'lee@example.com', externalId: '00u-lee' }],
+    ]);
+  });
+
   test('missing or wrong secret: 401 and nothing processed', async () => {
     const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z'));
     assert.equal((await send(body, null)).status, 401);

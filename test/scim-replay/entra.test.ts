@@ -149,4 +149,64 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[1]]);
     assert.equal((await call('GET', `/Users/${u[2]}`)).status, 404);
   });
+
+  test('tutorial member shapes: several members in one PATCH, Add and Remove with "$ref": null remove only the listed ones', async () => {
+    const u: string[] = [];
+    for (const n of ['t1', 't2', 't3', 't4']) u.push((await call('POST', '/Users', entraUser(`${n}@contoso.example`))).body.id);
+    await outbox.next();
+    const gid = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], externalId: randomUUID(), displayName: 'Meta Tutorial', members: [] })).body.id;
+    await outbox.next();
+    const added = await patch(`/Groups/${gid}`, { op: 'Add', path: 'members', value: [{ $ref: null, value: u[0] }, { $ref: null, value: u[1] }] }, { op: 'Add', path: 'members', value: [{ $ref: null, value: u[2] }, { $ref: null, value: u[3] }] });
+    assert.equal(added.status, 204);
+    assert.equal(added.text, '', 'a group PATCH answers 204 with no member list');
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Tutorial', added: u, removed: [] }]]);
+    const removed = await patch(`/Groups/${gid}`, { op: 'Remove', path: 'members', value: [{ $ref: null, value: u[1] }, { $ref: null, value: u[3] }] });
+    assert.equal(removed.status, 204);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[0], u[2]], 'only the two listed members left');
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Tutorial', added: [], removed: [u[1], u[3]] }]]);
+  });
+
+  test('aadOptscim062020 in the tenant URL: the flag rides on every request; compliant shapes apply exactly', async () => {
+    const flagged = (path: string) => `${path}${path.includes('?') ? '&' : '?'}aadOptscim062020`;
+    const fcall = (method: string, path: string, body?: unknown) => call(method, flagged(path), body);
+    const fpatch = (path: string, ...Operations: unknown[]) => fcall('PATCH', path, { schemas: [PATCH], Operations });
+    const u: string[] = [];
+    for (const n of ['f1', 'f2', 'f3']) {
+      const created = await fcall('POST', '/Users', entraUser(`${n}@contoso.example`));
+      assert.equal(created.status, 201);
+      u.push(created.body.id);
+    }
+    const found = await fcall('GET', `/Users?filter=${encodeURIComponent('userName eq "f2@contoso.example"')}`);
+    assert.deepEqual([found.status, found.body.Resources.map((r: any) => r.id)], [200, [u[1]]]);
+    const gid = (await fcall('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Flagged' })).body.id;
+    await outbox.next();
+    assert.equal((await fpatch(`/Groups/${gid}`, { op: 'add', path: 'members', value: u.map((value) => ({ value })) })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Flagged', added: u, removed: [] }]]);
+    // Flagged remove: lower-case op, the member named by a value filter, no value.
+    assert.equal((await fpatch(`/Groups/${gid}`, { op: 'remove', path: `members[value eq "${u[1]}"]` })).status, 204);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[0], u[2]]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Flagged', added: [], removed: [u[1]] }]]);
+    // Flagged disable: a real boolean. The user stays a member (the agent, not SCIM, takes the seat).
+    assert.equal((await fpatch(`/Users/${u[0]}`, { op: 'replace', path: 'active', value: false })).status, 204);
+    assert.equal((await app.store.get('directoryUsers', HUB, u[0]))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: u[0] }]]);
+    const slim = await fcall('GET', `/Groups/${gid}?excludedAttributes=members`);
+    assert.deepEqual([slim.status, 'members' in slim.body], [200, false]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[0], u[2]]);
+  });
+
+  test('UPN rename: Replace userName → 204 and a userName delta; found by the new name only; a taken name (any case) is 409 and changes nothing', async () => {
+    const id = (await call('POST', '/Users', entraUser('old.upn@contoso.example'))).body.id;
+    await call('POST', '/Users', entraUser('taken.upn@contoso.example'));
+    await outbox.next();
+    assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'userName', value: 'new.upn@contoso.example' })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['userName'] }]]);
+    const byName = async (name: string) => (await call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${name}"`)}`)).body.Resources.map((r: any) => r.id);
+    assert.deepEqual(await byName('old.upn@contoso.example'), []);
+    assert.deepEqual(await byName('NEW.upn@contoso.example'), [id]);
+    const clash = await patch(`/Users/${id}`, { op: 'Replace', path: 'userName', value: 'Taken.UPN@contoso.example' });
+    assert.deepEqual([clash.status, clash.body.scimType], [409, 'uniqueness']);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.userName, 'new.upn@contoso.example');
+    assert.deepEqual(await outbox.next(), []);
+  });
 });

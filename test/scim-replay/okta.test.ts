@@ -128,6 +128,55 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.equal((await call('GET', `/Groups/${gid}`)).status, 404);
   });
 
+  test('full push with no members left: replace members [] (by path, or path-less beside id and displayName) empties the group; add with type and display', async () => {
+    const u: string[] = [];
+    for (const [key, given] of [['dee', 'Dee'], ['eve', 'Eve'], ['fay', 'Fay']] as const) u.push((await call('POST', '/Users', oktaUser(`${key}@okta.local`, given))).body.id);
+    const gid = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Pushed', members: [] })).body.id;
+    await outbox.next();
+    const added = await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [
+      { op: 'replace', value: { id: gid, displayName: 'Meta Pushed' } },
+      { op: 'add', path: 'members', value: u.map((value, i) => ({ value, display: `${['dee', 'eve', 'fay'][i]}@okta.local`, type: 'User' })) },
+    ] });
+    assert.equal(added.status, 200);
+    assert.equal(added.body.id, gid);
+    assert.ok(!('members' in added.body), 'members are left out of the reply');
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: u, removed: [] }]]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, u.map((value, i) => ({ value, display: `${['dee', 'eve', 'fay'][i]}@okta.local` })));
+
+    const emptied = await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'members', value: [] }] });
+    assert.equal(emptied.status, 200);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, []);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: u }]]);
+
+    await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u[0] }, { value: u[1] }] }] });
+    await outbox.next();
+    const pathless = await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: gid, displayName: 'Meta Pushed', members: [] } }] });
+    assert.equal(pathless.status, 200);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, []);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: [u[0], u[1]] }]]);
+  });
+
+  test('AIW apps: PUT with active:false deactivates (membership kept); PUT of the group with typed members sets exactly those', async () => {
+    const uid = (await call('POST', '/Users', oktaUser('gus@okta.local', 'Gus'))).body.id;
+    const other = (await call('POST', '/Users', oktaUser('hal@okta.local', 'Hal'))).body.id;
+    const gid = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta AIW', members: [{ value: uid }] })).body.id;
+    await outbox.next();
+    const current = (await call('GET', `/Users/${uid}`)).body;
+    const off = await call('PUT', `/Users/${uid}`, { ...current, active: false, groups: [], password: 'Okta-always-sends-1' });
+    assert.equal(off.status, 200);
+    assert.equal(off.body.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: uid }]], 'only the deactivation: nothing else in the profile changed');
+    const stored = (await app.store.get('directoryUsers', HUB, uid))!;
+    assert.deepEqual([stored.active, stored.userName, stored.externalId, (stored.scim.name as any).givenName], [false, 'gus@okta.local', '00uGus', 'Gus']);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [uid]);
+
+    const put = await call('PUT', `/Groups/${gid}`, { schemas: [GROUP], id: gid, displayName: 'Meta AIW', members: [{ value: other, display: 'hal@okta.local', type: 'User' }] });
+    assert.equal(put.status, 200);
+    assert.deepEqual(put.body.members.map((m: any) => m.value), [other]);
+    assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, [{ value: other, display: 'hal@okta.local' }]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta AIW', added: [other], removed: [uid] }]]);
+  });
+
   test('import paging: startIndex += 100 walks every user once', async () => {
     for (let i = 0; i < 205; i++) await call('POST', '/Users', oktaUser(`bulk${i}@okta.local`, `Bulk${i}`));
     const seen = new Set<string>();
@@ -137,7 +186,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
       total = page.totalResults;
       for (const u of page.Resources) seen.add(u.id);
     }
-    assert.equal(total, 209);
-    assert.equal(seen.size, 209);
+    assert.equal(total, 214);
+    assert.equal(seen.size, 214);
   });
 });

@@ -141,6 +141,10 @@ class Parser {
     // An unquoted number keeps its text: `externalId eq 00042` must find "00042", and a 20-digit
     // id must not lose digits to a double (string attributes compare the text, RFC 7643 §2.3.1).
     if (NUMBER.test(v.text)) return { op: opWord as CompareOp, path, value: v.text, number: Number(v.text) };
+    // A single-quoted value would be taken as an unquoted one with its quotes, matching nothing:
+    // a PATCH `members[value eq 'u1']` then answered 204 and removed nobody. RFC 7644 §3.4.2.2
+    // values are JSON strings (double quotes); say so instead.
+    if (v.text.startsWith("'")) this.fail(`values are double-quoted (RFC 7644 §3.4.2.2), got ${v.text.slice(0, 60)}`);
     return { op: opWord as CompareOp, path, value: literal(v.text) };
   }
 }

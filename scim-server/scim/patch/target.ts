@@ -1,5 +1,5 @@
 import { ENTERPRISE_ATTRIBUTES, ENTERPRISE_SCHEMA, EXTERNAL_ID, findAttribute, type AttributeDef } from '../attributes.ts';
-import { invalidPath } from '../errors.ts';
+import { invalidPath, ScimError } from '../errors.ts';
 import { parseFilter, type Filter } from '../filter/parse.ts';
 import { parseAttrPath } from '../filter/path.ts';
 
@@ -30,8 +30,10 @@ export function resolveTarget(text: string, core: readonly AttributeDef[]): Patc
     attrText = text.slice(0, open);
     try {
       filter = parseFilter(text.slice(open + 1, close));
-    } catch {
-      throw invalidPath(`path ${JSON.stringify(text)}: bad value filter`);
+    } catch (err) {
+      // The parser's reason (e.g. a single-quoted value), after its own copy of the filter text.
+      const why = err instanceof ScimError ? err.detail.replace(/^filter ".*?": /, '') : '';
+      throw invalidPath(`path ${JSON.stringify(text)}: bad value filter${why ? `: ${why}` : ''}`);
     }
     const after = text.slice(close + 1);
     if (after !== '') {
