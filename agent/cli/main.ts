@@ -63,7 +63,8 @@ export function buildProgram(): Command {
 function quiet(command: Command): Command {
   return command
     .exitOverride((err) => {
-      if (err.code === 'commander.help') {
+      // Help the user asked for (`help members`) exits 0; help shown because a subcommand is missing exits 1.
+      if (err.code === 'commander.help' && err.exitCode !== 0) {
         const names = command.commands.map((c) => c.name()).filter((n) => n !== 'help');
         const which = names.length <= 8 ? `, one of ${names.join(', ')}` : '';
         const where = command.parent ? `${commandPath(command).replace(/^\S+ /, '')}: ` : '';
@@ -96,7 +97,13 @@ function refuseEmptyValues(action: Command): void {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const program = buildProgram();
+    // `help <command>` for a command that does not exist: commander shows the program's help,
+    // which would be said as "missing command"; it is an unknown command.
+    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') && !program.commands.some((c) => c.name() === argv[1] || c.aliases().includes(argv[1]!))) {
+      throw new CliError(`unknown command '${argv[1]}' (see hubwarden --help)`, 2);
+    }
+    await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

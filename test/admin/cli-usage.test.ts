@@ -33,12 +33,22 @@ describe('hubwarden CLI: usage mistakes', () => {
       [['sandbox', '--json'], /^hubwarden: sandbox: missing command, one of reset/],
       [['hubs', '--frobnicate'], /unknown option '--frobnicate'/],
       [['members'], /missing required argument 'hub'/],
+      [['help', 'nosuch'], /^hubwarden: unknown command 'nosuch' \(see hubwarden --help\)$/],
     ];
     const runs = await cliAll(cases.map(([args]) => args));
     runs.forEach((run, i) => {
       assertOneLineError(run, 2, cases[i][1]);
       assert.equal(run.stdout, '', 'no help text on stdout either');
     });
+  });
+
+  test('help asked for, by `help <command>` or --help, is printed on stdout with exit 0 and nothing on stderr', async () => {
+    const runs = await cliAll([['help', 'members'], ['members', '--help'], ['help']]);
+    for (const run of runs) {
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      assert.match(run.stdout, /^Usage: hubwarden/);
+    }
   });
 
   test('an empty argument or option value is refused, naming it, and nothing is asked of the server', async () => {
