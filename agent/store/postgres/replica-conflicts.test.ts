@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { postgresForTests } from '../../../test/postgres.ts';
-import { postgresReplicas } from '../../../test/postgres-replicas.ts';
+import { postgresReplicas, until } from '../../../test/postgres-replicas.ts';
 import type { PostgresStore } from './postgres-store.ts';
 import { KeyLocks } from './key-locks.ts';
 import { Connections } from './connections.ts';
@@ -75,6 +75,9 @@ describe('PostgreSQL replicas writing the same records', { skip: db.skip }, () =
     assert.equal((await other.get('pgItems', 'h', 'x'))!.n, 21, 'the re-run read the other replica\'s write');
     assert.deepEqual({ ...again.stats(), connections: undefined }, { committed: 1, reRuns: 1, contended: 0, connections: undefined });
 
+    // The commit's NOTIFY goes after it, batched over 10 ms (notifications.ts): wait for it, then
+    // nothing may still hold a connection.
+    await until('the batched NOTIFY sent', () => again.stats().connections!.idle === again.stats().connections!.total, 2_000).catch(() => {});
     const pool = again.stats().connections!;
     assert.ok(pool.total >= 1 && pool.total <= 2, `open connections within poolSize: ${pool.total}`);
     assert.equal(pool.idle, pool.total, 'nothing running: every open connection idle');
