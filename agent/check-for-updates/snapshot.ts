@@ -12,6 +12,7 @@ import type {
   AppAssetRecord, AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppPartnerRecord, AppSystemUserRecord, PartnerUserRecord,
 } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
+import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 
 export interface HubSnapshot {
@@ -107,9 +108,7 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
     const unlisted = unlistedByEmail.get(lower(i.email)!);
     const prev = listed ?? (i.status === 'pending' || unlisted?.id.startsWith(PROVISIONAL_INVITE) ? unlisted : undefined);
     const expiresAt = i.expiresAt ?? prev?.expiresAt;
-    // Listed as pending past the expiry hubwarden knows (an app that gives none keeps a stale
-    // invitation listed as pending, TikTok: the connector's assumed lifetime): expired.
-    const status = i.status === 'pending' && expiresAt !== undefined && expiresAt <= now ? 'expired' : i.status;
+    const status = inviteStatusAt({ status: i.status, expiresAt }, now);
     return unlessUnchanged(listed, withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt,

@@ -4,6 +4,7 @@ import type { InviteAsset } from '../../connectors/sdk/capabilities.ts';
 import type { EffectiveGrant } from '../grants/effective-grant.ts';
 import type { RoleRules } from '../grants/role-rules.ts';
 import type { HeldOperation, Operation, OperationReason, PlanResult } from './operation.ts';
+import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { exemptionInForce } from '../standing/exemption.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
 import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removeMemberOperation } from './removal.ts';
@@ -180,7 +181,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
 
   // Invites: role of pending ones, cancel, re-invite expired ones.
-  const isLive = (i: AppInviteRecord) => i.status === 'pending' && !(i.expiresAt !== undefined && Date.parse(i.expiresAt) <= Date.parse(policy.now));
+  const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => i.email.toLowerCase()));
   for (const invite of actual.invites) {
     const email = invite.email.toLowerCase();

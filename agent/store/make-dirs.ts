@@ -1,5 +1,4 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -30,23 +29,12 @@ export function makeDirsSync(dir: string): void {
   }
 }
 
-/** The same, asynchronous. */
+/**
+ * The same, for callers that await it (opening a store, the key file): a few folder calls at
+ * start, so it runs the synchronous walk rather than keeping a second copy of it.
+ */
 export async function makeDirs(dir: string): Promise<void> {
-  try {
-    await mkdir(dir);
-    return;
-  } catch (err) {
-    if (code(err) === 'EEXIST') return existingFolder(dir, (await stat(dir)).isDirectory());
-    const parent = dirname(dir);
-    if (code(err) !== 'ENOENT' || parent === dir) throw err;
-    await makeDirs(parent);
-  }
-  try {
-    await mkdir(dir);
-  } catch (err) {
-    if (code(err) !== 'EEXIST') throw err;
-    existingFolder(dir, (await stat(dir)).isDirectory());
-  }
+  makeDirsSync(dir);
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;

@@ -2,6 +2,7 @@ import '../../app-state/records.ts';
 import type { PersonReading } from '../../../connectors/sdk/connector.ts';
 import type { AssetRef } from '../../../connectors/sdk/hub-model.ts';
 import type { AppInviteRecord, AppMemberRecord } from '../../app-state/records.ts';
+import { inviteStatusAt } from '../../app-state/invite-status.ts';
 import { withoutUndefined } from '../../matching/match-members.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
 import type { Transaction } from '../../store/store.ts';
@@ -97,8 +98,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   for (const i of reading.invites) {
     const prev = knownInvites.get(i.id) ?? (i.status === 'pending' ? provisional : undefined);
     const expiresAt = i.expiresAt ?? prev?.expiresAt;
-    // Pending past the expiry hubwarden knows (an app that gives none: snapshot.ts says why): expired.
-    const status = i.status === 'pending' && expiresAt !== undefined && expiresAt <= at ? 'expired' : i.status;
+    const status = inviteStatusAt({ status: i.status, expiresAt }, at);
     tx.put('appInvites', hubId, i.id, withoutUndefined({
       hubId, id: i.id, email: i.email, role: i.role, tasks: i.tasks, status,
       createdAt: i.createdAt ?? prev?.createdAt, expiresAt,

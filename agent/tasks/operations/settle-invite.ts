@@ -48,7 +48,6 @@ async function settle(ctx: TaskContext, connector: HubConnector, task: Readonly<
   const person = earlier.directoryUserId;
   const hubId = task.hubId;
   const now = ctx.now();
-  const at = now.toISOString();
   let reading: PersonReading;
   try {
     reading = await connector.readPerson!({ email });
