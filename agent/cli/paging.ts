@@ -2,14 +2,15 @@ import type { AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 import { countOf, itemsOf } from './answer.ts';
 import { escapeForTerminal } from '../safe-text.ts';
+import { MAX_EXPORT_ROWS } from '../../scim-server/admin/csv.ts';
 
 /** The admin API's largest page (`limit` ≤ 500); longer lists are fetched page by page. */
 export const API_PAGE = 500;
 
 export interface Page<T> { total: number; offset: number; limit: number; items: T[] }
 
-/** The largest `--limit`: the API's CSV export cap (scim-server/admin/csv.ts MAX_EXPORT_ROWS). */
-export const MAX_LIMIT = 100_000;
+/** The largest `--limit`: the API's CSV export cap. */
+export const MAX_LIMIT = MAX_EXPORT_ROWS;
 
 /**
  * `--limit`: decimal digits, 1 to MAX_LIMIT, else a usage error naming the option. `Number()`
