@@ -86,6 +86,27 @@ test('serve closes gracefully: an in-flight request finishes, then onClose runs,
   await assert.rejects(fetch(`${running.url}/healthz`));
 });
 
+test('serve: beforeClose runs first, while the listener still answers (the agent reading a sandbox on this server), with the grace budget; then in-flight requests, then onClose', async () => {
+  const events: string[] = [];
+  const router = express.Router();
+  router.get('/sandbox', (_req, res) => void res.json({ served: true }));
+  const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
+  let budget = -1;
+  const running = await serve(app, {
+    host: '127.0.0.1', port: 0, graceMs: 2_000,
+    beforeClose: async (budgetMs) => {
+      budget = budgetMs;
+      const res = await fetch(`${running.url}/x/sandbox`); // refused if the listener were already closed
+      events.push(`before close: ${JSON.stringify(await res.json())}`);
+    },
+    onClose: async () => void events.push('store closed'),
+  });
+  await running.close();
+  assert.equal(budget, 2_000);
+  assert.deepEqual(events, ['before close: {"served":true}', 'store closed']);
+  await assert.rejects(fetch(`${running.url}/healthz`));
+});
+
 test('serve: requests and onClose share graceMs (a request that never ends is cut, and onClose gets what is left)', async () => {
   const router = express.Router();
   router.get('/hang', () => { /* never answers */ });

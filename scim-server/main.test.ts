@@ -132,3 +132,29 @@ test('a store.path that is a directory exits 1 saying so, without advising a rep
   assert.ok(stderr.includes(`store: cannot open ${dir}: is a directory, not a store file: store.path names the file itself`), stderr);
   assert.ok(!/repair|accept-loss/.test(stderr), stderr);
 });
+
+test('SIGTERM while the first check reads the built-in TikTok sandbox: the agent stops before the listener closes, so no call meets a closed port (ECONNREFUSED warnings until the grace ran out)', async (t) => {
+  const { path } = await tempConfig(t, (dir) => `
+server: { port: 8080, publicUrl: "https://hubwarden.example.com" }
+store: { kind: lowdb, path: ${join(dir, 'store.json')} }
+secrets: { keyFile: ${join(dir, 'hubwarden.key')} }
+hubs:
+  - id: tiktok-main
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7000000000000000001", apiBaseUrl: sandbox }
+    scim: { tokens: [env:TEST_SCIM_TOKEN] }
+    partners:
+      - { businessCenterId: "7000000000000000009" }
+`);
+  const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x', HUBWARDEN_LOG_LEVEL: 'warn' });
+  t.after(() => run.kill('SIGKILL'));
+  const url = await run.listening;
+  while ((await fetch(`${url}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  // The first import was queued at start; the TikTok client paces its calls (5 per second), so the
+  // read is still going a moment later.
+  await new Promise((r) => setTimeout(r, 300));
+  run.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
+  const { stdout, stderr } = run.output();
+  assert.ok(!/ECONNREFUSED/.test(stdout + stderr), stdout + stderr);
+});

@@ -114,8 +114,12 @@ try {
     // A stop ends within 10 s (what supervisors wait by default before killing): in-flight requests
     // and running tasks share 7 s, the rest is for writing the sandbox and folding the journal.
     graceMs: 7_000,
-    onClose: async (remainingMs) => {
-      await hubwarden.stop(remainingMs);
+    // The agent stops first, while the server still listens: its running tasks may be reading a
+    // built-in sandbox on this very server. /readyz already answers 503 (agent stopped) meanwhile,
+    // so a load balancer drains this replica; SCIM writes still accepted are durable with their
+    // outbox entries and are dispatched at the next start or by another replica.
+    beforeClose: (budgetMs) => hubwarden.stop(budgetMs),
+    onClose: async () => {
       try {
         await sandboxSet.close(); // the sandboxes' last changes, after the agent's last call to them
       } finally {

@@ -9,13 +9,20 @@ export interface RunningServer {
   server: Server;
   /** The address actually bound (port 0 becomes a real port), e.g. `http://127.0.0.1:43121`. */
   url: string;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then runs `onClose`. */
+  /** Runs `beforeClose`, stops accepting, lets in-flight requests finish (up to `graceMs`), then runs `onClose`. */
   close(): Promise<void>;
 }
 
 export interface ServeOptions {
   host: string;
   port: number;
+  /**
+   * Runs first, while the listener still accepts, with the whole `graceMs` budget: what calls back
+   * into this process over loopback (the agent reading a built-in sandbox emulator mounted on the
+   * same server) stops here, before its calls would meet a closed port (ECONNREFUSED, retried and
+   * logged until the grace ran out).
+   */
+  beforeClose?: (budgetMs: number) => Promise<void>;
   /**
    * Runs after the last request finished (close the store here, so its last writes are flushed),
    * with the milliseconds `graceMs` has left: the requests and what onClose stops share one budget.
@@ -36,8 +43,9 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
       let closing: Promise<void> | null = null;
       const close = () =>
         (closing ??= (async () => {
-          const graceMs = options.graceMs ?? 10_000;
-          const deadline = Date.now() + graceMs;
+          const deadline = Date.now() + (options.graceMs ?? 10_000);
+          await options.beforeClose?.(options.graceMs ?? 10_000);
+          const graceMs = Math.max(0, deadline - Date.now());
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
           let cut = false;

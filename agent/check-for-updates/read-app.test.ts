@@ -63,4 +63,34 @@ describe('reading the whole app', () => {
     assert.ok(memberPages < 10, `members kept being read after the failure (${memberPages} pages of 100)`);
     assert.equal(fake.calls.filter((c) => c === 'listAssignments').length, 0);
   });
+
+  test('a read that failed or was stopped rejects only once none of its calls is in flight (none left calling the app unwatched)', async () => {
+    const app = business();
+    for (let i = 9; i < 200; i++) app.members.push({ id: `m${i}`, email: `m${i}@example.com`, name: `M ${i}`, role: 'EMPLOYEE' });
+    const fake = fakeConnector(app, 2);
+    fake.failOn = { listing: 'listInvites', kind: 'unavailable' };
+    const connector = slow(fake, 20);
+    let inFlightAtRejection = -1;
+    const counting = new Proxy(connector, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function' || typeof prop !== 'string' || !prop.startsWith('list')) return value;
+        return async (...args: unknown[]) => {
+          calls++;
+          try { return await value.apply(target, args); } finally { calls--; }
+        };
+      },
+    });
+    let calls = 0;
+    await assert.rejects(readApp(counting, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [] }).finally(() => (inFlightAtRejection = calls)), /listInvites: unavailable/);
+    assert.equal(inFlightAtRejection, 0);
+
+    const stop = new AbortController();
+    calls = 0;
+    fake.failOn = undefined;
+    const stopped = readApp(counting, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [], signal: stop.signal }).finally(() => (inFlightAtRejection = calls));
+    setTimeout(() => stop.abort(new Error('agent stopping')), 30);
+    await assert.rejects(stopped, /agent stopping/);
+    assert.equal(inFlightAtRejection, 0);
+  });
 });

@@ -112,6 +112,19 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     failed.abort(err);
     throw err;
   });
+  /**
+   * Promise.all, except that it settles only when every listing has: one that failed has stopped
+   * the others between pages (guard), and the read throws the first failure only once no call of
+   * it is in flight. Promise.all rejected at once and left the other listings' calls running
+   * unwatched: at shutdown they met the closed port of a built-in sandbox, and a failed read kept
+   * spending the app's rate limit on answers nobody read.
+   */
+  const allSettled = async <T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> => {
+    let first: { err: unknown } | undefined;
+    const results = await Promise.all(work.map((p) => (p as Promise<unknown>).catch((err: unknown) => void (first ??= { err }))));
+    if (first) throw first.err;
+    return results as unknown as T;
+  };
   const missing = new Set<string>();
   // Steps: members, invites, system users, partners, one per asset type, then assignment chunks
   // and partner reads, counted once the assets and partners are known.
@@ -237,13 +250,13 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
 
   // Every listing at once, each following its own cursors in order; the assignments of the assets
   // are read while the (longer) member listing still pages. Results are kept in a fixed order.
-  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, assignments }] = await Promise.all([
+  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, assignments }] = await allSettled([
     guard(list('members', connector.listMembers)),
     guard(list('invites', connector.listInvites)),
-    optional('system users', () => list('system users', connector.listSystemUsers), []),
-    readPartners(),
-    readAssetsAndAssignments(),
-  ]);
+    guard(optional('system users', () => list('system users', connector.listSystemUsers), [])),
+    guard(readPartners()),
+    guard(readAssetsAndAssignments()),
+  ] as const);
 
   // Listing methods the connector lacks, in a fixed order.
   const unsupported = ['members', 'invites', 'system users', ...options.assetTypes.map((t) => `assets: ${t}`), 'partners'].filter((l) => missing.has(l));
