@@ -80,7 +80,7 @@ export function createAgent(o: AgentOptions): Agent {
   defineDirectoryIndexes(o.store);
   definePersonIndexes(o.store);
   const api = createAgentApi({ store: o.store, hubs, connectorFor: o.connectorFor, members: o.members, clock: o.clock ?? Date.now });
-  let stopMirror: (() => void) | undefined;
+  let stopMirror: (() => Promise<void>) | undefined;
   // Retention (agent/tasks/prune.ts): at start, then every few hours; finished tasks move to the
   // on-disk archive a minute after they finish (checked every 15 s); never two sweeps at once.
   // On a store shared by replicas each sweep's slot is done by one replica (agent/schedules/run-once.ts).
@@ -121,7 +121,7 @@ export function createAgent(o: AgentOptions): Agent {
       await pruning;
       await dispatcher.stop();
       await runner.stop(graceMs);
-      stopMirror?.();
+      await stopMirror?.(); // the audit lines still waiting, within a short timeout (audit-file.ts)
     },
     idle: async () => {
       for (;;) {

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metricsRegistry } from '../../scim-server/ops/metrics.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import type { AuditFileHandle } from './audit-file.ts';
 import { appendAudit, mirrorAuditToFile } from './audit-log.ts';
 import { queryAudit } from './audit-query.ts';
 
@@ -32,4 +35,170 @@ test('audit entries are kept in the store with monotonic seq, queryable per hub 
   assert.equal(lines[1].level, 'warn');
   assert.ok(!text.includes('EAAB-secret'), 'no secret in the file');
   assert.equal(lines[0].audit.action, 'invite');
+});
+
+// --- audit.file refusing writes (the mirror used to lose them in silence: winston's File transport) ---
+
+const trigger = { type: 'scim' as const, idp: 'okta' };
+
+function captureLog() {
+  const lines: { level: 'error' | 'warn' | 'info'; message: string }[] = [];
+  const at = (level: 'error' | 'warn' | 'info') => (message: string) => lines.push({ level, message });
+  return { lines, log: { error: at('error'), warn: at('warn'), info: at('info') } };
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The value of an unlabelled metric on /metrics. */
+async function metric(name: string): Promise<number> {
+  const text = await metricsRegistry.metrics();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  assert.ok(m, `${name} is on /metrics`);
+  return Number(m[1]);
+}
+
+/** `n` entries, one transaction each; their seqs in commit order. */
+async function commit(store: MemoryStore, n: number, hubId = 'h1'): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await store.transact((tx) => {
+      seqs.push(appendAudit(tx, { hubId, trigger, action: 'invite', subject: { email: `p${i}@example.com` }, why: `invite ${i}`, outcome: 'ok' }).seq);
+    });
+  }
+  return seqs;
+}
+
+const ENOSPC = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+/**
+ * Opens the real file; while `state.broken`, the handle takes at most 40 bytes of a write and
+ * then refuses the next with ENOSPC (a disk filling up part-way through a line).
+ */
+function flakyOpen(state: { broken: boolean; opens: number }) {
+  return async (path: string): Promise<AuditFileHandle> => {
+    state.opens++;
+    const broken = state.broken;
+    const real = await open(path, 'a');
+    if (!broken) return real;
+    let took = false;
+    return {
+      async write(buffer, offset, length) {
+        if (took) throw ENOSPC();
+        took = true;
+        return real.write(buffer, offset, Math.min(length, 40));
+      },
+      close: () => real.close(),
+    };
+  };
+}
+
+const readLines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+test('audit.file /dev/full (every write ENOSPC): failures counted on /metrics, one error line per streak naming path and code, entries waiting; stop does not hang', { skip: !existsSync('/dev/full') }, async () => {
+  const store = new MemoryStore();
+  const { lines, log } = captureLog();
+  const failuresBefore = await metric('hubwarden_audit_file_write_failures_total');
+  const stop = mirrorAuditToFile(store, '/dev/full', { log, retryMs: 20, stopTimeoutMs: 300 });
+  await commit(store, 3);
+  await until('a few retries', async () => (await metric('hubwarden_audit_file_write_failures_total')) - failuresBefore >= 3);
+  await commit(store, 2);
+  await new Promise((r) => setTimeout(r, 100)); // more retries, all failing
+  assert.ok((await metric('hubwarden_audit_file_write_failures_total')) - failuresBefore >= 4, 'every failed attempt counts');
+  assert.equal(await metric('hubwarden_audit_file_waiting'), 5, 'the five entries wait in memory');
+  const errors = lines.filter((l) => l.level === 'error');
+  assert.equal(errors.length, 1, `one error line for the streak, not one per entry or attempt: ${JSON.stringify(lines)}`);
+  assert.match(errors[0]!.message, /audit\.file \/dev\/full: cannot write \(ENOSPC\)/);
+  assert.ok(!errors[0]!.message.includes('example.com') && !errors[0]!.message.includes('invite'), 'no entry content in the log');
+
+  const started = Date.now();
+  await stop();
+  assert.ok(Date.now() - started < 2000, 'stop ends within its timeout');
+  const last = lines.at(-1)!;
+  assert.equal(last.level, 'error');
+  assert.match(last.message, /stopping with 5 entries not written \(seq \d+ to \d+\).*GET \/api\/v1\/audit/);
+  assert.equal(await metric('hubwarden_audit_file_waiting'), 0, 'a stopped mirror waits for nothing');
+});
+
+test('audit.file that fails part-way through a line and then recovers gets every entry once, in seq order, and the resume is logged', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const store = new MemoryStore();
+  const { lines, log } = captureLog();
+  const state = { broken: true, opens: 0 };
+  const stop = mirrorAuditToFile(store, file, { log, retryMs: 20, open: flakyOpen(state) });
+  const early = await commit(store, 4);
+  await until('a failed retry', () => state.opens >= 3);
+  assert.equal(lines.filter((l) => l.level === 'error').length, 1, 'one error line while the streak lasts');
+  const during = await commit(store, 3, 'h2');
+  state.broken = false;
+  const after = await commit(store, 2);
+  await until('the backlog written', () => lines.some((l) => l.level === 'info'));
+  await stop();
+
+  const written = await readLines(file);
+  const want = [...early, ...during, ...after];
+  assert.deepEqual(written.map((l) => l.audit.seq), want, 'every entry, once, in seq order (the torn line finished, not repeated)');
+  assert.equal(written[4].audit.hubId, 'h2');
+  assert.deepEqual(Object.keys(written[0]).sort(), ['audit', 'level', 'message', 'timestamp']);
+  assert.equal(written[0].message, 'invite: invite 0');
+  assert.equal(lines.filter((l) => l.level === 'error').length, 1);
+  const resumed = lines.find((l) => l.level === 'info')!;
+  assert.match(resumed.message, /writing again after \d+ failed attempt\(s\); \d+ entries written late/);
+  const late = Number(/; (\d+) entries written late/.exec(resumed.message)![1]);
+  assert.ok(late >= early.length + during.length && late <= want.length, `entries written late: ${late}`);
+});
+
+test('audit.file refusing writes with more waiting than maxQueued: the oldest are dropped and their seq range logged, the rest written in order', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const store = new MemoryStore();
+  const { lines, log } = captureLog();
+  const state = { broken: true, opens: 0 };
+  const droppedBefore = await metric('hubwarden_audit_file_dropped_total');
+  const stop = mirrorAuditToFile(store, file, { log, retryMs: 20, maxQueued: 5, open: flakyOpen(state) });
+  const seqs = await commit(store, 12);
+  assert.equal(await metric('hubwarden_audit_file_waiting'), 5);
+  state.broken = false;
+  await until('the backlog written', () => lines.some((l) => l.level === 'info'));
+  await stop();
+
+  const written = (await readLines(file)).map((l) => l.audit.seq);
+  // The first write took 40 bytes of the oldest line before failing: that line is finished, never dropped.
+  const kept = written.length === 6 ? [seqs[0], ...seqs.slice(7)] : seqs.slice(7);
+  assert.deepEqual(written, kept, 'the newest five (and any line already begun), in order');
+  const dropped = seqs.filter((s) => !written.includes(s));
+  assert.equal(await metric('hubwarden_audit_file_dropped_total') - droppedBefore, dropped.length);
+  const reports = lines.filter((l) => /dropped \d+ entries/.test(l.message)).map((l) => {
+    assert.equal(l.level, 'error');
+    assert.match(l.message, /hubwarden audit`, GET \/api\/v1\/audit/, 'says where the dropped entries are');
+    const m = /dropped (\d+) entries not written \(seq (\d+)(?: to (\d+))?\)/.exec(l.message)!;
+    return { count: Number(m[1]), first: Number(m[2]), last: Number(m[3] ?? m[2]) };
+  });
+  assert.ok(reports.length >= 1 && reports.length <= 2, `the first drop at once, the rest gathered: ${JSON.stringify(lines)}`);
+  assert.equal(reports.reduce((n, r) => n + r.count, 0), dropped.length);
+  assert.equal(Math.min(...reports.map((r) => r.first)), dropped[0]);
+  assert.equal(Math.max(...reports.map((r) => r.last)), dropped.at(-1));
+});
+
+test('stopping while a write to audit.file never answers (a dead mount) ends within the stop timeout and names what was not written', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = new MemoryStore();
+  const { lines, log } = captureLog();
+  const hung: AuditFileHandle = { write: () => new Promise(() => {}), close: () => new Promise(() => {}) };
+  const stop = mirrorAuditToFile(store, join(dir, 'audit.log'), { log, stopTimeoutMs: 200, open: async () => hung });
+  const seqs = await commit(store, 2);
+  const started = Date.now();
+  await stop();
+  assert.ok(Date.now() - started < 1000, `stop took ${Date.now() - started} ms`);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!.message, new RegExp(`stopping with 2 entries not written \\(seq ${seqs[0]} to ${seqs[1]}\\)`));
 });

@@ -3,6 +3,7 @@ import winston from 'winston';
 import { dirname } from 'node:path';
 import { makeDirsSync } from '../store/make-dirs.ts';
 import type { AuditEntry } from '../api.ts';
+import { AuditFileAppender, type AuditFileOptions, type AuditLine } from './audit-file.ts';
 import { redact, redactText } from '../log/logger.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
 
@@ -10,8 +11,8 @@ import type { Change, Store, Transaction } from '../store/store.ts';
  * The audit log: every change hubwarden makes or declines, with who or what
  * triggered it, what, why, outcome and the task. Append-only: entries are put once and never
  * replaced. Kept in the store (collection `audit`, partition = hub id or ''; the durable store keeps
- * it on disk only, read by paging: audit-query.ts) and mirrored as winston-style JSON lines to
- * `audit.file` by `mirrorAuditToFile`.
+ * it on disk only, read by paging: audit-query.ts) and mirrored as JSON lines to `audit.file` by
+ * `mirrorAuditToFile`.
  */
 declare module '../store/collections.ts' {
   interface Collections {
@@ -40,9 +41,8 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 
 /**
  * Creates `audit.file`'s folder and opens the file for appending once, so that a path that cannot
- * be written fails at start with one line naming it, before the server listens. winston's file
- * transport would otherwise find out later, in an 'error' event, with entries already committed
- * and none mirrored; and its own recursive mkdir hangs under /proc (make-dirs.ts).
+ * be written fails at start with one line naming it, before the server listens, rather than at the
+ * first entry (with Node's recursive mkdir hanging under /proc: make-dirs.ts).
  */
 export function prepareAuditFile(file: string): void {
   const folder = dirname(file);
@@ -59,30 +59,40 @@ export function prepareAuditFile(file: string): void {
   }
 }
 
+/** The line format `audit.file` has always had: winston's timestamp and JSON formats (keys sorted). */
+const lineFormat = winston.format.combine(winston.format.timestamp(), winston.format.json());
+const MESSAGE = Symbol.for('message');
+
+/** One entry's line: `{"audit":{…},"level":"info"|"warn","message":"<action>: <why>","timestamp":"…"}` and a newline. */
+export function auditFileLine(e: AuditEntry): string {
+  const info = lineFormat.transform({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
+  return `${(info as Record<symbol, string>)[MESSAGE]}\n`;
+}
+
 /**
- * Mirrors every new audit entry to `file` through a winston JSON file transport (one line per
- * entry: level, message, timestamp and the entry), in seq order, as entries become durable.
- * Returns a function that unsubscribes and closes the file.
+ * Mirrors every new audit entry to `file` (one JSON line per entry: level, message, timestamp and
+ * the entry), in the order entries become durable, through AuditFileAppender (audit-file.ts): a
+ * write the file refuses is logged, counted on /metrics and retried, not lost in silence.
+ * Returns a function that unsubscribes, writes what is still waiting (bounded by a short timeout)
+ * and closes the file.
  */
-export function mirrorAuditToFile(store: Store, file: string): () => void {
+export function mirrorAuditToFile(store: Store, file: string, options: AuditFileOptions = {}): () => Promise<void> {
   prepareAuditFile(file);
-  const log = winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.File({ filename: file })],
-  });
+  const appender = new AuditFileAppender(file, options);
   // Once durable: an entry whose transaction failed (and was rolled back) never reaches the file.
   // Each process mirrors the entries it committed: another replica's (`remote`, sent without the
   // record) are in that replica's file.
   const unsubscribe = store.subscribeDurable((changes: readonly Change[]) => {
+    const lines: AuditLine[] = [];
     for (const c of changes) {
       if (c.collection !== 'audit' || c.record === undefined || c.remote) continue;
       const e = c.record as AuditEntry;
-      log.log(e.outcome === 'failed' ? 'warn' : 'info', `${e.action}: ${e.why}`, { audit: e });
+      lines.push({ seq: e.seq, line: auditFileLine(e) });
     }
+    appender.append(lines);
   });
-  return () => {
+  return async () => {
     unsubscribe();
-    log.end();
+    await appender.stop();
   };
 }

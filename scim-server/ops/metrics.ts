@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { auditFileTotals } from '../../agent/audit/audit-file.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { graphCallsByHour } from './hourly-counts.ts';
 import { clientAddress, type FailureLimiter } from '../auth-failures.ts';
@@ -75,6 +76,35 @@ new Gauge({
     this.set({ state: 'open' }, pool.total);
     this.set({ state: 'idle' }, pool.idle);
     this.set({ state: 'waiting' }, pool.waiting);
+  },
+});
+
+/**
+ * `audit.file` (agent/audit/audit-file.ts), read at each scrape: failed attempts to write it, entries
+ * dropped from memory because too many waited, and entries waiting now. Alert on any increase of
+ * the failures: the SIEM copy is behind (docs/operations.md, "Watching").
+ */
+const auditCounted = { writeFailures: 0, dropped: 0 };
+function auditFileCounter(name: string, help: string, total: keyof typeof auditCounted): void {
+  new Counter({
+    name,
+    help,
+    registers: [metricsRegistry],
+    collect() {
+      const now = auditFileTotals()[total];
+      if (now > auditCounted[total]) this.inc(now - auditCounted[total]);
+      auditCounted[total] = now;
+    },
+  });
+}
+auditFileCounter('hubwarden_audit_file_write_failures_total', 'attempts to open or append to audit.file that failed (each is retried; the entries wait in memory)', 'writeFailures');
+auditFileCounter('hubwarden_audit_file_dropped_total', 'audit entries never written to audit.file because more than 10,000 waited (they are in the store: GET /api/v1/audit)', 'dropped');
+new Gauge({
+  name: 'hubwarden_audit_file_waiting',
+  help: 'audit entries committed and not yet written to audit.file (above 0 for long: the file refuses writes)',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(auditFileTotals().waiting);
   },
 });
 
