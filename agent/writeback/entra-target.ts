@@ -87,6 +87,11 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
     },
+    fallbackIdOf(user: Readonly<DirectoryUserRecord>) {
+      // Graph resolves /users/{…} by object id or UPN only: an externalId without `@` (by
+      // default Entra's SCIM mapping sends mailNickname) can name no one else; at worst it is a 404.
+      return user.externalId && !GUID.test(user.externalId) && !user.externalId.includes('@') ? user.externalId : undefined;
+    },
     async update(idpUserId, hubId, values) {
       const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : fitEntraString(v)]));
       await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body));
