@@ -47,6 +47,13 @@ export function graphResume(config: LoadedConfig, retry?: { delaySeconds?: numbe
   return async (idp, target, operationStatus) => {
     await clientFor(idp)
       .api(resumePath(target))
-      .post({ data: { operationStatus }, source: 'hubwarden', type: 'lifecycleEvent' });
+      .post({ data: { operationStatus }, source: 'hubwarden', type: 'lifecycleEvent' })
+      .catch((err: { statusCode?: unknown }) => {
+        // The resume answers 204. A 2xx declaring JSON with no body makes the SDK throw a parse error
+        // carrying that 2xx status: the workflow was resumed, and recording "resume failed" for it
+        // would tell the admin otherwise.
+        if (typeof err?.statusCode === 'number' && err.statusCode >= 200 && err.statusCode < 300) return undefined;
+        throw err;
+      });
   };
 }

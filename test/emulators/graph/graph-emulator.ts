@@ -52,6 +52,8 @@ export interface GraphReadings {
   nextLink?: 'absolute' | 'relative';
   /** `/users/{…}` resolved by id or UPN (default), or by id only (the reference writes `/users/{id}`). */
   userAddressing?: 'id-or-upn' | 'id-only';
+  /** What an accepted Lifecycle Workflows resume answers: 204 (default, the reference), or 200 declaring JSON with no body. */
+  resumeAnswer?: 'no-content' | 'empty-json';
 }
 
 export interface GraphEmulatorOptions {
@@ -187,7 +189,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
-    res.status(204).end();
+    if (readings.resumeAnswer === 'empty-json') return res.status(200).type('application/json').end();
+    return res.status(204).end();
   });
 
   app.use('/v1.0', graph);
