@@ -26,3 +26,18 @@ test('resume through the real Graph SDK: 204 (the reference) and a 200 declaring
     await server.close();
   }
 });
+
+test('resume: a Graph that takes operationStatus only as the reference\'s sample spells it ("Completed") is resumed on the second try; lower case stays first', async () => {
+  const graph = createGraphEmulator({ ...ENTRA, readings: { resumeStatusCase: 'sample' } });
+  const server = await graph.listen();
+  try {
+    const resume = graphResume(writebackConfig({ graph: server.url }), { maxRetries: 0 });
+    await resume('entra', target, 'completed');
+    await resume('entra', { ...target, taskProcessingResultId: 'tpr-2' }, 'failed');
+    const sent = graph.calls.filter((c) => c.path.endsWith('/resume')).map((c) => `${(c.body as { data: { operationStatus: string } }).data.operationStatus} ${c.status}`);
+    assert.deepEqual(sent, ['completed 400', 'Completed 204', 'failed 400', 'Failed 204']);
+    assert.equal(graph.resumes.length, 2);
+  } finally {
+    await server.close();
+  }
+});

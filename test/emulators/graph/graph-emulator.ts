@@ -54,6 +54,11 @@ export interface GraphReadings {
   userAddressing?: 'id-or-upn' | 'id-only';
   /** What an accepted Lifecycle Workflows resume answers: 204 (default, the reference), or 200 declaring JSON with no body. */
   resumeAnswer?: 'no-content' | 'empty-json';
+  /**
+   * `operationStatus` of a resume: matched in any case (default), or taken only as the reference's
+   * sample spells it ("Completed", "Failed"); the reference also lists the values in lower case.
+   */
+  resumeStatusCase?: 'any' | 'sample';
 }
 
 export interface GraphEmulatorOptions {
@@ -186,7 +191,8 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const caller = res.locals.caller as JWTPayload;
     const resumeApps = options.resumeAuthorizedApps ?? [clientId];
     if (!(typeof caller.appid === 'string' && resumeApps.includes(caller.appid)) && !rolesOf(caller).includes('LifecycleWorkflows.ReadWrite.All')) throw GRAPH_ERRORS.forbidden();
-    const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
+    const sent = String(req.body?.data?.operationStatus ?? '');
+    const status = readings.resumeStatusCase === 'sample' ? ({ Completed: 'completed', Failed: 'failed' } as Record<string, string>)[sent] ?? '' : sent.toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
     if (readings.resumeAnswer === 'empty-json') return res.status(200).type('application/json').end();
