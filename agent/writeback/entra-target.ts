@@ -56,7 +56,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // Every page: Graph pages collections server-side (https://learn.microsoft.com/graph/paging),
       // and an extension on a later page that we took for missing would be created again, refused as
       // a duplicate, and fail the hub's attributes for good. Undefined: this Graph does not list an
-      // app's extension properties (the GET refused as not found, invalid or not allowed).
+      // app's extension properties (the GET refused as not found or not allowed).
       const list = async (): Promise<Set<string> | undefined> => {
         const names = new Set<string>();
         const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
@@ -130,8 +130,11 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
   };
 }
 
-/** A list refused so (404, 400 "Resource not found for the segment", 405…) is not served by this Graph. */
-const LIST_NOT_SERVED = new Set(['not-found', 'invalid-argument', 'internal']);
+/**
+ * A list refused so (404, or 405 and other statuses outside the error table) is not served by this
+ * Graph. Not a 400: a malformed extensionAppId is refused so, and must stay the hub's clear error.
+ */
+const LIST_NOT_SERVED = new Set(['not-found', 'internal']);
 
 /** A bound on the pages of one list, so a server that keeps answering with a nextLink cannot hold a run for ever. */
 const MAX_LIST_PAGES = 100;
