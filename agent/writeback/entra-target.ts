@@ -34,7 +34,18 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
     pacing: options.bucket,
   });
   const appPath = `/applications(appId='${config.extensionAppId}')/extensionProperties`;
-  const fullName = (hubId: string, field: WritebackField) => entraExtensionName(config.extensionAppId, attributeName(hubId, field));
+  /**
+   * Extension names as Graph spells them (listed or returned on create), by lower case. Graph
+   * gives `extension_{appIdWithoutDashes}_{name}` and writes the appId in lower case; a Graph that
+   * kept the app's own spelling and matched names exactly would refuse ours otherwise.
+   */
+  const spelled = new Map<string, string>();
+  const remember = (name: string) => {
+    spelled.set(name.toLowerCase(), name);
+    return name.toLowerCase();
+  };
+  const computed = (hubId: string, field: WritebackField) => entraExtensionName(config.extensionAppId, attributeName(hubId, field));
+  const fullName = (hubId: string, field: WritebackField) => spelled.get(computed(hubId, field).toLowerCase()) ?? computed(hubId, field);
 
   return {
     idp,
@@ -44,14 +55,21 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
     async ensureSchema(hubIds) {
       // Every page: Graph pages collections server-side (https://learn.microsoft.com/graph/paging),
       // and an extension on a later page that we took for missing would be created again, refused as
-      // a duplicate, and fail the hub's attributes for good.
-      const list = async () => {
+      // a duplicate, and fail the hub's attributes for good. Undefined: this Graph does not list an
+      // app's extension properties (the GET refused as not found or not allowed).
+      const list = async (): Promise<Set<string> | undefined> => {
         const names = new Set<string>();
         const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
         let request = client.api(appPath);
         for (let page = 1; ; page++) {
-          const listed = await call(what, () => request.get());
-          for (const e of (listed?.value ?? []) as Array<{ name: string }>) names.add(e.name.toLowerCase());
+          let listed: { value?: Array<{ name?: unknown }>; '@odata.nextLink'?: unknown } | undefined;
+          try {
+            listed = await call(what, () => request.get());
+          } catch (err) {
+            if (page === 1 && err instanceof ConnectorError && LIST_NOT_SERVED.has(err.kind)) return undefined;
+            throw err;
+          }
+          for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.add(remember(e.name));
           const next = listed?.['@odata.nextLink'];
           if (typeof next !== 'string') return names;
           if (page >= MAX_LIST_PAGES) throw new ConnectorError('unavailable', `${what}: more than ${MAX_LIST_PAGES} pages`);
@@ -63,11 +81,12 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
           const full = fullName(hubId, field).toLowerCase();
-          if (have.has(full)) continue;
+          if (have?.has(full)) continue;
           const name = attributeName(hubId, field);
           try {
-            await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
+            const created = await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
               client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
+            if (typeof created?.name === 'string') remember(created.name);
             changed = true;
           } catch (err) {
             // Created meanwhile by another instance? Graph documents no error shape or wording for a
@@ -75,8 +94,13 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
             // so a refusal (400, or a 409 conflict) is checked by listing again, never by its text:
             // what we wanted exists, or the original refusal stands.
             if (!(err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict'))) throw err;
+            // [INF] Where the list is not served, a refused create is taken for "it exists" (made
+            // by an earlier process): refusing the hub instead would stop its write-back for good
+            // after the first process. If it does not exist, the PATCHes are refused (400), and
+            // the attributes are ensured again after that run.
+            if (have === undefined) continue;
             have = await list().catch(() => { throw err; });
-            if (!have.has(full)) throw err;
+            if (!have?.has(full)) throw err;
             changed = true;
           }
         }
@@ -87,12 +111,30 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
     },
+    fallbackIdOf(user: Readonly<DirectoryUserRecord>) {
+      // Graph resolves /users/{…} by object id or UPN only: an externalId without `@` (by
+      // default Entra's SCIM mapping sends mailNickname) can name no one else; at worst it is a 404.
+      return user.externalId && !GUID.test(user.externalId) && !user.externalId.includes('@') ? user.externalId : undefined;
+    },
     async update(idpUserId, hubId, values) {
       const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : fitEntraString(v)]));
-      await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body));
+      // Graph answers 204 ("Update user"); [INF] a 200 that declares JSON and carries none makes the
+      // SDK throw a parse error with the 2xx status: the update was made, and its body is not
+      // needed. Taken for a failure, the write would be reported failed and re-sent on every run.
+      const patch = () => client.api(`/users/${encodeURIComponent(idpUserId)}`).patch(body).catch((e: { statusCode?: unknown }) => {
+        if (typeof e?.statusCode === 'number' && e.statusCode >= 200 && e.statusCode < 300) return undefined;
+        throw e;
+      });
+      await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, patch);
     },
   };
 }
+
+/**
+ * A list refused so (404, or 405 and other statuses outside the error table) is not served by this
+ * Graph. Not a 400: a malformed extensionAppId is refused so, and must stay the hub's clear error.
+ */
+const LIST_NOT_SERVED = new Set(['not-found', 'internal']);
 
 /** A bound on the pages of one list, so a server that keeps answering with a nextLink cannot hold a run for ever. */
 const MAX_LIST_PAGES = 100;
@@ -105,7 +147,10 @@ const MAX_LIST_PAGES = 100;
  */
 export function nextPageRequest(client: ReturnType<typeof createGraphClient>['client'], graphBaseUrl: string, nextLink: string, what: string) {
   const base = `${graphBaseUrl.replace(/\/+$/, '')}/`;
-  const rest = nextLink.startsWith(base) ? nextLink.slice(base.length) : undefined;
+  // [INF] Graph's nextLink is absolute (https://learn.microsoft.com/graph/paging); one given as a
+  // path is read against the configured host, the only one the token goes to.
+  const link = nextLink.startsWith('/') && !nextLink.startsWith('//') ? new URL(nextLink, base).href : nextLink;
+  const rest = link.startsWith(base) ? link.slice(base.length) : undefined;
   const m = rest === undefined ? null : /^([^/?]+)(\/.*)$/.exec(rest);
   if (!m) throw new ConnectorError('unavailable', `${what}: the next page is not on ${base} (refused to follow it)`);
   return client.api(m[2]!).version(m[1]!);

@@ -95,10 +95,15 @@ export class PacingMiddleware implements Middleware {
       // 1 s: Number(null) is 0, which would let every other call go straight back in.
       const raw = context.response.headers.get('retry-after')?.trim();
       const seconds = raw ? Number(raw) : Number.NaN;
-      this.pacing.pauseFor((Number.isFinite(seconds) && seconds >= 0 ? seconds : 1) * 1000);
+      // Never longer than the RetryHandler itself waits (180 s): a Retry-After far off (or meant in
+      // ms) held every later call of the run, and the runs after it, for that long.
+      this.pacing.pauseFor(Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds : 1, MAX_RETRY_AFTER_SECONDS) * 1000);
     }
   }
 }
+
+/** The longest wait the SDK's RetryHandler honours (RetryHandlerOptions' maximum delay, 180 s). */
+export const MAX_RETRY_AFTER_SECONDS = new RetryHandlerOptions().getMaxDelay();
 
 function setHeader(context: Context, key: string, value: string): void {
   if (typeof Request !== 'undefined' && context.request instanceof Request) {

@@ -41,6 +41,8 @@ const MAYBE_DEACTIVATED = new Set<ErrorKind>(['not-found', 'permission-denied', 
 
 /** Okta user ids: `00u` and 17 more characters (e.g. 00ub0oNGTSWTBKOLGLNR). */
 const OKTA_USER_ID = /^00u[0-9A-Za-z]{17}$/;
+/** An id that is no login or shortname: `00u` and 5 to 40 letters or digits, or a GUID. */
+const LOOSE_USER_ID = /^(00u[0-9A-Za-z]{5,40}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 class PacedRequestExecutor extends DefaultRequestExecutor {
   constructor(private readonly options: OktaTargetOptions) {
@@ -50,17 +52,36 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
     const response = await super.fetch(request);
-    const reset = Number(response.headers?.get('x-rate-limit-reset'));
-    if (response.headers?.get('x-rate-limit-remaining') === '0' && reset > 0) this.options.bucket.pauseUntil(reset * 1000 + this.options.resetMarginMs);
+    const reset = resetEpochMs(response.headers?.get('x-rate-limit-reset'), this.options.clock.now());
+    if (response.headers?.get('x-rate-limit-remaining') === '0' && reset !== undefined) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
     if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
     return response;
   }
 
   /** Wait until X-Rate-Limit-Reset by our clock, plus the margin (the SDK uses the Date header and 1 s). */
   override getRetryDelayMs(response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
-    const reset = Number(this.getRateLimitReset(response)) * 1000;
-    return Math.max(0, reset - this.options.clock.now()) + this.options.resetMarginMs;
+    const now = this.options.clock.now();
+    const reset = resetEpochMs(this.getRateLimitReset(response), now) ?? now;
+    return Math.max(0, reset - now) + this.options.resetMarginMs;
   }
+}
+
+/** The longest an X-Rate-Limit-Reset may hold write-back: Okta's rate-limit windows are one minute (https://developer.okta.com/docs/reference/rl-global-mgmt/). */
+export const OKTA_MAX_RESET_WAIT_MS = 5 * 60_000;
+
+/**
+ * X-Rate-Limit-Reset as an epoch time in ms, held to at most `OKTA_MAX_RESET_WAIT_MS` from now.
+ * Okta sends epoch seconds (https://developer.okta.com/docs/reference/rl-best-practices/); the
+ * header's unit is not in every account of it, so a value that cannot be epoch seconds is read as
+ * what it must be: below 10^9 (before 2001) seconds from now, above 10^11 (after year 5000) epoch
+ * milliseconds. Without the bound, a reset read in the wrong unit paused the bucket for
+ * millennia, and every later write to the IdP waited for ever.
+ */
+export function resetEpochMs(header: string | null | undefined, now: number): number | undefined {
+  const value = Number(header);
+  if (header === null || header === undefined || header.trim() === '' || !Number.isFinite(value) || value < 0) return undefined;
+  const epochMs = value < 1e9 ? now + value * 1000 : value > 1e11 ? value : value * 1000;
+  return Math.min(epochMs, now + OKTA_MAX_RESET_WAIT_MS);
 }
 
 export function createOktaTarget(idp: string, config: OktaProviderConfig, secret: (ref: string) => string, options: OktaTargetOptions): WritebackTarget {
@@ -82,6 +103,11 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
         requestExecutor,
       });
 
+  const orgUrl = config.orgUrl.replace(/\/+$/, '');
+  /** A JSON POST through the SDK's HTTP layer (auth, request executor, errors); a 2xx is success, its body unread. */
+  const postNoContent = async (url: string, body: unknown): Promise<void> => {
+    await client.http.http(url, { method: 'post', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) } as never);
+  };
   return {
     idp,
     kind: 'okta',
@@ -111,17 +137,40 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       if (Object.keys(missing).length === 0) return false;
       // Partial update: only our properties are sent; every other custom property stays as it is.
       const body = { definitions: { custom: { id: '#custom', type: 'object', properties: missing, required: [] } } };
-      await call(`okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`, () => client.http.postJson(url, { body: JSON.stringify(body) } as never));
+      const what = `okta ${idp}: add ${Object.keys(missing).join(', ')} to the default user schema`;
+      // The answer's body is not read: a 2xx is the update made, whether it carries the schema
+      // (Okta), nothing (204), or something else.
+      try {
+        await call(what, () => postNoContent(url, body));
+      } catch (err) {
+        // `description` and `master` are fields of Okta's UserSchema attribute model that the
+        // schema example of the Schemas API does not show, and an org without attribute-level
+        // mastering may not take `master` (https://developer.okta.com/docs/reference/api/schemas/).
+        // Refused as invalid, the properties are sent once more without them, as in that example.
+        if (!(err instanceof ConnectorError && err.kind === 'invalid-argument')) throw err;
+        const plain = Object.fromEntries(Object.entries(missing).map(([name, p]) => [name, withoutOptionalFields(p as Record<string, unknown>)]));
+        const again = { definitions: { custom: { id: '#custom', type: 'object', properties: plain, required: [] } } };
+        await call(`${what} (without description and master)`, () => postNoContent(url, again)).catch(() => { throw err; });
+      }
       return true;
     },
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       return user.externalId && OKTA_USER_ID.test(user.externalId) ? user.externalId : user.userName;
     },
+    fallbackIdOf(user: Readonly<DirectoryUserRecord>) {
+      // Only an externalId that is an id (Okta-style of another length, or a GUID): Okta also
+      // resolves a login shortname at /users/{…}, so a word could name another person.
+      return user.externalId && !OKTA_USER_ID.test(user.externalId) && LOOSE_USER_ID.test(user.externalId) ? user.externalId : undefined;
+    },
     async update(idpUserId, hubId, values) {
       const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v]));
       const what = `okta ${idp}: update user ${idpUserId} (hub ${hubId})`;
       try {
-        await call(what, () => client.userApi.updateUser({ userId: idpUserId, user: { profile: profile as never } }));
+        // POST /api/v1/users/{id} as `userApi.updateUser` sends it, through the same SDK HTTP layer,
+        // but without reading the answer: updateUser parses the returned user and throws on a 2xx
+        // with no body (204, or 200 with none), which would report a write that landed as failed
+        // and send it again on every run.
+        await call(what, () => postNoContent(`${orgUrl}/api/v1/users/${encodeURIComponent(idpUserId)}`, { profile }));
       } catch (err) {
         // Okta does not update DEPROVISIONED users unless the org allows it
         // (https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userlifecycle/other/deactivateuser),
@@ -134,6 +183,12 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
       }
     },
   };
+}
+
+/** A property as the Schemas API's example declares it: `description` and `master` left out. */
+function withoutOptionalFields(p: Record<string, unknown>): Record<string, unknown> {
+  const { description: _d, master: _m, ...rest } = p;
+  return rest;
 }
 
 /** The property's SELF permission is READ_ONLY or HIDE (Okta UserSchema attribute `permissions`). */

@@ -20,6 +20,12 @@ export interface WritebackTarget {
   ensureSchema(hubIds: readonly string[]): Promise<boolean>;
   /** The id or login the IdP's update call accepts for this directory user. */
   idpUserIdOf(user: Readonly<DirectoryUserRecord>): string;
+  /**
+   * When `idpUserIdOf` gave the login or UPN and the IdP does not know it (404), the id to try next:
+   * the SCIM externalId when it can only be an IdP user id, whatever its form. Never a login or
+   * UPN, which could name another person.
+   */
+  fallbackIdOf?(user: Readonly<DirectoryUserRecord>): string | undefined;
   /** Sends exactly these attributes of one hub, nothing else (a partial update). */
   update(idpUserId: string, hubId: string, values: Partial<WritebackValues>): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { errorText, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
+import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
 import { computeWritebackOf } from './compute.ts';
 import { DeactivatedGate, type ProbeOutcome } from './deactivated-gate.ts';
@@ -221,7 +222,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const { users, values: computed } = await computeWritebackOf(hubId, store, new Date(clock.now()));
     for (const [userId, values] of computed) {
       const user = users.get(userId)!;
-      out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId: target.idpUserIdOf(user) }, values });
+      const idpUserId = target.idpUserIdOf(user);
+      const fallbackId = target.fallbackIdOf?.(user);
+      out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values });
     }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
@@ -269,7 +272,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const subject = { directoryUserId: user.id, ...(user.email ? { email: user.email } : {}), label: idpUserId };
     const why = `${fields.map((f) => `${f} ${JSON.stringify(sameTarget ? state.written?.[f] ?? null : null)} → ${JSON.stringify(values[f])}`).join(', ')}`;
     try {
-      await target.update(idpUserId, hubId, sent);
+      await updateFound(target, user, hubId, sent);
     } catch (err) {
       const verdict = classifyFailure(err);
       const message = errorText(err);
@@ -319,6 +322,27 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     return undefined;
   }
 
+  /**
+   * The update, through the id the person is written to; when the IdP does not know it (404) and
+   * the person has an IdP user id besides (`fallbackId`), through that. The reference addresses
+   * users as `/users/{id}`: an IdP (or emulator) that takes only ids, whose ids are not of the form
+   * `idpUserIdOf` recognises, would otherwise refuse everyone as missing. `idpUserId` stays the
+   * id recorded, so a person's values are not taken for written elsewhere.
+   */
+  async function updateFound(target: WritebackTarget, user: Person, hubId: string, sent: Partial<WritebackValues>): Promise<void> {
+    try {
+      await target.update(user.idpUserId, hubId, sent);
+    } catch (err) {
+      if (!user.fallbackId || !isConnectorError(err) || err.kind !== 'not-found') throw err;
+      try {
+        await target.update(user.fallbackId, hubId, sent);
+      } catch (second) {
+        // Missing by both: the first answer stands; found by the second, its answer says more.
+        throw isConnectorError(second) && second.kind === 'not-found' ? err : second;
+      }
+    }
+  }
+
   return {
     async ensureSchema() {
       const idps = new Set(config.file.hubs.map((h) => h.identityProvider).filter((x): x is string => !!x));
@@ -347,6 +371,8 @@ interface Person {
   userName: string;
   email?: string;
   idpUserId: string;
+  /** The IdP user id to try when `idpUserId` (a login or UPN) is not found (WritebackTarget.fallbackIdOf). */
+  fallbackId?: string;
   /** No directory record any more: only told `removed`, through the id written to. */
   departed?: true;
 }

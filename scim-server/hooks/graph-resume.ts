@@ -45,8 +45,24 @@ export function graphResume(config: LoadedConfig, retry?: { delaySeconds?: numbe
     return client;
   };
   return async (idp, target, operationStatus) => {
-    await clientFor(idp)
+    const send = (status: string) => clientFor(idp)
       .api(resumePath(target))
-      .post({ data: { operationStatus }, source: 'hubwarden', type: 'lifecycleEvent' });
+      .post({ data: { operationStatus: status }, source: 'hubwarden', type: 'lifecycleEvent' })
+      .catch((err: { statusCode?: unknown }) => {
+        // The resume answers 204. A 2xx declaring JSON with no body makes the SDK throw a parse error
+        // carrying that 2xx status: the workflow was resumed, and recording "resume failed" for it
+        // would tell the admin otherwise.
+        if (typeof err?.statusCode === 'number' && err.statusCode >= 200 && err.statusCode < 300) return undefined;
+        throw err;
+      });
+    try {
+      await send(operationStatus);
+    } catch (err) {
+      // Graph lists the values in lower case (customTaskExtensionOperationStatus: completed, failed)
+      // and its resume example sends "Completed" (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+      // A 400 changed nothing: the value is sent once more as the example spells it.
+      if ((err as { statusCode?: unknown })?.statusCode !== 400) throw err;
+      await send(operationStatus === 'completed' ? 'Completed' : 'Failed').catch(() => { throw err; });
+    }
   };
 }

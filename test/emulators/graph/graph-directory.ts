@@ -59,6 +59,13 @@ export class GraphDirectory {
   /** Test fault: another wording of the duplicate-name 400 (the emulator's own is unconfirmed). */
   duplicateExtensionMessage: string | undefined;
 
+  /** `exactExtensionNames`: names keep the appId's case and match exactly; `idOnly`: no UPN addressing (GraphReadings). */
+  constructor(private readonly reading: { exactExtensionNames?: boolean; idOnly?: boolean } = {}) {}
+
+  private sameName(a: string, b: string): boolean {
+    return this.reading.exactExtensionNames ? a === b : a.toLowerCase() === b.toLowerCase();
+  }
+
   addApplication(appId: string, displayName = `app ${appId}`, objectId: string = randomUUID(), owners: string[] = []): GraphApplication {
     const app: GraphApplication = { id: objectId, appId, displayName, extensionProperties: [], owners };
     this.applications.push(app);
@@ -84,8 +91,9 @@ export class GraphDirectory {
     if (typeof b.dataType !== 'string' || !DATA_TYPES.has(b.dataType)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'dataType' of resource 'ExtensionProperty'.");
     const targets = b.targetObjects;
     if (!Array.isArray(targets) || targets.length === 0 || targets.some((t) => !TARGETS.has(t as string))) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'targetObjects' of resource 'ExtensionProperty'.");
-    const name = `extension_${app.appId.replace(/-/g, '').toLowerCase()}_${b.name}`;
-    if (app.extensionProperties.some((e) => e.name.toLowerCase() === name.toLowerCase())) throw GRAPH_ERRORS.duplicateExtension(name, this.duplicateExtensionMessage);
+    const appId = app.appId.replace(/-/g, '');
+    const name = `extension_${this.reading.exactExtensionNames ? appId : appId.toLowerCase()}_${b.name}`;
+    if (app.extensionProperties.some((e) => this.sameName(e.name, name))) throw GRAPH_ERRORS.duplicateExtension(name, this.duplicateExtensionMessage);
     const ext: ExtensionProperty = {
       id: randomUUID(), deletedDateTime: null, appDisplayName: app.displayName, dataType: b.dataType,
       isMultiValued: b.isMultiValued === true, isSyncedFromOnPremises: false, name, targetObjects: targets as string[],
@@ -95,9 +103,8 @@ export class GraphDirectory {
   }
 
   private extension(name: string): ExtensionProperty | undefined {
-    const wanted = name.toLowerCase();
     for (const app of this.applications) {
-      const ext = app.extensionProperties.find((e) => e.name.toLowerCase() === wanted && e.targetObjects.includes('User'));
+      const ext = app.extensionProperties.find((e) => this.sameName(e.name, name) && e.targetObjects.includes('User'));
       if (ext) return ext;
     }
     return undefined;
@@ -107,6 +114,7 @@ export class GraphDirectory {
   user(idOrUpn: string): GraphUser {
     const byId = this.users.get(idOrUpn);
     if (byId) return byId;
+    if (this.reading.idOnly) throw GRAPH_ERRORS.notFound(idOrUpn);
     const wanted = idOrUpn.toLowerCase();
     for (const u of this.users.values()) if (u.userPrincipalName.toLowerCase() === wanted) return u;
     throw GRAPH_ERRORS.notFound(idOrUpn);

@@ -26,7 +26,44 @@ export interface LifecycleResume {
   caller: JWTPayload;
 }
 
+/**
+ * Other readings of what the reference leaves open (docs/writeback.md, [INF]), for tests that prove
+ * hubwarden copes with Graph (or another emulator) reading it so. The defaults are the emulator's
+ * own reading.
+ */
+export interface GraphReadings {
+  /**
+   * What a successful PATCH /users/{id} answers: 204 with no body (default, Graph "Update user"),
+   * 200 with the user, or 200 declaring `application/json` with an empty body.
+   */
+  patchAnswer?: 'no-content' | 'user' | 'empty-json';
+  /**
+   * An extension's full name: `extension_<appId lower case, no dashes>_<name>`, matched in any case
+   * (default), or with the appId as the app registration spells it, matched exactly (the
+   * reference gives `extension_{appIdWithoutDashes}_…` and says nothing of case).
+   */
+  extensionNames?: 'lower-case' | 'as-registered';
+  /**
+   * GET of an app's extensionProperties: served, paged (default), or not served (the reference
+   * shows only the POST): 405 `Request_BadRequest`.
+   */
+  extensionList?: 'paged' | 'none';
+  /** `@odata.nextLink`: absolute (default, https://learn.microsoft.com/graph/paging) or a path relative to the host. */
+  nextLink?: 'absolute' | 'relative';
+  /** `/users/{…}` resolved by id or UPN (default), or by id only (the reference writes `/users/{id}`). */
+  userAddressing?: 'id-or-upn' | 'id-only';
+  /** What an accepted Lifecycle Workflows resume answers: 204 (default, the reference), or 200 declaring JSON with no body. */
+  resumeAnswer?: 'no-content' | 'empty-json';
+  /**
+   * `operationStatus` of a resume: matched in any case (default), or taken only as the reference's
+   * sample spells it ("Completed", "Failed"); the reference also lists the values in lower case.
+   */
+  resumeStatusCase?: 'any' | 'sample';
+}
+
 export interface GraphEmulatorOptions {
+  /** Other readings of what the reference leaves open (see GraphReadings). */
+  readings?: GraphReadings;
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -56,7 +93,8 @@ export interface GraphEmulatorOptions {
 
 export function createGraphEmulator(options: GraphEmulatorOptions) {
   const { tenantId, clientId, clientSecret } = options;
-  const directory = new GraphDirectory();
+  const readings = options.readings ?? {};
+  const directory = new GraphDirectory({ exactExtensionNames: readings.extensionNames === 'as-registered', idOnly: readings.userAddressing === 'id-only' });
   for (const a of options.applications ?? [{ appId: clientId }]) directory.addApplication(a.appId, a.displayName, a.objectId, a.owners ?? [clientId]);
   for (const u of options.users ?? []) directory.addUser(u);
   let baseUrl = 'http://127.0.0.1';
@@ -119,6 +157,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     if (!m) return next();
     const application = directory.application(m[1] !== undefined ? { appId: m[1] } : { objectId: m[2] });
     requireApplicationPermission(res.locals.caller as JWTPayload, application, req.method === 'GET' ? 'read' : 'write');
+    if (req.method === 'GET' && readings.extensionList === 'none') throw new GraphEmulatorError(405, 'Request_BadRequest', "The HTTP method 'GET' is not allowed for the segment 'extensionProperties'.");
     if (req.method === 'GET') {
       const stale = staleExtensionLists > 0;
       if (stale) staleExtensionLists--;
@@ -126,7 +165,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       const all = stale ? [] : application.extensionProperties;
       const from = skipTokenOffset(req.query.$skiptoken);
       const page = all.slice(from, from + pageSize);
-      const next = from + pageSize < all.length ? { '@odata.nextLink': `${baseUrl}${req.baseUrl}${req.path}?$skiptoken=${encodeURIComponent(Buffer.from(`offset:${from + pageSize}`).toString('base64url'))}` } : {};
+      const next = from + pageSize < all.length ? { '@odata.nextLink': `${readings.nextLink === 'relative' ? '' : baseUrl}${req.baseUrl}${req.path}?$skiptoken=${encodeURIComponent(Buffer.from(`offset:${from + pageSize}`).toString('base64url'))}` } : {};
       return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#applications('${application.id}')/extensionProperties`, value: page, ...next });
     }
     if (req.method === 'POST') return res.status(201).json(directory.createExtension(application, req.body));
@@ -140,8 +179,11 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   });
   graph.patch('/users/:id', (req, res) => {
     requireRole(res.locals.caller as JWTPayload, USER_WRITE);
-    directory.patchUser(directory.user(String(req.params.id)), req.body);
-    res.status(204).end();
+    const user = directory.user(String(req.params.id));
+    directory.patchUser(user, req.body);
+    if (readings.patchAnswer === 'user') return res.json({ '@odata.context': `${baseUrl}/v1.0/$metadata#users/$entity`, ...user });
+    if (readings.patchAnswer === 'empty-json') return res.status(200).type('application/json').end();
+    return res.status(204).end();
   });
 
   // Lifecycle Workflows custom task extension callback (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility, resume API v1.0).
@@ -149,10 +191,12 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     const caller = res.locals.caller as JWTPayload;
     const resumeApps = options.resumeAuthorizedApps ?? [clientId];
     if (!(typeof caller.appid === 'string' && resumeApps.includes(caller.appid)) && !rolesOf(caller).includes('LifecycleWorkflows.ReadWrite.All')) throw GRAPH_ERRORS.forbidden();
-    const status = String(req.body?.data?.operationStatus ?? '').toLowerCase();
+    const sent = String(req.body?.data?.operationStatus ?? '');
+    const status = readings.resumeStatusCase === 'sample' ? ({ Completed: 'completed', Failed: 'failed' } as Record<string, string>)[sent] ?? '' : sent.toLowerCase();
     if (!['completed', 'failed'].includes(status)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'operationStatus'; expected completed or failed.");
     resumes.push({ version: req.baseUrl.slice(1), workflowId: String(req.params.wid), taskId: String(req.params.tid), taskProcessingResultId: String(req.params.rid), body: req.body, caller: res.locals.caller as JWTPayload });
-    res.status(204).end();
+    if (readings.resumeAnswer === 'empty-json') return res.status(200).type('application/json').end();
+    return res.status(204).end();
   });
 
   app.use('/v1.0', graph);

@@ -3,7 +3,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
-import { OktaUserSchema, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
+import { OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
@@ -50,7 +50,31 @@ export interface OktaFaults {
   rateLimit?: RateLimitOptions;
 }
 
+/**
+ * Other readings of what the reference leaves open (docs/writeback.md, [INF]), for tests that prove
+ * hubwarden copes with an Okta (or another emulator) that reads it so. The defaults are the
+ * emulator's own reading, described above each choice.
+ */
+export interface OktaReadings {
+  /** What a successful POST /api/v1/users/{id} answers: the user (default, Okta's answer) or 204 with no body. */
+  userUpdateAnswer?: 'user' | 'no-content';
+  /** What a successful schema POST answers: the schema (default) or 204 with no body. */
+  schemaUpdateAnswer?: 'schema' | 'no-content';
+  /** X-Rate-Limit-Reset: epoch seconds (default, Okta's documented unit), epoch milliseconds, or seconds from now. */
+  rateLimitReset?: 'epoch-seconds' | 'epoch-ms' | 'delta-seconds';
+  /**
+   * Schema property fields taken: any field of Okta's UserSchema attribute model (default), or
+   * only those the reference's schema example and the SDK's test shape show (title, type, enum,
+   * minLength, maxLength, permissions), refusing others (400 E0000001).
+   */
+  schemaPropertyFields?: 'model' | 'reference-example';
+  /** `/api/v1/users/{…}` resolved by id or login (default, see findUser), or by id only (the reference writes `{id}`). */
+  userAddressing?: 'id-or-login' | 'id-only';
+}
+
 export interface OktaEmulatorOptions {
+  /** Other readings of what the reference leaves open (see OktaReadings). */
+  readings?: OktaReadings;
   /** The API token accepted as `Authorization: SSWS <token>`. */
   token?: string;
   users?: OktaSeedUser[];
@@ -86,10 +110,13 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     });
   }
 
+  const readings = options.readings ?? {};
+
   /** Okta resolves `{idOrLogin}` by id first, then by login (case-insensitive). */
   function findUser(idOrLogin: string): OktaUser {
     const byId = users.get(idOrLogin);
     if (byId) return byId;
+    if (readings.userAddressing === 'id-only') throw OKTA_ERRORS.notFound(idOrLogin);
     const wanted = idOrLogin.toLowerCase();
     for (const u of users.values()) if (String(u.profile.login).toLowerCase() === wanted) return u;
     throw OKTA_ERRORS.notFound(idOrLogin);
@@ -138,14 +165,20 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     const verdict = rateLimit.take();
     res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
     res.setHeader('X-Rate-Limit-Remaining', String(verdict.remaining));
-    res.setHeader('X-Rate-Limit-Reset', String(verdict.reset));
+    const reset = readings.rateLimitReset === 'epoch-ms' ? verdict.reset * 1000 : readings.rateLimitReset === 'delta-seconds' ? Math.max(0, verdict.reset - Math.floor(Date.now() / 1000)) : verdict.reset;
+    res.setHeader('X-Rate-Limit-Reset', String(reset));
     if (!verdict.allowed) throw OKTA_ERRORS.rateLimited();
     next();
   });
 
   app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
+    if (readings.schemaPropertyFields === 'reference-example') schema.refuseFieldsBeyond(req.body, REFERENCE_EXAMPLE_FIELDS);
     schema.applyPartial(req.body);
+    if (readings.schemaUpdateAnswer === 'no-content') {
+      res.status(204).end();
+      return;
+    }
     res.json(schema.toJSON(baseUrl));
   });
 
@@ -164,6 +197,10 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       else user.profile[k] = v;
     }
     user.lastUpdated = now();
+    if (readings.userUpdateAnswer === 'no-content') {
+      res.status(204).end();
+      return;
+    }
     res.json(render(user));
   });
 

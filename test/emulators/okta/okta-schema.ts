@@ -27,6 +27,13 @@ export const BASE_PROPERTIES = ['login', 'email', 'firstName', 'lastName', 'disp
  */
 export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as const;
 
+/**
+ * The property fields the reference's schema example and the SDK's integration-test shape show
+ * (title, type, enum, minLength, maxLength, permissions); `readings.schemaPropertyFields:
+ * 'reference-example'` refuses any other.
+ */
+export const REFERENCE_EXAMPLE_FIELDS = ['title', 'type', 'enum', 'minLength', 'maxLength', 'permissions'] as const;
+
 const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
 
 export class OktaUserSchema {
@@ -74,6 +81,17 @@ export class OktaUserSchema {
       if (def === null) this.custom.delete(name);
       else this.custom.set(name, def);
     }
+  }
+
+  /** Refuses (400 E0000001, nothing applied) a property that carries a field not in `allowed`. */
+  refuseFieldsBeyond(body: unknown, allowed: readonly string[]): void {
+    const props = (body as any)?.definitions?.custom?.properties;
+    if (!props || typeof props !== 'object') return;
+    const causes: string[] = [];
+    for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
+      if (def && typeof def === 'object') for (const field of Object.keys(def)) if (!allowed.includes(field)) causes.push(`${name}.${field}: Unrecognized field`);
+    }
+    if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
   }
 
   has(name: string): boolean {

@@ -1,0 +1,95 @@
+/**
+ * Okta write-back against other readings of what the reference leaves open (docs/writeback.md,
+ * [INF]): the emulator answers as another Okta emulator written from the same reference might,
+ * and hubwarden still writes everyone, once, through the real @okta/okta-sdk-nodejs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createOktaEmulator, type OktaReadings } from '../../test/emulators/okta/okta-emulator.ts';
+import { OKTA_MAX_RESET_WAIT_MS, resetEpochMs } from './okta-target.ts';
+import { createWriteback } from './writeback.ts';
+import { capturingLog, directoryUser, movableClock, OKTA_TOKEN, seededStore, writebackConfig } from './writeback-fixtures.ts';
+
+const HUB = 'meta-main';
+const attr = (field: string) => `hubwarden_meta_main_${field}`;
+
+async function setup(readings: OktaReadings, users = [{ id: '00uana00000000000001', login: 'ana@example.com' }, { id: '00ubo00000000000000b', login: 'bo@example.com' }]) {
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users, readings });
+  const server = await okta.listen();
+  const store = await seededStore(HUB, users.map((u, i) => directoryUser(HUB, `u-${i}`, u.login, { externalId: u.id })), [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+  const log = capturingLog();
+  const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log, clock: movableClock(), tuning: { okta: { maxRetries: 2, resetMarginMs: 0 } } });
+  return { okta, server, writeback, log };
+}
+
+test('okta: user and schema updates answered 204 with no body are written once, not failed and re-sent on every run', async () => {
+  const { okta, server, writeback } = await setup({ userUpdateAnswer: 'no-content', schemaUpdateAnswer: 'no-content' });
+  try {
+    const first = await writeback.run(HUB);
+    assert.equal(first.failed, 0, JSON.stringify(first.problems));
+    assert.equal(first.written, 2);
+    assert.equal(okta.state().users[0]!.profile[attr('status')], 'onboarded');
+    okta.control.clearCalls();
+    const second = await writeback.run(HUB);
+    assert.equal(second.unchanged, 2);
+    assert.equal(okta.calls.length, 0, 'nothing re-sent');
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: a schema that takes only the fields of the reference example gets our attributes without description and master', async () => {
+  const { okta, server, writeback } = await setup({ schemaPropertyFields: 'reference-example' });
+  try {
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 2, report.note);
+    const posts = okta.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/meta/schemas/user/default');
+    assert.deepEqual(posts.map((c) => c.status), [400, 200]);
+    const status = okta.state().schema[attr('status')]!;
+    assert.equal(status.master, undefined);
+    assert.deepEqual(status.permissions, [{ principal: 'SELF', action: 'READ_ONLY' }], 'people still may not edit their standing');
+    assert.equal(okta.state().schema[attr('exemption')]!.maxLength, 1024);
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: an X-Rate-Limit-Reset in epoch milliseconds does not pause write-back for millennia', async () => {
+  const { okta, server, writeback } = await setup({ rateLimitReset: 'epoch-ms' });
+  try {
+    await writeback.ensureSchema();
+    // One call a second: the first write answers X-Rate-Limit-Remaining 0, and its reset pauses the bucket.
+    okta.control.setRateLimit({ limit: 1, windowSeconds: 1 });
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 2, JSON.stringify(report.problems));
+    assert.ok(report.waitedMs <= OKTA_MAX_RESET_WAIT_MS, `waited ${report.waitedMs} ms`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('X-Rate-Limit-Reset: epoch seconds as Okta sends it; epoch ms and seconds-from-now read as such; never more than the bound ahead', () => {
+  const now = Date.UTC(2026, 11, 4, 12);
+  const inSec = Math.floor(now / 1000) + 30;
+  assert.equal(resetEpochMs(String(inSec), now), inSec * 1000);
+  assert.equal(resetEpochMs(String(inSec * 1000), now), inSec * 1000);
+  assert.equal(resetEpochMs('30', now), now + 30_000);
+  assert.equal(resetEpochMs(String(inSec + 86_400), now), now + OKTA_MAX_RESET_WAIT_MS);
+  for (const bad of [null, undefined, '', 'soon', '-5', 'Fri, 04 Dec 2026 12:00:30 GMT']) assert.equal(resetEpochMs(bad, now), undefined, String(bad));
+});
+
+test('okta: users addressed only by id, with ids of another form than 00u + 17: written through the externalId, not all refused as missing', async () => {
+  const users = [{ id: '00uana0000000001', login: 'ana@example.com' }, { id: '7d3f6a52-5c1e-4c8e-9a52-0c2b1f1e9d10', login: 'bo@example.com' }];
+  const { okta, server, writeback } = await setup({ userAddressing: 'id-only' }, users);
+  try {
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 2, JSON.stringify(report.problems));
+    assert.deepEqual(okta.state().users.map((u) => u.profile[attr('status')]), ['onboarded', 'pending']);
+    // The login first (the id is not 00u + 17), then the externalId once the login is not found.
+    assert.deepEqual(okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).map((c) => `${c.path} ${c.status}`).sort(), [
+      '/api/v1/users/00uana0000000001 200', `/api/v1/users/${users[1]!.id} 200`, '/api/v1/users/ana@example.com 404', '/api/v1/users/bo@example.com 404',
+    ]);
+  } finally {
+    await server.close();
+  }
+});
