@@ -61,11 +61,20 @@ export interface EventPerson {
  * userName is, and usually the email; `id` is the Okta user id, which Okta sends as SCIM externalId.
  */
 export function personOf(event: LogEvent): EventPerson | undefined {
+  // Okta's System Log names an app assignment's person as an `AppUser` target in the orgs we know
+  // of, while the hooks documentation describes "the user" of application.user_membership.* without
+  // its type (https://developer.okta.com/docs/reference/api/event-types/). Without a User target,
+  // the AppUser's alternateId (the app username, which Okta sends as SCIM userName) names them;
+  // its id is the assignment's, not the Okta user id, so it is not taken as externalId.
   const user = event.target?.find((t) => t.type === 'User');
-  if (!user) return undefined;
-  const login = user.alternateId && user.alternateId !== 'unknown' ? user.alternateId : undefined;
-  if (!login && !user.id) return undefined;
-  return { ...(login ? { userName: login } : {}), ...(login?.includes('@') ? { email: login } : {}), ...(user.id ? { externalId: user.id } : {}) };
+  // Only for app assignments, whose action is a re-check: a removal is never keyed on an app username.
+  const appUser = user || !event.eventType.startsWith('application.user_membership.') ? undefined : event.target?.find((t) => t.type === 'AppUser');
+  const target = user ?? appUser;
+  if (!target) return undefined;
+  const login = target.alternateId && target.alternateId !== 'unknown' ? target.alternateId : undefined;
+  const id = user?.id;
+  if (!login && !id) return undefined;
+  return { ...(login ? { userName: login } : {}), ...(login?.includes('@') ? { email: login } : {}), ...(id ? { externalId: id } : {}) };
 }
 
 export function personKey(p: EventPerson): string {

@@ -79,6 +79,24 @@ describe('Okta event hook /hooks/okta', () => {
     ]);
   });
 
+  test('an app assignment whose person is an AppUser target (no User target) re-checks that person by their app username; the AppUser id is not taken for the Okta user id', async () => {
+    const assigned = {
+      ...event('application.user_membership.add', 'ignored@example.com', '2026-11-23T10:03:00Z', 'app-user-1'),
+      target: [
+        { id: '0ua-assignment-1', type: 'AppUser', alternateId: 'mo@example.com', displayName: 'Mo' },
+        { id: '0oa1', type: 'AppInstance', alternateId: 'Meta', displayName: 'Meta' },
+      ],
+    };
+    assert.equal((await send(delivery(assigned))).status, 200);
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, c.args[0]]), [['reevaluatePerson', { userName: 'mo@example.com', email: 'mo@example.com' }]]);
+    // A deactivation is keyed on the User target only: an AppUser target alone removes no one.
+    const deactivated = { ...event('user.lifecycle.deactivate', 'x@example.com', '2026-11-23T10:04:00Z', 'app-user-2'), target: [assigned.target[0]] };
+    assert.equal((await send(delivery(deactivated))).status, 200);
+    await hook.settled();
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 0);
+  });
+
   test('missing or wrong secret: 401 and nothing processed', async () => {
     const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z'));
     assert.equal((await send(body, null)).status, 401);
