@@ -232,6 +232,27 @@ describe('meta-business connector under other readings of what Meta leaves unsai
     assert.equal((await all((x) => relative.listMembers!(x))).length, members.length);
   });
 
+  test('an invite\'s role reporting only the base role (the add-on in tasks or finance_role): read as the role given, no change again', async () => {
+    const base = (i: { role?: string }) => (i.role === 'ADMIN' ? 'ADMIN' : 'EMPLOYEE');
+    const viaTasks = connector(async (op, forward) => {
+      const a = await forward();
+      if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) for (const i of a.body.data) i.role = base(i);
+      return a;
+    });
+    await viaTasks.invite!({ email: 'fin.hire@sandbox.example', role: 'FINANCE_EDITOR' });
+    const listed = (await all((x) => viaTasks.listInvites!(x))).find((i) => i.email === 'fin.hire@sandbox.example');
+    assert.equal(listed?.role, 'FINANCE_EDITOR');
+    const viaFinanceRole = connector(async (op, forward) => {
+      const a = await forward();
+      if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) {
+        for (const i of a.body.data) if (i.role === 'FINANCE_ANALYST') Object.assign(i, { role: 'EMPLOYEE', tasks: ['DEFAULT'], finance_role: 'ANALYST' });
+      }
+      return a;
+    });
+    await viaFinanceRole.invite!({ email: 'analyst.hire@sandbox.example', role: 'FINANCE_ANALYST' });
+    assert.equal((await all((x) => viaFinanceRole.listInvites!(x))).find((i) => i.email === 'analyst.hire@sandbox.example')?.role, 'FINANCE_ANALYST');
+  });
+
   test('a write answered {"success": false} without an error is not taken as done', async () => {
     // Meta's Python SDK reads `success` as the outcome; a Graph may answer a removal it skipped so.
     const c = connector(async (op, forward) => (op.method === 'DELETE' && op.path.endsWith('/assigned_users') ? { status: 200, body: { success: false } } : forward()));

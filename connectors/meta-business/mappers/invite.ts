@@ -1,4 +1,5 @@
 import type { AppInvite, InviteStatus } from '../../sdk/hub-model.ts';
+import { memberRole } from './member.ts';
 
 /** Pure mapper for a BusinessRoleRequest listed under pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 
@@ -7,6 +8,7 @@ export interface RawRoleRequest {
   email?: string;
   role?: string;
   tasks?: string[];
+  finance_role?: string;
   status?: string;
   created_time?: string | number;
   expiration_time?: string | number;
@@ -52,6 +54,20 @@ function isoOf(value: unknown): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
+/**
+ * The role an invite gives, read as a member's is (mappers/member.ts memberRole): `role`, or the
+ * add-on role its `tasks` or `finance_role` (the "pre-assigned Finance role",
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-role-request)
+ * hold. Meta does not say whether an invite's `role` keeps an add-on role or, like the
+ * business_users edge, only the base role (README [INF]); read from `role` alone, an invite for
+ * FINANCE_EDITOR shown as EMPLOYEE would have its role "changed" again at every check.
+ */
+export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance_role'>): string {
+  const finance = typeof raw.finance_role === 'string' ? raw.finance_role : undefined;
+  const tasks = [...(Array.isArray(raw.tasks) ? raw.tasks : []), ...(finance ? [finance] : [])];
+  return memberRole({ role: raw.role, tasks, ...(finance ? { finance_permission: finance } : {}) });
+}
+
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
   const expires = raw.expiration_time ?? raw.expiry_time;
   const createdAt = isoOf(raw.created_time);
@@ -59,7 +75,7 @@ export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
   return {
     id: String(raw.id),
     email: (raw.email ?? '').toLowerCase(),
-    role: (raw.role ?? 'EMPLOYEE').toUpperCase(),
+    role: inviteRole(raw),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     status: inviteStatusOf(raw.status, expires, now),
     ...(createdAt ? { createdAt } : {}),
