@@ -262,6 +262,22 @@ describe('meta-business connector under other readings of what Meta leaves unsai
     assert.ok((await c.listAssignments!([asset])).some((a) => a.userId === someone.userId), 'still assigned');
   });
 
+  test('POST business_users answered without an id, or with an id that is not the invite\'s: the invite id comes from pending_users', async () => {
+    // Meta does not say which id POST returns; already safe (write/invites.ts never keeps it), held here.
+    for (const answer of [{ success: true }, { id: '999999999999999' }]) {
+      const c = connector(async (op, forward) => {
+        const a = await forward();
+        return op.method === 'POST' && op.path.endsWith('/business_users') && a.status === 200 ? { status: 200, body: answer } : a;
+      });
+      const first = await c.invite!({ email: 'first.try@sandbox.example', role: 'EMPLOYEE', firstAttempt: true });
+      const retried = await c.invite!({ email: 'retried@sandbox.example', role: 'EMPLOYEE' });
+      const held = emulator.control.state().invites;
+      assert.equal(first.result, 'done');
+      assert.equal(await c.cancelInvite!(first.inviteId), 'done', 'the provisional id resolves to the listed invite');
+      assert.deepEqual([retried.result, retried.inviteId], ['done', held.find((i) => i.email === 'retried@sandbox.example')!.id]);
+    }
+  });
+
   test('inviting a pending email answered as an idempotent success (the existing request id): never a second invite', async () => {
     // The reference lists this as the other reading of a repeated invite; already safe, held here.
     const c = connector(async (op, forward) => {
