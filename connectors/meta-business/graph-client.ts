@@ -66,6 +66,39 @@ export const BATCH_LIMIT = 50;
  */
 export const BATCHES_IN_FLIGHT = 4;
 
+/**
+ * Smaller page sizes to fall back to when Graph refuses a `limit` (code 100 naming it). Meta
+ * documents no maximum, only that "some edges cap limit" (https://developers.facebook.com/docs/graph-api/results),
+ * and the docs' own examples use 25; Graph clamps a larger value, but a Graph that refuses it
+ * instead (README [INF]) must cost a smaller page, not every read. 25 is never refused.
+ */
+export const LIMIT_FALLBACKS = [100, 25] as const;
+
+/** The smaller `limit` to try when `body` refuses `sent` as too large; undefined: not such a refusal, or nothing smaller. */
+function smallerLimit(body: unknown, sent: number): number | undefined {
+  const err = graphErrorOf(body);
+  if (err?.code !== 100 || err.error_subcode === 33) return undefined;
+  const text = `${err.message ?? ''} ${err.error_user_msg ?? ''}`;
+  const blamed = (err.error_data as { blame_field_specs?: unknown } | undefined)?.blame_field_specs;
+  const names = /\blimit\b/i.test(text) && !/cursor/i.test(text);
+  if (!names && !(Array.isArray(blamed) && Array.isArray(blamed[0]) && blamed[0][0] === 'limit')) return undefined;
+  return LIMIT_FALLBACKS.find((n) => n < sent);
+}
+
+/** `limit` of a batch `relative_url` (undefined when it has none, or follows a cursor). */
+function limitOf(relativeUrl: string): number | undefined {
+  const q = new URL(relativeUrl, 'http://graph.invalid/').searchParams;
+  if (q.has('after') || q.has('before')) return undefined;
+  const n = Number(q.get('limit'));
+  return q.has('limit') && Number.isFinite(n) ? n : undefined;
+}
+
+function withLimit(relativeUrl: string, limit: number): string {
+  const url = new URL(relativeUrl, 'http://graph.invalid/');
+  url.searchParams.set('limit', String(limit));
+  return `${url.pathname.slice(1)}${url.search}`;
+}
+
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -120,6 +153,8 @@ export class GraphClient {
   readonly #clock: () => number;
   /** The latest X-App-Usage reading (highest of its percentages) and when it came. */
   #appUsage = { percent: 0, at: 0 };
+  /** The largest `limit` this Graph took after refusing a larger one (smallerLimit); undefined: none refused. */
+  #limitCap: number | undefined;
 
   constructor(options: GraphClientOptions) {
     this.#log = options.log;
@@ -149,7 +184,7 @@ export class GraphClient {
   #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
     this.#noteUsage(res.headers);
     if (res.status >= 400 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
-    return res.body;
+    return notRefused(res.body, ctx);
   }
 
   /** A throttled answer (a call, or an op inside a batch) blocks its scope. */
@@ -214,16 +249,38 @@ export class GraphClient {
   }
 
   async call(method: 'GET' | 'POST' | 'DELETE', path: string, params: GraphParams, ctx: GraphErrorContext): Promise<unknown> {
-    if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
-    this.#assertCallable(path, ctx);
-    await this.#paceForAppUsage(ctx.what);
-    const encoded = encodeParams(params);
-    const res = await this.http.request(
-      method === 'POST'
-        ? { method, path: `${this.version}/${path}`, form: { ...encoded, access_token: this.#token }, what: ctx.what }
-        : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
-    );
-    return this.#settle(res, ctx);
+    let sent = method === 'GET' ? this.#capped(params) : params;
+    for (;;) {
+      if (ctx.isInvite) this.assertNotBlocked(`invite:${this.businessId}`, ctx.what);
+      this.#assertCallable(path, ctx);
+      await this.#paceForAppUsage(ctx.what);
+      const encoded = encodeParams(sent);
+      const res = await this.http.request(
+        method === 'POST'
+          ? { method, path: `${this.version}/${path}`, form: { ...encoded, access_token: this.#token }, what: ctx.what }
+          : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
+      );
+      const smaller = method === 'GET' && sent.limit !== undefined ? this.#learnLimit(res.body, Number(sent.limit)) : undefined;
+      if (smaller === undefined) return this.#settle(res, ctx);
+      this.#noteUsage(res.headers);
+      sent = { ...sent, limit: smaller };
+    }
+  }
+
+  /** `params` with `limit` no larger than a Graph that refused a larger one takes. */
+  #capped(params: GraphParams): GraphParams {
+    const limit = Number(params.limit);
+    return this.#limitCap !== undefined && params.limit !== undefined && limit > this.#limitCap ? { ...params, limit: this.#limitCap } : params;
+  }
+
+  /** A refusal of `sent` as too large a limit: the smaller one to use from now on (smallerLimit). */
+  #learnLimit(body: unknown, sent: number): number | undefined {
+    const smaller = smallerLimit(body, sent);
+    if (smaller === undefined) return undefined;
+    const cap = Math.min(this.#limitCap ?? smaller, smaller);
+    if (cap !== this.#limitCap) this.#log?.warn(`meta-business: Graph refused limit=${sent}; pages of ${cap} from now on`, { businessId: this.businessId });
+    this.#limitCap = cap;
+    return cap;
   }
 
   /** One page of an edge; pass the cursor from the previous page to continue. */
@@ -254,12 +311,26 @@ export class GraphClient {
     const b = body as { data?: T[]; paging?: { next?: string } } | undefined;
     if (!Array.isArray(b?.data)) throw new ConnectorError('unavailable', `${what}: Graph answered a page without a data array`);
     const next = b.paging?.next;
-    return { data: b.data, ...(next ? { next: toCursor(next) } : {}) };
+    return { data: b.data, ...(next ? { next: toCursor(this.#onBase(next)) } : {}) };
+  }
+
+  /**
+   * A `paging.next` URL on the configured base. Graph's points back at the host called
+   * (https://developers.facebook.com/docs/graph-api/results), but a server may name itself
+   * differently (`localhost` for `127.0.0.1`, a public name behind a proxy), or give a path
+   * without a host (README [INF]): its path and query are then taken onto the configured base,
+   * so the listing is read to its end and the token still goes nowhere else (cursors naming
+   * another origin stay refused).
+   */
+  #onBase(nextUrl: string): string {
+    if (/^https?:\/\//i.test(nextUrl) && new URL(nextUrl).origin === this.http.baseUrl.origin) return nextUrl;
+    return new URL(`${this.version}/${this.relativeOf(nextUrl)}`, this.http.baseUrl).toString();
   }
 
   /** A `paging.next` URL (absolute, maybe with a token) as a batch `relative_url` under this version. */
   relativeOf(nextUrl: string): string {
-    const url = new URL(nextUrl);
+    // Graph's `next` is absolute; a relative one is taken against the configured base.
+    const url = new URL(nextUrl, this.http.baseUrl);
     url.searchParams.delete('access_token');
     const root = `${this.http.baseUrl.pathname}${this.version}/`;
     const path = url.pathname.startsWith(root) ? url.pathname.slice(root.length) : url.pathname.replace(/^\/(v\d+\.\d+\/)?/, '');
@@ -280,11 +351,21 @@ export class GraphClient {
     for (let round = 0; round < 3 && pending.length > 0; round++) {
       const chunks: number[][] = [];
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) chunks.push(pending.slice(i, i + BATCH_LIMIT));
+      // A first page asks for no more than a Graph that refused a larger limit takes (#learnLimit);
+      // an op refused for its limit is re-sent with a smaller one, like a transient failure.
+      const limits = new Map<number, number>();
       await inParallel(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
-        const sent = await this.sendBatch(chunk.map((i) => ops[i]), ctx);
+        const sent = await this.sendBatch(chunk.map((i) => {
+          const limit = ops[i].method === 'GET' ? limitOf(ops[i].relativeUrl) : undefined;
+          if (limit === undefined) return ops[i];
+          const capped = Math.min(limit, this.#limitCap ?? limit);
+          limits.set(i, capped);
+          return capped === limit ? ops[i] : { ...ops[i], relativeUrl: withLimit(ops[i].relativeUrl, capped) };
+        }), ctx);
         chunk.forEach((opIndex, j) => { if (sent[j]) results[opIndex] = sent[j]; });
       });
-      pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && isTransient(results[i]!)));
+      const refusedLimit = (i: number) => limits.has(i) && results[i] !== null && this.#learnLimit(results[i]!.body, limits.get(i)!) !== undefined;
+      pending = pending.filter((i) => results[i] === null || (round < 2 && ops[i].method === 'GET' && (isTransient(results[i]!) || refusedLimit(i))));
       for (const i of pending) results[i] = null;
     }
     if (results.some((r) => r === null)) throw new ConnectorError('unavailable', `${ctx.what}: ${results.filter((r) => r === null).length} batch operations did not complete`);
@@ -336,6 +417,21 @@ export class GraphClient {
   /** A batch operation's body, or its error thrown and logged exactly as a single call's would be. */
   settleOp(result: BatchResult, ctx: GraphErrorContext): unknown {
     if (result.status >= 400 || graphErrorOf(result.body)) throw this.#logged(this.errorOf(result, ctx), result.status);
-    return result.body;
+    return notRefused(result.body, ctx);
   }
+}
+
+/**
+ * `{"success": false}` without an error: Graph did not do it and says not why. Writes answer
+ * `{"success": true}` (https://developers.facebook.com/docs/graph-api/reference), and Meta's Python
+ * SDK reads a body's `success` as the outcome (FacebookResponse.is_success); a Graph may answer a
+ * write it skipped so (README [INF]). Taken for success it would record a change never made (a
+ * removal that left the person in place), so it is `unavailable`: the task's retry reads the
+ * state again before it writes.
+ */
+function notRefused(body: unknown, ctx: GraphErrorContext): unknown {
+  if (body && typeof body === 'object' && !Array.isArray(body) && (body as { success?: unknown }).success === false) {
+    throw new ConnectorError('unavailable', `${ctx.what}: Graph answered "success": false without an error; the change may not have been made`, { providerCode: 'success-false' });
+  }
+  return body;
 }

@@ -6,7 +6,8 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
 /**
  * THE table mapping Graph API errors to ConnectorError kinds (reference
  * https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference codes, https://developers.facebook.com/docs/graph-api/overview/rate-limiting limits). Meta says to key on codes, not message text (https://developers.facebook.com/docs/graph-api/guides/error-handling); the only text we
- * read is the `(#100) The parameter X …` field name and "already" for idempotency.
+ * read is the `(#100) The parameter X …` field name, "already" for idempotency, and Graph's words
+ * for a missing object when a 100 carries no subcode (MISSING_OBJECT).
  *
  * Decisions recorded here:
  * - 368 ("temporarily blocked for policy violations", action "wait" in https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference) → rate-limited with a
@@ -20,7 +21,8 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
  *   "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  * - 17 on POST business_users or on cancelling an invite is the invite limit → rate-limited 24 h,
  *   scope `invite:<businessId>`.
- * - 100/33 (object does not exist or cannot be loaded) → not-found.
+ * - 100/33 (object does not exist or cannot be loaded) → not-found; so is a 100 without subcode
+ *   in Graph's words for it (MISSING_OBJECT).
  * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
  */
 
@@ -62,8 +64,17 @@ export function graphErrorOf(body: unknown): GraphErrorBody | undefined {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/**
+ * Graph's words for a missing object, the message of 100/33 ("Unsupported get request. Object with
+ * ID 'x' does not exist, cannot be loaded due to missing permissions, or does not support this
+ * operation", https://developers.facebook.com/docs/graph-api/guides/error-handling). The subcode
+ * is optional in the envelope, so a 100 that carries none but says this is the same not-found
+ * (README [INF]: a Graph that omits the subcode).
+ */
+const MISSING_OBJECT = /^(\(#100\)\s*)?Unsupported (get|post|delete) request\b|Object with ID '[^']*' does not exist/i;
+
 interface Rule {
-  when: (code: number, subcode: number | undefined, ctx: GraphErrorContext) => boolean;
+  when: (code: number, subcode: number | undefined, ctx: GraphErrorContext, message?: string) => boolean;
   kind: ErrorKind;
   /** For rate-limited: the wait when the headers give none, and the scope it applies to. */
   wait?: (ctx: GraphErrorContext) => { ms: number; scope: string };
@@ -83,6 +94,7 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
   { when: (c) => c === 1 || c === 2 || c === 341 || c === 3919, kind: 'unavailable' },
   { when: (c, s) => c === 100 && s === 33, kind: 'not-found' },
+  { when: (c, s, _x, m) => c === 100 && !s && MISSING_OBJECT.test(m ?? ''), kind: 'not-found' },
   { when: (c) => c === 3914, kind: 'conflict' },
   { when: (c) => c === 100 || c === 2500 || c === 2620, kind: 'invalid-argument' },
 ];
@@ -138,7 +150,7 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   const err = graphErrorOf(failure.body);
   // HTTP 5xx is unavailable whatever the body says, except documented codes that carry a kind.
   const code = err?.code;
-  const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx));
+  const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx, err?.message));
   const kind: ErrorKind = rule?.kind ?? kindFromStatus(failure.status);
   const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
   const cause = causeText(err, failure.status, redact);

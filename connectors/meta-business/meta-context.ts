@@ -18,7 +18,8 @@ export interface MetaContext {
 /**
  * Largest `limit` per edge. Meta documents none ("some edges cap limit", https://developers.facebook.com/docs/graph-api/results); 1000 is
  * accepted on business lists and assigned_users, partners carry nested permission lists so 100.
- * A larger value is clamped by Graph, never an error, so these only cost calls if too small.
+ * Graph clamps a larger value; a Graph that refuses it instead (code 100 naming `limit`) gets
+ * smaller pages from then on (graph-client.ts LIMIT_FALLBACKS), so these only cost calls if too small.
  */
 export const PAGE_LIMIT = { list: 1000, partners: 100 } as const;
 

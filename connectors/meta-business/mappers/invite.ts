@@ -1,4 +1,5 @@
 import type { AppInvite, InviteStatus } from '../../sdk/hub-model.ts';
+import { memberRole } from './member.ts';
 
 /** Pure mapper for a BusinessRoleRequest listed under pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 
@@ -7,23 +8,25 @@ export interface RawRoleRequest {
   email?: string;
   role?: string;
   tasks?: string[];
+  finance_role?: string;
   status?: string;
-  created_time?: string;
-  expiration_time?: string;
-  expiry_time?: string;
+  created_time?: string | number;
+  expiration_time?: string | number;
+  expiry_time?: string | number;
 }
 
 /**
  * Graph status → ours. Only PENDING is documented; the rest follow the business request status
  * enum (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users [INF]). An invite past its expiration_time is expired even when Meta still says PENDING.
  */
-export function inviteStatusOf(status: string | undefined, expiresAt: string | undefined, now = Date.now()): InviteStatus {
+export function inviteStatusOf(status: string | undefined, expiresAt: string | number | undefined, now = Date.now()): InviteStatus {
   const s = (status ?? 'PENDING').toUpperCase();
   if (s === 'EXPIRED') return 'expired';
   if (s === 'DECLINE' || s === 'DECLINED') return 'declined';
   if (s === 'CANCELED' || s === 'CANCELLED') return 'canceled';
   if (s === 'APPROVE' || s === 'ACCEPTED' || s === 'APPROVED') return 'accepted';
-  if (expiresAt && Date.parse(graphDate(expiresAt)) < now) return 'expired';
+  const expires = graphTimeMs(expiresAt);
+  if (expires !== undefined && expires < now) return 'expired';
   return 'pending';
 }
 
@@ -32,15 +35,50 @@ export function graphDate(value: string): string {
   return value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
 }
 
+/**
+ * Epoch ms of a Graph datetime: ISO 8601 with a `+0000` offset as Graph writes it
+ * (https://developers.facebook.com/docs/graph-api/guides/versioning), another ISO 8601 form, or
+ * unix seconds (as Graph gives `expires_at` on debug_token); undefined when unreadable, so one odd
+ * value never fails a whole listing (README [INF]).
+ */
+export function graphTimeMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const ms = Date.parse(graphDate(value.trim()));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function isoOf(value: unknown): string | undefined {
+  const ms = graphTimeMs(value);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The role an invite gives, read as a member's is (mappers/member.ts memberRole): `role`, or the
+ * add-on role its `tasks` or `finance_role` (the "pre-assigned Finance role",
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-role-request)
+ * hold. Meta does not say whether an invite's `role` keeps an add-on role or, like the
+ * business_users edge, only the base role (README [INF]); read from `role` alone, an invite for
+ * FINANCE_EDITOR shown as EMPLOYEE would have its role "changed" again at every check.
+ */
+export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance_role'>): string {
+  const finance = typeof raw.finance_role === 'string' ? raw.finance_role : undefined;
+  const tasks = [...(Array.isArray(raw.tasks) ? raw.tasks : []), ...(finance ? [finance] : [])];
+  return memberRole({ role: raw.role, tasks, ...(finance ? { finance_permission: finance } : {}) });
+}
+
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
   const expires = raw.expiration_time ?? raw.expiry_time;
+  const createdAt = isoOf(raw.created_time);
+  const expiresAt = isoOf(expires);
   return {
     id: String(raw.id),
     email: (raw.email ?? '').toLowerCase(),
-    role: (raw.role ?? 'EMPLOYEE').toUpperCase(),
+    role: inviteRole(raw),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     status: inviteStatusOf(raw.status, expires, now),
-    ...(raw.created_time ? { createdAt: new Date(graphDate(raw.created_time)).toISOString() } : {}),
-    ...(expires ? { expiresAt: new Date(graphDate(expires)).toISOString() } : {}),
+    ...(createdAt ? { createdAt } : {}),
+    ...(expiresAt ? { expiresAt } : {}),
   };
 }

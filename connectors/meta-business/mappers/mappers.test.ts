@@ -40,6 +40,15 @@ describe('mapper details', () => {
     assert.equal(inviteStatusOf('DECLINE', undefined), 'declined');
     assert.equal(inviteStatusOf('CANCELED', undefined), 'canceled');
   });
+  test('invite times as unix seconds or other ISO forms are read; an unreadable one is left out, never a failed listing', () => {
+    const now = Date.parse('2026-01-10T00:00:00Z');
+    const unix = toInvite({ id: '1', email: 'a@x.com', status: 'PENDING', created_time: 1767225600, expiration_time: '1767916800' }, now);
+    assert.deepEqual([unix.createdAt, unix.expiresAt, unix.status], ['2026-01-01T00:00:00.000Z', '2026-01-09T00:00:00.000Z', 'expired']);
+    const iso = toInvite({ id: '2', email: 'a@x.com', status: 'PENDING', expiration_time: '2026-02-01T00:00:00.000Z' }, now);
+    assert.deepEqual([iso.expiresAt, iso.status], ['2026-02-01T00:00:00.000Z', 'pending']);
+    const odd = toInvite({ id: '3', email: 'a@x.com', status: 'PENDING', created_time: 'soon', expiration_time: '' }, now);
+    assert.deepEqual([odd.createdAt, odd.expiresAt, odd.status], [undefined, undefined, 'pending']);
+  });
   test('ad account ids are act_ prefixed; client assets keep permitted tasks', () => {
     assert.deepEqual(toAsset('ad_account', { id: '123', name: 'A' }, 'owned'), { type: 'ad_account', id: 'act_123', name: 'A', ownership: 'owned' });
     assert.deepEqual(toAsset('page', { id: '9', permitted_tasks: ['analyze'] }, 'client'), { type: 'page', id: '9', ownership: 'client', permittedTasks: ['ANALYZE'] });

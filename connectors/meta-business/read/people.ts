@@ -2,12 +2,14 @@ import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-mo
 import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import type { GraphParams } from '../graph-client.ts';
 
 /** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
 /** `finance_permission` because a finance role may be reported there rather than in `tasks` (mappers/member.ts memberRole). */
 export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request';
-export const INVITE_FIELDS = 'id,email,role,tasks,status,created_time,expiration_time';
+/** `tasks` and `finance_role` because an add-on role may show there rather than in `role` (mappers/invite.ts inviteRole). */
+export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time';
 export const SYSTEM_USER_FIELDS = 'id,name,role';
 
 export async function listMembers(ctx: MetaContext, cursor?: string): Promise<Page<AppMember>> {
@@ -32,16 +34,28 @@ export async function listSystemUsers(ctx: MetaContext, cursor?: string): Promis
   return { items: page.data.map(toSystemUser), ...(page.next ? { next: page.next } : {}) };
 }
 
-/** The invites for one email (pending_users?email=, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). */
-export async function invitesFor(ctx: MetaContext, email: string): Promise<AppInvite[]> {
-  const out: AppInvite[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { email, fields: INVITE_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
-      what: what(`find the invite of ${email} in business ${ctx.businessId}`), businessId: ctx.businessId,
-    });
-    out.push(...page.data.map((r) => toInvite(r)));
-    cursor = page.next;
-  } while (cursor);
-  return out.filter((i) => i.email === email.toLowerCase());
+/**
+ * The invites for one email (pending_users?email=, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+ * hubwarden sends emails lowercased; Meta does not say whether the filter ignores case, and an
+ * invite made by hand may hold the address in other case. `anyCase`: when the filter finds none,
+ * the whole listing is read and compared without case (README [INF]: a case-sensitive filter);
+ * for the paths that must not miss an invite (a refused invite, a person's re-read), not for the
+ * look-up before every retried invite.
+ */
+export async function invitesFor(ctx: MetaContext, email: string, options: { anyCase?: boolean } = {}): Promise<AppInvite[]> {
+  const wanted = email.toLowerCase();
+  const read = async (filter: GraphParams): Promise<AppInvite[]> => {
+    const out: AppInvite[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { ...filter, fields: INVITE_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+        what: what(`find the invite of ${email} in business ${ctx.businessId}`), businessId: ctx.businessId,
+      });
+      out.push(...page.data.map((r) => toInvite(r)).filter((i) => i.email === wanted));
+      cursor = page.next;
+    } while (cursor);
+    return out;
+  };
+  const found = await read({ email });
+  return found.length > 0 || !options.anyCase ? found : read({});
 }

@@ -27,7 +27,7 @@ export async function readPerson(ctx: MetaContext, input: { email?: string; memb
     const byId = await memberById(ctx, input.memberId, whatFor);
     if (byId) members.push(byId);
   }
-  const invites = email ? await invitesFor(ctx, email) : [];
+  const invites = email ? await invitesFor(ctx, email, { anyCase: true }) : [];
   if (email && !members.some((m) => m.email === email)) members.push(...(await membersByEmail(ctx, email, whatFor)));
   const missingAssets: AssetRef[] = [];
   const ids = new Set(members.map((m) => m.id));
@@ -57,4 +57,20 @@ export async function membersByEmail(ctx: MetaContext, email: string, whatFor: s
     cursor = page.next;
   } while (cursor);
   return [];
+}
+
+/**
+ * Whether `memberId` is among the business_users: how a bare (#100) on `GET|DELETE /{member}` is
+ * told apart. Graph answers a missing object 100/33 (not-found); a Graph that answers it with
+ * (#100) alone (README [INF]) says nothing about whether the person is still there, and only the
+ * listing does. One listing of members, on that error path only.
+ */
+export async function memberListed(ctx: MetaContext, memberId: string, whatFor: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/business_users`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
+    if (page.data.some((u) => String(u.id) === memberId)) return true;
+    cursor = page.next;
+  } while (cursor);
+  return false;
 }

@@ -1,7 +1,8 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
-import { invitesFor } from '../read/people.ts';
+import { INVITE_FIELDS, invitesFor } from '../read/people.ts';
+import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
 
 /**
@@ -68,16 +69,20 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     returnedId = body?.id ? String(body.id) : undefined;
   } catch (err) {
     // Meta refuses an email that is "already" invited or a member (code 100; its wording is not
-    // documented, connectors/meta-business/README.md [INF]). A pending invite is the change asked
-    // for: already-done. A seat is a state the caller's plan did not see: a conflict it must
-    // resolve by reading the person again (agent/tasks/operations/stale-view.ts), not a success
-    // that would record an invite that does not exist.
-    if (sent && err instanceof ConnectorError && err.kind === 'invalid-argument' && /already/i.test(err.message)) {
-      const again = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+    // documented, connectors/meta-business/README.md [INF], so any refusal as a bad argument or a
+    // conflict is checked). A pending invite is the change asked for: already-done. A seat is a
+    // state the caller's plan did not see: a conflict it must resolve by reading the person again
+    // (agent/tasks/operations/stale-view.ts), not a success that would record an invite that does
+    // not exist. Neither: the refusal stands as Meta gave it.
+    if (sent && err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict')) {
+      const again = (await invitesFor(ctx, email, { anyCase: true })).find((i) => i.status === 'pending');
       if (again) return { result: 'already-done', inviteId: again.id };
-      throw new ConnectorError('conflict', `${whatFor}: refused: the email already holds a seat in the business (${err.providerCode ?? '100'})`, {
-        providerCode: err.providerCode, notApplied: true, cause: err,
-      });
+      const said = err.message.startsWith(whatFor) ? err.message.slice(whatFor.length) : err.message;
+      if (/already/i.test(said) || (await membersByEmail(ctx, email, `${whatFor}: is the email a member`)).length > 0) {
+        throw new ConnectorError('conflict', `${whatFor}: refused: the email already holds a seat in the business (${err.providerCode ?? '100'})`, {
+          providerCode: err.providerCode, notApplied: true, cause: err,
+        });
+      }
     }
     throw err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
   }
@@ -112,6 +117,24 @@ export async function cancelInvite(ctx: MetaContext, given: string): Promise<Cha
     return 'done';
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    // Meta documents no answer for cancelling an invite that is no longer pending (expired,
+    // declined); a Graph may refuse it (#100) as it refuses changing one (README [INF]). No
+    // pending invite is the state asked for, so a re-read that shows it so is already-done, and
+    // a re-send of an expired invite goes on; still pending, the refusal stands.
+    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && !(await stillPending(ctx, inviteId))) return 'already-done';
+    throw err;
+  }
+}
+
+/** Whether the invite `GET /{request-id}` reads is pending (not-found: it is not). */
+async function stillPending(ctx: MetaContext, inviteId: string): Promise<boolean> {
+  try {
+    const raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, {
+      what: what(`re-read invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId,
+    })) as RawRoleRequest;
+    return toInvite(raw).status === 'pending';
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return false;
     throw err;
   }
 }

@@ -3,8 +3,20 @@ import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
 import { memberRole } from '../mappers/member.ts';
+import { memberListed } from '../read/person.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
+
+/**
+ * Graph's answer for a member that is not there: 100/33 (not-found), or a bare (#100) from a Graph
+ * that omits the subcode and Graph's words for it (README [INF]); the latter only counts once the
+ * business_users listing confirms the member is gone, so a (#100) for another cause stays an error.
+ */
+async function gone(ctx: MetaContext, err: unknown, memberId: string, whatFor: string): Promise<boolean> {
+  if (!(err instanceof ConnectorError)) return false;
+  if (err.kind === 'not-found') return true;
+  return err.kind === 'invalid-argument' && err.providerCode === '100' && !(await memberListed(ctx, memberId, `${whatFor}: is the member still listed`));
+}
 
 /** The member's role read as listMembers reads it (role plus add-ons in tasks or finance_permission, mappers/member.ts), so a change once made is already-done. */
 async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
@@ -12,7 +24,7 @@ async function currentRole(ctx: MetaContext, memberId: string, whatFor: string):
     const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks,finance_permission' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[]; finance_permission?: string };
     return memberRole(body);
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
+    if (await gone(ctx, err, memberId, whatFor)) return undefined;
     throw err;
   }
 }
@@ -36,7 +48,7 @@ export async function removeMember(ctx: MetaContext, memberId: string): Promise<
   try {
     await ctx.graph.call('DELETE', memberId, {}, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    if (await gone(ctx, err, memberId, whatFor)) return 'already-done';
     throw err;
   }
   return 'done';
