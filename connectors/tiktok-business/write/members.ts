@@ -1,7 +1,7 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { listAdmins } from '../read/members.ts';
+import { isBoundMember, listAdmins } from '../read/members.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
 
@@ -40,8 +40,24 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
   const isAdmin = admins.some((a) => String(a.user_id) === memberId);
   if (role === 'ADMIN' && isAdmin) return 'already-done';
   if (role !== 'ADMIN') refuseIfLastAdmin(ctx, admins, memberId, what);
-  await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
+  try {
+    await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
+  } catch (err) {
+    throw await notAMember(ctx, err, memberId, what) ?? err;
+  }
   return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
+}
+
+/**
+ * TikTok's code for a `user_id` that is not a member is not documented (the reference takes 40007
+ * and leaves it open [INF #18]): a 40002 on an update or delete is checked against the BOUND
+ * members, and a user who is not one answers not-found (the member left) instead of a bad
+ * parameter. Undefined when the 40002 is something else, or for any other error.
+ */
+async function notAMember(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<ConnectorError | undefined> {
+  if (!isConnectorError(err) || err.providerCode !== '40002' || err.notApplied !== true) return undefined;
+  if (await isBoundMember(ctx, memberId, what).catch(() => true)) return undefined;
+  return new ConnectorError('not-found', `${what}: not-found: ${memberId} is not a member of Business Center ${ctx.bcId} (TikTok answered 40002)`, { notApplied: true, cause: err });
 }
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
@@ -54,6 +70,7 @@ export async function removeMember(ctx: TikTokContext, memberId: string): Promis
   } catch (err) {
     // 40007 on delete: already gone (someone removed them by hand).
     if (isConnectorError(err) && err.kind === 'not-found') return 'already-done';
+    if (await notAMember(ctx, err, memberId, what)) return 'already-done';
     throw err;
   } finally {
     ctx.holdings.invalidate();

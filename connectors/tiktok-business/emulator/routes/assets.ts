@@ -144,6 +144,7 @@ export function assignAsset(c: CallContext): unknown {
     throw noPermission(`${field}: ${role} is above the ${ceiling} the owner shared asset ${assetId} with`);
   }
   const existing = c.world.assignment(bcId, assetId, userId);
+  if (existing && c.rt.readings.refuseAssignHeld) throw paramError(`asset_id: user ${userId} already has access to asset ${assetId}`);
   // Assigning an asset the member holds replaces the role.
   if (existing) existing.role = role ?? '';
   else c.world.assignments.push({ bc_id: bcId, asset_type: type, asset_id: assetId, user_id: userId, role: role ?? '' });
@@ -159,6 +160,7 @@ export function unassignAsset(c: CallContext): unknown {
   c.member(bcId, 'admin');
   reachable(c, bcId, assetId, type);
   if (!c.world.boundMember(bcId, userId)) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.unassignNotHeldCode === 40007 && !c.world.assignment(bcId, assetId, userId)) throw notFound(`asset_id: user ${userId} has no access to asset ${assetId}`);
   c.world.assignments = c.world.assignments.filter((a) => !(a.bc_id === bcId && a.asset_id === assetId && a.user_id === userId));
   return {};
 }

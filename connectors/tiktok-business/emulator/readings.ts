@@ -1,0 +1,24 @@
+/**
+ * Other readings of what TikTok leaves open, each a choice another emulator of the same reference
+ * could make where this one took its own (the [INF] table in the connector README names them,
+ * "Alternative readings"). None is TikTok behaviour we know of; each is off unless a test asks
+ * for it, so the connector is shown correct under both readings. Default: this emulator's own.
+ */
+export interface AlternativeReadings {
+  /** [INF] #12: an address already PENDING or BOUND makes the whole invite call answer 40002 (nothing applied), instead of being ignored with code 0. */
+  refuseExistingInvite?: boolean;
+  /** [INF] #12: a REJECTED address counts as "invited before" and is ignored (code 0, the row stays REJECTED), instead of a new PENDING row replacing it. */
+  ignoreRejectedInvite?: boolean;
+  /** [INF] #13: a STANDARD invitation with `asset_ids: []` answers 40002 (the web UI asks for an ad account), instead of being accepted. */
+  refuseInviteWithoutAssets?: boolean;
+  /** [INF] #18: `member/delete` of a `user_id` that is not a member, or an address with no row, answers this code instead of 40007 (0: success). */
+  deleteUnknownCode?: 0 | 40002;
+  /** [INF] #18: `member/update` of a `user_id` that is not a member answers 40002 instead of 40007. */
+  updateUnknownCode?: 40002;
+  /** [INF] #10, reference §3.6: a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */
+  keepRemovedAsUnbound?: boolean;
+  /** [INF] #20: assigning an asset the member already holds answers 40002 (nothing changes), instead of replacing the role. */
+  refuseAssignHeld?: boolean;
+  /** [INF] #20: unassigning access the member does not hold answers 40007, instead of code 0. */
+  unassignNotHeldCode?: 40007;
+}
