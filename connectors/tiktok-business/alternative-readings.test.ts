@@ -160,6 +160,42 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#9 a page past the end refused (40002) rather than empty, after the list shrank: listing-changed, read again; a full read starts over', async () => {
+    const bed = await bedWith({ pagePastEndCode: 40002 });
+    try {
+      const state = bed.emulator.control.state();
+      // 5 BOUND in the fixture + 16: 21 rows, two pages of 20.
+      for (let i = 0; i < 16; i++) state.members.push({ bc_id: S.bcId, user_id: `72000000000000020${String(i).padStart(2, '0')}`, user_name: `Q${i}`, user_email: `q${i}@example.com`, user_role: 'STANDARD', relation_status: 'BOUND' });
+      bed.emulator.control.seed(state);
+      const c = bed.connector();
+      const first = await c.listMembers!();
+      assert.equal(first.items.length, 20);
+      assert.equal(await c.removeMember!('7200000000000002000'), 'done');
+      // Read by another instance (nothing read ahead): page 2 of 20 rows is past the end.
+      await assert.rejects(bed.connector().listMembers!(first.next), (e: ConnectorError) => e.kind === 'unavailable' && e.providerCode === 'listing-changed');
+      assert.equal((await allPages(c.listMembers!)).length, 20);
+
+      // A whole-list read (every BOUND member, for TikTok-account holders) that loses its page 2 meanwhile starts over.
+      let memberReads = 0;
+      const emulator = bed.emulator;
+      const reader = bed.connector({
+        onCall: (call) => {
+          if (!call.path.includes('bc/member/get') || ++memberReads !== 1) return;
+          const now = emulator.control.state();
+          now.members = now.members.filter((m) => m.user_id !== '7200000000000002001');
+          emulator.control.seed(now);
+        },
+      });
+      bed.emulator.control.clearCalls();
+      bed.emulator.control.seed(state); // 21 rows again
+      const held = await reader.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]);
+      assert.deepEqual(held.map((h) => [h.userId, h.tasks]), [[S.standard[2], ['POST']]]);
+      assert.ok(bed.emulator.calls.some((x) => x.endpoint === 'bc/member/get' && x.code === 40002), 'the page past the end was refused');
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('§3.6 removed members kept as UNBOUND rows beside a new invitation: not members, and a retried invite or an unchanged role is already-done', async () => {
     const bed = await bedWith({ keepRemovedAsUnbound: true });
     try {

@@ -85,7 +85,7 @@ export function getAssets(c: CallContext): unknown {
   } else {
     rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword)).map((x) => renderAsset(c, x.asset, x.relation));
   }
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
 
 export function getAdminAssets(c: CallContext): unknown {
@@ -103,7 +103,7 @@ export function getAdminAssets(c: CallContext): unknown {
   const rows = c.world.assetsInBc(bcId)
     .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === 'BOUND'))
     .map((x) => renderAsset(c, x.asset, x.relation));
-  return paginate(rows, page, pageSize);
+  return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }
 
 /** The role of an assignment: exactly the role field of the asset type, no other (40002). */
@@ -183,7 +183,7 @@ export function assetMembers(c: CallContext): unknown {
       if (keyword && !row.user_email.toLowerCase().includes(keyword) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
 
 export function assetPartners(c: CallContext): unknown {
@@ -199,5 +199,5 @@ export function assetPartners(c: CallContext): unknown {
     .filter((s) => s.asset_id === assetId && s.owner_bc_id === bcId)
     .map((s) => ({ bc_id: s.partner_bc_id, bc_name: c.world.bcs.get(s.partner_bc_id)?.name ?? '' }))
     .filter((p) => !keyword || p.bc_name.toLowerCase().includes(keyword));
-  return paginate(rows, page, pageSize);
+  return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }

@@ -45,7 +45,7 @@ export function listMembers(c: CallContext): unknown {
     (!role || r.user_role === role)
     && (!status || r.relation_status === status)
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
-  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   return { list: list.map((r) => renderMember(r)), page_info };
 }
 
