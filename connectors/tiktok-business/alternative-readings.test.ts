@@ -102,6 +102,19 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#17 an update that changes nothing refused (40002) rather than answered 0: a role already held is already-done, a real change is done', async () => {
+    const bed = await bedWith({ refuseUnchangedUpdate: true });
+    try {
+      const c = bed.connector();
+      assert.equal(await c.changeMemberRole!(EVE, 'STANDARD'), 'already-done');
+      assert.equal(await c.changeMemberRole!(EVE, 'ADMIN'), 'done');
+      assert.equal(await c.changeMemberRole!(EVE, 'STANDARD'), 'done');
+      assert.ok(bed.emulator.control.state().members.some((m) => m.user_id === EVE && m.user_role === 'STANDARD'));
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#18 delete of someone not there answered with code 0: the removal is done, nothing else changes', async () => {
     const bed = await bedWith({ deleteUnknownCode: 0 });
     try {

@@ -15,6 +15,8 @@ export interface AlternativeReadings {
   deleteUnknownCode?: 0 | 40002;
   /** [INF] #18: `member/update` of a `user_id` that is not a member answers 40002 instead of 40007. */
   updateUnknownCode?: 40002;
+  /** [INF] #17: `member/update` that changes nothing (the `user_role` the member has, and nothing else) answers 40002, as one with nothing to update does, instead of code 0. */
+  refuseUnchangedUpdate?: boolean;
   /** [INF] #9: a page past the last one (page > 1) answers 40002, instead of an empty `list` with the same `page_info`. */
   pagePastEndCode?: 40002;
   /** [INF] #10, reference §3.6: a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */

@@ -52,10 +52,10 @@ export async function findRow(ctx: TikTokContext, email: string, what: string): 
   return rows.filter((r) => inviteIdOf(r.user_email ?? '') === key).sort((x, y) => precedence(x) - precedence(y))[0];
 }
 
-/** Whether `userId` is a BOUND member (every BOUND page: only after a write TikTok refused for an unclear reason). */
-export async function isBoundMember(ctx: TikTokContext, userId: string, what: string): Promise<boolean> {
+/** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
+export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
   const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
-  return rows.some((r) => String(r.user_id) === userId);
+  return rows.find((r) => String(r.user_id) === userId);
 }
 
 /** The BOUND admins of the BC (the last one must stay). */

@@ -1,7 +1,8 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { isBoundMember, listAdmins } from '../read/members.ts';
+import { boundMemberRow, listAdmins } from '../read/members.ts';
+import { isRefusal } from '../tiktok-errors.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
 
@@ -43,21 +44,34 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
   try {
     await ctx.client.call('POST', 'bc/member/update', { bc_id: ctx.bcId, user_id: memberId, user_role: role }, what);
   } catch (err) {
-    throw await notAMember(ctx, err, memberId, what) ?? err;
+    const standing = await standingAfterRefusal(ctx, err, memberId, what);
+    if (standing === 'gone') throw notAMember(ctx, err, memberId, what);
+    // The member already has the role: TikTok does not say an update that changes nothing
+    // answers 0, and refuses one with nothing to change [INF #17].
+    if (standing && standing.user_role === role) return 'already-done';
+    throw err;
   }
   return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
 }
 
 /**
  * TikTok's code for a `user_id` that is not a member is not documented (the reference takes 40007
- * and leaves it open [INF #18]): a 40002 on an update or delete is checked against the BOUND
- * members, and a user who is not one answers not-found (the member left) instead of a bad
- * parameter. Undefined when the 40002 is something else, or for any other error.
+ * and leaves it open [INF #18]), nor is its answer to an update that changes nothing: a refusal
+ * (40000, 40002, 40050) of an update or delete is checked against the BOUND members. 'gone': not
+ * one (the member left); their row: still one; undefined: not a refusal, or the check failed.
  */
-async function notAMember(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<ConnectorError | undefined> {
-  if (!isConnectorError(err) || err.providerCode !== '40002' || err.notApplied !== true) return undefined;
-  if (await isBoundMember(ctx, memberId, what).catch(() => true)) return undefined;
-  return new ConnectorError('not-found', `${what}: not-found: ${memberId} is not a member of Business Center ${ctx.bcId} (TikTok answered 40002)`, { notApplied: true, cause: err });
+async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<MemberRow | 'gone' | undefined> {
+  if (!isRefusal(err)) return undefined;
+  try {
+    return await boundMemberRow(ctx, memberId, what) ?? 'gone';
+  } catch {
+    return undefined;
+  }
+}
+
+function notAMember(ctx: TikTokContext, err: unknown, memberId: string, what: string): ConnectorError {
+  const code = err instanceof ConnectorError ? err.providerCode : undefined;
+  return new ConnectorError('not-found', `${what}: not-found: ${memberId} is not a member of Business Center ${ctx.bcId} (TikTok answered ${code})`, { notApplied: true, cause: err });
 }
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
@@ -70,7 +84,7 @@ export async function removeMember(ctx: TikTokContext, memberId: string): Promis
   } catch (err) {
     // 40007 on delete: already gone (someone removed them by hand).
     if (isConnectorError(err) && err.kind === 'not-found') return 'already-done';
-    if (await notAMember(ctx, err, memberId, what)) return 'already-done';
+    if (await standingAfterRefusal(ctx, err, memberId, what) === 'gone') return 'already-done';
     throw err;
   } finally {
     ctx.holdings.invalidate();

@@ -141,6 +141,9 @@ export function updateMember(c: CallContext): unknown {
   c.noChildBc(f, 'child_bc_id');
   const row = c.world.boundMember(bcId, userId);
   if (!row) throw unknown(c.rt.readings.updateUnknownCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.refuseUnchangedUpdate && role === row.user_role && !f.has('ext_user_role') && name === undefined) {
+    throw paramError(`user_role: ${userId} is already ${role}; nothing to update`);
+  }
   if (role === 'STANDARD' && row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) {
     throw paramError('user_role: a Business Center must keep at least one Admin');
   }
