@@ -115,6 +115,50 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#18 #21 #23 someone not there answered 40001 ("no permission") rather than 40007: already-done or not-found while the token is an ADMIN; the hub pauses only when it is not', async () => {
+    const bed = await bedWith({ deleteUnknownCode: 40001, updateUnknownCode: 40001, unknownUserAssetCode: 40001, assetGetUnknownUserEmpty: true });
+    try {
+      const c = bed.connector();
+      assert.equal(await c.removeMember!(EVE), 'done');
+      assert.equal(await c.removeMember!(EVE), 'already-done');
+      assert.equal(await c.cancelInvite!(S.pendingEmail), 'done');
+      assert.equal(await c.cancelInvite!(S.pendingEmail), 'already-done');
+      await assert.rejects(c.changeMemberRole!(EVE, 'ADMIN'), (e: ConnectorError) => e.kind === 'not-found' && e.message.includes(EVE));
+      await assert.rejects(c.assignAsset!({ asset: { type: 'ad_account', id: AD }, userId: EVE, tasks: ['ANALYST'] }), (e: ConnectorError) => e.kind === 'not-found' && e.message.includes(EVE));
+      // Eve's access went with her; the unassign finds nothing held (this reading lists nothing for a non-member).
+      assert.equal(await c.unassignAsset!({ asset: { type: 'ad_account', id: AD }, userId: EVE }), 'already-done');
+      // The same 40001 with the token's user no longer an ADMIN is the token's: permission-denied, the hub stops writing.
+      const state = bed.emulator.control.state();
+      for (const m of state.members) if (m.user_id === S.tokenUserId && m.bc_id === S.bcId) m.user_role = 'STANDARD';
+      bed.emulator.control.seed(state);
+      await assert.rejects(c.removeMember!(FRANK), (e: ConnectorError) => e.kind === 'permission-denied');
+      await assert.rejects(c.cancelInvite!('nobody@example.com'), (e: ConnectorError) => e.kind === 'permission-denied');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('#21 an assign for a member who left meanwhile answered 40001: not-found naming the member, not a paused hub', async () => {
+    const bed = await bedWith({ unknownUserAssetCode: 40001 });
+    try {
+      let reads = 0;
+      const emulator = bed.emulator;
+      // Between the connector's read of Eve's holdings and its assign, Eve is removed by hand.
+      const c = bed.connector({
+        onCall: (call) => {
+          if (!call.path.includes('bc/asset/get') || ++reads !== 1) return;
+          const now = emulator.control.state();
+          now.members = now.members.filter((m) => m.user_id !== EVE);
+          now.assignments = now.assignments.filter((a) => a.user_id !== EVE);
+          emulator.control.seed(now);
+        },
+      });
+      await assert.rejects(c.assignAsset!({ asset: { type: 'ad_account', id: AD }, userId: EVE, tasks: ['ADMIN'] }), (e: ConnectorError) => e.kind === 'not-found' && e.message.includes(EVE));
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#18 delete of someone not there answered with code 0: the removal is done, nothing else changes', async () => {
     const bed = await bedWith({ deleteUnknownCode: 0 });
     try {

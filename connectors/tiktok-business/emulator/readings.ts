@@ -11,10 +11,14 @@ export interface AlternativeReadings {
   ignoreRejectedInvite?: boolean;
   /** [INF] #13: a STANDARD invitation with `asset_ids: []` answers 40002 (the web UI asks for an ad account), instead of being accepted. */
   refuseInviteWithoutAssets?: boolean;
-  /** [INF] #18: `member/delete` of a `user_id` that is not a member, or an address with no row, answers this code instead of 40007 (0: success). */
-  deleteUnknownCode?: 0 | 40002;
-  /** [INF] #18: `member/update` of a `user_id` that is not a member answers 40002 instead of 40007. */
-  updateUnknownCode?: 40002;
+  /** [INF] #18: `member/delete` of a `user_id` that is not a member, or an address with no row, answers this code instead of 40007 (0: success; 40001: "no permission" on it). */
+  deleteUnknownCode?: 0 | 40001 | 40002;
+  /** [INF] #18: `member/update` of a `user_id` that is not a member answers this code instead of 40007. */
+  updateUnknownCode?: 40001 | 40002;
+  /** [INF] #21: `asset/assign` and `asset/unassign` for a `user_id` that is not a member answer this code instead of 40007. */
+  unknownUserAssetCode?: 40001 | 40002;
+  /** [INF] #23: `/bc/asset/get/` with `filtering.user_id` of a non-member lists nothing, instead of 40007. */
+  assetGetUnknownUserEmpty?: boolean;
   /** [INF] #17: `member/update` that changes nothing (the `user_role` the member has, and nothing else) answers 40002, as one with nothing to update does, instead of code 0. */
   refuseUnchangedUpdate?: boolean;
   /** [INF] #9: a page past the last one (page > 1) answers 40002, instead of an empty `list` with the same `page_info`. */

@@ -47,7 +47,7 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
     }
   } catch (err) {
     // One asset not in the BC, or above its owner's share, fails this task only (asset-denied.ts).
-    throw await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, tasks: input.tasks, what });
+    throw await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, userId: input.userId, tasks: input.tasks, what });
   } finally {
     ctx.holdings.invalidate();
   }
@@ -90,7 +90,7 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
     // TikTok does not say unassigning access not held answers 0 [INF #20]): nothing to take.
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
     // An asset no longer in the BC took its holders' access with it (asset-denied.ts).
-    const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, what });
+    const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, userId: input.userId, what });
     if (why === 'gone') return 'already-done';
     throw why;
   } finally {

@@ -3,6 +3,7 @@ import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { boundMemberRow, listAdmins } from '../read/members.ts';
 import { isRefusal } from '../tiktok-errors.ts';
+import { tokenStillAdmin } from '../read/credential.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
 
@@ -57,13 +58,19 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
 /**
  * TikTok's code for a `user_id` that is not a member is not documented (the reference takes 40007
  * and leaves it open [INF #18]), nor is its answer to an update that changes nothing: a refusal
- * (40000, 40002, 40050) of an update or delete is checked against the BOUND members. 'gone': not
- * one (the member left); their row: still one; undefined: not a refusal, or the check failed.
+ * (40000, 40002, 40050) of an update or delete is checked against the BOUND members. So is a
+ * 40001 ("no permission"), which may be TikTok's word for a user it does not know, but only
+ * while `/bc/get/` still shows the token's user as an ADMIN: otherwise it is the token's, and
+ * the hub stops writing. 'gone': not a member (the member left); their row: still one;
+ * undefined: neither code, the token is no longer an ADMIN, or the check failed.
  */
 async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<MemberRow | 'gone' | undefined> {
-  if (!isRefusal(err)) return undefined;
+  const denied = isConnectorError(err) && err.providerCode === '40001';
+  if (!isRefusal(err) && !denied) return undefined;
   try {
-    return await boundMemberRow(ctx, memberId, what) ?? 'gone';
+    if (denied && !(await tokenStillAdmin(ctx))) return undefined;
+    const row = await boundMemberRow(ctx, memberId, what);
+    return row ? (denied ? undefined : row) : 'gone';
   } catch {
     return undefined;
   }

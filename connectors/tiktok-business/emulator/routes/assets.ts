@@ -5,7 +5,7 @@
  * flags in tiktok/tiktok-business-api-sdk `yml_files/bc_asset_*.yml`).
  */
 import type { CallContext } from '../context.ts';
-import { noPermission, notFound, paramError } from '../envelope.ts';
+import { missing, noPermission, notFound, paramError } from '../envelope.ts';
 import { ASSET_TYPES, ROLE_FIELD, ROLE_VALUES, type Asset, type AssetType } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams, type Fields } from '../params.ts';
@@ -68,7 +68,7 @@ export function getAssets(c: CallContext): unknown {
   c.noChildBc(f, 'child_bc_id');
   let rows: Array<Record<string, unknown>>;
   if (userId !== undefined) {
-    if (!c.world.boundMember(bcId, userId)) throw notFound(`filtering.user_id: ${userId} is not a member of Business Center ${bcId}`);
+    if (!c.world.boundMember(bcId, userId) && !c.rt.readings.assetGetUnknownUserEmpty) throw notFound(`filtering.user_id: ${userId} is not a member of Business Center ${bcId}`);
     rows = c.world.assignments
       .filter((a) => a.bc_id === bcId && a.user_id === userId && a.asset_type === type)
       .flatMap((a) => {
@@ -137,7 +137,7 @@ export function assignAsset(c: CallContext): unknown {
   const role = roleOf(f, type);
   c.member(bcId, 'admin');
   const found = reachable(c, bcId, assetId, type);
-  if (!c.world.boundMember(bcId, userId)) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!c.world.boundMember(bcId, userId)) throw missing(c.rt.readings.unknownUserAssetCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
   const field = ROLE_FIELD[type];
   const ceiling = found.share && field ? (found.share as unknown as Record<string, string | undefined>)[field] : undefined;
   if (ceiling && typeof role === 'string' && RANK[field!] && RANK[field!].indexOf(role) < RANK[field!].indexOf(ceiling)) {
@@ -159,7 +159,7 @@ export function unassignAsset(c: CallContext): unknown {
   const assetId = f.id('asset_id', true);
   c.member(bcId, 'admin');
   reachable(c, bcId, assetId, type);
-  if (!c.world.boundMember(bcId, userId)) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!c.world.boundMember(bcId, userId)) throw missing(c.rt.readings.unknownUserAssetCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
   if (c.rt.readings.unassignNotHeldCode === 40007 && !c.world.assignment(bcId, assetId, userId)) throw notFound(`asset_id: user ${userId} has no access to asset ${assetId}`);
   c.world.assignments = c.world.assignments.filter((a) => !(a.bc_id === bcId && a.asset_id === assetId && a.user_id === userId));
   return {};

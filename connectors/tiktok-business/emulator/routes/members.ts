@@ -4,7 +4,7 @@
  * members to your TikTok Business Center": 4,000 members, of whom at most 20 Admins).
  */
 import type { CallContext } from '../context.ts';
-import { notFound, paramError, noPermission } from '../envelope.ts';
+import { missing, paramError, noPermission } from '../envelope.ts';
 import type { AdvertiserRole, MemberRow, UserRole } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams } from '../params.ts';
@@ -120,11 +120,6 @@ export function inviteMembers(c: CallContext): unknown {
   return {};
 }
 
-/** A user or address that is not there: 40007, or 40002 under the other reading (readings.ts). */
-function unknown(code: number | undefined, message: string): Error {
-  return code === 40002 ? paramError(message) : notFound(message);
-}
-
 function boundAdmins(c: CallContext, bcId: string): number {
   return c.world.rowsOf(bcId).filter((r) => r.relation_status === 'BOUND' && r.user_role === 'ADMIN').length;
 }
@@ -140,7 +135,7 @@ export function updateMember(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   const row = c.world.boundMember(bcId, userId);
-  if (!row) throw unknown(c.rt.readings.updateUnknownCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!row) throw missing(c.rt.readings.updateUnknownCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
   if (c.rt.readings.refuseUnchangedUpdate && role === row.user_role && !f.has('ext_user_role') && name === undefined) {
     throw paramError(`user_role: ${userId} is already ${role}; nothing to update`);
   }
@@ -169,14 +164,14 @@ export function deleteMember(c: CallContext): unknown {
     // A former member's UNBOUND row (readings.ts) is no invitation.
     const row = found?.relation_status === 'UNBOUND' ? undefined : found;
     if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
-    if (!row) throw unknown(c.rt.readings.deleteUnknownCode, `user_email: no invitation for ${email} in Business Center ${bcId}`);
+    if (!row) throw missing(c.rt.readings.deleteUnknownCode || undefined, `user_email: no invitation for ${email} in Business Center ${bcId}`);
     if (row.relation_status === 'BOUND') throw paramError('user_email: this address belongs to a member; remove members by user_id');
     c.world.removeRow(bcId, row);
     return {};
   }
   const row = c.world.boundMember(bcId, userId!);
   if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
-  if (!row) throw unknown(c.rt.readings.deleteUnknownCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!row) throw missing(c.rt.readings.deleteUnknownCode || undefined, `user_id: ${userId} is not a member of Business Center ${bcId}`);
   if (row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) throw paramError('user_id: a Business Center must keep at least one Admin');
   if (c.rt.readings.keepRemovedAsUnbound) row.relation_status = 'UNBOUND';
   else c.world.removeRow(bcId, row);
