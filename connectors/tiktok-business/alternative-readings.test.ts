@@ -138,6 +138,19 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('open question 5: removing or demoting the token\'s own user refused with 40001 (no tokenUserId set): that change fails as a conflict, the hub is not paused', async () => {
+    const bed = await bedWith({ protectTokenUser: true });
+    try {
+      const c = bed.connector();
+      for (const change of [() => c.removeMember!(S.tokenUserId), () => c.changeMemberRole!(S.tokenUserId, 'STANDARD')]) {
+        await assert.rejects(change(), (e: ConnectorError) => e.kind === 'conflict' && e.notApplied === true && /tiktok\.tokenUserId/.test(e.message));
+      }
+      assert.equal(await c.removeMember!(FRANK), 'done', 'the next write goes ahead');
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#21 an assign for a member who left meanwhile answered 40001: not-found naming the member, not a paused hub', async () => {
     const bed = await bedWith({ unknownUserAssetCode: 40001 });
     try {

@@ -25,6 +25,8 @@ export interface AlternativeReadings {
   pagePastEndCode?: 40002;
   /** [INF] #10, reference §3.6: a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */
   keepRemovedAsUnbound?: boolean;
+  /** [INF] #16, reference open question 5: removing or demoting the token's own user answers 40001, instead of being allowed. */
+  protectTokenUser?: boolean;
   /** [INF] #20: assigning an asset the member already holds answers 40002 (nothing changes), instead of replacing the role. */
   refuseAssignHeld?: boolean;
   /** [INF] #20: unassigning access the member does not hold answers 40007, instead of code 0. */

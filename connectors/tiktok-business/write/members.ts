@@ -49,7 +49,8 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
     if (standing === 'gone') throw notAMember(ctx, err, memberId, what);
     // The member already has the role: TikTok does not say an update that changes nothing
     // answers 0, and refuses one with nothing to change [INF #17].
-    if (standing && standing.user_role === role) return 'already-done';
+    if (standing && !standing.denied && standing.row.user_role === role) return 'already-done';
+    if (standing?.denied) throw refusedForMember(ctx, err, memberId, what);
     throw err;
   }
   return role !== 'ADMIN' && !isAdmin ? 'already-done' : 'done';
@@ -61,19 +62,29 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
  * (40000, 40002, 40050) of an update or delete is checked against the BOUND members. So is a
  * 40001 ("no permission"), which may be TikTok's word for a user it does not know, but only
  * while `/bc/get/` still shows the token's user as an ADMIN: otherwise it is the token's, and
- * the hub stops writing. 'gone': not a member (the member left); their row: still one;
+ * the hub stops writing. 'gone': not a member (the member left); their row: still one (`denied`:
+ * TikTok said 40001 about this member while the token is an ADMIN: the refusal is the member's,
+ * the token's own user among them where TikTok protects it, reference open question 5);
  * undefined: neither code, the token is no longer an ADMIN, or the check failed.
  */
-async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<MemberRow | 'gone' | undefined> {
+async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<{ row: MemberRow; denied: boolean } | 'gone' | undefined> {
   const denied = isConnectorError(err) && err.providerCode === '40001';
   if (!isRefusal(err) && !denied) return undefined;
   try {
     if (denied && !(await tokenStillAdmin(ctx))) return undefined;
     const row = await boundMemberRow(ctx, memberId, what);
-    return row ? (denied ? undefined : row) : 'gone';
+    return row ? { row, denied } : 'gone';
   } catch {
     return undefined;
   }
+}
+
+/** A 40001 about one member while the token is an ADMIN: that change fails (conflict); the hub goes on writing. */
+function refusedForMember(ctx: TikTokContext, err: unknown, memberId: string, what: string): ConnectorError {
+  const hint = ctx.tokenUserId ? '' : `; if ${memberId} is the access token's own user, set tiktok.tokenUserId so hubwarden never tries`;
+  return new ConnectorError('conflict', `${what}: conflict: TikTok refused it (40001, "no permission") while the token's user is still an ADMIN of Business Center ${ctx.bcId}, so the refusal is about member ${memberId}, not the token${hint}`, {
+    providerCode: '40001', notApplied: true, cause: err,
+  });
 }
 
 function notAMember(ctx: TikTokContext, err: unknown, memberId: string, what: string): ConnectorError {
@@ -91,7 +102,9 @@ export async function removeMember(ctx: TikTokContext, memberId: string): Promis
   } catch (err) {
     // 40007 on delete: already gone (someone removed them by hand).
     if (isConnectorError(err) && err.kind === 'not-found') return 'already-done';
-    if (await standingAfterRefusal(ctx, err, memberId, what) === 'gone') return 'already-done';
+    const standing = await standingAfterRefusal(ctx, err, memberId, what);
+    if (standing === 'gone') return 'already-done';
+    if (standing?.denied) throw refusedForMember(ctx, err, memberId, what);
     throw err;
   } finally {
     ctx.holdings.invalidate();

@@ -139,6 +139,7 @@ export function updateMember(c: CallContext): unknown {
   if (c.rt.readings.refuseUnchangedUpdate && role === row.user_role && !f.has('ext_user_role') && name === undefined) {
     throw paramError(`user_role: ${userId} is already ${role}; nothing to update`);
   }
+  if (c.rt.readings.protectTokenUser && role === 'STANDARD' && userId === c.call.token.user_id) throw noPermission('user_id: no permission to demote yourself');
   if (role === 'STANDARD' && row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) {
     throw paramError('user_role: a Business Center must keep at least one Admin');
   }
@@ -172,6 +173,7 @@ export function deleteMember(c: CallContext): unknown {
   const row = c.world.boundMember(bcId, userId!);
   if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
   if (!row) throw missing(c.rt.readings.deleteUnknownCode || undefined, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.protectTokenUser && userId === c.call.token.user_id) throw noPermission('user_id: no permission to remove yourself');
   if (row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) throw paramError('user_id: a Business Center must keep at least one Admin');
   if (c.rt.readings.keepRemovedAsUnbound) row.relation_status = 'UNBOUND';
   else c.world.removeRow(bcId, row);
