@@ -61,6 +61,19 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#8 a member read without a relation_status filter that lists members only: a pending invitation\'s role still changes, and a refused repeat invite is still already-done', async () => {
+    const bed = await bedWith({ unfilteredListsBoundOnly: true, refuseExistingInvite: true });
+    try {
+      const c = bed.connector();
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN'), 'done');
+      assert.deepEqual(rowsOf(bed, S.pendingEmail).map((r) => [r.relation_status, r.user_role]), [['PENDING', 'ADMIN']]);
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN'), 'already-done');
+      assert.deepEqual(await c.invite!({ email: S.pendingEmail, role: 'ADMIN', firstAttempt: true }), { result: 'already-done', inviteId: S.pendingEmail });
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#13 STANDARD invitations without ad accounts refused (40002 asset_ids): one call, each invite fails naming the team\'s missing ad account; invites with one go', async () => {
     const bed = await bedWith({ refuseInviteWithoutAssets: true });
     try {

@@ -21,6 +21,8 @@ export interface AlternativeReadings {
   assetGetUnknownUserEmpty?: boolean;
   /** [INF] #17: `member/update` that changes nothing (the `user_role` the member has, and nothing else) answers 40002, as one with nothing to update does, instead of code 0. */
   refuseUnchangedUpdate?: boolean;
+  /** [INF] #8: `/bc/member/get/` without a `relation_status` filter lists BOUND rows only (members, not invitations), instead of every row. */
+  unfilteredListsBoundOnly?: boolean;
   /** [INF] #9: a page past the last one (page > 1) answers 40002, instead of an empty `list` with the same `page_info`. */
   pagePastEndCode?: 40002;
   /** [INF] #10, reference §3.6: a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */

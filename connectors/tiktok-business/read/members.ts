@@ -46,10 +46,19 @@ const precedence = (r: MemberRow) => {
  * (`UNBOUND` is a valid `relation_status`; reference §3.6 [INF]), so of several rows the BOUND
  * one counts, then PENDING, then REJECTED.
  */
-export async function findRow(ctx: TikTokContext, email: string, what: string): Promise<MemberRow | undefined> {
+export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { keyword: email.trim() } }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? inviteIdOf(r.user_email ?? '')}`);
-  return rows.filter((r) => inviteIdOf(r.user_email ?? '') === key).sort((x, y) => precedence(x) - precedence(y))[0];
+  const read = async (status?: string) => {
+    const filtering = { keyword: email.trim(), ...(status ? { relation_status: status } : {}) };
+    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? inviteIdOf(r.user_email ?? '')}`);
+    return rows.filter((r) => inviteIdOf(r.user_email ?? '') === key).sort((x, y) => precedence(x) - precedence(y))[0];
+  };
+  const row = await read();
+  if (row || !options.thorough) return row;
+  // `thorough`: where a row missed would leave a change undone for good (a pending invitation's
+  // role), the invitations are also asked for by status: TikTok does not say that a read without
+  // a `relation_status` filter lists them [INF #8].
+  return await read('PENDING') ?? read('REJECTED');
 }
 
 /** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */

@@ -67,7 +67,7 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
   } catch (err) {
     const why = await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
     if (!isRefusal(why)) throw why;
-    const row = await findRow(ctx, email, what).catch(() => undefined);
+    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
     if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
     if (!access && why.field === 'asset_ids') {
       throw why.with({ message: `${what}: invalid-argument (asset_ids): TikTok refuses a ${role} invitation without an ad account; give the person's team an ad account (teams[].assets). TikTok said: ${why.message.split('invalid-argument (asset_ids): ')[1] ?? why.message}` });
@@ -150,7 +150,7 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
   const email = inviteId.replace(/^pending:/, '');
   const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
-  const row = await findRow(ctx, email, what);
+  const row = await findRow(ctx, email, what, { thorough: true });
   if (row?.relation_status === 'BOUND') {
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }

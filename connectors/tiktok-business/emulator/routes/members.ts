@@ -43,7 +43,7 @@ export function listMembers(c: CallContext): unknown {
   c.noChildBc(f, 'child_bc_id');
   const rows = c.world.rowsOf(bcId).filter((r) =>
     (!role || r.user_role === role)
-    && (!status || r.relation_status === status)
+    && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   return { list: list.map((r) => renderMember(r)), page_info };
