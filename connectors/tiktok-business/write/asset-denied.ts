@@ -42,21 +42,11 @@ export async function explainAssetDenied(
   if (!is40001(err)) throw err;
   const label = TIKTOK_ASSET_TYPES[input.type].label;
   let row: AssetRow | undefined;
-  let member = true;
   try {
     if (!(await tokenStillAdmin(ctx))) return err;
-    // TikTok may also say 40001 for a user it does not know (the reference takes 40007 and
-    // leaves the code open [INF #21]): a member who left holds nothing and cannot be given anything.
-    if (input.userId) member = (await boundMemberRow(ctx, input.userId, input.what)) !== undefined;
-    if (member) row = await listedRow(ctx, input.type, input.assetId);
+    row = await listedRow(ctx, input.type, input.assetId);
   } catch {
     return err; // the re-check itself failed: keep the safe reading (stop writing)
-  }
-  if (!member) {
-    if (!input.tasks) return 'gone';
-    return new ConnectorError('not-found', `${input.what}: not-found: ${input.userId} is not a member of Business Center ${ctx.bcId} (TikTok answered 40001 while the token is still an ADMIN)`, {
-      providerCode: '40001', notApplied: true, cause: err,
-    });
   }
   if (!row) {
     if (!input.tasks) return 'gone';
@@ -69,6 +59,23 @@ export async function explainAssetDenied(
     return new ConnectorError('invalid-argument', `${input.what}: invalid-argument (tasks): ${label} ${input.assetId} was shared into Business Center ${ctx.bcId} by its owner${owner ? ` (${owner})` : ''} with a role below ${input.tasks.join('+')} (TikTok answered 40001 while the token is still an ADMIN); ask the owner to share it with that role or lower the team's role on it`, {
       providerCode: '40001', field: 'tasks', notApplied: true, cause: err,
     });
+  }
+  // The asset is in the BC. TikTok may also say 40001 for a user it does not know (the reference
+  // takes 40007 and leaves the code open [INF #21]): a member who left holds nothing and cannot be
+  // given anything. Asked last: it reads every BOUND page, and only this case needs it.
+  if (input.userId) {
+    let member: boolean;
+    try {
+      member = (await boundMemberRow(ctx, input.userId, input.what)) !== undefined;
+    } catch {
+      return err;
+    }
+    if (!member) {
+      if (!input.tasks) return 'gone';
+      return new ConnectorError('not-found', `${input.what}: not-found: ${input.userId} is not a member of Business Center ${ctx.bcId} (TikTok answered 40001 while the token is still an ADMIN)`, {
+        providerCode: '40001', notApplied: true, cause: err,
+      });
+    }
   }
   return err;
 }
