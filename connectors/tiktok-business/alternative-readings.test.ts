@@ -90,6 +90,7 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
       }
       const invites = bed.emulator.calls.filter((x) => x.endpoint === 'bc/member/invite');
       assert.equal(invites.length, 1, 'the refusal names asset_ids, which every address of the call shares: not sent again one by one');
+      assert.equal(bed.emulator.calls.length, 1, 'nor looked up address by address');
       const withAccount = await c.invite!({ email: 'a4@example.com', role: 'STANDARD', firstAttempt: true, assets: [{ asset: { type: 'ad_account', id: AD }, tasks: ['ANALYST'] }] });
       assert.equal(withAccount.result, 'done');
     } finally {

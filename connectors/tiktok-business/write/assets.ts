@@ -42,7 +42,8 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
     try {
       await assign(input.tasks);
     } catch (err) {
-      if (!held || !isRefusal(err)) throw err;
+      // Only with a held role to give back: a row showing none could not be restored.
+      if (!held?.length || !isRefusal(err)) throw err;
       await replaceHeld(ctx, held, input.tasks, ref, assign, what);
     }
   } catch (err) {
@@ -66,7 +67,7 @@ async function replaceHeld(ctx: TikTokContext, held: readonly string[], tasks: r
   try {
     await assign(tasks);
   } catch (err) {
-    if (held.length > 0) await assign(held).catch((restore: unknown) => ctx.log?.error(`${what}: the held ${held.join('+')} could not be given back after the new role was refused`, { bcId: ctx.bcId, error: String(restore) }));
+    await assign(held).catch((restore: unknown) => ctx.log?.error(`${what}: the held ${held.join('+')} could not be given back after the new role was refused`, { bcId: ctx.bcId, error: String(restore) }));
     throw err;
   }
 }

@@ -67,11 +67,12 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
   } catch (err) {
     const why = await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
     if (!isRefusal(why)) throw why;
-    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
-    if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
+    // The call's ad accounts, not the address (every invite of the call shares them): no look-up.
     if (!access && why.field === 'asset_ids') {
       throw why.with({ message: `${what}: invalid-argument (asset_ids): TikTok refuses a ${role} invitation without an ad account; give the person's team an ad account (teams[].assets). TikTok said: ${why.message.split('invalid-argument (asset_ids): ')[1] ?? why.message}` });
     }
+    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
+    if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
     throw why;
   }
 }
