@@ -2,7 +2,7 @@ import { ConnectorError } from '../sdk/connector-error.ts';
 import type { ConnectorContext } from '../sdk/definition.ts';
 import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
-import { envelopeOf, toConnectorError } from './tiktok-errors.ts';
+import { envelopeOf, isRefusal, toConnectorError } from './tiktok-errors.ts';
 import type { Pacer, ThrottleBackoff } from './pacing.ts';
 
 /**
@@ -51,6 +51,19 @@ export const READ_ATTEMPTS = 3;
 /** The wait before the second try of a page read after a service code or a lost answer; it doubles. */
 export const READ_BACKOFF_FIRST_MS = 1_000;
 const SHORT_PAGE = 'short-page';
+const LISTING_CHANGED = 'listing-changed';
+
+/**
+ * TikTok answers a page past the end with an empty `list` as far as the reference goes; whether
+ * it may refuse it instead is not documented [INF #9]. Pages after the first are asked for only
+ * up to the `total_page` an earlier page gave, with the same parameters, so a refusal (40000,
+ * 40002) of one can only be its `page`: the list shrank meanwhile. That is listing-changed
+ * (unavailable), read again from the start, not a bad parameter that fails for good.
+ */
+function pastTheEnd(err: unknown, page: number, what: string): unknown {
+  if (page <= 1 || !isRefusal(err) || err.providerCode === '40050') return err;
+  return new ConnectorError('unavailable', `${what}: page ${page} is no longer there (TikTok answered ${err.providerCode}): the list shrank while it was read; read it again from the start`, { providerCode: LISTING_CHANGED, cause: err });
+}
 
 /** Every app-wide call counts against this scope (rate limits are per developer app). */
 export const APP_SCOPE = 'app';
@@ -130,7 +143,7 @@ export class TikTokClient {
         return await this.#pageOnce<T>(endpoint, params, page, pageSize, what);
       } catch (err) {
         const waitMs = attempt < READ_ATTEMPTS ? this.#rereadAfterMs(err, attempt) : undefined;
-        if (waitMs === undefined) throw err;
+        if (waitMs === undefined) throw pastTheEnd(err, page, what);
         if (waitMs > 0) await this.#sleep(waitMs);
       }
     }
@@ -176,12 +189,20 @@ export class TikTokClient {
       for (const r of first.list) rows.set(key(r), r);
       let total = first.page_info.total_number;
       for (let p = 2; p <= first.page_info.total_page; p++) {
-        const next = await this.page<T>(endpoint, params, p, pageSize, what);
+        let next: ListData<T>;
+        try {
+          next = await this.page<T>(endpoint, params, p, pageSize, what);
+        } catch (err) {
+          // A page that is no longer there: the list shrank meanwhile (pastTheEnd).
+          if (!(err instanceof ConnectorError && err.providerCode === LISTING_CHANGED) || attempt >= 3) throw err;
+          total = -1;
+          break;
+        }
         for (const r of next.list) rows.set(key(r), r);
         total = next.page_info.total_number;
       }
       if (total === first.page_info.total_number) return [...rows.values()];
-      if (attempt >= 3) throw new ConnectorError('unavailable', `${what}: the list kept changing while it was read (${first.page_info.total_number} → ${total} rows)`, { providerCode: 'listing-changed' });
+      if (attempt >= 3) throw new ConnectorError('unavailable', `${what}: the list kept changing while it was read (${first.page_info.total_number} → ${total} rows)`, { providerCode: LISTING_CHANGED });
     }
   }
 }

@@ -53,6 +53,18 @@ export function isThrottleCode(code: number | undefined): boolean {
   return code !== undefined && ((THROTTLE_CODES as readonly number[]).includes(code) || code === 61000);
 }
 
+/**
+ * A write TikTok refused as asked, not applied: a bad parameter (40000, 40002) or a duplicate
+ * (40050), not access, throttling or a fault. Where TikTok leaves open whether a repeat is
+ * ignored or refused (an invite of a listed address, an assign over a held role: [INF] #12, #20
+ * in the README), a writer re-reads the state on one of these before failing.
+ */
+export const REFUSAL_CODES = ['40000', '40002', '40050'] as const;
+
+export function isRefusal(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && err.notApplied === true && (REFUSAL_CODES as readonly string[]).includes(err.providerCode ?? '');
+}
+
 export const TIKTOK_ERROR_TABLE: Rule[] = [
   { codes: among(...THROTTLE_CODES), kind: 'rate-limited' },
   { codes: among(61000), kind: 'rate-limited', waitMs: 60 * MINUTE },

@@ -8,6 +8,7 @@ import type { AppLimiter } from './app-limits.ts';
 import type { MemberRow, Token } from './model.ts';
 import { Fields } from './params.ts';
 import { noPermission } from './envelope.ts';
+import type { AlternativeReadings } from './readings.ts';
 
 /** The permission scopes of the API Reference page, one per endpoint group. */
 export const SCOPES = {
@@ -37,6 +38,8 @@ export interface EmulatorRuntime {
   limits: AppLimiter;
   now(): number;
   inviteTtlMs: number;
+  /** Another reading where TikTok is silent (readings.ts); empty: this emulator's own. */
+  readings: AlternativeReadings;
   calls: RecordedCall[];
   log?: { error(msg: string, meta?: object): void };
 }

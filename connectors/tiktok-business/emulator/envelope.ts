@@ -16,6 +16,9 @@ export class TikTokApiError extends Error {
 export const paramError = (message: string): TikTokApiError => new TikTokApiError(40002, message);
 export const noPermission = (message: string): TikTokApiError => new TikTokApiError(40001, message);
 export const notFound = (message: string): TikTokApiError => new TikTokApiError(40007, message);
+/** Something that is not there: 40007, or the code another reading gives it (readings.ts). */
+export const missing = (code: 40001 | 40002 | undefined, message: string): TikTokApiError =>
+  code === 40002 ? paramError(message) : code === 40001 ? noPermission(message) : notFound(message);
 
 export interface Envelope {
   code: number;

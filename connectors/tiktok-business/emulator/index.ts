@@ -22,9 +22,11 @@ import { acceptInvite, declineInvite, expireInvite } from './invites.ts';
 import { loadFixtureFile, sandboxFixture } from './fixture.ts';
 import type { EmulatorRuntime, RecordedCall } from './context.ts';
 import type { EmulatorState } from './model.ts';
+import type { AlternativeReadings } from './readings.ts';
 
 export type { FaultConfig, ThrottleFault, ForcedCode } from './faults.ts';
 export type { AppRateLimits } from './app-limits.ts';
+export type { AlternativeReadings } from './readings.ts';
 export type { RecordedCall } from './context.ts';
 export type { EmulatorControlAuth } from './http-app.ts';
 export type { EmulatorState, MemberRow, Asset, Assignment, Share, Partnership, BusinessCenter, Token } from './model.ts';
@@ -45,6 +47,8 @@ export interface TikTokEmulatorOptions {
   now?: () => number;
   /** how long an invitation link stays valid (default 30 days [INF]) */
   inviteTtlMs?: number;
+  /** Another emulator's reading where TikTok is silent (readings.ts; tests only). Default: this one's. */
+  readings?: AlternativeReadings;
   log?: { error(msg: string, meta?: object): void };
   /** Guards `/__emulator/*` (the product passes an admin-token check when it mounts the sandbox). */
   controlAuth?: EmulatorControlAuth;
@@ -94,6 +98,7 @@ export function createTikTokEmulator(options: TikTokEmulatorOptions = {}): TikTo
     limits: new AppLimiter(options.rateLimits === null ? undefined : options.rateLimits ?? TIERS.basic, now),
     now,
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
+    readings: options.readings ?? {},
     calls,
     log: options.log,
   };

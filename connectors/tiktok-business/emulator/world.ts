@@ -69,10 +69,11 @@ export class TikTokWorld {
     return this.rowsOf(bcId).find((r) => r.relation_status === 'BOUND' && r.user_id === userId);
   }
 
-  /** The row (any status) for an address, compared case-insensitively. */
+  /** The row for an address, compared case-insensitively; a former member's UNBOUND row only when there is no other. */
   rowByEmail(bcId: string, email: string): MemberRow | undefined {
     const key = email.toLowerCase();
-    return this.rowsOf(bcId).find((r) => r.user_email.toLowerCase() === key);
+    const rows = this.rowsOf(bcId).filter((r) => r.user_email.toLowerCase() === key);
+    return rows.find((r) => r.relation_status !== 'UNBOUND') ?? rows[0];
   }
 
   removeRow(bcId: string, row: MemberRow): void {

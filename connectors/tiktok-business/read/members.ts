@@ -33,11 +33,38 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   return { items, ...(following ? { next: `${following}/` } : {}) };
 }
 
-/** The row of one address (any status), matched exactly and case-insensitively; `keyword` narrows the read. */
-export async function findRow(ctx: TikTokContext, email: string, what: string): Promise<MemberRow | undefined> {
+/** Which row of an address counts when TikTok lists several (a former member's UNBOUND row beside a new invitation, say). */
+const ROW_PRECEDENCE = ['BOUND', 'PENDING', 'REJECTED'];
+const precedence = (r: MemberRow) => {
+  const i = ROW_PRECEDENCE.indexOf(r.relation_status ?? '');
+  return i < 0 ? ROW_PRECEDENCE.length : i;
+};
+
+/**
+ * The row of one address, matched exactly and case-insensitively; `keyword` narrows the read.
+ * TikTok does not say that an address has one row, nor what becomes of a removed member's
+ * (`UNBOUND` is a valid `relation_status`; reference §3.6 [INF]), so of several rows the BOUND
+ * one counts, then PENDING, then REJECTED.
+ */
+export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
-  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { keyword: email.trim() } }, MEMBER_PAGE_SIZE, what, (r) => r.user_id ?? inviteIdOf(r.user_email ?? ''));
-  return rows.find((r) => inviteIdOf(r.user_email ?? '') === key);
+  const read = async (status?: string) => {
+    const filtering = { keyword: email.trim(), ...(status ? { relation_status: status } : {}) };
+    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? inviteIdOf(r.user_email ?? '')}`);
+    return rows.filter((r) => inviteIdOf(r.user_email ?? '') === key).sort((x, y) => precedence(x) - precedence(y))[0];
+  };
+  const row = await read();
+  if (row || !options.thorough) return row;
+  // `thorough`: where a row missed would leave a change undone for good (a pending invitation's
+  // role), the invitations are also asked for by status: TikTok does not say that a read without
+  // a `relation_status` filter lists them [INF #8].
+  return await read('PENDING') ?? read('REJECTED');
+}
+
+/** The BOUND row of `userId`, or none (every BOUND page: only after a write TikTok refused for an unclear reason). */
+export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
+  const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
+  return rows.find((r) => String(r.user_id) === userId);
 }
 
 /** The BOUND admins of the BC (the last one must stay). */

@@ -5,6 +5,7 @@ import { accessOfRow, isTikTokAssetType, roleFieldOf, TIKTOK_ASSET_TYPES, type T
 import type { AssetRow } from '../mappers/rows.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
 import { explainAssetDenied } from './asset-denied.ts';
+import { isRefusal } from '../tiktok-errors.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -35,17 +36,40 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
   }
   const held = await heldAccess(ctx, type, input.asset, input.userId, what);
   if (held && sameSet(held, input.tasks)) return 'already-done';
+  const ref = { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id };
+  const assign = (access: readonly string[]) => ctx.client.call('POST', 'bc/asset/assign', { ...ref, ...roleFieldOf(type, access) }, what);
   try {
-    await ctx.client.call('POST', 'bc/asset/assign', {
-      bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id, ...roleFieldOf(type, input.tasks),
-    }, what);
+    try {
+      await assign(input.tasks);
+    } catch (err) {
+      // Only with a held role to give back: a row showing none could not be restored.
+      if (!held?.length || !isRefusal(err)) throw err;
+      await replaceHeld(ctx, held, input.tasks, ref, assign, what);
+    }
   } catch (err) {
     // One asset not in the BC, or above its owner's share, fails this task only (asset-denied.ts).
-    throw await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, tasks: input.tasks, what });
+    throw await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, userId: input.userId, tasks: input.tasks, what });
   } finally {
     ctx.holdings.invalidate();
   }
   return 'done';
+}
+
+/**
+ * TikTok does not say whether assigning an asset the member already holds replaces the role or
+ * is refused (reference open question; [INF #20]). When an assign over a held role is refused
+ * (40000, 40002, 40050), the held access is taken away and the asked one given; if that assign
+ * fails too, the held access is given back (best effort) so the member is not left with less
+ * than before, and the assign's error is thrown.
+ */
+async function replaceHeld(ctx: TikTokContext, held: readonly string[], tasks: readonly string[], ref: Record<string, string>, assign: (access: readonly string[]) => Promise<unknown>, what: string): Promise<void> {
+  await ctx.client.call('POST', 'bc/asset/unassign', ref, what);
+  try {
+    await assign(tasks);
+  } catch (err) {
+    await assign(held).catch((restore: unknown) => ctx.log?.error(`${what}: the held ${held.join('+')} could not be given back after the new role was refused`, { bcId: ctx.bcId, error: String(restore) }));
+    throw err;
+  }
 }
 
 export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
@@ -63,8 +87,11 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   try {
     await ctx.client.call('POST', 'bc/asset/unassign', { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id }, what);
   } catch (err) {
+    // 40007: the access, the member or the asset is not there (read first, so gone meanwhile;
+    // TikTok does not say unassigning access not held answers 0 [INF #20]): nothing to take.
+    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
     // An asset no longer in the BC took its holders' access with it (asset-denied.ts).
-    const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, what });
+    const why = await explainAssetDenied(ctx, err, { type, assetId: input.asset.id, userId: input.userId, what });
     if (why === 'gone') return 'already-done';
     throw why;
   } finally {

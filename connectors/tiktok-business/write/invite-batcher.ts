@@ -1,6 +1,7 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { TikTokClient } from '../tiktok-client.ts';
 import { inviteIdOf } from '../mappers/rows.ts';
+import { isRefusal } from '../tiktok-errors.ts';
 
 /**
  * `POST /bc/member/invite/` takes 1 to 50 addresses that share one `user_role` and one set of ad
@@ -12,7 +13,7 @@ import { inviteIdOf } from '../mappers/rows.ts';
  * any failure is each caller's own error with their address named. A throttled call (40100) was
  * not applied, and is never re-sent here: each caller's retry sends its own invite again.
  *
- * A call of several addresses refused with 40002 was not applied, and TikTok does not say which
+ * A call of several addresses refused with 40002 (or 40000, 40050) was not applied, and TikTok does not say which
  * address was at fault: one it takes for no `format: email`, or the 4,000-member or 20-admin
  * limit that only some of them overflow. So each of its addresses is sent again once, on its own
  * (through the same pacer and pause), and only the addresses TikTok refuses alone fail.
@@ -161,9 +162,14 @@ function byAddress(batch: Waiting[]): Map<string, Waiting[]> {
   return out;
 }
 
-/** A 40002 (not applied) to a call of more than one address: which of them TikTok refused is unknown. */
+/**
+ * A refusal (40000, 40002, 40050; not applied) of a call of more than one address: which of them
+ * TikTok refused is unknown (one already listed, where TikTok refuses rather than ignores it
+ * [INF #12], or one past a limit). One naming `asset_ids` is the call's ad accounts, which every
+ * address shares: sending them one by one would be refused the same way.
+ */
 function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
-  return isConnectorError(err) && err.providerCode === '40002' && err.notApplied === true && byAddress(batch).size > 1;
+  return isRefusal(err) && err.field !== 'asset_ids' && byAddress(batch).size > 1;
 }
 
 /** A shared call's error, told as the caller's own (their `what`, so their address, first). */

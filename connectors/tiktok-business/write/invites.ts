@@ -1,7 +1,7 @@
 import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { inviteIdOf } from '../mappers/rows.ts';
+import { inviteIdOf, type MemberRow } from '../mappers/rows.ts';
 import { findRow } from '../read/members.ts';
 import type { InviteAsset, InviteOutcome } from '../../sdk/capabilities.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
@@ -9,6 +9,8 @@ import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
 import { assertEmail, type InviteAccess } from './invite-batcher.ts';
 import { assertRole } from './roles.ts';
 import { explainInviteDenied } from './asset-denied.ts';
+import { isRefusal } from '../tiktok-errors.ts';
+import { tokenStillAdmin } from '../read/credential.ts';
 
 /**
  * Invitations by email (TikTok API for Business v1.3 `/bc/member/invite/`, `/bc/member/delete/`
@@ -33,20 +35,45 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
   assertRole(input.role, what);
   if (!input.firstAttempt) {
     const row = await findRow(ctx, input.email, what);
-    if (row?.relation_status === 'PENDING') return { result: 'already-done', inviteId: inviteIdOf(input.email) };
-    if (row?.relation_status === 'BOUND') return { result: 'already-done', inviteId: '', memberId: String(row.user_id) };
-    // None, or REJECTED: a new invitation replaces a declined one.
+    const listed = alreadyListed(input.email, row);
+    if (listed) return listed;
+    // A declined invitation is revoked first: TikTok ignores addresses "invited before" and does
+    // not say whether a declined one counts [INF #12]; revoked, it is new either way.
+    if (row?.relation_status === 'REJECTED') await cancelInvite(ctx, inviteIdOf(input.email));
   }
-  await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
-  return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
+  const existing = await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
+  return alreadyListed(input.email, existing) ?? { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }
 
-/** An invite whose 40001 is one of its ad accounts (not in the BC, or above its share) fails alone (asset-denied.ts). */
-async function sendInvite(ctx: TikTokContext, email: string, role: string, what: string, access: InviteAccess | undefined): Promise<void> {
+/** A PENDING row is the invitation already made; a BOUND one names the member. */
+function alreadyListed(email: string, row: MemberRow | undefined): InviteResult | undefined {
+  if (row?.relation_status === 'PENDING') return { result: 'already-done', inviteId: inviteIdOf(email) };
+  if (row?.relation_status === 'BOUND') return { result: 'already-done', inviteId: '', memberId: String(row.user_id) };
+  return undefined;
+}
+
+/**
+ * Sends one invite. An invite whose 40001 is one of its ad accounts (not in the BC, or above its
+ * share) fails alone (asset-denied.ts). TikTok ignores an address invited before [GO], and does
+ * not say whether an address already PENDING or BOUND is ignored or refused (reference open
+ * question; [INF #12]): a refusal (40000, 40002, 40050) is checked against the address's row,
+ * and a PENDING or BOUND row is returned (the invite is already done); anything else fails. A
+ * refusal of an invite with no ad accounts that names `asset_ids` says so plainly [INF #13].
+ */
+async function sendInvite(ctx: TikTokContext, email: string, role: string, what: string, access: InviteAccess | undefined): Promise<MemberRow | undefined> {
   try {
     await ctx.invites.send(email, role, what, access);
+    return undefined;
   } catch (err) {
-    throw await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
+    const why = await explainInviteDenied(ctx, err, access?.assetIds ?? [], what, access?.advertiserRole);
+    if (!isRefusal(why)) throw why;
+    // The call's ad accounts, not the address (every invite of the call shares them): no look-up.
+    if (!access && why.field === 'asset_ids') {
+      throw why.with({ message: `${what}: invalid-argument (asset_ids): TikTok refuses a ${role} invitation without an ad account; give the person's team an ad account (teams[].assets). TikTok said: ${why.message.split('invalid-argument (asset_ids): ')[1] ?? why.message}` });
+    }
+    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
+    if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
+    throw why;
   }
 }
 
@@ -84,6 +111,9 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promis
   } catch (err) {
     if (!isConnectorError(err)) throw err;
     if (err.kind === 'not-found') return 'already-done';
+    // 40001 may be TikTok's word for an address it does not know [INF #18]; only while the token is
+    // still an ADMIN, and only when the address has no row, is it the invitation already gone.
+    if (err.providerCode === '40001' && await goneWhileAdmin(ctx, email, what)) return 'already-done';
     // 40002 on an address that belongs to a member: the person accepted in the meantime. Any 40002
     // is checked by re-reading the row, not only one whose message starts with `user_email:`:
     // TikTok's messages are free text and the code is what to branch on ("Return codes",
@@ -93,8 +123,19 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promis
       if (row?.relation_status === 'BOUND') {
         throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause: err });
       }
+      // No row at all: the invitation is gone, whichever code TikTok gives an unknown address
+      // (40007 here; the reference leaves the code open [INF #18]).
+      if (!row) return 'already-done';
     }
     throw err;
+  }
+}
+
+async function goneWhileAdmin(ctx: TikTokContext, email: string, what: string): Promise<boolean> {
+  try {
+    return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what));
+  } catch {
+    return false;
   }
 }
 
@@ -110,14 +151,21 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
   const email = inviteId.replace(/^pending:/, '');
   const what = `tiktok-business: change the invitation of ${email} to ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
-  const row = await findRow(ctx, email, what);
+  const row = await findRow(ctx, email, what, { thorough: true });
   if (row?.relation_status === 'BOUND') {
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
   if (row) await cancelInvite(ctx, inviteId);
-  await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets));
+  acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets)), email, what);
   return 'done';
+}
+
+/** An invite refused because the address is a member now (sendInvite): conflict, as a revoke of it would be. */
+function acceptedMeanwhile(row: MemberRow | undefined, email: string, what: string): void {
+  if (row?.relation_status === 'BOUND') {
+    throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id})`, { notApplied: true });
+  }
 }
 
 /** TikTok has no resend: revoke, then invite again (both count against the rate limit). */
@@ -126,6 +174,6 @@ export async function reinvite(ctx: TikTokContext, input: { inviteId: string; em
   assertEmail(input.email, what);
   assertRole(input.role, what);
   await cancelInvite(ctx, input.inviteId || inviteIdOf(input.email));
-  await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
+  acceptedMeanwhile(await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets)), input.email, what);
   return { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
 }

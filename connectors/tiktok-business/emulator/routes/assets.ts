@@ -5,7 +5,7 @@
  * flags in tiktok/tiktok-business-api-sdk `yml_files/bc_asset_*.yml`).
  */
 import type { CallContext } from '../context.ts';
-import { noPermission, notFound, paramError } from '../envelope.ts';
+import { missing, noPermission, notFound, paramError } from '../envelope.ts';
 import { ASSET_TYPES, ROLE_FIELD, ROLE_VALUES, type Asset, type AssetType } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams, type Fields } from '../params.ts';
@@ -68,7 +68,7 @@ export function getAssets(c: CallContext): unknown {
   c.noChildBc(f, 'child_bc_id');
   let rows: Array<Record<string, unknown>>;
   if (userId !== undefined) {
-    if (!c.world.boundMember(bcId, userId)) throw notFound(`filtering.user_id: ${userId} is not a member of Business Center ${bcId}`);
+    if (!c.world.boundMember(bcId, userId) && !c.rt.readings.assetGetUnknownUserEmpty) throw notFound(`filtering.user_id: ${userId} is not a member of Business Center ${bcId}`);
     rows = c.world.assignments
       .filter((a) => a.bc_id === bcId && a.user_id === userId && a.asset_type === type)
       .flatMap((a) => {
@@ -85,7 +85,7 @@ export function getAssets(c: CallContext): unknown {
   } else {
     rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword)).map((x) => renderAsset(c, x.asset, x.relation));
   }
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
 
 export function getAdminAssets(c: CallContext): unknown {
@@ -103,7 +103,7 @@ export function getAdminAssets(c: CallContext): unknown {
   const rows = c.world.assetsInBc(bcId)
     .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === 'BOUND'))
     .map((x) => renderAsset(c, x.asset, x.relation));
-  return paginate(rows, page, pageSize);
+  return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }
 
 /** The role of an assignment: exactly the role field of the asset type, no other (40002). */
@@ -137,13 +137,14 @@ export function assignAsset(c: CallContext): unknown {
   const role = roleOf(f, type);
   c.member(bcId, 'admin');
   const found = reachable(c, bcId, assetId, type);
-  if (!c.world.boundMember(bcId, userId)) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!c.world.boundMember(bcId, userId)) throw missing(c.rt.readings.unknownUserAssetCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
   const field = ROLE_FIELD[type];
   const ceiling = found.share && field ? (found.share as unknown as Record<string, string | undefined>)[field] : undefined;
   if (ceiling && typeof role === 'string' && RANK[field!] && RANK[field!].indexOf(role) < RANK[field!].indexOf(ceiling)) {
     throw noPermission(`${field}: ${role} is above the ${ceiling} the owner shared asset ${assetId} with`);
   }
   const existing = c.world.assignment(bcId, assetId, userId);
+  if (existing && c.rt.readings.refuseAssignHeld) throw paramError(`asset_id: user ${userId} already has access to asset ${assetId}`);
   // Assigning an asset the member holds replaces the role.
   if (existing) existing.role = role ?? '';
   else c.world.assignments.push({ bc_id: bcId, asset_type: type, asset_id: assetId, user_id: userId, role: role ?? '' });
@@ -158,7 +159,8 @@ export function unassignAsset(c: CallContext): unknown {
   const assetId = f.id('asset_id', true);
   c.member(bcId, 'admin');
   reachable(c, bcId, assetId, type);
-  if (!c.world.boundMember(bcId, userId)) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!c.world.boundMember(bcId, userId)) throw missing(c.rt.readings.unknownUserAssetCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.unassignNotHeldCode === 40007 && !c.world.assignment(bcId, assetId, userId)) throw notFound(`asset_id: user ${userId} has no access to asset ${assetId}`);
   c.world.assignments = c.world.assignments.filter((a) => !(a.bc_id === bcId && a.asset_id === assetId && a.user_id === userId));
   return {};
 }
@@ -181,7 +183,7 @@ export function assetMembers(c: CallContext): unknown {
       if (keyword && !row.user_email.toLowerCase().includes(keyword) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
-  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
 
 export function assetPartners(c: CallContext): unknown {
@@ -197,5 +199,5 @@ export function assetPartners(c: CallContext): unknown {
     .filter((s) => s.asset_id === assetId && s.owner_bc_id === bcId)
     .map((s) => ({ bc_id: s.partner_bc_id, bc_name: c.world.bcs.get(s.partner_bc_id)?.name ?? '' }))
     .filter((p) => !keyword || p.bc_name.toLowerCase().includes(keyword));
-  return paginate(rows, page, pageSize);
+  return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }

@@ -30,5 +30,5 @@ export function getBusinessCenters(c: CallContext): unknown {
       ...(me.finance_role ? { ext_user_role: { finance_role: me.finance_role } } : {}),
     }];
   });
-  return paginate(rows, page, pageSize);
+  return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }

@@ -4,7 +4,7 @@
  * members to your TikTok Business Center": 4,000 members, of whom at most 20 Admins).
  */
 import type { CallContext } from '../context.ts';
-import { notFound, paramError, noPermission } from '../envelope.ts';
+import { missing, paramError, noPermission } from '../envelope.ts';
 import type { AdvertiserRole, MemberRow, UserRole } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams } from '../params.ts';
@@ -19,7 +19,8 @@ export const MAX_ADMINS = 20;
 
 /** A member row as the API shows it: PENDING and REJECTED rows carry no user_id or user_name. */
 export function renderMember(row: MemberRow, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const bound = row.relation_status === 'BOUND';
+  // A former member's UNBOUND row (readings.ts keepRemovedAsUnbound) keeps its user_id.
+  const bound = row.relation_status === 'BOUND' || (row.relation_status === 'UNBOUND' && row.user_id !== undefined);
   return {
     ...(bound ? { user_id: row.user_id, user_name: row.user_name ?? '' } : {}),
     user_email: row.user_email,
@@ -42,9 +43,9 @@ export function listMembers(c: CallContext): unknown {
   c.noChildBc(f, 'child_bc_id');
   const rows = c.world.rowsOf(bcId).filter((r) =>
     (!role || r.user_role === role)
-    && (!status || r.relation_status === status)
+    && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
-  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint));
+  const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   return { list: list.map((r) => renderMember(r)), page_info };
 }
 
@@ -67,6 +68,9 @@ export function inviteMembers(c: CallContext): unknown {
   // Required by the gateway rule `asset_ids*` although the OpenAPI list omits it.
   const assetIds = f.idList('asset_ids', { required: true, max: 50 })!;
   const advertiserRole = f.enumValue('advertiser_role', ADVERTISER_ROLES, { default: 'ANALYST' })!;
+  if (c.rt.readings.refuseInviteWithoutAssets && userRole === 'STANDARD' && assetIds.length === 0) {
+    throw paramError('asset_ids: a Standard member needs at least one ad account');
+  }
   c.member(bcId, 'admin');
   for (const id of assetIds) {
     const found = c.world.assetInBc(bcId, id);
@@ -89,9 +93,15 @@ export function inviteMembers(c: CallContext): unknown {
     const key = email.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    const existing = c.world.rowByEmail(bcId, email);
+    const found = c.world.rowByEmail(bcId, email);
+    // A former member's UNBOUND row stays beside a new invitation (readings.ts keepRemovedAsUnbound).
+    const existing = found?.relation_status === 'UNBOUND' ? undefined : found;
     // Previously invited addresses, and members, are ignored: no change, no new email.
-    if (existing && existing.relation_status !== 'REJECTED') continue;
+    if (existing && existing.relation_status !== 'REJECTED') {
+      if (c.rt.readings.refuseExistingInvite) throw paramError(`emails: ${email} is already ${existing.relation_status === 'BOUND' ? 'a member' : 'invited'}`);
+      continue;
+    }
+    if (existing && c.rt.readings.ignoreRejectedInvite) continue;
     if (existing) replacing.push(existing);
     fresh.push(email);
   }
@@ -125,7 +135,11 @@ export function updateMember(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   const row = c.world.boundMember(bcId, userId);
-  if (!row) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!row) throw missing(c.rt.readings.updateUnknownCode, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.refuseUnchangedUpdate && role === row.user_role && !f.has('ext_user_role') && name === undefined) {
+    throw paramError(`user_role: ${userId} is already ${role}; nothing to update`);
+  }
+  if (c.rt.readings.protectTokenUser && role === 'STANDARD' && userId === c.call.token.user_id) throw noPermission('user_id: no permission to demote yourself');
   if (role === 'STANDARD' && row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) {
     throw paramError('user_role: a Business Center must keep at least one Admin');
   }
@@ -147,16 +161,22 @@ export function deleteMember(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   if (email !== undefined) {
-    const row = c.world.rowByEmail(bcId, email);
-    if (!row) throw notFound(`user_email: no invitation for ${email} in Business Center ${bcId}`);
+    const found = c.world.rowByEmail(bcId, email);
+    // A former member's UNBOUND row (readings.ts) is no invitation.
+    const row = found?.relation_status === 'UNBOUND' ? undefined : found;
+    if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
+    if (!row) throw missing(c.rt.readings.deleteUnknownCode || undefined, `user_email: no invitation for ${email} in Business Center ${bcId}`);
     if (row.relation_status === 'BOUND') throw paramError('user_email: this address belongs to a member; remove members by user_id');
     c.world.removeRow(bcId, row);
     return {};
   }
   const row = c.world.boundMember(bcId, userId!);
-  if (!row) throw notFound(`user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
+  if (!row) throw missing(c.rt.readings.deleteUnknownCode || undefined, `user_id: ${userId} is not a member of Business Center ${bcId}`);
+  if (c.rt.readings.protectTokenUser && userId === c.call.token.user_id) throw noPermission('user_id: no permission to remove yourself');
   if (row.user_role === 'ADMIN' && boundAdmins(c, bcId) <= 1) throw paramError('user_id: a Business Center must keep at least one Admin');
-  c.world.removeRow(bcId, row);
+  if (c.rt.readings.keepRemovedAsUnbound) row.relation_status = 'UNBOUND';
+  else c.world.removeRow(bcId, row);
   // Removing a member removes the asset access they held through this BC.
   c.world.dropAssignments(bcId, userId!);
   return {};
