@@ -38,6 +38,12 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     assert.equal(toConnectorError({ status: 503, body: undefined }, 'x', () => 0).kind, 'unavailable');
   });
 
+  test('HTTP 429 (a gateway in front of the API) is a rate limit on the app scope, waited for, not internal', () => {
+    const e = toConnectorError({ status: 429, body: 'Too Many Requests' }, 'list members', () => 4000);
+    assert.deepEqual([e.kind, e.retryAfterMs, e.limitScope, e.notApplied], ['rate-limited', 4000, 'app', true]);
+    assert.match(e.message, /^list members: rate-limited \(retry in 4 s\): HTTP 429$/);
+  });
+
   test('40002 names its field; messages keep the request_id and are redacted', () => {
     const e = toConnectorError(env(40002, 'user_email: this address belongs to a member'), 'x', () => 0, (s) => s.replace('member', '[redacted]'));
     assert.equal(e.field, 'user_email');

@@ -101,11 +101,18 @@ export interface TikTokFailure {
 
 /**
  * A failed answer as a ConnectorError. HTTP 4xx means the call never reached the API (a wrong
- * path, slash or method: our bug, internal); 5xx is unavailable. An envelope with a non-zero code
+ * path, slash or method: our bug, internal), except 429, a rate limit; 5xx is unavailable. An envelope with a non-zero code
  * was not applied (except 20001), so those errors are marked `notApplied`.
  */
 export function toConnectorError(failure: TikTokFailure, what: string, rateWaitMs: () => number, redact: (s: string) => string = (s) => s): ConnectorError {
   const env = envelopeOf(failure.body);
+  if (failure.status === 429) {
+    // TikTok answers its own limits with HTTP 200 and code 40100; a 429 (RFC 6585 section 4) can
+    // still come from a proxy or gateway in front of it. It is a rate limit, not our bug: the app
+    // scope waits and the call is tried again, instead of failing as internal for good.
+    const ms = rateWaitMs();
+    return new ConnectorError('rate-limited', redact(`${what}: rate-limited (retry in ${Math.ceil(ms / 1000)} s): HTTP 429`), { providerCode: 'http 429', retryAfterMs: ms, limitScope: 'app', notApplied: true });
+  }
   if (failure.status !== 200 || !env) {
     const kind = kindFromStatus(failure.status);
     return new ConnectorError(kind, redact(`${what}: ${kind}: HTTP ${failure.status}${failure.status === 404 ? ' (wrong path or missing trailing slash)' : ''}`), {
