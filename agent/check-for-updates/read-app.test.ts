@@ -5,8 +5,8 @@ import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts
 import { TEST_ASSET_TYPES } from './fake-app.test-double.ts';
 import { READS_IN_FLIGHT, readApp } from './read-app.ts';
 
-/** The connector with every listing answering after `ms`, and the most calls seen in flight at once. */
-function slow(connector: HubConnector, ms: number): HubConnector & { maxInFlight: () => number } {
+/** The connector with every listing answering after `ms`, and the most calls seen in flight at once (and now). */
+function slow(connector: HubConnector, ms: number): HubConnector & { maxInFlight: () => number; inFlightNow: () => number } {
   let inFlight = 0;
   let max = 0;
   const wrapped = new Proxy(connector, {
@@ -25,7 +25,7 @@ function slow(connector: HubConnector, ms: number): HubConnector & { maxInFlight
       };
     },
   });
-  return Object.assign(wrapped, { maxInFlight: () => max });
+  return Object.assign(wrapped, { maxInFlight: () => max, inFlightNow: () => inFlight });
 }
 
 function business(): FakeApp {
@@ -71,24 +71,12 @@ describe('reading the whole app', () => {
     fake.failOn = { listing: 'listInvites', kind: 'unavailable' };
     const connector = slow(fake, 20);
     let inFlightAtRejection = -1;
-    const counting = new Proxy(connector, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function' || typeof prop !== 'string' || !prop.startsWith('list')) return value;
-        return async (...args: unknown[]) => {
-          calls++;
-          try { return await value.apply(target, args); } finally { calls--; }
-        };
-      },
-    });
-    let calls = 0;
-    await assert.rejects(readApp(counting, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [] }).finally(() => (inFlightAtRejection = calls)), /listInvites: unavailable/);
+    await assert.rejects(readApp(connector, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [] }).finally(() => (inFlightAtRejection = connector.inFlightNow())), /listInvites: unavailable/);
     assert.equal(inFlightAtRejection, 0);
 
     const stop = new AbortController();
-    calls = 0;
     fake.failOn = undefined;
-    const stopped = readApp(counting, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [], signal: stop.signal }).finally(() => (inFlightAtRejection = calls));
+    const stopped = readApp(connector, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [], signal: stop.signal }).finally(() => (inFlightAtRejection = connector.inFlightNow()));
     setTimeout(() => stop.abort(new Error('agent stopping')), 30);
     await assert.rejects(stopped, /agent stopping/);
     assert.equal(inFlightAtRejection, 0);
