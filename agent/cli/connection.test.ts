@@ -27,14 +27,19 @@ hubs:
   return path;
 }
 
-test('the admin token and URL come from the config without the server\'s other secrets being set', (t) => {
+test('the admin token and URL come from the config without the server\'s other secrets being set', async (t) => {
   const config = configFile(t);
-  assert.deepEqual(serverOf({ config }, { ADMIN_TOKEN: 'adm-token' }), { url: 'http://hubwarden.example:8080', token: 'adm-token' });
+  assert.deepEqual(await serverOf({ config }, { ADMIN_TOKEN: 'adm-token' }), { url: 'http://hubwarden.example:8080', token: 'adm-token' });
 });
 
-test('an admin token that cannot be resolved is named, and nothing else is', (t) => {
+test('an admin token that cannot be resolved is named, and nothing else is', async (t) => {
   const config = configFile(t);
-  assert.throws(() => serverOf({ config }, {}), (e: unknown) => e instanceof CliError
+  await assert.rejects(serverOf({ config }, {}), (e: unknown) => e instanceof CliError
     && /the config .*hubwarden\.yaml cannot be read: server\.adminTokens\[0\]: environment variable ADMIN_TOKEN is not set/.test(e.message)
     && !/META_TOKEN|DATABASE_URL|acme-scim-token/.test(e.message));
+});
+
+test('with --url and --token (or their variables) the config is not read: a missing file does not matter', async () => {
+  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't', config: '/nonexistent/hubwarden.yaml' }, {}), { url: 'http://h:1', token: 't' });
+  assert.deepEqual(await serverOf({ config: '/nonexistent/hubwarden.yaml' }, { HUBWARDEN_URL: 'http://h:2', HUBWARDEN_ADMIN_TOKEN: 'u' }), { url: 'http://h:2', token: 'u' });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../../config/load.ts';
+import type { LoadedConfig } from '../../config/load.ts';
 import { adminClient, type AdminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
 
@@ -14,13 +14,21 @@ export interface GlobalOptions {
  * HUBWARDEN_ADMIN_TOKEN, then the config file (`server.publicUrl` and the first of
  * `server.adminTokens`, which on a default install is the generated data/admin-token file).
  */
-export function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): AdminClient {
-  const { url, token } = serverOf(options, env);
+export async function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<AdminClient> {
+  const { url, token } = await serverOf(options, env);
   return adminClient(url, token);
 }
 
-/** The server's URL and admin token, resolved as `connect` does (for calls outside /api/v1). */
-export function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): { url: string; token: string } {
+/**
+ * The server's URL and admin token, resolved as `connect` does (for calls outside /api/v1). The
+ * config loader (its schema and every connector's) is imported only when the config is read:
+ * with --url and --token, or their environment variables, a command starts without it.
+ */
+export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; token: string }> {
+  const url0 = options.url ?? env.HUBWARDEN_URL;
+  const token0 = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
+  if (url0 !== undefined && token0) return { url: url0, token: token0 };
+  const { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } = await import('../../config/load.ts');
   let config: LoadedConfig | undefined;
   const fromConfig = (): LoadedConfig => {
     if (config) return config;
@@ -34,8 +42,8 @@ export function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = proces
       throw new CliError(`no --url/--token given and the config ${path} cannot be read: ${why}`);
     }
   };
-  const url = options.url ?? env.HUBWARDEN_URL ?? fromConfig().file.server.publicUrl;
-  let token = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
+  const url = url0 ?? fromConfig().file.server.publicUrl;
+  let token = token0;
   if (!token) {
     const c = fromConfig();
     const ref = c.file.server.adminTokens[0];

@@ -14,7 +14,7 @@ export function registerDecisionCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('approvals').description('plans halted for approval (removal threshold)').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const items = itemsOf<Approval>(await connect(global()).get(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
+    const items = itemsOf<Approval>(await (await connect(global())).get(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (a) => a.id },
       { header: 'hub', value: (a) => a.hubId },
@@ -26,7 +26,7 @@ export function registerDecisionCommands(program: Command): void {
 
   for (const decision of ['approve', 'reject'] as const) {
     program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`).action(async (id: string) => {
-      const { body } = await connect(global()).post<Approval>(`/approvals/${seg(id)}/${decision}`);
+      const { body } = await (await connect(global())).post<Approval>(`/approvals/${seg(id)}/${decision}`);
       stringOf(body, 'status'); // what the line reports
       printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}`);
     });
@@ -36,7 +36,7 @@ export function registerDecisionCommands(program: Command): void {
     .option('--no-wait', 'start offboarding and print its task id')
     .action(async (email: string, opts: { wait: boolean }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
-      const client = connect(global());
+      const client = await connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offboard`);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
@@ -63,7 +63,7 @@ export function registerDecisionCommands(program: Command): void {
       const format = outputFormat(opts.format, global().json);
       const query = new URLSearchParams();
       for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', opts.since]] as const) if (value) query.set(key, value);
-      const client = connect(global());
+      const client = await connect(global());
       if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<AuditEntry>(client, '/audit', query, parseLimit(opts.limit, 100));
       printer(format === 'json').print(page, () => table(page.items, [

@@ -35,7 +35,7 @@ export function registerHubCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('hubs').description('list hubs with their health').action(async () => {
-    const items = itemsOf<HubSummary>(await connect(global()).get('/hubs'));
+    const items = itemsOf<HubSummary>(await (await connect(global())).get('/hubs'));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (h) => h.id },
       { header: 'label', value: (h) => h.label },
@@ -49,7 +49,7 @@ export function registerHubCommands(program: Command): void {
     .option('--no-wait', 'start the check and print its task id')
     .action(async (hub: string, opts: { wait: boolean }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
-      const client = connect(global());
+      const client = await connect(global());
       const { body } = await client.post<{ taskId: string }>(`/hubs/${seg(hub)}/check-for-updates`);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);
@@ -60,7 +60,7 @@ export function registerHubCommands(program: Command): void {
     });
 
   program.command('plan').argument('<hub>', 'hub id').description('dry run: what check for updates would change now').action(async (hub: string) => {
-    const plan = await connect(global()).get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
+    const plan = await (await connect(global())).get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
     const operations = itemsOf<PlannedOperation>(plan, 'operations');
     printer(global().json).print(plan, () => table(operations, [
       { header: 'operation', value: (o) => o.kind },
@@ -81,14 +81,14 @@ export function registerHubCommands(program: Command): void {
       if (opts.directoryStatus && !(DIRECTORY_STATUSES as readonly string[]).includes(opts.directoryStatus)) throw new CliError(`--directory-status: expected one of ${DIRECTORY_STATUSES.join(', ')}, got "${opts.directoryStatus}"`, 2);
       const format = outputFormat(opts.format, global().json);
       const query = new URLSearchParams({ ...(opts.status ? { status: opts.status } : {}), ...(opts.directoryStatus ? { directoryStatus: opts.directoryStatus } : {}), ...(opts.search ? { search: opts.search } : {}) });
-      const client = connect(global());
+      const client = await connect(global());
       if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, `/hubs/${seg(hub)}/members`, query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<MemberView>(client, `/hubs/${seg(hub)}/members`, query, parseLimit(opts.limit, 100));
       printer(format === 'json').print(page, () => `${memberTable(page.items)}\n${page.items.length} of ${page.total} member(s)`);
     });
 
   const memberAction = async (hub: string, member: string, action: string, body?: unknown) => {
-    const { body: result } = await connect(global()).post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
+    const { body: result } = await (await connect(global())).post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
     printer(global().json).print(result, () => memberTable([result]));
   };
 
@@ -110,7 +110,7 @@ export function registerHubCommands(program: Command): void {
     .action((hub: string, member: string) => memberAction(hub, member, 'unexempt'));
 
   program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
-    const { body } = await connect(global()).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
+    const { body } = await (await connect(global())).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
     const taskId = stringOf(body, 'taskId');
     printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${taskId}`);
   });

@@ -12,7 +12,7 @@ export function registerOfferCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('offers').argument('<email>', 'the person\'s email').description('the seats offered to a person, on every hub').action(async (email: string) => {
-    const items = itemsOf<OfferView>(await connect(global()).get(`/people/${seg(email)}/offers`));
+    const items = itemsOf<OfferView>(await (await connect(global())).get(`/people/${seg(email)}/offers`));
     printer(global().json).print({ items }, () => table(items, [
       { header: 'id', value: (o) => o.id },
       { header: 'hub', value: (o) => o.hubId },
@@ -30,7 +30,7 @@ export function registerOfferCommands(program: Command): void {
     .option('--no-wait', 'claim and print the task id')
     .action(async (email: string, offerId: string, opts: { wait: boolean }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
-      const client = connect(global());
+      const client = await connect(global());
       const { body } = await client.post<{ taskId: string }>(`/people/${seg(email)}/offers/${seg(offerId)}/claim`);
       const taskId = stringOf(body, 'taskId');
       const out = printer(global().json);

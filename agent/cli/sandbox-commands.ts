@@ -40,7 +40,7 @@ export function registerSandboxCommands(program: Command): void {
       return out.print({ reset: 'saved business removed', files, removed, hubs }, () =>
         `sandbox reset: ${removed.length ? `removed ${removed.join(', ')}` : `${files.join(', ')} did not exist`}; the next start seeds the business from its fixture (then: ${hubs.map((h) => `hubwarden check ${h}`).join(', ')})`);
     }
-    const { url, token } = serverOf({ ...global(), config: config.path });
+    const { url, token } = await serverOf({ ...global(), config: config.path });
     for (const d of definitions) {
       await adminClient(url, token, fetch, d.sandbox!.path).post(d.sandbox!.resetPath).catch((err: Error) => {
         if (pid !== undefined) throw new CliError(`hubwarden (pid ${pid}) holds the store, so the reset must happen in it: ${err.message}`);

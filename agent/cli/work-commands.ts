@@ -34,7 +34,7 @@ export function registerWorkCommands(program: Command): void {
     .option('--limit <n>', 'at most n tasks (default 100); pages are fetched as needed')
     .action(async (opts: { hub?: string; status?: string; watch?: boolean; limit?: string }) => {
       const pollMs = opts.watch ? pollInterval(2000) : 0;
-      const client = connect(global());
+      const client = await connect(global());
       const limit = parseLimit(opts.limit, 100);
       const query = new URLSearchParams({ ...(opts.hub ? { hubId: opts.hub } : {}), ...(opts.status ? { status: opts.status } : {}) });
       const out = printer(global().json);
@@ -48,7 +48,7 @@ export function registerWorkCommands(program: Command): void {
     });
 
   program.command('reports').description('deprovisioning reports waiting for an owner').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const items = itemsOf<DeprovisioningReport>(await connect(global()).get(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
+    const items = itemsOf<DeprovisioningReport>(await (await connect(global())).get(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
     printer(global().json).print(items, () => table(items.flatMap((r) => itemsOf<DeprovisioningReport['items'][number]>(r).map((i) => ({ r, i }))), [
       { header: 'report', value: ({ r }) => r.id },
       { header: 'hub', value: ({ r }) => r.hubId },
@@ -69,7 +69,7 @@ export function registerWorkCommands(program: Command): void {
       const named = opts.members?.split(',').map((s) => s.trim()).filter(Boolean);
       if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)', 2);
       const memberIds = named ?? 'all';
-      const { body } = await connect(global()).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
+      const { body } = await (await connect(global())).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
       printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);
     });
 }
