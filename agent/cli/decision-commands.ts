@@ -14,7 +14,8 @@ export function registerDecisionCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('approvals').description('plans halted for approval (removal threshold)').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const items = itemsOf<Approval>(await (await connect(global())).get(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
+    const api = await connect(global());
+    const items = itemsOf<Approval>(await api.get(`/approvals${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (a) => a.id },
       { header: 'hub', value: (a) => a.hubId },
@@ -26,7 +27,8 @@ export function registerDecisionCommands(program: Command): void {
 
   for (const decision of ['approve', 'reject'] as const) {
     program.command(decision).argument('<approvalId>', 'approval id').description(`${decision} a halted plan`).action(async (id: string) => {
-      const { body } = await (await connect(global())).post<Approval>(`/approvals/${seg(id)}/${decision}`);
+      const api = await connect(global());
+      const { body } = await api.post<Approval>(`/approvals/${seg(id)}/${decision}`);
       stringOf(body, 'status'); // what the line reports
       printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}`);
     });

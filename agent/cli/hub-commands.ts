@@ -35,7 +35,8 @@ export function registerHubCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('hubs').description('list hubs with their health').action(async () => {
-    const items = itemsOf<HubSummary>(await (await connect(global())).get('/hubs'));
+    const api = await connect(global());
+    const items = itemsOf<HubSummary>(await api.get('/hubs'));
     printer(global().json).print(items, () => table(items, [
       { header: 'id', value: (h) => h.id },
       { header: 'label', value: (h) => h.label },
@@ -60,7 +61,8 @@ export function registerHubCommands(program: Command): void {
     });
 
   program.command('plan').argument('<hub>', 'hub id').description('dry run: what check for updates would change now').action(async (hub: string) => {
-    const plan = await (await connect(global())).get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
+    const api = await connect(global());
+    const plan = await api.get<{ operations: PlannedOperation[] }>(`/hubs/${seg(hub)}/plan`);
     const operations = itemsOf<PlannedOperation>(plan, 'operations');
     printer(global().json).print(plan, () => table(operations, [
       { header: 'operation', value: (o) => o.kind },
@@ -88,7 +90,8 @@ export function registerHubCommands(program: Command): void {
     });
 
   const memberAction = async (hub: string, member: string, action: string, body?: unknown) => {
-    const { body: result } = await (await connect(global())).post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
+    const api = await connect(global());
+    const { body: result } = await api.post<MemberView>(`/hubs/${seg(hub)}/members/${seg(member)}/${action}`, body);
     printer(global().json).print(result, () => memberTable([result]));
   };
 
@@ -110,7 +113,8 @@ export function registerHubCommands(program: Command): void {
     .action((hub: string, member: string) => memberAction(hub, member, 'unexempt'));
 
   program.command('remove').arguments('<hub> <member>').description('remove a member from a hub').action(async (hub: string, member: string) => {
-    const { body } = await (await connect(global())).post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
+    const api = await connect(global());
+    const { body } = await api.post<{ taskId: string; task: TaskView }>(`/hubs/${seg(hub)}/members/${seg(member)}/remove`);
     const taskId = stringOf(body, 'taskId');
     printer(global().json).print(body, () => `removal of ${member} from ${hub} queued: task ${taskId}`);
   });

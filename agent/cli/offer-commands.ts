@@ -12,7 +12,8 @@ export function registerOfferCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
 
   program.command('offers').argument('<email>', 'the person\'s email').description('the seats offered to a person, on every hub').action(async (email: string) => {
-    const items = itemsOf<OfferView>(await (await connect(global())).get(`/people/${seg(email)}/offers`));
+    const api = await connect(global());
+    const items = itemsOf<OfferView>(await api.get(`/people/${seg(email)}/offers`));
     printer(global().json).print({ items }, () => table(items, [
       { header: 'id', value: (o) => o.id },
       { header: 'hub', value: (o) => o.hubId },

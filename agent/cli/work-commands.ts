@@ -48,7 +48,8 @@ export function registerWorkCommands(program: Command): void {
     });
 
   program.command('reports').description('deprovisioning reports waiting for an owner').option('--hub <hub>', 'only this hub').action(async (opts: { hub?: string }) => {
-    const items = itemsOf<DeprovisioningReport>(await (await connect(global())).get(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
+    const api = await connect(global());
+    const items = itemsOf<DeprovisioningReport>(await api.get(`/reports${opts.hub ? `?hubId=${seg(opts.hub)}` : ''}`));
     printer(global().json).print(items, () => table(items.flatMap((r) => itemsOf<DeprovisioningReport['items'][number]>(r).map((i) => ({ r, i }))), [
       { header: 'report', value: ({ r }) => r.id },
       { header: 'hub', value: ({ r }) => r.hubId },
@@ -69,7 +70,8 @@ export function registerWorkCommands(program: Command): void {
       const named = opts.members?.split(',').map((s) => s.trim()).filter(Boolean);
       if (named !== undefined && named.length === 0) throw new CliError('--members names no member id (leave it out to apply every item of the report)', 2);
       const memberIds = named ?? 'all';
-      const { body } = await (await connect(global())).post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
+      const api = await connect(global());
+      const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
       printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);
     });
 }
