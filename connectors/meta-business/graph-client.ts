@@ -51,6 +51,15 @@ function isTransient(result: BatchResult): boolean {
  */
 export function staleListing(err: unknown, what: string): unknown {
   if (!(err instanceof ConnectorError) || (err.kind !== 'invalid-argument' && err.kind !== 'not-found')) return err;
+  // Graph's other refusal of its own cursor: some edges cap how far they can be paged ("The After
+  // Cursor specified exceeds the max limit supported by this endpoint", same page). Reading the
+  // listing again from its first page meets the same wall, so it is not `unavailable` (retried
+  // until the task gives up): the listing cannot be read whole, and nothing may be decided from part of it.
+  if (/exceeds the max limit/i.test(err.message)) {
+    return new ConnectorError('internal', `${what}: Graph will not page this listing past its cursor limit (${err.message}); it cannot be read whole, so nothing is decided from it`, {
+      providerCode: err.providerCode, cause: err,
+    });
+  }
   return new ConnectorError('unavailable', `${what}: the listing changed while it was read (Graph refused its own next page: ${err.message}); read it again from the start`, {
     providerCode: err.providerCode, cause: err,
   });

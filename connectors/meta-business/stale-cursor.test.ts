@@ -85,3 +85,28 @@ test('assigning on an asset whose assigned_users page 2 went stale mid-read → 
     await server.close();
   }
 });
+
+test('a next page refused past the edge\'s cursor limit ("The After Cursor specified exceeds the max limit") fails as internal, saying the listing cannot be read whole: reading it again from the start would meet the same wall', async () => {
+  // The reference's Graph error for paging past an edge's cap (https://developers.facebook.com/docs/graph-api/results).
+  const capped = () => (f: typeof fetch): typeof fetch => async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.includes('/business_users') && url.includes('after=')) {
+      return new Response(JSON.stringify({ error: { message: '(#100) The After Cursor specified exceeds the max limit supported by this endpoint', type: 'OAuthException', code: 100 } }), { status: 400, headers: { 'content-type': 'application/json' } });
+    }
+    return f(input, init);
+  };
+  const { server, connector } = await start(capped);
+  try {
+    const first = await connector.listMembers!();
+    assert.ok(first.next);
+    await assert.rejects(connector.listMembers!(first.next), (err: unknown) => {
+      assert.ok(isConnectorError(err), String(err));
+      assert.equal(err.kind, 'internal', err.message);
+      assert.match(err.message, /cursor limit/);
+      assert.match(err.message, /cannot be read whole/);
+      return true;
+    });
+  } finally {
+    await server.close();
+  }
+});
