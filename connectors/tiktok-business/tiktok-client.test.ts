@@ -82,3 +82,40 @@ describe('calls as metrics see them', () => {
     }
   });
 });
+
+describe('page_info that cannot say where the list ends fails the read; it never cuts a listing short', () => {
+  /** A client whose every list call is answered by `pageOf(page)` (an envelope's `data`). */
+  const clientAnswering = (pageOf: (page: number) => unknown) => new TikTokClient({
+    http: new HttpClient({
+      baseUrl: 'http://tiktok.invalid', timeoutMs: 2000, secrets: () => [S.token],
+      fetch: async (input) => {
+        const page = Number(new URL(String(input instanceof Request ? input.url : input)).searchParams.get('page'));
+        return new Response(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data: pageOf(page) }), { status: 200, headers: { 'content-type': 'application/json' } });
+      },
+    }),
+    version: 'v1.3', token: S.token, bcId: S.bcId,
+    book: new RateLimitBook(), pacer: new Pacer({ qps: 1000, qpm: 60_000 }), backoff: new ThrottleBackoff(),
+    sleep: async () => {}, random: () => 0.5,
+  });
+  const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ user_id: String(from + i) }));
+  const all = (client: TikTokClient) => client.all<{ user_id: string }>('bc/member/get', { bc_id: S.bcId }, 20, 'read members', (r) => r.user_id);
+
+  test('a full page without page_info is refused (unavailable), not taken for the whole list', async () => {
+    await assert.rejects(all(clientAnswering((page) => ({ list: rows((page - 1) * 20, 20) }))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /without page_info: cannot tell whether more rows follow/.test(e.message));
+  });
+
+  test('a short page without page_info is the last', async () => {
+    assert.equal((await all(clientAnswering(() => ({ list: rows(0, 5) })))).length, 5);
+  });
+
+  test('total_page missing is worked out from total_number, and numbers sent as strings are read', async () => {
+    const got = await all(clientAnswering((page) => ({ list: rows((page - 1) * 20, Math.min(20, 45 - (page - 1) * 20)), page_info: { page: String(page), page_size: '20', total_number: '45' } })));
+    assert.equal(got.length, 45);
+  });
+
+  test('a total_number that is no number is refused', async () => {
+    await assert.rejects(all(clientAnswering((page) => ({ list: rows(0, 20), page_info: { page, page_size: 20, total_number: null, total_page: 3 } }))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /gives no row or page count/.test(e.message));
+  });
+});

@@ -32,6 +32,30 @@ export interface ListData<T> {
   page_info: PageInfo;
 }
 
+/**
+ * `page_info` with numbers that say where the list ends (every TikTok API for Business list answer
+ * carries `page`, `page_size`, `total_number`, `total_page`, and `total_page` is
+ * ceil(total_number / page_size)). A full page that says nothing of the rest, or
+ * totals that are not numbers, cannot tell whether more rows follow: the read fails (read again,
+ * then the caller backs off) rather than taking the rows so far for the whole list, which a
+ * removal could then be decided from. Numbers sent as strings are read; `total_page` missing is
+ * worked out from `total_number`.
+ */
+function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, page: number, pageSize: number, rows: number, what: string): PageInfo {
+  if (raw === undefined || raw === null) {
+    // No page_info: only a page with room to spare is plainly the last.
+    if (rows < pageSize) return { page, page_size: pageSize, total_number: (page - 1) * pageSize + rows, total_page: rows > 0 || page > 1 ? page : 0 };
+    throw new ConnectorError('unavailable', `${what}: page ${page} came back full (${rows} rows) without page_info: cannot tell whether more rows follow; read it again`, { providerCode: PAGE_INFO });
+  }
+  const count = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) : Number.NaN);
+  const totalNumber = count(raw.total_number);
+  const totalPage = raw.total_page === undefined ? Math.ceil(totalNumber / pageSize) : count(raw.total_page);
+  if (!Number.isSafeInteger(totalNumber) || !Number.isSafeInteger(totalPage)) {
+    throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info that gives no row or page count (${JSON.stringify({ total_number: raw.total_number, total_page: raw.total_page })}): cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
+  }
+  return { page, page_size: pageSize, total_number: totalNumber, total_page: totalPage };
+}
+
 export interface TikTokClientOptions {
   http: HttpClient;
   version: string;
@@ -51,6 +75,8 @@ export const READ_ATTEMPTS = 3;
 /** The wait before the second try of a page read after a service code or a lost answer; it doubles. */
 export const READ_BACKOFF_FIRST_MS = 1_000;
 const SHORT_PAGE = 'short-page';
+/** A page whose `page_info` cannot say where the list ends. */
+const PAGE_INFO = 'page-info';
 const LISTING_CHANGED = 'listing-changed';
 
 /**
@@ -173,7 +199,7 @@ export class TikTokClient {
   async #pageOnce<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
     const data = await this.call<Partial<ListData<T>>>('GET', endpoint, { ...params, page, page_size: pageSize }, what);
     const list = Array.isArray(data.list) ? data.list : [];
-    const info = data.page_info ?? { page, page_size: pageSize, total_number: list.length, total_page: list.length > 0 ? 1 : 0 };
+    const info = pageInfoOf(data.page_info, page, pageSize, list.length, what);
     const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));
     if (list.length < expected) {
       throw new ConnectorError('unavailable', `${what}: page ${page} of ${info.total_page} came back with ${list.length} of ${expected} rows; read it again`, { providerCode: SHORT_PAGE });
