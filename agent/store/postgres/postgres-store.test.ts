@@ -184,7 +184,10 @@ describe('PostgresStore', { skip: db.skip }, () => {
   });
 
   test('a pool busy past busyWaitMs: StoreUnavailable (a 503 with Retry-After), nothing changed, and the store stays healthy', async (t) => {
-    const store = await replica(freshSchema('exhausted'), { poolSize: 1, connectTimeoutMs: 100, busyWaitMs: 300 });
+    // connectTimeoutMs is also how long each wait for a pooled connection lasts (pg-pool): 1 s, not
+    // 100 ms, so the store's own connection at open is not timed out on a loaded machine (it was,
+    // once, in a clone-alone run beside a CI run).
+    const store = await replica(freshSchema('exhausted'), { poolSize: 1, connectTimeoutMs: 1_000, busyWaitMs: 1_500 });
     // The pool's one connection held by slow work (a long statement, a stalled session).
     const db = (store as unknown as { db: Connections }).db;
     let free!: () => void;
@@ -198,7 +201,7 @@ describe('PostgresStore', { skip: db.skip }, () => {
     assert.ok(isStoreUnavailable(refused), `expected StoreUnavailable, got ${String(refused)}`);
     assert.equal(refused.outcomeUnknown, false);
     assert.ok(refused.retryAfterSeconds >= 1);
-    assert.match(refused.message, /all 1 PostgreSQL connections stayed busy for 0\.3 s; raise store\.poolSize.*nothing was changed/);
+    assert.match(refused.message, /all 1 PostgreSQL connections stayed busy for 1\.5 s; raise store\.poolSize.*nothing was changed/);
     await assert.rejects(store.get('pgItems', 'h', 'a'), (err) => isStoreUnavailable(err));
     assert.equal(store.healthy(), true, 'load, not an outage: /readyz stays ready');
     free();
