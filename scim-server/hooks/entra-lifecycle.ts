@@ -41,6 +41,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
   const deps: LifecycleRunDeps = {
     config,
     agent,
+    store: options.store,
     events,
     resume: options.resume ?? graphResume(config),
     log,

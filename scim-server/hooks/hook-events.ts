@@ -24,7 +24,7 @@ export interface HookEventRecord {
   /** Agent tasks started for it. */
   taskIds?: string[];
   /** For an Okta event: what is needed to act on it after a restart. */
-  event?: { eventType: string; person?: { email?: string; userName?: string; externalId?: string }; actor?: string; failed?: boolean };
+  event?: { eventType: string; person?: { email?: string; userName?: string; externalId?: string }; group?: { id?: string; name?: string }; actor?: string; failed?: boolean };
   /** For an LCW callout: what is needed to resume it after a restart. */
   callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
   outcome?: string;

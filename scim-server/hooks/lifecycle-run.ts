@@ -2,7 +2,9 @@ import type { AgentApi, TaskView } from '../../agent/api.ts';
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { errorText, type Logger } from '../../agent/log/logger.ts';
+import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
+import { endSessionsOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
 import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
 
@@ -14,6 +16,8 @@ import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-ev
 export interface LifecycleRunDeps {
   config: LoadedConfig;
   agent: AgentApi;
+  /** Where dashboard sessions live: a leaver's end (session-revocation.ts). */
+  store: Store;
   events: HookEventLog;
   resume: ResumeCall;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -156,7 +160,21 @@ function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Pro
     if (hubs.length === 0) throw new Error(`no hub has identityProvider "${idp}"`);
     return Promise.all(hubs.map((hubId) => deps.agent.checkForUpdates(hubId, trigger)));
   }
-  return deps.agent.offboard(callout.person, trigger).then((t) => [t]);
+  return endLeaverSessions(deps, callout, trigger).then(() => deps.agent.offboard(callout.person, trigger)).then((t) => [t]);
+}
+
+/**
+ * A leaver's dashboard sessions end before their seats go, whatever the agent makes of them (an
+ * administrator may hold no seat): the callout names them by object id, which their sign-in
+ * recorded from Entra's `oid` claim, and by email and UPN (session-revocation.ts).
+ */
+async function endLeaverSessions(deps: LifecycleRunDeps, callout: Callout, trigger: Trigger): Promise<void> {
+  const p = callout.person;
+  const who = { ids: p.externalId ? [p.externalId] : [], emails: [p.email, p.userName].filter((e): e is string => Boolean(e)) };
+  await endSessionsOf(deps.store, who, {
+    trigger, subject: auditSubject(p), why: `Lifecycle Workflows task ${callout.taskId} (${callout.action}): their dashboard sessions end`,
+    detail: { workflowId: callout.workflowId, taskId: callout.taskId, taskProcessingResultId: callout.taskProcessingResultId },
+  });
 }
 
 /** Polls the agent's tasks until all finished; completed only when every one completed. */

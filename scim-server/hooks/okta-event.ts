@@ -82,14 +82,29 @@ export function personKey(p: EventPerson): string {
 }
 
 /** What hubwarden keeps of an event to act on it (also after a restart). */
-export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; actor?: string; failed?: boolean } {
+/** The group of a `group.user_membership.*` event: its UserGroup target (id `00g…`, displayName the group's name). */
+export interface EventGroup {
+  id?: string;
+  name?: string;
+}
+
+function groupOf(event: LogEvent): EventGroup | undefined {
+  if (!event.eventType.startsWith('group.user_membership.')) return undefined;
+  const g = event.target?.find((t) => t.type === 'UserGroup');
+  if (!g) return undefined;
+  const group = { ...(g.id ? { id: g.id } : {}), ...(g.displayName ? { name: g.displayName } : {}) };
+  return group.id || group.name ? group : undefined;
+}
+
+export function eventOf(event: LogEvent): { eventType: string; person?: EventPerson; group?: EventGroup; actor?: string; failed?: boolean } {
   const person = personOf(event);
+  const group = groupOf(event);
   const actor = event.actor?.alternateId ?? event.actor?.id ?? undefined;
   // A System Log event also records attempts that failed (outcome.result FAILURE, DENY…): a
   // deactivation that did not happen must not cost anyone their seats.
   const result = event.outcome?.result;
   const failed = Boolean(result && result !== 'SUCCESS');
-  return { eventType: event.eventType, ...(person ? { person } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
+  return { eventType: event.eventType, ...(person ? { person } : {}), ...(group ? { group } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
 }
 
 /** Oldest first (Okta delivers at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/). */

@@ -9,6 +9,7 @@ import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { endSessionsOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
@@ -133,6 +134,9 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       const action = EVENT_ACTIONS[eventType];
       const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
       const detail = { eventId: record.id, eventType };
+      // The dashboard first, whatever the agent makes of the person (an administrator may hold no
+      // seat on any hub). A store refusing this leaves the record open, taken again once our lease lapses.
+      if (person && !failed) await endDashboardAccess(record.event!, trigger, detail);
       if (!action || !person || failed) {
         const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
         // A handled event declined is a decision for the audit log (outcome.result other than SUCCESS:
@@ -164,6 +168,27 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       // already queued (its idempotency key), as for Okta's own at-least-once retry
       // (https://developer.okta.com/docs/concepts/event-hooks/).
       await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
+    }
+  }
+
+  /**
+   * A person deactivated or suspended in Okta loses every dashboard session; one taken out of a
+   * group in `server.oidc.allowedGroups` loses the administrator rights that group gave their
+   * sessions (session-revocation.ts).
+   */
+  async function endDashboardAccess(event: NonNullable<HookEventRecord['event']>, trigger: Trigger, detail: Record<string, unknown>): Promise<void> {
+    const person = event.person!;
+    const who = { ids: person.externalId ? [person.externalId] : [], emails: [person.email, person.userName].filter((e): e is string => Boolean(e)) };
+    const cause = { trigger, subject: auditSubject(person), detail };
+    if (event.eventType === 'user.lifecycle.deactivate' || event.eventType === 'user.lifecycle.suspend') {
+      const how = event.eventType === 'user.lifecycle.deactivate' ? 'deactivated' : 'suspended';
+      await endSessionsOf(options.store, who, { ...cause, why: `Okta event ${event.eventType}: ${personKey(person)} was ${how} in Okta: their dashboard sessions end` });
+      return;
+    }
+    const allowed = config.file.server.oidc?.allowedGroups ?? [];
+    const group = event.group;
+    if (event.eventType === 'group.user_membership.remove' && group && allowed.some((g) => g === group.id || g === group.name)) {
+      await withdrawAdminGroup(options.store, who, group, { ...cause, why: `Okta event ${event.eventType}: ${personKey(person)} left ${group.name ?? group.id}, one of server.oidc.allowedGroups: their sessions lose the administrator rights it gave` });
     }
   }
 

@@ -34,6 +34,12 @@ export interface SignedInPerson {
    */
   emailVerified?: boolean;
   groups: string[];
+  /**
+   * Entra's `oid` claim: the person's object id in the tenant, the id a Lifecycle Workflows callout
+   * names them by (Entra's `sub` is pairwise per application, not that id:
+   * https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference).
+   */
+  objectId?: string;
 }
 
 const TIMEOUT_S = 10;
@@ -135,6 +141,7 @@ export class OidcClient {
       sub: String(idToken.sub), email: typeof claims.email === 'string' ? claims.email : undefined,
       ...(emailVerified !== undefined ? { emailVerified } : {}),
       groups,
+      ...(typeof claims.oid === 'string' && claims.oid ? { objectId: claims.oid } : {}),
     };
   }
 }

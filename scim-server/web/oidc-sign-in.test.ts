@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,18 +17,21 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { createOktaHookRouter, type HookRouter } from '../hooks/okta.ts';
 import { PendingCookie } from './oidc-pending.ts';
 import { createWebRouter } from './router.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
+const HOOK_SECRET = 'okta-hook-secret-for-tests';
 
 /** What the next ID token says about the person. */
-interface Person { email?: string; email_verified?: boolean; xms_edov?: boolean | string; groups?: string[] }
+interface Person { sub?: string; oid?: string; email?: string; email_verified?: boolean; xms_edov?: boolean | string; groups?: string[] }
 
 describe('OIDC sign-in through the dashboard router', () => {
   let idp: Server;
   let issuer: string;
   let server: TestServer;
+  let hook: HookRouter & { stop(): void };
   let agent: FakeAgent;
   let store: MemoryStore;
   /** One key file: every router here is a replica sharing it (`secrets.keyFile`). */
@@ -37,8 +41,9 @@ server:
   publicUrl: http://hubwarden.test
   oidc: { issuer: "${issuer}", clientId: client-1, clientSecret: env:SECRET, allowedGroups: [hubwarden-admins] }
 secrets: { keyFile: "${file}" }
+identityProviders: { okta: { kind: okta, orgUrl: https://acme.okta.example, eventHookSecret: env:HOOK_SECRET } }
 hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
-`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests' });
+`, '/tmp/hubwarden-test/oidc.yaml', { SECRET: 'oidc-secret-for-tests', HOOK_SECRET: HOOK_SECRET });
   let config: LoadedConfig;
   let person: Person = {};
   const nonces = new Map<string, string>();
@@ -58,8 +63,9 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
         let body = '';
         for await (const chunk of req) body += chunk;
         const code = new URLSearchParams(body).get('code') ?? '';
-        const idToken = await new SignJWT({ nonce: nonces.get(code), ...person }).setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-          .setSubject('person-1').setIssuer(issuer).setAudience('client-1').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+        const { sub, ...claims } = person;
+        const idToken = await new SignJWT({ nonce: nonces.get(code), ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setSubject(sub ?? 'person-1').setIssuer(issuer).setAudience('client-1').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
         return json({ id_token: idToken, access_token: 'at-1', token_type: 'Bearer' });
       }
       res.writeHead(404).end();
@@ -71,9 +77,11 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     store = new MemoryStore();
     await store.open();
     agent = new FakeAgent();
-    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent })]]);
+    hook = createOktaHookRouter({ config, agent, store, log: silent as never });
+    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent })], ['/hooks', hook]]);
   });
   after(async () => {
+    hook.stop();
     await server.close();
     idp.closeAllConnections();
     await new Promise((r) => idp.close(r));
@@ -172,6 +180,83 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
   test('a verified email names the person in the audit log', async () => {
     const cookie = await signIn({ email: 'Ada@Acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-verified');
     assert.deepEqual(await checkForUpdatesAs(cookie), { type: 'dashboard', actor: 'ada@acme.example', detail: 'oidc' });
+  });
+
+  /** Delivers one Okta System Log event about `user` (https://developer.okta.com/docs/concepts/event-hooks/) and waits until it is acted on. */
+  async function oktaEvent(eventType: string, user: { id: string; login: string }, group?: string) {
+    const event = {
+      uuid: randomUUID(), published: new Date().toISOString(), eventType, outcome: { result: 'SUCCESS' },
+      actor: { id: '00uadmin', type: 'User', alternateId: 'admin@acme.example' },
+      target: [
+        { id: user.id, type: 'User', alternateId: user.login, displayName: 'Someone' },
+        ...(group ? [{ id: `00g-${group}`, type: 'UserGroup', alternateId: 'unknown', displayName: group }] : []),
+      ],
+    };
+    const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: HOOK_SECRET }, body: JSON.stringify({ data: { events: [event] } }) });
+    assert.equal(res.status, 200);
+    await hook.settled();
+  }
+
+  /** How many hubs the session sees, or the status refusing it. */
+  async function hubsSeen(cookie: string): Promise<number> {
+    const res = await fetch(`${server.url}/ui/api/v1/hubs`, { headers: { cookie } });
+    return res.status === 200 ? ((await res.json()) as { total: number }).total : -res.status;
+  }
+
+  async function stored<C extends 'audit' | 'dashboardSessions'>(collection: C) {
+    const records = [];
+    for await (const r of store.list(collection, '')) records.push(r);
+    return records;
+  }
+  const auditOf = async (action: string) => (await stored('audit')).filter((e) => e.action === action);
+
+  test('Okta deactivates or suspends a signed-in administrator: their sessions end at once, found by Okta user id or by login; others stay', async () => {
+    const jane = await signIn({ sub: '00u-jane', email: 'jane@acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-jane');
+    const janeNoEmail = await signIn({ sub: '00u-jane', groups: ['hubwarden-admins'] }, 'code-jane-2');
+    const lee = await signIn({ sub: '00u-lee', email: 'lee@acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-lee');
+    const every = await hubsSeen(jane);
+    assert.ok(every > 0, 'an administrator sees every hub');
+    for (const cookie of [janeNoEmail, lee]) assert.equal(await hubsSeen(cookie), every);
+
+    await oktaEvent('user.lifecycle.deactivate', { id: '00u-jane', login: 'jane@acme.example' });
+    assert.equal(await hubsSeen(jane), -401);
+    assert.equal(await hubsSeen(janeNoEmail), -401, 'the session without an email is found by the Okta user id');
+    assert.equal(await hubsSeen(lee), every, 'someone else keeps their session');
+    const ended = await auditOf('end-dashboard-sessions');
+    assert.equal(ended.length, 1);
+    assert.equal(ended[0]!.detail?.sessions, 2);
+    assert.equal(ended[0]!.trigger.type, 'okta-event-hook');
+    assert.match(ended[0]!.why, /deactivated in Okta/);
+
+    // Found by login alone, in any case (a session signed in through another issuer has another sub).
+    await oktaEvent('user.lifecycle.suspend', { id: '00u-elsewhere', login: 'LEE@acme.example' });
+    assert.equal(await hubsSeen(lee), -401);
+    // Nothing left to end: no second entry for a replayed deactivation.
+    await oktaEvent('user.lifecycle.deactivate', { id: '00u-jane', login: 'jane@acme.example' });
+    assert.equal((await auditOf('end-dashboard-sessions')).length, 2);
+  });
+
+  test('Okta takes a signed-in administrator out of an allowed group: the session stays, without the rights that group gave', async () => {
+    const ada = await signIn({ sub: '00u-ada', email: 'ada@acme.example', email_verified: true, groups: ['hubwarden-admins', 'Sales'] }, 'code-ada');
+    const bo = await signIn({ sub: '00u-bo', email: 'bo@acme.example', email_verified: true, groups: ['hubwarden-admins'] }, 'code-bo');
+    const every = await hubsSeen(ada);
+    assert.ok(every > 0, 'an administrator sees every hub');
+    await oktaEvent('group.user_membership.remove', { id: '00u-ada', login: 'ada@acme.example' }, 'Sales');
+    assert.equal(await hubsSeen(ada), every, 'a group not in allowedGroups changes nothing');
+    await oktaEvent('group.user_membership.remove', { id: '00u-ada', login: 'ada@acme.example' }, 'hubwarden-admins');
+    const seen = await hubsSeen(ada);
+    assert.ok(seen === 0 || seen === -403, `still signed in, no longer an administrator: ${seen}`);
+    assert.equal(await hubsSeen(bo), every, 'another administrator keeps the group');
+    const withdrawn = await auditOf('withdraw-dashboard-admin-group');
+    assert.equal(withdrawn.length, 1);
+    assert.equal(withdrawn[0]!.detail?.group, 'hubwarden-admins');
+  });
+
+  test("a sign-in records the IdP's ids of the person: the ID token's sub, and Entra's oid when sent", async () => {
+    await signIn({ sub: 'pairwise-sub', oid: 'obj-cy', email: 'cy@acme.example', email_verified: true }, 'code-cy');
+    const sessions = (await stored('dashboardSessions')).filter((r) => r.email === 'cy@acme.example');
+    assert.equal(sessions.length, 1);
+    assert.deepEqual(sessions[0]!.idpUserIds, ['pairwise-sub', 'obj-cy']);
   });
 
   test('2,000 sign-in starts write nothing to the store: the pending sign-in is in the browser', async () => {

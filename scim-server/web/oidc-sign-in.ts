@@ -91,7 +91,9 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       // administrator by group signing in with one must not have their changes audited under it.
       const actor = email ?? `oidc:${person.sub}`;
       const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
-      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}) });
+      // The ids an Okta deactivation or an Entra leaver workflow names the person by (session-revocation.ts).
+      const idpUserIds = [person.sub, ...(person.objectId ? [person.objectId] : [])];
+      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
       res.redirect(303, safeNext(ctx.basePath, login.next));
     } catch (err) {

@@ -18,6 +18,11 @@ export interface Session {
   email?: string;
   /** OIDC: the person's groups that were in `allowedGroups` at sign-in (an administrator's rights are re-checked against the config on every request, hub-guard.ts). */
   adminGroups?: string[];
+  /**
+   * OIDC: the IdP's ids of the person (the ID token's `sub`, and Entra's `oid` when sent), by
+   * which an Okta deactivation or an Entra leaver workflow ends the session (session-revocation.ts).
+   */
+  idpUserIds?: string[];
   /** Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field. */
   csrf: string;
   createdAt: number;
@@ -42,6 +47,9 @@ export interface SessionLimits {
   /** A session ends this long after sign-in, used or not (ms). */
   absoluteMs: number;
 }
+
+/** What a new session records about who signed in (Session's fields of the same names). */
+export type SessionHolder = Pick<Session, 'admin' | 'email' | 'adminGroups' | 'idpUserIds'>;
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 2 * 60 * 60_000, absoluteMs: 12 * 60 * 60_000 };
 
@@ -78,11 +86,12 @@ export class SessionStore {
   }
 
   /** A new session with new ids: a sign-in never reuses an id an attacker may have planted. */
-  async create(actor: string, via: Session['via'], who: { admin: boolean; email?: string; adminGroups?: string[] } = { admin: via === 'admin-token' }): Promise<Session> {
+  async create(actor: string, via: Session['via'], who: SessionHolder = { admin: via === 'admin-token' }): Promise<Session> {
     const now = this.clock();
     const session: Session = {
       id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}),
-      ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}), csrf: token(), createdAt: now, lastSeenAt: now,
+      ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}),
+      ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: token(), createdAt: now, lastSeenAt: now,
     };
     const record: SessionRecord = { ...session, id: digest(session.id) };
     await this.store.transact((tx) => tx.put('dashboardSessions', '', record.id, record));

@@ -3,7 +3,7 @@ import type { AgentApi } from '../../agent/api.ts';
 import type { ReadView, Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
-import type { Session, SessionStore } from './session-store.ts';
+import type { Session, SessionHolder, SessionStore } from './session-store.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 
 /** Where sign-ins and failures are logged (winston child logger in production). */
@@ -38,7 +38,7 @@ export function sessionOf(ctx: WebContext, req: Request): Promise<Session | unde
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
-export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: { admin: boolean; email?: string; adminGroups?: string[] }): Promise<Session> {
+export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: SessionHolder): Promise<Session> {
   const session = await ctx.sessions.create(actor, via, who);
   setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
   return session;

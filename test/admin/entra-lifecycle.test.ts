@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
@@ -114,6 +115,24 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     await hook.settled();
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-3')!;
     assert.deepEqual(resume.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+  });
+
+  test("a leaver's dashboard sessions end before their seats go, found by object id (Entra's oid at sign-in) or by email or UPN, even when the agent knows no seat of theirs", async () => {
+    const sessions = new SessionStore(store);
+    const byOid = await sessions.create('oidc:pairwise-1', 'oidc', { admin: true, idpUserIds: ['pairwise-1', 'obj-gone'], adminGroups: ['g-admins'] });
+    const byUpn = await sessions.create('gone@example.com', 'oidc', { admin: false, email: 'gone@example.com', idpUserIds: ['pairwise-2'] });
+    const other = await sessions.create('stays@example.com', 'oidc', { admin: true, email: 'stays@example.com', idpUserIds: ['pairwise-3', 'obj-stays'] });
+    // A person the fake directory does not know: the agent refuses, the workflow is resumed failed; the sessions still end.
+    assert.equal((await send(callout('tpr-5', { id: 'obj-gone', userPrincipalName: 'Gone@Example.com' }), await good())).status, 202);
+    await hook.settled();
+    assert.equal(await sessions.get(byOid.id), undefined);
+    assert.equal(await sessions.get(byUpn.id), undefined);
+    assert.ok(await sessions.get(other.id), 'someone else keeps their session');
+    const audit = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'end-dashboard-sessions') audit.push(e);
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.detail?.sessions, 2);
+    assert.equal(audit[0]!.trigger.type, 'entra-lifecycle');
   });
 
   test('a task configured as check-for-updates checks the tenant\'s hubs', async () => {
