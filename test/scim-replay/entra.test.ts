@@ -166,6 +166,24 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Tutorial', added: [], removed: [u[1], u[3]] }]]);
   });
 
+  test('mass-removal guard: a Remove on members whose value names nobody (null, [], {}, [{}]) removes nobody', async () => {
+    const u: string[] = [];
+    for (const n of ['m1', 'm2']) u.push((await call('POST', '/Users', entraUser(`${n}@contoso.example`))).body.id);
+    const gid = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Guarded', members: u.map((value) => ({ value })) })).body.id;
+    await outbox.next();
+    for (const value of [null, [], {}, [{}], [{ $ref: null, value: null }]]) {
+      for (const op of [{ op: 'Remove', path: 'members', value }, { op: 'Remove', path: 'members', Value: value }]) {
+        const reply = await patch(`/Groups/${gid}`, op);
+        assert.equal(reply.status, 204, JSON.stringify(op));
+        assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), u, `${JSON.stringify(op)} must remove nobody`);
+      }
+    }
+    assert.deepEqual(await outbox.next(), [], 'no removal recorded');
+    // The listed member still goes (Entra's shape), the other stays.
+    assert.equal((await patch(`/Groups/${gid}`, { op: 'Remove', path: 'members', value: [{ value: u[0] }] })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Guarded', added: [], removed: [u[0]] }]]);
+  });
+
   test('aadOptscim062020 in the tenant URL: the flag rides on every request; compliant shapes apply exactly', async () => {
     const flagged = (path: string) => `${path}${path.includes('?') ? '&' : '?'}aadOptscim062020`;
     const fcall = (method: string, path: string, body?: unknown) => call(method, flagged(path), body);
