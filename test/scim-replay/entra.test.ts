@@ -94,6 +94,30 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.ryan }]]);
   });
 
+  test('periodic PATCH active="True" on an active user: 204, nothing written; re-assigning a deprovisioned user: found while inactive, then enabled with "True"', async () => {
+    const upn = 'again@contoso.example';
+    const body = entraUser(upn);
+    const id = (await call('POST', '/Users', body)).body.id;
+    await outbox.next();
+    const version = (await app.store.get('directoryUsers', HUB, id))!.version;
+    for (const value of ['True', true, 'true']) {
+      assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value })).status, 204);
+    }
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.version, version, 'a PATCH that changes nothing writes nothing');
+    assert.deepEqual(await outbox.next(), []);
+
+    assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'False' })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    // Assigned again: Entra looks the user up by its matching attribute (both forms), finds the inactive one, enables it.
+    for (const filter of [`userName eq "${upn}"`, `externalId eq "${body.externalId}"`]) {
+      const found = await call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+      assert.deepEqual([found.status, found.body.Resources.map((r: any) => [r.id, r.active])], [200, [[id, false]]], filter);
+    }
+    assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'True' }, { op: 'Replace', path: 'displayName', value: 'Back Again' })).status, 204);
+    assert.deepEqual((await app.store.get('directoryUsers', HUB, id))!.active, true);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }, { kind: 'user-activated', userId: id }]]);
+  });
+
   test('manager: unqualified path with Entra\'s list value; URN path with a plain string', async () => {
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'manager', value: [{ $ref: `http://x/scim/Users/${ids.mgr}`, value: ids.mgr }] });
     const shown = (await call('GET', `/Users/${ids.ryan}`)).body;
@@ -101,6 +125,12 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: [`${ENTERPRISE}:manager`] }]]);
     await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'someone-else' });
     assert.deepEqual(((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim[ENTERPRISE] as any).manager, { value: 'someone-else' });
+    await outbox.next();
+    // Microsoft's inbound collection writes the URN and the attribute with a dot.
+    assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'replace', path: `${ENTERPRISE}.manager`, value: ids.mgr })).status, 204);
+    assert.deepEqual(((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim[ENTERPRISE] as any).manager, { value: ids.mgr });
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: [`${ENTERPRISE}:manager`] }]]);
+    await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'someone-else' });
     await outbox.next();
   });
 

@@ -85,6 +85,36 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.test }]]);
   });
 
+  test('re-assigning a deprovisioned user (OIN): found by userName while inactive, PATCH active true → 200 and activated; sent again → 200, nothing written', async () => {
+    const id = (await call('POST', '/Users', oktaUser('rehire@okta.local', 'Rehire'))).body.id;
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+    await outbox.next();
+    const lookup = await call('GET', `/Users?filter=${encodeURIComponent('userName eq "rehire@okta.local"')}&startIndex=1&count=100`);
+    assert.deepEqual(lookup.body.Resources.map((r: any) => [r.id, r.active]), [[id, false]], 'Okta links to the user instead of POSTing again');
+    for (let i = 0; i < 2; i++) {
+      const on = await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
+      assert.deepEqual([on.status, on.body.id, on.body.active], [200, id, true]);
+    }
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: id }]], 'activated once; the repeat records nothing');
+  });
+
+  test('active omitted: a POST makes the user active; a PUT without it keeps the current state (never a silent deactivation or reactivation)', async () => {
+    const { active: _omitted, ...body } = oktaUser('noactive@okta.local', 'Noactive');
+    const created = await call('POST', '/Users', body);
+    assert.deepEqual([created.status, created.body.active], [201, true]);
+    const id = created.body.id;
+    await outbox.next();
+    const put = await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Active' });
+    assert.deepEqual([put.status, put.body.active], [200, true]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }]]);
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+    await outbox.next();
+    const again = await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Inactive' });
+    assert.deepEqual([again.status, again.body.active], [200, false]);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }]]);
+  });
+
   test('push groups: create, lookup, rename with id in value, membership remove+add, full replace, PUT, delete', async () => {
     for (const [key, given] of [['ann', 'Ann'], ['bob', 'Bob'], ['cy', 'Cy']] as const) {
       ids[key] = (await call('POST', '/Users', oktaUser(`${key}@okta.local`, given))).body.id;
@@ -186,7 +216,11 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
       total = page.totalResults;
       for (const u of page.Resources) seen.add(u.id);
     }
-    assert.equal(total, 214);
-    assert.equal(seen.size, 214);
+    assert.equal(total, 216);
+    assert.equal(seen.size, 216);
+    // Groups are imported the same way.
+    const groups = (await call('GET', '/Groups?startIndex=1&count=100')).body;
+    assert.deepEqual([groups.totalResults, groups.startIndex, groups.itemsPerPage], [2, 1, 2]);
+    assert.deepEqual(groups.Resources.map((g: any) => g.displayName).sort(), ['Meta AIW', 'Meta Pushed']);
   });
 });
