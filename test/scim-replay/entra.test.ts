@@ -138,6 +138,29 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'roles', value: [{ value: '{"id":"7c1a","value":"25","displayName":"Role1234"}' }] });
     assert.deepEqual((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim.roles, [{ value: '25', display: 'Role1234' }]);
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['roles'] }]]);
+    // AssertiveAppRoleAssignmentsComplex: the full list by replace. A POST carries roles with `displayName` and a string `primary`.
+    assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'replace', path: 'roles', value: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', displayName: 'Reader', value: 'r-1' }] })).status, 204);
+    assert.deepEqual((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim.roles, [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'r-1', display: 'Reader' }]);
+    await outbox.next();
+    const withRoles = await call('POST', '/Users', entraUser('roles@contoso.example', { roles: [{ primary: 'False', type: 'WindowsAzureActiveDirectoryRole', displayName: 'Writer', value: 'w-1' }] }));
+    assert.equal(withRoles.status, 201);
+    assert.deepEqual(withRoles.body.roles, [{ primary: false, type: 'WindowsAzureActiveDirectoryRole', value: 'w-1', display: 'Writer' }]);
+    await outbox.next();
+  });
+
+  test('look-ups: every uniqueness attribute is filterable (userName, externalId, work email, displayName, id; members[value eq] on groups); eq and "and"', async () => {
+    const body = entraUser('lookup@contoso.example', { displayName: 'Look Up' });
+    const id = (await call('POST', '/Users', body)).body.id;
+    const gid = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Lookups', members: [{ value: id }] })).body.id;
+    await outbox.next();
+    const users = async (filter: string) => (await call('GET', `/Users?filter=${encodeURIComponent(filter)}`)).body.Resources.map((r: any) => r.id);
+    for (const filter of [
+      'userName eq "LOOKUP@contoso.example"', `externalId eq "${body.externalId}"`, 'emails[type eq "work"].value eq "lookup@contoso.example"',
+      'displayName eq "Look Up"', `id eq "${id}"`, `userName eq "lookup@contoso.example" and externalId eq "${body.externalId}"`,
+    ]) assert.deepEqual(await users(filter), [id], filter);
+    assert.deepEqual(await users(`emails[type eq "home"].value eq "lookup@contoso.example"`), []);
+    const groups = await call('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`members[value eq "${id}"]`)}`);
+    assert.deepEqual([groups.status, groups.body.Resources.map((g: any) => g.id), 'members' in groups.body.Resources[0]], [200, [gid], false]);
   });
 
   test('groups: create empty, excludedAttributes=members, add, legacy Remove with value list, non-member no-op, rename', async () => {
