@@ -185,6 +185,12 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.equal(pathless.status, 200);
     assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, []);
     assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: [u[0], u[1]] }]]);
+    // As Okta sends it in the wild (jelhub/scimgateway#111): no `schemas`, `members` first.
+    await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u[2] }] }] });
+    await outbox.next();
+    const bare = await call('PATCH', `/Groups/${gid}`, { Operations: [{ op: 'replace', value: { members: [], id: gid, displayName: 'Meta Pushed' } }] });
+    assert.equal(bare.status, 200);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: [u[2]] }]]);
   });
 
   test('AIW apps: PUT with active:false deactivates (membership kept); PUT of the group with typed members sets exactly those', async () => {
