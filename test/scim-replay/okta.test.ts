@@ -114,6 +114,15 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.deepEqual([again.status, again.body.active], [200, false]);
     assert.equal((await app.store.get('directoryUsers', HUB, id))!.active, false);
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }]]);
+    // Nor does a null, or a PATCH that removes the attribute, change it either way.
+    assert.equal((await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Inactive', active: null })).body.active, false);
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
+    await outbox.next();
+    for (const op of [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'active', value: null }]) {
+      const reply = await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [op] });
+      assert.deepEqual([reply.status, reply.body.active], [200, true], JSON.stringify(op));
+    }
+    assert.deepEqual(await outbox.next(), [], 'nothing recorded');
   });
 
   test('push groups: create, lookup, rename with id in value, membership remove+add, full replace, PUT, delete', async () => {
