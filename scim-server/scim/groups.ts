@@ -32,7 +32,10 @@ async function assertUniqueName(tx: ReadView, hubId: string, displayName: string
  * nest here). One that is not is refused with 400 invalidValue (RFC 7644 §3.12: "not compatible
  * with the ... resource schema") and nothing is written, so no plan ever sees a member nobody can
  * resolve. The exception is a bare string member, the Microsoft validator's form
- * ("value": "string id 1", which it expects to succeed): naming no user, it is dropped.
+ * ("value": "string id 1", which it expects to succeed, in an `add`): naming no user, it is
+ * dropped, but only from a write that removes nobody. In a replace or PUT that takes members
+ * out, it is part of the new list: dropped, `{"op":"replace","path":"members","value":"ghost"}`
+ * answered 204 and stored an empty group.
  * Whether each added member exists is asked through `tx` in one `hasMany` (a PATCH may add thousands): checked at commit, never fetched.
  */
 async function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRecord, incoming: ScimObject, before?: DirectoryGroupRecord): Promise<DirectoryGroupRecord> {
@@ -42,7 +45,9 @@ async function knownMembers(tx: ReadView, hubId: string, group: DirectoryGroupRe
   const exists = await tx.hasMany('directoryUsers', hubId, added.map((m) => m.value));
   const unknown = added.filter((_, n) => !exists[n]);
   if (unknown.length === 0) return group;
-  const refused = unknown.filter((m) => !bare.has(m.value));
+  const kept = new Set(group.members.map((m) => m.value));
+  const removes = before?.members.some((m) => !kept.has(m.value)) ?? false;
+  const refused = removes ? unknown : unknown.filter((m) => !bare.has(m.value));
   if (refused.length > 0) {
     const names = refused.slice(0, 5).map((m) => `"${m.value}"`).join(', ');
     throw invalidValue(`members: ${names}${refused.length > 5 ? ` and ${refused.length - 5} more` : ''} name no user of hub ${hubId}; create the user first`);

@@ -167,6 +167,11 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       { name: 'PATCH replace members with an unknown one', method: 'PATCH', path: G, body: patch({ op: 'replace', path: 'members', value: [{ value: userId }, { value: 'ghost' }] }), status: 400, scimType: 'invalidValue' },
       { name: 'PATCH add another hub\'s user', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members', value: [{ value: betaUserId }] }), status: 400, scimType: 'invalidValue' },
       { name: 'PATCH add by filter an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', path: 'members[value eq "ghost"]', value: { display: 'G' } }), status: 400, scimType: 'invalidValue' },
+      // A bare string naming no user is dropped from an add (the MS validator's form), never from a
+      // list that replaces the members: dropped there, it emptied the group and answered 204.
+      { name: 'PATCH replace members with a bare string naming no user', method: 'PATCH', path: G, body: patch({ op: 'Replace', path: 'members', value: 'ghost' }), status: 400, scimType: 'invalidValue' },
+      { name: 'path-less PATCH replacing members with bare strings naming no user', method: 'PATCH', path: G, body: patch({ op: 'replace', value: { members: ['ghost'] } }), status: 400, scimType: 'invalidValue' },
+      { name: 'PUT group whose members are a bare string naming no user', method: 'PUT', path: G, body: { schemas: [GROUP], displayName: 'Sales', members: 'ghost' }, status: 400, scimType: 'invalidValue' },
       { name: 'path-less PATCH adding an unknown member', method: 'PATCH', path: G, body: patch({ op: 'add', value: { members: [{ value: 'ghost' }] } }), status: 400, scimType: 'invalidValue' },
       // A single-quoted filter value matched nothing, so this removal answered 204 and removed nobody.
       { name: 'PATCH remove by a single-quoted member filter', method: 'PATCH', path: G, body: patch({ op: 'remove', path: `members[value eq '${userId}']` }), status: 400, scimType: 'invalidPath' },
@@ -215,6 +220,11 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
     assert.equal(JSON.parse(gz.text).userName, 'gzip@example.com', 'surrounding whitespace is trimmed');
     const add = await send(app, { name: 'member', method: 'PATCH', path: `${H}/Groups/${groupId}`, body: patch({ op: 'add', path: 'members', value: [{ value: otherUserId }] }), status: 204 }, app.token('alpha'));
     assert.equal(add.status, 204, add.text);
+    const members = async () => (await app.store.get('directoryGroups', 'alpha', groupId))!.members.map((m) => m.value);
+    assert.deepEqual(await members(), [userId, otherUserId]);
+    const bare = await send(app, { name: 'bare', method: 'PATCH', path: `${H}/Groups/${groupId}`, body: patch({ op: 'add', path: 'members', value: 'string id 1' }), status: 204 }, app.token('alpha'));
+    assert.equal(bare.status, 204, 'the MS validator\'s bare-string add still succeeds');
+    assert.deepEqual(await members(), [userId, otherUserId], 'and changes no one');
     const misspelt = await send(app, { name: 'urn', method: 'POST', path: `${H}/Users`, body: { schemas: [USER, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'], userName: 'ms@example.com' }, status: 201 }, app.token('alpha'));
     assert.equal(misspelt.status, 201, misspelt.text);
     const noSchemas = await send(app, { name: 'none', method: 'POST', path: `${H}/Users`, body: { userName: 'noschemas@example.com' }, status: 201 }, app.token('alpha'));

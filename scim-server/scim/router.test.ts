@@ -215,6 +215,19 @@ describe('SCIM router: lists', () => {
     assert.deepEqual(Object.keys(byName.body.Resources[0]).sort(), ['id', 'meta', 'schemas', 'userName']);
   });
 
+  test('externalId is not unique (two users may share one, a filter finds both); a client\'s id and meta are ignored', async () => {
+    const a = await scimRequest(app, 'list', 'POST', '/Users', newUser('shared-a@example.com', { externalId: 'shared-ext', id: 'client-id', meta: { created: '2000-01-01T00:00:00Z', version: 'W/"99"' } }));
+    const b = await scimRequest(app, 'list', 'POST', '/Users', newUser('shared-b@example.com', { externalId: 'shared-ext' }));
+    assert.deepEqual([a.status, b.status], [201, 201]);
+    assert.notEqual(a.body.id, 'client-id');
+    assert.notEqual(a.body.meta.created, '2000-01-01T00:00:00Z');
+    assert.equal(a.body.meta.version, 'W/"1"');
+    assert.equal((await scimRequest(app, 'list', 'GET', '/Users/client-id')).status, 404);
+    const found = await scimRequest(app, 'list', 'GET', `/Users?filter=${encodeURIComponent('externalId eq "shared-ext"')}`);
+    assert.deepEqual(found.body.Resources.map((u: any) => u.id).sort(), [a.body.id, b.body.id].sort());
+    for (const id of [a.body.id, b.body.id]) assert.equal((await scimRequest(app, 'list', 'DELETE', `/Users/${id}`)).status, 204);
+  });
+
   test('deactivated users stay readable and filterable', async () => {
     const u = (await scimRequest(app, 'list', 'GET', '/Users?filter=userName eq "u2@example.com"')).body.Resources[0];
     assert.equal((await scimRequest(app, 'list', 'PATCH', `/Users/${u.id}`, { Operations: [{ op: 'replace', value: { active: false } }] })).status, 204);

@@ -94,6 +94,30 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.ryan }]]);
   });
 
+  test('periodic PATCH active="True" on an active user: 204, nothing written; re-assigning a deprovisioned user: found while inactive, then enabled with "True"', async () => {
+    const upn = 'again@contoso.example';
+    const body = entraUser(upn);
+    const id = (await call('POST', '/Users', body)).body.id;
+    await outbox.next();
+    const version = (await app.store.get('directoryUsers', HUB, id))!.version;
+    for (const value of ['True', true, 'true']) {
+      assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value })).status, 204);
+    }
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.version, version, 'a PATCH that changes nothing writes nothing');
+    assert.deepEqual(await outbox.next(), []);
+
+    assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'False' })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    // Assigned again: Entra looks the user up by its matching attribute (both forms), finds the inactive one, enables it.
+    for (const filter of [`userName eq "${upn}"`, `externalId eq "${body.externalId}"`]) {
+      const found = await call('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+      assert.deepEqual([found.status, found.body.Resources.map((r: any) => [r.id, r.active])], [200, [[id, false]]], filter);
+    }
+    assert.equal((await patch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'True' }, { op: 'Replace', path: 'displayName', value: 'Back Again' })).status, 204);
+    assert.deepEqual((await app.store.get('directoryUsers', HUB, id))!.active, true);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }, { kind: 'user-activated', userId: id }]]);
+  });
+
   test('manager: unqualified path with Entra\'s list value; URN path with a plain string', async () => {
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'manager', value: [{ $ref: `http://x/scim/Users/${ids.mgr}`, value: ids.mgr }] });
     const shown = (await call('GET', `/Users/${ids.ryan}`)).body;
@@ -102,12 +126,41 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'someone-else' });
     assert.deepEqual(((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim[ENTERPRISE] as any).manager, { value: 'someone-else' });
     await outbox.next();
+    // Microsoft's inbound collection writes the URN and the attribute with a dot.
+    assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'replace', path: `${ENTERPRISE}.manager`, value: ids.mgr })).status, 204);
+    assert.deepEqual(((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim[ENTERPRISE] as any).manager, { value: ids.mgr });
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: [`${ENTERPRISE}:manager`] }]]);
+    await patch(`/Users/${ids.ryan}`, { op: 'Replace', path: `${ENTERPRISE}:manager`, value: 'someone-else' });
+    await outbox.next();
   });
 
   test('roles: stringified JSON values are stored as roles', async () => {
     await patch(`/Users/${ids.ryan}`, { op: 'Add', path: 'roles', value: [{ value: '{"id":"7c1a","value":"25","displayName":"Role1234"}' }] });
     assert.deepEqual((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim.roles, [{ value: '25', display: 'Role1234' }]);
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: ids.ryan, attributes: ['roles'] }]]);
+    // AssertiveAppRoleAssignmentsComplex: the full list by replace. A POST carries roles with `displayName` and a string `primary`.
+    assert.equal((await patch(`/Users/${ids.ryan}`, { op: 'replace', path: 'roles', value: [{ primary: 'True', type: 'WindowsAzureActiveDirectoryRole', displayName: 'Reader', value: 'r-1' }] })).status, 204);
+    assert.deepEqual((await app.store.get('directoryUsers', HUB, ids.ryan))!.scim.roles, [{ primary: true, type: 'WindowsAzureActiveDirectoryRole', value: 'r-1', display: 'Reader' }]);
+    await outbox.next();
+    const withRoles = await call('POST', '/Users', entraUser('roles@contoso.example', { roles: [{ primary: 'False', type: 'WindowsAzureActiveDirectoryRole', displayName: 'Writer', value: 'w-1' }] }));
+    assert.equal(withRoles.status, 201);
+    assert.deepEqual(withRoles.body.roles, [{ primary: false, type: 'WindowsAzureActiveDirectoryRole', value: 'w-1', display: 'Writer' }]);
+    await outbox.next();
+  });
+
+  test('look-ups: every uniqueness attribute is filterable (userName, externalId, work email, displayName, id; members[value eq] on groups); eq and "and"', async () => {
+    const body = entraUser('lookup@contoso.example', { displayName: 'Look Up' });
+    const id = (await call('POST', '/Users', body)).body.id;
+    const gid = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Lookups', members: [{ value: id }] })).body.id;
+    await outbox.next();
+    const users = async (filter: string) => (await call('GET', `/Users?filter=${encodeURIComponent(filter)}`)).body.Resources.map((r: any) => r.id);
+    for (const filter of [
+      'userName eq "LOOKUP@contoso.example"', `externalId eq "${body.externalId}"`, 'emails[type eq "work"].value eq "lookup@contoso.example"',
+      'displayName eq "Look Up"', `id eq "${id}"`, `userName eq "lookup@contoso.example" and externalId eq "${body.externalId}"`,
+    ]) assert.deepEqual(await users(filter), [id], filter);
+    assert.deepEqual(await users(`emails[type eq "home"].value eq "lookup@contoso.example"`), []);
+    const groups = await call('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`members[value eq "${id}"]`)}`);
+    assert.deepEqual([groups.status, groups.body.Resources.map((g: any) => g.id), 'members' in groups.body.Resources[0]], [200, [gid], false]);
   });
 
   test('groups: create empty, excludedAttributes=members, add, legacy Remove with value list, non-member no-op, rename', async () => {
@@ -164,6 +217,24 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Entra repl
     assert.equal(removed.status, 204);
     assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), [u[0], u[2]], 'only the two listed members left');
     assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Tutorial', added: [], removed: [u[1], u[3]] }]]);
+  });
+
+  test('mass-removal guard: a Remove on members whose value names nobody (null, [], {}, [{}]) removes nobody', async () => {
+    const u: string[] = [];
+    for (const n of ['m1', 'm2']) u.push((await call('POST', '/Users', entraUser(`${n}@contoso.example`))).body.id);
+    const gid = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Meta Guarded', members: u.map((value) => ({ value })) })).body.id;
+    await outbox.next();
+    for (const value of [null, [], {}, [{}], [{ $ref: null, value: null }]]) {
+      for (const op of [{ op: 'Remove', path: 'members', value }, { op: 'Remove', path: 'members', Value: value }]) {
+        const reply = await patch(`/Groups/${gid}`, op);
+        assert.equal(reply.status, 204, JSON.stringify(op));
+        assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members.map((m) => m.value), u, `${JSON.stringify(op)} must remove nobody`);
+      }
+    }
+    assert.deepEqual(await outbox.next(), [], 'no removal recorded');
+    // The listed member still goes (Entra's shape), the other stays.
+    assert.equal((await patch(`/Groups/${gid}`, { op: 'Remove', path: 'members', value: [{ value: u[0] }] })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Guarded', added: [], removed: [u[0]] }]]);
   });
 
   test('aadOptscim062020 in the tenant URL: the flag rides on every request; compliant shapes apply exactly', async () => {

@@ -85,6 +85,46 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: ids.test }]]);
   });
 
+  test('re-assigning a deprovisioned user (OIN): found by userName while inactive, PATCH active true → 200 and activated; sent again → 200, nothing written', async () => {
+    const id = (await call('POST', '/Users', oktaUser('rehire@okta.local', 'Rehire'))).body.id;
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+    await outbox.next();
+    const lookup = await call('GET', `/Users?filter=${encodeURIComponent('userName eq "rehire@okta.local"')}&startIndex=1&count=100`);
+    assert.deepEqual(lookup.body.Resources.map((r: any) => [r.id, r.active]), [[id, false]], 'Okta links to the user instead of POSTing again');
+    // The second time as Okta's SPEC test names itself: it too gets the user back.
+    for (const agent of ['Okta SCIM Client 1.0.0', 'OKTA SCIM Integration']) {
+      const on = await scimRequest(app, HUB, 'PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] }, { 'user-agent': agent });
+      assert.deepEqual([on.status, on.body.id, on.body.active], [200, id, true]);
+    }
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-activated', userId: id }]], 'activated once; the repeat records nothing');
+  });
+
+  test('active omitted: a POST makes the user active; a PUT without it keeps the current state (never a silent deactivation or reactivation)', async () => {
+    const { active: _omitted, ...body } = oktaUser('noactive@okta.local', 'Noactive');
+    const created = await call('POST', '/Users', body);
+    assert.deepEqual([created.status, created.body.active], [201, true]);
+    const id = created.body.id;
+    await outbox.next();
+    const put = await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Active' });
+    assert.deepEqual([put.status, put.body.active], [200, true]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }]]);
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
+    await outbox.next();
+    const again = await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Inactive' });
+    assert.deepEqual([again.status, again.body.active], [200, false]);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }]]);
+    // Nor does a null, or a PATCH that removes the attribute, change it either way.
+    assert.equal((await call('PUT', `/Users/${id}`, { ...body, displayName: 'Still Inactive', active: null })).body.active, false);
+    await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] });
+    await outbox.next();
+    for (const op of [{ op: 'remove', path: 'active' }, { op: 'replace', path: 'active', value: null }]) {
+      const reply = await call('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [op] });
+      assert.deepEqual([reply.status, reply.body.active], [200, true], JSON.stringify(op));
+    }
+    assert.deepEqual(await outbox.next(), [], 'nothing recorded');
+  });
+
   test('push groups: create, lookup, rename with id in value, membership remove+add, full replace, PUT, delete', async () => {
     for (const [key, given] of [['ann', 'Ann'], ['bob', 'Bob'], ['cy', 'Cy']] as const) {
       ids[key] = (await call('POST', '/Users', oktaUser(`${key}@okta.local`, given))).body.id;
@@ -154,6 +194,12 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.equal(pathless.status, 200);
     assert.deepEqual((await app.store.get('directoryGroups', HUB, gid))!.members, []);
     assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: [u[0], u[1]] }]]);
+    // As Okta sends it in the wild (jelhub/scimgateway#111): no `schemas`, `members` first.
+    await call('PATCH', `/Groups/${gid}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u[2] }] }] });
+    await outbox.next();
+    const bare = await call('PATCH', `/Groups/${gid}`, { Operations: [{ op: 'replace', value: { members: [], id: gid, displayName: 'Meta Pushed' } }] });
+    assert.equal(bare.status, 200);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta Pushed', added: [], removed: [u[2]] }]]);
   });
 
   test('AIW apps: PUT with active:false deactivates (membership kept); PUT of the group with typed members sets exactly those', async () => {
@@ -186,7 +232,11 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
       total = page.totalResults;
       for (const u of page.Resources) seen.add(u.id);
     }
-    assert.equal(total, 214);
-    assert.equal(seen.size, 214);
+    assert.equal(total, 216);
+    assert.equal(seen.size, 216);
+    // Groups are imported the same way.
+    const groups = (await call('GET', '/Groups?startIndex=1&count=100')).body;
+    assert.deepEqual([groups.totalResults, groups.startIndex, groups.itemsPerPage], [2, 1, 2]);
+    assert.deepEqual(groups.Resources.map((g: any) => g.displayName).sort(), ['Meta AIW', 'Meta Pushed']);
   });
 });

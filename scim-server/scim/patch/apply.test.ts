@@ -142,6 +142,8 @@ describe('PATCH engine: group members', () => {
     assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ value: 'nobody' }] })), ['u1', 'u2', 'u3']);
     assert.deepEqual(memberIds(patchGroup({ op: 'remove', path: 'members[value eq "nobody"]' })), ['u1', 'u2', 'u3']);
     assert.deepEqual(patchGroup({ op: 'remove', path: 'members' }).members, undefined);
+    // A value member that names nobody is Entra's shape with an empty list, not "all".
+    assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: null })), ['u1', 'u2', 'u3']);
   });
   test('full replace of members; adding an existing member does not duplicate it', () => {
     assert.deepEqual(memberIds(patchGroup({ op: 'replace', path: 'members', value: [{ value: 'u9' }] })), ['u9']);

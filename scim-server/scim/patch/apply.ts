@@ -176,12 +176,15 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       return;
     }
     if (op === 'remove') {
-      if (value === undefined || value === null) {
+      // Only a remove with no "value" member at all clears the list (RFC 7644 §3.5.2.2).
+      if (value === undefined) {
         delete container[name];
         return;
       }
       // Entra: {"op":"Remove","path":"members","value":[{"value":"u1"}]} removes ONLY u1 (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
-      const gone = new Set((normalizeValue(def, value, path) as unknown[]).map(keyOf));
+      // A value that names nobody (null, [], {}) removes nobody: read as "all", `"value": null`
+      // emptied the group (https://github.com/AzureAD/SCIMReferenceCode/issues/10).
+      const gone = new Set(((normalizeValue(def, value, path) as unknown[] | undefined) ?? []).map(keyOf));
       container[name] = current.filter((e) => !gone.has(keyOf(e)));
       return;
     }
