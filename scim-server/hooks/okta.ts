@@ -87,6 +87,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         throw new Problem(503, 'unavailable', 'the delivery could not be recorded; Okta retries once');
       }));
       res.status(200).end();
+      track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
       run((async () => {
         const records: Array<Readonly<HookEventRecord>> = [];
@@ -103,9 +104,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   /** Acts on the records once read (in the background, tracked so `settled` waits for it). */
   function run(read: Promise<Array<Readonly<HookEventRecord>>>): void {
-    const work = read.then((records) => (records.length === 0 ? undefined : act(records))).catch((err) => {
+    track(read.then((records) => (records.length === 0 ? undefined : act(records))).catch((err) => {
       log.error(`okta event hook: processing failed: ${(err as Error).message}`);
-    });
+    }));
+  }
+
+  function track(work: Promise<void>): void {
     pending.add(work);
     void work.finally(() => pending.delete(work));
   }

@@ -246,6 +246,34 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(agent.writes().length, 0);
   });
 
+  test('the hourly sweep of old records does not hold the answer: 200 well within Okta\'s 3 s while the sweep is still reading', async () => {
+    await server.close();
+    const slow = new MemoryStore();
+    const partitions = slow.partitions.bind(slow);
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    // The sweep's first read (a week of records on a busy org) takes longer than Okta waits.
+    slow.partitions = async (collection) => {
+      if (collection === 'hookEvents') await released;
+      return partitions(collection);
+    };
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: slow });
+    server = await serveRouters([['/hooks', hook]]);
+    try {
+      const res = await fetch(`${server.url}/hooks/okta`, {
+        method: 'POST', signal: AbortSignal.timeout(2000),
+        headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+        body: JSON.stringify(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'slow-sweep-1'))),
+      });
+      assert.equal(res.status, 200);
+      assert.equal((await slow.get('hookEvents', 'okta', 'slow-sweep-1'))?.id, 'slow-sweep-1', 'recorded before the answer');
+    } finally {
+      release();
+    }
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'jane@example.com']]);
+  });
+
   test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {
     await server.close();
     const flaky = new MemoryStore();
