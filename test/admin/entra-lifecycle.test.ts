@@ -203,6 +203,26 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     }
   });
 
+  test('a store that cannot record the callout: a 5xx the relay retries, nothing acted on and nothing resumed', async () => {
+    // A 4xx would be final for the relay's HTTP action, and a 202 would promise a resume nobody can make.
+    const broken = new MemoryStore();
+    broken.transact = async () => { throw new Error('disk full'); };
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD} }`);
+    const storeless = createEntraLifecycleRouter({ config, agent, store: broken, pollIntervalMs: 5 });
+    const other = await serveRouters([['/hooks', storeless]]);
+    try {
+      const res = await fetch(`${other.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await good()}` }, body: JSON.stringify(callout('tpr-nostore')) });
+      assert.ok(res.status >= 500, String(res.status));
+      assert.doesNotMatch(await res.text(), /disk full/, 'the cause goes to the log, not to the caller');
+      await storeless.settled();
+      assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-nostore')).length, 0);
+      assert.equal(emulator.resumes.filter((r) => r.taskProcessingResultId === 'tpr-nostore').length, 0);
+    } finally {
+      storeless.stop();
+      await other.close();
+    }
+  });
+
   test('a callout accepted before a restart is resumed by the next process', async () => {
     const task = await agent.offboard({ email: 'raj@example.com' }, { type: 'entra-lifecycle', idp: 'entra' });
     const restartedStore = new MemoryStore();
