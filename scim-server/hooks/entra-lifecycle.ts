@@ -107,6 +107,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
       // One taskProcessingResult is one run of the task for one person: a replay is the same run.
       const [claimed] = await events.claim('entra-lifecycle', idp, [{ id: callout.taskProcessingResultId, callout }]);
       res.status(202).json({ taskProcessingResultId: callout.taskProcessingResultId, action: callout.action, duplicate: !claimed });
+      track(events.tidy());
       if (claimed) {
         track(events.get('entra-lifecycle', claimed).then(
           (record) => (record ? runCallout(deps, record) : undefined),

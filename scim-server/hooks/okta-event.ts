@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Store } from '../../agent/store/store.ts';
+import type { HookEventRecord } from './hook-events.ts';
 
 /**
  * An Okta event hook delivery (https://developer.okta.com/docs/concepts/event-hooks/): a CloudEvents-style envelope whose
@@ -110,4 +112,28 @@ export function eventOf(event: LogEvent): { eventType: string; person?: EventPer
 /** Oldest first (Okta delivers at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/). */
 export function byPublished(a: { id: string; published?: string }, b: { id: string; published?: string }): number {
   return Date.parse(a.published ?? '') - Date.parse(b.published ?? '') || a.id.localeCompare(b.id);
+}
+
+/**
+ * The suspend and unsuspend events received, by org and person (the Okta user id, else the login):
+ * one arriving after a later-published one of the same person is not applied over it (Okta
+ * delivers possibly out of order, also across deliveries: https://developer.okta.com/docs/concepts/event-hooks/).
+ * The key function names no helper (agent/store/postgres/indexes.ts hashes its source):
+ * `suspensionKey` computes the same key for a lookup.
+ */
+export const SUSPENSION_INDEX = 'hookEvents.oktaSuspension';
+
+export function suspensionKey(idp: string, person: EventPerson): string {
+  return `${idp}\u0000${(person.externalId ?? person.userName ?? person.email ?? '').toLowerCase()}`;
+}
+
+const suspensionIndexed = new WeakSet<Store>();
+export function defineSuspensionIndex(store: Store): void {
+  if (suspensionIndexed.has(store)) return;
+  suspensionIndexed.add(store);
+  store.defineIndex('hookEvents', SUSPENSION_INDEX, (r: HookEventRecord, source) => {
+    const e = r.event;
+    if (source !== 'okta' || !e?.person || e.failed || (e.eventType !== 'user.lifecycle.suspend' && e.eventType !== 'user.lifecycle.unsuspend')) return [];
+    return [`${r.idp}\u0000${(e.person.externalId ?? e.person.userName ?? e.person.email ?? '').toLowerCase()}`];
+  });
 }

@@ -10,7 +10,7 @@ import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { endSessionsOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { byPublished, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey } from './okta-event.ts';
+import { byPublished, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -35,6 +35,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   const { config, agent } = options;
   const log = options.log ?? childLogger('okta-event-hook');
   const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs);
+  defineSuspensionIndex(options.store);
   const pending = new Set<Promise<void>>();
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
@@ -86,6 +87,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         throw new Problem(503, 'unavailable', 'the delivery could not be recorded; Okta retries once');
       }));
       res.status(200).end();
+      track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
       run((async () => {
         const records: Array<Readonly<HookEventRecord>> = [];
@@ -102,9 +104,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   /** Acts on the records once read (in the background, tracked so `settled` waits for it). */
   function run(read: Promise<Array<Readonly<HookEventRecord>>>): void {
-    const work = read.then((records) => (records.length === 0 ? undefined : act(records))).catch((err) => {
+    track(read.then((records) => (records.length === 0 ? undefined : act(records))).catch((err) => {
       log.error(`okta event hook: processing failed: ${(err as Error).message}`);
-    });
+    }));
+  }
+
+  function track(work: Promise<void>): void {
     pending.add(work);
     void work.finally(() => pending.delete(work));
   }
@@ -150,6 +155,14 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
+      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered) : undefined;
+      if (later) {
+        // Out of order across deliveries: the state the later event sets stands (the events of one
+        // delivery are applied in published order above; Okta sends deliveries possibly out of order).
+        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), from another delivery`;
+        await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
+        continue;
+      }
       let taskIds: string[];
       try {
         taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
@@ -169,6 +182,17 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       // (https://developer.okta.com/docs/concepts/event-hooks/).
       await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
     }
+  }
+
+  /**
+   * A suspend or unsuspend of the same person published after this one, received in another delivery
+   * (the records are kept a week): the person's suspension is what the later one says, so this one
+   * is not applied over it. Those of the same delivery (`batch`) are applied in published order.
+   * Events whose outcome is not SUCCESS are not filed (okta-event.ts).
+   */
+  async function laterSuspensionChange(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
+    const others = await options.store.lookup('hookEvents', SUSPENSION_INDEX, suspensionKey(record.idp, record.event!.person!));
+    return others.filter((r) => !batch.some((b) => b.id === r.id) && byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**

@@ -143,10 +143,19 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.equal((emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-4')!.body as { data: { operationStatus: string } }).data.operationStatus, 'completed');
   });
 
-  test('v1.0 tokens (sts.windows.net issuer, appid claim) are accepted', async () => {
-    const token = await emulator.issueToken({ iss: `https://sts.windows.net/${TENANT}/`, aud: AUD, appid: RELAY, azp: undefined });
-    assert.equal((await send(callout('tpr-5'), token)).status, 202);
+  test('v1.0 tokens (sts.windows.net issuer, appid claim) are accepted and acted on; the appid is held to the allow list', async () => {
+    // Its own taskProcessingResult: a replay of another test's would be answered 202 as a duplicate and prove nothing.
+    const token = await emulator.issueToken({ iss: `https://sts.windows.net/${TENANT}/`, ver: '1.0', aud: AUD, appid: RELAY, azp: undefined });
+    const res = await send(callout('tpr-v1', { id: 'obj-raj', email: 'raj@example.com', userPrincipalName: 'raj@example.com' }), token);
+    assert.equal(res.status, 202);
+    assert.equal((await res.json()).duplicate, false);
     await hook.settled();
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard' && (c.args[1] as { detail?: string }).detail?.endsWith('tpr-v1')).length, 1);
+    assert.equal((emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-v1')?.body as { data: { operationStatus: string } }).data.operationStatus, 'completed');
+    const other = await emulator.issueToken({ iss: `https://sts.windows.net/${TENANT}/`, ver: '1.0', aud: AUD, appid: 'some-other-app', azp: undefined });
+    assert.equal((await send(callout('tpr-v1-other'), other)).status, 401);
+    const foreign = await emulator.issueToken({ iss: 'https://sts.windows.net/tenant-other/', ver: '1.0', aud: AUD, appid: RELAY, azp: undefined });
+    assert.equal((await send(callout('tpr-v1-foreign'), foreign)).status, 401, 'the v1.0 issuer of another tenant');
   });
 
   test('bad, missing, expired or foreign tokens: 401 and nothing happens', async () => {
@@ -191,6 +200,26 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
       keyless.stop();
       await other.close();
       await new Promise((r) => keys.close(r));
+    }
+  });
+
+  test('a store that cannot record the callout: a 5xx the relay retries, nothing acted on and nothing resumed', async () => {
+    // A 4xx would be final for the relay's HTTP action, and a 202 would promise a resume nobody can make.
+    const broken = new MemoryStore();
+    broken.transact = async () => { throw new Error('disk full'); };
+    const config = entraConfig(graph.url, `{ allowedAppIds: [${RELAY}], audience: ${AUD} }`);
+    const storeless = createEntraLifecycleRouter({ config, agent, store: broken, pollIntervalMs: 5 });
+    const other = await serveRouters([['/hooks', storeless]]);
+    try {
+      const res = await fetch(`${other.url}/hooks/entra/lifecycle`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await good()}` }, body: JSON.stringify(callout('tpr-nostore')) });
+      assert.ok(res.status >= 500, String(res.status));
+      assert.doesNotMatch(await res.text(), /disk full/, 'the cause goes to the log, not to the caller');
+      await storeless.settled();
+      assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-nostore')).length, 0);
+      assert.equal(emulator.resumes.filter((r) => r.taskProcessingResultId === 'tpr-nostore').length, 0);
+    } finally {
+      storeless.stop();
+      await other.close();
     }
   });
 

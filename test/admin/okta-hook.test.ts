@@ -165,6 +165,38 @@ describe('Okta event hook /hooks/okta', () => {
     assert.match((await store.get('hookEvents', 'okta', 'mid-early'))?.outcome ?? '', /covered by a later re-evaluation/);
   });
 
+  test('out of order across deliveries: a suspension change older than one already received is not applied over it', async () => {
+    // Okta delivers at least once and possibly out of order, one delivery at a time
+    // (https://developer.okta.com/docs/concepts/event-hooks/): order is by `published`, not arrival.
+    const suspended = (c: { method: string }) => c.method === 'suspendPerson';
+    // Unsuspended at 12:05, but the suspension of 12:00 arrives after it: raj stays unsuspended.
+    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T12:05:00Z', 'x-unsus')))).status, 200);
+    await hook.settled();
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T12:00:00Z', 'x-sus')))).status, 200);
+    await hook.settled();
+    // Suspended at 13:05, but the unsuspension of 13:00 arrives after it: raj stays suspended.
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T13:05:00Z', 'y-sus')))).status, 200);
+    await hook.settled();
+    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T13:00:00Z', 'y-unsus')))).status, 200);
+    await hook.settled();
+    assert.deepEqual(agent.writes().filter(suspended).map((c) => [c.args[1], (c.args[2] as { detail: string }).detail]), [
+      [false, 'user.lifecycle.unsuspend x-unsus'],
+      [true, 'user.lifecycle.suspend y-sus'],
+    ]);
+    for (const [id, later] of [['x-sus', 'x-unsus'], ['y-unsus', 'y-sus']]) {
+      const record = await store.get('hookEvents', 'okta', id);
+      assert.equal(record?.state, 'done', id);
+      assert.match(record?.outcome ?? '', new RegExp(`superseded by .* ${later} `), id);
+    }
+    const audit = [];
+    for await (const e of store.list('audit', '')) if (e.outcome === 'skipped') audit.push(e);
+    assert.deepEqual(audit.map((e) => [e.action, (e.detail as { eventId: string }).eventId]).sort(), [['suspend', 'x-sus'], ['unsuspend', 'y-unsus']]);
+    // Another person's later change is no reason to skip: a suspension of jane is applied.
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'jane@example.com', '2026-11-23T12:01:00Z', 'z-sus')))).status, 200);
+    await hook.settled();
+    assert.equal(agent.writes().filter(suspended).length, 3);
+  });
+
   test('malformed payloads: 400 and nothing processed', async () => {
     assert.equal((await send('{"data": ')).status, 400);
     // Valid JSON, but not the object a delivery is: said so (was "not valid JSON" or a schema message).
@@ -212,6 +244,34 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(res.status, 503);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
+  });
+
+  test('the hourly sweep of old records does not hold the answer: 200 well within Okta\'s 3 s while the sweep is still reading', async () => {
+    await server.close();
+    const slow = new MemoryStore();
+    const partitions = slow.partitions.bind(slow);
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    // The sweep's first read (a week of records on a busy org) takes longer than Okta waits.
+    slow.partitions = async (collection) => {
+      if (collection === 'hookEvents') await released;
+      return partitions(collection);
+    };
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: slow });
+    server = await serveRouters([['/hooks', hook]]);
+    try {
+      const res = await fetch(`${server.url}/hooks/okta`, {
+        method: 'POST', signal: AbortSignal.timeout(2000),
+        headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+        body: JSON.stringify(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'slow-sweep-1'))),
+      });
+      assert.equal(res.status, 200);
+      assert.equal((await slow.get('hookEvents', 'okta', 'slow-sweep-1'))?.id, 'slow-sweep-1', 'recorded before the answer');
+    } finally {
+      release();
+    }
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'jane@example.com']]);
   });
 
   test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {
