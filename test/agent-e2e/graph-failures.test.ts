@@ -1,7 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sandboxFixture, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { checkForUpdates, HUB, invitePosts, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, invitePosts, silent, startHarness, until, type Harness } from './harness.ts';
+import { createMetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
+import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { startWatchdog } from '../../agent/health/watchdog.ts';
+import { hubHealth } from '../../agent/health/hub-health.ts';
+import '../../agent/app-state/records.ts';
 
 /**
  * Graph failures users of Business Manager tools report, met by an invite the directory asks for:
@@ -76,5 +82,59 @@ describe('415/2859009 two-factor authentication required on an invite (java-busi
     const state = (await h.store.get('hubStates', '', HUB))!;
     assert.match(state.pausedReason ?? '', /tfa@example\.com.*two-factor authentication.*\[415\/2859009\]/);
     assert.equal(invited(h, 'tfa@example.com'), false);
+  });
+});
+
+describe('200/2655040 "Permission Denied" on an invite (python-business-sdk#710): a system user that is not an admin', () => {
+  let h: Harness;
+  before(async () => {
+    const fixture = sandboxFixture();
+    fixture.systemUsers = fixture.systemUsers.map((u) => (u.id === SANDBOX.systemUserId ? { ...u, role: 'EMPLOYEE' } : u));
+    h = await startHarness({ emulator: { fixture } });
+    await checkForUpdates(h);
+  });
+  after(() => h.close());
+
+  test('pauses the hub naming the call and the code; the task is not failed for good; no invite made', async () => {
+    const task = await inviteTask(h, 'denied@example.com', 'u-denied');
+    await until('hub paused', () => paused(h));
+    const state = (await h.store.get('hubStates', '', HUB))!;
+    assert.match(state.pausedReason ?? '', /invite denied@example\.com.*permission-denied.*\[200\/2655040\]/);
+    assert.equal(task.status, 'waiting', 'runs again when an owner resumes the hub');
+    assert.equal(task.waitReason, 'hub paused');
+    assert.equal(invited(h, 'denied@example.com'), false);
+  });
+});
+
+describe('system-user tokens that expire after 60 days (mureo#726): the watchdog reads the expiry from Meta', () => {
+  const check = async (expiresAt: string) => {
+    const now = Date.parse('2026-12-01T00:00:00Z');
+    const fixture = sandboxFixture();
+    fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, expiresAt } : t));
+    const emulator = createMetaEmulator({ fixture, now: () => now });
+    const server = await emulator.listen(0);
+    try {
+      const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
+      const store = new MemoryStore();
+      const warnings: string[] = [];
+      const dog = startWatchdog({ store, hubs: [{ id: HUB } as never], connectorFor: () => connector, log: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) }, clock: () => new Date(now) });
+      await dog.runOnce();
+      dog.stop();
+      return { health: await hubHealth(store, HUB, new Date(now)), warnings };
+    } finally {
+      await server.close();
+    }
+  };
+
+  test('ten days before expiry the hub health says when, before any task fails', async () => {
+    const { health } = await check('+10d');
+    assert.equal(health.credential?.valid, true);
+    assert.match(health.problems.join('\n'), /app credential expires in 10 days \(2026-12-11/);
+  });
+
+  test('once expired the credential shows not valid and the watchdog warns', async () => {
+    const { health, warnings } = await check('-1d');
+    assert.equal(health.credential?.valid, false);
+    assert.match(warnings.join('\n'), /app credential is not valid/);
   });
 });
