@@ -50,6 +50,24 @@ describe('graph error table: decisions', () => {
       assert.equal(err.retryAfterMs, 5 * 60_000, `code ${code}`);
     }
   });
+  test('a plain HTTP 403 (no Graph error code) is the request limit, as code 4: rate-limited, scope app, never permission-denied', () => {
+    // Quota exhaustion can show up as a plain 403 (python-social-auth/social-core#859).
+    for (const body of [null, undefined, '', '<html>Forbidden</html>', {}]) {
+      const err = toConnectorError({ status: 403, body }, ctx);
+      assert.equal(err.kind, 'rate-limited', `body ${JSON.stringify(body)}`);
+      assert.equal(err.limitScope, 'app');
+      assert.equal(err.retryAfterMs, 10 * 60_000);
+      assert.equal(err.providerCode, 'http 403');
+      assert.match(err.message, /^meta-business: test call: rate-limited \(retry in 10 min\): HTTP 403 without a Graph error code/);
+    }
+    const low = toConnectorError({ status: 403, body: null, headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
+    assert.equal(low.retryAfterMs, 60_000, 'X-App-Usage below 100 % shortens it as for code 4');
+  });
+  test('a 403 that carries a Graph code keeps the code\'s kind (OAuth errors inside a batch come back 403)', () => {
+    assert.equal(toConnectorError({ status: 403, body: envelope(200, 2655040, '(#200) Permissions error') }, ctx).kind, 'permission-denied');
+    assert.equal(toConnectorError({ status: 403, body: envelope(190) }, ctx).kind, 'unauthenticated');
+    assert.equal(toConnectorError({ status: 403, body: envelope(10) }, ctx).kind, 'permission-denied');
+  });
   test('368 waits an hour (rate-limited, business scope)', () => {
     const err = toConnectorError({ status: 400, body: envelope(368) }, ctx);
     assert.equal(err.kind, 'rate-limited');

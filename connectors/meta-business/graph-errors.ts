@@ -24,6 +24,10 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
  * - 100/33 (object does not exist or cannot be loaded) → not-found; so is a 100 without subcode
  *   in Graph's words for it (MISSING_OBJECT).
  * - 3914 (last admin) → conflict, the same refusal the connector makes locally.
+ * - A plain HTTP 403 (no Graph error code in the body) → rate-limited like code 4, scope app:
+ *   quota exhaustion can come back so (python-social-auth/social-core#859: a 403 that was "(#4)
+ *   Application request limit reached"). Read as permission-denied it paused the hub until an
+ *   admin resumed it; a real permission error carries a Graph code (10, 200–299) and keeps its kind.
  */
 
 export interface GraphErrorBody {
@@ -81,6 +85,8 @@ interface Rule {
 }
 
 const inRange = (code: number, lo: number, hi: number): boolean => code >= lo && code <= hi;
+/** Code 4, the app-level limit, and a plain HTTP 403 read as it. */
+const APP_LIMIT_WAIT = (): { ms: number; scope: string } => ({ ms: 10 * MINUTE, scope: 'app' });
 
 /** First match wins; order matters where a subcode refines a code. */
 export const GRAPH_ERROR_TABLE: Rule[] = [
@@ -88,7 +94,7 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c, s) => c === 10 && s === 2859030, kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
   { when: (c, _s, x) => c === 17 && x.isInvite === true, kind: 'rate-limited', wait: (x) => ({ ms: 24 * HOUR, scope: `invite:${x.businessId}` }) },
   { when: (c) => c === 368, kind: 'rate-limited', wait: (x) => ({ ms: HOUR, scope: `business:${x.businessId}` }) },
-  { when: (c) => c === 4, kind: 'rate-limited', wait: () => ({ ms: 10 * MINUTE, scope: 'app' }) },
+  { when: (c) => c === 4, kind: 'rate-limited', wait: APP_LIMIT_WAIT },
   { when: (c) => c === 17 || c === 32 || c === 613, kind: 'rate-limited', wait: () => ({ ms: 5 * MINUTE, scope: 'app' }) },
   { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
   { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
@@ -112,7 +118,7 @@ export function fieldOf(err: GraphErrorBody): string | undefined {
 function kindFromStatus(status: number): ErrorKind {
   if (status === 0 || status >= 500) return 'unavailable';
   if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'permission-denied';
+  if (status === 403) return 'rate-limited'; // a plain 403: quota exhaustion (see the decisions above)
   if (status === 404) return 'not-found';
   if (status === 409) return 'conflict';
   if (status === 429) return 'rate-limited';
@@ -122,7 +128,7 @@ function kindFromStatus(status: number): ErrorKind {
 
 /** Graph text can quote the token back (`Invalid OAuth access token: EAAB…`): see providerMessage. */
 function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: string) => string): string {
-  if (!err) return `HTTP ${status}`;
+  if (!err) return status === 403 ? 'HTTP 403 without a Graph error code, read as Meta\'s request limit' : `HTTP ${status}`;
   const code = `${err.code ?? '?'}${err.error_subcode ? `/${err.error_subcode}` : ''}`;
   const text = providerMessage(err.error_user_msg ?? err.message ?? '', redact);
   return `${text} [${code}]`;
@@ -156,14 +162,15 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   const cause = causeText(err, failure.status, redact);
   if (kind === 'rate-limited') {
     const usage = parseUsage(failure.headers);
-    const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? { ms: 5 * MINUTE, scope: 'app' };
+    const plain403 = code === undefined && failure.status === 403;
+    const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
     // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). It describes the
     // app-level limit only, so it shortens only code 4's wait: at 100 % or more the rule's fallback,
     // below that a minute is enough to look again. 17 (user), 32 (Pages) and 613 (custom) are other
     // limits X-App-Usage says nothing about (business-node edges carry no BUC header either): they
     // wait the rule's fallback, since "continued calls extend the block".
-    const appWait = code === 4 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
+    const appWait = (code === 4 || plain403) && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
     const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,

@@ -101,6 +101,54 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
   });
 
+  // Okta provisioning into invite-based apps errors when the person already holds a pending invite
+  // (postman-docs PR 3218, workaround: delete the invite). hubwarden takes the invite as theirs.
+  describe(`Okta pushes someone who already holds a pending invite (${kind.kind})`, { skip: kind.skip }, () => {
+    let h: ScimHarness;
+    before(async () => { h = await start('okta', kind); });
+    after(() => h.close());
+
+    const push = async (email: string) => {
+      const user = await h.scim('POST', '/Users', { schemas: [USER], userName: email, name: { givenName: 'P', familyName: 'I' }, emails: [{ primary: true, value: email, type: 'work' }], active: true });
+      assert.equal(user.status, 201, 'Okta sees no error');
+      let group = (await h.scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Meta Advertisers"')}`)).body.Resources?.[0];
+      if (!group) group = (await h.scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta Advertisers', members: [] })).body;
+      const patch = await h.scim('PATCH', `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: user.body.id }] }] });
+      assert.ok(patch.status === 204 || patch.status === 200, `PATCH ${patch.status}`);
+      await h.agent.idle();
+    };
+    const pendingFor = (email: string) => h.emulator.control.state().invites.filter((i) => i.email === email && i.status === 'PENDING');
+
+    test('an invite hubwarden already knows (imported): no second invite, nothing failed', async () => {
+      await push(SANDBOX.pendingInviteEmail);
+      assert.deepEqual((await h.agent.api.plan('meta-okta')).filter((op) => JSON.stringify(op).includes(SANDBOX.pendingInviteEmail)), [], 'the pending invite is theirs: nothing to send');
+      await checkForUpdates(h, 'meta-okta');
+      const match = await h.store.get('memberMatches', 'meta-okta', `invite:${SANDBOX.pendingInviteId}`);
+      assert.equal(match?.outcome, 'onboarded', 'the next check for updates matches the invite to the pushed user');
+      assert.ok(match?.directoryUserId);
+      assert.deepEqual((await h.agent.api.plan('meta-okta')).filter((op) => JSON.stringify(op).includes(SANDBOX.pendingInviteEmail)), [], 'nothing left to do for them');
+      assert.equal(invitePosts(h.emulator, SANDBOX.pendingInviteEmail).length, 0, 'no POST business_users');
+      assert.deepEqual(pendingFor(SANDBOX.pendingInviteEmail).map((i) => i.id), [SANDBOX.pendingInviteId]);
+      assert.equal((await h.agent.api.tasks({ hubId: 'meta-okta', status: 'failed' })).items.length, 0);
+    });
+
+    test('an invite made by hand in Business Manager since the last import: the refused POST is already-done, one invite stays', async () => {
+      const email = 'hand.made@example.com';
+      const byHand = await fetch(`${h.url}/v25.0/${SANDBOX.businessId}/business_users`, { method: 'POST', body: new URLSearchParams({ email, role: 'EMPLOYEE', access_token: SANDBOX.token }) });
+      assert.equal(byHand.status, 200);
+      const [made] = pendingFor(email);
+      await push(email);
+      await until('hubwarden tried its own invite', () => invitePosts(h.emulator, email).length >= 2);
+      await h.agent.idle();
+      assert.deepEqual(pendingFor(email).map((i) => i.id), [made!.id], 'the hand-made invite, and no other');
+      const task = (await h.agent.api.tasks({ hubId: 'meta-okta', kind: 'invite' })).items.find((t) => t.summary.includes(email));
+      assert.equal(task?.status, 'completed', JSON.stringify(task?.lastError));
+      const audited = (await h.agent.api.audit({ hubId: 'meta-okta', email, action: 'invite' })).items;
+      assert.deepEqual(audited.map((e) => [e.outcome, (e.detail as { inviteId?: string } | undefined)?.inviteId]), [['already-done', made!.id]], 'audited as the invite already there');
+      assert.equal((await h.agent.api.tasks({ hubId: 'meta-okta', status: 'failed' })).items.length, 0);
+    });
+  });
+
   describe(`Okta AIW shape: PUT /Groups (${kind.kind})`, { skip: kind.skip }, () => {
     let h: ScimHarness;
     before(async () => { h = await start('okta', kind); });

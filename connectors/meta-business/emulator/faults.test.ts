@@ -126,6 +126,21 @@ describe('fault injection (Graph error codes and rate limits)', () => {
     }
   });
 
+  test('plainForbidden: the next matching calls get a plain HTTP 403 without a Graph envelope and change nothing', async () => {
+    const g = await startTestGraph({ faults: { plainForbidden: { match: 'business_users$', calls: 2 } } });
+    try {
+      assert.equal((await g.get(`/${BIZ}/system_users`)).status, 200, 'unmatched paths pass');
+      const refused = await g.post(`/${BIZ}/business_users`, { email: 'quota@sandbox.example', role: 'EMPLOYEE' });
+      assert.deepEqual([refused.status, refused.body], [403, undefined]);
+      assert.equal((await g.get(`/${BIZ}/business_users`)).status, 403);
+      assert.ok(!g.emulator.control.state().invites.some((i) => i.email === 'quota@sandbox.example'), 'nothing was invited');
+      assert.equal((await g.get(`/${BIZ}/business_users`)).status, 200, 'two calls refused, then answered');
+      assert.deepEqual(g.emulator.calls.filter((c) => c.path.endsWith('business_users')).map((c) => c.status), [403, 403, 200]);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('latency, and faults changed over HTTP (PUT /__emulator/faults), calls listed at GET /__emulator/calls', async () => {
     const g = await startTestGraph({ latencyMs: 60 });
     try {

@@ -1,6 +1,6 @@
 /**
- * Fault injection: latency, 5xx (codes 1/2), held requests (timeouts), dropped sockets, short
- * pages and throttling by code with `estimated_time_to_regain_access` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
+ * Fault injection: latency, 5xx (codes 1/2), held requests (timeouts), dropped sockets, plain
+ * HTTP 403s, short pages and throttling by code with `estimated_time_to_regain_access` (https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference, https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  * Decisions use a seeded PRNG when `seed` is given, so a faulty run can be replayed exactly.
  */
 import { seededRandom } from '../../sdk/seeded-random.ts';
@@ -45,6 +45,12 @@ export interface FaultConfig {
    */
   lostReply?: { match?: string | RegExp; calls?: number };
   /**
+   * The next `calls` (default 1) requests whose path matches `match` (default: any) are refused
+   * with a plain HTTP 403, no Graph error envelope, and not carried out: quota exhaustion as it can
+   * show up (python-social-auth/social-core#859). The empty body is the strict reading [INF].
+   */
+  plainForbidden?: { match?: string | RegExp; calls?: number };
+  /**
    * TEST FAULT, not Graph behaviour: every matching call fails with code 190 and a message that
    * quotes the access token it was sent (bare and as `access_token=…`), as a proxy or a broken
    * endpoint that echoes the request would. Proves an echoed credential never reaches hubwarden's
@@ -70,6 +76,7 @@ export class FaultPlan {
   private throttleCount = 0;
   private throttledUntil: number | undefined;
   private repliesLost = 0;
+  private forbidden = 0;
 
   constructor(private readonly now: () => number, initial?: FaultConfig) {
     this.set(initial ?? {});
@@ -81,6 +88,7 @@ export class FaultPlan {
     this.throttleCount = 0;
     this.throttledUntil = undefined;
     this.repliesLost = 0;
+    this.forbidden = 0;
   }
 
   get current(): FaultConfig {
@@ -102,7 +110,12 @@ export class FaultPlan {
   }
 
   /** Transport-level fault for one HTTP request. */
-  transport(path: string): 'timeout' | 'drop' | undefined {
+  transport(path: string): 'timeout' | 'drop' | 'forbidden' | undefined {
+    const f = this.config.plainForbidden;
+    if (f && this.forbidden < (f.calls ?? 1) && this.applies(path, f.match)) {
+      this.forbidden++;
+      return 'forbidden';
+    }
     if (this.roll(this.config.timeoutRate, path)) return 'timeout';
     if (this.roll(this.config.dropRate, path)) return 'drop';
     return undefined;

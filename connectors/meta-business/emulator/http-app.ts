@@ -133,6 +133,10 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       return send(res, errorReply(err, false, usageHeaders(runtime, undefined)));
     }
     const transport = runtime.faults.transport(path);
+    if (transport === 'forbidden') {
+      runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: 403, at: runtime.now() });
+      return void res.status(403).end();
+    }
     if (transport) {
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: 0, at: runtime.now() });
       // A held request is answered never; the client's own timeout ends it. A drop resets the socket.

@@ -9,13 +9,18 @@ import { memberListed } from '../read/person.ts';
 
 /**
  * Graph's answer for a member that is not there: 100/33 (not-found), or a bare (#100) from a Graph
- * that omits the subcode and Graph's words for it (README [INF]); the latter only counts once the
- * business_users listing confirms the member is gone, so a (#100) for another cause stays an error.
+ * that omits the subcode and Graph's words for it (README [INF]). Either counts only once the
+ * business_users listing confirms the member is gone: 100/33 also says the object "cannot be
+ * loaded due to missing permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling;
+ * another business user's details answered so, facebook/facebook-java-business-sdk#311), and a
+ * removal taken as done on that answer would leave the person their seat. Still listed, the
+ * error stands, saying so.
  */
 async function gone(ctx: MetaContext, err: unknown, memberId: string, whatFor: string): Promise<boolean> {
   if (!(err instanceof ConnectorError)) return false;
-  if (err.kind === 'not-found') return true;
-  return err.kind === 'invalid-argument' && err.providerCode === '100' && !(await memberListed(ctx, memberId, `${whatFor}: is the member still listed`));
+  if (err.kind !== 'not-found' && !(err.kind === 'invalid-argument' && err.providerCode === '100')) return false;
+  if (!(await memberListed(ctx, memberId, `${whatFor}: is the member still listed`))) return true;
+  throw err.with({ message: `${err.message} (member ${memberId} is still listed in business_users: Graph will not load it, nothing was changed)`, notApplied: true });
 }
 
 /** The member's role read as listMembers reads it (role plus add-ons in tasks or finance_permission, mappers/member.ts), so a change once made is already-done. */
