@@ -83,6 +83,9 @@ function mortal(store: Store): { store: Store; die(): void } {
       return (...args: unknown[]) => {
         if (!dead) return (value as (...a: unknown[]) => unknown).apply(target, args);
         if (name === 'subscribe' || name === 'subscribeDurable') return () => undefined;
+        // `list` answers with an async iterable, which fails when read (a rejected promise there
+        // would be left unhandled by `for await`, as no real store answers).
+        if (name === 'list') return (async function* () { throw new Error('replica A is dead'); })();
         return Promise.reject(new Error('replica A is dead'));
       };
     },
