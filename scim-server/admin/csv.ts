@@ -14,12 +14,14 @@ export const MAX_EXPORT_ROWS = 100_000;
 /**
  * One CSV cell (RFC 4180 §2: fields with a comma, quote or line break are quoted, quotes doubled).
  * A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR: OWASP "CSV
- * injection", https://owasp.org/www-community/attacks/CSV_Injection) is prefixed with an
- * apostrophe: member emails and names come from the app and the IdP, not from us.
+ * injection", https://owasp.org/www-community/attacks/CSV_Injection; or NUL, which OWASP ASVS 5.0
+ * requirement 1.2.10 adds,
+ * https://owasp.org/www-project-application-security-verification-standard/)
+ * is prefixed with an apostrophe: member emails and names come from the app and the IdP, not from us.
  */
 export function csvCell(value: unknown): string {
   let text = value === undefined || value === null ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (/^[=+\-@\t\r\0]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

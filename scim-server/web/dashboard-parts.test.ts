@@ -30,6 +30,10 @@ describe('CSV cells', () => {
     assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
     assert.equal(csvCell('@cmd'), "'@cmd");
     assert.equal(csvCell('-1+2'), "'-1+2");
+    assert.equal(csvCell('\t=1+1'), "'\t=1+1");
+    assert.equal(csvCell('\r=1+1'), `"'\r=1+1"`);
+    // OWASP ASVS 5.0, 1.2.10: a leading NUL too.
+    assert.equal(csvCell('\0=cmd|\'/c calc\'!A1'), "'\0=cmd|'/c calc'!A1");
     assert.equal(csvCell(undefined), '');
     assert.equal(csvLine(['a', 1, null]), 'a,1,\r\n');
   });
