@@ -108,6 +108,28 @@ describe('hostile values on the dashboard are shown as text', () => {
     assert.doesNotMatch(js, /javascript/i);
   });
 
+  test('a hub label is escaped in the hub page title and heading, the hub filters and the standing chart', async () => {
+    const boss = await who('boss@acme.example', true);
+    const label = `Acme ${BREAK_OUT}${XSS}`;
+    const hub = agent.hub.bind(agent);
+    const hubs = agent.hubs.bind(agent);
+    const relabel = <T extends { id: string; label: string } | undefined>(h: T): T => (h && h.id === 'acme-ads' ? { ...h, label } : h);
+    agent.hub = async (id) => relabel(await hub(id));
+    agent.hubs = async () => (await hubs()).map(relabel);
+    try {
+      for (const path of ['/ui/hubs/acme-ads', '/ui/automation', '/ui/audit', '/ui/charts/hubs/acme-ads/standing.svg']) {
+        const res = await get(boss, path);
+        assert.equal(res.status, 200, path);
+        const text = await res.text();
+        assert.ok(text.includes('Acme &quot;&#39;&gt;&lt;script&gt;alert(2)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;'), `${path}: the label is shown, escaped`);
+        for (const injected of INJECTED) assert.doesNotMatch(text, injected, path);
+      }
+    } finally {
+      agent.hub = hub;
+      agent.hubs = hubs;
+    }
+  });
+
   test('CSV exports: names from the app and audit texts that a spreadsheet would run are neutralised', async () => {
     const boss = await who('boss@acme.example', true);
     const members = agent.membersByHub.get('acme-ads')!;
