@@ -2,7 +2,8 @@
  * Values from outside on the dashboard: names, emails, ids and roles from the app (Meta members,
  * invites, assets), group names pushed by the IdP, hub labels from the config and text from the
  * URL are shown as text, never as markup; and every answer carries the security headers
- * (docs/dashboard.md, "Sessions and CSRF"). The hostile values go through the real sources: the
+ * (docs/dashboard.md, "Sessions and CSRF"), and a change needs this session's CSRF token from this
+ * origin. The hostile values go through the real sources: the
  * store's snapshot records My access reads, the agent's members and audit log the CSV exports read.
  */
 import { after, before, describe, test } from 'node:test';
@@ -140,6 +141,20 @@ describe('hostile values on the dashboard are shown as text', () => {
     const audit = await (await get(boss, '/ui/export/audit.csv?hubId=acme-ads')).text();
     const line = audit.split('\r\n').find((l) => l.startsWith('1000,'));
     assert.equal(line, `1000,${at},acme-ads,scim,'-2+3,member-matched,,,'+cmd|' /C calc'!A0,ok,`);
+  });
+
+  test('a change with another session\'s CSRF token, or from an opaque origin (Origin: null), is refused and changes nothing', async () => {
+    const boss = await who('boss@acme.example', true);
+    const other = await who('boss@acme.example', true);
+    const post = (csrf: string, origin: string) => fetch(`${server.url}/ui/api/v1/hubs/acme-ads/check-for-updates`, {
+      method: 'POST', headers: { cookie: boss.cookie, origin, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{}',
+    });
+    const before = agent.writes().length;
+    assert.equal((await post(other.csrf, server.url)).status, 403, 'a token is bound to its session');
+    // A sandboxed iframe or a data: URL posts with Origin: null (RFC 6454 §7.3): not this server.
+    assert.equal((await post(boss.csrf, 'null')).status, 403);
+    assert.equal(agent.writes().length, before);
+    assert.equal((await post(boss.csrf, server.url)).status, 202);
   });
 
   test('every answer carries the security headers; those with hub data are never cached', async () => {
