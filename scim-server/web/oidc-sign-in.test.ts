@@ -169,6 +169,7 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
       });
       assert.equal(planted.headers.get('location'), '/ui/sign-in?error=expired');
       assert.equal(planted.headers.getSetCookie().some((c) => /hubwarden-session=[^;]/.test(c)), false, 'the victim is not signed in as the attacker');
+      assert.equal(start.headers.get('strict-transport-security'), 'max-age=31536000', 'https: browsers keep to https (RFC 6797)');
       assert.match(set, /^__Host-hubwarden-oidc=/);
       assert.match(set, /; Path=\/;/);
       assert.match(set, /; Secure/);

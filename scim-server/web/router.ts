@@ -59,6 +59,16 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/**
+ * On an https `publicUrl`, browsers are told to reach the dashboard over https only for a year
+ * (RFC 6797 §6.1), so a network attacker cannot strip TLS from a later visit before the
+ * `__Host-` session cookie is sent. Not sent over plain http, where RFC 6797 §7.2 says it is ignored.
+ */
+const strictTransport: RequestHandler = (_req, res, next) => {
+  res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+  next();
+};
+
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   next();
@@ -80,6 +90,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   };
   const router = Router();
   router.use(securityHeaders);
+  if (ctx.secure) router.use(strictTransport);
   router.use('/static', express.static(STATIC_DIR, { index: false, maxAge: '1h', fallthrough: false }));
   router.use(noStore);
   registerTokenSignIn(router, ctx);
