@@ -8,15 +8,15 @@
  * callout whose resume cannot get a token. A TikTok hub whose every call is refused (the TikTok
  * emulator's forced-code fault) with a message quoting its access token, encoded, where the
  * message is cut. An Okta event hook delivery (its shared secret), a dashboard OIDC sign-in
- * started (the OIDC client secret configured) and a dashboard admin-token sign-in (its session
- * id). Then every file under the data directory, the audit file, the captured log lines and the
+ * whose code exchange an IdP test double refuses quoting the client secret it was sent (Basic
+ * header and form), and a dashboard admin-token sign-in (its session id). Then every file under the data directory, the audit file, the captured log lines and the
  * admin API's answers are searched for every configured secret and the session id, as sent and
  * as a provider would echo it (URL-, form- and JSON-encoded): none may appear.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ const SECRETS = {
   ADMIN_TOKEN: 'admin-token-secrets-at-rest-0123456789',
   SCIM_TOKEN: 'scim-token-secrets-at-rest-0123456789',
   META_TOKEN: SANDBOX.token,
-  TIKTOK_TOKEN: 'TT~tiktok+echoed/token"0123456789',
+  TIKTOK_TOKEN: 'TT~tiktok+echoed/token"ZYXWVUTSRQ',
   OKTA_HOOK_SECRET: 'okta~hook+secret/at-rest"0123456789',
   OIDC_SECRET: 'oidc~client+secret/at-rest"0123456789',
 };
@@ -53,7 +53,9 @@ const RELAY = 'relay-echo-app';
 const AUD = 'api://hubwarden-echo';
 
 /** The forms a secret takes when a provider quotes a request back. */
-const forms = (s: string) => [...new Set([s, encodeURIComponent(s), new URLSearchParams({ v: s }).toString().slice(2), JSON.stringify(s).slice(1, -1)])];
+const forms = (s: string) => [...new Set([s, encodeURIComponent(s), new URLSearchParams({ v: s }).toString().slice(2), JSON.stringify(s).slice(1, -1), basicForm(s)])];
+/** As a client puts it in an HTTP Basic header (RFC 6749 §2.3.1, Appendix B): all but letters and digits escaped, as openid-client does. */
+const basicForm = (s: string) => encodeURIComponent(s).replace(/[-_.!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 
 let dir: string;
 let hubwarden: Hubwarden;
@@ -89,6 +91,24 @@ before(async () => {
   const tiktok = createTikTokEmulator({ state: tiktokState, rateLimits: null, faults: { codes: [{ match: '.', code: 40105, message: `${'x'.repeat(186)}${tiktokForms.join(' ')} ${SECRETS.TIKTOK_TOKEN}` }] } });
   const servers = [await echoingMeta.listen(0), await meta.listen(0), await okta.listen(), await graph.listen(), await tiktok.listen()];
   for (const s of servers) closers.push(s.close);
+  // An OIDC IdP test double (not any IdP's behaviour): discovery, and a token endpoint that
+  // refuses every code quoting back the credentials it was sent (RFC 6749 §2.3.1 Basic, or the form).
+  let issuer = '';
+  const idp = createServer(async (req, res) => {
+    const json = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+    if (req.url === '/.well-known/openid-configuration') return json(200, { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks` });
+    if (req.url === '/token') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
+      return json(401, { error: `invalid_client ${basic}`, error_description: `refused ${req.headers.authorization} ${basic} ${body}` });
+    }
+    res.writeHead(404).end();
+  });
+  idp.listen(0, '127.0.0.1');
+  await new Promise((r) => idp.once('listening', r));
+  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+  closers.push(() => new Promise((r) => { idp.closeAllConnections(); idp.close(r); }));
   const [echoUrl, metaUrl, oktaUrl, graphUrl, tiktokUrl] = servers.map((s) => s.url);
 
   dir = await mkdtemp(join(tmpdir(), 'hubwarden-secrets-'));
@@ -96,7 +116,7 @@ before(async () => {
 server:
   publicUrl: http://127.0.0.1
   adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: ${graphUrl}/${TENANT}/v2.0, clientId: ${CLIENT}, clientSecret: env:OIDC_SECRET }
+  oidc: { issuer: "${issuer}", clientId: ${CLIENT}, clientSecret: env:OIDC_SECRET }
 store: { kind: lowdb, path: ${join(dir, 'data/hubwarden.json')} }
 audit: { file: ${join(dir, 'data/audit.log')} }
 identityProviders:
@@ -163,9 +183,14 @@ hubs:
     const r = await fetch(`${url}/hooks/okta`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ eventType: 'com.okta.event_hook', data: { events: [] } }) });
     answers.push(`/hooks/okta ${r.status} ${await r.text()}`);
   }
-  // A dashboard OIDC sign-in started (discovery at the Entra emulator; the client secret is configured).
+  // A dashboard OIDC sign-in whose code exchange the IdP refuses, quoting the client secret.
   const oidcStart = await fetch(`${url}/ui/auth/oidc?next=/ui/`, { redirect: 'manual' });
-  answers.push(`/ui/auth/oidc ${oidcStart.status} ${oidcStart.headers.get('location')} ${await oidcStart.text()}`);
+  const authorize = new URL(oidcStart.headers.get('location')!);
+  assert.equal(authorize.origin, issuer, 'the sign-in went to the IdP');
+  const pending = oidcStart.headers.getSetCookie().find((c) => c.startsWith('hubwarden-oidc='))!.split(';')[0]!;
+  const oidcBack = await fetch(`${url}/ui/auth/callback?code=c1&state=${encodeURIComponent(authorize.searchParams.get('state')!)}`, { redirect: 'manual', headers: { cookie: pending } });
+  answers.push(`/ui/auth/callback ${oidcBack.status} ${oidcBack.headers.get('location')} ${await oidcBack.text()}`);
+  assert.match(oidcBack.headers.get('location') ?? '', /sign-in\?error=/, 'the sign-in failed');
   // A dashboard session: signed in with the admin token; its id is a secret the store keeps hashed.
   const signInPage = await fetch(`${url}/ui/sign-in`);
   const loginCookie = signInPage.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
