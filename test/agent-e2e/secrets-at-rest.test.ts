@@ -11,7 +11,8 @@
  * whose code exchange an IdP test double refuses quoting the client secret it was sent (Basic
  * header and form), and a dashboard admin-token sign-in (its session id). Then every file under the data directory, the audit file, the captured log lines and the
  * admin API's answers are searched for every configured secret and the session id, as sent and
- * as a provider would echo it (URL-, form- and JSON-encoded): none may appear.
+ * as a provider would echo it (URL-, form- and JSON-encoded): none may appear. Last, the store
+ * is copied into PostgreSQL as `hubwarden store migrate` does, and no row may hold one either.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,11 +22,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import winston from 'winston';
 import { logger } from '../../agent/log/logger.ts';
 import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { storeFileOf } from '../../agent/store/open-store.ts';
 import { collect } from '../../agent/store/store.ts';
+import { copyLowdbToPostgres } from '../../agent/store/copy-to-postgres.ts';
+import { postgresForTests } from '../postgres.ts';
 import { parseConfig } from '../../config/load.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { createTikTokEmulator } from '../../connectors/tiktok-business/emulator/index.ts';
@@ -59,6 +63,7 @@ const basicForm = (s: string) => encodeURIComponent(s).replace(/[-_.!~*'()]/g, (
 
 let dir: string;
 let hubwarden: Hubwarden;
+let parsedConfig: ReturnType<typeof parseConfig>;
 let store: LowdbStore;
 let server: Server;
 let url: string;
@@ -152,6 +157,7 @@ hubs:
     tiktok: { businessCenterId: "${TIKTOK_SANDBOX.bcId}", accessToken: env:TIKTOK_TOKEN, tokenUserId: "${TIKTOK_SANDBOX.tokenUserId}", apiBaseUrl: ${tiktokUrl} }
 `, join(dir, 'hubwarden.yaml'), { ...SECRETS });
 
+  parsedConfig = config;
   store = new LowdbStore(storeFileOf(config)!);
   await store.open();
   hubwarden = composeHubwarden({ config, store, auditFile: config.pathOf(config.file.audit.file), runner: { backoffBaseMs: 20, backoffMaxMs: 100, leaseMs: 2_000 } });
@@ -273,4 +279,36 @@ test('no configured secret is found in any file under the data directory, the au
     for (let i = 0; i + 8 <= form.length; i++) for (const [where, text] of places) if (text.includes(form.slice(i, i + 8))) found.push(`TIKTOK_TOKEN piece ${form.slice(i, i + 8)} in ${where}`);
   }
   assert.deepEqual(found, []);
+});
+
+/** Where each secret (in each form) is found in `text`. */
+function secretsIn(text: string, where: string): string[] {
+  const found: string[] = [];
+  for (const [name, secret] of Object.entries({ ...SECRETS, ...runtime })) for (const form of forms(secret)) if (text.includes(form)) found.push(`${name} (${form}) in ${where}`);
+  return found;
+}
+
+const db = await postgresForTests();
+
+test('the same store copied into PostgreSQL (store migrate): no row holds a secret', { skip: db.skip }, async () => {
+  const schema = `hw_secrets_${process.pid}`;
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const report = await copyLowdbToPostgres({ source: storeFileOf(parsedConfig)!, url: db.url, schema });
+    assert.ok(report.records > 0, 'records were copied');
+    const tables = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    const found: string[] = [];
+    let rows = 0;
+    for (const { table_name } of tables.rows) {
+      const result = await client.query<{ row: string }>(`SELECT t::text AS row FROM ${schema}."${table_name}" t`);
+      rows += result.rowCount ?? 0;
+      found.push(...secretsIn(result.rows.map((r) => r.row).join('\n'), `${schema}.${table_name}`));
+    }
+    assert.ok(rows >= report.records, `${rows} rows read`);
+    assert.deepEqual(found, []);
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await client.end();
+  }
 });
