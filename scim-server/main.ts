@@ -21,6 +21,10 @@ import { childLogger } from '../agent/log/logger.ts';
 import { serve, stopOnSignals } from './serve.ts';
 import { bearerToken } from './bearer.ts';
 import { prepareAuditFile } from '../agent/audit/audit-log.ts';
+import { exitOnCrash } from '../agent/log/crash.ts';
+
+// A crash is one redacted log line, not Node's report of every property of the error (a request's token).
+exitOnCrash();
 
 function fail(message: string): never {
   process.stderr.write(`hubwarden: ${message}\n`);

@@ -5,5 +5,13 @@ import { z } from 'zod';
  * https only. `z.url()` alone takes any scheme WHATWG URL parses (https://url.spec.whatwg.org/),
  * so `javascript:alert(1)`, `file:///etc/passwd` or `ftp://host` would pass validation and fail
  * (or worse, be followed or shown as a link) only at run time.
+ *
+ * A user name or password in it (RFC 3986 §3.2.1 userinfo) is refused too: fetch will not send a
+ * request to such a URL, and its error quotes the URL whole (https://fetch.spec.whatwg.org/#dom-request:
+ * "includes credentials" is a TypeError), password included, into task errors, audit and logs.
+ * Credentials are secret references of their own keys; the message never repeats the URL.
  */
-export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http or https URL, such as https://example.com' });
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http or https URL, such as https://example.com' })
+  .refine((url) => !USERINFO.test(url), 'the URL has a user name or password in it: leave them out (credentials go in their own keys, as secret references)');

@@ -7,11 +7,23 @@
 const TOKEN_PARAM = /((?:access_token|input_token|client_secret|appsecret_proof)(?:=|%3D|":\s*"))([^&\s"',]+)/gi;
 const AUTH_SCHEME = /\b(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 
+/**
+ * The forms a secret takes in text a provider quotes back: as sent, URL-encoded, form-encoded
+ * (WHATWG application/x-www-form-urlencoded: a space is `+`) and JSON-escaped. Only the raw form
+ * was replaced once, and a form that differs from it (a token with `+`, `/` or `"`) was left whole
+ * until the agent's own redactor, after `providerMessage` had cut it: the piece before the cut was
+ * no longer any known value and reached errors, hub health and logs.
+ */
+export function secretForms(secret: string): string[] {
+  const form = new URLSearchParams({ v: secret }).toString().slice(2);
+  return [...new Set([secret, encodeURIComponent(secret), form, JSON.stringify(secret).slice(1, -1)])];
+}
+
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  }
+  // Longest first, so a form is never half-replaced by a shorter one it contains.
+  const forms = secrets.filter((s) => s && s.length >= 4).flatMap(secretForms).sort((a, b) => b.length - a.length);
+  for (const s of forms) out = out.split(s).join('[redacted]');
   return out.replace(TOKEN_PARAM, '$1[redacted]').replace(AUTH_SCHEME, '$1 [redacted]');
 }
 

@@ -29,8 +29,9 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 const origin = z.url().refine((u) => {
   const url = new URL(u);
-  return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
-}, 'expected an origin such as https://business-api.tiktok.com (no path)').refine((u) => {
+  // No user name or password either: fetch refuses such a URL quoting it whole, password included (http-url.ts).
+  return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username && !url.password;
+}, 'expected an origin such as https://business-api.tiktok.com (no path, no user name or password)').refine((u) => {
   const url = new URL(u);
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
 }, 'expected an https origin such as https://business-api.tiktok.com (http only for 127.0.0.1 or localhost)');

@@ -52,11 +52,20 @@ function isLoopback(url: URL): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
+/**
+ * An error code as RFC 6749 §5.2 defines them (`invalid_client`, `invalid_grant`, and extensions
+ * of the same shape). Whatever else an IdP puts in `error` is not repeated: it may quote the
+ * request, whose Basic header carries the client secret (RFC 6749 §2.3.1), encoded as no
+ * redactor knows it (every character but letters and digits escaped).
+ */
+const ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/i;
+
 /** One line naming the step and the IdP's own error code (RFC 6749 §5.2), never a secret. */
 function failure(step: string, err: unknown): Error {
   const e = err as { message?: string; error?: string; status?: number; cause?: { message?: string; status?: number; error?: string } };
   const status = e.status ?? e.cause?.status;
-  const code = e.error ?? e.cause?.error;
+  const given = e.error ?? e.cause?.error;
+  const code = given === undefined || given === '' ? undefined : ERROR_CODE.test(given) ? given : 'an error code that is not one (not repeated)';
   const detail = status !== undefined ? `HTTP ${status}${code ? `: ${code}` : ''}` : `${e.message ?? String(err)}${e.cause?.message ? ` (${e.cause.message})` : ''}`;
   return new Error(`oidc: ${step}: ${detail}`);
 }
