@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { connectors } from '../connectors/registry.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 
@@ -45,9 +46,41 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
-function issueLines(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
+  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}${blockHint(issue, raw)}`);
 }
+
+/**
+ * A hub holding another connector's block (`meta:` in a tiktok-business hub): the unknown key is
+ * named with the connector it belongs to and the block this hub's connector reads instead.
+ */
+function blockHint(issue: z.core.$ZodIssue, raw: unknown): string {
+  const [top, index, ...rest] = issue.path;
+  if (issue.code !== 'unrecognized_keys' || top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
+  const hub = (raw as { hubs?: unknown }).hubs;
+  const connector = Array.isArray(hub) ? (hub[index] as { connector?: unknown } | null)?.connector : undefined;
+  const own = connectors.find((c) => c.id === connector);
+  const other = connectors.find((c) => c !== own && issue.keys.includes(c.hub.key));
+  if (!own || !other) return '';
+  return ` (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
+}
+
+/**
+ * Checks of a secret's value once resolved, by the key's path. The message never quotes the
+ * value (a database URL usually carries a password).
+ */
+const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | undefined> = {
+  // libpq's connection URI: "The URI scheme designator can be either postgresql:// or postgres://"
+  // (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS).
+  'store.url': (value, ref) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch { /* said below */ }
+    if (url && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return undefined;
+    return `${ref} does not hold a PostgreSQL URL: expected postgres://user:password@host:5432/database (or postgresql://…)`;
+  },
+};
 
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
 const MAX_ALIAS_COUNT = 100;
@@ -215,7 +248,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     raw.server = { ...server, port };
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw));
 
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();
@@ -227,6 +260,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const resolveAt = (ref: string, at: PropertyKey[]): Secret | string => {
     const resolved = resolveSecret(ref, baseDir, env);
     if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}`;
+    const problem = RESOLVED_CHECKS[formatPath(at)]?.(resolved.reveal(), ref);
+    if (problem) return `${formatPath(at)}: ${problem}`;
     secrets.set(ref, resolved);
     return resolved;
   };

@@ -236,7 +236,7 @@ const trustProxy = z.union([
   z.number().int().min(0),
   z.string().refine(proxyList, 'expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated'),
   z.array(z.string().refine(proxyEntry, 'expected an address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal')),
-]);
+], { error: 'expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list' });
 
 /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
 const taskRetentionDays = z.number().int().min(1).default(30);
