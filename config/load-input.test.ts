@@ -44,6 +44,14 @@ describe('config input', () => {
     assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1: the alias *nowhere has no anchor &nowhere before it']);
   });
 
+  test('a second YAML document ("---") is named at its line, in the words of a config, not of the yaml library', () => {
+    assert.deepEqual(problemsOf(`${hub()}---\nserver: { port: 9000 }\n`), [
+      'line 5: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
+    ]);
+    // A "---" that opens the only document is fine.
+    assert.equal(parseConfig(`---\n${hub()}`, FILE, {}).file.hubs.length, 1);
+  });
+
   test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
     const problems = problemsOf(`server:\n  host: !!js/function "function () { return 1 }"\n  publicUrl: !secret https://x.example\nstore: !!binary aGVsbG8=\n${hub()}`);
     assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);

@@ -82,6 +82,12 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
   },
 };
 
+/**
+ * yaml's own words for a second document name its API (parseAllDocuments); a config is one
+ * document, and "---" starts another (https://yaml.org/spec/1.2.2/#91-documents).
+ */
+const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
+
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -222,7 +228,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
   const lineOf = (offset: number) => lines.linePos(offset).line;
   const yamlProblems = [
-    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`),
+    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.code === 'MULTIPLE_DOCS' ? ONE_DOCUMENT : e.message.split('\n')[0]}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
       .map((w) => `line ${lineOf(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
