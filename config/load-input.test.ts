@@ -187,6 +187,12 @@ ${hub()}`, { O: 'o' });
     assert.deepEqual(problemsOf(`server: { trustProxy: "10.0.0.0/8,proxy" }\n${hub()}`), ['server.trustProxy: expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated']);
   });
 
+  test('an identity provider name the schema refuses says what a name must be', () => {
+    assert.deepEqual(problemsOf(`identityProviders:\n  Corp_IdP: { kind: okta, orgUrl: https://acme.okta.example }\n${hub()}`), [
+      'identityProviders.Corp_IdP: not a valid key here: expected a name of lower-case letters, digits and "-" only',
+    ]);
+  });
+
   test("a hub holding the other connector's block (meta: in a TikTok hub, tiktok: in a Meta hub) names which connector the block is for", () => {
     assert.deepEqual(problemsOf('hubs:\n  - { id: tt, connector: tiktok-business, meta: { businessId: "1" } }\n'), [
       'hubs[0].tiktok: Invalid input: expected object, received undefined',

@@ -47,7 +47,13 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}${blockHint(issue, raw)}`);
+  return issues.map((issue) => `${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}${blockHint(issue, raw)}`);
+}
+
+/** A map key the schema refuses (`identityProviders.Corp_IdP`): what a key must be, not zod's bare "Invalid key in record". */
+function keyMessage(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
+  return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
 }
 
 /**

@@ -277,7 +277,7 @@ export const configSchema = z.object({
   store: z.discriminatedUnion('kind', [lowdbStore, postgresStore]).default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
   secrets: z.object({ keyFile: nonBlank.default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
   audit: z.object({ file: nonBlank.default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
-  identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
+  identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a name of lower-case letters, digits and "-" only'), z.discriminatedUnion('kind', [okta, entra])).default({}),
   collections: z.array(collection).default([]),
   hubs: z.array(hub).min(1, 'expected at least one hub'),
 }).strict().superRefine((config, ctx) => {
