@@ -195,11 +195,11 @@ ${hub()}`, { O: 'o' });
 
   test("a hub holding the other connector's block (meta: in a TikTok hub, tiktok: in a Meta hub) names which connector the block is for", () => {
     assert.deepEqual(problemsOf('hubs:\n  - { id: tt, connector: tiktok-business, meta: { businessId: "1" } }\n'), [
-      'hubs[0].tiktok: Invalid input: expected object, received undefined',
+      'hubs[0].tiktok: missing: expected object',
       'hubs[0]: Unrecognized key: "meta" (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
     ]);
     assert.deepEqual(problemsOf(`${hub()}  - { id: m2, connector: meta-business, tiktok: { businessCenterId: "7" } }\n`), [
-      'hubs[1].meta: Invalid input: expected object, received undefined',
+      'hubs[1].meta: missing: expected object',
       'hubs[1]: Unrecognized key: "tiktok" (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
     ]);
     // Any other unknown key is named as before, without a hint.

@@ -50,8 +50,15 @@ function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
   return issues.map((issue) => `${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}${blockHint(issue, raw)}`);
 }
 
-/** A map key the schema refuses (`identityProviders.Corp_IdP`): what a key must be, not zod's bare "Invalid key in record". */
+/**
+ * zod's words where they are vague: a required key left out is "missing", not "received
+ * undefined"; a map key the schema refuses (`identityProviders.Corp_IdP`) says what a key must
+ * be, not a bare "Invalid key in record".
+ */
 function keyMessage(issue: z.core.$ZodIssue): string | undefined {
+  // A key the file leaves out reaches the schema as undefined (an empty YAML value is null).
+  const absent = issue.code === 'invalid_type' && /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
+  if (absent) return `missing: expected ${absent[1]}`;
   if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
   return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
 }
