@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from './load.ts';
 
 /**
@@ -39,6 +42,14 @@ describe('config input', () => {
 `, FILE, {});
     assert.deepEqual(file.hubs.map((h) => h.teams[0]!.group), ['Staff', 'Staff']);
     assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1: the alias *nowhere has no anchor &nowhere before it']);
+  });
+
+  test('a second YAML document ("---") is named at its line, in the words of a config, not of the yaml library', () => {
+    assert.deepEqual(problemsOf(`${hub()}---\nserver: { port: 9000 }\n`), [
+      'line 5: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
+    ]);
+    // A "---" that opens the only document is fine.
+    assert.equal(parseConfig(`---\n${hub()}`, FILE, {}).file.hubs.length, 1);
   });
 
   test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
@@ -136,5 +147,108 @@ ${hub()}`, { O: 'o' });
       'hubs[0].teams[2].group: " Meta Admins" has spaces at its start or end; group names are matched exactly (ignoring case), so remove them',
       'hubs[0].teams[3].group: "Meta Advertisers\t" has spaces at its start or end; group names are matched exactly (ignoring case), so remove them',
     ]);
+  });
+
+  test('a store url whose value is not a PostgreSQL URL is refused at store.url, naming the reference and never the value', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'db-url'), 'mysql://root:file-hunter2@db/x\n');
+    const pg = (ref: string) => `store: { kind: postgres, url: ${ref} }\n${hub()}`;
+    const expected = (ref: string) => `store.url: ${ref} does not hold a PostgreSQL URL: expected postgres://user:password@host:5432/database (or postgresql://…)`;
+    for (const value of ['mysql://root:hunter2@db/x', 'hunter2', 'https://u:hunter2@db.example/x']) {
+      const problems = problemsOf(pg('env:DATABASE_URL'), { DATABASE_URL: value });
+      assert.deepEqual(problems, [expected('env:DATABASE_URL')]);
+      assert.ok(!problems.join('\n').includes('hunter2'), 'the value is not in the message');
+    }
+    const inFile = join(dir, 'hubwarden.yaml');
+    try {
+      parseConfig(pg('file:db-url'), inFile, {});
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.problems, [expected('file:db-url')]);
+      assert.ok(!err.message.includes('hunter2'));
+    }
+    // The CLI resolves secrets on use: the check holds when the URL is asked for.
+    const onUse = parseConfig(pg('env:DATABASE_URL'), FILE, { DATABASE_URL: 'mysql://root:hunter2@db/x' }, { secrets: 'on-use' });
+    assert.throws(() => onUse.secret('env:DATABASE_URL'), (e: unknown) => e instanceof ConfigError && e.problems[0] === expected('env:DATABASE_URL') && !e.message.includes('hunter2'));
+    // libpq's URI forms pass: postgres://, postgresql://, a socket folder as host.
+    for (const value of ['postgres://hubwarden:pw@db.example:5432/hubwarden', 'postgresql:///test?host=/var/run/postgresql&user=postgres', 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test']) {
+      assert.equal(parseConfig(pg('env:DATABASE_URL'), FILE, { DATABASE_URL: value }).secret('env:DATABASE_URL').reveal(), value);
+    }
+  });
+
+  test('server.trustProxy of a kind it never takes (a mapping, a list of numbers) says what it takes', () => {
+    for (const value of ['{ hops: 1 }', '[1, 2]']) {
+      assert.deepEqual(problemsOf(`server: { trustProxy: ${value} }\n${hub()}`), [
+        'server.trustProxy: expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list',
+      ]);
+    }
+    assert.deepEqual(problemsOf(`server: { trustProxy: "10.0.0.0/8,proxy" }\n${hub()}`), ['server.trustProxy: expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated']);
+  });
+
+  test('an identity provider name the schema refuses says what a name must be', () => {
+    assert.deepEqual(problemsOf(`identityProviders:\n  Corp_IdP: { kind: okta, orgUrl: https://acme.okta.example }\n${hub()}`), [
+      'identityProviders.Corp_IdP: not a valid key here: expected a name of lower-case letters, digits and "-" only',
+    ]);
+  });
+
+  test("a hub holding the other connector's block (meta: in a TikTok hub, tiktok: in a Meta hub) names which connector the block is for", () => {
+    assert.deepEqual(problemsOf('hubs:\n  - { id: tt, connector: tiktok-business, meta: { businessId: "1" } }\n'), [
+      'hubs[0].tiktok: missing: expected object',
+      'hubs[0]: Unrecognized key: "meta" (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
+    ]);
+    assert.deepEqual(problemsOf(`${hub()}  - { id: m2, connector: meta-business, tiktok: { businessCenterId: "7" } }\n`), [
+      'hubs[1].meta: missing: expected object',
+      'hubs[1]: Unrecognized key: "tiktok" (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
+    ]);
+    // Any other unknown key is named as before, without a hint.
+    assert.deepEqual(problemsOf(hub('    team: []\n')), ['hubs[0]: Unrecognized key: "team"']);
+  });
+
+  test('unknown and misspelled keys, wrong types, unknown names and inline secrets: each at its path, no value echoed', () => {
+    const problems = problemsOf(`hubz: 1
+server: { port: "eighty", adminTokens: [inline-admin-s3cret] }
+store: { kind: mongo }
+identityProviders:
+  corp: { kind: entra, tenantId: t, clientId: c, clientSecret: "inline~entra~s3cret", extensionAppId: x }
+hubs:
+  - id: m
+    connector: meta-business
+    meta: { businessId: "1", accessToken: EAAinline-meta-s3cret }
+    scim: { tokens: [inline-scim-s3cret] }
+    teams:
+      - { group: A, approle: ADMIN }
+      - { group: B, appRole: GOD, assets: [{ type: pixelz, id: "1", tasks: [ANALYZE] }] }
+      - null
+    checkForUpdates: { schedule: 5 }
+    partners: [{ businessId: "2", token: inline-partner-s3cret }]
+  - id: t
+    connector: tiktok-business
+    tiktok: { businessCenterId: "7" }
+    teams: [{ group: C, appRole: ADMIN, assets: [{ type: ad_account, id: "1", tasks: [ANALYZE] }] }]
+  - { id: x, connector: linkedin }
+`);
+    assert.deepEqual(problems, [
+      'server.port: Invalid input: expected number, received string',
+      'server.adminTokens[0]: expected a secret reference, env:NAME or file:PATH',
+      "store.kind: Invalid discriminator value. Expected 'lowdb' | 'postgres'",
+      'identityProviders.corp.clientSecret: expected a secret reference, env:NAME or file:PATH',
+      'hubs[0].meta.accessToken: expected a secret reference, env:NAME or file:PATH',
+      'hubs[0].scim.tokens[0]: expected a secret reference, env:NAME or file:PATH',
+      'hubs[0].teams[0]: Unrecognized key: "approle"',
+      'hubs[0].teams[1].appRole: Invalid option: expected one of "ADMIN"|"EMPLOYEE"|"FINANCE_EDITOR"|"FINANCE_ANALYST"|"DEVELOPER"|"ADS_RIGHTS_REVIEWER"',
+      'hubs[0].teams[1].assets[0].type: Invalid option: expected one of "ad_account"|"page"|"catalog"|"pixel"',
+      'hubs[0].teams[2]: Invalid input: expected object, received null',
+      'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number',
+      'hubs[0].partners[0].token: expected a secret reference, env:NAME or file:PATH',
+      'hubs[1].teams[0].assets[0].role: Invalid option: expected one of "ADMIN"|"OPERATOR"|"ANALYST"',
+      'hubs[1].teams[0].assets[0]: Unrecognized key: "tasks"',
+      'hubs[2].connector: Invalid option: expected one of "meta-business"|"tiktok-business"',
+      '(root): Unrecognized key: "hubz"',
+    ]);
+    // The cross-field rules run once the shapes are right: the misspelled appRole is then named as missing.
+    assert.deepEqual(problemsOf(hub('    teams: [{ group: A, approle: ADMIN }]\n')), ['hubs[0].teams[0]: Unrecognized key: "approle"', 'hubs[0].teams[0].appRole: required unless seat: false']);
+    assert.ok(!/s3cret/.test(problems.join('\n')), 'no inline secret in the message');
   });
 });

@@ -152,7 +152,7 @@ hubs:
 
   test('YAML syntax errors name the line; an empty file says hubs are missing', () => {
     assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3: /);
-    assert.deepEqual(problemsOf(''), ['hubs: Invalid input: expected array, received undefined']);
+    assert.deepEqual(problemsOf(''), ['hubs: missing: expected array']);
   });
 
   test('a missing file is one clear line', () => {

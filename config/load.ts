@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { connectors } from '../connectors/registry.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 
@@ -45,9 +46,60 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
-function issueLines(issues: z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
+  return issues.map((issue) => `${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}${blockHint(issue, raw)}`);
 }
+
+/**
+ * zod's words where they are vague: a required key left out is "missing", not "received
+ * undefined"; a map key the schema refuses (`identityProviders.Corp_IdP`) says what a key must
+ * be, not a bare "Invalid key in record".
+ */
+function keyMessage(issue: z.core.$ZodIssue): string | undefined {
+  // A key the file leaves out reaches the schema as undefined (an empty YAML value is null).
+  const absent = issue.code === 'invalid_type' && /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
+  if (absent) return `missing: expected ${absent[1]}`;
+  if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
+  return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
+}
+
+/**
+ * A hub holding another connector's block (`meta:` in a tiktok-business hub): the unknown key is
+ * named with the connector it belongs to and the block this hub's connector reads instead.
+ */
+function blockHint(issue: z.core.$ZodIssue, raw: unknown): string {
+  const [top, index, ...rest] = issue.path;
+  if (issue.code !== 'unrecognized_keys' || top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
+  const hub = (raw as { hubs?: unknown }).hubs;
+  const connector = Array.isArray(hub) ? (hub[index] as { connector?: unknown } | null)?.connector : undefined;
+  const own = connectors.find((c) => c.id === connector);
+  const other = connectors.find((c) => c !== own && issue.keys.includes(c.hub.key));
+  if (!own || !other) return '';
+  return ` (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
+}
+
+/**
+ * Checks of a secret's value once resolved, by the key's path. The message never quotes the
+ * value (a database URL usually carries a password).
+ */
+const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | undefined> = {
+  // libpq's connection URI: "The URI scheme designator can be either postgresql:// or postgres://"
+  // (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS).
+  'store.url': (value, ref) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch { /* said below */ }
+    if (url && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return undefined;
+    return `${ref} does not hold a PostgreSQL URL: expected postgres://user:password@host:5432/database (or postgresql://…)`;
+  },
+};
+
+/**
+ * yaml's own words for a second document name its API (parseAllDocuments); a config is one
+ * document, and "---" starts another (https://yaml.org/spec/1.2.2/#91-documents).
+ */
+const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
 
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
 const MAX_ALIAS_COUNT = 100;
@@ -189,7 +241,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
   const lineOf = (offset: number) => lines.linePos(offset).line;
   const yamlProblems = [
-    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`),
+    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.code === 'MULTIPLE_DOCS' ? ONE_DOCUMENT : e.message.split('\n')[0]}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
       .map((w) => `line ${lineOf(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
@@ -215,7 +267,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     raw.server = { ...server, port };
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw));
 
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();
@@ -227,6 +279,8 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const resolveAt = (ref: string, at: PropertyKey[]): Secret | string => {
     const resolved = resolveSecret(ref, baseDir, env);
     if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}`;
+    const problem = RESOLVED_CHECKS[formatPath(at)]?.(resolved.reveal(), ref);
+    if (problem) return `${formatPath(at)}: ${problem}`;
     secrets.set(ref, resolved);
     return resolved;
   };

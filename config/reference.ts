@@ -34,7 +34,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'server.oidc.groupsClaim': 'The ID token claim that lists the user\'s groups.',
   'store.kind': 'Store backend: `lowdb` (the embedded default: a JSON file and journal on one disk, one process) or `postgres` (PostgreSQL, shared by several replicas running the same config; docs/scaling.md).',
   'store.path': 'The store\'s snapshot file; its journal sits beside it (`<path>.journal`).',
-  'store.url': 'The PostgreSQL URL, as a secret reference (`env:DATABASE_URL`: it usually holds a password). A direct connection or a pooler in session mode (LISTEN and advisory locks need a session).',
+  'store.url': 'The PostgreSQL URL (`postgres://` or `postgresql://`; any other value is a config error at this path), as a secret reference (`env:DATABASE_URL`: it usually holds a password). A direct connection or a pooler in session mode (LISTEN and advisory locks need a session).',
   'store.schema': 'The PostgreSQL schema holding hubwarden\'s tables; created and migrated at start (several replicas starting at once migrate once).',
   'store.poolSize': 'Connections each replica keeps to PostgreSQL (a read holds one while it runs, a commit holds one for one call).',
   'store.taskRetentionDays': 'Days a finished task (completed, failed, cancelled) stays in the automation log before it is pruned (at start and every 6 h). The audit log keeps every change regardless.',

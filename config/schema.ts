@@ -236,7 +236,7 @@ const trustProxy = z.union([
   z.number().int().min(0),
   z.string().refine(proxyList, 'expected addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal, comma-separated'),
   z.array(z.string().refine(proxyEntry, 'expected an address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal')),
-]);
+], { error: 'expected true or false, a hop count, or addresses/subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal as a comma-separated string or a list' });
 
 /** Days a finished task stays in the automation log; the audit log keeps every change regardless. */
 const taskRetentionDays = z.number().int().min(1).default(30);
@@ -277,7 +277,7 @@ export const configSchema = z.object({
   store: z.discriminatedUnion('kind', [lowdbStore, postgresStore]).default({ kind: 'lowdb', path: 'data/hubwarden.json', taskRetentionDays: 30 }),
   secrets: z.object({ keyFile: nonBlank.default('data/hubwarden.key') }).strict().default({ keyFile: 'data/hubwarden.key' }),
   audit: z.object({ file: nonBlank.default('data/audit.log') }).strict().default({ file: 'data/audit.log' }),
-  identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/), z.discriminatedUnion('kind', [okta, entra])).default({}),
+  identityProviders: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a name of lower-case letters, digits and "-" only'), z.discriminatedUnion('kind', [okta, entra])).default({}),
   collections: z.array(collection).default([]),
   hubs: z.array(hub).min(1, 'expected at least one hub'),
 }).strict().superRefine((config, ctx) => {

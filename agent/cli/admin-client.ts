@@ -52,7 +52,13 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
     }
     const text = await res.text();
-    if (res.ok && accept !== 'application/json') return { status: res.status, body: text as T };
+    if (res.ok && accept !== 'application/json') {
+      // The media type asked for, or nothing: a login page, a JSON list or an empty 204 from a
+      // proxy is not an export, and written to the export file it would pass for one (exit 0).
+      const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== accept) throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer is ${type ? `of type ${type}` : 'without a content type'}, not ${accept} (is ${baseUrl} a hubwarden server?)`);
+      return { status: res.status, body: text as T };
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

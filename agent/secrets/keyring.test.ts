@@ -52,6 +52,24 @@ describe('Keyring', () => {
     await assert.rejects(Keyring.load(path), (err: Error) => err.message.includes(path) && /32-byte key/.test(err.message));
     assert.equal(await readFile(path, 'utf8'), 'too-short\n');
   });
+
+  test('a key file that cannot be read or created is named by its config key (secrets.keyFile) and path, and nothing is written', async (t) => {
+    const dir = await tempDir(t);
+    const notAFolder = join(dir, 'plain-file');
+    await writeFile(notAFolder, 'x');
+    const cases: Array<[string, RegExp]> = [
+      [dir, /^secrets\.keyFile: cannot read the key file \S+: EISDIR$/],
+      [join(notAFolder, 'hubwarden.key'), /^secrets\.keyFile: cannot read the key file \S+: ENOTDIR$/],
+      [join(notAFolder, 'sub', 'hubwarden.key'), /^secrets\.keyFile: cannot read the key file \S+: ENOTDIR$/],
+    ];
+    for (const [path, pattern] of cases) {
+      await assert.rejects(Keyring.load(path), (err: Error) => pattern.test(err.message) && err.message.includes(path), path);
+    }
+    assert.equal(await readFile(notAFolder, 'utf8'), 'x', 'untouched');
+    const short = join(dir, 'short.key');
+    await writeFile(short, 'too-short\n', { mode: 0o600 });
+    await assert.rejects(Keyring.load(short), (err: Error) => /^secrets\.keyFile: the key file \S+ does not hold a base64 32-byte key/.test(err.message));
+  });
 });
 
 describe('token hashes', () => {

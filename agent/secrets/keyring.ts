@@ -33,12 +33,12 @@ export class Keyring {
     try {
       text = await readFile(path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets.keyFile: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
       return Keyring.create(path);
     }
     const key = Buffer.from(text.trim(), 'base64');
     if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+=*$/.test(text.trim())) {
-      throw new Error(`secrets: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
+      throw new Error(`secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
     }
     const { mode } = await stat(path);
     if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
@@ -48,12 +48,12 @@ export class Keyring {
   private static async create(path: string): Promise<Keyring> {
     const key = randomBytes(KEY_BYTES);
     await makeDirs(dirname(path)).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`secrets: cannot create the folder of the key file ${path}: ${err.code ?? err.message}`);
+      throw new Error(`secrets.keyFile: cannot create the folder of the key file ${path}: ${err.code ?? err.message}`);
     });
     // 'wx': never replace a key another process created meanwhile (its values would become unreadable).
     const file = await open(path, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code === 'EEXIST') return null;
-      throw new Error(`secrets: cannot create the key file ${path}: ${err.code}`);
+      throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code}`);
     });
     if (!file) return Keyring.load(path);
     try {

@@ -70,6 +70,21 @@ describe('hubwarden CLI: unexpected answers from the server', () => {
     }
   });
 
+  test('--format csv: an answer that is not text/csv (a login page, JSON, an empty 204) is refused, nothing written to stdout', async () => {
+    const exports = [['members', 'acme-ads', '--format', 'csv'], ['audit', '--format', 'csv']];
+    for (const r of [{ body: '<html>Sign in</html>', type: 'text/html' }, { body: '[]' }, { status: 204, body: '', type: '' }]) {
+      reply = () => r;
+      (await cliAll(exports.map(at))).forEach((run, i) => {
+        assertOneLine(run, `${exports[i].join(' ')} ← ${r.type ?? 'application/json'}`, /not text\/csv \(is http:\/\/127\.0\.0\.1:\d+ a hubwarden server\?\)$/);
+        assert.equal(run.stdout, '', 'no export written');
+      });
+    }
+    reply = () => ({ body: 'seq,at\r\n1,2\r\n', type: 'text/csv; charset=utf-8' });
+    const ok = await cli(at(['audit', '--format', 'csv']));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'seq,at\r\n1,2\r\n');
+  });
+
   test('an object without the fields a command needs, or with fields of the wrong kind', async () => {
     const wrong: Array<[string, string[][]]> = [
       ['{}', [['hubs'], ['members', 'acme-ads'], ['plan', 'acme-ads'], ['check', 'acme-ads', '--no-wait'], ['approve', 'a-1'], ['reports']]],

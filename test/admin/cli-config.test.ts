@@ -1,0 +1,69 @@
+/**
+ * The CLI with a config file it cannot use: an API command without --url/--token reads the admin
+ * token from the config, so a bad file must end in one line naming the file and the key (never a
+ * secret written inline), while --help keeps working whatever the config says.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertOneLineError, cli } from './cli-run.ts';
+
+const HUB = 'hubs:\n  - id: acme\n    connector: meta-business\n    meta: { businessId: "1" }\n';
+
+describe('hubwarden CLI: a bad config file', () => {
+  let dir: string;
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-config-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('an API command without --url/--token: one line naming the file and the problem at its path, exit 1, no inline secret', async () => {
+    const folder = join(dir, 'a-folder.yaml');
+    mkdirSync(folder);
+    const cases: Array<[string, RegExp]> = [
+      [file('syntax.yaml', 'hubs: [\n  - id: a\n'), /config \S+syntax\.yaml cannot be read: line \d+: /],
+      [file('inline.yaml', `server: { adminTokens: [inline-admin-s3cret] }\n${HUB}`), /config \S+inline\.yaml cannot be read: server\.adminTokens\[0\]: expected a secret reference, env:NAME or file:PATH$/],
+      [file('unset.yaml', `server: { adminTokens: [env:HW_TEST_UNSET_TOKEN] }\n${HUB}`), /config \S+unset\.yaml cannot be read: server\.adminTokens\[0\]: environment variable HW_TEST_UNSET_TOKEN is not set$/],
+      [file('no-file.yaml', `server: { adminTokens: [file:missing-token] }\n${HUB}`), /config \S+no-file\.yaml cannot be read: server\.adminTokens\[0\]: cannot read \S+missing-token: ENOENT$/],
+      [file('types.yaml', `server: { port: "eighty" }\n${HUB}`), /config \S+types\.yaml cannot be read: server\.port: Invalid input: expected number, received string$/],
+      [join(dir, 'absent.yaml'), /config \S+absent\.yaml cannot be read: cannot read the file: ENOENT$/],
+      [folder, /config \S+a-folder\.yaml cannot be read: cannot read the file: EISDIR$/],
+    ];
+    for (const [path, pattern] of cases) {
+      const run = await cli(['hubs', '--config', path]);
+      assertOneLineError(run, 1, pattern);
+      assert.doesNotMatch(run.stderr, /s3cret/);
+      assert.equal(run.stdout, '');
+    }
+    // Through HUBWARDEN_CONFIG as well.
+    assertOneLineError(await cli(['members', 'acme'], { HUBWARDEN_CONFIG: join(dir, 'inline.yaml') }), 1, /server\.adminTokens\[0\]/);
+  });
+
+  test('--help works whatever the config holds', async () => {
+    const bad = file('help-bad.yaml', 'hubs: [\n');
+    for (const args of [['--help'], ['members', '--help'], ['help', 'audit'], ['config', 'validate', '--help']]) {
+      const run = await cli([...args, '--config', bad], { HUBWARDEN_CONFIG: bad });
+      assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stdout, /^Usage: hubwarden/);
+      assert.equal(run.stderr, '');
+    }
+  });
+
+  test('config validate: a store.url whose value is not a PostgreSQL URL is named, its password never shown', async () => {
+    const path = file('pg.yaml', `store: { kind: postgres, url: env:HW_TEST_DB }\n${HUB}`);
+    const run = await cli(['config', 'validate', '--config', path], { HW_TEST_DB: 'mysql://root:hunter2-pw@db.example/x' });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /store\.url: env:HW_TEST_DB does not hold a PostgreSQL URL/);
+    assert.doesNotMatch(run.stderr + run.stdout, /hunter2-pw/);
+    const ok = await cli(['config', 'validate', '--config', path], { HW_TEST_DB: 'postgres://hubwarden:hunter2-pw@db.example:5432/hubwarden' });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stdout, /hunter2-pw/);
+  });
+});
