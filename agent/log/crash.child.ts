@@ -9,7 +9,7 @@ import { exitOnCrash } from './crash.ts';
 const secret = process.env.CRASH_SECRET!;
 addKnownSecrets([secret]);
 if (process.env.CRASH_HANDLER === '1') exitOnCrash();
-const err = Object.assign(new Error('graph: list business users failed'), {
-  request: { url: `https://graph.facebook.com/v25.0/1/business_users?access_token=${secret}`, headers: { authorization: `OAuth ${secret}` }, body: `token=${secret}` },
+const err = Object.assign(new Error('app: list members failed'), {
+  request: { url: `https://app.example/v1/members?access_token=${secret}`, headers: { authorization: `OAuth ${secret}` }, body: `token=${secret}` },
 });
 void Promise.reject(err);

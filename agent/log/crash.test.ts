@@ -22,7 +22,7 @@ test('an unhandled rejection of an error holding a token exits 1 with one redact
   const line = JSON.parse(out.stderr.trim().split('\n').at(-1)!) as { level: string; message: string; error: string };
   assert.equal(line.level, 'error');
   assert.match(line.message, /^crash: unhandled promise rejection/);
-  assert.match(line.error, /graph: list business users failed/, 'the error is named');
+  assert.match(line.error, /app: list members failed/, 'the error is named');
 });
 
 test('control: Node\'s own report of the same crash prints the token (what the handler prevents)', () => {
