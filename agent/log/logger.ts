@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { secretForms } from '../../connectors/sdk/redact.ts';
 
 /**
  * Structured JSON logs (winston). Secrets are redacted by key path before anything is written:
@@ -42,8 +43,7 @@ let knownPattern: RegExp | undefined;
 export function addKnownSecrets(values: Iterable<string>): void {
   for (const value of values) {
     if (typeof value !== 'string' || value.length < MIN_KNOWN_SECRET) continue;
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    for (const v of [value, encodeURIComponent(value), form, JSON.stringify(value).slice(1, -1)]) knownSecrets.add(v);
+    for (const v of secretForms(value)) knownSecrets.add(v);
   }
   // Longest first, so a value is never half-replaced by a shorter one it contains.
   const alternatives = [...knownSecrets].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));

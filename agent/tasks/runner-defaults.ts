@@ -3,7 +3,7 @@
  * business invites are limited by count (code 17, resume 24 h later, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), business-node edges
  * (business_users, pending_users) have no BUC type, and the platform limit is calls per app per
  * rolling hour, reported in X-App-Usage, which the connector watches and slows down on
- * (connectors/meta-business/graph-client.ts, APP_USAGE). Spreading the same calls over more
+ * (connectors/meta-business/graph-usage.ts, APP_USAGE). Spreading the same calls over more
  * seconds does not lower the hour's total, so the per-hub budget is not what protects the app's
  * quota; it only keeps one hub's burst from taking every connection at once and caps a runaway
  * loop.

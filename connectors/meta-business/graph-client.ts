@@ -4,8 +4,8 @@ import type { HttpClient, QueryValue } from '../sdk/http.ts';
 import { formatWait, type RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { bucObjectOf, graphErrorOf, toConnectorError, type GraphErrorContext } from './graph-errors.ts';
 import { limitOf, smallerLimit, withLimit } from './graph-limit.ts';
-import { parseUsage } from './graph-usage.ts';
-import { fromCursor, toCursor } from './graph-cursor.ts';
+import { APP_USAGE, appUsageDelayMs, parseUsage } from './graph-usage.ts';
+import { fromCursor, staleListing, toCursor } from './graph-cursor.ts';
 
 /**
  * A thin Graph API client for one token: versioned paths (https://developers.facebook.com/docs/graph-api/guides/versioning), the token as the
@@ -42,30 +42,6 @@ function isTransient(result: BatchResult): boolean {
   return result.status >= 500 || code === 1 || code === 2;
 }
 
-/**
- * A next page Graph refuses as a bad request (100) or a missing object (100/33). The URL is
- * Graph's own `paging.next`, so the request cannot be at fault: cursors "become invalid when their
- * item is deleted" (https://developers.facebook.com/docs/graph-api/results), i.e. the listing
- * changed while it was read. That is neither invalid-argument (the agent fails the task for good)
- * nor not-found (a removal would read it as already done): it is `unavailable`, so the caller
- * reads the listing again from its first page. The pages read so far are never a complete listing.
- */
-export function staleListing(err: unknown, what: string): unknown {
-  if (!(err instanceof ConnectorError) || (err.kind !== 'invalid-argument' && err.kind !== 'not-found')) return err;
-  // Graph's other refusal of its own cursor: some edges cap how far they can be paged ("The After
-  // Cursor specified exceeds the max limit supported by this endpoint", same page). Reading the
-  // listing again from its first page meets the same wall, so it is not `unavailable` (retried
-  // until the task gives up): the listing cannot be read whole, and nothing may be decided from part of it.
-  if (/exceeds the max limit/i.test(err.message)) {
-    return new ConnectorError('internal', `${what}: Graph will not page this listing past its cursor limit (${err.message}); it cannot be read whole, so nothing is decided from it`, {
-      providerCode: err.providerCode, cause: err,
-    });
-  }
-  return new ConnectorError('unavailable', `${what}: the listing changed while it was read (Graph refused its own next page: ${err.message}); read it again from the start`, {
-    providerCode: err.providerCode, cause: err,
-  });
-}
-
 /** Graph's batch limit (https://developers.facebook.com/docs/graph-api/batch-requests). */
 export const BATCH_LIMIT = 50;
 
@@ -83,22 +59,6 @@ async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise
   }));
 }
 
-/**
- * Honouring `X-App-Usage` (https://developers.facebook.com/docs/graph-api/overview/rate-limiting: whole-number percentages of the app's platform limit
- * over a rolling hour; throttling starts at 100, and "continued calls extend the block"). Below
- * SLOW_FROM the client calls freely; from there to PAUSE_AT each call waits longer, up to
- * SLOWEST_MS at PAUSE_AT; at PAUSE_AT the app scope is treated as blocked for PAUSE_MS (the agent
- * waits like for any rate limit) rather than running into code 4. A reading older than PAUSE_MS
- * no longer counts: the hour rolls on and the next response brings a fresh one.
- */
-export const APP_USAGE = { SLOW_FROM: 75, PAUSE_AT: 95, SLOWEST_MS: 2_000, PAUSE_MS: 5 * 60_000 } as const;
-
-/** Milliseconds to wait before a call at `percent` app usage (0 below SLOW_FROM). */
-export function appUsageDelayMs(percent: number): number {
-  if (percent < APP_USAGE.SLOW_FROM) return 0;
-  const share = Math.min(1, (percent - APP_USAGE.SLOW_FROM) / (APP_USAGE.PAUSE_AT - APP_USAGE.SLOW_FROM));
-  return Math.round(share * share * APP_USAGE.SLOWEST_MS);
-}
 
 export interface GraphClientOptions {
   http: HttpClient;

@@ -24,3 +24,27 @@ export function fromCursor(cursor: string, what: string): string {
     throw new ConnectorError('invalid-argument', `${what}: the paging cursor is not one this connector issued`, { field: 'cursor' });
   }
 }
+
+/**
+ * A next page Graph refuses as a bad request (100) or a missing object (100/33). The URL is
+ * Graph's own `paging.next`, so the request cannot be at fault: cursors "become invalid when their
+ * item is deleted" (https://developers.facebook.com/docs/graph-api/results), i.e. the listing
+ * changed while it was read. That is neither invalid-argument (the agent fails the task for good)
+ * nor not-found (a removal would read it as already done): it is `unavailable`, so the caller
+ * reads the listing again from its first page. The pages read so far are never a complete listing.
+ */
+export function staleListing(err: unknown, what: string): unknown {
+  if (!(err instanceof ConnectorError) || (err.kind !== 'invalid-argument' && err.kind !== 'not-found')) return err;
+  // Graph's other refusal of its own cursor: some edges cap how far they can be paged ("The After
+  // Cursor specified exceeds the max limit supported by this endpoint", same page). Reading the
+  // listing again from its first page meets the same wall, so it is not `unavailable` (retried
+  // until the task gives up): the listing cannot be read whole, and nothing may be decided from part of it.
+  if (/exceeds the max limit/i.test(err.message)) {
+    return new ConnectorError('internal', `${what}: Graph will not page this listing past its cursor limit (${err.message}); it cannot be read whole, so nothing is decided from it`, {
+      providerCode: err.providerCode, cause: err,
+    });
+  }
+  return new ConnectorError('unavailable', `${what}: the listing changed while it was read (Graph refused its own next page: ${err.message}); read it again from the start`, {
+    providerCode: err.providerCode, cause: err,
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * Graph usage headers (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): `X-App-Usage` (percentages over a rolling hour) and
  * `X-Business-Use-Case-Usage` (per business object, with `estimated_time_to_regain_access` in
- * MINUTES). Pure parsing; the connector feeds the result into its RateLimitBook.
+ * MINUTES), and how fast to call at a given app usage (APP_USAGE). Pure functions; the client
+ * (graph-client.ts) feeds the readings into its RateLimitBook and paces by them.
  */
 
 export interface GraphUsage {
@@ -53,4 +54,21 @@ export function parseUsage(headers: HeaderBag): GraphUsage {
     }
   }
   return usage;
+}
+
+/**
+ * Honouring `X-App-Usage` (https://developers.facebook.com/docs/graph-api/overview/rate-limiting: whole-number percentages of the app's platform limit
+ * over a rolling hour; throttling starts at 100, and "continued calls extend the block"). Below
+ * SLOW_FROM the client calls freely; from there to PAUSE_AT each call waits longer, up to
+ * SLOWEST_MS at PAUSE_AT; at PAUSE_AT the app scope is treated as blocked for PAUSE_MS (the agent
+ * waits like for any rate limit) rather than running into code 4. A reading older than PAUSE_MS
+ * no longer counts: the hour rolls on and the next response brings a fresh one.
+ */
+export const APP_USAGE = { SLOW_FROM: 75, PAUSE_AT: 95, SLOWEST_MS: 2_000, PAUSE_MS: 5 * 60_000 } as const;
+
+/** Milliseconds to wait before a call at `percent` app usage (0 below SLOW_FROM). */
+export function appUsageDelayMs(percent: number): number {
+  if (percent < APP_USAGE.SLOW_FROM) return 0;
+  const share = Math.min(1, (percent - APP_USAGE.SLOW_FROM) / (APP_USAGE.PAUSE_AT - APP_USAGE.SLOW_FROM));
+  return Math.round(share * share * APP_USAGE.SLOWEST_MS);
 }

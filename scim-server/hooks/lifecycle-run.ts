@@ -4,7 +4,7 @@ import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { errorText, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
-import { endSessionsOf } from '../web/session-revocation.ts';
+import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
 import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
 
@@ -169,10 +169,8 @@ function startAction(deps: LifecycleRunDeps, idp: string, callout: Callout): Pro
  * recorded from Entra's `oid` claim, and by email and UPN (session-revocation.ts).
  */
 async function endLeaverSessions(deps: LifecycleRunDeps, callout: Callout, trigger: Trigger): Promise<void> {
-  const p = callout.person;
-  const who = { ids: p.externalId ? [p.externalId] : [], emails: [p.email, p.userName].filter((e): e is string => Boolean(e)) };
-  await endSessionsOf(deps.store, who, {
-    trigger, subject: auditSubject(p), why: `Lifecycle Workflows task ${callout.taskId} (${callout.action}): their dashboard sessions end`,
+  await endSessionsOf(deps.store, sessionPersonOf(callout.person), {
+    trigger, subject: auditSubject(callout.person), why: `Lifecycle Workflows task ${callout.taskId} (${callout.action}): their dashboard sessions end`,
     detail: { workflowId: callout.workflowId, taskId: callout.taskId, taskProcessingResultId: callout.taskProcessingResultId },
   });
 }

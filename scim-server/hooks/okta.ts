@@ -9,7 +9,7 @@ import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
-import { endSessionsOf, withdrawAdminGroup } from '../web/session-revocation.ts';
+import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { byPublished, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
@@ -202,7 +202,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
    */
   async function endDashboardAccess(event: NonNullable<HookEventRecord['event']>, trigger: Trigger, detail: Record<string, unknown>): Promise<void> {
     const person = event.person!;
-    const who = { ids: person.externalId ? [person.externalId] : [], emails: [person.email, person.userName].filter((e): e is string => Boolean(e)) };
+    const who = sessionPersonOf(person);
     const cause = { trigger, subject: auditSubject(person), detail };
     if (event.eventType === 'user.lifecycle.deactivate' || event.eventType === 'user.lifecycle.suspend') {
       const how = event.eventType === 'user.lifecycle.deactivate' ? 'deactivated' : 'suspended';

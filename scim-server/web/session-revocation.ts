@@ -24,6 +24,14 @@ export interface SessionPerson {
   emails?: string[];
 }
 
+/**
+ * The person an IdP event or callout names (its user or object id, email and login) as sessions
+ * are matched: an Okta event's User target, a Lifecycle Workflows subject.
+ */
+export function sessionPersonOf(p: { externalId?: string; email?: string; userName?: string }): SessionPerson {
+  return { ids: p.externalId ? [p.externalId] : [], emails: [p.email, p.userName].filter((e): e is string => Boolean(e)) };
+}
+
 /** Who asked, and why (the audit entry's trigger and reason). */
 export interface SessionRevocationCause {
   trigger: Trigger;

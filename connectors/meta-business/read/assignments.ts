@@ -1,6 +1,7 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { ConnectorError } from '../../sdk/connector-error.ts';
-import { staleListing, type BatchOperation, type GraphClient } from '../graph-client.ts';
+import type { BatchOperation, GraphClient } from '../graph-client.ts';
+import { staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
