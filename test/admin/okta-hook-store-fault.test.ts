@@ -7,6 +7,7 @@ import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { SessionStore } from '../../scim-server/web/session-store.ts';
 
 function deactivate(login: string, uuid: string, published: string) {
   return {
@@ -92,4 +93,40 @@ test('HookEventLog: a record of this process is taken again only once its work e
   await restarted.pickUp('okta', () => true, (records) => next.push(...records.map((r) => r.id)));
   restarted.close();
   assert.ok(next.includes('b'), 'left only by the process that resumed it');
+});
+
+test("Okta: the store refusing the end of a deactivated person's dashboard sessions: the event stays open, is taken again once its lease lapses, and the sessions end then", async () => {
+  const { store, goDown, refused } = storeThatGoesDown(1);
+  const sessions = new SessionStore(store);
+  const jane = await sessions.create('jane@example.com', 'oidc', { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane@example.com'] });
+  const agent = new FakeAgent();
+  const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
+  const server = await serveRouters([['/hooks', hook]]);
+  try {
+    // Once the event is being acted on (its sessions looked up), the next write, the sessions'
+    // end, is refused (a database failover).
+    const list = store.list.bind(store);
+    store.list = ((collection: string, ...rest: unknown[]) => {
+      if (collection === 'dashboardSessions') goDown();
+      return (list as (...a: unknown[]) => unknown)(collection, ...rest);
+    }) as typeof store.list;
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-sessions', '2026-11-23T10:00:00Z')] } }),
+    });
+    assert.equal(res.status, 200);
+    const state = async () => (await store.get('hookEvents', 'okta', 'evt-jane-sessions'))?.state;
+    for (let waited = 0; (await state()) !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await hook.settled();
+    assert.equal(refused(), 1);
+    assert.equal(await state(), 'done');
+    assert.equal(await sessions.get(jane.id), undefined, 'the session ended');
+    const ended = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'end-dashboard-sessions') ended.push(e);
+    assert.equal(ended.length, 1, 'audited once, when it happened');
+  } finally {
+    hook.stop();
+    await server.close();
+  }
 });
