@@ -50,7 +50,7 @@ describe('nobody decides about their own seat', () => {
     headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/json', 'x-csrf-token': as.csrf },
     body: JSON.stringify(body),
   });
-  const decisions = () => agent.calls.filter((c) => ['matchMember', 'unmatchMember', 'exemptMember'].includes(c.method));
+  const decisions = () => agent.calls.filter((c) => ['matchMember', 'unmatchMember', 'exemptMember', 'decideApproval'].includes(c.method));
 
   before(async () => {
     agent = new FakeAgent();
@@ -73,6 +73,12 @@ describe('nobody decides about their own seat', () => {
       user('a-cora', 'cora@acme.example');
       group('g-owners', 'Acme Owners', ['a-olivia']);
       group('g-managers', 'Acme Managers', ['a-max']);
+      // Halted plans (the removal threshold): two would remove Max's own seat (his email), one someone else's.
+      for (const [id, memberId] of [['ap-max-1', '1009'], ['ap-max-2', '1009'], ['ap-other', '1002']] as const) {
+        const approval = { id, hubId: 'acme-ads', createdAt: at, status: 'pending' as const, explanation: 'would remove 3 of 5 members (60% > 20%)', operations: [{ kind: 'remove-member', summary: `remove ${memberId}` }], taskId: `t-${id}` };
+        agent.approvalsById.set(id, approval);
+        tx.put('approvals', 'acme-ads', id, { ...approval, planned: [{ kind: 'remove-member', key: `remove:${memberId}`, memberId, role: 'EMPLOYEE', summary: `remove ${memberId}` }] as never });
+      }
     });
     server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
   });
@@ -117,5 +123,18 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora' })).status, 200, 'to someone with no higher role: his to decide');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
   });
-});
 
+  test('a manager may not reject an approval whose halted plan removes his own seat; approving it, and other approvals, stay his', async () => {
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    const refused = await post(max, '/ui/api/v1/approvals/ap-max-1/reject', {});
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { detail: string }).detail, /nobody decides about their own seat/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    assert.equal(agent.approvalsById.get('ap-max-1')!.status, 'pending');
+    assert.equal((await post(max, '/ui/api/v1/approvals/ap-max-2/approve', {})).status, 200, 'taking his own seat away stays his');
+    assert.equal((await post(max, '/ui/api/v1/approvals/ap-other/reject', {})).status, 200, 'someone else\'s seat: his to decide');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/approvals/ap-max-1/reject', {})).status, 200, 'another owner decides about Max\'s seat');
+    assert.deepEqual(decisions().map((c) => [c.args[0], c.args[1]]), [['ap-max-2', 'approve'], ['ap-other', 'reject'], ['ap-max-1', 'reject']]);
+  });
+});

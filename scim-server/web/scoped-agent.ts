@@ -11,8 +11,9 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  * - lists across hubs (hubs, tasks, audit, reports, approvals) hold only their hubs, and a hub's
  *   health only for its owners;
  * - a task, report or approval of another hub is not found;
- * - nobody matches, un-matches or exempts their own seat, matches a row to themselves or
- *   registers themselves as a guest (`notOwnRow` below), and nobody matches a row to someone
+ * - nobody matches, un-matches or exempts their own seat, matches a row to themselves,
+ *   registers themselves as a guest or rejects an approval whose halted plan removes their own
+ *   seat (`notOwnRow` below), and nobody matches a row to someone
  *   whose hub role is above theirs (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
@@ -20,6 +21,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 export interface DirectoryRoles {
   /** A directory user's hub role on a hub (from their mapped groups), as for a signed-in person. */
   hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
+  /** The member rows the halted plan of an approval acts on (its operations' member ids). */
+  approvalMembers(hubId: string, approvalId: string): Promise<string[]>;
 }
 
 export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined, directory?: DirectoryRoles): AgentApi {
@@ -181,6 +184,12 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (!v.admin) {
         const approval = (await agent.approvals()).find((a) => a.id === approvalId);
         if (!approval || !manages(v, approval.hubId)) throw forbidden();
+        // Rejecting keeps every seat the halted plan would remove, their own among them: the same
+        // decision as exempting it. Approving (taking their own seat away) stays theirs.
+        if (decision === 'reject') {
+          if (!directory) throw forbidden('this view of the dashboard cannot check whose seats an approval removes');
+          for (const memberId of await directory.approvalMembers(approval.hubId, approvalId)) await notOwnRow(v, approval.hubId, memberId);
+        }
       }
       return agent.decideApproval(approvalId, decision, trigger);
     },

@@ -93,6 +93,10 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
       const hub = configuredHubs(ctx).find((h) => h.id === hubId);
       return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId) : undefined;
     },
+    async approvalMembers(hubId, approvalId) {
+      const approval = await ctx.store.get('approvals', hubId, approvalId);
+      return (approval?.planned ?? []).flatMap((op) => ('memberId' in op && typeof op.memberId === 'string' ? [op.memberId] : []));
+    },
   });
   const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });
   const gate = hubRoleGate(ctx);
