@@ -1,14 +1,16 @@
 /**
  * The authorization matrix: every HTTP entry point of the composed server (scim-server/compose.ts
- * on the memory store, both hubs on Meta emulators, the sandbox business on hub A), called as
+ * on the memory store; hub A on the built-in sandbox mounted as main.ts mounts it, hub B on a
+ * business of its own), called as
  * every kind of caller, each answered with the status the docs promise (README, docs/security.md
  * "Surfaces and their authentication", docs/dashboard.md "Hub roles and My access" and "Sessions
  * and CSRF"). A refusal carries no secret and writes nothing to the store; state-changing dashboard
  * requests without the CSRF token are refused.
  *
  * Callers: nobody (no credential), a wrong bearer token, a made-up session cookie, hub A's and hub
- * B's SCIM tokens, an admin token, the Okta event hook secret, a global administrator signed in (allowedEmails), one whose
- * session was ended by revocation, the owner, a manager and a collaborator of hub A, the owner of
+ * B's SCIM tokens, an admin token, the Okta event hook secret, a global administrator signed in
+ * (allowedEmails), one whose session was ended by revocation, one whose session is past its
+ * 12-hour limit, the owner, a manager and a collaborator of hub A, the owner of
  * hub B only, and a person signed in whom no directory knows.
  */
 import { after, before, describe, test } from 'node:test';
@@ -55,7 +57,7 @@ const PEOPLE = {
 
 type Person = keyof typeof PEOPLE;
 const SIGNED_IN = ['dashAdmin', 'ownerA', 'managerA', 'collabA', 'ownerB', 'nobody'] as const satisfies readonly Person[];
-const CALLERS = ['anon', 'badBearer', 'badCookie', 'scimA', 'scimB', 'adminToken', 'hookSecret', 'revoked', ...SIGNED_IN] as const;
+const CALLERS = ['anon', 'badBearer', 'badCookie', 'scimA', 'scimB', 'adminToken', 'hookSecret', 'revoked', 'expired', ...SIGNED_IN] as const;
 type Caller = (typeof CALLERS)[number];
 type Surface = 'scim' | 'admin' | 'hook' | 'page' | 'ui-api' | 'open';
 
@@ -209,8 +211,15 @@ hubs:
     for (const close of closers) await close();
   });
 
+  /** A global administrator's session signed in 13 hours ago (past the 12-hour limit): one per request, as the first use deletes it. */
+  async function expiredSession(): Promise<{ cookie: string; csrf: string }> {
+    const s = await new SessionStore(store, undefined, () => Date.now() - 13 * 60 * 60_000).create(PEOPLE.dashAdmin, 'oidc', { admin: true, email: PEOPLE.dashAdmin });
+    secrets.push(s.id, s.csrf);
+    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
+  }
+
   /** The request as `caller` makes it; `csrf: false` leaves the session's CSRF token out. */
-  function request(route: Route, caller: Caller, n: number, csrf = true): Promise<Response> {
+  async function request(route: Route, caller: Caller, n: number, csrf = true): Promise<Response> {
     const headers: Record<string, string> = { 'x-forwarded-for': `198.51.100.${(addressNo++ % 250) + 1}`, ...route.headers };
     if (caller === 'badBearer') headers.authorization = 'Bearer not-a-token-of-this-server';
     if (caller === 'scimA') headers.authorization = `Bearer ${SECRETS.SCIM_A}`;
@@ -219,7 +228,7 @@ hubs:
     // Okta sends the event hook secret as the whole Authorization header value.
     if (caller === 'hookSecret') headers.authorization = SECRETS.OKTA_HOOK;
     if (caller === 'badCookie') headers.cookie = `hubwarden-session=${randomBytes(32).toString('base64url')}`;
-    const session = cookies.get(caller);
+    const session = caller === 'expired' ? await expiredSession() : cookies.get(caller);
     if (session) {
       headers.cookie = session.cookie;
       headers.origin = url;
@@ -345,6 +354,7 @@ hubs:
   /** Store writes while `fn` runs, but the failure budget and sessions' last use. */
   async function writesDuring(fn: () => Promise<void>): Promise<Change[]> {
     const seen: Change[] = [];
+    // An expired session is deleted when presented: dashboardSessions is left out with the budget.
     const stop = store.subscribe((changes) => seen.push(...changes.filter((c) => !['authFailures', 'dashboardSessions'].includes(c.collection))));
     try {
       await fn();
@@ -431,5 +441,35 @@ hubs:
     assert.deepEqual(wrong, []);
     assert.ok(cells > 100, `${cells} allowed cells`);
     t.diagnostic(`${cells} allowed cells`);
+  });
+
+  test('no hub role decides about its own seat or places a seat above itself, over the real agent; nothing is written', async () => {
+    const rows = (await hubwarden.agent.api.members(A, { offset: 0, limit: 100 })).items;
+    const adaRow = rows.find((m) => m.email?.toLowerCase() === PEOPLE.ownerA);
+    assert.ok(adaRow, 'Ada holds a seat on hub A');
+    const post = (path: string, body: unknown): Route => ({ surface: 'ui-api', method: 'POST', path: `/ui/api/v1/hubs/${A}/members/${path}`, allow: {}, body: () => body });
+    const refused: Array<[Caller, Route, RegExp]> = [
+      // The owner: her own row exempted, un-matched or matched to another owner; any row matched to her.
+      ['ownerA', post(`${adaRow.id}/exempt`, { reason: 'keep my seat' }), /own seat/],
+      ['ownerA', post(`${adaRow.id}/unmatch`, {}), /own seat/],
+      ['ownerA', post(`${adaRow.id}/match`, { directoryUserId: DIR.grace }), /own seat/],
+      ['ownerA', post(`{memberA}/match`, { directoryUserId: DIR.ada }), /own seat/],
+      // The manager: nobody's row under an owner, and no label above his own.
+      ['managerA', post(`{memberA}/match`, { directoryUserId: DIR.ada }), /cannot match a seat to an owner/],
+      ['managerA', post(`{memberA}/match`, { directoryUserId: DIR.eve, hubRole: 'owner' }), /cannot label a member owner/],
+      ['managerA', post(`${adaRow.id}/match`, { directoryUserId: 'dir-max' }), /own seat/],
+    ];
+    for (const [caller, route, detail] of refused) {
+      let res: Response | undefined;
+      let text = '';
+      const writes = await writesDuring(async () => {
+        res = await request(route, caller, 0);
+        text = await res.text();
+      });
+      const what: string = `${route.path} ${JSON.stringify(route.body?.(caller, 0))} as ${caller}`;
+      assert.equal(res!.status, 403, what);
+      assert.match(text, detail, what);
+      assert.deepEqual(writes.map((c) => c.collection), [], `${what}: nothing written`);
+    }
   });
 });
