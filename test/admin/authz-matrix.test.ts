@@ -349,7 +349,9 @@ hubs:
     ];
   }
 
-  const routes = (): Route[] => [...scimRoutes(A, 'scimA', DIR.grace, 'dir-scim-gone'), ...scimRoutes(B, 'scimB', 'b-bea', 'b-scim-gone'), ...adminRoutes(), ...hookRoutes(), ...dashboardRoutes()];
+  // A hub that does not exist: 404 to everyone, before any credential is read (scim-server/scim/router.test.ts).
+  const unknownScimHub: Route = { surface: 'scim', method: 'GET', path: '/scim/v2/hubs/no-such-hub/Users', allow: {}, expect: all(CALLERS, 404) as Route['expect'] };
+  const routes = (): Route[] => [unknownScimHub, ...scimRoutes(A, 'scimA', DIR.grace, 'dir-scim-gone'), ...scimRoutes(B, 'scimB', 'b-bea', 'b-scim-gone'), ...adminRoutes(), ...hookRoutes(), ...dashboardRoutes()];
 
   /** Store writes while `fn` runs, but the failure budget and sessions' last use. */
   async function writesDuring(fn: () => Promise<void>): Promise<Change[]> {
@@ -415,6 +417,13 @@ hubs:
         noSecret(text, what, caller);
         assert.deepEqual(writes.map((c) => c.collection), [], `${what}: nothing written`);
       }
+    }
+    // Sign-out too: without the token a cross-site form signs nobody out, and the session stays.
+    const signOut: Route = { surface: 'page', method: 'POST', path: '/ui/sign-out', allow: {}, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: () => '' };
+    const myAccess: Route = { surface: 'page', method: 'GET', path: '/ui/my-access', allow: {} };
+    for (const caller of SIGNED_IN) {
+      assert.equal((await request(signOut, caller, cells++, false)).status, 403, `sign-out as ${caller} without CSRF`);
+      assert.equal((await request(myAccess, caller, cells)).status, 200, `${caller} is still signed in`);
     }
     assert.ok(cells >= 60, `${cells} CSRF cells`);
     t.diagnostic(`${cells} cells without the CSRF token`);
