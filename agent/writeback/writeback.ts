@@ -12,6 +12,8 @@ import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
 import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
+import { endRun, renewRun, takeRun, WRITEBACK_LEASE_MS } from './run-lease.ts';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Write-back: after each check for updates, each directory user's standing on
@@ -51,6 +53,8 @@ export interface WritebackTuning {
   okta?: { maxRetries?: number; resetMarginMs?: number };
   /** Entra: RetryHandler settings (seconds between tries when no Retry-After). */
   entra?: { maxRetries?: number; delaySeconds?: number };
+  /** The lease on a hub's run across replicas (run-lease.ts; tests shorten it). */
+  leaseMs?: number;
 }
 
 export interface Writeback {
@@ -164,12 +168,49 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
   const running = new Map<string, Promise<unknown>>();
   function run(hubId: string): Promise<WritebackReport> {
-    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => runNow(hubId));
+    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => (store.shared ? runLeased(hubId) : runNow(hubId)));
     running.set(hubId, next);
     void next.finally(() => {
       if (running.get(hubId) === next) running.delete(hubId);
     }).catch(() => undefined);
     return next;
+  }
+
+  /** This process, as the holder of hubs' write-back leases (run-lease.ts). */
+  const owner = `writeback-${randomUUID()}`;
+
+  /**
+   * On a store replicas share: one run of a hub at a time across them (run-lease.ts). Asked while
+   * another replica runs it, this one leaves the hub to that run, which runs once more after.
+   */
+  async function runLeased(hubId: string): Promise<WritebackReport> {
+    const leaseMs = tuning.leaseMs ?? WRITEBACK_LEASE_MS;
+    if (!(await takeRun(store, hubId, owner, clock.now(), leaseMs))) {
+      log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
+      return { hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
+    }
+    const renew = setInterval(() => {
+      renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
+        if (!held) log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); another replica may run it too', { hubId });
+      }, (err: unknown) => log.warn('write-back: renewing the lease on the hub\'s run failed', { hubId, reason: errorText(err) }));
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    renew.unref();
+    let written = 0;
+    try {
+      for (;;) {
+        const report = await runNow(hubId);
+        written += report.written;
+        // A stopped run (credential refused) is not run again at once: the next run's trigger does.
+        if (!(await endRun(store, hubId, owner, clock.now(), { keep: !report.note?.startsWith('stopped'), leaseMs }))) return { ...report, written };
+        log.info('write-back: running the hub again, asked for by another replica meanwhile', { hubId });
+      }
+    } catch (err) {
+      // Released for the next run to take at once (when the store refuses this too, the lease lapses).
+      await endRun(store, hubId, owner, clock.now(), { keep: false }).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
   }
 
   async function runNow(hubId: string): Promise<WritebackReport> {
