@@ -1,0 +1,109 @@
+/**
+ * Owners' writes racing on one record: two claims of one offer, an exemption set and ended at
+ * once, two exemptions, two removals of one seat, two checks for updates. On PostgreSQL the two
+ * requests go to two replicas on one schema; on lowdb to one app, at once. The rule: no lost
+ * acknowledged write, no second invite or removal, no audit entry for what did not happen, and a
+ * clear answer to the loser.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { HUB, POSTGRES_SKIP, startFleet, until, type Fleet } from './two-replicas.ts';
+
+const at = '2026-11-01T00:00:00.000Z';
+const kimUser = { hubId: HUB, id: 'dir-kim', userName: 'kim@sandbox.example', active: true, displayName: 'Kim', email: 'kim@sandbox.example', emails: ['kim@sandbox.example'],
+  scim: {}, created: at, lastModified: at, version: 1 };
+
+for (const kind of ['postgres', 'lowdb'] as const) {
+  describe(`owners' writes racing (${kind}${kind === 'postgres' ? ', two replicas' : ', one app'})`, { skip: kind === 'postgres' ? POSTGRES_SKIP : false }, () => {
+    let f: Fleet;
+    const audit = async (action: string) => (await f.a.agent.api.audit({ hubId: HUB, action })).items;
+    const checked = async () => {
+      const t = await f.a.agent.api.checkForUpdates(HUB, { type: 'admin', actor: 'races' });
+      await until('check done', async () => ['completed', 'failed'].includes((await f.a.agent.api.task(t.id))?.status ?? ''));
+      await f.a.agent.idle(); await f.b.agent.idle();
+    };
+    before(async () => { f = await startFleet(kind); await checked(); });
+    after(() => f?.close());
+
+    test('two claims of one offer at once: one claim audited, one invite, both answered with the re-evaluation', async () => {
+      await f.a.store.transact((tx) => {
+        tx.put('directoryUsers', HUB, kimUser.id, kimUser as never);
+        tx.put('directoryGroups', HUB, 'grp-brand', { hubId: HUB, id: 'grp-brand', displayName: 'Brand', members: [{ value: kimUser.id }], scim: {}, created: at, lastModified: at, version: 1 } as never);
+      });
+      await f.a.agent.api.reevaluatePerson({ email: kimUser.email }, { type: 'admin', actor: 'races' });
+      const [offer] = await until('offer made', async () => { const o = await f.a.agent.api.offers(kimUser.email); return o.length ? o : undefined; });
+      const claim = (r: typeof f.a) => r.api(`/people/${encodeURIComponent(kimUser.email)}/offers/${offer!.id}/claim`, { method: 'POST', body: '{}' });
+      const answers = await Promise.all([claim(f.a), claim(f.b)]);
+      const bodies = await Promise.all(answers.map((r) => r.json()));
+      assert.deepEqual(answers.map((r) => r.status), [202, 202], JSON.stringify(bodies));
+      await until('invite sent', () => f.emulator.control.state().invites.some((i) => i.email === kimUser.email));
+      await f.a.agent.idle(); await f.b.agent.idle();
+      await new Promise((r) => setTimeout(r, 300));
+      await f.a.agent.idle(); await f.b.agent.idle();
+      const posts = f.emulator.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/business_users') && String(c.body.email) === kimUser.email);
+      assert.equal(posts.length, 1, 'one invite');
+      assert.equal((await audit('offer-claimed')).filter((e) => e.subject?.email === kimUser.email).length, 1, 'one claim audited');
+    });
+
+    test('an exemption set and ended at once: the state, the match and the audit log agree', async () => {
+      const member = SANDBOX.employees[2]!;
+      for (let round = 0; round < 4; round++) {
+        const [set, end] = await Promise.all([
+          f.a.api(`/hubs/${HUB}/members/${member}/exempt`, { method: 'POST', body: JSON.stringify({ reason: `round ${round}` }) }),
+          f.b.api(`/hubs/${HUB}/members/${member}/unexempt`, { method: 'POST', body: '{}' }),
+        ]);
+        assert.equal(set.status, 200, await set.text());
+        assert.ok([200, 409].includes(end.status), `unexempt answered ${end.status}: ${await end.text()}`);
+        const exemption = await f.a.store.get('exemptions', HUB, member);
+        const match = await f.a.store.get('memberMatches', HUB, member);
+        if (end.status === 409) assert.equal(exemption?.reason, `round ${round}`, 'the exemption acknowledged is kept');
+        assert.equal(match?.outcome === 'exempted', exemption !== undefined, `the match says ${match?.outcome}, the exemption is ${exemption ? 'there' : 'gone'}`);
+        const entries = (await f.a.agent.api.audit({ hubId: HUB })).items.filter((e) => e.subject?.memberId === member && /exempted$/.test(e.action));
+        assert.equal(entries[0]!.action === 'member-exempted', exemption !== undefined, 'the newest audit entry says what the state is');
+        if (exemption) await f.a.api(`/hubs/${HUB}/members/${member}/unexempt`, { method: 'POST', body: '{}' });
+      }
+    });
+
+    test('two exemptions at once: the one kept is the one audited last', async () => {
+      const member = SANDBOX.employees[3]!;
+      const answers = await Promise.all([f.a, f.b].map((r, n) => r.api(`/hubs/${HUB}/members/${member}/exempt`, { method: 'POST', body: JSON.stringify({ reason: `by ${n}` }) })));
+      assert.deepEqual(answers.map((r) => r.status), [200, 200]);
+      const exemption = await f.a.store.get('exemptions', HUB, member);
+      const entries = (await f.a.agent.api.audit({ hubId: HUB, action: 'member-exempted' })).items.filter((e) => e.subject?.memberId === member);
+      assert.equal(entries.length, 2);
+      assert.equal((entries[0]!.detail as { reason: string }).reason, exemption?.reason);
+      await f.a.api(`/hubs/${HUB}/members/${member}/unexempt`, { method: 'POST', body: '{}' });
+    });
+
+    test('two checks for updates at once: one task, one read of the app', async () => {
+      await f.a.agent.idle(); await f.b.agent.idle();
+      const answers = await Promise.all([f.a, f.b].map((r) => r.api(`/hubs/${HUB}/check-for-updates`, { method: 'POST', body: '{}' })));
+      const ids = await Promise.all(answers.map(async (r) => (await r.json()).taskId));
+      assert.deepEqual(answers.map((r) => r.status), [202, 202]);
+      assert.equal(ids[0], ids[1], 'the same check task');
+      await until('check done', async () => (await f.a.agent.api.task(ids[0]))?.status === 'completed');
+    });
+
+    test('two removals of one seat at once: one task, one removal call', async () => {
+      await f.a.agent.idle(); await f.b.agent.idle();
+      const member = SANDBOX.employees[1]!;
+      const answers = await Promise.all([f.a, f.b].map((r) => r.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' })));
+      const bodies = await Promise.all(answers.map((r) => r.json()));
+      assert.deepEqual(answers.map((r) => r.status), [202, 202], JSON.stringify(bodies));
+      assert.equal(bodies[0].taskId, bodies[1].taskId, 'the same removal task');
+      await until('removed', async () => (await f.a.agent.api.task(bodies[0].taskId))?.status === 'completed');
+      const deletes = f.emulator.calls.filter((c) => c.method === 'DELETE' && c.path.includes(member));
+      assert.equal(deletes.length, 1, 'one removal call');
+      // Each owner's ask is audited (both asked), both naming the one task.
+      const asked = (await audit('remove-member')).filter((e) => e.subject?.memberId === member && e.outcome === 'pending');
+      assert.deepEqual(asked.map((e) => e.taskId), [bodies[0].taskId, bodies[0].taskId]);
+      // A third, after the seat is gone (the snapshot not read again yet): refused or the same finished task, never a second call.
+      const again = await f.b.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' });
+      const againBody = await again.json();
+      if (again.status === 202) await until('second removal ended', async () => ['completed', 'failed', 'cancelled'].includes((await f.a.agent.api.task(againBody.taskId))?.status ?? ''));
+      await f.a.agent.idle(); await f.b.agent.idle();
+      assert.equal(f.emulator.calls.filter((c) => c.method === 'DELETE' && c.path.includes(member)).length, 1, `no second removal call (third answer ${again.status} ${JSON.stringify(againBody)})`);
+    });
+  });
+}
