@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
+import { requestCheckForUpdates } from '../../agent/check-for-updates/request.ts';
 import { HUB, POSTGRES_SKIP, startFleet, until, type Fleet } from './two-replicas.ts';
 
 const at = '2026-11-01T00:00:00.000Z';
@@ -83,6 +84,35 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       assert.deepEqual(answers.map((r) => r.status), [202, 202]);
       assert.equal(ids[0], ids[1], 'the same check task');
       await until('check done', async () => (await f.a.agent.api.task(ids[0]))?.status === 'completed');
+    });
+
+    test('a check asked for on one replica while the scheduled check runs on the other: answered with the running check', async () => {
+      await f.a.agent.idle(); await f.b.agent.idle();
+      f.emulator.control.setFaults({ latencyMs: 150 });
+      try {
+        // As the hub's schedule queues it (check-for-updates/schedule.ts: trigger `schedule`).
+        const scheduled = await f.a.store.transact((tx) => requestCheckForUpdates(tx, HUB, { type: 'schedule', detail: 'races' }));
+        f.a.agent.runner.poke();
+        await until('the scheduled check running', async () => (await f.a.agent.api.task(scheduled.id))?.status === 'running');
+        const res = await f.b.api(`/hubs/${HUB}/check-for-updates`, { method: 'POST', body: '{}' });
+        assert.equal(res.status, 202);
+        assert.equal((await res.json()).taskId, scheduled.id, 'the running check, not a second full read');
+        await until('check done', async () => (await f.a.agent.api.task(scheduled.id))?.status === 'completed');
+      } finally {
+        f.emulator.control.setFaults({});
+      }
+    });
+
+    test('two owners match one row at once (with a hub role): the decision kept is the one audited last', async () => {
+      const member = SANDBOX.employees[2]!;
+      const answers = await Promise.all([['dir-casey', 'manager'], ['dir-dan', 'owner']].map(([directoryUserId, hubRole], n) =>
+        [f.a, f.b][n]!.api(`/hubs/${HUB}/members/${member}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId, hubRole }) })));
+      assert.deepEqual(answers.map((r) => r.status), [200, 200]);
+      const decision = await f.a.store.get('matchDecisions', HUB, member);
+      const match = await f.a.store.get('memberMatches', HUB, member);
+      const newest = (await audit('member-matched')).find((e) => e.subject?.memberId === member)!;
+      assert.equal(newest.subject?.directoryUserId, decision?.directoryUserId);
+      assert.equal(match?.directoryUserId, decision?.directoryUserId, 'the row\'s match follows the decision kept');
     });
 
     test('two removals of one seat at once: one task, one removal call', async () => {
