@@ -58,8 +58,8 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
       if (options.writeback) {
         // Write-back failures are the IdP's problem, reported by write-back; the import stands.
         try {
-          await options.writeback.run(hub.id);
-          writeback = 'done';
+          const report = await options.writeback.run(hub.id);
+          writeback = report && typeof report === 'object' && 'deferred' in report && report.deferred ? 'left to the run another replica was making, which runs again for it' : 'done';
         } catch (err) {
           writeback = `failed: ${errorText(err)}`;
           ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });

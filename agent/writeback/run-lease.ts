@@ -11,8 +11,9 @@ import type { Store } from '../store/store.ts';
  * The run holds a lease on the hub (collection `writebackRuns`, partition '', id = hub id), renewed
  * while it works. A run asked for while another replica holds it does not run: it marks the
  * record `again`, and the holder runs once more when it finishes, from values read then, so the
- * change that asked for it is written. A holder that died leaves the record; the next run takes it
- * once the lease has lapsed (agent task leases work the same way: agent/tasks/lease.ts).
+ * change that asked for it is written. A holder that died leaves the record: the replica that asked
+ * takes it once the lease has lapsed and runs then (so the ask is not lost), as any later run
+ * would (agent task leases work the same way: agent/tasks/lease.ts).
  * Within one process runs of a hub already queue behind each other (writeback.ts `run`); a store
  * only this process uses (memory, lowdb) needs no lease.
  */
@@ -34,16 +35,21 @@ declare module '../store/collections.ts' {
 /** As agent task leases: 30 s, renewed every 10 s. */
 export const WRITEBACK_LEASE_MS = 30_000;
 
-/** Takes the hub's run for `owner`; false when a live run holds it (that run is then asked to run again). */
-export function takeRun(store: Store, hubId: string, owner: string, now: number, leaseMs = WRITEBACK_LEASE_MS): Promise<boolean> {
+/**
+ * Takes the hub's run for `owner`. When a live run holds it, that run is asked to run again and the
+ * answer is when its lease lapses unless renewed (`heldUntil`, epoch ms). `onlyIfAsked`: take it
+ * only from a holder that was asked to run again and let its lease lapse (it died before it could).
+ */
+export function takeRun(store: Store, hubId: string, owner: string, now: number, leaseMs = WRITEBACK_LEASE_MS, o: { onlyIfAsked?: boolean } = {}): Promise<{ taken: boolean; heldUntil?: number }> {
   return store.transact(async (tx) => {
     const held = await tx.get('writebackRuns', '', hubId);
+    if (o.onlyIfAsked && !held?.again) return { taken: false };
     if (held && held.owner !== owner && Date.parse(held.until) > now) {
       if (!held.again) tx.put('writebackRuns', '', hubId, { ...held, again: true });
-      return false;
+      return { taken: false, heldUntil: Date.parse(held.until) };
     }
     tx.put('writebackRuns', '', hubId, { hubId, owner, until: new Date(now + leaseMs).toISOString() });
-    return true;
+    return { taken: true };
   });
 }
 

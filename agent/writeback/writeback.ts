@@ -38,8 +38,10 @@ export interface WritebackReport {
   failed: number;
   skipped: number;
   problems: ReportedProblem[];
-  /** Why the run did nothing or stopped early (no IdP configured, credentials refused). */
+  /** Why the run did nothing or stopped early (no IdP configured, credentials refused, another replica running it). */
   note?: string;
+  /** Another replica was writing back the hub: it runs again once done (run-lease.ts), nothing was written here. */
+  deferred?: true;
   waitedMs: number;
   durationMs: number;
 }
@@ -167,8 +169,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
 
   /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
   const running = new Map<string, Promise<unknown>>();
-  function run(hubId: string): Promise<WritebackReport> {
-    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => (store.shared ? runLeased(hubId) : runNow(hubId)));
+  function run(hubId: string, onlyIfAsked = false): Promise<WritebackReport> {
+    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => (store.shared ? runLeased(hubId, onlyIfAsked) : runNow(hubId)));
     running.set(hubId, next);
     void next.finally(() => {
       if (running.get(hubId) === next) running.delete(hubId);
@@ -178,16 +180,25 @@ export function createWriteback(deps: WritebackDeps): Writeback {
 
   /** This process, as the holder of hubs' write-back leases (run-lease.ts). */
   const owner = `writeback-${randomUUID()}`;
+  const emptyReport = (hubId: string): WritebackReport => ({ hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0 });
 
   /**
    * On a store replicas share: one run of a hub at a time across them (run-lease.ts). Asked while
    * another replica runs it, this one leaves the hub to that run, which runs once more after.
+   * `onlyIfAsked`: the follow-up of such a refusal, which runs only if that holder died first.
    */
-  async function runLeased(hubId: string): Promise<WritebackReport> {
+  async function runLeased(hubId: string, onlyIfAsked: boolean): Promise<WritebackReport> {
     const leaseMs = tuning.leaseMs ?? WRITEBACK_LEASE_MS;
-    if (!(await takeRun(store, hubId, owner, clock.now(), leaseMs))) {
+    const took = await takeRun(store, hubId, owner, clock.now(), leaseMs, { onlyIfAsked });
+    if (!took.taken) {
+      if (took.heldUntil === undefined) return { ...emptyReport(hubId), note: 'the run asked for was done by the replica that held the hub' };
       log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
-      return { hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
+      // Should that replica die before it runs again, this one takes the run once its lease lapses.
+      const t = setTimeout(() => {
+        run(hubId, true).catch((err: unknown) => log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
+      }, Math.max(0, took.heldUntil - clock.now()) + 50);
+      t.unref();
+      return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
     }
     const renew = setInterval(() => {
       renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
@@ -389,7 +400,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       const idps = new Set(config.file.hubs.map((h) => h.identityProvider).filter((x): x is string => !!x));
       for (const idp of idps) await ensureFor(idp);
     },
-    run,
+    run: (hubId: string) => run(hubId),
   };
 }
 
