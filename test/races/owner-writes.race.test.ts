@@ -115,6 +115,35 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       assert.equal(match?.directoryUserId, decision?.directoryUserId, 'the row\'s match follows the decision kept');
     });
 
+    test('an exemption asked for while the removal of the seat is calling the app: refused, or the seat stays', async () => {
+      await f.a.agent.idle(); await f.b.agent.idle();
+      const member = SANDBOX.employees[0]!;
+      f.emulator.control.setFaults({ latencyMs: 800 });
+      let exempt: Response;
+      let taskId: string;
+      try {
+        const removal = await f.a.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' });
+        assert.equal(removal.status, 202);
+        taskId = (await removal.json()).taskId;
+        await until('the removal running', async () => (await f.a.agent.api.task(taskId))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 200)); // past its last look at exemptions: calling Meta
+        exempt = await f.b.api(`/hubs/${HUB}/members/${member}/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'keep: board member' }) });
+        await until('the removal ended', async () => ['completed', 'failed'].includes((await f.a.agent.api.task(taskId))?.status ?? ''), 20_000);
+      } finally {
+        f.emulator.control.setFaults({});
+      }
+      const body = await exempt.text();
+      const seatKept = f.emulator.control.state().users.some((u) => u.id === member);
+      const exempted = (await audit('member-exempted')).filter((e) => e.subject?.memberId === member);
+      if (exempt.status === 200) assert.ok(seatKept, `exemption acknowledged (${body}) but the seat was removed`);
+      else {
+        assert.equal(exempt.status, 409, body);
+        assert.match(body, /remov/);
+        assert.equal(await f.a.store.get('exemptions', HUB, member), undefined, 'nothing stored for the refused exemption');
+        assert.equal(exempted.length, 0, 'no exemption audited');
+      }
+    });
+
     test('two removals of one seat at once: one task, one removal call', async () => {
       await f.a.agent.idle(); await f.b.agent.idle();
       const member = SANDBOX.employees[1]!;
