@@ -104,8 +104,9 @@ for (const kind of ['postgres', 'lowdb'] as const) {
     });
 
     test('two owners match one row at once (with a hub role): the decision kept is the one audited last', async () => {
+      // Both directory users are in Meta Advertisers: whichever match wins, the seat stays granted.
       const member = SANDBOX.employees[2]!;
-      const answers = await Promise.all([['dir-casey', 'manager'], ['dir-dan', 'owner']].map(([directoryUserId, hubRole], n) =>
+      const answers = await Promise.all([['dir-new-hire', 'manager'], ['dir-late-joiner', 'owner']].map(([directoryUserId, hubRole], n) =>
         [f.a, f.b][n]!.api(`/hubs/${HUB}/members/${member}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId, hubRole }) })));
       assert.deepEqual(answers.map((r) => r.status), [200, 200]);
       const decision = await f.a.store.get('matchDecisions', HUB, member);
@@ -142,6 +143,33 @@ for (const kind of ['postgres', 'lowdb'] as const) {
         assert.equal(await f.a.store.get('exemptions', HUB, member), undefined, 'nothing stored for the refused exemption');
         assert.equal(exempted.length, 0, 'no exemption audited');
       }
+    });
+
+    test('an owner\'s decisions while a check for updates reads the app: kept by the check\'s matching', async () => {
+      await f.a.agent.idle(); await f.b.agent.idle();
+      const matched = SANDBOX.employees[3]!;
+      const exempted = SANDBOX.employees[2]!;
+      await f.a.api(`/hubs/${HUB}/members/${exempted}/unexempt`, { method: 'POST', body: '{}' });
+      f.emulator.control.setFaults({ latencyMs: 200 });
+      try {
+        const res = await f.a.api(`/hubs/${HUB}/check-for-updates`, { method: 'POST', body: '{}' });
+        const { taskId } = await res.json();
+        await until('the check reading', async () => (await f.a.agent.api.task(taskId))?.status === 'running');
+        await new Promise((r) => setTimeout(r, 300));
+        const [m, e] = await Promise.all([
+          f.b.api(`/hubs/${HUB}/members/${matched}/match`, { method: 'POST', body: JSON.stringify({ directoryUserId: 'dir-late-joiner', hubRole: 'manager' }) }),
+          f.b.api(`/hubs/${HUB}/members/${exempted}/exempt`, { method: 'POST', body: JSON.stringify({ reason: 'during the check' }) }),
+        ]);
+        assert.deepEqual([m.status, e.status], [200, 200], `${await m.text()} ${await e.text()}`);
+        assert.equal((await f.a.agent.api.task(taskId))?.status, 'running', 'the decisions came while the check ran');
+        await until('check done', async () => (await f.a.agent.api.task(taskId))?.status === 'completed', 30_000);
+      } finally {
+        f.emulator.control.setFaults({});
+      }
+      const m = await f.a.store.get('memberMatches', HUB, matched);
+      assert.equal(m?.directoryUserId, 'dir-late-joiner', `the manual match kept (${JSON.stringify(m)})`);
+      assert.equal((await f.a.store.get('memberMatches', HUB, exempted))?.outcome, 'exempted');
+      assert.equal((await (await f.b.api(`/hubs/${HUB}/members/${exempted}`)).json()).status, 'exempted');
     });
 
     test('two removals of one seat at once: one task, one removal call', async () => {
