@@ -34,7 +34,9 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
       if (!hub || !connector) {
         return { status: 'failed', error: { kind: 'invalid-argument', message: `check for updates: task ${task.id}: hub "${task.hubId}" is not configured` } };
       }
-      const credential = await checkHubCredential(ctx.store, hub.id, connector, ctx.now());
+      // What this check vouches for: the credential as of now (a pause recorded later stands).
+      const checkedAt = ctx.now();
+      const credential = await checkHubCredential(ctx.store, hub.id, connector, checkedAt);
       // A check that could not run (checkError) says nothing new: the read decides, as before.
       const credentialRefused = credential !== undefined && !credential.valid && !credential.checkError;
       const counter = options.graphCalls;
@@ -56,8 +58,8 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
       if (options.writeback) {
         // Write-back failures are the IdP's problem, reported by write-back; the import stands.
         try {
-          await options.writeback.run(hub.id);
-          writeback = 'done';
+          const report = await options.writeback.run(hub.id);
+          writeback = report && typeof report === 'object' && 'deferred' in report && report.deferred ? 'left to the run another replica was making, which runs again for it' : 'done';
         } catch (err) {
           writeback = `failed: ${errorText(err)}`;
           ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });
@@ -68,7 +70,7 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
         status: 'completed',
         result: { counts: run.counts, changes: run.changeCounts, matches: run.matchCounts, graphCalls: run.graphCalls, durationMs: run.durationMs, reconcileTaskId: run.reconcileTaskId, ...(writeback ? { writeback } : {}) },
         commit: async (tx) => {
-          if (!credentialRefused && await resumeHub(tx, hub.id)) {
+          if (!credentialRefused && await resumeHub(tx, hub.id, { pausedBy: checkedAt })) {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'hub-resumed', outcome: 'ok', why: `hub ${hub.id} resumed: a full check for updates succeeded with its credential` });
           }
         },

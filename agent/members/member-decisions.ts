@@ -18,6 +18,7 @@ import type { Transaction } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
 import { freeTextProblem } from '../safe-text.ts';
 import { inviteIdOf } from '../standing/row-ids.ts';
+import { removalRunning } from '../plan/removal.ts';
 
 export interface MemberRowRef {
   id: string;
@@ -103,6 +104,11 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
     if (t <= now.getTime()) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
     until = new Date(t).toISOString();
   }
+  // A removal of the row already calling the app has looked at exemptions for the last time: an
+  // exemption acknowledged now would say "will not remove it" while the seat goes. Refused instead;
+  // a queued removal looks again before it calls, and is skipped (forced-removal.ts).
+  const removing = await removalRunning(tx, hub.id, memberId);
+  if (removing) throw new AgentError('conflict', `hub ${hub.id}: exempt ${memberId}: its removal is calling the app now (task ${removing.id}); once it ends, exempt it again if the seat is still there`);
   const record: ExemptionRecord = { hubId: hub.id, memberId, reason, by: actorOf(trigger), at: now.toISOString(), ...(row.email ? { email: row.email } : {}), ...(until ? { until } : {}) };
   tx.put('exemptions', hub.id, memberId, record);
   appendAudit(tx, {

@@ -77,6 +77,18 @@ export async function adminRemovalsQueued(view: ReadView, hubId: string, members
 export const memberRoleKeyOf = (memberId: string, role: string) => `member-role:${memberId}:${role}`;
 
 const removalKeyOf = (memberId: string) => `remove:${memberId}`;
+const cancelKeyOf = (inviteId: string) => `cancel:${inviteId}`;
+
+/**
+ * The removal of a member or invite row that is running now (claimed: past its last look at the
+ * row's exemption, agent/tasks/operations/forced-removal.ts, and maybe calling the app), read by
+ * its key through `view`. A queued or waiting one looks again before it calls.
+ */
+export async function removalRunning(view: Pick<ReadView, 'get'>, hubId: string, rowId: string): Promise<Readonly<TaskRecord> | undefined> {
+  const inviteId = inviteIdOf(rowId);
+  const task = await taskByKey(view, hubId, `op:${inviteId !== undefined ? cancelKeyOf(inviteId) : removalKeyOf(rowId)}`);
+  return task?.status === 'running' ? task : undefined;
+}
 
 /** Who asks for the removal and why, for the operation's summary and audit. */
 export interface RemovalWhy {
@@ -99,7 +111,7 @@ export function removeMemberOperation(member: Pick<AppMemberRecord, 'id' | 'role
 export function cancelInviteOperation(invite: Pick<AppInviteRecord, 'id' | 'email'>, why: RemovalWhy): Operation {
   const email = invite.email.toLowerCase();
   return strip({
-    kind: 'cancel-invite', key: `cancel:${invite.id}`, inviteId: invite.id, effect: 'removal', reason: why.reason,
+    kind: 'cancel-invite', key: cancelKeyOf(invite.id), inviteId: invite.id, effect: 'removal', reason: why.reason,
     email, directoryUserId: why.directoryUserId, grantedBy: why.grantedBy,
     summary: `cancel the pending invite of ${email}: ${why.because}`,
   });

@@ -28,10 +28,16 @@ export async function pauseHub(tx: Transaction, hubId: string, reason: string, k
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: true, pausedReason: reason, pausedAt: now.toISOString(), pausedBy: kind });
 }
 
-/** Stages the hub's resumption in `tx`; resolves false when it was not paused. */
-export async function resumeHub(tx: Transaction, hubId: string): Promise<boolean> {
+/**
+ * Stages the hub's resumption in `tx`; resolves false when it was not paused. With `pausedBy`
+ * (an instant), only a pause recorded no later than it is lifted: a check for updates vouches for
+ * the credential as of when it checked it, so a refusal the dispatcher met after that (on another
+ * replica, while the check was still reading) is newer evidence and stands.
+ */
+export async function resumeHub(tx: Transaction, hubId: string, o: { pausedBy?: Date } = {}): Promise<boolean> {
   const prev = await tx.get('hubStates', '', hubId);
   if (!prev?.paused) return false;
+  if (o.pausedBy && prev.pausedAt && Date.parse(prev.pausedAt) > o.pausedBy.getTime()) return false;
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: false });
   return true;
 }

@@ -12,6 +12,8 @@ import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
 import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
+import { endRun, renewRun, takeRun, WRITEBACK_LEASE_MS } from './run-lease.ts';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Write-back: after each check for updates, each directory user's standing on
@@ -36,8 +38,10 @@ export interface WritebackReport {
   failed: number;
   skipped: number;
   problems: ReportedProblem[];
-  /** Why the run did nothing or stopped early (no IdP configured, credentials refused). */
+  /** Why the run did nothing or stopped early (no IdP configured, credentials refused, another replica running it). */
   note?: string;
+  /** Another replica was writing back the hub: it runs again once done (run-lease.ts), nothing was written here. */
+  deferred?: true;
   waitedMs: number;
   durationMs: number;
 }
@@ -51,6 +55,8 @@ export interface WritebackTuning {
   okta?: { maxRetries?: number; resetMarginMs?: number };
   /** Entra: RetryHandler settings (seconds between tries when no Retry-After). */
   entra?: { maxRetries?: number; delaySeconds?: number };
+  /** The lease on a hub's run across replicas (run-lease.ts; tests shorten it). */
+  leaseMs?: number;
 }
 
 export interface Writeback {
@@ -163,13 +169,59 @@ export function createWriteback(deps: WritebackDeps): Writeback {
 
   /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
   const running = new Map<string, Promise<unknown>>();
-  function run(hubId: string): Promise<WritebackReport> {
-    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => runNow(hubId));
+  function run(hubId: string, onlyIfAsked = false): Promise<WritebackReport> {
+    const next = (running.get(hubId) ?? Promise.resolve()).catch(() => undefined).then(() => (store.shared ? runLeased(hubId, onlyIfAsked) : runNow(hubId)));
     running.set(hubId, next);
     void next.finally(() => {
       if (running.get(hubId) === next) running.delete(hubId);
     }).catch(() => undefined);
     return next;
+  }
+
+  /** This process, as the holder of hubs' write-back leases (run-lease.ts). */
+  const owner = `writeback-${randomUUID()}`;
+  const emptyReport = (hubId: string): WritebackReport => ({ hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0 });
+
+  /**
+   * On a store replicas share: one run of a hub at a time across them (run-lease.ts). Asked while
+   * another replica runs it, this one leaves the hub to that run, which runs once more after.
+   * `onlyIfAsked`: the follow-up of such a refusal, which runs only if that holder died first.
+   */
+  async function runLeased(hubId: string, onlyIfAsked: boolean): Promise<WritebackReport> {
+    const leaseMs = tuning.leaseMs ?? WRITEBACK_LEASE_MS;
+    const took = await takeRun(store, hubId, owner, clock.now(), leaseMs, { onlyIfAsked });
+    if (!took.taken) {
+      if (took.heldUntil === undefined) return { ...emptyReport(hubId), note: 'the run asked for was done by the replica that held the hub' };
+      log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
+      // Should that replica die before it runs again, this one takes the run once its lease lapses.
+      const t = setTimeout(() => {
+        run(hubId, true).catch((err: unknown) => log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
+      }, Math.max(0, took.heldUntil - clock.now()) + 50);
+      t.unref();
+      return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
+    }
+    const renew = setInterval(() => {
+      renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
+        if (!held) log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); another replica may run it too', { hubId });
+      }, (err: unknown) => log.warn('write-back: renewing the lease on the hub\'s run failed', { hubId, reason: errorText(err) }));
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    renew.unref();
+    let written = 0;
+    try {
+      for (;;) {
+        const report = await runNow(hubId);
+        written += report.written;
+        // A stopped run (credential refused) is not run again at once: the next run's trigger does.
+        if (!(await endRun(store, hubId, owner, clock.now(), { keep: !report.note?.startsWith('stopped'), leaseMs }))) return { ...report, written };
+        log.info('write-back: running the hub again, asked for by another replica meanwhile', { hubId });
+      }
+    } catch (err) {
+      // Released for the next run to take at once (when the store refuses this too, the lease lapses).
+      await endRun(store, hubId, owner, clock.now(), { keep: false }).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
   }
 
   async function runNow(hubId: string): Promise<WritebackReport> {
@@ -348,7 +400,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       const idps = new Set(config.file.hubs.map((h) => h.identityProvider).filter((x): x is string => !!x));
       for (const idp of idps) await ensureFor(idp);
     },
-    run,
+    run: (hubId: string) => run(hubId),
   };
 }
 

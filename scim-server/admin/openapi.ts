@@ -130,7 +130,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', matchBody),
       '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
       '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)', undefined, true),
-      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry', exemptBody),
+      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app)', exemptBody, true),
       '/hubs/{hubId}/members/{memberId}/remove': {
         post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '409': problemRef('Conflict') } },
       },
