@@ -177,14 +177,29 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       const member = SANDBOX.employees[1]!;
       const answers = await Promise.all([f.a, f.b].map((r) => r.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' })));
       const bodies = await Promise.all(answers.map((r) => r.json()));
-      assert.deepEqual(answers.map((r) => r.status), [202, 202], JSON.stringify(bodies));
-      assert.equal(bodies[0].taskId, bodies[1].taskId, 'the same removal task');
-      await until('removed', async () => (await f.a.agent.api.task(bodies[0].taskId))?.status === 'completed');
+      const accepted = bodies.filter((_, i) => answers[i]!.status === 202);
+      const taskId = accepted[0]?.taskId as string;
+      // Both asks usually meet the one queued task. On a loaded machine the first removal can run
+      // to its end before the second ask is read: that ask then finds no seat (404), never a second task.
+      if (accepted.length === 1) {
+        const other = answers.findIndex((r) => r.status !== 202);
+        assert.equal(answers[other]!.status, 404, JSON.stringify(bodies));
+        assert.match(bodies[other].detail, /no member/);
+        assert.equal((await f.a.agent.api.task(taskId))?.status, 'completed', 'refused only once the seat was removed');
+      } else {
+        assert.deepEqual(answers.map((r) => r.status), [202, 202], JSON.stringify(bodies));
+        assert.equal(bodies[0].taskId, bodies[1].taskId, 'the same removal task');
+      }
+      await until('removed', async () => (await f.a.agent.api.task(taskId))?.status === 'completed');
       const deletes = f.emulator.calls.filter((c) => c.method === 'DELETE' && c.path.includes(member));
       assert.equal(deletes.length, 1, 'one removal call');
-      // Each owner's ask is audited (both asked), both naming the one task.
-      const asked = (await audit('remove-member')).filter((e) => e.subject?.memberId === member && e.outcome === 'pending');
-      assert.deepEqual(asked.map((e) => e.taskId), [bodies[0].taskId, bodies[0].taskId]);
+      // Each owner's accepted ask is audited, each naming the one task (the audit log on lowdb
+      // lists an entry once its commit is on disk: waited for).
+      const asked = await until('asks audited', async () => {
+        const found = (await audit('remove-member')).filter((e) => e.subject?.memberId === member && e.outcome === 'pending');
+        return found.length >= accepted.length ? found : undefined;
+      });
+      assert.deepEqual(asked.map((e) => e.taskId), accepted.map(() => taskId));
       // A third, after the seat is gone (the snapshot not read again yet): refused or the same finished task, never a second call.
       const again = await f.b.api(`/hubs/${HUB}/members/${member}/remove`, { method: 'POST', body: '{}' });
       const againBody = await again.json();

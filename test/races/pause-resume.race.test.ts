@@ -37,7 +37,10 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       const id = await check(f.a);
       await done(id);
       assert.equal((await f.a.store.get('hubStates', '', HUB))?.paused, false);
-      assert.equal((await f.a.agent.api.audit({ hubId: HUB, action: 'hub-resumed' })).items[0]?.taskId, id);
+      // On lowdb the audit log lists an entry once its commit is on disk, which the hub's state
+      // (read from memory) may precede by a moment: waited for, then checked.
+      const resumed = await until('the resumption audited', async () => (await f.a.agent.api.audit({ hubId: HUB, action: 'hub-resumed' })).items[0]);
+      assert.equal(resumed.taskId, id);
     });
 
     test('a pause recorded while the check reads stays, and no resumption is audited', async () => {
