@@ -20,7 +20,7 @@ import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
-import { queueOwnerRemoval } from './members/owner-removal.ts';
+import { removeAsOwner } from './members/owner-removal.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, offersOf } from './offers/offer-api.ts';
 
@@ -132,7 +132,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger);
       const hub = hubOf(hubId);
       // The same builder and checks as every removal (complete listing, exemption, last admin).
-      const task = await store.transact((tx) => queueOwnerRemoval(tx, hub, memberId, trigger, now()));
+      const task = await removeAsOwner(store, hub, memberId, trigger, now);
       return toTaskView(task);
     },
 
