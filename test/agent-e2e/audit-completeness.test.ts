@@ -9,6 +9,7 @@ import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation
 import { createMetaBusiness } from '../../connectors/meta-business/connector.ts';
 import { createMetaEmulator, SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { MEMORY_STORE } from '../suite-stores.ts';
+import { configSchema, type ConfigFile } from '../../config/schema.ts';
 import { Directory, OKTA } from './directory.ts';
 import { checkForUpdates, HUB, hubConfig, onboard, silent, until, type Harness } from './harness.ts';
 
@@ -28,12 +29,11 @@ const oktaHook: Trigger = { type: 'okta-event-hook', idp: 'okta', actor: 'okta-a
 const leaver: Trigger = { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: 'task t-1 result r-1' };
 
 /** The agent as the server builds it (member service included), on the Meta emulator. */
-async function startWorld(safety: Record<string, unknown> = {}): Promise<Harness> {
+async function startWorld(safety: Record<string, unknown> = {}, config: ConfigFile = hubConfig(safety)): Promise<Harness> {
   const emulator = createMetaEmulator();
   const server = await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const { store, dispose } = await MEMORY_STORE.open();
-  const config = hubConfig(safety);
   const members = createMemberService({ config: { file: config }, store, log: silent });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   await agent.start();
@@ -240,6 +240,24 @@ const plain: Case[] = [
     },
   },
   {
+    name: 'a check for updates asked from the dashboard, and one the app refuses',
+    async run(h) {
+      const ok = await h.agent.api.checkForUpdates(HUB, signedIn);
+      assert.equal((await finished(h, ok.id)).status, 'completed');
+      h.emulator.control.setFaults({ errorRate: 1, match: 'business_users' });
+      try {
+        const refused = await h.agent.api.checkForUpdates(HUB, owner);
+        await until('a failed read audited', async () => (await h.agent.api.audit({ hubId: HUB, action: 'check-for-updates' })).items.some((e) => e.taskId === refused.id && e.outcome === 'failed'), 20_000);
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      return [
+        { action: 'check-for-updates', outcome: 'ok', trigger: signedIn, why: /check for updates of hub meta-main: \d+ members/ },
+        { action: 'check-for-updates', outcome: 'failed', trigger: owner, why: /check for updates of hub meta-main stopped: .+; the previous complete snapshot is kept/ },
+      ];
+    },
+  },
+  {
     name: 'a SCIM push accepted for a hub since taken out of the config: failed, not dropped',
     async run(h) {
       const retired = new Directory(h.store, 'retired-hub');
@@ -314,6 +332,48 @@ describe('audit completeness: safety brakes (removal threshold)', () => {
           { action: 'remove-member', outcome: 'pending', trigger: OKTA, email, memberId: seat, why: new RegExp(`held for approval ${approval.id} \\(removalThresholdPercent 10%\\)`) },
           { action: 'remove-member', outcome: 'skipped', trigger: owner, email, memberId: seat, why: new RegExp(`not done, approval ${approval.id} rejected by owner@example\\.com`), not: 'ok' },
         ]),
+      ];
+    },
+  }));
+});
+
+/** A claim team (a collection): joining it makes an offer; claiming it invites. */
+const offersConfig = () => configSchema.parse({
+  collections: [{ id: 'brand-hubs', label: 'Brand hubs', offerDays: 14 }],
+  hubs: [{
+    id: HUB, connector: 'meta-business', meta: { businessId: SANDBOX.businessId },
+    teams: [{ group: 'Brand', appRole: 'EMPLOYEE', collection: 'brand-hubs', assets: [{ type: 'ad_account', id: 'act_111', tasks: ['ADVERTISE', 'ANALYZE'] }] }],
+    safety: { settleSeconds: 1, removalThresholdPercent: 50, confirmDeprovisioning: false },
+  }],
+});
+
+describe('audit completeness: offers and claim access', () => {
+  let h: Harness;
+  before(async () => { h = await startWorld({}, offersConfig()); });
+  after(() => h.close());
+  test('an offer is made, claimed from the dashboard, and a claim of an expired one is refused', () => checkCase(h, {
+    name: 'offers',
+    async run(h) {
+      await h.directory.createUser('u-kim', 'kim@example.com');
+      await h.directory.createUser('u-lee', 'lee@example.com');
+      await h.directory.patchGroup('Brand', ['u-kim', 'u-lee']);
+      const offerOf = (email: string) => until(`offer to ${email}`, async () => (await h.agent.api.offers(email))[0]);
+      const kim = await offerOf('kim@example.com');
+      const lee = await offerOf('lee@example.com');
+      const claim = await h.agent.api.claimOffer('kim@example.com', kim.id, signedIn);
+      await finished(h, claim.id);
+      await until('kim invited', () => h.emulator.control.state().invites.some((i) => i.email === 'kim@example.com'));
+      // Lee's offer lapses unclaimed (its end date passed), then someone claims it.
+      await h.store.transact(async (tx) => {
+        const o = (await tx.get('offers', HUB, lee.id))!;
+        tx.put('offers', HUB, lee.id, { ...o, expiresAt: new Date(Date.now() - 60_000).toISOString() });
+      });
+      await assert.rejects(h.agent.api.claimOffer('lee@example.com', lee.id, signedIn), /expired/);
+      return [
+        { action: 'offer-made', outcome: 'ok', trigger: OKTA, email: 'kim@example.com', why: /Brand/ },
+        { action: 'offer-claimed', outcome: 'ok', trigger: signedIn, email: 'kim@example.com', why: /kim@example\.com claimed EMPLOYEE on hub meta-main offered through Brand/ },
+        { action: 'invite', outcome: 'ok', trigger: signedIn, email: 'kim@example.com', why: /invite kim@example\.com as EMPLOYEE/ },
+        { action: 'offer-claimed', outcome: 'failed', trigger: signedIn, email: 'lee@example.com', why: new RegExp(`dashboard:manager@example\\.com claimed offer ${lee.id} for lee@example\\.com: refused, offer ${lee.id} expired`), not: 'ok' },
       ];
     },
   }));
