@@ -28,13 +28,17 @@ const signedIn: Trigger = { type: 'dashboard', actor: 'manager@example.com' };
 const oktaHook: Trigger = { type: 'okta-event-hook', idp: 'okta', actor: 'okta-admin@example.com', detail: 'event e-1' };
 const leaver: Trigger = { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: 'task t-1 result r-1' };
 
+let writebackRefusal: Error | undefined;
+
 /** The agent as the server builds it (member service included), on the Meta emulator. */
 async function startWorld(safety: Record<string, unknown> = {}, config: ConfigFile = hubConfig(safety)): Promise<Harness> {
   const emulator = createMetaEmulator();
   const server = await emulator.listen(0);
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const { store, dispose } = await MEMORY_STORE.open();
-  const members = createMemberService({ config: { file: config }, store, log: silent });
+  // Write-back to the IdP (agent/writeback), as a double: a row arms `writebackRefusal` to have the IdP refuse a run.
+  const writeback = { async run() { if (writebackRefusal) throw writebackRefusal; } };
+  const members = createMemberService({ config: { file: config }, store, log: silent, writeback });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   await agent.start();
   const h: Harness = {
@@ -255,6 +259,19 @@ const plain: Case[] = [
         { action: 'check-for-updates', outcome: 'ok', trigger: signedIn, why: /check for updates of hub meta-main: \d+ members/ },
         { action: 'check-for-updates', outcome: 'failed', trigger: owner, why: /check for updates of hub meta-main stopped: .+; the previous complete snapshot is kept/ },
       ];
+    },
+  },
+  {
+    name: 'the write-back after a check for updates is refused by the identity provider',
+    async run(h) {
+      writebackRefusal = new Error('okta: 401 E0000011 Invalid token provided');
+      try {
+        const t = await h.agent.api.checkForUpdates(HUB, owner);
+        assert.equal((await finished(h, t.id)).status, 'completed', 'the import stands');
+      } finally {
+        writebackRefusal = undefined;
+      }
+      return [{ action: 'writeback.run', outcome: 'failed', trigger: owner, why: /write-back to the identity provider after check for updates of hub meta-main stopped: okta: 401 E0000011/ }];
     },
   },
   {
