@@ -62,7 +62,8 @@ interface Expected {
   email?: string;
   memberId?: string;
   directoryUserId?: string;
-  hubId?: string;
+  /** The hub (default HUB); null: an entry about every hub (an offboarding). */
+  hubId?: string | null;
   /** Says why: the group, the rule, the brake, the reason given. */
   why: RegExp;
   /** The same change must not also be audited with this outcome (a refusal recorded as done). */
@@ -96,7 +97,7 @@ async function checkCase(h: Harness, c: Case): Promise<void> {
     assert.equal(entry.trigger.actor, x.trigger.actor, `${c.name}: ${x.action}: actor`);
     if (x.trigger.idp) assert.equal(entry.trigger.idp, x.trigger.idp, `${c.name}: ${x.action}: idp`);
     // What
-    assert.equal(entry.hubId, x.hubId ?? HUB, `${c.name}: ${x.action}: hub`);
+    assert.equal(entry.hubId, x.hubId === null ? undefined : x.hubId ?? HUB, `${c.name}: ${x.action}: hub`);
     if (x.email) assert.equal(entry.subject?.email, x.email);
     if (x.memberId) assert.equal(entry.subject?.memberId, x.memberId);
     if (x.directoryUserId) assert.equal(entry.subject?.directoryUserId, x.directoryUserId, `${c.name}: ${x.action}: directory user`);
@@ -225,6 +226,23 @@ const plain: Case[] = [
       return [
         { action: 'offboard', outcome: 'pending', trigger: leaver, email: 'leo@example.com', memberId: seat, why: /remove leo@example\.com/ },
         { action: 'remove-member', outcome: 'ok', trigger: leaver, email: 'leo@example.com', memberId: seat, why: /remove leo@example\.com/ },
+      ];
+    },
+  },
+  {
+    name: 'an Entra leaver whose removal the app refuses: the offboarding failed',
+    async run(h) {
+      const seat = await onboard(h, 'u-lou', 'lou@example.com', 'Meta Advertisers');
+      h.emulator.control.setFaults({ errorRate: 1, match: `/${seat}` });
+      try {
+        const parent = await h.agent.api.offboard({ email: 'Lou@example.com' }, leaver);
+        assert.equal((await finished(h, parent.id)).status, 'failed');
+      } finally {
+        h.emulator.control.setFaults({});
+      }
+      return [
+        { action: 'remove-member', outcome: 'failed', trigger: leaver, email: 'lou@example.com', memberId: seat, why: /remove lou@example\.com/, not: 'ok' },
+        { action: 'offboard', outcome: 'failed', trigger: leaver, hubId: null, email: 'lou@example.com', why: /offboard Lou@example\.com from every hub: 1 of 1 removal\(s\) did not happen/, not: 'ok' },
       ];
     },
   },
