@@ -2,6 +2,7 @@ import type { HubConfigFile } from '../config/schema.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import { AgentError } from './agent-error.ts';
 import type { AgentApi, Approval, HubHealth, HubSummary, MemberStatus, TaskView } from './api.ts';
+import { subjectOf } from './tasks/operations/audit-subject.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
 import type { Trigger } from './desired-state/delta.ts';
@@ -20,7 +21,7 @@ import type { TaskHandler } from './tasks/handler.ts';
 import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
-import { queueOwnerRemoval } from './members/owner-removal.ts';
+import { removeAsOwner } from './members/owner-removal.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, offersOf } from './offers/offer-api.ts';
 
@@ -132,7 +133,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       if (d.members?.removeMember) return d.members.removeMember(hubId, memberId, trigger);
       const hub = hubOf(hubId);
       // The same builder and checks as every removal (complete listing, exemption, last admin).
-      const task = await store.transact((tx) => queueOwnerRemoval(tx, hub, memberId, trigger, now()));
+      const task = await removeAsOwner(store, hub, memberId, trigger, now);
       return toTaskView(task);
     },
 
@@ -218,8 +219,13 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
           // time, halts again instead of trickling under the threshold.
           await recordRemovals(tx, a.hubId, a.planned.filter((o) => o.kind === 'remove-member').length, at, hub.safety.removalWindowMinutes * 60_000);
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
-        } else if (task?.status === 'needs-approval') {
-          await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);
+        } else {
+          if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);
+          // Each held change, in its person's trail: not done, and who said so.
+          for (const op of a.planned) {
+            appendAudit(tx, { hubId: a.hubId, trigger, action: op.kind, subject: subjectOf(op), taskId: a.taskId,
+              why: `${op.summary}: not done, approval ${a.id} rejected by ${next.decidedBy}`, outcome: 'skipped', detail: { approvalId: a.id } });
+          }
         }
         appendAudit(tx, { hubId: a.hubId, trigger, action: decision === 'approve' ? 'approval-approved' : 'approval-rejected', subject: { label: `approval ${a.id}` }, why: a.explanation, outcome: 'ok', taskId: a.taskId, detail: { operations: a.planned.length } });
         return next;

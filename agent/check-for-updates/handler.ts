@@ -63,6 +63,9 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
         } catch (err) {
           writeback = `failed: ${errorText(err)}`;
           ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });
+          // The whole run stopped (a refused credential, attributes the IdP refuses): nobody's
+          // standing reached the IdP. Audited with the check, not only logged.
+          ctx.audit({ action: 'writeback.run', outcome: 'failed', why: `write-back to ${hub.identityProvider ?? 'the identity provider'} after check for updates of hub ${hub.id} stopped: ${errorText(err)}; tried again after the next check`, detail: { idp: hub.identityProvider } });
         }
       }
 

@@ -48,7 +48,21 @@ const PLANS_IN_FLIGHT = 100;
 function describe(changes: readonly DirectoryChange[]): string {
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
-  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const groups = groupsOf(changes);
+  const named = groups.length === 0 ? '' : ` (group ${groups.slice(0, GROUPS_NAMED).map((g) => `"${g}"`).join(', ')}${groups.length > GROUPS_NAMED ? ` and ${groups.length - GROUPS_NAMED} more` : ''})`;
+  return `${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}${named}`;
+}
+
+/** Groups named in an entry's why: which group a push changed is the reason its people are re-evaluated. */
+const GROUPS_NAMED = 5;
+
+function groupsOf(changes: readonly DirectoryChange[]): string[] {
+  const names = new Set<string>();
+  for (const c of changes) {
+    if (c.kind === 'group-renamed') names.add(`${c.from}" → "${c.to}`);
+    else if ('displayName' in c) names.add(c.displayName);
+  }
+  return [...names];
 }
 
 type Connected = { connector: HubConnector | undefined } | { error: string };
@@ -227,8 +241,15 @@ export class Dispatcher {
     const hub = this.o.hubs().get(entry.hubId);
     const { trigger, changes } = current.delta;
     if (!hub) {
+      // Accepted for a hub since taken out of the config: nothing acts on it. Audited (a directory
+      // change that was not acted on), not only logged.
       tx.delete('outbox', entry.hubId, entry.id);
       this.o.log.warn(`dispatcher: outbox entry ${entry.id} names hub ${entry.hubId}, which is not configured: dropped`);
+      appendAudit(tx, {
+        hubId: entry.hubId, trigger, action: 'desired-state-change', at: current.at,
+        why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; not acted on: hub ${entry.hubId} is not configured`,
+        outcome: 'failed', detail: { outboxId: entry.id, people: named.size },
+      });
       return;
     }
     const done = current.dispatchedPeople ?? 0;
@@ -245,8 +266,10 @@ export class Dispatcher {
       return;
     }
     tx.delete('outbox', entry.hubId, entry.id);
+    const [only] = named.size === 1 ? [...named] : [];
     appendAudit(tx, {
       hubId: hub.id, trigger, action: 'desired-state-change', at: current.at,
+      ...(only ? { subject: { directoryUserId: only[0], ...(only[1].emails?.[0] ? { email: only[1].emails[0] } : {}) } } : {}),
       why: `${trigger.type}${trigger.idp ? ` from ${trigger.idp}` : ''}: ${describe(changes)}; ${named.size} person(s) to re-evaluate`,
       outcome: 'ok', detail: { outboxId: entry.id, people: named.size },
     });

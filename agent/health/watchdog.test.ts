@@ -77,3 +77,26 @@ test('a lapsed exemption retired by the watchdog re-plans the hub and writes the
   await startWatchdog({ store, hubs: [hub], log, clock: () => now, connectorFor: () => undefined, writeback: { run: async (h) => { written.push(h); } } }).runOnce();
   assert.deepEqual(written, [hub.id]);
 });
+
+test('a write-back the identity provider refuses after a lapsed exemption is audited as failed, with the exemption lapse', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  const at = '2026-11-01T00:00:00.000Z';
+  const now = new Date('2026-12-01T00:00:00.000Z');
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-kim', testUser('u-kim', 'kim@example.com'));
+    tx.put('appMembers', hub.id, 'm-kim', { hubId: hub.id, id: 'm-kim', email: 'kim@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('exemptions', hub.id, 'm-kim', { hubId: hub.id, memberId: 'm-kim', reason: 'trial', by: 'owner', at, until: '2026-11-15T00:00:00.000Z' });
+  });
+  const refused = { run: async () => { throw new Error('okta: 401 E0000011 Invalid token provided'); } };
+  await startWatchdog({ store, hubs: [hub], log, clock: () => now, connectorFor: () => undefined, writeback: refused }).runOnce();
+  const audit = await collect(store.list('audit', hub.id));
+  assert.ok(audit.some((e) => e.action === 'exemption-lapsed' && e.outcome === 'ok'), 'the lapse itself');
+  const failed = audit.find((e) => e.action === 'writeback.run');
+  assert.ok(failed, audit.map((e) => e.action).join());
+  assert.equal(failed.outcome, 'failed');
+  assert.deepEqual(failed.trigger, { type: 'agent', detail: 'watchdog: exemption lapsed' });
+  assert.match(failed.why, /after an exemption lapsed on hub .* stopped: okta: 401 E0000011 Invalid token provided/);
+});

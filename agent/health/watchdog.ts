@@ -12,6 +12,9 @@ import { requestReconcile } from '../check-for-updates/request.ts';
 import { startSlotTimer } from '../schedules/run-once.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { checkHubCredential } from './credential-check.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import type { Trigger } from '../desired-state/delta.ts';
+import { errorText } from '../log/logger.ts';
 
 export interface WatchdogOptions {
   store: Store;
@@ -30,6 +33,9 @@ export interface Watchdog {
   runOnce(): Promise<void>;
   stop(): void;
 }
+
+/** Who retires a lapsed exemption and writes it back: the watchdog. */
+const LAPSED: Trigger = { type: 'agent', detail: 'watchdog: exemption lapsed' };
 
 export function startWatchdog(options: WatchdogOptions): Watchdog {
   const clock = options.clock ?? (() => new Date());
@@ -50,6 +56,11 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
             await options.writeback.run(hub.id);
           } catch (err) {
             options.log.warn(`watchdog: hub ${hub.id}: write-back after a lapsed exemption failed: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
+            // Audited too (as after a check for updates, check-for-updates/handler.ts): the IdP still shows them exempted.
+            await options.store.transact((tx) => {
+              appendAudit(tx, { hubId: hub.id, trigger: LAPSED, action: 'writeback.run', outcome: 'failed', detail: { idp: hub.identityProvider },
+                why: `write-back to ${hub.identityProvider ?? 'the identity provider'} after an exemption lapsed on hub ${hub.id} stopped: ${errorText(err)}; tried again after the next check for updates` });
+            });
           }
         }
       } catch (err) {
@@ -79,7 +90,7 @@ export async function retireLapsedExemptions(store: Store, hubId: string, now: D
   const nowIso = now.toISOString();
   if (!(await anyLapsed(store, hubId, now))) return 0;
   return store.transact(async (tx) => {
-    const trigger = { type: 'agent' as const, detail: 'watchdog: exemption lapsed' };
+    const trigger = LAPSED;
     const result = await rematchHub(tx, hubId, nowIso, { trigger });
     if (result.lapsedExemptions.length > 0) await requestReconcile(tx, hubId, trigger, `${result.lapsedExemptions.length} exemption(s) lapsed`);
     return result.lapsedExemptions.length;

@@ -20,7 +20,7 @@ import { toTaskView } from '../tasks/task-record.ts';
 import { exempt, unexempt, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
 import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
-import { queueOwnerRemoval } from './owner-removal.ts';
+import { removeAsOwner } from './owner-removal.ts';
 
 export interface MemberServiceOptions {
   config: Pick<LoadedConfig, 'file'>;
@@ -105,7 +105,7 @@ export function createMemberService({ config, store, log, clock = () => new Date
     },
     async removeMember(hubId, memberId, trigger): Promise<TaskView> {
       const hub = hubOf(hubId);
-      const task = await store.transact((tx) => queueOwnerRemoval(tx, hub, memberId, trigger, clock()));
+      const task = await removeAsOwner(store, hub, memberId, trigger, clock);
       log.info(`members: hub ${hubId}: ${task.summary} queued`, { hubId, memberId, taskId: task.id });
       return toTaskView(task);
     },

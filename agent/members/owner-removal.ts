@@ -4,10 +4,11 @@ import { appendAudit } from '../audit/audit-log.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { removalOfRow } from '../plan/removal.ts';
-import type { Transaction } from '../store/store.ts';
+import type { Store, Transaction } from '../store/store.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { actorOf } from './member-decisions.ts';
+import { inviteIdOf } from '../standing/row-ids.ts';
 
 /**
  * An owner's explicit removal of one row (the members view, `hubwarden remove`, the admin API),
@@ -15,11 +16,26 @@ import { actorOf } from './member-decisions.ts';
  * (agent/plan/removal.ts): an unknown row is not-found; an incomplete listing, an exemption in
  * force, a system user, a partner's person or the last admin is a conflict, and nothing is queued.
  * Reads through `tx` (the facts that decide the removal are read in the transaction that queues it).
+ * A conflict is a brake holding the change an owner asked for: it is audited as `failed` (who asked,
+ * whom, which brake) and the refusal returned, for the caller to commit the entry and then throw
+ * (`removeAsOwner`). Before, only the caller saw the 409: the audit log had no trace of it.
  */
-export async function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, rowId: string, trigger: Trigger, now: Date): Promise<TaskRecord> {
+export async function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, rowId: string, trigger: Trigger, now: Date): Promise<TaskRecord | { refused: AgentError }> {
   const matched = (await tx.get('memberMatches', hub.id, rowId))?.directoryUserId;
   const built = await removalOfRow(tx, hub.id, rowId, { reason: 'unassigned', because: `asked by ${actorOf(trigger)}`, ...(matched ? { directoryUserId: matched } : {}) }, roleRulesOfHub(hub), now);
-  if ('refused' in built) throw new AgentError(built.missing ? 'not-found' : 'conflict', `hub ${hub.id}: remove ${rowId}: ${built.refused}`);
+  if ('refused' in built) {
+    const refused = new AgentError(built.missing ? 'not-found' : 'conflict', `hub ${hub.id}: remove ${rowId}: ${built.refused}`);
+    // An unknown row is a request about nothing: refused, with nothing to audit.
+    if (built.missing) throw refused;
+    const email = await emailOfRow(tx, hub.id, rowId);
+    appendAudit(tx, {
+      hubId: hub.id, trigger, action: 'remove-member', outcome: 'failed',
+      subject: { memberId: rowId, ...(email ? { email } : {}), ...(matched ? { directoryUserId: matched } : {}) },
+      why: `${actorOf(trigger)} asked to remove ${email ?? rowId}: refused, ${built.refused}`,
+      detail: { refused: built.refused },
+    });
+    return { refused };
+  }
   const op = built.operation;
   // Same key as the plan's own removal (`op:remove:<id>`), so the two are one task; `force`
   // because an owner's explicit removal of, say, an unmatched member is not in any plan.
@@ -30,4 +46,18 @@ export async function queueOwnerRemoval(tx: Transaction, hub: HubConfigFile, row
     why: `${actorOf(trigger)} asked to ${op.kind === 'cancel-invite' ? 'cancel the invite of' : 'remove'} ${op.email ?? rowId}`,
   });
   return queued;
+}
+
+/** The email of a member or invite row in the last check for updates, if any. */
+async function emailOfRow(tx: Transaction, hubId: string, rowId: string): Promise<string | undefined> {
+  const inviteId = inviteIdOf(rowId);
+  if (inviteId !== undefined) return (await tx.get('appInvites', hubId, inviteId))?.email;
+  return (await tx.get('appMembers', hubId, rowId))?.email ?? undefined;
+}
+
+/** An owner's removal (`queueOwnerRemoval`) in its own transaction: a refusal is committed with its audit entry, then thrown. */
+export async function removeAsOwner(store: Store, hub: HubConfigFile, rowId: string, trigger: Trigger, now: () => Date): Promise<TaskRecord> {
+  const out = await store.transact((tx) => queueOwnerRemoval(tx, hub, rowId, trigger, now()));
+  if ('refused' in out) throw out.refused;
+  return out;
 }

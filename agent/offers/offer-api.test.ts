@@ -57,7 +57,9 @@ describe('claiming an offer', () => {
         (e: Error & { kind?: string }) => e.kind === 'not-found' && /withdrawn/.test(e.message), JSON.stringify(jane));
       assert.equal((await store.get('offers', hub.id, id))!.status, 'offered', 'nothing claimed: a later return to the team must not seat them unasked');
       assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
-      assert.equal((await collect(store.list('audit', hub.id))).length, 0, 'no offer-claimed entry saying the grant is desired');
+      const audit = await collect(store.list('audit', hub.id));
+      assert.equal(audit.filter((e) => e.outcome !== 'failed').length, 0, 'no offer-claimed entry saying the grant is desired');
+      assert.ok(audit.some((e) => e.action === 'offer-claimed' && e.outcome === 'failed' && /refused, offer .* is withdrawn/.test(e.why)), 'the refused claim is audited as failed');
     }
   });
 });

@@ -7,7 +7,7 @@ import { findPerson } from '../dispatch/find-person.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { replanPerson } from '../dispatch/replan-person.ts';
-import { toTaskView } from '../tasks/task-record.ts';
+import { toTaskView, type TaskRecord } from '../tasks/task-record.ts';
 import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
@@ -48,17 +48,26 @@ const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
  */
 export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, email: string, offerId: string, trigger: Trigger, now: Date): Promise<TaskView> {
   const hubList = [...hubs];
-  const task = await store.transact(async (tx) => {
+  const out = await store.transact(async (tx): Promise<Readonly<TaskRecord> | { refused: AgentError }> => {
     const found = (await recordsOf(tx, hubList, email)).find((r) => r.offer.id === offerId);
     if (!found) throw new AgentError('not-found', `agent: ${email} has no offer ${offerId}`);
     const { hub, offer } = found;
+    // A claim of a real offer that is refused is audited as failed, with who claimed and why it
+    // was refused (the refusal is committed, then thrown): the person's trail shows the attempt.
+    const refuse = (refused: AgentError) => {
+      appendAudit(tx, {
+        hubId: hub.id, trigger, action: 'offer-claimed', subject: { ...(offer.email ? { email: offer.email } : {}), directoryUserId: offer.directoryUserId, label: offer.group },
+        why: `${who(trigger)} claimed offer ${offerId} for ${email}: refused, ${refused.message.replace(/^agent: /, '')}`, outcome: 'failed', detail: { offerId }, at: now.toISOString(),
+      });
+      return { refused };
+    };
     const status = offerStatusAt(offer, now);
-    if (status === 'expired') throw new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`);
+    if (status === 'expired') return refuse(new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`));
     if (status === 'offered' && !(await stillOffered(tx, hub, offer))) {
       // The person left the claim team (or was deactivated or deleted) and the re-evaluation that
       // withdraws the offer has not run yet. Claimed now, it would stay claimed (claimed offers
       // outlive the membership), so a later return to the team would seat them without a claim.
-      throw new AgentError('not-found', `agent: offer ${offerId} is withdrawn: ${email} is no longer an active member of ${offer.group}`);
+      return refuse(new AgentError('not-found', `agent: offer ${offerId} is withdrawn: ${email} is no longer an active member of ${offer.group}`));
     }
     if (status === 'offered') {
       tx.put('offers', hub.id, offer.id, { ...offer, status: 'claimed', claimedAt: now.toISOString(), claimedBy: who(trigger) });
@@ -72,5 +81,6 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
       hubId: hub.id, ...replanPerson({ directoryUserId: offer.directoryUserId }, trigger, `grant ${email} the claimed offer ${offerId} on hub ${hub.id}`), reuse: 'unstarted', now,
     });
   });
-  return toTaskView(task);
+  if ('refused' in out) throw out.refused;
+  return toTaskView(out);
 }

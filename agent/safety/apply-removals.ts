@@ -1,3 +1,4 @@
+import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { planHub } from '../plan/plan-hub.ts';
 import { auditHeld } from '../dispatch/reconcile.ts';
@@ -69,12 +70,20 @@ export const applyRemovalsHandler: TaskHandler = {
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
-          const { approval, replacedTaskId } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
+          const { approval, replacedTaskId, fresh } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
           if (replacedTaskId) {
             const old = await tx.get('tasks', hub.id, replacedTaskId);
             if (old?.status === 'needs-approval') await updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
+          // Each person whose change the brake holds, in their own trail (as a report's items are):
+          // `hubwarden audit --email` shows their removal waiting for approval, not nothing.
+          if (fresh) {
+            for (const op of ops) {
+              appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
+                why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%)`, outcome: 'pending', detail: { approvalId: approval.id, reason: op.reason } });
+            }
+          }
         },
       });
     }

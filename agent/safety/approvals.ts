@@ -34,8 +34,9 @@ export async function pendingApprovalOf(tx: Pick<ReadView, 'list'>, hubId: strin
  * with the same operations refreshes the pending approval; one with other operations gets a new
  * approval, and the old one is `superseded`: an owner approves exactly the operations they saw
  * (an approve sent for the old id is refused), never ones that replaced them meanwhile.
+ * `fresh`: a new approval (not the pending one refreshed).
  */
-export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string }> {
+export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string; fresh: boolean }> {
   const pending = await pendingApprovalOf(tx, input.hubId);
   const keys = (ops: readonly Operation[]) => ops.map((o) => o.key).sort().join('\n');
   const same = pending !== undefined && keys(pending.planned) === keys(input.planned);
@@ -53,7 +54,7 @@ export async function requestApproval(tx: Transaction, input: { hubId: string; e
     planned: input.planned,
   };
   tx.put('approvals', input.hubId, approval.id, approval);
-  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined };
+  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined, fresh: !same };
 }
 
 /** An approval by id, on any hub. */

@@ -109,9 +109,13 @@ export async function recordAttemptIn(tx: Transaction, c: Pick<Claimant, 'owner'
   if (outcome.status === 'error' && outcome.decision.action === 'pause-hub') {
     await pauseHub(tx, task.hubId, outcome.decision.message, outcome.decision.kind, now);
     appendAudit(tx, { hubId: task.hubId, trigger: task.trigger, taskId: task.id, action: 'pause-hub', why: outcome.decision.message, outcome: 'failed', detail: { kind: outcome.decision.kind } });
-  } else if (outcome.status === 'error' && next.status === 'failed') {
+  } else if (next.status === 'failed' && (outcome.status === 'error' || (outcome.status === 'failed' && !audits.some((a) => a.outcome === 'failed')))) {
+    // A task that gave up after retries, or whose handler ended it as failed without auditing
+    // why (an operation queued for a hub since taken out of the config): the change did not
+    // happen, and the audit log says so rather than leaving the person's trail at "pending".
     const subject = taskSubjectOf(task);
-    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, ...(subject ? { subject } : {}), why: `${task.summary}: ${outcome.decision.message}`, outcome: 'failed', detail: { kind: outcome.decision.kind, attempts: next.attempts } });
+    const error = outcome.status === 'error' ? outcome.decision : outcome.error;
+    appendAudit(tx, { hubId: task.hubId || undefined, trigger: task.trigger, taskId: task.id, action: task.kind, ...(subject ? { subject } : {}), why: `${task.summary}: ${error.message}`, outcome: 'failed', detail: { kind: error.kind, attempts: next.attempts } });
   }
   // A change that came in while this attempt ran, which the attempt may have acted before: its
   // follow-up (a re-plan of the person) sees what this attempt recorded, in this transaction.

@@ -130,6 +130,27 @@ test('okta: 429 E0000047 is retried after X-Rate-Limit-Reset; a wrong token stop
   }
 });
 
+test('okta: an update that fails for a passing reason (429 until the retries run out) is audited as failed and sent again on the next run', async () => {
+  const { server, okta, store, writeback, log } = await setup();
+  try {
+    await writeback.ensureSchema();
+    okta.control.throttleNext(1000, 0);
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 0);
+    const failed = (await collect(store.list('audit', HUB))).filter((a) => a.action === 'writeback.update' && a.outcome === 'failed' && a.subject?.directoryUserId === 'u-ana');
+    assert.equal(failed.length, 1, 'the failed write of ana is audited');
+    assert.deepEqual([failed[0]!.trigger.type, failed[0]!.trigger.idp, failed[0]!.subject?.email], ['agent', 'okta', 'ana@example.com']);
+    assert.match(failed[0]!.why, /→ .*; sent again on the next run$/);
+    assert.ok(!JSON.stringify([failed, log.lines]).includes(OKTA_TOKEN));
+    okta.control.throttleNext(0, 0);
+    okta.control.setRateLimit(undefined);
+    const next = await writeback.run(HUB);
+    assert.ok(next.written >= 1, 'written on the next run');
+  } finally {
+    await server.close();
+  }
+});
+
 test('a hub without an identity provider writes nothing and says why', async () => {
   const { server, writeback, okta } = await setup();
   try {

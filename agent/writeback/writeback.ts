@@ -361,6 +361,11 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         return p.kind === 'rejected' ? 'rejected' : undefined;
       } else {
         log.warn('write-back: update failed, will retry on the next run', { hubId, idp, directoryUserId: user.id, idpUserId, reason: message });
+        // Not written: audited as failed (a passing failure, sent again on the next run), as a
+        // lasting refusal is, rather than left to the log.
+        await store.transact((tx) => {
+          appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}; sent again on the next run`, outcome: 'failed', detail: { idp, attributes: fields, retry: 'next-run' } });
+        });
       }
       return undefined;
     }

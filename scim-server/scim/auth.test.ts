@@ -3,15 +3,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createHash } from 'node:crypto';
 import { FailureLimiter } from '../auth-failures.ts';
+import { collect } from '../../agent/store/store.ts';
+import '../../agent/outbox.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 describe('SCIM auth', () => {
   let app: ScimTestApp;
   let jwks: Server;
-  let sign: (claims: { iss: string; aud: string; expSeconds?: number | null }) => Promise<string>;
+  let sign: (claims: { iss: string; aud: string; expSeconds?: number | null; sub?: string }) => Promise<string>;
   let failures: FailureLimiter;
   let clock = 1_000_000;
 
@@ -21,8 +25,9 @@ describe('SCIM auth', () => {
     jwks = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
     const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
-    sign = ({ iss, aud, expSeconds = 300 }) => {
-      const jwt = new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setIssuedAt();
+    sign = ({ iss, aud, expSeconds = 300, sub }) => {
+      const signed = new SignJWT({ scope: 'scim' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setIssuedAt();
+      const jwt = sub ? signed.setSubject(sub) : signed;
       return (expSeconds === null ? jwt : jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds)).sign(privateKey);
     };
     failures = new FailureLimiter({ scim: { maxFailures: 5, windowMs: 60_000 } }, () => clock);
@@ -92,6 +97,21 @@ describe('SCIM auth', () => {
     assert.equal((await scimRequest(app, 'hub-a', 'GET', '/Users', undefined, { authorization: `Bearer ${jwt}` })).status, 200, 'a valid JWT too');
     // The budget is per hub: hub-b's first wrong token from this address is a plain 401.
     assert.equal((await scimRequest(app, 'hub-b', 'GET', '/Users', undefined, { authorization: 'Bearer wrong' })).status, 401);
+  });
+
+  test('a write is audited under the credential that opened the hub, not the user agent the caller claims', async () => {
+    clock += 120_000;
+    const triggers = async () => (await collect(app.store.list('outbox', 'hub-a'))).sort((a, b) => a.seq - b.seq).map((e) => e.delta.trigger);
+    const forged = { 'user-agent': 'Okta SCIM Client 1.0.0' };
+    assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { schemas: [USER], userName: 'ann@example.com' }, forged)).status, 201);
+    const jwt = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a', sub: 'provisioning-app' });
+    assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { schemas: [USER], userName: 'bo@example.com' }, { authorization: `Bearer ${jwt}`, ...forged })).status, 201);
+    const tokenHash = createHash('sha256').update(app.token('hub-a'), 'utf8').digest('hex').slice(0, 6);
+    assert.deepEqual(await triggers(), [
+      { type: 'scim', actor: `scim-token:${tokenHash}`, detail: 'user-agent: Okta SCIM Client 1.0.0' },
+      { type: 'scim', actor: 'scim-jwt:provisioning-app', detail: 'user-agent: Okta SCIM Client 1.0.0' },
+    ]);
+    assert.ok(!JSON.stringify(await triggers()).includes(app.token('hub-a')), 'the token itself is named by a hash prefix only');
   });
 
   test('untrusted X-Forwarded-For is ignored: a guesser cannot buy a fresh budget by inventing addresses', async () => {

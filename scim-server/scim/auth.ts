@@ -37,11 +37,15 @@ export class ScimAuthenticator {
     }
   }
 
-  /** Resolves when `authorization` opens `hubId`; throws a SCIM 401, or 429 past the failure budget. */
-  async authenticate(hubId: string, authorization: string | undefined, address: string): Promise<void> {
+  /**
+   * Resolves, with who the credential names (`clientOf`), when `authorization` opens `hubId`;
+   * throws a SCIM 401, or 429 past the failure budget.
+   */
+  async authenticate(hubId: string, authorization: string | undefined, address: string): Promise<string> {
     const creds = this.hubs.get(hubId);
     const token = bearerToken(authorization);
-    if (creds && token && (await this.accepts(creds, token))) return;
+    const client = creds && token ? await this.accepts(creds, token) : undefined;
+    if (client) return client;
     const wait = await this.failures.fail('scim', scimFailureKey(hubId, address));
     if (wait > 0) {
       throw new ScimError(429, undefined, `hub ${hubId}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
@@ -50,29 +54,43 @@ export class ScimAuthenticator {
     throw new ScimError(401, undefined, `hub ${hubId}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${hubId}"` });
   }
 
-  private async accepts(creds: HubCredentials, token: string): Promise<boolean> {
+  /**
+   * Who the presented token names, or undefined when it opens nothing: `scim-token:<6 hex>` (a
+   * prefix of the configured token's SHA-256, as admin tokens are named: tells tokens apart in the
+   * audit log, useless for guessing one), or `scim-jwt:<sub>` for a signed token (RFC 7519 §4.1.2;
+   * `azp` or `client_id` when it has no subject).
+   */
+  private async accepts(creds: HubCredentials, token: string): Promise<string | undefined> {
     const presented = digest(token);
-    let ok = false;
+    let match: Buffer | undefined;
     // Compare against every configured token (no early exit) so timing does not reveal which matched.
-    for (const d of creds.digests) if (timingSafeEqual(d, presented)) ok = true;
-    if (ok) return true;
+    for (const d of creds.digests) if (timingSafeEqual(d, presented)) match = d;
+    if (match) return `scim-token:${match.toString('hex').slice(0, 6)}`;
     if (creds.jwt && token.split('.').length === 3) {
       try {
         // Asymmetric algorithms only (a JWKS holds public keys; `none`/HS* must never pass), and a token
         // without `exp` would be valid forever (RFC 7519 §4.1.4; RFC 8725 §3.1 on algorithm pinning).
-        await jwtVerify(token, creds.jwt.keys, { issuer: creds.jwt.issuer, audience: creds.jwt.audience, algorithms: JWT_ALGORITHMS, requiredClaims: ['exp'], clockTolerance: 60 });
-        return true;
+        const { payload } = await jwtVerify(token, creds.jwt.keys, { issuer: creds.jwt.issuer, audience: creds.jwt.audience, algorithms: JWT_ALGORITHMS, requiredClaims: ['exp'], clockTolerance: 60 });
+        const who = [payload.sub, payload.azp, payload.client_id].find((c): c is string => typeof c === 'string' && c !== '');
+        return `scim-jwt:${who ? printable(who) : '(no subject)'}`;
       } catch {
-        return false;
+        return undefined;
       }
     }
-    return false;
+    return undefined;
   }
 
+  /** Authenticates the request; `res.locals.scimClient` is who its credential names (the audit's actor). */
   middleware() {
-    return (req: Request, _res: Response, next: NextFunction) => {
+    return (req: Request, res: Response, next: NextFunction) => {
       const hubId = String(req.params.hubId);
-      this.authenticate(hubId, req.get('authorization'), clientAddress(req)).then(() => next(), next);
+      this.authenticate(hubId, req.get('authorization'), clientAddress(req)).then((client) => {
+        res.locals.scimClient = client;
+        next();
+      }, next);
     };
   }
 }
+
+/** A claim as one short line of printable ASCII (it names the actor in the audit log and the dashboard). */
+const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);

@@ -16,13 +16,23 @@ export interface HubRequest {
   wantsPatchBody: boolean;
 }
 
-export function hubRequest(req: Request, config: LoadedConfig, store: Store): HubRequest {
+/**
+ * `client`: who the request's credential names (auth.ts, `scim-token:<hash prefix>` or
+ * `scim-jwt:<sub>`), the audit's actor: the user agent is whatever the caller says it is, so it
+ * is kept beside it (`detail`), not as who acted (NIST SP 800-53 AU-3: the identity associated
+ * with the event, https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final).
+ */
+export function hubRequest(req: Request, config: LoadedConfig, store: Store, client?: string): HubRequest {
   const hubId = String(req.params.hubId);
   const hub = config.file.hubs.find((h) => h.id === hubId);
   const agent = (req.get('user-agent') ?? '').slice(0, 64);
   const trigger: Trigger = { type: 'scim' };
   if (hub?.identityProvider) trigger.idp = hub.identityProvider;
-  if (agent) trigger.actor = agent;
+  if (client) trigger.actor = client;
+  if (agent) {
+    if (client) trigger.detail = `user-agent: ${agent}`;
+    else trigger.actor = agent;
+  }
   return {
     hubId,
     store,

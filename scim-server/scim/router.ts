@@ -46,7 +46,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   const hubs = new Set(config.file.hubs.map((h) => h.id));
   const router = express.Router({ caseSensitive: false, strict: false });
 
-  const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store), req, res);
+  const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store, res.locals.scimClient as string | undefined), req, res);
 
   router.use(decodablePath());
   router.use('/hubs/:hubId', (req, _res, next) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { suiteStores } from '../suite-stores.ts';
@@ -52,7 +53,9 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.deepEqual([stored.userName, stored.email, stored.externalId, stored.active], ['test.user@okta.local', 'test.user@okta.local', '00uTest', true]);
     assert.ok(!JSON.stringify(stored).includes('Okta-always-sends-1'));
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-created', userId: ids.test }]]);
-    assert.deepEqual((await outbox.triggers())[0], { type: 'scim', idp: 'okta', actor: 'Okta SCIM Client 1.0.0' });
+    // Who: the credential that authenticated (a prefix of its SHA-256), not the user agent the caller claims (kept beside it).
+    const tokenHash = createHash('sha256').update(app.token(HUB), 'utf8').digest('hex').slice(0, 6);
+    assert.deepEqual((await outbox.triggers())[0], { type: 'scim', idp: 'okta', actor: `scim-token:${tokenHash}`, detail: 'user-agent: Okta SCIM Client 1.0.0' });
     // A second POST of the same login (any case) is a 409 that Okta shows, and records nothing.
     assert.equal((await call('POST', '/Users', oktaUser('TEST.USER@okta.local', 'Test'))).status, 409);
     assert.deepEqual(await outbox.next(), []);

@@ -11,9 +11,12 @@ export function subjectOf(op: Operation): { email?: string; directoryUserId?: st
 /**
  * The subject of an operation task (its payload's operation, operation-handler.ts), for the entries
  * the runner writes itself (the task gave up): without it a failed removal named no one, and the
- * person's audit did not show it. Undefined for other tasks.
+ * person's audit did not show it. An offboarding's person, by email. Undefined for other tasks.
  */
 export function taskSubjectOf(task: Pick<TaskRecord, 'kind' | 'payload'>): ReturnType<typeof subjectOf> | undefined {
   const op = (task.payload as { op?: Operation } | undefined)?.op;
-  return op && typeof op === 'object' && op.kind === task.kind ? subjectOf(op) : undefined;
+  if (op && typeof op === 'object' && op.kind === task.kind) return subjectOf(op);
+  // An offboarding names its person (agent/dispatch/offboard.ts, PersonRef): its failure is in their trail.
+  const person = task.kind === 'offboard' ? task.payload as { email?: unknown } | undefined : undefined;
+  return typeof person?.email === 'string' ? { email: person.email.toLowerCase() } : undefined;
 }
