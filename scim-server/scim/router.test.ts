@@ -55,8 +55,14 @@ describe('SCIM router: bad input', () => {
     assert.equal((await scimRequest(app, 'alpha', 'GET', '/Users?filter=userName eq "big@example.com"')).body.totalResults, 0);
   });
 
-  test('unknown hub → 404; unknown endpoint → 404', async () => {
-    assertScimError(await scimRequest(app, 'nope', 'GET', '/Users'), 404);
+  test('unknown hub → 401 as a wrong credential (hub ids cannot be probed); unknown endpoint → 404', async () => {
+    // Any token, even one that opens another hub: the answer is the one a configured hub gives a wrong token.
+    const unknown = await scimRequest(app, 'nope', 'GET', '/Users', undefined, { authorization: `Bearer ${app.token('alpha')}` });
+    assertScimError(unknown, 401);
+    const wrong = await scimRequest(app, 'alpha', 'GET', '/Users', undefined, { authorization: 'Bearer not-a-token-of-alpha' });
+    assertScimError(wrong, 401);
+    assert.equal(unknown.headers.get('www-authenticate'), 'Bearer realm="hubwarden scim nope"');
+    assert.equal(unknown.body.detail.replace('nope', 'alpha'), wrong.body.detail, 'nothing tells an unknown hub from a wrong token');
     assertScimError(await scimRequest(app, 'alpha', 'GET', '/Widgets'), 404);
   });
 

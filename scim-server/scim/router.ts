@@ -16,7 +16,7 @@ import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, USE
 
 /**
  * The SCIM 2.0 service provider, one tree per hub at `/hubs/{hubId}` (mounted at `/scim/v2` by the
- * composition root). Order per request: known hub (404) → credentials for THAT hub (401/429) →
+ * composition root). Order per request: credentials for THAT hub (401/429; a hub not configured is a wrong credential) →
  * body (415/413/400) → handler. Every error leaves as an RFC 7644 §3.12 body; an unexpected one is
  * logged and answered 500 (a bug: fuzz tests check no input gets there). Paths match in any case
  * (`/users`), with `/serviceConfiguration` as an alias the MS suite uses.
@@ -36,6 +36,9 @@ export function defineScimIndexes(store: Store): void {
   store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.toLowerCase()}`] : []));
 }
 
+/** A caller-chosen path segment as one short printable line for the log. */
+const printableId = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+
 type Handler = (h: HubRequest, req: Request, res: Response) => Promise<void> | void;
 
 export function createScimRouter(deps: ScimRouterDeps): express.Router {
@@ -50,7 +53,10 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   router.use(decodablePath());
   router.use('/hubs/:hubId', (req, _res, next) => {
-    if (!hubs.has(String(req.params.hubId))) return next(notFound(`no hub "${req.params.hubId}" is configured`));
+    // A hub not in the config has no credential that opens it: the caller gets the 401 of a wrong
+    // token (authenticate), not a 404 that would tell which hub ids exist to someone with none.
+    // The operator still learns of a mistyped base URL here.
+    if (!hubs.has(String(req.params.hubId))) log.warn('scim: a request for a hub that is not configured, answered as a wrong credential (401)', { hubId: printableId(String(req.params.hubId)) });
     next();
   }, auth.middleware(), scimBody());
 

@@ -349,8 +349,9 @@ hubs:
     ];
   }
 
-  // A hub that does not exist: 404 to everyone, before any credential is read (scim-server/scim/router.test.ts).
-  const unknownScimHub: Route = { surface: 'scim', method: 'GET', path: '/scim/v2/hubs/no-such-hub/Users', allow: {}, expect: all(CALLERS, 404) as Route['expect'] };
+  // A hub that does not exist: no credential opens it, so 401 to everyone, as a wrong token on a
+  // configured hub (hub ids cannot be probed; scim-server/scim/router.test.ts).
+  const unknownScimHub: Route = { surface: 'scim', method: 'GET', path: '/scim/v2/hubs/no-such-hub/Users', allow: {}, expect: all(CALLERS, 401) as Route['expect'] };
   const routes = (): Route[] => [unknownScimHub, ...scimRoutes(A, 'scimA', DIR.grace, 'dir-scim-gone'), ...scimRoutes(B, 'scimB', 'b-bea', 'b-scim-gone'), ...adminRoutes(), ...hookRoutes(), ...dashboardRoutes()];
 
   /**
