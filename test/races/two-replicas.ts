@@ -21,6 +21,7 @@ import { seedDirectory, HUB } from '../check-for-updates-e2e/business.ts';
 import { serveRouters, type TestServer } from '../admin/test-server.ts';
 import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
+import { until as pollUntil } from '../agent-e2e/harness.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,13 +156,5 @@ export async function startFleet(kind: 'postgres' | 'lowdb'): Promise<Fleet> {
   };
 }
 
-/** Polls until `probe` answers truthy. */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls until `probe` answers truthy (the agent end-to-end harness's, with a longer default: two replicas on one machine). */
+export const until = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> => pollUntil(what, probe, ms);
