@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { withCollections, type ConfigFile, type HubConfigFile } from '../config/schema.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import type { AgentApi } from './api.ts';
+import { auditConfigChange } from './audit/config-change.ts';
 import { mirrorAuditToFile } from './audit/audit-log.ts';
 import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
@@ -34,6 +35,12 @@ export interface AgentOptions {
   /** false: no audit file (tests); default: config `audit.file`. */
   auditFile?: string | false;
   runner?: Partial<Pick<TaskRunnerOptions, 'leaseMs' | 'concurrencyPerHub' | 'requestsPerSecondPerHub' | 'localConcurrency' | 'backoffBaseMs' | 'backoffMaxMs' | 'reclaimLeasesOnStart' | 'random'>>;
+  /**
+   * true (the service: scim-server/compose.ts): at start, before any task runs, compare the config's
+   * governance view with the one recorded in the store and audit a change once (`config-changed`,
+   * audit/config-change.ts). Needs a loaded config (its path and hash); default false (tests).
+   */
+  auditConfig?: boolean;
   /** Dedupe window of per-person reconciles (ms). */
   dispatchWindowMs?: number;
   /** How often finished tasks past `store.taskRetentionDays` are pruned (ms; default 6 h). */
@@ -105,6 +112,12 @@ export function createAgent(o: AgentOptions): Agent {
     async start() {
       const audit = o.auditFile === undefined ? auditPath : o.auditFile;
       if (audit) stopMirror = mirrorAuditToFile(o.store, audit);
+      // After the mirror subscribes (the entry reaches audit.file), before the runner takes work
+      // (tasks run under the new config are audited after the change that explains them).
+      if (o.auditConfig && 'sha256' in o.config) {
+        const entry = await auditConfigChange(o.store, o.config);
+        if (entry) o.log.info(`config changed since the last start: audited as config-changed (${entry.subject?.label ?? ''})`);
+      }
       await runner.start();
       dispatcher.start();
       // The start-up pass counts as its slot's: a replica started in a slot another one already

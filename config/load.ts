@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   /** Folder the file's relative paths (store, key file, file: secrets) resolve against. */
   baseDir: string;
   file: ConfigFile;
+  /** SHA-256 (hex) of the file's text as read: names the version of the file in the audit log (`config-changed`). */
+  sha256: string;
   /**
    * Every distinct secret reference in the file, in file order: found once, along the schema, at
    * load (`collectSecretRefs`); the server registers their values with the log redactor.
@@ -297,6 +300,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     path: absolute,
     baseDir,
     file: parsed.data,
+    sha256: createHash('sha256').update(text).digest('hex'),
     secretRefs: [...firstAt.keys()],
     secret(ref: string): Secret {
       const s = secrets.get(ref);

@@ -107,7 +107,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
 
   const writeback = createWriteback({ config, store, log: childLogger('writeback'), onOutcome: recordWriteback });
   const members = createMemberService({ config, store, log, writeback, graphCalls: (hubId) => graphCalls.get(hubId) ?? 0 });
-  const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile });
+  const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile, auditConfig: true });
 
   // Task metrics from the store's change feed: the agent stays free of server imports.
   const unsubscribe = store.subscribe((changes) => {

@@ -49,6 +49,7 @@ export function registerStoreCommands(program: Command): void {
       process.stdout.write(`${result.lines.join('\n')}\n`);
       if (result.backup) {
         process.stdout.write(result.dropped.length > 0 ? `dropped ${result.dropped.length} record change(s):\n${result.dropped.map((d) => `  ${d}`).join('\n')}\n` : 'dropped no readable record change\n');
+        process.stdout.write('audited in the repaired store as store-repaired (what was damaged and dropped, where the copies are)\n');
       }
     });
 
@@ -67,6 +68,7 @@ export function registerStoreCommands(program: Command): void {
       });
       process.stdout.write(`${report.collections.map((c) => `${c.name}: ${c.records} record(s), sha256 ${c.checksum.slice(0, 16)}… matches`).join('\n')}\n`);
       process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${describeUrl(url)}; counts and checksums verified\n`);
+      process.stdout.write(`audited in the target as store-migrated (after the verification; its detail lists each collection's count and checksum)\n`);
       process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);
     });
 }

@@ -2,7 +2,7 @@
  * Who or what asked for a change. Every task and audit entry carries one.
  */
 export interface Trigger {
-  type: 'scim' | 'schedule' | 'admin' | 'cli' | 'okta-event-hook' | 'okta-workflows' | 'entra-lifecycle' | 'agent' | 'dashboard';
+  type: 'scim' | 'schedule' | 'admin' | 'cli' | 'okta-event-hook' | 'okta-workflows' | 'entra-lifecycle' | 'agent' | 'dashboard' | 'config';
   /** The identity provider (config key) for SCIM pushes and hooks. */
   idp?: string;
   /** Who: admin token label, signed-in email, Okta actor, hook event id… */

@@ -73,6 +73,21 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     const audit = await queryAudit(target, { hubId: 'hub-a', limit: 2 });
     assert.equal(audit.total, 15);
     assert.deepEqual(audit.items.map((e) => e.why), ['invite 29', 'invite 27'], 'the audit log reads newest first as before');
+
+    // The migration itself is audited in the target, after (and so outside) the verification.
+    const migrated = await queryAudit(target, { action: 'store-migrated' });
+    assert.equal(migrated.total, 1);
+    const entry = migrated.items[0]!;
+    assert.equal(entry.seq, report.audit.seq);
+    assert.equal(entry.trigger.type, 'cli');
+    assert.match(entry.trigger.actor ?? '', /hubwarden store migrate/);
+    assert.equal(entry.outcome, 'ok');
+    assert.match(entry.why, new RegExp(`copied ${report.records} record\\(s\\) from the lowdb store .*store\\.json into schema "${schema}" at postgres://127\\.0\\.0\\.1:5432/test; counts and checksums verified`));
+    assert.deepEqual(entry.detail?.collections, report.collections.map((c) => ({ name: c.name, records: c.records, sha256: c.checksum })));
+    assert.equal(entry.detail?.source, source);
+    assert.equal(entry.detail?.checksumsVerified, true);
+    assert.ok(!JSON.stringify(entry).includes('postgres@'), 'nothing of the URL\'s credentials (not even the user name)');
+    assert.equal(await target.count('audit', ''), 1, 'the entry is the one record the copy added beside what it verified');
   });
 
   test('refuses a schema that already holds records, and leaves it as it was', async (t) => {
@@ -115,7 +130,8 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     await client.connect();
     t.after(() => client.end());
     const { rows } = await client.query<{ collection: string; n: number }>(`SELECT collection, count(*)::int AS n FROM "${schema}".records GROUP BY collection ORDER BY 1`);
-    assert.deepEqual(rows, won[0]!.value.collections.map((c) => ({ collection: c.name, n: c.records })), 'only the copy that succeeded is in the schema');
+    // Plus the one store-migrated entry the winner appended after its verification.
+    assert.deepEqual(rows, won[0]!.value.collections.map((c) => ({ collection: c.name, n: c.records + (c.name === 'audit' ? 1 : 0) })), 'only the copy that succeeded is in the schema, and its audit entry');
   });
 
   test('a record another process writes into the schema while the copy runs fails verification, naming its collection', async (t) => {

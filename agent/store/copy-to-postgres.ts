@@ -5,6 +5,9 @@ import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, lockKeyOf } from './postgres/sql.ts';
 import { hasStoreFiles } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
+import type { AuditEntry } from '../api.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { storeCommandTrigger, urlWithoutCredentials } from '../audit/store-operation.ts';
 
 /** One collection as copied and as read back. */
 export interface CopiedCollection {
@@ -17,6 +20,8 @@ export interface CopiedCollection {
 export interface CopyReport {
   collections: CopiedCollection[];
   records: number;
+  /** The `store-migrated` audit entry appended in the target once the copy was verified. */
+  audit: AuditEntry;
 }
 
 /** A record in a form that hashes the same however jsonb orders its object keys. */
@@ -119,7 +124,26 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     if (wrong.length > 0) {
       throw new Error(`verification failed for ${wrong.join(', ')}; keep running on the lowdb store, and DROP SCHEMA "${o.schema}" CASCADE before running migrate again`);
     }
-    return { collections: expected, records: total };
+    // Audited in the target only once the copy is verified: the entry is not a record of the
+    // source, so written before the read-back it would fail the audit collection's count and
+    // checksum; written after, it records what was verified (counts and checksums per collection).
+    // The source's files are only read, so its own log is left as it was.
+    const audit = await target.transact((tx) => appendAudit(tx, {
+      trigger: storeCommandTrigger('store migrate'),
+      action: 'store-migrated',
+      subject: { label: `schema ${o.schema}` },
+      why: `hubwarden store migrate: copied ${total} record(s) from the lowdb store ${o.source} into schema "${o.schema}" at ${urlWithoutCredentials(o.url)}; counts and checksums verified`,
+      outcome: 'ok',
+      detail: {
+        source: o.source,
+        target: urlWithoutCredentials(o.url),
+        schema: o.schema,
+        records: total,
+        checksumsVerified: true,
+        collections: expected.map((c) => ({ name: c.name, records: c.records, sha256: c.checksum })),
+      },
+    }));
+    return { collections: expected, records: total, audit };
   } finally {
     if (guard) {
       // Ending the session releases its advisory lock too; unlocking first says so explicitly.

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LowdbStore } from './lowdb-store.ts';
 import { checkStore, repairStore } from './store-repair.ts';
+import { queryAudit } from '../audit/audit-query.ts';
 
 declare module './collections.ts' {
   interface Collections {
@@ -81,6 +82,32 @@ describe('LowdbStore damaged files', () => {
     assert.deepEqual(await ids(path), ['k0', 'k1', 'k2', 'k3'], 'every write before the damage is there');
     assert.equal((await checkStore(path)).ok, true);
     assert.ok((await readdir(dir)).some((n) => n.startsWith('store.json.damaged-')));
+
+    // The repair is in the repaired store's audit log: what was damaged, what was dropped, where the copies are.
+    const store = new LowdbStore(path);
+    await store.open();
+    t.after(() => store.close());
+    const audit = await queryAudit(store, { action: 'store-repaired' });
+    assert.equal(audit.total, 1);
+    const entry = audit.items[0]!;
+    assert.equal(entry.trigger.type, 'cli');
+    assert.match(entry.trigger.actor ?? '', /hubwarden store repair/);
+    assert.equal(entry.outcome, 'ok');
+    assert.match(entry.why, /kept everything up to commit 4, dropped 6 record change\(s\)/);
+    assert.equal(entry.detail?.backup, repaired.backup);
+    assert.deepEqual(entry.detail?.dropped, repaired.dropped);
+    assert.equal(entry.detail?.droppedCount, 6);
+    assert.match(String((entry.detail?.damage as string[])[0]), /line 6: checksum mismatch/);
+  });
+
+  test('a store with nothing damaged: repair writes nothing, not even an audit entry', async (t) => {
+    const { path } = await crashedStore(t, true);
+    const repaired = await repairStore(path);
+    assert.equal(repaired.backup, undefined);
+    const store = new LowdbStore(path);
+    await store.open();
+    t.after(() => store.close());
+    assert.equal((await queryAudit(store, {})).total, 0);
   });
 
   test('a corrupt final record that is complete (newline present) is damage, not a torn append', async (t) => {
@@ -191,6 +218,7 @@ describe('LowdbStore damaged files', () => {
     const repaired = await cli(['store', 'repair', '--accept-loss', '--path', path]);
     assert.equal(repaired.code, 0, repaired.stderr);
     assert.match(repaired.stdout, /dropped 9 record change\(s\):\n {2}.*line 3: commit 2: put damageTestItems\/h\/k1/);
+    assert.match(repaired.stdout, /audited in the repaired store as store-repaired/);
     assert.deepEqual(await ids(path), ['k0']);
   });
 });

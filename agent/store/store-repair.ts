@@ -4,6 +4,9 @@ import { describeDamage, inspectStore, storePaths, type Inspection } from './sto
 import { lockStore } from './store-lock.ts';
 import { SerializedStore } from './store-file.ts';
 import { writeFreshFiles, writeSnapshotFile } from './store-layout.ts';
+import { LowdbStore } from './lowdb-store.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { storeCommandTrigger } from '../audit/store-operation.ts';
 
 /**
  * `hubwarden store check` and `hubwarden store repair --accept-loss`: they work on the store's
@@ -61,6 +64,7 @@ export async function repairStore(path: string, files: StoreFiles = nodeFiles, n
   const none = await noStore(path, files);
   if (none) return { ...none, dropped: [] };
   const unlock = await lockStore(path);
+  let repaired: RepairReport & { damage: string[]; keptUpTo: number };
   try {
     const paths = storePaths(path);
     const found = await inspectStore(files, paths, true);
@@ -78,9 +82,47 @@ export async function repairStore(path: string, files: StoreFiles = nodeFiles, n
     for (const [c, parts] of found.records) for (const [p, records] of parts) for (const [id, record] of records) serialized.set(c, p, id, record);
     const { journal } = await writeFreshFiles(files, paths, found.seq, async (captured) => void (await writeSnapshotFile(files, path, serialized, captured)), serialized.capture(found.seq));
     await journal.close();
-    return { ok: true, lines: [...checked.lines, `repaired: kept everything up to commit ${found.seq}; copies of the damaged files are in ${backup}`], backup, dropped };
+    repaired = { ok: true, lines: [...checked.lines, `repaired: kept everything up to commit ${found.seq}; copies of the damaged files are in ${backup}`], backup, dropped, damage: found.damage.map((d) => describeDamage(d)), keptUpTo: found.seq };
   } finally {
     await unlock();
+  }
+  const { damage, keptUpTo, ...result } = repaired;
+  await auditRepair(path, files, result, damage, keptUpTo);
+  return result;
+}
+
+/** Lines of dropped changes kept in the audit entry's detail (all of them are printed and in the backup). */
+const MAX_DROPPED_LINES = 500;
+
+/**
+ * The repair, in the repaired store's own audit log (`store-repaired`): what was damaged, what was
+ * dropped, where the copies are. Appended through the store as any entry is (opening it also proves
+ * the repaired files open); the lock was released for that, so a server started in between makes
+ * this fail, with a message saying the repair itself is done.
+ */
+async function auditRepair(path: string, files: StoreFiles, result: RepairReport, damage: string[], keptUpTo: number): Promise<void> {
+  const store = new LowdbStore(path, { files });
+  try {
+    await store.open();
+    await store.transact((tx) => appendAudit(tx, {
+      trigger: storeCommandTrigger('store repair'),
+      action: 'store-repaired',
+      subject: { label: path },
+      why: `hubwarden store repair --accept-loss: kept everything up to commit ${keptUpTo}, dropped ${result.dropped.length} record change(s); copies of the damaged files are in ${result.backup}`,
+      outcome: 'ok',
+      detail: {
+        store: path,
+        backup: result.backup,
+        keptUpToCommit: keptUpTo,
+        damage,
+        droppedCount: result.dropped.length,
+        dropped: result.dropped.length > MAX_DROPPED_LINES ? [...result.dropped.slice(0, MAX_DROPPED_LINES), `(${result.dropped.length - MAX_DROPPED_LINES} more)`] : result.dropped,
+      },
+    }));
+  } catch (err) {
+    throw new Error(`the store was repaired (copies of the damaged files are in ${result.backup}), but its audit entry could not be written: ${(err as Error).message}`);
+  } finally {
+    await store.close().catch(() => {});
   }
 }
 

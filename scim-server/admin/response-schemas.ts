@@ -32,7 +32,7 @@ export const Problem = named('Problem', z.object({
 }).strict().describe('RFC 9457 problem details'));
 
 export const TriggerSchema = named('Trigger', z.object({
-  type: z.enum(['scim', 'schedule', 'admin', 'cli', 'okta-event-hook', 'okta-workflows', 'entra-lifecycle', 'agent', 'dashboard']),
+  type: z.enum(['scim', 'schedule', 'admin', 'cli', 'okta-event-hook', 'okta-workflows', 'entra-lifecycle', 'agent', 'dashboard', 'config']),
   idp: z.string().optional(), actor: z.string().optional(), detail: z.string().optional(),
 }).strict());
 

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeGovernanceChanges, governanceView } from './governance.ts';
+import { parseConfig } from './load.ts';
+
+const file = (o: { role?: string; threshold?: number; assets?: string; extraTeam?: boolean; label?: string; businessId?: string } = {}) => parseConfig(`
+server: { adminTokens: [env:ADMIN_TOKEN] }
+collections:
+  - { id: interns, label: Interns, offerDays: 14 }
+hubs:
+  - id: main
+    label: ${o.label ?? 'Main'}
+    connector: meta-business
+    meta: { businessId: "${o.businessId ?? '1234567890'}", accessToken: env:APP_TOKEN }
+    scim: { tokens: [env:SCIM_TOKEN] }
+    teams:
+      - { group: Admins, hubRole: owner, appRole: ADMIN }
+      - group: Advertisers
+        appRole: ${o.role ?? 'EMPLOYEE'}
+        assets: ${o.assets ?? '[{ type: ad_account, id: act_111, tasks: [ADVERTISE, ANALYZE] }, { type: page, id: "222", tasks: [ANALYZE] }]'}
+${o.extraTeam ? '      - { group: Interns, appRole: EMPLOYEE, collection: interns }\n' : ''}    safety: { removalThresholdPercent: ${o.threshold ?? 20} }
+`, '/etc/hubwarden/hubwarden.yaml', { ADMIN_TOKEN: 'admin-secret-value-1', APP_TOKEN: 'app-secret-value-2', SCIM_TOKEN: 'scim-secret-value-3' }).file;
+
+test('the governance view names secret references, never their values, and leaves out what changes nobody\'s access', () => {
+  const view = governanceView(file());
+  const text = JSON.stringify(view);
+  for (const value of ['admin-secret-value-1', 'app-secret-value-2', 'scim-secret-value-3']) assert.ok(!text.includes(value), value);
+  assert.match(text, /env:APP_TOKEN/);
+  assert.match(text, /1234567890/);
+  assert.deepEqual(governanceView(file({ label: 'Renamed' })), view, 'a label is no change');
+  assert.deepEqual(Object.keys(view.hubs.main!.teams as object), ['admins', 'advertisers']);
+});
+
+test('changes are described per hub and team: team added, role changed, grant added and removed, brake changed, connector id changed', () => {
+  const before = governanceView(file());
+  const after = governanceView(file({
+    role: 'ADMIN',
+    threshold: 50,
+    extraTeam: true,
+    businessId: '999',
+    assets: '[{ type: ad_account, id: act_111, tasks: [ANALYZE] }, { type: page, id: "333", tasks: [ANALYZE] }]',
+  }));
+  assert.deepEqual(describeGovernanceChanges(before, after), [
+    'hub main: meta.businessId 1234567890 → 999',
+    'hub main: safety.removalThresholdPercent 20 → 50',
+    'hub main, team "Advertisers": appRole EMPLOYEE → ADMIN',
+    'hub main, team "Advertisers", grant ad_account act_111: tasks [ADVERTISE, ANALYZE] → [ANALYZE]',
+    'hub main, team "Advertisers", grant page 222: removed (was page 222 (tasks [ANALYZE]))',
+    'hub main, team "Advertisers", grant page 333: added (page 333 (tasks [ANALYZE]))',
+    'hub main, team "Interns": added (hubRole collaborator, appRole EMPLOYEE, 0 asset grant(s), offered in collection interns)',
+  ]);
+  assert.deepEqual(describeGovernanceChanges(after, before).filter((l) => l.includes('Interns')), ['hub main, team "Interns": removed (was hubRole collaborator, appRole EMPLOYEE, 0 asset grant(s), offered in collection interns)']);
+  assert.deepEqual(describeGovernanceChanges(before, before), []);
+});
+
+test('with nothing recorded before, every hub is listed as added, and the collections and admin access too', () => {
+  assert.deepEqual(describeGovernanceChanges(undefined, governanceView(file())), [
+    'hub main: added (connector meta-business, 2 team(s))',
+    'collections.interns: added ({"offerDays":14})',
+    'administration.adminTokens: [] → [env:ADMIN_TOKEN]',
+  ]);
+});

@@ -1,0 +1,150 @@
+import { connectorById } from '../connectors/registry.ts';
+import type { ConfigFile, HubConfigFile, TeamConfig } from './schema.ts';
+
+/**
+ * The part of the config that decides who gets what access: per hub its connector and the
+ * connector's block (the app's ids; credentials appear only as their secret references, `env:NAME`
+ * or `file:PATH`: the file never holds a value, and a resolved value never reaches this view),
+ * teams (group → hub role, app role and asset grants), the default team, safety brakes, partners
+ * and the identity provider it writes back to; the collections, the identity providers (their
+ * write-back targets) and who may administer (admin token references, the dashboard's allowed
+ * groups and emails). Labels, descriptions, schedules, ports and paths are left out: changing them
+ * changes nobody's access. Teams are keyed by their group (lower-case: groups match ignoring case),
+ * grants by asset type and id, so a reordered list is no change.
+ *
+ * The service compares this view with the last one recorded in the store at start and audits the
+ * difference (agent/audit/config-change.ts).
+ */
+export interface GovernanceView {
+  hubs: Record<string, Record<string, unknown>>;
+  collections: Record<string, { offerDays: number }>;
+  identityProviders: Record<string, unknown>;
+  administration: { adminTokens: string[]; dashboard?: Record<string, unknown> };
+}
+
+/** A plain JSON copy: undefined keys dropped, object keys sorted (so equal views compare equal as text). */
+export function canonical<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(canonical) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = canonical(v);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+const grantKey = (g: { type: string; id: string }) => `${g.type} ${g.id}`;
+
+function teamView(t: TeamConfig): Record<string, unknown> {
+  const assets: Record<string, unknown> = {};
+  for (const g of t.assets) assets[grantKey(g)] = g;
+  return { group: t.group, hubRole: t.hubRole, appRole: t.appRole, seat: t.seat !== false, claim: t.claim === true, collection: t.collection, assets };
+}
+
+function hubView(h: HubConfigFile): Record<string, unknown> {
+  const teams: Record<string, unknown> = {};
+  for (const t of h.teams) teams[t.group.toLowerCase()] = teamView(t);
+  const key = connectorById(h.connector)?.hub.key;
+  return {
+    connector: h.connector,
+    ...(key ? { [key]: (h as unknown as Record<string, unknown>)[key] } : {}),
+    identityProvider: h.identityProvider,
+    loginMethod: h.loginMethod,
+    scim: h.scim,
+    teams,
+    defaultTeam: h.defaultTeam,
+    safety: h.safety,
+    partners: h.partners,
+  };
+}
+
+export function governanceView(file: ConfigFile): GovernanceView {
+  const hubs: GovernanceView['hubs'] = {};
+  for (const h of file.hubs) hubs[h.id] = hubView(h);
+  const collections: GovernanceView['collections'] = {};
+  for (const c of file.collections) collections[c.id] = { offerDays: c.offerDays };
+  const oidc = file.server.oidc;
+  return canonical({
+    hubs,
+    collections,
+    identityProviders: file.identityProviders,
+    administration: {
+      adminTokens: file.server.adminTokens,
+      dashboard: oidc ? { issuer: oidc.issuer, clientId: oidc.clientId, allowedGroups: oidc.allowedGroups, allowedEmails: oidc.allowedEmails, groupsClaim: oidc.groupsClaim } : undefined,
+    },
+  });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function show(v: unknown): string {
+  if (v === undefined) return '(unset)';
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]`;
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+/** A grant as a person reads it: `<type> <id> (<field> <value>, …)`. */
+function showGrant(g: unknown): string {
+  if (!isObject(g)) return show(g);
+  const fields = Object.entries(g).filter(([k]) => k !== 'type' && k !== 'id').map(([k, v]) => `${k} ${show(v)}`);
+  return `${String(g.type)} ${String(g.id)}${fields.length ? ` (${fields.join(', ')})` : ''}`;
+}
+
+function showTeam(t: unknown): string {
+  if (!isObject(t)) return show(t);
+  const grants = isObject(t.assets) ? Object.keys(t.assets).length : 0;
+  const parts = [`hubRole ${show(t.hubRole)}`, t.seat === false ? 'no seat' : `appRole ${show(t.appRole)}`, `${grants} asset grant(s)`];
+  if (t.claim || t.collection) parts.push(t.collection ? `offered in collection ${show(t.collection)}` : 'claim');
+  return parts.join(', ');
+}
+
+function showHub(h: unknown): string {
+  if (!isObject(h)) return show(h);
+  return `connector ${show(h.connector)}, ${isObject(h.teams) ? Object.keys(h.teams).length : 0} team(s)`;
+}
+
+/** Where a change is, as a person reads it: `hub sales, team "Sales Leads", grant <type> <id>: appRole`. */
+function where(path: readonly string[], before: GovernanceView, after: GovernanceView): { place: string; rest: string[]; level: 'hub' | 'team' | 'grant' | 'other' } {
+  if (path[0] !== 'hubs' || path.length < 2) return { place: path.slice(0, 2).join('.'), rest: path.slice(2), level: 'other' };
+  const hub = `hub ${path[1]}`;
+  if (path[2] !== 'teams' || path.length < 4) return { place: hub, rest: path.slice(2), level: 'hub' };
+  const team = (after.hubs[path[1]!]?.teams as Record<string, { group?: string }> | undefined)?.[path[3]!] ?? (before.hubs[path[1]!]?.teams as Record<string, { group?: string }> | undefined)?.[path[3]!];
+  const teamPlace = `${hub}, team "${team?.group ?? path[3]}"`;
+  if (path[4] !== 'assets' || path.length < 6) return { place: teamPlace, rest: path.slice(4), level: 'team' };
+  return { place: `${teamPlace}, grant ${path[5]}`, rest: path.slice(6), level: 'grant' };
+}
+
+/**
+ * What changed from `before` to `after`, one readable line each: hubs, teams and grants added or
+ * removed (with what they hold), and each value changed (`appRole X → Y`,
+ * `safety.removalThresholdPercent 20 → 50`). `before` undefined: nothing was recorded, every hub
+ * is listed as added.
+ */
+export function describeGovernanceChanges(before: GovernanceView | undefined, after: GovernanceView): string[] {
+  const from = before ?? { hubs: {}, collections: {}, identityProviders: {}, administration: { adminTokens: [] } };
+  const lines: string[] = [];
+  const keys = (a: unknown, b: unknown) => [...new Set([...Object.keys(isObject(a) ? a : {}), ...Object.keys(isObject(b) ? b : {})])].sort();
+  const walk = (a: unknown, b: unknown, path: string[]) => {
+    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    const { place, rest, level } = where(path, from, after);
+    // A whole hub, team or grant that came or went is one line, with what it holds.
+    if (rest.length === 0 && (a === undefined || b === undefined)) {
+      const describe = level === 'team' ? showTeam : level === 'grant' ? showGrant : level === 'hub' ? showHub : show;
+      lines.push(a === undefined ? `${place}: added (${describe(b)})` : `${place}: removed (was ${describe(a)})`);
+      return;
+    }
+    if (isObject(a) && isObject(b)) {
+      for (const k of keys(a, b)) walk(a[k], b[k], [...path, k]);
+      return;
+    }
+    lines.push(`${place}: ${rest.length ? `${rest.join('.')} ` : ''}${show(a)} → ${show(b)}`);
+  };
+  for (const section of ['hubs', 'collections', 'identityProviders', 'administration'] as const) {
+    for (const k of keys(from[section], after[section])) walk((from[section] as Record<string, unknown>)[k], (after[section] as Record<string, unknown>)[k], [section, k]);
+  }
+  return lines;
+}
