@@ -40,6 +40,8 @@ export interface SignedInPerson {
    * https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference).
    */
   objectId?: string;
+  /** The ID token's `iat` (RFC 7519 §4.1.6; required by OIDC Core §2), in seconds since the epoch. */
+  issuedAt?: number;
 }
 
 const TIMEOUT_S = 10;
@@ -151,6 +153,7 @@ export class OidcClient {
       ...(emailVerified !== undefined ? { emailVerified } : {}),
       groups,
       ...(typeof claims.oid === 'string' && claims.oid ? { objectId: claims.oid } : {}),
+      ...(typeof idToken.iat === 'number' && Number.isFinite(idToken.iat) ? { issuedAt: idToken.iat } : {}),
     };
   }
 }

@@ -5,7 +5,7 @@ import type { PendingLogin } from './oidc-client.ts';
 export const PENDING_KEY_PURPOSE = 'hubwarden oidc-pending-cookie v1';
 
 /** What the callback learns from the cookie: the pending login, or why there is none. */
-export type OpenedPending = { login: PendingLogin } | { refused: 'missing' | 'damaged' | 'expired' | 'state' };
+export type OpenedPending = { login: PendingLogin; /** Epoch ms when the sign-in started (sealed in the cookie). */ startedAt: number } | { refused: 'missing' | 'damaged' | 'expired' | 'state' };
 
 /**
  * An OIDC sign-in between the redirect to the IdP and its callback, kept in the browser: a
@@ -56,6 +56,6 @@ export class PendingCookie {
     const age = this.clock() - p.t;
     if (age < 0 || age > this.ttlMs) return { refused: 'expired' };
     if (!state || !tokenMatches(hashToken(p.s), state)) return { refused: 'state' };
-    return { login: { state: p.s, nonce: p.n, verifier: p.v, next: p.x } };
+    return { login: { state: p.s, nonce: p.n, verifier: p.v, next: p.x }, startedAt: p.t };
   }
 }

@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
@@ -25,7 +26,7 @@ const silent = { info() {}, warn() {}, error() {} };
 const HOOK_SECRET = 'okta-hook-secret-for-tests';
 
 /** What the next ID token says about the person. */
-interface Person { sub?: string; oid?: string; email?: string; email_verified?: boolean; xms_edov?: boolean | string; groups?: string[] }
+interface Person { sub?: string; iat?: number; oid?: string; email?: string; email_verified?: boolean; xms_edov?: boolean | string; groups?: string[] }
 
 describe('OIDC sign-in through the dashboard router', () => {
   let idp: Server;
@@ -63,9 +64,9 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
         let body = '';
         for await (const chunk of req) body += chunk;
         const code = new URLSearchParams(body).get('code') ?? '';
-        const { sub, ...claims } = person;
+        const { sub, iat, ...claims } = person;
         const idToken = await new SignJWT({ nonce: nonces.get(code), ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-          .setSubject(sub ?? 'person-1').setIssuer(issuer).setAudience('client-1').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+          .setSubject(sub ?? 'person-1').setIssuer(issuer).setAudience('client-1').setIssuedAt(iat).setExpirationTime('5m').sign(key.privateKey);
         return json({ id_token: idToken, access_token: 'at-1', token_type: 'Bearer' });
       }
       res.writeHead(404).end();
@@ -332,5 +333,89 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
       await replica.close();
       await stranger.close();
     }
+  });
+
+  /** The audit entries of dashboard sign-ins (newest last). */
+  const signIns = async () => (await stored('audit')).filter((e) => e.action === 'dashboard-sign-in');
+
+  test('a sign-in racing an Okta deactivation (its ID token, or its start, from before the event) is refused on every replica; a later one is accepted', async () => {
+    const replica = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log: silent })]]);
+    try {
+      const kim = { sub: '00u-kim', email: 'kim@acme.example', email_verified: true, groups: ['hubwarden-admins'] };
+      const before = Math.floor(Date.now() / 1000) - 30;
+      // Two sign-ins in flight: the IdP authenticated Kim before the deactivation.
+      const first = await start(server.url);
+      nonces.set('code-kim-1', first.nonce);
+      const second = await start(server.url);
+      nonces.set('code-kim-2', second.nonce);
+      await oktaEvent('user.lifecycle.deactivate', { id: '00u-kim', login: 'kim@acme.example' });
+      assert.equal((await auditOf('end-dashboard-sessions')).filter((e) => e.subject?.email === 'kim@acme.example').length, 0, 'no session to end yet');
+
+      // The callback arrives just after the event was processed, at another replica.
+      person = { ...kim, iat: before };
+      const refused = await callback(replica.url, 'code-kim-1', first.state, first.cookie);
+      assert.equal(refused.location, '/ui/sign-in?error=revoked');
+      assert.equal(refused.session, undefined, 'no session');
+      assert.match(await (await fetch(`${server.url}${refused.location}`)).text(), /Your access was ended/);
+      // An ID token minted at the code exchange, after the event, for a sign-in started before it
+      // (its code was issued before it): refused too.
+      person = { ...kim, iat: Math.ceil(Date.now() / 1000) + 1 };
+      assert.equal((await callback(server.url, 'code-kim-2', second.state, second.cookie)).location, '/ui/sign-in?error=revoked');
+      assert.equal((await stored('dashboardSessions')).filter((r) => r.email === 'kim@acme.example').length, 0);
+      const audited = (await signIns()).filter((e) => e.subject?.email === 'kim@acme.example');
+      assert.deepEqual(audited.map((e) => [e.outcome, e.detail?.reason, e.trigger.actor]), [['failed', 'revoked', 'kim@acme.example'], ['failed', 'revoked', 'kim@acme.example']]);
+      assert.match(audited[0]!.why, /offboarded/);
+
+      // Re-activated, Kim signs in again: a sign-in started, and an ID token issued, after the mark.
+      await sleep(1_000 - (Date.now() % 1_000) + 5);
+      person = kim;
+      const again = await start(replica.url);
+      nonces.set('code-kim-3', again.nonce);
+      const back = await callback(replica.url, 'code-kim-3', again.state, again.cookie);
+      assert.equal(back.location, '/ui/');
+      assert.ok(back.session, 'signed in');
+    } finally {
+      await replica.close();
+    }
+  });
+
+  test('a sign-in is audited: who (email and sub), how (the issuer), what it grants; never a code, token or session id', async () => {
+    const cookie = await signIn({ sub: '00u-max', email: 'Max@Acme.example', email_verified: true, groups: ['hubwarden-admins', 'Sales'] }, 'code-max');
+    const entry = (await signIns()).filter((e) => e.subject?.email === 'max@acme.example').at(-1)!;
+    assert.equal(entry.outcome, 'ok');
+    assert.deepEqual(entry.trigger, { type: 'dashboard', actor: 'max@acme.example', detail: 'oidc' });
+    assert.deepEqual(entry.detail, { via: 'oidc', admin: true, issuer: new URL(issuer).host, sub: '00u-max', adminGroups: ['hubwarden-admins'] });
+    const text = JSON.stringify(entry);
+    const sessionId = cookie.split('=')[1]!;
+    for (const secret of [sessionId, 'code-max', 'oidc-secret-for-tests', 'at-1']) assert.ok(!text.includes(secret), `the entry holds no ${secret}`);
+    // Someone with no admin group: no administrator, their hub roles (none here).
+    await signIn({ sub: '00u-nia', email: 'nia@acme.example', email_verified: true, groups: ['Sales'] }, 'code-nia');
+    const nia = (await signIns()).filter((e) => e.subject?.email === 'nia@acme.example').at(-1)!;
+    assert.deepEqual([nia.detail?.admin, nia.detail?.hubRoles], [false, {}]);
+  });
+
+  test('refused callbacks are audited by a fixed reason, the hostile text the URL carried not repeated', async () => {
+    const hostile = '<script>alert(1)</script>\n{"forged":true}';
+    const count = (await signIns()).length;
+    // No sign-in started in this browser (a forged or replayed callback).
+    const forged = await fetch(`${server.url}/ui/auth/callback?code=x&state=${encodeURIComponent(hostile)}`, { redirect: 'manual' });
+    assert.equal(forged.headers.get('location'), '/ui/sign-in?error=expired');
+    // The IdP (or someone posing as it) says no, with an error that is not an error code.
+    const mine = await start(server.url);
+    const idpNo = await fetch(`${server.url}/ui/auth/callback?error=${encodeURIComponent(hostile)}&state=${encodeURIComponent(mine.state)}`, { redirect: 'manual', headers: { cookie: mine.cookie } });
+    assert.equal(idpNo.headers.get('location'), '/ui/sign-in?error=refused');
+    const again = await start(server.url);
+    await fetch(`${server.url}/ui/auth/callback?error=access_denied&state=${encodeURIComponent(again.state)}`, { redirect: 'manual', headers: { cookie: again.cookie } });
+    // A wrong nonce: the ID token was minted for another sign-in.
+    person = { email: 'ada@acme.example', email_verified: true };
+    const third = await start(server.url);
+    nonces.set('code-wrong-nonce', 'not-the-nonce');
+    assert.equal((await callback(server.url, 'code-wrong-nonce', third.state, third.cookie)).location, '/ui/sign-in?error=failed');
+    const entries = (await signIns()).slice(count);
+    assert.deepEqual(entries.map((e) => [e.outcome, e.detail?.reason, e.detail?.idpError]), [
+      ['failed', 'no-pending', undefined], ['failed', 'idp-refused', 'not an error code (not repeated)'], ['failed', 'idp-refused', 'access_denied'], ['failed', 'not-verified', undefined],
+    ]);
+    assert.ok(!JSON.stringify(entries).includes('script'), 'nothing of the hostile text is kept');
+    assert.ok(entries.every((e) => e.trigger.type === 'dashboard' && e.trigger.actor === undefined && e.detail?.ip), 'by client address, naming nobody');
   });
 });

@@ -1,13 +1,18 @@
 import type { Router } from 'express';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
+import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
+import { resolveViewer } from './hub-guard.ts';
 import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
 import { PendingCookie } from './oidc-pending.ts';
 import { safeNext } from './safe-next.ts';
+import { ID_TOKEN_MAX_AGE_MS, SIGN_IN_MAX_MS } from './session-revocation.ts';
+import { SignInRevoked } from './session-store.ts';
+import { auditRefusal, refusedAudit, signedInAudit, type Refused } from './sign-in-audit.ts';
 import type { SignInError } from './sign-in-errors.ts';
 import { endSession, startSession, type WebContext } from './web-context.ts';
 
-const PENDING_MS = 10 * 60_000;
+const PENDING_MS = SIGN_IN_MAX_MS;
 
 /**
  * Sign-in with the organisation's IdP: `/auth/oidc` sends the browser to the
@@ -43,6 +48,12 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
     setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: statePath, maxAge: value ? PENDING_MS / 1000 : 0 });
   const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
     res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
+  const issuer = new URL(settings.issuer).host;
+  /** Audits a refusal (sign-in-audit.ts); one naming nobody within the per-process budget. A store that refuses it is logged, the answer stays. */
+  const refuse = async (req: Parameters<typeof clientAddress>[0], o: Omit<Refused, 'via' | 'issuer' | 'ip'>) => {
+    await auditRefusal(ctx.sessionStore, { ...o, via: 'oidc', issuer, ip: clientAddress(req) }, o.actor ? undefined : ctx.signInRefusals)
+      .catch((err: Error) => ctx.log.error('dashboard: cannot audit a refused sign-in', { error: err.message }));
+  };
 
   router.get('/auth/oidc', async (req, res) => {
     try {
@@ -67,36 +78,76 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
     });
     if (!('login' in opened)) {
       if (opened.refused === 'damaged') ctx.log.warn('dashboard: a pending OIDC sign-in cookie did not open (changed, or sealed with another key file)');
+      await refuse(req, { reason: opened.refused === 'damaged' ? 'damaged-pending' : 'no-pending' });
       return failed(res, opened.refused === 'damaged' ? 'invalid' : 'expired');
     }
-    const { login } = opened;
+    const { login, startedAt } = opened;
     if (typeof req.query.error === 'string') {
       // RFC 6749 §4.1.2.1: the IdP refused (the person cancelled, or the app is not assigned).
       ctx.log.warn('dashboard: the identity provider refused the sign-in', { error: req.query.error.slice(0, 80) });
+      await refuse(req, { reason: 'idp-refused', idpError: req.query.error });
       return failed(res, 'refused');
     }
-    if (typeof req.query.code !== 'string') return failed(res, 'no-code');
+    if (typeof req.query.code !== 'string') {
+      await refuse(req, { reason: 'no-code' });
+      return failed(res, 'no-code');
+    }
+    let person;
     try {
       // The raw query as the IdP sent it (code, state, iss): openid-client checks all of it.
-      const person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
+      person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
+    } catch (err) {
+      ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
+      await refuse(req, { reason: 'not-verified' });
+      return failed(res, 'failed');
+    }
+    const email = trustedEmail(person);
+    const actor = email ?? `oidc:${person.sub}`;
+    const who = { actor, sub: person.sub, ...(email ? { email } : {}) };
+    // When the IdP's proof of the person was issued: the earlier of the ID token's `iat` (RFC 7519
+    // §4.1.6, required by OIDC Core §2) and the start of this sign-in, before which no code for it
+    // existed. A leaver event marked at or after it refuses the sign-in (session-revocation.ts).
+    const now = Date.now();
+    if (person.issuedAt === undefined) {
+      await refuse(req, { ...who, reason: 'no-iat' });
+      return failed(res, 'failed');
+    }
+    if (now - person.issuedAt * 1000 > ID_TOKEN_MAX_AGE_MS) {
+      await refuse(req, { ...who, reason: 'stale-token', detail: { issuedAt: new Date(person.issuedAt * 1000).toISOString() } });
+      return failed(res, 'failed');
+    }
+    const issuedAt = Math.min(person.issuedAt * 1000, startedAt);
+    try {
       // Everyone the IdP signs in gets a session: global administrators (allowedGroups /
       // allowedEmails) see every hub; anyone else what their hub roles allow, and My access
       // (hub-guard.ts decides, on every request).
       const admin = allowedAdmin(person, settings);
-      const email = trustedEmail(person);
       if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
       await endSession(ctx, req, res);
-      // Who the audit log and the page name: the email only when trusted. An address the IdP marks
-      // `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into a profile; an
-      // administrator by group signing in with one must not have their changes audited under it.
-      const actor = email ?? `oidc:${person.sub}`;
+      // Who the audit log and the page name (`actor` above): the email only when trusted. An
+      // address the IdP marks `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into
+      // a profile; an administrator by group signing in with one must not have their changes audited under it.
       const adminGroups = person.groups.filter((g) => settings.allowedGroups.includes(g));
       // The ids an Okta deactivation or an Entra leaver workflow names the person by (session-revocation.ts).
       const idpUserIds = [person.sub, ...(person.objectId ? [person.objectId] : [])];
-      await startSession(ctx, res, actor, 'oidc', { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds });
+      const holder = { admin, ...(email ? { email } : {}), ...(adminGroups.length ? { adminGroups } : {}), idpUserIds };
+      // What the sign-in grants, for its audit entry: hub roles are read again on every request (hub-guard.ts).
+      const viewer = await resolveViewer(ctx, { id: '', actor, via: 'oidc', ...holder, csrf: '', createdAt: now, lastSeenAt: now });
+      await startSession(ctx, res, actor, 'oidc', holder, {
+        issuedAt,
+        audit: signedInAudit({ ...who, via: 'oidc', issuer, admin: viewer.admin, ...(adminGroups.length ? { adminGroups } : {}), ...(viewer.admin ? {} : { hubRoles: Object.fromEntries(viewer.roles) }) }),
+        refusedAudit: (revokedAt) => refusedAudit({
+          ...who, via: 'oidc', issuer, reason: 'revoked', ip: clientAddress(req),
+          detail: { issuedAt: new Date(issuedAt).toISOString(), revokedAt: new Date(revokedAt).toISOString() },
+        }),
+      });
       ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
       res.redirect(303, safeNext(ctx.basePath, login.next));
     } catch (err) {
+      if (err instanceof SignInRevoked) {
+        ctx.log.warn('dashboard: OIDC sign-in refused: the person was offboarded after it began', { actor });
+        return failed(res, 'revoked');
+      }
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
       failed(res, 'failed');
     }

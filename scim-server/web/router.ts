@@ -15,6 +15,7 @@ import { registerOidcSignIn } from './oidc-sign-in.ts';
 import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
 import { FailureLimiter } from '../auth-failures.ts';
+import { RefusalBudget } from './sign-in-audit.ts';
 import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
 import { registerUiReadRoutes } from './ui-read-routes.ts';
@@ -86,6 +87,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(deps.store),
     failures: deps.failures ?? new FailureLimiter({}, Date.now, deps.store),
+    signInRefusals: new RefusalBudget(),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

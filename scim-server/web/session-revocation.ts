@@ -1,7 +1,7 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import type { Store } from '../../agent/store/store.ts';
-import type { SessionRecord } from './session-store.ts';
+import type { ReadView, Store, Transaction } from '../../agent/store/store.ts';
+import type { SessionHolder, SessionRecord } from './session-store.ts';
 
 /**
  * Dashboard sessions ended by what the identity provider says about their person, on every replica
@@ -40,6 +40,75 @@ export interface SessionRevocationCause {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * A revocation mark (collection `dashboardSignInMarks`, partition ''): the instant a leaver event
+ * ended a person's sessions, kept under each id and email the event named them by (`id:<id>`,
+ * `email:<lower-cased email or login>`). A sign-in racing the event (its ID token, or the
+ * authorization request that earned its code, from before the event, finishing just after it)
+ * would otherwise create a session the event never saw; `signInRevokedAt` refuses it.
+ */
+export interface SignInMark {
+  id: string;
+  /** Epoch ms: sign-ins whose proof was issued at or before this are refused. */
+  revokedAt: number;
+}
+
+declare module '../../agent/store/collections.ts' {
+  interface Collections {
+    dashboardSignInMarks: SignInMark;
+  }
+}
+
+/**
+ * The oldest ID token a sign-in accepts: openid-client (oauth4webapi) refuses one whose `iat` is
+ * more than an hour old, and oidc-sign-in.ts checks it again itself, so this does not rest on the
+ * library's choice.
+ */
+export const ID_TOKEN_MAX_AGE_MS = 60 * 60_000;
+/** How long a sign-in may take between its start and its callback (the pending cookie's life). */
+export const SIGN_IN_MAX_MS = 10 * 60_000;
+/**
+ * Marks older than this are pruned. A sign-in is judged by the earlier of its ID token's `iat`
+ * and the start of the sign-in; both are checked to be within ID_TOKEN_MAX_AGE_MS and
+ * SIGN_IN_MAX_MS of now, so a sign-in judged against a mark older than the longer of the two could
+ * only be one already refused as too old: such a mark refuses nothing more. Five minutes more for
+ * the IdP's clock running ahead of ours.
+ */
+export const SIGN_IN_MARK_TTL_MS = Math.max(ID_TOKEN_MAX_AGE_MS, SIGN_IN_MAX_MS) + 5 * 60_000;
+
+function markKeysOf(p: SessionPerson): string[] {
+  const keys = new Set<string>();
+  for (const id of p.ids ?? []) if (id) keys.add(`id:${id}`);
+  for (const e of p.emails ?? []) if (e) keys.add(`email:${e.toLowerCase()}`);
+  return [...keys];
+}
+
+/**
+ * The latest revocation mark of the person signing in (by their ID token's ids and trusted email,
+ * as a session records them) that is at or after `issuedAt` (epoch ms), if any: then the
+ * sign-in is refused. Read through the transaction that would create the session, so a mark
+ * committed meanwhile is seen (or runs it again on PostgreSQL).
+ */
+export async function signInRevokedAt(view: ReadView, who: Pick<SessionHolder, 'idpUserIds' | 'email'>, issuedAt: number): Promise<number | undefined> {
+  const keys = markKeysOf({ ids: who.idpUserIds ?? [], emails: who.email ? [who.email] : [] });
+  if (keys.length === 0) return undefined;
+  const marks = await view.getMany('dashboardSignInMarks', '', keys);
+  const latest = Math.max(...marks.map((m) => m?.revokedAt ?? -Infinity));
+  return latest >= issuedAt ? latest : undefined;
+}
+
+/** Marks the person (moving an older mark forward) and prunes marks past SIGN_IN_MARK_TTL_MS, in `tx`. */
+async function markRevoked(tx: Transaction, p: SessionPerson, now: number): Promise<void> {
+  const keys = markKeysOf(p);
+  const marks = await tx.getMany('dashboardSignInMarks', '', keys);
+  keys.forEach((id, n) => {
+    if ((marks[n]?.revokedAt ?? -Infinity) < now) tx.put('dashboardSignInMarks', '', id, { id, revokedAt: now });
+  });
+  for await (const m of tx.list('dashboardSignInMarks', '')) {
+    if (now - m.revokedAt > SIGN_IN_MARK_TTL_MS && !keys.includes(m.id)) tx.delete('dashboardSignInMarks', '', m.id);
+  }
+}
+
 function holdsSession(r: Readonly<SessionRecord>, p: SessionPerson): boolean {
   if (r.via !== 'oidc') return false;
   if (p.ids?.some((id) => id && r.idpUserIds?.includes(id))) return true;
@@ -47,29 +116,31 @@ function holdsSession(r: Readonly<SessionRecord>, p: SessionPerson): boolean {
   return email !== undefined && (p.emails ?? []).some((e) => e.toLowerCase() === email);
 }
 
-async function sessionKeysOf(store: Store, p: SessionPerson, also: (r: Readonly<SessionRecord>) => boolean): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const r of store.list('dashboardSessions', '')) if (holdsSession(r, p) && also(r)) keys.push(r.id);
-  return keys;
+/**
+ * The person's sessions, listed through the transaction that changes them: a session created
+ * meanwhile is in the list, or (PostgreSQL, which checks a listed partition at commit) runs the
+ * transaction again. Listed outside it, one created between the list and the change was missed.
+ */
+async function sessionsOf(tx: Transaction, p: SessionPerson, also: (r: Readonly<SessionRecord>) => boolean): Promise<Array<Readonly<SessionRecord>>> {
+  const found: Array<Readonly<SessionRecord>> = [];
+  for await (const r of tx.list('dashboardSessions', '')) if (holdsSession(r, p) && also(r)) found.push(r);
+  return found;
 }
 
 /**
- * Ends every dashboard session of the person; returns how many. Audited (action
- * `end-dashboard-sessions`) in the transaction that deletes them, only when there were any.
+ * Ends every dashboard session of the person; returns how many. In the same transaction it marks
+ * the person revoked as of `now` (SignInMark), so a sign-in whose ID token or start predates this
+ * is refused on every replica. Audited (action `end-dashboard-sessions`) in that transaction, only
+ * when sessions ended: the mark alone is audited when it refuses a sign-in (sign-in-audit.ts).
  */
-export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause): Promise<number> {
-  const keys = await sessionKeysOf(store, person, () => true);
-  if (keys.length === 0) return 0;
+export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
   return store.transact(async (tx) => {
-    let ended = 0;
-    for (const key of keys) {
-      const r = await tx.get('dashboardSessions', '', key);
-      if (!r || !holdsSession(r, person)) continue;
-      tx.delete('dashboardSessions', '', key);
-      ended++;
-    }
-    if (ended > 0) appendAudit(tx, auditOf('end-dashboard-sessions', cause, { sessions: ended }));
-    return ended;
+    const at = now();
+    await markRevoked(tx, person, at);
+    const found = await sessionsOf(tx, person, () => true);
+    for (const r of found) tx.delete('dashboardSessions', '', r.id);
+    if (found.length > 0) appendAudit(tx, auditOf('end-dashboard-sessions', cause, { sessions: found.length, signInsIssuedUpTo: new Date(at).toISOString() }));
+    return found.length;
   });
 }
 
@@ -83,20 +154,15 @@ export async function endSessionsOf(store: Store, person: SessionPerson, cause: 
 export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause): Promise<number> {
   const names = [group.id, group.name].filter((g): g is string => Boolean(g));
   const holdsGroup = (r: Readonly<SessionRecord>) => (r.adminGroups ?? []).some((g) => names.includes(g));
-  const keys = await sessionKeysOf(store, person, holdsGroup);
-  if (keys.length === 0) return 0;
   return store.transact(async (tx) => {
-    let changed = 0;
-    for (const key of keys) {
-      const r = await tx.get('dashboardSessions', '', key);
-      if (!r || !holdsSession(r, person) || !holdsGroup(r)) continue;
+    const found = await sessionsOf(tx, person, holdsGroup);
+    for (const r of found) {
       const { adminGroups, ...rest } = r;
       const left = (adminGroups ?? []).filter((g) => !names.includes(g));
-      tx.put('dashboardSessions', '', key, { ...rest, ...(left.length ? { adminGroups: left } : {}) });
-      changed++;
+      tx.put('dashboardSessions', '', r.id, { ...rest, ...(left.length ? { adminGroups: left } : {}) });
     }
-    if (changed > 0) appendAudit(tx, auditOf('withdraw-dashboard-admin-group', cause, { sessions: changed, group: names[names.length - 1] }));
-    return changed;
+    if (found.length > 0) appendAudit(tx, auditOf('withdraw-dashboard-admin-group', cause, { sessions: found.length, group: names[names.length - 1] }));
+    return found.length;
   });
 }
 

@@ -1,12 +1,19 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LowdbStore } from '../../agent/store/lowdb-store.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
-import { collect, type Change, type Store } from '../../agent/store/store.ts';
+import { collect, type Change, type Store, type Transaction } from '../../agent/store/store.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { FailureLimiter } from '../auth-failures.ts';
-import { SessionStore } from './session-store.ts';
+import { endSessionsOf, SIGN_IN_MARK_TTL_MS } from './session-revocation.ts';
+import { SessionStore, SignInRevoked, type SessionHolder } from './session-store.ts';
+import { refusedAudit, signedInAudit } from './sign-in-audit.ts';
 
 /**
  * Dashboard sessions, pending OIDC sign-ins and wrong-credential counts kept in the store, so any
@@ -64,6 +71,92 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     assert.equal(await onA.count(), 0);
   });
 
+  const jane: SessionHolder = { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane'] };
+  const leaver = { trigger: { type: 'okta-event-hook' as const, idp: 'okta' }, why: 'Okta event user.lifecycle.deactivate: jane was deactivated' };
+  /** A sign-in as the callback makes it: its proof's instant, its audit entry, and its refusal's. */
+  const signIn = (issuedAt: number) => ({
+    issuedAt,
+    audit: signedInAudit({ actor: 'jane@example.com', via: 'oidc', email: 'jane@example.com', sub: '00u-jane', admin: true }),
+    refusedAudit: (revokedAt: number) => refusedAudit({ actor: 'jane@example.com', via: 'oidc', reason: 'revoked', email: 'jane@example.com', detail: { revokedAt } }),
+  });
+  const signInAudits = async (s: Store) => (await collect(s.newestFirst('audit'))).filter((e) => e.action === 'dashboard-sign-in');
+
+  test("a leaver's mark, made on one replica, refuses on the other a sign-in issued at or before it (no session, audited); one issued after is accepted", async () => {
+    const [a, b] = await pair();
+    const at = Date.now();
+    await endSessionsOf(a, { ids: ['00u-jane'], emails: ['Jane@Example.com'] }, leaver, () => at);
+    const onB = new SessionStore(b);
+    const before = await onB.count();
+    for (const issuedAt of [at - 60_000, at]) {
+      await assert.rejects(onB.create('jane@example.com', 'oidc', jane, signIn(issuedAt)), (err) => err instanceof SignInRevoked && err.revokedAt === at);
+    }
+    // Found by the email alone (a sign-in through another issuer has another sub) and by the id alone.
+    await assert.rejects(onB.create('jane@example.com', 'oidc', { admin: false, email: 'jane@example.com', idpUserIds: ['other-sub'] }, signIn(at - 1)), SignInRevoked);
+    await assert.rejects(onB.create('oidc:00u-jane', 'oidc', { admin: false, idpUserIds: ['00u-jane'] }, signIn(at - 1)), SignInRevoked);
+    assert.equal(await onB.count(), before, 'no session was created');
+    const refused = await signInAudits(a);
+    assert.equal(refused.filter((e) => e.outcome === 'failed' && e.detail?.reason === 'revoked').length, 4);
+    // Re-activated and signed in again: the new ID token is from after the mark.
+    const back = await onB.create('jane@example.com', 'oidc', jane, signIn(at + 1_000));
+    assert.ok(await new SessionStore(a).get(back.id));
+    assert.equal((await signInAudits(a)).filter((e) => e.outcome === 'ok').length, 1, 'the sign-in is audited with its session');
+    // Someone else is not concerned.
+    assert.ok(await onB.create('lee@example.com', 'oidc', { admin: false, email: 'lee@example.com', idpUserIds: ['00u-lee'] }, { issuedAt: at - 1 }));
+  });
+
+  test('marks older than SIGN_IN_MARK_TTL_MS are pruned by the next leaver event; younger ones stay', async () => {
+    const [a] = await pair();
+    const t0 = 50_000_000;
+    await endSessionsOf(a, { ids: ['00u-old'], emails: ['old@example.com'] }, leaver, () => t0);
+    await endSessionsOf(a, { ids: ['00u-mid'] }, leaver, () => t0 + 10 * 60_000);
+    await endSessionsOf(a, { ids: ['00u-new'] }, leaver, () => t0 + SIGN_IN_MARK_TTL_MS + 1);
+    const ids = (await collect(a.list('dashboardSignInMarks', ''))).map((m) => m.id).sort();
+    assert.deepEqual(ids, ['id:00u-mid', 'id:00u-new']);
+  });
+
+  test("a sign-in committing while a leaver's sessions are being listed is not missed: ended, or refused by the mark", async () => {
+    const [a, b] = await pair();
+    const at = Date.now();
+    const onB = new SessionStore(b);
+    const old = await onB.create('jane@example.com', 'oidc', jane);
+    // Right after the leaver's sessions are listed (outside or inside the ending transaction), a
+    // sign-in whose ID token is from before the event commits on the other replica.
+    // (Started here, not inside the ending transaction's code: a store refuses a nested transaction.)
+    let listed!: () => void;
+    let started = false;
+    const racing = new Promise<void>((r) => { listed = r; })
+      .then(() => onB.create('jane@example.com', 'oidc', jane, { issuedAt: at - 30_000 }))
+      .then((s) => s.id, (err: Error) => err);
+    const raceAfterListing = <T>(listing: AsyncIterable<T>): AsyncIterable<T> => (async function* () {
+      yield* listing;
+      if (started) return;
+      started = true;
+      listed();
+      // Time for it to commit where transactions run side by side (PostgreSQL); where they run one
+      // at a time it waits for the ending transaction.
+      await Promise.race([racing, sleep(300)]);
+    })();
+    const list = a.list.bind(a);
+    const transact = a.transact.bind(a);
+    a.list = ((c: 'dashboardSessions', p: string) => (c === 'dashboardSessions' ? raceAfterListing(list(c, p)) : list(c, p))) as typeof a.list;
+    a.transact = ((fn: (tx: Transaction) => unknown) => transact((tx) => {
+      const txList = tx.list.bind(tx);
+      tx.list = ((c: 'dashboardSessions', p: string) => (c === 'dashboardSessions' ? raceAfterListing(txList(c, p)) : txList(c, p))) as typeof tx.list;
+      return fn(tx);
+    })) as typeof a.transact;
+    try {
+      await endSessionsOf(a, { ids: ['00u-jane'], emails: ['jane@example.com'] }, leaver, () => at);
+    } finally {
+      a.list = list;
+      a.transact = transact;
+    }
+    assert.ok(started, 'the sign-in raced the listing');
+    const raced = await racing;
+    assert.equal(await onB.get(old.id), undefined);
+    if (typeof raced === 'string') assert.equal(await onB.get(raced), undefined, 'the racing session was ended with the others');
+    else assert.ok(raced instanceof SignInRevoked, `the racing sign-in was refused by the mark: ${String(raced)}`);
+  });
+
   test('wrong credentials count once across replicas; past the budget nothing is written', async () => {
     const [a, b] = await pair();
     const now = 5_000_000;
@@ -86,6 +179,18 @@ function cases(pair: () => Promise<[Store, Store]>): void {
 describe('sessions and failure limits on one shared store', () => {
   cases(async () => {
     const store = new MemoryStore();
+    return [store, store];
+  });
+});
+
+describe('sessions and failure limits on a lowdb store', () => {
+  const open: LowdbStore[] = [];
+  after(async () => { await Promise.all(open.map((s) => s.close())); });
+  cases(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+    const store = new LowdbStore(join(mkdtempSync(join(tmpdir(), 'hubwarden-sessions-')), 'store.json'));
+    await store.open();
+    open.push(store);
     return [store, store];
   });
 });

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { signInRevokedAt } from './session-revocation.ts';
 
 /** Who signed in and how; the actor goes into every audit entry the session causes. */
 export interface Session {
@@ -51,6 +53,27 @@ export interface SessionLimits {
 /** What a new session records about who signed in (Session's fields of the same names). */
 export type SessionHolder = Pick<Session, 'admin' | 'email' | 'adminGroups' | 'idpUserIds'>;
 
+/** What a sign-in writes beside its session, in the one transaction that creates it. */
+export interface SessionStart {
+  /**
+   * Epoch ms when the IdP's proof of the person was issued (the earlier of the ID token's `iat`
+   * and the sign-in's start): refused when a leaver event marked the person at or after it
+   * (session-revocation.ts `signInRevokedAt`).
+   */
+  issuedAt?: number;
+  /** The sign-in's audit entry. */
+  audit?: AuditInput;
+  /** The refusal's audit entry, given the mark's instant (epoch ms). */
+  refusedAudit?: (revokedAt: number) => AuditInput;
+}
+
+/** A sign-in refused by a revocation mark: no session was created (the refusal is audited). */
+export class SignInRevoked extends Error {
+  constructor(readonly revokedAt: number) {
+    super('sign-in refused: the person was offboarded after this sign-in began');
+  }
+}
+
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 2 * 60 * 60_000, absoluteMs: 12 * 60 * 60_000 };
 
 /** Expired sessions are deleted at most this often (by one replica per slot on a shared store). */
@@ -85,8 +108,12 @@ export class SessionStore {
     this.touchEveryMs = Math.min(60_000, Math.floor(limits.idleMs / 10));
   }
 
-  /** A new session with new ids: a sign-in never reuses an id an attacker may have planted. */
-  async create(actor: string, via: Session['via'], who: SessionHolder = { admin: via === 'admin-token' }): Promise<Session> {
+  /**
+   * A new session with new ids: a sign-in never reuses an id an attacker may have planted.
+   * Rejects with SignInRevoked, creating nothing, when `start.issuedAt` is at or before a
+   * revocation mark of the person; the mark is read in the transaction that writes the session.
+   */
+  async create(actor: string, via: Session['via'], who: SessionHolder = { admin: via === 'admin-token' }, start: SessionStart = {}): Promise<Session> {
     const now = this.clock();
     const session: Session = {
       id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}),
@@ -94,7 +121,17 @@ export class SessionStore {
       ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: token(), createdAt: now, lastSeenAt: now,
     };
     const record: SessionRecord = { ...session, id: digest(session.id) };
-    await this.store.transact((tx) => tx.put('dashboardSessions', '', record.id, record));
+    const revokedAt = await this.store.transact(async (tx) => {
+      const mark = start.issuedAt === undefined ? undefined : await signInRevokedAt(tx, who, start.issuedAt);
+      if (mark !== undefined) {
+        if (start.refusedAudit) appendAudit(tx, start.refusedAudit(mark));
+        return mark;
+      }
+      tx.put('dashboardSessions', '', record.id, record);
+      if (start.audit) appendAudit(tx, start.audit);
+      return undefined;
+    });
+    if (revokedAt !== undefined) throw new SignInRevoked(revokedAt);
     await this.sweepNow(now).catch(() => {}); // retention only: a failed sweep must not fail a sign-in
     return session;
   }
@@ -122,9 +159,13 @@ export class SessionStore {
     return { ...record, id, lastSeenAt };
   }
 
-  async destroy(id: string): Promise<void> {
+  /** Ends the session; `audit` (a sign-out's entry) is written with its end, only if it was there. */
+  async destroy(id: string, audit?: AuditInput): Promise<void> {
     const key = digest(id);
-    await this.store.transact((tx) => tx.delete('dashboardSessions', '', key));
+    await this.store.transact(async (tx) => {
+      if (audit && (await tx.get('dashboardSessions', '', key))) appendAudit(tx, audit);
+      tx.delete('dashboardSessions', '', key);
+    });
   }
 
   /** Sessions kept (live or not yet swept). */

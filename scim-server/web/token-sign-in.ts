@@ -6,6 +6,7 @@ import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
 import { safeNext } from './safe-next.ts';
 import { csrfOk, sameOrigin } from './session-guard.ts';
+import { auditRefusal, signedInAudit, signedOutAudit, type Refused } from './sign-in-audit.ts';
 import { signInErrorMessage } from './sign-in-errors.ts';
 import { endSession, sessionOf, startSession, type WebContext } from './web-context.ts';
 
@@ -58,10 +59,16 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     render(req, res, 200, signInErrorMessage(req.query.error));
   });
 
+  /** Audits a refused token sign-in (sign-in-audit.ts); the token itself is never written. */
+  const refuse = (o: Pick<Refused, 'reason' | 'ip'>, budgeted: boolean) =>
+    auditRefusal(ctx.sessionStore, { ...o, via: 'admin-token' }, budgeted ? ctx.signInRefusals : undefined)
+      .catch((err: Error) => ctx.log.error('dashboard: cannot audit a refused sign-in', { error: err.message }));
+
   router.post('/sign-in/token', form, async (req, res) => {
     const echoed = typeof req.body?._login === 'string' ? req.body._login : '';
     const cookie = readCookie(req, LOGIN_COOKIE) ?? '';
     if (!sameOrigin(ctx, req) || !cookie || !same(echoed, cookie)) {
+      await refuse({ reason: 'form-expired', ip: clientAddress(req) }, true);
       return render(req, res, 403, 'The sign-in form expired; try again.');
     }
     // The token first: a right one always signs in. A wrong one counts against this address's budget,
@@ -71,6 +78,8 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       const ip = clientAddress(req);
       const wait = await ctx.failures.fail('admin', ip);
       ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip, limited: wait > 0 });
+      // Audited within the address's failure budget (10 in 10 min): past it the 429s are logged only.
+      if (wait === 0) await refuse({ reason: 'wrong-token', ip }, false);
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));
         return render(req, res, 429, `Too many wrong tokens from this address; wait ${Math.ceil(wait / 60)} min.`);
@@ -78,7 +87,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
     }
     await endSession(ctx, req, res);
-    await startSession(ctx, res, actor, 'admin-token');
+    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true }) });
     loginCookie(res, '');
     ctx.log.info('dashboard: signed in with an admin token', { actor });
     res.redirect(303, safeNext(ctx.basePath, req.body?.next));
@@ -91,7 +100,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       res.status(403).type('text').send('missing or wrong CSRF token');
       return;
     }
-    await endSession(ctx, req, res);
+    await endSession(ctx, req, res, session ? signedOutAudit(session) : undefined);
     res.redirect(303, `${ctx.basePath}/sign-in`);
   });
 }

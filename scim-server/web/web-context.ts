@@ -3,7 +3,9 @@ import type { AgentApi } from '../../agent/api.ts';
 import type { ReadView, Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
-import type { Session, SessionHolder, SessionStore } from './session-store.ts';
+import type { AuditInput } from '../../agent/audit/audit-log.ts';
+import type { RefusalBudget } from './sign-in-audit.ts';
+import type { Session, SessionHolder, SessionStart, SessionStore } from './session-store.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 
 /** Where sign-ins and failures are logged (winston child logger in production). */
@@ -29,6 +31,8 @@ export interface WebContext {
   secure: boolean;
   /** Wrong admin tokens, shared with the admin API and SCIM (scim-server/auth-failures.ts). */
   failures: FailureLimiter;
+  /** How many sign-in refusals that name nobody this process audits a minute (sign-in-audit.ts). */
+  signInRefusals: RefusalBudget;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
@@ -38,14 +42,15 @@ export function sessionOf(ctx: WebContext, req: Request): Promise<Session | unde
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */
-export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: SessionHolder): Promise<Session> {
-  const session = await ctx.sessions.create(actor, via, who);
+export async function startSession(ctx: WebContext, res: Response, actor: string, via: Session['via'], who?: SessionHolder, start?: SessionStart): Promise<Session> {
+  const session = await ctx.sessions.create(actor, via, who, start);
   setCookie(res, sessionCookieName(ctx), session.id, { secure: ctx.secure, sameSite: 'Lax', path: '/' });
   return session;
 }
 
-export async function endSession(ctx: WebContext, req: Request, res: Response): Promise<void> {
+/** `audit`: a sign-out's entry, written with the session's end (a sign-in replacing a session writes none). */
+export async function endSession(ctx: WebContext, req: Request, res: Response, audit?: AuditInput): Promise<void> {
   const id = readCookie(req, sessionCookieName(ctx));
   setCookie(res, sessionCookieName(ctx), '', { secure: ctx.secure, sameSite: 'Lax', path: '/', maxAge: 0 });
-  if (id) await ctx.sessions.destroy(id);
+  if (id) await ctx.sessions.destroy(id, audit);
 }

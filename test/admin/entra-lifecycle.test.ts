@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { SessionStore } from '../../scim-server/web/session-store.ts';
+import { SessionStore, SignInRevoked } from '../../scim-server/web/session-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
@@ -133,6 +133,11 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.detail?.sessions, 2);
     assert.equal(audit[0]!.trigger.type, 'entra-lifecycle');
+    // A sign-in racing the workflow (its ID token from before it) is refused, by object id or UPN.
+    const issuedBefore = { issuedAt: Date.parse(audit[0]!.at) - 1_000 };
+    await assert.rejects(sessions.create('oidc:pairwise-9', 'oidc', { admin: true, idpUserIds: ['pairwise-9', 'obj-gone'] }, issuedBefore), SignInRevoked);
+    await assert.rejects(sessions.create('gone@example.com', 'oidc', { admin: false, email: 'gone@example.com', idpUserIds: ['pairwise-8'] }, issuedBefore), SignInRevoked);
+    assert.ok(await sessions.create('stays@example.com', 'oidc', { admin: true, email: 'stays@example.com', idpUserIds: ['pairwise-3', 'obj-stays'] }, issuedBefore));
   });
 
   test('a task configured as check-for-updates checks the tenant\'s hubs', async () => {

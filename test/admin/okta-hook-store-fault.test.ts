@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Transaction } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
@@ -103,13 +104,22 @@ test("Okta: the store refusing the end of a deactivated person's dashboard sessi
   const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
   const server = await serveRouters([['/hooks', hook]]);
   try {
-    // Once the event is being acted on (its sessions looked up), the next write, the sessions'
-    // end, is refused (a database failover).
-    const list = store.list.bind(store);
-    store.list = ((collection: string, ...rest: unknown[]) => {
-      if (collection === 'dashboardSessions') goDown();
-      return (list as (...a: unknown[]) => unknown)(collection, ...rest);
-    }) as typeof store.list;
+    // Once the event is being acted on (its sessions looked up, inside the transaction that ends
+    // them), the store goes down: that transaction fails (a database failover) and so does the next.
+    const transact = store.transact.bind(store);
+    let failedOver = false;
+    store.transact = ((fn: (tx: Transaction) => unknown) => transact((tx) => {
+      const list = tx.list.bind(tx);
+      tx.list = ((collection: string, ...rest: unknown[]) => {
+        if (collection === 'dashboardSessions' && !failedOver) {
+          failedOver = true;
+          goDown();
+          throw new Error('connection terminated');
+        }
+        return (list as (...a: unknown[]) => unknown)(collection, ...rest);
+      }) as typeof tx.list;
+      return fn(tx);
+    })) as typeof store.transact;
     const res = await fetch(`${server.url}/hooks/okta`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
