@@ -59,6 +59,9 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
         // Write-back failures are the IdP's problem, reported by write-back; the import stands.
         try {
           const report = await options.writeback.run(hub.id);
+          // A run that stopped part way (a refused credential, the IdP failing update after update)
+          // answers with a report, not an error: it failed all the same.
+          if (report && typeof report === 'object' && 'stopped' in report && typeof report.stopped === 'string') throw new Error(report.stopped);
           writeback = report && typeof report === 'object' && 'deferred' in report && report.deferred ? 'left to the run another replica was making, which runs again for it' : 'done';
         } catch (err) {
           writeback = `failed: ${errorText(err)}`;

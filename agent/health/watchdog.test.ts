@@ -78,7 +78,12 @@ test('a lapsed exemption retired by the watchdog re-plans the hub and writes the
   assert.deepEqual(written, [hub.id]);
 });
 
-test('a write-back the identity provider refuses after a lapsed exemption is audited as failed, with the exemption lapse', async () => {
+// The run fails at its start (it throws), or stops part way and says so in its report (`stopped`).
+const refusals = [
+  { how: 'throws', run: async () => { throw new Error('okta: 401 E0000011 Invalid token provided'); } },
+  { how: 'stops part way', run: async () => ({ hubId: 'h', written: 3, failed: 7, stopped: 'okta: 401 E0000011 Invalid token provided' }) },
+];
+for (const refused of refusals) test(`a write-back the identity provider refuses after a lapsed exemption (the run ${refused.how}) is audited as failed, with the exemption lapse`, async () => {
   const store = new MemoryStore();
   defineDirectoryIndexes(store);
   definePersonIndexes(store);
@@ -90,7 +95,6 @@ test('a write-back the identity provider refuses after a lapsed exemption is aud
     tx.put('appMembers', hub.id, 'm-kim', { hubId: hub.id, id: 'm-kim', email: 'kim@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     tx.put('exemptions', hub.id, 'm-kim', { hubId: hub.id, memberId: 'm-kim', reason: 'trial', by: 'owner', at, until: '2026-11-15T00:00:00.000Z' });
   });
-  const refused = { run: async () => { throw new Error('okta: 401 E0000011 Invalid token provided'); } };
   await startWatchdog({ store, hubs: [hub], log, clock: () => now, connectorFor: () => undefined, writeback: refused }).runOnce();
   const audit = await collect(store.list('audit', hub.id));
   assert.ok(audit.some((e) => e.action === 'exemption-lapsed' && e.outcome === 'ok'), 'the lapse itself');

@@ -53,7 +53,9 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
         if ((await retireLapsedExemptions(options.store, hub.id, clock())) > 0 && options.writeback) {
           // The person is no longer `exempted`: tell the IdP now, not at the next check for updates.
           try {
-            await options.writeback.run(hub.id);
+            const report = await options.writeback.run(hub.id);
+            // A run that stopped part way answers with a report, not an error (check-for-updates/handler.ts).
+            if (report && typeof report === 'object' && 'stopped' in report && typeof report.stopped === 'string') throw new Error(report.stopped);
           } catch (err) {
             options.log.warn(`watchdog: hub ${hub.id}: write-back after a lapsed exemption failed: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
             // Audited too (as after a check for updates, check-for-updates/handler.ts): the IdP still shows them exempted.

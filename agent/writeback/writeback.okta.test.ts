@@ -151,6 +151,33 @@ test('okta: an update that fails for a passing reason (429 until the retries run
   }
 });
 
+test('okta: an identity provider failing update after update stops the run after 10 in a row (a failure entry for each of those, not for everyone); the next run writes them all', async () => {
+  const people = Array.from({ length: 40 }, (_, i) => ({ id: `00upeople${String(i).padStart(11, '0')}`, login: `p${i}@example.com` }));
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, people.map((p, i) => directoryUser(HUB, `u-${i}`, p.login, { externalId: p.id })), people.map((p, i) => ({ id: `m-${i}`, email: p.login, role: 'EMPLOYEE' })));
+    const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 0, resetMarginMs: 0 }, concurrency: 4 } });
+    await writeback.ensureSchema();
+    okta.control.throttleNext(100_000, 0); // every update refused for a passing reason (429 past its retries)
+    const report = await writeback.run(HUB);
+    assert.match(report.stopped ?? '', /^okta failed 10 updates in a row for a passing reason \(last: .*\); the rest are sent on the next run$/);
+    assert.equal(report.written, 0);
+    assert.equal(report.failed, 40, 'everyone not written is counted failed');
+    const failures = (await collect(store.list('audit', HUB))).filter((a) => a.action === 'writeback.update' && a.outcome === 'failed');
+    assert.ok(failures.length >= 10 && failures.length < 10 + 4, `one entry per update tried before the stop (${failures.length}), not one per person`);
+    const posts = okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')).length;
+    assert.ok(posts < 14, `the run stopped calling (${posts} updates sent)`);
+    okta.control.throttleNext(0, 0);
+    okta.control.setRateLimit(undefined);
+    const next = await writeback.run(HUB);
+    assert.equal(next.stopped, undefined);
+    assert.equal(next.written, 40, 'the next run writes everyone');
+  } finally {
+    await server.close();
+  }
+});
+
 test('a hub without an identity provider writes nothing and says why', async () => {
   const { server, writeback, okta } = await setup();
   try {

@@ -13,6 +13,9 @@ import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { endRun, renewRun, takeRun, WRITEBACK_LEASE_MS } from './run-lease.ts';
+
+/** Passing failures in a row (no update landing between them) after which a run stops: the IdP is failing, not one person. */
+export const PASSING_FAILURES_TO_STOP = 10;
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -42,6 +45,11 @@ export interface WritebackReport {
   note?: string;
   /** Another replica was writing back the hub: it runs again once done (run-lease.ts), nothing was written here. */
   deferred?: true;
+  /**
+   * The run stopped before it went through everyone (a refused credential, or the IdP failing
+   * PASSING_FAILURES_TO_STOP updates in a row): why. Its callers audit it as a failed run.
+   */
+  stopped?: string;
   waitedMs: number;
   durationMs: number;
 }
@@ -238,10 +246,21 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const queue = await peopleToWrite(target, hubId);
     let stop: string | undefined;
     let refusedAsInvalid = false;
+    // Passing failures (5xx, throttled past the retries, network) since the last update that
+    // landed: an IdP that is down fails everyone, so the run stops instead of spending every
+    // person's retries and writing a failure entry for each of 100k people on every run.
+    let failingInARow = 0;
     const worker = async () => {
-      for (let next = queue.shift(); next && !stop; next = queue.shift()) {
+      // `stop` is looked at before a person is taken: one taken after it would be neither written nor counted.
+      while (!stop) {
+        const next = queue.shift();
+        if (!next) break;
         await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {
           if (outcome === 'rejected') refusedAsInvalid = true;
+          if (outcome === 'written') failingInARow = 0;
+          if (typeof outcome === 'object' && ++failingInARow >= PASSING_FAILURES_TO_STOP && !stop) {
+            stop = `${idp} failed ${failingInARow} updates in a row for a passing reason (last: ${outcome.retry}); the rest are sent on the next run`;
+          }
         }, (err: unknown) => {
           stop = errorText(err);
         });
@@ -257,6 +276,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     if (stop) {
       report.failed += queue.length;
       report.note = `stopped: ${stop}`;
+      report.stopped = stop;
     }
     report.waitedMs = buckets.get(idp)?.waitedMs ?? 0;
     report.durationMs = clock.now() - started;
@@ -285,8 +305,12 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     return out;
   }
 
-  /** Writes one person's changed attributes; says `rejected` when the IdP refused them as invalid. Throws only when the whole run must stop. */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'rejected' | undefined> {
+  /**
+   * Writes one person's changed attributes; says `written` when they landed, `rejected` when the
+   * IdP refused them as invalid, `retry` (with why) when they failed for a passing reason (sent
+   * again on the next run). Throws only when the whole run must stop.
+   */
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
@@ -366,6 +390,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         await store.transact((tx) => {
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}; sent again on the next run`, outcome: 'failed', detail: { idp, attributes: fields, retry: 'next-run' } });
         });
+        return { retry: message };
       }
       return undefined;
     }
@@ -376,7 +401,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       tx.put('writebackState', hubId, user.id, { ...base, written: values, writtenAt: new Date(clock.now()).toISOString() });
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
-    return undefined;
+    return 'written';
   }
 
   /**

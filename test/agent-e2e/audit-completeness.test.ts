@@ -29,6 +29,8 @@ const oktaHook: Trigger = { type: 'okta-event-hook', idp: 'okta', actor: 'okta-a
 const leaver: Trigger = { type: 'entra-lifecycle', idp: 'entra', actor: 'workflow:wf-1', detail: 'task t-1 result r-1' };
 
 let writebackRefusal: Error | undefined;
+/** Armed by a row: the write-back run stops part way and says why in its report (agent/writeback `stopped`). */
+let writebackStop: string | undefined;
 
 /** The agent as the server builds it (member service included), on the Meta emulator. */
 async function startWorld(safety: Record<string, unknown> = {}, config: ConfigFile = hubConfig(safety)): Promise<Harness> {
@@ -37,7 +39,7 @@ async function startWorld(safety: Record<string, unknown> = {}, config: ConfigFi
   const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });
   const { store, dispose } = await MEMORY_STORE.open();
   // Write-back to the IdP (agent/writeback), as a double: a row arms `writebackRefusal` to have the IdP refuse a run.
-  const writeback = { async run() { if (writebackRefusal) throw writebackRefusal; } };
+  const writeback = { async run() { if (writebackRefusal) throw writebackRefusal; return writebackStop ? { hubId: HUB, written: 2, failed: 8, stopped: writebackStop } : undefined; } };
   const members = createMemberService({ config: { file: config }, store, log: silent, writeback });
   const agent = createAgent({ config, store, connectorFor: () => connector, log: silent, members, auditFile: false, runner: { backoffBaseMs: 20, backoffMaxMs: 200, leaseMs: 2_000 } });
   await agent.start();
@@ -290,6 +292,21 @@ const plain: Case[] = [
         writebackRefusal = undefined;
       }
       return [{ action: 'writeback.run', outcome: 'failed', trigger: owner, why: /write-back to the identity provider after check for updates of hub meta-main stopped: okta: 401 E0000011/ }];
+    },
+  },
+  {
+    name: 'the write-back after a check for updates stops part way (the identity provider failing update after update)',
+    async run(h) {
+      writebackStop = 'okta failed 10 updates in a row for a passing reason (last: okta: 503); the rest are sent on the next run';
+      try {
+        const t = await h.agent.api.checkForUpdates(HUB, owner);
+        const done = await finished(h, t.id);
+        assert.equal(done.status, 'completed', 'the import stands');
+        assert.match(String((done.result as { writeback?: unknown })?.writeback), /^failed: okta failed 10 updates in a row/, 'the task result does not say "done"');
+      } finally {
+        writebackStop = undefined;
+      }
+      return [{ action: 'writeback.run', outcome: 'failed', trigger: owner, why: /after check for updates of hub meta-main stopped: okta failed 10 updates in a row/ }];
     },
   },
   {
