@@ -31,6 +31,19 @@ describe('SCIM: requests for hubs not in the config', () => {
     assert.equal(await writes(), 1, 'the configured hub is counted in the store, shared by replicas');
   });
 
+  test('the warning naming a made-up hub id is logged at most 10 times a minute, the rest at debug', async () => {
+    const warned: unknown[] = [];
+    const log = { warn: (_m: string, f: unknown) => { warned.push(f); }, debug() {}, info() {}, error() {}, child() { return log; } } as never;
+    const quiet = await startScimApp({ hubs: [{ id: 'alpha' }], log, failures: new FailureLimiter({ scim: { maxFailures: 1000, windowMs: 60_000 } }) });
+    try {
+      for (let n = 0; n < 30; n++) assert.equal((await scimRequest(quiet, `flood-${n}`, 'GET', '/Users', undefined, { authorization: 'Bearer x' })).status, 401);
+    } finally {
+      await quiet.close();
+    }
+    assert.equal(warned.length, 10);
+    assert.deepEqual(warned[0], { hubId: 'flood-0' });
+  });
+
   test('a quote or a line break in a made-up id answers a SCIM 401 with a well-formed challenge, no error page', async () => {
     for (const id of ['a%22%2C%20error%3D%22x', 'a%0Ab', 'a%0D%0AX-Evil%3A%201']) {
       const res = await fetch(`${app.hubUrl(id)}/Users`, { headers: { authorization: 'Bearer x' } });
