@@ -65,7 +65,7 @@ export class FailureLimiter {
    * `store`: where failures are counted (compose.ts passes the store, shared by replicas on
    * PostgreSQL); without one, in this process's memory (tests).
    */
-  constructor(budgets: Partial<Record<FailureScope, FailureBudget>> = {}, private readonly now: () => number = Date.now, store?: Store) {
+  constructor(budgets: Partial<Record<FailureScope, FailureBudget>> = {}, readonly now: () => number = Date.now, store?: Store) {
     this.budgets = { scim: budgets.scim ?? SCIM_FAILURES, admin: budgets.admin ?? ADMIN_FAILURES };
     this.store = store ?? new MemoryStore();
   }

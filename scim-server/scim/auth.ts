@@ -26,8 +26,10 @@ const digest = (token: string) => createHash('sha256').update(token, 'utf8').dig
 
 export class ScimAuthenticator {
   private readonly hubs = new Map<string, HubCredentials>();
+  private readonly unknownHubs: UnknownHubFailures;
 
   constructor(config: LoadedConfig, readonly failures = new FailureLimiter()) {
+    this.unknownHubs = new UnknownHubFailures(failures);
     for (const hub of config.file.hubs) {
       const creds: HubCredentials = { digests: hub.scim.tokens.map((ref) => digest(config.secret(ref).reveal())) };
       if (hub.scim.jwt) {
@@ -46,12 +48,18 @@ export class ScimAuthenticator {
     const token = bearerToken(authorization);
     const client = creds && token ? await this.accepts(creds, token) : undefined;
     if (client) return client;
-    const wait = await this.failures.fail('scim', scimFailureKey(hubId, address));
+    // A hub not in the config (any id a caller makes up) is counted in this process only: in the
+    // store, each new id would be one more write and a fresh budget, so one address could write
+    // without limit. The answers are the same as a configured hub's (401, then 429).
+    const key = scimFailureKey(hubId, address);
+    const wait = creds ? await this.failures.fail('scim', key) : this.unknownHubs.fail(key);
+    // The id as it is named back (a made-up one may hold a quote or a line break: RFC 9110 §11.6.1 realm is a quoted-string).
+    const shown = creds ? hubId : printable(hubId).replace(/["\\]/g, '?');
     if (wait > 0) {
-      throw new ScimError(429, undefined, `hub ${hubId}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
+      throw new ScimError(429, undefined, `hub ${shown}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }
     const why = !authorization ? 'no Authorization header' : !token ? 'the Authorization header is not a Bearer token' : 'the bearer token is not valid for this hub';
-    throw new ScimError(401, undefined, `hub ${hubId}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${hubId}"` });
+    throw new ScimError(401, undefined, `hub ${shown}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${shown}"` });
   }
 
   /**
@@ -89,6 +97,35 @@ export class ScimAuthenticator {
         next();
       }, next);
     };
+  }
+}
+
+/** (hub id, address) keys of hubs not in the config whose failures this process keeps at most. */
+const MAX_UNKNOWN_HUB_KEYS = 10_000;
+
+/**
+ * Wrong credentials for hubs not in the config, per (hub id, client address), with the SCIM
+ * budget and clock of `limiter`, in this process's memory and at most MAX_UNKNOWN_HUB_KEYS keys
+ * (the oldest forgotten first): no hub is behind them, so a forgotten count gives nothing away.
+ */
+class UnknownHubFailures {
+  private readonly at = new Map<string, number[]>();
+
+  constructor(private readonly limiter: FailureLimiter) {}
+
+  /** As FailureLimiter.fail: the seconds to wait, or 0 while within the budget. */
+  fail(key: string): number {
+    const { maxFailures, windowMs } = this.limiter.budget('scim');
+    const now = this.limiter.now();
+    const kept = (this.at.get(key) ?? []).filter((t) => t > now - windowMs);
+    this.at.delete(key);
+    if (kept.length >= maxFailures) {
+      this.at.set(key, kept);
+      return Math.max(1, Math.ceil((kept[kept.length - maxFailures]! + windowMs - now) / 1000));
+    }
+    this.at.set(key, [...kept, now]);
+    if (this.at.size > MAX_UNKNOWN_HUB_KEYS) this.at.delete(this.at.keys().next().value!);
+    return 0;
   }
 }
 

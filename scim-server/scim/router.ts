@@ -5,6 +5,7 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { ScimAuthenticator } from './auth.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
+import { RefusalBudget } from '../web/sign-in-audit.ts';
 import { decodablePath, requestError, scimBody } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
@@ -36,6 +37,9 @@ export function defineScimIndexes(store: Store): void {
   store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.toLowerCase()}`] : []));
 }
 
+/** Warnings a minute about requests for hubs not in the config (router below). */
+const UNKNOWN_HUB_WARNINGS = 10;
+
 /** A caller-chosen path segment as one short printable line for the log. */
 const printableId = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 
@@ -47,6 +51,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   defineScimIndexes(store);
   const auth = new ScimAuthenticator(config, deps.failures);
   const hubs = new Set(config.file.hubs.map((h) => h.id));
+  const unknownHubWarnings = new RefusalBudget(UNKNOWN_HUB_WARNINGS);
   const router = express.Router({ caseSensitive: false, strict: false });
 
   const handle = (fn: Handler) => async (req: Request, res: Response) => fn(hubRequest(req, config, store, res.locals.scimClient as string | undefined), req, res);
@@ -56,7 +61,14 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
     // A hub not in the config has no credential that opens it: the caller gets the 401 of a wrong
     // token (authenticate), not a 404 that would tell which hub ids exist to someone with none.
     // The operator still learns of a mistyped base URL here.
-    if (!hubs.has(String(req.params.hubId))) log.warn('scim: a request for a hub that is not configured, answered as a wrong credential (401)', { hubId: printableId(String(req.params.hubId)) });
+    // Such requests need no credential: at most UNKNOWN_HUB_WARNINGS warnings a minute per process
+    // (the next one counts those left out), the rest at debug, so a loop cannot fill the log.
+    if (!hubs.has(String(req.params.hubId))) {
+      const taken = unknownHubWarnings.take();
+      const fields = { hubId: printableId(String(req.params.hubId)), ...(taken.audit && taken.notAudited ? { notLogged: taken.notAudited } : {}) };
+      if (taken.audit) log.warn('scim: a request for a hub that is not configured, answered as a wrong credential (401)', fields);
+      else log.debug('scim: a request for a hub that is not configured, answered as a wrong credential (401)', fields);
+    }
     next();
   }, auth.middleware(), scimBody());
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import type { Store } from '../../agent/store/store.ts';
+import type { Logger } from '../../agent/log/logger.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import { createScimRouter } from './router.ts';
@@ -26,6 +27,8 @@ export interface ScimTestAppOptions {
   failures?: FailureLimiter;
   /** `server.trustProxy` (express 'trust proxy'); default false. */
   trustProxy?: boolean | number | string | string[];
+  /** The router's logger (default: the service's). */
+  log?: Logger;
 }
 
 export function testConfig(options: ScimTestAppOptions): LoadedConfig {
@@ -57,7 +60,7 @@ export async function startScimApp(options: ScimTestAppOptions): Promise<ScimTes
   const store = options.store ?? new MemoryStore();
   const app = express();
   app.set('trust proxy', options.trustProxy ?? false);
-  app.use('/scim/v2', createScimRouter({ config, store, failures: options.failures }));
+  app.use('/scim/v2', createScimRouter({ config, store, failures: options.failures, ...(options.log ? { log: options.log } : {}) }));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -145,7 +145,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       res.redirect(303, safeNext(ctx.basePath, login.next));
     } catch (err) {
       if (err instanceof SignInRevoked) {
-        ctx.log.warn('dashboard: OIDC sign-in refused: the person was offboarded after it began', { actor });
+        ctx.log.warn('dashboard: OIDC sign-in refused: the person was offboarded, or left an allowed group, after it began', { actor });
         return failed(res, 'revoked');
       }
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });

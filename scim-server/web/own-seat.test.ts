@@ -58,6 +58,8 @@ describe('nobody decides about their own seat', () => {
       // Max's own account, not matched yet (his email), and one matched to him under a private email.
       row('1009', 'Max@Acme.example'),
       row('1010', 'max.private@gmail.com', { status: 'onboarded', directoryUserId: 'a-max' }),
+      // An invitation to Max's email, not yet accepted (its row id: `invite:<id>`).
+      row('invite:inv-max', 'max@acme.example', { kind: 'invite' }),
     );
     const store = new MemoryStore();
     defineDirectoryIndexes(store);
@@ -79,6 +81,10 @@ describe('nobody decides about their own seat', () => {
         agent.approvalsById.set(id, approval);
         tx.put('approvals', 'acme-ads', id, { ...approval, planned: [{ kind: 'remove-member', key: `remove:${memberId}`, memberId, role: 'EMPLOYEE', summary: `remove ${memberId}` }] as never });
       }
+      // A halted plan that cancels Max's own invitation (kept, he could still accept it).
+      const invite = { id: 'ap-max-invite', hubId: 'acme-ads', createdAt: at, status: 'pending' as const, explanation: 'would remove 3 of 5 members (60% > 20%)', operations: [{ kind: 'cancel-invite', summary: 'cancel inv-max' }], taskId: 't-ap-max-invite' };
+      agent.approvalsById.set(invite.id, invite);
+      tx.put('approvals', 'acme-ads', invite.id, { ...invite, planned: [{ kind: 'cancel-invite', key: 'cancel:inv-max', inviteId: 'inv-max', summary: 'cancel inv-max' }] as never });
     });
     server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
   });
@@ -136,5 +142,15 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await post(max, '/ui/api/v1/approvals/ap-other/reject', {})).status, 200, 'someone else\'s seat: his to decide');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/approvals/ap-max-1/reject', {})).status, 200, 'another owner decides about Max\'s seat');
     assert.deepEqual(decisions().map((c) => [c.args[0], c.args[1]]), [['ap-max-2', 'approve'], ['ap-other', 'reject'], ['ap-max-1', 'reject']]);
+  });
+
+  test('nor one whose halted plan cancels his own invitation (a row `invite:<id>`, as exempting it is refused)', async () => {
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    const refused = await post(max, '/ui/api/v1/approvals/ap-max-invite/reject', {});
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { detail: string }).detail, /nobody decides about their own seat/);
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/invite%3Ainv-max/exempt', { reason: 'mine' })).status, 403, 'the same row, exempted: refused already');
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
   });
 });

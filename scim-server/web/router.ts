@@ -42,6 +42,8 @@ export interface WebRouterDeps {
   sessions?: SessionStore;
   /** The failure limiter shared with SCIM and the admin API (compose.ts builds one; default: counted in `store`). */
   failures?: FailureLimiter;
+  /** Sign-in refusals that name nobody audited a minute by this process (default: 60; tests pass a smaller one). */
+  signInRefusals?: RefusalBudget;
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
@@ -87,7 +89,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(deps.store),
     failures: deps.failures ?? new FailureLimiter({}, Date.now, deps.store),
-    signInRefusals: new RefusalBudget(),
+    signInRefusals: deps.signInRefusals ?? new RefusalBudget(),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

@@ -84,22 +84,32 @@ function markKeysOf(p: SessionPerson): string[] {
 }
 
 /**
+ * The marks of the person's removal from an allowed group (`withdrawAdminGroup`): one per
+ * person key and group name or id, `group:<group>` NUL `<person key>`.
+ */
+function groupMarkKeysOf(p: SessionPerson, groups: readonly string[]): string[] {
+  return markKeysOf(p).flatMap((k) => groups.map((g) => `group:${g}\u0000${k}`));
+}
+
+/**
  * The latest revocation mark of the person signing in (by their ID token's ids and trusted email,
  * as a session records them) that is at or after `issuedAt` (epoch ms), if any: then the
- * sign-in is refused. Read through the transaction that would create the session, so a mark
- * committed meanwhile is seen (or runs it again on PostgreSQL).
+ * sign-in is refused. Also a mark of their removal from one of the allowed groups the sign-in
+ * would make them an administrator by (its token had the group, issued before the removal).
+ * Read through the transaction that would create the session, so a mark committed meanwhile is
+ * seen (or runs it again on PostgreSQL).
  */
-export async function signInRevokedAt(view: ReadView, who: Pick<SessionHolder, 'idpUserIds' | 'email'>, issuedAt: number): Promise<number | undefined> {
-  const keys = markKeysOf({ ids: who.idpUserIds ?? [], emails: who.email ? [who.email] : [] });
+export async function signInRevokedAt(view: ReadView, who: Pick<SessionHolder, 'idpUserIds' | 'email' | 'adminGroups'>, issuedAt: number): Promise<number | undefined> {
+  const person = { ids: who.idpUserIds ?? [], emails: who.email ? [who.email] : [] };
+  const keys = [...markKeysOf(person), ...groupMarkKeysOf(person, who.adminGroups ?? [])];
   if (keys.length === 0) return undefined;
   const marks = await view.getMany('dashboardSignInMarks', '', keys);
   const latest = Math.max(...marks.map((m) => m?.revokedAt ?? -Infinity));
   return latest >= issuedAt ? latest : undefined;
 }
 
-/** Marks the person (moving an older mark forward) and prunes marks past SIGN_IN_MARK_TTL_MS, in `tx`. */
-async function markRevoked(tx: Transaction, p: SessionPerson, now: number): Promise<void> {
-  const keys = markKeysOf(p);
+/** Writes the marks `keys` (moving an older mark forward) and prunes marks past SIGN_IN_MARK_TTL_MS, in `tx`. */
+async function markRevoked(tx: Transaction, keys: string[], now: number): Promise<void> {
   const marks = await tx.getMany('dashboardSignInMarks', '', keys);
   keys.forEach((id, n) => {
     if ((marks[n]?.revokedAt ?? -Infinity) < now) tx.put('dashboardSignInMarks', '', id, { id, revokedAt: now });
@@ -136,7 +146,7 @@ async function sessionsOf(tx: Transaction, p: SessionPerson, also: (r: Readonly<
 export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
   return store.transact(async (tx) => {
     const at = now();
-    await markRevoked(tx, person, at);
+    await markRevoked(tx, markKeysOf(person), at);
     const found = await sessionsOf(tx, person, () => true);
     for (const r of found) tx.delete('dashboardSessions', '', r.id);
     if (found.length > 0) appendAudit(tx, auditOf('end-dashboard-sessions', cause, { sessions: found.length, signInsIssuedUpTo: new Date(at).toISOString() }));
@@ -149,12 +159,15 @@ export async function endSessionsOf(store: Store, person: SessionPerson, cause: 
  * groups the person's sessions were made administrators by; returns how many sessions changed.
  * The session stays: its administrator rights are re-checked on every request (hub-guard.ts), so
  * with no allowed group left (and the email not in `allowedEmails`) it sees what its hub roles
- * allow, as after a new sign-in.
+ * allow, as after a new sign-in. In the same transaction it marks the person's removal from the
+ * group as of `now`: a sign-in racing it, whose token (issued before) still has the group, is
+ * refused (`signInRevokedAt`); signed in again, the new token has it no more.
  */
-export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause): Promise<number> {
+export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
   const names = [group.id, group.name].filter((g): g is string => Boolean(g));
   const holdsGroup = (r: Readonly<SessionRecord>) => (r.adminGroups ?? []).some((g) => names.includes(g));
   return store.transact(async (tx) => {
+    await markRevoked(tx, groupMarkKeysOf(person, names), now());
     const found = await sessionsOf(tx, person, holdsGroup);
     for (const r of found) {
       const { adminGroups, ...rest } = r;

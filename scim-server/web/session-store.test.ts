@@ -11,7 +11,7 @@ import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import { collect, type Change, type Store, type Transaction } from '../../agent/store/store.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { FailureLimiter } from '../auth-failures.ts';
-import { endSessionsOf, SIGN_IN_MARK_TTL_MS } from './session-revocation.ts';
+import { endSessionsOf, SIGN_IN_MARK_TTL_MS, withdrawAdminGroup } from './session-revocation.ts';
 import { SessionStore, SignInRevoked, type SessionHolder } from './session-store.ts';
 import { refusedAudit, signedInAudit } from './sign-in-audit.ts';
 
@@ -102,6 +102,23 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     assert.equal((await signInAudits(a)).filter((e) => e.outcome === 'ok').length, 1, 'the sign-in is audited with its session');
     // Someone else is not concerned.
     assert.ok(await onB.create('lee@example.com', 'oidc', { admin: false, email: 'lee@example.com', idpUserIds: ['00u-lee'] }, { issuedAt: at - 1 }));
+  });
+
+  test("a sign-in racing the person's removal from an allowed group, with that group in its token, is refused; one without it, or issued after, is not", async () => {
+    const [a, b] = await pair();
+    const at = Date.now();
+    await withdrawAdminGroup(a, { ids: ['00u-jane'], emails: ['Jane@Example.com'] }, { id: '00g-admins', name: 'Hubwarden Admins' }, leaver);
+    const onB = new SessionStore(b);
+    const admin: SessionHolder = { ...jane, adminGroups: ['Hubwarden Admins'] };
+    // The token's groups name the group by name or id; the person by id or email.
+    await assert.rejects(onB.create('jane@example.com', 'oidc', admin, signIn(at - 1_000)), SignInRevoked);
+    await assert.rejects(onB.create('jane@example.com', 'oidc', { admin: true, email: 'jane@example.com', adminGroups: ['00g-admins'] }, signIn(at - 1_000)), SignInRevoked);
+    // Her hub roles stay hers: the same racing sign-in without the group is let in.
+    assert.ok(await onB.create('jane@example.com', 'oidc', { admin: false, email: 'jane@example.com', idpUserIds: ['00u-jane'] }, signIn(at - 1_000)));
+    // Put back in the group: a newer token.
+    assert.ok(await onB.create('jane@example.com', 'oidc', admin, signIn(Date.now() + 1_000)));
+    // Another administrator of the group is not concerned.
+    assert.ok(await onB.create('lee@example.com', 'oidc', { admin: true, email: 'lee@example.com', idpUserIds: ['00u-lee'], adminGroups: ['Hubwarden Admins'] }, signIn(at - 1_000)));
   });
 
   test('marks older than SIGN_IN_MARK_TTL_MS are pruned by the next leaver event; younger ones stay', async () => {

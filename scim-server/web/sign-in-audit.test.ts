@@ -9,6 +9,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/admin/test-server.ts';
+import { FailureLimiter } from '../auth-failures.ts';
 import { createWebRouter } from './router.ts';
 import { RefusalBudget } from './sign-in-audit.ts';
 
@@ -76,6 +77,34 @@ describe('dashboard sign-in and sign-out are audited', () => {
     assert.ok(refused.every((e) => e.outcome === 'failed' && e.detail?.reason === 'wrong-token' && e.detail?.ip && e.trigger.actor === undefined));
     assert.ok(!JSON.stringify(refused).includes('wrong-token-'), 'the token sent is not kept');
   });
+});
+
+test('wrong admin tokens from addresses still within their failure budget are audited at most the process budget a minute (addresses are many)', async () => {
+  const store = new MemoryStore();
+  await store.open();
+  // A failure budget that one address does not reach here, as a guesser spreading over addresses does not.
+  const server = await serveRouters([['/ui', createWebRouter({
+    config: testConfig(), agent: new FakeAgent(), store, log: silent,
+    failures: new FailureLimiter({ admin: { maxFailures: 1000, windowMs: 600_000 } }), signInRefusals: new RefusalBudget(3),
+  })]]);
+  try {
+    for (let i = 0; i < 6; i++) {
+      const page = await fetch(`${server.url}/ui/sign-in`);
+      const login = /name="_login" value="([^"]+)"/.exec(await page.text())![1]!;
+      const cookie = page.headers.getSetCookie().find((c) => c.startsWith('hubwarden-login='))!.split(';')[0]!;
+      const res = await fetch(`${server.url}/ui/sign-in/token`, {
+        method: 'POST', redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: server.url },
+        body: new URLSearchParams({ _login: login, token: `wrong-${i}`, next: '/ui/' }),
+      });
+      assert.equal(res.status, 401);
+    }
+    const refused = (await collect(store.list('audit', ''))).filter((e) => e.action === 'dashboard-sign-in');
+    assert.equal(refused.length, 3);
+    assert.ok(refused.every((e) => e.detail?.reason === 'wrong-token'));
+  } finally {
+    await server.close();
+  }
 });
 
 test('refusals that name nobody: at most the budget a minute, and the next audited one says how many were not', () => {

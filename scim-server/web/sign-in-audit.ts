@@ -12,7 +12,7 @@ import type { Session } from './session-store.ts';
 export type SignInVia = Session['via'];
 
 export const SIGN_IN_REFUSALS = {
-  revoked: 'the person was offboarded (their dashboard sessions ended) after this sign-in began: the ID token or the sign-in predates it',
+  revoked: 'the person was offboarded (their dashboard sessions ended), or taken out of an allowed group the ID token still named, after this sign-in began: the ID token or the sign-in predates it',
   'stale-token': 'the ID token was issued too long ago',
   'no-iat': 'the ID token has no issue time (iat)',
   'no-pending': 'no sign-in was started in this browser, it expired, or the state did not match',

@@ -10,7 +10,7 @@ export const SIGN_IN_ERRORS = {
   refused: 'The identity provider refused the sign-in (cancelled, or the app is not assigned to you).',
   'no-code': 'The identity provider sent no authorization code.',
   'oidc-off': 'Sign-in with your organisation is not configured here (server.oidc); sign in with an admin token.',
-  revoked: 'Your access was ended (you were offboarded or suspended) after this sign-in began; if you have been given access again, sign in again.',
+  revoked: 'Your access was ended or changed (you were offboarded or suspended, or left an administrators\' group) after this sign-in began; sign in again to get what you have now.',
   failed: 'The sign-in could not be completed (the server log has the cause).',
 } as const;
 

@@ -59,16 +59,20 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     render(req, res, 200, signInErrorMessage(req.query.error));
   });
 
-  /** Audits a refused token sign-in (sign-in-audit.ts); the token itself is never written. */
-  const refuse = (o: Pick<Refused, 'reason' | 'ip'>, budgeted: boolean) =>
-    auditRefusal(ctx.sessionStore, { ...o, via: 'admin-token' }, budgeted ? ctx.signInRefusals : undefined)
+  /**
+   * Audits a refused token sign-in (sign-in-audit.ts); the token itself is never written. Every
+   * one names nobody, so every one is within the process's budget of such refusals: a wrong token
+   * is also within its address's failure budget, but addresses are many (a botnet, an IPv6 prefix).
+   */
+  const refuse = (o: Pick<Refused, 'reason' | 'ip'>) =>
+    auditRefusal(ctx.sessionStore, { ...o, via: 'admin-token' }, ctx.signInRefusals)
       .catch((err: Error) => ctx.log.error('dashboard: cannot audit a refused sign-in', { error: err.message }));
 
   router.post('/sign-in/token', form, async (req, res) => {
     const echoed = typeof req.body?._login === 'string' ? req.body._login : '';
     const cookie = readCookie(req, LOGIN_COOKIE) ?? '';
     if (!sameOrigin(ctx, req) || !cookie || !same(echoed, cookie)) {
-      await refuse({ reason: 'form-expired', ip: clientAddress(req) }, true);
+      await refuse({ reason: 'form-expired', ip: clientAddress(req) });
       return render(req, res, 403, 'The sign-in form expired; try again.');
     }
     // The token first: a right one always signs in. A wrong one counts against this address's budget,
@@ -78,8 +82,9 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       const ip = clientAddress(req);
       const wait = await ctx.failures.fail('admin', ip);
       ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip, limited: wait > 0 });
-      // Audited within the address's failure budget (10 in 10 min): past it the 429s are logged only.
-      if (wait === 0) await refuse({ reason: 'wrong-token', ip }, false);
+      // Audited within the address's failure budget (10 in 10 min) and the process's budget of
+      // refusals naming nobody: past either, logged only.
+      if (wait === 0) await refuse({ reason: 'wrong-token', ip });
       if (wait > 0) {
         res.setHeader('Retry-After', String(wait));
         return render(req, res, 429, `Too many wrong tokens from this address; wait ${Math.ceil(wait / 60)} min.`);

@@ -7,6 +7,7 @@ import { Secret } from '../../config/secret-ref.ts';
 import { actingAs, agentActingAsSession } from './acting-agent.ts';
 import { configuredHubs, currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
 import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
+import { memberRowOf } from '../../agent/plan/operation.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -95,7 +96,8 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     },
     async approvalMembers(hubId, approvalId) {
       const approval = await ctx.store.get('approvals', hubId, approvalId);
-      return (approval?.planned ?? []).flatMap((op) => ('memberId' in op && typeof op.memberId === 'string' ? [op.memberId] : []));
+      // Member rows and invitation rows (`invite:<id>`) alike: a cancelled invitation kept is a seat kept.
+      return (approval?.planned ?? []).flatMap((op) => memberRowOf(op) ?? []);
     },
   });
   const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });
