@@ -162,6 +162,31 @@ for (const k of kinds) {
       }
     });
 
+    test('a run asked for while a replica that then died held the hub, which fails once taken, is audited as a failed run', { skip: k.kind.startsWith('lowdb') && 'one process: no lease (runs queue in the process)' }, async () => {
+      // The IdP refuses the token: the run taken after the lease lapsed stops at once.
+      const okta = createOktaEmulator({ token: 'another-token', users: people.map((p) => ({ login: `${p}@example.com` })) });
+      const server = await okta.listen();
+      const { a, b, close } = await k.open();
+      try {
+        await seed(a);
+        await a.transact((tx) => tx.put('writebackRuns', '', HUB, { hubId: HUB, owner: 'writeback-dead-replica', until: new Date(Date.now() + 300).toISOString() }));
+        const wbB = createWriteback({ config: writebackConfig({ okta: server.url }), store: b, log: capturingLog() });
+        assert.equal((await wbB.run(HUB)).deferred, true);
+        const failed = async () => {
+          for await (const e of a.newestFirst('audit')) if (e.action === 'writeback.run' && e.outcome === 'failed') return e;
+          return undefined;
+        };
+        await until('the failed run audited', async () => (await failed()) !== undefined, 5_000);
+        const entry = (await failed())!;
+        assert.equal(entry.hubId, HUB);
+        assert.match(entry.why, /asked for while another replica held the hub.*stopped: .*E0000011/);
+        assert.ok(!JSON.stringify(entry).includes(OKTA_TOKEN));
+      } finally {
+        await close();
+        await server.close();
+      }
+    });
+
     test('a run whose lease was lost (renewed too late, taken by another replica) stops before its next person instead of writing beside the holder', { skip: k.kind.startsWith('lowdb') && 'one process: no lease' }, async () => {
       const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people.map((p) => ({ login: `${p}@example.com` })) });
       const server = await okta.listen();

@@ -202,8 +202,13 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       if (took.heldUntil === undefined) return { ...emptyReport(hubId), note: 'the run asked for was done by the replica that held the hub' };
       log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
       // Should that replica die before it runs again, this one takes the run once its lease lapses.
+      // Its report reaches no caller (the check that asked already answered): a run that stops or
+      // fails is audited here, as the check and the watchdog audit theirs.
       const t = setTimeout(() => {
-        run(hubId, true).catch((err: unknown) => log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
+        run(hubId, true).then((report) => (report.stopped ? auditAskedRunFailed(hubId, report.stopped) : undefined), (err: unknown) => {
+          log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) });
+          return auditAskedRunFailed(hubId, errorText(err));
+        }).catch((err: unknown) => log.warn('write-back: auditing the failed run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
       }, Math.max(0, took.heldUntil - clock.now()) + 50);
       t.unref();
       return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
@@ -235,6 +240,18 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     } finally {
       clearInterval(renew);
     }
+  }
+
+  /** A run taken from a replica that held the hub and died (runLeased) stopped or failed: audited as a failed run. */
+  function auditAskedRunFailed(hubId: string, why: string): Promise<void> {
+    const idp = config.file.hubs.find((h) => h.id === hubId)?.identityProvider;
+    return store.transact((tx) => {
+      appendAudit(tx, {
+        hubId, trigger: { type: 'agent', ...(idp ? { idp } : {}), detail: 'write-back asked for while another replica held the hub' },
+        action: 'writeback.run', outcome: 'failed', detail: { idp },
+        why: `write-back to ${idp ?? 'the identity provider'} of hub ${hubId}, asked for while another replica held the hub and run once its lease lapsed, stopped: ${why}; tried again after the next check for updates`,
+      });
+    });
   }
 
   /** `halted`: why the run must stop before its next person (its lease was lost), if it must. */
