@@ -60,3 +60,14 @@ test('with nothing recorded before, every hub is listed as added, and the collec
     'administration.adminTokens: [] → [env:ADMIN_TOKEN]',
   ]);
 });
+
+test('one asset listed twice in a team (granted both combined): a change to either entry is a change; their order is not', () => {
+  const twice = (first: string, second: string) => governanceView(file({ assets: `[{ type: ad_account, id: act_111, tasks: [${first}] }, { type: ad_account, id: act_111, tasks: [${second}] }]` }));
+  const before = twice('ADVERTISE, ANALYZE', 'ANALYZE');
+  const after = twice('ANALYZE', 'ANALYZE');
+  assert.notDeepEqual(after, before);
+  const lines = describeGovernanceChanges(before, after);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^hub main, team "Advertisers", grant ad_account act_111: .*ADVERTISE.* → /);
+  assert.deepEqual(twice('ANALYZE', 'ADVERTISE, ANALYZE'), before, 'the same two entries in the other order');
+});

@@ -39,8 +39,12 @@ export function canonical<T>(value: T): T {
 const grantKey = (g: { type: string; id: string }) => `${g.type} ${g.id}`;
 
 function teamView(t: TeamConfig): Record<string, unknown> {
+  // One asset listed twice in a team is granted both entries combined (agent/grants/effective-grant.ts):
+  // each is kept (sorted, so their order is no change), not only the last, whose sibling's change went unseen.
+  const listed = new Map<string, unknown[]>();
+  for (const g of t.assets) listed.set(grantKey(g), [...(listed.get(grantKey(g)) ?? []), canonical(g)]);
   const assets: Record<string, unknown> = {};
-  for (const g of t.assets) assets[grantKey(g)] = g;
+  for (const [key, grants] of listed) assets[key] = grants.length === 1 ? grants[0] : grants.map((g) => [JSON.stringify(g), g] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
   return { group: t.group, hubRole: t.hubRole, appRole: t.appRole, seat: t.seat !== false, claim: t.claim === true, collection: t.collection, assets };
 }
 

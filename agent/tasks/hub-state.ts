@@ -13,6 +13,8 @@ export interface HubStateRecord {
   pausedAt?: string;
   /** The error kind that paused it. */
   pausedBy?: string;
+  /** The latest refusal met while already paused (newer evidence than a check made before it: `resumeHub`). */
+  refusedAt?: string;
 }
 
 declare module '../store/collections.ts' {
@@ -21,10 +23,13 @@ declare module '../store/collections.ts' {
   }
 }
 
-/** Stages the hub's pause in `tx` (unless it is paused already). */
+/** Stages the hub's pause in `tx`; paused already, it only records when this refusal was met (`refusedAt`). */
 export async function pauseHub(tx: Transaction, hubId: string, reason: string, kind: string, now: Date): Promise<void> {
   const prev = await tx.get('hubStates', '', hubId);
-  if (prev?.paused) return;
+  if (prev?.paused) {
+    if (!prev.refusedAt || Date.parse(prev.refusedAt) < now.getTime()) tx.put('hubStates', '', hubId, { ...prev, refusedAt: now.toISOString() });
+    return;
+  }
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: true, pausedReason: reason, pausedAt: now.toISOString(), pausedBy: kind });
 }
 
@@ -37,7 +42,9 @@ export async function pauseHub(tx: Transaction, hubId: string, reason: string, k
 export async function resumeHub(tx: Transaction, hubId: string, o: { pausedBy?: Date } = {}): Promise<boolean> {
   const prev = await tx.get('hubStates', '', hubId);
   if (!prev?.paused) return false;
-  if (o.pausedBy && prev.pausedAt && Date.parse(prev.pausedAt) > o.pausedBy.getTime()) return false;
+  // The latest refusal counts, not only the first: one met while already paused is newer evidence too.
+  const refused = prev.refusedAt ?? prev.pausedAt;
+  if (o.pausedBy && refused && Date.parse(refused) > o.pausedBy.getTime()) return false;
   tx.put('hubStates', '', hubId, { id: hubId, hubId, paused: false });
   return true;
 }

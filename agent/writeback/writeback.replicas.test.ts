@@ -161,6 +161,56 @@ for (const k of kinds) {
         await server.close();
       }
     });
+
+    test('a run asked for while a replica that then died held the hub, which fails once taken, is audited as a failed run', { skip: k.kind.startsWith('lowdb') && 'one process: no lease (runs queue in the process)' }, async () => {
+      // The IdP refuses the token: the run taken after the lease lapsed stops at once.
+      const okta = createOktaEmulator({ token: 'another-token', users: people.map((p) => ({ login: `${p}@example.com` })) });
+      const server = await okta.listen();
+      const { a, b, close } = await k.open();
+      try {
+        await seed(a);
+        await a.transact((tx) => tx.put('writebackRuns', '', HUB, { hubId: HUB, owner: 'writeback-dead-replica', until: new Date(Date.now() + 300).toISOString() }));
+        const wbB = createWriteback({ config: writebackConfig({ okta: server.url }), store: b, log: capturingLog() });
+        assert.equal((await wbB.run(HUB)).deferred, true);
+        const failed = async () => {
+          for await (const e of a.newestFirst('audit')) if (e.action === 'writeback.run' && e.outcome === 'failed') return e;
+          return undefined;
+        };
+        await until('the failed run audited', async () => (await failed()) !== undefined, 5_000);
+        const entry = (await failed())!;
+        assert.equal(entry.hubId, HUB);
+        assert.match(entry.why, /asked for while another replica held the hub.*stopped: .*E0000011/);
+        assert.ok(!JSON.stringify(entry).includes(OKTA_TOKEN));
+      } finally {
+        await close();
+        await server.close();
+      }
+    });
+
+    test('a run whose lease was lost (renewed too late, taken by another replica) stops before its next person instead of writing beside the holder', { skip: k.kind.startsWith('lowdb') && 'one process: no lease' }, async () => {
+      const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people.map((p) => ({ login: `${p}@example.com` })) });
+      const server = await okta.listen();
+      const { a, close } = await k.open();
+      try {
+        await seed(a);
+        const log = capturingLog();
+        // Slow (5 people a second, one at a time) with a short lease renewed every 100 ms.
+        const wb = createWriteback({ config: writebackConfig({ okta: server.url }), store: a, log, tuning: { rate: { okta: { perSecond: 5, burst: 1 } }, concurrency: 1, leaseMs: 300 } });
+        await wb.ensureSchema();
+        const running = wb.run(HUB);
+        await until('the first person written', async () => (await a.get('writebackState', HUB, 'u-ana'))?.written !== undefined);
+        // Another replica took the lease (as it does once this one's lapsed unrenewed).
+        await a.transact((tx) => tx.put('writebackRuns', '', HUB, { hubId: HUB, owner: 'writeback-other-replica', until: new Date(Date.now() + 60_000).toISOString() }));
+        const report = await running;
+        const posted = people.filter((p) => okta.calls.some((c) => c.method === 'POST' && c.path === `/api/v1/users/${p}@example.com`));
+        assert.ok(posted.length < people.length, `stopped before writing everyone beside the holder (posted: ${posted.join(', ')})`);
+        assert.match(report.stopped ?? '', /lease on the hub's run was lost/);
+        assert.equal((await a.get('writebackRuns', '', HUB))?.owner, 'writeback-other-replica', 'the holder\'s lease is left to it');
+      } finally {
+        await close();
+        await server.close();
+      }
+    });
   });
 }
 

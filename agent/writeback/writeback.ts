@@ -202,22 +202,32 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       if (took.heldUntil === undefined) return { ...emptyReport(hubId), note: 'the run asked for was done by the replica that held the hub' };
       log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
       // Should that replica die before it runs again, this one takes the run once its lease lapses.
+      // Its report reaches no caller (the check that asked already answered): a run that stops or
+      // fails is audited here, as the check and the watchdog audit theirs.
       const t = setTimeout(() => {
-        run(hubId, true).catch((err: unknown) => log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
+        run(hubId, true).then((report) => (report.stopped ? auditAskedRunFailed(hubId, report.stopped) : undefined), (err: unknown) => {
+          log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) });
+          return auditAskedRunFailed(hubId, errorText(err));
+        }).catch((err: unknown) => log.warn('write-back: auditing the failed run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
       }, Math.max(0, took.heldUntil - clock.now()) + 50);
       t.unref();
       return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
     }
+    // Lost (renewed too late, and another replica took the lapsed lease): this run stops before
+    // its next person instead of writing beside the holder (the double sends the lease prevents).
+    let lost: string | undefined;
     const renew = setInterval(() => {
       renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
-        if (!held) log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); another replica may run it too', { hubId });
+        if (held || lost) return;
+        lost = 'the lease on the hub\'s run was lost (renewed too late) and another replica runs it now; the rest are written by that run';
+        log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); this run stops', { hubId });
       }, (err: unknown) => log.warn('write-back: renewing the lease on the hub\'s run failed', { hubId, reason: errorText(err) }));
     }, Math.max(10, Math.floor(leaseMs / 3)));
     renew.unref();
     let written = 0;
     try {
       for (;;) {
-        const report = await runNow(hubId);
+        const report = await runNow(hubId, () => lost);
         written += report.written;
         // A stopped run (credential refused) is not run again at once: the next run's trigger does.
         if (!(await endRun(store, hubId, owner, clock.now(), { keep: !report.note?.startsWith('stopped'), leaseMs }))) return { ...report, written };
@@ -232,7 +242,20 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     }
   }
 
-  async function runNow(hubId: string): Promise<WritebackReport> {
+  /** A run taken from a replica that held the hub and died (runLeased) stopped or failed: audited as a failed run. */
+  function auditAskedRunFailed(hubId: string, why: string): Promise<void> {
+    const idp = config.file.hubs.find((h) => h.id === hubId)?.identityProvider;
+    return store.transact((tx) => {
+      appendAudit(tx, {
+        hubId, trigger: { type: 'agent', ...(idp ? { idp } : {}), detail: 'write-back asked for while another replica held the hub' },
+        action: 'writeback.run', outcome: 'failed', detail: { idp },
+        why: `write-back to ${idp ?? 'the identity provider'} of hub ${hubId}, asked for while another replica held the hub and run once its lease lapsed, stopped: ${why}; tried again after the next check for updates`,
+      });
+    });
+  }
+
+  /** `halted`: why the run must stop before its next person (its lease was lost), if it must. */
+  async function runNow(hubId: string, halted: () => string | undefined = () => undefined): Promise<WritebackReport> {
     const started = clock.now();
     const hub = config.file.hubs.find((h) => h.id === hubId);
     if (!hub) throw new Error(`write-back: no hub "${hubId}" in ${config.path}`);
@@ -252,7 +275,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     let failingInARow = 0;
     const worker = async () => {
       // `stop` is looked at before a person is taken: one taken after it would be neither written nor counted.
-      while (!stop) {
+      while (!(stop ??= halted())) {
         const next = queue.shift();
         if (!next) break;
         await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {

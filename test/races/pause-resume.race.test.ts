@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendAudit } from '../../agent/audit/audit-log.ts';
-import { pauseHub } from '../../agent/tasks/hub-state.ts';
+import { pauseHub, resumeHub } from '../../agent/tasks/hub-state.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { HUB, POSTGRES_SKIP, startFleet, until, type Fleet } from './two-replicas.ts';
 
@@ -59,6 +59,25 @@ for (const kind of ['postgres', 'lowdb'] as const) {
       }
       const state = await f.a.store.get('hubStates', '', HUB);
       assert.equal(state?.paused, true, 'the newer pause stands');
+      assert.equal((await f.a.agent.api.audit({ hubId: HUB, action: 'hub-resumed' })).items.length, resumedBefore, 'no resumption audited');
+    });
+
+    test('a hub paused already and refused again while the check reads stays paused', async () => {
+      await f.a.store.transact(async (tx) => void (await resumeHub(tx, HUB)));
+      await pauseAsDispatcher(f.b.store); // before the check: it alone would be lifted
+      const resumedBefore = (await f.a.agent.api.audit({ hubId: HUB, action: 'hub-resumed' })).items.length;
+      f.emulator.control.setFaults({ latencyMs: 250 });
+      try {
+        const calls = f.emulator.calls.length;
+        const id = await check(f.a);
+        await until('the check reading', () => f.emulator.calls.slice(calls).some((c) => !c.path.includes('debug_token')) && f.emulator.calls.slice(calls).some((c) => c.path.includes('debug_token')));
+        // A task still running when the hub was paused is refused now, after the check's credential check.
+        await pauseAsDispatcher(f.b.store);
+        await done(id);
+      } finally {
+        f.emulator.control.setFaults({});
+      }
+      assert.equal((await f.a.store.get('hubStates', '', HUB))?.paused, true, 'the newer refusal stands');
       assert.equal((await f.a.agent.api.audit({ hubId: HUB, action: 'hub-resumed' })).items.length, resumedBefore, 'no resumption audited');
     });
   });
