@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { collect } from '../store/store.ts';
 import { createOktaEmulator } from '../../test/emulators/okta/okta-emulator.ts';
 import { createWriteback } from './writeback.ts';
+import { listenOnLoopback } from '../../test/emulators/loopback-server.ts';
 import { capturingLog, directoryUser, movableClock, OKTA_TOKEN, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'meta-main';
@@ -175,6 +176,38 @@ test('okta: an identity provider failing update after update stops the run after
     assert.equal(next.written, 40, 'the next run writes everyone');
   } finally {
     await server.close();
+  }
+});
+
+test('okta: people the IdP fails every time for a passing reason (a 5xx on them alone) do not keep everyone after them from being written', async () => {
+  // 12 such people listed first, 30 others after them: in a fixed order, the 12 would stop every run.
+  const people = Array.from({ length: 42 }, (_, i) => ({ id: `00uorder${String(i).padStart(12, '0')}`, login: `o${i}@example.com` }));
+  const failing = new Set(people.slice(0, 12).map((p) => p.id));
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users: people });
+  const inner = await okta.listen();
+  // In front of the emulator: a 500 for those people's updates (Okta's error shape), the rest passed on.
+  const front = await listenOnLoopback((req, res) => {
+    const id = req.url?.match(/^\/api\/v1\/users\/([^/?]+)$/)?.[1];
+    if (req.method === 'POST' && id && failing.has(id)) {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorLink: 'E0000009', errorId: 'x', errorCauses: [] }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c)).on('end', async () => {
+      const answer = await fetch(`${inner.url}${req.url}`, { method: req.method, headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)).map(([k, v]) => [k, String(v)])), body: chunks.length ? Buffer.concat(chunks) : undefined });
+      res.writeHead(answer.status, Object.fromEntries([...answer.headers].filter(([k]) => !['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)))).end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  try {
+    const store = await seededStore(HUB, people.map((p, i) => directoryUser(HUB, `u-${i}`, p.login, { externalId: p.id })), people.map((p, i) => ({ id: `m-${i}`, email: p.login, role: 'EMPLOYEE' })));
+    const writeback = createWriteback({ config: writebackConfig({ okta: front.url }), store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 0, resetMarginMs: 0 }, concurrency: 4 } });
+    const report = await writeback.run(HUB);
+    assert.equal(report.stopped, undefined, `the run went through (${report.note})`);
+    assert.equal(report.written, 30, 'everyone the IdP accepts is written');
+    assert.equal(report.failed, 12);
+  } finally {
+    await front.close();
+    await inner.close();
   }
 });
 

@@ -14,6 +14,15 @@ import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { endRun, renewRun, takeRun, WRITEBACK_LEASE_MS } from './run-lease.ts';
 
+/** The items in a random order (Fisher–Yates). */
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
 /** Passing failures in a row (no update landing between them) after which a run stops: the IdP is failing, not one person. */
 export const PASSING_FAILURES_TO_STOP = 10;
 import { randomUUID } from 'node:crypto';
@@ -266,7 +275,10 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const target = targetFor(idp);
     await ensureFor(idp, hubId);
 
-    const queue = await peopleToWrite(target, hubId);
+    // In a new order each run: people the IdP fails every time for a passing reason (a 5xx on
+    // certain users) would otherwise come first every run and, PASSING_FAILURES_TO_STOP of them
+    // in a row, stop it before anyone after them was ever written.
+    const queue = shuffled(await peopleToWrite(target, hubId));
     let stop: string | undefined;
     let refusedAsInvalid = false;
     // Passing failures (5xx, throttled past the retries, network) since the last update that
