@@ -88,7 +88,7 @@ export async function unmatch(tx: Transaction, hub: HubConfigFile, memberId: str
   await rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): Promise<void> {
+export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): Promise<void | { refused: AgentError }> {
   const row = await findRow(tx, hub.id, memberId);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (!reason) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
@@ -107,8 +107,19 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
   // A removal of the row already calling the app has looked at exemptions for the last time: an
   // exemption acknowledged now would say "will not remove it" while the seat goes. Refused instead;
   // a queued removal looks again before it calls, and is skipped (forced-removal.ts).
+  // The refusal is a decision an owner asked for and did not get: audited as failed (committed
+  // alone by the caller, member-service.ts `decide`), as a removal a brake refuses is (owner-removal.ts).
   const removing = await removalRunning(tx, hub.id, memberId);
-  if (removing) throw new AgentError('conflict', `hub ${hub.id}: exempt ${memberId}: its removal is calling the app now (task ${removing.id}); once it ends, exempt it again if the seat is still there`);
+  if (removing) {
+    const refused = new AgentError('conflict', `hub ${hub.id}: exempt ${memberId}: its removal is calling the app now (task ${removing.id}); once it ends, exempt it again if the seat is still there`);
+    appendAudit(tx, {
+      hubId: hub.id, trigger, action: 'member-exempted', outcome: 'failed', taskId: removing.id,
+      subject: { memberId, ...(row.email ? { email: row.email } : {}) },
+      why: `${actorOf(trigger)} asked to exempt ${row.email ?? memberId}: refused, its removal (task ${removing.id}) is calling the app now`,
+      detail: { reason, ...(until ? { until } : {}) },
+    });
+    return { refused };
+  }
   const record: ExemptionRecord = { hubId: hub.id, memberId, reason, by: actorOf(trigger), at: now.toISOString(), ...(row.email ? { email: row.email } : {}), ...(until ? { until } : {}) };
   tx.put('exemptions', hub.id, memberId, record);
   appendAudit(tx, {

@@ -65,13 +65,20 @@ export function createMemberService({ config, store, log, clock = () => new Date
     return view;
   };
   /** Stages an owner's decision and the reconcile pass it calls for, in one transaction. */
-  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<void>): Promise<MemberView> => {
+  /**
+   * Stages an owner's decision and the reconcile it implies in one transaction. A stage that
+   * returns a refusal (a brake, audited in `tx` as failed) commits that entry alone and it is thrown.
+   */
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<void | { refused: AgentError }>): Promise<MemberView> => {
     const hub = hubOf(hubId);
-    await store.transact(async (tx) => {
+    const refusal = await store.transact(async (tx) => {
       const now = clock();
-      await stage(tx, hub, now);
+      const staged = await stage(tx, hub, now);
+      if (staged) return staged.refused;
       await requestReconcile(tx, hubId, trigger, why);
+      return undefined;
     });
+    if (refusal) throw refusal;
     log.info(`members: hub ${hubId}: ${why}`, { hubId, memberId, actor: actorOf(trigger) });
     return viewOf(hubId, memberId);
   };

@@ -141,7 +141,12 @@ for (const kind of ['postgres', 'lowdb'] as const) {
         assert.equal(exempt.status, 409, body);
         assert.match(body, /remov/);
         assert.equal(await f.a.store.get('exemptions', HUB, member), undefined, 'nothing stored for the refused exemption');
-        assert.equal(exempted.length, 0, 'no exemption audited');
+        assert.equal(exempted.filter((e) => e.outcome === 'ok').length, 0, 'no exemption audited as made');
+        // The owner's ask is in the log all the same: refused, naming the removal that was running.
+        const refusedEntries = exempted.filter((e) => e.outcome === 'failed');
+        assert.equal(refusedEntries.length, 1, JSON.stringify(exempted));
+        assert.equal(refusedEntries[0]!.taskId, taskId!);
+        assert.match(refusedEntries[0]!.why, /refused, its removal .* is calling the app now/);
       }
     });
 
