@@ -160,6 +160,26 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     }
   });
 
+  test('a verified copy whose audit entry the database refuses says the copy is whole, and what to do', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    // The schema made ready (empty) with a trigger refusing the store-migrated entry only.
+    const prepared = new PostgresStore({ url: db.url, schema });
+    await prepared.open();
+    await prepared.close();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    t.after(() => client.end());
+    await client.query(`CREATE FUNCTION "${schema}".refuse_migrated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.collection = 'audit' AND NEW.data::jsonb->>'action' = 'store-migrated' THEN RAISE EXCEPTION 'audit entry refused by the test'; END IF;
+      RETURN NEW; END $$`);
+    await client.query(`CREATE TRIGGER refuse_migrated BEFORE INSERT ON "${schema}".records FOR EACH ROW EXECUTE FUNCTION "${schema}".refuse_migrated()`);
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }),
+      new RegExp(`^Error: copied and verified \\d+ record\\(s\\) into schema "${schema}", but the store-migrated audit entry could not be written \\(.*audit entry refused by the test.*\\); the copy is usable as it is, or DROP SCHEMA "${schema}" CASCADE and run migrate again to have it recorded$`));
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".records WHERE collection = 'migrateTestItems'`);
+    assert.equal(rows[0].n, 5 + 250, 'the copy itself is in place');
+  });
+
   test('refuses while the server holds the lowdb store (its lock)', async (t) => {
     const source = await lowdbWithData(t);
     // a live process other than this one holds the lock, as a running server would (store-lock.ts)

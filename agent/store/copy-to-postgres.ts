@@ -142,7 +142,11 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
         checksumsVerified: true,
         collections: expected.map((c) => ({ name: c.name, records: c.records, sha256: c.checksum })),
       },
-    }));
+    })).catch((err: unknown) => {
+      // The copy is whole and verified; only its record failed. Said so, with what to do, rather
+      // than a bare store error that reads as a failed copy.
+      throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the store-migrated audit entry could not be written (${err instanceof Error ? err.message : String(err)}); the copy is usable as it is, or DROP SCHEMA "${o.schema}" CASCADE and run migrate again to have it recorded`);
+    });
     return { collections: expected, records: total, audit };
   } finally {
     if (guard) {
