@@ -57,8 +57,23 @@ test('with nothing recorded before, every hub is listed as added, and the collec
   assert.deepEqual(describeGovernanceChanges(undefined, governanceView(file())), [
     'hub main: added (connector meta-business, 2 team(s))',
     'collections.interns: added ({"offerDays":14})',
-    'administration.adminTokens: [] → [env:ADMIN_TOKEN]',
+    'server.adminTokens: [] → [env:ADMIN_TOKEN]',
   ]);
+});
+
+test('admin access changes name the config keys an operator edits (server.adminTokens, server.oidc)', () => {
+  const before = governanceView(file());
+  const after = structuredClone(before);
+  after.administration.adminTokens = ['env:ADMIN_TOKEN', 'file:/etc/hubwarden/second-token'];
+  after.administration.dashboard = { allowedEmails: [], allowedGroups: ['IT'], clientId: 'hw', groupsClaim: 'groups', issuer: 'https://idp.example.com' };
+  const lines = describeGovernanceChanges(before, after);
+  assert.deepEqual(lines, [
+    'server.adminTokens: [env:ADMIN_TOKEN] → [env:ADMIN_TOKEN, file:/etc/hubwarden/second-token]',
+    'server.oidc: added ({"allowedEmails":[],"allowedGroups":["IT"],"clientId":"hw","groupsClaim":"groups","issuer":"https://idp.example.com"})',
+  ]);
+  const lessAdmins = structuredClone(after);
+  lessAdmins.administration.dashboard = { ...after.administration.dashboard!, allowedGroups: [] };
+  assert.deepEqual(describeGovernanceChanges(after, lessAdmins), ['server.oidc: allowedGroups [IT] → []']);
 });
 
 test('one asset listed twice in a team (granted both combined): a change to either entry is a change; their order is not', () => {

@@ -111,8 +111,12 @@ function showHub(h: unknown): string {
   return `connector ${show(h.connector)}, ${isObject(h.teams) ? Object.keys(h.teams).length : 0} team(s)`;
 }
 
+/** The config keys the `administration` section is read from (governanceView): a change line names what the operator edits. */
+const ADMINISTRATION_KEYS: Record<string, string> = { adminTokens: 'server.adminTokens', dashboard: 'server.oidc' };
+
 /** Where a change is, as a person reads it: `hub sales, team "Sales Leads", grant <type> <id>: appRole`. */
 function where(path: readonly string[], before: GovernanceView, after: GovernanceView): { place: string; rest: string[]; level: 'hub' | 'team' | 'grant' | 'other' } {
+  if (path[0] === 'administration' && path[1] && ADMINISTRATION_KEYS[path[1]]) return { place: ADMINISTRATION_KEYS[path[1]]!, rest: path.slice(2), level: 'other' };
   if (path[0] !== 'hubs' || path.length < 2) return { place: path.slice(0, 2).join('.'), rest: path.slice(2), level: 'other' };
   const hub = `hub ${path[1]}`;
   if (path[2] !== 'teams' || path.length < 4) return { place: hub, rest: path.slice(2), level: 'hub' };

@@ -249,6 +249,13 @@ hubs:
     ]);
   });
 
+  test('HUBWARDEN_LOG_LEVEL is one of the documented levels; a misspelt one is named, not taken as "log nothing"', () => {
+    for (const level of ['debug', 'info', 'warn', 'error', 'silent', '']) assert.doesNotThrow(() => parseConfig(minimal, '/x.yaml', { HUBWARDEN_LOG_LEVEL: level }), level);
+    for (const level of ['warning', 'DEBUG', 'verbose', ' info']) {
+      assert.deepEqual(problemsOf(minimal, { HUBWARDEN_LOG_LEVEL: level }), [`HUBWARDEN_LOG_LEVEL: expected one of debug, info, warn, error, silent, got "${level}"`]);
+    }
+  });
+
   test('PORT overrides server.port; a non-numeric PORT is named', () => {
     assert.equal(parseConfig(minimal, '/x.yaml', {}).file.server.port, 8080);
     assert.equal(parseConfig(`server: { port: 9000 }\n${minimal}`, '/x.yaml', { PORT: '0' }).file.server.port, 0);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { logLevelProblem } from './log-level.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
@@ -269,6 +270,10 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     const server = typeof raw.server === 'object' && raw.server !== null && !Array.isArray(raw.server) ? raw.server : {};
     raw.server = { ...server, port };
   }
+  // Checked with the config, as PORT is: winston logs nothing at a level it does not know, so a
+  // misspelt level would silence even errors; the logger falls back to info meanwhile (agent/log).
+  const levelProblem = logLevelProblem(env.HUBWARDEN_LOG_LEVEL);
+  if (levelProblem) throw new ConfigError(absolute, [levelProblem]);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw));
 

@@ -69,3 +69,15 @@ test('a configured secret is redacted wherever a provider echoes it: bare, URL-e
   assert.equal(redactText('a short word'), 'a short word', 'values under 8 characters are left to the patterns');
   assert.equal(errorText(new Error(`boom ${secret}`)), 'boom [redacted]');
 });
+
+test('a misspelt HUBWARDEN_LOG_LEVEL logs at info, not nothing (winston drops every line at a level it does not know)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = "import('./agent/log/logger.ts').then(({ logger }) => { logger.error('e-line'); logger.warn('w-line'); logger.info('i-line'); logger.debug('d-line'); })";
+  const run = (level: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, HUBWARDEN_LOG_LEVEL: level }, encoding: 'utf8', timeout: 30_000,
+  });
+  const messages = (level: string) => run(level).stderr.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);
+  for (const level of ['warning', 'DEBUG', 'loud']) assert.deepEqual(messages(level), ['e-line', 'w-line', 'i-line'], level);
+  assert.deepEqual(messages('warn'), ['e-line', 'w-line'], 'a valid level is used as given');
+  assert.deepEqual(messages('silent'), []);
+});

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { logLevelOf } from '../../config/log-level.ts';
 import { secretForms } from '../../connectors/sdk/redact.ts';
 
 /**
@@ -78,7 +79,8 @@ export const redactFormat = winston.format((info) => {
   return cleaned;
 });
 
-const level = process.env.HUBWARDEN_LOG_LEVEL ?? 'info';
+// A value that names no level logs at info (config loading refuses it with a line naming it).
+const level = logLevelOf(process.env.HUBWARDEN_LOG_LEVEL) ?? 'info';
 
 export const logger = winston.createLogger({
   level: level === 'silent' ? 'error' : level,

@@ -176,7 +176,19 @@ describe('LowdbStore damaged files', () => {
     await writeFile(path, text.replace('"n":3', '"n":8'));
     const message = await refusal(path);
     assert.ok(message.includes(`${path}: fails its checksum`), message);
+    // store check describes the same snapshot repair keeps: not "no snapshot, 0 record(s)" beside a
+    // damage line saying repair keeps all of its records.
+    const check = await checkStore(path);
+    assert.equal(check.ok, false);
+    const summary = /^(.*): snapshot at commit (\d+), 0 journal commit\(s\) after it, (\d+) record\(s\) readable up to commit (\d+)$/.exec(check.lines[0]!);
+    assert.ok(summary, check.lines.join('\n'));
+    assert.equal(summary[1], path);
+    assert.equal(summary[2], summary[4]);
+    const trusted = /fails its checksum.*trust in all of its (\d+) records/.exec(check.lines.find((l) => l.startsWith('DAMAGED')) ?? '');
+    assert.ok(trusted, check.lines.join('\n'));
+    assert.equal(trusted[1], summary[3], 'the summary counts the records the damage line says repair keeps');
     const repaired = await repairStore(path);
+    assert.deepEqual(repaired.lines.slice(0, check.lines.length), check.lines, 'check printed what repair found');
     assert.deepEqual(repaired.dropped, []);
     assert.equal((await ids(path)).length, 10);
   });

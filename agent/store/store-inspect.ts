@@ -53,7 +53,7 @@ export interface Inspection {
 }
 
 /**
- * `lenient` (repair only): a snapshot that parses but fails its checksum is reported and its
+ * `lenient` (store check and repair, never start-up): a snapshot that parses but fails its checksum is reported and its
  * records are still used (which of them changed cannot be known; dropping all would be worse).
  */
 export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient = false): Promise<Inspection> {

@@ -38,7 +38,10 @@ export async function checkStore(path: string, files: StoreFiles = nodeFiles): P
   if (none) return none;
   const unlock = await lockStore(path);
   try {
-    return report(await inspectStore(files, storePaths(path)), path);
+    // Read as repair reads (lenient): a snapshot that fails its checksum is still described (its
+    // commit, its records, the journal after it), so the summary line agrees with the damage line
+    // and with what `store repair --accept-loss` would keep. Start-up stays strict (lowdb-store.ts).
+    return report(await inspectStore(files, storePaths(path), true), path);
   } finally {
     await unlock();
   }
