@@ -12,7 +12,8 @@ import { systemClock, TokenBucket, type WritebackClock } from './pacing.ts';
 import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
-import { endRun, renewRun, takeRun, WRITEBACK_LEASE_MS } from './run-lease.ts';
+import { createLeasedRuns } from './leased-run.ts';
+import { WRITEBACK_LEASE_MS } from './run-lease.ts';
 
 /** The items in a random order (Fisher–Yates). */
 function shuffled<T>(items: T[]): T[] {
@@ -25,7 +26,6 @@ function shuffled<T>(items: T[]): T[] {
 
 /** Passing failures in a row (no update landing between them) after which a run stops: the IdP is failing, not one person. */
 export const PASSING_FAILURES_TO_STOP = 10;
-import { randomUUID } from 'node:crypto';
 
 /**
  * Write-back: after each check for updates, each directory user's standing on
@@ -184,6 +184,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     for (const key of [...ensured.keys()]) if (key.startsWith(`${idp}\u0000`)) ensured.delete(key);
   }
 
+  /** On a store replicas share: one run of a hub at a time across them (leased-run.ts). */
+  const runLeased = createLeasedRuns({ store, clock, log, config, leaseMs: tuning.leaseMs ?? WRITEBACK_LEASE_MS, runNow, runAgain: (hubId) => run(hubId, true) });
+
   /** Runs for the same hub queue behind each other (two checks for updates finishing together). */
   const running = new Map<string, Promise<unknown>>();
   function run(hubId: string, onlyIfAsked = false): Promise<WritebackReport> {
@@ -193,74 +196,6 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       if (running.get(hubId) === next) running.delete(hubId);
     }).catch(() => undefined);
     return next;
-  }
-
-  /** This process, as the holder of hubs' write-back leases (run-lease.ts). */
-  const owner = `writeback-${randomUUID()}`;
-  const emptyReport = (hubId: string): WritebackReport => ({ hubId, written: 0, unchanged: 0, failed: 0, skipped: 0, problems: [], waitedMs: 0, durationMs: 0 });
-
-  /**
-   * On a store replicas share: one run of a hub at a time across them (run-lease.ts). Asked while
-   * another replica runs it, this one leaves the hub to that run, which runs once more after.
-   * `onlyIfAsked`: the follow-up of such a refusal, which runs only if that holder died first.
-   */
-  async function runLeased(hubId: string, onlyIfAsked: boolean): Promise<WritebackReport> {
-    const leaseMs = tuning.leaseMs ?? WRITEBACK_LEASE_MS;
-    const took = await takeRun(store, hubId, owner, clock.now(), leaseMs, { onlyIfAsked });
-    if (!took.taken) {
-      if (took.heldUntil === undefined) return { ...emptyReport(hubId), note: 'the run asked for was done by the replica that held the hub' };
-      log.info('write-back: another replica is writing back this hub; it runs again once done', { hubId });
-      // Should that replica die before it runs again, this one takes the run once its lease lapses.
-      // Its report reaches no caller (the check that asked already answered): a run that stops or
-      // fails is audited here, as the check and the watchdog audit theirs.
-      const t = setTimeout(() => {
-        run(hubId, true).then((report) => (report.stopped ? auditAskedRunFailed(hubId, report.stopped) : undefined), (err: unknown) => {
-          log.warn('write-back: the run asked for while another replica held the hub failed', { hubId, reason: errorText(err) });
-          return auditAskedRunFailed(hubId, errorText(err));
-        }).catch((err: unknown) => log.warn('write-back: auditing the failed run asked for while another replica held the hub failed', { hubId, reason: errorText(err) }));
-      }, Math.max(0, took.heldUntil - clock.now()) + 50);
-      t.unref();
-      return { ...emptyReport(hubId), deferred: true, note: 'another replica is writing back this hub; it runs again once done, from the values then' };
-    }
-    // Lost (renewed too late, and another replica took the lapsed lease): this run stops before
-    // its next person instead of writing beside the holder (the double sends the lease prevents).
-    let lost: string | undefined;
-    const renew = setInterval(() => {
-      renewRun(store, hubId, owner, clock.now(), leaseMs).then((held) => {
-        if (held || lost) return;
-        lost = 'the lease on the hub\'s run was lost (renewed too late) and another replica runs it now; the rest are written by that run';
-        log.warn('write-back: the lease on the hub\'s run was lost (renewed too late); this run stops', { hubId });
-      }, (err: unknown) => log.warn('write-back: renewing the lease on the hub\'s run failed', { hubId, reason: errorText(err) }));
-    }, Math.max(10, Math.floor(leaseMs / 3)));
-    renew.unref();
-    let written = 0;
-    try {
-      for (;;) {
-        const report = await runNow(hubId, () => lost);
-        written += report.written;
-        // A stopped run (credential refused) is not run again at once: the next run's trigger does.
-        if (!(await endRun(store, hubId, owner, clock.now(), { keep: !report.note?.startsWith('stopped'), leaseMs }))) return { ...report, written };
-        log.info('write-back: running the hub again, asked for by another replica meanwhile', { hubId });
-      }
-    } catch (err) {
-      // Released for the next run to take at once (when the store refuses this too, the lease lapses).
-      await endRun(store, hubId, owner, clock.now(), { keep: false }).catch(() => undefined);
-      throw err;
-    } finally {
-      clearInterval(renew);
-    }
-  }
-
-  /** A run taken from a replica that held the hub and died (runLeased) stopped or failed: audited as a failed run. */
-  function auditAskedRunFailed(hubId: string, why: string): Promise<void> {
-    const idp = config.file.hubs.find((h) => h.id === hubId)?.identityProvider;
-    return store.transact((tx) => {
-      appendAudit(tx, {
-        hubId, trigger: { type: 'agent', ...(idp ? { idp } : {}), detail: 'write-back asked for while another replica held the hub' },
-        action: 'writeback.run', outcome: 'failed', detail: { idp },
-        why: `write-back to ${idp ?? 'the identity provider'} of hub ${hubId}, asked for while another replica held the hub and run once its lease lapsed, stopped: ${why}; tried again after the next check for updates`,
-      });
-    });
   }
 
   /** `halted`: why the run must stop before its next person (its lease was lost), if it must. */
