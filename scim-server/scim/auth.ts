@@ -129,5 +129,5 @@ class UnknownHubFailures {
   }
 }
 
-/** A claim as one short line of printable ASCII (it names the actor in the audit log and the dashboard). */
-const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+/** Caller-given text (a claim, a hub id) as one short line of printable ASCII, for the audit log, the dashboard and the log. */
+export const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);

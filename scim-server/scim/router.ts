@@ -3,7 +3,7 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
-import { ScimAuthenticator } from './auth.ts';
+import { printable, ScimAuthenticator } from './auth.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import { RefusalBudget } from '../web/sign-in-audit.ts';
 import { decodablePath, requestError, scimBody } from './body.ts';
@@ -40,9 +40,6 @@ export function defineScimIndexes(store: Store): void {
 /** Warnings a minute about requests for hubs not in the config (router below). */
 const UNKNOWN_HUB_WARNINGS = 10;
 
-/** A caller-chosen path segment as one short printable line for the log. */
-const printableId = (text: string) => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
-
 type Handler = (h: HubRequest, req: Request, res: Response) => Promise<void> | void;
 
 export function createScimRouter(deps: ScimRouterDeps): express.Router {
@@ -65,7 +62,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
     // (the next one counts those left out), the rest at debug, so a loop cannot fill the log.
     if (!hubs.has(String(req.params.hubId))) {
       const taken = unknownHubWarnings.take();
-      const fields = { hubId: printableId(String(req.params.hubId)), ...(taken.audit && taken.notAudited ? { notLogged: taken.notAudited } : {}) };
+      const fields = { hubId: printable(String(req.params.hubId)), ...(taken.audit && taken.notAudited ? { notLogged: taken.notAudited } : {}) };
       if (taken.audit) log.warn('scim: a request for a hub that is not configured, answered as a wrong credential (401)', fields);
       else log.debug('scim: a request for a hub that is not configured, answered as a wrong credential (401)', fields);
     }
