@@ -1,6 +1,7 @@
 /**
  * What composeHubwarden wires that `npm start` relies on and no single module shows: here, that
- * the service's start audits a config change (agent/audit/config-change.ts) once.
+ * the service's start audits a config change (agent/audit/config-change.ts) once, and does not
+ * start when the store refuses that record.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { MemoryStore } from '../agent/store/memory-store.ts';
 import { queryAudit } from '../agent/audit/audit-query.ts';
 import { parseConfig } from '../config/load.ts';
 import { composeHubwarden } from './compose.ts';
+import { StoreUnavailable } from '../agent/store/store-unavailable.ts';
 
 const ENV = { ADMIN_TOKEN: 'admin-token-compose-0123456789', SCIM_A: 'scim-token-compose-0123456789' };
 const configWith = (threshold: number) => parseConfig(`
@@ -38,4 +40,31 @@ test('the service audits a changed config at start, once: config-changed with th
   assert.equal(entries.length, 2);
   assert.equal(entries[0]!.trigger.actor, 'config file /tmp/hubwarden-compose/hubwarden.yaml');
   assert.deepEqual(entries[0]!.detail?.changes, ['hub hub-a: safety.removalThresholdPercent 20 → 35']);
+});
+
+test('a store that refuses the config-changed record at start stops the start: it rejects naming the store, no task runs, and a later start records the change', async () => {
+  const store = new MemoryStore();
+  await store.open();
+  // The store refuses the one transaction that records the config (its `writes` name configState),
+  // as a full disk or an unreachable PostgreSQL would; every other transaction goes through.
+  let refuse = true;
+  const transact = store.transact.bind(store);
+  store.transact = ((fn: Parameters<typeof transact>[0], options?: { writes?: ReadonlyArray<readonly [string, string, string]> }) => {
+    if (refuse && options?.writes?.some(([collection]) => collection === 'configState')) return Promise.reject(new StoreUnavailable('ENOSPC while appending to the journal', 5));
+    return (transact as (f: typeof fn, o?: typeof options) => Promise<unknown>)(fn, options);
+  }) as typeof store.transact;
+
+  const refused = composeHubwarden({ config: configWith(20), store, auditFile: false });
+  await assert.rejects(refused.start(), (err: Error) => err instanceof StoreUnavailable && /unavailable \(ENOSPC/.test(err.message));
+  assert.equal(refused.running(), false, 'not running: the start stopped before the runner');
+  assert.equal(refused.agent.runner.running, 0, 'no task was started');
+  await refused.stop(0);
+  assert.deepEqual((await queryAudit(store, { action: 'config-changed' })).items, [], 'nothing recorded');
+
+  // The store takes writes again: the next start records the config it could not record before.
+  refuse = false;
+  const next = composeHubwarden({ config: configWith(20), store, auditFile: false });
+  await next.start();
+  await next.stop(0);
+  assert.equal((await queryAudit(store, { action: 'config-changed' })).items.length, 1);
 });
