@@ -86,3 +86,25 @@ test('one asset listed twice in a team (granted both combined): a change to eith
   assert.match(lines[0]!, /^hub main, team "Advertisers", grant ad_account act_111: .*ADVERTISE.* → /);
   assert.deepEqual(twice('ANALYZE', 'ADVERTISE, ANALYZE'), before, 'the same two entries in the other order');
 });
+
+test('reordering a set-like list (SCIM tokens, partners, admin tokens, dashboard groups and emails) is no change; adding to one is', () => {
+  const ENV = { A1: 'admin-secret-1', A2: 'admin-secret-2', S1: 'scim-secret-1', S2: 'scim-secret-2', OIDC: 'oidc-secret' };
+  const withOrder = (flip: boolean, extraGroup = false) => {
+    const pair = (a: string, b: string) => (flip ? `${b}, ${a}` : `${a}, ${b}`);
+    return governanceView(parseConfig(`
+server:
+  adminTokens: [${pair('env:A1', 'env:A2')}]
+  oidc: { issuer: "https://idp.example", clientId: hw, clientSecret: env:OIDC, allowedGroups: [${pair('Ops', 'Sec')}${extraGroup ? ', Audit' : ''}], allowedEmails: [${pair('a@x.example', 'b@x.example')}] }
+hubs:
+  - id: main
+    connector: meta-business
+    meta: { businessId: "1234567890", graphBaseUrl: sandbox }
+    scim: { tokens: [${pair('env:S1', 'env:S2')}] }
+    teams: []
+    partners: [${pair('{ businessId: "2" }', '{ businessId: "3" }')}]
+`, '/etc/hubwarden/hubwarden.yaml', ENV).file);
+  };
+  assert.deepEqual(describeGovernanceChanges(withOrder(false), withOrder(true)), []);
+  assert.equal(JSON.stringify(withOrder(true)), JSON.stringify(withOrder(false)), 'the same text: the stored view compares equal');
+  assert.deepEqual(describeGovernanceChanges(withOrder(false), withOrder(true, true)), ['server.oidc: allowedGroups [Ops, Sec] → [Audit, Ops, Sec]']);
+});

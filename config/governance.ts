@@ -65,13 +65,39 @@ function hubView(h: HubConfigFile): Record<string, unknown> {
   };
 }
 
+/** Lists whose order means nothing (a set of credentials, partners, groups or emails): sorted by their JSON text. */
+const asSet = <T>(list: readonly T[] | undefined): T[] | undefined => list?.map((v) => [JSON.stringify(canonical(v)), v] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+
+/**
+ * The view with its unordered lists in one order: hub SCIM tokens and partners, admin tokens and
+ * the dashboard's allowed groups and emails are each a set (any listed token authenticates, any
+ * listed group admits), so reordering them in the file is no change. Applied to a view recorded by
+ * an earlier release too (agent/audit/config-change.ts), which kept them in file order.
+ */
+export function withSortedSets(view: GovernanceView): GovernanceView {
+  const hubs: GovernanceView['hubs'] = {};
+  for (const [id, h] of Object.entries(view.hubs)) {
+    const scim = h.scim as { tokens?: unknown[] } | undefined;
+    hubs[id] = { ...h, ...(scim ? { scim: { ...scim, tokens: asSet(scim.tokens) } } : {}), partners: asSet(h.partners as unknown[] | undefined) };
+  }
+  const dashboard = view.administration.dashboard as { allowedGroups?: unknown[]; allowedEmails?: unknown[] } | undefined;
+  return canonical({
+    ...view,
+    hubs,
+    administration: {
+      adminTokens: asSet(view.administration.adminTokens) ?? [],
+      dashboard: dashboard ? { ...dashboard, allowedGroups: asSet(dashboard.allowedGroups), allowedEmails: asSet(dashboard.allowedEmails) } : undefined,
+    },
+  });
+}
+
 export function governanceView(file: ConfigFile): GovernanceView {
   const hubs: GovernanceView['hubs'] = {};
   for (const h of file.hubs) hubs[h.id] = hubView(h);
   const collections: GovernanceView['collections'] = {};
   for (const c of file.collections) collections[c.id] = { offerDays: c.offerDays };
   const oidc = file.server.oidc;
-  return canonical({
+  return withSortedSets({
     hubs,
     collections,
     identityProviders: file.identityProviders,

@@ -36,6 +36,28 @@ ${o.extraTeam ? '      - { group: Analysts, appRole: EMPLOYEE }\n' : ''}    safe
 const changed = async (store: MemoryStore | PostgresStore | LowdbStore) => (await queryAudit(store, { action: 'config-changed' })).items;
 
 describe('config-changed: the config file\'s governance settings audited at start', () => {
+  test('a view an earlier release recorded in file order (its lists unsorted) is no change when only that order differs', async () => {
+    const store = new MemoryStore();
+    const config = parseConfig(`
+server: { adminTokens: [env:ADMIN_B, env:ADMIN_A] }
+hubs:
+  - id: main
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:APP_TOKEN }
+    scim: { tokens: [env:SCIM_TOKEN] }
+    checkForUpdates: { onConnect: false }
+    teams: []
+`, PATH, { ...ENV, ADMIN_A: 'admin-token-a-0123456789', ADMIN_B: 'admin-token-b-0123456789' });
+    assert.ok(await auditConfigChange(store, config), 'the first start records it');
+    // As an earlier release stored it: the admin tokens in the file's order.
+    await store.transact(async (tx) => {
+      const recorded = (await tx.get('configState', '', 'governance'))!;
+      tx.put('configState', '', 'governance', { ...recorded, view: { ...recorded.view, administration: { ...recorded.view.administration, adminTokens: ['env:ADMIN_B', 'env:ADMIN_A'] } } });
+    });
+    assert.equal(await auditConfigChange(store, config), undefined);
+    assert.equal((await changed(store)).length, 1);
+  });
+
   test('first start records the config with one entry; the same settings again (a comment changed) add none; a change adds one saying what changed', async () => {
     const store = new MemoryStore();
     await store.open();

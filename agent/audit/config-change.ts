@@ -1,4 +1,4 @@
-import { canonical, describeGovernanceChanges, governanceView, type GovernanceView } from '../../config/governance.ts';
+import { describeGovernanceChanges, governanceView, withSortedSets, type GovernanceView } from '../../config/governance.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { AuditEntry } from '../api.ts';
 import type { Store } from '../store/store.ts';
@@ -39,8 +39,10 @@ export async function auditConfigChange(store: Store, config: Pick<LoadedConfig,
   const text = JSON.stringify(view);
   return store.transact(async (tx) => {
     const recorded = await tx.get(...KEY);
-    if (recorded && JSON.stringify(canonical(recorded.view)) === text) return undefined;
-    const changes = describeGovernanceChanges(recorded?.view, view);
+    // In one order, as the new view is: one recorded by an earlier release kept file order.
+    const before = recorded ? withSortedSets(recorded.view) : undefined;
+    if (before && JSON.stringify(before) === text) return undefined;
+    const changes = describeGovernanceChanges(before, view);
     tx.put(...KEY, { path: config.path, sha256: config.sha256, recordedAt: now.toISOString(), view });
     const shown = changes.length > MAX_LINES ? [...changes.slice(0, MAX_LINES), `(${changes.length - MAX_LINES} more change(s) not listed)`] : changes;
     return appendAudit(tx, {
