@@ -1,0 +1,56 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { createMetaBusiness } from './connector.ts';
+import type { HubConnector } from '../sdk/connector.ts';
+import { alternativeFetch, log, type Reading } from './alternative-fetch.test-double.ts';
+
+/**
+ * A Graph whose listings lag its writes. Meta documents read-after-write only as `fields` on the
+ * POST itself and says nothing of how soon `pending_users` lists a new invite (README [INF]); a
+ * separately written Graph may show it a moment later. The connector must never take "not listed
+ * yet" for "not made": that is how one person gets two invites.
+ */
+describe('meta-business connector against a Graph whose listings lag its writes', () => {
+  let emulator: MetaEmulator;
+  let server: { url: string; close(): Promise<void> };
+  before(async () => {
+    emulator = createMetaEmulator();
+    server = await emulator.listen(0, '127.0.0.1');
+  });
+  after(() => server.close());
+
+  /** pending_users hides the invites POSTed through it until `catchUp()`. */
+  const lagging = () => {
+    const fresh = new Set<string>();
+    const reading: Reading = async (op, forward) => {
+      const a = await forward();
+      if (op.method === 'POST' && op.path.endsWith('/business_users') && a.status === 200) fresh.add(String(op.body.get('email')).toLowerCase());
+      if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) {
+        a.body.data = a.body.data.filter((i: { email?: string }) => !fresh.has(String(i.email).toLowerCase()));
+      }
+      return a;
+    };
+    const c: HubConnector = (() => {
+      emulator.control.seed(sandboxFixture());
+      emulator.control.setFaults({});
+      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
+    })();
+    return { c, catchUp: () => fresh.clear() };
+  };
+  const pendingFor = (email: string) => emulator.control.state().invites.filter((i) => i.email === email && i.status === 'PENDING');
+
+  test('an invite POST answered with success but not yet listed by pending_users is done, once; its id resolves when the listing catches up', async () => {
+    const { c, catchUp } = lagging();
+    const email = 'lagged.hire@sandbox.example';
+    const r = await c.invite!({ email, role: 'EMPLOYEE' });
+    assert.equal(r.result, 'done', 'the invite went out: never an error that makes the task try again');
+    assert.equal(pendingFor(email).length, 1);
+    // The task is over: a later invite for the same person (the listing caught up) is already-done.
+    catchUp();
+    const again = await c.invite!({ email, role: 'EMPLOYEE' });
+    assert.deepEqual([again.result, again.inviteId], ['already-done', pendingFor(email)[0]!.id]);
+    assert.equal(await c.cancelInvite!(r.inviteId), 'done', 'the id given resolves to the invite made');
+    assert.equal(pendingFor(email).length, 0);
+  });
+});
