@@ -8,8 +8,13 @@ import type { GraphParams } from '../graph-client.ts';
 
 /** `finance_permission` because a finance role may be reported there rather than in `tasks` (mappers/member.ts memberRole). */
 export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request';
-/** `tasks` and `finance_role` because an add-on role may show there rather than in `role` (mappers/invite.ts inviteRole). */
-export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time';
+/**
+ * `tasks` and `finance_role` because an add-on role may show there rather than in `role`
+ * (mappers/invite.ts inviteRole); `expiry_time` as well as `expiration_time` because the API spec
+ * lists both (BusinessRoleRequest.json) and a Graph may fill only one: an expiry never asked for
+ * is never seen, and an invite that lapsed would be held pending for ever.
+ */
+export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time,expiry_time';
 export const SYSTEM_USER_FIELDS = 'id,name,role';
 
 export async function listMembers(ctx: MetaContext, cursor?: string): Promise<Page<AppMember>> {
