@@ -38,6 +38,23 @@ describe('meta-business connector against a Graph whose listings lag its writes'
     })();
     return { c, catchUp: () => fresh.clear() };
   };
+  /** pending_users keeps listing a cancelled invite as PENDING (the DELETE not yet seen by the listing). */
+  const keepsCancelled = (): HubConnector => {
+    const ghosts: Array<{ id: string; email: string; role: string; status: string }> = [];
+    const reading: Reading = async (op, forward) => {
+      const held = op.method === 'DELETE' ? emulator.control.state().invites.find((i) => i.id === op.path && i.status === 'PENDING') : undefined;
+      const a = await forward();
+      if (held && a.status === 200) ghosts.push({ id: held.id, email: held.email, role: held.role, status: 'PENDING' });
+      if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) {
+        const email = op.query.get('email');
+        for (const g of ghosts) if ((email === null || g.email === email) && !a.body.data.some((i: { id: string }) => i.id === g.id)) a.body.data.push(g);
+      }
+      return a;
+    };
+    emulator.control.seed(sandboxFixture());
+    emulator.control.setFaults({});
+    return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
+  };
   const pendingFor = (email: string) => emulator.control.state().invites.filter((i) => i.email === email && i.status === 'PENDING');
 
   test('an invite POST answered with success but not yet listed by pending_users is done, once; its id resolves when the listing catches up', async () => {
@@ -52,5 +69,14 @@ describe('meta-business connector against a Graph whose listings lag its writes'
     assert.deepEqual([again.result, again.inviteId], ['already-done', pendingFor(email)[0]!.id]);
     assert.equal(await c.cancelInvite!(r.inviteId), 'done', 'the id given resolves to the invite made');
     assert.equal(pendingFor(email).length, 0);
+  });
+
+  test('a re-send whose cancelled invite the listing still shows pending: the new invite goes out and its id is returned, not the cancelled one', async () => {
+    const c = keepsCancelled();
+    const r = await c.reinvite!({ inviteId: SANDBOX.pendingInviteId, email: SANDBOX.pendingInviteEmail, role: 'EMPLOYEE' });
+    const pending = pendingFor(SANDBOX.pendingInviteEmail);
+    assert.equal(pending.length, 1, 'a new invite is pending');
+    assert.notEqual(pending[0]!.id, SANDBOX.pendingInviteId);
+    assert.deepEqual([r.result, r.inviteId], ['done', pending[0]!.id]);
   });
 });
