@@ -27,3 +27,12 @@ test('an invitation listed as pending past the expiry hubwarden recorded (an app
   assert.deepEqual(findChanges(previous, after, true).expiredInvites.map((i) => i.inviteId), ['ann@example.com']);
   assert.deepEqual(findChanges(after, buildSnapshot({ hubId: H, reading: listed, previous: after, startedAt: '2026-11-17T00:00:00.000Z', now: '2026-11-17T00:00:00.000Z' }), true).expiredInvites, [], 'reported once');
 });
+
+test('a member the app marks for removal is recorded so (removalPending), and the mark clears when the app lifts it', () => {
+  const at = '2026-11-10T00:00:00.000Z';
+  const listed = (removalPending?: boolean): AppReading => ({ ...reading([]), members: [{ id: 'm1', email: 'ann@example.com', role: 'EMPLOYEE', ...(removalPending ? { removalPending } : {}) }] });
+  const marked = buildSnapshot({ hubId: H, reading: listed(true), previous: empty, startedAt: at, now: at });
+  assert.equal(marked.members[0]!.removalPending, true);
+  const lifted = buildSnapshot({ hubId: H, reading: listed(), previous: marked, startedAt: '2026-11-11T00:00:00.000Z', now: '2026-11-11T00:00:00.000Z' });
+  assert.equal(lifted.members[0]!.removalPending, undefined);
+});

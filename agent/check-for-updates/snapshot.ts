@@ -78,7 +78,7 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
     if (prev && prev.lastSeenAt >= startedAt) return prev;
     const accepted = !prev ? vanishedInvitesByEmail.get(lower(m.email) ?? '') : undefined;
     return unlessUnchanged(prev, withoutUndefined({
-      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks,
+      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks, removalPending: m.removalPending,
       inviteId: m.inviteId ?? prev?.inviteId ?? accepted?.id,
       firstSeenAt: prev?.firstSeenAt ?? now, lastSeenAt: now,
     }));

@@ -53,6 +53,7 @@ const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolicy): PlanResult {
   const ops: Operation[] = [];
   const held: HeldOperation[] = [];
+  const heldOps = held; // the members loop's own `held` names a member's assignments
   const rules = policy.rules;
   const maxResends = policy.maxResends ?? 1;
 
@@ -150,6 +151,21 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const base = { email: member.email?.toLowerCase(), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy };
     const grant = gov.grant;
     if (grant?.seatNotGoverned) continue; // a seat-less team or an unclaimed offer: the seat is held for another reason
+    if (member.removalPending) {
+      // The app is removing this seat already: removed again it is a second removal, changed it is
+      // work on a seat that goes; kept it is no seat (its email and person stay seated above, so
+      // no new invite either until the app has removed it). Reported for an owner either way.
+      if (!grant?.appRole) {
+        heldOps.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
+          why: `${who} is already marked for removal in the app: not removed a second time` });
+      } else {
+        const email = (grant.email ?? member.email ?? '').toLowerCase();
+        heldOps.push({ operation: { kind: 'invite', key: `invite:${email || grant.directoryUserId}`, email, role: grant.appRole, effect: 'grant', reason: 'assigned', directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy,
+          summary: `keep ${who} as ${grant.appRole} (${grant.grantedBy.join(', ')})` },
+        why: `${who} is marked for removal in the app: the seat is not counted as kept and the person is not added again while the app removes it; an owner must follow up (undo the removal in the app, or let it finish: the next plan invites them)` });
+      }
+      continue;
+    }
     if (!grant?.appRole) {
       ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;

@@ -20,7 +20,7 @@ import type { HeldOperation, Operation, OperationReason } from './operation.ts';
 /** What removals are checked against: the last import and the snapshot. */
 export interface RemovalFacts {
   complete: boolean;
-  members: readonly Pick<AppMemberRecord, 'id' | 'role'>[];
+  members: readonly Pick<AppMemberRecord, 'id' | 'role' | 'removalPending'>[];
   systemUserIds: ReadonlySet<string>;
   exemptions: readonly Pick<ExemptionRecord, 'memberId' | 'until'>[];
   /** Exemptions are judged against this instant. */
@@ -135,14 +135,15 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
     return why === undefined;
   });
   const admins = facts.members.filter((m) => !facts.systemUserIds.has(m.id) && rules.isAdmin(m.role));
-  const losing = new Set<string>(facts.leaving);
+  // An admin the app is already removing (AppMember.removalPending) is no admin to count on.
+  const losing = new Set<string>([...(facts.leaving ?? []), ...admins.filter((a) => a.removalPending).map((a) => a.id)]);
   for (const op of kept) {
     if (op.kind === 'remove-member' && rules.isAdmin(op.role)) losing.add(op.memberId);
     if (op.kind === 'change-member-role' && rules.isAdmin(op.from) && !rules.isAdmin(op.to)) losing.add(op.memberId);
   }
   if (admins.length > 0 && admins.every((a) => losing.has(a.id))) {
     // The admin kept is one no earlier removal takes: the batch's own removal of them is held.
-    const keep = (admins.find((a) => !facts.leaving?.has(a.id)) ?? admins[0]!).id;
+    const keep = (admins.find((a) => !facts.leaving?.has(a.id) && !a.removalPending) ?? admins.find((a) => !facts.leaving?.has(a.id)) ?? admins[0]!).id;
     kept = kept.filter((op) => {
       const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
       if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });

@@ -30,6 +30,16 @@ describe('graph error table: decisions', () => {
     assert.equal(err.limitScope, 'invite:1000000000000001');
     assert.match(err.message, /retry in 24 h/);
   });
+  test('a code the table does not know flagged is_transient is unavailable (retried); unflagged it stays a refusal', () => {
+    const body = (is_transient: boolean) => ({ error: { message: '(#9007) Something odd', type: 'OAuthException', code: 9007, is_transient, fbtrace_id: 't' } });
+    assert.equal(toConnectorError({ status: 400, body: body(true) }, ctx).kind, 'unavailable');
+    assert.equal(toConnectorError({ status: 400, body: body(false) }, ctx).kind, 'invalid-argument');
+    // A documented code keeps its kind whatever the flag says.
+    assert.equal(toConnectorError({ status: 400, body: { error: { ...envelope(100).error, is_transient: true } } }, ctx).kind, 'invalid-argument');
+  });
+  test('2635 (deprecated API version) pauses the hub: every call fails alike until the version is changed', () => {
+    assert.equal(toConnectorError({ status: 400, body: envelope(2635) }, ctx).kind, 'permission-denied');
+  });
   test('code 17 elsewhere is a user-level limit, app scope', () => {
     const err = toConnectorError({ status: 400, body: envelope(17) }, ctx);
     assert.equal(err.limitScope, 'app');

@@ -38,6 +38,7 @@ export interface GraphErrorBody {
   error_user_title?: string;
   error_user_msg?: string;
   error_data?: { blame_field_specs?: string[][] } | unknown;
+  is_transient?: boolean;
   fbtrace_id?: string;
 }
 
@@ -98,6 +99,10 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c) => c === 17 || c === 32 || c === 613, kind: 'rate-limited', wait: () => ({ ms: 5 * MINUTE, scope: 'app' }) },
   { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
   { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
+  // 2635 "Deprecated Ads API version": every call fails alike until an admin moves the hub to a
+  // newer version, so the hub pauses with the reason (as for a permission) instead of each task
+  // failing for good one after another as a bad argument.
+  { when: (c) => c === 2635, kind: 'permission-denied' },
   { when: (c) => c === 1 || c === 2 || c === 341 || c === 3919, kind: 'unavailable' },
   { when: (c, s) => c === 100 && s === 33, kind: 'not-found' },
   { when: (c, s, _x, m) => c === 100 && !s && MISSING_OBJECT.test(m ?? ''), kind: 'not-found' },
@@ -157,7 +162,10 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   // HTTP 5xx is unavailable whatever the body says, except documented codes that carry a kind.
   const code = err?.code;
   const rule = code === undefined ? undefined : GRAPH_ERROR_TABLE.find((r) => r.when(code, err?.error_subcode, ctx, err?.message));
-  const kind: ErrorKind = rule?.kind ?? kindFromStatus(failure.status);
+  // A code the table does not know, flagged `is_transient` (an optional field of Graph's error
+  // envelope, https://developers.facebook.com/docs/graph-api/guides/error-handling; Meta's Python
+  // SDK reads it as "may be retried"), is temporary: unavailable, never a task failed for good.
+  const kind: ErrorKind = rule?.kind ?? (err?.is_transient === true ? 'unavailable' : kindFromStatus(failure.status));
   const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
   const cause = causeText(err, failure.status, redact);
   if (kind === 'rate-limited') {

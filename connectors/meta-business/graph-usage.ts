@@ -45,7 +45,10 @@ export function parseUsage(headers: HeaderBag): GraphUsage {
     for (const [objectId, entries] of Object.entries(buc as Record<string, unknown>)) {
       if (!Array.isArray(entries)) continue;
       for (const e of entries as Array<Record<string, unknown>>) {
-        const scope = objectId;
+        // Keyed by the bare ad-account id in Meta's example (`{"66782684":[…]}`); a Graph that
+        // keys it `act_66782684` names the same object, and calls on it are looked up bare
+        // (graph-errors.ts bucObjectOf): unnormalised, its block would never be honoured.
+        const scope = objectId.replace(/^act_/, '');
         usage.percent[scope] = Math.max(usage.percent[scope] ?? 0, maxPercent(e));
         const minutes = Number(e.estimated_time_to_regain_access) || 0;
         usage.regainAccessMs = Math.max(usage.regainAccessMs, minutes * 60_000);

@@ -27,6 +27,11 @@ export interface AppMember {
   tasks?: string[];
   /** The invite this member came from, when known. */
   inviteId?: string;
+  /**
+   * The app has marked the seat for removal (Meta: BusinessUser `marked_for_removal`): it is on its
+   * way out, so plans neither count it as a seat kept nor remove or add the person again meanwhile.
+   */
+  removalPending?: boolean;
 }
 
 export type InviteStatus = 'pending' | 'expired' | 'declined' | 'canceled' | 'accepted';

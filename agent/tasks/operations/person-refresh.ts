@@ -109,7 +109,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   for (const m of reading.members) {
     const prev = known.get(m.id);
     tx.put('appMembers', hubId, m.id, withoutUndefined({
-      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks,
+      hubId, id: m.id, email: m.email, name: m.name, role: m.role, tasks: m.tasks, removalPending: m.removalPending,
       inviteId: m.inviteId ?? prev?.inviteId ?? acceptedInviteId, firstSeenAt: prev?.firstSeenAt ?? at, lastSeenAt: at,
     }));
   }

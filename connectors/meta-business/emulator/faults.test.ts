@@ -27,6 +27,22 @@ describe('fault injection (Graph error codes and rate limits)', () => {
     });
   }
 
+  test('listingLagMs: a new invite shows in pending_users only once the lag has passed', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const g = await startTestGraph({ now: () => now, faults: { listingLagMs: 60_000 } });
+    try {
+      const made = await g.post(`/${BIZ}/business_users`, { email: 'lagged@sandbox.example', role: 'EMPLOYEE' });
+      assert.equal(made.status, 200);
+      const listed = async () => (await g.get(`/${BIZ}/pending_users`, { email: 'lagged@sandbox.example' })).body.data.map((i: { id: string }) => i.id);
+      assert.deepEqual(await listed(), []);
+      assert.ok((await g.get(`/${BIZ}/pending_users`)).body.data.some((i: { id: string }) => i.id === SANDBOX.pendingInviteId), 'older invites stay listed');
+      now += 60_000;
+      assert.deepEqual(await listed(), [made.body.id]);
+    } finally {
+      await g.close();
+    }
+  });
+
   test('a throttle on a business-node edge carries X-App-Usage only, no BUC header', async () => {
     const g = await startTestGraph({ faults: { throttle: { code: 613, regainMinutes: 12, match: 'business_users|pending_users' } } });
     try {

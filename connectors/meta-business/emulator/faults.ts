@@ -57,6 +57,12 @@ export interface FaultConfig {
    * logs, store, audit or responses.
    */
   echoCredentials?: boolean;
+  /**
+   * A new invite shows in `pending_users` only this many ms after it was made (default 0: at
+   * once). Meta documents read-after-write only as `fields` on the POST itself and says nothing of
+   * how soon a listing shows a write [INF]; a client must not take "not listed yet" for "not made".
+   */
+  listingLagMs?: number;
   /** Seed for the PRNG; the same seed and call sequence give the same faults. */
   seed?: number;
 }
@@ -146,6 +152,11 @@ export class FaultPlan {
   /** Whether a batch stops (times out) before this operation. */
   batchCut(path: string): boolean {
     return this.roll(this.config.batchTimeoutRate, path);
+  }
+
+  /** Whether a record made at `createdMs` is listed yet (`listingLagMs`). */
+  listed(createdMs: number): boolean {
+    return this.now() - createdMs >= (this.config.listingLagMs ?? 0);
   }
 
   /** How many items a short page keeps, or undefined for a full page. */

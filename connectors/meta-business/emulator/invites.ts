@@ -78,7 +78,7 @@ export function listPendingUsers(ctx: GraphContext, business: Business): unknown
   const email = ctx.param('email')?.toLowerCase();
   const pendingOnly = ctx.runtime.inviteVisibility === 'pending-only';
   const candidates = email === undefined ? ctx.world.invites.values() : ctx.world.invites.findByEmail(business.id, email).sort((a, b) => a.seq - b.seq);
-  const invites = [...candidates].filter((i) => i.businessId === business.id);
+  const invites = [...candidates].filter((i) => i.businessId === business.id && ctx.runtime.faults.listed(i.created_time));
   // Invites no longer pending are hidden after the page is cut (paginate's `visible`), as Graph
   // filters for visibility: a page may come back short or empty and still carry `next`
   // (https://developers.facebook.com/docs/graph-api/results).

@@ -25,7 +25,7 @@ export function inviteStatusOf(status: string | undefined, expiresAt: string | n
   if (s === 'DECLINE' || s === 'DECLINED') return 'declined';
   if (s === 'CANCELED' || s === 'CANCELLED') return 'canceled';
   if (s === 'APPROVE' || s === 'ACCEPTED' || s === 'APPROVED') return 'accepted';
-  const expires = graphTimeMs(expiresAt);
+  const expires = expiryMs(expiresAt);
   if (expires !== undefined && expires < now) return 'expired';
   return 'pending';
 }
@@ -47,6 +47,18 @@ export function graphTimeMs(value: unknown): number | undefined {
   if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
   const ms = Date.parse(graphDate(value.trim()));
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * An invite's expiry in epoch ms, or undefined for none. Graph's own unix-seconds times use 0 for
+ * "never" (`expires_at` on https://developers.facebook.com/docs/graph-api/reference/debug_token),
+ * so a Graph giving a never-expiring invite `expiration_time: 0` (or any time not after the epoch)
+ * means no expiry (README [INF]); read as 1970 it made every such invite expired, and hubwarden
+ * re-sent it: a second invite to someone who still holds the first.
+ */
+export function expiryMs(value: unknown): number | undefined {
+  const ms = graphTimeMs(value);
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 function isoOf(value: unknown): string | undefined {
@@ -71,7 +83,8 @@ export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
   const expires = raw.expiration_time ?? raw.expiry_time;
   const createdAt = isoOf(raw.created_time);
-  const expiresAt = isoOf(expires);
+  const expiresMs = expiryMs(expires);
+  const expiresAt = expiresMs === undefined ? undefined : new Date(expiresMs).toISOString();
   return {
     id: String(raw.id),
     email: (raw.email ?? '').toLowerCase(),

@@ -49,6 +49,18 @@ describe('mapper details', () => {
     const odd = toInvite({ id: '3', email: 'a@x.com', status: 'PENDING', created_time: 'soon', expiration_time: '' }, now);
     assert.deepEqual([odd.createdAt, odd.expiresAt, odd.status], [undefined, undefined, 'pending']);
   });
+  test('an invite with no expiry (absent, null, or 0 as Graph writes "never" in unix seconds) is pending with no expiresAt, never expired', () => {
+    const now = Date.parse('2026-01-10T00:00:00Z');
+    const noExpiry: Array<string | number | null | undefined> = [undefined, null, 0, '0', -1, '1970-01-01T00:00:00+0000'];
+    for (const expiration_time of noExpiry) {
+      const inv = toInvite({ id: '1', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', expiration_time: expiration_time as string | undefined }, now);
+      assert.deepEqual([inv.status, inv.expiresAt], ['pending', undefined], `expiration_time ${JSON.stringify(expiration_time)}`);
+      assert.equal(inviteStatusOf('PENDING', expiration_time as string | undefined, now), 'pending');
+    }
+    // The API spec's other name for it is read when it is the one given.
+    const spec = toInvite({ id: '2', email: 'a@x.com', status: 'PENDING', expiry_time: '2026-01-09T00:00:00+0000' }, now);
+    assert.deepEqual([spec.status, spec.expiresAt], ['expired', '2026-01-09T00:00:00.000Z']);
+  });
   test('ad account ids are act_ prefixed; client assets keep permitted tasks', () => {
     assert.deepEqual(toAsset('ad_account', { id: '123', name: 'A' }, 'owned'), { type: 'ad_account', id: 'act_123', name: 'A', ownership: 'owned' });
     assert.deepEqual(toAsset('page', { id: '9', permitted_tasks: ['analyze'] }, 'client'), { type: 'page', id: '9', ownership: 'client', permittedTasks: ['ANALYZE'] });

@@ -10,6 +10,7 @@ export interface RawBusinessUser {
   tasks?: string[];
   finance_permission?: string;
   business_role_request?: { id?: string };
+  marked_for_removal?: boolean | string;
 }
 
 /**
@@ -53,7 +54,18 @@ export function toMember(raw: RawBusinessUser): AppMember {
     role: memberRole(raw),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     ...(raw.business_role_request?.id ? { inviteId: String(raw.business_role_request.id) } : {}),
+    ...(markedForRemoval(raw) ? { removalPending: true } : {}),
   };
+}
+
+/**
+ * BusinessUser `marked_for_removal` (a bool in the BusinessUser field table,
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user).
+ * Meta does not say what it means beyond its name; the strict reading (README [INF]) is a seat on
+ * its way out: not one to count on (the last admin, a seat kept), not one to remove or invite again.
+ */
+export function markedForRemoval(raw: { marked_for_removal?: boolean | string }): boolean {
+  return raw.marked_for_removal === true || String(raw.marked_for_removal).toLowerCase() === 'true';
 }
 
 export interface RawSystemUser {

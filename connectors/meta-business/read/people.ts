@@ -6,10 +6,19 @@ import type { GraphParams } from '../graph-client.ts';
 
 /** People in the portfolio: business_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), system_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users). One page per call. */
 
-/** `finance_permission` because a finance role may be reported there rather than in `tasks` (mappers/member.ts memberRole). */
-export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request';
-/** `tasks` and `finance_role` because an add-on role may show there rather than in `role` (mappers/invite.ts inviteRole). */
-export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time';
+/**
+ * `finance_permission` because a finance role may be reported there rather than in `tasks`
+ * (mappers/member.ts memberRole); `marked_for_removal` because a seat Meta is removing is not one
+ * to keep or to remove again (mappers/member.ts markedForRemoval).
+ */
+export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,business_role_request,marked_for_removal';
+/**
+ * `tasks` and `finance_role` because an add-on role may show there rather than in `role`
+ * (mappers/invite.ts inviteRole); `expiry_time` as well as `expiration_time` because the API spec
+ * lists both (BusinessRoleRequest.json) and a Graph may fill only one: an expiry never asked for
+ * is never seen, and an invite that lapsed would be held pending for ever.
+ */
+export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time,expiry_time';
 export const SYSTEM_USER_FIELDS = 'id,name,role';
 
 export async function listMembers(ctx: MetaContext, cursor?: string): Promise<Page<AppMember>> {

@@ -24,6 +24,11 @@ export interface InviteInput {
   role: string;
   tasks?: string[];
   firstAttempt?: boolean;
+  /**
+   * An invite this call has just cancelled (reinvite): a listing that lags the DELETE may still
+   * show it pending, and taken for the invite asked for, nothing would be re-sent (README [INF]).
+   */
+  cancelledId?: string;
 }
 
 const PROVISIONAL = 'pending:';
@@ -50,7 +55,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     throw new ConnectorError('invalid-argument', what(`invite "${input.email}" to business ${ctx.businessId}: not an email address`), { field: 'email', notApplied: true });
   }
   const whatFor = what(`invite ${email} to business ${ctx.businessId} as ${role}`);
-  let returnedId: string | undefined;
+  const live = (i: { id: string; status: string }) => i.status === 'pending' && i.id !== input.cancelledId;
   let sent = false;
   // Until the POST is answered nothing was sent, and a refused POST wrote nothing: such errors are
   // marked notApplied, so the task's next attempt may still skip the look-up (a burst that runs
@@ -59,14 +64,13 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   try {
     ctx.graph.assertNotBlocked(`invite:${ctx.businessId}`, whatFor);
     if (!input.firstAttempt) {
-      const existing = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+      const existing = (await invitesFor(ctx, email)).find(live);
       if (existing) return { result: 'already-done', inviteId: existing.id };
     }
     sent = true;
-    const body = (await ctx.writes.post(`${ctx.businessId}/business_users`, {
+    await ctx.writes.post(`${ctx.businessId}/business_users`, {
       email, role, ...(input.tasks && input.tasks.length > 0 ? { tasks: input.tasks } : {}),
-    }, { what: whatFor, businessId: ctx.businessId, isInvite: true })) as { id?: string };
-    returnedId = body?.id ? String(body.id) : undefined;
+    }, { what: whatFor, businessId: ctx.businessId, isInvite: true });
   } catch (err) {
     // Meta refuses an email that is "already" invited or a member (code 100; its wording is not
     // documented, connectors/meta-business/README.md [INF], so any refusal as a bad argument or a
@@ -75,7 +79,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     // (agent/tasks/operations/stale-view.ts), not a success that would record an invite that does
     // not exist. Neither: the refusal stands as Meta gave it.
     if (sent && err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict')) {
-      const again = (await invitesFor(ctx, email, { anyCase: true })).find((i) => i.status === 'pending');
+      const again = (await invitesFor(ctx, email, { anyCase: true })).find(live);
       if (again) return { result: 'already-done', inviteId: again.id };
       const said = err.message.startsWith(whatFor) ? err.message.slice(whatFor.length) : err.message;
       if (/already/i.test(said) || (await membersByEmail(ctx, email, `${whatFor}: is the email a member`)).length > 0) {
@@ -87,14 +91,20 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     throw err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
-  const resolved = (await invitesFor(ctx, email)).find((i) => i.status === 'pending');
+  const resolved = (await invitesFor(ctx, email)).find(live);
   if (resolved) return { result: 'done', inviteId: resolved.id };
   // No pending invite: the person accepted between our POST and the re-read. Accepting creates a
   // BusinessUser with a new id (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), so the id POST returned (the request's, if
   // anything: Meta does not say) is never the member's. The member is found by email.
   const member = (await membersByEmail(ctx, email, `${whatFor}: find the member who accepted`))[0];
   if (member) return { result: 'already-done', inviteId: '', memberId: member.id };
-  throw new ConnectorError('internal', `${whatFor}: Meta accepted the invite${returnedId ? ` (id ${returnedId})` : ''} but lists neither a pending invite nor a member for the email`);
+  // Neither listed yet: Meta answered the POST with success, so the invite was made; its listing
+  // may lag the write (Meta promises read-after-write only for `fields` on the POST itself,
+  // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users;
+  // its lag is undocumented, README [INF]). It is `done`, with the
+  // provisional id resolved by email when first needed, as after a first attempt: failing here
+  // made the task's retry look up, still miss it, and send the invite a second time.
+  return { result: 'done', inviteId: provisionalInviteId(email) };
 }
 
 export async function changeInviteRole(ctx: MetaContext, given: string, role: string): Promise<ChangeResult> {
@@ -108,20 +118,25 @@ export async function changeInviteRole(ctx: MetaContext, given: string, role: st
 }
 
 export async function cancelInvite(ctx: MetaContext, given: string): Promise<ChangeResult> {
+  return (await cancelResolved(ctx, given)).result;
+}
+
+/** cancelInvite, also naming the invite it cancelled (undefined: none was pending). */
+async function cancelResolved(ctx: MetaContext, given: string): Promise<{ result: ChangeResult; inviteId?: string }> {
   const inviteId = await resolveInviteId(ctx, given);
-  if (!inviteId) return 'already-done'; // nothing pending for the email: the state asked for holds
+  if (!inviteId) return { result: 'already-done' }; // nothing pending for the email: the state asked for holds
   try {
     // Subject to the invite limit (isInvite): a 17 here is that limit's 24 h, not Graph's
     // user-level 5 min on the whole app, which the cancel would run into again and again.
     await ctx.graph.call('DELETE', inviteId, {}, { what: what(`cancel invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId, isInvite: true });
-    return 'done';
+    return { result: 'done', inviteId };
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    if (err instanceof ConnectorError && err.kind === 'not-found') return { result: 'already-done', inviteId };
     // Meta documents no answer for cancelling an invite that is no longer pending (expired,
     // declined); a Graph may refuse it (#100) as it refuses changing one (README [INF]). No
     // pending invite is the state asked for, so a re-read that shows it so is already-done, and
     // a re-send of an expired invite goes on; still pending, the refusal stands.
-    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && !(await stillPending(ctx, inviteId))) return 'already-done';
+    if (err instanceof ConnectorError && err.kind === 'invalid-argument' && !(await stillPending(ctx, inviteId))) return { result: 'already-done', inviteId };
     throw err;
   }
 }
@@ -141,8 +156,9 @@ async function stillPending(ctx: MetaContext, inviteId: string): Promise<boolean
 
 /** Meta has no resend (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started): cancel, then invite again. Both count against the invite limit. */
 export async function reinvite(ctx: MetaContext, input: InviteInput & { inviteId: string }): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
-  await cancelInvite(ctx, input.inviteId);
-  const again = await invite(ctx, { ...input, firstAttempt: false }); // a re-send always looks first
+  const cancelled = await cancelResolved(ctx, input.inviteId);
+  // A re-send always looks first, past the invite it has just cancelled (gone, or no longer pending).
+  const again = await invite(ctx, { ...input, firstAttempt: false, ...(cancelled.inviteId ? { cancelledId: cancelled.inviteId } : {}) });
   // A member by now (accepted meanwhile): nothing to resend.
   return again.memberId ? again : { result: 'done', inviteId: again.inviteId };
 }
