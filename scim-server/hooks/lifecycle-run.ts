@@ -6,7 +6,7 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
-import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, isTransient, type HookEventLog, type HookEventRecord } from './hook-events.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
@@ -59,7 +59,7 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   try {
     if (taskIds.length === 0) {
       try {
-        taskIds = (await startAction(deps, record.idp, callout)).map((t) => t.id);
+        taskIds = (await startedWhenAvailable(deps, () => startAction(deps, record.idp, callout))).map((t) => t.id);
       } catch (err) {
         // Declined: a task not configured, or the agent refused (no such person, no hub).
         const unlisted = callout.action === UNLISTED;
@@ -139,6 +139,25 @@ async function retried(deps: LifecycleRunDeps, write: () => Promise<unknown>): P
       return undefined;
     } catch (err) {
       if (attempt >= RECORD_ATTEMPTS || deps.isStopped()) return err;
+      await sleep(deps.pollIntervalMs);
+    }
+  }
+}
+
+/**
+ * Starts the action, again while the store or the agent is unavailable (isTransient: a database
+ * failover), `pollIntervalMs` apart, `RECORD_ATTEMPTS` times at most. Such an error decided nothing
+ * about the person: resumed `failed` at once, the workflow reported the leaver's offboarding as
+ * failed (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume) and
+ * their seats stayed, when a moment later it would have gone through. A refusal is not retried.
+ */
+async function startedWhenAvailable(deps: LifecycleRunDeps, start: () => Promise<TaskView[]>): Promise<TaskView[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (!isTransient(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) throw err;
+      deps.log.warn(`entra lifecycle: the action could not be started now (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
       await sleep(deps.pollIntervalMs);
     }
   }

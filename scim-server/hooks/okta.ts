@@ -8,7 +8,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
-import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, HookEventLog, isTransient, type HookEventRecord } from './hook-events.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { byPublished, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
@@ -170,6 +170,14 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
           : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;
+        if (isTransient(err)) {
+          // Not a refusal: the store or the agent could not serve it now. Recorded "failed", the
+          // leaver was never offboarded (Okta heard 200 and does not send the event again). Left
+          // open under our lease, which lapses once this delivery's work ends: then this process
+          // (or another replica, or a restart) takes the event again (hook-events.ts `pickUp`).
+          log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}; acted on again once its lease lapses`);
+          continue;
+        }
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
         // The agent refused (no such person, …): nothing was changed, and the audit log says so.
         await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
