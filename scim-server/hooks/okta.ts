@@ -89,14 +89,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       res.status(200).end();
       track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
-      run((async () => {
-        const records: Array<Readonly<HookEventRecord>> = [];
-        for (const e of events) {
-          const record = claimed.has(e.uuid) ? await seen.get('okta', e.uuid) : undefined;
-          if (record) records.push(record);
-        }
-        return records;
-      })());
+      // Read back in one round trip (not one per event), in the delivery's order.
+      run(seen.getMany('okta', [...claimed]));
     },
   );
 

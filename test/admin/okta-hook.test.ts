@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { roundTrips } from '../../agent/store/round-trips.test-double.ts';
 import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
@@ -272,6 +273,27 @@ describe('Okta event hook /hooks/okta', () => {
     }
     await hook.settled();
     assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'jane@example.com']]);
+  });
+
+  test('a delivery of many events is recorded in a few round trips to the store, not one per event, before Okta hears 200', async () => {
+    // Okta waits 3 s and retries once (https://developer.okta.com/docs/concepts/event-hooks/); on
+    // PostgreSQL each read is a round trip (agent/store/round-trips.test-double.ts answers as it does).
+    await server.close();
+    const counted = roundTrips(new MemoryStore());
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: counted.store });
+    server = await serveRouters([['/hooks', hook]]);
+    await hook.settled();
+    const before = counted.count();
+    const events = Array.from({ length: 300 }, (_, n) => event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `many-${n}`));
+    events.push(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'many-leaver'));
+    const res = await send(delivery(...events, events[0]));
+    const atAnswer = counted.count() - before;
+    assert.equal(res.status, 200);
+    assert.ok(atAnswer <= 10, `${atAnswer} round trips before the answer`);
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
+    assert.equal((await counted.store.get('hookEvents', 'okta', 'many-299'))?.state, 'done');
+    assert.equal(await counted.store.count('hookEvents', 'okta'), 301, 'each event once, the copy in the same delivery too');
   });
 
   test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {
