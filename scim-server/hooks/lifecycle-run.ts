@@ -105,10 +105,21 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // happened, and when the store refused that write too the rejection went unhandled, which ends a
   // Node process (https://nodejs.org/api/cli.html#--unhandled-rejectionsmode: throw is the default).
   let refused: unknown;
-  try {
-    await deps.resume(record.idp, callout, status);
-  } catch (err) {
-    refused = err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.resume(record.idp, callout, status);
+      refused = undefined;
+      break;
+    } catch (err) {
+      refused = err;
+      // Graph's refusal (4xx) is final. A failure on the way (the token endpoint, the network, a
+      // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
+      // of failed at its callback timeout, though the leaver's seats are gone
+      // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
+      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) break;
+      log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
+      await sleep(deps.pollIntervalMs);
+    }
   }
   // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
   // would be taken once the lease lapsed and resumed a second time, which Graph refuses.
@@ -129,6 +140,12 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(refused)}` },
       [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(refused)}`, outcome: 'failed' }]));
   }
+}
+
+/** A resume that Graph did not refuse (a 4xx other than 429, a throttle): it failed on the way and may be sent again. */
+function resumeMayBeRetried(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return !(typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
 }
 
 /** Tries a write `RECORD_ATTEMPTS` times, `pollIntervalMs` apart (not after a stop); the last refusal, or undefined once written. */
