@@ -69,7 +69,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       res.locals.idp = idp;
       next();
     },
-    ...jsonObjectBody({ limit: '1mb', type: () => true }),
+    // Room for the most events a delivery may carry (eventHookDelivery: 1000) at a few kB each, as
+    // System Log events with client, debugContext and authenticationContext are: at 1 MB a
+    // delivery of some 700 such events was refused with a 413, which Okta never retries
+    // (https://developer.okta.com/docs/concepts/event-hooks/), losing every event in it. The
+    // secret is checked before the body is read.
+    ...jsonObjectBody({ limit: '8mb', type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = eventHookDelivery.safeParse(req.body);
       if (!parsed.success) {

@@ -296,6 +296,28 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(await counted.store.count('hookEvents', 'okta'), 301, 'each event once, the copy in the same delivery too');
   });
 
+  test('a delivery of as many events as it may carry (1000), each as full as the documented System Log event, is accepted', async () => {
+    // A 413 is a 4xx, which Okta never retries (https://developer.okta.com/docs/concepts/event-hooks/): every event in it would be lost.
+    const full = (n: number) => ({
+      ...event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `full-batch-${n}`),
+      client: { zone: 'null', device: 'Computer', userAgent: { rawUserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_3) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/73.0.3683.86 Safari/537.36', os: 'Mac OS X', browser: 'CHROME' }, ipAddress: '203.0.113.9', geographicalContext: { city: 'San Francisco', state: 'California', country: 'United States', postalCode: '94105', geolocation: { lat: 37.7, lon: -122.4 } } },
+      transaction: { type: 'WEB', id: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', detail: {} },
+      debugContext: { debugData: { requestId: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', requestUri: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate', url: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate?' } },
+      legacyEventType: 'core.user.config.user_deactivated',
+      authenticationContext: { authenticationProvider: null, credentialProvider: null, credentialType: null, issuer: null, authenticationStep: 0, externalSessionId: '102bZDNFfWaQSyEZQuDgWt-uQ' },
+      securityContext: { asNumber: null, asOrg: null, isp: null, domain: null, isProxy: null },
+    });
+    const events = Array.from({ length: 999 }, (_, n) => full(n));
+    events.push({ ...full(999), ...event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'full-batch-leaver') });
+    const body = JSON.stringify(delivery(...events));
+    assert.ok(body.length > 1_500_000, `${body.length} bytes`);
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    await hook.settled();
+    assert.equal(await store.count('hookEvents', 'okta'), 1000);
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
+  });
+
   test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {
     await server.close();
     const flaky = new MemoryStore();
