@@ -10,7 +10,7 @@ import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, isTransient, type HookEventRecord } from './hook-events.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { byPublished, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -36,6 +36,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   const log = options.log ?? childLogger('okta-event-hook');
   const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs);
   defineSuspensionIndex(options.store);
+  defineActivationIndex(options.store);
   const pending = new Set<Promise<void>>();
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
@@ -154,11 +155,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
-      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered) : undefined;
+      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered)
+        : eventType === 'user.lifecycle.deactivate' ? await laterActivation(record, ordered) : undefined;
       if (later) {
         // Out of order across deliveries: the state the later event sets stands (the events of one
         // delivery are applied in published order above; Okta sends deliveries possibly out of order).
-        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), from another delivery`;
+        // A deactivation followed by an activation is not acted on, even within one delivery: the
+        // person is active now, and an offboarding would remove the seats they hold again.
+        const from = ordered.some((b) => b.id === later.id) ? 'in the same delivery' : 'from another delivery';
+        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), ${from}`;
         await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
         continue;
       }
@@ -200,6 +205,18 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   async function laterSuspensionChange(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
     const others = await options.store.lookup('hookEvents', SUSPENSION_INDEX, suspensionKey(record.idp, record.event!.person!));
     return others.filter((r) => !batch.some((b) => b.id === r.id) && byPublished(r, record) > 0).sort(byPublished).pop();
+  }
+
+  /**
+   * An activation or reactivation of the same person published after this deactivation, received in
+   * this delivery or another (records are kept a week): the person is active again.
+   */
+  async function laterActivation(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
+    const person = record.event!.person!;
+    const key = suspensionKey(record.idp, person);
+    const inBatch = batch.filter((b) => b.idp === record.idp && b.event?.person && !b.event.failed && REACTIVATIONS.has(b.event.eventType) && suspensionKey(b.idp, b.event.person) === key);
+    const stored = await options.store.lookup('hookEvents', ACTIVATION_INDEX, key);
+    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**

@@ -198,6 +198,35 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(agent.writes().filter(suspended).length, 3);
   });
 
+  test('a deactivation older than an activation or reactivation of the same person (received before it, or in the same delivery) offboards no one: the person is active again', async () => {
+    // Okta delivers at least once and possibly out of order (https://developer.okta.com/docs/concepts/event-hooks/).
+    const offboards = () => agent.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[1] as { detail: string }).detail);
+    assert.equal((await send(delivery(event('user.lifecycle.reactivate', 'raj@example.com', '2026-11-23T14:05:00Z', 'r-react')))).status, 200);
+    await hook.settled();
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:00:00Z', 'r-deact-old')))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), [], 'the older deactivation, delivered late, removes nothing');
+    const old = await store.get('hookEvents', 'okta', 'r-deact-old');
+    assert.equal(old?.state, 'done');
+    assert.match(old?.outcome ?? '', /superseded by user\.lifecycle\.reactivate r-react .*from another delivery/);
+    // In one delivery: deactivated, then activated again.
+    assert.equal((await send(delivery(
+      event('user.lifecycle.activate', 'jane@example.com', '2026-11-23T15:05:00Z', 'j-act'),
+      event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T15:00:00Z', 'j-deact'),
+    ))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), []);
+    assert.match((await store.get('hookEvents', 'okta', 'j-deact'))?.outcome ?? '', /superseded by user\.lifecycle\.activate j-act .*in the same delivery/);
+    const skipped = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'offboard' && e.outcome === 'skipped') skipped.push((e.detail as { eventId: string }).eventId);
+    assert.deepEqual(skipped.sort(), ['j-deact', 'r-deact-old']);
+    assert.deepEqual(agent.writes().filter((c) => c.method === 'reevaluatePerson').map((c) => (c.args[1] as { detail: string }).detail), ['user.lifecycle.reactivate r-react', 'user.lifecycle.activate j-act']);
+    // Deactivated again later: offboarded.
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:10:00Z', 'r-deact-new')))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), ['user.lifecycle.deactivate r-deact-new']);
+  });
+
   test('malformed payloads: 400 and nothing processed', async () => {
     assert.equal((await send('{"data": ')).status, 400);
     // Valid JSON, but not the object a delivery is: said so (was "not valid JSON" or a schema message).
