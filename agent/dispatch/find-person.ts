@@ -1,4 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
+import type { Trigger } from '../desired-state/delta.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -44,4 +45,16 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
   }
   return out;
+}
+
+/**
+ * The hubs an identity provider's word about a person counts on: those it governs
+ * (`hubs[].identityProvider`) and those that name none; every hub when the trigger names no
+ * identity provider (an admin, Okta Workflows over the API, the CLI). An Okta org's deactivation
+ * (or a Lifecycle Workflows tenant's leaver task) removed the seats of a person on hubs another
+ * org or tenant governs, where they may still be active; several Okta orgs are told apart by
+ * their hook secret (scim-server/hooks/okta.ts).
+ */
+export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'idp'>): HubConfigFile[] {
+  return [...hubs].filter((h) => !trigger.idp || !h.identityProvider || h.identityProvider === trigger.idp);
 }

@@ -9,7 +9,7 @@ import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
-import { findPerson, type PersonRef } from './find-person.ts';
+import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 
 /** Whether the row is met for the first time (and note it). */
@@ -92,7 +92,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
       }
       const person = task.payload as PersonRef;
-      const found = await findPerson(ctx.store, hubs().values(), person);
+      const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person);
       const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
       for (const f of found) {
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
