@@ -268,10 +268,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
       if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
-      // An identity provider's offboarding covers the hubs it governs (hubsOfTrigger): its own key, so
-      // one of another provider's (or an admin's of every hub) is never answered with it.
+      // An Okta event's offboarding covers the hubs its org governs (hubsOfTrigger): its own key, so
+      // one of another org's is never answered with it (an explicit one, of every hub, still is).
       const unscoped = `offboard:${label.toLowerCase()}`;
-      const key = trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
+      const key = trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
       const task = await store.transact(async (tx) => {
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
         // so it has a key of its own: an explicit leaver action (Okta Workflows, which the docs pair

@@ -48,13 +48,16 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
 }
 
 /**
- * The hubs an identity provider's word about a person counts on: those it governs
- * (`hubs[].identityProvider`) and those that name none; every hub when the trigger names no
- * identity provider (an admin, Okta Workflows over the API, the CLI). An Okta org's deactivation
- * (or a Lifecycle Workflows tenant's leaver task) removed the seats of a person on hubs another
- * org or tenant governs, where they may still be active; several Okta orgs are told apart by
- * their hook secret (scim-server/hooks/okta.ts).
+ * The hubs an identity provider's event about a person counts on: for an Okta event hook, those its
+ * org governs (`hubs[].identityProvider`) and those that name none. Several Okta orgs are told
+ * apart by their hook secret (scim-server/hooks/okta.ts): one org's deactivation removed the seats
+ * of a person of the same login on a hub another org governs, where they may still be active.
+ * Every hub for any other trigger: an explicit leaver action (an admin, Okta Workflows over the
+ * API, the CLI, a Lifecycle Workflows task: offboardMayReport in offboard.ts) is the
+ * organisation's word that the person left, and scoped it would leave seats on the hubs another
+ * identity provider provisions.
  */
-export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'idp'>): HubConfigFile[] {
-  return [...hubs].filter((h) => !trigger.idp || !h.identityProvider || h.identityProvider === trigger.idp);
+export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'type' | 'idp'>): HubConfigFile[] {
+  const idp = trigger.type === 'okta-event-hook' ? trigger.idp : undefined;
+  return [...hubs].filter((h) => !idp || !h.identityProvider || h.identityProvider === idp);
 }
