@@ -50,17 +50,6 @@ export function auditSubject(person: { email?: string; userName?: string; extern
   return label ? { label } : undefined;
 }
 
-/**
- * An error that says "not now" rather than "no": the store could not serve the agent
- * (agent/store/store-unavailable.ts: a database failover, a disk refusing a write) or the agent
- * answered `unavailable` (agent/agent-error.ts). Nothing was decided about the person, so the
- * hook event or callout must be acted on again, not recorded as refused: Okta does not deliver it
- * again once it heard 200 (https://developer.okta.com/docs/concepts/event-hooks/).
- */
-export function isTransient(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'unavailable';
-}
-
 /** Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. */
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 3600_000;
@@ -122,9 +111,7 @@ export class HookEventLog {
     const expiresAt = new Date(now + HOOK_EVENT_TTL_MS).toISOString();
     const claimed = await this.store.transact(async (tx) => {
       const fresh = new Set<string>();
-      // Every id in one read: read one by one, a delivery of a few hundred events cost as many
-      // round trips to PostgreSQL before Okta heard its answer (3 s, then one retry:
-      // https://developer.okta.com/docs/concepts/event-hooks/).
+      // Every id in one read, not a round trip each before Okta hears its answer (3 s: https://developer.okta.com/docs/concepts/event-hooks/).
       const ids = [...new Set(events.map((e) => e.id))];
       const known = await tx.getMany('hookEvents', source, ids);
       const taken = new Set(ids.filter((_, n) => known[n] !== undefined));

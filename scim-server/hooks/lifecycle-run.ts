@@ -6,7 +6,8 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
-import { auditSubject, isTransient, type HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { isTransient } from './transient.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work

@@ -8,7 +8,8 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
-import { auditSubject, HookEventLog, isTransient, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
