@@ -6,7 +6,7 @@ import { subjectOf } from './tasks/operations/audit-subject.ts';
 import { appendAudit } from './audit/audit-log.ts';
 import { queryAudit } from './audit/audit-query.ts';
 import type { Trigger } from './desired-state/delta.ts';
-import { findPerson, type PersonRef } from './dispatch/find-person.ts';
+import { findPerson, hubsOfTrigger, type PersonRef } from './dispatch/find-person.ts';
 import type { DirectoryUserRecord } from './desired-state/directory-records.ts';
 import { offboardMayReport } from './dispatch/offboard.ts';
 import { planHub, toPlannedOperations } from './plan/plan-hub.ts';
@@ -98,9 +98,9 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     return ids;
   }
 
-  /** The person's directory user on each hub that has one (by email, userName or externalId), read in `tx`. */
-  async function directoryUsersOf(tx: Transaction, person: PersonRef): Promise<Array<{ hub: HubConfigFile; user: DirectoryUserRecord }>> {
-    return (await findPerson(tx, d.hubs().values(), person)).flatMap((f) => (f.user ? [{ hub: f.hub, user: f.user }] : []));
+  /** The person's directory user on each hub that has one (by email, userName or externalId) and that the trigger's identity provider governs (hubsOfTrigger), read in `tx`. */
+  async function directoryUsersOf(tx: Transaction, person: PersonRef, trigger: Trigger): Promise<Array<{ hub: HubConfigFile; user: DirectoryUserRecord }>> {
+    return (await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person)).flatMap((f) => (f.user ? [{ hub: f.hub, user: f.user }] : []));
   }
 
   /** Queues a re-evaluation of each found user on their hub (an unstarted one is reused). */
@@ -238,7 +238,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     async reevaluatePerson(person, trigger) {
       // Who the person is on each hub is read in the transaction that queues their re-evaluation.
-      const tasks = await store.transact(async (tx) => queueReplans(tx, await directoryUsersOf(tx, person), trigger, now()));
+      const tasks = await store.transact(async (tx) => queueReplans(tx, await directoryUsersOf(tx, person, trigger), trigger, now()));
       return tasks.map((t) => toTaskView(t));
     },
 
@@ -247,7 +247,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       // person's seats go as a deactivated person's do (the hub's deprovisioning policy, the
       // removal threshold); unsuspended, they are planned again.
       const tasks = await store.transact(async (tx) => {
-        const found = await directoryUsersOf(tx, person);
+        const found = await directoryUsersOf(tx, person, trigger);
         if (found.length === 0) throw new AgentError('not-found', `agent: no directory user ${person.email ?? person.userName ?? person.externalId ?? '(nobody)'} on any hub`);
         const at = now();
         for (const { hub, user } of found) {
@@ -268,7 +268,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
       if (!person.email && !person.userName && !person.externalId) throw new AgentError('invalid-argument', 'agent: offboard needs an email, userName or externalId');
-      const key = `offboard:${label.toLowerCase()}`;
+      // An Okta event's offboarding covers the hubs its org governs (hubsOfTrigger): its own key, so
+      // one of another org's is never answered with it (an explicit one, of every hub, still is).
+      const unscoped = `offboard:${label.toLowerCase()}`;
+      const key = trigger.type === 'okta-event-hook' && trigger.idp ? `${unscoped}@${trigger.idp}` : unscoped;
       const task = await store.transact(async (tx) => {
         // An event hook's offboarding may only fill the deprovisioning report (offboardGoesToReport),
         // so it has a key of its own: an explicit leaver action (Okta Workflows, which the docs pair
@@ -276,7 +279,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
         // it is queued must remove at once, not be answered with it. A hook finding an explicit
         // offboarding unfinished takes that one: it removes at least as much.
         if (!offboardMayReport(trigger)) return enqueueTask(tx, { kind: 'offboard', payload: person, idempotencyKey: key, trigger, summary: `offboard ${label} from every hub`, now: now() });
-        return (await taskByKey(tx, '', key)) ?? enqueueTask(tx, {
+        return (await taskByKey(tx, '', key)) ?? (key !== unscoped ? await taskByKey(tx, '', unscoped) : undefined) ?? enqueueTask(tx, {
           kind: 'offboard', payload: person, idempotencyKey: `${key}:${trigger.type}`, trigger, summary: `offboard ${label} from every hub`, now: now(),
         });
       });

@@ -1,4 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
+import type { Trigger } from '../desired-state/delta.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { ReadView } from '../store/store.ts';
 
@@ -44,4 +45,19 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     if (found.size === 0 && person.email) out.push({ hub, emails: [person.email.toLowerCase()] });
   }
   return out;
+}
+
+/**
+ * The hubs an identity provider's event about a person counts on: for an Okta event hook, those its
+ * org governs (`hubs[].identityProvider`) and those that name none. Several Okta orgs are told
+ * apart by their hook secret (scim-server/hooks/okta.ts): one org's deactivation removed the seats
+ * of a person of the same login on a hub another org governs, where they may still be active.
+ * Every hub for any other trigger: an explicit leaver action (an admin, Okta Workflows over the
+ * API, the CLI, a Lifecycle Workflows task: offboardMayReport in offboard.ts) is the
+ * organisation's word that the person left, and scoped it would leave seats on the hubs another
+ * identity provider provisions.
+ */
+export function hubsOfTrigger(hubs: Iterable<HubConfigFile>, trigger: Pick<Trigger, 'type' | 'idp'>): HubConfigFile[] {
+  const idp = trigger.type === 'okta-event-hook' ? trigger.idp : undefined;
+  return [...hubs].filter((h) => !idp || !h.identityProvider || h.identityProvider === idp);
 }

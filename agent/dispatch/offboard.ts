@@ -9,7 +9,7 @@ import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
-import { findPerson, type PersonRef } from './find-person.ts';
+import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 
 /** Whether the row is met for the first time (and note it). */
@@ -92,7 +92,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
       }
       const person = task.payload as PersonRef;
-      const found = await findPerson(ctx.store, hubs().values(), person);
+      const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person);
       const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
       for (const f of found) {
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
@@ -105,6 +105,18 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
       }
       for (const p of planned) for (const h of p.held) {
         ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(h.operation), why: `${h.operation.summary}: held (${h.why})`, outcome: 'skipped' });
+      }
+      if (planned.every((p) => p.ops.length === 0 && p.held.length === 0)) {
+        // Nothing to remove: said in the audit log, or a leaver event (an Okta deactivation, a
+        // Lifecycle Workflows task) for a person hubwarden cannot identify left no trace there at
+        // all, and whoever reads the person's trail cannot tell "nothing held" from "never heard".
+        const who = person.email ?? person.userName ?? person.externalId ?? '(nobody)';
+        const known = found.some((f) => f.user);
+        ctx.audit({
+          action: 'offboard', subject: person.email ? { email: person.email } : { label: who }, outcome: known ? 'already-done' : 'skipped',
+          why: known ? `offboard ${who}: no seat on any hub: nothing to remove`
+            : `offboard ${who}: no directory user on any hub has this userName, externalId or email, and no seat is held under it: nothing removed`,
+        });
       }
       const queued = planned.filter((p) => !p.report);
       const reported = planned.filter((p) => p.report);

@@ -7,6 +7,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
 import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { isTransient } from './transient.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
@@ -59,7 +60,7 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   try {
     if (taskIds.length === 0) {
       try {
-        taskIds = (await startAction(deps, record.idp, callout)).map((t) => t.id);
+        taskIds = (await startedWhenAvailable(deps, () => startAction(deps, record.idp, callout))).map((t) => t.id);
       } catch (err) {
         // Declined: a task not configured, or the agent refused (no such person, no hub).
         const unlisted = callout.action === UNLISTED;
@@ -105,10 +106,21 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // happened, and when the store refused that write too the rejection went unhandled, which ends a
   // Node process (https://nodejs.org/api/cli.html#--unhandled-rejectionsmode: throw is the default).
   let refused: unknown;
-  try {
-    await deps.resume(record.idp, callout, status);
-  } catch (err) {
-    refused = err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.resume(record.idp, callout, status);
+      refused = undefined;
+      break;
+    } catch (err) {
+      refused = err;
+      // Graph's refusal (4xx) is final. A failure on the way (the token endpoint, the network, a
+      // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
+      // of failed at its callback timeout, though the leaver's seats are gone
+      // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
+      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) break;
+      log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
+      await sleep(deps.pollIntervalMs);
+    }
   }
   // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
   // would be taken once the lease lapsed and resumed a second time, which Graph refuses.
@@ -131,6 +143,12 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   }
 }
 
+/** A resume that Graph did not refuse (a 4xx other than 429, a throttle): it failed on the way and may be sent again. */
+function resumeMayBeRetried(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  return !(typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
+}
+
 /** Tries a write `RECORD_ATTEMPTS` times, `pollIntervalMs` apart (not after a stop); the last refusal, or undefined once written. */
 async function retried(deps: LifecycleRunDeps, write: () => Promise<unknown>): Promise<unknown> {
   for (let attempt = 1; ; attempt++) {
@@ -139,6 +157,25 @@ async function retried(deps: LifecycleRunDeps, write: () => Promise<unknown>): P
       return undefined;
     } catch (err) {
       if (attempt >= RECORD_ATTEMPTS || deps.isStopped()) return err;
+      await sleep(deps.pollIntervalMs);
+    }
+  }
+}
+
+/**
+ * Starts the action, again while the store or the agent is unavailable (isTransient: a database
+ * failover), `pollIntervalMs` apart, `RECORD_ATTEMPTS` times at most. Such an error decided nothing
+ * about the person: resumed `failed` at once, the workflow reported the leaver's offboarding as
+ * failed (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume) and
+ * their seats stayed, when a moment later it would have gone through. A refusal is not retried.
+ */
+async function startedWhenAvailable(deps: LifecycleRunDeps, start: () => Promise<TaskView[]>): Promise<TaskView[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (!isTransient(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) throw err;
+      deps.log.warn(`entra lifecycle: the action could not be started now (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
       await sleep(deps.pollIntervalMs);
     }
   }

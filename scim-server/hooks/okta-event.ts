@@ -43,6 +43,10 @@ export const EVENT_ACTIONS: Record<string, EventAction> = {
   // invites them again; unsuspended, they are planned again.
   'user.lifecycle.suspend': 'suspend',
   'user.lifecycle.unsuspend': 'unsuspend',
+  // Active again (reactivated, then activated): planned again. Received, they also keep an older
+  // deactivation delivered after them from offboarding a person who is active now (okta.ts).
+  'user.lifecycle.reactivate': 'reevaluate',
+  'user.lifecycle.activate': 'reevaluate',
   // A membership change may change the person's effective grant: look now instead of waiting
   // for the next SCIM push or check for updates.
   'group.user_membership.add': 'reevaluate',
@@ -134,6 +138,27 @@ export function defineSuspensionIndex(store: Store): void {
   store.defineIndex('hookEvents', SUSPENSION_INDEX, (r: HookEventRecord, source) => {
     const e = r.event;
     if (source !== 'okta' || !e?.person || e.failed || (e.eventType !== 'user.lifecycle.suspend' && e.eventType !== 'user.lifecycle.unsuspend')) return [];
+    return [`${r.idp}\u0000${(e.person.externalId ?? e.person.userName ?? e.person.email ?? '').toLowerCase()}`];
+  });
+}
+
+/**
+ * The deactivations, activations and reactivations received, by org and person (keyed as
+ * `suspensionKey`): a deactivation is not acted on when the same person's activation or
+ * reactivation published after it has been received, in this delivery or another (Okta delivers
+ * at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/),
+ * since the person is active again. The key function names no helper (as SUSPENSION_INDEX's).
+ */
+export const ACTIVATION_INDEX = 'hookEvents.oktaActivation';
+export const REACTIVATIONS = new Set(['user.lifecycle.activate', 'user.lifecycle.reactivate']);
+
+const activationIndexed = new WeakSet<Store>();
+export function defineActivationIndex(store: Store): void {
+  if (activationIndexed.has(store)) return;
+  activationIndexed.add(store);
+  store.defineIndex('hookEvents', ACTIVATION_INDEX, (r: HookEventRecord, source) => {
+    const e = r.event;
+    if (source !== 'okta' || !e?.person || e.failed || (e.eventType !== 'user.lifecycle.activate' && e.eventType !== 'user.lifecycle.reactivate')) return [];
     return [`${r.idp}\u0000${(e.person.externalId ?? e.person.userName ?? e.person.email ?? '').toLowerCase()}`];
   });
 }

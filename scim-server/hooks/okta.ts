@@ -9,8 +9,9 @@ import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { secretMatcher } from './hook-secret.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { byPublished, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -36,6 +37,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   const log = options.log ?? childLogger('okta-event-hook');
   const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs);
   defineSuspensionIndex(options.store);
+  defineActivationIndex(options.store);
   const pending = new Set<Promise<void>>();
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
@@ -69,7 +71,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       res.locals.idp = idp;
       next();
     },
-    ...jsonObjectBody({ limit: '1mb', type: () => true }),
+    // Room for the most events a delivery may carry (eventHookDelivery: 1000) at a few kB each, as
+    // System Log events with client, debugContext and authenticationContext are: at 1 MB a
+    // delivery of some 700 such events was refused with a 413, which Okta never retries
+    // (https://developer.okta.com/docs/concepts/event-hooks/), losing every event in it. The
+    // secret is checked before the body is read.
+    ...jsonObjectBody({ limit: '8mb', type: () => true }),
     async (req: Request, res: Response) => {
       const parsed = eventHookDelivery.safeParse(req.body);
       if (!parsed.success) {
@@ -89,14 +96,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       res.status(200).end();
       track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
-      run((async () => {
-        const records: Array<Readonly<HookEventRecord>> = [];
-        for (const e of events) {
-          const record = claimed.has(e.uuid) ? await seen.get('okta', e.uuid) : undefined;
-          if (record) records.push(record);
-        }
-        return records;
-      })());
+      // Read back in one round trip (not one per event), in the delivery's order.
+      run(seen.getMany('okta', [...claimed]));
     },
   );
 
@@ -155,11 +156,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
         continue;
       }
-      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered) : undefined;
+      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered)
+        : eventType === 'user.lifecycle.deactivate' ? await laterActivation(record, ordered) : undefined;
       if (later) {
         // Out of order across deliveries: the state the later event sets stands (the events of one
         // delivery are applied in published order above; Okta sends deliveries possibly out of order).
-        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), from another delivery`;
+        // A deactivation followed by an activation is not acted on, even within one delivery: the
+        // person is active now, and an offboarding would remove the seats they hold again.
+        const from = ordered.some((b) => b.id === later.id) ? 'in the same delivery' : 'from another delivery';
+        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), ${from}`;
         await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
         continue;
       }
@@ -170,6 +175,14 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
           : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
       } catch (err) {
         const message = `${action} ${personKey(person)}: ${errorText(err)}`;
+        if (isTransient(err)) {
+          // Not a refusal: the store or the agent could not serve it now. Recorded "failed", the
+          // leaver was never offboarded (Okta heard 200 and does not send the event again). Left
+          // open under our lease, which lapses once this delivery's work ends: then this process
+          // (or another replica, or a restart) takes the event again (hook-events.ts `pickUp`).
+          log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}; acted on again once its lease lapses`);
+          continue;
+        }
         log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
         // The agent refused (no such person, …): nothing was changed, and the audit log says so.
         await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
@@ -193,6 +206,18 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   async function laterSuspensionChange(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
     const others = await options.store.lookup('hookEvents', SUSPENSION_INDEX, suspensionKey(record.idp, record.event!.person!));
     return others.filter((r) => !batch.some((b) => b.id === r.id) && byPublished(r, record) > 0).sort(byPublished).pop();
+  }
+
+  /**
+   * An activation or reactivation of the same person published after this deactivation, received in
+   * this delivery or another (records are kept a week): the person is active again.
+   */
+  async function laterActivation(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
+    const person = record.event!.person!;
+    const key = suspensionKey(record.idp, person);
+    const inBatch = batch.filter((b) => b.idp === record.idp && b.event?.person && !b.event.failed && REACTIVATIONS.has(b.event.eventType) && suspensionKey(b.idp, b.event.person) === key);
+    const stored = await options.store.lookup('hookEvents', ACTIVATION_INDEX, key);
+    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**

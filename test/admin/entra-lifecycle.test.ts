@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { SessionStore, SignInRevoked } from '../../scim-server/web/session-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
@@ -115,6 +116,29 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     await hook.settled();
     const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-3')!;
     assert.deepEqual(resume.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+  });
+
+  test('the agent unable to start the offboarding for a moment (the store unavailable inside it): started again, resumed completed, not failed', async () => {
+    // "Not now" is not "no": resumed failed, the workflow reported the leaver's offboarding failed
+    // (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume) and the seats stayed.
+    const offboard = agent.offboard.bind(agent);
+    let refusals = 2;
+    agent.offboard = async (person, trigger) => {
+      if (refusals-- > 0) throw new StoreUnavailable('connection terminated', 5);
+      return offboard(person, trigger);
+    };
+    try {
+      assert.equal((await send(callout('tpr-unavailable'), await good())).status, 202);
+      await hook.settled();
+    } finally {
+      agent.offboard = offboard;
+    }
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-unavailable')!;
+    assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard' && (c.args[1] as { detail: string }).detail.endsWith('tpr-unavailable')).length, 1);
+    const failed = [];
+    for await (const e of store.list('audit', '')) if (e.outcome === 'failed' && (e.detail as { taskProcessingResultId?: string })?.taskProcessingResultId === 'tpr-unavailable') failed.push(e);
+    assert.deepEqual(failed, []);
   });
 
   test("a leaver's dashboard sessions end before their seats go, found by object id (Entra's oid at sign-in) or by email or UPN, even when the agent knows no seat of theirs", async () => {

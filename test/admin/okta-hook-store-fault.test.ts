@@ -9,6 +9,7 @@ import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 
 function deactivate(login: string, uuid: string, published: string) {
   return {
@@ -135,6 +136,44 @@ test("Okta: the store refusing the end of a deactivated person's dashboard sessi
     const ended = [];
     for await (const e of store.list('audit', '')) if (e.action === 'end-dashboard-sessions') ended.push(e);
     assert.equal(ended.length, 1, 'audited once, when it happened');
+  } finally {
+    hook.stop();
+    await server.close();
+  }
+});
+
+test('Okta: the agent unable to queue an offboarding now (the store unavailable inside it): the event is acted on again, not recorded nor audited as failed', async () => {
+  // Okta heard 200 and does not send the event again (https://developer.okta.com/docs/concepts/event-hooks/):
+  // recorded "failed", the leaver kept their seats.
+  const store = new MemoryStore();
+  const agent = new FakeAgent();
+  const offboard = agent.offboard.bind(agent);
+  let refusals = 1;
+  agent.offboard = async (person, trigger) => {
+    if (refusals-- > 0) {
+      await offboard(person, trigger); // recorded as a call; the store then refuses the transaction
+      throw new StoreUnavailable('connection terminated', 5);
+    }
+    return offboard(person, trigger);
+  };
+  const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
+  const server = await serveRouters([['/hooks', hook]]);
+  try {
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-unavailable', '2026-11-23T10:00:00Z')] } }),
+    });
+    assert.equal(res.status, 200);
+    const record = () => store.get('hookEvents', 'okta', 'evt-jane-unavailable');
+    for (let waited = 0; (await record())?.state !== 'done' && waited < 3000; waited += 20) await sleep(20);
+    await hook.settled();
+    assert.equal((await record())?.state, 'done');
+    assert.equal((await record())?.outcome, 'offboard jane@example.com');
+    assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 2, 'tried again once the lease lapsed');
+    const failed = [];
+    for await (const e of store.list('audit', '')) if (e.outcome === 'failed') failed.push(e);
+    assert.deepEqual(failed, [], 'nothing was refused');
   } finally {
     hook.stop();
     await server.close();

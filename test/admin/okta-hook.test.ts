@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { roundTrips } from '../../agent/store/round-trips.test-double.ts';
 import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
@@ -197,6 +198,35 @@ describe('Okta event hook /hooks/okta', () => {
     assert.equal(agent.writes().filter(suspended).length, 3);
   });
 
+  test('a deactivation older than an activation or reactivation of the same person (received before it, or in the same delivery) offboards no one: the person is active again', async () => {
+    // Okta delivers at least once and possibly out of order (https://developer.okta.com/docs/concepts/event-hooks/).
+    const offboards = () => agent.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[1] as { detail: string }).detail);
+    assert.equal((await send(delivery(event('user.lifecycle.reactivate', 'raj@example.com', '2026-11-23T14:05:00Z', 'r-react')))).status, 200);
+    await hook.settled();
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:00:00Z', 'r-deact-old')))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), [], 'the older deactivation, delivered late, removes nothing');
+    const old = await store.get('hookEvents', 'okta', 'r-deact-old');
+    assert.equal(old?.state, 'done');
+    assert.match(old?.outcome ?? '', /superseded by user\.lifecycle\.reactivate r-react .*from another delivery/);
+    // In one delivery: deactivated, then activated again.
+    assert.equal((await send(delivery(
+      event('user.lifecycle.activate', 'jane@example.com', '2026-11-23T15:05:00Z', 'j-act'),
+      event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T15:00:00Z', 'j-deact'),
+    ))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), []);
+    assert.match((await store.get('hookEvents', 'okta', 'j-deact'))?.outcome ?? '', /superseded by user\.lifecycle\.activate j-act .*in the same delivery/);
+    const skipped = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'offboard' && e.outcome === 'skipped') skipped.push((e.detail as { eventId: string }).eventId);
+    assert.deepEqual(skipped.sort(), ['j-deact', 'r-deact-old']);
+    assert.deepEqual(agent.writes().filter((c) => c.method === 'reevaluatePerson').map((c) => (c.args[1] as { detail: string }).detail), ['user.lifecycle.reactivate r-react', 'user.lifecycle.activate j-act']);
+    // Deactivated again later: offboarded.
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:10:00Z', 'r-deact-new')))).status, 200);
+    await hook.settled();
+    assert.deepEqual(offboards(), ['user.lifecycle.deactivate r-deact-new']);
+  });
+
   test('malformed payloads: 400 and nothing processed', async () => {
     assert.equal((await send('{"data": ')).status, 400);
     // Valid JSON, but not the object a delivery is: said so (was "not valid JSON" or a schema message).
@@ -272,6 +302,49 @@ describe('Okta event hook /hooks/okta', () => {
     }
     await hook.settled();
     assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'jane@example.com']]);
+  });
+
+  test('a delivery of many events is recorded in a few round trips to the store, not one per event, before Okta hears 200', async () => {
+    // Okta waits 3 s and retries once (https://developer.okta.com/docs/concepts/event-hooks/); on
+    // PostgreSQL each read is a round trip (agent/store/round-trips.test-double.ts answers as it does).
+    await server.close();
+    const counted = roundTrips(new MemoryStore());
+    hook = createOktaHookRouter({ config: testConfig(), agent, store: counted.store });
+    server = await serveRouters([['/hooks', hook]]);
+    await hook.settled();
+    const before = counted.count();
+    const events = Array.from({ length: 300 }, (_, n) => event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `many-${n}`));
+    events.push(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'many-leaver'));
+    const res = await send(delivery(...events, events[0]));
+    const atAnswer = counted.count() - before;
+    assert.equal(res.status, 200);
+    assert.ok(atAnswer <= 10, `${atAnswer} round trips before the answer`);
+    await hook.settled();
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
+    assert.equal((await counted.store.get('hookEvents', 'okta', 'many-299'))?.state, 'done');
+    assert.equal(await counted.store.count('hookEvents', 'okta'), 301, 'each event once, the copy in the same delivery too');
+  });
+
+  test('a delivery of as many events as it may carry (1000), each as full as the documented System Log event, is accepted', async () => {
+    // A 413 is a 4xx, which Okta never retries (https://developer.okta.com/docs/concepts/event-hooks/): every event in it would be lost.
+    const full = (n: number) => ({
+      ...event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `full-batch-${n}`),
+      client: { zone: 'null', device: 'Computer', userAgent: { rawUserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_3) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/73.0.3683.86 Safari/537.36', os: 'Mac OS X', browser: 'CHROME' }, ipAddress: '203.0.113.9', geographicalContext: { city: 'San Francisco', state: 'California', country: 'United States', postalCode: '94105', geolocation: { lat: 37.7, lon: -122.4 } } },
+      transaction: { type: 'WEB', id: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', detail: {} },
+      debugContext: { debugData: { requestId: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', requestUri: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate', url: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate?' } },
+      legacyEventType: 'core.user.config.user_deactivated',
+      authenticationContext: { authenticationProvider: null, credentialProvider: null, credentialType: null, issuer: null, authenticationStep: 0, externalSessionId: '102bZDNFfWaQSyEZQuDgWt-uQ' },
+      securityContext: { asNumber: null, asOrg: null, isp: null, domain: null, isProxy: null },
+    });
+    const events = Array.from({ length: 999 }, (_, n) => full(n));
+    events.push({ ...full(999), ...event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'full-batch-leaver') });
+    const body = JSON.stringify(delivery(...events));
+    assert.ok(body.length > 1_500_000, `${body.length} bytes`);
+    const res = await send(body);
+    assert.equal(res.status, 200);
+    await hook.settled();
+    assert.equal(await store.count('hookEvents', 'okta'), 1000);
+    assert.deepEqual(agent.writes().map((c) => [c.method, (c.args[0] as { email: string }).email]), [['offboard', 'raj@example.com']]);
   });
 
   test('recorded events are acted on even when the hourly sweep of old records fails in the same delivery', async () => {

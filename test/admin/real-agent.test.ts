@@ -153,6 +153,31 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(offboards[0].trigger.idp, 'okta');
     });
 
+    test('an Okta deactivation of a person hubwarden cannot identify: the audit log says nothing was removed and why', async () => {
+      // Okta names the person by login (alternateId) and Okta user id (https://developer.okta.com/docs/concepts/event-hooks/).
+      const delivery = {
+        eventType: 'com.okta.event_hook',
+        data: { events: [{
+          uuid: 'real-unknown-1', published: '2026-11-23T11:00:00.000Z', eventType: 'user.lifecycle.deactivate',
+          actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' }, outcome: { result: 'SUCCESS' },
+          target: [{ id: '00unobody', type: 'User', alternateId: 'nobody.known@sandbox.example', displayName: 'Nobody' }],
+        }] },
+      };
+      const res = await fetch(`${server.url}/hooks/okta`, { method: 'POST', headers: { authorization: HOOK, 'content-type': 'application/json' }, body: JSON.stringify(delivery) });
+      assert.equal(res.status, 200);
+      await hook.settled();
+      const task = (await agent.api.tasks({ kind: 'offboard' })).items.find((t) => t.trigger.detail === 'user.lifecycle.deactivate real-unknown-1');
+      assert.ok(task, 'the offboarding was queued');
+      await until('offboarding finished', async () => ['completed', 'failed'].includes((await agent.api.findTask(task.id))?.status ?? ''), 8_000);
+      const page = await (await api(`/audit?email=${encodeURIComponent('nobody.known@sandbox.example')}&action=offboard`)).json();
+      assert.equal(page.items.length, 1, JSON.stringify(page.items));
+      const [entry] = page.items;
+      assert.equal(entry.outcome, 'skipped');
+      assert.deepEqual(entry.trigger, { type: 'okta-event-hook', idp: 'okta', actor: 'admin@sandbox.example', detail: 'user.lifecycle.deactivate real-unknown-1' });
+      assert.match(entry.why, /no directory user on any hub .*: nothing removed/);
+      assert.equal(entry.taskId, task.id);
+    });
+
     test('an Entra leaver callout offboards through the agent and resumes the workflow when the task finishes', async () => {
       const token = await graph.issueToken({ aud: 'api://hubwarden', azp: RELAY, appid: RELAY });
       const body = {
