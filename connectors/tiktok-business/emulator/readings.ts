@@ -33,4 +33,6 @@ export interface AlternativeReadings {
   refuseAssignHeld?: boolean;
   /** [INF] #20: unassigning access the member does not hold answers 40007, instead of code 0. */
   unassignNotHeldCode?: 40007;
+  /** [INF] #43: `/bc/member/get/` rows carry no `relation_status` (the reference lists the field, but another emulator may leave it out); the `relation_status` filter still applies. */
+  omitRelationStatus?: boolean;
 }

@@ -46,7 +46,10 @@ export function listMembers(c: CallContext): unknown {
     && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
-  return { list: list.map((r) => renderMember(r)), page_info };
+  const rendered = list.map((r) => renderMember(r));
+  // Another reading (readings.ts omitRelationStatus): rows without the field.
+  if (c.rt.readings.omitRelationStatus) for (const r of rendered) delete r.relation_status;
+  return { list: rendered, page_info };
 }
 
 /** Whether an advertiser_role ranks above a share's ceiling (ADMIN > OPERATOR > ANALYST). */
