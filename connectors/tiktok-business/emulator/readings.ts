@@ -35,4 +35,6 @@ export interface AlternativeReadings {
   unassignNotHeldCode?: 40007;
   /** [INF] #43: `/bc/member/get/` rows carry no `relation_status` (the reference lists the field, but another emulator may leave it out); the `relation_status` filter still applies. */
   omitRelationStatus?: boolean;
+  /** [INF] #44: `member/delete` with `user_email` finds the invitation only by the address exactly as `/bc/member/get/` lists it (case-sensitively), instead of case-insensitively. */
+  exactDeleteEmail?: boolean;
 }

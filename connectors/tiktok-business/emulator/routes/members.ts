@@ -164,7 +164,9 @@ export function deleteMember(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   if (email !== undefined) {
-    const found = c.world.rowByEmail(bcId, email);
+    const byEmail = c.world.rowByEmail(bcId, email);
+    // Another reading (readings.ts exactDeleteEmail): the address must be the listed one exactly.
+    const found = c.rt.readings.exactDeleteEmail && byEmail?.user_email !== email ? undefined : byEmail;
     // A former member's UNBOUND row (readings.ts) is no invitation.
     const row = found?.relation_status === 'UNBOUND' ? undefined : found;
     if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
