@@ -91,3 +91,20 @@ describe('tiktok-business: member rows without relation_status', () => {
     }
   });
 });
+
+describe('tiktok-business: invitations listed with a placeholder user_id (reference open question 4)', () => {
+  test('two invitations whose addresses contain one another: a role change finds the right one, and a retried invite of it is already-done', async () => {
+    const bed = await startTikTokTestBed({ readings: { invitationUserId: '0' } });
+    try {
+      const c = bed.connector();
+      for (const email of ['bob@acme.test', 'jimbob@acme.test']) assert.equal((await c.invite!({ email, role: 'STANDARD', firstAttempt: true })).result, 'done');
+      assert.equal(await c.changeInviteRole!('bob@acme.test', 'ADMIN'), 'done');
+      assert.deepEqual(rowsOf(bed, 'bob@acme.test').map((r) => [r.relation_status, r.user_role]), [['PENDING', 'ADMIN']]);
+      assert.deepEqual(rowsOf(bed, 'jimbob@acme.test').map((r) => [r.relation_status, r.user_role]), [['PENDING', 'STANDARD']]);
+      assert.deepEqual(await c.invite!({ email: 'bob@acme.test', role: 'ADMIN' }), { result: 'already-done', inviteId: 'bob@acme.test' });
+      assert.ok(!(await allPages(c.listMembers!)).some((m) => m.id === '0'), 'an invitation is not a member');
+    } finally {
+      await bed.close();
+    }
+  });
+});

@@ -37,4 +37,6 @@ export interface AlternativeReadings {
   omitRelationStatus?: boolean;
   /** [INF] #44: `member/delete` with `user_email` finds the invitation only by the address exactly as `/bc/member/get/` lists it (case-sensitively), instead of case-insensitively. */
   exactDeleteEmail?: boolean;
+  /** [INF] #10, reference open question 4: PENDING and REJECTED rows carry this `user_id` (and an empty `user_name`), the same on every such row, instead of none. */
+  invitationUserId?: '0';
 }

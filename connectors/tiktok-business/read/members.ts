@@ -49,9 +49,11 @@ const precedence = (r: MemberRow) => {
  */
 export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
+  // Rows are told apart by status, user_id and address together: an invitation may carry a
+  // placeholder user_id shared by every invitation (reference open question 4).
   const read = async (status?: string) => {
     const filtering = { keyword: email.trim(), ...(status ? { relation_status: status } : {}) };
-    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? inviteIdOf(r.user_email ?? '')}`);
+    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
     const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
     return (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];
   };

@@ -47,6 +47,9 @@ export function listMembers(c: CallContext): unknown {
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   const rendered = list.map((r) => renderMember(r));
+  // Another reading (readings.ts invitationUserId): invitations carry a placeholder user_id.
+  const placeholder = c.rt.readings.invitationUserId;
+  if (placeholder) for (const r of rendered) if (r.relation_status === 'PENDING' || r.relation_status === 'REJECTED') Object.assign(r, { user_id: placeholder, user_name: '' });
   // Another reading (readings.ts omitRelationStatus): rows without the field.
   if (c.rt.readings.omitRelationStatus) for (const r of rendered) delete r.relation_status;
   return { list: rendered, page_info };
