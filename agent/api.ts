@@ -53,6 +53,8 @@ export interface MemberView {
   appRole?: string;
   hubRole?: string;
   assets: Array<{ type: string; id: string; tasks: string[] }>;
+  /** A member holding the admin role of an app whose admins reach every asset (TikTok BC ADMIN): `assets` lists only explicit assignments. */
+  reachesAllAssets?: true;
   /** Directory user it is matched to, and the mapped groups that grant its access. */
   directoryUserId?: string;
   grantedBy: string[];

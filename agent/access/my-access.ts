@@ -25,6 +25,8 @@ export interface HeldSeat {
   appRole: string;
   email?: string;
   assets: HeldAsset[];
+  /** The app's admin role, where admins reach every asset (TikTok BC ADMIN): more than `assets` lists. */
+  reachesAllAssets?: true;
 }
 
 export interface HeldInvite {
@@ -128,7 +130,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
         const asset = await view.get('appAssets', h, `${a.asset.type}:${a.asset.id}`);
         assets.push({ type: a.asset.type, id: a.asset.id, ...(asset?.name ? { name: asset.name } : {}), tasks: [...a.tasks] });
       }
-      seats.push({ memberId: m.id, appRole: m.role, ...(m.email ? { email: m.email } : {}), assets });
+      seats.push({ memberId: m.id, appRole: m.role, ...(m.email ? { email: m.email } : {}), assets, ...(rules.adminReachesAllAssets && rules.isAdmin(m.role) ? { reachesAllAssets: true as const } : {}) });
     }
     // Pending invites to any of their emails (matched or not yet).
     const invites = new Map<string, Readonly<AppInviteRecord>>();

@@ -10,6 +10,8 @@ export interface RoleRules {
   compareRoles(a: string, b: string): number;
   /** Is `role` the hub's admin role (the last holder is never removed or demoted)? */
   isAdmin(role: string | undefined): boolean;
+  /** Does an admin reach every asset without an assignment (the connector's `roles.adminReachesAllAssets`)? */
+  adminReachesAllAssets?: boolean;
   /** The roles a team may give (the config's `appRole` values): what a seat may be changed to. */
   assignable: readonly string[];
   /** The access (permission names) a team's grant on an asset of `type` gives. */
@@ -27,6 +29,7 @@ export function roleRulesOf(definition: ConnectorDefinition): RoleRules {
   return {
     compareRoles: (a, b) => compareRoles(definition.roles, a, b),
     isAdmin: (role) => isAdminRole(definition.roles, role),
+    adminReachesAllAssets: definition.roles.adminReachesAllAssets === true,
     assignable: definition.roles.assignable,
     accessOf: (type, grant) => typeRules(type).accessOf(grant),
     combine: (type, accesses) => typeRules(type).combine(accesses),

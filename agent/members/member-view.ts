@@ -14,6 +14,7 @@ import { exemptionsInForce } from '../standing/exemption.ts';
 import { inviteIdOf, inviteRowId, partnerRowId, rowKindOf } from '../standing/row-ids.ts';
 import { rowStatus } from '../standing/standing.ts';
 import { collect, type ReadView } from '../store/store.ts';
+import { roleRulesOfHub } from '../grants/role-rules.ts';
 
 export interface HubMembers {
   views: MemberView[];
@@ -114,6 +115,9 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
   const groups = await mappedGroupsByUser(view, hub);
   const directory = await directoryStatuses(view, hubId, matches);
   const defaultHubRole = hub.defaultTeam?.hubRole;
+  const rules = roleRulesOfHub(hub);
+  // An admin of an app whose admins reach every asset holds more than its assignments say.
+  const allAssets = (role: string) => (rules.adminReachesAllAssets && rules.isAdmin(role) ? { reachesAllAssets: true as const } : {});
 
   const assetsByUser = new Map<string, MemberView['assets']>();
   for await (const a of view.list('appAssignments', hubId)) {
@@ -153,7 +157,7 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     let v: MemberView;
     if (row.kind === 'member') {
       const m = members.get(row.id)!;
-      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
+      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], ...allAssets(m.role), lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
     } else if (row.kind === 'invite') {
       const inv = invites.get(row.id)!;
       v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: lastSeen(inv.lastSeenAt), grantedBy: [] });

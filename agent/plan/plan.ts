@@ -78,6 +78,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const managed = new Set(desired.managedAssets.map(assetKey));
   const scopeIds = policy.scope ? new Set(policy.scope.directoryUserIds) : undefined;
   const scopeEmails = policy.scope ? new Set(policy.scope.emails.map((e) => e.toLowerCase())) : undefined;
+  const reachesAllAssets = (role: string) => rules.adminReachesAllAssets === true && rules.isAdmin(role);
+  /** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. */
+  const inviteAssetsOf = (grant: EffectiveGrant): { assets?: InviteAsset[] } =>
+    grant.assets.length > 0 && !reachesAllAssets(grant.appRole ?? '') ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
   const inScope = (g: Governing, email?: string) =>
     !scopeIds || (g.directoryUserId !== undefined && scopeIds.has(g.directoryUserId)) || (email !== undefined && scopeEmails!.has(email.toLowerCase()));
 
@@ -176,6 +180,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
         summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
     }
+    // An admin of an app whose admins reach every asset (TikTok Business Center ADMIN) needs no
+    // assignment, and taking one away changes nothing it can reach: no asset call is planned for
+    // a seat that stays (or becomes) admin. A demotion plans them with the new role.
+    if (reachesAllAssets(grant.appRole)) continue;
     const held = assignmentsOf.get(member.id) ?? new Map<string, AppAssignmentRecord>();
     const wanted = new Set<string>();
     for (const want of grant.assets) {
@@ -268,11 +276,6 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
 
   return protect(ops, held, actual, policy);
-}
-
-/** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. */
-function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
-  return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
 }
 
 function describeReason(reason: OperationReason): string {

@@ -50,6 +50,12 @@ export interface AppRoles {
   assignable: readonly string[];
   /** The role that administers the hub: the last member holding it is never removed or demoted. */
   admin: string;
+  /**
+   * Does a holder of the admin role reach every asset of the hub without an assignment (TikTok
+   * Business Center: an ADMIN)? Then asset grants to an admin are moot: the plan neither assigns
+   * nor unassigns them, an admin's invite carries none, and views say the admin reaches every asset.
+   */
+  adminReachesAllAssets?: boolean;
 }
 
 /**

@@ -70,7 +70,9 @@ export const tiktokBusiness = defineConnector({
   label: 'TikTok Business Center',
   hub: { key: 'tiktok', schema: tiktokBlock },
   partner: tiktokPartner,
-  roles: { ranking: BC_ROLES, assignable: BC_ROLES, admin: 'ADMIN' },
+  // An ADMIN "reaches every asset of the BC" (TikTok help: Business Center roles, Admin: every BC
+  // feature, members, assets; https://ads.tiktok.com/help/article/how-to-add-members-to-business-center).
+  roles: { ranking: BC_ROLES, assignable: BC_ROLES, admin: 'ADMIN', adminReachesAllAssets: true },
   assetTypes: {
     ad_account: roleRules('ad_account'),
     catalog: roleRules('catalog'),

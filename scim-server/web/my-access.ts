@@ -54,7 +54,7 @@ function hubSection(ctx: WebContext, csrf: string, h: HubHoldings): SafeHtml {
   const id = `hub-${h.hubId}`;
   const seats = h.seats.length
     ? html`<div class="table-wrap"><table class="stack"><caption class="sr-only">Your seats on ${h.label}</caption><thead><tr><th scope="col">Account</th><th scope="col">App role</th><th scope="col">Assets and tasks</th></tr></thead><tbody>
-${h.seats.map((s) => html`<tr data-seat="${s.memberId}"><td data-label="Account">${s.email ?? s.memberId}</td><td data-label="App role">${s.appRole}</td><td data-label="Assets">${s.assets.map(assetText).join('; ') || '—'}</td></tr>`)}
+${h.seats.map((s) => html`<tr data-seat="${s.memberId}"><td data-label="Account">${s.email ?? s.memberId}</td><td data-label="App role">${s.appRole}</td><td data-label="Assets">${[...(s.reachesAllAssets ? ['every asset (admin)'] : []), ...s.assets.map(assetText)].join('; ') || '—'}</td></tr>`)}
 </tbody></table></div>`
     : '';
   const invites = h.invites.length

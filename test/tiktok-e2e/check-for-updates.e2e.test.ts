@@ -69,6 +69,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const eve = (await service.member(HUB, EVE))!;
       assert.deepEqual(eve.grantedBy, ['TikTok Advertisers']);
       assert.deepEqual(eve.assets?.find((a) => a.id === S.adAccounts[0]), { type: 'ad_account', id: S.adAccounts[0], tasks: ['OPERATOR'] });
+      // An ADMIN reaches every asset of the BC without an assignment: the view says so.
+      assert.equal(eve.reachesAllAssets, undefined);
+      assert.equal((await service.member(HUB, S.admins[0]))?.reachesAllAssets, true);
       assert.equal((await service.health(HUB))?.credential?.valid, true);
     });
 

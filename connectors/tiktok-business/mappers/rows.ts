@@ -35,6 +35,17 @@ export function toMember(row: MemberRow): AppMember {
   };
 }
 
+/**
+ * A row of a listing filtered by `relation_status`: the filter says its state when the row does
+ * not (the reference lists the field, but a row may come without it [INF #43]); a row that names
+ * another state than the one asked for is not of this listing.
+ */
+export function ofStatus(row: MemberRow, status: string): MemberRow | undefined {
+  if (row.relation_status === undefined || row.relation_status === null || row.relation_status === '') return { ...row, relation_status: status };
+  return row.relation_status === status ? row : undefined;
+}
+
+/** A row of the PENDING or REJECTED listing (its status from `ofStatus`). */
 export function toInvite(row: MemberRow): AppInvite {
   const email = row.user_email ?? '';
   return { id: inviteIdOf(email), email, role: row.user_role ?? 'STANDARD', status: row.relation_status === 'REJECTED' ? 'declined' : 'pending' };

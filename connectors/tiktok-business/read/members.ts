@@ -1,6 +1,6 @@
 import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
-import { inviteIdOf, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
+import { inviteIdOf, ofStatus, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 
 /**
@@ -15,7 +15,8 @@ const ENDPOINT = 'bc/member/get';
 export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
   const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
-  return { items: page.list.filter((r) => r.user_id).map(toMember), ...(page.next ? { next: page.next } : {}) };
+  const rows = page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []);
+  return { items: rows.filter((r) => r.user_id).map(toMember), ...(page.next ? { next: page.next } : {}) };
 }
 
 /** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
@@ -27,7 +28,7 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
   const status = INVITE_STATUSES[index];
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
-  const items = page.list.filter((r) => r.user_email).map(toInvite);
+  const items = page.list.flatMap((r) => ofStatus(r, status) ?? []).filter((r) => r.user_email).map(toInvite);
   if (page.next) return { items, next: `${status}/${page.next}` };
   const following = INVITE_STATUSES[index + 1];
   return { items, ...(following ? { next: `${following}/` } : {}) };
@@ -48,12 +49,18 @@ const precedence = (r: MemberRow) => {
  */
 export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
+  // Rows are told apart by status, user_id and address together: an invitation may carry a
+  // placeholder user_id shared by every invitation (reference open question 4).
   const read = async (status?: string) => {
     const filtering = { keyword: email.trim(), ...(status ? { relation_status: status } : {}) };
-    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? inviteIdOf(r.user_email ?? '')}`);
-    return rows.filter((r) => inviteIdOf(r.user_email ?? '') === key).sort((x, y) => precedence(x) - precedence(y))[0];
+    const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
+    const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
+    return (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];
   };
   const row = await read();
+  // A row without `relation_status` [INF #43] is of no known state (a user_id does not make it
+  // BOUND: a former member's UNBOUND row keeps one, reference §3.6): the filtered reads say which.
+  if (row && !row.relation_status) return await read('BOUND') ?? await read('PENDING') ?? read('REJECTED');
   if (row || !options.thorough) return row;
   // `thorough`: where a row missed would leave a change undone for good (a pending invitation's
   // role), the invitations are also asked for by status: TikTok does not say that a read without

@@ -39,7 +39,7 @@ export async function invite(ctx: TikTokContext, input: { email: string; role: s
     if (listed) return listed;
     // A declined invitation is revoked first: TikTok ignores addresses "invited before" and does
     // not say whether a declined one counts [INF #12]; revoked, it is new either way.
-    if (row?.relation_status === 'REJECTED') await cancelInvite(ctx, inviteIdOf(input.email));
+    if (row?.relation_status === 'REJECTED') await cancelInvite(ctx, inviteIdOf(input.email), row.user_email);
   }
   const existing = await sendInvite(ctx, input.email, input.role, what, inviteAccessOf(input.assets));
   return alreadyListed(input.email, existing) ?? { result: 'done', inviteId: inviteIdOf(input.email), assumedLifetimeMs: ASSUMED_INVITE_LIFETIME_MS };
@@ -102,15 +102,24 @@ export function inviteAccessOf(assets: readonly InviteAsset[] | undefined): Invi
 }
 
 /** Revokes a pending (or declined) invitation; gone already: already-done; accepted meanwhile: conflict. */
-export async function cancelInvite(ctx: TikTokContext, inviteId: string): Promise<ChangeResult> {
-  const email = inviteId.replace(/^pending:/, '');
+export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedAs?: string): Promise<ChangeResult> {
+  const key = inviteId.replace(/^pending:/, '');
+  const email = listedAs ?? key;
   const what = `tiktok-business: revoke the invitation of ${email} to Business Center ${ctx.bcId}`;
   try {
     await ctx.client.call('POST', 'bc/member/delete', { bc_id: ctx.bcId, user_email: email }, what);
     return 'done';
   } catch (err) {
     if (!isConnectorError(err)) throw err;
-    if (err.kind === 'not-found') return 'already-done';
+    if (err.kind === 'not-found') {
+      // TikTok asks for the `user_email` "from /bc/member/get/" and does not say it compares
+      // addresses case-insensitively [INF #44]; the id is the lower-cased address. Gone only when
+      // no invitation is listed under another spelling of it, else revoke that one (once).
+      if (listedAs !== undefined) return 'already-done';
+      const row = await findRow(ctx, key, what, { thorough: true });
+      const listed = row && (row.relation_status === 'PENDING' || row.relation_status === 'REJECTED') ? row.user_email : undefined;
+      return listed && listed !== email ? cancelInvite(ctx, inviteId, listed) : 'already-done';
+    }
     // 40001 may be TikTok's word for an address it does not know [INF #18]; only while the token is
     // still an ADMIN, and only when the address has no row, is it the invitation already gone.
     if (err.providerCode === '40001' && await goneWhileAdmin(ctx, email, what)) return 'already-done';
@@ -156,7 +165,7 @@ export async function changeInviteRole(ctx: TikTokContext, inviteId: string, rol
     throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); change the member's role instead`, { notApplied: true });
   }
   if (row?.relation_status === 'PENDING' && row.user_role === role) return 'already-done';
-  if (row) await cancelInvite(ctx, inviteId);
+  if (row) await cancelInvite(ctx, inviteId, row.user_email);
   acceptedMeanwhile(await sendInvite(ctx, row?.user_email ?? email, role, what, inviteAccessOf(assets)), email, what);
   return 'done';
 }

@@ -15,7 +15,8 @@ let hub;
 const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP', suspended: 'suspended in the IdP', deleted: 'deleted in the IdP' };
 const directoryText = (m) => `${DIRECTORY_TEXT[m.directoryStatus]}${m.status === 'exempted' ? ' (exempted: seat kept)' : ': removal pending'}`;
 
-const tasksText = (m) => m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`).join('; ');
+/** An admin of an app whose admins reach every asset (TikTok BC ADMIN): say so before its explicit assignments. */
+const tasksText = (m) => [...(m.reachesAllAssets ? ['every asset (admin)'] : []), ...m.assets.map((a) => `${a.id}: ${a.tasks.join(', ')}`)].join('; ');
 
 function actionsFor(m) {
   const label = hub?.label ?? hubId;

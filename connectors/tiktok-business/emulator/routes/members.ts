@@ -46,7 +46,13 @@ export function listMembers(c: CallContext): unknown {
     && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
     && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
-  return { list: list.map((r) => renderMember(r)), page_info };
+  const rendered = list.map((r) => renderMember(r));
+  // Another reading (readings.ts invitationUserId): invitations carry a placeholder user_id.
+  const placeholder = c.rt.readings.invitationUserId;
+  if (placeholder) for (const r of rendered) if (r.relation_status === 'PENDING' || r.relation_status === 'REJECTED') Object.assign(r, { user_id: placeholder, user_name: '' });
+  // Another reading (readings.ts omitRelationStatus): rows without the field.
+  if (c.rt.readings.omitRelationStatus) for (const r of rendered) delete r.relation_status;
+  return { list: rendered, page_info };
 }
 
 /** Whether an advertiser_role ranks above a share's ceiling (ADMIN > OPERATOR > ANALYST). */
@@ -161,7 +167,9 @@ export function deleteMember(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   if (email !== undefined) {
-    const found = c.world.rowByEmail(bcId, email);
+    const byEmail = c.world.rowByEmail(bcId, email);
+    // Another reading (readings.ts exactDeleteEmail): the address must be the listed one exactly.
+    const found = c.rt.readings.exactDeleteEmail && byEmail?.user_email !== email ? undefined : byEmail;
     // A former member's UNBOUND row (readings.ts) is no invitation.
     const row = found?.relation_status === 'UNBOUND' ? undefined : found;
     if (!row && c.rt.readings.deleteUnknownCode === 0) return {};
