@@ -9,6 +9,7 @@ import { assertVersion, sendResource, sendScim, type HubRequest } from './contex
 import { notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
+import type { Filter } from './filter/parse.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
@@ -59,7 +60,24 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
     const value = requiredEquality(filter, attr);
     if (value !== undefined) return (await store.lookup('directoryUsers', index, key(hubId, value))).filter((u) => u.hubId === hubId);
   }
+  // Entra's lookup when an email is the matching attribute (`emails[type eq "work"].value eq "…"`,
+  // one per user it provisions, and Test Connection's): the email index holds every email of a
+  // user trimmed and lower-cased, a superset of what the filter matches; the filter decides.
+  const email = requiredEmail(filter);
+  if (email !== undefined) return (await store.lookup('directoryUsers', INDEX.userByEmail, key(hubId, email.trim()))).filter((u) => u.hubId === hubId);
   return store.list('directoryUsers', hubId);
+}
+
+/**
+ * An email every match must have: `emails[…value eq "x"…]`, `emails.value eq "x"` or `emails eq "x"`
+ * (a complex value compares its `value`), at the top or under `and`.
+ */
+export function requiredEmail(filter: Filter): string | undefined {
+  if (filter.op === 'and') return requiredEmail(filter.left) ?? requiredEmail(filter.right);
+  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== 'emails') return undefined;
+  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
+  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
+  return undefined;
 }
 
 /** The SCIM User with its hub extension (the user's standing, read now). */
