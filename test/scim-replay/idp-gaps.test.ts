@@ -141,6 +141,21 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.ok(!('members' in list.body.Resources[0]) && typeof list.body.Resources[0].id === 'string');
   });
 
+  test('Entra adds roles over several PATCHes: the Add that would store more than 100 is refused, and the user can still be disabled', async () => {
+    const id = await create('roles@contoso.example');
+    await outbox.next();
+    const roles = (from: number) => Array.from({ length: 60 }, (_, i) => ({ value: `{"id":"a${from + i}","value":"r${from + i}","displayName":"Role ${from + i}"}` }));
+    assert.equal((await entraPatch(`/Users/${id}`, { op: 'Add', path: 'roles', value: roles(0) })).status, 204);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['roles'] }]]);
+    assertScimError(await entraPatch(`/Users/${id}`, { op: 'Add', path: 'roles', value: roles(60) }), 400, 'invalidValue');
+    assert.equal(((await app.store.get('directoryUsers', HUB, id))!.scim.roles as unknown[]).length, 60);
+    assert.deepEqual(await outbox.next(), []);
+    const off = await entraPatch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'False' });
+    assert.equal(off.status, 204, off.text);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+  });
+
   test('a write to a user Entra hard-deleted is a 404 and stores nothing; a DELETE of it again is a 404', async () => {
     const id = await create('gone@contoso.example');
     await outbox.next();

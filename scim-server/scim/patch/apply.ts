@@ -1,4 +1,4 @@
-import { extensionSchemaOf, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
+import { extensionSchemaOf, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
@@ -190,6 +190,10 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
     }
     const incoming = (normalizeValue(def, value, path) as unknown[] | undefined) ?? [];
     const next = dedupe(op === 'replace' ? incoming : [...current, ...incoming]);
+    // The list as it will be stored is what the limit bounds, not the values this operation adds:
+    // a whole-list add skips the final re-validation (canonical), so two adds of 60 stored 120
+    // roles, and every later PATCH of the user, Entra's "active": "False" included, was then 400.
+    if (def.name !== 'members' && next.length > MAX_VALUES) throw invalidValue(`${path}: at most ${MAX_VALUES} values, got ${next.length}`);
     if (hasPrimary(def)) {
       const chosen = new Set(incoming.filter(isPrimary).map(keyOf));
       for (const e of next) if (isPrimary(e) && chosen.has(keyOf(e))) winners.add(e);
