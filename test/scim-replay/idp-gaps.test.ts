@@ -94,6 +94,21 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.deepEqual(await outbox.next(), []);
   });
 
+  test('Okta AIW group update: GET /Groups/{id}, PUT that body back with one member more ($ref, type and meta as read): 200, only the new member joins', async () => {
+    const [a, b, c] = [await create('aiw-a@okta.local'), await create('aiw-b@okta.local'), await create('aiw-c@okta.local')];
+    const gid = (await okta('POST', '/Groups', { schemas: [GROUP], displayName: 'Meta AIW Push', members: [{ value: a, display: 'aiw-a@okta.local' }, { value: b, display: 'aiw-b@okta.local' }] })).body.id;
+    await outbox.next();
+    const got = await okta('GET', `/Groups/${gid}`);
+    assert.deepEqual(got.body.members.map((m: any) => [m.value, m.type, typeof m.$ref]), [[a, 'User', 'string'], [b, 'User', 'string']]);
+    const put = await okta('PUT', `/Groups/${gid}`, { ...got.body, members: [...got.body.members, { value: c, display: 'aiw-c@okta.local' }] });
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(await members(gid), [a, b, c]);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'group-members', groupId: gid, displayName: 'Meta AIW Push', added: [c], removed: [] }]]);
+    const again = await okta('PUT', `/Groups/${gid}`, put.body);
+    assert.equal(again.status, 200);
+    assert.deepEqual(await outbox.next(), [], 'the same body again changes nothing');
+  });
+
   test('Entra clears the manager: Remove by the unqualified path, then by the URN path when there is none (204, one delta)', async () => {
     const boss = await create('boss@contoso.example');
     const id = await create('report@contoso.example');
