@@ -171,6 +171,31 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
   });
 
+  test('a user stored before today\'s limits (130 roles, a 2,000-character title) can still be disabled by Entra and Okta; only a write to those attributes is held to them', async () => {
+    const id = await create('legacy@contoso.example');
+    await outbox.next();
+    // As an earlier version accepted it: the record is written directly, past today's limits.
+    await app.store.transact(async (tx) => {
+      const u = (await tx.get('directoryUsers', HUB, id))!;
+      const roles = Array.from({ length: 130 }, (_, i) => ({ value: `r${i}` }));
+      tx.put('directoryUsers', HUB, id, { ...u, scim: { ...u.scim, title: 't'.repeat(2000), roles }, version: u.version + 1 });
+    });
+    const off = await entraPatch(`/Users/${id}`, { op: 'Replace', path: 'active', value: 'False' });
+    assert.equal(off.status, 204, off.text);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.active, false);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    const on = await okta('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true, displayName: 'Legacy' } }] });
+    assert.deepEqual([on.status, on.body.active, on.body.displayName], [200, true, 'Legacy'], on.text);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }, { kind: 'user-activated', userId: id }]]);
+    const stored = (await app.store.get('directoryUsers', HUB, id))!;
+    assert.deepEqual([(stored.scim.title as string).length, (stored.scim.roles as unknown[]).length], [2000, 130], 'what the PATCH did not name is kept as stored');
+    // A write that names the over-long attribute is held to the limit; removing roles is allowed.
+    assertScimError(await entraPatch(`/Users/${id}`, { op: 'Replace', path: 'title', value: 'u'.repeat(2000) }), 400, 'invalidValue');
+    assert.equal((await entraPatch(`/Users/${id}`, { op: 'Remove', path: 'roles', value: [{ value: 'r0' }] })).status, 204);
+    assert.equal(((await app.store.get('directoryUsers', HUB, id))!.scim.roles as unknown[]).length, 129);
+    await outbox.next();
+  });
+
   test('a write to a user Entra hard-deleted is a 404 and stores nothing; a DELETE of it again is a 404', async () => {
     const id = await create('gone@contoso.example');
     await outbox.next();
