@@ -14,7 +14,7 @@ import { listResponse, parseListQuery, project, projectionOf, queryParams } from
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
-import { renderUser, toUserRecord, userChanges, userFromBody } from './resources/user.ts';
+import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
 
 /**
  * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
@@ -147,7 +147,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   // The body is read once the user is known to exist: an unknown id is a 404 whatever the body.
-  const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), userFromBody(req.body as ScimObject)));
+  const user = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'user'), userFromPut(req.body as ScimObject, current.scim)));
   sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 

@@ -171,7 +171,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
   });
 
-  test('a user stored before today\'s limits (130 roles, a 2,000-character title) can still be disabled by Entra and Okta; only a write to those attributes is held to them', async () => {
+  test('a user stored before today\'s limits (130 roles, a 2,000-character title) can still be disabled by Entra and Okta (PATCH, and the AIW PUT of what Okta read); only a write that changes those attributes is held to them', async () => {
     const id = await create('legacy@contoso.example');
     await outbox.next();
     // As an earlier version accepted it: the record is written directly, past today's limits.
@@ -189,6 +189,12 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['displayName'] }, { kind: 'user-activated', userId: id }]]);
     const stored = (await app.store.get('directoryUsers', HUB, id))!;
     assert.deepEqual([(stored.scim.title as string).length, (stored.scim.roles as unknown[]).length], [2000, 130], 'what the PATCH did not name is kept as stored');
+    // Okta's AIW apps deactivate with a PUT of the user they just read: what comes back as it was stored is kept.
+    const got = await okta('GET', `/Users/${id}`);
+    const put = await okta('PUT', `/Users/${id}`, { ...got.body, active: false, password: 'Okta-always-sends-1' });
+    assert.deepEqual([put.status, put.body.active], [200, false], put.text);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    assertScimError(await okta('PUT', `/Users/${id}`, { ...got.body, title: 'v'.repeat(2000) }), 400, 'invalidValue');
     // A write that names the over-long attribute is held to the limit; removing roles is allowed.
     assertScimError(await entraPatch(`/Users/${id}`, { op: 'Replace', path: 'title', value: 'u'.repeat(2000) }), 400, 'invalidValue');
     assert.equal((await entraPatch(`/Users/${id}`, { op: 'Remove', path: 'roles', value: [{ value: 'r0' }] })).status, 204);
