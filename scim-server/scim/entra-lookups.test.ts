@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { CollectionName } from '../../agent/store/collections.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { ListRange } from '../../agent/store/store.ts';
 import { scimRequest, startScimApp, type ScimTestApp } from './test-app.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -37,5 +40,48 @@ describe('SCIM Users: Entra\'s look-up filters', () => {
     assert.equal(await total('externalId eq 00042'), 1);
     assert.equal(await total('externalId eq 12345678901234567890'), 1);
     assert.equal(await total('externalId eq 42'), 0);
+  });
+});
+
+/** A memory store that counts whole-partition listings of directory users. */
+class ScanCountingStore extends MemoryStore {
+  userScans = 0;
+  override list<C extends CollectionName>(collection: C, partition: string, range?: ListRange) {
+    if (collection === 'directoryUsers') this.userScans++;
+    return super.list(collection, partition, range);
+  }
+}
+
+/**
+ * With an email as the matching attribute, Entra asks `emails[type eq "work"].value eq "…"` once
+ * for every user it provisions (and Test Connection asks it with a random GUID): each must be an
+ * index read, not a scan of the hub's whole directory (Okta waits 60 s, Entra's cycle multiplies it).
+ */
+describe('SCIM Users: an email look-up reads the email index', () => {
+  let app: ScimTestApp;
+  let store: ScanCountingStore;
+  before(async () => {
+    store = new ScanCountingStore();
+    app = await startScimApp({ hubs: [{ id: 'h', identityProvider: 'entra' }, { id: 'other' }], store });
+  });
+  after(() => app.close());
+  const ids = async (hub: string, filter: string) => (await scimRequest(app, hub, 'GET', `/Users?filter=${encodeURIComponent(filter)}`)).body.Resources.map((u: any) => u.userName);
+
+  test('work email, any email, with "and"; the filter still decides (type, case, other hubs, deactivated users)', async () => {
+    const home = { emails: [{ type: 'work', value: 'ann@example.com', primary: true }, { type: 'home', value: 'ann.home@example.com' }] };
+    assert.equal((await scimRequest(app, 'h', 'POST', '/Users', newUser('ann@example.com', home))).status, 201);
+    assert.equal((await scimRequest(app, 'h', 'POST', '/Users', newUser('bob@example.com', { active: false }))).status, 201);
+    assert.equal((await scimRequest(app, 'other', 'POST', '/Users', newUser('ann@example.com'))).status, 201);
+    store.userScans = 0;
+    assert.deepEqual(await ids('h', 'emails[type eq "work"].value eq "ANN@example.com"'), ['ann@example.com']);
+    assert.deepEqual(await ids('h', 'emails[type eq "work"].value eq "ann.home@example.com"'), [], 'a home email is not the work one');
+    assert.deepEqual(await ids('h', 'emails[type eq "home"].value eq "ann.home@example.com"'), ['ann@example.com']);
+    assert.deepEqual(await ids('h', 'emails.value eq "bob@example.com" and active eq false'), ['bob@example.com'], 'a deactivated user is still found');
+    assert.deepEqual(await ids('h', 'emails eq "bob@example.com"'), ['bob@example.com']);
+    assert.deepEqual(await ids('h', `emails[type eq "work"].value eq "${crypto.randomUUID()}"`), [], 'Test Connection: 200, empty');
+    assert.equal(store.userScans, 0, 'no look-up listed the directory');
+    // A filter that does not pin an email still scans, and still answers.
+    assert.deepEqual(await ids('h', 'emails[type eq "work"].value co "ann"'), ['ann@example.com']);
+    assert.equal(store.userScans, 1);
   });
 });

@@ -9,11 +9,12 @@ import { assertVersion, sendResource, sendScim, type HubRequest } from './contex
 import { notFound, uniqueness } from './errors.ts';
 import { assertSchemas } from './input-checks.ts';
 import { matches, requiredEquality } from './filter/evaluate.ts';
+import type { Filter } from './filter/parse.ts';
 import { listResponse, parseListQuery, project, projectionOf, queryParams } from './list.ts';
 import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
-import { renderUser, toUserRecord, userChanges, userFromBody } from './resources/user.ts';
+import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
 
 /**
  * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
@@ -59,7 +60,24 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
     const value = requiredEquality(filter, attr);
     if (value !== undefined) return (await store.lookup('directoryUsers', index, key(hubId, value))).filter((u) => u.hubId === hubId);
   }
+  // Entra's lookup when an email is the matching attribute (`emails[type eq "work"].value eq "…"`,
+  // one per user it provisions, and Test Connection's): the email index holds every email of a
+  // user trimmed and lower-cased, a superset of what the filter matches; the filter decides.
+  const email = requiredEmail(filter);
+  if (email !== undefined) return (await store.lookup('directoryUsers', INDEX.userByEmail, key(hubId, email.trim()))).filter((u) => u.hubId === hubId);
   return store.list('directoryUsers', hubId);
+}
+
+/**
+ * An email every match must have: `emails[…value eq "x"…]`, `emails.value eq "x"` or `emails eq "x"`
+ * (a complex value compares its `value`), at the top or under `and`.
+ */
+export function requiredEmail(filter: Filter): string | undefined {
+  if (filter.op === 'and') return requiredEmail(filter.left) ?? requiredEmail(filter.right);
+  if (!('path' in filter) || filter.path.schema !== undefined || filter.path.attr.toLowerCase() !== 'emails') return undefined;
+  if (filter.op === 'valuePath') return requiredEquality(filter.filter, 'value');
+  if (filter.op === 'eq' && (filter.path.sub === undefined || filter.path.sub.toLowerCase() === 'value') && typeof filter.value === 'string') return filter.value;
+  return undefined;
 }
 
 /** The SCIM User with its hub extension (the user's standing, read now). */
@@ -129,7 +147,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
   // The body is read once the user is known to exist: an unknown id is a 404 whatever the body.
-  const user = await update(h, req, String(req.params.id), () => (assertSchemas(req.body, 'user'), userFromBody(req.body as ScimObject)));
+  const user = await update(h, req, String(req.params.id), (current) => (assertSchemas(req.body, 'user'), userFromPut(req.body as ScimObject, current.scim)));
   sendResource(res, 200, project(await rendered(h, user), projectionOf(queryParams(req))));
 }
 

@@ -1,4 +1,4 @@
-import { extensionSchemaOf, HUB_SCHEMA, type AttributeDef } from '../attributes.ts';
+import { extensionSchemaOf, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
@@ -30,6 +30,8 @@ export interface PatchContext {
   canonical?: Set<string>;
   /** Attributes an operation of this PATCH wrote unvalidated values into: never canonical again. */
   raw?: Set<string>;
+  /** Top-level keys an operation of this PATCH wrote to (core names, `externalId`, extension URNs). */
+  touched?: Set<string>;
 }
 
 export function parseOperations(body: unknown): Array<{ op: PatchOpName; path?: string; value: unknown }> {
@@ -73,7 +75,8 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   // when written) plus incoming ones validated by the operation. They skip the final re-validation,
   // which for a 1,000-member group cost more than the rest of the PATCH.
   const canonical = new Set<string>();
-  ctx = { ...ctx, canonical, raw: new Set<string>() };
+  const touched = new Set<string>();
+  ctx = { ...ctx, canonical, raw: new Set<string>(), touched };
   for (const { op, path, value } of parseOperations(body)) {
     if (path !== undefined) {
       applyAt(resource, op, path, value, ctx);
@@ -98,11 +101,15 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
       applyAt(resource, op, key, v, ctx);
     }
   }
-  const unchecked: ScimObject = { ...resource };
+  // Only what an operation wrote is validated again. What it did not name stays as stored: it was
+  // valid when written, and held to a limit added since (a title past 1,024 characters, more than
+  // 100 roles), it made every PATCH of the user a 400, Entra's "active": "False" and Okta's
+  // deactivation included, so the user could not be deprovisioned.
+  const unchecked: ScimObject = {};
   const checked: ScimObject = {};
-  for (const key of canonical) {
-    if (key in unchecked) checked[key] = unchecked[key];
-    delete unchecked[key];
+  for (const [key, value] of Object.entries(resource)) {
+    if (touched.has(key) && !canonical.has(key)) unchecked[key] = value;
+    else checked[key] = value;
   }
   return { ...normalizeResource(unchecked, ctx.core), ...checked };
 }
@@ -131,6 +138,7 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
   const container = containerOf(resource, target, op !== 'remove');
   if (!container) return;
   const name = def.name;
+  ctx.touched?.add(target.schema ?? name);
   const wholeList = def.multiValued && !filter && !sub && !target.schema;
   if (wholeList && !ctx.raw?.has(name)) ctx.canonical?.add(name);
   else if (!target.schema) {
@@ -190,6 +198,10 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
     }
     const incoming = (normalizeValue(def, value, path) as unknown[] | undefined) ?? [];
     const next = dedupe(op === 'replace' ? incoming : [...current, ...incoming]);
+    // The list as it will be stored is what the limit bounds, not the values this operation adds:
+    // a whole-list add skips the final re-validation (canonical), so two adds of 60 stored 120
+    // roles, and every later PATCH of the user, Entra's "active": "False" included, was then 400.
+    if (def.name !== 'members' && next.length > MAX_VALUES) throw invalidValue(`${path}: at most ${MAX_VALUES} values, got ${next.length}`);
     if (hasPrimary(def)) {
       const chosen = new Set(incoming.filter(isPrimary).map(keyOf));
       for (const e of next) if (isPrimary(e) && chosen.has(keyOf(e))) winners.add(e);

@@ -13,6 +13,23 @@ export function userFromBody(body: ScimObject): ScimObject {
   return user;
 }
 
+/**
+ * A PUT body against the stored user: an attribute sent back exactly as stored is kept as stored,
+ * not validated again; the rest is read as userFromBody reads it. Okta's AIW apps update, and
+ * deactivate, with a PUT of the user they just read (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/):
+ * a value stored before a limit that exists now (a 2,000-character title) made that PUT a 400,
+ * so the user could not be deprovisioned. A value that changes is held to every limit.
+ */
+export function userFromPut(body: ScimObject, stored: ScimObject): ScimObject {
+  const sent: ScimObject = {};
+  const kept: ScimObject = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (Object.hasOwn(stored, key) && JSON.stringify(value) === JSON.stringify(stored[key])) kept[key] = stored[key];
+    else sent[key] = value;
+  }
+  return { ...userFromBody(sent), ...kept };
+}
+
 function primaryEmail(emails: ScimObject[]): string | undefined {
   const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => String(e.type).toLowerCase() === 'work') ?? emails[0];
   return typeof pick?.value === 'string' ? pick.value : undefined;
