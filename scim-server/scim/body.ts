@@ -4,16 +4,26 @@ import { assertCleanText } from './input-checks.ts';
 
 /**
  * Request bodies for POST, PUT and PATCH: JSON or SCIM+JSON (Okta and Entra send
- * `application/scim+json`, the suites `application/json`), at most 1 MB (413), malformed JSON a
+ * `application/scim+json`, the suites `application/json`), at most 1 MB (a group's: 16 MB) (413), malformed JSON a
  * 400 invalidSyntax (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups "Body parsing"), another media type a 415. GETs and
  * DELETEs are not parsed, so the Content-Type Entra sends on them does not matter. A gzip, deflate
  * or br body is inflated first (the 1 MB counts after inflation); one that does not inflate is a
  * 400. The bytes must be UTF-8 (RFC 8259 §8.1), and the text free of NUL and lone surrogates.
  */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A group write's limit. Okta's custom (AIW) apps update a group with `PUT /Groups/{id}` carrying
+ * its full `members` (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/), at
+ * about 70 bytes a member: 1 MB refused (413, which Okta does not retry) every group of some 15,000
+ * people, and their push with it. 16 MB holds 200,000. Read only after the hub's token is checked
+ * (router.ts), like every body.
+ */
+export const MAX_GROUP_BODY_BYTES = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const raw = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+const rawGroup = express.raw({ type: () => true, limit: MAX_GROUP_BODY_BYTES });
+const isGroupWrite = (req: Request) => /^\/Groups(\/|$)/i.test(req.path);
 
 function isJsonType(contentType: string | undefined): boolean {
   if (!contentType) return true; // no declared type: try JSON
@@ -42,7 +52,7 @@ export function scimBody() {
     }
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type ?? '')?.[1];
     if (charset && !/^utf-?8$/i.test(charset)) return next(new ScimError(415, 'invalidSyntax', `charset ${charset} is not supported; JSON is UTF-8 (RFC 8259 §8.1)`));
-    raw(req, res, (err?: unknown) => {
+    (isGroupWrite(req) ? rawGroup : raw)(req, res, (err?: unknown) => {
       if (err) return next(err);
       const buf = req.body as unknown;
       if (!Buffer.isBuffer(buf) || buf.length === 0) return next(invalidSyntax('the request body is empty; expected a JSON object'));
@@ -80,7 +90,7 @@ export function scimBody() {
 export function requestError(err: unknown): ScimError | undefined {
   const e = err as { type?: string; status?: number; code?: string };
   if (!e || typeof e !== 'object') return undefined;
-  if (e.type === 'entity.too.large') return new ScimError(413, undefined, `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (e.type === 'entity.too.large') return new ScimError(413, undefined, `the request body is larger than ${typeof (e as { limit?: unknown }).limit === 'number' ? (e as { limit: number }).limit : MAX_BODY_BYTES} bytes`);
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ScimError(415, 'invalidSyntax', 'the request body encoding is not supported; send UTF-8, optionally gzip, deflate or br');
   if (typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
   if (err instanceof URIError) return new ScimError(400, undefined, 'the request path holds a malformed %-escape');

@@ -55,6 +55,24 @@ describe('SCIM router: bad input', () => {
     assert.equal((await scimRequest(app, 'alpha', 'GET', '/Users?filter=userName eq "big@example.com"')).body.totalResults, 0);
   });
 
+  test('a group write may be larger (Okta AIW PUTs a group with all its members): 15,000 members in a 1.1 MB PUT are taken; over 16 MB → 413', async () => {
+    const at = '2026-12-05T00:00:00.000Z';
+    const ids = Array.from({ length: 15_000 }, (_, n) => `big-member-${String(n).padStart(5, '0')}`);
+    await app.store.transact((tx) => {
+      for (const id of ids) tx.put('directoryUsers', 'alpha', id, { hubId: 'alpha', id, userName: `${id}@example.com`, active: true, email: `${id}@example.com`, emails: [`${id}@example.com`], scim: {}, created: at, lastModified: at, version: 1 } as never);
+    });
+    const created = await scimRequest(app, 'alpha', 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone (AIW)', members: [] });
+    assert.equal(created.status, 201);
+    const put = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone (AIW)', members: ids.map((value) => ({ value, display: `${value}@example.com` })) };
+    assert.ok(JSON.stringify(put).length > 1024 * 1024, 'the body is over the 1 MB other writes may send');
+    const replaced = await scimRequest(app, 'alpha', 'PUT', `/Groups/${created.body.id}`, put);
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body).slice(0, 300));
+    assert.equal(((await app.store.get('directoryGroups', 'alpha', created.body.id)) as { members: unknown[] }).members.length, 15_000);
+    const tooLarge = await scimRequest(app, 'alpha', 'PUT', `/Groups/${created.body.id}`, { ...put, displayName: 'x'.repeat(17 * 1024 * 1024) });
+    assertScimError(tooLarge, 413);
+    assert.match(tooLarge.body.detail, /larger than 16777216 bytes/);
+  });
+
   test('unknown hub → 401 as a wrong credential (hub ids cannot be probed); unknown endpoint → 404', async () => {
     // Any token, even one that opens another hub: the answer is the one a configured hub gives a wrong token.
     const unknown = await scimRequest(app, 'nope', 'GET', '/Users', undefined, { authorization: `Bearer ${app.token('alpha')}` });
