@@ -1,9 +1,8 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
-import { createMetaBusiness } from './connector.ts';
+import { SANDBOX } from './emulator/index.ts';
 import type { HubConnector } from '../sdk/connector.ts';
-import { alternativeFetch, all, log, type Reading } from './alternative-fetch.test-double.ts';
+import { all, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
  * Invites whose expiry a Graph gives otherwise than our emulator does (README [INF]): only under
@@ -11,27 +10,20 @@ import { alternativeFetch, all, log, type Reading } from './alternative-fetch.te
  * as expired (hubwarden would re-send it: a second invite) and none may fail the listing.
  */
 describe('meta-business invites with an expiry given otherwise', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const graph = servedEmulator();
   const connector = (rewrite: (invite: Record<string, unknown>) => void): HubConnector => {
-    emulator.control.seed(sandboxFixture());
     const reading: Reading = async (op, forward) => {
       const a = await forward();
       if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) for (const i of a.body.data) rewrite(i);
       return a;
     };
-    return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
+    return graph.connector(reading);
   };
   const pendingInvite = async (c: HubConnector) => (await all((x) => c.listInvites!(x))).find((i) => i.id === SANDBOX.pendingInviteId)!;
 
   test('only expiry_time given (the API spec lists both names): the expiry is read', async () => {
     const c = connector((i) => { delete i.expiration_time; });
-    const held = emulator.control.state().invites.find((i) => i.id === SANDBOX.pendingInviteId)!;
+    const held = graph.emulator.control.state().invites.find((i) => i.id === SANDBOX.pendingInviteId)!;
     const invite = await pendingInvite(c);
     assert.equal(invite.status, 'pending');
     assert.equal(invite.expiresAt, new Date(Math.floor(held.expiration_time / 1000) * 1000).toISOString()); // Graph datetimes hold whole seconds

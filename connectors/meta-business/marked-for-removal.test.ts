@@ -1,10 +1,9 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
-import { createMetaBusiness } from './connector.ts';
+import { SANDBOX } from './emulator/index.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import type { HubConnector } from '../sdk/connector.ts';
-import { alternativeFetch, all, log, type Reading } from './alternative-fetch.test-double.ts';
+import { all, servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 import { toMember } from './mappers/member.ts';
 
 /**
@@ -13,15 +12,8 @@ import { toMember } from './mappers/member.ts';
  * rewriting its answers. Strict reading (README [INF]): a seat on its way out.
  */
 describe('meta-business members marked for removal', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const graph = servedEmulator();
   const marking = (marked: string[]): HubConnector => {
-    emulator.control.seed(sandboxFixture());
     const reading: Reading = async (op, forward) => {
       const a = await forward();
       const wanted = (op.query.get('fields') ?? '').split(',').includes('marked_for_removal');
@@ -29,7 +21,7 @@ describe('meta-business members marked for removal', () => {
       if (op.method === 'GET' && wanted) for (const u of rows) if (marked.includes(String(u.id))) u.marked_for_removal = true;
       return a;
     };
-    return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
+    return graph.connector(reading);
   };
 
   test('the listing reads marked_for_removal: the member is removalPending, the others are not', async () => {
@@ -45,7 +37,7 @@ describe('meta-business members marked for removal', () => {
     for (const change of [() => c.changeMemberRole!(keep, 'EMPLOYEE'), () => c.removeMember!(keep)]) {
       await assert.rejects(change(), (e: unknown) => e instanceof ConnectorError && e.kind === 'conflict' && e.providerCode === '3914' && e.message.includes(leaving));
     }
-    assert.equal(emulator.control.state().users.find((u) => u.id === keep)?.role, 'ADMIN');
+    assert.equal(graph.emulator.control.state().users.find((u) => u.id === keep)?.role, 'ADMIN');
     // Unmarked, the two admins are two: the demotion goes through.
     assert.equal(await marking([]).changeMemberRole!(keep, 'EMPLOYEE'), 'done');
   });

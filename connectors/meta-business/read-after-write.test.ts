@@ -1,9 +1,8 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
-import { createMetaBusiness } from './connector.ts';
+import { SANDBOX } from './emulator/index.ts';
 import type { HubConnector } from '../sdk/connector.ts';
-import { alternativeFetch, log, type Reading } from './alternative-fetch.test-double.ts';
+import { servedEmulator, type Reading } from './alternative-fetch.test-double.ts';
 
 /**
  * A Graph whose listings lag its writes. Meta documents read-after-write only as `fields` on the
@@ -12,13 +11,7 @@ import { alternativeFetch, log, type Reading } from './alternative-fetch.test-do
  * yet" for "not made": that is how one person gets two invites.
  */
 describe('meta-business connector against a Graph whose listings lag its writes', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const graph = servedEmulator();
 
   /** pending_users hides the invites POSTed through it until `catchUp()`. */
   const lagging = () => {
@@ -31,18 +24,13 @@ describe('meta-business connector against a Graph whose listings lag its writes'
       }
       return a;
     };
-    const c: HubConnector = (() => {
-      emulator.control.seed(sandboxFixture());
-      emulator.control.setFaults({});
-      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
-    })();
-    return { c, catchUp: () => fresh.clear() };
+    return { c: graph.connector(reading), catchUp: () => fresh.clear() };
   };
   /** pending_users keeps listing a cancelled invite as PENDING (the DELETE not yet seen by the listing). */
   const keepsCancelled = (): HubConnector => {
     const ghosts: Array<{ id: string; email: string; role: string; status: string }> = [];
     const reading: Reading = async (op, forward) => {
-      const held = op.method === 'DELETE' ? emulator.control.state().invites.find((i) => i.id === op.path && i.status === 'PENDING') : undefined;
+      const held = op.method === 'DELETE' ? graph.emulator.control.state().invites.find((i) => i.id === op.path && i.status === 'PENDING') : undefined;
       const a = await forward();
       if (held && a.status === 200) ghosts.push({ id: held.id, email: held.email, role: held.role, status: 'PENDING' });
       if (op.method === 'GET' && op.path.endsWith('/pending_users') && Array.isArray(a.body?.data)) {
@@ -51,11 +39,9 @@ describe('meta-business connector against a Graph whose listings lag its writes'
       }
       return a;
     };
-    emulator.control.seed(sandboxFixture());
-    emulator.control.setFaults({});
-    return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, fetch: alternativeFetch(reading) });
+    return graph.connector(reading);
   };
-  const pendingFor = (email: string) => emulator.control.state().invites.filter((i) => i.email === email && i.status === 'PENDING');
+  const pendingFor = (email: string) => graph.emulator.control.state().invites.filter((i) => i.email === email && i.status === 'PENDING');
 
   test('an invite POST answered with success but not yet listed by pending_users is done, once; its id resolves when the listing catches up', async () => {
     const { c, catchUp } = lagging();
@@ -81,17 +67,16 @@ describe('meta-business connector against a Graph whose listings lag its writes'
   });
 
   test('against the emulator\'s own listingLagMs fault: a retried invite is done once, and its retry is no second invite', async () => {
-    emulator.control.seed(sandboxFixture());
-    emulator.control.setFaults({ listingLagMs: 3_600_000 });
+    const c = graph.connector();
+    graph.emulator.control.setFaults({ listingLagMs: 3_600_000 });
     try {
-      const c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
       const email = 'fault.lagged@sandbox.example';
       assert.equal((await c.invite!({ email, role: 'EMPLOYEE' })).result, 'done');
       // A retry still meets the lag: Meta refuses the second invite (our emulator's reading), read as a conflict; never two invites.
       await c.invite!({ email, role: 'EMPLOYEE' }).catch(() => undefined);
       assert.equal(pendingFor(email).length, 1);
     } finally {
-      emulator.control.setFaults({});
+      graph.emulator.control.setFaults({});
     }
   });
 });

@@ -27,4 +27,16 @@ describe('tiktok-business: revoking an invitation listed with capitals', () => {
       }
     });
   }
+
+  test('an invitation accepted meanwhile under another spelling is a conflict (remove the member instead), not already-done', async () => {
+    const bed = await startTikTokTestBed({ readings: { exactDeleteEmail: true } });
+    try {
+      const c = bed.connector();
+      const invited = await c.invite!({ email: 'Jane.Doe@Example.com', role: 'STANDARD', firstAttempt: true });
+      bed.emulator.control.acceptInvite(S.bcId, 'Jane.Doe@Example.com');
+      await assert.rejects(c.cancelInvite!(invited.inviteId), (err: Error) => /conflict: .*has accepted and is a member/.test(err.message));
+    } finally {
+      await bed.close();
+    }
+  });
 });

@@ -81,7 +81,10 @@ export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance
 }
 
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
-  const expires = raw.expiration_time ?? raw.expiry_time;
+  // The name that carries an expiry: a Graph that fills only `expiry_time` may still send
+  // `expiration_time` as 0 or an empty string (an unset field's default), and `??` took that
+  // "no expiry" over the real one: a lapsed invite held pending for ever, never re-sent.
+  const expires = expiryMs(raw.expiration_time) !== undefined ? raw.expiration_time : raw.expiry_time;
   const createdAt = isoOf(raw.created_time);
   const expiresMs = expiryMs(expires);
   const expiresAt = expiresMs === undefined ? undefined : new Date(expiresMs).toISOString();

@@ -60,6 +60,11 @@ describe('mapper details', () => {
     // The API spec's other name for it is read when it is the one given.
     const spec = toInvite({ id: '2', email: 'a@x.com', status: 'PENDING', expiry_time: '2026-01-09T00:00:00+0000' }, now);
     assert.deepEqual([spec.status, spec.expiresAt], ['expired', '2026-01-09T00:00:00.000Z']);
+    // ... also when the other name comes as an unset default (0, '') beside it.
+    for (const expiration_time of [0, '0', '']) {
+      const both = toInvite({ id: '3', email: 'a@x.com', status: 'PENDING', expiration_time, expiry_time: '2026-01-09T00:00:00+0000' }, now);
+      assert.deepEqual([both.status, both.expiresAt], ['expired', '2026-01-09T00:00:00.000Z'], `expiration_time ${JSON.stringify(expiration_time)}`);
+    }
   });
   test('ad account ids are act_ prefixed; client assets keep permitted tasks', () => {
     assert.deepEqual(toAsset('ad_account', { id: '123', name: 'A' }, 'owned'), { type: 'ad_account', id: 'act_123', name: 'A', ownership: 'owned' });

@@ -117,6 +117,8 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       // no invitation is listed under another spelling of it, else revoke that one (once).
       if (listedAs !== undefined) return 'already-done';
       const row = await findRow(ctx, key, what, { thorough: true });
+      // Listed as a member now: accepted meanwhile, as the 40002 below says for the listed spelling.
+      if (row?.relation_status === 'BOUND') throw acceptedConflict(what, row.user_email ?? email, row, err);
       const listed = row && (row.relation_status === 'PENDING' || row.relation_status === 'REJECTED') ? row.user_email : undefined;
       return listed && listed !== email ? cancelInvite(ctx, inviteId, listed) : 'already-done';
     }
@@ -129,15 +131,18 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
     // https://business-api.tiktok.com/portal/docs?id=1737172488964097).
     if (err.kind === 'invalid-argument' && err.providerCode === '40002') {
       const row = await findRow(ctx, email, what);
-      if (row?.relation_status === 'BOUND') {
-        throw new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause: err });
-      }
+      if (row?.relation_status === 'BOUND') throw acceptedConflict(what, email, row, err);
       // No row at all: the invitation is gone, whichever code TikTok gives an unknown address
       // (40007 here; the reference leaves the code open [INF #18]).
       if (!row) return 'already-done';
     }
     throw err;
   }
+}
+
+/** A revoke of an address that is a member now: the person accepted in the meantime. */
+function acceptedConflict(what: string, email: string, row: MemberRow, cause: unknown): ConnectorError {
+  return new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause });
 }
 
 async function goneWhileAdmin(ctx: TikTokContext, email: string, what: string): Promise<boolean> {
