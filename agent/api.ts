@@ -55,6 +55,8 @@ export interface MemberView {
   assets: Array<{ type: string; id: string; tasks: string[] }>;
   /** A member holding the admin role of an app whose admins reach every asset (TikTok BC ADMIN): `assets` lists only explicit assignments. */
   reachesAllAssets?: true;
+  /** A seat the app has marked for removal (AppMember.removalPending): on its way out; plans leave it alone and hold it for an owner. */
+  removalPending?: true;
   /** Directory user it is matched to, and the mapped groups that grant its access. */
   directoryUserId?: string;
   grantedBy: string[];

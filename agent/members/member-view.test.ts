@@ -60,3 +60,11 @@ test('members index: filtering by directoryStatus; a suspension shows after the 
   assert.equal((await index.get('h', 'm1'))?.directoryStatus, 'suspended');
   index.close();
 });
+
+test('members view: a seat the app has marked for removal says so (removalPending); other seats carry no such key', async () => {
+  const store = await seeded();
+  await store.transact((tx) => tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', email: 'ann@x.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at, removalPending: true }));
+  const byId = new Map((await buildHubMembers(store, hub, new Date(at))).views.map((v) => [v.id, v]));
+  assert.equal(byId.get('m1')!.removalPending, true);
+  assert.equal('removalPending' in byId.get('m5')!, false);
+});

@@ -157,7 +157,7 @@ export async function buildHubMembers(view: ReadView, hub: HubConfigFile, now: D
     let v: MemberView;
     if (row.kind === 'member') {
       const m = members.get(row.id)!;
-      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], ...allAssets(m.role), lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
+      v = strip({ hubId, id: row.id, kind: 'member', status: statusOf(match.outcome, 'member'), email: m.email, name: m.name, appRole: m.role, assets: assetsByUser.get(m.id) ?? [], ...allAssets(m.role), ...(m.removalPending ? { removalPending: true as const } : {}), lastSeenAt: lastSeen(m.lastSeenAt), grantedBy: [] });
     } else if (row.kind === 'invite') {
       const inv = invites.get(row.id)!;
       v = strip({ hubId, id: row.id, kind: 'invite', status: statusOf(match.outcome, 'invite'), email: inv.email, appRole: inv.role, assets: [], lastSeenAt: lastSeen(inv.lastSeenAt), grantedBy: [] });

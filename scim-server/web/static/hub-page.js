@@ -45,7 +45,7 @@ function row(m) {
     cell('Hub role', m.hubRole ?? ''),
     cell('Granted by', m.grantedBy.join(', '),
       Object.hasOwn(DIRECTORY_TEXT, m.directoryStatus ?? '') ? el('div', { class: 'muted', 'data-field': 'directory-status' }, directoryText(m)) : null),
-    cell('Status', badge(m.status), m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
+    cell('Status', badge(m.status), m.removalPending ? el('div', { class: 'muted', 'data-field': 'removal-pending' }, 'marked for removal in the app') : null, m.exemption ? el('div', { class: 'muted' }, m.exemption.reason, m.exemption.until ? ` (${untilText(m.exemption.until)})` : '') : null,
       m.unavailable ? el('div', { class: 'muted' }, m.unavailable) : null,
       m.matchReason ? el('div', { class: 'muted' }, m.matchReason) : null),
     cell('Last seen', m.lastSeenAt ? ago(m.lastSeenAt) : ''),
