@@ -117,7 +117,14 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
       // of failed at its callback timeout, though the leaver's seats are gone
       // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
-      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) break;
+      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS) break;
+      if (deps.isStopped()) {
+        // Sent again by the next process (as a callout still waiting at the stop, above), not
+        // recorded "resume failed": then no one resumed it, and the workflow marked the task
+        // failed at its callback timeout though the leaver's seats were gone.
+        await events.release('entra-lifecycle', record.id).catch(() => undefined);
+        return;
+      }
       log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
       await sleep(deps.pollIntervalMs);
     }

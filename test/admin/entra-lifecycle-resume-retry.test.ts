@@ -91,3 +91,67 @@ test('Entra: a resume Graph refuses (403) is not sent again: recorded and audite
   assert.match(record?.outcome ?? '', /^resume failed: Authorization_RequestDenied/);
   assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
 });
+
+test('Entra: a stop while a resume that failed on the way waits to be sent again hands the callout back: the next process resumes it, not recorded failed', async () => {
+  // Recorded "resume failed" at the stop, the callout was never resumed: the workflow marked the
+  // task failed at its callback timeout (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility)
+  // though the leaver's seats were gone.
+  const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
+  const graph = await emulator.listen();
+  const config = testConfig(`  entra:
+    kind: entra
+    tenantId: ${TENANT}
+    clientId: ${CLIENT}
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graph.url}
+    authorityUrl: ${graph.url}
+    lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }`);
+  const store = new MemoryStore();
+  const agent = new FakeAgent();
+  let first: ReturnType<typeof createEntraLifecycleRouter> | undefined;
+  const failing: ResumeCall = async () => {
+    first!.stop(); // the process is told to stop while the resume is on the way; it fails (a 502)
+    throw Object.assign(new Error('Bad Gateway'), { statusCode: 502 });
+  };
+  first = createEntraLifecycleRouter({ config, agent, store, resume: failing, pollIntervalMs: 5 });
+  const server = await serveRouters([['/hooks', first]]);
+  const alive = setInterval(() => undefined, 1000);
+  try {
+    const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
+    const res = await fetch(`${server.url}/hooks/entra/lifecycle`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        data: {
+          callbackUriPath: '/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/tpr-stop/resume',
+          subject: { id: 'obj-jane', displayName: 'Jane', email: 'jane@example.com', userPrincipalName: 'jane@example.com' },
+          task: { id: 'task-offboard', displayName: 'remove seat' },
+          taskProcessingResult: { id: 'tpr-stop', createdDateTime: '2026-11-23T10:00:00Z' },
+          workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
+        },
+        source: 'sample', type: 'lifecycleEvent',
+      }),
+    });
+    assert.equal(res.status, 202);
+    await first.settled();
+    const handedBack = await store.get('hookEvents', 'entra-lifecycle', 'tpr-stop');
+    assert.equal(handedBack?.state, 'waiting', 'left open for the next process');
+    assert.equal(handedBack?.lease, undefined, 'handed back at the stop');
+    // The next process (a restart, another replica) takes it and resumes it.
+    const next = createEntraLifecycleRouter({ config, agent, store, resume: graphResume(config, { maxRetries: 0 }), pollIntervalMs: 5 });
+    await next.settled();
+    next.stop();
+    assert.deepEqual(emulator.resumes.map((r) => [r.taskProcessingResultId, (r.body as { data: unknown }).data]), [['tpr-stop', { operationStatus: 'completed' }]]);
+    const record = await store.get('hookEvents', 'entra-lifecycle', 'tpr-stop');
+    assert.equal(record?.state, 'done');
+    const audit = [];
+    for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume') audit.push(e.outcome);
+    assert.deepEqual(audit, ['ok'], 'one resume audited, the one that happened');
+  } finally {
+    clearInterval(alive);
+    first.stop();
+    await server.close();
+    await graph.close();
+  }
+});
