@@ -143,6 +143,26 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.deepEqual(failed, []);
   });
 
+  test('the store unavailable for a moment while the offboarding is awaited: the wait goes on, resumed completed, not failed', async () => {
+    // A poll of the task that the store could not answer said nothing about the task: resumed
+    // failed, the workflow reported the leaver's offboarding failed while their seats went.
+    const findTask = agent.findTask.bind(agent);
+    let refusals = 2;
+    agent.findTask = async (id) => {
+      if (refusals-- > 0) throw refusals === 1 ? new StoreUnavailable('connection terminated', 5) : new StoreContention(20, '40001 (store: tasks changed)');
+      return findTask(id);
+    };
+    try {
+      assert.equal((await send(callout('tpr-poll-unavailable'), await good())).status, 202);
+      await hook.settled();
+    } finally {
+      agent.findTask = findTask;
+    }
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-poll-unavailable')!;
+    assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.ok(refusals < 0, 'both refused polls happened, and the wait went on past them');
+  });
+
   test("a leaver's dashboard sessions end before their seats go, found by object id (Entra's oid at sign-in) or by email or UPN, even when the agent knows no seat of theirs", async () => {
     const sessions = new SessionStore(store);
     const byOid = await sessions.create('oidc:pairwise-1', 'oidc', { admin: true, idpUserIds: ['pairwise-1', 'obj-gone'], adminGroups: ['g-admins'] });
