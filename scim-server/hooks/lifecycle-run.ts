@@ -119,9 +119,14 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
       if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS) break;
       if (deps.isStopped()) {
-        // Sent again by the next process (as a callout still waiting at the stop, above), not
-        // recorded "resume failed": then no one resumed it, and the workflow marked the task
-        // failed at its callback timeout though the leaver's seats were gone.
+        // A status this process decided alone (the start refused, the wait ended in an error) may
+        // be decided otherwise by the next one, and this resume may have reached Graph: recorded
+        // as it stands, so the workflow never hears two statuses.
+        if (why !== '') break;
+        // Read from finished tasks, the next process reads the same: sent again by it (as a
+        // callout still waiting at the stop, above), not recorded "resume failed": then no one
+        // resumed it, and the workflow marked the task failed at its callback timeout though the
+        // leaver's seats were gone.
         await events.release('entra-lifecycle', record.id).catch(() => undefined);
         return;
       }

@@ -4,6 +4,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { graphResume, type ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
@@ -92,10 +93,12 @@ test('Entra: a resume Graph refuses (403) is not sent again: recorded and audite
   assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
 });
 
-test('Entra: a stop while a resume that failed on the way waits to be sent again hands the callout back: the next process resumes it, not recorded failed', async () => {
-  // Recorded "resume failed" at the stop, the callout was never resumed: the workflow marked the
-  // task failed at its callback timeout (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility)
-  // though the leaver's seats were gone.
+/**
+ * A leaver callout whose resume fails on the way (a 502) while the process is told to stop; then
+ * the next process (a restart, another replica) starts on the same store. `startRefusals`: how
+ * many times the agent cannot start the offboarding now (the store unavailable).
+ */
+async function stopDuringResume(resultId: string, startRefusals: number) {
   const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
   const config = testConfig(`  entra:
@@ -109,9 +112,15 @@ test('Entra: a stop while a resume that failed on the way waits to be sent again
     lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }`);
   const store = new MemoryStore();
   const agent = new FakeAgent();
+  const offboard = agent.offboard.bind(agent);
+  let refusals = startRefusals;
+  agent.offboard = async (person, trigger) => {
+    if (refusals-- > 0) throw new StoreUnavailable('connection terminated', 5);
+    return offboard(person, trigger);
+  };
   let first: ReturnType<typeof createEntraLifecycleRouter> | undefined;
   const failing: ResumeCall = async () => {
-    first!.stop(); // the process is told to stop while the resume is on the way; it fails (a 502)
+    first!.stop(); // told to stop while the resume is on the way; it fails (a 502)
     throw Object.assign(new Error('Bad Gateway'), { statusCode: 502 });
   };
   first = createEntraLifecycleRouter({ config, agent, store, resume: failing, pollIntervalMs: 5 });
@@ -124,10 +133,10 @@ test('Entra: a stop while a resume that failed on the way waits to be sent again
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
         data: {
-          callbackUriPath: '/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/tpr-stop/resume',
+          callbackUriPath: `/identityGovernance/lifecycleWorkflows/workflows/wf-1/tasks/task-offboard/taskProcessingResults/${resultId}/resume`,
           subject: { id: 'obj-jane', displayName: 'Jane', email: 'jane@example.com', userPrincipalName: 'jane@example.com' },
           task: { id: 'task-offboard', displayName: 'remove seat' },
-          taskProcessingResult: { id: 'tpr-stop', createdDateTime: '2026-11-23T10:00:00Z' },
+          taskProcessingResult: { id: resultId, createdDateTime: '2026-11-23T10:00:00Z' },
           workflow: { id: 'wf-1', displayName: 'Leaver', workflowVersion: 1 },
         },
         source: 'sample', type: 'lifecycleEvent',
@@ -135,23 +144,40 @@ test('Entra: a stop while a resume that failed on the way waits to be sent again
     });
     assert.equal(res.status, 202);
     await first.settled();
-    const handedBack = await store.get('hookEvents', 'entra-lifecycle', 'tpr-stop');
-    assert.equal(handedBack?.state, 'waiting', 'left open for the next process');
-    assert.equal(handedBack?.lease, undefined, 'handed back at the stop');
-    // The next process (a restart, another replica) takes it and resumes it.
+    const atStop = await store.get('hookEvents', 'entra-lifecycle', resultId);
     const next = createEntraLifecycleRouter({ config, agent, store, resume: graphResume(config, { maxRetries: 0 }), pollIntervalMs: 5 });
     await next.settled();
     next.stop();
-    assert.deepEqual(emulator.resumes.map((r) => [r.taskProcessingResultId, (r.body as { data: unknown }).data]), [['tpr-stop', { operationStatus: 'completed' }]]);
-    const record = await store.get('hookEvents', 'entra-lifecycle', 'tpr-stop');
-    assert.equal(record?.state, 'done');
     const audit = [];
-    for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume') audit.push(e.outcome);
-    assert.deepEqual(audit, ['ok'], 'one resume audited, the one that happened');
+    for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume') audit.push([e.outcome, e.detail?.operationStatus]);
+    return { atStop, resumes: emulator.resumes.map((r) => [r.taskProcessingResultId, (r.body as { data: unknown }).data]), record: await store.get('hookEvents', 'entra-lifecycle', resultId), audit };
   } finally {
     clearInterval(alive);
     first.stop();
     await server.close();
     await graph.close();
   }
+}
+
+test('Entra: a stop while a resume that failed on the way waits to be sent again hands the callout back: the next process resumes it, not recorded failed', async () => {
+  // Recorded "resume failed" at the stop, the callout was never resumed: the workflow marked the
+  // task failed at its callback timeout (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility)
+  // though the leaver's seats were gone.
+  const { atStop, resumes, record, audit } = await stopDuringResume('tpr-stop', 0);
+  assert.equal(atStop?.state, 'waiting', 'left open for the next process');
+  assert.equal(atStop?.lease, undefined, 'handed back at the stop');
+  assert.deepEqual(resumes, [['tpr-stop', { operationStatus: 'completed' }]]);
+  assert.equal(record?.state, 'done');
+  assert.deepEqual(audit, [['ok', 'completed']], 'one resume audited, the one that happened');
+});
+
+test('Entra: a stop while a resume of a status this process decided alone (the start never got through) is retried: recorded, not handed to a process that may decide otherwise', async () => {
+  // The failed resume may have reached Graph; the next process, starting the offboarding again,
+  // would resume "completed": the workflow would be sent two statuses, and Graph takes one
+  // (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+  const { atStop, resumes, record, audit } = await stopDuringResume('tpr-stop-undecided', 6);
+  assert.equal(atStop?.state, 'failed');
+  assert.deepEqual(resumes, [], 'no second resume');
+  assert.equal(record?.state, 'failed');
+  assert.deepEqual(audit, [['failed', 'failed']]);
 });
