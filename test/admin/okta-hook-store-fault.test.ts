@@ -185,3 +185,38 @@ for (const [what, notNow] of [
     await server.close();
   }
 });
+
+test('Okta: an event whose progress the store refuses every time (a poison event) does not hold back the events published after it', async () => {
+  // Every pass over the open events runs them in published order: one failing at every pass
+  // stopped the pass, and the leaver published after it was never offboarded.
+  const store = new MemoryStore();
+  const transact = store.transact.bind(store);
+  store.transact = ((fn: (tx: Transaction) => unknown) => transact((tx) => {
+    const put = tx.put.bind(tx);
+    tx.put = ((collection: string, partition: string, id: string, record: { state?: string }) => {
+      if (collection === 'hookEvents' && id === 'evt-poison' && record.state !== 'processing') throw new Error('value too long for the column');
+      return put(collection as never, partition, id, record as never);
+    }) as typeof tx.put;
+    return fn(tx);
+  })) as typeof store.transact;
+  const agent = new FakeAgent();
+  const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
+  const server = await serveRouters([['/hooks', hook]]);
+  try {
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-poison', '2026-11-23T10:00:00Z'), deactivate('raj@example.com', 'evt-raj-after', '2026-11-23T10:00:01Z')] } }),
+    });
+    assert.equal(res.status, 200);
+    const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;
+    for (let waited = 0; (await state('evt-raj-after')) !== 'done' && waited < 1500; waited += 20) await sleep(20);
+    assert.equal(await state('evt-raj-after'), 'done', 'the later leaver is acted on');
+    assert.ok(agent.writes().some((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === 'raj@example.com'));
+    assert.equal(await state('evt-poison'), 'processing', 'the failing event stays open, taken again as its lease lapses');
+  } finally {
+    hook.stop();
+    await hook.settled();
+    await server.close();
+  }
+});
