@@ -133,6 +133,22 @@ ${hub()}`, { O: 'o' });
     assert.equal(parseConfig(distinct, FILE, { SCIM_A: 'one', SCIM_B: 'two' }).file.hubs.length, 2, 'distinct tokens pass');
   });
 
+  test("an Okta org's event hook secret that is also another org's is refused, naming both paths and never the secret", () => {
+    // A delivery is told apart by its Authorization header (https://developer.okta.com/docs/concepts/event-hooks/)
+    // and acts on its org's hubs only: with one secret, org B's deliveries were taken as org A's.
+    const orgs = (b: string) => `identityProviders:
+  okta-a: { kind: okta, orgUrl: https://a.okta.example, eventHookSecret: env:HOOK_A }
+  okta-b: { kind: okta, orgUrl: https://b.okta.example, eventHookSecret: ${b} }
+${hub()}`;
+    const expected = ['identityProviders.okta-b.eventHookSecret: the same secret as identityProviders.okta-a.eventHookSecret; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org\'s events would be taken as the other\'s)'];
+    const env = { HOOK_A: 'shared-hook-value', HOOK_B: 'shared-hook-value' };
+    const problems = problemsOf(orgs('env:HOOK_B'), env);
+    assert.deepEqual(problems, expected);
+    assert.ok(!problems.join('\n').includes('shared-hook-value'), 'the secret is not in the message');
+    assert.deepEqual(problemsOf(orgs('env:HOOK_A'), env, { secrets: 'on-use' }), expected, 'the same reference, also before it is resolved');
+    assert.equal(Object.keys(parseConfig(orgs('env:HOOK_B'), FILE, { HOOK_A: 'one', HOOK_B: 'two' }).file.identityProviders).length, 2, 'distinct secrets pass');
+  });
+
   test('a mapped group that is empty, only spaces or has spaces around it is refused at its path', () => {
     const problems = problemsOf(hub(`    teams:
       - { group: "", appRole: EMPLOYEE }

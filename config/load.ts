@@ -207,6 +207,20 @@ function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Sec
     if (other) out.push(`hubs[${h}].scim.tokens[${t}]: the same token as ${other.at}; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)`);
     earlierHubs.push({ hub: h, ref, value, at: `hubs[${h}].scim.tokens[${t}]` });
   }));
+  // Okta orgs' event hook secrets: a delivery belongs to the org whose secret it carries
+  // (scim-server/hooks/okta.ts), and its events act only on that org's hubs and those naming no
+  // identity provider (agent/dispatch/find-person.ts hubsOfTrigger). With one secret for two orgs
+  // every delivery was taken as the first org's, and the other org's leavers kept their seats.
+  const hookSecrets: Array<{ ref: string; value: string | undefined; at: string }> = [];
+  for (const [name, p] of Object.entries(file.identityProviders)) {
+    if (p.kind !== 'okta' || !p.eventHookSecret) continue;
+    const ref = p.eventHookSecret;
+    const value = valueOf(ref);
+    const at = `identityProviders.${name}.eventHookSecret`;
+    const same = hookSecrets.find((e) => e.ref === ref || (value !== undefined && e.value === value));
+    if (same) out.push(`${at}: the same secret as ${same.at}; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org's events would be taken as the other's)`);
+    hookSecrets.push({ ref, value, at });
+  }
   return out;
 }
 

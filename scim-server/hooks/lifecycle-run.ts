@@ -117,7 +117,19 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
       // of failed at its callback timeout, though the leaver's seats are gone
       // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
-      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS || deps.isStopped()) break;
+      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS) break;
+      if (deps.isStopped()) {
+        // A status this process decided alone (the start refused, the wait ended in an error) may
+        // be decided otherwise by the next one, and this resume may have reached Graph: recorded
+        // as it stands, so the workflow never hears two statuses.
+        if (why !== '') break;
+        // Read from finished tasks, the next process reads the same: sent again by it (as a
+        // callout still waiting at the stop, above), not recorded "resume failed": then no one
+        // resumed it, and the workflow marked the task failed at its callback timeout though the
+        // leaver's seats were gone.
+        await events.release('entra-lifecycle', record.id).catch(() => undefined);
+        return;
+      }
       log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
       await sleep(deps.pollIntervalMs);
     }
@@ -216,14 +228,30 @@ async function endLeaverSessions(deps: LifecycleRunDeps, callout: Callout, trigg
 async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'completed' | 'failed'> {
   const deadline = Date.now() + deps.maxWaitMs;
   for (;;) {
-    const tasks: Array<TaskView | undefined> = [];
-    // findTask, not task: a task that completed more than a minute ago has moved to the archive
-    // (agent/tasks/prune.ts), e.g. across a restart between its end and the resume, and is still done.
-    for (const id of taskIds) tasks.push(await deps.agent.findTask(id));
-    if (tasks.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
-    if (tasks.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
+    const tasks = await readTasks(deps, taskIds);
+    if (tasks?.some((t) => !t)) throw new Error(`task ${taskIds[tasks.findIndex((t) => !t)]} no longer exists`);
+    if (tasks?.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
     if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);
     if (deps.isStopped()) return 'failed';
     await sleep(deps.pollIntervalMs);
+  }
+}
+
+/**
+ * The tasks as the agent has them now, or undefined when the store cannot serve the read now (a
+ * failover, contention: isTransient): that says nothing about the tasks, so the caller polls again.
+ * Thrown, it resumed the workflow `failed` while the leaver's seats were being removed.
+ */
+async function readTasks(deps: LifecycleRunDeps, taskIds: string[]): Promise<Array<TaskView | undefined> | undefined> {
+  const tasks: Array<TaskView | undefined> = [];
+  try {
+    // findTask, not task: a task that completed more than a minute ago has moved to the archive
+    // (agent/tasks/prune.ts), e.g. across a restart between its end and the resume, and is still done.
+    for (const id of taskIds) tasks.push(await deps.agent.findTask(id));
+    return tasks;
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+    deps.log.warn(`entra lifecycle: tasks ${taskIds.join(', ')} cannot be read now (${errorText(err)}); polling again`);
+    return undefined;
   }
 }

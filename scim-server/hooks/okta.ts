@@ -135,66 +135,80 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       if (r.event?.person && !r.event.failed && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
+    let stopped: unknown;
     for (const record of ordered) {
-      const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
-      const action = EVENT_ACTIONS[eventType];
-      const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
-      const detail = { eventId: record.id, eventType };
-      // The dashboard first, whatever the agent makes of the person (an administrator may hold no
-      // seat on any hub). A store refusing this leaves the record open, taken again once our lease lapses.
-      if (person && !failed) await endDashboardAccess(record.event!, trigger, detail);
-      if (!action || !person || failed) {
-        const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
-        // A handled event declined is a decision for the audit log (outcome.result other than SUCCESS:
-        // the change did not happen, https://developer.okta.com/docs/reference/api/system-log/#outcome-object);
-        // an event type we do not act on is not.
-        const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${why}: nothing done`, outcome: 'skipped', detail }] : [];
-        await seen.update('okta', record.id, { state: 'done', outcome: why }, audit);
-        continue;
-      }
-      if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {
-        await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
-        continue;
-      }
-      const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered)
-        : eventType === 'user.lifecycle.deactivate' ? await laterActivation(record, ordered) : undefined;
-      if (later) {
-        // Out of order across deliveries: the state the later event sets stands (the events of one
-        // delivery are applied in published order above; Okta sends deliveries possibly out of order).
-        // A deactivation followed by an activation is not acted on, even within one delivery: the
-        // person is active now, and an offboarding would remove the seats they hold again.
-        const from = ordered.some((b) => b.id === later.id) ? 'in the same delivery' : 'from another delivery';
-        const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), ${from}`;
-        await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
-        continue;
-      }
-      let taskIds: string[];
-      try {
-        taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
-          : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger)).map((t) => t.id)
-          : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
-      } catch (err) {
-        const message = `${action} ${personKey(person)}: ${errorText(err)}`;
-        if (isTransient(err)) {
-          // Not a refusal: the store or the agent could not serve it now. Recorded "failed", the
-          // leaver was never offboarded (Okta heard 200 and does not send the event again). Left
-          // open under our lease, which lapses once this delivery's work ends: then this process
-          // (or another replica, or a restart) takes the event again (hook-events.ts `pickUp`).
-          log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}; acted on again once its lease lapses`);
-          continue;
-        }
-        log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
-        // The agent refused (no such person, …): nothing was changed, and the audit log says so.
-        await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
-        continue;
-      }
-      // Outside the try: a store refusing this write (a database failover) once recorded and audited
-      // "failed" for an action the agent had queued. Now the record stays open and is taken again
-      // once our lease lapses (hook-events.ts); the agent answers a repeated action with the task
-      // already queued (its idempotency key), as for Okta's own at-least-once retry
-      // (https://developer.okta.com/docs/concepts/event-hooks/).
-      await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
+      // One event failing (a write of its progress refused, its sessions not ended) stays open and
+      // is taken again once our lease lapses; the events after it go on. Stopping here held back
+      // every event published after one that fails at every pass: each pass runs them in order.
+      // Out of order is safe: a later suspension change or activation supersedes an older one
+      // acted on afterwards (laterSuspensionChange, laterActivation).
+      await actOnOne(record, ordered, lastReevaluation).catch((err: unknown) => {
+        stopped ??= err;
+        log.warn(`okta event hook (${record.idp}): event ${record.id}: ${errorText(err)}; acted on again once its lease lapses`);
+      });
     }
+    if (stopped !== undefined) throw stopped;
+  }
+
+  async function actOnOne(record: Readonly<HookEventRecord>, ordered: ReadonlyArray<Readonly<HookEventRecord>>, lastReevaluation: ReadonlyMap<string, string>): Promise<void> {
+    const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
+    const action = EVENT_ACTIONS[eventType];
+    const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
+    const detail = { eventId: record.id, eventType };
+    // The dashboard first, whatever the agent makes of the person (an administrator may hold no
+    // seat on any hub). A store refusing this leaves the record open, taken again once our lease lapses.
+    if (person && !failed) await endDashboardAccess(record.event!, trigger, detail);
+    if (!action || !person || failed) {
+      const why = !action ? `event type ${eventType} not handled` : failed ? 'Okta reports the change failed (outcome.result is not SUCCESS)' : 'no User target';
+      // A handled event declined is a decision for the audit log (outcome.result other than SUCCESS:
+      // the change did not happen, https://developer.okta.com/docs/reference/api/system-log/#outcome-object);
+      // an event type we do not act on is not.
+      const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${why}: nothing done`, outcome: 'skipped', detail }] : [];
+      await seen.update('okta', record.id, { state: 'done', outcome: why }, audit);
+      return;
+    }
+    if (action === 'reevaluate' && lastReevaluation.get(`${record.idp}\u0000${personKey(person)}`) !== record.id) {
+      await seen.update('okta', record.id, { state: 'done', outcome: 'covered by a later re-evaluation in the same delivery' });
+      return;
+    }
+    const later = action === 'suspend' || action === 'unsuspend' ? await laterSuspensionChange(record, ordered)
+      : eventType === 'user.lifecycle.deactivate' ? await laterActivation(record, ordered) : undefined;
+    if (later) {
+      // Out of order across deliveries: the state the later event sets stands (the events of one
+      // delivery are applied in published order above; Okta sends deliveries possibly out of order).
+      // A deactivation followed by an activation is not acted on, even within one delivery: the
+      // person is active now, and an offboarding would remove the seats they hold again.
+      const from = ordered.some((b) => b.id === later.id) ? 'in the same delivery' : 'from another delivery';
+      const why = `superseded by ${later.event!.eventType} ${later.id} (published ${later.published}), ${from}`;
+      await seen.update('okta', record.id, { state: 'done', outcome: why }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType} (published ${record.published}): ${why}: nothing done`, outcome: 'skipped', detail }]);
+      return;
+    }
+    let taskIds: string[];
+    try {
+      taskIds = action === 'offboard' ? [(await agent.offboard(person, trigger)).id]
+        : action === 'reevaluate' ? (await agent.reevaluatePerson(person, trigger)).map((t) => t.id)
+        : (await agent.suspendPerson(person, action === 'suspend', trigger)).map((t) => t.id);
+    } catch (err) {
+      const message = `${action} ${personKey(person)}: ${errorText(err)}`;
+      if (isTransient(err)) {
+        // Not a refusal: the store or the agent could not serve it now. Recorded "failed", the
+        // leaver was never offboarded (Okta heard 200 and does not send the event again). Left
+        // open under our lease, which lapses once this delivery's work ends: then this process
+        // (or another replica, or a restart) takes the event again (hook-events.ts `pickUp`).
+        log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}; acted on again once its lease lapses`);
+        return;
+      }
+      log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType}: ${message}`);
+      // The agent refused (no such person, …): nothing was changed, and the audit log says so.
+      await seen.update('okta', record.id, { state: 'failed', outcome: message }, [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${message}`, outcome: 'failed', detail }]);
+      return;
+    }
+    // Outside the try: a store refusing this write (a database failover) once recorded and audited
+    // "failed" for an action the agent had queued. Now the record stays open and is taken again
+    // once our lease lapses (hook-events.ts); the agent answers a repeated action with the task
+    // already queued (its idempotency key), as for Okta's own at-least-once retry
+    // (https://developer.okta.com/docs/concepts/event-hooks/).
+    await seen.update('okta', record.id, { state: 'done', taskIds, outcome: `${action} ${personKey(person)}` });
   }
 
   /**

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import type { LoadedConfig } from '../../config/load.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { graphResume, type ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
-import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
+import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
@@ -12,13 +14,15 @@ const CLIENT = 'hubwarden-app-id';
 const RELAY = 'relay-logic-app-id';
 const AUD = 'api://hubwarden';
 
-/**
- * "Launch and wait": a task whose resume never arrives is marked failed at the callback timeout
- * (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility), though the
- * leaver's seats are gone. A resume that failed on the way (the network, the token endpoint, a
- * 5xx) is sent again; one Graph refused (a 4xx) is not.
- */
-async function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>) {
+interface Tenant {
+  config: LoadedConfig;
+  emulator: GraphEmulator;
+  /** Posts the Leaver workflow's callout for `resultId` to the hook served at `url` (202). */
+  postLeaver(url: string, resultId: string): Promise<void>;
+}
+
+/** A tenant (the Graph emulator) and the config naming it, for the time of `body`. */
+async function withTenant<T>(body: (t: Tenant) => Promise<T>): Promise<T> {
   const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
   const config = testConfig(`  entra:
@@ -30,21 +34,9 @@ async function leaverCallout(resultId: string, failures: Array<Error & { statusC
     graphBaseUrl: ${graph.url}
     authorityUrl: ${graph.url}
     lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }`);
-  const viaGraph = graphResume(config, { maxRetries: 0 });
-  let attempts = 0;
-  const resume: ResumeCall = async (idp, target, status) => {
-    attempts++;
-    const failure = failures.shift();
-    if (failure) throw failure;
-    return viaGraph(idp, target, status);
-  };
-  const store = new MemoryStore();
-  const hook = createEntraLifecycleRouter({ config, agent: new FakeAgent(), store, resume, pollIntervalMs: 5 });
-  const server = await serveRouters([['/hooks', hook]]);
-  const alive = setInterval(() => undefined, 1000); // the hook waits on unref'd timers
-  try {
+  const postLeaver = async (url: string, resultId: string) => {
     const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
-    const res = await fetch(`${server.url}/hooks/entra/lifecycle`, {
+    const res = await fetch(`${url}/hooks/entra/lifecycle`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
@@ -59,16 +51,50 @@ async function leaverCallout(resultId: string, failures: Array<Error & { statusC
       }),
     });
     assert.equal(res.status, 202);
-    await hook.settled();
-    const audit = [];
-    for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume') audit.push(e);
-    return { attempts, resumes: emulator.resumes, record: await store.get('hookEvents', 'entra-lifecycle', resultId), audit };
+  };
+  const alive = setInterval(() => undefined, 1000); // the hook waits on unref'd timers
+  try {
+    return await body({ config, emulator, postLeaver });
   } finally {
     clearInterval(alive);
-    hook.stop();
-    await server.close();
     await graph.close();
   }
+}
+
+const resumeAudit = async (store: MemoryStore) => {
+  const audit = [];
+  for await (const e of store.list('audit', '')) if (e.action === 'lifecycle-resume') audit.push(e);
+  return audit;
+};
+
+/**
+ * "Launch and wait": a task whose resume never arrives is marked failed at the callback timeout
+ * (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility), though the
+ * leaver's seats are gone. A resume that failed on the way (the network, the token endpoint, a
+ * 5xx) is sent again; one Graph refused (a 4xx) is not.
+ */
+function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>) {
+  return withTenant(async ({ config, emulator, postLeaver }) => {
+    const viaGraph = graphResume(config, { maxRetries: 0 });
+    let attempts = 0;
+    const resume: ResumeCall = async (idp, target, status) => {
+      attempts++;
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return viaGraph(idp, target, status);
+    };
+    const store = new MemoryStore();
+    const hook = createEntraLifecycleRouter({ config, agent: new FakeAgent(), store, resume, pollIntervalMs: 5 });
+    const server = await serveRouters([['/hooks', hook]]);
+    try {
+      await postLeaver(server.url, resultId);
+      await hook.settled();
+      return { attempts, resumes: emulator.resumes, record: await store.get('hookEvents', 'entra-lifecycle', resultId), audit: await resumeAudit(store) };
+    } finally {
+      hook.stop();
+      await server.close();
+    }
+  });
 }
 
 test('Entra: a resume that fails on the way (the network, then a 502) is sent again: the workflow hears completed, recorded and audited once', async () => {
@@ -90,4 +116,69 @@ test('Entra: a resume Graph refuses (403) is not sent again: recorded and audite
   assert.equal(record?.state, 'failed');
   assert.match(record?.outcome ?? '', /^resume failed: Authorization_RequestDenied/);
   assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
+});
+
+/**
+ * A leaver callout whose resume fails on the way (a 502) while the process is told to stop; then
+ * the next process (a restart, another replica) starts on the same store. `startRefusals`: how
+ * many times the agent cannot start the offboarding now (the store unavailable).
+ */
+function stopDuringResume(resultId: string, startRefusals: number) {
+  return withTenant(async ({ config, emulator, postLeaver }) => {
+    const store = new MemoryStore();
+    const agent = new FakeAgent();
+    const offboard = agent.offboard.bind(agent);
+    let refusals = startRefusals;
+    agent.offboard = async (person, trigger) => {
+      if (refusals-- > 0) throw new StoreUnavailable('connection terminated', 5);
+      return offboard(person, trigger);
+    };
+    let first: ReturnType<typeof createEntraLifecycleRouter> | undefined;
+    const failing: ResumeCall = async () => {
+      first!.stop(); // told to stop while the resume is on the way; it fails (a 502)
+      throw Object.assign(new Error('Bad Gateway'), { statusCode: 502 });
+    };
+    first = createEntraLifecycleRouter({ config, agent, store, resume: failing, pollIntervalMs: 5 });
+    const server = await serveRouters([['/hooks', first]]);
+    try {
+      await postLeaver(server.url, resultId);
+      await first.settled();
+      const atStop = await store.get('hookEvents', 'entra-lifecycle', resultId);
+      const next = createEntraLifecycleRouter({ config, agent, store, resume: graphResume(config, { maxRetries: 0 }), pollIntervalMs: 5 });
+      await next.settled();
+      next.stop();
+      return {
+        atStop,
+        resumes: emulator.resumes.map((r) => [r.taskProcessingResultId, (r.body as { data: unknown }).data]),
+        record: await store.get('hookEvents', 'entra-lifecycle', resultId),
+        audit: (await resumeAudit(store)).map((e) => [e.outcome, e.detail?.operationStatus]),
+      };
+    } finally {
+      first.stop();
+      await server.close();
+    }
+  });
+}
+
+test('Entra: a stop while a resume that failed on the way waits to be sent again hands the callout back: the next process resumes it, not recorded failed', async () => {
+  // Recorded "resume failed" at the stop, the callout was never resumed: the workflow marked the
+  // task failed at its callback timeout (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility)
+  // though the leaver's seats were gone.
+  const { atStop, resumes, record, audit } = await stopDuringResume('tpr-stop', 0);
+  assert.equal(atStop?.state, 'waiting', 'left open for the next process');
+  assert.equal(atStop?.lease, undefined, 'handed back at the stop');
+  assert.deepEqual(resumes, [['tpr-stop', { operationStatus: 'completed' }]]);
+  assert.equal(record?.state, 'done');
+  assert.deepEqual(audit, [['ok', 'completed']], 'one resume audited, the one that happened');
+});
+
+test('Entra: a stop while a resume of a status this process decided alone (the start never got through) is retried: recorded, not handed to a process that may decide otherwise', async () => {
+  // The failed resume may have reached Graph; the next process, starting the offboarding again,
+  // would resume "completed": the workflow would be sent two statuses, and Graph takes one
+  // (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume).
+  const { atStop, resumes, record, audit } = await stopDuringResume('tpr-stop-undecided', 6);
+  assert.equal(atStop?.state, 'failed');
+  assert.deepEqual(resumes, [], 'no second resume');
+  assert.equal(record?.state, 'failed');
+  assert.deepEqual(audit, [['failed', 'failed']]);
 });

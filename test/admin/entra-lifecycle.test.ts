@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { generateKeyPair, SignJWT } from 'jose';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { StoreContention } from '../../agent/store/store-contention.ts';
 import { SessionStore, SignInRevoked } from '../../scim-server/web/session-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
@@ -118,13 +119,14 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.deepEqual(resume.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
   });
 
-  test('the agent unable to start the offboarding for a moment (the store unavailable inside it): started again, resumed completed, not failed', async () => {
+  test('the agent unable to start the offboarding for a moment (the store unavailable inside it, then a transaction giving up on contention): started again, resumed completed, not failed', async () => {
     // "Not now" is not "no": resumed failed, the workflow reported the leaver's offboarding failed
     // (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume) and the seats stayed.
     const offboard = agent.offboard.bind(agent);
     let refusals = 2;
     agent.offboard = async (person, trigger) => {
-      if (refusals-- > 0) throw new StoreUnavailable('connection terminated', 5);
+      // Contention (agent/store/store-contention.ts): nothing written, the same request may go again.
+      if (refusals-- > 0) throw refusals === 1 ? new StoreUnavailable('connection terminated', 5) : new StoreContention(20, '40001 (store: partition of tasks changed after this transaction read it)');
       return offboard(person, trigger);
     };
     try {
@@ -139,6 +141,26 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     const failed = [];
     for await (const e of store.list('audit', '')) if (e.outcome === 'failed' && (e.detail as { taskProcessingResultId?: string })?.taskProcessingResultId === 'tpr-unavailable') failed.push(e);
     assert.deepEqual(failed, []);
+  });
+
+  test('the store unavailable for a moment while the offboarding is awaited: the wait goes on, resumed completed, not failed', async () => {
+    // A poll of the task that the store could not answer said nothing about the task: resumed
+    // failed, the workflow reported the leaver's offboarding failed while their seats went.
+    const findTask = agent.findTask.bind(agent);
+    let refusals = 2;
+    agent.findTask = async (id) => {
+      if (refusals-- > 0) throw refusals === 1 ? new StoreUnavailable('connection terminated', 5) : new StoreContention(20, '40001 (store: tasks changed)');
+      return findTask(id);
+    };
+    try {
+      assert.equal((await send(callout('tpr-poll-unavailable'), await good())).status, 202);
+      await hook.settled();
+    } finally {
+      agent.findTask = findTask;
+    }
+    const resume = emulator.resumes.find((r) => r.taskProcessingResultId === 'tpr-poll-unavailable')!;
+    assert.deepEqual(resume.body, { data: { operationStatus: 'completed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    assert.ok(refusals < 0, 'both refused polls happened, and the wait went on past them');
   });
 
   test("a leaver's dashboard sessions end before their seats go, found by object id (Entra's oid at sign-in) or by email or UPN, even when the agent knows no seat of theirs", async () => {

@@ -10,6 +10,7 @@ import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { StoreContention } from '../../agent/store/store-contention.ts';
 
 function deactivate(login: string, uuid: string, published: string) {
   return {
@@ -142,7 +143,12 @@ test("Okta: the store refusing the end of a deactivated person's dashboard sessi
   }
 });
 
-test('Okta: the agent unable to queue an offboarding now (the store unavailable inside it): the event is acted on again, not recorded nor audited as failed', async () => {
+// "Not now", not "no": the store unavailable (a failover), or a transaction that gave up on
+// contention (PostgreSQL serialization failures while Okta pushes many users; nothing written).
+for (const [what, notNow] of [
+  ['the store unavailable inside it', () => new StoreUnavailable('connection terminated', 5)],
+  ['its transaction giving up on contention', () => new StoreContention(20, '40001 (store: partition of tasks changed after this transaction read it)')],
+] as const) test(`Okta: the agent unable to queue an offboarding now (${what}): the event is acted on again, not recorded nor audited as failed`, async () => {
   // Okta heard 200 and does not send the event again (https://developer.okta.com/docs/concepts/event-hooks/):
   // recorded "failed", the leaver kept their seats.
   const store = new MemoryStore();
@@ -152,7 +158,7 @@ test('Okta: the agent unable to queue an offboarding now (the store unavailable 
   agent.offboard = async (person, trigger) => {
     if (refusals-- > 0) {
       await offboard(person, trigger); // recorded as a call; the store then refuses the transaction
-      throw new StoreUnavailable('connection terminated', 5);
+      throw notNow();
     }
     return offboard(person, trigger);
   };
@@ -176,6 +182,41 @@ test('Okta: the agent unable to queue an offboarding now (the store unavailable 
     assert.deepEqual(failed, [], 'nothing was refused');
   } finally {
     hook.stop();
+    await server.close();
+  }
+});
+
+test('Okta: an event whose progress the store refuses every time (a poison event) does not hold back the events published after it', async () => {
+  // Every pass over the open events runs them in published order: one failing at every pass
+  // stopped the pass, and the leaver published after it was never offboarded.
+  const store = new MemoryStore();
+  const transact = store.transact.bind(store);
+  store.transact = ((fn: (tx: Transaction) => unknown) => transact((tx) => {
+    const put = tx.put.bind(tx);
+    tx.put = ((collection: string, partition: string, id: string, record: { state?: string }) => {
+      if (collection === 'hookEvents' && id === 'evt-poison' && record.state !== 'processing') throw new Error('value too long for the column');
+      return put(collection as never, partition, id, record as never);
+    }) as typeof tx.put;
+    return fn(tx);
+  })) as typeof store.transact;
+  const agent = new FakeAgent();
+  const hook = createOktaHookRouter({ config: testConfig(), agent, store, leaseMs: 150 });
+  const server = await serveRouters([['/hooks', hook]]);
+  try {
+    const res = await fetch(`${server.url}/hooks/okta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-poison', '2026-11-23T10:00:00Z'), deactivate('raj@example.com', 'evt-raj-after', '2026-11-23T10:00:01Z')] } }),
+    });
+    assert.equal(res.status, 200);
+    const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;
+    for (let waited = 0; (await state('evt-raj-after')) !== 'done' && waited < 1500; waited += 20) await sleep(20);
+    assert.equal(await state('evt-raj-after'), 'done', 'the later leaver is acted on');
+    assert.ok(agent.writes().some((c) => c.method === 'offboard' && (c.args[0] as { email: string }).email === 'raj@example.com'));
+    assert.equal(await state('evt-poison'), 'processing', 'the failing event stays open, taken again as its lease lapses');
+  } finally {
+    hook.stop();
+    await hook.settled();
     await server.close();
   }
 });
