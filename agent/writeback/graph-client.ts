@@ -27,6 +27,9 @@ export interface GraphClientSettings {
 }
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** The name of the error thrown when the token endpoint refuses the app's credentials (4xx other than 429). */
+export const TOKEN_REFUSED = 'TokenRefused';
+
 /** Renew a token this long before it expires, so a call never leaves with a token about to lapse. */
 const EXPIRY_MARGIN_MS = 120_000;
 
@@ -73,7 +76,13 @@ export class ClientCredentialsMiddleware implements Middleware {
     if (!res.ok || typeof body.access_token !== 'string') {
       // error_description is Entra's AADSTS text; it never echoes the secret.
       const why = body.error ? `${body.error}: ${(body.error_description ?? '').split('\r\n')[0]}` : `HTTP ${res.status}`;
-      throw new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
+      const err = new Error(`entra: client-credentials token for app ${clientId} in tenant ${tenantId}: ${why}`);
+      // A 4xx other than 429 is the token endpoint's refusal (a wrong or expired secret, an app not
+      // in the tenant: https://www.rfc-editor.org/rfc/rfc6749#section-5.2), which asking again does
+      // not change; anything else failed on the way. Named so a caller can tell (the Graph SDK keeps
+      // the name as its error's `code`).
+      err.name = res.status >= 400 && res.status < 500 && res.status !== 429 ? TOKEN_REFUSED : 'TokenUnavailable';
+      throw err;
     }
     this.#token = { value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3599) * 1000 };
     return body.access_token;

@@ -8,6 +8,7 @@ import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
 import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { isTransient } from './transient.ts';
+import { TOKEN_REFUSED } from '../../agent/writeback/graph-client.ts';
 
 /**
  * Runs the action of one Lifecycle Workflows callout and resumes the workflow when the agent's work
@@ -157,7 +158,10 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
 
 /** A resume that Graph did not refuse (a 4xx other than 429, a throttle): it failed on the way and may be sent again. */
 function resumeMayBeRetried(err: unknown): boolean {
-  const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+  const e = err as { statusCode?: unknown; code?: unknown; name?: unknown } | undefined;
+  // The token endpoint refused the app's credentials (graph-client.ts): as final as Graph's own 4xx.
+  if (e?.code === TOKEN_REFUSED || e?.name === TOKEN_REFUSED) return false;
+  const status = e?.statusCode;
   return !(typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
 }
 

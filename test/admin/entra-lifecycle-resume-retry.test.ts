@@ -22,8 +22,8 @@ interface Tenant {
 }
 
 /** A tenant (the Graph emulator) and the config naming it, for the time of `body`. */
-async function withTenant<T>(body: (t: Tenant) => Promise<T>): Promise<T> {
-  const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
+async function withTenant<T>(body: (t: Tenant) => Promise<T>, tenantSecret = TEST_ENV.ENTRA_CLIENT_SECRET): Promise<T> {
+  const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: tenantSecret });
   const graph = await emulator.listen();
   const config = testConfig(`  entra:
     kind: entra
@@ -73,7 +73,7 @@ const resumeAudit = async (store: MemoryStore) => {
  * leaver's seats are gone. A resume that failed on the way (the network, the token endpoint, a
  * 5xx) is sent again; one Graph refused (a 4xx) is not.
  */
-function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>) {
+function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>, tenantSecret?: string) {
   return withTenant(async ({ config, emulator, postLeaver }) => {
     const viaGraph = graphResume(config, { maxRetries: 0 });
     let attempts = 0;
@@ -94,7 +94,7 @@ function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: 
       hook.stop();
       await server.close();
     }
-  });
+  }, tenantSecret);
 }
 
 test('Entra: a resume that fails on the way (the network, then a 502) is sent again: the workflow hears completed, recorded and audited once', async () => {
@@ -115,6 +115,15 @@ test('Entra: a resume Graph refuses (403) is not sent again: recorded and audite
   assert.deepEqual(resumes, []);
   assert.equal(record?.state, 'failed');
   assert.match(record?.outcome ?? '', /^resume failed: Authorization_RequestDenied/);
+  assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
+});
+
+test('Entra: the token endpoint refusing the app (its secret rotated in the tenant) is final too: asked once, recorded and audited as failed', async () => {
+  const { attempts, resumes, record, audit } = await leaverCallout('tpr-token', [], 'a-secret-rotated-in-the-tenant');
+  assert.equal(attempts, 1, 'not sent again: a refused secret stays refused');
+  assert.deepEqual(resumes, []);
+  assert.equal(record?.state, 'failed');
+  assert.match(record?.outcome ?? '', /^resume failed: .*client-credentials token/);
   assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
 });
 
