@@ -63,7 +63,7 @@ export const MemberSchema = named('Member', z.object({
   email: z.string().optional(), name: z.string().optional(), appRole: z.string().optional(), hubRole: z.string().optional(),
   assets: z.array(assetTasks),
   reachesAllAssets: z.literal(true).optional().describe('a member holding the admin role of an app whose admins reach every asset: `assets` lists only its explicit assignments'),
-  removalPending: z.literal(true).optional().describe('the app has marked this seat for removal (Meta: marked_for_removal): it is on its way out; plans neither remove nor change it, nor invite the person again, and hold it for an owner'),
+  removalPending: z.literal(true).optional().describe('the app has marked this seat for removal: it is on its way out; plans neither remove nor change it, nor invite the person again, and hold it for an owner'),
   directoryUserId: z.string().optional(),
   grantedBy: z.array(z.string()),
   directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending unless the row is exempted'),
