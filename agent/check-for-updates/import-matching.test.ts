@@ -1,0 +1,47 @@
+/**
+ * Matching across imports: who a row is stays with it when the app gives it a new id (an
+ * accepted invite becomes a member), over the real check for updates and a MemoryStore.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { configSchema, type HubConfigFile } from '../../config/schema.ts';
+import { runCheckForUpdates } from './run-check.ts';
+import { emptyApp, fakeConnector } from './fake-app.test-double.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import '../app-state/records.ts';
+
+const hub: HubConfigFile = configSchema.parse({ hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' } }] }).hubs[0];
+const silent = { info() {}, warn() {} };
+const trigger = { type: 'admin' as const, actor: 'test' };
+let clock = Date.parse('2026-11-23T10:00:00.000Z');
+const now = () => new Date((clock += 1000));
+
+const user = (id: string, email: string): DirectoryUserRecord =>
+  ({ hubId: 'acme', id, userName: `${id}@idp.example`, active: true, email, emails: [email], scim: {}, created: 'x', lastModified: 'x', version: 1 });
+
+test('a disputed invite that is accepted stays disputed on its member row until an owner decides', async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane@acme.com')));
+  const app = emptyApp();
+  app.invites = [{ id: '901', email: 'jane@acme.com', role: 'EMPLOYEE', status: 'pending' }];
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  await check('t1');
+  assert.equal((await store.get('memberMatches', 'acme', 'invite:901'))?.directoryUserId, 'u-jane');
+  // The IdP moves Jane to a new email and gives her old one to Bob: the invite is disputed.
+  await store.transact((tx) => {
+    tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane.doe@acme.com'));
+    tx.put('directoryUsers', 'acme', 'u-bob', user('u-bob', 'jane@acme.com'));
+  });
+  await check('t2');
+  assert.deepEqual((await store.get('memberMatches', 'acme', 'invite:901'))?.candidates, ['u-bob', 'u-jane']);
+  // Someone accepts the invite: the app lists a member (new id) under the invite's email.
+  app.invites = [];
+  app.members = [{ id: '21', email: 'jane@acme.com', role: 'EMPLOYEE', inviteId: '901' }];
+  await check('t3');
+  const seat = await store.get('memberMatches', 'acme', '21');
+  assert.equal(seat?.outcome, 'unmatched', 'not handed to Bob by email alone');
+  assert.equal(seat?.directoryUserId, undefined);
+  assert.deepEqual(seat?.candidates, ['u-bob', 'u-jane']);
+});
