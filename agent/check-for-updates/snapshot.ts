@@ -13,7 +13,7 @@ import type {
 } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
-import { inviteRowId } from '../standing/row-ids.ts';
+import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
 
 export interface HubSnapshot {
   members: AppMemberRecord[];
@@ -139,7 +139,10 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
 
   // Asset types that could not be listed keep what we knew of them (reported in the run).
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
-  if (!unread.has('assignments')) for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+  if (!unread.has('assignments')) {
+    for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+    keepAgentsAssignments(assignments, previous.assignments, startedAt, removed);
+  }
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
   for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
 
@@ -184,4 +187,29 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
     partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
+}
+
+/**
+ * Asset tasks the agent assigned or removed after the reading started (an assign-asset or
+ * unassign-asset it completed meanwhile, tasks/operations/snapshot-update.ts), and the tasks of a
+ * seat it removed meanwhile, win over the listing, which is older: as for roles and invites above.
+ * Taken from the listing, the agent's own grant was reported as tasks "removed in the app" by hand
+ * (audited as drift, and held under `safety.drift: report`), and a removal it had made came back.
+ */
+function keepAgentsAssignments(assignments: AppAssignmentRecord[], previous: readonly AppAssignmentRecord[], startedAt: string, removed: ReadonlySet<string> | undefined): void {
+  const gone = (a: AppAssignmentRecord) => removed !== undefined && (removed.has(assignmentRemovalId(a.key)) || (a.userType === 'member' && removed.has(a.userId)));
+  const at = new Map<string, number>();
+  let kept = 0;
+  for (const a of assignments) {
+    if (gone(a)) continue;
+    at.set(a.key, kept);
+    assignments[kept++] = a;
+  }
+  assignments.length = kept;
+  for (const prev of previous) {
+    if (prev.changedAt === undefined || prev.changedAt < startedAt) continue;
+    const i = at.get(prev.key);
+    if (i !== undefined) assignments[i] = prev;
+    else assignments.push(prev);
+  }
 }
