@@ -9,6 +9,7 @@ import { configSchema, type HubConfigFile } from '../../config/schema.ts';
 import { runCheckForUpdates } from './run-check.ts';
 import { emptyApp, fakeConnector } from './fake-app.test-double.ts';
 import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { collect } from '../store/store.ts';
 import '../app-state/records.ts';
 
 const hub: HubConfigFile = configSchema.parse({ hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' } }] }).hubs[0];
@@ -44,4 +45,28 @@ test('a disputed invite that is accepted stays disputed on its member row until 
   assert.equal(seat?.outcome, 'unmatched', 'not handed to Bob by email alone');
   assert.equal(seat?.directoryUserId, undefined);
   assert.deepEqual(seat?.candidates, ['u-bob', 'u-jane']);
+});
+
+test("a seat's person changing at a check is audited (who, what it was, what it is); an unchanged or first match is not", async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane@acme.com')));
+  const app = emptyApp();
+  app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }];
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  const changedIn = async (taskId: string) => (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === taskId && e.action === 'member-match-changed');
+  await check('t1');
+  await check('t2');
+  assert.deepEqual([...await changedIn('t1'), ...await changedIn('t2')], [], 'a first match, or one unchanged, is no change');
+  await store.transact((tx) => {
+    tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane.doe@acme.com'));
+    tx.put('directoryUsers', 'acme', 'u-bob', user('u-bob', 'jane@acme.com'));
+  });
+  await check('t3');
+  const [entry, ...more] = await changedIn('t3');
+  assert.equal(more.length, 0);
+  assert.deepEqual(entry?.subject, { memberId: '11', email: 'jane@acme.com', directoryUserId: 'u-jane' });
+  assert.match(entry!.why, /disputed between directory users u-bob, u-jane, was matched to directory user u-jane/);
+  assert.deepEqual(entry?.detail, { from: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false }, to: { outcome: 'unmatched', candidates: ['u-bob', 'u-jane'], manual: false } });
+  assert.equal(entry?.trigger.actor, 'test');
 });
