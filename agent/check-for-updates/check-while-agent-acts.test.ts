@@ -83,3 +83,16 @@ test("a seat the agent removes while the check reads does not come back with its
   assert.equal(await store.get('appMembers', 'acme', '12'), undefined);
   assert.deepEqual((await collect(store.list('appAssignments', 'acme'))).filter((a) => a.userId === '12'), [], 'no tasks of a seat that is gone');
 });
+
+test('a seat the agent records while the check reads (its invite answered "already a member") is kept, not reported as leaving', async () => {
+  const op = { ...base, key: 'invite:kim', kind: 'invite', email: 'kim@acme.com', role: 'EMPLOYEE' } as Operation;
+  const { store, run, check } = await hubWithAgentActing(
+    (tx) => recordInSnapshot(tx, 'acme', op, { result: 'done', memberId: '13' }, now()),
+    (app) => { app.members.push({ id: '13', email: 'kim@acme.com', role: 'EMPLOYEE' }); },
+  );
+  assert.equal((await store.get('appMembers', 'acme', '13'))?.email, 'kim@acme.com', 'the seat the app confirmed stays in the snapshot');
+  assert.deepEqual(run.changes?.removedMembers ?? [], [], 'not "no longer a member in the app"');
+  assert.equal((await audited(store, 't2')).includes('member-left-app'), false);
+  const third = await check('t3');
+  assert.deepEqual(third.changes?.drift ?? [], [], 'and not "joined without an invite from hubwarden" at the next check');
+});

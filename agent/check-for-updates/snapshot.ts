@@ -5,7 +5,8 @@
  * What carries over from the previous snapshot: when a member was first seen, which invite a
  * member came from, whether hubwarden sent an invite and how often it re-sent it. Invites the
  * agent sent while this reading ran are kept (the listing started before they existed; dropping
- * them would make the next plan invite the same person twice).
+ * them would make the next plan invite the same person twice), as are the seats, roles and asset
+ * tasks it recorded meanwhile, and what it removed meanwhile stays removed.
  */
 import type { AppReading } from './read-app.ts';
 import type {
@@ -83,6 +84,11 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
       firstSeenAt: prev?.firstSeenAt ?? now, lastSeenAt: now,
     }));
   });
+  // A seat the agent recorded while this reading ran (an invite the app answered "already a
+  // member", tasks/operations/snapshot-update.ts) whose page was read before it: newer than the
+  // listing. Dropped, it was reported as leaving the app, then as joining by hand at the next check.
+  const listedMemberIds = new Set(reading.members.map((m) => m.id));
+  for (const prev of previous.members) if (!listedMemberIds.has(prev.id) && prev.lastSeenAt >= startedAt && !removed?.has(prev.id)) members.push(prev);
   const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
 
   // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is
