@@ -10,6 +10,7 @@ import '../dispatch/departed-user.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
 import { collect, type ReadView, type Transaction } from '../store/store.ts';
 import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
 import { matchMembers, withoutUndefined, type DirectoryIdentity, type MatchingResult, type MemberRow } from './match-members.ts';
@@ -78,6 +79,11 @@ export async function rematchHub(tx: Transaction, hubId: string, now: string, co
   const stored = await collect(tx.list('memberMatches', hubId));
   const hubRows = rows ?? await memberRows(tx, hubId);
   const result = await matchHubWith(tx, hubId, now, stored, hubRows);
+  // A lapsed exemption whose row has left the app (the member removed by hand, the invite
+  // cancelled) is never met by matching, which sees only rows: it stayed, unaudited, and the
+  // watchdog, finding a lapsed exemption every hour, re-matched the whole hub every hour for it.
+  const listed = new Set(hubRows.map((r) => r.id));
+  for await (const e of tx.list('exemptions', hubId)) if (!listed.has(e.memberId) && !exemptionInForce(e, now)) result.lapsedExemptions.push(e);
   await saveMatches(tx, hubId, result, context, stored, hubRows);
   return result;
 }
@@ -253,12 +259,13 @@ export async function saveRowMatches(tx: Transaction, hubId: string, result: Mat
 function retireLapsed(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): void {
   for (const exemption of result.lapsedExemptions) {
     tx.delete('exemptions', hubId, exemption.memberId);
+    const then = result.matches.some((m) => m.memberId === exemption.memberId) ? 'the member is matched again' : 'its row is no longer in the app';
     appendAudit(tx, {
       hubId,
       trigger: context.trigger,
       action: 'exemption-lapsed',
       subject: { memberId: exemption.memberId, email: exemption.email },
-      why: `exemption "${exemption.reason}" by ${exemption.by} lapsed on ${exemption.until}; the member is matched again`,
+      why: `exemption "${exemption.reason}" by ${exemption.by} lapsed on ${exemption.until}; ${then}`,
       outcome: 'ok',
       detail: { reason: exemption.reason, until: exemption.until, by: exemption.by },
       ...(context.taskId ? { taskId: context.taskId } : {}),
