@@ -70,3 +70,29 @@ test("a seat's person changing at a check is audited (who, what it was, what it 
   assert.deepEqual(entry?.detail, { from: { outcome: 'onboarded', directoryUserId: 'u-jane', manual: false }, to: { outcome: 'unmatched', candidates: ['u-bob', 'u-jane'], manual: false } });
   assert.equal(entry?.trigger.actor, 'test');
 });
+
+test('system users added, removed or given another role in the app are audited; one whose listing failed is no change', async () => {
+  const store = new MemoryStore();
+  const app = emptyApp();
+  app.systemUsers = [{ id: '51', name: 'hubwarden', role: 'ADMIN' }, { id: '52', name: 'reporting', role: 'EMPLOYEE' }];
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  const entries = async (taskId: string) => (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === taskId && e.action.startsWith('system-user-'));
+  await check('s1');
+  assert.deepEqual(await entries('s1'), [], 'a first import compares nothing');
+  app.systemUsers = [{ id: '51', name: 'hubwarden', role: 'ADMIN' }, { id: '52', name: 'reporting', role: 'ADMIN' }, { id: '53', name: 'backdoor', role: 'ADMIN' }];
+  const run = await check('s2');
+  assert.equal(run.changeCounts?.systemUserChanges, 2);
+  assert.deepEqual((await entries('s2')).map((e) => [e.action, e.why]), [
+    ['system-user-role-changed', 'system user reporting (52) role changed in the app from EMPLOYEE to ADMIN, not by hubwarden (it never changes system users): reported only'],
+    ['system-user-added', 'system user backdoor (53) added in the app as ADMIN, not by hubwarden (it never changes system users): reported only'],
+  ]);
+  // The listing fails: its records are kept, and nothing is reported as removed.
+  connector.failOn = { listing: 'listSystemUsers', kind: 'unavailable' };
+  await check('s3');
+  assert.deepEqual(await entries('s3'), []);
+  connector.failOn = undefined;
+  app.systemUsers = [{ id: '51', name: 'hubwarden', role: 'ADMIN' }];
+  await check('s4');
+  assert.deepEqual((await entries('s4')).map((e) => e.action), ['system-user-removed', 'system-user-removed']);
+});
