@@ -96,3 +96,26 @@ test('a seat the agent records while the check reads (its invite answered "alrea
   const third = await check('t3');
   assert.deepEqual(third.changes?.drift ?? [], [], 'and not "joined without an invite from hubwarden" at the next check');
 });
+
+test("an invite's role the agent changes while the check reads is kept (the next plan does not change it again)", async () => {
+  const store = new MemoryStore();
+  const app = emptyApp();
+  app.invites = [{ id: '901', email: 'kim@acme.com', role: 'EMPLOYEE', status: 'pending' }];
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  await check('t1');
+  const list = connector.listInvites!.bind(connector);
+  connector.listInvites = async (cursor) => {
+    const stale = await list(cursor);
+    app.invites = [{ id: '901', email: 'kim@acme.com', role: 'ADMIN', status: 'pending' }];
+    const op = { ...base, key: 'role:invite:901', kind: 'change-invite-role', inviteId: '901', from: 'EMPLOYEE', to: 'ADMIN' } as Operation;
+    await store.transact((tx) => recordInSnapshot(tx, 'acme', op, { result: 'done' }, now()));
+    return stale;
+  };
+  const run = await check('t2');
+  connector.listInvites = list;
+  assert.equal((await store.get('appInvites', 'acme', '901'))?.role, 'ADMIN', 'the snapshot keeps the newer role');
+  assert.deepEqual(run.changes?.drift ?? [], []);
+  assert.deepEqual((await check('t3')).changes?.drift ?? [], []);
+  assert.equal((await store.get('appInvites', 'acme', '901'))?.role, 'ADMIN');
+});

@@ -107,6 +107,10 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
 
   const invites = current.map((i): AppInviteRecord => {
     const listed = prevInvites.get(i.id);
+    // Written by the agent while this reading ran (a role it changed on the invite after the page
+    // was read): newer than the listing, as for members above. Taken from the listing, the old
+    // role came back and the next plan changed the invite's role again.
+    if (listed && listed.lastSeenAt >= startedAt) return listed;
     // A provisional record (`pending:<email>`, Meta's id not known yet) is the listed invite of its
     // email whatever that invite's status: declined or expired before this check, it is still the
     // invite hubwarden sent. Without its bookkeeping it was reported as invited by hand and "not
