@@ -96,3 +96,22 @@ test('system users added, removed or given another role in the app are audited; 
   await check('s4');
   assert.deepEqual((await entries('s4')).map((e) => e.action), ['system-user-removed', 'system-user-removed']);
 });
+
+test('a person the app lists on two pages (its paging shifted under a change) is one row: counted, matched and reported once', async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane@acme.com')));
+  const app = emptyApp();
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  await check('d1');
+  // Pages of two: Jane is the last of page one and, the listing having shifted, the first of page two.
+  app.members = [{ id: '10', email: 'al@acme.com', role: 'EMPLOYEE' }, { id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }, { id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }];
+  app.invites = [{ id: '901', email: 'kim@acme.com', role: 'EMPLOYEE', status: 'pending' }, { id: '901', email: 'kim@acme.com', role: 'EMPLOYEE', status: 'pending' }];
+  const run = await check('d2');
+  assert.equal(run.counts?.members, 2);
+  assert.equal(run.counts?.invites, 1);
+  assert.deepEqual(run.changes?.newMembers.map((m) => m.memberId), ['10', '11']);
+  assert.equal(run.matchCounts?.onboarded, 1);
+  const added = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 'd2' && e.action === 'drift-member-added-by-hand');
+  assert.equal(added.length, 2, 'one entry per person');
+});

@@ -53,7 +53,20 @@ function unlessUnchanged<T extends { lastSeenAt: string }>(prev: T | undefined, 
   return JSON.stringify({ ...prev, lastSeenAt: '' }) === JSON.stringify({ ...next, lastSeenAt: '' }) ? prev : next;
 }
 
-export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+  // A listing whose pages shifted while it was read (a person added or removed meanwhile) can
+  // list someone twice: one record each, the later page's (newer). Kept twice, the person was
+  // two rows: counted, matched, and reported (drift, audit) twice.
+  const listed: AppReading = {
+    ...paged,
+    members: onceEach(paged.members, (m) => m.id),
+    invites: onceEach(paged.invites, (i) => i.id),
+    systemUsers: onceEach(paged.systemUsers, (s) => s.id),
+    assets: onceEach(paged.assets, (a) => `${a.type}:${a.id}`),
+    assignments: onceEach(paged.assignments, assignmentKey),
+    partners: onceEach(paged.partners, (p) => p.businessId),
+    partnerUsers: onceEach(paged.partnerUsers, partnerUserKey),
+  };
   // A seat or invite the agent removed while the reading ran may still be listed in it: the
   // listing is older than the removal, so the row stays gone (not a member added by hand).
   const reading = removed?.size ? {
@@ -222,4 +235,11 @@ function keepAgentsAssignments(assignments: AppAssignmentRecord[], previous: rea
     if (i !== undefined) assignments[i] = prev;
     else assignments.push(prev);
   }
+}
+
+/** Each item once by `key`, the last listing of it winning, in the order first listed (no copy when nothing repeats). */
+function onceEach<T>(items: T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return byKey.size === items.length ? items : [...byKey.values()];
 }
