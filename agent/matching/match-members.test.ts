@@ -58,6 +58,12 @@ const cases: Case[] = [
   { name: 'email changed, old email registered as guest → guest', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')], guests: [{ email: 'jane.old@example.com' }] }, expect: { outcome: 'guest' } },
   { name: 'email changed, exempted → keeps the directory user', row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [auto('m7', 'u-jane')], exemptions: [exemption('m7')] }, expect: { outcome: 'exempted', directoryUserId: 'u-jane' } },
   { name: "an owner's earlier manual match (since removed) is not kept as automatic", row: { id: 'm7', kind: 'member', email: 'jane.old@example.com' }, extra: { previous: [{ ...auto('m7', 'u-jane'), manual: true }] }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
+  // Plus-addressing is another address: a mailbox provider may route it to the same person, but
+  // nothing says this one does (RFC 5321 §2.4: the local part is the receiving host's to interpret).
+  { name: 'plus-addressed email is not its base address → unmatched', row: { id: 'm8', kind: 'member', email: 'john+meta@example.com' }, expect: { outcome: 'unmatched', directoryUserId: undefined } },
+  { name: 'surrounding whitespace in the app email → still matched', row: { id: 'm9', kind: 'member', email: '  John@Example.com ' }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
+  { name: "one user's secondary email is another's primary → disputed", row: { id: 'm10', kind: 'member', email: 'jd@example.org' }, extra: { directoryUsers: [...directoryUsers, { id: 'u-jd', emails: ['JD@example.org'] }] }, expect: { outcome: 'unmatched', candidates: ['u-jane', 'u-jd'] } },
+  { name: 'the app hides the email of a seat matched earlier → stays with that user', row: { id: 'm11', kind: 'member' }, extra: { previous: [auto('m11', 'u-john')] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
   { name: 'directory match wins over a guest registration', row: { id: 'm2', kind: 'member', email: 'john@example.com' }, extra: { guests: [{ email: 'john@example.com' }] }, expect: { outcome: 'onboarded', directoryUserId: 'u-john' } },
 ];
 
