@@ -115,3 +115,25 @@ test('a person the app lists on two pages (its paging shifted under a change) is
   const added = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 'd2' && e.action === 'drift-member-added-by-hand');
   assert.equal(added.length, 2, 'one entry per person');
 });
+
+test('an exempted invite whose person changed email keeps that person when it is accepted', async () => {
+  const store = new MemoryStore();
+  await store.transact((tx) => tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane@acme.com')));
+  const app = emptyApp();
+  app.invites = [{ id: '901', email: 'jane@acme.com', role: 'EMPLOYEE', status: 'pending' }];
+  const connector = fakeConnector(app);
+  const check = (taskId: string) => runCheckForUpdates({ store, hub, connector, trigger, taskId, now, log: silent });
+  await check('e1');
+  await store.transact((tx) => {
+    tx.put('exemptions', 'acme', 'invite:901', { hubId: 'acme', memberId: 'invite:901', reason: 'agency lead', by: 'owner', at: '2026-11-23T10:00:00.000Z' });
+    tx.put('directoryUsers', 'acme', 'u-jane', user('u-jane', 'jane.doe@acme.com'));
+  });
+  await check('e2');
+  assert.equal((await store.get('memberMatches', 'acme', 'invite:901'))?.directoryUserId, 'u-jane');
+  app.invites = [];
+  app.members = [{ id: '21', email: 'jane@acme.com', role: 'EMPLOYEE' }];
+  await check('e3');
+  const seat = await store.get('memberMatches', 'acme', '21');
+  assert.equal(seat?.outcome, 'exempted');
+  assert.equal(seat?.directoryUserId, 'u-jane', "still Jane's seat (write-back says exempted; no second invite for her)");
+});
