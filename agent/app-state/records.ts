@@ -42,6 +42,11 @@ export interface AppAssetRecord extends AppAsset {
 export interface AppAssignmentRecord extends Omit<AssetAssignment, 'userName'> {
   hubId: string;
   key: string;
+  /**
+   * When the agent assigned these tasks (an assign-asset it completed); a check for updates whose
+   * reading started before then keeps this record over what it listed (check-for-updates/snapshot.ts).
+   */
+  changedAt?: string;
 }
 
 export interface AppPartnerRecord extends AppPartner {
@@ -117,7 +122,8 @@ export interface GuestRecord {
  * A seat or invite the agent removed (a remove-member or cancel-invite it completed). A check for
  * updates whose reading started before the removal may still list the row; it must not come back
  * from that reading as a member added by hand (check-for-updates/snapshot.ts). Kept until a check
- * whose reading started after it. Key: the row id (standing/row-ids.ts).
+ * whose reading started after it. Key: the row id (standing/row-ids.ts), or `assignment:<key>`
+ * for asset tasks the agent removed (an unassign-asset), which a reading must not bring back either.
  */
 export interface AppRemovalRecord {
   hubId: string;

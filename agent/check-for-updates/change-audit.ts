@@ -34,6 +34,15 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
       detail: { inviteId: a.inviteId },
     });
   }
+  for (const s of changes.systemUserChanges ?? []) {
+    const who = s.name ? `system user ${s.name} (${s.systemUserId})` : `system user ${s.systemUserId}`;
+    const what = s.change === 'added' ? `added in the app as ${s.role}` : s.change === 'removed' ? `(${s.role}) removed in the app` : `role changed in the app from ${s.from} to ${s.role}`;
+    appendAudit(tx, {
+      ...base, action: `system-user-${s.change}`, outcome: 'ok', subject: { label: who },
+      why: `${who} ${what}, not by hubwarden (it never changes system users): reported only`,
+      detail: { systemUserId: s.systemUserId, role: s.role, ...(s.from ? { from: s.from } : {}) },
+    });
+  }
   for (const [list, status] of [[changes.expiredInvites, 'expired'], [changes.declinedInvites, 'declined']] as const) {
     for (const i of list) {
       const next = !i.sentByHubwarden ? 'not sent by hubwarden: reported only' : i.resendCount === 0 ? 'hubwarden re-sends it once' : 'already re-sent once: reported to the owner';

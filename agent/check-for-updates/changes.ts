@@ -34,13 +34,19 @@ export interface CheckChanges {
   expiredInvites: Array<{ inviteId: string; email: string; sentByHubwarden: boolean; resendCount: number }>;
   declinedInvites: Array<{ inviteId: string; email: string; sentByHubwarden: boolean; resendCount: number }>;
   drift: Drift[];
+  /**
+   * System users (the app's API identities) added, removed or given another role since the last
+   * snapshot. hubwarden never changes them, so each was done by someone else: audited, not
+   * corrected. Absent in runs recorded before it was kept.
+   */
+  systemUserChanges?: Array<{ systemUserId: string; name?: string; change: 'added' | 'removed' | 'role-changed'; role: string; from?: string }>;
 }
 
 const who = (m: { email?: string; id: string }) => (m.email ? `${m.email} (${m.id})` : m.id);
 const byId = <T extends { id: string }>(records: readonly T[]) => new Map(records.map((r) => [r.id, r]));
 
 export function emptyChanges(compared: boolean): CheckChanges {
-  return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [] };
+  return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [], systemUserChanges: [] };
 }
 
 export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousComplete: boolean): CheckChanges {
@@ -86,7 +92,26 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
   }
 
   changes.drift.push(...assignmentDrift(previous, next, prevMembers, nextMembers));
+  changes.systemUserChanges = systemUserChanges(previous, next);
   return changes;
+}
+
+/**
+ * System users added, removed or whose role changed. A section that could not be read keeps its
+ * previous records (snapshot.ts), so it shows no change here rather than a false one.
+ */
+function systemUserChanges(previous: HubSnapshot, next: HubSnapshot): NonNullable<CheckChanges['systemUserChanges']> {
+  const out: NonNullable<CheckChanges['systemUserChanges']> = [];
+  const before = byId(previous.systemUsers);
+  const after = byId(next.systemUsers);
+  const named = (s: { name?: string }) => (s.name !== undefined ? { name: s.name } : {});
+  for (const s of next.systemUsers) {
+    const prev = before.get(s.id);
+    if (!prev) out.push({ systemUserId: s.id, ...named(s), change: 'added', role: s.role });
+    else if (prev.role !== s.role) out.push({ systemUserId: s.id, ...named(s), change: 'role-changed', role: s.role, from: prev.role });
+  }
+  for (const s of previous.systemUsers) if (!after.has(s.id)) out.push({ systemUserId: s.id, ...named(s), change: 'removed', role: s.role });
+  return out;
 }
 
 /** Tasks removed from (or added to) our members on our assets since the snapshot. */
@@ -126,5 +151,6 @@ export function changeCounts(changes: CheckChanges): Record<string, number> {
     expiredInvites: changes.expiredInvites.length,
     declinedInvites: changes.declinedInvites.length,
     drift: changes.drift.length,
+    systemUserChanges: changes.systemUserChanges?.length ?? 0,
   };
 }

@@ -58,6 +58,7 @@ export function trimChanges(changes: CheckChanges): CheckChanges {
     expiredInvites: cut(changes.expiredInvites),
     declinedInvites: cut(changes.declinedInvites),
     drift: cut(changes.drift),
+    ...(changes.systemUserChanges ? { systemUserChanges: cut(changes.systemUserChanges) } : {}),
   };
 }
 

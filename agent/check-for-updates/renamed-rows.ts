@@ -41,8 +41,13 @@ export async function carryDecisions(tx: Transaction, hubId: string, renames: Re
   for (const { from, to, email } of renames) {
     // Who the row was automatically matched to follows it too: matching keeps that person's seat
     // when the IdP has changed their email since (match-members.ts). Matching rewrites it anyway.
+    // So does a dispute (its candidates): it stays until an owner decides, and on the new id it
+    // was settled by the email alone, handing the seat to the user who had claimed it. And an
+    // exempted row's person (its record is `manual` because of the exemption, which is carried
+    // below): without it the seat lost its directory user, who then stood as having no seat.
     const [matched, matchedNow] = await Promise.all([tx.get('memberMatches', hubId, from), tx.get('memberMatches', hubId, to)]);
-    if (matched && !matched.manual && matched.directoryUserId && !matchedNow) tx.put('memberMatches', hubId, to, { ...matched, memberId: to });
+    const carried = matched && (!matched.manual || matched.outcome === 'exempted') && (matched.directoryUserId || matched.candidates?.length);
+    if (carried && !matchedNow) tx.put('memberMatches', hubId, to, { ...matched, memberId: to });
     for (const collection of ['exemptions', 'matchDecisions'] as const) {
       const [old, current] = await Promise.all([tx.get(collection, hubId, from), tx.get(collection, hubId, to)]);
       if (!old) continue;

@@ -5,7 +5,8 @@
  * What carries over from the previous snapshot: when a member was first seen, which invite a
  * member came from, whether hubwarden sent an invite and how often it re-sent it. Invites the
  * agent sent while this reading ran are kept (the listing started before they existed; dropping
- * them would make the next plan invite the same person twice).
+ * them would make the next plan invite the same person twice), as are the seats, roles and asset
+ * tasks it recorded meanwhile, and what it removed meanwhile stays removed.
  */
 import type { AppReading } from './read-app.ts';
 import type {
@@ -13,7 +14,7 @@ import type {
 } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
-import { inviteRowId } from '../standing/row-ids.ts';
+import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
 
 export interface HubSnapshot {
   members: AppMemberRecord[];
@@ -52,7 +53,20 @@ function unlessUnchanged<T extends { lastSeenAt: string }>(prev: T | undefined, 
   return JSON.stringify({ ...prev, lastSeenAt: '' }) === JSON.stringify({ ...next, lastSeenAt: '' }) ? prev : next;
 }
 
-export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+  // A listing whose pages shifted while it was read (a person added or removed meanwhile) can
+  // list someone twice: one record each, the later page's (newer). Kept twice, the person was
+  // two rows: counted, matched, and reported (drift, audit) twice.
+  const listed: AppReading = {
+    ...paged,
+    members: onceEach(paged.members, (m) => m.id),
+    invites: onceEach(paged.invites, (i) => i.id),
+    systemUsers: onceEach(paged.systemUsers, (s) => s.id),
+    assets: onceEach(paged.assets, (a) => `${a.type}:${a.id}`),
+    assignments: onceEach(paged.assignments, assignmentKey),
+    partners: onceEach(paged.partners, (p) => p.businessId),
+    partnerUsers: onceEach(paged.partnerUsers, partnerUserKey),
+  };
   // A seat or invite the agent removed while the reading ran may still be listed in it: the
   // listing is older than the removal, so the row stays gone (not a member added by hand).
   const reading = removed?.size ? {
@@ -83,6 +97,11 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
       firstSeenAt: prev?.firstSeenAt ?? now, lastSeenAt: now,
     }));
   });
+  // A seat the agent recorded while this reading ran (an invite the app answered "already a
+  // member", tasks/operations/snapshot-update.ts) whose page was read before it: newer than the
+  // listing. Dropped, it was reported as leaving the app, then as joining by hand at the next check.
+  const listedMemberIds = new Set(reading.members.map((m) => m.id));
+  for (const prev of previous.members) if (!listedMemberIds.has(prev.id) && prev.lastSeenAt >= startedAt && !removed?.has(prev.id)) members.push(prev);
   const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
 
   // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is
@@ -101,6 +120,10 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
 
   const invites = current.map((i): AppInviteRecord => {
     const listed = prevInvites.get(i.id);
+    // Written by the agent while this reading ran (a role it changed on the invite after the page
+    // was read): newer than the listing, as for members above. Taken from the listing, the old
+    // role came back and the next plan changed the invite's role again.
+    if (listed && listed.lastSeenAt >= startedAt) return listed;
     // A provisional record (`pending:<email>`, Meta's id not known yet) is the listed invite of its
     // email whatever that invite's status: declined or expired before this check, it is still the
     // invite hubwarden sent. Without its bookkeeping it was reported as invited by hand and "not
@@ -139,7 +162,10 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
 
   // Asset types that could not be listed keep what we knew of them (reported in the run).
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
-  if (!unread.has('assignments')) for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+  if (!unread.has('assignments')) {
+    for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+    keepAgentsAssignments(assignments, previous.assignments, startedAt, removed);
+  }
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
   for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
 
@@ -184,4 +210,36 @@ export function buildSnapshot({ hubId, reading: listed, previous, startedAt, now
     partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
+}
+
+/**
+ * Asset tasks the agent assigned or removed after the reading started (an assign-asset or
+ * unassign-asset it completed meanwhile, tasks/operations/snapshot-update.ts), and the tasks of a
+ * seat it removed meanwhile, win over the listing, which is older: as for roles and invites above.
+ * Taken from the listing, the agent's own grant was reported as tasks "removed in the app" by hand
+ * (audited as drift, and held under `safety.drift: report`), and a removal it had made came back.
+ */
+function keepAgentsAssignments(assignments: AppAssignmentRecord[], previous: readonly AppAssignmentRecord[], startedAt: string, removed: ReadonlySet<string> | undefined): void {
+  const gone = (a: AppAssignmentRecord) => removed !== undefined && (removed.has(assignmentRemovalId(a.key)) || (a.userType === 'member' && removed.has(a.userId)));
+  const at = new Map<string, number>();
+  let kept = 0;
+  for (const a of assignments) {
+    if (gone(a)) continue;
+    at.set(a.key, kept);
+    assignments[kept++] = a;
+  }
+  assignments.length = kept;
+  for (const prev of previous) {
+    if (prev.changedAt === undefined || prev.changedAt < startedAt) continue;
+    const i = at.get(prev.key);
+    if (i !== undefined) assignments[i] = prev;
+    else assignments.push(prev);
+  }
+}
+
+/** Each item once by `key`, the last listing of it winning, in the order first listed (no copy when nothing repeats). */
+function onceEach<T>(items: T[], key: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) byKey.set(key(item), item);
+  return byKey.size === items.length ? items : [...byKey.values()];
 }

@@ -4,7 +4,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testUser } from '../grants/grant-fixtures.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { identitiesFor, matchHub, matchRows, memberRows, saveMatches } from './hub-matching.ts';
+import { identitiesFor, matchHub, matchRows, memberRows, rematchHub, saveMatches } from './hub-matching.ts';
 import { matchMembers } from './match-members.ts';
 
 const h = 'meta-main';
@@ -122,5 +122,22 @@ describe('matching against the store', () => {
     const whole = await matchHub(store, h, NOW, rows);
     assert.deepEqual(whole.matches.map((m) => [m.memberId, m.outcome, m.directoryUserId ?? '', m.reason ?? '']), [['m-john', 'onboarded', 'u-john', 'matched by directory user; email changed in the IdP']]);
     assert.deepEqual(await matchRows(store, h, NOW, rows), whole);
+  });
+  test('a lapsed exemption of a row that left the app is retired and audited at the hub-wide matching; one in force stays', async () => {
+    const store = await hubStore();
+    await store.transact((tx) => {
+      tx.put('exemptions', h, 'm-left-app', { hubId: h, memberId: 'm-left-app', email: 'left@example.com', reason: 'pilot', by: 'owner', at, until: '2026-11-01T00:00:00.000Z' });
+      tx.put('exemptions', h, 'invite:77', { hubId: h, memberId: 'invite:77', reason: 'agency', by: 'owner', at, until: '2027-01-01T00:00:00.000Z' });
+    });
+    const trigger = { type: 'schedule' as const };
+    const result = await store.transact((tx) => rematchHub(tx, h, NOW, { trigger, taskId: 't1' }));
+    assert.deepEqual(result.lapsedExemptions.map((e) => e.memberId).sort(), ['m-lapsed', 'm-left-app']);
+    assert.equal(await store.get('exemptions', h, 'm-left-app'), undefined);
+    assert.ok(await store.get('exemptions', h, 'invite:77'), 'in force: kept');
+    const entry = (await collect(store.list('audit', h))).find((e) => e.action === 'exemption-lapsed' && e.subject?.memberId === 'm-left-app');
+    assert.match(entry!.why, /"pilot" by owner lapsed on 2026-11-01T00:00:00.000Z; its row is no longer in the app/);
+    assert.equal(entry?.taskId, 't1');
+    const again = await store.transact((tx) => rematchHub(tx, h, NOW, { trigger }));
+    assert.deepEqual(again.lapsedExemptions, [], 'nothing left to retire');
   });
 });

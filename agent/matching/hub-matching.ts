@@ -10,9 +10,10 @@ import '../dispatch/departed-user.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { appendAudit } from '../audit/audit-log.ts';
+import { exemptionInForce } from '../standing/exemption.ts';
 import { collect, type ReadView, type Transaction } from '../store/store.ts';
 import { inviteRowId, partnerRowId } from '../standing/row-ids.ts';
-import { matchMembers, type DirectoryIdentity, type MatchingResult, type MemberRow } from './match-members.ts';
+import { matchMembers, withoutUndefined, type DirectoryIdentity, type MatchingResult, type MemberRow } from './match-members.ts';
 
 declare module '../store/collections.ts' {
   interface Collections {
@@ -76,8 +77,14 @@ export async function matchHub(view: ReadView, hubId: string, now: string, rows?
  */
 export async function rematchHub(tx: Transaction, hubId: string, now: string, context: SaveContext, rows?: MemberRow[]): Promise<MatchingResult> {
   const stored = await collect(tx.list('memberMatches', hubId));
-  const result = await matchHubWith(tx, hubId, now, stored, rows);
-  await saveMatches(tx, hubId, result, context, stored);
+  const hubRows = rows ?? await memberRows(tx, hubId);
+  const result = await matchHubWith(tx, hubId, now, stored, hubRows);
+  // A lapsed exemption whose row has left the app (the member removed by hand, the invite
+  // cancelled) is never met by matching, which sees only rows: it stayed, unaudited, and the
+  // watchdog, finding a lapsed exemption every hour, re-matched the whole hub every hour for it.
+  const listed = new Set(hubRows.map((r) => r.id));
+  for await (const e of tx.list('exemptions', hubId)) if (!listed.has(e.memberId) && !exemptionInForce(e, now)) result.lapsedExemptions.push(e);
+  await saveMatches(tx, hubId, result, context, stored, hubRows);
   return result;
 }
 
@@ -176,7 +183,7 @@ export interface SaveContext {
  * matches through `tx`, so what it deletes is decided inside the transaction (`stored`: already
  * listed through the same `tx`, by rematchHub).
  */
-export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext, stored?: ReadonlyArray<Readonly<MemberMatchRecord>>): Promise<{ changed: number }> {
+export async function saveMatches(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext, stored?: ReadonlyArray<Readonly<MemberMatchRecord>>, rows?: readonly MemberRow[]): Promise<{ changed: number }> {
   // One listing of the current matches serves both: which to delete, and which are unchanged. A
   // read per match instead (`saveRowMatches`) is 50,000 round trips inside the transaction on
   // PostgreSQL at 50,000 members, which kept it open long enough to conflict with everything.
@@ -189,15 +196,49 @@ export async function saveMatches(tx: Transaction, hubId: string, result: Matchi
     tx.delete('memberMatches', hubId, id);
     changed++;
   }
+  const emails = rows ? new Map(rows.map((r) => [r.id, r.email])) : undefined;
   for (const match of result.matches) {
     const old = current.get(match.memberId);
     if (old && sameMatch(old, match)) continue;
     tx.put('memberMatches', hubId, match.memberId, match);
+    if (old) auditMatchChange(tx, hubId, old, match, emails?.get(match.memberId), context);
     changed++;
   }
   retireLapsed(tx, hubId, result, context);
   return { changed };
 }
+
+/** A match as the audit log says it. */
+function described(m: Readonly<MemberMatchRecord>): string {
+  if (m.outcome === 'unmatched' && m.candidates?.length) return `disputed between directory users ${m.candidates.join(', ')}`;
+  if (m.outcome === 'onboarded' && m.directoryUserId) return `matched to directory user ${m.directoryUserId}${m.reason ? ` (${m.reason})` : ''}`;
+  return `${m.outcome}${m.directoryUserId ? ` (directory user ${m.directoryUserId})` : ''}`;
+}
+
+/**
+ * A row whose person changed at a hub-wide matching (check for updates, the watchdog): matched to
+ * another directory user, disputed, unmatched or a guest now. Who a seat belongs to decides who
+ * keeps it and when hubwarden removes it, so the change is audited with what it was and is
+ * (an owner's own decision is audited where it is made; exemptions by their own entries). Before,
+ * a seat that became disputed, or passed to the directory user now holding its email, left no trace.
+ */
+function auditMatchChange(tx: Transaction, hubId: string, old: Readonly<MemberMatchRecord>, next: MemberMatchRecord, email: string | undefined, context: SaveContext): void {
+  const who = (m: Readonly<MemberMatchRecord>) => `${m.outcome}|${m.outcome === 'exempted' ? '' : m.directoryUserId ?? ''}|${(m.candidates ?? []).join()}`;
+  if (who(old) === who(next)) return; // only the reason, hub role or an exemption changed
+  if ((old.outcome === 'exempted' || next.outcome === 'exempted') && old.directoryUserId === next.directoryUserId) return;
+  const then = next.outcome === 'unmatched' && next.candidates?.length ? '; neither changed, removed nor invited again until an owner decides'
+    : next.outcome === 'unmatched' ? '; not removed automatically: an owner decides' : '';
+  const directoryUserId = next.directoryUserId ?? old.directoryUserId;
+  appendAudit(tx, {
+    hubId, trigger: context.trigger, action: 'member-match-changed', outcome: 'ok',
+    subject: { memberId: next.memberId, ...(email ? { email } : {}), ...(directoryUserId ? { directoryUserId } : {}) },
+    why: `${email ?? next.memberId}: ${described(next)}, was ${described(old)}${then}`,
+    detail: { from: matchDetail(old), to: matchDetail(next) },
+    ...(context.taskId ? { taskId: context.taskId } : {}),
+  });
+}
+
+const matchDetail = (m: Readonly<MemberMatchRecord>) => withoutUndefined({ outcome: m.outcome, directoryUserId: m.directoryUserId, candidates: m.candidates, manual: m.manual, reason: m.reason });
 
 /**
  * Stores the outcome of matching some rows only (an owner's decision about one member): no row
@@ -218,12 +259,13 @@ export async function saveRowMatches(tx: Transaction, hubId: string, result: Mat
 function retireLapsed(tx: Transaction, hubId: string, result: MatchingResult, context: SaveContext): void {
   for (const exemption of result.lapsedExemptions) {
     tx.delete('exemptions', hubId, exemption.memberId);
+    const then = result.matches.some((m) => m.memberId === exemption.memberId) ? 'the member is matched again' : 'its row is no longer in the app';
     appendAudit(tx, {
       hubId,
       trigger: context.trigger,
       action: 'exemption-lapsed',
       subject: { memberId: exemption.memberId, email: exemption.email },
-      why: `exemption "${exemption.reason}" by ${exemption.by} lapsed on ${exemption.until}; the member is matched again`,
+      why: `exemption "${exemption.reason}" by ${exemption.by} lapsed on ${exemption.until}; ${then}`,
       outcome: 'ok',
       detail: { reason: exemption.reason, until: exemption.until, by: exemption.by },
       ...(context.taskId ? { taskId: context.taskId } : {}),

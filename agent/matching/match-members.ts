@@ -87,9 +87,13 @@ export function matchMembers(input: MatchingInput): MatchingResult {
   // Who an earlier automatic match said the row is (an exempted row's record keeps that too), or
   // who disputed it: a dispute stays until an owner decides, not until one side's email moves on.
   const earlier = new Map<string, readonly string[]>();
+  // Only who an earlier match named (not a dispute's candidates) keeps a row for a deleted user.
+  const matchedTo = new Map<string, string>();
   for (const p of input.previous ?? []) {
-    if (p.directoryUserId && (p.outcome === 'exempted' || (p.outcome === 'onboarded' && !p.manual))) earlier.set(p.memberId, [p.directoryUserId]);
-    else if (p.outcome === 'unmatched' && !p.manual && p.candidates?.length) earlier.set(p.memberId, p.candidates);
+    if (p.directoryUserId && (p.outcome === 'exempted' || (p.outcome === 'onboarded' && !p.manual))) {
+      earlier.set(p.memberId, [p.directoryUserId]);
+      matchedTo.set(p.memberId, p.directoryUserId);
+    } else if (p.outcome === 'unmatched' && !p.manual && p.candidates?.length) earlier.set(p.memberId, p.candidates);
   }
   const lapsedExemptions: ExemptionRecord[] = [];
   const base = { hubId: input.hubId, at: input.now };
@@ -117,8 +121,12 @@ export function matchMembers(input: MatchingInput): MatchingResult {
     // their departed record says a seat of theirs is still to be removed: that record holds only
     // their last emails, so a seat still under an older one, its removal waiting (an owner's
     // report, the removal window), became unmatched at the next check and was never removed.
-    const departed = (earlier.get(row.id) ?? []).filter((id) => departedIds.has(id));
-    if (departed.length === 1 && candidates.length === 0 && !(email && guestEmails.has(email))) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: departed[0], reason: DEPARTED };
+    //
+    // A disputed row is not "theirs": one of its candidates being deleted never makes the seat
+    // one to remove (it may be the other candidate's, the person it was first matched to), and
+    // `matchRows` keeps only an earlier match for a deleted user too.
+    const departed = matchedTo.get(row.id);
+    if (departed !== undefined && departedIds.has(departed) && candidates.length === 0 && !(email && guestEmails.has(email))) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: departed, reason: DEPARTED };
     const was = (earlier.get(row.id) ?? []).filter((id) => directoryIds.has(id) && !candidates.includes(id));
     if (was.length > 0 && !(candidates.length === 0 && email && guestEmails.has(email))) {
       if (candidates.length === 0 && was.length === 1) return { ...base, memberId: row.id, outcome: 'onboarded', manual: false, directoryUserId: was[0], reason: EMAIL_CHANGED };

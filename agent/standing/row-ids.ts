@@ -9,6 +9,12 @@ const PARTNER = 'partner:';
 export const inviteRowId = (inviteId: string): string => `${INVITE}${inviteId}`;
 export const partnerRowId = (partnerBusinessId: string, userId: string): string => `${PARTNER}${partnerBusinessId}:${userId}`;
 
+/**
+ * The `appRemovals` key of asset tasks the agent removed (assignment key `type:id:userId`): not a
+ * row of the members table, but kept out of a stale reading the same way a removed row is.
+ */
+export const assignmentRemovalId = (assignmentKey: string): string => `assignment:${assignmentKey}`;
+
 /** The invite id of an invite row, or undefined for any other row. */
 export function inviteIdOf(rowId: string): string | undefined {
   return rowId.startsWith(INVITE) ? rowId.slice(INVITE.length) : undefined;

@@ -3,7 +3,7 @@ import '../../dispatch/departed-user.ts';
 import type { Operation } from '../../plan/operation.ts';
 import type { Transaction } from '../../store/store.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
-import { inviteRowId } from '../../standing/row-ids.ts';
+import { assignmentRemovalId, inviteRowId } from '../../standing/row-ids.ts';
 import type { AppCallResult } from './call-app.ts';
 
 /**
@@ -51,12 +51,17 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
     }
     case 'assign-asset': {
       const key = `${op.asset.type}:${op.asset.id}:${op.memberId}`;
-      tx.put('appAssignments', hubId, key, { hubId, key, asset: op.asset, userId: op.memberId, userType: 'member', tasks: op.tasks });
+      // changedAt / the removal record: a check whose reading started before this keeps it (snapshot.ts).
+      tx.put('appAssignments', hubId, key, { hubId, key, asset: op.asset, userId: op.memberId, userType: 'member', tasks: op.tasks, changedAt: at });
+      tx.delete('appRemovals', hubId, assignmentRemovalId(key));
       return;
     }
-    case 'unassign-asset':
-      tx.delete('appAssignments', hubId, `${op.asset.type}:${op.asset.id}:${op.memberId}`);
+    case 'unassign-asset': {
+      const key = `${op.asset.type}:${op.asset.id}:${op.memberId}`;
+      tx.delete('appAssignments', hubId, key);
+      tx.put('appRemovals', hubId, assignmentRemovalId(key), { hubId, rowId: assignmentRemovalId(key), removedAt: at });
       return;
+    }
     case 'remove-member':
       tx.delete('appMembers', hubId, op.memberId);
       tx.put('appRemovals', hubId, op.memberId, { hubId, rowId: op.memberId, removedAt: at });
