@@ -12,3 +12,12 @@ test('a suspension (from the IdP event hook) is kept across SCIM writes, and end
   const reactivated = toUserRecord('h', 'u1', { userName: 'sam@example.com', active: true }, deactivated, at);
   assert.equal(reactivated.suspended, undefined, 'deactivated then reactivated in the IdP: active again');
 });
+
+test('emails are kept trimmed on the record (what invites and matching use), as sent in the SCIM resource', () => {
+  const at = '2026-12-05T00:00:00.000Z';
+  const sent = [{ value: ' Kim@Example.com\t', primary: true }, { value: '  ' }, { value: 'kim.alt@example.com ' }];
+  const r = toUserRecord('h', 'u1', { userName: 'kim@example.com', active: true, emails: sent }, undefined, at);
+  assert.equal(r.email, 'Kim@Example.com');
+  assert.deepEqual(r.emails, ['Kim@Example.com', 'kim.alt@example.com']);
+  assert.deepEqual(r.scim.emails, sent, 'the resource echoes what the IdP sent');
+});

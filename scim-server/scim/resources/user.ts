@@ -32,7 +32,7 @@ export function userFromPut(body: ScimObject, stored: ScimObject): ScimObject {
 
 function primaryEmail(emails: ScimObject[]): string | undefined {
   const pick = emails.find((e) => e.primary === true) ?? emails.find((e) => String(e.type).toLowerCase() === 'work') ?? emails[0];
-  return typeof pick?.value === 'string' ? pick.value : undefined;
+  return typeof pick?.value === 'string' && pick.value.trim() !== '' ? pick.value.trim() : undefined;
 }
 
 export function toUserRecord(hubId: string, id: string, scim: ScimObject, previous: DirectoryUserRecord | undefined, now: string): DirectoryUserRecord {
@@ -51,7 +51,10 @@ export function toUserRecord(hubId: string, id: string, scim: ScimObject, previo
     id,
     userName,
     active: scim.active as boolean,
-    emails: emails.map((e) => e.value).filter((v): v is string => typeof v === 'string'),
+    // Trimmed, as userName is: the record's emails are what people are invited by and matched on,
+    // and " kim@x" was invited as such while matching (which trims) found her. The SCIM resource
+    // (`scim`) keeps what the IdP sent.
+    emails: emails.map((e) => e.value).filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v !== ''),
     scim,
     created: previous?.created ?? now,
     lastModified: now,
