@@ -1,5 +1,7 @@
 import type { Operation, OperationKind } from '../../plan/operation.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
+import { lastAdminHold } from '../../plan/removal.ts';
+import { roleRulesOfHub } from '../../grants/role-rules.ts';
 import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
@@ -81,6 +83,13 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         op = planned;
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
         if (instead) return instead;
+      }
+      // The last admin is never removed or demoted, counting the other admins' removals queued
+      // since this one was checked (removal.ts `lastAdminHold`): forced or planned alike.
+      const lastAdmin = await lastAdminHold(ctx.store, task.hubId, op, roleRulesOfHub(hub), ctx.now());
+      if (lastAdmin) {
+        ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${lastAdmin} (another admin's removal or demotion is queued or running)`, outcome: 'skipped', detail: { reason: op.reason } });
+        return { status: 'completed', result: { outcome: 'superseded', held: lastAdmin } };
       }
       const firstAttempt = await clean;
       const started = Date.now();
