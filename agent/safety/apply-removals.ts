@@ -72,10 +72,15 @@ export const applyRemovalsHandler: TaskHandler = {
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
-          const { approval, replacedTaskId, fresh } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
+          const { approval, replacedTaskId, fresh, dropped } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now, phase });
           if (replacedTaskId) {
             const old = await tx.get('tasks', hub.id, replacedTaskId);
             if (old?.status === 'needs-approval') await updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
+          }
+          // Held for the approval it replaces and no longer planned: their trail ends here, not at "pending".
+          for (const op of dropped) {
+            appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
+              why: `${op.summary}: not done, no longer planned (its approval was superseded by approval ${approval.id})`, outcome: 'skipped', detail: { approvalId: approval.id, reason: op.reason } });
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
           // Each person whose change the brake holds, in their own trail (as a report's items are):
