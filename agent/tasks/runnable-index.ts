@@ -69,10 +69,14 @@ export class RunnableIndex {
     if (p && p.recorded === Infinity) this.paused.set(hubId, { ...p, recorded: at });
   }
 
-  /** A read of the hub's state begun at `readAt` (epoch ms) found it paused or not; a pause not recorded before it began stands. */
-  notePaused(hubId: string, paused: boolean, readAt: number): void {
+  /**
+   * A read of the hub's state begun at `readAt` (epoch ms) found it paused or not; a pause not
+   * recorded before it began stands. Whether the hub is to be taken as paused.
+   */
+  notePaused(hubId: string, paused: boolean, readAt: number): boolean {
     const p = this.paused.get(hubId);
     if (!paused && p && p.recorded < readAt) this.paused.delete(hubId);
+    return paused || this.paused.has(hubId);
   }
 
   isPaused(hubId: string): boolean {

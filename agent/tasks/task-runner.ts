@@ -287,11 +287,7 @@ export class TaskRunner {
       // Asked for with the first due tasks' records below, so both go in one round trip on
       // PostgreSQL (read-batch.ts): one fewer turn between an invite queued and its start.
       const readAt = this.clock();
-      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => {
-        const paused = s?.paused === true;
-        this.pending.notePaused(hubId, paused, readAt);
-        return paused || this.pending.isPaused(hubId);
-      });
+      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => this.pending.notePaused(hubId, s?.paused === true, readAt));
       pausedRead.catch(() => {}); // not awaited when every scope is blocked: nothing is launched then, so its failure is moot
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;
