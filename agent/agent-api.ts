@@ -217,7 +217,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
           // Let through by an owner, they count in the threshold's window like those it let
           // through itself: a mass deactivation that goes on after the approval, one person at a
           // time, halts again instead of trickling under the threshold.
-          await recordRemovals(tx, a.hubId, a.planned.filter((o) => o.kind === 'remove-member').length, at, hub.safety.removalWindowMinutes * 60_000);
+          await recordRemovals(tx, a.hubId, a.planned.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), at, hub.safety.removalWindowMinutes * 60_000);
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'completed', completedAt: at.toISOString(), result: { approvedBy: next.decidedBy, operations: ids.length } }, at);
         } else {
           if (task?.status === 'needs-approval') await updateTask(tx, task, { status: 'cancelled', completedAt: at.toISOString(), result: { rejectedBy: next.decidedBy } }, at);

@@ -76,6 +76,8 @@ export async function adminRemovalsQueued(view: ReadView, hubId: string, members
 /** The key of the operation changing a member's role to `role` (plan.ts builds it). */
 export const memberRoleKeyOf = (memberId: string, role: string) => `member-role:${memberId}:${role}`;
 
+export const LAST_ADMIN_WHY = 'the last admin of the business is never removed or demoted';
+
 const removalKeyOf = (memberId: string) => `remove:${memberId}`;
 const cancelKeyOf = (inviteId: string) => `cancel:${inviteId}`;
 
@@ -146,11 +148,36 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
     const keep = (admins.find((a) => !facts.leaving?.has(a.id) && !a.removalPending) ?? admins.find((a) => !facts.leaving?.has(a.id)) ?? admins[0]!).id;
     kept = kept.filter((op) => {
       const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
-      if (hit) held.push({ operation: op, why: 'the last admin of the business is never removed or demoted' });
+      if (hit) held.push({ operation: op, why: LAST_ADMIN_WHY });
       return !hit;
     });
   }
   return { operations: kept, held };
+}
+
+/**
+ * Just before an operation that takes an admin away (removes them, or demotes them below admin)
+ * calls the app: would it leave the hub without an admin, counting every other admin whose removal
+ * or demotion is queued or running? A batch is checked against the snapshot when it is planned,
+ * but two changes queued apart (an owner's removal of one admin waiting on a rate limit, then the
+ * plan's removal of the other) were each checked while the other admin was still listed, and both
+ * ran. Checked again here, each sees the other queued and is held (never both removed; the plan
+ * queues its own again once the other's task has ended). `rules`: the hub's role rules. The
+ * reason it is held, or undefined.
+ */
+export async function lastAdminHold(view: ReadView, hubId: string, op: Operation, rules: RoleRules, now: Date | number | string): Promise<string | undefined> {
+  if (op.kind !== 'remove-member' && op.kind !== 'change-member-role') return undefined;
+  if (op.kind === 'change-member-role' && rules.isAdmin(op.to)) return undefined;
+  // The member's role now (an owner's removal carries the role it had when it was queued).
+  const current = await view.get('appMembers', hubId, op.memberId);
+  if (!current || !rules.isAdmin(current.role)) return undefined;
+  const facts = await removalFactsOf(view, hubId, now, rules);
+  const leaving = new Set(facts.leaving);
+  leaving.delete(op.memberId); // its own task
+  const checked = op.kind === 'remove-member' ? { ...op, role: current.role } : { ...op, from: current.role };
+  // Only the last-admin rule: the caller has checked the row's exemption and the listing.
+  const held = guardRemovals([checked], { ...facts, complete: true, exemptions: [], leaving }, rules).held;
+  return held.find((h) => h.why === LAST_ADMIN_WHY)?.why;
 }
 
 /**

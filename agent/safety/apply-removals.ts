@@ -8,7 +8,7 @@ import { updateTask } from '../tasks/enqueue.ts';
 import { requestApproval } from './approvals.ts';
 import { classify, exceedsRemovalThreshold } from './classify.ts';
 import { addToReport } from './reports.ts';
-import { recordRemovals, removedWithin } from './removal-window.ts';
+import { recordRemovals, releasedWithin, removedWithin } from './removal-window.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -62,18 +62,25 @@ export const applyRemovalsHandler: TaskHandler = {
     for await (const u of ctx.store.list('appSystemUsers', hub.id)) if (await ctx.store.get('appMembers', hub.id, u.id)) systemMembers++;
     const members = (await ctx.store.count('appMembers', hub.id)) - systemMembers;
     const windowMs = hub.safety.removalWindowMinutes * 60_000;
-    const earlier = await removedWithin(ctx.store, hub.id, now, windowMs);
-    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent, earlier);
+    const [earlier, released] = await Promise.all([removedWithin(ctx.store, hub.id, now, windowMs), releasedWithin(ctx.store, hub.id, now, windowMs)]);
+    // Members let through earlier whose removal has not run yet are still listed (and planned again).
+    const stillListed = released.memberIds.size === 0 ? 0 : (await ctx.store.getMany('appMembers', hub.id, [...released.memberIds])).filter((m) => m !== undefined).length;
+    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent, { ...released, stillListed });
     if (threshold.exceeds) {
-      const counted = earlier > 0 ? ` (with the ${earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + earlier} of ${members + earlier}: ${threshold.share.toFixed(1)}%)` : ` (${threshold.share.toFixed(1)}%)`;
+      const counted = threshold.earlier > 0 ? ` (with the ${threshold.earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + threshold.earlier} of ${threshold.base}: ${threshold.share.toFixed(1)}%)` : ` (${threshold.share.toFixed(1)}%)`;
       const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
-          const { approval, replacedTaskId, fresh } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now });
+          const { approval, replacedTaskId, fresh, dropped } = await requestApproval(tx, { hubId: hub.id, explanation, planned: ops, taskId: task.id, now, phase });
           if (replacedTaskId) {
             const old = await tx.get('tasks', hub.id, replacedTaskId);
             if (old?.status === 'needs-approval') await updateTask(tx, old, { status: 'cancelled', completedAt: now.toISOString(), result: { reason: `superseded by task ${task.id}` } }, now);
+          }
+          // Held for the approval it replaces and no longer planned: their trail ends here, not at "pending".
+          for (const op of dropped) {
+            appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
+              why: `${op.summary}: not done, no longer planned (its approval was superseded by approval ${approval.id})`, outcome: 'skipped', detail: { approvalId: approval.id, reason: op.reason } });
           }
           appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
           // Each person whose change the brake holds, in their own trail (as a report's items are):
@@ -98,7 +105,7 @@ export const applyRemovalsHandler: TaskHandler = {
           return { status: 'waiting', reason: 'removal window changed: judging the threshold again', until: now.toISOString() };
         }
         for (const op of ops) await enqueueOperation(tx, { hub, op, trigger: task.trigger, parentId: task.id, now });
-        await recordRemovals(tx, hub.id, threshold.removals, now, windowMs);
+        await recordRemovals(tx, hub.id, ops.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), now, windowMs);
       },
     });
   },

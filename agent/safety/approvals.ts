@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Approval } from '../api.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
+import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
  * A halted plan waiting for an owner (a plan removing more than
@@ -23,21 +24,34 @@ declare module '../store/collections.ts' {
   }
 }
 
-/** The hub's pending approval, if any (read through the caller's transaction when it decides a write). */
-export async function pendingApprovalOf(tx: Pick<ReadView, 'list'>, hubId: string): Promise<Readonly<ApprovalRecord> | undefined> {
-  for await (const a of tx.list('approvals', hubId)) if (a.status === 'pending') return a;
+/**
+ * The hub's pending approval, if any (read through the caller's transaction when it decides a
+ * write); with `phase`, the one its halted `apply-removals` pass was of (an approval whose task is
+ * gone, or of no phase, is any phase's).
+ */
+export async function pendingApprovalOf(tx: Pick<ReadView, 'list' | 'get'>, hubId: string, phase?: RemovalPhase): Promise<Readonly<ApprovalRecord> | undefined> {
+  for await (const a of tx.list('approvals', hubId)) {
+    if (a.status !== 'pending') continue;
+    if (phase === undefined) return a;
+    const of = ((await tx.get('tasks', hubId, a.taskId))?.payload as { phase?: RemovalPhase } | undefined)?.phase;
+    if (of === undefined || of === phase) return a;
+  }
   return undefined;
 }
 
 /**
- * Records (or refreshes: one pending approval per hub) the halted plan. A plan that halts again
- * with the same operations refreshes the pending approval; one with other operations gets a new
- * approval, and the old one is `superseded`: an owner approves exactly the operations they saw
- * (an approve sent for the old id is refused), never ones that replaced them meanwhile.
- * `fresh`: a new approval (not the pending one refreshed).
+ * Records (or refreshes: one pending approval per hub and phase) the halted plan. A plan that
+ * halts again with the same operations refreshes the pending approval; one with other operations
+ * gets a new approval, and the old one is `superseded`: an owner approves exactly the operations
+ * they saw (an approve sent for the old id is refused), never ones that replaced them meanwhile.
+ * The settle and deprovisioning passes each halt on their own removals: when one pass superseded
+ * the other's approval, the other's removals were dropped (its task cancelled) until the directory
+ * next changed, and the owner approving what they saw never saw them.
+ * `fresh`: a new approval (not the pending one refreshed); `dropped`: the operations of the
+ * superseded approval the new one no longer holds.
  */
-export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string; fresh: boolean }> {
-  const pending = await pendingApprovalOf(tx, input.hubId);
+export async function requestApproval(tx: Transaction, input: { hubId: string; explanation: string; planned: Operation[]; taskId: string; now: Date; phase?: RemovalPhase }): Promise<{ approval: ApprovalRecord; replacedTaskId?: string; fresh: boolean; dropped: Operation[] }> {
+  const pending = await pendingApprovalOf(tx, input.hubId, input.phase);
   const keys = (ops: readonly Operation[]) => ops.map((o) => o.key).sort().join('\n');
   const same = pending !== undefined && keys(pending.planned) === keys(input.planned);
   const id = same ? pending.id : randomUUID();
@@ -54,7 +68,9 @@ export async function requestApproval(tx: Transaction, input: { hubId: string; e
     planned: input.planned,
   };
   tx.put('approvals', input.hubId, approval.id, approval);
-  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined, fresh: !same };
+  const now = new Set(input.planned.map((o) => o.key));
+  const dropped = pending && !same ? pending.planned.filter((o) => !now.has(o.key)) : [];
+  return { approval, replacedTaskId: previous && previous.taskId !== input.taskId ? previous.taskId : undefined, fresh: !same, dropped };
 }
 
 /** An approval by id, on any hub. */

@@ -74,9 +74,9 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   const calls = scope !== LOCAL;
   if (calls) {
     await d.permits.acquire(task.hubId);
-    if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock()) {
-      // Stopped, or its scope was rate-limited while it waited for a permit: it made no call,
-      // so the claim is undone as if never taken (not an interrupted attempt).
+    if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock() || (d.pending.isPaused(task.hubId) && !handler.runsWhilePaused)) {
+      // Stopped, or its scope was rate-limited or its hub paused while it waited for a permit: it
+      // made no call, so the claim is undone as if never taken (not an interrupted attempt).
       d.permits.release(task.hubId);
       if (renew) clearInterval(renew);
       d.aborts.delete(task.id);
@@ -103,6 +103,8 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     // until the token was fixed. It fails; the next check asked for (`hubwarden check`, the
     // schedule) runs afresh (docs/operations.md: fix the token, then check).
     if (outcome?.status === 'error' && outcome.decision.action === 'pause-hub' && handler.runsWhilePaused) outcome.decision = { ...outcome.decision, endsTask: true };
+    // Noted before the permit is given back: the hub's task waiting for it must not call.
+    if (outcome?.status === 'error' && outcome.decision.action === 'pause-hub' && task.hubId) d.pending.pause(task.hubId, d.clock());
   } finally {
     if (calls) d.permits.release(task.hubId);
     releaseSlot();
@@ -122,5 +124,10 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
       d.pending.block(task.hubId, scope, d.clock() + decision.delayMs);
     }
   }
-  await d.finish(task, outcome, audits, leaseless ? seen : undefined);
+  const pausing = outcome.status === 'error' && outcome.decision.action === 'pause-hub' && task.hubId !== '';
+  try {
+    await d.finish(task, outcome, audits, leaseless ? seen : undefined);
+  } finally {
+    if (pausing) d.pending.pauseRecorded(task.hubId, d.clock());
+  }
 }

@@ -48,6 +48,41 @@ export class RunnableIndex {
     this.byHub.clear();
   }
 
+  /**
+   * Hubs paused by an attempt of this runner: since when it was noted, and when the attempt's
+   * outcome (the pause) was committed (Infinity until then), epoch ms. Kept until a read of the
+   * hub's state begun after that commit says otherwise.
+   */
+  private readonly paused = new Map<string, { at: number; recorded: number }>();
+
+  /**
+   * An attempt here met a refused credential: the hub's tasks already claimed and waiting for a
+   * call permit must not call (attempt-run.ts), before the pause is even committed.
+   */
+  pause(hubId: string, at: number): void {
+    this.paused.set(hubId, { at, recorded: Infinity });
+  }
+
+  /** The attempt that noted the pause has recorded its outcome (or failed to): reads begun after `at` know. */
+  pauseRecorded(hubId: string, at: number): void {
+    const p = this.paused.get(hubId);
+    if (p && p.recorded === Infinity) this.paused.set(hubId, { ...p, recorded: at });
+  }
+
+  /**
+   * A read of the hub's state begun at `readAt` (epoch ms) found it paused or not; a pause not
+   * recorded before it began stands. Whether the hub is to be taken as paused.
+   */
+  notePaused(hubId: string, paused: boolean, readAt: number): boolean {
+    const p = this.paused.get(hubId);
+    if (!paused && p && p.recorded < readAt) this.paused.delete(hubId);
+    return paused || this.paused.has(hubId);
+  }
+
+  isPaused(hubId: string): boolean {
+    return this.paused.has(hubId);
+  }
+
   block(hubId: string, scope: string, until: number): void {
     this.blocked.set(`${hubId}\u0000${scope}`, until);
   }

@@ -286,7 +286,8 @@ export class TaskRunner {
     for (const [hubId, scopes] of this.pending.byHub) {
       // Asked for with the first due tasks' records below, so both go in one round trip on
       // PostgreSQL (read-batch.ts): one fewer turn between an invite queued and its start.
-      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => s?.paused === true);
+      const readAt = this.clock();
+      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => this.pending.notePaused(hubId, s?.paused === true, readAt));
       pausedRead.catch(() => {}); // not awaited when every scope is blocked: nothing is launched then, so its failure is moot
       for (const [scope, tasks] of scopes) {
         const local = scope === LOCAL;

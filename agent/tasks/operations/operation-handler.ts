@@ -1,5 +1,9 @@
 import type { Operation, OperationKind } from '../../plan/operation.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
+import { lastAdminHold } from '../../plan/removal.ts';
+import { classify } from '../../safety/classify.ts';
+import { scheduleRemovals } from '../../safety/schedule-removals.ts';
+import { roleRulesOfHub } from '../../grants/role-rules.ts';
 import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
@@ -75,12 +79,29 @@ export function operationHandler(kind: OperationKind): TaskHandler {
           ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', ...(held ? { held: held.why } : {}) } };
         }
+        // A key names the change, not its direction: an asset's tasks or a role changed by hand
+        // while a grant waited turn the same key into a downgrade, a reactivation turns a
+        // deprovisioning removal into a settle one. Run here, it skipped its lane (the settle
+        // window, the threshold, the deprovisioning report): handed to that lane instead.
+        const lane = classify(planned);
+        if (lane !== 'now' && lane !== classify(queued)) {
+          ctx.audit({ action: planned.kind, subject: subjectOf(planned), outcome: 'pending', detail: { effect: planned.effect, reason: planned.reason },
+            why: `${planned.summary}: not done now: queued as a ${queued.effect} (${queued.reason}), it has become a ${planned.effect} (${planned.reason}) and waits its safety lane (${lane === 'settle' ? 'the settle window and removal threshold' : 'deprovisioning'})` });
+          return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane }, commit: async (tx) => { await scheduleRemovals(tx, hub, lane, task.trigger, ctx.now()); } };
+        }
         // What the desired state asks for now, under the same key: an invite's key names the
         // person, not the role, so a group change made while it waited (queued behind Meta's
         // invite limit, say) is in the new plan's role, and the queued payload's would be stale.
         op = planned;
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
         if (instead) return instead;
+      }
+      // The last admin is never removed or demoted, counting the other admins' removals queued
+      // since this one was checked (removal.ts `lastAdminHold`): forced or planned alike.
+      const lastAdmin = await lastAdminHold(ctx.store, task.hubId, op, roleRulesOfHub(hub), ctx.now());
+      if (lastAdmin) {
+        ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${lastAdmin} (another admin's removal or demotion is queued or running)`, outcome: 'skipped', detail: { reason: op.reason } });
+        return { status: 'completed', result: { outcome: 'superseded', held: lastAdmin } };
       }
       const firstAttempt = await clean;
       const started = Date.now();

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import { definePersonIndexes } from '../plan/person-input.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import type { TaskContext } from '../tasks/handler.ts';
+import { enqueueTask } from '../tasks/enqueue.ts';
+import { applyOutcome } from '../tasks/task-transitions.ts';
+import { applyRemovalsHandler } from './apply-removals.ts';
+
+const NOW = new Date('2026-12-04T01:00:00Z');
+const at = NOW.toISOString();
+
+/** 10 members: p0..p7 in the advertisers team, an admin, one member nobody governs. Threshold 20 %. */
+async function setup() {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub({ safety: { removalThresholdPercent: 20, removalWindowMinutes: 60, confirmDeprovisioning: false } });
+  await store.transact((tx) => {
+    for (let i = 0; i < 8; i++) {
+      tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, true));
+      tx.put('appMembers', hub.id, `m-${i}`, { hubId: hub.id, id: `m-${i}`, email: `p${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    }
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({ value: `u-${i}` })), scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-x', { hubId: hub.id, id: 'm-x', email: 'other@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  let n = 0;
+  const pass = async (phase: 'settle' | 'deprovision') => {
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase }, idempotencyKey: `apply-removals:${phase}:${n++}`, summary: 'apply removals', trigger: { type: 'scim' }, now: NOW }));
+    const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
+    const outcome = await applyRemovalsHandler.run(task, ctx);
+    return store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, NOW));
+  };
+  const inGroup = (ids: number[]) => store.transact(async (tx) => {
+    const g = (await tx.get('directoryGroups', hub.id, 'g1'))!;
+    tx.put('directoryGroups', hub.id, 'g1', { ...g, members: ids.map((i) => ({ value: `u-${i}` })) });
+  });
+  return { store, hub, pass, inGroup };
+}
+
+test("the deprovisioning pass halting does not drop the settle pass's approval", async () => {
+  const { store, hub, pass, inGroup } = await setup();
+  await inGroup([3, 4, 5, 6, 7]); // 3 leave the team: 30 %
+  const settle = await pass('settle');
+  assert.equal(settle.status, 'needs-approval');
+  for (const i of [5, 6, 7]) await store.transact((tx) => tx.put('directoryUsers', hub.id, `u-${i}`, testUser(`u-${i}`, `p${i}@example.com`, false)));
+  const deprovision = await pass('deprovision');
+  assert.equal(deprovision.status, 'needs-approval');
+  const pending = (await collect(store.list('approvals', hub.id))).filter((a) => a.status === 'pending');
+  assert.deepEqual(pending.map((a) => a.planned.map((o) => o.key).sort().join(',')).sort(), ['remove:m-0,remove:m-1,remove:m-2', 'remove:m-5,remove:m-6,remove:m-7'], 'each pass\'s removals wait for an owner');
+  assert.equal((await store.get('tasks', hub.id, settle.id))?.status, 'needs-approval', 'the settle pass is not cancelled');
+});
+
+test('a removal an approval held that a new halt no longer plans is audited as not done', async () => {
+  const { store, hub, pass, inGroup } = await setup();
+  await inGroup([3, 4, 5, 6, 7]);
+  assert.equal((await pass('settle')).status, 'needs-approval');
+  await inGroup([2, 4, 5, 6, 7]); // p2 back, p3 leaves
+  assert.equal((await pass('settle')).status, 'needs-approval');
+  const trail = (await collect(store.list('audit', hub.id))).filter((e) => e.subject?.email === 'p2@example.com').map((e) => `${e.outcome}: ${e.why}`);
+  assert.equal(trail.at(-1)?.startsWith('skipped:'), true, trail.join('\n'));
+  assert.match(trail.at(-1)!, /no longer planned/);
+});
