@@ -5,6 +5,7 @@ import { fitEntraString, nextPageRequest } from './entra-target.ts';
 import { createGraphClient } from './graph-client.ts';
 import { createWriteback } from './writeback.ts';
 import { parseConfig } from '../../config/load.ts';
+import { collect } from '../store/store.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'ads-eu';
@@ -273,4 +274,35 @@ test('entra: a nextLink is followed only on the configured Graph host (the beare
   assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'https://graph.microsoft.com.evil.example/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'), /refused to follow/);
   assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'http://graph.microsoft.com/v1.0/x', 'list'), /refused to follow/);
   assert.doesNotThrow(() => nextPageRequest(client, 'https://graph.microsoft.com/', 'https://graph.microsoft.com/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'));
+});
+
+test('entra: a UPN reissued to a new hire is not told the departed holder\'s "removed"; the new hire keeps their own standing', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.run(HUB);
+    // Bo is hard-deleted in Entra (SCIM DELETE), and a new hire is given the same UPN; Entra
+    // provisions them as a new directory user, matched to an app member.
+    await store.transact((tx) => {
+      tx.delete('directoryUsers', HUB, 'u-bo');
+      tx.put('directoryUsers', HUB, 'u-bo2', directoryUser(HUB, 'u-bo2', 'bo@contoso.com', { externalId: 'bo2' }));
+      tx.put('appMembers', HUB, 'm-bo2', { hubId: HUB, id: 'm-bo2', email: 'bo@contoso.com', role: 'EMPLOYEE', firstSeenAt: '2026-11-20T10:00:00.000Z', lastSeenAt: '2026-11-20T10:00:00.000Z' });
+    });
+    graph.control.removeUser('bo@contoso.com');
+    const newBo = graph.control.addUser({ userPrincipalName: 'bo@contoso.com' });
+    graph.control.clearCalls();
+    const report = await writeback.run(HUB);
+    const toBo = patches().filter((c) => decodeURIComponent(c.path).endsWith('/users/bo@contoso.com'));
+    assert.deepEqual(toBo.map((c) => (c.body as Record<string, unknown>)[ext('status')]), ['onboarded'], 'only the new hire\'s own standing goes to the UPN');
+    const held = graph.state().users.find((u) => u.id === newBo)!;
+    assert.equal(held[ext('status')], 'onboarded');
+    assert.equal(held[ext('role')], 'EMPLOYEE');
+    assert.equal(await store.get('writebackState', HUB, 'u-bo'), undefined, 'the departed holder is forgotten');
+    assert.deepEqual(report.problems.map((p) => p.directoryUserId), ['u-gone'], 'no problem for the departed holder');
+    const audit = (await collect(store.list('audit', HUB))).filter((a: any) => a.subject?.directoryUserId === 'u-bo' && a.outcome === 'skipped');
+    assert.equal(audit.length, 1, 'the skipped "removed" is audited');
+    assert.match(String((audit[0] as any).why), /u-bo2/);
+  } finally {
+    await server.close();
+  }
 });

@@ -268,9 +268,18 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       const fallbackId = target.fallbackIdOf?.(user);
       out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values });
     }
+    // Who each id or login now names among the hub's directory users: a login or UPN written to for
+    // someone since deleted may have been given to a new hire (Okta logins and Entra UPNs are
+    // reusable once the user is deleted; Entra hard-deletes on SCIM DELETE,
+    // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works).
+    const holders = new Map<string, string>();
+    for (const { person } of out) {
+      for (const id of [person.idpUserId, person.fallbackId]) if (id) holders.set(id.toLowerCase(), person.id);
+    }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
-      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true }, values: { status: 'removed', role: '', exemption: '' } });
+      const heldBy = holders.get(state.idpUserId.toLowerCase());
+      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
   }
@@ -288,6 +297,23 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
       report.unchanged++;
+      return undefined;
+    }
+    if (user.departed && user.heldBy) {
+      // The id written to now names another directory user of the hub: "removed" sent there would
+      // overwrite that person's own standing (and their record, written already, would never send
+      // it again). Nobody is left to tell: what was written for the departed one is forgotten.
+      report.skipped++;
+      deps.onOutcome?.(idp, 'skipped');
+      await store.transact((tx) => {
+        tx.delete('writebackState', hubId, user.id);
+        appendAudit(tx, {
+          hubId, trigger: { type: 'agent', idp, detail: 'write-back' }, action: 'writeback.update',
+          subject: { directoryUserId: user.id, label: idpUserId },
+          why: `status ${JSON.stringify(state?.written?.status ?? null)} → "removed": not sent, ${idpUserId} now names directory user ${user.heldBy}, who is written their own standing; nothing left to write for the departed user`,
+          outcome: 'skipped', detail: { idp, attributes: fields },
+        });
+      });
       return undefined;
     }
     const now = clock.now();
@@ -427,6 +453,8 @@ interface Person {
   fallbackId?: string;
   /** No directory record any more: only told `removed`, through the id written to. */
   departed?: true;
+  /** Departed, and the id written to is now another directory user's id or login: that user's id. */
+  heldBy?: string;
 }
 
 function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {
