@@ -306,3 +306,18 @@ test('entra: a UPN reissued to a new hire is not told the departed holder\'s "re
     await server.close();
   }
 });
+
+test('entra: an extension of our name registered with another type makes the hub\'s attributes fail, saying so, not every person refused on every run', async () => {
+  const { graph, server, make, patches } = await setup();
+  try {
+    graph.control.addExtension(ENTRA.extensionAppId, { name: 'hubwarden_ads_eu_status', dataType: 'Boolean', targetObjects: ['User'] });
+    await assert.rejects(make().run(HUB), (err: Error) => /hubwarden_ads_eu_status.*registered as Boolean.*delete it/.test(err.message));
+    assert.equal(patches().length, 0, 'no person is sent a value the extension cannot hold');
+    graph.control.deleteExtension(ext('status'));
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, 'registered again as a String once an admin deleted it');
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('status')], 'onboarded');
+  } finally {
+    await server.close();
+  }
+});

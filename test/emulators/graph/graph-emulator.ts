@@ -245,6 +245,13 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
       removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
+      /**
+       * An admin registers a directory extension on an app registration (Graph: POST
+       * /applications/{id}/extensionProperties), with the same checks as the API.
+       */
+      addExtension(appId: string, body: { name: string; dataType: string; isMultiValued?: boolean; targetObjects: string[] }) {
+        return structuredClone(directory.createExtension(directory.application({ appId }), body));
+      },
       /** An admin deletes a directory extension definition (Graph: DELETE /applications/{id}/extensionProperties/{id}). */
       deleteExtension(name: string) {
         for (const a of directory.applications) a.extensionProperties = a.extensionProperties.filter((e) => e.name.toLowerCase() !== name.toLowerCase());
