@@ -24,7 +24,7 @@ export interface EntraTargetOptions {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createEntraTarget(idp: string, config: EntraProviderConfig, secret: (ref: string) => string, options: EntraTargetOptions): WritebackTarget {
-  const { client } = createGraphClient({
+  const { client, auth } = createGraphClient({
     tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: () => secret(config.clientSecret),
@@ -115,6 +115,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       }
       return changed;
     },
+    renewCredentials: () => auth.forget(),
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;

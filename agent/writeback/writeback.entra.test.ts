@@ -321,3 +321,24 @@ test('entra: an extension of our name registered with another type makes the hub
     await server.close();
   }
 });
+
+test('entra: every update refused as not permitted (User.ReadWrite.All not consented) stops the run; once granted, everyone is written on the next run, not a day later', async () => {
+  const people = Array.from({ length: 14 }, (_, i) => ({ id: `0b0b0b0b-1111-2222-3333-${String(i).padStart(12, '0')}`, upn: `p${i}@contoso.com` }));
+  const graph = createGraphEmulator({ ...ENTRA, roles: ['Application.ReadWrite.OwnedBy'], applications: [{ appId: ENTRA.extensionAppId }], users: people.map((p) => ({ id: p.id, userPrincipalName: p.upn })) });
+  const server = await graph.listen();
+  try {
+    const store = await seededStore(HUB, people.map((p, i) => directoryUser(HUB, `u-${i}`, p.upn, { externalId: p.id })), []);
+    const writeback = createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock: movableClock(), tuning: { concurrency: 1, entra: { maxRetries: 0, delaySeconds: 0 } } });
+    const refused = await writeback.run(HUB);
+    assert.match(refused.stopped ?? '', /not permitted.*User\.ReadWrite\.All/);
+    assert.equal(graph.calls.filter((c) => c.method === 'PATCH').length, 10, 'stopped after 10 refusals, not one per person');
+    assert.equal(refused.written + refused.failed, 14);
+    graph.control.setRoles(['Application.ReadWrite.OwnedBy', 'User.ReadWrite.All']);
+    const granted = await writeback.run(HUB);
+    assert.equal(granted.stopped, undefined);
+    assert.equal(granted.written, 14, 'the people refused for the missing permission are not held back a day');
+    assert.ok(graph.state().users.every((u) => u[ext('status')] === 'pending'));
+  } finally {
+    await server.close();
+  }
+});

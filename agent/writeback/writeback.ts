@@ -28,6 +28,13 @@ function shuffled<T>(items: T[]): T[] {
 export const PASSING_FAILURES_TO_STOP = 10;
 
 /**
+ * Updates refused as not permitted (403) in a row, none landing between them, after which a run
+ * stops: the app lacks the permission to update users at all (Entra User.ReadWrite.All not
+ * consented, an Okta token whose admin may not edit users), not a few privileged users.
+ */
+export const PERMISSION_DENIALS_TO_STOP = 10;
+
+/**
  * Write-back: after each check for updates, each directory user's standing on
  * the hub is written to the hub's identity provider, only what changed since the last write,
  * paced per IdP. Refusals about one person (mastered elsewhere, missing, rejected) are kept and
@@ -220,6 +227,10 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // landed: an IdP that is down fails everyone, so the run stops instead of spending every
     // person's retries and writing a failure entry for each of 100k people on every run.
     let failingInARow = 0;
+    // Refused as not permitted since the last update that landed, and when each was recorded.
+    let deniedInARow = 0;
+    let deniedStop = false;
+    const denied: Array<{ id: string; at: string }> = [];
     const worker = async () => {
       // `stop` is looked at before a person is taken: one taken after it would be neither written nor counted.
       while (!(stop ??= halted())) {
@@ -227,7 +238,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         if (!next) break;
         await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {
           if (outcome === 'rejected') refusedAsInvalid = true;
-          if (outcome === 'written') failingInARow = 0;
+          if (outcome === 'written') failingInARow = deniedInARow = 0;
+          if (typeof outcome === 'object' && 'denied' in outcome) {
+            denied.push({ id: next.person.id, at: outcome.denied });
+            if (++deniedInARow >= PERMISSION_DENIALS_TO_STOP && !stop) {
+              deniedStop = true;
+              stop = `${idp} refused ${deniedInARow} updates in a row as not permitted (last: ${outcome.message}); check that the app may update users (Entra: the User.ReadWrite.All application permission, consented; Okta: okta.users.manage, and an admin role that may edit these users); the rest are sent on the next run`;
+            }
+            return;
+          }
           if (typeof outcome === 'object' && ++failingInARow >= PASSING_FAILURES_TO_STOP && !stop) {
             stop = `${idp} failed ${failingInARow} updates in a row for a passing reason (last: ${outcome.retry}); the rest are sent on the next run`;
           }
@@ -243,6 +262,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // https://developer.okta.com/docs/reference/api/schemas/): ensure them again on the next run,
     // and those refused before a change it makes are tried again then instead of a day later.
     if (refusedAsInvalid) forgetEnsured(idp);
+    if (deniedStop) await forgetDenials(hubId, target, denied);
     if (stop) {
       report.failed += queue.length;
       report.note = `stopped: ${stop}`;
@@ -289,7 +309,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
    * IdP refused them as invalid, `retry` (with why) when they failed for a passing reason (sent
    * again on the next run). Throws only when the whole run must stop.
    */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | undefined> {
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
@@ -378,6 +398,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
           tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
+        if (p.kind === 'permission-denied') return { denied: p.at, message };
         return p.kind === 'rejected' ? 'rejected' : undefined;
       } else {
         log.warn('write-back: update failed, will retry on the next run', { hubId, idp, directoryUserId: user.id, idpUserId, reason: message });
@@ -398,6 +419,28 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
     return 'written';
+  }
+
+  /**
+   * After a run stopped because the IdP refused everyone as not permitted: the refusals it recorded
+   * are the app's missing permission, not these people's, so they are not held back a day each
+   * (PROBLEM_RETRY_MS): their problems are dropped (the audit keeps each refusal) and they are sent
+   * on the next run. The target renews its access token, whose permissions were fixed when it was
+   * issued (Entra puts the app's consented permissions in the token's `roles` claim,
+   * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so a
+   * permission granted meanwhile counts on the next run.
+   */
+  async function forgetDenials(hubId: string, target: WritebackTarget, denied: ReadonlyArray<{ id: string; at: string }>): Promise<void> {
+    target.renewCredentials?.();
+    for (const { id, at } of denied) {
+      await store.transact(async (tx) => {
+        const state = await tx.get('writebackState', hubId, id);
+        if (!state || state.problem?.kind !== 'permission-denied' || state.problem.at !== at) return;
+        const { problem: _dropped, ...rest } = state;
+        if (rest.written) tx.put('writebackState', hubId, id, rest);
+        else tx.delete('writebackState', hubId, id);
+      });
+    }
   }
 
   /**
