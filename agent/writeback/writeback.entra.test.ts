@@ -282,18 +282,19 @@ test('entra: a UPN reissued to a new hire is not told the departed holder\'s "re
     const writeback = make();
     await writeback.run(HUB);
     // Bo is hard-deleted in Entra (SCIM DELETE), and a new hire is given the same UPN; Entra
-    // provisions them as a new directory user, matched to an app member.
-    await store.transact((tx) => {
-      tx.delete('directoryUsers', HUB, 'u-bo');
-      tx.put('directoryUsers', HUB, 'u-bo2', directoryUser(HUB, 'u-bo2', 'bo@contoso.com', { externalId: 'bo2' }));
-      tx.put('appMembers', HUB, 'm-bo2', { hubId: HUB, id: 'm-bo2', email: 'bo@contoso.com', role: 'EMPLOYEE', firstSeenAt: '2026-11-20T10:00:00.000Z', lastSeenAt: '2026-11-20T10:00:00.000Z' });
-    });
+    // provisions them as a new directory user (externalId mapped to the object id), matched to an
+    // app member.
     graph.control.removeUser('bo@contoso.com');
     const newBo = graph.control.addUser({ userPrincipalName: 'bo@contoso.com' });
+    await store.transact((tx) => {
+      tx.delete('directoryUsers', HUB, 'u-bo');
+      tx.put('directoryUsers', HUB, 'u-bo2', directoryUser(HUB, 'u-bo2', 'bo@contoso.com', { externalId: newBo }));
+      tx.put('appMembers', HUB, 'm-bo2', { hubId: HUB, id: 'm-bo2', email: 'bo@contoso.com', role: 'EMPLOYEE', firstSeenAt: '2026-11-20T10:00:00.000Z', lastSeenAt: '2026-11-20T10:00:00.000Z' });
+    });
     graph.control.clearCalls();
     const report = await writeback.run(HUB);
-    const toBo = patches().filter((c) => decodeURIComponent(c.path).endsWith('/users/bo@contoso.com'));
-    assert.deepEqual(toBo.map((c) => (c.body as Record<string, unknown>)[ext('status')]), ['onboarded'], 'only the new hire\'s own standing goes to the UPN');
+    const toBo = patches().filter((c) => decodeURIComponent(c.path).endsWith('/users/bo@contoso.com') || c.path.endsWith(newBo));
+    assert.deepEqual(toBo.map((c) => (c.body as Record<string, unknown>)[ext('status')]), ['onboarded'], 'only the new hire\'s own standing goes to them');
     const held = graph.state().users.find((u) => u.id === newBo)!;
     assert.equal(held[ext('status')], 'onboarded');
     assert.equal(held[ext('role')], 'EMPLOYEE');

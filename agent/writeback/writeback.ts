@@ -294,7 +294,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works).
     const holders = new Map<string, string>();
     for (const { person } of out) {
-      for (const id of [person.idpUserId, person.fallbackId]) if (id) holders.set(id.toLowerCase(), person.id);
+      // Their login or UPN too: written through their id, they are still the user it names.
+      for (const id of [person.idpUserId, person.fallbackId, person.userName]) if (id) holders.set(id.toLowerCase(), person.id);
     }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
