@@ -293,9 +293,9 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // reusable once the user is deleted; Entra hard-deletes on SCIM DELETE,
     // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works).
     const holders = new Map<string, string>();
-    for (const { person } of out) {
+    for (const user of users.values()) {
       // Their login or UPN too: written through their id, they are still the user it names.
-      for (const id of [person.idpUserId, person.fallbackId, person.userName]) if (id) holders.set(id.toLowerCase(), person.id);
+      for (const id of [target.idpUserIdOf(user), target.fallbackIdOf?.(user), user.userName]) if (id) holders.set(id.toLowerCase(), user.id);
     }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
