@@ -24,7 +24,7 @@ export interface EntraTargetOptions {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createEntraTarget(idp: string, config: EntraProviderConfig, secret: (ref: string) => string, options: EntraTargetOptions): WritebackTarget {
-  const { client } = createGraphClient({
+  const { client, auth } = createGraphClient({
     tenantId: config.tenantId,
     clientId: config.clientId,
     clientSecret: () => secret(config.clientSecret),
@@ -57,8 +57,8 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // and an extension on a later page that we took for missing would be created again, refused as
       // a duplicate, and fail the hub's attributes for good. Undefined: this Graph does not list an
       // app's extension properties (the GET refused as not found or not allowed).
-      const list = async (): Promise<Set<string> | undefined> => {
-        const names = new Set<string>();
+      const list = async (): Promise<Map<string, ListedExtension> | undefined> => {
+        const names = new Map<string, ListedExtension>();
         const what = `entra ${idp}: list extension properties of app ${config.extensionAppId}`;
         let request = client.api(appPath);
         for (let page = 1; ; page++) {
@@ -69,7 +69,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
             if (page === 1 && err instanceof ConnectorError && LIST_NOT_SERVED.has(err.kind)) return undefined;
             throw err;
           }
-          for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.add(remember(e.name));
+          for (const e of listed?.value ?? []) if (typeof e?.name === 'string') names.set(remember(e.name), e as ListedExtension);
           const next = listed?.['@odata.nextLink'];
           if (typeof next !== 'string') return names;
           if (page >= MAX_LIST_PAGES) throw new ConnectorError('unavailable', `${what}: more than ${MAX_LIST_PAGES} pages`);
@@ -81,8 +81,16 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       for (const hubId of hubIds) {
         for (const field of WRITEBACK_FIELDS) {
           const full = fullName(hubId, field).toLowerCase();
-          if (have?.has(full)) continue;
           const name = attributeName(hubId, field);
+          const listed = have?.get(full);
+          if (listed) {
+            // An extension's type cannot be changed, only deleted (https://learn.microsoft.com/graph/api/resources/extensionproperty):
+            // one of our name registered otherwise (by hand, say) would refuse every person's
+            // value (400) on every run; the hub's attributes are refused instead, saying why.
+            const wrong = notOurShape(listed);
+            if (wrong) throw new ConnectorError('invalid-argument', `entra ${idp}: extension property ${listed.name} on app ${config.extensionAppId} is registered ${wrong}; hubwarden writes a single String on users: an admin must delete it so it is registered again`);
+            continue;
+          }
           try {
             const created = await call(`entra ${idp}: create extension property ${name} on app ${config.extensionAppId}`, () =>
               client.api(appPath).post({ name, dataType: 'String', isMultiValued: false, targetObjects: ['User'] }));
@@ -107,6 +115,7 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       }
       return changed;
     },
+    renewCredentials: () => auth.forget(),
     idpUserIdOf(user: Readonly<DirectoryUserRecord>) {
       // PATCH /users/{id | userPrincipalName}; Entra's SCIM userName is the UPN by default.
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
@@ -128,6 +137,23 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       await call(`entra ${idp}: update user ${idpUserId} (hub ${hubId})`, patch);
     },
   };
+}
+
+/** An extension property as Graph lists it (extensionProperty resource). */
+interface ListedExtension {
+  name: string;
+  dataType?: unknown;
+  isMultiValued?: unknown;
+  targetObjects?: unknown;
+}
+
+/** How a listed extension differs from what write-back writes (a single String on users), or undefined. Fields not listed are not judged. */
+function notOurShape(e: ListedExtension): string | undefined {
+  const wrong: string[] = [];
+  if (typeof e.dataType === 'string' && e.dataType !== 'String') wrong.push(`as ${e.dataType}`);
+  if (e.isMultiValued === true) wrong.push('multi-valued');
+  if (Array.isArray(e.targetObjects) && !e.targetObjects.includes('User')) wrong.push(`for ${e.targetObjects.join(', ') || 'no object type'}`);
+  return wrong.length > 0 ? wrong.join(', ') : undefined;
 }
 
 /**

@@ -57,6 +57,11 @@ export class ClientCredentialsMiddleware implements Middleware {
     }
   }
 
+  /** Forgets the cached token: the next call requests one (with the app's permissions as they are then). */
+  forget(): void {
+    this.#token = undefined;
+  }
+
   async token(now = Date.now()): Promise<string> {
     if (this.#token && this.#token.expiresAt - EXPIRY_MARGIN_MS > now) return this.#token.value;
     this.#pending ??= this.#request().finally(() => { this.#pending = undefined; });

@@ -26,6 +26,8 @@ export interface WritebackTarget {
    * UPN, which could name another person.
    */
   fallbackIdOf?(user: Readonly<DirectoryUserRecord>): string | undefined;
+  /** Drops any cached access token, so the next call gets one carrying the app's current permissions. */
+  renewCredentials?(): void;
   /** Sends exactly these attributes of one hub, nothing else (a partial update). */
   update(idpUserId: string, hubId: string, values: Partial<WritebackValues>): Promise<void>;
 }

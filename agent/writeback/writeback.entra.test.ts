@@ -5,6 +5,7 @@ import { fitEntraString, nextPageRequest } from './entra-target.ts';
 import { createGraphClient } from './graph-client.ts';
 import { createWriteback } from './writeback.ts';
 import { parseConfig } from '../../config/load.ts';
+import { collect } from '../store/store.ts';
 import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 
 const HUB = 'ads-eu';
@@ -273,4 +274,72 @@ test('entra: a nextLink is followed only on the configured Graph host (the beare
   assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'https://graph.microsoft.com.evil.example/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'), /refused to follow/);
   assert.throws(() => nextPageRequest(client, 'https://graph.microsoft.com', 'http://graph.microsoft.com/v1.0/x', 'list'), /refused to follow/);
   assert.doesNotThrow(() => nextPageRequest(client, 'https://graph.microsoft.com/', 'https://graph.microsoft.com/v1.0/applications/x/extensionProperties?$skiptoken=a', 'list'));
+});
+
+test('entra: a UPN reissued to a new hire is not told the departed holder\'s "removed"; the new hire keeps their own standing', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.run(HUB);
+    // Bo is hard-deleted in Entra (SCIM DELETE), and a new hire is given the same UPN; Entra
+    // provisions them as a new directory user (externalId mapped to the object id), matched to an
+    // app member.
+    graph.control.removeUser('bo@contoso.com');
+    const newBo = graph.control.addUser({ userPrincipalName: 'bo@contoso.com' });
+    await store.transact((tx) => {
+      tx.delete('directoryUsers', HUB, 'u-bo');
+      tx.put('directoryUsers', HUB, 'u-bo2', directoryUser(HUB, 'u-bo2', 'bo@contoso.com', { externalId: newBo }));
+      tx.put('appMembers', HUB, 'm-bo2', { hubId: HUB, id: 'm-bo2', email: 'bo@contoso.com', role: 'EMPLOYEE', firstSeenAt: '2026-11-20T10:00:00.000Z', lastSeenAt: '2026-11-20T10:00:00.000Z' });
+    });
+    graph.control.clearCalls();
+    const report = await writeback.run(HUB);
+    const toBo = patches().filter((c) => decodeURIComponent(c.path).endsWith('/users/bo@contoso.com') || c.path.endsWith(newBo));
+    assert.deepEqual(toBo.map((c) => (c.body as Record<string, unknown>)[ext('status')]), ['onboarded'], 'only the new hire\'s own standing goes to them');
+    const held = graph.state().users.find((u) => u.id === newBo)!;
+    assert.equal(held[ext('status')], 'onboarded');
+    assert.equal(held[ext('role')], 'EMPLOYEE');
+    assert.equal(await store.get('writebackState', HUB, 'u-bo'), undefined, 'the departed holder is forgotten');
+    assert.deepEqual(report.problems.map((p) => p.directoryUserId), ['u-gone'], 'no problem for the departed holder');
+    const audit = (await collect(store.list('audit', HUB))).filter((a: any) => a.subject?.directoryUserId === 'u-bo' && a.outcome === 'skipped');
+    assert.equal(audit.length, 1, 'the skipped "removed" is audited');
+    assert.match(String((audit[0] as any).why), /u-bo2/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: an extension of our name registered with another type makes the hub\'s attributes fail, saying so, not every person refused on every run', async () => {
+  const { graph, server, make, patches } = await setup();
+  try {
+    graph.control.addExtension(ENTRA.extensionAppId, { name: 'hubwarden_ads_eu_status', dataType: 'Boolean', targetObjects: ['User'] });
+    await assert.rejects(make().run(HUB), (err: Error) => /hubwarden_ads_eu_status.*registered as Boolean.*delete it/.test(err.message));
+    assert.equal(patches().length, 0, 'no person is sent a value the extension cannot hold');
+    graph.control.deleteExtension(ext('status'));
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, 'registered again as a String once an admin deleted it');
+    assert.equal(graph.state().users.find((u) => u.id === ANA_OID)![ext('status')], 'onboarded');
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: every update refused as not permitted (User.ReadWrite.All not consented) stops the run; once granted, everyone is written on the next run, not a day later', async () => {
+  const people = Array.from({ length: 14 }, (_, i) => ({ id: `0b0b0b0b-1111-2222-3333-${String(i).padStart(12, '0')}`, upn: `p${i}@contoso.com` }));
+  const graph = createGraphEmulator({ ...ENTRA, roles: ['Application.ReadWrite.OwnedBy'], applications: [{ appId: ENTRA.extensionAppId }], users: people.map((p) => ({ id: p.id, userPrincipalName: p.upn })) });
+  const server = await graph.listen();
+  try {
+    const store = await seededStore(HUB, people.map((p, i) => directoryUser(HUB, `u-${i}`, p.upn, { externalId: p.id })), []);
+    const writeback = createWriteback({ config: writebackConfig({ graph: server.url }), store, log: capturingLog(), clock: movableClock(), tuning: { concurrency: 1, entra: { maxRetries: 0, delaySeconds: 0 } } });
+    const refused = await writeback.run(HUB);
+    assert.match(refused.stopped ?? '', /not permitted.*User\.ReadWrite\.All/);
+    assert.equal(graph.calls.filter((c) => c.method === 'PATCH').length, 10, 'stopped after 10 refusals, not one per person');
+    assert.equal(refused.written + refused.failed, 14);
+    graph.control.setRoles(['Application.ReadWrite.OwnedBy', 'User.ReadWrite.All']);
+    const granted = await writeback.run(HUB);
+    assert.equal(granted.stopped, undefined);
+    assert.equal(granted.written, 14, 'the people refused for the missing permission are not held back a day');
+    assert.ok(graph.state().users.every((u) => u[ext('status')] === 'pending'));
+  } finally {
+    await server.close();
+  }
 });

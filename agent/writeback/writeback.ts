@@ -28,6 +28,13 @@ function shuffled<T>(items: T[]): T[] {
 export const PASSING_FAILURES_TO_STOP = 10;
 
 /**
+ * Updates refused as not permitted (403) in a row, none landing between them, after which a run
+ * stops: the app lacks the permission to update users at all (Entra User.ReadWrite.All not
+ * consented, an Okta token whose admin may not edit users), not a few privileged users.
+ */
+export const PERMISSION_DENIALS_TO_STOP = 10;
+
+/**
  * Write-back: after each check for updates, each directory user's standing on
  * the hub is written to the hub's identity provider, only what changed since the last write,
  * paced per IdP. Refusals about one person (mastered elsewhere, missing, rejected) are kept and
@@ -220,6 +227,10 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // landed: an IdP that is down fails everyone, so the run stops instead of spending every
     // person's retries and writing a failure entry for each of 100k people on every run.
     let failingInARow = 0;
+    // Refused as not permitted since the last update that landed, and when each was recorded.
+    let deniedInARow = 0;
+    let deniedStop = false;
+    const denied: Array<{ id: string; at: string }> = [];
     const worker = async () => {
       // `stop` is looked at before a person is taken: one taken after it would be neither written nor counted.
       while (!(stop ??= halted())) {
@@ -227,7 +238,15 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         if (!next) break;
         await writeOne(target, hubId, next.person, next.values, report).then((outcome) => {
           if (outcome === 'rejected') refusedAsInvalid = true;
-          if (outcome === 'written') failingInARow = 0;
+          if (outcome === 'written') failingInARow = deniedInARow = 0;
+          if (typeof outcome === 'object' && 'denied' in outcome) {
+            denied.push({ id: next.person.id, at: outcome.denied });
+            if (++deniedInARow >= PERMISSION_DENIALS_TO_STOP && !stop) {
+              deniedStop = true;
+              stop = `${idp} refused ${deniedInARow} updates in a row as not permitted (last: ${outcome.message}); check that the app may update users (Entra: the User.ReadWrite.All application permission, consented; Okta: okta.users.manage, and an admin role that may edit these users); the rest are sent on the next run`;
+            }
+            return;
+          }
           if (typeof outcome === 'object' && ++failingInARow >= PASSING_FAILURES_TO_STOP && !stop) {
             stop = `${idp} failed ${failingInARow} updates in a row for a passing reason (last: ${outcome.retry}); the rest are sent on the next run`;
           }
@@ -243,6 +262,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // https://developer.okta.com/docs/reference/api/schemas/): ensure them again on the next run,
     // and those refused before a change it makes are tried again then instead of a day later.
     if (refusedAsInvalid) forgetEnsured(idp);
+    if (deniedStop) await forgetDenials(hubId, target, denied);
     if (stop) {
       report.failed += queue.length;
       report.note = `stopped: ${stop}`;
@@ -268,9 +288,19 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       const fallbackId = target.fallbackIdOf?.(user);
       out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values });
     }
+    // Who each id or login now names among the hub's directory users: a login or UPN written to for
+    // someone since deleted may have been given to a new hire (Okta logins and Entra UPNs are
+    // reusable once the user is deleted; Entra hard-deletes on SCIM DELETE,
+    // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works).
+    const holders = new Map<string, string>();
+    for (const user of users.values()) {
+      // Their login or UPN too: written through their id, they are still the user it names.
+      for (const id of [target.idpUserIdOf(user), target.fallbackIdOf?.(user), user.userName]) if (id) holders.set(id.toLowerCase(), user.id);
+    }
     for await (const state of store.list('writebackState', hubId)) {
       if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
-      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true }, values: { status: 'removed', role: '', exemption: '' } });
+      const heldBy = holders.get(state.idpUserId.toLowerCase());
+      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '' } });
     }
     return out;
   }
@@ -280,7 +310,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
    * IdP refused them as invalid, `retry` (with why) when they failed for a passing reason (sent
    * again on the next run). Throws only when the whole run must stop.
    */
-  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | undefined> {
+  async function writeOne(target: WritebackTarget, hubId: string, user: Person, values: WritebackValues, report: WritebackReport): Promise<'written' | 'rejected' | { retry: string } | { denied: string; message: string } | undefined> {
     const idp = target.idp;
     const idpUserId = user.idpUserId;
     const state = await store.get('writebackState', hubId, user.id);
@@ -288,6 +318,23 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const fields = changedFields(sameTarget ? state.written : undefined, values);
     if (fields.length === 0) {
       report.unchanged++;
+      return undefined;
+    }
+    if (user.departed && user.heldBy) {
+      // The id written to now names another directory user of the hub: "removed" sent there would
+      // overwrite that person's own standing (and their record, written already, would never send
+      // it again). Nobody is left to tell: what was written for the departed one is forgotten.
+      report.skipped++;
+      deps.onOutcome?.(idp, 'skipped');
+      await store.transact((tx) => {
+        tx.delete('writebackState', hubId, user.id);
+        appendAudit(tx, {
+          hubId, trigger: { type: 'agent', idp, detail: 'write-back' }, action: 'writeback.update',
+          subject: { directoryUserId: user.id, label: idpUserId },
+          why: `status ${JSON.stringify(state?.written?.status ?? null)} → "removed": not sent, ${idpUserId} now names directory user ${user.heldBy}, who is written their own standing; nothing left to write for the departed user`,
+          outcome: 'skipped', detail: { idp, attributes: fields },
+        });
+      });
       return undefined;
     }
     const now = clock.now();
@@ -352,6 +399,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
           tx.put('writebackState', hubId, user.id, { hubId, directoryUserId: user.id, idp, destination, idpUserId, ...kept, problem: p });
           appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why: `${why}: ${message}`, outcome: 'failed', detail: { idp, problem: p.kind, attributes: fields } });
         });
+        if (p.kind === 'permission-denied') return { denied: p.at, message };
         return p.kind === 'rejected' ? 'rejected' : undefined;
       } else {
         log.warn('write-back: update failed, will retry on the next run', { hubId, idp, directoryUserId: user.id, idpUserId, reason: message });
@@ -372,6 +420,28 @@ export function createWriteback(deps: WritebackDeps): Writeback {
       appendAudit(tx, { hubId, trigger, action: 'writeback.update', subject, why, outcome: 'ok', detail: { idp, attributes: fields } });
     });
     return 'written';
+  }
+
+  /**
+   * After a run stopped because the IdP refused everyone as not permitted: the refusals it recorded
+   * are the app's missing permission, not these people's, so they are not held back a day each
+   * (PROBLEM_RETRY_MS): their problems are dropped (the audit keeps each refusal) and they are sent
+   * on the next run. The target renews its access token, whose permissions were fixed when it was
+   * issued (Entra puts the app's consented permissions in the token's `roles` claim,
+   * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference), so a
+   * permission granted meanwhile counts on the next run.
+   */
+  async function forgetDenials(hubId: string, target: WritebackTarget, denied: ReadonlyArray<{ id: string; at: string }>): Promise<void> {
+    target.renewCredentials?.();
+    for (const { id, at } of denied) {
+      await store.transact(async (tx) => {
+        const state = await tx.get('writebackState', hubId, id);
+        if (!state || state.problem?.kind !== 'permission-denied' || state.problem.at !== at) return;
+        const { problem: _dropped, ...rest } = state;
+        if (rest.written) tx.put('writebackState', hubId, id, rest);
+        else tx.delete('writebackState', hubId, id);
+      });
+    }
   }
 
   /**
@@ -427,6 +497,8 @@ interface Person {
   fallbackId?: string;
   /** No directory record any more: only told `removed`, through the id written to. */
   departed?: true;
+  /** Departed, and the id written to is now another directory user's id or login: that user's id. */
+  heldBy?: string;
 }
 
 function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {

@@ -106,6 +106,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
   let throttle = { remaining: options.faults?.throttleNext ?? 0, retryAfter: options.faults?.retryAfterSeconds ?? 0 };
   let staleExtensionLists = 0;
   let pageSize = options.pageSize ?? 100;
+  let roles = options.roles;
 
   const app = express();
   app.use(express.json({ limit: '1mb' }));
@@ -130,7 +131,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     if (form.client_id !== clientId) return fail(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`);
     if (form.client_secret !== clientSecret) return fail(401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
     if (form.scope !== `${GRAPH_AUDIENCE}/.default`) return fail(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${form.scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
-    const access_token = await tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, roles: options.roles ?? ['User.ReadWrite.All', 'Application.ReadWrite.OwnedBy'], sub: clientId, idtyp: 'app' });
+    const access_token = await tokens.sign({ aud: GRAPH_AUDIENCE, appid: clientId, azp: clientId, roles: roles ?? ['User.ReadWrite.All', 'Application.ReadWrite.OwnedBy'], sub: clientId, idtyp: 'app' });
     return res.json({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token });
   });
 
@@ -245,11 +246,23 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
       throttleNext(count: number, retryAfterSeconds = 0) { throttle = { remaining: count, retryAfter: retryAfterSeconds }; },
       addUser: (seed: GraphSeedUser) => directory.addUser(seed).id,
       removeUser(idOrUpn: string) { directory.users.delete(directory.user(idOrUpn).id); },
+      /**
+       * An admin registers a directory extension on an app registration (Graph: POST
+       * /applications/{id}/extensionProperties), with the same checks as the API.
+       */
+      addExtension(appId: string, body: { name: string; dataType: string; isMultiValued?: boolean; targetObjects: string[] }) {
+        return structuredClone(directory.createExtension(directory.application({ appId }), body));
+      },
       /** An admin deletes a directory extension definition (Graph: DELETE /applications/{id}/extensionProperties/{id}). */
       deleteExtension(name: string) {
         for (const a of directory.applications) a.extensionProperties = a.extensionProperties.filter((e) => e.name.toLowerCase() !== name.toLowerCase());
       },
       clearCalls() { calls.length = 0; },
+      /**
+       * An admin grants or revokes application permissions (with admin consent): tokens issued from
+       * now on carry these `roles`; tokens already issued keep the roles they were issued with.
+       */
+      setRoles(next: string[] | undefined) { roles = next; },
       /** Items per page of the extension property list (see `pageSize`). */
       setPageSize(size: number) { pageSize = size; },
     },
