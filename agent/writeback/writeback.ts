@@ -4,7 +4,6 @@ import type { Store } from '../store/store.ts';
 import { appendAudit } from '../audit/audit-log.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { changedFields, WRITEBACK_FIELDS, type WritebackValues } from './attributes.ts';
-import { computeWritebackOf } from './compute.ts';
 import { DeactivatedGate, type ProbeOutcome } from './deactivated-gate.ts';
 import { createEntraTarget } from './entra-target.ts';
 import { createOktaTarget } from './okta-target.ts';
@@ -14,6 +13,7 @@ import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { createLeasedRuns } from './leased-run.ts';
 import { WRITEBACK_LEASE_MS } from './run-lease.ts';
+import { peopleToWrite, sameDestination, type Person } from './people-to-write.ts';
 
 /** The items in a random order (Fisher–Yates). */
 function shuffled<T>(items: T[]): T[] {
@@ -220,7 +220,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // In a new order each run: people the IdP fails every time for a passing reason (a 5xx on
     // certain users) would otherwise come first every run and, PASSING_FAILURES_TO_STOP of them
     // in a row, stop it before anyone after them was ever written.
-    const queue = shuffled(await peopleToWrite(target, hubId));
+    const queue = shuffled(await peopleToWrite(store, target, hubId, new Date(clock.now())));
     let stop: string | undefined;
     let refusedAsInvalid = false;
     // Passing failures (5xx, throttled past the retries, network) since the last update that
@@ -273,36 +273,6 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const level = report.failed > 0 || stop ? 'warn' : 'info';
     log[level]('write-back: run finished', { hubId, idp, written: report.written, unchanged: report.unchanged, failed: report.failed, skipped: report.skipped, problems: report.problems.length, note: report.note });
     return report;
-  }
-
-  /**
-   * Every directory user of the hub, plus people written before whose directory record is gone
-   * (deleted by the IdP's SCIM client): they are told `removed` once, through the id written to.
-   */
-  async function peopleToWrite(target: WritebackTarget, hubId: string): Promise<Array<{ person: Person; values: WritebackValues }>> {
-    const out: Array<{ person: Person; values: WritebackValues }> = [];
-    const { users, values: computed } = await computeWritebackOf(hubId, store, new Date(clock.now()));
-    for (const [userId, values] of computed) {
-      const user = users.get(userId)!;
-      const idpUserId = target.idpUserIdOf(user);
-      const fallbackId = target.fallbackIdOf?.(user);
-      out.push({ person: { id: user.id, userName: user.userName, email: user.email, idpUserId, ...(fallbackId && fallbackId !== idpUserId ? { fallbackId } : {}) }, values });
-    }
-    // Who each id or login now names among the hub's directory users: a login or UPN written to for
-    // someone since deleted may have been given to a new hire (Okta logins and Entra UPNs are
-    // reusable once the user is deleted; Entra hard-deletes on SCIM DELETE,
-    // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works).
-    const holders = new Map<string, string>();
-    for (const user of users.values()) {
-      // Their login or UPN too: written through their id, they are still the user it names.
-      for (const id of [target.idpUserIdOf(user), target.fallbackIdOf?.(user), user.userName]) if (id) holders.set(id.toLowerCase(), user.id);
-    }
-    for await (const state of store.list('writebackState', hubId)) {
-      if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
-      const heldBy = holders.get(state.idpUserId.toLowerCase());
-      out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '' } });
-    }
-    return out;
   }
 
   /**
@@ -474,31 +444,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   };
 }
 
-/**
- * Whether values recorded as written are in this target: same IdP key and the same destination
- * (an Entra extensionAppId moved to another app registration names other attributes, so nothing
- * written before is there). Records from before destinations were kept count as the same.
- */
-function sameDestination(state: Readonly<WritebackStateRecord>, target: WritebackTarget): boolean {
-  return state.idp === target.idp && (state.destination ?? target.destination) === target.destination;
-}
-
 function sameValues(a: WritebackValues, b: WritebackValues): boolean {
   return WRITEBACK_FIELDS.every((f) => a[f] === b[f]);
-}
-
-/** Who is written to: a directory user, or one whose directory record is gone (then userName = idpUserId). */
-interface Person {
-  id: string;
-  userName: string;
-  email?: string;
-  idpUserId: string;
-  /** The IdP user id to try when `idpUserId` (a login or UPN) is not found (WritebackTarget.fallbackIdOf). */
-  fallbackId?: string;
-  /** No directory record any more: only told `removed`, through the id written to. */
-  departed?: true;
-  /** Departed, and the id written to is now another directory user's id or login: that user's id. */
-  heldBy?: string;
 }
 
 function reported(p: WritebackProblem, user: Person, idpUserId: string, retryAfter = Date.parse(p.at) + PROBLEM_RETRY_MS): ReportedProblem {
