@@ -53,7 +53,6 @@ const assetKey = (a: AssetRef) => `${a.type}:${a.id}`;
 export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolicy): PlanResult {
   const ops: Operation[] = [];
   const held: HeldOperation[] = [];
-  const heldOps = held; // the members loop's own `held` names a member's assignments
   const rules = policy.rules;
   const maxResends = policy.maxResends ?? 1;
 
@@ -160,11 +159,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       // work on a seat that goes; kept it is no seat (its email and person stay seated above, so
       // no new invite either until the app has removed it). Reported for an owner either way.
       if (!grant?.appRole) {
-        heldOps.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
+        held.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
           why: `${who} is already marked for removal in the app: not removed a second time` });
       } else {
         const email = (grant.email ?? member.email ?? '').toLowerCase();
-        heldOps.push({ operation: { kind: 'invite', key: `invite:${email || grant.directoryUserId}`, email, role: grant.appRole, effect: 'grant', reason: 'assigned', directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy,
+        held.push({ operation: { kind: 'invite', key: `invite:${email || grant.directoryUserId}`, email, role: grant.appRole, effect: 'grant', reason: 'assigned', directoryUserId: grant.directoryUserId, grantedBy: grant.grantedBy,
           summary: `keep ${who} as ${grant.appRole} (${grant.grantedBy.join(', ')})` },
         why: `${who} is marked for removal in the app: the seat is not counted as kept and the person is not added again while the app removes it; an owner must follow up (undo the removal in the app, or let it finish: the next plan invites them)` });
       }
@@ -184,12 +183,12 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     // assignment, and taking one away changes nothing it can reach: no asset call is planned for
     // a seat that stays (or becomes) admin. A demotion plans them with the new role.
     if (reachesAllAssets(grant.appRole)) continue;
-    const held = assignmentsOf.get(member.id) ?? new Map<string, AppAssignmentRecord>();
+    const assigned = assignmentsOf.get(member.id) ?? new Map<string, AppAssignmentRecord>();
     const wanted = new Set<string>();
     for (const want of grant.assets) {
       const k = assetKey(want);
       wanted.add(k);
-      const have = held.get(k);
+      const have = assigned.get(k);
       if (have && sameTasks(have.tasks, want.tasks)) continue;
       const upgrade = !have || have.tasks.every((t) => want.tasks.includes(t));
       ops.push({ ...base, kind: 'assign-asset', key: `assign:${k}:${member.id}:${want.tasks.join('+')}`, memberId: member.id,
@@ -197,7 +196,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         effect: !have ? 'grant' : upgrade ? 'upgrade' : 'downgrade', reason: have ? 'group-change' : 'assigned',
         summary: `${have ? 'change' : 'assign'} ${want.type} ${want.id} for ${who}: ${have ? `[${have.tasks.join(', ')}] → ` : ''}[${want.tasks.join(', ')}]` });
     }
-    for (const [k, have] of held) {
+    for (const [k, have] of assigned) {
       if (wanted.has(k) || !managed.has(k)) continue;
       ops.push({ ...base, kind: 'unassign-asset', key: `unassign:${k}:${member.id}`, memberId: member.id, asset: have.asset, from: have.tasks,
         effect: 'downgrade', reason: 'group-change', summary: `unassign ${have.asset.type} ${have.asset.id} from ${who} (had [${have.tasks.join(', ')}])` });

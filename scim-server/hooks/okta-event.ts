@@ -143,7 +143,7 @@ export function defineSuspensionIndex(store: Store): void {
 }
 
 /**
- * The deactivations, activations and reactivations received, by org and person (keyed as
+ * The activations and reactivations received, by org and person (keyed as
  * `suspensionKey`): a deactivation is not acted on when the same person's activation or
  * reactivation published after it has been received, in this delivery or another (Okta delivers
  * at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/),
