@@ -28,6 +28,7 @@ import { adminTokensFrom } from './admin/admin-tokens.ts';
 import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
 import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
+import { endingLeaverSessions } from './web/leaver-sessions.ts';
 import type { Keyring } from '../agent/secrets/keyring.ts';
 
 export interface HubwardenOptions {
@@ -129,7 +130,8 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },
     { path: '/scim/v2', router: createScimRouter({ config, store, failures }) },
-    { path: '/api/v1', router: createAdminRouter({ config, agent: agent.api, failures }) },
+    // An offboarding through the admin API ends the person's dashboard sessions first (web/leaver-sessions.ts).
+    { path: '/api/v1', router: createAdminRouter({ config, agent: endingLeaverSessions(agent.api, store, () => config.file.hubs), failures }) },
     { path: '/hooks', router: hookDeliveryMetrics() },
     { path: '/hooks', router: okta },
     { path: '/hooks', router: lifecycle },

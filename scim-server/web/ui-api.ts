@@ -8,6 +8,7 @@ import { actingAs, agentActingAsSession } from './acting-agent.ts';
 import { configuredHubs, currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
 import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
 import { memberRowOf } from '../../agent/plan/operation.ts';
+import { endingLeaverSessions } from './leaver-sessions.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -89,7 +90,8 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
     file: { ...ctx.config.file, server: { ...ctx.config.file.server, adminTokens: [INTERNAL_REF] } },
     secret: (ref) => (ref === INTERNAL_REF ? new Secret(internalToken, ref) : ctx.config.secret(ref)),
   };
-  const agent = scopedAgent(agentActingAsSession(ctx.agent), () => viewing.getStore(), {
+  // Inside the acting agent: an offboarding's session ending is audited as the person signed in.
+  const agent = scopedAgent(agentActingAsSession(endingLeaverSessions(ctx.agent, ctx.sessionStore, () => ctx.config.file.hubs)), () => viewing.getStore(), {
     async hubRoleOf(hubId, directoryUserId) {
       const hub = configuredHubs(ctx).find((h) => h.id === hubId);
       return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId) : undefined;

@@ -1,0 +1,93 @@
+/**
+ * An offboarding through the admin API (Okta Workflows, `hubwarden offboard`) or the dashboard's
+ * adapter to it ends the person's dashboard sessions, as a Lifecycle Workflows offboard does, on
+ * the server as `npm start` composes it (composeHubwarden).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { collect } from '../../agent/store/store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { adminTokensFrom } from '../admin/admin-tokens.ts';
+import { createApp } from '../app.ts';
+import { composeHubwarden, type Hubwarden } from '../compose.ts';
+import { SessionStore, SignInRevoked } from './session-store.ts';
+
+const ENV = { ADMIN_TOKEN: 'admin-token-leaver-sessions-0123456789' };
+const at = '2026-11-01T00:00:00.000Z';
+
+describe('an offboarding ends the dashboard sessions of the person', () => {
+  const store = new MemoryStore();
+  const config = parseConfig(`
+server:
+  publicUrl: http://127.0.0.1
+  adminTokens: [env:ADMIN_TOKEN]
+hubs:
+  - id: hub-a
+    connector: meta-business
+    meta: { businessId: "1111111111", graphBaseUrl: sandbox }
+`, '/tmp/hubwarden-leaver-sessions/hubwarden.yaml', ENV);
+  let hubwarden: Hubwarden;
+  let server: Server;
+  let url: string;
+  const sessions = new SessionStore(store);
+
+  before(async () => {
+    await store.open();
+    hubwarden = composeHubwarden({ config, store, auditFile: false });
+    const jane: DirectoryUserRecord = {
+      hubId: 'hub-a', id: 'dir-jane', externalId: '00u-jane', userName: 'jane@example.com', active: true, email: 'jane@example.com', emails: ['jane@example.com'],
+      scim: {}, created: at, lastModified: at, version: 1,
+    };
+    await store.transact((tx) => tx.put('directoryUsers', 'hub-a', jane.id, jane));
+    server = createApp({ store, routers: hubwarden.routers }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await hubwarden.stop(0);
+  });
+
+  const alive = async (id: string) => (await sessions.get(id)) !== undefined;
+  const endings = async () => (await collect(store.newestFirst('audit'))).filter((e) => e.action === 'end-dashboard-sessions');
+
+  test('POST /api/v1/people/{email}/offboard: found by email, and by the IdP id of the directory user with it; others stay; audited as the caller', async () => {
+    const janeByEmail = await sessions.create('jane@example.com', 'oidc', { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane'] });
+    // A session whose email the IdP marked unverified records none: found by the directory user's Okta id.
+    const janeById = await sessions.create('oidc:00u-jane', 'oidc', { admin: false, idpUserIds: ['00u-jane'] });
+    const raj = await sessions.create('raj@example.com', 'oidc', { admin: true, email: 'raj@example.com', idpUserIds: ['00u-raj'] });
+    const before = Date.now() - 1000;
+
+    const res = await fetch(`${url}/api/v1/people/jane@example.com/offboard`, { method: 'POST', headers: { authorization: `Bearer ${ENV.ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 202);
+    assert.equal(await alive(janeByEmail.id), false, 'her session by email ended');
+    assert.equal(await alive(janeById.id), false, 'her session by Okta user id ended');
+    assert.equal(await alive(raj.id), true, 'someone else keeps theirs');
+    const [entry] = await endings();
+    assert.equal(entry?.trigger.type, 'admin');
+    assert.equal(entry?.trigger.actor, adminTokensFrom(config).actorFor(ENV.ADMIN_TOKEN));
+    assert.deepEqual(entry?.subject, { email: 'jane@example.com' });
+    // A sign-in whose ID token predates the offboarding is refused (the revocation mark).
+    await assert.rejects(sessions.create('jane@example.com', 'oidc', { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane'] }, { issuedAt: before }), SignInRevoked);
+  });
+
+  test('an administrator offboarding someone from the dashboard ends their sessions, audited as the administrator', async () => {
+    const actor = adminTokensFrom(config).actorFor(ENV.ADMIN_TOKEN)!;
+    const admin = await sessions.create(actor, 'admin-token');
+    const raj = await sessions.create('raj@example.com', 'oidc', { admin: false, email: 'raj@example.com' });
+    const res = await fetch(`${url}/ui/api/v1/people/raj@example.com/offboard`, {
+      method: 'POST', headers: { cookie: `hubwarden-session=${admin.id}`, 'x-csrf-token': admin.csrf, origin: url, 'content-type': 'application/json' }, body: '{}',
+    });
+    assert.equal(res.status, 202);
+    assert.equal(await alive(raj.id), false);
+    assert.equal(await alive(admin.id), true);
+    const entry = (await endings()).find((e) => e.subject?.email === 'raj@example.com');
+    assert.equal(entry?.trigger.type, 'dashboard');
+    assert.equal(entry?.trigger.actor, actor);
+  });
+});

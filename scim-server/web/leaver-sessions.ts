@@ -1,0 +1,46 @@
+import type { AgentApi } from '../../agent/api.ts';
+import { findPerson } from '../../agent/dispatch/find-person.ts';
+import type { Store } from '../../agent/store/store.ts';
+import type { HubConfigFile } from '../../config/schema.ts';
+import { endSessionsOf, sessionPersonOf, type SessionPerson } from './session-revocation.ts';
+
+/**
+ * The agent as the admin API (and the dashboard's adapter to it) use it: an offboarding ends the
+ * person's dashboard sessions before their seats go, as a Lifecycle Workflows offboard does
+ * (scim-server/hooks/lifecycle-run.ts). `POST /people/{email}/offboard` is the leaver action of
+ * Okta Workflows, `hubwarden offboard` and portals: the organisation's word that the person left,
+ * before the IdP deactivates them. Without this, a hub owner or an administrator offboarded that
+ * way kept the dashboard (and whatever their session let them do to others' seats) for up to 12
+ * hours. OWASP asks for sessions to be invalidated when the account's rights change:
+ * https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html
+ *
+ * Sessions are matched by the email the request names and by the IdP ids of the directory users
+ * with it (Okta's SCIM `externalId` is the Okta user id, the ID token's `sub`), so a session
+ * whose email the IdP did not mark verified is found too. The revocation mark written with them
+ * refuses a sign-in racing the offboarding (session-revocation.ts). Audited as the caller.
+ */
+export function endingLeaverSessions(agent: AgentApi, store: Store, hubs: () => Iterable<HubConfigFile>): AgentApi {
+  const offboard: AgentApi['offboard'] = async (person, trigger) => {
+    const who = await personOf(store, hubs(), person);
+    const label = person.userName ?? person.externalId;
+    await endSessionsOf(store, who, {
+      trigger, why: 'offboarded: their dashboard sessions end',
+      ...(person.email ? { subject: { email: person.email } } : label ? { subject: { label } } : {}),
+    });
+    return agent.offboard(person, trigger);
+  };
+  return new Proxy(agent, {
+    get(target, prop, receiver) {
+      if (prop === 'offboard') return offboard;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function personOf(store: Store, hubs: Iterable<HubConfigFile>, person: Parameters<AgentApi['offboard']>[0]): Promise<SessionPerson> {
+  const who = sessionPersonOf(person);
+  const ids = new Set(who.ids);
+  for (const found of await findPerson(store, hubs, person)) if (found.user?.externalId) ids.add(found.user.externalId);
+  return { ids: [...ids], emails: who.emails ?? [] };
+}
