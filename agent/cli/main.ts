@@ -116,7 +116,26 @@ function refuseEmptyValues(action: Command): void {
   }
 }
 
+/**
+ * A write error on stdout is emitted as an 'error' event, after the write that caused it; unhandled,
+ * node prints a stack trace. A reader that stopped reading (`hubwarden audit --format csv | head`:
+ * EPIPE) has what it wanted, so the run ends quietly, as a command killed by SIGPIPE does in a
+ * shell pipeline (https://man7.org/linux/man-pages/man7/pipe.7.html); any other (a full disk) is
+ * one line and exit 1, never output silently cut short.
+ */
+let stdoutWatched = false;
+function watchStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`hubwarden: cannot write the output: ${escapeForTerminal(oneLine(err.code ?? err))}\n`);
+    process.exit(1);
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  watchStdout();
   try {
     const program = await buildProgram(argv);
     // `help <command>` for a command that does not exist: commander shows the program's help,
