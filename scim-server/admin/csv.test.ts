@@ -48,3 +48,27 @@ test('an export window (offset, limit) and a caller\'s own `before` still hold',
   assert.equal(new Set(seqs).size, 700);
   assert.equal(seqs.at(-1), 301);
 });
+
+test('an export that fails part way: the error answer is no download (no attachment header, no CSV type)', async () => {
+  const express = (await import('express')).default;
+  const { sendCsv } = await import('./csv.ts');
+  const { problemHandler } = await import('./problem.ts');
+  async function* failing(): AsyncGenerator<string> {
+    yield 'seq,at\r\n';
+    throw new Error('the store went away');
+  }
+  const app = express();
+  app.get('/x.csv', async (_req, res) => { await sendCsv(res, failing(), 'audit.csv'); });
+  app.use(problemHandler({ error: () => undefined } as unknown as Parameters<typeof problemHandler>[0]));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/x.csv`);
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get('content-disposition'), null, 'not offered as audit.csv');
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -87,11 +87,15 @@ export async function* auditCsv(agent: AgentApi, query: Omit<AuditQuery, 'offset
   }
 }
 
-/** Sends the lines as one `text/csv` body (the media type of RFC 4180 §3; UTF-8). */
+/**
+ * Sends the lines as one `text/csv` body (the media type of RFC 4180 §3; UTF-8). The headers are
+ * set once every line is read: an export that fails part way is answered as an error, not as a
+ * download named `audit.csv` holding the error.
+ */
 export async function sendCsv(res: Response, lines: AsyncIterable<string>, attachment?: string): Promise<void> {
-  res.type('text/csv; charset=utf-8');
-  if (attachment) res.attachment(attachment);
   let body = '';
   for await (const line of lines) body += line;
+  res.type('text/csv; charset=utf-8');
+  if (attachment) res.attachment(attachment);
   res.send(body);
 }
