@@ -148,7 +148,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0; // --help, --version
-      process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(err.message.replace(/^error: /, '')))} (see hubwarden --help)\n`);
+      // `--tokn=<admin token>`: the option is named, its value never repeated (a CI job's log would keep it).
+      const message = err.message.replace(/^error: /, '').replace(/(unknown option '-{1,2}[^='\n]*)=[^\n]*'/, "$1=…'");
+      process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(message))} (see hubwarden --help)\n`);
       return 2;
     }
     // The message may quote the server (a problem's detail, a task's error): shown escaped.
