@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AgentApi, AuditEntry, AuditQuery, MemberQuery, MemberView } from '../../agent/api.ts';
+import type { AgentApi, AuditEntry, AuditQuery, MemberView } from '../../agent/api.ts';
 
 /**
  * CSV exports of members and of the audit log (RFC 4180), shared by the admin API
@@ -66,9 +66,10 @@ const isCut = (x: unknown): x is { cut: number } => typeof (x as { cut?: unknown
 export const partnerText = (m: MemberView) => (m.kind === 'partner-user' ? m.partnerBusinessName ?? m.partnerBusinessId ?? '' : '');
 const tasksText = (m: MemberView) => m.assets.map((a) => `${a.type} ${a.id}: ${a.tasks.join('+')}`).join('; ');
 
-export async function* memberCsv(agent: AgentApi, hubId: string, query: Omit<MemberQuery, 'offset' | 'limit'>, window: ExportWindow = {}): AsyncGenerator<string> {
+/** The members of a hub as CSV, read through `read` (the agent's members, or those of one email: member-email.ts). */
+export async function* memberCsv(read: (offset: number, limit: number) => Promise<Page<MemberView>>, window: ExportWindow = {}): AsyncGenerator<string> {
   yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'member id']);
-  for await (const m of paged((offset, limit) => agent.members(hubId, { ...query, offset, limit }), window)) {
+  for await (const m of paged(read, window)) {
     if (isCut(m)) yield csvLine([`(cut at ${m.cut} rows)`]);
     else {
       yield csvLine([m.email, m.name, m.status, m.appRole, tasksText(m), m.hubRole, m.grantedBy.join('; '), m.directoryUserId,

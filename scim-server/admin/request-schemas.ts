@@ -36,6 +36,8 @@ export const membersQuery = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),
   directoryStatus: z.enum(DIRECTORY_STATUSES).optional(),
   search: z.string().max(200).optional(),
+  email: z.email('expected an email address').max(320).optional()
+    .describe('only the rows whose email is exactly this address (case-insensitive); `search` matches parts of emails and names too'),
   offset,
   limit,
   sort: z.enum(MEMBER_SORTS).optional(),
