@@ -219,6 +219,10 @@ function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Sec
     const at = `identityProviders.${name}.eventHookSecret`;
     const same = hookSecrets.find((e) => e.ref === ref || (value !== undefined && e.value === value));
     if (same) out.push(`${at}: the same secret as ${same.at}; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org's events would be taken as the other's)`);
+    // The secret is the whole Authorization header Okta sends: `Bearer <admin token>` is one too.
+    const token = value?.replace(/^Bearer\s+/i, '');
+    const admitted = admin.find((a) => a.ref === ref || (token !== undefined && a.value === token));
+    if (admitted) out.push(`${at}: the same token as ${admitted.at}; an event hook secret must differ from every admin token (whoever sets up the event hook could call the admin API with it)`);
     hookSecrets.push({ ref, value, at });
   }
   return out;

@@ -45,3 +45,13 @@ test('a server URL that is not one is named (no credentials in it to hide)', asy
   await assert.rejects(async () => adminClient('localhost:8080', 'token', async () => { throw new Error('not called'); }).get('/hubs'),
     (e: unknown) => e instanceof CliError && e.exitCode === 2 && /"localhost:8080" is not an http\(s\) URL/.test(e.message));
 });
+
+test('a server that does not answer in time is said so, not "cannot reach" (it is up, and the request may have been done)', async () => {
+  const timeout = () => Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', timeout).post('/people/jane%40example.com/offboard'),
+    (e: unknown) => e instanceof CliError && /^hubwarden at http:\/\/127\.0\.0\.1:9 did not answer POST \/people\/jane%40example\.com\/offboard within 30 s/.test(e.message) && !/cannot reach/.test(e.message));
+  // The answer's body cut off by the same timeout: the same line, not the transport's words.
+  const slowBody = async () => ({ ok: true, status: 200, headers: new Headers({ 'content-type': 'text/csv' }), text: timeout }) as unknown as Response;
+  await assert.rejects(adminClient('http://127.0.0.1:9', 'token', slowBody).getText('/audit', 'text/csv'),
+    (e: unknown) => e instanceof CliError && /did not answer GET \/audit within 30 s/.test(e.message));
+});

@@ -13,6 +13,9 @@ export interface AdminClient {
   post<T>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
+/** How long one request may take, its answer's body included. */
+const TIMEOUT_MS = 30_000;
+
 /** Visible ASCII only: a space, line break or other byte makes fetch throw a message that quotes the header. */
 const BEARER_TOKEN = /^[\x21-\x7e]+$/;
 
@@ -38,20 +41,32 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
   // Checked here so the error names the problem without echoing the secret to the terminal.
   if (!BEARER_TOKEN.test(token)) throw new CliError('the admin token has spaces, line breaks or other characters a bearer token cannot carry (check --token, HUBWARDEN_ADMIN_TOKEN or the token file)');
   async function call<T>(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<{ status: number; body: T }> {
+    // A server that took the request and did not answer in time is up: "cannot reach" would send
+    // the admin looking for a stopped server while the change (an offboarding, say) may be under way.
+    const timedOut = (err: unknown) => (err as { name?: string })?.name === 'TimeoutError'
+      ? new CliError(`hubwarden at ${baseUrl} did not answer ${method} ${path} within ${TIMEOUT_MS / 1000} s; it may still be working on it (see hubwarden tasks)`)
+      : undefined;
     let res: Response;
     try {
       res = await fetchImpl(`${root}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
+      const late = timedOut(err);
+      if (late) throw late;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
       throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw timedOut(err) ?? new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer was cut off: ${redactText((err as Error).message)}`);
+    }
     if (res.ok && accept !== 'application/json') {
       // The media type asked for, or nothing: a login page, a JSON list or an empty 204 from a
       // proxy is not an export, and written to the export file it would pass for one (exit 0).

@@ -116,7 +116,26 @@ function refuseEmptyValues(action: Command): void {
   }
 }
 
+/**
+ * A write error on stdout is emitted as an 'error' event, after the write that caused it; unhandled,
+ * node prints a stack trace. A reader that stopped reading (`hubwarden audit --format csv | head`:
+ * EPIPE) has what it wanted, so the run ends quietly, as a command killed by SIGPIPE does in a
+ * shell pipeline (https://man7.org/linux/man-pages/man7/pipe.7.html); any other (a full disk) is
+ * one line and exit 1, never output silently cut short.
+ */
+let stdoutWatched = false;
+function watchStdout(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`hubwarden: cannot write the output: ${escapeForTerminal(oneLine(err.code ?? err))}\n`);
+    process.exit(1);
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  watchStdout();
   try {
     const program = await buildProgram(argv);
     // `help <command>` for a command that does not exist: commander shows the program's help,
@@ -129,7 +148,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0; // --help, --version
-      process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(err.message.replace(/^error: /, '')))} (see hubwarden --help)\n`);
+      // `--tokn=<admin token>`: the option is named, its value never repeated (a CI job's log would keep it).
+      const message = err.message.replace(/^error: /, '').replace(/(unknown option '-{1,2}[^='\n]*)=[^\n]*'/, "$1=…'");
+      process.stderr.write(`hubwarden: ${escapeForTerminal(oneLine(message))} (see hubwarden --help)\n`);
       return 2;
     }
     // The message may quote the server (a problem's detail, a task's error): shown escaped.

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { AgentApi, AuditEntry, AuditQuery, MemberQuery, MemberView } from '../../agent/api.ts';
+import type { AgentApi, AuditEntry, AuditQuery, MemberView } from '../../agent/api.ts';
 
 /**
  * CSV exports of members and of the audit log (RFC 4180), shared by the admin API
@@ -33,21 +33,30 @@ export interface ExportWindow { offset?: number; limit?: number }
 
 interface Page<T> { total: number; items: T[] }
 
-/** Reads `read` page by page from `offset` until `limit` rows or the end; the cut is announced. */
-async function* paged<T>(read: (offset: number, limit: number) => Page<T> | Promise<Page<T>>, window: ExportWindow): AsyncGenerator<T | { cut: number }> {
+/**
+ * Reads `read` page by page from `offset` until `limit` rows or the end; the cut is announced.
+ * With `cursorOf` (the audit log, newest first), each page after the first is read from the
+ * previous page's cursor at offset 0 instead of a growing offset: entries written while a long
+ * export runs would shift offset pages, and the rows at each page boundary were exported twice.
+ */
+async function* paged<T>(read: (offset: number, limit: number, cursor?: number) => Page<T> | Promise<Page<T>>, window: ExportWindow, cursorOf?: (items: T[]) => number): AsyncGenerator<T | { cut: number }> {
   const want = Math.min(window.limit ?? MAX_EXPORT_ROWS, MAX_EXPORT_ROWS);
   let offset = window.offset ?? 0;
+  let cursor: number | undefined;
   let sent = 0;
   for (;;) {
-    const page = await read(offset, Math.min(READ_PAGE, want - sent));
+    const page = await read(offset, Math.min(READ_PAGE, want - sent), cursor);
     for (const item of page.items) yield item;
     sent += page.items.length;
-    offset += page.items.length;
-    if (page.items.length === 0 || offset >= page.total) return;
+    if (page.items.length === 0 || offset + page.items.length >= page.total) return;
     if (sent >= want) {
       if (window.limit === undefined) yield { cut: MAX_EXPORT_ROWS };
       return;
     }
+    if (cursorOf) {
+      cursor = cursorOf(page.items);
+      offset = 0;
+    } else offset += page.items.length;
   }
 }
 
@@ -57,9 +66,10 @@ const isCut = (x: unknown): x is { cut: number } => typeof (x as { cut?: unknown
 export const partnerText = (m: MemberView) => (m.kind === 'partner-user' ? m.partnerBusinessName ?? m.partnerBusinessId ?? '' : '');
 const tasksText = (m: MemberView) => m.assets.map((a) => `${a.type} ${a.id}: ${a.tasks.join('+')}`).join('; ');
 
-export async function* memberCsv(agent: AgentApi, hubId: string, query: Omit<MemberQuery, 'offset' | 'limit'>, window: ExportWindow = {}): AsyncGenerator<string> {
+/** The members of a hub as CSV, read through `read` (the agent's members, or those of one email: member-email.ts). */
+export async function* memberCsv(read: (offset: number, limit: number) => Promise<Page<MemberView>>, window: ExportWindow = {}): AsyncGenerator<string> {
   yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'member id']);
-  for await (const m of paged((offset, limit) => agent.members(hubId, { ...query, offset, limit }), window)) {
+  for await (const m of paged(read, window)) {
     if (isCut(m)) yield csvLine([`(cut at ${m.cut} rows)`]);
     else {
       yield csvLine([m.email, m.name, m.status, m.appRole, tasksText(m), m.hubRole, m.grantedBy.join('; '), m.directoryUserId,
@@ -70,17 +80,23 @@ export async function* memberCsv(agent: AgentApi, hubId: string, query: Omit<Mem
 
 export async function* auditCsv(agent: AgentApi, query: Omit<AuditQuery, 'offset' | 'limit'>, window: ExportWindow = {}): AsyncGenerator<string> {
   yield csvLine(['seq', 'at', 'hub', 'trigger', 'actor', 'action', 'email', 'subject', 'why', 'outcome', 'task']);
-  for await (const e of paged<AuditEntry>((offset, limit) => agent.audit({ ...query, offset, limit }), window)) {
+  // The next page: entries older than this one's lowest seq (the JSON route's `next`), within a caller's own `before`.
+  const read = (offset: number, limit: number, cursor?: number) => agent.audit({ ...query, ...(cursor !== undefined ? { before: cursor } : {}), offset, limit });
+  for await (const e of paged<AuditEntry>(read, window, (items) => Math.min(...items.map((i) => i.seq)))) {
     if (isCut(e)) yield csvLine([`(cut at ${e.cut} rows)`]);
     else yield csvLine([e.seq, e.at, e.hubId, e.trigger.type, e.trigger.actor, e.action, e.subject?.email, e.subject?.label ?? e.subject?.memberId, e.why, e.outcome, e.taskId]);
   }
 }
 
-/** Sends the lines as one `text/csv` body (the media type of RFC 4180 §3; UTF-8). */
+/**
+ * Sends the lines as one `text/csv` body (the media type of RFC 4180 §3; UTF-8). The headers are
+ * set once every line is read: an export that fails part way is answered as an error, not as a
+ * download named `audit.csv` holding the error.
+ */
 export async function sendCsv(res: Response, lines: AsyncIterable<string>, attachment?: string): Promise<void> {
-  res.type('text/csv; charset=utf-8');
-  if (attachment) res.attachment(attachment);
   let body = '';
   for await (const line of lines) body += line;
+  res.type('text/csv; charset=utf-8');
+  if (attachment) res.attachment(attachment);
   res.send(body);
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { MemberView } from '../../agent/api.ts';
 import { acceptedTask, adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
 import { memberCsv, sendCsv } from './csv.ts';
+import { memberReader } from './member-email.ts';
 import { maskedHubSettings } from './hub-settings.ts';
 import { notFound } from './problem.ts';
 import { emptyBody, exemptBody, hubParams, matchBody, memberParams, membersCsvQuery, membersQuery, parseInput } from './request-schemas.ts';
@@ -26,14 +27,14 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     const { hubId } = parseInput(hubParams, params(req), 'path');
     if (wantsCsv(req)) {
       const { offset, limit, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
+      const read = memberReader(agent, hubId, filters);
       await requireHub(ctx, hubId);
-      return await sendCsv(res, memberCsv(agent, hubId, filters, { offset, limit }));
+      return await sendCsv(res, memberCsv(read, { offset, limit }));
     }
-    const query = parseInput(membersQuery, req.query, 'query');
+    const { offset = 0, limit = 100, ...filters } = parseInput(membersQuery, req.query, 'query');
+    const read = memberReader(agent, hubId, filters);
     await requireHub(ctx, hubId);
-    const offset = query.offset ?? 0;
-    const limit = query.limit ?? 100;
-    const page = await agent.members(hubId, { ...query, offset, limit });
+    const page = await read(offset, limit);
     res.json({ total: page.total, offset, limit, items: page.items });
   });
 

@@ -42,6 +42,15 @@ describe('toProblem', () => {
     assert.match(p.toJSON().detail, /nothing was changed, retry/);
   });
 
+  // The Okta event hook reads bodies up to 8 MB (a large batch), the admin API up to 1 MB: the
+  // 413 names the limit of the parser that refused, not always the admin API's.
+  test('a body over the parser\'s limit: 413 naming that limit', () => {
+    const tooLarge = (limit: number) => toProblem(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, limit })).toJSON();
+    assert.deepEqual([tooLarge(8 * 1024 * 1024).status, tooLarge(8 * 1024 * 1024).detail], [413, 'the request body is larger than 8 MB']);
+    assert.equal(tooLarge(1024 * 1024).detail, 'the request body is larger than 1 MB');
+    assert.equal(tooLarge(8 * 1024).detail, 'the request body is larger than 8 KB');
+  });
+
   test('connector errors map through the same table', () => {
     assert.equal(toProblem(new ConnectorError('rate-limited', 'meta-business: list members: rate-limited')).status, 503);
   });

@@ -81,10 +81,17 @@ const KIND_STATUS: Record<string, { status: number; slug: string }> = {
   unavailable: { status: 503, slug: 'unavailable' },
 };
 
+/** A body-parser limit in bytes as the config wrote it (`8mb` → 8 MB). */
+function sizeText(bytes: number): string {
+  for (const [unit, size] of [['MB', 1024 * 1024], ['KB', 1024]] as const) if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  return `${bytes} bytes`;
+}
+
 /** Express body-parser errors (`type` set by body-parser) that are the caller's fault. */
-function fromBodyParser(err: { type?: string; status?: number }): Problem | undefined {
+function fromBodyParser(err: { type?: string; status?: number; limit?: unknown }): Problem | undefined {
   if (err.type === 'entity.parse.failed') return new Problem(400, 'malformed-json', 'the request body is not valid JSON');
-  if (err.type === 'entity.too.large') return new Problem(413, 'body-too-large', 'the request body is larger than 1 MB');
+  // body-parser sets `limit` (bytes) on the error: the admin API reads 1 MB, the Okta event hook 8 MB.
+  if (err.type === 'entity.too.large') return new Problem(413, 'body-too-large', `the request body is larger than ${typeof err.limit === 'number' ? sizeText(err.limit) : 'the limit'}`);
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new Problem(415, 'unsupported-encoding', 'the request body encoding is not supported');
   }
@@ -102,7 +109,7 @@ export function toProblem(err: unknown): Problem {
   // other writes to the same records kept winning, and the same request can simply go again.
   if (isStoreContention(err)) return new Problem(503, 'unavailable', err.answer, undefined, { 'Retry-After': String(err.retryAfterSeconds) });
   if (err && typeof err === 'object') {
-    const fromBody = fromBodyParser(err as { type?: string; status?: number });
+    const fromBody = fromBodyParser(err as { type?: string; status?: number; limit?: unknown });
     if (fromBody) return fromBody;
     const kind = (err as { kind?: unknown }).kind;
     if (typeof kind === 'string' && KIND_STATUS[kind]) {

@@ -27,14 +27,21 @@ export const idParams = z.object({ id });
 export const personParams = z.object({ email: z.email('expected an email address') });
 export const offerParams = personParams.extend({ offerId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected an offer id (letters, digits, "-", "_")') });
 
+/**
+ * The list routes' queries are strict: a parameter they do not know (a misspelled filter,
+ * `?stauts=unmatched`) is a 400, never dropped. Dropped, the route answered the unfiltered list,
+ * and a workflow acting on "the unmatched members" or an audit export "of one person" got everyone.
+ */
 export const membersQuery = z.object({
   status: z.enum(MEMBER_STATUSES).optional(),
   directoryStatus: z.enum(DIRECTORY_STATUSES).optional(),
   search: z.string().max(200).optional(),
+  email: z.email('expected an email address').max(320).optional()
+    .describe('only the rows whose email is exactly this address (case-insensitive); `search` matches parts of emails and names too'),
   offset,
   limit,
   sort: z.enum(MEMBER_SORTS).optional(),
-});
+}).strict();
 /** A CSV answer (`Accept: text/csv`) is one export, not a page: `limit` may go up to the export cap, default all. */
 const exportLimit = z.coerce.number().int('expected a whole number').min(1, 'expected 1 or more').max(MAX_EXPORT_ROWS, `expected at most ${MAX_EXPORT_ROWS}`).optional();
 export const membersCsvQuery = membersQuery.extend({ limit: exportLimit });
@@ -46,9 +53,9 @@ export const tasksQuery = z.object({
   parentId: id.optional(),
   offset,
   limit,
-});
+}).strict();
 
-export const reportsQuery = z.object({ hubId: id.optional() });
+export const reportsQuery = z.object({ hubId: id.optional() }).strict();
 
 export const auditQuery = z.object({
   hubId: id.optional(),
@@ -59,7 +66,7 @@ export const auditQuery = z.object({
     .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),
   offset,
   limit,
-});
+}).strict();
 export const auditCsvQuery = auditQuery.extend({ limit: exportLimit });
 
 /**

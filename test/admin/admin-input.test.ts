@@ -75,4 +75,30 @@ describe('admin REST API: bad input', () => {
     // Plain text in any script still works, and surrounding whitespace is trimmed as before.
     assert.equal((await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: '  Vorstand — José asked (تجربة)  ' }))).status, 200);
   });
+
+  // A list route that dropped a parameter it does not know answered the unfiltered list: a
+  // workflow asking for `?stauts=unmatched` (to remove them) got every member, an audit export
+  // with `?emial=` every person's trail. A filter it cannot apply is refused instead.
+  test('an unknown query parameter on a list route (a misspelled filter): 400 naming it, the agent not asked', async () => {
+    const calls = agent.calls.length;
+    for (const [path, name, accept] of [
+      ['/hubs/acme-ads/members?stauts=unmatched', 'stauts', 'application/json'],
+      ['/hubs/acme-ads/members?search[a]=x', 'search[a]', 'application/json'],
+      ['/hubs/acme-ads/members?staus=invited', 'staus', 'text/csv'],
+      ['/tasks?hub=acme-ads', 'hub', 'application/json'],
+      ['/reports?hub=acme-ads', 'hub', 'application/json'],
+      ['/approvals?hub=acme-ads', 'hub', 'application/json'],
+      ['/audit?emial=jane@example.com', 'emial', 'application/json'],
+      ['/audit?emial=jane@example.com', 'emial', 'text/csv'],
+    ]) {
+      const res = await fetch(`${server.url}/api/v1${path}`, { headers: { ...auth, accept } });
+      const p = await problem(res, 400, new RegExp(`^query: unknown field\\(s\\) ${name.replace(/[[\]]/g, '\\$&')}$`));
+      assert.equal(p.field, 'query', path);
+    }
+    assert.equal(agent.calls.length, calls, 'the agent was not asked');
+    // The known filters still work.
+    assert.equal((await get('/hubs/acme-ads/members?status=onboarded&limit=5&offset=0&sort=email&search=j')).status, 200);
+    assert.equal((await get('/audit?hubId=acme-ads&email=jane@example.com&action=x&since=2026-01-01T00:00:00Z&before=5&limit=5')).status, 200);
+    assert.equal((await get('/tasks?hubId=acme-ads&status=queued&kind=offboard&parentId=t-1')).status, 200);
+  });
 });
