@@ -14,6 +14,8 @@ export interface HubRequest {
   trigger: Trigger;
   /** Okta prefers 200 with the resource after PATCH; Entra and the MS suite expect 204. */
   wantsPatchBody: boolean;
+  /** `server.oidc.allowedGroups`: a push taking people out of one of them withdraws their dashboard rights (web/scim-leavers.ts). */
+  adminGroups: readonly string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export function hubRequest(req: Request, config: LoadedConfig, store: Store, cli
     hubBaseUrl: `${config.file.server.publicUrl.replace(/\/+$/, '')}${req.baseUrl}/hubs/${encodeURIComponent(hubId)}`,
     trigger,
     wantsPatchBody: /okta/i.test(agent) || Object.keys(req.query ?? {}).some((k) => /^(excluded)?attributes$/i.test(k)),
+    adminGroups: config.file.server.oidc?.allowedGroups ?? [],
   };
 }
 

@@ -9,7 +9,7 @@ import type { HubRequest } from './context.ts';
  */
 export type Decide = (tx: Transaction, current: DirectoryGroupRecord) => Promise<DirectoryGroupRecord>;
 /** Stages one request's change from `before` to `after` (the record and its outbox entry). */
-export type Stage = (tx: Transaction, h: HubRequest, before: DirectoryGroupRecord, after: DirectoryGroupRecord) => void;
+export type Stage = (tx: Transaction, h: HubRequest, before: DirectoryGroupRecord, after: DirectoryGroupRecord) => void | Promise<void>;
 
 /** Reads a request will make, asked for before the turn decides (they go with the group's read). */
 export type Prefetch = (tx: Transaction) => Promise<unknown>;
@@ -75,7 +75,7 @@ async function takeTurns(store: Store, byGroup: Map<string, Turn[]>, key: string
             continue;
           }
           if (next !== current) {
-            stage(tx, t.h, current, next);
+            await stage(tx, t.h, current, next);
             current = next;
           }
           out.push({ group: current });

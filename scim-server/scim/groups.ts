@@ -13,6 +13,7 @@ import { excludes, listResponse, parseListQuery, project, projectionOf, queryPar
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
 import { bareMembers, type ScimObject } from './resources/normalize.ts';
+import { withdrawAdminGroupOnPush } from '../web/scim-leavers.ts';
 
 /**
  * /Groups (RFC 7644 §3; Okta Push Groups §1.7, Entra §2.5–2.7). Membership deltas are computed
@@ -144,9 +145,11 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
     if (!groupDiffers(current, group)) return current;
     if (group.displayName.toLowerCase() !== current.displayName.toLowerCase()) await assertUniqueName(tx, h.hubId, group.displayName, id);
     return group;
-  }, (tx, from, before, after) => {
+  }, async (tx, from, before, after) => {
     tx.put('directoryGroups', from.hubId, id, after);
     recordDesiredChange(tx, { hubId: from.hubId, trigger: from.trigger, changes: groupChanges(before, after) });
+    // Out of an allowed group: out of the dashboard administrator rights it gave.
+    await withdrawAdminGroupOnPush(tx, from, before, after);
   }, named.length > 0 ? (tx) => tx.hasMany('directoryUsers', h.hubId, named) : undefined);
 }
 
@@ -222,6 +225,7 @@ export async function deleteGroup(h: HubRequest, req: Request, res: Response): P
       trigger: h.trigger,
       changes: [{ kind: 'group-deleted', groupId: id, displayName: group.displayName, members: group.members.map((m) => m.value) }],
     });
+    await withdrawAdminGroupOnPush(tx, h, group);
   });
   res.status(204).end();
 }

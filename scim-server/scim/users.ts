@@ -15,6 +15,7 @@ import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
+import { endSessionsOfDirectoryUser } from '../web/scim-leavers.ts';
 
 /**
  * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
@@ -141,6 +142,8 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
     if (user.userName.toLowerCase() !== current.userName.toLowerCase()) await assertUniqueUserName(tx, h.hubId, user.userName, id);
     tx.put('directoryUsers', h.hubId, id, user);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes });
+    // A deactivation is the IdP's deprovisioning: the person's dashboard sessions end with it.
+    if (changes.some((c) => c.kind === 'user-deactivated')) await endSessionsOfDirectoryUser(tx, h, user, 'deactivated');
     return user;
   });
 }
@@ -185,6 +188,7 @@ export async function deleteUser(h: HubRequest, req: Request, res: Response): Pr
     const user = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), user.version, `hub ${h.hubId} user ${id}`);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: await stageUserDeletion(tx, h.hubId, user, now) });
+    await endSessionsOfDirectoryUser(tx, h, user, 'deleted');
   });
   res.status(204).end();
 }

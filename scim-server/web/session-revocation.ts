@@ -38,6 +38,8 @@ export interface SessionRevocationCause {
   why: string;
   subject?: AuditInput['subject'];
   detail?: Record<string, unknown>;
+  /** The hub whose directory said so (a SCIM push): the entry is filed with that hub's audit. */
+  hubId?: string;
 }
 
 /**
@@ -108,15 +110,51 @@ export async function signInRevokedAt(view: ReadView, who: Pick<SessionHolder, '
   return latest >= issuedAt ? latest : undefined;
 }
 
-/** Writes the marks `keys` (moving an older mark forward) and prunes marks past SIGN_IN_MARK_TTL_MS, in `tx`. */
-async function markRevoked(tx: Transaction, keys: string[], now: number): Promise<void> {
+/**
+ * Writes the marks `keys` (moving an older mark forward) and, unless `prune` is false, prunes marks
+ * past SIGN_IN_MARK_TTL_MS, in `tx`.
+ */
+async function markRevoked(tx: Transaction, keys: string[], now: number, prune = true): Promise<void> {
   const marks = await tx.getMany('dashboardSignInMarks', '', keys);
   keys.forEach((id, n) => {
     if ((marks[n]?.revokedAt ?? -Infinity) < now) tx.put('dashboardSignInMarks', '', id, { id, revokedAt: now });
   });
+  if (!prune) return;
   for await (const m of tx.list('dashboardSignInMarks', '')) {
     if (now - m.revokedAt > SIGN_IN_MARK_TTL_MS && !keys.includes(m.id)) tx.delete('dashboardSignInMarks', '', m.id);
   }
+}
+
+/**
+ * Deletes the marks past SIGN_IN_MARK_TTL_MS (they refuse nothing more); returns how many. The
+ * sessions' sweep runs it (session-store.ts), for marks written without pruning (`InTransaction`).
+ */
+export async function pruneSignInMarks(store: Store, now: number): Promise<number> {
+  const expired: string[] = [];
+  for await (const m of store.list('dashboardSignInMarks', '')) if (now - m.revokedAt > SIGN_IN_MARK_TTL_MS) expired.push(m.id);
+  if (expired.length === 0) return 0;
+  return store.transact(async (tx) => {
+    // Read again: a mark moved forward meanwhile (the same person, a new event) stays.
+    const marks = await tx.getMany('dashboardSignInMarks', '', expired);
+    let n = 0;
+    marks.forEach((m) => {
+      if (m && now - m.revokedAt > SIGN_IN_MARK_TTL_MS) {
+        tx.delete('dashboardSignInMarks', '', m.id);
+        n++;
+      }
+    });
+    return n;
+  });
+}
+
+/**
+ * How the `…In` functions run inside a caller's transaction (a SCIM write's). `pruneMarks: false`
+ * leaves the expired marks to the sweep: pruning lists every mark, a read that every other
+ * revocation's write to the marks changes, so on PostgreSQL concurrent pushes (a bulk
+ * deprovisioning) would each run again, one after another.
+ */
+export interface InTransaction {
+  pruneMarks?: boolean;
 }
 
 function holdsSession(r: Readonly<SessionRecord>, p: SessionPerson): boolean {
@@ -137,6 +175,17 @@ async function sessionsOf(tx: Transaction, p: SessionPerson, also: (r: Readonly<
   return found;
 }
 
+/** Each person's sessions that pass `also`, from one listing (a session matching two of them goes with the first). */
+async function sessionsOfEach(tx: Transaction, people: readonly SessionPerson[], also: (r: Readonly<SessionRecord>) => boolean): Promise<Array<Array<Readonly<SessionRecord>>>> {
+  const found = people.map((): Array<Readonly<SessionRecord>> => []);
+  for await (const r of tx.list('dashboardSessions', '')) {
+    if (!also(r)) continue;
+    const n = people.findIndex((p) => holdsSession(r, p));
+    if (n >= 0) found[n]!.push(r);
+  }
+  return found;
+}
+
 /**
  * Ends every dashboard session of the person; returns how many. In the same transaction it marks
  * the person revoked as of `now` (SignInMark), so a sign-in whose ID token or start predates this
@@ -144,14 +193,19 @@ async function sessionsOf(tx: Transaction, p: SessionPerson, also: (r: Readonly<
  * when sessions ended: the mark alone is audited when it refuses a sign-in (sign-in-audit.ts).
  */
 export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
-  return store.transact(async (tx) => {
-    const at = now();
-    await markRevoked(tx, markKeysOf(person), at);
-    const found = await sessionsOf(tx, person, () => true);
-    for (const r of found) tx.delete('dashboardSessions', '', r.id);
-    if (found.length > 0) appendAudit(tx, auditOf('end-dashboard-sessions', cause, { sessions: found.length, signInsIssuedUpTo: new Date(at).toISOString() }));
-    return found.length;
-  });
+  return store.transact((tx) => endSessionsIn(tx, person, cause, now()));
+}
+
+/**
+ * endSessionsOf inside a transaction the caller commits: a SCIM deactivation ends the sessions
+ * in the transaction that deactivates the user, so neither is durable without the other.
+ */
+export async function endSessionsIn(tx: Transaction, person: SessionPerson, cause: SessionRevocationCause, at: number, o: InTransaction = {}): Promise<number> {
+  await markRevoked(tx, markKeysOf(person), at, o.pruneMarks ?? true);
+  const found = await sessionsOf(tx, person, () => true);
+  for (const r of found) tx.delete('dashboardSessions', '', r.id);
+  if (found.length > 0) appendAudit(tx, auditOf('end-dashboard-sessions', cause, { sessions: found.length, signInsIssuedUpTo: new Date(at).toISOString() }));
+  return found.length;
 }
 
 /**
@@ -164,24 +218,35 @@ export async function endSessionsOf(store: Store, person: SessionPerson, cause: 
  * refused (`signInRevokedAt`); signed in again, the new token has it no more.
  */
 export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
+  return store.transact((tx) => withdrawAdminGroupIn(tx, [{ person, cause }], group, now()));
+}
+
+/**
+ * withdrawAdminGroup for several people leaving the group at once (a SCIM push that takes members
+ * out of an allowed group, or deletes it), inside a transaction the caller commits: the sessions
+ * are listed once, and each person whose sessions changed gets their own audit entry.
+ */
+export async function withdrawAdminGroupIn(tx: Transaction, people: ReadonlyArray<{ person: SessionPerson; cause: SessionRevocationCause }>, group: { id?: string; name?: string }, at: number, o: InTransaction = {}): Promise<number> {
   const names = [group.id, group.name].filter((g): g is string => Boolean(g));
   const holdsGroup = (r: Readonly<SessionRecord>) => (r.adminGroups ?? []).some((g) => names.includes(g));
-  return store.transact(async (tx) => {
-    await markRevoked(tx, groupMarkKeysOf(person, names), now());
-    const found = await sessionsOf(tx, person, holdsGroup);
-    for (const r of found) {
+  await markRevoked(tx, [...new Set(people.flatMap((p) => groupMarkKeysOf(p.person, names)))], at, o.pruneMarks ?? true);
+  const found = await sessionsOfEach(tx, people.map((p) => p.person), holdsGroup);
+  let changed = 0;
+  found.forEach((sessions, n) => {
+    for (const r of sessions) {
       const { adminGroups, ...rest } = r;
       const left = (adminGroups ?? []).filter((g) => !names.includes(g));
       tx.put('dashboardSessions', '', r.id, { ...rest, ...(left.length ? { adminGroups: left } : {}) });
     }
-    if (found.length > 0) appendAudit(tx, auditOf('withdraw-dashboard-admin-group', cause, { sessions: found.length, group: names[names.length - 1] }));
-    return found.length;
+    if (sessions.length > 0) appendAudit(tx, auditOf('withdraw-dashboard-admin-group', people[n]!.cause, { sessions: sessions.length, group: names[names.length - 1] }));
+    changed += sessions.length;
   });
+  return changed;
 }
 
 function auditOf(action: string, cause: SessionRevocationCause, detail: Record<string, unknown>): AuditInput {
   return {
-    trigger: cause.trigger, action, why: cause.why, outcome: 'ok',
+    ...(cause.hubId ? { hubId: cause.hubId } : {}), trigger: cause.trigger, action, why: cause.why, outcome: 'ok',
     ...(cause.subject ? { subject: cause.subject } : {}),
     detail: { ...cause.detail, ...detail },
   };

@@ -11,8 +11,8 @@ import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import { collect, type Change, type Store, type Transaction } from '../../agent/store/store.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
 import { FailureLimiter } from '../auth-failures.ts';
-import { endSessionsOf, SIGN_IN_MARK_TTL_MS, withdrawAdminGroup } from './session-revocation.ts';
-import { SessionStore, SignInRevoked, type SessionHolder } from './session-store.ts';
+import { endSessionsIn, endSessionsOf, SIGN_IN_MARK_TTL_MS, withdrawAdminGroup } from './session-revocation.ts';
+import { DEFAULT_SESSION_LIMITS, SessionStore, SignInRevoked, type SessionHolder } from './session-store.ts';
 import { refusedAudit, signedInAudit } from './sign-in-audit.ts';
 
 /**
@@ -129,6 +129,19 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     await endSessionsOf(a, { ids: ['00u-new'] }, leaver, () => t0 + SIGN_IN_MARK_TTL_MS + 1);
     const ids = (await collect(a.list('dashboardSignInMarks', ''))).map((m) => m.id).sort();
     assert.deepEqual(ids, ['id:00u-mid', 'id:00u-new']);
+  });
+
+  test('marks a SCIM push wrote without pruning are pruned by the sessions\' sweep at the next sign-in; younger ones stay', async () => {
+    const [a, b] = await pair();
+    const t0 = 50_000_000;
+    const mark = (id: string, at: number) => a.transact((tx) => endSessionsIn(tx, { ids: [id] }, leaver, at, { pruneMarks: false }));
+    await mark('00u-old', t0);
+    await mark('00u-mid', t0 + 10 * 60_000);
+    await mark('00u-new', t0 + SIGN_IN_MARK_TTL_MS + 1);
+    const marks = async () => (await collect(a.list('dashboardSignInMarks', ''))).map((m) => m.id).sort();
+    assert.deepEqual(await marks(), ['id:00u-mid', 'id:00u-new', 'id:00u-old'], 'the pushes pruned nothing');
+    await new SessionStore(b, DEFAULT_SESSION_LIMITS, () => t0 + SIGN_IN_MARK_TTL_MS + 1).create('raj@example.com', 'oidc', { admin: false, email: 'raj@example.com' });
+    assert.deepEqual(await marks(), ['id:00u-mid', 'id:00u-new']);
   });
 
   test("a sign-in committing while a leaver's sessions are being listed is not missed: ended, or refused by the mark", async () => {

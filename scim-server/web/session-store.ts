@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
-import { signInRevokedAt } from './session-revocation.ts';
+import { pruneSignInMarks, signInRevokedAt } from './session-revocation.ts';
 
 /** Who signed in and how; the actor goes into every audit entry the session causes. */
 export interface Session {
@@ -192,11 +192,15 @@ export class SessionStore {
     });
   }
 
-  /** At sign-in, at most every SWEEP_EVERY_MS per process, and by one replica per slot. */
+  /** At sign-in, at most every SWEEP_EVERY_MS per process, and by one replica per slot; expired revocation marks too. */
   private async sweepNow(now: number): Promise<void> {
     if (now - this.lastSweep < SWEEP_EVERY_MS && this.lastSweep !== 0) return;
     this.lastSweep = now;
-    if (await claimSlot(this.store, 'dashboard-sessions-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) await this.sweep();
+    if (await claimSlot(this.store, 'dashboard-sessions-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) {
+      await this.sweep();
+      // Revocation marks a SCIM push wrote without pruning (scim-leavers.ts).
+      await pruneSignInMarks(this.store, now);
+    }
   }
 
   private expired(r: Readonly<SessionRecord>, now: number): boolean {
