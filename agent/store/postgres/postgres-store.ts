@@ -375,7 +375,7 @@ export class PostgresStore implements Store {
     }
     this.state = 'closing';
     await Promise.allSettled([...this.inflight]);
-    await this.announcer.flushed();
+    await this.announcer.close();
     this.state = 'closed';
     this.db.stop();
     await this.feed?.stop();
