@@ -57,7 +57,11 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   let progress = task.progress;
   const abort = new AbortController();
   d.aborts.set(task.id, abort);
-  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress, () => abort.abort(new Error(`task ${task.id}: its lease was taken over, or lapsed with no renewal recorded`)));
+  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress, () => {
+    const why = `task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: its lease was taken over, or lapsed with no renewal recorded; the attempt is stopped (the next one checks the app first)`;
+    d.log.warn(why);
+    abort.abort(new Error(why));
+  });
   const ctx: TaskContext = {
     store: d.store,
     hub: task.hubId ? d.hubs().get(task.hubId) : undefined,

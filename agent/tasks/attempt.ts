@@ -72,12 +72,16 @@ export interface LeaseKeeper {
 export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress'], lost: () => void = () => {}): LeaseKeeper {
   let stopped = false;
   let lapse: NodeJS.Timeout | undefined;
+  let gone = false;
+  const lose = () => {
+    if (stopped || gone) return;
+    gone = true; // said once: by the lapse, or by the renewal that found the lease taken
+    lost();
+  };
   const lapseAt = (until: number) => {
     if (c.exclusive !== false) return; // only this runner takes the store's tasks: none is taken from it
     clearTimeout(lapse);
-    lapse = setTimeout(() => {
-      if (!stopped) lost();
-    }, Math.max(0, until - c.clock()));
+    lapse = setTimeout(lose, Math.max(0, until - c.clock()));
     lapse.unref();
   };
   if (task.lease) lapseAt(Date.parse(task.lease.until));
@@ -90,9 +94,8 @@ export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant,
       tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(until).toISOString() }, ...(p ? { progress: p } : {}) });
       return until;
     }).then((until) => {
-      if (stopped) return;
-      if (until === undefined) lost();
-      else lapseAt(until);
+      if (until === undefined) lose();
+      else if (!stopped && !gone) lapseAt(until);
     }, () => {
       // A renewal the store refused (unreachable, out of predicate locks): the next one tries
       // again; if none lands, the lease lapses and the attempt is stopped (above), and the task
