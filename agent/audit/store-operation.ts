@@ -19,6 +19,8 @@ export function storeCommandTrigger(command: 'store migrate' | 'store repair'): 
 export function urlWithoutCredentials(url: string): string {
   try {
     const u = new URL(url);
+    // A password holding an unencoded / ? or # was parsed as the path: nothing of it is shown.
+    if (`${u.pathname}${u.search}${u.hash}`.includes('@')) return `${u.protocol}//(a URL whose password is not percent-encoded)`;
     return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return 'postgres://(unparsable URL)';

@@ -57,7 +57,11 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   let progress = task.progress;
   const abort = new AbortController();
   d.aborts.set(task.id, abort);
-  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress, () => abort.abort(new Error(`task ${task.id}: its lease was taken over`)));
+  const renew = leaseless ? undefined : keepLease(d.store, task, claim, () => progress, () => {
+    const why = `task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: its lease was taken over, or lapsed with no renewal recorded; the attempt is stopped (the next one checks the app first)`;
+    d.log.warn(why);
+    abort.abort(new Error(why));
+  });
   const ctx: TaskContext = {
     store: d.store,
     hub: task.hubId ? d.hubs().get(task.hubId) : undefined,
@@ -78,7 +82,7 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
       // Stopped, or its scope was rate-limited or its hub paused while it waited for a permit: it
       // made no call, so the claim is undone as if never taken (not an interrupted attempt).
       d.permits.release(task.hubId);
-      if (renew) clearInterval(renew);
+      renew?.stop();
       d.aborts.delete(task.id);
       await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock);
       return;
@@ -108,7 +112,7 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   } finally {
     if (calls) d.permits.release(task.hubId);
     releaseSlot();
-    if (renew) clearInterval(renew);
+    renew?.stop();
     d.aborts.delete(task.id);
   }
   if (!outcome) {

@@ -51,27 +51,64 @@ export function claimInMemory(seen: Readonly<TaskRecord>, c: Claimant): Claimed 
   return { task: takeLease(seen, c), interrupted: seen.attempts > seen.attemptsEnded };
 }
 
+/** The renewals of one attempt's lease (`keepLease`); `stop` once the handler has returned. */
+export interface LeaseKeeper {
+  stop(): void;
+}
+
 /**
  * Renews the lease every third of its length while the handler runs (with its progress, if any),
- * so a long attempt is not taken for a stalled one. Returns the timer; clear it when the handler ends.
+ * so a long attempt is not taken for a stalled one. Stop it when the handler ends.
  *
  * `lost` is called when a renewal finds the lease no longer this runner's (its renewals failed
  * until it lapsed, and another runner or replica took the task, or the task was cancelled): the
  * attempt is aborted rather than calling on beside the new one, whose outcome alone is recorded.
+ * On a store shared by replicas (`exclusive: false`) it is also called when the lease lapses with
+ * no renewal landed (this replica cut off from the database while its handler still reaches the
+ * app): from then on another replica may take the task and call for it, and waiting for a renewal
+ * to land and say so could mean calling on beside it for as long as the cut lasts. The next
+ * attempt is marked interrupted and checks the app before acting.
  */
-export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress'], lost: () => void = () => {}): NodeJS.Timeout {
-  return setInterval(() => {
+export function keepLease(store: Store, task: Readonly<TaskRecord>, c: Claimant, progress: () => TaskRecord['progress'], lost: () => void = () => {}): LeaseKeeper {
+  let stopped = false;
+  let lapse: NodeJS.Timeout | undefined;
+  let gone = false;
+  const lose = () => {
+    if (stopped || gone) return;
+    gone = true; // said once: by the lapse, or by the renewal that found the lease taken
+    lost();
+  };
+  const lapseAt = (until: number) => {
+    if (c.exclusive !== false) return; // only this runner takes the store's tasks: none is taken from it
+    clearTimeout(lapse);
+    lapse = setTimeout(lose, Math.max(0, until - c.clock()));
+    lapse.unref();
+  };
+  if (task.lease) lapseAt(Date.parse(task.lease.until));
+  const renew = setInterval(() => {
     store.transact(async (tx) => {
       const t = await tx.get('tasks', task.hubId, task.id);
-      if (t?.status !== 'running' || t.lease?.owner !== c.owner) return false;
+      if (t?.status !== 'running' || t.lease?.owner !== c.owner) return undefined;
       const p = progress();
-      tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(c.clock() + c.leaseMs).toISOString() }, ...(p ? { progress: p } : {}) });
-      return true;
-    }).then((held) => held || lost(), () => {
+      const until = c.clock() + c.leaseMs;
+      tx.put('tasks', t.hubId, t.id, { ...t, lease: { owner: c.owner, until: new Date(until).toISOString() }, ...(p ? { progress: p } : {}) });
+      return until;
+    }).then((until) => {
+      if (until === undefined) lose();
+      else if (!stopped && !gone) lapseAt(until);
+    }, () => {
       // A renewal the store refused (unreachable, out of predicate locks): the next one tries
-      // again; if none lands, the lease lapses and the task runs again, marked interrupted.
+      // again; if none lands, the lease lapses and the attempt is stopped (above), and the task
+      // runs again, marked interrupted.
     });
   }, Math.max(10, Math.floor(c.leaseMs / 3)));
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(renew);
+      clearTimeout(lapse);
+    },
+  };
 }
 
 /**

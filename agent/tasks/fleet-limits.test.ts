@@ -9,6 +9,7 @@ import type { Change, Store, Transaction } from '../store/store.ts';
 import { enqueueTask } from './enqueue.ts';
 import type { TaskHandler } from './handler.ts';
 import { resumeHub } from './hub-state.ts';
+import { blockScope } from './scope-blocks.ts';
 import { TaskRunner, type TaskRunnerOptions } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
 
@@ -184,6 +185,23 @@ function fleetCases(fleet: () => Promise<Fleet>): void {
     assert.ok(seen.until >= started + 59_000, 'until the block recorded by the runner that was throttled');
   });
 
+  test('a block recorded unheard (before this runner started, or a notification lost) still reaches its connector', async (t) => {
+    // Meta: "continued calls extend the block"; a business or ad account throttled has no task of
+    // its own scope waiting, so only the connector's refusal keeps this replica from calling into it.
+    const { b, unheard } = await fleet();
+    const honoured: Array<{ hubId: string; scope: string; until: number }> = [];
+    const connectorOf = (hubId: string) => ({ id: 'test', limits: { assetsPerAssignmentRead: 1 }, rateLimits: () => ({ usagePercent: {}, blockedUntil: {} }), honourBlock: (scope: string, until: number) => void honoured.push({ hubId, scope, until }) });
+    const before = Date.now() + 60_000;
+    await unheard((tx) => blockScope(tx, 'h1', 'business:1', before, 'business throttled (368)'));
+    const rb = runnerOn(b, [], { connectorFor: connectorOf });
+    t.after(() => rb.stop());
+    await rb.start();
+    await until('the block recorded before the start reached the connector', () => honoured.some((h) => h.scope === 'business:1' && h.until === before));
+    const later = Date.now() + 120_000;
+    await unheard((tx) => blockScope(tx, 'h1', 'act_2', later, 'ad account throttled (80004)'));
+    await until('the block whose notification was lost reached the connector at the next poll', () => honoured.some((h) => h.scope === 'act_2' && h.until === later));
+  });
+
   test('a hub paused by one runner holds its tasks on the other until it resumes', async (t) => {
     const { a, b } = await fleet();
     let denied = true;
@@ -276,7 +294,12 @@ describe('fleet limits: two replicas (PostgresStore instances) on one schema', {
   const replica = async (schema: string, origin?: string) => {
     const store = new PostgresStore({ url: db.url, schema, poolSize: 3 });
     // A replica with another's id: the other takes its notifications for its own and drops them.
-    if (origin) Object.defineProperty(store, 'origin', { value: origin });
+    // Its announcer too: it copied the id when the store was made, so setting `origin` alone left
+    // its notifications heard by the other, and the cases below passed without the poll.
+    if (origin) {
+      Object.defineProperty(store, 'origin', { value: origin });
+      (store as unknown as { announcer: { o: { origin: string } } }).announcer.o.origin = origin;
+    }
     await store.open();
     open.push(store);
     return store;

@@ -91,6 +91,8 @@ interface Share {
   tokensUntil: number;
   /** Epoch ms `slots` was last written. */
   writtenAt: number;
+  /** Epoch ms the slots as recorded lapse (0: none recorded). */
+  until: number;
 }
 
 /** How long the tokens of a share may be spent. */
@@ -114,7 +116,7 @@ export class FleetShares {
 
   private of(hubId: string): Share {
     let s = this.shares.get(hubId);
-    if (!s) this.shares.set(hubId, (s = { slots: 0, calling: 0, tokens: 0, tokensUntil: 0, writtenAt: 0 }));
+    if (!s) this.shares.set(hubId, (s = { slots: 0, calling: 0, tokens: 0, tokensUntil: 0, writtenAt: 0, until: 0 }));
     return s;
   }
 
@@ -129,6 +131,9 @@ export class FleetShares {
     const s = this.of(hubId);
     const now = this.o.claimant.clock();
     if (s.tokensUntil <= now) s.tokens = 0;
+    // Slots whose record lapsed unrenewed (this replica cut off from the database, or stalled past
+    // a lease) may be another replica's by now: only those in use are counted until reserved again.
+    if (s.until <= now && s.slots > s.calling) s.slots = s.calling;
     const metered = Number.isFinite(this.o.limits.perSecond);
     if (s.calling >= s.slots || (metered && s.tokens < 1)) {
       const r = await this.reserve(hubId, Math.max(1, want));
@@ -194,14 +199,15 @@ export class FleetShares {
       const tokenWaitMs = metered && tokens < 1 ? Math.max(1, Math.ceil(((1 - tokens) / perSecond) * 1000)) : 0;
       // Nothing to take (the hub's slots are held by others, no token yet): write nothing, so
       // replicas waiting for room do not wake each other with writes that change nothing.
-      if (granted === 0 && slots === (held[owner]?.n ?? 0)) return { now, slots, granted, tokenWaitMs, wrote: false };
+      if (granted === 0 && slots === (held[owner]?.n ?? 0)) return { now, slots, granted, tokenWaitMs, wrote: false, until: held[owner]?.until ?? 0 };
       if (slots > 0) held[owner] = { n: slots, until: now + leaseMs };
       else delete held[owner];
       tx.put('hubBudgets', '', hubId, { id: hubId, hubId, tokens, at: now, held });
-      return { now, slots, granted, tokenWaitMs, wrote: true };
+      return { now, slots, granted, tokenWaitMs, wrote: true, until: held[owner]?.until ?? 0 };
     }).then((r) => {
       if (r.wrote) s.writtenAt = r.now;
       s.slots = r.slots;
+      s.until = r.until;
       if (r.granted > 0) {
         s.tokens += r.granted;
         s.tokensUntil = r.now + TOKENS_LAST_MS;
@@ -221,15 +227,23 @@ export class FleetShares {
         // Lowered here first: no task takes a slot that is being given back.
         s.slots = keep;
         try {
-          await this.o.store.transact(async (tx) => {
+          const recorded = await this.o.store.transact(async (tx) => {
             const now = clock();
             const b = await tx.get('hubBudgets', '', hubId);
             const held = live(b, now);
-            if (keep > 0) held[owner] = { n: keep, until: now + leaseMs };
-            else if (!b?.held[owner]) return;
+            let others = 0;
+            for (const [o, h] of Object.entries(held)) if (o !== owner) others += h.n;
+            // Never more than the other replicas left: after this replica's slots lapsed
+            // unrenewed, others may have taken them (those in use are recorded all the same).
+            const n = keep > 0 ? Math.max(s.calling, Math.min(keep, this.o.limits.concurrency - others)) : 0;
+            if (n > 0) held[owner] = { n, until: now + leaseMs };
+            else if (!b?.held[owner]) return { n, until: 0 };
             else delete held[owner];
             tx.put('hubBudgets', '', hubId, { id: hubId, hubId, tokens: b?.tokens ?? Number.MAX_SAFE_INTEGER, at: b?.at ?? now, held });
+            return { n, until: held[owner]?.until ?? 0 };
           });
+          s.slots = Math.min(s.slots, recorded.n);
+          s.until = recorded.until;
           s.writtenAt = clock();
         } catch (err) {
           this.o.log.warn(`task runner: recording this replica's call slots on hub ${hubId}: ${err instanceof Error ? err.message : String(err)}`);

@@ -20,6 +20,8 @@ export interface FleetPollDeps {
   /** A re-read or a run of the task is under way in the runner: what it finds is newer. */
   busy: (ref: string) => boolean;
   index: (t: Readonly<TaskRecord>) => void;
+  /** A rate-limit block recorded in the store: into the index and to the hub's connector (index-feed.ts). */
+  noteBlock: (hubId: string, scope: string, until: number) => void;
   schedulePump: () => void;
 }
 
@@ -42,12 +44,14 @@ export class FleetPoll {
     this.touchedSincePoll?.add(ref);
   }
 
-  /** The rate-limit blocks recorded by any replica, into the index. */
+  /**
+   * The rate-limit blocks recorded by any replica, into the index and to the hub's connector: a
+   * block whose notification this replica never got (recorded before it started, or while its
+   * feed reconnected) must stop its connector's calls into the scope too, not only its tasks of
+   * that scope (a throttled business or ad account has no task of its own).
+   */
   async readBlocks(): Promise<void> {
-    const { store, pending } = this.d;
-    await readScopeBlocks(store, this.d.clock(), (hubId, scope, until) => {
-      if (until > pending.blockedUntil(hubId, scope)) pending.block(hubId, scope, until);
-    });
+    await readScopeBlocks(this.d.store, this.d.clock(), (hubId, scope, until) => this.d.noteBlock(hubId, scope, until));
   }
 
   start(): void {

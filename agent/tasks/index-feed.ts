@@ -92,7 +92,8 @@ export class IndexFeed {
     if (touched) d.schedulePump();
   }
 
-  private noteBlock(hubId: string, scope: string, until: number): void {
+  /** A block recorded in the store (read, or notified): held in the index and passed to the hub's connector. */
+  noteBlock(hubId: string, scope: string, until: number): void {
     const d = this.d;
     if (until > d.clock() && until > d.pending.blockedUntil(hubId, scope)) d.pending.block(hubId, scope, until);
     // The hub's connector here refuses calls into it too: no task waits on some scopes (a

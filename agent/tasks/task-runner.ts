@@ -122,6 +122,7 @@ export class TaskRunner {
         running: () => this.started && !this.stopping,
         busy: (ref) => this.feed.rereads.has(ref) || this.inflight.has(ref),
         index: (t) => this.index(t),
+        noteBlock: (hubId, scope, until) => this.feed.noteBlock(hubId, scope, until),
         schedulePump: () => this.schedulePump(),
       });
     }

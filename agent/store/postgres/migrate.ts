@@ -50,7 +50,12 @@ export function migrationFiles(dir = MIGRATIONS_DIR): Migration[] {
  */
 export async function migrate(client: pg.ClientBase, schema: string, migrations: readonly Migration[] = migrationFiles()): Promise<string[]> {
   const s = ident(schema);
-  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  // Created only when absent: PostgreSQL checks the database's CREATE privilege for CREATE SCHEMA
+  // IF NOT EXISTS even when the schema exists, and a role an administrator gave only its own
+  // schema (CREATE SCHEMA … AUTHORIZATION, the least a replica needs) was refused at every start
+  // (https://www.postgresql.org/docs/current/sql-createschema.html).
+  const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (exists.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
   await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version text PRIMARY KEY, file text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   const done = new Set((await client.query<{ version: string }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
   const known = new Set(migrations.map((m) => m.version));

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Announcer, notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
+import { Announcer, NOTIFY_PENDING_MAX, NOTIFY_RETRIES, notifyPayloads, PAYLOAD_LIMIT, remoteChanges } from './notifications.ts';
 
 /** What replicas tell each other after a commit (notifications.ts). */
 describe('PostgresStore (helpers)', () => {
@@ -28,14 +28,52 @@ describe('PostgresStore (helpers)', () => {
     assert.deepEqual(sent.flat().flatMap((p) => remoteChanges(p, 'b')!.map((c) => c.id)), ['r1']);
   });
 
-  test('a database that keeps refusing them: given up on after a few sends, and the announcer goes on', async () => {
+  test('a notification that keeps failing for longer than a few tries is still sent once the database takes it', async () => {
+    // Another replica whose own feed stayed connected is told of nothing else: given up on, its
+    // members view kept what it cached until the hub's next change.
+    const sent: string[][] = [];
+    let fail = 8;
+    const announcer = new Announcer({ channel: 'c', origin: 'a', retryMs: 1, retryMaxMs: 5, send: async (_text, values) => {
+      if (fail-- > 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      sent.push(values[1] as string[]);
+    } });
+    announcer.announce([['pgItems', 'hub', 'r1']]);
+    await announcer.flushed();
+    assert.deepEqual(sent.flat().flatMap((p) => remoteChanges(p, 'b')!.map((c) => c.id)), ['r1']);
+  });
+
+  test('a database that keeps refusing them: tried on while open, given up on after a few more sends at close', async () => {
     let sends = 0;
-    const announcer = new Announcer({ channel: 'c', origin: 'a', send: async () => {
+    const announcer = new Announcer({ channel: 'c', origin: 'a', retryMs: 1, retryMaxMs: 5, send: async () => {
       sends++;
       throw new Error('ECONNREFUSED');
     } });
     announcer.announce([['pgItems', 'hub', 'r1']]);
+    await new Promise((r) => setTimeout(r, 100));
+    const beforeClose = sends;
+    assert.ok(beforeClose > NOTIFY_RETRIES + 1, `tried ${beforeClose} times while open`);
+    await announcer.close();
+    assert.ok(sends - beforeClose <= NOTIFY_RETRIES + 1, `${sends - beforeClose} sends after close`);
+    announcer.announce([['pgItems', 'hub', 'r2']]); // the announcer goes on (a store closing still commits its last transactions)
     await announcer.flushed();
-    assert.equal(sends, 4);
+  });
+
+  test('while they cannot be sent, at most NOTIFY_PENDING_MAX payloads wait, the newest kept', async () => {
+    let open = false;
+    const sent: string[] = [];
+    const announcer = new Announcer({ channel: 'c', origin: 'a', retryMs: 1, retryMaxMs: 2, send: async (_text, values) => {
+      if (!open) throw new Error('ECONNREFUSED');
+      sent.push(...(values[1] as string[]));
+    } });
+    for (let i = 0; i < NOTIFY_PENDING_MAX + 50; i++) {
+      announcer.announce([['pgItems', 'hub', `r${i}`]]);
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 3));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    open = true;
+    await announcer.flushed();
+    const ids = sent.flatMap((p) => remoteChanges(p, 'b')!.map((c) => c.id));
+    assert.equal(ids.length, NOTIFY_PENDING_MAX);
+    assert.equal(ids.at(-1), `r${NOTIFY_PENDING_MAX + 49}`);
   });
 });

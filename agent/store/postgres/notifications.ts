@@ -61,14 +61,22 @@ export function notifyPayloads(origin: string, changes: readonly ChangeRef[], li
  */
 /** How long an announcement waits for others to share its NOTIFY statement. */
 export const NOTIFY_BATCH_MS = 10;
-/** Times a notification statement that failed is sent again (after 0.2, 0.4, 0.8 s) before it is given up on. */
+/** Pause after a notification statement failed, doubling after each failure up to NOTIFY_RETRY_MAX_MS. */
+export const NOTIFY_RETRY_MS = 200;
+export const NOTIFY_RETRY_MAX_MS = 5_000;
+/** Sends tried after a failure once the store is closing, before what is left is given up on. */
 export const NOTIFY_RETRIES = 3;
+/** Payloads kept while they cannot be sent; beyond, the oldest are dropped (8 KB each at most). */
+export const NOTIFY_PENDING_MAX = 1_000;
 
 export class Announcer {
   private pending: string[] = [];
   private sending: Promise<void> | null = null;
+  private closing = false;
+  /** Ends the pause before the next try (close). */
+  private wake: (() => void) | undefined;
 
-  constructor(private readonly o: { channel: string; origin: string; send: (text: string, values: unknown[]) => Promise<unknown> }) {}
+  constructor(private readonly o: { channel: string; origin: string; send: (text: string, values: unknown[]) => Promise<unknown>; retryMs?: number; retryMaxMs?: number }) {}
 
   announce(changes: readonly ChangeRef[]): void {
     if (changes.length === 0) return;
@@ -81,6 +89,13 @@ export class Announcer {
     while (this.sending) await this.sending;
   }
 
+  /** The store is closing: what cannot be sent within a few more tries is given up on; resolves when done. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
+    await this.flushed();
+  }
+
   private async drain(): Promise<void> {
     // Let the commits of the next few milliseconds join the batch: each NOTIFY statement is a round
     // trip, and at a few hundred commits a second one per commit cost as much as a commit's own
@@ -88,25 +103,47 @@ export class Announcer {
     // go to the database, notifications only wake workers early).
     await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS));
     let failures = 0;
+    let warned = false;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
       try {
         await this.o.send('SELECT pg_notify($1, x) FROM unnest($2::text[]) AS x', [this.o.channel, batch]);
+        if (warned) log.info('store: change notifications sent again', { count: batch.length });
         failures = 0;
+        warned = false;
       } catch (err) {
-        // Sent again a few times, after a growing pause: the commits are made, and a replica not
-        // told of them keeps what it cached from notifications (a members view) until the hub's
-        // next change. A pooled connection that died idle (a database restart) failed the first
-        // send, and the next, on a fresh connection, goes through. An unreachable database is
-        // reported by the transactions and reads that need it.
-        if (++failures <= NOTIFY_RETRIES) {
-          this.pending = [...batch, ...this.pending];
-          await new Promise((resolve) => setTimeout(resolve, NOTIFY_BATCH_MS * 20 * 2 ** (failures - 1)));
+        // Sent again, after a growing pause, for as long as the store is open: the commits are
+        // made, and a replica not told of them keeps what it cached from notifications (a
+        // members view) until the hub's next change, which may be days away; its own change feed
+        // stayed connected, so nothing tells it to drop that cache (ChangeFeed `onResumed`). A
+        // pooled connection that died idle (a database restart) failed the first send, and the
+        // next, on a fresh connection, goes through; a cut of this replica's path to the
+        // database (other replicas still listening) lasts longer. Given up on only at close.
+        failures++;
+        if (this.closing && failures > NOTIFY_RETRIES) {
+          log.warn('store: change notifications not sent before close; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: reasonOf(err) });
+          failures = 0;
           continue;
         }
-        failures = 0;
-        log.warn('store: change notifications not sent; other replicas learn of these changes by polling or when they next read them', { count: batch.length, error: reasonOf(err) });
+        if (failures === NOTIFY_RETRIES + 1 && !warned) {
+          warned = true;
+          log.warn('store: change notifications not sent yet; trying again until the database takes them', { count: batch.length, error: reasonOf(err) });
+        }
+        this.pending = [...batch, ...this.pending];
+        if (this.pending.length > NOTIFY_PENDING_MAX) {
+          const dropped = this.pending.splice(0, this.pending.length - NOTIFY_PENDING_MAX);
+          log.warn('store: change notifications dropped (too many waiting to be sent); other replicas learn of these changes by polling or when they next read them', { count: dropped.length });
+        }
+        const pauseMs = Math.min(this.o.retryMaxMs ?? NOTIFY_RETRY_MAX_MS, (this.o.retryMs ?? NOTIFY_RETRY_MS) * 2 ** (failures - 1));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.closing ? 0 : pauseMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
       }
     }
     this.sending = null;

@@ -7,7 +7,7 @@ import { IndexUpkeep } from './index-upkeep.ts';
 import { migrate } from './migrate.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, credentialsOutOfPlace, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
 import { Connections, ignoreClientError } from './connections.ts';
@@ -161,6 +161,12 @@ export class PostgresStore implements Store {
   async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: PostgreSQL store ${this.where} is already ${this.state}`);
     this.state = 'opening';
+    if (unencodedPassword(this.url)) {
+      // node-postgres would read the password's rest as the database or drop it, and connect to
+      // the user name as a host: refused here, saying what to fix.
+      this.state = 'closed';
+      throw new Error(`store: cannot open PostgreSQL store ${this.where}: the URL's password holds a / ? or # that is not percent-encoded (RFC 3986 section 3.2.1); write them as %2F %3F %23`);
+    }
     const pool = new pg.Pool({
       connectionString: this.url,
       max: this.o.poolSize,
@@ -375,10 +381,19 @@ export class PostgresStore implements Store {
     }
     this.state = 'closing';
     await Promise.allSettled([...this.inflight]);
-    await this.announcer.flushed();
+    await this.announcer.close();
     this.state = 'closed';
     this.db.stop();
     await this.feed?.stop();
     await this.db.pool?.end().catch(() => {});
+  }
+}
+
+/** Whether `url` parses with part of its password outside the authority (sql.ts `credentialsOutOfPlace`). */
+function unencodedPassword(url: string): boolean {
+  try {
+    return credentialsOutOfPlace(new URL(url));
+  } catch {
+    return false; // unparsable: node-postgres says why at connect
   }
 }

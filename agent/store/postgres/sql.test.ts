@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeKey, encodeKey, isPoolTimeout, isRefusedByServer, isRetryable, isUnreachable } from './sql.ts';
+import { urlWithoutCredentials } from '../../audit/store-operation.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { decodeKey, describeUrl, encodeKey, isPoolTimeout, isRefusedByServer, isRetryable, isUnreachable } from './sql.ts';
 
 /** The PostgreSQL store's key encoding and its reading of errors (sql.ts). */
 describe('PostgresStore (helpers)', () => {
@@ -31,5 +33,23 @@ describe('PostgresStore (helpers)', () => {
     for (const code of ['23505', '42P01', '40001', '40P01', '55P03']) assert.ok(!isRefusedByServer(pgError(code)), code);
     assert.ok(!isRefusedByServer(pgError('53200', 'You might need to increase max_locks_per_transaction.')), 'a full lock table: run again');
     assert.ok(!isRefusedByServer(new Error('no code')));
+  });
+
+  test('a URL described for messages, logs and the audit never shows its password, even one not percent-encoded', () => {
+    // A password holding /, ? or # (common in generated ones) must be percent-encoded in a URL
+    // (RFC 3986 section 3.2.1); left as it is, the URL parser ends the authority there, and what
+    // follows (the password's rest, "@host/db") was read as the path or fragment and printed.
+    for (const url of ['postgres://app:#Secr3t@db:5432/hw', 'postgres://app:/Secr3t@db:5432/hw', 'postgres://app:12#Secr3t@db:5432/hw', 'postgres://app:?Secr3t@db:5432/hw', 'postgres://app:Se/cr3t@db:5432/hw']) {
+      assert.ok(!describeUrl(url).includes('cr3t'), `${url} described as ${describeUrl(url)}`);
+      assert.ok(!urlWithoutCredentials(url).includes('cr3t'), `${url} audited as ${urlWithoutCredentials(url)}`);
+    }
+    assert.equal(describeUrl('postgres://app:S%23cr3t@db:5432/hw?sslmode=require'), 'postgres://app:***@db:5432/hw');
+    assert.equal(urlWithoutCredentials('postgres://app:S%23cr3t@db:5432/hw'), 'postgres://db:5432/hw');
+    assert.equal(describeUrl('postgres://db:5432/hw#x'), 'postgres://db:5432/hw');
+  });
+
+  test('a store whose URL has an unencoded / ? or # in its password is refused at open, saying so, without the password', async () => {
+    const store = new PostgresStore({ url: 'postgres://app:#Secr3t@127.0.0.1:1/hw', connectTimeoutMs: 500 });
+    await assert.rejects(store.open(), (err: Error) => /percent-encoded/.test(err.message) && !err.message.includes('cr3t'));
   });
 });

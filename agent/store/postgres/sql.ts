@@ -53,12 +53,24 @@ export function decodeKey(stored: string): string {
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
+    if (credentialsOutOfPlace(u)) return `${u.protocol}//(a URL whose password is not percent-encoded)`;
     if (u.password) u.password = '***';
     u.search = '';
+    u.hash = '';
     return u.toString();
   } catch {
     return 'postgres://(unparsable URL)';
   }
+}
+
+/**
+ * Whether part of the URL's user information was parsed as its path, query or fragment: a
+ * password holding `/`, `?` or `#` not percent-encoded (RFC 3986 section 3.2.1 and 3.2: those end
+ * the authority), as in `postgres://app:#pw@db/hw`. What follows it, the password's rest and
+ * "@host", is then no host or path to show: it is left out of every description.
+ */
+export function credentialsOutOfPlace(u: URL): boolean {
+  return `${u.pathname}${u.search}${u.hash}`.includes('@');
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);

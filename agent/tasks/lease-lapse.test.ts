@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import type { Transaction } from '../store/store.ts';
+import { StoreUnavailable } from '../store/store-unavailable.ts';
+import { keepLease, takeLease, type Claimant } from './attempt.ts';
+import { enqueueTask } from './enqueue.ts';
+import type { TaskRecord } from './task-record.ts';
+
+/**
+ * A lease whose renewals the store does not take (this replica cut off from PostgreSQL while its
+ * handler still reaches the app) lapses, and another replica may then take the task and call the
+ * app for it. The attempt holding the lapsed lease must stop by then, not call on beside the new
+ * one until a renewal lands (which, cut off, may be never).
+ */
+class Refusing extends MemoryStore {
+  readonly shared = true;
+  refuse = false;
+  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    if (this.refuse) return Promise.reject(new StoreUnavailable('PostgreSQL unreachable: ECONNREFUSED', 2));
+    return super.transact(fn);
+  }
+}
+
+const trigger = { type: 'admin' as const, actor: 'test' };
+
+async function claimed(store: Refusing, c: Claimant): Promise<TaskRecord> {
+  return store.transact(async (tx) => {
+    const q = await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'k1', trigger, summary: 'k', scope: 'app' });
+    const t = takeLease(q, c);
+    tx.put('tasks', 'h1', t.id, t);
+    return t;
+  });
+}
+
+test('an attempt whose lease lapsed unrenewed (the store refused every renewal) is stopped when it lapses', async () => {
+  const store = new Refusing();
+  const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 90, exclusive: false };
+  const task = await claimed(store, c);
+  store.refuse = true;
+  let lostAt: number | undefined;
+  const renew = keepLease(store, task, c, () => undefined, () => (lostAt ??= Date.now()));
+  try {
+    const until = Date.parse(task.lease!.until);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.ok(lostAt !== undefined, 'the attempt went on calling after its lease lapsed, while another replica may hold the task');
+    assert.ok(lostAt >= until - 5, `stopped ${until - lostAt} ms before its lease lapsed`);
+    assert.ok(lostAt <= until + 60, `stopped ${lostAt - until} ms after its lease lapsed`);
+  } finally {
+    renew.stop();
+  }
+});
+
+test('an attempt whose renewals land keeps its lease for as long as it runs', async () => {
+  const store = new Refusing();
+  const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 60, exclusive: false };
+  const task = await claimed(store, c);
+  let lost = false;
+  const renew = keepLease(store, task, c, () => undefined, () => (lost = true));
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(lost, false);
+    const now = await store.get('tasks', 'h1', task.id);
+    assert.ok(Date.parse(now!.lease!.until) > Date.now(), 'renewed');
+  } finally {
+    renew.stop();
+  }
+});
+
+test('a renewal that fails once, then lands, keeps the attempt', async () => {
+  const store = new Refusing();
+  const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 150, exclusive: false };
+  const task = await claimed(store, c);
+  let lost = false;
+  const renew = keepLease(store, task, c, () => undefined, () => (lost = true));
+  try {
+    store.refuse = true;
+    await new Promise((r) => setTimeout(r, 70)); // the first renewal (at 50 ms) is refused
+    store.refuse = false;
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(lost, false);
+  } finally {
+    renew.stop();
+  }
+});
