@@ -258,6 +258,30 @@ describe('check for updates', () => {
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
 
+  test('a business that is both our agency and our client keeps both relations: what we share with it is not lost to what it shares with us', async () => {
+    const store = await seededStore();
+    const app = business();
+    // Business 2000 holds act_1 of ours (agency) and shares its own act_9 with us (client).
+    app.partners.push({ businessId: '2000', relation: 'client', assets: [{ type: 'ad_account', id: 'act_9', permittedTasks: ['ANALYZE'] }] });
+    const connector = fakeConnector(app);
+    const run = await runCheckForUpdates(input(store, connector, 't1'));
+    const stored = (await collect(store.list('appPartners', 'acme'))).map((p) => `${p.businessId} ${p.relation} ${p.assets.map((a) => a.id).join(',')}`).sort();
+    assert.deepEqual(stored, ['2000 agency act_1', '2000 client act_9']);
+    assert.equal(run.counts?.partners, 2);
+    assert.equal(connector.calls.filter((c) => c === 'listPartnerUsers').length, 1, "the partner's people are read once");
+    // The same again: nothing duplicated, nothing dropped.
+    await runCheckForUpdates(input(store, connector, 't2'));
+    assert.equal((await collect(store.list('appPartners', 'acme'))).length, 2);
+  });
+
+  test('a partner recorded by an earlier release (keyed by business id alone) is replaced, not kept beside the new record', async () => {
+    const store = await seededStore();
+    await store.transact((tx) => tx.put('appPartners', 'acme', '2000', { hubId: 'acme', businessId: '2000', relation: 'agency', assets: [] }));
+    await runCheckForUpdates(input(store, fakeConnector(business()), 't1'));
+    const stored = await collect(store.list('appPartners', 'acme'));
+    assert.deepEqual(stored.map((p) => `${p.businessId} ${p.relation} ${p.assets.map((a) => a.id).join(',')}`), ['2000 agency act_1']);
+  });
+
   test("a partner asset type the partner's token cannot read keeps its known assignments; the other types are read", async () => {
     const store = await seededStore();
     const app = business();
