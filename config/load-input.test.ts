@@ -194,6 +194,23 @@ ${hub()}`;
     }
   });
 
+  test('an Okta service app with a client id and no private key (or a key and no client id) is refused at the missing key, not at the first write-back', () => {
+    const idp = (keys: string) => `identityProviders:\n  okta: { kind: okta, orgUrl: https://acme.okta.example, ${keys} }\n${hub('    identityProvider: okta\n')}`;
+    assert.deepEqual(problemsOf(idp('clientId: 0oa-service-app'), {}), ['identityProviders.okta.privateKey: required with clientId (the service app signs its token requests with it), unless token is set']);
+    assert.deepEqual(problemsOf(idp('privateKey: env:OKTA_KEY'), { OKTA_KEY: 'pem' }), ['identityProviders.okta.clientId: required with privateKey (the service app it belongs to), unless token is set']);
+    // Either credential whole, or an org used for its event hooks only, is fine.
+    for (const keys of ['clientId: 0oa-service-app, privateKey: env:OKTA_KEY', 'token: env:OKTA_TOKEN', 'eventHookSecret: env:HOOK']) {
+      assert.equal(parseConfig(idp(keys), FILE, { OKTA_KEY: 'pem', OKTA_TOKEN: 't', HOOK: 'h' }).file.hubs.length, 1, keys);
+    }
+  });
+
+  test('a partner listed twice in a hub is refused at the second entry (one of its two settings would be silently ignored)', () => {
+    const meta = hub('    partners: [{ businessId: "2000" }, { businessId: "3000" }, { businessId: "2000", token: env:PARTNER }]\n');
+    assert.deepEqual(problemsOf(meta, { PARTNER: 'p' }), ['hubs[0].partners[2]: partner 2000 is listed twice (also partners[0]); list each partner once']);
+    const tiktok = 'hubs:\n  - id: tt\n    connector: tiktok-business\n    tiktok: { businessCenterId: "1", apiBaseUrl: sandbox }\n    partners: [{ businessCenterId: "9" }, { businessCenterId: "9" }]\n';
+    assert.deepEqual(problemsOf(tiktok), ['hubs[0].partners[1]: partner 9 is listed twice (also partners[0]); list each partner once']);
+  });
+
   test('server.trustProxy of a kind it never takes (a mapping, a list of numbers) says what it takes', () => {
     for (const value of ['{ hops: 1 }', '[1, 2]']) {
       assert.deepEqual(problemsOf(`server: { trustProxy: ${value} }\n${hub()}`), [

@@ -138,7 +138,17 @@ export function hubSchemaOf(definition: ConnectorDefinition) {
     /** What a user assigned to the app without any mapped group gets; none when unset. */
     defaultTeam: z.object({ hubRole: z.enum(HUB_ROLES).default('collaborator'), appRole }).strict().optional(),
     checkForUpdates, safety,
-    partners: z.array(definition.partner).default([]),
+    partners: z.array(definition.partner).default([]).superRefine((partners, ctx) => {
+      // One partner listed twice: the connector keeps one entry's settings (a credential) and drops the other's.
+      const first = new Map<string, number>();
+      partners.forEach((p, i) => {
+        const id = definition.partnerId?.(p);
+        if (id === undefined) return;
+        const at = first.get(id);
+        if (at === undefined) first.set(id, i);
+        else ctx.addIssue({ code: 'custom', path: [i], message: `partner ${id} is listed twice (also partners[${at}]); list each partner once` });
+      });
+    }),
   }).strict();
 }
 
@@ -189,7 +199,14 @@ const okta = z.object({
   clientId: nonBlank.optional(),
   privateKey: secretRef.optional(),
   eventHookSecret: secretRef.optional(),
-}).strict();
+}).strict().superRefine((p, ctx) => {
+  // The SDK's private key JWT mode needs both (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication);
+  // with one missing it refused at the first write-back ("Private Key not provided"), after
+  // `config validate` had said OK. Neither is an org used for its event hooks only.
+  if (p.token !== undefined) return;
+  if (p.clientId !== undefined && p.privateKey === undefined) ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'required with clientId (the service app signs its token requests with it), unless token is set' });
+  if (p.privateKey !== undefined && p.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required with privateKey (the service app it belongs to), unless token is set' });
+});
 
 const entra = z.object({
   kind: z.literal('entra'),

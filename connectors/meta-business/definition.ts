@@ -53,6 +53,7 @@ export const metaBusiness = defineConnector({
   label: 'Meta Business Manager',
   hub: { key: 'meta', schema: metaBlock },
   partner: metaPartner,
+  partnerId: (p) => p.businessId,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
     ad_account: taskRules('ad_account', 'ad account', assetId),
