@@ -79,6 +79,36 @@ hubs:
     for (const p of problems) assert.match(p, /: expected an http or https URL, such as https:\/\/example\.com$/);
   });
 
+  test('a URL a credential is sent to, or signing keys are fetched from, is https (plain http only on this machine)', () => {
+    const problems = problemsOf(`server:
+  publicUrl: http://hubwarden.internal:8080
+  oidc: { issuer: "http://idp.example", clientId: c, clientSecret: env:O }
+identityProviders:
+  okta: { kind: okta, orgUrl: "http://acme.okta.example", token: env:T }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: env:E, extensionAppId: x, graphBaseUrl: "http://graph.example", authorityUrl: "http://login.example", lifecycleWorkflows: { jwksUrl: "http://login.example/keys" } }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1", graphBaseUrl: "http://graph.example", accessToken: env:M }
+    scim: { jwt: { issuer: i, audience: a, jwksUrl: "http://idp.example/jwks.json" } }
+`, { O: 'o', E: 'e', T: 't', M: 'm' });
+    assert.deepEqual(problems.map((p) => p.split(': ')[0]), [
+      'server.oidc.issuer', 'identityProviders.okta.orgUrl', 'identityProviders.entra.graphBaseUrl', 'identityProviders.entra.authorityUrl', 'identityProviders.entra.lifecycleWorkflows.jwksUrl',
+      'hubs[0].meta.graphBaseUrl', 'hubs[0].scim.jwt.jwksUrl',
+    ], 'server.publicUrl is hubwarden\'s own address (a proxy may end TLS before it): http is fine there');
+    for (const p of problems) assert.match(p, /: expected an https URL \(plain http only for 127\.0\.0\.1, localhost or \[::1\]\): a credential or signing keys would travel in clear text$/);
+    // On this machine (emulators, tests) http is fine.
+    const local = parseConfig(`identityProviders:
+  okta: { kind: okta, orgUrl: "http://127.0.0.1:9001", token: env:T }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1", graphBaseUrl: "http://localhost:9002", accessToken: env:M }
+    scim: { jwt: { issuer: i, audience: a, jwksUrl: "http://[::1]:9003/jwks.json" } }
+`, FILE, { T: 't', M: 'm' });
+    assert.equal(local.file.hubs.length, 1);
+  });
+
   test('an empty server.host, audit.file, store.path, key file or other name is refused at its path', () => {
     const problems = problemsOf(`server:
   host: ""

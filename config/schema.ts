@@ -3,7 +3,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
-import { httpUrl } from '../connectors/sdk/http-url.ts';
+import { httpUrl, secureHttpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
 
 /**
@@ -54,7 +54,7 @@ const collection = z.object({
 const jwtBearer = z.object({
   issuer: nonBlank,
   audience: nonBlank,
-  jwksUrl: httpUrl,
+  jwksUrl: secureHttpUrl,
 }).strict();
 
 /** The keys every hub has, whatever its connector. */
@@ -193,7 +193,7 @@ export function connectorBlock(hubConfig: HubConfigFile): unknown {
 
 const okta = z.object({
   kind: z.literal('okta'),
-  orgUrl: httpUrl,
+  orgUrl: secureHttpUrl,
   token: secretRef.optional(),
   /** OAuth service app (private key JWT) instead of an API token. */
   clientId: nonBlank.optional(),
@@ -214,20 +214,20 @@ const entra = z.object({
   clientId: nonBlank,
   clientSecret: secretRef,
   extensionAppId: nonBlank,
-  graphBaseUrl: httpUrl.default('https://graph.microsoft.com'),
-  authorityUrl: httpUrl.default('https://login.microsoftonline.com'),
+  graphBaseUrl: secureHttpUrl.default('https://graph.microsoft.com'),
+  authorityUrl: secureHttpUrl.default('https://login.microsoftonline.com'),
   lifecycleWorkflows: z.object({
     /** The app id (azp/appid claim) allowed to call /hooks/entra/lifecycle; the relay's identity. */
     allowedAppIds: z.array(nonBlank).default([]),
     audience: nonBlank.optional(),
-    jwksUrl: httpUrl.optional(),
+    jwksUrl: secureHttpUrl.optional(),
     /** Workflow task id (the callout's data.task.id) → action. Empty: every callout offboards; otherwise a task id not listed is refused. */
     actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
   }).strict().optional(),
 }).strict();
 
 const oidc = z.object({
-  issuer: httpUrl,
+  issuer: secureHttpUrl,
   clientId: nonBlank,
   clientSecret: secretRef,
   allowedGroups: z.array(nonBlank).default([]),
