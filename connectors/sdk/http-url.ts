@@ -23,8 +23,9 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * A URL a credential is sent to (an API token, a client secret) or signing keys are fetched from (a
  * JWKS, an OIDC issuer): https, plain http only to this machine. Over http to another host the
  * token travels in clear text, and a JWKS fetched in clear lets anyone on the path substitute
- * their own key and sign tokens that are then accepted (RFC 7517 §9.3: "the JWK Set ... MUST be
- * obtained using TLS"; RFC 8414 §3; OpenID Connect Discovery §4 requires TLS).
+ * their own key and sign tokens that are then accepted (RFC 7515 §4.1.2: a request for a JWK Set
+ * "MUST use Transport Layer Security (TLS)"; RFC 7517 §9.1, key provenance; OpenID Connect
+ * Discovery 1.0 §4: communication with the configuration endpoint "MUST utilize TLS").
  */
 export const secureHttpUrl = httpUrl.refine((value) => {
   let url: URL;
