@@ -1,33 +1,15 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { link, open, readFile, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { makeDirs } from '../store/make-dirs.ts';
+import { createSecretFile } from './secret-file.ts';
 
 const log = childLogger('secrets');
 const KEY_BYTES = 32;
 const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
 const TAG_BYTES = 16; // the full GCM authentication tag
 const PREFIX = 'hw1';
-
-/** What link(2) answers on a filesystem that has no hard links (some network and FAT mounts). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
-/** The key written at `path` directly ('wx': never over a key another process created); false if one was there. */
-async function writeInPlace(path: string, key: Buffer): Promise<boolean> {
-  const file = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EEXIST') return null;
-    throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code}`);
-  });
-  if (!file) return false;
-  try {
-    await file.writeFile(`${key.toString('base64')}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  return true;
-}
 
 /**
  * Encrypts credentials the store keeps (tokens an admin enters later) with the key in
@@ -69,34 +51,12 @@ export class Keyring {
     await makeDirs(dirname(path)).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`secrets.keyFile: cannot create the folder of the key file ${path}: ${err.code ?? err.message}`);
     });
-    // Written whole under a name of its own, then linked into place. Created in place, a write
-    // that failed (a full disk) or a process stopped mid-way left an empty key file, which every
-    // later start refused as damaged ("restore it from a backup") though nothing was ever sealed
-    // with it; and a replica starting meanwhile could read it empty. link(2) fails with EEXIST
-    // rather than replace a key another process put there first (its values would become unreadable).
-    const temp = `${path}.${randomBytes(6).toString('hex')}.new`;
-    try {
-      const file = await open(temp, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code}`);
-      });
-      try {
-        await file.writeFile(`${key.toString('base64')}\n`);
-        await file.sync();
-      } catch (err) {
-        throw new Error(`secrets.keyFile: cannot write the key file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-      } finally {
-        await file.close();
-      }
-      const placed = await link(temp, path).then(() => true, async (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EEXIST') return false;
-        // A filesystem without hard links: created in place, exclusively, as before.
-        if (err.code && NO_HARD_LINKS.has(err.code)) return writeInPlace(path, key);
-        throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code}`);
-      });
-      if (!placed) return Keyring.load(path);
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
+    // Never over a key another process created meanwhile (its values would become unreadable),
+    // and never left empty or partial by a write that failed (secret-file.ts).
+    const created = await createSecretFile(path, `${key.toString('base64')}\n`).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code ?? 'error'}`);
+    });
+    if (!created) return Keyring.load(path);
     log.info('secrets: created a new key file', { path });
     return new Keyring(key);
   }
