@@ -53,7 +53,9 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
       : (p.change === 'shared' ? `${partner} shared its ${asset} with us with ${tasks(p.tasks)}` : p.change === 'unshared' ? `${partner} no longer shares its ${asset} with us (it allowed ${tasks(p.tasks)})` : `${partner}'s ${asset} shared with us: tasks changed from ${tasks(p.from ?? [])} to ${tasks(p.tasks)}`);
     appendAudit(tx, {
       ...base, action: `partner-share-${p.change}`, outcome: 'ok', subject: { label: partner },
-      why: `${what}, in the app, not by hubwarden (it never shares or unshares): reported only`,
+      // "Found", not "done in the app": a partner dropped from hubs[].partners of a connector that
+      // reads only the configured ones is no longer listed either (the config change is audited on its own).
+      why: `${what}: found by this check, not by hubwarden (it never shares or unshares): reported only`,
       detail: { partnerBusinessId: p.partnerBusinessId, relation: p.relation, asset: p.asset, tasks: p.tasks, ...(p.from ? { from: p.from } : {}) },
     });
   }
