@@ -42,8 +42,8 @@ export interface CheckChanges {
   systemUserChanges?: Array<{ systemUserId: string; name?: string; change: 'added' | 'removed' | 'role-changed'; role: string; from?: string }>;
   /**
    * Assets shared with a partner business (agency) or by one with us (client) since the last
-   * snapshot, ended, or shared with other tasks. hubwarden never shares or unshares, so each was
-   * done in the app: audited, not corrected. Absent in runs recorded before it was kept.
+   * snapshot, ended, or shared with other tasks. hubwarden never shares or unshares, so none is
+   * its own: audited, not corrected. Absent in runs recorded before it was kept.
    */
   partnerShareChanges?: PartnerShareChange[];
 }
