@@ -79,6 +79,36 @@ hubs:
     for (const p of problems) assert.match(p, /: expected an http or https URL, such as https:\/\/example\.com$/);
   });
 
+  test('a URL a credential is sent to, or signing keys are fetched from, is https (plain http only on this machine)', () => {
+    const problems = problemsOf(`server:
+  publicUrl: http://hubwarden.internal:8080
+  oidc: { issuer: "http://idp.example", clientId: c, clientSecret: env:O }
+identityProviders:
+  okta: { kind: okta, orgUrl: "http://acme.okta.example", token: env:T }
+  entra: { kind: entra, tenantId: t, clientId: c, clientSecret: env:E, extensionAppId: x, graphBaseUrl: "http://graph.example", authorityUrl: "http://login.example", lifecycleWorkflows: { jwksUrl: "http://login.example/keys" } }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1", graphBaseUrl: "http://graph.example", accessToken: env:M }
+    scim: { jwt: { issuer: i, audience: a, jwksUrl: "http://idp.example/jwks.json" } }
+`, { O: 'o', E: 'e', T: 't', M: 'm' });
+    assert.deepEqual(problems.map((p) => p.split(': ')[0]), [
+      'server.oidc.issuer', 'identityProviders.okta.orgUrl', 'identityProviders.entra.graphBaseUrl', 'identityProviders.entra.authorityUrl', 'identityProviders.entra.lifecycleWorkflows.jwksUrl',
+      'hubs[0].meta.graphBaseUrl', 'hubs[0].scim.jwt.jwksUrl',
+    ], 'server.publicUrl is hubwarden\'s own address (a proxy may end TLS before it): http is fine there');
+    for (const p of problems) assert.match(p, /: expected an https URL \(plain http only for 127\.0\.0\.1, localhost or \[::1\]\): a credential or signing keys would travel in clear text$/);
+    // On this machine (emulators, tests) http is fine.
+    const local = parseConfig(`identityProviders:
+  okta: { kind: okta, orgUrl: "http://127.0.0.1:9001", token: env:T }
+hubs:
+  - id: meta-main
+    connector: meta-business
+    meta: { businessId: "1", graphBaseUrl: "http://localhost:9002", accessToken: env:M }
+    scim: { jwt: { issuer: i, audience: a, jwksUrl: "http://[::1]:9003/jwks.json" } }
+`, FILE, { T: 't', M: 'm' });
+    assert.equal(local.file.hubs.length, 1);
+  });
+
   test('an empty server.host, audit.file, store.path, key file or other name is refused at its path', () => {
     const problems = problemsOf(`server:
   host: ""
@@ -192,6 +222,23 @@ ${hub()}`;
     for (const value of ['postgres://hubwarden:pw@db.example:5432/hubwarden', 'postgresql:///test?host=/var/run/postgresql&user=postgres', 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test']) {
       assert.equal(parseConfig(pg('env:DATABASE_URL'), FILE, { DATABASE_URL: value }).secret('env:DATABASE_URL').reveal(), value);
     }
+  });
+
+  test('an Okta service app with a client id and no private key (or a key and no client id) is refused at the missing key, not at the first write-back', () => {
+    const idp = (keys: string) => `identityProviders:\n  okta: { kind: okta, orgUrl: https://acme.okta.example, ${keys} }\n${hub('    identityProvider: okta\n')}`;
+    assert.deepEqual(problemsOf(idp('clientId: 0oa-service-app'), {}), ['identityProviders.okta.privateKey: required with clientId (the service app signs its token requests with it), unless token is set']);
+    assert.deepEqual(problemsOf(idp('privateKey: env:OKTA_KEY'), { OKTA_KEY: 'pem' }), ['identityProviders.okta.clientId: required with privateKey (the service app it belongs to), unless token is set']);
+    // Either credential whole, or an org used for its event hooks only, is fine.
+    for (const keys of ['clientId: 0oa-service-app, privateKey: env:OKTA_KEY', 'token: env:OKTA_TOKEN', 'eventHookSecret: env:HOOK']) {
+      assert.equal(parseConfig(idp(keys), FILE, { OKTA_KEY: 'pem', OKTA_TOKEN: 't', HOOK: 'h' }).file.hubs.length, 1, keys);
+    }
+  });
+
+  test('a partner listed twice in a hub is refused at the second entry (one of its two settings would be silently ignored)', () => {
+    const meta = hub('    partners: [{ businessId: "2000" }, { businessId: "3000" }, { businessId: "2000", token: env:PARTNER }]\n');
+    assert.deepEqual(problemsOf(meta, { PARTNER: 'p' }), ['hubs[0].partners[2]: partner 2000 is listed twice (also partners[0]); list each partner once']);
+    const tiktok = 'hubs:\n  - id: tt\n    connector: tiktok-business\n    tiktok: { businessCenterId: "1", apiBaseUrl: sandbox }\n    partners: [{ businessCenterId: "9" }, { businessCenterId: "9" }]\n';
+    assert.deepEqual(problemsOf(tiktok), ['hubs[0].partners[1]: partner 9 is listed twice (also partners[0]); list each partner once']);
   });
 
   test('server.trustProxy of a kind it never takes (a mapping, a list of numbers) says what it takes', () => {

@@ -265,6 +265,11 @@ hubs:
     for (const port of ['99999', '-1', '0x1F90', '1e3', '80.5']) {
       assert.deepEqual(problemsOf(`server: { port: 9000 }\n${minimal}`, { PORT: port }), [`PORT: expected a whole number from 0 to 65535, got "${port}"`]);
     }
+    // A server key that is not a mapping is refused at server, PORT or not: with PORT set it was
+    // replaced by { port } and the file's broken server settings were dropped without a word.
+    for (const server of ['server: [0.0.0.0]', 'server: "0.0.0.0:8080"', 'server:']) {
+      assert.deepEqual(problemsOf(`${server}\n${minimal}`, { PORT: '9000' }).map((p) => p.split(': ')[0]), ['server'], server);
+    }
     // A file that is not a mapping is refused by the schema, with its path, PORT or not.
     for (const text of ['hello', '- a\n- b']) {
       assert.throws(() => parseConfig(text, '/x.yaml', { PORT: '9000' }), (e: unknown) => e instanceof ConfigError && /\/x\.yaml/.test(e.message) && /expected object/.test(e.message));

@@ -278,15 +278,16 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   }
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
-  const mapping = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
-  if (mapping && env.PORT !== undefined && env.PORT !== '') {
+  const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // Onto a `server:` mapping, or none: one that is something else (a list, a string, empty) is the
+  // schema's to refuse at `server`, not to be replaced by { port } and its settings dropped unsaid.
+  if (isMapping(raw) && (raw.server === undefined || isMapping(raw.server)) && env.PORT !== undefined && env.PORT !== '') {
     // Checked here, not left to the schema: it would name server.port, a key the file may not
     // have, for a value that came from the environment. Decimal digits only (Number() also takes
     // 0x1F90 and 1e3); a TCP port is 16 bits (RFC 9293 §3.1).
     const port = /^\d{1,5}$/.test(env.PORT.trim()) ? Number(env.PORT.trim()) : Number.NaN;
     if (!(port <= 65535)) throw new ConfigError(absolute, [`PORT: expected a whole number from 0 to 65535, got "${env.PORT}"`]);
-    const server = typeof raw.server === 'object' && raw.server !== null && !Array.isArray(raw.server) ? raw.server : {};
-    raw.server = { ...server, port };
+    raw.server = { ...(raw.server as Record<string, unknown> | undefined), port };
   }
   // Checked with the config, as PORT is: winston logs nothing at a level it does not know, so a
   // misspelt level would silence even errors; the logger falls back to info meanwhile (agent/log).

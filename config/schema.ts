@@ -3,7 +3,7 @@ import { z } from 'zod';
 import cron from 'node-cron';
 import { connectorById, connectors } from '../connectors/registry.ts';
 import type { ConnectorDefinition } from '../connectors/sdk/connector.ts';
-import { httpUrl } from '../connectors/sdk/http-url.ts';
+import { httpUrl, secureHttpUrl } from '../connectors/sdk/http-url.ts';
 import { secretRef } from './secret-ref.ts';
 
 /**
@@ -54,7 +54,7 @@ const collection = z.object({
 const jwtBearer = z.object({
   issuer: nonBlank,
   audience: nonBlank,
-  jwksUrl: httpUrl,
+  jwksUrl: secureHttpUrl,
 }).strict();
 
 /** The keys every hub has, whatever its connector. */
@@ -138,7 +138,17 @@ export function hubSchemaOf(definition: ConnectorDefinition) {
     /** What a user assigned to the app without any mapped group gets; none when unset. */
     defaultTeam: z.object({ hubRole: z.enum(HUB_ROLES).default('collaborator'), appRole }).strict().optional(),
     checkForUpdates, safety,
-    partners: z.array(definition.partner).default([]),
+    partners: z.array(definition.partner).default([]).superRefine((partners, ctx) => {
+      // One partner listed twice: the connector keeps one entry's settings (a credential) and drops the other's.
+      const first = new Map<string, number>();
+      partners.forEach((p, i) => {
+        const id = definition.partnerId?.(p);
+        if (id === undefined) return;
+        const at = first.get(id);
+        if (at === undefined) first.set(id, i);
+        else ctx.addIssue({ code: 'custom', path: [i], message: `partner ${id} is listed twice (also partners[${at}]); list each partner once` });
+      });
+    }),
   }).strict();
 }
 
@@ -183,13 +193,20 @@ export function connectorBlock(hubConfig: HubConfigFile): unknown {
 
 const okta = z.object({
   kind: z.literal('okta'),
-  orgUrl: httpUrl,
+  orgUrl: secureHttpUrl,
   token: secretRef.optional(),
   /** OAuth service app (private key JWT) instead of an API token. */
   clientId: nonBlank.optional(),
   privateKey: secretRef.optional(),
   eventHookSecret: secretRef.optional(),
-}).strict();
+}).strict().superRefine((p, ctx) => {
+  // The SDK's private key JWT mode needs both (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication);
+  // with one missing it refused at the first write-back ("Private Key not provided"), after
+  // `config validate` had said OK. Neither is an org used for its event hooks only.
+  if (p.token !== undefined) return;
+  if (p.clientId !== undefined && p.privateKey === undefined) ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'required with clientId (the service app signs its token requests with it), unless token is set' });
+  if (p.privateKey !== undefined && p.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required with privateKey (the service app it belongs to), unless token is set' });
+});
 
 const entra = z.object({
   kind: z.literal('entra'),
@@ -197,20 +214,20 @@ const entra = z.object({
   clientId: nonBlank,
   clientSecret: secretRef,
   extensionAppId: nonBlank,
-  graphBaseUrl: httpUrl.default('https://graph.microsoft.com'),
-  authorityUrl: httpUrl.default('https://login.microsoftonline.com'),
+  graphBaseUrl: secureHttpUrl.default('https://graph.microsoft.com'),
+  authorityUrl: secureHttpUrl.default('https://login.microsoftonline.com'),
   lifecycleWorkflows: z.object({
     /** The app id (azp/appid claim) allowed to call /hooks/entra/lifecycle; the relay's identity. */
     allowedAppIds: z.array(nonBlank).default([]),
     audience: nonBlank.optional(),
-    jwksUrl: httpUrl.optional(),
+    jwksUrl: secureHttpUrl.optional(),
     /** Workflow task id (the callout's data.task.id) → action. Empty: every callout offboards; otherwise a task id not listed is refused. */
     actions: z.record(z.string(), z.enum(['offboard', 'check-for-updates'])).default({}),
   }).strict().optional(),
 }).strict();
 
 const oidc = z.object({
-  issuer: httpUrl,
+  issuer: secureHttpUrl,
   clientId: nonBlank,
   clientSecret: secretRef,
   allowedGroups: z.array(nonBlank).default([]),

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+import { createSecretFile } from '../agent/secrets/secret-file.ts';
 
 /**
  * The token files the shipped config (config/hubwarden.yaml) references with `file:../data/…`,
@@ -24,18 +25,12 @@ export async function createDefaultTokenFiles(configPath: string): Promise<strin
   for (const relative of DEFAULT_TOKEN_FILES) {
     const path = resolve(dirname(resolve(configPath)), relative);
     await mkdir(dirname(path), { recursive: true });
-    // 'wx' never replaces an existing token: the IdP already holds it.
-    const file = await open(path, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST') return null;
-      throw new Error(`cannot create ${path}: ${err.code}`);
+    // Never replaces an existing token (the IdP already holds it), and never leaves an empty one
+    // behind when the write fails (agent/secrets/secret-file.ts).
+    const made = await createSecretFile(path, `${randomBytes(32).toString('base64url')}\n`).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot create ${path}: ${err.code ?? 'error'}`);
     });
-    if (!file) continue;
-    try {
-      await file.writeFile(`${randomBytes(32).toString('base64url')}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    if (!made) continue;
     created.push(path);
   }
   return created;

@@ -49,8 +49,15 @@ export interface AppAssignmentRecord extends Omit<AssetAssignment, 'userName'> {
   changedAt?: string;
 }
 
+/**
+ * Key: `${businessId}:${relation}`. One business may be both our agency (we share with it) and our
+ * client (it shares with us); keyed by its id alone, one relation overwrote the other and what we
+ * share with it went unreported. Records of earlier releases have no `key` and are stored under
+ * the business id (check-for-updates/snapshot-store.ts replaces them).
+ */
 export interface AppPartnerRecord extends AppPartner {
   hubId: string;
+  key?: string;
 }
 
 /** A partner's own person on our shared assets. Key: `${partnerBusinessId}:${userId}`. */

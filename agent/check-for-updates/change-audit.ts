@@ -43,6 +43,22 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
       detail: { systemUserId: s.systemUserId, role: s.role, ...(s.from ? { from: s.from } : {}) },
     });
   }
+  for (const p of changes.partnerShareChanges ?? []) {
+    const partner = p.name ? `partner ${p.name} (${p.partnerBusinessId})` : `partner ${p.partnerBusinessId}`;
+    const asset = `${p.asset.type.replace('_', ' ')} ${p.asset.id}`;
+    const tasks = (t: readonly string[]) => `[${t.join(', ')}]`;
+    // agency: our asset shared with the partner; client: the partner's asset shared with us.
+    const what = p.relation === 'agency'
+      ? (p.change === 'shared' ? `our ${asset} shared with ${partner} with ${tasks(p.tasks)}` : p.change === 'unshared' ? `our ${asset} no longer shared with ${partner} (it allowed ${tasks(p.tasks)})` : `our ${asset} shared with ${partner}: tasks changed from ${tasks(p.from ?? [])} to ${tasks(p.tasks)}`)
+      : (p.change === 'shared' ? `${partner} shared its ${asset} with us with ${tasks(p.tasks)}` : p.change === 'unshared' ? `${partner} no longer shares its ${asset} with us (it allowed ${tasks(p.tasks)})` : `${partner}'s ${asset} shared with us: tasks changed from ${tasks(p.from ?? [])} to ${tasks(p.tasks)}`);
+    appendAudit(tx, {
+      ...base, action: `partner-share-${p.change}`, outcome: 'ok', subject: { label: partner },
+      // "Found", not "done in the app": a partner dropped from hubs[].partners of a connector that
+      // reads only the configured ones is no longer listed either (the config change is audited on its own).
+      why: `${what}: found by this check, not by hubwarden (it never shares or unshares): reported only`,
+      detail: { partnerBusinessId: p.partnerBusinessId, relation: p.relation, asset: p.asset, tasks: p.tasks, ...(p.from ? { from: p.from } : {}) },
+    });
+  }
   for (const [list, status] of [[changes.expiredInvites, 'expired'], [changes.declinedInvites, 'declined']] as const) {
     for (const i of list) {
       const next = !i.sentByHubwarden ? 'not sent by hubwarden: reported only' : i.resendCount === 0 ? 'hubwarden re-sends it once' : 'already re-sent once: reported to the owner';

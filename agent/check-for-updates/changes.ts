@@ -9,7 +9,7 @@
  */
 import type { AppInviteRecord, AppMemberRecord } from '../app-state/records.ts';
 import type { AssetRef } from '../../connectors/sdk/hub-model.ts';
-import type { HubSnapshot } from './snapshot.ts';
+import { partnerKey, type HubSnapshot } from './snapshot.ts';
 
 export type DriftKind = 'role-changed' | 'tasks-removed' | 'tasks-added' | 'member-added-by-hand' | 'invited-by-hand' | 'invite-canceled-in-app';
 
@@ -40,13 +40,31 @@ export interface CheckChanges {
    * corrected. Absent in runs recorded before it was kept.
    */
   systemUserChanges?: Array<{ systemUserId: string; name?: string; change: 'added' | 'removed' | 'role-changed'; role: string; from?: string }>;
+  /**
+   * Assets shared with a partner business (agency) or by one with us (client) since the last
+   * snapshot, ended, or shared with other tasks. hubwarden never shares or unshares, so none is
+   * its own: audited, not corrected. Absent in runs recorded before it was kept.
+   */
+  partnerShareChanges?: PartnerShareChange[];
+}
+
+export interface PartnerShareChange {
+  partnerBusinessId: string;
+  name?: string;
+  relation: 'agency' | 'client';
+  asset: AssetRef;
+  change: 'shared' | 'unshared' | 'tasks-changed';
+  /** The tasks the share allows now (`unshared`: what it allowed). */
+  tasks: string[];
+  /** `tasks-changed`: what it allowed before. */
+  from?: string[];
 }
 
 const who = (m: { email?: string; id: string }) => (m.email ? `${m.email} (${m.id})` : m.id);
 const byId = <T extends { id: string }>(records: readonly T[]) => new Map(records.map((r) => [r.id, r]));
 
 export function emptyChanges(compared: boolean): CheckChanges {
-  return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [], systemUserChanges: [] };
+  return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [], systemUserChanges: [], partnerShareChanges: [] };
 }
 
 export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousComplete: boolean): CheckChanges {
@@ -93,7 +111,36 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
 
   changes.drift.push(...assignmentDrift(previous, next, prevMembers, nextMembers));
   changes.systemUserChanges = systemUserChanges(previous, next);
+  changes.partnerShareChanges = partnerShareChanges(previous, next);
   return changes;
+}
+
+/**
+ * Shares with or by partners that came, went or changed tasks, per asset. A partners section that
+ * could not be read keeps its previous records (snapshot.ts), so it shows no change here.
+ */
+function partnerShareChanges(previous: HubSnapshot, next: HubSnapshot): PartnerShareChange[] {
+  const out: PartnerShareChange[] = [];
+  type Partner = HubSnapshot['partners'][number];
+  const sharesOf = (partners: readonly Partner[]) => {
+    const shares = new Map<string, { partner: Partner; asset: Partner['assets'][number] }>();
+    for (const partner of partners) for (const asset of partner.assets) shares.set(`${partnerKey(partner)} ${asset.type}:${asset.id}`, { partner, asset });
+    return shares;
+  };
+  const before = sharesOf(previous.partners);
+  const after = sharesOf(next.partners);
+  const change = ({ partner, asset }: { partner: Partner; asset: Partner['assets'][number] }, kind: PartnerShareChange['change'], from?: string[]): PartnerShareChange => ({
+    partnerBusinessId: partner.businessId, ...(partner.name !== undefined ? { name: partner.name } : {}), relation: partner.relation,
+    asset: { type: asset.type, id: asset.id }, change: kind, tasks: [...asset.permittedTasks], ...(from ? { from } : {}),
+  });
+  const sameTasks = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t) => b.includes(t));
+  for (const [key, now] of after) {
+    const was = before.get(key);
+    if (!was) out.push(change(now, 'shared'));
+    else if (!sameTasks(was.asset.permittedTasks, now.asset.permittedTasks)) out.push(change(now, 'tasks-changed', [...was.asset.permittedTasks]));
+  }
+  for (const [key, was] of before) if (!after.has(key)) out.push(change(was, 'unshared'));
+  return out;
 }
 
 /**
@@ -152,5 +199,6 @@ export function changeCounts(changes: CheckChanges): Record<string, number> {
     declinedInvites: changes.declinedInvites.length,
     drift: changes.drift.length,
     systemUserChanges: changes.systemUserChanges?.length ?? 0,
+    partnerShareChanges: changes.partnerShareChanges?.length ?? 0,
   };
 }

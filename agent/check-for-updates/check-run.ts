@@ -59,6 +59,7 @@ export function trimChanges(changes: CheckChanges): CheckChanges {
     declinedInvites: cut(changes.declinedInvites),
     drift: cut(changes.drift),
     ...(changes.systemUserChanges ? { systemUserChanges: cut(changes.systemUserChanges) } : {}),
+    ...(changes.partnerShareChanges ? { partnerShareChanges: cut(changes.partnerShareChanges) } : {}),
   };
 }
 

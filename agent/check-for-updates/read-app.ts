@@ -221,7 +221,8 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const readPartners = async () => {
     const partners = await optional('partners', () => list('partners', connector.listPartners), undefined);
     if (!partners) return { partners: [], partnerUsers: [] };
-    const partnerReads = connector.listPartnerUsers ? partners.filter((p) => options.partnersWithToken.includes(p.businessId)) : [];
+    // Each business once: one that is both our agency and our client is listed twice.
+    const partnerReads = connector.listPartnerUsers ? [...new Map(partners.filter((p) => options.partnersWithToken.includes(p.businessId)).map((p) => [p.businessId, p])).values()] : [];
     total += partnerReads.length;
     const jobs = partnerReads.map((partner) => async (): Promise<PartnerUser[]> => {
       signal.throwIfAborted();

@@ -258,6 +258,59 @@ describe('check for updates', () => {
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
 
+  test('a business that is both our agency and our client keeps both relations: what we share with it is not lost to what it shares with us', async () => {
+    const store = await seededStore();
+    const app = business();
+    // Business 2000 holds act_1 of ours (agency) and shares its own act_9 with us (client).
+    app.partners.push({ businessId: '2000', relation: 'client', assets: [{ type: 'ad_account', id: 'act_9', permittedTasks: ['ANALYZE'] }] });
+    const connector = fakeConnector(app);
+    const run = await runCheckForUpdates(input(store, connector, 't1'));
+    const stored = (await collect(store.list('appPartners', 'acme'))).map((p) => `${p.businessId} ${p.relation} ${p.assets.map((a) => a.id).join(',')}`).sort();
+    assert.deepEqual(stored, ['2000 agency act_1', '2000 client act_9']);
+    assert.equal(run.counts?.partners, 1, 'one partner business');
+    assert.equal(connector.calls.filter((c) => c === 'listPartnerUsers').length, 1, "the partner's people are read once");
+    // The same again: nothing duplicated, nothing dropped.
+    await runCheckForUpdates(input(store, connector, 't2'));
+    assert.equal((await collect(store.list('appPartners', 'acme'))).length, 2);
+  });
+
+  test('a share with a partner made, widened or ended in the app is found and audited (reported only); an unread partners section reports nothing', async () => {
+    const store = await seededStore();
+    const app = business();
+    app.partners.push({ businessId: '3000', name: 'Fabrikam', relation: 'agency', assets: [{ type: 'page', id: '301', permittedTasks: ['ANALYZE'] }] });
+    const connector = fakeConnector(app);
+    await runCheckForUpdates(input(store, connector, 't1'));
+    // By hand in the app: 2000 gets act_2 too and MANAGE on act_1; 3000 loses the page; 4000 shares its account with us.
+    app.partners[0].assets = [{ type: 'ad_account', id: 'act_1', permittedTasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }, { type: 'ad_account', id: 'act_2', permittedTasks: ['ANALYZE'] }];
+    app.partners[1].assets = [];
+    app.partners.push({ businessId: '4000', relation: 'client', assets: [{ type: 'ad_account', id: 'act_40', permittedTasks: ['ADVERTISE', 'ANALYZE'] }] });
+    const run = await runCheckForUpdates(input(store, connector, 't2'));
+    assert.deepEqual(run.changes!.partnerShareChanges!.map((c) => `${c.change} ${c.partnerBusinessId} ${c.relation} ${c.asset.id} [${c.tasks.join(',')}]${c.from ? ` from [${c.from.join(',')}]` : ''}`).sort(), [
+      'shared 2000 agency act_2 [ANALYZE]',
+      'shared 4000 client act_40 [ADVERTISE,ANALYZE]',
+      'tasks-changed 2000 agency act_1 [MANAGE,ADVERTISE,ANALYZE] from [ADVERTISE,ANALYZE]',
+      'unshared 3000 agency 301 [ANALYZE]',
+    ]);
+    assert.equal(run.changeCounts?.partnerShareChanges, 4);
+    const entries = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 't2' && e.action.startsWith('partner-share-'));
+    assert.deepEqual(entries.map((e) => e.action).sort(), ['partner-share-shared', 'partner-share-shared', 'partner-share-tasks-changed', 'partner-share-unshared']);
+    const unshared = entries.find((e) => e.action === 'partner-share-unshared')!;
+    assert.match(unshared.why, /page 301 .*no longer shared with partner Fabrikam \(3000\).*not by hubwarden/);
+    // The partners section cannot be read: what was known is kept, and nothing is reported as changed.
+    connector.failOn = { listing: 'listPartners', kind: 'unavailable' };
+    app.partners = [];
+    const unread = await runCheckForUpdates(input(store, connector, 't3'));
+    assert.deepEqual(unread.changes!.partnerShareChanges, []);
+  });
+
+  test('a partner recorded by an earlier release (keyed by business id alone) is replaced, not kept beside the new record', async () => {
+    const store = await seededStore();
+    await store.transact((tx) => tx.put('appPartners', 'acme', '2000', { hubId: 'acme', businessId: '2000', relation: 'agency', assets: [] }));
+    await runCheckForUpdates(input(store, fakeConnector(business()), 't1'));
+    const stored = await collect(store.list('appPartners', 'acme'));
+    assert.deepEqual(stored.map((p) => `${p.businessId} ${p.relation} ${p.assets.map((a) => a.id).join(',')}`), ['2000 agency act_1']);
+  });
+
   test("a partner asset type the partner's token cannot read keeps its known assignments; the other types are read", async () => {
     const store = await seededStore();
     const app = business();

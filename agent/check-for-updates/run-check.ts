@@ -98,7 +98,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
-      assignments: snapshot.assignments.length, partners: snapshot.partners.length, partnerUsers: snapshot.partnerUsers.length,
+      assignments: snapshot.assignments.length, partners: new Set(snapshot.partners.map((p) => p.businessId)).size, partnerUsers: snapshot.partnerUsers.length,
     };
     const unavailable = [
       ...reading.unavailable,

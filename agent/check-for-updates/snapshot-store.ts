@@ -62,7 +62,7 @@ function replace(tx: Transaction, collection: CollectionName, hubId: string, pre
 /** The store key of a snapshot record (see agent/app-state/records.ts). */
 function idOf(collection: CollectionName, record: any): string {
   if (collection === 'appAssets') return `${record.type}:${record.id}`;
-  if (collection === 'appPartners') return record.businessId;
+  if (collection === 'appPartners') return record.key ?? record.businessId; // no key: an earlier release's record
   if (collection === 'appAssignments' || collection === 'partnerUsers') return record.key;
   return record.id;
 }

@@ -27,6 +27,8 @@ export interface HubSnapshot {
 }
 
 export const assignmentKey = (a: { asset: { type: string; id: string }; userId: string }): string => `${a.asset.type}:${a.asset.id}:${a.userId}`;
+/** A partner relation's key: a business may be our agency and our client at once (AppPartnerRecord). */
+export const partnerKey = (p: { businessId: string; relation: string }): string => `${p.businessId}:${p.relation}`;
 export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;
 const lower = (email: string | undefined) => email?.trim().toLowerCase();
 /** The id prefix of an invite the agent recorded before it knew Meta's id (tasks/operations/snapshot-update.ts). */
@@ -64,7 +66,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     systemUsers: onceEach(paged.systemUsers, (s) => s.id),
     assets: onceEach(paged.assets, (a) => `${a.type}:${a.id}`),
     assignments: onceEach(paged.assignments, assignmentKey),
-    partners: onceEach(paged.partners, (p) => p.businessId),
+    partners: onceEach(paged.partners, partnerKey),
     partnerUsers: onceEach(paged.partnerUsers, partnerUserKey),
   };
   // A seat or invite the agent removed while the reading ran may still be listed in it: the
@@ -207,7 +209,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     systemUsers: unread.has('system users') ? [...previous.systemUsers] : reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
     assets,
     assignments,
-    partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
+    partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, key: partnerKey(p), businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
 }

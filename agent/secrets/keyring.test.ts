@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { hashToken, Keyring, tokenMatches } from './keyring.ts';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -69,6 +71,23 @@ describe('Keyring', () => {
     const short = join(dir, 'short.key');
     await writeFile(short, 'too-short\n', { mode: 0o600 });
     await assert.rejects(Keyring.load(short), (err: Error) => /^secrets\.keyFile: the key file \S+ does not hold a base64 32-byte key/.test(err.message));
+  });
+});
+
+describe('Keyring: a first start that cannot write the new key', () => {
+  test('leaves no key file behind (disk full: no empty key the next start would ask to "restore from a backup")', async (t) => {
+    const dir = await tempDir(t);
+    const path = join(dir, 'hubwarden.key');
+    const keyring = fileURLToPath(new URL('./keyring.ts', import.meta.url));
+    // A process whose writes are refused past 0 bytes (RLIMIT_FSIZE, as on a full disk) creates the key.
+    const script = `const { Keyring } = await import(${JSON.stringify(keyring)}); await Keyring.load(${JSON.stringify(path)}).catch(() => process.exit(3));`;
+    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx --input-type=module -e '${script}'`], { encoding: 'utf8' });
+    assert.equal(child.status, 3, `the key could not be written: ${child.stderr}`);
+    await assert.rejects(stat(path), { code: 'ENOENT' }, 'no empty or partial key file');
+    // The next start creates a key as on a first start.
+    const ring = await Keyring.load(path);
+    assert.equal(ring.open(ring.seal('x', 'c'), 'c'), 'x');
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
   });
 });
 

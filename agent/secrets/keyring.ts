@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { makeDirs } from '../store/make-dirs.ts';
+import { createSecretFile } from './secret-file.ts';
 
 const log = childLogger('secrets');
 const KEY_BYTES = 32;
@@ -50,18 +51,12 @@ export class Keyring {
     await makeDirs(dirname(path)).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`secrets.keyFile: cannot create the folder of the key file ${path}: ${err.code ?? err.message}`);
     });
-    // 'wx': never replace a key another process created meanwhile (its values would become unreadable).
-    const file = await open(path, 'wx', 0o600).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EEXIST') return null;
-      throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code}`);
+    // Never over a key another process created meanwhile (its values would become unreadable),
+    // and never left empty or partial by a write that failed (secret-file.ts).
+    const created = await createSecretFile(path, `${key.toString('base64')}\n`).catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${err.code ?? 'error'}`);
     });
-    if (!file) return Keyring.load(path);
-    try {
-      await file.writeFile(`${key.toString('base64')}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    if (!created) return Keyring.load(path);
     log.info('secrets: created a new key file', { path });
     return new Keyring(key);
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import { defineConnector, type AssetTypeRules } from '../sdk/connector.ts';
-import { httpUrl } from '../sdk/http-url.ts';
+import { secureHttpUrl } from '../sdk/http-url.ts';
 import { secretRef } from '../sdk/secret-ref.ts';
 import { createMetaBusiness, metaBusinessConfig } from './connector.ts';
 import { ROLE_RANK, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
@@ -21,7 +21,7 @@ const metaBlock = z.object({
   appId: z.string().optional(),
   accessToken: secretRef.optional(),
   /** `sandbox` points the hub at the built-in Meta emulator. */
-  graphBaseUrl: z.union([z.literal('sandbox'), httpUrl]).default('https://graph.facebook.com'),
+  graphBaseUrl: z.union([z.literal('sandbox'), secureHttpUrl]).default('https://graph.facebook.com'),
   // Graph versions are `vNN.0` (https://developers.facebook.com/docs/graph-api/guides/versioning); any other is 2500 on every call.
   apiVersion: z.string().regex(/^v\d+\.0$/, 'expected a Graph API version such as v25.0').default('v25.0'),
 }).strict();
@@ -53,6 +53,7 @@ export const metaBusiness = defineConnector({
   label: 'Meta Business Manager',
   hub: { key: 'meta', schema: metaBlock },
   partner: metaPartner,
+  partnerId: (p) => p.businessId,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
     ad_account: taskRules('ad_account', 'ad account', assetId),

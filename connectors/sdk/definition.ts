@@ -163,6 +163,8 @@ export interface ConnectorDefinition<
   };
   /** One `partners[]` item as written in the file (Meta: `{ businessId, token? }`). */
   partner: P;
+  /** The partner an item names (its business id): a hub listing one twice is a config error. */
+  partnerId?(partner: z.infer<P>): string;
   /** The app's roles for a seat: ranking, what teams may give, the admin role. */
   roles: AppRoles;
   /** Config type name (`ad_account`) → its rules. The only asset types the connector reads and grants. */

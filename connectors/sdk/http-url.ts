@@ -15,3 +15,24 @@ const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http or https URL, such as https://example.com' })
   .refine((url) => !USERINFO.test(url), 'the URL has a user name or password in it: leave them out (credentials go in their own keys, as secret references)');
+
+/** Hosts that never leave the machine: plain http is allowed there (tests, a local emulator). */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * A URL a credential is sent to (an API token, a client secret) or signing keys are fetched from (a
+ * JWKS, an OIDC issuer): https, plain http only to this machine. Over http to another host the
+ * token travels in clear text, and a JWKS fetched in clear lets anyone on the path substitute
+ * their own key and sign tokens that are then accepted (RFC 7515 §4.1.2: a request for a JWK Set
+ * "MUST use Transport Layer Security (TLS)"; RFC 7517 §9.1, key provenance; OpenID Connect
+ * Discovery 1.0 §4: communication with the configuration endpoint "MUST utilize TLS").
+ */
+export const secureHttpUrl = httpUrl.refine((value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return true; // not a URL: said once, by httpUrl
+  }
+  return url.protocol !== 'http:' || LOOPBACK.has(url.hostname);
+}, 'expected an https URL (plain http only for 127.0.0.1, localhost or [::1]): a credential or signing keys would travel in clear text');

@@ -70,6 +70,7 @@ export const tiktokBusiness = defineConnector({
   label: 'TikTok Business Center',
   hub: { key: 'tiktok', schema: tiktokBlock },
   partner: tiktokPartner,
+  partnerId: (p) => p.businessCenterId,
   // An ADMIN "reaches every asset of the BC" (TikTok help: Business Center roles, Admin: every BC
   // feature, members, assets; https://ads.tiktok.com/help/article/how-to-add-members-to-business-center).
   roles: { ranking: BC_ROLES, assignable: BC_ROLES, admin: 'ADMIN', adminReachesAllAssets: true },

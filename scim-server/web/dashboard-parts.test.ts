@@ -124,6 +124,13 @@ describe('read routes over the store snapshot', () => {
     assert.deepEqual(partners[0].users.map((u) => u.email), ['pat@agency.example']);
   });
 
+  test('a business that is both our agency and our client: its people (on assets we share with it) are listed once, under the agency', async () => {
+    const store = await seeded();
+    await store.transact((tx) => tx.put('appPartners', 'h', '555:client', { hubId: 'h', key: '555:client', businessId: '555', name: 'Agency', relation: 'client', assets: [{ type: 'ad_account', id: 'act_9', permittedTasks: ['ANALYZE'] }] }));
+    const partners = await partnersOf(store, 'h');
+    assert.deepEqual(partners.map((p) => [p.relation, p.users.map((u) => u.email)]).sort(), [['agency', ['pat@agency.example']], ['client', []]]);
+  });
+
   test('directory search: by name, email or display name, this hub only, capped', async () => {
     const store = await seeded();
     assert.deepEqual((await searchDirectory(store, 'h', 'casey')).map((u) => u.id), ['d2']);

@@ -45,12 +45,19 @@ export async function assetsOf(store: ReadView, hubId: string, page: { offset?: 
   return { total, offset, limit, items };
 }
 
-/** Partner businesses and their people on our shared assets. */
+/**
+ * Partner businesses and their people on our shared assets. A business that is both our agency
+ * and our client is two entries; its people are on assets we share with it, so they are listed
+ * under the agency entry (under the client one only when there is no agency entry).
+ */
 export async function partnersOf(store: ReadView, hubId: string) {
   const users = await collect(store.list('partnerUsers', hubId));
-  return (await collect(store.list('appPartners', hubId))).map((p) => ({
+  const partners = await collect(store.list('appPartners', hubId));
+  const agencies = new Set(partners.filter((p) => p.relation === 'agency').map((p) => p.businessId));
+  const holdsPeople = (p: { businessId: string; relation: string }) => p.relation === 'agency' || !agencies.has(p.businessId);
+  return partners.map((p) => ({
     businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets,
-    users: users.filter((u) => u.partnerBusinessId === p.businessId)
+    users: users.filter((u) => holdsPeople(p) && u.partnerBusinessId === p.businessId)
       .map((u) => ({ userId: u.userId, name: u.name, email: u.email, userType: u.userType, assignments: u.assignments })),
   }));
 }
