@@ -26,16 +26,17 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   router.get('/hubs/:hubId/members', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
     if (wantsCsv(req)) {
-      const { offset, limit, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
+      const { offset, limit, after, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
       const read = memberReader(agent, hubId, filters);
       await requireHub(ctx, hubId);
-      return await sendCsv(res, memberCsv(read, { offset, limit }));
+      // The export's first page starts after the caller's own cursor, if any.
+      return await sendCsv(res, memberCsv((o, l, cursor) => read(o, l, cursor ?? after), { offset, limit }));
     }
-    const { offset = 0, limit = 100, ...filters } = parseInput(membersQuery, req.query, 'query');
+    const { offset = 0, limit = 100, after, ...filters } = parseInput(membersQuery, req.query, 'query');
     const read = memberReader(agent, hubId, filters);
     await requireHub(ctx, hubId);
-    const page = await read(offset, limit);
-    res.json({ total: page.total, offset, limit, items: page.items });
+    const page = await read(offset, limit, after);
+    res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
 
   /** Resolves hub then member, so a 404 says which of the two is unknown. */

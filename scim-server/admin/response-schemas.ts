@@ -76,7 +76,9 @@ export const MemberSchema = named('Member', z.object({
   matchReason: z.string().optional().describe('why the row is matched to a directory user none of whose emails it carries, e.g. "matched by directory user; email changed in the IdP"'),
   lastSeenAt: instant.optional(),
 }).strict());
-export const MemberList = named('MemberList', list(MemberSchema));
+export const MemberList = named('MemberList', list(MemberSchema).extend({
+  next: z.string().optional().describe('pass as `after` for the next page; absent on the last page'),
+}));
 
 export const TaskSchema = named('Task', z.object({
   id: z.string(), hubId: z.string().optional(), kind: z.string(), status: z.enum(TASK_STATUSES),
