@@ -112,6 +112,19 @@ export const ApprovalSchema = named('Approval', z.object({
 }).strict());
 export const ApprovalList = named('ApprovalList', list(ApprovalSchema));
 
+/**
+ * The answer of a state-changing route (already-done.ts): the resource after the change, or, for
+ * a repeat of a request already applied (a retry whose first answer was lost), the resource as it
+ * is with `alreadyDone` and a `detail` saying nothing was done again.
+ */
+const outcome = <S extends z.ZodObject>(schema: S) => schema.extend({
+  alreadyDone: z.literal(true).optional().describe('present on a repeat of a request already applied (a retry): nothing was done again, the resource is as it is now'),
+  detail: z.string().optional().describe('with alreadyDone: what was already done'),
+}).strict();
+export const MemberOutcome = named('MemberOutcome', outcome(MemberSchema));
+export const ReportOutcome = named('ReportOutcome', outcome(ReportSchema));
+export const ApprovalOutcome = named('ApprovalOutcome', outcome(ApprovalSchema));
+
 export const AuditEntrySchema = named('AuditEntry', z.object({
   seq: count, at: instant, hubId: z.string().optional(), trigger: TriggerSchema, action: z.string(),
   subject: z.object({ email: z.string().optional(), directoryUserId: z.string().optional(), memberId: z.string().optional(), label: z.string().optional() }).strict().optional(),
