@@ -128,10 +128,10 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: parameters(memberParams), responses: ok('Member', 'the member') } },
-      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', matchBody),
-      '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
+      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user (the same match again: 200 with alreadyDone: true, nothing changes)', matchBody, false, 'MemberOutcome'),
+      '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match (already un-matched: 200 with alreadyDone: true)', undefined, false, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now; a member not exempted (a retry after its exemption ended) answers 200 with alreadyDone: true and nothing changes', undefined, true, 'MemberOutcome'),
-      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app)', exemptBody, true),
+      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app; the same reason and expiry again: 200 with alreadyDone: true, not audited again)', exemptBody, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/remove': {
         post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '409': problemRef('Conflict') } },
       },
