@@ -37,8 +37,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     const findReport = async () => (await agent.reports()).find((r) => r.id === id);
     const report = await findReport();
     if (!report) throw notFound(`report "${id}"`);
-    const dismissed = () => new Problem(409, 'conflict', `report "${id}" was dismissed; nothing of it can be applied`);
-    if (report.status === 'dismissed') throw dismissed();
+    const dismissed = () => new Problem(409, 'conflict', `report "${id}" was dismissed; its items not applied before can no longer be applied`);
     // Every id must be an item of this report: applying a report never removes anyone else.
     if (memberIds !== 'all') {
       const known = new Set(report.items.map((i) => i.memberId));
@@ -48,22 +47,24 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     // A repeat (a retried call whose answer was lost): every item asked for is applied already.
     const repeat = (r: typeof report) => {
       const asked = memberIds === 'all' ? r.items : r.items.filter((i) => memberIds.includes(i.memberId));
-      return asked.every((i) => i.appliedAt)
+      return (asked.length > 0 || r.status === 'applied') && asked.every((i) => i.appliedAt)
         ? alreadyDone(r, `report "${id}": ${memberIds === 'all' ? 'every item' : `the ${asked.length} item(s) asked for`} already applied; nothing was queued again`)
         : undefined;
     };
+    // Items applied before an owner dismissed the rest are still a repeat of what was done.
     const done = repeat(report);
     if (done) return void res.json(done);
+    if (report.status === 'dismissed') throw dismissed();
     try {
       res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
     } catch (err) {
       // Another call (this one's first attempt) applied or dismissed it meanwhile: read it again.
       if (!isConflict(err)) throw err;
       const now = await findReport();
-      if (now?.status === 'dismissed') throw dismissed();
       const again = now && repeat(now);
-      if (!again) throw err;
-      res.json(again);
+      if (again) return void res.json(again);
+      if (now?.status === 'dismissed') throw dismissed();
+      throw err;
     }
   });
 

@@ -62,7 +62,10 @@ describe('admin API: a retry after success answers success; a contradicting requ
     const pending = agent.approvalsById.get('a-1')!;
     for (const id of ['a-2', 'a-3', 'a-4']) agent.approvalsById.set(id, { ...pending, id });
     agent.approvalsById.set('a-old', { ...pending, id: 'a-old', status: 'superseded' });
-    agent.reportsById.set('r-gone', { ...agent.reportsById.get('r-1')!, id: 'r-gone', status: 'dismissed' });
+    const r1 = agent.reportsById.get('r-1')!;
+    agent.reportsById.set('r-gone', { ...r1, id: 'r-gone', status: 'dismissed' });
+    // One item applied, then the rest dismissed by an owner.
+    agent.reportsById.set('r-part', { ...r1, id: 'r-part', status: 'dismissed', items: [{ ...r1.items[0], appliedAt: '2026-11-23T10:00:00.000Z', taskId: 't-9' }, r1.items[1]] });
     server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
   });
   after(() => server.close());
@@ -113,7 +116,7 @@ describe('admin API: a retry after success answers success; a contradicting requ
     assert.equal(agent.approvalsById.get('a-3')!.status, 'approved');
   });
 
-  test('apply a report again: the items asked for are applied already, so alreadyDone and nothing queued; a dismissed report is 409', async () => {
+  test('apply a report again: the items asked for are applied already, so alreadyDone and nothing queued; a dismissed report is 409 for what it did not apply', async () => {
     assert.equal((await post('/reports/r-1/apply', { memberIds: ['1002'] })).status, 200);
     const again = await post('/reports/r-1/apply', { memberIds: ['1002'] });
     assert.deepEqual([again.status, again.body.status, again.body.alreadyDone], [200, 'partially-applied', true]);
@@ -124,7 +127,12 @@ describe('admin API: a retry after success answers success; a contradicting requ
     assert.deepEqual([allAgain.status, allAgain.body.status, allAgain.body.alreadyDone], [200, 'applied', true]);
     assert.match(allAgain.body.detail, /every item already applied; nothing was queued again/);
     assert.equal(agent.count('applyReport'), 2);
-    conflict(await post('/reports/r-gone/apply', {}), /report "r-gone" was dismissed/);
+    conflict(await post('/reports/r-gone/apply', {}), /report "r-gone" was dismissed; its items not applied before can no longer be applied/);
+    // The item applied before the dismissal: a retry of that apply is done; the rest is a conflict.
+    const part = await post('/reports/r-part/apply', { memberIds: ['1002'] });
+    assert.deepEqual([part.status, part.body.alreadyDone], [200, true]);
+    conflict(await post('/reports/r-part/apply', { memberIds: ['1003'] }), /was dismissed/);
+    assert.equal(agent.count('applyReport'), 2);
   });
 
   test('unexempt again: the agent refuses (no exemption to end) and the member is answered as it is, alreadyDone; a view still showing an exemption stays 409', async () => {
