@@ -27,8 +27,14 @@ export function memberReader(agent: AgentApi, hubId: string, filters: MemberFilt
       const page = await agent.members(hubId, { ...query, search: wanted, offset, limit: READ_PAGE, ...(after !== undefined ? { after } : {}) });
       out.push(...page.items.filter((m) => m.email?.trim().toLowerCase() === wanted));
       if (page.items.length === 0) return out;
-      if (page.next !== undefined) [after, offset] = [page.next, 0];
-      else if (after !== undefined || (offset += page.items.length) >= page.total) return out;
+      if (page.next !== undefined) {
+        [after, offset] = [page.next, 0];
+        continue;
+      }
+      // No next: after a cursor, that was the last page; by offset, the total says.
+      if (after !== undefined) return out;
+      offset += page.items.length;
+      if (offset >= page.total) return out;
     }
   };
   return async (offset, limit, after) => {
