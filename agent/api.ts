@@ -147,7 +147,19 @@ export interface Paged<T> {
   items: T[];
 }
 
-export interface MemberQuery { status?: MemberStatus; directoryStatus?: DirectoryStatus; search?: string; offset?: number; limit?: number; sort?: string }
+/**
+ * `after`: only rows after the one this cursor names in the query's order (the `next` of the page
+ * before): a cursor, so rows written or removed while a reader pages (a check for updates during
+ * a long export) do not shift the pages; offset paging repeats or skips rows then.
+ */
+export interface MemberQuery { status?: MemberStatus; directoryStatus?: DirectoryStatus; search?: string; offset?: number; limit?: number; sort?: string; after?: string }
+/**
+ * The member after an owner's decision. `alreadyDone` (with `detail` saying what): the same decision
+ * was in force already (a retried request), so nothing was changed, reconciled or audited again.
+ */
+export type MemberDecision = MemberView & { alreadyDone?: true; detail?: string };
+/** A page of members; `next` (a cursor for `after`) while rows remain after it. */
+export interface MemberPage extends Paged<MemberView> { next?: string }
 export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number }
 /**
  * `before`: only entries older than the one with this `seq` (the `next` of the page before): a
@@ -160,11 +172,11 @@ export interface AgentApi {
   hubs(): Promise<HubSummary[]>;
   hub(hubId: string): Promise<HubSummary | undefined>;
 
-  members(hubId: string, query: MemberQuery): Promise<Paged<MemberView>>;
+  members(hubId: string, query: MemberQuery): Promise<MemberPage>;
   member(hubId: string, memberId: string): Promise<MemberView | undefined>;
-  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberView>;
-  unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
-  exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberView>;
+  matchMember(hubId: string, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger): Promise<MemberDecision>;
+  unmatchMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberDecision>;
+  exemptMember(hubId: string, memberId: string, input: { reason: string; until?: string }, trigger: Trigger): Promise<MemberDecision>;
   /** Ends an exemption now; refused (conflict) when the member is not exempted. */
   unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
   removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView>;

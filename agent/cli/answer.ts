@@ -38,3 +38,9 @@ export function countOf(answer: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw unexpectedAnswer(`"${field}" is ${kindOf(value)}, not a count`);
   return value;
 }
+
+/**
+ * A repeat of a request already applied (the API's `alreadyDone`, a retry after a lost answer):
+ * said in the line printed, so a second `hubwarden approve` does not read as a second approval.
+ */
+export const alreadyDoneText = (answer: unknown) => (isObject(answer) && answer.alreadyDone === true ? ' (already so: nothing was done again)' : '');

@@ -7,7 +7,7 @@ import { printer, table } from './output.ts';
 import { followTask, pollInterval } from './task-progress.ts';
 import { offboardOutcome } from './offboard-outcome.ts';
 import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
-import { itemsOf, stringOf } from './answer.ts';
+import { alreadyDoneText, itemsOf, stringOf } from './answer.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
@@ -30,7 +30,7 @@ export function registerDecisionCommands(program: Command): void {
       const api = await connect(global());
       const { body } = await api.post<Approval>(`/approvals/${seg(id)}/${decision}`);
       stringOf(body, 'status'); // what the line reports
-      printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}`);
+      printer(global().json).print(body, () => `approval ${body.id} on ${body.hubId}: ${body.status}${alreadyDoneText(body)}`);
     });
   }
 

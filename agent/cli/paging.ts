@@ -25,23 +25,27 @@ export function parseLimit(raw: string | undefined, fallback: number): number {
 
 /**
  * The first `limit` items of a paged list route, fetching as many pages as that takes, so
- * `--limit 1000` works although a page holds at most 500. A route that answers a cursor (`next`,
- * the audit log) is followed by it (`before=next`): entries written meanwhile shift nothing. Other
- * routes page by offset + limit: a list that changes while it is paged can show an entry twice or
- * miss one that moved across a page boundary (offset paging has no snapshot). `total` is the
- * count the first page gave.
+ * `--limit 1000` works although a page holds at most 500. A route that answers a cursor (`next`:
+ * the audit log's seq, followed as `before=next`; the members list's token, followed as
+ * `after=next`) is followed by it: rows written or removed meanwhile shift nothing. Other routes
+ * page by offset + limit: a list that changes while it is paged can show an entry twice or miss
+ * one that moved across a page boundary (offset paging has no snapshot). `total` is the count the
+ * first page gave.
  */
 export async function fetchPages<T>(client: AdminClient, path: string, query: URLSearchParams, limit: number): Promise<Page<T>> {
   const items: T[] = [];
   let total: number | undefined;
   let offset = 0;
   let before: number | undefined;
+  let after: string | undefined;
   while (items.length < limit) {
     const q = new URLSearchParams(query);
-    q.set('offset', String(before === undefined ? offset : 0));
+    const cursor = before !== undefined || after !== undefined;
+    q.set('offset', String(cursor ? 0 : offset));
     if (before !== undefined) q.set('before', String(before));
+    if (after !== undefined) q.set('after', after);
     q.set('limit', String(Math.min(API_PAGE, limit - items.length)));
-    const page = await client.get<{ total: number; items: T[]; next?: number }>(`${path}?${q}`);
+    const page = await client.get<{ total: number; items: T[]; next?: number | string }>(`${path}?${q}`);
     const pageItems = itemsOf<T>(page);
     const pageTotal = countOf(page, 'total');
     total ??= pageTotal;
@@ -51,7 +55,11 @@ export async function fetchPages<T>(client: AdminClient, path: string, query: UR
       before = page.next;
       continue;
     }
-    if (before !== undefined) break; // a cursor's last page
+    if (typeof page.next === 'string') {
+      after = page.next;
+      continue;
+    }
+    if (cursor) break; // a cursor's last page
     offset += pageItems.length;
     if (offset >= pageTotal) break;
   }

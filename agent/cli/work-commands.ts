@@ -6,7 +6,7 @@ import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
 import { fetchPages, parseLimit } from './paging.ts';
 import { pollInterval } from './task-progress.ts';
-import { itemsOf } from './answer.ts';
+import { alreadyDoneText, itemsOf } from './answer.ts';
 
 const UNFINISHED = new Set(['queued', 'running', 'waiting']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,6 +72,6 @@ export function registerWorkCommands(program: Command): void {
       const memberIds = named ?? 'all';
       const api = await connect(global());
       const { body } = await api.post<DeprovisioningReport>(`/reports/${seg(reportId)}/apply`, { memberIds });
-      printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied`);
+      printer(global().json).print(body, () => `report ${body.id}: ${body.status}; ${body.items.filter((i) => i.appliedAt).length} of ${body.items.length} item(s) applied${alreadyDoneText(body)}`);
     });
 }

@@ -28,6 +28,14 @@ export interface MemberRowRef {
 
 export const actorOf = (trigger: Trigger) => trigger.actor ?? trigger.type;
 
+/**
+ * What a decision stage staged: nothing to report (done), a refusal (a brake, audited as failed),
+ * or `unchanged`: the same decision is in force already (a retried request whose answer was lost),
+ * so nothing is written, re-matched or audited again (an entry per retry would read as a second
+ * decision, and would move the exemption's `at` and `by` to whoever retried).
+ */
+export type StageOutcome = void | { refused: AgentError } | { unchanged: string };
+
 /** Finds the row in the hub's snapshot, or says clearly that it is not there. */
 export async function findRow(tx: Transaction, hubId: string, memberId: string): Promise<MemberRowRef> {
   const inviteId = inviteIdOf(memberId);
@@ -54,7 +62,7 @@ async function rematch(tx: Transaction, hubId: string, trigger: Trigger, now: Da
   await saveRowMatches(tx, hubId, await matchRows(tx, hubId, now.toISOString(), rows), { trigger });
 }
 
-export async function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): Promise<void> {
+export async function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, memberId: string, input: { directoryUserId: string; hubRole?: string }, trigger: Trigger, now: Date): Promise<StageOutcome> {
   const row = await findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); only our own members and invites can be matched`);
   if (typeof input.directoryUserId !== 'string' || !input.directoryUserId) throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: directoryUserId is required`);
@@ -64,6 +72,9 @@ export async function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, 
     throw new AgentError('invalid-argument', `hub ${hub.id}: match ${memberId}: hubRole must be one of ${HUB_ROLES.join(', ')} (got "${input.hubRole}")`);
   }
   const previous = await tx.get('matchDecisions', hub.id, memberId);
+  if (previous?.manual && previous.outcome === 'onboarded' && previous.directoryUserId === user.id && previous.hubRole === (input.hubRole || undefined)) {
+    return { unchanged: `${row.email ?? memberId} was already matched to directory user ${user.userName}${input.hubRole ? ` as ${input.hubRole}` : ''}; nothing changed` };
+  }
   const decision: MemberMatchRecord = { hubId: hub.id, memberId, outcome: 'onboarded', manual: true, directoryUserId: user.id, at: now.toISOString(), ...(input.hubRole ? { hubRole: input.hubRole } : {}) };
   tx.put('matchDecisions', hub.id, memberId, decision);
   appendAudit(tx, {
@@ -75,9 +86,11 @@ export async function matchToDirectoryUser(tx: Transaction, hub: HubConfigFile, 
   await rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export async function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): Promise<void> {
+export async function unmatch(tx: Transaction, hub: HubConfigFile, memberId: string, trigger: Trigger, now: Date): Promise<StageOutcome> {
   const row = await findRow(tx, hub.id, memberId);
   if (row.kind === 'partner-user') throw new AgentError('invalid-argument', `hub ${hub.id}: ${memberId} is a partner's person (guest); there is no match to undo`);
+  const decided = await tx.get('matchDecisions', hub.id, memberId);
+  if (decided?.manual && decided.outcome === 'unmatched') return { unchanged: `${row.email ?? memberId} was already un-matched; nothing changed` };
   const previous = await tx.get('memberMatches', hub.id, memberId);
   tx.put('matchDecisions', hub.id, memberId, { hubId: hub.id, memberId, outcome: 'unmatched', manual: true, at: now.toISOString() });
   appendAudit(tx, {
@@ -88,7 +101,7 @@ export async function unmatch(tx: Transaction, hub: HubConfigFile, memberId: str
   await rematch(tx, hub.id, trigger, now, [row]);
 }
 
-export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): Promise<void | { refused: AgentError }> {
+export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: string, input: { reason: string; until?: string }, trigger: Trigger, now: Date): Promise<StageOutcome> {
   const row = await findRow(tx, hub.id, memberId);
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (!reason) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: a reason is required`);
@@ -103,6 +116,10 @@ export async function exempt(tx: Transaction, hub: HubConfigFile, memberId: stri
     if (Number.isNaN(t)) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until must be a date (2026-12-31) or an ISO 8601 date-time; "${String(input.until)}" is not a calendar date or date-time`);
     if (t <= now.getTime()) throw new AgentError('invalid-argument', `hub ${hub.id}: exempt ${memberId}: until ${input.until} is not in the future`);
     until = new Date(t).toISOString();
+  }
+  const existing = await tx.get('exemptions', hub.id, memberId);
+  if (existing && existing.reason === reason && existing.until === until) {
+    return { unchanged: `${row.email ?? memberId} was already exempted ("${reason}"${until ? ` until ${until}` : ''}, by ${existing.by}); nothing changed` };
   }
   // A removal of the row already calling the app has looked at exemptions for the last time: an
   // exemption acknowledged now would say "will not remove it" while the seat goes. Refused instead;

@@ -204,4 +204,36 @@ describe('member service', () => {
     assert.equal(runs[0].counts?.members, 3);
     assert.equal((await service.checkRuns('acme', 1)).length, 1);
   });
+
+  test('the same decision again (a retried request): alreadyDone, nothing written, re-matched, reconciled or audited; a different one is a change', async () => {
+    const { store, service } = await setup();
+    const audit = async () => (await collect(store.list('audit', 'acme'))).length;
+    const reconciles = async () => (await collect(store.list('tasks', 'acme'))).filter((t) => t.kind === 'reconcile-hub').length;
+    const first = await service.exemptMember('acme', '12', { reason: 'agency owner', until: '2026-11-30' }, admin);
+    assert.equal(first.alreadyDone, undefined);
+    const [entries, record, tasks] = [await audit(), await store.get('exemptions', 'acme', '12'), await reconciles()];
+    const retry = await service.exemptMember('acme', '12', { reason: ' agency owner ', until: '2026-11-30' }, { type: 'admin', actor: 'admin-token:abc123' });
+    assert.equal(retry.alreadyDone, true);
+    assert.match(retry.detail!, /was already exempted \("agency owner" until 2026-11-30T23:59:59.999Z, by owner@acme.com\); nothing changed/);
+    assert.equal(retry.status, 'exempted');
+    assert.deepEqual(await store.get('exemptions', 'acme', '12'), record, 'who exempted it and when stay the first call\'s');
+    assert.equal(await audit(), entries, 'a repeat is not audited');
+    assert.equal(await reconciles(), tasks);
+    // Another reason or expiry is a new decision.
+    const changed = await service.exemptMember('acme', '12', { reason: 'agency owner', until: '2026-12-31' }, admin);
+    assert.equal(changed.alreadyDone, undefined);
+    assert.equal(changed.exemption?.until, '2026-12-31T23:59:59.999Z');
+    assert.equal(await audit(), entries + 1);
+
+    await service.matchMember('acme', '13', { directoryUserId: 'u3', hubRole: 'manager' }, admin);
+    const matched = await audit();
+    const again = await service.matchMember('acme', '13', { directoryUserId: 'u3', hubRole: 'manager' }, admin);
+    assert.deepEqual([again.alreadyDone, again.directoryUserId], [true, 'u3']);
+    assert.equal(await audit(), matched);
+    assert.equal((await service.matchMember('acme', '13', { directoryUserId: 'u3' }, admin)).alreadyDone, undefined, 'without the hub role: a change');
+    await service.unmatchMember('acme', '13', admin);
+    const unmatched = await audit();
+    assert.equal((await service.unmatchMember('acme', '13', admin)).alreadyDone, true);
+    assert.equal(await audit(), unmatched);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { LoadedConfig } from '../../config/load.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { AgentApi, HubHealth, MemberStatus, MemberView, TaskView } from '../api.ts';
+import type { AgentApi, HubHealth, MemberDecision, MemberStatus, MemberView, TaskView } from '../api.ts';
 import { requestCheckForUpdates, requestReconcile } from '../check-for-updates/request.ts';
 import { createCheckForUpdatesHandler, type CheckForUpdatesHandlerOptions } from '../check-for-updates/handler.ts';
 import { startCheckSchedules, type CheckSchedule } from '../check-for-updates/schedule.ts';
@@ -17,7 +17,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { hubHealth, type HealthPolicy } from '../health/hub-health.ts';
 import type { Store, Transaction } from '../store/store.ts';
 import { toTaskView } from '../tasks/task-record.ts';
-import { exempt, unexempt, matchToDirectoryUser, registerGuest, unmatch, actorOf } from './member-decisions.ts';
+import { exempt, unexempt, matchToDirectoryUser, registerGuest, unmatch, actorOf, type StageOutcome } from './member-decisions.ts';
 import { AgentError } from '../agent-error.ts';
 import { MembersIndex } from './members-index.ts';
 import { removeAsOwner } from './owner-removal.ts';
@@ -69,16 +69,17 @@ export function createMemberService({ config, store, log, clock = () => new Date
    * Stages an owner's decision and the reconcile it implies in one transaction. A stage that
    * returns a refusal (a brake, audited in `tx` as failed) commits that entry alone and it is thrown.
    */
-  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<void | { refused: AgentError }>): Promise<MemberView> => {
+  const decide = async (hubId: string, memberId: string, trigger: Trigger, why: string, stage: (tx: Transaction, hub: HubConfigFile, now: Date) => Promise<StageOutcome>): Promise<MemberDecision> => {
     const hub = hubOf(hubId);
-    const refusal = await store.transact(async (tx) => {
+    const staged = await store.transact(async (tx) => {
       const now = clock();
-      const staged = await stage(tx, hub, now);
-      if (staged) return staged.refused;
-      await requestReconcile(tx, hubId, trigger, why);
-      return undefined;
+      const out = await stage(tx, hub, now);
+      if (!out) await requestReconcile(tx, hubId, trigger, why);
+      return out;
     });
-    if (refusal) throw refusal;
+    if (staged && 'refused' in staged) throw staged.refused;
+    // The same decision was in force already (a retry): nothing was written; the row as it is.
+    if (staged) return { ...(await viewOf(hubId, memberId)), alreadyDone: true, detail: staged.unchanged };
     log.info(`members: hub ${hubId}: ${why}`, { hubId, memberId, actor: actorOf(trigger) });
     return viewOf(hubId, memberId);
   };

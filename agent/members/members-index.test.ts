@@ -161,3 +161,23 @@ test("changes whose notifications a replica missed (its change feed was cut) are
   assert.equal((await index.get('h', 'm2'))?.email, 'bob@x.com');
   index.close();
 });
+
+test('a page read after a cursor starts after its row, whatever was added or removed before it; a cursor of another order is refused', async () => {
+  const store = new MemoryStore();
+  const put = (id: string, email: string, name: string) => store.transact((tx) => tx.put('appMembers', 'h', id, { hubId: 'h', id, email, name, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at }));
+  for (const [id, email, name] of [['m1', 'ann@x.com', 'Zed'], ['m2', 'bob@x.com', 'Yves'], ['m3', 'cy@x.com', 'Yves'], ['m4', 'dee@x.com', 'Abe']]) await put(id, email, name);
+  const index = new MembersIndex(store, () => new Map([['h', hub]]), () => new Date(at));
+  const first = (await index.query('h', { sort: '-name', limit: 2 }))!;
+  assert.deepEqual(first.items.map((v) => v.id), ['m1', 'm2']);
+  assert.equal(typeof first.next, 'string');
+  // A row sorted before the cursor is added, and one already read is removed.
+  await put('m5', 'eve@x.com', 'Zoe');
+  await store.transact((tx) => tx.delete('appMembers', 'h', 'm1'));
+  const second = (await index.query('h', { sort: '-name', limit: 2, after: first.next }))!;
+  assert.deepEqual(second.items.map((v) => v.id), ['m3', 'm4'], 'Yves (cy, after bob by email), then Abe');
+  assert.equal(second.total, 4, 'total counts every match');
+  assert.equal(second.next, undefined, 'the last page has no next');
+  await assert.rejects(index.query('h', { sort: 'name', after: first.next }), /sorted by -name, not name/);
+  await assert.rejects(index.query('h', { after: 'not-a-cursor' }), /after must be the `next` of a previous page/);
+  index.close();
+});

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { HubConfigFile } from '../../config/schema.ts';
-import { DIRECTORY_STATUSES, type DirectoryStatus, type MemberQuery, type MemberStatus, type MemberView, type Paged } from '../api.ts';
+import { DIRECTORY_STATUSES, type DirectoryStatus, type MemberPage, type MemberQuery, type MemberStatus, type MemberView } from '../api.ts';
 import type { CollectionName } from '../store/collections.ts';
 import type { Store } from '../store/store.ts';
 import { AgentError } from '../agent-error.ts';
@@ -72,6 +72,32 @@ interface Built {
 
 const text = (v: string | undefined) => v?.toLowerCase() ?? '\uffff';
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+type SortField = 'email' | 'name' | 'status' | 'lastSeenAt' | 'appRole';
+/** A row's place in a sort order: the sorted field, then email, then id (unique), as `sortedList` orders. */
+type Place = [key: string, email: string, id: string];
+const placeOf = (v: MemberView, field: SortField): Place => [text(v[field]), text(v.email), v.id];
+const comparePlaces = (dir: number, a: Place, b: Place) => dir * compare(a[0], b[0]) || compare(a[1], b[1]) || compare(a[2], b[2]);
+
+/** The `next` cursor of a page: its last row's place in this sort order (opaque to callers). */
+function cursorOf(sort: MemberSort, v: MemberView): string {
+  return Buffer.from(JSON.stringify([sort, ...placeOf(v, sort.replace(/^-/, '') as SortField)])).toString('base64url');
+}
+
+/** The place a cursor names, or a refusal: a cursor made for another sort order means nothing in this one. */
+function placeOfCursor(hubId: string, sort: MemberSort, cursor: string): Place {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4 || !parsed.every((x) => typeof x === 'string')) {
+    throw new AgentError('invalid-argument', `members of hub ${hubId}: after must be the \`next\` of a previous page`);
+  }
+  if (parsed[0] !== sort) throw new AgentError('invalid-argument', `members of hub ${hubId}: after is the \`next\` of a page sorted by ${parsed[0]}, not ${sort}`);
+  return [parsed[1], parsed[2], parsed[3]];
+}
 
 /** A build or patch of one hub's views under way, and the hub's change generation when it started. */
 interface Refresh {
@@ -258,7 +284,7 @@ export class MembersIndex {
   }
 
   /** A page of the hub's members; a bad query is refused (rejects) before anything is read. */
-  async query(hubId: string, q: MemberQuery): Promise<Paged<MemberView> | undefined> {
+  async query(hubId: string, q: MemberQuery): Promise<MemberPage | undefined> {
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 50;
     if (!Number.isInteger(offset) || offset < 0) throw new AgentError('invalid-argument', `members of hub ${hubId}: offset must be a whole number ≥ 0 (got ${offset})`);
@@ -271,6 +297,7 @@ export class MembersIndex {
     if (q.directoryStatus !== undefined && !DIRECTORY_STATUSES.includes(q.directoryStatus)) {
       throw new AgentError('invalid-argument', `members of hub ${hubId}: directoryStatus must be one of ${DIRECTORY_STATUSES.join(', ')} (got "${q.directoryStatus}")`);
     }
+    const after = q.after !== undefined ? placeOfCursor(hubId, sort, q.after) : undefined;
     const built = await this.hubMembers(hubId);
     if (!built) return undefined;
     let list = this.sortedList(built, sort, q.status);
@@ -281,7 +308,22 @@ export class MembersIndex {
       list = list.filter((v) => v.id.toLowerCase().includes(search) || v.email?.toLowerCase().includes(search) || v.name?.toLowerCase().includes(search)
         || v.directoryUserId?.toLowerCase().includes(search));
     }
-    return { total: list.length, items: list.slice(offset, offset + limit) };
+    // With a cursor, the page starts after the row it names (found by bisection: `list` is in the
+    // sort order); rows added or removed before it do not shift the page. `total` counts all matches.
+    const field = sort.replace(/^-/, '') as SortField;
+    const dir = sort.startsWith('-') ? -1 : 1;
+    let start = 0;
+    if (after) {
+      let hi = list.length;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if (comparePlaces(dir, placeOf(list[mid], field), after) <= 0) start = mid + 1;
+        else hi = mid;
+      }
+    }
+    const items = list.slice(start + offset, start + offset + limit);
+    const more = items.length > 0 && start + offset + items.length < list.length;
+    return { total: list.length, items, ...(more ? { next: cursorOf(sort, items.at(-1)!) } : {}) };
   }
 
   private sortedList(built: Built, sort: MemberSort, status?: MemberStatus): MemberView[] {
@@ -291,10 +333,10 @@ export class MembersIndex {
     if (status) {
       list = this.sortedList(built, sort).filter((v) => v.status === status);
     } else {
-      const field = sort.replace(/^-/, '') as 'email' | 'name' | 'status' | 'lastSeenAt' | 'appRole';
+      const field = sort.replace(/^-/, '') as SortField;
       const dir = sort.startsWith('-') ? -1 : 1;
-      // Ties broken by email then id, so pages never shuffle between requests.
-      list = [...built.views].sort((a, b) => dir * compare(text(a[field]), text(b[field])) || compare(text(a.email), text(b.email)) || compare(a.id, b.id));
+      // Ties broken by email then id, so pages never shuffle between requests (and a cursor names one place).
+      list = [...built.views].sort((a, b) => comparePlaces(dir, placeOf(a, field), placeOf(b, field)));
     }
     built.sorted.set(key, list);
     return list;

@@ -6,7 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentApi, AuditEntry, AuditQuery } from '../../agent/api.ts';
-import { auditCsv } from './csv.ts';
+import { auditCsv, memberCsv } from './csv.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import type { Transaction } from '../../agent/store/store.ts';
+import { MembersIndex } from '../../agent/members/members-index.ts';
+import { configSchema } from '../../config/schema.ts';
+import '../../agent/app-state/records.ts';
+
+const memberHub = configSchema.parse({ hubs: [{ id: 'h', connector: 'meta-business', meta: { businessId: '1' } }] }).hubs[0];
 
 /** An audit log of `n` entries that gains one newer entry before answering each read (a busy hub). */
 function busyLog(n: number) {
@@ -71,4 +78,48 @@ test('an export that fails part way: the error answer is no download (no attachm
     server.closeAllConnections();
     server.close();
   }
+});
+
+/**
+ * The members export pages by the agent's cursor (`after`, the `next` of the page before): a
+ * check for updates replacing rows while a long export runs neither repeats nor skips the rows
+ * that are there throughout. Read through the agent's real members index.
+ */
+test('a members export while a check for updates adds and removes rows: every row there throughout once', async () => {
+  const store = new MemoryStore();
+  const seen = '2026-11-01T00:00:00.000Z';
+  const put = (tx: Transaction, id: string, email: string) => tx.put('appMembers', 'h', id, { hubId: 'h', id, email, role: 'EMPLOYEE', firstSeenAt: seen, lastSeenAt: seen });
+  const kept: string[] = [];
+  await store.transact((tx) => {
+    for (let i = 0; i < 1500; i++) {
+      const id = `m${String(i).padStart(4, '0')}`;
+      put(tx, id, `${id}@example.com`);
+      if (i % 7 !== 3) kept.push(id);
+    }
+  });
+  const index = new MembersIndex(store, () => new Map([['h', memberHub]]), () => new Date(seen));
+  let reads = 0;
+  const read = async (offset: number, limit: number, after?: string) => {
+    // Between two pages a check for updates adds rows sorted before and after the page boundary
+    // and removes rows already exported (every seventh, none of those kept throughout).
+    if (reads++ > 0) {
+      await store.transact((tx) => {
+        for (let j = 0; j < 40; j++) put(tx, `n${reads}-${j}`, `a${reads}-${j}@example.com`);
+        for (let i = 3; i < 1500; i += 7) tx.delete('appMembers', 'h', `m${String(i).padStart(4, '0')}`);
+      });
+    }
+    return (await index.query('h', { offset, limit, ...(after !== undefined ? { after } : {}) }))!;
+  };
+  const ids: string[] = [];
+  let header = true;
+  for await (const line of memberCsv(read)) {
+    if (header) { header = false; continue; }
+    ids.push(line.trimEnd().split(',').at(-1)!);
+  }
+  index.close();
+  assert.ok(reads >= 3, 'the export read several pages');
+  assert.equal(new Set(ids).size, ids.length, 'no row twice');
+  const exported = new Set(ids);
+  const missed = kept.filter((id) => !exported.has(id));
+  assert.deepEqual(missed, [], 'no row there throughout is missed');
 });

@@ -31,30 +31,37 @@ export const csvLine = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\
 /** The window an export covers: from `offset`, at most `limit` rows (default: all, up to the cap). */
 export interface ExportWindow { offset?: number; limit?: number }
 
-interface Page<T> { total: number; items: T[] }
+/** `next`: the cursor of the page after this one (the members query), absent on the last. */
+interface Page<T> { total: number; items: T[]; next?: string }
+
+/** Where the next page starts: from a cursor (offset 0), else after the rows read so far; undefined: no rows remain. */
+type NextOf<T, C> = (page: Page<T>, offset: number, cursor: C | undefined) => { cursor?: C } | undefined;
+const byOffset = <T>(page: Page<T>, offset: number) => (offset + page.items.length < page.total ? {} : undefined);
 
 /**
  * Reads `read` page by page from `offset` until `limit` rows or the end; the cut is announced.
- * With `cursorOf` (the audit log, newest first), each page after the first is read from the
- * previous page's cursor at offset 0 instead of a growing offset: entries written while a long
- * export runs would shift offset pages, and the rows at each page boundary were exported twice.
+ * With a cursor from `nextOf`, each page after the first is read from the previous page's cursor
+ * at offset 0 instead of a growing offset: rows written or removed while a long export runs
+ * (audit entries, a check for updates replacing members) would shift offset pages, and the rows
+ * at a page boundary were exported twice or not at all.
  */
-async function* paged<T>(read: (offset: number, limit: number, cursor?: number) => Page<T> | Promise<Page<T>>, window: ExportWindow, cursorOf?: (items: T[]) => number): AsyncGenerator<T | { cut: number }> {
+async function* paged<T, C = never>(read: (offset: number, limit: number, cursor?: C) => Page<T> | Promise<Page<T>>, window: ExportWindow, nextOf: NextOf<T, C> = byOffset): AsyncGenerator<T | { cut: number }> {
   const want = Math.min(window.limit ?? MAX_EXPORT_ROWS, MAX_EXPORT_ROWS);
   let offset = window.offset ?? 0;
-  let cursor: number | undefined;
+  let cursor: C | undefined;
   let sent = 0;
   for (;;) {
     const page = await read(offset, Math.min(READ_PAGE, want - sent), cursor);
     for (const item of page.items) yield item;
     sent += page.items.length;
-    if (page.items.length === 0 || offset + page.items.length >= page.total) return;
+    const next = page.items.length === 0 ? undefined : nextOf(page, offset, cursor);
+    if (!next) return;
     if (sent >= want) {
       if (window.limit === undefined) yield { cut: MAX_EXPORT_ROWS };
       return;
     }
-    if (cursorOf) {
-      cursor = cursorOf(page.items);
+    if (next.cursor !== undefined) {
+      cursor = next.cursor;
       offset = 0;
     } else offset += page.items.length;
   }
@@ -66,10 +73,20 @@ const isCut = (x: unknown): x is { cut: number } => typeof (x as { cut?: unknown
 export const partnerText = (m: MemberView) => (m.kind === 'partner-user' ? m.partnerBusinessName ?? m.partnerBusinessId ?? '' : '');
 const tasksText = (m: MemberView) => m.assets.map((a) => `${a.type} ${a.id}: ${a.tasks.join('+')}`).join('; ');
 
-/** The members of a hub as CSV, read through `read` (the agent's members, or those of one email: member-email.ts). */
-export async function* memberCsv(read: (offset: number, limit: number) => Promise<Page<MemberView>>, window: ExportWindow = {}): AsyncGenerator<string> {
+/**
+ * A page of members and, while rows remain after it, the cursor of the next (agent/api.ts
+ * `MemberQuery.after`): `read(offset, limit, after)`.
+ */
+export type MemberRead = (offset: number, limit: number, after?: string) => Promise<Page<MemberView>>;
+
+/**
+ * The members of a hub as CSV, read through `read` (the agent's members, or those of one email:
+ * member-email.ts): pages after the first by the cursor of the page before (`next`), so a check
+ * for updates replacing rows during the export neither repeats nor skips the rows there throughout.
+ */
+export async function* memberCsv(read: MemberRead, window: ExportWindow = {}): AsyncGenerator<string> {
   yield csvLine(['email', 'name', 'status', 'app role', 'asset tasks', 'hub role', 'granted by', 'directory user', 'exemption', 'partner business', 'last seen', 'member id']);
-  for await (const m of paged(read, window)) {
+  for await (const m of paged<MemberView, string>(read, window, (page, offset, after) => (page.next !== undefined ? { cursor: page.next } : after === undefined ? byOffset(page, offset) : undefined))) {
     if (isCut(m)) yield csvLine([`(cut at ${m.cut} rows)`]);
     else {
       yield csvLine([m.email, m.name, m.status, m.appRole, tasksText(m), m.hubRole, m.grantedBy.join('; '), m.directoryUserId,
@@ -82,7 +99,7 @@ export async function* auditCsv(agent: AgentApi, query: Omit<AuditQuery, 'offset
   yield csvLine(['seq', 'at', 'hub', 'trigger', 'actor', 'action', 'email', 'subject', 'why', 'outcome', 'task']);
   // The next page: entries older than this one's lowest seq (the JSON route's `next`), within a caller's own `before`.
   const read = (offset: number, limit: number, cursor?: number) => agent.audit({ ...query, ...(cursor !== undefined ? { before: cursor } : {}), offset, limit });
-  for await (const e of paged<AuditEntry>(read, window, (items) => Math.min(...items.map((i) => i.seq)))) {
+  for await (const e of paged<AuditEntry, number>(read, window, (page, offset) => (byOffset(page, offset) ? { cursor: Math.min(...page.items.map((i) => i.seq)) } : undefined))) {
     if (isCut(e)) yield csvLine([`(cut at ${e.cut} rows)`]);
     else yield csvLine([e.seq, e.at, e.hubId, e.trigger.type, e.trigger.actor, e.action, e.subject?.email, e.subject?.label ?? e.subject?.memberId, e.why, e.outcome, e.taskId]);
   }

@@ -2,6 +2,7 @@ import type { Response, Router } from 'express';
 import type { z } from 'zod';
 import type { MemberView } from '../../agent/api.ts';
 import { acceptedTask, adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
+import { alreadyDone, isConflict } from './already-done.ts';
 import { memberCsv, sendCsv } from './csv.ts';
 import { memberReader } from './member-email.ts';
 import { maskedHubSettings } from './hub-settings.ts';
@@ -26,16 +27,17 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   router.get('/hubs/:hubId/members', async (req, res) => {
     const { hubId } = parseInput(hubParams, params(req), 'path');
     if (wantsCsv(req)) {
-      const { offset, limit, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
+      const { offset, limit, after, ...filters } = parseInput(membersCsvQuery, req.query, 'query');
       const read = memberReader(agent, hubId, filters);
       await requireHub(ctx, hubId);
-      return await sendCsv(res, memberCsv(read, { offset, limit }));
+      // The export's first page starts after the caller's own cursor, if any.
+      return await sendCsv(res, memberCsv((o, l, cursor) => read(o, l, cursor ?? after), { offset, limit }));
     }
-    const { offset = 0, limit = 100, ...filters } = parseInput(membersQuery, req.query, 'query');
+    const { offset = 0, limit = 100, after, ...filters } = parseInput(membersQuery, req.query, 'query');
     const read = memberReader(agent, hubId, filters);
     await requireHub(ctx, hubId);
-    const page = await read(offset, limit);
-    res.json({ total: page.total, offset, limit, items: page.items });
+    const page = await read(offset, limit, after);
+    res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
 
   /** Resolves hub then member, so a 404 says which of the two is unknown. */
@@ -62,7 +64,20 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
   decide('match', matchBody, async (m, body, res) => { res.json(await agent.matchMember(m.hubId, m.id, body, adminTrigger(res))); });
   decide('unmatch', emptyBody, async (m, _body, res) => { res.json(await agent.unmatchMember(m.hubId, m.id, adminTrigger(res))); });
   decide('exempt', exemptBody, async (m, body, res) => { res.json(await agent.exemptMember(m.hubId, m.id, body, adminTrigger(res))); });
-  decide('unexempt', emptyBody, async (m, _body, res) => { res.json(await agent.unexemptMember(m.hubId, m.id, adminTrigger(res))); });
+  decide('unexempt', emptyBody, async (m, _body, res) => {
+    try {
+      res.json(await agent.unexemptMember(m.hubId, m.id, adminTrigger(res)));
+    } catch (err) {
+      // The agent refuses when the row holds no exemption (read in its transaction): a retry of a
+      // call that ended it, or one ended meanwhile. Not exempted is what was asked for: the row as
+      // it is now, said to be already done (already-done.ts). Read after the refusal, never
+      // before: a row shown unexempted by a view not yet refreshed may have been exempted since.
+      if (!isConflict(err)) throw err;
+      const now = await agent.member(m.hubId, m.id);
+      if (!now || now.exemption) throw err;
+      res.json(alreadyDone(now, `member "${m.id}" of hub "${m.hubId}" is not exempted (its exemption was already ended, or it had none); nothing changed`));
+    }
+  });
   decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {

@@ -83,14 +83,15 @@ const accepted = (description: string) => ({
 });
 const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: jsonSchema(schema) } } });
 
-const memberAction = (operationId: string, summary: string, request?: z.ZodType, conflict = false) => ({
+/** `answer`: MemberOutcome where a repeat of the request answers `alreadyDone` (already-done.ts). */
+const memberAction = (operationId: string, summary: string, request?: z.ZodType, conflict = false, answer = 'Member') => ({
   post: {
     operationId,
     summary,
     tags: ['members'],
     parameters: parameters(memberParams),
     ...(request ? { requestBody: body(request) } : {}),
-    responses: { ...ok('Member', 'the member after the change'), ...(conflict ? { '409': problemRef('Conflict') } : {}) },
+    responses: { ...ok(answer, answer === 'Member' ? 'the member after the change' : 'the member after the change; a repeat (a retry) answers the member as it is with alreadyDone: true'), ...(conflict ? { '409': problemRef('Conflict') } : {}) },
   },
 });
 
@@ -108,7 +109,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'one of server.adminTokens' } },
       schemas: responseSchemas(),
       responses: Object.fromEntries(
-        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the report or approval was already decided'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds']] as const).map(
+        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the request contradicts what was done (an approval decided the other way or superseded, a dismissed report) or a safety rule holds it; a repeat of a request already applied is a 200 with alreadyDone: true instead'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds']] as const).map(
           ([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }],
         ),
       ),
@@ -127,10 +128,10 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
         },
       },
       '/hubs/{hubId}/members/{memberId}': { get: { operationId: 'getMember', summary: 'one member and its status', tags: ['members'], parameters: parameters(memberParams), responses: ok('Member', 'the member') } },
-      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user', matchBody),
-      '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match'),
-      '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now (409 when the member is not exempted)', undefined, true),
-      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app)', exemptBody, true),
+      '/hubs/{hubId}/members/{memberId}/match': memberAction('matchMember', 'match a member to a directory user (the same match again: 200 with alreadyDone: true, nothing changes)', matchBody, false, 'MemberOutcome'),
+      '/hubs/{hubId}/members/{memberId}/unmatch': memberAction('unmatchMember', 'forget a manual match (already un-matched: 200 with alreadyDone: true)', undefined, false, 'MemberOutcome'),
+      '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now; a member not exempted (a retry after its exemption ended) answers 200 with alreadyDone: true and nothing changes', undefined, true, 'MemberOutcome'),
+      '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app; the same reason and expiry again: 200 with alreadyDone: true, not audited again)', exemptBody, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/remove': {
         post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '409': problemRef('Conflict') } },
       },
@@ -150,11 +151,11 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/tasks/{id}': { get: { operationId: 'getTask', summary: 'one task (poll until status is completed or failed)', tags: ['tasks'], parameters: parameters(idParams, undefined, 'task'), responses: ok('Task', 'the task') } },
       '/reports': { get: { operationId: 'listReports', summary: 'deprovisioning reports', tags: ['reports'], parameters: parameters(undefined, reportsQuery), responses: ok('ReportList', 'reports') } },
       '/reports/{id}/apply': {
-        post: { operationId: 'applyReport', summary: 'apply all or some items of a report', tags: ['reports'], parameters: parameters(idParams, undefined, 'report'), requestBody: body(applyBody, false), responses: { ...ok('Report', 'the report after applying'), '409': problemRef('Conflict') } },
+        post: { operationId: 'applyReport', summary: 'apply all or some items of a report (409 when it was dismissed; items already applied are not queued again, and a request whose items are all applied answers 200 with alreadyDone: true)', tags: ['reports'], parameters: parameters(idParams, undefined, 'report'), requestBody: body(applyBody, false), responses: { ...ok('ReportOutcome', 'the report after applying, or as it is with alreadyDone: true'), '409': problemRef('Conflict') } },
       },
       '/approvals': { get: { operationId: 'listApprovals', summary: 'plans halted for approval', tags: ['approvals'], parameters: parameters(undefined, reportsQuery), responses: ok('ApprovalList', 'approvals') } },
-      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
-      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('Approval', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals/{id}/approve': { post: { operationId: 'approve', summary: 'let a halted plan run (already approved: 200 with alreadyDone: true, nothing runs again; rejected or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
+      '/approvals/{id}/reject': { post: { operationId: 'reject', summary: 'cancel a halted plan (already rejected: 200 with alreadyDone: true; approved or superseded: 409)', tags: ['approvals'], parameters: parameters(idParams, undefined, 'approval'), responses: { ...ok('ApprovalOutcome', 'the approval'), '409': problemRef('Conflict') } } },
       '/audit': {
         get: {
           operationId: 'listAudit',

@@ -38,6 +38,8 @@ export const membersQuery = z.object({
   search: z.string().max(200).optional(),
   email: z.email('expected an email address').max(320).optional()
     .describe('only the rows whose email is exactly this address (case-insensitive); `search` matches parts of emails and names too'),
+  after: z.string().min(1).max(1000).optional()
+    .describe('the `next` of the previous page (same filters and sort): rows after it (a cursor: rows added or removed meanwhile do not shift the pages)'),
   offset,
   limit,
   sort: z.enum(MEMBER_SORTS).optional(),

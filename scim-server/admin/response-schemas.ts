@@ -76,7 +76,9 @@ export const MemberSchema = named('Member', z.object({
   matchReason: z.string().optional().describe('why the row is matched to a directory user none of whose emails it carries, e.g. "matched by directory user; email changed in the IdP"'),
   lastSeenAt: instant.optional(),
 }).strict());
-export const MemberList = named('MemberList', list(MemberSchema));
+export const MemberList = named('MemberList', list(MemberSchema).extend({
+  next: z.string().optional().describe('pass as `after` for the next page; absent on the last page'),
+}));
 
 export const TaskSchema = named('Task', z.object({
   id: z.string(), hubId: z.string().optional(), kind: z.string(), status: z.enum(TASK_STATUSES),
@@ -109,6 +111,19 @@ export const ApprovalSchema = named('Approval', z.object({
   explanation: z.string(), operations: z.array(z.object({ kind: z.string(), summary: z.string() }).strict()), taskId: z.string(),
 }).strict());
 export const ApprovalList = named('ApprovalList', list(ApprovalSchema));
+
+/**
+ * The answer of a state-changing route (already-done.ts): the resource after the change, or, for
+ * a repeat of a request already applied (a retry whose first answer was lost), the resource as it
+ * is with `alreadyDone` and a `detail` saying nothing was done again.
+ */
+const outcome = <S extends z.ZodObject>(schema: S) => schema.extend({
+  alreadyDone: z.literal(true).optional().describe('present on a repeat of a request already applied (a retry): nothing was done again, the resource is as it is now'),
+  detail: z.string().optional().describe('with alreadyDone: what was already done'),
+}).strict();
+export const MemberOutcome = named('MemberOutcome', outcome(MemberSchema));
+export const ReportOutcome = named('ReportOutcome', outcome(ReportSchema));
+export const ApprovalOutcome = named('ApprovalOutcome', outcome(ApprovalSchema));
 
 export const AuditEntrySchema = named('AuditEntry', z.object({
   seq: count, at: instant, hubId: z.string().optional(), trigger: TriggerSchema, action: z.string(),

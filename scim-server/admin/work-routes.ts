@@ -1,5 +1,7 @@
 import type { Router } from 'express';
+import type { Approval } from '../../agent/api.ts';
 import { adminTrigger, params, wantsCsv, type AdminContext } from './admin-context.ts';
+import { alreadyDone, isConflict } from './already-done.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
 import { applyBody, auditCsvQuery, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
@@ -32,18 +34,38 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   router.post('/reports/:id/apply', async (req, res) => {
     const { memberIds } = parseInput(applyBody, req.body, 'body');
     const { id } = parseInput(idParams, params(req), 'path');
-    const report = (await agent.reports()).find((r) => r.id === id);
+    const findReport = async () => (await agent.reports()).find((r) => r.id === id);
+    const report = await findReport();
     if (!report) throw notFound(`report "${id}"`);
-    if (report.status === 'applied' || report.status === 'dismissed') {
-      throw new Problem(409, 'conflict', `report "${id}" is already ${report.status}`);
-    }
+    const dismissed = () => new Problem(409, 'conflict', `report "${id}" was dismissed; its items not applied before can no longer be applied`);
     // Every id must be an item of this report: applying a report never removes anyone else.
     if (memberIds !== 'all') {
       const known = new Set(report.items.map((i) => i.memberId));
       const unknown = memberIds.findIndex((m) => !known.has(m));
       if (unknown >= 0) throw badRequest(`body.memberIds[${unknown}]: "${memberIds[unknown]}" is not an item of report "${id}"`, `body.memberIds[${unknown}]`);
     }
-    res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
+    // A repeat (a retried call whose answer was lost): every item asked for is applied already.
+    const repeat = (r: typeof report) => {
+      const asked = memberIds === 'all' ? r.items : r.items.filter((i) => memberIds.includes(i.memberId));
+      return (asked.length > 0 || r.status === 'applied') && asked.every((i) => i.appliedAt)
+        ? alreadyDone(r, `report "${id}": ${memberIds === 'all' ? 'every item' : `the ${asked.length} item(s) asked for`} already applied; nothing was queued again`)
+        : undefined;
+    };
+    // Items applied before an owner dismissed the rest are still a repeat of what was done.
+    const done = repeat(report);
+    if (done) return void res.json(done);
+    if (report.status === 'dismissed') throw dismissed();
+    try {
+      res.json(await agent.applyReport(id, memberIds, adminTrigger(res)));
+    } catch (err) {
+      // Another call (this one's first attempt) applied or dismissed it meanwhile: read it again.
+      if (!isConflict(err)) throw err;
+      const now = await findReport();
+      const again = now && repeat(now);
+      if (again) return void res.json(again);
+      if (now?.status === 'dismissed') throw dismissed();
+      throw err;
+    }
   });
 
   router.get('/approvals', async (req, res) => {
@@ -53,13 +75,35 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
   });
 
   for (const decision of ['approve', 'reject'] as const) {
+    const decided = decision === 'approve' ? 'approved' : 'rejected';
     router.post(`/approvals/:id/${decision}`, async (req, res) => {
       parseInput(emptyBody, req.body, 'body');
       const { id } = parseInput(idParams, params(req), 'path');
-      const approval = (await agent.approvals()).find((a) => a.id === id);
+      const findApproval = async () => (await agent.approvals()).find((a) => a.id === id);
+      /** A repeat of this decision answers the approval as it is; another decision, or a superseded approval, is a conflict. */
+      const settled = (a: Approval) => {
+        if (a.status === decided) return alreadyDone(a, `approval "${id}" was already ${decided}; nothing was run again`);
+        if (a.status === 'superseded') return new Problem(409, 'conflict', `approval "${id}" was superseded: the plan halted again with other operations; decide the newer approval`);
+        return new Problem(409, 'conflict', `approval "${id}" was already ${a.status}; it cannot be ${decided} now`);
+      };
+      const approval = await findApproval();
       if (!approval) throw notFound(`approval "${id}"`);
-      if (approval.status !== 'pending') throw new Problem(409, 'conflict', `approval "${id}" was already ${approval.status}`);
-      res.json(await agent.decideApproval(id, decision, adminTrigger(res)));
+      if (approval.status !== 'pending') {
+        const answer = settled(approval);
+        if (answer instanceof Problem) throw answer;
+        return void res.json(answer);
+      }
+      try {
+        res.json(await agent.decideApproval(id, decision, adminTrigger(res)));
+      } catch (err) {
+        // Decided meanwhile (this call's own first attempt, or another owner): read it again.
+        if (!isConflict(err)) throw err;
+        const now = await findApproval();
+        if (!now || now.status === 'pending') throw err;
+        const answer = settled(now);
+        if (answer instanceof Problem) throw answer;
+        res.json(answer);
+      }
     });
   }
 

@@ -23,7 +23,7 @@ export function registerCsvExports(router: Router, ctx: WebContext): void {
     const sort = MEMBER_SORTS.find((s) => s === req.query.sort);
     const directoryStatus = DIRECTORY_STATUSES.find((s) => s === req.query.directoryStatus);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : undefined;
-    await sendCsv(res, memberCsv((offset, limit) => agent.members(hubId, { status, directoryStatus, search, sort, offset, limit })), `${hubId}-${status ?? 'members'}.csv`);
+    await sendCsv(res, memberCsv((offset, limit, after) => agent.members(hubId, { status, directoryStatus, search, sort, offset, limit, ...(after !== undefined ? { after } : {}) })), `${hubId}-${status ?? 'members'}.csv`);
   });
 
   router.get('/export/audit.csv', guard, requireSomeHub(ctx, 'api'), async (req, res) => {
