@@ -78,9 +78,14 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   const calls = scope !== LOCAL;
   if (calls) {
     await d.permits.acquire(task.hubId);
-    if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock() || (d.pending.isPaused(task.hubId) && !handler.runsWhilePaused)) {
-      // Stopped, or its scope was rate-limited or its hub paused while it waited for a permit: it
-      // made no call, so the claim is undone as if never taken (not an interrupted attempt).
+    // Its lease may have been lost while it waited (a renewal found the task taken over or
+    // cancelled, or, on a shared store, the lease lapsed unrenewed): `keepLease` aborted the
+    // attempt, and a handler started now would call the app beside the task's new owner, with
+    // only an already-aborted signal that a handler may not look at before its first call.
+    if (abort.signal.aborted || d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock() || (d.pending.isPaused(task.hubId) && !handler.runsWhilePaused)) {
+      // Its lease lost, stopped, or its scope was rate-limited or its hub paused while it waited
+      // for a permit: it made no call, so the claim is undone as if never taken (not an
+      // interrupted attempt; `undoClaim` changes nothing once another owner holds the task).
       d.permits.release(task.hubId);
       renew?.stop();
       d.aborts.delete(task.id);
