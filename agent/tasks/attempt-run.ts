@@ -31,6 +31,11 @@ export interface AttemptDeps {
   scopeOf: (t: Readonly<TaskRecord>) => string;
   stopping: () => boolean;
   backoff: BackoffOptions;
+  /**
+   * A claim the runner's stop could not give back (the store refused the write, e.g. the
+   * database is unreachable): its lease lapses instead, and the stop says so once for all.
+   */
+  leftLeased: (hubId: string, id: string, err: unknown) => void;
   /** Records how the attempt ended (end-batch.ts). */
   finish: (task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>) => Promise<void>;
 }
@@ -89,7 +94,10 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
       d.permits.release(task.hubId);
       renew?.stop();
       d.aborts.delete(task.id);
-      await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock);
+      await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock).catch((err: unknown) => {
+        if (!d.stopping()) throw err;
+        d.leftLeased(task.hubId, task.id, err);
+      });
       return;
     }
   }
@@ -121,7 +129,12 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     d.aborts.delete(task.id);
   }
   if (!outcome) {
-    await handBackLeases(d.store, claim.owner, [[task.hubId, task.id]], d.clock);
+    await handBackLeases(d.store, claim.owner, [[task.hubId, task.id]], d.clock).catch((err: unknown) => {
+      // Stopping while the store refuses writes: nothing of the task is lost (no outcome was
+      // reached); its lease lapses and it runs again, marked interrupted. Said once by the stop.
+      if (!d.stopping()) throw err;
+      d.leftLeased(task.hubId, task.id, err);
+    });
     return;
   }
   if (progress) task.progress = progress;

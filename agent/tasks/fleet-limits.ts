@@ -168,13 +168,22 @@ export class FleetShares {
     });
   }
 
-  /** At stop, once the leases are handed back: every slot goes back. */
-  async releaseAll(): Promise<void> {
+  /**
+   * At stop, once the leases are handed back: every slot goes back. Returns the hubs whose slots
+   * could not be given back (they lapse after one lease length), for the runner's one line about
+   * what it leaves behind, rather than a warning per hub.
+   */
+  async releaseAll(): Promise<{ hubs: string[]; error?: unknown }> {
     this.released = true;
     if (this.releasing) clearTimeout(this.releasing);
     this.releasing = undefined;
     for (const s of this.shares.values()) s.calling = 0;
-    await this.sync((_hubId, s) => (s.slots > 0 ? 0 : undefined));
+    const left: { hubs: string[]; error?: unknown } = { hubs: [] };
+    await this.sync((_hubId, s) => (s.slots > 0 ? 0 : undefined), (hubId, err) => {
+      left.hubs.push(hubId);
+      left.error ??= err;
+    });
+    return left;
   }
 
   /** Reserves slots (up to `want` more than in use) and tokens (up to `want`, at most a tenth of the burst). */
@@ -218,7 +227,7 @@ export class FleetShares {
   }
 
   /** Writes the slots `keepOf` says each share keeps (undefined: leave it), giving back or renewing. */
-  private sync(keepOf: (hubId: string, s: Share) => number | undefined): Promise<void> {
+  private sync(keepOf: (hubId: string, s: Share) => number | undefined, failed: (hubId: string, err: unknown) => void = (hubId, err) => this.o.log.warn(`task runner: recording this replica's call slots on hub ${hubId}: ${err instanceof Error ? err.message : String(err)}`)): Promise<void> {
     return this.serially(async () => {
       const { owner, clock, leaseMs } = this.o.claimant;
       for (const [hubId, s] of this.shares) {
@@ -246,7 +255,7 @@ export class FleetShares {
           s.until = recorded.until;
           s.writtenAt = clock();
         } catch (err) {
-          this.o.log.warn(`task runner: recording this replica's call slots on hub ${hubId}: ${err instanceof Error ? err.message : String(err)}`);
+          failed(hubId, err);
         }
       }
     });

@@ -79,6 +79,8 @@ export class TaskRunner {
   /** Keeps the index current: the start-up scan, notifications, re-reads (index-feed.ts). */
   private readonly feed: IndexFeed;
   private unsubscribe?: () => void;
+  /** At stop: claims that could not be handed back (the store refused), and why (see `stop`). */
+  private readonly leftLeased = new Map<string, unknown>();
   /** What each attempt needs of this runner (attempt-run.ts). */
   private readonly attemptDeps: AttemptDeps;
 
@@ -97,6 +99,7 @@ export class TaskRunner {
       store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, log: o.log, clock: this.clock,
       claimant: this.claimant, claims: this.claims, permits: this.permits, pending: this.pending, aborts: this.aborts,
       scopeOf: (t) => this.scopeOf(t), stopping: () => this.stopping,
+      leftLeased: (hubId, id, err) => { this.leftLeased.set(refOf(hubId, id), err); },
       backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
       finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
     };
@@ -169,10 +172,17 @@ export class TaskRunner {
    * Stops taking tasks, asks running handlers to stop (AbortSignal), waits up to `graceMs` for
    * them, then hands back the leases of those still running (status queued again) so the next
    * start runs them at once; their next attempt is marked interrupted (check the app first).
+   *
+   * A store that refuses the hand-back (the database unreachable: replicas are stopped during
+   * outages too) does not fail the stop: nothing is lost, the leases lapse after `leaseMs` and
+   * the tasks run again then (on another replica, or here at the next start), interrupted. One
+   * warning says so, with the hubs' call slots that lapse likewise; a failed stop would exit the
+   * process 1 (scim-server/serve.ts) and skip closing the store.
    */
   async stop(graceMs = 5_000): Promise<void> {
     if (!this.started) return;
     this.stopping = true;
+    this.leftLeased.clear();
     this.unsubscribe?.();
     this.fleetPoll?.stop();
     await this.starting?.catch(() => {});
@@ -182,9 +192,20 @@ export class TaskRunner {
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timeout = setTimeout(r, graceMs)))]);
     if (timeout) clearTimeout(timeout);
-    await handBackLeases(this.o.store, this.owner, [...this.inflight.keys()].map((ref) => ref.split('\u0000') as [string, string]), this.clock);
+    const running = [...this.inflight.keys()];
+    await handBackLeases(this.o.store, this.owner, running.map((ref) => ref.split('\u0000') as [string, string]), this.clock)
+      .catch((err: unknown) => { for (const ref of running) this.leftLeased.set(ref, err); });
     // Our leases are handed back: so is our share of the hubs' concurrency.
-    await this.shares?.releaseAll().catch(() => {});
+    const slots = await this.shares?.releaseAll().catch((err: unknown) => ({ hubs: ['?'], error: err }));
+    if (this.leftLeased.size > 0 || (slots?.hubs.length ?? 0) > 0) {
+      const why = [...this.leftLeased.values()][0] ?? slots?.error;
+      const what = [
+        ...(this.leftLeased.size > 0 ? [`${this.leftLeased.size} task lease(s) not handed back`] : []),
+        ...(slots && slots.hubs.length > 0 ? [`call slots on ${slots.hubs.length} hub(s) not given back`] : []),
+      ].join(' and ');
+      this.o.log.warn(`task runner: stopped with ${what} (${why instanceof Error ? why.message : String(why)}); they lapse within ${Math.ceil(this.leaseMs / 1000)} s, and the tasks run again then (on another replica, or here at the next start), each marked interrupted so it checks the app first`);
+      this.leftLeased.clear();
+    }
     this.started = false;
     this.pending.clear();
     this.feed.rereads.clear();
