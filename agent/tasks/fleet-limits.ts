@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import './task-record.ts';
 import type { Claimant } from './attempt.ts';
+import type { OutageNote } from './outage-note.ts';
 
 /**
  * A hub's limits when several replicas share the store (`Store.shared`, PostgreSQL): Meta's
@@ -112,6 +113,8 @@ export class FleetShares {
     /** Whether this replica has due work on the hub (a share is kept while it has). */
     hasDueWork: (hubId: string) => boolean;
     log: { warn(msg: string): void };
+    /** Renewals that fail are logged when they start failing and when they work again, per hub. */
+    outages?: OutageNote;
   }) {}
 
   private of(hubId: string): Share {
@@ -227,7 +230,7 @@ export class FleetShares {
   }
 
   /** Writes the slots `keepOf` says each share keeps (undefined: leave it), giving back or renewing. */
-  private sync(keepOf: (hubId: string, s: Share) => number | undefined, failed: (hubId: string, err: unknown) => void = (hubId, err) => this.o.log.warn(`task runner: recording this replica's call slots on hub ${hubId}: ${err instanceof Error ? err.message : String(err)}`)): Promise<void> {
+  private sync(keepOf: (hubId: string, s: Share) => number | undefined, failed: (hubId: string, err: unknown) => void = (hubId, err) => this.failed(hubId, err)): Promise<void> {
     return this.serially(async () => {
       const { owner, clock, leaseMs } = this.o.claimant;
       for (const [hubId, s] of this.shares) {
@@ -254,11 +257,17 @@ export class FleetShares {
           s.slots = Math.min(s.slots, recorded.n);
           s.until = recorded.until;
           s.writtenAt = clock();
+          this.o.outages?.ok(slotsOf(hubId));
         } catch (err) {
           failed(hubId, err);
         }
       }
     });
+  }
+
+  private failed(hubId: string, err: unknown): void {
+    if (this.o.outages) this.o.outages.failed(slotsOf(hubId), err);
+    else this.o.log.warn(`task runner: ${slotsOf(hubId)}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** One share write at a time (a reservation and a release of one hub never race here). */
@@ -268,6 +277,8 @@ export class FleetShares {
     return run;
   }
 }
+
+const slotsOf = (hubId: string) => `recording this replica's call slots on hub ${hubId}`;
 
 const live = (b: Readonly<HubBudgetRecord> | undefined, now: number): HubBudgetRecord['held'] =>
   Object.fromEntries(Object.entries(b?.held ?? {}).filter(([, h]) => h.until > now));

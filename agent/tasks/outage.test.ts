@@ -73,3 +73,53 @@ describe('the task runner while PostgreSQL is unreachable', { skip: db.skip }, (
     clearTimeout(timer);
   });
 });
+
+describe('the task runner logging an outage', { skip: db.skip }, () => {
+  test('a poll and call-slot renewals failing every poll are logged once when the outage starts and once when it ends', async (t) => {
+    const proxy = await pgProxy(db.url);
+    t.after(() => proxy.close());
+    const store = new PostgresStore({ url: proxy.url, schema: freshSchema('outage_log'), poolSize: 4, probeMs: 100, connectTimeoutMs: 500 });
+    await store.open();
+    t.after(() => store.close());
+    const { lines, log } = recordingLog();
+    const handler: TaskHandler = {
+      kind: 'reads',
+      async run(_task, ctx) {
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        ctx.signal.throwIfAborted();
+        return { status: 'completed' };
+      },
+    };
+    // Polls every 50 ms, call slots renewed every 200 ms (a third of the lease): dozens of retries in the outage.
+    const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log, leaseMs: 600, pollMs: 50 });
+    await runner.start();
+    t.after(() => runner.stop(100).catch(() => {}));
+    const ids: string[] = [];
+    for (const hubId of ['h1', 'h2']) ids.push((await store.transact((tx) => enqueueTask(tx, { hubId, kind: 'reads', payload: {}, idempotencyKey: 'a', trigger, summary: 'read the app', scope: 'app' }))).id);
+    await until('the tasks run', async () => (await Promise.all(['h1', 'h2'].map((h, n) => store.get('tasks', h, ids[n]!)))).every((r) => r?.status === 'running'));
+    await proxy.stop();
+    await until('the store notices', () => !store.healthy());
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(store.healthy(), false, 'the readiness signal still shows the outage');
+    const pollFailed = lines.filter((l) => /poll failed/.test(l.msg));
+    assert.equal(pollFailed.length, 1, `the poll's failure said once in the outage, not at each poll: ${pollFailed.length} times`);
+    await proxy.start();
+    await until('the poll works again', () => lines.some((l) => /poll works again/.test(l.msg)));
+    await new Promise((r) => setTimeout(r, 500));
+
+    // Per task, a line or two is news (its lease lapsed, its outcome not recorded); repeats are the flood.
+    const said = lines.filter((l) => l.level !== 'debug').map((l) => `${l.level} ${l.msg.replace(/[0-9a-f-]{36}/g, '<task>')}`);
+    const counts = new Map<string, number>();
+    for (const l of said) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const repeated = [...counts].filter(([l, n]) => n > 1 && !l.includes('<task>'));
+    assert.deepEqual(repeated, [], 'no line of the runner\'s recurring work is logged again while the outage lasts');
+    assert.equal(said.filter((l) => /^warn task runner: poll failed: .*unreachable/.test(l)).length, 1, said.join('\n'));
+    const back = said.filter((l) => /^info task runner: poll works again \(failed (\d+) time\(s\)/.test(l));
+    assert.equal(back.length, 1, said.join('\n'));
+    assert.ok(Number(/failed (\d+) time/.exec(back[0]!)![1]) > 5, `the poll kept trying meanwhile: ${back[0]}`);
+    for (const hub of ['h1', 'h2']) {
+      const slots = said.filter((l) => l.includes(`call slots on hub ${hub}`));
+      assert.ok(slots.length <= 2, `at most once failing, once working again: ${slots.join(' | ')}`);
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
+import { OutageNote } from './outage-note.ts';
 import { IndexFeed } from './index-feed.ts';
 import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
@@ -79,6 +80,8 @@ export class TaskRunner {
   /** Keeps the index current: the start-up scan, notifications, re-reads (index-feed.ts). */
   private readonly feed: IndexFeed;
   private unsubscribe?: () => void;
+  /** Recurring work that fails during an outage, logged when it starts and ends (outage-note.ts). */
+  private readonly outages: OutageNote;
   /** At stop: claims that could not be handed back (the store refused), and why (see `stop`). */
   private readonly leftLeased = new Map<string, unknown>();
   /** What each attempt needs of this runner (attempt-run.ts). */
@@ -87,6 +90,7 @@ export class TaskRunner {
   constructor(private readonly o: TaskRunnerOptions) {
     this.handlers = new Map(o.handlers.map((h) => [h.kind, h]));
     this.clock = o.clock ?? Date.now;
+    this.outages = new OutageNote(o.log, this.clock);
     this.leaseMs = o.leaseMs ?? 30_000;
     this.concurrency = o.concurrencyPerHub ?? DEFAULT_CONCURRENCY_PER_HUB;
     this.localConcurrency = o.localConcurrency ?? 8;
@@ -116,12 +120,12 @@ export class TaskRunner {
       defineFleetIndex(o.store);
       const perSecond = o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
       this.shares = new FleetShares({
-        store: o.store, claimant: this.claimant, log: o.log,
+        store: o.store, claimant: this.claimant, log: o.log, outages: this.outages,
         limits: { perSecond, burst: Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), concurrency: this.concurrency },
         hasDueWork: (hubId) => this.pending.hasDueCalls(hubId, this.clock()),
       });
       this.fleetPoll = new FleetPoll({
-        store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, clock: this.clock,
+        store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, outages: this.outages, clock: this.clock,
         running: () => this.started && !this.stopping,
         busy: (ref) => this.feed.rereads.has(ref) || this.inflight.has(ref),
         index: (t) => this.index(t),
@@ -273,9 +277,11 @@ export class TaskRunner {
         this.pumpAgain = false;
         await this.pump();
       } while (this.pumpAgain && !this.stopping && this.started);
+      this.outages.ok('reading the due tasks');
     } catch (err) {
-      // A failed read (the store is failing): try again shortly rather than stall.
-      this.o.log.error(`task runner: ${err instanceof Error ? err.message : String(err)}`);
+      // A failed read (the store is failing): try again shortly rather than stall; logged when
+      // the reads start failing and when they work again, not every second of an outage.
+      this.outages.failed('reading the due tasks', err);
       this.wakeAt(this.clock() + 1_000);
     } finally {
       this.pumping = false;
