@@ -106,7 +106,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);
     const held = await countRecords(guard, o.schema);
     const unfinished = await readCopyMark(guard, o.schema);
-    if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it)`);
+    if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
     if (held > 0) await startOver(guard, o.schema, source);
     // Marked before the first record, cleared only once the copy is verified: if this session
     // drops (releasing the lock) or the process dies half-way, no server opens on the partial copy,
