@@ -11,6 +11,7 @@ import { queryAudit } from '../audit/audit-query.ts';
 import { copyLowdbToPostgres } from './copy-to-postgres.ts';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
+import { lockKeyOf } from './postgres/sql.ts';
 import { collect } from './store.ts';
 
 declare module './collections.ts' {
@@ -178,6 +179,63 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
       new RegExp(`^Error: copied and verified \\d+ record\\(s\\) into schema "${schema}", but the store-migrated audit entry could not be written \\(.*audit entry refused by the test.*\\); the copy is usable as it is, or DROP SCHEMA "${schema}" CASCADE and run migrate again to have it recorded$`));
     const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".records WHERE collection = 'migrateTestItems'`);
     assert.equal(rows[0].n, 5 + 250, 'the copy itself is in place');
+  });
+
+  /** A copy whose lock session drops after its first batch (as a network cut or a killed psql would): it fails half-way. */
+  async function cutCopy(t: { after(fn: () => Promise<void>): void }, source: string, schema: string): Promise<number> {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    t.after(() => admin.end());
+    const key = BigInt.asUintN(64, BigInt(lockKeyOf(schema)));
+    let cut = false;
+    const progress = async () => {
+      if (cut) return;
+      cut = true;
+      const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = $1::oid AND objid = $2::oid`,
+        [String(key >> 32n), String(key & 0xffffffffn)]);
+      assert.equal(rowCount, 1, 'the session holding the schema\'s lock');
+    };
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema, batch: 20, progress }));
+    assert.ok(cut);
+    return Number((await admin.query(`SELECT count(*) AS n FROM "${schema}".records`)).rows[0].n);
+  }
+
+  test('a copy cut off half-way leaves the schema marked: no store opens on it, and migrate run again starts it over', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    const half = await cutCopy(t, source, schema);
+    assert.ok(half > 0, 'part of the store was copied');
+    // A server started on it now (the lock is free): refused, saying what to do.
+    const server = new PostgresStore({ url: db.url, schema });
+    await assert.rejects(server.open(), new RegExp(`^Error: store: cannot open PostgreSQL store .*: schema "${schema}" holds a copy by \`hubwarden store migrate\` that never finished \\(started \\S+ from .*store\\.json\\); run \`hubwarden store migrate --to <url> --schema ${schema}\` again \\(it starts the copy over\\), or reset with DROP SCHEMA "${schema}" CASCADE and keep running on the lowdb store$`));
+    // Run again: the half copy is this store's own, so it starts over and verifies.
+    const report = await copyLowdbToPostgres({ source, url: db.url, schema, batch: 64 });
+    assert.ok(report.records > half);
+    const target = new PostgresStore({ url: db.url, schema });
+    await target.open();
+    t.after(() => target.close());
+    assert.equal(await target.count('migrateTestItems', 'hub-b'), 250);
+    assert.deepEqual((await collect(target.list('migrateTestItems', 'hub-a'))).map((r) => r.id), ['z', '20', '3', 'a', 'x'], 'insertion order as in the lowdb store');
+    assert.equal((await queryAudit(target, { action: 'store-migrated' })).total, 1);
+  });
+
+  test('migrate run again on an unfinished copy beside a record the lowdb store lacks refuses, and deletes nothing', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    await cutCopy(t, source, schema);
+    const other = new PostgresStore({ url: db.url, schema, unfinishedCopy: 'open' });
+    await other.open();
+    await other.transact((tx) => tx.put('migrateTestOther', 'hub-o', 'kept', { id: 'kept' }));
+    await other.close();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    t.after(() => client.end());
+    const count = async () => Number((await client.query(`SELECT count(*) AS n FROM "${schema}".records`)).rows[0].n);
+    const before = await count();
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }),
+      new RegExp(`the target schema "${schema}" holds an unfinished copy and 1 record\\(s\\) that are not this lowdb store's as it is now \\(first: migrateTestOther, partition "hub-o", id "kept"\\); nothing was deleted or copied`));
+    assert.equal(await count(), before);
+    await assert.rejects(new PostgresStore({ url: db.url, schema }).open(), /holds a copy by `hubwarden store migrate` that never finished/, 'still marked');
   });
 
   test('refuses while the server holds the lowdb store (its lock)', async (t) => {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, lockKeyOf } from './postgres/sql.ts';
+import { clearCopyMark, readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
 import { hasStoreFiles } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 import type { AuditEntry } from '../api.ts';
@@ -79,6 +80,13 @@ class Digest {
  * the schema takes no lock to write, so verification reads back the whole schema: any record the
  * copy did not write fails it, naming its collection.
  *
+ * The lock ends with its session, so it cannot keep a server off a copy cut short (the session
+ * dropped, the process killed): the schema is marked "copy in progress" before the first record
+ * and the mark is cleared only after verification (postgres/copy-mark.ts); no store opens on a
+ * marked schema. A run that finds the mark starts over, emptying the schema first, but only when
+ * every record there is one of this lowdb store's, unchanged (`startOver`): the target must be
+ * empty of anything else, and nothing the lowdb store lacks is ever deleted.
+ *
  * `progress` is awaited after each batch.
  */
 export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void | Promise<void> }): Promise<CopyReport> {
@@ -88,7 +96,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source}: neither its snapshot nor a journal is there; check --path or store.path. Nothing was copied or created`);
   const source = new LowdbStore(o.source);
   await source.open();
-  const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2 });
+  const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2, unfinishedCopy: 'open' });
   let guard: pg.Client | undefined;
   try {
     await target.open();
@@ -97,7 +105,13 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     await guard.connect();
     await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);
     const held = await countRecords(guard, o.schema);
-    if (held > 0) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
+    const unfinished = await readCopyMark(guard, o.schema);
+    if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
+    if (held > 0) await startOver(guard, o.schema, source);
+    // Marked before the first record, cleared only once the copy is verified: if this session
+    // drops (releasing the lock) or the process dies half-way, no server opens on the partial copy,
+    // and the next migrate knows it for one (copy-mark.ts).
+    await setCopyMark(guard, o.schema, { source: o.source, startedAt: new Date().toISOString() });
     const copied = new Digest();
     const batchSize = o.batch ?? 2_000;
     let batch: Array<readonly [string, string, string, unknown]> = [];
@@ -105,6 +119,9 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     const flush = async () => {
       const rows = batch;
       batch = [];
+      // The lock's session still there: once it is gone (the lock with it), a second migrate may
+      // be starting this copy over, and this one must write no more into it.
+      await guard!.query('SELECT 1');
       await target.transact((tx) => {
         for (const [c, p, id, record] of rows) tx.put(c as CollectionName, p, id, record as never);
       });
@@ -122,8 +139,9 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     const found = (await readBack(guard, o.schema)).collections();
     const wrong = mismatches(expected, found);
     if (wrong.length > 0) {
-      throw new Error(`verification failed for ${wrong.join(', ')}; keep running on the lowdb store, and DROP SCHEMA "${o.schema}" CASCADE before running migrate again`);
+      throw new Error(`verification failed for ${wrong.join(', ')}; keep running on the lowdb store; the schema stays marked as an unfinished copy (no server opens on it): run migrate again to start the copy over, or DROP SCHEMA "${o.schema}" CASCADE`);
     }
+    await clearCopyMark(guard, o.schema);
     // Audited in the target only once the copy is verified: the entry is not a record of the
     // source, so written before the read-back it would fail the audit collection's count and
     // checksum; written after, it records what was verified (counts and checksums per collection).
@@ -156,6 +174,49 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     }
     await target.close().catch(() => {});
     await source.close().catch(() => {});
+  }
+}
+
+/**
+ * A schema marked as holding an unfinished copy (copy-mark.ts) is emptied and copied into
+ * again, but only when every record in it is one of this lowdb store's, as the store holds it
+ * now: deleting those loses nothing (the lowdb files are only read, and the copy writes them
+ * again). Any other record (another lowdb store's copy, or a write by a server that was already
+ * running on the schema when the copy began) is refused, named, and nothing is deleted. Runs in
+ * one transaction on the session holding the lock, so a server opening meanwhile waits for it.
+ */
+async function startOver(guard: pg.ClientBase, schema: string, source: LowdbStore): Promise<void> {
+  const s = pg.escapeIdentifier(schema);
+  const keyOf = (c: string, p: string, id: string) => JSON.stringify([c, p, id]);
+  const hashOf = (record: unknown) => createHash('sha256').update(canonical(record)).digest('base64');
+  await guard.query('BEGIN');
+  try {
+    // What the schema holds (a hash per record), then struck off by the lowdb store's records,
+    // archived ones included (everyRecord: what the copy writes): what is left is not its own.
+    const held = new Map<string, string>();
+    let after = 0;
+    for (;;) {
+      const { rows } = await guard.query<{ collection: string; partition: string; id: string; seq: string; data: unknown }>(
+        `SELECT collection, partition, id, seq, data FROM ${s}.records WHERE seq > $1 ORDER BY seq LIMIT 5000`, [after]);
+      for (const r of rows) held.set(keyOf(r.collection, decodeKey(r.partition), decodeKey(r.id)), hashOf(r.data));
+      if (rows.length < 5000) break;
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+    for await (const [c, p, id, record] of source.everyRecord()) {
+      const key = keyOf(c, p, id);
+      if (held.get(key) === hashOf(record)) held.delete(key);
+    }
+    const [foreign] = held.keys();
+    if (foreign !== undefined) {
+      const [c, p, id] = JSON.parse(foreign) as [string, string, string];
+      throw new Error(`the target schema "${schema}" holds an unfinished copy and ${held.size} record(s) that are not this lowdb store's as it is now (first: ${c}, partition ${JSON.stringify(p)}, id ${JSON.stringify(id)}); nothing was deleted or copied. If the schema holds nothing to keep, DROP SCHEMA "${schema}" CASCADE and run migrate again`);
+    }
+    await guard.query(`DELETE FROM ${s}.index_entries`);
+    await guard.query(`DELETE FROM ${s}.records`);
+    await guard.query('COMMIT');
+  } catch (err) {
+    await guard.query('ROLLBACK').catch(() => {});
+    throw err;
   }
 }
 

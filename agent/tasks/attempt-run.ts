@@ -31,6 +31,11 @@ export interface AttemptDeps {
   scopeOf: (t: Readonly<TaskRecord>) => string;
   stopping: () => boolean;
   backoff: BackoffOptions;
+  /**
+   * A claim the runner's stop could not give back (the store refused the write, e.g. the
+   * database is unreachable): its lease lapses instead, and the stop says so once for all.
+   */
+  leftLeased: (hubId: string, id: string, err: unknown) => void;
   /** Records how the attempt ended (end-batch.ts). */
   finish: (task: TaskRecord, outcome: AttemptOutcome, audits: TaskAuditInput[], seen?: Readonly<TaskRecord>) => Promise<void>;
 }
@@ -78,13 +83,21 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   const calls = scope !== LOCAL;
   if (calls) {
     await d.permits.acquire(task.hubId);
-    if (d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock() || (d.pending.isPaused(task.hubId) && !handler.runsWhilePaused)) {
-      // Stopped, or its scope was rate-limited or its hub paused while it waited for a permit: it
-      // made no call, so the claim is undone as if never taken (not an interrupted attempt).
+    // Its lease may have been lost while it waited (a renewal found the task taken over or
+    // cancelled, or, on a shared store, the lease lapsed unrenewed): `keepLease` aborted the
+    // attempt, and a handler started now would call the app beside the task's new owner, with
+    // only an already-aborted signal that a handler may not look at before its first call.
+    if (abort.signal.aborted || d.stopping() || d.pending.blockedUntil(task.hubId, scope) > d.clock() || (d.pending.isPaused(task.hubId) && !handler.runsWhilePaused)) {
+      // Its lease lost, stopped, or its scope was rate-limited or its hub paused while it waited
+      // for a permit: it made no call, so the claim is undone as if never taken (not an
+      // interrupted attempt; `undoClaim` changes nothing once another owner holds the task).
       d.permits.release(task.hubId);
       renew?.stop();
       d.aborts.delete(task.id);
-      await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock);
+      await undoClaim(d.store, claim.owner, task.hubId, task.id, d.clock).catch((err: unknown) => {
+        if (!d.stopping()) throw err;
+        d.leftLeased(task.hubId, task.id, err);
+      });
       return;
     }
   }
@@ -116,7 +129,12 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     d.aborts.delete(task.id);
   }
   if (!outcome) {
-    await handBackLeases(d.store, claim.owner, [[task.hubId, task.id]], d.clock);
+    await handBackLeases(d.store, claim.owner, [[task.hubId, task.id]], d.clock).catch((err: unknown) => {
+      // Stopping while the store refuses writes: nothing of the task is lost (no outcome was
+      // reached); its lease lapses and it runs again, marked interrupted. Said once by the stop.
+      if (!d.stopping()) throw err;
+      d.leftLeased(task.hubId, task.id, err);
+    });
     return;
   }
   if (progress) task.progress = progress;

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import './task-record.ts';
 import type { Claimant } from './attempt.ts';
+import type { OutageNote } from './outage-note.ts';
 
 /**
  * A hub's limits when several replicas share the store (`Store.shared`, PostgreSQL): Meta's
@@ -112,6 +113,8 @@ export class FleetShares {
     /** Whether this replica has due work on the hub (a share is kept while it has). */
     hasDueWork: (hubId: string) => boolean;
     log: { warn(msg: string): void };
+    /** Renewals that fail are logged when they start failing and when they work again, per hub. */
+    outages?: OutageNote;
   }) {}
 
   private of(hubId: string): Share {
@@ -168,13 +171,22 @@ export class FleetShares {
     });
   }
 
-  /** At stop, once the leases are handed back: every slot goes back. */
-  async releaseAll(): Promise<void> {
+  /**
+   * At stop, once the leases are handed back: every slot goes back. Returns the hubs whose slots
+   * could not be given back (they lapse after one lease length), for the runner's one line about
+   * what it leaves behind, rather than a warning per hub.
+   */
+  async releaseAll(): Promise<{ hubs: string[]; error?: unknown }> {
     this.released = true;
     if (this.releasing) clearTimeout(this.releasing);
     this.releasing = undefined;
     for (const s of this.shares.values()) s.calling = 0;
-    await this.sync((_hubId, s) => (s.slots > 0 ? 0 : undefined));
+    const left: { hubs: string[]; error?: unknown } = { hubs: [] };
+    await this.sync((_hubId, s) => (s.slots > 0 ? 0 : undefined), (hubId, err) => {
+      left.hubs.push(hubId);
+      left.error ??= err;
+    });
+    return left;
   }
 
   /** Reserves slots (up to `want` more than in use) and tokens (up to `want`, at most a tenth of the burst). */
@@ -218,7 +230,7 @@ export class FleetShares {
   }
 
   /** Writes the slots `keepOf` says each share keeps (undefined: leave it), giving back or renewing. */
-  private sync(keepOf: (hubId: string, s: Share) => number | undefined): Promise<void> {
+  private sync(keepOf: (hubId: string, s: Share) => number | undefined, failed: (hubId: string, err: unknown) => void = (hubId, err) => this.failed(hubId, err)): Promise<void> {
     return this.serially(async () => {
       const { owner, clock, leaseMs } = this.o.claimant;
       for (const [hubId, s] of this.shares) {
@@ -245,11 +257,17 @@ export class FleetShares {
           s.slots = Math.min(s.slots, recorded.n);
           s.until = recorded.until;
           s.writtenAt = clock();
+          this.o.outages?.ok(slotsOf(hubId));
         } catch (err) {
-          this.o.log.warn(`task runner: recording this replica's call slots on hub ${hubId}: ${err instanceof Error ? err.message : String(err)}`);
+          failed(hubId, err);
         }
       }
     });
+  }
+
+  private failed(hubId: string, err: unknown): void {
+    if (this.o.outages) this.o.outages.failed(slotsOf(hubId), err);
+    else this.o.log.warn(`task runner: ${slotsOf(hubId)}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   /** One share write at a time (a reservation and a release of one hub never race here). */
@@ -259,6 +277,8 @@ export class FleetShares {
     return run;
   }
 }
+
+const slotsOf = (hubId: string) => `recording this replica's call slots on hub ${hubId}`;
 
 const live = (b: Readonly<HubBudgetRecord> | undefined, now: number): HubBudgetRecord['held'] =>
   Object.fromEntries(Object.entries(b?.held ?? {}).filter(([, h]) => h.until > now));

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { FLEET_INDEX, type FleetShares } from './fleet-limits.ts';
 import type { TaskLog } from './handler.ts';
+import type { OutageNote } from './outage-note.ts';
 import { refOf, type RunnableIndex } from './runnable-index.ts';
 import { dueAt } from './task-transitions.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -14,6 +15,8 @@ export interface FleetPollDeps {
   owner: string;
   pollMs: number;
   log: TaskLog;
+  /** A failing poll is logged when it starts failing and when it works again (outage-note.ts). */
+  outages: OutageNote;
   clock: () => number;
   /** The runner is started and not stopping. */
   running: () => boolean;
@@ -60,7 +63,7 @@ export class FleetPoll {
     this.timer = setInterval(() => {
       if (polling || !this.d.running()) return;
       polling = true;
-      this.poll().catch((err: unknown) => this.d.log.warn(`task runner: poll failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (polling = false));
+      this.poll().then(() => this.d.outages.ok('poll'), (err: unknown) => this.d.outages.failed('poll', err)).finally(() => (polling = false));
     }, this.d.pollMs);
     this.timer.unref();
   }

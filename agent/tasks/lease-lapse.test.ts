@@ -5,6 +5,7 @@ import type { Transaction } from '../store/store.ts';
 import { StoreUnavailable } from '../store/store-unavailable.ts';
 import { keepLease, takeLease, type Claimant } from './attempt.ts';
 import { enqueueTask } from './enqueue.ts';
+import { TaskRunner } from './task-runner.ts';
 import type { TaskRecord } from './task-record.ts';
 
 /**
@@ -81,5 +82,51 @@ test('a renewal that fails once, then lands, keeps the attempt', async () => {
     assert.equal(lost, false);
   } finally {
     renew.stop();
+  }
+});
+
+test('a claimed task whose lease is lost while it waits for a call permit never starts its handler', async () => {
+  // Claims run ahead of the call permits (runner-defaults.ts CLAIM_AHEAD): a task may hold its
+  // lease while another task of the hub holds the one permit. Its lease is renewed meanwhile; a
+  // renewal that finds it taken (another replica took it after a lapse, or it was cancelled)
+  // aborts the attempt, and the handler must then not start (with an aborted signal it could
+  // still call the app beside the new owner).
+  const store = new MemoryStore();
+  const started: string[] = [];
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const handler = {
+    kind: 'call',
+    async run(t: TaskRecord) {
+      started.push(t.idempotencyKey);
+      if (t.idempotencyKey === 'first') await firstHeld;
+      return { status: 'completed' as const };
+    },
+  };
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const runner = new TaskRunner({ store, handlers: [handler], hubs: () => new Map(), connectorFor: () => undefined, log: silent, concurrencyPerHub: 1, leaseMs: 90 });
+  await runner.start();
+  try {
+    await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'call', payload: {}, idempotencyKey: 'first', trigger, summary: 'first', scope: 'app' }));
+    const second = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'call', payload: {}, idempotencyKey: 'second', trigger, summary: 'second', scope: 'app' }));
+    const end = Date.now() + 3_000;
+    while ((await store.get('tasks', 'h1', second.id))?.status !== 'running') {
+      if (Date.now() > end) throw new Error('the second task was never claimed');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.deepEqual(started, ['first'], 'the second waits for the permit');
+    // Another replica takes the task (its lease lapsed there): this runner's next renewal finds it gone.
+    await store.transact(async (tx) => {
+      const t = (await tx.get('tasks', 'h1', second.id))!;
+      tx.put('tasks', 'h1', t.id, { ...t, lease: { owner: 'replica-b', until: new Date(Date.now() + 60_000).toISOString() } });
+    });
+    await new Promise((r) => setTimeout(r, 150)); // several renewal periods (a third of 90 ms)
+    releaseFirst();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(started, ['first'], 'the handler of the task whose lease was lost did not start');
+    assert.equal((await store.get('tasks', 'h1', second.id))?.lease?.owner, 'replica-b', 'the new owner keeps it');
+  } finally {
+    releaseFirst();
+    await runner.stop(500);
   }
 });

@@ -11,6 +11,7 @@ import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
+import { OutageNote } from './outage-note.ts';
 import { IndexFeed } from './index-feed.ts';
 import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
@@ -79,12 +80,17 @@ export class TaskRunner {
   /** Keeps the index current: the start-up scan, notifications, re-reads (index-feed.ts). */
   private readonly feed: IndexFeed;
   private unsubscribe?: () => void;
+  /** Recurring work that fails during an outage, logged when it starts and ends (outage-note.ts). */
+  private readonly outages: OutageNote;
+  /** At stop: claims that could not be handed back (the store refused), and why (see `stop`). */
+  private readonly leftLeased = new Map<string, unknown>();
   /** What each attempt needs of this runner (attempt-run.ts). */
   private readonly attemptDeps: AttemptDeps;
 
   constructor(private readonly o: TaskRunnerOptions) {
     this.handlers = new Map(o.handlers.map((h) => [h.kind, h]));
     this.clock = o.clock ?? Date.now;
+    this.outages = new OutageNote(o.log, this.clock);
     this.leaseMs = o.leaseMs ?? 30_000;
     this.concurrency = o.concurrencyPerHub ?? DEFAULT_CONCURRENCY_PER_HUB;
     this.localConcurrency = o.localConcurrency ?? 8;
@@ -97,6 +103,7 @@ export class TaskRunner {
       store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, log: o.log, clock: this.clock,
       claimant: this.claimant, claims: this.claims, permits: this.permits, pending: this.pending, aborts: this.aborts,
       scopeOf: (t) => this.scopeOf(t), stopping: () => this.stopping,
+      leftLeased: (hubId, id, err) => { this.leftLeased.set(refOf(hubId, id), err); },
       backoff: { baseMs: o.backoffBaseMs ?? 250, maxMs: o.backoffMaxMs ?? 300_000, random: o.random },
       finish: (task, outcome, audits, seen) => this.ends.end({ task, outcome, audits, ...(seen ? { seen } : {}) }),
     };
@@ -113,12 +120,12 @@ export class TaskRunner {
       defineFleetIndex(o.store);
       const perSecond = o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
       this.shares = new FleetShares({
-        store: o.store, claimant: this.claimant, log: o.log,
+        store: o.store, claimant: this.claimant, log: o.log, outages: this.outages,
         limits: { perSecond, burst: Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), concurrency: this.concurrency },
         hasDueWork: (hubId) => this.pending.hasDueCalls(hubId, this.clock()),
       });
       this.fleetPoll = new FleetPoll({
-        store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, clock: this.clock,
+        store: o.store, pending: this.pending, shares: this.shares, owner: this.owner, pollMs: o.pollMs ?? 2_000, log: o.log, outages: this.outages, clock: this.clock,
         running: () => this.started && !this.stopping,
         busy: (ref) => this.feed.rereads.has(ref) || this.inflight.has(ref),
         index: (t) => this.index(t),
@@ -169,10 +176,17 @@ export class TaskRunner {
    * Stops taking tasks, asks running handlers to stop (AbortSignal), waits up to `graceMs` for
    * them, then hands back the leases of those still running (status queued again) so the next
    * start runs them at once; their next attempt is marked interrupted (check the app first).
+   *
+   * A store that refuses the hand-back (the database unreachable: replicas are stopped during
+   * outages too) does not fail the stop: nothing is lost, the leases lapse after `leaseMs` and
+   * the tasks run again then (on another replica, or here at the next start), interrupted. One
+   * warning says so, with the hubs' call slots that lapse likewise; a failed stop would exit the
+   * process 1 (scim-server/serve.ts) and skip closing the store.
    */
   async stop(graceMs = 5_000): Promise<void> {
     if (!this.started) return;
     this.stopping = true;
+    this.leftLeased.clear();
     this.unsubscribe?.();
     this.fleetPoll?.stop();
     await this.starting?.catch(() => {});
@@ -182,9 +196,20 @@ export class TaskRunner {
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timeout = setTimeout(r, graceMs)))]);
     if (timeout) clearTimeout(timeout);
-    await handBackLeases(this.o.store, this.owner, [...this.inflight.keys()].map((ref) => ref.split('\u0000') as [string, string]), this.clock);
+    const running = [...this.inflight.keys()];
+    await handBackLeases(this.o.store, this.owner, running.map((ref) => ref.split('\u0000') as [string, string]), this.clock)
+      .catch((err: unknown) => { for (const ref of running) this.leftLeased.set(ref, err); });
     // Our leases are handed back: so is our share of the hubs' concurrency.
-    await this.shares?.releaseAll().catch(() => {});
+    const slots = await this.shares?.releaseAll().catch((err: unknown) => ({ hubs: ['?'], error: err }));
+    if (this.leftLeased.size > 0 || (slots?.hubs.length ?? 0) > 0) {
+      const why = [...this.leftLeased.values()][0] ?? slots?.error;
+      const what = [
+        ...(this.leftLeased.size > 0 ? [`${this.leftLeased.size} task lease(s) not handed back`] : []),
+        ...(slots && slots.hubs.length > 0 ? [`call slots on ${slots.hubs.length} hub(s) not given back`] : []),
+      ].join(' and ');
+      this.o.log.warn(`task runner: stopped with ${what} (${why instanceof Error ? why.message : String(why)}); they lapse within ${Math.ceil(this.leaseMs / 1000)} s, and the tasks run again then (on another replica, or here at the next start), each marked interrupted so it checks the app first`);
+      this.leftLeased.clear();
+    }
     this.started = false;
     this.pending.clear();
     this.feed.rereads.clear();
@@ -252,9 +277,11 @@ export class TaskRunner {
         this.pumpAgain = false;
         await this.pump();
       } while (this.pumpAgain && !this.stopping && this.started);
+      this.outages.ok('reading the due tasks');
     } catch (err) {
-      // A failed read (the store is failing): try again shortly rather than stall.
-      this.o.log.error(`task runner: ${err instanceof Error ? err.message : String(err)}`);
+      // A failed read (the store is failing): try again shortly rather than stall; logged when
+      // the reads start failing and when they work again, not every second of an outage.
+      this.outages.failed('reading the due tasks', err);
       this.wakeAt(this.clock() + 1_000);
     } finally {
       this.pumping = false;

@@ -5,6 +5,7 @@ import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Change, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
 import { migrate } from './migrate.ts';
+import { readCopyMark, unfinishedCopyMessage } from './copy-mark.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, credentialsOutOfPlace, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
@@ -34,6 +35,8 @@ export interface PostgresStoreOptions {
   answerTimeoutMs?: number;
   /** Times a transaction is run before a conflict (a read changed, a lock timed out) is given up on. Default 20. */
   maxAttempts?: number;
+  /** Opens on a schema holding an unfinished copy (copy-mark.ts): `hubwarden store migrate` only, which starts it over. */
+  unfinishedCopy?: 'open';
 }
 
 /**
@@ -53,7 +56,7 @@ export const LOCK_TIMEOUT_MS = 5_000;
  * Tables (migrations/001-records.sql): `records` (collection, partition, id) → data json, with a
  * `seq` given at first insert and kept on update (insertion order); `index_entries` (name, value,
  * collection, partition, id), written by the store from each index's JavaScript `keysOf`
- * (indexes.ts); `index_definitions`; `schema_migrations`.
+ * (indexes.ts); `index_definitions`; `schema_migrations`; `store_marks` (migrations/007-store-marks.sql).
  *
  * Transactions check what they read when they commit (optimistic concurrency): how they run,
  * commit and run again is transactions.ts.
@@ -79,7 +82,8 @@ export class PostgresStore implements Store {
   /** This replica's id in NOTIFY payloads (its own notifications are not reported back as remote). */
   readonly origin = randomUUID();
   private readonly url: string;
-  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs'>>;
+  private readonly o: Required<Omit<PostgresStoreOptions, 'url' | 'schema' | 'busyWaitMs' | 'answerTimeoutMs' | 'unfinishedCopy'>>;
+  private readonly unfinishedCopy: 'open' | 'refuse';
   private readonly reads: Reads;
   /** Advisory lock of migrations and index builds. */
   private readonly lockKey: string;
@@ -110,6 +114,7 @@ export class PostgresStore implements Store {
       probeMs: options.probeMs ?? 2_000,
       maxAttempts: options.maxAttempts ?? 20,
     };
+    this.unfinishedCopy = options.unfinishedCopy ?? 'refuse';
     this.reads = new Reads(this.schema);
     this.db = new Connections({
       url: this.url, schema: this.schema, poolSize: this.o.poolSize, probeMs: this.o.probeMs,
@@ -203,6 +208,10 @@ export class PostgresStore implements Store {
         await client.query('SELECT pg_advisory_lock($1::bigint)', [this.lockKey]);
         try {
           await migrate(client, this.schema);
+          // A copy cut off half-way is not a store: running on it would serve part of the
+          // people, grants and tasks as if the rest were gone (copy-mark.ts).
+          const copying = this.unfinishedCopy === 'refuse' ? await readCopyMark(client, this.schema) : undefined;
+          if (copying) throw new Error(unfinishedCopyMessage(this.schema, copying));
           await this.indexes.check(client);
         } finally {
           await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.lockKey]).then(() => (unlocked = true), () => {});
