@@ -202,3 +202,19 @@ test('stopping while a write to audit.file never answers (a dead mount) ends wit
   assert.equal(lines.length, 1);
   assert.match(lines[0]!.message, new RegExp(`stopping with 2 entries not written \\(seq ${seqs[0]} to ${seqs[1]}\\)`));
 });
+
+test('two processes auditing in the same millisecond on a shared store keep both entries (neither replaces the other)', async (t) => {
+  // A second copy of this module stands for a second replica: its own sequence counter.
+  const replicaB = (await import(`./audit-log.ts?${'replica=b'}`)) as typeof import('./audit-log.ts');
+  const store = new MemoryStore();
+  const realNow = Date.now;
+  const frozen = realNow() + 10_000; // past anything either counter has handed out
+  Date.now = () => frozen;
+  t.after(() => { Date.now = realNow; });
+  const trigger = { type: 'scim' as const, idp: 'okta' };
+  await store.transact((tx) => { appendAudit(tx, { hubId: 'h1', trigger, action: 'invite', subject: { email: 'a@example.com' }, why: 'replica a', outcome: 'ok' }); });
+  await store.transact((tx) => { replicaB.appendAudit(tx, { hubId: 'h1', trigger, action: 'remove-member', subject: { email: 'b@example.com' }, why: 'replica b', outcome: 'ok' }); });
+  Date.now = realNow;
+  const kept = await queryAudit(store, { hubId: 'h1' });
+  assert.deepEqual(kept.items.map((e) => e.why).sort(), ['replica a', 'replica b']);
+});

@@ -1,3 +1,4 @@
+import { randomBytes, randomInt } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import winston from 'winston';
 import { dirname } from 'node:path';
@@ -22,9 +23,19 @@ declare module '../store/collections.ts' {
 
 let lastSeq = 0;
 
+/**
+ * Replicas sharing a store number entries from their own clocks, so two of them can hand out the
+ * same seq in the same millisecond. The store key carries this process's random mark, so such
+ * entries never replace each other (a put of an existing key replaces it); and each process starts
+ * its millisecond at its own random microsecond, so equal seqs (which a `before` cursor pages past
+ * together) are rare too.
+ */
+const PROCESS_MARK = randomBytes(6).toString('hex');
+const PROCESS_OFFSET = randomInt(1000);
+
 /** Monotonic across restarts as long as the clock does not go back by more than the process ran. */
 function nextSeq(): number {
-  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000 + PROCESS_OFFSET);
   return lastSeq;
 }
 
@@ -35,7 +46,7 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
   full.why = redactText(full.why);
-  tx.put('audit', full.hubId ?? '', String(full.seq), full);
+  tx.put('audit', full.hubId ?? '', `${full.seq}.${PROCESS_MARK}`, full);
   return full;
 }
 
