@@ -73,3 +73,17 @@ test('a kept place is not used past its time, and entries written between pages 
   assert.equal(late.total, 100);
   assert.equal(first.total, 300);
 });
+
+test('first pages read meanwhile (a dashboard chart) do not push out the place of an export in progress', async () => {
+  const entries = Array.from({ length: 1_000 }, (_, i) => ({ ...entry(i + 1, new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString()), action: i % 2 ? 'invite' : 'member-exempted' }));
+  let yielded = 0;
+  const log = { async *newestFirst() { for (const e of [...entries].sort((a, b) => b.seq - a.seq)) { yielded++; yield e; } } } as unknown as Parameters<typeof queryAudit>[0];
+  const first = await queryAudit(log, { limit: 10 });
+  const second = await queryAudit(log, { limit: 10, before: Math.min(...first.items.map((e) => e.seq)) });
+  for (let i = 0; i < 30; i++) await queryAudit(log, { action: i % 2 ? 'invite' : 'member-exempted', since: new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString(), limit: 1 });
+  yielded = 0;
+  const third = await queryAudit(log, { limit: 10, before: Math.min(...second.items.map((e) => e.seq)) });
+  assert.deepEqual(third.items.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => 980 - i));
+  assert.equal(third.total, 980);
+  assert.ok(yielded <= 20, `the export's next page read ${yielded} entries`);
+});

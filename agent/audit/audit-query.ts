@@ -30,8 +30,13 @@ interface Resume {
 
 /** A place is kept this long after its page (the next page of an export or a reader follows within it). */
 const RESUME_MS = 30_000;
-/** At most this many places per store: each may hold one archive segment. */
-const RESUME_MAX = 4;
+/**
+ * At most this many places per store, and of them with a reader started: each reader may hold one
+ * archive segment. A place without one is a number (a dashboard's chart reads several first pages
+ * a view), so those do not push out an export's readers.
+ */
+const RESUME_MAX = 16;
+const READERS_MAX = 4;
 const resumes = new WeakMap<AuditStore, Map<string, Resume>>();
 
 function placesOf(store: AuditStore, now: number): Map<string, Resume> {
@@ -51,10 +56,24 @@ function keep(places: Map<string, Resume>, key: string, r: Resume): void {
   if (old) void old.reader?.return?.();
   places.delete(key);
   places.set(key, r);
-  while (places.size > RESUME_MAX) {
-    const [oldest, o] = places.entries().next().value as [string, Resume];
-    places.delete(oldest);
+  const drop = (k: string, o: Resume) => {
+    places.delete(k);
     void o.reader?.return?.();
+  };
+  let readers = 0;
+  for (const o of places.values()) if (o.reader) readers++;
+  // Oldest first (a Map keeps insertion order).
+  for (const [k, o] of [...places]) {
+    if (readers <= READERS_MAX) break;
+    if (o.reader) (drop(k, o), readers--);
+  }
+  for (const [k, o] of [...places]) {
+    if (places.size <= RESUME_MAX) break;
+    if (!o.reader) drop(k, o);
+  }
+  for (const [k, o] of [...places]) {
+    if (places.size <= RESUME_MAX) break;
+    drop(k, o);
   }
 }
 
