@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { childLogger, redactText, type Logger } from '../agent/log/logger.ts';
-import { readiness, type ReadinessChecks } from './ops/readiness.ts';
+import { readinessNow, type ReadinessChecks } from './ops/readiness.ts';
 
 /** A surface another part of the server provides (SCIM, admin API, hooks, a connector's sandbox). */
 export interface MountedRouter {
@@ -36,8 +36,8 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   // `/readyz` answers 503 while the store cannot make writes durable or the agent is not running.
-  app.get('/readyz', (_req, res) => {
-    const result = readiness(deps);
+  app.get('/readyz', async (_req, res) => {
+    const result = await readinessNow(deps);
     res.status(result.status === 'ready' ? 200 : 503).json(result);
   });
 

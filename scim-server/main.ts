@@ -81,7 +81,7 @@ try {
 /** Hubs whose connector block says `sandbox` talk to that connector's built-in emulator, mounted here. */
 // Its control endpoints (accept invites, inject faults) answer only to an admin token. Its world is
 // kept beside the store (data/sandbox-<connector>.json), so a restart changes nothing in it.
-const adminTokens = adminTokensFrom(config);
+const adminTokens = adminTokensFrom(config, keyring);
 const sandboxLog = childLogger('sandbox');
 let sandboxSet: Awaited<ReturnType<typeof createSandboxes>>;
 try {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metricsRegistry } from '../../scim-server/ops/metrics.ts';
@@ -201,4 +201,52 @@ test('stopping while a write to audit.file never answers (a dead mount) ends wit
   assert.ok(Date.now() - started < 1000, `stop took ${Date.now() - started} ms`);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!.message, new RegExp(`stopping with 2 entries not written \\(seq ${seqs[0]} to ${seqs[1]}\\)`));
+});
+
+test('two processes auditing in the same millisecond on a shared store keep both entries (neither replaces the other)', async (t) => {
+  // A second copy of this module stands for a second replica: its own sequence counter.
+  const replicaB = (await import(`./audit-log.ts?${'replica=b'}`)) as typeof import('./audit-log.ts');
+  const store = new MemoryStore();
+  const realNow = Date.now;
+  const frozen = realNow() + 10_000; // past anything either counter has handed out
+  Date.now = () => frozen;
+  t.after(() => { Date.now = realNow; });
+  const trigger = { type: 'scim' as const, idp: 'okta' };
+  await store.transact((tx) => { appendAudit(tx, { hubId: 'h1', trigger, action: 'invite', subject: { email: 'a@example.com' }, why: 'replica a', outcome: 'ok' }); });
+  await store.transact((tx) => { replicaB.appendAudit(tx, { hubId: 'h1', trigger, action: 'remove-member', subject: { email: 'b@example.com' }, why: 'replica b', outcome: 'ok' }); });
+  Date.now = realNow;
+  const kept = await queryAudit(store, { hubId: 'h1' });
+  assert.deepEqual(kept.items.map((e) => e.why).sort(), ['replica a', 'replica b']);
+});
+
+test('audit.file after a crash: entries committed but never written are written at the next start, in order, once; a torn last line does not swallow the next', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-audit-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'audit.log');
+  const store = new MemoryStore();
+  const seqs = await commit(store, 5);
+  const entries = (await queryAudit(store, { limit: 10 })).items.reverse();
+  // The process died after the five commits, with two lines written and the third cut short.
+  const { auditFileLine } = await import('./audit-log.ts');
+  await writeFile(file, auditFileLine(entries[0]!) + auditFileLine(entries[1]!) + auditFileLine(entries[2]!).slice(0, 40));
+  const { log, lines: logged } = captureLog();
+  const stop = mirrorAuditToFile(store, file, { log });
+  const later = await commit(store, 1);
+  await stop();
+  const text = await readFile(file, 'utf8');
+  const parsed = text.split('\n').filter(Boolean).flatMap((l) => { try { return [JSON.parse(l).audit.seq as number]; } catch { return []; } });
+  assert.deepEqual(parsed, [...seqs, ...later], 'every entry, once, in seq order');
+  const caught = text.split('\n').filter(Boolean).slice(3, 6).map((l) => JSON.parse(l));
+  assert.deepEqual(caught.map((l) => l.timestamp), entries.slice(2).map((e) => e.at), 'written late, stamped with their commit time');
+  assert.equal(text.split('\n').filter(Boolean).length, parsed.length + 1, 'only the torn fragment is unreadable');
+  assert.ok(logged.some((l) => l.level === 'info' && /writing 3 entries committed after its last line/.test(l.message)), JSON.stringify(logged));
+
+  // A shared store (replicas): the newer entries include other replicas', in their own files.
+  const shared = Object.assign(new MemoryStore(), { subscribeMissed: () => () => {} });
+  await commit(shared, 3);
+  const sharedFile = join(dir, 'shared.log');
+  const first = (await queryAudit(shared, { limit: 10 })).items.at(-1)!;
+  await writeFile(sharedFile, auditFileLine(first));
+  await mirrorAuditToFile(shared, sharedFile, { log })();
+  assert.equal((await readFile(sharedFile, 'utf8')).split('\n').filter(Boolean).length, 1);
 });

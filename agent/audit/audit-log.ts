@@ -1,10 +1,11 @@
-import { closeSync, openSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import winston from 'winston';
 import { dirname } from 'node:path';
 import { makeDirsSync } from '../store/make-dirs.ts';
 import type { AuditEntry } from '../api.ts';
 import { AuditFileAppender, type AuditFileOptions, type AuditLine } from './audit-file.ts';
-import { redact, redactText } from '../log/logger.ts';
+import { childLogger, redact, redactText } from '../log/logger.ts';
 import type { Change, Store, Transaction } from '../store/store.ts';
 
 /**
@@ -22,9 +23,19 @@ declare module '../store/collections.ts' {
 
 let lastSeq = 0;
 
+/**
+ * Replicas sharing a store number entries from their own clocks, so two of them can hand out the
+ * same seq in the same millisecond. The store key carries this process's random mark, so such
+ * entries never replace each other (a put of an existing key replaces it); and each process starts
+ * its millisecond at its own random microsecond, so equal seqs (which a `before` cursor pages past
+ * together) are rare too.
+ */
+const PROCESS_MARK = randomBytes(6).toString('hex');
+const PROCESS_OFFSET = randomInt(1000);
+
 /** Monotonic across restarts as long as the clock does not go back by more than the process ran. */
 function nextSeq(): number {
-  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000 + PROCESS_OFFSET);
   return lastSeq;
 }
 
@@ -35,7 +46,7 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
   const full: AuditEntry = { ...entry, seq: nextSeq(), at: entry.at ?? new Date().toISOString() };
   if (full.detail) full.detail = redact(full.detail) as Record<string, unknown>;
   full.why = redactText(full.why);
-  tx.put('audit', full.hubId ?? '', String(full.seq), full);
+  tx.put('audit', full.hubId ?? '', `${full.seq}.${PROCESS_MARK}`, full);
   return full;
 }
 
@@ -63,11 +74,50 @@ export function prepareAuditFile(file: string): void {
 const lineFormat = winston.format.combine(winston.format.timestamp(), winston.format.json());
 const MESSAGE = Symbol.for('message');
 
-/** One entry's line: `{"audit":{…},"level":"info"|"warn","message":"<action>: <why>","timestamp":"…"}` and a newline. */
-export function auditFileLine(e: AuditEntry): string {
-  const info = lineFormat.transform({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
+/**
+ * One entry's line: `{"audit":{…},"level":"info"|"warn","message":"<action>: <why>","timestamp":"…"}` and a newline.
+ * `timestamp`: now (the commit, for a line written as it commits), or the entry's time for one written later.
+ */
+export function auditFileLine(e: AuditEntry, timestamp?: string): string {
+  const format = timestamp === undefined ? lineFormat : winston.format.combine(winston.format.timestamp({ format: () => timestamp }), winston.format.json());
+  const info = format.transform({ level: e.outcome === 'failed' ? 'warn' : 'info', message: `${e.action}: ${e.why}`, audit: e });
   return `${(info as Record<symbol, string>)[MESSAGE]}\n`;
 }
+
+/** What ends `audit.file` now: the seq of its last whole entry line, and whether a torn line follows it. */
+export function auditFileTail(file: string): { lastSeq?: number; torn: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return { torn: false };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size === 0) return { torn: false }; // /dev/full, a FIFO, or a rotated file: nothing to read
+    const length = Math.min(st.size, 256 * 1024);
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, st.size - length);
+    const text = buf.toString('utf8');
+    const torn = !text.endsWith('\n');
+    const lines = text.split('\n');
+    lines.pop(); // '' after the last newline, or the torn line
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const seq = (JSON.parse(lines[i]!) as { audit?: { seq?: unknown } }).audit?.seq;
+        if (typeof seq === 'number') return { lastSeq: seq, torn };
+      } catch {
+        // a line cut by the 256 KB window, or not ours: look further back
+      }
+    }
+    return { torn };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Entries the file missed after a crash that are written at start at most; more means the file is not this store's. */
+const MAX_CATCH_UP = 10_000;
 
 /**
  * Mirrors every new audit entry to `file` (one JSON line per entry: level, message, timestamp and
@@ -78,7 +128,14 @@ export function auditFileLine(e: AuditEntry): string {
  */
 export function mirrorAuditToFile(store: Store, file: string, options: AuditFileOptions = {}): () => Promise<void> {
   prepareAuditFile(file);
+  const tail = auditFileTail(file);
   const appender = new AuditFileAppender(file, options);
+  const log = options.log ?? childLogger('audit');
+  // A crash while a line was being written left part of it: end that line, so the next entry is
+  // not glued to it (one unreadable line instead of two).
+  if (tail.torn) appender.append([{ seq: tail.lastSeq ?? 0, line: '\n' }]);
+  // Lines committed while the catch-up below runs wait for it, so the file stays in seq order.
+  let held: AuditLine[] | undefined = [];
   // Once durable: an entry whose transaction failed (and was rolled back) never reaches the file.
   // Each process mirrors the entries it committed: another replica's (`remote`, sent without the
   // record) are in that replica's file.
@@ -89,10 +146,43 @@ export function mirrorAuditToFile(store: Store, file: string, options: AuditFile
       const e = c.record as AuditEntry;
       lines.push({ seq: e.seq, line: auditFileLine(e) });
     }
-    appender.append(lines);
+    if (held) held.push(...lines);
+    else appender.append(lines);
+  });
+  const caughtUp = catchUp(store, tail.lastSeq, log, file).then((missed) => {
+    const written = new Set(missed.map((l) => l.seq));
+    appender.append([...missed, ...held!.filter((l) => !written.has(l.seq))]);
+    held = undefined;
   });
   return async () => {
     unsubscribe();
+    await caughtUp;
     await appender.stop();
   };
+}
+
+/**
+ * The entries committed after the file's last one: a process that died (killed, out of memory,
+ * the host lost) after a commit and before its line was written left them out, and nothing wrote
+ * them later. Only on a store one process uses: on a shared store (PostgreSQL) the newer entries
+ * include other replicas', which their own files hold.
+ */
+async function catchUp(store: Store, lastSeq: number | undefined, log: { error(message: string): unknown; info(message: string): unknown }, file: string): Promise<AuditLine[]> {
+  if (lastSeq === undefined || store.subscribeMissed) return [];
+  const missed: AuditLine[] = [];
+  try {
+    for await (const e of store.newestFirst('audit', undefined, (a, b) => b.seq - a.seq)) {
+      if (e.seq <= lastSeq) break;
+      if (missed.length >= MAX_CATCH_UP) {
+        log.error(`audit.file ${file}: more than ${MAX_CATCH_UP} entries in the store are newer than its last line (seq ${lastSeq}); none written at start: is it this store's file?`);
+        return [];
+      }
+      missed.push({ seq: e.seq, line: auditFileLine(e, e.at) });
+    }
+  } catch (err) {
+    log.error(`audit.file ${file}: cannot read the store for entries missed before this start (${redactText((err as Error).message ?? String(err))})`);
+    return [];
+  }
+  if (missed.length > 0) log.info(`audit.file ${file}: writing ${missed.length} entries committed after its last line (seq ${lastSeq}) that a stop before they were written left out`);
+  return missed.reverse();
 }

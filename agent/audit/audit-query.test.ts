@@ -25,3 +25,65 @@ test('before pages by seq: only entries older than the cursor', async () => {
   assert.deepEqual(await page(2), [1]);
   assert.equal((await queryAudit(log, { before: 4 })).total, 3, 'total counts the matches older than the cursor');
 });
+
+test('paging by cursor reads the log about once, not once per page, and gives what full reads give', async () => {
+  const entries = Array.from({ length: 2_000 }, (_, i) => ({ ...entry(i + 1, new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString()), action: i % 3 ? 'member-exempted' : 'invite' }));
+  let yielded = 0;
+  const counting = {
+    async *newestFirst() {
+      for (const e of [...entries].sort((a, b) => b.seq - a.seq)) {
+        yielded++;
+        yield e;
+      }
+    },
+  } as unknown as Parameters<typeof queryAudit>[0];
+  // A fresh store object each time: nothing kept from an earlier page.
+  const reference = (q: Parameters<typeof queryAudit>[1]) => queryAudit(store(entries), q);
+
+  for (const filter of [{}, { action: 'member-exempted' }]) {
+    yielded = 0;
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const q = { ...filter, limit: 50, ...(before !== undefined ? { before } : {}) };
+      const page = await queryAudit(counting, q);
+      const expected = await reference(q);
+      assert.deepEqual(page.items.map((e) => e.seq), expected.items.map((e) => e.seq), `the page before ${before}`);
+      assert.equal(page.total, expected.total, `the total before ${before}`);
+      seen.push(...page.items.map((e) => e.seq));
+      if (page.items.length === 0 || page.items.length >= page.total) break;
+      before = Math.min(...page.items.map((e) => e.seq));
+    }
+    const all = (await reference({ ...filter, limit: 10_000 })).items.map((e) => e.seq);
+    assert.deepEqual(seen, all, 'every entry once, in order');
+    assert.ok(yielded <= 3 * entries.length, `read ${yielded} entries for ${seen.length / 50} pages of a ${entries.length}-entry log`);
+  }
+});
+
+test('a kept place is not used past its time, and entries written between pages do not shift the next page', async () => {
+  const entries = Array.from({ length: 300 }, (_, i) => entry(i + 1, new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString()));
+  const log = { async *newestFirst() { yield* [...entries].sort((a, b) => b.seq - a.seq); } } as unknown as Parameters<typeof queryAudit>[0];
+  const first = await queryAudit(log, { limit: 100 });
+  entries.push(entry(301, '2026-12-02T00:00:00.000Z'), entry(302, '2026-12-02T00:00:01.000Z'));
+  const second = await queryAudit(log, { limit: 100, before: 201 });
+  assert.deepEqual(second.items.map((e) => e.seq), Array.from({ length: 100 }, (_, i) => 200 - i));
+  assert.equal(second.total, 200);
+  const late = await queryAudit(log, { limit: 100, before: 101 }, Date.now() + 60_000);
+  assert.deepEqual(late.items.map((e) => e.seq), Array.from({ length: 100 }, (_, i) => 100 - i));
+  assert.equal(late.total, 100);
+  assert.equal(first.total, 300);
+});
+
+test('first pages read meanwhile (a dashboard chart) do not push out the place of an export in progress', async () => {
+  const entries = Array.from({ length: 1_000 }, (_, i) => ({ ...entry(i + 1, new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString()), action: i % 2 ? 'invite' : 'member-exempted' }));
+  let yielded = 0;
+  const log = { async *newestFirst() { for (const e of [...entries].sort((a, b) => b.seq - a.seq)) { yielded++; yield e; } } } as unknown as Parameters<typeof queryAudit>[0];
+  const first = await queryAudit(log, { limit: 10 });
+  const second = await queryAudit(log, { limit: 10, before: Math.min(...first.items.map((e) => e.seq)) });
+  for (let i = 0; i < 30; i++) await queryAudit(log, { action: i % 2 ? 'invite' : 'member-exempted', since: new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString(), limit: 1 });
+  yielded = 0;
+  const third = await queryAudit(log, { limit: 10, before: Math.min(...second.items.map((e) => e.seq)) });
+  assert.deepEqual(third.items.map((e) => e.seq), Array.from({ length: 10 }, (_, i) => 980 - i));
+  assert.equal(third.total, 980);
+  assert.ok(yielded <= 20, `the export's next page read ${yielded} entries`);
+});

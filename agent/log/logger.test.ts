@@ -81,3 +81,30 @@ test('a misspelt HUBWARDEN_LOG_LEVEL logs at info, not nothing (winston drops ev
   assert.deepEqual(messages('warn'), ['e-line', 'w-line'], 'a valid level is used as given');
   assert.deepEqual(messages('silent'), []);
 });
+
+test('free text: any case of the auth scheme, URL user passwords, assertions, API keys, private keys, cookies and escaped JSON', () => {
+  const cases: Array<[string, string]> = [
+    ['authorization: bearer lower-bearer-tok', 'lower-bearer-tok'], // RFC 9110 §11.1: the scheme is case-insensitive
+    ['Authorization: BEARER upper-bearer-tok', 'upper-bearer-tok'],
+    ['authorization: basic dXNlcjpiYXNpYy1wdw==', 'dXNlcjpiYXNpYy1wdw=='],
+    ['connect postgres://hub:Db-Pa55word@db.example:5432/hubwarden failed', 'Db-Pa55word'],
+    ['postgresql://hub:p%40ss-w0rd@db/hw refused', 'p%40ss-w0rd'],
+    ['grant_type=client_credentials&client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&x=1', 'eyJzdWIiOiJ4In0'],
+    ['GET https://api.example/v1?api_key=k3y-in-query', 'k3y-in-query'],
+    ['payload {"private_key":"-----BEGIN PRIVATE KEY-----MIIEvQ","api_key":"k3y-in-json","cookie":"sid=c00kie"}', 'MIIEvQ'],
+    ['payload {"private_key":"x","api_key":"k3y-in-json"}', 'k3y-in-json'],
+    ['sent Cookie: hw_session=c00kie-value; other=1', 'c00kie-value'],
+    ['error body "{\\"access_token\\":\\"escaped-tok-123\\",\\"ok\\":false}"', 'escaped-tok-123'],
+  ];
+  for (const [text, secret] of cases) {
+    const out = redactText(text);
+    assert.ok(!out.includes(secret), `${secret} in ${out}`);
+  }
+  assert.equal(redactText('see https://graph.facebook.com/v25.0/me?fields=id'), 'see https://graph.facebook.com/v25.0/me?fields=id', 'a URL without credentials stays as it is');
+  assert.match(redactText('postgres://hub:pw-123@db:5432/hw'), /^postgres:\/\/hub:\[redacted\]@db:5432\/hw$/, 'the user and host stay readable');
+  assert.ok(!JSON.stringify(redact({ databaseUrl: 'postgres://hub:Db-Pa55word@db/hw' })).includes('Db-Pa55word'), 'a URL in metadata too');
+});
+
+test('prose that names a scheme stays readable', () => {
+  for (const text of ['the bearer token is not one of server.adminTokens', 'a basic check failed', 'authorization failed for the hub']) assert.equal(redactText(text), text);
+});

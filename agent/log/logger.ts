@@ -60,9 +60,20 @@ export function addKnownSecrets(values: Iterable<string>): void {
  */
 export function redactText(text: string): string {
   return (knownPattern ? text.replace(knownPattern, '[redacted]') : text)
-    .replace(/(access_token|client_secret|input_token|token|password|secret)=([^&\s"']+)/gi, '$1=[redacted]')
-    .replace(/("(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
-    .replace(/(Bearer|SSWS|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [redacted]');
+    // A password in a URL's userinfo (RFC 3986 §3.2.1: `postgres://user:password@host`): the user stays.
+    .replace(/(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"']*:)[^\s/?#@"']+@/g, '$1[redacted]@')
+    // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires.
+    .replace(/(access_token|client_secret|client_assertion|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
+    // JSON quoted in text, also once more escaped (a body quoted inside a JSON string: \"key\":\"value\").
+    .replace(/("(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret|client_assertion|private_?key|api_?key|cookie)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
+    .replace(/(\\"(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret|client_assertion|private_?key|api_?key|cookie)\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"/gi, '$1\\"[redacted]\\"')
+    // Cookie headers quoted in text carry session ids: the rest of the line goes.
+    .replace(/(\b(?:set-)?cookie:\s*)[^\r\n"']+/gi, '$1[redacted]')
+    // An Authorization header quoted in text: RFC 9110 §11.1 makes the scheme case-insensitive
+    // (`bearer`, `BEARER`), so after the header's name any scheme's credentials go.
+    .replace(/(authorization["']?\s*[:=]\s*["']?[A-Za-z][A-Za-z0-9-]*\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[redacted]')
+    // Elsewhere the usual spellings only: "a bearer token" or "basic settings" in prose stay as written.
+    .replace(/\b(Bearer|BEARER|SSWS|Basic|BASIC)\s+[A-Za-z0-9._~+/=-]+/g, '$1 [redacted]');
 }
 
 /** The text of a caught error, redacted: what may be stored or answered. */

@@ -25,6 +25,16 @@ describe('Keyring', () => {
     assert.equal(second.open(sealed, 'hub:sandbox:accessToken'), 'EAAB-meta-token');
   });
 
+  test('loadSync creates the key file like load (mode 0600) and both read the same key', async (t) => {
+    const path = join(await tempDir(t), 'nested', 'hubwarden.key');
+    const first = Keyring.loadSync(path);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    const sealed = first.seal('EAAB-meta-token', 'ctx');
+    assert.equal((await Keyring.load(path)).open(sealed, 'ctx'), 'EAAB-meta-token');
+    assert.deepEqual(Keyring.loadSync(path).derive('p').mac('x'), first.derive('p').mac('x'));
+    assert.notDeepEqual(first.derive('q').mac('x'), first.derive('p').mac('x'));
+  });
+
   test('sealed values hide the plaintext, differ each time, and open only with the same key and context', () => {
     const ring = Keyring.fromKey(Buffer.alloc(32, 7));
     const a = ring.seal('s3cret-value', 'hub:a:token');

@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { childLogger } from '../log/logger.ts';
-import { makeDirs } from '../store/make-dirs.ts';
-import { createSecretFile } from './secret-file.ts';
+import { makeDirs, makeDirsSync } from '../store/make-dirs.ts';
+import { createSecretFile, createSecretFileSync } from './secret-file.ts';
 
 const log = childLogger('secrets');
 const KEY_BYTES = 32;
@@ -61,6 +62,46 @@ export class Keyring {
     return new Keyring(key);
   }
 
+  /**
+   * `load`, synchronously, for code that runs while routers are built (the admin tokens' audit
+   * labels). A missing key file is created the same way, published with link(2) only once it holds
+   * the key: a concurrent reader never sees it empty, and a key another process published first wins.
+   */
+  static loadSync(path: string): Keyring {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets.keyFile: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+      return Keyring.createSync(path);
+    }
+    const key = Buffer.from(text.trim(), 'base64');
+    if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+=*$/.test(text.trim())) {
+      throw new Error(`secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
+    }
+    const { mode } = statSync(path);
+    if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
+    return new Keyring(key);
+  }
+
+  private static createSync(path: string): Keyring {
+    const key = randomBytes(KEY_BYTES);
+    try {
+      makeDirsSync(dirname(path));
+    } catch (err) {
+      throw new Error(`secrets.keyFile: cannot create the folder of the key file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    let created: boolean;
+    try {
+      created = createSecretFileSync(path, `${key.toString('base64')}\n`);
+    } catch (err) {
+      throw new Error(`secrets.keyFile: cannot create the key file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!created) return Keyring.loadSync(path);
+    log.info('secrets: created a new key file', { path });
+    return new Keyring(key);
+  }
+
   /** A keyring from raw key bytes (tests). */
   static fromKey(key: Buffer): Keyring {
     if (key.length !== KEY_BYTES) throw new Error(`secrets: expected a ${KEY_BYTES}-byte key`);
@@ -74,6 +115,11 @@ export class Keyring {
    */
   derive(purpose: string): Keyring {
     return new Keyring(Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), Buffer.from(purpose, 'utf8'), KEY_BYTES)));
+  }
+
+  /** HMAC-SHA-256 (RFC 2104) of `text` under this keyring's key: use a `derive`d keyring, never the key file's own key. */
+  mac(text: string): Buffer {
+    return createHmac('sha256', this.#key).update(text, 'utf8').digest();
   }
 
   seal(plaintext: string, context = ''): string {

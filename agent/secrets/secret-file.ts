@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { link, open, unlink } from 'node:fs/promises';
 
 /** What link(2) answers on a filesystem that has no hard links (some network and FAT mounts). */
@@ -41,5 +42,45 @@ async function writeWhole(path: string, text: string): Promise<void> {
     await file.sync();
   } finally {
     await file.close();
+  }
+}
+
+/** `createSecretFile`, synchronously (a key read while routers are built: keyring.ts `loadSync`). */
+export function createSecretFileSync(path: string, text: string): boolean {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.new`;
+  try {
+    writeWholeSync(temp, text);
+    try {
+      linkSync(temp, path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (!code || !NO_HARD_LINKS.has(code)) throw err;
+      try {
+        writeWholeSync(path, text);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw e;
+      }
+    }
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never written
+    }
+  }
+}
+
+function writeWholeSync(path: string, text: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    for (let at = 0; at < buf.length;) at += writeSync(fd, buf, at, buf.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

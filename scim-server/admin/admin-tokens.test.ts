@@ -33,3 +33,29 @@ test('wrong admin tokens from one address: 429 with Retry-After after the limit,
   now += 61_000;
   assert.equal((await call('guess-4')).status, 401, 'a new window');
 });
+
+test('the audit label is keyed by the key file: not the plain SHA-256 prefix a label reader could test guesses against; stable across restarts, different under another key', async (t) => {
+  const { createHash } = await import('node:crypto');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Keyring } = await import('../../agent/secrets/keyring.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-admin-label-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = testConfig(`secrets: { keyFile: ${join(dir, 'hubwarden.key')} }`);
+  const plain = `admin-token:${createHash('sha256').update(TEST_ENV.ADMIN_TOKEN).digest('hex').slice(0, 6)}`;
+
+  const first = adminTokensFrom(config).actorFor(TEST_ENV.ADMIN_TOKEN)!;
+  assert.match(first, /^admin-token:[0-9a-f]{6}$/);
+  assert.notEqual(first, plain, 'not the unsalted hash prefix');
+  assert.equal(adminTokensFrom(config).actorFor(TEST_ENV.ADMIN_TOKEN), first, 'a restart reading the same key file: the same label');
+  assert.equal(adminTokensFrom(config, await Keyring.load(config.pathOf(config.file.secrets.keyFile))).actorFor(TEST_ENV.ADMIN_TOKEN), first, 'the loaded keyring gives the label the key file gives');
+  assert.ok(adminTokensFrom(config).configured(first));
+  assert.equal(adminTokensFrom(config).configured(plain), false, 'an old unkeyed label is no configured token');
+
+  const other = adminTokensFrom(config, Keyring.fromKey(Buffer.alloc(32, 9))).actorFor(TEST_ENV.ADMIN_TOKEN)!;
+  const again = adminTokensFrom(config, Keyring.fromKey(Buffer.alloc(32, 9))).actorFor(TEST_ENV.ADMIN_TOKEN)!;
+  assert.equal(other, again);
+  assert.notEqual(other, first, 'another key file: another label');
+  assert.notEqual(adminTokensFrom(config).actorFor(TEST_ENV.SECOND_ADMIN_TOKEN), first, 'two tokens, two labels');
+});

@@ -5,7 +5,7 @@
  */
 export interface ReadinessChecks {
   /** A Store; durable stores expose `healthy()` (false while the disk refuses writes) and why. */
-  store: { healthy?(): boolean; unavailableReason?(): string | undefined };
+  store: { healthy?(): boolean; unavailableReason?(): string | undefined; reachableNow?(): Promise<boolean> };
   /** Whether the agent started and is not stopping (absent: a server without an agent, always running). */
   agentRunning?(): boolean;
 }
@@ -25,4 +25,21 @@ export function readiness(checks: ReadinessChecks): Readiness {
   const agent = checks.agentRunning?.() ?? true;
   const reason = store ? undefined : checks.store.unavailableReason?.();
   return { status: store && agent ? 'ready' : 'unavailable', checks: { store: store ? 'ok' : 'failing', agent: agent ? 'running' : 'stopped' }, ...(reason ? { storeReason: reason } : {}) };
+}
+
+/** How long `/readyz` waits for the store's answer before answering from what it knows. */
+const PROBE_WAIT_MS = 3_000;
+
+/**
+ * `readiness` after asking the store, when it can be asked (PostgreSQL: `reachableNow`): a store that
+ * has had no query for a while would otherwise report the health its last query found, and a
+ * database that went away meanwhile would still read as ready.
+ */
+export async function readinessNow(checks: ReadinessChecks, waitMs = PROBE_WAIT_MS): Promise<Readiness> {
+  if (checks.store.reachableNow) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([checks.store.reachableNow().catch(() => false), new Promise((resolve) => { timer = setTimeout(resolve, waitMs); })]);
+    clearTimeout(timer);
+  }
+  return readiness(checks);
 }

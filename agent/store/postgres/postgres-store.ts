@@ -37,6 +37,8 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
   /** Opens on a schema holding an unfinished copy (copy-mark.ts): `hubwarden store migrate` only, which starts it over. */
   unfinishedCopy?: 'open';
+  /** How long a pooled connection may stay idle before it is closed. Default 30 s. */
+  idleMs?: number;
 }
 
 /**
@@ -113,6 +115,7 @@ export class PostgresStore implements Store {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       probeMs: options.probeMs ?? 2_000,
       maxAttempts: options.maxAttempts ?? 20,
+      idleMs: options.idleMs ?? 30_000,
     };
     this.unfinishedCopy = options.unfinishedCopy ?? 'refuse';
     this.reads = new Reads(this.schema);
@@ -176,7 +179,7 @@ export class PostgresStore implements Store {
       connectionString: this.url,
       max: this.o.poolSize,
       connectionTimeoutMillis: this.o.connectTimeoutMs,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: this.o.idleMs,
       keepAlive: true,
       application_name: 'hubwarden',
     });
@@ -242,6 +245,26 @@ export class PostgresStore implements Store {
   /** Whether the database answers (false while it is unreachable, before open and after close). */
   healthy(): boolean {
     return this.state === 'open' && this.db.unavailable === null;
+  }
+
+  private probing: Promise<void> | undefined;
+  private probedAt = 0;
+
+  /**
+   * Asks the database now (/readyz). `healthy()` only knows what the last query met: after 30 s
+   * without one the pool holds no connection, so an outage since then was noticed by nobody and
+   * the replica kept saying ready. One `SELECT 1` at a time and at most one a second, however often
+   * /readyz is asked; an unreachable answer marks the store unavailable (and starts the probe that
+   * notices its return). A busy pool is load, not an outage, and changes nothing.
+   */
+  async reachableNow(): Promise<boolean> {
+    if (!this.healthy()) return false;
+    if (!this.probing && Date.now() - this.probedAt >= 1_000) {
+      this.probedAt = Date.now();
+      this.probing = this.db.query('SELECT 1').then(() => {}, () => {}).finally(() => { this.probing = undefined; });
+    }
+    await this.probing;
+    return this.healthy();
   }
 
   /** Why the store cannot work now (for /readyz; no password, no host), or undefined. */
