@@ -146,6 +146,14 @@ const cases: Case[] = [
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, candidates: ['u-hire', 'u-jane'], at: NOW }] }, expect: [] },
   { name: 'an invite matched as exempted is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, at: NOW }] }, expect: [] },
+  // An owner exempted Jane's seat, then the IdP changed her email: the exempted row (matched to
+  // her, under her old address) is still her seat, so she is not invited again at the new one.
+  { name: "an exempted seat is its person's seat after their email changes: no invite at the new address", people: [ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'm-jane', reason: 'on leave', by: 'owner', at: NOW }],
+      matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'exempted', manual: true, directoryUserId: 'u-jane', at: NOW }] }, expect: [] },
+  { name: "an exempted invite is its person's seat after their email changes: no invite at the new address", people: [ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'invite:i-1', reason: 'on leave', by: 'owner', at: NOW }],
+      matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, directoryUserId: 'u-jane', at: NOW }] }, expect: [] },
   { name: 'an invite matched as guest is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'guest', manual: true, at: NOW }] }, expect: [] },
 ];
