@@ -198,6 +198,16 @@ describe('plan', () => {
     assert.deepEqual(gone.operations.map(describeOp), ['remove-member deleted m-jane']);
   });
 
+  // Jane's invite lapsed after the IdP changed her email; it is matched to her (snapshot-update.ts
+  // records the invite's match when it is sent). Re-sent, it goes to the address she has now.
+  test('an expired invite matched to a person whose email changed is re-sent to their current email', () => {
+    const d = desiredOf([ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }]);
+    const a = actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' })],
+      matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
+    const r = plan(d, a, { now: NOW, rules: TEST_RULES });
+    assert.deepEqual(r.operations.map((o) => [o.kind, o.email, o.kind === 'reinvite' ? o.inviteId : '']), [['reinvite', 'jane.new@example.com', 'i-1']], 'one re-send, to her current address, and no second invite');
+  });
+
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
     const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });

@@ -262,8 +262,13 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
           why: `the invite ${lapse} and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
         continue;
       }
-      ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
-        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite ${lapse}` });
+      // Sent again to the address the person has now: an invite matched to them (sent before the
+      // IdP changed their email, SCIM PATCH of `emails`, RFC 7644 §3.5.2) went to one they no
+      // longer have, which may be a dead mailbox or, recycled, someone else's.
+      const to = !grant.email || grant.emails.includes(email) || grant.email === email ? email : grant.email;
+      seatedEmails.add(to);
+      ops.push({ ...base, email: to, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
+        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}` });
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
