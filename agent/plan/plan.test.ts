@@ -206,6 +206,9 @@ describe('plan', () => {
       matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
     const r = plan(d, a, { now: NOW, rules: TEST_RULES });
     assert.deepEqual(r.operations.map((o) => [o.kind, o.email, o.kind === 'reinvite' ? o.inviteId : '']), [['reinvite', 'jane.new@example.com', 'i-1']], 'one re-send, to her current address, and no second invite');
+    // Invited at the new address already (a live invite): the lapsed one is history, nothing is sent.
+    const both = actualOf({ ...a, invites: [...a.invites, invite('i-2', 'jane.new@example.com', 'EMPLOYEE')] });
+    assert.deepEqual(plan(d, both, { now: NOW, rules: TEST_RULES }).operations, []);
   });
 
   test('person scope plans only that person', () => {

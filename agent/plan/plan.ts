@@ -266,6 +266,8 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       // IdP changed their email, SCIM PATCH of `emails`, RFC 7644 §3.5.2) went to one they no
       // longer have, which may be a dead mailbox or, recycled, someone else's.
       const to = !grant.email || grant.emails.includes(email) || grant.email === email ? email : grant.email;
+      // A seat at the current address already (a live invite, a member): the lapsed one is history.
+      if (to !== email && (liveInviteEmails.has(to) || memberEmails.has(to))) continue;
       seatedEmails.add(to);
       ops.push({ ...base, email: to, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
         effect: 'grant', reason: 'expired-invite', summary: `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}` });
