@@ -26,3 +26,35 @@ test("offboarding an admin while the other admin's removal is queued holds the s
   assert.deepEqual(operations, []);
   assert.deepEqual(held.map((x) => [x.operation.key, x.why]), [['remove:a1', 'the last admin of the business is never removed or demoted']]);
 });
+
+test("offboarding by email leaves rows whose match says they are someone else's: a guest, an owner's un-match, a dispute, another user's seat", async () => {
+  const store = new MemoryStore();
+  definePersonIndexes(store);
+  const hub = testHub();
+  const member = (id: string, email: string) => ({ hubId: hub.id, id, email, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+  await store.transact((tx) => {
+    tx.put('appMembers', hub.id, 'boss', { ...member('boss', 'boss@example.com'), role: 'ADMIN' });
+    tx.put('appMembers', hub.id, 'm-own', member('m-own', 'sam@example.com'));
+    tx.put('appMembers', hub.id, 'm-guest', member('m-guest', 'sam@agency.example'));
+    tx.put('appMembers', hub.id, 'm-recycled', member('m-recycled', 'sam.old@example.com'));
+    tx.put('appMembers', hub.id, 'm-disputed', member('m-disputed', 'sales@example.com'));
+    tx.put('appMembers', hub.id, 'm-kim', member('m-kim', 'sam.k@example.com'));
+    tx.put('appMembers', hub.id, 'm-gone', member('m-gone', 'sam.prev@example.com'));
+    tx.put('directoryUsers', hub.id, 'u-kim', { hubId: hub.id, id: 'u-kim', userName: 'kim@example.com', active: true, emails: ['kim@example.com'], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('memberMatches', hub.id, 'm-own', { hubId: hub.id, memberId: 'm-own', outcome: 'onboarded', manual: false, directoryUserId: 'u-sam', at });
+    tx.put('memberMatches', hub.id, 'm-guest', { hubId: hub.id, memberId: 'm-guest', outcome: 'guest', manual: false, at });
+    tx.put('memberMatches', hub.id, 'm-recycled', { hubId: hub.id, memberId: 'm-recycled', outcome: 'unmatched', manual: true, at });
+    tx.put('memberMatches', hub.id, 'm-disputed', { hubId: hub.id, memberId: 'm-disputed', outcome: 'unmatched', manual: false, candidates: ['u-sam', 'u-kim'], at });
+    tx.put('memberMatches', hub.id, 'm-kim', { hubId: hub.id, memberId: 'm-kim', outcome: 'onboarded', manual: true, directoryUserId: 'u-kim', at });
+    // Matched to a user the IdP deleted: a leaver's seat as before.
+    tx.put('memberMatches', hub.id, 'm-gone', { hubId: hub.id, memberId: 'm-gone', outcome: 'onboarded', manual: false, directoryUserId: 'u-deleted', at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const emails = ['sam@example.com', 'sam@agency.example', 'sam.old@example.com', 'sales@example.com', 'sam.k@example.com', 'sam.prev@example.com'];
+  for (const who of ['u-sam', undefined]) {
+    const { operations, held } = await offboardOperations(store, hub, emails, who, NOW);
+    assert.deepEqual(operations.map((o) => o.key).sort(), ['remove:m-gone', 'remove:m-own'], `only the leaver's seats go (${who ?? 'by email only'})`);
+    assert.deepEqual(held.map((h) => h.operation.key).sort(), ['remove:m-disputed', 'remove:m-guest', 'remove:m-kim', 'remove:m-recycled'], 'the others are held, with why (audited)');
+    assert.match(held.find((h) => h.operation.key === 'remove:m-kim')!.why, /matched to directory user u-kim/);
+  }
+});

@@ -29,10 +29,17 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
   const ops: Operation[] = [];
   const why = { reason: 'deactivated' as const, because: 'offboarded', ...(directoryUserId ? { directoryUserId } : {}) };
   const seen = new Set<string>();
+  const notTheirs: HeldOperation[] = [];
+  // A row found by email is the person's unless its match says otherwise (see `otherOwner`).
+  const byEmail = async (rowId: string, op: Operation) => {
+    const other = await otherOwner(view, hub.id, rowId, directoryUserId);
+    if (other) notTheirs.push({ operation: op, why: other });
+    else ops.push(op);
+  };
   for (const email of emails) {
-    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) if (once(seen, m.id)) ops.push(removeMemberOperation({ ...m, email }, why));
+    for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${hub.id}\u0000${email}`)) if (once(seen, m.id)) await byEmail(m.id, removeMemberOperation({ ...m, email }, why));
     for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${hub.id}\u0000${email}`)) {
-      if (i.status === 'pending' && once(seen, inviteRowId(i.id))) ops.push(cancelInviteOperation(i, why));
+      if (i.status === 'pending' && once(seen, inviteRowId(i.id))) await byEmail(inviteRowId(i.id), cancelInviteOperation(i, why));
     }
   }
   // The rows matched to the person are theirs whatever email they carry: the IdP may have changed
@@ -55,7 +62,29 @@ export async function offboardOperations(view: ReadView, hub: HubConfigFile, ema
     }
   }
   const rules = roleRulesOfHub(hub);
-  return guardRemovals(ops, await removalFactsOf(view, hub.id, now, rules), rules);
+  const checked = guardRemovals(ops, await removalFactsOf(view, hub.id, now, rules), rules);
+  return { operations: checked.operations, held: [...notTheirs, ...checked.held] };
+}
+
+/**
+ * Why a row found by the leaver's email is not theirs to remove, or undefined when it may be.
+ * The plan governs such rows by their match first (plan.ts `governing`), and offboarding must
+ * agree: a row an owner registered as a guest, un-matched from a directory user (a recycled or
+ * shared address), left disputed between several users, or matched to another live directory user
+ * (an owner's manual match, or an email the IdP moved to someone else) is not this person's seat.
+ * By email alone, offboarding one person removed another's seat.
+ */
+async function otherOwner(view: ReadView, hubId: string, rowId: string, directoryUserId: string | undefined): Promise<string | undefined> {
+  const m = await view.get('memberMatches', hubId, rowId);
+  if (!m) return undefined;
+  if (m.outcome === 'guest') return 'registered as a guest: not a directory user\'s seat';
+  if (m.outcome === 'unmatched' && m.manual) return 'un-matched by an owner: not a directory user\'s seat';
+  if (m.outcome === 'unmatched' && m.candidates?.length) return `disputed between directory users ${m.candidates.join(', ')}: an owner decides whose seat it is`;
+  if (!m.directoryUserId || m.directoryUserId === directoryUserId) return undefined;
+  // Matched to someone else: theirs while that user exists. A deleted user's row under the
+  // leaver's email is the leaver's (the IdP deleted and re-created them under a new SCIM id,
+  // RFC 7644 §3.3), as the plan governs it.
+  return (await view.get('directoryUsers', hubId, m.directoryUserId)) ? `matched to directory user ${m.directoryUserId}, not to the leaver` : undefined;
 }
 
 /**

@@ -146,6 +146,14 @@ const cases: Case[] = [
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'unmatched', manual: false, candidates: ['u-hire', 'u-jane'], at: NOW }] }, expect: [] },
   { name: 'an invite matched as exempted is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, at: NOW }] }, expect: [] },
+  // An owner exempted Jane's seat, then the IdP changed her email: the exempted row (matched to
+  // her, under her old address) is still her seat, so she is not invited again at the new one.
+  { name: "an exempted seat is its person's seat after their email changes: no invite at the new address", people: [ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }],
+    actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'm-jane', reason: 'on leave', by: 'owner', at: NOW }],
+      matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'exempted', manual: true, directoryUserId: 'u-jane', at: NOW }] }, expect: [] },
+  { name: "an exempted invite is its person's seat after their email changes: no invite at the new address", people: [ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], exemptions: [{ hubId: hub.id, memberId: 'invite:i-1', reason: 'on leave', by: 'owner', at: NOW }],
+      matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'exempted', manual: true, directoryUserId: 'u-jane', at: NOW }] }, expect: [] },
   { name: 'an invite matched as guest is a seat: no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'guest', manual: true, at: NOW }] }, expect: [] },
 ];
@@ -188,6 +196,19 @@ describe('plan', () => {
     // Gone for good (no live user holds the email): removed as a deleted user's seat.
     const gone = plan(desiredOf([ownerPerson], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]), a, { now: NOW, rules: TEST_RULES });
     assert.deepEqual(gone.operations.map(describeOp), ['remove-member deleted m-jane']);
+  });
+
+  // Jane's invite lapsed after the IdP changed her email; it is matched to her (snapshot-update.ts
+  // records the invite's match when it is sent). Re-sent, it goes to the address she has now.
+  test('an expired invite matched to a person whose email changed is re-sent to their current email', () => {
+    const d = desiredOf([ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }]);
+    const a = actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' })],
+      matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
+    const r = plan(d, a, { now: NOW, rules: TEST_RULES });
+    assert.deepEqual(r.operations.map((o) => [o.kind, o.email, o.kind === 'reinvite' ? o.inviteId : '']), [['reinvite', 'jane.new@example.com', 'i-1']], 'one re-send, to her current address, and no second invite');
+    // Invited at the new address already (a live invite): the lapsed one is history, nothing is sent.
+    const both = actualOf({ ...a, invites: [...a.invites, invite('i-2', 'jane.new@example.com', 'EMPLOYEE')] });
+    assert.deepEqual(plan(d, both, { now: NOW, rules: TEST_RULES }).operations, []);
   });
 
   test('person scope plans only that person', () => {

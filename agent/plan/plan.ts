@@ -138,6 +138,13 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
 
   // A disputed row may be any of its candidates' seat: none of them is invited again meanwhile.
   const disputedSeat = (rowId: string) => { for (const c of matchOf.get(rowId)?.candidates ?? []) seated.add(c); };
+  // An exempted row is not governed (hubwarden leaves it alone), but it is still the seat of the
+  // person it is matched to: after the IdP changes their email (SCIM PATCH of `emails`, RFC 7644
+  // §3.5.2) the row keeps the old address, and without this they were invited again at the new one.
+  const exemptedSeat = (rowId: string) => {
+    const m = matchOf.get(rowId);
+    if (m?.outcome === 'exempted' && m.directoryUserId) seated.add(m.directoryUserId);
+  };
 
   // Members: role, assets, removal.
   for (const member of actual.members) {
@@ -147,6 +154,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     if (systemIds.has(member.id)) continue;
     const gov = governing(member.id, member.email);
     disputedSeat(member.id);
+    exemptedSeat(member.id);
     if (!gov) continue;
     if (gov.directoryUserId) seated.add(gov.directoryUserId);
     if (exempt.has(member.id) || !inScope(gov, member.email)) continue;
@@ -230,6 +238,8 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       seatedEmails.add(email);
       disputedSeat(rowId);
     }
+    // As an exempted invite governed by its email is a seat, expired or not (below).
+    exemptedSeat(rowId);
     if (!gov) continue;
     if (gov.directoryUserId && !expired) seated.add(gov.directoryUserId);
     if (exempt.has(rowId)) {
@@ -252,8 +262,15 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
           why: `the invite ${lapse} and was already re-sent ${invite.resendCount} time(s); an owner must follow up` });
         continue;
       }
-      ops.push({ ...base, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, email, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
-        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${email} as ${grant.appRole}: the invite ${lapse}` });
+      // Sent again to the address the person has now: an invite matched to them (sent before the
+      // IdP changed their email, SCIM PATCH of `emails`, RFC 7644 §3.5.2) went to one they no
+      // longer have, which may be a dead mailbox or, recycled, someone else's.
+      const to = !grant.email || grant.emails.includes(email) || grant.email === email ? email : grant.email;
+      // A seat at the current address already (a live invite, a member): the lapsed one is history.
+      if (to !== email && (liveInviteEmails.has(to) || memberEmails.has(to))) continue;
+      seatedEmails.add(to);
+      ops.push({ ...base, email: to, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
+        effect: 'grant', reason: 'expired-invite', summary: `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}` });
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
