@@ -129,7 +129,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   observeStore(store);
   const routers: MountedRouter[] = [
     { path: '/scim/v2', router: scimMetrics },
-    { path: '/scim/v2', router: createScimRouter({ config, store, failures }) },
+    { path: '/scim/v2', router: createScimRouter({ config, store, failures, ...(o.keyring ? { keyring: o.keyring } : {}) }) },
     // An offboarding through the admin API ends the person's dashboard sessions first (web/leaver-sessions.ts).
     { path: '/api/v1', router: createAdminRouter({ config, agent: endingLeaverSessions(agent.api, store, () => config.file.hubs), failures }) },
     { path: '/hooks', router: hookDeliveryMetrics() },

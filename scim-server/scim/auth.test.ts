@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
+import { Keyring } from '../../agent/secrets/keyring.ts';
+import { SCIM_LABEL_PURPOSE, scimTokenLabel } from './auth.ts';
 import { FailureLimiter } from '../auth-failures.ts';
 import { collect } from '../../agent/store/store.ts';
 import '../../agent/outbox.ts';
@@ -106,12 +108,16 @@ describe('SCIM auth', () => {
     assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { schemas: [USER], userName: 'ann@example.com' }, forged)).status, 201);
     const jwt = await sign({ iss: 'https://idp.example', aud: 'hubwarden-hub-a', sub: 'provisioning-app' });
     assert.equal((await scimRequest(app, 'hub-a', 'POST', '/Users', { schemas: [USER], userName: 'bo@example.com' }, { authorization: `Bearer ${jwt}`, ...forged })).status, 201);
-    const tokenHash = createHash('sha256').update(app.token('hub-a'), 'utf8').digest('hex').slice(0, 6);
+    const tokenHash = scimTokenLabel(Keyring.loadSync(app.config.pathOf(app.config.file.secrets.keyFile)).derive(SCIM_LABEL_PURPOSE), app.token('hub-a')).slice('scim-token:'.length);
     assert.deepEqual(await triggers(), [
       { type: 'scim', actor: `scim-token:${tokenHash}`, detail: 'user-agent: Okta SCIM Client 1.0.0' },
       { type: 'scim', actor: 'scim-jwt:provisioning-app', detail: 'user-agent: Okta SCIM Client 1.0.0' },
     ]);
     assert.ok(!JSON.stringify(await triggers()).includes(app.token('hub-a')), 'the token itself is named by a hash prefix only');
+    // Keyed: a manager who sees the label cannot test guesses of the token offline with a plain hash.
+    const plain = createHash('sha256').update(app.token('hub-a'), 'utf8').digest('hex').slice(0, 6);
+    assert.notEqual(tokenHash, plain, 'the label is no plain SHA-256 prefix of the token');
+    assert.notEqual(scimTokenLabel(Keyring.fromKey(Buffer.alloc(32, 9)).derive(SCIM_LABEL_PURPOSE), app.token('hub-a')), `scim-token:${tokenHash}`, 'another key file, another label');
   });
 
   test('untrusted X-Forwarded-For is ignored: a guesser cannot buy a fresh budget by inventing addresses', async () => {

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 import type { LoadedConfig } from '../../config/load.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
 import { ScimError } from './errors.ts';
 import { bearerToken } from '../bearer.ts';
 import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
@@ -19,19 +20,39 @@ import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.
  */
 interface HubCredentials {
   digests: Buffer[];
+  /** The audit label of each token of `digests`, in the same order (scimTokenLabel). */
+  labels: string[];
   jwt?: { issuer: string; audience: string; keys: JWTVerifyGetKey };
 }
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
+/** HKDF `info` of the key that makes the SCIM tokens' audit labels (keyring.ts `derive`). */
+export const SCIM_LABEL_PURPOSE = 'hubwarden scim-token audit label v1';
+
+/**
+ * The audit label of a SCIM token: `scim-token:` and the first 6 hex digits of its HMAC-SHA-256
+ * under a key derived from `secrets.keyFile` (as admin tokens are labelled, admin-tokens.ts). Hub
+ * managers and audit exports see it; a plain hash prefix would let them test guesses of a weak
+ * token offline, a keyed one does not without the key file. Restarts and replicas sharing the key
+ * file give the same label.
+ */
+export function scimTokenLabel(labelKey: Keyring, token: string): string {
+  return `scim-token:${labelKey.mac(token).toString('hex').slice(0, 6)}`;
+}
+
 export class ScimAuthenticator {
   private readonly hubs = new Map<string, HubCredentials>();
   private readonly unknownHubs: UnknownHubFailures;
 
-  constructor(config: LoadedConfig, readonly failures = new FailureLimiter()) {
+  /** `keyring`: the `secrets.keyFile` keyring when the caller has it loaded (default: read, or created, from the key file). */
+  constructor(config: LoadedConfig, readonly failures = new FailureLimiter(), keyring?: Keyring) {
     this.unknownHubs = new UnknownHubFailures(failures);
+    const anyToken = config.file.hubs.some((hub) => hub.scim.tokens.length > 0);
+    const labelKey = anyToken ? (keyring ?? Keyring.loadSync(config.pathOf(config.file.secrets.keyFile))).derive(SCIM_LABEL_PURPOSE) : undefined;
     for (const hub of config.file.hubs) {
-      const creds: HubCredentials = { digests: hub.scim.tokens.map((ref) => digest(config.secret(ref).reveal())) };
+      const tokens = hub.scim.tokens.map((ref) => config.secret(ref).reveal());
+      const creds: HubCredentials = { digests: tokens.map(digest), labels: tokens.map((token) => scimTokenLabel(labelKey!, token)) };
       if (hub.scim.jwt) {
         creds.jwt = { issuer: hub.scim.jwt.issuer, audience: hub.scim.jwt.audience, keys: createRemoteJWKSet(new URL(hub.scim.jwt.jwksUrl)) };
       }
@@ -63,17 +84,18 @@ export class ScimAuthenticator {
   }
 
   /**
-   * Who the presented token names, or undefined when it opens nothing: `scim-token:<6 hex>` (a
-   * prefix of the configured token's SHA-256, as admin tokens are named: tells tokens apart in the
-   * audit log, useless for guessing one), or `scim-jwt:<sub>` for a signed token (RFC 7519 §4.1.2;
-   * `azp` or `client_id` when it has no subject).
+   * Who the presented token names, or undefined when it opens nothing: `scim-token:<6 hex>`
+   * (scimTokenLabel: tells tokens apart in the audit log, useless for guessing one), or
+   * `scim-jwt:<sub>` for a signed token (RFC 7519 §4.1.2; `azp` or `client_id` when it has no subject).
    */
   private async accepts(creds: HubCredentials, token: string): Promise<string | undefined> {
     const presented = digest(token);
-    let match: Buffer | undefined;
+    let match: number | undefined;
     // Compare against every configured token (no early exit) so timing does not reveal which matched.
-    for (const d of creds.digests) if (timingSafeEqual(d, presented)) match = d;
-    if (match) return `scim-token:${match.toString('hex').slice(0, 6)}`;
+    creds.digests.forEach((d, i) => {
+      if (timingSafeEqual(d, presented)) match = i;
+    });
+    if (match !== undefined) return creds.labels[match];
     if (creds.jwt && token.split('.').length === 3) {
       try {
         // Asymmetric algorithms only (a JWKS holds public keys; `none`/HS* must never pass), and a token

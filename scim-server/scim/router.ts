@@ -4,6 +4,7 @@ import { childLogger, type Logger } from '../../agent/log/logger.ts';
 import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { printable, ScimAuthenticator } from './auth.ts';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import { RefusalBudget } from '../web/sign-in-audit.ts';
 import { decodablePath, requestError, scimBody } from './body.ts';
@@ -28,6 +29,8 @@ export interface ScimRouterDeps {
   log?: Logger;
   /** The failure limiter shared with the admin API and the dashboard sign-in (compose.ts builds one). */
   failures?: FailureLimiter;
+  /** The `secrets.keyFile` keyring, for the SCIM tokens' audit labels (auth.ts; default: read from the key file). */
+  keyring?: Keyring;
 }
 
 export function defineScimIndexes(store: Store): void {
@@ -46,7 +49,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
   const { config, store } = deps;
   const log = deps.log ?? childLogger('scim');
   defineScimIndexes(store);
-  const auth = new ScimAuthenticator(config, deps.failures);
+  const auth = new ScimAuthenticator(config, deps.failures, deps.keyring);
   const hubs = new Set(config.file.hubs.map((h) => h.id));
   const unknownHubWarnings = new RefusalBudget(UNKNOWN_HUB_WARNINGS);
   const router = express.Router({ caseSensitive: false, strict: false });

@@ -8,7 +8,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +15,8 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import { collect, type Store } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
+import { SCIM_LABEL_PURPOSE, scimTokenLabel } from '../scim/auth.ts';
 import { createApp } from '../app.ts';
 import { composeHubwarden, type Hubwarden } from '../compose.ts';
 import { postgresForTests, testSchema } from '../../test/postgres.ts';
@@ -46,7 +47,7 @@ hubs:
     meta: { businessId: "1111111111", graphBaseUrl: sandbox }
     scim: { tokens: [env:SCIM_TOKEN] }
   `, '/tmp/hubwarden-scim-leavers/hubwarden.yaml', ENV);
-    const client = `scim-token:${createHash('sha256').update(ENV.SCIM_TOKEN).digest('hex').slice(0, 6)}`;
+    const client = scimTokenLabel(Keyring.loadSync(config.pathOf(config.file.secrets.keyFile)).derive(SCIM_LABEL_PURPOSE), ENV.SCIM_TOKEN);
     const running: Array<{ hubwarden: Hubwarden; server: Server }> = [];
     let scimUrl: string;
     let dashboardUrl: string;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { Keyring } from '../../agent/secrets/keyring.ts';
+import { SCIM_LABEL_PURPOSE, scimTokenLabel } from '../../scim-server/scim/auth.ts';
 import { after, before, describe, test } from 'node:test';
 import { scimRequest, startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
 import { suiteStores } from '../suite-stores.ts';
@@ -54,7 +55,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`Okta repla
     assert.ok(!JSON.stringify(stored).includes('Okta-always-sends-1'));
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-created', userId: ids.test }]]);
     // Who: the credential that authenticated (a prefix of its SHA-256), not the user agent the caller claims (kept beside it).
-    const tokenHash = createHash('sha256').update(app.token(HUB), 'utf8').digest('hex').slice(0, 6);
+    const tokenHash = scimTokenLabel(Keyring.loadSync(app.config.pathOf(app.config.file.secrets.keyFile)).derive(SCIM_LABEL_PURPOSE), app.token(HUB)).slice('scim-token:'.length);
     assert.deepEqual((await outbox.triggers())[0], { type: 'scim', idp: 'okta', actor: `scim-token:${tokenHash}`, detail: 'user-agent: Okta SCIM Client 1.0.0' });
     // A second POST of the same login (any case) is a 409 that Okta shows, and records nothing.
     assert.equal((await call('POST', '/Users', oktaUser('TEST.USER@okta.local', 'Test'))).status, 409);
