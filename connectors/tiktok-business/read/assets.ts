@@ -14,11 +14,23 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
   }
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
   const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
-  return { items: page.list.map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+  return { items: page.list.filter(claimHeld).map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+}
+
+/**
+ * The row's `relation_status`, where it has one, is the BC's claim on the asset (BOUND, UNBOUND,
+ * PENDING, REJECTED: the asset object of TikTok API for Business v1.3, for ad accounts, pixels and
+ * shops). Only a BOUND claim (or none stated) makes the asset the BC's: one pending or rejected
+ * cannot be assigned (40001), so it is neither offered to teams nor taken for "still in the BC"
+ * when TikTok refuses a write on it [INF #46].
+ */
+export function claimHeld(row: AssetRow): boolean {
+  const status = row.relation_status;
+  return status === undefined || status === null || status === '' || String(status).toUpperCase() === 'BOUND';
 }
 
 /** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id, owned or shared in), or none. */
 export async function findAssetRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string, what: string): Promise<AssetRow | undefined> {
   const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
-  return rows.find((r) => String(r.asset_id) === assetId);
+  return rows.find((r) => String(r.asset_id) === assetId && claimHeld(r));
 }

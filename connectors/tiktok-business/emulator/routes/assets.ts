@@ -37,7 +37,7 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
     asset_id: asset.asset_id,
     asset_name: asset.asset_name,
     relation_type: relation,
-    ...(claim ? { relation_status: 'BOUND' } : {}),
+    ...(claim ? { relation_status: asset.relation_status ?? 'BOUND' } : {}),
     // TikTok's advertiser_status values are not documented for these endpoints: the emulator shows
     // one only when its world has one, and never makes one up [INF]; the account type defaults to
     // AUCTION, one of the two documented values.
@@ -101,7 +101,7 @@ export function getAdminAssets(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   const rows = c.world.assetsInBc(bcId)
-    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === 'BOUND'))
+    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === (x.asset.relation_status ?? 'BOUND')))
     .map((x) => renderAsset(c, x.asset, x.relation));
   return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }
