@@ -4,6 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import { toAsset, type AssetRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
+import { keywordFindsAssetIds } from './keyword-probe.ts';
 
 /** `GET /bc/asset/get/` without a user filter: the BC's assets of one type, owned and shared in (page_size ≤ 50). */
 export const ASSET_PAGE_SIZE = 50;
@@ -31,6 +32,13 @@ export function claimHeld(row: AssetRow): boolean {
 
 /** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id, owned or shared in), or none. */
 export async function findAssetRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string, what: string): Promise<AssetRow | undefined> {
-  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
-  return rows.find((r) => String(r.asset_id) === assetId && claimHeld(r));
+  const api = TIKTOK_ASSET_TYPES[type].api;
+  const read = async (narrow: boolean) => {
+    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: api, ...(narrow ? { filtering: { keyword: assetId } } : {}) }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
+    return rows.find((r) => String(r.asset_id) === assetId && claimHeld(r));
+  };
+  // `keyword` narrows the read only where it is known to find asset ids [INF #47].
+  const narrows = await keywordFindsAssetIds(ctx, api, what);
+  if (narrows === false) return read(false);
+  return await read(true) ?? (narrows === undefined ? read(false) : undefined);
 }

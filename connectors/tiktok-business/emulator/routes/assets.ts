@@ -47,10 +47,10 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
   };
 }
 
-function keywordMatch(asset: Asset, keyword: string | undefined): boolean {
+function keywordMatch(asset: Asset, keyword: string | undefined, namesOnly = false): boolean {
   if (!keyword) return true;
   const k = keyword.toLowerCase();
-  return asset.asset_name.toLowerCase().includes(k) || asset.asset_id.includes(k);
+  return asset.asset_name.toLowerCase().includes(k) || (!namesOnly && asset.asset_id.includes(k));
 }
 
 export function getAssets(c: CallContext): unknown {
@@ -73,17 +73,17 @@ export function getAssets(c: CallContext): unknown {
       .filter((a) => a.bc_id === bcId && a.user_id === userId && a.asset_type === type)
       .flatMap((a) => {
         const found = c.world.assetInBc(bcId, a.asset_id);
-        return found && keywordMatch(found.asset, keyword) ? [renderAsset(c, found.asset, found.relation, a.role)] : [];
+        return found && keywordMatch(found.asset, keyword, c.rt.readings.keywordNamesOnly) ? [renderAsset(c, found.asset, found.relation, a.role)] : [];
       });
   } else if (email !== undefined) {
     const row = c.world.rowByEmail(bcId, email);
     if (!row || row.relation_status !== 'PENDING') throw notFound(`filtering.user_email: no pending invitation for ${email}`);
     rows = (row.invite_assets ?? []).flatMap((ia) => {
       const found = c.world.assetInBc(bcId, ia.asset_id);
-      return found && keywordMatch(found.asset, keyword) ? [renderAsset(c, found.asset, found.relation, ia.advertiser_role)] : [];
+      return found && keywordMatch(found.asset, keyword, c.rt.readings.keywordNamesOnly) ? [renderAsset(c, found.asset, found.relation, ia.advertiser_role)] : [];
     });
   } else {
-    rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword)).map((x) => renderAsset(c, x.asset, x.relation));
+    rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword, c.rt.readings.keywordNamesOnly)).map((x) => renderAsset(c, x.asset, x.relation));
   }
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
@@ -101,7 +101,7 @@ export function getAdminAssets(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   const rows = c.world.assetsInBc(bcId)
-    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === (x.asset.relation_status ?? 'BOUND')))
+    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword, c.rt.readings.keywordNamesOnly) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === (x.asset.relation_status ?? 'BOUND')))
     .map((x) => renderAsset(c, x.asset, x.relation));
   return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }
@@ -180,7 +180,7 @@ export function assetMembers(c: CallContext): unknown {
     .flatMap((a) => {
       const row = c.world.boundMember(bcId, a.user_id);
       if (!row) return [];
-      if (keyword && !row.user_email.toLowerCase().includes(keyword) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
+      if (keyword && (c.rt.readings.keywordNamesOnly || !row.user_email.toLowerCase().includes(keyword)) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
