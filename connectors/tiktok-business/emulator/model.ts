@@ -57,6 +57,11 @@ export interface Asset {
    * BOUND is listed with its status but is not the BC's to assign or share [INF #46].
    */
   relation_status?: 'BOUND' | 'UNBOUND' | 'PENDING' | 'REJECTED';
+  /**
+   * Listed in its BC with `relation_type` OWNER_INDIVIDUAL (reference §5.2): a person owns it, not
+   * the BC, so it is neither owned by nor shared into the BC and cannot be assigned [INF #46].
+   */
+  owned_by_individual?: boolean;
 }
 
 /** An asset shared by its owner BC with a partner BC, with a role ceiling. */

@@ -23,9 +23,11 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
  * PENDING, REJECTED: the asset object of TikTok API for Business v1.3, for ad accounts, pixels and
  * shops). Only a BOUND claim (or none stated) makes the asset the BC's: one pending or rejected
  * cannot be assigned (40001), so it is neither offered to teams nor taken for "still in the BC"
- * when TikTok refuses a write on it [INF #46].
+ * when TikTok refuses a write on it [INF #46]; nor is an asset listed as OWNER_INDIVIDUAL.
  */
 export function claimHeld(row: AssetRow): boolean {
+  // OWNER_INDIVIDUAL: a person owns it, so it is neither owned by nor shared into the BC.
+  if (row.relation_type === 'OWNER_INDIVIDUAL') return false;
   const status = row.relation_status;
   return status === undefined || status === null || status === '' || String(status).toUpperCase() === 'BOUND';
 }

@@ -10,6 +10,7 @@ import { ASSET_TYPES, ROLE_FIELD, ROLE_VALUES, type Asset, type AssetType } from
 import { paginate } from '../paging.ts';
 import { pageParams, type Fields } from '../params.ts';
 import { renderMember } from './members.ts';
+import type { AssetRelation } from '../world.ts';
 
 const GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const ASSIGN_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'DOMAIN', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
@@ -28,7 +29,7 @@ const RANK: Record<string, readonly string[]> = { advertiser_role: ['ADMIN', 'OP
  */
 const ROW_ROLE_FIELDS = new Set(['advertiser_role', 'catalog_role', 'tt_account_roles', 'store_role']);
 
-export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' | 'OWNER_PARTNER', role?: string | string[]): Record<string, unknown> {
+export function renderAsset(c: CallContext, asset: Asset, relation: AssetRelation, role?: string | string[]): Record<string, unknown> {
   const typeField = ROLE_FIELD[asset.asset_type];
   const field = typeField && ROW_ROLE_FIELDS.has(typeField) ? typeField : undefined;
   const claim = asset.asset_type === 'ADVERTISER' || asset.asset_type === 'PIXEL' || asset.asset_type === 'TIKTOK_SHOP';
