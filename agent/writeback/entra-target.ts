@@ -121,9 +121,14 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       return user.externalId && GUID.test(user.externalId) ? user.externalId : user.userName;
     },
     fallbackIdOf(user: Readonly<DirectoryUserRecord>) {
+      if (!user.externalId) return undefined;
+      // A GUID externalId was tried first, but SCIM's externalId is whatever the app's attribute
+      // mapping sends (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes):
+      // a GUID need not be the object id. Not found so, the UPN Entra sends as userName is tried.
+      if (GUID.test(user.externalId)) return user.userName.includes('@') ? user.userName : undefined;
       // Graph resolves /users/{…} by object id or UPN only: an externalId without `@` (by
       // default Entra's SCIM mapping sends mailNickname) can name no one else; at worst it is a 404.
-      return user.externalId && !GUID.test(user.externalId) && !user.externalId.includes('@') ? user.externalId : undefined;
+      return !user.externalId.includes('@') ? user.externalId : undefined;
     },
     async update(idpUserId, hubId, values) {
       const body = Object.fromEntries(Object.entries(values).map(([field, v]) => [fullName(hubId, field as WritebackField), v === '' ? null : fitEntraString(v)]));

@@ -15,12 +15,12 @@ const HUB = 'ads-eu';
 const ANA_OID = '0a0a0a0a-1111-2222-3333-444444444444';
 const BO_OID = '0b0b0b0b-1111-2222-3333-444444444444';
 
-async function setup(readings: GraphReadings, o: { users?: GraphSeedUser[]; appId?: string; tuning?: WritebackTuning } = {}) {
+async function setup(readings: GraphReadings, o: { users?: GraphSeedUser[]; appId?: string; tuning?: WritebackTuning; externalIds?: string[] } = {}) {
   const appId = o.appId ?? ENTRA.extensionAppId;
   const users = o.users ?? [{ id: ANA_OID, userPrincipalName: 'ana@contoso.com' }, { id: BO_OID, userPrincipalName: 'bo@contoso.com' }];
   const graph = createGraphEmulator({ ...ENTRA, readings, applications: [{ appId }], users });
   const server = await graph.listen();
-  const store = await seededStore(HUB, users.map((u, i) => directoryUser(HUB, `u-${i}`, u.userPrincipalName, { externalId: u.id })), [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
+  const store = await seededStore(HUB, users.map((u, i) => directoryUser(HUB, `u-${i}`, u.userPrincipalName, { externalId: o.externalIds?.[i] ?? u.id })), [{ id: 'm-ana', email: 'ana@contoso.com', role: 'ADMIN' }]);
   const config = writebackConfig({ graph: server.url });
   (config.file.identityProviders.entra as { extensionAppId: string }).extensionAppId = appId;
   const make = () => createWriteback({ config, store, log: capturingLog(), clock: movableClock(), tuning: o.tuning ?? { entra: { maxRetries: 2, delaySeconds: 0 } } });
@@ -100,6 +100,19 @@ test('entra: a relative @odata.nextLink is followed on the configured host; noth
 
 test('entra: users addressed only by id, with ids that are not GUIDs: written through the externalId after the UPN is not found', async () => {
   const { server, make, status } = await setup({ userAddressing: 'id-only' }, { users: [{ id: 'u1', userPrincipalName: 'ana@contoso.com' }, { id: 'u2', userPrincipalName: 'bo@contoso.com' }] });
+  try {
+    const report = await make().run(HUB);
+    assert.equal(report.written, 2, JSON.stringify(report.problems));
+    assert.deepEqual([status(0), status(1)], ['onboarded', 'pending']);
+  } finally {
+    await server.close();
+  }
+});
+
+test('entra: a SCIM externalId that is a GUID but not the Graph object id (another attribute mapped to it): written through the UPN after the GUID is not found', async () => {
+  // Entra's SCIM externalId is whatever the app's attribute mapping sends (the reference's create
+  // sample shows a GUID; nothing says it is the user's object id).
+  const { server, make, status } = await setup({}, { externalIds: ['9f9f9f9f-aaaa-bbbb-cccc-000000000001', '9f9f9f9f-aaaa-bbbb-cccc-000000000002'] });
   try {
     const report = await make().run(HUB);
     assert.equal(report.written, 2, JSON.stringify(report.problems));

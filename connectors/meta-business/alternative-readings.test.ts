@@ -235,4 +235,39 @@ describe('meta-business connector under other readings of what Meta leaves unsai
     assert.deepEqual([again.result, again.inviteId], ['already-done', SANDBOX.pendingInviteId]);
     assert.equal(emulator.control.state().invites.length, before);
   });
+  test('a role change Graph accepts but that leaves the member reading as before (finance_permission kept on a demotion): an error saying so, never "done" at every check', async () => {
+    // Our emulator drops finance_permission when another role is set (README [INF]); Meta lists
+    // finance_permission apart from role and documents no call that clears it.
+    const frank = SANDBOX.employees[1];
+    const c = connector(async (op, forward) => {
+      const a = await forward();
+      if (op.method === 'GET' && op.path === frank && a.body && !a.body.error) a.body.finance_permission = 'EDITOR';
+      return a;
+    });
+    assert.equal((await all(c.listMembers!)).find((m) => m.id === frank)?.role, 'FINANCE_EDITOR');
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(c.changeMemberRole!(frank, 'EMPLOYEE'), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && /still reads as FINANCE_EDITOR/.test(e.message));
+    }
+    // Where the role does change, it is done once and then already-done.
+    const plain = connector(async (_op, forward) => forward());
+    assert.equal(await plain.changeMemberRole!(frank, 'EMPLOYEE'), 'done');
+    assert.equal(await plain.changeMemberRole!(frank, 'EMPLOYEE'), 'already-done');
+  });
+  test('an invite role change Graph accepts but that leaves the invite reading as before (finance_role kept): an error saying so, never "done" at every check; a role held is already-done', async () => {
+    const id = SANDBOX.pendingInviteId;
+    // Another Graph's invite with a pre-assigned finance role that a role change leaves in place.
+    const c = connector(async (op, forward) => {
+      const a = await forward();
+      if (op.method === 'GET' && a.body && !a.body.error) for (const i of op.path === id ? [a.body] : Array.isArray(a.body.data) ? a.body.data : []) if (i.id === id) i.finance_role = 'EDITOR';
+      return a;
+    });
+    assert.equal((await all(c.listInvites!)).find((i) => i.id === id)?.role, 'FINANCE_EDITOR');
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(c.changeInviteRole!(id, 'EMPLOYEE'), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && /still reads as FINANCE_EDITOR/.test(e.message));
+    }
+    // Our emulator's reading: changed once, then already so.
+    const plain = connector(async (_op, forward) => forward());
+    assert.equal(await plain.changeInviteRole!(id, 'ADMIN'), 'done');
+    assert.equal(await plain.changeInviteRole!(id, 'ADMIN'), 'already-done');
+  });
 });

@@ -61,6 +61,24 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
+  test('#47 keyword matching names only (not addresses or asset ids): a retried invite still finds the pending, member and declined rows; an assign above a partner\'s share is still told apart', async () => {
+    const bed = await bedWith({ keywordNamesOnly: true, ignoreRejectedInvite: true, refuseExistingInvite: true });
+    try {
+      const c = bed.connector();
+      // Retries (no firstAttempt): each looks the address up first.
+      assert.deepEqual(await c.invite!({ email: S.pendingEmail, role: 'STANDARD' }), { result: 'already-done', inviteId: S.pendingEmail });
+      assert.deepEqual(await c.invite!({ email: EVE_EMAIL, role: 'STANDARD' }), { result: 'already-done', inviteId: '', memberId: EVE });
+      // A declined row TikTok would ignore an invite for must be revoked first.
+      assert.equal((await c.invite!({ email: S.rejectedEmail, role: 'STANDARD' })).result, 'done');
+      assert.deepEqual(rowsOf(bed, S.rejectedEmail).map((x) => x.relation_status), ['PENDING']);
+      // ADMIN on an ad account its owner shared with ANALYST: the 40001 is the share's, not the token's.
+      const err = await c.assignAsset!({ asset: { type: 'ad_account', id: S.partner.sharedAdAccount }, userId: EVE, tasks: ['ADMIN'] }).then(() => undefined, (e: ConnectorError) => e);
+      assert.equal(err?.kind, 'invalid-argument', err?.message);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('#8 a member read without a relation_status filter that lists members only: a pending invitation\'s role still changes, and a refused repeat invite is still already-done', async () => {
     const bed = await bedWith({ unfilteredListsBoundOnly: true, refuseExistingInvite: true });
     try {
@@ -173,7 +191,10 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
       // Between the connector's read of Eve's holdings and its assign, Eve is removed by hand.
       const c = bed.connector({
         onCall: (call) => {
-          if (!call.path.includes('bc/asset/get') || ++reads !== 1) return;
+          if (!call.path.includes('bc/asset/get') || reads > 0) return;
+          // The holdings read (filtered by user_id), not the connector's one-off keyword check.
+          if (!emulator.calls.some((x) => x.endpoint === 'bc/asset/get' && String(x.query.filtering ?? '').includes('user_id'))) return;
+          reads++;
           const now = emulator.control.state();
           now.members = now.members.filter((m) => m.user_id !== EVE);
           now.assignments = now.assignments.filter((a) => a.user_id !== EVE);
@@ -231,7 +252,10 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
       const emulator = bed.emulator;
       const c = bed.connector({
         onCall: (call) => {
-          if (!call.path.includes('bc/asset/get') || ++reads !== 1) return;
+          if (!call.path.includes('bc/asset/get') || reads > 0) return;
+          // The holdings read (filtered by user_id), not the connector's one-off keyword check.
+          if (!emulator.calls.some((x) => x.endpoint === 'bc/asset/get' && String(x.query.filtering ?? '').includes('user_id'))) return;
+          reads++;
           const state = emulator.control.state();
           state.assignments = state.assignments.filter((a) => !(a.asset_id === AD && a.user_id === EVE));
           emulator.control.seed(state);

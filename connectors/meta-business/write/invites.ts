@@ -2,7 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { INVITE_FIELDS, invitesFor } from '../read/people.ts';
-import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
+import { inviteRole, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
 
 /**
@@ -111,10 +111,31 @@ export async function changeInviteRole(ctx: MetaContext, given: string, role: st
   const wanted = role.toUpperCase();
   const inviteId = await resolveInviteId(ctx, given);
   if (!inviteId) throw new ConnectorError('not-found', what(`change role of invite ${given} in business ${ctx.businessId} to ${wanted}: no pending invite for that email`));
-  await ctx.graph.call('POST', inviteId, { role: wanted }, {
-    what: what(`change role of invite ${inviteId} in business ${ctx.businessId} to ${wanted}`), businessId: ctx.businessId,
-  });
+  const whatFor = what(`change role of invite ${inviteId} in business ${ctx.businessId} to ${wanted}`);
+  // Read as the listing reads it (mappers/invite.ts inviteRole: role plus a finance role in tasks
+  // or finance_role), before: a role held is already-done; and after: POST /{request-id} takes
+  // role and tasks only (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started),
+  // so a Graph may keep a pre-assigned finance_role and the invite read as before. Reported
+  // "done", every check would plan and audit the same change again.
+  const before = await inviteRoleOf(ctx, inviteId, `${whatFor}: read`);
+  if (before === wanted) return 'already-done';
+  await ctx.graph.call('POST', inviteId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
+  const after = await inviteRoleOf(ctx, inviteId, `${whatFor}: read back`);
+  if (before !== undefined && after === before) {
+    throw new ConnectorError('unavailable', `${whatFor}: Graph accepted the role but the invite still reads as ${before} (a finance role held in finance_role or tasks is not changed by role); if this persists, cancel the invite and send it again`, { providerCode: 'role-unchanged' });
+  }
   return 'done';
+}
+
+/** The invite's role as listInvites reads it, or undefined when Graph will not read it (gone or no longer loadable: the POST then says what it says). */
+async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string): Promise<string | undefined> {
+  try {
+    const raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
+    return inviteRole(raw);
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
 }
 
 export async function cancelInvite(ctx: MetaContext, given: string): Promise<ChangeResult> {

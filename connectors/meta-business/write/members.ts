@@ -42,6 +42,14 @@ export async function changeMemberRole(ctx: MetaContext, memberId: string, role:
   if (current === wanted) return 'already-done';
   if (current === 'ADMIN') await refuseIfLastAdmin(ctx, memberId, `demote to ${wanted}`);
   await ctx.graph.call('POST', memberId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
+  // Read back as a check for updates will read it: Meta lists `finance_permission` apart from
+  // `role` and documents no call that clears it (POST /{bsuid} takes role and tasks), so a Graph
+  // may take the new role and leave the member reading as before. Reported "done", the next check
+  // would plan the same change again, and again, each time audited as made.
+  const after = await currentRole(ctx, memberId, `${whatFor}: read back`);
+  if (after === current && after !== wanted) {
+    throw new ConnectorError('unavailable', `${whatFor}: Graph accepted the role but the member still reads as ${current} (role ${wanted} sent; a finance role held in finance_permission or tasks is not changed by role); if this persists, change the person's finance role in Business Settings`, { providerCode: 'role-unchanged' });
+  }
   return 'done';
 }
 

@@ -31,6 +31,7 @@ const fixtureSchema = z.object({
   assets: z.array(z.object({
     asset_type: z.enum(ASSET_TYPES), asset_id: id, asset_name: z.string(), owner_bc_id: id,
     advertiser_status: z.string().optional(), advertiser_account_type: z.enum(['AUCTION', 'RESERVATION']).optional(),
+    relation_status: z.enum(['BOUND', 'UNBOUND', 'PENDING', 'REJECTED']).optional(), owned_by_individual: z.boolean().optional(),
   })).default([]),
   shares: z.array(z.object({
     asset_type: z.enum(ASSET_TYPES), asset_id: id, owner_bc_id: id, partner_bc_id: id,

@@ -39,4 +39,10 @@ export interface AlternativeReadings {
   exactDeleteEmail?: boolean;
   /** [INF] #10, reference open question 4: PENDING and REJECTED rows carry this `user_id` (and an empty `user_name`), the same on every such row, instead of none. */
   invitationUserId?: '0';
+  /**
+   * [INF] #47: `filtering.keyword` matches names only (`user_name` on `/bc/member/get/` and
+   * `/bc/asset/member/get/`, `asset_name` on `/bc/asset/get/`), not addresses or ids: the reference
+   * gives `keyword` as a string and its match on `user_email` / `asset_id` as an inference.
+   */
+  keywordNamesOnly?: boolean;
 }

@@ -97,17 +97,18 @@ export class TikTokWorld {
   /** Owned by the BC, or shared into it by a partner. */
   assetInBc(bcId: string, assetId: string): { asset: Asset; relation: 'OWNER_BC' | 'OWNER_PARTNER'; share?: Share } | undefined {
     const asset = this.assets.get(assetId);
-    if (!asset) return undefined;
+    // A claim that is not BOUND (pending, rejected, unbound), or an asset a person owns, is listed, not held [INF #46].
+    if (!asset || !claimHeld(asset)) return undefined;
     if (asset.owner_bc_id === bcId) return { asset, relation: 'OWNER_BC' };
     const share = this.shares.find((s) => s.asset_id === assetId && s.partner_bc_id === bcId);
     return share ? { asset, relation: 'OWNER_PARTNER', share } : undefined;
   }
 
-  assetsInBc(bcId: string): Array<{ asset: Asset; relation: 'OWNER_BC' | 'OWNER_PARTNER' }> {
-    const out: Array<{ asset: Asset; relation: 'OWNER_BC' | 'OWNER_PARTNER' }> = [];
+  assetsInBc(bcId: string): Array<{ asset: Asset; relation: AssetRelation }> {
+    const out: Array<{ asset: Asset; relation: AssetRelation }> = [];
     for (const asset of this.assets.values()) {
-      if (asset.owner_bc_id === bcId) out.push({ asset, relation: 'OWNER_BC' });
-      else if (this.shares.some((s) => s.asset_id === asset.asset_id && s.partner_bc_id === bcId)) out.push({ asset, relation: 'OWNER_PARTNER' });
+      if (asset.owner_bc_id === bcId) out.push({ asset, relation: asset.owned_by_individual ? 'OWNER_INDIVIDUAL' : 'OWNER_BC' });
+      else if (claimHeld(asset) && this.shares.some((s) => s.asset_id === asset.asset_id && s.partner_bc_id === bcId)) out.push({ asset, relation: 'OWNER_PARTNER' });
     }
     return out;
   }
@@ -128,3 +129,11 @@ export class TikTokWorld {
     return this.partnerships.flatMap((p) => (p.bc_id === bcId ? [p.partner_id] : p.partner_id === bcId ? [p.bc_id] : []));
   }
 }
+
+/** The owning BC holds its claim on the asset (`relation_status` BOUND, or none given). */
+export function claimHeld(asset: Asset): boolean {
+  return !asset.owned_by_individual && (asset.relation_status === undefined || asset.relation_status === 'BOUND');
+}
+
+/** `relation_type` of an asset listed in a BC (reference §5.2). */
+export type AssetRelation = 'OWNER_BC' | 'OWNER_PARTNER' | 'OWNER_INDIVIDUAL';

@@ -4,6 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import { toAsset, type AssetRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
+import { keywordFindsAssetIds } from './keyword-probe.ts';
 
 /** `GET /bc/asset/get/` without a user filter: the BC's assets of one type, owned and shared in (page_size ≤ 50). */
 export const ASSET_PAGE_SIZE = 50;
@@ -14,11 +15,32 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
   }
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
   const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
-  return { items: page.list.map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+  return { items: page.list.filter(claimHeld).map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+}
+
+/**
+ * The row's `relation_status`, where it has one, is the BC's claim on the asset (BOUND, UNBOUND,
+ * PENDING, REJECTED: the asset object of TikTok API for Business v1.3, for ad accounts, pixels and
+ * shops). Only a BOUND claim (or none stated) makes the asset the BC's: one pending or rejected
+ * cannot be assigned (40001), so it is neither offered to teams nor taken for "still in the BC"
+ * when TikTok refuses a write on it [INF #46]; nor is an asset listed as OWNER_INDIVIDUAL.
+ */
+export function claimHeld(row: AssetRow): boolean {
+  // OWNER_INDIVIDUAL: a person owns it, so it is neither owned by nor shared into the BC.
+  if (row.relation_type === 'OWNER_INDIVIDUAL') return false;
+  const status = row.relation_status;
+  return status === undefined || status === null || status === '' || String(status).toUpperCase() === 'BOUND';
 }
 
 /** The BC's own listing row of one asset (`/bc/asset/get/`, keyword = its id, owned or shared in), or none. */
 export async function findAssetRow(ctx: TikTokContext, type: TikTokAssetType, assetId: string, what: string): Promise<AssetRow | undefined> {
-  const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering: { keyword: assetId } }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
-  return rows.find((r) => String(r.asset_id) === assetId);
+  const api = TIKTOK_ASSET_TYPES[type].api;
+  const read = async (narrow: boolean) => {
+    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: api, ...(narrow ? { filtering: { keyword: assetId } } : {}) }, ASSET_PAGE_SIZE, what, (r) => String(r.asset_id));
+    return rows.find((r) => String(r.asset_id) === assetId && claimHeld(r));
+  };
+  // `keyword` narrows the read only where it is known to find asset ids [INF #47].
+  const narrows = await keywordFindsAssetIds(ctx, api, what);
+  if (narrows === false) return read(false);
+  return await read(true) ?? (narrows === undefined ? read(false) : undefined);
 }

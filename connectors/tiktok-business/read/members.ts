@@ -1,5 +1,6 @@
 import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
+import { keywordFindsAddresses } from './keyword-probe.ts';
 import { inviteIdOf, ofStatus, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 
@@ -51,8 +52,15 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
   const key = inviteIdOf(email);
   // Rows are told apart by status, user_id and address together: an invitation may carry a
   // placeholder user_id shared by every invitation (reference open question 4).
-  const read = async (status?: string) => {
-    const filtering = { keyword: email.trim(), ...(status ? { relation_status: status } : {}) };
+  // `keyword` narrows the read only where it is known to find addresses, else (unknown) a miss
+  // is read again whole, or (known not to) the listing is read whole at once [INF #47].
+  const narrows = await keywordFindsAddresses(ctx, what);
+  const read = async (status?: string): Promise<MemberRow | undefined> => {
+    if (narrows === false) return readSome(status, false);
+    return await readSome(status, true) ?? (narrows === undefined ? readSome(status, false) : undefined);
+  };
+  const readSome = async (status: string | undefined, narrow: boolean) => {
+    const filtering = { ...(narrow ? { keyword: email.trim() } : {}), ...(status ? { relation_status: status } : {}) };
     const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering }, MEMBER_PAGE_SIZE, what, (r) => `${r.relation_status}:${r.user_id ?? ''}:${inviteIdOf(r.user_email ?? '')}`);
     const mine = rows.filter((r) => inviteIdOf(r.user_email ?? '') === key);
     return (status ? mine.flatMap((r) => ofStatus(r, status) ?? []) : mine).sort((x, y) => precedence(x) - precedence(y))[0];

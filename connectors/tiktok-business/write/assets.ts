@@ -6,6 +6,7 @@ import type { AssetRow } from '../mappers/rows.ts';
 import { isSupportedAccess } from '../asset-roles.ts';
 import { explainAssetDenied } from './asset-denied.ts';
 import { isRefusal } from '../tiktok-errors.ts';
+import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -34,6 +35,10 @@ async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: Asse
     const row = rows.find((r) => String(r.asset_id) === asset.id);
     return row ? accessOfRow(type, row) : undefined;
   };
+  // Narrowed only where `keyword` is known to find asset ids; unknown, only a thorough read tries
+  // again whole (as before); known not to, every read is whole [INF #47].
+  const narrows = await keywordFindsAssetIds(ctx, TIKTOK_ASSET_TYPES[type].api, what);
+  if (narrows === false) return read();
   return await read(asset.id) ?? (thorough ? read() : undefined);
 }
 

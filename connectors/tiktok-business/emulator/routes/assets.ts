@@ -10,6 +10,7 @@ import { ASSET_TYPES, ROLE_FIELD, ROLE_VALUES, type Asset, type AssetType } from
 import { paginate } from '../paging.ts';
 import { pageParams, type Fields } from '../params.ts';
 import { renderMember } from './members.ts';
+import type { AssetRelation } from '../world.ts';
 
 const GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
 const ASSIGN_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'DOMAIN', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
@@ -28,7 +29,7 @@ const RANK: Record<string, readonly string[]> = { advertiser_role: ['ADMIN', 'OP
  */
 const ROW_ROLE_FIELDS = new Set(['advertiser_role', 'catalog_role', 'tt_account_roles', 'store_role']);
 
-export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' | 'OWNER_PARTNER', role?: string | string[]): Record<string, unknown> {
+export function renderAsset(c: CallContext, asset: Asset, relation: AssetRelation, role?: string | string[]): Record<string, unknown> {
   const typeField = ROLE_FIELD[asset.asset_type];
   const field = typeField && ROW_ROLE_FIELDS.has(typeField) ? typeField : undefined;
   const claim = asset.asset_type === 'ADVERTISER' || asset.asset_type === 'PIXEL' || asset.asset_type === 'TIKTOK_SHOP';
@@ -37,7 +38,7 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
     asset_id: asset.asset_id,
     asset_name: asset.asset_name,
     relation_type: relation,
-    ...(claim ? { relation_status: 'BOUND' } : {}),
+    ...(claim ? { relation_status: asset.relation_status ?? 'BOUND' } : {}),
     // TikTok's advertiser_status values are not documented for these endpoints: the emulator shows
     // one only when its world has one, and never makes one up [INF]; the account type defaults to
     // AUCTION, one of the two documented values.
@@ -47,10 +48,10 @@ export function renderAsset(c: CallContext, asset: Asset, relation: 'OWNER_BC' |
   };
 }
 
-function keywordMatch(asset: Asset, keyword: string | undefined): boolean {
+function keywordMatch(asset: Asset, keyword: string | undefined, namesOnly = false): boolean {
   if (!keyword) return true;
   const k = keyword.toLowerCase();
-  return asset.asset_name.toLowerCase().includes(k) || asset.asset_id.includes(k);
+  return asset.asset_name.toLowerCase().includes(k) || (!namesOnly && asset.asset_id.includes(k));
 }
 
 export function getAssets(c: CallContext): unknown {
@@ -73,17 +74,17 @@ export function getAssets(c: CallContext): unknown {
       .filter((a) => a.bc_id === bcId && a.user_id === userId && a.asset_type === type)
       .flatMap((a) => {
         const found = c.world.assetInBc(bcId, a.asset_id);
-        return found && keywordMatch(found.asset, keyword) ? [renderAsset(c, found.asset, found.relation, a.role)] : [];
+        return found && keywordMatch(found.asset, keyword, c.rt.readings.keywordNamesOnly) ? [renderAsset(c, found.asset, found.relation, a.role)] : [];
       });
   } else if (email !== undefined) {
     const row = c.world.rowByEmail(bcId, email);
     if (!row || row.relation_status !== 'PENDING') throw notFound(`filtering.user_email: no pending invitation for ${email}`);
     rows = (row.invite_assets ?? []).flatMap((ia) => {
       const found = c.world.assetInBc(bcId, ia.asset_id);
-      return found && keywordMatch(found.asset, keyword) ? [renderAsset(c, found.asset, found.relation, ia.advertiser_role)] : [];
+      return found && keywordMatch(found.asset, keyword, c.rt.readings.keywordNamesOnly) ? [renderAsset(c, found.asset, found.relation, ia.advertiser_role)] : [];
     });
   } else {
-    rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword)).map((x) => renderAsset(c, x.asset, x.relation));
+    rows = c.world.assetsInBc(bcId).filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword, c.rt.readings.keywordNamesOnly)).map((x) => renderAsset(c, x.asset, x.relation));
   }
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
 }
@@ -101,7 +102,7 @@ export function getAdminAssets(c: CallContext): unknown {
   c.member(bcId, 'admin');
   c.noChildBc(f, 'child_bc_id');
   const rows = c.world.assetsInBc(bcId)
-    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === 'BOUND'))
+    .filter((x) => x.asset.asset_type === type && keywordMatch(x.asset, keyword, c.rt.readings.keywordNamesOnly) && (!relationType || x.relation === relationType) && (!relationStatus || relationStatus === (x.asset.relation_status ?? 'BOUND')))
     .map((x) => renderAsset(c, x.asset, x.relation));
   return paginate(rows, page, pageSize, undefined, c.rt.readings.pagePastEndCode);
 }
@@ -180,7 +181,7 @@ export function assetMembers(c: CallContext): unknown {
     .flatMap((a) => {
       const row = c.world.boundMember(bcId, a.user_id);
       if (!row) return [];
-      if (keyword && !row.user_email.toLowerCase().includes(keyword) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
+      if (keyword && (c.rt.readings.keywordNamesOnly || !row.user_email.toLowerCase().includes(keyword)) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);

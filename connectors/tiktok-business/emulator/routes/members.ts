@@ -44,7 +44,7 @@ export function listMembers(c: CallContext): unknown {
   const rows = c.world.rowsOf(bcId).filter((r) =>
     (!role || r.user_role === role)
     && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
-    && (!keyword || r.user_email.toLowerCase().includes(keyword) || (r.user_name ?? '').toLowerCase().includes(keyword)));
+    && (!keyword || (!c.rt.readings.keywordNamesOnly && r.user_email.toLowerCase().includes(keyword)) || (r.user_name ?? '').toLowerCase().includes(keyword)));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   const rendered = list.map((r) => renderMember(r));
   // Another reading (readings.ts invitationUserId): invitations carry a placeholder user_id.

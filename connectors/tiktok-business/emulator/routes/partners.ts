@@ -9,6 +9,7 @@ import { ASSET_TYPES, type AssetType } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams } from '../params.ts';
 import { renderAsset } from './assets.ts';
+import { claimHeld } from '../world.ts';
 
 const PARTNER_ASSET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'DOMAIN'];
 
@@ -37,7 +38,7 @@ export function addPartner(c: CallContext): unknown {
   if (partnerId === bcId || !c.world.bcs.has(partnerId)) throw notFound(`partner_id: Business Center ${partnerId} does not exist`);
   for (const id of assetIds) {
     const asset = c.world.assets.get(id);
-    if (!asset || asset.owner_bc_id !== bcId) throw noPermission(`asset_ids: no permission to share asset ${id}`);
+    if (!asset || asset.owner_bc_id !== bcId || !claimHeld(asset)) throw noPermission(`asset_ids: no permission to share asset ${id}`);
     if (asset.asset_type !== 'ADVERTISER') throw paramError(`asset_ids: ${id} is not an ADVERTISER asset`);
   }
   if (!c.world.arePartners(bcId, partnerId)) c.world.partnerships.push({ bc_id: bcId, partner_id: partnerId });
