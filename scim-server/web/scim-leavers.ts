@@ -1,7 +1,8 @@
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import type { Transaction } from '../../agent/store/store.ts';
-import { endSessionsIn, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
+import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
+import type { Store, Transaction } from '../../agent/store/store.ts';
+import { endSessionsIn, pruneSignInMarks, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
 
 /**
  * What a SCIM push says about a person's dashboard access, applied in the transaction that writes
@@ -23,8 +24,8 @@ import { endSessionsIn, withdrawAdminGroupIn, type SessionPerson } from './sessi
  * `group.user_membership.remove` event.
  *
  * Audited as the SCIM client (the request's trigger: its token's name) in the hub's audit log.
- * Expired revocation marks are left to the sessions' sweep (`pruneMarks: false`): pruning in the
- * push would make concurrent pushes conflict on PostgreSQL.
+ * Expired revocation marks are not pruned in the push (`pruneMarks: false`): pruning there would
+ * make concurrent pushes conflict on PostgreSQL. They are pruned after it (pruneMarksAfterPush).
  */
 export interface PushContext {
   hubId: string;
@@ -78,4 +79,26 @@ export async function withdrawAdminGroupOnPush(tx: Transaction, push: PushContex
       why: `SCIM: ${user.userName} ${how} ${before.displayName}, one of server.oidc.allowedGroups: their sessions lose the administrator rights it gave`,
     },
   })), group, at, { pruneMarks: false });
+}
+
+/** How often a replica prunes expired revocation marks after SCIM pushes (the sessions' sweep's period). */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const lastPrune = new WeakMap<Store, number>();
+
+/**
+ * After a push that may have written revocation marks (committed): the expired ones are pruned,
+ * at most every PRUNE_EVERY_MS per process and by one replica per period, outside the push's
+ * transaction. The sessions' sweep prunes them too, but only at a dashboard sign-in: a deployment
+ * whose dashboard nobody signs in to (SCIM and the admin API only) kept a mark for every person
+ * ever deprovisioned. Retention only: a failure here never fails the push.
+ */
+export async function pruneMarksAfterPush(store: Store, now = Date.now()): Promise<void> {
+  const last = lastPrune.get(store);
+  if (last !== undefined && now - last < PRUNE_EVERY_MS) return;
+  lastPrune.set(store, now);
+  try {
+    if (await claimSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), new Date(now))) await pruneSignInMarks(store, now);
+  } catch {
+    // retention only: the next period tries again
+  }
 }
