@@ -1,8 +1,7 @@
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store, Transaction } from '../../agent/store/store.ts';
-import { endSessionsIn, pruneSignInMarks, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
+import { endSessionsIn, pruneMarksSoon, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
 
 /**
  * What a SCIM push says about a person's dashboard access, applied in the transaction that writes
@@ -25,7 +24,7 @@ import { endSessionsIn, pruneSignInMarks, withdrawAdminGroupIn, type SessionPers
  *
  * Audited as the SCIM client (the request's trigger: its token's name) in the hub's audit log.
  * Expired revocation marks are not pruned in the push (`pruneMarks: false`): pruning there would
- * make concurrent pushes conflict on PostgreSQL. They are pruned after it (pruneMarksAfterPush).
+ * make concurrent pushes conflict on PostgreSQL. They are pruned after it (pruneMarksSoon).
  */
 export interface PushContext {
   hubId: string;
@@ -81,24 +80,5 @@ export async function withdrawAdminGroupOnPush(tx: Transaction, push: PushContex
   })), group, at, { pruneMarks: false });
 }
 
-/** How often a replica prunes expired revocation marks after SCIM pushes (the sessions' sweep's period). */
-const PRUNE_EVERY_MS = 10 * 60_000;
-const lastPrune = new WeakMap<Store, number>();
-
-/**
- * After a push that may have written revocation marks (committed): the expired ones are pruned,
- * at most every PRUNE_EVERY_MS per process and by one replica per period, outside the push's
- * transaction. The sessions' sweep prunes them too, but only at a dashboard sign-in: a deployment
- * whose dashboard nobody signs in to (SCIM and the admin API only) kept a mark for every person
- * ever deprovisioned. Retention only: a failure here never fails the push.
- */
-export async function pruneMarksAfterPush(store: Store, now = Date.now()): Promise<void> {
-  const last = lastPrune.get(store);
-  if (last !== undefined && now - last < PRUNE_EVERY_MS) return;
-  lastPrune.set(store, now);
-  try {
-    if (await claimSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), new Date(now))) await pruneSignInMarks(store, now);
-  } catch {
-    // retention only: the next period tries again
-  }
-}
+/** After a push that may have written revocation marks (committed): the expired ones are pruned (pruneMarksSoon). */
+export const pruneMarksAfterPush = (store: Store): Promise<void> => pruneMarksSoon(store);
