@@ -147,7 +147,7 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
     // A deactivation is the IdP's deprovisioning: the person's dashboard sessions end with it.
     if (changes.some((c) => c.kind === 'user-deactivated')) {
       deactivated = true;
-      await endSessionsOfDirectoryUser(tx, h, user, 'deactivated');
+      await endSessionsOfDirectoryUser(tx, h, user, 'deactivated', Date.now(), current);
     }
     return user;
   });

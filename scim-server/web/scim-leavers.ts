@@ -43,9 +43,18 @@ function subjectOf(user: Readonly<DirectoryUserRecord>) {
   return { ...(user.email ? { email: user.email } : {}), directoryUserId: user.id };
 }
 
-/** A user deactivated (`active` true → false) or deleted over SCIM: their dashboard sessions end. */
-export async function endSessionsOfDirectoryUser(tx: Transaction, push: PushContext, user: Readonly<DirectoryUserRecord>, how: 'deactivated' | 'deleted', at = Date.now()): Promise<number> {
-  return endSessionsIn(tx, personOf(user), {
+/**
+ * A user deactivated (`active` true → false) or deleted over SCIM: their dashboard sessions end.
+ * `before`: the record before the push. A deactivation may change the login and emails in the
+ * same request (Entra sends a user's changed attributes in one PATCH: a leaver process that
+ * renames the UPN and mail as it disables the account); the sessions carry the name they signed
+ * in with, so they are matched by both.
+ */
+export async function endSessionsOfDirectoryUser(tx: Transaction, push: PushContext, user: Readonly<DirectoryUserRecord>, how: 'deactivated' | 'deleted', at = Date.now(), before?: Readonly<DirectoryUserRecord>): Promise<number> {
+  const now = personOf(user);
+  const was = before ? personOf(before) : { ids: [], emails: [] };
+  const person = { ids: [...new Set([...now.ids!, ...was.ids!])], emails: [...new Set([...now.emails!, ...was.emails!])] };
+  return endSessionsIn(tx, person, {
     trigger: push.trigger, hubId: push.hubId, subject: subjectOf(user),
     why: `SCIM: ${user.userName} was ${how} in the directory of hub ${push.hubId}: their dashboard sessions end`,
   }, at, { pruneMarks: false });
