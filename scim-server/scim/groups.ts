@@ -13,7 +13,7 @@ import { excludes, listResponse, parseListQuery, project, projectionOf, queryPar
 import { applyPatch } from './patch/apply.ts';
 import { groupAsScim, groupChanges, groupDiffers, groupFromBody, renderGroup, toGroupRecord } from './resources/group.ts';
 import { bareMembers, type ScimObject } from './resources/normalize.ts';
-import { withdrawAdminGroupOnPush } from '../web/scim-leavers.ts';
+import { pruneMarksAfterPush, withdrawAdminGroupOnPush } from '../web/scim-leavers.ts';
 
 /**
  * /Groups (RFC 7644 §3; Okta Push Groups §1.7, Entra §2.5–2.7). Membership deltas are computed
@@ -150,7 +150,12 @@ function update(h: HubRequest, req: Request, id: string, next: (current: Directo
     recordDesiredChange(tx, { hubId: from.hubId, trigger: from.trigger, changes: groupChanges(before, after) });
     // Out of an allowed group: out of the dashboard administrator rights it gave.
     await withdrawAdminGroupOnPush(tx, from, before, after);
-  }, named.length > 0 ? (tx) => tx.hasMany('directoryUsers', h.hubId, named) : undefined);
+  }, named.length > 0 ? (tx) => tx.hasMany('directoryUsers', h.hubId, named) : undefined)
+    // Marks of a removal from an allowed group, written without pruning: pruned after the push.
+    .then(async (group) => {
+      if (h.adminGroups.length > 0) await pruneMarksAfterPush(h.store);
+      return group;
+    });
 }
 
 /**
@@ -227,5 +232,6 @@ export async function deleteGroup(h: HubRequest, req: Request, res: Response): P
     });
     await withdrawAdminGroupOnPush(tx, h, group);
   });
+  if (h.adminGroups.length > 0) await pruneMarksAfterPush(h.store);
   res.status(204).end();
 }

@@ -15,7 +15,7 @@ import { applyPatch } from './patch/apply.ts';
 import { hubStateOf, hubStateOfNewUser } from './resources/hub-state.ts';
 import type { ScimObject } from './resources/normalize.ts';
 import { renderUser, toUserRecord, userChanges, userFromBody, userFromPut } from './resources/user.ts';
-import { endSessionsOfDirectoryUser } from '../web/scim-leavers.ts';
+import { endSessionsOfDirectoryUser, pruneMarksAfterPush } from '../web/scim-leavers.ts';
 
 /**
  * /Users (RFC 7644 §3): every write stages the directory change and its explicit delta in one
@@ -133,7 +133,9 @@ export async function createUser(h: HubRequest, req: Request, res: Response): Pr
  */
 async function update(h: HubRequest, req: Request, id: string, next: (current: DirectoryUserRecord) => ScimObject): Promise<DirectoryUserRecord> {
   const now = new Date().toISOString();
-  return h.store.transact(async (tx) => {
+  let deactivated = false;
+  const updated = await h.store.transact(async (tx) => {
+    deactivated = false;
     const current = await existing(tx, h.hubId, id);
     assertVersion(req.get('if-match'), current.version, `hub ${h.hubId} user ${id}`);
     const user = toUserRecord(h.hubId, id, next(current), current, now);
@@ -143,9 +145,14 @@ async function update(h: HubRequest, req: Request, id: string, next: (current: D
     tx.put('directoryUsers', h.hubId, id, user);
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes });
     // A deactivation is the IdP's deprovisioning: the person's dashboard sessions end with it.
-    if (changes.some((c) => c.kind === 'user-deactivated')) await endSessionsOfDirectoryUser(tx, h, user, 'deactivated');
+    if (changes.some((c) => c.kind === 'user-deactivated')) {
+      deactivated = true;
+      await endSessionsOfDirectoryUser(tx, h, user, 'deactivated', Date.now(), current);
+    }
     return user;
   });
+  if (deactivated) await pruneMarksAfterPush(h.store);
+  return updated;
 }
 
 export async function replaceUser(h: HubRequest, req: Request, res: Response): Promise<void> {
@@ -190,5 +197,6 @@ export async function deleteUser(h: HubRequest, req: Request, res: Response): Pr
     recordDesiredChange(tx, { hubId: h.hubId, trigger: h.trigger, changes: await stageUserDeletion(tx, h.hubId, user, now) });
     await endSessionsOfDirectoryUser(tx, h, user, 'deleted');
   });
+  await pruneMarksAfterPush(h.store);
   res.status(204).end();
 }

@@ -153,6 +153,20 @@ hubs:
       assert.match((await audited('end-dashboard-sessions', cy))[0]!.why, /deleted/);
     });
 
+    test('a deactivation that also renames the person (one Entra PATCH: the leaver process changed the UPN and mail) ends the sessions of the name they had', async () => {
+      const dee = await createUser('dee@acme.example', 'e7d6-dee');
+      // Entra's OIDC `sub` is pairwise: the session is known by its email only.
+      const deeS = await signIn('dee@acme.example', 'pairwise-dee');
+      await scim('PATCH', `/Users/${dee}`, {
+        schemas: [PATCH_OP], Operations: [
+          { op: 'Replace', path: 'userName', value: 'left-dee@acme.example' },
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: 'left-dee@acme.example' },
+          { op: 'Replace', path: 'active', value: 'False' },
+        ],
+      }, ENTRA);
+      assert.equal(await alive(deeS.id), false, 'her session under the name she had ended');
+    });
+
     test('Okta taking someone out of a pushed allowed group withdraws the administrator rights it gave; another group changes nothing', async () => {
       const kim = await createUser('kim@acme.example', '00u-kim');
       const lee = await createUser('lee@acme.example', '00u-lee');

@@ -1,7 +1,7 @@
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import type { Transaction } from '../../agent/store/store.ts';
-import { endSessionsIn, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
+import type { Store, Transaction } from '../../agent/store/store.ts';
+import { endSessionsIn, pruneMarksSoon, withdrawAdminGroupIn, type SessionPerson } from './session-revocation.ts';
 
 /**
  * What a SCIM push says about a person's dashboard access, applied in the transaction that writes
@@ -23,8 +23,8 @@ import { endSessionsIn, withdrawAdminGroupIn, type SessionPerson } from './sessi
  * `group.user_membership.remove` event.
  *
  * Audited as the SCIM client (the request's trigger: its token's name) in the hub's audit log.
- * Expired revocation marks are left to the sessions' sweep (`pruneMarks: false`): pruning in the
- * push would make concurrent pushes conflict on PostgreSQL.
+ * Expired revocation marks are not pruned in the push (`pruneMarks: false`): pruning there would
+ * make concurrent pushes conflict on PostgreSQL. They are pruned after it (pruneMarksSoon).
  */
 export interface PushContext {
   hubId: string;
@@ -43,9 +43,18 @@ function subjectOf(user: Readonly<DirectoryUserRecord>) {
   return { ...(user.email ? { email: user.email } : {}), directoryUserId: user.id };
 }
 
-/** A user deactivated (`active` true → false) or deleted over SCIM: their dashboard sessions end. */
-export async function endSessionsOfDirectoryUser(tx: Transaction, push: PushContext, user: Readonly<DirectoryUserRecord>, how: 'deactivated' | 'deleted', at = Date.now()): Promise<number> {
-  return endSessionsIn(tx, personOf(user), {
+/**
+ * A user deactivated (`active` true → false) or deleted over SCIM: their dashboard sessions end.
+ * `before`: the record before the push. A deactivation may change the login and emails in the
+ * same request (Entra sends a user's changed attributes in one PATCH: a leaver process that
+ * renames the UPN and mail as it disables the account); the sessions carry the name they signed
+ * in with, so they are matched by both.
+ */
+export async function endSessionsOfDirectoryUser(tx: Transaction, push: PushContext, user: Readonly<DirectoryUserRecord>, how: 'deactivated' | 'deleted', at = Date.now(), before?: Readonly<DirectoryUserRecord>): Promise<number> {
+  const now = personOf(user);
+  const was = before ? personOf(before) : { ids: [], emails: [] };
+  const person = { ids: [...new Set([...now.ids!, ...was.ids!])], emails: [...new Set([...now.emails!, ...was.emails!])] };
+  return endSessionsIn(tx, person, {
     trigger: push.trigger, hubId: push.hubId, subject: subjectOf(user),
     why: `SCIM: ${user.userName} was ${how} in the directory of hub ${push.hubId}: their dashboard sessions end`,
   }, at, { pruneMarks: false });
@@ -79,3 +88,6 @@ export async function withdrawAdminGroupOnPush(tx: Transaction, push: PushContex
     },
   })), group, at, { pruneMarks: false });
 }
+
+/** After a push that may have written revocation marks (committed): the expired ones are pruned (pruneMarksSoon). */
+export const pruneMarksAfterPush = (store: Store): Promise<void> => pruneMarksSoon(store);

@@ -1,5 +1,6 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
+import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { ReadView, Store, Transaction } from '../../agent/store/store.ts';
 import type { SessionHolder, SessionRecord } from './session-store.ts';
 
@@ -127,7 +128,7 @@ async function markRevoked(tx: Transaction, keys: string[], now: number, prune =
 
 /**
  * Deletes the marks past SIGN_IN_MARK_TTL_MS (they refuse nothing more); returns how many. The
- * sessions' sweep runs it (session-store.ts), for marks written without pruning (`InTransaction`).
+ * sessions' sweep (session-store.ts) and pruneMarksSoon, after a revocation, run it.
  */
 export async function pruneSignInMarks(store: Store, now: number): Promise<number> {
   const expired: string[] = [];
@@ -147,11 +148,34 @@ export async function pruneSignInMarks(store: Store, now: number): Promise<numbe
   });
 }
 
+/** How often a process prunes expired marks after revocations (the sessions' sweep's period). */
+const PRUNE_EVERY_MS = 10 * 60_000;
+const lastPrune = new WeakMap<Store, number>();
+
+/**
+ * After a revocation committed (a leaver event, an offboarding, a SCIM push): the expired marks
+ * are pruned, at most every PRUNE_EVERY_MS per process and by one replica per period, in a
+ * transaction of their own. The sessions' sweep prunes them too, but only at a dashboard sign-in:
+ * a deployment whose dashboard nobody signs in to (SCIM and the admin API only) would keep a mark
+ * for every person it ever deprovisioned. Retention only: a failure here fails nothing.
+ */
+export async function pruneMarksSoon(store: Store, now: number = Date.now()): Promise<void> {
+  const last = lastPrune.get(store);
+  if (last !== undefined && now >= last && now - last < PRUNE_EVERY_MS) return;
+  lastPrune.set(store, now);
+  try {
+    if (await claimSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), new Date(now))) await pruneSignInMarks(store, now);
+  } catch {
+    // retention only: the next period tries again
+  }
+}
+
 /**
  * How the `…In` functions run inside a caller's transaction (a SCIM write's). `pruneMarks: false`
- * leaves the expired marks to the sweep: pruning lists every mark, a read that every other
- * revocation's write to the marks changes, so on PostgreSQL concurrent pushes (a bulk
- * deprovisioning) would each run again, one after another.
+ * leaves the expired marks to pruneMarksSoon after the commit (every caller here passes it):
+ * pruning lists every mark, a read that every other revocation's write to the marks changes, so
+ * on PostgreSQL concurrent leavers (a bulk deprovisioning: Okta's event hook beside its SCIM
+ * deactivations, offboardings from Okta Workflows) would each run again, one after another.
  */
 export interface InTransaction {
   pruneMarks?: boolean;
@@ -193,7 +217,10 @@ async function sessionsOfEach(tx: Transaction, people: readonly SessionPerson[],
  * when sessions ended: the mark alone is audited when it refuses a sign-in (sign-in-audit.ts).
  */
 export async function endSessionsOf(store: Store, person: SessionPerson, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
-  return store.transact((tx) => endSessionsIn(tx, person, cause, now()));
+  let at = 0;
+  const n = await store.transact((tx) => endSessionsIn(tx, person, cause, (at = now()), { pruneMarks: false }));
+  await pruneMarksSoon(store, at);
+  return n;
 }
 
 /**
@@ -218,7 +245,10 @@ export async function endSessionsIn(tx: Transaction, person: SessionPerson, caus
  * refused (`signInRevokedAt`); signed in again, the new token has it no more.
  */
 export async function withdrawAdminGroup(store: Store, person: SessionPerson, group: { id?: string; name?: string }, cause: SessionRevocationCause, now: () => number = Date.now): Promise<number> {
-  return store.transact((tx) => withdrawAdminGroupIn(tx, [{ person, cause }], group, now()));
+  let at = 0;
+  const n = await store.transact((tx) => withdrawAdminGroupIn(tx, [{ person, cause }], group, (at = now()), { pruneMarks: false }));
+  await pruneMarksSoon(store, at);
+  return n;
 }
 
 /**
