@@ -108,3 +108,17 @@ test('free text: any case of the auth scheme, URL user passwords, assertions, AP
 test('prose that names a scheme stays readable', () => {
   for (const text of ['the bearer token is not one of server.adminTokens', 'a basic check failed', 'authorization failed for the hub']) assert.equal(redactText(text), text);
 });
+
+test('long runs of dotted or hyphenated text are redacted in linear time', () => {
+  // The URL-password pattern once restarted its scheme at every word boundary of such a run and
+  // scanned to its end from each (quadratic): 200 KB of "a." held the event loop for seconds.
+  // Bounds are generous (a loaded CI machine): linear work here takes a few milliseconds.
+  for (const unit of ['a.', 'a-', 'ab+']) {
+    const text = `${unit.repeat(Math.ceil(200_000 / unit.length))} postgres://hub:run-pw@db/hw`;
+    const started = performance.now();
+    const out = redactText(text);
+    const ms = performance.now() - started;
+    assert.ok(ms < 1_500, `${unit} x ${text.length}: ${Math.round(ms)} ms`);
+    assert.ok(!out.includes('run-pw') && out.startsWith(unit.repeat(100)), 'still redacted, the rest as it was');
+  }
+});
