@@ -103,6 +103,9 @@ test('free text: any case of the auth scheme, URL user passwords, assertions, AP
   assert.equal(redactText('see https://graph.facebook.com/v25.0/me?fields=id'), 'see https://graph.facebook.com/v25.0/me?fields=id', 'a URL without credentials stays as it is');
   assert.match(redactText('postgres://hub:pw-123@db:5432/hw'), /^postgres:\/\/hub:\[redacted\]@db:5432\/hw$/, 'the user and host stay readable');
   assert.ok(!JSON.stringify(redact({ databaseUrl: 'postgres://hub:Db-Pa55word@db/hw' })).includes('Db-Pa55word'), 'a URL in metadata too');
+  // An unencoded @ in the password: the URL parser (and node-postgres with it) takes the last @
+  // before the host as the end of the userinfo (WHATWG URL), so the whole password goes.
+  assert.equal(redactText('postgres://hub:p@ss-w0rd@db:5432/hw refused'), 'postgres://hub:[redacted]@db:5432/hw refused');
 });
 
 test('prose that names a scheme stays readable', () => {
