@@ -28,7 +28,7 @@ test('a second failure to record a hub\'s call slots is logged again after a res
   const log = { warn: (m: string) => void lines.push(`warn ${m}`), info: (m: string) => void lines.push(`info ${m}`) };
   const shares = new FleetShares({
     store, log, outages: new OutageNote(log),
-    claimant: { owner: 'replica-a', clock: Date.now, leaseMs: 30_000, exclusive: false },
+    claimant: { owner: 'replica-a', clock: Date.now, leaseMs: 30_000 },
     limits: { perSecond: Infinity, burst: 1, concurrency: 2 },
     hasDueWork: () => false,
   });
