@@ -250,3 +250,27 @@ test('audit.file after a crash: entries committed but never written are written 
   await mirrorAuditToFile(shared, sharedFile, { log })();
   assert.equal((await readFile(sharedFile, 'utf8')).split('\n').filter(Boolean).length, 1);
 });
+
+test('two processes handing out the very same seq on a shared store keep both entries (the key\'s process mark)', async (t) => {
+  // Each process starts its milliseconds at a random microsecond, so equal seqs are rare, not
+  // impossible: the test above almost never hands out one seq twice. Here replica B's counter is
+  // walked up to replica A's seq (its own store), and its next entry, on the shared one, has it.
+  const replicaB = (await import(`./audit-log.ts?${'replica=same-seq'}`)) as typeof import('./audit-log.ts');
+  const store = new MemoryStore();
+  const realNow = Date.now;
+  const frozen = realNow() + 20_000; // past anything either counter has handed out (the test above froze +10 s)
+  t.after(() => { Date.now = realNow; });
+  const entry = (why: string) => ({ hubId: 'h1', trigger, action: 'invite', subject: { email: `${why}@example.com` }, why, outcome: 'ok' as const });
+  Date.now = () => frozen;
+  const a = await store.transact((tx) => appendAudit(tx, entry('a')));
+  Date.now = () => frozen - 1; // B's counter starts below A's seq (its random microsecond is under 1000)
+  const warmUp = new MemoryStore();
+  let seq = await warmUp.transact((tx) => replicaB.appendAudit(tx, entry('warm-up')).seq);
+  assert.ok(seq < a.seq);
+  while (seq < a.seq - 1) seq = await warmUp.transact((tx) => replicaB.appendAudit(tx, entry('warm-up')).seq);
+  const b = await store.transact((tx) => replicaB.appendAudit(tx, entry('b')));
+  Date.now = realNow;
+  assert.equal(b.seq, a.seq, 'the same seq, handed out by two processes');
+  const kept = await queryAudit(store, { hubId: 'h1' });
+  assert.deepEqual(kept.items.map((e) => e.why).sort(), ['a', 'b']);
+});

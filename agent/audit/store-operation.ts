@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Trigger } from '../desired-state/delta.ts';
+import { credentialsOutOfPlace } from '../store/postgres/sql.ts';
 
 /**
  * Who ran a `hubwarden store …` command, for its audit entry: the command, and the operating
@@ -20,7 +21,7 @@ export function urlWithoutCredentials(url: string): string {
   try {
     const u = new URL(url);
     // A password holding an unencoded / ? or # was parsed as the path: nothing of it is shown.
-    if (`${u.pathname}${u.search}${u.hash}`.includes('@')) return `${u.protocol}//(a URL whose password is not percent-encoded)`;
+    if (credentialsOutOfPlace(u)) return `${u.protocol}//(a URL whose password is not percent-encoded)`;
     return `${u.protocol}//${u.host}${u.pathname}`;
   } catch {
     return 'postgres://(unparsable URL)';

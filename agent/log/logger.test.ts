@@ -103,8 +103,25 @@ test('free text: any case of the auth scheme, URL user passwords, assertions, AP
   assert.equal(redactText('see https://graph.facebook.com/v25.0/me?fields=id'), 'see https://graph.facebook.com/v25.0/me?fields=id', 'a URL without credentials stays as it is');
   assert.match(redactText('postgres://hub:pw-123@db:5432/hw'), /^postgres:\/\/hub:\[redacted\]@db:5432\/hw$/, 'the user and host stay readable');
   assert.ok(!JSON.stringify(redact({ databaseUrl: 'postgres://hub:Db-Pa55word@db/hw' })).includes('Db-Pa55word'), 'a URL in metadata too');
+  // An unencoded @ in the password: the URL parser (and node-postgres with it) takes the last @
+  // before the host as the end of the userinfo (WHATWG URL), so the whole password goes.
+  assert.equal(redactText('postgres://hub:p@ss-w0rd@db:5432/hw refused'), 'postgres://hub:[redacted]@db:5432/hw refused');
 });
 
 test('prose that names a scheme stays readable', () => {
   for (const text of ['the bearer token is not one of server.adminTokens', 'a basic check failed', 'authorization failed for the hub']) assert.equal(redactText(text), text);
+});
+
+test('long runs of dotted or hyphenated text are redacted in linear time', () => {
+  // The URL-password pattern once restarted its scheme at every word boundary of such a run and
+  // scanned to its end from each (quadratic): 200 KB of "a." held the event loop for seconds.
+  // Bounds are generous (a loaded CI machine): linear work here takes a few milliseconds.
+  for (const unit of ['a.', 'a-', 'ab+']) {
+    const text = `${unit.repeat(Math.ceil(200_000 / unit.length))} postgres://hub:run-pw@db/hw`;
+    const started = performance.now();
+    const out = redactText(text);
+    const ms = performance.now() - started;
+    assert.ok(ms < 1_500, `${unit} x ${text.length}: ${Math.round(ms)} ms`);
+    assert.ok(!out.includes('run-pw') && out.startsWith(unit.repeat(100)), 'still redacted, the rest as it was');
+  }
 });

@@ -61,7 +61,10 @@ export function addKnownSecrets(values: Iterable<string>): void {
 export function redactText(text: string): string {
   return (knownPattern ? text.replace(knownPattern, '[redacted]') : text)
     // A password in a URL's userinfo (RFC 3986 §3.2.1: `postgres://user:password@host`): the user stays.
-    .replace(/(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"']*:)[^\s/?#@"']+@/g, '$1[redacted]@')
+    // The scheme starts where a run of scheme characters does (not at any word boundary inside it):
+    // tried from every boundary of a long dotted or hyphenated run, the match was quadratic.
+    // A password holding an unencoded @ ends at the last one before the host, as URL parsers read it.
+    .replace(/((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"']*:)[^\s/?#"']+@/g, '$1[redacted]@')
     // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires.
     .replace(/(access_token|client_secret|client_assertion|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
     // JSON quoted in text, also once more escaped (a body quoted inside a JSON string: \"key\":\"value\").

@@ -211,6 +211,21 @@ describe('plan', () => {
     assert.deepEqual(plan(d, both, { now: NOW, rules: TEST_RULES }).operations, []);
   });
 
+  // Jane's invite at her old address lapsed, and so did one at her new address (sent by the
+  // release before, which invited the new address afresh, or by an owner in the app): both are
+  // hers, and both re-sent would be two invites to one address in one plan.
+  test('two lapsed invites of one person, at the old and the current email, are re-sent once', () => {
+    const d = desiredOf([ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }]);
+    const old = invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' });
+    const current = invite('i-2', 'jane.new@example.com', 'EMPLOYEE', { status: 'expired' });
+    const matches = [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded' as const, manual: false, directoryUserId: 'u-jane', at: NOW }];
+    for (const invites of [[old, current], [current, old]]) {
+      const r = plan(d, actualOf({ ...base, invites, matches }), { now: NOW, rules: TEST_RULES });
+      const sent = r.operations.filter((o) => o.kind === 'reinvite' || o.kind === 'invite').map((o) => `${o.kind} ${o.email}`);
+      assert.deepEqual(sent, ['reinvite jane.new@example.com'], `invites in order ${invites.map((i) => i.id).join(', ')}`);
+    }
+  });
+
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
     const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });

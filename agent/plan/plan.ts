@@ -214,6 +214,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   // Invites: role of pending ones, cancel, re-invite expired ones.
   const isLive = (i: AppInviteRecord) => inviteStatusAt(i, policy.now) === 'pending';
   const liveInviteEmails = new Set(actual.invites.filter(isLive).map((i) => i.email.toLowerCase()));
+  const reinvitedTo = new Set<string>();
   for (const invite of actual.invites) {
     const email = invite.email.toLowerCase();
     if (invite.status === 'accepted') continue;
@@ -268,6 +269,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       const to = !grant.email || grant.emails.includes(email) || grant.email === email ? email : grant.email;
       // A seat at the current address already (a live invite, a member): the lapsed one is history.
       if (to !== email && (liveInviteEmails.has(to) || memberEmails.has(to))) continue;
+      // One re-send per address: a person's lapsed invites at an old and at the current address
+      // (or two at one) all go to the current one, and each re-sent was a second invite there.
+      if (reinvitedTo.has(to)) continue;
+      reinvitedTo.add(to);
       seatedEmails.add(to);
       ops.push({ ...base, email: to, kind: 'reinvite', key: `reinvite:${invite.id}`, inviteId: invite.id, role: grant.appRole, resendCount: invite.resendCount, ...inviteAssetsOf(grant),
         effect: 'grant', reason: 'expired-invite', summary: `re-invite ${to} as ${grant.appRole}: the invite ${lapse}${to !== email ? ` (sent to ${email}, no longer their email)` : ''}` });

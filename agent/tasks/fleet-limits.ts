@@ -220,6 +220,9 @@ export class FleetShares {
       if (r.wrote) s.writtenAt = r.now;
       s.slots = r.slots;
       s.until = r.until;
+      // The hub's slots are recorded again: a sync that failed before (its outage) has ended,
+      // though none may follow (one that gave every slot back leaves nothing to renew).
+      this.o.outages?.ok(slotsOf(hubId));
       if (r.granted > 0) {
         s.tokens += r.granted;
         s.tokensUntil = r.now + TOKENS_LAST_MS;

@@ -52,4 +52,15 @@ describe('PostgresStore (helpers)', () => {
     const store = new PostgresStore({ url: 'postgres://app:#Secr3t@127.0.0.1:1/hw', connectTimeoutMs: 500 });
     await assert.rejects(store.open(), (err: Error) => /percent-encoded/.test(err.message) && !err.message.includes('cr3t'));
   });
+
+  test('an @ in a query parameter\'s value is no password out of place: the URL is described, audited and opened as it is', async () => {
+    // A CA file under a systemd template unit's credentials (/run/credentials/<name>@<instance>.service/),
+    // or an application_name naming a region: the store refused such a URL as one whose password
+    // was not percent-encoded, and described it as that.
+    const url = 'postgres://app:S3cret@127.0.0.1:1/hw?sslrootcert=/run/credentials/hubwarden@eu.service/db-ca.pem';
+    assert.equal(describeUrl(url), 'postgres://app:***@127.0.0.1:1/hw');
+    assert.equal(urlWithoutCredentials(url), 'postgres://127.0.0.1:1/hw');
+    const store = new PostgresStore({ url: 'postgres://app:S3cret@127.0.0.1:1/hw?application_name=hubwarden@eu', connectTimeoutMs: 500 });
+    await assert.rejects(store.open(), (err: Error) => !/percent-encoded/.test(err.message) && !err.message.includes('S3cret'));
+  });
 });

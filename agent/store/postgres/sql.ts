@@ -70,7 +70,11 @@ export function describeUrl(url: string): string {
  * "@host", is then no host or path to show: it is left out of every description.
  */
 export function credentialsOutOfPlace(u: URL): boolean {
-  return `${u.pathname}${u.search}${u.hash}`.includes('@');
+  // An @ in a query parameter's value (a CA file under a systemd template unit's credentials,
+  // /run/credentials/hubwarden@eu.service/) is its own when the URL's user information was read
+  // where it belongs (a user name): a cut password leaves none.
+  if (u.pathname.includes('@') || u.hash.includes('@') || u.search.split('=')[0]!.includes('@')) return true;
+  return u.username === '' && u.search.includes('@');
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
