@@ -207,7 +207,7 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     assert.ok(half > 0, 'part of the store was copied');
     // A server started on it now (the lock is free): refused, saying what to do.
     const server = new PostgresStore({ url: db.url, schema });
-    await assert.rejects(server.open(), new RegExp(`^Error: store: cannot open PostgreSQL store .*: schema "${schema}" holds a copy by \`hubwarden store migrate\` that never finished \\(started \\S+ from .*store\\.json\\); run \`hubwarden store migrate --to <url> --schema ${schema}\` again \\(it starts the copy over\\), or reset with DROP SCHEMA "${schema}" CASCADE and keep running on the lowdb store$`));
+    await assert.rejects(server.open(), new RegExp(`^Error: store: cannot open PostgreSQL store .*: schema "${schema}" holds a copy by \`hubwarden store migrate\` that never finished \\(started \\S+ from .*store\\.json\\); run \`hubwarden store migrate --to <url> --schema ${schema}\` again \\(it starts the copy over when every record there is at a key the lowdb store holds\\), or reset with DROP SCHEMA "${schema}" CASCADE and keep running on the lowdb store$`));
     // Run again: the half copy is this store's own, so it starts over and verifies.
     const report = await copyLowdbToPostgres({ source, url: db.url, schema, batch: 64 });
     assert.ok(report.records > half);
@@ -217,6 +217,24 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     assert.equal(await target.count('migrateTestItems', 'hub-b'), 250);
     assert.deepEqual((await collect(target.list('migrateTestItems', 'hub-a'))).map((r) => r.id), ['z', '20', '3', 'a', 'x'], 'insertion order as in the lowdb store');
     assert.equal((await queryAudit(target, { action: 'store-migrated' })).total, 1);
+  });
+
+  test('migrate run again after the lowdb store changed meanwhile (it keeps running while the operator retries) starts over and copies the store as it is now', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    await cutCopy(t, source, schema);
+    const lowdb = new LowdbStore(source);
+    await lowdb.open();
+    await lowdb.transact((tx) => tx.put('migrateTestItems', 'hub-b', 'b0', { id: 'b0', n: 1000 })); // copied before the cut, changed since
+    await lowdb.transact((tx) => tx.put('migrateTestItems', 'hub-b', 'b250', { id: 'b250', n: 250 })); // new since
+    await lowdb.close();
+    const report = await copyLowdbToPostgres({ source, url: db.url, schema, batch: 64 });
+    const target = new PostgresStore({ url: db.url, schema });
+    await target.open();
+    t.after(() => target.close());
+    assert.equal(await target.count('migrateTestItems', 'hub-b'), 251);
+    assert.deepEqual(await target.get('migrateTestItems', 'hub-b', 'b0'), { id: 'b0', n: 1000 }, 'the record as the store holds it now');
+    assert.ok(report.records > 251);
   });
 
   test('migrate run again on an unfinished copy beside a record the lowdb store lacks refuses, and deletes nothing', async (t) => {
@@ -233,7 +251,7 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     const count = async () => Number((await client.query(`SELECT count(*) AS n FROM "${schema}".records`)).rows[0].n);
     const before = await count();
     await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }),
-      new RegExp(`the target schema "${schema}" holds an unfinished copy and 1 record\\(s\\) that are not this lowdb store's as it is now \\(first: migrateTestOther, partition "hub-o", id "kept"\\); nothing was deleted or copied`));
+      new RegExp(`the target schema "${schema}" holds an unfinished copy and 1 record\\(s\\) at keys this lowdb store does not hold \\(first: migrateTestOther, partition "hub-o", id "kept"\\); nothing was deleted or copied`));
     assert.equal(await count(), before);
     await assert.rejects(new PostgresStore({ url: db.url, schema }).open(), /holds a copy by `hubwarden store migrate` that never finished/, 'still marked');
   });

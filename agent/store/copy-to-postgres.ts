@@ -84,8 +84,9 @@ class Digest {
  * dropped, the process killed): the schema is marked "copy in progress" before the first record
  * and the mark is cleared only after verification (postgres/copy-mark.ts); no store opens on a
  * marked schema. A run that finds the mark starts over, emptying the schema first, but only when
- * every record there is one of this lowdb store's, unchanged (`startOver`): the target must be
- * empty of anything else, and nothing the lowdb store lacks is ever deleted.
+ * every record there is at a key this lowdb store holds (`startOver`; the store may have changed
+ * it since, as it keeps running while the operator retries): the target must be empty of anything
+ * else, and nothing the lowdb store lacks is ever deleted.
  *
  * `progress` is awaited after each batch.
  */
@@ -179,37 +180,35 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
 
 /**
  * A schema marked as holding an unfinished copy (copy-mark.ts) is emptied and copied into
- * again, but only when every record in it is one of this lowdb store's, as the store holds it
- * now: deleting those loses nothing (the lowdb files are only read, and the copy writes them
- * again). Any other record (another lowdb store's copy, or a write by a server that was already
- * running on the schema when the copy began) is refused, named, and nothing is deleted. Runs in
- * one transaction on the session holding the lock, so a server opening meanwhile waits for it.
+ * again, but only when every record in it is at a key this lowdb store holds: deleting those
+ * loses nothing (the lowdb files are only read, and the copy writes each key again, with what the
+ * store holds now: after a failed copy the operator keeps running on lowdb, so records change
+ * before the retry). A record at any other key (another lowdb store's copy, a record this store
+ * deleted since, or a write by a server that was already running on the schema when the copy
+ * began) is refused, named, and nothing is deleted. Runs in one transaction on the session
+ * holding the lock, so a server opening meanwhile waits for it.
  */
 async function startOver(guard: pg.ClientBase, schema: string, source: LowdbStore): Promise<void> {
   const s = pg.escapeIdentifier(schema);
   const keyOf = (c: string, p: string, id: string) => JSON.stringify([c, p, id]);
-  const hashOf = (record: unknown) => createHash('sha256').update(canonical(record)).digest('base64');
   await guard.query('BEGIN');
   try {
-    // What the schema holds (a hash per record), then struck off by the lowdb store's records,
-    // archived ones included (everyRecord: what the copy writes): what is left is not its own.
-    const held = new Map<string, string>();
+    // The keys the schema holds, then struck off by the lowdb store's records, archived ones
+    // included (everyRecord: what the copy writes): what is left is at no key of its own.
+    const held = new Set<string>();
     let after = 0;
     for (;;) {
       const { rows } = await guard.query<{ collection: string; partition: string; id: string; seq: string; data: unknown }>(
         `SELECT collection, partition, id, seq, data FROM ${s}.records WHERE seq > $1 ORDER BY seq LIMIT 5000`, [after]);
-      for (const r of rows) held.set(keyOf(r.collection, decodeKey(r.partition), decodeKey(r.id)), hashOf(r.data));
+      for (const r of rows) held.add(keyOf(r.collection, decodeKey(r.partition), decodeKey(r.id)));
       if (rows.length < 5000) break;
       after = Number(rows[rows.length - 1]!.seq);
     }
-    for await (const [c, p, id, record] of source.everyRecord()) {
-      const key = keyOf(c, p, id);
-      if (held.get(key) === hashOf(record)) held.delete(key);
-    }
+    for await (const [c, p, id] of source.everyRecord()) held.delete(keyOf(c, p, id));
     const [foreign] = held.keys();
     if (foreign !== undefined) {
       const [c, p, id] = JSON.parse(foreign) as [string, string, string];
-      throw new Error(`the target schema "${schema}" holds an unfinished copy and ${held.size} record(s) that are not this lowdb store's as it is now (first: ${c}, partition ${JSON.stringify(p)}, id ${JSON.stringify(id)}); nothing was deleted or copied. If the schema holds nothing to keep, DROP SCHEMA "${schema}" CASCADE and run migrate again`);
+      throw new Error(`the target schema "${schema}" holds an unfinished copy and ${held.size} record(s) at keys this lowdb store does not hold (first: ${c}, partition ${JSON.stringify(p)}, id ${JSON.stringify(id)}); nothing was deleted or copied. If the schema holds nothing to keep, DROP SCHEMA "${schema}" CASCADE and run migrate again`);
     }
     await guard.query(`DELETE FROM ${s}.index_entries`);
     await guard.query(`DELETE FROM ${s}.records`);

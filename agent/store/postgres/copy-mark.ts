@@ -34,6 +34,6 @@ export async function clearCopyMark(client: pg.ClientBase, schema: string): Prom
 /** Why no store opens on a schema holding an unfinished copy, and the two ways out. */
 export function unfinishedCopyMessage(schema: string, mark: CopyMark): string {
   return `schema "${schema}" holds a copy by \`hubwarden store migrate\` that never finished (started ${mark.startedAt} from ${mark.source}); `
-    + `run \`hubwarden store migrate --to <url> --schema ${schema}\` again (it starts the copy over), `
+    + `run \`hubwarden store migrate --to <url> --schema ${schema}\` again (it starts the copy over when every record there is at a key the lowdb store holds), `
     + `or reset with DROP SCHEMA "${schema}" CASCADE and keep running on the lowdb store`;
 }
