@@ -4,7 +4,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import type { Transaction } from '../store/store.ts';
 import { isFinished } from '../tasks/task-record.ts';
 import { inviteRowId } from '../standing/row-ids.ts';
-import type {} from '../safety/reports.ts';
+import '../safety/reports.ts'; // the `reports` collection
 import type { DepartedUserRecord } from './departed-user.ts';
 
 /** The audit action of a departed-user record retired. */
