@@ -28,6 +28,7 @@ import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
 import { recordDriftHolds } from '../safety/drift-holds.ts';
+import { retireDeparted } from '../dispatch/retire-departed.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -104,14 +105,16 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       ...reading.unavailable,
       ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}${f.assetType ? ` on ${f.assetType} assets` : ''}: ${f.message}` })),
     ];
+    const complete = !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
     writeSnapshot(tx, hub.id, previous, snapshot, {
       completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, ...(unavailable.length > 0 ? { unavailable } : {}),
-    },
-      !reading.unsupported.includes('members') && !reading.unsupported.includes('invites'));
+    }, complete);
 
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
+    // Deleted users none of whose rows this complete listing shows stop identifying seats (dispatch/retire-departed.ts).
+    await retireDeparted(tx, hub.id, { complete, startedAt, members: snapshot.members, invites: snapshot.invites, matches: matching.matches, trigger, taskId, now });
     // `safety.drift: report`: what was changed by hand is held from every later plan (safety/drift-holds.ts).
     await recordDriftHolds(tx, hub, previous, snapshot, changes.drift, { trigger, taskId, now });
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId, drift: hub.safety.drift });

@@ -1,7 +1,11 @@
 /**
  * A directory user the IdP deleted (SCIM DELETE, RFC 7644 §3.6). The user record is gone, but
- * their seat in the app still has to go: this keeps the emails that identify it until the plan
- * no longer finds a seat for them. Partition = hub id, id = the deleted user's SCIM id.
+ * their seat in the app still has to go: this keeps the emails that identify it while a seat of
+ * theirs remains. Forgotten when the removal of their last seat completes
+ * (tasks/operations/snapshot-update.ts), or retired, audited, by the first complete check for
+ * updates after their deletion that lists no row of theirs while no removal for them is pending
+ * (retire-departed.ts): a seat added under their email after that is unmatched, an owner's to
+ * decide. Partition = hub id, id = the deleted user's SCIM id.
  */
 export interface DepartedUserRecord {
   hubId: string;
