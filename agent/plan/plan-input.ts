@@ -80,8 +80,10 @@ export async function hubGrants(view: ReadView, hub: HubConfigFile, rules: RoleR
 
 /** The hub's app snapshot as the plan wants it (the whole hub). */
 export async function actualOf(view: ReadView, hubId: string): Promise<PlanActual> {
+  const imported = await view.get('appImports', hubId, hubId);
   return {
-    complete: (await view.get('appImports', hubId, hubId))?.complete === true,
+    complete: imported?.complete === true,
+    membersHidden: membersHiddenIn(imported),
     members: await collect(view.list('appMembers', hubId)),
     invites: await collect(view.list('appInvites', hubId)),
     systemUsers: await collect(view.list('appSystemUsers', hubId)),
@@ -89,4 +91,9 @@ export async function actualOf(view: ReadView, hubId: string): Promise<PlanActua
     matches: await collect(view.list('memberMatches', hubId)),
     exemptions: await collect(view.list('exemptions', hubId)),
   };
+}
+
+/** Whether the import found the member listing filtered (check-for-updates/run-check.ts reports it as a `members` section not read in full). */
+export function membersHiddenIn(imported: { unavailable?: ReadonlyArray<{ section: string }> } | undefined): boolean {
+  return imported?.unavailable?.some((u) => u.section === 'members') === true;
 }
