@@ -9,7 +9,7 @@ import type { ReadView, Store } from '../store/store.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineMatchIndex, defineRowEmailIndexes, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
-import { membersHiddenIn } from './plan-input.ts';
+import { membersHiddenIn } from './removal.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
 export const PERSON_INDEX = {

@@ -7,6 +7,7 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
+import { membersHiddenIn } from './removal.ts';
 
 /**
  * The grants a whole-hub plan can look up besides those giving a seat: the directory users its
@@ -91,9 +92,4 @@ export async function actualOf(view: ReadView, hubId: string): Promise<PlanActua
     matches: await collect(view.list('memberMatches', hubId)),
     exemptions: await collect(view.list('exemptions', hubId)),
   };
-}
-
-/** Whether the import found the member listing filtered (check-for-updates/run-check.ts reports it as a `members` section not read in full). */
-export function membersHiddenIn(imported: { unavailable?: ReadonlyArray<{ section: string }> } | undefined): boolean {
-  return imported?.unavailable?.some((u) => u.section === 'members') === true;
 }

@@ -112,6 +112,8 @@ const cases: Case[] = [
   { name: 'a member listing the credential filters: an expired invite is not re-sent either',
     people: [ownerPerson, jane(['Meta Advertisers'])], actual: { ...base, membersHidden: true, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' })] },
     expect: [], held: [/does not see every member/] },
+  { name: 'a member listing the credential filters: no removal, and the hold says why', people: [ownerPerson, jane(['Meta Advertisers'], false)],
+    actual: { ...base, complete: false, membersHidden: true, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: [], held: [/does not see every member.*nothing is removed/] },
   { name: 'a member listing the credential filters: role changes of listed members still go',
     people: [ownerPerson, jane(['Meta Admins'])], actual: { members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], assignments: ownerAssets, membersHidden: true },
     expect: ['assign-asset grant m-jane act_111 MANAGE+ADVERTISE+ANALYZE', 'change-member-role upgrade m-jane ADMIN'] },

@@ -318,7 +318,7 @@ const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const
  */
 function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, policy: PlanPolicy): PlanResult {
   const checked = guardRemovals(ops, {
-    complete: actual.complete, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
+    complete: actual.complete, membersHidden: actual.membersHidden, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
   }, policy.rules);
   const hiddenSeat: HeldOperation[] = [];
   const operations = actual.membersHidden
