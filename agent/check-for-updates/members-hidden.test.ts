@@ -97,4 +97,17 @@ describe('check for updates: a member listing the credential filters', () => {
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
     assert.equal(await store.get('appMembers', 'acme', '13'), undefined);
   });
+
+  test('a known system user the (optional) system-user listing failed to list is not a hidden member', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    await runCheckForUpdates(input(store, app, 't1'));
+    // The system user's assignment reads as a member's (no user_type), and its listing fails.
+    app.assignments[2].userType = 'member';
+    const second = input(store, app, 't2');
+    (second.connector as ReturnType<typeof fakeConnector>).failOn = { listing: 'listSystemUsers', kind: 'unavailable' };
+    const run = await runCheckForUpdates(second);
+    assert.deepEqual(run.unavailable?.map((u) => u.section), ['system users']);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
+  });
 });

@@ -97,8 +97,10 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // A person the agent removed, or seated, while the reading ran may be on an asset edge read
     // before the change and missing from a member page read after it (or the other way round):
     // timing, not a filtered listing.
+    // And a system user an unread system-user listing (an optional section) left out is kept as known.
     const agentWrote = new Set(previous.members.filter((m) => m.lastSeenAt >= startedAt).map((m) => m.id));
-    const hiddenMembers = (reading.hiddenMembers ?? []).filter((id) => !removed.has(id) && !agentWrote.has(id));
+    const knownSystem = new Set(previous.systemUsers.map((u) => u.id));
+    const hiddenMembers = (reading.hiddenMembers ?? []).filter((id) => !removed.has(id) && !agentWrote.has(id) && !knownSystem.has(id));
     const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed });
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
