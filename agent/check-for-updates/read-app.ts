@@ -54,10 +54,10 @@ export interface AppReading extends AppListings {
 
 /**
  * Member ids the assignments name that neither the member nor the system-user listing holds. An
- * app may filter its member listing by what the credential sees (Meta: one project's token listed
- * "only 2 of the 7 people" of a business in business_users while the asset edges named the others,
- * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users),
- * and such a person looks absent: invited again, reported as left, removed as missing.
+ * app may filter its member listing by what the credential sees (Meta: a project whose token's
+ * business_users listing showed only some of the people it saw in the UI discovered them through
+ * the asset edges instead, connectors/meta-business/README.md), and such a person looks absent:
+ * invited again, reported as left, removed as missing.
  */
 export function membersHidden(reading: Pick<AppListings, 'members' | 'systemUsers' | 'assignments'>): string[] {
   const listed = new Set([...reading.members.map((m) => m.id), ...reading.systemUsers.map((s) => s.id)]);
