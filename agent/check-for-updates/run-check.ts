@@ -154,7 +154,6 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   return run;
 }
 
-/** The sections read in full, in a fixed order (members and invites always, or the run failed). */
 /**
  * Why the member listing is not complete when the credential does not see every member: how many,
  * and what to change. No ids or names (the report goes to logs and the audit too).
@@ -165,6 +164,7 @@ export function hiddenMembersText(count: number): string {
     + "(give the credential's account a role that sees every person in the business; the connector's README says which)";
 }
 
+/** The sections read in full, in a fixed order (invites always, or the run failed; members unless the credential filters them). */
 function sectionsRead(reading: AppReading, notRead: ReadonlyArray<{ section: string }>): string[] {
   const missing = new Set<string>([...notRead.map((u) => u.section), ...reading.unsupported]);
   if (reading.unsupported.some((u) => u.startsWith('assets: '))) missing.add('assets');
