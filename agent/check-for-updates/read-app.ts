@@ -45,6 +45,25 @@ export interface AppReading extends AppListings {
   unsupported: string[];
   /** Optional sections that failed, with the reason: the import completes without them. */
   unavailable: Array<{ section: OptionalSection; message: string }>;
+  /**
+   * People the asset assignments name as members whom the member listing lacks (membersHidden):
+   * the credential does not see every member, so the member listing is no complete picture.
+   */
+  hiddenMembers?: string[];
+}
+
+/**
+ * Member ids the assignments name that neither the member nor the system-user listing holds. An
+ * app may filter its member listing by what the credential sees (Meta: a project whose token's
+ * business_users listing showed only some of the people it saw in the UI discovered them through
+ * the asset edges instead, connectors/meta-business/README.md), and such a person looks absent:
+ * invited again, reported as left, removed as missing.
+ */
+export function membersHidden(reading: Pick<AppListings, 'members' | 'systemUsers' | 'assignments'>): string[] {
+  const listed = new Set([...reading.members.map((m) => m.id), ...reading.systemUsers.map((s) => s.id)]);
+  const hidden = new Set<string>();
+  for (const a of reading.assignments) if (a.userType === 'member' && !listed.has(a.userId)) hidden.add(a.userId);
+  return [...hidden];
 }
 
 /** Sections a check for updates may complete without (members and invites it may not). */
@@ -264,5 +283,9 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   if (!listAssignments && assets.length > 0) unsupported.push('assignments');
   const order = (u: { section: string }) => OPTIONAL_SECTIONS.indexOf(u.section as OptionalSection);
   unavailable.sort((a, b) => order(a) - order(b));
-  return { members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable };
+  const hiddenMembers = membersHidden({ members, systemUsers, assignments });
+  return {
+    members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable,
+    ...(hiddenMembers.length > 0 ? { hiddenMembers } : {}),
+  };
 }

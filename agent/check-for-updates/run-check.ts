@@ -95,17 +95,31 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const previous = await readSnapshot(tx, hub.id);
     const previousComplete = (await lastImport(tx, hub.id))?.complete === true;
     const removed = await removedDuring(tx, hub.id, startedAt);
-    const snapshot = buildSnapshot({ hubId: hub.id, reading, previous, startedAt, now, removed });
+    // A person the agent removed, or seated, while the reading ran may be on an asset edge read
+    // before the change and missing from a member page read after it (or the other way round):
+    // timing, not a filtered listing.
+    // And a system user an unread system-user listing (an optional section) left out is kept as known.
+    const agentWrote = new Set(previous.members.filter((m) => m.lastSeenAt >= startedAt).map((m) => m.id));
+    const knownSystem = new Set(previous.systemUsers.map((u) => u.id));
+    const hiddenMembers = (reading.hiddenMembers ?? []).filter((id) => !removed.has(id) && !agentWrote.has(id) && !knownSystem.has(id));
+    const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed });
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: new Set(snapshot.partners.map((p) => p.businessId)).size, partnerUsers: snapshot.partnerUsers.length,
     };
+    // A member listing the credential filters is kept as read, with the members it lacks kept as
+    // last seen (snapshot.ts), but it is no complete picture: the import is marked incomplete (no
+    // removals, removal.ts) and reported as a section not read in full (hub health, the plan's
+    // hold on invites, plan.ts).
+    const hidden = hiddenMembers.length;
+    const notRead = [...(hidden > 0 ? [{ section: 'members', message: hiddenMembersText(hidden) }] : []), ...reading.unavailable];
     const unavailable = [
-      ...reading.unavailable,
+      ...notRead,
       ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}${f.assetType ? ` on ${f.assetType} assets` : ''}: ${f.message}` })),
     ];
-    const complete = !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
+    // A filtered member listing is no complete picture either (removals, retiring departed users).
+    const complete = hidden === 0 && !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
     writeSnapshot(tx, hub.id, previous, snapshot, {
       completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, ...(unavailable.length > 0 ? { unavailable } : {}),
     }, complete);
@@ -127,14 +141,14 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
       partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
-      sectionsRead: sectionsRead(reading), ...(reading.unavailable.length > 0 ? { unavailable: reading.unavailable } : {}),
+      sectionsRead: sectionsRead(reading, notRead), ...(notRead.length > 0 ? { unavailable: notRead } : {}),
       ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
     };
     await putRun(tx, record);
     appendAudit(tx, {
       hubId: hub.id, trigger, taskId, action: 'check-for-updates', outcome: 'ok',
       why: `check for updates of hub ${hub.id}: ${counts.members} members, ${counts.invites} invites, ${counts.assets} assets read in ${record.durationMs} ms (${record.graphCalls} calls to the app)`
-        + (reading.unavailable.length > 0 ? `; not read (previous data kept): ${reading.unavailable.map((u) => `${u.section} (${u.message})`).join('; ')}` : ''),
+        + (notRead.length > 0 ? `; not read (previous data kept): ${notRead.map((u) => `${u.section} (${u.message})`).join('; ')}` : ''),
       detail: { counts, changes: record.changeCounts, matches: record.matchCounts, sectionsRead: record.sectionsRead, ...(record.unavailable ? { unavailable: record.unavailable } : {}) },
     });
     return record;
@@ -144,9 +158,19 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   return run;
 }
 
-/** The sections read in full, in a fixed order (members and invites always, or the run failed). */
-function sectionsRead(reading: AppReading): string[] {
-  const missing = new Set<string>([...reading.unavailable.map((u) => u.section), ...reading.unsupported]);
+/**
+ * Why the member listing is not complete when the credential does not see every member: how many,
+ * and what to change. No ids or names (the report goes to logs and the audit too).
+ */
+export function hiddenMembersText(count: number): string {
+  return `the app credential does not see every member: ${count} ${count === 1 ? 'person holds' : 'people hold'} asset assignments but ${count === 1 ? 'is' : 'are'} missing from the member listing; `
+    + 'members it does not list are kept as last seen, nothing is removed and nobody is invited until it lists every member '
+    + "(give the credential's account a role that sees every person in the business; the connector's README says which)";
+}
+
+/** The sections read in full, in a fixed order (invites always, or the run failed; members unless the credential filters them). */
+function sectionsRead(reading: AppReading, notRead: ReadonlyArray<{ section: string }>): string[] {
+  const missing = new Set<string>([...notRead.map((u) => u.section), ...reading.unsupported]);
   if (reading.unsupported.some((u) => u.startsWith('assets: '))) missing.add('assets');
   return ['members', 'invites', 'system users', 'assets', 'assignments', 'partners'].filter((s) => !missing.has(s));
 }

@@ -102,8 +102,12 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   // A seat the agent recorded while this reading ran (an invite the app answered "already a
   // member", tasks/operations/snapshot-update.ts) whose page was read before it: newer than the
   // listing. Dropped, it was reported as leaving the app, then as joining by hand at the next check.
+  // A member listing the credential filters (read-app.ts membersHidden: the assignments name members
+  // it lacks) is no evidence that anyone left: every member it does not list is kept as last seen.
+  // Dropped, a hidden person was reported as removed by hand and, seatless, invited again.
   const listedMemberIds = new Set(reading.members.map((m) => m.id));
-  for (const prev of previous.members) if (!listedMemberIds.has(prev.id) && prev.lastSeenAt >= startedAt && !removed?.has(prev.id)) members.push(prev);
+  const filtered = (reading.hiddenMembers?.length ?? 0) > 0;
+  for (const prev of previous.members) if (!listedMemberIds.has(prev.id) && (filtered || prev.lastSeenAt >= startedAt) && !removed?.has(prev.id)) members.push(prev);
   const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
 
   // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is

@@ -9,6 +9,7 @@ import type { ReadView, Store } from '../store/store.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
 import { defineMatchIndex, defineRowEmailIndexes, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
+import { membersHiddenIn } from './removal.ts';
 
 /** Indexes the per-person plan reads through (so one person's plan does not scan the hub). */
 export const PERSON_INDEX = {
@@ -183,6 +184,7 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
     desired: { hubId: h, grants: [...grants.values()], departed, managedAssets: [...managed.values()] },
     actual: {
       complete: imported?.complete === true,
+      membersHidden: membersHiddenIn(imported),
       members: [...members.values()],
       invites: [...invites.values()],
       systemUsers,

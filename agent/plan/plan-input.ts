@@ -7,6 +7,7 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOfHub } from '../offers/offer-record.ts';
 import { collect, type ReadView } from '../store/store.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
+import { membersHiddenIn } from './removal.ts';
 
 /**
  * The grants a whole-hub plan can look up besides those giving a seat: the directory users its
@@ -80,8 +81,10 @@ export async function hubGrants(view: ReadView, hub: HubConfigFile, rules: RoleR
 
 /** The hub's app snapshot as the plan wants it (the whole hub). */
 export async function actualOf(view: ReadView, hubId: string): Promise<PlanActual> {
+  const imported = await view.get('appImports', hubId, hubId);
   return {
-    complete: (await view.get('appImports', hubId, hubId))?.complete === true,
+    complete: imported?.complete === true,
+    membersHidden: membersHiddenIn(imported),
     members: await collect(view.list('appMembers', hubId)),
     invites: await collect(view.list('appInvites', hubId)),
     systemUsers: await collect(view.list('appSystemUsers', hubId)),

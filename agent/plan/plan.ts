@@ -23,6 +23,12 @@ export interface PlanDesired {
 export interface PlanActual {
   /** Did the last import read every page? Without it nothing is removed. */
   complete: boolean;
+  /**
+   * The last import found the member listing filtered by the credential (people assigned to
+   * assets it does not list, check-for-updates/read-app.ts membersHidden): anyone may hold a seat
+   * it does not show, so nobody is invited (or re-invited) until it lists every member.
+   */
+  membersHidden?: boolean;
   members: readonly AppMemberRecord[];
   invites: readonly AppInviteRecord[];
   systemUsers: readonly AppSystemUserRecord[];
@@ -317,8 +323,16 @@ const EFFECT_ORDER = { grant: 0, upgrade: 1, downgrade: 2, removal: 3 } as const
  */
 function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, policy: PlanPolicy): PlanResult {
   const checked = guardRemovals(ops, {
-    complete: actual.complete, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
+    complete: actual.complete, membersHidden: actual.membersHidden, members: actual.members, systemUserIds: new Set(actual.systemUsers.map((s) => s.id)), exemptions: actual.exemptions, now: policy.now,
   }, policy.rules);
-  const kept = [...checked.operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
-  return { operations: kept, held: [...held, ...checked.held] };
+  const hiddenSeat: HeldOperation[] = [];
+  const operations = actual.membersHidden
+    ? checked.operations.filter((op) => {
+      if (op.kind !== 'invite' && op.kind !== 'reinvite') return true;
+      hiddenSeat.push({ operation: op, why: `the app credential does not see every member (last check for updates): ${op.email} may already hold a seat it does not list; not invited until it lists every member` });
+      return false;
+    })
+    : checked.operations;
+  const kept = [...operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
+  return { operations: kept, held: [...held, ...checked.held, ...hiddenSeat] };
 }

@@ -17,9 +17,16 @@ import type { HeldOperation, Operation, OperationReason } from './operation.ts';
  * An operation that fails a check is returned as held, with why, for the caller to audit or refuse.
  */
 
+/** Whether the import found the member listing filtered (check-for-updates/run-check.ts reports it as a `members` section not read in full). */
+export function membersHiddenIn(imported: { unavailable?: ReadonlyArray<{ section: string }> } | undefined): boolean {
+  return imported?.unavailable?.some((u) => u.section === 'members') === true;
+}
+
 /** What removals are checked against: the last import and the snapshot. */
 export interface RemovalFacts {
   complete: boolean;
+  /** The last import found the member listing filtered by the credential (plan-input.ts membersHiddenIn): why it is incomplete. */
+  membersHidden?: boolean;
   members: readonly Pick<AppMemberRecord, 'id' | 'role' | 'removalPending'>[];
   systemUserIds: ReadonlySet<string>;
   exemptions: readonly Pick<ExemptionRecord, 'memberId' | 'until'>[];
@@ -42,8 +49,10 @@ export async function removalFactsOf(view: ReadView, hubId: string, now: Date | 
   const systemUserIds = new Set<string>();
   for await (const s of view.list('appSystemUsers', hubId)) systemUserIds.add(s.id);
   const members = await collect(view.list('appMembers', hubId));
+  const imported = await lastImport(view, hubId);
   return {
-    complete: (await lastImport(view, hubId))?.complete === true,
+    complete: imported?.complete === true,
+    membersHidden: membersHiddenIn(imported),
     members,
     systemUserIds,
     exemptions: await collect(view.list('exemptions', hubId)),
@@ -130,7 +139,8 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
     if (op.effect !== 'removal') return true;
     const row = op.kind === 'remove-member' ? op.memberId : op.kind === 'cancel-invite' ? inviteRowId(op.inviteId) : undefined;
     let why: string | undefined;
-    if (!facts.complete) why = 'the app listing is incomplete (no complete check for updates yet): nothing is removed';
+    if (!facts.complete && facts.membersHidden) why = 'the app credential does not see every member (last check for updates): a listing it filters is no complete picture, so nothing is removed until it lists every member';
+    else if (!facts.complete) why = 'the app listing is incomplete (no complete check for updates yet): nothing is removed';
     else if (row && exempt.has(row)) why = 'exempted by an owner: exempted members are never removed';
     else if (op.kind === 'remove-member' && facts.systemUserIds.has(op.memberId)) why = 'a system user: hubwarden never removes system users';
     if (why) held.push({ operation: op, why });
@@ -217,8 +227,10 @@ async function rowFactsOf(view: ReadView, hubId: string, rowId: string, members:
   const exemption = await view.get('exemptions', hubId, rowId);
   const systemUserIds = new Set<string>();
   for (const m of members) if (await view.get('appSystemUsers', hubId, m.id)) systemUserIds.add(m.id);
+  const imported = await lastImport(view, hubId);
   return {
-    complete: (await lastImport(view, hubId))?.complete === true,
+    complete: imported?.complete === true,
+    membersHidden: membersHiddenIn(imported),
     members,
     systemUserIds,
     exemptions: exemption ? [exemption] : [],

@@ -17,7 +17,7 @@ import type { Business, BusinessUser } from './model.ts';
 export function listBusinessUsers(ctx: GraphContext, business: Business): unknown {
   requireOwnBusiness(ctx, business.id);
   checkAdvancedAccess(ctx);
-  const members = [...ctx.world.users.values()].filter((u) => u.businessId === business.id);
+  const members = ctx.runtime.faults.seenBusinessUsers([...ctx.world.users.values()].filter((u) => u.businessId === business.id).sort((a, b) => a.seq - b.seq));
   return ctx.page(members, 'business_users', business.id, (u) => project(businessUserNode, u, ctx.fields, ctx.render, 'Business/business_users'));
 }
 

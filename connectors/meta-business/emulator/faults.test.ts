@@ -27,6 +27,23 @@ describe('fault injection (Graph error codes and rate limits)', () => {
     });
   }
 
+  test('businessUsersSeen: business_users lists only that many people; their seats and asset edges stay', async () => {
+    const g = await startTestGraph({ faults: { businessUsersSeen: 2 } });
+    try {
+      const listed = (await g.get(`/${BIZ}/business_users`, { fields: 'id', limit: '1' })).body;
+      assert.equal(listed.data.length, 1);
+      const next = (await g.raw(new URL(listed.paging.next).pathname + new URL(listed.paging.next).search)).body;
+      assert.equal(next.data.length, 1);
+      assert.equal(next.paging?.next, undefined, 'no third person is listed');
+      g.emulator.control.setFaults({});
+      const all = (await g.get(`/${BIZ}/business_users`, { fields: 'id' })).body.data.map((u: { id: string }) => u.id);
+      assert.ok(all.length > 2);
+      assert.deepEqual([listed.data[0].id, next.data[0].id], all.slice(0, 2), 'the first people by creation');
+    } finally {
+      await g.close();
+    }
+  });
+
   test('listingLagMs: a new invite shows in pending_users only once the lag has passed', async () => {
     let now = Date.parse('2026-11-01T00:00:00Z');
     const g = await startTestGraph({ now: () => now, faults: { listingLagMs: 60_000 } });

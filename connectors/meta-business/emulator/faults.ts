@@ -63,6 +63,14 @@ export interface FaultConfig {
    * how soon a listing shows a write [INF]; a client must not take "not listed yet" for "not made".
    */
   listingLagMs?: number;
+  /**
+   * Opt-in: the token sees only this many of the business's people in `GET /{business}/business_users`
+   * (the first ones by creation), though every person keeps their seat and their asset assignments.
+   * Source: the reference's observation that one project's token "returned only 2 of the 7 people it
+   * saw in the UI", so business_users may be filtered by token visibility. Which people go unseen,
+   * and that nodes and asset edges still show them, are [INF] (README).
+   */
+  businessUsersSeen?: number;
   /** Seed for the PRNG; the same seed and call sequence give the same faults. */
   seed?: number;
 }
@@ -152,6 +160,12 @@ export class FaultPlan {
   /** Whether a batch stops (times out) before this operation. */
   batchCut(path: string): boolean {
     return this.roll(this.config.batchTimeoutRate, path);
+  }
+
+  /** The business users a `business_users` listing shows (`businessUsersSeen`): all without the fault. */
+  seenBusinessUsers<T>(people: T[]): T[] {
+    const seen = this.config.businessUsersSeen;
+    return seen === undefined ? people : people.slice(0, Math.max(0, seen));
   }
 
   /** Whether a record made at `createdMs` is listed yet (`listingLagMs`). */

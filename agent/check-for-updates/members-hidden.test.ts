@@ -1,0 +1,113 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore } from '../store/memory-store.ts';
+import { collect } from '../store/store.ts';
+import { configSchema, type HubConfigFile } from '../../config/schema.ts';
+import { runCheckForUpdates, type CheckInput } from './run-check.ts';
+import { emptyApp, fakeConnector, type FakeApp } from './fake-app.test-double.ts';
+import { hubHealth } from '../health/hub-health.ts';
+import { actualOf } from '../plan/plan-input.ts';
+import { removeMemberOperation } from '../plan/removal.ts';
+import { recordInSnapshot } from '../tasks/operations/snapshot-update.ts';
+import '../app-state/records.ts';
+
+// A member listing filtered by what the credential sees: the asset assignments name members the
+// listing lacks. Nobody it does not list may be taken as gone.
+const hub: HubConfigFile = configSchema.parse({ hubs: [{ id: 'acme', connector: 'meta-business', meta: { businessId: '1000' } }] }).hubs[0];
+const silent = { info() {}, warn() {} };
+let clock = Date.parse('2026-11-23T10:00:00.000Z');
+const now = () => new Date((clock += 1000));
+const input = (store: MemoryStore, app: FakeApp, taskId: string): CheckInput => ({ store, hub, connector: fakeConnector(app), trigger: { type: 'admin', actor: 'test' }, taskId, now, log: silent });
+
+function business(): FakeApp {
+  const app = emptyApp();
+  app.members = [
+    { id: '11', email: 'jane@acme.com', role: 'ADMIN' },
+    { id: '12', email: 'john@acme.com', role: 'EMPLOYEE' },
+    { id: '13', email: 'sam@acme.com', role: 'EMPLOYEE' },
+  ];
+  app.systemUsers = [{ id: '51', name: 'hubwarden', role: 'ADMIN' }];
+  app.assets = [{ type: 'ad_account', id: 'act_1', ownership: 'owned' }];
+  app.assignments = [
+    { asset: { type: 'ad_account', id: 'act_1' }, userId: '12', userType: 'member', tasks: ['ADVERTISE'] },
+    { asset: { type: 'ad_account', id: 'act_1' }, userId: '13', userType: 'member', tasks: ['ANALYZE'] },
+    { asset: { type: 'ad_account', id: 'act_1' }, userId: '51', userType: 'system-user', tasks: ['MANAGE'] },
+  ];
+  return app;
+}
+
+describe('check for updates: a member listing the credential filters', () => {
+  test('members it does not list are kept, not reported as removed; the import is incomplete and health says how many', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    const first = await runCheckForUpdates(input(store, app, 't1'));
+    assert.equal(first.unavailable, undefined);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
+
+    // The credential now lists only jane; john and sam still hold their seats and their assets.
+    app.members = app.members.slice(0, 1);
+    const run = await runCheckForUpdates(input(store, app, 't2'));
+    assert.deepEqual(run.changes?.removedMembers ?? [], [], 'nobody is reported as removed by hand');
+    assert.deepEqual((await collect(store.list('appMembers', 'acme'))).map((m) => m.id).sort(), ['11', '12', '13']);
+    const imported = await store.get('appImports', 'acme', 'acme');
+    assert.equal(imported?.complete, false, 'no removal is decided from a filtered listing');
+    const note = imported?.unavailable?.find((u) => u.section === 'members');
+    assert.match(note?.message ?? '', /does not see every member: 2 people hold asset assignments/);
+    assert.ok(!run.sectionsRead?.includes('members'));
+    assert.equal((await actualOf(store, 'acme')).membersHidden, true);
+
+    const health = await hubHealth(store, 'acme', now());
+    assert.ok(health.problems.some((p) => /members.*does not see every member: 2 people/.test(p)), health.problems.join('\n'));
+    const audit = (await collect(store.list('audit', 'acme'))).find((e) => e.taskId === 't2' && e.action === 'check-for-updates');
+    assert.match(audit?.why ?? '', /does not see every member/);
+    assert.ok(!(await collect(store.list('audit', 'acme'))).some((e) => e.taskId === 't2' && e.action === 'member-left-app'));
+
+    // Once the credential lists everyone again the import is complete and the note goes.
+    app.members = business().members;
+    await runCheckForUpdates(input(store, app, 't3'));
+    const after = await store.get('appImports', 'acme', 'acme');
+    assert.equal(after?.complete, true);
+    assert.equal(after?.unavailable, undefined);
+    assert.equal((await actualOf(store, 'acme')).membersHidden, false);
+  });
+
+  test('a system user on an asset is not a hidden member', async () => {
+    const store = new MemoryStore();
+    const run = await runCheckForUpdates(input(store, business(), 't1'));
+    assert.equal(run.unavailable, undefined);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
+  });
+
+  test('a seat the agent removes while the check reads is timing, not a filtered listing', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    await runCheckForUpdates(input(store, app, 't1'));
+    // The agent removes sam after the asset edges named him and before the member page is read.
+    const removing = input(store, app, 't2');
+    const list = removing.connector.listMembers!.bind(removing.connector);
+    removing.connector.listMembers = async (cursor) => {
+      app.members = app.members.filter((m) => m.id !== '13');
+      await store.transact(async (tx) => {
+        await recordInSnapshot(tx, 'acme', removeMemberOperation({ id: '13', role: 'EMPLOYEE', email: 'sam@acme.com' }, { reason: 'deactivated', because: 'deactivated in the directory' }), { result: 'done' }, now());
+      });
+      return list(cursor);
+    };
+    const run = await runCheckForUpdates(removing);
+    assert.equal(run.unavailable, undefined);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
+    assert.equal(await store.get('appMembers', 'acme', '13'), undefined);
+  });
+
+  test('a known system user the (optional) system-user listing failed to list is not a hidden member', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    await runCheckForUpdates(input(store, app, 't1'));
+    // The system user's assignment reads as a member's (no user_type), and its listing fails.
+    app.assignments[2].userType = 'member';
+    const second = input(store, app, 't2');
+    (second.connector as ReturnType<typeof fakeConnector>).failOn = { listing: 'listSystemUsers', kind: 'unavailable' };
+    const run = await runCheckForUpdates(second);
+    assert.deepEqual(run.unavailable?.map((u) => u.section), ['system users']);
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
+  });
+});
