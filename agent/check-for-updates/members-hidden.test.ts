@@ -58,6 +58,7 @@ describe('check for updates: a member listing the credential filters', () => {
 
     const health = await hubHealth(store, 'acme', now());
     assert.ok(health.problems.some((p) => /members.*does not see every member: 2 people/.test(p)), health.problems.join('\n'));
+    assert.ok(!health.problems.some((p) => /no complete check for updates yet/.test(p)), `the filtered listing is the reason, not a missing check: ${health.problems.join('\n')}`);
     const audit = (await collect(store.list('audit', 'acme'))).find((e) => e.taskId === 't2' && e.action === 'check-for-updates');
     assert.match(audit?.why ?? '', /does not see every member/);
     assert.ok(!(await collect(store.list('audit', 'acme'))).some((e) => e.taskId === 't2' && e.action === 'member-left-app'));

@@ -57,7 +57,10 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
     if (run.outcome === 'completed' && (!lastSuccess || run.finishedAt > lastSuccess)) lastSuccess = run.finishedAt;
   }
   const imported = await view.get('appImports', hubId, hubId);
-  if (!imported?.complete) problems.push('no complete check for updates yet: members and removals wait for one');
+  // An import incomplete because its member or invite listing could not be read whole says why
+  // itself (its `unavailable` section, below): the generic line beside it would misstate it.
+  const saysWhy = imported?.unavailable?.some((u) => u.section === 'members' || u.section === 'invites');
+  if (!imported?.complete && !saysWhy) problems.push('no complete check for updates yet: members and removals wait for one');
   // A section the last import could not read (Meta restricts partner endpoints, a token lacks a
   // scope): the hub works on members and invites, with that section's previous data.
   for (const u of imported?.unavailable ?? []) problems.push(`last check for updates could not read ${u.section} (previous data kept): ${u.message}`);
