@@ -28,7 +28,7 @@ import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
 import { recordDriftHolds } from '../safety/drift-holds.ts';
-import { retireDeparted } from '../dispatch/retire-departed.ts';
+import { retireDeparted, type RetireInput } from '../dispatch/retire-departed.ts';
 
 /** Runs kept per hub; older ones are dropped when a new one is recorded. */
 export const KEEP_RUNS = 50;
@@ -89,6 +89,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
   }
 
   input.progress?.(1, 1, 'saving snapshot');
+  let retire: RetireInput | undefined;
   const run = await store.transact(async (tx): Promise<CheckRunRecord> => {
     const now = input.now().toISOString();
     // Read before anything is staged: the snapshot this transaction replaces.
@@ -127,8 +128,11 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
     // Directory, guests, exemptions and decisions are not staged here, but read through `tx` too.
     const matching = await rematchHub(tx, hub.id, now, { trigger, taskId }, rowsOf(snapshot));
-    // Deleted users none of whose rows this complete listing shows stop identifying seats (dispatch/retire-departed.ts).
-    await retireDeparted(tx, hub.id, { complete, startedAt, members: snapshot.members, invites: snapshot.invites, matches: matching.matches, trigger, taskId, now });
+    // Deleted users none of whose rows this complete listing shows stop identifying seats
+    // (dispatch/retire-departed.ts): after this save, in a transaction of its own. It reads the
+    // hub's unfinished tasks, and here every task a runner took or ended meanwhile would make
+    // the whole save run again (the PostgreSQL store's commit checks what was read).
+    retire = { complete, startedAt, members: snapshot.members, invites: snapshot.invites, matches: matching.matches, trigger, taskId, now };
     // `safety.drift: report`: what was changed by hand is held from every later plan (safety/drift-holds.ts).
     await recordDriftHolds(tx, hub, previous, snapshot, changes.drift, { trigger, taskId, now });
     recordChangesInAudit(tx, hub.id, changes, { trigger, taskId, drift: hub.safety.drift });
@@ -153,6 +157,13 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     });
     return record;
   });
+  if (retire?.complete) {
+    const given = retire;
+    // Failing (contention, an outage) keeps the records: the next complete check tries again.
+    await store.transact((tx) => retireDeparted(tx, hub.id, given)).catch((err: unknown) => {
+      input.log.warn(`check for updates: hub ${hub.id}: departed-user records not retired this time: ${errorText(err)}`, { hubId: hub.id, taskId });
+    });
+  }
   input.log.info(`check for updates: hub ${hub.id}: complete`, { hubId: hub.id, taskId, counts: run.counts, changes: run.changeCounts, ms: run.durationMs });
   for (const u of run.unavailable ?? []) input.log.warn(`check for updates: hub ${hub.id}: ${u.section} not read, previous data kept: ${u.message}`, { hubId: hub.id, taskId, section: u.section });
   return run;

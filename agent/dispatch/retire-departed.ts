@@ -25,7 +25,8 @@ export interface RetireInput {
 }
 
 /**
- * Retires, in the check for updates' transaction, the departed-user records (departed-user.ts)
+ * Retires, in a transaction of its own right after a check for updates saves its snapshot (not
+ * inside that save: the tasks read here would make it conflict), the departed-user records (departed-user.ts)
  * that have done their job. A record exists so that the seats a deleted user (SCIM DELETE,
  * RFC 7644 §3.6) held when they left are still removed, found by their emails or their match; it
  * is forgotten when the last such removal completes (tasks/operations/snapshot-update.ts). But a

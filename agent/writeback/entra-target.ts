@@ -125,7 +125,11 @@ export function createEntraTarget(idp: string, config: EntraProviderConfig, secr
       // A GUID externalId was tried first, but SCIM's externalId is whatever the app's attribute
       // mapping sends (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes):
       // a GUID need not be the object id. Not found so, the UPN Entra sends as userName is tried.
-      if (GUID.test(user.externalId)) return user.userName.includes('@') ? user.userName : undefined;
+      // Only for an active user: a deprovisioned one (Entra sends active=false at a soft delete,
+      // https://learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works#deprovisioning)
+      // whose object id is not found was most likely deleted, and nothing documented keeps a
+      // deleted user's UPN from being given to someone else before the hard delete.
+      if (GUID.test(user.externalId)) return user.active && user.userName.includes('@') ? user.userName : undefined;
       // Graph resolves /users/{…} by object id or UPN only: an externalId without `@` (by
       // default Entra's SCIM mapping sends mailNickname) can name no one else; at worst it is a 404.
       return !user.externalId.includes('@') ? user.externalId : undefined;

@@ -343,3 +343,24 @@ test('entra: every update refused as not permitted (User.ReadWrite.All not conse
     await server.close();
   }
 });
+
+test('entra: a deprovisioned user whose object id is gone (deleted in Entra) is not written through a UPN reissued to someone else', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const writeback = make();
+    await writeback.run(HUB);
+    // Ana is deleted in Entra (soft delete: SCIM PATCH active=false; her object id now 404s) and
+    // her UPN is given to a new hire the provisioning cycle has not pushed yet.
+    await store.transact(async (tx) => tx.put('directoryUsers', HUB, 'u-ana', { ...(await tx.get('directoryUsers', HUB, 'u-ana'))!, active: false }));
+    graph.control.removeUser(ANA_OID);
+    const newAna = graph.control.addUser({ userPrincipalName: 'ana@contoso.com' });
+    graph.control.clearCalls();
+    const report = await writeback.run(HUB);
+    assert.deepEqual(patches().map((c) => decodeURIComponent(c.path)).filter((p) => p.endsWith('/users/ana@contoso.com')), [], 'nothing sent to the UPN');
+    const held = graph.state().users.find((u) => u.id === newAna)!;
+    assert.equal(held[ext('status')], undefined, 'the new hire is not written the departed holder\'s standing');
+    assert.ok(report.problems.some((p) => p.directoryUserId === 'u-ana' && p.kind === 'not-found'), JSON.stringify(report.problems));
+  } finally {
+    await server.close();
+  }
+});

@@ -10,7 +10,8 @@ import { inviteIdOf } from '../mappers/rows.ts';
  * read "no such row" for rows that exist: a declined invitation not revoked before a retried
  * invite, a pending one taken for none, an asset taken for gone from the Business Center.
  *
- * Asked once per connector (per asset type), by looking up a row the first page lists: `true`
+ * Asked once per connector (per asset type), by looking up a row the first page lists (one whose
+ * name does not contain its address or id, else a name match would pass for one): `true`
  * found, `false` not found (look-ups then read the listing whole), `undefined` unknown (no row to
  * try, or the probe failed: look-ups that miss read the listing whole, and the probe runs again).
  */
@@ -37,11 +38,17 @@ function remember<K>(cache: { get(): Promise<boolean | undefined> | undefined; s
   return p;
 }
 
+/** Whether a row's name contains the value probed, case-insensitively (as `keyword` matches names). */
+function nameHolds(name: unknown, value: unknown): boolean {
+  return typeof name === 'string' && value !== undefined && value !== null && String(value) !== '' && name.toLowerCase().includes(String(value).trim().toLowerCase());
+}
+
 export function keywordFindsAddresses(ctx: TikTokContext, what: string): Promise<boolean | undefined> {
   const p = probesOf(ctx);
   return remember({ get: () => p.address, set: (v) => { p.address = v; } }, async () => {
     const first = await ctx.client.page<MemberRow>('bc/member/get', { bc_id: ctx.bcId }, 1, 20, `${what} (does keyword find addresses?)`);
-    const email = first.list.map((r) => r.user_email).find((e): e is string => typeof e === 'string' && e.includes('@'));
+    // A row whose name holds its address could be found by its name: it would say nothing of addresses.
+    const email = first.list.filter((r) => !nameHolds(r.user_name, r.user_email)).map((r) => r.user_email).find((e): e is string => typeof e === 'string' && e.includes('@'));
     if (!email) return undefined;
     const found = await ctx.client.page<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { keyword: email } }, 1, 20, `${what} (does keyword find addresses?)`);
     return found.list.some((r) => inviteIdOf(r.user_email ?? '') === inviteIdOf(email));
@@ -52,7 +59,8 @@ export function keywordFindsAssetIds(ctx: TikTokContext, apiType: string, what: 
   const p = probesOf(ctx);
   return remember({ get: () => p.assetId.get(apiType), set: (v) => { if (v) p.assetId.set(apiType, v); else p.assetId.delete(apiType); } }, async () => {
     const first = await ctx.client.page<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: apiType }, 1, 50, `${what} (does keyword find asset ids?)`);
-    const id = first.list.map((r) => r.asset_id).find((a) => a !== undefined && a !== null && String(a) !== '');
+    // Likewise an asset named after its id (`asset_name` is a keyword match in every reading).
+    const id = first.list.filter((r) => !nameHolds(r.asset_name, r.asset_id)).map((r) => r.asset_id).find((a) => a !== undefined && a !== null && String(a) !== '');
     if (id === undefined) return undefined;
     const found = await ctx.client.page<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: apiType, filtering: { keyword: String(id) } }, 1, 50, `${what} (does keyword find asset ids?)`);
     return found.list.some((r) => String(r.asset_id) === String(id));
