@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { connectors } from '../connectors/registry.ts';
-import { configSchema, type ConfigFile } from './schema.ts';
+import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/hubwarden.yaml';
@@ -211,19 +211,28 @@ function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Sec
   // (scim-server/hooks/okta.ts), and its events act only on that org's hubs and those naming no
   // identity provider (agent/dispatch/find-person.ts hubsOfTrigger). With one secret for two orgs
   // every delivery was taken as the first org's, and the other org's leavers kept their seats.
-  const hookSecrets: Array<{ ref: string; value: string | undefined; at: string }> = [];
+  // During a rotation an org holds two (config/schema.ts): each is checked as one would be.
+  const hookSecrets: Array<{ org: string; ref: string; value: string | undefined; at: string }> = [];
+  const scim = file.hubs.flatMap((hub, h) => hub.scim.tokens.map((ref, t) => ({ ref, value: valueOf(ref), at: `hubs[${h}].scim.tokens[${t}]` })));
   for (const [name, p] of Object.entries(file.identityProviders)) {
-    if (p.kind !== 'okta' || !p.eventHookSecret) continue;
-    const ref = p.eventHookSecret;
-    const value = valueOf(ref);
-    const at = `identityProviders.${name}.eventHookSecret`;
-    const same = hookSecrets.find((e) => e.ref === ref || (value !== undefined && e.value === value));
-    if (same) out.push(`${at}: the same secret as ${same.at}; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org's events would be taken as the other's)`);
-    // The secret is the whole Authorization header Okta sends: `Bearer <admin token>` is one too.
-    const token = value?.replace(/^Bearer\s+/i, '');
-    const admitted = admin.find((a) => a.ref === ref || (token !== undefined && a.value === token));
-    if (admitted) out.push(`${at}: the same token as ${admitted.at}; an event hook secret must differ from every admin token (whoever sets up the event hook could call the admin API with it)`);
-    hookSecrets.push({ ref, value, at });
+    if (p.kind !== 'okta') continue;
+    const refs = eventHookSecretsOf(p);
+    refs.forEach((ref, i) => {
+      const value = valueOf(ref);
+      const at = `identityProviders.${name}.eventHookSecret${typeof p.eventHookSecret === 'string' ? '' : `[${i}]`}`;
+      const same = hookSecrets.find((e) => e.org !== name && (e.ref === ref || (value !== undefined && e.value === value)));
+      if (same) out.push(`${at}: the same secret as ${same.at}; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org's events would be taken as the other's)`);
+      // The secret is the whole Authorization header Okta sends: `Bearer <admin token>` is one too.
+      const token = value?.replace(/^Bearer\s+/i, '');
+      const matches = (a: { ref: string; value: string | undefined }) => a.ref === ref || (a.value !== undefined && (a.value === token || a.value === value));
+      const admitted = admin.find(matches);
+      if (admitted) out.push(`${at}: the same token as ${admitted.at}; an event hook secret must differ from every admin token (whoever sets up the event hook could call the admin API with it)`);
+      // A hub's SCIM token as the secret: whoever reads the SCIM app's provisioning settings could
+      // send forged deliveries (a deactivation offboards the person from every hub).
+      const pushed = scim.find(matches);
+      if (pushed) out.push(`${at}: the same token as ${pushed.at}; an event hook secret must differ from every SCIM token (whoever holds the SCIM token could send event hook deliveries)`);
+      hookSecrets.push({ org: name, ref, value, at });
+    });
   }
   return out;
 }

@@ -198,7 +198,10 @@ const okta = z.object({
   /** OAuth service app (private key JWT) instead of an API token. */
   clientId: nonBlank.optional(),
   privateKey: secretRef.optional(),
-  eventHookSecret: secretRef.optional(),
+  // One secret, or two while it is rotated: Okta sends the one configured on the hook with every
+  // delivery and never retries a 4xx (https://developer.okta.com/docs/concepts/event-hooks/), so
+  // between changing it in Okta and here every delivery would be refused and its events lost.
+  eventHookSecret: z.union([secretRef, z.array(secretRef).min(1).max(2)]).optional(),
 }).strict().superRefine((p, ctx) => {
   // The SDK's private key JWT mode needs both (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication);
   // with one missing it refused at the first write-back ("Private Key not provided"), after
@@ -360,4 +363,10 @@ export type ConfigFile = z.infer<typeof configSchema>;
 export type HubRole = (typeof HUB_ROLES)[number];
 export type CollectionConfig = z.infer<typeof collection>;
 export type OktaProviderConfig = z.infer<typeof okta>;
+
+/** An Okta org's event hook secrets (references), one or two (`eventHookSecret` is one or a list). */
+export function eventHookSecretsOf(p: OktaProviderConfig): string[] {
+  const refs = p.eventHookSecret;
+  return refs === undefined ? [] : typeof refs === 'string' ? [refs] : [...refs];
+}
 export type EntraProviderConfig = z.infer<typeof entra>;

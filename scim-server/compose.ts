@@ -120,7 +120,7 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     }
   });
 
-  const okta = createOktaHookRouter({ config, agent: agent.api, store });
+  const okta = createOktaHookRouter({ config, agent: agent.api, store, ...(o.keyring ? { keyring: o.keyring } : {}) });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
   // One failure budget for the three surfaces that take a credential (auth-failures.ts), counted
   // in the store so replicas sharing it share the budget.

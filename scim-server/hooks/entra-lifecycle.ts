@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
 import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
-import { lifecycleTokenVerifier, SigningKeysUnavailableError } from './entra-token.ts';
+import { DelegatedTokenError, lifecycleTokenVerifier, SigningKeysUnavailableError } from './entra-token.ts';
 import { graphResume, type ResumeCall } from './graph-resume.ts';
 import { HookEventLog } from './hook-events.ts';
 import { runCallout, UNLISTED, type LifecycleRunDeps } from './lifecycle-run.ts';
@@ -77,6 +77,13 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
           return;
         }
         log.warn(`entra lifecycle: callout refused: ${(err as Error).message}`);
+        if (err instanceof DelegatedTokenError) {
+          // Authenticated, but not as the app itself (RFC 6750 §3.1: insufficient_scope is 403).
+          sendProblem(res, new Problem(403, 'forbidden', 'expected an app-only token of an allowed app, not a delegated (user) token', undefined, {
+            'WWW-Authenticate': 'Bearer error="insufficient_scope"',
+          }), req.originalUrl);
+          return;
+        }
         const problem = new Problem(401, 'unauthenticated', 'expected an Entra-issued bearer token for this endpoint', undefined, {
           'WWW-Authenticate': match ? 'Bearer error="invalid_token"' : 'Bearer',
         });

@@ -7,7 +7,8 @@ import type { EntraProviderConfig } from '../../config/schema.ts';
  * Entra-issued JWT, signed by a key of the tenant's JWKS, issued by the tenant (v2.0 issuer
  * `{authority}/{tenant}/v2.0` or the v1.0 `https://sts.windows.net/{tenant}/`), for our audience,
  * and obtained by an app listed in `lifecycleWorkflows.allowedAppIds` (`azp` in v2.0 tokens,
- * `appid` in v1.0 ones). An empty allow list lets no one in.
+ * `appid` in v1.0 ones), as itself: an app-only token, never a delegated one. An empty allow list
+ * lets no one in.
  */
 export interface LifecycleCaller {
   idp: string;
@@ -16,6 +17,12 @@ export interface LifecycleCaller {
 }
 
 export class LifecycleTokenError extends Error {}
+
+/**
+ * A valid token of an allowed app, but delegated (a person's, through that app): it is not the
+ * relay acting as itself, and must not drive an offboarding. Answered 403, not 401.
+ */
+export class DelegatedTokenError extends LifecycleTokenError {}
 
 /**
  * The tenant's signing keys could not be read (the key endpoint timed out, failed or answered
@@ -86,6 +93,12 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
       }
       const appId = String(claims.azp ?? claims.appid ?? '');
       if (!tenant.allowedAppIds.has(appId)) throw new LifecycleTokenError(`${tenant.idp}: app ${appId || '(none)'} is not in lifecycleWorkflows.allowedAppIds`);
+      // App-only tokens only. Per https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference,
+      // `scp` is "only included for user tokens", and the optional `idtyp` claim is `app` for an
+      // app-only token (`user` for a user's). A person signed in to an allowed app would otherwise
+      // offboard anyone with their own token.
+      if (claims.scp !== undefined) throw new DelegatedTokenError(`${tenant.idp}: app ${appId}: a delegated token (it carries scp); the callout needs the app's own token (client credentials or managed identity)`);
+      if (claims.idtyp !== undefined && claims.idtyp !== 'app') throw new DelegatedTokenError(`${tenant.idp}: app ${appId}: a token with idtyp "${String(claims.idtyp).slice(0, 20)}", not an app-only one (idtyp "app")`);
       return { idp: tenant.idp, appId, claims };
     }
     if (keysUnavailable) throw new SigningKeysUnavailableError(keysUnavailable);

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
 
 /**
  * Constant-time check of a static shared secret (Okta sends no HMAC, only the configured
@@ -17,3 +18,16 @@ export function secretMatcher<K extends string>(secrets: Array<[K, string]>): (p
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** HKDF `info` of the key that makes the event hook secrets' log labels (keyring.ts `derive`). */
+export const HOOK_SECRET_LABEL_PURPOSE = 'hubwarden event-hook-secret label v1';
+
+/**
+ * The log label of an event hook secret: `event-hook-secret:` and the first 6 hex digits of its
+ * HMAC-SHA-256 under a key derived from `secrets.keyFile`, as SCIM tokens are labelled
+ * (scim-server/scim/auth.ts scimTokenLabel): it tells the old secret from the new one in the log,
+ * and without the key file it is no help in testing guesses of the secret.
+ */
+export function hookSecretLabel(labelKey: Keyring, secret: string): string {
+  return `event-hook-secret:${labelKey.mac(secret).toString('hex').slice(0, 6)}`;
+}

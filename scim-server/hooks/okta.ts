@@ -7,7 +7,9 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
-import { secretMatcher } from './hook-secret.ts';
+import { hookSecretLabel, HOOK_SECRET_LABEL_PURPOSE, secretMatcher } from './hook-secret.ts';
+import { Keyring } from '../../agent/secrets/keyring.ts';
+import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
@@ -21,6 +23,8 @@ export interface OktaHookOptions {
   now?: () => number;
   /** The lease on a record being acted on (hook-events.ts; tests shorten it). */
   leaseMs?: number;
+  /** The `secrets.keyFile` keyring, for the secrets' log labels (default: read from the key file). */
+  keyring?: Keyring;
 }
 
 /** A Router that also says when the work of accepted deliveries has finished (tests, shutdown). */
@@ -41,11 +45,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   const pending = new Set<Promise<void>>();
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
-  const providerOf = secretMatcher(
-    Object.entries(config.file.identityProviders).flatMap(([key, p]) =>
-      p.kind === 'okta' && p.eventHookSecret ? [[key, config.secret(p.eventHookSecret).reveal()] as [string, string]] : [],
-    ),
+  // An org holds two while its secret is rotated (config/schema.ts); each is matched on its own, and
+  // the one used is logged by its keyed label, so an operator sees when the old one is no longer sent.
+  const secrets = Object.entries(config.file.identityProviders).flatMap(([idp, p]) =>
+    p.kind === 'okta' ? eventHookSecretsOf(p).map((ref, i) => ({ idp, value: config.secret(ref).reveal(), at: `eventHookSecret${typeof p.eventHookSecret === 'string' ? '' : `[${i}]`}`, rotating: typeof p.eventHookSecret !== 'string' && eventHookSecretsOf(p).length > 1 })) : [],
   );
+  // Labels are made only while an org holds two (the key file is read then, once, at start).
+  const labelKey = secrets.some((s) => s.rotating) ? (options.keyring ?? Keyring.loadSync(config.pathOf(config.file.secrets.keyFile))).derive(HOOK_SECRET_LABEL_PURPOSE) : undefined;
+  const described = secrets.map((s) => ({ ...s, label: s.rotating ? hookSecretLabel(labelKey!, s.value) : '' }));
+  const secretOf = secretMatcher(described.map((s, i) => [String(i), s.value] as [string, string]));
 
   const router = Router();
 
@@ -62,13 +70,16 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   router.post(
     '/okta',
     (req, res, next) => {
-      const idp = providerOf(req.get('authorization'));
-      if (!idp) {
+      const index = secretOf(req.get('authorization'));
+      const used = index === undefined ? undefined : described[Number(index)];
+      if (!used) {
         log.warn('okta event hook: delivery refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret');
         sendProblem(res, new Problem(401, 'unauthenticated', 'the Authorization header is not the configured event hook secret'), req.originalUrl);
         return;
       }
-      res.locals.idp = idp;
+      res.locals.idp = used.idp;
+      // Only while two are configured: then the operator waits for the old one to go unused.
+      if (used.rotating) log.info(`okta event hook (${used.idp}): delivery authenticated with identityProviders.${used.idp}.${used.at} (${used.label})`);
       next();
     },
     // Room for the most events a delivery may carry (eventHookDelivery: 1000) at a few kB each, as
