@@ -36,6 +36,13 @@ export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskCon
   return imported?.complete === true && !sameChange.some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
+/** The reason of an earlier task of the same invite that failed because the app says the email holds a seat (stale-view.ts `seatNotFound`). */
+async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext): Promise<string | undefined> {
+  const same = await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
+  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && t.lastError?.kind === 'conflict');
+  return failed ? `refused earlier (task ${failed.id}): ${failed.lastError!.message}` : undefined;
+}
+
 /**
  * Runs one planned app change. Just before calling the app it re-plans the person from the
  * current state: an operation the desired state no longer asks for (the person was re-added
@@ -93,6 +100,11 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         // person, not the role, so a group change made while it waited (queued behind Meta's
         // invite limit, say) is in the new plan's role, and the queued payload's would be stale.
         op = planned;
+        // Refused earlier because the email holds a seat no re-read found (stale-view.ts): sent
+        // again at every check, it was refused and audited again each time. That failed task
+        // (hub health lists it) stands for this one until an owner retries it or it is pruned.
+        const refused = op.kind === 'invite' || op.kind === 'reinvite' ? await refusedEarlier(task, ctx) : undefined;
+        if (refused) return { status: 'completed', result: { outcome: 'superseded', held: refused } };
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
         if (instead) return instead;
       }

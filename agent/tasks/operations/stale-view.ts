@@ -94,6 +94,7 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
   if (plan.operations.some((o) => o.key === op.key)) {
     // The fresh picture still asks for the same change: the refresh explains nothing.
     const asset = op.kind === 'assign-asset' ? reading.missingAssets.find((a) => a.type === op.asset.type && a.id === op.asset.id) : undefined;
+    if (op.kind === 'invite' || op.kind === 'reinvite') return seatNotFound(input, read, detail);
     if (!asset) throw error;
     ctx.audit({
       action: op.kind, subject: subjectOf(op), outcome: 'failed', detail,
@@ -138,4 +139,18 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
       if (later.length > 0 || plan.held.length > 0) await applyPlan(tx, hub, { operations: later, held: plan.held }, { trigger: task.trigger, taskId: task.id, now: ctx.now() });
     },
   };
+}
+
+/**
+ * An invite the app refused because the email holds a seat, which a re-read of the person does not
+ * find (the app's member listing may not show every person its credential could act on). Retried,
+ * each attempt sent the invite again and was refused again; the task fails at once, audited with
+ * the reason, and the next plan's invite of the same change is not sent while this failure stands
+ * (operation-handler.ts `refusedEarlier`).
+ */
+function seatNotFound(input: StaleViewInput, read: string, detail: Record<string, unknown>): TaskOutcome {
+  const { op, error, subjectOf, ctx } = input;
+  const message = `${op.summary}: not done: the app says ${op.email} already holds a seat, but ${read} (the app's member listing may not show every person): not invited again until an owner checks the person in the app; ${errorText(error)}`;
+  ctx.audit({ action: op.kind, subject: subjectOf(op), outcome: 'failed', why: message, detail: { ...detail, seatNotListed: true } });
+  return { status: 'failed', error: { kind: 'conflict', message } };
 }

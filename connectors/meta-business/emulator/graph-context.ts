@@ -52,6 +52,8 @@ export interface EmulatorRuntime {
   inviteLimit?: InviteLimit;
   /** see MetaEmulatorOptions.inviteVisibility */
   inviteVisibility: 'keep-expired' | 'pending-only';
+  /** see MetaEmulatorOptions.inviteExisting */
+  inviteExisting: 'refuse' | 'existing-id';
   /** how long a new invite stays PENDING */
   inviteTtlMs: number;
   guards: GuardOptions;

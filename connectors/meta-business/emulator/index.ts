@@ -49,6 +49,13 @@ export interface MetaEmulatorOptions {
    * ('keep-expired', a looser reading some tests use to see those statuses in the listing).
    */
   inviteVisibility?: 'keep-expired' | 'pending-only';
+  /**
+   * Inviting an email that already holds a seat or a pending invite: refused with code 100
+   * (default 'refuse', the strict reading) or answered as an idempotent success returning the
+   * existing request's id ('existing-id'). Meta documents neither; the reference lists both as
+   * readings (connector README [INF]).
+   */
+  inviteExisting?: 'refuse' | 'existing-id';
   /** how long a new invite stays PENDING (default 30 days [INF]) */
   inviteTtlMs?: number;
   /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
@@ -108,6 +115,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     now,
     inviteLimit: options.inviteLimit,
     inviteVisibility: options.inviteVisibility ?? 'pending-only',
+    inviteExisting: options.inviteExisting ?? 'refuse',
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
     guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),

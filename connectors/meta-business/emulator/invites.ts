@@ -8,6 +8,10 @@
  * - Inviting an email that already holds a seat, or has a PENDING invite, is refused with code
  *   100 ("… is already a member …" / "… already has a pending invitation …"): the strict answer
  *   (Meta documents neither). Nothing is created or counted against the invite limit.
+ *   The looser reading the reference also lists (`inviteExisting: 'existing-id'`): an idempotent
+ *   success returning the existing request's id: the pending invite's, or for a member the
+ *   request they accepted (`business_role_request`); a member with no such request has no request
+ *   id to return, and is refused as in the strict reading. Nothing is created or counted either.
  * - `pending_users` lists invites only while they are pending (Meta: "pending users"; default
  *   `inviteVisibility: 'pending-only'`). With `'keep-expired'`, expired and declined invites stay
  *   listed with status EXPIRED / DECLINE until deleted or replaced by a new invite: a looser
@@ -30,9 +34,15 @@ export function createInvite(ctx: GraphContext, business: Business, email: strin
   const world = ctx.world;
   // `invited_user_type`: FB (default) or MWA, a Meta account managed by the person's organization (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
   const userType = checkTaskNames(listParam(ctx.call.params, 'invited_user_type') ?? ['FB'], ['FB', 'MWA'], 'invited_user_type');
-  if (world.users.findByEmail(business.id, email).length > 0) throw invalidParameter(`The user with email ${email} is already a member of this business`);
+  const idempotent = ctx.runtime.inviteExisting === 'existing-id';
+  const seat = world.users.findByEmail(business.id, email)[0];
+  if (seat && idempotent && seat.requestId) return { id: seat.requestId };
+  if (seat) throw invalidParameter(`The user with email ${email} is already a member of this business`);
   for (const invite of world.invites.findByEmail(business.id, email)) {
-    if (world.inviteStatus(invite) === 'PENDING') throw invalidParameter(`The user with email ${email} already has a pending invitation to this business`);
+    if (world.inviteStatus(invite) === 'PENDING') {
+      if (idempotent) return ctx.fields ? project(inviteNode, invite, ctx.fields, ctx.render) : { id: invite.id };
+      throw invalidParameter(`The user with email ${email} already has a pending invitation to this business`);
+    }
     world.invites.delete(invite.id); // an expired or declined invite is replaced by the new one
   }
   countInvite(ctx.runtime, business.id);

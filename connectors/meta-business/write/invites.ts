@@ -57,6 +57,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   const whatFor = what(`invite ${email} to business ${ctx.businessId} as ${role}`);
   const live = (i: { id: string; status: string }) => i.status === 'pending' && i.id !== input.cancelledId;
   let sent = false;
+  let answer: unknown;
   // Until the POST is answered nothing was sent, and a refused POST wrote nothing: such errors are
   // marked notApplied, so the task's next attempt may still skip the look-up (a burst that runs
   // into the invite limit must not cost a look-up per invite afterwards). An error after the POST
@@ -68,7 +69,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
       if (existing) return { result: 'already-done', inviteId: existing.id };
     }
     sent = true;
-    await ctx.writes.post(`${ctx.businessId}/business_users`, {
+    answer = await ctx.writes.post(`${ctx.businessId}/business_users`, {
       email, role, ...(input.tasks && input.tasks.length > 0 ? { tasks: input.tasks } : {}),
     }, { what: whatFor, businessId: ctx.businessId, isInvite: true });
   } catch (err) {
@@ -98,6 +99,16 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   // anything: Meta does not say) is never the member's. The member is found by email.
   const member = (await membersByEmail(ctx, email, `${whatFor}: find the member who accepted`))[0];
   if (member) return { result: 'already-done', inviteId: '', memberId: member.id };
+  // A Graph may answer an invite of an email that already holds a seat or an invite with success
+  // and the existing request's id (README [INF]: Meta documents no answer). That request read by
+  // id and found not pending (or not found), this POST made no invite: the email holds a seat
+  // the business_users listing does not show (it may be filtered by the token's visibility).
+  // Taken as `done`, an invite was audited that does not exist, and sent again at every check.
+  if (await answeredWithoutInvite(ctx, answer, `${whatFor}: read the request Graph answered with`)) {
+    throw new ConnectorError('conflict', `${whatFor}: Graph answered with an existing request that is not a pending invite, and no listed member holds the email: the email already holds a seat that business_users does not list (the listing may be filtered by the token's visibility); no invite was made`, {
+      providerCode: 'seat-not-listed', notApplied: true,
+    });
+  }
   // Neither listed yet: Meta answered the POST with success, so the invite was made; its listing
   // may lag the write (Meta promises read-after-write only for `fields` on the POST itself,
   // https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users;
@@ -105,6 +116,23 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   // provisional id resolved by email when first needed, as after a first attempt: failing here
   // made the task's retry look up, still miss it, and send the invite a second time.
   return { result: 'done', inviteId: provisionalInviteId(email) };
+}
+
+/**
+ * Whether the request id a POST answered with reads as something other than a pending invite:
+ * not found (100/33) or not pending. Any other answer (a node that is no invite, a refused read)
+ * says nothing, and the invite stands as made (its listing may lag the write, README [INF]).
+ */
+async function answeredWithoutInvite(ctx: MetaContext, answer: unknown, whatFor: string): Promise<boolean> {
+  const id = answer && typeof answer === 'object' && 'id' in answer ? String((answer as { id: unknown }).id) : undefined;
+  if (!id || !/^\d+$/.test(id)) return false;
+  try {
+    const raw = (await ctx.graph.call('GET', id, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
+    return raw.status !== undefined && toInvite(raw).status !== 'pending';
+  } catch (err) {
+    if (err instanceof ConnectorError && err.kind === 'not-found') return true;
+    return false;
+  }
 }
 
 export async function changeInviteRole(ctx: MetaContext, given: string, role: string): Promise<ChangeResult> {

@@ -15,12 +15,30 @@ import { memberListed } from '../read/person.ts';
  * another business user's details answered so, facebook/facebook-java-business-sdk#311), and a
  * removal taken as done on that answer would leave the person their seat. Still listed, the
  * error stands, saying so.
+ *
+ * Not listed is not enough either: business_users may be filtered by the token's visibility (one
+ * project's token listed 2 of the 7 people the UI showed; connector README, "filtered listing"),
+ * so a person it leaves out may still hold a seat. When the answer came from a write (`DELETE`),
+ * the member is read directly by id (`GET /{business-user-id}`,
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user):
+ * loaded, they are still there and the error stands; answered as missing (100/33, or the bare
+ * (#100) a Graph may give, README [INF]) like the write, both reads agree they are gone. When the answer came from that direct read itself, it is the evidence.
  */
-async function gone(ctx: MetaContext, err: unknown, memberId: string, whatFor: string): Promise<boolean> {
+async function gone(ctx: MetaContext, err: unknown, memberId: string, whatFor: string, from: 'read' | 'write'): Promise<boolean> {
   if (!(err instanceof ConnectorError)) return false;
   if (err.kind !== 'not-found' && !(err.kind === 'invalid-argument' && err.providerCode === '100')) return false;
-  if (!(await memberListed(ctx, memberId, `${whatFor}: is the member still listed`))) return true;
-  throw err.with({ message: `${err.message} (member ${memberId} is still listed in business_users: Graph will not load it, nothing was changed)`, notApplied: true });
+  if (await memberListed(ctx, memberId, `${whatFor}: is the member still listed`)) {
+    throw err.with({ message: `${err.message} (member ${memberId} is still listed in business_users: Graph will not load it, nothing was changed)`, notApplied: true });
+  }
+  if (from === 'read') return true;
+  try {
+    await ctx.graph.call('GET', memberId, { fields: 'id,business' }, { what: `${whatFor}: read the member by id`, businessId: ctx.businessId });
+  } catch (again) {
+    if (again instanceof ConnectorError && (again.kind === 'not-found' || (again.kind === 'invalid-argument' && again.providerCode === '100'))) return true;
+    // Neither loaded nor answered missing: whether the seat is gone is not known.
+    throw err.with({ message: `${err.message} (member ${memberId} is not listed in business_users, which may be filtered by the token's visibility, and reading them by id failed: removal not confirmed)`, notApplied: true });
+  }
+  throw err.with({ message: `${err.message} (member ${memberId} still reads by id though business_users leaves them out: the listing is filtered by the token's visibility; the seat stays, nothing was changed)`, notApplied: true });
 }
 
 /** The member's role read as listMembers reads it (role plus add-ons in tasks or finance_permission, mappers/member.ts), so a change once made is already-done. */
@@ -29,7 +47,7 @@ async function currentRole(ctx: MetaContext, memberId: string, whatFor: string):
     const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks,finance_permission' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[]; finance_permission?: string };
     return memberRole(body);
   } catch (err) {
-    if (await gone(ctx, err, memberId, whatFor)) return undefined;
+    if (await gone(ctx, err, memberId, whatFor, 'read')) return undefined;
     throw err;
   }
 }
@@ -61,7 +79,7 @@ export async function removeMember(ctx: MetaContext, memberId: string): Promise<
   try {
     await ctx.graph.call('DELETE', memberId, {}, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    if (await gone(ctx, err, memberId, whatFor)) return 'already-done';
+    if (await gone(ctx, err, memberId, whatFor, 'write')) return 'already-done';
     throw err;
   }
   return 'done';
