@@ -13,7 +13,7 @@ import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -143,7 +143,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     // them (it reads the state as of now, which includes all of them).
     const lastReevaluation = new Map<string, string>();
     for (const r of ordered) {
-      if (r.event?.person && !r.event.failed && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
+      if (r.event?.person && !r.event.failed && !outOfWindow(r) && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
     let stopped: unknown;
@@ -166,6 +166,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     const action = EVENT_ACTIONS[eventType];
     const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
     const detail = { eventId: record.id, eventType };
+    // Before anything, the dashboard too: an event too old or dated ahead is not acted on (okta-event.ts outOfWindow).
+    const untimely = outOfWindow(record);
+    if (untimely) {
+      log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType} skipped: ${untimely}`);
+      // Audited as the other declined events are: those of a type we act on.
+      const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${untimely}: nothing done`, outcome: 'skipped', detail }] : [];
+      await seen.update('okta', record.id, { state: 'done', outcome: untimely }, audit);
+      return;
+    }
     // The dashboard first, whatever the agent makes of the person (an administrator may hold no
     // seat on any hub). A store refusing this leaves the record open, taken again once our lease lapses.
     if (person && !failed) await endDashboardAccess(record.event!, trigger, detail);
@@ -230,7 +239,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
    */
   async function laterSuspensionChange(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
     const others = await options.store.lookup('hookEvents', SUSPENSION_INDEX, suspensionKey(record.idp, record.event!.person!));
-    return others.filter((r) => !batch.some((b) => b.id === r.id) && byPublished(r, record) > 0).sort(byPublished).pop();
+    // An event skipped for its time supersedes nothing either (a forged date ahead would win over every real change).
+    return others.filter((r) => !batch.some((b) => b.id === r.id) && !outOfWindow(r) && byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**
@@ -242,7 +252,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     const key = suspensionKey(record.idp, person);
     const inBatch = batch.filter((b) => b.idp === record.idp && b.event?.person && !b.event.failed && REACTIVATIONS.has(b.event.eventType) && suspensionKey(b.idp, b.event.person) === key);
     const stored = await options.store.lookup('hookEvents', ACTIVATION_INDEX, key);
-    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => byPublished(r, record) > 0).sort(byPublished).pop();
+    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => !outOfWindow(r) && byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**
