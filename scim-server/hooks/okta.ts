@@ -11,6 +11,7 @@ import { hookSecretLabel, HOOK_SECRET_LABEL_PURPOSE, secretMatcher } from './hoo
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
 import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
@@ -25,6 +26,8 @@ export interface OktaHookOptions {
   leaseMs?: number;
   /** The `secrets.keyFile` keyring, for the secrets' log labels (default: read from the key file). */
   keyring?: Keyring;
+  /** The failure budget shared with the other credential surfaces (auth-failures.ts; default: one counted in `store`). */
+  failures?: FailureLimiter;
 }
 
 /** A Router that also says when the work of accepted deliveries has finished (tests, shutdown). */
@@ -43,6 +46,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   defineSuspensionIndex(options.store);
   defineActivationIndex(options.store);
   const pending = new Set<Promise<void>>();
+  const failures = options.failures ?? new FailureLimiter({}, options.now ?? Date.now, options.store);
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
   // An org holds two while its secret is rotated (config/schema.ts); each is matched on its own, and
@@ -69,10 +73,23 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   router.post(
     '/okta',
-    (req, res, next) => {
-      const index = secretOf(req.get('authorization'));
+    async (req, res, next) => {
+      const presented = req.get('authorization');
+      const index = secretOf(presented);
       const used = index === undefined ? undefined : described[Number(index)];
       if (!used) {
+        // The secret is checked first: a right one always passes, whatever others got wrong from
+        // the same address; only a wrong one is counted (a request without one is not a guess), in
+        // the budget shared by replicas (auth-failures.ts). Past it: 429 (RFC 6585 §4).
+        const wait = presented ? await failures.fail('hook', clientAddress(req)).catch((err: Error) => {
+          log.warn(`okta event hook: cannot count a wrong secret: ${err.message}`);
+          return 0;
+        }) : 0;
+        if (wait > 0) {
+          log.warn(`okta event hook: delivery refused: too many wrong secrets from ${clientAddress(req)}; retry in ${wait} s`);
+          sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong event hook secrets from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
+          return;
+        }
         log.warn('okta event hook: delivery refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret');
         sendProblem(res, new Problem(401, 'unauthenticated', 'the Authorization header is not the configured event hook secret'), req.originalUrl);
         return;
