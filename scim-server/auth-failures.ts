@@ -5,8 +5,10 @@ import type { Store } from '../agent/store/store.ts';
 /**
  * The one failure limiter of every surface that takes a credential: SCIM (budget per hub AND
  * client address), the admin API and the dashboard's token sign-in (one budget per client address,
- * shared by both: they take the same admin tokens). The composition root builds one and hands it to
- * all three, so a guesser cannot spend one budget on the API and a fresh one on the sign-in form.
+ * shared by both: they take the same admin tokens), and the Okta event hook's static secret (its
+ * own budget per client address, scope `hook`; the hook router counts in the same store). The
+ * composition root builds one and hands it to the SCIM, admin and dashboard surfaces, so a guesser
+ * cannot spend one budget on the API and a fresh one on the sign-in form.
  *
  * Callers check the credential FIRST and call `fail` only for a wrong one: a valid credential is
  * never refused because of anyone's failures, and a request that succeeds costs nothing here (no
@@ -24,12 +26,18 @@ export interface FailureBudget {
   windowMs: number;
 }
 
-export type FailureScope = 'scim' | 'admin';
+export type FailureScope = 'scim' | 'admin' | 'hook';
 
 /** SCIM clients are machines with a configured token: five misses a minute is already a misconfiguration. */
 export const SCIM_FAILURES: FailureBudget = { maxFailures: 5, windowMs: 60_000 };
 /** Admin tokens are typed by people too (the sign-in form): ten per ten minutes. */
 export const ADMIN_FAILURES: FailureBudget = { maxFailures: 10, windowMs: 10 * 60_000 };
+/**
+ * The Okta event hook's secret is configured in Okta once and sent by a machine; Okta never retries
+ * a 4xx (https://developer.okta.com/docs/concepts/event-hooks/), so a wrong one is not repeated by
+ * Okta itself: five misses a minute from one address is someone guessing.
+ */
+export const HOOK_FAILURES: FailureBudget = { maxFailures: 5, windowMs: 60_000 };
 
 /** Keys whose spent budget this process remembers at most (bounded memory under a flood). */
 const MAX_BLOCKED_KEYS = 10_000;
@@ -66,7 +74,7 @@ export class FailureLimiter {
    * PostgreSQL); without one, in this process's memory (tests).
    */
   constructor(budgets: Partial<Record<FailureScope, FailureBudget>> = {}, readonly now: () => number = Date.now, store?: Store) {
-    this.budgets = { scim: budgets.scim ?? SCIM_FAILURES, admin: budgets.admin ?? ADMIN_FAILURES };
+    this.budgets = { scim: budgets.scim ?? SCIM_FAILURES, admin: budgets.admin ?? ADMIN_FAILURES, hook: budgets.hook ?? HOOK_FAILURES };
     this.store = store ?? new MemoryStore();
   }
 
@@ -108,7 +116,7 @@ export class FailureLimiter {
   async sweep(): Promise<number> {
     const now = this.now();
     const old: Array<[FailureScope, string]> = [];
-    for (const scope of ['scim', 'admin'] as const) {
+    for (const scope of ['scim', 'admin', 'hook'] as const) {
       const { windowMs } = this.budgets[scope];
       for await (const r of this.store.list('authFailures', scope)) if (r.at.every((t) => t <= now - windowMs)) old.push([scope, r.id]);
     }

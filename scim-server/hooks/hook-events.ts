@@ -50,7 +50,11 @@ export function auditSubject(person: { email?: string; userName?: string; extern
   return label ? { label } : undefined;
 }
 
-/** Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. */
+/**
+ * Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. Also the
+ * age past which an Okta event is not acted on (okta-event.ts outOfWindow): an older one could be
+ * a replay of an event whose id is forgotten.
+ */
 export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 3600_000;
 /** As the agent's task leases: 30 s, renewed every 10 s. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '../../agent/store/store.ts';
-import type { HookEventRecord } from './hook-events.ts';
+import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-events.ts';
 
 /**
  * An Okta event hook delivery (https://developer.okta.com/docs/concepts/event-hooks/): a CloudEvents-style envelope whose
@@ -111,6 +111,43 @@ export function eventOf(event: LogEvent): { eventType: string; person?: EventPer
   const result = event.outcome?.result;
   const failed = Boolean(result && result !== 'SUCCESS');
   return { eventType: event.eventType, ...(person ? { person } : {}), ...(group ? { group } : {}), ...(actor ? { actor } : {}), ...(failed ? { failed } : {}) };
+}
+
+/** How far an event's `published` may run ahead of its receipt on this server's clock (clock skew). */
+export const PUBLISHED_SKEW_MS = 5 * 60_000;
+
+/**
+ * Why an event is not acted on for its `published` time, or undefined when it is within the window.
+ * Judged against its receipt (`receivedAt`), not now: one taken up again after a restart is judged
+ * as when it came.
+ *
+ * Too old: an event published longer before its receipt than event uuids are remembered
+ * (HOOK_EVENT_TTL_MS, the same constant, so the two cannot drift apart) may be a replay of one
+ * already acted on and forgotten (Okta retries once, within seconds:
+ * https://developer.okta.com/docs/concepts/event-hooks/; a week-old one is a replay by someone
+ * holding the secret, or a relay gone wrong), and the later events that would supersede it (an
+ * activation after a deactivation) may be forgotten too: acting on it could offboard a person who
+ * is active again.
+ *
+ * In the future (beyond PUBLISHED_SKEW_MS): skipped, not taken as received now. `published` is the
+ * only order of events across deliveries (Okta delivers possibly out of order), and a later event
+ * supersedes an earlier one (okta.ts laterActivation, laterSuspensionChange): one dated next month
+ * would override every real change of the person for the week its record is kept, and one clamped
+ * to its receipt would be ordered by arrival, which is not the order of events. Okta stamps
+ * `published` when the event happens, so a genuine one is never ahead of its receipt by more than
+ * clock skew; when this server's clock is behind, the skip is audited and logged with both times.
+ */
+export function outOfWindow(record: { published?: string; receivedAt: string }): string | undefined {
+  const published = Date.parse(record.published ?? '');
+  const received = Date.parse(record.receivedAt);
+  if (!Number.isFinite(published) || !Number.isFinite(received)) return undefined;
+  if (received - published > HOOK_EVENT_TTL_MS) {
+    return `published ${record.published}, more than ${HOOK_EVENT_TTL_MS / 86_400_000} days before its receipt at ${record.receivedAt}: older than the event ids kept against replays`;
+  }
+  if (published - received > PUBLISHED_SKEW_MS) {
+    return `published ${record.published}, more than ${PUBLISHED_SKEW_MS / 60_000} minutes after its receipt at ${record.receivedAt}: it cannot be ordered against the events to come (check this server's clock)`;
+  }
+  return undefined;
 }
 
 /** Oldest first (Okta delivers at least once and possibly out of order: https://developer.okta.com/docs/concepts/event-hooks/). */

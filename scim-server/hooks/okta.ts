@@ -11,9 +11,10 @@ import { hookSecretLabel, HOOK_SECRET_LABEL_PURPOSE, secretMatcher } from './hoo
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -25,6 +26,8 @@ export interface OktaHookOptions {
   leaseMs?: number;
   /** The `secrets.keyFile` keyring, for the secrets' log labels (default: read from the key file). */
   keyring?: Keyring;
+  /** The failure budget shared with the other credential surfaces (auth-failures.ts; default: one counted in `store`). */
+  failures?: FailureLimiter;
 }
 
 /** A Router that also says when the work of accepted deliveries has finished (tests, shutdown). */
@@ -43,6 +46,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
   defineSuspensionIndex(options.store);
   defineActivationIndex(options.store);
   const pending = new Set<Promise<void>>();
+  const failures = options.failures ?? new FailureLimiter({}, options.now ?? Date.now, options.store);
 
   // Several Okta orgs may be configured; the delivery belongs to the one whose secret it carries.
   // An org holds two while its secret is rotated (config/schema.ts); each is matched on its own, and
@@ -69,10 +73,23 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   router.post(
     '/okta',
-    (req, res, next) => {
-      const index = secretOf(req.get('authorization'));
+    async (req, res, next) => {
+      const presented = req.get('authorization');
+      const index = secretOf(presented);
       const used = index === undefined ? undefined : described[Number(index)];
       if (!used) {
+        // The secret is checked first: a right one always passes, whatever others got wrong from
+        // the same address; only a wrong one is counted (a request without one is not a guess), in
+        // the budget shared by replicas (auth-failures.ts). Past it: 429 (RFC 6585 §4).
+        const wait = presented ? await failures.fail('hook', clientAddress(req)).catch((err: Error) => {
+          log.warn(`okta event hook: cannot count a wrong secret: ${err.message}`);
+          return 0;
+        }) : 0;
+        if (wait > 0) {
+          log.warn(`okta event hook: delivery refused: too many wrong secrets from ${clientAddress(req)}; retry in ${wait} s`);
+          sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong event hook secrets from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
+          return;
+        }
         log.warn('okta event hook: delivery refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret');
         sendProblem(res, new Problem(401, 'unauthenticated', 'the Authorization header is not the configured event hook secret'), req.originalUrl);
         return;
@@ -143,7 +160,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     // them (it reads the state as of now, which includes all of them).
     const lastReevaluation = new Map<string, string>();
     for (const r of ordered) {
-      if (r.event?.person && !r.event.failed && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
+      if (r.event?.person && !r.event.failed && !outOfWindow(r) && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
     let stopped: unknown;
@@ -166,6 +183,15 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     const action = EVENT_ACTIONS[eventType];
     const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
     const detail = { eventId: record.id, eventType };
+    // Before anything, the dashboard too: an event too old or dated ahead is not acted on (okta-event.ts outOfWindow).
+    const untimely = outOfWindow(record);
+    if (untimely) {
+      log.warn(`okta event hook (${record.idp}): event ${record.id} ${eventType} skipped: ${untimely}`);
+      // Audited as the other declined events are: those of a type we act on.
+      const audit: AuditInput[] = action ? [{ trigger, action, subject: auditSubject(person), why: `Okta event ${eventType}: ${untimely}: nothing done`, outcome: 'skipped', detail }] : [];
+      await seen.update('okta', record.id, { state: 'done', outcome: untimely }, audit);
+      return;
+    }
     // The dashboard first, whatever the agent makes of the person (an administrator may hold no
     // seat on any hub). A store refusing this leaves the record open, taken again once our lease lapses.
     if (person && !failed) await endDashboardAccess(record.event!, trigger, detail);
@@ -230,7 +256,8 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
    */
   async function laterSuspensionChange(record: Readonly<HookEventRecord>, batch: ReadonlyArray<Readonly<HookEventRecord>>): Promise<Readonly<HookEventRecord> | undefined> {
     const others = await options.store.lookup('hookEvents', SUSPENSION_INDEX, suspensionKey(record.idp, record.event!.person!));
-    return others.filter((r) => !batch.some((b) => b.id === r.id) && byPublished(r, record) > 0).sort(byPublished).pop();
+    // An event skipped for its time supersedes nothing either (a forged date ahead would win over every real change).
+    return others.filter((r) => !batch.some((b) => b.id === r.id) && !outOfWindow(r) && byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**
@@ -242,7 +269,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     const key = suspensionKey(record.idp, person);
     const inBatch = batch.filter((b) => b.idp === record.idp && b.event?.person && !b.event.failed && REACTIVATIONS.has(b.event.eventType) && suspensionKey(b.idp, b.event.person) === key);
     const stored = await options.store.lookup('hookEvents', ACTIVATION_INDEX, key);
-    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => byPublished(r, record) > 0).sort(byPublished).pop();
+    return [...inBatch, ...stored.filter((r) => !batch.some((b) => b.id === r.id))].filter((r) => !outOfWindow(r) && byPublished(r, record) > 0).sort(byPublished).pop();
   }
 
   /**

@@ -10,6 +10,9 @@ import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraHookConfig, testConfig } from './test-server.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 /**
  * The audit log records every change hubwarden makes or declines (who, what, why, outcome), hooks'
  * decisions too: they were kept only in hookEvents records (swept after 7 days) and in logs.
@@ -28,7 +31,7 @@ function callout(id: string, taskId: string, email: string): HookEventRecord {
 
 function oktaEvent(id: string, email: string, failed = false): HookEventRecord {
   return {
-    id, source: 'okta', idp: 'okta', receivedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00Z', published: '2026-11-23T10:00:00Z', state: 'processing',
+    id, source: 'okta', idp: 'okta', receivedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00Z', published: `${DAY}10:00:00Z`, state: 'processing',
     event: { eventType: 'user.lifecycle.deactivate', person: { email, userName: email }, actor: 'admin@example.com', ...(failed ? { failed: true } : {}) },
   };
 }

@@ -14,6 +14,9 @@ import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 /**
  * Replicas sharing one store (store.shared): a hook record accepted by one replica is acted on by
  * that replica only, also when another replica starts while it works (it used to re-run every
@@ -66,7 +69,7 @@ const waitingCallout = (id: string, taskId: string, extra: Partial<HookEventReco
 });
 
 const oktaEvent = (id: string, extra: Partial<HookEventRecord> = {}): HookEventRecord => ({
-  id, source: 'okta', idp: 'okta', receivedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00Z', published: '2026-11-23T10:00:00Z', state: 'processing',
+  id, source: 'okta', idp: 'okta', receivedAt: new Date().toISOString(), expiresAt: '2099-01-01T00:00:00Z', published: `${DAY}10:00:00Z`, state: 'processing',
   event: { eventType: 'user.lifecycle.deactivate', person: { email: 'raj@example.com', userName: 'raj@example.com' }, actor: 'admin@example.com' }, ...extra,
 });
 
@@ -117,9 +120,9 @@ const calloutBody = (resultId: string) => ({
 });
 const oktaDelivery = (uuid: string) => ({
   eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
-  eventId: 'b5a188b9', eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123',
+  eventId: 'b5a188b9', eventTime: `${DAY}10:00:00.000Z`, source: 'https://acme.okta.example/api/v1/eventHooks/who123',
   data: { events: [{
-    uuid, published: '2026-11-23T10:00:00Z', eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate', severity: 'INFO',
+    uuid, published: `${DAY}10:00:00Z`, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate', severity: 'INFO',
     actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
     outcome: { result: 'SUCCESS', reason: null },
     target: [{ id: '00u-raj', type: 'User', alternateId: 'raj@example.com', displayName: 'Raj' }],

@@ -9,6 +9,9 @@ import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters } from './test-server.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 /**
  * Rotating an Okta event hook secret: Okta sends the one configured on the hook with every delivery
  * and never retries a 4xx (https://developer.okta.com/docs/concepts/event-hooks/), so while the
@@ -30,9 +33,9 @@ hubs:
 
 const deactivation = (uuid: string, login: string) => ({
   eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
-  eventId: uuid, eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123',
+  eventId: uuid, eventTime: `${DAY}10:00:00.000Z`, source: 'https://acme.okta.example/api/v1/eventHooks/who123',
   data: { events: [{
-    uuid, published: '2026-11-23T10:00:00.000Z', eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate', severity: 'INFO',
+    uuid, published: `${DAY}10:00:00.000Z`, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate', severity: 'INFO',
     actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
     outcome: { result: 'SUCCESS', reason: null },
     target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],

@@ -12,6 +12,9 @@ import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { StoreContention } from '../../agent/store/store-contention.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 function deactivate(login: string, uuid: string, published: string) {
   return {
     uuid, published, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate Okta user', severity: 'INFO',
@@ -40,8 +43,8 @@ async function deliverWithStoreDown(refusals: number) {
       headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
       body: JSON.stringify({
         eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json', eventId: 'd-1',
-        eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123',
-        data: { events: [deactivate('jane@example.com', 'evt-jane', '2026-11-23T10:00:00Z'), deactivate('raj@example.com', 'evt-raj', '2026-11-23T10:00:01Z')] },
+        eventTime: `${DAY}10:00:00.000Z`, source: 'https://acme.okta.example/api/v1/eventHooks/who123',
+        data: { events: [deactivate('jane@example.com', 'evt-jane', `${DAY}10:00:00Z`), deactivate('raj@example.com', 'evt-raj', `${DAY}10:00:01Z`)] },
       }),
     });
     assert.equal(res.status, 200);
@@ -125,7 +128,7 @@ test("Okta: the store refusing the end of a deactivated person's dashboard sessi
     const res = await fetch(`${server.url}/hooks/okta`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
-      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-sessions', '2026-11-23T10:00:00Z')] } }),
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-sessions', `${DAY}10:00:00Z`)] } }),
     });
     assert.equal(res.status, 200);
     const state = async () => (await store.get('hookEvents', 'okta', 'evt-jane-sessions'))?.state;
@@ -168,7 +171,7 @@ for (const [what, notNow] of [
     const res = await fetch(`${server.url}/hooks/okta`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
-      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-unavailable', '2026-11-23T10:00:00Z')] } }),
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-jane-unavailable', `${DAY}10:00:00Z`)] } }),
     });
     assert.equal(res.status, 200);
     const record = () => store.get('hookEvents', 'okta', 'evt-jane-unavailable');
@@ -206,7 +209,7 @@ test('Okta: an event whose progress the store refuses every time (a poison event
     const res = await fetch(`${server.url}/hooks/okta`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
-      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-poison', '2026-11-23T10:00:00Z'), deactivate('raj@example.com', 'evt-raj-after', '2026-11-23T10:00:01Z')] } }),
+      body: JSON.stringify({ data: { events: [deactivate('jane@example.com', 'evt-poison', `${DAY}10:00:00Z`), deactivate('raj@example.com', 'evt-raj-after', `${DAY}10:00:01Z`)] } }),
     });
     assert.equal(res.status, 200);
     const state = async (id: string) => (await store.get('hookEvents', 'okta', id))?.state;

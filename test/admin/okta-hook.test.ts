@@ -6,6 +6,9 @@ import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/o
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 let seq = 0;
 function event(eventType: string, login: string, published: string, uuid = `evt-${++seq}`) {
   return {
@@ -20,7 +23,7 @@ function event(eventType: string, login: string, published: string, uuid = `evt-
 }
 const delivery = (...events: unknown[]) => ({
   eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', contentType: 'application/json',
-  eventId: 'b5a188b9', eventTime: '2026-11-23T10:00:00.000Z', source: 'https://acme.okta.example/api/v1/eventHooks/who123', data: { events },
+  eventId: 'b5a188b9', eventTime: `${DAY}10:00:00.000Z`, source: 'https://acme.okta.example/api/v1/eventHooks/who123', data: { events },
 });
 
 describe('Okta event hook /hooks/okta', () => {
@@ -67,8 +70,8 @@ describe('Okta event hook /hooks/okta', () => {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
       body: JSON.stringify(delivery(
-        full('application.user_membership.add', 'full-2', '2026-11-23T10:01:00Z', { id: '0oa1', type: 'AppInstance', alternateId: 'Meta', displayName: 'Meta', detailEntry: { signOnModeType: 'SAML_2_0' } }),
-        full('user.lifecycle.deactivate', 'full-1', '2026-11-23T10:02:00Z', { id: '00gsales', type: 'UserGroup', alternateId: 'unknown', displayName: 'Sales', detailEntry: null }),
+        full('application.user_membership.add', 'full-2', `${DAY}10:01:00Z`, { id: '0oa1', type: 'AppInstance', alternateId: 'Meta', displayName: 'Meta', detailEntry: { signOnModeType: 'SAML_2_0' } }),
+        full('user.lifecycle.deactivate', 'full-1', `${DAY}10:02:00Z`, { id: '00gsales', type: 'UserGroup', alternateId: 'unknown', displayName: 'Sales', detailEntry: null }),
       )),
     });
     assert.equal(res.status, 200);
@@ -82,7 +85,7 @@ describe('Okta event hook /hooks/okta', () => {
 
   test('an app assignment whose person is an AppUser target (no User target) re-checks that person by their app username; the AppUser id is not taken for the Okta user id', async () => {
     const assigned = {
-      ...event('application.user_membership.add', 'ignored@example.com', '2026-11-23T10:03:00Z', 'app-user-1'),
+      ...event('application.user_membership.add', 'ignored@example.com', `${DAY}10:03:00Z`, 'app-user-1'),
       target: [
         { id: '0ua-assignment-1', type: 'AppUser', alternateId: 'mo@example.com', displayName: 'Mo' },
         { id: '0oa1', type: 'AppInstance', alternateId: 'Meta', displayName: 'Meta' },
@@ -92,14 +95,14 @@ describe('Okta event hook /hooks/okta', () => {
     await hook.settled();
     assert.deepEqual(agent.writes().map((c) => [c.method, c.args[0]]), [['reevaluatePerson', { userName: 'mo@example.com', email: 'mo@example.com' }]]);
     // A deactivation is keyed on the User target only: an AppUser target alone removes no one.
-    const deactivated = { ...event('user.lifecycle.deactivate', 'x@example.com', '2026-11-23T10:04:00Z', 'app-user-2'), target: [assigned.target[0]] };
+    const deactivated = { ...event('user.lifecycle.deactivate', 'x@example.com', `${DAY}10:04:00Z`, 'app-user-2'), target: [assigned.target[0]] };
     assert.equal((await send(delivery(deactivated))).status, 200);
     await hook.settled();
     assert.equal(agent.writes().filter((c) => c.method === 'offboard').length, 0);
   });
 
   test('missing or wrong secret: 401 and nothing processed', async () => {
-    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z'));
+    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`));
     assert.equal((await send(body, null)).status, 401);
     assert.equal((await send(body, 'okta-hook-secret-mai')).status, 401);
     assert.equal((await send(body, `Basic ${TEST_ENV.OKTA_HOOK_SECRET}`)).status, 401);
@@ -109,7 +112,7 @@ describe('Okta event hook /hooks/okta', () => {
   });
 
   test('deactivate: 200 at once, then offboard with the hook trigger of the matching org', async () => {
-    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'u-1')), TEST_ENV.OKTA_EU_HOOK_SECRET);
+    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`, 'u-1')), TEST_ENV.OKTA_EU_HOOK_SECRET);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), '');
     await hook.settled();
@@ -121,7 +124,7 @@ describe('Okta event hook /hooks/okta', () => {
   });
 
   test('an event whose outcome is not SUCCESS changes nothing', async () => {
-    const failedDeactivation = { ...event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'f-1'), outcome: { result: 'FAILURE', reason: 'INSUFFICIENT_PERMISSIONS' } };
+    const failedDeactivation = { ...event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`, 'f-1'), outcome: { result: 'FAILURE', reason: 'INSUFFICIENT_PERMISSIONS' } };
     assert.equal((await send(delivery(failedDeactivation))).status, 200);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
@@ -129,7 +132,7 @@ describe('Okta event hook /hooks/okta', () => {
   });
 
   test('a replayed event is processed once', async () => {
-    const body = delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T10:00:00Z', 'dup-1'));
+    const body = delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}10:00:00Z`, 'dup-1'));
     assert.equal((await send(body)).status, 200);
     assert.equal((await send(body)).status, 200);
     await hook.settled();
@@ -140,8 +143,8 @@ describe('Okta event hook /hooks/okta', () => {
 
   test('suspend and unsuspend: the person is marked suspended, then not (SCIM says nothing of either)', async () => {
     const body = delivery(
-      event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T11:00:00Z', 'sus-1'),
-      event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T11:05:00Z', 'sus-2'),
+      event('user.lifecycle.suspend', 'raj@example.com', `${DAY}11:00:00Z`, 'sus-1'),
+      event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}11:05:00Z`, 'sus-2'),
     );
     assert.equal((await send(body)).status, 200);
     await hook.settled();
@@ -152,11 +155,11 @@ describe('Okta event hook /hooks/okta', () => {
 
   test('out-of-order events are handled in published order; membership changes of one person collapse', async () => {
     const body = delivery(
-      event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:05:00Z', 'late'),
-      event('group.user_membership.remove', 'jane@example.com', '2026-11-23T10:03:00Z', 'mid'),
-      event('group.user_membership.add', 'raj@example.com', '2026-11-23T10:01:00Z', 'early'),
-      event('application.user_membership.add', 'jane@example.com', '2026-11-23T10:02:00Z', 'mid-early'),
-      event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', 'ignored'),
+      event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}10:05:00Z`, 'late'),
+      event('group.user_membership.remove', 'jane@example.com', `${DAY}10:03:00Z`, 'mid'),
+      event('group.user_membership.add', 'raj@example.com', `${DAY}10:01:00Z`, 'early'),
+      event('application.user_membership.add', 'jane@example.com', `${DAY}10:02:00Z`, 'mid-early'),
+      event('user.session.start', 'jane@example.com', `${DAY}10:00:00Z`, 'ignored'),
     );
     assert.equal((await send(body)).status, 200);
     await hook.settled();
@@ -171,14 +174,14 @@ describe('Okta event hook /hooks/okta', () => {
     // (https://developer.okta.com/docs/concepts/event-hooks/): order is by `published`, not arrival.
     const suspended = (c: { method: string }) => c.method === 'suspendPerson';
     // Unsuspended at 12:05, but the suspension of 12:00 arrives after it: raj stays unsuspended.
-    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T12:05:00Z', 'x-unsus')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}12:05:00Z`, 'x-unsus')))).status, 200);
     await hook.settled();
-    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T12:00:00Z', 'x-sus')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}12:00:00Z`, 'x-sus')))).status, 200);
     await hook.settled();
     // Suspended at 13:05, but the unsuspension of 13:00 arrives after it: raj stays suspended.
-    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', '2026-11-23T13:05:00Z', 'y-sus')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'raj@example.com', `${DAY}13:05:00Z`, 'y-sus')))).status, 200);
     await hook.settled();
-    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', '2026-11-23T13:00:00Z', 'y-unsus')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.unsuspend', 'raj@example.com', `${DAY}13:00:00Z`, 'y-unsus')))).status, 200);
     await hook.settled();
     assert.deepEqual(agent.writes().filter(suspended).map((c) => [c.args[1], (c.args[2] as { detail: string }).detail]), [
       [false, 'user.lifecycle.unsuspend x-unsus'],
@@ -193,7 +196,7 @@ describe('Okta event hook /hooks/okta', () => {
     for await (const e of store.list('audit', '')) if (e.outcome === 'skipped') audit.push(e);
     assert.deepEqual(audit.map((e) => [e.action, (e.detail as { eventId: string }).eventId]).sort(), [['suspend', 'x-sus'], ['unsuspend', 'y-unsus']]);
     // Another person's later change is no reason to skip: a suspension of jane is applied.
-    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'jane@example.com', '2026-11-23T12:01:00Z', 'z-sus')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.suspend', 'jane@example.com', `${DAY}12:01:00Z`, 'z-sus')))).status, 200);
     await hook.settled();
     assert.equal(agent.writes().filter(suspended).length, 3);
   });
@@ -201,9 +204,9 @@ describe('Okta event hook /hooks/okta', () => {
   test('a deactivation older than an activation or reactivation of the same person (received before it, or in the same delivery) offboards no one: the person is active again', async () => {
     // Okta delivers at least once and possibly out of order (https://developer.okta.com/docs/concepts/event-hooks/).
     const offboards = () => agent.writes().filter((c) => c.method === 'offboard').map((c) => (c.args[1] as { detail: string }).detail);
-    assert.equal((await send(delivery(event('user.lifecycle.reactivate', 'raj@example.com', '2026-11-23T14:05:00Z', 'r-react')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.reactivate', 'raj@example.com', `${DAY}14:05:00Z`, 'r-react')))).status, 200);
     await hook.settled();
-    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:00:00Z', 'r-deact-old')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}14:00:00Z`, 'r-deact-old')))).status, 200);
     await hook.settled();
     assert.deepEqual(offboards(), [], 'the older deactivation, delivered late, removes nothing');
     const old = await store.get('hookEvents', 'okta', 'r-deact-old');
@@ -211,8 +214,8 @@ describe('Okta event hook /hooks/okta', () => {
     assert.match(old?.outcome ?? '', /superseded by user\.lifecycle\.reactivate r-react .*from another delivery/);
     // In one delivery: deactivated, then activated again.
     assert.equal((await send(delivery(
-      event('user.lifecycle.activate', 'jane@example.com', '2026-11-23T15:05:00Z', 'j-act'),
-      event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T15:00:00Z', 'j-deact'),
+      event('user.lifecycle.activate', 'jane@example.com', `${DAY}15:05:00Z`, 'j-act'),
+      event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}15:00:00Z`, 'j-deact'),
     ))).status, 200);
     await hook.settled();
     assert.deepEqual(offboards(), []);
@@ -222,7 +225,7 @@ describe('Okta event hook /hooks/okta', () => {
     assert.deepEqual(skipped.sort(), ['j-deact', 'r-deact-old']);
     assert.deepEqual(agent.writes().filter((c) => c.method === 'reevaluatePerson').map((c) => (c.args[1] as { detail: string }).detail), ['user.lifecycle.reactivate r-react', 'user.lifecycle.activate j-act']);
     // Deactivated again later: offboarded.
-    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T14:10:00Z', 'r-deact-new')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}14:10:00Z`, 'r-deact-new')))).status, 200);
     await hook.settled();
     assert.deepEqual(offboards(), ['user.lifecycle.deactivate r-deact-new']);
   });
@@ -246,7 +249,7 @@ describe('Okta event hook /hooks/okta', () => {
   });
 
   test('an agent failure (unknown person) is recorded, not retried, and the reply was still 200', async () => {
-    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'ghost@example.com', '2026-11-23T10:00:00Z', 'g-1')))).status, 200);
+    assert.equal((await send(delivery(event('user.lifecycle.deactivate', 'ghost@example.com', `${DAY}10:00:00Z`, 'g-1')))).status, 200);
     await hook.settled();
     const record = await store.get('hookEvents', 'okta', 'g-1');
     assert.equal(record?.state, 'failed');
@@ -255,7 +258,7 @@ describe('Okta event hook /hooks/okta', () => {
 
   test('events received before a restart are acted on by the next process', async () => {
     await store.transact((tx) => tx.put('hookEvents', 'okta', 'before-crash', {
-      id: 'before-crash', source: 'okta', idp: 'okta', receivedAt: '2026-11-23T10:00:00Z', expiresAt: '2099-01-01T00:00:00Z', published: '2026-11-23T10:00:00Z',
+      id: 'before-crash', source: 'okta', idp: 'okta', receivedAt: `${DAY}10:00:00Z`, expiresAt: '2099-01-01T00:00:00Z', published: `${DAY}10:00:00Z`,
       state: 'processing', event: { eventType: 'user.lifecycle.deactivate', person: { email: 'raj@example.com', userName: 'raj@example.com' }, actor: 'admin@example.com' },
     }));
     const restarted = createOktaHookRouter({ config: testConfig(), agent, store });
@@ -270,7 +273,7 @@ describe('Okta event hook /hooks/okta', () => {
     broken.transact = async () => { throw new Error('disk full'); };
     hook = createOktaHookRouter({ config: testConfig(), agent, store: broken });
     server = await serveRouters([['/hooks', hook]]);
-    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z')));
+    const res = await send(delivery(event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`)));
     assert.equal(res.status, 503);
     await hook.settled();
     assert.equal(agent.writes().length, 0);
@@ -293,7 +296,7 @@ describe('Okta event hook /hooks/okta', () => {
       const res = await fetch(`${server.url}/hooks/okta`, {
         method: 'POST', signal: AbortSignal.timeout(2000),
         headers: { 'content-type': 'application/json', authorization: TEST_ENV.OKTA_HOOK_SECRET },
-        body: JSON.stringify(delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'slow-sweep-1'))),
+        body: JSON.stringify(delivery(event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`, 'slow-sweep-1'))),
       });
       assert.equal(res.status, 200);
       assert.equal((await slow.get('hookEvents', 'okta', 'slow-sweep-1'))?.id, 'slow-sweep-1', 'recorded before the answer');
@@ -313,8 +316,8 @@ describe('Okta event hook /hooks/okta', () => {
     server = await serveRouters([['/hooks', hook]]);
     await hook.settled();
     const before = counted.count();
-    const events = Array.from({ length: 300 }, (_, n) => event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `many-${n}`));
-    events.push(event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'many-leaver'));
+    const events = Array.from({ length: 300 }, (_, n) => event('user.session.start', 'jane@example.com', `${DAY}10:00:00Z`, `many-${n}`));
+    events.push(event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}10:00:01Z`, 'many-leaver'));
     const res = await send(delivery(...events, events[0]));
     const atAnswer = counted.count() - before;
     assert.equal(res.status, 200);
@@ -328,7 +331,7 @@ describe('Okta event hook /hooks/okta', () => {
   test('a delivery of as many events as it may carry (1000), each as full as the documented System Log event, is accepted', async () => {
     // A 413 is a 4xx, which Okta never retries (https://developer.okta.com/docs/concepts/event-hooks/): every event in it would be lost.
     const full = (n: number) => ({
-      ...event('user.session.start', 'jane@example.com', '2026-11-23T10:00:00Z', `full-batch-${n}`),
+      ...event('user.session.start', 'jane@example.com', `${DAY}10:00:00Z`, `full-batch-${n}`),
       client: { zone: 'null', device: 'Computer', userAgent: { rawUserAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_14_3) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/73.0.3683.86 Safari/537.36', os: 'Mac OS X', browser: 'CHROME' }, ipAddress: '203.0.113.9', geographicalContext: { city: 'San Francisco', state: 'California', country: 'United States', postalCode: '94105', geolocation: { lat: 37.7, lon: -122.4 } } },
       transaction: { type: 'WEB', id: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', detail: {} },
       debugContext: { debugData: { requestId: 'XJuzWY3i9aPj2gEkJ3BpWAAAAes', requestUri: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate', url: '/api/v1/users/00u1a2b3c4d5e6f7g8h0/lifecycle/deactivate?' } },
@@ -337,7 +340,7 @@ describe('Okta event hook /hooks/okta', () => {
       securityContext: { asNumber: null, asOrg: null, isp: null, domain: null, isProxy: null },
     });
     const events = Array.from({ length: 999 }, (_, n) => full(n));
-    events.push({ ...full(999), ...event('user.lifecycle.deactivate', 'raj@example.com', '2026-11-23T10:00:01Z', 'full-batch-leaver') });
+    events.push({ ...full(999), ...event('user.lifecycle.deactivate', 'raj@example.com', `${DAY}10:00:01Z`, 'full-batch-leaver') });
     const body = JSON.stringify(delivery(...events));
     assert.ok(body.length > 1_500_000, `${body.length} bytes`);
     const res = await send(body);
@@ -358,7 +361,7 @@ describe('Okta event hook /hooks/okta', () => {
     };
     hook = createOktaHookRouter({ config: testConfig(), agent, store: flaky });
     server = await serveRouters([['/hooks', hook]]);
-    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', '2026-11-23T10:00:00Z', 'sweep-1'));
+    const body = delivery(event('user.lifecycle.deactivate', 'jane@example.com', `${DAY}10:00:00Z`, 'sweep-1'));
     const res = await send(body);
     assert.equal(res.status, 200);
     await hook.settled();

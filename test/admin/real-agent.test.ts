@@ -24,6 +24,9 @@ import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
 
+/** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
+const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
+
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const ADMIN = 'real-agent-admin-token';
 const HOOK = 'real-agent-hook-secret';
@@ -137,7 +140,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const delivery = {
         eventType: 'com.okta.event_hook',
         data: { events: [{
-          uuid: 'real-1', published: '2026-11-23T10:00:00.000Z', eventType: 'user.lifecycle.deactivate',
+          uuid: 'real-1', published: `${DAY}10:00:00.000Z`, eventType: 'user.lifecycle.deactivate',
           actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' },
           target: [{ id: '00ufrank', type: 'User', alternateId: 'frank.ledger@sandbox.example', displayName: 'Frank' }],
         }] },
@@ -158,7 +161,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       const delivery = {
         eventType: 'com.okta.event_hook',
         data: { events: [{
-          uuid: 'real-unknown-1', published: '2026-11-23T11:00:00.000Z', eventType: 'user.lifecycle.deactivate',
+          uuid: 'real-unknown-1', published: `${DAY}11:00:00.000Z`, eventType: 'user.lifecycle.deactivate',
           actor: { id: '00uadmin', alternateId: 'admin@sandbox.example' }, outcome: { result: 'SUCCESS' },
           target: [{ id: '00unobody', type: 'User', alternateId: 'nobody.known@sandbox.example', displayName: 'Nobody' }],
         }] },
