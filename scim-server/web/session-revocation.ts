@@ -161,7 +161,10 @@ const lastPrune = new WeakMap<Store, number>();
  */
 export async function pruneMarksSoon(store: Store, now: number = Date.now()): Promise<void> {
   const last = lastPrune.get(store);
-  if (last !== undefined && now >= last && now - last < PRUNE_EVERY_MS) return;
+  // Either side of `last`: concurrent revocations pass the `now` each took before its commit, so a
+  // slower one's may be a little older than the one that just claimed (it claimed again, and the
+  // two claims of one slot made each other run again on PostgreSQL). A clock set far back prunes.
+  if (last !== undefined && Math.abs(now - last) < PRUNE_EVERY_MS) return;
   lastPrune.set(store, now);
   try {
     if (await claimSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), new Date(now))) await pruneSignInMarks(store, now);
