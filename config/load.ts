@@ -222,6 +222,10 @@ function sharedTokenProblems(file: ConfigFile, resolved: ReadonlyMap<string, Sec
       const at = `identityProviders.${name}.eventHookSecret${typeof p.eventHookSecret === 'string' ? '' : `[${i}]`}`;
       const same = hookSecrets.find((e) => e.org !== name && (e.ref === ref || (value !== undefined && e.value === value)));
       if (same) out.push(`${at}: the same secret as ${same.at}; each Okta org needs its own event hook secret (a delivery is told apart by it, and one org's events would be taken as the other's)`);
+      // A rotation's two the same: the new secret is not configured at all, and once Okta sends
+      // it every delivery is refused (a 4xx Okta never retries) and its events lost.
+      const twice = hookSecrets.find((e) => e.org === name && (e.ref === ref || (value !== undefined && e.value === value)));
+      if (twice) out.push(`${at}: the same secret as ${twice.at}; a rotation's two event hook secrets must differ (the old one and the new one)`);
       // The secret is the whole Authorization header Okta sends: `Bearer <admin token>` is one too.
       const token = value?.replace(/^Bearer\s+/i, '');
       const matches = (a: { ref: string; value: string | undefined }) => a.ref === ref || (a.value !== undefined && (a.value === token || a.value === value));
