@@ -12,7 +12,7 @@ import type { TaskAuditInput, TaskContext } from '../../agent/tasks/handler.ts';
 import { TaskRunner } from '../../agent/tasks/task-runner.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
-import { operationHandler } from '../../agent/tasks/operations/operation-handler.ts';
+import { REFUSAL_HOLD_MS, operationHandler } from '../../agent/tasks/operations/operation-handler.ts';
 import { configSchema } from '../../config/schema.ts';
 import '../../agent/app-state/records.ts';
 
@@ -79,7 +79,8 @@ for (const reading of ['refuse', 'existing-id'] as const) {
       definePersonIndexes(store);
       new TaskRunner({ store, handlers: [], hubs: () => new Map(), connectorFor: () => undefined, log }); // the task indexes
       const c = connector();
-      const now = () => new Date();
+      let offset = 0;
+      const now = () => new Date(Date.now() + offset);
       await runCheckForUpdates({ store, hub, connector: c, trigger, taskId: 'check', now, log: { info() {}, warn() {} } });
       assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true, 'nothing tells the listing is filtered');
       const at = now().toISOString();
@@ -117,6 +118,13 @@ for (const reading of ['refuse', 'existing-id'] as const) {
       assert.equal(skipped.status, 'completed');
       assert.equal(posts(), 1, 'not sent again');
       assert.equal(audits.length, 1, 'audited once');
+
+      // A week on, the hold has lapsed: the invite is sent once more (the credential may see the
+      // person by now), not held until the failed task is pruned.
+      offset = REFUSAL_HOLD_MS + 60_000;
+      const later = await queue();
+      await operationHandler('invite').run({ ...later, status: 'running', attempts: attempt, attemptsEnded: attempt - 1 }, ctx);
+      assert.equal(posts(), 2, 'sent once more after the hold');
     });
   });
 }

@@ -36,10 +36,18 @@ export async function cleanFirstAttempt(task: Readonly<TaskRecord>, ctx: TaskCon
   return imported?.complete === true && !sameChange.some((t) => t.id !== task.id && t.attempts > 0 && t.status !== 'completed');
 }
 
-/** The reason of an earlier task of the same invite that failed because the app says the email holds a seat (stale-view.ts `seatNotFound`). */
+/**
+ * How long such a refusal holds the same invite: a week, then the invite is sent once more (the
+ * credential may see the person by then, or they left the app meanwhile); refused again, it holds
+ * for another week. Without a bound it held until the failed task was pruned (30 days by default).
+ */
+export const REFUSAL_HOLD_MS = 7 * 24 * 3_600_000;
+
+/** The reason of an earlier task of the same invite that failed because the app says the email holds a seat (stale-view.ts `seatNotFound`), within REFUSAL_HOLD_MS. */
 async function refusedEarlier(task: Readonly<TaskRecord>, ctx: TaskContext): Promise<string | undefined> {
   const same = await ctx.store.lookup('tasks', TASK_KEY_INDEX, taskKeyOf(task.hubId, task.idempotencyKey));
-  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && t.lastError?.kind === 'conflict');
+  const since = ctx.now().getTime() - REFUSAL_HOLD_MS;
+  const failed = same.find((t) => t.id !== task.id && t.status === 'failed' && t.lastError?.kind === 'conflict' && Date.parse(t.updatedAt) > since);
   return failed ? `refused earlier (task ${failed.id}): ${failed.lastError!.message}` : undefined;
 }
 
@@ -102,7 +110,8 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         op = planned;
         // Refused earlier because the email holds a seat no re-read found (stale-view.ts): sent
         // again at every check, it was refused and audited again each time. That failed task
-        // (hub health lists it) stands for this one until an owner retries it or it is pruned.
+        // (hub health lists it) stands for this one for a week (REFUSAL_HOLD_MS), or until an
+        // owner retries it.
         const refused = op.kind === 'invite' || op.kind === 'reinvite' ? await refusedEarlier(task, ctx) : undefined;
         if (refused) return { status: 'completed', result: { outcome: 'superseded', held: refused } };
         const instead = op.kind === 'invite' ? await settleBeforeInvite(task, ctx, op, unsettled) : undefined;
