@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { LoadedConfig } from '../../config/load.ts';
-import { Keyring } from '../../agent/secrets/keyring.ts';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
+import { credentialLabel, labelKeyFor, secretMatcher } from '../credentials.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { Problem, sendProblem } from './problem.ts';
 import { bearerToken } from '../bearer.ts';
@@ -18,36 +18,22 @@ export interface AdminTokens {
   configured(actor: string): boolean;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-
 /** HKDF `info` of the key that makes the tokens' audit labels (keyring.ts `derive`). */
 export const ADMIN_LABEL_PURPOSE = 'hubwarden admin-token audit label v1';
 
-/**
- * The audit label of a token: `admin-token:` and the first 6 hex digits of its HMAC-SHA-256 under
- * a key derived from `secrets.keyFile`. Hub owners, managers and audit exports see labels; a plain
- * hash prefix would let any of them test guesses of a weak token offline, a keyed one does not
- * without the key file. Replicas sharing the key file, and restarts, give the same label.
- */
+/** The audit label of a token (credentials.ts `credentialLabel`): the same across restarts and replicas sharing the key file. */
 export function adminTokenLabel(labelKey: Keyring, token: string): string {
-  return `admin-token:${labelKey.mac(token).toString('hex').slice(0, 6)}`;
+  return credentialLabel(labelKey, 'admin-token', token);
 }
 
 /** `keyring`: the `secrets.keyFile` keyring when the caller has it loaded (default: read, or created, from the key file). */
 export function adminTokensFrom(config: LoadedConfig, keyring?: Keyring): AdminTokens {
   const tokens = config.file.server.adminTokens.map((ref) => config.secret(ref).reveal());
-  const hashes = tokens.map(sha256);
-  const labelKey = tokens.length ? (keyring ?? Keyring.loadSync(config.pathOf(config.file.secrets.keyFile))).derive(ADMIN_LABEL_PURPOSE) : undefined;
+  const labelKey = tokens.length ? labelKeyFor(ADMIN_LABEL_PURPOSE, config.pathOf(config.file.secrets.keyFile), keyring) : undefined;
   const labels = tokens.map((token) => adminTokenLabel(labelKey!, token));
+  const actorFor = secretMatcher(tokens.map((token, i) => [labels[i]!, token] as [string, string]));
   return {
-    actorFor(presented) {
-      const candidate = sha256(presented);
-      let match: number | undefined;
-      hashes.forEach((hash, i) => {
-        if (timingSafeEqual(hash, candidate)) match = i;
-      });
-      return match === undefined ? undefined : labels[match];
-    },
+    actorFor,
     configured(actor) {
       return labels.includes(actor);
     },

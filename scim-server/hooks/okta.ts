@@ -7,8 +7,9 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { Problem, problemHandler, sendProblem } from '../admin/problem.ts';
 import { jsonObjectBody } from '../admin/json-body.ts';
-import { hookSecretLabel, HOOK_SECRET_LABEL_PURPOSE, secretMatcher } from './hook-secret.ts';
-import { Keyring } from '../../agent/secrets/keyring.ts';
+import { hookSecretLabel, HOOK_SECRET_LABEL_PURPOSE } from './hook-secret.ts';
+import { labelKeyFor, secretMatcher } from '../credentials.ts';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
 import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
@@ -55,7 +56,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     p.kind === 'okta' ? eventHookSecretsOf(p).map((ref, i) => ({ idp, value: config.secret(ref).reveal(), at: `eventHookSecret${typeof p.eventHookSecret === 'string' ? '' : `[${i}]`}`, rotating: typeof p.eventHookSecret !== 'string' && eventHookSecretsOf(p).length > 1 })) : [],
   );
   // Labels are made only while an org holds two (the key file is read then, once, at start).
-  const labelKey = secrets.some((s) => s.rotating) ? (options.keyring ?? Keyring.loadSync(config.pathOf(config.file.secrets.keyFile))).derive(HOOK_SECRET_LABEL_PURPOSE) : undefined;
+  const labelKey = secrets.some((s) => s.rotating) ? labelKeyFor(HOOK_SECRET_LABEL_PURPOSE, config.pathOf(config.file.secrets.keyFile), options.keyring) : undefined;
   const described = secrets.map((s) => ({ ...s, label: s.rotating ? hookSecretLabel(labelKey!, s.value) : '' }));
   const secretOf = secretMatcher(described.map((s, i) => [String(i), s.value] as [string, string]));
 

@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
 import type { LoadedConfig } from '../../config/load.ts';
-import { Keyring } from '../../agent/secrets/keyring.ts';
+import type { Keyring } from '../../agent/secrets/keyring.ts';
+import { credentialLabel, labelKeyFor, secretMatcher } from '../credentials.ts';
 import { ScimError } from './errors.ts';
 import { bearerToken } from '../bearer.ts';
 import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.ts';
@@ -19,26 +19,17 @@ import { clientAddress, FailureLimiter, scimFailureKey } from '../auth-failures.
  * (scim-server/auth-failures.ts); past it, the wrong one is answered 429 with Retry-After.
  */
 interface HubCredentials {
-  digests: Buffer[];
-  /** The audit label of each token of `digests`, in the same order (scimTokenLabel). */
-  labels: string[];
+  /** The hub's tokens, matched in constant time; answers the matched token's audit label (scimTokenLabel). */
+  tokens: (presented: string) => string | undefined;
   jwt?: { issuer: string; audience: string; keys: JWTVerifyGetKey };
 }
-
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
 /** HKDF `info` of the key that makes the SCIM tokens' audit labels (keyring.ts `derive`). */
 export const SCIM_LABEL_PURPOSE = 'hubwarden scim-token audit label v1';
 
-/**
- * The audit label of a SCIM token: `scim-token:` and the first 6 hex digits of its HMAC-SHA-256
- * under a key derived from `secrets.keyFile` (as admin tokens are labelled, admin-tokens.ts). Hub
- * managers and audit exports see it; a plain hash prefix would let them test guesses of a weak
- * token offline, a keyed one does not without the key file. Restarts and replicas sharing the key
- * file give the same label.
- */
+/** The audit label of a SCIM token (credentials.ts `credentialLabel`; hub managers and audit exports see it). */
 export function scimTokenLabel(labelKey: Keyring, token: string): string {
-  return `scim-token:${labelKey.mac(token).toString('hex').slice(0, 6)}`;
+  return credentialLabel(labelKey, 'scim-token', token);
 }
 
 export class ScimAuthenticator {
@@ -49,10 +40,10 @@ export class ScimAuthenticator {
   constructor(config: LoadedConfig, readonly failures = new FailureLimiter(), keyring?: Keyring) {
     this.unknownHubs = new UnknownHubFailures(failures);
     const anyToken = config.file.hubs.some((hub) => hub.scim.tokens.length > 0);
-    const labelKey = anyToken ? (keyring ?? Keyring.loadSync(config.pathOf(config.file.secrets.keyFile))).derive(SCIM_LABEL_PURPOSE) : undefined;
+    const labelKey = anyToken ? labelKeyFor(SCIM_LABEL_PURPOSE, config.pathOf(config.file.secrets.keyFile), keyring) : undefined;
     for (const hub of config.file.hubs) {
       const tokens = hub.scim.tokens.map((ref) => config.secret(ref).reveal());
-      const creds: HubCredentials = { digests: tokens.map(digest), labels: tokens.map((token) => scimTokenLabel(labelKey!, token)) };
+      const creds: HubCredentials = { tokens: secretMatcher(tokens.map((token) => [scimTokenLabel(labelKey!, token), token] as [string, string])) };
       if (hub.scim.jwt) {
         creds.jwt = { issuer: hub.scim.jwt.issuer, audience: hub.scim.jwt.audience, keys: createRemoteJWKSet(new URL(hub.scim.jwt.jwksUrl)) };
       }
@@ -89,13 +80,8 @@ export class ScimAuthenticator {
    * `scim-jwt:<sub>` for a signed token (RFC 7519 §4.1.2; `azp` or `client_id` when it has no subject).
    */
   private async accepts(creds: HubCredentials, token: string): Promise<string | undefined> {
-    const presented = digest(token);
-    let match: number | undefined;
-    // Compare against every configured token (no early exit) so timing does not reveal which matched.
-    creds.digests.forEach((d, i) => {
-      if (timingSafeEqual(d, presented)) match = i;
-    });
-    if (match !== undefined) return creds.labels[match];
+    const label = creds.tokens(token);
+    if (label) return label;
     if (creds.jwt && token.split('.').length === 3) {
       try {
         // Asymmetric algorithms only (a JWKS holds public keys; `none`/HS* must never pass), and a token
