@@ -16,11 +16,12 @@ export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'ex
 /**
  * Where the directory user behind a row stands in the IdP: `active`; `deactivated` (SCIM
  * `active: false`, RFC 7643 §4.1.1); `suspended` (Okta's `user.lifecycle.suspend` event hook,
- * which changes nothing over SCIM); `deleted` (SCIM DELETE, RFC 7644 §3.6: the user record is
+ * which changes nothing over SCIM); `offboarded` (an explicit leaver action while the IdP still
+ * pushes the person active: held until the IdP reactivates them); `deleted` (SCIM DELETE, RFC 7644 §3.6: the user record is
  * gone while a seat of theirs remains). Anything but `active` holds no seat: a removal is pending
  * (unless the row is exempted).
  */
-export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'deleted'] as const;
+export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'offboarded', 'deleted'] as const;
 export type DirectoryStatus = (typeof DIRECTORY_STATUSES)[number];
 export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
 

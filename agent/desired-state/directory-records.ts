@@ -27,10 +27,19 @@ export interface DirectoryUserRecord {
    * (active false → true) ends it.
    */
   suspended?: { at: string; by: string };
+  /**
+   * Offboarded by an explicit leaver action (a Lifecycle Workflows task, Okta Workflows or the
+   * admin API, the CLI) while the IdP may still push the person active: a leaver workflow often
+   * runs before the account is disabled, and the next plan would have invited them again. Holds
+   * nothing, like an inactive user. Kept across SCIM writes; a SCIM reactivation (active
+   * false → true: the IdP disabled and re-enabled the person, or unassigned and re-assigned the
+   * app) ends it. agent/dispatch/offboard-hold.ts.
+   */
+  offboarded?: { at: string; by: string };
 }
 
-/** Whether the directory user holds seats: active in the IdP and not suspended there. */
-export const isActiveUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended'>): boolean => u.active && !u.suspended;
+/** Whether the directory user holds seats: active in the IdP, not suspended there, not offboarded. */
+export const isActiveUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => u.active && !u.suspended && !u.offboarded;
 
 export interface DirectoryGroupMember {
   value: string;

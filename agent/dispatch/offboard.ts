@@ -11,6 +11,7 @@ import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { findPerson, hubsOfTrigger, type PersonRef } from './find-person.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
+import { holdOffboarded } from './offboard-hold.ts';
 
 /** Whether the row is met for the first time (and note it). */
 function once(seen: Set<string>, rowId: string): boolean {
@@ -155,7 +156,11 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         operations: total,
         reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
       };
+      // An explicit leaver action holds the person (offboard-hold.ts), seats or not: a leaver the
+      // IdP still pushes active was invited again by the next plan.
+      const holds = offboardMayReport(task.trigger) ? [] : found.flatMap((f) => (f.user ? [{ hub: f.hub, id: f.user.id }] : []));
       const report = async (tx: Transaction) => {
+        for (const h of holds) await holdOffboarded(tx, h.hub, h.id, task.trigger, ctx.now());
         for (const p of reported) if (p.ops.length > 0) await addToReport(tx, p.hub.id, p.ops, ctx.now());
       };
       if (total === 0) return { status: 'completed', result, commit: report };

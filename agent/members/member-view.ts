@@ -65,7 +65,7 @@ async function directoryStatuses(view: ReadView, hubId: string, matches: readonl
   ids.forEach((id, i) => {
     const u = users[i];
     // Deactivation outranks a suspension still marked on the record (Okta can deactivate a suspended user).
-    byUser.set(id, !u ? 'deleted' : !u.active ? 'deactivated' : u.suspended ? 'suspended' : 'active');
+    byUser.set(id, !u ? 'deleted' : !u.active ? 'deactivated' : u.offboarded ? 'offboarded' : u.suspended ? 'suspended' : 'active');
   });
   const deletedEmails = new Set<string>();
   for await (const d of view.list('departedUsers', hubId)) for (const e of d.emails) deletedEmails.add(e.trim().toLowerCase());

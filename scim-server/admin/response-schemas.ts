@@ -66,7 +66,7 @@ export const MemberSchema = named('Member', z.object({
   removalPending: z.literal(true).optional().describe('the app has marked this seat for removal: it is on its way out; plans neither remove nor change it, nor invite the person again, and hold it for an owner'),
   directoryUserId: z.string().optional(),
   grantedBy: z.array(z.string()),
-  directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending unless the row is exempted'),
+  directoryStatus: z.enum(DIRECTORY_STATUSES).optional().describe('where the directory user stands in the IdP: active, deactivated (SCIM active false), suspended (Okta suspend event hook), offboarded (a leaver action while the IdP still pushes the person active; held until the IdP deactivates and reactivates them) or deleted (SCIM DELETE; the row is unmatched then); anything but active holds no seat, its removal is pending unless the row is exempted'),
   kind: z.enum(['member', 'invite', 'partner-user']),
   partnerBusinessId: z.string().optional(),
   partnerBusinessName: z.string().optional(),

@@ -146,4 +146,10 @@ describe('read routes over the store snapshot', () => {
     assert.deepEqual((await searchDirectory(store, 'h', 'user5@')).map((u) => [u.id, u.active, u.suspended]), [['d5', false, { at }]]);
     assert.deepEqual((await searchDirectory(store, 'h', 'user6@')).map((u) => [u.id, u.active, u.suspended]), [['d6', true, undefined]]);
   });
+
+  test('directory search: a user offboarded by a leaver action shows as offboarded, not active', async () => {
+    const store = await seeded();
+    await store.transact((tx) => tx.put('directoryUsers', 'h', 'd5', { hubId: 'h', id: 'd5', userName: 'user5@acme.example', active: true, emails: ['user5@acme.example'], scim: {}, created: at, lastModified: at, version: 2, offboarded: { at, by: 'entra-lifecycle' } }));
+    assert.deepEqual((await searchDirectory(store, 'h', 'user5@')).map((u) => [u.id, u.active, u.offboarded]), [['d5', false, { at }]]);
+  });
 });

@@ -70,12 +70,12 @@ export async function partnersOf(store: ReadView, hubId: string) {
  */
 export async function searchDirectory(store: ReadView, hubId: string, search: string) {
   const needle = search.trim().toLowerCase();
-  const out: Array<{ id: string; userName: string; email?: string; displayName?: string; active: boolean; suspended?: { at: string } }> = [];
+  const out: Array<{ id: string; userName: string; email?: string; displayName?: string; active: boolean; suspended?: { at: string }; offboarded?: { at: string } }> = [];
   if (!needle) return out;
   for await (const u of store.list('directoryUsers', hubId)) {
     const hay = [u.userName, u.displayName ?? '', ...u.emails].join('\n').toLowerCase();
     if (!hay.includes(needle)) continue;
-    out.push({ id: u.id, userName: u.userName, email: u.email ?? u.emails[0], displayName: u.displayName, active: isActiveUser(u), ...(u.suspended ? { suspended: { at: u.suspended.at } } : {}) });
+    out.push({ id: u.id, userName: u.userName, email: u.email ?? u.emails[0], displayName: u.displayName, active: isActiveUser(u), ...(u.suspended ? { suspended: { at: u.suspended.at } } : {}), ...(u.offboarded ? { offboarded: { at: u.offboarded.at } } : {}) });
     if (out.length >= DIRECTORY_RESULTS) break;
   }
   return out;

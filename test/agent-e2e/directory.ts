@@ -24,8 +24,10 @@ export class Directory {
 
   async setActive(id: string, active: boolean): Promise<void> {
     await this.store.transact(async (tx) => {
-      const u = (await tx.get('directoryUsers', this.hubId, id))!;
-      tx.put('directoryUsers', this.hubId, id, { ...u, active, version: u.version + 1, lastModified: new Date().toISOString() });
+      const { suspended, offboarded, ...u } = (await tx.get('directoryUsers', this.hubId, id))!;
+      // As scim-server/scim/resources/user.ts: a reactivation (active false → true) ends a suspension and an offboarding's hold.
+      const held = u.active === false && active ? {} : { ...(suspended ? { suspended } : {}), ...(offboarded ? { offboarded } : {}) };
+      tx.put('directoryUsers', this.hubId, id, { ...u, ...held, active, version: u.version + 1, lastModified: new Date().toISOString() });
       recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: active ? 'user-activated' : 'user-deactivated', userId: id }] });
     });
   }

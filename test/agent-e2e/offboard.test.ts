@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { collect } from '../../agent/store/store.ts';
-import { checkForUpdates, HUB, hubConfig, onboard, startHarness, until, type Harness } from './harness.ts';
+import { checkForUpdates, HUB, hubConfig, invitePosts, onboard, startHarness, until, type Harness } from './harness.ts';
 import { offboardOperations } from '../../agent/dispatch/offboard.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
@@ -28,6 +28,41 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(audit?.trigger.type, 'entra-lifecycle');
       const offboarded = (await h.agent.api.audit({ email: 'leo@example.com', action: 'offboard' })).items;
       assert.deepEqual(offboarded.map((e) => [e.outcome, e.subject?.memberId]), [['pending', id]], 'the offboarding entry names the seat it removes');
+    });
+
+    test('a leaver the IdP still pushes active is not invited again by later checks; a SCIM deactivation and reactivation ends the hold', async () => {
+      const id = await onboard(h, 'u-lou', 'lou@example.com', 'Meta Advertisers');
+      const parent = await h.agent.api.offboard({ email: 'lou@example.com' }, leaver);
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
+      assert.ok(!h.emulator.control.state().users.some((u) => u.id === id), 'seat removed');
+      const held = await h.store.get('directoryUsers', HUB, 'u-lou');
+      assert.equal(held?.active, true, 'the IdP has not disabled the account yet');
+      assert.equal(held?.offboarded?.by, 'entra-lifecycle');
+      const invitesBefore = invitePosts(h.emulator, 'lou@example.com').length;
+      // A check for updates (which re-plans the hub) and a re-evaluation: before the hold, both re-invited the leaver.
+      await checkForUpdates(h);
+      await h.agent.api.reevaluatePerson({ email: 'lou@example.com' }, { type: 'admin', actor: 'test' });
+      await h.agent.idle();
+      assert.equal(invitePosts(h.emulator, 'lou@example.com').length, invitesBefore, 'no invite while offboarded');
+      const audit = (await h.agent.api.audit({ email: 'lou@example.com', action: 'user-offboarded' })).items;
+      assert.deepEqual(audit.map((e) => [e.outcome, e.trigger.type, e.subject?.directoryUserId]), [['ok', 'entra-lifecycle', 'u-lou']]);
+      // The same leaver offboarded again (a retried workflow) is not marked or audited twice.
+      const again = await h.agent.api.offboard({ email: 'lou@example.com' }, { type: 'admin', actor: 'admin-token:3fa2c1' });
+      await until('second offboarding completed', async () => (await h.agent.api.task(again.id))?.status === 'completed', 8_000);
+      assert.equal((await h.agent.api.audit({ email: 'lou@example.com', action: 'user-offboarded' })).items.length, 1);
+
+      // Rehired (or the app unassigned and re-assigned): the IdP disables, then enables the account.
+      await h.directory.setActive('u-lou', false);
+      await h.directory.setActive('u-lou', true);
+      await until('invited again once reactivated', () => invitePosts(h.emulator, 'lou@example.com').length > invitesBefore, 8_000);
+      assert.equal((await h.store.get('directoryUsers', HUB, 'u-lou'))?.offboarded, undefined);
+    });
+
+    test('an Okta deactivation event offboards without a hold: Okta has deactivated the person already', async () => {
+      await onboard(h, 'u-kai', 'kai@example.com', 'Meta Advertisers');
+      const parent = await h.agent.api.offboard({ email: 'kai@example.com' }, { type: 'okta-event-hook', idp: 'okta', detail: 'user.lifecycle.deactivate evt-kai' });
+      await until('parent completed', async () => (await h.agent.api.task(parent.id))?.status === 'completed', 8_000);
+      assert.equal((await h.store.get('directoryUsers', HUB, 'u-kai'))?.offboarded, undefined);
     });
 
     test('a leaver the IdP sent without emails (an Entra user without a mailbox) loses the seat invited at their userName', async () => {

@@ -13,6 +13,17 @@ test('a suspension (from the IdP event hook) is kept across SCIM writes, and end
   assert.equal(reactivated.suspended, undefined, 'deactivated then reactivated in the IdP: active again');
 });
 
+test('an offboarding\'s hold (a leaver action) is kept across SCIM writes, and ended by a SCIM reactivation', () => {
+  const at = '2026-12-05T00:00:00.000Z';
+  const held = { ...toUserRecord('h', 'u1', { userName: 'leo@example.com', active: true }, undefined, at), offboarded: { at, by: 'entra-lifecycle' } };
+  const rewritten = toUserRecord('h', 'u1', { userName: 'leo@example.com', active: true, displayName: 'Leo' }, held, at);
+  assert.deepEqual(rewritten.offboarded, held.offboarded, 'a PUT or PATCH from the IdP that leaves the person active keeps it');
+  const deactivated = toUserRecord('h', 'u1', { userName: 'leo@example.com', active: false }, rewritten, at);
+  assert.deepEqual(deactivated.offboarded, held.offboarded);
+  const reactivated = toUserRecord('h', 'u1', { userName: 'leo@example.com', active: true }, deactivated, at);
+  assert.equal(reactivated.offboarded, undefined, 'deactivated then reactivated in the IdP (a rehire, the app re-assigned): held no more');
+});
+
 test('emails are kept trimmed on the record (what invites and matching use), as sent in the SCIM resource', () => {
   const at = '2026-12-05T00:00:00.000Z';
   const sent = [{ value: ' Kim@Example.com\t', primary: true }, { value: '  ' }, { value: 'kim.alt@example.com ' }];

@@ -63,6 +63,9 @@ export function toUserRecord(hubId: string, id: string, scim: ScimObject, previo
   // A suspension comes from the IdP's event hook, not from SCIM: kept, unless this write
   // reactivates the user (suspended users that Okta deactivates and reactivates are active again).
   if (previous?.suspended && !(previous.active === false && record.active)) record.suspended = previous.suspended;
+  // So is an offboarding's hold (agent/dispatch/offboard-hold.ts): a leaver the IdP still pushes
+  // active is not invited again until the IdP deactivates and reactivates them.
+  if (previous?.offboarded && !(previous.active === false && record.active)) record.offboarded = previous.offboarded;
   if (typeof scim.externalId === 'string') record.externalId = scim.externalId;
   if (typeof scim.displayName === 'string') record.displayName = scim.displayName;
   const email = primaryEmail(emails);

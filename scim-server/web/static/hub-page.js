@@ -12,7 +12,7 @@ let hub;
 
 /** A matched person who is no longer active in the IdP holds no seat: say so, or the row looks like anyone's until the removal runs. */
 /** An exempted row keeps its seat whatever the IdP says (agent/standing/exemption.ts): no removal is pending then. */
-const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP', suspended: 'suspended in the IdP', deleted: 'deleted in the IdP' };
+const DIRECTORY_TEXT = { deactivated: 'deactivated in the IdP', suspended: 'suspended in the IdP', offboarded: 'offboarded (held until the IdP reactivates them)', deleted: 'deleted in the IdP' };
 const directoryText = (m) => `${DIRECTORY_TEXT[m.directoryStatus]}${m.status === 'exempted' ? ' (exempted: seat kept)' : ': removal pending'}`;
 
 /** An admin of an app whose admins reach every asset (TikTok BC ADMIN): say so before its explicit assignments. */

@@ -18,7 +18,7 @@ export async function matchMember(hubId, hubLabel, m) {
       const { items } = await uiApi(`/hubs/${encodeURIComponent(hubId)}/directory-users?search=${encodeURIComponent(search.value)}`);
       results.replaceChildren(...(items.length ? items.map((u, i) => el('li', {}, el('label', {},
         el('input', { type: 'radio', name: 'directoryUserId', value: u.id, required: true, checked: i === 0 && items.length === 1 }),
-        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : [el('li', { class: 'empty' }, 'No directory user matches.')]));
+        `${u.displayName ?? u.userName} · ${u.email ?? u.userName}${u.offboarded && u.active === false && !u.suspended ? ' (offboarded)' : u.suspended ? ' (suspended in the IdP)' : u.active ? '' : ' (deactivated)'}`))) : [el('li', { class: 'empty' }, 'No directory user matches.')]));
     } catch (err) {
       results.replaceChildren(el('li', { class: 'error' }, err.message));
     }
