@@ -56,10 +56,18 @@ export async function directoryUsersByEmail(view: ReadView, hubId: string, email
   return view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email.trim().toLowerCase()}`);
 }
 
-/** One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no default team). */
-export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string): Promise<HubRole | undefined> {
-  const user = await view.get('directoryUsers', hub.id, directoryUserId);
-  return user ? computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole : undefined;
+/**
+ * One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no
+ * default team). `evenIfInactive`: the role their groups give, also while the IdP has them
+ * deactivated or suspended (they hold nothing now, and get it all back when the IdP re-activates
+ * them): the rank a seat placed under them will have then.
+ */
+export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string, o: { evenIfInactive?: boolean } = {}): Promise<HubRole | undefined> {
+  const found = await view.get('directoryUsers', hub.id, directoryUserId);
+  if (!found) return undefined;
+  const { suspended: _suspended, ...rest } = found;
+  const user = o.evenIfInactive ? { ...rest, active: true } : found;
+  return computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole;
 }
 
 /**

@@ -73,7 +73,12 @@ describe('nobody decides about their own seat', () => {
       user('a-olivia', 'olivia@acme.example');
       user('a-max', 'max@acme.example');
       user('a-cora', 'cora@acme.example');
-      group('g-owners', 'Acme Owners', ['a-olivia']);
+      // Owners too, for now holding nothing: Sam suspended in the IdP, Dana deactivated. Their
+      // groups make them owners again the moment the IdP lifts the suspension or re-activates them.
+      user('a-sam', 'sam@acme.example');
+      tx.put('directoryUsers', 'acme-ads', 'a-sam', { hubId: 'acme-ads', id: 'a-sam', userName: 'sam@acme.example', active: true, suspended: { at, by: 'okta-event-hook' }, email: 'sam@acme.example', emails: ['sam@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
+      tx.put('directoryUsers', 'acme-ads', 'a-dana', { hubId: 'acme-ads', id: 'a-dana', userName: 'dana@acme.example', active: false, email: 'dana@acme.example', emails: ['dana@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
+      group('g-owners', 'Acme Owners', ['a-olivia', 'a-sam', 'a-dana']);
       group('g-managers', 'Acme Managers', ['a-max']);
       // Halted plans (the removal threshold): two would remove Max's own seat (his email), one someone else's.
       for (const [id, memberId] of [['ap-max-1', '1009'], ['ap-max-2', '1009'], ['ap-other', '1002']] as const) {
@@ -128,6 +133,18 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora' })).status, 200, 'to someone with no higher role: his to decide');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
+  });
+
+  test('nor to an owner the IdP suspended or deactivated: the match outlives it, and the seat gets the owner\'s access back with them', async () => {
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    for (const directoryUserId of ['a-sam', 'a-dana']) {
+      const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId });
+      assert.equal(res.status, 403, directoryUserId);
+      assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot match a seat to an owner/, directoryUserId);
+    }
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-sam' })).status, 200, 'another owner may');
   });
 
   test('a manager may not reject an approval whose halted plan removes his own seat; approving it, and other approvals, stay his', async () => {

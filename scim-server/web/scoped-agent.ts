@@ -19,7 +19,10 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   My access claims the person's own offers through its own route.
  */
 export interface DirectoryRoles {
-  /** A directory user's hub role on a hub (from their mapped groups), as for a signed-in person. */
+  /**
+   * A directory user's hub role on a hub from their mapped groups, also while the IdP has them
+   * deactivated or suspended: a match outlives that, and the seat gets their access back with them.
+   */
   hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
   /** The member rows the halted plan of an approval acts on (its operations' member ids). */
   approvalMembers(hubId: string, approvalId: string): Promise<string[]>;
@@ -115,7 +118,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       await notOwnRow(v, hubId, memberId);
       // The match itself does grant: the row becomes the directory user's seat and gets their
       // groups' app role and assets (an owner's: often the app's admin role). So the label's rule
-      // holds for the match too: nobody places a seat under someone above themselves.
+      // holds for the match too: nobody places a seat under someone above themselves. Their rank
+      // is what their groups give, even while suspended or deactivated in the IdP (they hold
+      // nothing now): the match is kept, and re-activated they are an owner again, their seat too.
       if (!v.admin && typeof input?.directoryUserId === 'string') {
         if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
         const target = await directory.hubRoleOf(hubId, input.directoryUserId);

@@ -94,7 +94,7 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
   const agent = scopedAgent(agentActingAsSession(endingLeaverSessions(ctx.agent, ctx.sessionStore, () => ctx.config.file.hubs)), () => viewing.getStore(), {
     async hubRoleOf(hubId, directoryUserId) {
       const hub = configuredHubs(ctx).find((h) => h.id === hubId);
-      return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId) : undefined;
+      return hub ? hubRoleOfUser(ctx.store, hub, directoryUserId, { evenIfInactive: true }) : undefined;
     },
     async approvalMembers(hubId, approvalId) {
       const approval = await ctx.store.get('approvals', hubId, approvalId);
