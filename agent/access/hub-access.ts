@@ -59,13 +59,13 @@ export async function directoryUsersByEmail(view: ReadView, hubId: string, email
 /**
  * One directory user's hub role (undefined: no such user, deactivated, or in no mapped group and no
  * default team). `evenIfInactive`: the role their groups give, also while the IdP has them
- * deactivated or suspended (they hold nothing now, and get it all back when the IdP re-activates
+ * deactivated, suspended or offboarded (they hold nothing now, and get it all back when the IdP re-activates
  * them): the rank a seat placed under them will have then.
  */
 export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string, o: { evenIfInactive?: boolean } = {}): Promise<HubRole | undefined> {
   const found = await view.get('directoryUsers', hub.id, directoryUserId);
   if (!found) return undefined;
-  const { suspended: _suspended, ...rest } = found;
+  const { suspended: _suspended, offboarded: _offboarded, ...rest } = found;
   const user = o.evenIfInactive ? { ...rest, active: true } : found;
   return computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole;
 }

@@ -78,7 +78,9 @@ describe('nobody decides about their own seat', () => {
       user('a-sam', 'sam@acme.example');
       tx.put('directoryUsers', 'acme-ads', 'a-sam', { hubId: 'acme-ads', id: 'a-sam', userName: 'sam@acme.example', active: true, suspended: { at, by: 'okta-event-hook' }, email: 'sam@acme.example', emails: ['sam@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
       tx.put('directoryUsers', 'acme-ads', 'a-dana', { hubId: 'acme-ads', id: 'a-dana', userName: 'dana@acme.example', active: false, email: 'dana@acme.example', emails: ['dana@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
-      group('g-owners', 'Acme Owners', ['a-olivia', 'a-sam', 'a-dana']);
+      // Oz, offboarded by a leaver workflow: held until the IdP deactivates and reactivates him.
+      tx.put('directoryUsers', 'acme-ads', 'a-oz', { hubId: 'acme-ads', id: 'a-oz', userName: 'oz@acme.example', active: true, offboarded: { at, by: 'entra-lifecycle' }, email: 'oz@acme.example', emails: ['oz@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
+      group('g-owners', 'Acme Owners', ['a-olivia', 'a-sam', 'a-dana', 'a-oz']);
       group('g-managers', 'Acme Managers', ['a-max']);
       // Halted plans (the removal threshold): two would remove Max's own seat (his email), one someone else's.
       for (const [id, memberId] of [['ap-max-1', '1009'], ['ap-max-2', '1009'], ['ap-other', '1002']] as const) {
@@ -135,10 +137,10 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
   });
 
-  test('nor to an owner the IdP suspended or deactivated: the match outlives it, and the seat gets the owner\'s access back with them', async () => {
+  test('nor to an owner the IdP suspended or deactivated, or a leaver action offboarded: the match outlives it, and the seat gets the owner\'s access back with them', async () => {
     agent.calls.length = 0;
     const max = await who('max@acme.example');
-    for (const directoryUserId of ['a-sam', 'a-dana']) {
+    for (const directoryUserId of ['a-sam', 'a-dana', 'a-oz']) {
       const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId });
       assert.equal(res.status, 403, directoryUserId);
       assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot match a seat to an owner/, directoryUserId);
