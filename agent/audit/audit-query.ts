@@ -9,7 +9,10 @@ import './audit-log.ts';
  *
  * Entries are ordered by `seq` (the store yields them in commit order, which is seq order within
  * one process; across replicas it follows their clocks, audit-log.ts). A `before` cursor pages by
- * seq, so a page never repeats an entry of the page before it.
+ * seq, so a page never repeats an entry of the page before it. Two replicas may give entries the
+ * same seq (each process's seqs are unique, not the fleet's): a page ends after every match that
+ * shares its last seq, even past `limit`, or the next page, asked for entries older than that
+ * seq, skipped the ones the page had no room for, and an export lost them.
  *
  * Paging by cursor (an export, the API's `next`) would read the whole log once per page: every
  * page counted its total from the newest entry to the oldest, and skipped down to its cursor from
@@ -20,9 +23,32 @@ import './audit-log.ts';
  */
 type AuditStore = Pick<Store, 'newestFirst'>;
 
+/** A reader whose last entry read can be put back (the entry after a page's ties begins the next page). */
+class Reader {
+  private held?: AuditEntry;
+  constructor(private readonly source: AsyncIterator<AuditEntry>) {}
+
+  async next(): Promise<IteratorResult<AuditEntry>> {
+    const held = this.held;
+    if (held) {
+      this.held = undefined;
+      return { done: false, value: held };
+    }
+    return this.source.next();
+  }
+
+  putBack(e: AuditEntry): void {
+    this.held = e;
+  }
+
+  return(): void {
+    void this.source.return?.();
+  }
+}
+
 interface Resume {
   /** Absent after a full read: the next page starts a reader, which skips the (few) newer entries first. */
-  reader?: AsyncIterator<AuditEntry>;
+  reader?: Reader;
   /** Matches the reader has not reached yet: the total of the page from this cursor. */
   left: number;
   expires: number;
@@ -45,7 +71,7 @@ function placesOf(store: AuditStore, now: number): Map<string, Resume> {
   for (const [key, r] of places) {
     if (r.expires <= now) {
       places.delete(key);
-      void r.reader?.return?.();
+      r.reader?.return();
     }
   }
   return places;
@@ -53,12 +79,12 @@ function placesOf(store: AuditStore, now: number): Map<string, Resume> {
 
 function keep(places: Map<string, Resume>, key: string, r: Resume): void {
   const old = places.get(key);
-  if (old) void old.reader?.return?.();
+  if (old) old.reader?.return();
   places.delete(key);
   places.set(key, r);
   const drop = (k: string, o: Resume) => {
     places.delete(k);
-    void o.reader?.return?.();
+    o.reader?.return();
   };
   let readers = 0;
   for (const o of places.values()) if (o.reader) readers++;
@@ -89,19 +115,28 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
     !(q.action && e.action !== q.action) &&
     !(since !== undefined && Date.parse(e.at) < since) &&
     !(before !== undefined && e.seq >= before);
-  const read = () => store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)[Symbol.asyncIterator]() as AsyncIterator<AuditEntry>;
+  const read = () => new Reader(store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)[Symbol.asyncIterator]() as AsyncIterator<AuditEntry>);
   const filterKey = JSON.stringify([q.hubId ?? null, email ?? null, q.action ?? null, since ?? null]);
   const places = placesOf(store, now);
 
   /** From `reader`, the next `limit` matches (older than `before`), counting what was passed over. */
-  const take = async (reader: AsyncIterator<AuditEntry>, before: number | undefined, count = limit) => {
+  const take = async (reader: Reader, before: number | undefined, count = limit) => {
     const items: AuditEntry[] = [];
     let passed = 0;
     let done = false;
-    while (items.length < count) {
+    for (;;) {
       const next = await reader.next();
       if (next.done) {
         done = true;
+        break;
+      }
+      if (items.length >= count) {
+        // Full: only a match sharing the last seq joins (see above); anything else begins the next page.
+        if (next.value.seq === items[items.length - 1]!.seq && matches(next.value, before)) {
+          items.push(next.value);
+          continue;
+        }
+        reader.putBack(next.value);
         break;
       }
       if (matches(next.value, before)) items.push(next.value);
@@ -112,9 +147,9 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
   };
 
   /** Keeps `reader`'s place for the page after `items`, when older matches remain. */
-  const leave = (reader: AsyncIterator<AuditEntry> | undefined, items: AuditEntry[], left: number, done: boolean) => {
+  const leave = (reader: Reader | undefined, items: AuditEntry[], left: number, done: boolean) => {
     if (done || left <= 0 || items.length === 0) {
-      void reader?.return?.();
+      reader?.return();
       return;
     }
     keep(places, `${filterKey}:${Math.min(...items.map((e) => e.seq))}`, { reader, left, expires: now + RESUME_MS });
@@ -134,9 +169,15 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
 
   const items: AuditEntry[] = [];
   let total = 0;
+  // A page keeps the matches that share its last seq, until another match is passed over (see
+  // above): its cursor (the route's `next`) then skips none. A caller paging by offset may see a
+  // tie twice, never miss one.
+  let ties = true;
   for await (const e of store.newestFirst('audit', q.hubId, (a, b) => b.seq - a.seq)) {
     if (!matches(e, q.before)) continue;
     if (total >= offset && items.length < limit) items.push(e);
+    else if (ties && items.length > 0 && e.seq === items[items.length - 1]!.seq) items.push(e);
+    else ties = false;
     total++;
   }
   // The place after this page, for the page its cursor asks for: how many matches remain (its

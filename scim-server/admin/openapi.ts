@@ -159,7 +159,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/audit': {
         get: {
           operationId: 'listAudit',
-          summary: 'the audit log',
+          summary: 'the audit log, newest first; a page may hold more than `limit` entries when entries written by two replicas share its last seq, so that its `next` skips none',
           tags: ['audit'],
           parameters: parameters(undefined, auditQuery),
           responses: okOrCsv('AuditList', 'a page of audit entries'),
