@@ -40,7 +40,7 @@ function suite(name: string, replicas: () => Promise<[Store, Store]>, opts: { sk
 server:
   publicUrl: http://127.0.0.1
   adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedGroups: [Hubwarden Admins, "${ENTRA_ADMINS}"] }
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedGroups: [Hubwarden Admins, Hubwarden Owners, "${ENTRA_ADMINS}"] }
 hubs:
   - id: hub-a
     connector: meta-business
@@ -191,6 +191,25 @@ hubs:
       // A sign-in with a token from before the removal, still listing the group, is refused; one without it is let in.
       await assert.rejects(signIn('kim@acme.example', '00u-kim', ['Hubwarden Admins'], started), SignInRevoked);
       await signIn('kim@acme.example', '00u-kim', [], started);
+    });
+
+    test('renaming a group allowed by its name withdraws that name\'s rights from its members; one allowed by its id keeps them', async () => {
+      const ned = await createUser('ned@acme.example', '00u-ned');
+      const owners = await createGroup('Hubwarden Owners', [ned]);
+      const nedS = await signIn('ned@acme.example', '00u-ned', ['Hubwarden Owners']);
+      assert.equal(await directoryStatus(nedS.id), 200);
+      // Okta pushes a rename as a PATCH replacing displayName (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+      await scim('PATCH', `/Groups/${owners}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { id: owners, displayName: 'Hubwarden Owners (retired)' } }] });
+      assert.equal(await alive(nedS.id), true, 'the session stays ...');
+      assert.equal(await directoryStatus(nedS.id), 403, '... without the rights of a name a sign-in no longer finds');
+      const [entry] = await audited('withdraw-dashboard-admin-group', ned);
+      assert.match(entry?.why ?? '', /renamed Hubwarden Owners \(retired\)/);
+
+      const pia = await createUser('pia@acme.example', 'e-pia');
+      const it = await createGroup('IT Admins (EU)', [pia], ENTRA_ADMINS);
+      const piaS = await signIn('pia@acme.example', 'pairwise-pia', [ENTRA_ADMINS]);
+      await scim('PATCH', `/Groups/${it}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: 'IT Admins (Europe)' }] }, ENTRA);
+      assert.equal(await directoryStatus(piaS.id), 200, 'Entra lists the group by its object id, which a rename keeps');
     });
 
     test('Entra taking someone out of an allowed group (by its object id), and deleting one, withdraw the rights', async () => {

@@ -70,21 +70,33 @@ function allowedGroupOf(allowed: readonly string[], group: Readonly<DirectoryGro
 /**
  * A push that takes members out of a group (`after` undefined: the group is deleted): when it is
  * one of the allowed groups, the sessions of those it no longer has lose the rights it gave.
+ * A rename of a group allowed by its name (Okta's groups claim lists names) withdraws that name
+ * from every member's sessions: a sign-in now finds the new name, which is not allowed, and the
+ * sessions would otherwise keep the old one's rights until they expire (a group allowed by its
+ * id, as Entra's claim lists them, keeps that id's rights).
  * Returns how many sessions changed. Nothing is read when the group is not an allowed one.
  */
 export async function withdrawAdminGroupOnPush(tx: Transaction, push: PushContext, before: Readonly<DirectoryGroupRecord>, after?: Readonly<DirectoryGroupRecord>, at = Date.now()): Promise<number> {
   const group = allowedGroupOf(push.adminGroups, before);
   if (!group) return 0;
+  const renamed = after !== undefined && group.name !== undefined && after.displayName !== before.displayName;
+  let changed = renamed ? await withdrawFrom(tx, push, before.members.map((m) => m.value), { name: group.name! }, at, `is in ${before.displayName}, one of server.oidc.allowedGroups, which the IdP renamed ${after!.displayName}`) : 0;
   const kept = new Set(after?.members.map((m) => m.value));
   const removed = [...new Set(before.members.map((m) => m.value).filter((id) => !kept.has(id)))];
-  if (removed.length === 0) return 0;
-  const users = (await tx.getMany('directoryUsers', push.hubId, removed)).filter((u): u is Readonly<DirectoryUserRecord> => u !== undefined);
-  const how = after ? 'left' : 'was in the deleted group';
+  // Renamed: the name's rights went from every member above; the id's (if allowed) go from those who left.
+  const still = renamed ? (group.id ? { id: group.id } : undefined) : group;
+  if (removed.length === 0 || !still) return changed;
+  changed += await withdrawFrom(tx, push, removed, still, at, `${after ? 'left' : 'was in the deleted group'} ${before.displayName}, one of server.oidc.allowedGroups`);
+  return changed;
+}
+
+async function withdrawFrom(tx: Transaction, push: PushContext, ids: string[], group: { id?: string; name?: string }, at: number, how: string): Promise<number> {
+  const users = (await tx.getMany('directoryUsers', push.hubId, [...new Set(ids)])).filter((u): u is Readonly<DirectoryUserRecord> => u !== undefined);
   return withdrawAdminGroupIn(tx, users.map((user) => ({
     person: personOf(user),
     cause: {
       trigger: push.trigger, hubId: push.hubId, subject: subjectOf(user),
-      why: `SCIM: ${user.userName} ${how} ${before.displayName}, one of server.oidc.allowedGroups: their sessions lose the administrator rights it gave`,
+      why: `SCIM: ${user.userName} ${how}: their sessions lose the administrator rights it gave`,
     },
   })), group, at, { pruneMarks: false });
 }
