@@ -3,7 +3,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
-import { OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
+import { MODEL_FIELDS, OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
@@ -63,9 +63,10 @@ export interface OktaReadings {
   /** X-Rate-Limit-Reset: epoch seconds (default, Okta's documented unit), epoch milliseconds, or seconds from now. */
   rateLimitReset?: 'epoch-seconds' | 'epoch-ms' | 'delta-seconds';
   /**
-   * Schema property fields taken: any field of Okta's UserSchema attribute model (default), or
-   * only those the reference's schema example and the SDK's test shape show (title, type, enum,
-   * minLength, maxLength, permissions), refusing others (400 E0000001).
+   * Schema property fields taken: the fields of Okta's UserSchema attribute model (default; the
+   * SDK's `UserSchemaAttribute`, okta-schema.ts MODEL_FIELDS), or only those the reference's schema
+   * example and the SDK's test shape show (title, type, enum, minLength, maxLength, permissions).
+   * Any other field is refused (400 E0000001).
    */
   schemaPropertyFields?: 'model' | 'reference-example';
   /** `/api/v1/users/{…}` resolved by id or login (default, see findUser), or by id only (the reference writes `{id}`). */
@@ -173,7 +174,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
-    if (readings.schemaPropertyFields === 'reference-example') schema.refuseFieldsBeyond(req.body, REFERENCE_EXAMPLE_FIELDS);
+    schema.refuseFieldsBeyond(req.body, readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS);
     schema.applyPartial(req.body);
     if (readings.schemaUpdateAnswer === 'no-content') {
       res.status(204).end();
