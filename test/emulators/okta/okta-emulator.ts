@@ -69,8 +69,13 @@ export interface OktaReadings {
    * Any other field is refused (400 E0000001).
    */
   schemaPropertyFields?: 'model' | 'reference-example';
-  /** `/api/v1/users/{…}` resolved by id or login (default, see findUser), or by id only (the reference writes `{id}`). */
-  userAddressing?: 'id-or-login' | 'id-only';
+  /**
+   * `/api/v1/users/{…}` resolved by id or login (default, see findUser), by id only (the reference
+   * writes `{id}`), or [INF] also by login shortname, the part of a login before `@`, when exactly
+   * one user's login has it (the SDK's docstring of updateUser and getUser: "An ID, login, or login
+   * shortname (as long as the shortname is unambiguous) of an existing Okta user").
+   */
+  userAddressing?: 'id-or-login' | 'id-only' | 'id-login-or-shortname';
 }
 
 export interface OktaEmulatorOptions {
@@ -120,6 +125,10 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     if (readings.userAddressing === 'id-only') throw OKTA_ERRORS.notFound(idOrLogin);
     const wanted = idOrLogin.toLowerCase();
     for (const u of users.values()) if (String(u.profile.login).toLowerCase() === wanted) return u;
+    if (readings.userAddressing === 'id-login-or-shortname' && !wanted.includes('@')) {
+      const named = [...users.values()].filter((u) => String(u.profile.login).toLowerCase().split('@')[0] === wanted);
+      if (named.length === 1) return named[0]!;
+    }
     throw OKTA_ERRORS.notFound(idOrLogin);
   }
 
