@@ -62,7 +62,7 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
           // A run that stopped part way (a refused credential, the IdP failing update after update)
           // answers with a report, not an error: it failed all the same.
           if (report && typeof report === 'object' && 'stopped' in report && typeof report.stopped === 'string') throw new Error(report.stopped);
-          writeback = report && typeof report === 'object' && 'deferred' in report && report.deferred ? 'left to the run another replica was making, which runs again for it' : 'done';
+          writeback = report && typeof report === 'object' && 'deferred' in report && report.deferred ? 'left to the run another replica was making, which runs again for it' : writebackOutcome(report);
         } catch (err) {
           writeback = `failed: ${errorText(err)}`;
           ctx.log.warn(`check for updates: hub ${hub.id}: write-back ${writeback}`, { hubId: hub.id, taskId: task.id });
@@ -87,3 +87,21 @@ export function createCheckForUpdatesHandler(options: CheckForUpdatesHandlerOpti
 
 /** The handler without write-back or call metering (the lead wires those in with the factory). */
 export const checkForUpdatesHandler: TaskHandler = createCheckForUpdatesHandler();
+
+/**
+ * `done` when every person's standing reached the IdP (or had already); otherwise how many did not.
+ * A run that went through everyone but failed some (a 5xx, a person the IdP refuses: mastered
+ * elsewhere, not found) is not stopped, yet saying `done` told an Okta Workflows flow or an admin
+ * reading the task that the IdP holds everyone's standing when it does not.
+ */
+export function writebackOutcome(report: unknown): string {
+  const r = (report && typeof report === 'object' ? report : {}) as { failed?: unknown; problems?: unknown };
+  const failed = typeof r.failed === 'number' ? r.failed : 0;
+  const refused = Array.isArray(r.problems) ? r.problems.length : 0;
+  if (failed === 0 && refused === 0) return 'done';
+  const parts = [
+    ...(failed > 0 ? [`${failed} update(s) failed in this run`] : []),
+    ...(refused > 0 ? [`${refused} person(s) refused by the identity provider (tried again when their values change or after a day)`] : []),
+  ];
+  return `done with failures: ${parts.join('; ')}; see writeback.update in the audit log`;
+}

@@ -165,6 +165,13 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
     async update(idpUserId, hubId, values) {
       const profile = Object.fromEntries(Object.entries(values).map(([field, v]) => [attributeName(hubId, field as WritebackField), v]));
       const what = `okta ${idp}: update user ${idpUserId} (hub ${hubId})`;
+      // Okta reads `{userId}` as "an ID, login, or login shortname (as long as the shortname is
+      // unambiguous)" (okta-sdk-nodejs UserApi updateUser docstring): a SCIM userName without "@"
+      // (an app username format such as "Email prefix") that is no Okta user id is taken for a
+      // shortname, the part before "@" of some login, which may be another person's. Not sent.
+      if (!idpUserId.includes('@') && !LOOSE_USER_ID.test(idpUserId)) {
+        throw new ConnectorError('not-found', `${what}: not sent: "${idpUserId}" is neither an Okta user id nor a login (no "@"), and Okta would read it as a login shortname, which can name another user; have the app send the Okta user id as externalId or the Okta login as userName`, { notApplied: true });
+      }
       try {
         // POST /api/v1/users/{id} as `userApi.updateUser` sends it, through the same SDK HTTP layer,
         // but without reading the answer: updateUser parses the returned user and throws on a 2xx

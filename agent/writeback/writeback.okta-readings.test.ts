@@ -93,3 +93,25 @@ test('okta: users addressed only by id, with ids of another form than 00u + 17: 
     await server.close();
   }
 });
+
+test('okta: a userName that is no login (no "@") and no Okta user id is not sent: Okta would read it as a login shortname, which names another person here', async () => {
+  // Jane's app username is her email prefix (an Okta app's "Email prefix" format) and her SCIM
+  // externalId is not an Okta user id. Her Okta login is jdoe@example.com; another person's login
+  // is jane.doe@partner.example, whose shortname is Jane's userName.
+  const users = [{ id: '00ujdoe0000000000001', login: 'jdoe@example.com' }, { id: '00uother000000000002', login: 'jane.doe@partner.example' }];
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users, readings: { userAddressing: 'id-login-or-shortname' } });
+  const server = await okta.listen();
+  const store = await seededStore(HUB, [directoryUser(HUB, 'u-jane', 'jane.doe', { email: 'jdoe@example.com', emails: ['jdoe@example.com'], externalId: 'hr-4711' })], [{ id: 'm-jane', email: 'jdoe@example.com', role: 'ADMIN' }]);
+  const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 2, resetMarginMs: 0 } } });
+  try {
+    const report = await writeback.run(HUB);
+    const other = okta.state().users.find((u) => u.id === '00uother000000000002')!;
+    assert.equal(other.profile[attr('status')], undefined, 'another person\'s profile is never written');
+    assert.equal(okta.calls.some((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/')), false, 'nothing sent to a shortname');
+    assert.equal(report.written, 0);
+    assert.deepEqual(report.problems.map((p) => [p.directoryUserId, p.kind]), [['u-jane', 'not-found']]);
+    assert.match(report.problems[0]!.message, /shortname/);
+  } finally {
+    await server.close();
+  }
+});

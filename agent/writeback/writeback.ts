@@ -12,6 +12,7 @@ import { classifyFailure } from './problem-of.ts';
 import type { WritebackTarget } from './target.ts';
 import { PROBLEM_RETRY_MS, type WritebackProblem, type WritebackStateRecord } from './writeback-state.ts';
 import { createLeasedRuns } from './leased-run.ts';
+import { AttributeSetup } from './attribute-setup.ts';
 import { WRITEBACK_LEASE_MS } from './run-lease.ts';
 import { peopleToWrite, sameDestination, type Person } from './people-to-write.ts';
 
@@ -108,11 +109,6 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   const clock = deps.clock ?? systemClock;
   const tuning = deps.tuning ?? {};
   const targets = new Map<string, WritebackTarget>();
-  /** `idp\0hub` → that hub's attributes ensured by this process (a refusal is forgotten, so asked again). */
-  const ensured = new Map<string, Promise<void>>();
-  const ensuredKey = (idp: string, hubId: string) => `${idp}\u0000${hubId}`;
-  /** When each IdP's attributes were last added or changed by ensureSchema (refusals from before may be over). */
-  const schemaChangedAt = new Map<string, number>();
   const buckets = new Map<string, TokenBucket>();
   const reveal = (ref: string) => config.secret(ref).reveal();
   const deactivated = new DeactivatedGate(() => clock.now());
@@ -132,64 +128,13 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     return target;
   }
 
-  /**
-   * Once per IdP per process: every hub that writes to it gets its attributes (one listing of the
-   * IdP's schema for them all). A refusal is that hub's: when the IdP refuses the attributes of all
-   * at once, each hub is tried alone, so one hub the IdP cannot take (an Entra extension name it
-   * refuses, https://learn.microsoft.com/graph/api/application-post-extensionproperty; an Okta
-   * schema property, https://developer.okta.com/docs/reference/api/schemas/) does not stop write-back
-   * for the others. `hubId`: wait for that hub's attributes only, else for every hub's. A refused
-   * hub is tried again on the next call.
-   */
-  function ensureFor(idp: string, hubId?: string): Promise<void> {
-    const all = config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id);
-    const missing = all.filter((h) => !ensured.has(ensuredKey(idp, h)));
-    if (missing.length > 0) {
-      const attempt = ensureHubs(idp, missing).catch((err: unknown) => new Map<string, unknown>(missing.map((h) => [h, err])));
-      for (const h of missing) {
-        const key = ensuredKey(idp, h);
-        const pending: Promise<void> = attempt.then((refused) => {
-          if (!refused.has(h)) return;
-          if (ensured.get(key) === pending) ensured.delete(key);
-          throw refused.get(h);
-        });
-        pending.catch(() => undefined);
-        ensured.set(key, pending);
-      }
-    }
-    return Promise.all((hubId !== undefined ? [hubId] : all).map((h) => ensured.get(ensuredKey(idp, h)))).then(() => undefined);
-  }
-
-  /** Ensures these hubs' attributes; the refusal of each hub the IdP refused (never rejects for one hub's refusal). */
-  async function ensureHubs(idp: string, hubIds: readonly string[]): Promise<Map<string, unknown>> {
-    const target = targetFor(idp);
-    const refused = new Map<string, unknown>();
-    let changed = false;
-    try {
-      changed = await target.ensureSchema(hubIds);
-    } catch (err) {
-      if (hubIds.length === 1) refused.set(hubIds[0]!, err);
-      else {
-        for (const h of hubIds) {
-          try {
-            if (await target.ensureSchema([h])) changed = true;
-          } catch (one) {
-            refused.set(h, one);
-          }
-        }
-      }
-    }
-    if (changed) schemaChangedAt.set(idp, clock.now());
-    const ok = hubIds.filter((h) => !refused.has(h));
-    if (ok.length > 0) log.info('write-back: attributes ensured', { idp, hubs: ok, changed });
-    for (const [h, err] of refused) log.warn('write-back: the identity provider refused the hub\'s attributes; its write-back waits until they are accepted', { idp, hubId: h, reason: errorText(err) });
-    return refused;
-  }
-
-  /** Forgets every hub's attributes on the IdP: they are ensured again on the next call. */
-  function forgetEnsured(idp: string): void {
-    for (const key of [...ensured.keys()]) if (key.startsWith(`${idp}\u0000`)) ensured.delete(key);
-  }
+  /** Each hub's attributes, ensured once per IdP per process (attribute-setup.ts). */
+  const attributes = new AttributeSetup({
+    targetFor,
+    hubsOf: (idp) => config.file.hubs.filter((h) => h.identityProvider === idp).map((h) => h.id),
+    log,
+    clock,
+  });
 
   /** On a store replicas share: one run of a hub at a time across them (leased-run.ts). */
   const runLeased = createLeasedRuns({ store, clock, log, config, leaseMs: tuning.leaseMs ?? WRITEBACK_LEASE_MS, runNow, runAgain: (hubId) => run(hubId, true) });
@@ -215,7 +160,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     const idp = hub.identityProvider;
     report.idp = idp;
     const target = targetFor(idp);
-    await ensureFor(idp, hubId);
+    await attributes.ensure(idp, hubId);
 
     // In a new order each run: people the IdP fails every time for a passing reason (a 5xx on
     // certain users) would otherwise come first every run and, PASSING_FAILURES_TO_STOP of them
@@ -261,7 +206,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
     // or edited the Okta attribute; both are admin operations: https://learn.microsoft.com/graph/api/extensionproperty-delete,
     // https://developer.okta.com/docs/reference/api/schemas/): ensure them again on the next run,
     // and those refused before a change it makes are tried again then instead of a day later.
-    if (refusedAsInvalid) forgetEnsured(idp);
+    if (refusedAsInvalid) attributes.forget(idp);
     if (deniedStop) await forgetDenials(hubId, target, denied);
     if (stop) {
       report.failed += queue.length;
@@ -316,7 +261,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
         const decision = await deactivated.admit(idp, Date.parse(problem.at));
         if (decision.go) probe = decision.probe;
         else retryAfter = decision.retryAfter;
-      } else if (problem.kind === 'rejected' && (schemaChangedAt.get(idp) ?? 0) > Date.parse(problem.at)) {
+      } else if (problem.kind === 'rejected' && attributes.changedAt(idp) > Date.parse(problem.at)) {
         // Refused before the attributes were registered again: try now (see runNow).
       } else if (now - Date.parse(problem.at) < PROBLEM_RETRY_MS) {
         retryAfter = Date.parse(problem.at) + PROBLEM_RETRY_MS;
@@ -438,7 +383,7 @@ export function createWriteback(deps: WritebackDeps): Writeback {
   return {
     async ensureSchema() {
       const idps = new Set(config.file.hubs.map((h) => h.identityProvider).filter((x): x is string => !!x));
-      for (const idp of idps) await ensureFor(idp);
+      for (const idp of idps) await attributes.ensure(idp);
     },
     run: (hubId: string) => run(hubId),
   };

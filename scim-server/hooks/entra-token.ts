@@ -58,11 +58,17 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
   const tenants: TenantCheck[] = Object.entries(config.file.identityProviders).flatMap(([idp, p]) => {
     if (p.kind !== 'entra' || !p.lifecycleWorkflows) return [];
     const lcw = p.lifecycleWorkflows;
+    // A tenant id is a GUID, which Entra writes in lower case in the `tid` claim and in the issuer
+    // (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference); one
+    // configured in upper case (as some tools print it) works for the token endpoint and the keys,
+    // and must not make every callout a 401.
+    const tenantId = p.tenantId.toLowerCase();
+    const issuers = [...new Set([p.tenantId, tenantId])].flatMap((t) => [`${trimSlash(p.authorityUrl)}/${t}/v2.0`, `https://sts.windows.net/${t}/`]);
     return [{
       idp,
-      tenantId: p.tenantId,
+      tenantId,
       jwks: createRemoteJWKSet(new URL(jwksUrlOf(p)), { timeoutDuration: 5000, cooldownDuration: 30_000 }),
-      issuers: [`${trimSlash(p.authorityUrl)}/${p.tenantId}/v2.0`, `https://sts.windows.net/${p.tenantId}/`],
+      issuers,
       audiences: lcw.audience ? [lcw.audience] : [p.clientId, `api://${p.clientId}`],
       allowedAppIds: new Set(lcw.allowedAppIds),
       jwksUrl: jwksUrlOf(p),
@@ -77,7 +83,7 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
       throw new LifecycleTokenError('the bearer token is not a JWT');
     }
     // The `tid` claim picks the tenant; the signature check below is what makes it trustworthy.
-    const candidates = tenants.filter((t) => !unverified.tid || t.tenantId === unverified.tid);
+    const candidates = tenants.filter((t) => !unverified.tid || t.tenantId === String(unverified.tid).toLowerCase());
     if (candidates.length === 0) throw new LifecycleTokenError(`no identity provider with lifecycleWorkflows for tenant ${String(unverified.tid)}`);
     let lastError = 'no tenant accepted the token';
     let keysUnavailable: string | undefined;

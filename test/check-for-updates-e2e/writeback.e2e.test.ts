@@ -55,5 +55,20 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(posts.length, 2);
       assert.equal(world.okta.calls.some((c) => c.method === 'PUT'), false);
     });
+
+    test('a person Okta refuses is not reported as done: the check\'s result says how many were not written', async () => {
+      // Eve's profile is now mastered by AD: Okta refuses her update (E0000023) when her standing changes.
+      world.okta.control.setMasteredBy(LOGINS[DIR.eve]!.toLowerCase(), 'Active Directory');
+      await service.exemptMember(HUB, SANDBOX.employees[0], { reason: 'kept by the agency' }, owner);
+      const task = await check();
+      const result = (task.result as { writeback?: string }).writeback ?? '';
+      assert.notEqual(result, 'done');
+      assert.match(result, /^done with failures: 1 update\(s\) failed in this run; 1 person\(s\) refused by the identity provider/);
+      assert.deepEqual(profileOf(DIR.eve), ['onboarded', 'EMPLOYEE', ''], 'Okta still holds her old standing');
+      // The next check sends nothing new for her (held a day) and still says she is not written.
+      const again = await check();
+      assert.match((again.result as { writeback?: string }).writeback ?? '', /^done with failures: 1 person\(s\) refused/);
+      world.okta.control.setMasteredBy(LOGINS[DIR.eve]!.toLowerCase(), undefined);
+    });
   });
 }

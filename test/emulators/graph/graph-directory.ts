@@ -47,6 +47,8 @@ export interface GraphApplication {
 const MAX_EXTENSION_VALUES = 100;
 const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
 const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', 'Device', 'Organization']);
+/** What a create of an extension property carries (the reference's body: `name`, `dataType`, `isMultiValued`, `targetObjects`). */
+const CREATE_FIELDS = new Set(['name', 'dataType', 'isMultiValued', 'targetObjects']);
 /** User properties a PATCH may set besides extensions (enough for tests). */
 const USER_PROPERTIES = new Set(['displayName', 'mail', 'jobTitle', 'department', 'givenName', 'surname', 'officeLocation', 'employeeId']);
 const DEFAULT_SELECT = ['id', 'displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle'];
@@ -87,6 +89,11 @@ export class GraphDirectory {
 
   createExtension(app: GraphApplication, body: unknown): ExtensionProperty {
     const b = (body ?? {}) as Record<string, unknown>;
+    // [INF] Only the properties of the reference's create body: Graph does not say what it makes of
+    // another, so the strict answer, a refusal, as for a user PATCH. Taken silently before, a
+    // misspelt `isMultivalued` or `targetObject` created an extension other than the one meant.
+    for (const key of Object.keys(b)) if (!CREATE_FIELDS.has(key)) throw GRAPH_ERRORS.badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
+    if (b.isMultiValued !== undefined && typeof b.isMultiValued !== 'boolean') throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'isMultiValued' of resource 'ExtensionProperty'.");
     if (typeof b.name !== 'string' || !/^[A-Za-z0-9_]{1,100}$/.test(b.name)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'name' of resource 'ExtensionProperty'.");
     if (typeof b.dataType !== 'string' || !DATA_TYPES.has(b.dataType)) throw GRAPH_ERRORS.badRequest("Invalid value specified for property 'dataType' of resource 'ExtensionProperty'.");
     const targets = b.targetObjects;

@@ -73,6 +73,21 @@ describe('graph emulator', () => {
     }
   });
 
+  test('extension properties: a create carrying a property outside the reference\'s body, or a non-boolean isMultiValued, is refused and creates nothing', async () => {
+    const { emulator, server, client } = await started({ applications: [{ appId: CLIENT, objectId: 'obj-1' }] });
+    try {
+      const refused = (err: any) => err.statusCode === 400 && err.code === 'Request_BadRequest';
+      // Misspelt: taken silently before, it made a single-valued extension of a multi-valued one meant.
+      await assert.rejects(client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'm', dataType: 'String', isMultivalued: true, targetObjects: ['User'] }), refused);
+      await assert.rejects(client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'm', dataType: 'String', isMultiValued: 'true', targetObjects: ['User'] }), refused);
+      assert.equal(emulator.state().applications[0]!.extensionProperties.length, 0);
+      const made = await client.api(`/applications(appId='${CLIENT}')/extensionProperties`).post({ name: 'm', dataType: 'String', isMultiValued: true, targetObjects: ['User'] });
+      assert.equal(made.isMultiValued, true);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('extension property list is paged: @odata.nextLink until the last page; a forged $skiptoken → 400', async () => {
     const { emulator, server, client } = await started({ pageSize: 2 });
     try {

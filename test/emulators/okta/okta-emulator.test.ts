@@ -53,6 +53,25 @@ describe('okta emulator', () => {
     }
   });
 
+  test('schema POST refuses a property field outside Okta\'s UserSchema attribute model, and changes nothing', async () => {
+    const { emulator, server, api } = await started();
+    try {
+      // A misspelt bound: stored as sent before, so a property Okta would not create as meant passed.
+      let res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'string', maxlength: 20 } } } } } });
+      assert.equal(res.status, 400);
+      const body = await res.json();
+      assert.equal(body.errorCode, 'E0000001');
+      assert.match(body.errorCauses[0].errorSummary, /note\.maxlength/);
+      assert.deepEqual(emulator.state().schema, {});
+      // The model's own fields (description, master, permissions…) are taken.
+      res = await api('/api/v1/meta/schemas/user/default', { method: 'POST', json: { definitions: { custom: { properties: { note: { title: 'Note', type: 'string', description: 'd', maxLength: 20, master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] } } } } } });
+      assert.equal(res.status, 200);
+      assert.equal(emulator.state().schema.note!.maxLength, 20);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('declared bounds hold: a value over maxLength is refused; an existing property keeps its type', async () => {
     const { emulator, server, api } = await started({ users: [{ id: '00uA', login: 'ana@example.com' }], schema: { note: { title: 'Note', type: 'string', maxLength: 5 } } });
     try {

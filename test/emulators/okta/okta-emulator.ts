@@ -3,7 +3,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
-import { OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
+import { MODEL_FIELDS, OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
@@ -63,13 +63,19 @@ export interface OktaReadings {
   /** X-Rate-Limit-Reset: epoch seconds (default, Okta's documented unit), epoch milliseconds, or seconds from now. */
   rateLimitReset?: 'epoch-seconds' | 'epoch-ms' | 'delta-seconds';
   /**
-   * Schema property fields taken: any field of Okta's UserSchema attribute model (default), or
-   * only those the reference's schema example and the SDK's test shape show (title, type, enum,
-   * minLength, maxLength, permissions), refusing others (400 E0000001).
+   * Schema property fields taken: the fields of Okta's UserSchema attribute model (default; the
+   * SDK's `UserSchemaAttribute`, okta-schema.ts MODEL_FIELDS), or only those the reference's schema
+   * example and the SDK's test shape show (title, type, enum, minLength, maxLength, permissions).
+   * Any other field is refused (400 E0000001).
    */
   schemaPropertyFields?: 'model' | 'reference-example';
-  /** `/api/v1/users/{…}` resolved by id or login (default, see findUser), or by id only (the reference writes `{id}`). */
-  userAddressing?: 'id-or-login' | 'id-only';
+  /**
+   * `/api/v1/users/{…}` resolved by id or login (default, see findUser), by id only (the reference
+   * writes `{id}`), or [INF] also by login shortname, the part of a login before `@`, when exactly
+   * one user's login has it (the SDK's docstring of updateUser and getUser: "An ID, login, or login
+   * shortname (as long as the shortname is unambiguous) of an existing Okta user").
+   */
+  userAddressing?: 'id-or-login' | 'id-only' | 'id-login-or-shortname';
 }
 
 export interface OktaEmulatorOptions {
@@ -119,6 +125,10 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     if (readings.userAddressing === 'id-only') throw OKTA_ERRORS.notFound(idOrLogin);
     const wanted = idOrLogin.toLowerCase();
     for (const u of users.values()) if (String(u.profile.login).toLowerCase() === wanted) return u;
+    if (readings.userAddressing === 'id-login-or-shortname' && !wanted.includes('@')) {
+      const named = [...users.values()].filter((u) => String(u.profile.login).toLowerCase().split('@')[0] === wanted);
+      if (named.length === 1) return named[0]!;
+    }
     throw OKTA_ERRORS.notFound(idOrLogin);
   }
 
@@ -173,7 +183,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
-    if (readings.schemaPropertyFields === 'reference-example') schema.refuseFieldsBeyond(req.body, REFERENCE_EXAMPLE_FIELDS);
+    schema.refuseFieldsBeyond(req.body, readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS);
     schema.applyPartial(req.body);
     if (readings.schemaUpdateAnswer === 'no-content') {
       res.status(204).end();

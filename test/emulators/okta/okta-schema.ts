@@ -1,3 +1,4 @@
+import okta from '@okta/okta-sdk-nodejs';
 import { OKTA_ERRORS } from './okta-error.ts';
 
 /**
@@ -33,6 +34,16 @@ export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as cons
  * 'reference-example'` refuses any other.
  */
 export const REFERENCE_EXAMPLE_FIELDS = ['title', 'type', 'enum', 'minLength', 'maxLength', 'permissions'] as const;
+
+/**
+ * The fields of Okta's UserSchema attribute model, as the SDK the reference names declares them
+ * (@okta/okta-sdk-nodejs `UserSchemaAttribute.getAttributeTypeMap()`: title, type, description,
+ * enum, oneOf, minLength, maxLength, permissions, master, mutability, scope…). The default reading
+ * (`schemaPropertyFields: 'model'`) takes these and refuses any other: a field outside the model
+ * (a misspelt `maxlength`, say) was stored as sent, so a property Okta would refuse, or would
+ * create without the bound meant, passed every test.
+ */
+export const MODEL_FIELDS: readonly string[] = okta.UserSchemaAttribute.getAttributeTypeMap().map((a) => a.baseName);
 
 const TYPES = new Set(['string', 'boolean', 'number', 'integer', 'array']);
 
