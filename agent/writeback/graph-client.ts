@@ -105,15 +105,23 @@ export class PacingMiddleware implements Middleware {
     await this.pacing.take();
     await this.#next!.execute(context);
     if (context.response?.status === 429) {
-      // A 429 without a usable Retry-After (absent, empty, or an HTTP date) still pauses the bucket
-      // 1 s: Number(null) is 0, which would let every other call go straight back in.
+      // Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3): a date ahead pauses the
+      // bucket until then, as the SDK's RetryHandler waits. Without a usable one (absent, empty,
+      // a date passed) it still pauses 1 s: Number(null) is 0, which would let every other call
+      // go straight back in.
       const raw = context.response.headers.get('retry-after')?.trim();
-      const seconds = raw ? Number(raw) : Number.NaN;
+      const seconds = !raw ? Number.NaN : /^\d+$/.test(raw) ? Number(raw) : untilDate(raw);
       // Never longer than the RetryHandler itself waits (180 s): a Retry-After far off (or meant in
       // ms) held every later call of the run, and the runs after it, for that long.
       this.pacing.pauseFor(Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds : 1, MAX_RETRY_AFTER_SECONDS) * 1000);
     }
   }
+}
+
+/** Seconds until an HTTP-date still ahead; NaN for one passed or not a date. */
+function untilDate(raw: string): number {
+  const seconds = (Date.parse(raw) - Date.now()) / 1000;
+  return seconds > 0 ? Math.ceil(seconds) : Number.NaN;
 }
 
 /** The longest wait the SDK's RetryHandler honours (RetryHandlerOptions' maximum delay, 180 s). */

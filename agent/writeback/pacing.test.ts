@@ -38,3 +38,17 @@ test('graph pacing: a 429 pauses the bucket for Retry-After, and 1 s when the he
   }
   assert.deepEqual(paused, [7_000, 1_000, 1_000, 1_000]);
 });
+
+test('graph pacing: a Retry-After HTTP-date ahead pauses the bucket until then (at most the SDK\'s 180 s)', async () => {
+  const { PacingMiddleware } = await import('./graph-client.ts');
+  const paused: number[] = [];
+  for (const ahead of [30, 3_600]) {
+    const middleware = new PacingMiddleware({ take: async () => {}, pauseFor: (ms) => { paused.push(ms); } });
+    const headers = new Headers({ 'retry-after': new Date(Date.now() + ahead * 1000).toUTCString() });
+    middleware.setNext({ execute: async (context: { response?: Response }) => { context.response = new Response(null, { status: 429, headers }); }, setNext: () => {} } as never);
+    await middleware.execute({ request: 'https://graph.microsoft.com/v1.0/users/x', options: {} } as never);
+  }
+  // toUTCString has whole seconds: 29-30 s ahead.
+  assert.ok(paused[0]! >= 29_000 && paused[0]! <= 30_000, `paused ${paused[0]} ms`);
+  assert.equal(paused[1], 180_000);
+});
