@@ -24,7 +24,7 @@ import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-serv
 const silent = { info() {}, warn() {}, error() {} };
 const SAFE = new Set(['GET', 'HEAD']);
 /** Values for the routes' parameters: the fake agent's hub and rows (any value is refused alike). */
-const PARAMS: Record<string, string> = { hubId: 'acme-ads', memberId: '1002', email: 'raj@example.com', offerId: 'offer-1', action: 'exempt', decision: 'reject', id: 'r-1' };
+const PARAMS: Record<string, string> = { hubId: 'acme-ads', memberId: '1002', email: 'raj@example.com', offerId: 'offer-1', id: 'r-1' };
 
 /**
  * Dashboard routes that take a state-changing request before any session exists, so they cannot
@@ -220,6 +220,20 @@ describe('every dashboard and admin API route, from the routers\' stacks, agains
     }
     assert.deepEqual(wrong, []);
     t.diagnostic(`${api.routes.length} admin API routes, ${guarded.length} behind the token`);
+  });
+
+  test('the dashboard\'s hub-role gate lets non-administrators reach admin routes one by one, never by a wildcard', () => {
+    // The gate's routes (ui-api.ts hubRoleGate) are the only ones the dashboard's own stack has
+    // under /ui/api/v1: the admin routes behind it are run by the adapter. Anything the gate does
+    // not list is refused to hub owners and managers, so an admin route added later stays closed
+    // to them until it is listed, unless a rule with a parameter for the action already covers it.
+    const rules = routeTable(web, '/ui').routes.filter((r) => r.path.startsWith('/ui/api/v1/'));
+    const behind = api.routes.map((r) => ({ method: r.method, path: r.path.replace(/^\/api\/v1/, '/ui/api/v1') }));
+    assert.ok(rules.length >= 10, `${rules.length} gate rules`);
+    const loose = rules.map((rule) => ({ rule, covers: behind.filter((r) => r.method === rule.method && pathPattern(rule).test(r.path)) }))
+      .filter(({ covers }) => covers.length !== 1)
+      .map(({ rule, covers }) => `${key(rule)} covers ${covers.length} admin routes${covers.length ? `: ${covers.map((c) => c.path.split('/').pop()).join(', ')}` : ''}`);
+    assert.deepEqual(loose, [], 'each gate rule names exactly one admin route');
   });
 
   test('the path patterns match the concrete paths the checks request', () => {
