@@ -16,6 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import type { Router } from 'express';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
@@ -33,6 +34,7 @@ import { endSessionsOf } from '../../scim-server/web/session-revocation.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { DIR, HUB, seedDirectory } from '../check-for-updates-e2e/business.ts';
 import { until } from '../agent-e2e/harness.ts';
+import { pathPattern, routeTable, type RegisteredRoute } from './route-table.ts';
 
 const A = HUB;
 const B = 'beta-meta';
@@ -218,6 +220,9 @@ hubs:
     return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
   }
 
+  /** A route's path with the ids of the tasks and member rows made in `before`. */
+  const concrete = (path: string) => path.replace('{taskA}', taskA).replace('{taskB}', taskB).replace('{memberA}', memberA).replace('{memberB}', memberB);
+
   /** The request as `caller` makes it; `csrf: false` leaves the session's CSRF token out. */
   async function request(route: Route, caller: Caller, n: number, csrf = true): Promise<Response> {
     const headers: Record<string, string> = { 'x-forwarded-for': `198.51.100.${(addressNo++ % 250) + 1}`, ...route.headers };
@@ -236,8 +241,7 @@ hubs:
     }
     const body = route.method === 'GET' || route.method === 'DELETE' ? undefined : route.body?.(caller, n) ?? {};
     if (body !== undefined && !headers['content-type']) headers['content-type'] = route.surface === 'scim' ? 'application/scim+json' : 'application/json';
-    const path = route.path.replace('{taskA}', taskA).replace('{taskB}', taskB).replace('{memberA}', memberA).replace('{memberB}', memberB);
-    return fetch(`${url}${path}`, { method: route.method, redirect: 'manual', headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    return fetch(`${url}${concrete(route.path)}`, { method: route.method, redirect: 'manual', headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
   }
 
   /** What a caller not allowed gets on each surface. */
@@ -289,6 +293,12 @@ hubs:
       r('POST', '/reports/no-such-report/apply', 404, () => ({ memberIds: 'all' })), r('POST', '/approvals/no-such-approval/approve', 404),
       r('GET', '/people/nobody-here@sandbox.example/offers', 200), r('POST', '/people/nobody-here@sandbox.example/reevaluate', 404),
       r('POST', '/people/nobody-here@sandbox.example/offers/no-such-offer/claim', 404),
+      // Member decisions on a row that does not exist (found by the route-table check): the route runs, changes nothing.
+      r('POST', `/hubs/${A}/members/no-such-member/match`, 404, () => ({ directoryUserId: DIR.grace })),
+      r('POST', `/hubs/${A}/members/no-such-member/unmatch`, 404), r('POST', `/hubs/${A}/members/no-such-member/remove`, 404),
+      r('POST', '/approvals/no-such-approval/reject', 404),
+      // Offboarding someone no directory knows: a task that finds nothing to remove.
+      r('POST', '/people/nobody-here@sandbox.example/offboard', 202),
     ];
   }
 
@@ -328,6 +338,12 @@ hubs:
       api('GET', `/api/v1/people/${PEOPLE.collabA}/offers`, ['dashAdmin']),
       api('POST', '/api/v1/people/nobody-here@sandbox.example/reevaluate', [], 200, undefined, adminOnly404),
       api('POST', `/api/v1/people/${PEOPLE.collabA}/offers/no-such-offer/claim`, [], 200, undefined, adminOnly404),
+      api('POST', '/api/v1/people/nobody-here@sandbox.example/offboard', ['dashAdmin'], 202),
+      // Member decisions on a row that does not exist: hub A's managers reach the route (404), nobody else.
+      api('POST', `/api/v1/hubs/${A}/members/no-such-member/match`, MANAGERS_A, 404, () => ({ directoryUserId: DIR.grace })),
+      api('POST', `/api/v1/hubs/${A}/members/no-such-member/unmatch`, MANAGERS_A, 404),
+      api('POST', `/api/v1/hubs/${B}/members/no-such-member/remove`, MANAGERS_B, 404),
+      api('POST', '/api/v1/approvals/no-such-approval/approve', [], 200, undefined, adminOnly404),
       // My access: anyone signed in claims their own offers (none here: 404), a stranger is sent to sign in.
       { surface: 'page', method: 'POST', path: '/ui/my-access/offers/no-such-offer/claim', allow: {}, expect: all(SIGNED_IN, 404) as Route['expect'] },
     ];
@@ -379,6 +395,39 @@ hubs:
     const own = cookies.get(caller)?.csrf;
     for (const s of secrets) if (s !== own) assert.ok(!text.includes(s), `${what}: the answer carries no secret`);
   };
+
+  /**
+   * Registered routes of the dashboard and the admin API with no row above, and why. Each is
+   * checked elsewhere; a route not here and without a row fails the test below.
+   */
+  const UNLISTED: Record<string, string> = {
+    // Sign-in and sign-out come before a session (or end it) and answer every caller alike; their
+    // guards (login CSRF, the OIDC state cookie, sign-out's CSRF token) are checked in
+    // scim-server/web/web-router.test.ts, oidc-sign-in.test.ts and test/admin/route-guards.test.ts,
+    // and sign-out's without the token in the CSRF test below.
+    'GET /ui/sign-in': 'sign-in page',
+    'POST /ui/sign-in/token': 'admin-token sign-in form',
+    'POST /ui/sign-out': 'sign-out',
+    'GET /ui/auth/oidc': 'OIDC sign-in start',
+    'GET /ui/auth/callback': 'OIDC sign-in callback',
+  };
+
+  test('every route the dashboard and the admin API register has a row in the matrix (or is UNLISTED, with why)', (t) => {
+    // The routers this server runs, read from their stacks (test/admin/route-table.ts): a route added
+    // later is found here without anyone listing it. The dashboard's /ui/api/v1 hands every request
+    // to an admin router from the same factory as /api/v1 (web/ui-api.ts), whose routes it lists.
+    const mounted = (path: string) => hubwarden.routers.find((m) => m.path === path && (m.router as { stack?: unknown }).stack)!.router as Router;
+    const admin = mounted('/api/v1');
+    const registered = [...routeTable(mounted('/ui'), '/ui', { '/ui/api/v1': admin }).routes, ...routeTable(admin, '/api/v1').routes];
+    const rows = routes().map((r) => ({ method: r.method, path: concrete(r.path).split('?')[0]! }));
+    const key = (r: RegisteredRoute) => `${r.method} ${r.path}`;
+    const unclassified = registered.filter((r) => !(key(r) in UNLISTED) && !rows.some((row) => row.method === r.method && pathPattern(r).test(row.path)));
+    assert.deepEqual(unclassified.map(key), [], 'routes with no row in the matrix: add one for each (who may call it, what everyone else gets), or list it in UNLISTED with why');
+    for (const listed of Object.keys(UNLISTED)) assert.ok(registered.some((r) => key(r) === listed), `${listed} (UNLISTED) is still a route`);
+    const count = (prefix: string) => registered.filter((r) => r.path === prefix.slice(0, -1) || r.path.startsWith(prefix)).length;
+    assert.ok(count('/api/v1/') >= 24 && count('/ui/api/v1/') >= 24, 'both copies of the admin API are listed');
+    t.diagnostic(`${registered.length} routes: ${count('/ui/') - count('/ui/api/v1/')} dashboard, ${count('/ui/api/v1/')} /ui/api/v1, ${count('/api/v1/')} /api/v1`);
+  });
 
   test('every refused caller gets the documented refusal, no secret, and no store write', async (t) => {
     // The write check sees writes: the same request, allowed, writes its task.
