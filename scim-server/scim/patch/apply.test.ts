@@ -154,6 +154,24 @@ describe('PATCH engine: group members', () => {
     assert.equal(out.displayName, 'Meta Owners');
     assert.deepEqual(memberIds(out), ['u1', 'u2', 'u3']);
   });
+  test('Okta: many removes by filter in one PATCH walk the member list once, with the result of applying them one at a time', () => {
+    let reads = 0;
+    const counted = (value: string) => Object.defineProperty({}, 'value', { get: () => { reads += 1; return value; }, enumerable: true });
+    const stored = { displayName: 'Meta Big', members: Array.from({ length: 2000 }, (_, i) => counted(`u${i}`)) };
+    // Ids compare case-insensitively, as the filter evaluator compares them.
+    const leaving = Array.from({ length: 500 }, (_, i) => ({ op: 'remove', path: `members[value eq "U${i * 2}"]` }));
+    const out = applyPatch(stored, { schemas: [PATCH], Operations: leaving }, { core: GROUP_ATTRIBUTES, resourceId: 'gid' });
+    assert.deepEqual(memberIds(out).slice(0, 3), ['u1', 'u3', 'u5']);
+    assert.equal(memberIds(out).length, 1500);
+    assert.ok(reads < 10 * 2000, `${reads} reads of members' values for 500 removes from 2,000 members`);
+    // Order still counts: an add between removes ends a run; a remove by another filter is applied on its own.
+    assert.deepEqual(memberIds(patchGroup(
+      { op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove', path: 'members[value eq "u2"]' },
+      { op: 'add', path: 'members', value: [{ value: 'u1' }] },
+      { op: 'remove', path: 'members[display eq "one"]' }, { op: 'remove', path: 'members[value eq "u3"]' }, { op: 'remove', path: 'members[value eq "nobody"]' },
+    )), ['u1']);
+    assert.deepEqual(memberIds(patchGroup({ op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove', path: 'members[value eq "u2" or value eq "u3"]' })), []);
+  });
   test('a bare string member value (MS suite) and displayName echoed as display', () => {
     const out = patchGroup({ op: 'add', path: 'members', value: 'string id 1' }, { op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'u7' }] });
     assert.deepEqual((out.members as unknown[]).slice(-2), [{ value: 'string id 1' }, { value: 'u7', display: 'new User' }]);
