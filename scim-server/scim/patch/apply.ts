@@ -1,4 +1,4 @@
-import { extensionSchemaOf, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
+import { extensionSchemaOf, findAttribute, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
 import { getIgnoringCase, ISO_DATE, matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
@@ -77,7 +77,7 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   const canonical = new Set<string>();
   const touched = new Set<string>();
   ctx = { ...ctx, canonical, raw: new Set<string>(), touched };
-  const ops = parseOperations(body);
+  const ops = mergeMemberRuns(parseOperations(body), ctx.core);
   for (let i = 0; i < ops.length; i++) {
     const { op, path, value } = ops[i]!;
     const run = removalRun(ops, i, ctx.core);
@@ -236,6 +236,39 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
     return;
   }
   container[name] = value;
+}
+
+type Operation = ReturnType<typeof parseOperations>[number];
+
+/** Whether `op` adds to, or removes listed values from, the whole `members` list (no filter, no sub-attribute). */
+function wholeMembers(op: Operation, core: readonly AttributeDef[]): boolean {
+  if (op.path === undefined || op.op === 'replace' || (op.op === 'remove' && op.value === undefined)) return false;
+  if (!/^\s*members\s*$/i.test(op.path)) return false;
+  const def = findAttribute(core, 'members');
+  return def !== undefined && def.multiValued === true;
+}
+
+/**
+ * Consecutive operations that each add members (`{"op":"Add","path":"members","value":[…]}`) or
+ * each remove listed members (Entra's `{"op":"Remove","path":"members","value":[…]}`), merged
+ * into one operation with all their values, in order. Entra sends a group's membership changes as
+ * such operations, one member each in Microsoft's own samples
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups),
+ * and each one rebuilt the whole member list: 2,000 Add operations on a 20,000-member group took
+ * 55 s of one core, past what the IdP waits, the process answering nothing else meanwhile. Adds
+ * fold into the list in order and removals of listed values commute, so the merged operation
+ * leaves the list as the operations did one at a time; an add beside a remove is never merged.
+ */
+function mergeMemberRuns(ops: Operation[], core: readonly AttributeDef[]): Operation[] {
+  const out: Operation[] = [];
+  const asList = (v: unknown): unknown[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    if (last && last.op === op.op && wholeMembers(op, core) && wholeMembers(last, core)) {
+      out[out.length - 1] = { ...last, value: [...asList(last.value), ...asList(op.value)] };
+    } else out.push(op);
+  }
+  return out;
 }
 
 interface RemovalRun { target: PatchTarget; filters: Filter[]; wanted: Set<string>; end: number }
