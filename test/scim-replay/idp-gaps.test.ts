@@ -202,7 +202,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     await outbox.next();
   });
 
-  test('Okta sends back what is stored with the keys of its objects in another order (PUT, PATCH replace of emails): 200, nothing written, no delta', async () => {
+  test('the same values with their objects\' keys in another order (Okta\'s PUT and replace of emails, Entra\'s replace of roles): nothing written, no delta', async () => {
     const id = await create('order@okta.local');
     await outbox.next();
     const got = await okta('GET', `/Users/${id}`);
@@ -227,6 +227,13 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     const off = await okta('PUT', `/Users/${id}`, { ...got.body, name: { familyName: long, givenName: 'G' }, active: false });
     assert.deepEqual([off.status, off.body.active], [200, false], off.text);
     assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    // Entra: a role POSTed with displayName, asserted again (replace roles, the full list) with display.
+    const role = { primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'r-1' };
+    const rid = (await entra('POST', '/Users', user('role-order@contoso.example', { roles: [{ ...role, displayName: 'Reader' }] }))).body.id;
+    await outbox.next();
+    assert.equal((await entraPatch(`/Users/${rid}`, { op: 'replace', path: 'roles', value: [{ ...role, display: 'Reader' }] })).status, 204);
+    assert.equal((await app.store.get('directoryUsers', HUB, rid))!.version, 1);
+    assert.deepEqual(await outbox.next(), []);
   });
 
   test('a write to a user Entra hard-deleted is a 404 and stores nothing; a DELETE of it again is a 404', async () => {
