@@ -202,6 +202,40 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`IdP shapes
     await outbox.next();
   });
 
+  test('the same values with their objects\' keys in another order (Okta\'s PUT and replace of emails, Entra\'s replace of roles): nothing written, no delta', async () => {
+    const id = await create('order@okta.local');
+    await outbox.next();
+    const got = await okta('GET', `/Users/${id}`);
+    const version = got.body.meta.version;
+    // The same values: name and the work email as Okta builds them from its profile, keys in its own order.
+    const put = await okta('PUT', `/Users/${id}`, { ...got.body, name: { familyName: 'F', givenName: 'G' }, emails: [{ value: 'order@okta.local', type: 'work', primary: true }] });
+    assert.deepEqual([put.status, put.body.meta.version], [200, version], put.text);
+    const patched = await okta('PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'emails', value: [{ type: 'work', primary: true, value: 'order@okta.local' }] }] });
+    assert.deepEqual([patched.status, patched.body.meta.version], [200, version], patched.text);
+    assert.equal((await app.store.get('directoryUsers', HUB, id))!.version, Number(version.slice(3, -1)));
+    assert.deepEqual(await outbox.next(), [], 'no change, so no delta and no audited directory change');
+    // A real change in the same shape is still one.
+    const changed = await okta('PUT', `/Users/${id}`, { ...got.body, name: { familyName: 'Other', givenName: 'G' } });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-updated', userId: id, attributes: ['name'] }]]);
+    // A name stored before today's limits, sent back reordered with active:false (the AIW deactivation): kept as stored, not refused.
+    const long = 'f'.repeat(2000);
+    await app.store.transact(async (tx) => {
+      const u = (await tx.get('directoryUsers', HUB, id))!;
+      tx.put('directoryUsers', HUB, id, { ...u, scim: { ...u.scim, name: { givenName: 'G', familyName: long } }, version: u.version + 1 });
+    });
+    const off = await okta('PUT', `/Users/${id}`, { ...got.body, name: { familyName: long, givenName: 'G' }, active: false });
+    assert.deepEqual([off.status, off.body.active], [200, false], off.text);
+    assert.deepEqual(await outbox.next(), [[{ kind: 'user-deactivated', userId: id }]]);
+    // Entra: a role POSTed with displayName, asserted again (replace roles, the full list) with display.
+    const role = { primary: 'True', type: 'WindowsAzureActiveDirectoryRole', value: 'r-1' };
+    const rid = (await entra('POST', '/Users', user('role-order@contoso.example', { roles: [{ ...role, displayName: 'Reader' }] }))).body.id;
+    await outbox.next();
+    assert.equal((await entraPatch(`/Users/${rid}`, { op: 'replace', path: 'roles', value: [{ ...role, display: 'Reader' }] })).status, 204);
+    assert.equal((await app.store.get('directoryUsers', HUB, rid))!.version, 1);
+    assert.deepEqual(await outbox.next(), []);
+  });
+
   test('a write to a user Entra hard-deleted is a 404 and stores nothing; a DELETE of it again is a 404', async () => {
     const id = await create('gone@contoso.example');
     await outbox.next();

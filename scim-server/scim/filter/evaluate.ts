@@ -45,7 +45,8 @@ function comparedValuesAt(resource: unknown, path: AttrPath): unknown[] {
   return valuesAt(resource, path).map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? getIgnoringCase(v, 'value') : v));
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+/** What a date-time value starts with: such values compare as instants (below). */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function instant(v: unknown): number | undefined {
   if (typeof v !== 'string' || !ISO_DATE.test(v)) return undefined;

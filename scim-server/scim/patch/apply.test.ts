@@ -154,6 +154,43 @@ describe('PATCH engine: group members', () => {
     assert.equal(out.displayName, 'Meta Owners');
     assert.deepEqual(memberIds(out), ['u1', 'u2', 'u3']);
   });
+  test('Okta: many removes by filter in one PATCH walk the member list once, with the result of applying them one at a time', () => {
+    let reads = 0;
+    const counted = (value: string) => Object.defineProperty({}, 'value', { get: () => { reads += 1; return value; }, enumerable: true });
+    const stored = { displayName: 'Meta Big', members: Array.from({ length: 2000 }, (_, i) => counted(`u${i}`)) };
+    // Ids compare case-insensitively, as the filter evaluator compares them.
+    const leaving = Array.from({ length: 500 }, (_, i) => ({ op: 'remove', path: `members[value eq "U${i * 2}"]` }));
+    const out = applyPatch(stored, { schemas: [PATCH], Operations: leaving }, { core: GROUP_ATTRIBUTES, resourceId: 'gid' });
+    assert.deepEqual(memberIds(out).slice(0, 3), ['u1', 'u3', 'u5']);
+    assert.equal(memberIds(out).length, 1500);
+    assert.ok(reads < 10 * 2000, `${reads} reads of members' values for 500 removes from 2,000 members`);
+    // Order still counts: an add between removes ends a run; a remove by another filter is applied on its own.
+    assert.deepEqual(memberIds(patchGroup(
+      { op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove', path: 'members[value eq "u2"]' },
+      { op: 'add', path: 'members', value: [{ value: 'u1' }] },
+      { op: 'remove', path: 'members[display eq "one"]' }, { op: 'remove', path: 'members[value eq "u3"]' }, { op: 'remove', path: 'members[value eq "nobody"]' },
+    )), ['u1']);
+    assert.deepEqual(memberIds(patchGroup({ op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove', path: 'members[value eq "u2" or value eq "u3"]' })), []);
+  });
+  test('Entra: many Add and many Remove operations of one member each rebuild the member list once per run, with the result of applying them one at a time', () => {
+    let reads = 0;
+    const counted = (value: string) => Object.defineProperty({}, 'value', { get: () => { reads += 1; return value; }, enumerable: true });
+    const stored = { displayName: 'Meta Big', members: Array.from({ length: 2000 }, (_, i) => counted(`u${i}`)) };
+    const joining = Array.from({ length: 500 }, (_, i) => ({ op: 'Add', path: 'members', value: [{ $ref: null, value: `n${i}` }] }));
+    const leaving = Array.from({ length: 500 }, (_, i) => ({ op: 'Remove', path: 'members', value: [{ $ref: null, value: `u${i}` }] }));
+    const out = applyPatch(stored, { schemas: [PATCH], Operations: [...joining, ...leaving] }, { core: GROUP_ATTRIBUTES, resourceId: 'gid' });
+    const ids = memberIds(out);
+    assert.deepEqual([ids.length, ids[0], ids[1499], ids[1500], ids[1999]], [2000, 'u500', 'u1999', 'n0', 'n499']);
+    assert.ok(reads < 20 * 2000, `${reads} reads of members' values for 1,000 operations on 2,000 members`);
+    // Adds and removes are never merged with each other: order still counts.
+    assert.deepEqual(memberIds(patchGroup(
+      { op: 'Add', path: 'members', value: [{ value: 'u4' }] }, { op: 'Add', path: 'members', value: { value: 'u5' } },
+      { op: 'Remove', path: 'members', value: [{ value: 'u1' }] }, { op: 'Remove', path: 'members', value: null }, { op: 'Remove', path: 'members', value: [{ value: 'u4' }] },
+      { op: 'Add', path: 'members', value: [{ value: 'u1' }] },
+    )), ['u2', 'u3', 'u5', 'u1']);
+    // A remove with no value (clear, RFC 7644 §3.5.2.2) is not merged into the removes beside it.
+    assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }, { op: 'remove', path: 'members' }, { op: 'add', path: 'members', value: [{ value: 'u7' }] })), ['u7']);
+  });
   test('a bare string member value (MS suite) and displayName echoed as display', () => {
     const out = patchGroup({ op: 'add', path: 'members', value: 'string id 1' }, { op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'u7' }] });
     assert.deepEqual((out.members as unknown[]).slice(-2), [{ value: 'string id 1' }, { value: 'u7', display: 'new User' }]);

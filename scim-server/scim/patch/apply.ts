@@ -1,6 +1,6 @@
-import { extensionSchemaOf, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
+import { extensionSchemaOf, findAttribute, HUB_SCHEMA, MAX_VALUES, type AttributeDef } from '../attributes.ts';
 import { invalidSyntax, invalidValue, preview, ScimError } from '../errors.ts';
-import { matches } from '../filter/evaluate.ts';
+import { getIgnoringCase, ISO_DATE, matches } from '../filter/evaluate.ts';
 import type { Filter } from '../filter/parse.ts';
 import { normalizeResource, normalizeValue, type ScimObject } from '../resources/normalize.ts';
 import { hasPrimary, isPrimary, settlePrimary } from '../resources/primary.ts';
@@ -77,7 +77,15 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   const canonical = new Set<string>();
   const touched = new Set<string>();
   ctx = { ...ctx, canonical, raw: new Set<string>(), touched };
-  for (const { op, path, value } of parseOperations(body)) {
+  const ops = mergeMemberRuns(parseOperations(body), ctx.core);
+  for (let i = 0; i < ops.length; i++) {
+    const { op, path, value } = ops[i]!;
+    const run = removalRun(ops, i, ctx.core);
+    if (run) {
+      removeRun(resource, run, ctx);
+      i = run.end - 1;
+      continue;
+    }
     if (path !== undefined) {
       applyAt(resource, op, path, value, ctx);
       continue;
@@ -228,6 +236,103 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
     return;
   }
   container[name] = value;
+}
+
+type Operation = ReturnType<typeof parseOperations>[number];
+
+/** Whether `op` adds to, or removes listed values from, the whole `members` list (no filter, no sub-attribute). */
+function wholeMembers(op: Operation, core: readonly AttributeDef[]): boolean {
+  if (op.path === undefined || op.op === 'replace' || (op.op === 'remove' && op.value === undefined)) return false;
+  if (!/^\s*members\s*$/i.test(op.path)) return false;
+  const def = findAttribute(core, 'members');
+  return def !== undefined && def.multiValued === true;
+}
+
+/**
+ * Consecutive operations that each add members (`{"op":"Add","path":"members","value":[…]}`) or
+ * each remove listed members (Entra's `{"op":"Remove","path":"members","value":[…]}`), merged
+ * into one operation with all their values, in order. Entra sends a group's membership changes as
+ * such operations, one member each in Microsoft's own samples
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups),
+ * and each one rebuilt the whole member list: 2,000 Add operations on a 20,000-member group took
+ * 55 s of one core, past what the IdP waits, the process answering nothing else meanwhile. Adds
+ * fold into the list in order and removals of listed values commute, so the merged operation
+ * leaves the list as the operations did one at a time; an add beside a remove is never merged.
+ */
+function mergeMemberRuns(ops: Operation[], core: readonly AttributeDef[]): Operation[] {
+  const out: Operation[] = [];
+  const asList = (v: unknown): unknown[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    if (last && last.op === op.op && wholeMembers(op, core) && wholeMembers(last, core)) {
+      out[out.length - 1] = { ...last, value: [...asList(last.value), ...asList(op.value)] };
+    } else out.push(op);
+  }
+  return out;
+}
+
+interface RemovalRun { target: PatchTarget; filters: Filter[]; wanted: Set<string>; end: number }
+
+/** The value an `eq` filter on an element's `value` names (`value eq "u1"`), if it is one. */
+function valueEquality(filter: Filter | undefined): string | undefined {
+  if (!filter || filter.op !== 'eq' || filter.path.schema || filter.path.sub || filter.path.attr.toLowerCase() !== 'value') return undefined;
+  return typeof filter.value === 'string' ? filter.value : undefined;
+}
+
+/**
+ * Two or more consecutive `remove` operations from `from` on, each naming elements of the same
+ * multi-valued attribute by `value eq "…"`: Okta's `members[value eq "<uid>"]`, one operation per
+ * person leaving a pushed group (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+ * Removals commute, so the run is applied in one pass over the list (removeRun). One pass per
+ * operation made a PATCH taking 2,000 people out of a 20,000-member group walk the list 2,000
+ * times: 9 s of one core during which the process answered no other request. An operation that
+ * is anything else ends the run and is applied on its own, in order.
+ */
+function removalRun(ops: ReturnType<typeof parseOperations>, from: number, core: readonly AttributeDef[]): RemovalRun | undefined {
+  let first: PatchTarget | undefined;
+  const filters: Filter[] = [];
+  let end = from;
+  for (; end < ops.length; end++) {
+    const { op, path } = ops[end]!;
+    if (op !== 'remove' || path === undefined || !path.includes('[')) break;
+    let target: PatchTarget | undefined;
+    try {
+      target = resolveTarget(path, core);
+    } catch {
+      break; // applied on its own, where it fails as it always did
+    }
+    if (!target || !target.def.multiValued || target.sub || valueEquality(target.filter) === undefined) break;
+    if (first && (target.def !== first.def || target.schema !== first.schema)) break;
+    first ??= target;
+    filters.push(target.filter!);
+  }
+  if (!first || filters.length < 2) return undefined;
+  return { target: first, filters, wanted: new Set(filters.map((f) => valueEquality(f)!.toLowerCase())), end };
+}
+
+/**
+ * What applyAt does for each remove of the run, in one pass. An element whose `value` is a plain
+ * string is matched as the filter evaluator matches it (case-insensitively; a date-time value
+ * compares as an instant, so it goes through the evaluator), anything else through the evaluator.
+ */
+function removeRun(resource: ScimObject, run: RemovalRun, ctx: PatchContext): void {
+  const { target, filters, wanted } = run;
+  const container = containerOf(resource, target, false);
+  if (!container) return;
+  const name = target.def.name;
+  ctx.touched?.add(target.schema ?? name);
+  if (!target.schema) {
+    ctx.raw?.add(name);
+    ctx.canonical?.delete(name);
+  }
+  const hit = (e: unknown): boolean => {
+    if (!isObject(e)) return false;
+    const v = getIgnoringCase(e, 'value');
+    if (typeof v === 'string' && !ISO_DATE.test(v)) return wanted.has(v.toLowerCase());
+    return filters.some((f) => matches(e, f));
+  };
+  const current = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];
+  container[name] = current.filter((e) => !hit(e));
 }
 
 /** Later duplicates (same `value`) update earlier ones; order of first appearance is kept. */

@@ -3,6 +3,7 @@ import type { DirectoryChange } from '../../../agent/desired-state/delta.ts';
 import { GROUP_ATTRIBUTES, GROUP_SCHEMA } from '../attributes.ts';
 import { invalidValue } from '../errors.ts';
 import { normalizeResource, type ScimObject } from './normalize.ts';
+import { canonicalJson } from './same-json.ts';
 import type { RenderContext } from './user.ts';
 
 /** Pure mappers between a SCIM Group and the desired-state record (`directoryGroups`). */
@@ -68,7 +69,7 @@ export function groupDiffers(before: DirectoryGroupRecord, after: DirectoryGroup
     const b = after.members[i];
     if (a.value !== b.value || a.display !== b.display) return true;
   }
-  return JSON.stringify(before.scim) !== JSON.stringify(after.scim);
+  return canonicalJson(before.scim) !== canonicalJson(after.scim);
 }
 
 export function renderGroup(record: DirectoryGroupRecord, ctx: RenderContext, withMembers = true): ScimObject {

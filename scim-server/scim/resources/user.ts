@@ -5,6 +5,7 @@ import { invalidValue } from '../errors.ts';
 import type { HubState } from './hub-state.ts';
 import { normalizeResource, type ScimObject } from './normalize.ts';
 import { assertOnePrimaryEach } from './primary.ts';
+import { canonicalJson } from './same-json.ts';
 
 /** Pure mappers between a SCIM User and the desired-state record (`directoryUsers`). */
 export function userFromBody(body: ScimObject): ScimObject {
@@ -18,13 +19,14 @@ export function userFromBody(body: ScimObject): ScimObject {
  * not validated again; the rest is read as userFromBody reads it. Okta's AIW apps update, and
  * deactivate, with a PUT of the user they just read (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/):
  * a value stored before a limit that exists now (a 2,000-character title) made that PUT a 400,
- * so the user could not be deprovisioned. A value that changes is held to every limit.
+ * so the user could not be deprovisioned. A value that changes is held to every limit. "Exactly"
+ * ignores the order of object keys (canonicalJson): Okta builds objects in its own key order.
  */
 export function userFromPut(body: ScimObject, stored: ScimObject): ScimObject {
   const sent: ScimObject = {};
   const kept: ScimObject = {};
   for (const [key, value] of Object.entries(body)) {
-    if (Object.hasOwn(stored, key) && JSON.stringify(value) === JSON.stringify(stored[key])) kept[key] = stored[key];
+    if (Object.hasOwn(stored, key) && canonicalJson(value) === canonicalJson(stored[key])) kept[key] = stored[key];
     else sent[key] = value;
   }
   return { ...userFromBody(sent), ...kept };
@@ -73,7 +75,11 @@ export function toUserRecord(hubId: string, id: string, scim: ScimObject, previo
   return record;
 }
 
-/** The attribute-level delta of a PUT or PATCH (extension attributes as `urn:…:attr`). */
+/**
+ * The attribute-level delta of a PUT or PATCH (extension attributes as `urn:…:attr`). Values are
+ * compared whatever the order of their objects' keys: the same name or email sent back with its
+ * keys reordered was a `user-updated` delta, a new version and an audited change that was none.
+ */
 export function userChanges(before: DirectoryUserRecord, after: DirectoryUserRecord): DirectoryChange[] {
   const changes: DirectoryChange[] = [];
   const attributes: string[] = [];
@@ -81,8 +87,8 @@ export function userChanges(before: DirectoryUserRecord, after: DirectoryUserRec
     const out = new Map<string, string>();
     for (const [k, v] of Object.entries(scim)) {
       if (k === 'active') continue;
-      if (k.startsWith('urn:') && v && typeof v === 'object') for (const [sk, sv] of Object.entries(v)) out.set(`${k}:${sk}`, JSON.stringify(sv));
-      else out.set(k, JSON.stringify(v));
+      if (k.startsWith('urn:') && v && typeof v === 'object') for (const [sk, sv] of Object.entries(v)) out.set(`${k}:${sk}`, canonicalJson(sv));
+      else out.set(k, canonicalJson(v));
     }
     return out;
   };
