@@ -165,7 +165,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           responses: okOrCsv('AuditList', 'a page of audit entries'),
         },
       },
-      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now', tags: ['people'], parameters: parameters(personParams), responses: accepted('the parent offboarding task') } },
+      '/people/{email}/offboard': { post: { operationId: 'offboardPerson', summary: 'remove a person\'s seats on every hub now, and hold them (no invite) until the IdP deactivates and reactivates them', tags: ['people'], parameters: parameters(personParams), responses: accepted('the parent offboarding task') } },
       '/people/{email}/offers': { get: { operationId: 'listOffers', summary: 'the seats offered to a person (claim teams and collections), on every hub', tags: ['people'], parameters: parameters(personParams), responses: ok('OfferList', 'the person\'s offers') } },
       '/people/{email}/offers/{offerId}/claim': {
         post: {
