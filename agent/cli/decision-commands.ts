@@ -34,7 +34,7 @@ export function registerDecisionCommands(program: Command): void {
     });
   }
 
-  program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub, wait, and print each removal (exit 1 if one failed)')
+  program.command('offboard').argument('<email>', 'the person\'s email').description('remove a person from every hub and hold them (no invite until the IdP deactivates and reactivates them), wait, and print each removal (exit 1 if one failed)')
     .option('--no-wait', 'start offboarding and print its task id')
     .action(async (email: string, opts: { wait: boolean }) => {
       const pollMs = pollInterval(500); // a bad HUBWARDEN_POLL_MS is refused before the task is started
