@@ -60,12 +60,15 @@ describe('error envelope and codes (Graph error handling)', () => {
     try {
       const dbg = await g.get('/debug_token', { input_token: SANDBOX.token });
       assert.equal(dbg.body.data.is_valid, true);
+      assert.deepEqual(Object.keys(dbg.body.data).sort(), ['app_id', 'expires_at', 'is_valid', 'scopes', 'type', 'user_id'], 'only the fields the README lists: nothing invented');
       assert.equal(dbg.body.data.type, 'SYSTEM_USER');
       assert.equal(dbg.body.data.app_id, SANDBOX.appId);
       assert.ok(dbg.body.data.scopes.includes('business_management'));
       const days = (dbg.body.data.expires_at * 1000 - now) / 86_400_000;
       assert.ok(days > 59 && days <= 60, `expires in ${days} days`);
-      assert.deepEqual((await g.get('/debug_token', { input_token: 'forged' })).body.data.is_valid, false);
+      const forged = (await g.get('/debug_token', { input_token: 'forged' })).body.data;
+      assert.equal(forged.is_valid, false);
+      assert.deepEqual(Object.keys(forged).sort(), ['error', 'is_valid', 'scopes']);
       assert.equal((await g.get('/debug_token')).body.error.code, 100);
       now += 61 * 86_400_000;
       const expired = await g.get(`/${BIZ}/business_users`);
