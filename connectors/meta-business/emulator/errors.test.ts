@@ -96,8 +96,8 @@ describe('error envelope and codes (Graph error handling)', () => {
     }
   });
 
-  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete and suppress_http_code overrides', async () => {
-    const g = await startTestGraph();
+  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete and suppress_http_code overrides (opt-in)', async () => {
+    const g = await startTestGraph({ legacyOverrides: true });
     try {
       const json = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: SANDBOX.employees[0], tasks: ['ANALYZE'] }),
@@ -123,6 +123,26 @@ describe('error envelope and codes (Graph error handling)', () => {
       const bad = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":' });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 100);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('the legacy method= and suppress_http_code= overrides are off by default (the reference calls them optional)', async () => {
+    const g = await startTestGraph();
+    try {
+      const before = g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length;
+      // A GET stays a GET: `method` is no parameter of assigned_users, and nothing is removed.
+      const del = await g.get('/act_111/assigned_users', { method: 'delete', user: SANDBOX.admins[0], business: BIZ });
+      assert.equal(del.status, 200);
+      assert.ok(Array.isArray(del.body.data), 'answered as the listing it asks for');
+      assert.equal(g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length, before, 'nothing removed');
+      const post = await g.get(`/${BIZ}/business_users`, { method: 'post', email: 'legacy.override@sandbox.example' });
+      assert.ok(Array.isArray(post.body.data), 'no invite made through a GET');
+      assert.equal(g.emulator.control.state().invites.some((i) => i.email === 'legacy.override@sandbox.example'), false);
+      const suppressed = await g.get('/act_112/assigned_users', { suppress_http_code: '1' });
+      assert.equal(suppressed.status, 400, 'an error keeps its HTTP status');
+      assert.equal(suppressed.body.error.code, 100);
     } finally {
       await g.close();
     }
