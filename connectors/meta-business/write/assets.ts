@@ -50,12 +50,13 @@ async function tasksBeforeRemoval(ctx: MetaContext, asset: AssetRef, userId: str
 
 /**
  * Whether `asset` has left the business's owned and client listings (deleted, or no longer shared
- * with it): then nobody holds tasks on it through the business, and a removal is already-done. Still
- * listed, Graph will not load its people for this token, and whether the person still holds tasks
- * there is not known: the removal fails saying so (not applied), never done on a guess.
+ * with it): then nobody holds tasks on it through the business and no partner holds it through
+ * us, and a removal is already-done. Still listed, Graph will not load what was asked of it
+ * (`unread`) for this token, and whether the person or partner still holds it is not known: the
+ * removal fails saying so (not applied), never done on a guess.
  */
-async function assetGone(ctx: MetaContext, asset: AssetRef, userId: string, whatFor: string): Promise<boolean> {
-  const unknown = (why: string) => new ConnectorError('not-found', `${whatFor}: Graph answers the people of ${LABEL[asset.type] ?? asset.type} ${asset.id} as a missing object (100/33: gone, or not loadable with this token) ${why}; whether user ${userId} holds tasks there is not known, so nothing was removed`, {
+export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { what: string; holding: string }, whatFor: string): Promise<boolean> {
+  const unknown = (why: string) => new ConnectorError('not-found', `${whatFor}: Graph answers the ${unread.what} of ${LABEL[asset.type] ?? asset.type} ${asset.id} as a missing object (100/33: gone, or not loadable with this token) ${why}; whether ${unread.holding} is not known, so nothing was removed`, {
     providerCode: '100/33', notApplied: true,
   });
   let cursor: string | undefined;
@@ -91,7 +92,7 @@ export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; us
 export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
   const whatFor = what(`unassign user ${input.userId} from ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id}`);
   const before = await tasksBeforeRemoval(ctx, input.asset, input.userId, whatFor);
-  if (before.missing && (await assetGone(ctx, input.asset, input.userId, whatFor))) return 'already-done';
+  if (before.missing && (await assetGone(ctx, input.asset, { what: 'people', holding: `user ${input.userId} holds tasks there` }, whatFor))) return 'already-done';
   const current = before.tasks;
   if (!current) return 'already-done';
   if (input.asset.type === 'pixel') {
@@ -112,7 +113,7 @@ export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; 
     if (after.missing) {
       // The asset's people no longer load: gone only if the business no longer lists the asset
       // (assetGone throws, not applied, while it does: the DELETE was refused, nothing changed).
-      await assetGone(ctx, input.asset, input.userId, whatFor);
+      await assetGone(ctx, input.asset, { what: 'people', holding: `user ${input.userId} holds tasks there` }, whatFor);
       return 'already-done';
     }
     if (after.tasks) throw err;
