@@ -51,4 +51,13 @@ describe('unassign when Graph will not load the asset\'s people (100/33)', () =>
       e instanceof ConnectorError && e.kind === 'not-found' && e.notApplied === true && /still lists it/.test(e.message));
     assert.ok(served.emulator.control.state().assignments.some((a) => a.assetId === '222' && a.userId === dan), 'Dan still holds page 222');
   });
+
+  test('a check for updates reading assignments: a listed asset whose people answer 100/33 fails the read (unavailable), never "nobody assigned"', async () => {
+    const c = served.connector(pagePeopleUnloadable);
+    const assets = [{ type: 'ad_account' as const, id: 'act_111' }, { type: 'page' as const, id: '222' }];
+    await assert.rejects(c.listAssignments!(assets), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && /page 222/.test(e.message));
+    // An asset that has left the business (deleted, unshared) still reads as nobody assigned.
+    const gone = await c.listAssignments!([{ type: 'ad_account', id: 'act_111' }, { type: 'ad_account', id: 'act_999999' }]);
+    assert.ok(gone.length > 0 && gone.every((a) => a.asset.id === 'act_111'));
+  });
 });
