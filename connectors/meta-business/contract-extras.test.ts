@@ -83,3 +83,31 @@ test("meta-business: a partner token without pages_manage_metadata still yields 
     await server.close();
   }
 });
+
+test("meta-business: a partner's Page whose people Graph answers 100/33 (not loadable with the partner's token) is reported unread, never read as nobody's", async () => {
+  const fixture = contractBusiness();
+  fixture.shares.push({ assetId: '4001', partnerBusinessId: PARTNER, permittedTasks: ['ANALYZE'], accessStatus: 'CONFIRMED' });
+  fixture.assignments.push({ assetId: '4001', userId: '200000000000001', tasks: ['ANALYZE'] });
+  const emulator = createMetaEmulator({ fixture });
+  const server = await emulator.listen(0, '127.0.0.1');
+  // A Graph that answers the Page's people 100/33 rather than (#200) (Graph's words for 100/33 include "cannot be loaded due to missing permissions").
+  const body = { error: { message: "Unsupported get request. Object with ID '4001' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api", type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: 'x' } };
+  const unloadable: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    const items = await res.clone().json().catch(() => undefined);
+    if (!Array.isArray(items)) return res;
+    const batch = JSON.parse(new URLSearchParams(String(init?.body)).get('batch') ?? '[]') as Array<{ relative_url: string }>;
+    return new Response(JSON.stringify(items.map((item, i) => (batch[i]?.relative_url.startsWith('4001/assigned_users') ? { code: 400, body: JSON.stringify(body) } : item))), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  try {
+    const c = createMetaBusiness({ businessId: BUSINESS, accessToken: TOKEN, graphBaseUrl: server.url, partners: [{ businessId: PARTNER, token: PARTNER_TOKEN }] }, { log, fetch: unloadable });
+    const unread: Array<[string, string]> = [];
+    const users = await c.listPartnerUsers!(PARTNER, { onUnreadableAssetType: (type, message) => unread.push([type, message]) });
+    assert.deepEqual(users.flatMap((u) => u.assignments.map((a) => a.asset.id)), ['act_3001'], 'the ad account people are read');
+    assert.deepEqual(unread.map(([type]) => type), ['page']);
+    assert.match(unread[0][1], /4001/);
+    await assert.rejects(c.listPartnerUsers!(PARTNER), (e: any) => e.kind === 'unavailable' && /4001/.test(e.message));
+  } finally {
+    await server.close();
+  }
+});

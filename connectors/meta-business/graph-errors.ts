@@ -169,7 +169,8 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
   const providerCode = code === undefined ? `http ${failure.status}` : `${code}${err?.error_subcode ? `/${err.error_subcode}` : ''}`;
   const cause = causeText(err, failure.status, redact);
   if (kind === 'rate-limited') {
-    const usage = parseUsage(failure.headers);
+    // The call was throttled: every wait its header names applies (parseUsage countAll).
+    const usage = parseUsage(failure.headers, { countAll: true });
     const plain403 = code === undefined && failure.status === 403;
     const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.

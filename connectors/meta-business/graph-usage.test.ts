@@ -11,3 +11,37 @@ test('X-Business-Use-Case-Usage keyed act_<id> names the same object as the bare
     assert.equal(usage.percent['66782684'], 100);
   }
 });
+
+test('a use case none of our calls falls under (ads_insights, …) out of quota blocks nothing; ads_management and untyped entries do', () => {
+  const entry = (type: string | undefined, regain: number) => ({ ...(type ? { type } : {}), call_count: 100, total_cputime: 20, total_time: 20, estimated_time_to_regain_access: regain });
+  const header = { 'x-business-use-case-usage': JSON.stringify({
+    111: [entry('ads_insights', 30), entry('ads_management', 0)],
+    222: [entry('ads_management', 5)],
+    333: [entry(undefined, 4)],
+    444: [entry('custom_audience', 60)],
+  }) };
+  const usage = parseUsage(header);
+  assert.deepEqual(usage.regainByObject, { 222: 5 * 60_000, 333: 4 * 60_000 });
+  assert.equal(usage.regainAccessMs, 5 * 60_000);
+  // An error answer: the call itself was throttled, so every wait in its header counts.
+  assert.equal(parseUsage(header, { countAll: true }).regainAccessMs, 60 * 60_000);
+});
+
+test('GraphClient: an answer naming act_111 out of ads_insights quota leaves act_111 callable', async () => {
+  const { HttpClient } = await import('../sdk/http.ts');
+  const { RateLimitBook } = await import('../sdk/rate-limit-book.ts');
+  const { GraphClient } = await import('./graph-client.ts');
+  const buc = JSON.stringify({ 111: [{ type: 'ads_insights', call_count: 100, total_cputime: 100, total_time: 100, estimated_time_to_regain_access: 30 }, { type: 'ads_management', call_count: 10, total_cputime: 5, total_time: 5, estimated_time_to_regain_access: 0 }] });
+  let calls = 0;
+  const fetchFn = (async () => {
+    calls++;
+    return new Response('{"data":[]}', { status: 200, headers: { 'content-type': 'application/json', 'x-business-use-case-usage': buc } });
+  }) as typeof fetch;
+  const book = new RateLimitBook();
+  const g = new GraphClient({ http: new HttpClient({ baseUrl: 'http://127.0.0.1:9', fetch: fetchFn, secrets: () => ['tok'] }), version: 'v25.0', token: 'tok', businessId: '100', book });
+  const ctx = { what: 'meta-business: test', businessId: '100' };
+  await g.call('GET', 'act_111/assigned_users', { business: '100' }, ctx);
+  assert.equal(book.remainingMs('111'), 0, 'not blocked by another use case');
+  await g.call('GET', 'act_111/assigned_users', { business: '100' }, ctx);
+  assert.equal(calls, 2, 'the second call was sent');
+});

@@ -36,7 +36,19 @@ function maxPercent(entry: Record<string, unknown>): number {
   return Math.max(0, ...['call_count', 'total_time', 'total_cputime', 'acc_id_util_pct'].map((k) => Number(entry[k]) || 0));
 }
 
-export function parseUsage(headers: HeaderBag): GraphUsage {
+/**
+ * BUC use cases none of hubwarden's calls falls under. The quota is "per ad account, per use case"
+ * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting), and the edges the
+ * connector calls list only the Ads Management (80004) and Instagram (80002, on owned_pages) BUC
+ * errors (their reference pages). A header entry of these types says another tool on the same app
+ * exhausted that use case (ads insights, say): blocking hubwarden's ad-account calls on it for its
+ * `estimated_time_to_regain_access` would hold access changes (an offboarding) for nothing. Entries
+ * of any other type, or none, count. An error answer counts every entry (`countAll`): the call
+ * itself was throttled, so its header's waits are the ones that apply.
+ */
+export const UNRELATED_USE_CASES: ReadonlySet<string> = new Set(['ads_insights', 'custom_audience', 'leadgen', 'messenger', 'whatsapp_business_management']);
+
+export function parseUsage(headers: HeaderBag, options: { countAll?: boolean } = {}): GraphUsage {
   const usage: GraphUsage = { percent: {}, regainAccessMs: 0, regainByObject: {} };
   const app = parseJson(header(headers, 'x-app-usage'));
   if (app && typeof app === 'object') usage.percent.app = maxPercent(app as Record<string, unknown>);
@@ -45,6 +57,8 @@ export function parseUsage(headers: HeaderBag): GraphUsage {
     for (const [objectId, entries] of Object.entries(buc as Record<string, unknown>)) {
       if (!Array.isArray(entries)) continue;
       for (const e of entries as Array<Record<string, unknown>>) {
+        if (!e || typeof e !== 'object') continue;
+        if (!options.countAll && typeof e.type === 'string' && UNRELATED_USE_CASES.has(e.type.toLowerCase())) continue;
         // Keyed by the bare ad-account id in Meta's example (`{"66782684":[…]}`); a Graph that
         // keys it `act_66782684` names the same object, and calls on it are looked up bare
         // (graph-errors.ts bucObjectOf): unnormalised, its block would never be honoured.

@@ -3,6 +3,11 @@
  * lets the connector report a system user token's expiry and missing scopes as hub health.
  * `expires_at` is unix seconds, 0 for a token that never expires. An unknown or expired input
  * token is `is_valid: false` with an `error` object, not an HTTP error.
+ *
+ * The endpoint is not among the business-management pages this emulator follows, so it answers
+ * only the fields the connector README lists for it (`app_id`, `type`, `expires_at`, `is_valid`,
+ * `scopes`, `user_id`, and `error` for a token that is not valid): no `application`,
+ * `granular_scopes` or `data_access_expires_at`, which no client may come to rely on here.
  */
 import { requiredParameter } from './graph-error.ts';
 import { graphTime } from './model.ts';
@@ -20,12 +25,9 @@ export function debugToken(ctx: GraphContext): unknown {
   const data: Record<string, unknown> = {
     app_id: token.appId,
     type: token.kind === 'system_user' ? 'SYSTEM_USER' : 'USER',
-    application: 'hubwarden sandbox app',
-    data_access_expires_at: 0,
     expires_at: token.expiresAt === null ? 0 : Math.floor(token.expiresAt / 1000),
     is_valid: !expired,
     scopes: [...token.scopes],
-    granular_scopes: token.scopes.map((scope) => ({ scope })),
     user_id: token.userId,
   };
   if (expired) {

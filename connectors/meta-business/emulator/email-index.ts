@@ -1,8 +1,9 @@
 /**
  * A Map of people records (business users, invites) that also finds them by business and email,
  * so inviting into a 10,000-person business is a look-up, not a scan of everyone: the provision
- * benchmark spent a quarter of its CPU in such scans. Emails compare case-insensitively, as Meta
- * matches them (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users). A record whose email is changed in place must be `set` again
+ * benchmark spent a quarter of its CPU in such scans. Emails compare case-insensitively: Meta does
+ * not say how it compares them (the pending_users `email` filter, a duplicate invite); that is the
+ * emulator's reading, listed [INF] in the connector README. A record whose email is changed in place must be `set` again
  * to be found under the new one (business-users.ts does).
  */
 export interface EmailKeyed {

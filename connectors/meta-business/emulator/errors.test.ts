@@ -60,12 +60,15 @@ describe('error envelope and codes (Graph error handling)', () => {
     try {
       const dbg = await g.get('/debug_token', { input_token: SANDBOX.token });
       assert.equal(dbg.body.data.is_valid, true);
+      assert.deepEqual(Object.keys(dbg.body.data).sort(), ['app_id', 'expires_at', 'is_valid', 'scopes', 'type', 'user_id'], 'only the fields the README lists: nothing invented');
       assert.equal(dbg.body.data.type, 'SYSTEM_USER');
       assert.equal(dbg.body.data.app_id, SANDBOX.appId);
       assert.ok(dbg.body.data.scopes.includes('business_management'));
       const days = (dbg.body.data.expires_at * 1000 - now) / 86_400_000;
       assert.ok(days > 59 && days <= 60, `expires in ${days} days`);
-      assert.deepEqual((await g.get('/debug_token', { input_token: 'forged' })).body.data.is_valid, false);
+      const forged = (await g.get('/debug_token', { input_token: 'forged' })).body.data;
+      assert.equal(forged.is_valid, false);
+      assert.deepEqual(Object.keys(forged).sort(), ['error', 'is_valid', 'scopes']);
       assert.equal((await g.get('/debug_token')).body.error.code, 100);
       now += 61 * 86_400_000;
       const expired = await g.get(`/${BIZ}/business_users`);
@@ -93,8 +96,8 @@ describe('error envelope and codes (Graph error handling)', () => {
     }
   });
 
-  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete and suppress_http_code overrides', async () => {
-    const g = await startTestGraph();
+  test('bodies: JSON (Node SDK), multipart (curl -F), form; method=delete and suppress_http_code overrides (opt-in)', async () => {
+    const g = await startTestGraph({ legacyOverrides: true });
     try {
       const json = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: SANDBOX.employees[0], tasks: ['ANALYZE'] }),
@@ -120,6 +123,26 @@ describe('error envelope and codes (Graph error handling)', () => {
       const bad = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":' });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 100);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('the legacy method= and suppress_http_code= overrides are off by default (the reference calls them optional)', async () => {
+    const g = await startTestGraph();
+    try {
+      const before = g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length;
+      // A GET stays a GET: `method` is no parameter of assigned_users, and nothing is removed.
+      const del = await g.get('/act_111/assigned_users', { method: 'delete', user: SANDBOX.admins[0], business: BIZ });
+      assert.equal(del.status, 200);
+      assert.ok(Array.isArray(del.body.data), 'answered as the listing it asks for');
+      assert.equal(g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length, before, 'nothing removed');
+      const post = await g.get(`/${BIZ}/business_users`, { method: 'post', email: 'legacy.override@sandbox.example' });
+      assert.ok(Array.isArray(post.body.data), 'no invite made through a GET');
+      assert.equal(g.emulator.control.state().invites.some((i) => i.email === 'legacy.override@sandbox.example'), false);
+      const suppressed = await g.get('/act_112/assigned_users', { suppress_http_code: '1' });
+      assert.equal(suppressed.status, 400, 'an error keeps its HTTP status');
+      assert.equal(suppressed.body.error.code, 100);
     } finally {
       await g.close();
     }

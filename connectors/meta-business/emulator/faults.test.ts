@@ -17,7 +17,7 @@ describe('fault injection (Graph error codes and rate limits)', () => {
         assert.equal(r.status, 400);
         assert.equal(r.body.error.code, code);
         assert.equal(r.body.error.error_subcode, subcode);
-        assert.equal(r.body.error.is_transient, true);
+        assert.equal('is_transient' in r.body.error, false, 'no is_transient: Meta documents it on no throttling error');
         const buc = JSON.parse(r.headers.get('x-business-use-case-usage')!);
         assert.equal(buc['111'][0].estimated_time_to_regain_access, 12);
         if (code === 4) assert.equal(JSON.parse(r.headers.get('x-app-usage')!).call_count, 100);

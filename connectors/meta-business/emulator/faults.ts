@@ -216,7 +216,8 @@ export function throttleError(code: ThrottleCode, objectId: string, regainMinute
     code,
     message: THROTTLE_MESSAGES[code],
     subcode: code === 80004 ? 2446079 : undefined,
-    isTransient: true,
+    // No `is_transient`: the field is optional and Meta shows it on no throttling error; a client
+    // must key on the code (and the usage headers), never on a flag only this emulator would set.
     headers,
   });
 }

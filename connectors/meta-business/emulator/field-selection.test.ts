@@ -14,7 +14,7 @@ describe('parseFields', () => {
     ['a{b{c}}', [{ name: 'a', children: [{ name: 'b', children: [{ name: 'c' }] }] }]],
   ];
   for (const [input, expected] of cases) test(String(input), () => assert.deepEqual(parseFields(input), expected));
-  for (const bad of ['business{id', 'id,{x}', 'id,na-me']) {
+  for (const bad of ['business{id', 'id,{x}', 'id,na-me', 'assigned_ad_accounts.summary(true){id}', 'assigned_ad_accounts.order(reverse_chronological)', 'assigned_ad_accounts.limit(0){id}', 'assigned_ad_accounts.limit(x)']) {
     test(`syntax error: ${bad}`, () => assert.throws(() => parseFields(bad), (e: unknown) => e instanceof GraphError && e.code === 100));
   }
 });

@@ -40,7 +40,13 @@ export function parseFields(text: string | undefined): FieldRequest[] | undefine
       const mod = /^\.([a-z_]+)\(([^)]*)\)/.exec(text!.slice(pos));
       if (!mod) throw invalidParameter(`Syntax error "Expected modifier" at character ${pos}: ${text}`);
       pos += mod[0].length;
-      if (mod[1] === 'limit') req.limit = Number(mod[2]);
+      // Only `.limit(n)` is served (README [INF]; the reference documents no modifiers): any other
+      // modifier, or a limit that is no page size, is refused rather than silently dropped, so no
+      // client comes to believe a modifier took effect.
+      if (mod[1] !== 'limit') throw invalidParameter(`Syntax error "Unknown modifier .${mod[1]}()" at character ${pos - mod[0].length}: ${text}`);
+      const n = Number(mod[2]);
+      if (!Number.isInteger(n) || n < 1) throw invalidParameter(`Syntax error ".limit() takes a positive integer" at character ${pos - mod[0].length}: ${text}`);
+      req.limit = n;
     }
     if (text![pos] === '{') {
       pos++;

@@ -56,6 +56,8 @@ export interface EmulatorRuntime {
   inviteExisting: 'refuse' | 'existing-id';
   /** how long a new invite stays PENDING */
   inviteTtlMs: number;
+  /** see MetaEmulatorOptions.legacyOverrides */
+  legacyOverrides: boolean;
   guards: GuardOptions;
   /** business id → times of counted invites */
   inviteLog: Map<string, number[]>;

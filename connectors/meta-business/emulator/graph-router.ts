@@ -24,7 +24,7 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
   if (!envelope) countCall(runtime);
   let reply: GraphReply;
   try {
-    const method = effectiveMethod(call);
+    const method = runtime.legacyOverrides ? effectiveMethod(call) : call.method;
     const effective = method === call.method ? call : { ...call, method };
     const echoed = runtime.faults.echo(call.path, call.token);
     if (echoed) throw echoed;
@@ -98,7 +98,7 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
 
 type Methods = Partial<Record<GraphMethod, (ctx: GraphContext, entity: unknown) => unknown>>;
 
-/** Legacy `method=post|delete` override on GET (https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py, optional). */
+/** Legacy `method=post|delete` override on GET (https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py, optional): only with `legacyOverrides`. */
 function effectiveMethod(call: GraphCall): GraphMethod {
   const m = typeof call.query.method === 'string' ? call.query.method.toUpperCase() : undefined;
   if (call.method === 'GET' && (m === 'POST' || m === 'DELETE')) return m;

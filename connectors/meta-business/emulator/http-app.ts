@@ -169,8 +169,8 @@ export function createGraphApp(runtime: EmulatorRuntime, baseLatencyMs: number, 
       reply = errorReply(err, false, usageHeaders(runtime, undefined));
       runtime.calls.push({ method: req.method, path, query: {}, body: {}, status: reply.status, code: reply.code, at: runtime.now() });
     }
-    // Legacy `suppress_http_code=1`: errors come back with HTTP 200, the envelope unchanged (https://developers.facebook.com/docs/graph-api/overview).
-    if (reply.status !== 200 && url.searchParams.get('suppress_http_code') === '1') reply = { ...reply, status: 200 };
+    // Legacy `suppress_http_code=1` (opt-in, `legacyOverrides`): errors come back with HTTP 200, the envelope unchanged (https://developers.facebook.com/docs/graph-api/overview).
+    if (runtime.legacyOverrides && reply.status !== 200 && url.searchParams.get('suppress_http_code') === '1') reply = { ...reply, status: 200 };
     // The change is made (and logged in `calls`), the answer never arrives (FaultConfig.lostReply).
     if (runtime.faults.loseReply(req.method, path)) return void req.socket.destroy();
     if (!res.destroyed) send(res, reply);

@@ -58,6 +58,13 @@ export interface MetaEmulatorOptions {
   inviteExisting?: 'refuse' | 'existing-id';
   /** how long a new invite stays PENDING (default 30 days [INF]) */
   inviteTtlMs?: number;
+  /**
+   * Honour the legacy `method=post|delete` and `suppress_http_code=1` overrides on GET (default
+   * off). Graph has them, but the reference calls their support optional, so an emulator written
+   * from it may lack them: off, `method` and `suppress_http_code` are ignored like any parameter
+   * an endpoint does not take, and no client here can come to depend on them (connector README [INF]).
+   */
+  legacyOverrides?: boolean;
   /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
   guards?: GuardOptions;
   /** winston-compatible logger for emulator bugs (pass childLogger('meta-emulator')); default: none */
@@ -117,6 +124,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     inviteVisibility: options.inviteVisibility ?? 'pending-only',
     inviteExisting: options.inviteExisting ?? 'refuse',
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
+    legacyOverrides: options.legacyOverrides ?? false,
     guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),
     usage: { windowStart: now(), calls: 0 },

@@ -82,12 +82,17 @@ describe('cursor paging', () => {
     }
   });
 
-  test('a garbage cursor is 100, not a crash', async () => {
+  test('a garbage cursor is 100, not a crash; so is a limit that is no page size (0, negative, not an integer)', async () => {
     const g = await startTestGraph();
     try {
       const r = await g.get(`/${SANDBOX.businessId}/business_users`, { after: 'bm9wZQ==' });
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 100);
+      for (const limit of ['0', '-1', '2.5', 'ten']) {
+        const bad = await g.get(`/${SANDBOX.businessId}/business_users`, { limit });
+        assert.equal(bad.status, 400, `limit=${limit}`);
+        assert.equal(bad.body.error.code, 100, `limit=${limit}`);
+      }
     } finally {
       await g.close();
     }

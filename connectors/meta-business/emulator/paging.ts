@@ -80,11 +80,17 @@ function decodeCursor<T extends { seq: number }>(cursor: string, items: T[], par
   return seq;
 }
 
+/**
+ * The page size asked for: absent, the default; a positive integer, clamped to the edge's cap.
+ * `limit=0` is refused like any other size that is no page: Meta documents no meaning for it, and
+ * read as "the default" a client could come to send it and then page an emulator that serves 0
+ * items a page for ever (README [INF]).
+ */
 export function pageLimit(raw: string | undefined, cap: number): number {
   if (raw === undefined || raw === '') return DEFAULT_LIMIT;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw invalidParameter('Param limit must be a non-negative integer');
-  return Math.min(n === 0 ? DEFAULT_LIMIT : n, cap);
+  if (!Number.isInteger(n) || n < 1) throw invalidParameter('Param limit must be a positive integer');
+  return Math.min(n, cap);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
-import type { ConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import { listAssets } from './assets.ts';
 import type { BatchOperation, GraphClient } from '../graph-client.ts';
 import { staleListing } from '../graph-cursor.ts';
 import { toAssignment, type RawAssignedUser } from '../mappers/asset.ts';
@@ -61,6 +62,33 @@ export async function readAssignments(
   return out;
 }
 
-export function listAssignments(ctx: MetaContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
-  return readAssignments(ctx.graph, assets, ctx.businessId, what(`read assignments on ${assets.length} assets of business ${ctx.businessId}`));
+/**
+ * The assignments on `assets` (just listed by the check for updates). An asset whose people Graph
+ * answers as a missing object (100/33) has nobody assigned only if it has left the business's
+ * listings since (deleted, or no longer shared): 100/33 also says the object "cannot be loaded due
+ * to missing permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling;
+ * a Page's people are documented for a Page token,
+ * https://developers.facebook.com/docs/graph-api/reference/page/assigned_users). One still listed
+ * fails the read as `unavailable`, naming it: its people are unknown, and "nobody" would pass for
+ * a complete listing (people seen as removed by hand, holders nobody governs).
+ */
+export async function listAssignments(ctx: MetaContext, assets: AssetRef[]): Promise<AssetAssignment[]> {
+  const whatFor = what(`read assignments on ${assets.length} assets of business ${ctx.businessId}`);
+  const missing: AssetRef[] = [];
+  const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a));
+  for (const type of new Set(missing.map((a) => a.type))) {
+    const ids = new Set(missing.filter((a) => a.type === type).map((a) => a.id));
+    let cursor: string | undefined;
+    do {
+      const page = await listAssets(ctx, type, cursor);
+      const listed = page.items.find((a) => ids.has(a.id));
+      if (listed) {
+        throw new ConnectorError('unavailable', `${whatFor}: Graph answers the people of ${type} ${listed.id} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; its assignments are not known`, {
+          providerCode: '100/33',
+        });
+      }
+      cursor = page.next;
+    } while (cursor);
+  }
+  return found;
 }

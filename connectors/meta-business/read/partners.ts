@@ -89,10 +89,19 @@ export async function listPartnerUsers(ctx: MetaContext, partnerBusinessId: stri
   const onDenied = options.onUnreadableAssetType
     ? (asset: AssetRef, err: ConnectorError) => { if (!denied.has(asset.type)) denied.set(asset.type, err); }
     : undefined;
+  // An asset the partner's client edge has just listed whose people Graph answers as a missing
+  // object (100/33, which also says "cannot be loaded due to missing permissions",
+  // https://developers.facebook.com/docs/graph-api/guides/error-handling) is unread, like a refused
+  // one: never "none of the partner's people on it", which would pass for a complete listing.
+  const onMissing = (asset: AssetRef) => {
+    const err = new ConnectorError('unavailable', what(`read partner ${partnerBusinessId} people on ${asset.type} ${asset.id}: Graph answers them as a missing object (100/33: gone, or not loadable with the partner's token) though the partner's ${CLIENT_EDGES.find(([t]) => t === asset.type)?.[1] ?? 'client'} listing has it`), { providerCode: '100/33' });
+    if (!onDenied) throw err;
+    onDenied(asset, err);
+  };
   const chunks: AssetRef[][] = [];
   for (let i = 0; i < assets.length; i += BATCH_LIMIT) chunks.push(assets.slice(i, i + BATCH_LIMIT));
   const assignments = (await Promise.all(chunks.map((chunk) =>
-    readAssignments(graph, chunk, partnerBusinessId, what(`read partner ${partnerBusinessId} assignments on ${chunk.length} assets`), undefined, onDenied),
+    readAssignments(graph, chunk, partnerBusinessId, what(`read partner ${partnerBusinessId} assignments on ${chunk.length} assets`), onMissing, onDenied),
   ))).flat();
   const readable = new Set(assets.map((a) => a.type).filter((t) => !denied.has(t)));
   if (denied.size > 0 && readable.size === 0) throw denied.values().next().value!;

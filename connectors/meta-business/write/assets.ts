@@ -2,6 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { readAssignments } from '../read/assignments.ts';
+import { listAssets } from '../read/assets.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
 
 /**
@@ -33,6 +34,47 @@ async function currentTasks(ctx: MetaContext, asset: AssetRef, userId: string, w
   return list.find((a) => a.userId === userId)?.tasks;
 }
 
+/**
+ * The person's tasks on the asset before a removal, `missing` when Graph answers the asset's
+ * people as a missing object (100/33). That answer also says the object "cannot be loaded due to
+ * missing permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling), and
+ * a Page's people are documented for a Page token
+ * (https://developers.facebook.com/docs/graph-api/reference/page/assigned_users): so it proves the
+ * person gone only once the business no longer lists the asset (assetGone).
+ */
+async function tasksBeforeRemoval(ctx: MetaContext, asset: AssetRef, userId: string, whatFor: string): Promise<{ tasks?: string[]; missing: boolean }> {
+  let missing = false;
+  const list = await readAssignments(ctx.graph, [asset], ctx.businessId, `${whatFor}: read current assignment`, () => { missing = true; });
+  return { tasks: list.find((a) => a.userId === userId)?.tasks, missing };
+}
+
+/**
+ * Whether `asset` has left the business's owned and client listings (deleted, or no longer shared
+ * with it): then nobody holds tasks on it through the business and no partner holds it through
+ * us, and a removal is already-done. Still listed, Graph will not load what was asked of it
+ * (`unread`) for this token, and whether the person or partner still holds it is not known: the
+ * removal fails saying so (not applied), never done on a guess.
+ */
+export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { what: string; holding: string }, whatFor: string): Promise<boolean> {
+  const unknown = (why: string) => new ConnectorError('not-found', `${whatFor}: Graph answers the ${unread.what} of ${LABEL[asset.type] ?? asset.type} ${asset.id} as a missing object (100/33: gone, or not loadable with this token) ${why}; whether ${unread.holding} is not known, so nothing was removed`, {
+    providerCode: '100/33', notApplied: true,
+  });
+  let cursor: string | undefined;
+  do {
+    let page;
+    try {
+      page = await listAssets(ctx, asset.type, cursor);
+    } catch (err) {
+      // The listing itself refused (a client edge the app may not read): still not known.
+      if (err instanceof ConnectorError && err.kind === 'permission-denied') throw unknown(`and business ${ctx.businessId}'s ${LABEL[asset.type] ?? asset.type} listing could not be read (${err.message})`);
+      throw err;
+    }
+    if (page.items.some((a) => a.id === asset.id)) throw unknown(`though business ${ctx.businessId} still lists it`);
+    cursor = page.next;
+  } while (cursor);
+  return true;
+}
+
 export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`assign ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id} to user ${input.userId} with [${tasks.join(',')}]`);
@@ -49,7 +91,9 @@ export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; us
 
 export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
   const whatFor = what(`unassign user ${input.userId} from ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id}`);
-  const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
+  const before = await tasksBeforeRemoval(ctx, input.asset, input.userId, whatFor);
+  if (before.missing && (await assetGone(ctx, input.asset, { what: 'people', holding: `user ${input.userId} holds tasks there` }, whatFor))) return 'already-done';
+  const current = before.tasks;
   if (!current) return 'already-done';
   if (input.asset.type === 'pixel') {
     // AdsPixel assigned_users has no DELETE (SPEC AdsPixel.json, https://developers.facebook.com/docs/marketing-api/reference/ads-pixel/assigned_users); Graph answers
@@ -65,7 +109,14 @@ export async function unassignAsset(ctx: MetaContext, input: { asset: AssetRef; 
     // remove someone who no longer holds tasks there (another removal won the race since our read;
     // Meta documents no answer for it, README [INF]). Either is already-done only if a re-read agrees.
     if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
-    if (await currentTasks(ctx, input.asset, input.userId, whatFor)) throw err;
+    const after = await tasksBeforeRemoval(ctx, input.asset, input.userId, whatFor);
+    if (after.missing) {
+      // The asset's people no longer load: gone only if the business no longer lists the asset
+      // (assetGone throws, not applied, while it does: the DELETE was refused, nothing changed).
+      await assetGone(ctx, input.asset, { what: 'people', holding: `user ${input.userId} holds tasks there` }, whatFor);
+      return 'already-done';
+    }
+    if (after.tasks) throw err;
     return 'already-done';
   }
   return 'done';

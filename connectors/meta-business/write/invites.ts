@@ -1,6 +1,6 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
-import { what, type MetaContext } from '../meta-context.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { INVITE_FIELDS, invitesFor } from '../read/people.ts';
 import { inviteRole, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
@@ -180,7 +180,16 @@ async function cancelResolved(ctx: MetaContext, given: string): Promise<{ result
     await ctx.graph.call('DELETE', inviteId, {}, { what: what(`cancel invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId, isInvite: true });
     return { result: 'done', inviteId };
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return { result: 'already-done', inviteId };
+    // 100/33 says the request "does not exist, cannot be loaded due to missing permissions, or does
+    // not support this operation" (https://developers.facebook.com/docs/graph-api/guides/error-handling):
+    // gone only once pending_users no longer lists it. Still listed, the invite stands (the person
+    // can still accept it): the error stands, not applied, never a cancellation audited as made.
+    if (err instanceof ConnectorError && err.kind === 'not-found') {
+      if (await inviteListed(ctx, inviteId)) {
+        throw err.with({ message: `${err.message} (invite ${inviteId} is still listed in pending_users: Graph will not load it, nothing was cancelled)`, notApplied: true });
+      }
+      return { result: 'already-done', inviteId };
+    }
     // Meta documents no answer for cancelling an invite that is no longer pending (expired,
     // declined); a Graph may refuse it (#100) as it refuses changing one (README [INF]). No
     // pending invite is the state asked for, so a re-read that shows it so is already-done, and
@@ -188,6 +197,19 @@ async function cancelResolved(ctx: MetaContext, given: string): Promise<{ result
     if (err instanceof ConnectorError && err.kind === 'invalid-argument' && !(await stillPending(ctx, inviteId))) return { result: 'already-done', inviteId };
     throw err;
   }
+}
+
+/** Whether pending_users lists the invite `inviteId` as pending (every page; on an error path only). */
+async function inviteListed(ctx: MetaContext, inviteId: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: 'id,status,expiration_time,expiry_time', limit: PAGE_LIMIT.list }, cursor, {
+      what: what(`is invite ${inviteId} still listed in business ${ctx.businessId}`), businessId: ctx.businessId,
+    });
+    if (page.data.some((r) => String(r.id) === inviteId && toInvite(r).status === 'pending')) return true;
+    cursor = page.next;
+  } while (cursor);
+  return false;
 }
 
 /** Whether the invite `GET /{request-id}` reads is pending (not-found: it is not). */

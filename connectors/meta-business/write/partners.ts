@@ -1,7 +1,7 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
-import { requireSupported } from './assets.ts';
+import { assetGone, requireSupported } from './assets.ts';
 
 /**
  * Share / unshare an asset with a partner business (`/{asset}/agencies`, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business). Only
@@ -70,8 +70,13 @@ export async function unshareAsset(ctx: MetaContext, input: { asset: AssetRef; p
     // Refused (100/33, or a plain 100 when the share is already gone: another removal won the race
     // since our read; Meta documents no answer, README [INF]): already-done only if a re-read agrees.
     if (!(err instanceof ConnectorError) || (err.kind !== 'not-found' && err.kind !== 'invalid-argument')) throw err;
-    const still = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor).catch((reread: unknown) => {
-      if (reread instanceof ConnectorError && reread.kind === 'not-found') return undefined; // the asset itself is gone
+    const still = await currentShare(ctx, input.asset, input.partnerBusinessId, whatFor).catch(async (reread: unknown) => {
+      // 100/33 on the asset's partners: gone only once the business no longer lists the asset
+      // (100/33 also means "cannot be loaded due to missing permissions"); assetGone throws while it does.
+      if (reread instanceof ConnectorError && reread.kind === 'not-found') {
+        await assetGone(ctx, input.asset, { what: 'partners', holding: `partner ${input.partnerBusinessId} still has access` }, whatFor);
+        return undefined;
+      }
       throw reread;
     });
     if (still) throw err;
