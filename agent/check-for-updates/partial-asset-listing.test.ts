@@ -32,6 +32,17 @@ describe('an asset type listed only in part', () => {
     assert.match(reading.unavailable[0].message, /^ad_account: listed only in part \(shared ad accounts: refused\); the client assets it could not list are kept as last seen$/);
   });
 
+  test('read: a type no team manages listed in part is noted only (as a type it may not list at all)', async () => {
+    const app = emptyApp();
+    app.assets.push({ type: 'ad_account', id: 'act_1', ownership: 'owned' });
+    const fake = fakeConnector(app, 2);
+    const list = fake.listAssets!.bind(fake);
+    fake.listAssets = async (type, cursor) => ({ ...(await list(type, cursor)), ...(type === 'ad_account' ? { incomplete: GAP } : {}) });
+    const reading = await readApp(fake, { assetTypes: TEST_ASSET_TYPES, partnersWithToken: [], managedAssetTypes: ['page'] });
+    assert.deepEqual(reading.incompleteAssetTypes?.map((t) => t.type), ['ad_account']);
+    assert.deepEqual(reading.unavailable, []);
+  });
+
   test('read: any other listing that says it is incomplete fails the read', async () => {
     const fake = fakeConnector(emptyApp(), 2);
     const list = fake.listMembers!.bind(fake);

@@ -44,7 +44,8 @@ export interface AppReading extends AppListings {
   /**
    * Asset types listed only in part (a page's `incomplete`): counted as read for the assets listed;
    * those of the refused part (`ownership`, or any when absent) that the listing lacks are kept as
-   * known, with their assignments (snapshot.ts). Also reported in `unavailable` (section assets).
+   * known, with their assignments (snapshot.ts). A type a team manages is also reported in
+   * `unavailable` (section assets: hub health says why).
    */
   incompleteAssetTypes?: Array<{ type: AssetType; message: string; ownership?: ListingGap['ownership'] }>;
   /** Listing methods the connector lacks: the picture is complete only for what it can list. */
@@ -235,7 +236,8 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
         const ownership = gaps.every((g) => g.ownership !== undefined && g.ownership === gaps[0].ownership) ? gaps[0].ownership : undefined;
         const message = [...new Set(gaps.map((g) => g.reason))].join('; ');
         incompleteAssetTypes.push({ type, message, ...(ownership ? { ownership } : {}) });
-        unavailable.push({ section: 'assets', message: `${type}: listed only in part (${message}); the ${ownership ? `${ownership} ` : ''}assets it could not list are kept as last seen` });
+        // As for a type the credential may not list at all: noted only when no team manages it.
+        if (options.managedAssetTypes?.includes(type)) unavailable.push({ section: 'assets', message: `${type}: listed only in part (${message}); the ${ownership ? `${ownership} ` : ''}assets it could not list are kept as last seen` });
       }
       for (const a of items) assets.push(a);
     });

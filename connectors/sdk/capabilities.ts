@@ -35,7 +35,7 @@ export interface AssetListing {
    * owned and shared assets through separate calls, one of which the credential may not make), a
    * page may say so in `incomplete` (the part, and the app's answer) instead of throwing: the agent
    * keeps the assets it listed as read and what it knew of the refused part as last seen, and
-   * reports the hub degraded. Any other failure throws, as for every listing.
+   * reports the hub degraded when a team manages the type. Any other failure throws, as for every listing.
    */
   listAssets(type: string, cursor?: string): Promise<Page<AppAsset>>;
   /**
