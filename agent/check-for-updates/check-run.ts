@@ -28,6 +28,8 @@ export interface CheckRunRecord {
   lapsedExemptions?: string[];
   partnerFailures?: Array<{ partnerBusinessId: string; assetType?: string; message: string }>;
   unreadableAssetTypes?: Array<{ type: string; message: string }>;
+  /** Asset types listed only in part: their assets listed are read, the rest kept as last seen. */
+  incompleteAssetTypes?: Array<{ type: string; message: string; ownership?: 'owned' | 'client' }>;
   unsupported?: string[];
   /** Sections read in full (members, invites, system users, assets, assignments, partners). */
   sectionsRead?: string[];

@@ -15,7 +15,7 @@ import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import { isConnectorError } from '../../connectors/sdk/connector-error.ts';
 import { inFlight } from './in-flight.ts';
 import type {
-  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, Page, PartnerUser,
+  AppAsset, AppInvite, AppMember, AppPartner, AppSystemUser, AssetAssignment, AssetRef, AssetType, ListingGap, Page, PartnerUser,
 } from '../../connectors/sdk/hub-model.ts';
 import { errorText } from '../log/logger.ts';
 
@@ -41,6 +41,13 @@ export interface AppReading extends AppListings {
   assetTypes: AssetType[];
   /** Asset types no team manages that the credential may not list (permission-denied): kept as known. */
   unreadableAssetTypes: Array<{ type: AssetType; message: string }>;
+  /**
+   * Asset types listed only in part (a page's `incomplete`): counted as read for the assets listed;
+   * those of the refused part (`ownership`, or any when absent) that the listing lacks are kept as
+   * known, with their assignments (snapshot.ts). A type a team manages is also reported in
+   * `unavailable` (section assets: hub health says why).
+   */
+  incompleteAssetTypes?: Array<{ type: AssetType; message: string; ownership?: ListingGap['ownership'] }>;
   /** Listing methods the connector lacks: the picture is complete only for what it can list. */
   unsupported: string[];
   /** Optional sections that failed, with the reason: the import completes without them. */
@@ -93,8 +100,12 @@ export class ReadError extends Error {
   }
 }
 
-/** Reads every page of one listing; a cursor seen twice would loop forever, so it stops with an error. */
-export async function readAllPages<T>(listing: string, readPage: (cursor?: string) => Promise<Page<T>>, options: ReadOptions, onPage?: (count: number) => void): Promise<T[]> {
+/**
+ * Reads every page of one listing; a cursor seen twice would loop forever, so it stops with an
+ * error. A page that says part of the listing was refused (`incomplete`) goes to `onGap`; a listing
+ * that takes none (every one but assets) fails instead, so a partial listing never passes for whole.
+ */
+export async function readAllPages<T>(listing: string, readPage: (cursor?: string) => Promise<Page<T>>, options: ReadOptions, onPage?: (count: number) => void, onGap?: (gap: ListingGap) => void): Promise<T[]> {
   const items: T[] = [];
   const seen = new Set<string>();
   const maxPages = options.maxPagesPerListing ?? 100_000;
@@ -104,6 +115,10 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
     if (pages >= maxPages) throw new ReadError(listing, `more than ${maxPages} pages; stopping`);
     const page = await readPage(cursor);
     for (const item of page.items) items.push(item);
+    if (page.incomplete) {
+      if (!onGap) throw new ReadError(listing, `the app listed only part of it: ${page.incomplete.reason}`);
+      onGap(page.incomplete);
+    }
     onPage?.(items.length);
     if (!page.next) return items;
     if (seen.has(page.next)) throw new ReadError(listing, 'the app returned a cursor already read (paging loops); stopping');
@@ -155,14 +170,14 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     step(phase);
   };
 
-  const list = async <T>(listing: string, method: ((cursor?: string) => Promise<Page<T>>) | undefined): Promise<T[]> => {
+  const list = async <T>(listing: string, method: ((cursor?: string) => Promise<Page<T>>) | undefined, onGap?: (gap: ListingGap) => void): Promise<T[]> => {
     if (!method) {
       missing.add(listing);
       finish(listing);
       return [];
     }
     step(listing);
-    const items = await readAllPages(listing, method.bind(connector), readOptions, (n) => step(`${listing} (${n} read)`));
+    const items = await readAllPages(listing, method.bind(connector), readOptions, (n) => step(`${listing} (${n} read)`), onGap);
     finish(listing);
     return items;
   };
@@ -180,25 +195,27 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   };
 
   const listAssets = connector.listAssets;
-  const readType = async (type: AssetType): Promise<{ items: AppAsset[]; unreadable?: string }> => {
+  const readType = async (type: AssetType): Promise<{ items: AppAsset[]; unreadable?: string; gaps: ListingGap[] }> => {
     const read = listAssets ? (cursor?: string) => listAssets.call(connector, type, cursor) : undefined;
     let failure: string | undefined;
+    // Part of the type refused (say assets other businesses shared): what was listed counts.
+    const gaps: ListingGap[] = [];
     // A token without, say, catalog_management cannot list catalogs: for a type no team of the
     // hub manages that is expected, noted only. Any other failure makes the assets section
     // unavailable; the type keeps what was known of it either way.
     const expected = (err: unknown) => isConnectorError(err) && err.kind === 'permission-denied' && !options.managedAssetTypes?.includes(type);
     const items = await optional('assets', async () => {
       try {
-        return await list(`assets: ${type}`, read);
+        return await list(`assets: ${type}`, read, (gap) => gaps.push(gap));
       } catch (err) {
         failure = errorText(err);
         if (expected(err)) return [];
         throw err;
       }
     }, [] as AppAsset[]);
-    if (failure === undefined) return { items };
+    if (failure === undefined) return { items, gaps };
     finish(`assets: ${type}`);
-    return { items: [], unreadable: failure };
+    return { items: [], unreadable: failure, gaps: [] };
   };
 
   const listAssignments = connector.listAssignments;
@@ -208,10 +225,20 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     const assets: AppAsset[] = [];
     const assetTypes: AssetType[] = [];
     const unreadableAssetTypes: AppReading['unreadableAssetTypes'] = [];
+    const incompleteAssetTypes: NonNullable<AppReading['incompleteAssetTypes']> = [];
     options.assetTypes.forEach((type, i) => {
-      const { items, unreadable } = byType[i];
+      const { items, unreadable, gaps } = byType[i];
       if (unreadable !== undefined) unreadableAssetTypes.push({ type, message: unreadable });
       else if (listAssets) assetTypes.push(type);
+      if (gaps.length > 0) {
+        // One part refused: only its assets may be missing; parts of several kinds, or a part of no
+        // stated kind: any asset of the type the listing lacks may still exist.
+        const ownership = gaps.every((g) => g.ownership !== undefined && g.ownership === gaps[0].ownership) ? gaps[0].ownership : undefined;
+        const message = [...new Set(gaps.map((g) => g.reason))].join('; ');
+        incompleteAssetTypes.push({ type, message, ...(ownership ? { ownership } : {}) });
+        // As for a type the credential may not list at all: noted only when no team manages it.
+        if (options.managedAssetTypes?.includes(type)) unavailable.push({ section: 'assets', message: `${type}: listed only in part (${message}); the ${ownership ? `${ownership} ` : ''}assets it could not list are kept as last seen` });
+      }
       for (const a of items) assets.push(a);
     });
     const chunkSize = Math.max(1, connector.limits.assetsPerAssignmentRead);
@@ -232,7 +259,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
     const assignments: AssetAssignment[] = [];
     const found = await optional('assignments', () => inFlight(jobs, READS_IN_FLIGHT), undefined);
     for (const list of found ?? []) for (const a of list) assignments.push(a);
-    return { assets, assetTypes, unreadableAssetTypes, assignments };
+    return { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments };
   };
 
   const partnerFailures: AppReading['partnerFailures'] = [];
@@ -270,7 +297,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
 
   // Every listing at once, each following its own cursors in order; the assignments of the assets
   // are read while the (longer) member listing still pages. Results are kept in a fixed order.
-  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, assignments }] = await allSettled([
+  const [members, invites, systemUsers, { partners, partnerUsers }, { assets, assetTypes, unreadableAssetTypes, incompleteAssetTypes, assignments }] = await allSettled([
     guard(list('members', connector.listMembers)),
     guard(list('invites', connector.listInvites)),
     guard(optional('system users', () => list('system users', connector.listSystemUsers), [])),
@@ -286,6 +313,7 @@ export async function readApp(connector: HubConnector, options: ReadOptions): Pr
   const hiddenMembers = membersHidden({ members, systemUsers, assignments });
   return {
     members, invites, systemUsers, assets, assignments, partners, partnerUsers, partnerFailures, assetTypes, unreadableAssetTypes, unsupported, unavailable,
+    ...(incompleteAssetTypes.length > 0 ? { incompleteAssetTypes } : {}),
     ...(hiddenMembers.length > 0 ? { hiddenMembers } : {}),
   };
 }

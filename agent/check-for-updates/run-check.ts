@@ -145,6 +145,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       changeCounts: changeCounts(changes), changes: trimChanges(changes),
       lapsedExemptions: matching.lapsedExemptions.map((e) => e.memberId),
       partnerFailures: reading.partnerFailures, unreadableAssetTypes: reading.unreadableAssetTypes, unsupported: reading.unsupported,
+      ...(reading.incompleteAssetTypes ? { incompleteAssetTypes: reading.incompleteAssetTypes } : {}),
       sectionsRead: sectionsRead(reading, notRead), ...(notRead.length > 0 ? { unavailable: notRead } : {}),
       ...(reconcile ? { reconcileTaskId: reconcile.id } : {}),
     };

@@ -166,14 +166,18 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
   }));
 
-  // Asset types that could not be listed keep what we knew of them (reported in the run).
+  // Asset types that could not be listed keep what we knew of them (reported in the run). So do
+  // the assets a type listed only in part could not list (say the client assets, when the app
+  // refused that part), with their assignments: not listed is not gone, and dropped, their holders
+  // were reported as removed by hand and granted again.
   const unreadable = new Set<string>(reading.unreadableAssetTypes.map((u) => u.type));
+  const unlisted = unlistedAssets(reading, previous.assets);
   if (!unread.has('assignments')) {
-    for (const prev of previous.assignments) if (unreadable.has(prev.asset.type)) assignments.push(prev);
+    for (const prev of previous.assignments) if (unreadable.has(prev.asset.type) || unlisted.has(`${prev.asset.type}:${prev.asset.id}`)) assignments.push(prev);
     keepAgentsAssignments(assignments, previous.assignments, startedAt, removed);
   }
   const assets = reading.assets.map((a): AppAssetRecord => withoutUndefined({ hubId, type: a.type, id: a.id, name: a.name, ownership: a.ownership, permittedTasks: a.permittedTasks }));
-  for (const prev of previous.assets) if (unreadable.has(prev.type)) assets.push(prev);
+  for (const prev of previous.assets) if (unreadable.has(prev.type) || unlisted.has(`${prev.type}:${prev.id}`)) assets.push(prev);
 
   const failedPartners = new Set(reading.partnerFailures.filter((f) => !f.assetType).map((f) => f.partnerBusinessId));
   const partnerUsers = reading.partnerUsers.map((u): PartnerUserRecord => withoutUndefined({
@@ -241,6 +245,23 @@ function keepAgentsAssignments(assignments: AppAssignmentRecord[], previous: rea
     if (i !== undefined) assignments[i] = prev;
     else assignments.push(prev);
   }
+}
+
+/**
+ * Keys (`type:id`) of the known assets a partial listing could not cover: of a type listed only in
+ * part (`incompleteAssetTypes`), of the refused part's ownership (any, when it names none), and
+ * missing from the listing.
+ */
+function unlistedAssets(reading: AppReading, known: readonly AppAssetRecord[]): Set<string> {
+  const out = new Set<string>();
+  if (!reading.incompleteAssetTypes?.length) return out;
+  const listed = new Set(reading.assets.map((a) => `${a.type}:${a.id}`));
+  for (const prev of known) {
+    const key = `${prev.type}:${prev.id}`;
+    if (listed.has(key)) continue;
+    if (reading.incompleteAssetTypes.some((g) => g.type === prev.type && (g.ownership === undefined || g.ownership === prev.ownership))) out.add(key);
+  }
+  return out;
 }
 
 /** Each item once by `key`, the last listing of it winning, in the order first listed (no copy when nothing repeats). */

@@ -30,6 +30,13 @@ export interface SystemUserListing {
 
 /** Reads the hub's assets of one type (a type from the definition's `assetTypes`). */
 export interface AssetListing {
+  /**
+   * One page of the type's assets. When the app refuses only part of the type (an app that lists
+   * owned and shared assets through separate calls, one of which the credential may not make), a
+   * page may say so in `incomplete` (the part, and the app's answer) instead of throwing: the agent
+   * keeps the assets it listed as read and what it knew of the refused part as last seen, and
+   * reports the hub degraded when a team manages the type. Any other failure throws, as for every listing.
+   */
   listAssets(type: string, cursor?: string): Promise<Page<AppAsset>>;
   /**
    * Every holder of the given assets (at most `limits.assetsPerAssignmentRead` of them; the agent

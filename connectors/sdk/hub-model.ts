@@ -11,6 +11,24 @@ export type AssetType = string;
 export interface Page<T> {
   items: T[];
   next?: string;
+  /**
+   * Only for `listAssets`: the app refused part of the type (e.g. the assets other businesses
+   * shared, while those the business owns were listed). The items listed are real; what the
+   * refused part holds is unknown, never gone. The agent treats it on any other listing as a
+   * failed listing.
+   */
+  incomplete?: ListingGap;
+}
+
+/** The part of an asset listing the app refused, and why (a page's `incomplete`). */
+export interface ListingGap {
+  /** Plain words naming the part and the app's answer, e.g. `client ad accounts: (#200) Permissions error`. */
+  reason: string;
+  /**
+   * Which assets the refused part would have listed, when the connector can tell: only those of
+   * this ownership may be missing. Absent: any asset of the type may be.
+   */
+  ownership?: 'owned' | 'client';
 }
 
 /** Grants and revokes are retried, so "already so" is success too. */

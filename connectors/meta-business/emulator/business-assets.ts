@@ -4,6 +4,7 @@
  * ones belong on `pending_client_*`), with the edge field `permitted_tasks`.
  */
 import { requireOwnBusiness } from './access.ts';
+import { checkClientAdAccountsAccess } from './guards.ts';
 import { systemUserNode } from './graph-nodes.ts';
 import { assetNode, type AssetView } from './asset-nodes.ts';
 import { project } from './node-fields.ts';
@@ -27,6 +28,7 @@ export function ownedAssets(type: AssetType, edge: string) {
 export function clientAssets(type: AssetType, edge: string) {
   return (ctx: GraphContext, business: Business): unknown => {
     requireOwnBusiness(ctx, business.id);
+    if (type === 'ad_account') checkClientAdAccountsAccess(ctx);
     const rows: Array<{ seq: number; asset: Asset; share: Share }> = [];
     for (const [assetId, byPartner] of ctx.world.sharesByAsset) {
       const share = byPartner.get(business.id);

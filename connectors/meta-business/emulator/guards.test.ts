@@ -78,3 +78,14 @@ test('shareNeedsAdminApproval: sharing an ad account answers requires_admin_appr
     await g.close();
   }
 });
+
+test('clientAdAccountsLimited: client_ad_accounts is (#200); owned ad accounts and the other client edges answer', async () => {
+  const g = await startTestGraph({ guards: { clientAdAccountsLimited: true } });
+  try {
+    const r = await g.get(`/${BIZ}/client_ad_accounts`);
+    assert.deepEqual([r.body.error.code, r.body.error.message], [200, '(#200) Permissions error']);
+    for (const edge of ['owned_ad_accounts', 'client_pages', 'client_product_catalogs', 'client_pixels']) assert.equal((await g.get(`/${BIZ}/${edge}`)).status, 200, edge);
+  } finally {
+    await g.close();
+  }
+});

@@ -2,7 +2,7 @@
  * Optional business rules Meta documents loosely or not at all (connectors/meta-business/README.md,
  * [INF] table); all off by default so the sandbox behaves like a plain, healthy business.
  */
-import { GraphError } from './graph-error.ts';
+import { GraphError, permissionsError } from './graph-error.ts';
 import type { GraphContext } from './graph-context.ts';
 
 export interface GuardOptions {
@@ -34,6 +34,21 @@ export interface GuardOptions {
    * emulator does not model, so nothing is recorded (connectors/meta-business/README.md [INF]).
    */
   shareNeedsAdminApproval?: boolean;
+  /**
+   * The app lost (or never had) access to `GET /{business}/client_ad_accounts`: Meta is
+   * "temporarily limiting access" there, and "Only apps that have successfully called this
+   * endpoint within the last 30 days will continue to have access"
+   * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/client_ad_accounts).
+   * The listing answers `(#200) Permissions error`; the owned edges and every other client edge
+   * stay open. [INF] Meta does not say which error; 200 is the permission code the edge lists
+   * (connectors/meta-business/README.md).
+   */
+  clientAdAccountsLimited?: boolean;
+}
+
+/** `GET /{business}/client_ad_accounts`, when the app is outside Meta's limited access to it. */
+export function checkClientAdAccountsAccess(ctx: GraphContext): void {
+  if (ctx.runtime.guards.clientAdAccountsLimited) throw permissionsError();
 }
 
 /** The business-to-business endpoints, when the app has no access to them. */

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { AppAsset, AssetType, Page } from '../../sdk/hub-model.ts';
 import { toAsset, type RawAsset } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
@@ -32,15 +32,30 @@ function decode(cursor: string | undefined, label: string): AssetCursor {
   throw new ConnectorError('invalid-argument', what(`list ${label}: the paging cursor is not one this connector issued`), { field: 'cursor' });
 }
 
+/**
+ * A client edge the credential may not read: Meta is "temporarily limiting access" to
+ * client_ad_accounts ("Only apps that have successfully called this endpoint within the last 30
+ * days will continue to have access", https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/client_ad_accounts),
+ * so a new app's token can be refused there while the owned edge answers. A permission refusal
+ * (code 10 or 200–299, graph-errors.ts) on a client edge gives the owned assets listed with the
+ * client part marked incomplete (README [INF]); anything else throws as before.
+ */
+function clientEdgeRefused(err: unknown, label: string): Page<AppAsset> {
+  if (!isConnectorError(err) || err.kind !== 'permission-denied') throw err;
+  return { items: [], incomplete: { reason: `client ${label}: ${err.message}`, ownership: 'client' } };
+}
+
 export async function listAssets(ctx: MetaContext, type: AssetType, cursor?: string): Promise<Page<AppAsset>> {
   const edges = ASSET_EDGES[type];
   if (!edges) throw new ConnectorError('invalid-argument', what(`list assets: unknown asset type "${type}"`), { field: 'type' });
   const at = decode(cursor, edges.label);
   const edge = edges[at.edge];
   const fields = at.edge === 'client' ? 'id,name,permitted_tasks' : 'id,name';
-  const page = await ctx.graph.page<RawAsset>(`${ctx.businessId}/${edge}`, { fields, limit: PAGE_LIMIT.list }, at.graph, {
+  const read = ctx.graph.page<RawAsset>(`${ctx.businessId}/${edge}`, { fields, limit: PAGE_LIMIT.list }, at.graph, {
     what: what(`list ${at.edge} ${edges.label} of business ${ctx.businessId}`), businessId: ctx.businessId,
   });
+  const page = at.edge === 'client' ? await read.catch((err: unknown) => clientEdgeRefused(err, edges.label)) : await read;
+  if (!('data' in page)) return page;
   const items = page.data.map((raw) => toAsset(type, raw, at.edge));
   if (page.next) return { items, next: encode({ edge: at.edge, graph: page.next }) };
   if (at.edge === 'owned') return { items, next: encode({ edge: 'client' }) };
