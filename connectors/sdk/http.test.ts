@@ -113,6 +113,35 @@ describe('HttpClient', () => {
     const http = new HttpClient({ baseUrl: 'http://127.0.0.1:1' });
     assert.throws(() => http.urlOf('https://evil.example/v25.0/x'), /refusing to call https:\/\/evil.example/);
   });
+
+  test('never follows a redirect: the token in a header or a body does not leave for the Location', async () => {
+    const elsewhere: string[] = [];
+    const other = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        elsewhere.push(`${String(req.headers['access-token'])} ${body}`);
+        res.end('{}');
+      });
+    });
+    // localhost is another origin than 127.0.0.1, as far as fetch is concerned.
+    const otherOrigin = other.url.replace('127.0.0.1', 'localhost');
+    const { url, server } = await serve((req, res) => {
+      res.statusCode = req.method === 'GET' ? 302 : 307;
+      res.setHeader('location', `${otherOrigin}${req.url}`);
+      res.end();
+    });
+    try {
+      const http = new HttpClient({ baseUrl: url, secrets: () => ['s3cr3t'] });
+      const get = await http.request({ method: 'GET', path: 'x/', headers: { 'Access-Token': 's3cr3t' }, what: 'get' });
+      const post = await http.request({ method: 'POST', path: 'y/', form: { access_token: 's3cr3t' }, what: 'post' });
+      assert.deepEqual([get.status, post.status], [302, 307], 'the redirect itself is the answer');
+      assert.deepEqual(elsewhere, [], 'nothing reached the other origin');
+    } finally {
+      server.close();
+      other.server.close();
+    }
+  });
 });
 
 describe('RateLimitBook', () => {

@@ -123,7 +123,11 @@ export class HttpClient {
     const started = performance.now();
     const logPath = url.pathname;
     try {
-      const res = await this.#fetch(url, { method: req.method, headers, body, signal: controller.signal });
+      // Redirects are never followed: fetch keeps custom headers (a token in `Access-Token`) and
+      // re-sends a 307/308 body (a token in a form) to wherever `Location` points, another origin
+      // included (the Fetch Standard strips only `Authorization` across origins,
+      // https://fetch.spec.whatwg.org/#http-redirect-fetch). The 3xx goes to the provider's table.
+      const res = await this.#fetch(url, { method: req.method, headers, body, signal: controller.signal, redirect: 'manual' });
       const text = await res.text();
       const ms = Math.round(performance.now() - started);
       let parsed: unknown;

@@ -39,7 +39,7 @@ const origin = z.url().refine((u) => {
 const tiktokBlock = z.object({
   businessCenterId: digits('a Business Center id'),
   accessToken: secretRef.optional(),
-  /** The TikTok user id of the token's own user (never removed or demoted); required unless `sandbox`. */
+  /** The TikTok user id of the token's own user (never removed or demoted); optional (a warning at start without it; `sandbox` defaults to its fixture's token user). */
   tokenUserId: digits('the user id of the access token\'s own TikTok user').optional(),
   /** `sandbox` points the hub at the built-in TikTok emulator. */
   apiBaseUrl: z.union([z.literal('sandbox'), origin]).default('https://business-api.tiktok.com'),

@@ -114,6 +114,18 @@ describe('page_info that cannot say where the list ends fails the read; it never
     assert.equal(got.length, 45);
   });
 
+  test('an answer with neither list nor page_info is refused, not taken for an empty list', async () => {
+    await assert.rejects(all(clientAnswering(() => ({}))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /without a list or page_info/.test(e.message));
+    // With page_info saying there are no rows, a missing list is the empty list it says.
+    assert.deepEqual(await all(clientAnswering(() => ({ page_info: { page: 1, page_size: 20, total_number: 0, total_page: 0 } }))), []);
+  });
+
+  test('a total_page too small for total_number is refused, never a listing cut at total_page', async () => {
+    await assert.rejects(all(clientAnswering((page) => ({ list: rows((page - 1) * 20, 20), page_info: { page, page_size: 20, total_number: 45, total_page: 1 } }))), (e: ConnectorError) =>
+      e.kind === 'unavailable' && /cannot hold its 45 rows/.test(e.message));
+  });
+
   test('a total_number that is no number is refused', async () => {
     await assert.rejects(all(clientAnswering((page) => ({ list: rows(0, 20), page_info: { page, page_size: 20, total_number: null, total_page: 3 } }))), (e: ConnectorError) =>
       e.kind === 'unavailable' && /gives no row or page count/.test(e.message));

@@ -53,6 +53,11 @@ function pageInfoOf(raw: Partial<Record<keyof PageInfo, unknown>> | undefined, p
   if (!Number.isSafeInteger(totalNumber) || !Number.isSafeInteger(totalPage)) {
     throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info that gives no row or page count (${JSON.stringify({ total_number: raw.total_number, total_page: raw.total_page })}): cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
   }
+  // Fewer pages than the rows need at this page size: stopping at `total_page` would leave rows
+  // unread, and which of the two counts is wrong cannot be told.
+  if (totalPage < Math.ceil(totalNumber / pageSize)) {
+    throw new ConnectorError('unavailable', `${what}: page ${page} came back with a page_info whose ${totalPage} pages cannot hold its ${totalNumber} rows at ${pageSize} a page: cannot tell where the list ends; read it again`, { providerCode: PAGE_INFO });
+  }
   return { page, page_size: pageSize, total_number: totalNumber, total_page: totalPage };
 }
 
@@ -198,6 +203,11 @@ export class TikTokClient {
 
   async #pageOnce<T>(endpoint: string, params: TikTokParams, page: number, pageSize: number, what: string): Promise<ListData<T>> {
     const data = await this.call<Partial<ListData<T>>>('GET', endpoint, { ...params, page, page_size: pageSize }, what);
+    // An answer with neither `list` nor `page_info` says nothing of the rows (every list answer
+    // carries both, "The answer's data holds list and page_info"): not an empty list, read it again.
+    if (!Array.isArray(data.list) && (data.page_info === undefined || data.page_info === null)) {
+      throw new ConnectorError('unavailable', `${what}: page ${page} came back without a list or page_info: cannot tell which rows there are; read it again`, { providerCode: PAGE_INFO });
+    }
     const list = Array.isArray(data.list) ? data.list : [];
     const info = pageInfoOf(data.page_info, page, pageSize, list.length, what);
     const expected = Math.max(0, Math.min(pageSize, info.total_number - (page - 1) * pageSize));

@@ -38,6 +38,12 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     assert.equal(toConnectorError({ status: 503, body: undefined }, 'x', () => 0).kind, 'unavailable');
   });
 
+  test('an HTTP redirect (never followed, so the token stays at the configured origin) is internal and says so', () => {
+    const e = toConnectorError({ status: 307, body: undefined }, 'x', () => 0);
+    assert.equal(e.kind, 'internal');
+    assert.match(e.message, /HTTP 307 \(a redirect, not followed/);
+  });
+
   test('HTTP 429 (a gateway in front of the API) is a rate limit on the app scope, waited for, not internal', () => {
     const e = toConnectorError({ status: 429, body: 'Too Many Requests' }, 'list members', () => 4000);
     assert.deepEqual([e.kind, e.retryAfterMs, e.limitScope, e.notApplied], ['rate-limited', 4000, 'app', true]);

@@ -115,7 +115,9 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
   }
   if (failure.status !== 200 || !env) {
     const kind = kindFromStatus(failure.status);
-    return new ConnectorError(kind, redact(`${what}: ${kind}: HTTP ${failure.status}${failure.status === 404 ? ' (wrong path or missing trailing slash)' : ''}`), {
+    const hint = failure.status === 404 ? ' (wrong path or missing trailing slash)'
+      : failure.status >= 300 && failure.status < 400 ? ' (a redirect, not followed: the Access-Token goes to the configured apiBaseUrl only)' : '';
+    return new ConnectorError(kind, redact(`${what}: ${kind}: HTTP ${failure.status}${hint}`), {
       providerCode: `http ${failure.status}`, ...(failure.status >= 400 && failure.status < 500 ? { notApplied: true } : {}),
     });
   }

@@ -54,6 +54,23 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
     }
   });
 
+  test('a token a client puts in the query (as the spec files spell it, Access-Token) or in a POST body is never recorded either', async () => {
+    const api = await startTestApi();
+    try {
+      // TikTok's bc_*.yml specs declare `Access-Token` as a query parameter: a client that follows them sends it there.
+      assert.equal((await api.raw(`/open_api/v1.3/bc/get/?Access-Token=${S.token}`)).body.code, 40104);
+      const inBody = await api.post('bc/member/delete', { bc_id: S.bcId, user_id: '7200000000000000104', access_token: S.token, note: `token ${S.token}` });
+      assert.equal(inBody.body.code, 40002);
+      const log = JSON.stringify(api.emulator.calls);
+      assert.equal(api.emulator.calls.length, 2);
+      assert.ok(!log.includes(S.token), `the token is not in the call log: ${log}`);
+      const overHttp = await api.raw('/__emulator/calls');
+      assert.ok(!overHttp.text.includes(S.token), 'nor in /__emulator/calls');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('POST bodies are JSON only; unknown fields, unsafe integers and bad JSON in filtering are 40002', async () => {
     const api = await startTestApi();
     try {

@@ -58,6 +58,19 @@ function postParams(req: Request, raw: Buffer, query: Record<string, string>): R
   return jsonBody(req, raw);
 }
 
+/** A key that names an access token (`access_token`, `Access-Token`, `accessToken`). */
+const TOKEN_KEY = /^access[-_]?token$/i;
+
+/** `value` with every token in it replaced (the call log is readable over `/__emulator/calls`). */
+function redactTokens(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof value === 'string') return [...secrets].reduce((text, secret) => text.split(secret).join('[redacted]'), value);
+  if (Array.isArray(value)) return value.map((v) => redactTokens(v, secrets));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, TOKEN_KEY.test(k) ? '[redacted]' : redactTokens(v, secrets)]));
+  }
+  return value;
+}
+
 function send(res: Response, answer: ApiAnswer): void {
   if (answer.kind === 'http') {
     res.status(answer.status).type('text/plain').send(answer.text);
@@ -132,9 +145,10 @@ export function createTikTokApp(rt: EmulatorRuntime, baseLatencyMs: number, cont
     const query = Object.fromEntries(url.searchParams);
     const endpoint = url.pathname.replace(/^\/open_api\/[^/]+\//, '').replace(/\/$/, '');
     const record = (status: number, code?: number, body?: unknown): void => {
-      // The token travels in a header and is never recorded; a token sent in the query is redacted.
-      const q = 'access_token' in query ? { ...query, access_token: '[redacted]' } : query;
-      rt.calls.push({ method: req.method, endpoint, query: q, body: body ?? {}, status, ...(code !== undefined ? { code } : {}), at: rt.now() });
+      // The token travels in a header and is never recorded; one a client put in the query or the
+      // body (under any access-token spelling, or as any known token's value) is redacted.
+      const secrets = new Set([...rt.world.tokens.keys(), req.get('access-token') ?? ''].filter(Boolean));
+      rt.calls.push({ method: req.method, endpoint, query: redactTokens(query, secrets) as Record<string, string>, body: redactTokens(body ?? {}, secrets), status, ...(code !== undefined ? { code } : {}), at: rt.now() });
     };
     let raw: Buffer;
     try {

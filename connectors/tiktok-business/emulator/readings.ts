@@ -45,4 +45,10 @@ export interface AlternativeReadings {
    * gives `keyword` as a string and its match on `user_email` / `asset_id` as an inference.
    */
   keywordNamesOnly?: boolean;
+  /**
+   * [INF] #47: `filtering.keyword` on `/bc/member/get/` and `/bc/asset/member/get/` is a
+   * case-sensitive substring of `user_email` or `user_name`: the reference gives the
+   * case-insensitive match as an inference, and TikTok lists an address as it was invited.
+   */
+  keywordCaseSensitive?: boolean;
 }

@@ -31,6 +31,24 @@ describe('tiktok-business: the keyword check is not fooled by a name holding the
     }
   });
 
+  test('members: under a case-sensitive keyword, a pending invitation listed with capitals still has its role changed', async () => {
+    const bed = await startTikTokTestBed({ readings: { keywordCaseSensitive: true } });
+    try {
+      const state = bed.emulator.control.state();
+      // TikTok lists an address as it was invited; hubwarden keys the invitation by the lower-cased address.
+      const pending = state.members.find((m) => m.bc_id === S.bcId && m.user_email === S.pendingEmail)!;
+      pending.user_email = 'New.Hire@Sandbox.example';
+      assert.equal(pending.user_role, 'STANDARD');
+      bed.emulator.control.seed(state);
+      const c = bed.connector();
+      assert.equal(await c.changeInviteRole!(S.pendingEmail, 'ADMIN'), 'done');
+      const rows = bed.emulator.control.state().members.filter((m) => m.bc_id === S.bcId && m.user_email.toLowerCase() === S.pendingEmail);
+      assert.deepEqual(rows.map((r) => [r.relation_status, r.user_role]), [['PENDING', 'ADMIN']]);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('assets: a refused assign on a partner\'s share is still told apart from an asset gone from the BC', async () => {
     const bed = await startTikTokTestBed({ readings: { keywordNamesOnly: true } });
     try {

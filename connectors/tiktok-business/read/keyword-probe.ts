@@ -3,9 +3,10 @@ import type { AssetRow, MemberRow } from '../mappers/rows.ts';
 import { inviteIdOf } from '../mappers/rows.ts';
 
 /**
- * Whether `filtering.keyword` finds a row by its address (`/bc/member/get/`) or by its asset id
- * (`/bc/asset/get/`). TikTok documents `keyword` only as a string; that it matches `user_email`
- * and `asset_id` is the reference's inference [INF #47] (another reading matches names only). The
+ * Whether `filtering.keyword` finds a row by its address (`/bc/member/get/`, whatever the
+ * capitals) or by its asset id (`/bc/asset/get/`). TikTok documents `keyword` only as a string;
+ * that it matches `user_email` case-insensitively and `asset_id` is the reference's inference
+ * [INF #47] (other readings match names only, or addresses case-sensitively). The
  * connector narrows look-ups of one address or asset with it, so a keyword that cannot find them
  * read "no such row" for rows that exist: a declined invitation not revoked before a retried
  * invite, a pending one taken for none, an asset taken for gone from the Business Center.
@@ -38,6 +39,12 @@ function remember<K>(cache: { get(): Promise<boolean | undefined> | undefined; s
   return p;
 }
 
+/** The address in other capitals (upper-cased, or lower-cased when it is all capitals already). */
+function otherCase(email: string): string {
+  const upper = email.toUpperCase();
+  return upper !== email ? upper : email.toLowerCase();
+}
+
 /** Whether a row's name contains the value probed, case-insensitively (as `keyword` matches names). */
 function nameHolds(name: unknown, value: unknown): boolean {
   return typeof name === 'string' && value !== undefined && value !== null && String(value) !== '' && name.toLowerCase().includes(String(value).trim().toLowerCase());
@@ -48,9 +55,11 @@ export function keywordFindsAddresses(ctx: TikTokContext, what: string): Promise
   return remember({ get: () => p.address, set: (v) => { p.address = v; } }, async () => {
     const first = await ctx.client.page<MemberRow>('bc/member/get', { bc_id: ctx.bcId }, 1, 20, `${what} (does keyword find addresses?)`);
     // A row whose name holds its address could be found by its name: it would say nothing of addresses.
-    const email = first.list.filter((r) => !nameHolds(r.user_name, r.user_email)).map((r) => r.user_email).find((e): e is string => typeof e === 'string' && e.includes('@'));
+    const email = first.list.filter((r) => !nameHolds(r.user_name, r.user_email)).map((r) => r.user_email).find((e): e is string => typeof e === 'string' && e.includes('@') && otherCase(e) !== e);
     if (!email) return undefined;
-    const found = await ctx.client.page<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { keyword: email } }, 1, 20, `${what} (does keyword find addresses?)`);
+    // Asked in other capitals: hubwarden looks an address up lower-cased, and TikTok lists it as it
+    // was invited, so a keyword that matches addresses only case-sensitively cannot be trusted to find it.
+    const found = await ctx.client.page<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { keyword: otherCase(email) } }, 1, 20, `${what} (does keyword find addresses?)`);
     return found.list.some((r) => inviteIdOf(r.user_email ?? '') === inviteIdOf(email));
   });
 }

@@ -73,6 +73,20 @@ describe('invite batches refused with 40002', () => {
     }
   });
 
+  test('a batch answered 40011 (too many ids; TikTok: split the request) is sent again one address per call', async () => {
+    const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/invite', code: 40011, times: 1 }] } });
+    try {
+      const c = bed.connector();
+      const emails = ['s1@example.com', 's2@example.com', 's3@example.com'];
+      const results = await Promise.allSettled(emails.map((email) => c.invite!({ email, role: 'STANDARD', firstAttempt: true })));
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+      assert.deepEqual(inviteCalls(bed).map(([code, list]) => [code, list.length]), [[40011, 3], [0, 1], [0, 1], [0, 1]]);
+      for (const e of emails) assert.equal(pendingOf(bed, e), 1, e);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('a throttle is never re-sent: not the batch, nor an address sent alone (the app pauses)', async () => {
     const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/invite', code: 40002, times: 1 }, { match: 'bc/member/invite', code: 40100, times: 1 }] } });
     try {

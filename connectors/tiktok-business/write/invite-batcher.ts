@@ -16,7 +16,8 @@ import { isRefusal } from '../tiktok-errors.ts';
  * A call of several addresses refused with 40002 (or 40000, 40050) was not applied, and TikTok does not say which
  * address was at fault: one it takes for no `format: email`, or the 4,000-member or 20-admin
  * limit that only some of them overflow. So each of its addresses is sent again once, on its own
- * (through the same pacer and pause), and only the addresses TikTok refuses alone fail.
+ * (through the same pacer and pause), and only the addresses TikTok refuses alone fail. A call
+ * answered 40011 (too many ids: split the request) is split the same way.
  */
 export const INVITE_BATCH_LIMIT = 50;
 /** Invite calls in flight at once per Business Center; the rest queue and fill the next call. */
@@ -169,7 +170,16 @@ function byAddress(batch: Waiting[]): Map<string, Waiting[]> {
  * address shares: sending them one by one would be refused the same way.
  */
 function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
-  return isRefusal(err) && err.field !== 'asset_ids' && byAddress(batch).size > 1;
+  return ((isRefusal(err) && err.field !== 'asset_ids') || tooManyIds(err)) && byAddress(batch).size > 1;
+}
+
+/**
+ * 40011, "too many ids in one request" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
+ * not applied, and TikTok's advice is to split the request. A call of several addresses is split
+ * to one address per call, as a refused one is.
+ */
+function tooManyIds(err: unknown): boolean {
+  return isConnectorError(err) && err.providerCode === '40011' && err.notApplied === true;
 }
 
 /** A shared call's error, told as the caller's own (their `what`, so their address, first). */

@@ -9,7 +9,7 @@ import { missing, noPermission, notFound, paramError } from '../envelope.ts';
 import { ASSET_TYPES, ROLE_FIELD, ROLE_VALUES, type Asset, type AssetType } from '../model.ts';
 import { paginate } from '../paging.ts';
 import { pageParams, type Fields } from '../params.ts';
-import { renderMember } from './members.ts';
+import { memberKeywordMatch, renderMember } from './members.ts';
 import type { AssetRelation } from '../world.ts';
 
 const GET_TYPES: readonly AssetType[] = ['ADVERTISER', 'CATALOG', 'LEAD', 'PIXEL', 'STOREFRONT', 'TIKTOK_SHOP', 'TT_ACCOUNT'];
@@ -171,7 +171,7 @@ export function assetMembers(c: CallContext): unknown {
   const bcId = f.id('bc_id', true);
   const type = f.enumValue('asset_type', ASSET_TYPES, { required: true, valid: MEMBER_GET_TYPES })!;
   const assetId = f.id('asset_id', true);
-  const keyword = f.object('filtering', ['keyword'])?.string('keyword', { max: 250 })?.toLowerCase();
+  const keyword = f.object('filtering', ['keyword'])?.string('keyword', { max: 250 });
   const { page, pageSize } = pageParams(f, 20);
   c.member(bcId, 'read');
   reachable(c, bcId, assetId, type);
@@ -181,7 +181,7 @@ export function assetMembers(c: CallContext): unknown {
     .flatMap((a) => {
       const row = c.world.boundMember(bcId, a.user_id);
       if (!row) return [];
-      if (keyword && (c.rt.readings.keywordNamesOnly || !row.user_email.toLowerCase().includes(keyword)) && !(row.user_name ?? '').toLowerCase().includes(keyword)) return [];
+      if (!memberKeywordMatch(c, row, keyword)) return [];
       return [renderMember(row, field && field !== 'form_library_role' ? { [field]: a.role } : {})];
     });
   return paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);

@@ -31,11 +31,22 @@ export function renderMember(row: MemberRow, extra: Record<string, unknown> = {}
   };
 }
 
+/**
+ * Whether a member row matches `filtering.keyword`: a case-insensitive substring of `user_email`
+ * or `user_name` [INF #47], or another reading's (names only; case-sensitive: readings.ts).
+ */
+export function memberKeywordMatch(c: CallContext, row: MemberRow, keyword: string | undefined): boolean {
+  if (!keyword) return true;
+  const fold = (s: string) => (c.rt.readings.keywordCaseSensitive ? s : s.toLowerCase());
+  const k = fold(keyword);
+  return (!c.rt.readings.keywordNamesOnly && fold(row.user_email).includes(k)) || fold(row.user_name ?? '').includes(k);
+}
+
 export function listMembers(c: CallContext): unknown {
   const f = c.fields(['bc_id', 'child_bc_id', 'filtering', 'page', 'page_size']);
   const bcId = f.id('bc_id', true);
   const filter = f.object('filtering', ['keyword', 'user_role', 'relation_status']);
-  const keyword = filter?.string('keyword')?.toLowerCase();
+  const keyword = filter?.string('keyword');
   const role = filter?.enumValue('user_role', USER_ROLES);
   const status = filter?.enumValue('relation_status', RELATION_STATUSES);
   const { page, pageSize } = pageParams(f, 20);
@@ -44,7 +55,7 @@ export function listMembers(c: CallContext): unknown {
   const rows = c.world.rowsOf(bcId).filter((r) =>
     (!role || r.user_role === role)
     && (status ? r.relation_status === status : !c.rt.readings.unfilteredListsBoundOnly || r.relation_status === 'BOUND')
-    && (!keyword || (!c.rt.readings.keywordNamesOnly && r.user_email.toLowerCase().includes(keyword)) || (r.user_name ?? '').toLowerCase().includes(keyword)));
+    && memberKeywordMatch(c, r, keyword));
   const { list, page_info } = paginate(rows, page, pageSize, c.rt.faults.shortPage(pageSize, c.call.endpoint), c.rt.readings.pagePastEndCode);
   const rendered = list.map((r) => renderMember(r));
   // Another reading (readings.ts invitationUserId): invitations carry a placeholder user_id.
