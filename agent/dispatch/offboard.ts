@@ -1,5 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { HeldOperation, Operation } from '../plan/operation.ts';
+import { memberRowOf, type HeldOperation, type Operation } from '../plan/operation.ts';
 import { cancelInviteOperation, guardRemovals, removalFactsOf, removeMemberOperation } from '../plan/removal.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
@@ -156,6 +156,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             : `offboard ${who}: no directory user on any hub has this userName, externalId or email, and no seat is held under it: nothing removed`,
         });
       }
+      const heldOf = planned.flatMap((p) => p.held.map((h) => ({ hubId: p.hub.id, memberId: memberRowOf(h.operation), summary: h.operation.summary, why: h.why })));
       const outcomeOf = (lanes: ReadonlyArray<{ hub: HubConfigFile; ops: Operation[]; report: boolean }>, stage: (tx: Transaction) => Promise<void>): TaskOutcome => {
         const queued = lanes.filter((p) => !p.report);
         const reported = lanes.filter((p) => p.report);
@@ -164,6 +165,9 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
           hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
           operations: total,
           reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
+          // What a rule kept (an exemption, a system user, the last admin, an incomplete listing):
+          // the seat is still there, and the workflow waiting on this task is told which and why.
+          ...(heldOf.length > 0 ? { held: heldOf } : {}),
         };
         return total === 0 ? { status: 'completed', result, commit: stage } : { status: 'waiting', reason: 'children', result, commit: stage };
       };
