@@ -10,6 +10,9 @@ import { AgentError, type AgentErrorKind } from './agent-error.ts';
 import { createAgentApi } from './agent-api.ts';
 import { testHub } from './grants/grant-fixtures.ts';
 import { MemoryStore } from './store/memory-store.ts';
+import { removeMemberOperation } from './plan/removal.ts';
+import { addToReport } from './safety/reports.ts';
+import { releasedWithin } from './safety/removal-window.ts';
 
 const admin: Trigger = { type: 'admin', actor: 'ops@example.com' };
 const refusal = (kind: AgentErrorKind, message: RegExp) => (e: unknown) => e instanceof AgentError && e.kind === kind && message.test(e.message);
@@ -58,4 +61,27 @@ describe('agent API refusals carry a kind', () => {
     const task = await (await api()).removeMember('meta-main', '501', admin);
     assert.equal(task.kind, 'remove-member');
   });
+});
+
+/**
+ * Removals an owner applies from a deprovisioning report are let through by an owner, as an
+ * approval's are: they count in the removal threshold's window, so a removal wave that goes on in
+ * the settle lane within the window is judged with them (safety/removal-window.ts). Not counted, a
+ * hub lost the report's share and then the threshold's share again within the hour.
+ */
+test("removals applied from a deprovisioning report count in the threshold's window", async () => {
+  const store = new MemoryStore();
+  const hub = testHub();
+  const clock = Date.UTC(2026, 10, 23);
+  const op = removeMemberOperation({ id: '501', role: 'EMPLOYEE', email: 'sam@example.com' }, { reason: 'deactivated', because: 'deactivated in the directory', directoryUserId: 'u-sam' });
+  await store.transact(async (tx) => {
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: '2026-01-01T00:00:00Z' });
+    tx.put('appMembers', hub.id, '501', { hubId: hub.id, id: '501', email: 'sam@example.com', role: 'EMPLOYEE', firstSeenAt: '2026-01-01T00:00:00Z', lastSeenAt: '2026-01-01T00:00:00Z' });
+    await addToReport(tx, hub.id, [op], new Date(clock));
+  });
+  const a = createAgentApi({ store, hubs: () => new Map([[hub.id, hub]]), connectorFor: () => undefined, clock: () => clock });
+  const [report] = await a.reports(hub.id);
+  await a.applyReport(report!.id, 'all', admin);
+  const released = await releasedWithin(store, hub.id, new Date(clock), hub.safety.removalWindowMinutes * 60_000);
+  assert.deepEqual([...released.memberIds], ['501']);
 });

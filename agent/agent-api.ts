@@ -187,6 +187,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
           appendAudit(tx, { hubId: hub.id, trigger, action: 'apply-report', subject: { email: item.email, directoryUserId: item.directoryUserId, memberId: item.memberId }, why: `${item.reason}: applied from report ${r.id}`, outcome: 'ok', taskId });
           items.push({ ...item, appliedAt: at, taskId });
         }
+        // Let through by an owner, they count in the threshold's window as an approval's do: a
+        // removal wave that goes on in the settle lane (people leaving groups) is judged with them.
+        const applied = items.filter((i) => i.appliedAt === at).flatMap((i) => { const o = r.operations[i.memberId]; return o?.kind === 'remove-member' ? [o.memberId] : []; });
+        await recordRemovals(tx, r.hubId, applied, new Date(at), hub.safety.removalWindowMinutes * 60_000);
         const next = { ...r, items, status: items.every((i) => i.appliedAt) ? 'applied' as const : 'partially-applied' as const };
         tx.put('reports', r.hubId, r.id, next);
         return next;

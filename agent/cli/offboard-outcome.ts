@@ -16,6 +16,7 @@ interface OffboardResult {
   hubs?: string[];
   operations?: number;
   reported?: Array<{ hubId: string; operations: number }>;
+  held?: Array<{ hubId: string; summary: string; why: string }>;
 }
 
 const FAILED = new Set(['failed', 'cancelled']);
@@ -24,6 +25,7 @@ export async function offboardOutcome(client: AdminClient, task: TaskView, email
   const result = (task.result && typeof task.result === 'object' ? task.result : {}) as OffboardResult;
   const children = (await fetchPages<TaskView>(client, '/tasks', new URLSearchParams({ parentId: task.id }), Number.MAX_SAFE_INTEGER)).items;
   const lines = children.map((t) => `  ${String(t.status).padEnd(9)} ${t.kind} ${t.hubId ?? '-'}: ${t.summary}${t.lastError ? `: ${t.lastError.message}` : ''}`);
+  for (const h of result.held ?? []) lines.push(`  held      ${h.hubId}: ${h.summary}: ${h.why}`);
   for (const r of result.reported ?? []) lines.push(`  reported  ${r.operations} removal(s) added to the deprovisioning report of ${r.hubId} (hubwarden reports --hub ${r.hubId})`);
   const failed = children.filter((t) => FAILED.has(t.status));
   const audit = `hubwarden audit --email ${email} --action offboard`;

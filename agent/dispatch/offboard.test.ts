@@ -4,7 +4,9 @@ import { testHub } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
-import { offboardOperations } from './offboard.ts';
+import { offboardHandler, offboardOperations } from './offboard.ts';
+import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
+import type { TaskContext } from '../tasks/handler.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
 const at = NOW.toISOString();
@@ -57,4 +59,28 @@ test("offboarding by email leaves rows whose match says they are someone else's:
     assert.deepEqual(held.map((h) => h.operation.key).sort(), ['remove:m-disputed', 'remove:m-guest', 'remove:m-kim', 'remove:m-recycled'], 'the others are held, with why (audited)');
     assert.match(held.find((h) => h.operation.key === 'remove:m-kim')!.why, /matched to directory user u-kim/);
   }
+});
+
+/**
+ * A leaver workflow waits on the offboarding task, and "completed" tells it the person is
+ * offboarded. A seat a rule kept (here: no complete listing of the app yet) stays in place: the
+ * task's result says which and why (docs/okta-workflows.md), not only the audit log.
+ */
+test('an offboarding whose removal a rule holds says so in its result', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub();
+  await store.transact((tx) => {
+    tx.put('appMembers', hub.id, 'boss', { hubId: hub.id, id: 'boss', email: 'boss@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-1', { hubId: hub.id, id: 'm-1', email: 'lou@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    // No complete check for updates yet.
+  });
+  const task = await store.transact((tx) => enqueueTask(tx, { hubId: '', kind: 'offboard', payload: { email: 'lou@example.com' }, idempotencyKey: 'offboard:lou@example.com', trigger: { type: 'admin', actor: 'owner' }, summary: 'offboard lou', now: NOW }));
+  const ctx = { store, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
+  const outcome = await offboardHandler(() => new Map([[hub.id, hub]])).run({ ...task, status: 'running', attempts: 1 }, ctx);
+  assert.equal(outcome.status, 'completed');
+  const held = (outcome as { result: { held?: Array<{ hubId: string; memberId: string; why: string }> } }).result.held;
+  assert.deepEqual(held?.map((h) => [h.hubId, h.memberId]), [[hub.id, 'm-1']]);
+  assert.match(held![0]!.why, /listing is incomplete/);
 });

@@ -1,10 +1,13 @@
 import type { HubConfigFile } from '../../config/schema.ts';
-import type { HeldOperation, Operation } from '../plan/operation.ts';
+import { memberRowOf, type HeldOperation, type Operation } from '../plan/operation.ts';
 import { cancelInviteOperation, guardRemovals, removalFactsOf, removeMemberOperation } from '../plan/removal.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
-import type { TaskHandler } from '../tasks/handler.ts';
+import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { judgeRemovalThreshold } from '../safety/judge-threshold.ts';
+import { recordRemovals } from '../safety/removal-window.ts';
 import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
@@ -128,7 +131,12 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());
         planned.push({ hub: f.hub, ops: operations, held, report: offboardGoesToReport(f.hub, task.trigger) });
       }
+      // An Okta event hook's deactivation (not an explicit leaver action) is the IdP's word, as a
+      // SCIM deactivation is: where it removes at once, its removals are judged by the hub's removal
+      // threshold in the transaction that queues them (below), so they are audited there.
+      const judged = (p: { hub: HubConfigFile; report: boolean }) => offboardMayReport(task.trigger) && !p.report;
       for (const p of planned) for (const op of p.ops) {
+        if (judged(p)) continue;
         const why = p.report ? `${op.summary} (added to the deprovisioning report: confirmDeprovisioning)` : op.summary;
         // The seat (member or invite row) in the subject: a person's audit trail says which seat went.
         ctx.audit({ hubId: p.hub.id, action: 'offboard', subject: subjectOf(op), why, outcome: 'pending' });
@@ -148,27 +156,68 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             : `offboard ${who}: no directory user on any hub has this userName, externalId or email, and no seat is held under it: nothing removed`,
         });
       }
-      const queued = planned.filter((p) => !p.report);
-      const reported = planned.filter((p) => p.report);
-      const total = queued.reduce((n, p) => n + p.ops.length, 0);
-      const result = {
-        hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
-        operations: total,
-        reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
+      const heldOf = planned.flatMap((p) => p.held.map((h) => ({ hubId: p.hub.id, memberId: memberRowOf(h.operation), summary: h.operation.summary, why: h.why })));
+      const outcomeOf = (lanes: ReadonlyArray<{ hub: HubConfigFile; ops: Operation[]; report: boolean }>, stage: (tx: Transaction) => Promise<void>): TaskOutcome => {
+        const queued = lanes.filter((p) => !p.report);
+        const reported = lanes.filter((p) => p.report);
+        const total = queued.reduce((n, p) => n + p.ops.length, 0);
+        const result = {
+          hubs: queued.filter((p) => p.ops.length > 0).map((p) => p.hub.id),
+          operations: total,
+          reported: reported.filter((p) => p.ops.length > 0).map((p) => ({ hubId: p.hub.id, operations: p.ops.length })),
+          // What a rule kept (an exemption, a system user, the last admin, an incomplete listing):
+          // the seat is still there, and the workflow waiting on this task is told which and why.
+          ...(heldOf.length > 0 ? { held: heldOf } : {}),
+        };
+        return total === 0 ? { status: 'completed', result, commit: stage } : { status: 'waiting', reason: 'children', result, commit: stage };
       };
       // An explicit leaver action holds the person (offboard-hold.ts), seats or not: a leaver the
       // IdP still pushes active was invited again by the next plan.
       const holds = offboardMayReport(task.trigger) ? [] : found.flatMap((f) => (f.user ? [{ hub: f.hub, id: f.user.id }] : []));
-      const report = async (tx: Transaction) => {
-        for (const h of holds) await holdOffboarded(tx, h.hub, h.id, task.trigger, ctx.now());
-        for (const p of reported) if (p.ops.length > 0) await addToReport(tx, p.hub.id, p.ops, ctx.now());
+      const stage = (lanes: ReadonlyArray<{ hub: HubConfigFile; ops: Operation[]; report: boolean; over?: string }>) => async (tx: Transaction) => {
+        const now = ctx.now();
+        for (const h of holds) await holdOffboarded(tx, h.hub, h.id, task.trigger, now);
+        for (const p of lanes) {
+          if (p.ops.length === 0) continue;
+          if (p.report) {
+            const { report, added } = await addToReport(tx, p.hub.id, p.ops, now);
+            // Over the threshold: said in each seat's trail, as apply-removals says it of the removals it holds.
+            if (p.over) for (const row of added) auditOffboard(tx, p.hub.id, report.operations[row]!, `${report.operations[row]!.summary}: ${p.over}: waiting for an owner to apply deprovisioning report ${report.id}`);
+            continue;
+          }
+          for (const op of p.ops) {
+            await enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now });
+            if (judged(p)) auditOffboard(tx, p.hub.id, op, op.summary);
+          }
+          // Let through by the threshold, they count in its window as a deprovisioning pass's do.
+          if (judged(p)) await recordRemovals(tx, p.hub.id, p.ops.flatMap((o) => (o.kind === 'remove-member' ? [o.memberId] : [])), now, p.hub.safety.removalWindowMinutes * 60_000);
+        }
       };
-      if (total === 0) return { status: 'completed', result, commit: report };
+      const auditOffboard = (tx: Transaction, hubId: string, op: Operation, why: string) =>
+        appendAudit(tx, { hubId, trigger: task.trigger, taskId: task.id, action: 'offboard', subject: subjectOf(op), why, outcome: 'pending' });
+      const outcome = outcomeOf(planned, stage(planned));
+      if (!planned.some((p) => judged(p) && p.ops.length > 0)) return outcome;
       return {
-        status: 'waiting', reason: 'children', result,
+        ...outcome,
+        // Judged in the transaction that queues them, so two deactivations offboarded side by side
+        // each see the other's removals (on PostgreSQL the later commit runs again). Removed at once
+        // one person at a time, a mass deactivation Okta announced went whole, past the threshold
+        // the same deactivations pushed over SCIM are held by.
         commit: async (tx) => {
-          await report(tx);
-          for (const p of queued) for (const op of p.ops) await enqueueOperation(tx, { hub: p.hub, op, trigger: task.trigger, parentId: task.id, force: true, now: ctx.now() });
+          const lanes: Array<{ hub: HubConfigFile; ops: Operation[]; report: boolean; over?: string }> = [];
+          for (const p of planned) {
+            if (!judged(p) || p.ops.length === 0) {
+              lanes.push(p);
+              continue;
+            }
+            const threshold = await judgeRemovalThreshold(tx, p.hub, p.ops, ctx.now());
+            lanes.push(threshold.exceeds
+              ? { ...p, report: true, over: `held: this deactivation would remove ${threshold.shareText}, more than removalThresholdPercent ${p.hub.safety.removalThresholdPercent}%` }
+              : p);
+          }
+          const judgedOutcome = outcomeOf(lanes, stage(lanes));
+          if (lanes.some((l, n) => l.report !== planned[n]!.report)) return judgedOutcome;
+          await stage(lanes)(tx);
         },
       };
     },

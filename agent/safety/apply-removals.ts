@@ -6,9 +6,10 @@ import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../tasks/enqueue.ts';
 import { requestApproval } from './approvals.ts';
-import { classify, exceedsRemovalThreshold } from './classify.ts';
+import { classify } from './classify.ts';
+import { judgeRemovalThreshold } from './judge-threshold.ts';
 import { addToReport } from './reports.ts';
-import { recordRemovals, releasedWithin, removedWithin } from './removal-window.ts';
+import { recordRemovals, removedWithin } from './removal-window.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -57,18 +58,10 @@ export const applyRemovalsHandler: TaskHandler = {
       });
     }
 
-    // Human members: every member but the system users (counted, not listed).
-    let systemMembers = 0;
-    for await (const u of ctx.store.list('appSystemUsers', hub.id)) if (await ctx.store.get('appMembers', hub.id, u.id)) systemMembers++;
-    const members = (await ctx.store.count('appMembers', hub.id)) - systemMembers;
-    const windowMs = hub.safety.removalWindowMinutes * 60_000;
-    const [earlier, released] = await Promise.all([removedWithin(ctx.store, hub.id, now, windowMs), releasedWithin(ctx.store, hub.id, now, windowMs)]);
-    // Members let through earlier whose removal has not run yet are still listed (and planned again).
-    const stillListed = released.memberIds.size === 0 ? 0 : (await ctx.store.getMany('appMembers', hub.id, [...released.memberIds])).filter((m) => m !== undefined).length;
-    const threshold = exceedsRemovalThreshold(ops, Math.max(0, members), hub.safety.removalThresholdPercent, { ...released, stillListed });
+    const threshold = await judgeRemovalThreshold(ctx.store, hub, ops, now);
+    const { members, removedEarlier: earlier, windowMs } = threshold;
     if (threshold.exceeds) {
-      const counted = threshold.earlier > 0 ? ` (with the ${threshold.earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + threshold.earlier} of ${threshold.base}: ${threshold.share.toFixed(1)}%)` : ` (${threshold.share.toFixed(1)}%)`;
-      const explanation = `this run would remove ${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
+      const explanation = `this run would remove ${threshold.shareText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {

@@ -1,4 +1,5 @@
 import type { Operation } from '../../plan/operation.ts';
+import { isActiveUser } from '../../desired-state/directory-records.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
 import { exemptionInForce } from '../../standing/exemption.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
@@ -26,4 +27,23 @@ export async function exemptedSinceQueued(view: ReadView, hubId: string, op: Ope
     if (exemptionInForce(exemption, now)) return `exempted by ${exemption!.by} since it was queued: exempted members are never removed`;
   }
   return undefined;
+}
+
+/**
+ * Why an offboarding's removal (reason `deactivated`: a leaver workflow, an Okta event hook's
+ * deactivation; agent/dispatch/offboard.ts) may no longer run: the person holds seats in the
+ * directory again (active, not suspended, not offboarded), and their record changed after the
+ * removal was queued (`queuedAt`, the task's creation). An explicit leaver action's hold ends only
+ * with a SCIM reactivation (active false → true, RFC 7643 §4.1.1); an event hook's deactivation
+ * sets none, and the IdP pushing the person active since says the deactivation was undone. Such a
+ * removal, waiting on a rate limit or a paused hub, took the seat of a person reactivated
+ * meanwhile (a deactivation made by mistake, a rehire), and the next plan invited them afresh.
+ * A person whose record did not change since (the IdP has not caught up over SCIM yet) is still
+ * removed: the leaver action is the newer word.
+ */
+export async function reactivatedSinceQueued(view: ReadView, hubId: string, op: Operation, queuedAt: string): Promise<string | undefined> {
+  if (op.effect !== 'removal' || op.reason !== 'deactivated' || !op.directoryUserId) return undefined;
+  const user = await view.get('directoryUsers', hubId, op.directoryUserId);
+  if (!user || !isActiveUser(user) || !(Date.parse(user.lastModified) > Date.parse(queuedAt))) return undefined;
+  return `${user.userName} is active in the directory again (changed ${user.lastModified}, after the offboarding queued this removal): the removal is no longer justified`;
 }

@@ -9,7 +9,7 @@ import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { subjectOf } from './audit-subject.ts';
-import { exemptedSinceQueued } from './forced-removal.ts';
+import { exemptedSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
@@ -72,7 +72,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (force) {
-        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now());
+        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, task.createdAt);
         if (exempted) {
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
