@@ -32,10 +32,23 @@ export interface ServeOptions {
   graceMs?: number;
 }
 
+/**
+ * How long an idle kept-alive connection stays open. Longer than the idle timeout of the proxies
+ * in front (nginx keeps upstream connections 60 s: https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout;
+ * an AWS load balancer 60 s by default): with Node's 5 s, a proxy could send a request on a
+ * connection the server was just closing, and a SCIM POST (not retried by a proxy: not
+ * idempotent) failed with a 502. Node asks for headersTimeout above it
+ * (https://nodejs.org/api/http.html#serverkeepalivetimeout). A stop closes idle connections at
+ * once (close below), so this never delays one.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** Listens; resolves once bound (rejects with the cause, e.g. EADDRINUSE, naming host and port). */
 export function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(options.port, options.host);
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`)));
     server.once('listening', () => {
       const { address, port } = server.address() as AddressInfo;

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, Agent } from 'node:http';
+import type { Socket } from 'node:net';
+import express from 'express';
+import { serve } from './serve.ts';
+
+/** One GET on `agent`'s kept-alive socket; resolves with the socket it went on. */
+const get = (url: string, agent: Agent) => new Promise<{ status: number; socket: Socket }>((resolve, reject) => {
+  const req = request(url, { agent }, (res) => {
+    const socket = res.socket as Socket; // detached from the response once it ends
+    res.resume();
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, socket }));
+  });
+  req.on('error', reject);
+  req.end();
+});
+
+test('an idle kept-alive connection outlives Node\'s 5 s default, so a proxy reusing it is not refused; a stop still closes it at once', async () => {
+  const app = express();
+  app.get('/ping', (_req, res) => res.send('pong'));
+  const running = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 2_000 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const first = await get(`${running.url}/ping`, agent);
+    let closedByServer = false;
+    first.socket.once('close', () => { closedByServer = true; });
+    // Idle past Node's default keepAliveTimeout (5 s; the server closes such a socket about a second later), as a proxy's pooled connection is.
+    await new Promise((r) => setTimeout(r, 6_500));
+    assert.equal(closedByServer, false, 'the server kept the idle connection open');
+    const second = await get(`${running.url}/ping`, agent);
+    assert.equal(second.status, 200);
+    assert.equal(second.socket, first.socket, 'the same connection served both');
+    const started = Date.now();
+    await running.close();
+    assert.ok(Date.now() - started < 1_500, 'the idle connection did not hold the stop');
+  } finally {
+    agent.destroy();
+  }
+});
