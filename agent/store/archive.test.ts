@@ -17,6 +17,7 @@ import { TaskRunner } from '../tasks/task-runner.ts';
 import { findTaskAnywhere, queryTasks } from '../tasks/task-query.ts';
 import { FaultyFiles } from './faulty-files.test-double.ts';
 import { LowdbStore } from './lowdb-store.ts';
+import { Archive } from './archive.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -82,6 +83,32 @@ describe('the archive (audit log, finished tasks)', () => {
     await twice.open();
     assert.equal((await queryAudit(twice, {})).total, 60, 'reopening does not append them again');
     await twice.close();
+  });
+
+  test('a segment file the archive creates has its name made durable (its folder fsynced) before sync resolves, so a journal dropped after it cannot take records with it', async (t) => {
+    const { dir } = await folder(t);
+    const files = new FaultyFiles();
+    const archiveFolder = join(dir, 'store.json.archive');
+    const archive = new Archive(files, archiveFolder, 'audit', 300); // a new segment every few records
+    await archive.open();
+    await archive.sync(); // the open's folder and first segment
+    const opened = files.ops.length;
+    for (let i = 0; i < 20; i++) {
+      archive.append(i + 1, 'h1', audit(i));
+      await archive.flush();
+    }
+    await archive.sync();
+    const ops = files.ops.slice(opened);
+    const created = ops.flatMap((op, i) => (op.startsWith('open w ') ? [i] : []));
+    assert.ok(created.length >= 3, `segments were created (${created.length})`);
+    const folderSynced = ops.lastIndexOf(`sync ${archiveFolder}`);
+    assert.ok(folderSynced > created[created.length - 1]!, 'the archive folder is synced after the last segment was created');
+    assert.ok(files.ops.slice(0, opened).includes(`sync ${dir}`), 'at open, the folder holding the (maybe new) archive folder is synced too');
+    await archive.close();
+    const reread = new Archive(files, archiveFolder, 'audit', 300);
+    await reread.open();
+    assert.deepEqual((await collect(reread.oldestFirst())).map((r) => r.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+    await reread.close();
   });
 
   test('a store written before the archive existed (audit in the snapshot) moves its log to the archive on open', async (t) => {

@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { hex } from './journal.ts';
-import { codeOf, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { codeOf, syncFolder, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 
 const log = childLogger('store');
 
@@ -36,6 +36,13 @@ export class Archive {
   private pending: Buffer[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private damagedReported = false;
+  /**
+   * Folders whose entries changed since they were last synced: the archive folder once a segment
+   * file was created in it, and at open its parent too (the folder may be new). fsync of a file
+   * does not make its name durable; without this a power loss after the journal was dropped could
+   * take a whole segment, records and all.
+   */
+  private unsyncedFolders = new Set<string>();
 
   constructor(
     private files: StoreFiles,
@@ -51,6 +58,7 @@ export class Archive {
   /** Finds the segments and the last commit archived; a torn last line (a crash mid-write) is cut off. */
   async open(): Promise<void> {
     await this.files.mkdir(this.folder);
+    this.unsyncedFolders.add(dirname(this.folder)).add(this.folder);
     const prefix = `${this.name}-`;
     this.segments = (await this.files.list(this.folder)).filter((f) => f.startsWith(prefix) && f.endsWith('.log')).map((f) => Number(f.slice(prefix.length, -4))).filter(Number.isSafeInteger).sort((a, b) => a - b);
     if (this.segments.length === 0) this.segments.push(1);
@@ -115,6 +123,7 @@ export class Archive {
       await this.file!.close();
       const next = this.segments[this.segments.length - 1]! + 1;
       this.file = await this.files.open(this.segmentPath(next), 'w', 0o600);
+      this.unsyncedFolders.add(this.folder);
       this.segments.push(next);
       this.size = 0;
     }
@@ -125,6 +134,15 @@ export class Archive {
     if (!this.file) return;
     await this.flush();
     await this.file.datasync();
+    for (const folder of [...this.unsyncedFolders]) {
+      this.unsyncedFolders.delete(folder); // a segment created meanwhile adds it again
+      try {
+        await syncFolder(this.files, folder);
+      } catch (err) {
+        this.unsyncedFolders.add(folder);
+        throw err;
+      }
+    }
   }
 
   async close(): Promise<void> {
