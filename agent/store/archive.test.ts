@@ -111,6 +111,55 @@ describe('the archive (audit log, finished tasks)', () => {
     await reread.close();
   });
 
+  test('a damaged line mid-segment whose journal is gone: open keeps every good line after it (nothing else holds them) and readers skip only that one', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path);
+    await store.open();
+    for (let i = 0; i < 30; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.close(); // the archive is synced and the journal folded in: it holds none of them
+    const segment = join(dir, 'store.json.archive', 'audit-000001.log');
+    const lines = (await readFile(segment, 'utf8')).split('\n');
+    lines[9] = lines[9]!.replace('invite 9', 'invite X'); // bit rot: the line fails its checksum
+    await writeFile(segment, lines.join('\n'));
+    const again = new LowdbStore(path);
+    await again.open();
+    const found = await queryAudit(again, { limit: 100 });
+    assert.equal(found.total, 29, 'every entry but the damaged one');
+    assert.deepEqual(found.items.map((e) => e.why).filter((w) => w === 'invite 29' || w === 'invite 10'), ['invite 29', 'invite 10']);
+    await again.transact((tx) => appendAudit(tx, audit(100)));
+    await again.close();
+    const reread = new LowdbStore(path);
+    await reread.open();
+    const after = await queryAudit(reread, { limit: 100 });
+    assert.equal(after.total, 30, 'the new entry kept, none doubled');
+    assert.equal(after.items[0]?.why, 'invite 100');
+    await reread.close();
+  });
+
+  test('a hole a power loss left mid-segment in what was never synced: the journal still holds those commits, so open cuts it off and appends them again, once', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path);
+    t.after(() => store.close());
+    await store.open();
+    for (let i = 0; i < 30; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.settled();
+    const image = await crashImage(dir);
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const segment = join(image + '.archive', 'audit-000001.log');
+    const bytes = await readFile(segment);
+    let start = 0;
+    for (let n = 0; n < 12; n++) start = bytes.indexOf(10, start) + 1;
+    const end = bytes.indexOf(10, start) + 1;
+    bytes.fill(0, start, end); // line 13 never reached the disk; later pages did
+    await writeFile(segment, bytes);
+    const restarted = new LowdbStore(image);
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, 30);
+    assert.equal(new Set(found.items.map((e) => e.why)).size, 30, 'each entry once');
+    await restarted.close();
+  });
+
   test('a store written before the archive existed (audit in the snapshot) moves its log to the archive on open', async (t) => {
     const { path } = await folder(t);
     const entry = { seq: 5, at: '2026-01-01T00:00:00.000Z', hubId: 'h1', trigger, action: 'invite', why: 'old one', outcome: 'ok' };

@@ -55,8 +55,15 @@ export class Archive {
     return join(this.folder, `${this.name}-${String(n).padStart(6, '0')}.log`);
   }
 
-  /** Finds the segments and the last commit archived; a torn last line (a crash mid-write) is cut off. */
-  async open(): Promise<void> {
+  /**
+   * Finds the segments and the last commit archived. A torn last line (a crash mid-write) is cut
+   * off. A bad line with good ones after it is cut off with them only when the journals still
+   * hold every commit from it on (`journaledFrom`: the first commit they hold), so open appends
+   * them again: a hole a power loss left in what was never synced. Otherwise those lines were
+   * synced and their journal is gone: the bad line is kept (readers skip it, logged) and so is
+   * every good line after it, which no other file holds.
+   */
+  async open(journaledFrom = Infinity): Promise<void> {
     await this.files.mkdir(this.folder);
     this.unsyncedFolders.add(dirname(this.folder)).add(this.folder);
     const prefix = `${this.name}-`;
@@ -64,19 +71,28 @@ export class Archive {
     if (this.segments.length === 0) this.segments.push(1);
     const last = this.segmentPath(this.segments[this.segments.length - 1]!);
     const bytes = (await this.files.read(last)) ?? Buffer.alloc(0);
-    let good = 0;
+    const good: Array<{ seq: number; start: number; end: number }> = [];
+    let bad: { start: number; line: number; after: number } | undefined;
     let start = 0;
+    let n = 0;
     for (const { line, end } of lines(bytes)) {
+      n++;
       const parsed = parseLine(line);
-      if (!parsed || bytes[end - 1] !== 10) break;
-      if (parsed.seq !== this.lastSeq) ((this.previousSeq = this.lastSeq), (this.lastCommitStart = start));
-      this.lastSeq = parsed.seq;
-      good = end;
+      if (parsed && bytes[end - 1] === 10) good.push({ seq: parsed.seq, start, end });
+      else bad ??= { start, line: n, after: good.length > 0 ? good[good.length - 1]!.seq : 0 };
       start = end;
     }
+    let keep = good.length > 0 ? good[good.length - 1]!.end : 0;
+    if (bad && (keep <= bad.start || journaledFrom <= bad.after + 1)) keep = bad.start;
+    else if (bad) log.warn('store: an archive line fails its checksum; it is kept and skipped, and the lines after it are kept (no journal holds them any more)', { file: last, line: bad.line });
+    for (const g of good) {
+      if (g.end > keep) break;
+      if (g.seq !== this.lastSeq) ((this.previousSeq = this.lastSeq), (this.lastCommitStart = g.start));
+      this.lastSeq = g.seq;
+    }
     this.file = await this.files.open(last, bytes.byteLength === 0 ? 'w' : 'r+', 0o600);
-    if (good < bytes.byteLength) await this.file.truncate(good);
-    this.size = good;
+    if (keep < bytes.byteLength) await this.file.truncate(keep);
+    this.size = keep;
   }
 
   private previousSeq = 0;

@@ -57,8 +57,13 @@ export class Archives {
   async fill(found: Inspection): Promise<void> {
     if (this.byName.size === 0) return;
     const journaled = new Set(found.journals.flatMap((j) => j.entries.map((e) => e.seq)));
+    // The first commit from which the journals hold every one to the last (a `.journal.1` left
+    // beside a fresh journal may end before that journal starts).
+    let journaledFrom = Infinity;
+    for (const seq of journaled) journaledFrom = journaledFrom === Infinity ? seq + 1 : Math.max(journaledFrom, seq + 1);
+    while (journaled.has(journaledFrom - 1)) journaledFrom--;
     for (const archive of this.byName.values()) {
-      await archive.open();
+      await archive.open(journaledFrom);
       if (journaled.has(archive.lastSeq)) await archive.redoLastCommit();
     }
     const snapshotSeq = found.snapshot?.seq ?? 0;
