@@ -8,6 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import { appendFile } from 'node:fs/promises';
 import { journalRecord } from './journal.ts';
 import { LowdbStore } from './lowdb-store.ts';
+import { storeLockOwner } from './store-lock.ts';
 
 declare module './collections.ts' {
   interface Collections {
@@ -219,6 +220,22 @@ describe('LowdbStore start-up guards', () => {
     assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid));
     await again.close();
     await assert.rejects(stat(`${path}.lock`), /ENOENT/);
+  });
+
+  test('a stale lock naming this very pid (pid 1 again after a container restart) is taken over and removed at close; a second store in the process leaves it to the first', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    await writeFile(`${path}.lock`, String(process.pid)); // left by a killed earlier process that had this pid
+    assert.equal(await storeLockOwner(path), undefined, 'not a live other owner (a sandbox reset may remove the saved business)');
+    const store = new LowdbStore(path);
+    await store.open();
+    assert.equal(await storeLockOwner(path), process.pid);
+    const second = new LowdbStore(path);
+    await second.open();
+    await second.close();
+    assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid), 'the second store leaves the lock to the first');
+    await store.close();
+    await assert.rejects(stat(`${path}.lock`), /ENOENT/, 'a clean stop leaves no lock behind, so no later process is refused');
   });
 
   test('a journal without its snapshot stops open instead of starting from a partial picture', async (t) => {

@@ -7,7 +7,10 @@ import { open, readFile, unlink, writeFile } from 'node:fs/promises';
  *
  * A lock left by a process that no longer exists (kill -9, power loss) is taken over. The lock is
  * per process: a second LowdbStore on the same file in the same process is the caller's business
- * (tests use it to read what a "crashed" store left behind).
+ * (tests use it to read what a "crashed" store left behind). A lock naming this process's pid
+ * that this process did not take was left by an earlier process that had the same pid: in a
+ * container the server is pid 1 at every start, so after a kill -9 and a restart the lock names
+ * the new process too. It is taken over like any stale lock, and removed at close.
  */
 export async function lockStore(path: string): Promise<() => Promise<void>> {
   const lockPath = `${path}.lock`;
@@ -17,12 +20,17 @@ export async function lockStore(path: string): Promise<() => Promise<void>> {
       const file = await open(lockPath, 'wx', 0o600);
       await file.writeFile(mine);
       await file.close();
+      held.add(lockPath);
       return release(lockPath, mine);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`store: cannot create the lock ${lockPath}: ${(err as NodeJS.ErrnoException).code}`);
     }
     const owner = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
-    if (owner === mine) return async () => {};
+    if (owner === mine) {
+      if (held.has(lockPath)) return async () => {}; // a second store on it in this process
+      held.add(lockPath); // stale: an earlier process with this pid left it
+      return release(lockPath, mine);
+    }
     if (/^\d+$/.test(owner) && isAlive(Number(owner))) {
       throw new Error(`store: ${path} is in use by process ${owner} (another hubwarden on the same data?); stop it first, or remove ${lockPath} if that process is not hubwarden`);
     }
@@ -30,11 +38,16 @@ export async function lockStore(path: string): Promise<() => Promise<void>> {
   }
   // three lost races in a row: someone else keeps taking it
   await writeFile(lockPath, mine, { mode: 0o600 });
+  held.add(lockPath);
   return release(lockPath, mine);
 }
 
+/** Lock files this process took (and has not released). */
+const held = new Set<string>();
+
 function release(lockPath: string, mine: string): () => Promise<void> {
   return async () => {
+    held.delete(lockPath);
     const owner = (await readFile(lockPath, 'utf8').catch(() => '')).trim();
     if (owner === mine) await unlink(lockPath).catch(() => {});
   };
@@ -43,6 +56,8 @@ function release(lockPath: string, mine: string): () => Promise<void> {
 /** The pid of the live process holding the store's lock, if any (`hubwarden sandbox reset` asks). */
 export async function storeLockOwner(path: string): Promise<number | undefined> {
   const owner = (await readFile(`${path}.lock`, 'utf8').catch(() => '')).trim();
+  // this process's own pid in a lock it did not take: an earlier process's (see lockStore)
+  if (owner === String(process.pid) && !held.has(`${path}.lock`)) return undefined;
   return /^\d+$/.test(owner) && isAlive(Number(owner)) ? Number(owner) : undefined;
 }
 
