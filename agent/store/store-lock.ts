@@ -56,8 +56,6 @@ function release(lockPath: string, mine: string): () => Promise<void> {
 /** The pid of the live process holding the store's lock, if any (`hubwarden sandbox reset` asks). */
 export async function storeLockOwner(path: string): Promise<number | undefined> {
   const owner = (await readFile(`${path}.lock`, 'utf8').catch(() => '')).trim();
-  // this process's own pid in a lock it did not take: an earlier process's (see lockStore)
-  if (owner === String(process.pid) && !held.has(`${path}.lock`)) return undefined;
   return /^\d+$/.test(owner) && isAlive(Number(owner)) ? Number(owner) : undefined;
 }
 
