@@ -245,6 +245,27 @@ describe('LowdbStore start-up guards', () => {
     assert.match(await readFile(`${path}.journal`, 'utf8'), /"seq":5/);
   });
 
+  test('a journal that starts after commits no file holds (a lost .journal.1 or snapshot beside a fresh, still empty journal) stops open; writing on would bury the gap', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 }));
+    await store.close(); // snapshot at commit 1, empty journal after it
+    const olderSnapshot = await readFile(path);
+    const later = new LowdbStore(path);
+    await later.open();
+    for (const id of ['b', 'c']) await later.transact((tx) => tx.put('storeTestItems', 'h', id, { id, n: 1 }));
+    await later.close(); // snapshot at commit 3, empty journal after 3
+    const journalBefore = await readFile(`${path}.journal`, 'utf8');
+    assert.match(journalBefore, /"after":3\}\n$/);
+    await writeFile(path, olderSnapshot); // the snapshot of commit 1 put back (or: it, and the .journal.1 of commits 2-3, left behind a checkpoint)
+    await assert.rejects(new LowdbStore(path).open(), /\.journal: starts after commit 3, but commits 2 to 3 are missing before it/);
+    assert.equal(await readFile(`${path}.journal`, 'utf8'), journalBefore, 'nothing touched');
+    await rm(path);
+    await assert.rejects(new LowdbStore(path).open(), /store\.json: is missing, but the journal .*\.journal starts after commit 3/);
+  });
+
   test('a gap between the snapshot and the journal (a lost .journal.1) stops open', async (t) => {
     const { path, cleanup } = await tempPath();
     t.after(cleanup);

@@ -102,8 +102,16 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
       out.damage.push({ file: journal.file, problem: 'is empty (0 bytes); a journal is always created with its header', lost: after });
       return out;
     }
-    if (!read && journal.entries.length > 0) {
-      out.damage.push({ file: paths.path, problem: `is missing, but the journal ${journal.file} holds commits`, lost: 'everything up to the journal\'s first commit (the snapshot); replaying only recent commits would be a partial picture' });
+    if (!read && (journal.entries.length > 0 || (journal.after ?? 0) > 0)) {
+      const holds = journal.entries.length > 0 ? 'holds commits' : `starts after commit ${journal.after}`;
+      out.damage.push({ file: paths.path, problem: `is missing, but the journal ${journal.file} ${holds}`, lost: 'everything up to the journal\'s first commit (the snapshot); replaying only recent commits would be a partial picture' });
+      return out;
+    }
+    // A journal starts after the commit its snapshot (or the journal before it) ends with; one that
+    // starts later, even with no commit in it yet, means commits in between are gone (a lost
+    // .journal.1 beside a journal a checkpoint just started, or an older snapshot put back).
+    if (journal.after !== undefined && journal.after > out.seq) {
+      out.damage.push({ file: journal.file, problem: `starts after commit ${journal.after}, but commits ${out.seq + 1} to ${journal.after} are missing before it (a lost ${paths.previousJournalPath}?)`, lost: `commits ${out.seq + 1} to ${journal.after}, and every later one` });
       return out;
     }
     for (const entry of journal.entries) {
