@@ -73,12 +73,15 @@ export class Archives {
         for (const [p, records] of found.records.get(c) ?? []) for (const record of records.values()) archive.append(snapshotSeq, p, record);
       }
     }
+    // What each archive held before the journals' records are appended: `append` moves lastSeq on,
+    // and a commit's second record must not look as if its commit were archived already.
+    const archivedUpTo = new Map([...this.byName].map(([c, archive]) => [c, archive.lastSeq]));
     for (const journal of found.journals) {
       for (const entry of journal.entries) {
         if (found.snapshot?.legacy && entry.seq <= snapshotSeq) continue; // already in that snapshot
         for (const [c, p, change] of entry.changes) {
           const archive = this.byName.get(c);
-          if (archive && typeof change !== 'string' && entry.seq > archive.lastSeq) archive.append(entry.seq, p, change[1]);
+          if (archive && typeof change !== 'string' && entry.seq > archivedUpTo.get(c)!) archive.append(entry.seq, p, change[1]);
         }
       }
     }

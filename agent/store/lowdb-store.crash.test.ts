@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LowdbStore } from './lowdb-store.ts';
+import { collect } from './store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -56,3 +57,65 @@ test('a writer killed with SIGKILL (mid-append, mid-checkpoint) at a random mome
     await store.close();
   }
 });
+
+/** Runs the writer child until the chosen file operation is reached, then SIGKILLs it; returns the ids it acknowledged. */
+function writeUntilStep(path: string, step: string): Promise<string[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, 'w', '50000', step], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked: string[] = [];
+    let stopped = false;
+    let buffer = '';
+    const never = setTimeout(() => child.kill('SIGKILL'), 60_000); // the step was never reached: fails below
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('ack ')) acked.push(line.slice(4));
+        if (line === 'stopped' && !stopped) {
+          stopped = true;
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(never);
+      if (!stopped) reject(new Error(`${step}: the writer never reached the step (exit ${code ?? signal})`));
+      else resolvePromise(acked);
+    });
+  });
+}
+
+// Each step where a kill can land: an append written but not synced, a rotation between its two
+// renames, a snapshot written but not renamed, the old journal not yet removed, the archive
+// mid-write or mid-sync. (The n-th operation: the first ones are the open's own fresh files.)
+for (const [step, what] of [
+  ['write|store.json.journal|12', 'before a journal append'],
+  ['datasync|store.json.journal|12', 'an append written, not yet synced'],
+  ['open|store.json.journal.new|2', 'a rotation starting its new journal'],
+  ['rename|store.json.journal.new|2', 'a rotation between its two renames (no .journal)'],
+  ['rename|.store.json.tmp|2', 'a checkpoint snapshot written, not yet renamed'],
+  ['unlink|store.json.journal.1|2', 'a checkpoint done but for removing .journal.1'],
+  ['write|audit-000001|6', 'the archive mid-write (commits go on meanwhile)'],
+  ['datasync|audit-000001|3', 'a checkpoint syncing the archive'],
+] as const) {
+  test(`a writer killed at a chosen step (${what}) leaves a store that opens with every acknowledged write and its audit entry, each once`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-step-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'store.json');
+    const acked = await writeUntilStep(path, step);
+    assert.ok(acked.length > 0, 'the writer acknowledged writes before the step');
+    for (let open = 0; open < 2; open++) {
+      const store = new LowdbStore(path);
+      await store.open();
+      const items = new Set((await collect(store.list('crashTestItems', ''))).map((r) => r.id));
+      const audited = (await collect(store.newestFirst('audit'))).map((e) => e.why);
+      assert.deepEqual(acked.filter((id) => !items.has(id)), [], `open ${open}: acknowledged writes lost`);
+      assert.equal(new Set(audited).size, audited.length, `open ${open}: an audit entry doubled`);
+      assert.deepEqual([...audited].sort(), [...items].sort(), `open ${open}: each write with its audit entry, no more, no less`);
+      await store.close();
+    }
+  });
+}
