@@ -119,3 +119,29 @@ for (const [step, what] of [
     }
   });
 }
+
+// A restart that replays a journal writes fresh files (snapshot, then the new journal renamed in,
+// then .journal.1 removed); killed at each of those steps, the next start still finds everything.
+for (const [step, what] of [
+  ['open|store.json.journal.new|1', 'its new journal being created'],
+  ['rename|.store.json.tmp|1', 'its snapshot written, not yet renamed'],
+  ['rename|store.json.journal.new|1', 'its snapshot in place, the new journal not yet'],
+  ['unlink|store.json.journal.1|1', 'everything in place but for removing .journal.1'],
+] as const) {
+  test(`a restart killed while it folds the journal in (${what}) loses nothing either`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-reopen-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'store.json');
+    const acked = await writeUntilStep(path, 'datasync|store.json.journal|40'); // past a checkpoint: a .journal.1 may be left
+    assert.ok(acked.length > 0, 'the writer acknowledged writes before it was killed');
+    await writeUntilStep(path, step);
+    const store = new LowdbStore(path);
+    await store.open();
+    const items = new Set((await collect(store.list('crashTestItems', ''))).map((r) => r.id));
+    const audited = (await collect(store.newestFirst('audit'))).map((e) => e.why);
+    assert.deepEqual(acked.filter((id) => !items.has(id)), [], 'acknowledged writes lost');
+    assert.equal(new Set(audited).size, audited.length, 'an audit entry doubled');
+    assert.deepEqual([...audited].sort(), [...items].sort());
+    await store.close();
+  });
+}
