@@ -161,6 +161,31 @@ describe('the archive (audit log, finished tasks)', () => {
     await restarted.close();
   });
 
+  test('a crash right after a new segment was started (still empty): the journal refills only what the archive lacks, nothing twice', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path, { archiveSegmentBytes: 1_000 });
+    t.after(() => store.close());
+    await store.open();
+    const segments = join(dir, 'store.json.archive');
+    let written = 0;
+    for (; written < 50; ) {
+      await store.transact((tx) => appendAudit(tx, audit(written)));
+      written++;
+      await queryAudit(store, { limit: 1 }); // the archive is written
+      const names = (await readdir(segments)).filter((n) => n.startsWith('audit-')).sort();
+      if (names.length > 1 && (await readFile(join(segments, names[names.length - 1]!))).byteLength === 0) break;
+    }
+    assert.ok(written < 50, 'a new, empty segment was started');
+    const image = await crashImage(dir); // the journal still holds every commit
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const restarted = new LowdbStore(image, { archiveSegmentBytes: 1_000 });
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, written, 'each entry once');
+    assert.equal(new Set(found.items.map((e) => e.why)).size, written);
+    await restarted.close();
+  });
+
   test('a store written before the archive existed (audit in the snapshot) moves its log to the archive on open', async (t) => {
     const { path } = await folder(t);
     const entry = { seq: 5, at: '2026-01-01T00:00:00.000Z', hubId: 'h1', trigger, action: 'invite', why: 'old one', outcome: 'ok' };

@@ -93,6 +93,14 @@ export class Archive {
     this.file = await this.files.open(last, bytes.byteLength === 0 ? 'w' : 'r+', 0o600);
     if (keep < bytes.byteLength) await this.file.truncate(keep);
     this.size = keep;
+    // An empty last segment (just started when a crash came): the last commit archived is in an
+    // earlier one (synced whole before this one was started), or the journal would append it twice.
+    for (let i = this.segments.length - 2; this.lastSeq === 0 && i >= 0; i--) {
+      for (const { line } of lines((await this.files.read(this.segmentPath(this.segments[i]!))) ?? Buffer.alloc(0))) {
+        const parsed = parseLine(line);
+        if (parsed) this.lastSeq = parsed.seq;
+      }
+    }
   }
 
   private previousSeq = 0;

@@ -24,8 +24,8 @@ export const ARCHIVED_ID_OF: Record<string, (record: any) => string> = {
 export class Archives {
   private byName = new Map<string, Archive>();
 
-  constructor(files: StoreFiles, folder: string, names: readonly string[]) {
-    for (const name of names) this.byName.set(name, new Archive(files, folder, name));
+  constructor(files: StoreFiles, folder: string, names: readonly string[], segmentBytes?: number) {
+    for (const name of names) this.byName.set(name, new Archive(files, folder, name, segmentBytes));
   }
 
   has(collection: string): boolean {

@@ -26,6 +26,8 @@ export interface LowdbStoreOptions {
   probeMs?: number;
   /** Collections kept on disk only (archive.ts), read through `newestFirst` (default: the audit log and finished tasks). */
   archived?: readonly string[];
+  /** Start a new archive segment past this many bytes (default 8 MB; tests make it small). */
+  archiveSegmentBytes?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class LowdbStore extends MemoryStore {
     this.previousJournalPath = this.paths.previousJournalPath;
     this.files = options.files ?? nodeFiles;
     this.probeMs = options.probeMs ?? 2_000;
-    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS);
+    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS, options.archiveSegmentBytes);
   }
 
   protected override keeps(collection: string): boolean {
