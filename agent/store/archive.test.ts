@@ -161,6 +161,31 @@ describe('the archive (audit log, finished tasks)', () => {
     await restarted.close();
   });
 
+  test('a new segment that cannot be created (ENOSPC) leaves the archive writing to the current one, and it recovers with the disk', async (t) => {
+    const { dir } = await folder(t);
+    const files = new FaultyFiles();
+    const archiveFolder = join(dir, 'store.json.archive');
+    const archive = new Archive(files, archiveFolder, 'audit', 300);
+    await archive.open();
+    files.inject({ op: 'open', code: 'ENOSPC', path: 'audit-000002' });
+    let seq = 0;
+    while (files.refused === 0 && seq < 20) {
+      archive.append(++seq, 'h1', audit(seq));
+      await archive.flush(); // the records are written even when the next segment cannot be started
+    }
+    assert.ok(files.refused > 0, 'the new segment was refused');
+    archive.append(++seq, 'h1', audit(seq));
+    await archive.sync(); // still writes to the current segment
+    files.heal();
+    for (let i = 0; i < 5; i++) archive.append(++seq, 'h1', audit(seq));
+    await archive.sync();
+    await archive.close();
+    const reread = new Archive(files, archiveFolder, 'audit', 300);
+    await reread.open();
+    assert.deepEqual((await collect(reread.oldestFirst())).map((r) => r.seq), Array.from({ length: seq }, (_, i) => i + 1));
+    await reread.close();
+  });
+
   test('a crash right after a new segment was started (still empty): the journal refills only what the archive lacks, nothing twice', async (t) => {
     const { dir, path } = await folder(t);
     const store = new LowdbStore(path, { archiveSegmentBytes: 1_000 });

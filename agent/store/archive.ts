@@ -143,14 +143,24 @@ export class Archive {
     }
     this.size += bytes.byteLength;
     if (this.size >= this.segmentBytes) {
-      await this.file!.datasync();
-      await this.file!.close();
-      const next = this.segments[this.segments.length - 1]! + 1;
-      this.file = await this.files.open(this.segmentPath(next), 'w', 0o600);
-      this.unsyncedFolders.add(this.folder);
-      this.segments.push(next);
-      this.size = 0;
+      await this.startSegment().catch((err) => log.warn('store: starting a new archive segment failed; the current one takes the records meanwhile', { archive: this.name, code: codeOf(err) }));
     }
+  }
+
+  /**
+   * The full segment is synced and the next one created before the switch: a failure of either
+   * leaves the current segment open for writes (what was written stays written), and the next
+   * write tries again.
+   */
+  private async startSegment(): Promise<void> {
+    await this.file!.datasync();
+    const next = this.segments[this.segments.length - 1]! + 1;
+    const file = await this.files.open(this.segmentPath(next), 'w', 0o600);
+    await this.file!.close().catch(() => {});
+    this.file = file;
+    this.unsyncedFolders.add(this.folder);
+    this.segments.push(next);
+    this.size = 0;
   }
 
   /** Writes and fsyncs everything queued: called before a journal holding these records is dropped. */
