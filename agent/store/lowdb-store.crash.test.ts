@@ -145,3 +145,26 @@ for (const [step, what] of [
     await store.close();
   });
 }
+
+// A journal is created as .journal.new (header, fsync) and renamed into place. Killed before its
+// header is written, it is left empty; with no .journal beside it (the very first start, or a
+// restart after a rotation was cut between its renames) it held nothing yet, and the store opens.
+for (const [first, what] of [
+  [undefined, 'the very first start'],
+  ['rename|store.json.journal.new|2', 'a restart after a rotation cut between its renames'],
+] as const) {
+  test(`killed before a new journal's header is written (${what}), the store still opens with every acknowledged write`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-new-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'store.json');
+    const acked = first ? await writeUntilStep(path, first) : [];
+    if (first) assert.ok(acked.length > 0, 'the writer acknowledged writes before it was killed');
+    await writeUntilStep(path, 'write|store.json.journal.new|1');
+    assert.equal((await readFile(`${path}.journal.new`)).byteLength, 0, 'the new journal was left empty');
+    const store = new LowdbStore(path);
+    await store.open();
+    const items = new Set((await collect(store.list('crashTestItems', ''))).map((r) => r.id));
+    assert.deepEqual(acked.filter((id) => !items.has(id)), [], 'acknowledged writes lost');
+    await store.close();
+  });
+}

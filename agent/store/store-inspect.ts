@@ -86,13 +86,20 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
   const previous = readJournal(paths.previousJournalPath, await files.read(paths.previousJournalPath), legacy);
   let current = readJournal(paths.journalPath, await files.read(paths.journalPath), legacy);
   out.currentJournal = paths.journalPath;
+  // A journal is written as .journal.new (header, fsync) and renamed into place before anything is
+  // appended to it. With no .journal, the .journal.new is the one a crash caught before its rename;
+  // if it has no complete header yet (killed before or while writing it) it held nothing either.
+  let beingCreated = false;
   if (!current.exists) {
     const next = readJournal(paths.nextJournalPath, await files.read(paths.nextJournalPath), legacy);
-    if (next.exists && !next.damage) ((current = next), (out.currentJournal = paths.nextJournalPath));
+    if (next.exists && next.after === undefined && next.entries.length === 0 && (!next.damage ? next.goodBytes === 0 && !next.torn : next.damage.line === 1 && next.damage.lostLines === 1 && !next.damage.problem.startsWith('not a journal header'))) {
+      beingCreated = true;
+      out.currentJournal = paths.nextJournalPath;
+    } else if (next.exists && !next.damage) ((current = next), (out.currentJournal = paths.nextJournalPath));
   }
   out.journals = [previous, current];
   const after = `every commit after ${out.seq} (how many is unknown)`;
-  if (read?.journal && !current.exists) {
+  if (read?.journal && !current.exists && !beingCreated) {
     out.damage.push({ file: paths.journalPath, problem: `is missing, but the snapshot (commit ${out.seq}) expects one`, lost: after });
     return out;
   }
