@@ -122,17 +122,21 @@ for (const [step, what] of [
 
 // A restart that replays a journal writes fresh files (snapshot, then the new journal renamed in,
 // then .journal.1 removed); killed at each of those steps, the next start still finds everything.
-for (const [step, what] of [
-  ['open|store.json.journal.new|1', 'its new journal being created'],
-  ['rename|.store.json.tmp|1', 'its snapshot written, not yet renamed'],
-  ['rename|store.json.journal.new|1', 'its snapshot in place, the new journal not yet'],
-  ['unlink|store.json.journal.1|1', 'everything in place but for removing .journal.1'],
+const cutAppend = ['datasync|store.json.journal|40', 'after an append cut short'] as const;
+const cutRotation = ['rename|store.json.journal.new|2', 'after a rotation cut between its renames'] as const;
+for (const [step, what, [first, before]] of [
+  ['open|store.json.journal.new|1', 'its new journal being created', cutAppend],
+  ['rename|.store.json.tmp|1', 'its snapshot written, not yet renamed', cutAppend],
+  ['rename|store.json.journal.new|1', 'its snapshot in place, the new journal not yet', cutAppend],
+  ['unlink|store.json.journal.1|1', 'everything in place but for removing .journal.1', cutAppend],
+  ['rename|store.json.journal.new|1', 'its snapshot in place, the new journal not yet', cutRotation],
+  ['unlink|store.json.journal.1|1', 'everything in place but for removing .journal.1', cutRotation],
 ] as const) {
-  test(`a restart killed while it folds the journal in (${what}) loses nothing either`, async (t) => {
+  test(`a restart ${before}, killed while it folds the journal in (${what}), loses nothing either`, async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'hubwarden-crash-reopen-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'store.json');
-    const acked = await writeUntilStep(path, 'datasync|store.json.journal|40'); // past a checkpoint: a .journal.1 may be left
+    const acked = await writeUntilStep(path, first);
     assert.ok(acked.length > 0, 'the writer acknowledged writes before it was killed');
     await writeUntilStep(path, step);
     const store = new LowdbStore(path);
