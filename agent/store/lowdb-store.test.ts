@@ -221,6 +221,30 @@ describe('LowdbStore start-up guards', () => {
     await assert.rejects(stat(`${path}.lock`), /ENOENT/);
   });
 
+  test('two processes taking the lock at the same moment: a lock being created is never taken for a stale one, so only one of them gets it', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./store-lock.race-child.ts', import.meta.url)), path], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => child.kill('SIGKILL'));
+    child.stdout.setEncoding('utf8');
+    let out = '';
+    const said = (what: RegExp) => new Promise<void>((resolve, reject) => {
+      const look = () => (what.test(out) ? resolve() : undefined);
+      child.stdout.on('data', (chunk: string) => ((out += chunk), look()));
+      child.once('exit', () => reject(new Error(`the child exited; it said: ${out}`)));
+      look();
+    });
+    await said(/^creating$/m); // the other process is mid-way through creating the lock
+    const store = new LowdbStore(path);
+    await store.open(); // this one starts at that moment
+    t.after(() => store.close());
+    child.stdin.write('\n');
+    await said(/^(locked|refused .*)$/m);
+    assert.match(out, new RegExp(`refused store: .* is in use by process ${process.pid}`), 'only one of the two holds the store');
+  });
+
   test('a stale lock naming this very pid (pid 1 again after a container restart) is taken over and removed at close; a second store in the process leaves it to the first', async (t) => {
     const { path, cleanup } = await tempPath();
     t.after(cleanup);
