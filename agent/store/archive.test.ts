@@ -17,6 +17,7 @@ import { TaskRunner } from '../tasks/task-runner.ts';
 import { findTaskAnywhere, queryTasks } from '../tasks/task-query.ts';
 import { FaultyFiles } from './faulty-files.test-double.ts';
 import { LowdbStore } from './lowdb-store.ts';
+import { Archive } from './archive.ts';
 
 const trigger = { type: 'admin' as const, actor: 'test' };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -67,6 +68,7 @@ describe('the archive (audit log, finished tasks)', () => {
     for (let i = 0; i < 5; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
     files.inject({ op: 'write', code: 'ENOSPC', path: '.archive' });
     for (let i = 5; i < 60; i++) await store.transact((tx) => appendAudit(tx, audit(i))); // acknowledged: they are in the journal
+    await store.transact((tx) => [60, 61, 62].forEach((i) => appendAudit(tx, audit(i)))); // several records in one commit
     await store.settled();
     assert.ok(files.refused > 0, 'the archive writes failed');
     assert.ok((await readdir(dir)).includes('store.json.journal.1'), 'the journal holding them is kept while the archive cannot take them');
@@ -75,13 +77,138 @@ describe('the archive (audit log, finished tasks)', () => {
     const restarted = new LowdbStore(image);
     await restarted.open();
     const found = await queryAudit(restarted, { limit: 100 });
-    assert.equal(found.total, 60);
-    assert.deepEqual(new Set(found.items.map((e) => e.why)).size, 60);
+    assert.equal(found.total, 63);
+    assert.deepEqual(new Set(found.items.map((e) => e.why)).size, 63);
     await restarted.close();
     const twice = new LowdbStore(image);
     await twice.open();
-    assert.equal((await queryAudit(twice, {})).total, 60, 'reopening does not append them again');
+    assert.equal((await queryAudit(twice, {})).total, 63, 'reopening does not append them again');
     await twice.close();
+  });
+
+  test('a segment file the archive creates has its name made durable (its folder fsynced) before sync resolves, so a journal dropped after it cannot take records with it', async (t) => {
+    const { dir } = await folder(t);
+    const files = new FaultyFiles();
+    const archiveFolder = join(dir, 'store.json.archive');
+    const archive = new Archive(files, archiveFolder, 'audit', 300); // a new segment every few records
+    await archive.open();
+    await archive.sync(); // the open's folder and first segment
+    const opened = files.ops.length;
+    for (let i = 0; i < 20; i++) {
+      archive.append(i + 1, 'h1', audit(i));
+      await archive.flush();
+    }
+    await archive.sync();
+    const ops = files.ops.slice(opened);
+    const created = ops.flatMap((op, i) => (op.startsWith('open w ') ? [i] : []));
+    assert.ok(created.length >= 3, `segments were created (${created.length})`);
+    const folderSynced = ops.lastIndexOf(`sync ${archiveFolder}`);
+    assert.ok(folderSynced > created[created.length - 1]!, 'the archive folder is synced after the last segment was created');
+    assert.ok(files.ops.slice(0, opened).includes(`sync ${dir}`), 'at open, the folder holding the (maybe new) archive folder is synced too');
+    await archive.close();
+    const reread = new Archive(files, archiveFolder, 'audit', 300);
+    await reread.open();
+    assert.deepEqual((await collect(reread.oldestFirst())).map((r) => r.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+    await reread.close();
+  });
+
+  test('a damaged line mid-segment whose journal is gone: open keeps every good line after it (nothing else holds them) and readers skip only that one', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path);
+    await store.open();
+    for (let i = 0; i < 30; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.close(); // the archive is synced and the journal folded in: it holds none of them
+    const segment = join(dir, 'store.json.archive', 'audit-000001.log');
+    const lines = (await readFile(segment, 'utf8')).split('\n');
+    lines[9] = lines[9]!.replace('invite 9', 'invite X'); // bit rot: the line fails its checksum
+    await writeFile(segment, lines.join('\n'));
+    const again = new LowdbStore(path);
+    await again.open();
+    const found = await queryAudit(again, { limit: 100 });
+    assert.equal(found.total, 29, 'every entry but the damaged one');
+    assert.deepEqual(found.items.map((e) => e.why).filter((w) => w === 'invite 29' || w === 'invite 10'), ['invite 29', 'invite 10']);
+    await again.transact((tx) => appendAudit(tx, audit(100)));
+    await again.close();
+    const reread = new LowdbStore(path);
+    await reread.open();
+    const after = await queryAudit(reread, { limit: 100 });
+    assert.equal(after.total, 30, 'the new entry kept, none doubled');
+    assert.equal(after.items[0]?.why, 'invite 100');
+    await reread.close();
+  });
+
+  test('a hole a power loss left mid-segment in what was never synced: the journal still holds those commits, so open cuts it off and appends them again, once', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path);
+    t.after(() => store.close());
+    await store.open();
+    for (let i = 0; i < 30; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.settled();
+    const image = await crashImage(dir);
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const segment = join(image + '.archive', 'audit-000001.log');
+    const bytes = await readFile(segment);
+    let start = 0;
+    for (let n = 0; n < 12; n++) start = bytes.indexOf(10, start) + 1;
+    const end = bytes.indexOf(10, start) + 1;
+    bytes.fill(0, start, end); // line 13 never reached the disk; later pages did
+    await writeFile(segment, bytes);
+    const restarted = new LowdbStore(image);
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, 30);
+    assert.equal(new Set(found.items.map((e) => e.why)).size, 30, 'each entry once');
+    await restarted.close();
+  });
+
+  test('a new segment that cannot be created (ENOSPC) leaves the archive writing to the current one, and it recovers with the disk', async (t) => {
+    const { dir } = await folder(t);
+    const files = new FaultyFiles();
+    const archiveFolder = join(dir, 'store.json.archive');
+    const archive = new Archive(files, archiveFolder, 'audit', 300);
+    await archive.open();
+    files.inject({ op: 'open', code: 'ENOSPC', path: 'audit-000002' });
+    let seq = 0;
+    while (files.refused === 0 && seq < 20) {
+      archive.append(++seq, 'h1', audit(seq));
+      await archive.flush(); // the records are written even when the next segment cannot be started
+    }
+    assert.ok(files.refused > 0, 'the new segment was refused');
+    archive.append(++seq, 'h1', audit(seq));
+    await archive.sync(); // still writes to the current segment
+    files.heal();
+    for (let i = 0; i < 5; i++) archive.append(++seq, 'h1', audit(seq));
+    await archive.sync();
+    await archive.close();
+    const reread = new Archive(files, archiveFolder, 'audit', 300);
+    await reread.open();
+    assert.deepEqual((await collect(reread.oldestFirst())).map((r) => r.seq), Array.from({ length: seq }, (_, i) => i + 1));
+    await reread.close();
+  });
+
+  test('a crash right after a new segment was started (still empty): the journal refills only what the archive lacks, nothing twice', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path, { archiveSegmentBytes: 1_000 });
+    t.after(() => store.close());
+    await store.open();
+    const segments = join(dir, 'store.json.archive');
+    let written = 0;
+    for (; written < 50; ) {
+      await store.transact((tx) => appendAudit(tx, audit(written)));
+      written++;
+      await queryAudit(store, { limit: 1 }); // the archive is written
+      const names = (await readdir(segments)).filter((n) => n.startsWith('audit-')).sort();
+      if (names.length > 1 && (await readFile(join(segments, names[names.length - 1]!))).byteLength === 0) break;
+    }
+    assert.ok(written < 50, 'a new, empty segment was started');
+    const image = await crashImage(dir); // the journal still holds every commit
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const restarted = new LowdbStore(image, { archiveSegmentBytes: 1_000 });
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, written, 'each entry once');
+    assert.equal(new Set(found.items.map((e) => e.why)).size, written);
+    await restarted.close();
   });
 
   test('a store written before the archive existed (audit in the snapshot) moves its log to the archive on open', async (t) => {

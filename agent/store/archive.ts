@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { childLogger } from '../log/logger.ts';
 import { hex } from './journal.ts';
-import { codeOf, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
+import { codeOf, syncFolder, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
 
 const log = childLogger('store');
 
@@ -36,6 +36,13 @@ export class Archive {
   private pending: Buffer[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private damagedReported = false;
+  /**
+   * Folders whose entries changed since they were last synced: the archive folder once a segment
+   * file was created in it, and at open its parent too (the folder may be new). fsync of a file
+   * does not make its name durable; without this a power loss after the journal was dropped could
+   * take a whole segment, records and all.
+   */
+  private unsyncedFolders = new Set<string>();
 
   constructor(
     private files: StoreFiles,
@@ -48,27 +55,52 @@ export class Archive {
     return join(this.folder, `${this.name}-${String(n).padStart(6, '0')}.log`);
   }
 
-  /** Finds the segments and the last commit archived; a torn last line (a crash mid-write) is cut off. */
-  async open(): Promise<void> {
+  /**
+   * Finds the segments and the last commit archived. A torn last line (a crash mid-write) is cut
+   * off. A bad line with good ones after it is cut off with them only when the journals still
+   * hold every commit from it on (`journaledFrom`: the first commit they hold), so open appends
+   * them again: a hole a power loss left in what was never synced. Otherwise those lines were
+   * synced and their journal is gone: the bad line is kept (readers skip it, logged) and so is
+   * every good line after it, which no other file holds.
+   */
+  async open(journaledFrom = Infinity): Promise<void> {
     await this.files.mkdir(this.folder);
+    this.unsyncedFolders.add(dirname(this.folder)).add(this.folder);
     const prefix = `${this.name}-`;
     this.segments = (await this.files.list(this.folder)).filter((f) => f.startsWith(prefix) && f.endsWith('.log')).map((f) => Number(f.slice(prefix.length, -4))).filter(Number.isSafeInteger).sort((a, b) => a - b);
     if (this.segments.length === 0) this.segments.push(1);
     const last = this.segmentPath(this.segments[this.segments.length - 1]!);
     const bytes = (await this.files.read(last)) ?? Buffer.alloc(0);
-    let good = 0;
+    const good: Array<{ seq: number; start: number; end: number }> = [];
+    let bad: { start: number; line: number; after: number } | undefined;
     let start = 0;
+    let n = 0;
     for (const { line, end } of lines(bytes)) {
+      n++;
       const parsed = parseLine(line);
-      if (!parsed || bytes[end - 1] !== 10) break;
-      if (parsed.seq !== this.lastSeq) ((this.previousSeq = this.lastSeq), (this.lastCommitStart = start));
-      this.lastSeq = parsed.seq;
-      good = end;
+      if (parsed && bytes[end - 1] === 10) good.push({ seq: parsed.seq, start, end });
+      else bad ??= { start, line: n, after: good.length > 0 ? good[good.length - 1]!.seq : 0 };
       start = end;
     }
+    let keep = good.length > 0 ? good[good.length - 1]!.end : 0;
+    if (bad && (keep <= bad.start || journaledFrom <= bad.after + 1)) keep = bad.start;
+    else if (bad) log.warn('store: an archive line fails its checksum; it is kept and skipped, and the lines after it are kept (no journal holds them any more)', { file: last, line: bad.line });
+    for (const g of good) {
+      if (g.end > keep) break;
+      if (g.seq !== this.lastSeq) ((this.previousSeq = this.lastSeq), (this.lastCommitStart = g.start));
+      this.lastSeq = g.seq;
+    }
     this.file = await this.files.open(last, bytes.byteLength === 0 ? 'w' : 'r+', 0o600);
-    if (good < bytes.byteLength) await this.file.truncate(good);
-    this.size = good;
+    if (keep < bytes.byteLength) await this.file.truncate(keep);
+    this.size = keep;
+    // An empty last segment (just started when a crash came): the last commit archived is in an
+    // earlier one (synced whole before this one was started), or the journal would append it twice.
+    for (let i = this.segments.length - 2; this.lastSeq === 0 && i >= 0; i--) {
+      for (const { line } of lines((await this.files.read(this.segmentPath(this.segments[i]!))) ?? Buffer.alloc(0))) {
+        const parsed = parseLine(line);
+        if (parsed) this.lastSeq = parsed.seq;
+      }
+    }
   }
 
   private previousSeq = 0;
@@ -111,13 +143,24 @@ export class Archive {
     }
     this.size += bytes.byteLength;
     if (this.size >= this.segmentBytes) {
-      await this.file!.datasync();
-      await this.file!.close();
-      const next = this.segments[this.segments.length - 1]! + 1;
-      this.file = await this.files.open(this.segmentPath(next), 'w', 0o600);
-      this.segments.push(next);
-      this.size = 0;
+      await this.startSegment().catch((err) => log.warn('store: starting a new archive segment failed; the current one takes the records meanwhile', { archive: this.name, code: codeOf(err) }));
     }
+  }
+
+  /**
+   * The full segment is synced and the next one created before the switch: a failure of either
+   * leaves the current segment open for writes (what was written stays written), and the next
+   * write tries again.
+   */
+  private async startSegment(): Promise<void> {
+    await this.file!.datasync();
+    const next = this.segments[this.segments.length - 1]! + 1;
+    const file = await this.files.open(this.segmentPath(next), 'w', 0o600);
+    await this.file!.close().catch(() => {});
+    this.file = file;
+    this.unsyncedFolders.add(this.folder);
+    this.segments.push(next);
+    this.size = 0;
   }
 
   /** Writes and fsyncs everything queued: called before a journal holding these records is dropped. */
@@ -125,6 +168,15 @@ export class Archive {
     if (!this.file) return;
     await this.flush();
     await this.file.datasync();
+    for (const folder of [...this.unsyncedFolders]) {
+      this.unsyncedFolders.delete(folder); // a segment created meanwhile adds it again
+      try {
+        await syncFolder(this.files, folder);
+      } catch (err) {
+        this.unsyncedFolders.add(folder);
+        throw err;
+      }
+    }
   }
 
   async close(): Promise<void> {

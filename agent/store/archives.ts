@@ -24,8 +24,8 @@ export const ARCHIVED_ID_OF: Record<string, (record: any) => string> = {
 export class Archives {
   private byName = new Map<string, Archive>();
 
-  constructor(files: StoreFiles, folder: string, names: readonly string[]) {
-    for (const name of names) this.byName.set(name, new Archive(files, folder, name));
+  constructor(files: StoreFiles, folder: string, names: readonly string[], segmentBytes?: number) {
+    for (const name of names) this.byName.set(name, new Archive(files, folder, name, segmentBytes));
   }
 
   has(collection: string): boolean {
@@ -57,8 +57,13 @@ export class Archives {
   async fill(found: Inspection): Promise<void> {
     if (this.byName.size === 0) return;
     const journaled = new Set(found.journals.flatMap((j) => j.entries.map((e) => e.seq)));
+    // The first commit from which the journals hold every one to the last (a `.journal.1` left
+    // beside a fresh journal may end before that journal starts).
+    let journaledFrom = Infinity;
+    for (const seq of journaled) journaledFrom = journaledFrom === Infinity ? seq + 1 : Math.max(journaledFrom, seq + 1);
+    while (journaled.has(journaledFrom - 1)) journaledFrom--;
     for (const archive of this.byName.values()) {
-      await archive.open();
+      await archive.open(journaledFrom);
       if (journaled.has(archive.lastSeq)) await archive.redoLastCommit();
     }
     const snapshotSeq = found.snapshot?.seq ?? 0;
@@ -68,12 +73,15 @@ export class Archives {
         for (const [p, records] of found.records.get(c) ?? []) for (const record of records.values()) archive.append(snapshotSeq, p, record);
       }
     }
+    // What each archive held before the journals' records are appended: `append` moves lastSeq on,
+    // and a commit's second record must not look as if its commit were archived already.
+    const archivedUpTo = new Map([...this.byName].map(([c, archive]) => [c, archive.lastSeq]));
     for (const journal of found.journals) {
       for (const entry of journal.entries) {
         if (found.snapshot?.legacy && entry.seq <= snapshotSeq) continue; // already in that snapshot
         for (const [c, p, change] of entry.changes) {
           const archive = this.byName.get(c);
-          if (archive && typeof change !== 'string' && entry.seq > archive.lastSeq) archive.append(entry.seq, p, change[1]);
+          if (archive && typeof change !== 'string' && entry.seq > archivedUpTo.get(c)!) archive.append(entry.seq, p, change[1]);
         }
       }
     }

@@ -17,6 +17,12 @@ export class FaultyFiles implements StoreFiles {
   /** Operations refused, and writes cut short, so far (a test asserts the fault was actually hit). */
   refused = 0;
   shortened = 0;
+  /**
+   * Every open (with its flags), fsync, fdatasync, rename and unlink, in order: a power loss keeps
+   * only what a sync made durable, so a test checks the order (a new file's folder synced before
+   * the journal holding its records is dropped).
+   */
+  readonly ops: string[] = [];
   private budget = new WeakMap<Fault, number>();
 
   inject(fault: Fault): void {
@@ -40,6 +46,7 @@ export class FaultyFiles implements StoreFiles {
   async open(path: string, flags: string, mode?: number): Promise<StoreFileHandle> {
     const fault = this.find('open', path);
     if (fault && 'code' in fault) throw this.error(fault.code, 'open', path);
+    this.ops.push(`open ${flags} ${path}`);
     const real = await nodeFiles.open(path, flags, mode);
     const faults = this;
     return {
@@ -65,11 +72,13 @@ export class FaultyFiles implements StoreFiles {
         const fault = faults.find('datasync', path);
         if (fault && 'code' in fault) throw faults.error(fault.code, 'fdatasync', path);
         await real.datasync();
+        faults.ops.push(`datasync ${path}`);
       },
       async sync() {
         const fault = faults.find('sync', path);
         if (fault && 'code' in fault) throw faults.error(fault.code, 'fsync', path);
         await real.sync();
+        faults.ops.push(`sync ${path}`);
       },
       truncate: (n) => real.truncate(n),
       close: () => real.close(),
@@ -80,9 +89,14 @@ export class FaultyFiles implements StoreFiles {
     const fault = this.find('rename', to) ?? this.find('rename', from);
     if (fault && 'code' in fault) throw this.error(fault.code, 'rename', `${from} -> ${to}`);
     await nodeFiles.rename(from, to);
+    this.ops.push(`rename ${from} ${to}`);
   }
 
-  unlink = nodeFiles.unlink;
+  async unlink(path: string): Promise<void> {
+    await nodeFiles.unlink(path);
+    this.ops.push(`unlink ${path}`);
+  }
+
   read = nodeFiles.read;
   size = nodeFiles.size;
   modifiedMs = nodeFiles.modifiedMs;

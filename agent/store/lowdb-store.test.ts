@@ -221,6 +221,44 @@ describe('LowdbStore start-up guards', () => {
     await assert.rejects(stat(`${path}.lock`), /ENOENT/);
   });
 
+  test('two processes taking the lock at the same moment: a lock being created is never taken for a stale one, so only one of them gets it', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./store-lock.race-child.ts', import.meta.url)), path], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => child.kill('SIGKILL'));
+    child.stdout.setEncoding('utf8');
+    let out = '';
+    const said = (what: RegExp) => new Promise<void>((resolve, reject) => {
+      const look = () => (what.test(out) ? resolve() : undefined);
+      child.stdout.on('data', (chunk: string) => ((out += chunk), look()));
+      child.once('exit', () => reject(new Error(`the child exited; it said: ${out}`)));
+      look();
+    });
+    await said(/^creating$/m); // the other process is mid-way through creating the lock
+    const store = new LowdbStore(path);
+    await store.open(); // this one starts at that moment
+    t.after(() => store.close());
+    child.stdin.write('\n');
+    await said(/^(locked|refused .*)$/m);
+    assert.match(out, new RegExp(`refused store: .* is in use by process ${process.pid}`), 'only one of the two holds the store');
+  });
+
+  test('a stale lock naming this very pid (pid 1 again after a container restart) is taken over and removed at close; a second store in the process leaves it to the first', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    await writeFile(`${path}.lock`, String(process.pid)); // left by a killed earlier process that had this pid
+    const store = new LowdbStore(path);
+    await store.open();
+    const second = new LowdbStore(path);
+    await second.open();
+    await second.close();
+    assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid), 'the second store leaves the lock to the first');
+    await store.close();
+    await assert.rejects(stat(`${path}.lock`), /ENOENT/, 'a clean stop leaves no lock behind, so no later process is refused');
+  });
+
   test('a journal without its snapshot stops open instead of starting from a partial picture', async (t) => {
     const { path, cleanup } = await tempPath();
     t.after(cleanup);
@@ -229,6 +267,27 @@ describe('LowdbStore start-up guards', () => {
     await assert.rejects(store.open(), /store\.json: is missing, but the journal .*\.journal holds commits/);
     await assert.rejects(stat(path), /ENOENT/);
     assert.match(await readFile(`${path}.journal`, 'utf8'), /"seq":5/);
+  });
+
+  test('a journal that starts after commits no file holds (a lost .journal.1 or snapshot beside a fresh, still empty journal) stops open; writing on would bury the gap', async (t) => {
+    const { path, cleanup } = await tempPath();
+    t.after(cleanup);
+    const store = new LowdbStore(path);
+    await store.open();
+    await store.transact((tx) => tx.put('storeTestItems', 'h', 'a', { id: 'a', n: 1 }));
+    await store.close(); // snapshot at commit 1, empty journal after it
+    const olderSnapshot = await readFile(path);
+    const later = new LowdbStore(path);
+    await later.open();
+    for (const id of ['b', 'c']) await later.transact((tx) => tx.put('storeTestItems', 'h', id, { id, n: 1 }));
+    await later.close(); // snapshot at commit 3, empty journal after 3
+    const journalBefore = await readFile(`${path}.journal`, 'utf8');
+    assert.match(journalBefore, /"after":3\}\n$/);
+    await writeFile(path, olderSnapshot); // the snapshot of commit 1 put back (or: it, and the .journal.1 of commits 2-3, left behind a checkpoint)
+    await assert.rejects(new LowdbStore(path).open(), /\.journal: starts after commit 3, but commits 2 to 3 are missing before it/);
+    assert.equal(await readFile(`${path}.journal`, 'utf8'), journalBefore, 'nothing touched');
+    await rm(path);
+    await assert.rejects(new LowdbStore(path).open(), /store\.json: is missing, but the journal .*\.journal starts after commit 3/);
   });
 
   test('a gap between the snapshot and the journal (a lost .journal.1) stops open', async (t) => {

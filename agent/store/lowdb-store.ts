@@ -26,6 +26,8 @@ export interface LowdbStoreOptions {
   probeMs?: number;
   /** Collections kept on disk only (archive.ts), read through `newestFirst` (default: the audit log and finished tasks). */
   archived?: readonly string[];
+  /** Start a new archive segment past this many bytes (default 8 MB; tests make it small). */
+  archiveSegmentBytes?: number;
 }
 
 /**
@@ -91,7 +93,7 @@ export class LowdbStore extends MemoryStore {
     this.previousJournalPath = this.paths.previousJournalPath;
     this.files = options.files ?? nodeFiles;
     this.probeMs = options.probeMs ?? 2_000;
-    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS);
+    this.archives = new Archives(this.files, `${this.path}.archive`, options.archived ?? ARCHIVED_COLLECTIONS, options.archiveSegmentBytes);
   }
 
   protected override keeps(collection: string): boolean {
@@ -253,6 +255,7 @@ export class LowdbStore extends MemoryStore {
           this.commits++;
           this.journalBytes += bytes.byteLength;
         } catch (err) {
+          await this.cutRefusedTail();
           this.refuseWrites('appending to the journal', err, batch);
           return;
         }
@@ -285,6 +288,23 @@ export class LowdbStore extends MemoryStore {
     if (!this.probe) {
       this.probe = setInterval(() => void this.tryResume(), this.probeMs);
       this.probe.unref();
+    }
+  }
+
+  /**
+   * A failed append may have left its whole line in the journal: the write succeeded and the
+   * fdatasync failed (EIO), and the page cache may still write the line out. Its transactions are
+   * refused, so a restart must not replay it (a SCIM client told 503 would find its change made
+   * anyway, and the rolled-back memory and the disk would disagree): the journal is cut back to
+   * its last durable commit before anyone hears of the refusal. Best effort: a disk that refuses
+   * this too is logged, and the probe replaces the journal once the disk recovers.
+   */
+  private async cutRefusedTail(): Promise<void> {
+    try {
+      await this.journal!.truncate(this.journalBytes);
+      await this.journal!.datasync();
+    } catch (err) {
+      log.warn('store: could not cut the refused append off the journal; a restart before writes resume may replay it', { path: this.path, code: codeOf(err) });
     }
   }
 

@@ -86,13 +86,20 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
   const previous = readJournal(paths.previousJournalPath, await files.read(paths.previousJournalPath), legacy);
   let current = readJournal(paths.journalPath, await files.read(paths.journalPath), legacy);
   out.currentJournal = paths.journalPath;
+  // A journal is written as .journal.new (header, fsync) and renamed into place before anything is
+  // appended to it. With no .journal, the .journal.new is the one a crash caught before its rename;
+  // if it has no complete header yet (killed before or while writing it) it held nothing either.
+  let beingCreated = false;
   if (!current.exists) {
     const next = readJournal(paths.nextJournalPath, await files.read(paths.nextJournalPath), legacy);
-    if (next.exists && !next.damage) ((current = next), (out.currentJournal = paths.nextJournalPath));
+    if (next.exists && next.after === undefined && next.entries.length === 0 && (!next.damage ? next.goodBytes === 0 && !next.torn : next.damage.line === 1 && next.damage.lostLines === 1 && !next.damage.problem.startsWith('not a journal header'))) {
+      beingCreated = true;
+      out.currentJournal = paths.nextJournalPath;
+    } else if (next.exists && !next.damage) ((current = next), (out.currentJournal = paths.nextJournalPath));
   }
   out.journals = [previous, current];
   const after = `every commit after ${out.seq} (how many is unknown)`;
-  if (read?.journal && !current.exists) {
+  if (read?.journal && !current.exists && !beingCreated) {
     out.damage.push({ file: paths.journalPath, problem: `is missing, but the snapshot (commit ${out.seq}) expects one`, lost: after });
     return out;
   }
@@ -102,8 +109,16 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
       out.damage.push({ file: journal.file, problem: 'is empty (0 bytes); a journal is always created with its header', lost: after });
       return out;
     }
-    if (!read && journal.entries.length > 0) {
-      out.damage.push({ file: paths.path, problem: `is missing, but the journal ${journal.file} holds commits`, lost: 'everything up to the journal\'s first commit (the snapshot); replaying only recent commits would be a partial picture' });
+    if (!read && (journal.entries.length > 0 || (journal.after ?? 0) > 0)) {
+      const holds = journal.entries.length > 0 ? 'holds commits' : `starts after commit ${journal.after}`;
+      out.damage.push({ file: paths.path, problem: `is missing, but the journal ${journal.file} ${holds}`, lost: 'everything up to the journal\'s first commit (the snapshot); replaying only recent commits would be a partial picture' });
+      return out;
+    }
+    // A journal starts after the commit its snapshot (or the journal before it) ends with; one that
+    // starts later, even with no commit in it yet, means commits in between are gone (a lost
+    // .journal.1 beside a journal a checkpoint just started, or an older snapshot put back).
+    if (journal.after !== undefined && journal.after > out.seq) {
+      out.damage.push({ file: journal.file, problem: `starts after commit ${journal.after}, but commits ${out.seq + 1} to ${journal.after} are missing before it (a lost ${paths.previousJournalPath}?)`, lost: `commits ${out.seq + 1} to ${journal.after}, and every later one` });
       return out;
     }
     for (const entry of journal.entries) {
