@@ -259,14 +259,32 @@ ${hub()}`;
   test("a hub holding the other connector's block (meta: in a TikTok hub, tiktok: in a Meta hub) names which connector the block is for", () => {
     assert.deepEqual(problemsOf('hubs:\n  - { id: tt, connector: tiktok-business, meta: { businessId: "1" } }\n'), [
       'hubs[0].tiktok: missing: expected object',
-      'hubs[0]: Unrecognized key: "meta" (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
+      'hubs[0].meta: unknown key (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
     ]);
     assert.deepEqual(problemsOf(`${hub()}  - { id: m2, connector: meta-business, tiktok: { businessCenterId: "7" } }\n`), [
       'hubs[1].meta: missing: expected object',
-      'hubs[1]: Unrecognized key: "tiktok" (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
+      'hubs[1].tiktok: unknown key (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
     ]);
     // Any other unknown key is named as before, without a hint.
-    assert.deepEqual(problemsOf(hub('    team: []\n')), ['hubs[0]: Unrecognized key: "team"']);
+    assert.deepEqual(problemsOf(hub('    team: []\n')), ['hubs[0].team: unknown key (did you mean teams?)']);
+  });
+
+  test('a misspelt key is named at its own path with the key it was meant to be; its value is never shown', () => {
+    assert.deepEqual(problemsOf(`server: { adminToken: [env:ADMIN], publicURL: "https://hw.example" }
+${hub(`    checkforUpdates: { schedule: "0 3 * * *" }
+    safety: { settleSecond: 60, drift: report }
+    teams: [{ group: A, appRole: ADMIN, asset: [] }]
+`)}`), [
+      'server.adminToken: unknown key (did you mean adminTokens?)',
+      'server.publicURL: unknown key (did you mean publicUrl?)',
+      'hubs[0].teams[0].asset: unknown key (did you mean assets?)',
+      'hubs[0].safety.settleSecond: unknown key (did you mean settleSeconds?)',
+      'hubs[0].checkforUpdates: unknown key (did you mean checkForUpdates?)',
+    ]);
+    // Nothing close: the keys taken there are listed, so the right one can be picked.
+    const problems = problemsOf(`store: { kind: postgres, url: env:DB, password: "s3cret-pw" }\n${hub()}`);
+    assert.deepEqual(problems, ['store.password: unknown key (the keys here: kind, url, schema, poolSize, taskRetentionDays)']);
+    assert.ok(!/s3cret/.test(problems.join('\n')));
   });
 
   test('unknown and misspelled keys, wrong types, unknown names and inline secrets: each at its path, no value echoed', () => {
@@ -299,19 +317,19 @@ hubs:
       'identityProviders.corp.clientSecret: expected a secret reference, env:NAME or file:PATH',
       'hubs[0].meta.accessToken: expected a secret reference, env:NAME or file:PATH',
       'hubs[0].scim.tokens[0]: expected a secret reference, env:NAME or file:PATH',
-      'hubs[0].teams[0]: Unrecognized key: "approle"',
+      'hubs[0].teams[0].approle: unknown key (did you mean appRole?)',
       'hubs[0].teams[1].appRole: Invalid option: expected one of "ADMIN"|"EMPLOYEE"|"FINANCE_EDITOR"|"FINANCE_ANALYST"|"DEVELOPER"|"ADS_RIGHTS_REVIEWER"',
       'hubs[0].teams[1].assets[0].type: Invalid option: expected one of "ad_account"|"page"|"catalog"|"pixel"',
       'hubs[0].teams[2]: Invalid input: expected object, received null',
       'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number',
       'hubs[0].partners[0].token: expected a secret reference, env:NAME or file:PATH',
       'hubs[1].teams[0].assets[0].role: Invalid option: expected one of "ADMIN"|"OPERATOR"|"ANALYST"',
-      'hubs[1].teams[0].assets[0]: Unrecognized key: "tasks"',
+      'hubs[1].teams[0].assets[0].tasks: unknown key (the keys here: type, id, role)',
       'hubs[2].connector: Invalid option: expected one of "meta-business"|"tiktok-business"',
-      '(root): Unrecognized key: "hubz"',
+      'hubz: unknown key (did you mean hubs?)',
     ]);
     // The cross-field rules run once the shapes are right: the misspelled appRole is then named as missing.
-    assert.deepEqual(problemsOf(hub('    teams: [{ group: A, approle: ADMIN }]\n')), ['hubs[0].teams[0]: Unrecognized key: "approle"', 'hubs[0].teams[0].appRole: required unless seat: false']);
+    assert.deepEqual(problemsOf(hub('    teams: [{ group: A, approle: ADMIN }]\n')), ['hubs[0].teams[0].approle: unknown key (did you mean appRole?)', 'hubs[0].teams[0].appRole: required unless seat: false']);
     assert.ok(!/s3cret/.test(problems.join('\n')), 'no inline secret in the message');
   });
 });

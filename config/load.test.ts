@@ -46,7 +46,7 @@ hubs:
       'hubs[0].meta.apiVersion',
       'hubs[0].teams[1].appRole',
       'hubs[0].teams[2].hubRole',
-      'hubs[0]',
+      'hubs[0].surprise',
     ]);
     assert.match(problems.find((p) => p.startsWith('hubs[0].teams[1].appRole'))!, /expected one of .*"ADMIN".*"EMPLOYEE"/);
     assert.match(problems.find((p) => p.startsWith('hubs[0].id'))!, /Okta rejects "_"/);

@@ -50,8 +50,46 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
-function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}${blockHint(issue, raw)}`);
+function issueLines(issues: z.core.$ZodIssue[], raw: unknown, keysAt: ReadonlyMap<string, readonly string[]>): string[] {
+  return issues.flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
+    : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}`]);
+}
+
+/**
+ * The keys an object the file holds unknown keys in does take, by the object's path: taken from
+ * the schema that raised the issue (zod hands it to the parse's error function as `inst`).
+ */
+function recordKeysOf(keysAt: Map<string, readonly string[]>) {
+  return (issue: z.core.$ZodRawIssue): undefined => {
+    const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+    if (issue.code === 'unrecognized_keys' && shape) keysAt.set(formatPath(issue.path ?? []), Object.keys(shape));
+    return undefined; // zod's own message otherwise
+  };
+}
+
+/**
+ * An unknown key is named at its own path (`hubs[0].checkforUpdates`), with the key it was most
+ * likely meant to be: the same but for case (`approle`), or one or two letters off (`team`).
+ * Without a likely one, the keys taken there are listed.
+ */
+function unknownKey(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const close = known.find((k) => k.toLowerCase() === lower)
+    ?? known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).filter(({ k, d }) => d <= Math.min(2, Math.floor(k.length / 3))).sort((a, b) => a.d - b.d)[0]?.k;
+  if (close) return `unknown key (did you mean ${close}?)`;
+  return known.length > 0 ? `unknown key (the keys here: ${known.join(', ')})` : 'unknown key';
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /**
@@ -69,17 +107,18 @@ function keyMessage(issue: z.core.$ZodIssue): string | undefined {
 
 /**
  * A hub holding another connector's block (`meta:` in a tiktok-business hub): the unknown key is
- * named with the connector it belongs to and the block this hub's connector reads instead.
+ * named with the connector it belongs to and the block this hub's connector reads instead ('' for
+ * any other unknown key).
  */
-function blockHint(issue: z.core.$ZodIssue, raw: unknown): string {
+function blockHint(issue: z.core.$ZodIssue, key: string, raw: unknown): string {
   const [top, index, ...rest] = issue.path;
-  if (issue.code !== 'unrecognized_keys' || top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
+  if (top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
   const hub = (raw as { hubs?: unknown }).hubs;
   const connector = Array.isArray(hub) ? (hub[index] as { connector?: unknown } | null)?.connector : undefined;
   const own = connectors.find((c) => c.id === connector);
-  const other = connectors.find((c) => c !== own && issue.keys.includes(c.hub.key));
+  const other = connectors.find((c) => c !== own && c.hub.key === key);
   if (!own || !other) return '';
-  return ` (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
+  return `unknown key (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
 }
 
 /**
@@ -306,8 +345,9 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // misspelt level would silence even errors; the logger falls back to info meanwhile (agent/log).
   const levelProblem = logLevelProblem(env.HUBWARDEN_LOG_LEVEL);
   if (levelProblem) throw new ConfigError(absolute, [levelProblem]);
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw));
+  const keysAt = new Map<string, readonly string[]>();
+  const parsed = configSchema.safeParse(raw, { error: recordKeysOf(keysAt) });
+  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw, keysAt));
 
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();
