@@ -32,7 +32,7 @@ describe('config input', () => {
     const problems = problemsOf(bomb + hub());
     assert.ok(Date.now() - started < 2_000, 'refused, not expanded');
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0]!, /^line 9: the alias \*a7 expands to about 111,111,111 values .*alias bomb/);
+    assert.match(problems[0]!, /^line 9, column \d+: the alias \*a7 expands to about 111,111,111 values .*alias bomb/);
   });
 
   test('anchors and aliases a config uses sparingly still work; an alias without its anchor names its line', () => {
@@ -41,20 +41,30 @@ describe('config input', () => {
   - { id: b, connector: meta-business, meta: { businessId: "2" }, teams: *teams }
 `, FILE, {});
     assert.deepEqual(file.hubs.map((h) => h.teams[0]!.group), ['Staff', 'Staff']);
-    assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1: the alias *nowhere has no anchor &nowhere before it']);
+    assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1, column 4: the alias *nowhere has no anchor &nowhere before it']);
   });
 
   test('a second YAML document ("---") is named at its line, in the words of a config, not of the yaml library', () => {
     assert.deepEqual(problemsOf(`${hub()}---\nserver: { port: 9000 }\n`), [
-      'line 5: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
+      'line 5, column 1: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
     ]);
     // A "---" that opens the only document is fine.
     assert.equal(parseConfig(`---\n${hub()}`, FILE, {}).file.hubs.length, 1);
   });
 
+  test('a YAML syntax error names its line and column, once per line; an unquoted * schedule is told to be quoted', () => {
+    // A tab as indentation: the parser's follow-on complaints on the same line are left out.
+    assert.deepEqual(problemsOf(`${hub('    teams:\n      - group: A\n\t      appRole: ADMIN\n')}`), ['line 7, column 1: Tabs are not allowed as indentation']);
+    assert.deepEqual(problemsOf(`${hub('    teams:\n      - group: A: B\n')}`), ['line 6, column 16: Nested mappings are not allowed in compact mappings']);
+    // `* * * * *` unquoted is an alias in YAML: said in a config's words, not only "Alias cannot be an empty string".
+    assert.deepEqual(problemsOf(hub('    checkForUpdates: { schedule: * * * * * }\n')), [
+      'line 5, column 34: Alias cannot be an empty string: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")',
+    ]);
+  });
+
   test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
     const problems = problemsOf(`server:\n  host: !!js/function "function () { return 1 }"\n  publicUrl: !secret https://x.example\nstore: !!binary aGVsbG8=\n${hub()}`);
-    assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
+    assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2, column 9', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3, column 14', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4, column 8', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
     // The core schema's own tags are plain values.
     assert.equal(parseConfig(`server: { host: !!str 127.0.0.1, port: !!int "0" }\n${hub()}`, FILE, {}).file.server.host, '127.0.0.1');
   });

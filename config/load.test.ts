@@ -151,7 +151,7 @@ hubs:
   });
 
   test('YAML syntax errors name the line; an empty file says hubs are missing', () => {
-    assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3: /);
+    assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3, column 1: /);
     assert.deepEqual(problemsOf(''), ['hubs: missing: expected array']);
   });
 

@@ -144,6 +144,17 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
  */
 const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
 
+/**
+ * A YAML error in a config's words where the library's would puzzle: an unquoted `*` (a cron
+ * schedule `* * * * *`) starts an alias (https://yaml.org/spec/1.2.2/#71-alias-nodes), which yaml
+ * calls "Alias cannot be an empty string".
+ */
+function yamlErrorText(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
+  if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
+  return message.split('\n')[0]!;
+}
+
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -152,7 +163,7 @@ const MAX_ALIAS_COUNT = 100;
  * expands the most (the first such in the file), the one that tripped yaml's alias limit. Each
  * node is counted once (memoized), so measuring a bomb costs no more than reading it.
  */
-function aliasProblem(doc: Document, lineOf: (offset: number) => number): string | undefined {
+function aliasProblem(doc: Document, at: (offset: number) => string): string | undefined {
   const sizes = new Map<unknown, number>();
   const sizeOf = (node: unknown): number => {
     if (!node || typeof node !== 'object') return 1;
@@ -179,11 +190,11 @@ function aliasProblem(doc: Document, lineOf: (offset: number) => number): string
     },
   });
   const name = (node: Node) => (node as { source?: string }).source;
-  if (unresolved) return `line ${lineOf(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
+  if (unresolved) return `${at(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
   if (!worst) return undefined;
   const { node, size } = worst;
   const many = Number.isFinite(size) ? `about ${size.toLocaleString('en')} values` : 'without end';
-  return `line ${lineOf(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
+  return `${at(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
 }
 
 /**
@@ -313,11 +324,23 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // yaml resolves an unknown tag (!foo, !!js/function) or a YAML 1.1 one (!!binary, !!timestamp)
   // as a plain value and only warns: the value would pass as the string it was not meant to be.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
-  const lineOf = (offset: number) => lines.linePos(offset).line;
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+  // The first error on a line only: what follows it there is the parser losing its footing (a
+  // tab as indentation is then also "implicit keys need to be on a single line").
+  const errorLines = new Set<number>();
+  const firstOnLine = (e: { pos: [number, number] }) => {
+    const { line } = lines.linePos(e.pos[0]);
+    if (errorLines.has(line)) return false;
+    errorLines.add(line);
+    return true;
+  };
   const yamlProblems = [
-    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.code === 'MULTIPLE_DOCS' ? ONE_DOCUMENT : e.message.split('\n')[0]}`),
+    ...doc.errors.filter(firstOnLine).map((e) => `${at(e.pos[0])}: ${yamlErrorText(e.code, e.message)}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
-      .map((w) => `line ${lineOf(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
+      .map((w) => `${at(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
   if (yamlProblems.length > 0) throw new ConfigError(absolute, yamlProblems);
   let raw;
@@ -326,7 +349,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     // aliases nest, multiplying at each level); it throws instead of expanding (https://eemeli.org/yaml/#options).
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (err) {
-    throw new ConfigError(absolute, [aliasProblem(doc, lineOf) ?? `(root): ${(err as Error).message}`]);
+    throw new ConfigError(absolute, [aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
   }
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
