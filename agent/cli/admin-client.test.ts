@@ -81,3 +81,10 @@ test('a redirect is named with where it points, not followed: a right token is n
   await assert.rejects(client.post('/hubs/h1/members/m1/remove'), (e: unknown) => e instanceof CliError && /POST \/hubs\/h1\/members\/m1\/remove with HTTP 302, a redirect/.test(e.message));
   assert.deepEqual(requests, ['GET /api/v1/hubs', 'POST /api/v1/hubs/h1/members/m1/remove']);
 });
+
+test('an error answer that quotes the request back never shows the admin token', async () => {
+  const token = 'adm1n-Secret-Value';
+  const echo = async (_url: string | URL | Request, init?: RequestInit) => new Response(JSON.stringify({ detail: `malformed header: authorization: ${(init?.headers as Record<string, string>).authorization}` }), { status: 400, headers: { 'content-type': 'application/json' } });
+  await assert.rejects(adminClient('http://127.0.0.1:9', token, echo).get('/hubs'),
+    (e: unknown) => e instanceof CliError && /^malformed header: authorization: Bearer \[admin token\] \(HTTP 400\)$/.test(e.message));
+});

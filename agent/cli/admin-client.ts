@@ -88,7 +88,10 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
     }
     if (!res.ok) {
       // Problem details (RFC 9457 §3.1.4): `detail` is a string; anything else is not shown.
-      const detail = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
+      // The token is never repeated, even by an answer that quotes the request's Authorization
+      // header back (a proxy's or a debugging server's error page): the line may end in a CI log.
+      const said = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
+      const detail = said.split(token).join('[admin token]');
       const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
       throw new CliError(`${detail} (HTTP ${res.status})${hint}`);
     }
