@@ -62,6 +62,12 @@ describe('config input', () => {
     ]);
   });
 
+  test('an id written without quotes (a number to YAML) is told to be quoted', () => {
+    assert.deepEqual(problemsOf('hubs:\n  - { id: m, connector: meta-business, meta: { businessId: 1000000000000001 } }\n'), [
+      'hubs[0].meta.businessId: Invalid input: expected string, received number: put the value in quotes (YAML reads unquoted digits as a number)',
+    ]);
+  });
+
   test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
     const problems = problemsOf(`server:\n  host: !!js/function "function () { return 1 }"\n  publicUrl: !secret https://x.example\nstore: !!binary aGVsbG8=\n${hub()}`);
     assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2, column 9', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3, column 14', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4, column 8', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
@@ -331,7 +337,7 @@ hubs:
       'hubs[0].teams[1].appRole: Invalid option: expected one of "ADMIN"|"EMPLOYEE"|"FINANCE_EDITOR"|"FINANCE_ANALYST"|"DEVELOPER"|"ADS_RIGHTS_REVIEWER"',
       'hubs[0].teams[1].assets[0].type: Invalid option: expected one of "ad_account"|"page"|"catalog"|"pixel"',
       'hubs[0].teams[2]: Invalid input: expected object, received null',
-      'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number',
+      'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number: put the value in quotes (YAML reads unquoted digits as a number)',
       'hubs[0].partners[0].token: expected a secret reference, env:NAME or file:PATH',
       'hubs[1].teams[0].assets[0].role: Invalid option: expected one of "ADMIN"|"OPERATOR"|"ANALYST"',
       'hubs[1].teams[0].assets[0].tasks: unknown key (the keys here: type, id, role)',

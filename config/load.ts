@@ -101,6 +101,9 @@ function keyMessage(issue: z.core.$ZodIssue): string | undefined {
   // A key the file leaves out reaches the schema as undefined (an empty YAML value is null).
   const absent = issue.code === 'invalid_type' && /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
   if (absent) return `missing: expected ${absent[1]}`;
+  // An id written without quotes (`businessId: 1000000000000001`): YAML reads digits as a number,
+  // past 2^53 no longer the same one (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && / received number$/.test(issue.message)) return `${issue.message}: put the value in quotes (YAML reads unquoted digits as a number)`;
   if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
   return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
 }
