@@ -32,7 +32,7 @@ describe('config input', () => {
     const problems = problemsOf(bomb + hub());
     assert.ok(Date.now() - started < 2_000, 'refused, not expanded');
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0]!, /^line 9: the alias \*a7 expands to about 111,111,111 values .*alias bomb/);
+    assert.match(problems[0]!, /^line 9, column \d+: the alias \*a7 expands to about 111,111,111 values .*alias bomb/);
   });
 
   test('anchors and aliases a config uses sparingly still work; an alias without its anchor names its line', () => {
@@ -41,20 +41,36 @@ describe('config input', () => {
   - { id: b, connector: meta-business, meta: { businessId: "2" }, teams: *teams }
 `, FILE, {});
     assert.deepEqual(file.hubs.map((h) => h.teams[0]!.group), ['Staff', 'Staff']);
-    assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1: the alias *nowhere has no anchor &nowhere before it']);
+    assert.deepEqual(problemsOf(`x: *nowhere\n${hub()}`), ['line 1, column 4: the alias *nowhere has no anchor &nowhere before it']);
   });
 
   test('a second YAML document ("---") is named at its line, in the words of a config, not of the yaml library', () => {
     assert.deepEqual(problemsOf(`${hub()}---\nserver: { port: 9000 }\n`), [
-      'line 5: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
+      'line 5, column 1: a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)',
     ]);
     // A "---" that opens the only document is fine.
     assert.equal(parseConfig(`---\n${hub()}`, FILE, {}).file.hubs.length, 1);
   });
 
+  test('a YAML syntax error names its line and column, once per line; an unquoted * schedule is told to be quoted', () => {
+    // A tab as indentation: the parser's follow-on complaints on the same line are left out.
+    assert.deepEqual(problemsOf(`${hub('    teams:\n      - group: A\n\t      appRole: ADMIN\n')}`), ['line 7, column 1: Tabs are not allowed as indentation']);
+    assert.deepEqual(problemsOf(`${hub('    teams:\n      - group: A: B\n')}`), ['line 6, column 16: Nested mappings are not allowed in compact mappings']);
+    // `* * * * *` unquoted is an alias in YAML: said in a config's words, not only "Alias cannot be an empty string".
+    assert.deepEqual(problemsOf(hub('    checkForUpdates: { schedule: * * * * * }\n')), [
+      'line 5, column 34: Alias cannot be an empty string: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")',
+    ]);
+  });
+
+  test('an id written without quotes (a number to YAML) is told to be quoted', () => {
+    assert.deepEqual(problemsOf('hubs:\n  - { id: m, connector: meta-business, meta: { businessId: 1000000000000001 } }\n'), [
+      'hubs[0].meta.businessId: Invalid input: expected string, received number: put the value in quotes (YAML reads unquoted digits as a number)',
+    ]);
+  });
+
   test('unknown or custom YAML tags are refused at their line, not read as plain strings', () => {
     const problems = problemsOf(`server:\n  host: !!js/function "function () { return 1 }"\n  publicUrl: !secret https://x.example\nstore: !!binary aGVsbG8=\n${hub()}`);
-    assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
+    assert.deepEqual(problems.map((p) => p.split(': the YAML tag ')), [['line 2, column 9', '!!js/function is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 3, column 14', '!secret is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag'], ['line 4, column 8', '!!binary is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag']]);
     // The core schema's own tags are plain values.
     assert.equal(parseConfig(`server: { host: !!str 127.0.0.1, port: !!int "0" }\n${hub()}`, FILE, {}).file.server.host, '127.0.0.1');
   });
@@ -259,14 +275,32 @@ ${hub()}`;
   test("a hub holding the other connector's block (meta: in a TikTok hub, tiktok: in a Meta hub) names which connector the block is for", () => {
     assert.deepEqual(problemsOf('hubs:\n  - { id: tt, connector: tiktok-business, meta: { businessId: "1" } }\n'), [
       'hubs[0].tiktok: missing: expected object',
-      'hubs[0]: Unrecognized key: "meta" (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
+      'hubs[0].meta: unknown key (meta: is the block of a connector: meta-business hub; this hub is connector: tiktok-business, whose block is tiktok:)',
     ]);
     assert.deepEqual(problemsOf(`${hub()}  - { id: m2, connector: meta-business, tiktok: { businessCenterId: "7" } }\n`), [
       'hubs[1].meta: missing: expected object',
-      'hubs[1]: Unrecognized key: "tiktok" (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
+      'hubs[1].tiktok: unknown key (tiktok: is the block of a connector: tiktok-business hub; this hub is connector: meta-business, whose block is meta:)',
     ]);
     // Any other unknown key is named as before, without a hint.
-    assert.deepEqual(problemsOf(hub('    team: []\n')), ['hubs[0]: Unrecognized key: "team"']);
+    assert.deepEqual(problemsOf(hub('    team: []\n')), ['hubs[0].team: unknown key (did you mean teams?)']);
+  });
+
+  test('a misspelt key is named at its own path with the key it was meant to be; its value is never shown', () => {
+    assert.deepEqual(problemsOf(`server: { adminToken: [env:ADMIN], publicURL: "https://hw.example" }
+${hub(`    checkforUpdates: { schedule: "0 3 * * *" }
+    safety: { settleSecond: 60, drift: report }
+    teams: [{ group: A, appRole: ADMIN, asset: [] }]
+`)}`), [
+      'server.adminToken: unknown key (did you mean adminTokens?)',
+      'server.publicURL: unknown key (did you mean publicUrl?)',
+      'hubs[0].teams[0].asset: unknown key (did you mean assets?)',
+      'hubs[0].safety.settleSecond: unknown key (did you mean settleSeconds?)',
+      'hubs[0].checkforUpdates: unknown key (did you mean checkForUpdates?)',
+    ]);
+    // Nothing close: the keys taken there are listed, so the right one can be picked.
+    const problems = problemsOf(`store: { kind: postgres, url: env:DB, password: "s3cret-pw" }\n${hub()}`);
+    assert.deepEqual(problems, ['store.password: unknown key (the keys here: kind, url, schema, poolSize, taskRetentionDays)']);
+    assert.ok(!/s3cret/.test(problems.join('\n')));
   });
 
   test('unknown and misspelled keys, wrong types, unknown names and inline secrets: each at its path, no value echoed', () => {
@@ -299,19 +333,19 @@ hubs:
       'identityProviders.corp.clientSecret: expected a secret reference, env:NAME or file:PATH',
       'hubs[0].meta.accessToken: expected a secret reference, env:NAME or file:PATH',
       'hubs[0].scim.tokens[0]: expected a secret reference, env:NAME or file:PATH',
-      'hubs[0].teams[0]: Unrecognized key: "approle"',
+      'hubs[0].teams[0].approle: unknown key (did you mean appRole?)',
       'hubs[0].teams[1].appRole: Invalid option: expected one of "ADMIN"|"EMPLOYEE"|"FINANCE_EDITOR"|"FINANCE_ANALYST"|"DEVELOPER"|"ADS_RIGHTS_REVIEWER"',
       'hubs[0].teams[1].assets[0].type: Invalid option: expected one of "ad_account"|"page"|"catalog"|"pixel"',
       'hubs[0].teams[2]: Invalid input: expected object, received null',
-      'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number',
+      'hubs[0].checkForUpdates.schedule: Invalid input: expected string, received number: put the value in quotes (YAML reads unquoted digits as a number)',
       'hubs[0].partners[0].token: expected a secret reference, env:NAME or file:PATH',
       'hubs[1].teams[0].assets[0].role: Invalid option: expected one of "ADMIN"|"OPERATOR"|"ANALYST"',
-      'hubs[1].teams[0].assets[0]: Unrecognized key: "tasks"',
+      'hubs[1].teams[0].assets[0].tasks: unknown key (the keys here: type, id, role)',
       'hubs[2].connector: Invalid option: expected one of "meta-business"|"tiktok-business"',
-      '(root): Unrecognized key: "hubz"',
+      'hubz: unknown key (did you mean hubs?)',
     ]);
     // The cross-field rules run once the shapes are right: the misspelled appRole is then named as missing.
-    assert.deepEqual(problemsOf(hub('    teams: [{ group: A, approle: ADMIN }]\n')), ['hubs[0].teams[0]: Unrecognized key: "approle"', 'hubs[0].teams[0].appRole: required unless seat: false']);
+    assert.deepEqual(problemsOf(hub('    teams: [{ group: A, approle: ADMIN }]\n')), ['hubs[0].teams[0].approle: unknown key (did you mean appRole?)', 'hubs[0].teams[0].appRole: required unless seat: false']);
     assert.ok(!/s3cret/.test(problems.join('\n')), 'no inline secret in the message');
   });
 });

@@ -46,7 +46,7 @@ hubs:
       'hubs[0].meta.apiVersion',
       'hubs[0].teams[1].appRole',
       'hubs[0].teams[2].hubRole',
-      'hubs[0]',
+      'hubs[0].surprise',
     ]);
     assert.match(problems.find((p) => p.startsWith('hubs[0].teams[1].appRole'))!, /expected one of .*"ADMIN".*"EMPLOYEE"/);
     assert.match(problems.find((p) => p.startsWith('hubs[0].id'))!, /Okta rejects "_"/);
@@ -151,7 +151,7 @@ hubs:
   });
 
   test('YAML syntax errors name the line; an empty file says hubs are missing', () => {
-    assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3: /);
+    assert.match(problemsOf('hubs:\n  - id: a\n   connector: x\n')[0]!, /^line 3, column 1: /);
     assert.deepEqual(problemsOf(''), ['hubs: missing: expected array']);
   });
 

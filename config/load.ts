@@ -50,8 +50,46 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
-function issueLines(issues: z.core.$ZodIssue[], raw: unknown): string[] {
-  return issues.map((issue) => `${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}${blockHint(issue, raw)}`);
+function issueLines(issues: z.core.$ZodIssue[], raw: unknown, keysAt: ReadonlyMap<string, readonly string[]>): string[] {
+  return issues.flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
+    : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}`]);
+}
+
+/**
+ * The keys an object the file holds unknown keys in does take, by the object's path: taken from
+ * the schema that raised the issue (zod hands it to the parse's error function as `inst`).
+ */
+function recordKeysOf(keysAt: Map<string, readonly string[]>) {
+  return (issue: z.core.$ZodRawIssue): undefined => {
+    const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+    if (issue.code === 'unrecognized_keys' && shape) keysAt.set(formatPath(issue.path ?? []), Object.keys(shape));
+    return undefined; // zod's own message otherwise
+  };
+}
+
+/**
+ * An unknown key is named at its own path (`hubs[0].checkforUpdates`), with the key it was most
+ * likely meant to be: the same but for case (`approle`), or one or two letters off (`team`).
+ * Without a likely one, the keys taken there are listed.
+ */
+function unknownKey(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const close = known.find((k) => k.toLowerCase() === lower)
+    ?? known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).filter(({ k, d }) => d <= Math.min(2, Math.floor(k.length / 3))).sort((a, b) => a.d - b.d)[0]?.k;
+  if (close) return `unknown key (did you mean ${close}?)`;
+  return known.length > 0 ? `unknown key (the keys here: ${known.join(', ')})` : 'unknown key';
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /**
@@ -63,23 +101,27 @@ function keyMessage(issue: z.core.$ZodIssue): string | undefined {
   // A key the file leaves out reaches the schema as undefined (an empty YAML value is null).
   const absent = issue.code === 'invalid_type' && /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
   if (absent) return `missing: expected ${absent[1]}`;
+  // An id written without quotes (`businessId: 1000000000000001`): YAML reads digits as a number,
+  // past 2^53 no longer the same one (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && / received number$/.test(issue.message)) return `${issue.message}: put the value in quotes (YAML reads unquoted digits as a number)`;
   if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
   return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
 }
 
 /**
  * A hub holding another connector's block (`meta:` in a tiktok-business hub): the unknown key is
- * named with the connector it belongs to and the block this hub's connector reads instead.
+ * named with the connector it belongs to and the block this hub's connector reads instead ('' for
+ * any other unknown key).
  */
-function blockHint(issue: z.core.$ZodIssue, raw: unknown): string {
+function blockHint(issue: z.core.$ZodIssue, key: string, raw: unknown): string {
   const [top, index, ...rest] = issue.path;
-  if (issue.code !== 'unrecognized_keys' || top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
+  if (top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
   const hub = (raw as { hubs?: unknown }).hubs;
   const connector = Array.isArray(hub) ? (hub[index] as { connector?: unknown } | null)?.connector : undefined;
   const own = connectors.find((c) => c.id === connector);
-  const other = connectors.find((c) => c !== own && issue.keys.includes(c.hub.key));
+  const other = connectors.find((c) => c !== own && c.hub.key === key);
   if (!own || !other) return '';
-  return ` (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
+  return `unknown key (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
 }
 
 /**
@@ -105,6 +147,17 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
  */
 const ONE_DOCUMENT = 'a second YAML document starts here ("---"); a config file is one document: remove the "---" line (and move what follows into the first document if it belongs to the config)';
 
+/**
+ * A YAML error in a config's words where the library's would puzzle: an unquoted `*` (a cron
+ * schedule `* * * * *`) starts an alias (https://yaml.org/spec/1.2.2/#71-alias-nodes), which yaml
+ * calls "Alias cannot be an empty string".
+ */
+function yamlErrorText(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
+  if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
+  return message.split('\n')[0]!;
+}
+
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -113,7 +166,7 @@ const MAX_ALIAS_COUNT = 100;
  * expands the most (the first such in the file), the one that tripped yaml's alias limit. Each
  * node is counted once (memoized), so measuring a bomb costs no more than reading it.
  */
-function aliasProblem(doc: Document, lineOf: (offset: number) => number): string | undefined {
+function aliasProblem(doc: Document, at: (offset: number) => string): string | undefined {
   const sizes = new Map<unknown, number>();
   const sizeOf = (node: unknown): number => {
     if (!node || typeof node !== 'object') return 1;
@@ -140,11 +193,11 @@ function aliasProblem(doc: Document, lineOf: (offset: number) => number): string
     },
   });
   const name = (node: Node) => (node as { source?: string }).source;
-  if (unresolved) return `line ${lineOf(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
+  if (unresolved) return `${at(unresolved.range?.[0] ?? 0)}: the alias *${name(unresolved)} has no anchor &${name(unresolved)} before it`;
   if (!worst) return undefined;
   const { node, size } = worst;
   const many = Number.isFinite(size) ? `about ${size.toLocaleString('en')} values` : 'without end';
-  return `line ${lineOf(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
+  return `${at(node.range?.[0] ?? 0)}: the alias *${name(node)} expands to ${many} (aliases nested in anchors multiply: a YAML alias bomb), more than the ${MAX_ALIAS_COUNT} alias expansions a config is allowed: write the values out`;
 }
 
 /**
@@ -274,11 +327,23 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // yaml resolves an unknown tag (!foo, !!js/function) or a YAML 1.1 one (!!binary, !!timestamp)
   // as a plain value and only warns: the value would pass as the string it was not meant to be.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter: lines, schema: 'core', resolveKnownTags: false });
-  const lineOf = (offset: number) => lines.linePos(offset).line;
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+  // The first error on a line only: what follows it there is the parser losing its footing (a
+  // tab as indentation is then also "implicit keys need to be on a single line").
+  const errorLines = new Set<number>();
+  const firstOnLine = (e: { pos: [number, number] }) => {
+    const { line } = lines.linePos(e.pos[0]);
+    if (errorLines.has(line)) return false;
+    errorLines.add(line);
+    return true;
+  };
   const yamlProblems = [
-    ...doc.errors.map((e) => `line ${lineOf(e.pos[0])}: ${e.code === 'MULTIPLE_DOCS' ? ONE_DOCUMENT : e.message.split('\n')[0]}`),
+    ...doc.errors.filter(firstOnLine).map((e) => `${at(e.pos[0])}: ${yamlErrorText(e.code, e.message)}`),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
-      .map((w) => `line ${lineOf(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
+      .map((w) => `${at(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];
   if (yamlProblems.length > 0) throw new ConfigError(absolute, yamlProblems);
   let raw;
@@ -287,7 +352,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     // aliases nest, multiplying at each level); it throws instead of expanding (https://eemeli.org/yaml/#options).
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (err) {
-    throw new ConfigError(absolute, [aliasProblem(doc, lineOf) ?? `(root): ${(err as Error).message}`]);
+    throw new ConfigError(absolute, [aliasProblem(doc, at) ?? `(root): ${(err as Error).message}`]);
   }
   // PORT overrides server.port of a mapping only: anything else is left for the schema to refuse
   // with the file's path (a scalar or a list is not a config).
@@ -306,8 +371,9 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   // misspelt level would silence even errors; the logger falls back to info meanwhile (agent/log).
   const levelProblem = logLevelProblem(env.HUBWARDEN_LOG_LEVEL);
   if (levelProblem) throw new ConfigError(absolute, [levelProblem]);
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw));
+  const keysAt = new Map<string, readonly string[]>();
+  const parsed = configSchema.safeParse(raw, { error: recordKeysOf(keysAt) });
+  if (!parsed.success) throw new ConfigError(absolute, issueLines(parsed.error.issues, raw, keysAt));
 
   const baseDir = dirname(absolute);
   const secrets = new Map<string, Secret>();

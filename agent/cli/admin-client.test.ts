@@ -4,6 +4,8 @@
  * before any request, naming where to look.
  */
 import { test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { adminClient } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
@@ -54,4 +56,35 @@ test('a server that does not answer in time is said so, not "cannot reach" (it i
   const slowBody = async () => ({ ok: true, status: 200, headers: new Headers({ 'content-type': 'text/csv' }), text: timeout }) as unknown as Response;
   await assert.rejects(adminClient('http://127.0.0.1:9', 'token', slowBody).getText('/audit', 'text/csv'),
     (e: unknown) => e instanceof CliError && /did not answer GET \/audit within 30 s/.test(e.message));
+});
+
+test('a redirect is named with where it points, not followed: a right token is never reported as invalid', async (t) => {
+  const token = 'adm1n-Secret-Value';
+  // The address a proxy sends the admin on to: it accepts the token when it gets it.
+  const target = createServer((req, res) => {
+    const ok = req.headers.authorization === `Bearer ${token}`;
+    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(ok ? { items: [] } : { detail: 'invalid admin token' }));
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const to = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+  const requests: string[] = [];
+  const proxy = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(req.method === 'POST' ? 302 : 308, { location: `${to}${req.url}?state=login-s3cret` }).end();
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => { proxy.close(); target.close(); });
+  const client = adminClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token);
+  await assert.rejects(client.get('/hubs'), (e: unknown) => e instanceof CliError
+    && new RegExp(`answered GET /hubs with HTTP 308, a redirect to ${to}/api/v1/hubs; the admin token is not sent on: pass --url ${to} `).test(e.message)
+    && !/invalid admin token|s3cret/.test(e.message));
+  await assert.rejects(client.post('/hubs/h1/members/m1/remove'), (e: unknown) => e instanceof CliError && /POST \/hubs\/h1\/members\/m1\/remove with HTTP 302, a redirect/.test(e.message));
+  assert.deepEqual(requests, ['GET /api/v1/hubs', 'POST /api/v1/hubs/h1/members/m1/remove']);
+});
+
+test('an error answer that quotes the request back never shows the admin token', async () => {
+  const token = 'adm1n-Secret-Value';
+  const echo = async (_url: string | URL | Request, init?: RequestInit) => new Response(JSON.stringify({ detail: `malformed header: authorization: ${(init?.headers as Record<string, string>).authorization}` }), { status: 400, headers: { 'content-type': 'application/json' } });
+  await assert.rejects(adminClient('http://127.0.0.1:9', token, echo).get('/hubs'),
+    (e: unknown) => e instanceof CliError && /^malformed header: authorization: Bearer \[admin token\] \(HTTP 400\)$/.test(e.message));
 });

@@ -53,6 +53,11 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
         headers: { authorization: `Bearer ${token}`, accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(TIMEOUT_MS),
+        // Not followed: fetch drops the Authorization header on a redirect to another origin (an
+        // http URL sent on to https, another port) and turns a redirected POST into a GET
+        // (https://fetch.spec.whatwg.org/#http-redirect-fetch), so a right token was reported as
+        // "invalid admin token" and the admin sent to rotate it.
+        redirect: 'manual',
       });
     } catch (err) {
       const late = timedOut(err);
@@ -61,6 +66,7 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
       const why = redactText(cause?.code ?? cause?.message ?? (err as Error).message);
       throw new CliError(`cannot reach hubwarden at ${baseUrl}: ${why} (is "hubwarden serve" running? set --url)`);
     }
+    if (res.status >= 300 && res.status < 400) throw redirected(method, path, res);
     let text: string;
     try {
       text = await res.text();
@@ -82,7 +88,10 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
     }
     if (!res.ok) {
       // Problem details (RFC 9457 §3.1.4): `detail` is a string; anything else is not shown.
-      const detail = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
+      // The token is never repeated, even by an answer that quotes the request's Authorization
+      // header back (a proxy's or a debugging server's error page): the line may end in a CI log.
+      const said = isObject(parsed) && typeof parsed.detail === 'string' && parsed.detail ? parsed.detail : res.statusText || 'the request failed';
+      const detail = said.split(token).join('[admin token]');
       const hint = res.status === 401 ? ' (pass --token or set HUBWARDEN_ADMIN_TOKEN)' : '';
       throw new CliError(`${detail} (HTTP ${res.status})${hint}`);
     }
@@ -90,6 +99,21 @@ export function adminClient(baseUrl: string, token: string, fetchImpl: typeof fe
     // server (or a proxy in front of it) that is not hubwarden's.
     if (!isObject(parsed)) throw new CliError(`${method} ${root}${path}: HTTP ${res.status}, the answer is ${kindOf(parsed)}, not a JSON object (is ${baseUrl} a hubwarden server?)`);
     return { status: res.status, body: parsed as T };
+  }
+  /**
+   * A redirect, named with where it points (origin and path only: a query may carry a login
+   * state) and, when it is this same request elsewhere, the --url that reaches it directly.
+   */
+  function redirected(method: string, path: string, res: Response): CliError {
+    const said = `hubwarden at ${baseUrl} answered ${method} ${path} with HTTP ${res.status}, a redirect`;
+    let to: URL | undefined;
+    try {
+      to = new URL(res.headers.get('location') ?? '', `${root}${path}`);
+    } catch { /* no usable Location */ }
+    if (!to || !res.headers.get('location')) return new CliError(`${said} without a location (is ${baseUrl} a hubwarden server?)`);
+    const asked = `${apiPath}${path.split('?')[0]}`;
+    const base = to.pathname.endsWith(asked) ? `${to.origin}${to.pathname.slice(0, -asked.length)}` : undefined;
+    return new CliError(`${said} to ${to.origin}${to.pathname}; the admin token is not sent on: ${base ? `pass --url ${base}` : 'set --url'} (or HUBWARDEN_URL, server.publicUrl) to where hubwarden answers`);
   }
   return {
     get: async <T>(path: string) => (await call<T>('GET', path)).body,

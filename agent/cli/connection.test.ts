@@ -43,3 +43,12 @@ test('with --url and --token (or their variables) the config is not read: a miss
   assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't', config: '/nonexistent/hubwarden.yaml' }, {}), { url: 'http://h:1', token: 't' });
   assert.deepEqual(await serverOf({ config: '/nonexistent/hubwarden.yaml' }, { HUBWARDEN_URL: 'http://h:2', HUBWARDEN_ADMIN_TOKEN: 'u' }), { url: 'http://h:2', token: 'u' });
 });
+
+test('the message says which of the URL and the token was not given, not both when one was', async (t) => {
+  const config = configFile(t);
+  const refused = (options: Parameters<typeof serverOf>[0], env: NodeJS.ProcessEnv, pattern: RegExp) => assert.rejects(serverOf(options, env), (e: unknown) => e instanceof CliError && pattern.test(e.message) && !e.message.includes('s3cret-token'));
+  await refused({ config, url: 'http://h:1' }, {}, /^no --token given \(nor HUBWARDEN_ADMIN_TOKEN\) and the config .*hubwarden\.yaml cannot be read: server\.adminTokens\[0\]: environment variable ADMIN_TOKEN is not set$/);
+  await refused({ config }, { HUBWARDEN_URL: 'http://h:1' }, /^no --token given \(nor HUBWARDEN_ADMIN_TOKEN\) and the config/);
+  await refused({ config: '/nonexistent/hubwarden.yaml', token: 's3cret-token' }, {}, /^no --url given \(nor HUBWARDEN_URL\) and the config \/nonexistent\/hubwarden\.yaml cannot be read: cannot read the file: ENOENT$/);
+  await refused({ config: '/nonexistent/hubwarden.yaml' }, {}, /^no --url\/--token given and the config/);
+});

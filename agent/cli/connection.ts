@@ -29,6 +29,9 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   const token0 = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
   if (url0 !== undefined && token0) return { url: url0, token: token0 };
   const { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } = await import('../../config/load.ts');
+  // What the config was read for: with --url given, "no --url/--token given" sent the admin
+  // checking a URL they had passed instead of the token they had not.
+  const missing = url0 === undefined && !token0 ? 'no --url/--token given' : url0 === undefined ? 'no --url given (nor HUBWARDEN_URL)' : 'no --token given (nor HUBWARDEN_ADMIN_TOKEN)';
   let config: LoadedConfig | undefined;
   const fromConfig = (): LoadedConfig => {
     if (config) return config;
@@ -39,7 +42,7 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
       return (config = loadConfig(path, env, { secrets: 'on-use' }));
     } catch (err) {
       const why = err instanceof ConfigError ? err.problems[0] : (err as Error).message;
-      throw new CliError(`no --url/--token given and the config ${path} cannot be read: ${why}`);
+      throw new CliError(`${missing} and the config ${path} cannot be read: ${why}`);
     }
   };
   const url = url0 ?? fromConfig().file.server.publicUrl;
@@ -52,7 +55,7 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
       token = c.secret(ref).reveal();
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      throw new CliError(`no --url/--token given and the config ${c.path} cannot be read: ${err.problems[0]}`);
+      throw new CliError(`${missing} and the config ${c.path} cannot be read: ${err.problems[0]}`);
     }
   }
   return { url, token };

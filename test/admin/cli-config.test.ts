@@ -28,7 +28,7 @@ describe('hubwarden CLI: a bad config file', () => {
     const folder = join(dir, 'a-folder.yaml');
     mkdirSync(folder);
     const cases: Array<[string, RegExp]> = [
-      [file('syntax.yaml', 'hubs: [\n  - id: a\n'), /config \S+syntax\.yaml cannot be read: line \d+: /],
+      [file('syntax.yaml', 'hubs: [\n  - id: a\n'), /config \S+syntax\.yaml cannot be read: line \d+, column \d+: /],
       [file('inline.yaml', `server: { adminTokens: [inline-admin-s3cret] }\n${HUB}`), /config \S+inline\.yaml cannot be read: server\.adminTokens\[0\]: expected a secret reference, env:NAME or file:PATH$/],
       [file('unset.yaml', `server: { adminTokens: [env:HW_TEST_UNSET_TOKEN] }\n${HUB}`), /config \S+unset\.yaml cannot be read: server\.adminTokens\[0\]: environment variable HW_TEST_UNSET_TOKEN is not set$/],
       [file('no-file.yaml', `server: { adminTokens: [file:missing-token] }\n${HUB}`), /config \S+no-file\.yaml cannot be read: server\.adminTokens\[0\]: cannot read \S+missing-token: ENOENT$/],
