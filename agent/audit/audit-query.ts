@@ -177,7 +177,7 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
     if (!matches(e, q.before)) continue;
     if (total >= offset && items.length < limit) items.push(e);
     else if (ties && items.length > 0 && e.seq === items[items.length - 1]!.seq) items.push(e);
-    else ties = false;
+    else if (items.length > 0) ties = false; // not before the page begins (offset): its ties are still to come
     total++;
   }
   // The place after this page, for the page its cursor asks for: how many matches remain (its
