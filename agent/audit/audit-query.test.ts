@@ -108,3 +108,29 @@ test('two replicas\' entries with the same seq: a page by cursor ends after both
   assert.deepEqual((await queryAudit(store(entries), { limit: 2 })).items.map((e) => e.seq), [7, 6, 6]);
   assert.deepEqual((await queryAudit(store(entries), { limit: 2, offset: 1 })).items.map((e) => e.seq), [6, 6]);
 });
+
+test('a page by offset past the first also ends after every match sharing its last seq, so its `next` (an export from an offset) skips none', async () => {
+  const entries = [7, 6, 6, 5, 4, 4, 3, 2, 1].map((n, i) => ({ ...entry(n, `2026-12-03T22:0${n}:00.000Z`), why: `entry ${i}` }));
+  const page = await queryAudit(store(entries), { limit: 2, offset: 3 });
+  assert.deepEqual(page.items.map((e) => e.why), ['entry 3', 'entry 4', 'entry 5']);
+  // The page after it by its cursor: with the page, every entry from the offset on, once.
+  const next = await queryAudit(store(entries), { limit: 10, before: Math.min(...page.items.map((e) => e.seq)) });
+  assert.deepEqual([...page.items, ...next.items].map((e) => e.why), entries.slice(3).map((e) => e.why));
+});
+
+test('a page continued from a kept place keeps its ties past an entry of that seq the filter leaves out', async () => {
+  // Seq 6 given by replicas to three entries, the middle one of another action.
+  const entries = [9, 8, 7, 6, 6, 6, 5, 4].map((n, i) => ({ ...entry(n, `2026-12-03T22:0${n}:00.000Z`), why: `entry ${i}`, action: i === 4 ? 'invite' : 'member-exempted' }));
+  for (const fresh of [true, false]) {
+    const log = store(entries);
+    const seen: string[] = [];
+    let before: number | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await queryAudit(fresh ? store(entries) : log, { limit: 2, action: 'member-exempted', ...(before !== undefined ? { before } : {}) });
+      seen.push(...page.items.map((e) => e.why));
+      if (page.items.length === 0 || page.total <= page.items.length) break;
+      before = Math.min(...page.items.map((e) => e.seq));
+    }
+    assert.deepEqual(seen.sort(), entries.filter((e) => e.action === 'member-exempted').map((e) => e.why).sort(), fresh ? 'full reads' : 'a kept place');
+  }
+});

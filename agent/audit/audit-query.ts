@@ -132,8 +132,10 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
       }
       if (items.length >= count) {
         // Full: only a match sharing the last seq joins (see above); anything else begins the next page.
-        if (next.value.seq === items[items.length - 1]!.seq && matches(next.value, before)) {
-          items.push(next.value);
+        // An entry of that seq the filter leaves out is passed over, not the page's end: a match
+        // of that seq may still follow it (the next page, asked for older seqs, would skip it).
+        if (next.value.seq === items[items.length - 1]!.seq) {
+          if (matches(next.value, before)) items.push(next.value);
           continue;
         }
         reader.putBack(next.value);
@@ -177,7 +179,7 @@ export async function queryAudit(store: AuditStore, q: AuditQuery, now = Date.no
     if (!matches(e, q.before)) continue;
     if (total >= offset && items.length < limit) items.push(e);
     else if (ties && items.length > 0 && e.seq === items[items.length - 1]!.seq) items.push(e);
-    else ties = false;
+    else if (items.length > 0) ties = false; // not before the page begins (offset): its ties are still to come
     total++;
   }
   // The place after this page, for the page its cursor asks for: how many matches remain (its

@@ -161,6 +161,35 @@ describe('the archive (audit log, finished tasks)', () => {
     await restarted.close();
   });
 
+  test('a damaged line inside a commit the journals no longer hold: open keeps that commit\'s good lines after it, though the journal holds every later commit', async (t) => {
+    const { dir, path } = await folder(t);
+    const store = new LowdbStore(path);
+    await store.open();
+    // Ten commits of three entries each, archived and synced; the journal folded in holds none.
+    for (let c = 0; c < 10; c++) await store.transact((tx) => { for (let k = 0; k < 3; k++) appendAudit(tx, audit(c * 3 + k)); });
+    await store.close();
+    const again = new LowdbStore(path);
+    t.after(() => again.close());
+    await again.open();
+    await again.transact((tx) => appendAudit(tx, audit(30))); // the journal now holds this commit only
+    await again.settled();
+    const image = await crashImage(dir);
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const segment = join(image + '.archive', 'audit-000001.log');
+    const lines = (await readFile(segment, 'utf8')).split('\n');
+    assert.match(lines[28]!, /invite 28/);
+    lines[28] = lines[28]!.replace('invite 28', 'invite X'); // bit rot in the last commit's second entry
+    await writeFile(segment, lines.join('\n'));
+    const restarted = new LowdbStore(image);
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    const whys = new Set(found.items.map((e) => e.why));
+    assert.ok(whys.has('invite 29'), 'the good entry after the damaged one, in a commit no journal holds, is kept');
+    assert.ok(whys.has('invite 30'), 'the journal\'s commit is archived');
+    assert.equal(found.total, 30, 'every entry but the damaged one, once');
+    await restarted.close();
+  });
+
   test('a new segment that cannot be created (ENOSPC) leaves the archive writing to the current one, and it recovers with the disk', async (t) => {
     const { dir } = await folder(t);
     const files = new FaultyFiles();

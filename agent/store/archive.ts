@@ -83,7 +83,10 @@ export class Archive {
       start = end;
     }
     let keep = good.length > 0 ? good[good.length - 1]!.end : 0;
-    if (bad && (keep <= bad.start || journaledFrom <= bad.after + 1)) keep = bad.start;
+    // Good lines of the bad line's own commit after it (a commit's records are written together)
+    // are refilled only if the journals hold that commit too: from the next one on is not enough.
+    const midCommit = bad !== undefined && good.some((g) => g.start > bad.start && g.seq === bad.after);
+    if (bad && (keep <= bad.start || journaledFrom <= (midCommit ? bad.after : bad.after + 1))) keep = bad.start;
     else if (bad) log.warn('store: an archive line fails its checksum; it is kept and skipped, and the lines after it are kept (no journal holds them any more)', { file: last, line: bad.line });
     for (const g of good) {
       if (g.end > keep) break;

@@ -178,4 +178,18 @@ describe('GraphClient', () => {
       await server.close();
     }
   });
+
+  test('a write answered by a redirect was not made: it fails, never reads as done (the client follows no redirect)', async () => {
+    const asked: string[] = [];
+    const fetchFn = (async (input: URL | RequestInfo, init?: RequestInit) => {
+      asked.push(`${init?.method} ${String(input)}`);
+      return new Response(null, { status: 307, headers: { location: 'http://127.0.0.1:10/elsewhere' } });
+    }) as typeof fetch;
+    const g = client('http://127.0.0.1:9', fetchFn);
+    for (const method of ['DELETE', 'POST'] as const) {
+      await assert.rejects(g.call(method, '200', { role: 'EMPLOYEE' }, { what: 'meta-business: test', businessId: '100' }),
+        (e: unknown) => e instanceof ConnectorError && e.providerCode === 'http 307');
+    }
+    assert.equal(asked.length, 2, 'the Location was not called');
+  });
 });

@@ -117,10 +117,14 @@ export class GraphClient {
     for (const [object, ms] of Object.entries(usage.regainByObject)) this.#book.block(object, ms);
   }
 
-  /** Records usage headers; throws the mapped ConnectorError on an error envelope or HTTP ≥ 400. */
+  /**
+   * Records usage headers; throws the mapped ConnectorError on an error envelope or HTTP ≥ 300. A
+   * 3xx is no answer: the HTTP client follows no redirect (sdk/http.ts), so a write answered by
+   * one was not made, and read as a success (no body, no `success: false`) it was reported done.
+   */
   #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
     this.#noteUsage(res.headers);
-    if (res.status >= 400 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
+    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
     return notRefused(res.body, ctx);
   }
 

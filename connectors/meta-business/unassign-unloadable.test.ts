@@ -52,6 +52,19 @@ describe('unassign when Graph will not load the asset\'s people (100/33)', () =>
     assert.ok(served.emulator.control.state().assignments.some((a) => a.assetId === '222' && a.userId === dan), 'Dan still holds page 222');
   });
 
+  test('the client edge refused (a listing marked incomplete, not thrown): a client ad account whose people answer 100/33 is not known gone, the removal fails (not applied)', async () => {
+    // Meta limits client_ad_accounts (README [INF]): the owned edge lists, the client edge answers #200.
+    const c = served.connector(async (op, forward) => {
+      if (op.path.endsWith('/client_ad_accounts')) return graphError(200, '(#200) Permissions error');
+      return op.path === 'act_555/assigned_users' ? unsupported('act_555') : forward();
+    });
+    await assert.rejects(c.unassignAsset!({ asset: { type: 'ad_account', id: 'act_555' }, userId: dan }), (e: unknown) =>
+      e instanceof ConnectorError && e.kind === 'not-found' && e.notApplied === true && /nothing was removed/.test(e.message));
+    // Its assignments read by a check for updates: unknown (unavailable), never "nobody assigned".
+    await assert.rejects(c.listAssignments!([{ type: 'ad_account', id: 'act_555' }]), (e: unknown) =>
+      e instanceof ConnectorError && e.kind === 'unavailable' && /act_555/.test(e.message) && /only in part/.test(e.message));
+  });
+
   test('a check for updates reading assignments: a listed asset whose people answer 100/33 fails the read (unavailable), never "nobody assigned"', async () => {
     const c = served.connector(pagePeopleUnloadable);
     const assets = [{ type: 'ad_account' as const, id: 'act_111' }, { type: 'page' as const, id: '222' }];

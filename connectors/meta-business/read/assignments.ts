@@ -87,6 +87,12 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[]): Pro
           providerCode: '100/33',
         });
       }
+      // Part of the listing refused (a client edge, marked incomplete): not listed is not gone.
+      if (page.incomplete) {
+        throw new ConnectorError('unavailable', `${whatFor}: Graph answers the people of ${type} ${[...ids].join(', ')} as a missing object (100/33: gone, or not loadable with this token) and the business's ${type} listing could be read only in part (${page.incomplete.reason}); their assignments are not known`, {
+          providerCode: '100/33',
+        });
+      }
       cursor = page.next;
     } while (cursor);
   }

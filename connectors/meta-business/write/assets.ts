@@ -70,6 +70,9 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
       throw err;
     }
     if (page.items.some((a) => a.id === asset.id)) throw unknown(`though business ${ctx.businessId} still lists it`);
+    // Part of the listing refused (listAssets marks a refused client edge incomplete, no longer
+    // throws): an asset not listed may be in that part, so it is not known to be gone.
+    if (page.incomplete) throw unknown(`and business ${ctx.businessId}'s ${LABEL[asset.type] ?? asset.type} listing could be read only in part (${page.incomplete.reason})`);
     cursor = page.next;
   } while (cursor);
   return true;
