@@ -61,6 +61,9 @@ describe('the task runner while PostgreSQL is unreachable', { skip: db.skip }, (
     const { proxy, store, runner, lines } = await replicaWithRunningTask(t, 'outage_stop');
     await proxy.stop();
     await until('the store notices', () => !store.healthy());
+    // The outage's own warning (logged once, when the runner's poll first fails: the next test)
+    // comes within a poll; the stop's line is counted after it.
+    await until('the runner logs the outage', () => lines.some((l) => /^task runner: poll failed/.test(l.msg)));
     const from = lines.length;
     await runner.stop(300); // rejected before: the process stopping exited 1
     const said = lines.slice(from).filter((l) => l.level === 'warn' || l.level === 'error');

@@ -24,7 +24,17 @@ export interface GraphClientSettings {
   /** Paces every HTTP attempt (retries included) and pauses on 429 Retry-After. */
   pacing?: { take(): Promise<void>; pauseFor(ms: number): void };
   fetch?: typeof fetch;
+  /** How long one HTTP attempt (a Graph call or the token request) may take (default 60 s). */
+  attemptTimeoutMs?: number;
 }
+
+/**
+ * fetch has no timeout of its own: a Graph or token endpoint that accepts the connection and never
+ * answers (a black-holed proxy) held a write-back run for good, its lease renewed all the while,
+ * so the hub's standings were never written again. Each attempt now gives up after this long; a
+ * timeout is a failure like a 5xx (the person is tried again at the next run).
+ */
+export const GRAPH_ATTEMPT_TIMEOUT_MS = 60_000;
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 /** The name of the error thrown when the token endpoint refuses the app's credentials (4xx other than 429). */
@@ -73,6 +83,7 @@ export class ClientCredentialsMiddleware implements Middleware {
     const url = `${authorityUrl.replace(/\/$/, '')}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
     this.tokenRequests++;
     const res = await (this.settings.fetch ?? fetch)(url, {
+      signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: GRAPH_SCOPE, grant_type: 'client_credentials' }),
@@ -139,11 +150,25 @@ function setHeader(context: Context, key: string, value: string): void {
   else context.options.headers = { ...(headers as Record<string, string> | undefined), [key]: value };
 }
 
+/** Last before the HTTP handler: each attempt (each retry too) gets its own deadline. */
+export class AttemptTimeoutMiddleware implements Middleware {
+  #next: Middleware | undefined;
+  constructor(private readonly ms: number) {}
+  setNext(next: Middleware): void {
+    this.#next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    context.options = { ...context.options, signal: AbortSignal.timeout(this.ms) };
+    await this.#next!.execute(context);
+  }
+}
+
 export function createGraphClient(settings: GraphClientSettings): { client: Client; auth: ClientCredentialsMiddleware } {
   const auth = new ClientCredentialsMiddleware(settings);
   const retry = new RetryHandler(new RetryHandlerOptions(settings.retry?.delaySeconds ?? 3, settings.retry?.maxRetries ?? 3));
+  const deadline = new AttemptTimeoutMiddleware(settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS);
   const client = Client.initWithMiddleware({
-    middleware: settings.pacing ? [auth, retry, new PacingMiddleware(settings.pacing), new HTTPMessageHandler()] : [auth, retry, new HTTPMessageHandler()],
+    middleware: settings.pacing ? [auth, retry, new PacingMiddleware(settings.pacing), deadline, new HTTPMessageHandler()] : [auth, retry, deadline, new HTTPMessageHandler()],
     baseUrl: `${settings.graphBaseUrl.replace(/\/$/, '')}/`,
     defaultVersion: 'v1.0',
   });
