@@ -1,5 +1,5 @@
 import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema.ts';
-import { INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { asIfActive, INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView } from '../store/store.ts';
@@ -65,8 +65,7 @@ export async function directoryUsersByEmail(view: ReadView, hubId: string, email
 export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, directoryUserId: string, o: { evenIfInactive?: boolean } = {}): Promise<HubRole | undefined> {
   const found = await view.get('directoryUsers', hub.id, directoryUserId);
   if (!found) return undefined;
-  const { suspended: _suspended, offboarded: _offboarded, ...rest } = found;
-  const user = o.evenIfInactive ? { ...rest, active: true } : found;
+  const user = o.evenIfInactive ? asIfActive(found) : found;
   return computeGrant(hub, user, await groupNamesOf(view, hub.id, user.id), roleRulesOfHub(hub)).hubRole;
 }
 

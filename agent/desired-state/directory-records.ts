@@ -41,6 +41,26 @@ export interface DirectoryUserRecord {
 /** Whether the directory user holds seats: active in the IdP, not suspended there, not offboarded. */
 export const isActiveUser = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => u.active && !u.suspended && !u.offboarded;
 
+/**
+ * The IdP-side marks (suspended, offboarded) a directory write keeps from the previous record.
+ * They come from event hooks and leaver actions, not from SCIM, so a SCIM write keeps them, unless
+ * it reactivates the user (active false → true): the IdP disabled and re-enabled the person, or
+ * unassigned and re-assigned the app, and Okta's deactivate-then-reactivate also ends a suspension.
+ */
+export function holdsKept(previous: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'> | undefined, nowActive: boolean): Pick<DirectoryUserRecord, 'suspended' | 'offboarded'> {
+  if (!previous || (previous.active === false && nowActive)) return {};
+  return { ...(previous.suspended ? { suspended: previous.suspended } : {}), ...(previous.offboarded ? { offboarded: previous.offboarded } : {}) };
+}
+
+/**
+ * The user as they will be once the IdP re-activates them: every mark isActiveUser reads is
+ * cleared. Kept beside isActiveUser so a new mark is cleared in the one place that lists them.
+ */
+export function asIfActive<T extends Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>>(u: T): T {
+  const { suspended: _suspended, offboarded: _offboarded, ...rest } = u;
+  return { ...rest, active: true } as T;
+}
+
 export interface DirectoryGroupMember {
   value: string;
   display?: string;

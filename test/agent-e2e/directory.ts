@@ -3,7 +3,7 @@
  * the group's members; Entra's: the same in its own order): each is one store transaction that
  * changes the directory records and records the delta in the outbox.
  */
-import type { DirectoryGroupRecord, DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { holdsKept, type DirectoryGroupRecord, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { collect, type Store } from '../../agent/store/store.ts';
@@ -24,10 +24,10 @@ export class Directory {
 
   async setActive(id: string, active: boolean): Promise<void> {
     await this.store.transact(async (tx) => {
-      const { suspended, offboarded, ...u } = (await tx.get('directoryUsers', this.hubId, id))!;
-      // As scim-server/scim/resources/user.ts: a reactivation (active false → true) ends a suspension and an offboarding's hold.
-      const held = u.active === false && active ? {} : { ...(suspended ? { suspended } : {}), ...(offboarded ? { offboarded } : {}) };
-      tx.put('directoryUsers', this.hubId, id, { ...u, ...held, active, version: u.version + 1, lastModified: new Date().toISOString() });
+      const previous = (await tx.get('directoryUsers', this.hubId, id))!;
+      const { suspended: _suspended, offboarded: _offboarded, ...u } = previous;
+      // As a SCIM write does (scim-server/scim/resources/user.ts): a reactivation ends the marks.
+      tx.put('directoryUsers', this.hubId, id, { ...u, ...holdsKept(previous, active), active, version: u.version + 1, lastModified: new Date().toISOString() });
       recordDesiredChange(tx, { hubId: this.hubId, trigger: this.trigger, changes: [{ kind: active ? 'user-activated' : 'user-deactivated', userId: id }] });
     });
   }

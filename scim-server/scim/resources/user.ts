@@ -1,4 +1,4 @@
-import type { DirectoryUserRecord } from '../../../agent/desired-state/directory-records.ts';
+import { holdsKept, type DirectoryUserRecord } from '../../../agent/desired-state/directory-records.ts';
 import type { DirectoryChange } from '../../../agent/desired-state/delta.ts';
 import { ENTERPRISE_SCHEMA, HUB_SCHEMA, USER_ATTRIBUTES, USER_SCHEMA } from '../attributes.ts';
 import { invalidValue } from '../errors.ts';
@@ -62,12 +62,9 @@ export function toUserRecord(hubId: string, id: string, scim: ScimObject, previo
     lastModified: now,
     version: (previous?.version ?? 0) + 1,
   };
-  // A suspension comes from the IdP's event hook, not from SCIM: kept, unless this write
-  // reactivates the user (suspended users that Okta deactivates and reactivates are active again).
-  if (previous?.suspended && !(previous.active === false && record.active)) record.suspended = previous.suspended;
-  // So is an offboarding's hold (agent/dispatch/offboard-hold.ts): a leaver the IdP still pushes
-  // active is not invited again until the IdP deactivates and reactivates them.
-  if (previous?.offboarded && !(previous.active === false && record.active)) record.offboarded = previous.offboarded;
+  // A suspension (the IdP's event hook) and an offboarding's hold (agent/dispatch/offboard-hold.ts)
+  // do not come from SCIM: kept unless this write reactivates the user.
+  Object.assign(record, holdsKept(previous, record.active));
   if (typeof scim.externalId === 'string') record.externalId = scim.externalId;
   if (typeof scim.displayName === 'string') record.displayName = scim.displayName;
   const email = primaryEmail(emails);
