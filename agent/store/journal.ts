@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import type { StoreFileHandle } from './store-files.ts';
 
 /**
  * The store's write-ahead journal: a header line, then one line per group commit, appended and
@@ -170,4 +171,17 @@ function looseEntry(line: string): { seq: number; changes: unknown[] } | undefin
     // unreadable: counted as a line only
   }
   return undefined;
+}
+
+/**
+ * Cuts a refused append off the journal, back to `durableBytes` (the end of its last durable
+ * commit), and syncs the cut. A failed append may have left its whole line in the file: the write
+ * succeeded and the fdatasync failed (EIO), and the page cache may still write the line out. Its
+ * transactions are refused, so a restart must not replay it (a SCIM client told 503 would find its
+ * change made anyway, and the rolled-back memory and the disk would disagree). Throws what the disk
+ * threw; the caller decides how loud that is.
+ */
+export async function cutRefusedTail(journal: StoreFileHandle, durableBytes: number): Promise<void> {
+  await journal.truncate(durableBytes);
+  await journal.datasync();
 }

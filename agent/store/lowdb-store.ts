@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { childLogger } from '../log/logger.ts';
-import { journalHeader, journalRecord } from './journal.ts';
+import { cutRefusedTail, journalHeader, journalRecord } from './journal.ts';
 import { addToBatch, openBatch, type Batch } from './commit-batch.ts';
 import { MemoryStore } from './memory-store.ts';
 import { codeOf, nodeFiles, writeAll, type StoreFileHandle, type StoreFiles } from './store-files.ts';
@@ -255,7 +255,11 @@ export class LowdbStore extends MemoryStore {
           this.commits++;
           this.journalBytes += bytes.byteLength;
         } catch (err) {
-          await this.cutRefusedTail();
+          // Cut before anyone hears of the refusal (journal.ts). Best effort: a disk that refuses
+          // this too is logged, and the probe replaces the journal once the disk recovers.
+          await cutRefusedTail(this.journal!, this.journalBytes).catch((cutErr) =>
+            log.warn('store: could not cut the refused append off the journal; a restart before writes resume may replay it', { path: this.path, code: codeOf(cutErr) }),
+          );
           this.refuseWrites('appending to the journal', err, batch);
           return;
         }
@@ -288,23 +292,6 @@ export class LowdbStore extends MemoryStore {
     if (!this.probe) {
       this.probe = setInterval(() => void this.tryResume(), this.probeMs);
       this.probe.unref();
-    }
-  }
-
-  /**
-   * A failed append may have left its whole line in the journal: the write succeeded and the
-   * fdatasync failed (EIO), and the page cache may still write the line out. Its transactions are
-   * refused, so a restart must not replay it (a SCIM client told 503 would find its change made
-   * anyway, and the rolled-back memory and the disk would disagree): the journal is cut back to
-   * its last durable commit before anyone hears of the refusal. Best effort: a disk that refuses
-   * this too is logged, and the probe replaces the journal once the disk recovers.
-   */
-  private async cutRefusedTail(): Promise<void> {
-    try {
-      await this.journal!.truncate(this.journalBytes);
-      await this.journal!.datasync();
-    } catch (err) {
-      log.warn('store: could not cut the refused append off the journal; a restart before writes resume may replay it', { path: this.path, code: codeOf(err) });
     }
   }
 
