@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import { connectors } from '../connectors/registry.ts';
+
+/*
+ * The config schema's complaints (zod issues), turned into one line each that names the path in
+ * the file: `hubs[0].teams[1].appRole: …`, an unknown key with the key it was likely meant to be,
+ * and plainer words where zod's are vague.
+ */
+
+/** `hubs[1].teams[0].appRole` from zod's path array. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(root)';
+}
+
+export function issueLines(issues: z.core.$ZodIssue[], raw: unknown, keysAt: ReadonlyMap<string, readonly string[]>): string[] {
+  return issues.flatMap((issue) => issue.code === 'unrecognized_keys'
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${blockHint(issue, key, raw) || unknownKey(key, keysAt.get(formatPath(issue.path)) ?? [])}`)
+    : [`${formatPath(issue.path)}: ${keyMessage(issue) ?? issue.message}`]);
+}
+
+/**
+ * The keys an object the file holds unknown keys in does take, by the object's path: taken from
+ * the schema that raised the issue (zod hands it to the parse's error function as `inst`).
+ */
+export function recordKeysOf(keysAt: Map<string, readonly string[]>) {
+  return (issue: z.core.$ZodRawIssue): undefined => {
+    const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
+    if (issue.code === 'unrecognized_keys' && shape) keysAt.set(formatPath(issue.path ?? []), Object.keys(shape));
+    return undefined; // zod's own message otherwise
+  };
+}
+
+/**
+ * An unknown key is named at its own path (`hubs[0].checkforUpdates`), with the key it was most
+ * likely meant to be: the same but for case (`approle`), or one or two letters off (`team`).
+ * Without a likely one, the keys taken there are listed.
+ */
+function unknownKey(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const close = known.find((k) => k.toLowerCase() === lower)
+    ?? known.map((k) => ({ k, d: editDistance(lower, k.toLowerCase()) })).filter(({ k, d }) => d <= Math.min(2, Math.floor(k.length / 3))).sort((a, b) => a.d - b.d)[0]?.k;
+  if (close) return `unknown key (did you mean ${close}?)`;
+  return known.length > 0 ? `unknown key (the keys here: ${known.join(', ')})` : 'unknown key';
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * zod's words where they are vague: a required key left out is "missing", not "received
+ * undefined"; a map key the schema refuses (`identityProviders.Corp_IdP`) says what a key must
+ * be, not a bare "Invalid key in record".
+ */
+function keyMessage(issue: z.core.$ZodIssue): string | undefined {
+  // A key the file leaves out reaches the schema as undefined (an empty YAML value is null).
+  const absent = issue.code === 'invalid_type' && /^Invalid input: expected (.+), received undefined$/.exec(issue.message);
+  if (absent) return `missing: expected ${absent[1]}`;
+  // An id written without quotes (`businessId: 1000000000000001`): YAML reads digits as a number,
+  // past 2^53 no longer the same one (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+  if (issue.code === 'invalid_type' && issue.expected === 'string' && / received number$/.test(issue.message)) return `${issue.message}: put the value in quotes (YAML reads unquoted digits as a number)`;
+  if (issue.code !== 'invalid_key' || issue.issues.length === 0) return undefined;
+  return `not a valid key here: ${issue.issues.map((i) => i.message).join('; ')}`;
+}
+
+/**
+ * A hub holding another connector's block (`meta:` in a tiktok-business hub): the unknown key is
+ * named with the connector it belongs to and the block this hub's connector reads instead ('' for
+ * any other unknown key).
+ */
+function blockHint(issue: z.core.$ZodIssue, key: string, raw: unknown): string {
+  const [top, index, ...rest] = issue.path;
+  if (top !== 'hubs' || typeof index !== 'number' || rest.length > 0) return '';
+  const hub = (raw as { hubs?: unknown }).hubs;
+  const connector = Array.isArray(hub) ? (hub[index] as { connector?: unknown } | null)?.connector : undefined;
+  const own = connectors.find((c) => c.id === connector);
+  const other = connectors.find((c) => c !== own && c.hub.key === key);
+  if (!own || !other) return '';
+  return `unknown key (${other.hub.key}: is the block of a connector: ${other.id} hub; this hub is connector: ${own.id}, whose block is ${own.hub.key}:)`;
+}
