@@ -70,7 +70,10 @@ test('/readyz reports the store and agent checks: 503 until the store is healthy
 test('serve closes gracefully: an in-flight request finishes, then onClose runs, then new connections are refused', async () => {
   const events: string[] = [];
   const router = express.Router();
+  let arrived!: () => void;
+  const received = new Promise<void>((r) => (arrived = r));
   router.get('/slow', async (_req, res) => {
+    arrived();
     await new Promise((r) => setTimeout(r, 200));
     events.push('slow done');
     res.json({ done: true });
@@ -78,7 +81,8 @@ test('serve closes gracefully: an in-flight request finishes, then onClose runs,
   const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
   const running = await serve(app, { host: '127.0.0.1', port: 0, onClose: async () => void events.push('store closed') });
   const inFlight = fetch(`${running.url}/x/slow`).then((r) => r.json());
-  await new Promise((r) => setTimeout(r, 50));
+  // Close once the request is in the handler (a fixed 50 ms wait lost the race on a loaded machine).
+  await received;
   const closed = running.close();
   assert.deepEqual(await inFlight, { done: true });
   await closed;

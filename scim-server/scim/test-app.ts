@@ -102,6 +102,9 @@ export async function scimRequest(
       ...headers,
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  }).catch((err: Error & { cause?: { code?: string; message?: string } }) => {
+    // undici's "fetch failed" hides why in `cause` (a reset, a timeout), which a test report drops.
+    throw new Error(`${method} ${path}: ${err.message} (${err.cause?.code ?? ''} ${err.cause?.message ?? ''})`, { cause: err });
   });
   const text = await res.text();
   let parsed: unknown;
