@@ -36,7 +36,10 @@ export interface ScimRouterDeps {
 export function defineScimIndexes(store: Store): void {
   defineDirectoryIndexes(store);
   defineHubStateIndexes(store);
-  store.defineIndex('directoryUsers', USER_BY_EXTERNAL_ID, (u, hub) => (u.externalId ? [`${hub}\u0000${u.externalId.toLowerCase()}`] : []));
+  // externalId is caseExact (RFC 7643 §3.1): filed as sent, found only by the same case (users.ts).
+  // The PostgreSQL store rebuilds an index whose key function changed at open (postgres/indexes.ts),
+  // so a database filed under the former lower-cased keys is refiled under these.
+  store.defineIndex('directoryUsers', USER_BY_EXTERNAL_ID, (u, hub) => (u.externalId ? [`${hub}\u0000${u.externalId}`] : []));
   store.defineIndex('directoryUsers', USER_BY_DISPLAY_NAME, (u, hub) => (u.displayName ? [`${hub}\u0000${u.displayName.toLowerCase()}`] : []));
 }
 

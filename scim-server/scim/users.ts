@@ -27,6 +27,8 @@ export const USER_BY_EXTERNAL_ID = 'scim.directoryUsers.externalId';
 export const USER_BY_DISPLAY_NAME = 'scim.directoryUsers.displayName';
 
 const key = (hubId: string, value: string) => `${hubId}\u0000${value.toLowerCase()}`;
+/** An externalId's index key: as sent, externalId being caseExact (RFC 7643 §3.1; router.ts). */
+const exactKey = (hubId: string, value: string) => `${hubId}\u0000${value}`;
 
 /** Read through the write's `tx`, so two replicas cannot both take the same userName. */
 async function assertUniqueUserName(tx: ReadView, hubId: string, userName: string, selfId?: string): Promise<void> {
@@ -56,10 +58,10 @@ async function candidates(h: HubRequest, filter: NonNullable<ReturnType<typeof p
     const u = await store.get('directoryUsers', hubId, id);
     return u ? [u] : [];
   }
-  const lookups: Array<[string, string]> = [['userName', INDEX.userByUserName], ['externalId', USER_BY_EXTERNAL_ID], ['displayName', USER_BY_DISPLAY_NAME]];
-  for (const [attr, index] of lookups) {
+  const lookups: Array<[string, string, typeof key]> = [['userName', INDEX.userByUserName, key], ['externalId', USER_BY_EXTERNAL_ID, exactKey], ['displayName', USER_BY_DISPLAY_NAME, key]];
+  for (const [attr, index, keyOf] of lookups) {
     const value = requiredEquality(filter, attr);
-    if (value !== undefined) return (await store.lookup('directoryUsers', index, key(hubId, value))).filter((u) => u.hubId === hubId);
+    if (value !== undefined) return (await store.lookup('directoryUsers', index, keyOf(hubId, value))).filter((u) => u.hubId === hubId);
   }
   // Entra's lookup when an email is the matching attribute (`emails[type eq "work"].value eq "…"`,
   // one per user it provisions, and Test Connection's): the email index holds every email of a

@@ -1,12 +1,14 @@
-import { ENTERPRISE_SCHEMA } from '../attributes.ts';
+import { ENTERPRISE_SCHEMA, EXTERNAL_ID } from '../attributes.ts';
 import type { Filter, FilterValue } from './parse.ts';
 import type { AttrPath } from './path.ts';
 
 /**
  * Evaluates a parsed filter against a SCIM resource (RFC 7644 §3.4.2.2). Attribute names match in
- * any case; string comparisons ignore case (userName, emails and displayName are caseExact=false,
- * and Entra compares externalId GUIDs as text). Date-times compare as instants, so
- * `meta.created gt 2015-10-10T14:38:21.8617979-07:00` works with any offset or precision.
+ * any case; string comparisons ignore case (userName, emails and displayName are caseExact=false)
+ * except on `externalId`, which RFC 7643 §3.1 makes caseExact: two users whose externalIds differ
+ * only in case are two people to the IdP, and `externalId eq "…"` must find only the one it names
+ * (RFC 7644 §3.4.2.2: a caseExact attribute's comparisons respect case). Date-times compare as
+ * instants, so `meta.created gt 2015-10-10T14:38:21.8617979-07:00` works with any offset or precision.
  * A multi-valued attribute matches when any of its values does.
  */
 export function getIgnoringCase(obj: unknown, key: string): unknown {
@@ -65,27 +67,36 @@ function asBoolean(v: unknown): boolean | undefined {
  * reading when it was an unquoted number (parse.ts): a numeric attribute compares with it, a
  * string attribute with the value's text.
  */
-function order(actual: unknown, expected: FilterValue, number?: number): number | undefined {
+function order(actual: unknown, expected: FilterValue, number?: number, exact = false): number | undefined {
   const a = instant(actual);
   const e = instant(expected);
   if (a !== undefined && e !== undefined) return Math.sign(a - e);
   if (typeof actual === 'number') return number === undefined ? undefined : Math.sign(actual - number);
   if (typeof actual === 'string' && typeof expected === 'string') {
-    const x = actual.toLowerCase();
-    const y = expected.toLowerCase();
+    const x = exact ? actual : actual.toLowerCase();
+    const y = exact ? expected : expected.toLowerCase();
     return x < y ? -1 : x > y ? 1 : 0;
   }
   return undefined;
 }
 
-function equals(actual: unknown, expected: FilterValue, number?: number): boolean {
+function equals(actual: unknown, expected: FilterValue, number?: number, exact = false): boolean {
   if (typeof actual === 'boolean' || typeof expected === 'boolean') {
     const a = asBoolean(actual);
     return a !== undefined && a === asBoolean(expected);
   }
   if (expected === null) return actual === null || actual === undefined;
   if (typeof actual === 'number') return number !== undefined ? actual === number : String(actual) === expected;
-  return order(actual, expected) === 0;
+  return order(actual, expected, undefined, exact) === 0;
+}
+
+/**
+ * Whether comparisons on `path` respect case: the resource's own `externalId` (attributes.ts
+ * EXTERNAL_ID, caseExact per RFC 7643 §3.1). No complex attribute served here has a sub-attribute
+ * of that name, so the name alone decides.
+ */
+function caseExact(path: AttrPath): boolean {
+  return EXTERNAL_ID.caseExact === true && !path.schema && !path.sub && path.attr.toLowerCase() === EXTERNAL_ID.name.toLowerCase();
 }
 
 function present(v: unknown): boolean {
@@ -95,20 +106,20 @@ function present(v: unknown): boolean {
   return true;
 }
 
-function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'valuePath'>, actual: unknown, expected: FilterValue, number?: number): boolean {
+function compareOne(op: Exclude<Filter['op'], 'and' | 'or' | 'not' | 'pr' | 'valuePath'>, actual: unknown, expected: FilterValue, number?: number, exact = false): boolean {
   switch (op) {
-    case 'eq': return equals(actual, expected, number);
-    case 'ne': return !equals(actual, expected, number);
+    case 'eq': return equals(actual, expected, number, exact);
+    case 'ne': return !equals(actual, expected, number, exact);
     case 'co':
     case 'sw':
     case 'ew': {
       if (typeof actual !== 'string' || expected === null) return false;
-      const a = actual.toLowerCase();
-      const e = String(expected).toLowerCase();
+      const a = exact ? actual : actual.toLowerCase();
+      const e = exact ? String(expected) : String(expected).toLowerCase();
       return op === 'co' ? a.includes(e) : op === 'sw' ? a.startsWith(e) : a.endsWith(e);
     }
     default: {
-      const o = order(actual, expected, number);
+      const o = order(actual, expected, number, exact);
       if (o === undefined) return false;
       return op === 'gt' ? o > 0 : op === 'ge' ? o >= 0 : op === 'lt' ? o < 0 : o <= 0;
     }
@@ -124,12 +135,14 @@ export function matches(resource: unknown, filter: Filter): boolean {
     case 'valuePath': return valuesAt(resource, filter.path).some((element) => matches(element, filter.filter));
     case 'ne': {
       const values = comparedValuesAt(resource, filter.path);
-      return values.length === 0 ? filter.value !== null : values.every((v) => compareOne('ne', v, filter.value, filter.number));
+      const exact = caseExact(filter.path);
+      return values.length === 0 ? filter.value !== null : values.every((v) => compareOne('ne', v, filter.value, filter.number, exact));
     }
     default: {
       const values = comparedValuesAt(resource, filter.path);
       if (values.length === 0) return filter.op === 'eq' && filter.value === null;
-      return values.some((v) => compareOne(filter.op as 'eq', v, filter.value, filter.number));
+      const exact = caseExact(filter.path);
+      return values.some((v) => compareOne(filter.op as 'eq', v, filter.value, filter.number, exact));
     }
   }
 }

@@ -24,6 +24,27 @@ describe('filter: parse + evaluate', () => {
   });
 });
 
+describe('filter: externalId is caseExact (RFC 7643 §3.1), other strings are not', () => {
+  // An Okta user id (mixed-case base62) and the one differing only in case are two people.
+  const u = { externalId: '00uAbCdE1', userName: 'Ada@Example.com' };
+  test('eq, ne, co/sw/ew and ordering on externalId respect case', () => {
+    assert.equal(matches(u, parseFilter('externalId eq "00uAbCdE1"')), true);
+    assert.equal(matches(u, parseFilter('externalId eq "00uabcde1"')), false);
+    assert.equal(matches(u, parseFilter('EXTERNALID eq "00UABCDE1"')), false);
+    assert.equal(matches(u, parseFilter('urn:ietf:params:scim:schemas:core:2.0:User:externalId eq "00uabcde1"')), false);
+    assert.equal(matches(u, parseFilter('externalId ne "00uabcde1"')), true);
+    assert.equal(matches(u, parseFilter('externalId sw "00uAb"')), true);
+    assert.equal(matches(u, parseFilter('externalId sw "00uab"')), false);
+    assert.equal(matches(u, parseFilter('externalId co "bCd"')), true);
+    assert.equal(matches(u, parseFilter('externalId co "bcd"')), false);
+    assert.equal(matches(u, parseFilter('externalId gt "00ua"')), false); // "A" sorts before "a"
+  });
+  test('userName (caseExact false) still matches in any case', () => {
+    assert.equal(matches(u, parseFilter('userName eq "ada@example.com"')), true);
+    assert.equal(matches(u, parseFilter('userName eq "ada@example.com" and externalId eq "00uAbCdE1"')), true);
+  });
+});
+
 describe('filter: unquoted numbers (Entra sends `externalId eq jyoung`-style values)', () => {
   const u = { externalId: '00042', employeeNumber: '12345678901234567890', version: 42 };
   test('a string attribute compares the text as sent: leading zeros and all 20 digits kept', () => {

@@ -191,6 +191,38 @@ describe('PATCH engine: group members', () => {
     // A remove with no value (clear, RFC 7644 §3.5.2.2) is not merged into the removes beside it.
     assert.deepEqual(memberIds(patchGroup({ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }, { op: 'remove', path: 'members' }, { op: 'add', path: 'members', value: [{ value: 'u7' }] })), ['u7']);
   });
+  test('an invalid operation inside a merged run is named as the client sent it: its index in Operations, its op and path (RFC 7644 §3.12)', () => {
+    const refusal = (...Operations: unknown[]) => {
+      try {
+        patchGroup(...Operations);
+      } catch (e) {
+        assert.ok(e instanceof ScimError, String(e));
+        return [e.status, e.scimType, e.detail];
+      }
+      assert.fail('the PATCH was applied');
+    };
+    // Entra: one-member Add operations, merged into one list; the 2nd operation's first value is bad.
+    assert.deepEqual(refusal(
+      { op: 'Add', path: 'members', value: [{ value: 'u4' }, { value: 'u5' }, { value: 'u6' }] },
+      { op: 'Add', path: 'members', value: [{ value: 42 }] },
+      { op: 'Add', path: 'members', value: [{ value: 'u7' }] },
+    ), [400, 'invalidValue', 'PATCH Operations[1] (add "members"): members[0].value: expected a string, got 42']);
+    // Entra's Remove with a value list, merged likewise; the run starts after a rename.
+    assert.deepEqual(refusal(
+      { op: 'replace', path: 'displayName', value: 'Renamed' },
+      { op: 'Remove', path: 'members', value: [{ value: 'u1' }] },
+      { op: 'Remove', path: 'members', value: [{ value: 'u2' }] },
+      { op: 'Remove', path: 'members', value: [{ value: 'u3', display: { not: 'a string' } }] },
+    ), [400, 'invalidValue', 'PATCH Operations[3] (remove "members"): members[0].display: expected a string, got {"not":"a string"}']);
+    // Okta: removes by filter; the one whose path does not parse is applied on its own, named by its own index.
+    assert.deepEqual(refusal(
+      { op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove', path: 'members[value eq "u2"]' },
+      { op: 'add', path: 'members', value: [{ value: 'u8' }] }, { op: 'add', path: 'members', value: [{ value: 'u9' }] },
+      { op: 'remove', path: 'members[value eq "u3"' },
+    ), [400, 'invalidPath', 'PATCH Operations[4] (remove "members[value eq \\"u3\\""): path "members[value eq \\"u3\\"": unbalanced "["']);
+    // An operation on its own is named the same way, with or without a path.
+    assert.deepEqual(refusal({ op: 'remove', path: 'members[value eq "u1"]' }, { op: 'remove' }), [400, 'noTarget', 'PATCH Operations[1] (remove without a path): a remove needs a path (RFC 7644 §3.5.2.2)']);
+  });
   test('a bare string member value (MS suite) and displayName echoed as display', () => {
     const out = patchGroup({ op: 'add', path: 'members', value: 'string id 1' }, { op: 'add', path: 'members', value: [{ displayName: 'new User', value: 'u7' }] });
     assert.deepEqual((out.members as unknown[]).slice(-2), [{ value: 'string id 1' }, { value: 'u7', display: 'new User' }]);

@@ -79,34 +79,16 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
   ctx = { ...ctx, canonical, raw: new Set<string>(), touched };
   const ops = mergeMemberRuns(parseOperations(body), ctx.core);
   for (let i = 0; i < ops.length; i++) {
-    const { op, path, value } = ops[i]!;
     const run = removalRun(ops, i, ctx.core);
     if (run) {
       removeRun(resource, run, ctx);
       i = run.end - 1;
       continue;
     }
-    if (path !== undefined) {
-      applyAt(resource, op, path, value, ctx);
-      continue;
-    }
-    if (op === 'remove') throw new ScimError(400, 'noTarget', 'PATCH remove: a path is required');
-    if (!isObject(value)) throw invalidValue(`PATCH ${op} without a path: expected an object value`);
-    for (const [key, v] of Object.entries(value)) {
-      const lower = key.toLowerCase();
-      if (lower === 'schemas' || lower === 'meta') continue;
-      if (lower === 'id') {
-        // Okta re-sends the group id inside every rename (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
-        if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `PATCH: id is immutable (${preview(v)} is not ${ctx.resourceId})`);
-        continue;
-      }
-      const schema = extensionSchemaOf(key);
-      if (schema === HUB_SCHEMA) continue;
-      if (schema && isObject(v)) {
-        for (const [sub, sv] of Object.entries(v)) applyAt(resource, op, `${schema}:${sub}`, sv, ctx);
-        continue;
-      }
-      applyAt(resource, op, key, v, ctx);
+    try {
+      applyOperation(resource, ops[i]!, ctx);
+    } catch (err) {
+      throw clientOperationError(err, resource, ops[i]!, ctx);
     }
   }
   // Only what an operation wrote is validated again. What it did not name stays as stored: it was
@@ -120,6 +102,60 @@ export function applyPatch(stored: ScimObject, body: unknown, ctx: PatchContext)
     else checked[key] = value;
   }
   return { ...normalizeResource(unchecked, ctx.core), ...checked };
+}
+
+function applyOperation(resource: ScimObject, { op, path, value }: Operation, ctx: PatchContext): void {
+  if (path !== undefined) {
+    applyAt(resource, op, path, value, ctx);
+    return;
+  }
+  if (op === 'remove') throw new ScimError(400, 'noTarget', 'a remove needs a path (RFC 7644 §3.5.2.2)');
+  if (!isObject(value)) throw invalidValue('expected an object value');
+  for (const [key, v] of Object.entries(value)) {
+    const lower = key.toLowerCase();
+    if (lower === 'schemas' || lower === 'meta') continue;
+    if (lower === 'id') {
+      // Okta re-sends the group id inside every rename (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+      if (v !== ctx.resourceId) throw new ScimError(400, 'mutability', `id is immutable (${preview(v)} is not ${ctx.resourceId})`);
+      continue;
+    }
+    const schema = extensionSchemaOf(key);
+    if (schema === HUB_SCHEMA) continue;
+    if (schema && isObject(v)) {
+      for (const [sub, sv] of Object.entries(v)) applyAt(resource, op, `${schema}:${sub}`, sv, ctx);
+      continue;
+    }
+    applyAt(resource, op, key, v, ctx);
+  }
+}
+
+/**
+ * The error of an operation, naming it as the client sent it (RFC 7644 §3.12: the client learns
+ * which operation to fix): its index in the client's `Operations` and its op and path. A merged
+ * run of member operations (mergeMemberRuns) is applied again one client operation at a time, on
+ * a copy of the resource as the run found it, and the first that fails is named with its own
+ * error: the merged run's error named an element of the merged value list (`members[3].value` for
+ * the first value of the second operation), which no operation the client sent has.
+ */
+function clientOperationError(err: unknown, resource: ScimObject, step: Step, ctx: PatchContext): unknown {
+  if (!(err instanceof ScimError)) return err;
+  const copy = writableCopy(resource);
+  const scratch: PatchContext = { ...ctx, canonical: new Set(), raw: new Set(), touched: new Set() };
+  for (const part of step.merged ?? []) {
+    try {
+      applyOperation(copy, part, scratch);
+    } catch (partErr) {
+      if (partErr instanceof ScimError) return named(partErr, part, part.at);
+      throw partErr;
+    }
+  }
+  const at = step.merged ? `${step.at}-${step.merged[step.merged.length - 1]!.at}` : String(step.at);
+  return named(err, step, at);
+}
+
+function named(err: ScimError, op: Operation, at: number | string): ScimError {
+  const what = op.path === undefined ? `${op.op} without a path` : `${op.op} ${preview(op.path)}`;
+  return new ScimError(err.status, err.scimType, `PATCH Operations[${at}] (${what}): ${err.detail}`, err.headers);
 }
 
 function containerOf(resource: ScimObject, target: PatchTarget, create: boolean): ScimObject | undefined {
@@ -240,6 +276,12 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
 
 type Operation = ReturnType<typeof parseOperations>[number];
 
+/**
+ * An operation as applied: `at` is its index in the client's `Operations`; a merged run of member
+ * operations (mergeMemberRuns) keeps the client's operations it was made of, to name the one at fault.
+ */
+type Step = Operation & { at: number; merged?: Array<Operation & { at: number }> };
+
 /** Whether `op` adds to, or removes listed values from, the whole `members` list (no filter, no sub-attribute). */
 function wholeMembers(op: Operation, core: readonly AttributeDef[]): boolean {
   if (op.path === undefined || op.op === 'replace' || (op.op === 'remove' && op.value === undefined)) return false;
@@ -259,15 +301,19 @@ function wholeMembers(op: Operation, core: readonly AttributeDef[]): boolean {
  * fold into the list in order and removals of listed values commute, so the merged operation
  * leaves the list as the operations did one at a time; an add beside a remove is never merged.
  */
-function mergeMemberRuns(ops: Operation[], core: readonly AttributeDef[]): Operation[] {
-  const out: Operation[] = [];
+function mergeMemberRuns(ops: Operation[], core: readonly AttributeDef[]): Step[] {
+  const out: Step[] = [];
   const asList = (v: unknown): unknown[] => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  for (const op of ops) {
-    const last = out[out.length - 1];
+  ops.forEach((op, at) => {
+    let last = out[out.length - 1];
     if (last && last.op === op.op && wholeMembers(op, core) && wholeMembers(last, core)) {
-      out[out.length - 1] = { ...last, value: [...asList(last.value), ...asList(op.value)] };
-    } else out.push(op);
-  }
+      // The run's list and parts are its own (the client's value list is not written to), grown in place.
+      if (!last.merged) out[out.length - 1] = last = { ...last, value: [...asList(last.value)], merged: [{ op: last.op, path: last.path, value: last.value, at: last.at }] };
+      const list = last.value as unknown[];
+      for (const v of asList(op.value)) list.push(v);
+      last.merged!.push({ ...op, at });
+    } else out.push({ ...op, at });
+  });
   return out;
 }
 
@@ -288,7 +334,7 @@ function valueEquality(filter: Filter | undefined): string | undefined {
  * times: 9 s of one core during which the process answered no other request. An operation that
  * is anything else ends the run and is applied on its own, in order.
  */
-function removalRun(ops: ReturnType<typeof parseOperations>, from: number, core: readonly AttributeDef[]): RemovalRun | undefined {
+function removalRun(ops: readonly Operation[], from: number, core: readonly AttributeDef[]): RemovalRun | undefined {
   let first: PatchTarget | undefined;
   const filters: Filter[] = [];
   let end = from;
