@@ -14,7 +14,7 @@ import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { TaskRunner, type TaskRunnerOptions } from '../agent/tasks/task-runner.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import { createOktaEmulator, type OktaEmulator } from './emulators/okta/okta-emulator.ts';
+import { createOktaEmulator, type OktaEmulator, type OktaReadings } from './emulators/okta/okta-emulator.ts';
 import type { SuiteStore } from './suite-stores.ts';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -43,13 +43,15 @@ export async function startWritebackWorld(o: {
   logins: Record<string, string>;
   seedDirectory: (store: Store) => Promise<void>;
   runner?: Partial<Pick<TaskRunnerOptions, 'handlers' | 'backoffBaseMs' | 'backoffMaxMs'>>;
+  /** How the Okta emulator reads what the reference leaves open (okta-emulator.ts OktaReadings). */
+  oktaReadings?: OktaReadings;
 }): Promise<WritebackWorld> {
   const closers: Array<() => Promise<void>> = [];
   const opened = await o.kind.open();
   const store = opened.store;
   closers.push(opened.dispose);
   await o.seedDirectory(store);
-  const okta = createOktaEmulator({ token: o.oktaToken, users: Object.values(o.logins).map((login) => ({ login: login.toLowerCase() })) });
+  const okta = createOktaEmulator({ token: o.oktaToken, users: Object.values(o.logins).map((login) => ({ login: login.toLowerCase() })), ...(o.oktaReadings ? { readings: o.oktaReadings } : {}) });
   const oktaServer = await okta.listen();
   closers.push(oktaServer.close);
   const config = o.hubConfig(o.appUrl, oktaServer.url);

@@ -10,6 +10,7 @@ import type { MemberService } from '../../agent/members/member-service.ts';
 import { DIR, HUB, hubConfig, LOGINS, OKTA_TOKEN, seedDirectory } from './business.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { startWritebackWorld, type WritebackWorld } from '../writeback-world.ts';
+import { attributeName, WRITEBACK_FIELDS } from '../../agent/writeback/attributes.ts';
 
 const owner = { type: 'admin' as const, actor: 'owner@sandbox.example' };
 
@@ -23,7 +24,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     before(async () => {
       const meta = await createMetaEmulator().listen(0);
       closeMeta = meta.close;
-      world = await startWritebackWorld({ kind, hubId: HUB, appUrl: meta.url, hubConfig, oktaToken: OKTA_TOKEN, logins: LOGINS, seedDirectory });
+      // An org that does not take the attributes' attribute-level `master` (write-back sends the
+      // schema again without it): a profile source that maps them then masters them (last test).
+      world = await startWritebackWorld({ kind, hubId: HUB, appUrl: meta.url, hubConfig, oktaToken: OKTA_TOKEN, logins: LOGINS, seedDirectory, oktaReadings: { schemaPropertyFields: 'reference-example' } });
       service = world.service;
     });
     after(async () => {
@@ -57,8 +60,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     });
 
     test('a person Okta refuses is not reported as done: the check\'s result says how many were not written', async () => {
-      // Eve's profile is now mastered by AD: Okta refuses her update (E0000023) when her standing changes.
-      world.okta.control.setMasteredBy(LOGINS[DIR.eve]!.toLowerCase(), 'Active Directory');
+      // Eve's profile is now mastered by AD, which maps the hub's attributes too: Okta refuses her
+      // update (E0000023) when her standing changes.
+      world.okta.control.setMasteredBy(LOGINS[DIR.eve]!.toLowerCase(), 'Active Directory', WRITEBACK_FIELDS.map((f) => attributeName(HUB, f)));
       await service.exemptMember(HUB, SANDBOX.employees[0], { reason: 'kept by the agency' }, owner);
       const task = await check();
       const result = (task.result as { writeback?: string }).writeback ?? '';

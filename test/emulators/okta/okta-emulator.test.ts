@@ -123,13 +123,25 @@ describe('okta emulator', () => {
     }
   });
 
-  test('mastered user → 403 E0000023, missing user → 404 E0000007, through the real SDK', async () => {
-    const { server } = await started({ users: [{ id: '00uB', login: 'bo@example.com', masteredBy: 'AD' }], schema: { s: statusProp as never } });
+  test('a user sourced from AD: a property the source masters → 403 E0000023, an Okta-mastered one is written; missing user → 404 E0000007, through the real SDK', async () => {
+    // A full user trips E0000023 on a user sourced from AD or HR (https://github.com/okta/okta-sdk-java/issues/968);
+    // what a tool writes must be Okta-mastered: attribute-level mastering, or a custom attribute the source does not map.
+    const mastered = { ...statusProp, master: { type: 'OKTA' } };
+    const { emulator, server } = await started({
+      users: [{ id: '00uB', login: 'bo@example.com', firstName: 'Bo', masteredBy: 'AD', sourceMapped: ['mapped', 'overridden'] }],
+      schema: { s: statusProp as never, mapped: statusProp as never, overridden: mastered as never },
+    });
     const client = new Client({ orgUrl: server.url, token: TOKEN, requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 0 }) });
+    const refused = (err: any) => err.status === 403 && err.errorCode === 'E0000023';
     try {
       const user = await client.userApi.getUser({ userId: 'bo@example.com' });
       assert.equal(user.id, '00uB');
-      await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { s: 'pending' } as never } }), (err: any) => err.status === 403 && err.errorCode === 'E0000023');
+      await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { firstName: 'Robert' } as never } }), refused, 'a base property');
+      await assert.rejects(client.userApi.updateUser({ userId: '00uB', user: { profile: { s: 'pending', mapped: 'pending' } as never } }), refused, 'a custom property the source maps');
+      await assert.rejects(client.userApi.replaceUser({ userId: '00uB', user: { profile: { login: 'bo@example.com', email: 'bo@example.com', firstName: 'Bo', lastName: 'B', s: 'pending' } as never } }), refused, 'the full user (PUT)');
+      assert.equal('s' in emulator.state().users[0]!.profile, false, 'a refused update changes nothing');
+      await client.userApi.updateUser({ userId: '00uB', user: { profile: { s: 'pending', overridden: 'onboarded' } as never } });
+      assert.deepEqual([emulator.state().users[0]!.profile.s, emulator.state().users[0]!.profile.overridden], ['pending', 'onboarded'], 'unmapped, or mapped but Okta-mastered: written');
       await assert.rejects(client.userApi.updateUser({ userId: '00uZ', user: { profile: {} as never } }), (err: any) => err.status === 404 && err.errorCode === 'E0000007');
     } finally {
       await server.close();

@@ -3,7 +3,7 @@ import { listenOnLoopback, type LoopbackServer } from '../loopback-server.ts';
 import { recordCalls, type RecordedCall } from '../recorded-call.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { OKTA_ERRORS, OktaEmulatorError, oktaError } from './okta-error.ts';
-import { MODEL_FIELDS, OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
+import { BASE_PROPERTIES, MODEL_FIELDS, OktaUserSchema, REFERENCE_EXAMPLE_FIELDS, REQUIRED_BASE, type SchemaProperty } from './okta-schema.ts';
 import { OktaRateLimit, type RateLimitOptions } from './okta-rate-limit.ts';
 import { OktaOAuth, type OktaServiceApp } from './okta-oauth.ts';
 
@@ -30,8 +30,14 @@ export interface OktaSeedUser {
   firstName?: string;
   lastName?: string;
   status?: string;
-  /** Profile sourced from another system (AD, HR): every profile update answers 403 E0000023. */
+  /**
+   * Profile sourced from another system (AD, HR). An update that sets a property the source
+   * masters answers 403 E0000023 (see `sourceMastered`): the base properties, and the custom ones
+   * in `sourceMapped` unless their schema property is declared `master: { type: 'OKTA' }`.
+   */
   masteredBy?: string;
+  /** Custom properties the profile source maps into this user's profile (with `masteredBy`). */
+  sourceMapped?: string[];
   profile?: Record<string, unknown>;
 }
 
@@ -41,6 +47,7 @@ export interface OktaUser {
   created: string;
   lastUpdated: string;
   masteredBy?: string;
+  sourceMapped?: string[];
   profile: Record<string, unknown>;
 }
 
@@ -112,6 +119,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       created: now(),
       lastUpdated: now(),
       ...(seed.masteredBy ? { masteredBy: seed.masteredBy } : {}),
+      ...(seed.sourceMapped ? { sourceMapped: [...seed.sourceMapped] } : {}),
       profile: { login: seed.login, email: seed.email ?? seed.login, firstName: seed.firstName ?? null, lastName: seed.lastName ?? null, ...seed.profile },
     });
   }
@@ -139,8 +147,29 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     return user;
   }
 
+  /**
+   * The properties of `profile` that a user's profile source masters, which Okta refuses to change
+   * (403 E0000023). Sending a full user trips E0000023 on a user sourced from AD or HR
+   * (https://github.com/okta/okta-sdk-java/issues/968, https://github.com/okta/terraform-provider-okta/issues/1569),
+   * while Okta-mastered attributes can be written: those declared with attribute-level mastering
+   * (UserSchema attribute `master`, https://developer.okta.com/docs/reference/api/schemas/) or
+   * custom ones the source does not map. So: every base property (the
+   * source maps them), and a custom one the source maps (`sourceMapped`) unless its schema
+   * property is declared `master: { type: 'OKTA' }` (attribute-level mastering). Refusing every
+   * update of such a user, as this emulator did, hid that hubwarden's partial, Okta-mastered writes
+   * are what make write-back work for AD-sourced people.
+   */
+  function sourceMastered(user: OktaUser, profile: Record<string, unknown>): string[] {
+    if (!user.masteredBy) return [];
+    const mapped = new Set(user.sourceMapped ?? []);
+    return Object.keys(profile).filter((name) => {
+      if ((BASE_PROPERTIES as readonly string[]).includes(name)) return true;
+      return mapped.has(name) && (schema.custom.get(name)?.master as { type?: unknown } | undefined)?.type !== 'OKTA';
+    });
+  }
+
   function render(u: OktaUser) {
-    const { masteredBy, ...rest } = u;
+    const { masteredBy, sourceMapped: _mapped, ...rest } = u;
     return {
       ...rest,
       credentials: { provider: masteredBy ? { type: 'ACTIVE_DIRECTORY', name: masteredBy } : { type: 'OKTA', name: 'OKTA' } },
@@ -201,7 +230,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     // null removes a property, but never a required one (the user would no longer fit the schema).
     const cleared = REQUIRED_BASE.filter((k) => k in profile && (profile[k] === null || profile[k] === ''));
     if (cleared.length > 0) throw OKTA_ERRORS.validation(cleared.map((k) => `${k}: The field cannot be left blank`));
-    if (user.masteredBy) throw OKTA_ERRORS.mastered();
+    if (sourceMastered(user, profile).length > 0) throw OKTA_ERRORS.mastered();
     for (const [k, v] of Object.entries(profile)) {
       if (v === null) delete user.profile[k];
       else user.profile[k] = v;
@@ -218,7 +247,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   app.put('/api/v1/users/:id', (req, res) => {
     const user = updatableUser(String(req.params.id));
     const profile = checkProfile(req.body?.profile ?? {});
-    if (user.masteredBy) throw OKTA_ERRORS.mastered();
+    // A PUT carries the whole profile, base properties included: refused for a sourced user.
+    if (sourceMastered(user, profile).length > 0) throw OKTA_ERRORS.mastered();
     // Every required base property must be sent: PUT keeps nothing it is not given.
     const causes = REQUIRED_BASE.filter((k) => typeof profile[k] !== 'string' || profile[k] === '').map((k) => `${k}: The field cannot be left blank`);
     if (causes.length > 0) throw OKTA_ERRORS.validation(causes);
@@ -264,14 +294,17 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
         user.status = status;
         user.lastUpdated = now();
       },
-      setMasteredBy(idOrLogin: string, source: string | undefined) {
+      /** The user's profile now comes from `source` (undefined: from Okta), which maps `sourceMapped` custom properties too. */
+      setMasteredBy(idOrLogin: string, source: string | undefined, sourceMapped?: string[]) {
         const user = findUser(idOrLogin);
         if (source) user.masteredBy = source;
         else delete user.masteredBy;
+        if (source && sourceMapped) user.sourceMapped = [...sourceMapped];
+        else delete user.sourceMapped;
       },
       addUser(seed: OktaSeedUser): string {
         const id = seed.id ?? `00u${randomBytes(8).toString('hex').slice(0, 17)}`;
-        users.set(id, { id, status: seed.status ?? 'ACTIVE', created: now(), lastUpdated: now(), ...(seed.masteredBy ? { masteredBy: seed.masteredBy } : {}), profile: { login: seed.login, email: seed.email ?? seed.login, ...seed.profile } });
+        users.set(id, { id, status: seed.status ?? 'ACTIVE', created: now(), lastUpdated: now(), ...(seed.masteredBy ? { masteredBy: seed.masteredBy } : {}), ...(seed.sourceMapped ? { sourceMapped: [...seed.sourceMapped] } : {}), profile: { login: seed.login, email: seed.email ?? seed.login, ...seed.profile } });
         return id;
       },
       clearCalls() { calls.length = 0; },
