@@ -27,7 +27,7 @@ describe('meta-business connector on the sandbox fixture', () => {
   let c: HubConnector;
   before(async () => {
     // Expired invites listed with their status (the emulator's looser 'keep-expired' reading).
-    emulator = createMetaEmulator({ inviteVisibility: 'keep-expired' });
+    emulator = createMetaEmulator({ inviteVisibility: 'keep-expired', debugToken: true });
     server = await emulator.listen(0, '127.0.0.1');
   });
   after(() => server.close());

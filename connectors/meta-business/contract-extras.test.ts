@@ -35,7 +35,7 @@ test('meta-business: partner users are read with the partner token, on our share
 });
 
 test('meta-business: token health from debug_token (scopes missing for managed pages)', async () => {
-  const { server } = await start();
+  const { server } = await start({ debugToken: true });
   try {
     const c = createMetaBusiness({ businessId: BUSINESS, accessToken: TOKEN, graphBaseUrl: server.url, managedAssetTypes: ['ad_account', 'page'] }, { log });
     const health = await c.checkCredential!();

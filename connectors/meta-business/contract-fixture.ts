@@ -1,6 +1,6 @@
 import type { ContractFault, ContractFixture } from '../sdk/contract-fixture.ts';
 import { createMetaBusiness } from './connector.ts';
-import { createMetaEmulator, type FaultConfig, type MetaFixture } from './emulator/index.ts';
+import { createMetaEmulator, type FaultConfig, type MetaEmulatorOptions, type MetaFixture } from './emulator/index.ts';
 
 /**
  * Meta's part of the shared connector contract suite (test/contract/connector-contract.ts): a
@@ -64,8 +64,8 @@ function faultConfig(f: ContractFault): FaultConfig {
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The emulator on the contract business, and a connector factory pointed at it. */
-export async function startContractBusiness() {
-  const emulator = createMetaEmulator({ fixture: contractBusiness() });
+export async function startContractBusiness(options: Omit<MetaEmulatorOptions, 'fixture'> = {}) {
+  const emulator = createMetaEmulator({ ...options, fixture: contractBusiness() });
   const server = await emulator.listen(0, '127.0.0.1');
   const make = (o: { badCredential?: boolean; timeoutMs?: number } = {}) => createMetaBusiness({
     businessId: BUSINESS, accessToken: o.badCredential ? REVOKED : TOKEN, graphBaseUrl: server.url,

@@ -41,6 +41,23 @@ test('token health without debug_token: a documented read says whether the token
   }
 });
 
+test('token health on the emulator as built from the reference (no debug_token): a working token is valid, expiry and scopes unknown (said in the problem)', async () => {
+  const emulator = createMetaEmulator();
+  const server = await emulator.listen(0, '127.0.0.1');
+  try {
+    const make = (accessToken: string) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken, graphBaseUrl: server.url, managedAssetTypes: ['ad_account'] }, { log });
+    const health = await make(SANDBOX.token).checkCredential!();
+    assert.equal(health.valid, true);
+    assert.equal(health.expiresAt, undefined);
+    assert.deepEqual(health.missingScopes, []);
+    assert.match(health.problem ?? '', /expiry and scopes unknown: Graph did not answer debug_token/);
+    assert.ok(emulator.calls.some((c) => c.path.endsWith('/system_users')), 'checked with the documented read instead');
+    assert.equal((await make('not-a-token').checkCredential!()).valid, false);
+  } finally {
+    await server.close();
+  }
+});
+
 /**
  * The parameters Meta's reference pages list per call (besides access_token and the paging and
  * field ones every edge takes): the connector sends no other.

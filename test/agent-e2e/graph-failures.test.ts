@@ -111,7 +111,7 @@ describe('system-user tokens that expire after 60 days (mureo#726): the watchdog
     const now = Date.parse('2026-12-01T00:00:00Z');
     const fixture = sandboxFixture();
     fixture.tokens = fixture.tokens.map((t) => (t.value === SANDBOX.token ? { ...t, expiresAt } : t));
-    const emulator = createMetaEmulator({ fixture, now: () => now });
+    const emulator = createMetaEmulator({ fixture, now: () => now, debugToken: true });
     const server = await emulator.listen(0);
     try {
       const connector = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log: silent });

@@ -35,7 +35,7 @@ interface World {
 
 async function world(kind: SuiteStore): Promise<World> {
   // Expired and declined invites listed with their status (the emulator's looser 'keep-expired' reading).
-  const emulator = createMetaEmulator({ inviteVisibility: 'keep-expired' });
+  const emulator = createMetaEmulator({ inviteVisibility: 'keep-expired', debugToken: true });
   const server = await emulator.listen(0);
   const config = hubConfig(server.url);
   const { store, dispose } = await kind.open();

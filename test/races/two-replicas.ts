@@ -117,7 +117,8 @@ async function replicaOn(name: string, store: Store, config: LoadedConfig, close
 
 /** Two replicas on a fresh store of `kind`, its directory seeded (test/check-for-updates-e2e/business.ts). */
 export async function startFleet(kind: 'postgres' | 'lowdb'): Promise<Fleet> {
-  const emulator = createMetaEmulator();
+  // debug_token (opt-in): pause-resume.race waits for the credential check by that call.
+  const emulator = createMetaEmulator({ debugToken: true });
   const meta = await emulator.listen(0);
   const graph = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app', clientSecret: 'entra-secret' });
   const graphServer = await graph.listen();

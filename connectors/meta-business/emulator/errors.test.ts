@@ -54,9 +54,20 @@ describe('error envelope and codes (Graph error handling)', () => {
     }
   });
 
-  test('an expired token is 190/463; debug_token reports expiry and scopes', async () => {
+  test('debug_token is not served unless asked for: the reference pages do not document it (2500, as any path Graph does not know)', async () => {
+    const g = await startTestGraph();
+    try {
+      const r = await g.get('/debug_token', { input_token: SANDBOX.token });
+      assert.equal(r.body.error.code, 2500);
+      assert.equal(r.body.data, undefined);
+    } finally {
+      await g.close();
+    }
+  });
+
+  test('an expired token is 190/463; debug_token (opt-in) reports expiry and scopes', async () => {
     let now = Date.now();
-    const g = await startTestGraph({ now: () => now });
+    const g = await startTestGraph({ now: () => now, debugToken: true });
     try {
       const dbg = await g.get('/debug_token', { input_token: SANDBOX.token });
       assert.equal(dbg.body.data.is_valid, true);

@@ -58,6 +58,8 @@ export interface EmulatorRuntime {
   inviteTtlMs: number;
   /** see MetaEmulatorOptions.legacyOverrides */
   legacyOverrides: boolean;
+  /** see MetaEmulatorOptions.debugToken */
+  debugToken: boolean;
   guards: GuardOptions;
   /** business id → times of counted invites */
   inviteLog: Map<string, number[]>;

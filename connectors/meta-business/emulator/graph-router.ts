@@ -81,7 +81,8 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
     throw unknownPath('/');
   }
   const ctx = new GraphContext(call, runtime, caller, parseFields(typeof call.params.fields === 'string' ? call.params.fields : undefined));
-  if (segments[0] === 'debug_token' && segments.length === 1 && call.method === 'GET') return debugToken(ctx);
+  // Opt-in (MetaEmulatorOptions.debugToken): off, the path is one Graph does not know (2500 below).
+  if (runtime.debugToken && segments[0] === 'debug_token' && segments.length === 1 && call.method === 'GET') return debugToken(ctx);
   if (!node) {
     // A well-formed id that names nothing (or nothing this token may see) vs. a path Graph does not know.
     if (/^(act_)?\d+$/.test(segments[0])) throw unsupportedRequest(call.method, segments[0]);

@@ -65,6 +65,13 @@ export interface MetaEmulatorOptions {
    * an endpoint does not take, and no client here can come to depend on them (connector README [INF]).
    */
   legacyOverrides?: boolean;
+  /**
+   * Serve `GET /debug_token` (default off). Meta's business-management reference pages, which
+   * this emulator follows, do not document it, so an emulator written from them may lack it: off,
+   * the path answers 2500 like any path Graph does not know, and the connector's token check
+   * falls back to a documented read (connector README [INF], Token health).
+   */
+  debugToken?: boolean;
   /** optional business rules (2FA 415, Advanced Access 10, new-admin restriction 10/2859030); all off by default */
   guards?: GuardOptions;
   /** winston-compatible logger for emulator bugs (pass childLogger('meta-emulator')); default: none */
@@ -125,6 +132,7 @@ export function createMetaEmulator(options: MetaEmulatorOptions = {}): MetaEmula
     inviteExisting: options.inviteExisting ?? 'refuse',
     inviteTtlMs: options.inviteTtlMs ?? 30 * DAY_MS,
     legacyOverrides: options.legacyOverrides ?? false,
+    debugToken: options.debugToken ?? false,
     guards: { ...(options.guards ?? {}) },
     inviteLog: new Map(),
     usage: { windowStart: now(), calls: 0 },

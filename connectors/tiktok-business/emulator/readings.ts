@@ -35,6 +35,8 @@ export interface AlternativeReadings {
   unassignNotHeldCode?: 40007;
   /** [INF] #43: `/bc/member/get/` rows carry no `relation_status` (the reference lists the field, but another emulator may leave it out); the `relation_status` filter still applies. */
   omitRelationStatus?: boolean;
+  /** [INF] #52: `/bc/member/get/` rows carry no `user_role` (the reference lists the field, but another emulator may leave it out); the `user_role` filter still applies. */
+  omitUserRole?: boolean;
   /** [INF] #44: `member/delete` with `user_email` finds the invitation only by the address exactly as `/bc/member/get/` lists it (case-sensitively), instead of case-insensitively. */
   exactDeleteEmail?: boolean;
   /** [INF] #10, reference open question 4: PENDING and REJECTED rows carry this `user_id` (and an empty `user_name`), the same on every such row, instead of none. */

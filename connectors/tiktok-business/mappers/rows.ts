@@ -1,5 +1,6 @@
-import type { AppAsset, AppInvite, AppMember } from '../../sdk/hub-model.ts';
+import type { AppAsset, AppInvite, AppMember, ListingGap } from '../../sdk/hub-model.ts';
 import type { TikTokAssetType } from './asset-types.ts';
+import { BC_ROLES } from '../write/roles.ts';
 
 /** A `/bc/member/get/` row (TikTok API for Business v1.3 member object). */
 export interface MemberRow {
@@ -26,12 +27,23 @@ export function inviteIdOf(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function toMember(row: MemberRow): AppMember {
+/**
+ * The row's `user_role` when it is one TikTok documents (ADMIN or STANDARD, reference §3.1,
+ * TikTok API for Business v1.3 `BCUserRole`), else undefined. A row without one, or with another
+ * value, is of no known role [INF #52]: never read as STANDARD, which would show an ADMIN as
+ * STANDARD (a needed demotion missed, admins miscounted for the last-admin rule).
+ */
+export function knownRoleOf(row: MemberRow): string | undefined {
+  return (BC_ROLES as readonly string[]).includes(row.user_role ?? '') ? row.user_role : undefined;
+}
+
+/** A row of known role (`knownRoleOf`) as a member. */
+export function toMember(row: MemberRow & { user_role: string }): AppMember {
   return {
     id: String(row.user_id),
     ...(row.user_email ? { email: row.user_email } : {}),
     ...(row.user_name ? { name: row.user_name } : {}),
-    role: row.user_role ?? 'STANDARD',
+    role: row.user_role,
   };
 }
 
@@ -40,15 +52,32 @@ export function toMember(row: MemberRow): AppMember {
  * not (the reference lists the field, but a row may come without it [INF #43]); a row that names
  * another state than the one asked for is not of this listing.
  */
+/**
+ * Splits a page's rows into those of known role and a gap naming the others (`Page.incomplete`):
+ * the agent fails a member or invitation listing that has one, so nothing is planned from a role
+ * it would have had to guess [INF #52].
+ */
+export function splitByRole(rows: MemberRow[], name: (r: MemberRow) => string): { known: Array<MemberRow & { user_role: string }>; gap?: ListingGap } {
+  const known: Array<MemberRow & { user_role: string }> = [];
+  const unknown: string[] = [];
+  for (const r of rows) {
+    const role = knownRoleOf(r);
+    if (role) known.push({ ...r, user_role: role });
+    else unknown.push(`${name(r)} (${r.user_role === undefined || r.user_role === null || r.user_role === '' ? 'no user_role' : `user_role ${JSON.stringify(String(r.user_role).slice(0, 40))}`})`);
+  }
+  if (unknown.length === 0) return { known };
+  return { known, gap: { reason: `the role of ${unknown.length} row(s) is not ADMIN or STANDARD, so it is not known: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}` } };
+}
+
 export function ofStatus(row: MemberRow, status: string): MemberRow | undefined {
   if (row.relation_status === undefined || row.relation_status === null || row.relation_status === '') return { ...row, relation_status: status };
   return row.relation_status === status ? row : undefined;
 }
 
-/** A row of the PENDING or REJECTED listing (its status from `ofStatus`). */
-export function toInvite(row: MemberRow): AppInvite {
+/** A row of the PENDING or REJECTED listing (its status from `ofStatus`), of known role (`knownRoleOf`). */
+export function toInvite(row: MemberRow & { user_role: string }): AppInvite {
   const email = row.user_email ?? '';
-  return { id: inviteIdOf(email), email, role: row.user_role ?? 'STANDARD', status: row.relation_status === 'REJECTED' ? 'declined' : 'pending' };
+  return { id: inviteIdOf(email), email, role: row.user_role, status: row.relation_status === 'REJECTED' ? 'declined' : 'pending' };
 }
 
 export function toAsset(type: TikTokAssetType, row: AssetRow): AppAsset {

@@ -1,7 +1,7 @@
 import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { keywordFindsAddresses } from './keyword-probe.ts';
-import { inviteIdOf, ofStatus, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
+import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
 
 /**
@@ -16,8 +16,9 @@ const ENDPOINT = 'bc/member/get';
 export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
   const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
-  const rows = page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []);
-  return { items: rows.filter((r) => r.user_id).map(toMember), ...(page.next ? { next: page.next } : {}) };
+  const rows = page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []).filter((r) => r.user_id);
+  const { known, gap } = splitByRole(rows, (r) => `member ${r.user_id}`);
+  return { items: known.map(toMember), ...(page.next ? { next: page.next } : {}), ...(gap ? { incomplete: gap } : {}) };
 }
 
 /** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
@@ -29,10 +30,12 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
   const status = INVITE_STATUSES[index];
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
-  const items = page.list.flatMap((r) => ofStatus(r, status) ?? []).filter((r) => r.user_email).map(toInvite);
-  if (page.next) return { items, next: `${status}/${page.next}` };
+  const { known, gap } = splitByRole(page.list.flatMap((r) => ofStatus(r, status) ?? []).filter((r) => r.user_email), (r) => `invitation of ${inviteIdOf(r.user_email ?? '')}`);
+  const items = known.map(toInvite);
+  const incomplete = gap ? { incomplete: gap } : {};
+  if (page.next) return { items, next: `${status}/${page.next}`, ...incomplete };
   const following = INVITE_STATUSES[index + 1];
-  return { items, ...(following ? { next: `${following}/` } : {}) };
+  return { items, ...(following ? { next: `${following}/` } : {}), ...incomplete };
 }
 
 /** Which row of an address counts when TikTok lists several (a former member's UNBOUND row beside a new invitation, say). */

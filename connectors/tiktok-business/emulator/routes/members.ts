@@ -63,6 +63,8 @@ export function listMembers(c: CallContext): unknown {
   if (placeholder) for (const r of rendered) if (r.relation_status === 'PENDING' || r.relation_status === 'REJECTED') Object.assign(r, { user_id: placeholder, user_name: '' });
   // Another reading (readings.ts omitRelationStatus): rows without the field.
   if (c.rt.readings.omitRelationStatus) for (const r of rendered) delete r.relation_status;
+  // Another reading (readings.ts omitUserRole): rows without the field.
+  if (c.rt.readings.omitUserRole) for (const r of rendered) delete r.user_role;
   return { list: rendered, page_info };
 }
 
