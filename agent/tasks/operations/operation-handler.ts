@@ -63,7 +63,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
   return {
     kind,
     async run(task, ctx) {
-      const { op: queued, force } = task.payload as OperationPayload;
+      const { op: queued, force, directoryVersion } = task.payload as OperationPayload;
       let op = queued;
       const hub = ctx.hub;
       const connector = ctx.connector;
@@ -72,7 +72,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (force) {
-        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, task.createdAt);
+        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion);
         if (exempted) {
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
