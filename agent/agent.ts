@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { withCollections, type ConfigFile, type HubConfigFile } from '../config/schema.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
 import type { AgentApi } from './api.ts';
-import { auditConfigChange } from './audit/config-change.ts';
+import { recordConfigChange, type ConfigRevision } from './audit/config-change.ts';
 import { mirrorAuditToFile } from './audit/audit-log.ts';
 import { defineDirectoryIndexes } from './desired-state/directory-records.ts';
 import { Dispatcher } from './dispatch/dispatcher.ts';
@@ -82,7 +82,10 @@ export function createAgent(o: AgentOptions): Agent {
     ...operationHandlers, reconcilePersonHandler, reconcileHubHandler, applyRemovalsHandler, offboardHandler(hubs),
     ...(o.members?.handlers ?? []), ...(o.handlers ?? []),
   ];
-  const runner = new TaskRunner({ store: o.store, handlers, hubs, connectorFor: o.connectorFor, log: o.log, clock: o.clock, ...o.runner });
+  // Per hub, the config revision that last changed its access rules: named in the audit entries
+  // of the changes those rules cause (set at start, before the runner takes work).
+  let hubRules: Record<string, ConfigRevision> = {};
+  const runner = new TaskRunner({ store: o.store, handlers, hubs, connectorFor: o.connectorFor, log: o.log, clock: o.clock, ...o.runner, configRevision: (hubId) => hubRules[hubId] });
   const dispatcher = new Dispatcher({ store: o.store, hubs, log: o.log, clock: o.clock, windowMs: o.dispatchWindowMs, connectorFor: o.connectorFor });
   defineDirectoryIndexes(o.store);
   definePersonIndexes(o.store);
@@ -115,7 +118,9 @@ export function createAgent(o: AgentOptions): Agent {
       // After the mirror subscribes (the entry reaches audit.file), before the runner takes work
       // (tasks run under the new config are audited after the change that explains them).
       if (o.auditConfig && 'sha256' in o.config) {
-        const entry = await auditConfigChange(o.store, o.config);
+        const recorded = await recordConfigChange(o.store, o.config);
+        const entry = recorded.entry;
+        hubRules = recorded.hubRules;
         if (entry) o.log.info(`config changed since the last start: audited as config-changed (${entry.subject?.label ?? ''})`);
       }
       await runner.start();

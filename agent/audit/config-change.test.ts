@@ -10,7 +10,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { LowdbStore } from '../store/lowdb-store.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { createAgent } from '../agent.ts';
-import { auditConfigChange } from './config-change.ts';
+import { auditConfigChange, recordConfigChange } from './config-change.ts';
 import { queryAudit } from './audit-query.ts';
 
 const ENV = { SCIM_TOKEN: 'scim-token-config-change-0123456789', APP_TOKEN: 'app-token-config-change-0123456789' };
@@ -89,6 +89,30 @@ hubs:
     assert.equal(entry.subject?.label, (entry.detail?.changes as string[]).join('; '), 'up to three changes in the one-line summary');
     assert.equal((await changed(store)).length, 2);
     assert.equal(await auditConfigChange(store, next), undefined, 'a restart on it adds nothing');
+  });
+
+  test("per hub, the revision that last changed its access rules: kept across an edit of other settings, taken by an edit of its teams", async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const first = await recordConfigChange(store, configOf());
+    assert.deepEqual(first.hubRules, { main: { sha256: configOf().sha256, at: first.entry!.at, auditSeq: first.entry!.seq } });
+    // A brake changed (audited), the teams not: the rules are still those the first revision set.
+    const brake = await recordConfigChange(store, configOf({ threshold: 5 }));
+    assert.ok(brake.entry);
+    assert.deepEqual(brake.hubRules, first.hubRules);
+    // A replica starting on the same config reads them from the record.
+    assert.deepEqual(await recordConfigChange(store, configOf({ threshold: 5, comment: 'x' })), { hubRules: first.hubRules });
+    const role = await recordConfigChange(store, configOf({ threshold: 5, role: 'ADMIN' }));
+    assert.deepEqual(role.hubRules, { main: { sha256: configOf({ threshold: 5, role: 'ADMIN' }).sha256, at: role.entry!.at, auditSeq: role.entry!.seq } });
+    // Recorded by an earlier release (no revision per hub): the revision it recorded stands for them.
+    const legacyAt = await store.transact(async (tx) => {
+      const { hubRules: _h, auditSeq: _s, ...legacy } = (await tx.get('configState', '', 'governance'))!;
+      tx.put('configState', '', 'governance', legacy);
+      return legacy.recordedAt;
+    });
+    const after = await recordConfigChange(store, configOf({ threshold: 20, role: 'ADMIN' }));
+    assert.ok(after.entry);
+    assert.deepEqual(after.hubRules, { main: { sha256: configOf({ threshold: 5, role: 'ADMIN' }).sha256, at: legacyAt } });
   });
 
   test('the service wiring: an agent started with auditConfig audits the change before its runner starts, and mirrors it to audit.file', async (t) => {

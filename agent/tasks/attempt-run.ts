@@ -1,5 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
+import type { ConfigRevision } from '../audit/config-change.ts';
 import type { Store } from '../store/store.ts';
 import { claimInMemory, keepLease, type AttemptOutcome, type Claimant } from './attempt.ts';
 import type { CallPermits } from './call-permits.ts';
@@ -17,6 +18,7 @@ export interface AttemptDeps {
   handlers: ReadonlyMap<string, TaskHandler>;
   hubs: () => ReadonlyMap<string, HubConfigFile>;
   connectorFor: (hubId: string) => HubConnector | undefined;
+  configRevision?: (hubId: string) => ConfigRevision | undefined;
   log: TaskLog;
   clock: () => number;
   claimant: Claimant;
@@ -79,6 +81,8 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     enqueueChild: (tx, input) => enqueueTask(tx, { ...input, parentId: task.id, now: new Date(d.clock()) }),
     signal: abort.signal,
   };
+  const revision = task.hubId ? d.configRevision?.(task.hubId) : undefined;
+  if (revision) ctx.configRevision = revision;
   const scope = d.scopeOf(task);
   const calls = scope !== LOCAL;
   if (calls) {

@@ -1,6 +1,7 @@
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { AuditEntry } from '../api.ts';
+import type { ConfigRevision } from '../audit/config-change.ts';
 import type { Store, Transaction } from '../store/store.ts';
 import type { EnqueueInput } from './enqueue.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -31,6 +32,12 @@ export interface TaskContext {
   interrupted: boolean;
   /** Buffers an audit entry; written in the transaction that records the task's outcome. */
   audit(entry: TaskAuditInput): void;
+  /**
+   * The config revision that last changed the task's hub's access rules, as this process recorded
+   * or found it at start (audit/config-change.ts); undefined when the service records no config
+   * (tests, a hub added since).
+   */
+  configRevision?: ConfigRevision;
   /** Reports progress (kept on the task, written with the next lease renewal and at the end). */
   progress(done: number, total: number, phase?: string): void;
   /** Stages a child task (parentId = this task) in `tx` (await it inside the transaction). */

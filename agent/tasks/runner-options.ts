@@ -1,6 +1,7 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { HubConnector } from '../../connectors/sdk/connector.ts';
 import type { Store } from '../store/store.ts';
+import type { ConfigRevision } from '../audit/config-change.ts';
 import type { TaskHandler, TaskLog } from './handler.ts';
 
 /** What a TaskRunner (task-runner.ts) is built with. */
@@ -36,4 +37,6 @@ export interface TaskRunnerOptions {
    */
   pollMs?: number;
   random?: () => number;
+  /** The config revision that last changed a hub's access rules (TaskContext.configRevision). */
+  configRevision?: (hubId: string) => ConfigRevision | undefined;
 }

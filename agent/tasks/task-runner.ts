@@ -100,7 +100,7 @@ export class TaskRunner {
     this.claims = new ClaimBatch(o.store, this.claimant);
     this.ends = new EndBatch(o.store, this.claimant);
     this.attemptDeps = {
-      store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, log: o.log, clock: this.clock,
+      store: o.store, handlers: this.handlers, hubs: o.hubs, connectorFor: o.connectorFor, configRevision: o.configRevision, log: o.log, clock: this.clock,
       claimant: this.claimant, claims: this.claims, permits: this.permits, pending: this.pending, aborts: this.aborts,
       scopeOf: (t) => this.scopeOf(t), stopping: () => this.stopping,
       leftLeased: (hubId, id, err) => { this.leftLeased.set(refOf(hubId, id), err); },

@@ -15,6 +15,14 @@ export interface OperationPayload {
    * just before it runs, so a settle window, a report or an approval never acts on stale intent.
    */
   force?: boolean;
+  /**
+   * A forced removal of a directory user's seat: that user's record `version` when it was queued
+   * (0: no such user then). The store increments it on every SCIM write of the record
+   * (scim-server/scim/resources/user.ts), so "changed since it was queued" is decided by the
+   * store's order (forced-removal.ts `reactivatedSinceQueued`), not by comparing the SCIM
+   * replica's clock (`lastModified`) with the queuing replica's (`createdAt`).
+   */
+  directoryVersion?: number;
 }
 
 /** Rate-limit scope of an operation's calls: what shares its budget, in the hub's connector's words (its definition's `rateLimitScope`). */
@@ -37,6 +45,11 @@ export const operationTaskKey = (op: Operation): string => `op:${op.key}`;
  */
 export async function enqueueOperation(tx: Transaction, input: { hub: HubConfigFile; op: Operation; trigger: Trigger; parentId?: string; force?: boolean; now?: Date }): Promise<TaskRecord> {
   const payload: OperationPayload = { op: input.op, ...(input.force ? { force: true } : {}) };
+  if (input.force && input.op.effect === 'removal' && input.op.directoryUserId) {
+    // Read through `tx`: the version the queuing transaction saw, so a reactivation committed
+    // after it has a higher one whichever replica wrote it.
+    payload.directoryVersion = (await tx.get('directoryUsers', input.hub.id, input.op.directoryUserId))?.version ?? 0;
+  }
   const task = await enqueueTask(tx, {
     hubId: input.hub.id, kind: input.op.kind, payload, idempotencyKey: operationTaskKey(input.op), trigger: input.trigger,
     summary: input.op.summary, scope: scopeOf(input.hub, input.op), parentId: input.parentId, now: input.now,

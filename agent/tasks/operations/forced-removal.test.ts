@@ -10,6 +10,7 @@ import { testHub, testUser } from '../../grants/grant-fixtures.ts';
 import { enqueueTask } from '../enqueue.ts';
 import type { TaskContext } from '../handler.ts';
 import { operationHandler } from './operation-handler.ts';
+import { enqueueOperation } from './enqueue-operation.ts';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
 const why = { reason: 'unassigned' as const, because: 'asked by owner@example.com' };
@@ -45,38 +46,53 @@ test("an invite queued under its provisional row is not cancelled once its real 
  * An offboarding's removal waits (a rate limit, a paused hub) while the IdP reactivates the person
  * (a deactivation made by mistake): it skipped the re-plan and took the seat of a person active
  * again, whom the next plan invited afresh. One whose record did not change since it was queued (the
- * IdP has not caught up over SCIM yet) still goes: the leaver action is the newer word.
+ * IdP has not caught up over SCIM yet) still goes: the leaver action is the newer word. "Since" is
+ * the record's version, which the store orders: the replicas' clocks may disagree (below, the SCIM
+ * replica's clock is an hour behind or ahead of the queuing replica's).
  */
-test("an offboarding's removal is not run once the person is active in the directory again", async () => {
+test("an offboarding's removal is not run once the person is active in the directory again, whatever the replicas' clocks", async () => {
   const hub = testHub();
   const queuedAt = '2026-12-03T11:00:00.000Z';
   const calls: string[] = [];
-  const run = async (lastModified: string, extra: Partial<DirectoryUserRecord> = {}) => {
+  const atQueue = { ...testUser('u-bob', 'bob@example.com', true), version: 3, lastModified: '2026-12-03T10:59:00.000Z' };
+  const run = async (atRun: Partial<DirectoryUserRecord>, legacy = false) => {
     calls.length = 0;
     const store = await storeWith((tx) => {
-      tx.put('directoryUsers', hub.id, 'u-bob', { ...testUser('u-bob', 'bob@example.com', true), lastModified, ...extra });
+      tx.put('directoryUsers', hub.id, 'u-bob', atQueue);
       tx.put('appMembers', hub.id, 'm-1', { hubId: hub.id, id: 'm-1', email: 'bob@example.com', role: 'EMPLOYEE', firstSeenAt: queuedAt, lastSeenAt: queuedAt });
       tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: queuedAt });
     });
     const op = removeMemberOperation({ id: 'm-1', role: 'EMPLOYEE', email: 'bob@example.com' }, { reason: 'deactivated', because: 'offboarded', directoryUserId: 'u-bob' });
-    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'remove-member', payload: { op, force: true }, idempotencyKey: `op:${op.key}`, summary: op.summary, trigger: { type: 'okta-event-hook', idp: 'okta' }, now: new Date(queuedAt) }));
+    const trigger = { type: 'okta-event-hook' as const, idp: 'okta' };
+    const queued = await store.transact((tx) => legacy
+      // Queued by an earlier release: no directoryVersion in the payload.
+      ? enqueueTask(tx, { hubId: hub.id, kind: 'remove-member', payload: { op, force: true }, idempotencyKey: `op:${op.key}`, summary: op.summary, trigger, now: new Date(queuedAt) })
+      : enqueueOperation(tx, { hub, op, trigger, force: true, now: new Date(queuedAt) }));
+    // What SCIM wrote meanwhile (or nothing): the record as the removal finds it.
+    await store.transact(async (tx) => tx.put('directoryUsers', hub.id, 'u-bob', { ...atQueue, ...atRun }));
     const audit: Array<{ why: string; outcome: string }> = [];
     const connector = { removeMember: async (id: string) => { calls.push(id); return 'done'; } };
     const ctx = { store, hub, connector, now: () => NOW, audit: (e: { why: string; outcome: string }) => audit.push(e), interrupted: false } as unknown as TaskContext;
-    const outcome = await operationHandler('remove-member').run({ ...task, status: 'running', attempts: 1 }, ctx);
+    const outcome = await operationHandler('remove-member').run({ ...queued, status: 'running', attempts: 1 }, ctx);
     return { outcome, audit };
   };
-  // Reactivated over SCIM after the removal was queued: not removed, audited with why.
-  const reactivated = await run('2026-12-03T11:30:00.000Z');
+  // Reactivated over SCIM after the removal was queued, by a replica whose clock is an hour behind
+  // (lastModified before the task's createdAt): not removed, audited with why.
+  const reactivated = await run({ version: 5, lastModified: '2026-12-03T10:05:00.000Z' });
   assert.deepEqual(calls, []);
   assert.deepEqual(reactivated.outcome.status, 'completed');
   assert.match(reactivated.audit.map((e) => `${e.outcome} ${e.why}`).join('\n'), /skipped .*active in the directory again/);
-  // Not changed since it was queued (the IdP has not pushed the deactivation yet): removed.
-  await run('2026-12-03T10:00:00.000Z');
+  // Not changed since it was queued, though written last by a replica whose clock is an hour ahead
+  // (lastModified after createdAt): removed.
+  await run({ lastModified: '2026-12-03T11:59:00.000Z' });
   assert.deepEqual(calls, ['m-1']);
   // Changed since, but inactive (the deactivation arrived over SCIM) or held by a leaver action: removed.
-  await run('2026-12-03T11:30:00.000Z', { active: false });
+  await run({ version: 4, active: false });
   assert.deepEqual(calls, ['m-1']);
-  await run('2026-12-03T11:30:00.000Z', { offboarded: { at: queuedAt, by: 'workflow' } });
+  await run({ version: 4, offboarded: { at: queuedAt, by: 'workflow' } });
+  assert.deepEqual(calls, ['m-1']);
+  // Queued by an earlier release (no version recorded): the removal runs, even for a changed,
+  // active record (the next plan invites a person reactivated meanwhile again).
+  await run({ version: 5, lastModified: '2026-12-03T11:30:00.000Z' }, true);
   assert.deepEqual(calls, ['m-1']);
 });

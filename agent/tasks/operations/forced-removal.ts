@@ -33,17 +33,27 @@ export async function exemptedSinceQueued(view: ReadView, hubId: string, op: Ope
  * Why an offboarding's removal (reason `deactivated`: a leaver workflow, an Okta event hook's
  * deactivation; agent/dispatch/offboard.ts) may no longer run: the person holds seats in the
  * directory again (active, not suspended, not offboarded), and their record changed after the
- * removal was queued (`queuedAt`, the task's creation). An explicit leaver action's hold ends only
- * with a SCIM reactivation (active false → true, RFC 7643 §4.1.1); an event hook's deactivation
- * sets none, and the IdP pushing the person active since says the deactivation was undone. Such a
- * removal, waiting on a rate limit or a paused hub, took the seat of a person reactivated
- * meanwhile (a deactivation made by mistake, a rehire), and the next plan invited them afresh.
- * A person whose record did not change since (the IdP has not caught up over SCIM yet) is still
- * removed: the leaver action is the newer word.
+ * removal was queued. An explicit leaver action's hold ends only with a SCIM reactivation (active
+ * false → true, RFC 7643 §4.1.1); an event hook's deactivation sets none, and the IdP pushing the
+ * person active since says the deactivation was undone. Such a removal, waiting on a rate limit or
+ * a paused hub, took the seat of a person reactivated meanwhile (a deactivation made by mistake, a
+ * rehire), and the next plan invited them afresh. A person whose record did not change since (the
+ * IdP has not caught up over SCIM yet) is still removed: the leaver action is the newer word.
+ *
+ * "Changed since" compares the record's `version` with the one the queuing transaction read
+ * (`queuedVersion`, OperationPayload.directoryVersion): the store orders both. Comparing the
+ * record's `lastModified` (the clock of the replica that took the SCIM write) with the task's
+ * creation (another replica's clock) missed a reactivation when the SCIM replica's clock was
+ * behind (the rehire lost their seat) and took a stale write for one when it was ahead (the leaver
+ * kept it).
+ *
+ * A task queued by an earlier release has no version: nothing says the record changed after it,
+ * so the removal runs (the leaver action stands). Removing a person reactivated meanwhile is
+ * undone by the next plan, which invites them again; keeping a leaver's seat on a guess is not.
  */
-export async function reactivatedSinceQueued(view: ReadView, hubId: string, op: Operation, queuedAt: string): Promise<string | undefined> {
-  if (op.effect !== 'removal' || op.reason !== 'deactivated' || !op.directoryUserId) return undefined;
+export async function reactivatedSinceQueued(view: ReadView, hubId: string, op: Operation, queuedVersion: number | undefined): Promise<string | undefined> {
+  if (op.effect !== 'removal' || op.reason !== 'deactivated' || !op.directoryUserId || queuedVersion === undefined) return undefined;
   const user = await view.get('directoryUsers', hubId, op.directoryUserId);
-  if (!user || !isActiveUser(user) || !(Date.parse(user.lastModified) > Date.parse(queuedAt))) return undefined;
-  return `${user.userName} is active in the directory again (changed ${user.lastModified}, after the offboarding queued this removal): the removal is no longer justified`;
+  if (!user || !isActiveUser(user) || !(user.version > queuedVersion)) return undefined;
+  return `${user.userName} is active in the directory again (changed ${user.lastModified}, version ${user.version}; the offboarding queued this removal at version ${queuedVersion}): the removal is no longer justified`;
 }

@@ -9,6 +9,7 @@ import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
 import { callApp } from './call-app.ts';
 import type { OperationPayload } from './enqueue-operation.ts';
 import { subjectOf } from './audit-subject.ts';
+import { configCause } from './config-cause.ts';
 import { exemptedSinceQueued, reactivatedSinceQueued } from './forced-removal.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
@@ -63,7 +64,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
   return {
     kind,
     async run(task, ctx) {
-      const { op: queued, force } = task.payload as OperationPayload;
+      const { op: queued, force, directoryVersion } = task.payload as OperationPayload;
       let op = queued;
       const hub = ctx.hub;
       const connector = ctx.connector;
@@ -72,7 +73,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       const clean = op.kind === 'invite' ? cleanFirstAttempt(task, ctx) : Promise.resolve(false);
       clean.catch(() => {}); // not awaited when the re-plan finds the invite no longer needed
       if (force) {
-        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, task.createdAt);
+        const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion);
         if (exempted) {
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
@@ -135,9 +136,11 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         return recoverStaleView({ task, ctx, hub, connector, op, error: err as Error, why, subjectOf });
       }
       const ms = Date.now() - started;
+      // A change the hub's rules decided names the config revision that last changed them.
+      const cause = configCause(op, force === true, ctx.configRevision);
       ctx.audit({
-        action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
-        detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}) },
+        action: op.kind, subject: subjectOf(op), why: `${op.summary} (${op.reason}${cause.note})`, outcome: res.result === 'done' ? 'ok' : 'already-done',
+        detail: { effect: op.effect, reason: op.reason, grantedBy: op.grantedBy, ms, attempt: task.attempts, ...(res.inviteId ? { inviteId: res.inviteId } : {}), ...cause.detail },
       });
       return { status: 'completed', result: res, commit: (tx) => recordInSnapshot(tx, task.hubId, op, res, ctx.now()) };
     },
