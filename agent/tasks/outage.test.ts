@@ -54,6 +54,9 @@ describe('the task runner while PostgreSQL is unreachable', { skip: db.skip }, (
     const ids: string[] = [];
     for (const hubId of hubs) ids.push((await store.transact((tx) => enqueueTask(tx, { hubId, kind: 'reads', payload: {}, idempotencyKey: 'a', trigger, summary: 'read the app', scope: 'app' }))).id);
     await until('the tasks run', async () => (await Promise.all(hubs.map((h, n) => store.get('tasks', h, ids[n]!)))).every((r) => r?.status === 'running'));
+    // And this replica's call slots are recorded (fleet-limits.ts): a first recording that met the
+    // outage instead would be its own warning, and the stop would have no slots to give back.
+    await until('the call slots are recorded', async () => (await Promise.all(hubs.map((h) => store.get('hubBudgets', '', h)))).every((b) => Object.keys(b?.held ?? {}).length > 0));
     return { proxy, store, runner, lines };
   }
 
@@ -67,9 +70,17 @@ describe('the task runner while PostgreSQL is unreachable', { skip: db.skip }, (
     const from = lines.length;
     await runner.stop(300); // rejected before: the process stopping exited 1
     const said = lines.slice(from).filter((l) => l.level === 'warn' || l.level === 'error');
-    assert.equal(said.length, 1, `one line: ${JSON.stringify(said)}`);
-    assert.equal(said[0]!.level, 'warn');
-    assert.match(said[0]!.msg, /^task runner: stopped with 1 task lease\(s\) not handed back and call slots on 1 hub\(s\) not given back \(.*unreachable.*\); they lapse within 6 s/);
+    // Besides the stop's line, only the outage's own first warning for the call slots: a release of
+    // the idle task's slots may meet the outage first (logged once; the slots then lapse unrenewed,
+    // and the stop has none left to name).
+    const stopped = said.filter((l) => /^task runner: stopped/.test(l.msg));
+    const others = said.filter((l) => !stopped.includes(l));
+    assert.equal(stopped.length, 1, `one line: ${JSON.stringify(said)}`);
+    assert.ok(others.every((l) => l.level === 'warn' && /^task runner: recording this replica's call slots on hub h1 failed: .*unreachable.*\(retried meanwhile; logged again once it works\)$/.test(l.msg)) && others.length <= 1, JSON.stringify(said));
+    assert.equal(stopped[0]!.level, 'warn');
+    assert.match(stopped[0]!.msg, others.length === 0
+      ? /^task runner: stopped with 1 task lease\(s\) not handed back and call slots on 1 hub\(s\) not given back \(.*unreachable.*\); they lapse within 6 s/
+      : /^task runner: stopped with 1 task lease\(s\) not handed back \(.*unreachable.*\); they lapse within 6 s/);
     // What the server's stop does next (scim-server/main.ts onClose): closing the store ends too.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([store.close(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('store.close() hung while the database is down')), 5_000)))]);
