@@ -181,8 +181,8 @@ describe('nobody decides about their own seat', () => {
     const cases: Array<[string, unknown, string, RegExp]> = [
       ['/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'keep my seat' }, 'member-exempted', /max@acme\.example asked to exempt Max@Acme\.example: refused, nobody decides about their own seat/],
       ['/ui/api/v1/hubs/acme-ads/members/1009/unmatch', {}, 'member-unmatched', /asked to un-match Max@Acme\.example: refused, nobody decides/],
-      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-max' }, 'member-matched', /asked to match 1002 to a-max: refused, nobody decides/],
-      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' }, 'member-matched', /asked to match 1002 to a-olivia: refused, a manager cannot match a seat to an owner/],
+      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-max' }, 'member-matched', /asked to match old\.contractor@gmail\.com to a-max: refused, nobody decides/],
+      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' }, 'member-matched', /asked to match old\.contractor@gmail\.com to a-olivia: refused, a manager cannot match a seat to an owner/],
       ['/ui/api/v1/approvals/ap-max-invite/reject', {}, 'approval-rejected', /asked to reject approval ap-max-invite: refused, nobody decides about their own seat/],
     ];
     agent.calls.length = 0;
@@ -196,6 +196,9 @@ describe('nobody decides about their own seat', () => {
       assert.match(e.why, why, path);
     }
     assert.deepEqual(entries[0]!.subject, { memberId: '1009', email: 'Max@Acme.example' });
+    // A member id that names no row (here with a bidi control): not found, and nothing of it written to the trail.
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/no%E2%80%AEsuch/match', { directoryUserId: 'a-olivia' })).status, 404);
+    assert.equal((await audited()).length, before + cases.length);
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
   });
 });

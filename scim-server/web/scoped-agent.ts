@@ -138,10 +138,15 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // A hub role written on a match labels the member row (it grants nothing in the dashboard,
       // whose roles come from the directory); still, nobody labels anyone above themselves.
       const own = v.roles.get(hubId);
-      const matchRefused = (rule: string, asked = `match ${memberId} to ${input.directoryUserId}`) =>
-        refuse(hubId, { action: 'member-matched', asked, subject: { memberId, directoryUserId: input.directoryUserId }, rule });
+      // Audited only for a row that exists: the member id is the caller's path, and a made-up one
+      // would put any text into the trail (the agent answers 404 for it anyway).
+      const matchRefused = async (rule: string, label = '') => {
+        const row = await agent.member(hubId, memberId);
+        if (!row) return forbidden(rule);
+        return refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}${label}`, subject: { ...rowSubject(memberId, row), directoryUserId: input.directoryUserId }, rule });
+      };
       if (!v.admin && input.hubRole !== undefined && own !== undefined && HUB_ROLES.indexOf(input.hubRole as HubRole) < HUB_ROLES.indexOf(own)) {
-        throw await matchRefused(`a ${own} cannot label a member ${input.hubRole}`, `match ${memberId} to ${input.directoryUserId} labelled ${input.hubRole}`);
+        throw await matchRefused(`a ${own} cannot label a member ${input.hubRole}`, ` labelled ${input.hubRole}`);
       }
       if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw await matchRefused(OWN_SEAT);
       await notOwnRow(v, hubId, memberId, 'member-matched', (what) => `match ${what} to ${input.directoryUserId}`);
