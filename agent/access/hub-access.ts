@@ -2,6 +2,7 @@ import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema
 import { asIfActive, INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { findPerson } from '../dispatch/find-person.ts';
 import type { ReadView } from '../store/store.ts';
 
 /**
@@ -54,6 +55,18 @@ export function highestHubRole(roles: Iterable<HubRole | undefined>): HubRole | 
 /** The directory users of `hubId` with this email (lower-cased lookup in the email index). */
 export async function directoryUsersByEmail(view: ReadView, hubId: string, email: string): Promise<Array<Readonly<DirectoryUserRecord>>> {
   return view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email.trim().toLowerCase()}`);
+}
+
+/**
+ * Whether an explicit leaver action holds the person with this email: a directory user of any
+ * hub found by it (as an offboarding finds them: find-person.ts) is marked offboarded
+ * (agent/dispatch/offboard-hold.ts). They hold nothing until the IdP deactivates and reactivates
+ * them, and the leaver workflow often runs before the IdP disables the account, so the IdP may
+ * still sign them in: whatever the config's allow-lists say, such a person is no administrator.
+ */
+export async function offboardedPerson(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Promise<boolean> {
+  if (!email.trim()) return false;
+  return (await findPerson(view, hubs, { email: email.trim() })).some((f) => f.user?.offboarded !== undefined);
 }
 
 /**

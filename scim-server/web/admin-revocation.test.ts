@@ -47,7 +47,7 @@ describe('an administrator\'s dashboard session ends its rights when the config 
   });
 
   test('an OIDC administrator taken off allowedEmails / allowedGroups is an administrator no more', async () => {
-    const ctx = (allowedEmails: string[], allowedGroups: string[]) => ({ config: { file: { server: { oidc: { allowedEmails, allowedGroups } } } } }) as unknown as WebContext;
+    const ctx = (allowedEmails: string[], allowedGroups: string[]) => ({ config: { file: { server: { oidc: { allowedEmails, allowedGroups } }, hubs: [] } } }) as unknown as WebContext;
     const byGroup: Session = { id: 'x', actor: 'oidc:1', via: 'oidc', admin: true, adminGroups: ['hubwarden-admins'], csrf: 'c', createdAt: 0, lastSeenAt: 0 };
     assert.equal((await resolveViewer(ctx([], ['hubwarden-admins']), byGroup)).admin, true);
     assert.equal((await resolveViewer(ctx([], ['other-admins']), byGroup)).admin, false);

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
+import { offboardedPerson, personOnHubs, roleMay, type HubRight } from '../../agent/access/hub-access.ts';
 import { withCollections, type HubConfigFile, type HubRole } from '../../config/schema.ts';
 import { html, layout } from './html.ts';
 import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
@@ -36,6 +36,8 @@ export interface Viewer {
    * Empty for administrators.
    */
   self: ReadonlyMap<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>;
+  /** An administrator by allowedEmails/allowedGroups whom a leaver action holds offboarded: not an administrator now. */
+  offboarded?: true;
 }
 
 /** Whether the viewer may exercise `right` on `hubId` (administrators: on every hub that exists). */
@@ -60,8 +62,14 @@ export function configuredHubs(ctx: WebContext): HubConfigFile[] {
 }
 
 export async function resolveViewer(ctx: WebContext, session: Session): Promise<Viewer> {
-  const admin = session.admin && stillAdministrator(ctx, session);
-  const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}) };
+  const allowed = session.admin && stillAdministrator(ctx, session);
+  // An offboarded person holds nothing until the IdP deactivates and reactivates them, also the
+  // administrator rights the allow-lists give: the leaver workflow often runs before the IdP
+  // disables the account, and a new sign-in (after the offboarding's revocation mark) would give
+  // every hub back. Read on every request, as hub roles are, so the hold's end restores them.
+  const offboarded = allowed && session.via === 'oidc' && session.email !== undefined && await offboardedPerson(ctx.store, configuredHubs(ctx), session.email);
+  const admin = allowed && !offboarded;
+  const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}), ...(offboarded ? { offboarded: true as const } : {}) };
   if (admin || !session.email) return { ...base, roles: new Map(), self: new Map() };
   const roles = new Map<string, HubRole>();
   const self = new Map<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>();

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { holdingsOf, type HeldOffer, type HubHoldings } from '../../agent/access/my-access.ts';
 import type { Standing } from '../../agent/standing/standing.ts';
 import { toProblem } from '../admin/problem.ts';
+import { ClaimBudget } from './claim-budget.ts';
 import { configuredHubs, currentViewer, withViewer } from './hub-guard.ts';
 import { html, type SafeHtml } from './html.ts';
 import { sendPage } from './pages.ts';
@@ -78,6 +79,7 @@ ${seats}${invites}${offers}
 
 export function registerMyAccess(router: Router, ctx: WebContext): void {
   const form = express.urlencoded({ extended: false, limit: '8kb' });
+  const budget = new ClaimBudget();
 
   async function render(req: Request, res: Response, status: number, message?: { text: string; bad: boolean }): Promise<void> {
     const viewer = currentViewer(res);
@@ -105,6 +107,13 @@ ${message ? html`<p class="${message.bad ? 'error' : 'notice'}" role="${message.
     const viewer = currentViewer(res);
     const offerId = String(req.params.offerId);
     if (!viewer.email) return render(req, res, 403, { text: 'Only a person signed in with their organisation account claims offers.', bad: true });
+    const { wait, first } = budget.spend(viewer.email);
+    if (wait > 0) {
+      // Nothing is claimed, written or audited (the claims within the budget were); logged once a burst.
+      if (first) ctx.log.warn('dashboard: too many claims from one person; further ones answered 429', { actor: currentSession(res).actor });
+      res.setHeader('Retry-After', String(wait));
+      return render(req, res, 429, { text: `Too many claims in a minute; wait ${wait} s and try again.`, bad: true });
+    }
     try {
       const session = currentSession(res);
       // The signed-in person's own email, never one from the request: nobody claims for someone else here.

@@ -12,6 +12,7 @@ import { defineDirectoryIndexes } from '../../agent/desired-state/directory-reco
 import { definePersonIndexes } from '../../agent/plan/person-input.ts';
 import { defineStandingIndexes } from '../../agent/standing/standing.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { collect } from '../../agent/store/store.ts';
 import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
@@ -41,6 +42,7 @@ describe('nobody decides about their own seat', () => {
   let server: TestServer;
   let agent: FakeAgent;
   const sessions = new SessionStore(new MemoryStore());
+  const store = new MemoryStore();
   const who = async (email: string, admin = false) => {
     const s = await sessions.create(email, 'oidc', { admin, email });
     return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
@@ -61,7 +63,6 @@ describe('nobody decides about their own seat', () => {
       // An invitation to Max's email, not yet accepted (its row id: `invite:<id>`).
       row('invite:inv-max', 'max@acme.example', { kind: 'invite' }),
     );
-    const store = new MemoryStore();
     defineDirectoryIndexes(store);
     definePersonIndexes(store);
     defineStandingIndexes(store);
@@ -170,6 +171,34 @@ describe('nobody decides about their own seat', () => {
     assert.equal(refused.status, 403);
     assert.match(((await refused.json()) as { detail: string }).detail, /nobody decides about their own seat/);
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/invite%3Ainv-max/exempt', { reason: 'mine' })).status, 403, 'the same row, exempted: refused already');
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+  });
+
+  test('each refusal is audited as the decision, failed, naming who asked, the row and the rule; nothing else changes', async () => {
+    const audited = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed');
+    const before = (await audited()).length;
+    const max = await who('max@acme.example');
+    const cases: Array<[string, unknown, string, RegExp]> = [
+      ['/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'keep my seat' }, 'member-exempted', /max@acme\.example asked to exempt Max@Acme\.example: refused, nobody decides about their own seat/],
+      ['/ui/api/v1/hubs/acme-ads/members/1009/unmatch', {}, 'member-unmatched', /asked to un-match Max@Acme\.example: refused, nobody decides/],
+      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-max' }, 'member-matched', /asked to match old\.contractor@gmail\.com to a-max: refused, nobody decides/],
+      ['/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' }, 'member-matched', /asked to match old\.contractor@gmail\.com to a-olivia: refused, a manager cannot match a seat to an owner/],
+      ['/ui/api/v1/approvals/ap-max-invite/reject', {}, 'approval-rejected', /asked to reject approval ap-max-invite: refused, nobody decides about their own seat/],
+    ];
+    agent.calls.length = 0;
+    for (const [path, body] of cases) assert.equal((await post(max, path, body)).status, 403, path);
+    const entries = (await audited()).slice(before);
+    assert.equal(entries.length, cases.length, JSON.stringify(entries));
+    for (const [i, [path, , action, why]] of cases.entries()) {
+      const e = entries[i]!;
+      assert.equal(e.action, action, path);
+      assert.deepEqual(e.trigger, { type: 'dashboard', actor: 'max@acme.example', detail: 'oidc' }, path);
+      assert.match(e.why, why, path);
+    }
+    assert.deepEqual(entries[0]!.subject, { memberId: '1009', email: 'Max@Acme.example' });
+    // A member id that names no row (here with a bidi control): not found, and nothing of it written to the trail.
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/no%E2%80%AEsuch/match', { directoryUserId: 'a-olivia' })).status, 404);
+    assert.equal((await audited()).length, before + cases.length);
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentApi, AuditEntry, HubSummary, Paged, TaskView } from '../../agent/api.ts';
+import type { AgentApi, AuditEntry, HubSummary, MemberView, Paged, TaskView } from '../../agent/api.ts';
 import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
@@ -26,6 +26,22 @@ export interface DirectoryRoles {
   hubRoleOf(hubId: string, directoryUserId: string): Promise<HubRole | undefined>;
   /** The member rows the halted plan of an approval acts on (its operations' member ids). */
   approvalMembers(hubId: string, approvalId: string): Promise<string[]>;
+  /**
+   * Audits a decision the rules below refused (outcome `failed`), as the person who asked: an
+   * attempt to decide about one's own seat, or to place a seat above oneself, belongs in the hub's
+   * trail as the agent's own refusals do (a removal a brake holds, a claim refused).
+   */
+  refused?(hubId: string, refusal: Refusal): Promise<void>;
+}
+
+/** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
+export interface Refusal {
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'guest-registered' | 'approval-rejected';
+  /** What was asked, in words (`exempt max@acme.example`). */
+  asked: string;
+  subject: NonNullable<AuditEntry['subject']>;
+  /** The rule that refused it (the 403's detail). */
+  rule: string;
 }
 
 export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined, directory?: DirectoryRoles): AgentApi {
@@ -61,12 +77,23 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
    */
   const OWN_SEAT = 'nobody decides about their own seat (ask another owner of the hub or a hubwarden administrator)';
   const mine = (v: Viewer, hubId: string) => v.self.get(hubId);
-  async function notOwnRow(v: Viewer, hubId: string, memberId: string): Promise<void> {
+  /** The member row when it is the viewer's own (see above); undefined otherwise. */
+  async function ownRow(v: Viewer, hubId: string, memberId: string): Promise<MemberView | undefined> {
     const me = mine(v, hubId);
-    if (v.admin || !me) return;
+    if (v.admin || !me) return undefined;
     const row = await agent.member(hubId, memberId);
-    if (!row) return;
-    if ((row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId))) throw forbidden(OWN_SEAT);
+    if (!row) return undefined;
+    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) ? row : undefined;
+  }
+  /** Audits the refusal (when the adapter can), then returns the 403 to throw. */
+  async function refuse(hubId: string, refusal: Refusal): Promise<Problem> {
+    await directory?.refused?.(hubId, refusal);
+    return forbidden(refusal.rule);
+  }
+  const rowSubject = (memberId: string, row?: MemberView) => ({ memberId, ...(row?.email ? { email: row.email } : {}) });
+  async function notOwnRow(v: Viewer, hubId: string, memberId: string, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
+    const row = await ownRow(v, hubId, memberId);
+    if (row) throw await refuse(hubId, { action, asked: asked(row.email ?? memberId), subject: rowSubject(memberId, row), rule: OWN_SEAT });
   }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
@@ -111,11 +138,18 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // A hub role written on a match labels the member row (it grants nothing in the dashboard,
       // whose roles come from the directory); still, nobody labels anyone above themselves.
       const own = v.roles.get(hubId);
+      // Audited only for a row that exists: the member id is the caller's path, and a made-up one
+      // would put any text into the trail (the agent answers 404 for it anyway).
+      const matchRefused = async (rule: string, label = '') => {
+        const row = await agent.member(hubId, memberId);
+        if (!row) return forbidden(rule);
+        return refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}${label}`, subject: { ...rowSubject(memberId, row), directoryUserId: input.directoryUserId }, rule });
+      };
       if (!v.admin && input.hubRole !== undefined && own !== undefined && HUB_ROLES.indexOf(input.hubRole as HubRole) < HUB_ROLES.indexOf(own)) {
-        throw forbidden(`a ${own} cannot label a member ${input.hubRole}`);
+        throw await matchRefused(`a ${own} cannot label a member ${input.hubRole}`, ` labelled ${input.hubRole}`);
       }
-      if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw forbidden(OWN_SEAT);
-      await notOwnRow(v, hubId, memberId);
+      if (!v.admin && typeof input?.directoryUserId === 'string' && mine(v, hubId)?.directoryUserIds.has(input.directoryUserId)) throw await matchRefused(OWN_SEAT);
+      await notOwnRow(v, hubId, memberId, 'member-matched', (what) => `match ${what} to ${input.directoryUserId}`);
       // The match itself does grant: the row becomes the directory user's seat and gets their
       // groups' app role and assets (an owner's: often the app's admin role). So the label's rule
       // holds for the match too: nobody places a seat under someone above themselves. Their rank
@@ -125,17 +159,17 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
         if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
         const target = await directory.hubRoleOf(hubId, input.directoryUserId);
         if (own !== undefined && target !== undefined && HUB_ROLES.indexOf(target) < HUB_ROLES.indexOf(own)) {
-          throw forbidden(`a ${own} cannot match a seat to ${target === 'owner' ? 'an owner' : 'a manager'} (the seat would get their access; ask an owner or a hubwarden administrator)`);
+          throw await matchRefused(`a ${own} cannot match a seat to ${target === 'owner' ? 'an owner' : 'a manager'} (the seat would get their access; ask an owner or a hubwarden administrator)`);
         }
       }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
     async unmatchMember(hubId, memberId, trigger) {
-      await notOwnRow(check(hubId), hubId, memberId);
+      await notOwnRow(check(hubId), hubId, memberId, 'member-unmatched', (what) => `un-match ${what}`);
       return agent.unmatchMember(hubId, memberId, trigger);
     },
     async exemptMember(hubId, memberId, input, trigger) {
-      await notOwnRow(check(hubId), hubId, memberId);
+      await notOwnRow(check(hubId), hubId, memberId, 'member-exempted', (what) => `exempt ${what}`);
       return agent.exemptMember(hubId, memberId, input, trigger);
     },
     unexemptMember: async (hubId, memberId, trigger) => (check(hubId), agent.unexemptMember(hubId, memberId, trigger)),
@@ -143,7 +177,9 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);
       // A guest's row is never removed: registering one's own email is exempting oneself.
-      if (!v.admin && typeof input?.email === 'string' && mine(v, hubId)?.emails.has(input.email.trim().toLowerCase())) throw forbidden(OWN_SEAT);
+      if (!v.admin && typeof input?.email === 'string' && mine(v, hubId)?.emails.has(input.email.trim().toLowerCase())) {
+        throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
+      }
       return agent.registerGuest(hubId, input, trigger);
     },
     checkForUpdates: async (hubId, trigger) => (check(hubId), agent.checkForUpdates(hubId, trigger)),
@@ -193,7 +229,11 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
         // decision as exempting it. Approving (taking their own seat away) stays theirs.
         if (decision === 'reject') {
           if (!directory) throw forbidden('this view of the dashboard cannot check whose seats an approval removes');
-          for (const memberId of await directory.approvalMembers(approval.hubId, approvalId)) await notOwnRow(v, approval.hubId, memberId);
+          for (const memberId of await directory.approvalMembers(approval.hubId, approvalId)) {
+            if (await ownRow(v, approval.hubId, memberId)) {
+              throw await refuse(approval.hubId, { action: 'approval-rejected', asked: `reject approval ${approvalId}`, subject: { label: `approval ${approvalId}` }, rule: OWN_SEAT });
+            }
+          }
         }
       }
       return agent.decideApproval(approvalId, decision, trigger);

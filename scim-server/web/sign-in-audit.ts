@@ -41,6 +41,8 @@ export interface SignedIn {
   adminGroups?: string[];
   /** Hub id → role the person holds at sign-in (re-read on every request: hub-guard.ts). */
   hubRoles?: Record<string, string>;
+  /** An allow-listed administrator whom a leaver action holds offboarded: signed in without the rights (hub-guard.ts). */
+  offboarded?: true;
 }
 
 const subjectOf = (o: { actor?: string; email?: string }): AuditInput['subject'] | undefined =>
@@ -48,7 +50,7 @@ const subjectOf = (o: { actor?: string; email?: string }): AuditInput['subject']
 
 export function signedInAudit(o: SignedIn): AuditInput {
   const how = o.via === 'oidc' ? `OpenID Connect (${o.issuer ?? 'the identity provider'})` : 'an admin token';
-  const grants = o.admin ? 'a global administrator' : Object.keys(o.hubRoles ?? {}).length ? 'with hub roles' : 'with no hub role (My access only)';
+  const grants = o.admin ? 'a global administrator' : o.offboarded ? 'without the administrator rights the allow-lists give (offboarded: held until the IdP deactivates and reactivates them)' : Object.keys(o.hubRoles ?? {}).length ? 'with hub roles' : 'with no hub role (My access only)';
   const subject = subjectOf(o);
   return {
     trigger: { type: 'dashboard', actor: o.actor, detail: o.via }, action: 'dashboard-sign-in', outcome: 'ok',
@@ -57,6 +59,7 @@ export function signedInAudit(o: SignedIn): AuditInput {
     detail: {
       via: o.via, admin: o.admin, ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.sub ? { sub: o.sub } : {}),
       ...(o.adminGroups?.length ? { adminGroups: o.adminGroups } : {}), ...(o.hubRoles ? { hubRoles: o.hubRoles } : {}),
+      ...(o.offboarded ? { offboarded: true } : {}),
     },
   };
 }

@@ -8,6 +8,7 @@ import { actingAs, agentActingAsSession } from './acting-agent.ts';
 import { configuredHubs, currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer, type Viewer } from './hub-guard.ts';
 import { hubRoleOfUser } from '../../agent/access/hub-access.ts';
 import { memberRowOf } from '../../agent/plan/operation.ts';
+import { appendAudit } from '../../agent/audit/audit-log.ts';
 import { endingLeaverSessions } from './leaver-sessions.ts';
 import { scopedAgent } from './scoped-agent.ts';
 import { currentSession, requireSession } from './session-guard.ts';
@@ -103,6 +104,14 @@ export function registerAdminAdapter(router: Router, ctx: WebContext): void {
       const approval = await ctx.store.get('approvals', hubId, approvalId);
       // Member rows and invitation rows (`invite:<id>`) alike: a cancelled invitation kept is a seat kept.
       return (approval?.planned ?? []).flatMap((op) => memberRowOf(op) ?? []);
+    },
+    async refused(hubId, r) {
+      // Who asked: the signed-in person (the adapter's context), never the internal token.
+      const trigger = actingAs.getStore();
+      if (!trigger) return;
+      await ctx.sessionStore.transact(async (tx) => {
+        appendAudit(tx, { hubId, trigger, action: r.action, outcome: 'failed', subject: r.subject, why: `${trigger.actor ?? trigger.type} asked to ${r.asked}: refused, ${r.rule}` });
+      });
     },
   });
   const admin = createAdminRouter({ config, agent, basePath: `${ctx.basePath}/api/v1` });

@@ -511,7 +511,7 @@ hubs:
     t.diagnostic(`${cells} allowed cells`);
   });
 
-  test('no hub role decides about its own seat or places a seat above itself, over the real agent; nothing is written', async () => {
+  test('no hub role decides about its own seat or places a seat above itself, over the real agent; nothing is written but the refusal\'s audit entry', async () => {
     const rows = (await hubwarden.agent.api.members(A, { offset: 0, limit: 100 })).items;
     const adaRow = rows.find((m) => m.email?.toLowerCase() === PEOPLE.ownerA);
     assert.ok(adaRow, 'Ada holds a seat on hub A');
@@ -537,7 +537,10 @@ hubs:
       const what: string = `${route.path} ${JSON.stringify(route.body?.(caller, 0))} as ${caller}`;
       assert.equal(res!.status, 403, what);
       assert.match(text, detail, what);
-      assert.deepEqual(writes.map((c) => c.collection), [], `${what}: nothing written`);
+      // Nothing but the refusal's own audit entry (outcome failed, as the person who asked).
+      assert.deepEqual(writes.map((c) => `${c.collection}/${c.partition}`), [`audit/${A}`], `${what}: nothing written but the refusal's audit entry`);
+      const entry = writes[0]!.record as { outcome: string; trigger: { type: string } };
+      assert.deepEqual([entry.outcome, entry.trigger.type], ['failed', 'dashboard'], what);
     }
   });
 });
