@@ -22,12 +22,15 @@ const invite = (id: string, email: string, status: 'pending' | 'expired' | 'decl
   tx.put('appInvites', HUB, id, { hubId: HUB, id, email, role, status, sentByHubwarden: true, resendCount, lastSeenAt: T });
 const match = (memberId: string, outcome: 'onboarded' | 'exempted' | 'unmatched', directoryUserId?: string): Seed => (tx) =>
   tx.put('memberMatches', HUB, memberId, { hubId: HUB, memberId, outcome, manual: false, at: T, ...(directoryUserId ? { directoryUserId } : {}) });
+/** A row matching left disputed: several directory users claim it (match-members.ts), an owner decides. */
+const disputed = (memberId: string, candidates: string[]): Seed => (tx) =>
+  tx.put('memberMatches', HUB, memberId, { hubId: HUB, memberId, outcome: 'unmatched', manual: false, at: T, candidates });
 const exemption = (memberId: string, reason: string, until?: string): Seed => (tx) =>
   tx.put('exemptions', HUB, memberId, { hubId: HUB, memberId, reason, by: 'owner@example.com', at: T, ...(until ? { until } : {}) });
-const task = (id: string, kind: string, status: 'failed' | 'completed', payload: unknown, updatedAt = T): Seed => (tx) =>
-  tx.put('tasks', HUB, id, { id, hubId: HUB, kind, status, idempotencyKey: `${HUB}:${kind}:${id}`, payload, summary: '', trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T, updatedAt });
-const lastWritten = (userId: string, status: WritebackValues['status']): Seed => (tx) =>
-  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role: '', exemption: '' }, writtenAt: T });
+const task = (id: string, kind: string, status: 'failed' | 'completed', payload: unknown, updatedAt = T, idempotencyKey = `${HUB}:${kind}:${id}`): Seed => (tx) =>
+  tx.put('tasks', HUB, id, { id, hubId: HUB, kind, status, idempotencyKey, payload, summary: '', trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T, updatedAt });
+const lastWritten = (userId: string, status: WritebackValues['status'], role = ''): Seed => (tx) =>
+  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role, exemption: '' }, writtenAt: T });
 
 const offer = (status: 'offered' | 'claimed', expiresAt?: string): Seed => (tx) => tx.put('offers', HUB, 'offer-1', {
   id: 'offer-1', hubId: HUB, directoryUserId: 'u1', email: 'ana@x.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status, offeredAt: T, membership: 'brand', ...(expiresAt ? { expiresAt } : {}),
@@ -56,6 +59,10 @@ describe('computeWriteback', () => {
     { name: 'failed invite task (payload names the user) → invite_failed', seeds: [task('t1', 'invite', 'failed', { directoryUserId: 'u1' })], expect: v('invite_failed') },
     { name: 'failed invite task (operation names the email) → invite_failed', seeds: [task('t1', 'invite', 'failed', { operation: { email: 'Ana@x.com' } })], expect: v('invite_failed') },
     { name: 'a later invite task that completed clears the failure', seeds: [task('t1', 'invite', 'failed', { directoryUserId: 'u1' }), task('t2', 'invite', 'completed', { directoryUserId: 'u1' }, '2026-11-21T00:00:00.000Z')], expect: v('pending') },
+    // Operation tasks as the plan enqueues them (tasks/operations/enqueue-operation.ts): payload `{ op }`,
+    // key `op:<operation key>`; a re-send's key ends in the invite id, not the person.
+    { name: 'failed re-send of an expired invite (operation task) → invite_failed', seeds: [invite('i1', 'ana@x.com', 'expired', 0), task('t1', 'reinvite', 'failed', { op: { kind: 'reinvite', key: 'reinvite:i1', inviteId: 'i1', email: 'ana@x.com', directoryUserId: 'u1', role: 'EMPLOYEE' } }, T, 'op:reinvite:i1')], expect: v('invite_failed') },
+    { name: 'a failed cancellation of an invite is no failed invite', seeds: [task('t1', 'cancel-invite', 'failed', { op: { kind: 'cancel-invite', key: 'cancel:i1', inviteId: 'i1', email: 'ana@x.com', directoryUserId: 'u1' } }, T, 'op:cancel:i1')], expect: v('pending') },
     { name: 'a failed task of another kind does not count', seeds: [task('t1', 'assign-asset', 'failed', { directoryUserId: 'u1' })], expect: v('pending') },
     { name: 'exempted member → exempted with reason and held role', seeds: [member('m1', 'ana@x.com', 'ADMIN'), match('m1', 'exempted', 'u1'), exemption('m1', 'agency lead until Q1')], expect: v('exempted', 'ADMIN', 'agency lead until Q1') },
     { name: 'lapsed exemption → back to onboarded', seeds: [member('m1', 'ana@x.com'), match('m1', 'onboarded', 'u1'), exemption('m1', 'old', '2026-11-01T00:00:00Z')], expect: v('onboarded', 'EMPLOYEE') },
@@ -65,6 +72,13 @@ describe('computeWriteback', () => {
     { name: 'an open offer waits for the claim → offered', seeds: [offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
     { name: 'an offer past its expiry is not offered any more → pending', seeds: [offer('offered', '2020-01-01T00:00:00.000Z')], expect: v('pending') },
     { name: 'a claimed offer whose invite is pending → invited', seeds: [offer('claimed'), invite('i1', 'ana@x.com', 'pending')], expect: v('invited', 'EMPLOYEE') },
+    // The seat is still in the app, claimed by two directory users (one's email moved to the other):
+    // nothing was removed, and the plan leaves the seat alone until an owner decides. "removed" told
+    // the IdP (and any group rule or workflow keyed on it) that the person lost a seat they hold.
+    { name: 'disputed seat the person held → last written values kept, not removed', users: [user('u1', 'ana@x.com'), user('u2', 'ana.new@x.com')], seeds: [member('m1', 'ana@x.com', 'ADMIN'), disputed('m1', ['u1', 'u2']), lastWritten('u1', 'onboarded', 'ADMIN')], expect: v('onboarded', 'ADMIN') },
+    { name: 'disputed invite the person held → still invited, not removed', users: [user('u1', 'ana@x.com'), user('u2', 'ana.new@x.com')], seeds: [invite('i1', 'ana@x.com', 'pending'), disputed('invite:i1', ['u1', 'u2']), lastWritten('u1', 'invited', 'EMPLOYEE')], expect: v('invited', 'EMPLOYEE') },
+    { name: 'disputed seat never written for the person → pending', users: [user('u1', 'ana@x.com'), user('u2', 'ana.new@x.com')], seeds: [member('m1', 'ana@x.com'), disputed('m1', ['u1', 'u2'])], expect: v('pending') },
+    { name: 'disputed seat, person deactivated → removed', users: [user('u1', 'ana@x.com', { active: false }), user('u2', 'ana.new@x.com')], seeds: [member('m1', 'ana@x.com'), disputed('m1', ['u1', 'u2']), lastWritten('u1', 'onboarded')], expect: v('removed') },
     { name: 'seat removed, offered again → offered, not removed', seeds: [lastWritten('u1', 'onboarded'), offer('offered', '2099-01-01T00:00:00.000Z')], expect: v('offered') },
   ];
   for (const c of cases) {
@@ -73,6 +87,22 @@ describe('computeWriteback', () => {
       assert.deepEqual(out.get('u1'), c.expect);
     });
   }
+
+  test('a failed invite goes to the directory user the operation names, not to another holding the same email', async () => {
+    // u2 carries ana's address as a second email (an alias, or one the IdP moved): the invite the
+    // plan sent was u1's, and the task says so.
+    const users = [user('u1', 'ana@x.com'), user('u2', 'bo@x.com', { emails: ['bo@x.com', 'ana@x.com'] })];
+    const out = await compute(users, [task('t1', 'invite', 'failed', { op: { kind: 'invite', key: 'invite:ana@x.com', email: 'ana@x.com', directoryUserId: 'u1', role: 'EMPLOYEE' } }, T, 'op:invite:ana@x.com')]);
+    assert.deepEqual(out.get('u1'), v('invite_failed'));
+    assert.deepEqual(out.get('u2'), v('pending'));
+  });
+
+  test('a failed invite task naming only an email two directory users carry names neither', async () => {
+    const users = [user('u1', 'ana@x.com'), user('u2', 'bo@x.com', { emails: ['bo@x.com', 'ana@x.com'] })];
+    const out = await compute(users, [task('t1', 'invite', 'failed', { email: 'ana@x.com' })]);
+    assert.deepEqual(out.get('u1'), v('pending'));
+    assert.deepEqual(out.get('u2'), v('pending'));
+  });
 
   test('every directory user of the hub gets values; other hubs are ignored', async () => {
     const store = new MemoryStore();

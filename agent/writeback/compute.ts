@@ -17,6 +17,8 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  * - `invite_failed`: the latest invite task for them failed, or the case above.
  * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
  * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted) and no longer do.
+ *   A seat matching left disputed between them and another directory user is still in the app:
+ *   they keep what was last written until an owner decides (see `disputedCandidates`).
  * - `pending`: everyone else (assigned to the hub, no seat yet).
  *
  * The standing itself comes from agent/standing (`standingsOfHub`: matches, plus rows matching
@@ -37,13 +39,14 @@ export async function computeWritebackOf(hubId: string, view: ReadView, now: Dat
   const failedInvites = await failedInviteUsers(view, hubId, users);
   const written = new Map<string, Readonly<WritebackStateRecord>>();
   for await (const state of view.list('writebackState', hubId)) written.set(state.directoryUserId, state);
+  const disputed = await disputedCandidates(view, hubId);
   const out = new Map<string, WritebackValues>();
   const byId = new Map<string, Readonly<DirectoryUserRecord>>();
   for (const user of users) {
     byId.set(user.id, user);
     const standing = standings.get(user.id);
     if (!standing) continue;
-    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written?.status));
+    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written, disputed.has(user.id)));
   }
   return { users: byId, values: out };
 }
@@ -51,7 +54,8 @@ export async function computeWritebackOf(hubId: string, view: ReadView, now: Dat
 const SEATED = new Set(['onboarded', 'invited', 'exempted']);
 
 /** The standing (agent/standing) in write-back's published words, with what only write-back knows. */
-function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, lastStatus: string | undefined): WritebackValues {
+function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, last: Readonly<WritebackValues> | undefined, disputed: boolean): WritebackValues {
+  const lastStatus = last?.status;
   if (s.standing === 'exempted') return { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '' };
   if (!isActiveUser(user)) return { status: 'removed', role: '', exemption: '' };
   if (s.standing === 'onboarded') return { status: 'onboarded', role: s.appRole ?? '', exemption: '' };
@@ -60,6 +64,23 @@ function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, invit
   if (inviteFailed || (lapsed && lapsed.resendCount >= 1)) return { status: 'invite_failed', role: '', exemption: '' };
   if (lapsed) return { status: 'invited', role: lapsed.role, exemption: '' };
   if (s.standing === 'offered') return { status: 'offered', role: '', exemption: '' };
+  // Their seat is disputed, not gone: the plan neither changes nor removes it until an owner
+  // decides (match-members.ts), so the IdP keeps what it was told; "removed" here flipped them to
+  // removed (and back once an owner matched the seat to them) while they held it. Not a last
+  // `exempted`: no exemption is in force on the row any more, so that would tell of one.
+  if (disputed && last && (last.status === 'onboarded' || last.status === 'invited')) return { status: last.status, role: last.role, exemption: last.exemption };
   if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return { status: 'removed', role: '', exemption: '' };
   return { status: 'pending', role: '', exemption: '' };
+}
+
+/**
+ * Directory users named as candidates of a row matching left disputed (several users claim its
+ * email, `unmatched` with `candidates`, not an owner's un-match): the seat may be any of theirs.
+ */
+async function disputedCandidates(view: ReadView, hubId: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for await (const m of view.list('memberMatches', hubId)) {
+    if (m.outcome === 'unmatched' && !m.manual) for (const c of m.candidates ?? []) out.add(c);
+  }
+  return out;
 }
