@@ -48,7 +48,7 @@ function faultConfig(f: ContractFault): FaultConfig {
 }
 
 export const contractFixture: ContractFixture = {
-  // TikTok sends no wait with a throttle: any wait > 0 (the backoff's, 1 s ± 20 % at first).
+  // TikTok sends no wait with a throttle: any wait > 0 (the backoff's, 1 s to 1.2 s at first).
   throttles: Object.fromEntries(Object.keys(THROTTLE_CODES).map((name) => [name, {}])),
   async start() {
     const emulator = createTikTokEmulator({ state: contractBusinessCenter(), rateLimits: null });

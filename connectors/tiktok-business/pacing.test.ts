@@ -18,7 +18,7 @@ describe('pacing', () => {
     assert.deepEqual(times, [0, 0, 1000, 60_000]);
   });
 
-  test('backoff after 40100: 1 s doubling with ±20 % jitter, capped at 5 min; 15 min of throttling waits for 00:00 UTC', () => {
+  test('backoff after 40100: 1 s doubling with ±20 % jitter (never under 1 s), capped at 5 min; 15 min of throttling waits for 00:00 UTC', () => {
     let now = Date.parse('2026-11-01T10:00:00Z');
     const b = new ThrottleBackoff(() => now, () => 0.5);
     const after = () => { const w = b.next(); now += w; return w; };
@@ -29,7 +29,19 @@ describe('pacing', () => {
     b.reset();
     assert.equal(b.next(), 1000);
     const jittered = new ThrottleBackoff(() => now, () => 0);
-    assert.equal(jittered.next(), 800);
+    assert.equal(jittered.next(), 1000, 'never under 1 s: a QPS throttle clears only after the current second');
+    const high = new ThrottleBackoff(() => now, () => 1);
+    assert.equal(high.next(), 1200);
+  });
+
+  test('the first retry after a 40100 always falls after the second the throttle came in (TikTok: QPS → retry after the current second)', () => {
+    for (const r of [0, 0.1, 0.25, 0.49]) {
+      for (const ms of [0, 1, 500, 999]) {
+        const now = Date.parse('2026-11-01T10:00:00Z') + ms;
+        const wait = new ThrottleBackoff(() => now, () => r).next();
+        assert.ok(Math.floor((now + wait) / 1000) > Math.floor(now / 1000), `throttled at +${ms} ms, jitter ${r}: retried at +${ms + wait} ms, inside the same second`);
+      }
+    }
   });
 
   test('a throttle long after the last wait ended, with no call in between, starts a new streak (not the daily quota)', () => {

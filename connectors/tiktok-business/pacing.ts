@@ -6,7 +6,7 @@
  * - `Pacer`: a client-side limiter per connector, by default half the Basic tier (5 QPS,
  *   300 QPM), so that 40100 stays rare. Calls wait their turn in order.
  * - `ThrottleBackoff`: after a 40100 the call was not applied; the wait before the same call is
- *   tried again starts at 1 s and doubles, with jitter, up to 5 minutes (the QPM recovery time).
+ *   tried again starts at 1 s and doubles, with jitter (never under 1 s), up to 5 minutes (the QPM recovery time).
  *   A throttle that lasts more than 15 minutes is the daily quota: wait until 00:00 UTC.
  */
 
@@ -95,8 +95,11 @@ export class ThrottleBackoff {
       return midnight - now;
     }
     const base = Math.min(CAP_MS, FIRST_MS * 2 ** (this.#streak - 1));
-    // ±20 % jitter, so that several callers do not come back in the same instant.
-    return Math.min(CAP_MS, Math.round(base * (0.8 + 0.4 * this.random())));
+    // ±20 % jitter, so that several callers do not come back in the same instant; never under
+    // 1 s: a 40100 does not say which limit was hit, and a QPS breach clears only "after the
+    // current second" (Rate limits, https://business-api.tiktok.com/portal/docs/rate-limits/v1.3),
+    // so a retry 0.8 s later could land in the same second and be refused (and counted) again.
+    return Math.min(CAP_MS, Math.max(FIRST_MS, Math.round(base * (0.8 + 0.4 * this.random()))));
   }
 
   /** A call went through: the next throttle starts a new streak. */

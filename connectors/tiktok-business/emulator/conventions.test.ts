@@ -39,6 +39,18 @@ describe('tiktok emulator: URL, envelope and authentication conventions', () => 
     }
   });
 
+  test('an endpoint name that is an Object.prototype key (constructor, toString, __proto__) is 40008 like any unknown name, not HTTP 405', async () => {
+    const api = await startTestApi();
+    try {
+      for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+        const r = await api.raw(`/open_api/v1.3/${name}/`, { headers: { 'Access-Token': S.token } });
+        assert.deepEqual([r.status, r.body?.code], [200, 40008], name);
+      }
+    } finally {
+      await api.close();
+    }
+  });
+
   test('the token goes in the Access-Token header: 40104 without it (also when in the query), 40105 when unknown', async () => {
     const api = await startTestApi();
     try {

@@ -62,7 +62,8 @@ export function route(rt: EmulatorRuntime, req: ApiRequest): ApiAnswer {
   const requestId = newRequestId(rt.now());
   const answer = (err: TikTokApiError): ApiAnswer => ({ kind: 'envelope', envelope: failure(err, requestId), endpoint });
   if (version !== API_VERSION) return answer(new TikTokApiError(40051, `Invalid API version: ${version}`));
-  const r = ROUTES[endpoint];
+  // Own keys only: `constructor` or `toString` would find Object.prototype's and answer 405.
+  const r = Object.hasOwn(ROUTES, endpoint) ? ROUTES[endpoint] : undefined;
   if (!r) return answer(new TikTokApiError(40008, `The interface has not been implemented: /${endpoint}/`));
   if (req.method !== r.method) return { kind: 'http', status: 405, text: '405 method not allowed' };
   if (!req.token) return answer(new TikTokApiError(40104, 'Access token is null, you should set it in http header with key Access-Token.'));

@@ -1,4 +1,4 @@
-import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
+import type { AppInvite, AppMember, AppSystemUser, ListingGap, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { keywordFindsAddresses } from './keyword-probe.ts';
 import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
@@ -16,9 +16,27 @@ const ENDPOINT = 'bc/member/get';
 export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<Page<AppMember>> {
   const what = `tiktok-business: list members of Business Center ${ctx.bcId}`;
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, cursor, what, ctx.ahead);
-  const rows = page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []).filter((r) => r.user_id);
+  const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, 'BOUND') ?? []), (r) => r.user_id, (r) => `member ${r.user_email ?? r.user_name ?? '?'} (no user_id)`);
   const { known, gap } = splitByRole(rows, (r) => `member ${r.user_id}`);
-  return { items: known.map(toMember), ...(page.next ? { next: page.next } : {}), ...(gap ? { incomplete: gap } : {}) };
+  const incomplete = joinGaps(keyless, gap);
+  return { items: known.map(toMember), ...(page.next ? { next: page.next } : {}), ...(incomplete ? { incomplete } : {}) };
+}
+
+/**
+ * Rows with their key, and a gap naming those without: a member row is keyed by `user_id`, an
+ * invitation by its address (reference §3.1). A row without its key cannot be told from the
+ * others, and leaving it out silently made the listing look complete with a seat missing; the
+ * page says it is incomplete instead, so the agent plans nothing from it [INF #53].
+ */
+function byKey(rows: MemberRow[], key: (r: MemberRow) => unknown, name: (r: MemberRow) => string): [MemberRow[], ListingGap | undefined] {
+  const hasKey = (r: MemberRow) => { const k = key(r); return k !== undefined && k !== null && String(k).trim() !== ''; };
+  const keyless = rows.filter((r) => !hasKey(r)).map(name);
+  const gap = keyless.length ? { reason: `${keyless.length} row(s) without their key: ${keyless.slice(0, 5).join(', ')}${keyless.length > 5 ? ', …' : ''}` } : undefined;
+  return [rows.filter(hasKey), gap];
+}
+
+function joinGaps(a: ListingGap | undefined, b: ListingGap | undefined): ListingGap | undefined {
+  return a && b ? { reason: `${a.reason}; ${b.reason}` } : a ?? b;
 }
 
 /** PENDING pages first, then REJECTED; the cursor names which (`PENDING/p2:t41`). */
@@ -30,9 +48,11 @@ export async function listInvites(ctx: TikTokContext, cursor?: string): Promise<
   const index = Math.max(0, INVITE_STATUSES.indexOf(statusPart as (typeof INVITE_STATUSES)[number]));
   const status = INVITE_STATUSES[index];
   const page = await cursorPage<MemberRow>(ctx.client, ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: status } }, MEMBER_PAGE_SIZE, inner || undefined, what, ctx.ahead);
-  const { known, gap } = splitByRole(page.list.flatMap((r) => ofStatus(r, status) ?? []).filter((r) => r.user_email), (r) => `invitation of ${inviteIdOf(r.user_email ?? '')}`);
+  const [rows, keyless] = byKey(page.list.flatMap((r) => ofStatus(r, status) ?? []), (r) => r.user_email, (r) => `${status} invitation${r.user_name ? ` of ${r.user_name}` : ''} (no user_email)`);
+  const { known, gap } = splitByRole(rows, (r) => `invitation of ${inviteIdOf(r.user_email ?? '')}`);
   const items = known.map(toInvite);
-  const incomplete = gap ? { incomplete: gap } : {};
+  const joined = joinGaps(keyless, gap);
+  const incomplete = joined ? { incomplete: joined } : {};
   if (page.next) return { items, next: `${status}/${page.next}`, ...incomplete };
   const following = INVITE_STATUSES[index + 1];
   return { items, ...(following ? { next: `${following}/` } : {}), ...incomplete };

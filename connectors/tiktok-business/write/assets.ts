@@ -59,11 +59,15 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
       await assign(input.tasks);
     } catch (err) {
       if (!isRefusal(err)) throw err;
+      // 40050, a duplicate request: "the first one may have applied: re-read the state, do not
+      // resend blindly" (Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097).
+      // The holding read before the call is stale then: read it again, and send nothing more.
+      const duplicate = err.providerCode === '40050';
       // Only with a held role to give back: a row showing none could not be restored.
-      const was = held ?? await heldAccess(ctx, type, input.asset, input.userId, what, true);
+      const was = duplicate ? await heldAccess(ctx, type, input.asset, input.userId, what, true) : held ?? await heldAccess(ctx, type, input.asset, input.userId, what, true);
       // Held as asked after all (the narrowed read missed it): the refusal was of a repeat.
       if (was && was.length > 0 && sameSet(was, input.tasks)) return 'already-done';
-      if (!was?.length) throw err;
+      if (duplicate || !was?.length) throw err;
       await replaceHeld(ctx, was, input.tasks, ref, assign, what);
     }
   } catch (err) {
@@ -78,7 +82,7 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
 /**
  * TikTok does not say whether assigning an asset the member already holds replaces the role or
  * is refused (reference open question; [INF #20]). When an assign over a held role is refused
- * (40000, 40002, 40050), the held access is taken away and the asked one given; if that assign
+ * (40000, 40002), the held access is taken away and the asked one given; if that assign
  * fails too, the held access is given back (best effort) so the member is not left with less
  * than before, and the assign's error is thrown.
  */

@@ -87,6 +87,27 @@ describe('invite batches refused with 40002', () => {
     }
   });
 
+  test('a batch answered 40050 (duplicate request; TikTok: the first may have applied, re-read, do not resend blindly) is not re-sent: each address is read back', async () => {
+    const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/invite', code: 40050, times: 1 }] } });
+    try {
+      // The first request went through for w1 and w2 (they are PENDING); w3 is not listed.
+      const state = bed.emulator.control.state();
+      for (const e of ['w1@example.com', 'w2@example.com']) state.members.push({ bc_id: S.bcId, user_email: e, user_role: 'STANDARD', relation_status: 'PENDING' });
+      bed.emulator.control.seed(state);
+      const c = bed.connector();
+      const emails = ['w1@example.com', 'w2@example.com', 'w3@example.com'];
+      const results = await Promise.allSettled(emails.map((email) => c.invite!({ email, role: 'STANDARD', firstAttempt: true })));
+      assert.deepEqual(inviteCalls(bed).map(([code, list]) => [code, list.length]), [[40050, 3]], 'no address is sent again');
+      assert.deepEqual(results.slice(0, 2).map((r) => r.status === 'fulfilled' && r.value.result), ['already-done', 'already-done']);
+      const err = (results[2] as PromiseRejectedResult).reason as ConnectorError;
+      assert.equal(err.providerCode, '40050');
+      assert.match(err.message, /w3@example\.com/);
+      assert.equal(pendingOf(bed, 'w3@example.com'), 0);
+    } finally {
+      await bed.close();
+    }
+  });
+
   test('a throttle is never re-sent: not the batch, nor an address sent alone (the app pauses)', async () => {
     const bed = await startTikTokTestBed({ faults: { codes: [{ match: 'bc/member/invite', code: 40002, times: 1 }, { match: 'bc/member/invite', code: 40100, times: 1 }] } });
     try {

@@ -13,7 +13,7 @@ import { isRefusal } from '../tiktok-errors.ts';
  * any failure is each caller's own error with their address named. A throttled call (40100) was
  * not applied, and is never re-sent here: each caller's retry sends its own invite again.
  *
- * A call of several addresses refused with 40002 (or 40000, 40050) was not applied, and TikTok does not say which
+ * A call of several addresses refused with 40002 (or 40000) was not applied, and TikTok does not say which
  * address was at fault: one it takes for no `format: email`, or the 4,000-member or 20-admin
  * limit that only some of them overflow. So each of its addresses is sent again once, on its own
  * (through the same pacer and pause), and only the addresses TikTok refuses alone fail. A call
@@ -164,13 +164,17 @@ function byAddress(batch: Waiting[]): Map<string, Waiting[]> {
 }
 
 /**
- * A refusal (40000, 40002, 40050; not applied) of a call of more than one address: which of them
+ * A refusal (40000, 40002; not applied) of a call of more than one address: which of them
  * TikTok refused is unknown (one already listed, where TikTok refuses rather than ignores it
  * [INF #12], or one past a limit). One naming `asset_ids` is the call's ad accounts, which every
- * address shares: sending them one by one would be refused the same way.
+ * address shares: sending them one by one would be refused the same way. Not 40050 (a duplicate
+ * request): "the first one may have applied: re-read the state, do not resend blindly" (Return
+ * codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097), so each caller reads
+ * its address back (invites.ts sendInvite) instead of being sent again.
  */
 function refusedAsAWhole(err: unknown, batch: Waiting[]): boolean {
-  return ((isRefusal(err) && err.field !== 'asset_ids') || tooManyIds(err)) && byAddress(batch).size > 1;
+  const split = isRefusal(err) && err.providerCode !== '40050' && err.field !== 'asset_ids';
+  return (split || tooManyIds(err)) && byAddress(batch).size > 1;
 }
 
 /**
