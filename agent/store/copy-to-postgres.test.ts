@@ -256,6 +256,25 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
     await assert.rejects(new PostgresStore({ url: db.url, schema }).open(), /holds a copy by `hubwarden store migrate` that never finished/, 'still marked');
   });
 
+  test('a schema a server opened (its indexes recorded) but wrote nothing in: the next server start finds the copied records through its indexes', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    const byN = (r: { n: number }) => [String(r.n)];
+    // A server started on the schema before the migration (the config pointed at it too early):
+    // it built its indexes, empty, and recorded their definitions; it wrote no record.
+    const early = new PostgresStore({ url: db.url, schema });
+    early.defineIndex('migrateTestItems', 'migrateTestByN', byN);
+    await early.open();
+    await early.close();
+    await copyLowdbToPostgres({ source, url: db.url, schema });
+    const server = new PostgresStore({ url: db.url, schema });
+    server.defineIndex('migrateTestItems', 'migrateTestByN', byN);
+    await server.open();
+    t.after(() => server.close());
+    assert.deepEqual((await server.lookup('migrateTestItems', 'migrateTestByN', '21')).map((r) => r.id).sort(), ['20', 'b21'], 'hub-a\'s 20 (replaced) and hub-b\'s b21');
+    assert.deepEqual((await server.lookup('migrateTestItems', 'migrateTestByN', '7')).map((r) => r.id), ['b7']);
+  });
+
   test('refuses while the server holds the lowdb store (its lock)', async (t) => {
     const source = await lowdbWithData(t);
     // a live process other than this one holds the lock, as a running server would (store-lock.ts)

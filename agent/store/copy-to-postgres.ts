@@ -109,6 +109,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     const unfinished = await readCopyMark(guard, o.schema);
     if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
     if (held > 0) await startOver(guard, o.schema, source);
+    await forgetIndexes(guard, o.schema);
     // Marked before the first record, cleared only once the copy is verified: if this session
     // drops (releasing the lock) or the process dies half-way, no server opens on the partial copy,
     // and the next migrate knows it for one (copy-mark.ts).
@@ -212,6 +213,27 @@ async function startOver(guard: pg.ClientBase, schema: string, source: LowdbStor
     }
     await guard.query(`DELETE FROM ${s}.index_entries`);
     await guard.query(`DELETE FROM ${s}.records`);
+    await guard.query('COMMIT');
+  } catch (err) {
+    await guard.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * A schema with no record may still hold index definitions: a server that started on it before
+ * the migration (and wrote nothing) built its indexes, empty, and recorded them. The copy writes
+ * no index entry (no index is defined here), and a server finding its definitions unchanged does
+ * not rebuild them (indexes.ts): every lookup (a member by email, a task by key) would miss the
+ * copied records. Forgotten before the first record, under the lock, so the first server start
+ * builds each index from the records.
+ */
+async function forgetIndexes(guard: pg.ClientBase, schema: string): Promise<void> {
+  const s = pg.escapeIdentifier(schema);
+  await guard.query('BEGIN');
+  try {
+    await guard.query(`DELETE FROM ${s}.index_entries`);
+    await guard.query(`DELETE FROM ${s}.index_definitions`);
     await guard.query('COMMIT');
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});
