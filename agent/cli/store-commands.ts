@@ -57,16 +57,18 @@ export function registerStoreCommands(program: Command): void {
     .requiredOption('--to <url>', 'postgres://user@host:port/database, or env:NAME to read it from an environment variable (keeps a password off the command line)')
     .option('--schema <name>', 'the schema to create and fill (must hold no record)', 'hubwarden')
     .option('--path <file>', 'the lowdb store file (default: store.path of the config)')
-    .action(async (opts: { to: string; schema: string; path?: string }) => {
+    .option('--accept-loss', 'copy even when archive lines (audit log, finished tasks) fail their checksum: they are left out, and listed')
+    .action(async (opts: { to: string; schema: string; path?: string; acceptLoss?: boolean }) => {
       const url = opts.to.startsWith('env:') ? process.env[opts.to.slice(4)] : opts.to;
       if (!url) throw new CliError(`store migrate: environment variable ${opts.to.slice(4)} is not set`, 2);
       if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('store migrate: --to must be a postgres:// URL (or env:NAME holding one)', 2);
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new CliError(`store migrate: --schema "${opts.schema}" is not a lower-case PostgreSQL identifier`, 2);
       const source = storePath(opts);
-      const report = await copyLowdbToPostgres({ source, url, schema: opts.schema }).catch((err: unknown) => {
+      const report = await copyLowdbToPostgres({ source, url, schema: opts.schema, acceptLoss: opts.acceptLoss }).catch((err: unknown) => {
         throw new CliError(`store migrate: ${redactUrl(oneLine(err), url)}`);
       });
       process.stdout.write(`${report.collections.map((c) => `${c.name}: ${c.records} record(s), sha256 ${c.checksum.slice(0, 16)}… matches`).join('\n')}\n`);
+      if (report.skipped.length > 0) process.stdout.write(`left out ${report.skipped.length} damaged archive line(s) (--accept-loss):\n${report.skipped.map((l) => `  ${l}`).join('\n')}\n`);
       process.stdout.write(`copied ${report.records} record(s) from ${source} into schema "${opts.schema}" at ${describeUrl(url)}; counts and checksums verified\n`);
       process.stdout.write(`audited in the target as store-migrated (after the verification; its detail lists each collection's count and checksum)\n`);
       process.stdout.write(`next: set store: { kind: postgres, url: env:DATABASE_URL, schema: ${opts.schema} } in the config and start the server\n`);

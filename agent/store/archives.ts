@@ -93,6 +93,13 @@ export class Archives {
     return this.byName.get(collection)!.oldestFirst();
   }
 
+  /** Lines of any archive that fail their checksum (archive.ts `damagedLines`). */
+  async damagedLines(): Promise<Array<{ file: string; line: number }>> {
+    const damaged: Array<{ file: string; line: number }> = [];
+    for (const archive of this.byName.values()) damaged.push(...(await archive.damagedLines()));
+    return damaged;
+  }
+
   names(): string[] {
     return [...this.byName.keys()];
   }

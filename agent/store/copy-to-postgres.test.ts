@@ -1,6 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -254,6 +254,54 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
       new RegExp(`the target schema "${schema}" holds an unfinished copy and 1 record\\(s\\) at keys this lowdb store does not hold \\(first: migrateTestOther, partition "hub-o", id "kept"\\); nothing was deleted or copied`));
     assert.equal(await count(), before);
     await assert.rejects(new PostgresStore({ url: db.url, schema }).open(), /holds a copy by `hubwarden store migrate` that never finished/, 'still marked');
+  });
+
+  test('a schema a server opened (its indexes recorded) but wrote nothing in: the next server start finds the copied records through its indexes', async (t) => {
+    const source = await lowdbWithData(t);
+    const schema = freshSchema();
+    const byN = (r: { n: number }) => [String(r.n)];
+    // A server started on the schema before the migration (the config pointed at it too early):
+    // it built its indexes, empty, and recorded their definitions; it wrote no record.
+    const early = new PostgresStore({ url: db.url, schema });
+    early.defineIndex('migrateTestItems', 'migrateTestByN', byN);
+    await early.open();
+    await early.close();
+    await copyLowdbToPostgres({ source, url: db.url, schema });
+    const server = new PostgresStore({ url: db.url, schema });
+    server.defineIndex('migrateTestItems', 'migrateTestByN', byN);
+    await server.open();
+    t.after(() => server.close());
+    assert.deepEqual((await server.lookup('migrateTestItems', 'migrateTestByN', '21')).map((r) => r.id).sort(), ['20', 'b21'], 'hub-a\'s 20 (replaced) and hub-b\'s b21');
+    assert.deepEqual((await server.lookup('migrateTestItems', 'migrateTestByN', '7')).map((r) => r.id), ['b7']);
+  });
+
+  test('an archived audit entry that fails its checksum: refused before anything is created, or with --accept-loss left out, listed and audited', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-migrate-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const source = join(dir, 'store.json');
+    const store = new LowdbStore(source, { archiveSegmentBytes: 2_000 }); // several segments
+    await store.open();
+    for (let i = 0; i < 20; i++) await store.transact((tx) => appendAudit(tx, { hubId: 'hub-a', trigger, action: 'invite', subject: { email: `p${i}@example.com` }, why: `invite ${i}`, outcome: 'ok' }));
+    await store.close();
+    // A flipped byte in an older segment (bit rot): no journal holds that entry any more.
+    const segment = join(dir, 'store.json.archive', 'audit-000001.log');
+    const bytes = await readFile(segment, 'utf8');
+    assert.ok(bytes.includes('p1@example.com') && (await readdir(join(dir, 'store.json.archive'))).filter((f) => f.startsWith('audit-')).length > 1);
+    await writeFile(segment, bytes.replace('p1@example.com', 'p1@example.org'));
+
+    const schema = freshSchema();
+    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }),
+      /^Error: 1 line\(s\) of the lowdb store's archive \(audit log, finished tasks\) fail their checksum and cannot be read \(first: \S*audit-000001\.log line 2\); a copy would leave them out\. .*--accept-loss.* Nothing was copied or created$/);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    t.after(() => client.end());
+    assert.equal((await client.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [schema])).rows[0].n, 0, 'no schema created');
+
+    const report = await copyLowdbToPostgres({ source, url: db.url, schema, acceptLoss: true });
+    assert.deepEqual(report.skipped.map((l) => l.replace(dir, '<dir>')), ['<dir>/store.json.archive/audit-000001.log line 2']);
+    assert.equal(report.collections.find((c) => c.name === 'audit')?.records, 19);
+    assert.match(report.audit.why, /; 1 damaged archive line\(s\) left out \(--accept-loss\)$/);
+    assert.deepEqual(report.audit.detail?.damagedArchiveLinesLeftOut, report.skipped);
   });
 
   test('refuses while the server holds the lowdb store (its lock)', async (t) => {

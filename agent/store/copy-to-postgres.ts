@@ -21,6 +21,11 @@ export interface CopiedCollection {
 export interface CopyReport {
   collections: CopiedCollection[];
   records: number;
+  /**
+   * Archive lines that failed their checksum and were left out (`acceptLoss` only), as
+   * "<file> line <n>": also listed in the audit entry's detail.
+   */
+  skipped: string[];
   /** The `store-migrated` audit entry appended in the target once the copy was verified. */
   audit: AuditEntry;
 }
@@ -90,13 +95,28 @@ class Digest {
  *
  * `progress` is awaited after each batch.
  */
-export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void | Promise<void> }): Promise<CopyReport> {
+export async function copyLowdbToPostgres(o: { source: string; url: string; schema: string; batch?: number; progress?: (copied: number) => void | Promise<void>; acceptLoss?: boolean }): Promise<CopyReport> {
   // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
   // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
   // that a config could be pointed at. Nothing is opened or created unless the store is there.
   if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source}: neither its snapshot nor a journal is there; check --path or store.path. Nothing was copied or created`);
   const source = new LowdbStore(o.source);
   await source.open();
+  // An archive line that fails its checksum (the audit log, finished tasks) is skipped by every
+  // reader, the copy's too: the copy and its read-back would then agree without it, and the
+  // report say counts and checksums verified over an audit trail missing entries. Refused before
+  // the target is touched, unless the operator accepts the loss; then each line is listed.
+  let skipped: string[];
+  try {
+    skipped = (await source.damagedArchiveLines()).map((d) => `${d.file} line ${d.line}`);
+  } catch (err) {
+    await source.close().catch(() => {});
+    throw err;
+  }
+  if (skipped.length > 0 && !o.acceptLoss) {
+    await source.close().catch(() => {});
+    throw new Error(`${skipped.length} line(s) of the lowdb store's archive (audit log, finished tasks) fail their checksum and cannot be read (first: ${skipped[0]}); a copy would leave them out. Restore those segment files from a backup, or run again with --accept-loss to copy the rest (the lines are listed and recorded in the store-migrated audit entry). Nothing was copied or created`);
+  }
   const target = new PostgresStore({ url: o.url, schema: o.schema, poolSize: 2, unfinishedCopy: 'open' });
   let guard: pg.Client | undefined;
   try {
@@ -109,6 +129,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     const unfinished = await readCopyMark(guard, o.schema);
     if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
     if (held > 0) await startOver(guard, o.schema, source);
+    await forgetIndexes(guard, o.schema);
     // Marked before the first record, cleared only once the copy is verified: if this session
     // drops (releasing the lock) or the process dies half-way, no server opens on the partial copy,
     // and the next migrate knows it for one (copy-mark.ts).
@@ -151,7 +172,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
       trigger: storeCommandTrigger('store migrate'),
       action: 'store-migrated',
       subject: { label: `schema ${o.schema}` },
-      why: `hubwarden store migrate: copied ${total} record(s) from the lowdb store ${o.source} into schema "${o.schema}" at ${urlWithoutCredentials(o.url)}; counts and checksums verified`,
+      why: `hubwarden store migrate: copied ${total} record(s) from the lowdb store ${o.source} into schema "${o.schema}" at ${urlWithoutCredentials(o.url)}; counts and checksums verified${skipped.length > 0 ? `; ${skipped.length} damaged archive line(s) left out (--accept-loss)` : ''}`,
       outcome: 'ok',
       detail: {
         source: o.source,
@@ -160,13 +181,14 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
         records: total,
         checksumsVerified: true,
         collections: expected.map((c) => ({ name: c.name, records: c.records, sha256: c.checksum })),
+        ...(skipped.length > 0 ? { damagedArchiveLinesLeftOut: skipped } : {}),
       },
     })).catch((err: unknown) => {
       // The copy is whole and verified; only its record failed. Said so, with what to do, rather
       // than a bare store error that reads as a failed copy.
       throw new Error(`copied and verified ${total} record(s) into schema "${o.schema}", but the store-migrated audit entry could not be written (${err instanceof Error ? err.message : String(err)}); the copy is usable as it is, or DROP SCHEMA "${o.schema}" CASCADE and run migrate again to have it recorded`);
     });
-    return { collections: expected, records: total, audit };
+    return { collections: expected, records: total, skipped, audit };
   } finally {
     if (guard) {
       // Ending the session releases its advisory lock too; unlocking first says so explicitly.
@@ -212,6 +234,27 @@ async function startOver(guard: pg.ClientBase, schema: string, source: LowdbStor
     }
     await guard.query(`DELETE FROM ${s}.index_entries`);
     await guard.query(`DELETE FROM ${s}.records`);
+    await guard.query('COMMIT');
+  } catch (err) {
+    await guard.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * A schema with no record may still hold index definitions: a server that started on it before
+ * the migration (and wrote nothing) built its indexes, empty, and recorded them. The copy writes
+ * no index entry (no index is defined here), and a server finding its definitions unchanged does
+ * not rebuild them (indexes.ts): every lookup (a member by email, a task by key) would miss the
+ * copied records. Forgotten before the first record, under the lock, so the first server start
+ * builds each index from the records.
+ */
+async function forgetIndexes(guard: pg.ClientBase, schema: string): Promise<void> {
+  const s = pg.escapeIdentifier(schema);
+  await guard.query('BEGIN');
+  try {
+    await guard.query(`DELETE FROM ${s}.index_entries`);
+    await guard.query(`DELETE FROM ${s}.index_definitions`);
     await guard.query('COMMIT');
   } catch (err) {
     await guard.query('ROLLBACK').catch(() => {});

@@ -122,6 +122,14 @@ export class LowdbStore extends MemoryStore {
     }
   }
 
+  /**
+   * The archive lines that fail their checksum, file and line (`everyRecord` and the readers skip
+   * them): for `store migrate`, which must not report a copy without them as complete.
+   */
+  damagedArchiveLines(): Promise<Array<{ file: string; line: number }>> {
+    return this.archives.damagedLines();
+  }
+
   /** Retention of an archived collection: drops its segments last written before `cutoffMs`; returns how many. */
   async dropArchivedBefore(collection: string, cutoffMs: number): Promise<number> {
     return this.archives.dropBefore(collection, cutoffMs);
