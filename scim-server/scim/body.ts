@@ -67,7 +67,7 @@ export function scimBody() {
         parsed = JSON.parse(text);
       } catch (e) {
         // A RangeError is nesting past the parser's stack: not JSON this server can take either.
-        return next(invalidSyntax(`the request body is not valid JSON (${(e as Error).message.slice(0, 120)})`));
+        return next(invalidSyntax(`the request body is not valid JSON (${jsonFault(e)})`));
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return next(invalidSyntax('the request body must be a JSON object'));
       try {
@@ -79,6 +79,22 @@ export function scimBody() {
       next();
     });
   };
+}
+
+/**
+ * What JSON.parse found wrong, without the text around it. V8 quotes up to 10 characters either
+ * side of an unexpected token (`Unexpected token 'S', ..."password":Sup3rSecre"... is not valid
+ * JSON`), so a password or token the client wrote without quotes went into the answer and the
+ * debug log line of the refusal, where no redaction pattern knows it. The token's one character and
+ * the position (when V8 gives it) stay.
+ */
+export function jsonFault(err: unknown): string {
+  if (err instanceof RangeError) return 'nested too deeply';
+  const message = (err instanceof Error ? err.message : String(err))
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
+    .replace(/^".*" is not valid JSON$/s, 'not JSON');
+  // Any other shape that quotes the text: said without it.
+  return /["\n]/.test(message) || message.length > 120 ? 'not JSON' : message;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { redactText } from '../../agent/log/logger.ts';
+import { redact, redactText } from '../../agent/log/logger.ts';
 
 /**
  * The one SCIM error type: an HTTP status plus an RFC 7644 §3.12 scimType, rendered as the
@@ -69,11 +69,16 @@ export const invalidPath = (detail: string) => new ScimError(400, 'invalidPath',
 export const notFound = (detail: string) => new ScimError(404, undefined, detail);
 export const uniqueness = (detail: string) => new ScimError(409, 'uniqueness', detail);
 
-/** A short, safe rendering of a client value for an error detail (never huge, never throws). */
+/**
+ * A short, safe rendering of a client value for an error detail (never huge, never throws).
+ * Secrets in it (a `password` member, a token) are redacted before the cut: redacted after it, as
+ * every error detail is, a value cut in the middle (`"password":"Sup3rSecr...`) no longer matched
+ * the pattern that finds it, and its first characters reached the answer and the log.
+ */
 export function preview(value: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(redact(value)) ?? String(value);
   } catch {
     text = Array.isArray(value) ? 'a list' : typeof value;
   }

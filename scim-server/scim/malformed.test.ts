@@ -214,6 +214,34 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
     assert.deepEqual(wrong, []);
   });
 
+  test('a body that is not JSON is refused without quoting it (a password written without quotes)', async () => {
+    const password = 'Sup3rSecretPW0123456789';
+    for (const body of [
+      `{"schemas":["${USER}"],"userName":"pw@example.com","password":${password}}`,
+      `${password}`,
+      `{"schemas":["${USER}"],"userName":"pw@example.com","password":"${password}"}}`,
+    ]) {
+      const r = await send(app, { name: 'not json', method: 'POST', path: `${H}/Users`, body, status: 400 }, app.token('alpha'));
+      assert.equal(r.status, 400, r.text);
+      assert.equal(JSON.parse(r.text).scimType, 'invalidSyntax');
+      assert.match(JSON.parse(r.text).detail, /^the request body is not valid JSON/);
+      // V8's JSON.parse message quotes up to 10 characters either side of the fault.
+      for (let i = 0; i + 4 <= password.length; i++) assert.ok(!r.text.includes(password.slice(i, i + 4)), `${password.slice(i, i + 4)} of the password in ${r.text}`);
+    }
+  });
+
+  test('a value of the wrong type is quoted back without a password it holds, wherever the quote is cut', async () => {
+    const password = 'Sup3rSecretPW0123456789';
+    // The quote is cut at 80 characters: each display name puts the cut at another place in the password.
+    for (let pad = 0; pad <= 50; pad += 5) {
+      const body = user('pw@example.com', { userName: { displayName: `Jane ${'x'.repeat(pad)}`, password } });
+      const r = await send(app, { name: 'wrong type', method: 'POST', path: `${H}/Users`, body, status: 400 }, app.token('alpha'));
+      assert.equal(r.status, 400, r.text);
+      assert.match(JSON.parse(r.text).detail, /^userName: expected a string, got /);
+      for (let i = 0; i + 4 <= password.length; i++) assert.ok(!r.text.includes(password.slice(i, i + 4)), `${password.slice(i, i + 4)} of the password in ${r.text}`);
+    }
+  });
+
   test('the forms that are fine still work: a gzip body, whitespace trimmed, a real member, Entra\'s misspelt enterprise URN', async () => {
     const gz = await send(app, { name: 'gzip', method: 'POST', path: `${H}/Users`, body: gzipSync(json(user('  gzip@example.com '))), headers: { 'content-encoding': 'gzip' }, status: 201 }, app.token('alpha'));
     assert.equal(gz.status, 201, gz.text);

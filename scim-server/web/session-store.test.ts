@@ -42,14 +42,21 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     assert.equal(await onA.get(s.id), undefined);
   });
 
-  test('the store keeps the SHA-256 of a session id, never the id itself', async () => {
-    const [a] = await pair();
+  test('the store keeps the SHA-256 of a session id, never the id itself, nor its CSRF token', async () => {
+    const [a, b] = await pair();
     const s = await new SessionStore(a).create('admin-token:abc', 'admin-token');
     const kept = await collect(a.list('dashboardSessions', ''));
     const mine = kept.find((r) => r.actor === 'admin-token:abc')!;
     assert.equal(mine.id, sha256(s.id));
     assert.ok(!JSON.stringify(kept).includes(s.id), 'the cookie value appears nowhere in the store');
     assert.equal(await new SessionStore(a).get(mine.id), undefined, 'the stored key is not a usable cookie');
+    // The CSRF token is a secret of the session too: with it from a copy of the store, a page on
+    // another site could make a signed-in browser's forged request pass the CSRF check.
+    assert.ok(s.csrf.length >= 43, 'a 256-bit token');
+    assert.ok(!JSON.stringify(kept).includes(s.csrf), 'the CSRF token appears nowhere in the store');
+    assert.equal((await new SessionStore(b).get(s.id))?.csrf, s.csrf, 'every replica hands out the same token for the session');
+    const other = await new SessionStore(a).create('admin-token:abc', 'admin-token');
+    assert.notEqual(other.csrf, s.csrf, 'each session has its own');
   });
 
   test('use refreshes a session at most once a minute (no store write per request); expired sessions are swept', async () => {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
@@ -25,14 +25,20 @@ export interface Session {
    * which an Okta deactivation or an Entra leaver workflow ends the session (session-revocation.ts).
    */
   idpUserIds?: string[];
-  /** Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field. */
+  /**
+   * Synchronizer token (OWASP CSRF cheat sheet): sent back in X-CSRF-Token or a `_csrf` field.
+   * Derived from the session id (`csrfOf`), never stored.
+   */
   csrf: string;
   createdAt: number;
   lastSeenAt: number;
 }
 
-/** A session as the store keeps it (collection `dashboardSessions`, partition ''): keyed by the SHA-256 of its id. */
-export interface SessionRecord extends Omit<Session, 'id'> {
+/**
+ * A session as the store keeps it (collection `dashboardSessions`, partition ''): keyed by the
+ * SHA-256 of its id, without its CSRF token.
+ */
+export interface SessionRecord extends Omit<Session, 'id' | 'csrf'> {
   /** Hex SHA-256 of the cookie's id. */
   id: string;
 }
@@ -83,6 +89,21 @@ const token = () => randomBytes(32).toString('base64url');
 const digest = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 
 /**
+ * The session's CSRF token: HMAC-SHA256 keyed with the session id (OWASP CSRF Prevention Cheat
+ * Sheet, "HMAC based token": https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html).
+ * Derived on every read instead of stored: a copy of the store (a backup, `store inspect`, a
+ * PostgreSQL row) held it in clear, and with it a page on another site could make a signed-in
+ * browser's forged request pass the check. The store's SHA-256 of the id does not give it.
+ */
+const csrfOf = (id: string) => createHmac('sha256', id).update('hubwarden dashboard csrf v1').digest('base64url');
+
+/** A record as kept: no CSRF token (a session stored before it was derived may carry one). */
+function recordOf(session: Omit<Session, 'csrf'> & { csrf?: string }, key: string): SessionRecord {
+  const { csrf: _derived, ...rest } = session;
+  return { ...rest, id: key };
+}
+
+/**
  * Server-side sessions, kept in the store so that any replica serves any signed-in person
  * (several replicas behind one load balancer, no sticky sessions). The cookie carries only an
  * opaque random id (256 bits), so there is nothing to sign or forge; the store keeps the SHA-256
@@ -118,9 +139,10 @@ export class SessionStore {
     const session: Session = {
       id: token(), actor, via, admin: who.admin, ...(who.email ? { email: who.email.toLowerCase() } : {}),
       ...(who.adminGroups?.length ? { adminGroups: [...who.adminGroups] } : {}),
-      ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: token(), createdAt: now, lastSeenAt: now,
+      ...(who.idpUserIds?.length ? { idpUserIds: [...who.idpUserIds] } : {}), csrf: '', createdAt: now, lastSeenAt: now,
     };
-    const record: SessionRecord = { ...session, id: digest(session.id) };
+    session.csrf = csrfOf(session.id);
+    const record = recordOf(session, digest(session.id));
     const revokedAt = await this.store.transact(async (tx) => {
       const mark = start.issuedAt === undefined ? undefined : await signInRevokedAt(tx, who, start.issuedAt);
       if (mark !== undefined) {
@@ -153,10 +175,11 @@ export class SessionStore {
       await this.store.transact(async (tx) => {
         // Read again: it may have been signed out (or touched by another replica) meanwhile.
         const current = await tx.get('dashboardSessions', '', key);
-        if (current && current.lastSeenAt < now) tx.put('dashboardSessions', '', key, { ...current, lastSeenAt: now });
+        if (current && current.lastSeenAt < now) tx.put('dashboardSessions', '', key, recordOf({ ...current, lastSeenAt: now }, key));
       });
     }
-    return { ...record, id, lastSeenAt };
+    const { id: _key, ...kept } = recordOf(record, key);
+    return { ...kept, id, csrf: csrfOf(id), lastSeenAt };
   }
 
   /** Ends the session; `audit` (a sign-out's entry) is written with its end, only if it was there. */
