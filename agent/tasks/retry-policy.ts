@@ -8,7 +8,7 @@ import { isStoreUnavailable } from '../store/store-unavailable.ts';
  * The one table that maps an error kind to what the queue does next and how loudly it logs it.
  * Rate limits wait as long as the provider says, scoped
  * (an invite limit holds only that business's invites); transient failures back off
- * exponentially with jitter; credential problems pause the whole hub and show in its health;
+ * exponentially with jitter, never sooner than a wait the connector states for them; credential problems pause the whole hub and show in its health;
  * bad input fails the task with the reason, since retrying cannot fix it.
  */
 export type RetryAction = 'wait-rate-limit' | 'backoff' | 'pause-hub' | 'fail';
@@ -85,7 +85,7 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
     case 'wait-rate-limit':
       return { ...base, action: 'wait-rate-limit', delayMs: err.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS, scope: err.limitScope };
     case 'backoff':
-      return backoffOrFail(base, rule, attempt, o);
+      return backoffOrFail(base, rule, attempt, o, err.retryAfterMs);
     case 'pause-hub':
       return { ...base, action: 'pause-hub' };
     default:
@@ -93,8 +93,15 @@ export function decideRetry(err: unknown, attempt: number, o: BackoffOptions): R
   }
 }
 
-/** A backoff rule's decision: wait and run again, or fail once `maxAttempts` attempts were made. */
-function backoffOrFail<B extends { kind: ErrorKind; message: string; log: 'warn' | 'error'; notApplied?: true }>(base: B, rule: RetryRule, attempt: number, o: BackoffOptions): RetryDecision {
+/**
+ * A backoff rule's decision: wait and run again, or fail once `maxAttempts` attempts were made.
+ * `statedWaitMs`: a wait the connector says the app asked for after this failure (an app that
+ * advises waiting minutes after a server fault): the task waits at least that long, since
+ * retrying within a second hammers an app that is down and spends every attempt before it is
+ * back. The backoff's own cap (`maxMs`) does not shorten it, as it does not a rate limit's wait.
+ */
+function backoffOrFail<B extends { kind: ErrorKind; message: string; log: 'warn' | 'error'; notApplied?: true }>(base: B, rule: RetryRule, attempt: number, o: BackoffOptions, statedWaitMs?: number): RetryDecision {
   if (attempt >= (rule.maxAttempts ?? 5)) return { ...base, action: 'fail', message: `${base.message} (gave up after ${attempt} attempts)` };
-  return { ...base, action: 'backoff', delayMs: backoffMs(attempt, o) };
+  const stated = statedWaitMs !== undefined && Number.isFinite(statedWaitMs) && statedWaitMs > 0 ? Math.ceil(statedWaitMs) : 0;
+  return { ...base, action: 'backoff', delayMs: Math.max(backoffMs(attempt, o), stated) };
 }

@@ -60,6 +60,22 @@ describe('retry table', () => {
     assert.equal(backoffMs(30, { baseMs: 100, maxMs: 10_000, random: () => 1 }), 10_000);
     assert.equal(decideRetry(new ConnectorError('unavailable', 'x'), 12, { baseMs: 1, maxMs: 1 }).action, 'fail');
   });
+  test('a transient error with a stated wait backs off at least that long, past the backoff cap; a longer backoff still wins', () => {
+    // An app that advises waiting minutes after a server fault: retrying within a second hammers it.
+    const o = { baseMs: 250, maxMs: 300_000, random: () => 1 };
+    const stated = new ConnectorError('unavailable', 'x', { retryAfterMs: 5 * 60_000 });
+    for (const attempt of [1, 2, 5]) {
+      const d = decideRetry(stated, attempt, o);
+      assert.deepEqual([d.action, d.action === 'backoff' && d.delayMs], ['backoff', 5 * 60_000], `attempt ${attempt}`);
+    }
+    const long = decideRetry(new ConnectorError('unavailable', 'x', { retryAfterMs: 10 * 60_000 }), 1, { baseMs: 1, maxMs: 1 });
+    assert.equal(long.action === 'backoff' && long.delayMs, 10 * 60_000, 'not shortened to the backoff cap');
+    const short = decideRetry(new ConnectorError('internal', 'x', { retryAfterMs: 10 }), 2, { baseMs: 1_000, maxMs: 10_000, random: () => 1 });
+    assert.equal(short.action === 'backoff' && short.delayMs, 2_000, 'the backoff when it is longer');
+    assert.equal(decideRetry(stated, 12, o).action, 'fail', 'still gives up after the rule\'s attempts');
+    const none = decideRetry(new ConnectorError('unavailable', 'x'), 1, { baseMs: 250, maxMs: 300_000, random: () => 1 });
+    assert.equal(none.action === 'backoff' && none.delayMs, 250, 'no stated wait: the backoff alone');
+  });
   test('a non-connector error fails as internal', () => assert.equal(decideRetry(new Error('boom'), 1, { baseMs: 1, maxMs: 1 }).kind, 'internal'));
   test('a store transaction that kept meeting conflicts backs off and runs again (contention, not a fault), then gives up', () => {
     const busy = new StoreContention(20, '40001 (store: partition of directoryUsers changed after this transaction read it)');
@@ -109,6 +125,19 @@ describe('task runner', () => {
     const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's' }));
     await until(async () => (await taskOf(store, t.id)).status === 'completed');
     assert.equal(runs, 3);
+    await runner.stop();
+  });
+
+  test('a transient error with a stated wait is run again no sooner than that (its next run time)', async () => {
+    const now = Date.parse('2026-01-01T00:00:00.000Z');
+    let runs = 0;
+    const { store, runner } = setup([{ kind: 'k', async run() { runs++; throw new ConnectorError('unavailable', 'app: HTTP 503', { retryAfterMs: 5 * 60_000 }); } }], { clock: () => now, backoffBaseMs: 250, backoffMaxMs: 300_000 });
+    await runner.start();
+    const t = await store.transact((tx) => enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'a', trigger, summary: 's', now: new Date(now) }));
+    await until(async () => (await taskOf(store, t.id)).status === 'waiting');
+    const waiting = await taskOf(store, t.id);
+    assert.deepEqual([waiting.waitReason, waiting.nextRunAt, runs], ['backoff', new Date(now + 5 * 60_000).toISOString(), 1]);
+    assert.equal(runner.nextDueAt(), now + 5 * 60_000, 'the runner wakes for it then, not before');
     await runner.stop();
   });
 

@@ -50,9 +50,9 @@ describe('page reads never re-read a failed page back to back', () => {
     assert.deepEqual([r.error, r.calls, r.waits], [undefined, 2, [1000]]);
   });
 
-  test('an HTTP 5xx fails unavailable after one call (TikTok: wait about 5 minutes; the caller backs off)', async () => {
+  test('an HTTP 5xx fails unavailable after one call, with TikTok\'s advised wait of about 5 minutes for the caller', async () => {
     const r = await readMembersWith({ httpErrorRate: 1, match: 'bc/member/get' });
-    assert.deepEqual([r.error?.kind, r.error?.providerCode, r.calls, r.waits], ['unavailable', 'http 503', 1, []]);
+    assert.deepEqual([r.error?.kind, r.error?.providerCode, r.error?.retryAfterMs, r.calls, r.waits], ['unavailable', 'http 503', 5 * 60_000, 1, []]);
   });
 
   test('a dropped answer is read again after the same backoff', async () => {

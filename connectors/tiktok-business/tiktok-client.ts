@@ -14,7 +14,7 @@ import type { Pacer, ThrottleBackoff } from './pacing.ts';
  * table (tiktok-errors.ts). It never retries a write or a throttled call (the agent's retry policy
  * owns that); a list page that came back short, or failed with a service code or a lost answer,
  * is read again up to READ_ATTEMPTS times (after a backoff but for a short page); an HTTP 5xx is
- * not (the caller backs off). A 40100 blocks the app scope for the backoff's wait, and calls into
+ * not (it carries TikTok's advised 5 min wait, which the agent's retry honours). A 40100 blocks the app scope for the backoff's wait, and calls into
  * a blocked scope are refused here.
  */
 
@@ -187,7 +187,8 @@ export class TikTokClient {
    * https://business-api.tiktok.com/portal/docs?id=1737172488964097): 1 s, then 2 s, ±20 %. A
    * lost answer (timeout, dropped socket) waits the same, so a slow server is not hammered. An
    * HTTP 5xx is not read again here: TikTok's advice is to wait about 5 minutes, longer than a
-   * read should hang, so it fails `unavailable` and the caller's retry backs off.
+   * read should hang, so it fails `unavailable` with that wait (`retryAfterMs`) and the agent runs
+   * the task again no sooner.
    */
   #rereadAfterMs(err: unknown, attempt: number): number | undefined {
     if (!(err instanceof ConnectorError) || err.kind !== 'unavailable') return undefined;

@@ -38,6 +38,15 @@ describe('TikTok return codes → ConnectorError kinds', () => {
     assert.equal(toConnectorError({ status: 503, body: undefined }, 'x', () => 0).kind, 'unavailable');
   });
 
+  test('HTTP 5xx carries TikTok\'s advised 5 min wait, outcome unknown; a 5xxxx service code in the envelope does not', () => {
+    for (const status of [500, 502, 503, 504]) {
+      const e = toConnectorError({ status, body: undefined }, 'invite a', () => 1000);
+      assert.deepEqual([e.kind, e.retryAfterMs, e.notApplied, e.limitScope, e.providerCode], ['unavailable', 5 * 60_000, undefined, undefined, `http ${status}`]);
+      assert.match(e.message, new RegExp(`^invite a: unavailable \\(retry in 5 min\\): HTTP ${status}$`));
+    }
+    for (const code of [50000, 50002, 51060]) assert.equal(toConnectorError(env(code), 'x', () => 1000).retryAfterMs, undefined, `code ${code}: retry with backoff`);
+  });
+
   test('an HTTP redirect (never followed, so the token stays at the configured origin) is internal and says so', () => {
     const e = toConnectorError({ status: 307, body: undefined }, 'x', () => 0);
     assert.equal(e.kind, 'internal');

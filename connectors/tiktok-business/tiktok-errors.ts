@@ -20,6 +20,8 @@ import { providerMessage } from '../sdk/redact.ts';
  *   (write/asset-denied.ts): that asset's task fails without pausing the hub.
  * - 40102, 40105, 40106, 40101, 40104 → unauthenticated: re-authorize.
  * - 20001 (partial success) → unavailable with the outcome unknown: re-read before any retry.
+ * - HTTP 5xx → unavailable, outcome unknown, with a 5 min wait (TikTok's advice); the 5xxxx codes
+ *   take the agent's plain backoff.
  */
 
 export interface TikTokEnvelope {
@@ -35,6 +37,8 @@ export function envelopeOf(body: unknown): TikTokEnvelope | undefined {
 }
 
 const MINUTE = 60_000;
+/** How long to wait after an HTTP 5xx before calling again (TikTok: "about 5 minutes"; toConnectorError). */
+export const SERVER_FAULT_WAIT_MS = 5 * MINUTE;
 
 interface Rule {
   codes: (code: number) => boolean;
@@ -115,6 +119,16 @@ export function toConnectorError(failure: TikTokFailure, what: string, rateWaitM
   }
   if (failure.status !== 200 || !env) {
     const kind = kindFromStatus(failure.status);
+    if (failure.status >= 500 && failure.status < 600) {
+      // TikTok's advice for an HTTP 5xx (the server failed) is to wait about 5 minutes, retry, and
+      // raise a ticket if it repeats ("Return codes",
+      // https://business-api.tiktok.com/portal/docs?id=1737172488964097): the agent's retry waits
+      // at least this long instead of its short backoff. Not for the 5xxxx service codes in an
+      // HTTP 200 envelope: for those the same page says "retry with backoff", no wait given.
+      return new ConnectorError(kind, redact(`${what}: ${kind} (retry in ${Math.ceil(SERVER_FAULT_WAIT_MS / MINUTE)} min): HTTP ${failure.status}`), {
+        providerCode: `http ${failure.status}`, retryAfterMs: SERVER_FAULT_WAIT_MS,
+      });
+    }
     const hint = failure.status === 404 ? ' (wrong path or missing trailing slash)'
       : failure.status >= 300 && failure.status < 400 ? ' (a redirect, not followed: the Access-Token goes to the configured apiBaseUrl only)' : '';
     return new ConnectorError(kind, redact(`${what}: ${kind}: HTTP ${failure.status}${hint}`), {
