@@ -38,7 +38,9 @@ let queue: Promise<unknown> = Promise.resolve();
  * (HUBWARDEN_* from `env` only). One run at a time: stdout, stderr, the environment and
  * process.exitCode are the process's own. The test server answers meanwhile, in this process.
  * Only strings are captured: the CLI writes strings, and the test runner's own reports to its
- * parent, which may be flushed meanwhile, are Buffers (node's v8-serializer reporter).
+ * parent, which may be flushed meanwhile, are Buffers (node's v8-serializer reporter). Log lines
+ * of this process's server written meanwhile would be captured too: test/run.mjs runs the tests
+ * with HUBWARDEN_LOG_LEVEL=silent unless told otherwise.
  */
 export function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const next = queue.then(() => cliHere(args, env));
