@@ -13,10 +13,10 @@ import { cli, type Run } from './cli-run.ts';
 
 interface Reply { status?: number; body: string; type?: string }
 
-/** Runs the CLI for each argument list, three at a time (each is a process of its own). */
+/** Runs the CLI for each argument list, one after the other (in this process: see cli in cli-run.ts). */
 async function cliAll(argLists: string[][]): Promise<Run[]> {
   const out: Run[] = [];
-  for (let i = 0; i < argLists.length; i += 3) out.push(...(await Promise.all(argLists.slice(i, i + 3).map((a) => cli(a)))));
+  for (const a of argLists) out.push(await cli(a));
   return out;
 }
 

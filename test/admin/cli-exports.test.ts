@@ -1,7 +1,6 @@
 /**
  * The CLI and API for exports and long lists: --limit past the API's page, --format csv|json,
- * the API's text/csv answers. (Own file: each test spawns the real CLI, and a test file has a
- * time budget; --version, --json and check's summary are in cli-json.test.ts.)
+ * the API's text/csv answers. (--version, --json and check's summary are in cli-json.test.ts.)
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

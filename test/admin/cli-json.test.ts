@@ -1,6 +1,6 @@
 /**
  * The CLI's --version, --json on every command, and `check`'s summary of what changed against a
- * running hubwarden (real agent, Meta sandbox). (Own file: each test spawns the real CLI.)
+ * running hubwarden (real agent, Meta sandbox).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -8,10 +8,10 @@ import type { FakeAgent } from './fake-agent.ts';
 import { TEST_ENV, type TestServer } from './test-server.ts';
 import { assertOneLineError, cli, serveAdminApi, type Run } from './cli-run.ts';
 
-/** Runs the CLI for each argument list, three at a time (each is a process of its own). */
+/** Runs the CLI for each argument list, one after the other (in this process: see cli in cli-run.ts). */
 async function cliAll(argLists: string[][], env: Record<string, string> = {}): Promise<Run[]> {
   const out: Run[] = [];
-  for (let i = 0; i < argLists.length; i += 3) out.push(...(await Promise.all(argLists.slice(i, i + 3).map((a) => cli(a, env)))));
+  for (const a of argLists) out.push(await cli(a, env));
   return out;
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_CHECK_RESULT, type FakeAgent } from './fake-agent.ts';
 import { TEST_ENV, type TestServer } from './test-server.ts';
-import { assertOneLineError, BIN, cli, serveAdminApi } from './cli-run.ts';
+import { assertOneLineError, BIN, cli, cliProcess, serveAdminApi } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
   let server: TestServer;
@@ -18,7 +18,9 @@ describe('hubwarden CLI against a test server', () => {
   after(() => server.close());
 
   test('check follows the task to completion and ends with what changed', async () => {
-    const run = await cli(['check', 'acme-ads', ...auth]);
+    // As the real command (bin/hubwarden.mjs in a process of its own), as are a few runs below
+    // (exit 1 and exit 2 under 'failures', serve); the others call the CLI's run() in this process.
+    const run = await cliProcess(['check', 'acme-ads', ...auth]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^task t-\d+ check-for-updates: completed$/m);
     assert.ok(agent.calls.filter((c) => c.method === 'task').length >= 2, 'polled the task');
@@ -124,7 +126,7 @@ describe('hubwarden CLI against a test server', () => {
   });
 
   test('failures: one readable line, non-zero exit', async () => {
-    assertOneLineError(await cli(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
+    assertOneLineError(await cliProcess(['members', 'nope', ...auth]), 1, /hub "nope" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);
     assertOneLineError(await cli(['exempt', 'acme-ads', '1001', ...auth]), 2, /required option '--reason <reason>'/);
     assertOneLineError(await cli(['members', 'acme-ads', '--status', 'gone', ...auth]), 2, /--status: expected one of/);
@@ -137,7 +139,7 @@ describe('hubwarden CLI against a test server', () => {
     const withPassword = await cli(['tasks', '--url', 'http://admin:s3cret-pw@127.0.0.1:1', '--token', 'x']);
     assertOneLineError(withPassword, 2, /server URL .* has a user name or password in it/);
     assert.doesNotMatch(withPassword.stderr, /s3cret-pw/);
-    assertOneLineError(await cli(['frobnicate']), 2, /unknown command 'frobnicate'/);
+    assertOneLineError(await cliProcess(['frobnicate']), 2, /unknown command 'frobnicate'/);
   });
 
   test('a HUBWARDEN_POLL_MS that is not whole milliseconds is refused (one line naming it, exit 2) before anything is started', async () => {
@@ -193,7 +195,9 @@ describe('hubwarden CLI against a test server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hubwarden-cli-serve-'));
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'hubs: []\n');
-    const run = await cli(['serve', '--config', bad]);
+    // serve runs the server as a child with stdio inherited and forwards this process's signals to
+    // it: a process-level test, as the real command.
+    const run = await cliProcess(['serve', '--config', bad]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /hubs: expected at least one hub/);
   });

@@ -9,8 +9,10 @@
  *   Accepted ones (HTTP 200) are the invites Meta sent; refused ones (the emulator answers #100
  *   "already invited" as Meta does) are attempts that reached Meta but sent nothing.
  * - Checks for updates: each one starts by listing `GET /{business}/system_users` from its first
- *   page, and nothing else reads that edge (connectors/meta-business/read/people.ts), so first
- *   pages of it count the checks that ran.
+ *   page (connectors/meta-business/read/people.ts), so first pages of that listing count the
+ *   checks that ran. The token check reads the same edge when Graph does not answer debug_token
+ *   (the emulator's default: connectors/meta-business/read/credential.ts), asking for `fields=id`
+ *   and one item only: that probe is no listing, and counting it made every run two reads.
  */
 import type { RecordedCall } from '../../connectors/meta-business/emulator/index.ts';
 import type { EmulatorProcess } from '../bench/emulator-process.ts';
@@ -51,7 +53,7 @@ export class GraphLog {
       const email = c.body.email.toLowerCase();
       const book = c.status === 200 ? this.invites : this.refusedInvites;
       book.set(email, (book.get(email) ?? 0) + 1);
-    } else if (c.method === 'GET' && c.path === this.systemUsersPath && c.status === 200 && !c.query.after) {
+    } else if (c.method === 'GET' && c.path === this.systemUsersPath && c.status === 200 && !c.query.after && c.query.fields !== 'id') {
       this.checkReads.push(c.at);
     }
   }
