@@ -37,7 +37,8 @@ export interface HubSummary {
 export interface HubHealth {
   status: 'ok' | 'degraded' | 'paused' | 'unknown';
   problems: string[];
-  credential?: { valid: boolean; expiresAt?: string; missingScopes: string[] };
+  /** `expiryUnknown`: no expiresAt because the app did not say it (CredentialHealth), not because it never expires. */
+  credential?: { valid: boolean; expiresAt?: string; expiryUnknown?: true; missingScopes: string[] };
   lastCheckForUpdates?: { at: string; outcome: 'completed' | 'failed'; taskId: string };
   failingTasks: number;
   invitesNearExpiry: number;

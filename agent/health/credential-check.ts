@@ -39,7 +39,7 @@ export async function checkHubCredential(store: Store, hubId: string, connector:
       record = { ...health, id: hubId, hubId, at: now.toISOString() };
     } else {
       const previous = await tx.get('credentialChecks', '', hubId);
-      record = { valid: previous?.valid ?? false, scopes: previous?.scopes ?? [], missingScopes: previous?.missingScopes ?? [], ...(previous?.expiresAt ? { expiresAt: previous.expiresAt } : {}), id: hubId, hubId, at: now.toISOString(), checkError };
+      record = { valid: previous?.valid ?? false, scopes: previous?.scopes ?? [], missingScopes: previous?.missingScopes ?? [], ...(previous?.expiresAt ? { expiresAt: previous.expiresAt } : {}), ...(previous?.expiryUnknown ? { expiryUnknown: true as const } : {}), id: hubId, hubId, at: now.toISOString(), checkError };
     }
     for (const k of Object.keys(record) as Array<keyof CredentialCheckRecord>) if (record[k] === undefined) delete record[k];
     tx.put('credentialChecks', '', hubId, record);

@@ -81,6 +81,24 @@ describe('hub health', () => {
     assert.match(health.problems.join('\n'), /not valid: Session has expired/);
   });
 
+  test('a credential whose expiry the app did not tell is not shown as one that never expires', async () => {
+    // The dashboard's hub card reads a credential without expiresAt as "valid, does not expire"
+    // (static/hubs-page.js): right for a token that has no expiry, wrong for one whose expiry is
+    // unknown (Meta's token check without debug_token, the sandbox emulator's default).
+    const store = new MemoryStore();
+    await imported(store);
+    await checkHubCredential(store, 'h', connectorWith({ valid: true, expiryUnknown: true, scopes: [], missingScopes: [], problem: 'expiry and scopes unknown' }), NOW);
+    const health = await hubHealth(store, 'h', NOW);
+    assert.deepEqual(health.credential, { valid: true, missingScopes: [], expiryUnknown: true });
+    assert.equal(health.status, 'ok', 'a working token of unknown expiry is no problem of its own');
+    // Kept as the last answer when a later check cannot run.
+    await checkHubCredential(store, 'h', connectorWith(new Error('connect ECONNREFUSED')), NOW);
+    assert.equal((await hubHealth(store, 'h', NOW)).credential?.expiryUnknown, true);
+    // A credential that does not expire keeps saying so.
+    await checkHubCredential(store, 'h', connectorWith({ valid: true, scopes: [], missingScopes: [] }), NOW);
+    assert.deepEqual((await hubHealth(store, 'h', NOW)).credential, { valid: true, missingScopes: [] });
+  });
+
   test('a credential check that cannot run keeps the last answer and says so', async () => {
     const store = new MemoryStore();
     await checkHubCredential(store, 'h', connectorWith({ valid: true, expiresAt: iso(60 * DAY_MS), scopes: ['x'], missingScopes: [] }), NOW);

@@ -39,7 +39,9 @@ export async function hubHealth(view: ReadView, hubId: string, now: Date, policy
   const cred = await view.get('credentialChecks', '', hubId);
   let credential: HubHealth['credential'];
   if (cred) {
-    credential = { valid: cred.valid, missingScopes: cred.missingScopes, ...(cred.expiresAt ? { expiresAt: cred.expiresAt } : {}) };
+    // Without expiresAt, a credential whose expiry the app did not tell says so (expiryUnknown):
+    // the dashboard would otherwise show it as one that never expires.
+    credential = { valid: cred.valid, missingScopes: cred.missingScopes, ...(cred.expiresAt ? { expiresAt: cred.expiresAt } : cred.expiryUnknown ? { expiryUnknown: true as const } : {}) };
     if (!cred.valid) problems.push(`app credential is not valid${cred.problem ? `: ${cred.problem}` : ''}`);
     if (cred.missingScopes.length > 0) problems.push(`app credential lacks scopes: ${cred.missingScopes.join(', ')}`);
     if (cred.valid && cred.expiresAt) {

@@ -51,6 +51,7 @@ test('token health on the emulator as built from the reference (no debug_token):
     assert.equal(health.expiresAt, undefined);
     assert.deepEqual(health.missingScopes, []);
     assert.match(health.problem ?? '', /expiry and scopes unknown: Graph did not answer debug_token/);
+    assert.equal(health.expiryUnknown, true, 'no expiresAt here means unknown, not "never expires"');
     assert.ok(emulator.calls.some((c) => c.path.endsWith('/system_users')), 'checked with the documented read instead');
     assert.equal((await make('not-a-token').checkCredential!()).valid, false);
   } finally {

@@ -118,7 +118,13 @@ export interface PartnerUser {
 /** The app credential's standing, reported as hub health rather than discovered by failing tasks. */
 export interface CredentialHealth {
   valid: boolean;
+  /** When the credential stops working; absent with `expiryUnknown` unset: it does not expire on a timer. */
   expiresAt?: string;
+  /**
+   * The app did not say when the credential expires (nor which scopes it holds): no `expiresAt`
+   * then means "unknown", not "never", and the hub's health must not call it lasting.
+   */
+  expiryUnknown?: true;
   scopes: string[];
   missingScopes: string[];
   problem?: string;

@@ -39,7 +39,11 @@ export const TriggerSchema = named('Trigger', z.object({
 export const HubHealthSchema = named('HubHealth', z.object({
   status: z.enum(['ok', 'degraded', 'paused', 'unknown']),
   problems: z.array(z.string()),
-  credential: z.object({ valid: z.boolean(), expiresAt: instant.optional(), missingScopes: z.array(z.string()) }).strict().optional(),
+  credential: z.object({
+    valid: z.boolean(), expiresAt: instant.optional(),
+    expiryUnknown: z.literal(true).optional().describe('the app did not say when the credential expires: no expiresAt means unknown here, not never'),
+    missingScopes: z.array(z.string()),
+  }).strict().optional(),
   lastCheckForUpdates: z.object({ at: instant, outcome: z.enum(['completed', 'failed']), taskId: z.string() }).strict().optional(),
   failingTasks: count,
   invitesNearExpiry: count,

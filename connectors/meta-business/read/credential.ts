@@ -76,5 +76,5 @@ async function probeToken(ctx: MetaContext, required: string[], whatFor: string)
     }
     throw err;
   }
-  return { valid: true, scopes: [], missingScopes: [], problem: 'expiry and scopes unknown: Graph did not answer debug_token' };
+  return { valid: true, expiryUnknown: true, scopes: [], missingScopes: [], problem: 'expiry and scopes unknown: Graph did not answer debug_token' };
 }

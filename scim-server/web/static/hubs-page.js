@@ -13,7 +13,7 @@ function health(h) {
   const last = h.health.lastCheckForUpdates;
   return el('dl', {},
     el('dt', {}, 'Health'), el('dd', {}, badge(h.health.status)),
-    el('dt', {}, 'Token'), el('dd', {}, !c ? 'not checked yet' : !c.valid ? 'invalid' : c.expiresAt ? `valid until ${when(c.expiresAt)}` : 'valid, does not expire'),
+    el('dt', {}, 'Token'), el('dd', {}, !c ? 'not checked yet' : !c.valid ? 'invalid' : c.expiresAt ? `valid until ${when(c.expiresAt)}` : c.expiryUnknown ? 'valid, expiry unknown' : 'valid, does not expire'),
     el('dt', {}, 'Last check'), el('dd', {}, last ? [`${ago(last.at)} `, badge(last.outcome)] : 'never'),
     el('dt', {}, 'Failing tasks'), el('dd', {}, String(h.health.failingTasks)),
   );
