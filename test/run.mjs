@@ -42,7 +42,42 @@ if (selected.some((f) => readFileSync(f, 'utf8').includes('postgresForTests'))) 
     process.exit(1);
   }
   if (unreachable) console.log(`PostgreSQL suites skipped: ${unreachable} (CI=true makes this a failure)`);
+  else await dropLeftSchemas(env.HUBWARDEN_TEST_DATABASE_URL);
   env.HUBWARDEN_TEST_POSTGRES = unreachable ? `unreachable: ${unreachable}` : 'reachable';
+}
+
+/**
+ * Test schemas (test/postgres.ts testSchema: `hw_<label>_<pid>_<8 hex>`) whose process is gone: a
+ * test file killed at its timeout never ran its `after(drop)`. Those of a live process (another
+ * test run, a benchmark) are kept.
+ */
+async function dropLeftSchemas(url) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const { rows } = await client.query(`SELECT nspname FROM pg_namespace WHERE nspname ~ '^hw_.*_[0-9]+_[0-9a-f]{8}$'`);
+    for (const { nspname } of rows) {
+      const pid = Number(/_(\d+)_[0-9a-f]{8}$/.exec(nspname)[1]);
+      if (isAlive(pid)) continue;
+      await client.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+      console.log(`dropped PostgreSQL test schema ${nspname}, left by process ${pid} (gone)`);
+    }
+  } catch (err) {
+    console.log(`could not drop left-over PostgreSQL test schemas: ${err.code ?? ''} ${err.message ?? err}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM'; // alive, another user's
+  }
 }
 
 /** Undefined when the database answers `SELECT 1` within 3 s, else why not (the URL without its password). */
