@@ -122,10 +122,7 @@ export class LowdbStore extends MemoryStore {
     }
   }
 
-  /**
-   * The archive lines that fail their checksum, file and line (`everyRecord` and the readers skip
-   * them): for `store migrate`, which must not report a copy without them as complete.
-   */
+  /** Archive lines failing their checksum (readers skip them): `store migrate` must not call a copy without them complete. */
   damagedArchiveLines(): Promise<Array<{ file: string; line: number }>> {
     return this.archives.damagedLines();
   }
