@@ -123,7 +123,8 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const okta = createOktaHookRouter({ config, agent: agent.api, store, ...(o.keyring ? { keyring: o.keyring } : {}) });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
   // One failure budget for the three surfaces that take a credential (auth-failures.ts), counted
-  // in the store so replicas sharing it share the budget.
+  // in the store so replicas sharing it share the budget; the dashboard counts My access claims
+  // and audited sign-in refusals in the same limiter, so those budgets are fleet-wide too.
   const failures = new FailureLimiter({}, Date.now, store);
   const scimMetrics: RequestHandler = scimRequestMetrics(config.file.hubs.map((h) => h.id));
   observeStore(store);

@@ -2,7 +2,6 @@ import express, { type Request, type Response, type Router } from 'express';
 import { holdingsOf, type HeldOffer, type HubHoldings } from '../../agent/access/my-access.ts';
 import type { Standing } from '../../agent/standing/standing.ts';
 import { toProblem } from '../admin/problem.ts';
-import { ClaimBudget } from './claim-budget.ts';
 import { configuredHubs, currentViewer, withViewer } from './hub-guard.ts';
 import { html, type SafeHtml } from './html.ts';
 import { sendPage } from './pages.ts';
@@ -17,6 +16,10 @@ import type { WebContext } from './web-context.ts';
  * token, like every dashboard change. Claiming goes through AgentApi.claimOffer, the code behind
  * `POST /api/v1/people/{email}/offers/{offerId}/claim`, always for the signed-in person's own
  * email (an offer id of someone else's is not found), audited with them as who.
+ *
+ * Claims are limited per person (10 a minute, scim-server/auth-failures.ts `CLAIMS`), counted in
+ * the store by the limiter the composition root shares with the credential checks: every replica
+ * spends the same budget, so a loop spread over replicas gets no more claims through.
  */
 const STANDING_TEXT: Record<Standing, string> = {
   onboarded: 'You hold a seat.',
@@ -79,7 +82,6 @@ ${seats}${invites}${offers}
 
 export function registerMyAccess(router: Router, ctx: WebContext): void {
   const form = express.urlencoded({ extended: false, limit: '8kb' });
-  const budget = new ClaimBudget();
 
   async function render(req: Request, res: Response, status: number, message?: { text: string; bad: boolean }): Promise<void> {
     const viewer = currentViewer(res);
@@ -107,9 +109,10 @@ ${message ? html`<p class="${message.bad ? 'error' : 'notice'}" role="${message.
     const viewer = currentViewer(res);
     const offerId = String(req.params.offerId);
     if (!viewer.email) return render(req, res, 403, { text: 'Only a person signed in with their organisation account claims offers.', bad: true });
-    const { wait, first } = budget.spend(viewer.email);
+    const { wait, first } = await ctx.failures.spend('claim', viewer.email);
     if (wait > 0) {
-      // Nothing is claimed, written or audited (the claims within the budget were); logged once a burst.
+      // Nothing is claimed, written or audited (the claims within the budget were); logged once a
+      // burst by each replica that refuses it.
       if (first) ctx.log.warn('dashboard: too many claims from one person; further ones answered 429', { actor: currentSession(res).actor });
       res.setHeader('Retry-After', String(wait));
       return render(req, res, 429, { text: `Too many claims in a minute; wait ${wait} s and try again.`, bad: true });

@@ -49,7 +49,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
   const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
     res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
   const issuer = new URL(settings.issuer).host;
-  /** Audits a refusal (sign-in-audit.ts); one naming nobody within the per-process budget. A store that refuses it is logged, the answer stays. */
+  /** Audits a refusal (sign-in-audit.ts); one naming nobody within the fleet's budget. A store that refuses it is logged, the answer stays. */
   const refuse = async (req: Parameters<typeof clientAddress>[0], o: Omit<Refused, 'via' | 'issuer' | 'ip'>) => {
     await auditRefusal(ctx.sessionStore, { ...o, via: 'oidc', issuer, ip: clientAddress(req) }, o.actor ? undefined : ctx.signInRefusals)
       .catch((err: Error) => ctx.log.error('dashboard: cannot audit a refused sign-in', { error: err.message }));

@@ -15,7 +15,7 @@ import { registerOidcSignIn } from './oidc-sign-in.ts';
 import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
 import { FailureLimiter } from '../auth-failures.ts';
-import { RefusalBudget } from './sign-in-audit.ts';
+import { RefusalAudits } from './sign-in-audit.ts';
 import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
 import { registerUiReadRoutes } from './ui-read-routes.ts';
@@ -40,10 +40,12 @@ export interface WebRouterDeps {
   basePath?: string;
   /** Tests pass their own to inspect or expire sessions (default: kept in `store`). */
   sessions?: SessionStore;
-  /** The failure limiter shared with SCIM and the admin API (compose.ts builds one; default: counted in `store`). */
+  /**
+   * The limiter shared with SCIM and the admin API (compose.ts builds one; default: counted in
+   * `store`): wrong admin tokens, My access claims and audited sign-in refusals, each budget spent
+   * by all the replicas together. Tests pass one with smaller budgets or their own clock.
+   */
   failures?: FailureLimiter;
-  /** Sign-in refusals that name nobody audited a minute by this process (default: 60; tests pass a smaller one). */
-  signInRefusals?: RefusalBudget;
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
@@ -85,11 +87,11 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function createWebRouter(deps: WebRouterDeps): Router {
   const log = deps.log ?? childLogger('dashboard');
   const basePath = deps.basePath ?? '/ui';
+  const failures = deps.failures ?? new FailureLimiter({}, Date.now, deps.store);
   const ctx: WebContext = {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(deps.store),
-    failures: deps.failures ?? new FailureLimiter({}, Date.now, deps.store),
-    signInRefusals: deps.signInRefusals ?? new RefusalBudget(),
+    failures, signInRefusals: new RefusalAudits(failures),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

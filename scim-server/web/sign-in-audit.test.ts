@@ -11,7 +11,7 @@ import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/admin/test-server.ts';
 import { FailureLimiter } from '../auth-failures.ts';
 import { createWebRouter } from './router.ts';
-import { RefusalBudget } from './sign-in-audit.ts';
+import { RefusalAudits, RefusalBudget } from './sign-in-audit.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
@@ -79,13 +79,13 @@ describe('dashboard sign-in and sign-out are audited', () => {
   });
 });
 
-test('wrong admin tokens from addresses still within their failure budget are audited at most the process budget a minute (addresses are many)', async () => {
+test('wrong admin tokens from addresses still within their failure budget are audited at most the fleet budget a minute (addresses are many)', async () => {
   const store = new MemoryStore();
   await store.open();
   // A failure budget that one address does not reach here, as a guesser spreading over addresses does not.
   const server = await serveRouters([['/ui', createWebRouter({
     config: testConfig(), agent: new FakeAgent(), store, log: silent,
-    failures: new FailureLimiter({ admin: { maxFailures: 1000, windowMs: 600_000 } }), signInRefusals: new RefusalBudget(3),
+    failures: new FailureLimiter({ admin: { maxFailures: 1000, windowMs: 600_000 }, refusal: { maxFailures: 3, windowMs: 60_000 } }),
   })]]);
   try {
     for (let i = 0; i < 6; i++) {
@@ -107,7 +107,46 @@ test('wrong admin tokens from addresses still within their failure budget are au
   }
 });
 
-test('refusals that name nobody: at most the budget a minute, and the next audited one says how many were not', () => {
+/** Posts a sign-in form that did not come from the sign-in page (no double-submit cookie): a refusal naming nobody. */
+const forged = (url: string) => fetch(`${url}/ui/sign-in/token`, {
+  method: 'POST', redirect: 'manual',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+  body: new URLSearchParams({ _login: 'forged', token: 'x', next: '/ui/' }),
+});
+
+test('refusals that name nobody sent to two replicas of one store: the fleet audits its budget, not each replica', async () => {
+  const store = new MemoryStore();
+  await store.open();
+  const refusal = { maxFailures: 3, windowMs: 60_000 };
+  // Each replica builds its own limiter on the shared store, as each process does (compose.ts).
+  const [a, b] = await Promise.all([0, 1].map(() => serveRouters([['/ui', createWebRouter({
+    config: testConfig(), agent: new FakeAgent(), store, log: silent, failures: new FailureLimiter({ refusal }, Date.now, store),
+  })]])));
+  try {
+    for (let i = 0; i < 8; i++) assert.equal((await forged((i % 2 ? b! : a!).url)).status, 403);
+    const refused = (await collect(store.list('audit', ''))).filter((e) => e.action === 'dashboard-sign-in');
+    assert.equal(refused.length, 3, 'three for the fleet (it was three per replica)');
+    assert.ok(refused.every((e) => e.detail?.reason === 'form-expired'));
+  } finally {
+    await Promise.all([a!.close(), b!.close()]);
+  }
+});
+
+test('refusals that name nobody: at most the budget a minute across limiters on one store, and the next audited one says how many its process did not', async () => {
+  let now = 0;
+  const store = new MemoryStore();
+  const budgets = { refusal: { maxFailures: 3, windowMs: 60_000 } };
+  const [onA, onB] = [new RefusalAudits(new FailureLimiter(budgets, () => now, store)), new RefusalAudits(new FailureLimiter(budgets, () => now, store))];
+  assert.deepEqual([await onA.take(), await onB.take(), await onA.take()], [{ audit: true, notAudited: 0 }, { audit: true, notAudited: 0 }, { audit: true, notAudited: 0 }]);
+  for (let i = 0; i < 100; i++) assert.deepEqual(await (i % 2 ? onB : onA).take(), { audit: false });
+  now += 60_000;
+  assert.deepEqual(await onA.take(), { audit: true, notAudited: 50 });
+  assert.deepEqual(await onB.take(), { audit: true, notAudited: 50 });
+  assert.deepEqual(await onA.take(), { audit: true, notAudited: 0 });
+  assert.deepEqual(await onB.take(), { audit: false });
+});
+
+test('log lines (RefusalBudget, per process): at most the budget a minute, and the next one taken says how many were not', () => {
   let now = 0;
   const budget = new RefusalBudget(3, () => now);
   assert.deepEqual([budget.take(), budget.take(), budget.take()], [{ audit: true, notAudited: 0 }, { audit: true, notAudited: 0 }, { audit: true, notAudited: 0 }]);

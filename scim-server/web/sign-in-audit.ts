@@ -1,5 +1,6 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Store } from '../../agent/store/store.ts';
+import type { FailureLimiter } from '../auth-failures.ts';
 import type { Session } from './session-store.ts';
 
 /**
@@ -103,9 +104,33 @@ export function signedOutAudit(session: Pick<Session, 'actor' | 'via' | 'email'>
 
 /**
  * Refusals that name nobody (a callback without its cookie, a forged form) need no credential:
- * anyone may cause them in a loop. This process audits at most `perMinute` of them a minute (each
- * one store transaction); past it they are logged only, and the next audited one says how many
- * were not (`notAudited`), so a flood costs the store a bounded number of writes and still shows.
+ * anyone may cause them in a loop. The fleet audits at most 60 of them a minute (each one store
+ * transaction), counted in the store by the shared limiter (scim-server/auth-failures.ts, scope
+ * `refusal`), so N replicas behind a load balancer together write no more than one would; past it
+ * they are logged only, and this process's next audited one says how many it did not audit
+ * (`notAudited`), so a flood costs the store a bounded number of writes and still shows.
+ */
+export class RefusalAudits {
+  private skipped = 0;
+
+  constructor(private readonly limiter: FailureLimiter) {}
+
+  /** Whether to audit this refusal; when yes, how many this process left unaudited since its last audited one. */
+  async take(): Promise<{ audit: true; notAudited: number } | { audit: false }> {
+    if ((await this.limiter.spend('refusal', 'dashboard-sign-in')).wait > 0) {
+      this.skipped++;
+      return { audit: false };
+    }
+    const notAudited = this.skipped;
+    this.skipped = 0;
+    return { audit: true, notAudited };
+  }
+}
+
+/**
+ * At most `perMinute` of something a minute in this process, and how many were left out: for log
+ * lines (each process writes its own log), e.g. the SCIM router's warnings about unconfigured hubs.
+ * Not for store writes, which the replicas share: those are counted by RefusalAudits.
  */
 export class RefusalBudget {
   private windowStart = 0;
@@ -114,7 +139,7 @@ export class RefusalBudget {
 
   constructor(private readonly perMinute = 60, private readonly clock: () => number = Date.now) {}
 
-  /** Whether to audit this refusal; when yes, how many went unaudited since the last audited one. */
+  /** Whether to take this one; when yes, how many were left out since the last one taken. */
   take(): { audit: true; notAudited: number } | { audit: false } {
     const now = this.clock();
     if (now - this.windowStart >= 60_000) {
@@ -133,13 +158,13 @@ export class RefusalBudget {
 }
 
 /**
- * Writes a refusal's entry. `budget` for refusals that name nobody (RefusalBudget); a refusal
+ * Writes a refusal's entry. `budget` for refusals that name nobody (RefusalAudits); a refusal
  * that needed a valid IdP answer or a bounded failure count passes none.
  */
-export async function auditRefusal(store: Store, o: Refused, budget?: RefusalBudget): Promise<void> {
+export async function auditRefusal(store: Store, o: Refused, budget?: RefusalAudits): Promise<void> {
   let detail = o.detail;
   if (budget) {
-    const taken = budget.take();
+    const taken = await budget.take();
     if (!taken.audit) return;
     if (taken.notAudited > 0) detail = { ...detail, notAudited: taken.notAudited };
   }

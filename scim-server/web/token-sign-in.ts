@@ -61,7 +61,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
 
   /**
    * Audits a refused token sign-in (sign-in-audit.ts); the token itself is never written. Every
-   * one names nobody, so every one is within the process's budget of such refusals: a wrong token
+   * one names nobody, so every one is within the fleet's budget of such refusals: a wrong token
    * is also within its address's failure budget, but addresses are many (a botnet, an IPv6 prefix).
    */
   const refuse = (o: Pick<Refused, 'reason' | 'ip'>) =>
@@ -82,7 +82,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       const ip = clientAddress(req);
       const wait = await ctx.failures.fail('admin', ip);
       ctx.log.warn('dashboard: admin-token sign-in refused (not one of server.adminTokens)', { ip, limited: wait > 0 });
-      // Audited within the address's failure budget (10 in 10 min) and the process's budget of
+      // Audited within the address's failure budget (10 in 10 min) and the fleet's budget of
       // refusals naming nobody: past either, logged only.
       if (wait === 0) await refuse({ reason: 'wrong-token', ip });
       if (wait > 0) {

@@ -4,7 +4,7 @@ import type { ReadView, Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
-import type { RefusalBudget } from './sign-in-audit.ts';
+import type { RefusalAudits } from './sign-in-audit.ts';
 import type { Session, SessionHolder, SessionStart, SessionStore } from './session-store.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 
@@ -29,10 +29,13 @@ export interface WebContext {
   basePath: string;
   /** Cookies get `Secure` (and the `__Host-` prefix) when the public URL is https. */
   secure: boolean;
-  /** Wrong admin tokens, shared with the admin API and SCIM (scim-server/auth-failures.ts). */
+  /**
+   * Counted in the store across replicas (scim-server/auth-failures.ts): wrong admin tokens (shared
+   * with the admin API and SCIM), My access claims per person, audited sign-in refusals.
+   */
   failures: FailureLimiter;
-  /** How many sign-in refusals that name nobody this process audits a minute (sign-in-audit.ts). */
-  signInRefusals: RefusalBudget;
+  /** The fleet's budget of audited sign-in refusals that name nobody (sign-in-audit.ts), counted in `failures`. */
+  signInRefusals: RefusalAudits;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
