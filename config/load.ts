@@ -6,6 +6,7 @@ import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type 
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
+import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
 
 export { formatPath } from './schema-issues.ts';
@@ -47,15 +48,11 @@ export interface LoadedConfig {
  * value (a database URL usually carries a password).
  */
 const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | undefined> = {
-  // libpq's connection URI: "The URI scheme designator can be either postgresql:// or postgres://"
-  // (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-URIS).
+  // A postgres:// URL, whole: a password with an unencoded / ? or # is named as that, at load,
+  // rather than as a bare "Invalid URL" when the store opens.
   'store.url': (value, ref) => {
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch { /* said below */ }
-    if (url && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return undefined;
-    return `${ref} does not hold a PostgreSQL URL: expected postgres://user:password@host:5432/database (or postgresql://…)`;
+    const problem = postgresUrlProblem(value);
+    return problem && describePostgresUrlProblem(ref, problem);
   },
 };
 

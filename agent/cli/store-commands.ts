@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { storeFileOf } from '../store/open-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
+import { describePostgresUrlProblem, NOT_POSTGRES, postgresUrlProblem } from '../../config/postgres-url.ts';
 import { checkStore, repairStore } from '../store/store-repair.ts';
 import { copyLowdbToPostgres } from '../store/copy-to-postgres.ts';
 import { describeUrl } from '../store/postgres/sql.ts';
@@ -61,7 +62,11 @@ export function registerStoreCommands(program: Command): void {
     .action(async (opts: { to: string; schema: string; path?: string; acceptLoss?: boolean }) => {
       const url = opts.to.startsWith('env:') ? process.env[opts.to.slice(4)] : opts.to;
       if (!url) throw new CliError(`store migrate: environment variable ${opts.to.slice(4)} is not set`, 2);
-      if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('store migrate: --to must be a postgres:// URL (or env:NAME holding one)', 2);
+      // Checked as the config checks store.url: a password with an unencoded / ? or # is named as
+      // that, never quoted, rather than a bare "Invalid URL" from the driver.
+      const urlProblem = postgresUrlProblem(url);
+      if (urlProblem === NOT_POSTGRES) throw new CliError('store migrate: --to must be a postgres:// URL (or env:NAME holding one)', 2);
+      if (urlProblem) throw new CliError(`store migrate: ${describePostgresUrlProblem(opts.to.startsWith('env:') ? `--to ${opts.to}` : '--to', urlProblem)}`, 2);
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) throw new CliError(`store migrate: --schema "${opts.schema}" is not a lower-case PostgreSQL identifier`, 2);
       const source = storePath(opts);
       const report = await copyLowdbToPostgres({ source, url, schema: opts.schema, acceptLoss: opts.acceptLoss }).catch((err: unknown) => {

@@ -125,3 +125,70 @@ test('long runs of dotted or hyphenated text are redacted in linear time', () =>
     assert.ok(!out.includes('run-pw') && out.startsWith(unit.repeat(100)), 'still redacted, the rest as it was');
   }
 });
+
+test('metadata: CSRF tokens, assertions, PKCE verifiers, session ids and header spellings are redacted by key', () => {
+  const out = redact({
+    _csrf: 'SEC-1', csrf: 'SEC-2', csrfToken: 'SEC-3', 'x-csrf-token': 'SEC-4',
+    client_assertion: 'SEC-5', assertion: 'SEC-6', // RFC 7523 §2.2 and §2.1
+    id_token: 'SEC-7', code_verifier: 'SEC-8', codeVerifier: 'SEC-9', // RFC 7636 §4.1
+    'set-cookie': ['hubwarden-session=SEC-10'], cookies: { 'hubwarden-session': 'SEC-11' },
+    'proxy-authorization': 'Basic SEC-12', 'x-api-key': 'SEC-13',
+    sessionId: 'SEC-14', session_id: 'SEC-15', session: 'SEC-16', 'hubwarden-session': 'SEC-17', 'connect.sid': 'SEC-18',
+    signedIn: { session: { id: 'SEC-19', actor: 'ann@acme.example', csrf: 'SEC-20' } },
+    authorizationCode: 'SEC-21',
+  }) as Record<string, unknown>;
+  const text = JSON.stringify(out);
+  assert.ok(!text.includes('SEC-'), text);
+  assert.match(text, /"actor":"ann@acme\.example"/, 'the rest of a session record stays readable');
+});
+
+test('metadata: an OAuth authorization code is redacted, an error code is not', () => {
+  // RFC 6749 §4.1.2: the callback's `code` is a one-time credential; `code` is also every error's.
+  const out = JSON.stringify(redact({
+    query: { code: 'oc-query', state: 'st-1' },
+    callback: { code: 'oc-iss', iss: 'https://idp.example' }, // RFC 9207
+    tokenRequest: { grant_type: 'authorization_code', code: 'oc-grant', redirect_uri: 'https://hub/cb' },
+    store: { code: 'ENOSPC', path: '/data/hw.json' },
+    pg: { code: '40001', state: 'open' },
+    provider: { code: 'E0000001', errorSummary: 'Api validation failed' },
+    body: { code: 40100, message: 'throttled' },
+  }));
+  for (const s of ['oc-query', 'oc-iss', 'oc-grant']) assert.ok(!out.includes(s), `${s} in ${out}`);
+  for (const s of ['"code":"ENOSPC"', '"code":"40001"', '"code":"E0000001"', '"code":40100', '"state":"st-1"']) assert.ok(out.includes(s), `${s} missing in ${out}`);
+});
+
+test('free text: a URL password holding / ? # : @ or a space is redacted whole; the user, host and path stay', () => {
+  for (const pw of ['pa/ss', 'pa#ss', 'pa?ss', 'a/b?c#d', '#pw', 'pw/', '123/x', 'p:w', 'p w', 'p/a@ss', 'p w/x']) {
+    // A bare host (no port, no database) ends the URL only when the password holds no space: with
+    // one, prose quoting a URL and then an email address would lose its words (see logger.ts).
+    for (const host of ['db:5432/hw', 'db/hw', '[::1]:5432/hw', ...(pw.includes(' ') ? [] : ['db'])]) {
+      const out = redactText(`connect postgres://app:${pw}@${host} refused`);
+      assert.equal(out, `connect postgres://app:[redacted]@${host} refused`, pw);
+    }
+    assert.equal(redactText(`'postgres://app:${pw}@db/hw'`), "'postgres://app:[redacted]@db/hw'", `${pw} quoted`);
+  }
+  // An @ after the host (a query parameter's value) is not taken for the end of the password.
+  assert.equal(redactText('postgres://app:S3cret@127.0.0.1:1/hw?sslrootcert=/run/credentials/hubwarden@eu.service/db-ca.pem'),
+    'postgres://app:[redacted]@127.0.0.1:1/hw?sslrootcert=/run/credentials/hubwarden@eu.service/db-ca.pem');
+  for (const text of ['postgres://db:5432 is down; mail ops@example.org now', 'see http://127.0.0.1:8080/api/x ok', 'GET https://hub.example:8443/scim/v2/Users?filter=userName eq "a@b.c"']) {
+    assert.equal(redactText(text), text, 'no password in it: unchanged');
+  }
+});
+
+test('free text: OAuth and CSRF parameters, X-API-Key and Proxy-Authorization headers, JSON keys; an error code stays', () => {
+  const cases: Array<[string, string]> = [
+    ['GET /auth/callback?code=oc-in-url&state=st', 'oc-in-url'],
+    ['POST /token grant_type=authorization_code&code=oc-in-form&redirect_uri=x', 'oc-in-form'],
+    ['code_verifier=pkce-in-form&x=1', 'pkce-in-form'],
+    ['grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=jwt-in-form', 'jwt-in-form'],
+    ['form _csrf=csrf-in-form&offer=1', 'csrf-in-form'],
+    ['headers X-API-Key: key-in-header', 'key-in-header'],
+    ['Proxy-Authorization: Basic cHJveHk6cHc=', 'cHJveHk6cHc='],
+    ['Set-Cookie: hubwarden-session=ck-in-header; HttpOnly', 'ck-in-header'],
+    ['body {"code_verifier":"pkce-in-json","_csrf":"csrf-in-json","client_assertion":"jwt-in-json"}', 'pkce-in-json'],
+    ['body {"_csrf":"csrf-in-json"}', 'csrf-in-json'],
+    ['body {"client_assertion":"jwt-in-json"}', 'jwt-in-json'],
+  ];
+  for (const [text, secret] of cases) assert.ok(!redactText(text).includes(secret), `${secret} in ${redactText(text)}`);
+  for (const text of ['okta: {"errorCode":"E0000001","code":"E0000001"}', 'the child ended with exit code=1', 'SQLSTATE code 40001']) assert.equal(redactText(text), text);
+});

@@ -8,24 +8,48 @@ import { secretForms } from '../../connectors/sdk/redact.ts';
  * password. Level follows the cause (upstream 4xx warn, 5xx error). Set HUBWARDEN_LOG_LEVEL
  * (`silent` in tests).
  */
-const SECRET_KEY = /(tokens?|passwords?|secrets?|authorization|cookie|access_token|client_secret|private_?key|api[-_]?key)$/i;
+const SECRET_KEY = /(tokens?|passwords?|secrets?|authorization|cookies?|private_?key|api[-_]?key|csrf|xsrf|assertion|verifier|session[-_]?id|(?:^|[-_.])sid|authorization_?code|auth_?code)$/i;
+// What the new names are: a CSRF synchronizer token (`_csrf`, OWASP CSRF cheat sheet), a signed JWT
+// standing for a client secret (`client_assertion`, RFC 7523 §2.2) or a grant (`assertion`, §2.1),
+// a PKCE `code_verifier` (RFC 7636 §4.1), and a session cookie's value (`sessionId`, `connect.sid`).
+// `state` and `nonce` stay: they bind a sign-in to its browser and grant nothing on their own.
+
+/** A session's own key: its string value is the cookie; an object (a session record) has it as `id`. */
+const SESSION_KEY = /session$/i;
+
+/**
+ * An OAuth authorization code (RFC 6749 §4.1.2) is a one-time credential, but `code` is also the
+ * name every error code is logged under (`ENOSPC`, SQLSTATE `40001`, a provider's `E0000001`):
+ * it is redacted only where it is a callback's or token request's: in a request's query, or next
+ * to a parameter only those carry (RFC 9207 `iss`, OIDC Session Management `session_state`,
+ * §4.1.3 `grant_type` and `redirect_uri`, RFC 7636 `code_verifier`). Not next to `state` alone:
+ * the word names a store's or a task's state beside an error code too.
+ */
+const REQUEST_PARAMS_KEY = /^(query|searchParams|callbackParams)$/;
+const CODE_COMPANIONS = ['iss', 'session_state', 'grant_type', 'redirect_uri', 'code_verifier'];
+
+function secretAt(key: string, value: unknown, parentKey: string | undefined, obj: Record<string, unknown>): boolean {
+  if (SECRET_KEY.test(key)) return true;
+  if (SESSION_KEY.test(key) && typeof value === 'string') return true;
+  if (key === 'id' && parentKey !== undefined && SESSION_KEY.test(parentKey)) return true;
+  if (key === 'code') return (parentKey !== undefined && REQUEST_PARAMS_KEY.test(parentKey)) || CODE_COMPANIONS.some((c) => c in obj);
+  // A SCIM PATCH op whose path is a password: its value is a secret.
+  return key === 'value' && typeof obj.path === 'string' && /password/i.test(obj.path);
+}
 
 /** Past this nesting a value is dropped rather than written unchecked (a secret could hide deeper). */
 const MAX_DEPTH = 8;
 
-export function redact(value: unknown, depth = 0): unknown {
+export function redact(value: unknown, depth = 0, parentKey?: string): unknown {
   // Free text anywhere (an `error` or `detail` field, not only the message) may quote a header or URL.
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) return '[too deep to log]';
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, parentKey));
   const out: Record<string, unknown> = {};
   const obj = value as Record<string, unknown>;
-  // A SCIM PATCH op whose path is a password: its value is a secret.
-  const secretOp = typeof obj.path === 'string' && /password/i.test(obj.path);
   for (const [k, v] of Object.entries(obj)) {
-    if (SECRET_KEY.test(k) || (secretOp && k === 'value')) out[k] = '[redacted]';
-    else out[k] = redact(v, depth + 1);
+    out[k] = secretAt(k, v, parentKey, obj) ? '[redacted]' : redact(v, depth + 1, k);
   }
   return out;
 }
@@ -52,6 +76,27 @@ export function addKnownSecrets(values: Iterable<string>): void {
 }
 
 /**
+ * `scheme://user:` then the password up to the `@` before the host, in three tries:
+ * 1. No / ? or # in it: up to the last @ before any of them (a password holding an unencoded @
+ *    ends at the last one, as URL parsers read it).
+ * 2. An unencoded / ? or # in it (RFC 3986 §3.2 ends the authority there, so a URL parser reads
+ *    part of the password as a port and path, or refuses the URL): up to the first @ followed by
+ *    a host (a name, an address or [IPv6]) that no other @ follows.
+ * 3. A space in it (the WHATWG URL parser percent-encodes it and connects): up to an @ whose host
+ *    is followed by a port or a path, so prose quoting a URL and then an email address stays.
+ * Tries 2 and 3 look at most 256 characters ahead: text holding many `a://b:` would otherwise be
+ * scanned to its end from each. The scheme starts where a run of scheme characters does (not at
+ * any word boundary inside it): tried from every boundary of a long dotted or hyphenated run, the
+ * match was quadratic.
+ */
+const URL_HOST = String.raw`(?:[A-Za-z0-9.%_~-]+|\[[0-9A-Fa-f:.]+\])`;
+const URL_PASSWORD = new RegExp(
+  String.raw`((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"']*:)` +
+  String.raw`(?:[^\s/?#"']+@|[^\s"']{1,256}?@(?=${URL_HOST}(?![A-Za-z0-9.%_~@\]-]))|[^"'\r\n]{1,256}?@(?=${URL_HOST}(?::\d|\/)))`,
+  'g',
+);
+
+/**
  * Strips secrets that appear inside free text: the configured secret values themselves
  * (addKnownSecrets), URL and form parameters (`access_token=`, `client_secret=`, `password=`), JSON
  * quoted in a message (`"password":"…"`), and credentials in Authorization headers (Bearer, Okta's
@@ -61,15 +106,16 @@ export function addKnownSecrets(values: Iterable<string>): void {
 export function redactText(text: string): string {
   return (knownPattern ? text.replace(knownPattern, '[redacted]') : text)
     // A password in a URL's userinfo (RFC 3986 §3.2.1: `postgres://user:password@host`): the user stays.
-    // The scheme starts where a run of scheme characters does (not at any word boundary inside it):
-    // tried from every boundary of a long dotted or hyphenated run, the match was quadratic.
-    // A password holding an unencoded @ ends at the last one before the host, as URL parsers read it.
-    .replace(/((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@:"']*:)[^\s/?#"']+@/g, '$1[redacted]@')
-    // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires.
-    .replace(/(access_token|client_secret|client_assertion|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
+    .replace(URL_PASSWORD, '$1[redacted]@')
+    // client_assertion: a signed JWT that stands for the client secret (RFC 7523 §2.2) until it expires;
+    // code_verifier: PKCE's (RFC 7636 §4.5); `code` only as a URL or form parameter (RFC 6749 §4.1.2),
+    // not in prose ("exit code=1").
+    .replace(/(access_token|client_secret|assertion|code_verifier|(?<=[?&])code|csrf|session_?id|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
     // JSON quoted in text, also once more escaped (a body quoted inside a JSON string: \"key\":\"value\").
-    .replace(/("(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret|client_assertion|private_?key|api_?key|cookie)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
-    .replace(/(\\"(?:[A-Za-z_]*(?:token|password|secret)|authorization|client_secret|client_assertion|private_?key|api_?key|cookie)\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"/gi, '$1\\"[redacted]\\"')
+    .replace(/("(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
+    .replace(/(\\"(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"/gi, '$1\\"[redacted]\\"')
+    // An API key header quoted in text (`X-API-Key: …`).
+    .replace(/(\bx-api-key["']?\s*:\s*["']?)[^\s"',;]+/gi, '$1[redacted]')
     // Cookie headers quoted in text carry session ids: the rest of the line goes.
     .replace(/(\b(?:set-)?cookie:\s*)[^\r\n"']+/gi, '$1[redacted]')
     // An Authorization header quoted in text: RFC 9110 §11.1 makes the scheme case-insensitive

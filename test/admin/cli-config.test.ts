@@ -66,4 +66,22 @@ describe('hubwarden CLI: a bad config file', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.doesNotMatch(ok.stdout, /hunter2-pw/);
   });
+  test('a PostgreSQL URL whose password holds an unencoded / ? or #: one line naming store.url or --to, telling to percent-encode, never the password', async () => {
+    // RFC 3986 §3.2.1: those end the user information; the driver said only "Invalid URL".
+    const path = file('pg-reserved.yaml', `store: { kind: postgres, url: env:HW_TEST_DB }\n${HUB}`);
+    for (const url of ['postgres://hubwarden:hunter2/pw@db.example:5432/hubwarden', 'postgres://hubwarden:hunter2#pw@db.example/hubwarden', 'postgres://hubwarden:hunter2?pw@db.example/hubwarden']) {
+      const validate = await cli(['config', 'validate', '--config', path], { HW_TEST_DB: url });
+      assert.equal(validate.code, 1, validate.stderr);
+      assert.match(validate.stderr, /store\.url: env:HW_TEST_DB: the password \(or user name\) holds a \/ \? or # that is not percent-encoded.*%2F/);
+      // config validate's form: the file, then one line per problem.
+      assert.deepEqual(validate.stderr.trimEnd().split('\n').map((l) => l.split(':')[0]!.trim()), [path, 'store.url'], validate.stderr);
+      assert.doesNotMatch(validate.stderr + validate.stdout, /hunter2|Invalid URL/);
+      for (const [to, env, named] of [[url, {}, /store migrate: --to: the password/], ['env:HW_TEST_DB', { HW_TEST_DB: url }, /store migrate: --to env:HW_TEST_DB: the password/]] as const) {
+        const migrate = await cli(['store', 'migrate', '--to', to, '--path', join(dir, 'no-store.json')], env);
+        assertOneLineError(migrate, 2, named);
+        assert.match(migrate.stderr, /percent-encoded.*%2F.*%3F.*%23/);
+        assert.doesNotMatch(migrate.stderr + migrate.stdout, /hunter2|Invalid URL/);
+      }
+    }
+  });
 });

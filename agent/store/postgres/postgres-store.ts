@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { childLogger } from '../../log/logger.ts';
+import { describePostgresUrlProblem, postgresUrlProblem } from '../../../config/postgres-url.ts';
 import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Change, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
@@ -8,7 +9,7 @@ import { migrate } from './migrate.ts';
 import { readCopyMark, unfinishedCopyMessage } from './copy-mark.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, credentialsOutOfPlace, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
 import { Connections, ignoreClientError } from './connections.ts';
@@ -169,11 +170,12 @@ export class PostgresStore implements Store {
   async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`store: PostgreSQL store ${this.where} is already ${this.state}`);
     this.state = 'opening';
-    if (unencodedPassword(this.url)) {
+    const urlProblem = postgresUrlProblem(this.url);
+    if (urlProblem) {
       // node-postgres would read the password's rest as the database or drop it, and connect to
-      // the user name as a host: refused here, saying what to fix.
+      // the user name as a host, or throw a bare "Invalid URL": refused here, saying what to fix.
       this.state = 'closed';
-      throw new Error(`store: cannot open PostgreSQL store ${this.where}: the URL's password holds a / ? or # that is not percent-encoded (RFC 3986 section 3.2.1); write them as %2F %3F %23`);
+      throw new Error(`store: cannot open PostgreSQL store ${this.where}: ${describePostgresUrlProblem('its URL', urlProblem)}`);
     }
     const pool = new pg.Pool({
       connectionString: this.url,
@@ -418,14 +420,5 @@ export class PostgresStore implements Store {
     this.db.stop();
     await this.feed?.stop();
     await this.db.pool?.end().catch(() => {});
-  }
-}
-
-/** Whether `url` parses with part of its password outside the authority (sql.ts `credentialsOutOfPlace`). */
-function unencodedPassword(url: string): boolean {
-  try {
-    return credentialsOutOfPlace(new URL(url));
-  } catch {
-    return false; // unparsable: node-postgres says why at connect
   }
 }

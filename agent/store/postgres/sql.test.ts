@@ -49,8 +49,12 @@ describe('PostgresStore (helpers)', () => {
   });
 
   test('a store whose URL has an unencoded / ? or # in its password is refused at open, saying so, without the password', async () => {
-    const store = new PostgresStore({ url: 'postgres://app:#Secr3t@127.0.0.1:1/hw', connectTimeoutMs: 500 });
-    await assert.rejects(store.open(), (err: Error) => /percent-encoded/.test(err.message) && !err.message.includes('cr3t'));
+    // Parsed with the password's rest as a fragment, or (a / ? or # after part of it) refused by the
+    // URL parser as a whole, which node-postgres reported as a bare "Invalid URL".
+    for (const url of ['postgres://app:#Secr3t@127.0.0.1:1/hw', 'postgres://app:Se/cr3t@127.0.0.1:1/hw', 'postgres://app:Se?cr3t@127.0.0.1:1/hw']) {
+      const store = new PostgresStore({ url, connectTimeoutMs: 500 });
+      await assert.rejects(store.open(), (err: Error) => /percent-encoded.*%2F/.test(err.message) && !err.message.includes('cr3t') && !/Invalid URL/.test(err.message), url);
+    }
   });
 
   test('an @ in a query parameter\'s value is no password out of place: the URL is described, audited and opened as it is', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { credentialsOutOfPlace } from '../../../config/postgres-url.ts';
 
 /**
  * Small pure helpers of the PostgreSQL store: names, keys, the advisory-lock key, the URL as it
@@ -63,19 +64,8 @@ export function describeUrl(url: string): string {
   }
 }
 
-/**
- * Whether part of the URL's user information was parsed as its path, query or fragment: a
- * password holding `/`, `?` or `#` not percent-encoded (RFC 3986 section 3.2.1 and 3.2: those end
- * the authority), as in `postgres://app:#pw@db/hw`. What follows it, the password's rest and
- * "@host", is then no host or path to show: it is left out of every description.
- */
-export function credentialsOutOfPlace(u: URL): boolean {
-  // An @ in a query parameter's value (a CA file under a systemd template unit's credentials,
-  // /run/credentials/hubwarden@eu.service/) is its own when the URL's user information was read
-  // where it belongs (a user name): a cut password leaves none.
-  if (u.pathname.includes('@') || u.hash.includes('@') || u.search.split('=')[0]!.includes('@')) return true;
-  return u.username === '' && u.search.includes('@');
-}
+// Shared with the config's check of store.url (config/ imports nothing from agent/).
+export { credentialsOutOfPlace };
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
 /** SQLSTATEs of a server that is going away, starting, or full: 57P01-57P03 and 53300. */
