@@ -7,7 +7,8 @@ import type { IndexDef } from './indexes.ts';
 import { commitLocks, type KeyLocks } from './key-locks.ts';
 import type { Announcer } from './notifications.ts';
 import type { ReadSet } from './read-set.ts';
-import { encodeKey, ident, isRefusedByServer, isUnreachable } from './sql.ts';
+import { encodeKey, isRefusedByServer, isUnreachable } from './sql.ts';
+import { commitParams, type CommitCalls } from './commit-args.ts';
 import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
 
 const log = childLogger('store');
@@ -17,24 +18,13 @@ export interface Committer {
   db: Connections;
   keys: KeyLocks;
   indexes: ReadonlyMap<string, IndexDef>;
-  /** The call of `commit_writes` (commitCallFor). */
-  commitCall: string;
+  /** The calls of `commit_writes` (commit-args.ts). */
+  commitCalls: CommitCalls;
   announcer: Announcer;
 }
 
 /** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
 export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] };
-
-/** The statement that calls `commit_writes` (migrations/006-known-absent-inserts.sql) in `schema`. */
-export function commitCallFor(schema: string): string {
-  // lock_*, ck_*, del_*, ups_* and ups_new, t_*, names, k_* and k_new, x_*.
-  const arrays = ['bigint', 'boolean', ...Array(12).fill('text'), 'boolean', 'text', 'text', 'text', 'boolean', ...Array(6).fill('text'), 'boolean', ...Array(5).fill('text')];
-  // Each array is sent as one JSON text and unpacked by the database, in order: node-postgres
-  // writes a text[] parameter element by element in JavaScript (escaping each), which was 1.3 s
-  // of the Node process's CPU for a first check's 35,000-record commit; JSON.stringify is native.
-  const unpacked = (t: string, n: number) => `ARRAY(SELECT e.v::${t} FROM json_array_elements_text($${n}::json) WITH ORDINALITY AS e(v, o) ORDER BY e.o)`;
-  return `SELECT collection, partition, id FROM ${ident(schema)}.commit_writes(${arrays.map((t, n) => unpacked(t, n + 1)).join(', ')})`;
-}
 
 /**
  * Commits what one run of a transaction function staged, if what it read is unchanged: one call
@@ -60,7 +50,10 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
     // check of what was read, the writes (migrations/006-known-absent-inserts.sql).
     type Row = { collection: string; partition: string; id: string };
-    const call = () => client.query<Row>(c.db.timed(c.commitCall), [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values].map((array) => JSON.stringify(array)));
+    const call = () => {
+      const { text, values } = commitParams(c.commitCalls, [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values] as unknown[][]);
+      return client.query<Row>(c.db.timed(text), values);
+    };
     let rows: Row[];
     try {
       rows = (await call()).rows;

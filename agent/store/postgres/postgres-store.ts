@@ -9,11 +9,11 @@ import { migrate } from './migrate.ts';
 import { readCopyMark, unfinishedCopyMessage } from './copy-mark.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
-import { channelOf, checkSchemaName, describeUrl, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
+import { channelOf, checkSchemaName, describeUrl, ident, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
 import { Connections, ignoreClientError } from './connections.ts';
-import { commitCallFor } from './commit.ts';
+import { commitCallsFor } from './commit-args.ts';
 import { FleetTurns } from './fleet-turn.ts';
 import { insideTransaction, Transactions } from './transactions.ts';
 
@@ -134,7 +134,7 @@ export class PostgresStore implements Store {
     this.transactions = new Transactions({
       reads: this.reads,
       query: this.pooled,
-      committer: { db: this.db, keys: this.keys, indexes: this.indexes.defs, commitCall: commitCallFor(this.schema), announcer: this.announcer },
+      committer: { db: this.db, keys: this.keys, indexes: this.indexes.defs, commitCalls: commitCallsFor(ident(this.schema)), announcer: this.announcer },
       maxAttempts: this.o.maxAttempts,
       // A turn holds a connection for its whole run: not the only one a pool of one has.
       turns: this.o.poolSize >= 2 ? new FleetTurns(this.db, this.keys) : undefined,
