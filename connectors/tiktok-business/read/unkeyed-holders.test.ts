@@ -1,0 +1,56 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTikTokBusiness } from '../connector.ts';
+import { silentLog } from '../test-setup.ts';
+import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
+
+/**
+ * Holder rows of `/bc/asset/member/get/` are member objects keyed by `user_id` (reference §3.1).
+ * One without it used to be dropped silently, so the holders of the asset looked complete with a
+ * grant missing. The read now fails naming the rows: the check keeps what it knew and reports the
+ * assignments section as not read ([INF] #54).
+ */
+function connectorAnswering(rowsOf: (endpoint: string) => unknown[]) {
+  return createTikTokBusiness({
+    businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: 'http://127.0.0.1:9', pace: { qps: 1000, qpm: 60_000 },
+  }, {
+    log: silentLog,
+    fetch: async (input) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      const list = rowsOf(url.pathname.replace(/^\/open_api\/v1\.3\//, '').replace(/\/$/, ''));
+      const data = { list, page_info: { page: 1, page_size: 20, total_number: list.length, total_page: list.length ? 1 : 0 } };
+      return new Response(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data }), { status: 200, headers: { 'content-type': 'application/json' } });
+    },
+  });
+}
+
+describe('tiktok-business: asset holder rows without user_id', () => {
+  test('an ad account holder row without user_id fails the read, naming it, instead of listing the others as all', async () => {
+    const c = connectorAnswering((endpoint) => (endpoint === 'bc/asset/member/get' ? [
+      { user_id: S.standard[0], user_name: 'Eve', user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND', advertiser_role: 'OPERATOR' },
+      { user_name: 'Nobody', user_email: 'keyless@example.com', user_role: 'STANDARD', relation_status: 'BOUND', advertiser_role: 'ADMIN' },
+      { user_name: 'Nobody else', user_email: 'keyless2@example.com', user_role: 'STANDARD', relation_status: 'BOUND', advertiser_role: 'ADMIN' },
+    ] : []));
+    await assert.rejects(c.listAssignments!([{ type: 'ad_account', id: S.adAccounts[0] }]), (err: Error & { kind?: string }) => {
+      assert.equal(err.kind, 'unavailable');
+      assert.match(err.message, /2 row\(s\) without user_id \(keyless@example\.com, keyless2@example\.com\)/);
+      return true;
+    });
+  });
+
+  test('a BOUND member without user_id fails the TikTok-account holdings read (its holdings cannot be asked for)', async () => {
+    const c = connectorAnswering((endpoint) => (endpoint === 'bc/member/get' ? [
+      { user_id: S.standard[0], user_name: 'Eve', user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND' },
+      { user_name: 'Nobody', user_email: 'keyless@example.com', user_role: 'STANDARD', relation_status: 'BOUND' },
+    ] : []));
+    await assert.rejects(c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]), /1 row\(s\) without user_id \(keyless@example\.com\)/);
+  });
+
+  test('holder rows that all carry user_id are listed as before', async () => {
+    const c = connectorAnswering((endpoint) => (endpoint === 'bc/asset/member/get' ? [
+      { user_id: S.standard[0], user_name: 'Eve', user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND', advertiser_role: 'OPERATOR' },
+    ] : []));
+    const found = await c.listAssignments!([{ type: 'ad_account', id: S.adAccounts[0] }]);
+    assert.deepEqual(found.map((a) => [a.userId, a.tasks]), [[S.standard[0], ['OPERATOR']]]);
+  });
+});
