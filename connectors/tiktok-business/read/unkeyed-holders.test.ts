@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createTikTokBusiness } from '../connector.ts';
 import { silentLog } from '../test-setup.ts';
 import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
+import { readApp } from '../../../agent/check-for-updates/read-app.ts';
 
 /**
  * Holder rows of `/bc/asset/member/get/` are member objects keyed by `user_id` (reference §3.1).
@@ -44,6 +45,23 @@ describe('tiktok-business: asset holder rows without user_id', () => {
       { user_name: 'Nobody', user_email: 'keyless@example.com', user_role: 'STANDARD', relation_status: 'BOUND' },
     ] : []));
     await assert.rejects(c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]), /1 row\(s\) without user_id \(keyless@example\.com\)/);
+  });
+
+  test("a check's read reports the assignments section as not read, with the reason, and still reads the rest", async () => {
+    const eve = { user_id: S.standard[0], user_name: 'Eve', user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND' };
+    const c = connectorAnswering((endpoint) => {
+      if (endpoint === 'bc/member/get') return [eve];
+      if (endpoint === 'bc/asset/get') return [{ asset_type: 'ADVERTISER', asset_id: S.adAccounts[0], asset_name: 'Main', relation_type: 'OWNER_BC' }];
+      if (endpoint === 'bc/asset/member/get') return [{ ...eve, advertiser_role: 'OPERATOR' }, { user_email: 'keyless@example.com', user_role: 'STANDARD', relation_status: 'BOUND', advertiser_role: 'ADMIN' }];
+      return [];
+    });
+    const reading = await readApp(c, { assetTypes: ['ad_account'], partnersWithToken: [] });
+    assert.deepEqual(reading.members.map((m) => m.id), [S.standard[0]]);
+    assert.deepEqual(reading.assets.map((a) => a.id), [S.adAccounts[0]]);
+    assert.deepEqual(reading.assignments, [], 'no holders taken from a listing that lost one');
+    assert.equal(reading.unavailable.length, 1);
+    assert.equal(reading.unavailable[0].section, 'assignments');
+    assert.match(reading.unavailable[0].message, /1 row\(s\) without user_id \(keyless@example\.com\)/);
   });
 
   test('holder rows that all carry user_id are listed as before', async () => {
