@@ -9,11 +9,13 @@ import { readApp } from '../../../agent/check-for-updates/read-app.ts';
  * Holder rows of `/bc/asset/member/get/` are member objects keyed by `user_id` (reference §3.1).
  * One without it used to be dropped silently, so the holders of the asset looked complete with a
  * grant missing. The read now fails naming the rows: the check keeps what it knew and reports the
- * assignments section as not read ([INF] #54).
+ * assignments section as not read ([INF] #54). Asset rows are keyed by `asset_id` (§5.2): one
+ * without it became an asset with the id "undefined"; the page is incomplete instead ([INF] #55).
  */
-function connectorAnswering(rowsOf: (endpoint: string) => unknown[]) {
+function connectorAnswering(rowsOf: (endpoint: string) => unknown[], partners: string[] = []) {
   return createTikTokBusiness({
     businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: 'http://127.0.0.1:9', pace: { qps: 1000, qpm: 60_000 },
+    partners: partners.map((businessCenterId) => ({ businessCenterId })),
   }, {
     log: silentLog,
     fetch: async (input) => {
@@ -70,5 +72,27 @@ describe('tiktok-business: asset holder rows without user_id', () => {
     ] : []));
     const found = await c.listAssignments!([{ type: 'ad_account', id: S.adAccounts[0] }]);
     assert.deepEqual(found.map((a) => [a.userId, a.tasks]), [[S.standard[0], ['OPERATOR']]]);
+  });
+});
+
+describe('tiktok-business: asset rows without asset_id', () => {
+  test('an asset listing page leaves a row without asset_id out and says the type is listed only in part', async () => {
+    const c = connectorAnswering((endpoint) => (endpoint === 'bc/asset/get' ? [
+      { asset_type: 'ADVERTISER', asset_id: S.adAccounts[0], asset_name: 'Main', relation_type: 'OWNER_BC' },
+      { asset_type: 'ADVERTISER', asset_name: 'Nameless', relation_type: 'OWNER_BC' },
+    ] : []));
+    const page = await c.listAssets!('ad_account');
+    assert.deepEqual(page.items.map((a) => a.id), [S.adAccounts[0]], 'no asset with the id "undefined"');
+    assert.match(page.incomplete?.reason ?? '', /ad accounts: 1 row\(s\) without asset_id \("Nameless"\)/);
+  });
+
+  test("a partner's shared row without asset_id fails the partner read instead of listing an ad account \"undefined\"", async () => {
+    const partner = '7000000000000000009';
+    const c = connectorAnswering((endpoint) => {
+      if (endpoint === 'bc/partner/get') return [{ bc_id: partner, bc_name: 'Agency' }];
+      if (endpoint === 'bc/partner/asset/get') return [{ asset_type: 'ADVERTISER', asset_id: S.adAccounts[0], asset_name: 'Main' }, { asset_type: 'ADVERTISER', asset_name: 'Nameless' }];
+      return [];
+    }, [partner]);
+    await assert.rejects(c.listPartners!(), /1 row\(s\) without asset_id/);
   });
 });
