@@ -4,7 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
 import { MEMBER_PAGE_SIZE } from './members.ts';
-import { findAssetRow } from './assets.ts';
+import { findAssetRow, hasAssetId } from './assets.ts';
 import type { Holdings } from './holdings-cache.ts';
 
 /**
@@ -83,7 +83,7 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
     const userId = String(m.user_id);
     let rows: AssetRow[];
     try {
-      rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => String(r.asset_id));
+      rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => (hasAssetId(r) ? String(r.asset_id) : `no asset_id:${String(r.asset_name ?? '')}`));
     } catch (err) {
       // 40007 ("the object does not exist", Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
       // the member left after the listing (removed by hand, or by the agent's own removal); a
@@ -92,6 +92,9 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
       if (isConnectorError(err) && err.kind === 'not-found') return;
       throw err;
     }
+    // A holding without `asset_id` names no TikTok account: which one it is cannot be told [INF #55].
+    const keyless = rows.filter((r) => !hasAssetId(r));
+    if (keyless.length > 0) throw new ConnectorError('unavailable', `${what}: ${keyless.length} TikTok account row(s) of member ${userId} without asset_id: who holds which is not known in full`, { providerCode: 'unkeyed-rows' });
     if (rows.length > 0) holdings.set(userId, rows.map((r) => ({ assetId: String(r.asset_id), access: accessOfRow('tiktok_account', r), ...(m.user_name ? { userName: m.user_name } : {}) })));
   });
   return holdings;

@@ -95,4 +95,13 @@ describe('tiktok-business: asset rows without asset_id', () => {
     }, [partner]);
     await assert.rejects(c.listPartners!(), /1 row\(s\) without asset_id/);
   });
+
+  test("a member's TikTok account holding without asset_id fails the holdings read", async () => {
+    const c = connectorAnswering((endpoint) => {
+      if (endpoint === 'bc/member/get') return [{ user_id: S.standard[0], user_email: 'eve@example.com', user_role: 'STANDARD', relation_status: 'BOUND' }];
+      if (endpoint === 'bc/asset/get') return [{ asset_type: 'TT_ACCOUNT', asset_name: 'Nameless', tt_account_roles: ['POST'] }];
+      return [];
+    });
+    await assert.rejects(c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]), /1 TikTok account row\(s\) of member \d+ without asset_id/);
+  });
 });
