@@ -104,4 +104,23 @@ describe('tiktok-business: asset rows without asset_id', () => {
     });
     await assert.rejects(c.listAssignments!([{ type: 'tiktok_account', id: S.tiktokAccountId }]), /1 TikTok account row\(s\) of member \d+ without asset_id/);
   });
+
+  test('an unassign whose read of the holdings has a row without asset_id fails instead of answering already-done', async () => {
+    const posted: string[] = [];
+    const c = createTikTokBusiness({
+      businessCenterId: S.bcId, accessToken: S.token, apiBaseUrl: 'http://127.0.0.1:9', pace: { qps: 1000, qpm: 60_000 },
+    }, {
+      log: silentLog,
+      fetch: async (input, init) => {
+        const url = new URL(String(input instanceof Request ? input.url : input));
+        const endpoint = url.pathname.replace(/^\/open_api\/v1\.3\//, '').replace(/\/$/, '');
+        if (init?.method === 'POST') posted.push(endpoint);
+        const list = endpoint === 'bc/asset/get' && url.searchParams.get('filtering')?.includes('user_id') ? [{ asset_type: 'ADVERTISER', asset_name: 'Nameless', advertiser_role: 'OPERATOR' }] : [];
+        const data = init?.method === 'POST' ? {} : { list, page_info: { page: 1, page_size: 50, total_number: list.length, total_page: list.length ? 1 : 0 } };
+        return new Response(JSON.stringify({ code: 0, message: 'OK', request_id: 'r', data }), { status: 200, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    await assert.rejects(c.unassignAsset!({ asset: { type: 'ad_account', id: S.adAccounts[0] }, userId: S.standard[0] }), /holdings include a row without asset_id/);
+    assert.deepEqual(posted, [], 'nothing sent');
+  });
 });
