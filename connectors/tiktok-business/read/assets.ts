@@ -15,7 +15,28 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
   }
   const what = `tiktok-business: list ${TIKTOK_ASSET_TYPES[type].label}s of Business Center ${ctx.bcId}`;
   const page = await cursorPage<AssetRow>(ctx.client, 'bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api }, ASSET_PAGE_SIZE, cursor, what, ctx.ahead);
-  return { items: page.list.filter(claimHeld).map((r) => toAsset(type, r)), ...(page.next ? { next: page.next } : {}) };
+  const held = page.list.filter(claimHeld);
+  const keyless = held.filter((r) => !hasAssetId(r));
+  return {
+    items: held.filter(hasAssetId).map((r) => toAsset(type, r)),
+    ...(page.next ? { next: page.next } : {}),
+    ...(keyless.length > 0 ? { incomplete: keylessGap(type, keyless) } : {}),
+  };
+}
+
+/** An asset row carries `asset_id` (reference §5.2, the asset object); one without it names no asset. */
+export function hasAssetId(row: AssetRow): boolean {
+  return row.asset_id !== undefined && row.asset_id !== null && String(row.asset_id).trim() !== '';
+}
+
+/**
+ * A row without `asset_id` is no asset hubwarden can file (it came out as an asset named
+ * "undefined"): it is left out and the page says the type is listed only in part, naming the
+ * rows, so the agent keeps the assets of the type it knew as last seen and reports it [INF #55].
+ */
+function keylessGap(type: TikTokAssetType, rows: AssetRow[]): { reason: string } {
+  const names = rows.map((r) => (r.asset_name ? JSON.stringify(String(r.asset_name).slice(0, 40)) : '?'));
+  return { reason: `${TIKTOK_ASSET_TYPES[type].label}s: ${rows.length} row(s) without asset_id (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})` };
 }
 
 /**

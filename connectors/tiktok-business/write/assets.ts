@@ -7,6 +7,7 @@ import { isSupportedAccess } from '../asset-roles.ts';
 import { explainAssetDenied } from './asset-denied.ts';
 import { isRefusal } from '../tiktok-errors.ts';
 import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
+import { hasAssetId } from '../read/assets.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -31,8 +32,13 @@ function typeOf(asset: AssetRef, what: string): TikTokAssetType {
 async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: AssetRef, userId: string, what: string, thorough: boolean): Promise<string[] | undefined> {
   const read = async (keyword?: string) => {
     const filtering = { user_id: userId, ...(keyword ? { keyword } : {}) };
-    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering }, 50, what, (r) => String(r.asset_id));
+    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering }, 50, what, (r) => (hasAssetId(r) ? String(r.asset_id) : `no asset_id:${String(r.asset_name ?? '')}`));
     const row = rows.find((r) => String(r.asset_id) === asset.id);
+    // A holding without `asset_id` may be this asset [INF #55]: where "not held" would end the
+    // change (an unassign answered already-done), it is not known, so the read fails instead.
+    if (!row && thorough && rows.some((r) => !hasAssetId(r))) {
+      throw new ConnectorError('unavailable', `${what}: the member's ${TIKTOK_ASSET_TYPES[type].label} holdings include a row without asset_id, so whether ${asset.id} is held is not known`, { providerCode: 'unkeyed-rows' });
+    }
     return row ? accessOfRow(type, row) : undefined;
   };
   // Narrowed only where `keyword` is known to find asset ids; unknown, only a thorough read tries
