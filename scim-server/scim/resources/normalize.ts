@@ -79,7 +79,7 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
       const out = normalizeObject(value, def.subAttributes ?? [], where);
       // A manager that names no one (`{}`, `[{"value": ""}]`, only the read-only displayName) is no
       // manager, as the empty string is (above): RFC 7643 §2.5 reads an empty value as unassigned,
-      // and Entra clears an attribute by sending it empty rather than null, which it cannot send
+      // and Entra "can't provision null attributes" (it skips them), so empty is the form it has
       // (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes).
       // Kept as `{"value": ""}`, it was read back as a manager whose id is "".
       if (def.name === 'manager' && (typeof out.value !== 'string' || out.value === '')) return undefined;
