@@ -7,15 +7,24 @@
 export const WRITEBACK_STATUSES = ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed'] as const;
 export type WritebackStatus = (typeof WRITEBACK_STATUSES)[number];
 
-/** One person's values on one hub. Empty strings mean "none" (no role held, not exempted). */
+/** One person's values on one hub. Empty strings mean "none" (no role held, not exempted, no expiry). */
 export interface WritebackValues {
   status: WritebackStatus;
   role: string;
+  /** The owner's reason. */
   exemption: string;
+  /**
+   * When the exemption lapses (ISO 8601, as the owner set it; empty: none, or one without an
+   * end). Okta and Entra rules and access reviews act on the expiry: the exemption state written
+   * back is its status and its expiry (Okta custom profile attributes,
+   * https://developer.okta.com/docs/reference/api/schemas/). Values written before this field
+   * existed read it as empty (`changedFields`).
+   */
+  exemptUntil: string;
 }
 
 export type WritebackField = keyof WritebackValues;
-export const WRITEBACK_FIELDS: readonly WritebackField[] = ['status', 'role', 'exemption'];
+export const WRITEBACK_FIELDS: readonly WritebackField[] = ['status', 'role', 'exemption', 'exemptUntil'];
 
 /** `hubwarden_<hub>_<field>`: the Okta custom attribute name, and the Entra extension's short name. */
 export function attributeName(hubId: string, field: WritebackField): string {
@@ -32,5 +41,9 @@ export function entraExtensionName(extensionAppId: string, shortName: string): s
 
 /** Fields whose value differs between what the IdP holds (as last written) and what it should hold. */
 export function changedFields(previous: WritebackValues | undefined, next: WritebackValues): WritebackField[] {
-  return WRITEBACK_FIELDS.filter((f) => previous?.[f] !== next[f]);
+  // A field missing from what was written (exemptUntil, added later) was written as nothing:
+  // the IdP holds no value for it, which is what an empty value means. Read so, upgrading does
+  // not write every person once more.
+  if (previous === undefined) return [...WRITEBACK_FIELDS];
+  return WRITEBACK_FIELDS.filter((f) => (previous[f] ?? '') !== next[f]);
 }

@@ -30,7 +30,7 @@ const exemption = (memberId: string, reason: string, until?: string): Seed => (t
 const task = (id: string, kind: string, status: 'failed' | 'completed', payload: unknown, updatedAt = T, idempotencyKey = `${HUB}:${kind}:${id}`): Seed => (tx) =>
   tx.put('tasks', HUB, id, { id, hubId: HUB, kind, status, idempotencyKey, payload, summary: '', trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T, updatedAt });
 const lastWritten = (userId: string, status: WritebackValues['status'], role = ''): Seed => (tx) =>
-  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role, exemption: '' }, writtenAt: T });
+  tx.put('writebackState', HUB, userId, { hubId: HUB, directoryUserId: userId, idp: 'okta', idpUserId: userId, written: { status, role, exemption: '', exemptUntil: '' }, writtenAt: T });
 
 const offer = (status: 'offered' | 'claimed', expiresAt?: string): Seed => (tx) => tx.put('offers', HUB, 'offer-1', {
   id: 'offer-1', hubId: HUB, directoryUserId: 'u1', email: 'ana@x.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status, offeredAt: T, membership: 'brand', ...(expiresAt ? { expiresAt } : {}),
@@ -45,7 +45,7 @@ async function compute(users: DirectoryUserRecord[], seeds: Seed[]) {
   return computeWriteback(HUB, store, NOW);
 }
 
-const v = (status: WritebackValues['status'], role = '', exemption = ''): WritebackValues => ({ status, role, exemption });
+const v = (status: WritebackValues['status'], role = '', exemption = '', exemptUntil = ''): WritebackValues => ({ status, role, exemption, exemptUntil });
 
 describe('computeWriteback', () => {
   const cases: Array<{ name: string; users?: DirectoryUserRecord[]; seeds: Seed[]; expect: WritebackValues }> = [
@@ -65,6 +65,7 @@ describe('computeWriteback', () => {
     { name: 'a failed cancellation of an invite is no failed invite', seeds: [task('t1', 'cancel-invite', 'failed', { op: { kind: 'cancel-invite', key: 'cancel:i1', inviteId: 'i1', email: 'ana@x.com', directoryUserId: 'u1' } }, T, 'op:cancel:i1')], expect: v('pending') },
     { name: 'a failed task of another kind does not count', seeds: [task('t1', 'assign-asset', 'failed', { directoryUserId: 'u1' })], expect: v('pending') },
     { name: 'exempted member → exempted with reason and held role', seeds: [member('m1', 'ana@x.com', 'ADMIN'), match('m1', 'exempted', 'u1'), exemption('m1', 'agency lead until Q1')], expect: v('exempted', 'ADMIN', 'agency lead until Q1') },
+    { name: 'exemption with an end → exempted with reason and expiry', seeds: [member('m1', 'ana@x.com', 'ADMIN'), match('m1', 'exempted', 'u1'), exemption('m1', 'agency lead', '2027-03-31T00:00:00Z')], expect: v('exempted', 'ADMIN', 'agency lead', '2027-03-31T00:00:00Z') },
     { name: 'lapsed exemption → back to onboarded', seeds: [member('m1', 'ana@x.com'), match('m1', 'onboarded', 'u1'), exemption('m1', 'old', '2026-11-01T00:00:00Z')], expect: v('onboarded', 'EMPLOYEE') },
     { name: 'deactivated user without seat → removed', users: [user('u1', 'ana@x.com', { active: false })], seeds: [], expect: v('removed') },
     { name: 'held a seat, seat gone → removed', seeds: [lastWritten('u1', 'onboarded')], expect: v('removed') },
@@ -124,7 +125,11 @@ describe('attribute names', () => {
     assert.equal(entraExtensionName('AAAA-bb-cc', attributeName('x-y', 'role')), 'extension_aaaabbcc_hubwarden_x_y_role');
   });
   test('changedFields lists only what differs', () => {
-    assert.deepEqual(changedFields(undefined, v('pending')), ['status', 'role', 'exemption']);
+    assert.deepEqual(changedFields(undefined, v('pending')), ['status', 'role', 'exemption', 'exemptUntil']);
+    // Written before exemptUntil existed: no value for it was ever sent, which an empty one means.
+    const before = { status: 'onboarded', role: 'ADMIN', exemption: '' } as unknown as WritebackValues;
+    assert.deepEqual(changedFields(before, v('onboarded', 'ADMIN')), []);
+    assert.deepEqual(changedFields(before, v('exempted', 'ADMIN', 'agency', '2027-03-31T00:00:00Z')), ['status', 'exemption', 'exemptUntil']);
     assert.deepEqual(changedFields(v('invited', 'ADMIN'), v('onboarded', 'ADMIN')), ['status']);
     assert.deepEqual(changedFields(v('onboarded', 'ADMIN'), v('onboarded', 'ADMIN')), []);
   });

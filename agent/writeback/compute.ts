@@ -56,21 +56,22 @@ const SEATED = new Set(['onboarded', 'invited', 'exempted']);
 /** The standing (agent/standing) in write-back's published words, with what only write-back knows. */
 function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, inviteFailed: boolean, last: Readonly<WritebackValues> | undefined, disputed: boolean): WritebackValues {
   const lastStatus = last?.status;
-  if (s.standing === 'exempted') return { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '' };
-  if (!isActiveUser(user)) return { status: 'removed', role: '', exemption: '' };
-  if (s.standing === 'onboarded') return { status: 'onboarded', role: s.appRole ?? '', exemption: '' };
-  if (s.standing === 'invited') return { status: 'invited', role: s.appRole ?? '', exemption: '' };
+  const v = (status: WritebackValues['status'], role = ''): WritebackValues => ({ status, role, exemption: '', exemptUntil: '' });
+  if (s.standing === 'exempted') return { status: 'exempted', role: s.appRole ?? '', exemption: s.exemption?.reason ?? '', exemptUntil: s.exemption?.until ?? '' };
+  if (!isActiveUser(user)) return v('removed');
+  if (s.standing === 'onboarded') return v('onboarded', s.appRole ?? '');
+  if (s.standing === 'invited') return v('invited', s.appRole ?? '');
   const lapsed = s.standing === 'invite-lapsed' ? s.invite : undefined;
-  if (inviteFailed || (lapsed && lapsed.resendCount >= 1)) return { status: 'invite_failed', role: '', exemption: '' };
-  if (lapsed) return { status: 'invited', role: lapsed.role, exemption: '' };
-  if (s.standing === 'offered') return { status: 'offered', role: '', exemption: '' };
+  if (inviteFailed || (lapsed && lapsed.resendCount >= 1)) return v('invite_failed');
+  if (lapsed) return v('invited', lapsed.role);
+  if (s.standing === 'offered') return v('offered');
   // Their seat is disputed, not gone: the plan neither changes nor removes it until an owner
   // decides (match-members.ts), so the IdP keeps what it was told; "removed" here flipped them to
   // removed (and back once an owner matched the seat to them) while they held it. Not a last
   // `exempted`: no exemption is in force on the row any more, so that would tell of one.
-  if (disputed && last && (last.status === 'onboarded' || last.status === 'invited')) return { status: last.status, role: last.role, exemption: last.exemption };
-  if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return { status: 'removed', role: '', exemption: '' };
-  return { status: 'pending', role: '', exemption: '' };
+  if (disputed && last && (last.status === 'onboarded' || last.status === 'invited')) return { status: last.status, role: last.role, exemption: last.exemption, exemptUntil: last.exemptUntil ?? '' };
+  if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return v('removed');
+  return v('pending');
 }
 
 /**

@@ -52,7 +52,7 @@ export async function peopleToWrite(store: Store, target: WritebackTarget, hubId
   for await (const state of store.list('writebackState', hubId)) {
     if (users.has(state.directoryUserId) || !sameDestination(state, target) || !state.written) continue;
     const heldBy = holders.get(state.idpUserId.toLowerCase());
-    out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '' } });
+    out.push({ person: { id: state.directoryUserId, userName: state.idpUserId, idpUserId: state.idpUserId, departed: true, ...(heldBy ? { heldBy } : {}) }, values: { status: 'removed', role: '', exemption: '', exemptUntil: '' } });
   }
   return out;
 }

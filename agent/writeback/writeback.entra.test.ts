@@ -37,15 +37,15 @@ test('entra write-back through the real Graph SDK: extensions created once, PATC
     const first = await writeback.run(HUB);
 
     const extCalls = graph.calls.filter((c) => c.path.includes('extensionProperties'));
-    assert.deepEqual(extCalls.map((c) => c.method), ['GET', 'POST', 'POST', 'POST']);
+    assert.deepEqual(extCalls.map((c) => c.method), ['GET', 'POST', 'POST', 'POST', 'POST']);
     assert.equal(extCalls[0]!.path, `/v1.0/applications(appId='${ENTRA.extensionAppId}')/extensionProperties`);
-    assert.deepEqual(extCalls.slice(1).map((c) => c.body), ['status', 'role', 'exemption'].map((f) => ({ name: `hubwarden_ads_eu_${f}`, dataType: 'String', isMultiValued: false, targetObjects: ['User'] })));
-    assert.deepEqual(graph.state().applications[0]!.extensionProperties.map((e) => e.name), [ext('status'), ext('role'), ext('exemption')]);
+    assert.deepEqual(extCalls.slice(1).map((c) => c.body), ['status', 'role', 'exemption', 'exemptUntil'].map((f) => ({ name: `hubwarden_ads_eu_${f}`, dataType: 'String', isMultiValued: false, targetObjects: ['User'] })));
+    assert.deepEqual(graph.state().applications[0]!.extensionProperties.map((e) => e.name), [ext('status'), ext('role'), ext('exemption'), ext('exemptUntil')]);
 
     // Object id when externalId is a GUID, else the UPN; empty values sent as null (removes them).
     assert.deepEqual(patches().map((c) => c.path).sort(), [`/v1.0/users/${ANA_OID}`, '/v1.0/users/bo@contoso.com', '/v1.0/users/gone@contoso.com']);
-    assert.deepEqual(patches().find((c) => c.path.endsWith(ANA_OID))!.body, { [ext('status')]: 'onboarded', [ext('role')]: 'ADMIN', [ext('exemption')]: null });
-    assert.deepEqual(patches().find((c) => c.path.endsWith('bo@contoso.com'))!.body, { [ext('status')]: 'pending', [ext('role')]: null, [ext('exemption')]: null });
+    assert.deepEqual(patches().find((c) => c.path.endsWith(ANA_OID))!.body, { [ext('status')]: 'onboarded', [ext('role')]: 'ADMIN', [ext('exemption')]: null, [ext('exemptUntil')]: null });
+    assert.deepEqual(patches().find((c) => c.path.endsWith('bo@contoso.com'))!.body, { [ext('status')]: 'pending', [ext('role')]: null, [ext('exemption')]: null, [ext('exemptUntil')]: null });
     const ana = graph.state().users.find((u) => u.id === ANA_OID)!;
     assert.equal(ana[ext('status')], 'onboarded');
     assert.equal(first.written, 2);
@@ -95,6 +95,31 @@ test('entra: 429 with Retry-After is retried and the value is written; a wrong c
     await assert.rejects(wb.run(HUB), (err: Error) => /invalid_client/.test(err.message) && !err.message.includes(ENTRA.clientSecret));
   } finally {
     await s2.close();
+  }
+});
+
+test('entra: an exemption is written back with its expiry (exemptUntil); lifted, both are removed (null)', async () => {
+  const { graph, server, store, make, patches } = await setup();
+  try {
+    const until = '2999-03-31T00:00:00.000Z';
+    await store.transact((tx) => {
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'exempted', manual: false, at: '2026-11-20T10:00:00.000Z', directoryUserId: 'u-ana' });
+      tx.put('exemptions', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', reason: 'agency lead', until, by: 'owner@contoso.com', at: '2026-11-20T10:00:00.000Z' });
+    });
+    const writeback = make();
+    await writeback.run(HUB);
+    const ana = () => graph.state().users.find((u) => u.id === ANA_OID)!;
+    assert.deepEqual([ana()[ext('status')], ana()[ext('exemption')], ana()[ext('exemptUntil')]], ['exempted', 'agency lead', until]);
+    await store.transact((tx) => {
+      tx.delete('exemptions', HUB, 'm-ana');
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'onboarded', manual: false, at: '2026-11-21T10:00:00.000Z', directoryUserId: 'u-ana' });
+    });
+    graph.control.clearCalls();
+    await writeback.run(HUB);
+    assert.deepEqual(patches().map((c) => c.body), [{ [ext('status')]: 'onboarded', [ext('exemption')]: null, [ext('exemptUntil')]: null }]);
+    assert.equal(ext('exemptUntil') in ana(), false, 'null removed the value');
+  } finally {
+    await server.close();
   }
 });
 

@@ -19,7 +19,7 @@ async function setup() {
     readings: { schemaPropertyFields: 'reference-example' },
     users: [
       { id: ANA, login: 'ana@example.com', firstName: 'Ana' },
-      { id: '00ubo00000000000000b', login: 'bo@example.com', masteredBy: 'Active Directory', sourceMapped: ['status', 'role', 'exemption'].map(attr) },
+      { id: '00ubo00000000000000b', login: 'bo@example.com', masteredBy: 'Active Directory', sourceMapped: ['status', 'role', 'exemption', 'exemptUntil'].map(attr) },
       { id: '00udee000000000000de', login: 'dee@example.com' },
     ],
   });
@@ -50,14 +50,14 @@ test('okta write-back through the real SDK: one schema ensure, one partial updat
     // once more without `master` and `description`, which this org refuses).
     const schemaCalls = okta.calls.filter((c) => c.path === '/api/v1/meta/schemas/user/default');
     assert.deepEqual(schemaCalls.map((c) => [c.method, c.status]), [['GET', 200], ['POST', 400], ['POST', 200]]);
-    for (const post of schemaCalls.slice(1)) assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('exemption'), attr('role'), attr('status')]);
+    for (const post of schemaCalls.slice(1)) assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('exemptUntil'), attr('exemption'), attr('role'), attr('status')]);
     assert.deepEqual(okta.state().schema[attr('status')]!.enum, ['pending', 'offered', 'invited', 'invite_failed', 'onboarded', 'exempted', 'removed']);
 
     // One POST per person: by Okta id when externalId is one, else by login.
     const posts = userPosts();
     assert.deepEqual(posts.map((c) => c.path).sort(), [`/api/v1/users/${ANA}`, '/api/v1/users/bo@example.com', '/api/v1/users/cy@example.com', '/api/v1/users/dee@example.com']);
     const anaPost = posts.find((c) => c.path.endsWith(ANA))!;
-    assert.deepEqual(anaPost.body, { profile: { [attr('status')]: 'onboarded', [attr('role')]: 'ADMIN', [attr('exemption')]: '' } });
+    assert.deepEqual(anaPost.body, { profile: { [attr('status')]: 'onboarded', [attr('role')]: 'ADMIN', [attr('exemption')]: '', [attr('exemptUntil')]: '' } });
     assert.equal(okta.calls.some((c) => c.method === 'PUT'), false, 'never a full replace');
     const ana = okta.state().users.find((u) => u.id === ANA)!;
     assert.equal(ana.profile.firstName, 'Ana', 'other profile properties untouched');
@@ -294,8 +294,38 @@ test('okta: an attribute made elsewhere that people may edit themselves (SELF RE
     const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
     await createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() }).ensureSchema();
     const post = okta.calls.find((c) => c.method === 'POST' && c.path === '/api/v1/meta/schemas/user/default')!;
-    assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('role'), attr('status')], 'HIDE is left alone');
+    assert.deepEqual(Object.keys((post.body as any).definitions.custom.properties).sort(), [attr('exemptUntil'), attr('role'), attr('status')], 'HIDE is left alone (exemptUntil was not made by hand)');
     for (const field of ['status', 'role']) assert.deepEqual(okta.state().schema[attr(field)]!.permissions, [{ principal: 'SELF', action: 'READ_ONLY' }]);
+  } finally {
+    await server.close();
+  }
+});
+
+test('okta: an exemption is written back with its expiry (exemptUntil), and both are cleared when it is lifted', async () => {
+  const okta = createOktaEmulator({ token: OKTA_TOKEN, users: [{ id: ANA, login: 'ana@example.com' }] });
+  const server = await okta.listen();
+  try {
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    const until = '2999-03-31T00:00:00.000Z';
+    await store.transact((tx) => {
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'exempted', manual: false, at: '2026-11-20T10:00:00.000Z', directoryUserId: 'u-ana' });
+      tx.put('exemptions', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', reason: 'agency lead', until, by: 'owner@example.com', at: '2026-11-20T10:00:00.000Z' });
+    });
+    const writeback = createWriteback({ config: writebackConfig({ okta: server.url }), store, log: capturingLog(), clock: movableClock() });
+    assert.deepEqual((await writeback.run(HUB)).problems, []);
+    assert.equal(okta.state().schema[attr('exemptUntil')]!.type, 'string');
+    const profile = () => okta.state().users[0]!.profile;
+    assert.deepEqual([profile()[attr('status')], profile()[attr('exemption')], profile()[attr('exemptUntil')]], ['exempted', 'agency lead', until]);
+
+    // Lifted: one partial update clears the reason and the expiry with the status change.
+    await store.transact((tx) => {
+      tx.delete('exemptions', HUB, 'm-ana');
+      tx.put('memberMatches', HUB, 'm-ana', { hubId: HUB, memberId: 'm-ana', outcome: 'onboarded', manual: false, at: '2026-11-21T10:00:00.000Z', directoryUserId: 'u-ana' });
+    });
+    okta.control.clearCalls();
+    await writeback.run(HUB);
+    const posts = okta.calls.filter((c) => c.method === 'POST' && c.path.startsWith('/api/v1/users/'));
+    assert.deepEqual(posts.map((c) => c.body), [{ profile: { [attr('status')]: 'onboarded', [attr('exemption')]: '', [attr('exemptUntil')]: '' } }]);
   } finally {
     await server.close();
   }

@@ -146,3 +146,19 @@ describe('SCIM auth behind a trusted proxy (server.trustProxy)', () => {
     assert.equal((await as('203.0.113.9', app.token('hub-a'))).status, 200);
   });
 });
+
+test('a credential of another scheme (Basic, which Okta also offers) gets a 401 that says so, readable, not "[redacted]"', async () => {
+  const app = await startScimApp({ hubs: [{ id: 'hub-c', identityProvider: 'okta' }] });
+  try {
+    const basic = `Basic ${Buffer.from('okta:secret-pass').toString('base64')}`;
+    const reply = await scimRequest(app, 'hub-c', 'GET', '/Users?filter=userName%20eq%20%22a%40b.c%22&startIndex=1&count=100', undefined, { authorization: basic });
+    assert.equal(reply.status, 401);
+    assert.deepEqual(reply.body.schemas, [ERROR]);
+    assert.match(reply.body.detail, /scheme is not Bearer/);
+    assert.ok(!reply.text.includes('[redacted]'), reply.body.detail);
+    assert.ok(!reply.text.includes('secret-pass') && !reply.text.includes(basic.slice(6)), 'the credential is never echoed');
+    assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer /);
+  } finally {
+    await app.close();
+  }
+});

@@ -70,7 +70,8 @@ export class ScimAuthenticator {
     if (wait > 0) {
       throw new ScimError(429, undefined, `hub ${shown}: too many failed authentication attempts from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
     }
-    const why = !authorization ? 'no Authorization header' : !token ? 'the Authorization header is not a Bearer token' : 'the bearer token is not valid for this hub';
+    // Worded so the detail's redaction (errors.ts: "Bearer <word>" is taken for a credential) leaves it readable.
+    const why = !authorization ? 'no Authorization header' : !token ? 'the Authorization header\'s scheme is not Bearer (send Authorization: Bearer <token>, RFC 6750 §2.1)' : 'the bearer token is not valid for this hub';
     throw new ScimError(401, undefined, `hub ${shown}: ${why}`, { 'WWW-Authenticate': `Bearer realm="hubwarden scim ${shown}"` });
   }
 

@@ -31,16 +31,51 @@ function isJsonType(contentType: string | undefined): boolean {
   return type === 'application/json' || type === 'application/scim+json' || type.endsWith('+json');
 }
 
-/** A path whose %-escapes do not decode is refused wherever they are (express decodes only route params). */
+/** `/hubs/{hub}/{resource}/{id}`: where an id stands in a SCIM path. */
+const ID_PATH = /^\/hubs\/([^/]+)\/(Users|Groups|Schemas|ResourceTypes)\/([^/]+)\/?$/i;
+
+const decodes = (text: string) => {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The id a request names that does not decode (a malformed %-escape), kept by decodablePath:
+ * answered 404 like any id no resource has (undecodableIdError), once the hub's credential is checked.
+ */
+export const UNDECODABLE_ID = 'scimUndecodableId';
+
+/**
+ * A path whose %-escapes do not decode is refused wherever they are (express decodes only route
+ * params), except in the id of a resource: "any id format gives a 404 SCIM error, never 400/500"
+ * (the checklist both IdPs' SCIM clients are held to, from
+ * https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups:
+ * an IdP reads a 404 on its user as "gone" and a 400 as a fault of its own). The route's param
+ * decoding then fails (URIError), which the router answers with undecodableIdError.
+ */
 export function decodablePath() {
-  return (req: Request, _res: Response, next: NextFunction) => {
-    try {
-      decodeURIComponent(req.path);
-    } catch {
-      return next(new ScimError(400, undefined, 'the request path holds a malformed %-escape'));
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (decodes(req.path)) return next();
+    const id = ID_PATH.exec(req.path);
+    if (id && decodes(id[1]!) && decodes(id[2]!)) {
+      res.locals[UNDECODABLE_ID] = { hubId: decodeURIComponent(id[1]!), resource: id[2]!.toLowerCase(), id: id[3]! };
+      return next();
     }
-    next();
+    return next(new ScimError(400, undefined, 'the request path holds a malformed %-escape'));
   };
+}
+
+const KIND: Record<string, string> = { users: 'user', groups: 'group', schemas: 'schema', resourcetypes: 'resource type' };
+
+/** The 404 of a request whose id does not decode (decodablePath), or undefined for any other error. */
+export function undecodableIdError(err: unknown, res: Response): ScimError | undefined {
+  const at = res.locals[UNDECODABLE_ID] as { hubId: string; resource: string; id: string } | undefined;
+  if (!at || !(err instanceof URIError)) return undefined;
+  return new ScimError(404, undefined, `hub ${at.hubId}: no ${KIND[at.resource] ?? 'resource'} with id ${JSON.stringify(at.id)} (the id holds a malformed %-escape)`);
 }
 
 export function scimBody() {

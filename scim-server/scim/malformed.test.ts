@@ -83,18 +83,19 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
     const gz = gzipSync(json(user('gz@example.com')));
 
     cases.push(
-      // Malformed %-escapes anywhere in the path (some before authentication)
+      // Malformed %-escapes anywhere in the path (some before authentication); in a resource's id,
+      // 404 as any id no resource has ("any id format gives a 404, never 400/500")
       { name: 'bad escape in the hub id', method: 'GET', path: '/scim/v2/hubs/%zz/Users', status: 400 },
       { name: 'bad escape in the hub id, POST', method: 'POST', path: '/scim/v2/hubs/%zz/Users', body: user('a@example.com'), status: 400 },
       { name: 'truncated escape in the hub id', method: 'GET', path: '/scim/v2/hubs/alpha%/Users', status: 400 },
-      { name: 'bad escape in a user id', method: 'GET', path: `${H}/Users/%zz`, status: 400 },
-      { name: 'bad escape in a user id, PUT', method: 'PUT', path: `${H}/Users/%zz`, body: user('a@example.com'), status: 400 },
-      { name: 'bad escape in a user id, PATCH', method: 'PATCH', path: `${H}/Users/%E0%A4%A`, body: patch({ op: 'replace', path: 'title', value: 'x' }), status: 400 },
-      { name: 'bad escape in a user id, DELETE', method: 'DELETE', path: `${H}/Users/%`, status: 400 },
-      { name: 'overlong UTF-8 escape in a group id', method: 'GET', path: `${H}/Groups/%c0%af`, status: 400 },
-      { name: 'bad escape in a group id, DELETE', method: 'DELETE', path: `${H}/Groups/%ff%zz`, status: 400 },
-      { name: 'bad escape in a schema id', method: 'GET', path: `${H}/Schemas/%zz`, status: 400 },
-      { name: 'bad escape in a resource type id', method: 'GET', path: `${H}/ResourceTypes/%`, status: 400 },
+      { name: 'bad escape in a user id', method: 'GET', path: `${H}/Users/%zz`, status: 404 },
+      { name: 'bad escape in a user id, PUT', method: 'PUT', path: `${H}/Users/%zz`, body: user('a@example.com'), status: 404 },
+      { name: 'bad escape in a user id, PATCH', method: 'PATCH', path: `${H}/Users/%E0%A4%A`, body: patch({ op: 'replace', path: 'title', value: 'x' }), status: 404 },
+      { name: 'bad escape in a user id, DELETE', method: 'DELETE', path: `${H}/Users/%`, status: 404 },
+      { name: 'overlong UTF-8 escape in a group id', method: 'GET', path: `${H}/Groups/%c0%af`, status: 404 },
+      { name: 'bad escape in a group id, DELETE', method: 'DELETE', path: `${H}/Groups/%ff%zz`, status: 404 },
+      { name: 'bad escape in a schema id', method: 'GET', path: `${H}/Schemas/%zz`, status: 404 },
+      { name: 'bad escape in a resource type id', method: 'GET', path: `${H}/ResourceTypes/%`, status: 404 },
       { name: 'bad escape in the resource name', method: 'GET', path: `${H}/Us%zzers`, status: 400 },
       { name: 'bad escape after the hub', method: 'POST', path: `${H}/%zz`, body: user('a@example.com'), status: 400 },
       // Compressed bodies that do not decompress, or decompress to something that is not a SCIM object
@@ -212,6 +213,16 @@ describe('SCIM: malformed requests get a 4xx SCIM error and store nothing', () =
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test('an id that does not decode is a 404 only for a caller the hub lets in: without its token, 401 first', async () => {
+    const wrong = await send(app, { name: 'no token', method: 'GET', path: `${H}/Users/%zz`, status: 401 }, 'not-the-token');
+    assert.equal(wrong.status, 401, wrong.text);
+    const right = await send(app, { name: 'token', method: 'GET', path: `${H}/Users/%zz`, status: 404 }, app.token('alpha'));
+    assert.equal(right.status, 404, right.text);
+    assert.match(JSON.parse(right.text).detail, /^hub alpha: no user with id "%zz"/);
+    const hub = await send(app, { name: 'hub', method: 'GET', path: '/scim/v2/hubs/%zz/Users/abc', status: 400 }, app.token('alpha'));
+    assert.equal(hub.status, 400, 'a hub id that does not decode stays a 400: no credential can be checked for it');
   });
 
   test('a body that is not JSON is refused without quoting it (a password written without quotes)', async () => {

@@ -7,7 +7,7 @@ import { printable, ScimAuthenticator } from './auth.ts';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
 import { RefusalBudget } from '../web/sign-in-audit.ts';
-import { decodablePath, requestError, scimBody } from './body.ts';
+import { decodablePath, requestError, scimBody, undecodableIdError } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { notFound, ScimError, storeBusy, storeUnavailable } from './errors.ts';
@@ -118,7 +118,7 @@ export function createScimRouter(deps: ScimRouterDeps): express.Router {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof ScimError ? err : (storeUnavailable(err) ?? storeBusy(err) ?? requestError(err));
+    const known = err instanceof ScimError ? err : (undecodableIdError(err, res) ?? storeUnavailable(err) ?? storeBusy(err) ?? requestError(err));
     if (known) {
       if (known.status >= 500) log.error('scim: request failed', { method: req.method, path: req.path, status: known.status, detail: known.detail });
       else log.debug('scim: request rejected', { method: req.method, path: req.path, status: known.status, detail: known.detail });

@@ -43,6 +43,16 @@ describe('PATCH engine: users', () => {
     const urn = patchUser({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:manager`, value: 'm2' });
     assert.deepEqual(urn[ENTERPRISE_SCHEMA], { manager: { value: 'm2' } });
   });
+  test('a manager sent empty ({}, [{"value": ""}], a string "") clears it, by any path form, never stores a manager named ""', () => {
+    const stored = { ...user, [ENTERPRISE_SCHEMA]: { department: 'Ads', manager: { value: 'm0' } } };
+    const patch = (op: Record<string, unknown>) => applyPatch(stored, { Operations: [op] }, { core: USER_ATTRIBUTES, resourceId: 'uid' })[ENTERPRISE_SCHEMA];
+    for (const value of [{}, [{ value: '' }], [{ $ref: null, value: '' }], { value: '' }, '', { displayName: 'Old Boss' }]) {
+      assert.deepEqual(patch({ op: 'Replace', path: 'manager', value }), { department: 'Ads' }, JSON.stringify(value));
+      assert.deepEqual(patch({ op: 'replace', path: `${ENTERPRISE_SCHEMA}:manager`, value }), { department: 'Ads' }, JSON.stringify(value));
+      assert.deepEqual(patch({ op: 'replace', value: { [`${ENTERPRISE_SCHEMA}:manager`]: value } }), { department: 'Ads' }, JSON.stringify(value));
+    }
+    assert.deepEqual(patch({ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'm1' }] }), { department: 'Ads', manager: { value: 'm1' } });
+  });
   test('roles sent as stringified JSON are unwrapped', () => {
     const out = patchUser({ op: 'Add', path: 'roles', value: [{ value: '{"id":"r-1","value":"25","displayName":"Role1234"}' }] });
     assert.deepEqual(out.roles, [{ value: '25', display: 'Role1234' }]);

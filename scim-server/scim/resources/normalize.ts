@@ -77,6 +77,12 @@ function normalizeSingle(def: AttributeDef, value: unknown, where: string): unkn
       if (def.name === 'manager' && typeof value === 'string') return value === '' ? undefined : { value };
       if (!isObject(value)) throw invalidValue(`${where}: expected an object, got ${preview(value)}`);
       const out = normalizeObject(value, def.subAttributes ?? [], where);
+      // A manager that names no one (`{}`, `[{"value": ""}]`, only the read-only displayName) is no
+      // manager, as the empty string is (above): RFC 7643 §2.5 reads an empty value as unassigned,
+      // and Entra "can't provision null attributes" (it skips them), so empty is the form it has
+      // (https://learn.microsoft.com/entra/identity/app-provisioning/customize-application-attributes).
+      // Kept as `{"value": ""}`, it was read back as a manager whose id is "".
+      if (def.name === 'manager' && (typeof out.value !== 'string' || out.value === '')) return undefined;
       // Members and roles: the MS suite sends `displayName` where RFC 7643 says `display`.
       const displayName = findKey(value, 'displayName');
       if (findAttribute(def.subAttributes, 'display') && out.display === undefined && typeof displayName === 'string') out.display = displayName;

@@ -160,7 +160,7 @@ export class GraphDirectory {
       if (value !== null && !(ext.isMultiValued ? Array.isArray(value) && value.every((v) => fitsDataType(ext.dataType, v)) : fitsDataType(ext.dataType, value))) {
         throw GRAPH_ERRORS.badRequest(`Invalid value specified for property '${name}' of resource 'User'.`);
       }
-      changes.push([ext.name, value]);
+      changes.push([ext.name, ext.dataType === 'DateTime' && value !== null ? inUtc(value) : value]);
     }
     // "At most 100 extension values can be written to any single object, counted across all apps"
     // (extensionProperty resource). [INF] Graph's wording for this refusal is not in the reference.
@@ -189,4 +189,13 @@ function fitsDataType(dataType: string, value: unknown): boolean {
     case 'Binary': return typeof value === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 && Buffer.from(value, 'base64').length <= 256;
     default: return false;
   }
+}
+
+/**
+ * A DateTime value as stored: "stored in UTC" (extensionProperty resource), so an offset is
+ * converted. [INF] Read back in ISO 8601 with `Z`, whole seconds without fractional digits.
+ */
+function inUtc(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(inUtc);
+  return typeof value === 'string' ? new Date(value).toISOString().replace(/\.000Z$/, 'Z') : value;
 }

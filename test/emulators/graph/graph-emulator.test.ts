@@ -190,6 +190,10 @@ describe('graph emulator', () => {
       await assert.rejects(client.api('/users/u-5').patch({ [`${EXT}_m`]: 'one' }), bad);
       await client.api('/users/u-5').patch({ [`${EXT}_b`]: true, [`${EXT}_i`]: 7, [`${EXT}_d`]: '2026-12-04T10:00:00Z', [`${EXT}_m`]: ['one', 'two'] });
       assert.deepEqual(emulator.state().users[0]![`${EXT}_m`], ['one', 'two']);
+      // DateTime is "stored in UTC" (extensionProperty resource): an offset is converted, and read back so.
+      await client.api('/users/u-5').patch({ [`${EXT}_d`]: '2026-12-04T10:00:00+02:00' });
+      assert.equal(emulator.state().users[0]![`${EXT}_d`], '2026-12-04T08:00:00Z');
+      assert.equal((await client.api('/users/u-5').select(['id', `${EXT}_d`]).get())[`${EXT}_d`], '2026-12-04T08:00:00Z');
     } finally {
       await server.close();
     }
