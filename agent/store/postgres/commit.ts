@@ -9,7 +9,8 @@ import type { Announcer } from './notifications.ts';
 import type { ReadSet } from './read-set.ts';
 import { encodeKey, isRefusedByServer, isUnreachable } from './sql.ts';
 import { commitParams, type CommitCalls } from './commit-args.ts';
-import { stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
+import { filedValues, stagedWrites, TOMBSTONE, type StagedEntry } from './writes.ts';
+import { callInParts, PartsFailed, PART_RECORDS, type Row } from './commit-parts.ts';
 
 const log = childLogger('store');
 
@@ -40,32 +41,39 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
   // One read statement saw one snapshot: a function that read once and wrote nothing is done.
   if (staged.size === 0 && readSet.statements <= 1) return { ok: true, changes: [] };
 
-  let writes = stagedWrites(staged.values(), c.indexes);
-  const locks = commitLocks(c.keys, readSet, staged.values(), writes.filed);
+  const entries = [...staged.values()];
+  // A big commit goes in parts (commit-parts.ts): its writes' arrays are built part by part.
+  const inParts = entries.length > PART_RECORDS;
+  let writes = inParts ? undefined : stagedWrites(entries, c.indexes);
+  const locks = commitLocks(c.keys, readSet, entries, writes?.filed ?? filedValues(entries, c.indexes));
   const client = turn ?? await c.db.connect();
   let destroy: Error | undefined;
   const onError = (err: Error) => c.db.markUnavailable(err);
   client.on('error', onError);
   try {
     // One call, one round trip, its own transaction: the locks in key order (key-locks.ts), the
-    // check of what was read, the writes (migrations/006-known-absent-inserts.sql).
-    type Row = { collection: string; partition: string; id: string };
-    const call = () => {
+    // check of what was read, the writes (migrations/006-known-absent-inserts.sql). A big commit:
+    // the same in parts, in one transaction (commit-parts.ts).
+    const call = async (plain: boolean): Promise<Row[]> => {
+      if (inParts) return callInParts({ client, calls: c.commitCalls, timed: (text, prepared) => c.db.timed(text, prepared), indexes: c.indexes }, entries, locks, readSet.checkValues(), plain);
+      writes ??= stagedWrites(entries, c.indexes, plain);
       const { text, values } = commitParams(c.commitCalls, [locks.keys, locks.exclusive, ...readSet.checkValues(), ...writes.values] as unknown[][]);
-      return client.query<Row>(c.db.timed(text), values);
+      return (await client.query<Row>(c.db.timed(text), values)).rows;
     };
     let rows: Row[];
     try {
-      rows = (await call()).rows;
-    } catch (err) {
+      rows = await call(true);
+    } catch (failed) {
+      // A commit in parts rolled back (or, once COMMIT was sent, may have committed): its cause.
+      const err = failed instanceof PartsFailed ? failed.error : failed;
       // 23505 unique_violation from a plain insert: an entry or record was stored after all (an
       // index key function changed under the same name while two releases run, indexes.ts). The
       // call rolled back; made again with ON CONFLICT throughout, it takes the locks and checks
       // the reads afresh.
-      if ((err as { code?: unknown }).code !== '23505') throw err;
-      log.warn('store: a plain insert met a stored row; commit made again comparing stored rows', { collections: [...new Set([...staged.values()].map((e) => e.collection))] });
-      writes = stagedWrites(staged.values(), c.indexes, false);
-      rows = (await call()).rows;
+      if ((err as { code?: unknown }).code !== '23505') throw failed;
+      log.warn('store: a plain insert met a stored row; commit made again comparing stored rows', { collections: [...new Set(entries.map((e) => e.collection))] });
+      writes = undefined;
+      rows = await call(false);
     }
     const changes: Change[] = [];
     const existed = new Set(rows.map((r) => `${r.collection}\u0000${r.partition}\u0000${r.id}`));
@@ -77,12 +85,15 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     c.db.markAvailable();
     c.announcer.announce(changes.map((ch) => [ch.collection, ch.partition, ch.id] as const));
     return { ok: true, changes };
-  } catch (err) {
+  } catch (failed) {
+    // A commit in parts that failed before its COMMIT was sent did not commit.
+    const committing = !(failed instanceof PartsFailed) || failed.committing;
+    const err = failed instanceof PartsFailed ? failed.error : failed;
     if (isUnreachable(err)) {
       destroy = err as Error;
       c.db.markUnavailable(err);
       // The call may have committed before the connection went: the outcome is unknown.
-      return { ok: false, error: c.db.unavailableError(err, true), wrote: wrote() };
+      return { ok: false, error: c.db.unavailableError(err, committing), wrote: wrote() };
     }
     // It rolled back (an implicit transaction). A server that cannot take writes now (a standby
     // after a failover, a full disk) is an outage to the caller (503, a task's backoff), not a bug.

@@ -55,8 +55,7 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
   const touched = { c: [] as string[], p: [] as string[], i: [] as string[], whole: [] as boolean[] };
   const added = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[], new: [] as boolean[] };
   const filed = new Map<string, Set<string>>();
-  const byCollection = new Map<string, IndexDef[]>();
-  for (const def of indexes.values()) byCollection.set(def.collection, [...(byCollection.get(def.collection) ?? []), def]);
+  const byCollection = indexesByCollection(indexes);
 
   const removed = { n: [] as string[], v: [] as string[], c: [] as string[], p: [] as string[], i: [] as string[] };
   const entry = (to: typeof removed, n: string, v: string, c: string, p: string, i: string) => {
@@ -86,8 +85,7 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
     for (const def of byCollection.get(e.collection) ?? []) {
       let values = filed.get(def.name);
       if (!values) filed.set(def.name, (values = new Set()));
-      const had = e.before?.record === undefined ? undefined : new Set(keysFor(def, e.before.record, e.partition));
-      const has = new Set(keysFor(def, e.record, e.partition));
+      const { had, has } = indexKeys(def, e);
       for (const key of has) {
         if (!had?.has(key)) values.add(key);
         if (!known || !had?.has(key)) {
@@ -107,4 +105,37 @@ export function stagedWrites(entries: Iterable<StagedEntry>, indexes: ReadonlyMa
     ],
     filed,
   };
+}
+
+function indexesByCollection(indexes: ReadonlyMap<string, IndexDef>): Map<string, IndexDef[]> {
+  const byCollection = new Map<string, IndexDef[]>();
+  for (const def of indexes.values()) byCollection.set(def.collection, [...(byCollection.get(def.collection) ?? []), def]);
+  return byCollection;
+}
+
+/** A put record's keys under `def`: those it was read with (`had`, when it was read present) and those it has now. */
+function indexKeys(def: IndexDef, e: StagedEntry): { had: Set<string> | undefined; has: Set<string> } {
+  const had = e.before?.record === undefined ? undefined : new Set(keysFor(def, e.before.record, e.partition));
+  return { had, has: new Set(keysFor(def, e.record, e.partition)) };
+}
+
+/**
+ * StagedWrites.filed of `entries` without the arrays: a commit in parts (commit-parts.ts) takes
+ * every lock in its first call, before the later parts' arrays are built. Every index of a
+ * collection a record is put into is named, with no value when the record files none anew (the
+ * index's intent lock, key-locks.ts), as stagedWrites names it.
+ */
+export function filedValues(entries: Iterable<StagedEntry>, indexes: ReadonlyMap<string, IndexDef>): Map<string, Set<string>> {
+  const filed = new Map<string, Set<string>>();
+  const byCollection = indexesByCollection(indexes);
+  for (const e of entries) {
+    if (e.record === TOMBSTONE || e.record === undefined) continue;
+    for (const def of byCollection.get(e.collection) ?? []) {
+      let values = filed.get(def.name);
+      if (!values) filed.set(def.name, (values = new Set()));
+      const { had, has } = indexKeys(def, e);
+      for (const key of has) if (!had?.has(key)) values.add(key);
+    }
+  }
+  return filed;
 }
