@@ -10,7 +10,7 @@ export interface RoleRules {
   compareRoles(a: string, b: string): number;
   /** Is `role` the hub's admin role (the last holder is never removed or demoted)? */
   isAdmin(role: string | undefined): boolean;
-  /** Does an admin reach every asset without an assignment (the connector's `roles.adminReachesAllAssets`)? */
+  /** Does an admin reach every asset without an assignment (the connector's `roles.adminReachesAllAssets`)? For the views only; the plan does not read it. */
   adminReachesAllAssets?: boolean;
   /** The roles a team may give (the config's `appRole` values): what a seat may be changed to. */
   assignable: readonly string[];

@@ -83,10 +83,6 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   const managed = new Set(desired.managedAssets.map(assetKey));
   const scopeIds = policy.scope ? new Set(policy.scope.directoryUserIds) : undefined;
   const scopeEmails = policy.scope ? new Set(policy.scope.emails.map((e) => e.toLowerCase())) : undefined;
-  const reachesAllAssets = (role: string) => rules.adminReachesAllAssets === true && rules.isAdmin(role);
-  /** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. */
-  const inviteAssetsOf = (grant: EffectiveGrant): { assets?: InviteAsset[] } =>
-    grant.assets.length > 0 && !reachesAllAssets(grant.appRole ?? '') ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
   const inScope = (g: Governing, email?: string) =>
     !scopeIds || (g.directoryUserId !== undefined && scopeIds.has(g.directoryUserId)) || (email !== undefined && scopeEmails!.has(email.toLowerCase()));
 
@@ -193,10 +189,10 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
         summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
     }
-    // An admin of an app whose admins reach every asset (TikTok Business Center ADMIN) needs no
-    // assignment, and taking one away changes nothing it can reach: no asset call is planned for
-    // a seat that stays (or becomes) admin. A demotion plans them with the new role.
-    if (reachesAllAssets(grant.appRole)) continue;
+    // An admin's seat gets its team's assets like any other (TikTok's connector contract: "BOUND,
+    // missing an asset or holding the wrong role on it: /bc/asset/assign/"), even where the app's
+    // admins reach every asset anyway (roles.adminReachesAllAssets only marks the views): the
+    // explicit assignment is what the person keeps if demoted, and the holders listing shows it.
     const assigned = assignmentsOf.get(member.id) ?? new Map<string, AppAssignmentRecord>();
     const wanted = new Set<string>();
     for (const want of grant.assets) {
@@ -303,6 +299,11 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
   }
 
   return protect(ops, held, actual, policy);
+}
+
+/** The grant's assets, for an app whose invite can give some of them (TikTok); the rest are assigned once the person joins. An admin's invite carries them too. */
+function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
+  return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
 }
 
 function describeReason(reason: OperationReason): string {

@@ -52,8 +52,11 @@ export interface AppRoles {
   admin: string;
   /**
    * Does a holder of the admin role reach every asset of the hub without an assignment (TikTok
-   * Business Center: an ADMIN)? Then asset grants to an admin are moot: the plan neither assigns
-   * nor unassigns them, an admin's invite carries none, and views say the admin reaches every asset.
+   * Business Center: an ADMIN)? Informational only: the members view and My access say such an
+   * admin reaches every asset (`reachesAllAssets`) beside the explicit assignments the app lists.
+   * The plan does not read it: an admin's seat gets its teams' assets (invite, assign, unassign)
+   * as any other, since an app's contract may ask for them (TikTok's does) and an explicit
+   * assignment is what the person keeps if demoted.
    */
   adminReachesAllAssets?: boolean;
 }

@@ -73,6 +73,7 @@ export const tiktokBusiness = defineConnector({
   partnerId: (p) => p.businessCenterId,
   // An ADMIN "reaches every asset of the BC" (TikTok help: Business Center roles, Admin: every BC
   // feature, members, assets; https://ads.tiktok.com/help/article/how-to-add-members-to-business-center).
+  // The views say so; the plan still invites, assigns and unassigns an ADMIN's team assets.
   roles: { ranking: BC_ROLES, assignable: BC_ROLES, admin: 'ADMIN', adminReachesAllAssets: true },
   assetTypes: {
     ad_account: roleRules('ad_account'),

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIKTOK_SANDBOX } from '../../connectors/tiktok-business/emulator/index.ts';
-import { BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
+import { AD, BC, GROUP, PATCH, USER, invitePosts, roleOn, rowOf, startTikTokHub, until, type TikTokHarness } from './harness.ts';
 import { suiteStores } from '../suite-stores.ts';
 
 /**
@@ -51,7 +51,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(await until('OPERATOR on the ad account', () => roleOn(h.emulator, memberId)), 'OPERATOR');
     });
 
-    test('moved to "TikTok Admins" (removed first, then added) → ADMIN, never losing the seat; an ADMIN reaches every asset, so no asset call', async () => {
+    test('moved to "TikTok Admins" (removed first, then added) → ADMIN and the team\'s ADMIN on the ad account, never losing the seat', async () => {
       h.emulator.control.clearCalls();
       let lost = false;
       const watch = setInterval(() => {
@@ -61,16 +61,18 @@ for (const kind of await suiteStores('memory', 'postgres')) {
         await h.scim('PATCH', `/Groups/${advertisers}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${userId}"]` }] });
         await h.scim('PATCH', `/Groups/${admins}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: userId }] }] });
         await until('ADMIN role', () => rowOf(h.emulator, 'jane@example.com')?.user_role === 'ADMIN');
+        await until('ADMIN on the ad account', () => roleOn(h.emulator, memberId) === 'ADMIN');
         await new Promise((r) => setTimeout(r, 1_500)); // past the settle window
         await h.agent.idle();
       } finally {
         clearInterval(watch);
       }
       assert.equal(lost, false, 'Jane kept her seat and the ad account the whole time');
-      // The team's ADMIN on the ad account is moot for a BC ADMIN: not assigned, and her explicit
-      // OPERATOR (what she keeps if ever demoted) is not taken away either.
-      assert.deepEqual(h.emulator.calls.filter((c) => c.endpoint === 'bc/asset/assign' || c.endpoint === 'bc/asset/unassign').map((c) => c.endpoint), []);
-      assert.equal(roleOn(h.emulator, memberId), 'OPERATOR');
+      // A BC ADMIN reaches every asset anyway, but the team's role on its ad account is assigned
+      // as for any member (the connector contract: BOUND and holding the wrong role → assign).
+      const assigns = h.emulator.calls.filter((c) => c.endpoint === 'bc/asset/assign' && c.code === 0).map((c) => c.body as { user_id: string; asset_id: string; advertiser_role: string });
+      assert.deepEqual(assigns.map((b) => [b.user_id, b.asset_id, b.advertiser_role]), [[memberId, AD, 'ADMIN']]);
+      assert.equal(roleOn(h.emulator, memberId), 'ADMIN');
       assert.equal(h.emulator.calls.filter((c) => c.endpoint === 'bc/member/delete').length, 0, 'no removal call');
     });
 
@@ -109,6 +111,9 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal(rows.length, 1, 'one invitation row');
       // TikTok cannot change a pending invitation's role: revoke by address, invite again.
       assert.ok(h.emulator.calls.some((c) => c.endpoint === 'bc/member/delete' && (c.body as { user_email?: string }).user_email === 'sam@example.com'));
+      // The ADMIN invitation carries the admins team's ad account and role, as a STANDARD one does.
+      const last = invitePosts(h.emulator, 'sam@example.com').at(-1)!.body as { user_role: string; asset_ids: string[]; advertiser_role?: string };
+      assert.deepEqual([last.user_role, last.asset_ids, last.advertiser_role], ['ADMIN', [AD], 'ADMIN']);
     });
   });
 
