@@ -21,7 +21,7 @@ declare module '../collections.ts' {
 
 const db = await postgresForTests();
 const freshSchema = freshSchemas(db);
-const MANY = PART_RECORDS * 2 + 1_001; // three parts, the last one partial
+const MANY = PART_RECORDS * 2 + 1_001; // four parts: a smaller first one, two full ones, a last one of one record
 
 async function open(schema: string): Promise<PostgresStore> {
   const store = new PostgresStore({ url: db.url, schema, poolSize: 2 });

@@ -6,6 +6,8 @@ import { stagedWrites, type StagedEntry } from './writes.ts';
 
 /** Records per part of a commit made in parts; commits of more records than this go in parts. */
 export const PART_RECORDS = 5_000;
+/** The first part is smaller: the database starts on it sooner, and later parts are built while it writes. */
+const FIRST_PART_RECORDS = 1_000;
 
 export type Row = { collection: string; partition: string; id: string };
 
@@ -45,10 +47,12 @@ export async function callInParts(o: PartsCall, entries: readonly StagedEntry[],
   try {
     await client.query(o.timed('BEGIN', false));
     const rows: Row[] = [];
-    for (let at = 0; at < entries.length; at += PART_RECORDS) {
+    for (let at = 0; at < entries.length;) {
       // Built while the part before it is written.
-      const part = stagedWrites(entries.slice(at, at + PART_RECORDS), o.indexes, plain);
       const first = at === 0;
+      const end = at + (first ? FIRST_PART_RECORDS : PART_RECORDS);
+      const part = stagedWrites(entries.slice(at, end), o.indexes, plain);
+      at = end;
       const { text, values } = commitParams(o.calls, [first ? locks.keys : [], first ? locks.exclusive : [], ...(first ? checks : checks.map(() => [])), ...part.values] as unknown[][]);
       if (sent) rows.push(...(await sent).rows);
       sent = client.query<Row>(o.timed(text), values);

@@ -6,7 +6,7 @@ import { postgresForTests, testSchema } from '../../../test/postgres.ts';
 import { indexDef } from './indexes.ts';
 import { commitLocks, KeyLocks, LOCKS_PER_PARENT } from './key-locks.ts';
 import { ReadSet, type ReadItem } from './read-set.ts';
-import { stagedWrites } from './writes.ts';
+import { filedValues, stagedWrites } from './writes.ts';
 import { LOCK_TIMEOUT_MS, PostgresStore } from './postgres-store.ts';
 
 /**
@@ -94,6 +94,26 @@ describe('values a writer locks (no database)', () => {
     assert.deepEqual([...rewritten.filed!.get('kl.tags')!], ['new']);
     const blind = stagedWrites([{ collection: 'klItems', partition: 'hub', id: 'g', record: { tags: [...tags, 'new'] } }], indexes);
     assert.equal(blind.filed!.get('kl.tags')!.size, 101);
+  });
+
+  test('a commit in parts locks what a one-call commit locks (filedValues)', () => {
+    const keys = new KeyLocks('s');
+    const asMap = (b: { keys: string[]; exclusive: boolean[] }) => new Map(b.keys.map((k, n) => [k, b.exclusive[n] ? 'exclusive' : 'shared']));
+    const indexes = new Map([['kl.tags', indexDef('kl.tags', 'klItems', (r: { tags: string[] }) => r.tags)], ['kl.other', indexDef('kl.other', 'klSeats', () => ['x'])]]);
+    const entries = (n: number) => [
+      { collection: 'klItems' as const, partition: 'hub', id: 'read', record: { tags: ['a', 'b'] }, before: { record: { tags: ['a'] } } },
+      { collection: 'klItems' as const, partition: 'hub', id: 'absent', record: { tags: ['c'] }, before: { record: undefined } },
+      { collection: 'klItems' as const, partition: 'hub', id: 'same', record: { tags: ['a'] }, before: { record: { tags: ['a'] } } },
+      { collection: 'klItems' as const, partition: 'hub', id: 'gone', record: undefined },
+      ...Array.from({ length: n }, (_, i) => ({ collection: 'klItems' as const, partition: 'many', id: `m${i}`, record: { tags: [`v${i}`] } })),
+    ];
+    for (const n of [0, 10, LOCKS_PER_PARENT + 50]) {
+      const batch = (filed: Map<string, Set<string>>) => asMap(commitLocks(keys, new ReadSet(), entries(n), filed));
+      assert.deepEqual(batch(filedValues(entries(n), indexes)), batch(stagedWrites(entries(n), indexes).filed), `${n} more records`);
+    }
+    // An index of a collection written to is named even when nothing is filed anew (its intent lock).
+    assert.deepEqual([...filedValues(entries(0), indexes).keys()], ['kl.tags']);
+    assert.deepEqual([...filedValues(entries(0), indexes).get('kl.tags')!].sort(), ['b', 'c']);
   });
 });
 

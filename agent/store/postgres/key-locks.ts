@@ -93,6 +93,8 @@ export interface LockBatch {
 interface Node {
   mode?: LockMode;
   children: Map<string, Node>;
+  /** An index more than LOCKS_PER_PARENT values of which are filed anew: locked whole, its values not listed. */
+  wide?: boolean;
 }
 
 const stronger = (a: LockMode | undefined, b: LockMode): LockMode => (a === 'exclusive' || b === 'exclusive' ? 'exclusive' : 'shared');
@@ -135,6 +137,11 @@ export function commitLocks(keys: KeyLocks, reads: ReadSet, writes: Iterable<{ c
   for (const w of writes) ask('exclusive', w.collection, w.partition, w.id);
   for (const [index, values] of filed) {
     const ix = nodeOf(indexes, index);
+    // As many values would be escalated below: no node for each (a first check files 31,000).
+    if (values.size > LOCKS_PER_PARENT) {
+      ix.wide = true;
+      continue;
+    }
     for (const v of values) {
       const n = nodeOf(ix.children, v);
       n.mode ??= 'shared';
@@ -161,7 +168,7 @@ export function commitLocks(keys: KeyLocks, reads: ReadSet, writes: Iterable<{ c
     }
   }
   for (const [index, ixn] of indexes) {
-    if (ixn.children.size > LOCKS_PER_PARENT) {
+    if (ixn.wide || ixn.children.size > LOCKS_PER_PARENT) {
       want(keys.index(index), 'exclusive');
       continue;
     }

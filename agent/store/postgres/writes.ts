@@ -1,5 +1,6 @@
 import type { CollectionName } from '../collections.ts';
 import { keysFor, type IndexDef } from './indexes.ts';
+import { LOCKS_PER_PARENT } from './key-locks.ts';
 import { encodeKey } from './sql.ts';
 
 export const TOMBSTONE: unique symbol = Symbol('deleted');
@@ -133,6 +134,8 @@ export function filedValues(entries: Iterable<StagedEntry>, indexes: ReadonlyMap
     for (const def of byCollection.get(e.collection) ?? []) {
       let values = filed.get(def.name);
       if (!values) filed.set(def.name, (values = new Set()));
+      // Past LOCKS_PER_PARENT values the whole index is locked (key-locks.ts): the rest need not be known.
+      if (values.size > LOCKS_PER_PARENT) continue;
       const { had, has } = indexKeys(def, e);
       for (const key of has) if (!had?.has(key)) values.add(key);
     }
