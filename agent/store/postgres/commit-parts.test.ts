@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { freshSchemas } from '../../../test/fresh-schemas.ts';
 import { postgresForTests } from '../../../test/postgres.ts';
+import { pgProxy } from '../../../test/pg-proxy.ts';
+import { isStoreUnavailable } from '../store-unavailable.ts';
 import { collect } from '../store.ts';
 import { PART_RECORDS } from './commit-parts.ts';
 import { PostgresStore } from './postgres-store.ts';
@@ -28,6 +30,9 @@ async function open(schema: string): Promise<PostgresStore> {
   store.defineIndex('partItems', 'part.tags', (r, p) => r.tags.map((t) => `${p}\u0000${t}`));
   await store.open();
   return store;
+}
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await ok()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 const idOf = (n: number) => `r${String(n).padStart(6, '0')}`;
 const tagged = async (store: PostgresStore, p: string, tag: string) => (await store.lookup('partItems', 'part.tags', `${p}\u0000${tag}`)).map((r) => r.id).sort();
@@ -95,6 +100,25 @@ describe('PostgresStore: a commit in parts', { skip: db.skip }, () => {
     // Both pooled connections take more work (none was left inside the failed transaction).
     for (let n = 0; n < 4; n++) await store.transact((tx) => tx.put('partItems', 'small', `s${n}`, { id: `s${n}`, tags: ['y'] }));
     assert.equal((await tagged(store, 'small', 'y')).length, 4);
+  });
+
+  test('the connection lost while a later part is sent: StoreUnavailable saying nothing was changed, nothing stored', async (t) => {
+    const proxy = await pgProxy(db.url);
+    t.after(() => proxy.close());
+    const store = new PostgresStore({ url: proxy.url, schema: freshSchema('parts-cut'), poolSize: 2, probeMs: 100 });
+    store.defineIndex('partItems', 'part.tags', (r, p) => r.tags.map((tag) => `${p}\u0000${tag}`));
+    await store.open();
+    t.after(() => store.close());
+    // The third part (records 6,001 to 11,000) is cut as it is sent: the first two were written.
+    proxy.cutWhen(idOf(PART_RECORDS + 1_500));
+    const failed = await store.transact((tx) => {
+      for (let n = 1; n <= MANY; n++) tx.put('partItems', 'big', idOf(n), { id: idOf(n), tags: ['x'] });
+    }).then(() => undefined, (err: unknown) => err);
+    assert.ok(isStoreUnavailable(failed), `expected StoreUnavailable, got ${failed}`);
+    assert.equal(failed.outcomeUnknown, false, 'COMMIT was never sent');
+    proxy.cutWhen('\u0000never\u0000');
+    await until(async () => (await store.get('partItems', 'big', idOf(1)).then(() => true, () => false)));
+    assert.deepEqual(await collect(store.list('partItems', 'big')), []);
   });
 
   test('an entry stored after all in a later part: the commit is made again comparing stored rows', async (t) => {
