@@ -8,6 +8,7 @@ import { explainAssetDenied } from './asset-denied.ts';
 import { isRefusal } from '../tiktok-errors.ts';
 import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
 import { hasAssetId } from '../read/assets.ts';
+import { assertId } from './ids.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -53,6 +54,8 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
   const what = `tiktok-business: give member ${input.userId} ${input.tasks.join('+')} on ${input.asset.type} ${input.asset.id}`;
   const type = typeOf(input.asset, what);
+  assertId(input.userId, 'userId', what);
+  assertId(input.asset.id, 'asset id', what);
   if (!isSupportedAccess(type, input.tasks)) {
     throw new ConnectorError('invalid-argument', `${what}: invalid-argument (tasks): ${TIKTOK_ASSET_TYPES[type].label} roles are ${TIKTOK_ASSET_TYPES[type].list ? 'one or more of' : 'one of'} ${TIKTOK_ASSET_TYPES[type].roles.join(', ')}`, { field: 'tasks', notApplied: true });
   }
@@ -105,6 +108,8 @@ async function replaceHeld(ctx: TikTokContext, held: readonly string[], tasks: r
 export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string }): Promise<ChangeResult> {
   const what = `tiktok-business: take ${input.asset.type} ${input.asset.id} from member ${input.userId}`;
   const type = typeOf(input.asset, what);
+  assertId(input.userId, 'userId', what);
+  assertId(input.asset.id, 'asset id', what);
   let held: string[] | undefined;
   try {
     held = await heldAccess(ctx, type, input.asset, input.userId, what, true);

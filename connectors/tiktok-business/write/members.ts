@@ -6,6 +6,7 @@ import { isRefusal } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
+import { assertId } from './ids.ts';
 
 /**
  * A member's role and seat (TikTok API for Business v1.3 `/bc/member/update/`,
@@ -37,6 +38,7 @@ function refuseIfLastAdmin(ctx: TikTokContext, admins: readonly MemberRow[], mem
 export async function changeMemberRole(ctx: TikTokContext, memberId: string, role: string): Promise<ChangeResult> {
   const what = `tiktok-business: make member ${memberId} ${role} in Business Center ${ctx.bcId}`;
   assertRole(role, what);
+  assertId(memberId, 'memberId', what);
   if (role !== 'ADMIN') assertNotTokenUser(ctx, memberId, what);
   const admins = await listAdmins(ctx, what);
   const isAdmin = admins.some((a) => String(a.user_id) === memberId);
@@ -94,6 +96,7 @@ function notAMember(ctx: TikTokContext, err: unknown, memberId: string, what: st
 
 export async function removeMember(ctx: TikTokContext, memberId: string): Promise<ChangeResult> {
   const what = `tiktok-business: remove member ${memberId} from Business Center ${ctx.bcId}`;
+  assertId(memberId, 'memberId', what);
   assertNotTokenUser(ctx, memberId, what);
   refuseIfLastAdmin(ctx, await listAdmins(ctx, what), memberId, what);
   try {
