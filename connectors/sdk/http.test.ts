@@ -20,6 +20,9 @@ describe('redactSecrets', () => {
     ['Authorization: Bearer EAAB123abcdef', 'Authorization: Bearer [redacted]'],
     ['{"access_token": "EAAB123abc"}', '{"access_token": "[redacted]"}'],
     ['token is s3cr3t-value here', 'token is [redacted] here'],
+    ['Authorization: OAuth EAAB123abcdef', 'Authorization: OAuth [redacted]'],
+    // Meta's code-190 text names the scheme before the words "access token": nothing secret there.
+    ['(#190) Invalid OAuth access token - Cannot parse access token', '(#190) Invalid OAuth access token - Cannot parse access token'],
   ];
   for (const [input, want] of table) test(input, () => assert.equal(redactSecrets(input, ['s3cr3t-value']), want));
 });

@@ -5,7 +5,13 @@
  * on nothing in the repo, so this does not reuse agent/log's redactor on purpose.
  */
 const TOKEN_PARAM = /((?:access_token|input_token|client_secret|appsecret_proof)(?:=|%3D|":\s*"))([^&\s"',]+)/gi;
-const AUTH_SCHEME = /\b(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+/**
+ * A credential after an auth scheme. Not the words "access token": Meta's token errors read
+ * "Invalid OAuth access token - Cannot parse access token" (code 190,
+ * https://developers.facebook.com/docs/graph-api/guides/error-handling), which came out as
+ * "Invalid OAuth [redacted] token" in hub health and audit, as if a token had been quoted.
+ */
+const AUTH_SCHEME = /\b(Bearer|OAuth)\s+(?!access token\b)[A-Za-z0-9._~+/=-]{6,}/g;
 
 /**
  * The forms a secret takes in text a provider quotes back: as sent, URL-encoded, form-encoded

@@ -143,13 +143,13 @@ describe('error envelope and codes (Graph error handling)', () => {
     const g = await startTestGraph();
     try {
       const before = g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length;
-      // A GET stays a GET: `method` is no parameter of assigned_users, and nothing is removed.
+      // A GET stays a GET: `method` is no parameter of assigned_users (refused, route-params.ts), and nothing is removed.
       const del = await g.get('/act_111/assigned_users', { method: 'delete', user: SANDBOX.admins[0], business: BIZ });
-      assert.equal(del.status, 200);
-      assert.ok(Array.isArray(del.body.data), 'answered as the listing it asks for');
+      assert.equal(del.status, 400);
+      assert.equal(del.body.error.code, 100);
       assert.equal(g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length, before, 'nothing removed');
       const post = await g.get(`/${BIZ}/business_users`, { method: 'post', email: 'legacy.override@sandbox.example' });
-      assert.ok(Array.isArray(post.body.data), 'no invite made through a GET');
+      assert.equal(post.body.error.code, 100, 'no invite made through a GET');
       assert.equal(g.emulator.control.state().invites.some((i) => i.email === 'legacy.override@sandbox.example'), false);
       const suppressed = await g.get('/act_112/assigned_users', { suppress_http_code: '1' });
       assert.equal(suppressed.status, 400, 'an error keeps its HTTP status');

@@ -11,6 +11,7 @@ import { countCall, usageHeaders } from './usage-headers.ts';
 import { NODE_ROUTES } from './graph-routes.ts';
 import { debugToken } from './debug-token.ts';
 import { requireServedVersion } from './api-versions.ts';
+import { requireKnownParams } from './route-params.ts';
 import { graphTime, type Token } from './model.ts';
 import type { GraphNode } from './world.ts';
 
@@ -94,6 +95,7 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
   if (!methods) throw unknownPath(`/${segments[1]}`);
   const handler = methods[call.method];
   if (!handler) throw unsupportedRequest(call.method, segments[0]);
+  requireKnownParams(call, node, segments[1], runtime.legacyOverrides);
   return handler(ctx, node.entity);
 }
 

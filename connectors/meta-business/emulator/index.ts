@@ -61,8 +61,9 @@ export interface MetaEmulatorOptions {
   /**
    * Honour the legacy `method=post|delete` and `suppress_http_code=1` overrides on GET (default
    * off). Graph has them, but the reference calls their support optional, so an emulator written
-   * from it may lack them: off, `method` and `suppress_http_code` are ignored like any parameter
-   * an endpoint does not take, and no client here can come to depend on them (connector README [INF]).
+   * from it may lack them: off, `method` and `suppress_http_code` are refused (#100) like any
+   * parameter an endpoint does not take (route-params.ts), and no client here can come to depend on
+   * them (connector README [INF]).
    */
   legacyOverrides?: boolean;
   /**

@@ -75,6 +75,8 @@ describe('mapper details', () => {
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER', 'FINANCE_ANALYST'] }), 'FINANCE_ANALYST');
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'ADS_RIGHTS_REVIEWER'] }), 'ADS_RIGHTS_REVIEWER');
     assert.equal(memberRole({ role: 'ADMIN', tasks: ['MANAGE', 'FINANCE_EDITOR'] }), 'ADMIN');
+    assert.equal(memberRole({ role: 'FINANCE_ANALYST', tasks: ['DEFAULT', 'DEVELOPER'] }), 'FINANCE_ANALYST', 'an add-on in role counts with those in tasks');
+    assert.equal(memberRole({ role: 'DEVELOPER', tasks: ['DEFAULT', 'FINANCE_EDITOR'] }), 'FINANCE_EDITOR');
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'FINANCE_EDIT'] }), 'EMPLOYEE', 'undocumented tasks are not mapped');
     assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'] }).role, 'DEVELOPER');
   });

@@ -41,6 +41,10 @@ export function memberRole(raw: { role?: string; tasks?: string[]; finance_permi
   const base = (raw.role ?? 'EMPLOYEE').toUpperCase();
   if (base === 'ADMIN') return base;
   const held = new Set((Array.isArray(raw.tasks) ? raw.tasks : []).map((t) => String(t).toUpperCase()));
+  // An add-on in `role` itself (an invite's role holds any role of the enum; a Graph may so report
+  // a member too) counts with those in tasks: FINANCE_ANALYST in role and DEVELOPER in tasks is
+  // FINANCE_ANALYST, the higher, not whichever field happens to hold an add-on.
+  if ((ADD_ON_ROLES as readonly string[]).includes(base)) held.add(base);
   const finance = typeof raw.finance_permission === 'string' ? FINANCE_PERMISSION_ROLES[raw.finance_permission.toUpperCase()] : undefined;
   if (finance) held.add(finance);
   return ADD_ON_ROLES.find((r) => held.has(r)) ?? base;

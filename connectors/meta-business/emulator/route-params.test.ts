@@ -1,0 +1,74 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGraph, type TestGraph } from './graph-test-client.ts';
+import { SANDBOX } from './sandbox-ids.ts';
+
+// A parameter an endpoint does not take is refused (route-params.ts, [INF] in the connector
+// README): Meta is silent, and a Graph written strictly from the same reference refuses it, so a
+// client sending one must fail here first, and nothing may change.
+const BIZ = SANDBOX.businessId;
+
+async function refused(r: Promise<{ status: number; body: { error?: { code: number; message: string } } }>, name: string): Promise<void> {
+  const res = await r;
+  assert.equal(res.status, 400, `${name}: refused`);
+  assert.equal(res.body.error?.code, 100);
+  assert.match(res.body.error!.message, new RegExp(`Param ${name} is not a valid parameter`));
+}
+
+describe('parameters an endpoint does not take are (#100)', () => {
+  const withGraph = (fn: (g: TestGraph) => Promise<void>, options = {}) => async () => {
+    const g = await startTestGraph(options);
+    try { await fn(g); } finally { await g.close(); }
+  };
+
+  test('on reads: a list edge, a node, assigned_users', withGraph(async (g) => {
+    await refused(g.get(`/${BIZ}/business_users`, { foo: '1' }), 'foo');
+    await refused(g.get(`/${BIZ}/pending_users`, { status: 'PENDING' }), 'status');
+    await refused(g.get(`/${SANDBOX.employees[0]}`, { business: BIZ }), 'business');
+    await refused(g.get('/act_111/assigned_users', { business: BIZ, user: SANDBOX.admins[0] }), 'user');
+  }));
+
+  test('on writes, and nothing is done', withGraph(async (g) => {
+    const before = g.emulator.control.state();
+    await refused(g.post(`/${BIZ}/business_users`, { email: 'extra.param@sandbox.example', name: 'X' }), 'name');
+    await refused(g.post(`/${SANDBOX.employees[0]}`, { role: 'ADMIN', business: BIZ }), 'business');
+    await refused(g.post(`/${SANDBOX.pendingInviteId}`, { role: 'ADMIN', email: 'x@sandbox.example' }), 'email');
+    await refused(g.del(`/${SANDBOX.employees[1]}`, { business: BIZ }), 'business');
+    await refused(g.del('/act_111/assigned_users', { user: SANDBOX.admins[0], business: BIZ }), 'business');
+    // `business` on POST assigned_users is documented for ad accounts only (the system-user guide).
+    await refused(g.post(`/${SANDBOX.pageId}/assigned_users`, { user: SANDBOX.employees[0], tasks: '["ANALYZE"]', business: BIZ }), 'business');
+    // `permitted_roles` is a catalog's sharing parameter, not an ad account's.
+    await refused(g.post('/act_112/agencies', { business: SANDBOX.partner.businessId, permitted_tasks: '["ANALYZE"]', permitted_roles: '["ADMIN"]' }), 'permitted_roles');
+    const after = g.emulator.control.state();
+    assert.deepEqual(after.invites, before.invites);
+    assert.deepEqual(after.users, before.users);
+    assert.deepEqual(after.assignments, before.assignments);
+    assert.deepEqual(after.shares, before.shares);
+  }));
+
+  test('documented parameters still pass', withGraph(async (g) => {
+    assert.equal((await g.get(`/${BIZ}/business_users`, { fields: 'id', limit: '2', summary: 'total_count', appsecret_proof: 'x' })).status, 200);
+    assert.equal((await g.get(`/${BIZ}/pending_users`, { email: SANDBOX.pendingInviteEmail })).status, 200);
+    assert.equal((await g.get(`/${BIZ}/owned_ad_accounts`, { search_query: 'a' })).status, 200);
+    assert.deepEqual((await g.post('/act_112/assigned_users', { user: SANDBOX.employees[0], tasks: '["ANALYZE"]', business: BIZ })).body, { success: true });
+    assert.deepEqual((await g.post(`/${SANDBOX.catalogId}/agencies`, { business: SANDBOX.partner.businessId, permitted_tasks: '["ADVERTISE"]', permitted_roles: '["ADVERTISER"]' })).body, { success: true });
+    assert.equal((await g.post(`/${BIZ}/business_users`, { email: 'raw.fields@sandbox.example', role: 'EMPLOYEE', fields: 'id' })).status, 200);
+  }));
+
+  test('inside a batch the operation fails alone', withGraph(async (g) => {
+    const batch = JSON.stringify([
+      { method: 'GET', relative_url: `${BIZ}/system_users?fields=id&locale=en_US` },
+      { method: 'GET', relative_url: `${BIZ}/system_users?fields=id` },
+    ]);
+    const r = await g.post('/', { batch });
+    assert.equal(r.status, 200);
+    assert.equal(r.body[0].code, 400);
+    assert.equal(JSON.parse(r.body[0].body).error.code, 100);
+    assert.equal(r.body[1].code, 200);
+  }));
+
+  test('the legacy overrides are parameters only where honoured (legacyOverrides)', withGraph(async (g) => {
+    const r = await g.get('/act_112/assigned_users', { method: 'post', user: SANDBOX.employees[0], tasks: '["ANALYZE"]' });
+    assert.deepEqual(r.body, { success: true });
+  }, { legacyOverrides: true }));
+});
