@@ -124,7 +124,7 @@ export class GraphClient {
    */
   #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
     this.#noteUsage(res.headers);
-    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status);
+    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status, ctx);
     return notRefused(res.body, ctx);
   }
 
@@ -134,10 +134,11 @@ export class GraphClient {
     return error;
   }
 
-  /** Level follows the cause: upstream 5xx error, 4xx warn. */
-  #logged(error: ConnectorError, status: number): ConnectorError {
+  /** Level follows the cause: upstream 5xx error, 4xx warn; a refusal the caller takes as an answer, debug. */
+  #logged(error: ConnectorError, status: number, ctx?: GraphErrorContext): ConnectorError {
     const meta = { kind: error.kind, providerCode: error.providerCode, status, businessId: this.businessId };
     if (status >= 500) this.#log?.error(error.message, meta);
+    else if (ctx?.answers?.includes(error.kind)) this.#log?.debug(error.message, meta);
     else this.#log?.warn(error.message, meta);
     return error;
   }

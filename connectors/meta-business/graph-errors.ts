@@ -59,6 +59,11 @@ export interface GraphErrorContext {
    * refused locally while that scope is blocked.
    */
   isInvite?: boolean;
+  /**
+   * Kinds of refusal the caller takes as an answer, not a failure (the token check asking
+   * `debug_token` of a Graph front that may not serve it): logged at debug, not warn.
+   */
+  answers?: readonly ErrorKind[];
 }
 
 export function graphErrorOf(body: unknown): GraphErrorBody | undefined {

@@ -45,8 +45,11 @@ test('token health on the emulator as built from the reference (no debug_token):
   const emulator = createMetaEmulator();
   const server = await emulator.listen(0, '127.0.0.1');
   try {
-    const make = (accessToken: string) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken, graphBaseUrl: server.url, managedAssetTypes: ['ad_account'] }, { log });
+    const warned: string[] = [];
+    const watched = { ...log, warn: (msg: string) => { warned.push(msg); } };
+    const make = (accessToken: string) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken, graphBaseUrl: server.url, managedAssetTypes: ['ad_account'] }, { log: watched });
     const health = await make(SANDBOX.token).checkCredential!();
+    assert.deepEqual(warned, [], 'a Graph without debug_token is expected: no warning at every check (npm start\'s sandbox is one)');
     assert.equal(health.valid, true);
     assert.equal(health.expiresAt, undefined);
     assert.deepEqual(health.missingScopes, []);

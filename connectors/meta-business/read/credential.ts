@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, type ErrorKind } from '../../sdk/connector-error.ts';
 import type { AssetType, CredentialHealth } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 
@@ -29,8 +29,9 @@ interface DebugToken {
  * not list the endpoint, so a Graph front that answers only those (a proxy, another emulator)
  * may lack it. The token is then checked by a call they do document.
  */
+const DEBUG_TOKEN_ABSENT: readonly ErrorKind[] = ['invalid-argument', 'not-found'];
 function debugTokenUnavailable(err: ConnectorError): boolean {
-  return err.kind === 'invalid-argument' || err.kind === 'not-found';
+  return DEBUG_TOKEN_ABSENT.includes(err.kind);
 }
 
 export async function checkCredential(ctx: MetaContext, token: string, managed: readonly AssetType[]): Promise<CredentialHealth> {
@@ -38,7 +39,8 @@ export async function checkCredential(ctx: MetaContext, token: string, managed: 
   const whatFor = what(`check the access token of business ${ctx.businessId}`);
   let body: DebugToken;
   try {
-    body = (await ctx.graph.call('GET', 'debug_token', { input_token: token }, { what: whatFor, businessId: ctx.businessId })) as DebugToken;
+    // A Graph front without debug_token is expected (see above): its refusal is no warning.
+    body = (await ctx.graph.call('GET', 'debug_token', { input_token: token }, { what: whatFor, businessId: ctx.businessId, answers: DEBUG_TOKEN_ABSENT })) as DebugToken;
   } catch (err) {
     if (err instanceof ConnectorError && (err.kind === 'unauthenticated' || err.kind === 'permission-denied')) {
       return { valid: false, scopes: [], missingScopes: required, problem: err.message };
