@@ -89,6 +89,8 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     // A commit in parts that failed before its COMMIT was sent did not commit.
     const committing = !(failed instanceof PartsFailed) || failed.committing;
     const err = failed instanceof PartsFailed ? failed.error : failed;
+    // Left inside its failed transaction (commit-parts.ts): not given back to the pool as it is.
+    if (failed instanceof PartsFailed && failed.discard) destroy = failed.discard;
     if (isUnreachable(err)) {
       destroy = err as Error;
       c.db.markUnavailable(err);
