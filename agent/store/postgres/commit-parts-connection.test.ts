@@ -86,6 +86,14 @@ describe('commit in parts: the connection after a failed part', () => {
     assert.ok(s.released[0] instanceof Error, 'ended');
   });
 
+  test('a unique violation whose ROLLBACK failed: not made again on that connection', async () => {
+    const s = scripted({ part: (n) => (n === 1 ? sqlError('23505') : undefined), rollback: sqlError('57014') });
+    const outcome = await commitStaged(s.committer, bigCommit(), new ReadSet());
+    assert.equal(outcome.ok, false);
+    assert.deepEqual(s.sent, ['BEGIN', 'part 0', 'part 1', 'ROLLBACK'], 'no second BEGIN inside the failed transaction');
+    assert.ok(s.released[0] instanceof Error, 'ended');
+  });
+
   test('a part refused and rolled back: the connection goes back to the pool', async () => {
     const s = scripted({ part: (n) => (n === 1 ? sqlError('55P03') : undefined) });
     const outcome = await commitStaged(s.committer, bigCommit(), new ReadSet());
