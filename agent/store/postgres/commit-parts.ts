@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { commitParams, type CommitCalls } from './commit-args.ts';
 import type { IndexDef } from './indexes.ts';
 import type { LockBatch } from './key-locks.ts';
+import { isUnreachable } from './sql.ts';
 import { stagedWrites, type StagedEntry } from './writes.ts';
 
 /** Records per part of a commit made in parts; commits of more records than this go in parts. */
@@ -19,9 +20,14 @@ export interface PartsCall {
   indexes: ReadonlyMap<string, IndexDef>;
 }
 
-/** A commit in parts failed: `error` is the first failure; `committing` is true once COMMIT was sent (its outcome is then unknown if the connection went). */
+/**
+ * A commit in parts failed: `error` is the first failure; `committing` is true once COMMIT was
+ * sent (its outcome is then unknown if the connection went). `discard`: the connection may still
+ * be inside the failed transaction (its ROLLBACK was not sent, or failed), so it must not go back
+ * to the pool: ended, its session ends and PostgreSQL rolls the transaction back.
+ */
 export class PartsFailed extends Error {
-  constructor(readonly error: unknown, readonly committing: boolean) {
+  constructor(readonly error: unknown, readonly committing: boolean, readonly discard?: Error) {
     super('store: a commit in parts failed');
   }
 }
@@ -64,10 +70,14 @@ export async function callInParts(o: PartsCall, entries: readonly StagedEntry[],
     await client.query(o.timed('COMMIT', false));
     return rows;
   } catch (error) {
-    if (!committing) {
-      await sent?.catch(() => {}); // a part still being written when the next one failed to build
-      await client.query(o.timed('ROLLBACK', false)).catch(() => {});
-    }
-    throw new PartsFailed(error, committing);
+    if (committing) throw new PartsFailed(error, committing);
+    // A connection that is lost or silent (a part's answer timed out, its query still running
+    // there) gets no ROLLBACK: node-postgres would queue it behind that query, and the commit would
+    // wait a second answer timeout before failing. The caller ends the connection instead.
+    if (isUnreachable(error)) throw new PartsFailed(error, false, error as Error);
+    let discard: Error | undefined;
+    await sent?.catch(() => {}); // a part still being written when the next one failed to build
+    await client.query(o.timed('ROLLBACK', false)).catch((err: Error) => (discard = err));
+    throw new PartsFailed(error, false, discard);
   }
 }

@@ -70,7 +70,8 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
       // index key function changed under the same name while two releases run, indexes.ts). The
       // call rolled back; made again with ON CONFLICT throughout, it takes the locks and checks
       // the reads afresh.
-      if ((err as { code?: unknown }).code !== '23505') throw failed;
+      // Not on a connection left inside the failed transaction (commit-parts.ts `discard`).
+      if ((err as { code?: unknown }).code !== '23505' || (failed instanceof PartsFailed && failed.discard)) throw failed;
       log.warn('store: a plain insert met a stored row; commit made again comparing stored rows', { collections: [...new Set(entries.map((e) => e.collection))] });
       writes = undefined;
       rows = await call(false);
@@ -89,6 +90,8 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     // A commit in parts that failed before its COMMIT was sent did not commit.
     const committing = !(failed instanceof PartsFailed) || failed.committing;
     const err = failed instanceof PartsFailed ? failed.error : failed;
+    // Left inside its failed transaction (commit-parts.ts): not given back to the pool as it is.
+    if (failed instanceof PartsFailed && failed.discard) destroy = failed.discard;
     if (isUnreachable(err)) {
       destroy = err as Error;
       c.db.markUnavailable(err);
