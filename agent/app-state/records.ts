@@ -47,6 +47,15 @@ export interface AppAssignmentRecord extends Omit<AssetAssignment, 'userName'> {
    * reading started before then keeps this record over what it listed (check-for-updates/snapshot.ts).
    */
   changedAt?: string;
+  /**
+   * Who made the grant: 'hubwarden' when its assign-asset completed it, or when it came with a
+   * seat hubwarden invited (an invite can carry assets: TikTok's asset_ids); 'other' when a
+   * check for updates first listed it otherwise (it was there at the first import, or someone
+   * made it by hand). A listed grant keeps what its record said. The plan unassigns an 'other'
+   * grant only under `safety.drift: correct` (plan/plan.ts). Records of releases before this
+   * field have none and count as hubwarden's: an upgrade changes nothing for existing grants.
+   */
+  madeBy?: 'hubwarden' | 'other';
 }
 
 /**

@@ -162,8 +162,10 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
 
   // A section that could not be read keeps what the previous snapshot knew of it (read-app.ts).
   const unread = new Set(reading.unavailable.map((u) => u.section));
+  const madeBy = grantMaker(previous, members, prevMembers);
   const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
+    madeBy: madeBy(a),
   }));
 
   // Asset types that could not be listed keep what we knew of them (reported in the run). So do
@@ -219,6 +221,23 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     assignments,
     partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, key: partnerKey(p), businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
+  };
+}
+
+/**
+ * Who made each listed grant (AppAssignmentRecord.madeBy): what its previous record said (none,
+ * for a record of an earlier release, stays none: counted as hubwarden's); else hubwarden, when it
+ * came with a seat first seen now that accepted an invite hubwarden sent (an invite can carry
+ * assets); else someone else (the first import, or a grant made by hand).
+ */
+function grantMaker(previous: HubSnapshot, members: readonly AppMemberRecord[], prevMembers: ReadonlyMap<string, AppMemberRecord>): (a: { asset: { type: string; id: string }; userId: string; userType: string }) => AppAssignmentRecord['madeBy'] {
+  const prevByKey = new Map(previous.assignments.map((a) => [a.key, a]));
+  const sentByHubwarden = new Set(previous.invites.filter((i) => i.sentByHubwarden).map((i) => i.id));
+  const invitedByHubwarden = new Set(members.filter((m) => !prevMembers.has(m.id) && m.inviteId !== undefined && sentByHubwarden.has(m.inviteId)).map((m) => m.id));
+  return (a) => {
+    const prev = prevByKey.get(assignmentKey(a));
+    if (prev) return prev.madeBy;
+    return a.userType === 'member' && invitedByHubwarden.has(a.userId) ? 'hubwarden' : 'other';
   };
 }
 

@@ -88,7 +88,7 @@ test('a whole-hub plan keeps only the grants it can use, and plans as with every
   assert.deepEqual(kept.grants.map((g) => g.directoryUserId), ['u1', 'u2', 'u3', 'u4']);
   const whole = await desiredOf(store, hub, rules);
   assert.equal(whole.grants.length, 304);
-  const now = { now: at, rules };
+  const now = { now: at, rules, drift: hub.safety.drift };
   assert.deepEqual(await planHub(store, hub, { now: new Date(at) }), plan(whole, actual, now));
   assert.deepEqual(plan(kept, actual, now).operations.map((o) => o.key), ['invite:jane@example.com', 'remove:m-bob', 'remove:m-carol', 'cancel:i-dan']);
 });

@@ -30,7 +30,7 @@ export async function planHubHolding(view: ReadView, hub: HubConfigFile, options
   const rules = roleRulesOfHub(hub);
   const [actual, holds] = await Promise.all([actualOf(view, hub.id), driftHoldsOf(view, hub)]);
   const desired = await desiredOf(view, hub, rules, grantNeedsOf(actual));
-  const { result, used } = holdDrift(plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules }), holds);
+  const { result, used } = holdDrift(plan(desired, actual, { now: (options.now ?? new Date()).toISOString(), rules, drift: hub.safety.drift }), holds);
   return { result, holds, used };
 }
 
@@ -42,7 +42,7 @@ export async function planPerson(view: ReadView, hub: HubConfigFile, person: Per
   const rules = roleRulesOfHub(hub);
   // The hub's drift holds are read with the slice's first reads (few: rows changed by hand).
   const [input, holds] = await Promise.all([personInput(view, hub, person, rules), driftHoldsOf(view, hub)]);
-  return holdDrift(plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person }), holds).result;
+  return holdDrift(plan(input.desired, input.actual, { now: (options.now ?? new Date()).toISOString(), rules, scope: input.person, drift: hub.safety.drift }), holds).result;
 }
 
 /** The plan as the API shows it. */

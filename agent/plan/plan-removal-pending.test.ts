@@ -25,21 +25,21 @@ const ownerPerson = { id: 'u-owner', email: 'owner@example.com', groups: ['Meta 
 describe('plan: seats the app is removing', () => {
   test('granted a seat: no role change, no assignment, no new invite; held for an owner', () => {
     const r = plan(desiredOf([ownerPerson, { id: 'u-jane', email: 'jane@example.com', groups: ['Meta Admins'] }]),
-      actualOf([owner, member('m-jane', 'jane@example.com', 'EMPLOYEE', { removalPending: true })]), { now: NOW, rules: TEST_RULES });
+      actualOf([owner, member('m-jane', 'jane@example.com', 'EMPLOYEE', { removalPending: true })]), { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(r.operations.filter((o) => o.email === 'jane@example.com').map((o) => o.kind), []);
     assert.equal(r.held.length, 1);
     assert.match(r.held[0]!.why, /marked for removal in the app/);
   });
 
   test('granted none: not removed a second time; held for an owner', () => {
-    const r = plan(desiredOf([ownerPerson, { id: 'u-jane', email: 'jane@example.com', groups: [] }]), actualOf([owner, member('m-jane', 'jane@example.com', 'EMPLOYEE', { removalPending: true })]), { now: NOW, rules: TEST_RULES });
+    const r = plan(desiredOf([ownerPerson, { id: 'u-jane', email: 'jane@example.com', groups: [] }]), actualOf([owner, member('m-jane', 'jane@example.com', 'EMPLOYEE', { removalPending: true })]), { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(r.operations.filter((o) => o.email === 'jane@example.com').map((o) => o.kind), []);
     assert.deepEqual(r.held.map((h) => [h.operation.kind, /not removed a second time/.test(h.why)]), [['remove-member', true]]);
   });
 
   test('the other admin being removed by the app does not count: the last admin who stays is not removed', () => {
     const r = plan(desiredOf([{ ...ownerPerson, groups: [] }, { id: 'u-jane', email: 'jane@example.com', groups: ['Meta Admins'] }]),
-      actualOf([owner, member('m-jane', 'jane@example.com', 'ADMIN', { removalPending: true })]), { now: NOW, rules: TEST_RULES });
+      actualOf([owner, member('m-jane', 'jane@example.com', 'ADMIN', { removalPending: true })]), { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(r.operations.filter((o) => o.kind === 'remove-member'), []);
     assert.ok(r.held.some((h) => h.operation.kind === 'remove-member' && h.operation.memberId === 'm-owner' && /last admin/.test(h.why)), JSON.stringify(r.held));
   });

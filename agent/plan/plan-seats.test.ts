@@ -39,7 +39,7 @@ describe('plan: seat-less teams and offers', () => {
       const jane = computeGrant(hub, testUser('u-jane', 'jane@example.com'), c.groups, TEST_RULES, new Set(c.claimed ?? []));
       if (c.hubRole) assert.equal(jane.hubRole, c.hubRole);
       const actual: PlanActual = { complete: true, members: [admin], invites: [], systemUsers: [], assignments: [], matches: [], exemptions: [], ...c.actual };
-      const r = plan({ hubId: hub.id, grants: [adminGrant, jane], departed: [], managedAssets: [{ type: 'ad_account', id: 'act_111' }, { type: 'page', id: '222' }] }, actual, { now: NOW, rules: TEST_RULES });
+      const r = plan({ hubId: hub.id, grants: [adminGrant, jane], departed: [], managedAssets: [{ type: 'ad_account', id: 'act_111' }, { type: 'page', id: '222' }] }, actual, { now: NOW, rules: TEST_RULES, drift: 'report' });
       assert.deepEqual(r.operations.map((op) => [op.kind, 'email' in op && op.kind === 'invite' ? op.email : 'memberId' in op ? op.memberId : '', 'asset' in op ? op.asset.id : '', 'tasks' in op ? op.tasks.join('+') : 'role' in op && op.kind === 'invite' ? op.role : ''].filter(Boolean).join(' ')), c.expect);
     });
   }

@@ -171,7 +171,7 @@ const cases: Case[] = [
 describe('plan', () => {
   for (const c of cases) {
     test(c.name, () => {
-      const result = plan(desiredOf(c.people, c.departed), actualOf(c.actual), { now: NOW, rules: TEST_RULES });
+      const result = plan(desiredOf(c.people, c.departed), actualOf(c.actual), { now: NOW, rules: TEST_RULES, drift: 'report' });
       assert.deepEqual(result.operations.map(describeOp), c.expect);
       for (const h of c.held ?? []) assert.ok(result.held.some((x) => h.test(x.why)), `expected a held operation matching ${h}: ${JSON.stringify(result.held.map((x) => x.why))}`);
       const keys = result.operations.map((o) => o.key);
@@ -182,12 +182,12 @@ describe('plan', () => {
   test('default team configured: user in no mapped group is invited with it', () => {
     const h = testHub({ defaultTeam: { appRole: 'EMPLOYEE' } });
     const d: PlanDesired = { hubId: h.id, grants: [computeGrant(h, testUser('u-jane', 'jane@example.com'), [], TEST_RULES)], departed: [], managedAssets: [] };
-    const r = plan(d, actualOf({}), { now: NOW, rules: TEST_RULES });
+    const r = plan(d, actualOf({}), { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(r.operations.map(describeOp), ['invite grant jane@example.com EMPLOYEE']);
   });
 
   test("a pending invite's role change carries the person's asset grants, as an invite does (an app that revokes and invites again sends them)", () => {
-    const r = plan(desiredOf([ownerPerson, jane(['Meta Admins'])]), actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }), { now: NOW, rules: TEST_RULES });
+    const r = plan(desiredOf([ownerPerson, jane(['Meta Admins'])]), actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }), { now: NOW, rules: TEST_RULES, drift: 'report' });
     const op = r.operations.find((o) => o.kind === 'change-invite-role');
     assert.ok(op && op.kind === 'change-invite-role');
     assert.deepEqual(op.assets, [{ asset: { type: 'ad_account', id: 'act_111' }, tasks: ['MANAGE', 'ADVERTISE', 'ANALYZE'] }]);
@@ -199,12 +199,12 @@ describe('plan', () => {
     const d = desiredOf([ownerPerson, { ...jane(['Meta Advertisers']), id: 'u-jane-again' }], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]);
     const a = actualOf({ ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')], matches: [{ hubId: hub.id, memberId: 'm-jane', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
     const hers = ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'];
-    assert.deepEqual(plan(d, a, { now: NOW, rules: TEST_RULES }).operations.map(describeOp), hers);
+    assert.deepEqual(plan(d, a, { now: NOW, rules: TEST_RULES, drift: 'report' }).operations.map(describeOp), hers);
     // The deleted user's own re-check (applying a report item) reads their departed record.
-    const theirs = plan(d, a, { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-jane'], emails: ['jane@example.com'] } });
+    const theirs = plan(d, a, { now: NOW, rules: TEST_RULES, drift: 'report', scope: { directoryUserIds: ['u-jane'], emails: ['jane@example.com'] } });
     assert.deepEqual(theirs.operations.map(describeOp), hers);
     // Gone for good (no live user holds the email): removed as a deleted user's seat.
-    const gone = plan(desiredOf([ownerPerson], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]), a, { now: NOW, rules: TEST_RULES });
+    const gone = plan(desiredOf([ownerPerson], [{ directoryUserId: 'u-jane', emails: ['jane@example.com'] }]), a, { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(gone.operations.map(describeOp), ['remove-member deleted m-jane']);
   });
 
@@ -214,11 +214,11 @@ describe('plan', () => {
     const d = desiredOf([ownerPerson, { id: 'u-jane', email: 'jane.new@example.com', groups: ['Meta Advertisers'] }]);
     const a = actualOf({ ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE', { status: 'expired' })],
       matches: [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded', manual: false, directoryUserId: 'u-jane', at: NOW }] });
-    const r = plan(d, a, { now: NOW, rules: TEST_RULES });
+    const r = plan(d, a, { now: NOW, rules: TEST_RULES, drift: 'report' });
     assert.deepEqual(r.operations.map((o) => [o.kind, o.email, o.kind === 'reinvite' ? o.inviteId : '']), [['reinvite', 'jane.new@example.com', 'i-1']], 'one re-send, to her current address, and no second invite');
     // Invited at the new address already (a live invite): the lapsed one is history, nothing is sent.
     const both = actualOf({ ...a, invites: [...a.invites, invite('i-2', 'jane.new@example.com', 'EMPLOYEE')] });
-    assert.deepEqual(plan(d, both, { now: NOW, rules: TEST_RULES }).operations, []);
+    assert.deepEqual(plan(d, both, { now: NOW, rules: TEST_RULES, drift: 'report' }).operations, []);
   });
 
   // Jane's invite at her old address lapsed, and so did one at her new address (sent by the
@@ -230,7 +230,7 @@ describe('plan', () => {
     const current = invite('i-2', 'jane.new@example.com', 'EMPLOYEE', { status: 'expired' });
     const matches = [{ hubId: hub.id, memberId: 'invite:i-1', outcome: 'onboarded' as const, manual: false, directoryUserId: 'u-jane', at: NOW }];
     for (const invites of [[old, current], [current, old]]) {
-      const r = plan(d, actualOf({ ...base, invites, matches }), { now: NOW, rules: TEST_RULES });
+      const r = plan(d, actualOf({ ...base, invites, matches }), { now: NOW, rules: TEST_RULES, drift: 'report' });
       const sent = r.operations.filter((o) => o.kind === 'reinvite' || o.kind === 'invite').map((o) => `${o.kind} ${o.email}`);
       assert.deepEqual(sent, ['reinvite jane.new@example.com'], `invites in order ${invites.map((i) => i.id).join(', ')}`);
     }
@@ -238,7 +238,7 @@ describe('plan', () => {
 
   test('person scope plans only that person', () => {
     const d = desiredOf([ownerPerson, jane(['Meta Advertisers']), { id: 'u-bob', email: 'bob@example.com', groups: ['Meta Advertisers'] }]);
-    const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });
+    const r = plan(d, actualOf(base), { now: NOW, rules: TEST_RULES, drift: 'report', scope: { directoryUserIds: ['u-bob'], emails: ['bob@example.com'] } });
     assert.deepEqual(r.operations.map(describeOp), ['invite grant bob@example.com EMPLOYEE']);
   });
 });

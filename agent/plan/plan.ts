@@ -45,7 +45,15 @@ export interface PlanPolicy {
   maxResends?: number;
   /** Plan only for these people (a per-person reconcile); counts still use the whole snapshot. */
   scope?: { directoryUserIds: string[]; emails: string[] };
+  /**
+   * The hub's `safety.drift`. Required, so every plan (hub, person, settle pass, the re-check
+   * before a call) decides alike: under `report` a grant hubwarden did not make is not unassigned.
+   */
+  drift: 'correct' | 'report';
 }
+
+/** Why the unassign of a grant hubwarden did not make waits (`safety.drift: report`). */
+export const NOT_MADE_BY_HUBWARDEN_WHY = 'a grant hubwarden did not make (it was in the app when hubwarden first read it, or made by hand); left with safety.drift = report';
 
 type Governing = { grant?: EffectiveGrant; reason: OperationReason; directoryUserId?: string };
 
@@ -206,10 +214,19 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
         effect: !have ? 'grant' : upgrade ? 'upgrade' : 'downgrade', reason: have ? 'group-change' : 'assigned',
         summary: `${have ? 'change' : 'assign'} ${want.type} ${want.id} for ${who}: ${have ? `[${have.tasks.join(', ')}] → ` : ''}[${want.tasks.join(', ')}]` });
     }
+    // A grant on a team's asset that the person's teams do not give is unassigned when hubwarden
+    // made it (TikTok's connector contract: "BOUND, holding an asset no team gives → POST
+    // /bc/asset/unassign/ for grants hubwarden made itself. Other grants only when
+    // safety.drift: correct"); one it found in the app (at the first import, or made by hand
+    // since) is left as the hub's drift policy leaves hand-made state. A record without `madeBy`
+    // is from a release before it was kept, when every such grant was unassigned: taken as
+    // hubwarden's, so an upgrade changes nothing for existing grants.
     for (const [k, have] of assigned) {
       if (wanted.has(k) || !managed.has(k)) continue;
-      ops.push({ ...base, kind: 'unassign-asset', key: `unassign:${k}:${member.id}`, memberId: member.id, asset: have.asset, from: have.tasks,
-        effect: 'downgrade', reason: 'group-change', summary: `unassign ${have.asset.type} ${have.asset.id} from ${who} (had [${have.tasks.join(', ')}])` });
+      const op: Operation = { ...base, kind: 'unassign-asset', key: `unassign:${k}:${member.id}`, memberId: member.id, asset: have.asset, from: have.tasks,
+        effect: 'downgrade', reason: 'group-change', summary: `unassign ${have.asset.type} ${have.asset.id} from ${who} (had [${have.tasks.join(', ')}])` };
+      if (have.madeBy === 'other' && policy.drift !== 'correct') held.push({ operation: op, why: NOT_MADE_BY_HUBWARDEN_WHY });
+      else ops.push(op);
     }
   }
 

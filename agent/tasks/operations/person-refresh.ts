@@ -1,7 +1,7 @@
 import '../../app-state/records.ts';
 import type { PersonReading } from '../../../connectors/sdk/connector.ts';
 import type { AssetRef } from '../../../connectors/sdk/hub-model.ts';
-import type { AppInviteRecord, AppMemberRecord } from '../../app-state/records.ts';
+import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord } from '../../app-state/records.ts';
 import { inviteStatusAt } from '../../app-state/invite-status.ts';
 import { withoutUndefined } from '../../matching/match-members.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
@@ -73,6 +73,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
     if (i) knownInvites.set(i.id, i);
   }
   const listed = new Map(reading.invites.map((i) => [i.id, i]));
+  const sentByHubwarden = new Set([...knownInvites.values()].filter((i) => i.sentByHubwarden).map((i) => i.id));
   const provisional = [...knownInvites.values()].find((i) => !listed.has(i.id) && i.status === 'pending');
   let acceptedInviteId: string | undefined;
   const replacedRows: Array<{ from: string; to: string; email: string }> = [];
@@ -124,16 +125,27 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   for (const { from } of replacedRows) tx.delete('memberMatches', hubId, from);
 
   // Assignments of the people found, on the assets re-read; assets that are gone leave the snapshot.
+  // Each keeps who made it (AppAssignmentRecord.madeBy), as at a check for updates: a grant not
+  // known before is hubwarden's when it came with a seat first seen here that accepted an invite
+  // hubwarden sent, else someone else's.
   const gone = new Set(reading.missingAssets.map(assetKey));
   const reread = new Set(p.assets.map(assetKey));
+  const madeBefore = new Map<string, AppAssignmentRecord['madeBy']>();
   for (const id of found) {
     for (const a of await tx.lookup('appAssignments', PERSON_INDEX.assignmentByUser, `${hubId}\u0000${id}`)) {
+      madeBefore.set(a.key, a.madeBy);
       if (reread.has(assetKey(a.asset))) tx.delete('appAssignments', hubId, a.key);
     }
   }
+  const invitedByHubwarden = new Set<string>();
+  for (const m of reading.members) {
+    const inviteId = m.inviteId ?? known.get(m.id)?.inviteId ?? acceptedInviteId;
+    if (!known.has(m.id) && inviteId !== undefined && sentByHubwarden.has(inviteId)) invitedByHubwarden.add(m.id);
+  }
   for (const a of reading.assignments) {
     const key = `${assetKey(a.asset)}:${a.userId}`;
-    tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks }));
+    const madeBy = madeBefore.has(key) ? madeBefore.get(key) : a.userType === 'member' && invitedByHubwarden.has(a.userId) ? 'hubwarden' : 'other';
+    tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks, madeBy }));
   }
   for (const key of gone) tx.delete('appAssets', hubId, key);
   return { members: reading.members.length, invites: reading.invites.length, assignments: reading.assignments.length, missingAssets: gone.size };

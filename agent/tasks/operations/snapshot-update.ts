@@ -52,7 +52,9 @@ export async function recordInSnapshot(tx: Transaction, hubId: string, op: Opera
     case 'assign-asset': {
       const key = `${op.asset.type}:${op.asset.id}:${op.memberId}`;
       // changedAt / the removal record: a check whose reading started before this keeps it (snapshot.ts).
-      tx.put('appAssignments', hubId, key, { hubId, key, asset: op.asset, userId: op.memberId, userType: 'member', tasks: op.tasks, changedAt: at });
+      // madeBy: hubwarden set these tasks, so the grant is its own to unassign once no team gives
+      // it (plan.ts), also one it changed that it had found in the app.
+      tx.put('appAssignments', hubId, key, { hubId, key, asset: op.asset, userId: op.memberId, userType: 'member', tasks: op.tasks, changedAt: at, madeBy: 'hubwarden' });
       tx.delete('appRemovals', hubId, assignmentRemovalId(key));
       return;
     }
