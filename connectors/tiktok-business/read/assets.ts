@@ -4,6 +4,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import { toAsset, type AssetRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
+import { firstNames, hasAssetId } from '../mappers/row-keys.ts';
 import { keywordFindsAssetIds } from './keyword-probe.ts';
 
 /** `GET /bc/asset/get/` without a user filter: the BC's assets of one type, owned and shared in (page_size ≤ 50). */
@@ -24,11 +25,6 @@ export async function listAssets(ctx: TikTokContext, type: string, cursor?: stri
   };
 }
 
-/** An asset row carries `asset_id` (reference §5.2, the asset object); one without it names no asset. */
-export function hasAssetId(row: AssetRow): boolean {
-  return row.asset_id !== undefined && row.asset_id !== null && String(row.asset_id).trim() !== '';
-}
-
 /**
  * A row without `asset_id` is no asset hubwarden can file (it came out as an asset named
  * "undefined"): it is left out and the page says the type is listed only in part, naming the
@@ -36,7 +32,7 @@ export function hasAssetId(row: AssetRow): boolean {
  */
 function keylessGap(type: TikTokAssetType, rows: AssetRow[]): { reason: string } {
   const names = rows.map((r) => (r.asset_name ? JSON.stringify(String(r.asset_name).slice(0, 40)) : '?'));
-  return { reason: `${TIKTOK_ASSET_TYPES[type].label}s: ${rows.length} row(s) without asset_id (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})` };
+  return { reason: `${TIKTOK_ASSET_TYPES[type].label}s: ${rows.length} row(s) without asset_id (${firstNames(names)})` };
 }
 
 /**

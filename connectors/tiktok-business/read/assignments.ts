@@ -1,10 +1,11 @@
-import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
+import { isConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
 import { MEMBER_PAGE_SIZE } from './members.ts';
-import { findAssetRow, hasAssetId } from './assets.ts';
+import { findAssetRow } from './assets.ts';
+import { assetRowKey, firstNames, hasAssetId, hasUserId, memberRowKey, unkeyedRows } from '../mappers/row-keys.ts';
 import type { Holdings } from './holdings-cache.ts';
 
 /**
@@ -29,10 +30,6 @@ async function stillInBc(ctx: TikTokContext, type: TikTokAssetType, assetId: str
   return (await findAssetRow(ctx, type, assetId, what)) !== undefined;
 }
 
-const hasUserId = (r: MemberRow) => r.user_id !== undefined && r.user_id !== null && String(r.user_id).trim() !== '';
-/** De-duplication key of a holder row; rows without `user_id` keep apart (and are counted) by address and name. */
-const rowKey = (r: MemberRow) => (hasUserId(r) ? String(r.user_id) : `no user_id:${r.user_email ?? ''}:${r.user_name ?? ''}`);
-
 /**
  * A holder (or BOUND member) row is keyed by `user_id`, "the key for update, delete and asset
  * calls" (reference §3.1, the member object `/bc/asset/member/get/` returns); the reference does
@@ -45,7 +42,7 @@ const rowKey = (r: MemberRow) => (hasUserId(r) ? String(r.user_id) : `no user_id
 function failOnKeyless(rows: MemberRow[], what: string): void {
   const keyless = rows.filter((r) => !hasUserId(r)).map((r) => r.user_email ?? r.user_name ?? '?');
   if (keyless.length === 0) return;
-  throw new ConnectorError('unavailable', `${what}: ${keyless.length} row(s) without user_id (${keyless.slice(0, 5).join(', ')}${keyless.length > 5 ? ', …' : ''}): who holds it is not known in full`, { providerCode: 'unkeyed-rows' });
+  throw unkeyedRows(`${what}: ${keyless.length} row(s) without user_id (${firstNames(keyless)}): who holds it is not known in full`);
 }
 
 async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssignment[]> {
@@ -54,7 +51,7 @@ async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssi
   const what = `tiktok-business: list who holds ${TIKTOK_ASSET_TYPES[type].label} ${asset.id}`;
   let rows: MemberRow[];
   try {
-    rows = await ctx.client.all<MemberRow>('bc/asset/member/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: asset.id }, MEMBER_PAGE_SIZE, what, rowKey);
+    rows = await ctx.client.all<MemberRow>('bc/asset/member/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: asset.id }, MEMBER_PAGE_SIZE, what, memberRowKey);
   } catch (err) {
     // 40001 ("no permission", the asset is not owned by or shared into the BC) or 40007 ("the
     // object does not exist"), Return codes https://business-api.tiktok.com/portal/docs?id=1737172488964097:
@@ -75,7 +72,7 @@ async function holdersOf(ctx: TikTokContext, asset: AssetRef): Promise<AssetAssi
 
 async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> {
   const what = `tiktok-business: list TikTok account access in Business Center ${ctx.bcId}`;
-  const members = await ctx.client.all<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, rowKey);
+  const members = await ctx.client.all<MemberRow>('bc/member/get', { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, memberRowKey);
   // A BOUND member without user_id cannot be asked for its TikTok accounts: not read silently as holding none.
   failOnKeyless(members, what);
   const holdings: Holdings = new Map();
@@ -83,7 +80,7 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
     const userId = String(m.user_id);
     let rows: AssetRow[];
     try {
-      rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, (r) => (hasAssetId(r) ? String(r.asset_id) : `no asset_id:${String(r.asset_name ?? '')}`));
+      rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: 'TT_ACCOUNT', filtering: { user_id: userId } }, 50, what, assetRowKey);
     } catch (err) {
       // 40007 ("the object does not exist", Return codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097):
       // the member left after the listing (removed by hand, or by the agent's own removal); a
@@ -94,7 +91,7 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
     }
     // A holding without `asset_id` names no TikTok account: which one it is cannot be told [INF #55].
     const keyless = rows.filter((r) => !hasAssetId(r));
-    if (keyless.length > 0) throw new ConnectorError('unavailable', `${what}: ${keyless.length} TikTok account row(s) of member ${userId} without asset_id: who holds which is not known in full`, { providerCode: 'unkeyed-rows' });
+    if (keyless.length > 0) throw unkeyedRows(`${what}: ${keyless.length} TikTok account row(s) of member ${userId} without asset_id: who holds which is not known in full`);
     if (rows.length > 0) holdings.set(userId, rows.map((r) => ({ assetId: String(r.asset_id), access: accessOfRow('tiktok_account', r), ...(m.user_name ? { userName: m.user_name } : {}) })));
   });
   return holdings;

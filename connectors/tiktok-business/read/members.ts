@@ -3,6 +3,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { keywordFindsAddresses } from './keyword-probe.ts';
 import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
+import { firstNames, hasKey } from '../mappers/row-keys.ts';
 
 /**
  * Members and invitations from `GET /bc/member/get/` (TikTok API for Business v1.3), at its
@@ -29,10 +30,10 @@ export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<
  * page says it is incomplete instead, so the agent plans nothing from it [INF #53].
  */
 function byKey(rows: MemberRow[], key: (r: MemberRow) => unknown, name: (r: MemberRow) => string): [MemberRow[], ListingGap | undefined] {
-  const hasKey = (r: MemberRow) => { const k = key(r); return k !== undefined && k !== null && String(k).trim() !== ''; };
-  const keyless = rows.filter((r) => !hasKey(r)).map(name);
-  const gap = keyless.length ? { reason: `${keyless.length} row(s) without their key: ${keyless.slice(0, 5).join(', ')}${keyless.length > 5 ? ', …' : ''}` } : undefined;
-  return [rows.filter(hasKey), gap];
+  const keyed = (r: MemberRow) => hasKey(key(r));
+  const keyless = rows.filter((r) => !keyed(r)).map(name);
+  const gap = keyless.length ? { reason: `${keyless.length} row(s) without their key: ${firstNames(keyless)}` } : undefined;
+  return [rows.filter(keyed), gap];
 }
 
 function joinGaps(a: ListingGap | undefined, b: ListingGap | undefined): ListingGap | undefined {

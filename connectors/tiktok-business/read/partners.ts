@@ -2,8 +2,7 @@ import type { AppPartner, Page } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
-import { ConnectorError } from '../../sdk/connector-error.ts';
-import { hasAssetId } from './assets.ts';
+import { assetRowKey, hasAssetId, unkeyedRows } from '../mappers/row-keys.ts';
 
 /**
  * The configured partner BCs and what is shared each way (TikTok API for Business v1.3
@@ -29,11 +28,11 @@ export async function listPartners(ctx: TikTokContext, _cursor?: string): Promis
     }
     const shared = async (shareType: 'SHARING' | 'SHARED') => {
       const about = `${what}: ${shareType.toLowerCase()} with ${id}`;
-      const assets = await ctx.client.all<AssetRow>('bc/partner/asset/get', { bc_id: ctx.bcId, partner_id: id, asset_type: 'ADVERTISER', share_type: shareType }, 50, about, (r) => (hasAssetId(r) ? String(r.asset_id) : `no asset_id:${String(r.asset_name ?? '')}`));
+      const assets = await ctx.client.all<AssetRow>('bc/partner/asset/get', { bc_id: ctx.bcId, partner_id: id, asset_type: 'ADVERTISER', share_type: shareType }, 50, about, assetRowKey);
       // A shared row without `asset_id` names no ad account: the partner's sharing is not known in
       // full, so the read fails (the check keeps what it knew and reports it) [INF #55].
       const keyless = assets.filter((a) => !hasAssetId(a));
-      if (keyless.length > 0) throw new ConnectorError('unavailable', `${about}: ${keyless.length} row(s) without asset_id: what is shared is not known in full`, { providerCode: 'unkeyed-rows' });
+      if (keyless.length > 0) throw unkeyedRows(`${about}: ${keyless.length} row(s) without asset_id: what is shared is not known in full`);
       return assets.map((a) => ({ type: 'ad_account', id: String(a.asset_id), permittedTasks: accessOfRow('ad_account', a) }));
     };
     const [sharing, sharedIn] = [await shared('SHARING'), await shared('SHARED')];

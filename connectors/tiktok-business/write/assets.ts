@@ -7,7 +7,7 @@ import { isSupportedAccess } from '../asset-roles.ts';
 import { explainAssetDenied } from './asset-denied.ts';
 import { isRefusal } from '../tiktok-errors.ts';
 import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
-import { hasAssetId } from '../read/assets.ts';
+import { assetRowKey, hasAssetId, unkeyedRows } from '../mappers/row-keys.ts';
 import { assertId } from './ids.ts';
 
 /**
@@ -33,12 +33,12 @@ function typeOf(asset: AssetRef, what: string): TikTokAssetType {
 async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: AssetRef, userId: string, what: string, thorough: boolean): Promise<string[] | undefined> {
   const read = async (keyword?: string) => {
     const filtering = { user_id: userId, ...(keyword ? { keyword } : {}) };
-    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering }, 50, what, (r) => (hasAssetId(r) ? String(r.asset_id) : `no asset_id:${String(r.asset_name ?? '')}`));
+    const rows = await ctx.client.all<AssetRow>('bc/asset/get', { bc_id: ctx.bcId, asset_type: TIKTOK_ASSET_TYPES[type].api, filtering }, 50, what, assetRowKey);
     const row = rows.find((r) => String(r.asset_id) === asset.id);
     // A holding without `asset_id` may be this asset [INF #55]: where "not held" would end the
     // change (an unassign answered already-done), it is not known, so the read fails instead.
     if (!row && thorough && rows.some((r) => !hasAssetId(r))) {
-      throw new ConnectorError('unavailable', `${what}: the member's ${TIKTOK_ASSET_TYPES[type].label} holdings include a row without asset_id, so whether ${asset.id} is held is not known`, { providerCode: 'unkeyed-rows' });
+      throw unkeyedRows(`${what}: the member's ${TIKTOK_ASSET_TYPES[type].label} holdings include a row without asset_id, so whether ${asset.id} is held is not known`);
     }
     return row ? accessOfRow(type, row) : undefined;
   };
