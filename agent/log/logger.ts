@@ -96,6 +96,12 @@ const URL_PASSWORD = new RegExp(
   'g',
 );
 
+/** Keys whose JSON value is a secret where a text quotes JSON (the same names SECRET_KEY names). */
+const JSON_SECRET_KEY = String.raw`(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)`;
+const QUOTED_SECRET = new RegExp(String.raw`("${JSON_SECRET_KEY}"\s*:\s*)"(?:[^"\\]|\\.)*"`, 'gi');
+/** The same once more escaped: a body quoted inside a JSON string (`\"key\":\"value\"`). */
+const ESCAPED_SECRET = new RegExp(String.raw`(\\"${JSON_SECRET_KEY}\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"`, 'gi');
+
 /**
  * Strips secrets that appear inside free text: the configured secret values themselves
  * (addKnownSecrets), URL and form parameters (`access_token=`, `client_secret=`, `password=`), JSON
@@ -112,8 +118,8 @@ export function redactText(text: string): string {
     // not in prose ("exit code=1").
     .replace(/(access_token|client_secret|assertion|code_verifier|(?<=[?&])code|csrf|session_?id|input_token|token|password|secret|api_?key)=([^&\s"']+)/gi, '$1=[redacted]')
     // JSON quoted in text, also once more escaped (a body quoted inside a JSON string: \"key\":\"value\").
-    .replace(/("(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"')
-    .replace(/(\\"(?:[A-Za-z_]*(?:token|password|secret|assertion|verifier|csrf)|authorization|private_?key|api_?key|cookie)\\"\s*:\s*)\\"(?:[^"\\]|\\[^"])*\\"/gi, '$1\\"[redacted]\\"')
+    .replace(QUOTED_SECRET, '$1"[redacted]"')
+    .replace(ESCAPED_SECRET, '$1\\"[redacted]\\"')
     // An API key header quoted in text (`X-API-Key: …`).
     .replace(/(\bx-api-key["']?\s*:\s*["']?)[^\s"',;]+/gi, '$1[redacted]')
     // Cookie headers quoted in text carry session ids: the rest of the line goes.
