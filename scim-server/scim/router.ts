@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import { printable, ScimAuthenticator } from './auth.ts';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
-import { RefusalBudget } from '../web/sign-in-audit.ts';
+import { RefusalBudget } from '../refusal-budget.ts';
 import { decodablePath, requestError, scimBody, undecodableIdError } from './body.ts';
 import { hubRequest, sendScim, type HubRequest } from './context.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';

@@ -11,7 +11,8 @@ import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from '../../test/admin/test-server.ts';
 import { FailureLimiter } from '../auth-failures.ts';
 import { createWebRouter } from './router.ts';
-import { RefusalAudits, RefusalBudget } from './sign-in-audit.ts';
+import { RefusalAudits } from './sign-in-audit.ts';
+import { RefusalBudget } from '../refusal-budget.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 
