@@ -27,6 +27,9 @@ export interface Committer {
 /** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
 export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] };
 
+/** What made a commit fail: a commit in parts wraps its first failure (PartsFailed), a one-call commit throws it. */
+const causeOf = (failed: unknown): unknown => (failed instanceof PartsFailed ? failed.error : failed);
+
 /**
  * Commits what one run of a transaction function staged, if what it read is unchanged: one call
  * of `commit_writes`, its own transaction (postgres-store.ts says how transactions work). The
@@ -64,8 +67,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     try {
       rows = await call(true);
     } catch (failed) {
-      // A commit in parts rolled back (or, once COMMIT was sent, may have committed): its cause.
-      const err = failed instanceof PartsFailed ? failed.error : failed;
+      const err = causeOf(failed);
       // 23505 unique_violation from a plain insert: an entry or record was stored after all (an
       // index key function changed under the same name while two releases run, indexes.ts). The
       // call rolled back; made again with ON CONFLICT throughout, it takes the locks and checks
@@ -89,7 +91,7 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
   } catch (failed) {
     // A commit in parts that failed before its COMMIT was sent did not commit.
     const committing = !(failed instanceof PartsFailed) || failed.committing;
-    const err = failed instanceof PartsFailed ? failed.error : failed;
+    const err = causeOf(failed);
     // Left inside its failed transaction (commit-parts.ts): not given back to the pool as it is.
     if (failed instanceof PartsFailed && failed.discard) destroy = failed.discard;
     if (isUnreachable(err)) {
