@@ -211,7 +211,9 @@ export default async function provision(args: string[]): Promise<void> {
   console.log(`  paced (${paced} people, one PATCH each, 10/s, under the limit): acceptance → invite call p50 ${percentile(pacedLatency, 50).toFixed(0)} ms, p99 ${percentile(pacedLatency, 99).toFixed(0)} ms, max ${pacedLatency.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst, the first ${sortedUnder.length} invites (under the limit): acceptance → invite call p50 ${percentile(sortedUnder, 50).toFixed(0)} ms, p99 ${percentile(sortedUnder, 99).toFixed(0)} ms, max ${sortedUnder.at(-1)?.toFixed(0)} ms`);
   console.log(`  burst latency by stage (median ms after acceptance): invite task queued ${med(stage.inviteQueued)}, started ${med(stage.inviteStarted)}; POST ${percentile(sortedUnder, 50).toFixed(0)}`);
-  console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
+  // Fewer people than two windows' limit: the invites never wait out a whole window, so there is no throttled rate to give.
+  if (fullWindows >= 2) console.log(`  while throttled: ${throttledInvites} invites in ${fullWindows - 1} full window(s) over ${(throttledSpan / 3600).toFixed(1)} simulated h = ${rate.toFixed(5)} invites/s vs ceiling ${ceiling.toFixed(5)}/s (${((rate / ceiling) * 100).toFixed(1)}%)`);
+  else console.log(`  while throttled: not measured (${sortedPosts.length} invites fill fewer than two windows of ${limit}; push more people than twice the limit)`);
   console.log(`  Graph calls: ${calls.length} for ${invitesSent} invites (${(calls.length / Math.max(1, invitesSent)).toFixed(2)} per invite): ${[...callKinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   console.log(`  duplicates: ${duplicates}, lost: ${lost}; simulated ${((simEnd - simStart) / 3600_000).toFixed(1)} h in ${((performance.now() - realStart) / 1000).toFixed(1)} s real (${jumps} clock jumps)`);
   await push.close();
