@@ -7,7 +7,7 @@ import type { RoleRules } from '../grants/role-rules.ts';
 import { claimedGroupsOf } from '../offers/offer-record.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import { inviteIdOf, inviteRowId } from '../standing/row-ids.ts';
-import { defineMatchIndex, defineRowEmailIndexes, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
+import { defineDisputeIndex, defineMatchIndex, defineRowEmailIndexes, DISPUTED_BY_CANDIDATE, INVITE_BY_EMAIL, MATCH_BY_DIRECTORY_USER, MEMBER_BY_EMAIL } from '../standing/standing.ts';
 import type { PlanActual, PlanDesired } from './plan.ts';
 import { membersHiddenIn } from './removal.ts';
 
@@ -18,7 +18,7 @@ export const PERSON_INDEX = {
   assignmentByUser: 'appAssignments.user',
   matchByDirectoryUser: MATCH_BY_DIRECTORY_USER,
   /** `${hubId}\0${directoryUserId}` → automatic matches disputing a row between that user and others. */
-  disputedByCandidate: 'memberMatches.candidate',
+  disputedByCandidate: DISPUTED_BY_CANDIDATE,
   /** `${hubId}\0ADMIN` → the hub's admins; no other role is filed (nothing looks one up). */
   memberByRole: 'appMembers.role',
 } as const;
@@ -31,10 +31,9 @@ export function definePersonIndexes(store: Store): void {
   store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => (m.role.toUpperCase() === 'ADMIN' ? [`${hub}\u0000ADMIN`] : []));
   store.defineIndex('appAssignments', PERSON_INDEX.assignmentByUser, (a, hub) => [`${hub}\u0000${a.userId}`]);
   defineMatchIndex(store);
-  // Disputed rows only (rare): a row matched to a person whose email then changed in the IdP, and
-  // claimed by another user's email since, is still possibly theirs (match-members.ts); their
-  // plan must see it, as the hub's does, or it invites them again at their new address.
-  store.defineIndex('memberMatches', PERSON_INDEX.disputedByCandidate, (m, hub) => (m.outcome === 'unmatched' && !m.manual ? (m.candidates ?? []).map((c) => `${hub}\u0000${c}`) : []));
+  // A disputed row is still possibly the person's (match-members.ts): their plan must see it, as
+  // the hub's does, or it invites them again at their new address.
+  defineDisputeIndex(store);
 }
 
 export interface Person {

@@ -24,6 +24,12 @@ describe('standing: one decision for the members view, write-back and the SCIM e
     { name: 'an owner matched a guest', rows: [{ rowId: 'm1', outcome: 'guest', member: member('BOSS') }], standing: 'guest', scim: 'guest', appRole: 'BOSS' },
     { name: 'an invite still unmatched', rows: [{ rowId: 'invite:i1', outcome: 'unmatched', invite: invite('pending') }], standing: 'invited', scim: 'pending_invite', appRole: 'STAFF' },
   ];
+  test('a candidate of a disputed row, with no row of their own: unmatched; a row or an offer of their own comes first', () => {
+    assert.equal(decideStanding([], false, true).standing, 'unmatched');
+    assert.equal(toScimStatus(decideStanding([], false, true).standing), 'unmatched');
+    assert.equal(decideStanding([], true, true).standing, 'offered');
+    assert.equal(decideStanding([{ rowId: 'm1', outcome: 'onboarded', member: member('BOSS') }], false, true).standing, 'onboarded');
+  });
   for (const c of cases) {
     test(c.name, () => {
       const s = decideStanding(c.rows);
@@ -113,6 +119,40 @@ describe('standing read from the store: one user by index, the whole hub in one 
       assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
       assert.deepEqual(await standingOfUser(store, h, id, now, await store.get('directoryUsers', h, id)), hub.get(id), `${id}, record given`);
     }
+  });
+
+  // match-members.ts leaves a row two directory users claim `unmatched` with both as candidates
+  // until an owner decides. The seat is still in the app, and may be either's: the SCIM extension
+  // said not_in_hub (while write-back kept the last value it wrote); both now say the same.
+  test('a candidate of a disputed row: unmatched for the hub and for the user; an owner\'s un-match and an offer are not that', async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    defineStandingIndexes(store);
+    await store.transact((tx) => {
+      tx.put('directoryUsers', h, 'u-kim', user('u-kim', 'kim@example.com'));
+      tx.put('directoryUsers', h, 'u-lee', user('u-lee', 'kim.new@example.com'));
+      tx.put('directoryUsers', h, 'u-max', user('u-max', 'max@example.com'));
+      tx.put('directoryUsers', h, 'u-ned', user('u-ned', 'ned@example.com'));
+      tx.put('appMembers', h, 'm-kim', { hubId: h, id: 'm-kim', email: 'kim@example.com', role: 'BOSS', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', h, 'm-kim', { hubId: h, memberId: 'm-kim', outcome: 'unmatched', manual: false, candidates: ['u-kim', 'u-lee'], at });
+      tx.put('appMembers', h, 'm-max', { hubId: h, id: 'm-max', email: 'max@example.com', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', h, 'm-max', { hubId: h, memberId: 'm-max', outcome: 'unmatched', manual: true, candidates: ['u-max'], at });
+      tx.put('appMembers', h, 'm-ned', { hubId: h, id: 'm-ned', email: 'ned@example.com', role: 'STAFF', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', h, 'm-ned', { hubId: h, memberId: 'm-ned', outcome: 'unmatched', manual: false, candidates: ['u-ned', 'u-kim'], at });
+      tx.put('offers', h, 'o-ned', { id: 'o-ned', hubId: h, directoryUserId: 'u-ned', group: 'Brand', appRole: 'STAFF', assets: [], status: 'offered', offeredAt: at, expiresAt: '2026-03-01T00:00:00Z', membership: 'brand' });
+    });
+    const hub = await standingsOfHub(store, h, now);
+    // The disputed rows are no one's: not among a candidate's rows, no role held.
+    assert.deepEqual([...hub].map(([id, s]) => [id, s.standing, s.appRole ?? '', s.rows]), [
+      ['u-kim', 'unmatched', '', []], ['u-lee', 'unmatched', '', []], ['u-max', 'none', '', []], ['u-ned', 'offered', '', []],
+    ]);
+    for (const id of ['u-kim', 'u-lee', 'u-max', 'u-ned']) assert.deepEqual(await standingOfUser(store, h, id, now), hub.get(id), id);
+    assert.equal(toScimStatus(hub.get('u-lee')!.standing), 'unmatched');
+    // An owner decides: the row is matched to one, and the other is no candidate any more.
+    await store.transact((tx) => tx.put('memberMatches', h, 'm-kim', { hubId: h, memberId: 'm-kim', outcome: 'onboarded', directoryUserId: 'u-kim', manual: true, at }));
+    assert.deepEqual((await standingOfUser(store, h, 'u-kim', now)).standing, 'onboarded');
+    assert.deepEqual((await standingOfUser(store, h, 'u-lee', now)).standing, 'none');
+    assert.deepEqual((await standingsOfHub(store, h, now)).get('u-lee')!.standing, 'none');
   });
 
   test('an email carried by several undecided rows: its sole holder is looked up once', async () => {

@@ -16,6 +16,8 @@ import { offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
  * - `invited`: a pending invite matched to them; `invite-lapsed`: an expired or declined one;
  * - `guest` / `unmatched`: a row an owner matched to them with that outcome;
  * - `offered`: no row, and an open offer (a claim team's seat, agent/offers) waits for their claim;
+ * - `unmatched` too: no row, and they are a candidate of a row matching left disputed (several
+ *   directory users claim its email, match-members.ts): the seat may be theirs, an owner decides;
  * - `none`: no row.
  */
 export type Standing = 'exempted' | 'onboarded' | 'invited' | 'invite-lapsed' | 'guest' | 'unmatched' | 'offered' | 'none';
@@ -43,9 +45,10 @@ export interface MatchedRow {
 
 /**
  * Pure: the standing of a person from their matched rows (exemptions already filtered to those in
- * force), and whether an open offer waits for them.
+ * force), whether an open offer waits for them, and whether they are a candidate of a disputed
+ * row (`disputedCandidate`: the row is not matched to them, so it is not among `rows`).
  */
-export function decideStanding(rows: readonly MatchedRow[], openOffer = false): PersonStanding {
+export function decideStanding(rows: readonly MatchedRow[], openOffer = false, disputedCandidate = false): PersonStanding {
   const ids = rows.map((r) => r.rowId);
   const member = rows.find((r) => r.member)?.member;
   const pending = rows.find((r) => r.invite?.status === 'pending')?.invite;
@@ -60,7 +63,10 @@ export function decideStanding(rows: readonly MatchedRow[], openOffer = false): 
   if (invite) return { standing: invite.status === 'pending' ? 'invited' : 'invite-lapsed', appRole: invite.role, invite, rows: ids };
   const other = rows.find((r) => r.outcome === 'guest') ?? rows.find((r) => r.outcome === 'unmatched');
   if (other) return strip({ standing: other.outcome as 'guest' | 'unmatched', appRole: heldRole, rows: ids });
-  return { standing: openOffer ? 'offered' : 'none', rows: ids };
+  if (openOffer) return { standing: 'offered', rows: ids };
+  // Not `none`: the SCIM extension said not_in_hub of a seat still in the app, while write-back
+  // kept what it last wrote (writeback/compute.ts) until an owner decides.
+  return { standing: disputedCandidate ? 'unmatched' : 'none', rows: ids };
 }
 
 /** The snapshot's records of one row (`records` finds them by key), with its exemption when in force at `now`. */
@@ -109,6 +115,23 @@ async function recordsOfRows(view: ReadView, hubId: string, rowIds: readonly str
 export const MATCH_BY_DIRECTORY_USER = 'memberMatches.directoryUser';
 export const OFFER_BY_DIRECTORY_USER = 'standing.offers.directoryUser';
 
+/**
+ * `${hubId}\0${directoryUserId}` → the automatic matches disputing a row between that directory
+ * user and others (match-members.ts): a candidate's standing is `unmatched`, not `none`, and their
+ * own plan sees the row (person-input.ts). One index for both.
+ */
+export const DISPUTED_BY_CANDIDATE = 'memberMatches.candidate';
+
+/**
+ * The disputed-rows index (see DISPUTED_BY_CANDIDATE). Disputed rows only (rare): a row matched
+ * to a person whose email then changed in the IdP, and claimed by another user's email since, is
+ * still possibly theirs. The key function's text is the one the plan defined it with before
+ * (a PostgreSQL store rebuilds an index whose key function changed, indexes.ts).
+ */
+export function defineDisputeIndex(store: Store): void {
+  store.defineIndex('memberMatches', DISPUTED_BY_CANDIDATE, (m, hub) => (m.outcome === 'unmatched' && !m.manual ? (m.candidates ?? []).map((c) => `${hub}\u0000${c}`) : []));
+}
+
 /** The member-matches index by directory user (see MATCH_BY_DIRECTORY_USER). */
 export function defineMatchIndex(store: Store): void {
   store.defineIndex('memberMatches', MATCH_BY_DIRECTORY_USER, (m, hub) => (m.directoryUserId ? [`${hub}\u0000${m.directoryUserId}`] : []));
@@ -132,7 +155,11 @@ export function defineStandingIndexes(store: Store): void {
   defineMatchIndex(store);
   defineRowEmailIndexes(store);
   store.defineIndex('offers', OFFER_BY_DIRECTORY_USER, (o, hub) => [`${hub}\u0000${o.directoryUserId}`]);
+  defineDisputeIndex(store);
 }
+
+/** A row matching left disputed between several directory users (match-members.ts), an owner to decide. */
+export const isDisputed = (m: Readonly<MemberMatchRecord>): boolean => m.outcome === 'unmatched' && !m.manual && (m.candidates?.length ?? 0) > 0;
 
 const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => offerStatusAt(o, now) === 'offered';
 
@@ -140,9 +167,10 @@ const isOpen = (now: Date | number | string) => (o: Readonly<OfferRecord>) => of
 export async function standingOfUser(view: ReadView, hubId: string, userId: string, now: Date | number | string, user?: Readonly<DirectoryUserRecord>): Promise<PersonStanding> {
   // The lookups at once: outside a transaction each is a database round trip. `user`, when the
   // caller holds the record (a SCIM response), spares reading it before its emails' rows.
-  const [matches, offers, byEmail] = await Promise.all([
+  const [matches, offers, disputes, byEmail] = await Promise.all([
     view.lookup('memberMatches', MATCH_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
     view.lookup('offers', OFFER_BY_DIRECTORY_USER, `${hubId}\u0000${userId}`),
+    view.lookupFields('memberMatches', DISPUTED_BY_CANDIDATE, `${hubId}\u0000${userId}`, ['memberId']),
     (user ? Promise.resolve(user) : view.get('directoryUsers', hubId, userId)).then((u) => (u ? rowsByEmailOf(view, hubId, u) : [])),
   ]);
   const undecided = await undecidedRowsOf(view, hubId, userId, byEmail, new Set(matches.map((m) => m.memberId)));
@@ -154,7 +182,7 @@ export async function standingOfUser(view: ReadView, hubId: string, userId: stri
   };
   for (const m of matches) await row(m.memberId, m.outcome);
   for (const rowId of undecided) await row(rowId, 'onboarded');
-  return decideStanding(rows, offers.some(isOpen(now)));
+  return decideStanding(rows, offers.some(isOpen(now)), disputes.length > 0);
 }
 
 /**
@@ -227,9 +255,11 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
     else rowsByUser.set(userId, [row]);
   };
   const decided = new Set<string>();
+  const candidates = new Set<string>();
   for await (const m of view.list('memberMatches', hubId)) {
     decided.add(m.memberId);
     if (m.directoryUserId) add(m.directoryUserId, rowOf(records, m.memberId, m.outcome, exemptions.get(m.memberId)));
+    if (isDisputed(m)) for (const c of m.candidates!) candidates.add(c);
   }
   const byEmail = new Map<string, string[]>();
   const users = await collect(view.list('directoryUsers', hubId));
@@ -246,7 +276,7 @@ export async function standingsOfHub(view: ReadView, hubId: string, now: Date | 
   const offered = new Set<string>();
   for await (const o of view.list('offers', hubId)) if (isOpen(now)(o)) offered.add(o.directoryUserId);
   const out = new Map<string, PersonStanding>();
-  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id)));
+  for (const u of users) out.set(u.id, decideStanding(rowsByUser.get(u.id) ?? [], offered.has(u.id), candidates.has(u.id)));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { collect, type ReadView } from '../store/store.ts';
-import { standingsOfHub, type PersonStanding } from '../standing/standing.ts';
+import { isDisputed, standingsOfHub, type PersonStanding } from '../standing/standing.ts';
 import type { WritebackValues } from './attributes.ts';
 import { failedInviteUsers } from './invite-failures.ts';
 import type { WritebackStateRecord } from './writeback-state.ts';
@@ -81,7 +81,7 @@ function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, invit
 async function disputedCandidates(view: ReadView, hubId: string): Promise<Set<string>> {
   const out = new Set<string>();
   for await (const m of view.list('memberMatches', hubId)) {
-    if (m.outcome === 'unmatched' && !m.manual) for (const c of m.candidates ?? []) out.add(c);
+    if (isDisputed(m)) for (const c of m.candidates!) out.add(c);
   }
   return out;
 }

@@ -49,6 +49,16 @@ describe('hub extension: the member\'s state in the hub app', () => {
     assert.deepEqual(await hubStateOf(store, 'h', 'u1', now), { status: 'onboarded', appRole: 'ADMIN' });
   });
 
+  test('a candidate of a row matching left disputed: unmatched, not not_in_hub (the seat may be theirs)', async () => {
+    const store = await storeWith((tx) => {
+      tx.put('appMembers', 'h', 'm1', { hubId: 'h', id: 'm1', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+      tx.put('memberMatches', 'h', 'm1', { hubId: 'h', memberId: 'm1', outcome: 'unmatched', manual: false, candidates: ['u1', 'u2'], at });
+    });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u2', now), { status: 'unmatched' });
+    assert.deepEqual(await hubStateOf(store, 'h', 'u3', now), { status: 'not_in_hub' });
+    assert.deepEqual(await hubStateOf(store, 'other', 'u2', now), { status: 'not_in_hub' });
+  });
+
   test('an exemption shows until it lapses', async () => {
     const store = await storeWith((tx) => {
       tx.put('appMembers', 'h', 'm3', { hubId: 'h', id: 'm3', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
