@@ -108,5 +108,21 @@ describe('commit in parts: the connection after a failed part', () => {
     assert.equal(outcome.ok, false);
     assert.deepEqual(s.sent, ['BEGIN', 'part 0', 'part 1']);
     assert.deepEqual(s.released, []);
+    // Told to the turn, whose end then ends the connection instead of unlocking on it (fleet-turn.ts).
+    assert.match(String((outcome as { discard?: Error }).discard?.message), /Query read timeout/);
+  });
+
+  test('a one-call commit on a fleet turn\'s connection that timed out: the turn is told to end the connection', async () => {
+    const s = scripted({ part: () => new Error('Query read timeout') });
+    const staged = new Map<string, StagedEntry>([['a', { collection: 'partItems' as never, partition: 'p', id: 'a', record: { id: 'a' } }]]);
+    const outcome = await commitStaged(s.committer, staged, new ReadSet(), s.client);
+    assert.equal(outcome.ok, false);
+    assert.deepEqual(s.released, []);
+    assert.match(String((outcome as { discard?: Error }).discard?.message), /Query read timeout/);
+    // A refusal leaves the connection usable: the turn unlocks on it as usual.
+    const refused = scripted({ part: () => sqlError('55P03') });
+    const answered = await commitStaged(refused.committer, staged, new ReadSet(), refused.client);
+    assert.equal(answered.ok, false);
+    assert.equal((answered as { discard?: Error }).discard, undefined);
   });
 });

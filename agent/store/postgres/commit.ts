@@ -25,7 +25,11 @@ export interface Committer {
 }
 
 /** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
-export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] };
+/**
+ * `discard`, on a turn's connection (fleet-turn.ts) left unusable (lost, silent, or inside a
+ * failed transaction): the turn must end it rather than send it more (FleetTurn.end).
+ */
+export type CommitOutcome = { ok: true; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[]; discard?: Error };
 
 /** What made a commit fail: a commit in parts wraps its first failure (PartsFailed), a one-call commit throws it. */
 const causeOf = (failed: unknown): unknown => (failed instanceof PartsFailed ? failed.error : failed);
@@ -98,11 +102,11 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
       destroy = err as Error;
       c.db.markUnavailable(err);
       // The call may have committed before the connection went: the outcome is unknown.
-      return { ok: false, error: c.db.unavailableError(err, committing), wrote: wrote() };
+      return { ok: false, error: c.db.unavailableError(err, committing), wrote: wrote(), ...(turn ? { discard: destroy } : {}) };
     }
     // It rolled back (an implicit transaction). A server that cannot take writes now (a standby
     // after a failover, a full disk) is an outage to the caller (503, a task's backoff), not a bug.
-    return { ok: false, error: isRefusedByServer(err) ? c.db.refusedError(err) : err, wrote: wrote() };
+    return { ok: false, error: isRefusedByServer(err) ? c.db.refusedError(err) : err, wrote: wrote(), ...(turn && destroy ? { discard: destroy } : {}) };
   } finally {
     client.removeListener('error', onError);
     if (!turn) client.release(destroy); // a discarded connection ends its session (a turn's: when the turn ends)

@@ -20,7 +20,13 @@ export interface RecordRef {
 export interface FleetTurn {
   client: pg.PoolClient;
   query: Query;
-  end(): Promise<void>;
+  /**
+   * Unlocks and gives the connection back. `discard`: the commit found it unusable (commit.ts
+   * CommitOutcome); then, as after a read on it that could not be answered, it is ended, which
+   * ends its session and its locks: an unlock sent on it would wait behind the query that timed
+   * out for another answer timeout, holding up this process's next turn meanwhile.
+   */
+  end(discard?: Error): Promise<void>;
 }
 
 /**
@@ -81,11 +87,13 @@ export class FleetTurns {
       throw this.db.unavailableError(err);
     }
     const held = client;
+    let broken: Error | undefined;
     const query: Query = async (text, values) => {
       try {
         return (await held.query(this.db.timed(text), values)).rows;
       } catch (err) {
         if (!isUnreachable(err)) throw err;
+        broken ??= err as Error;
         this.db.markUnavailable(err);
         throw this.db.unavailableError(err);
       }
@@ -93,9 +101,15 @@ export class FleetTurns {
     return {
       client: held,
       query,
-      end: async () => {
+      end: async (discard?: Error) => {
         try {
-          await this.giveBack(held, lost);
+          const unusable = discard ?? broken;
+          if (unusable) {
+            held.removeListener('error', lost);
+            held.release(unusable);
+          } else {
+            await this.giveBack(held, lost);
+          }
         } finally {
           done();
         }

@@ -98,7 +98,9 @@ export class Transactions {
       } catch (err) {
         outcome = { ok: false, error: err, wrote: queueOn }; // the turn's locks were not granted
       } finally {
-        await turn?.end();
+        // A commit that left the turn's connection unusable: ended, not sent the unlock (which
+        // would wait behind a timed-out commit for another answer timeout).
+        await turn?.end(outcome! && !outcome.ok ? outcome.discard : undefined);
         release?.();
       }
       if (outcome.ok) {
@@ -123,7 +125,7 @@ export class Transactions {
   }
 
   /** `wrote`, when it failed: the records it would have written (its re-run queues on them). */
-  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, turn?: FleetTurn): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[] }> {
+  private async attempt<R>(fn: (tx: Transaction) => R | Promise<R>, turn?: FleetTurn): Promise<{ ok: true; result: R; changes: Change[] } | { ok: false; error: unknown; wrote: RecordRef[]; discard?: Error }> {
     const ctx: TxContext = { done: false };
     const staged = new Map<string, StagedEntry>();
     const readSet = new ReadSet();
