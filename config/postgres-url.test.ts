@@ -47,4 +47,7 @@ test('store.url: the same passwords percent-encoded pass; a bad port or a scheme
   assert.equal(postgresUrlProblem('postgres://app:Secr3t@db.example:54x2/hw'), UNPARSABLE);
   assert.deepEqual(problemsOf('postgres://app:Secr3t@db.example:54x2/hw'), [`store.url: env:DATABASE_URL: ${UNPARSABLE}`]);
   assert.deepEqual(problemsOf('mysql://app:Se/cr3t@db/x'), [`store.url: env:DATABASE_URL ${NOT_POSTGRES}`]);
+  // A bad port with an @ in a query parameter: the port is what is wrong, not the password.
+  assert.equal(postgresUrlProblem('postgres://app:Secr3t@db.example:54x2/hw?sslrootcert=/run/credentials/hubwarden@eu.service/ca.pem'), UNPARSABLE);
+  assert.equal(postgresUrlProblem('postgres://db.example:54x2/hw?sslrootcert=/run/credentials/hubwarden@eu.service/ca.pem'), UNPARSABLE);
 });

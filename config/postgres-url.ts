@@ -45,10 +45,14 @@ export function postgresUrlProblem(value: string): string | undefined {
     url = new URL(value);
   } catch {
     // Refused whole ("Invalid URL"): a password cut at a / ? or # leaves "user:rest-of-password"
-    // as the host and port. Told apart from a bad host or port by a reserved character before
-    // the last @ (an @ is the end of user information only).
-    const beforeAt = value.slice(value.indexOf('//') + 2, Math.max(value.lastIndexOf('@'), 0));
-    return /[/?#]/.test(beforeAt) ? UNENCODED_PASSWORD : UNPARSABLE;
+    // as the host and port. Told apart from a bad host or port by where the first @ is: before
+    // the first / ? or #, the user information is whole (an @ further on may be a query
+    // parameter's, such as a systemd credentials path); after one with no parameter (= or &)
+    // between them, a reserved character cut the password.
+    const rest = value.slice(value.indexOf('//') + 2);
+    const end = rest.search(/[/?#]/);
+    const at = rest.indexOf('@');
+    return end >= 0 && at > end && !/[=&]/.test(rest.slice(end, at)) ? UNENCODED_PASSWORD : UNPARSABLE;
   }
   return credentialsOutOfPlace(url) ? UNENCODED_PASSWORD : undefined;
 }
