@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Store } from '../store/store.ts';
+import { FleetPoll } from './fleet-poll.ts';
+import { FLEET_INDEX } from './fleet-limits.ts';
+import { OutageNote } from './outage-note.ts';
+import { RunnableIndex } from './runnable-index.ts';
+import type { TaskRecord } from './task-record.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quiet = { info() {}, warn() {}, error() {} };
+
+/**
+ * A shared store's poll (fleet-poll.ts) over a store whose read of the open tasks takes
+ * `readMs`: the reads of the open tasks it makes, and the feed-cut listener it subscribes.
+ */
+function pollOver(readMs: number, pollMs: number) {
+  const reads: number[] = [];
+  let missed: (() => void) | undefined;
+  const task = { id: 't1', hubId: 'h', kind: 'invite', status: 'queued' } as TaskRecord;
+  const store = {
+    partitions: async () => [],
+    list: async function* () {},
+    lookup: async (collection: string, index: string, value: string) => {
+      assert.deepEqual([collection, index, value], ['tasks', FLEET_INDEX, 'open']);
+      reads.push(Date.now());
+      await sleep(readMs);
+      return [task];
+    },
+    subscribeMissed: (listener: () => void) => ((missed = listener), () => (missed = undefined)),
+  } as unknown as Store;
+  const indexed: string[] = [];
+  const poll = new FleetPoll({
+    store, pending: new RunnableIndex(), owner: 'r1', pollMs, log: quiet, outages: new OutageNote(quiet), clock: Date.now,
+    running: () => true, busy: () => false, index: (t) => indexed.push(t.id), noteBlock: () => {}, schedulePump: () => {},
+  });
+  return { poll, reads, indexed, feedCut: () => missed?.() };
+}
+
+test('a long read of the open tasks is made again only after 20 times its length; a cut feed asks for one at the next tick', async () => {
+  const { poll, reads, indexed, feedCut } = pollOver(40, 10);
+  poll.start();
+  try {
+    await sleep(400);
+    // Every 10 ms, a 40 ms read would run back to back (about eight in 400 ms): one, then not for 800 ms.
+    assert.equal(reads.length, 1, `reads at ${reads.map((r) => r - reads[0]!).join(', ')} ms`);
+    assert.deepEqual(indexed, ['t1']);
+    feedCut();
+    await sleep(100);
+    assert.equal(reads.length, 2, 'read again after the feed was cut');
+  } finally {
+    poll.stop();
+  }
+});
+
+test('a short read is made every pollMs, as before', async () => {
+  const { poll, reads } = pollOver(0, 10);
+  poll.start();
+  try {
+    await sleep(300);
+    assert.ok(reads.length >= 5, `${reads.length} reads in 300 ms`);
+  } finally {
+    poll.stop();
+  }
+});
