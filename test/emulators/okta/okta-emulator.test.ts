@@ -123,6 +123,30 @@ describe('okta emulator', () => {
     }
   });
 
+  test('a write whose body is not JSON (another Content-Type, none, or empty) is refused with 400 E0000003 and changes nothing', async () => {
+    const { emulator, server } = await started({ users: [{ id: '00uana00000000000001', login: 'ana@example.com', firstName: 'Ana', lastName: 'A' }] });
+    try {
+      const post = (path: string, headers: Record<string, string>, body?: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `SSWS ${TOKEN}`, ...headers }, body });
+      const profile = JSON.stringify({ profile: { firstName: 'Changed' } });
+      // fetch sends a string body as text/plain: the body was left unread and the POST answered 200.
+      for (const res of [
+        await post('/api/v1/users/00uana00000000000001', {}, profile),
+        await post('/api/v1/users/00uana00000000000001', { 'content-type': 'text/plain' }, profile),
+        await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, ''),
+        await post('/api/v1/meta/schemas/user/default', { 'content-type': 'application/x-www-form-urlencoded' }, 'definitions=x'),
+      ]) {
+        assert.equal(res.status, 400);
+        assert.equal((await res.json()).errorCode, 'E0000003');
+      }
+      assert.equal(emulator.state().users[0]!.profile.firstName, 'Ana');
+      const ok = await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, profile);
+      assert.equal(ok.status, 200);
+      assert.equal(emulator.state().users[0]!.profile.firstName, 'Changed');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a user sourced from AD: a property the source masters → 403 E0000023, an Okta-mastered one is written; missing user → 404 E0000007, through the real SDK', async () => {
     // A full user trips E0000023 on a user sourced from AD or HR (https://github.com/okta/okta-sdk-java/issues/968);
     // what a tool writes must be Okta-mastered: attribute-level mastering, or a custom attribute the source does not map.

@@ -210,6 +210,16 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     next();
   });
 
+  // A write's body must be a JSON object. [INF] The reference does not say how Okta answers another
+  // content type or an empty body; the strict answer is a refusal (400 E0000003). express.json() leaves
+  // such a body unread, so a user POST answered 200 having changed nothing, as if it had landed.
+  app.use(['/api/v1/users/:id', '/api/v1/meta/schemas/user/default'], (req: Request, _res: Response, next: NextFunction) => {
+    if ((req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
+      throw OKTA_ERRORS.badRequest(`expected a JSON object with Content-Type application/json, got ${req.get('content-type') ?? 'no Content-Type'}`);
+    }
+    next();
+  });
+
   app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
     schema.refuseFieldsBeyond(req.body, readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS);
