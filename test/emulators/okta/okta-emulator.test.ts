@@ -1,6 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, DefaultRequestExecutor } from '@okta/okta-sdk-nodejs';
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { createOktaEmulator } from './okta-emulator.ts';
 
 const TOKEN = 'test-okta-token';
@@ -142,6 +144,35 @@ describe('okta emulator', () => {
       const ok = await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, profile);
       assert.equal(ok.status, 200);
       assert.equal(emulator.state().users[0]!.profile.firstName, 'Changed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an access token reaches only what its scopes grant: 403 E0000006 without okta.schemas.manage, the user update still taken', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const clientId = '0oaservice0000000001';
+    const { emulator, server } = await started({ serviceApp: { clientId, publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'] }, users: [{ id: '00uana00000000000001', login: 'ana@example.com' }] });
+    try {
+      const tokenUrl = `${server.url}/oauth2/v1/token`;
+      const tokenFor = async (scope: string) => {
+        const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer(clientId).setSubject(clientId).setAudience(tokenUrl).setIssuedAt().setExpirationTime('5m').setJti(scope).sign(privateKey);
+        const res = await fetch(tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
+        return `Bearer ${(await res.json()).access_token}`;
+      };
+      const call = (authorization: string, method: string, path: string, json?: unknown) => fetch(`${server.url}${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, ...(json ? { body: JSON.stringify(json) } : {}) });
+      const usersOnly = await tokenFor('okta.users.manage');
+      // Any issued token used to work on every endpoint, whatever its scopes.
+      const refused = await call(usersOnly, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } });
+      assert.equal(refused.status, 403);
+      assert.equal((await refused.json()).errorCode, 'E0000006');
+      assert.equal((await call(usersOnly, 'GET', '/api/v1/meta/schemas/user/default')).status, 403);
+      assert.deepEqual(emulator.state().schema, {});
+      assert.equal((await call(usersOnly, 'POST', '/api/v1/users/00uana00000000000001', { profile: { firstName: 'Ana' } })).status, 200);
+      const both = await tokenFor('okta.users.manage okta.schemas.manage');
+      assert.equal((await call(both, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } })).status, 200);
+      const schemaRead = await tokenFor('okta.schemas.manage');
+      assert.equal((await call(schemaRead, 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
     } finally {
       await server.close();
     }
