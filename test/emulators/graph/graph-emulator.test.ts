@@ -21,6 +21,29 @@ async function token(url: string, form: Record<string, string>) {
 }
 
 describe('graph emulator', () => {
+  test('a PATCH or POST whose body is not JSON (form-encoded, or empty) is refused with 400 and changes nothing', async () => {
+    const { emulator, server } = await started({ users: [{ id: 'u1', userPrincipalName: 'ana@contoso.com' }] });
+    try {
+      const authorization = `Bearer ${await emulator.issueToken({ roles: ['User.ReadWrite.All', 'Application.ReadWrite.All'] })}`;
+      const send = (method: string, path: string, contentType: string, body: string) => fetch(`${server.url}/v1.0${path}`, { method, headers: { authorization, 'content-type': contentType }, body });
+      // The token endpoint's form parser read this PATCH as if it were JSON, and the user changed.
+      for (const res of [
+        await send('PATCH', '/users/u1', 'application/x-www-form-urlencoded', 'displayName=Changed'),
+        await send('PATCH', '/users/u1', 'application/json', ''),
+        await send('POST', `/applications(appId='${CLIENT}')/extensionProperties`, 'application/x-www-form-urlencoded', 'name=a&dataType=String&targetObjects=User'),
+      ]) {
+        assert.equal(res.status, 400);
+        assert.equal((await res.json()).error.code, 'Request_BadRequest');
+      }
+      assert.equal(emulator.state().users[0]!.displayName, 'ana@contoso.com');
+      assert.equal(emulator.state().applications[0]!.extensionProperties.length, 0);
+      assert.equal((await send('PATCH', '/users/u1', 'application/json', JSON.stringify({ displayName: 'Changed' }))).status, 204);
+      assert.equal(emulator.state().users[0]!.displayName, 'Changed');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('client-credentials token: checks client, secret, scope and grant; the token verifies against the JWKS', async () => {
     const { emulator, server } = await started();
     try {

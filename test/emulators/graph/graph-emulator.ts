@@ -152,6 +152,17 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     return next();
   });
 
+  // A write's body is JSON. [INF] The reference does not say how Graph answers another content type
+  // or an empty body; the strict answer is a refusal (400 Request_BadRequest, changing nothing).
+  // The app-wide form parser (for the token endpoint) used to read a form-encoded PATCH as if it
+  // were JSON, and an empty one answered 204.
+  graph.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' && req.method !== 'PATCH') return next();
+    if (!req.is('application/json')) return next(GRAPH_ERRORS.badRequest(`Content-Type '${req.get('content-type') ?? ''}' is not supported; JSON content expected.`));
+    if (req.get('content-length') === '0' || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) return next(GRAPH_ERRORS.badRequest('Empty Payload. JSON content expected.'));
+    return next();
+  });
+
   const extensionPath = /^\/applications(?:\(appId='([^']+)'\)|\/([^/]+))\/extensionProperties$/;
   graph.use((req: Request, res: Response, next: NextFunction) => {
     const m = extensionPath.exec(decodeURIComponent(req.path));

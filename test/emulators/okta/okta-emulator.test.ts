@@ -1,6 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, DefaultRequestExecutor } from '@okta/okta-sdk-nodejs';
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { createOktaEmulator } from './okta-emulator.ts';
 
 const TOKEN = 'test-okta-token';
@@ -118,6 +120,59 @@ describe('okta emulator', () => {
       res = await api('/api/v1/users/00uA', { method: 'PUT', json: { profile: { login: 'ana@example.com', email: 'ana@example.com', firstName: 'Ana', lastName: 'A' } } });
       assert.equal(res.status, 200);
       assert.equal(emulator.state().users[0]!.profile.s, undefined, 'PUT drops what it does not send (s was onboarded)');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a write whose body is not JSON (another Content-Type, none, or empty) is refused with 400 E0000003 and changes nothing', async () => {
+    const { emulator, server } = await started({ users: [{ id: '00uana00000000000001', login: 'ana@example.com', firstName: 'Ana', lastName: 'A' }] });
+    try {
+      const post = (path: string, headers: Record<string, string>, body?: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `SSWS ${TOKEN}`, ...headers }, body });
+      const profile = JSON.stringify({ profile: { firstName: 'Changed' } });
+      // fetch sends a string body as text/plain: the body was left unread and the POST answered 200.
+      for (const res of [
+        await post('/api/v1/users/00uana00000000000001', {}, profile),
+        await post('/api/v1/users/00uana00000000000001', { 'content-type': 'text/plain' }, profile),
+        await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, ''),
+        await post('/api/v1/meta/schemas/user/default', { 'content-type': 'application/x-www-form-urlencoded' }, 'definitions=x'),
+      ]) {
+        assert.equal(res.status, 400);
+        assert.equal((await res.json()).errorCode, 'E0000003');
+      }
+      assert.equal(emulator.state().users[0]!.profile.firstName, 'Ana');
+      const ok = await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, profile);
+      assert.equal(ok.status, 200);
+      assert.equal(emulator.state().users[0]!.profile.firstName, 'Changed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('an access token reaches only what its scopes grant: 403 E0000006 without okta.schemas.manage, the user update still taken', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const clientId = '0oaservice0000000001';
+    const { emulator, server } = await started({ serviceApp: { clientId, publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'] }, users: [{ id: '00uana00000000000001', login: 'ana@example.com' }] });
+    try {
+      const tokenUrl = `${server.url}/oauth2/v1/token`;
+      const tokenFor = async (scope: string) => {
+        const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setIssuer(clientId).setSubject(clientId).setAudience(tokenUrl).setIssuedAt().setExpirationTime('5m').setJti(scope).sign(privateKey);
+        const res = await fetch(tokenUrl, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }) });
+        return `Bearer ${(await res.json()).access_token}`;
+      };
+      const call = (authorization: string, method: string, path: string, json?: unknown) => fetch(`${server.url}${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, ...(json ? { body: JSON.stringify(json) } : {}) });
+      const usersOnly = await tokenFor('okta.users.manage');
+      // Any issued token used to work on every endpoint, whatever its scopes.
+      const refused = await call(usersOnly, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } });
+      assert.equal(refused.status, 403);
+      assert.equal((await refused.json()).errorCode, 'E0000006');
+      assert.equal((await call(usersOnly, 'GET', '/api/v1/meta/schemas/user/default')).status, 403);
+      assert.deepEqual(emulator.state().schema, {});
+      assert.equal((await call(usersOnly, 'POST', '/api/v1/users/00uana00000000000001', { profile: { firstName: 'Ana' } })).status, 200);
+      const both = await tokenFor('okta.users.manage okta.schemas.manage');
+      assert.equal((await call(both, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } })).status, 200);
+      const schemaRead = await tokenFor('okta.schemas.manage');
+      assert.equal((await call(schemaRead, 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
     } finally {
       await server.close();
     }

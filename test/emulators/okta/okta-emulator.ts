@@ -201,12 +201,28 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     // TEST FAULT (control.echoCredentials), not Okta behaviour: refuse and quote the credential back.
     if (echoCredentials) throw oktaError(401, 'E0000011', `Invalid token provided (Authorization: ${auth})`, [`token ${auth.replace(/^SSWS /, '')} was sent as ${JSON.stringify({ authorization: auth })}`]);
     if (auth !== `SSWS ${token}` && !oauth.accepts(auth)) throw OKTA_ERRORS.invalidToken();
+    // An access token reaches only what its scopes grant (an API token reaches all).
+    const scopes = oauth.scopesOf(auth);
+    if (scopes) {
+      const needed = scopesNeeded(req.method, req.path);
+      if (needed && !needed.some((s) => scopes.includes(s))) throw OKTA_ERRORS.insufficientScope(needed);
+    }
     const verdict = rateLimit.take();
     res.setHeader('X-Rate-Limit-Limit', String(verdict.limit));
     res.setHeader('X-Rate-Limit-Remaining', String(verdict.remaining));
     const reset = readings.rateLimitReset === 'epoch-ms' ? verdict.reset * 1000 : readings.rateLimitReset === 'delta-seconds' ? Math.max(0, verdict.reset - Math.floor(Date.now() / 1000)) : verdict.reset;
     res.setHeader('X-Rate-Limit-Reset', String(reset));
     if (!verdict.allowed) throw OKTA_ERRORS.rateLimited();
+    next();
+  });
+
+  // A write's body must be a JSON object. [INF] The reference does not say how Okta answers another
+  // content type or an empty body; the strict answer is a refusal (400 E0000003). express.json() leaves
+  // such a body unread, so a user POST answered 200 having changed nothing, as if it had landed.
+  app.use(['/api/v1/users/:id', '/api/v1/meta/schemas/user/default'], (req: Request, _res: Response, next: NextFunction) => {
+    if ((req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
+      throw OKTA_ERRORS.badRequest(`expected a JSON object with Content-Type application/json, got ${req.get('content-type') ?? 'no Content-Type'}`);
+    }
     next();
   });
 
@@ -320,6 +336,19 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
       return server;
     },
   };
+}
+
+/**
+ * The scopes, any one of which an access token needs for a call: the reference gives
+ * `okta.users.manage` for the user update and `okta.schemas.manage` for the schema update; reads
+ * also take the `.read` scope (Okta's OAuth scopes for the Users and Schemas APIs,
+ * https://developer.okta.com/docs/api/oauth2/). Undefined: a route the emulator does not serve.
+ */
+function scopesNeeded(method: string, path: string): string[] | undefined {
+  const read = method === 'GET' || method === 'HEAD';
+  if (path === '/api/v1/meta/schemas/user/default') return read ? ['okta.schemas.read', 'okta.schemas.manage'] : ['okta.schemas.manage'];
+  if (path.startsWith('/api/v1/users/')) return read ? ['okta.users.read', 'okta.users.manage'] : ['okta.users.manage'];
+  return undefined;
 }
 
 function oktaNotFoundRoute(): OktaEmulatorError {

@@ -29,7 +29,8 @@ const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const failure = (status: number, error: string, description: string): TokenAnswer => ({ status, body: { error, error_description: description } });
 
 export class OktaOAuth {
-  readonly #issued = new Set<string>();
+  /** Issued access tokens and the scopes each was issued with. */
+  readonly #issued = new Map<string, readonly string[]>();
   app: OktaServiceApp | undefined;
 
   constructor(app: OktaServiceApp | undefined) {
@@ -51,13 +52,18 @@ export class OktaOAuth {
     const missing = asked.filter((s) => !app.scopes.includes(s));
     if (missing.length > 0) return failure(400, 'invalid_scope', `The following scopes were requested, but not granted: ${missing.join(' ')}`);
     const accessToken = randomBytes(24).toString('base64url');
-    this.#issued.add(accessToken);
+    this.#issued.set(accessToken, asked);
     return { status: 200, body: { token_type: 'Bearer', expires_in: 3600, access_token: accessToken, scope: asked.join(' ') } };
   }
 
   /** Is `authorization` a Bearer token this endpoint issued? */
   accepts(authorization: string): boolean {
-    return authorization.startsWith('Bearer ') && this.#issued.has(authorization.slice('Bearer '.length));
+    return this.scopesOf(authorization) !== undefined;
+  }
+
+  /** The scopes of the Bearer token this endpoint issued, or undefined for any other credential. */
+  scopesOf(authorization: string): readonly string[] | undefined {
+    return authorization.startsWith('Bearer ') ? this.#issued.get(authorization.slice('Bearer '.length)) : undefined;
   }
 
   /** Every issued token stops working (the app's key was rotated, the app deactivated): the SDK asks for a new one. */
