@@ -201,4 +201,17 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await audited()).length, before + cases.length);
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
   });
+
+  test('a directory user id is at most 200 characters: a refused label never writes a body-sized one into the trail', async () => {
+    const audited = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed');
+    const before = (await audited()).length;
+    agent.calls.length = 0;
+    const max = await who('max@acme.example');
+    // The label rule refuses before the directory user is looked up; the id is the caller's body (up to 1 MB).
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a'.repeat(500_000), hubRole: 'owner' });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { detail: string }).detail, /directoryUserId: expected at most 200 characters/);
+    assert.equal((await audited()).length, before, 'nothing written to the trail');
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+  });
 });

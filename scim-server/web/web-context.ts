@@ -51,9 +51,15 @@ export async function startSession(ctx: WebContext, res: Response, actor: string
   return session;
 }
 
-/** `audit`: a sign-out's entry, written with the session's end (a sign-in replacing a session writes none). */
+/**
+ * `audit`: a sign-out's entry, written with the session's end (a sign-in replacing a session writes none).
+ * The session ends in the store first: one the store refuses to end (a failover) keeps its cookie,
+ * so the person sees the sign-out fail, rather than a browser that forgot a session every replica
+ * still honours (OWASP Session Management Cheat Sheet, "Manual Session Expiration":
+ * https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html).
+ */
 export async function endSession(ctx: WebContext, req: Request, res: Response, audit?: AuditInput): Promise<void> {
   const id = readCookie(req, sessionCookieName(ctx));
-  setCookie(res, sessionCookieName(ctx), '', { secure: ctx.secure, sameSite: 'Lax', path: '/', maxAge: 0 });
   if (id) await ctx.sessions.destroy(id, audit);
+  setCookie(res, sessionCookieName(ctx), '', { secure: ctx.secure, sameSite: 'Lax', path: '/', maxAge: 0 });
 }
