@@ -8,7 +8,7 @@ import { RunnableIndex } from './runnable-index.ts';
 import type { TaskRecord } from './task-record.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * A shared store's poll (fleet-poll.ts) over a store whose read of the open tasks takes
