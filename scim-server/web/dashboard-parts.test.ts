@@ -54,6 +54,16 @@ describe('OIDC admins', () => {
     assert.equal(trustedEmail({ email: ' Jane@Acme.example ', emailVerified: false }), undefined);
     assert.equal(trustedEmail({ email: ' Jane@Acme.example ' }), 'jane@acme.example');
   });
+  test('an email whose lower-casing turns a non-ASCII character into ASCII is not trusted: it would name another person', () => {
+    // U+212A KELVIN SIGN lower-cases to "k": "\u212Aim" would be kim@acme.example, an allowed admin.
+    const kelvin = '\u212Aim@acme.example';
+    assert.equal(kelvin.toLowerCase(), 'kim@acme.example');
+    assert.equal(trustedEmail({ email: kelvin, emailVerified: true }), undefined);
+    assert.equal(allowedAdmin({ sub: '8', email: kelvin, emailVerified: true, groups: [] }, { allowedEmails: ['kim@acme.example'], allowedGroups: [] }), false);
+    // Other letters outside ASCII stay trusted, lower-cased as before.
+    assert.equal(trustedEmail({ email: 'JOSÉ@Acme.example' }), 'josé@acme.example');
+    assert.equal(trustedEmail({ email: '\u0130nci@acme.example' }), '\u0130nci@acme.example'.toLowerCase());
+  });
 });
 
 describe('sessions', () => {

@@ -179,8 +179,20 @@ function isTokenEndpointError(err: unknown): boolean {
  */
 export function trustedEmail(person: Pick<SignedInPerson, 'email' | 'emailVerified'>): string | undefined {
   if (person.emailVerified === false) return undefined;
-  const email = person.email?.trim().toLowerCase();
-  return email || undefined;
+  const email = person.email?.trim();
+  // Compared lower-cased everywhere, such an address would be someone else's: not trusted either.
+  if (!email || foldsIntoAscii(email)) return undefined;
+  return email.toLowerCase();
+}
+
+/**
+ * Whether `text` holds a character outside ASCII that lower-cases into ASCII: U+212A KELVIN SIGN
+ * lower-cases to "k" (Unicode's case mapping, https://www.unicode.org/charts/case/), so
+ * "\u212Aim@acme.example" lower-cased is kim@acme.example, the address of another person.
+ */
+export function foldsIntoAscii(text: string): boolean {
+  for (const c of text) if (c.codePointAt(0)! > 0x7f && /^[\x00-\x7f]+$/.test(c.toLowerCase())) return true;
+  return false;
 }
 
 /**

@@ -122,7 +122,7 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       // allowedEmails) see every hub; anyone else what their hub roles allow, and My access
       // (hub-guard.ts decides, on every request).
       const admin = allowedAdmin(person, settings);
-      if (person.email && !email) ctx.log.warn('dashboard: the IdP marked the email unverified; it finds no hub role', { sub: person.sub });
+      if (person.email && !email) ctx.log.warn(person.emailVerified === false ? 'dashboard: the IdP marked the email unverified; it finds no hub role' : 'dashboard: the email holds a character that lower-cases into another address (such as U+212A KELVIN SIGN); it finds no hub role', { sub: person.sub });
       await endSession(ctx, req, res);
       // Who the audit log and the page name (`actor` above): the email only when trusted. An
       // address the IdP marks `email_verified: false` (OIDC Core §5.1) may be anyone's, typed into
