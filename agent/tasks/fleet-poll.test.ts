@@ -30,21 +30,24 @@ function pollOver(readMs: number, pollMs: number) {
     subscribeMissed: (listener: () => void) => ((missed = listener), () => (missed = undefined)),
   } as unknown as Store;
   const indexed: string[] = [];
+  const pumps = { n: 0 };
   const poll = new FleetPoll({
     store, pending: new RunnableIndex(), owner: 'r1', pollMs, log: quiet, outages: new OutageNote(quiet), clock: Date.now,
-    running: () => true, busy: () => false, index: (t) => indexed.push(t.id), noteBlock: () => {}, schedulePump: () => {},
+    running: () => true, busy: () => false, index: (t) => indexed.push(t.id), noteBlock: () => {}, schedulePump: () => pumps.n++,
   });
-  return { poll, reads, indexed, feedCut: () => missed?.() };
+  return { poll, reads, indexed, pumps, feedCut: () => missed?.() };
 }
 
 test('a long read of the open tasks is made again only after 20 times its length; a cut feed asks for one at the next tick', async () => {
-  const { poll, reads, indexed, feedCut } = pollOver(40, 10);
+  const { poll, reads, indexed, pumps, feedCut } = pollOver(40, 10);
   poll.start();
   try {
     await sleep(400);
     // Every 10 ms, a 40 ms read would run back to back (about eight in 400 ms): one, then not for 800 ms.
     assert.equal(reads.length, 1, `reads at ${reads.map((r) => r - reads[0]!).join(', ')} ms`);
     assert.deepEqual(indexed, ['t1']);
+    // The ticks without the read still wake the runner (its shares were renewed).
+    assert.ok(pumps.n >= 5, `${pumps.n} pumps in 400 ms`);
     feedCut();
     await sleep(100);
     assert.equal(reads.length, 2, 'read again after the feed was cut');

@@ -96,14 +96,20 @@ export class FleetPoll {
   }
 
   private async poll(): Promise<void> {
-    const { pending } = this.d;
     await this.d.shares?.renew();
+    await this.readBlocks();
+    if (this.d.clock() >= this.readOpenAt) await this.readOpen();
+    // Every tick, as before the open tasks' read was spaced: the shares renewed may leave room.
+    this.d.schedulePump();
+  }
+
+  /** The open tasks into the runner's index, where a notification did not already put them as they are. */
+  private async readOpen(): Promise<void> {
+    const { pending } = this.d;
     const touched = new Set<string>();
     this.touchedSincePoll = touched;
     try {
-      await this.readBlocks();
       const startedAt = performance.now();
-      if (this.d.clock() < this.readOpenAt) return;
       // Due again from now: a cut feed noted while this read runs asks for the next one.
       this.readOpenAt = Infinity;
       let open: Array<Readonly<TaskRecord>>;
@@ -127,6 +133,5 @@ export class FleetPoll {
     } finally {
       if (this.touchedSincePoll === touched) this.touchedSincePoll = undefined;
     }
-    this.d.schedulePump();
   }
 }
