@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
 import { connectors } from '../../connectors/registry.ts';
+import { Keyring } from '../secrets/keyring.ts';
 import { CliError } from './cli-error.ts';
 import type { GlobalOptions } from './connection.ts';
 
@@ -32,6 +33,10 @@ export function registerProcessCommands(program: Command): void {
       const json = global().json;
       try {
         const loaded = loadConfig(path);
+        // The key file too: one that is there but unreadable or not a key stops the server at
+        // start (scim-server/main.ts), so it must not pass here as OK. A missing one is created then.
+        const keyProblem = Keyring.problem(loaded.pathOf(loaded.file.secrets.keyFile));
+        if (keyProblem) throw new ConfigError(loaded.path, [keyProblem]);
         const summary = { ok: true, path: loaded.path, hubs: loaded.file.hubs.length, identityProviders: Object.keys(loaded.file.identityProviders).length };
         process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `OK ${loaded.path}: ${summary.hubs} hub(s), ${summary.identityProviders} identity provider(s)\n`);
       } catch (err) {
