@@ -205,6 +205,21 @@ describe('LowdbStore damaged files', () => {
     void journal;
   });
 
+  test('a file that is no store at all (a token file named by --path by mistake): check says it is not JSON without quoting a character of it', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    for (const [name, text] of [['admin-token', 'KtWpvcPt5T1ukyvOQIu3FmE-9zkRAWiTQpZ4Ue3LKq8\n'], ['short-token', 'Sh0rtTok3n\n']] as const) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      const check = await checkStore(path);
+      assert.equal(check.ok, false);
+      const said = check.lines.join('\n');
+      assert.match(said, /not valid JSON \(Unexpected token/);
+      assert.ok(!said.includes(text.slice(1, 8)), said);
+      assert.equal(check.lines.length, said.split('\n').length, 'no line broken by a quoted line break');
+    }
+  });
+
   test('hubwarden store check / repair: exit codes, --accept-loss required, and a live server\'s lock respected', async (t) => {
     const { path, journal } = await crashedStore(t);
     await editLine(journal, 3, (l) => l.replace('"n":1', '"n":2'));
