@@ -5,7 +5,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.
 import { connectors } from '../../connectors/registry.ts';
 import { Keyring } from '../secrets/keyring.ts';
 import { CliError } from './cli-error.ts';
-import type { GlobalOptions } from './connection.ts';
+import { envSetting, type GlobalOptions } from './connection.ts';
 
 /** Built (dist/, plain node) the server is main.js beside this file's tree; from source, main.ts through tsx. */
 const BUILT = import.meta.url.endsWith('.js');
@@ -29,7 +29,7 @@ export function registerProcessCommands(program: Command): void {
   config.command('validate').description('check a config file (schema and secrets); prints OK or every problem')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .action((opts: { config?: string }) => {
-      const path = opts.config ?? global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+      const path = opts.config ?? global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH;
       const json = global().json;
       try {
         const loaded = loadConfig(path);
