@@ -23,7 +23,8 @@ export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'ex
  */
 export const DIRECTORY_STATUSES = ['active', 'deactivated', 'suspended', 'offboarded', 'deleted'] as const;
 export type DirectoryStatus = (typeof DIRECTORY_STATUSES)[number];
-export type TaskStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'needs-approval';
+export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface HubSummary {
   id: string;

@@ -62,6 +62,15 @@ describe('config input', () => {
     ]);
   });
 
+  test('a key given twice in one mapping is named by its path, not only as "Map keys must be unique"', () => {
+    // A second safety: block or confirmDeprovisioning: yaml refuses either; the line alone left the admin to find which key.
+    const twice = hub('    safety: { confirmDeprovisioning: true }\n    safety: { confirmDeprovisioning: false }\n');
+    assert.deepEqual(problemsOf(twice), ['line 6, column 5: hubs[0].safety is given twice in the same mapping; keep one']);
+    const flow = hub('    safety: { confirmDeprovisioning: true, confirmDeprovisioning: false }\n');
+    assert.deepEqual(problemsOf(flow), ['line 5, column 44: hubs[0].safety.confirmDeprovisioning is given twice in the same mapping; keep one']);
+    assert.deepEqual(problemsOf(`server:\n  port: 1\n  port: 2\n${hub()}`), ['line 3, column 3: server.port is given twice in the same mapping; keep one']);
+  });
+
   test('an id written without quotes (a number to YAML) is told to be quoted', () => {
     assert.deepEqual(problemsOf('hubs:\n  - { id: m, connector: meta-business, meta: { businessId: 1000000000000001 } }\n'), [
       'hubs[0].meta.businessId: Invalid input: expected string, received number: put the value in quotes (YAML reads unquoted digits as a number)',

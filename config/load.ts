@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { logLevelProblem } from './log-level.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isAlias, isCollection, isPair, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isPair, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
@@ -71,6 +71,29 @@ function yamlErrorText(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return ONE_DOCUMENT;
   if (code === 'BAD_ALIAS') return `${message.split('\n')[0]}: a value starting with * is read as a YAML alias; quote it (a cron schedule: "* * * * *")`;
   return message.split('\n')[0]!;
+}
+
+/**
+ * The path of the key a DUPLICATE_KEY error points at (yaml gives only its first character's
+ * offset): `hubs[0].safety`, found by walking the document to the pair whose key starts there.
+ */
+function duplicateKeyPath(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      const key = pair.key as Node | null;
+      if (key?.range?.[0] !== offset) return undefined;
+      const path: PropertyKey[] = [];
+      const chain = [...ancestors, pair];
+      chain.forEach((node, i) => {
+        if (isPair(node)) path.push(String((node.key as { value?: unknown } | null)?.value ?? ''));
+        else if (isSeq(node)) path.push(node.items.indexOf(chain[i + 1] as never));
+      });
+      found = formatPath(path);
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** yaml's default: plenty for a config that reuses a block or two with anchors. */
@@ -256,7 +279,11 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
     return true;
   };
   const yamlProblems = [
-    ...doc.errors.filter(firstOnLine).map((e) => `${at(e.pos[0])}: ${yamlErrorText(e.code, e.message)}`),
+    ...doc.errors.filter(firstOnLine).map((e) => {
+      // "Map keys must be unique" names no key: the path of the second one does.
+      const dup = e.code === 'DUPLICATE_KEY' ? duplicateKeyPath(doc, e.pos[0]) : undefined;
+      return `${at(e.pos[0])}: ${dup ? `${dup} is given twice in the same mapping; keep one` : yamlErrorText(e.code, e.message)}`;
+    }),
     ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')
       .map((w) => `${at(w.pos[0])}: the YAML tag ${text.slice(w.pos[0], w.pos[1])} is not supported; a config takes plain values (strings, numbers, booleans, lists, mappings): remove the tag`),
   ];

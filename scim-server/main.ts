@@ -37,6 +37,9 @@ try {
 } catch (err) {
   fail(`${(err as Error).message} (usage: npm start -- [--config PATH])`);
 }
+// Set but empty (`HUBWARDEN_CONFIG=$PROD_CONFIG`, the variable unset) is no path: not the
+// working folder (EISDIR), nor the shipped sandbox config in place of the one meant.
+if (args.config === undefined && process.env.HUBWARDEN_CONFIG?.trim() === '') fail('HUBWARDEN_CONFIG is set but empty: set it to the config file, or unset it');
 const configPath = args.config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 try {

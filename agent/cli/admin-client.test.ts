@@ -43,6 +43,23 @@ test('a server URL with a user name or password is refused, and the password nev
   }
 });
 
+test('a server URL with userinfo written slightly off is refused too, and the password never echoed', async () => {
+  const password = 's3cret-Basic-pw';
+  // The WHATWG parser reads each of these as userinfo; the first is no URL at all.
+  for (const url of [`http//admin:${password}@127.0.0.1:9`, `http:/admin:${password}@127.0.0.1:9`, `http:admin:${password}@127.0.0.1:9`, `http:\\admin:${password}@127.0.0.1:9`, ` http://admin:${password}@127.0.0.1:9`]) {
+    let called = false;
+    let error: unknown;
+    try {
+      await adminClient(url, 'token', async () => { called = true; throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`); }).get('/hubs');
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof CliError && error.exitCode === 2, `refused: ${String(error)}`);
+    assert.equal(called, false, `no request for ${url}`);
+    assert.ok(!error.message.includes(password), error.message);
+  }
+});
+
 test('a server URL that is not one is named (no credentials in it to hide)', async () => {
   await assert.rejects(async () => adminClient('localhost:8080', 'token', async () => { throw new Error('not called'); }).get('/hubs'),
     (e: unknown) => e instanceof CliError && e.exitCode === 2 && /"localhost:8080" is not an http\(s\) URL/.test(e.message));

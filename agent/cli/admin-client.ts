@@ -26,13 +26,20 @@ const BEARER_TOKEN = /^[\x21-\x7e]+$/;
  * admin token authenticates. The message never repeats the userinfo, even of a URL that fails to parse.
  */
 function serverUrl(baseUrl: string): string {
+  const refused = new CliError('the server URL (--url, HUBWARDEN_URL or server.publicUrl) has a user name or password in it: leave them out, the admin token authenticates', 2);
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(baseUrl);
-  if (userinfo) throw new CliError('the server URL (--url, HUBWARDEN_URL or server.publicUrl) has a user name or password in it: leave them out, the admin token authenticates', 2);
+  if (userinfo) throw refused;
   let url: URL | undefined;
   try {
     url = new URL(baseUrl);
   } catch { /* named below */ }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CliError(`the server URL "${baseUrl}" is not an http(s) URL (--url, HUBWARDEN_URL or server.publicUrl)`, 2);
+  // The URL as parsed, too: the WHATWG parser reads `http:/admin:pw@host`, `http:admin:pw@host`,
+  // `http:\\admin:pw@host` and one with a leading space as userinfo (https://url.spec.whatwg.org/#special-authority-slashes-state),
+  // which the pattern above misses; fetch then refused it quoting the whole URL, password and all.
+  if (url && (url.username || url.password)) throw refused;
+  // Not a URL at all (`http//admin:pw@host`): quoted only when nothing in it can be a password.
+  const shown = baseUrl.includes('@') ? '' : ` "${baseUrl}"`;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CliError(`the server URL${shown} is not an http(s) URL (--url, HUBWARDEN_URL or server.publicUrl)`, 2);
   return baseUrl;
 }
 

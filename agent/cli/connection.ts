@@ -10,6 +10,18 @@ export interface GlobalOptions {
 }
 
 /**
+ * HUBWARDEN_URL or HUBWARDEN_CONFIG: undefined when unset. Set but empty (`HUBWARDEN_CONFIG=$PROD_CONFIG`
+ * with the shell variable unset) is refused: taken as given it was "the config  cannot be read:
+ * EISDIR" (the working folder) or "the server URL "" is not an http(s) URL", and taken as unset
+ * it would quietly use config/hubwarden.yaml, the sandbox's, in place of the one meant.
+ */
+export function envSetting(env: NodeJS.ProcessEnv, name: 'HUBWARDEN_URL' | 'HUBWARDEN_CONFIG'): string | undefined {
+  const value = env[name];
+  if (value === undefined || value.trim() !== '') return value;
+  throw new CliError(`${name} is set but empty: set it${name === 'HUBWARDEN_URL' ? ' to the server URL' : ' to the config file'}, or unset it`, 2);
+}
+
+/**
  * Where the server is and how to authenticate: `--url`/`--token` first, then HUBWARDEN_URL and
  * HUBWARDEN_ADMIN_TOKEN, then the config file (`server.publicUrl` and the first of
  * `server.adminTokens`, which on a default install is the generated data/admin-token file).
@@ -25,7 +37,7 @@ export async function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = p
  * with --url and --token, or their environment variables, a command starts without it.
  */
 export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; token: string }> {
-  const url0 = options.url ?? env.HUBWARDEN_URL;
+  const url0 = options.url ?? envSetting(env, 'HUBWARDEN_URL');
   const token0 = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
   if (url0 !== undefined && token0) return { url: url0, token: token0 };
   const { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } = await import('../../config/load.ts');
@@ -35,7 +47,7 @@ export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = 
   let config: LoadedConfig | undefined;
   const fromConfig = (): LoadedConfig => {
     if (config) return config;
-    const path = options.config ?? env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+    const path = options.config ?? envSetting(env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH;
     try {
       // Only the URL and the admin token are needed: the other secrets (app credentials, the
       // database URL) are the server's, and need not be set in the admin's shell.

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../../config/load.ts';
 import { connectors } from '../../connectors/registry.ts';
+import { Keyring } from '../secrets/keyring.ts';
 import { CliError } from './cli-error.ts';
-import type { GlobalOptions } from './connection.ts';
+import { envSetting, type GlobalOptions } from './connection.ts';
 
 /** Built (dist/, plain node) the server is main.js beside this file's tree; from source, main.ts through tsx. */
 const BUILT = import.meta.url.endsWith('.js');
@@ -28,10 +29,14 @@ export function registerProcessCommands(program: Command): void {
   config.command('validate').description('check a config file (schema and secrets); prints OK or every problem')
     .option('--config <path>', 'config file (default: HUBWARDEN_CONFIG or config/hubwarden.yaml)')
     .action((opts: { config?: string }) => {
-      const path = opts.config ?? global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH;
+      const path = opts.config ?? global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH;
       const json = global().json;
       try {
         const loaded = loadConfig(path);
+        // The key file too: one that is there but unreadable or not a key stops the server at
+        // start (scim-server/main.ts), so it must not pass here as OK. A missing one is created then.
+        const keyProblem = Keyring.problem(loaded.pathOf(loaded.file.secrets.keyFile));
+        if (keyProblem) throw new ConfigError(loaded.path, [keyProblem]);
         const summary = { ok: true, path: loaded.path, hubs: loaded.file.hubs.length, identityProviders: Object.keys(loaded.file.identityProviders).length };
         process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `OK ${loaded.path}: ${summary.hubs} hub(s), ${summary.identityProviders} identity provider(s)\n`);
       } catch (err) {

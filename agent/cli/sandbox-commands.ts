@@ -6,7 +6,7 @@ import { removeSandboxWorld, sandboxWorldPath, usedSandboxes } from '../sandbox-
 import { storeLockOwner } from '../store/store-lock.ts';
 import { adminClient, seg } from './admin-client.ts';
 import { CliError } from './cli-error.ts';
-import { serverOf, type GlobalOptions } from './connection.ts';
+import { envSetting, serverOf, type GlobalOptions } from './connection.ts';
 import { printer } from './output.ts';
 import { stringOf } from './answer.ts';
 
@@ -22,7 +22,7 @@ export function registerSandboxCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();
   const sandbox = program.command('sandbox').description('the built-in sandboxes (hubs whose connector block says sandbox)');
   sandbox.command('reset').description('put each sandbox business back as its fixture has it (start over)').action(async () => {
-    const config = readConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH);
+    const config = readConfig(global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH);
     const definitions = usedSandboxes(config.file.hubs);
     if (definitions.length === 0) throw new CliError(`no hub in ${config.path} uses a built-in sandbox`);
     const hubs = config.file.hubs.filter((h) => definitions.some((d) => d.id === h.connector && d.sandbox!.usedBy(connectorBlock(h)))).map((h) => h.id);

@@ -6,7 +6,7 @@ import { checkStore, repairStore } from '../store/store-repair.ts';
 import { copyLowdbToPostgres } from '../store/copy-to-postgres.ts';
 import { describeUrl } from '../store/postgres/sql.ts';
 import { CliError, oneLine } from './cli-error.ts';
-import type { GlobalOptions } from './connection.ts';
+import { envSetting, type GlobalOptions } from './connection.ts';
 
 /**
  * `hubwarden store check|repair`: local tools over the store's files (not the admin API), for when
@@ -19,7 +19,7 @@ export function registerStoreCommands(program: Command): void {
   const storePath = (opts: { path?: string }) => {
     if (opts.path) return opts.path;
     try {
-      const config = loadConfig(global().config ?? process.env.HUBWARDEN_CONFIG ?? DEFAULT_CONFIG_PATH, process.env, { secrets: 'on-use' }); // the path only
+      const config = loadConfig(global().config ?? envSetting(process.env, 'HUBWARDEN_CONFIG') ?? DEFAULT_CONFIG_PATH, process.env, { secrets: 'on-use' }); // the path only
       const file = storeFileOf(config);
       if (file === undefined) throw new Error(`store.kind is ${config.file.store.kind}: check, repair and migrate read a lowdb store, and the config names none`);
       return file;

@@ -1,6 +1,6 @@
 import { CliError } from './cli-error.ts';
 import type { Command } from 'commander';
-import type { DeprovisioningReport, TaskView } from '../api.ts';
+import { TASK_STATUSES, type DeprovisioningReport, type TaskView } from '../api.ts';
 import { seg } from './admin-client.ts';
 import { connect, type GlobalOptions } from './connection.ts';
 import { printer, table } from './output.ts';
@@ -33,6 +33,8 @@ export function registerWorkCommands(program: Command): void {
     .option('--watch', 'refresh until no listed task is queued, running or waiting')
     .option('--limit <n>', 'at most n tasks (default 100); pages are fetched as needed')
     .action(async (opts: { hub?: string; status?: string; watch?: boolean; limit?: string }) => {
+      // Checked here, as members --status is: the server's answer names its query field (query.status), not the option.
+      if (opts.status && !(TASK_STATUSES as readonly string[]).includes(opts.status)) throw new CliError(`--status: expected one of ${TASK_STATUSES.join(', ')}, got "${opts.status}"`, 2);
       const pollMs = opts.watch ? pollInterval(2000) : 0;
       const client = await connect(global());
       const limit = parseLimit(opts.limit, 100);

@@ -12,6 +12,14 @@ const IV_BYTES = 12; // the GCM standard nonce size (NIST SP 800-38D §8.2)
 const TAG_BYTES = 16; // the full GCM authentication tag
 const PREFIX = 'hw1';
 
+/** The key a key file holds: base64 of exactly KEY_BYTES bytes, else undefined. */
+function keyOf(text: string): Buffer | undefined {
+  const key = Buffer.from(text.trim(), 'base64');
+  return key.length === KEY_BYTES && /^[A-Za-z0-9+/]+=*$/.test(text.trim()) ? key : undefined;
+}
+
+const notAKey = (path: string) => `secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`;
+
 /**
  * Encrypts credentials the store keeps (tokens an admin enters later) with the key in
  * `secrets.keyFile`, so a copy of the store file alone reveals none of them.
@@ -38,10 +46,8 @@ export class Keyring {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets.keyFile: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
       return Keyring.create(path);
     }
-    const key = Buffer.from(text.trim(), 'base64');
-    if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+=*$/.test(text.trim())) {
-      throw new Error(`secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
-    }
+    const key = keyOf(text);
+    if (!key) throw new Error(notAKey(path));
     const { mode } = await stat(path);
     if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
     return new Keyring(key);
@@ -75,10 +81,8 @@ export class Keyring {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`secrets.keyFile: cannot read the key file ${path}: ${(err as NodeJS.ErrnoException).code}`);
       return Keyring.createSync(path);
     }
-    const key = Buffer.from(text.trim(), 'base64');
-    if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+=*$/.test(text.trim())) {
-      throw new Error(`secrets.keyFile: the key file ${path} does not hold a base64 ${KEY_BYTES}-byte key; restore it from a backup (values sealed with another key cannot be opened)`);
-    }
+    const key = keyOf(text);
+    if (!key) throw new Error(notAKey(path));
     const { mode } = statSync(path);
     if ((mode & 0o077) !== 0) log.warn('secrets: the key file is readable by other users; chmod 600 it', { path, mode: (mode & 0o777).toString(8) });
     return new Keyring(key);
@@ -100,6 +104,21 @@ export class Keyring {
     if (!created) return Keyring.loadSync(path);
     log.info('secrets: created a new key file', { path });
     return new Keyring(key);
+  }
+
+  /**
+   * What is wrong with the key file, without creating it (`config validate`): unreadable, or not a
+   * key. A missing file is fine: the first start creates it. The key itself is never in the message.
+   */
+  static problem(path: string): string | undefined {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? undefined : `secrets.keyFile: cannot read the key file ${path}: ${code}`;
+    }
+    return keyOf(text) ? undefined : notAKey(path);
   }
 
   /** A keyring from raw key bytes (tests). */

@@ -205,6 +205,38 @@ describe('LowdbStore damaged files', () => {
     void journal;
   });
 
+  test('a snapshot that is not JSON is said so without quoting a character around the fault (a secret written in it, a short file)', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    for (const [name, text, secret] of [['store.json', '{"token": KtWpvcPt5T1ukyvOQIu3FmE}\n', 'KtWpvcPt5T1'], ['short.json', '{\nSh0rt\n', 'Sh0rt']] as const) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      const check = await checkStore(path);
+      assert.equal(check.ok, false);
+      const said = check.lines.join('\n');
+      assert.match(said, /not valid JSON \(/);
+      assert.ok(!said.includes(secret.slice(1, 5)), said);
+      assert.equal(check.lines.length, said.split('\n').length, 'no line broken by a quoted line break');
+    }
+  });
+
+  test('a file that is no store at all (the config, a token file named by --path or store.path by mistake): check names it so, repair and open refuse and leave it as it is', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'hubwarden-damage-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    for (const [name, text] of [['hubwarden.yaml', 'server:\n  port: 8080\nhubs: []\n'], ['admin-token', 'KtWpvcPt5T1ukyvOQIu3FmE-9zkRAWiTQpZ4Ue3LKq8\n']] as const) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      const check = await checkStore(path);
+      assert.equal(check.ok, false);
+      assert.match(check.lines.join('\n'), /is not a store file .*point store\.path \(or --path\) at the store's own file/);
+      assert.ok(!check.lines.join('\n').includes(text.slice(1, 8)));
+      await assert.rejects(repairStore(path), /is not a store file.*nothing to repair/);
+      await assert.rejects(new LowdbStore(path).open(), (err: Error) => /is not a store file/.test(err.message) && /Nothing was touched/.test(err.message) && !/store repair/.test(err.message));
+      assert.equal(await readFile(path, 'utf8'), text, 'left as it was');
+    }
+    assert.deepEqual((await readdir(dir)).sort(), ['admin-token', 'hubwarden.yaml'], 'no copy, journal or lock left behind');
+  });
+
   test('hubwarden store check / repair: exit codes, --accept-loss required, and a live server\'s lock respected', async (t) => {
     const { path, journal } = await crashedStore(t);
     await editLine(journal, 3, (l) => l.replace('"n":1', '"n":2'));

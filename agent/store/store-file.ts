@@ -24,6 +24,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { hex } from './journal.ts';
+import { jsonFault } from '../../connectors/sdk/json-fault.ts';
 
 export const STORE_FORMAT = 'hubwarden-store/2';
 /** The first format (no checksum, no journal flag); still read, so an upgraded store opens. */
@@ -189,7 +190,7 @@ export function readSnapshotLeniently(bytes: Buffer): (StoreDocument & { checksu
   try {
     doc = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    return checksumFailed ? CHECKSUM_FAILED : `not valid JSON (${(err as Error).message})`;
+    return checksumFailed ? CHECKSUM_FAILED : `not valid JSON (${jsonFault(err)})`;
   }
   const read = readStoreDocument(doc);
   if (typeof read === 'string') return checksumFailed ? CHECKSUM_FAILED : read;

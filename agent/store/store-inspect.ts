@@ -68,6 +68,12 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
     return out;
   }
   const read = bytes ? readSnapshotLeniently(bytes) : undefined;
+  if (typeof read === 'string' && bytes && !(await isStoreLike(files, paths, bytes))) {
+    // Not a store at all (store.path or --path naming the config, a token file, the audit log):
+    // unreadable, not damaged, since a repair would replace that file with an empty store.
+    out.damage.push({ file: paths.path, problem: 'is not a store file (a store snapshot is a JSON object, and no journal is beside it)', lost: 'nothing; point store.path (or --path) at the store\'s own file, such as data/hubwarden.json, and retry', unreadable: true });
+    return out;
+  }
   if (typeof read === 'string') {
     out.damage.push({ file: paths.path, problem: read, lost: 'every record of the snapshot, and with it every later commit (they only make sense on top of it)' });
     out.snapshotLost = paths.path;
@@ -146,6 +152,13 @@ export async function inspectStore(files: StoreFiles, paths: StorePaths, lenient
 }
 
 /** One line per damage, for error messages and `hubwarden store check` (`named`: a file the message already names). */
+/** A damaged snapshot still looks like one (a JSON object), or a journal of the store is beside it; an empty file is a snapshot cut short. */
+async function isStoreLike(files: StoreFiles, paths: StorePaths, bytes: Buffer): Promise<boolean> {
+  if (bytes.byteLength === 0 || /^\s*\{/.test(bytes.toString('utf8', 0, 64))) return true;
+  for (const f of [paths.journalPath, paths.previousJournalPath, paths.nextJournalPath]) if ((await files.size(f).catch(() => 0)) !== undefined) return true;
+  return false;
+}
+
 export function describeDamage(d: Damage, named?: string): string {
   const where = d.file === named && d.line === undefined ? '' : `${d.file}${d.line !== undefined ? ` line ${d.line}` : ''}: `;
   return `${where}${d.problem}; starting anyway would lose ${d.lost}`;

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { formatPath } from '../../config/load.ts';
 import { MAX_EXPORT_ROWS } from './csv.ts';
 import { badRequest } from './problem.ts';
-import { DIRECTORY_STATUSES } from '../../agent/api.ts';
+import { DIRECTORY_STATUSES, TASK_STATUSES } from '../../agent/api.ts';
 import { freeTextProblem } from '../../agent/safe-text.ts';
 
-export { DIRECTORY_STATUSES };
+export { DIRECTORY_STATUSES, TASK_STATUSES };
 
 /**
  * The admin API's inputs, declared once with zod. The same schemas feed validation and the
@@ -13,7 +13,6 @@ export { DIRECTORY_STATUSES };
  */
 export const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'] as const;
 /** agent/api.ts `DirectoryStatus`: where a row's directory user stands in the IdP. */
-export const TASK_STATUSES = ['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled', 'needs-approval'] as const;
 export const MEMBER_SORTS = ['email', '-email', 'name', '-name', 'status', '-status', 'lastSeenAt', '-lastSeenAt'] as const;
 export const HUB_ROLES = ['owner', 'manager', 'collaborator'] as const;
 

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { Approval } from '../../agent/api.ts';
-import { adminTrigger, params, wantsCsv, type AdminContext } from './admin-context.ts';
+import { adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
 import { alreadyDone, isConflict } from './already-done.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
@@ -12,6 +12,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/tasks', async (req, res) => {
     const query = parseInput(tasksQuery, req.query, 'query');
+    await requireKnownHub(ctx, query.hubId);
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     const page = await agent.tasks({ ...query, offset, limit });
@@ -27,6 +28,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/reports', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
+    await requireKnownHub(ctx, hubId);
     const items = await agent.reports(hubId);
     res.json({ total: items.length, items });
   });
@@ -70,6 +72,7 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/approvals', async (req, res) => {
     const { hubId } = parseInput(reportsQuery, req.query, 'query');
+    await requireKnownHub(ctx, hubId);
     const items = await agent.approvals(hubId);
     res.json({ total: items.length, items });
   });
@@ -122,4 +125,14 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
     const next = more ? { next: Math.min(...page.items.map((e) => e.seq)) } : {};
     res.json({ total: page.total, offset, limit, items: page.items, ...next });
   });
+}
+
+/**
+ * A hub filter naming no hub (a typo, `--hub sandbx`) is a 404, as `GET /hubs/{hubId}/members` is:
+ * answered as an empty list, it read as "nothing waiting" for an owner checking the reports or
+ * approvals of a hub. Without the filter every hub's are listed, a hub since removed from the
+ * config included. The audit log keeps its filter open: it is the history of removed hubs too.
+ */
+async function requireKnownHub(ctx: AdminContext, hubId: string | undefined): Promise<void> {
+  if (hubId !== undefined) await requireHub(ctx, hubId);
 }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { invalidSyntax, ScimError } from './errors.ts';
 import { assertCleanText } from './input-checks.ts';
+import { jsonFault } from '../../connectors/sdk/json-fault.ts';
 
 /**
  * Request bodies for POST, PUT and PATCH: JSON or SCIM+JSON (Okta and Entra send
@@ -114,22 +115,6 @@ export function scimBody() {
       next();
     });
   };
-}
-
-/**
- * What JSON.parse found wrong, without the text around it. V8 quotes up to 10 characters either
- * side of an unexpected token (`Unexpected token 'S', ..."password":Sup3rSecre"... is not valid
- * JSON`), so a password or token the client wrote without quotes went into the answer and the
- * debug log line of the refusal, where no redaction pattern knows it. The token's one character and
- * the position (when V8 gives it) stay.
- */
-export function jsonFault(err: unknown): string {
-  if (err instanceof RangeError) return 'nested too deeply';
-  const message = (err instanceof Error ? err.message : String(err))
-    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '')
-    .replace(/^".*" is not valid JSON$/s, 'not JSON');
-  // Any other shape that quotes the text: said without it.
-  return /["\n]/.test(message) || message.length > 120 ? 'not JSON' : message;
 }
 
 /**

@@ -101,4 +101,13 @@ describe('admin REST API: bad input', () => {
     assert.equal((await get('/audit?hubId=acme-ads&email=jane@example.com&action=x&since=2026-01-01T00:00:00Z&before=5&limit=5')).status, 200);
     assert.equal((await get('/tasks?hubId=acme-ads&status=queued&kind=offboard&parentId=t-1')).status, 200);
   });
+
+  test('a hub filter naming no hub (a typo): 404 naming it, not an empty list that reads as "nothing waiting"', async () => {
+    for (const path of ['/tasks?hubId=acme-adz', '/reports?hubId=acme-adz', '/approvals?hubId=acme-adz']) {
+      await problem(await get(path), 404, /^hub "acme-adz" does not exist$/);
+    }
+    for (const path of ['/tasks?hubId=acme-ads', '/reports?hubId=acme-ads', '/approvals?hubId=beta-shop', '/reports', '/approvals']) {
+      assert.equal((await get(path)).status, 200, path);
+    }
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, cli } from './cli-run.ts';
@@ -83,5 +83,30 @@ describe('hubwarden CLI: a bad config file', () => {
         assert.doesNotMatch(migrate.stderr + migrate.stdout, /hunter2|Invalid URL/);
       }
     }
+  });
+
+  test('config validate: a key file that is there but unreadable or not a key is named at secrets.keyFile (the server would refuse to start); a missing one is fine', async () => {
+    const config = (key: string) => file('key.yaml', `secrets: { keyFile: ${JSON.stringify(key)} }\n${HUB}`);
+    const short = join(dir, 'short.key');
+    writeFileSync(short, 'c2hvcnQta2V5LXNlY3JldA==\n'); // base64 of 16 bytes, not 32
+    const folder = join(dir, 'key-folder');
+    mkdirSync(folder);
+    for (const [key, pattern] of [[short, /secrets\.keyFile: the key file \S+short\.key does not hold a base64 32-byte key/], [folder, /secrets\.keyFile: cannot read the key file \S+key-folder: EISDIR/]] as const) {
+      const path = config(key);
+      const run = await cli(['config', 'validate', '--config', path]);
+      assert.equal(run.code, 1, run.stdout);
+      assert.deepEqual(run.stderr.trimEnd().split('\n').map((l) => l.split(':')[0]!.trim()), [path, 'secrets.keyFile'], run.stderr);
+      assert.match(run.stderr, pattern);
+      assert.doesNotMatch(run.stderr + run.stdout, /c2hvcnQta2V5/);
+      const json = await cli(['config', 'validate', '--json', '--config', path]);
+      assert.equal(json.code, 1);
+      assert.match(JSON.parse(json.stdout).problems[0], pattern);
+    }
+    const missing = join(dir, 'new.key');
+    const ok = await cli(['config', 'validate', '--config', config(missing)]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.throws(() => readFileSync(missing), /ENOENT/, 'validate creates no key file');
+    writeFileSync(missing, `${Buffer.alloc(32, 7).toString('base64')}\n`);
+    assert.equal((await cli(['config', 'validate', '--config', config(missing)])).code, 0);
   });
 });

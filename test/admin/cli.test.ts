@@ -130,6 +130,10 @@ describe('hubwarden CLI against a test server', () => {
     assertOneLineError(await cli(['members', 'acme-ads', '--url', server.url, '--token', 'wrong']), 1, /HTTP 401.*--token/);
     assertOneLineError(await cli(['exempt', 'acme-ads', '1001', ...auth]), 2, /required option '--reason <reason>'/);
     assertOneLineError(await cli(['members', 'acme-ads', '--status', 'gone', ...auth]), 2, /--status: expected one of/);
+    // tasks --status as members --status: the option named, a usage error, not the server's query.status.
+    assertOneLineError(await cli(['tasks', '--status', 'done', ...auth]), 2, /^hubwarden: --status: expected one of queued, running, waiting, completed, failed, cancelled, needs-approval, got "done"$/);
+    // A hub filter naming no hub is the server's 404, not "(none)" with exit 0.
+    for (const command of ['tasks', 'reports', 'approvals']) assertOneLineError(await cli([command, '--hub', 'acme-adz', ...auth]), 1, /hub "acme-adz" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['apply', 'r-1', '--members', 'ghost', ...auth]), 1, /"ghost" is not an item of report "r-1"/);
     // An empty --members (an unset shell variable) names nobody: refused before any call, never "all".
     const applied = agent.writes().filter((c) => c.method === 'applyReport').length;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AssetType, InviteStatus, TokenKind } from './model.ts';
 import { parseMetaFixture } from './fixture-schema.ts';
+import { jsonFault } from '../../sdk/json-fault.ts';
 
 /** ISO-8601, unix seconds, or relative to load time: `+60d`, `-3d`, `+12h`, `-30m`. */
 export type FixtureTime = string | number;
@@ -67,7 +68,7 @@ export function loadFixtureFile(path: string): MetaFixture {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`meta emulator fixture ${path}: cannot read JSON: ${(err as Error).message}`);
+    throw new Error(`meta emulator fixture ${path}: cannot read JSON: ${jsonFault(err)}`);
   }
   return parseMetaFixture(parsed, path);
 }

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetaEmulator, SANDBOX } from './index.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFixtureFile } from './fixture.ts';
 
 /** An emulator whose saves land in `saved` (the product writes them to data/sandbox-meta-business.json). */
 function persisted(initial?: string) {
@@ -91,4 +95,16 @@ test('a failed save is reported and retried at the next flush', async () => {
   await emulator.close();
   assert.equal(saved.length, 1);
   assert.equal(JSON.parse(saved[0]!).state.invites.find((i: { id: string }) => i.id === SANDBOX.pendingInviteId).status, 'EXPIRED');
+});
+
+test('a fixture or saved world that is not JSON at all (a token file named by mistake) is refused without quoting its text', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-meta-fixture-'));
+  try {
+    const token = 'EAABsecretTok3nValue';
+    await writeFile(join(dir, 'token'), `${token}\n`);
+    assert.throws(() => loadFixtureFile(join(dir, 'token')), (e: Error) => /cannot read JSON: Unexpected token/.test(e.message) && !e.message.includes(token.slice(1, 8)));
+    assert.throws(() => persisted(token), (e: Error) => /saved\.json is not valid JSON/.test(e.message) && !e.message.includes(token.slice(1, 8)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@
 import type { MetaWorld } from './world.ts';
 import type { Assignment, EmulatorState } from './model.ts';
 import { debouncedSaver, type DebouncedSaver } from '../../sdk/debounced-save.ts';
+import { jsonFault } from '../../sdk/json-fault.ts';
 
 export const WORLD_FORMAT = 'hubwarden-meta-emulator-world/1';
 
@@ -30,7 +31,7 @@ export function restoreWorld(world: MetaWorld, text: string, source: string): vo
   try {
     doc = JSON.parse(text) as WorldDocument;
   } catch (err) {
-    throw new Error(`meta emulator: ${source} is not valid JSON (${(err as Error).message}); it was left untouched`);
+    throw new Error(`meta emulator: ${source} is not valid JSON (${jsonFault(err)}); it was left untouched`);
   }
   const keys: Array<keyof EmulatorState> = ['businesses', 'tokens', 'users', 'invites', 'systemUsers', 'assets', 'assignments', 'shares'];
   if (doc?.format !== WORLD_FORMAT || !keys.every((k) => Array.isArray(doc.state?.[k])) || !Number.isInteger(doc.counters?.seq) || !Number.isInteger(doc.counters?.id)) {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ASSET_TYPES, type EmulatorState } from './model.ts';
+import { jsonFault } from '../../sdk/json-fault.ts';
 
 const id = z.string().regex(/^\d{1,19}$/, 'expected a digit string');
 const time = z.union([z.string(), z.number()]);
@@ -96,7 +97,7 @@ export function loadFixtureFile(path: string, now: number = Date.now()): Emulato
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`tiktok emulator fixture ${path}: cannot read JSON: ${(err as Error).message}`);
+    throw new Error(`tiktok emulator fixture ${path}: cannot read JSON: ${jsonFault(err)}`);
   }
   return parseFixture(parsed, path, now);
 }

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { createTikTokEmulator, TIKTOK_SANDBOX as S } from './index.ts';
 import { serializeWorld, restoreWorld } from './world-file.ts';
 import { TikTokWorld } from './world.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadFixtureFile } from './fixture.ts';
 
 const BC = S.bcId;
 /** fixture times are relative to the clock: one fixed clock for every emulator here */
@@ -87,4 +91,16 @@ test('a damaged or foreign saved world stops start-up with a message naming it',
   assert.throws(() => persisted('{"businessCenters":[]}'), /tiktok emulator: saved\.json is not a saved sandbox Business Center/);
   const meta = JSON.stringify({ format: 'hubwarden-meta-emulator-world/1', counters: { seq: 1, id: 1 }, state: {} });
   assert.throws(() => persisted(meta), /saved\.json is not a saved sandbox Business Center \(expected format hubwarden-tiktok-emulator-world\/1\)/);
+});
+
+test('a fixture or saved world that is not JSON at all (a token file named by mistake) is refused without quoting its text', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-tiktok-fixture-'));
+  try {
+    const token = 'act0ken5ecretValue99';
+    await writeFile(join(dir, 'token'), `${token}\n`);
+    assert.throws(() => loadFixtureFile(join(dir, 'token')), (e: Error) => /cannot read JSON: Unexpected token/.test(e.message) && !e.message.includes(token.slice(1, 8)));
+    assert.throws(() => restoreWorld(new TikTokWorld(), token, 'saved.json'), (e: Error) => /saved\.json is not valid JSON/.test(e.message) && !e.message.includes(token.slice(1, 8)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

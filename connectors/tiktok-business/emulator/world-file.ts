@@ -9,6 +9,7 @@
  * caller's: connectors never import the product's storage code.
  */
 import { debouncedSaver, type DebouncedSaver } from '../../sdk/debounced-save.ts';
+import { jsonFault } from '../../sdk/json-fault.ts';
 import type { TikTokWorld } from './world.ts';
 import type { EmulatorState } from './model.ts';
 
@@ -33,7 +34,7 @@ export function restoreWorld(world: TikTokWorld, text: string, source: string): 
   try {
     doc = JSON.parse(text) as WorldDocument;
   } catch (err) {
-    throw new Error(`tiktok emulator: ${source} is not valid JSON (${(err as Error).message}); it was left untouched`);
+    throw new Error(`tiktok emulator: ${source} is not valid JSON (${jsonFault(err)}); it was left untouched`);
   }
   const keys: Array<keyof EmulatorState> = ['businessCenters', 'members', 'assets', 'shares', 'partnerships', 'assignments', 'tokens'];
   if (doc?.format !== WORLD_FORMAT || !keys.every((k) => Array.isArray(doc.state?.[k])) || typeof doc.counters?.nextUserId !== 'string' || !/^\d+$/.test(doc.counters.nextUserId) || !Array.isArray(doc.people)) {
