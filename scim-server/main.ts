@@ -9,6 +9,7 @@
 import { storeFromConfig } from '../agent/store/open-store.ts';
 import { parseArgs } from 'node:util';
 import { Keyring } from '../agent/secrets/keyring.ts';
+import { newKeyOverRecords } from '../agent/secrets/new-key-check.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { createApp, type MountedRouter } from './app.ts';
 import { banner } from './banner.ts';
@@ -80,6 +81,9 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
+// A key file made now over a store in use: the wrong path, or a replica without the shared key.
+const newKey = await newKeyOverRecords(keyring, store, config.pathOf(config.file.secrets.keyFile)).catch(() => undefined);
+if (newKey) childLogger('secrets').warn(newKey);
 
 /** Hubs whose connector block says `sandbox` talk to that connector's built-in emulator, mounted here. */
 // Its control endpoints (accept invites, inject faults) answer only to an admin token. Its world is

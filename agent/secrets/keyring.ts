@@ -32,9 +32,12 @@ const notAKey = (path: string) => `secrets.keyFile: the key file ${path} does no
  */
 export class Keyring {
   readonly #key: Buffer;
+  /** The key file was created by this load (none was there): see `createdOverRecords`. */
+  readonly created: boolean;
 
-  private constructor(key: Buffer) {
+  private constructor(key: Buffer, created = false) {
     this.#key = key;
+    this.created = created;
   }
 
   /** Reads the key file, or creates it (32 random bytes, mode 0600) on first start. */
@@ -65,7 +68,7 @@ export class Keyring {
     });
     if (!created) return Keyring.load(path);
     log.info('secrets: created a new key file', { path });
-    return new Keyring(key);
+    return new Keyring(key, true);
   }
 
   /**
@@ -103,7 +106,7 @@ export class Keyring {
     }
     if (!created) return Keyring.loadSync(path);
     log.info('secrets: created a new key file', { path });
-    return new Keyring(key);
+    return new Keyring(key, true);
   }
 
   /**
