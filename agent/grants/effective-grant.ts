@@ -17,6 +17,8 @@ export interface EffectiveGrant {
   email?: string;
   emails: string[];
   active: boolean;
+  /** Why not active, for a removal's why: suspended or offboarded, else deactivated. */
+  inactive?: 'deactivated' | 'suspended' | 'offboarded';
   /** Absent: the person should hold no seat on the hub. */
   appRole?: string;
   hubRole?: HubRole;
@@ -70,7 +72,7 @@ export function computeGrant(hub: HubConfigFile, user: DirectoryUserRecord, grou
     mappedGroups: [],
   };
   // Deactivated (or suspended) users hold nothing; deleted users have no record at all.
-  if (!grant.active) return grant;
+  if (!grant.active) return { ...grant, inactive: user.offboarded ? 'offboarded' : user.suspended ? 'suspended' : 'deactivated' };
   const names = new Set(groupNames.map((g) => g.toLowerCase()));
   const mapped = hub.teams.filter((t) => names.has(t.group.toLowerCase()));
   grant.mappedGroups = mapped.map((t) => t.group.toLowerCase()).sort();

@@ -137,3 +137,24 @@ test('a user the IdP sent without emails (an Entra user without a mailbox) is fo
   await store.transact((tx) => tx.put('directoryGroups', hub.id, 'g1', group('Meta Admins', 2)));
   assert.deepEqual((await mine()).operations.map((o) => o.kind).sort(), ['assign-asset', 'change-member-role']);
 });
+
+// Okta's suspension and an offboarding leave the person inactive as a deactivation does, but the
+// removal's why (its summary, in the audit log) said "deactivated in the directory" of all three.
+test('a removal says what made the person inactive: deactivated, suspended, or offboarded', async () => {
+  const store = indexedStore();
+  const hub = testHub();
+  const at = '2026-11-23T12:00:00.000Z';
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u1', testUser('u1', 'dee@example.com', false));
+    tx.put('directoryUsers', hub.id, 'u2', { ...testUser('u2', 'sue@example.com'), suspended: { at, by: 'okta' } });
+    tx.put('directoryUsers', hub.id, 'u3', { ...testUser('u3', 'ollie@example.com'), offboarded: { at, by: 'admin' } });
+    for (const [id, email] of [['m-dee', 'dee@example.com'], ['m-sue', 'sue@example.com'], ['m-ollie', 'ollie@example.com']]) tx.put('appMembers', hub.id, id!, { hubId: hub.id, id: id!, email, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+  });
+  const result = await planHub(store, hub, { now: new Date(at) });
+  const why = Object.fromEntries([...result.operations, ...result.held.map((h) => h.operation)].map((o) => [o.key, o.summary.split(': ').at(-1)]));
+  assert.equal(why['remove:m-dee'], 'deactivated in the directory');
+  assert.equal(why['remove:m-sue'], 'suspended in the directory');
+  assert.equal(why['remove:m-ollie'], 'offboarded');
+});

@@ -177,7 +177,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       // work on a seat that goes; kept it is no seat (its email and person stay seated above, so
       // no new invite either until the app has removed it). Reported for an owner either way.
       if (!grant?.appRole) {
-        held.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
+        held.push({ operation: removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }),
           why: `${who} is already marked for removal in the app: not removed a second time` });
       } else {
         const email = (grant.email ?? member.email ?? '').toLowerCase();
@@ -188,7 +188,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       continue;
     }
     if (!grant?.appRole) {
-      ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
+      ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
     }
     const cmp = rules.compareRoles(grant.appRole, member.role);
@@ -271,7 +271,7 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const grant = gov.grant;
     if (grant?.seatNotGoverned) continue;
     if (!grant?.appRole) {
-      if (!expired) ops.push(cancelInviteOperation(invite, { reason: gov.reason, because: describeReason(gov.reason), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
+      if (!expired) ops.push(cancelInviteOperation(invite, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
     }
     if (expired) {
@@ -323,9 +323,10 @@ function inviteAssetsOf(grant: EffectiveGrant): { assets?: InviteAsset[] } {
   return grant.assets.length > 0 ? { assets: grant.assets.map((a) => ({ asset: { type: a.type, id: a.id }, tasks: [...a.tasks] })) } : {};
 }
 
-function describeReason(reason: OperationReason): string {
+/** A removal's why; of an inactive person, what made them so (an Okta suspension is no deactivation). */
+function describeReason(reason: OperationReason, grant?: Pick<EffectiveGrant, 'inactive'>): string {
   switch (reason) {
-    case 'deactivated': return 'deactivated in the directory';
+    case 'deactivated': return grant?.inactive === 'suspended' ? 'suspended in the directory' : grant?.inactive === 'offboarded' ? 'offboarded' : 'deactivated in the directory';
     case 'deleted': return 'deleted from the directory';
     case 'unassigned': return 'in no mapped group';
     default: return reason;
