@@ -131,7 +131,10 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
           // People must not edit their own standing: an attribute made elsewhere that lets SELF
           // write, or says nothing of SELF, gets our READ_ONLY.
           const selfWrites = have !== undefined && !selfReadOnly(have.permissions);
-          if (!have || have.type !== wanted.type || tooShort || selfWrites || (wanted.enum && !wanted.enum.every((v) => have.enum?.includes(v)))) missing[name] = wanted;
+          // A property with no enum at all takes our values as they are: an org that refuses
+          // `enum` got it so (below), and would be sent it again on every run.
+          const enumShort = wanted.enum !== undefined && have?.enum !== undefined && !wanted.enum.every((v) => have.enum!.includes(v));
+          if (!have || have.type !== wanted.type || tooShort || selfWrites || enumShort) missing[name] = wanted;
         }
       }
       if (Object.keys(missing).length === 0) return false;
@@ -150,7 +153,17 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
         if (!(err instanceof ConnectorError && err.kind === 'invalid-argument')) throw err;
         const plain = Object.fromEntries(Object.entries(missing).map(([name, p]) => [name, withoutOptionalFields(p as Record<string, unknown>)]));
         const again = { definitions: { custom: { id: '#custom', type: 'object', properties: plain, required: [] } } };
-        await call(`${what} (without description and master)`, () => postNoContent(url, again)).catch(() => { throw err; });
+        try {
+          await call(`${what} (without description and master)`, () => postNoContent(url, again));
+        } catch (second) {
+          // "Test enum support on your org" (the schema example's note, Okta Schemas API): an org
+          // that refuses it too gets plain strings, which take the same values; else write-back
+          // stopped at its schema for good.
+          if (!(second instanceof ConnectorError && second.kind === 'invalid-argument')) throw err;
+          const bare = Object.fromEntries(Object.entries(plain).map(([name, p]) => [name, withoutEnum(p as Record<string, unknown>)]));
+          const third = { definitions: { custom: { id: '#custom', type: 'object', properties: bare, required: [] } } };
+          await call(`${what} (without description, master and enum)`, () => postNoContent(url, third)).catch(() => { throw err; });
+        }
       }
       return true;
     },
@@ -195,6 +208,11 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
 /** A property as the Schemas API's example declares it: `description` and `master` left out. */
 function withoutOptionalFields(p: Record<string, unknown>): Record<string, unknown> {
   const { description: _d, master: _m, ...rest } = p;
+  return rest;
+}
+
+function withoutEnum(p: Record<string, unknown>): Record<string, unknown> {
+  const { enum: _e, ...rest } = p;
   return rest;
 }
 

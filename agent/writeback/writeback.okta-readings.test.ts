@@ -54,6 +54,28 @@ test('okta: a schema that takes only the fields of the reference example gets ou
   }
 });
 
+// The reference's schema example says "test enum support on your org": one that refuses `enum`
+// stopped write-back at its schema, the same refused POSTs at every run.
+test('okta: an org that does not take enum gets our attributes as plain strings, once', async () => {
+  const { okta, server, writeback } = await setup({ schemaPropertyFields: 'reference-example', schemaEnum: 'refused' });
+  try {
+    const report = await writeback.run(HUB);
+    assert.equal(report.written, 2, report.note);
+    const posts = okta.calls.filter((c) => c.method === 'POST' && c.path === '/api/v1/meta/schemas/user/default');
+    assert.deepEqual(posts.map((c) => c.status), [400, 400, 200]);
+    const status = okta.state().schema[attr('status')]!;
+    assert.equal(status.enum, undefined);
+    assert.deepEqual(status.permissions, [{ principal: 'SELF', action: 'READ_ONLY' }], 'people still may not edit their standing');
+    assert.equal(okta.state().users[0]!.profile[attr('status')], 'onboarded');
+    okta.control.clearCalls();
+    const second = await writeback.run(HUB);
+    assert.equal(second.unchanged, 2);
+    assert.equal(okta.calls.filter((c) => c.method === 'POST').length, 0, 'the schema is not sent again');
+  } finally {
+    await server.close();
+  }
+});
+
 test('okta: an X-Rate-Limit-Reset in epoch milliseconds does not pause write-back for millennia', async () => {
   const { okta, server, writeback } = await setup({ rateLimitReset: 'epoch-ms' });
   try {

@@ -77,6 +77,12 @@ export interface OktaReadings {
    */
   schemaPropertyFields?: 'model' | 'reference-example';
   /**
+   * [INF] An org that does not take `enum` on a custom string property (the reference: "test enum
+   * support on your org"; it says nothing of the refusal): refused as any other field it does not
+   * take (400 E0000001), the strict answer.
+   */
+  schemaEnum?: 'taken' | 'refused';
+  /**
    * `/api/v1/users/{…}` resolved by id or login (default, see findUser), by id only (the reference
    * writes `{id}`), or [INF] also by login shortname, the part of a login before `@`, when exactly
    * one user's login has it (the SDK's docstring of updateUser and getUser: "An ID, login, or login
@@ -228,7 +234,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 
   app.get('/api/v1/meta/schemas/user/default', (_req, res) => { res.json(schema.toJSON(baseUrl)); });
   app.post('/api/v1/meta/schemas/user/default', (req, res) => {
-    schema.refuseFieldsBeyond(req.body, readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS);
+    const fields: readonly string[] = readings.schemaPropertyFields === 'reference-example' ? REFERENCE_EXAMPLE_FIELDS : MODEL_FIELDS;
+    schema.refuseFieldsBeyond(req.body, readings.schemaEnum === 'refused' ? fields.filter((f) => f !== 'enum') : fields);
     schema.applyPartial(req.body);
     if (readings.schemaUpdateAnswer === 'no-content') {
       res.status(204).end();
