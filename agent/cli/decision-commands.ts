@@ -8,6 +8,7 @@ import { followTask, pollInterval } from './task-progress.ts';
 import { offboardOutcome } from './offboard-outcome.ts';
 import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { alreadyDoneText, itemsOf, stringOf } from './answer.ts';
+import { dateOption } from './dates.ts';
 
 /** approvals, approve, reject, offboard, audit: an owner's decisions and the record of them. */
 export function registerDecisionCommands(program: Command): void {
@@ -58,13 +59,14 @@ export function registerDecisionCommands(program: Command): void {
     .option('--hub <hub>', 'only this hub')
     .option('--email <email>', 'only this person')
     .option('--action <action>', 'only this action')
-    .option('--since <date-time>', 'ISO 8601, e.g. 2026-11-01T00:00:00Z')
+    .option('--since <date>', 'a date (from its start, UTC) or an ISO 8601 date-time, e.g. 2026-11-01 or 2026-11-01T09:00:00Z')
     .option('--limit <n>', 'at most n entries, newest first (default 100; with --format csv every entry); pages are fetched as needed')
     .option('--format <format>', 'table, csv or json (RFC 4180 CSV, formula-like cells prefixed with \')')
     .action(async (opts: { hub?: string; email?: string; action?: string; since?: string; limit?: string; format?: string }) => {
       const format = outputFormat(opts.format, global().json);
+      const since = opts.since === undefined ? undefined : dateOption('--since', opts.since, 'start-of-day');
       const query = new URLSearchParams();
-      for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', opts.since]] as const) if (value) query.set(key, value);
+      for (const [key, value] of [['hubId', opts.hub], ['email', opts.email], ['action', opts.action], ['since', since]] as const) if (value) query.set(key, value);
       const client = await connect(global());
       if (format === 'csv') return void process.stdout.write(csvForOutput(await fetchCsv(client, '/audit', query, opts.limit === undefined ? undefined : parseLimit(opts.limit, 0))));
       const page = await fetchPages<AuditEntry>(client, '/audit', query, parseLimit(opts.limit, 100));

@@ -8,6 +8,7 @@ import { followTask, pollInterval } from './task-progress.ts';
 import { csvForOutput, fetchCsv, fetchPages, outputFormat, parseLimit } from './paging.ts';
 import { checkOutcome } from './check-outcome.ts';
 import { itemsOf, stringOf } from './answer.ts';
+import { dateOption } from './dates.ts';
 
 const MEMBER_STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
 
@@ -107,7 +108,7 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--reason <reason>', 'who asked and why (audited)')
     .option('--until <date>', 'expiry, e.g. 2026-12-31')
     .action((hub: string, member: string, opts: { reason: string; until?: string }) =>
-      memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until ? { until: opts.until } : {}) }));
+      memberAction(hub, member, 'exempt', { reason: opts.reason, ...(opts.until !== undefined ? { until: dateOption('--until', opts.until, 'as-is') } : {}) }));
 
   program.command('unexempt').arguments('<hub> <member>').description('end a member\'s exemption now (hubwarden manages the seat again)')
     .action((hub: string, member: string) => memberAction(hub, member, 'unexempt'));

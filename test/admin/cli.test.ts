@@ -132,6 +132,12 @@ describe('hubwarden CLI against a test server', () => {
     assertOneLineError(await cli(['members', 'acme-ads', '--status', 'gone', ...auth]), 2, /--status: expected one of/);
     // tasks --status as members --status: the option named, a usage error, not the server's query.status.
     assertOneLineError(await cli(['tasks', '--status', 'done', ...auth]), 2, /^hubwarden: --status: expected one of queued, running, waiting, completed, failed, cancelled, needs-approval, got "done"$/);
+    // Dates as the options are named, not the server's body.until / query.since; a plain date for --since too.
+    assertOneLineError(await cli(['exempt', 'acme-ads', '1001', '--reason', 'agency', '--until', '2026-13-01', ...auth]), 2, /^hubwarden: --until: expected a date \(2026-11-01\) or an ISO 8601 date-time/);
+    assertOneLineError(await cli(['audit', '--since', 'yesterday', ...auth]), 2, /^hubwarden: --since: expected a date/);
+    assertOneLineError(await cli(['audit', '--since', '2026-11-01T09:00:00', ...auth]), 2, /--since: expected .* with its offset/);
+    const sinceDate = await cli(['audit', '--since', '2026-11-01', '--json', ...auth]);
+    assert.equal(sinceDate.code, 0, sinceDate.stderr);
     // A hub filter naming no hub is the server's 404, not "(none)" with exit 0.
     for (const command of ['tasks', 'reports', 'approvals']) assertOneLineError(await cli([command, '--hub', 'acme-adz', ...auth]), 1, /hub "acme-adz" does not exist \(HTTP 404\)/);
     assertOneLineError(await cli(['apply', 'r-1', '--members', 'ghost', ...auth]), 1, /"ghost" is not an item of report "r-1"/);
