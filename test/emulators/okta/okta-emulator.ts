@@ -339,15 +339,14 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 }
 
 /**
- * The scopes, any one of which an access token needs for a call: the reference gives
- * `okta.users.manage` for the user update and `okta.schemas.manage` for the schema update; reads
- * also take the `.read` scope (Okta's OAuth scopes for the Users and Schemas APIs,
- * https://developer.okta.com/docs/api/oauth2/). Undefined: a route the emulator does not serve.
+ * The scope an access token needs for a call: the reference gives `okta.users.manage` for the
+ * user update and `okta.schemas.manage` for the schema update, and nothing else. [INF] A read
+ * takes the same scope: the reference names no `.read` scope, so none is taken (the strict
+ * answer). Undefined: a route the emulator does not serve.
  */
-function scopesNeeded(method: string, path: string): string[] | undefined {
-  const read = method === 'GET' || method === 'HEAD';
-  if (path === '/api/v1/meta/schemas/user/default') return read ? ['okta.schemas.read', 'okta.schemas.manage'] : ['okta.schemas.manage'];
-  if (path.startsWith('/api/v1/users/')) return read ? ['okta.users.read', 'okta.users.manage'] : ['okta.users.manage'];
+function scopesNeeded(_method: string, path: string): string[] | undefined {
+  if (path === '/api/v1/meta/schemas/user/default') return ['okta.schemas.manage'];
+  if (path.startsWith('/api/v1/users/')) return ['okta.users.manage'];
   return undefined;
 }
 
