@@ -141,6 +141,10 @@ describe('okta emulator', () => {
         assert.equal((await res.json()).errorCode, 'E0000003');
       }
       assert.equal(emulator.state().users[0]!.profile.firstName, 'Ana');
+      // A route under them the emulator does not serve is still not found, body or none.
+      const unserved = await post('/api/v1/users/00uana00000000000001/lifecycle/deactivate', {});
+      assert.equal(unserved.status, 404);
+      assert.equal((await unserved.json()).errorCode, 'E0000007');
       const ok = await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, profile);
       assert.equal(ok.status, 200);
       assert.equal(emulator.state().users[0]!.profile.firstName, 'Changed');

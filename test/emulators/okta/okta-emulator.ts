@@ -220,7 +220,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   // content type or an empty body; the strict answer is a refusal (400 E0000003). express.json() leaves
   // such a body unread, so a user POST answered 200 having changed nothing, as if it had landed.
   app.use(['/api/v1/users/:id', '/api/v1/meta/schemas/user/default'], (req: Request, _res: Response, next: NextFunction) => {
-    if ((req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
+    // The routes themselves only (`req.path` is what follows the mount path): a POST to a route
+    // under them that the emulator does not serve (`/lifecycle/deactivate`) stays a 404 E0000007.
+    if (req.path === '/' && (req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
       throw OKTA_ERRORS.badRequest(`expected a JSON object with Content-Type application/json, got ${req.get('content-type') ?? 'no Content-Type'}`);
     }
     next();
