@@ -96,3 +96,13 @@ test('a turn whose locking timed out ends the connection without sending it a RO
   assert.equal(c.released.length, 1);
   assert.ok(c.released[0] instanceof Error, 'discarded (its session and locks end), not returned to the pool');
 });
+
+test('a turn whose locking failed hands the next turn on even when giving its connection back throws', async () => {
+  const c = scriptedTurnClient();
+  const turns = turnsOn(c.client);
+  c.goSilent();
+  c.client.release = () => { throw new Error('Release called on client which has already been released to the pool.'); };
+  await turns.take([{ collection: 'pgItems', partition: 'h', id: 'a' }]).then(() => assert.fail('taken'), () => {});
+  const next = turns.take([{ collection: 'pgItems', partition: 'h', id: 'b' }]).then(() => 'settled', () => 'settled');
+  assert.equal(await Promise.race([next, new Promise((r) => setTimeout(() => r('waiting'), 500))]), 'settled');
+});
