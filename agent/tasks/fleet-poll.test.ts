@@ -14,7 +14,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
  * A shared store's poll (fleet-poll.ts) over a store whose read of the open tasks takes
  * `readMs`: the reads of the open tasks it makes, and the feed-cut listener it subscribes.
  */
-function pollOver(readMs: number, pollMs: number) {
+function pollOver(readMs: number, pollMs: number, clock: () => number = Date.now) {
   const reads: number[] = [];
   let missed: (() => void) | undefined;
   const task = { id: 't1', hubId: 'h', kind: 'invite', status: 'queued' } as TaskRecord;
@@ -32,7 +32,7 @@ function pollOver(readMs: number, pollMs: number) {
   const indexed: string[] = [];
   const pumps = { n: 0 };
   const poll = new FleetPoll({
-    store, pending: new RunnableIndex(), owner: 'r1', pollMs, log: quiet, outages: new OutageNote(quiet), clock: Date.now,
+    store, pending: new RunnableIndex(), owner: 'r1', pollMs, log: quiet, outages: new OutageNote(quiet), clock,
     running: () => true, busy: () => false, index: (t) => indexed.push(t.id), noteBlock: () => {}, schedulePump: () => pumps.n++,
   });
   return { poll, reads, indexed, pumps, feedCut: () => missed?.() };
@@ -64,5 +64,20 @@ test('a short read is made every pollMs, as before', async () => {
     assert.ok(reads.length >= 5, `${reads.length} reads in 300 ms`);
   } finally {
     poll.stop();
+  }
+});
+
+// The runner's clock may stand still (a simulated one, tests) or step back (NTP): the spacing is
+// measured on a monotonic clock, or the open tasks were read once and then not for as long.
+test('a runner clock that stands still or steps back does not stop the reads', async () => {
+  for (const clock of [() => 1_000_000, (() => { let t = 1_000_000; return () => (t -= 3_600_000); })()]) {
+    const { poll, reads } = pollOver(0, 10, clock);
+    poll.start();
+    try {
+      await sleep(300);
+      assert.ok(reads.length >= 5, `${reads.length} reads in 300 ms`);
+    } finally {
+      poll.stop();
+    }
   }
 });

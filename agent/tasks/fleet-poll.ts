@@ -54,7 +54,12 @@ export class FleetPoll {
   private timer?: NodeJS.Timeout;
   /** A poll is reading: tasks a notification touched meanwhile keep what the notification said. */
   private touchedSincePoll?: Set<string>;
-  /** When the open tasks may be read next (clock ms); 0: at the next tick. */
+  /**
+   * When the open tasks may be read next (`performance.now()` ms, monotonic); 0: at the next
+   * tick. Not the runner's clock: a wall clock stepped back (NTP), or a simulated one that stands
+   * still, would put the next read off for as long, and a notification lost with a replica that
+   * died would then never be made up for.
+   */
   private readOpenAt = 0;
   private unsubscribeMissed?: () => void;
 
@@ -98,7 +103,7 @@ export class FleetPoll {
   private async poll(): Promise<void> {
     await this.d.shares?.renew();
     await this.readBlocks();
-    if (this.d.clock() >= this.readOpenAt) await this.readOpen();
+    if (performance.now() >= this.readOpenAt) await this.readOpen();
     // Every tick, as before the open tasks' read was spaced: the shares renewed may leave room.
     this.d.schedulePump();
   }
@@ -119,7 +124,7 @@ export class FleetPoll {
         this.readOpenAt = 0;
         throw err;
       }
-      if (this.readOpenAt === Infinity) this.readOpenAt = this.d.clock() + Math.max(this.d.pollMs, READ_SPACING * (performance.now() - startedAt));
+      if (this.readOpenAt === Infinity) this.readOpenAt = performance.now() + Math.max(this.d.pollMs, READ_SPACING * (performance.now() - startedAt));
       if (!this.d.running()) return;
       for (const t of open) {
         const ref = refOf(t.hubId, t.id);

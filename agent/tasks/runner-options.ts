@@ -30,9 +30,12 @@ export interface TaskRunnerOptions {
    */
   reclaimLeasesOnStart?: boolean;
   /**
-   * On a store shared by replicas, how often the runner reads every open task and rate-limit
-   * block again (default 2 s), besides the change notifications: a notification lost while the
-   * feed reconnects, or a lease left by a replica killed mid-task, is found within this.
+   * On a store shared by replicas, how often the runner reads the rate-limit blocks again and
+   * renews its shares of the hubs' limits (default 2 s), besides the change notifications. The
+   * open tasks are read as often, or less often when that read is long (20 times its length
+   * apart, fleet-poll.ts), and at the next poll after the feed was cut: a notification lost while
+   * the feed reconnects is made up for then. A lease left by a replica killed mid-task needs no
+   * read (its claim's notification indexed it under the lease's end).
    * Not used on a store only this process uses (every change is reported to it).
    */
   pollMs?: number;

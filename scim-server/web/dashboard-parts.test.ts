@@ -63,6 +63,13 @@ describe('OIDC admins', () => {
     // Other letters outside ASCII stay trusted, lower-cased as before.
     assert.equal(trustedEmail({ email: 'JOSÉ@Acme.example' }), 'josé@acme.example');
     assert.equal(trustedEmail({ email: '\u0130nci@acme.example' }), '\u0130nci@acme.example'.toLowerCase());
+    // Nor into another letter outside ASCII: U+212B ANGSTROM SIGN lower-cases to the "å" of åsa@, U+2126 OHM SIGN to "ω".
+    const angstrom = '\u212Bsa@acme.example';
+    assert.equal(angstrom.toLowerCase(), '\u00E5sa@acme.example');
+    assert.equal(trustedEmail({ email: angstrom }), undefined);
+    assert.equal(trustedEmail({ email: '\u2126mega@acme.example' }), undefined);
+    assert.equal(allowedAdmin({ sub: '9', email: angstrom, emailVerified: true, groups: [] }, { allowedEmails: ['\u00E5sa@acme.example'], allowedGroups: [] }), false);
+    assert.equal(trustedEmail({ email: '\u00C5sa@Acme.example' }), '\u00E5sa@acme.example');
   });
 });
 

@@ -181,7 +181,7 @@ export function trustedEmail(person: Pick<SignedInPerson, 'email' | 'emailVerifi
   if (person.emailVerified === false) return undefined;
   const email = person.email?.trim();
   // Compared lower-cased everywhere, such an address would be someone else's: not trusted either.
-  if (!email || foldsIntoAscii(email)) return undefined;
+  if (!email || foldsIntoAscii(email) || holdsSingleton(email)) return undefined;
   return email.toLowerCase();
 }
 
@@ -192,6 +192,18 @@ export function trustedEmail(person: Pick<SignedInPerson, 'email' | 'emailVerifi
  */
 export function foldsIntoAscii(text: string): boolean {
   for (const c of text) if (c.codePointAt(0)! > 0x7f && /^[\x00-\x7f]+$/.test(c.toLowerCase())) return true;
+  return false;
+}
+
+/**
+ * Whether `text` holds a character that normalization replaces by another (a canonical singleton
+ * such as U+212B ANGSTROM SIGN, which is U+00C5 in NFC and lower-cases to "å", or U+2126 OHM SIGN
+ * to "ω": Unicode Standard Annex #15, https://unicode.org/reports/tr15/#Canonical_Composition_Examples).
+ * Normalized text never holds one, so no real address does; lower-cased, "\u212Bsa@…" would be
+ * the address of the person who is åsa@…, as "\u212Aim@…" would be kim@….
+ */
+export function holdsSingleton(text: string): boolean {
+  for (const c of text) if (c.codePointAt(0)! > 0x7f && c.normalize('NFC') !== c) return true;
   return false;
 }
 

@@ -82,3 +82,27 @@ test('a turn that ends well unlocks on its connection and returns it to the pool
   assert.match(c.sent.at(-1)!, /pg_advisory_unlock_all/);
   assert.deepEqual(c.released, [undefined]);
 });
+
+test('a turn whose locking timed out ends the connection without sending it a ROLLBACK or an unlock', async () => {
+  const c = scriptedTurnClient();
+  const turns = turnsOn(c.client);
+  const query = c.client.query;
+  // BEGIN and SET LOCAL are answered; the lock query is not (a database that stopped answering).
+  c.client.query = async (q) => (c.sent.length >= 2 && c.goSilent(), query(q));
+  const err = await turns.take([{ collection: 'pgItems', partition: 'h', id: 'a' }]).then(() => undefined, (e: unknown) => e);
+  assert.ok(isStoreUnavailable(err), `expected StoreUnavailable, got ${String(err)}`);
+  assert.equal(c.sent.length, 3, `sent: ${c.sent.join(' | ')}`);
+  assert.match(c.sent[2]!, /pg_advisory_lock/);
+  assert.equal(c.released.length, 1);
+  assert.ok(c.released[0] instanceof Error, 'discarded (its session and locks end), not returned to the pool');
+});
+
+test('a turn whose locking failed hands the next turn on even when giving its connection back throws', async () => {
+  const c = scriptedTurnClient();
+  const turns = turnsOn(c.client);
+  c.goSilent();
+  c.client.release = () => { throw new Error('Release called on client which has already been released to the pool.'); };
+  await turns.take([{ collection: 'pgItems', partition: 'h', id: 'a' }]).then(() => assert.fail('taken'), () => {});
+  const next = turns.take([{ collection: 'pgItems', partition: 'h', id: 'b' }]).then(() => 'settled', () => 'settled');
+  assert.equal(await Promise.race([next, new Promise((r) => setTimeout(() => r('waiting'), 500))]), 'settled');
+});

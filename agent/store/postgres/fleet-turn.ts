@@ -78,8 +78,19 @@ export class FleetTurns {
       );
       await client.query(this.db.timed('COMMIT', false));
     } catch (err) {
-      await this.giveBack(client, lost, err);
-      done();
+      try {
+        if (client && isUnreachable(err)) {
+          // Lost, or silent (a timed-out query stays the connection's active one): ended, as `end`
+          // ends one, not sent a ROLLBACK and an unlock that would each wait behind it for another
+          // answer timeout while this process's next turn waits for this one.
+          client.removeListener('error', lost);
+          client.release(err as Error);
+        } else {
+          await this.giveBack(client, lost, err);
+        }
+      } finally {
+        done();
+      }
       // As a read or commit that cannot reach the database: StoreUnavailable (503, a task's
       // backoff), not the driver's own error answered as a bug.
       if (!isUnreachable(err)) throw err;

@@ -141,6 +141,10 @@ describe('okta emulator', () => {
         assert.equal((await res.json()).errorCode, 'E0000003');
       }
       assert.equal(emulator.state().users[0]!.profile.firstName, 'Ana');
+      // A route under them the emulator does not serve is still not found, body or none.
+      const unserved = await post('/api/v1/users/00uana00000000000001/lifecycle/deactivate', {});
+      assert.equal(unserved.status, 404);
+      assert.equal((await unserved.json()).errorCode, 'E0000007');
       const ok = await post('/api/v1/users/00uana00000000000001', { 'content-type': 'application/json' }, profile);
       assert.equal(ok.status, 200);
       assert.equal(emulator.state().users[0]!.profile.firstName, 'Changed');
@@ -152,7 +156,7 @@ describe('okta emulator', () => {
   test('an access token reaches only what its scopes grant: 403 E0000006 without okta.schemas.manage, the user update still taken', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const clientId = '0oaservice0000000001';
-    const { emulator, server } = await started({ serviceApp: { clientId, publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'] }, users: [{ id: '00uana00000000000001', login: 'ana@example.com' }] });
+    const { emulator, server } = await started({ serviceApp: { clientId, publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage', 'okta.users.read'] }, users: [{ id: '00uana00000000000001', login: 'ana@example.com' }] });
     try {
       const tokenUrl = `${server.url}/oauth2/v1/token`;
       const tokenFor = async (scope: string) => {
@@ -173,6 +177,8 @@ describe('okta emulator', () => {
       assert.equal((await call(both, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } })).status, 200);
       const schemaRead = await tokenFor('okta.schemas.manage');
       assert.equal((await call(schemaRead, 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
+      // [INF] The reference names no `.read` scope: a token with one reads nothing (the strict answer).
+      assert.equal((await call(await tokenFor('okta.users.read'), 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
     } finally {
       await server.close();
     }

@@ -226,7 +226,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
   // content type or an empty body; the strict answer is a refusal (400 E0000003). express.json() leaves
   // such a body unread, so a user POST answered 200 having changed nothing, as if it had landed.
   app.use(['/api/v1/users/:id', '/api/v1/meta/schemas/user/default'], (req: Request, _res: Response, next: NextFunction) => {
-    if ((req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
+    // The routes themselves only (`req.path` is what follows the mount path): a POST to a route
+    // under them that the emulator does not serve (`/lifecycle/deactivate`) stays a 404 E0000007.
+    if (req.path === '/' && (req.method === 'POST' || req.method === 'PUT') && !(req.is('application/json') && req.get('content-length') !== '0' && req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body))) {
       throw OKTA_ERRORS.badRequest(`expected a JSON object with Content-Type application/json, got ${req.get('content-type') ?? 'no Content-Type'}`);
     }
     next();
@@ -346,15 +348,14 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 }
 
 /**
- * The scopes, any one of which an access token needs for a call: the reference gives
- * `okta.users.manage` for the user update and `okta.schemas.manage` for the schema update; reads
- * also take the `.read` scope (Okta's OAuth scopes for the Users and Schemas APIs,
- * https://developer.okta.com/docs/api/oauth2/). Undefined: a route the emulator does not serve.
+ * The scope an access token needs for a call: the reference gives `okta.users.manage` for the
+ * user update and `okta.schemas.manage` for the schema update, and nothing else. [INF] A read
+ * takes the same scope: the reference names no `.read` scope, so none is taken (the strict
+ * answer). Undefined: a route the emulator does not serve.
  */
-function scopesNeeded(method: string, path: string): string[] | undefined {
-  const read = method === 'GET' || method === 'HEAD';
-  if (path === '/api/v1/meta/schemas/user/default') return read ? ['okta.schemas.read', 'okta.schemas.manage'] : ['okta.schemas.manage'];
-  if (path.startsWith('/api/v1/users/')) return read ? ['okta.users.read', 'okta.users.manage'] : ['okta.users.manage'];
+function scopesNeeded(_method: string, path: string): string[] | undefined {
+  if (path === '/api/v1/meta/schemas/user/default') return ['okta.schemas.manage'];
+  if (path.startsWith('/api/v1/users/')) return ['okta.users.manage'];
   return undefined;
 }
 
