@@ -31,11 +31,12 @@ export interface FleetPollDeps {
 /**
  * The open tasks are read again only once this many times the last read's duration has passed
  * (and never more often than `pollMs`): the read takes at most about 1/20 of the replica's time.
- * Measured on PostgreSQL (2 cores): 4,000 open tasks read in 74-117 ms, with 56-102 ms of this
- * process's CPU; every `pollMs` (2 s) that is up to a tenth of a core, and it grows with the
- * open tasks: a rollout of 40,000 people waiting out Meta's daily invite limit keeps as many
- * invites open for weeks. They change only when their notifications say so (or a replica dies
- * between a commit and its announcement, or the feed was cut: read at once, below).
+ * Measured on PostgreSQL (`npm run bench -- open-tasks`, 2 cores, docs/benchmarks.md): 4,000
+ * open tasks read in 54-87 ms with 48-83 ms of this process's CPU, 40,000 in 0.72-0.78 s with
+ * 0.57-0.59 s: every `pollMs` (2 s), about 30% of a core for the read alone, on every replica, for
+ * as long as a rollout of 40,000 people waits out Meta's daily invite limit (weeks). Open tasks
+ * change only as their notifications say (or a replica dies between a commit and its
+ * announcement, or the feed was cut: read at once, below).
  */
 const READ_SPACING = 20;
 
