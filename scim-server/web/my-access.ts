@@ -27,7 +27,8 @@ const STANDING_TEXT: Record<Standing, string> = {
   'invite-lapsed': 'Your invite expired or was declined; hubwarden sends a new one when your groups still grant a seat.',
   exempted: 'Your seat is exempted: an owner manages it by hand.',
   guest: 'You are a guest here.',
-  unmatched: 'A seat here is linked to you but hubwarden does not manage it.',
+  // Also a candidate of a disputed seat (agent/standing): another directory user claims its email.
+  unmatched: 'A seat here may be yours, but hubwarden does not manage it: an owner left it unmatched, or has yet to decide whose it is (someone else in the directory has its email).',
   offered: 'A seat is offered to you: claim it below.',
   none: 'You hold no seat here.',
 };
