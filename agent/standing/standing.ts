@@ -32,6 +32,8 @@ export interface PersonStanding {
   invite?: Readonly<AppInviteRecord>;
   /** The member row ids matched to the person (member id, `invite:<id>`). */
   rows: string[];
+  /** A candidate of a row matching left disputed (not among `rows`: no one's yet), whatever else they hold. */
+  disputedCandidate?: true;
 }
 
 /** One row matched to a person, with what the snapshot holds for it. */
@@ -49,6 +51,11 @@ export interface MatchedRow {
  * row (`disputedCandidate`: the row is not matched to them, so it is not among `rows`).
  */
 export function decideStanding(rows: readonly MatchedRow[], openOffer = false, disputedCandidate = false): PersonStanding {
+  const s = standingOf(rows, openOffer, disputedCandidate);
+  return disputedCandidate ? { ...s, disputedCandidate: true } : s;
+}
+
+function standingOf(rows: readonly MatchedRow[], openOffer: boolean, disputedCandidate: boolean): PersonStanding {
   const ids = rows.map((r) => r.rowId);
   const member = rows.find((r) => r.member)?.member;
   const pending = rows.find((r) => r.invite?.status === 'pending')?.invite;

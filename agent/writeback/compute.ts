@@ -1,6 +1,6 @@
 import { isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { collect, type ReadView } from '../store/store.ts';
-import { isDisputed, standingsOfHub, type PersonStanding } from '../standing/standing.ts';
+import { standingsOfHub, type PersonStanding } from '../standing/standing.ts';
 import type { WritebackValues } from './attributes.ts';
 import { failedInviteUsers } from './invite-failures.ts';
 import type { WritebackStateRecord } from './writeback-state.ts';
@@ -18,7 +18,7 @@ import type { WritebackStateRecord } from './writeback-state.ts';
  * - `offered`: no seat, and an open offer (a claim team's seat) waits for their claim.
  * - `removed`: deactivated in the IdP, or they held a seat (last written onboarded/invited/exempted) and no longer do.
  *   A seat matching left disputed between them and another directory user is still in the app:
- *   they keep what was last written until an owner decides (see `disputedCandidates`).
+ *   they keep what was last written until an owner decides (PersonStanding.disputedCandidate).
  * - `pending`: everyone else (assigned to the hub, no seat yet).
  *
  * The standing itself comes from agent/standing (`standingsOfHub`: matches, plus rows matching
@@ -39,14 +39,13 @@ export async function computeWritebackOf(hubId: string, view: ReadView, now: Dat
   const failedInvites = await failedInviteUsers(view, hubId, users);
   const written = new Map<string, Readonly<WritebackStateRecord>>();
   for await (const state of view.list('writebackState', hubId)) written.set(state.directoryUserId, state);
-  const disputed = await disputedCandidates(view, hubId);
   const out = new Map<string, WritebackValues>();
   const byId = new Map<string, Readonly<DirectoryUserRecord>>();
   for (const user of users) {
     byId.set(user.id, user);
     const standing = standings.get(user.id);
     if (!standing) continue;
-    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written, disputed.has(user.id)));
+    out.set(user.id, valuesFor(user, standing, failedInvites.has(user.id), written.get(user.id)?.written, standing.disputedCandidate === true));
   }
   return { users: byId, values: out };
 }
@@ -72,16 +71,4 @@ function valuesFor(user: Readonly<DirectoryUserRecord>, s: PersonStanding, invit
   if (disputed && last && (last.status === 'onboarded' || last.status === 'invited')) return { status: last.status, role: last.role, exemption: last.exemption, exemptUntil: last.exemptUntil ?? '' };
   if (lastStatus === 'removed' || (lastStatus !== undefined && SEATED.has(lastStatus))) return v('removed');
   return v('pending');
-}
-
-/**
- * Directory users named as candidates of a row matching left disputed (several users claim its
- * email, `unmatched` with `candidates`, not an owner's un-match): the seat may be any of theirs.
- */
-async function disputedCandidates(view: ReadView, hubId: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  for await (const m of view.list('memberMatches', hubId)) {
-    if (isDisputed(m)) for (const c of m.candidates!) out.add(c);
-  }
-  return out;
 }
