@@ -65,8 +65,8 @@ const cases: Case[] = [
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'] },
   { name: 'pending invite: no asset tasks yet, no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'Jane@Example.com', 'EMPLOYEE')] }, expect: [] },
-  // Meta's role enum holds values the connector's ranking does not list (PARTNER_CENTER_ADMIN,
-  // MANAGE, FINANCE_VIEW…): a change away from one is not known to be an upgrade, so it waits.
+  // An app may report role values its connector's ranking does not list: a change away from one
+  // is not known to be an upgrade, so it waits like a downgrade.
   { name: 'member holding a role the app ranks not: the change is a downgrade', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { members: [owner, member('m-jane', 'jane@example.com', 'PARTNER_CENTER_ADMIN')], assignments: [...ownerAssets, assignment('m-jane', 'act_111', ['ADVERTISE', 'ANALYZE'])] },
     expect: ['change-member-role downgrade m-jane EMPLOYEE'] },
