@@ -8,6 +8,11 @@ import { compareRoles, isAdminRole, type ConnectorDefinition } from '../../conne
 export interface RoleRules {
   /** > 0 when app role `a` outranks `b`. */
   compareRoles(a: string, b: string): number;
+  /**
+   * Does the app's ranking know `role`? An app may report a role value its ranking does not list
+   * (compareRoles weighs it lowest): a change away from it is not known to be an upgrade.
+   */
+  ranks(role: string): boolean;
   /** Is `role` the hub's admin role (the last holder is never removed or demoted)? */
   isAdmin(role: string | undefined): boolean;
   /** Does an admin reach every asset without an assignment (the connector's `roles.adminReachesAllAssets`)? For the views only; the plan does not read it. */
@@ -28,6 +33,7 @@ export function roleRulesOf(definition: ConnectorDefinition): RoleRules {
   };
   return {
     compareRoles: (a, b) => compareRoles(definition.roles, a, b),
+    ranks: (role) => definition.roles.ranking.some((r) => r.toUpperCase() === role.toUpperCase()),
     isAdmin: (role) => isAdminRole(definition.roles, role),
     adminReachesAllAssets: definition.roles.adminReachesAllAssets === true,
     assignable: definition.roles.assignable,

@@ -65,6 +65,13 @@ const cases: Case[] = [
     actual: { ...base, members: [owner, member('m-jane', 'jane@example.com', 'EMPLOYEE')] }, expect: ['assign-asset grant m-jane act_111 ADVERTISE+ANALYZE'] },
   { name: 'pending invite: no asset tasks yet, no second invite', people: [ownerPerson, jane(['Meta Advertisers'])],
     actual: { ...base, invites: [invite('i-1', 'Jane@Example.com', 'EMPLOYEE')] }, expect: [] },
+  // An app may report role values its connector's ranking does not list: a change away from one
+  // is not known to be an upgrade, so it waits like a downgrade.
+  { name: 'member holding a role the app ranks not: the change is a downgrade', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { members: [owner, member('m-jane', 'jane@example.com', 'PARTNER_CENTER_ADMIN')], assignments: [...ownerAssets, assignment('m-jane', 'act_111', ['ADVERTISE', 'ANALYZE'])] },
+    expect: ['change-member-role downgrade m-jane EMPLOYEE'] },
+  { name: 'pending invite with a role the app ranks not: the change is a downgrade', people: [ownerPerson, jane(['Meta Advertisers'])],
+    actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'FINANCE_VIEW')] }, expect: ['change-invite-role downgrade i-1 EMPLOYEE'] },
   { name: 'pending invite role raised', people: [ownerPerson, jane(['Meta Admins'])],
     actual: { ...base, invites: [invite('i-1', 'jane@example.com', 'EMPLOYEE')] }, expect: ['change-invite-role upgrade i-1 ADMIN'] },
   { name: 'move to admins (added first): upgrade role and tasks at once', people: [ownerPerson, jane(['Meta Advertisers', 'Meta Admins'])],

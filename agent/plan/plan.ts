@@ -191,10 +191,9 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       ops.push(removeMemberOperation(member, { reason: gov.reason, because: describeReason(gov.reason, gov.grant), directoryUserId: gov.directoryUserId, grantedBy: gov.grant?.grantedBy }));
       continue;
     }
-    const cmp = rules.compareRoles(grant.appRole, member.role);
     if (grant.appRole !== member.role.toUpperCase()) {
       ops.push({ ...base, kind: 'change-member-role', key: memberRoleKeyOf(member.id, grant.appRole), memberId: member.id, from: member.role, to: grant.appRole,
-        effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change',
+        effect: roleChangeEffect(rules, member.role, grant.appRole), reason: 'group-change',
         summary: `change ${who}'s role ${member.role} → ${grant.appRole} (${grant.grantedBy.join(', ')})` });
     }
     // An admin's seat gets its team's assets like any other (TikTok's connector contract: "BOUND,
@@ -298,9 +297,8 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
       continue;
     }
     if (grant.appRole !== invite.role.toUpperCase()) {
-      const cmp = rules.compareRoles(grant.appRole, invite.role);
       ops.push({ ...base, kind: 'change-invite-role', key: `invite-role:${invite.id}:${grant.appRole}`, inviteId: invite.id, from: invite.role, to: grant.appRole, ...inviteAssetsOf(grant),
-        effect: cmp >= 0 ? 'upgrade' : 'downgrade', reason: 'group-change', summary: `change the pending invite of ${email}: ${invite.role} → ${grant.appRole}` });
+        effect: roleChangeEffect(rules, invite.role, grant.appRole), reason: 'group-change', summary: `change the pending invite of ${email}: ${invite.role} → ${grant.appRole}` });
     }
   }
 
@@ -354,4 +352,16 @@ function protect(ops: Operation[], held: HeldOperation[], actual: PlanActual, po
     : checked.operations;
   const kept = [...operations].sort((a, b) => EFFECT_ORDER[a.effect] - EFFECT_ORDER[b.effect]);
   return { operations: kept, held: [...held, ...checked.held, ...hiddenSeat] };
+}
+
+/**
+ * A role change is an upgrade only when the current role is one the app's ranking knows and the
+ * new one outranks or equals it. A role the app reports that its ranking does not list (an app's
+ * role enum may hold more values than the roles a team gives) may be the stronger one: changing
+ * it is treated as a downgrade, so it waits like one (safety/classify.ts) instead of running at
+ * once as an upgrade.
+ */
+function roleChangeEffect(rules: RoleRules, from: string, to: string): 'upgrade' | 'downgrade' {
+  if (!rules.ranks(from)) return 'downgrade';
+  return rules.compareRoles(to, from) >= 0 ? 'upgrade' : 'downgrade';
 }
