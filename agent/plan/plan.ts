@@ -110,6 +110,15 @@ export function plan(desired: PlanDesired, actual: PlanActual, policy: PlanPolic
     const byRowEmail = e && !sharedEmails.has(e) ? byEmail.get(e) : undefined;
     if (m?.directoryUserId) {
       const g = byUserId.get(m.directoryUserId);
+      // Matched automatically, and now another live directory user's email names the row too (a
+      // second account created with the person's email): check for updates makes it disputed
+      // (match-members.ts), and until it does the stale match must not act on it either: the
+      // first account's deactivation removed the seat the other, active one was owed.
+      // It stays the matched person's seat meanwhile (as a disputed row is each candidate's): no second invite.
+      if (g && !m.manual && e && (sharedEmails.has(e) || (byRowEmail !== undefined && byRowEmail.directoryUserId !== g.directoryUserId))) {
+        seated.add(g.directoryUserId);
+        return undefined;
+      }
       if (g) return { grant: g, reason: g.active ? 'unassigned' : 'deactivated', directoryUserId: g.directoryUserId };
       // The matched user was deleted, but a live directory user holds the row's email now (the
       // IdP deleted the person and created them again: a new SCIM id, RFC 7644 §3.3). Matching

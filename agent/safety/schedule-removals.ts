@@ -1,6 +1,6 @@
 import type { HubConfigFile } from '../../config/schema.ts';
 import type { Trigger } from '../desired-state/delta.ts';
-import type { Transaction } from '../store/store.ts';
+import type { ReadView, Transaction } from '../store/store.ts';
 import { enqueueTask, taskByKey, updateTask } from '../tasks/enqueue.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 
@@ -31,4 +31,19 @@ export async function scheduleRemovals(tx: Transaction, hub: HubConfigFile, phas
     summary: phase === 'settle' ? `apply downgrades and removals on hub ${hub.id} once the settle window (${hub.safety.settleSeconds}s) has passed` : `apply deprovisioning on hub ${hub.id}`,
   });
   return await updateTask(tx, task, { status: 'waiting', waitReason: phase === 'settle' ? 'settle' : 'gathering deprovisioning' }, now);
+}
+
+/**
+ * Has the directory changed since `queuedAt` with the hub's settle window still open? The settle
+ * pass waits until `settleSeconds` after the last change that planned a downgrade or removal
+ * (scheduleRemovals), so a pass due later than `queuedAt + settleSeconds` was pushed back by a
+ * change made after it. A downgrade or removal queued earlier that runs now (it waited on a rate
+ * limit) would act inside that change's window: a person added back and then moved, remove
+ * first, lost the seat between the move's two halves.
+ */
+export async function settleWindowOpenSince(view: Pick<ReadView, 'get'>, hub: HubConfigFile, queuedAt: string, now: Date): Promise<boolean> {
+  const pass = await taskByKey(view, hub.id, 'apply-removals:settle');
+  if (!pass || (pass.status !== 'queued' && pass.status !== 'waiting') || !pass.nextRunAt) return false;
+  const due = Date.parse(pass.nextRunAt);
+  return due > now.getTime() && due - hub.safety.settleSeconds * 1000 > Date.parse(queuedAt);
 }
