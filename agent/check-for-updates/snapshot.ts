@@ -15,6 +15,7 @@ import type {
 import { withoutUndefined } from '../matching/match-members.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
+import { grantMadeBy } from '../app-state/grant-maker.ts';
 
 export interface HubSnapshot {
   members: AppMemberRecord[];
@@ -224,21 +225,12 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   };
 }
 
-/**
- * Who made each listed grant (AppAssignmentRecord.madeBy): what its previous record said (none,
- * for a record of an earlier release, stays none: counted as hubwarden's); else hubwarden, when it
- * came with a seat first seen now that accepted an invite hubwarden sent (an invite can carry
- * assets); else someone else (the first import, or a grant made by hand).
- */
+/** Who made each listed grant (app-state/grant-maker.ts), with what the previous snapshot knew. */
 function grantMaker(previous: HubSnapshot, members: readonly AppMemberRecord[], prevMembers: ReadonlyMap<string, AppMemberRecord>): (a: { asset: { type: string; id: string }; userId: string; userType: string }) => AppAssignmentRecord['madeBy'] {
-  const prevByKey = new Map(previous.assignments.map((a) => [a.key, a]));
+  const madeBefore = new Map(previous.assignments.map((a) => [a.key, a.madeBy]));
   const sentByHubwarden = new Set(previous.invites.filter((i) => i.sentByHubwarden).map((i) => i.id));
   const invitedByHubwarden = new Set(members.filter((m) => !prevMembers.has(m.id) && m.inviteId !== undefined && sentByHubwarden.has(m.inviteId)).map((m) => m.id));
-  return (a) => {
-    const prev = prevByKey.get(assignmentKey(a));
-    if (prev) return prev.madeBy;
-    return a.userType === 'member' && invitedByHubwarden.has(a.userId) ? 'hubwarden' : 'other';
-  };
+  return (a) => grantMadeBy(assignmentKey(a), a, madeBefore, invitedByHubwarden);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Transaction } from '../../store/store.ts';
 import type { Trigger } from '../../desired-state/delta.ts';
 import { carryDecisions } from '../../check-for-updates/renamed-rows.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
+import { grantMadeBy } from '../../app-state/grant-maker.ts';
 
 export interface RefreshedPerson {
   hubId: string;
@@ -125,9 +126,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   for (const { from } of replacedRows) tx.delete('memberMatches', hubId, from);
 
   // Assignments of the people found, on the assets re-read; assets that are gone leave the snapshot.
-  // Each keeps who made it (AppAssignmentRecord.madeBy), as at a check for updates: a grant not
-  // known before is hubwarden's when it came with a seat first seen here that accepted an invite
-  // hubwarden sent, else someone else's.
+  // Each keeps who made it, by the rule a check for updates applies (app-state/grant-maker.ts).
   const gone = new Set(reading.missingAssets.map(assetKey));
   const reread = new Set(p.assets.map(assetKey));
   const madeBefore = new Map<string, AppAssignmentRecord['madeBy']>();
@@ -144,7 +143,7 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
   }
   for (const a of reading.assignments) {
     const key = `${assetKey(a.asset)}:${a.userId}`;
-    const madeBy = madeBefore.has(key) ? madeBefore.get(key) : a.userType === 'member' && invitedByHubwarden.has(a.userId) ? 'hubwarden' : 'other';
+    const madeBy = grantMadeBy(key, a, madeBefore, invitedByHubwarden);
     tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks, madeBy }));
   }
   for (const key of gone) tx.delete('appAssets', hubId, key);
