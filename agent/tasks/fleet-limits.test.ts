@@ -337,6 +337,9 @@ describe('fleet limits: two replicas (PostgresStore instances) on one schema', {
     await runner.start();
     const [first, second] = await enqueue(slowEnds, 2);
     await until('both done', allDone(store, [first!, second!]), 10_000);
+    // The commit is visible in the store a moment before its transact() promise settles, where
+    // `committed` is noted: under load the assertion read it first (NaN).
+    await until('the first outcome noted', async () => committed.has(first!), 10_000);
     assert.ok(started.get(second!)! < committed.get(first!)!, `the second call started ${started.get(second!)! - committed.get(first!)!} ms after the first outcome's commit`);
   });
 
