@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../test/process/server-process.ts';
@@ -83,6 +83,24 @@ test('an unreadable store file exits 1 with a line naming it and is left untouch
   assert.ok(stderr.includes(storePath), stderr);
   assert.match(stderr, /not valid JSON.*Nothing was touched/);
   assert.equal(await readFile(storePath, 'utf8'), '{"format":"hubwarden-store/1","seq":0,"collections":{');
+});
+
+test('a start that fails after audit.file is checked (here: the store cannot be opened) leaves no audit.file behind, and one already there as it was', async (t) => {
+  for (const before of [undefined, '{"audit":{"seq":1},"level":"info","message":"kept"}\n']) {
+    const { path, dir } = await tempConfig(t, (d) => `${validConfig(d)}audit: { file: ${join(d, 'logs', 'audit.log')} }\n`);
+    const audit = join(dir, 'logs', 'audit.log');
+    if (before !== undefined) {
+      await mkdir(join(dir, 'logs'));
+      await writeFile(audit, before);
+    }
+    await writeFile(join(dir, 'store.json'), '{"format":"hubwarden-store/1","seq":0,"collections":{');
+    const run = start(['--config', path], { PORT: '0', TEST_SCIM_TOKEN: 'x' });
+    t.after(() => run.kill('SIGKILL'));
+    assert.equal((await run.exited).code, 1);
+    assert.match(run.output().stderr, /store\.json.*not valid JSON/);
+    if (before === undefined) assert.ok(!existsSync(audit), 'no empty audit.file created by a start that failed');
+    else assert.equal(await readFile(audit, 'utf8'), before, 'an audit.file already there is left as it was');
+  }
 });
 
 test('a port already in use exits 1 with one line naming host and port', async (t) => {

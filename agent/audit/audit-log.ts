@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import winston from 'winston';
 import { dirname } from 'node:path';
 import { makeDirsSync } from '../store/make-dirs.ts';
@@ -51,22 +51,33 @@ export function appendAudit(tx: Transaction, entry: AuditInput): AuditEntry {
 }
 
 /**
- * Creates `audit.file`'s folder and opens the file for appending once, so that a path that cannot
- * be written fails at start with one line naming it, before the server listens, rather than at the
- * first entry (with Node's recursive mkdir hanging under /proc: make-dirs.ts).
+ * Checks at start that `audit.file` can be written, so that a path that cannot fails with one line
+ * naming it, before the server listens, rather than at the first entry. Its folder is created (with
+ * Node's recursive mkdir hanging under /proc: make-dirs.ts), the file itself never: one already
+ * there is opened for appending without O_CREAT, for a missing one its folder is checked for
+ * writing. The appender (audit-file.ts) creates the file with its first line, so a start that fails
+ * after this check (the key file, the store, the port) leaves no empty audit.file behind.
  */
 export function prepareAuditFile(file: string): void {
   const folder = dirname(file);
+  const codeOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
   try {
     makeDirsSync(folder);
   } catch (err) {
-    throw new Error(`audit.file ${file}: cannot create its folder ${folder} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(`audit.file ${file}: cannot create its folder ${folder} (${codeOf(err)})`);
   }
   try {
-    closeSync(openSync(file, 'a'));
+    closeSync(openSync(file, constants.O_WRONLY | constants.O_APPEND));
+    return;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`audit.file ${file}: cannot open it for appending (${code === 'EISDIR' ? 'it is a directory' : code ?? (err as Error).message})`);
+    const code = codeOf(err);
+    if (code !== 'ENOENT') throw new Error(`audit.file ${file}: cannot open it for appending (${code === 'EISDIR' ? 'it is a directory' : code})`);
+  }
+  try {
+    // Write to add the entry, search (X) to reach it: what creating the file will need of the folder.
+    accessSync(folder, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new Error(`audit.file ${file}: cannot create it in its folder ${folder} (${codeOf(err)})`);
   }
 }
 

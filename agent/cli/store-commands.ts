@@ -11,8 +11,8 @@ import { envSetting, type GlobalOptions } from './connection.ts';
 /**
  * `hubwarden store check|repair`: local tools over the store's files (not the admin API), for when
  * the server refuses to start on a damaged store. The server must be stopped; its lock file is
- * respected. Exit 0 when the store opens with nothing lost, 1 when damage was found (check) or
- * could not be repaired.
+ * respected. Exit 0 when the store opens with nothing lost, 1 when damage was found (check), when
+ * no store is at the path (check, repair and migrate alike), or when it could not be repaired.
  */
 export function registerStoreCommands(program: Command): void {
   const global = () => program.opts<GlobalOptions>();

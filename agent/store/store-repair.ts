@@ -27,15 +27,17 @@ export async function hasStoreFiles(path: string, files: StoreFiles = nodeFiles)
   return false;
 }
 
-/** Neither a snapshot nor a journal: nothing to check or repair (a wrong --path, or a new install). */
-async function noStore(path: string, files: StoreFiles): Promise<CheckReport | undefined> {
-  if (await hasStoreFiles(path, files)) return undefined;
-  return { ok: true, lines: [`${path}: no store files there (nothing to check)`] };
+/**
+ * Neither a snapshot nor a journal: refused, naming the path. Most often a mistyped --path or
+ * store.path, which an "OK, nothing to check" with exit 0 would pass off as a healthy store (and a
+ * script running `store check` before a start would go on). Said as `store migrate` says it.
+ */
+async function requireStore(path: string, files: StoreFiles): Promise<void> {
+  if (!(await hasStoreFiles(path, files))) throw new Error(`no lowdb store at ${path}: neither its snapshot nor a journal is there; check --path or store.path`);
 }
 
 export async function checkStore(path: string, files: StoreFiles = nodeFiles): Promise<CheckReport> {
-  const none = await noStore(path, files);
-  if (none) return none;
+  await requireStore(path, files);
   const unlock = await lockStore(path);
   try {
     // Read as repair reads (lenient): a snapshot that fails its checksum is still described (its
@@ -64,8 +66,7 @@ export interface RepairReport extends CheckReport {
 }
 
 export async function repairStore(path: string, files: StoreFiles = nodeFiles, now = new Date()): Promise<RepairReport> {
-  const none = await noStore(path, files);
-  if (none) return { ...none, dropped: [] };
+  await requireStore(path, files);
   const unlock = await lockStore(path);
   let repaired: RepairReport & { damage: string[]; keptUpTo: number };
   try {

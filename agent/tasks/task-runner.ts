@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskHandler } from './handler.ts';
 import { CallPermits } from './call-permits.ts';
-import { CLAIM_AHEAD, DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
-import { RequestBudget } from './request-budget.ts';
-import { claimable, dueAt } from './task-transitions.ts';
+import { DEFAULT_CONCURRENCY_PER_HUB, DEFAULT_REQUESTS_PER_SECOND } from './runner-defaults.ts';
 import { parentsOf } from './parent-tasks.ts';
 import type { Claimant } from './attempt.ts';
 import { runAttempt, type AttemptDeps } from './attempt-run.ts';
@@ -11,9 +9,10 @@ import { EndBatch } from './end-batch.ts';
 import { ClaimBatch } from './claim-batch.ts';
 import { defineFleetIndex, FleetShares } from './fleet-limits.ts';
 import { FleetPoll } from './fleet-poll.ts';
+import { TaskPump } from './task-pump.ts';
 import { OutageNote } from './outage-note.ts';
 import { IndexFeed } from './index-feed.ts';
-import { dueIds, LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
+import { LOCAL, refOf, RunnableIndex } from './runnable-index.ts';
 import { handBackLeases, releaseAfterFailure } from './lease.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from './task-record.ts';
 import { defineRunningIndex } from './operations/running-for-person.ts';
@@ -52,7 +51,6 @@ export class TaskRunner {
   private readonly slots = new Map<string, number>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly aborts = new Map<string, AbortController>();
-  private readonly budgets = new Map<string, RequestBudget>();
   private readonly permits: CallPermits;
   /** The store is shared by replicas: fleet-wide limits and a poll (see the class comment). */
   private readonly fleet: boolean;
@@ -67,12 +65,8 @@ export class TaskRunner {
   private readonly shares?: FleetShares;
   /** Fleet: hubs whose call slots other replicas hold: a change to their record wakes the pump. */
   private readonly waitingForRoom = new Set<string>();
-  private timer?: NodeJS.Timeout;
-  private timerAt = Infinity;
-  private pumpQueued = false;
-  /** A pump is running (it awaits reads); `pumpAgain`: something changed meanwhile, pump once more. */
-  private pumping = false;
-  private pumpAgain = false;
+  /** The pass over the due tasks that launches them, and when it runs (task-pump.ts). */
+  private readonly taskPump: TaskPump;
   private started = false;
   private stopping = false;
   /** The index is being built at start: notifications are taken, but nothing is pumped yet. */
@@ -133,6 +127,12 @@ export class TaskRunner {
         schedulePump: () => this.schedulePump(),
       });
     }
+    this.taskPump = new TaskPump({
+      o, pending: this.pending, slots: this.slots, inflight: this.inflight, handlers: this.handlers, shares: this.shares, waitingForRoom: this.waitingForRoom,
+      owner: this.owner, clock: this.clock, fleet: this.fleet, concurrency: this.concurrency, localConcurrency: this.localConcurrency, outages: this.outages,
+      stopping: () => this.stopping, started: () => this.started, starting: () => this.starting,
+      index: (t) => this.index(t), launch: (t, slotKey) => this.launch(t, slotKey),
+    });
   }
 
   register(handler: TaskHandler): void {
@@ -190,7 +190,7 @@ export class TaskRunner {
     this.unsubscribe?.();
     this.fleetPoll?.stop();
     await this.starting?.catch(() => {});
-    if (this.timer) clearTimeout(this.timer);
+    this.taskPump.stop();
     for (const a of this.aborts.values()) a.abort();
     const all = Promise.all([...this.inflight.values()]);
     let timeout: NodeJS.Timeout | undefined;
@@ -219,7 +219,7 @@ export class TaskRunner {
   async idle(pollMs = 5): Promise<void> {
     await this.starting?.catch(() => {});
     for (;;) {
-      if (this.inflight.size === 0 && !this.pumpQueued && !this.pumping && this.feed.rereads.size === 0 && !this.pending.hasDue(this.clock())) return;
+      if (this.inflight.size === 0 && this.taskPump.idle && this.feed.rereads.size === 0 && !this.pending.hasDue(this.clock())) return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -239,10 +239,7 @@ export class TaskRunner {
 
   /** Re-reads the clock and runs what is due (after a simulated clock jumped ahead). */
   poke(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    this.schedulePump();
+    this.taskPump.poke();
   }
 
   private scopeOf(t: Readonly<TaskRecord>): string {
@@ -257,134 +254,7 @@ export class TaskRunner {
   }
 
   private schedulePump(): void {
-    if (this.pumpQueued || this.stopping || !this.started || this.starting) return;
-    this.pumpQueued = true;
-    setImmediate(() => {
-      this.pumpQueued = false;
-      void this.runPump();
-    });
-  }
-
-  /** One pump at a time (a pump awaits reads); a wake-up during one runs another right after it. */
-  private async runPump(): Promise<void> {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        await this.pump();
-      } while (this.pumpAgain && !this.stopping && this.started);
-      this.outages.ok('reading the due tasks');
-    } catch (err) {
-      // A failed read (the store is failing): try again shortly rather than stall; logged when
-      // the reads start failing and when they work again, not every second of an outage.
-      this.outages.failed('reading the due tasks', err);
-      this.wakeAt(this.clock() + 1_000);
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private wakeAt(at: number): void {
-    if (!Number.isFinite(at) || this.stopping) return;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      void this.runPump();
-    }, Math.max(0, Math.min(at - this.clock(), 2 ** 31 - 1)));
-  }
-
-  private budget(hubId: string): RequestBudget {
-    let b = this.budgets.get(hubId);
-    const perSecond = this.o.requestsPerSecondPerHub ?? DEFAULT_REQUESTS_PER_SECOND;
-    if (!b) this.budgets.set(hubId, (b = new RequestBudget(perSecond, Math.max(1, Math.min(DEFAULT_REQUESTS_PER_SECOND, perSecond)), this.clock)));
-    return b;
-  }
-
-  private async pump(): Promise<void> {
-    if (this.stopping || !this.started) return;
-    const now = this.clock();
-    let next = Infinity;
-    for (const [hubId, scopes] of this.pending.byHub) {
-      // Asked for with the first due tasks' records below, so both go in one round trip on
-      // PostgreSQL (read-batch.ts): one fewer turn between an invite queued and its start.
-      const readAt = this.clock();
-      const pausedRead = hubId === '' ? Promise.resolve(false) : this.o.store.get('hubStates', '', hubId).then((s) => this.pending.notePaused(hubId, s?.paused === true, readAt));
-      pausedRead.catch(() => {}); // not awaited when every scope is blocked: nothing is launched then, so its failure is moot
-      for (const [scope, tasks] of scopes) {
-        const local = scope === LOCAL;
-        const slotKey = local ? LOCAL : hubId;
-        const limit = local ? this.localConcurrency : this.concurrency * CLAIM_AHEAD;
-        const blockedUntil = this.pending.blockedUntil(hubId, scope);
-        if (blockedUntil > now) { next = Math.min(next, blockedUntil); continue; }
-        const [ahead, paused] = await Promise.all([this.readDue(hubId, tasks, now, limit - (this.slots.get(slotKey) ?? 0)), pausedRead]);
-        if (this.stopping || !this.started) return;
-        for (const [id, due] of tasks) {
-          if ((this.slots.get(slotKey) ?? 0) >= limit) break;
-          if (due > now) { next = Math.min(next, due); continue; }
-          if (!ahead.has(id)) {
-            // Indexed after this pass read the due tasks (queued meanwhile), or reached because
-            // slots freed while the pass awaited: this one and the due ones after it are read
-            // together. Read one at a time, a burst's pass went on for seconds, a round trip per
-            // task, while every invite queued meanwhile waited for it (the provision benchmark's
-            // p99 of 1.6-4.5 s in about one run in ten).
-            await this.readDue(hubId, tasks, now, limit, ahead);
-            if (this.stopping || !this.started) return;
-          }
-          const t = ahead.get(id);
-          // A notification re-indexed or dropped it while the read ran: that entry is the newer one.
-          if (tasks.get(id) !== due) continue;
-          if (!t || !claimable(t, now, this.owner, !this.fleet)) {
-            // Not runnable as it is now (the index entry was older than the record): index it by
-            // what it is (a later run time), or drop it.
-            tasks.delete(id);
-            if (t) { const d = dueAt(t, this.owner); if (d !== undefined && d > now) { this.index(t); next = Math.min(next, d); } }
-            continue;
-          }
-          // Never twice at once in this process: our own lapsed lease is claimable (task-transitions.ts).
-          if (this.inflight.has(refOf(hubId, id))) { tasks.delete(id); continue; }
-          if (paused && !this.handlers.get(t.kind)?.runsWhilePaused) continue;
-          // The scope may have been rate-limited while this loop awaited a read: a task launched
-          // now would only be claimed and handed back. On PostgreSQL, where each read is a round
-          // trip, one pass launched every queued invite of a blocked scope that way (thousands of
-          // claims and undos while the block lasted).
-          const blockedNow = this.pending.blockedUntil(hubId, scope);
-          if (blockedNow > this.clock()) { next = Math.min(next, blockedNow); break; }
-          if (!local && this.shares) {
-            // A call slot and a token of this replica's share of the hub (reserved in the store).
-            const share = await this.shares.take(hubId, dueIds(tasks, now, limit - (this.slots.get(slotKey) ?? 0)).length);
-            if (this.stopping || !this.started) { if (share.retryAt === 0) this.shares.ended(hubId); return; }
-            if (share.retryAt !== 0) {
-              if (share.full) this.waitingForRoom.add(hubId);
-              next = Math.min(next, share.full ? this.clock() + (this.o.pollMs ?? 2_000) : share.retryAt);
-              break;
-            }
-            if (tasks.get(id) !== due) { this.shares.ended(hubId); continue; } // re-indexed while reserving
-          } else if (!local && !this.budget(hubId).take()) { next = Math.min(next, now + this.budget(hubId).waitMs()); break; }
-          tasks.delete(id);
-          this.launch(t, slotKey);
-        }
-      }
-    }
-    this.wakeAt(next);
-  }
-
-  /**
-   * The records of the first `room` due tasks of a scope not in `into` yet, read at once and
-   * added to it: one read per task was a round trip each on PostgreSQL, and launching a burst's
-   * 900 invites waited on them in turn.
-   */
-  private async readDue(hubId: string, tasks: ReadonlyMap<string, number>, now: number, room: number, into = new Map<string, Readonly<TaskRecord> | undefined>()): Promise<Map<string, Readonly<TaskRecord> | undefined>> {
-    const ids = dueIds(tasks, now, room, into);
-    const records = await this.o.store.getMany('tasks', hubId, ids);
-    ids.forEach((id, n) => into.set(id, records[n]));
-    return into;
+    this.taskPump.schedulePump();
   }
 
   /** Runs a task taken from the index (claimed first), holding a slot (and, on a fleet, a call slot of its hub's share). */

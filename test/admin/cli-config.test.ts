@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOneLineError, cli } from './cli-run.ts';
@@ -108,5 +108,24 @@ describe('hubwarden CLI: a bad config file', () => {
     assert.throws(() => readFileSync(missing), /ENOENT/, 'validate creates no key file');
     writeFileSync(missing, `${Buffer.alloc(32, 7).toString('base64')}\n`);
     assert.equal((await cli(['config', 'validate', '--config', config(missing)])).code, 0);
+  });
+
+  test('store check, repair and migrate where no store is (--path or the config\'s store.path mistyped): exit 1, one line naming the path, nothing created', async () => {
+    const where = join(dir, 'no-store-here');
+    mkdirSync(where);
+    const missing = join(where, 'hubwraden.json');
+    const quoted = missing.replace(/[.*+?^$()|[\]{}\\]/g, '\\$&');
+    const config = file('typo-store.yaml', `store: { kind: lowdb, path: ${JSON.stringify(missing)} }\n${HUB}`);
+    const to = ['--to', 'env:HW_MIGRATE_URL'];
+    const env = { HW_MIGRATE_URL: 'postgres://hubwarden:Pa55word@127.0.0.1:1/test' };
+    for (const from of [['--path', missing], ['--config', config]]) {
+      for (const [args, name] of [[['store', 'check'], 'store check'], [['store', 'repair', '--accept-loss'], 'store repair'], [['store', 'migrate', ...to], 'store migrate']] as const) {
+        const run = await cli([...args, ...from], env);
+        assertOneLineError(run, 1, new RegExp(`^hubwarden: ${name}: no lowdb store at ${quoted}: neither its snapshot nor a journal is there; check --path or store\\.path`));
+        assert.equal(run.stdout, '', `${name} ${from[0]}: nothing on stdout`);
+        assert.doesNotMatch(run.stderr, /Pa55word/);
+      }
+    }
+    assert.deepEqual(readdirSync(where), [], 'no store file, journal or lock file created');
   });
 });

@@ -14,11 +14,11 @@ const log = childLogger('store');
  * is three tables, the migrations are reviewed as the SQL PostgreSQL runs, and the runner below
  * is a page long. A tool would bring a dependency, its own bookkeeping table and lock, a CLI and
  * configuration the product does not need, while we need our own advisory lock anyway (the
- * same lock guards index builds, postgres-store.ts). Migrations only roll forward (no down
+ * same lock guards index builds, prepare-schema.ts). Migrations only roll forward (no down
  * files): a release that must undo a change ships a new migration; and each one keeps working
  * with the previous release's code, since replicas are upgraded one at a time.
  *
- * The caller holds the schema's advisory lock (`pg_advisory_lock`, postgres-store.ts `open`), so
+ * The caller holds the schema's advisory lock (`pg_advisory_lock`, prepare-schema.ts), so
  * several replicas starting at once migrate exactly once: the first applies, the others wait for
  * the lock and then find every version recorded.
  */

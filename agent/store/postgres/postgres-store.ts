@@ -5,14 +5,13 @@ import { describePostgresUrlProblem, postgresUrlProblem } from '../../../config/
 import type { CollectionName, RecordOf } from '../collections.ts';
 import type { Change, ListRange, Store, StoreStats, Transaction, TransactOptions } from '../store.ts';
 import { IndexUpkeep } from './index-upkeep.ts';
-import { migrate } from './migrate.ts';
-import { readCopyMark, unfinishedCopyMessage } from './copy-mark.ts';
+import { prepareSchema } from './prepare-schema.ts';
 import { Announcer, ChangeFeed } from './notifications.ts';
 import { filedUnder, Reads, type Query } from './reads.ts';
 import { channelOf, checkSchemaName, describeUrl, ident, isUnreachable, lockKeyOf, reasonOf } from './sql.ts';
 import { KeyLocks } from './key-locks.ts';
 import { dropRecordsBefore } from './retention.ts';
-import { Connections, ignoreClientError } from './connections.ts';
+import { Connections } from './connections.ts';
 import { storePool } from './pool.ts';
 import { commitCallsFor } from './commit-args.ts';
 import { FleetTurns } from './fleet-turn.ts';
@@ -181,26 +180,7 @@ export class PostgresStore implements Store {
     const pool = storePool(this.url, this.o, this.db);
     this.db.pool = pool;
     try {
-      const client = await pool.connect();
-      client.on('error', ignoreClientError);
-      // Released without the session lock: unlocked, or the connection is closed (which unlocks).
-      let unlocked = false;
-      try {
-        await client.query('SELECT pg_advisory_lock($1::bigint)', [this.lockKey]);
-        try {
-          await migrate(client, this.schema);
-          // A copy cut off half-way is not a store: running on it would serve part of the
-          // people, grants and tasks as if the rest were gone (copy-mark.ts).
-          const copying = this.unfinishedCopy === 'refuse' ? await readCopyMark(client, this.schema) : undefined;
-          if (copying) throw new Error(unfinishedCopyMessage(this.schema, copying));
-          await this.indexes.check(client);
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1::bigint)', [this.lockKey]).then(() => (unlocked = true), () => {});
-        }
-      } finally {
-        client.removeListener('error', ignoreClientError);
-        client.release(unlocked ? undefined : new Error('closed while holding the migration lock'));
-      }
+      await prepareSchema(pool, { schema: this.schema, lockKey: this.lockKey, unfinishedCopy: this.unfinishedCopy, indexes: this.indexes });
       this.feed = new ChangeFeed({
         connect: () => new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.o.connectTimeoutMs, keepAlive: true, application_name: 'hubwarden-listen' }),
         channel: this.channel,
