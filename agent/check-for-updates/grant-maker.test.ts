@@ -7,6 +7,8 @@ import { recordInSnapshot } from '../tasks/operations/snapshot-update.ts';
 import { applyPersonReading } from '../tasks/operations/person-refresh.ts';
 import type { AppReading } from './read-app.ts';
 import { buildSnapshot, type HubSnapshot } from './snapshot.ts';
+import { assignsTriedOn, defineAssignTriedIndex } from '../app-state/grant-maker.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
 
 /**
  * Who made each grant (AppAssignmentRecord.madeBy), which decides whether the plan may unassign it
@@ -86,4 +88,41 @@ test('a person\'s re-read keeps each grant\'s maker; a new one is hubwarden\'s o
     reading: { members: [{ id: '102', email: 'bo@x.test', role: 'STANDARD' }], invites: [], assignments: [listedGrant('102', AD)], missingAssets: [] } }));
   const made = async (key: string) => (await s.get('appAssignments', H, key))?.madeBy;
   assert.deepEqual([await made(`ad_account:${AD.id}:101`), await made(`ad_account:${AD2.id}:101`), await made(`ad_account:${AD.id}:102`)], ['other', 'other', 'hubwarden']);
+});
+
+/**
+ * An assign hubwarden tried whose outcome it never recorded (failed after the app applied it, its
+ * answer lost, or interrupted): the grant found later is hubwarden's, at a check and at a re-read.
+ * A clean assign that completed is recorded already and not filed; one the app refused made nothing.
+ */
+test('a grant hubwarden tried to assign without recording it is hubwarden\'s, at a check and at a re-read', async () => {
+  const s = new MemoryStore();
+  definePersonIndexes(s);
+  defineAssignTriedIndex(s);
+  const assignTask = (id: string, userId: string, asset: { type: string; id: string }, t: Partial<TaskRecord>): TaskRecord => ({
+    id, hubId: H, kind: 'assign-asset', status: 'failed', idempotencyKey: `op:assign:${id}`, summary: id, trigger: { type: 'agent' }, attempts: 1, attemptsEnded: 1, createdAt: T0, updatedAt: T0,
+    payload: { op: { kind: 'assign-asset', key: `assign:${id}`, memberId: userId, asset, tasks: ['ANALYST'], effect: 'grant', reason: 'assigned', summary: id } }, ...t,
+  });
+  await s.transact((tx) => {
+    tx.put('appMembers', H, '101', { hubId: H, id: '101', email: 'ada@x.test', role: 'STANDARD', firstSeenAt: T0, lastSeenAt: T0 });
+    tx.put('tasks', H, 'failed', assignTask('failed', '101', AD, { status: 'failed', attempts: 3, attemptsRefused: 2 }));
+    tx.put('tasks', H, 'refused', assignTask('refused', '101', AD2, { status: 'failed', attempts: 2, attemptsRefused: 2 }));
+    tx.put('tasks', H, 'clean', assignTask('clean', '102', AD, { status: 'completed', attempts: 1 }));
+    tx.put('tasks', H, 'superseded', assignTask('superseded', '103', AD, { status: 'completed', attempts: 2 }));
+  });
+  const tried = await assignsTriedOn(s, H);
+  assert.deepEqual([...tried].sort(), [`ad_account:${AD.id}:101`, `ad_account:${AD.id}:103`]);
+
+  const members = ['101', '102', '103'].map((id) => ({ id, email: `${id}@x.test`, role: 'STANDARD' }));
+  const previous: HubSnapshot = { ...empty, members: members.map((m) => ({ hubId: H, ...m, firstSeenAt: T0, lastSeenAt: T0 })) };
+  const next = buildSnapshot({ hubId: H, previous, startedAt: T1, now: T1, assignsTried: tried,
+    reading: reading({ members, assignments: [listedGrant('101'), listedGrant('101', AD2), listedGrant('102'), listedGrant('103')] }) });
+  assert.deepEqual(madeBy(next), {
+    [`ad_account:${AD.id}:101`]: 'hubwarden', [`ad_account:${AD2.id}:101`]: 'other', [`ad_account:${AD.id}:102`]: 'other', [`ad_account:${AD.id}:103`]: 'hubwarden',
+  });
+
+  await s.transact((tx) => applyPersonReading(tx, { hubId: H, email: 'ada@x.test', memberId: '101', assets: [AD, AD2], now: new Date(T1),
+    reading: { members: [{ id: '101', email: 'ada@x.test', role: 'STANDARD' }], invites: [], assignments: [listedGrant('101', AD), listedGrant('101', AD2)], missingAssets: [] } }));
+  const made = async (key: string) => (await s.get('appAssignments', H, key))?.madeBy;
+  assert.deepEqual([await made(`ad_account:${AD.id}:101`), await made(`ad_account:${AD2.id}:101`)], ['hubwarden', 'other']);
 });

@@ -24,6 +24,7 @@ import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp, type AppReading } from './read-app.ts';
 import { carryDecisions, renamedRows } from './renamed-rows.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { assignsTriedOn } from '../app-state/grant-maker.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
 import { errorText } from '../log/logger.ts';
@@ -95,7 +96,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // Read before anything is staged: the snapshot this transaction replaces.
     const previous = await readSnapshot(tx, hub.id);
     const previousComplete = (await lastImport(tx, hub.id))?.complete === true;
-    const removed = await removedDuring(tx, hub.id, startedAt);
+    const [removed, assignsTried] = await Promise.all([removedDuring(tx, hub.id, startedAt), assignsTriedOn(tx, hub.id)]);
     // A person the agent removed, or seated, while the reading ran may be on an asset edge read
     // before the change and missing from a member page read after it (or the other way round):
     // timing, not a filtered listing.
@@ -103,7 +104,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const agentWrote = new Set(previous.members.filter((m) => m.lastSeenAt >= startedAt).map((m) => m.id));
     const knownSystem = new Set(previous.systemUsers.map((u) => u.id));
     const hiddenMembers = (reading.hiddenMembers ?? []).filter((id) => !removed.has(id) && !agentWrote.has(id) && !knownSystem.has(id));
-    const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed });
+    const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed, assignsTried });
     const changes = findChanges(previous, snapshot, previousComplete);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,

@@ -43,6 +43,8 @@ export interface BuildInput {
   startedAt: string;
   /** Rows (member ids, `invite:<id>`) the agent removed after the reading started (snapshot-store.ts, removedDuring). */
   removed?: ReadonlySet<string>;
+  /** Grants hubwarden tried to make without recording them (app-state/grant-maker.ts assignsTriedOn): hubwarden's if listed. */
+  assignsTried?: ReadonlySet<string>;
   now: string;
 }
 
@@ -56,7 +58,7 @@ function unlessUnchanged<T extends { lastSeenAt: string }>(prev: T | undefined, 
   return JSON.stringify({ ...prev, lastSeenAt: '' }) === JSON.stringify({ ...next, lastSeenAt: '' }) ? prev : next;
 }
 
-export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now, removed }: BuildInput): HubSnapshot {
+export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now, removed, assignsTried = new Set() }: BuildInput): HubSnapshot {
   // A listing whose pages shifted while it was read (a person added or removed meanwhile) can
   // list someone twice: one record each, the later page's (newer). Kept twice, the person was
   // two rows: counted, matched, and reported (drift, audit) twice.
@@ -163,7 +165,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
 
   // A section that could not be read keeps what the previous snapshot knew of it (read-app.ts).
   const unread = new Set(reading.unavailable.map((u) => u.section));
-  const madeBy = grantMaker(previous, members, prevMembers);
+  const madeBy = grantMaker(previous, members, prevMembers, assignsTried);
   const assignments = unread.has('assignments') ? [...previous.assignments] : reading.assignments.map((a): AppAssignmentRecord => withoutUndefined({
     hubId, key: assignmentKey(a), asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks,
     madeBy: madeBy(a),
@@ -226,11 +228,11 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
 }
 
 /** Who made each listed grant (app-state/grant-maker.ts), with what the previous snapshot knew. */
-function grantMaker(previous: HubSnapshot, members: readonly AppMemberRecord[], prevMembers: ReadonlyMap<string, AppMemberRecord>): (a: { asset: { type: string; id: string }; userId: string; userType: string }) => AppAssignmentRecord['madeBy'] {
+function grantMaker(previous: HubSnapshot, members: readonly AppMemberRecord[], prevMembers: ReadonlyMap<string, AppMemberRecord>, assignsTried: ReadonlySet<string>): (a: { asset: { type: string; id: string }; userId: string; userType: string }) => AppAssignmentRecord['madeBy'] {
   const madeBefore = new Map(previous.assignments.map((a) => [a.key, a.madeBy]));
   const sentByHubwarden = new Set(previous.invites.filter((i) => i.sentByHubwarden).map((i) => i.id));
   const invitedByHubwarden = new Set(members.filter((m) => !prevMembers.has(m.id) && m.inviteId !== undefined && sentByHubwarden.has(m.inviteId)).map((m) => m.id));
-  return (a) => grantMadeBy(assignmentKey(a), a, madeBefore, invitedByHubwarden);
+  return (a) => grantMadeBy(assignmentKey(a), a, madeBefore, invitedByHubwarden, assignsTried);
 }
 
 /**

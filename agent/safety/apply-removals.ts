@@ -10,6 +10,7 @@ import { classify } from './classify.ts';
 import { judgeRemovalThreshold } from './judge-threshold.ts';
 import { addToReport } from './reports.ts';
 import { recordRemovals, removedWithin } from './removal-window.ts';
+import { closeDeferred } from './deferred-removals.ts';
 import type { RemovalPhase } from './schedule-removals.ts';
 
 /**
@@ -31,17 +32,20 @@ export const applyRemovalsHandler: TaskHandler = {
     const result = await planHub(ctx.store, hub, { now });
     const ops = result.operations.filter((op) => classify(op) === phase);
     // Held removals are audited as a reconcile audits them: once per operation and reason per day
-    // (the notes are shared), not on every pass. Staged with the outcome, and only when the commit
-    // records this outcome (one that returns another stages nothing: the pass runs again).
+    // (the notes are shared), not on every pass. A change an operation task deferred to this pass
+    // (audited `pending`) that the pass no longer plans gets its closing entry (deferred-removals.ts).
+    // Staged with the outcome, and only when the commit records this outcome (one that returns
+    // another stages nothing: the pass runs again).
     const held = result.held.filter((h) => h.operation.effect === 'removal' || h.operation.effect === 'downgrade');
-    const noting = (outcome: TaskOutcome): TaskOutcome => held.length === 0 ? outcome : {
+    const noting = (outcome: TaskOutcome): TaskOutcome => ({
       ...outcome,
       commit: async (tx) => {
         const instead = await outcome.commit?.(tx);
         if (instead) return instead;
-        await auditHeld(tx, hub.id, { trigger: task.trigger, taskId: task.id, now }, held);
+        if (held.length > 0) await auditHeld(tx, hub.id, { trigger: task.trigger, taskId: task.id, now }, held);
+        await closeDeferred(tx, hub, phase, result, { trigger: task.trigger, taskId: task.id, now });
       },
-    };
+    });
     if (ops.length === 0) return noting({ status: 'completed', result: { phase, operations: 0, held: result.held.length } });
 
     if (phase === 'deprovision' && hub.safety.confirmDeprovisioning) {

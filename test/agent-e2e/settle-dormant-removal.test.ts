@@ -48,3 +48,39 @@ test('a removal that waited wakes inside a later settle window: it waits for tha
   const audit = (await h.agent.api.audit({ hubId: HUB, email: 'mo@example.com', action: 'remove-member' })).items;
   assert.ok(!audit.some((e) => e.outcome === 'ok'), JSON.stringify(audit.map((e) => `${e.outcome}: ${e.why}`)));
 });
+
+/**
+ * The same removal, deferred to the settle pass (audited `pending`), and the person is added back
+ * before the window ends: the pass no longer plans the removal and queues nothing. Without a
+ * closing entry the audit log showed the removal pending for good.
+ */
+test('a deferred removal the settle pass no longer plans ends the person\'s trail with a closing entry', async () => {
+  const hub = hubConfig({ settleSeconds }).hubs[0]!;
+  const seat = await onboard(h, 'u-jo', 'jo@example.com', 'Meta Advertisers');
+  await h.directory.patchGroup('Meta Advertisers', [], ['u-jo']);
+  const op = (await planHub(h.store, hub, { now: new Date() })).operations.find((o) => o.kind === 'remove-member' && o.memberId === seat)!;
+  assert.ok(op, 'the removal is planned');
+  const dormant = await h.store.transact(async (tx) => {
+    const t = await enqueueOperation(tx, { hub, op, trigger: { type: 'admin', actor: 'test' } });
+    return updateTask(tx, t, { status: 'waiting', waitReason: 'rate-limited business', nextRunAt: new Date(Date.now() + 60_000).toISOString() }, new Date());
+  });
+  // A later change opens a settle window (Jo back, then out again); the removal wakes inside it.
+  await h.directory.patchGroup('Meta Advertisers', ['u-jo']);
+  await h.agent.idle();
+  await h.directory.patchGroup('Meta Advertisers', [], ['u-jo']);
+  await h.agent.idle();
+  await h.store.transact(async (tx) => { await updateTask(tx, (await tx.get('tasks', HUB, dormant.id))!, { nextRunAt: new Date().toISOString() }, new Date()); });
+  await until('the waiting removal ran', async () => (await h.agent.api.task(dormant.id))?.status === 'completed', 5_000);
+  const trail = async () => (await h.agent.api.audit({ hubId: HUB, email: 'jo@example.com', action: 'remove-member' })).items;
+  assert.ok((await trail()).some((e) => e.outcome === 'pending' && e.taskId === dormant.id), 'deferred to the settle pass');
+  // Jo is added back within the window: the pass finds nothing to remove.
+  await h.directory.patchGroup('Meta Advertisers', ['u-jo']);
+  await new Promise((r) => setTimeout(r, settleSeconds * 1000 + 500));
+  await h.agent.idle();
+  assert.ok(inMeta(seat), 'Jo keeps the seat');
+  const [last] = await trail(); // newest first
+  assert.equal(last?.outcome, 'skipped', JSON.stringify((await trail()).map((e) => `${e.outcome}: ${e.why}`)));
+  assert.match(last!.why, /no longer planned: jo@example\.com is again in Meta Advertisers/);
+  assert.match(last!.why, new RegExp(`pending since task ${dormant.id}`));
+  assert.equal(last!.detail?.pendingTaskId, dormant.id);
+});

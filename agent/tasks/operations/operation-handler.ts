@@ -3,6 +3,8 @@ import { planPerson } from '../../plan/plan-hub.ts';
 import { lastAdminHold } from '../../plan/removal.ts';
 import { classify } from '../../safety/classify.ts';
 import { scheduleRemovals, settleWindowOpenSince } from '../../safety/schedule-removals.ts';
+import { noteDeferred } from '../../safety/deferred-removals.ts';
+import { taskByKey } from '../enqueue.ts';
 import { roleRulesOfHub } from '../../grants/role-rules.ts';
 import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
@@ -103,14 +105,23 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         if (lane !== 'now' && lane !== classify(queued)) {
           ctx.audit({ action: planned.kind, subject: subjectOf(planned), outcome: 'pending', detail: { effect: planned.effect, reason: planned.reason },
             why: `${planned.summary}: not done now: queued as a ${queued.effect} (${queued.reason}), it has become a ${planned.effect} (${planned.reason}) and waits its safety lane (${lane === 'settle' ? 'the settle window and removal threshold' : 'deprovisioning'})` });
-          return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane }, commit: async (tx) => { await scheduleRemovals(tx, hub, lane, task.trigger, ctx.now()); } };
+          return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane }, commit: async (tx) => {
+            await scheduleRemovals(tx, hub, lane, task.trigger, ctx.now());
+            noteDeferred(tx, hub.id, lane, planned, task.id, ctx.now());
+          } };
         }
         // Queued before a change whose settle window is still open (it waited on a rate limit, say):
         // it waits for that window, as the settle pass does, and that pass plans it again.
         if (lane === 'settle' && await settleWindowOpenSince(ctx.store, hub, task.createdAt, ctx.now())) {
           ctx.audit({ action: planned.kind, subject: subjectOf(planned), outcome: 'pending', detail: { effect: planned.effect, reason: planned.reason },
             why: `${planned.summary}: not done now: the directory changed since it was queued, and it waits the settle window (${hub.safety.settleSeconds}s) and removal threshold again` });
-          return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane } };
+          // The settle pass closes that pending entry if it no longer plans the change (deferred-removals.ts).
+          // It may have started since it was read: then a new pass is made sure of.
+          return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane }, commit: async (tx) => {
+            const pass = await taskByKey(tx, hub.id, 'apply-removals:settle');
+            if (pass?.status !== 'queued' && pass?.status !== 'waiting') await scheduleRemovals(tx, hub, lane, task.trigger, ctx.now());
+            noteDeferred(tx, hub.id, lane, planned, task.id, ctx.now());
+          } };
         }
         // What the desired state asks for now, under the same key: an invite's key names the
         // person, not the role, so a group change made while it waited (queued behind Meta's

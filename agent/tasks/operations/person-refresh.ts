@@ -9,7 +9,7 @@ import type { Transaction } from '../../store/store.ts';
 import type { Trigger } from '../../desired-state/delta.ts';
 import { carryDecisions } from '../../check-for-updates/renamed-rows.ts';
 import { inviteRowId } from '../../standing/row-ids.ts';
-import { grantMadeBy } from '../../app-state/grant-maker.ts';
+import { assignsTriedOn, grantMadeBy } from '../../app-state/grant-maker.ts';
 
 export interface RefreshedPerson {
   hubId: string;
@@ -141,9 +141,11 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
     const inviteId = m.inviteId ?? known.get(m.id)?.inviteId ?? acceptedInviteId;
     if (!known.has(m.id) && inviteId !== undefined && sentByHubwarden.has(inviteId)) invitedByHubwarden.add(m.id);
   }
+  // Read only when a grant is new to the snapshot (one index look-up for the hub).
+  const assignsTried = reading.assignments.some((a) => !madeBefore.has(`${assetKey(a.asset)}:${a.userId}`)) ? await assignsTriedOn(tx, hubId) : new Set<string>();
   for (const a of reading.assignments) {
     const key = `${assetKey(a.asset)}:${a.userId}`;
-    const madeBy = grantMadeBy(key, a, madeBefore, invitedByHubwarden);
+    const madeBy = grantMadeBy(key, a, madeBefore, invitedByHubwarden, assignsTried);
     tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks, madeBy }));
   }
   for (const key of gone) tx.delete('appAssets', hubId, key);

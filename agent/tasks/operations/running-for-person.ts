@@ -7,6 +7,7 @@ import { getAcross, type ReadView, type Store, type Transaction } from '../../st
 import { enqueueTask, taskByKey } from '../enqueue.ts';
 import { isFinished, type TaskRecord } from '../task-record.ts';
 import { defineUnsettledInviteIndex } from './unsettled-invites.ts';
+import { defineAssignTriedIndex } from '../../app-state/grant-maker.ts';
 
 /**
  * A person's app changes that are being made right now, and what a change to the person leaves
@@ -35,6 +36,8 @@ const defined = new WeakSet<Store>();
 export function defineRunningIndex(store: Store): void {
   // The person's unsettled invites are asked for by the same handlers (settle-invite.ts).
   defineUnsettledInviteIndex(store);
+  // And the assigns a check for updates counts as hubwarden's though it recorded none (grant-maker.ts).
+  defineAssignTriedIndex(store);
   if (defined.has(store)) return;
   defined.add(store);
   store.defineIndex('tasks', RUNNING_FOR_PERSON, (t, hubId) => {
