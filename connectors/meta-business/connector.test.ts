@@ -207,7 +207,7 @@ describe('meta-business connector on the sandbox fixture', () => {
 
   test('opaque cursors carry no token, are followed with it, and a forged one is refused', async () => {
     fresh();
-    const next = `${server.url}/v25.0/${SANDBOX.businessId}/business_users?fields=id&limit=2&access_token=${SANDBOX.token}`;
+    const next = `${server.url}/v25.0/${SANDBOX.businessId}/business_users?fields=id,role&limit=2&access_token=${SANDBOX.token}`;
     const cursor = toCursor(next);
     assert.doesNotMatch(Buffer.from(cursor, 'base64url').toString('utf8'), /access_token|sandbox-system-user-token/);
     const page = await c.listMembers!(cursor);

@@ -28,7 +28,7 @@ describe('meta-business members marked for removal', () => {
     const c = marking([SANDBOX.employees[0]]);
     const members = await all((x) => c.listMembers!(x));
     assert.deepEqual(members.filter((m) => m.removalPending).map((m) => m.id), [SANDBOX.employees[0]]);
-    assert.equal(toMember({ id: '1', marked_for_removal: false }).removalPending, undefined);
+    assert.equal(toMember({ id: '1', role: 'EMPLOYEE', marked_for_removal: false }).removalPending, undefined);
   });
 
   test('an admin marked for removal is no admin to count on: the other admin is not demoted or removed', async () => {

@@ -77,7 +77,10 @@ function isoOf(value: unknown): string | undefined {
 export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance_role'>): string {
   const finance = typeof raw.finance_role === 'string' ? raw.finance_role : undefined;
   const tasks = [...(Array.isArray(raw.tasks) ? raw.tasks : []), ...(finance ? [finance] : [])];
-  return memberRole({ role: raw.role, tasks, ...(finance ? { finance_permission: finance } : {}) });
+  // Invites keep their old reading of a missing role (EMPLOYEE); members and system users no longer
+  // do (mappers/member.ts roleOf). Some invite reads ask for no role at all (write/invites.ts
+  // inviteListed reads only the status), so making it strict here needs those reads changed first.
+  return memberRole({ role: raw.role ?? 'EMPLOYEE', tasks, ...(finance ? { finance_permission: finance } : {}) });
 }
 
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {

@@ -5,6 +5,7 @@ import { memberRole, toMember, toSystemUser } from './member.ts';
 import { toInvite, inviteStatusOf } from './invite.ts';
 import { toAsset, toAssignment } from './asset.ts';
 import { toPartner } from './partner.ts';
+import { ConnectorError } from '../../sdk/connector-error.ts';
 
 const recorded = JSON.parse(readFileSync(new URL('../recorded/graph-responses.json', import.meta.url), 'utf8'));
 
@@ -89,9 +90,12 @@ describe('mapper details', () => {
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'], finance_permission: 'AUDITOR' }), 'DEVELOPER', 'unknown values are not mapped');
     assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT'], finance_permission: 'EDITOR' }).role, 'FINANCE_EDITOR');
   });
-  test('system users and members default and upper-case roles', () => {
+  test('system users and members upper-case roles; one answered without a role is refused, never taken for EMPLOYEE', () => {
     assert.deepEqual(toSystemUser({ id: '7', role: 'admin' }), { id: '7', role: 'ADMIN' });
-    assert.equal(toMember({ id: '8' }).role, 'EMPLOYEE');
+    const unknownRole = (id: string) => (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && e.providerCode === 'role-missing' && e.message.includes(id);
+    assert.throws(() => toMember({ id: '8' }), unknownRole('8'));
+    assert.throws(() => toMember({ id: '8', role: '', tasks: ['DEFAULT', 'FINANCE_EDITOR'] }), unknownRole('8'));
+    assert.throws(() => toSystemUser({ id: '9' }), unknownRole('9'));
     assert.equal(toAssignment({ type: 'page', id: '1' }, { id: '2', user_type: 'SYSTEM_USER', tasks: [] }).userType, 'system-user');
   });
 });

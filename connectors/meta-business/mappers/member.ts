@@ -1,4 +1,6 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AppMember, AppSystemUser } from '../../sdk/hub-model.ts';
+import { what } from '../meta-context.ts';
 
 /** Pure mappers for people (Nango style). Graph shapes: https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users BusinessUser, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users SystemUser. */
 
@@ -37,8 +39,8 @@ const FINANCE_PERMISSION_ROLES: Record<string, string> = { EDITOR: 'FINANCE_EDIT
  * wins over any add-on. FINANCE_EDIT and FINANCE_VIEW have no documented meaning and are not mapped
  * (README [INF]).
  */
-export function memberRole(raw: { role?: string; tasks?: string[]; finance_permission?: string }): string {
-  const base = (raw.role ?? 'EMPLOYEE').toUpperCase();
+export function memberRole(raw: { role: string; tasks?: string[]; finance_permission?: string }): string {
+  const base = raw.role.toUpperCase();
   if (base === 'ADMIN') return base;
   const held = new Set((Array.isArray(raw.tasks) ? raw.tasks : []).map((t) => String(t).toUpperCase()));
   // An add-on in `role` itself (an invite's role holds any role of the enum; a Graph may so report
@@ -50,12 +52,31 @@ export function memberRole(raw: { role?: string; tasks?: string[]; finance_permi
   return ADD_ON_ROLES.find((r) => held.has(r)) ?? base;
 }
 
+/**
+ * The `role` Graph answered for a person or an invite, or a ConnectorError naming them. `role` is a
+ * default field of the `business_users` and `system_users` edges and of an invite, and the
+ * connector asks for it by name (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users,
+ * .../business/system_users, .../business-role-request), so an answer without it is malformed.
+ * The hub model has no "role unknown", and any role put in its place misleads: taken as EMPLOYEE,
+ * an admin reads as already at EMPLOYEE (never demoted), a change to a finance role is planned as
+ * an upgrade and runs at once, and a removal skips the last-admin check; an unranked placeholder
+ * would still plan a change from a role the person may not hold. So the answer is not used: the
+ * listing (or the read before a change) fails as `unavailable`, nothing is decided from it, and the
+ * retry reads again (README [INF]). The message names the id only, never the request or a token.
+ */
+export function roleOf(raw: { id?: unknown; role?: unknown }, who: 'business user' | 'system user' | 'invite', details: { notApplied?: boolean } = {}): string {
+  if (typeof raw.role === 'string' && raw.role.trim() !== '') return raw.role.trim();
+  throw new ConnectorError('unavailable', what(`${who} ${String(raw.id ?? '(no id)')}: Graph answered it without its role (a default field, asked for by name); its role is unknown, so nothing is decided from this answer`), {
+    providerCode: 'role-missing', ...details,
+  });
+}
+
 export function toMember(raw: RawBusinessUser): AppMember {
   return {
     id: String(raw.id),
     ...(raw.email ? { email: raw.email.toLowerCase() } : {}),
     ...(raw.name ? { name: raw.name } : {}),
-    role: memberRole(raw),
+    role: memberRole({ ...raw, role: roleOf(raw, 'business user') }),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
     ...(raw.business_role_request?.id ? { inviteId: String(raw.business_role_request.id) } : {}),
     ...(markedForRemoval(raw) ? { removalPending: true } : {}),
@@ -79,5 +100,5 @@ export interface RawSystemUser {
 }
 
 export function toSystemUser(raw: RawSystemUser): AppSystemUser {
-  return { id: String(raw.id), ...(raw.name ? { name: raw.name } : {}), role: (raw.role ?? 'EMPLOYEE').toUpperCase() };
+  return { id: String(raw.id), ...(raw.name ? { name: raw.name } : {}), role: roleOf(raw, 'system user').toUpperCase() };
 }

@@ -5,41 +5,74 @@ import { toPartner, type RawPartner } from '../mappers/partner.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { BATCH_LIMIT, type GraphClient } from '../graph-client.ts';
 import { readAssignments } from './assignments.ts';
+import { readPixelPartners } from './pixel-partners.ts';
 import type { PartnerUsersOptions } from '../../sdk/capabilities.ts';
 
 /**
  * Partner businesses: `agencies` (we shared with them) then `clients` (they shared with us), with
  * the permission lists those edges have (https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business;
  * emulator/graph-fields.json). There is no pixel list there: pixels name their partners on
- * `/{pixel}/shared_agencies`.
+ * `/{pixel}/shared_agencies` (read/pixel-partners.ts), merged into the agencies.
  */
 export const PARTNER_FIELDS = 'id,name,adaccount_permissions,page_permissions,productcatalog_permissions';
 
+/** Only the `clients` part is paged through the caller: the agencies come whole on the first page. */
 interface PartnerCursor {
-  edge: 'agencies' | 'clients';
+  edge: 'clients';
   graph?: string;
 }
 
+/**
+ * The first page is every agency, each with the business's pixels it may use; then the clients,
+ * one Graph page at a time. The agencies are read whole because their pixel shares come from
+ * each pixel, not from the partner: merged page by page, a partner on a later agencies page, or
+ * one that has only pixels, would be listed twice or lose them. A partner on a pixel's
+ * `shared_agencies` that `agencies` does not list (Meta does not say whether a pixel-only
+ * partner is on `agencies`; README [INF]) is listed as an agency with its pixels.
+ */
 export async function listPartners(ctx: MetaContext, cursor?: string): Promise<Page<AppPartner>> {
-  let at: PartnerCursor = { edge: 'agencies' };
-  if (cursor) {
-    let parsed: PartnerCursor | undefined;
-    try {
-      parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PartnerCursor;
-    } catch { /* reported below */ }
-    if (parsed?.edge !== 'agencies' && parsed?.edge !== 'clients') {
-      throw new ConnectorError('invalid-argument', what('list partners: the paging cursor is not one this connector issued'), { field: 'cursor' });
-    }
-    at = parsed;
-  }
-  const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/${at.edge}`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, at.graph, {
-    what: what(`list ${at.edge} of business ${ctx.businessId}`), businessId: ctx.businessId,
-  });
-  const items = page.data.map((raw) => toPartner(raw, at.edge === 'agencies' ? 'agency' : 'client'));
   const enc = (c: PartnerCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-  if (page.next) return { items, next: enc({ edge: at.edge, graph: page.next }) };
-  if (at.edge === 'agencies') return { items, next: enc({ edge: 'clients' }) };
-  return { items };
+  if (!cursor) return { items: await listAgencies(ctx), next: enc({ edge: 'clients' }) };
+  let at: PartnerCursor | undefined;
+  try {
+    at = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as PartnerCursor;
+  } catch { /* reported below */ }
+  if (at?.edge !== 'clients') {
+    throw new ConnectorError('invalid-argument', what('list partners: the paging cursor is not one this connector issued'), { field: 'cursor' });
+  }
+  const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/clients`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, at.graph, {
+    what: what(`list clients of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  const items = page.data.map((raw) => toPartner(raw, 'client'));
+  return page.next ? { items, next: enc({ edge: 'clients', graph: page.next }) } : { items };
+}
+
+async function listAgencies(ctx: MetaContext): Promise<AppPartner[]> {
+  const everyAgency = async () => {
+    const out: AppPartner[] = [];
+    let graphCursor: string | undefined;
+    do {
+      const page = await ctx.graph.page<RawPartner>(`${ctx.businessId}/agencies`, { fields: PARTNER_FIELDS, limit: PAGE_LIMIT.partners }, graphCursor, {
+        what: what(`list agencies of business ${ctx.businessId}`), businessId: ctx.businessId,
+      });
+      for (const raw of page.data) out.push(toPartner(raw, 'agency'));
+      graphCursor = page.next;
+    } while (graphCursor);
+    return out;
+  };
+  const [agencies, pixels] = await Promise.all([everyAgency(), readPixelPartners(ctx)]);
+  const byId = new Map(agencies.map((p) => [p.businessId, p]));
+  for (const [businessId, shared] of pixels) {
+    const known = byId.get(businessId);
+    if (!known) {
+      const partner: AppPartner = { businessId, ...(shared.name ? { name: shared.name } : {}), relation: 'agency', assets: [...shared.assets] };
+      agencies.push(partner);
+      byId.set(businessId, partner);
+      continue;
+    }
+    for (const asset of shared.assets) if (!known.assets.some((a) => a.type === asset.type && a.id === asset.id)) known.assets.push(asset);
+  }
+  return agencies;
 }
 
 const CLIENT_EDGES: Array<[AssetType, string, string]> = [

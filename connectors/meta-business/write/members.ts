@@ -2,7 +2,7 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { what, type MetaContext } from '../meta-context.ts';
 import { refuseIfLastAdmin } from './last-admin.ts';
-import { memberRole } from '../mappers/member.ts';
+import { memberRole, roleOf } from '../mappers/member.ts';
 import { memberListed } from '../read/person.ts';
 
 /** Change a member's role (POST /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user) and remove a member (DELETE /{bsuid}, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user). */
@@ -42,14 +42,17 @@ async function gone(ctx: MetaContext, err: unknown, memberId: string, whatFor: s
 }
 
 /** The member's role read as listMembers reads it (role plus add-ons in tasks or finance_permission, mappers/member.ts), so a change once made is already-done. */
-async function currentRole(ctx: MetaContext, memberId: string, whatFor: string): Promise<string | undefined> {
+async function currentRole(ctx: MetaContext, memberId: string, whatFor: string, beforeWrite = true): Promise<string | undefined> {
+  let body: { id?: string; role?: string; tasks?: string[]; finance_permission?: string };
   try {
-    const body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks,finance_permission' }, { what: whatFor, businessId: ctx.businessId })) as { role?: string; tasks?: string[]; finance_permission?: string };
-    return memberRole(body);
+    body = (await ctx.graph.call('GET', memberId, { fields: 'id,role,tasks,finance_permission' }, { what: whatFor, businessId: ctx.businessId })) as typeof body;
   } catch (err) {
     if (await gone(ctx, err, memberId, whatFor, 'read')) return undefined;
     throw err;
   }
+  // No role answered: unknown, never EMPLOYEE (an admin would read as already demoted, or be
+  // removed without the last-admin check): the change is not made (mappers/member.ts roleOf).
+  return memberRole({ ...body, role: roleOf({ ...body, id: body?.id ?? memberId }, 'business user', beforeWrite ? { notApplied: true } : {}) });
 }
 
 export async function changeMemberRole(ctx: MetaContext, memberId: string, role: string): Promise<ChangeResult> {
@@ -64,7 +67,7 @@ export async function changeMemberRole(ctx: MetaContext, memberId: string, role:
   // `role` and documents no call that clears it (POST /{bsuid} takes role and tasks), so a Graph
   // may take the new role and leave the member reading as before. Reported "done", the next check
   // would plan the same change again, and again, each time audited as made.
-  const after = await currentRole(ctx, memberId, `${whatFor}: read back`);
+  const after = await currentRole(ctx, memberId, `${whatFor}: read back`, false);
   if (after === current && after !== wanted) {
     throw new ConnectorError('unavailable', `${whatFor}: Graph accepted the role but the member still reads as ${current} (role ${wanted} sent; a finance role held in finance_permission or tasks is not changed by role); if this persists, change the person's finance role in Business Settings`, { providerCode: 'role-unchanged' });
   }

@@ -1,0 +1,101 @@
+import { ConnectorError } from '../../sdk/connector-error.ts';
+import type { AppPartner } from '../../sdk/hub-model.ts';
+import type { BatchOperation } from '../graph-client.ts';
+import { staleListing } from '../graph-cursor.ts';
+import { assetId } from '../mappers/asset.ts';
+import { ASSET_EDGES } from './assets.ts';
+import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+
+/**
+ * The partners of the business's own pixels. The business's `agencies` edge carries ad account,
+ * page and catalog permission lists but none for pixels; a pixel names its partners on
+ * `GET /{pixel}/shared_agencies` (Meta's API spec `AdsPixel.json`,
+ * https://github.com/facebook/facebook-business-sdk-codegen/blob/ad2b0b6fdfbe4d73ed0754cb4562ef20b72b40d4/api_specs/specs/AdsPixel.json;
+ * B2B guide, https://developers.facebook.com/docs/business-management-apis/business-asset-management/guides/business-to-business).
+ * Only the owner shares a pixel, so only `owned_pixels` are asked about.
+ *
+ * One batch operation per pixel (≤ 50 per request, https://developers.facebook.com/docs/graph-api/batch-requests),
+ * each pixel's `next` pages followed in further batches, as read/assignments.ts does for people.
+ * Nothing here is partial: any failure throws, so the caller's partner listing fails and the
+ * agent keeps the partners it knew instead of reading "no partner on these pixels".
+ */
+export const PIXEL_PARTNER_FIELDS = 'id,name,permitted_tasks,access_status';
+
+interface RawPixelPartner {
+  id: string;
+  name?: string;
+  permitted_tasks?: string[];
+  access_status?: string;
+}
+
+/** A partner business and the business's pixels it may use, keyed by the partner's business id. */
+export type PixelPartners = Map<string, { name?: string; assets: AppPartner['assets'] }>;
+
+async function ownedPixelIds(ctx: MetaContext, whatFor: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/${ASSET_EDGES.pixel.owned}`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+      what: `${whatFor}: list owned pixels`, businessId: ctx.businessId,
+    });
+    for (const raw of page.data) ids.push(String(raw.id));
+    cursor = page.next;
+  } while (cursor);
+  return ids;
+}
+
+export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners> {
+  const whatFor = what(`read the partners of the pixels of business ${ctx.businessId}`);
+  const errCtx = { what: whatFor, businessId: ctx.businessId };
+  const partners: PixelPartners = new Map();
+  const missing: string[] = [];
+  // `continued`: the op follows a `paging.next` Graph gave for this pixel.
+  let work: Array<{ pixel: string; op: BatchOperation; continued?: true }> = (await ownedPixelIds(ctx, whatFor)).map((pixel) => ({
+    pixel,
+    op: { method: 'GET', relativeUrl: `${pixel}/shared_agencies?fields=${PIXEL_PARTNER_FIELDS}&limit=${PAGE_LIMIT.partners}` },
+  }));
+  while (work.length > 0) {
+    const results = await ctx.graph.batch(work.map((w) => w.op), errCtx);
+    const more: typeof work = [];
+    results.forEach((result, i) => {
+      const { pixel, continued } = work[i];
+      const opWhat = `${whatFor}: pixel ${pixel}`;
+      if (result.status >= 400 || (result.body as { error?: unknown })?.error) {
+        const err = ctx.graph.errorOf(result, { ...errCtx, what: opWhat });
+        // A next page refused: the earlier pages are not the pixel's partner list (graph-cursor.ts).
+        if (continued) throw staleListing(err, opWhat);
+        // 100/33 is "does not exist, cannot be loaded due to missing permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling): settled below.
+        if (err.kind === 'not-found') return void missing.push(pixel);
+        throw err;
+      }
+      // A 200 without a `data` array is not an empty page (GraphClient.toPage).
+      const page = ctx.graph.toPage<RawPixelPartner>(result.body, opWhat);
+      for (const raw of page.data) {
+        const id = String(raw.id);
+        let partner = partners.get(id);
+        if (!partner) partners.set(id, (partner = { ...(raw.name ? { name: raw.name } : {}), assets: [] }));
+        if (partner.assets.some((a) => a.id === pixel)) continue;
+        partner.assets.push({
+          type: 'pixel',
+          id: assetId('pixel', pixel),
+          permittedTasks: (raw.permitted_tasks ?? []).map((t) => String(t).toUpperCase()),
+          ...(raw.access_status ? { accessStatus: raw.access_status } : {}),
+        });
+      }
+      const next = (result.body as { paging?: { next?: string } }).paging?.next;
+      if (next) more.push({ pixel, op: { method: 'GET', relativeUrl: ctx.graph.relativeOf(next) }, continued: true });
+    });
+    work = more;
+  }
+  if (missing.length > 0) {
+    // Gone since it was listed (deleted): no partner uses it. Still listed: its partners are not known.
+    const listed = new Set(await ownedPixelIds(ctx, `${whatFor}: is a pixel answered missing still listed`));
+    const still = missing.filter((p) => listed.has(p));
+    if (still.length > 0) {
+      throw new ConnectorError('unavailable', `${whatFor}: Graph answers the partners of pixel ${still.join(', ')} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; which partners may use it is not known`, {
+        providerCode: '100/33',
+      });
+    }
+  }
+  return partners;
+}
