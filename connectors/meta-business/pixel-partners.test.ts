@@ -120,6 +120,23 @@ describe('meta-business connector: partners of the business\'s pixels', () => {
     await assert.rejects(all((x) => c.listPartners!(x)), (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && /pixel 5000/.test(e.message) && !e.message.includes(SANDBOX.token));
   });
 
+  test('a token that may not list pixels lists the partners without their pixels, as before pixels were read', async () => {
+    const c = connector(fixture({ pixels: 2 }), async (op, forward) => {
+      if (op.path === `${SANDBOX.businessId}/owned_pixels`) return graphError(200, '(#200) Requires ads_management permission to manage the object');
+      return forward();
+    });
+    const partners = await all((x) => c.listPartners!(x));
+    const northwind = agency(partners, SANDBOX.partner.businessId);
+    assert.ok(northwind.assets.length > 0, 'its ad account and page shares are listed');
+    assert.ok(!northwind.assets.some((a) => a.type === 'pixel'), 'no pixel share is claimed');
+    // Any other failure of that listing still fails the partners: never partners without their pixels.
+    const d = connector(fixture({ pixels: 2 }), async (op, forward) => {
+      if (op.path === `${SANDBOX.businessId}/owned_pixels`) return graphError(2, 'An unexpected error has occurred. Please retry your request later.', { is_transient: true, type: 'OAuthException' });
+      return forward();
+    });
+    await assert.rejects(all((x) => d.listPartners!(x)), (e: unknown) => e instanceof ConnectorError && e.kind !== 'permission-denied');
+  });
+
   test('a pixel deleted between its listing and its partners\' read has no partners', async () => {
     let deleted = false;
     const c = connector(fixture({ pixels: 2 }), async (op, forward) => {

@@ -49,8 +49,24 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
   const errCtx = { what: whatFor, businessId: ctx.businessId };
   const partners: PixelPartners = new Map();
   const missing: string[] = [];
+  let owned: string[];
+  try {
+    owned = await ownedPixelIds(ctx, whatFor);
+  } catch (err) {
+    // A token that may not list pixels (no ads_management: Meta answers 200/10/270 "Permissions
+    // error", https://developers.facebook.com/docs/graph-api/guides/error-handling) cannot know
+    // their partners, nor share them: the listing goes on with the partners' other assets, as it
+    // did before pixels were read, rather than failing on every check. Pixel shares act on
+    // nothing in the agent (they are reported); the same token's asset listing says pixels are
+    // unreadable. [INF]
+    if (err instanceof ConnectorError && err.kind === 'permission-denied') {
+      ctx.log.warn('meta: the partners of the business\'s pixels are not read: this token may not list its pixels', { businessId: ctx.businessId, reason: err.message });
+      return partners;
+    }
+    throw err;
+  }
   // `continued`: the op follows a `paging.next` Graph gave for this pixel.
-  let work: Array<{ pixel: string; op: BatchOperation; continued?: true }> = (await ownedPixelIds(ctx, whatFor)).map((pixel) => ({
+  let work: Array<{ pixel: string; op: BatchOperation; continued?: true }> = owned.map((pixel) => ({
     pixel,
     op: { method: 'GET', relativeUrl: `${pixel}/shared_agencies?fields=${PIXEL_PARTNER_FIELDS}&limit=${PAGE_LIMIT.partners}` },
   }));
