@@ -65,6 +65,16 @@ export function isThrottleCode(code: number | undefined): boolean {
  */
 export const REFUSAL_CODES = ['40000', '40002', '40050'] as const;
 
+/**
+ * A failure that passes by itself: a throttle (the app's rate limit, reference §9: "wait, then
+ * retry the same call") or a fault (unavailable). When the read that would explain a refused
+ * write fails this way, the write fails with it, so the agent waits and tries again (the retry
+ * reads first), instead of failing the task for good or pausing the hub on a guess.
+ */
+export function isPassing(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && (err.kind === 'rate-limited' || err.kind === 'unavailable');
+}
+
 export function isRefusal(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError && err.notApplied === true && (REFUSAL_CODES as readonly string[]).includes(err.providerCode ?? '');
 }

@@ -9,7 +9,7 @@ import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
 import { assertEmail, type InviteAccess } from './invite-batcher.ts';
 import { assertRole } from './roles.ts';
 import { explainInviteDenied } from './asset-denied.ts';
-import { isRefusal } from '../tiktok-errors.ts';
+import { isPassing, isRefusal } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 
 /**
@@ -71,7 +71,12 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
     if (!access && why.field === 'asset_ids') {
       throw why.with({ message: `${what}: invalid-argument (asset_ids): TikTok refuses a ${role} invitation without an ad account; give the person's team an ad account (teams[].assets). TikTok said: ${why.message.split('invalid-argument (asset_ids): ')[1] ?? why.message}` });
     }
-    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
+    // A look-up that was throttled or failed says nothing of the row: the invite is tried again
+    // later (reading first) rather than failed for good on a refusal that may be a repeat.
+    const row = await findRow(ctx, email, what, { thorough: true }).catch((recheck: unknown) => {
+      if (isPassing(recheck)) throw recheck;
+      return undefined;
+    });
     if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
     throw why;
   }
@@ -148,7 +153,8 @@ function acceptedConflict(what: string, email: string, row: MemberRow, cause: un
 async function goneWhileAdmin(ctx: TikTokContext, email: string, what: string): Promise<boolean> {
   try {
     return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what));
-  } catch {
+  } catch (recheck) {
+    if (isPassing(recheck)) throw recheck;
     return false;
   }
 }
