@@ -103,7 +103,13 @@ export interface StrictServer {
   close(): Promise<void>;
 }
 
-export async function startStrictServer(world: StrictWorld, options: { qps?: number } = {}): Promise<StrictServer> {
+/**
+ * `nonMemberFilterCode`: the code of `/bc/asset/get/` with `filtering.user_id` of someone who is not
+ * a BOUND member. TikTok does not give one; the reference's "violations of the rules above get
+ * 40002" (§5.2) reads as 40002, the project's emulator answers 40007 (README [INF] #23).
+ * `afterCall`: runs after each answer (a test changes the world between two calls).
+ */
+export async function startStrictServer(world: StrictWorld, options: { qps?: number; nonMemberFilterCode?: 40002 | 40007; afterCall?: (call: StrictCall) => void } = {}): Promise<StrictServer> {
   const calls: StrictCall[] = [];
   const injected: Array<{ endpoint: string; code: number; times: number; message: string; after: number }> = [];
   let second = 0;
@@ -193,7 +199,7 @@ export async function startStrictServer(world: StrictWorld, options: { qps?: num
       if (!member(world.tokenUserId)) throw new ApiError(40001, 'No permission');
       const mine = world.assets.filter((a) => a.asset_type === type && kw(k, a.asset_name, a.asset_id));
       if (uid) {
-        if (!member(uid)) throw new ApiError(40007, `filtering.user_id: ${uid} does not exist`);
+        if (!member(uid)) throw new ApiError(options.nonMemberFilterCode ?? 40007, `filtering.user_id: ${uid} is not a member`);
         const field = ROLE_FIELD[type];
         return paged(mine.flatMap((a) => world.grants.filter((g) => g.user_id === uid && g.asset_id === a.asset_id).map((g) => assetRow(a, field && field !== 'form_library_role' ? { [field]: g.role } : {}))), p, 50);
       }
@@ -263,6 +269,7 @@ export async function startStrictServer(world: StrictWorld, options: { qps?: num
       call.code = code; call.message = message;
       const requestId = `20261205000000${String(++seq).padStart(9, '0')}ABCDEF`;
       res.writeHead(200, { 'content-type': 'application/json', 'x-tt-logid': requestId }).end(JSON.stringify({ code, message, request_id: requestId, data }));
+      options.afterCall?.(call);
     };
     if (m[1] !== 'v1.3') { send(40051, 'invalid API version', {}); return; }
     const route = routes[call.endpoint];

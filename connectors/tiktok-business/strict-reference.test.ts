@@ -49,8 +49,8 @@ function world(): StrictWorld {
 
 interface Bed { server: StrictServer; connector: HubConnector; lines: string[] }
 
-async function bed(options: { qps?: number; token?: string } = {}): Promise<Bed> {
-  const server = await startStrictServer(world(), { qps: options.qps ?? 100_000 });
+async function bed(options: { qps?: number; token?: string } & Parameters<typeof startStrictServer>[1] = {}): Promise<Bed> {
+  const server = await startStrictServer(world(), { ...options, qps: options.qps ?? 100_000 });
   const lines: string[] = [];
   const record = (level: string) => (msg: string, meta?: unknown) => void lines.push(`${level} ${msg} ${JSON.stringify(meta ?? {})}`);
   const log: ConnectorContext['log'] = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
@@ -269,4 +269,56 @@ describe('tiktok-business: a refusal whose explaining read is throttled waits an
       }
     });
   }
+});
+
+/**
+ * `/bc/asset/get/` with `filtering.user_id` lists what "a BOUND member holds" (reference §5.2),
+ * and TikTok gives no code for someone who is not one; the reference's "violations of the rules
+ * above get 40002" reads as 40002 (the project's emulator answers 40007). Either way a member who
+ * left holds nothing: the connector must not fail the whole TikTok-account read, or an unassign,
+ * on a 40002 for a member the BOUND listing no longer has.
+ */
+describe('tiktok-business: a holdings read refused 40002 for someone no longer a member', () => {
+  const gone = '7200000000000009999';
+  test('an unassign of a member who left is already-done, and nothing is sent', async () => {
+    const b = await bed({ nonMemberFilterCode: 40002 });
+    try {
+      assert.equal(await b.connector.unassignAsset!({ asset: { type: 'ad_account', id: AD[0] }, userId: gone }), 'already-done');
+      assert.ok(!b.server.calls.some((c) => c.method === 'POST'), 'no unassign sent');
+    } finally {
+      await b.server.close();
+    }
+  });
+  test('an assign to a member who left is not-found naming the member', async () => {
+    const b = await bed({ nonMemberFilterCode: 40002 });
+    try {
+      await assert.rejects(b.connector.assignAsset!({ asset: { type: 'ad_account', id: AD[0] }, userId: gone, tasks: ['ANALYST'] }), (e: unknown) => {
+        assert.ok(isConnectorError(e), String(e));
+        assert.equal(e.kind, 'not-found', e.message);
+        assert.match(e.message, new RegExp(gone));
+        return true;
+      });
+    } finally {
+      await b.server.close();
+    }
+  });
+  test('a member removed while the TikTok-account holdings are read holds nothing; the others are still read', async () => {
+    let removed = false;
+    const b: Bed = await bed({
+      nonMemberFilterCode: 40002,
+      // Once the BOUND listing is read whole and the first member's holdings answered, 1003 is removed by hand.
+      afterCall: (call) => {
+        if (removed || call.endpoint !== 'bc/asset/get') return;
+        removed = true;
+        b.server.world.members = b.server.world.members.filter((m) => m.user_id !== '7200000000000001003');
+      },
+    });
+    try {
+      const held = await b.connector.listAssignments!([{ type: 'tiktok_account', id: TT }]);
+      assert.deepEqual(held.map((a) => [a.userId, a.tasks]), [['7200000000000001002', ['POST']]]);
+      assert.ok(b.server.calls.some((c) => c.code === 40002 && String(c.params.filtering).includes('7200000000000001003')), 'the race happened');
+    } finally {
+      await b.server.close();
+    }
+  });
 });
