@@ -261,6 +261,7 @@ describe('tiktok-business: a refusal whose explaining read is throttled waits an
           assert.ok(isConnectorError(e), String(e));
           assert.equal(e.kind, 'rate-limited', e.message);
           assert.equal(e.notApplied, true);
+          assert.match(e.message, /TikTok refused it \(4000[12]\) and the read to tell why did not go through/);
           return true;
         });
         assert.ok(b.server.calls.some((c) => c.code === 40100), 'the explaining read was throttled');

@@ -75,6 +75,12 @@ export function isPassing(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError && (err.kind === 'rate-limited' || err.kind === 'unavailable');
 }
 
+/** The write's error when the read explaining its refusal `refused` passed by (isPassing): that read's kind and wait; the write was not applied. */
+export function recheckPassed(recheck: ConnectorError, refused: unknown, what: string): ConnectorError {
+  const code = refused instanceof ConnectorError ? refused.providerCode : undefined;
+  return recheck.with({ message: `${what}: TikTok refused it (${code}) and the read to tell why did not go through: ${recheck.message}`, notApplied: true });
+}
+
 export function isRefusal(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError && err.notApplied === true && (REFUSAL_CODES as readonly string[]).includes(err.providerCode ?? '');
 }

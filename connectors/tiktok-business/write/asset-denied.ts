@@ -5,7 +5,7 @@ import { findAssetRow } from '../read/assets.ts';
 import { boundMemberRow } from '../read/members.ts';
 import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
-import { isPassing } from '../tiktok-errors.ts';
+import { isPassing, recheckPassed } from '../tiktok-errors.ts';
 
 /**
  * TikTok's 40001 ("no permission for the operation", Return codes
@@ -48,7 +48,7 @@ export async function explainAssetDenied(
     row = await listedRow(ctx, input.type, input.assetId);
   } catch (recheck) {
     // Throttled or a fault: the write is tried again once the re-check can be made.
-    if (isPassing(recheck)) throw recheck;
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, input.what);
     return err; // the re-check itself failed otherwise: keep the safe reading (stop writing)
   }
   if (!row) {
@@ -71,7 +71,7 @@ export async function explainAssetDenied(
     try {
       member = (await boundMemberRow(ctx, input.userId, input.what)) !== undefined;
     } catch (recheck) {
-      if (isPassing(recheck)) throw recheck;
+      if (isPassing(recheck)) throw recheckPassed(recheck, err, input.what);
       return err;
     }
     if (!member) {
@@ -126,7 +126,7 @@ export async function explainInviteDenied(ctx: TikTokContext, err: unknown, asse
         });
       } catch (recheck) {
         // Throttled or a fault: the invite is tried again once the re-check can be made.
-        if (isPassing(recheck)) return recheck;
+        if (isPassing(recheck)) return recheckPassed(recheck, root, 'invite');
         return root;
       }
     })();

@@ -2,7 +2,7 @@ import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { boundMemberRow, listAdmins } from '../read/members.ts';
-import { isPassing, isRefusal } from '../tiktok-errors.ts';
+import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
@@ -78,7 +78,7 @@ async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: 
     return row ? { row, denied } : 'gone';
   } catch (recheck) {
     // Throttled or a fault: try the change again later, rather than fail it or pause the hub.
-    if (isPassing(recheck)) throw recheck;
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
     return undefined;
   }
 }
