@@ -105,8 +105,8 @@ export interface StrictServer {
 
 /**
  * `nonMemberFilterCode`: the code of `/bc/asset/get/` with `filtering.user_id` of someone who is not
- * a BOUND member. TikTok does not give one; the reference's "violations of the rules above get
- * 40002" (§5.2) reads as 40002, the project's emulator answers 40007 (README [INF] #23).
+ * a BOUND member. TikTok does not give one; as a parameter error it is 40002, while the project's
+ * emulator answers 40007 (README [INF] #23).
  * `afterCall`: runs after each answer (a test changes the world between two calls).
  */
 export async function startStrictServer(world: StrictWorld, options: { qps?: number; nonMemberFilterCode?: 40002 | 40007; afterCall?: (call: StrictCall) => void } = {}): Promise<StrictServer> {

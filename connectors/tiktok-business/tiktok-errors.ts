@@ -66,8 +66,8 @@ export function isThrottleCode(code: number | undefined): boolean {
 export const REFUSAL_CODES = ['40000', '40002', '40050'] as const;
 
 /**
- * A failure that passes by itself: a throttle (the app's rate limit, reference §9: "wait, then
- * retry the same call") or a fault (unavailable). When the read that would explain a refused
+ * A failure that passes by itself: a throttle (the app's rate limit, TikTok "Rate limits",
+ * https://business-api.tiktok.com/portal/docs/rate-limits/v1.3) or a fault (unavailable). When the read that would explain a refused
  * write fails this way, the write fails with it, so the agent waits and tries again (the retry
  * reads first), instead of failing the task for good or pausing the hub on a guess.
  */

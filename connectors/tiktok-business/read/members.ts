@@ -110,7 +110,8 @@ export async function boundMemberRow(ctx: TikTokContext, userId: string, what: s
 /**
  * Whether `err`, a refusal (40000, 40002) of a read filtered by `user_id`, is about a member who
  * left: `/bc/asset/get/` with `filtering.user_id` lists what "a BOUND member holds" and TikTok
- * gives no code for anyone else (reference §5.2: "violations of the rules above get 40002"; the
+ * gives no code for anyone else (TikTok API for Business v1.3 `/bc/asset/get/`,
+ * https://business-api.tiktok.com/portal/docs/api-reference/v1.3; a parameter error is 40002, the
  * emulator answers 40007, README [INF] #23). Only when the BOUND listing no longer has them.
  */
 export async function refusedAsNonMember(ctx: TikTokContext, err: unknown, userId: string, what: string): Promise<boolean> {

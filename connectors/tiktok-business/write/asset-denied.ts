@@ -126,7 +126,7 @@ export async function explainInviteDenied(ctx: TikTokContext, err: unknown, asse
         });
       } catch (recheck) {
         // Throttled or a fault: the invite is tried again once the re-check can be made.
-        if (isPassing(recheck)) return recheckPassed(recheck, root, 'invite');
+        if (isPassing(recheck)) return recheckPassed(recheck, root, 'the invite call');
         return root;
       }
     })();
