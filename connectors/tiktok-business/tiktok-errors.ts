@@ -65,6 +65,22 @@ export function isThrottleCode(code: number | undefined): boolean {
  */
 export const REFUSAL_CODES = ['40000', '40002', '40050'] as const;
 
+/**
+ * A failure that passes by itself: a throttle (the app's rate limit, TikTok "Rate limits",
+ * https://business-api.tiktok.com/portal/docs/rate-limits/v1.3) or a fault (unavailable). When the read that would explain a refused
+ * write fails this way, the write fails with it, so the agent waits and tries again (the retry
+ * reads first), instead of failing the task for good or pausing the hub on a guess.
+ */
+export function isPassing(err: unknown): err is ConnectorError {
+  return err instanceof ConnectorError && (err.kind === 'rate-limited' || err.kind === 'unavailable');
+}
+
+/** The write's error when the read explaining its refusal `refused` passed by (isPassing): that read's kind and wait; the write was not applied. */
+export function recheckPassed(recheck: ConnectorError, refused: unknown, what: string): ConnectorError {
+  const code = refused instanceof ConnectorError ? refused.providerCode : undefined;
+  return recheck.with({ message: `${what}: TikTok refused it (${code}) and the read to tell why did not go through: ${recheck.message}`, notApplied: true });
+}
+
 export function isRefusal(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError && err.notApplied === true && (REFUSAL_CODES as readonly string[]).includes(err.providerCode ?? '');
 }

@@ -3,7 +3,7 @@ import type { AssetAssignment, AssetRef } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow, MemberRow } from '../mappers/rows.ts';
-import { MEMBER_PAGE_SIZE } from './members.ts';
+import { MEMBER_PAGE_SIZE, refusedAsNonMember } from './members.ts';
 import { findAssetRow } from './assets.ts';
 import { assetRowKey, firstNames, hasAssetId, hasUserId, memberRowKey, unkeyedRows } from '../mappers/row-keys.ts';
 import type { Holdings } from './holdings-cache.ts';
@@ -87,6 +87,8 @@ async function readTikTokAccountHoldings(ctx: TikTokContext): Promise<Holdings> 
       // removed member's access in the BC goes with them, so they hold nothing. One departure
       // must not fail the whole read: it is one call per member, minutes long in a large BC.
       if (isConnectorError(err) && err.kind === 'not-found') return;
+      // Or a refusal (40002) of a user_id that is no member any more: the same departure.
+      if (await refusedAsNonMember(ctx, err, userId, what)) return;
       throw err;
     }
     // A holding without `asset_id` names no TikTok account: which one it is cannot be told [INF #55].

@@ -3,6 +3,7 @@ import type { TikTokContext } from '../tiktok-context.ts';
 import { keywordFindsAddresses } from './keyword-probe.ts';
 import { inviteIdOf, ofStatus, splitByRole, toInvite, toMember, type MemberRow } from '../mappers/rows.ts';
 import { cursorPage } from './cursor-page.ts';
+import { isRefusal } from '../tiktok-errors.ts';
 import { firstNames, hasKey } from '../mappers/row-keys.ts';
 
 /**
@@ -104,6 +105,18 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
 export async function boundMemberRow(ctx: TikTokContext, userId: string, what: string): Promise<MemberRow | undefined> {
   const rows = await ctx.client.all<MemberRow>(ENDPOINT, { bc_id: ctx.bcId, filtering: { relation_status: 'BOUND' } }, MEMBER_PAGE_SIZE, what, (r) => String(r.user_id));
   return rows.find((r) => String(r.user_id) === userId);
+}
+
+/**
+ * Whether `err`, a refusal (40000, 40002) of a read filtered by `user_id`, is about a member who
+ * left: `/bc/asset/get/` with `filtering.user_id` lists what "a BOUND member holds" and TikTok
+ * gives no code for anyone else (TikTok API for Business v1.3 `/bc/asset/get/`,
+ * https://business-api.tiktok.com/portal/docs/api-reference/v1.3; a parameter error is 40002, the
+ * emulator answers 40007, README [INF] #23). Only when the BOUND listing no longer has them.
+ */
+export async function refusedAsNonMember(ctx: TikTokContext, err: unknown, userId: string, what: string): Promise<boolean> {
+  if (!isRefusal(err) || err.providerCode === '40050') return false;
+  return (await boundMemberRow(ctx, userId, what)) === undefined;
 }
 
 /** The BOUND admins of the BC (the last one must stay). */

@@ -5,6 +5,7 @@ import { findAssetRow } from '../read/assets.ts';
 import { boundMemberRow } from '../read/members.ts';
 import { TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
 import type { AssetRow } from '../mappers/rows.ts';
+import { isPassing, recheckPassed } from '../tiktok-errors.ts';
 
 /**
  * TikTok's 40001 ("no permission for the operation", Return codes
@@ -45,8 +46,10 @@ export async function explainAssetDenied(
   try {
     if (!(await tokenStillAdmin(ctx))) return err;
     row = await listedRow(ctx, input.type, input.assetId);
-  } catch {
-    return err; // the re-check itself failed: keep the safe reading (stop writing)
+  } catch (recheck) {
+    // Throttled or a fault: the write is tried again once the re-check can be made.
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, input.what);
+    return err; // the re-check itself failed otherwise: keep the safe reading (stop writing)
   }
   if (!row) {
     if (!input.tasks) return 'gone';
@@ -67,7 +70,8 @@ export async function explainAssetDenied(
     let member: boolean;
     try {
       member = (await boundMemberRow(ctx, input.userId, input.what)) !== undefined;
-    } catch {
+    } catch (recheck) {
+      if (isPassing(recheck)) throw recheckPassed(recheck, err, input.what);
       return err;
     }
     if (!member) {
@@ -120,7 +124,9 @@ export async function explainInviteDenied(ctx: TikTokContext, err: unknown, asse
         return new ConnectorError('not-found', `not-found: ad account${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not owned by or shared into Business Center ${ctx.bcId} (TikTok answered 40001 while the token is still an ADMIN); share ${missing.length > 1 ? 'them' : 'it'} into the Business Center or remove ${missing.length > 1 ? 'them' : 'it'} from the team's assets`, {
           providerCode: '40001', notApplied: true, cause: root,
         });
-      } catch {
+      } catch (recheck) {
+        // Throttled or a fault: the invite is tried again once the re-check can be made.
+        if (isPassing(recheck)) return recheckPassed(recheck, root, 'the invite call');
         return root;
       }
     })();

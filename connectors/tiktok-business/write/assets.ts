@@ -9,6 +9,7 @@ import { isRefusal } from '../tiktok-errors.ts';
 import { keywordFindsAssetIds } from '../read/keyword-probe.ts';
 import { assetRowKey, hasAssetId, unkeyedRows } from '../mappers/row-keys.ts';
 import { assertId } from './ids.ts';
+import { refusedAsNonMember } from '../read/members.ts';
 
 /**
  * A member's access to one asset (TikTok API for Business v1.3 `/bc/asset/assign/`,
@@ -49,6 +50,11 @@ async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: Asse
   return await read(asset.id) ?? (thorough ? read() : undefined);
 }
 
+function notAMember(ctx: TikTokContext, err: unknown, userId: string, what: string): ConnectorError {
+  const code = err instanceof ConnectorError ? err.providerCode : undefined;
+  return new ConnectorError('not-found', `${what}: not-found: ${userId} is not a member of Business Center ${ctx.bcId} (TikTok answered ${code} to reading their holdings)`, { notApplied: true, cause: err });
+}
+
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
@@ -59,7 +65,14 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
   if (!isSupportedAccess(type, input.tasks)) {
     throw new ConnectorError('invalid-argument', `${what}: invalid-argument (tasks): ${TIKTOK_ASSET_TYPES[type].label} roles are ${TIKTOK_ASSET_TYPES[type].list ? 'one or more of' : 'one of'} ${TIKTOK_ASSET_TYPES[type].roles.join(', ')}`, { field: 'tasks', notApplied: true });
   }
-  const held = await heldAccess(ctx, type, input.asset, input.userId, what, false);
+  let held: string[] | undefined;
+  try {
+    held = await heldAccess(ctx, type, input.asset, input.userId, what, false);
+  } catch (err) {
+    // A member who left cannot be given anything (TikTok's answer for them is not documented).
+    if (await refusedAsNonMember(ctx, err, input.userId, what)) throw notAMember(ctx, err, input.userId, what);
+    throw err;
+  }
   if (held && sameSet(held, input.tasks)) return 'already-done';
   const ref = { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id };
   const assign = (access: readonly string[]) => ctx.client.call('POST', 'bc/asset/assign', { ...ref, ...roleFieldOf(type, access) }, what);
@@ -114,8 +127,9 @@ export async function unassignAsset(ctx: TikTokContext, input: { asset: AssetRef
   try {
     held = await heldAccess(ctx, type, input.asset, input.userId, what, true);
   } catch (err) {
-    // The member is gone (40007): so is their access.
+    // The member is gone (40007, or a refusal of a user_id the BOUND listing no longer has): so is their access.
     if (err instanceof ConnectorError && err.kind === 'not-found') return 'already-done';
+    if (await refusedAsNonMember(ctx, err, input.userId, what)) return 'already-done';
     throw err;
   }
   if (!held) return 'already-done';

@@ -9,7 +9,7 @@ import { TIKTOK_ASSET_TYPES } from '../mappers/asset-types.ts';
 import { assertEmail, type InviteAccess } from './invite-batcher.ts';
 import { assertRole } from './roles.ts';
 import { explainInviteDenied } from './asset-denied.ts';
-import { isRefusal } from '../tiktok-errors.ts';
+import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 
 /**
@@ -71,7 +71,12 @@ async function sendInvite(ctx: TikTokContext, email: string, role: string, what:
     if (!access && why.field === 'asset_ids') {
       throw why.with({ message: `${what}: invalid-argument (asset_ids): TikTok refuses a ${role} invitation without an ad account; give the person's team an ad account (teams[].assets). TikTok said: ${why.message.split('invalid-argument (asset_ids): ')[1] ?? why.message}` });
     }
-    const row = await findRow(ctx, email, what, { thorough: true }).catch(() => undefined);
+    // A look-up that was throttled or failed says nothing of the row: the invite is tried again
+    // later (reading first) rather than failed for good on a refusal that may be a repeat.
+    const row = await findRow(ctx, email, what, { thorough: true }).catch((recheck: unknown) => {
+      if (isPassing(recheck)) throw recheckPassed(recheck, why, what);
+      return undefined;
+    });
     if (row?.relation_status === 'PENDING' || row?.relation_status === 'BOUND') return row;
     throw why;
   }
@@ -124,7 +129,7 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
     }
     // 40001 may be TikTok's word for an address it does not know [INF #18]; only while the token is
     // still an ADMIN, and only when the address has no row, is it the invitation already gone.
-    if (err.providerCode === '40001' && await goneWhileAdmin(ctx, email, what)) return 'already-done';
+    if (err.providerCode === '40001' && await goneWhileAdmin(ctx, err, email, what)) return 'already-done';
     // 40002 on an address that belongs to a member: the person accepted in the meantime. Any 40002
     // is checked by re-reading the row, not only one whose message starts with `user_email:`:
     // TikTok's messages are free text and the code is what to branch on ("Return codes",
@@ -145,10 +150,11 @@ function acceptedConflict(what: string, email: string, row: MemberRow, cause: un
   return new ConnectorError('conflict', `${what}: conflict: ${email} has accepted and is a member (${row.user_id}); remove the member instead`, { notApplied: true, cause });
 }
 
-async function goneWhileAdmin(ctx: TikTokContext, email: string, what: string): Promise<boolean> {
+async function goneWhileAdmin(ctx: TikTokContext, err: unknown, email: string, what: string): Promise<boolean> {
   try {
     return await tokenStillAdmin(ctx) && !(await findRow(ctx, email, what));
-  } catch {
+  } catch (recheck) {
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
     return false;
   }
 }

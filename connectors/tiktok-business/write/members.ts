@@ -2,7 +2,7 @@ import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { boundMemberRow, listAdmins } from '../read/members.ts';
-import { isRefusal } from '../tiktok-errors.ts';
+import { isPassing, isRefusal, recheckPassed } from '../tiktok-errors.ts';
 import { tokenStillAdmin } from '../read/credential.ts';
 import type { MemberRow } from '../mappers/rows.ts';
 import { assertRole } from './roles.ts';
@@ -76,7 +76,9 @@ async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: 
     if (denied && !(await tokenStillAdmin(ctx))) return undefined;
     const row = await boundMemberRow(ctx, memberId, what);
     return row ? { row, denied } : 'gone';
-  } catch {
+  } catch (recheck) {
+    // Throttled or a fault: try the change again later, rather than fail it or pause the hub.
+    if (isPassing(recheck)) throw recheckPassed(recheck, err, what);
     return undefined;
   }
 }
