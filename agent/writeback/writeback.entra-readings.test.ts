@@ -110,8 +110,8 @@ test('entra: users addressed only by id, with ids that are not GUIDs: written th
 });
 
 test('entra: a SCIM externalId that is a GUID but not the Graph object id (another attribute mapped to it): written through the UPN after the GUID is not found', async () => {
-  // Entra's SCIM externalId is whatever the app's attribute mapping sends (the reference's create
-  // sample shows a GUID; nothing says it is the user's object id).
+  // Entra's SCIM externalId is whatever the app's attribute mapping sends (the create sample of
+  // https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups shows a GUID; nothing says it is the user's object id).
   const { server, make, status } = await setup({}, { externalIds: ['9f9f9f9f-aaaa-bbbb-cccc-000000000001', '9f9f9f9f-aaaa-bbbb-cccc-000000000002'] });
   try {
     const report = await make().run(HUB);

@@ -54,7 +54,8 @@ test('okta: a schema that takes only the fields of the reference example gets ou
   }
 });
 
-// The reference's schema example says "test enum support on your org": one that refuses `enum`
+// Okta's UserSchema model has `enum` (https://developer.okta.com/docs/reference/api/schemas/), but
+// whether an org takes it is untested: one that refuses `enum`
 // stopped write-back at its schema, the same refused POSTs at every run.
 test('okta: an org that does not take enum gets our attributes as plain strings, once', async () => {
   const { okta, server, writeback } = await setup({ schemaPropertyFields: 'reference-example', schemaEnum: 'refused' });

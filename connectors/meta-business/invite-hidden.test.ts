@@ -18,10 +18,10 @@ import '../../agent/app-state/records.ts';
 
 /**
  * Inviting a person who already holds a seat that the token's business_users listing does not
- * show (the emulator's opt-in `businessUsersSeen`, after the reference's "2 of the 7 people"
- * observation). A person with no asset assignments cannot be found hidden from the listing, so the
- * plan invites them. Meta documents no answer to inviting a member; both readings the reference
- * lists are held here: a (#100) "already" refusal, and an idempotent success returning the
+ * show (the emulator's opt-in `businessUsersSeen`, after a third-party report of a token
+ * that listed "2 of the 7 people", undocumented by Meta). A person with no asset assignments cannot be found hidden from the listing, so the
+ * plan invites them. Meta documents no answer to inviting a member; both readings (README, where Meta
+ * is silent) are held here: a (#100) "already" refusal, and an idempotent success returning the
  * existing request's id (`inviteExisting: 'existing-id'`). Either way: no invite audited as made,
  * no retry that invites again, and the next plan's invite is not sent again.
  */

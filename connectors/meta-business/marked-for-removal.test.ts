@@ -7,7 +7,8 @@ import { all, servedEmulator, type Reading } from './alternative-fetch.test-doub
 import { toMember } from './mappers/member.ts';
 
 /**
- * BusinessUser `marked_for_removal` (a bool in the reference's BusinessUser fields; Meta says no
+ * BusinessUser `marked_for_removal` (a bool among the BusinessUser fields,
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user; Meta says no
  * more). Our emulator answers false for everyone; a Graph that marks a seat is made here by
  * rewriting its answers. Strict reading (README [INF]): a seat on its way out.
  */

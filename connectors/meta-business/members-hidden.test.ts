@@ -10,7 +10,8 @@ import { configSchema } from '../../config/schema.ts';
 import '../../agent/app-state/records.ts';
 
 // A token that sees only some business users (the emulator's opt-in `businessUsersSeen` fault,
-// after the reference's observation of a business_users listing that showed 2 of 7 people): the
+// after a third-party report, undocumented by Meta, of a business_users listing that showed 2 of
+// 7 people; README, `business_users` filtered by token visibility): the
 // asset edges the connector already reads (assigned_users?business=) name the others, so the read
 // says the member listing is filtered rather than passing it off as complete.
 const log = { debug() {}, info() {}, warn() {}, error() {} };

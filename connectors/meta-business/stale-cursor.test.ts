@@ -87,7 +87,7 @@ test('assigning on an asset whose assigned_users page 2 went stale mid-read → 
 });
 
 test('a next page refused past the edge\'s cursor limit ("The After Cursor specified exceeds the max limit") fails as internal, saying the listing cannot be read whole: reading it again from the start would meet the same wall', async () => {
-  // The reference's Graph error for paging past an edge's cap (https://developers.facebook.com/docs/graph-api/results).
+  // Graph's error for paging past an edge's cap (https://developers.facebook.com/docs/graph-api/results).
   const capped = () => (f: typeof fetch): typeof fetch => async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
     if (url.includes('/business_users') && url.includes('after=')) {

@@ -304,7 +304,7 @@ describe('tiktok-business under other readings of what TikTok leaves open', () =
     }
   });
 
-  test('§3.6 removed members kept as UNBOUND rows beside a new invitation: not members, and a retried invite or an unchanged role is already-done', async () => {
+  test('[INF] #10 removed members kept as UNBOUND rows beside a new invitation: not members, and a retried invite or an unchanged role is already-done', async () => {
     const bed = await bedWith({ keepRemovedAsUnbound: true });
     try {
       const c = bed.connector();

@@ -92,7 +92,7 @@ describe('tiktok-business: member rows without relation_status', () => {
   });
 });
 
-describe('tiktok-business: invitations listed with a placeholder user_id (reference open question 4)', () => {
+describe('tiktok-business: invitations listed with a placeholder user_id ([INF] #10)', () => {
   test('two invitations whose addresses contain one another: a role change finds the right one, and a retried invite of it is already-done', async () => {
     const bed = await startTikTokTestBed({ readings: { invitationUserId: '0' } });
     try {

@@ -8,7 +8,8 @@ import type { ScimObject } from './resources/normalize.ts';
 /**
  * List queries (RFC 7644 §3.4.2): filter, startIndex/count paging and attribute projection, with
  * parameter names in any case (`startindex`, `Count`) and `startIndex < 1` clamped to 1
- * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups). Integers are emitted as numbers (Okta requires it, §1.4).
+ * (https://learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups). Integers are emitted as numbers (Okta requires it:
+ * https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
  */
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const DEFAULT_COUNT = 100;

@@ -66,8 +66,9 @@ export interface FaultConfig {
   /**
    * Opt-in: the token sees only this many of the business's people in `GET /{business}/business_users`
    * (the first ones by creation), though every person keeps their seat and their asset assignments.
-   * Source: the reference's observation that one project's token "returned only 2 of the 7 people it
-   * saw in the UI", so business_users may be filtered by token visibility. Which people go unseen,
+   * Source: a third-party report (Meta documents nothing of it; README, `business_users` filtered
+   * by token visibility) that one project's token "returned only 2 of the 7 people it saw in the
+   * UI", so business_users may be filtered by token visibility. Which people go unseen,
    * and that nodes and asset edges still show them, are [INF] (README).
    */
   businessUsersSeen?: number;

@@ -52,13 +52,13 @@ export interface Asset {
   advertiser_status?: string;
   advertiser_account_type?: 'AUCTION' | 'RESERVATION';
   /**
-   * The owning BC's claim on the asset (reference §5.2: ad accounts, pixels and shops carry
+   * The owning BC's claim on the asset (github.com/bububa/tiktok-business `model/bc/asset_get.go`: ad accounts, pixels and shops carry
    * `relation_status` BOUND, UNBOUND, PENDING or REJECTED); absent means BOUND. A claim that is not
    * BOUND is listed with its status but is not the BC's to assign or share [INF #46].
    */
   relation_status?: 'BOUND' | 'UNBOUND' | 'PENDING' | 'REJECTED';
   /**
-   * Listed in its BC with `relation_type` OWNER_INDIVIDUAL (reference §5.2): a person owns it, not
+   * Listed in its BC with `relation_type` OWNER_INDIVIDUAL (github.com/bububa/tiktok-business `model/bc/asset_get.go`): a person owns it, not
    * the BC, so it is neither owned by nor shared into the BC and cannot be assigned [INF #46].
    */
   owned_by_individual?: boolean;

@@ -25,9 +25,9 @@ export interface AlternativeReadings {
   unfilteredListsBoundOnly?: boolean;
   /** [INF] #9: a page past the last one (page > 1) answers 40002, instead of an empty `list` with the same `page_info`. */
   pagePastEndCode?: 40002;
-  /** [INF] #10, reference §3.6: a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */
+  /** [INF] #10 (`UNBOUND` is a valid `relation_status`, `UserRelationStatusToBC` in github.com/tiktok/tiktok-business-api-sdk): a removed member's row stays, `UNBOUND` with its `user_id`, instead of being dropped; inviting the address again adds a new PENDING row beside it. */
   keepRemovedAsUnbound?: boolean;
-  /** [INF] #16, reference open question 5: removing or demoting the token's own user answers 40001, instead of being allowed. */
+  /** [INF] #16 (TikTok does not document it): removing or demoting the token's own user answers 40001, instead of being allowed. */
   protectTokenUser?: boolean;
   /** [INF] #20: assigning an asset the member already holds answers 40002 (nothing changes), instead of replacing the role. */
   refuseAssignHeld?: boolean;
@@ -39,7 +39,7 @@ export interface AlternativeReadings {
   omitUserRole?: boolean;
   /** [INF] #44: `member/delete` with `user_email` finds the invitation only by the address exactly as `/bc/member/get/` lists it (case-sensitively), instead of case-insensitively. */
   exactDeleteEmail?: boolean;
-  /** [INF] #10, reference open question 4: PENDING and REJECTED rows carry this `user_id` (and an empty `user_name`), the same on every such row, instead of none. */
+  /** [INF] #10 (TikTok does not document it): PENDING and REJECTED rows carry this `user_id` (and an empty `user_name`), the same on every such row, instead of none. */
   invitationUserId?: '0';
   /**
    * [INF] #47: `filtering.keyword` matches names only (`user_name` on `/bc/member/get/` and

@@ -135,5 +135,5 @@ export function claimHeld(asset: Asset): boolean {
   return !asset.owned_by_individual && (asset.relation_status === undefined || asset.relation_status === 'BOUND');
 }
 
-/** `relation_type` of an asset listed in a BC (reference §5.2). */
+/** `relation_type` of an asset listed in a BC (github.com/bububa/tiktok-business `model/bc/asset_get.go`). */
 export type AssetRelation = 'OWNER_BC' | 'OWNER_PARTNER' | 'OWNER_INDIVIDUAL';

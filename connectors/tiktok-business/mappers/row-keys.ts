@@ -2,9 +2,9 @@ import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { AssetRow, MemberRow } from './rows.ts';
 
 /**
- * A row's key, present: a member row is keyed by `user_id` ("the key for update, delete and asset
- * calls", reference §3.1), an asset row by `asset_id` (§5.2). The reference never says either may
- * be missing; a row without its key names nobody and no asset [INF #53, #54, #55].
+ * A row's key, present: a member row is keyed by `user_id` (the key TikTok's update, delete and asset
+ * calls take), an asset row by `asset_id` (github.com/bububa/tiktok-business `model/bc/member_get.go`,
+ * `model/bc/asset_get.go`). TikTok never says either may be missing; a row without its key names nobody and no asset [INF #53, #54, #55].
  */
 export const hasKey = (value: unknown): boolean => value !== undefined && value !== null && String(value).trim() !== '';
 export const hasUserId = (r: MemberRow): boolean => hasKey(r.user_id);

@@ -28,8 +28,8 @@ export function inviteIdOf(email: string): string {
 }
 
 /**
- * The row's `user_role` when it is one TikTok documents (ADMIN or STANDARD, reference §3.1,
- * TikTok API for Business v1.3 `BCUserRole`), else undefined. A row without one, or with another
+ * The row's `user_role` when it is one TikTok documents (ADMIN or STANDARD, `BCUserRole` in
+ * github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_*.yml`), else undefined. A row without one, or with another
  * value, is of no known role [INF #52]: never read as STANDARD, which would show an ADMIN as
  * STANDARD (a needed demotion missed, admins miscounted for the last-admin rule).
  */

@@ -31,9 +31,9 @@ async function stillInBc(ctx: TikTokContext, type: TikTokAssetType, assetId: str
 }
 
 /**
- * A holder (or BOUND member) row is keyed by `user_id`, "the key for update, delete and asset
- * calls" (reference §3.1, the member object `/bc/asset/member/get/` returns); the reference does
- * not say it may be missing. A row without it cannot be filed under any member, and leaving it
+ * A holder (or BOUND member) row is keyed by `user_id`, the key TikTok's update, delete and asset
+ * calls take (the member object `/bc/asset/member/get/` returns, github.com/bububa/tiktok-business
+ * `model/bc/member_get.go`); TikTok does not say it may be missing. A row without it cannot be filed under any member, and leaving it
  * out silently made the holders look complete with one missing, so a grant it holds looked absent
  * (assigned again, or a held grant taken for revoked). The read fails instead, naming the rows:
  * the check keeps the assignments it knew and reports the section not read [INF #54], as a

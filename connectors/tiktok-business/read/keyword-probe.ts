@@ -5,7 +5,7 @@ import { inviteIdOf } from '../mappers/rows.ts';
 /**
  * Whether `filtering.keyword` finds a row by its address (`/bc/member/get/`, whatever the
  * capitals) or by its asset id (`/bc/asset/get/`). TikTok documents `keyword` only as a string;
- * that it matches `user_email` case-insensitively and `asset_id` is the reference's inference
+ * that it matches `user_email` case-insensitively and `asset_id` is an inference
  * [INF #47] (other readings match names only, or addresses case-sensitively). The
  * connector narrows look-ups of one address or asset with it, so a keyword that cannot find them
  * read "no such row" for rows that exist: a declined invitation not revoked before a retried

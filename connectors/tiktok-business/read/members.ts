@@ -26,7 +26,8 @@ export async function listMembers(ctx: TikTokContext, cursor?: string): Promise<
 
 /**
  * Rows with their key, and a gap naming those without: a member row is keyed by `user_id`, an
- * invitation by its address (reference §3.1). A row without its key cannot be told from the
+ * invitation by its address (what `/bc/member/delete/` takes for each, github.com/bububa/tiktok-business
+ * `model/bc/member_delete.go`). A row without its key cannot be told from the
  * others, and leaving it out silently made the listing look complete with a seat missing; the
  * page says it is incomplete instead, so the agent plans nothing from it [INF #53].
  */
@@ -70,13 +71,13 @@ const precedence = (r: MemberRow) => {
 /**
  * The row of one address, matched exactly and case-insensitively; `keyword` narrows the read.
  * TikTok does not say that an address has one row, nor what becomes of a removed member's
- * (`UNBOUND` is a valid `relation_status`; reference §3.6 [INF]), so of several rows the BOUND
+ * (`UNBOUND` is a valid `relation_status`, `UserRelationStatusToBC` in github.com/tiktok/tiktok-business-api-sdk; [INF]), so of several rows the BOUND
  * one counts, then PENDING, then REJECTED.
  */
 export async function findRow(ctx: TikTokContext, email: string, what: string, options: { thorough?: boolean } = {}): Promise<MemberRow | undefined> {
   const key = inviteIdOf(email);
   // Rows are told apart by status, user_id and address together: an invitation may carry a
-  // placeholder user_id shared by every invitation (reference open question 4).
+  // placeholder user_id shared by every invitation (TikTok does not say; [INF] #10).
   // `keyword` narrows the read only where it is known to find addresses, else (unknown) a miss
   // is read again whole, or (known not to) the listing is read whole at once [INF #47].
   const narrows = await keywordFindsAddresses(ctx, what);
@@ -92,7 +93,7 @@ export async function findRow(ctx: TikTokContext, email: string, what: string, o
   };
   const row = await read();
   // A row without `relation_status` [INF #43] is of no known state (a user_id does not make it
-  // BOUND: a former member's UNBOUND row keeps one, reference §3.6): the filtered reads say which.
+  // BOUND: a former member's UNBOUND row keeps one, [INF] #10): the filtered reads say which.
   if (row && !row.relation_status) return await read('BOUND') ?? await read('PENDING') ?? read('REJECTED');
   if (row || !options.thorough) return row;
   // `thorough`: where a row missed would leave a change undone for good (a pending invitation's

@@ -6,10 +6,11 @@ import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
 import { readApp } from '../../../agent/check-for-updates/read-app.ts';
 
 /**
- * Holder rows of `/bc/asset/member/get/` are member objects keyed by `user_id` (reference §3.1).
+ * Holder rows of `/bc/asset/member/get/` are member objects keyed by `user_id`
+ * (github.com/bububa/tiktok-business `model/bc/member_get.go`).
  * One without it used to be dropped silently, so the holders of the asset looked complete with a
  * grant missing. The read now fails naming the rows: the check keeps what it knew and reports the
- * assignments section as not read ([INF] #54). Asset rows are keyed by `asset_id` (§5.2): one
+ * assignments section as not read ([INF] #54). Asset rows are keyed by `asset_id` (`model/bc/asset_get.go`): one
  * without it became an asset with the id "undefined"; the page is incomplete instead ([INF] #55).
  */
 function connectorAnswering(rowsOf: (endpoint: string) => unknown[], partners: string[] = []) {

@@ -5,8 +5,8 @@ import { silentLog } from '../test-setup.ts';
 import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
 
 /**
- * A member row is keyed by `user_id` (reference §3.1: "the key for update, delete and asset
- * calls"), an invitation by its `user_email`. A BOUND row without a `user_id`, or an invitation
+ * A member row is keyed by `user_id` (the key TikTok's update, delete and asset calls take,
+ * github.com/bububa/tiktok-business `model/bc/member_get.go`), an invitation by its `user_email`. A BOUND row without a `user_id`, or an invitation
  * row without an address, cannot be told apart from the others: it was left out of its page
  * silently, so the listing looked complete with a member missing (a person the plan then took
  * for one with no seat). The page now says it is incomplete, naming the row ([INF] #53).

@@ -25,10 +25,11 @@ function typeOf(asset: AssetRef, what: string): TikTokAssetType {
 }
 
 /**
- * The member's access to `asset`, or undefined when not held. `filtering.keyword` (a substring of
- * `asset_name` or `asset_id`, reference §5.2) narrows the read to that asset: without it a member
- * holding hundreds of ad accounts cost every page of them per assign. The keyword match is the
- * reference's inference, so where the narrowed read shows nothing and a miss would matter
+ * The member's access to `asset`, or undefined when not held. `filtering.keyword` (a string in
+ * github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_asset_get.yml`; a substring of
+ * `asset_name` or `asset_id` [INF #47]) narrows the read to that asset: without it a member
+ * holding hundreds of ad accounts cost every page of them per assign. The keyword match is an
+ * inference, so where the narrowed read shows nothing and a miss would matter
  * (`thorough`: an unassign, a refusal to explain) every holding of the type is read.
  */
 async function heldAccess(ctx: TikTokContext, type: TikTokAssetType, asset: AssetRef, userId: string, what: string, thorough: boolean): Promise<string[] | undefined> {
@@ -103,7 +104,7 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
 
 /**
  * TikTok does not say whether assigning an asset the member already holds replaces the role or
- * is refused (reference open question; [INF #20]). When an assign over a held role is refused
+ * is refused ([INF #20]). When an assign over a held role is refused
  * (40000, 40002), the held access is taken away and the asked one given; if that assign
  * fails too, the held access is given back (best effort) so the member is not left with less
  * than before, and the assign's error is thrown.

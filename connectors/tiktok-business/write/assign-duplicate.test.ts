@@ -6,7 +6,7 @@ import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
 
 /**
  * 40050, "a duplicate request was sent": the first one may have applied, so the state is read
- * again and the write is not sent again blindly (reference §8.1; TikTok "Return codes",
+ * again and the write is not sent again blindly (TikTok "Return codes",
  * https://business-api.tiktok.com/portal/docs?id=1737172488964097). Eve holds OPERATOR on the
  * first ad account in the sandbox fixture.
  */

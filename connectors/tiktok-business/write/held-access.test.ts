@@ -7,8 +7,8 @@ import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
  * Before an assign or unassign the connector reads what the member holds of that asset
  * (`/bc/asset/get/` with `filtering.user_id`). A member holding many ad accounts made that read
  * every page of their holdings for each asset (a team of 200 ad accounts: 4 reads per assign);
- * `filtering.keyword` (a substring of `asset_name` or `asset_id`, reference §5.2) narrows it to
- * the one asset. Where the narrowed read shows nothing, an unassign still reads everything before
+ * `filtering.keyword` (a substring of `asset_name` or `asset_id` [INF #47]; a string in
+ * github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_asset_get.yml`) narrows it to the one asset. Where the narrowed read shows nothing, an unassign still reads everything before
  * it calls the access gone, and an assign refused over a role it did not see still finds it.
  */
 const EVE = S.standard[0];

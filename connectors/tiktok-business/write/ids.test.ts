@@ -5,7 +5,8 @@ import { startTikTokTestBed } from '../test-setup.ts';
 import { TIKTOK_SANDBOX as S } from '../emulator/sandbox-ids.ts';
 
 /**
- * Member and asset ids are digit strings the gateway converts to int64 (reference §1.3); TikTok
+ * Member and asset ids are digit strings the gateway converts to int64 (`x-open-convert`,
+ * github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_*.yml`); TikTok
  * refuses anything else with 40002. A write cannot tell that refusal from a member who left
  * meanwhile, so before the check a removal of an address, or of a 20-digit id, came back
  * already-done with nothing removed. Such an id is refused before any call.

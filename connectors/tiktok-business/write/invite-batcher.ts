@@ -144,7 +144,7 @@ export class InviteBatcher {
     }
   }
 
-  /** The reference's invite: `asset_ids` the lane's ad accounts and `advertiser_role` their role; `[]` and no role (the default) when none. */
+  /** The invite's body (github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_member_invite.yml`): `asset_ids` the lane's ad accounts and `advertiser_role` their role; `[]` and no role (the default) when none. */
   #params(emails: string[], lane: Lane): Record<string, unknown> {
     return {
       bc_id: this.client.bcId, emails, user_role: lane.role, asset_type: 'ADVERTISER',

@@ -55,8 +55,8 @@ function alreadyListed(email: string, row: MemberRow | undefined): InviteResult 
 /**
  * Sends one invite. An invite whose 40001 is one of its ad accounts (not in the BC, or above its
  * share) fails alone (asset-denied.ts). TikTok ignores an address invited before [GO], and does
- * not say whether an address already PENDING or BOUND is ignored or refused (reference open
- * question; [INF #12]): a refusal (40000, 40002, 40050) is checked against the address's row,
+ * not say whether an address already PENDING or BOUND is ignored or refused
+ * ([INF #12]): a refusal (40000, 40002, 40050) is checked against the address's row,
  * and a PENDING or BOUND row is returned (the invite is already done); anything else fails. A
  * refusal of an invite with no ad accounts that names `asset_ids` says so plainly [INF #13].
  */
@@ -162,8 +162,8 @@ async function goneWhileAdmin(ctx: TikTokContext, err: unknown, email: string, w
 /**
  * A pending invitation cannot be updated (it has no user_id for `/bc/member/update/`): revoke it
  * by address and invite again with the new role and, like any invite, the person's ad accounts
- * that share one role (the reference's "member/delete with user_email, then invite"; the invite
- * carries `asset_ids`, TikTok API for Business v1.3 `bc_member_invite.yml`). Its id, the address,
+ * that share one role (no endpoint updates or resends an invitation, so `member/delete` with `user_email`, then
+ * invite; the invite carries `asset_ids`, github.com/tiktok/tiktok-business-api-sdk `yml_files/bc_member_invite.yml`). Its id, the address,
  * stays the same. Looks first, so a repeat (or a retry after the revoke went through) does only
  * what is left.
  */

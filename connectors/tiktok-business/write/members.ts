@@ -59,14 +59,14 @@ export async function changeMemberRole(ctx: TikTokContext, memberId: string, rol
 }
 
 /**
- * TikTok's code for a `user_id` that is not a member is not documented (the reference takes 40007
- * and leaves it open [INF #18]), nor is its answer to an update that changes nothing: a refusal
+ * TikTok's code for a `user_id` that is not a member is not documented (40007 assumed,
+ * open [INF #18]), nor is its answer to an update that changes nothing: a refusal
  * (40000, 40002, 40050) of an update or delete is checked against the BOUND members. So is a
  * 40001 ("no permission"), which may be TikTok's word for a user it does not know, but only
  * while `/bc/get/` still shows the token's user as an ADMIN: otherwise it is the token's, and
  * the hub stops writing. 'gone': not a member (the member left); their row: still one (`denied`:
  * TikTok said 40001 about this member while the token is an ADMIN: the refusal is the member's,
- * the token's own user among them where TikTok protects it, reference open question 5);
+ * the token's own user among them where TikTok protects it, undocumented [INF #16]);
  * undefined: neither code, the token is no longer an ADMIN, or the check failed.
  */
 async function standingAfterRefusal(ctx: TikTokContext, err: unknown, memberId: string, what: string): Promise<{ row: MemberRow; denied: boolean } | 'gone' | undefined> {

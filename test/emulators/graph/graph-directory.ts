@@ -47,7 +47,7 @@ export interface GraphApplication {
 const MAX_EXTENSION_VALUES = 100;
 const DATA_TYPES = new Set(['Binary', 'Boolean', 'DateTime', 'Integer', 'LargeInteger', 'String']);
 const TARGETS = new Set(['User', 'Group', 'AdministrativeUnit', 'Application', 'Device', 'Organization']);
-/** What a create of an extension property carries (the reference's body: `name`, `dataType`, `isMultiValued`, `targetObjects`). */
+/** What a create of an extension property carries (the request body of https://learn.microsoft.com/graph/api/application-post-extensionproperty: `name`, `dataType`, `isMultiValued`, `targetObjects`). */
 const CREATE_FIELDS = new Set(['name', 'dataType', 'isMultiValued', 'targetObjects']);
 /** User properties a PATCH may set besides extensions (enough for tests). */
 const USER_PROPERTIES = new Set(['displayName', 'mail', 'jobTitle', 'department', 'givenName', 'surname', 'officeLocation', 'employeeId']);
@@ -89,7 +89,7 @@ export class GraphDirectory {
 
   createExtension(app: GraphApplication, body: unknown): ExtensionProperty {
     const b = (body ?? {}) as Record<string, unknown>;
-    // [INF] Only the properties of the reference's create body: Graph does not say what it makes of
+    // [INF] Only the properties of the documented create body: Graph does not say what it makes of
     // another, so the strict answer, a refusal, as for a user PATCH. Taken silently before, a
     // misspelt `isMultivalued` or `targetObject` created an extension other than the one meant.
     for (const key of Object.keys(b)) if (!CREATE_FIELDS.has(key)) throw GRAPH_ERRORS.badRequest(`Property '${key}' does not exist as a declared property or extension property.`);

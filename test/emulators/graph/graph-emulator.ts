@@ -52,11 +52,14 @@ export interface GraphReadings {
   nextLink?: 'absolute' | 'relative';
   /** `/users/{…}` resolved by id or UPN (default), or by id only (the reference writes `/users/{id}`). */
   userAddressing?: 'id-or-upn' | 'id-only';
-  /** What an accepted Lifecycle Workflows resume answers: 204 (default, the reference), or 200 declaring JSON with no body. */
+  /** What an accepted Lifecycle Workflows resume answers: 204 (default, as the resume API page says), or 200 declaring JSON with no body. */
   resumeAnswer?: 'no-content' | 'empty-json';
   /**
-   * `operationStatus` of a resume: matched in any case (default), or taken only as the reference's
-   * sample spells it ("Completed", "Failed"); the reference also lists the values in lower case.
+   * `operationStatus` of a resume: matched in any case (default), or taken only as the resume
+   * sample spells it ("Completed", "Failed",
+   * https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume); the
+   * response-data model lists the values in lower case
+   * (https://learn.microsoft.com/graph/api/resources/identitygovernance-customtaskextensionresponsedata).
    */
   resumeStatusCase?: 'any' | 'sample';
 }
@@ -85,7 +88,8 @@ export interface GraphEmulatorOptions {
   /**
    * The custom task extension's `callbackConfiguration.authorizedApps` (plus the
    * `authenticationConfiguration.resourceId` app): the appIds that may resume without a Graph
-   * permission; any other caller needs LifecycleWorkflows.ReadWrite.All (reference §5). Default:
+   * permission; any other caller needs LifecycleWorkflows.ReadWrite.All
+   * (https://learn.microsoft.com/graph/api/identitygovernance-taskprocessingresult-resume). Default:
    * the client id, the app hubwarden resumes as.
    */
   resumeAuthorizedApps?: string[];

@@ -71,8 +71,8 @@ export interface OktaReadings {
   rateLimitReset?: 'epoch-seconds' | 'epoch-ms' | 'delta-seconds';
   /**
    * Schema property fields taken: the fields of Okta's UserSchema attribute model (default; the
-   * SDK's `UserSchemaAttribute`, okta-schema.ts MODEL_FIELDS), or only those the reference's schema
-   * example and the SDK's test shape show (title, type, enum, minLength, maxLength, permissions).
+   * SDK's `UserSchemaAttribute`, okta-schema.ts MODEL_FIELDS), or only those a custom-property
+   * example and the SDK's test shape show (okta-schema.ts REFERENCE_EXAMPLE_FIELDS) (title, type, enum, minLength, maxLength, permissions).
    * Any other field is refused (400 E0000001).
    */
   schemaPropertyFields?: 'model' | 'reference-example';

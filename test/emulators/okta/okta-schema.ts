@@ -29,7 +29,9 @@ export const BASE_PROPERTIES = ['login', 'email', 'firstName', 'lastName', 'disp
 export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as const;
 
 /**
- * The property fields the reference's schema example and the SDK's integration-test shape show
+ * The property fields a custom-property example in Okta's UserSchema model
+ * (https://developer.okta.com/docs/reference/api/schemas/) and the SDK's integration-test shape
+ * (github.com/okta/okta-sdk-nodejs `test/it/mocks/user-schema-property.js`) show
  * (title, type, enum, minLength, maxLength, permissions); `readings.schemaPropertyFields:
  * 'reference-example'` refuses any other.
  */
