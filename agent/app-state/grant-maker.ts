@@ -1,5 +1,6 @@
 import type { ReadView, Store } from '../store/store.ts';
 import type { AppAssignmentRecord } from './records.ts';
+import type { TaskRecord } from '../tasks/task-record.ts';
 
 /**
  * Who made a grant listed in the app (AppAssignmentRecord.madeBy), the one rule a check for
@@ -36,15 +37,22 @@ export const ASSIGN_TRIED = 'tasks.assignTried';
 
 const defined = new WeakSet<Store>();
 
-/** Defines the index (the key function names no helper: store/postgres/indexes.ts hashes its source). */
+/**
+ * ASSIGN_TRIED's key function (it names no helper: store/postgres/indexes.ts hashes its source).
+ * Also what keeps a finished task out of the archive (tasks/prune.ts): an index on `tasks` does
+ * not see `finishedTasks`.
+ */
+export const assignTriedKeys = (t: TaskRecord, hubId: string): string[] => {
+  if (t.kind !== 'assign-asset') return [];
+  const uncertain = t.attempts - (t.status === 'completed' ? 1 : 0) > (t.attemptsRefused ?? 0);
+  return uncertain ? [hubId] : [];
+};
+
+/** Defines the index. */
 export function defineAssignTriedIndex(store: Store): void {
   if (defined.has(store)) return;
   defined.add(store);
-  store.defineIndex('tasks', ASSIGN_TRIED, (t, hubId) => {
-    if (t.kind !== 'assign-asset') return [];
-    const uncertain = t.attempts - (t.status === 'completed' ? 1 : 0) > (t.attemptsRefused ?? 0);
-    return uncertain ? [hubId] : [];
-  });
+  store.defineIndex('tasks', ASSIGN_TRIED, assignTriedKeys);
 }
 
 /** The grants (assignment keys `type:id:memberId`) hubwarden tried to make on the hub without recording them (ASSIGN_TRIED): one index look-up. */

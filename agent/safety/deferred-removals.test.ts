@@ -68,3 +68,37 @@ test('a removal pass closes the pending entries of the removals deferred to it',
   assert.deepEqual(await queued(), ['op:remove:m-1', 'op:remove:m-2']);
   assert.deepEqual(await trail('p2@example.com'), []);
 });
+
+/**
+ * A note its operation task wrote after the pass had begun planning (the pass was running when
+ * the task deferred to it): that plan may predate what made the task defer, so the pass leaves
+ * the note to the next one (the task made sure of it) instead of closing the trail as "no longer planned".
+ */
+test('a pass leaves a note written after it began planning to the next pass', async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  const hub = testHub({ safety: { removalThresholdPercent: 50, removalWindowMinutes: 60, confirmDeprovisioning: false } });
+  const op: Operation = { kind: 'remove-member', key: 'remove:m-0', memberId: 'm-0', role: 'EMPLOYEE', email: 'p0@example.com', directoryUserId: 'u-0', effect: 'removal', reason: 'unassigned', summary: 'remove p0@example.com' };
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-0', testUser('u-0', 'p0@example.com', true));
+    tx.put('directoryGroups', hub.id, 'g1', { hubId: hub.id, id: 'g1', displayName: 'Meta Advertisers', members: [{ value: 'u-0' }], scim: {}, created: at, lastModified: at, version: 1 });
+    tx.put('appMembers', hub.id, 'm-0', { hubId: hub.id, id: 'm-0', email: 'p0@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appMembers', hub.id, 'm-admin', { hubId: hub.id, id: 'm-admin', email: 'owner@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
+    noteDeferred(tx, hub.id, 'settle', op, 't-0', new Date(NOW.getTime() + 1_000));
+  });
+  let n = 0;
+  const pass = async (now: Date) => {
+    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase: 'settle' }, idempotencyKey: `apply-removals:settle:${n++}`, summary: 'apply removals', trigger: { type: 'scim' }, now }));
+    const ctx = { store, hub, now: () => now, audit: () => {}, interrupted: false } as unknown as TaskContext;
+    return store.transact(async (tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, await applyRemovalsHandler.run(task, ctx), now));
+  };
+  const trail = async () => (await collect(store.list('audit', hub.id))).filter((e) => e.subject?.email === 'p0@example.com').map((e) => e.outcome);
+  await pass(NOW);
+  assert.deepEqual(await trail(), []);
+  assert.equal((await store.get('deferredNotes', hub.id, 'remove:m-0'))?.taskId, 't-0');
+  await pass(new Date(NOW.getTime() + 2_000));
+  assert.deepEqual(await trail(), ['skipped']);
+  assert.equal(await store.get('deferredNotes', hub.id, 'remove:m-0'), undefined);
+});

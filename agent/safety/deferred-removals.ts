@@ -44,8 +44,12 @@ export function noteDeferred(tx: Transaction, hubId: string, phase: RemovalPhase
  * the pending entry), saying why it no longer applies. Staged in the pass's commit.
  */
 export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, plan: PlanResult, origin: { trigger: Trigger; taskId: string; now: Date }): Promise<void> {
+  // A note written after this pass began planning (its operation task committed meanwhile) is
+  // judged by the next pass, which that task made sure of (operation-handler.ts): this plan may
+  // not have seen what made the task defer it, and would close its trail as "no longer planned".
+  const since = origin.now.toISOString();
   const notes: DeferredNoteRecord[] = [];
-  for await (const n of tx.list('deferredNotes', hub.id)) if (n.phase === phase) notes.push(n);
+  for await (const n of tx.list('deferredNotes', hub.id)) if (n.phase === phase && n.at <= since) notes.push(n);
   for (const note of notes) {
     const planned = plan.operations.find((o) => o.key === note.key);
     const lane = planned ? classify(planned) : undefined;

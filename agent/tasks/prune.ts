@@ -1,12 +1,14 @@
-import type { Store, Transaction } from '../store/store.ts';
+import type { ReadView, Store, Transaction } from '../store/store.ts';
 import { findTaskIn, parentsOf } from './parent-tasks.ts';
 import { isFinished, type TaskRecord } from './task-record.ts';
+import { assignTriedKeys } from '../app-state/grant-maker.ts';
 
 /**
  * How finished tasks are kept. A task that completed or was cancelled stays in memory for
  * FINISHED_IN_MEMORY_MS (long enough for anyone polling it to read its outcome), then moves to
  * `finishedTasks`, a collection the durable store keeps on disk only (agent/store/archive.ts) and
- * reads by paging (task-query.ts). Failed tasks stay in memory until the retention below: hub
+ * reads by paging (task-query.ts). (An assign whose grant may be unrecorded waits for a check
+ * for updates: archiveFinishedTasks.) Failed tasks stay in memory until the retention below: hub
  * health and the dashboard count them, and they grow with failures, not with writes. Without
  * this a deployment that provisions all day carries every task it ever ran in memory.
  *
@@ -23,10 +25,18 @@ export const FINISHED_IN_MEMORY_MS = 60_000;
 
 const finishedAt = (t: Readonly<TaskRecord>) => Date.parse(t.completedAt ?? t.updatedAt);
 
-/** Moves tasks that completed or were cancelled before `cutoffMs` to `finishedTasks`; returns how many. */
+/**
+ * Moves tasks that completed or were cancelled before `cutoffMs` to `finishedTasks`; returns how
+ * many. An assign that may have reached the app without recording its grant (app-state/
+ * grant-maker.ts, ASSIGN_TRIED: one that found the grant no longer needed after an attempt whose
+ * answer was lost) stays until a check for updates has read the hub's grants since it finished:
+ * that check (hours later) finds it only in `tasks`, and without it counts the grant as someone
+ * else's. Once read, the grant is recorded with its maker (or was never made).
+ */
 export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_000): Promise<number> {
   const old = (t: Readonly<TaskRecord>) => (t.status === 'completed' || t.status === 'cancelled') && finishedAt(t) < cutoffMs;
   return inBatches(store, old, batch, async (tx, t) => {
+    if (assignTriedKeys(t, t.hubId).length > 0 && !(await grantsReadSince(tx, t.hubId, finishedAt(t)))) return false;
     // A parent still running reads its children when it runs again: they stay until it finishes.
     // A parent is in its child's hub; only a child whose parent is not found there is checked
     // against every hub (listing the hubs is a read every task write would invalidate).
@@ -37,6 +47,12 @@ export function archiveFinishedTasks(store: Store, cutoffMs: number, batch = 1_0
     tx.put('finishedTasks', t.hubId, t.id, t as TaskRecord);
     return true;
   });
+}
+
+/** Has a check for updates read the hub's grants (its `appAssignments`) since `ms`? (check-for-updates/run-check.ts) */
+async function grantsReadSince(view: ReadView, hubId: string, ms: number): Promise<boolean> {
+  const read = await view.get('appImports', hubId, hubId);
+  return read?.startedAt !== undefined && Date.parse(read.startedAt) > ms && !(read.unavailable ?? []).some((u) => u.section === 'assignments');
 }
 
 /**
