@@ -36,3 +36,34 @@ test('a member the app marks for removal is recorded so (removalPending), and th
   const lifted = buildSnapshot({ hubId: H, reading: listed(), previous: marked, startedAt: '2026-11-11T00:00:00.000Z', now: '2026-11-11T00:00:00.000Z' });
   assert.equal(lifted.members[0]!.removalPending, undefined);
 });
+
+test('shares of an asset type the credential cannot list keep what we knew when the partner listing shows none of that type', () => {
+  const pixel = { type: 'pixel' as const, id: 'px1', permittedTasks: ['ANALYZE'] };
+  const account = { type: 'ad_account' as const, id: 'act_1', permittedTasks: ['ADVERTISE', 'ANALYZE'] };
+  const previous: HubSnapshot = {
+    ...empty,
+    partners: [
+      { hubId: H, key: 'p1:agency', businessId: 'p1', relation: 'agency', assets: [account, pixel] },
+      { hubId: H, key: 'p2:agency', businessId: 'p2', relation: 'agency', assets: [pixel] },
+    ],
+  };
+  // The credential can no longer list pixels: the app lists p1's ad account share, no pixel share.
+  const listed: AppReading = {
+    ...reading([]), assetTypes: ['ad_account'], unreadableAssetTypes: [{ type: 'pixel', message: 'permission denied' }],
+    partners: [{ businessId: 'p1', relation: 'agency', assets: [account] }],
+  };
+  const next = buildSnapshot({ hubId: H, reading: listed, previous, startedAt: '2026-11-10T00:00:00.000Z', now: '2026-11-10T00:00:00.000Z' });
+  const changes = findChanges(previous, next, true);
+  assert.deepEqual(changes.partnerShareChanges, [], 'no share reported gone: the pixels could not be listed');
+  assert.deepEqual(next.partners.find((p) => p.businessId === 'p2')?.assets, [pixel]);
+
+  // Listed again: a pixel share now missing is gone, and reported.
+  const readable: AppReading = { ...listed, assetTypes: ['ad_account', 'pixel'], unreadableAssetTypes: [], partners: [{ businessId: 'p1', relation: 'agency', assets: [account, pixel] }] };
+  const later = buildSnapshot({ hubId: H, reading: readable, previous: next, startedAt: '2026-11-11T00:00:00.000Z', now: '2026-11-11T00:00:00.000Z' });
+  assert.deepEqual(findChanges(next, later, true).partnerShareChanges?.map((c) => `${c.partnerBusinessId} ${c.change} ${c.asset.type}`), ['p2 unshared pixel']);
+
+  // A type still unreadable but shown by the listing (an app listing those shares with the partner) is taken as read.
+  const shownListing: AppReading = { ...listed, partners: [{ businessId: 'p1', relation: 'agency', assets: [account, pixel] }] };
+  const shown = buildSnapshot({ hubId: H, reading: shownListing, previous, startedAt: '2026-11-10T00:00:00.000Z', now: '2026-11-10T00:00:00.000Z' });
+  assert.deepEqual(findChanges(previous, shown, true).partnerShareChanges?.map((c) => `${c.partnerBusinessId} ${c.change} ${c.asset.type}`), ['p2 unshared pixel']);
+});

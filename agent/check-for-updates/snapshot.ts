@@ -222,9 +222,37 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     systemUsers: unread.has('system users') ? [...previous.systemUsers] : reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
     assets,
     assignments,
-    partners: unread.has('partners') ? [...previous.partners] : reading.partners.map((p) => withoutUndefined({ hubId, key: partnerKey(p), businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets })),
+    partners: unread.has('partners') ? [...previous.partners] : partnersRead(hubId, reading, previous, unreadable),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
+}
+
+/**
+ * The partners as read, except the shares of our assets of a type the credential could not list
+ * (`unreadable`) when the listing shows none of that type: those keep what we knew. An app may read
+ * such shares asset by asset (Meta reads a pixel's partners on the pixel), so a credential that
+ * cannot list the assets cannot see their shares either; taken as read, every one of them was
+ * audited "no longer shared", and "shared" again once the credential could list them.
+ */
+function partnersRead(hubId: string, reading: AppReading, previous: HubSnapshot, unreadable: ReadonlySet<string>): AppPartnerRecord[] {
+  const partners = reading.partners.map((p): AppPartnerRecord => withoutUndefined({ hubId, key: partnerKey(p), businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets }));
+  const shown = new Set(reading.partners.flatMap((p) => p.relation === 'agency' ? p.assets.map((a) => a.type) : []));
+  const unseen = new Set([...unreadable].filter((type) => !shown.has(type)));
+  if (unseen.size === 0) return partners;
+  const byKey = new Map(partners.map((p, i) => [p.key, i]));
+  for (const prev of previous.partners) {
+    if (prev.relation !== 'agency') continue;
+    const kept = prev.assets.filter((a) => unseen.has(a.type));
+    if (kept.length === 0) continue;
+    const key = partnerKey(prev);
+    const at = byKey.get(key);
+    if (at === undefined) {
+      byKey.set(key, partners.push({ ...prev, key, assets: kept }) - 1);
+    } else {
+      partners[at] = { ...partners[at]!, assets: [...partners[at]!.assets, ...kept] };
+    }
+  }
+  return partners;
 }
 
 /** Who made each listed grant (app-state/grant-maker.ts), with what the previous snapshot knew. */
