@@ -62,6 +62,8 @@ test('a removal pass closes the pending entries of the removals deferred to it',
   assert.deepEqual(await trail('p1@example.com'), [], 'still planned: queued, and its task audits it');
   assert.deepEqual(await queued(), ['op:remove:m-1']);
   assert.deepEqual(await notes(), ['remove:m-2 deprovision'], 'p2\'s removal now waits for the deprovisioning pass');
+  const next = (await collect(store.list('tasks', hub.id))).find((t) => t.idempotencyKey === 'apply-removals:deprovision');
+  assert.ok(next && (next.status === 'queued' || next.status === 'waiting'), 'and that pass is scheduled, not left to a later change');
 
   assert.equal((await pass('deprovision')).status, 'completed', '2 of 10 members: within the threshold');
   assert.deepEqual(await notes(), []);

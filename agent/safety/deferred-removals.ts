@@ -8,7 +8,8 @@ import type { Operation, PlanResult } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { classify } from './classify.ts';
-import type { RemovalPhase } from './schedule-removals.ts';
+import { scheduleRemovals, type RemovalPhase } from './schedule-removals.ts';
+import { taskByKey } from '../tasks/enqueue.ts';
 
 /**
  * A downgrade or removal an operation task audited as `pending` and handed to a removal pass
@@ -50,6 +51,7 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
   const since = origin.now.toISOString();
   const notes: DeferredNoteRecord[] = [];
   for await (const n of tx.list('deferredNotes', hub.id)) if (n.phase === phase && n.at <= since) notes.push(n);
+  const passDue = new Set<RemovalPhase>();
   for (const note of notes) {
     const planned = plan.operations.find((o) => o.key === note.key);
     const lane = planned ? classify(planned) : undefined;
@@ -59,6 +61,12 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
     }
     if (lane === 'settle' || lane === 'deprovision') {
       tx.put('deferredNotes', hub.id, note.key, { ...note, phase: lane });
+      // That pass may have run already (the change that moved it there scheduled one): without a
+      // next one, the note would wait for whatever change schedules it, perhaps days away.
+      if (!passDue.has(lane)) {
+        passDue.add(lane);
+        await passComing(tx, hub, lane, origin);
+      }
       continue;
     }
     const held = plan.held.find((h) => h.operation.key === note.key);
@@ -71,6 +79,17 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
     });
     tx.delete('deferredNotes', hub.id, note.key);
   }
+}
+
+/**
+ * Makes sure a pass of `phase` is queued or waiting. One already waiting is left as it is: a
+ * note moving lanes is no directory change, so it must not push back the settle window
+ * (scheduleRemovals restarts it).
+ */
+async function passComing(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, origin: { trigger: Trigger; taskId: string; now: Date }): Promise<void> {
+  const pass = await taskByKey(tx, hub.id, `apply-removals:${phase}`);
+  if (pass && (pass.status === 'queued' || pass.status === 'waiting')) return;
+  await scheduleRemovals(tx, hub, phase, origin.trigger, origin.now);
 }
 
 /** Why the person keeps what the operation would have taken: the teams that grant it now, when the directory names them. */
