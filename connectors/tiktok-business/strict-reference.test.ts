@@ -1,6 +1,6 @@
 /**
  * The connector against a second, strict server of TikTok's Business Center endpoints
- * (strict-reference-server.ts), written apart from `emulator/`: every read and write the connector
+ * (strict-reference-server.test-double.ts), written apart from `emulator/`: every read and write the connector
  * exposes must go through without a parameter, path, method or header TikTok's tables do not name,
  * a throttle (40100) must pause the app scope rather than pass for an answer, a listing cut short
  * must never read as fewer members, and the token must appear in no error or log line.
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { ConnectorContext, HubConnector } from '../sdk/definition.ts';
 import { isConnectorError } from '../sdk/connector-error.ts';
 import { createTikTokBusiness } from './connector.ts';
-import { startStrictServer, type StrictServer, type StrictWorld } from './strict-reference-server.ts';
+import { startStrictServer, type StrictServer, type StrictWorld } from './strict-reference-server.test-double.ts';
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
 
 const BC = '7000000000000000001';
