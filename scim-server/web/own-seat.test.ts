@@ -62,6 +62,9 @@ describe('nobody decides about their own seat', () => {
       row('1010', 'max.private@gmail.com', { status: 'onboarded', directoryUserId: 'a-max' }),
       // An invitation to Max's email, not yet accepted (its row id: `invite:<id>`).
       row('invite:inv-max', 'max@acme.example', { kind: 'invite' }),
+      // A seat matched to Max before the IdP changed his email, its old address since given to
+      // Cora: disputed between them, and no email of Max's left on it.
+      row('1011', 'old.max@acme.example', { candidates: ['a-cora', 'a-max'] }),
     );
     defineDirectoryIndexes(store);
     definePersonIndexes(store);
@@ -118,6 +121,24 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
     // Someone else's row, matched to someone else: his to decide.
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/exempt', { reason: 'agency, until the audit' })).status, 200);
+  });
+
+  test('nor a disputed row he is a candidate of by an earlier match (no email of his on it): it may be his own seat', async () => {
+    agent.calls.length = 0;
+    const audited = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed' && e.subject?.memberId === '1011');
+    const max = await who('max@acme.example');
+    for (const [path, body] of [
+      ['/ui/api/v1/hubs/acme-ads/members/1011/exempt', { reason: 'keep my old seat' }],
+      ['/ui/api/v1/hubs/acme-ads/members/1011/unmatch', {}],
+      ['/ui/api/v1/hubs/acme-ads/members/1011/match', { directoryUserId: 'a-cora' }],
+    ] as const) {
+      const res = await post(max, path, body);
+      assert.equal(res.status, 403, path);
+      assert.match(((await res.json()) as { detail: string }).detail, /nobody decides about their own seat/, path);
+    }
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    assert.deepEqual((await audited()).map((e) => e.action), ['member-exempted', 'member-unmatched', 'member-matched'], 'each refusal audited');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1011/match', { directoryUserId: 'a-max' })).status, 200, 'an owner who is no candidate decides');
   });
 
   test('another owner, or an administrator, decides about Max\'s seat', async () => {

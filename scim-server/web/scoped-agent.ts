@@ -65,13 +65,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     return rest as HubSummary;
   };
   /**
-   * Nobody decides about their own seat: a member row whose email is one of the viewer's, or
-   * that is matched to one of their directory users, is theirs. Matching it to someone else (an
-   * owner whose groups grant the app's admin role: hubwarden then raises their own account to
-   * it), un-matching it (hubwarden then never removes it) or exempting it (kept after they leave
-   * the groups that grant it) would let a manager or owner raise or keep their own access, so
-   * those decisions, and matching any row to themselves, are another owner's or an
-   * administrator's. Separation of duties: NIST SP 800-53 AC-5,
+   * Nobody decides about their own seat: a member row whose email is one of the viewer's, that
+   * is matched to one of their directory users, or whose dispute names one of them, is theirs.
+   * Matching it to someone else (an owner whose groups grant the app's admin role: hubwarden then
+   * raises their own account to it), un-matching it (hubwarden then never removes it) or
+   * exempting it (kept after they leave the groups that grant it) would let a manager or owner
+   * raise or keep their own access, so those decisions, and matching any row to themselves, are
+   * another owner's or an administrator's. Separation of duties: NIST SP 800-53 AC-5,
    * https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final. Taking protection away (ending their own
    * exemption, removing their own seat) stays theirs.
    */
@@ -83,7 +83,12 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     if (v.admin || !me) return undefined;
     const row = await agent.member(hubId, memberId);
     if (!row) return undefined;
-    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) ? row : undefined;
+    // A disputed row one of whose candidates is theirs counts too: a candidate by email is caught
+    // by the email, but one by an earlier match (the seat was theirs before the IdP changed their
+    // email, and another user now has the old one) carries neither; exempting or un-matching it
+    // would keep what may be their own seat, and who it belongs to is for another owner to decide.
+    const candidate = row.candidates?.some((id) => me.directoryUserIds.has(id)) ?? false;
+    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate ? row : undefined;
   }
   /** Audits the refusal (when the adapter can), then returns the 403 to throw. */
   async function refuse(hubId: string, refusal: Refusal): Promise<Problem> {
