@@ -17,6 +17,7 @@ import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
 import { createWebRouter } from './router.ts';
+import { scopedAgent, type Refusal } from './scoped-agent.ts';
 import { SessionStore } from './session-store.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -139,6 +140,25 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
     assert.deepEqual((await audited()).map((e) => e.action), ['member-exempted', 'member-unmatched', 'member-matched'], 'each refusal audited');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1011/match', { directoryUserId: 'a-max' })).status, 200, 'an owner who is no candidate decides');
+  });
+
+  test('nor register as a guest the email of a seat matched to him under another address (second line: the agent as the dashboard sees it)', async () => {
+    agent.calls.length = 0;
+    const refusals: Refusal[] = [];
+    const max = {
+      admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
+      self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
+    };
+    const scoped = scopedAgent(agent, () => max, { hubRoleOf: async () => undefined, approvalMembers: async () => [], refused: async (_hubId, r) => { refusals.push(r); } });
+    const trigger = { type: 'dashboard' as const, actor: 'max@acme.example' };
+    // Row 1010 is his seat kept under his private address: as a guest email it would never be removed.
+    for (const email of ['max@acme.example', ' Max.Private@gmail.com ']) {
+      await assert.rejects(scoped.registerGuest('acme-ads', { email }, trigger), (e: Error & { status?: number }) => e.status === 403 && /nobody decides about their own seat/.test(e.message), email);
+    }
+    assert.deepEqual(refusals.map((r) => r.action), ['guest-registered', 'guest-registered'], 'each refusal audited');
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'registerGuest'), [], 'nothing reached the agent');
+    await scoped.registerGuest('acme-ads', { email: 'agency.person@partner.example' }, trigger);
+    assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 1, 'someone else\'s email: his to decide');
   });
 
   test('another owner, or an administrator, decides about Max\'s seat', async () => {

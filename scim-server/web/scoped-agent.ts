@@ -1,5 +1,6 @@
 import type { AgentApi, AuditEntry, HubSummary, MemberView, Paged, TaskView } from '../../agent/api.ts';
 import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
+import { memberReader } from '../admin/member-email.ts';
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 
@@ -82,13 +83,15 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     const me = mine(v, hubId);
     if (v.admin || !me) return undefined;
     const row = await agent.member(hubId, memberId);
-    if (!row) return undefined;
+    return row && isOwn(me, row) ? row : undefined;
+  }
+  function isOwn(me: NonNullable<ReturnType<typeof mine>>, row: MemberView): boolean {
     // A disputed row one of whose candidates is theirs counts too: a candidate by email is caught
     // by the email, but one by an earlier match (the seat was theirs before the IdP changed their
     // email, and another user now has the old one) carries neither; exempting or un-matching it
     // would keep what may be their own seat, and who it belongs to is for another owner to decide.
     const candidate = row.candidates?.some((id) => me.directoryUserIds.has(id)) ?? false;
-    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate ? row : undefined;
+    return (row.email !== undefined && me.emails.has(row.email.trim().toLowerCase())) || (row.directoryUserId !== undefined && me.directoryUserIds.has(row.directoryUserId)) || candidate;
   }
   /** Audits the refusal (when the adapter can), then returns the 403 to throw. */
   async function refuse(hubId: string, refusal: Refusal): Promise<Problem> {
@@ -181,8 +184,14 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     removeMember: async (hubId, memberId, trigger) => (check(hubId), agent.removeMember(hubId, memberId, trigger)),
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);
-      // A guest's row is never removed: registering one's own email is exempting oneself.
-      if (!v.admin && typeof input?.email === 'string' && mine(v, hubId)?.emails.has(input.email.trim().toLowerCase())) {
+      // A guest's row is never removed: registering one's own email is exempting oneself. So is
+      // registering the email of a row matched to them under another address (the IdP changed
+      // their email, the app keeps the seat under the old one): a registered guest email wins over
+      // that match (agent/matching/match-members.ts), and the seat would never be removed. The
+      // rows of one email are few (the admin API's exact email filter, admin/member-email.ts).
+      const me = v.admin ? undefined : mine(v, hubId);
+      const email = typeof input?.email === 'string' ? input.email.trim().toLowerCase() : undefined;
+      if (me && email && (me.emails.has(email) || (await memberReader(agent, hubId, { email })(0, 1000)).items.some((row) => isOwn(me, row)))) {
         throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
       }
       return agent.registerGuest(hubId, input, trigger);
