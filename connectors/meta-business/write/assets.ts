@@ -4,6 +4,7 @@ import { what, type MetaContext } from '../meta-context.ts';
 import { readAssignments } from '../read/assignments.ts';
 import { listAssets } from '../read/assets.ts';
 import { isSupportedTaskSet, TASK_RULES } from '../task-bundles.ts';
+import { notAppliedUnlessSent } from './not-applied.ts';
 
 /**
  * Assign / unassign a person's tasks on an asset (`/{asset}/assigned_users`, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users).
@@ -81,14 +82,23 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
 export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`assign ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id} to user ${input.userId} with [${tasks.join(',')}]`);
-  requireSupported(input.asset.type, tasks, whatFor);
-  const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
-  if (current && sameTasks(current, tasks)) return 'already-done';
-  // `user` and `tasks` are the documented params; only Meta's system-user guide adds `business`, on an
-  // ad account (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions).
-  // Pages, catalogs and pixels list no `business` on this POST, so none is sent there.
-  const params = input.asset.type === 'ad_account' ? { user: input.userId, tasks, business: ctx.businessId } : { user: input.userId, tasks };
-  await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, params, { what: whatFor, businessId: ctx.businessId });
+  // Marked not applied when nothing reached Meta (not-applied.ts): an assign that may have landed
+  // makes the grant hubwarden's when a later check finds it (agent/app-state/grant-maker.ts); a
+  // throttled or refused one must not.
+  let sent = false;
+  try {
+    requireSupported(input.asset.type, tasks, whatFor);
+    const current = await currentTasks(ctx, input.asset, input.userId, whatFor);
+    if (current && sameTasks(current, tasks)) return 'already-done';
+    // `user` and `tasks` are the documented params; only Meta's system-user guide adds `business`, on an
+    // ad account (https://developers.facebook.com/docs/marketing-api/business-manager/system-user/permissions).
+    // Pages, catalogs and pixels list no `business` on this POST, so none is sent there.
+    const params = input.asset.type === 'ad_account' ? { user: input.userId, tasks, business: ctx.businessId } : { user: input.userId, tasks };
+    sent = true;
+    await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, params, { what: whatFor, businessId: ctx.businessId });
+  } catch (err) {
+    throw notAppliedUnlessSent(err, sent);
+  }
   return 'done';
 }
 

@@ -4,6 +4,7 @@ import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import { INVITE_FIELDS, invitesFor } from '../read/people.ts';
 import { inviteRole, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
+import { notAppliedUnlessSent } from './not-applied.ts';
 
 /**
  * Invites (BusinessRoleRequest, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users, https://developers.facebook.com/docs/business-management-apis/business-manager/get-started). Never two invites for one email: unless
@@ -46,7 +47,6 @@ async function resolveInviteId(ctx: MetaContext, inviteId: string): Promise<stri
 }
 
 /** Kinds of a Graph answer that refuse the call: nothing was written. */
-const REFUSALS = new Set(['invalid-argument', 'unauthenticated', 'permission-denied', 'not-found', 'conflict', 'rate-limited']);
 
 export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ result: ChangeResult; inviteId: string; memberId?: string }> {
   const email = input.email.trim().toLowerCase();
@@ -89,7 +89,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
         });
       }
     }
-    throw err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
+    throw notAppliedUnlessSent(err, sent);
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
   const resolved = (await invitesFor(ctx, email)).find(live);
