@@ -327,3 +327,23 @@ describe('tiktok-business: a holdings read refused 40002 for someone no longer a
     }
   });
 });
+
+/**
+ * The agent counts an assign that may have reached TikTok as the grant's maker (agent/app-state/
+ * grant-maker.ts): one that failed on the read before its POST sent nothing and must say so.
+ */
+test('tiktok-business: an assign whose holdings read fails sends nothing and says it made nothing', async () => {
+  const b = await bed();
+  try {
+    b.server.inject('bc/asset/get', 50000, 1_000);
+    await assert.rejects(b.connector.assignAsset!({ asset: { type: 'ad_account', id: AD[1] }, userId: '7200000000000001003', tasks: ['ANALYST'] }), (e: unknown) => {
+      assert.ok(isConnectorError(e), String(e));
+      assert.equal(e.kind, 'unavailable', e.message);
+      assert.equal(e.notApplied, true);
+      return true;
+    });
+    assert.ok(!b.server.calls.some((c) => c.endpoint.includes('bc/asset/assign')), 'no assign was sent');
+  } finally {
+    await b.server.close();
+  }
+});

@@ -72,7 +72,9 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
   } catch (err) {
     // A member who left cannot be given anything (TikTok's answer for them is not documented).
     if (await refusedAsNonMember(ctx, err, input.userId, what)) throw notAMember(ctx, err, input.userId, what);
-    throw err;
+    // Nothing was sent: the agent must not count this attempt as one that may have made the grant
+    // (agent/app-state/grant-maker.ts).
+    throw err instanceof ConnectorError && !err.notApplied ? err.with({ notApplied: true }) : err;
   }
   if (held && sameSet(held, input.tasks)) return 'already-done';
   const ref = { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id };
