@@ -67,6 +67,15 @@ export class ConnectorError extends Error {
   }
 }
 
+/**
+ * `err` marked not applied (nothing reached the app: ConnectorErrorDetails.notApplied) when it is
+ * a ConnectorError not yet so marked; anything else as it is. For a write that failed before its
+ * call was sent, or that the app refused.
+ */
+export function markedNotApplied(err: unknown): unknown {
+  return err instanceof ConnectorError && !err.notApplied ? err.with({ notApplied: true }) : err;
+}
+
 export function isConnectorError(err: unknown): err is ConnectorError {
   return err instanceof ConnectorError;
 }

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../../connectors/sdk/connector-error.ts';
+import { markedNotApplied } from '../../../connectors/sdk/connector-error.ts';
 import type { HubConnector, PersonReading } from '../../../connectors/sdk/connector.ts';
 import type { AppMember } from '../../../connectors/sdk/hub-model.ts';
 import { appendAudit } from '../../audit/audit-log.ts';
@@ -52,7 +52,8 @@ async function settle(ctx: TaskContext, connector: HubConnector, task: Readonly<
   try {
     reading = await connector.readPerson!({ email });
   } catch (err) {
-    throw notApplied(err);
+    // The look-up failed: the new invite was not sent (the retry table decides when to try again).
+    throw markedNotApplied(err);
   }
   const member = reading.members.find((m) => m.email?.toLowerCase() === email) ?? reading.members[0];
   const subject = { email, ...(person ? { directoryUserId: person } : {}) };
@@ -106,11 +107,6 @@ function seatFound(task: Readonly<TaskRecord>, earlier: InviteOp, member: AppMem
 
 async function replan(tx: Transaction, task: Readonly<TaskRecord>, person: string, summary: string, now: Date): Promise<void> {
   await enqueueTask(tx, { hubId: task.hubId, ...replanPerson({ directoryUserId: person }, task.trigger, summary), reuse: 'unstarted', now });
-}
-
-/** The look-up failed: the new invite was not sent (the retry table decides when to try again). */
-function notApplied(err: unknown): unknown {
-  return err instanceof ConnectorError && !err.notApplied ? err.with({ notApplied: true }) : err;
 }
 
 const opOf = (t: Readonly<TaskRecord>) => (t.payload as { op: InviteOp }).op;

@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, markedNotApplied } from '../../sdk/connector-error.ts';
 
 /**
  * Error kinds that are Graph refusing a write (an error answer: https://developers.facebook.com/docs/graph-api/guides/error-handling),
@@ -14,5 +14,5 @@ const REFUSALS = new Set(['invalid-argument', 'unauthenticated', 'permission-den
  * attempt made nothing (TaskRecord.attemptsRefused): no invite to settle, no grant to own.
  */
 export function notAppliedUnlessSent(err: unknown, sent: boolean): unknown {
-  return err instanceof ConnectorError && !err.notApplied && (!sent || REFUSALS.has(err.kind)) ? err.with({ notApplied: true }) : err;
+  return err instanceof ConnectorError && (!sent || REFUSALS.has(err.kind)) ? markedNotApplied(err) : err;
 }

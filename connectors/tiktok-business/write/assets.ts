@@ -1,4 +1,4 @@
-import { ConnectorError } from '../../sdk/connector-error.ts';
+import { ConnectorError, markedNotApplied } from '../../sdk/connector-error.ts';
 import type { AssetRef, ChangeResult } from '../../sdk/hub-model.ts';
 import type { TikTokContext } from '../tiktok-context.ts';
 import { accessOfRow, isTikTokAssetType, roleFieldOf, TIKTOK_ASSET_TYPES, type TikTokAssetType } from '../mappers/asset-types.ts';
@@ -74,7 +74,7 @@ export async function assignAsset(ctx: TikTokContext, input: { asset: AssetRef; 
     if (await refusedAsNonMember(ctx, err, input.userId, what)) throw notAMember(ctx, err, input.userId, what);
     // Nothing was sent: the agent must not count this attempt as one that may have made the grant
     // (agent/app-state/grant-maker.ts).
-    throw err instanceof ConnectorError && !err.notApplied ? err.with({ notApplied: true }) : err;
+    throw markedNotApplied(err);
   }
   if (held && sameSet(held, input.tasks)) return 'already-done';
   const ref = { bc_id: ctx.bcId, user_id: input.userId, asset_type: TIKTOK_ASSET_TYPES[type].api, asset_id: input.asset.id };
