@@ -8,8 +8,7 @@ import type { Operation, PlanResult } from '../plan/operation.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import { subjectOf } from '../tasks/operations/audit-subject.ts';
 import { classify } from './classify.ts';
-import { scheduleRemovals, type RemovalPhase } from './schedule-removals.ts';
-import { taskByKey } from '../tasks/enqueue.ts';
+import { ensureRemovalPass, type RemovalPhase } from './schedule-removals.ts';
 
 /**
  * A downgrade or removal an operation task audited as `pending` and handed to a removal pass
@@ -65,7 +64,7 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
       // next one, the note would wait for whatever change schedules it, perhaps days away.
       if (!passDue.has(lane)) {
         passDue.add(lane);
-        await passComing(tx, hub, lane, origin);
+        await ensureRemovalPass(tx, hub, lane, origin.trigger, origin.now);
       }
       continue;
     }
@@ -79,17 +78,6 @@ export async function closeDeferred(tx: Transaction, hub: HubConfigFile, phase: 
     });
     tx.delete('deferredNotes', hub.id, note.key);
   }
-}
-
-/**
- * Makes sure a pass of `phase` is queued or waiting. One already waiting is left as it is: a
- * note moving lanes is no directory change, so it must not push back the settle window
- * (scheduleRemovals restarts it).
- */
-async function passComing(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, origin: { trigger: Trigger; taskId: string; now: Date }): Promise<void> {
-  const pass = await taskByKey(tx, hub.id, `apply-removals:${phase}`);
-  if (pass && (pass.status === 'queued' || pass.status === 'waiting')) return;
-  await scheduleRemovals(tx, hub, phase, origin.trigger, origin.now);
 }
 
 /** Why the person keeps what the operation would have taken: the teams that grant it now, when the directory names them. */

@@ -34,6 +34,17 @@ export async function scheduleRemovals(tx: Transaction, hub: HubConfigFile, phas
 }
 
 /**
+ * Makes sure a pass of `phase` is queued or waiting, leaving one that is as it is: for a change
+ * that is no new directory change (a deferred removal noted for the pass, deferred-removals.ts),
+ * which must not push back the settle window as scheduleRemovals does.
+ */
+export async function ensureRemovalPass(tx: Transaction, hub: HubConfigFile, phase: RemovalPhase, trigger: Trigger, now: Date): Promise<void> {
+  const pass = await taskByKey(tx, hub.id, `apply-removals:${phase}`);
+  if (pass?.status === 'queued' || pass?.status === 'waiting') return;
+  await scheduleRemovals(tx, hub, phase, trigger, now);
+}
+
+/**
  * Has the directory changed since `queuedAt` with the hub's settle window still open? The settle
  * pass waits until `settleSeconds` after the last change that planned a downgrade or removal
  * (scheduleRemovals), so a pass due later than `queuedAt + settleSeconds` was pushed back by a

@@ -2,9 +2,8 @@ import type { Operation, OperationKind } from '../../plan/operation.ts';
 import { planPerson } from '../../plan/plan-hub.ts';
 import { lastAdminHold } from '../../plan/removal.ts';
 import { classify } from '../../safety/classify.ts';
-import { scheduleRemovals, settleWindowOpenSince } from '../../safety/schedule-removals.ts';
+import { ensureRemovalPass, scheduleRemovals, settleWindowOpenSince } from '../../safety/schedule-removals.ts';
 import { noteDeferred } from '../../safety/deferred-removals.ts';
-import { taskByKey } from '../enqueue.ts';
 import { roleRulesOfHub } from '../../grants/role-rules.ts';
 import type { TaskContext, TaskHandler } from '../handler.ts';
 import { TASK_KEY_INDEX, taskKeyOf, type TaskRecord } from '../task-record.ts';
@@ -118,8 +117,7 @@ export function operationHandler(kind: OperationKind): TaskHandler {
           // The settle pass closes that pending entry if it no longer plans the change (deferred-removals.ts).
           // It may have started since it was read: then a new pass is made sure of.
           return { status: 'completed', result: { outcome: 'superseded', deferredTo: lane }, commit: async (tx) => {
-            const pass = await taskByKey(tx, hub.id, 'apply-removals:settle');
-            if (pass?.status !== 'queued' && pass?.status !== 'waiting') await scheduleRemovals(tx, hub, lane, task.trigger, ctx.now());
+            await ensureRemovalPass(tx, hub, lane, task.trigger, ctx.now());
             noteDeferred(tx, hub.id, lane, planned, task.id, ctx.now());
           } };
         }
