@@ -1,5 +1,5 @@
 import type { ReadView, Store } from '../store/store.ts';
-import type { AppAssignmentRecord } from './records.ts';
+import { assignmentKey, type AppAssignmentRecord } from './records.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 
 /**
@@ -60,7 +60,7 @@ export async function assignsTriedOn(view: Pick<ReadView, 'lookup'>, hubId: stri
   const keys = new Set<string>();
   for (const t of await view.lookup('tasks', ASSIGN_TRIED, hubId)) {
     const op = (t.payload as { op?: { asset?: { type?: string; id?: string }; memberId?: string } } | null)?.op;
-    if (op?.asset?.type && op.asset.id && op.memberId) keys.add(`${op.asset.type}:${op.asset.id}:${op.memberId}`);
+    if (op?.asset?.type && op.asset.id && op.memberId) keys.add(assignmentKey({ asset: { type: op.asset.type, id: op.asset.id }, userId: op.memberId }));
   }
   return keys;
 }

@@ -38,7 +38,10 @@ export interface AppAssetRecord extends AppAsset {
   hubId: string;
 }
 
-/** Key: `${asset.type}:${asset.id}:${userId}`. */
+/** An AppAssignmentRecord's key: `${asset.type}:${asset.id}:${userId}`. */
+export const assignmentKey = (a: { asset: { type: string; id: string }; userId: string }): string => `${a.asset.type}:${a.asset.id}:${a.userId}`;
+
+/** Key: assignmentKey. */
 export interface AppAssignmentRecord extends Omit<AssetAssignment, 'userName'> {
   hubId: string;
   key: string;

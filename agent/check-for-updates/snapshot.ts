@@ -12,6 +12,7 @@ import type { AppReading } from './read-app.ts';
 import type {
   AppAssetRecord, AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppPartnerRecord, AppSystemUserRecord, PartnerUserRecord,
 } from '../app-state/records.ts';
+import { assignmentKey } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
@@ -27,7 +28,6 @@ export interface HubSnapshot {
   partnerUsers: PartnerUserRecord[];
 }
 
-export const assignmentKey = (a: { asset: { type: string; id: string }; userId: string }): string => `${a.asset.type}:${a.asset.id}:${a.userId}`;
 /** A partner relation's key: a business may be our agency and our client at once (AppPartnerRecord). */
 export const partnerKey = (p: { businessId: string; relation: string }): string => `${p.businessId}:${p.relation}`;
 export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;

@@ -1,7 +1,7 @@
 import '../../app-state/records.ts';
 import type { PersonReading } from '../../../connectors/sdk/connector.ts';
 import type { AssetRef } from '../../../connectors/sdk/hub-model.ts';
-import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord } from '../../app-state/records.ts';
+import { assignmentKey, type AppAssignmentRecord, type AppInviteRecord, type AppMemberRecord } from '../../app-state/records.ts';
 import { inviteStatusAt } from '../../app-state/invite-status.ts';
 import { withoutUndefined } from '../../matching/match-members.ts';
 import { PERSON_INDEX } from '../../plan/person-input.ts';
@@ -142,9 +142,9 @@ export async function applyPersonReading(tx: Transaction, p: RefreshedPerson): P
     if (!known.has(m.id) && inviteId !== undefined && sentByHubwarden.has(inviteId)) invitedByHubwarden.add(m.id);
   }
   // Read only when a grant is new to the snapshot (one index look-up for the hub).
-  const assignsTried = reading.assignments.some((a) => !madeBefore.has(`${assetKey(a.asset)}:${a.userId}`)) ? await assignsTriedOn(tx, hubId) : new Set<string>();
+  const assignsTried = reading.assignments.some((a) => !madeBefore.has(assignmentKey(a))) ? await assignsTriedOn(tx, hubId) : new Set<string>();
   for (const a of reading.assignments) {
-    const key = `${assetKey(a.asset)}:${a.userId}`;
+    const key = assignmentKey(a);
     const madeBy = grantMadeBy(key, a, madeBefore, invitedByHubwarden, assignsTried);
     tx.put('appAssignments', hubId, key, withoutUndefined({ hubId, key, asset: { type: a.asset.type, id: a.asset.id }, userId: a.userId, userType: a.userType, businessId: a.businessId, tasks: a.tasks, madeBy }));
   }
