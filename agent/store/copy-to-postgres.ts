@@ -4,7 +4,7 @@ import { LowdbStore } from './lowdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { decodeKey, lockKeyOf } from './postgres/sql.ts';
 import { clearCopyMark, readCopyMark, setCopyMark } from './postgres/copy-mark.ts';
-import { hasStoreFiles } from './store-repair.ts';
+import { requireStore } from './store-repair.ts';
 import type { CollectionName } from './collections.ts';
 import type { AuditEntry } from '../api.ts';
 import { appendAudit } from '../audit/audit-log.ts';
@@ -99,7 +99,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
   // Opening a lowdb store where there is none creates an empty one: a mistyped --path would then
   // "migrate" 0 records, verify them, and leave a new empty store on disk and an empty schema
   // that a config could be pointed at. Nothing is opened or created unless the store is there.
-  if (!(await hasStoreFiles(o.source))) throw new Error(`no lowdb store at ${o.source}: neither its snapshot nor a journal is there; check --path or store.path. Nothing was copied or created`);
+  await requireStore(o.source, undefined, '. Nothing was copied or created');
   const source = new LowdbStore(o.source);
   await source.open();
   // An archive line that fails its checksum (the audit log, finished tasks) is skipped by every

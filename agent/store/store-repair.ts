@@ -30,10 +30,11 @@ export async function hasStoreFiles(path: string, files: StoreFiles = nodeFiles)
 /**
  * Neither a snapshot nor a journal: refused, naming the path. Most often a mistyped --path or
  * store.path, which an "OK, nothing to check" with exit 0 would pass off as a healthy store (and a
- * script running `store check` before a start would go on). Said as `store migrate` says it.
+ * script running `store check` before a start would go on). `store migrate` refuses so too
+ * (copy-to-postgres.ts), saying what it did not do (`then`).
  */
-async function requireStore(path: string, files: StoreFiles): Promise<void> {
-  if (!(await hasStoreFiles(path, files))) throw new Error(`no lowdb store at ${path}: neither its snapshot nor a journal is there; check --path or store.path`);
+export async function requireStore(path: string, files: StoreFiles = nodeFiles, then = ''): Promise<void> {
+  if (!(await hasStoreFiles(path, files))) throw new Error(`no lowdb store at ${path}: neither its snapshot nor a journal is there; check --path or store.path${then}`);
 }
 
 export async function checkStore(path: string, files: StoreFiles = nodeFiles): Promise<CheckReport> {
