@@ -1,6 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import type { HubConnector } from '../sdk/connector.ts';
 
@@ -14,12 +15,10 @@ import type { HubConnector } from '../sdk/connector.ts';
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('meta-business: an add-on role in an invite\'s role field', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
+  const server = listeningEmulator();
+  const { emulator } = server;
   let c: HubConnector;
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
+  before(() => {
     const fixture = sandboxFixture();
     const invite = fixture.invites.find((i) => i.id === SANDBOX.pendingInviteId)!;
     invite.role = 'FINANCE_ANALYST';
@@ -27,7 +26,6 @@ describe('meta-business: an add-on role in an invite\'s role field', () => {
     emulator.control.seed(fixture);
     c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
   });
-  after(() => server.close());
 
   test('is read as the higher add-on, not the one in tasks', async () => {
     const invite = (await c.listInvites!()).items.find((i) => i.id === SANDBOX.pendingInviteId);

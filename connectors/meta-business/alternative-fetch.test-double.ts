@@ -1,8 +1,8 @@
-import { after, before } from 'node:test';
 import type { Page } from '../sdk/hub-model.ts';
 import type { HubConnector } from '../sdk/connector.ts';
 import { createMetaBusiness } from './connector.ts';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 
 /**
  * A rewriting `fetch` put between the connector and our emulator, so a test holds the connector to
@@ -79,22 +79,13 @@ export const graphError = (code: number, message: string, extra: object = {}): A
  * (when given) between the connector and the emulator.
  */
 export function servedEmulator(): { readonly emulator: MetaEmulator; connector(reading?: Reading): HubConnector } {
-  let emulator: MetaEmulator | undefined;
-  let server: { url: string; close(): Promise<void> } | undefined;
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server?.close());
+  const server = listeningEmulator();
   return {
-    get emulator() {
-      if (!emulator) throw new Error('servedEmulator: used outside a test of its describe block');
-      return emulator;
-    },
+    emulator: server.emulator,
     connector(reading) {
       this.emulator.control.seed(sandboxFixture());
       this.emulator.control.setFaults({});
-      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server!.url }, { log, ...(reading ? { fetch: alternativeFetch(reading) } : {}) });
+      return createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, ...(reading ? { fetch: alternativeFetch(reading) } : {}) });
     },
   };
 }

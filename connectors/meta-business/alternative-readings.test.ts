@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import type { HubConnector } from '../sdk/connector.ts';
@@ -16,13 +17,8 @@ import { alternativeFetch, all, graphError, log, type Answer, type Reading } fro
  */
 
 describe('meta-business connector under other readings of what Meta leaves unsaid', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator();
+  const { emulator } = server;
   const connector = (reading: Reading, fixture = sandboxFixture()): HubConnector => {
     emulator.control.seed(fixture);
     emulator.control.setFaults({});

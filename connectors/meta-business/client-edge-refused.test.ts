@@ -3,9 +3,10 @@
  * [INF] "Limited access to client_ad_accounts"): a token refused there still lists the business's
  * own ad accounts, with the client part marked incomplete, instead of failing the whole type.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import type { AppAsset, ListingGap } from '../sdk/hub-model.ts';
@@ -14,13 +15,8 @@ import { CLIENT_AD_ACCOUNT, withClientAdAccount } from './client-share.test-doub
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('meta-business listAssets when the client edge is refused', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator({ fixture: withClientAdAccount() });
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator({ fixture: withClientAdAccount() });
+  const { emulator } = server;
 
   async function listAll(type: string): Promise<{ items: AppAsset[]; gaps: ListingGap[] }> {
     const c = createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });

@@ -1,36 +1,21 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import { toCursor } from './graph-cursor.ts';
 import type { HubConnector } from '../sdk/connector.ts';
-import type { Page } from '../sdk/hub-model.ts';
+import { all } from './alternative-fetch.test-double.ts';
 
 // The connector against the sandbox fixture: the paths the contract suite does not walk.
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function all<T>(list: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const p = await list(cursor);
-    out.push(...p.items);
-    cursor = p.next;
-  } while (cursor);
-  return out;
-}
-
 describe('meta-business connector on the sandbox fixture', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
+  // Expired invites listed with their status (the emulator's looser 'keep-expired' reading).
+  const server = listeningEmulator({ inviteVisibility: 'keep-expired', debugToken: true });
+  const { emulator } = server;
   let c: HubConnector;
-  before(async () => {
-    // Expired invites listed with their status (the emulator's looser 'keep-expired' reading).
-    emulator = createMetaEmulator({ inviteVisibility: 'keep-expired', debugToken: true });
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
   const fresh = () => {
     emulator.control.seed(sandboxFixture());
     emulator.control.setFaults({});

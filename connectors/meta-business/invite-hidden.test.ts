@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 import { runCheckForUpdates } from '../../agent/check-for-updates/run-check.ts';
@@ -31,13 +32,8 @@ const trigger = { type: 'admin' as const, actor: 'test' };
 
 for (const reading of ['refuse', 'existing-id'] as const) {
   describe(`inviting a member the filtered listing does not show (${reading})`, () => {
-    let emulator: MetaEmulator;
-    let server: { url: string; close(): Promise<void> };
-    before(async () => {
-      emulator = createMetaEmulator({ inviteExisting: reading });
-      server = await emulator.listen(0, '127.0.0.1');
-    });
-    after(() => server.close());
+    const server = listeningEmulator({ inviteExisting: reading });
+    const { emulator } = server;
     const connector = () => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log });
     const posts = () => emulator.calls.filter((c) => c.method === 'POST' && /business_users$/.test(c.path)).length;
 

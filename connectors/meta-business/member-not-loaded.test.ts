@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 
@@ -28,13 +29,8 @@ function notLoading(memberId: string): typeof fetch {
 }
 
 describe('a member Graph answers 100/33 for while business_users lists them', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator();
+  const { emulator } = server;
   const connector = (memberId: string) => {
     emulator.control.seed(sandboxFixture());
     emulator.control.clearCalls();

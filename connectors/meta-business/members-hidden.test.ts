@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
 import { runCheckForUpdates } from '../../agent/check-for-updates/run-check.ts';
@@ -17,13 +18,8 @@ import '../../agent/app-state/records.ts';
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('meta-business: a business_users listing filtered by token visibility', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator();
+  const { emulator } = server;
   const read = async (seen?: number) => {
     emulator.control.seed(sandboxFixture());
     emulator.control.setFaults(seen === undefined ? {} : { businessUsersSeen: seen });

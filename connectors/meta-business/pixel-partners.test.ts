@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import type { MetaFixture } from './emulator/fixture.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
@@ -38,13 +39,8 @@ function fixture(options: { pixels?: number; onlyPixelPartner?: boolean; partner
 }
 
 describe('meta-business connector: partners of the business\'s pixels', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator();
+  const { emulator } = server;
   const connector = (f: MetaFixture, reading?: Reading): HubConnector => {
     emulator.control.seed(f);
     emulator.control.setFaults({});

@@ -1,6 +1,7 @@
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createMetaEmulator, sandboxFixture, SANDBOX, type MetaEmulator } from './emulator/index.ts';
+import { sandboxFixture, SANDBOX } from './emulator/index.ts';
+import { listeningEmulator } from './test-emulator.ts';
 import { createMetaBusiness } from './connector.ts';
 import { ConnectorError } from '../sdk/connector-error.ts';
 
@@ -26,13 +27,8 @@ function deleteNotLoading(memberId: string): typeof fetch {
 }
 
 describe('a removal answered 100/33 for a person the filtered business_users listing leaves out', () => {
-  let emulator: MetaEmulator;
-  let server: { url: string; close(): Promise<void> };
-  before(async () => {
-    emulator = createMetaEmulator();
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server.close());
+  const server = listeningEmulator();
+  const { emulator } = server;
   const seated = (id: string) => emulator.control.state().users.some((u) => u.id === id);
   const connector = (fetchImpl?: typeof fetch) => createMetaBusiness({ businessId: SANDBOX.businessId, accessToken: SANDBOX.token, graphBaseUrl: server.url }, { log, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 
