@@ -2,20 +2,14 @@
  * The CLI and API for exports and long lists: --limit past the API's page, --format csv|json,
  * the API's text/csv answers. (--version, --json and check's summary are in cli-json.test.ts.)
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertOneLineError, cli, serveAdminApi } from './cli-run.ts';
-import { type FakeAgent } from './fake-agent.ts';
-import { TEST_ENV, type TestServer } from './test-server.ts';
+import { assertOneLineError, cli, listeningAdminApi } from './cli-run.ts';
+import { TEST_ENV } from './test-server.ts';
 
 describe('hubwarden exports and paging against a test server', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  let auth: string[];
-  before(async () => {
-    ({ server, agent, auth } = await serveAdminApi());
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent, auth } = server;
 
   test('audit pages follow the cursor: entries written between two pages repeat none', async () => {
     const before = agent.auditLog.length;

@@ -8,18 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
-import { cli, serveAdminApi } from './cli-run.ts';
-import { FAKE_CHECK_RESULT, type FakeAgent } from './fake-agent.ts';
-import { type TestServer } from './test-server.ts';
+import { cli, listeningAdminApi } from './cli-run.ts';
+import { FAKE_CHECK_RESULT } from './fake-agent.ts';
 
 describe('hubwarden --version and --json against a test server', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  let auth: string[];
-  before(async () => {
-    ({ server, agent, auth } = await serveAdminApi());
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent, auth } = server;
 
   test('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -7,6 +7,7 @@
  * here, and the files that spawn the command themselves (cli-pipe, cli-sandbox, the emulator ones).
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { execFile } from 'node:child_process';
 import { run as runCli } from '../../agent/cli/main.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
@@ -89,10 +90,26 @@ export function assertOneLineError(run: Run, code: number, pattern: RegExp) {
   assert.doesNotMatch(run.stderr, /\s+at \S+ \(/, 'no stack trace');
 }
 
-
-/** The admin API over a FakeAgent on a port of its own, and the CLI flags that reach it. */
-export async function serveAdminApi(): Promise<{ server: TestServer; agent: FakeAgent; auth: string[] }> {
+/**
+ * The admin API over a FakeAgent on a port of its own for the enclosing describe block (call it
+ * there), so the CLI test files share one start and stop. `agent` is made at once; `auth` (the CLI
+ * flags that reach the API) and `url` are there from the block's first test on.
+ */
+export function listeningAdminApi(): { readonly agent: FakeAgent; readonly auth: string[]; readonly url: string } {
   const agent = new FakeAgent();
-  const server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-  return { server, agent, auth: ['--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN] };
+  const auth: string[] = [];
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
+    auth.push('--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN);
+  });
+  after(() => server?.close());
+  return {
+    agent,
+    auth,
+    get url() {
+      if (!server) throw new Error('listeningAdminApi: url read outside a test of its describe block');
+      return server.url;
+    },
+  };
 }

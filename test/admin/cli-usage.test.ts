@@ -2,11 +2,10 @@
  * Usage mistakes on the command line: one readable line on stderr and exit 2, before any request
  * (commander's help dump, a stack trace, or a request built from an empty argument are not).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FakeAgent } from './fake-agent.ts';
-import { TEST_ENV, type TestServer } from './test-server.ts';
-import { assertOneLineError, cli, serveAdminApi, type Run } from './cli-run.ts';
+import { TEST_ENV } from './test-server.ts';
+import { assertOneLineError, cli, listeningAdminApi, type Run } from './cli-run.ts';
 
 /** Runs the CLI for each argument list, one after the other (in this process: see cli in cli-run.ts). */
 async function cliAll(argLists: string[][], env: Record<string, string> = {}): Promise<Run[]> {
@@ -16,13 +15,8 @@ async function cliAll(argLists: string[][], env: Record<string, string> = {}): P
 }
 
 describe('hubwarden CLI: usage mistakes', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  let auth: string[];
-  before(async () => {
-    ({ server, agent, auth } = await serveAdminApi());
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent, auth } = server;
 
   test('a command that needs a subcommand and got none: one line naming the choices, not the help text', async () => {
     const cases: Array<[string[], RegExp]> = [

@@ -1,21 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAKE_CHECK_RESULT, type FakeAgent } from './fake-agent.ts';
-import { TEST_ENV, type TestServer } from './test-server.ts';
-import { assertOneLineError, BIN, cli, cliProcess, serveAdminApi } from './cli-run.ts';
+import { FAKE_CHECK_RESULT } from './fake-agent.ts';
+import { TEST_ENV } from './test-server.ts';
+import { assertOneLineError, BIN, cli, cliProcess, listeningAdminApi } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  let auth: string[];
-  before(async () => {
-    ({ server, agent, auth } = await serveAdminApi());
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent, auth } = server;
 
   test('check follows the task to completion and ends with what changed', async () => {
     // As the real command (bin/hubwarden.mjs in a process of its own), as are a few runs below
