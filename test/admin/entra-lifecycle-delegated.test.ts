@@ -5,7 +5,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraConfigFor, serveRouters, TEST_ENV } from './test-server.ts';
 
 /**
  * A callout drives an offboarding, so only the relay app acting as itself may send one. Per
@@ -28,15 +28,7 @@ const callout = (resultId: string) => ({
 test('a delegated token of an allowed app (scp, or idtyp other than app) is refused 403, logged without the token; an app-only one is accepted', async () => {
   const emulator = createGraphEmulator({ tenantId: 'tenant-1111', clientId: 'hubwarden-app-id', clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
-  const config = testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [relay-app], audience: api://hubwarden }`);
+  const config = entraConfigFor(graph.url);
   const lines: string[] = [];
   const keep = (...args: unknown[]) => { lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')); };
   const log = { debug: keep, info: keep, warn: keep, error: keep, child: () => log } as unknown as Logger;

@@ -7,7 +7,7 @@ import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecy
 import { graphResume, type ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraConfigFor, serveRouters, TEST_ENV } from './test-server.ts';
 
 const TENANT = 'tenant-1111';
 const CLIENT = 'hubwarden-app-id';
@@ -25,15 +25,7 @@ interface Tenant {
 async function withTenant<T>(body: (t: Tenant) => Promise<T>, tenantSecret = TEST_ENV.ENTRA_CLIENT_SECRET): Promise<T> {
   const emulator = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: tenantSecret });
   const graph = await emulator.listen();
-  const config = testConfig(`  entra:
-    kind: entra
-    tenantId: ${TENANT}
-    clientId: ${CLIENT}
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }`);
+  const config = entraConfigFor(graph.url, { tenantId: TENANT, lifecycleWorkflows: `{ allowedAppIds: [${RELAY}], audience: ${AUD}, actions: { task-offboard: offboard } }` });
   const postLeaver = async (url: string, resultId: string) => {
     const token = await emulator.issueToken({ aud: AUD, azp: RELAY, appid: RELAY });
     const res = await fetch(`${url}/hooks/entra/lifecycle`, {

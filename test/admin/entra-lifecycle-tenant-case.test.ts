@@ -4,7 +4,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraConfigFor, serveRouters, TEST_ENV } from './test-server.ts';
 
 /**
  * Entra writes a tenant id (a GUID) in lower case in a token's `tid` and issuer
@@ -18,15 +18,7 @@ const TENANT = '7d3c1a2b-4e5f-4a6b-8c9d-0e1f2a3b4c5d';
 test('a tenant id configured in upper case still verifies the relay\'s callouts (tid and issuer are lower case)', async () => {
   const emulator = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app-id', clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
-  const config = testConfig(`  entra:
-    kind: entra
-    tenantId: ${TENANT.toUpperCase()}
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [relay-app], audience: api://hubwarden }`);
+  const config = entraConfigFor(graph.url, { tenantId: TENANT.toUpperCase() });
   const agent = new FakeAgent();
   const hook = createEntraLifecycleRouter({ config, agent, store: new MemoryStore(), pollIntervalMs: 5, resume: async () => {} });
   const server = await serveRouters([['/hooks', hook]]);

@@ -12,7 +12,7 @@ import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraConfigFor, entraHookConfig, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -140,15 +140,7 @@ async function entraPair(t: { after(fn: () => unknown): void }, k: (typeof kinds
   const emulator = createGraphEmulator({ tenantId: TENANT, clientId: 'hubwarden-app-id', clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
   t.after(() => graph.close());
-  const config = () => testConfig(`  entra:
-    kind: entra
-    tenantId: ${TENANT}
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [${RELAY}], audience: ${AUD} }`);
+  const config = () => entraConfigFor(graph.url, { tenantId: TENANT, lifecycleWorkflows: `{ allowedAppIds: [${RELAY}], audience: ${AUD} }` });
   const agent = new FakeAgent(); // the agent's tasks live in the shared store: both replicas see them
   agent.pollsUntilDone = Number.MAX_SAFE_INTEGER;
   const { calls, resume } = fakeResume();

@@ -6,7 +6,7 @@ import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecy
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { createGraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { entraConfigFor, serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
 /** A logger that keeps every line it is given, with its metadata. */
 function capturingLog(): { log: Logger; text: () => string } {
@@ -43,15 +43,7 @@ test('Okta: a refused or malformed delivery logs and answers neither the configu
 test('Entra: a refused callout logs and answers nothing of the bearer token', async () => {
   const emulator = createGraphEmulator({ tenantId: 'tenant-1111', clientId: 'hubwarden-app-id', clientSecret: TEST_ENV.ENTRA_CLIENT_SECRET });
   const graph = await emulator.listen();
-  const config = testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: ${graph.url}
-    authorityUrl: ${graph.url}
-    lifecycleWorkflows: { allowedAppIds: [relay-app], audience: api://hubwarden }`);
+  const config = entraConfigFor(graph.url);
   const { log, text } = capturingLog();
   const hook = createEntraLifecycleRouter({ config, agent: new FakeAgent(), store: new MemoryStore(), log, pollIntervalMs: 5 });
   const server = await serveRouters([['/hooks', hook]]);

@@ -59,18 +59,26 @@ export async function serveRouters(mounts: Array<[string, Router]>): Promise<Tes
 }
 
 /**
+ * The test config with an Entra IdP (app hubwarden-app-id) whose authority and Graph are at
+ * `graphUrl`, so the Entra hook tests share one config text; `lifecycleWorkflows` is that block.
+ */
+export function entraConfigFor(graphUrl: string, { tenantId = 'tenant-1111', lifecycleWorkflows = '{ allowedAppIds: [relay-app], audience: api://hubwarden }' } = {}): LoadedConfig {
+  return testConfig(`  entra:
+    kind: entra
+    tenantId: ${tenantId}
+    clientId: hubwarden-app-id
+    clientSecret: env:ENTRA_CLIENT_SECRET
+    extensionAppId: ext-app
+    graphBaseUrl: ${graphUrl}
+    authorityUrl: ${graphUrl}
+    lifecycleWorkflows: ${lifecycleWorkflows}`);
+}
+
+/**
  * The test config with an Entra IdP whose Lifecycle Workflows callouts are accepted from app
  * `relay` (Graph itself unreachable: the hook tests give their own resume); `lifecycle` is the
  * inside of `lifecycleWorkflows: { … }` after `allowedAppIds`.
  */
 export function entraHookConfig(lifecycle = ''): LoadedConfig {
-  return testConfig(`  entra:
-    kind: entra
-    tenantId: tenant-1111
-    clientId: hubwarden-app-id
-    clientSecret: env:ENTRA_CLIENT_SECRET
-    extensionAppId: ext-app
-    graphBaseUrl: http://127.0.0.1:9
-    authorityUrl: http://127.0.0.1:9
-    lifecycleWorkflows: { allowedAppIds: [relay]${lifecycle ? `, ${lifecycle}` : ''} }`);
+  return entraConfigFor('http://127.0.0.1:9', { lifecycleWorkflows: `{ allowedAppIds: [relay]${lifecycle ? `, ${lifecycle}` : ''} }` });
 }
