@@ -1,9 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adminTokensFrom } from '../../scim-server/admin/admin-tokens.ts';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+import { listeningAdminApi } from './admin-api-server.ts';
+import { TEST_ENV, testConfig } from './test-server.ts';
 
 const auth = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` };
 const jsonAuth = { ...auth, 'content-type': 'application/json' };
@@ -11,13 +10,8 @@ const jsonAuth = { ...auth, 'content-type': 'application/json' };
 const tokenActor = adminTokensFrom(testConfig()).actorFor(TEST_ENV.ADMIN_TOKEN)!;
 
 describe('admin REST API', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  before(async () => {
-    agent = new FakeAgent();
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent } = server;
 
   const get = (path: string, headers: Record<string, string> = auth) => fetch(`${server.url}/api/v1${path}`, { headers });
   const post = (path: string, body?: unknown, headers: Record<string, string> = jsonAuth) =>

@@ -4,22 +4,16 @@
  * holding control or bidi characters (stored, then shown in the dashboard, the CLI and an IdP
  * attribute).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+import { listeningAdminApi } from './admin-api-server.ts';
+import { TEST_ENV } from './test-server.ts';
 
 const auth = { authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` };
 
 describe('admin REST API: bad input', () => {
-  let server: TestServer;
-  let agent: FakeAgent;
-  before(async () => {
-    agent = new FakeAgent();
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-  });
-  after(() => server.close());
+  const server = listeningAdminApi();
+  const { agent } = server;
 
   const get = (path: string) => fetch(`${server.url}/api/v1${path}`, { headers: auth });
   const post = (path: string, body: string) => fetch(`${server.url}/api/v1${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });

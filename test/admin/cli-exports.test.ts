@@ -4,11 +4,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertOneLineError, cli, listeningAdminApi } from './cli-run.ts';
+import { assertOneLineError, cli, adminApiForCli } from './cli-run.ts';
 import { TEST_ENV } from './test-server.ts';
 
 describe('hubwarden exports and paging against a test server', () => {
-  const server = listeningAdminApi();
+  const server = adminApiForCli();
   const { agent, auth } = server;
 
   test('audit pages follow the cursor: entries written between two pages repeat none', async () => {

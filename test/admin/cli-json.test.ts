@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from '../browser/dashboard-world.ts';
-import { cli, listeningAdminApi } from './cli-run.ts';
+import { cli, adminApiForCli } from './cli-run.ts';
 import { FAKE_CHECK_RESULT } from './fake-agent.ts';
 
 describe('hubwarden --version and --json against a test server', () => {
-  const server = listeningAdminApi();
+  const server = adminApiForCli();
   const { agent, auth } = server;
 
   test('--version prints the package version', async () => {

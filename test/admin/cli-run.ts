@@ -7,12 +7,12 @@
  * here, and the files that spawn the command themselves (cli-pipe, cli-sandbox, the emulator ones).
  */
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
+import { before } from 'node:test';
 import { execFile } from 'node:child_process';
 import { run as runCli } from '../../agent/cli/main.ts';
-import { createAdminRouter } from '../../scim-server/admin/router.ts';
-import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
+import { listeningAdminApi } from './admin-api-server.ts';
+import type { FakeAgent } from './fake-agent.ts';
+import { TEST_ENV } from './test-server.ts';
 
 export const BIN = new URL('../../bin/hubwarden.mjs', import.meta.url).pathname;
 
@@ -91,25 +91,20 @@ export function assertOneLineError(run: Run, code: number, pattern: RegExp) {
 }
 
 /**
- * The admin API over a FakeAgent on a port of its own for the enclosing describe block (call it
- * there), so the CLI test files share one start and stop. `agent` is made at once; `auth` (the CLI
- * flags that reach the API) and `url` are there from the block's first test on.
+ * The admin API for the enclosing describe block (listeningAdminApi) and `auth`, the CLI flags
+ * that reach it (filled in once it listens): the set-up the CLI test files share.
  */
-export function listeningAdminApi(): { readonly agent: FakeAgent; readonly auth: string[]; readonly url: string } {
-  const agent = new FakeAgent();
+export function adminApiForCli(): { readonly agent: FakeAgent; readonly auth: string[]; readonly url: string } {
+  const api = listeningAdminApi();
   const auth: string[] = [];
-  let server: TestServer | undefined;
-  before(async () => {
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-    auth.push('--url', server.url, '--token', TEST_ENV.ADMIN_TOKEN);
+  before(() => {
+    auth.push('--url', api.url, '--token', TEST_ENV.ADMIN_TOKEN);
   });
-  after(() => server?.close());
   return {
-    agent,
+    agent: api.agent,
     auth,
     get url() {
-      if (!server) throw new Error('listeningAdminApi: url read outside a test of its describe block');
-      return server.url;
+      return api.url;
     },
   };
 }

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_ENV } from './test-server.ts';
-import { assertOneLineError, cli, listeningAdminApi, type Run } from './cli-run.ts';
+import { assertOneLineError, cli, adminApiForCli, type Run } from './cli-run.ts';
 
 /** Runs the CLI for each argument list, one after the other (in this process: see cli in cli-run.ts). */
 async function cliAll(argLists: string[][], env: Record<string, string> = {}): Promise<Run[]> {
@@ -15,7 +15,7 @@ async function cliAll(argLists: string[][], env: Record<string, string> = {}): P
 }
 
 describe('hubwarden CLI: usage mistakes', () => {
-  const server = listeningAdminApi();
+  const server = adminApiForCli();
   const { agent, auth } = server;
 
   test('a command that needs a subcommand and got none: one line naming the choices, not the help text', async () => {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE_CHECK_RESULT } from './fake-agent.ts';
 import { TEST_ENV } from './test-server.ts';
-import { assertOneLineError, BIN, cli, cliProcess, listeningAdminApi } from './cli-run.ts';
+import { assertOneLineError, BIN, cli, cliProcess, adminApiForCli } from './cli-run.ts';
 
 describe('hubwarden CLI against a test server', () => {
-  const server = listeningAdminApi();
+  const server = adminApiForCli();
   const { agent, auth } = server;
 
   test('check follows the task to completion and ends with what changed', async () => {
