@@ -1,4 +1,4 @@
-import { after, before } from 'node:test';
+import { listeningForSuite } from '../sdk/test-listening.ts';
 import { createMetaEmulator, type MetaEmulator, type MetaEmulatorOptions } from './emulator/index.ts';
 
 /**
@@ -7,16 +7,5 @@ import { createMetaEmulator, type MetaEmulator, type MetaEmulatorOptions } from 
  */
 export function listeningEmulator(options: MetaEmulatorOptions = {}): { readonly emulator: MetaEmulator; readonly url: string } {
   const emulator = createMetaEmulator(options);
-  let server: { url: string; close(): Promise<void> } | undefined;
-  before(async () => {
-    server = await emulator.listen(0, '127.0.0.1');
-  });
-  after(() => server?.close());
-  return {
-    emulator,
-    get url() {
-      if (!server) throw new Error('listeningEmulator: url read outside a test of its describe block');
-      return server.url;
-    },
-  };
+  return Object.assign(listeningForSuite(() => emulator.listen(0, '127.0.0.1')), { emulator });
 }

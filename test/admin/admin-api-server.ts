@@ -1,7 +1,7 @@
-import { after, before } from 'node:test';
+import { listeningForSuite } from '../../connectors/sdk/test-listening.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
 import { FakeAgent } from './fake-agent.ts';
-import { serveRouters, testConfig, type TestServer } from './test-server.ts';
+import { serveRouters, testConfig } from './test-server.ts';
 
 /**
  * The admin API (/api/v1) over a FakeAgent on a port of its own for the enclosing describe block
@@ -10,16 +10,5 @@ import { serveRouters, testConfig, type TestServer } from './test-server.ts';
  */
 export function listeningAdminApi(): { readonly agent: FakeAgent; readonly url: string } {
   const agent = new FakeAgent();
-  let server: TestServer | undefined;
-  before(async () => {
-    server = await serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]]);
-  });
-  after(() => server?.close());
-  return {
-    agent,
-    get url() {
-      if (!server) throw new Error('listeningAdminApi: url read outside a test of its describe block');
-      return server.url;
-    },
-  };
+  return Object.assign(listeningForSuite(() => serveRouters([['/api/v1', createAdminRouter({ config: testConfig(), agent })]])), { agent });
 }

@@ -95,16 +95,10 @@ export function assertOneLineError(run: Run, code: number, pattern: RegExp) {
  * that reach it (filled in once it listens): the set-up the CLI test files share.
  */
 export function adminApiForCli(): { readonly agent: FakeAgent; readonly auth: string[]; readonly url: string } {
-  const api = listeningAdminApi();
   const auth: string[] = [];
+  const api = Object.assign(listeningAdminApi(), { auth });
   before(() => {
     auth.push('--url', api.url, '--token', TEST_ENV.ADMIN_TOKEN);
   });
-  return {
-    agent: api.agent,
-    auth,
-    get url() {
-      return api.url;
-    },
-  };
+  return api;
 }
