@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../store/memory-store.ts';
-import type { Transaction } from '../store/store.ts';
-import { StoreUnavailable } from '../store/store-unavailable.ts';
+import { CutOffStore } from '../store/cut-off-store.test-double.ts';
 import { keepLease, takeLease, type Claimant } from './attempt.ts';
 import { enqueueTask } from './enqueue.ts';
 import { TaskRunner } from './task-runner.ts';
@@ -14,18 +13,9 @@ import type { TaskRecord } from './task-record.ts';
  * app for it. The attempt holding the lapsed lease must stop by then, not call on beside the new
  * one until a renewal lands (which, cut off, may be never).
  */
-class Refusing extends MemoryStore {
-  readonly shared = true;
-  refuse = false;
-  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
-    if (this.refuse) return Promise.reject(new StoreUnavailable('PostgreSQL unreachable: ECONNREFUSED', 2));
-    return super.transact(fn);
-  }
-}
-
 const trigger = { type: 'admin' as const, actor: 'test' };
 
-async function claimed(store: Refusing, c: Claimant): Promise<TaskRecord> {
+async function claimed(store: CutOffStore, c: Claimant): Promise<TaskRecord> {
   return store.transact(async (tx) => {
     const q = await enqueueTask(tx, { hubId: 'h1', kind: 'k', payload: {}, idempotencyKey: 'k1', trigger, summary: 'k', scope: 'app' });
     const t = takeLease(q, c);
@@ -35,7 +25,7 @@ async function claimed(store: Refusing, c: Claimant): Promise<TaskRecord> {
 }
 
 test('an attempt whose lease lapsed unrenewed (the store refused every renewal) is stopped when it lapses', async () => {
-  const store = new Refusing();
+  const store = new CutOffStore();
   const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 200, exclusive: false };
   const task = await claimed(store, c);
   store.refuse = true;
@@ -54,7 +44,7 @@ test('an attempt whose lease lapsed unrenewed (the store refused every renewal) 
 });
 
 test('an attempt whose renewals land keeps its lease for as long as it runs', async () => {
-  const store = new Refusing();
+  const store = new CutOffStore();
   const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 400, exclusive: false };
   const task = await claimed(store, c);
   let lost = false;
@@ -70,7 +60,7 @@ test('an attempt whose renewals land keeps its lease for as long as it runs', as
 });
 
 test('a renewal that fails once, then lands, keeps the attempt', async () => {
-  const store = new Refusing();
+  const store = new CutOffStore();
   const c: Claimant = { owner: 'replica-a', clock: Date.now, leaseMs: 600, exclusive: false };
   const task = await claimed(store, c);
   let lost = false;

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore } from '../store/memory-store.ts';
-import type { Transaction } from '../store/store.ts';
-import { StoreUnavailable } from '../store/store-unavailable.ts';
+import { CutOffStore } from '../store/cut-off-store.test-double.ts';
 import { FleetShares } from './fleet-limits.ts';
 import { OutageNote } from './outage-note.ts';
 
@@ -13,17 +11,8 @@ import { OutageNote } from './outage-note.ts';
  * given every slot back, no sync of the hub follows the outage, and without the reservation
  * saying so the hub's outage stayed open, so the next one was never logged.
  */
-class Refusing extends MemoryStore {
-  readonly shared = true;
-  refuse = false;
-  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
-    if (this.refuse) return Promise.reject(new StoreUnavailable('PostgreSQL unreachable: ECONNREFUSED', 2));
-    return super.transact(fn);
-  }
-}
-
 test('a second failure to record a hub\'s call slots is logged again after a reservation landed in between', async () => {
-  const store = new Refusing();
+  const store = new CutOffStore();
   const lines: string[] = [];
   const log = { warn: (m: string) => void lines.push(`warn ${m}`), info: (m: string) => void lines.push(`info ${m}`) };
   const shares = new FleetShares({
