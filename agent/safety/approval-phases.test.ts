@@ -5,10 +5,7 @@ import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import type { TaskContext } from '../tasks/handler.ts';
-import { enqueueTask } from '../tasks/enqueue.ts';
-import { applyOutcome } from '../tasks/task-transitions.ts';
-import { applyRemovalsHandler } from './apply-removals.ts';
+import { removalPass } from './test-removal-pass.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
 const at = NOW.toISOString();
@@ -30,12 +27,7 @@ async function setup() {
     tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
   });
   let n = 0;
-  const pass = async (phase: 'settle' | 'deprovision') => {
-    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase }, idempotencyKey: `apply-removals:${phase}:${n++}`, summary: 'apply removals', trigger: { type: 'scim' }, now: NOW }));
-    const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
-    const outcome = await applyRemovalsHandler.run(task, ctx);
-    return store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, NOW));
-  };
+  const pass = (phase: 'settle' | 'deprovision') => removalPass(store, hub, phase, `apply-removals:${phase}:${n++}`, NOW);
   const inGroup = (ids: number[]) => store.transact(async (tx) => {
     const g = (await tx.get('directoryGroups', hub.id, 'g1'))!;
     tx.put('directoryGroups', hub.id, 'g1', { ...g, members: ids.map((i) => ({ value: `u-${i}` })) });

@@ -6,10 +6,7 @@ import type { Operation } from '../plan/operation.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import type { TaskContext } from '../tasks/handler.ts';
-import { enqueueTask } from '../tasks/enqueue.ts';
-import { applyOutcome } from '../tasks/task-transitions.ts';
-import { applyRemovalsHandler } from './apply-removals.ts';
+import { removalPass } from './test-removal-pass.ts';
 import { noteDeferred } from './deferred-removals.ts';
 
 const NOW = new Date('2026-12-04T01:00:00Z');
@@ -42,12 +39,7 @@ test('a removal pass closes the pending entries of the removals deferred to it',
     for (const i of [0, 1, 2]) noteDeferred(tx, hub.id, 'settle', removal(i), `t-${i}`, NOW);
   });
   let n = 0;
-  const pass = async (phase: 'settle' | 'deprovision') => {
-    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase }, idempotencyKey: `apply-removals:${phase}:${n++}`, summary: 'apply removals', trigger: { type: 'scim' }, now: NOW }));
-    const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
-    const outcome = await applyRemovalsHandler.run(task, ctx);
-    return store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, NOW));
-  };
+  const pass = (phase: 'settle' | 'deprovision') => removalPass(store, hub, phase, `apply-removals:${phase}:${n++}`, NOW);
   const trail = async (email: string) => (await collect(store.list('audit', hub.id))).filter((e) => e.subject?.email === email);
   const notes = async () => (await collect(store.list('deferredNotes', hub.id))).map((d) => `${d.key} ${d.phase}`).sort();
   const queued = async () => (await collect(store.list('tasks', hub.id))).filter((t) => t.kind === 'remove-member').map((t) => t.idempotencyKey).sort();
@@ -91,11 +83,7 @@ test('a pass leaves a note written after it began planning to the next pass', as
     noteDeferred(tx, hub.id, 'settle', op, 't-0', new Date(NOW.getTime() + 1_000));
   });
   let n = 0;
-  const pass = async (now: Date) => {
-    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase: 'settle' }, idempotencyKey: `apply-removals:settle:${n++}`, summary: 'apply removals', trigger: { type: 'scim' }, now }));
-    const ctx = { store, hub, now: () => now, audit: () => {}, interrupted: false } as unknown as TaskContext;
-    return store.transact(async (tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, await applyRemovalsHandler.run(task, ctx), now));
-  };
+  const pass = (now: Date) => removalPass(store, hub, 'settle', `apply-removals:settle:${n++}`, now);
   const trail = async () => (await collect(store.list('audit', hub.id))).filter((e) => e.subject?.email === 'p0@example.com').map((e) => e.outcome);
   await pass(NOW);
   assert.deepEqual(await trail(), []);

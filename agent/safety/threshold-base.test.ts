@@ -5,10 +5,7 @@ import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import type { TaskContext } from '../tasks/handler.ts';
-import { enqueueTask } from '../tasks/enqueue.ts';
-import { applyOutcome } from '../tasks/task-transitions.ts';
-import { applyRemovalsHandler } from './apply-removals.ts';
+import { removalPass } from './test-removal-pass.ts';
 import { exceedsRemovalThreshold } from './classify.ts';
 import { removeMemberOperation } from '../plan/removal.ts';
 
@@ -38,12 +35,7 @@ test('removals let through but not yet run are counted once, against the members
     for (let i = 0; i < 3; i++) tx.put('appMembers', hub.id, `m-x${i}`, { hubId: hub.id, id: `m-x${i}`, email: `other${i}@example.com`, role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     tx.put('appImports', hub.id, hub.id, { hubId: hub.id, id: hub.id, complete: true, completedAt: at });
   });
-  const pass = async (phase: 'settle' | 'deprovision', key: string) => {
-    const task = await store.transact((tx) => enqueueTask(tx, { hubId: hub.id, kind: 'apply-removals', payload: { phase }, idempotencyKey: key, summary: 'apply removals', trigger: { type: 'scim' }, now: NOW }));
-    const ctx = { store, hub, now: () => NOW, audit: () => {}, interrupted: false } as unknown as TaskContext;
-    const outcome = await applyRemovalsHandler.run(task, ctx);
-    return store.transact((tx) => applyOutcome(tx, { ...task, status: 'running', attempts: 1 }, outcome, NOW));
-  };
+  const pass = (phase: 'settle' | 'deprovision', key: string) => removalPass(store, hub, phase, key, NOW);
   // 5 of the 10 members leave the team (settle: 50 %, at the threshold, let through); their
   // removals are queued, not run yet.
   await store.transact(async (tx) => {
