@@ -23,7 +23,7 @@ import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
 import { removeAsOwner } from './members/owner-removal.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
-import { claimOffer, offersOf } from './offers/offer-api.ts';
+import { claimOffer, claimOwnOffer, offersOf } from './offers/offer-api.ts';
 
 /**
  * What the member side of the agent (agent/members, agent/check-for-updates) provides; the
@@ -268,6 +268,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
     offers: async (email) => offersOf(store, d.hubs().values(), email, now()),
     claimOffer: (email, offerId, trigger) => claimOffer(store, d.hubs().values(), email, offerId, trigger, now()),
+    claimOwnOffer: (person, offerId, trigger) => claimOwnOffer(store, d.hubs().values(), person, offerId, trigger, now()),
 
     async offboard(person, trigger) {
       const label = person.email ?? person.userName ?? person.externalId ?? '(nobody)';

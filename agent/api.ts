@@ -11,6 +11,7 @@
  */
 import type { Trigger } from './desired-state/delta.ts';
 import type { OfferRecord } from './offers/offer-record.ts';
+import type { SignedInClaimant } from './offers/claimant.ts';
 
 export type MemberStatus = 'onboarded' | 'invited' | 'unmatched' | 'guest' | 'exempted';
 /**
@@ -215,6 +216,12 @@ export interface AgentApi {
   offers(email: string): Promise<OfferView[]>;
   /** Claims an offer: the returned task re-evaluates the person, who is then invited as for any grant. */
   claimOffer(email: string, offerId: string, trigger: Trigger): Promise<TaskView>;
+  /**
+   * A signed-in person claims their own offer (the dashboard's My access): as claimOffer, but
+   * refused (permission-denied, audited) when the email names several active directory users on
+   * the offer's hub and the sign-in's IdP ids tell none of them apart (offers/claimant.ts).
+   */
+  claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView>;
   /** Remove a person's seats on every hub now (leaver workflows); one parent task to poll. */
   offboard(person: { email?: string; userName?: string; externalId?: string }, trigger: Trigger): Promise<TaskView>;
 }

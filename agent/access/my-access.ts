@@ -9,6 +9,7 @@ import { standingOfUser, type Standing } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
 import { INDEX, type DirectoryGroupRecord } from '../desired-state/directory-records.ts';
 import { directoryUsersByEmail, highestHubRole } from './hub-access.ts';
+import { directoryUsersNamed, ownUsersAmong } from '../offers/claimant.ts';
 
 /**
  * "My access": what one person holds on each hub where a directory user has their email, read
@@ -68,7 +69,13 @@ export interface HubHoldings {
   seats: HeldSeat[];
   /** Pending invites to any of their emails, soonest expiry first. */
   invites: HeldInvite[];
+  /** Offers made to the directory users the sign-in names (offers/claimant.ts): theirs to claim. */
   offers: HeldOffer[];
+  /**
+   * Several active directory users here have the person's email and the sign-in tells none of
+   * them apart: no offer is shown (some would be another person's), and none can be claimed.
+   */
+  offersWithheld?: true;
 }
 
 /** Pending invites first by expiry (soonest first; without one last), then by id. */
@@ -77,8 +84,10 @@ const byExpiry = (a: HeldInvite, b: HeldInvite) => (a.expiresAt ?? '\uffff').loc
 /**
  * What the person with `email` holds on each hub (hubs where no directory user has the email are
  * left out: a person who resolves to nothing holds nothing). `collections` labels offers.
+ * `idpUserIds`: the sign-in's ids of the person, which tell apart directory users sharing the
+ * email when offers are listed (offers/claimant.ts); the rest is the email's, as before.
  */
-export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[], collections: readonly CollectionConfig[], email: string, now: Date): Promise<HubHoldings[]> {
+export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[], collections: readonly CollectionConfig[], email: string, now: Date, idpUserIds: readonly string[] = []): Promise<HubHoldings[]> {
   const out: HubHoldings[] = [];
   if (!email.trim()) return out;
   const collectionById = new Map(collections.map((c) => [c.id, c]));
@@ -86,6 +95,9 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
     const users = await directoryUsersByEmail(view, hub.id, email);
     if (users.length === 0) continue;
     const h = hub.id;
+    // Whose offers are the person's: the directory users Claim accepts (offer-api.ts claimOwnOffer).
+    const own = ownUsersAmong(await directoryUsersNamed(view, hub, email), idpUserIds);
+    const offersOf = new Set('users' in own ? own.users.map((u) => u.id) : []);
     const rules = roleRulesOfHub(hub);
     const roles: Array<HubRole | undefined> = [];
     const grantedBy = new Set<string>();
@@ -108,6 +120,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       if (standing === 'none' || standing === 'offered') standing = s.standing === 'none' ? standing : s.standing;
       for (const r of s.rows) rowIds.add(r);
       for (const o of records) {
+        if (!offersOf.has(o.directoryUserId)) continue;
         const c = o.collection ? collectionById.get(o.collection) : undefined;
         offers.push({
           id: o.id, hubId: h, group: o.group, appRole: o.appRole, assets: o.assets.map((a) => ({ type: a.type, id: a.id, tasks: [...a.tasks] })),
@@ -143,7 +156,7 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
     out.push({
       hubId: h, label: hub.label ?? h, connector: hub.connector, ...(hubRole ? { hubRole } : {}), standing,
       ...(grantedAppRole ? { grantedAppRole } : {}), grantedBy: [...grantedBy], seatless: seatless && !grantedAppRole,
-      seats, invites: held, offers,
+      seats, invites: held, offers, ...('ambiguous' in own ? { offersWithheld: true as const } : {}),
     });
   }
   return out;

@@ -4,7 +4,7 @@ import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
-import { claimOffer, offersOf } from './offer-api.ts';
+import { claimOffer, claimOwnOffer, offersOf } from './offer-api.ts';
 import { offerIdOf, type OfferRecord } from './offer-record.ts';
 
 const hub = testHub({ teams: [{ group: 'Brand', appRole: 'EMPLOYEE', claim: true, assets: [] }] });
@@ -61,5 +61,35 @@ describe('claiming an offer', () => {
       assert.equal(audit.filter((e) => e.outcome !== 'failed').length, 0, 'no offer-claimed entry saying the grant is desired');
       assert.ok(audit.some((e) => e.action === 'offer-claimed' && e.outcome === 'failed' && /refused, offer .* is withdrawn/.test(e.why)), 'the refused claim is audited as failed');
     }
+  });
+});
+
+describe('a signed-in person claiming their own offer when two directory users share the email', () => {
+  const twinOffer = offerIdOf(hub.id, 'u-jay', 'Brand');
+  /** Jane's store, plus Jay: active, in Brand, with Jane's email and an offer of his own. */
+  async function withTwin() {
+    const store = await storeWith({});
+    await store.transact((tx) => {
+      tx.put('directoryUsers', hub.id, 'u-jay', { ...testUser('u-jay', 'jane@example.com', true), externalId: '00u-jay' });
+      tx.put('directoryGroups', hub.id, 'g-Brand', { hubId: hub.id, id: 'g-Brand', displayName: 'Brand', members: [{ value: 'u-jane' }, { value: 'u-jay' }], scim: {}, created: 'x', lastModified: 'x', version: 1 });
+      tx.put('offers', hub.id, twinOffer, { id: twinOffer, hubId: hub.id, directoryUserId: 'u-jay', email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: '2026-11-20T00:00:00.000Z', expiresAt: '2026-12-20T00:00:00.000Z', membership: 'brand' });
+    });
+    return store;
+  }
+  const me = { email: 'jane@example.com', idpUserIds: ['00u-nobody'] };
+
+  test('refused (permission-denied) and audited as failed when the sign-in names neither; nothing claimed or queued', async () => {
+    const store = await withTwin();
+    await assert.rejects(claimOwnOffer(store, [hub], me, twinOffer, flow, NOW), (e: Error & { kind?: string }) => e.kind === 'permission-denied' && /another person's/.test(e.message));
+    assert.equal((await store.get('offers', hub.id, twinOffer))!.status, 'offered');
+    assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
+    const audit = (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'offer-claimed');
+    assert.deepEqual(audit.map((e) => [e.outcome, e.subject?.directoryUserId]), [['failed', 'u-jay']]);
+  });
+
+  test('an administrator claiming for the email (the admin API) is not a sign-in: unchanged', async () => {
+    const store = await withTwin();
+    await claimOffer(store, [hub], 'jane@example.com', twinOffer, flow, NOW);
+    assert.equal((await store.get('offers', hub.id, twinOffer))!.status, 'claimed');
   });
 });

@@ -9,6 +9,7 @@ import { enqueueTask } from '../tasks/enqueue.ts';
 import { replanPerson } from '../dispatch/replan-person.ts';
 import { toTaskView, type TaskRecord } from '../tasks/task-record.ts';
 import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+import { AMBIGUOUS_CLAIMANT, directoryUsersNamed, ownUsersAmong, type SignedInClaimant } from './claimant.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 
@@ -46,7 +47,7 @@ const who = (t: Trigger) => `${t.type}${t.actor ? `:${t.actor}` : ''}`;
  * a claimed offer only asks for that re-evaluation again: the plan sees the invite already queued
  * or sent (keyed tasks, the snapshot), so a second claim never sends a second invite.
  */
-export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, email: string, offerId: string, trigger: Trigger, now: Date): Promise<TaskView> {
+export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, email: string, offerId: string, trigger: Trigger, now: Date, claimant?: SignedInClaimant): Promise<TaskView> {
   const hubList = [...hubs];
   const out = await store.transact(async (tx): Promise<Readonly<TaskRecord> | { refused: AgentError }> => {
     const found = (await recordsOf(tx, hubList, email)).find((r) => r.offer.id === offerId);
@@ -61,6 +62,13 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
       });
       return { refused };
     };
+    if (claimant) {
+      // The person claims for themselves: the offer must be made to a directory user the sign-in
+      // names (claimant.ts), checked first, so another person's offer tells nothing of its state.
+      const own = ownUsersAmong(await directoryUsersNamed(tx, hub, email), claimant.idpUserIds);
+      if ('ambiguous' in own) return refuse(new AgentError('permission-denied', `agent: offer ${offerId} may be another person's: ${AMBIGUOUS_CLAIMANT}`));
+      if (!own.users.some((u) => u.id === offer.directoryUserId)) return refuse(new AgentError('not-found', `agent: offer ${offerId} is another person's: the sign-in names another directory user with this email`));
+    }
     const status = offerStatusAt(offer, now);
     if (status === 'expired') return refuse(new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`));
     if (status === 'offered' && !(await stillOffered(tx, hub, offer))) {
@@ -83,4 +91,13 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
   });
   if ('refused' in out) throw out.refused;
   return toTaskView(out);
+}
+
+/**
+ * A signed-in person claims one of their own offers (My access): as claimOffer, but refused
+ * (audited as failed) when the offer is not made to a directory user their sign-in names:
+ * another person with the same email (claimant.ts).
+ */
+export function claimOwnOffer(store: Store, hubs: Iterable<HubConfigFile>, person: SignedInClaimant, offerId: string, trigger: Trigger, now: Date): Promise<TaskView> {
+  return claimOffer(store, hubs, person.email, offerId, trigger, now, person);
 }

@@ -25,7 +25,7 @@ const claim = (url: string, s: Signed, offerId: string) => fetch(`${url}/ui/my-a
   headers: { cookie: `hubwarden-session=${s.id}`, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams({ _csrf: s.csrf }),
 });
-const claimsOf = (agent: FakeAgent, email: string) => agent.calls.filter((c) => c.method === 'claimOffer' && c.args[0] === email).length;
+const claimsOf = (agent: FakeAgent, email: string) => agent.calls.filter((c) => c.method === 'claimOwnOffer' && (c.args[0] as { email: string }).email === email).length;
 
 describe('claiming on My access is limited per person', () => {
   let server: TestServer;

@@ -210,7 +210,7 @@ describe('hub roles in the dashboard', () => {
       method: 'POST', redirect: 'manual', headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(csrf ? { _csrf: csrf } : {}),
     });
-    const claims = () => agent.calls.filter((c) => c.method === 'claimOffer');
+    const claims = () => agent.calls.filter((c) => c.method === 'claimOwnOffer');
     assert.equal((await claim(jane, 'offer-1', '')).status, 403, 'no CSRF token: refused');
     assert.equal((await claim(jane, 'offer-1', 'guessed')).status, 403);
     assert.deepEqual(claims(), []);
@@ -224,8 +224,8 @@ describe('hub roles in the dashboard', () => {
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.get('location'), '/ui/my-access?claimed=offer-1');
     assert.deepEqual(claims().map((c) => c.args), [
-      ['olivia@acme.example', 'offer-1', { type: 'dashboard', actor: 'olivia@acme.example', detail: 'oidc' }],
-      ['jane@example.com', 'offer-1', { type: 'dashboard', actor: 'jane@example.com', detail: 'oidc' }],
+      [{ email: 'olivia@acme.example', idpUserIds: [] }, 'offer-1', { type: 'dashboard', actor: 'olivia@acme.example', detail: 'oidc' }],
+      [{ email: 'jane@example.com', idpUserIds: [] }, 'offer-1', { type: 'dashboard', actor: 'jane@example.com', detail: 'oidc' }],
     ]);
     assert.equal((await claim(jane, 'offer-2')).status, 409, 'an expired offer');
     // An admin-token session is nobody's: it has no offers to claim here.

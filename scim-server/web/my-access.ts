@@ -13,9 +13,12 @@ import type { WebContext } from './web-context.ts';
  * per hub where a directory user has their email, their seat, app role and assets, their pending
  * invites with expiry, and the seats offered to them (claim teams and collections) with a Claim
  * button. Server-rendered, no script: the Claim button is a form POST carrying the session's CSRF
- * token, like every dashboard change. Claiming goes through AgentApi.claimOffer, the code behind
- * `POST /api/v1/people/{email}/offers/{offerId}/claim`, always for the signed-in person's own
- * email (an offer id of someone else's is not found), audited with them as who.
+ * token, like every dashboard change. Claiming goes through AgentApi.claimOwnOffer, the code behind
+ * `POST /api/v1/people/{email}/offers/{offerId}/claim` plus one rule, always for the signed-in
+ * person's own email (an offer id of someone else's is not found), audited with them as who. The
+ * rule: an email that names several active directory users on a hub (Okta and Entra do not keep
+ * emails unique) claims there only for the one the sign-in's IdP id names; with none, the hub's
+ * offers are withheld and a claim is refused 403 (agent/offers/claimant.ts).
  *
  * Claims are limited per person (10 a minute, scim-server/auth-failures.ts `CLAIMS`), counted in
  * the store by the limiter the composition root shares with the credential checks: every replica
@@ -33,7 +36,11 @@ const STANDING_TEXT: Record<Standing, string> = {
   none: 'You hold no seat here.',
 };
 
+/** Why offers are withheld on a hub, and a claim refused 403 (agent/offers/claimant.ts). */
+const SHARED_EMAIL = 'More than one person in this hub\'s directory has your email, and your sign-in does not say which of them you are, so no offer here can be claimed: ask your identity provider\'s administrator to give each person their own email, or a hubwarden administrator to claim the offer for the right person.';
+
 const CLAIM_ERRORS: Record<number, string> = {
+  403: SHARED_EMAIL,
   404: 'That offer is not one of yours (or was withdrawn).',
   409: 'That offer expired; it is made again when your group membership changes.',
 };
@@ -77,7 +84,7 @@ ${h.offers.map((o) => offerRow(ctx, csrf, h, o))}
 <dt>Seat</dt><dd data-field="standing"><span class="badge ${h.standing}">${h.standing}</span> ${h.seatless ? 'Your team gives you the hub role without a seat: nobody invites you.' : STANDING_TEXT[h.standing]}</dd>
 ${h.grantedAppRole ? html`<dt>Your groups grant</dt><dd data-field="granted">${h.grantedAppRole} (${h.grantedBy.join(', ')})</dd>` : ''}
 </dl>
-${seats}${invites}${offers}
+${seats}${invites}${offers}${h.offersWithheld ? html`<h3>Offered to you</h3><p class="hint" data-field="offers-withheld">${SHARED_EMAIL}</p>` : ''}
 </section>`;
 }
 
@@ -87,7 +94,7 @@ export function registerMyAccess(router: Router, ctx: WebContext): void {
   async function render(req: Request, res: Response, status: number, message?: { text: string; bad: boolean }): Promise<void> {
     const viewer = currentViewer(res);
     const s = currentSession(res);
-    const hubs = viewer.email ? await holdingsOf(ctx.store, configuredHubs(ctx), ctx.config.file.collections, viewer.email, new Date()) : [];
+    const hubs = viewer.email ? await holdingsOf(ctx.store, configuredHubs(ctx), ctx.config.file.collections, viewer.email, new Date(), s.idpUserIds ?? []) : [];
     const who = viewer.email
       ? (hubs.length ? html`What you hold on each business hub as <strong>${viewer.email}</strong>: seats, pending invites, and seats offered to you to claim.`
         : html`No business hub's directory has <strong>${viewer.email}</strong>: you hold nothing hubwarden manages.`)
@@ -120,8 +127,10 @@ ${message ? html`<p class="${message.bad ? 'error' : 'notice'}" role="${message.
     }
     try {
       const session = currentSession(res);
-      // The signed-in person's own email, never one from the request: nobody claims for someone else here.
-      await ctx.agent.claimOffer(viewer.email, offerId, { type: 'dashboard', actor: session.actor, detail: session.via });
+      // The signed-in person's own email, never one from the request: nobody claims for someone else
+      // here. Their IdP ids tell apart directory users sharing the email; when nothing does, the
+      // agent refuses (403, audited: agent/offers/claimant.ts).
+      await ctx.agent.claimOwnOffer({ email: viewer.email, idpUserIds: session.idpUserIds ?? [] }, offerId, { type: 'dashboard', actor: session.actor, detail: session.via });
       ctx.log.info('dashboard: offer claimed', { actor: session.actor, offerId });
       res.redirect(303, `${ctx.basePath}/my-access?claimed=${encodeURIComponent(offerId)}`);
     } catch (err) {

@@ -258,6 +258,8 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     suspendPerson: async (person, suspended, trigger) => (adminOnly(), agent.suspendPerson(person, suspended, trigger)),
     offers: async (email) => (adminOnly(), agent.offers(email)),
     claimOffer: async (email, offerId, trigger) => (adminOnly(), agent.claimOffer(email, offerId, trigger)),
+    // My access calls the agent itself, with the session's own email and IdP ids; no route here does.
+    claimOwnOffer: async (person, offerId, trigger) => (adminOnly(), agent.claimOwnOffer(person, offerId, trigger)),
     offboard: async (person, trigger) => (adminOnly(), agent.offboard(person, trigger)),
   };
   function adminOnly(): void {

@@ -2,6 +2,7 @@ import type {
   AgentApi, Approval, AuditEntry, OfferView, AuditQuery, DeprovisioningReport, HubSummary, MemberQuery, MemberView, Paged, PlannedOperation, TaskQuery, TaskView,
 } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
+import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
 import { queryAudit } from '../../agent/audit/audit-query.ts';
 import type { Store } from '../../agent/store/store.ts';
 
@@ -284,6 +285,16 @@ export class FakeAgent implements AgentApi {
 
   async claimOffer(email: string, offerId: string, trigger: Trigger): Promise<TaskView> {
     this.record('claimOffer', email, offerId, trigger);
+    return this.claim(email, offerId, trigger);
+  }
+
+  /** The fake directory has one person per email, so a signed-in claimant is their email's person. */
+  async claimOwnOffer(person: SignedInClaimant, offerId: string, trigger: Trigger): Promise<TaskView> {
+    this.record('claimOwnOffer', person, offerId, trigger);
+    return this.claim(person.email, offerId, trigger);
+  }
+
+  private async claim(email: string, offerId: string, trigger: Trigger): Promise<TaskView> {
     const offer = this.offerList.get(email.toLowerCase())?.find((o) => o.id === offerId);
     if (!offer) throw new NotFoundError(`agent: ${email} has no offer ${offerId}`);
     if (offer.status === 'expired') throw Object.assign(new Error(`agent: offer ${offerId} expired on ${offer.expiresAt}`), { kind: 'conflict' });

@@ -1,0 +1,54 @@
+import type { HubConfigFile } from '../../config/schema.ts';
+import { isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { findPerson } from '../dispatch/find-person.ts';
+import type { ReadView } from '../store/store.ts';
+
+/**
+ * A person claiming their own offer (My access), as their sign-in names them: the trusted email
+ * the IdP vouched for, and the IdP's ids of the person (the ID token's `sub`, Entra's `oid`).
+ */
+export interface SignedInClaimant {
+  email: string;
+  idpUserIds: readonly string[];
+}
+
+/**
+ * Which of a hub's directory users a signed-in person is, for claiming offers: offers are made
+ * to one directory user, and a sign-in names a person by email. Okta does not keep primary
+ * emails unique (https://developer.okta.com/docs/reference/api/users/#profile-object) and Entra's
+ * `mail` is not unique either, so one email may find two people; claiming as "whoever has the
+ * email" let each claim the seats offered to the other.
+ *
+ * - At most one active directory user has the email (the usual case): the person is every
+ *   directory user it finds, as before (an inactive one's offers are withdrawn, never claimable).
+ * - Several active ones: the person is the one whose `externalId` is one of the sign-in's IdP ids,
+ *   the link the leaver sessions already rely on (scim-server/web/leaver-sessions.ts: Okta's SCIM
+ *   `externalId` is the Okta user id, its ID token's `sub`). Entra's `externalId` is what the app's
+ *   attribute mapping sends (by default `mailNickname`, which no sign-in id equals; the object id,
+ *   `oid`, when mapped so). Exactly one must match; otherwise the sign-in does not say which person
+ *   it is, and it is none of them.
+ *
+ * Only for what the person gains (claiming, offers shown as theirs): the own-seat rules keep
+ * treating every directory user with the email as the person (scim-server/web/hub-guard.ts
+ * `self`), the strict side there.
+ */
+export type OwnUsers = { users: Array<Readonly<DirectoryUserRecord>> } | { ambiguous: number };
+
+export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>>, idpUserIds: readonly string[]): OwnUsers {
+  const active = found.filter((u) => isActiveUser(u));
+  if (active.length <= 1) return { users: [...found] };
+  const byId = active.filter((u) => u.externalId !== undefined && u.externalId !== '' && idpUserIds.includes(u.externalId));
+  return byId.length === 1 ? { users: byId } : { ambiguous: active.length };
+}
+
+/**
+ * The directory users of `hub` this email names, as offers are found for it (offer-api.ts) and an
+ * offboarding finds them (find-person.ts: the email index, and a user sent without emails whose
+ * userName it is).
+ */
+export async function directoryUsersNamed(view: ReadView, hub: HubConfigFile, email: string): Promise<Array<Readonly<DirectoryUserRecord>>> {
+  return (await findPerson(view, [hub], { email })).flatMap((f) => (f.user ? [f.user] : []));
+}
+
+/** Why a claim (or My access's Claim button) is refused when ownUsersAmong finds no one person. */
+export const AMBIGUOUS_CLAIMANT = 'more than one active directory user has this email and the sign-in does not say which one the person is';
