@@ -361,8 +361,8 @@ export function createWriteback(deps: WritebackDeps): Writeback {
 
   /**
    * The update, through the id the person is written to; when the IdP does not know it (404) and
-   * the person has an IdP user id besides (`fallbackId`), through that. The reference addresses
-   * users as `/users/{id}`: an IdP (or emulator) that takes only ids, whose ids are not of the form
+   * the person has an IdP user id besides (`fallbackId`), through that. Okta's and Microsoft's
+   * documentation write users as `/users/{id}`: an IdP (or emulator) that takes only ids, whose ids are not of the form
    * `idpUserIdOf` recognises, would otherwise refuse everyone as missing. `idpUserId` stays the
    * id recorded, so a person's values are not taken for written elsewhere.
    */

@@ -163,7 +163,8 @@ export class GraphDirectory {
       changes.push([ext.name, ext.dataType === 'DateTime' && value !== null ? inUtc(value) : value]);
     }
     // "At most 100 extension values can be written to any single object, counted across all apps"
-    // (extensionProperty resource). [INF] Graph's wording for this refusal is not in the reference.
+    // (extensionProperty resource). [INF] Graph's wording for this refusal is not in that reference
+    // (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/blob/main/api-reference/v1.0/resources/extensionproperty.md).
     const held = new Set(Object.keys(user).filter((k) => k.startsWith('extension_')));
     for (const [name, value] of changes) if (name.startsWith('extension_')) (value === null ? held.delete(name) : held.add(name));
     if (held.size > MAX_EXTENSION_VALUES) throw GRAPH_ERRORS.badRequest(`The user would hold ${held.size} directory extension values; at most ${MAX_EXTENSION_VALUES} are allowed.`);

@@ -27,7 +27,7 @@ export interface LifecycleResume {
 }
 
 /**
- * Other readings of what the reference leaves open (docs/writeback.md, [INF]), for tests that prove
+ * Other readings of what Microsoft's documentation cited in docs/writeback.md leaves open ([INF]), for tests that prove
  * hubwarden copes with Graph (or another emulator) reading it so. The defaults are the emulator's
  * own reading.
  */
@@ -39,18 +39,18 @@ export interface GraphReadings {
   patchAnswer?: 'no-content' | 'user' | 'empty-json';
   /**
    * An extension's full name: `extension_<appId lower case, no dashes>_<name>`, matched in any case
-   * (default), or with the appId as the app registration spells it, matched exactly (the
-   * reference gives `extension_{appIdWithoutDashes}_…` and says nothing of case).
+   * (default), or with the appId as the app registration spells it, matched exactly (Microsoft
+   * Graph's extensionProperty references give `extension_{appIdWithoutDashes}_…` and say nothing of case).
    */
   extensionNames?: 'lower-case' | 'as-registered';
   /**
-   * GET of an app's extensionProperties: served, paged (default), or not served (the reference
-   * shows only the POST): 405 `Request_BadRequest`.
+   * GET of an app's extensionProperties: served, paged (default), or not served (Graph's Create
+   * extensionProperty reference shows only the POST): 405 `Request_BadRequest`.
    */
   extensionList?: 'paged' | 'none';
   /** `@odata.nextLink`: absolute (default, https://learn.microsoft.com/graph/paging) or a path relative to the host. */
   nextLink?: 'absolute' | 'relative';
-  /** `/users/{…}` resolved by id or UPN (default), or by id only (the reference writes `/users/{id}`). */
+  /** `/users/{…}` resolved by id or UPN (default), or by id only (Microsoft's documentation writes `/users/{id}`). */
   userAddressing?: 'id-or-upn' | 'id-only';
   /** What an accepted Lifecycle Workflows resume answers: 204 (default, as the resume API page says), or 200 declaring JSON with no body. */
   resumeAnswer?: 'no-content' | 'empty-json';
@@ -65,7 +65,7 @@ export interface GraphReadings {
 }
 
 export interface GraphEmulatorOptions {
-  /** Other readings of what the reference leaves open (see GraphReadings). */
+  /** Other readings of what Microsoft's documentation leaves open (see GraphReadings). */
   readings?: GraphReadings;
   tenantId: string;
   clientId: string;
@@ -156,7 +156,7 @@ export function createGraphEmulator(options: GraphEmulatorOptions) {
     return next();
   });
 
-  // A write's body is JSON. [INF] The reference does not say how Graph answers another content type
+  // A write's body is JSON. [INF] Microsoft's documentation cited in docs/writeback.md does not say how Graph answers another content type
   // or an empty body; the strict answer is a refusal (400 Request_BadRequest, changing nothing).
   // The app-wide form parser (for the token endpoint) used to read a form-encoded PATCH as if it
   // were JSON, and an empty one answered 204.

@@ -58,7 +58,7 @@ export interface OktaFaults {
 }
 
 /**
- * Other readings of what the reference leaves open (docs/writeback.md, [INF]), for tests that prove
+ * Other readings of what Okta's documentation cited in docs/writeback.md leaves open ([INF]), for tests that prove
  * hubwarden copes with an Okta (or another emulator) that reads it so. The defaults are the
  * emulator's own reading, described above each choice.
  */
@@ -77,14 +77,14 @@ export interface OktaReadings {
    */
   schemaPropertyFields?: 'model' | 'reference-example';
   /**
-   * [INF] An org that does not take `enum` on a custom string property (the reference: "test enum
-   * support on your org"; it says nothing of the refusal): refused as any other field it does not
+   * [INF] An org that does not take `enum` on a custom string property (enum support is to
+   * be tested on each org; Okta's documentation cited in docs/writeback.md says nothing of the refusal): refused as any other field it does not
    * take (400 E0000001), the strict answer.
    */
   schemaEnum?: 'taken' | 'refused';
   /**
-   * `/api/v1/users/{…}` resolved by id or login (default, see findUser), by id only (the reference
-   * writes `{id}`), or [INF] also by login shortname, the part of a login before `@`, when exactly
+   * `/api/v1/users/{…}` resolved by id or login (default, see findUser), by id only (Okta's
+   * documentation writes `{id}`), or [INF] also by login shortname, the part of a login before `@`, when exactly
    * one user's login has it (the SDK's docstring of updateUser and getUser: "An ID, login, or login
    * shortname (as long as the shortname is unambiguous) of an existing Okta user").
    */
@@ -92,7 +92,7 @@ export interface OktaReadings {
 }
 
 export interface OktaEmulatorOptions {
-  /** Other readings of what the reference leaves open (see OktaReadings). */
+  /** Other readings of what Okta's documentation leaves open (see OktaReadings). */
   readings?: OktaReadings;
   /** The API token accepted as `Authorization: SSWS <token>`. */
   token?: string;
@@ -222,7 +222,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
     next();
   });
 
-  // A write's body must be a JSON object. [INF] The reference does not say how Okta answers another
+  // A write's body must be a JSON object. [INF] Okta's documentation cited in docs/writeback.md does not say how Okta answers another
   // content type or an empty body; the strict answer is a refusal (400 E0000003). express.json() leaves
   // such a body unread, so a user POST answered 200 having changed nothing, as if it had landed.
   app.use(['/api/v1/users/:id', '/api/v1/meta/schemas/user/default'], (req: Request, _res: Response, next: NextFunction) => {
@@ -348,9 +348,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}) {
 }
 
 /**
- * The scope an access token needs for a call: the reference gives `okta.users.manage` for the
+ * The scope an access token needs for a call: Okta's documentation cited in docs/writeback.md gives `okta.users.manage` for the
  * user update and `okta.schemas.manage` for the schema update, and nothing else. [INF] A read
- * takes the same scope: the reference names no `.read` scope, so none is taken (the strict
+ * takes the same scope: that documentation names no `.read` scope, so none is taken (the strict
  * answer). Undefined: a route the emulator does not serve.
  */
 function scopesNeeded(_method: string, path: string): string[] | undefined {

@@ -36,7 +36,7 @@ export const OKTA_ERRORS = {
   validation: (causes: string[]) => oktaError(400, 'E0000001', 'Api validation failed: profile', causes),
   invalidToken: () => oktaError(401, 'E0000011', 'Invalid token provided'),
   notFound: (id: string) => oktaError(404, 'E0000007', `Not found: Resource not found: ${id} (User)`),
-  // [INF] The reference does not give Okta's answer to a token without the scope a call needs: 403
+  // [INF] Okta's documentation cited in docs/writeback.md does not give Okta's answer to a token without the scope a call needs: 403
   // E0000006 (Okta's "You do not have permission" error), the needed scopes as the cause.
   insufficientScope: (needed: string[]) => oktaError(403, 'E0000006', 'You do not have permission to perform the requested action', [`The access token needs one of the scopes ${needed.join(', ')}`]),
   mastered: () => oktaError(403, 'E0000023', 'Operation failed because user profile is mastered under another system'),

@@ -38,7 +38,7 @@ export const REQUIRED_BASE = ['login', 'email', 'firstName', 'lastName'] as cons
 export const REFERENCE_EXAMPLE_FIELDS = ['title', 'type', 'enum', 'minLength', 'maxLength', 'permissions'] as const;
 
 /**
- * The fields of Okta's UserSchema attribute model, as the SDK the reference names declares them
+ * The fields of Okta's UserSchema attribute model, as the SDK declares them
  * (@okta/okta-sdk-nodejs `UserSchemaAttribute.getAttributeTypeMap()`: title, type, description,
  * enum, oneOf, minLength, maxLength, permissions, master, mutability, scope…). The default reading
  * (`schemaPropertyFields: 'model'`) takes these and refuses any other: a field outside the model
@@ -84,7 +84,7 @@ export class OktaUserSchema {
       else if (def !== null) {
         causes.push(...validateProperty(name, def));
         // [INF] An existing property keeps its data type (values already stored were checked
-        // against it); the reference is silent, so the strict answer: a type change is refused.
+        // against it); Okta's documentation cited in docs/writeback.md is silent, so the strict answer: a type change is refused.
         const have = this.custom.get(name);
         if (have && typeof def === 'object' && (def as SchemaProperty).type !== have.type) causes.push(`${name}.type: The data type of an existing property cannot be changed`);
       }
@@ -119,7 +119,7 @@ export class OktaUserSchema {
     if (!valueFits(def.type, value)) return [`${name}: Property value type does not match the schema type ${def.type}`];
     if (def.enum && !def.enum.includes(value)) return [`${name}: Does not match required enum values ${JSON.stringify(def.enum)}`];
     // [INF] The declared bounds hold (JSON Schema's minLength/maxLength, which the Okta UserSchema
-    // model carries); the reference gives no wording, so the cause text is ours.
+    // model carries); Okta's documentation cited in docs/writeback.md gives no wording, so the cause text is ours.
     if (typeof value === 'string' && typeof def.maxLength === 'number' && value.length > def.maxLength) return [`${name}: The field is too long (maximum length ${def.maxLength})`];
     if (typeof value === 'string' && typeof def.minLength === 'number' && value.length < def.minLength) return [`${name}: The field is too short (minimum length ${def.minLength})`];
     return [];
