@@ -10,7 +10,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import { definePersonIndexes } from '../plan/person-input.ts';
 import { defineStandingIndexes } from '../standing/standing.ts';
 import { offerIdOf } from '../offers/offer-record.ts';
-import { highestHubRole, personOnHubs, roleMay } from './hub-access.ts';
+import { highestHubRole, lowestHubRole, personOnHubs, roleMay } from './hub-access.ts';
 import { holdingsOf } from './my-access.ts';
 
 const file = configSchema.parse({
@@ -82,6 +82,11 @@ describe('hub roles from the directory', () => {
     assert.deepEqual([roleMay('collaborator', 'manage'), roleMay(undefined, 'manage')], [false, false]);
     assert.equal(highestHubRole(['collaborator', undefined, 'owner', 'manager']), 'owner');
     assert.equal(highestHubRole([]), undefined);
+    // What a person who may be any of several directory users certainly holds (hub-access.ts signInOnHub).
+    assert.equal(lowestHubRole(['owner', 'collaborator', 'manager']), 'collaborator');
+    assert.equal(lowestHubRole(['owner', 'manager']), 'manager');
+    assert.equal(lowestHubRole(['owner', undefined]), undefined);
+    assert.equal(lowestHubRole([]), undefined);
   });
 
   test('a person is found by email (any case) on each hub; the highest role over their mapped groups wins', async () => {

@@ -1,8 +1,9 @@
 import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema.ts';
-import { asIfActive, INDEX, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { asIfActive, isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { findPerson } from '../dispatch/find-person.ts';
+import { directoryUsersNamed, ownUsersAmong } from '../offers/claimant.ts';
 import type { ReadView } from '../store/store.ts';
 
 /**
@@ -15,6 +16,11 @@ import type { ReadView } from '../store/store.ts';
  * gives app roles, so a deactivated directory user holds no role. Hub roles come from the
  * directory only: a role typed into the match dialog (`matchMember`'s `hubRole`) labels a member
  * row and grants nothing here.
+ *
+ * An email several active directory users share (Okta and Entra do not keep emails unique) is
+ * not one person: the role is only that of the one the sign-in names (its `sub`/`oid` is their
+ * `externalId`, agent/offers/claimant.ts `ownUsersAmong`, the rule claims follow), and when it
+ * names none of them the lowest any of them gives (`signInOnHub`).
  */
 export interface PersonOnHub {
   hubId: string;
@@ -52,9 +58,19 @@ export function highestHubRole(roles: Iterable<HubRole | undefined>): HubRole | 
   return best;
 }
 
-/** The directory users of `hubId` with this email (lower-cased lookup in the email index). */
-export async function directoryUsersByEmail(view: ReadView, hubId: string, email: string): Promise<Array<Readonly<DirectoryUserRecord>>> {
-  return view.lookup('directoryUsers', INDEX.userByEmail, `${hubId}\u0000${email.trim().toLowerCase()}`);
+/**
+ * The lowest of several hub roles, or undefined when there are none or any of them is none: what
+ * a person who may be any of several directory users certainly holds.
+ */
+export function lowestHubRole(roles: Iterable<HubRole | undefined>): HubRole | undefined {
+  let worst: HubRole | undefined;
+  let any = false;
+  for (const r of roles) {
+    if (r === undefined) return undefined;
+    if (!any || HUB_ROLES.indexOf(r) > HUB_ROLES.indexOf(worst!)) worst = r;
+    any = true;
+  }
+  return worst;
 }
 
 /**
@@ -83,23 +99,82 @@ export async function hubRoleOfUser(view: ReadView, hub: HubConfigFile, director
 }
 
 /**
- * The person's standing for the dashboard on every hub where a directory user has their email
- * (hubs where they have none are left out). Reads O(their directory users and groups) per hub:
- * two index lookups, never a hub's whole directory.
+ * A signed-in person on one hub: who the directory says they may be, and who the sign-in says they are.
  */
-export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>, email: string): Promise<PersonOnHub[]> {
+export interface SignInOnHub {
+  /**
+   * Every directory user of the hub with the email (the email index): the own-seat rules count
+   * each of them as the person, the strict side there (`PersonOnHub.directoryUserIds`, `emails`).
+   */
+  users: Array<Readonly<DirectoryUserRecord>>;
+  /**
+   * Those of `users` whose seats, invites, offers and hub role are the person's: all of them
+   * when at most one directory user the email names is active (as before), else the one the
+   * sign-in's IdP id names. Undefined when it names none: nothing there is shown as theirs.
+   */
+  own?: Array<Readonly<DirectoryUserRecord>>;
+  /**
+   * With `own`: the directory users the email names whom the sign-in says are someone else (a
+   * seat matched to one of them is not the person's). Empty without `own`.
+   */
+  namesakes: ReadonlySet<string>;
+  /**
+   * The highest role of `own`; without `own`, the lowest any active directory user of the email
+   * gives (undefined if any gives none): never more than the person certainly has, so a namesake
+   * in the owners' group makes nobody an owner, and an owner with a stale active duplicate keeps
+   * what both give.
+   */
+  hubRole?: HubRole;
+}
+
+/**
+ * `SignInOnHub` for `email` and the sign-in's IdP ids (`sub`, Entra's `oid`; none for a session
+ * that kept none). Undefined when no directory user of the hub has the email. Who the person is
+ * among directory users sharing the email is decided as for claims (ownUsersAmong over every
+ * directory user the email names, offers/claimant.ts), so hub role, My access and Claim agree.
+ */
+export async function signInOnHub(view: ReadView, hub: HubConfigFile, email: string, idpUserIds: readonly string[]): Promise<SignInOnHub | undefined> {
+  const key = email.trim().toLowerCase();
+  if (!key) return undefined;
+  // One read for both sets: the email index (`directoryUsers.email`), and users sent without
+  // emails whose userName it is (find-person.ts), who may be the person too.
+  const named = await directoryUsersNamed(view, hub, key);
+  const users = named.filter((u) => u.emails.some((e) => e.trim().toLowerCase() === key));
+  if (users.length === 0) return undefined;
+  const rules = roleRulesOfHub(hub);
+  const rolesOf = async (of: ReadonlyArray<Readonly<DirectoryUserRecord>>) => {
+    const roles: Array<HubRole | undefined> = [];
+    for (const u of of) roles.push(computeGrant(hub, u, await groupNamesOf(view, hub.id, u.id), rules).hubRole);
+    return roles;
+  };
+  const found = ownUsersAmong(named, idpUserIds);
+  if ('ambiguous' in found) {
+    const hubRole = lowestHubRole(await rolesOf(named.filter((u) => isActiveUser(u))));
+    return { users, namesakes: new Set(), ...(hubRole ? { hubRole } : {}) };
+  }
+  const ownIds = new Set(found.users.map((u) => u.id));
+  const own = users.filter((u) => ownIds.has(u.id));
+  const hubRole = highestHubRole(await rolesOf(own));
+  return { users, own, namesakes: new Set(named.filter((u) => !ownIds.has(u.id)).map((u) => u.id)), ...(hubRole ? { hubRole } : {}) };
+}
+
+/**
+ * The person's standing for the dashboard on every hub where a directory user has their email
+ * (hubs where they have none are left out). `idpUserIds`: the sign-in's ids of the person, which
+ * tell apart directory users sharing the email (`signInOnHub`); without them such an email gets
+ * the lowest role of its users. Reads O(their directory users and groups) per hub: index
+ * lookups, never a hub's whole directory.
+ */
+export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>, email: string, idpUserIds: readonly string[] = []): Promise<PersonOnHub[]> {
   const out: PersonOnHub[] = [];
   if (!email.trim()) return out;
   for (const hub of hubs) {
-    const users = await directoryUsersByEmail(view, hub.id, email);
-    if (users.length === 0) continue;
-    const rules = roleRulesOfHub(hub);
-    const roles: Array<HubRole | undefined> = [];
-    for (const u of users) roles.push(computeGrant(hub, u, await groupNamesOf(view, hub.id, u.id), rules).hubRole);
-    const hubRole = highestHubRole(roles);
+    const p = await signInOnHub(view, hub, email, idpUserIds);
+    if (!p) continue;
+    // The own-seat side: every directory user with the email, whichever the sign-in names.
     const emails = new Set([email.trim().toLowerCase()]);
-    for (const u of users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
-    out.push({ hubId: hub.id, ...(hubRole ? { hubRole } : {}), directoryUserIds: users.map((u) => u.id), emails: [...emails] });
+    for (const u of p.users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
+    out.push({ hubId: hub.id, ...(p.hubRole ? { hubRole: p.hubRole } : {}), directoryUserIds: p.users.map((u) => u.id), emails: [...emails] });
   }
   return out;
 }

@@ -1,15 +1,13 @@
 import type { CollectionConfig, HubConfigFile, HubRole } from '../../config/schema.ts';
 import type { AppInviteRecord } from '../app-state/records.ts';
-import { computeGrant } from '../grants/effective-grant.ts';
+import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { claimedGroupsIn, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
-import { rowKindOf } from '../standing/row-ids.ts';
+import { inviteRowId, rowKindOf } from '../standing/row-ids.ts';
 import { standingOfUser, type Standing } from '../standing/standing.ts';
 import type { ReadView } from '../store/store.ts';
-import { INDEX, type DirectoryGroupRecord } from '../desired-state/directory-records.ts';
-import { directoryUsersByEmail, highestHubRole } from './hub-access.ts';
-import { directoryUsersNamed, ownUsersAmong } from '../offers/claimant.ts';
+import { signInOnHub } from './hub-access.ts';
 
 /**
  * "My access": what one person holds on each hub where a directory user has their email, read
@@ -56,7 +54,7 @@ export interface HubHoldings {
   hubId: string;
   label: string;
   connector: string;
-  /** The person's hub role (from their mapped groups), if any. */
+  /** The person's hub role (from their mapped groups), if any: the one the dashboard gives (hub-access.ts `signInOnHub`). */
   hubRole?: HubRole;
   /** Their standing (agent/standing): onboarded, invited, offered, none… */
   standing: Standing;
@@ -73,9 +71,10 @@ export interface HubHoldings {
   offers: HeldOffer[];
   /**
    * Several active directory users here have the person's email and the sign-in tells none of
-   * them apart: no offer is shown (some would be another person's), and none can be claimed.
+   * them apart: no seat, invite, grant or offer is shown (some would be another person's), the
+   * standing is `none`, and no offer can be claimed.
    */
-  offersWithheld?: true;
+  withheld?: true;
 }
 
 /** Pending invites first by expiry (soonest first; without one last), then by id. */
@@ -85,34 +84,32 @@ const byExpiry = (a: HeldInvite, b: HeldInvite) => (a.expiresAt ?? '\uffff').loc
  * What the person with `email` holds on each hub (hubs where no directory user has the email are
  * left out: a person who resolves to nothing holds nothing). `collections` labels offers.
  * `idpUserIds`: the sign-in's ids of the person, which tell apart directory users sharing the
- * email when offers are listed (offers/claimant.ts); the rest is the email's, as before.
+ * email (hub-access.ts `signInOnHub`): then only the one it names is the person here, and a seat or
+ * invite found by the shared email but matched to the other is not listed; when it names none,
+ * the hub's holdings are withheld (`withheld`).
  */
 export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[], collections: readonly CollectionConfig[], email: string, now: Date, idpUserIds: readonly string[] = []): Promise<HubHoldings[]> {
   const out: HubHoldings[] = [];
   if (!email.trim()) return out;
   const collectionById = new Map(collections.map((c) => [c.id, c]));
   for (const hub of hubs) {
-    const users = await directoryUsersByEmail(view, hub.id, email);
-    if (users.length === 0) continue;
+    const person = await signInOnHub(view, hub, email, idpUserIds);
+    if (!person) continue;
     const h = hub.id;
-    // Whose offers are the person's: the directory users Claim accepts (offer-api.ts claimOwnOffer).
-    const own = ownUsersAmong(await directoryUsersNamed(view, hub, email), idpUserIds);
-    const offersOf = new Set('users' in own ? own.users.map((u) => u.id) : []);
     const rules = roleRulesOfHub(hub);
-    const roles: Array<HubRole | undefined> = [];
     const grantedBy = new Set<string>();
-    const emails = new Set<string>([email.trim().toLowerCase()]);
+    const emails = new Set<string>(person.own ? [email.trim().toLowerCase()] : []);
     const rowIds = new Set<string>();
     const offers: HeldOffer[] = [];
     let grantedAppRole: string | undefined;
     let standing: Standing = 'none';
     let seatless = false;
-    for (const u of users) {
+    // The directory users that are the person: their offers are the ones Claim accepts
+    // (offer-api.ts claimOwnOffer); none when the sign-in does not say which user it is.
+    for (const u of person.own ?? []) {
       for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.toLowerCase());
-      const groups = (await view.lookup('directoryGroups', INDEX.groupsByMember, `${h}\u0000${u.id}`)).map((g: Readonly<DirectoryGroupRecord>) => g.displayName);
       const records = await offersOfUser(view, hub, u.id);
-      const grant = computeGrant(hub, u, groups, rules, claimedGroupsIn(records));
-      roles.push(grant.hubRole);
+      const grant = computeGrant(hub, u, await groupNamesOf(view, h, u.id), rules, claimedGroupsIn(records));
       if (grant.appRole && (!grantedAppRole || rules.compareRoles(grant.appRole, grantedAppRole) > 0)) grantedAppRole = grant.appRole;
       for (const g of grant.grantedBy) grantedBy.add(g);
       if (grant.seatNotGoverned && hub.teams.some((t) => t.seat === false && grant.mappedGroups.includes(t.group.toLowerCase()))) seatless = true;
@@ -120,7 +117,6 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
       if (standing === 'none' || standing === 'offered') standing = s.standing === 'none' ? standing : s.standing;
       for (const r of s.rows) rowIds.add(r);
       for (const o of records) {
-        if (!offersOf.has(o.directoryUserId)) continue;
         const c = o.collection ? collectionById.get(o.collection) : undefined;
         offers.push({
           id: o.id, hubId: h, group: o.group, appRole: o.appRole, assets: o.assets.map((a) => ({ type: a.type, id: a.id, tasks: [...a.tasks] })),
@@ -130,9 +126,17 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
         });
       }
     }
+    // A row found by the shared email that an owner or matching gave the namesake the sign-in
+    // says the person is not: theirs, not the person's. (A row still disputed between them stays:
+    // it carries the person's email and may be theirs, as their standing says.)
+    const namesakes = async (rowId: string) => {
+      if (person.namesakes.size === 0) return false;
+      const m = await view.get('memberMatches', h, rowId);
+      return m?.directoryUserId !== undefined && person.namesakes.has(m.directoryUserId);
+    };
     // Seats: the app members matched to them, and any member with one of their emails.
     const memberIds = new Set([...rowIds].filter((r) => rowKindOf(r) === 'member'));
-    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) memberIds.add(m.id);
+    for (const e of emails) for (const m of await view.lookup('appMembers', PERSON_INDEX.memberByEmail, `${h}\u0000${e}`)) if (!memberIds.has(m.id) && !(await namesakes(m.id))) memberIds.add(m.id);
     const seats: HeldSeat[] = [];
     for (const id of memberIds) {
       const m = await view.get('appMembers', h, id);
@@ -147,16 +151,17 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
     }
     // Pending invites to any of their emails (matched or not yet).
     const invites = new Map<string, Readonly<AppInviteRecord>>();
-    for (const e of emails) for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending') invites.set(i.id, i);
+    for (const e of emails) {
+      for (const i of await view.lookup('appInvites', PERSON_INDEX.inviteByEmail, `${h}\u0000${e}`)) if (i.status === 'pending' && !(await namesakes(inviteRowId(i.id)))) invites.set(i.id, i);
+    }
     const held = [...invites.values()].map((i): HeldInvite => ({
       id: i.id, email: i.email, appRole: i.role, sentByHubwarden: i.sentByHubwarden,
       ...(i.createdAt ? { createdAt: i.createdAt } : {}), ...(i.expiresAt ? { expiresAt: i.expiresAt } : {}),
     })).sort(byExpiry);
-    const hubRole = highestHubRole(roles);
     out.push({
-      hubId: h, label: hub.label ?? h, connector: hub.connector, ...(hubRole ? { hubRole } : {}), standing,
+      hubId: h, label: hub.label ?? h, connector: hub.connector, ...(person.hubRole ? { hubRole: person.hubRole } : {}), standing,
       ...(grantedAppRole ? { grantedAppRole } : {}), grantedBy: [...grantedBy], seatless: seatless && !grantedAppRole,
-      seats, invites: held, offers, ...('ambiguous' in own ? { offersWithheld: true as const } : {}),
+      seats, invites: held, offers, ...(person.own ? {} : { withheld: true as const }),
     });
   }
   return out;

@@ -28,9 +28,10 @@ export interface SignedInClaimant {
  *   `oid`, when mapped so). Exactly one must match; otherwise the sign-in does not say which person
  *   it is, and it is none of them.
  *
- * Only for what the person gains (claiming, offers shown as theirs): the own-seat rules keep
- * treating every directory user with the email as the person (scim-server/web/hub-guard.ts
- * `self`), the strict side there.
+ * Only for what the person gains (claiming, offers shown as theirs, and their hub role and My
+ * access: agent/access/hub-access.ts `signInOnHub`): the own-seat rules keep treating every
+ * directory user with the email as the person (scim-server/web/hub-guard.ts `self`), the strict
+ * side there.
  */
 export type OwnUsers = { users: Array<Readonly<DirectoryUserRecord>> } | { ambiguous: number };
 

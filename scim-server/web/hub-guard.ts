@@ -15,7 +15,8 @@ import type { WebContext } from './web-context.ts';
  * - A global administrator (an admin token; an OIDC person in `allowedGroups`/`allowedEmails`)
  *   sees and acts on every hub, as before hub roles existed.
  * - Anyone else signed in is found by email among each hub's directory users, and so has a hub
- *   role per hub (agent/access/hub-access.ts). Owners and managers see and act only on their hubs;
+ *   role per hub (agent/access/hub-access.ts; an email several directory users share gives only
+ *   the role of the one the sign-in's `sub`/`oid` names, else the lowest of theirs). Owners and managers see and act only on their hubs;
  *   owners also see the hub's settings and health. Collaborators, and people with no hub role
  *   (nothing resolves: an empty My access, not an error), see only My access.
  *
@@ -73,7 +74,9 @@ export async function resolveViewer(ctx: WebContext, session: Session): Promise<
   if (admin || !session.email) return { ...base, roles: new Map(), self: new Map() };
   const roles = new Map<string, HubRole>();
   const self = new Map<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>();
-  for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email)) {
+  // The sign-in's IdP ids tell apart directory users sharing the email: the role is only the one
+  // they name's (the lowest of them all when they name none); `self` keeps every one of them.
+  for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email, session.idpUserIds ?? [])) {
     if (p.hubRole) roles.set(p.hubId, p.hubRole);
     self.set(p.hubId, { directoryUserIds: new Set(p.directoryUserIds), emails: new Set(p.emails) });
   }

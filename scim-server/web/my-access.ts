@@ -17,8 +17,9 @@ import type { WebContext } from './web-context.ts';
  * `POST /api/v1/people/{email}/offers/{offerId}/claim` plus one rule, always for the signed-in
  * person's own email (an offer id of someone else's is not found), audited with them as who. The
  * rule: an email that names several active directory users on a hub (Okta and Entra do not keep
- * emails unique) claims there only for the one the sign-in's IdP id names; with none, the hub's
- * offers are withheld and a claim is refused 403 (agent/offers/claimant.ts).
+ * emails unique) is there only the one the sign-in's IdP id names (their seats, invites, offers
+ * and claims); with none, the hub's holdings are withheld with a note and a claim is refused 403
+ * (agent/offers/claimant.ts, agent/access/hub-access.ts `signInOnHub`).
  *
  * Claims are limited per person (10 a minute, scim-server/auth-failures.ts `CLAIMS`), counted in
  * the store by the limiter the composition root shares with the credential checks: every replica
@@ -36,8 +37,8 @@ const STANDING_TEXT: Record<Standing, string> = {
   none: 'You hold no seat here.',
 };
 
-/** Why offers are withheld on a hub, and a claim refused 403 (agent/offers/claimant.ts). */
-const SHARED_EMAIL = 'More than one person in this hub\'s directory has your email, and your sign-in does not say which of them you are, so no offer here can be claimed: ask your identity provider\'s administrator to give each person their own email, or a hubwarden administrator to claim the offer for the right person.';
+/** Why a hub's seats, invites and offers are withheld, and a claim refused 403 (agent/offers/claimant.ts, agent/access/hub-access.ts). */
+const SHARED_EMAIL = 'More than one person in this hub\'s directory has your email, and your sign-in does not say which of them you are, so none of their seats, invites or offers is shown here, no offer can be claimed, and your hub role is the lowest any of them has: ask your identity provider\'s administrator to give each person their own email, or a hubwarden administrator to claim the offer for the right person.';
 
 const CLAIM_ERRORS: Record<number, string> = {
   403: SHARED_EMAIL,
@@ -81,10 +82,12 @@ ${h.offers.map((o) => offerRow(ctx, csrf, h, o))}
 <h2 id="${id}">${h.label} <span class="muted">${h.connector}</span></h2>
 <dl>
 <dt>Hub role</dt><dd data-field="hub-role">${h.hubRole ?? 'none'}</dd>
-<dt>Seat</dt><dd data-field="standing"><span class="badge ${h.standing}">${h.standing}</span> ${h.seatless ? 'Your team gives you the hub role without a seat: nobody invites you.' : STANDING_TEXT[h.standing]}</dd>
+${h.withheld
+    ? html`<dt>Seat</dt><dd data-field="withheld">${SHARED_EMAIL}</dd>`
+    : html`<dt>Seat</dt><dd data-field="standing"><span class="badge ${h.standing}">${h.standing}</span> ${h.seatless ? 'Your team gives you the hub role without a seat: nobody invites you.' : STANDING_TEXT[h.standing]}</dd>`}
 ${h.grantedAppRole ? html`<dt>Your groups grant</dt><dd data-field="granted">${h.grantedAppRole} (${h.grantedBy.join(', ')})</dd>` : ''}
 </dl>
-${seats}${invites}${offers}${h.offersWithheld ? html`<h3>Offered to you</h3><p class="hint" data-field="offers-withheld">${SHARED_EMAIL}</p>` : ''}
+${seats}${invites}${offers}
 </section>`;
 }
 

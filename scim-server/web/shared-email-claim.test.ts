@@ -104,7 +104,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`My access 
       const page = await w.myAccess(jane);
       assert.doesNotMatch(page, new RegExp(`data-offer="${jayOffer}"`), 'the other person\'s offer is not listed');
       assert.ok(!page.includes(claimForm(jayOffer)), 'no Claim button for it');
-      assert.match(page, /data-field="offers-withheld"/);
+      assert.match(page, /data-field="withheld"/);
       const res = await w.claim(jane, jayOffer);
       assert.equal(res.status, 403);
       assert.match(await res.text(), /More than one person in this hub.{1,6}s directory has your email/);
@@ -128,7 +128,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`My access 
       const page = await w.myAccess(jane);
       assert.ok(page.includes(claimForm(janeOffer)), 'her own offer can be claimed');
       assert.ok(!page.includes(`data-offer="${jayOffer}"`), 'his is not listed');
-      assert.doesNotMatch(page, /data-field="offers-withheld"/);
+      assert.doesNotMatch(page, /data-field="withheld"/);
       assert.equal((await w.claim(jane, jayOffer)).status, 404, 'his offer is not one of hers');
       assert.equal(await w.statusOf(jayOffer), 'offered');
       assert.equal((await w.claim(jane, janeOffer)).status, 303);

@@ -1,0 +1,170 @@
+/**
+ * Hub roles and My access of an email two directory users share (Okta does not keep primary emails
+ * unique, Entra's `mail` is not unique either). A person signing in with it got the highest hub
+ * role of both, so a namesake in the owners' group made them an owner, and My access listed both
+ * people's seats and invites. Now the role and holdings are only those of the directory user whose
+ * `externalId` is the sign-in's `sub`/`oid` (agent/access/hub-access.ts `signInOnHub`, the rule
+ * claims follow); when it names neither, the lowest role of the two and no holdings. The own-seat
+ * rule still counts both as the person (the strict side there). Sessions as OIDC sign-in starts
+ * them (email and IdP ids), the directory and app state in the store, the agent a fake.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MemberView } from '../../agent/api.ts';
+import { defineDirectoryIndexes, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { personOnHubs } from '../../agent/access/hub-access.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
+import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { withCollections } from '../../config/schema.ts';
+import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { serveRouters } from '../../test/admin/test-server.ts';
+import { suiteStores, type SuiteStore } from '../../test/suite-stores.ts';
+import { createWebRouter } from './router.ts';
+import { SessionStore } from './session-store.ts';
+
+const silent = { info() {}, warn() {}, error() {} };
+const at = '2026-11-01T00:00:00.000Z';
+const HUB = 'acme-ads';
+const config = parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN]
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
+hubs:
+  - id: ${HUB}
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    teams:
+      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
+      - { group: Sales, appRole: EMPLOYEE }
+`, '/tmp/hubwarden-test/shared-email-hub-role.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+const hubs = withCollections(config.file);
+
+/** Jane (Sales: a collaborator) and Jay (Acme Owners), both sent by the IdP with jane@example.com. */
+const user = (id: string, externalId: string, emails: string[], active = true): DirectoryUserRecord => ({
+  hubId: HUB, id, externalId, userName: `${id}@idp.example`, active, email: emails[0], emails, scim: {}, created: at, lastModified: at, version: 1,
+});
+const JANE = user('u-jane', '00u-jane', ['jane@example.com', 'jane.doe@example.com']);
+const JAY = user('u-jay', '00u-jay', ['jane@example.com']);
+
+async function world(kind: SuiteStore, users: DirectoryUserRecord[]) {
+  const { store, dispose } = await kind.open();
+  opened.push(dispose);
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store);
+  defineStandingIndexes(store);
+  await store.transact((tx) => {
+    for (const u of users) tx.put('directoryUsers', HUB, u.id, u);
+    const group = (id: string, displayName: string, members: string[]) =>
+      tx.put('directoryGroups', HUB, id, { hubId: HUB, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
+    group('g-owners', 'Acme Owners', ['u-jay']);
+    group('g-sales', 'Sales', ['u-jane']);
+    // Jane's seat (under her other address) and Jay's, which the app knows by the shared email,
+    // with an invite to it; an owner matched Jay's to him.
+    tx.put('appMembers', HUB, 'm-jane', { hubId: HUB, id: 'm-jane', email: 'jane.doe@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', HUB, 'm-jane', { hubId: HUB, memberId: 'm-jane', outcome: 'onboarded', directoryUserId: 'u-jane', manual: false, at });
+    tx.put('appMembers', HUB, 'm-jay', { hubId: HUB, id: 'm-jay', email: 'jane@example.com', role: 'ADMIN', firstSeenAt: at, lastSeenAt: at });
+    tx.put('memberMatches', HUB, 'm-jay', { hubId: HUB, memberId: 'm-jay', outcome: 'onboarded', directoryUserId: 'u-jay', manual: true, at });
+    tx.put('appInvites', HUB, 'inv-jay', { hubId: HUB, id: 'inv-jay', email: 'jane@example.com', role: 'ADMIN', status: 'pending', createdAt: at, expiresAt: '2099-01-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
+    tx.put('memberMatches', HUB, 'invite:inv-jay', { hubId: HUB, memberId: 'invite:inv-jay', outcome: 'onboarded', directoryUserId: 'u-jay', manual: true, at });
+  });
+  const agent = new FakeAgent();
+  const row = (id: string, email: string, directoryUserId: string): MemberView => ({ hubId: HUB, id, status: 'onboarded', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', directoryUserId });
+  agent.membersByHub.get(HUB)!.push(row('m-jane', 'jane.doe@example.com', 'u-jane'));
+  const sessions = new SessionStore(new MemoryStore());
+  const server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+  /** A session of someone the IdP signed in as jane@example.com, with these IdP ids (`sub`, `oid`). */
+  const signIn = async (idpUserIds: string[]) => {
+    const s = await sessions.create('jane@example.com', 'oidc', { admin: false, email: 'jane@example.com', idpUserIds });
+    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
+  };
+  const call = (as: { cookie: string; csrf: string }, method: 'GET' | 'POST', path: string, body: unknown = {}) => fetch(`${server.url}${path}`, {
+    method, redirect: 'manual',
+    headers: { cookie: as.cookie, origin: server.url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
+    body: method === 'POST' ? JSON.stringify(body) : undefined,
+  });
+  const myAccess = async (as: { cookie: string; csrf: string }) => (await call(as, 'GET', '/ui/my-access')).text();
+  return { store, agent, server, signIn, call, myAccess };
+}
+
+const role = (page: string) => /data-field="hub-role">([^<]*)</.exec(page)?.[1];
+const SETTINGS = `/ui/hubs/${HUB}?tab=settings`;
+
+const opened: Array<() => Promise<void>> = [];
+after(async () => { for (const dispose of opened) await dispose(); });
+
+// Roles are read by index lookups, which each store answers its own way: memory and PostgreSQL.
+for (const kind of await suiteStores('memory', 'postgres')) describe(`hub role of an email two directory users share (${kind.kind})`, { skip: kind.skip }, () => {
+  test('the sign-in names neither: not the namesake\'s owner role but the lowest of both; no settings, no managing; My access withholds both people\'s seats and invites', async () => {
+    const w = await world(kind, [JANE, JAY]);
+    try {
+      assert.deepEqual(await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-someone-else']), [
+        { hubId: HUB, hubRole: 'collaborator', directoryUserIds: ['u-jane', 'u-jay'], emails: ['jane@example.com', 'jane.doe@example.com'] },
+      ], 'the own-seat lists keep both directory users and every email of theirs');
+      assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com'))[0]!.hubRole, 'collaborator', 'no IdP ids at all: the same');
+      const jane = await w.signIn(['00u-someone-else']);
+      assert.equal((await w.call(jane, 'GET', SETTINGS)).status, 403, 'the owner-only settings tab');
+      assert.equal((await w.call(jane, 'GET', `/ui/api/v1/hubs/${HUB}/members`)).status, 403, 'nor a manager\'s read');
+      assert.equal((await w.call(jane, 'POST', `/ui/api/v1/hubs/${HUB}/check-for-updates`)).status, 403, 'nor a manager\'s action');
+      assert.deepEqual(w.agent.writes(), []);
+      const page = await w.myAccess(jane);
+      assert.equal(role(page), 'collaborator');
+      assert.match(page, /data-field="withheld">More than one person in this hub.{1,6}s directory has your email/);
+      assert.doesNotMatch(page, /data-seat=|data-invite=|data-field="standing"/, 'neither person\'s seat or invite, no standing');
+    } finally {
+      await w.server.close();
+    }
+  });
+
+  test('the sign-in\'s IdP id is the collaborator\'s externalId: a collaborator, with only her own seat', async () => {
+    const w = await world(kind, [JANE, JAY]);
+    try {
+      const jane = await w.signIn(['pairwise-sub', '00u-jane']);
+      assert.equal((await w.call(jane, 'GET', SETTINGS)).status, 403);
+      assert.equal((await w.call(jane, 'POST', `/ui/api/v1/hubs/${HUB}/check-for-updates`)).status, 403);
+      const page = await w.myAccess(jane);
+      assert.equal(role(page), 'collaborator');
+      assert.match(page, /data-seat="m-jane"/);
+      assert.doesNotMatch(page, /data-seat="m-jay"|data-invite="inv-jay"|data-field="withheld"/, 'not Jay\'s seat or invite, though they carry her email');
+    } finally {
+      await w.server.close();
+    }
+  });
+
+  test('the sign-in\'s IdP id is the owner\'s externalId: an owner, with his seat and invite; his namesake\'s seat is still his own-seat concern', async () => {
+    const w = await world(kind, [JANE, JAY]);
+    try {
+      const jay = await w.signIn(['00u-jay']);
+      assert.equal((await w.call(jay, 'GET', SETTINGS)).status, 200);
+      const page = await w.myAccess(jay);
+      assert.equal(role(page), 'owner');
+      assert.match(page, /data-seat="m-jay"/);
+      assert.match(page, /data-invite="inv-jay"/);
+      assert.doesNotMatch(page, /data-seat="m-jane"/);
+      // The own-seat rule counts every directory user of the email as the person (docs/security.md items 13, 28).
+      const res = await w.call(jay, 'POST', `/ui/api/v1/hubs/${HUB}/members/m-jane/exempt`, { reason: 'keep it' });
+      assert.equal(res.status, 403);
+      assert.deepEqual(w.agent.writes(), []);
+    } finally {
+      await w.server.close();
+    }
+  });
+
+  test('one directory user with the email (a deactivated namesake aside): the owner is an owner, whatever the sign-in\'s ids', async () => {
+    for (const users of [[JAY], [JAY, { ...JANE, active: false }]]) {
+      const w = await world(kind, users);
+      try {
+        const jay = await w.signIn([]);
+        assert.equal((await w.call(jay, 'GET', SETTINGS)).status, 200, `${users.length} users`);
+        const page = await w.myAccess(jay);
+        assert.equal(role(page), 'owner');
+        assert.match(page, /data-seat="m-jay"/);
+        assert.doesNotMatch(page, /data-field="withheld"/);
+      } finally {
+        await w.server.close();
+      }
+    }
+  });
+});
