@@ -2,7 +2,9 @@
  * Pacing of write-back calls per identity provider: a token bucket (steady rate, small burst) that
  * a rate-limit signal from the IdP can pause (Okta X-Rate-Limit-Remaining 0 until
  * X-Rate-Limit-Reset, Graph 429 Retry-After). Bulk write-back must not starve the IdP's other
- * consumers, who share the same org-wide limits (https://developer.okta.com/docs/reference/api/schemas/, "Pace bulk write-backs").
+ * consumers, who share the same org-wide limits: group syncs that spent the whole org budget
+ * starved other integrations with 429 E0000047 (https://github.com/redhat-cop/group-sync-operator/issues/167;
+ * Okta rate limits: https://developer.okta.com/docs/reference/rate-limits/).
  */
 export interface WritebackClock {
   now(): number;
