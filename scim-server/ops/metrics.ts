@@ -27,6 +27,7 @@ const taskDuration = histogram('hubwarden_task_duration_seconds', 'agent task la
 const graphCalls = counter('hubwarden_graph_calls_total', 'Calls to an app\'s API (by its connector) or to Microsoft Graph, by HTTP status', ['api', 'status']);
 const graphThrottled = counter('hubwarden_graph_throttled_total', 'App or Microsoft Graph API calls answered with a rate limit (HTTP 429, or the app\'s own throttling codes)', ['api']);
 const writebacks = counter('hubwarden_writeback_total', 'match and exemption write-backs to the identity provider, by provider and outcome', ['idp', 'outcome']);
+const dashboardForbidden = counter('hubwarden_dashboard_forbidden_total', 'dashboard requests refused 403 (a hub role that does not allow it), by page or API', ['surface']);
 const hookDeliveries = counter('hubwarden_hook_deliveries_total', 'Okta event hook and Lifecycle Workflows deliveries by source and HTTP status', ['source', 'status']);
 
 /**
@@ -129,6 +130,10 @@ export function recordGraphCall(status: number | string, throttled: boolean, api
 
 export function recordWriteback(idp: string, outcome: 'ok' | 'failed' | 'skipped' | string): void {
   writebacks.inc({ idp, outcome });
+}
+
+export function recordDashboardForbidden(surface: 'page' | 'api'): void {
+  dashboardForbidden.inc({ surface });
 }
 
 export function recordSCIMRequest(hub: string, method: string, status: number, ms: number): void {

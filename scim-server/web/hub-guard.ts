@@ -4,6 +4,7 @@ import { withCollections, type HubConfigFile, type HubRole } from '../../config/
 import { html, layout } from './html.ts';
 import { adminTokensFrom, type AdminTokens } from '../admin/admin-tokens.ts';
 import { allowedAdmin } from './oidc-client.ts';
+import { recordDashboardForbidden } from '../ops/metrics.ts';
 import type { Session } from './session-store.ts';
 import { currentSession } from './session-guard.ts';
 import type { WebContext } from './web-context.ts';
@@ -124,6 +125,9 @@ export const FORBIDDEN_DETAIL = 'your hub role does not allow this (ask a hub ow
 
 /** 403 as problem details (API, exports) or as a page with the way to My access. */
 export function sendForbidden(ctx: WebContext, req: Request, res: Response, kind: 'page' | 'api', detail = FORBIDDEN_DETAIL): void {
+  const hubId = typeof req.params.hubId === 'string' ? req.params.hubId : typeof req.query.hubId === 'string' ? req.query.hubId : undefined;
+  ctx.forbidden.refused(currentSession(res).actor, req.originalUrl.split('?')[0]!, hubId);
+  recordDashboardForbidden(kind);
   if (kind === 'api') {
     res.status(403).type('application/problem+json').send(JSON.stringify({
       type: 'https://hubwarden.dev/problems/forbidden', title: 'Forbidden', status: 403, detail, instance: req.originalUrl,

@@ -16,6 +16,7 @@ import { registerPages } from './pages.ts';
 import { SessionStore } from './session-store.ts';
 import { FailureLimiter } from '../auth-failures.ts';
 import { RefusalAudits } from './sign-in-audit.ts';
+import { ForbiddenLog } from './forbidden-log.ts';
 import { registerTokenSignIn } from './token-sign-in.ts';
 import { registerAdminAdapter } from './ui-api.ts';
 import { registerUiReadRoutes } from './ui-read-routes.ts';
@@ -91,7 +92,7 @@ export function createWebRouter(deps: WebRouterDeps): Router {
   const ctx: WebContext = {
     config: deps.config, agent: deps.agent, store: deps.store, sessionStore: deps.store, log, basePath,
     sessions: deps.sessions ?? new SessionStore(deps.store),
-    failures, signInRefusals: new RefusalAudits(failures),
+    failures, signInRefusals: new RefusalAudits(failures), forbidden: new ForbiddenLog(log),
     secure: new URL(deps.config.file.server.publicUrl).protocol === 'https:',
   };
   const router = Router();

@@ -7,6 +7,7 @@ import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { RefusalAudits } from './sign-in-audit.ts';
 import type { Session, SessionHolder, SessionStart, SessionStore } from './session-store.ts';
 import type { FailureLimiter } from '../auth-failures.ts';
+import type { ForbiddenLog } from './forbidden-log.ts';
 
 /** Where sign-ins and failures are logged (winston child logger in production). */
 export interface DashboardLog {
@@ -36,6 +37,8 @@ export interface WebContext {
   failures: FailureLimiter;
   /** The fleet's budget of audited sign-in refusals that name nobody (sign-in-audit.ts), counted in `failures`. */
   signInRefusals: RefusalAudits;
+  /** The 403s this process answered, logged once a minute per person (forbidden-log.ts). */
+  forbidden: ForbiddenLog;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');

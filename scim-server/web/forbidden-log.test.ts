@@ -1,0 +1,96 @@
+/**
+ * The dashboard's 403s are logged (who, which path, which hub) once a minute per person, and
+ * counted in /metrics: failed access-control decisions must be findable (forbidden-log.ts).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
+import { definePersonIndexes } from '../../agent/plan/person-input.ts';
+import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
+import { parseConfig } from '../../config/load.ts';
+import { FakeAgent } from '../../test/admin/fake-agent.ts';
+import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { metricsRegistry } from '../ops/metrics.ts';
+import { ForbiddenLog } from './forbidden-log.ts';
+import { createWebRouter } from './router.ts';
+import { SessionStore } from './session-store.ts';
+
+type Line = { message: string; meta?: Record<string, unknown> };
+const recorder = () => {
+  const lines: Line[] = [];
+  return { lines, log: { info(message: string, meta?: object) { lines.push({ message, meta: meta as Record<string, unknown> }); }, warn() {}, error() {} } };
+};
+
+test('one line a minute per person; the refusals in between are counted into the next line', () => {
+  const { lines, log } = recorder();
+  let now = 0;
+  const forbidden = new ForbiddenLog(log, () => now);
+  forbidden.refused('olivia@acme.example', '/ui/hubs/beta-shop', 'beta-shop');
+  forbidden.refused('olivia@acme.example', '/ui/hubs/gamma', 'gamma');
+  now = 30_000;
+  forbidden.refused('olivia@acme.example', '/ui/hubs/delta', 'delta');
+  forbidden.refused('max@acme.example', '/ui/api/v1/tasks');
+  assert.deepEqual(lines.map((l) => l.meta), [
+    { actor: 'olivia@acme.example', path: '/ui/hubs/beta-shop', hubId: 'beta-shop' },
+    { actor: 'max@acme.example', path: '/ui/api/v1/tasks' },
+  ]);
+  now = 61_000;
+  forbidden.refused('olivia@acme.example', '/ui/hubs/epsilon', 'epsilon');
+  assert.deepEqual(lines[2]!.meta, { actor: 'olivia@acme.example', path: '/ui/hubs/epsilon', hubId: 'epsilon', alsoRefusedSinceLastLine: 2 });
+  assert.equal(lines.length, 3);
+});
+
+describe("the dashboard's 403s", () => {
+  const at = '2026-11-01T00:00:00.000Z';
+  const config = parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN]
+  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
+hubs:
+  - id: acme-ads
+    connector: meta-business
+    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
+    teams: [{ group: Sales, appRole: EMPLOYEE }]
+  - id: beta-shop
+    connector: meta-business
+    meta: { businessId: "2222222222", accessToken: env:META_TOKEN }
+    teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
+`, '/tmp/hubwarden-test/forbidden-log.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+  const { lines, log } = recorder();
+  const sessions = new SessionStore(new MemoryStore());
+  let server: TestServer;
+
+  before(async () => {
+    const store = new MemoryStore();
+    defineDirectoryIndexes(store);
+    definePersonIndexes(store);
+    defineStandingIndexes(store);
+    await store.open();
+    await store.transact((tx) => {
+      tx.put('directoryUsers', 'acme-ads', 'a-cora', { hubId: 'acme-ads', id: 'a-cora', userName: 'cora@acme.example', active: true, email: 'cora@acme.example', emails: ['cora@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
+      tx.put('directoryGroups', 'acme-ads', 'g-sales', { hubId: 'acme-ads', id: 'g-sales', displayName: 'Sales', members: [{ value: 'a-cora' }], scim: {}, created: at, lastModified: at, version: 1 });
+    });
+    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log, sessions })]]);
+  });
+  after(() => server.close());
+
+  const forbiddenTotal = async () => {
+    const m = await metricsRegistry.getSingleMetric('hubwarden_dashboard_forbidden_total')!.get();
+    return m.values.reduce((sum, v) => sum + v.value, 0);
+  };
+
+  test('a collaborator asking for another hub is logged once (who, path without the query, hub) and every 403 is counted', async () => {
+    const s = await sessions.create('cora@acme.example', 'oidc', { admin: false, email: 'cora@acme.example' });
+    const get = (path: string) => fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie: `hubwarden-session=${s.id}` } });
+    const counted = await forbiddenTotal();
+    assert.equal((await get('/ui/api/v1/hubs/beta-shop/members?status=onboarded')).status, 403);
+    assert.equal((await get('/ui/hubs/no-such-hub')).status, 403);
+    const refused = lines.filter((l) => /refused \(403\)/.test(l.message));
+    assert.deepEqual(refused.map((l) => l.meta), [{ actor: 'cora@acme.example', path: '/ui/api/v1/hubs/beta-shop/members', hubId: 'beta-shop' }]);
+    assert.equal(await forbiddenTotal(), counted + 2);
+    assert.equal((await get('/ui/api/hubs/acme-ads/assets')).status, 403, 'a collaborator manages nothing on their own hub either');
+    assert.equal(await forbiddenTotal(), counted + 3);
+  });
+});

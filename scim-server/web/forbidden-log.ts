@@ -1,0 +1,44 @@
+import type { DashboardLog } from './web-context.ts';
+
+/** One log line per person per window; the refusals in between are counted into the next line. */
+const WINDOW_MS = 60_000;
+/** People tracked at once; the oldest is forgotten first (its next refusal logs at once). */
+const MAX_TRACKED = 1_000;
+
+interface Tracked { since: number; refused: number }
+
+/**
+ * Logs the dashboard's refusals (403): who, which page or API path, and the hub it named.
+ * Failed access-control decisions are logged so an investigation can find them (OWASP ASVS 4.0.3
+ * V7.2.2, https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x15-V7-Error-Logging.md). They go to
+ * the log, not a hub's audit log: anyone signed in can ask for any hub id, also one that does not
+ * exist, and the audit log is the record of changes to access. One line a minute per person and
+ * process, the rest counted into it, so a person in a loop cannot flood the log.
+ */
+export class ForbiddenLog {
+  readonly #log: DashboardLog;
+  readonly #now: () => number;
+  readonly #tracked = new Map<string, Tracked>();
+
+  constructor(log: DashboardLog, now: () => number = Date.now) {
+    this.#log = log;
+    this.#now = now;
+  }
+
+  refused(actor: string, path: string, hubId?: string): void {
+    const now = this.#now();
+    const seen = this.#tracked.get(actor);
+    if (seen && now - seen.since < WINDOW_MS) {
+      seen.refused += 1;
+      return;
+    }
+    const before = seen?.refused ?? 0;
+    this.#tracked.delete(actor); // re-inserted last: the Map's order is the order of last logging
+    this.#tracked.set(actor, { since: now, refused: 0 });
+    if (this.#tracked.size > MAX_TRACKED) this.#tracked.delete(this.#tracked.keys().next().value!);
+    this.#log.info('dashboard: refused (403)', {
+      actor, path, ...(hubId !== undefined ? { hubId } : {}),
+      ...(before > 0 ? { alsoRefusedSinceLastLine: before } : {}),
+    });
+  }
+}
