@@ -1,5 +1,5 @@
 import type { AppInvite, InviteStatus } from '../../sdk/hub-model.ts';
-import { memberRole } from './member.ts';
+import { memberRole, roleOf } from './member.ts';
 
 /** Pure mapper for a BusinessRoleRequest listed under pending_users (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users). */
 
@@ -73,30 +73,40 @@ function isoOf(value: unknown): string | undefined {
  * hold. Meta does not say whether an invite's `role` keeps an add-on role or, like the
  * business_users edge, only the base role (README [INF]); read from `role` alone, an invite for
  * FINANCE_EDITOR shown as EMPLOYEE would have its role "changed" again at every check.
+ * `role` is a default field of the request, and every read that uses it asks for it by name: an
+ * answer without it is refused as a member's is (mappers/member.ts roleOf), never read as EMPLOYEE
+ * (an ADMIN invite would read as already changed to EMPLOYEE, and never be downgraded).
  */
-export function inviteRole(raw: Pick<RawRoleRequest, 'role' | 'tasks' | 'finance_role'>): string {
+export function inviteRole(raw: Pick<RawRoleRequest, 'id' | 'role' | 'tasks' | 'finance_role'>, details: { notApplied?: boolean } = {}): string {
   const finance = typeof raw.finance_role === 'string' ? raw.finance_role : undefined;
   const tasks = [...(Array.isArray(raw.tasks) ? raw.tasks : []), ...(finance ? [finance] : [])];
-  // Invites keep their old reading of a missing role (EMPLOYEE); members and system users no longer
-  // do (mappers/member.ts roleOf). Some invite reads ask for no role at all (write/invites.ts
-  // inviteListed reads only the status), so making it strict here needs those reads changed first.
-  return memberRole({ role: raw.role ?? 'EMPLOYEE', tasks, ...(finance ? { finance_permission: finance } : {}) });
+  return memberRole({ role: roleOf(raw, 'invite', details), tasks, ...(finance ? { finance_permission: finance } : {}) });
+}
+
+/**
+ * The expiry an invite carries: a Graph that fills only `expiry_time` may still send
+ * `expiration_time` as 0 or an empty string (an unset field's default), and `??` took that
+ * "no expiry" over the real one: a lapsed invite held pending for ever, never re-sent.
+ */
+function expiryOf(raw: Pick<RawRoleRequest, 'expiration_time' | 'expiry_time'>): string | number | undefined {
+  return expiryMs(raw.expiration_time) !== undefined ? raw.expiration_time : raw.expiry_time;
+}
+
+/** An invite's status from its own fields alone: for the reads that never use its role (is it still pending?). */
+export function inviteStatus(raw: Pick<RawRoleRequest, 'status' | 'expiration_time' | 'expiry_time'>, now = Date.now()): InviteStatus {
+  return inviteStatusOf(raw.status, expiryOf(raw), now);
 }
 
 export function toInvite(raw: RawRoleRequest, now = Date.now()): AppInvite {
-  // The name that carries an expiry: a Graph that fills only `expiry_time` may still send
-  // `expiration_time` as 0 or an empty string (an unset field's default), and `??` took that
-  // "no expiry" over the real one: a lapsed invite held pending for ever, never re-sent.
-  const expires = expiryMs(raw.expiration_time) !== undefined ? raw.expiration_time : raw.expiry_time;
   const createdAt = isoOf(raw.created_time);
-  const expiresMs = expiryMs(expires);
+  const expiresMs = expiryMs(expiryOf(raw));
   const expiresAt = expiresMs === undefined ? undefined : new Date(expiresMs).toISOString();
   return {
     id: String(raw.id),
     email: (raw.email ?? '').toLowerCase(),
     role: inviteRole(raw),
     ...(Array.isArray(raw.tasks) && raw.tasks.length > 0 ? { tasks: raw.tasks.map((t) => t.toUpperCase()) } : {}),
-    status: inviteStatusOf(raw.status, expires, now),
+    status: inviteStatus(raw, now),
     ...(createdAt ? { createdAt } : {}),
     ...(expiresAt ? { expiresAt } : {}),
   };

@@ -43,11 +43,11 @@ describe('mapper details', () => {
   });
   test('invite times as unix seconds or other ISO forms are read; an unreadable one is left out, never a failed listing', () => {
     const now = Date.parse('2026-01-10T00:00:00Z');
-    const unix = toInvite({ id: '1', email: 'a@x.com', status: 'PENDING', created_time: 1767225600, expiration_time: '1767916800' }, now);
+    const unix = toInvite({ id: '1', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', created_time: 1767225600, expiration_time: '1767916800' }, now);
     assert.deepEqual([unix.createdAt, unix.expiresAt, unix.status], ['2026-01-01T00:00:00.000Z', '2026-01-09T00:00:00.000Z', 'expired']);
-    const iso = toInvite({ id: '2', email: 'a@x.com', status: 'PENDING', expiration_time: '2026-02-01T00:00:00.000Z' }, now);
+    const iso = toInvite({ id: '2', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', expiration_time: '2026-02-01T00:00:00.000Z' }, now);
     assert.deepEqual([iso.expiresAt, iso.status], ['2026-02-01T00:00:00.000Z', 'pending']);
-    const odd = toInvite({ id: '3', email: 'a@x.com', status: 'PENDING', created_time: 'soon', expiration_time: '' }, now);
+    const odd = toInvite({ id: '3', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', created_time: 'soon', expiration_time: '' }, now);
     assert.deepEqual([odd.createdAt, odd.expiresAt, odd.status], [undefined, undefined, 'pending']);
   });
   test('an invite with no expiry (absent, null, or 0 as Graph writes "never" in unix seconds) is pending with no expiresAt, never expired', () => {
@@ -59,11 +59,11 @@ describe('mapper details', () => {
       assert.equal(inviteStatusOf('PENDING', expiration_time as string | undefined, now), 'pending');
     }
     // The API spec's other name for it is read when it is the one given.
-    const spec = toInvite({ id: '2', email: 'a@x.com', status: 'PENDING', expiry_time: '2026-01-09T00:00:00+0000' }, now);
+    const spec = toInvite({ id: '2', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', expiry_time: '2026-01-09T00:00:00+0000' }, now);
     assert.deepEqual([spec.status, spec.expiresAt], ['expired', '2026-01-09T00:00:00.000Z']);
     // ... also when the other name comes as an unset default (0, '') beside it.
     for (const expiration_time of [0, '0', '']) {
-      const both = toInvite({ id: '3', email: 'a@x.com', status: 'PENDING', expiration_time, expiry_time: '2026-01-09T00:00:00+0000' }, now);
+      const both = toInvite({ id: '3', email: 'a@x.com', role: 'EMPLOYEE', status: 'PENDING', expiration_time, expiry_time: '2026-01-09T00:00:00+0000' }, now);
       assert.deepEqual([both.status, both.expiresAt], ['expired', '2026-01-09T00:00:00.000Z'], `expiration_time ${JSON.stringify(expiration_time)}`);
     }
   });
@@ -90,12 +90,15 @@ describe('mapper details', () => {
     assert.equal(memberRole({ role: 'EMPLOYEE', tasks: ['DEFAULT', 'DEVELOPER'], finance_permission: 'AUDITOR' }), 'DEVELOPER', 'unknown values are not mapped');
     assert.equal(toMember({ id: '9', role: 'EMPLOYEE', tasks: ['DEFAULT'], finance_permission: 'EDITOR' }).role, 'FINANCE_EDITOR');
   });
-  test('system users and members upper-case roles; one answered without a role is refused, never taken for EMPLOYEE', () => {
+  test('system users and members upper-case roles; one (or an invite) answered without a role is refused, never taken for EMPLOYEE', () => {
     assert.deepEqual(toSystemUser({ id: '7', role: 'admin' }), { id: '7', role: 'ADMIN' });
     const unknownRole = (id: string) => (e: unknown) => e instanceof ConnectorError && e.kind === 'unavailable' && e.providerCode === 'role-missing' && e.message.includes(id);
     assert.throws(() => toMember({ id: '8' }), unknownRole('8'));
     assert.throws(() => toMember({ id: '8', role: '', tasks: ['DEFAULT', 'FINANCE_EDITOR'] }), unknownRole('8'));
     assert.throws(() => toSystemUser({ id: '9' }), unknownRole('9'));
+    // An invite too: an ADMIN invite read as EMPLOYEE is "already" changed to EMPLOYEE, never downgraded.
+    assert.throws(() => toInvite({ id: '10', email: 'a@x.com', status: 'PENDING' }), unknownRole('10'));
+    assert.throws(() => toInvite({ id: '10', email: 'a@x.com', tasks: ['DEFAULT', 'FINANCE_EDITOR'], status: 'PENDING' }), unknownRole('10'));
     assert.equal(toAssignment({ type: 'page', id: '1' }, { id: '2', user_type: 'SYSTEM_USER', tasks: [] }).userType, 'system-user');
   });
 });

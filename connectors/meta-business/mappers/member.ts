@@ -53,10 +53,11 @@ export function memberRole(raw: { role: string; tasks?: string[]; finance_permis
 }
 
 /**
- * The `role` Graph answered for a person, or a ConnectorError naming them. `role` is a default
- * field of the `business_users` and `system_users` edges, and the
- * connector asks for it by name (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users,
- * .../business/system_users), so an answer without it is malformed.
+ * The `role` Graph answered for a person or an invite, or a ConnectorError naming them. `role` is a
+ * default field of the `business_users` and `system_users` edges and of a BusinessRoleRequest, and
+ * the connector asks for it by name wherever it uses it (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users,
+ * .../business/system_users, https://developers.facebook.com/docs/marketing-api/reference/business-role-request/),
+ * so an answer without it is malformed.
  * The hub model has no "role unknown", and any role put in its place misleads: taken as EMPLOYEE,
  * an admin reads as already at EMPLOYEE (never demoted), a change to a finance role is planned as
  * an upgrade and runs at once, and a removal skips the last-admin check; an unranked placeholder
@@ -64,7 +65,7 @@ export function memberRole(raw: { role: string; tasks?: string[]; finance_permis
  * listing (or the read before a change) fails as `unavailable`, nothing is decided from it, and the
  * retry reads again (README [INF]). The message names the id only, never the request or a token.
  */
-export function roleOf(raw: { id?: unknown; role?: unknown }, who: 'business user' | 'system user', details: { notApplied?: boolean } = {}): string {
+export function roleOf(raw: { id?: unknown; role?: unknown }, who: 'business user' | 'system user' | 'invite', details: { notApplied?: boolean } = {}): string {
   if (typeof raw.role === 'string' && raw.role.trim() !== '') return raw.role.trim();
   throw new ConnectorError('unavailable', what(`${who} ${String(raw.id ?? '(no id)')}: Graph answered it without its role (a default field, asked for by name); its role is unknown, so nothing is decided from this answer`), {
     providerCode: 'role-missing', ...details,

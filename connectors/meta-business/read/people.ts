@@ -1,5 +1,5 @@
-import type { AppInvite, AppMember, AppSystemUser, Page } from '../../sdk/hub-model.ts';
-import { toInvite, type RawRoleRequest } from '../mappers/invite.ts';
+import type { AppInvite, AppMember, AppSystemUser, InviteStatus, Page } from '../../sdk/hub-model.ts';
+import { inviteStatus, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
 import { toMember, toSystemUser, type RawBusinessUser, type RawSystemUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 import type { GraphParams } from '../graph-client.ts';
@@ -19,6 +19,12 @@ export const MEMBER_FIELDS = 'id,name,email,role,tasks,finance_permission,busine
  * is never seen, and an invite that lapsed would be held pending for ever.
  */
 export const INVITE_FIELDS = 'id,email,role,tasks,finance_role,status,created_time,expiration_time,expiry_time';
+/**
+ * What the reads that never use an invite's role ask for: whether it is pending, and its id (the
+ * write paths resolving an invite just sent, or looking for one before sending). No role is asked
+ * for, so none is required: a Graph leaving it out refuses nothing there (mappers/invite.ts inviteRole).
+ */
+export const INVITE_STATUS_FIELDS = 'id,email,status,expiration_time,expiry_time';
 export const SYSTEM_USER_FIELDS = 'id,name,role';
 
 export async function listMembers(ctx: MetaContext, cursor?: string): Promise<Page<AppMember>> {
@@ -43,24 +49,42 @@ export async function listSystemUsers(ctx: MetaContext, cursor?: string): Promis
   return { items: page.data.map(toSystemUser), ...(page.next ? { next: page.next } : {}) };
 }
 
+/** An invite seen by a read that does not use its role: its id, email and status. */
+export interface InviteSighting { id: string; email: string; status: InviteStatus }
+
 /**
- * The invites for one email (pending_users?email=, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users).
+ * The invites for one email (pending_users?email=, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users),
+ * in full (a person's re-read keeps their role: read/person.ts), so an invite answered without
+ * `role` fails the read (mappers/invite.ts inviteRole). See inviteSightingsFor for `anyCase`.
+ */
+export function invitesFor(ctx: MetaContext, email: string, options: { anyCase?: boolean } = {}): Promise<AppInvite[]> {
+  return byEmail(ctx, email, options, INVITE_FIELDS, (r) => toInvite(r));
+}
+
+/**
+ * The invites for one email by id and status only: how an invite's id is resolved after POST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
+ * and how a pending invite is found before sending one. The role is not used there, so not asked for.
  * hubwarden sends emails lowercased; Meta does not say whether the filter ignores case, and an
  * invite made by hand may hold the address in other case. `anyCase`: when the filter finds none,
  * the whole listing is read and compared without case (README [INF]: a case-sensitive filter);
  * for the paths that must not miss an invite (a refused invite, a person's re-read), not for the
  * look-up before every retried invite.
  */
-export async function invitesFor(ctx: MetaContext, email: string, options: { anyCase?: boolean } = {}): Promise<AppInvite[]> {
+export function inviteSightingsFor(ctx: MetaContext, email: string, options: { anyCase?: boolean } = {}): Promise<InviteSighting[]> {
+  return byEmail(ctx, email, options, INVITE_STATUS_FIELDS, (r) => ({ id: String(r.id), email: (r.email ?? '').toLowerCase(), status: inviteStatus(r) }));
+}
+
+async function byEmail<T extends { email: string }>(ctx: MetaContext, email: string, options: { anyCase?: boolean }, fields: string, map: (raw: RawRoleRequest) => T): Promise<T[]> {
   const wanted = email.toLowerCase();
-  const read = async (filter: GraphParams): Promise<AppInvite[]> => {
-    const out: AppInvite[] = [];
+  const read = async (filter: GraphParams): Promise<T[]> => {
+    const out: T[] = [];
     let cursor: string | undefined;
     do {
-      const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { ...filter, fields: INVITE_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
+      const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { ...filter, fields, limit: PAGE_LIMIT.list }, cursor, {
         what: what(`find the invite of ${email} in business ${ctx.businessId}`), businessId: ctx.businessId,
       });
-      out.push(...page.data.map((r) => toInvite(r)).filter((i) => i.email === wanted));
+      // Only this email's rows are mapped: another person's invite is none of this read's business.
+      out.push(...page.data.filter((r) => (r.email ?? '').toLowerCase() === wanted).map(map));
       cursor = page.next;
     } while (cursor);
     return out;

@@ -1,8 +1,8 @@
 import { ConnectorError } from '../../sdk/connector-error.ts';
 import type { ChangeResult } from '../../sdk/hub-model.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
-import { INVITE_FIELDS, invitesFor } from '../read/people.ts';
-import { inviteRole, toInvite, type RawRoleRequest } from '../mappers/invite.ts';
+import { INVITE_FIELDS, INVITE_STATUS_FIELDS, inviteSightingsFor } from '../read/people.ts';
+import { inviteRole, inviteStatus, type RawRoleRequest } from '../mappers/invite.ts';
 import { membersByEmail } from '../read/person.ts';
 import { notAppliedUnlessSent } from './not-applied.ts';
 
@@ -43,7 +43,7 @@ export function provisionalInviteId(email: string): string {
 async function resolveInviteId(ctx: MetaContext, inviteId: string): Promise<string | undefined> {
   if (!inviteId.startsWith(PROVISIONAL)) return inviteId;
   const email = inviteId.slice(PROVISIONAL.length);
-  return (await invitesFor(ctx, email)).find((i) => i.status === 'pending')?.id;
+  return (await inviteSightingsFor(ctx, email)).find((i) => i.status === 'pending')?.id;
 }
 
 /** Kinds of a Graph answer that refuse the call: nothing was written. */
@@ -65,7 +65,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
   try {
     ctx.graph.assertNotBlocked(`invite:${ctx.businessId}`, whatFor);
     if (!input.firstAttempt) {
-      const existing = (await invitesFor(ctx, email)).find(live);
+      const existing = (await inviteSightingsFor(ctx, email)).find(live);
       if (existing) return { result: 'already-done', inviteId: existing.id };
     }
     sent = true;
@@ -80,7 +80,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     // (agent/tasks/operations/stale-view.ts), not a success that would record an invite that does
     // not exist. Neither: the refusal stands as Meta gave it.
     if (sent && err instanceof ConnectorError && (err.kind === 'invalid-argument' || err.kind === 'conflict')) {
-      const again = (await invitesFor(ctx, email, { anyCase: true })).find(live);
+      const again = (await inviteSightingsFor(ctx, email, { anyCase: true })).find(live);
       if (again) return { result: 'already-done', inviteId: again.id };
       const said = err.message.startsWith(whatFor) ? err.message.slice(whatFor.length) : err.message;
       if (/already/i.test(said) || (await membersByEmail(ctx, email, `${whatFor}: is the email a member`)).length > 0) {
@@ -92,7 +92,7 @@ export async function invite(ctx: MetaContext, input: InviteInput): Promise<{ re
     throw notAppliedUnlessSent(err, sent);
   }
   if (input.firstAttempt) return { result: 'done', inviteId: provisionalInviteId(email) };
-  const resolved = (await invitesFor(ctx, email)).find(live);
+  const resolved = (await inviteSightingsFor(ctx, email)).find(live);
   if (resolved) return { result: 'done', inviteId: resolved.id };
   // No pending invite: the person accepted between our POST and the re-read. Accepting creates a
   // BusinessUser with a new id (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started), so the id POST returned (the request's, if
@@ -127,8 +127,8 @@ async function answeredWithoutInvite(ctx: MetaContext, answer: unknown, whatFor:
   const id = answer && typeof answer === 'object' && 'id' in answer ? String((answer as { id: unknown }).id) : undefined;
   if (!id || !/^\d+$/.test(id)) return false;
   try {
-    const raw = (await ctx.graph.call('GET', id, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
-    return raw.status !== undefined && toInvite(raw).status !== 'pending';
+    const raw = (await ctx.graph.call('GET', id, { fields: INVITE_STATUS_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
+    return raw.status !== undefined && inviteStatus(raw) !== 'pending';
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return true;
     return false;
@@ -144,26 +144,33 @@ export async function changeInviteRole(ctx: MetaContext, given: string, role: st
   // or finance_role), before: a role held is already-done; and after: POST /{request-id} takes
   // role and tasks only (https://developers.facebook.com/docs/business-management-apis/business-manager/get-started),
   // so a Graph may keep a pre-assigned finance_role and the invite read as before. Reported
-  // "done", every check would plan and audit the same change again.
+  // "done", every check would plan and audit the same change again. An answer without `role`
+  // fails either read (mappers/invite.ts inviteRole): before, nothing is sent (an ADMIN invite read
+  // as EMPLOYEE would be "already" changed to EMPLOYEE); after, the POST's outcome is unknown.
   const before = await inviteRoleOf(ctx, inviteId, `${whatFor}: read`);
   if (before === wanted) return 'already-done';
   await ctx.graph.call('POST', inviteId, { role: wanted }, { what: whatFor, businessId: ctx.businessId });
-  const after = await inviteRoleOf(ctx, inviteId, `${whatFor}: read back`);
+  const after = await inviteRoleOf(ctx, inviteId, `${whatFor}: read back`, false);
   if (before !== undefined && after === before) {
     throw new ConnectorError('unavailable', `${whatFor}: Graph accepted the role but the invite still reads as ${before} (a finance role held in finance_role or tasks is not changed by role); if this persists, cancel the invite and send it again`, { providerCode: 'role-unchanged' });
   }
   return 'done';
 }
 
-/** The invite's role as listInvites reads it, or undefined when Graph will not read it (gone or no longer loadable: the POST then says what it says). */
-async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string): Promise<string | undefined> {
+/**
+ * The invite's role as listInvites reads it, or undefined when Graph will not read it (gone or no
+ * longer loadable: the POST then says what it says). Answered without `role`: unavailable
+ * (role-missing), not applied when read before the write.
+ */
+async function inviteRoleOf(ctx: MetaContext, inviteId: string, whatFor: string, beforeWrite = true): Promise<string | undefined> {
+  let raw: RawRoleRequest;
   try {
-    const raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
-    return inviteRole(raw);
+    raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawRoleRequest;
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
     throw err;
   }
+  return inviteRole({ ...raw, id: raw?.id ?? inviteId }, beforeWrite ? { notApplied: true } : {});
 }
 
 export async function cancelInvite(ctx: MetaContext, given: string): Promise<ChangeResult> {
@@ -203,10 +210,10 @@ async function cancelResolved(ctx: MetaContext, given: string): Promise<{ result
 async function inviteListed(ctx: MetaContext, inviteId: string): Promise<boolean> {
   let cursor: string | undefined;
   do {
-    const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: 'id,status,expiration_time,expiry_time', limit: PAGE_LIMIT.list }, cursor, {
+    const page = await ctx.graph.page<RawRoleRequest>(`${ctx.businessId}/pending_users`, { fields: INVITE_STATUS_FIELDS, limit: PAGE_LIMIT.list }, cursor, {
       what: what(`is invite ${inviteId} still listed in business ${ctx.businessId}`), businessId: ctx.businessId,
     });
-    if (page.data.some((r) => String(r.id) === inviteId && toInvite(r).status === 'pending')) return true;
+    if (page.data.some((r) => String(r.id) === inviteId && inviteStatus(r) === 'pending')) return true;
     cursor = page.next;
   } while (cursor);
   return false;
@@ -215,10 +222,10 @@ async function inviteListed(ctx: MetaContext, inviteId: string): Promise<boolean
 /** Whether the invite `GET /{request-id}` reads is pending (not-found: it is not). */
 async function stillPending(ctx: MetaContext, inviteId: string): Promise<boolean> {
   try {
-    const raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_FIELDS }, {
+    const raw = (await ctx.graph.call('GET', inviteId, { fields: INVITE_STATUS_FIELDS }, {
       what: what(`re-read invite ${inviteId} of business ${ctx.businessId}`), businessId: ctx.businessId,
     })) as RawRoleRequest;
-    return toInvite(raw).status === 'pending';
+    return inviteStatus(raw) === 'pending';
   } catch (err) {
     if (err instanceof ConnectorError && err.kind === 'not-found') return false;
     throw err;
