@@ -69,7 +69,10 @@ export function lifecycleTokenVerifier(config: LoadedConfig): (token: string) =>
       tenantId,
       jwks: createRemoteJWKSet(new URL(jwksUrlOf(p)), { timeoutDuration: 5000, cooldownDuration: 30_000 }),
       issuers,
-      audiences: lcw.audience ? [lcw.audience] : [p.clientId, `api://${p.clientId}`],
+      // A v2.0 token's `aud` "is always the client ID of the API" (and a v1.0 one's may be it,
+      // https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference): with
+      // `audience` set to the App ID URI of this app registration, v2.0 tokens name it by clientId.
+      audiences: lcw.audience ? [...new Set([lcw.audience, p.clientId])] : [p.clientId, `api://${p.clientId}`],
       allowedAppIds: new Set(lcw.allowedAppIds),
       jwksUrl: jwksUrlOf(p),
     }];
