@@ -110,7 +110,7 @@ export interface SignInOnHub {
   /**
    * Those of `users` whose seats, invites, offers and hub role are the person's: all of them
    * when at most one directory user the email names is active (as before), else the one the
-   * sign-in's IdP id names. Undefined when it names none: nothing there is shown as theirs.
+   * sign-in's IdP id names; the inactive ones when the sign-in names only inactive ones. Undefined when it names none: nothing there is shown as theirs.
    */
   own?: Array<Readonly<DirectoryUserRecord>>;
   /**

@@ -27,6 +27,8 @@ export interface SignedInClaimant {
  *   attribute mapping sends (by default `mailNickname`, which no sign-in id equals; the object id,
  *   `oid`, when mapped so). Exactly one must match; otherwise the sign-in does not say which person
  *   it is, and it is none of them.
+ * - Either way, when the sign-in's IdP ids name only inactive (deactivated, suspended) users of the
+ *   email, the person is those, none of the active ones.
  *
  * Only for what the person gains (claiming, offers shown as theirs, and their hub role and My
  * access: agent/access/hub-access.ts `signInOnHub`): the own-seat rules keep treating every
@@ -36,9 +38,14 @@ export interface SignedInClaimant {
 export type OwnUsers = { users: Array<Readonly<DirectoryUserRecord>> } | { ambiguous: number };
 
 export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>>, idpUserIds: readonly string[]): OwnUsers {
+  const named = (u: Readonly<DirectoryUserRecord>) => u.externalId !== undefined && u.externalId !== '' && idpUserIds.includes(u.externalId);
   const active = found.filter((u) => isActiveUser(u));
+  // The sign-in names only deactivated (or suspended) ones: it is none of the active ones. Taken
+  // for "every user it finds", someone removed from the hub (unassigned in the IdP, suspended
+  // here) gained the active namesake's hub role and offers; among several active, their lowest role.
+  if (active.length > 0 && !active.some(named) && found.some(named)) return { users: found.filter((u) => !isActiveUser(u)) };
   if (active.length <= 1) return { users: [...found] };
-  const byId = active.filter((u) => u.externalId !== undefined && u.externalId !== '' && idpUserIds.includes(u.externalId));
+  const byId = active.filter(named);
   return byId.length === 1 ? { users: byId } : { ambiguous: active.length };
 }
 

@@ -139,6 +139,19 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`My access 
     }
   });
 
+  test('the sign-in names a deactivated namesake: the active person\'s offer is not theirs to see or claim', async () => {
+    const w = await world(kind, [user('u-jane', '00u-jane', false), user('u-jay', '00u-jay')], ['u-jay']);
+    try {
+      const jane = await w.signIn(['00u-jane']);
+      assert.ok(!(await w.myAccess(jane)).includes(`data-offer="${jayOffer}"`), 'his offer is not listed');
+      assert.equal((await w.claim(jane, jayOffer)).status, 404, 'his offer is not one of hers');
+      assert.equal(await w.statusOf(jayOffer), 'offered');
+      assert.equal(await w.tasks(), 0);
+    } finally {
+      await w.server.close();
+    }
+  });
+
   test('one directory user with the email (a deactivated namesake aside): the claim works as before, whatever the sign-in\'s ids', async () => {
     for (const users of [[user('u-jane', '00u-jane')], [user('u-jane', '00u-jane'), user('u-jay', '00u-jay', false)]]) {
       const w = await world(kind, users, ['u-jane']);

@@ -152,6 +152,31 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`hub role o
     }
   });
 
+  test('the sign-in names a deactivated or suspended namesake of the owner: not an owner, and not the owner\'s seat or invite', async () => {
+    for (const jane of [{ ...JANE, active: false }, { ...JANE, suspended: { at, by: 'admin-token:boss' } }]) {
+      const w = await world(kind, [jane, JAY]);
+      try {
+        const as = await w.signIn(['00u-jane']);
+        assert.equal((await w.call(as, 'GET', SETTINGS)).status, 403, 'the owner-only settings tab');
+        const page = await w.myAccess(as);
+        assert.equal(role(page), 'none');
+        assert.doesNotMatch(page, /data-seat="m-jay"|data-invite="inv-jay"/);
+      } finally {
+        await w.server.close();
+      }
+    }
+    // Two active owners share it too (a stale duplicate): not the lowest of theirs either.
+    const jim = user('u-jim', '00u-jim', ['jane@example.com']);
+    const w = await world(kind, [{ ...JANE, active: false }, JAY, jim]);
+    try {
+      await w.store.transact((tx) => tx.put('directoryGroups', HUB, 'g-owners', { hubId: HUB, id: 'g-owners', displayName: 'Acme Owners', members: [{ value: 'u-jay' }, { value: 'u-jim' }], scim: {}, created: at, lastModified: at, version: 1 }));
+      assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-nobody']))[0]!.hubRole, 'owner', 'naming nobody: what both owners give');
+      assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-jane']))[0]!.hubRole, undefined);
+    } finally {
+      await w.server.close();
+    }
+  });
+
   test('one directory user with the email (a deactivated namesake aside): the owner is an owner, whatever the sign-in\'s ids', async () => {
     for (const users of [[JAY], [JAY, { ...JANE, active: false }]]) {
       const w = await world(kind, users);
