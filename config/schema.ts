@@ -198,6 +198,12 @@ const okta = z.object({
   /** OAuth service app (private key JWT) instead of an API token. */
   clientId: nonBlank.optional(),
   privateKey: secretRef.optional(),
+  /**
+   * The `kid` of `privateKey` among the service app's public keys, sent in the header of each
+   * signed token request; needed for a PEM key when the app holds more than one key (a JWK names
+   * its own `kid`). https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication
+   */
+  keyId: nonBlank.optional(),
   // One secret, or two while it is rotated: Okta sends the one configured on the hook with every
   // delivery and never retries a 4xx (https://developer.okta.com/docs/concepts/event-hooks/), so
   // between changing it in Okta and here every delivery would be refused and its events lost.
@@ -206,6 +212,7 @@ const okta = z.object({
   // The SDK's private key JWT mode needs both (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication);
   // with one missing it refused at the first write-back ("Private Key not provided"), after
   // `config validate` had said OK. Neither is an org used for its event hooks only.
+  if (p.keyId !== undefined && p.privateKey === undefined) ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'names a key of privateKey: set privateKey too, or remove keyId' });
   if (p.token !== undefined) return;
   if (p.clientId !== undefined && p.privateKey === undefined) ctx.addIssue({ code: 'custom', path: ['privateKey'], message: 'required with clientId (the service app signs its token requests with it), unless token is set' });
   if (p.privateKey !== undefined && p.clientId === undefined) ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required with privateKey (the service app it belongs to), unless token is set' });

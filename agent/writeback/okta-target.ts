@@ -100,6 +100,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
         clientId: config.clientId,
         scopes: ['okta.users.manage', 'okta.schemas.manage'],
         privateKey: config.privateKey ? secret(config.privateKey) : undefined,
+        ...(config.keyId ? { keyId: config.keyId } : {}),
         requestExecutor,
       });
 

@@ -38,7 +38,13 @@ export interface StrictOkta {
  * client credentials with a private_key_jwt client assertion (RFC 7523) signed RS256, scopes
  * okta.users.manage and okta.schemas.manage; the access token is then sent as `Bearer`.
  */
-export interface StrictServiceApp { clientId: string; publicKey: KeyObject; scopes: string[] }
+/**
+ * `keyId`: the app holds several public keys and this one's id, so an assertion must name it in
+ * its `kid` header (RFC 7515 §4.1.4). [INF] The SDK takes "JWK or PEM + keyId"
+ * (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication); with `keyId` set this double
+ * refuses an assertion that names no key or another one.
+ */
+export interface StrictServiceApp { clientId: string; publicKey: KeyObject; scopes: string[]; keyId?: string }
 
 export async function startStrictOkta(options: { token?: string; serviceApp?: StrictServiceApp; users: StrictOktaUser[] }): Promise<StrictOkta> {
   const accessTokens = new Set<string>();
@@ -98,6 +104,7 @@ export async function startStrictOkta(options: { token?: string; serviceApp?: St
     let header: any; let claims: any;
     try { header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString()); claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()); } catch { return oauth(401, 'invalid_client', 'malformed client_assertion'); }
     if (header.alg !== 'RS256' || !verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), app.publicKey, Buffer.from(parts[2]!, 'base64url'))) return oauth(401, 'invalid_client', 'client_assertion signature');
+    if (app.keyId !== undefined && header.kid !== app.keyId) return oauth(401, 'invalid_client', `client_assertion kid ${JSON.stringify(header.kid)}`);
     const now = Math.floor(Date.now() / 1000);
     const aud = `http://${req.headers.host}/oauth2/v1/token`;
     if (claims.iss !== app.clientId || claims.sub !== app.clientId || claims.aud !== aud || !(claims.exp > now) || claims.exp - now > 3600 || typeof claims.jti !== 'string') return oauth(401, 'invalid_client', `client_assertion claims ${JSON.stringify({ iss: claims.iss, sub: claims.sub, aud: claims.aud })}`);

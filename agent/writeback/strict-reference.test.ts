@@ -178,3 +178,30 @@ test('entra: write-back passes a strict Graph (extension properties, PATCH /user
     await graph.close();
   }
 });
+
+test('okta private-key mode with a PEM key and keyId: the assertion names the key (kid), and the token is granted', async () => {
+  const HUB = 'meta-main';
+  const ANA = '00uana00000000000001';
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const okta = await startStrictOkta({ serviceApp: { clientId: '0oastrictservice0001', publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'], keyId: 'hubwarden-2026' }, users: [{ id: ANA, login: 'ana@example.com' }] });
+  try {
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const config = parseConfig(JSON.stringify({
+      identityProviders: { okta: { kind: 'okta', orgUrl: okta.url, clientId: '0oastrictservice0001', privateKey: 'env:OKTA_KEY', keyId: 'hubwarden-2026' } },
+      hubs: [{ id: HUB, connector: 'meta-business', identityProvider: 'okta', meta: { businessId: '1001' } }],
+    }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_KEY: pem });
+    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
+    const report = await createWriteback({ config, store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 0, resetMarginMs: 0 } } }).run(HUB);
+    assert.equal(report.written, 1);
+    assert.deepEqual(okta.refused.filter((r) => r.includes('/oauth2/v1/token')), []);
+  } finally {
+    await okta.close();
+  }
+});
+
+test('keyId without privateKey is refused naming the path', () => {
+  assert.throws(() => parseConfig(JSON.stringify({
+    identityProviders: { okta: { kind: 'okta', orgUrl: 'https://acme.okta.com', token: 'env:OKTA_TOKEN', keyId: 'hubwarden-2026' } },
+    hubs: [],
+  }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_TOKEN: 'x' }), /identityProviders\.okta\.keyId: names a key of privateKey/);
+});
