@@ -5,10 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema, withCollections } from '../../config/schema.ts';
-import { defineDirectoryIndexes, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
-import { MemoryStore } from '../store/memory-store.ts';
-import { definePersonIndexes } from '../plan/person-input.ts';
-import { defineStandingIndexes } from '../standing/standing.ts';
+import type { DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { accessStore, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from './directory-fixtures.ts';
 import { offerIdOf } from '../offers/offer-record.ts';
 import { highestHubRole, lowestHubRole, personOnHubs, roleMay } from './hub-access.ts';
 import { holdingsOf } from './my-access.ts';
@@ -30,35 +28,28 @@ const file = configSchema.parse({
   ],
 });
 const hubs = withCollections(file);
-const at = '2026-11-01T00:00:00.000Z';
 const NOW = new Date('2026-11-20T00:00:00.000Z');
 
 function user(hubId: string, id: string, emails: string[], active = true): DirectoryUserRecord {
-  return { hubId, id, userName: emails[0], active, email: emails[0], emails, scim: {}, created: at, lastModified: at, version: 1 };
+  return directoryUser(hubId, id, emails, { active });
 }
 
 async function seeded() {
-  const store = new MemoryStore();
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  defineStandingIndexes(store);
-  await store.open();
+  const store = await accessStore();
+  await seedDirectory(store, [
+    user('hub-a', 'a-olivia', ['Olivia@Acme.example']), user('hub-b', 'b-olivia', ['olivia@acme.example']),
+    user('hub-a', 'a-ivan', ['ivan@acme.example']), user('hub-a', 'a-max', ['max@acme.example']),
+    user('hub-a', 'a-cora', ['cora@acme.example', 'cora.old@acme.example']), user('hub-a', 'a-gone', ['gone@acme.example'], false),
+    user('hub-a', 'a-lone', ['lone@acme.example']),
+  ], [
+    directoryGroup('hub-a', 'g-owners', 'A Owners', ['a-olivia', 'a-gone']),
+    directoryGroup('hub-a', 'g-it', 'A IT', ['a-ivan']),
+    directoryGroup('hub-a', 'g-managers', 'A Managers', ['a-max']),
+    directoryGroup('hub-a', 'g-staff', 'A Staff', ['a-cora', 'a-olivia']),
+    directoryGroup('hub-a', 'g-brand', 'A Brand', ['a-cora']),
+    directoryGroup('hub-b', 'g-b-staff', 'B Staff', ['b-olivia']),
+  ]);
   await store.transact((tx) => {
-    const users = [
-      user('hub-a', 'a-olivia', ['Olivia@Acme.example']), user('hub-b', 'b-olivia', ['olivia@acme.example']),
-      user('hub-a', 'a-ivan', ['ivan@acme.example']), user('hub-a', 'a-max', ['max@acme.example']),
-      user('hub-a', 'a-cora', ['cora@acme.example', 'cora.old@acme.example']), user('hub-a', 'a-gone', ['gone@acme.example'], false),
-      user('hub-a', 'a-lone', ['lone@acme.example']),
-    ];
-    for (const u of users) tx.put('directoryUsers', u.hubId, u.id, u);
-    const group = (hubId: string, id: string, displayName: string, members: string[]) =>
-      tx.put('directoryGroups', hubId, id, { hubId, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
-    group('hub-a', 'g-owners', 'A Owners', ['a-olivia', 'a-gone']);
-    group('hub-a', 'g-it', 'A IT', ['a-ivan']);
-    group('hub-a', 'g-managers', 'A Managers', ['a-max']);
-    group('hub-a', 'g-staff', 'A Staff', ['a-cora', 'a-olivia']);
-    group('hub-a', 'g-brand', 'A Brand', ['a-cora']);
-    group('hub-b', 'g-b-staff', 'B Staff', ['b-olivia']);
     // Cora's seat in the app, matched to her, with her ad account tasks; and a pending invite to her old address.
     tx.put('appMembers', 'hub-a', 'm-cora', { hubId: 'hub-a', id: 'm-cora', email: 'cora@acme.example', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
     tx.put('memberMatches', 'hub-a', 'm-cora', { hubId: 'hub-a', memberId: 'm-cora', outcome: 'onboarded', directoryUserId: 'a-cora', manual: false, at });

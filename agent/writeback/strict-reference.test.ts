@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteback } from './writeback.ts';
-import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, OKTA_TOKEN, seededStore, writebackConfig } from './writeback-fixtures.ts';
+import { capturingLog, directoryUser, ENTRA, EXT_PREFIX, movableClock, OKTA_TOKEN, seededStore, setMemberRole, writebackConfig } from './writeback-fixtures.ts';
 import { startStrictOkta } from './strict-okta.test-double.ts';
 import { startStrictGraph } from './strict-graph.test-double.ts';
 import type { MemoryStore } from '../store/memory-store.ts';
@@ -90,10 +90,7 @@ test('okta: write-back passes a strict Okta (schema, partial profile updates, 42
     assert.equal(okta.calls.length, 0, 'no request');
 
     // A 429 (E0000047, X-Rate-Limit-Reset), then success.
-    await store.transact(async (tx) => {
-      const m = (await tx.get('appMembers', HUB, 'm-ana'))!;
-      tx.put('appMembers', HUB, 'm-ana', { ...m, role: 'EMPLOYEE' });
-    });
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
     okta.throttleNext(1);
     const third = await writeback.run(HUB);
     assert.equal(third.written, 1);
@@ -106,27 +103,36 @@ test('okta: write-back passes a strict Okta (schema, partial profile updates, 42
   }
 });
 
-test('okta private-key mode: a service app token from the strict Okta, sent as Bearer', async () => {
+/**
+ * Ana alone, written back through a strict Okta whose service app holds the public half of a new
+ * RSA key; the config names the private half as a PEM (and `keyId`, when given). `check` sees the
+ * double and the report before the double closes.
+ */
+async function privateKeyRun(keyId: string | undefined, check: (okta: Awaited<ReturnType<typeof startStrictOkta>>, report: { written: number }, ana: string) => void): Promise<void> {
   const HUB = 'meta-main';
   const ANA = '00uana00000000000001';
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const okta = await startStrictOkta({ serviceApp: { clientId: '0oastrictservice0001', publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'] }, users: [{ id: ANA, login: 'ana@example.com' }] });
+  const okta = await startStrictOkta({ serviceApp: { clientId: '0oastrictservice0001', publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'], ...(keyId ? { keyId } : {}) }, users: [{ id: ANA, login: 'ana@example.com' }] });
   try {
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const config = parseConfig(JSON.stringify({
-      identityProviders: { okta: { kind: 'okta', orgUrl: okta.url, clientId: '0oastrictservice0001', privateKey: 'env:OKTA_KEY' } },
+      identityProviders: { okta: { kind: 'okta', orgUrl: okta.url, clientId: '0oastrictservice0001', privateKey: 'env:OKTA_KEY', ...(keyId ? { keyId } : {}) } },
       hubs: [{ id: HUB, connector: 'meta-business', identityProvider: 'okta', meta: { businessId: '1001' } }],
     }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_KEY: pem });
     const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
     const report = await createWriteback({ config, store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 0, resetMarginMs: 0 } } }).run(HUB);
-    assert.equal(report.written, 1);
-    assert.equal(okta.users.get(ANA)!.profile.hubwarden_meta_main_status, 'onboarded');
-    assert.deepEqual(okta.refused.filter((r) => !/^POST \/api\/v1\/meta\/schemas\/user\/default: E0000001 /.test(r)), []);
-    assert.equal(okta.calls.filter((c) => c.path === '/oauth2/v1/token').length, 1);
+    check(okta, report, ANA);
   } finally {
     await okta.close();
   }
-});
+}
+
+test('okta private-key mode: a service app token from the strict Okta, sent as Bearer', () => privateKeyRun(undefined, (okta, report, ANA) => {
+  assert.equal(report.written, 1);
+  assert.equal(okta.users.get(ANA)!.profile.hubwarden_meta_main_status, 'onboarded');
+  assert.deepEqual(okta.refused.filter((r) => !/^POST \/api\/v1\/meta\/schemas\/user\/default: E0000001 /.test(r)), []);
+  assert.equal(okta.calls.filter((c) => c.path === '/oauth2/v1/token').length, 1);
+}));
 
 test('entra: write-back passes a strict Graph (extension properties, PATCH /users, 429 Retry-After, a disabled user)', async () => {
   const HUB = 'ads-eu';
@@ -163,10 +169,7 @@ test('entra: write-back passes a strict Graph (extension properties, PATCH /user
     assert.equal(again.unchanged, 4);
     assert.equal(graph.calls.length, 0, 'no request, no token');
 
-    await store.transact(async (tx) => {
-      const m = (await tx.get('appMembers', HUB, 'm-ana'))!;
-      tx.put('appMembers', HUB, 'm-ana', { ...m, role: 'EMPLOYEE' });
-    });
+    await setMemberRole(store, HUB, 'm-ana', 'EMPLOYEE');
     graph.throttleNext(1);
     const third = await writeback.run(HUB);
     assert.equal(third.written, 1);
@@ -179,25 +182,10 @@ test('entra: write-back passes a strict Graph (extension properties, PATCH /user
   }
 });
 
-test('okta private-key mode with a PEM key and keyId: the assertion names the key (kid), and the token is granted', async () => {
-  const HUB = 'meta-main';
-  const ANA = '00uana00000000000001';
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const okta = await startStrictOkta({ serviceApp: { clientId: '0oastrictservice0001', publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'], keyId: 'hubwarden-2026' }, users: [{ id: ANA, login: 'ana@example.com' }] });
-  try {
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const config = parseConfig(JSON.stringify({
-      identityProviders: { okta: { kind: 'okta', orgUrl: okta.url, clientId: '0oastrictservice0001', privateKey: 'env:OKTA_KEY', keyId: 'hubwarden-2026' } },
-      hubs: [{ id: HUB, connector: 'meta-business', identityProvider: 'okta', meta: { businessId: '1001' } }],
-    }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_KEY: pem });
-    const store = await seededStore(HUB, [directoryUser(HUB, 'u-ana', 'ana@example.com', { externalId: ANA })], [{ id: 'm-ana', email: 'ana@example.com', role: 'ADMIN' }]);
-    const report = await createWriteback({ config, store, log: capturingLog(), clock: movableClock(), tuning: { okta: { maxRetries: 0, resetMarginMs: 0 } } }).run(HUB);
-    assert.equal(report.written, 1);
-    assert.deepEqual(okta.refused.filter((r) => r.includes('/oauth2/v1/token')), []);
-  } finally {
-    await okta.close();
-  }
-});
+test('okta private-key mode with a PEM key and keyId: the assertion names the key (kid), and the token is granted', () => privateKeyRun('hubwarden-2026', (okta, report) => {
+  assert.equal(report.written, 1);
+  assert.deepEqual(okta.refused.filter((r) => r.includes('/oauth2/v1/token')), []);
+}));
 
 test('keyId without privateKey is refused naming the path', () => {
   assert.throws(() => parseConfig(JSON.stringify({

@@ -4,17 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { accessStore, directoryGroup, directoryUser, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import type { TestServer } from '../../test/admin/test-server.ts';
 import { metricsRegistry } from '../ops/metrics.ts';
 import { ForbiddenLog } from './forbidden-log.ts';
-import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
 type Line = { message: string; meta?: Record<string, unknown> };
 const recorder = () => {
@@ -42,13 +39,7 @@ test('one line a minute per person; the refusals in between are counted into the
 });
 
 describe("the dashboard's 403s", () => {
-  const at = '2026-11-01T00:00:00.000Z';
-  const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
-hubs:
+  const config = dashboardConfig('forbidden-log', `
   - id: acme-ads
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
@@ -57,22 +48,15 @@ hubs:
     connector: meta-business
     meta: { businessId: "2222222222", accessToken: env:META_TOKEN }
     teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
-`, '/tmp/hubwarden-test/forbidden-log.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+`);
   const { lines, log } = recorder();
   const sessions = new SessionStore(new MemoryStore());
   let server: TestServer;
 
   before(async () => {
-    const store = new MemoryStore();
-    defineDirectoryIndexes(store);
-    definePersonIndexes(store);
-    defineStandingIndexes(store);
-    await store.open();
-    await store.transact((tx) => {
-      tx.put('directoryUsers', 'acme-ads', 'a-cora', { hubId: 'acme-ads', id: 'a-cora', userName: 'cora@acme.example', active: true, email: 'cora@acme.example', emails: ['cora@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
-      tx.put('directoryGroups', 'acme-ads', 'g-sales', { hubId: 'acme-ads', id: 'g-sales', displayName: 'Sales', members: [{ value: 'a-cora' }], scim: {}, created: at, lastModified: at, version: 1 });
-    });
-    server = await serveRouters([['/ui', createWebRouter({ config, agent: new FakeAgent(), store, log, sessions })]]);
+    const store = await accessStore();
+    await seedDirectory(store, [directoryUser('acme-ads', 'a-cora', ['cora@acme.example'])], [directoryGroup('acme-ads', 'g-sales', 'Sales', ['a-cora'])]);
+    server = await serveDashboard({ config, agent: new FakeAgent(), store, log, sessions });
   });
   after(() => server.close());
 
@@ -82,8 +66,9 @@ hubs:
   };
 
   test('a collaborator asking for another hub is logged once (who, path without the query, hub) and every 403 is counted', async () => {
-    const s = await sessions.create('cora@acme.example', 'oidc', { admin: false, email: 'cora@acme.example' });
-    const get = (path: string) => fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie: `hubwarden-session=${s.id}` } });
+    const cora = await signedIn(sessions, 'cora@acme.example');
+    const call = dashboardCaller(() => server);
+    const get = (path: string) => call(cora, 'GET', path);
     const counted = await forbiddenTotal();
     assert.equal((await get('/ui/api/v1/hubs/beta-shop/members?status=onboarded')).status, 403);
     assert.equal((await get('/ui/hubs/no-such-hub')).status, 403);

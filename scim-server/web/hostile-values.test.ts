@@ -8,35 +8,25 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { accessStore, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
-import { createWebRouter } from './router.ts';
+import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-const at = '2026-11-01T00:00:00.000Z';
 const XSS = '<img src=x onerror=alert(1)>';
 const BREAK_OUT = `"'><script>alert(2)</script>`;
 // Group names are matched between the IdP and the config: one with markup in it is the IdP's word.
 const GROUP = `R&D <b>"Ads"</b>`;
-const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
-hubs:
+const config = dashboardConfig('hostile', `
   - id: acme-ads
     label: ${JSON.stringify(`Acme ${BREAK_OUT}`)}
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
     teams:
       - { group: ${JSON.stringify(GROUP)}, hubRole: owner, appRole: ADMIN }
-`, '/tmp/hubwarden-test/hostile.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+`);
 
 /** Markup a hostile value would have added, had it not been escaped. */
 const INJECTED = [/<img src=x/i, /<script>alert/i, /<svg onload/i, /<b>"Ads"/, /"'>/];
@@ -45,23 +35,15 @@ describe('hostile values on the dashboard are shown as text', () => {
   let server: TestServer;
   let agent: FakeAgent;
   const sessions = new SessionStore(new MemoryStore());
-  const who = async (email: string, admin = false) => {
-    const s = await sessions.create(email, 'oidc', { admin, email });
-    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
-  };
+  const who = (email: string, admin = false) => signedIn(sessions, email, { admin });
   const get = (as: { cookie: string }, path: string) => fetch(`${server.url}${path}`, { redirect: 'manual', headers: { cookie: as.cookie } });
 
   before(async () => {
     agent = new FakeAgent();
-    const store = new MemoryStore();
-    defineDirectoryIndexes(store);
-    definePersonIndexes(store);
-    defineStandingIndexes(store);
-    await store.open();
+    const store = await accessStore();
     const hubId = 'acme-ads';
+    await seedDirectory(store, [directoryUser(hubId, 'u-olivia', ['olivia@acme.example'], { displayName: XSS })], [directoryGroup(hubId, 'g-rd', GROUP, ['u-olivia'])]);
     await store.transact((tx) => {
-      tx.put('directoryUsers', hubId, 'u-olivia', { hubId, id: 'u-olivia', userName: 'olivia@acme.example', displayName: XSS, active: true, email: 'olivia@acme.example', emails: ['olivia@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
-      tx.put('directoryGroups', hubId, 'g-rd', { hubId, id: 'g-rd', displayName: GROUP, members: [{ value: 'u-olivia' }], scim: {}, created: at, lastModified: at, version: 1 });
       // What a check for updates read from Meta: a member id, role and asset name it chose.
       const memberId = `m${BREAK_OUT}<svg onload=alert(3)>`;
       tx.put('appMembers', hubId, memberId, { hubId, id: memberId, email: 'olivia@acme.example', name: XSS, role: `ADMIN${XSS}`, firstSeenAt: at, lastSeenAt: at });
@@ -70,7 +52,7 @@ describe('hostile values on the dashboard are shown as text', () => {
       const inviteId = `i${BREAK_OUT}`;
       tx.put('appInvites', hubId, inviteId, { hubId, id: inviteId, email: 'olivia@acme.example', role: `EMPLOYEE${XSS}`, status: 'pending', expiresAt: `2026-12-01${BREAK_OUT}`, sentByHubwarden: true, resendCount: 0, lastSeenAt: at });
     });
-    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+    server = await serveDashboard({ config, agent, store, sessions });
   });
   after(() => server.close());
 

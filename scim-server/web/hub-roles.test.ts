@@ -6,25 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { accessStore, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
-import { createWebRouter } from './router.ts';
+import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-const at = '2026-11-01T00:00:00.000Z';
-const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-  # Global administrators by email (an administrator's session is re-checked against this on every request).
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
-hubs:
+// The usual server block: boss@acme.example the one global administrator by email (an
+// administrator's session is re-checked against the config's list on every request).
+const config = dashboardConfig('hub-roles', `
   - id: acme-ads
     label: Acme Ads
     connector: meta-business
@@ -37,7 +28,7 @@ hubs:
     connector: meta-business
     meta: { businessId: "2222222222" }
     teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
-`, '/tmp/hubwarden-test/hub-roles.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+`);
 
 /** Every read and action of hub beta-shop the dashboard offers: the owner of acme-ads gets 403 on each. */
 export const OTHER_HUB_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]> = [
@@ -67,41 +58,28 @@ describe('hub roles in the dashboard', () => {
   let betaTask: string;
   const sessionStore = new MemoryStore();
   const sessions = new SessionStore(sessionStore);
-  const who = async (email: string, admin = false) => {
-    const s = await sessions.create(email, 'oidc', { admin, email });
-    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
-  };
-  const call = (as: { cookie: string; csrf: string }, method: string, path: string, body?: unknown) => fetch(`${server.url}${path}`, {
-    method, redirect: 'manual',
-    headers: { cookie: as.cookie, origin: server.url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
-    body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
-  });
+  const who = (email: string, admin = false) => signedIn(sessions, email, { admin });
+  const call = dashboardCaller(() => server);
 
   before(async () => {
     agent = new FakeAgent();
     betaTask = (await agent.checkForUpdates('beta-shop', { type: 'schedule' })).id;
     agent.reportsById.set('r-beta', { id: 'r-beta', hubId: 'beta-shop', createdAt: at, status: 'open', items: [{ memberId: '2001', email: 'jane@example.com', action: 'remove-member', reason: 'left' }] });
     agent.calls.length = 0;
-    const store = new MemoryStore();
-    defineDirectoryIndexes(store);
-    definePersonIndexes(store);
-    defineStandingIndexes(store);
-    await store.open();
-    await store.transact((tx) => {
-      const user = (hubId: string, id: string, email: string) => tx.put('directoryUsers', hubId, id, { hubId, id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
-      const group = (hubId: string, id: string, displayName: string, members: string[]) =>
-        tx.put('directoryGroups', hubId, id, { hubId, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
-      user('acme-ads', 'a-olivia', 'olivia@acme.example');
-      user('beta-shop', 'b-olivia', 'olivia@acme.example');
-      user('acme-ads', 'a-max', 'max@acme.example');
-      user('acme-ads', 'a-cora', 'cora@acme.example');
-      group('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia']);
-      group('acme-ads', 'g-managers', 'Acme Managers', ['a-max']);
-      group('acme-ads', 'g-sales', 'Sales', ['a-cora']);
+    const store = await accessStore();
+    await seedDirectory(store, [
+      directoryUser('acme-ads', 'a-olivia', ['olivia@acme.example']),
+      directoryUser('beta-shop', 'b-olivia', ['olivia@acme.example']),
+      directoryUser('acme-ads', 'a-max', ['max@acme.example']),
+      directoryUser('acme-ads', 'a-cora', ['cora@acme.example']),
+    ], [
+      directoryGroup('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia']),
+      directoryGroup('acme-ads', 'g-managers', 'Acme Managers', ['a-max']),
+      directoryGroup('acme-ads', 'g-sales', 'Sales', ['a-cora']),
       // Olivia is also on beta-shop, as a collaborator: a seat there lets her manage nothing.
-      group('beta-shop', 'g-beta', 'Beta Sales', ['b-olivia']);
-    });
-    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+      directoryGroup('beta-shop', 'g-beta', 'Beta Sales', ['b-olivia']),
+    ]);
+    server = await serveDashboard({ config, agent, store, sessions });
   });
   after(() => server.close());
 

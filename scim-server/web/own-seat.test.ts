@@ -8,33 +8,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MemberView } from '../../agent/api.ts';
-import { defineDirectoryIndexes } from '../../agent/desired-state/directory-records.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
+import { accessStore, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
-import { createWebRouter } from './router.ts';
+import type { TestServer } from '../../test/admin/test-server.ts';
 import { scopedAgent, type Refusal } from './scoped-agent.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardCaller, dashboardConfig, serveDashboard, signedIn, type SignedIn } from './web-fixtures.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-const at = '2026-11-01T00:00:00.000Z';
-const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
-hubs:
+const config = dashboardConfig('own-seat', `
   - id: acme-ads
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
     teams:
       - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
       - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
-`, '/tmp/hubwarden-test/own-seat.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+`);
 
 const row = (id: string, email: string, extra: Partial<MemberView> = {}): MemberView =>
   ({ hubId: 'acme-ads', id, status: 'unmatched', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', ...extra });
@@ -43,16 +33,10 @@ describe('nobody decides about their own seat', () => {
   let server: TestServer;
   let agent: FakeAgent;
   const sessions = new SessionStore(new MemoryStore());
-  const store = new MemoryStore();
-  const who = async (email: string, admin = false) => {
-    const s = await sessions.create(email, 'oidc', { admin, email });
-    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
-  };
-  const post = (as: { cookie: string; csrf: string }, path: string, body: unknown) => fetch(`${server.url}${path}`, {
-    method: 'POST', redirect: 'manual',
-    headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/json', 'x-csrf-token': as.csrf },
-    body: JSON.stringify(body),
-  });
+  let store: MemoryStore;
+  const who = (email: string, admin = false) => signedIn(sessions, email, { admin });
+  const call = dashboardCaller(() => server);
+  const post = (as: SignedIn, path: string, body: unknown) => call(as, 'POST', path, body);
   const decisions = () => agent.calls.filter((c) => ['matchMember', 'unmatchMember', 'exemptMember', 'decideApproval'].includes(c.method));
 
   before(async () => {
@@ -67,26 +51,23 @@ describe('nobody decides about their own seat', () => {
       // Cora: disputed between them, and no email of Max's left on it.
       row('1011', 'old.max@acme.example', { candidates: ['a-cora', 'a-max'] }),
     );
-    defineDirectoryIndexes(store);
-    definePersonIndexes(store);
-    defineStandingIndexes(store);
-    await store.open();
-    await store.transact((tx) => {
-      const user = (id: string, email: string) => tx.put('directoryUsers', 'acme-ads', id, { hubId: 'acme-ads', id, userName: email, active: true, email, emails: [email], scim: {}, created: at, lastModified: at, version: 1 });
-      const group = (id: string, displayName: string, members: string[]) =>
-        tx.put('directoryGroups', 'acme-ads', id, { hubId: 'acme-ads', id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
-      user('a-olivia', 'olivia@acme.example');
-      user('a-max', 'max@acme.example');
-      user('a-cora', 'cora@acme.example');
+    store = await accessStore();
+    const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
+    await seedDirectory(store, [
+      user('a-olivia', 'olivia@acme.example'),
+      user('a-max', 'max@acme.example'),
+      user('a-cora', 'cora@acme.example'),
       // Owners too, for now holding nothing: Sam suspended in the IdP, Dana deactivated. Their
       // groups make them owners again the moment the IdP lifts the suspension or re-activates them.
-      user('a-sam', 'sam@acme.example');
-      tx.put('directoryUsers', 'acme-ads', 'a-sam', { hubId: 'acme-ads', id: 'a-sam', userName: 'sam@acme.example', active: true, suspended: { at, by: 'okta-event-hook' }, email: 'sam@acme.example', emails: ['sam@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
-      tx.put('directoryUsers', 'acme-ads', 'a-dana', { hubId: 'acme-ads', id: 'a-dana', userName: 'dana@acme.example', active: false, email: 'dana@acme.example', emails: ['dana@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
+      user('a-sam', 'sam@acme.example', { suspended: { at, by: 'okta-event-hook' } }),
+      user('a-dana', 'dana@acme.example', { active: false }),
       // Oz, offboarded by a leaver workflow: held until the IdP deactivates and reactivates him.
-      tx.put('directoryUsers', 'acme-ads', 'a-oz', { hubId: 'acme-ads', id: 'a-oz', userName: 'oz@acme.example', active: true, offboarded: { at, by: 'entra-lifecycle' }, email: 'oz@acme.example', emails: ['oz@acme.example'], scim: {}, created: at, lastModified: at, version: 1 });
-      group('g-owners', 'Acme Owners', ['a-olivia', 'a-sam', 'a-dana', 'a-oz']);
-      group('g-managers', 'Acme Managers', ['a-max']);
+      user('a-oz', 'oz@acme.example', { offboarded: { at, by: 'entra-lifecycle' } }),
+    ], [
+      directoryGroup('acme-ads', 'g-owners', 'Acme Owners', ['a-olivia', 'a-sam', 'a-dana', 'a-oz']),
+      directoryGroup('acme-ads', 'g-managers', 'Acme Managers', ['a-max']),
+    ]);
+    await store.transact((tx) => {
       // Halted plans (the removal threshold): two would remove Max's own seat (his email), one someone else's.
       for (const [id, memberId] of [['ap-max-1', '1009'], ['ap-max-2', '1009'], ['ap-other', '1002']] as const) {
         const approval = { id, hubId: 'acme-ads', createdAt: at, status: 'pending' as const, explanation: 'would remove 3 of 5 members (60% > 20%)', operations: [{ kind: 'remove-member', summary: `remove ${memberId}` }], taskId: `t-${id}` };
@@ -98,7 +79,7 @@ describe('nobody decides about their own seat', () => {
       agent.approvalsById.set(invite.id, invite);
       tx.put('approvals', 'acme-ads', invite.id, { ...invite, planned: [{ kind: 'cancel-invite', key: 'cancel:inv-max', inviteId: 'inv-max', summary: 'cancel inv-max' }] as never });
     });
-    server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+    server = await serveDashboard({ config, agent, store, sessions });
   });
   after(() => server.close());
 

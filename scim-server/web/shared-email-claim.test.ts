@@ -11,35 +11,26 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TaskView } from '../../agent/api.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { defineDirectoryIndexes, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { defineAccessIndexes, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
+import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import type { SignedInClaimant } from '../../agent/offers/claimant.ts';
 import { claimOwnOffer } from '../../agent/offers/offer-api.ts';
 import { offerIdOf } from '../../agent/offers/offer-record.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect, type Store } from '../../agent/store/store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { withCollections } from '../../config/schema.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters } from '../../test/admin/test-server.ts';
 import { suiteStores, type SuiteStore } from '../../test/suite-stores.ts';
-import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-const at = '2026-11-01T00:00:00.000Z';
 const HUB = 'acme-ads';
-const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-hubs:
+const config = dashboardConfig('shared-email-claim', `
   - id: ${HUB}
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
     teams: [{ group: Brand, appRole: EMPLOYEE, claim: true }]
-`, '/tmp/hubwarden-test/shared-email-claim.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token' });
+`, { oidc: false });
 const hubs = withCollections(config.file);
 
 /** The fake agent, but claims go through the agent's real code over `store`. */
@@ -50,32 +41,25 @@ class ClaimingAgent extends FakeAgent {
   }
 }
 
-const user = (id: string, externalId: string, active = true): DirectoryUserRecord => ({
-  hubId: HUB, id, externalId, userName: `${id}@idp.example`, active, email: 'jane@example.com', emails: ['jane@example.com'], scim: {}, created: at, lastModified: at, version: 1,
-});
+const user = (id: string, externalId: string, active = true): DirectoryUserRecord =>
+  directoryUser(HUB, id, ['jane@example.com'], { externalId, userName: `${id}@idp.example`, active });
 
 /** The directory users (all in the claim team Brand), and an offer of Brand to each of `offeredTo`. */
 async function world(kind: SuiteStore, users: DirectoryUserRecord[], offeredTo: string[]) {
   const { store, dispose } = await kind.open();
   opened.push(dispose);
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  defineStandingIndexes(store);
+  defineAccessIndexes(store);
+  await seedDirectory(store, users, [directoryGroup(HUB, 'g-brand', 'Brand', users.map((u) => u.id))]);
   await store.transact((tx) => {
-    for (const u of users) tx.put('directoryUsers', HUB, u.id, u);
-    tx.put('directoryGroups', HUB, 'g-brand', { hubId: HUB, id: 'g-brand', displayName: 'Brand', members: users.map((u) => ({ value: u.id })), scim: {}, created: at, lastModified: at, version: 1 });
     for (const id of offeredTo) {
       const offerId = offerIdOf(HUB, id, 'Brand');
       tx.put('offers', HUB, offerId, { id: offerId, hubId: HUB, directoryUserId: id, email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: at, expiresAt: '2099-01-01T00:00:00.000Z', membership: 'brand' });
     }
   });
   const sessions = new SessionStore(new MemoryStore());
-  const server = await serveRouters([['/ui', createWebRouter({ config, agent: new ClaimingAgent(store), store, log: silent, sessions })]]);
+  const server = await serveDashboard({ config, agent: new ClaimingAgent(store), store, sessions });
   /** A session of someone the IdP signed in as jane@example.com, with these IdP ids (`sub`, `oid`). */
-  const signIn = async (idpUserIds: string[]) => {
-    const s = await sessions.create('jane@example.com', 'oidc', { admin: false, email: 'jane@example.com', idpUserIds });
-    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
-  };
+  const signIn = (idpUserIds: string[]) => signedIn(sessions, 'jane@example.com', { idpUserIds });
   const myAccess = async (as: { cookie: string }) => (await fetch(`${server.url}/ui/my-access`, { headers: { cookie: as.cookie } })).text();
   const claim = (as: { cookie: string; csrf: string }, offerId: string) => fetch(`${server.url}/ui/my-access/offers/${encodeURIComponent(offerId)}/claim`, {
     method: 'POST', redirect: 'manual', headers: { cookie: as.cookie, origin: server.url, 'content-type': 'application/x-www-form-urlencoded' },

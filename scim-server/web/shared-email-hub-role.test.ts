@@ -11,56 +11,39 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MemberView } from '../../agent/api.ts';
-import { defineDirectoryIndexes, type DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
+import { defineAccessIndexes, directoryGroup, directoryUser, SEEDED_AT as at, seedDirectory } from '../../agent/access/directory-fixtures.ts';
+import type { DirectoryUserRecord } from '../../agent/desired-state/directory-records.ts';
 import { personOnHubs } from '../../agent/access/hub-access.ts';
-import { definePersonIndexes } from '../../agent/plan/person-input.ts';
-import { defineStandingIndexes } from '../../agent/standing/standing.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { parseConfig } from '../../config/load.ts';
 import { withCollections } from '../../config/schema.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
-import { serveRouters } from '../../test/admin/test-server.ts';
 import { suiteStores, type SuiteStore } from '../../test/suite-stores.ts';
-import { createWebRouter } from './router.ts';
 import { SessionStore } from './session-store.ts';
+import { dashboardCaller, dashboardConfig, serveDashboard, signedIn, type SignedIn } from './web-fixtures.ts';
 
-const silent = { info() {}, warn() {}, error() {} };
-const at = '2026-11-01T00:00:00.000Z';
 const HUB = 'acme-ads';
-const config = parseConfig(`
-server:
-  publicUrl: http://hubwarden.test
-  adminTokens: [env:ADMIN_TOKEN]
-  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }
-hubs:
+const config = dashboardConfig('shared-email-hub-role', `
   - id: ${HUB}
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
     teams:
       - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
       - { group: Sales, appRole: EMPLOYEE }
-`, '/tmp/hubwarden-test/shared-email-hub-role.yaml', { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', OIDC_SECRET: 'oidc-secret' });
+`);
 const hubs = withCollections(config.file);
 
 /** Jane (Sales: a collaborator) and Jay (Acme Owners), both sent by the IdP with jane@example.com. */
-const user = (id: string, externalId: string, emails: string[], active = true): DirectoryUserRecord => ({
-  hubId: HUB, id, externalId, userName: `${id}@idp.example`, active, email: emails[0], emails, scim: {}, created: at, lastModified: at, version: 1,
-});
+const user = (id: string, externalId: string, emails: string[], active = true): DirectoryUserRecord =>
+  directoryUser(HUB, id, emails, { externalId, userName: `${id}@idp.example`, active });
 const JANE = user('u-jane', '00u-jane', ['jane@example.com', 'jane.doe@example.com']);
 const JAY = user('u-jay', '00u-jay', ['jane@example.com']);
 
 async function world(kind: SuiteStore, users: DirectoryUserRecord[]) {
   const { store, dispose } = await kind.open();
   opened.push(dispose);
-  defineDirectoryIndexes(store);
-  definePersonIndexes(store);
-  defineStandingIndexes(store);
+  defineAccessIndexes(store);
+  await seedDirectory(store, users, [directoryGroup(HUB, 'g-owners', 'Acme Owners', ['u-jay']), directoryGroup(HUB, 'g-sales', 'Sales', ['u-jane'])]);
   await store.transact((tx) => {
-    for (const u of users) tx.put('directoryUsers', HUB, u.id, u);
-    const group = (id: string, displayName: string, members: string[]) =>
-      tx.put('directoryGroups', HUB, id, { hubId: HUB, id, displayName, members: members.map((value) => ({ value })), scim: {}, created: at, lastModified: at, version: 1 });
-    group('g-owners', 'Acme Owners', ['u-jay']);
-    group('g-sales', 'Sales', ['u-jane']);
     // Jane's seat (under her other address) and Jay's, which the app knows by the shared email,
     // with an invite to it; an owner matched Jay's to him.
     tx.put('appMembers', HUB, 'm-jane', { hubId: HUB, id: 'm-jane', email: 'jane.doe@example.com', role: 'EMPLOYEE', firstSeenAt: at, lastSeenAt: at });
@@ -74,18 +57,11 @@ async function world(kind: SuiteStore, users: DirectoryUserRecord[]) {
   const row = (id: string, email: string, directoryUserId: string): MemberView => ({ hubId: HUB, id, status: 'onboarded', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', directoryUserId });
   agent.membersByHub.get(HUB)!.push(row('m-jane', 'jane.doe@example.com', 'u-jane'));
   const sessions = new SessionStore(new MemoryStore());
-  const server = await serveRouters([['/ui', createWebRouter({ config, agent, store, log: silent, sessions })]]);
+  const server = await serveDashboard({ config, agent, store, sessions });
   /** A session of someone the IdP signed in as jane@example.com, with these IdP ids (`sub`, `oid`). */
-  const signIn = async (idpUserIds: string[]) => {
-    const s = await sessions.create('jane@example.com', 'oidc', { admin: false, email: 'jane@example.com', idpUserIds });
-    return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
-  };
-  const call = (as: { cookie: string; csrf: string }, method: 'GET' | 'POST', path: string, body: unknown = {}) => fetch(`${server.url}${path}`, {
-    method, redirect: 'manual',
-    headers: { cookie: as.cookie, origin: server.url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
-    body: method === 'POST' ? JSON.stringify(body) : undefined,
-  });
-  const myAccess = async (as: { cookie: string; csrf: string }) => (await call(as, 'GET', '/ui/my-access')).text();
+  const signIn = (idpUserIds: string[]) => signedIn(sessions, 'jane@example.com', { idpUserIds });
+  const call = dashboardCaller(() => server);
+  const myAccess = async (as: SignedIn) => (await call(as, 'GET', '/ui/my-access')).text();
   return { store, agent, server, signIn, call, myAccess };
 }
 
@@ -169,7 +145,7 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`hub role o
     const jim = user('u-jim', '00u-jim', ['jane@example.com']);
     const w = await world(kind, [{ ...JANE, active: false }, JAY, jim]);
     try {
-      await w.store.transact((tx) => tx.put('directoryGroups', HUB, 'g-owners', { hubId: HUB, id: 'g-owners', displayName: 'Acme Owners', members: [{ value: 'u-jay' }, { value: 'u-jim' }], scim: {}, created: at, lastModified: at, version: 1 }));
+      await seedDirectory(w.store, [], [directoryGroup(HUB, 'g-owners', 'Acme Owners', ['u-jay', 'u-jim'])]);
       assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-nobody']))[0]!.hubRole, 'owner', 'naming nobody: what both owners give');
       assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-jane']))[0]!.hubRole, undefined);
     } finally {

@@ -1,0 +1,44 @@
+/**
+ * Shared setup for the dashboard's tests: a config whose server block is the usual one (admin
+ * token, OIDC with boss@acme.example the one global administrator by email) around the hubs the
+ * test is about, the dashboard served over a store and an agent, sessions as OIDC sign-in starts
+ * them, and requests the way the browser sends them (cookie; origin and CSRF token on a POST).
+ */
+import { parseConfig, type LoadedConfig } from '../../config/load.ts';
+import { serveRouters, type TestServer } from '../../test/admin/test-server.ts';
+import { createWebRouter, type WebRouterDeps } from './router.ts';
+import type { SessionStore } from './session-store.ts';
+
+export const silent = { info() {}, warn() {}, error() {} };
+
+/** The config: the usual server block (`oidc: false` leaves sign-in by OIDC out), then `hubsYaml` (the `hubs:` list). */
+export function dashboardConfig(name: string, hubsYaml: string, { oidc = true } = {}): LoadedConfig {
+  return parseConfig(`
+server:
+  publicUrl: http://hubwarden.test
+  adminTokens: [env:ADMIN_TOKEN]
+${oidc ? '  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, clientSecret: env:OIDC_SECRET, allowedEmails: [boss@acme.example] }\n' : ''}hubs:
+${hubsYaml}`, `/tmp/hubwarden-test/${name}.yaml`, { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', ...(oidc ? { OIDC_SECRET: 'oidc-secret' } : {}) });
+}
+
+/** The dashboard at /ui on 127.0.0.1, port 0; logging nothing unless given a log. */
+export function serveDashboard(deps: WebRouterDeps): Promise<TestServer> {
+  return serveRouters([['/ui', createWebRouter({ log: silent, ...deps })]]);
+}
+
+export interface SignedIn { cookie: string; csrf: string }
+
+/** A session of `email` as OIDC sign-in starts it: an administrator or not, with the IdP's ids (`sub`, `oid`). */
+export async function signedIn(sessions: SessionStore, email: string, { admin = false, idpUserIds }: { admin?: boolean; idpUserIds?: string[] } = {}): Promise<SignedIn> {
+  const s = await sessions.create(email, 'oidc', { admin, email, ...(idpUserIds ? { idpUserIds } : {}) });
+  return { cookie: `hubwarden-session=${s.id}`, csrf: s.csrf };
+}
+
+/** A request to the dashboard as `as`: a POST carries this origin, the session's CSRF token and `body` as JSON. */
+export function dashboardCaller(server: () => TestServer) {
+  return (as: SignedIn, method: string, path: string, body: unknown = {}) => fetch(`${server().url}${path}`, {
+    method, redirect: 'manual',
+    headers: { cookie: as.cookie, origin: server().url, ...(method === 'POST' ? { 'content-type': 'application/json', 'x-csrf-token': as.csrf } : {}) },
+    body: method === 'POST' ? JSON.stringify(body) : undefined,
+  });
+}
