@@ -94,6 +94,12 @@ export interface AppImportRecord {
    * partners, or one partner's people), with the reason: their records are the previous ones.
    */
   unavailable?: Array<{ section: string; message: string; partnerBusinessId?: string }>;
+  /**
+   * The asset types whose partner shares the snapshot holds as read: read by this import, or kept
+   * from one that read them (check-for-updates/share-baseline.ts). Absent: written by a release
+   * that did not record it.
+   */
+  partnerShareTypes?: string[];
 }
 
 /**

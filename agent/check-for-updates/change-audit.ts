@@ -59,6 +59,17 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
       detail: { partnerBusinessId: p.partnerBusinessId, relation: p.relation, asset: p.asset, tasks: p.tasks, ...(p.from ? { from: p.from } : {}) },
     });
   }
+  // One entry for the hub, not one per share: the shares were there before this check could see
+  // them. A first read that found none held nothing back: the type is simply read from now on.
+  const baselines = (changes.shareBaselines ?? []).filter((b) => b.shares > 0);
+  if (baselines.length > 0) {
+    const read = baselines.map((b) => `${b.assetType.replace('_', ' ')} partner shares: ${b.shares} ${b.shares === 1 ? 'share' : 'shares'}`).join('; ');
+    appendAudit(tx, {
+      ...base, action: 'partner-shares-baseline', outcome: 'ok', subject: { label: `partner shares of hub ${hubId}` },
+      why: `first read of ${read} recorded as the baseline (this check is the first that reads them, so they are not reported one by one as newly shared; later checks report each change)`,
+      detail: { baselines },
+    });
+  }
   for (const [list, status] of [[changes.expiredInvites, 'expired'], [changes.declinedInvites, 'declined']] as const) {
     for (const i of list) {
       const next = !i.sentByHubwarden ? 'not sent by hubwarden: reported only' : i.resendCount === 0 ? 'hubwarden re-sends it once' : 'already re-sent once: reported to the owner';

@@ -46,6 +46,12 @@ export interface CheckChanges {
    * its own: audited, not corrected. Absent in runs recorded before it was kept.
    */
   partnerShareChanges?: PartnerShareChange[];
+  /**
+   * Asset types whose partner shares this check read for the first time (share-baseline.ts), with
+   * how many it found: recorded as the baseline, not reported one by one as newly shared (they may
+   * well predate the check). Absent when there is none.
+   */
+  shareBaselines?: Array<{ assetType: string; shares: number }>;
 }
 
 export interface PartnerShareChange {
@@ -67,7 +73,8 @@ export function emptyChanges(compared: boolean): CheckChanges {
   return { compared, newMembers: [], removedMembers: [], roleChanges: [], acceptedInvites: [], expiredInvites: [], declinedInvites: [], drift: [], systemUserChanges: [], partnerShareChanges: [] };
 }
 
-export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousComplete: boolean): CheckChanges {
+/** `firstReadShareTypes`: asset types whose partner shares were read for the first time (share-baseline.ts). */
+export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousComplete: boolean, firstReadShareTypes: readonly string[] = []): CheckChanges {
   const changes = emptyChanges(previousComplete);
   // Invite status needs no baseline: an expired invite on the first import is still expired.
   const prevInvites = byId(previous.invites);
@@ -111,7 +118,14 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
 
   changes.drift.push(...assignmentDrift(previous, next, prevMembers, nextMembers));
   changes.systemUserChanges = systemUserChanges(previous, next);
-  changes.partnerShareChanges = partnerShareChanges(previous, next);
+  // A type read for the first time has no earlier reading to differ from: what it found is the baseline.
+  const firstRead = new Set(firstReadShareTypes);
+  changes.partnerShareChanges = partnerShareChanges(previous, next).filter((c) => !firstRead.has(c.asset.type));
+  if (firstRead.size > 0) {
+    changes.shareBaselines = [...firstRead].map((assetType) => ({
+      assetType, shares: next.partners.reduce((n, p) => n + p.assets.filter((a) => a.type === assetType).length, 0),
+    }));
+  }
   return changes;
 }
 

@@ -62,6 +62,7 @@ export function trimChanges(changes: CheckChanges): CheckChanges {
     drift: cut(changes.drift),
     ...(changes.systemUserChanges ? { systemUserChanges: cut(changes.systemUserChanges) } : {}),
     ...(changes.partnerShareChanges ? { partnerShareChanges: cut(changes.partnerShareChanges) } : {}),
+    ...(changes.shareBaselines ? { shareBaselines: changes.shareBaselines } : {}),
   };
 }
 

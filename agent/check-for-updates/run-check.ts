@@ -24,6 +24,7 @@ import { trimChanges, type CheckRunRecord } from './check-run.ts';
 import { readApp, type AppReading } from './read-app.ts';
 import { carryDecisions, renamedRows } from './renamed-rows.ts';
 import { buildSnapshot } from './snapshot.ts';
+import { shareReading } from './share-baseline.ts';
 import { assignsTriedOn } from '../app-state/grant-maker.ts';
 import { definitionOf } from '../hub-connector.ts';
 import { lastImport, readSnapshot, removedDuring, writeSnapshot } from './snapshot-store.ts';
@@ -95,7 +96,8 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const now = input.now().toISOString();
     // Read before anything is staged: the snapshot this transaction replaces.
     const previous = await readSnapshot(tx, hub.id);
-    const previousComplete = (await lastImport(tx, hub.id))?.complete === true;
+    const last = await lastImport(tx, hub.id);
+    const previousComplete = last?.complete === true;
     const [removed, assignsTried] = await Promise.all([removedDuring(tx, hub.id, startedAt), assignsTriedOn(tx, hub.id)]);
     // A person the agent removed, or seated, while the reading ran may be on an asset edge read
     // before the change and missing from a member page read after it (or the other way round):
@@ -105,7 +107,9 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const knownSystem = new Set(previous.systemUsers.map((u) => u.id));
     const hiddenMembers = (reading.hiddenMembers ?? []).filter((id) => !removed.has(id) && !agentWrote.has(id) && !knownSystem.has(id));
     const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed, assignsTried });
-    const changes = findChanges(previous, snapshot, previousComplete);
+    const definition = definitionOf(hub);
+    const shares = shareReading({ declared: definition.partnerShareTypes ?? Object.keys(definition.assetTypes), reading, last, previous });
+    const changes = findChanges(previous, snapshot, previousComplete, shares.firstRead);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: new Set(snapshot.partners.map((p) => p.businessId)).size, partnerUsers: snapshot.partnerUsers.length,
@@ -123,7 +127,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     // A filtered member listing is no complete picture either (removals, retiring departed users).
     const complete = hidden === 0 && !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
     writeSnapshot(tx, hub.id, previous, snapshot, {
-      completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, ...(unavailable.length > 0 ? { unavailable } : {}),
+      completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, partnerShareTypes: shares.known, ...(unavailable.length > 0 ? { unavailable } : {}),
     }, complete);
 
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
@@ -167,6 +171,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     });
   }
   input.log.info(`check for updates: hub ${hub.id}: complete`, { hubId: hub.id, taskId, counts: run.counts, changes: run.changeCounts, ms: run.durationMs });
+  for (const b of (run.changes?.shareBaselines ?? []).filter((x) => x.shares > 0)) input.log.info(`check for updates: hub ${hub.id}: first read of ${b.assetType.replace('_', ' ')} partner shares: ${b.shares} recorded as the baseline`, { hubId: hub.id, taskId, assetType: b.assetType, shares: b.shares });
   for (const u of run.unavailable ?? []) input.log.warn(`check for updates: hub ${hub.id}: ${u.section} not read, previous data kept: ${u.message}`, { hubId: hub.id, taskId, section: u.section });
   return run;
 }

@@ -222,7 +222,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
     systemUsers: unread.has('system users') ? [...previous.systemUsers] : reading.systemUsers.map((s) => withoutUndefined({ hubId, id: s.id, name: s.name, role: s.role })),
     assets,
     assignments,
-    partners: unread.has('partners') ? [...previous.partners] : partnersRead(hubId, reading, previous, unreadable),
+    partners: unread.has('partners') ? [...previous.partners] : partnersRead(hubId, reading, previous),
     partnerUsers: unread.has('partners') ? [...previous.partnerUsers] : partnerUsers,
   };
 }
@@ -234,10 +234,9 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
  * cannot list the assets cannot see their shares either; taken as read, every one of them was
  * audited "no longer shared", and "shared" again once the credential could list them.
  */
-function partnersRead(hubId: string, reading: AppReading, previous: HubSnapshot, unreadable: ReadonlySet<string>): AppPartnerRecord[] {
+function partnersRead(hubId: string, reading: AppReading, previous: HubSnapshot): AppPartnerRecord[] {
   const partners = reading.partners.map((p): AppPartnerRecord => withoutUndefined({ hubId, key: partnerKey(p), businessId: p.businessId, name: p.name, relation: p.relation, assets: p.assets }));
-  const shown = new Set(reading.partners.flatMap((p) => p.relation === 'agency' ? p.assets.map((a) => a.type) : []));
-  const unseen = new Set([...unreadable].filter((type) => !shown.has(type)));
+  const unseen = unseenShareTypes(reading);
   if (unseen.size === 0) return partners;
   const byKey = new Map(partners.map((p, i) => [p.key, i]));
   for (const prev of previous.partners) {
@@ -253,6 +252,15 @@ function partnersRead(hubId: string, reading: AppReading, previous: HubSnapshot,
     }
   }
   return partners;
+}
+
+/**
+ * The asset types whose shares a reading of the partners could not see: types the credential could
+ * not list, of which the listing shows no share with a partner. Their shares keep what was known.
+ */
+export function unseenShareTypes(reading: Pick<AppReading, 'partners' | 'unreadableAssetTypes'>): Set<string> {
+  const shown = new Set(reading.partners.flatMap((p) => p.relation === 'agency' ? p.assets.map((a) => a.type) : []));
+  return new Set(reading.unreadableAssetTypes.map((u) => u.type).filter((type) => !shown.has(type)));
 }
 
 /** Who made each listed grant (app-state/grant-maker.ts), with what the previous snapshot knew. */

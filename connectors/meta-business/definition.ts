@@ -61,6 +61,9 @@ export const metaBusiness = defineConnector({
     catalog: taskRules('catalog', 'catalog', assetId),
     pixel: taskRules('pixel', 'pixel', assetId),
   },
+  // Ad account, page and catalog shares come with the agencies and clients edges, a pixel's from
+  // the pixel (read/partners.ts, read/pixel-partners.ts).
+  partnerShareTypes: ['ad_account', 'page', 'catalog', 'pixel'],
   // Invites count against a per-business limit that lasts a day (https://developers.facebook.com/docs/graph-api/overview/rate-limiting, code 17); a
   // block there must not hold role changes and removals, which share only the app's budget.
   rateLimitScope: (change, block) => (change === 'invite' || change === 'reinvite' ? `invite:${block.businessId}` : 'app'),

@@ -173,6 +173,13 @@ export interface ConnectorDefinition<
   /** Config type name (`ad_account`) → its rules. The only asset types the connector reads and grants. */
   assetTypes: Record<string, AssetTypeRules>;
   /**
+   * The asset types whose shares with or by a partner `listPartners` reads (Meta: every type;
+   * TikTok: ad accounts only). Absent: every type of `assetTypes`. The agent records which types
+   * each check read, so that a release adding one reads its existing shares once as the baseline
+   * (one summary audit entry) rather than reporting each as newly shared in the app.
+   */
+  partnerShareTypes?: readonly string[];
+  /**
    * What shares a rate-limit budget: the scope a change's calls count against, in the words the
    * connector's ConnectorError `limitScope` and `rateLimits()` use (Meta: invites per business,
    * `invite:<business id>`; everything else `app`). A block on one scope holds only its tasks,

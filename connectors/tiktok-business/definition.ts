@@ -80,6 +80,8 @@ export const tiktokBusiness = defineConnector({
     catalog: roleRules('catalog'),
     tiktok_account: roleRules('tiktok_account'),
   },
+  // `/bc/partner/asset/get/` is read for ad accounts only (read/partners.ts).
+  partnerShareTypes: ['ad_account'],
   // TikTok counts every call against the developer app's QPS/QPM/QPD; no endpoint has its own budget.
   rateLimitScope: () => 'app',
   meanings: {
