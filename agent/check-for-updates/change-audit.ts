@@ -66,7 +66,7 @@ export function recordChangesInAudit(tx: Transaction, hubId: string, changes: Ch
     const read = baselines.map((b) => `${b.assetType.replace('_', ' ')} partner shares: ${b.shares} ${b.shares === 1 ? 'share' : 'shares'}`).join('; ');
     appendAudit(tx, {
       ...base, action: 'partner-shares-baseline', outcome: 'ok', subject: { label: `partner shares of hub ${hubId}` },
-      why: `first read of ${read} recorded as the baseline (this check is the first that reads them, so they are not reported one by one as newly shared; later checks report each change)`,
+      why: `first read of ${read} recorded as the baseline (this check is the first that reads them, so they are not reported one by one as newly shared; later checks report each change; the shares are listed in the detail)`,
       detail: { baselines },
     });
   }

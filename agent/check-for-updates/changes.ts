@@ -49,9 +49,11 @@ export interface CheckChanges {
   /**
    * Asset types whose partner shares this check read for the first time (share-baseline.ts), with
    * how many it found: recorded as the baseline, not reported one by one as newly shared (they may
-   * well predate the check). Absent when there is none.
+   * well predate the check). Absent when there is none. `recorded`: the shares themselves (the
+   * first BASELINE_LISTED of each type), so one made by hand just before the first read is in the
+   * audit trail too, not only in the count.
    */
-  shareBaselines?: Array<{ assetType: string; shares: number }>;
+  shareBaselines?: Array<{ assetType: string; shares: number; recorded: BaselineShare[] }>;
 }
 
 export interface PartnerShareChange {
@@ -122,12 +124,21 @@ export function findChanges(previous: HubSnapshot, next: HubSnapshot, previousCo
   const firstRead = new Set(firstReadShareTypes);
   changes.partnerShareChanges = partnerShareChanges(previous, next).filter((c) => !firstRead.has(c.asset.type));
   if (firstRead.size > 0) {
-    changes.shareBaselines = [...firstRead].map((assetType) => ({
-      assetType, shares: next.partners.reduce((n, p) => n + p.assets.filter((a) => a.type === assetType).length, 0),
-    }));
+    changes.shareBaselines = [...firstRead].map((assetType) => {
+      const shares = next.partners.flatMap((p) => p.assets.filter((a) => a.type === assetType).map((a): BaselineShare => ({
+        partnerBusinessId: p.businessId, relation: p.relation, assetId: a.id, tasks: [...a.permittedTasks],
+      })));
+      return { assetType, shares: shares.length, recorded: shares.slice(0, BASELINE_LISTED) };
+    });
   }
   return changes;
 }
+
+/** How many shares of one type a baseline lists (the count covers them all): an audit entry stays small. */
+export const BASELINE_LISTED = 100;
+
+/** One share recorded as a baseline. */
+export interface BaselineShare { partnerBusinessId: string; relation: string; assetId: string; tasks: string[] }
 
 /**
  * Shares with or by partners that came, went or changed tasks, per asset. A partners section that

@@ -77,7 +77,9 @@ describe('partner shares of an asset type read for the first time', () => {
     assert.deepEqual(upgraded.found, ['partner-share-shared act_1'], 'no pixel share audited as found; the ad account share is');
     assert.equal(upgraded.baselines.length, 1, 'one summary entry for the hub');
     assert.match(upgraded.baselines[0]!.why, /^first read of pixel partner shares: 2 shares recorded as the baseline/);
-    assert.deepEqual(upgraded.run.changes?.shareBaselines?.find((b) => b.assetType === 'pixel'), { assetType: 'pixel', shares: 2 });
+    const pixels = upgraded.run.changes?.shareBaselines?.find((b) => b.assetType === 'pixel');
+    assert.deepEqual([pixels?.shares, pixels?.recorded.map((r) => `${r.partnerBusinessId} ${r.assetId}`).sort()], [2, [`${app.partners[0].businessId} px_1`, '3000 px_2'].sort()]);
+    assert.deepEqual((upgraded.baselines[0]!.detail as { baselines: Array<{ recorded: unknown[] }> }).baselines[0]!.recorded.length, 2, 'each share is in the audit entry, not only the count');
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.partnerShareTypes?.includes('pixel'), true);
 
     app.partners[1].assets.push(pixelShare('px_3'));
