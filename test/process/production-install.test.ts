@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, killIfAlive, sandboxConfig, startProcess, waitUntilStopped } from './server-process.ts';
@@ -31,6 +31,12 @@ test('production install: build, npm ci --omit=dev, node dist/scim-server/main.j
   const started = Date.now();
   await run(process.execPath, [join(REPO_ROOT, 'scripts/build.mjs'), '--out', join(app, 'dist')], REPO_ROOT);
   const builtAt = Date.now();
+  // Test helpers that live beside the product code (test doubles, fixtures, test set-up) are not
+  // shipped: tsconfig.build.json excludes them, and no product module imports them.
+  const shipped = (await readdir(join(app, 'dist'), { recursive: true })).map(String);
+  const helpers = shipped.filter((f) => /(\.test|\.test-double|-fixtures|(^|\/)test-(?!setup\.js$)[^/]*|graph-test-client)\.js$/.test(f));
+  assert.deepEqual(helpers, [], 'test helpers compiled into dist/');
+  assert.ok(shipped.some((f) => f.endsWith('contract-fixture.js')), 'the connectors\' contract fixtures (loaded by their definitions) are shipped');
   for (const file of ['package.json', 'package-lock.json']) await copyFile(join(REPO_ROOT, file), join(app, file));
   await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], app);
   const installedAt = Date.now();
