@@ -46,7 +46,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'identityProviders.<name>.token': '(okta) An Okta API token (SSWS) for write-back.',
   'identityProviders.<name>.clientId': '(okta) OAuth service app client id (private key JWT) instead of a token; (entra) the app registration\'s client id.',
   'identityProviders.<name>.privateKey': '(okta) The service app\'s private key (PEM or JWK).',
-  'identityProviders.<name>.keyId': '(okta) The key id (`kid`) of `privateKey` among the service app\'s public keys, sent with each token request; needed for a PEM key when the app has more than one key (a JWK names its own).',
+  'identityProviders.<name>.keyId': '(okta) The key id (`kid`) of `privateKey` among the service app\'s public keys, sent with each token request; needed for a PEM key when the app has more than one key (a JWK names its own; a different `keyId` beside it is refused).',
   'identityProviders.<name>.eventHookSecret': '(okta) The secret Okta sends in the event hook\'s Authorization header. To rotate it, list the old and the new (`[env:OLD, env:NEW]`, at most 2): both are accepted, and each delivery logs which one was used (by a keyed label, never the value); drop the old once it is no longer logged (docs/okta-workflows.md).',
   'identityProviders.<name>.tenantId': '(entra) Directory (tenant) id.',
   'identityProviders.<name>.clientSecret': '(entra) Client secret of the app registration.',

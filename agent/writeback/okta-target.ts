@@ -91,6 +91,8 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
   // and a refused write is not one: the read that tells whether a refused user is deactivated
   // (see `update`) would answer with a status read days before.
   const cacheMiddleware = null;
+  const privateKey = config.privateKey ? secret(config.privateKey) : undefined;
+  if (privateKey !== undefined && config.keyId) assertKeyIdMatches(idp, config.keyId, privateKey);
   const client = config.token
     ? new Client({ orgUrl: config.orgUrl, token: secret(config.token), requestExecutor, cacheMiddleware })
     : new Client({
@@ -99,7 +101,7 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
         authorizationMode: 'PrivateKey',
         clientId: config.clientId,
         scopes: ['okta.users.manage', 'okta.schemas.manage'],
-        privateKey: config.privateKey ? secret(config.privateKey) : undefined,
+        privateKey,
         ...(config.keyId ? { keyId: config.keyId } : {}),
         requestExecutor,
       });
@@ -207,6 +209,24 @@ export function createOktaTarget(idp: string, config: OktaProviderConfig, secret
 }
 
 /** A property as the Schemas API's example declares it: `description` and `master` left out. */
+/**
+ * A JWK private key names its own key (`kid`, RFC 7517 §4.5), and the SDK signs with that id
+ * whatever `keyId` says (https://github.com/okta/okta-sdk-nodejs#oauth-20-authentication). Two
+ * different ids leave it unclear which key the service app is meant to use, so they are refused
+ * rather than one silently winning. Only the ids are named: the key itself never is.
+ */
+function assertKeyIdMatches(idp: string, keyId: string, privateKey: string): void {
+  let kid: unknown;
+  try {
+    kid = (JSON.parse(privateKey) as { kid?: unknown }).kid;
+  } catch {
+    return; // a PEM: keyId is what names it
+  }
+  if (typeof kid === 'string' && kid !== keyId) {
+    throw new Error(`okta ${idp}: identityProviders.${idp}.keyId ${JSON.stringify(keyId)} differs from the kid ${JSON.stringify(kid)} of the JWK in privateKey: make them the same, or remove keyId`);
+  }
+}
+
 function withoutOptionalFields(p: Record<string, unknown>): Record<string, unknown> {
   const { description: _d, master: _m, ...rest } = p;
   return rest;

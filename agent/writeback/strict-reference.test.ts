@@ -193,3 +193,24 @@ test('keyId without privateKey is refused naming the path', () => {
     hubs: [],
   }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_TOKEN: 'x' }), /identityProviders\.okta\.keyId: names a key of privateKey/);
 });
+
+test('okta private-key mode: a JWK whose own kid differs from keyId is refused naming both ids, before any token request', async () => {
+  const HUB = 'meta-main';
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const okta = await startStrictOkta({ serviceApp: { clientId: '0oastrictservice0001', publicKey, scopes: ['okta.users.manage', 'okta.schemas.manage'], keyId: 'hubwarden-2026' }, users: [] });
+  try {
+    const jwk = JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'hubwarden-2025' });
+    const config = parseConfig(JSON.stringify({
+      identityProviders: { okta: { kind: 'okta', orgUrl: okta.url, clientId: '0oastrictservice0001', privateKey: 'env:OKTA_KEY', keyId: 'hubwarden-2026' } },
+      hubs: [{ id: HUB, connector: 'meta-business', identityProvider: 'okta', meta: { businessId: '1001' } }],
+    }), '/tmp/hubwarden-writeback-test.yaml', { OKTA_KEY: jwk });
+    const store = await seededStore(HUB, [], []);
+    const error = await createWriteback({ config, store, log: capturingLog(), clock: movableClock() }).run(HUB).then(() => undefined, (e: Error) => e);
+    assert.match(String(error?.message), /identityProviders\.okta\.keyId "hubwarden-2026" differs from the kid "hubwarden-2025" of the JWK in privateKey/);
+    const d = (JSON.parse(jwk) as { d: string }).d;
+    assert.ok(!String(error?.message).includes(d), 'the key is not in the message');
+    assert.deepEqual(okta.calls.filter((c) => c.path === '/oauth2/v1/token'), []);
+  } finally {
+    await okta.close();
+  }
+});
