@@ -48,7 +48,7 @@ test('during a rotation (eventHookSecret as a list of two), each secret is check
   ]);
   assert.ok(problemsOf(text('[env:A, env:B, env:C]'), { ...env, A: 'a-hook', B: 'b-hook', C: 'c-hook' }).some((p) => p.startsWith('identityProviders.okta.eventHookSecret')), 'three are refused: one old and one new');
   const twice = "identityProviders.okta.eventHookSecret[1]: the same secret as identityProviders.okta.eventHookSecret[0]; a rotation's two event hook secrets must differ (the old one and the new one)";
-  assert.deepEqual(problemsOf(text('[env:OLD, env:OLD]'), env), [twice], 'the same reference twice');
+  assert.deepEqual(problemsOf(text('[env:OLD, env:OLD]'), env), [twice], 'the same secret reference twice');
   assert.deepEqual(problemsOf(text('[env:OLD, env:HOOK]'), { ...env, HOOK: 'old-hook-secret' }), [twice], 'the same value twice');
   assert.ok(problemsOf(text('[]'), env).some((p) => p.startsWith('identityProviders.okta.eventHookSecret')), 'an empty list is refused');
 });

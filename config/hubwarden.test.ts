@@ -31,7 +31,7 @@ test('the shipped config (config/hubwarden.yaml) is valid and describes the Meta
   assert.deepEqual(tiktok.teams.map((t) => [t.group, t.appRole]), [['TikTok Admins', 'ADMIN'], ['TikTok Advertisers', 'STANDARD']]);
   assert.deepEqual(tiktok.teams[1]!.assets.map((a) => [a.type, a.id, (a as { role?: unknown }).role]), [['ad_account', '7100000000000000001', 'OPERATOR'], ['tiktok_account', '7100000000000000201', ['POST']]]);
   assert.deepEqual(tiktok.partners, [{ businessCenterId: '7000000000000000009' }]);
-  // the references main.ts creates files for on first start
+  // the secret references main.ts creates files for on first start
   assert.match(readFileSync(path, 'utf8'), /tokens: \[file:\.\.\/data\/sandbox-scim-token\]/);
   assert.match(readFileSync(path, 'utf8'), /tokens: \[file:\.\.\/data\/tiktok-sandbox-scim-token\]/);
   assert.match(readFileSync(path, 'utf8'), /adminTokens: \[file:\.\.\/data\/admin-token\]/);

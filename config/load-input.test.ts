@@ -163,7 +163,7 @@ ${hub()}`, { O: 'o' });
     const problems = problemsOf(text, env);
     assert.deepEqual(problems, expected);
     assert.ok(!problems.join('\n').includes('secret'), 'the token is not in the message');
-    // The CLI resolves secrets on use: the same reference is still caught at load.
+    // The CLI resolves secrets on use: the same secret reference is still caught at load.
     assert.deepEqual(problemsOf(text, env, { secrets: 'on-use' }), expected.slice(1));
     const distinct = text.replace('env:SCIM_TOKEN, env:OPS_TOKEN', 'env:SCIM_TOKEN');
     assert.equal(parseConfig(distinct, FILE, env, { secrets: 'on-use' }).file.hubs[0]!.scim.tokens.length, 1, 'distinct references are compared by value only once resolved');
@@ -182,7 +182,7 @@ ${hub()}`, { O: 'o' });
       "hubs[1].scim.tokens[1]: the same token as hubs[0].scim.tokens[0]; each hub needs its own SCIM token (the identity provider app of one hub could push to the other)",
     ]);
     assert.ok(!problems.join('\n').includes('scim-token-of'), 'the token is not in the message');
-    // The CLI resolves secrets on use: the same reference is still caught at load.
+    // The CLI resolves secrets on use: the same secret reference is still caught at load.
     assert.deepEqual(problemsOf(two, env, { secrets: 'on-use' }).length, 1);
     const distinct = two.replace('env:SCIM_B, env:SCIM_A', 'env:SCIM_B');
     assert.equal(parseConfig(distinct, FILE, { SCIM_A: 'one', SCIM_B: 'two' }).file.hubs.length, 2, 'distinct tokens pass');
@@ -200,7 +200,7 @@ ${hub()}`;
     const problems = problemsOf(orgs('env:HOOK_B'), env);
     assert.deepEqual(problems, expected);
     assert.ok(!problems.join('\n').includes('shared-hook-value'), 'the secret is not in the message');
-    assert.deepEqual(problemsOf(orgs('env:HOOK_A'), env, { secrets: 'on-use' }), expected, 'the same reference, also before it is resolved');
+    assert.deepEqual(problemsOf(orgs('env:HOOK_A'), env, { secrets: 'on-use' }), expected, 'the same secret reference, also before it is resolved');
     assert.equal(Object.keys(parseConfig(orgs('env:HOOK_B'), FILE, { HOOK_A: 'one', HOOK_B: 'two' }).file.identityProviders).length, 2, 'distinct secrets pass');
   });
 
@@ -220,7 +220,7 @@ ${hub()}`;
     ]);
   });
 
-  test('a store url whose value is not a PostgreSQL URL is refused at store.url, naming the reference and never the value', async (t) => {
+  test('a store url whose value is not a PostgreSQL URL is refused at store.url, naming the secret reference and never the value', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'hubwarden-config-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'db-url'), 'mysql://root:file-hunter2@db/x\n');

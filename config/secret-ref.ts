@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 /**
  * A secret is never written in the config file itself: it is a reference, `env:NAME` (an
  * environment variable) or `file:PATH` (a file, relative to the config file's folder; one trailing
- * newline is dropped). The reference is resolved when the config is loaded, so a missing secret is
+ * newline is dropped). The secret reference is resolved when the config is loaded, so a missing secret is
  * reported with the path of the key that needs it. The schema lives in the connector sdk because
  * connector config blocks carry credentials too.
  */

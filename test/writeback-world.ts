@@ -43,7 +43,7 @@ export async function startWritebackWorld(o: {
   logins: Record<string, string>;
   seedDirectory: (store: Store) => Promise<void>;
   runner?: Partial<Pick<TaskRunnerOptions, 'handlers' | 'backoffBaseMs' | 'backoffMaxMs'>>;
-  /** How the Okta emulator reads what the reference leaves open (okta-emulator.ts OktaReadings). */
+  /** How the Okta emulator reads what Okta's documentation cited in docs/writeback.md leaves open (okta-emulator.ts OktaReadings). */
   oktaReadings?: OktaReadings;
 }): Promise<WritebackWorld> {
   const closers: Array<() => Promise<void>> = [];

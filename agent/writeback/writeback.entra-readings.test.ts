@@ -1,6 +1,6 @@
 /**
- * Entra write-back against other readings of what the reference leaves open (docs/writeback.md,
- * [INF]): the Graph emulator answers as another emulator written from the same reference might,
+ * Entra write-back against other readings of what Microsoft's documentation cited in docs/writeback.md
+ * leaves open ([INF]): the Graph emulator answers as another emulator written from the same documentation might,
  * and hubwarden still writes everyone, once, through the real @microsoft/microsoft-graph-client.
  */
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
 /**
- * Okta write-back against other readings of what the reference leaves open (docs/writeback.md,
- * [INF]): the emulator answers as another Okta emulator written from the same reference might,
+ * Okta write-back against other readings of what Okta's documentation cited in docs/writeback.md
+ * leaves open ([INF]): the emulator answers as another Okta emulator written from the same documentation might,
  * and hubwarden still writes everyone, once, through the real @okta/okta-sdk-nodejs.
  */
 import { test } from 'node:test';
@@ -38,7 +38,7 @@ test('okta: user and schema updates answered 204 with no body are written once, 
   }
 });
 
-test('okta: a schema that takes only the fields of the reference example gets our attributes without description and master', async () => {
+test('okta: a schema that takes only the fields of Okta\'s custom-property example gets our attributes without description and master', async () => {
   const { okta, server, writeback } = await setup({ schemaPropertyFields: 'reference-example' });
   try {
     const report = await writeback.run(HUB);

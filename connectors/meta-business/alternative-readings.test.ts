@@ -30,7 +30,8 @@ describe('meta-business connector under other readings of what Meta leaves unsai
   };
 
   test('a missing object answered (#100) "Unsupported … request" without subcode 33: removing a member already gone is already-done', async () => {
-    // The reference shows 100/33 for a missing object; the subcode is optional in Graph's envelope.
+    // Graph answers 100/33 for a missing object (https://github.com/facebook/facebook-java-business-sdk/issues/311);
+    // error_subcode is optional in Graph's error envelope (https://developers.facebook.com/docs/graph-api/guides/error-handling).
     const c = connector(async (_op, forward) => {
       const a = await forward();
       if (a.body?.error?.error_subcode === 33) delete a.body.error.error_subcode;
@@ -214,7 +215,8 @@ describe('meta-business connector under other readings of what Meta leaves unsai
   });
 
   test('inviting a pending email answered as an idempotent success (the existing request id): never a second invite', async () => {
-    // The reference lists this as the other reading of a repeated invite; already safe, held here.
+    // Meta's business_users reference (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users) does not say what a repeated invite
+    // answers; this is the other reading of that silence (connector README [INF]); already safe, held here.
     const c = connector(async (op, forward) => {
       if (op.method === 'POST' && op.path.endsWith('/business_users')) {
         const held = emulator.control.state().invites.find((i) => i.email === op.body.get('email') && i.status === 'PENDING');

@@ -41,7 +41,7 @@ test('token health without debug_token: a documented read says whether the token
   }
 });
 
-test('token health on the emulator as built from the reference (no debug_token): a working token is valid, expiry and scopes unknown (said in the problem)', async () => {
+test('token health on the emulator as built from Meta\'s business-management reference pages (no debug_token): a working token is valid, expiry and scopes unknown (said in the problem)', async () => {
   const emulator = createMetaEmulator();
   const server = await emulator.listen(0, '127.0.0.1');
   try {
@@ -129,7 +129,7 @@ test('every parameter the connector sends is one Meta\'s reference lists for tha
     const problems: string[] = [];
     for (const call of emulator.calls) {
       const allowed = documented(call.method, call.readOn, call.path);
-      if (!allowed) { problems.push(`${call.method} ${call.path}: not a call the reference lists`); continue; }
+      if (!allowed) { problems.push(`${call.method} ${call.path}: not a call Meta's reference pages list`); continue; }
       for (const name of new Set([...Object.keys(call.query), ...Object.keys(call.body)])) {
         if (!COMMON.has(name) && !allowed.includes(name)) problems.push(`${call.method} ${call.path}: parameter ${name}`);
       }

@@ -10,7 +10,7 @@ import { graphError, servedEmulator, type Reading } from './alternative-fetch.te
  * this operation" (https://developers.facebook.com/docs/graph-api/guides/error-handling), and a
  * Page's people are documented for a Page token
  * (https://developers.facebook.com/docs/graph-api/reference/page/assigned_users): a Graph written
- * from the same reference may answer a system user's token so for a Page the business owns. Taken
+ * from the same Meta docs may answer a system user's token so for a Page the business owns. Taken
  * as "nobody there", the removal was audited done while the person kept the Page.
  */
 const unsupported = (id: string) => graphError(100, `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`, { error_subcode: 33, type: 'GraphMethodException' });

@@ -9,7 +9,7 @@ import type { AlternativeReadings, FaultConfig } from './emulator/index.ts';
 /**
  * The connector against another emulator's reading of what TikTok leaves open (README, [INF]
  * "Alternative readings"; emulator/readings.ts). Each reading is one a separately written emulator
- * of the same reference could take; hubwarden must stay correct under it: no second invitation,
+ * of TikTok's same public documentation could take; hubwarden must stay correct under it: no second invitation,
  * no lost or wrong removal, no task stuck on a refusal that only means "already so".
  */
 const EVE = S.standard[0];

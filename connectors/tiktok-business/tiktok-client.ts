@@ -85,8 +85,8 @@ const PAGE_INFO = 'page-info';
 const LISTING_CHANGED = 'listing-changed';
 
 /**
- * TikTok answers a page past the end with an empty `list` as far as the reference goes; whether
- * it may refuse it instead is not documented [INF #9]. Pages after the first are asked for only
+ * TikTok's API spec gives `page`/`page_size` paging (https://github.com/tiktok/tiktok-business-api-sdk/tree/main/yml_files) but not what a page past the
+ * end answers: the vendor docs are silent; [INF #9] an empty `list` is assumed, and a refusal may come instead. Pages after the first are asked for only
  * up to the `total_page` an earlier page gave, with the same parameters, so a refusal (40000,
  * 40002) of one can only be its `page`: the list shrank meanwhile. That is listing-changed
  * (unavailable), read again from the start, not a bad parameter that fails for good.

@@ -5,8 +5,8 @@ import { TIKTOK_SANDBOX as S } from './emulator/sandbox-ids.ts';
 import { readApp } from '../../agent/check-for-updates/read-app.ts';
 
 /**
- * Member rows without `user_role` ([INF] #52, emulator/readings.ts omitUserRole): the reference
- * lists the field (ADMIN or STANDARD) on the member object, but another emulator (or TikTok) may
+ * Member rows without `user_role` ([INF] #52, emulator/readings.ts omitUserRole): the Go SDK's
+ * `Member` (https://github.com/bububa/tiktok-business, model/bc/member_get.go) lists the field (ADMIN or STANDARD) on the member object, but another emulator (or TikTok) may
  * leave it out. A row of no known role is never read as STANDARD: that showed an ADMIN as
  * STANDARD, so a plan could miss their demotion or count one admin too few. The page says its
  * listing is incomplete instead, and the agent decides nothing from it.

@@ -2,7 +2,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 
 /**
  * A hub's settings as an admin may read them: the config entry with every secret reference
- * replaced by a mask. The reference's name (`env:META_TOKEN`) is kept so an admin can tell which
+ * replaced by a mask. The secret reference's name (`env:META_TOKEN`) is kept so an admin can tell which
  * secret a hub uses; the value never leaves the process.
  */
 export function maskedHubSettings(config: LoadedConfig, hubId: string): Record<string, unknown> | undefined {

@@ -6,7 +6,7 @@ import { graphResume } from './graph-resume.ts';
 
 const target = { workflowId: 'wf-1', taskId: 'task-1', taskProcessingResultId: 'tpr-1' };
 
-test('resume through the real Graph SDK: 204 (the reference) and a 200 declaring JSON with no body both count as resumed; a refusal still throws', async () => {
+test('resume through the real Graph SDK: 204 (Microsoft\'s resume API docs) and a 200 declaring JSON with no body both count as resumed; a refusal still throws', async () => {
   for (const resumeAnswer of ['no-content', 'empty-json'] as const) {
     const graph = createGraphEmulator({ ...ENTRA, readings: { resumeAnswer } });
     const server = await graph.listen();
@@ -27,7 +27,7 @@ test('resume through the real Graph SDK: 204 (the reference) and a 200 declaring
   }
 });
 
-test('resume: a Graph that takes operationStatus only as the reference\'s sample spells it ("Completed") is resumed on the second try; lower case stays first', async () => {
+test('resume: a Graph that takes operationStatus only as Microsoft\'s resume sample spells it ("Completed") is resumed on the second try; lower case stays first', async () => {
   const graph = createGraphEmulator({ ...ENTRA, readings: { resumeStatusCase: 'sample' } });
   const server = await graph.listen();
   try {

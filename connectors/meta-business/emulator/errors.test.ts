@@ -33,7 +33,7 @@ describe('error envelope and codes (Graph error handling)', () => {
         assert.equal(typeof r.body.error.message, 'string');
         assert.equal(typeof r.body.error.type, 'string');
         assert.match(r.body.error.fbtrace_id, /^[A-Za-z0-9]+$/);
-        assert.equal(r.headers.get('x-fb-trace-id'), null, 'only the headers the reference documents');
+        assert.equal(r.headers.get('x-fb-trace-id'), null, "only the headers Meta's docs name");
         if (c.authenticate) assert.match(r.headers.get('www-authenticate') ?? '', c.authenticate);
         else assert.equal(r.headers.get('www-authenticate'), null);
         assert.ok(r.headers.get('x-app-usage'));
@@ -54,7 +54,7 @@ describe('error envelope and codes (Graph error handling)', () => {
     }
   });
 
-  test('debug_token is not served unless asked for: the reference pages do not document it (2500, as any path Graph does not know)', async () => {
+  test('debug_token is not served unless asked for: Meta\'s business-management reference pages do not document it (2500, as any path Graph does not know)', async () => {
     const g = await startTestGraph();
     try {
       const r = await g.get('/debug_token', { input_token: SANDBOX.token });
@@ -99,7 +99,7 @@ describe('error envelope and codes (Graph error handling)', () => {
       for (const prefix of ['/v25.0', '/v26.0', '/v19.0', '']) {
         const r = await g.raw(`${prefix}/${BIZ}/system_users`, { headers });
         assert.equal(r.status, 200, prefix);
-        assert.equal(r.headers.get('facebook-api-version'), null, 'only the headers the reference documents');
+        assert.equal(r.headers.get('facebook-api-version'), null, "only the headers Meta's docs name");
         assert.equal(r.body.data.length, 1);
       }
     } finally {
@@ -139,7 +139,7 @@ describe('error envelope and codes (Graph error handling)', () => {
     }
   });
 
-  test('the legacy method= and suppress_http_code= overrides are off by default (the reference calls them optional)', async () => {
+  test('the legacy method= and suppress_http_code= overrides are off by default (legacy features Meta\'s docs do not document)', async () => {
     const g = await startTestGraph();
     try {
       const before = g.emulator.control.state().assignments.filter((a) => a.assetId === 'act_111').length;

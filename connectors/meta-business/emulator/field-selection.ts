@@ -40,7 +40,9 @@ export function parseFields(text: string | undefined): FieldRequest[] | undefine
       const mod = /^\.([a-z_]+)\(([^)]*)\)/.exec(text!.slice(pos));
       if (!mod) throw invalidParameter(`Syntax error "Expected modifier" at character ${pos}: ${text}`);
       pos += mod[0].length;
-      // Only `.limit(n)` is served (README [INF]; the reference documents no modifiers): any other
+      // Only `.limit(n)` is served, the modifier Meta's field-expansion guide shows
+      // (https://developers.facebook.com/docs/graph-api/guides/field-expansion); the business-management
+      // reference pages use none. For others the vendor docs are silent; [INF] strict choice (README): any other
       // modifier, or a limit that is no page size, is refused rather than silently dropped, so no
       // client comes to believe a modifier took effect.
       if (mod[1] !== 'limit') throw invalidParameter(`Syntax error "Unknown modifier .${mod[1]}()" at character ${pos - mod[0].length}: ${text}`);

@@ -17,7 +17,7 @@ export interface GraphFieldsFile {
 export const GRAPH_FIELDS: GraphFieldsFile = JSON.parse(readFileSync(new URL('./graph-fields.json', import.meta.url), 'utf8'));
 
 /**
- * Defaults an edge adds to its node's (`[default]` marks on the reference pages): `role` on
+ * Defaults an edge adds to its node's (`[default]` marks on Meta's reference pages): `role` on
  * business_users and system_users, `tasks` on assigned_users and the reverse `assigned_*` edges
  * (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users,
  * .../business/system_users, .../ad-account/assigned_users), every permission list on agencies and

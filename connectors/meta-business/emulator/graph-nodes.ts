@@ -1,6 +1,6 @@
 /**
  * People nodes: BusinessUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users), BusinessRoleRequest (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users), SystemUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/system_users) and
- * AssignedUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). Defaults follow the `[default]` marks of https://developers.facebook.com/docs/graph-api/results; where the reference is silent
+ * AssignedUser (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/ad-account/assigned_users). Defaults follow the `[default]` marks of https://developers.facebook.com/docs/graph-api/results; where Meta's docs are silent
  * the choice is marked [INF]. Assets are in asset-nodes.ts, partners in partner-nodes.ts.
  */
 import { project, value, type FieldGetter, type NodeType, type RenderContext } from './node-fields.ts';

@@ -44,8 +44,10 @@ function bodyParamsOf(req: Request, raw: Buffer): Record<string, unknown> {
 
 /**
  * The reply's own headers (usage, WWW-Authenticate) and the content type: no others. Graph sends
- * more (a version and a trace id header, among others), but the reference this emulator follows
- * documents only these, so no client can come to rely on one an independent emulator lacks.
+ * more (a version and a trace id header, among others), but the Meta documentation this emulator
+ * follows names only these (usage headers: https://developers.facebook.com/docs/graph-api/overview/rate-limiting);
+ * on others the vendor docs are silent, [INF] strict choice: none is sent, so no client can come to
+ * rely on one an independent emulator lacks.
  */
 function send(res: Response, reply: GraphReply): void {
   res.status(reply.status);

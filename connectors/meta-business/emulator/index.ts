@@ -52,16 +52,17 @@ export interface MetaEmulatorOptions {
   /**
    * Inviting an email that already holds a seat or a pending invite: refused with code 100
    * (default 'refuse', the strict reading) or answered as an idempotent success returning the
-   * existing request's id ('existing-id'). Meta documents neither; the reference lists both as
-   * readings (connector README [INF]).
+   * existing request's id ('existing-id'). Meta documents neither (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users):
+   * the vendor docs are silent, so both are readings of that silence (connector README [INF]).
    */
   inviteExisting?: 'refuse' | 'existing-id';
   /** how long a new invite stays PENDING (default 30 days [INF]) */
   inviteTtlMs?: number;
   /**
    * Honour the legacy `method=post|delete` and `suppress_http_code=1` overrides on GET (default
-   * off). Graph has them, but the reference calls their support optional, so an emulator written
-   * from it may lack them: off, `method` and `suppress_http_code` are refused (#100) like any
+   * off). Graph has them as legacy features, but Meta's reference pages do not document them (the
+   * vendor docs are silent; [INF] strict choice), so an emulator written
+   * from those pages may lack them: off, `method` and `suppress_http_code` are refused (#100) like any
    * parameter an endpoint does not take (route-params.ts), and no client here can come to depend on
    * them (connector README [INF]).
    */

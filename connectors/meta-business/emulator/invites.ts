@@ -8,7 +8,7 @@
  * - Inviting an email that already holds a seat, or has a PENDING invite, is refused with code
  *   100 ("… is already a member …" / "… already has a pending invitation …"): the strict answer
  *   (Meta documents neither). Nothing is created or counted against the invite limit.
- *   The looser reading the reference also lists (`inviteExisting: 'existing-id'`): an idempotent
+ *   The looser reading of the same silence (`inviteExisting: 'existing-id'`): an idempotent
  *   success returning the existing request's id: the pending invite's, or for a member the
  *   request they accepted (`business_role_request`); a member with no such request has no request
  *   id to return, and is refused as in the strict reading. Nothing is created or counted either.

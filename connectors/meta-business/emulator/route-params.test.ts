@@ -4,7 +4,7 @@ import { startTestGraph, type TestGraph } from './graph-test-client.ts';
 import { SANDBOX } from './sandbox-ids.ts';
 
 // A parameter an endpoint does not take is refused (route-params.ts, [INF] in the connector
-// README): Meta is silent, and a Graph written strictly from the same reference refuses it, so a
+// README): Meta is silent, and a Graph written strictly from the same Meta docs refuses it, so a
 // client sending one must fail here first, and nothing may change.
 const BIZ = SANDBOX.businessId;
 

@@ -217,7 +217,7 @@ export function baseRole(role: string, tasks: string[]): 'ADMIN' | 'EMPLOYEE' {
 }
 
 /**
- * `finance_permission` after a role or tasks write. [INF] The reference lists the field with values
+ * `finance_permission` after a role or tasks write. [INF] Meta's business-user reference lists the field with values
  * such as EDITOR and ANALYST (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business-user)
  * but no rule tying it to `role`/`tasks`; the emulator keeps the finance add-on in both places
  * (FINANCE_EDITOR → EDITOR, FINANCE_ANALYST → ANALYST, none otherwise) so its state never

@@ -137,7 +137,7 @@ describe('tiktok emulator: assets, member access and partners', () => {
     try {
       assert.deepEqual((await api.get('bc/partner/get', { bc_id: BC })).body.data.list, [{ bc_id: S.partner.bcId, bc_name: 'Northwind Agency' }]);
       const sharing = await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'ADVERTISER', share_type: 'SHARING' });
-      assert.deepEqual(sharing.body.data.list.map((a: { asset_id: string; advertiser_role?: string }) => [a.asset_id, a.advertiser_role]), [[S.adAccounts[0], undefined]], 'asset objects, no share role the reference does not promise');
+      assert.deepEqual(sharing.body.data.list.map((a: { asset_id: string; advertiser_role?: string }) => [a.asset_id, a.advertiser_role]), [[S.adAccounts[0], undefined]], "asset objects, no share role TikTok's docs do not promise");
       const shared = await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'ADVERTISER', share_type: 'SHARED' });
       assert.deepEqual(shared.body.data.list.map((a: { asset_id: string }) => a.asset_id), [S.partner.sharedAdAccount]);
       assert.equal((await api.get('bc/partner/asset/get', { bc_id: BC, partner_id: S.partner.bcId, asset_type: 'TT_ACCOUNT', share_type: 'SHARED' })).body.code, 40002);

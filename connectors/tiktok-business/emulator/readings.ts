@@ -1,6 +1,6 @@
 /**
- * Other readings of what TikTok leaves open, each a choice another emulator of the same reference
- * could make where this one took its own (the [INF] table in the connector README names them,
+ * Other readings of what TikTok leaves open, each a choice another emulator written from TikTok's
+ * same public documentation could make where this one took its own (the [INF] table in the connector README names them,
  * "Alternative readings"). None is TikTok behaviour we know of; each is off unless a test asks
  * for it, so the connector is shown correct under both readings. Default: this emulator's own.
  */
@@ -33,9 +33,9 @@ export interface AlternativeReadings {
   refuseAssignHeld?: boolean;
   /** [INF] #20: unassigning access the member does not hold answers 40007, instead of code 0. */
   unassignNotHeldCode?: 40007;
-  /** [INF] #43: `/bc/member/get/` rows carry no `relation_status` (the reference lists the field, but another emulator may leave it out); the `relation_status` filter still applies. */
+  /** [INF] #43: `/bc/member/get/` rows carry no `relation_status` (the Go SDK's `Member`, https://github.com/bububa/tiktok-business, lists the field, but another emulator may leave it out); the `relation_status` filter still applies. */
   omitRelationStatus?: boolean;
-  /** [INF] #52: `/bc/member/get/` rows carry no `user_role` (the reference lists the field, but another emulator may leave it out); the `user_role` filter still applies. */
+  /** [INF] #52: `/bc/member/get/` rows carry no `user_role` (the Go SDK's `Member`, https://github.com/bububa/tiktok-business, lists the field, but another emulator may leave it out); the `user_role` filter still applies. */
   omitUserRole?: boolean;
   /** [INF] #44: `member/delete` with `user_email` finds the invitation only by the address exactly as `/bc/member/get/` lists it (case-sensitively), instead of case-insensitively. */
   exactDeleteEmail?: boolean;
@@ -43,14 +43,14 @@ export interface AlternativeReadings {
   invitationUserId?: '0';
   /**
    * [INF] #47: `filtering.keyword` matches names only (`user_name` on `/bc/member/get/` and
-   * `/bc/asset/member/get/`, `asset_name` on `/bc/asset/get/`), not addresses or ids: the reference
-   * gives `keyword` as a string and its match on `user_email` / `asset_id` as an inference.
+   * `/bc/asset/member/get/`, `asset_name` on `/bc/asset/get/`), not addresses or ids: TikTok's docs
+   * give `keyword` only as a string; its match on `user_email` / `asset_id` is hubwarden's inference (README #47).
    */
   keywordNamesOnly?: boolean;
   /**
    * [INF] #47: `filtering.keyword` on `/bc/member/get/` and `/bc/asset/member/get/` is a
-   * case-sensitive substring of `user_email` or `user_name`: the reference gives the
-   * case-insensitive match as an inference, and TikTok lists an address as it was invited.
+   * case-sensitive substring of `user_email` or `user_name`: TikTok's docs give `keyword` only as a
+   * string, the case-insensitive match is hubwarden's inference (README #47), and TikTok lists an address as it was invited.
    */
   keywordCaseSensitive?: boolean;
 }

@@ -49,7 +49,7 @@ export function toMember(row: MemberRow & { user_role: string }): AppMember {
 
 /**
  * A row of a listing filtered by `relation_status`: the filter says its state when the row does
- * not (the reference lists the field, but a row may come without it [INF #43]); a row that names
+ * not (the Go SDK's `Member`, https://github.com/bububa/tiktok-business, lists the field, but a row may come without it [INF #43]); a row that names
  * another state than the one asked for is not of this listing.
  */
 /**

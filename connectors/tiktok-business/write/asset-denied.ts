@@ -63,8 +63,8 @@ export async function explainAssetDenied(
       providerCode: '40001', field: 'tasks', notApplied: true, cause: err,
     });
   }
-  // The asset is in the BC. TikTok may also say 40001 for a user it does not know (the reference
-  // takes 40007 and leaves the code open [INF #21]): a member who left holds nothing and cannot be
+  // The asset is in the BC. TikTok may also say 40001 for a user it does not know (TikTok's return
+  // codes, https://business-api.tiktok.com/portal/docs?id=1737172488964097, name no code for it; the emulator's 40007 is [INF #21]): a member who left holds nothing and cannot be
   // given anything. Asked last: it reads every BOUND page, and only this case needs it.
   if (input.userId) {
     let member: boolean;

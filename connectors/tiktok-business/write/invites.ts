@@ -138,7 +138,7 @@ export async function cancelInvite(ctx: TikTokContext, inviteId: string, listedA
       const row = await findRow(ctx, email, what);
       if (row?.relation_status === 'BOUND') throw acceptedConflict(what, email, row, err);
       // No row at all: the invitation is gone, whichever code TikTok gives an unknown address
-      // (40007 here; the reference leaves the code open [INF #18]).
+      // (40007 in the emulator; TikTok's docs are silent on the code [INF #18]).
       if (!row) return 'already-done';
     }
     throw err;

@@ -96,7 +96,7 @@ describe('graph emulator', () => {
     }
   });
 
-  test('extension properties: a create carrying a property outside the reference\'s body, or a non-boolean isMultiValued, is refused and creates nothing', async () => {
+  test('extension properties: a create carrying a property outside the Create extensionProperty request body, or a non-boolean isMultiValued, is refused and creates nothing', async () => {
     const { emulator, server, client } = await started({ applications: [{ appId: CLIENT, objectId: 'obj-1' }] });
     try {
       const refused = (err: any) => err.statusCode === 400 && err.code === 'Request_BadRequest';

@@ -177,7 +177,7 @@ describe('okta emulator', () => {
       assert.equal((await call(both, 'POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { note: { title: 'Note', type: 'string' } } } } })).status, 200);
       const schemaRead = await tokenFor('okta.schemas.manage');
       assert.equal((await call(schemaRead, 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
-      // [INF] The reference names no `.read` scope: a token with one reads nothing (the strict answer).
+      // [INF] Okta's documentation cited in docs/writeback.md names no `.read` scope: a token with one reads nothing (the strict answer).
       assert.equal((await call(await tokenFor('okta.users.read'), 'GET', '/api/v1/users/00uana00000000000001')).status, 403);
     } finally {
       await server.close();
