@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
  * Comments, test names and docs cite public sources (vendor documentation URLs, RFC sections) that
  * every reader of the project can open. A bare "reference" with no source named, as in the words
  * matched by UNSOURCED, points at notes the project's users do not have, so it is refused. Scanned:
- * every `.ts` file of the code and test folders, docs/*.md (docs/benchmarks.md excepted: its
- * wording is left as measured) and every README.md under connectors/.
+ * every `.ts` file of the code and test folders, docs/*.md and every README.md under connectors/.
  */
 const UNSOURCED = /\b(?:the|same) reference(?:s|'s)?\b/i;
 
@@ -31,7 +30,7 @@ function walk(dir: string, keep: (name: string) => boolean, out: string[] = []):
 
 function scanned(): string[] {
   const files = CODE_ROOTS.flatMap((r) => walk(join(root, r), (n) => n.endsWith('.ts')));
-  files.push(...walk(join(root, 'docs'), (n) => n.endsWith('.md') && n !== 'benchmarks.md'));
+  files.push(...walk(join(root, 'docs'), (n) => n.endsWith('.md')));
   files.push(...walk(join(root, 'connectors'), (n) => n === 'README.md'));
   return files;
 }
