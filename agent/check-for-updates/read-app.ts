@@ -137,6 +137,12 @@ export async function readAllPages<T>(listing: string, readPage: (cursor?: strin
 export const READS_IN_FLIGHT = 8;
 
 export async function readApp(connector: HubConnector, options: ReadOptions): Promise<AppReading> {
+  // One check's listings may share the app's answers (HubConnector.withinCheck): a list two of
+  // them need is asked once per check, not once per listing.
+  return connector.withinCheck ? connector.withinCheck(() => readListings(connector, options)) : readListings(connector, options);
+}
+
+async function readListings(connector: HubConnector, options: ReadOptions): Promise<AppReading> {
   // A required listing (members, invites) that fails stops the others between pages: the read
   // has failed as a whole (nothing is written), so further calls would only spend rate limit.
   const failed = new AbortController();

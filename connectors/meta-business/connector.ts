@@ -8,6 +8,7 @@ import type { MetaContext } from './meta-context.ts';
 import { listAssignments } from './read/assignments.ts';
 import { listAssets } from './read/assets.ts';
 import { checkCredential } from './read/credential.ts';
+import { checkScope } from './read/check-reads.ts';
 import { listPartners, listPartnerUsers } from './read/partners.ts';
 import { listInvites, listMembers, listSystemUsers } from './read/people.ts';
 import { readPerson } from './read/person.ts';
@@ -56,7 +57,10 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
   for (const p of config.partners) {
     if (p.token) partnerGraphs.set(p.businessId, new GraphClient({ http, version: config.apiVersion, token: p.token, businessId: p.businessId, book, log: context.log }));
   }
-  const ctx: MetaContext = { businessId: config.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log };
+  const checks = checkScope();
+  const ctx: MetaContext = {
+    businessId: config.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: (id) => partnerGraphs.get(id), book, log: context.log, check: checks.current,
+  };
 
   return {
     id: 'meta-business',
@@ -64,7 +68,9 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     listMembers: (cursor) => listMembers(ctx, cursor),
     listInvites: (cursor) => listInvites(ctx, cursor),
     listSystemUsers: (cursor) => listSystemUsers(ctx, cursor),
-    listAssets: (type, cursor) => listAssets(ctx, type, cursor),
+    withinCheck: (read) => checks.run(read),
+    // Within a check, the owned pixels' pages are shared with the pixel partner read (read/check-reads.ts).
+    listAssets: (type, cursor) => listAssets(ctx, type, cursor, { withinCheck: true }),
     listAssignments: (assets) => listAssignments(ctx, assets),
     listPartners: (cursor) => listPartners(ctx, cursor),
     partnersWithPeople: () => [...partnerGraphs.keys()],

@@ -156,7 +156,7 @@ describe('GraphClient', () => {
       const http = new HttpClient({ baseUrl: server.url, secrets: () => [SANDBOX.token] });
       const graph = new GraphClient({ http, version: 'v25.0', token: SANDBOX.token, businessId: SANDBOX.businessId, book, clock: () => now });
       const log = { debug() {}, info() {}, warn() {}, error() {} };
-      const ctx: MetaContext = { businessId: SANDBOX.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: () => undefined, book, log };
+      const ctx: MetaContext = { businessId: SANDBOX.businessId, graph, writes: new WriteBatcher(graph), partnerGraph: () => undefined, book, log, check: () => undefined };
       const input = { asset: { type: 'ad_account' as const, id: 'act_111' }, userId: SANDBOX.employees[0], tasks: ['ANALYZE'] };
       emulator.control.setFaults({ throttle: { code: 80004, match: 'act_111', regainMinutes: 30 } });
       await assert.rejects(assignAsset(ctx, input), (e: unknown) => e instanceof ConnectorError && e.kind === 'rate-limited' && e.providerCode === '80004/2446079' && e.retryAfterMs === 30 * 60_000);

@@ -2,6 +2,7 @@ import type { ConnectorContext } from '../sdk/connector.ts';
 import type { RateLimitBook } from '../sdk/rate-limit-book.ts';
 import type { GraphClient } from './graph-client.ts';
 import type { WriteBatcher } from './write-batcher.ts';
+import type { CheckReads } from './read/check-reads.ts';
 
 /** What the read/ and write/ functions share: the business's Graph client and its partners'. */
 export interface MetaContext {
@@ -13,6 +14,8 @@ export interface MetaContext {
   partnerGraph(partnerBusinessId: string): GraphClient | undefined;
   book: RateLimitBook;
   log: ConnectorContext['log'];
+  /** The check for updates the caller reads for (HubConnector.withinCheck), if any: pages its listings share. */
+  check(): CheckReads | undefined;
 }
 
 /**

@@ -37,6 +37,15 @@ export interface HubConnector extends CapabilityMethods {
     /** How many assets one `listAssignments` call takes (the agent chunks to this). */
     assetsPerAssignmentRead: number;
   };
+  /**
+   * Runs the read of one check for updates (`read`, which calls the listing methods). Listings
+   * called inside it may share what the app answered to one of them: an app whose listings ask
+   * the same list (one of its assets' lists read for the assets and again for their partners)
+   * asks it once per check, every call counting against the app's rate limit. Nothing is shared
+   * with calls outside `read` (writes, re-reads) nor with a later check. Optional: without it
+   * every listing reads for itself.
+   */
+  withinCheck?<T>(read: () => Promise<T>): Promise<T>;
 }
 
 /** The app's roles for a seat in the hub (`teams[].appRole`). */

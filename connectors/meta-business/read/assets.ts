@@ -2,6 +2,7 @@ import { ConnectorError, isConnectorError } from '../../sdk/connector-error.ts';
 import type { AppAsset, AssetType, Page } from '../../sdk/hub-model.ts';
 import { toAsset, type RawAsset } from '../mappers/asset.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
+import type { GraphPage } from '../graph-client.ts';
 
 /**
  * Assets of the business, owned then client (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business). One listing per type walks two
@@ -45,13 +46,31 @@ function clientEdgeRefused(err: unknown, label: string): Page<AppAsset> {
   return { items: [], incomplete: { reason: `client ${label}: ${err.message}`, ownership: 'client' } };
 }
 
-export async function listAssets(ctx: MetaContext, type: AssetType, cursor?: string): Promise<Page<AppAsset>> {
+/**
+ * One page of `owned_pixels` as the pixel listing asks it (`cursor`: the Graph cursor, none for the
+ * first page). With `withinCheck`, inside a check for updates: each page once per check, shared
+ * with the pixel partner read (read/check-reads.ts).
+ */
+export function ownedPixelsPage(ctx: MetaContext, cursor: string | undefined, withinCheck: boolean): Promise<GraphPage<RawAsset>> {
+  const read = () => ctx.graph.page<RawAsset>(`${ctx.businessId}/${ASSET_EDGES.pixel.owned}`, { fields: 'id,name', limit: PAGE_LIMIT.list }, cursor, {
+    what: what(`list owned ${ASSET_EDGES.pixel.label} of business ${ctx.businessId}`), businessId: ctx.businessId,
+  });
+  const check = withinCheck ? ctx.check() : undefined;
+  return check ? check.once(`${ASSET_EDGES.pixel.owned} ${cursor ?? ''}`, read) : read();
+}
+
+/**
+ * One page of the type's assets. `withinCheck`: the caller is the agent's listing (connector.ts),
+ * which may share pages within a check; the connector's own re-reads (is an asset still listed?)
+ * pass nothing and always ask Graph.
+ */
+export async function listAssets(ctx: MetaContext, type: AssetType, cursor?: string, options: { withinCheck?: boolean } = {}): Promise<Page<AppAsset>> {
   const edges = ASSET_EDGES[type];
   if (!edges) throw new ConnectorError('invalid-argument', what(`list assets: unknown asset type "${type}"`), { field: 'type' });
   const at = decode(cursor, edges.label);
   const edge = edges[at.edge];
   const fields = at.edge === 'client' ? 'id,name,permitted_tasks' : 'id,name';
-  const read = ctx.graph.page<RawAsset>(`${ctx.businessId}/${edge}`, { fields, limit: PAGE_LIMIT.list }, at.graph, {
+  const read = type === 'pixel' && at.edge === 'owned' ? ownedPixelsPage(ctx, at.graph, options.withinCheck === true) : ctx.graph.page<RawAsset>(`${ctx.businessId}/${edge}`, { fields, limit: PAGE_LIMIT.list }, at.graph, {
     what: what(`list ${at.edge} ${edges.label} of business ${ctx.businessId}`), businessId: ctx.businessId,
   });
   const page = at.edge === 'client' ? await read.catch((err: unknown) => clientEdgeRefused(err, edges.label)) : await read;

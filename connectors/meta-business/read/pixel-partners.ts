@@ -3,7 +3,7 @@ import type { AppPartner } from '../../sdk/hub-model.ts';
 import type { BatchOperation } from '../graph-client.ts';
 import { staleListing } from '../graph-cursor.ts';
 import { assetId } from '../mappers/asset.ts';
-import { ASSET_EDGES } from './assets.ts';
+import { ASSET_EDGES, ownedPixelsPage } from './assets.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
 
 /**
@@ -31,13 +31,29 @@ interface RawPixelPartner {
 /** A partner business and the business's pixels it may use, keyed by the partner's business id. */
 export type PixelPartners = Map<string, { name?: string; assets: AppPartner['assets'] }>;
 
-async function ownedPixelIds(ctx: MetaContext, whatFor: string): Promise<string[]> {
+/**
+ * Every owned pixel, to the last page: a listing that fails part way throws (never a shorter list).
+ * `fromCheck`, inside a check for updates: the pages the pixel asset listing asks (the same call,
+ * read/assets.ts `ownedPixelsPage`), each asked of Graph once per check (read/check-reads.ts);
+ * a failure of theirs is reported as this read's. Otherwise Graph is asked afresh.
+ */
+async function ownedPixelIds(ctx: MetaContext, whatFor: string, fromCheck: boolean): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
+  const shared = fromCheck && ctx.check() !== undefined;
   do {
-    const page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/${ASSET_EDGES.pixel.owned}`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
-      what: `${whatFor}: list owned pixels`, businessId: ctx.businessId,
-    });
+    let page;
+    if (shared) {
+      try {
+        page = await ownedPixelsPage(ctx, cursor, true);
+      } catch (err) {
+        throw err instanceof ConnectorError ? err.with({ message: `${whatFor}: ${err.message.replace(/^meta-business: /, '')}` }) : err;
+      }
+    } else {
+      page = await ctx.graph.page<{ id: string }>(`${ctx.businessId}/${ASSET_EDGES.pixel.owned}`, { fields: 'id', limit: PAGE_LIMIT.list }, cursor, {
+        what: `${whatFor}: list owned pixels`, businessId: ctx.businessId,
+      });
+    }
     for (const raw of page.data) ids.push(String(raw.id));
     cursor = page.next;
   } while (cursor);
@@ -51,7 +67,7 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
   const missing: string[] = [];
   let owned: string[];
   try {
-    owned = await ownedPixelIds(ctx, whatFor);
+    owned = await ownedPixelIds(ctx, whatFor, true);
   } catch (err) {
     // A token that may not list pixels (no ads_management: Meta answers 200/10/270 "Permissions
     // error", https://developers.facebook.com/docs/graph-api/guides/error-handling) cannot know
@@ -105,7 +121,8 @@ export async function readPixelPartners(ctx: MetaContext): Promise<PixelPartners
   }
   if (missing.length > 0) {
     // Gone since it was listed (deleted): no partner uses it. Still listed: its partners are not known.
-    const listed = new Set(await ownedPixelIds(ctx, `${whatFor}: is a pixel answered missing still listed`));
+    // Asked afresh: whether it is listed now, after the 100/33, not what the check read before.
+    const listed = new Set(await ownedPixelIds(ctx, `${whatFor}: is a pixel answered missing still listed`, false));
     const still = missing.filter((p) => listed.has(p));
     if (still.length > 0) {
       throw new ConnectorError('unavailable', `${whatFor}: Graph answers the partners of pixel ${still.join(', ')} as a missing object (100/33: gone, or not loadable with this token) though the business still lists it; which partners may use it is not known`, {
