@@ -18,7 +18,8 @@ export function initialize(data) {
 }
 
 export async function load(url, context, nextLoad) {
-  if (!url.startsWith('file:') || !/\.[mc]?ts$/.test(url)) return nextLoad(url, context);
+  // A query or fragment (a test importing a module afresh: `./x.ts?replica=b`) names the same file.
+  if (!url.startsWith('file:') || !/\.[mc]?ts$/.test(new URL(url).pathname)) return nextLoad(url, context);
   const path = fileURLToPath(url);
   if (path.startsWith(root + sep)) {
     const compiled = `${outDir}${sep}${relative(root, path).replace(/\.[mc]?ts$/, '.js')}`;
