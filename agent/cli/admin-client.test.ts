@@ -65,6 +65,15 @@ test('a server URL that is not one is named (no credentials in it to hide)', asy
     (e: unknown) => e instanceof CliError && e.exitCode === 2 && /"localhost:8080" is not an http\(s\) URL/.test(e.message));
 });
 
+test('a server URL with a query or fragment is refused before any request, the query not echoed', async () => {
+  for (const url of ['http://127.0.0.1:9/?key=s3cret-query', 'http://127.0.0.1:9#s3cret-query', 'https://hubwarden.example/base?']) {
+    let called = false;
+    await assert.rejects(async () => adminClient(url, 'token', async () => { called = true; return new Response('{}'); }).get('/hubs'),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /^the server URL \S+ has a query or fragment/.test(e.message) && !e.message.includes('s3cret-query'), url);
+    assert.equal(called, false, 'no request');
+  }
+});
+
 test('a server that does not answer in time is said so, not "cannot reach" (it is up, and the request may have been done)', async () => {
   const timeout = () => Promise.reject(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   await assert.rejects(adminClient('http://127.0.0.1:9', 'token', timeout).post('/people/jane%40example.com/offboard'),

@@ -40,6 +40,10 @@ function serverUrl(baseUrl: string): string {
   // Not a URL at all (`http//admin:pw@host`): quoted only when nothing in it can be a password.
   const shown = baseUrl.includes('@') ? '' : ` "${baseUrl}"`;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new CliError(`the server URL${shown} is not an http(s) URL (--url, HUBWARDEN_URL or server.publicUrl)`, 2);
+  // The API paths are appended to the URL as written: after a query or fragment they were part of
+  // it (`http://h:8080/?x=1/api/v1/hubs`), every call went to the server's root, and its redirect
+  // to the dashboard was reported instead. Named without the query, which may hold a key.
+  if (/[?#]/.test(baseUrl)) throw new CliError(`the server URL ${url.origin}${url.pathname} has a query or fragment ("?…" or "#…") after it: give the server's URL alone (--url, HUBWARDEN_URL or server.publicUrl)`, 2);
   return baseUrl;
 }
 

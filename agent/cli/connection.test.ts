@@ -53,15 +53,19 @@ test('the message says which of the URL and the token was not given, not both wh
   await refused({ config: '/nonexistent/hubwarden.yaml' }, {}, /^no --url\/--token given and the config/);
 });
 
-test('HUBWARDEN_URL or HUBWARDEN_CONFIG set but empty (an unset shell variable expanded) is refused by name, not read as the working folder nor as the default config', async (t) => {
+test('HUBWARDEN_URL, HUBWARDEN_CONFIG or HUBWARDEN_ADMIN_TOKEN set but empty (an unset shell variable expanded) is refused by name, not read as the working folder nor as the default config', async (t) => {
   const config = configFile(t);
   for (const [options, env, name] of [
     [{ token: 't' }, { HUBWARDEN_URL: '' }, 'HUBWARDEN_URL'],
     [{ token: 't' }, { HUBWARDEN_URL: ' ' }, 'HUBWARDEN_URL'],
     [{}, { HUBWARDEN_CONFIG: '', HUBWARDEN_URL: 'http://h:1' }, 'HUBWARDEN_CONFIG'],
+    // Not the config's admin token (the local sandbox's) sent to the server HUBWARDEN_URL names.
+    [{ config }, { HUBWARDEN_ADMIN_TOKEN: '', HUBWARDEN_URL: 'http://h:1', ADMIN_TOKEN: 'local-token' }, 'HUBWARDEN_ADMIN_TOKEN'],
+    [{ url: 'http://h:1', config }, { HUBWARDEN_ADMIN_TOKEN: ' ', ADMIN_TOKEN: 'local-token' }, 'HUBWARDEN_ADMIN_TOKEN'],
   ] as const) {
     await assert.rejects(serverOf(options, env), (e: unknown) => e instanceof CliError && e.exitCode === 2 && e.message.startsWith(`${name} is set but empty`), name);
   }
   // What the command line says wins over an empty variable.
   assert.deepEqual(await serverOf({ url: 'http://h:1', config }, { HUBWARDEN_URL: '', HUBWARDEN_CONFIG: '', ADMIN_TOKEN: 'a' }), { url: 'http://h:1', token: 'a' });
+  assert.deepEqual(await serverOf({ url: 'http://h:1', token: 't' }, { HUBWARDEN_ADMIN_TOKEN: '' }), { url: 'http://h:1', token: 't' });
 });

@@ -9,16 +9,26 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+/** What each variable is set to, for the message that refuses it empty. */
+const SETTING: Record<'HUBWARDEN_URL' | 'HUBWARDEN_CONFIG' | 'HUBWARDEN_ADMIN_TOKEN', string> = {
+  HUBWARDEN_URL: 'the server URL',
+  HUBWARDEN_CONFIG: 'the config file',
+  HUBWARDEN_ADMIN_TOKEN: 'the admin token',
+};
+
 /**
- * HUBWARDEN_URL or HUBWARDEN_CONFIG: undefined when unset. Set but empty (`HUBWARDEN_CONFIG=$PROD_CONFIG`
- * with the shell variable unset) is refused: taken as given it was "the config  cannot be read:
- * EISDIR" (the working folder) or "the server URL "" is not an http(s) URL", and taken as unset
- * it would quietly use config/hubwarden.yaml, the sandbox's, in place of the one meant.
+ * HUBWARDEN_URL, HUBWARDEN_CONFIG or HUBWARDEN_ADMIN_TOKEN: undefined when unset. Set but empty
+ * (`HUBWARDEN_CONFIG=$PROD_CONFIG` with the shell variable unset) is refused: taken as given it was
+ * "the config  cannot be read: EISDIR" (the working folder) or "the server URL "" is not an
+ * http(s) URL", and taken as unset it would quietly use config/hubwarden.yaml, the sandbox's, in
+ * place of the one meant. An empty HUBWARDEN_ADMIN_TOKEN taken as unset sent the config's admin
+ * token (the local sandbox's) to the server HUBWARDEN_URL names, and its 401 said to set the
+ * variable that was set.
  */
-export function envSetting(env: NodeJS.ProcessEnv, name: 'HUBWARDEN_URL' | 'HUBWARDEN_CONFIG'): string | undefined {
+export function envSetting(env: NodeJS.ProcessEnv, name: keyof typeof SETTING): string | undefined {
   const value = env[name];
   if (value === undefined || value.trim() !== '') return value;
-  throw new CliError(`${name} is set but empty: set it${name === 'HUBWARDEN_URL' ? ' to the server URL' : ' to the config file'}, or unset it`, 2);
+  throw new CliError(`${name} is set but empty: set it to ${SETTING[name]}, or unset it`, 2);
 }
 
 /**
@@ -38,7 +48,7 @@ export async function connect(options: GlobalOptions, env: NodeJS.ProcessEnv = p
  */
 export async function serverOf(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ url: string; token: string }> {
   const url0 = options.url ?? envSetting(env, 'HUBWARDEN_URL');
-  const token0 = options.token ?? env.HUBWARDEN_ADMIN_TOKEN;
+  const token0 = options.token ?? envSetting(env, 'HUBWARDEN_ADMIN_TOKEN');
   if (url0 !== undefined && token0) return { url: url0, token: token0 };
   const { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } = await import('../../config/load.ts');
   // What the config was read for: with --url given, "no --url/--token given" sent the admin

@@ -105,7 +105,12 @@ function commandPath(command: Command): string {
 function refuseEmptyValues(action: Command): void {
   action.registeredArguments.forEach((argument, i) => {
     const value: unknown = action.processedArgs[i];
-    if (typeof value === 'string' && value.trim() === '') throw new CliError(`${commandPath(action).replace(/^\S+ /, '')}: the <${argument.name()}> argument is empty`, 2);
+    const named = `${commandPath(action).replace(/^\S+ /, '')}: the <${argument.name()}> argument`;
+    if (typeof value === 'string' && value.trim() === '') throw new CliError(`${named} is empty`, 2);
+    // Every argument is an id or an email that goes into a URL path, where "." and ".." are
+    // dot-segments a URL resolves away (RFC 3986 §5.2.4, even %-encoded per the WHATWG URL
+    // standard): `members .` asked for GET /hubs/members and was told hub "members" does not exist.
+    if (value === '.' || value === '..') throw new CliError(`${named} cannot be "${value}" (a URL path reads "." and ".." as steps, not names)`, 2);
   });
   for (let c: Command | null = action; c; c = c.parent) {
     for (const option of c.options) {

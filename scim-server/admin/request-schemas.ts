@@ -62,7 +62,7 @@ export const auditQuery = z.object({
   hubId: id.optional(),
   email: z.string().max(320).optional(),
   action: z.string().max(100).optional(),
-  since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time such as 2026-01-31T00:00:00Z' }).optional(),
+  since: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z' }).optional(),
   before: z.coerce.number().int('expected a whole number').min(1, 'expected the `next` of a previous page').max(Number.MAX_SAFE_INTEGER, 'expected the `next` of a previous page').optional()
     .describe('the `next` of the previous page: entries older than it (a cursor: entries written meanwhile do not shift the pages)'),
   offset,
@@ -89,7 +89,7 @@ export const matchBody = z.object({
 export const exemptBody = z.object({
   reason: plainText(z.string({ error: 'expected a string' }).trim().min(1, 'expected a reason (who asked and why)').max(500)),
   // A date means through the end of that day (UTC): agent/members/member-decisions.ts `untilInstant`.
-  until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time' }).optional(),
+  until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'expected a date (2026-12-31) or an ISO 8601 date-time with its offset (2026-12-31T18:00:00Z)' }).optional(),
 }).strict();
 
 export const applyBody = z.object({

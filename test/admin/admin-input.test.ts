@@ -96,6 +96,18 @@ describe('admin REST API: bad input', () => {
     assert.equal((await get('/tasks?hubId=acme-ads&status=queued&kind=offboard&parentId=t-1')).status, 200);
   });
 
+  // A date-time without its offset is ISO 8601 (§4.3.2, local time): "expected an ISO 8601
+  // date-time" refused it while saying it was what was expected. The message names the offset.
+  test('a date-time without its offset (until, since): 400 saying the offset is missing, nothing stored', async () => {
+    const writes = agent.writes().length;
+    const p = await problem(await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: 'x', until: '2027-01-01T00:00:00' })), 400,
+      /^body\.until: expected a date \(2026-12-31\) or an ISO 8601 date-time with its offset \(2026-12-31T18:00:00Z\)$/);
+    assert.equal(p.field, 'body.until');
+    assert.equal(agent.writes().length, writes, 'nothing stored');
+    await problem(await get('/audit?since=2026-01-31T00:00:00'), 400, /^query\.since: expected an ISO 8601 date-time with its offset, such as 2026-01-31T00:00:00Z$/);
+    assert.equal((await post('/hubs/acme-ads/members/1001/exempt', JSON.stringify({ reason: 'x', until: '2027-01-01T00:00:00+02:00' }))).status, 200);
+  });
+
   test('a hub filter naming no hub (a typo): 404 naming it, not an empty list that reads as "nothing waiting"', async () => {
     for (const path of ['/tasks?hubId=acme-adz', '/reports?hubId=acme-adz', '/approvals?hubId=acme-adz']) {
       await problem(await get(path), 404, /^hub "acme-adz" does not exist$/);

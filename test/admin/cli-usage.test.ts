@@ -45,7 +45,7 @@ describe('hubwarden CLI: usage mistakes', () => {
     }
   });
 
-  test('an empty argument or option value is refused, naming it, and nothing is asked of the server', async () => {
+  test('an empty argument or option value, or an argument "." or "..", is refused, naming it, and nothing is asked of the server', async () => {
     const calls = agent.calls.length;
     const cases: Array<[string[], RegExp]> = [
       [['offboard', ''], /^hubwarden: offboard: the <email> argument is empty$/],
@@ -57,6 +57,10 @@ describe('hubwarden CLI: usage mistakes', () => {
       [['audit', '--email', ''], /^hubwarden: --email is empty$/],
       [['exempt', 'acme-ads', '1001', '--reason', '  '], /^hubwarden: --reason is empty$/],
       [['members', 'acme-ads', '--search', ''], /^hubwarden: --search is empty$/],
+      // "." and ".." in a URL path are steps: `members .` asked for GET /hubs/members (hub "members").
+      [['members', '.'], /^hubwarden: members: the <hub> argument cannot be "\." \(a URL path reads/],
+      [['remove', 'acme-ads', '..'], /^hubwarden: remove: the <member> argument cannot be "\.\."/],
+      [['approve', '..'], /^hubwarden: approve: the <approvalId> argument cannot be "\.\."/],
     ];
     const runs = await cliAll(cases.map(([args]) => [...args, ...auth]));
     runs.forEach((run, i) => assertOneLineError(run, 2, cases[i][1]));
