@@ -91,10 +91,11 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       }
       return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
     }
+    const ip = clientAddress(req);
     await endSession(ctx, req, res);
-    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true }) });
+    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true, ip }) });
     loginCookie(res, '');
-    ctx.log.info('dashboard: signed in with an admin token', { actor });
+    ctx.log.info('dashboard: signed in with an admin token', { actor, ip });
     res.redirect(303, safeNext(ctx.basePath, req.body?.next));
   });
 
@@ -105,7 +106,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       res.status(403).type('text').send('missing or wrong CSRF token');
       return;
     }
-    await endSession(ctx, req, res, session ? signedOutAudit(session) : undefined);
+    await endSession(ctx, req, res, session ? signedOutAudit(session, clientAddress(req)) : undefined);
     res.redirect(303, `${ctx.basePath}/sign-in`);
   });
 }
