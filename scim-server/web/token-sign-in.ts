@@ -5,7 +5,7 @@ import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
 import { safeNext } from './safe-next.ts';
-import { csrfOk, sameOrigin } from './session-guard.ts';
+import { csrfOk, logCsrfRefusal, sameOrigin } from './session-guard.ts';
 import { auditRefusal, signedInAudit, signedOutAudit, type Refused } from './sign-in-audit.ts';
 import { signInErrorMessage } from './sign-in-errors.ts';
 import { endSession, sessionOf, startSession, type WebContext } from './web-context.ts';
@@ -103,6 +103,7 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     const session = await sessionOf(ctx, req);
     // Sign-out is state-changing too: without the token a cross-site form cannot sign anyone out.
     if (session && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
+      logCsrfRefusal(ctx, req, session);
       res.status(403).type('text').send('missing or wrong CSRF token');
       return;
     }
