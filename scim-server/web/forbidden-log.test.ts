@@ -16,7 +16,15 @@ import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from './we
 type Line = { message: string; meta?: Record<string, unknown> };
 const recorder = () => {
   const lines: Line[] = [];
-  return { lines, log: { info(message: string, meta?: object) { lines.push({ message, meta: meta as Record<string, unknown> }); }, warn() {}, error() {} } };
+  const warnings: Line[] = [];
+  return {
+    lines, warnings,
+    log: {
+      info(message: string, meta?: object) { lines.push({ message, meta: meta as Record<string, unknown> }); },
+      warn(message: string, meta?: object) { warnings.push({ message, meta: meta as Record<string, unknown> }); },
+      error() {},
+    },
+  };
 };
 
 test('one line a minute per person; the refusals in between are counted into the next line', () => {
@@ -49,7 +57,7 @@ describe("the dashboard's 403s", () => {
     meta: { businessId: "2222222222", accessToken: env:META_TOKEN }
     teams: [{ group: Beta Sales, appRole: EMPLOYEE }]
 `);
-  const { lines, log } = recorder();
+  const { lines, warnings, log } = recorder();
   const sessions = new SessionStore(new MemoryStore());
   let server: TestServer;
 
@@ -77,5 +85,22 @@ describe("the dashboard's 403s", () => {
     assert.equal(await forbiddenTotal(), counted + 2);
     assert.equal((await get('/ui/api/hubs/acme-ads/assets')).status, 403, 'a collaborator manages nothing on their own hub either');
     assert.equal(await forbiddenTotal(), counted + 3);
+  });
+
+  test('a change refused for its CSRF token or Origin is logged (who, path, which check, the Origin), once a minute per person', async () => {
+    const dan = await signedIn(sessions, 'dan@acme.example');
+    const eve = await signedIn(sessions, 'eve@acme.example');
+    // A page on another site posting through the person's browser: the cookie goes along, the token does not.
+    const forged = (as: typeof dan, path: string, headers: Record<string, string>, body = '{}') =>
+      fetch(`${server.url}${path}`, { method: 'POST', redirect: 'manual', headers: { cookie: as.cookie, 'content-type': 'application/json', ...headers }, body });
+    assert.equal((await forged(dan, '/ui/api/v1/hubs/acme-ads/check-for-updates?x=1', { origin: 'https://evil.example', 'x-csrf-token': dan.csrf })).status, 403);
+    assert.equal((await forged(dan, '/ui/my-access/offers/o-1/claim', { origin: server.url })).status, 403);
+    assert.equal((await forged(eve, '/ui/sign-out', { origin: server.url, 'content-type': 'application/x-www-form-urlencoded' }, '_csrf=guessed')).status, 403);
+    const refused = warnings.filter((l) => /CSRF/.test(l.message));
+    assert.deepEqual(refused.map((l) => l.meta), [
+      { actor: 'dan@acme.example', path: '/ui/api/v1/hubs/acme-ads/check-for-updates', failed: 'origin', origin: 'https://evil.example' },
+      { actor: 'eve@acme.example', path: '/ui/sign-out', failed: 'token', origin: server.url },
+    ], "dan's second refusal within the minute is counted into his next line, not logged");
+    assert.ok(!JSON.stringify(refused).includes(dan.csrf), 'never the token');
   });
 });

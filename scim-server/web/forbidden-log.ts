@@ -20,12 +20,17 @@ export class ForbiddenLog {
   readonly #now: () => number;
   readonly #tracked = new Map<string, Tracked>();
 
-  constructor(log: DashboardLog, now: () => number = Date.now) {
+  readonly #line: { message: string; level: 'info' | 'warn' };
+
+  /** `line`: the message and level of each line (default: a hub-role refusal, at info). */
+  constructor(log: DashboardLog, now: () => number = Date.now, line: { message: string; level: 'info' | 'warn' } = { message: 'dashboard: refused (403)', level: 'info' }) {
     this.#log = log;
     this.#now = now;
+    this.#line = line;
   }
 
-  refused(actor: string, path: string, hubId?: string): void {
+  /** `more`: what else the line says about the refusal (CSRF refusals: why, and the Origin sent). */
+  refused(actor: string, path: string, hubId?: string, more: Record<string, string> = {}): void {
     const now = this.#now();
     const seen = this.#tracked.get(actor);
     if (seen && now - seen.since < WINDOW_MS) {
@@ -36,8 +41,8 @@ export class ForbiddenLog {
     this.#tracked.delete(actor); // re-inserted last: the Map's order is the order of last logging
     this.#tracked.set(actor, { since: now, refused: 0 });
     if (this.#tracked.size > MAX_TRACKED) this.#tracked.delete(this.#tracked.keys().next().value!);
-    this.#log.info('dashboard: refused (403)', {
-      actor, path, ...(hubId !== undefined ? { hubId } : {}),
+    this.#log[this.#line.level](this.#line.message, {
+      actor, path, ...(hubId !== undefined ? { hubId } : {}), ...more,
       ...(before > 0 ? { alsoRefusedSinceLastLine: before } : {}),
     });
   }

@@ -384,7 +384,10 @@ hubs: [{ id: acme-ads, connector: meta-business, meta: { businessId: "1" } }]
     const entry = (await signIns()).filter((e) => e.subject?.email === 'max@acme.example').at(-1)!;
     assert.equal(entry.outcome, 'ok');
     assert.deepEqual(entry.trigger, { type: 'dashboard', actor: 'max@acme.example', detail: 'oidc' });
-    assert.deepEqual(entry.detail, { via: 'oidc', admin: true, issuer: new URL(issuer).host, sub: '00u-max', adminGroups: ['hubwarden-admins'] });
+    const { ip, ...rest } = entry.detail ?? {};
+    assert.deepEqual(rest, { via: 'oidc', admin: true, issuer: new URL(issuer).host, sub: '00u-max', adminGroups: ['hubwarden-admins'] });
+    // Where from, as a refusal says: the first thing to look at when an account is used by someone else.
+    assert.match(String(ip), /^(::ffff:)?127\.0\.0\.1$/);
     const text = JSON.stringify(entry);
     const sessionId = cookie.split('=')[1]!;
     for (const secret of [sessionId, 'code-max', 'oidc-secret-for-tests', 'at-1']) assert.ok(!text.includes(secret), `the entry holds no ${secret}`);

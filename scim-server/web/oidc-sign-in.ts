@@ -135,13 +135,13 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       const viewer = await resolveViewer(ctx, { id: '', actor, via: 'oidc', ...holder, csrf: '', createdAt: now, lastSeenAt: now });
       await startSession(ctx, res, actor, 'oidc', holder, {
         issuedAt,
-        audit: signedInAudit({ ...who, via: 'oidc', issuer, admin: viewer.admin, ...(viewer.offboarded ? { offboarded: true as const } : {}), ...(adminGroups.length ? { adminGroups } : {}), ...(viewer.admin ? {} : { hubRoles: Object.fromEntries(viewer.roles) }) }),
+        audit: signedInAudit({ ...who, via: 'oidc', issuer, ip: clientAddress(req), admin: viewer.admin, ...(viewer.offboarded ? { offboarded: true as const } : {}), ...(adminGroups.length ? { adminGroups } : {}), ...(viewer.admin ? {} : { hubRoles: Object.fromEntries(viewer.roles) }) }),
         refusedAudit: (revokedAt) => refusedAudit({
           ...who, via: 'oidc', issuer, reason: 'revoked', ip: clientAddress(req),
           detail: { issuedAt: new Date(issuedAt).toISOString(), revokedAt: new Date(revokedAt).toISOString() },
         }),
       });
-      ctx.log.info('dashboard: signed in with OIDC', { actor, admin });
+      ctx.log.info('dashboard: signed in with OIDC', { actor, admin, ip: clientAddress(req) });
       res.redirect(303, safeNext(ctx.basePath, login.next));
     } catch (err) {
       if (err instanceof SignInRevoked) {

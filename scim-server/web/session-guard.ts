@@ -33,6 +33,23 @@ export function sameOrigin(ctx: WebContext, req: Request): boolean {
   return origin === own || origin === `${req.protocol}://${req.get('host')}`;
 }
 
+/** How a refused change is logged (ForbiddenLog, one line a minute per person): at warn, it may be another site acting through the person's browser. */
+export const CSRF_REFUSED_LINE = { message: 'dashboard: refused a change without the session\'s CSRF token or from another origin (403)', level: 'warn' } as const;
+
+/**
+ * Logs a change refused by the CSRF checks (ctx.csrfRefused): who the session is, the path
+ * without its query, which check failed, and the Origin sent (cut to 200 characters). A forged
+ * request refused is a failed access-control decision, logged as the hub-role 403s are (OWASP
+ * ASVS 4.0.3 V7.2.2, https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x15-V7-Error-Logging.md):
+ * the person whose browser a page on another site used can then be told which site it was.
+ */
+export function logCsrfRefusal(ctx: WebContext, req: Request, session: Session): void {
+  const origin = req.get('origin');
+  ctx.csrfRefused.refused(session.actor, req.originalUrl.split('?')[0]!, undefined, {
+    failed: sameOrigin(ctx, req) ? 'token' : 'origin', ...(origin !== undefined ? { origin: origin.slice(0, 200) } : {}),
+  });
+}
+
 /** The synchronizer token of the session, from the X-CSRF-Token header or a form's `_csrf` field. */
 export function csrfOk(req: Request, session: Session): boolean {
   const presented = req.get('x-csrf-token') ?? (typeof req.body?._csrf === 'string' ? req.body._csrf : undefined);
@@ -78,6 +95,7 @@ export function requireSession(ctx: WebContext, kind: 'page' | 'api'): RequestHa
         return;
       }
       if (!SAFE_METHODS.has(req.method) && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
+        logCsrfRefusal(ctx, req, session);
         sendUnauthenticated(res, 403, 'missing or wrong CSRF token (reload the page and try again)', req.originalUrl);
         return;
       }

@@ -45,14 +45,18 @@ describe('dashboard sign-in and sign-out are audited', () => {
     });
   }
 
-  test('an admin-token sign-in and its sign-out: who (the token label), how, admin; no token, no session id', async () => {
+  test('an admin-token sign-in and its sign-out: who (the token label), how, admin, from which address; no token, no session id', async () => {
     const res = await postToken(TEST_ENV.ADMIN_TOKEN);
     assert.equal(res.status, 303);
     const cookie = res.headers.getSetCookie().find((s) => s.startsWith('hubwarden-session=') && !s.includes('Max-Age=0'))!.split(';')[0]!;
     const [signedIn] = await entries('dashboard-sign-in');
     assert.equal(signedIn?.outcome, 'ok');
     assert.match(signedIn!.trigger.actor!, /^admin-token:[0-9a-f]{6}$/);
-    assert.deepEqual([signedIn!.trigger.detail, signedIn!.detail], ['admin-token', { via: 'admin-token', admin: true }]);
+    // Where the token was used from, as a refusal records it: a leaked token's first question.
+    const loopback = /^(::ffff:)?127\.0\.0\.1$/;
+    const { ip, ...rest } = signedIn!.detail ?? {};
+    assert.deepEqual([signedIn!.trigger.detail, rest], ['admin-token', { via: 'admin-token', admin: true }]);
+    assert.match(String(ip), loopback);
 
     const page = await (await fetch(`${server.url}/ui/`, { headers: { cookie } })).text();
     const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(page)![1]!;
@@ -63,6 +67,7 @@ describe('dashboard sign-in and sign-out are audited', () => {
     const signedOut = await entries('dashboard-sign-out');
     assert.equal(signedOut.length, 1);
     assert.deepEqual([signedOut[0]!.outcome, signedOut[0]!.trigger.actor], ['ok', signedIn!.trigger.actor]);
+    assert.match(String(signedOut[0]!.detail?.ip), loopback);
     // Signing out again (the session is gone): nothing more to audit.
     await fetch(`${server.url}/ui/sign-out`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: server.url } });
     assert.equal((await entries('dashboard-sign-out')).length, 1);

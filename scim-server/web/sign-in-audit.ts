@@ -44,6 +44,13 @@ export interface SignedIn {
   hubRoles?: Record<string, string>;
   /** An allow-listed administrator whom a leaver action holds offboarded: signed in without the rights (hub-guard.ts). */
   offboarded?: true;
+  /**
+   * The client address (scim-server/auth-failures.ts clientAddress), as refusals record it: where
+   * an admin token or a person's account was used from is what an investigation of a leaked one
+   * needs first (OWASP ASVS 4.0.3 V7.1.4; OWASP Logging Cheat Sheet, "Which events to log" →
+   * "where": https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html).
+   */
+  ip?: string;
 }
 
 const subjectOf = (o: { actor?: string; email?: string }): AuditInput['subject'] | undefined =>
@@ -60,7 +67,7 @@ export function signedInAudit(o: SignedIn): AuditInput {
     detail: {
       via: o.via, admin: o.admin, ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.sub ? { sub: o.sub } : {}),
       ...(o.adminGroups?.length ? { adminGroups: o.adminGroups } : {}), ...(o.hubRoles ? { hubRoles: o.hubRoles } : {}),
-      ...(o.offboarded ? { offboarded: true } : {}),
+      ...(o.offboarded ? { offboarded: true } : {}), ...(o.ip ? { ip: o.ip } : {}),
     },
   };
 }
@@ -94,11 +101,12 @@ export function refusedAudit(o: Refused): AuditInput {
   };
 }
 
-export function signedOutAudit(session: Pick<Session, 'actor' | 'via' | 'email'>): AuditInput {
+/** `ip`: the client address the sign-out came from (as signedInAudit's). */
+export function signedOutAudit(session: Pick<Session, 'actor' | 'via' | 'email'>, ip?: string): AuditInput {
   const subject = subjectOf(session);
   return {
     trigger: { type: 'dashboard', actor: session.actor, detail: session.via }, action: 'dashboard-sign-out', outcome: 'ok',
-    why: 'signed out of the dashboard', ...(subject ? { subject } : {}), detail: { via: session.via },
+    why: 'signed out of the dashboard', ...(subject ? { subject } : {}), detail: { via: session.via, ...(ip ? { ip } : {}) },
   };
 }
 

@@ -5,7 +5,7 @@ import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { html, layout } from './html.ts';
 import { safeNext } from './safe-next.ts';
-import { csrfOk, sameOrigin } from './session-guard.ts';
+import { csrfOk, logCsrfRefusal, sameOrigin } from './session-guard.ts';
 import { auditRefusal, signedInAudit, signedOutAudit, type Refused } from './sign-in-audit.ts';
 import { signInErrorMessage } from './sign-in-errors.ts';
 import { endSession, sessionOf, startSession, type WebContext } from './web-context.ts';
@@ -91,10 +91,11 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
       }
       return render(req, res, 401, 'That token is not one of the admin tokens in the config.');
     }
+    const ip = clientAddress(req);
     await endSession(ctx, req, res);
-    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true }) });
+    await startSession(ctx, res, actor, 'admin-token', undefined, { audit: signedInAudit({ actor, via: 'admin-token', admin: true, ip }) });
     loginCookie(res, '');
-    ctx.log.info('dashboard: signed in with an admin token', { actor });
+    ctx.log.info('dashboard: signed in with an admin token', { actor, ip });
     res.redirect(303, safeNext(ctx.basePath, req.body?.next));
   });
 
@@ -102,10 +103,11 @@ export function registerTokenSignIn(router: Router, ctx: WebContext): void {
     const session = await sessionOf(ctx, req);
     // Sign-out is state-changing too: without the token a cross-site form cannot sign anyone out.
     if (session && (!sameOrigin(ctx, req) || !csrfOk(req, session))) {
+      logCsrfRefusal(ctx, req, session);
       res.status(403).type('text').send('missing or wrong CSRF token');
       return;
     }
-    await endSession(ctx, req, res, session ? signedOutAudit(session) : undefined);
+    await endSession(ctx, req, res, session ? signedOutAudit(session, clientAddress(req)) : undefined);
     res.redirect(303, `${ctx.basePath}/sign-in`);
   });
 }

@@ -39,6 +39,8 @@ export interface WebContext {
   signInRefusals: RefusalAudits;
   /** The 403s this process answered, logged once a minute per person (forbidden-log.ts). */
   forbidden: ForbiddenLog;
+  /** Changes refused for a missing or wrong CSRF token or another site's Origin, logged the same way (session-guard.ts). */
+  csrfRefused: ForbiddenLog;
 }
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
