@@ -104,8 +104,17 @@ describe('hubwarden store migrate (lowdb → PostgreSQL)', { skip: db.skip }, ()
         await client.end();
       }
     };
+    // The server then ran on PostgreSQL and took a write the lowdb files do not have; the
+    // operator runs migrate again (the runbook once more): refused, and told to keep the schema,
+    // never to drop it and copy again (that would lose the write).
+    const server = new PostgresStore({ url: db.url, schema });
+    await server.open();
+    await server.transact((tx) => tx.put('migrateTestOther', 'hub-o', 'since', { id: 'since' }));
+    await server.close();
     const before = await count();
-    await assert.rejects(copyLowdbToPostgres({ source, url: db.url, schema }), /already holds \d+ record\(s\); migrate copies only into an empty schema/);
+    const refused = await copyLowdbToPostgres({ source, url: db.url, schema }).then(() => assert.fail('copied over a store'), (err: Error) => err.message);
+    assert.match(refused, /already holds \d+ record\(s\); migrate copies only into an empty schema \(.*keep the schema, point the config at it, or pass another --schema to copy again\); nothing was copied$/);
+    assert.doesNotMatch(refused, /DROP SCHEMA/, 'a schema that may hold writes the lowdb store lacks is never to be dropped');
     assert.equal(await count(), before);
   });
 

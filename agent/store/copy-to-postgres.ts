@@ -127,7 +127,10 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     await guard.query('SELECT pg_advisory_lock($1::bigint)', [lockKeyOf(o.schema)]);
     const held = await countRecords(guard, o.schema);
     const unfinished = await readCopyMark(guard, o.schema);
-    if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (another migrate may have filled it, or a server runs on it; after a copy that failed half-way, DROP SCHEMA "${o.schema}" CASCADE and run it again: the lowdb files were only read)`);
+    // No reset is suggested here: a copy cut off half-way is marked (handled above and below),
+    // so records without the mark are a finished copy or a store in use, which a server on
+    // PostgreSQL may have written to since: the lowdb files no longer hold all of it.
+    if (held > 0 && !unfinished) throw new Error(`the target schema "${o.schema}" already holds ${held} record(s); migrate copies only into an empty schema (a migrate already filled it, or a server runs on it; no copy is unfinished there, and either may hold writes the lowdb store does not have: keep the schema, point the config at it, or pass another --schema to copy again); nothing was copied`);
     if (held > 0) await startOver(guard, o.schema, source);
     await forgetIndexes(guard, o.schema);
     // Marked before the first record, cleared only once the copy is verified: if this session
