@@ -70,9 +70,10 @@ class Digest {
  * `hubwarden store migrate --to postgres://…`: copies a lowdb store (the server stopped: opening
  * takes its lock) into an empty PostgreSQL schema, then reads every collection back and compares
  * record counts and checksums (partition by partition, in insertion order, so SCIM paging order
- * survives). Refuses a schema that holds any record: a copy never merges into live data. The
- * lowdb files are only read; on any mismatch the error says so and the lowdb store stays the one
- * to run on.
+ * survives). Refuses a schema that holds any record: a copy never merges into live data. No
+ * record of the lowdb store is changed (opening it does what a server start does: a journal a
+ * crash left is folded into the snapshot); on any mismatch the error says so and the lowdb store
+ * stays the one to run on.
  *
  * The empty check, the copy and the verification run under the schema's advisory lock (the one
  * migrations take at open, postgres/sql.ts `lockKeyOf`), held on a session of its own: a second
@@ -170,7 +171,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
     // Audited in the target only once the copy is verified: the entry is not a record of the
     // source, so written before the read-back it would fail the audit collection's count and
     // checksum; written after, it records what was verified (counts and checksums per collection).
-    // The source's files are only read, so its own log is left as it was.
+    // No record of the source is changed, so its own log is left as it was.
     const audit = await target.transact((tx) => appendAudit(tx, {
       trigger: storeCommandTrigger('store migrate'),
       action: 'store-migrated',
@@ -206,7 +207,7 @@ export async function copyLowdbToPostgres(o: { source: string; url: string; sche
 /**
  * A schema marked as holding an unfinished copy (copy-mark.ts) is emptied and copied into
  * again, but only when every record in it is at a key this lowdb store holds: deleting those
- * loses nothing (the lowdb files are only read, and the copy writes each key again, with what the
+ * loses nothing (no record of the lowdb store is changed, and the copy writes each key again, with what the
  * store holds now: after a failed copy the operator keeps running on lowdb, so records change
  * before the retry). A record at any other key (another lowdb store's copy, a record this store
  * deleted since, or a write by a server that was already running on the schema when the copy
