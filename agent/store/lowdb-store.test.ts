@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { collect } from './store.ts';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -216,7 +217,7 @@ describe('LowdbStore start-up guards', () => {
     await new Promise((r) => holder.once('exit', r));
     const again = new LowdbStore(path);
     await again.open();
-    assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid));
+    assert.equal(await readFile(`${path}.lock`, 'utf8'), `${process.pid} ${hostname()}`);
     await again.close();
     await assert.rejects(stat(`${path}.lock`), /ENOENT/);
   });
@@ -254,7 +255,7 @@ describe('LowdbStore start-up guards', () => {
     const second = new LowdbStore(path);
     await second.open();
     await second.close();
-    assert.equal(await readFile(`${path}.lock`, 'utf8'), String(process.pid), 'the second store leaves the lock to the first');
+    assert.equal(await readFile(`${path}.lock`, 'utf8'), `${process.pid} ${hostname()}`, 'the second store leaves the lock to the first');
     await store.close();
     await assert.rejects(stat(`${path}.lock`), /ENOENT/, 'a clean stop leaves no lock behind, so no later process is refused');
   });
