@@ -54,6 +54,7 @@ export const metaBusiness = defineConnector({
   hub: { key: 'meta', schema: metaBlock },
   partner: metaPartner,
   partnerId: (p) => p.businessId,
+  businessOf: (block) => `${block.graphBaseUrl} ${block.businessId}`,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
     ad_account: taskRules('ad_account', 'ad account', assetId),

@@ -71,6 +71,7 @@ export const tiktokBusiness = defineConnector({
   hub: { key: 'tiktok', schema: tiktokBlock },
   partner: tiktokPartner,
   partnerId: (p) => p.businessCenterId,
+  businessOf: (block) => `${block.apiBaseUrl} ${block.businessCenterId}`,
   // An ADMIN "reaches every asset of the BC" (TikTok help: Business Center roles, Admin: every BC
   // feature, members, assets; https://ads.tiktok.com/help/article/how-to-add-members-to-business-center).
   // The views say so; the plan still invites, assigns and unassigns an ADMIN's team assets.
