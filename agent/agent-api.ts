@@ -100,7 +100,7 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
 
   /** The person's directory user on each hub that has one (by email, userName or externalId) and that the trigger's identity provider governs (hubsOfTrigger), read in `tx`. */
   async function directoryUsersOf(tx: Transaction, person: PersonRef, trigger: Trigger): Promise<Array<{ hub: HubConfigFile; user: DirectoryUserRecord }>> {
-    return (await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person)).flatMap((f) => (f.user ? [{ hub: f.hub, user: f.user }] : []));
+    return (await findPerson(tx, hubsOfTrigger(d.hubs().values(), trigger), person, trigger)).flatMap((f) => (f.user ? [{ hub: f.hub, user: f.user }] : []));
   }
 
   /** Queues a re-evaluation of each found user on their hub (an unstarted one is reused). */

@@ -314,9 +314,19 @@ export const configSchema = z.object({
     collectionIds.add(c.id);
   });
   const seen = new Set<string>();
+  const businesses = new Map<string, string>();
   config.hubs.forEach((h, i) => {
     if (seen.has(h.id)) ctx.addIssue({ code: 'custom', path: ['hubs', i, 'id'], message: `duplicate hub id "${h.id}"` });
     seen.add(h.id);
+    // A hub is one business in one app: two hubs on one business each plan its seats from their
+    // own directory, so one removed the seats the other granted (connectors/sdk/definition.ts businessOf).
+    const definition = connectorById(h.connector);
+    const business = definition?.businessOf?.(connectorBlock(h));
+    if (definition && business !== undefined) {
+      const other = businesses.get(`${h.connector} ${business}`);
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['hubs', i, definition.hub.key], message: `names the same business as hub "${other}": a hub is one business, and two hubs on one would each remove the seats the other grants; map both hubs' groups as teams of one hub` });
+      else businesses.set(`${h.connector} ${business}`, h.id);
+    }
     if (h.identityProvider && !(h.identityProvider in config.identityProviders)) {
       ctx.addIssue({ code: 'custom', path: ['hubs', i, 'identityProvider'], message: `no identity provider named "${h.identityProvider}" under identityProviders` });
     }

@@ -15,7 +15,13 @@ export interface PersonRef {
  * emails whose userName it is); an externalId (no index yet) is found by
  * reading the hub's users page by page.
  */
-export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef): Promise<Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }>> {
+export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, person: PersonRef, trigger?: Pick<Trigger, 'type'>): Promise<Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }>> {
+  // An Okta event names the account by its Okta user id, which Okta sends over SCIM as externalId
+  // (okta-event.ts personOf): a user found by email whose externalId is another id is another
+  // account. The leaver not provisioned to a hub, their deactivation offboarded (or suspended) the
+  // colleague there whose email equals the leaver's login. Other triggers' externalId need not be
+  // the one SCIM carries (Entra's default mapping sends mailNickname as externalId).
+  const otherAccount = (u: DirectoryUserRecord) => trigger?.type === 'okta-event-hook' && person.externalId !== undefined && u.externalId !== undefined && u.externalId !== person.externalId;
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
@@ -27,14 +33,14 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
     // so another user whose email equals that login must not be taken for the leaver.
     if (person.email && found.size === 0) {
       const email = person.email.toLowerCase();
-      for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${email}`)) found.set(u.id, u);
+      for (const u of await view.lookup('directoryUsers', INDEX.userByEmail, `${hub.id}\u0000${email}`)) if (!otherAccount(u)) found.set(u.id, u);
       // A user sent without emails (Entra sends `emails` only from `mail`:
       // https://learn.microsoft.com/en-us/entra/identity/app-provisioning/customize-application-attributes)
       // is known by an email-like userName, as the plan and matching know them (matchingEmailsOf);
       // without this a re-evaluation or offboarding by that email found nobody. A user with
       // emails is found by those only, as matching does.
       for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${email}`)) {
-        if (matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) found.set(u.id, u);
+        if (!otherAccount(u) && matchingEmailsOf(u).some((e) => e.trim().toLowerCase() === email)) found.set(u.id, u);
       }
     }
     // A user the IdP sent without emails (Entra sends `emails` only from `mail`, empty without a

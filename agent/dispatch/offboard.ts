@@ -125,7 +125,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
         return { status: 'failed', error: { kind: 'internal', message: `${unfinished.length} of ${children.length} removal(s) did not happen: ${which}` } };
       }
       const person = task.payload as PersonRef;
-      const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person);
+      const found = await findPerson(ctx.store, hubsOfTrigger(hubs().values(), task.trigger), person, task.trigger);
       const planned: Array<{ hub: HubConfigFile; ops: Operation[]; held: HeldOperation[]; report: boolean }> = [];
       for (const f of found) {
         const { operations, held } = await offboardOperations(ctx.store, f.hub, f.emails, f.user?.id, ctx.now());

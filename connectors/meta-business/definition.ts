@@ -54,6 +54,7 @@ export const metaBusiness = defineConnector({
   hub: { key: 'meta', schema: metaBlock },
   partner: metaPartner,
   partnerId: (p) => p.businessId,
+  businessOf: (block) => `${block.graphBaseUrl} ${block.businessId}`,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
     ad_account: taskRules('ad_account', 'ad account', assetId),
@@ -68,7 +69,7 @@ export const metaBusiness = defineConnector({
   // block there must not hold role changes and removals, which share only the app's budget.
   rateLimitScope: (change, block) => (change === 'invite' || change === 'reinvite' ? `invite:${block.businessId}` : 'app'),
   meanings: {
-    'meta.businessId': 'The Meta business portfolio id.',
+    'meta.businessId': 'The Meta business portfolio id. One hub per business: a second hub naming the same one (at the same `graphBaseUrl`) is refused, since each would remove the seats the other grants.',
     'meta.appId': 'The Meta app the system user token belongs to.',
     'meta.accessToken': 'System user access token (not needed for `graphBaseUrl: sandbox`).',
     'meta.graphBaseUrl': 'Graph API base URL; `sandbox` = the built-in Meta emulator.',

@@ -177,6 +177,13 @@ export interface ConnectorDefinition<
   partner: P;
   /** The partner an item names (its business id): a hub listing one twice is a config error. */
   partnerId?(partner: z.infer<P>): string;
+  /**
+   * The business a hub's block names, with where it is reached (API base URL and business id): two
+   * hubs naming the same one is a config error. Each hub plans the business's seats from its own
+   * directory alone, so one hub removed a seat the other granted (and invited it again), and each
+   * removal threshold counted only its own hub's share of the one business.
+   */
+  businessOf?(block: z.infer<B>): string;
   /** The app's roles for a seat: ranking, what teams may give, the admin role. */
   roles: AppRoles;
   /** Config type name (`ad_account`) → its rules. The only asset types the connector reads and grants. */

@@ -71,6 +71,7 @@ export const tiktokBusiness = defineConnector({
   hub: { key: 'tiktok', schema: tiktokBlock },
   partner: tiktokPartner,
   partnerId: (p) => p.businessCenterId,
+  businessOf: (block) => `${block.apiBaseUrl} ${block.businessCenterId}`,
   // An ADMIN "reaches every asset of the BC" (TikTok help: Business Center roles, Admin: every BC
   // feature, members, assets; https://ads.tiktok.com/help/article/how-to-add-members-to-business-center).
   // The views say so; the plan still invites, assigns and unassigns an ADMIN's team assets.
@@ -85,7 +86,7 @@ export const tiktokBusiness = defineConnector({
   // TikTok counts every call against the developer app's QPS/QPM/QPD; no endpoint has its own budget.
   rateLimitScope: () => 'app',
   meanings: {
-    'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML).',
+    'tiktok.businessCenterId': 'The Business Center id, a digit string (quote it in YAML). One hub per Business Center: a second hub naming the same one (at the same `apiBaseUrl`) is refused.',
     'tiktok.accessToken': 'Long-term access token of a TikTok for Business user who is an ADMIN of the Business Center (not needed for `apiBaseUrl: sandbox`).',
     'tiktok.tokenUserId': 'The `user_id` of the TikTok user the access token belongs to (a digit string, as the hub\'s member listing shows it). hubwarden never removes or demotes that member, even when their email matches a directory user in no team: TikTok has no endpoint that says whose token it is. Optional (recommended): without it hubwarden warns at start and cannot tell the token\'s user from other members, so a team change or a leaver could remove or demote it and revoke the hub\'s access; the sandbox defaults to its fixture\'s token user. When set, the credential check fails while it is not a BOUND ADMIN.',
     'tiktok.apiBaseUrl': 'TikTok API origin, https only (plain http only to 127.0.0.1 or localhost, for tests); `sandbox` = the built-in TikTok emulator.',

@@ -33,14 +33,15 @@ export interface ScimTestAppOptions {
 
 export function testConfig(options: ScimTestAppOptions): LoadedConfig {
   const env: NodeJS.ProcessEnv = {};
-  const hubs = options.hubs.map((h) => {
+  // Each hub its own sandbox business: two hubs on one business are refused (config/schema.ts).
+  const hubs = options.hubs.map((h, n) => {
     const name = `SCIM_TOKEN_${h.id.toUpperCase().replace(/-/g, '_')}`;
     env[name] = `token-${h.id}`;
     return {
       id: h.id,
       connector: 'meta-business',
       ...(h.identityProvider ? { identityProvider: h.identityProvider } : {}),
-      meta: { businessId: '1234567890', graphBaseUrl: 'sandbox' },
+      meta: { businessId: String(1234567890 + n), graphBaseUrl: 'sandbox' },
       scim: { tokens: [`env:${name}`], ...(h.jwt ? { jwt: h.jwt } : {}) },
     };
   });

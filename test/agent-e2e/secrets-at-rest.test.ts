@@ -84,6 +84,8 @@ before(async () => {
 
   const echoingMeta = createMetaEmulator({ faults: { echoCredentials: true } });
   const meta = createMetaEmulator();
+  // The Entra hub's own business: two hubs on one business are refused (config/schema.ts).
+  const entraMeta = createMetaEmulator();
   const okta = createOktaEmulator({ token: SECRETS.OKTA_TOKEN });
   okta.control.echoCredentials(true);
   const graph = createGraphEmulator({ tenantId: TENANT, clientId: CLIENT, clientSecret: SECRETS.ENTRA_SECRET });
@@ -94,7 +96,7 @@ before(async () => {
   tiktokState.tokens = tiktokState.tokens.map((t) => (t.value === TIKTOK_SANDBOX.token ? { ...t, value: SECRETS.TIKTOK_TOKEN } : t));
   const [, ...tiktokForms] = forms(SECRETS.TIKTOK_TOKEN);
   const tiktok = createTikTokEmulator({ state: tiktokState, rateLimits: null, faults: { codes: [{ match: '.', code: 40105, message: `${'x'.repeat(186)}${tiktokForms.join(' ')} ${SECRETS.TIKTOK_TOKEN}` }] } });
-  const servers = [await echoingMeta.listen(0), await meta.listen(0), await okta.listen(), await graph.listen(), await tiktok.listen()];
+  const servers = [await echoingMeta.listen(0), await meta.listen(0), await okta.listen(), await graph.listen(), await tiktok.listen(), await entraMeta.listen(0)];
   for (const s of servers) closers.push(s.close);
   // An OIDC IdP test double (not any IdP's behaviour): discovery, and a token endpoint that
   // refuses every code quoting back the credentials it was sent (RFC 6749 §2.3.1 Basic, or the form).
@@ -114,7 +116,7 @@ before(async () => {
   await new Promise((r) => idp.once('listening', r));
   issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
   closers.push(() => new Promise((r) => { idp.closeAllConnections(); idp.close(r); }));
-  const [echoUrl, metaUrl, oktaUrl, graphUrl, tiktokUrl] = servers.map((s) => s.url);
+  const [echoUrl, metaUrl, oktaUrl, graphUrl, tiktokUrl, entraMetaUrl] = servers.map((s) => s.url);
 
   dir = await mkdtemp(join(tmpdir(), 'hubwarden-secrets-'));
   const config = parseConfig(`
@@ -151,7 +153,7 @@ hubs:
   - id: entra-hub
     connector: meta-business
     identityProvider: entra
-    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN, graphBaseUrl: ${metaUrl} }
+    meta: { businessId: "${SANDBOX.businessId}", accessToken: env:META_TOKEN, graphBaseUrl: ${entraMetaUrl} }
   - id: tiktok-echo
     connector: tiktok-business
     tiktok: { businessCenterId: "${TIKTOK_SANDBOX.bcId}", accessToken: env:TIKTOK_TOKEN, tokenUserId: "${TIKTOK_SANDBOX.tokenUserId}", apiBaseUrl: ${tiktokUrl} }
