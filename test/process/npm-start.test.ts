@@ -25,7 +25,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.after(() => npm.kill('SIGKILL'));
     const url = await npm.listening;
     assert.equal((await fetch(`${url}/readyz`)).status, 200);
-    const serverPid = Number(await readFile(lockPath, 'utf8'));
+    const serverPid = Number((await readFile(lockPath, 'utf8')).split(/\s+/)[0]); // the lock reads "<pid> <host>"
     assert.ok(serverPid > 0, 'the lock names the server process');
     t.after(() => killIfAlive(serverPid)); // if the test fails, leave nothing behind
     npm.kill(signal);
@@ -40,7 +40,7 @@ test('Ctrl-C in a terminal (SIGINT to npm and the server both, then npm forwards
   const npm = startProcess('npm', ['start'], { env: { HUBWARDEN_CONFIG: config, PORT: '0', TEST_SCIM_TOKEN: 'x' }, ownProcessGroup: true });
   t.after(() => npm.kill('SIGKILL'));
   const url = await npm.listening;
-  const serverPid = Number(await readFile(lockPath, 'utf8'));
+  const serverPid = Number((await readFile(lockPath, 'utf8')).split(/\s+/)[0]); // the lock reads "<pid> <host>"
   t.after(() => killIfAlive(serverPid));
   npm.killGroup('SIGINT');
   await waitUntilStopped({ url, lockPath, pid: serverPid });
