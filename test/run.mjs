@@ -3,25 +3,15 @@
 // TypeScript compiled once for the run (test/loader/).
 // Node 20 takes no globs on the command line, so the files are listed here. Pass a substring to
 // run a subset: `node test/run.mjs scim` runs only test files whose path contains "scim".
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compileForTests } from './loader/compile.mjs';
+import { compileForTests, repositoryFiles } from './loader/compile.mjs';
 
-const roots = ['connectors', 'scim-server', 'agent', 'config', 'test'];
-const skip = new Set(['node_modules', 'data', 'test-artifacts']);
-const files = [];
-function walk(dir) {
-  for (const name of readdirSync(dir)) {
-    if (skip.has(name)) continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.test.ts')) files.push(relative(process.cwd(), path));
-  }
-}
-for (const root of roots) walk(root);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const files = repositoryFiles(root, (name) => name.endsWith('.test.ts')).map((path) => relative(process.cwd(), path));
 const filters = process.argv.slice(2);
 const selected = files.sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 if (selected.length === 0) {
@@ -112,7 +102,6 @@ async function probePostgres(url) {
 // hooks and transform-cache look-ups, over some 400 files. It is compiled once here instead, and
 // the test processes load the result (test/loader/hooks.mjs). Processes the tests start themselves
 // (servers, replicas, the CLI) still run through tsx, as `npm start` does.
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const build = mkdtempSync(join(tmpdir(), 'hubwarden-tests-'));
 let status = 1;
 try {

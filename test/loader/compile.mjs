@@ -23,7 +23,8 @@ export function transformOptions(root) {
   };
 }
 
-function sources(dir, out) {
+/** Files under `dir` (skipping dependencies, data and build output) whose name `keep` accepts. */
+function filesUnder(dir, keep, out) {
   let names;
   try {
     names = readdirSync(dir);
@@ -33,16 +34,21 @@ function sources(dir, out) {
   for (const name of names) {
     if (SKIP.has(name)) continue;
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) sources(path, out);
-    else if (/\.[mc]?ts$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+    if (statSync(path).isDirectory()) filesUnder(path, keep, out);
+    else if (keep(name)) out.push(path);
   }
   return out;
+}
+
+/** Every file under the product and test folders of `root` whose name `keep` accepts (test/run.mjs lists the tests with it). */
+export function repositoryFiles(root, keep) {
+  return ROOTS.flatMap((r) => filesUnder(join(root, r), keep, []));
 }
 
 /** Compiles every TypeScript file under the product and test folders of `root` into `outDir`; returns how many. */
 export async function compileForTests(root, outDir) {
   const { build } = await import('esbuild');
-  const entryPoints = ROOTS.flatMap((r) => sources(join(root, r), []));
+  const entryPoints = repositoryFiles(root, (name) => /\.[mc]?ts$/.test(name) && !name.endsWith('.d.ts'));
   await build({ ...transformOptions(root), entryPoints, outdir: outDir, outbase: root, bundle: false });
   return entryPoints.length;
 }
