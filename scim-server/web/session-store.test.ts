@@ -78,6 +78,27 @@ function cases(pair: () => Promise<[Store, Store]>): void {
     assert.equal(await onA.count(), 0);
   });
 
+  test('by default a session ends after 30 minutes unused (ASVS V3.3.2 level 2), and 12 hours after sign-in however used', async () => {
+    const [a, b] = await pair();
+    let now = 5_000_000;
+    const onA = new SessionStore(a, DEFAULT_SESSION_LIMITS, () => now);
+    const onB = new SessionStore(b, DEFAULT_SESSION_LIMITS, () => now);
+    const edge = await onA.create('edge@example.com', 'oidc');
+    const idle = await onA.create('idle@example.com', 'oidc');
+    const busy = await onA.create('busy@example.com', 'oidc');
+    now += 29 * 60_000;
+    assert.ok(await onB.get(edge.id), 'kept at 29 minutes unused');
+    assert.ok(await onB.get(busy.id));
+    now += 2 * 60_000;
+    assert.equal(await onB.get(idle.id), undefined, 'ended at 31 minutes unused');
+    for (let m = 0; m < 12 * 60 - 31 - 1; m += 20) {
+      now += 20 * 60_000;
+      if (now - 5_000_000 < 12 * 3_600_000) assert.ok(await onA.get(busy.id), 'used every 20 minutes: kept');
+    }
+    now = 5_000_000 + 12 * 3_600_000 + 1;
+    assert.equal(await onA.get(busy.id), undefined, 'ended 12 hours after sign-in, though used');
+  });
+
   const jane: SessionHolder = { admin: true, email: 'jane@example.com', idpUserIds: ['00u-jane'] };
   const leaver = { trigger: { type: 'okta-event-hook' as const, idp: 'okta' }, why: 'Okta event user.lifecycle.deactivate: jane was deactivated' };
   /** A sign-in as the callback makes it: its proof's instant, its audit entry, and its refusal's. */

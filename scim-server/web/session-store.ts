@@ -80,7 +80,12 @@ export class SignInRevoked extends Error {
   }
 }
 
-export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 2 * 60 * 60_000, absoluteMs: 12 * 60 * 60_000 };
+/**
+ * 30 minutes unused, 12 hours at most: OWASP ASVS 4.0.3 V3.3.2 at level 2 ("12 hours or 30 minutes
+ * of inactivity", https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x12-V3-Session-management.md).
+ * The dashboard changes people's access, so it takes level 2; use moves the idle clock forward.
+ */
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 60 * 60_000 };
 
 /** Expired sessions are deleted at most this often (by one replica per slot on a shared store). */
 const SWEEP_EVERY_MS = 10 * 60_000;
