@@ -50,6 +50,9 @@ describe('nobody decides about their own seat', () => {
       // A seat matched to Max before the IdP changed his email, its old address since given to
       // Cora: disputed between them, and no email of Max's left on it.
       row('1011', 'old.max@acme.example', { candidates: ['a-cora', 'a-max'] }),
+      // Olivia's seat (an owner), and Cora's (no hub role).
+      row('1012', 'olivia@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }),
+      row('1013', 'cora@acme.example', { status: 'onboarded', directoryUserId: 'a-cora' }),
     );
     store = await accessStore();
     const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
@@ -158,6 +161,25 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(decisions(), [], 'nothing reached the agent');
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-cora' })).status, 200, 'to someone with no higher role: his to decide');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1002/match', { directoryUserId: 'a-olivia' })).status, 403, 'the owner herself: her own seat');
+  });
+
+  test("a manager may not remove an owner's seat (audited, nothing reaches the agent); an owner or an administrator may, and so may he remove a seat of no higher rank", async () => {
+    agent.calls.length = 0;
+    const removals = () => agent.calls.filter((c) => c.method === 'removeMember').map((c) => c.args[1]);
+    const refusedAudits = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed' && e.action === 'remove-member');
+    const max = await who('max@acme.example');
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1012/remove', {});
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot remove the seat of an owner/);
+    assert.deepEqual(removals(), [], 'nothing reached the agent');
+    const audits = await refusedAudits();
+    assert.equal(audits.length, 1);
+    assert.match(audits[0]!.why, /max@acme\.example asked to remove olivia@acme\.example: refused, a manager cannot remove the seat of an owner/);
+    assert.equal(audits[0]!.subject?.directoryUserId, 'a-olivia');
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/remove', {})).status, 202, 'no higher role: his to decide');
+    assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1012/remove', {})).status, 202, 'an administrator');
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1012/remove', {})).status, 202, 'the owner: taking her own seat away stays hers');
+    assert.deepEqual(removals(), ['1013', '1012', '1012']);
   });
 
   test('nor to an owner the IdP suspended or deactivated, or a leaver action offboarded: the match outlives it, and the seat gets the owner\'s access back with them', async () => {

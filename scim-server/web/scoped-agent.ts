@@ -15,7 +15,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  * - nobody matches, un-matches or exempts their own seat, matches a row to themselves,
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
  *   seat (`notOwnRow` below), and nobody matches a row to someone
- *   whose hub role is above theirs (`directory` tells whose role it is; without it, refused);
+ *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
+ *   theirs (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
@@ -37,7 +38,7 @@ export interface DirectoryRoles {
 
 /** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
 export interface Refusal {
-  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'guest-registered' | 'approval-rejected';
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'guest-registered' | 'approval-rejected' | 'remove-member';
   /** What was asked, in words (`exempt max@acme.example`). */
   asked: string;
   subject: NonNullable<AuditEntry['subject']>;
@@ -181,7 +182,24 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       return agent.exemptMember(hubId, memberId, input, trigger);
     },
     unexemptMember: async (hubId, memberId, trigger) => (check(hubId), agent.unexemptMember(hubId, memberId, trigger)),
-    removeMember: async (hubId, memberId, trigger) => (check(hubId), agent.removeMember(hubId, memberId, trigger)),
+    async removeMember(hubId, memberId, trigger) {
+      const v = check(hubId);
+      // The rank rule of matching, for removals: a manager does not take away the seat of an owner
+      // (an owner's seat often holds the app's admin role). Whose seat it is: whom it is matched
+      // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
+      const own = v.roles.get(hubId);
+      if (!v.admin && own !== undefined && own !== 'owner') {
+        const row = await agent.member(hubId, memberId);
+        if (row?.directoryUserId !== undefined && !mine(v, hubId)?.directoryUserIds.has(row.directoryUserId)) {
+          if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
+          const target = await directory.hubRoleOf(hubId, row.directoryUserId);
+          if (target !== undefined && HUB_ROLES.indexOf(target) < HUB_ROLES.indexOf(own)) {
+            throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule: `a ${own} cannot remove the seat of ${target === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)` });
+          }
+        }
+      }
+      return agent.removeMember(hubId, memberId, trigger);
+    },
     async registerGuest(hubId, input, trigger) {
       const v = check(hubId);
       // A guest's row is never removed: registering one's own email is exempting oneself. So is
