@@ -168,6 +168,8 @@ describe('hostile values on the dashboard are shown as text', () => {
       assert.equal(res.headers.get('x-frame-options'), 'DENY', label);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', label);
       assert.equal(res.headers.get('referrer-policy'), 'same-origin', label);
+      assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin', label);
+      assert.equal(res.headers.get('cross-origin-resource-policy'), 'same-origin', label);
       assert.equal(res.headers.get('strict-transport-security'), null, `${label}: no HSTS over plain http (RFC 6797 §7.2)`);
       if (!cached) assert.equal(res.headers.get('cache-control'), 'no-store', label);
       await res.arrayBuffer();

@@ -55,14 +55,19 @@ const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
 /**
  * Security headers of every dashboard response: no inline script or style, no framing
  * (clickjacking on the confirmation dialogs), no referrer to other sites (hub ids in URLs stay
- * here; `no-referrer` would make Chromium send `Origin: null` on our own form posts), and
- * nothing with hub data cached by the browser or a proxy.
+ * here; `no-referrer` would make Chromium send `Origin: null` on our own form posts), no handle
+ * for another site's page, and nothing with hub data cached by the browser or a proxy.
  */
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'same-origin');
+  // A page of another site that opens the dashboard (window.open) gets no handle on it, and its
+  // responses are not loaded by other sites' pages (https://html.spec.whatwg.org/multipage/browsers.html#cross-origin-opener-policies,
+  // https://fetch.spec.whatwg.org/#cross-origin-resource-policy-header). Sign-in is a redirect, not a pop-up.
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   next();
 };
 
