@@ -35,3 +35,22 @@ test('an Okta hook naming a login finds that user, not another user whose email 
   const byEmailOnly = await findPerson(store, [hub], { email: 'jane@example.com' });
   assert.deepEqual(byEmailOnly.map((f) => f.user?.id), ['colleague'], 'an email alone still finds by email');
 });
+
+test("an Okta hook naming a login does not take another account whose app userName is that login (app username format Email)", async () => {
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  const hub = testHub();
+  await store.transact((tx) => {
+    // The leaver (Okta id 00u-old, login jane@example.com) is not assigned to this hub's app. A
+    // colleague's Okta email is jane@example.com (Okta keeps emails non-unique), and the app's
+    // username format "Email" sends it as SCIM userName; Okta sends the colleague's id as externalId.
+    tx.put('directoryUsers', hub.id, 'colleague', { ...testUser('colleague', 'jane@example.com'), userName: 'jane@example.com', externalId: '00u-colleague' });
+  });
+  const hook = { type: 'okta-event-hook' as const };
+  const found = await findPerson(store, [hub], { userName: 'jane@example.com', email: 'jane@example.com', externalId: '00u-old' }, hook);
+  assert.deepEqual(found.map((f) => [f.user?.id, f.emails]), [[undefined, ['jane@example.com']]], 'the colleague is another Okta account');
+  const same = await findPerson(store, [hub], { userName: 'jane@example.com', email: 'jane@example.com', externalId: '00u-colleague' }, hook);
+  assert.deepEqual(same.map((f) => f.user?.id), ['colleague'], 'the account itself is found by its login');
+  const other = await findPerson(store, [hub], { userName: 'jane@example.com', externalId: 'not-the-scim-one' }, { type: 'entra-lifecycle' as const });
+  assert.deepEqual(other.map((f) => f.user?.id), ['colleague'], "other triggers' externalId need not be SCIM's: the userName still finds");
+});

@@ -25,7 +25,10 @@ export async function findPerson(view: ReadView, hubs: Iterable<HubConfigFile>, 
   const out: Array<{ hub: HubConfigFile; user?: DirectoryUserRecord; emails: string[] }> = [];
   for (const hub of hubs) {
     const found = new Map<string, DirectoryUserRecord>();
-    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) found.set(u.id, u);
+    // The login too: SCIM userName is the app username, whose format an Okta admin picks (Okta
+    // username, Email, …); with "Email" a colleague's userName may equal the leaver's login while
+    // the externalId Okta sends is the colleague's own id (https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20/).
+    if (person.userName) for (const u of await view.lookup('directoryUsers', INDEX.userByUserName, `${hub.id}\u0000${person.userName.toLowerCase()}`)) if (!otherAccount(u)) found.set(u.id, u);
     if (person.externalId) for await (const u of view.list('directoryUsers', hub.id)) if (u.externalId === person.externalId) found.set(u.id, u);
     // The email is a fallback when the userName or externalId named nobody here: an Okta event
     // hook names a user by login (alternateId) and id, and its login as email too; Okta does not

@@ -37,6 +37,28 @@ export interface GraphClientSettings {
 export const GRAPH_ATTEMPT_TIMEOUT_MS = 60_000;
 
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+/**
+ * The Graph endpoints of Microsoft's national clouds (https://learn.microsoft.com/graph/deployments):
+ * a token for one of them is asked for with that endpoint as the resource (`<endpoint>/.default`).
+ * A token for the global service's audience is refused there (401), so a US Government or China
+ * tenant's write-back and Lifecycle Workflows resume never got through.
+ */
+const NATIONAL_GRAPH_HOSTS = new Set(['graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+/**
+ * The client-credentials scope for `graphBaseUrl`: its own `/.default` for a national cloud's Graph;
+ * the global one for anything else, a proxy or an emulator standing in for the global service included.
+ */
+export function graphScopeFor(graphBaseUrl: string): string {
+  let host: string;
+  try {
+    host = new URL(graphBaseUrl).hostname.toLowerCase();
+  } catch {
+    return GRAPH_SCOPE;
+  }
+  return NATIONAL_GRAPH_HOSTS.has(host) ? `https://${host}/.default` : GRAPH_SCOPE;
+}
 /** The name of the error thrown when the token endpoint refuses the app's credentials (4xx other than 429). */
 export const TOKEN_REFUSED = 'TokenRefused';
 
@@ -86,7 +108,7 @@ export class ClientCredentialsMiddleware implements Middleware {
       signal: AbortSignal.timeout(this.settings.attemptTimeoutMs ?? GRAPH_ATTEMPT_TIMEOUT_MS),
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: GRAPH_SCOPE, grant_type: 'client_credentials' }),
+      body: new URLSearchParams({ client_id: clientId, client_secret: this.settings.clientSecret(), scope: graphScopeFor(this.settings.graphBaseUrl), grant_type: 'client_credentials' }),
     });
     const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string; error_description?: string };
     if (!res.ok || typeof body.access_token !== 'string') {
