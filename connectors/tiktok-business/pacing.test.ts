@@ -34,6 +34,33 @@ describe('pacing', () => {
     assert.equal(high.next(), 1200);
   });
 
+  test('once the doubling reaches the 5 min cap, every wait is the whole 5 min: a QPM block that each refused call extends still ends', () => {
+    // TikTok "Rate limits" (https://business-api.tiktok.com/portal/docs/rate-limits/v1.3): after a
+    // QPM breach stop calling for 5 minutes; a retry inside the window is refused again and may
+    // extend the block. An app that restarts its 5 min block at every refused call: jitter below
+    // the cap retried inside it every time, until the 15 min rule took it for the daily quota.
+    const BLOCK_MS = 5 * 60_000;
+    for (const r of [0, 0.1, 0.25, 0.5, 0.75, 1]) {
+      const start = Date.parse('2026-11-01T10:00:00Z');
+      let now = start;
+      let blockedUntil = now + BLOCK_MS;
+      const b = new ThrottleBackoff(() => now, () => r);
+      let waits = 0;
+      for (;;) {
+        const wait = b.next();
+        assert.ok(wait <= BLOCK_MS, `jitter ${r}: throttle ${waits + 1} at +${(now - start) / 1000} s waits ${wait / 1000} s: past the 5 min cap (taken for the daily quota)`);
+        now += wait;
+        waits++;
+        if (now < blockedUntil) {
+          blockedUntil = now + BLOCK_MS; // refused again: the block starts over
+          continue;
+        }
+        break;
+      }
+      assert.ok(now - start <= 15 * 60_000, `jitter ${r}: through after ${(now - start) / 1000} s`);
+    }
+  });
+
   test('the first retry after a 40100 always falls after the second the throttle came in (TikTok: QPS → retry after the current second)', () => {
     for (const r of [0, 0.1, 0.25, 0.49]) {
       for (const ms of [0, 1, 500, 999]) {

@@ -6,7 +6,8 @@
  * - `Pacer`: a client-side limiter per connector, by default half the Basic tier (5 QPS,
  *   300 QPM), so that 40100 stays rare. Calls wait their turn in order.
  * - `ThrottleBackoff`: after a 40100 the call was not applied; the wait before the same call is
- *   tried again starts at 1 s and doubles, with jitter (never under 1 s), up to 5 minutes (the QPM recovery time).
+ *   tried again starts at 1 s and doubles, with jitter (never under 1 s), up to 5 minutes (the QPM recovery time);
+ *   once there, every wait is the whole 5 minutes (a retry inside a QPM block may extend it).
  *   A throttle that lasts more than 15 minutes is the daily quota: wait until 00:00 UTC.
  */
 
@@ -95,6 +96,13 @@ export class ThrottleBackoff {
       return midnight - now;
     }
     const base = Math.min(CAP_MS, FIRST_MS * 2 ** (this.#streak - 1));
+    // At the cap, the whole cap: a QPM breach clears only after 5 minutes without calls, and a
+    // retry inside that window "is refused again and may extend the block" (Rate limits,
+    // https://business-api.tiktok.com/portal/docs/rate-limits/v1.3). Jittered below the cap, every
+    // capped retry fell inside a block that restarts at each refused call, and after 15 minutes
+    // the throttle was taken for the daily quota: a QPM breach stopped the hub until 00:00 UTC.
+    // The whole connector pauses on the app scope, so no callers come back together here.
+    if (base >= CAP_MS) return CAP_MS;
     // ±20 % jitter, so that several callers do not come back in the same instant; never under
     // 1 s: a 40100 does not say which limit was hit, and a QPS breach clears only "after the
     // current second" (Rate limits, https://business-api.tiktok.com/portal/docs/rate-limits/v1.3),

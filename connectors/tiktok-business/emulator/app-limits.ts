@@ -3,8 +3,11 @@
  * QPS / QPM / QPD per developer app, throttling shown only as code 40100 with HTTP 200 and no
  * headers. Recovery as documented: a QPS breach clears with the second, a QPM breach after
  * 5 minutes, a QPD breach at 00:00:00 UTC. Refused calls count too, so a client that hammers
- * stays refused (the documentation's advice not to retry inside the window). Windows are fixed
- * (wall-clock second, minute, UTC day) [INF: TikTok does not say whether they slide].
+ * stays refused (the documentation's advice not to retry inside the window), and a call inside a
+ * QPM block starts its 5 minutes over: the page says a retry inside the window "may extend the
+ * block", and the emulator takes the strict reading, so a client that retries before 5 minutes
+ * without calls have passed is never let through. Windows are fixed (wall-clock second, minute,
+ * UTC day) [INF: TikTok does not say whether they slide].
  */
 import { TikTokApiError } from './envelope.ts';
 
@@ -32,6 +35,8 @@ interface Counters {
   day: number;
   inDay: number;
   blockedUntil: number;
+  /** Which limit set the block: a QPM block starts over at each call inside it, a QPD one ends at 00:00 UTC. */
+  blockedBy?: 'qpm' | 'qpd';
 }
 
 export function throttled(): TikTokApiError {
@@ -63,13 +68,16 @@ export class AppLimiter {
     c.inSecond++;
     c.inMinute++;
     c.inDay++;
-    if (now < c.blockedUntil) return throttled();
+    if (now < c.blockedUntil) {
+      if (c.blockedBy === 'qpm') c.blockedUntil = now + QPM_BLOCK_MS;
+      return throttled();
+    }
     if (c.inDay > limits.qpd) {
-      c.blockedUntil = (day + 1) * 86_400_000;
+      Object.assign(c, { blockedUntil: (day + 1) * 86_400_000, blockedBy: 'qpd' });
       return throttled();
     }
     if (c.inMinute > limits.qpm) {
-      c.blockedUntil = now + QPM_BLOCK_MS;
+      Object.assign(c, { blockedUntil: now + QPM_BLOCK_MS, blockedBy: 'qpm' });
       return throttled();
     }
     if (c.inSecond > limits.qps) return throttled();

@@ -21,16 +21,21 @@ describe('tiktok emulator: app rate limits (40100) and fault injection', () => {
     }
   });
 
-  test('past the QPM: blocked for 5 minutes; past the QPD: blocked until 00:00 UTC', async () => {
+  test('past the QPM: blocked for 5 minutes, started over by a call inside them; past the QPD: blocked until 00:00 UTC', async () => {
     let now = Date.parse('2026-11-01T10:00:00Z');
-    const api = await startTestApi({ now: () => now, rateLimits: { qps: 100, qpm: 3, qpd: 5 } });
+    const api = await startTestApi({ now: () => now, rateLimits: { qps: 100, qpm: 3, qpd: 7 } });
     try {
       const call = async () => (await api.get('bc/get', { bc_id: BC })).body.code;
       assert.deepEqual([await call(), await call(), await call(), await call()], [0, 0, 0, 40100]);
       now += 2 * 60_000;
       assert.equal(await call(), 40100, 'still inside the 5 minutes');
       now += 3 * 60_000;
-      assert.equal(await call(), 40100, 'the 6th call of the day passes the QPD');
+      assert.equal(await call(), 40100, '5 minutes after the breach, but 3 after the call inside the block: it started over');
+      now += 5 * 60_000;
+      assert.equal(await call(), 0, '5 minutes without calls: the QPM block is over');
+      assert.equal(await call(), 40100, 'the 8th call of the day passes the QPD');
+      now += 5 * 60_000;
+      assert.equal(await call(), 40100, 'a QPD block lasts until 00:00 UTC');
       now = Date.parse('2026-11-02T00:00:00Z');
       assert.equal(await call(), 0);
     } finally {
