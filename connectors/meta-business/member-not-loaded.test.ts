@@ -60,4 +60,19 @@ describe('a member Graph answers 100/33 for while business_users lists them', ()
     assert.equal(await c.removeMember!(member), 'already-done');
     assert.ok(!listed(member));
   });
+
+  test('a person\'s re-read by id only (no email) still finds them: the seat is read from the listing, never reported gone', async () => {
+    const member = SANDBOX.employees[2];
+    const c = connector(member);
+    const reading = await c.readPerson!({ memberId: member });
+    assert.deepEqual(reading.members.map((m) => m.id), [member], 'still a member: the listing has them though GET /{id} answers 100/33');
+    assert.ok(reading.members[0].role, 'read with their role from the listing');
+  });
+
+  test('a person\'s re-read of a member really gone (not listed) finds no seat', async () => {
+    const member = SANDBOX.employees[3];
+    const c = connector('none');
+    assert.equal(await c.removeMember!(member), 'done');
+    assert.deepEqual((await c.readPerson!({ memberId: member })).members, []);
+  });
 });

@@ -73,4 +73,13 @@ describe('unassign when Graph will not load the asset\'s people (100/33)', () =>
     const gone = await c.listAssignments!([{ type: 'ad_account', id: 'act_111' }, { type: 'ad_account', id: 'act_999999' }]);
     assert.ok(gone.length > 0 && gone.every((a) => a.asset.id === 'act_111'));
   });
+
+  test('a person\'s re-read: a listed asset whose people answer 100/33 fails the read (unavailable), never reported gone', async () => {
+    const c = served.connector(pagePeopleUnloadable);
+    await assert.rejects(c.readPerson!({ memberId: dan, assets: [{ type: 'ad_account', id: 'act_111' }, { type: 'page', id: '222' }] }), (e: unknown) =>
+      e instanceof ConnectorError && e.kind === 'unavailable' && /page 222/.test(e.message));
+    // An asset that has left the business (deleted, unshared) is still reported gone.
+    const gone = await c.readPerson!({ memberId: dan, assets: [{ type: 'ad_account', id: 'act_999999' }] });
+    assert.deepEqual(gone.missingAssets, [{ type: 'ad_account', id: 'act_999999' }]);
+  });
 });

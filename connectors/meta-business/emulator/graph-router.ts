@@ -29,6 +29,7 @@ export function dispatch(runtime: EmulatorRuntime, call: GraphCall, runBatch: Ba
     const effective = method === call.method ? call : { ...call, method };
     const echoed = runtime.faults.echo(call.path, call.token);
     if (echoed) throw echoed;
+    requireQueryOnly(call);
     const caller = authenticate(runtime, effective);
     requireServedVersion(call.version, call.path);
     const node = objectId && objectId !== 'debug_token' ? runtime.world.resolve(objectId) : undefined;
@@ -100,6 +101,23 @@ function route(runtime: EmulatorRuntime, call: GraphCall, caller: Token, segment
 }
 
 type Methods = Partial<Record<GraphMethod, (ctx: GraphContext, entity: unknown) => unknown>>;
+
+/**
+ * GET and DELETE carry their parameters in the query string; a body is for POST (and PUT inside a
+ * batch, whose operations "may add body" for those methods only). Both official SDKs send
+ * DELETE parameters in the query (https://github.com/facebook/facebook-nodejs-business-sdk/blob/ebd272a36a1a54a10e846cc4c42200be54871f5a/src/api.js,
+ * https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py;
+ * https://developers.facebook.com/docs/graph-api/batch-requests). Meta does not say what Graph
+ * does with a GET or DELETE body: refusing it is the [INF] strict reading (connector README), so a
+ * client that starts sending one (a DELETE /{asset}/assigned_users with `user` in a form body)
+ * fails here, not against a Graph that reads only the query and answers "(#100) The parameter
+ * user is required". Nothing is done.
+ */
+function requireQueryOnly(call: GraphCall): void {
+  if (call.method !== 'GET' && call.method !== 'DELETE') return;
+  const [name] = Object.keys(call.body);
+  if (name !== undefined) throw invalidParameter(`Param ${name} was sent in the body of a ${call.method}; ${call.method} parameters go in the query string`);
+}
 
 /** Legacy `method=post|delete` override on GET (https://github.com/facebook/facebook-python-business-sdk/blob/94914f9dabd06f0a5cbed72b5824ee45e407cbe7/facebook_business/api.py, optional): only with `legacyOverrides`. */
 function effectiveMethod(call: GraphCall): GraphMethod {

@@ -67,6 +67,31 @@ describe('parameters an endpoint does not take are (#100)', () => {
     assert.equal(r.body[1].code, 200);
   }));
 
+  test('GET and DELETE take their parameters in the query string: a body is refused and nothing is done', withGraph(async (g) => {
+    const form = (method: string, params: Record<string, string>) => ({
+      method, body: new URLSearchParams(params), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const before = g.emulator.control.state();
+    const del = await g.raw(`/v25.0/act_112/assigned_users?access_token=${SANDBOX.token}`, form('DELETE', { user: SANDBOX.employees[1] }));
+    assert.equal(del.status, 400);
+    assert.equal(del.body.error.code, 100);
+    assert.match(del.body.error.message, /user was sent in the body of a DELETE/);
+    const removal = await g.raw(`/v25.0/${SANDBOX.employees[3]}`, form('DELETE', { access_token: SANDBOX.token }));
+    assert.equal(removal.body.error?.code, 100, 'the token in a DELETE body is a body too');
+    const batch = JSON.stringify([
+      { method: 'DELETE', relative_url: 'act_112/assigned_users', body: `user=${SANDBOX.employees[1]}` },
+      // Fetch sends no body with a GET; a batch operation may carry one.
+      { method: 'GET', relative_url: `${BIZ}/system_users`, body: 'fields=id' },
+      { method: 'DELETE', relative_url: `act_112/assigned_users?user=${SANDBOX.employees[1]}` },
+    ]);
+    const r = await g.post('/', { batch });
+    assert.deepEqual(r.body.map((op: { code: number }) => op.code), [400, 400, 200]);
+    assert.equal(JSON.parse(r.body[0].body).error.code, 100);
+    const after = g.emulator.control.state();
+    assert.deepEqual(after.users, before.users);
+    assert.equal(after.assignments.length, before.assignments.length - 1, 'only the DELETE with its user in the query removed someone');
+  }));
+
   test('the legacy overrides are parameters only where honoured (legacyOverrides)', withGraph(async (g) => {
     const r = await g.get('/act_112/assigned_users', { method: 'post', user: SANDBOX.employees[0], tasks: '["ANALYZE"]' });
     assert.deepEqual(r.body, { success: true });

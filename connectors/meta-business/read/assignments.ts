@@ -76,6 +76,19 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[]): Pro
   const whatFor = what(`read assignments on ${assets.length} assets of business ${ctx.businessId}`);
   const missing: AssetRef[] = [];
   const found = await readAssignments(ctx.graph, assets, ctx.businessId, whatFor, (a) => missing.push(a));
+  await confirmGone(ctx, missing, whatFor);
+  return found;
+}
+
+/**
+ * Throws unless every asset in `missing` (its people answered 100/33) has left the business's
+ * owned and client listings: 100/33 also says the object "cannot be loaded due to missing
+ * permissions" (https://developers.facebook.com/docs/graph-api/guides/error-handling), so an
+ * asset still listed has people that are not known, and "nobody" would pass for a complete
+ * listing. Used by the check for updates (listAssignments) and a person's re-read (read/person.ts),
+ * whose `missingAssets` the agent drops from its snapshot as gone.
+ */
+export async function confirmGone(ctx: MetaContext, missing: AssetRef[], whatFor: string): Promise<void> {
   for (const type of new Set(missing.map((a) => a.type))) {
     const ids = new Set(missing.filter((a) => a.type === type).map((a) => a.id));
     let cursor: string | undefined;
@@ -96,5 +109,4 @@ export async function listAssignments(ctx: MetaContext, assets: AssetRef[]): Pro
       cursor = page.next;
     } while (cursor);
   }
-  return found;
 }

@@ -3,7 +3,7 @@ import type { PersonReading } from '../../sdk/connector.ts';
 import type { AppMember, AssetRef } from '../../sdk/hub-model.ts';
 import { toMember, type RawBusinessUser } from '../mappers/member.ts';
 import { PAGE_LIMIT, what, type MetaContext } from '../meta-context.ts';
-import { readAssignments } from './assignments.ts';
+import { confirmGone, readAssignments } from './assignments.ts';
 import { invitesFor, MEMBER_FIELDS } from './people.ts';
 
 /**
@@ -17,7 +17,8 @@ import { invitesFor, MEMBER_FIELDS } from './people.ts';
  *   (https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/business_users),
  *   so its pages are read until the email shows up; at most one listing of members, nothing else;
  * - their tasks on `assets`: `/{asset}/assigned_users?business=`, batched; an asset Graph answers
- *   100/33 for is gone or no longer shared with the business (`missingAssets`).
+ *   100/33 for is in `missingAssets` only once the business no longer lists it (confirmGone):
+ *   the agent drops those from its snapshot as gone.
  */
 export async function readPerson(ctx: MetaContext, input: { email?: string; memberId?: string; assets?: AssetRef[] }): Promise<PersonReading> {
   const email = input.email?.trim().toLowerCase();
@@ -34,17 +35,41 @@ export async function readPerson(ctx: MetaContext, input: { email?: string; memb
   const assignments = input.assets && input.assets.length > 0
     ? (await readAssignments(ctx.graph, input.assets, ctx.businessId, `${whatFor}: assignments`, (a) => missingAssets.push(a))).filter((a) => ids.has(a.userId))
     : [];
+  // 100/33 also says "cannot be loaded due to missing permissions"
+  // (https://developers.facebook.com/docs/graph-api/guides/error-handling): an asset the business
+  // still lists is not gone, and the person's tasks there are not known, so the re-read fails
+  // (unavailable) rather than report it gone.
+  await confirmGone(ctx, missingAssets, `${whatFor}: assignments`);
   return { members, invites, assignments, missingAssets };
 }
 
+/**
+ * The member by id. Answered as a missing object (100/33), they are gone only once business_users
+ * no longer lists them: 100/33 also says the object "cannot be loaded due to missing permissions"
+ * (https://developers.facebook.com/docs/graph-api/guides/error-handling; another business user's
+ * details answered so, facebook/facebook-java-business-sdk#311). Read as gone, the agent dropped
+ * the seat (its assignments and match with it) from its snapshot while the person kept it.
+ */
 async function memberById(ctx: MetaContext, memberId: string, whatFor: string): Promise<AppMember | undefined> {
   try {
     const raw = (await ctx.graph.call('GET', memberId, { fields: MEMBER_FIELDS }, { what: whatFor, businessId: ctx.businessId })) as RawBusinessUser;
     return toMember(raw);
   } catch (err) {
-    if (err instanceof ConnectorError && err.kind === 'not-found') return undefined;
+    if (err instanceof ConnectorError && err.kind === 'not-found') return listedMember(ctx, memberId, `${whatFor}: is the member still listed`);
     throw err;
   }
+}
+
+/** The member `memberId` as business_users lists them (every page; on an error path only), or undefined. */
+async function listedMember(ctx: MetaContext, memberId: string, whatFor: string): Promise<AppMember | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.graph.page<RawBusinessUser>(`${ctx.businessId}/business_users`, { fields: MEMBER_FIELDS, limit: PAGE_LIMIT.list }, cursor, { what: whatFor, businessId: ctx.businessId });
+    const raw = page.data.find((u) => String(u.id) === memberId);
+    if (raw) return toMember(raw);
+    cursor = page.next;
+  } while (cursor);
+  return undefined;
 }
 
 /** The members holding `email`, from the business_users pages (no email filter there). */
