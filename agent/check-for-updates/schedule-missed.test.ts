@@ -31,3 +31,35 @@ test('a tick that fires late (event loop busy, host paused) still queues its che
     await schedule.stop();
   }
 });
+
+const hourly = configSchema.parse({
+  hubs: [{ id: 'hourly', connector: 'meta-business', meta: { businessId: '1' }, checkForUpdates: { schedule: '0 0 * * * *' } }],
+}).hubs;
+const quiet = { info() {}, warn() {}, error() {} };
+
+test('a slot that passed while the agent was stopped is queued at the next start, once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-03-02T02:59:00.000Z') });
+  const store = new MemoryStore();
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  assert.equal(await store.count('tasks', 'hourly'), 0, 'started before its slot: nothing missed');
+
+  t.mock.timers.setTime(Date.parse('2026-03-02T08:00:30.000Z')); // stopped over 03:00 and later slots
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  const tasks = await collect(store.list('tasks', 'hourly'));
+  assert.equal(tasks.length, 1);
+  assert.equal(tasks[0].trigger.type, 'schedule');
+  assert.match(tasks[0].trigger.detail ?? '', /2026-03-02T03:00:00\.000Z/);
+  assert.equal((await store.get('checkSchedules', 'hourly', 'hourly'))?.next, '2026-03-02T09:00:00.000Z');
+});
+
+test('no catch-up when a check started after the missed slot', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-03-02T02:59:00.000Z') });
+  const store = new MemoryStore();
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  await store.transact((tx) => tx.put('checkRuns', 'hourly', 'asked', {
+    hubId: 'hourly', id: 'asked', trigger: { type: 'cli' }, startedAt: '2026-03-02T03:10:00.000Z', finishedAt: '2026-03-02T03:11:00.000Z', durationMs: 60_000, outcome: 'completed', graphCalls: 1,
+  }));
+  t.mock.timers.setTime(Date.parse('2026-03-02T03:30:00.000Z'));
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  assert.equal(await store.count('tasks', 'hourly'), 0);
+});
