@@ -8,6 +8,7 @@
  * queued per slot across the fleet, even when the previous slot's check has already finished
  * (the idempotency key alone would let a replica whose tick came a moment later queue a second).
  * The slot is node-cron's scheduled time for the tick (`context.date`), the same on every replica.
+ * A slot that passed while the agent was stopped is queued at start (schedule-due.ts).
  */
 import cron, { type ScheduledTask, type TaskContext } from 'node-cron';
 import type { HubConfigFile } from '../../config/schema.ts';
@@ -15,6 +16,7 @@ import { claimSlotIn } from '../schedules/run-once.ts';
 import type { Store } from '../store/store.ts';
 import type { TaskRecord } from '../tasks/task-record.ts';
 import { checkForUpdatesKey, requestCheckForUpdates, requestFirstImports } from './request.ts';
+import { catchUpMissedSlot, recordNextSlot } from './schedule-due.ts';
 
 export interface CheckSchedule {
   /** Hub id → cron expression actually scheduled. */
@@ -52,21 +54,46 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   for (const hub of options.hubs) {
     const expression = hub.checkForUpdates.schedule;
     if (!expression) continue;
-    const job = cron.schedule(expression, async (context?: TaskContext) => {
-      const slot = context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+    const queue = async (slot: Date, late: boolean) => {
       try {
         const task = await options.store.transact(async (tx): Promise<TaskRecord | undefined> => {
           if (options.store.shared && !(await claimSlotIn(tx, checkForUpdatesKey(hub.id), slot))) return undefined;
-          return requestCheckForUpdates(tx, hub.id, { type: 'schedule', detail: expression });
+          const queued = await requestCheckForUpdates(tx, hub.id, { type: 'schedule', detail: expression });
+          recordNextSlot(tx, hub.id, expression, job.getNextRun(), new Date());
+          return queued;
         });
         if (!task) return; // another replica queued this slot's check
-        options.log.info(`check for updates: hub ${hub.id}: scheduled run queued`, { hubId: hub.id, taskId: task.id, schedule: expression, slot: slot.toISOString() });
+        options.log.info(`check for updates: hub ${hub.id}: scheduled run queued${late ? ' (its tick fired late)' : ''}`, { hubId: hub.id, taskId: task.id, schedule: expression, slot: slot.toISOString() });
       } catch (err) {
         options.log.error(`check for updates: hub ${hub.id}: could not queue the scheduled run: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
       }
-    }, { name: `check-for-updates:${hub.id}`, noOverlap: true });
+    };
+    const job = cron.schedule(expression, (context?: TaskContext) => queue(context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000), false), { name: `check-for-updates:${hub.id}`, noOverlap: true });
+    // node-cron skips a tick whose timer fires more than `missedExecutionTolerance` (1 s) after its
+    // time, and only emits `execution:missed` (https://github.com/node-cron/node-cron, TaskOptions):
+    // a busy event loop or a paused host at 03:00 lost a daily schedule's whole day. A late tick
+    // queues its slot's check all the same (claimed once across replicas like any other tick).
+    // The slots one late timer passed are reported together: only the latest is queued.
+    let latestMissed: Date | undefined;
+    job.on('execution:missed', (context) => {
+      const first = latestMissed === undefined;
+      if (!latestMissed || context.date > latestMissed) latestMissed = context.date;
+      if (first) queueMicrotask(() => {
+        const slot = latestMissed!;
+        latestMissed = undefined;
+        void queue(slot, true);
+      });
+    });
     jobs.push(job);
     scheduled.set(hub.id, expression);
+    try {
+      const now = new Date();
+      const missed = await options.store.transact((tx) => catchUpMissedSlot(tx, options.store.shared, hub.id, expression, job.getNextRun(), now));
+      if (missed) options.log.info(`check for updates: hub ${hub.id}: the ${missed.slot} slot passed while the agent was stopped; its check is queued now`, { hubId: hub.id, taskId: missed.task.id, schedule: expression, slot: missed.slot });
+    } catch (err) {
+      // As for first imports: a store error at start must not stop the replica.
+      options.log.error(`check for updates: hub ${hub.id}: could not look for a slot missed while stopped: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
+    }
   }
   if (options.firstImports !== false) {
     try {
