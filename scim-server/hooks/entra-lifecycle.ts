@@ -9,6 +9,7 @@ import { calloutPerson, lifecycleCallout } from './entra-callout.ts';
 import { DelegatedTokenError, lifecycleTokenVerifier, SigningKeysUnavailableError } from './entra-token.ts';
 import { graphResume, type ResumeCall } from './graph-resume.ts';
 import { HookEventLog } from './hook-events.ts';
+import { givenUpAudit } from './hook-give-up.ts';
 import { runCallout, UNLISTED, type LifecycleRunDeps } from './lifecycle-run.ts';
 import type { HookRouter } from './okta.ts';
 
@@ -34,7 +35,7 @@ export interface EntraLifecycleOptions {
 export function createEntraLifecycleRouter(options: EntraLifecycleOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('entra-lifecycle');
-  const events = new HookEventLog(options.store, undefined, undefined, options.leaseMs);
+  const events = new HookEventLog(options.store, undefined, undefined, options.leaseMs, givenUpAudit);
   const verify = lifecycleTokenVerifier(config);
   const running = new Set<Promise<void>>();
   let stopped = false;

@@ -97,6 +97,11 @@ export class HookEventLog {
     private readonly now: () => number = Date.now,
     private readonly log: Pick<Logger, 'warn'> = childLogger('hook-events'),
     readonly leaseMs = HOOK_LEASE_MS,
+    /**
+     * The audit entry of a record swept while still `processing` (never acted on: the agent or the
+     * store said "not now" at every try for a week), or undefined for none (hook-give-up.ts).
+     */
+    private readonly givenUp?: (r: Readonly<HookEventRecord>) => AuditInput | undefined,
   ) {
     defineOpenIndex(store);
   }
@@ -390,7 +395,7 @@ export class HookEventLog {
     if (!force && !(await claimSlot(this.store, 'hook-events-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now)))) return 0;
     const cutoff = new Date(now).toISOString();
     // A callout still waiting for its task keeps its record: it is needed to resume.
-    const sweepable = (r: Readonly<HookEventRecord> | undefined) => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';
+    const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';
     const expired: Array<[HookEventRecord['source'], string]> = [];
     for (const source of (await this.store.partitions('hookEvents')) as Array<HookEventRecord['source']>) {
       for await (const r of this.store.list('hookEvents', source)) if (sweepable(r)) expired.push([source, r.id]);
@@ -399,8 +404,14 @@ export class HookEventLog {
     return this.store.transact(async (tx) => {
       let removed = 0;
       for (const [source, id] of expired) {
-        if (!sweepable(await tx.get('hookEvents', source, id))) continue;
+        const r = await tx.get('hookEvents', source, id);
+        if (!sweepable(r)) continue;
         tx.delete('hookEvents', source, id);
+        // Still open: the event was received and never acted on (each try said "not now"). Its
+        // record going is the give-up, and the audit log says so: the person's trail otherwise
+        // holds nothing of a leaver event hubwarden answered 200 to and never applied.
+        const entry = r.state === 'processing' ? this.givenUp?.(r) : undefined;
+        if (entry) appendAudit(tx, entry);
         removed++;
       }
       return removed;

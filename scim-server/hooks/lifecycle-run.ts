@@ -197,7 +197,8 @@ async function startedWhenAvailable(deps: LifecycleRunDeps, start: () => Promise
   }
 }
 
-const triggerOf = (idp: string, callout: Callout): Trigger => ({ type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` });
+/** Who a callout's audit entries name: the workflow that called (and the task and result, for the record). */
+export const triggerOf = (idp: string, callout: Callout): Trigger => ({ type: 'entra-lifecycle', idp, actor: `workflow:${callout.workflowId}`, detail: `task ${callout.taskId} result ${callout.taskProcessingResultId}` });
 
 /** The action of a callout whose workflow task is not in a non-empty `lifecycleWorkflows.actions`. */
 export const UNLISTED = 'unlisted';

@@ -12,6 +12,7 @@ import { labelKeyFor, secretMatcher } from '../credentials.ts';
 import type { Keyring } from '../../agent/secrets/keyring.ts';
 import { eventHookSecretsOf } from '../../config/schema.ts';
 import { auditSubject, HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { givenUpAudit } from './hook-give-up.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
@@ -43,7 +44,7 @@ export type HookRouter = Router & { settled(): Promise<void> };
 export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { stop(): void } {
   const { config, agent } = options;
   const log = options.log ?? childLogger('okta-event-hook');
-  const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs);
+  const seen = new HookEventLog(options.store, options.now, undefined, options.leaseMs, givenUpAudit);
   defineSuspensionIndex(options.store);
   defineActivationIndex(options.store);
   const pending = new Set<Promise<void>>();
