@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDefaultTokenFiles, DEFAULT_TOKEN_FILES } from './first-start.ts';
+import { TS_IMPORT } from '../test/child-node.ts';
 
 test('the shipped config gets random 0600 token files on first start, never replaced; other configs get none', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-first-start-'));
@@ -41,7 +42,7 @@ test('a first start that cannot write a token file (disk full) leaves none behin
   const module = fileURLToPath(new URL('./first-start.ts', import.meta.url));
   // Writes refused past 0 bytes (RLIMIT_FSIZE, as on a full disk) in the process that creates them.
   const script = `process.chdir(${JSON.stringify(dir)}); const { createDefaultTokenFiles } = await import(${JSON.stringify(module)}); await createDefaultTokenFiles(${JSON.stringify('config/hubwarden.yaml')}).catch(() => process.exit(3));`;
-  const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx --input-type=module -e '${script}'`], { encoding: 'utf8' });
+  const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import "${TS_IMPORT}" --input-type=module -e '${script}'`], { encoding: 'utf8' });
   assert.equal(child.status, 3, `the tokens could not be written: ${child.stderr}`);
   for (const f of DEFAULT_TOKEN_FILES) await assert.rejects(stat(join(dir, f.slice(3))), { code: 'ENOENT' }, `no empty ${f}`);
   process.chdir(dir);

@@ -5,10 +5,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../test/process/server-process.ts';
+import { TS_NODE_ARGS } from '../test/child-node.ts';
 
 /** What `npm start` runs (package.json "start"), with its output collected. */
 const start = (args: string[], env: Record<string, string>) =>
-  startProcess(process.execPath, ['--import', 'tsx', 'scim-server/main.ts', ...args], { env });
+  startProcess(process.execPath, [...TS_NODE_ARGS, 'scim-server/main.ts', ...args], { env });
 
 async function tempConfig(t: { after: (fn: () => Promise<void>) => void }, yaml: (dir: string) => string) {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-main-'));

@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TS_NODE_ARGS } from '../../test/child-node.ts';
 
 const SECRET = 'EAAB-SECRET-123';
 const child = fileURLToPath(new URL('./crash.child.ts', import.meta.url));
-const run = (handler: boolean) => spawnSync(process.execPath, ['--import', 'tsx', child], {
+const run = (handler: boolean) => spawnSync(process.execPath, [...TS_NODE_ARGS, child], {
   env: { ...process.env, CRASH_SECRET: SECRET, CRASH_HANDLER: handler ? '1' : '0', HUBWARDEN_LOG_LEVEL: 'info' }, encoding: 'utf8', timeout: 30_000,
 });
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { addKnownSecrets, errorText, redact, redactFormat, redactText } from './logger.ts';
+import { TS_NODE_ARGS } from '../../test/child-node.ts';
 
 const SECRETS = ['tok-EAAB123', 'hunter2!', 'client-s3cret', 'ssws-00abc', 'deep-secret-value', 'pw-in-json'];
 
@@ -73,7 +74,7 @@ test('a configured secret is redacted wherever a provider echoes it: bare, URL-e
 test('a misspelt HUBWARDEN_LOG_LEVEL logs at info, not nothing (winston drops every line at a level it does not know)', async () => {
   const { spawnSync } = await import('node:child_process');
   const script = "import('./agent/log/logger.ts').then(({ logger }) => { logger.error('e-line'); logger.warn('w-line'); logger.info('i-line'); logger.debug('d-line'); })";
-  const run = (level: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+  const run = (level: string) => spawnSync(process.execPath, [...TS_NODE_ARGS, '-e', script], {
     cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, HUBWARDEN_LOG_LEVEL: level }, encoding: 'utf8', timeout: 30_000,
   });
   const messages = (level: string) => run(level).stderr.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { message: string }).message);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hashToken, Keyring, tokenMatches } from './keyring.ts';
+import { TS_IMPORT } from '../../test/child-node.ts';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-keyring-'));
@@ -91,7 +92,7 @@ describe('Keyring: a first start that cannot write the new key', () => {
     const keyring = fileURLToPath(new URL('./keyring.ts', import.meta.url));
     // A process whose writes are refused past 0 bytes (RLIMIT_FSIZE, as on a full disk) creates the key.
     const script = `const { Keyring } = await import(${JSON.stringify(keyring)}); await Keyring.load(${JSON.stringify(path)}).catch(() => process.exit(3));`;
-    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import tsx --input-type=module -e '${script}'`], { encoding: 'utf8' });
+    const child = spawnSync('sh', ['-c', `ulimit -f 0; exec "${process.execPath}" --import "${TS_IMPORT}" --input-type=module -e '${script}'`], { encoding: 'utf8' });
     assert.equal(child.status, 3, `the key could not be written: ${child.stderr}`);
     await assert.rejects(stat(path), { code: 'ENOENT' }, 'no empty or partial key file');
     // The next start creates a key as on a first start.

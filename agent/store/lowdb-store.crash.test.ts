@@ -7,13 +7,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LowdbStore } from './lowdb-store.ts';
 import { collect } from './store.ts';
+import { TS_NODE_ARGS } from '../../test/child-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Runs the writer child, SIGKILLs it `killAfterMs` after its first acknowledgement, returns the ids it acknowledged. */
 function writeUntilKilled(path: string, prefix: string, checkpointBytes: number, killAfterMs: number): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, prefix, String(checkpointBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...TS_NODE_ARGS, join(here, 'lowdb-store.crash-child.ts'), path, prefix, String(checkpointBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const acked: string[] = [];
     let buffer = '';
     child.stdout.setEncoding('utf8');
@@ -61,7 +62,7 @@ test('a writer killed with SIGKILL (mid-append, mid-checkpoint) at a random mome
 /** Runs the writer child until the chosen file operation is reached, then SIGKILLs it; returns the ids it acknowledged. */
 function writeUntilStep(path: string, step: string): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'lowdb-store.crash-child.ts'), path, 'w', '50000', step], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...TS_NODE_ARGS, join(here, 'lowdb-store.crash-child.ts'), path, 'w', '50000', step], { stdio: ['ignore', 'pipe', 'inherit'] });
     const acked: string[] = [];
     let stopped = false;
     let buffer = '';

@@ -9,6 +9,7 @@ import { JSONFile } from 'lowdb/node';
 import { appendFile } from 'node:fs/promises';
 import { journalRecord } from './journal.ts';
 import { LowdbStore } from './lowdb-store.ts';
+import { TS_NODE_ARGS } from '../../test/child-node.ts';
 
 declare module './collections.ts' {
   interface Collections {
@@ -227,7 +228,7 @@ describe('LowdbStore start-up guards', () => {
     t.after(cleanup);
     const { spawn } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./store-lock.race-child.ts', import.meta.url)), path], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...TS_NODE_ARGS, fileURLToPath(new URL('./store-lock.race-child.ts', import.meta.url)), path], { stdio: ['pipe', 'pipe', 'inherit'] });
     t.after(() => child.kill('SIGKILL'));
     child.stdout.setEncoding('utf8');
     let out = '';

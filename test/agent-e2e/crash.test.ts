@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetaEmulator } from '../../connectors/meta-business/emulator/index.ts';
 import { invitePosts } from './harness.ts';
+import { TS_NODE_ARGS } from '../child-node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PEOPLE = 120;
@@ -14,7 +15,7 @@ const PEOPLE = 120;
 /** Runs the agent child; SIGKILLs it `killAfterMs` after it is ready (undefined: lets it finish). */
 function runChild(path: string, url: string, seed: number, killAfterMs?: number): Promise<{ killed: boolean; done?: Record<string, number> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crash-agent.child.ts'), path, url, String(seed)], {
+    const child = spawn(process.execPath, [...TS_NODE_ARGS, join(here, 'crash-agent.child.ts'), path, url, String(seed)], {
       stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HUBWARDEN_LOG_LEVEL: 'silent' },
     });
     let buffer = '';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { killIfAlive, startProcess, waitUntilStopped, type ServerProcess } from './server-process.ts';
+import { TS_NODE_ARGS } from '../child-node.ts';
 
 /** Admin API helpers the sandbox restart tests share: tasks, checks for updates, SCIM writes. */
 export interface Task { id: string; status: string; result?: { changes?: Record<string, number>; reconcileTaskId?: string } }
@@ -47,7 +48,7 @@ export function serverRuns(t: { after(fn: () => void): void }, config: string, e
   return {
     url: () => url,
     async start() {
-      const started = startProcess(process.execPath, ['--import', 'tsx', 'scim-server/main.ts', '--config', config], { env });
+      const started = startProcess(process.execPath, [...TS_NODE_ARGS, 'scim-server/main.ts', '--config', config], { env });
       server = started;
       t.after(() => killIfAlive(started.pid));
       url = await started.listening;

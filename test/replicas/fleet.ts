@@ -1,6 +1,6 @@
 /**
  * A fleet of hubwarden replicas as separate processes, the way issue 13 deploys them: every
- * replica runs `node --import tsx scim-server/main.ts --config <the same file>` against one
+ * replica runs `node --import <tsx or the test build> scim-server/main.ts --config <the same file>` against one
  * PostgreSQL schema, each in its own working directory (its "own disk": `audit.file` is relative,
  * so each replica appends its own copy, as the config reference recommends). Replicas can be
  * killed with SIGKILL and started again with the same config; `close` kills whatever is left.
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, startProcess, type ServerProcess } from '../process/server-process.ts';
+import { TS_NODE_ARGS } from '../child-node.ts';
 
 export const FLEET_HUB = 'fleet';
 /** Log lines of each replica run that a failure message shows. */
@@ -96,7 +97,6 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     HUBWARDEN_LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? 'warn',
   };
   // Absolute, so a replica's working directory outside the repository still finds them.
-  const tsx = import.meta.resolve('tsx');
   const exitWithParent = import.meta.resolve('./exit-with-parent.ts');
   const main = resolve(REPO_ROOT, 'scim-server/main.ts');
 
@@ -105,7 +105,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const launch = async (r: Replica) => {
     const cwd = join(o.dir, `replica-${r.index}`);
     await mkdir(cwd, { recursive: true });
-    const p = startProcess(process.execPath, ['--import', tsx, '--import', exitWithParent, main, '--config', configPath], { cwd, env });
+    const p = startProcess(process.execPath, [...TS_NODE_ARGS, '--import', exitWithParent, main, '--config', configPath], { cwd, env });
     r.runs.push(p);
     r.starting = p;
     void p.exited.then(({ code, signal }) => {
