@@ -182,6 +182,25 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(removals(), ['1013', '1012', '1012']);
   });
 
+  test("a manager may not match an owner's seat to someone else either: the owner's account would get that person's access, or be removed (audited, nothing reaches the agent)", async () => {
+    agent.calls.length = 0;
+    const refusedAudits = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed' && e.action === 'member-matched' && e.subject?.memberId === '1012');
+    const max = await who('max@acme.example');
+    // 1012 is Olivia's seat (an owner, ADMIN); Cora has no hub role.
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1012/match', { directoryUserId: 'a-cora' });
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot take the seat of an owner/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    const audits = await refusedAudits();
+    assert.equal(audits.length, 1);
+    assert.match(audits[0]!.why, /max@acme\.example asked to match olivia@acme\.example to a-cora: refused, a manager cannot take the seat of an owner/);
+    assert.equal(audits[0]!.subject?.directoryUserId, 'a-olivia', 'the audit names whose seat it is');
+    // Re-matching a seat of no higher rank stays his; an owner or an administrator may re-match Olivia's.
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/match', { directoryUserId: 'a-cora' })).status, 200, 'Cora\'s seat, to Cora again');
+    assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1012/match', { directoryUserId: 'a-cora' })).status, 200, 'an administrator');
+    assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['matchMember', '1013'], ['matchMember', '1012']]);
+  });
+
   test('nor to an owner the IdP suspended or deactivated, or a leaver action offboarded: the match outlives it, and the seat gets the owner\'s access back with them', async () => {
     agent.calls.length = 0;
     const max = await who('max@acme.example');

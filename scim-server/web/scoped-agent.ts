@@ -16,7 +16,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
  *   seat (`notOwnRow` below), and nobody matches a row to someone
  *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
- *   theirs (`directory` tells whose role it is; without it, refused);
+ *   theirs, nor matches such a seat to someone else (`directory` tells whose role it is;
+ *   without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
@@ -104,6 +105,20 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     const row = await ownRow(v, hubId, memberId);
     if (row) throw await refuse(hubId, { action, asked: asked(row.email ?? memberId), subject: rowSubject(memberId, row), rule: OWN_SEAT });
   }
+  /**
+   * The rule that refuses a non-owner taking a seat away from the directory user it is matched to
+   * (`what`: "remove the seat of"), when that user's rank from their groups (even while suspended,
+   * deactivated or offboarded: the match outlives that) is above the viewer's; undefined when it is
+   * not, or the seat is the viewer's own (taking one's own seat away stays theirs).
+   */
+  async function aboveViewer(v: Viewer, hubId: string, directoryUserId: string, what: string): Promise<string | undefined> {
+    const own = v.roles.get(hubId);
+    if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.directoryUserIds.has(directoryUserId)) return undefined;
+    if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
+    const holder = await directory.hubRoleOf(hubId, directoryUserId);
+    if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
+    return `a ${own} cannot ${what} ${holder === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)`;
+  }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
     return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
@@ -171,6 +186,16 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
           throw await matchRefused(`a ${own} cannot match a seat to ${target === 'owner' ? 'an owner' : 'a manager'} (the seat would get their access; ask an owner or a hubwarden administrator)`);
         }
       }
+      // Matching a seat to someone else takes it from whom it is matched to now: their account
+      // gets the new person's app role (none, when that person holds nothing, and the seat is
+      // removed). So the removal's rank rule holds here too.
+      if (!v.admin && typeof input?.directoryUserId === 'string') {
+        const row = await agent.member(hubId, memberId);
+        if (row?.directoryUserId !== undefined && row.directoryUserId !== input.directoryUserId) {
+          const rule = await aboveViewer(v, hubId, row.directoryUserId, 'take the seat of');
+          if (rule) throw await refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
+        }
+      }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
     async unmatchMember(hubId, memberId, trigger) {
@@ -187,16 +212,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // The rank rule of matching, for removals: a manager does not take away the seat of an owner
       // (an owner's seat often holds the app's admin role). Whose seat it is: whom it is matched
       // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
-      const own = v.roles.get(hubId);
-      if (!v.admin && own !== undefined && own !== 'owner') {
+      if (!v.admin && v.roles.get(hubId) !== 'owner') {
         const row = await agent.member(hubId, memberId);
-        if (row?.directoryUserId !== undefined && !mine(v, hubId)?.directoryUserIds.has(row.directoryUserId)) {
-          if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
-          const target = await directory.hubRoleOf(hubId, row.directoryUserId);
-          if (target !== undefined && HUB_ROLES.indexOf(target) < HUB_ROLES.indexOf(own)) {
-            throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule: `a ${own} cannot remove the seat of ${target === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)` });
-          }
-        }
+        const rule = row?.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'remove the seat of') : undefined;
+        if (row && rule) throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
       }
       return agent.removeMember(hubId, memberId, trigger);
     },
