@@ -1,9 +1,9 @@
 import { HUB_ROLES, type HubConfigFile, type HubRole } from '../../config/schema.ts';
-import { asIfActive, isActiveUser, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
+import { asIfActive, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import { findPerson } from '../dispatch/find-person.ts';
-import { directoryUsersNamed, ownUsersAmong } from '../offers/claimant.ts';
+import { directoryUsersNamed, maySignIn, ownUsersAmong } from '../offers/claimant.ts';
 import type { ReadView } from '../store/store.ts';
 
 /**
@@ -149,7 +149,8 @@ export async function signInOnHub(view: ReadView, hub: HubConfigFile, email: str
   };
   const found = ownUsersAmong(named, idpUserIds);
   if ('ambiguous' in found) {
-    const hubRole = lowestHubRole(await rolesOf(named.filter((u) => isActiveUser(u))));
+    // A namesake a leaver action holds may be the one signing in: their role (none) counts.
+    const hubRole = lowestHubRole(await rolesOf(named.filter((u) => maySignIn(u))));
     return { users, namesakes: new Set(), ...(hubRole ? { hubRole } : {}) };
   }
   const ownIds = new Set(found.users.map((u) => u.id));

@@ -29,6 +29,11 @@ export interface SignedInClaimant {
  *   it is, and it is none of them.
  * - Either way, when the sign-in's IdP ids name only inactive (deactivated, suspended) users of the
  *   email, the person is those, none of the active ones.
+ * - A user a leaver action offboarded counts among the active ones here (`maySignIn`): they hold
+ *   nothing, but the leaver workflow often runs before the IdP disables the account, so the IdP
+ *   may still sign them in (agent/access/hub-access.ts `offboardedPerson`). Taken for "at most one
+ *   active", a leaver whose sign-in names no directory user (Entra's default `externalId`) was
+ *   their active namesake: that person's hub role and offers.
  *
  * Only for what the person gains (claiming, offers shown as theirs, and their hub role and My
  * access: agent/access/hub-access.ts `signInOnHub`): the own-seat rules keep treating every
@@ -37,6 +42,12 @@ export interface SignedInClaimant {
  */
 export type OwnUsers = { users: Array<Readonly<DirectoryUserRecord>> } | { ambiguous: number };
 
+/**
+ * Whether the IdP may be signing this directory user in: active, or held only by a leaver action
+ * (offboarded while the IdP still has them active and unsuspended).
+ */
+export const maySignIn = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => u.active && !u.suspended;
+
 export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>>, idpUserIds: readonly string[]): OwnUsers {
   const named = (u: Readonly<DirectoryUserRecord>) => u.externalId !== undefined && u.externalId !== '' && idpUserIds.includes(u.externalId);
   const active = found.filter((u) => isActiveUser(u));
@@ -44,9 +55,10 @@ export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>
   // for "every user it finds", someone removed from the hub (unassigned in the IdP, suspended
   // here) gained the active namesake's hub role and offers; among several active, their lowest role.
   if (active.length > 0 && !active.some(named) && found.some(named)) return { users: found.filter((u) => !isActiveUser(u)) };
-  if (active.length <= 1) return { users: [...found] };
-  const byId = active.filter(named);
-  return byId.length === 1 ? { users: byId } : { ambiguous: active.length };
+  const signing = found.filter((u) => maySignIn(u));
+  if (signing.length <= 1) return { users: [...found] };
+  const byId = signing.filter(named);
+  return byId.length === 1 ? { users: byId } : { ambiguous: signing.length };
 }
 
 /**
@@ -59,4 +71,4 @@ export async function directoryUsersNamed(view: ReadView, hub: HubConfigFile, em
 }
 
 /** Why a claim (or My access's Claim button) is refused when ownUsersAmong finds no one person. */
-export const AMBIGUOUS_CLAIMANT = 'more than one active directory user has this email and the sign-in does not say which one the person is';
+export const AMBIGUOUS_CLAIMANT = 'more than one active directory user has this email (a leaver action\'s hold counts: the IdP may still sign them in) and the sign-in does not say which one the person is';

@@ -136,6 +136,24 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`My access 
     }
   });
 
+  test('a leaver action holds a namesake, and the sign-in names neither: the IdP may be signing the leaver in, so the active person\'s offer is refused 403, not claimed', async () => {
+    const leaver: DirectoryUserRecord = { ...user('u-jane', '00u-jane'), offboarded: { at, by: 'entra-lifecycle' } };
+    const w = await world(kind, [leaver, user('u-jay', '00u-jay')], ['u-jay']);
+    try {
+      const jane = await w.signIn(['oid-of-someone']);
+      assert.ok(!(await w.myAccess(jane)).includes(claimForm(jayOffer)), 'no Claim button for his offer');
+      assert.equal((await w.claim(jane, jayOffer)).status, 403);
+      assert.equal(await w.statusOf(jayOffer), 'offered', 'not claimed');
+      assert.equal(await w.tasks(), 0, 'nobody re-evaluated, so nobody invited');
+      assert.deepEqual((await w.claimAudit()).map((e) => e.outcome), ['failed']);
+      // His own sign-in, naming him, claims it.
+      assert.equal((await w.claim(await w.signIn(['00u-jay']), jayOffer)).status, 303);
+      assert.equal(await w.statusOf(jayOffer), 'claimed');
+    } finally {
+      await w.server.close();
+    }
+  });
+
   test('one directory user with the email (a deactivated namesake aside): the claim works as before, whatever the sign-in\'s ids', async () => {
     for (const users of [[user('u-jane', '00u-jane')], [user('u-jane', '00u-jane'), user('u-jay', '00u-jay', false)]]) {
       const w = await world(kind, users, ['u-jane']);

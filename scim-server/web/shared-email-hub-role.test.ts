@@ -153,6 +153,24 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`hub role o
     }
   });
 
+  test('a leaver action holds a namesake of the owner, and the sign-in names neither (Entra\'s default externalId): the IdP may be signing the leaver in, so not an owner, and nothing shown as theirs', async () => {
+    const w = await world(kind, [{ ...JANE, offboarded: { at, by: 'entra-lifecycle' } }, JAY]);
+    try {
+      assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com', ['oid-of-someone']))[0]!.hubRole, undefined, 'the leaver holds no role');
+      const as = await w.signIn(['oid-of-someone']);
+      assert.equal((await w.call(as, 'GET', SETTINGS)).status, 403, 'the owner-only settings tab');
+      assert.equal((await w.call(as, 'GET', `/ui/api/v1/hubs/${HUB}/members`)).status, 403, 'nor a manager\'s read');
+      const page = await w.myAccess(as);
+      assert.equal(role(page), 'none');
+      assert.match(page, /data-field="withheld"/);
+      assert.doesNotMatch(page, /data-seat="m-jay"|data-invite="inv-jay"/, 'not the owner\'s seat or invite');
+      // The owner's own sign-in, naming him, is his.
+      assert.equal((await w.call(await w.signIn(['00u-jay']), 'GET', SETTINGS)).status, 200);
+    } finally {
+      await w.server.close();
+    }
+  });
+
   test('one directory user with the email (a deactivated namesake aside): the owner is an owner, whatever the sign-in\'s ids', async () => {
     for (const users of [[JAY], [JAY, { ...JANE, active: false }]]) {
       const w = await world(kind, users);
