@@ -15,8 +15,13 @@ export async function pgProxy(dbUrl: string): Promise<Awaited<ReturnType<typeof 
  * same port, or freeze (the connections open now stay open and carry nothing, as a path that went
  * silent; new ones are carried).
  */
-export async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void; swallowWhen(text: string | undefined): void }> {
+export async function tcpProxy(host: string, port: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void>; freeze(): void; cutWhen(text: string): void; swallowWhen(text: string | undefined): void; loseReplyWhen(text: string | undefined): void }> {
   let server: Server | null = null;
+  /**
+   * A connection whose client sends this text carries it to the server, and is cut when the
+   * server's answer comes (the answer dropped): the statement ran, and the client cannot know.
+   */
+  let loseReplyOn: string | undefined;
   /** A connection whose client sends this text is cut there (both sockets destroyed). */
   let cutOn: string | undefined;
   /** A connection whose client sends this text carries nothing more to the server (it stays open). */
@@ -41,6 +46,14 @@ export async function tcpProxy(host: string, port: number): Promise<{ port: numb
             return;
           }
           if (swallow !== undefined && chunk.includes(swallow)) silenced = true;
+          if (loseReplyOn !== undefined && chunk.includes(loseReplyOn)) {
+            upstream.unpipe(client);
+            upstream.once('data', () => {
+              client.destroy();
+              upstream.destroy();
+            });
+            upstream.resume(); // unpiped, it was paused
+          }
           if (!silenced) upstream.write(chunk);
         });
         upstream.pipe(client);
@@ -73,5 +86,5 @@ export async function tcpProxy(host: string, port: number): Promise<{ port: numb
     pairs.clear();
   };
   await start();
-  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text), swallowWhen: (text) => (swallow = text) };
+  return { port: listenPort, start, stop, close: stop, freeze, cutWhen: (text) => (cutOn = text), swallowWhen: (text) => (swallow = text), loseReplyWhen: (text) => (loseReplyOn = text) };
 }

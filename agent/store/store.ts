@@ -94,8 +94,10 @@ export interface Change {
   /** The new record, or undefined when deleted (or when `remote`). */
   record: unknown;
   /**
-   * Committed by another replica sharing the store (PostgreSQL): a hint that the record changed,
-   * without it (`record` is undefined); read it if needed. Never set by a single-process store.
+   * Committed by another replica sharing the store (PostgreSQL), or by a commit of this replica
+   * whose outcome is unknown (its connection went during the commit): a hint that the record
+   * changed, without it (`record` is undefined); read it if needed. Never set by a
+   * single-process store.
    */
   remote?: true;
 }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import type { ListRange } from '../../agent/store/store.ts';
+import type { ListRange, Transaction } from '../../agent/store/store.ts';
+import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
+import { childLogger } from '../../agent/log/logger.ts';
 import type { CollectionName, RecordOf } from '../../agent/store/collections.ts';
 import { HOOK_EVENT_TTL_MS, HookEventLog } from './hook-events.ts';
 
@@ -26,4 +28,33 @@ test('with replicas sharing the store, one of them sweeps expired hook events ea
   assert.deepEqual(swept.sort(), [0, 0, 2]);
   assert.equal(store.listings, 1, 'one replica read the records to sweep; the others skipped the slot');
   assert.equal(await store.count('hookEvents', 'okta'), 0);
+});
+
+/** A store shared by replicas whose commit is refused after the transaction function ran (the database went away meanwhile). */
+class RefusingCommitStore extends MemoryStore {
+  readonly shared = true;
+  refuse = false;
+  override transact<R>(fn: (tx: Transaction) => R | Promise<R>): Promise<R> {
+    return super.transact(async (tx) => {
+      const result = await fn(tx);
+      if (this.refuse) throw new StoreUnavailable('PostgreSQL unreachable: ECONNRESET', 2);
+      return result;
+    });
+  }
+}
+
+test('a take of our own lapsed record whose commit is refused leaves the record ours to take again', async () => {
+  const store = new RefusingCommitStore();
+  let now = Date.parse('2026-01-01T10:00:00Z');
+  const events = new HookEventLog(store, () => now, childLogger('hook-events'), 1_000);
+  assert.deepEqual(await events.claim('okta', 'okta', [{ id: 'e1' }]), ['e1']);
+  // Its work here ended with the record still open (a write of its progress refused).
+  events.keep('okta', ['e1'])();
+  now += 2_000; // its lease lapsed
+  store.refuse = true;
+  await assert.rejects(events.take('okta', ['e1']), /unavailable/);
+  store.refuse = false;
+  const { taken } = await events.take('okta', ['e1']);
+  assert.deepEqual(taken.map((r) => r.id), ['e1'], 'taken back once the store takes writes again');
+  events.close();
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
+import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
 
 /**
@@ -131,6 +132,16 @@ export class HookEventLog {
         fresh.add(e.id);
       }
       return [...fresh];
+    }).catch((err: unknown) => {
+      // The commit's answer was lost (PostgreSQL's connection went during it): the records may be
+      // stored after all, leased to this process, which will not act on them now (the caller
+      // answers 5xx), and the sender's retry finds their ids taken and is ignored as a replay.
+      // Taken back here once their lease lapses, like records whose work here ended; without
+      // this only another replica ever took them, and a single replica never did until a restart.
+      if (isStoreUnavailable(err) && err.outcomeUnknown) {
+        for (const e of events) if (!this.working.has(`${source}\u0000${e.id}`)) this.ended.add(`${source}\u0000${e.id}`);
+      }
+      throw err;
     });
     // The sweep of expired records is not part of the claim: the caller starts it after its answer
     // (`tidy`). Run here, it read a week of records before Okta heard 200, past Okta's 3 s; and a
@@ -201,7 +212,7 @@ export class HookEventLog {
    * Returns the records taken, the ids another process holds and when the first of those lapses.
    */
   async take(source: HookEventRecord['source'], ids: readonly string[]): Promise<{ taken: Array<Readonly<HookEventRecord>>; held: string[]; lapse?: number }> {
-    return this.store.transact(async (tx) => {
+    const out = await this.store.transact(async (tx) => {
       const now = this.now();
       const out: { taken: HookEventRecord[]; held: string[]; lapse?: number } = { taken: [], held: [] };
       const records = await tx.getMany('hookEvents', source, ids);
@@ -209,7 +220,6 @@ export class HookEventLog {
         if (!r || !isOpen(r)) return;
         if (this.takable(r, now)) {
           const next = { ...r, lease: this.lease() };
-          this.ended.delete(this.key(r));
           tx.put('hookEvents', source, ids[n]!, next);
           out.taken.push(next);
         } else if (this.lapses(r)) {
@@ -219,6 +229,11 @@ export class HookEventLog {
       });
       return out;
     });
+    // Forgotten once the take committed, not in the transaction function: one the store refused
+    // (or ran again) left the record ours, lapsed and open, and without the mark this process
+    // never took it again (only another replica, or a restart, did).
+    for (const r of out.taken) this.ended.delete(this.key(r));
+    return out;
   }
 
   /**

@@ -101,7 +101,11 @@ export async function commitStaged(c: Committer, staged: Map<string, StagedEntry
     if (isUnreachable(err)) {
       destroy = err as Error;
       c.db.markUnavailable(err);
-      // The call may have committed before the connection went: the outcome is unknown.
+      // The call may have committed before the connection went: the outcome is unknown. Other
+      // replicas are told its records may have changed (a notification is a hint to read them
+      // again; one for a commit that did not happen costs a read), so a cache they keep from
+      // notifications does not go on as if nothing changed.
+      if (committing) c.announcer.announce(wrote().map((r) => [r.collection, r.partition, r.id] as const));
       return { ok: false, error: c.db.unavailableError(err, committing), wrote: wrote(), ...(turn ? { discard: destroy } : {}) };
     }
     // It rolled back (an implicit transaction). A server that cannot take writes now (a standby

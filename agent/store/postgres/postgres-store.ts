@@ -73,7 +73,8 @@ export const LOCK_TIMEOUT_MS = 5_000;
  * `StoreUnavailable` (SCIM answers 503 + Retry-After), `healthy()` turns false (/readyz) and the
  * store probes every `probeMs` until a query succeeds. A COMMIT whose connection drops has an
  * unknown outcome: it rejects with `StoreUnavailable` saying so and is not run again (running it
- * again could apply it twice).
+ * again could apply it twice); its records are reported to `subscribe` listeners here and to other
+ * replicas as `remote` changes (they may have changed: read them), never to durable listeners.
  *
  * Records are stored as `json` (the text JSON.stringify wrote), so they read back exactly as on
  * the other stores, object key order included: see migrations/001-records.sql for why not jsonb.
@@ -142,6 +143,8 @@ export class PostgresStore implements Store {
         this.notify(this.listeners, changes);
         this.notify(this.durableListeners, changes);
       },
+      // A commit whose answer was lost may have applied: listeners re-read its records (remote-like).
+      maybeCommitted: (changes) => this.notify(this.listeners, changes),
     });
   }
 

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CollectionName } from '../collections.ts';
 import type { Change, Transaction } from '../store.ts';
 import { StoreContention } from '../store-contention.ts';
+import { isStoreUnavailable } from '../store-unavailable.ts';
 import { commitStaged, type Committer } from './commit.ts';
 import { LocalQueue } from './local-queue.ts';
 import { overlayTransaction } from './overlay.ts';
@@ -40,6 +42,11 @@ export interface TransactionsOptions {
   maxAttempts: number;
   /** What a commit changed, once committed (the store's listeners). */
   committed: (changes: readonly Change[]) => void;
+  /**
+   * What a commit of unknown outcome (its connection went during the call) may have changed, as
+   * `remote` changes (no record: read it): the store's `subscribe` listeners, not its durable ones.
+   */
+  maybeCommitted: (changes: readonly Change[]) => void;
   /** Runs holding their records' locks, for a transaction that keeps losing (absent: never). */
   turns?: FleetTurns;
 }
@@ -109,6 +116,9 @@ export class Transactions {
         return outcome.result;
       }
       const err = outcome.error;
+      if (isStoreUnavailable(err) && err.outcomeUnknown && outcome.wrote.length > 0) {
+        this.o.maybeCommitted(outcome.wrote.map(({ collection, partition, id }) => ({ collection: collection as CollectionName, partition, id, record: undefined, remote: true as const })));
+      }
       if (isRetryable(err) && attempt < this.o.maxAttempts) {
         this.reRuns++;
         queueOn = outcome.wrote.length <= QUEUED_KEYS_MAX ? outcome.wrote : [];
