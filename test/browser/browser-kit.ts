@@ -5,15 +5,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { SuiteStoreKind } from '../suite-stores.ts';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 
-/** Where a run's screenshots go (created): test-artifacts/screenshots, another store's run in a folder of its own there. */
-export function screenshotsFor(kind: SuiteStoreKind): string {
-  const dir = kind === 'memory' ? 'test-artifacts/screenshots' : `test-artifacts/screenshots/${kind}`;
+/** Where a run's screenshots go (created): test-artifacts/screenshots, whichever store the run is on (one per run). */
+export function screenshotsDir(): string {
+  const dir = 'test-artifacts/screenshots';
   mkdirSync(dir, { recursive: true });
   return dir;
 }

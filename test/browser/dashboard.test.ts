@@ -10,18 +10,18 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
 import { ADMIN_TOKEN, DIR, HUB, PEOPLE, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
-import { launchChromium, newContext, signInWithIdp, until, screenshotsFor } from './browser-kit.ts';
+import { launchChromium, newContext, signInWithIdp, until, screenshotsDir } from './browser-kit.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { collect } from '../../agent/store/store.ts';
 import { graphCallsByHour } from '../../scim-server/ops/hourly-counts.ts';
-import { suiteStores } from '../suite-stores.ts';
+import { sharedStoreElseMemory } from '../suite-stores.ts';
 
 const CONTRACTOR = SANDBOX.employees[2];
 const FRANK = SANDBOX.employees[1];
 const DAN = SANDBOX.employees[3];
 
-// On the memory store and on PostgreSQL (test/suite-stores.ts): any replica serves the dashboard.
-for (const kind of await suiteStores('memory', 'postgres')) {
+// On PostgreSQL (any replica serves the dashboard), or the memory store when the run has no PostgreSQL (test/suite-stores.ts).
+for (const kind of await sharedStoreElseMemory()) {
   describe(`dashboard in a browser (${kind.kind})`, { timeout: 240_000, skip: kind.skip }, () => {
     let shots = '';
     let world: DashboardWorld;
@@ -38,7 +38,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     };
 
     before(async () => {
-      shots = screenshotsFor(kind.kind);
+      shots = screenshotsDir();
       world = await startDashboardWorld(kind);
       browser = await launchChromium();
       // The provider's dev login page imports a web font; there is no internet in CI.

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collect } from '../../agent/store/store.ts';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsFor } from './browser-kit.ts';
+import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
 import { callsNaming, HUB_A, HUB_B, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
-import { suiteStores } from '../suite-stores.ts';
+import { sharedStoreElseMemory } from '../suite-stores.ts';
 
 const B_MEMBER = SANDBOX.employees[0];
 
@@ -36,8 +36,8 @@ const HUB_B_ROUTES: Array<[method: 'GET' | 'POST', path: string, body?: unknown]
   ['POST', `/ui/api/v1/people/${PEOPLE.collaborator.email}/reevaluate`, {}],
 ];
 
-// On the memory store and on PostgreSQL (test/suite-stores.ts).
-for (const kind of await suiteStores('memory', 'postgres')) {
+// On PostgreSQL (any replica serves the dashboard), or the memory store when the run has no PostgreSQL (test/suite-stores.ts).
+for (const kind of await sharedStoreElseMemory()) {
   describe(`hub roles in a browser (${kind.kind})`, { timeout: 240_000, skip: kind.skip }, () => {
     let shots = '';
     let world: HubRolesWorld;
@@ -58,7 +58,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     }
 
     before(async () => {
-      shots = screenshotsFor(kind.kind);
+      shots = screenshotsDir();
       world = await startHubRolesWorld(kind);
       browser = await launchChromium();
       const now = new Date().toISOString();

@@ -10,15 +10,15 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { offerIdOf } from '../../agent/offers/offer-record.ts';
 import { collect } from '../../agent/store/store.ts';
-import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsFor } from './browser-kit.ts';
+import { launchChromium, newContext, sessionHttp, signInWithIdp, until, type SessionHttp, screenshotsDir } from './browser-kit.ts';
 import { callsNaming, HUB_A, PEOPLE, startHubRolesWorld, type HubRolesWorld } from './hub-roles-world.ts';
-import { suiteStores } from '../suite-stores.ts';
+import { sharedStoreElseMemory } from '../suite-stores.ts';
 
 const CLEO_OFFER = offerIdOf(HUB_A, 'dir-cleo', 'Brand Studio');
 const WALT_OFFER = offerIdOf(HUB_A, 'dir-walt', 'Brand Studio');
 
-// On the memory store and on PostgreSQL (test/suite-stores.ts).
-for (const kind of await suiteStores('memory', 'postgres')) {
+// On PostgreSQL (any replica serves the dashboard), or the memory store when the run has no PostgreSQL (test/suite-stores.ts).
+for (const kind of await sharedStoreElseMemory()) {
   describe(`My access and claiming an offer (${kind.kind})`, { timeout: 240_000, skip: kind.skip }, () => {
     let shots = '';
     let world: HubRolesWorld;
@@ -40,7 +40,7 @@ for (const kind of await suiteStores('memory', 'postgres')) {
     const inviteCalls = (email: string) => callsNaming(world.emulatorA, email).filter((c) => c.method === 'POST' && /\/business_users$/.test(c.path));
 
     before(async () => {
-      shots = screenshotsFor(kind.kind);
+      shots = screenshotsDir();
       world = await startHubRolesWorld(kind);
       browser = await launchChromium();
     });
