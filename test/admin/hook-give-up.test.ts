@@ -9,6 +9,7 @@ import { givenUpAudit } from '../../scim-server/hooks/hook-give-up.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { oktaDeactivation } from './okta-event-fixture.ts';
 
 async function auditOf(store: MemoryStore): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
@@ -16,14 +17,7 @@ async function auditOf(store: MemoryStore): Promise<AuditEntry[]> {
   return out;
 }
 
-function deactivate(login: string, uuid: string, published: string) {
-  return {
-    uuid, published, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate Okta user', severity: 'INFO',
-    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
-    outcome: { result: 'SUCCESS', reason: null },
-    target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],
-  };
-}
+const deactivate = oktaDeactivation;
 
 test('Okta: a deactivation the agent answers "not now" to for a week is audited as given up when its record is swept, not dropped without a trace', async () => {
   const store = new MemoryStore();

@@ -8,6 +8,7 @@ import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
+import { oktaDeactivation } from './okta-event-fixture.ts';
 import { SessionStore } from '../../scim-server/web/session-store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { StoreContention } from '../../agent/store/store-contention.ts';
@@ -15,14 +16,7 @@ import { StoreContention } from '../../agent/store/store-contention.ts';
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
 
-function deactivate(login: string, uuid: string, published: string) {
-  return {
-    uuid, published, eventType: 'user.lifecycle.deactivate', version: '0', displayMessage: 'Deactivate Okta user', severity: 'INFO',
-    actor: { id: '00uadmin', type: 'User', alternateId: 'admin@example.com', displayName: 'Admin' },
-    outcome: { result: 'SUCCESS', reason: null },
-    target: [{ id: `00u-${login}`, type: 'User', alternateId: login, displayName: login }],
-  };
-}
+const deactivate = oktaDeactivation;
 
 /** Two deactivations in one delivery; the store refuses `refusals` writes after the first offboarding was queued. */
 async function deliverWithStoreDown(refusals: number) {
