@@ -30,7 +30,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY deploy/hubwarden.yaml /etc/hubwarden/hubwarden.yaml
-# The data volume (store, journal, lock, key file, sandbox business), owned by the image's
+# The data volume (store, journal, lock, key file, audit.file, sandbox business), owned by the image's
 # unprivileged "node" user (uid 1000), which runs the server.
 RUN mkdir -p /var/lib/hubwarden && chown node:node /var/lib/hubwarden && chmod 0700 /var/lib/hubwarden
 VOLUME ["/var/lib/hubwarden"]

@@ -68,7 +68,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].label': 'Display name in the web UI and reports.',
   'hubs[].connector': 'Which app the hub is (a connector in connectors/registry.ts); it decides the hub\'s connector block, roles, asset types and partners below.',
   'hubs[].identityProvider': 'Name under `identityProviders` that pushes this hub and receives write-back.',
-  'hubs[].loginMethod': 'How members sign in to the app: `sso` or `password` (affects invites).',
+  'hubs[].loginMethod': 'How members sign in to the app: `sso` or `password`. Validated, not used yet: invites are the same either way.',
   'hubs[].scim.tokens': 'Bearer tokens the identity provider sends on SCIM requests for this hub (compared as SHA-256 hashes in constant time). Each must differ from every admin token.',
   'hubs[].scim.jwt': 'Also accept OAuth JWT bearer tokens for this hub.',
   'hubs[].scim.jwt.issuer': 'Expected `iss`.',

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startScimApp, type ScimTestApp } from '../../scim-server/scim/test-app.ts';
+import { DEFAULT_TOKEN_FILES } from '../../scim-server/first-start.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -36,4 +37,16 @@ test('the README quick start deactivation PatchOp is accepted and deactivates th
   assert.equal(patched.status, 204, await patched.text());
   const user = await (await fetch(`${app.hubUrl('sandbox')}/Users/${id}`, { headers })).json() as { active: boolean };
   assert.equal(user.active, false);
+});
+
+test('the README quick start shows the lines a first start prints: one per token file created, then the banner', () => {
+  const block = /and prints[^:]*:\n\n```\n([\s\S]*?)```/.exec(README)?.[1];
+  assert.ok(block, 'the README quick start shows what npm start prints');
+  // scim-server/main.ts writes one stdout line per token file createDefaultTokenFiles made.
+  const main = readFileSync(new URL('../../scim-server/main.ts', import.meta.url), 'utf8');
+  const template = /process\.stdout\.write\(`(hubwarden: first start: created )\$\{path\}( \(mode 0600\))\\n`\)/.exec(main);
+  assert.ok(template, 'scim-server/main.ts prints each created token file');
+  const shown = block.split('\n').filter((l) => l.startsWith(template[1]));
+  assert.deepEqual(shown, DEFAULT_TOKEN_FILES.map((f) => `${template[1]}…/${f.slice(3)}${template[2]}`));
+  assert.match(block.split('\n')[shown.length]!, /^hubwarden listening on /);
 });
