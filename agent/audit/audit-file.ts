@@ -97,7 +97,8 @@ export class AuditFileAppender {
     this.retryMs = options.retryMs ?? 5_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
     this.dropReportMs = options.dropReportMs ?? 60_000;
-    this.openFile = options.open ?? ((p) => open(p, 'a'));
+    // Created owner-only, as the store's files are: its lines name people (emails, who did what).
+    this.openFile = options.open ?? ((p) => open(p, 'a', 0o600));
     live.add(this);
   }
 
