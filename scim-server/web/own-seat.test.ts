@@ -201,6 +201,26 @@ describe('nobody decides about their own seat', () => {
     assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['matchMember', '1013'], ['matchMember', '1012']]);
   });
 
+  test("nor un-match an owner's seat: unmatched, a seat has no one above him, so un-match then remove took it away in two steps (audited, nothing reaches the agent)", async () => {
+    agent.calls.length = 0;
+    // Another seat of Olivia's (the tests above re-matched 1012).
+    agent.membersByHub.get('acme-ads')!.push(row('1014', 'olivia.ads@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }));
+    const refusedAudits = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed' && e.action === 'member-unmatched' && e.subject?.memberId === '1014');
+    const max = await who('max@acme.example');
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1014/unmatch', {});
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot un-match the seat of an owner/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    const audits = await refusedAudits();
+    assert.equal(audits.length, 1);
+    assert.match(audits[0]!.why, /max@acme\.example asked to un-match olivia\.ads@acme\.example: refused, a manager cannot un-match the seat of an owner/);
+    assert.equal(audits[0]!.subject?.directoryUserId, 'a-olivia', 'the audit names whose seat it is');
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/unmatch', {})).status, 200, "Cora's seat (no hub role): his to decide");
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1013/unmatch', {})).status, 200, 'an owner');
+    assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1014/unmatch', {})).status, 200, 'an administrator');
+    assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['unmatchMember', '1013'], ['unmatchMember', '1013'], ['unmatchMember', '1014']]);
+  });
+
   test('nor to an owner the IdP suspended or deactivated, or a leaver action offboarded: the match outlives it, and the seat gets the owner\'s access back with them', async () => {
     agent.calls.length = 0;
     const max = await who('max@acme.example');
