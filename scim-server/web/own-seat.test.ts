@@ -145,6 +145,29 @@ describe('nobody decides about their own seat', () => {
     assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 1, 'someone else\'s email: his to decide');
   });
 
+  test("nor register as a guest the email of an owner's seat: a guest email wins over a match kept across an email change, and the seat, naming nobody then, passed the removal's rank rule", async () => {
+    agent.calls.length = 0;
+    const refusals: Refusal[] = [];
+    const max = {
+      admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
+      self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
+    };
+    const roles: Record<string, 'owner' | 'manager'> = { 'a-olivia': 'owner', 'a-max': 'manager' };
+    const scoped = scopedAgent(agent, () => max, { hubRoleOf: async (_hubId, id) => roles[id], approvalMembers: async () => [], refused: async (_hubId, r) => { refusals.push(r); } });
+    const trigger = { type: 'dashboard' as const, actor: 'max@acme.example' };
+    // Olivia's seat kept under her old address after the IdP changed her email (matched to her by that earlier match).
+    agent.membersByHub.get('acme-ads')!.push(row('1016', 'olivia.old@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }));
+    await assert.rejects(scoped.registerGuest('acme-ads', { email: 'Olivia.Old@acme.example' }, trigger), (e: Error & { status?: number }) => e.status === 403 && /a manager cannot register as a guest the seat of an owner/.test(e.message));
+    assert.deepEqual(refusals.map((r) => [r.action, r.subject.directoryUserId]), [['guest-registered', 'a-olivia']], 'audited, naming whose seat it is');
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'registerGuest'), [], 'nothing reached the agent');
+    await scoped.registerGuest('acme-ads', { email: 'cora@acme.example' }, trigger);
+    assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 1, 'a seat of no higher rank: his to decide');
+    const sam = { admin: false, actor: 'sam@acme.example', email: 'sam@acme.example', roles: new Map([['acme-ads', 'owner' as const]]), self: new Map() };
+    const asSam = scopedAgent(agent, () => sam, { hubRoleOf: async (_hubId, id) => roles[id], approvalMembers: async () => [] });
+    await asSam.registerGuest('acme-ads', { email: 'olivia.old@acme.example' }, trigger);
+    assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 2, 'another owner may');
+  });
+
   test('another owner, or an administrator, decides about Max\'s seat', async () => {
     agent.calls.length = 0;
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'on leave' })).status, 200);

@@ -240,6 +240,14 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       if (me && email && (me.emails.has(email) || (await memberReader(agent, hubId, { email })(0, 1000)).items.some((row) => isOwn(me, row)))) {
         throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
       }
+      // The same match-breaking for someone ranked above: the seat then names nobody, and the
+      // removal's rank rule let a manager remove an owner's seat next.
+      if (!v.admin && v.roles.get(hubId) !== 'owner' && email) {
+        for (const row of (await memberReader(agent, hubId, { email })(0, 1000)).items) {
+          const rule = row.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'register as a guest the seat of') : undefined;
+          if (rule) throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: row.directoryUserId }, rule });
+        }
+      }
       return agent.registerGuest(hubId, input, trigger);
     },
     checkForUpdates: async (hubId, trigger) => (check(hubId), agent.checkForUpdates(hubId, trigger)),
