@@ -40,7 +40,7 @@ export interface AuditFileOptions {
   stopTimeoutMs?: number;
   /** How often, at most, a run of dropped entries is logged while they keep being dropped (ms). Default 60 s. */
   dropReportMs?: number;
-  /** Opens `path` for appending (tests inject failures). Default: node:fs/promises `open(path, 'a')`. */
+  /** Opens `path` for appending (tests inject failures). Default: node:fs/promises `open(path, 'a', 0o600)`. */
   open?: (path: string) => Promise<AuditFileHandle>;
 }
 

@@ -119,8 +119,11 @@ export class HookEventLog {
     const now = this.now();
     const receivedAt = new Date(now).toISOString();
     const expiresAt = new Date(now + HOOK_EVENT_TTL_MS).toISOString();
+    // The ids the latest run of the transaction wrote (for a commit of unknown outcome, below).
+    let wrote: string[] = [];
     const claimed = await this.store.transact(async (tx) => {
       const fresh = new Set<string>();
+      wrote = [];
       // Every id in one read, not a round trip each before Okta hears its answer (3 s: https://developer.okta.com/docs/concepts/event-hooks/).
       const ids = [...new Set(events.map((e) => e.id))];
       const known = await tx.getMany('hookEvents', source, ids);
@@ -131,6 +134,7 @@ export class HookEventLog {
         tx.put('hookEvents', source, e.id, { id: e.id, source, idp, receivedAt, expiresAt, state: 'processing', lease: this.lease(), ...(e.published ? { published: e.published } : {}), ...(e.event ? { event: e.event } : {}), ...(e.callout ? { callout: e.callout } : {}) });
         fresh.add(e.id);
       }
+      wrote = [...fresh];
       return [...fresh];
     }).catch((err: unknown) => {
       // The commit's answer was lost (PostgreSQL's connection went during it): the records may be
@@ -138,8 +142,10 @@ export class HookEventLog {
       // answers 5xx), and the sender's retry finds their ids taken and is ignored as a replay.
       // Taken back here once their lease lapses, like records whose work here ended; without
       // this only another replica ever took them, and a single replica never did until a restart.
+      // Only the ids this claim wrote: one already stored is not its record (one this process
+      // left, a resume made, must never be taken again here: `leave`).
       if (isStoreUnavailable(err) && err.outcomeUnknown) {
-        for (const e of events) if (!this.working.has(`${source}\u0000${e.id}`)) this.ended.add(`${source}\u0000${e.id}`);
+        for (const id of wrote) if (!this.working.has(`${source}\u0000${id}`)) this.ended.add(`${source}\u0000${id}`);
       }
       throw err;
     });

@@ -145,6 +145,29 @@ describe('nobody decides about their own seat', () => {
     assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 1, 'someone else\'s email: his to decide');
   });
 
+  test("nor register as a guest the email of an owner's seat: a guest email wins over a match kept across an email change, and the seat, naming nobody then, passed the removal's rank rule", async () => {
+    agent.calls.length = 0;
+    const refusals: Refusal[] = [];
+    const max = {
+      admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
+      self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
+    };
+    const roles: Record<string, 'owner' | 'manager'> = { 'a-olivia': 'owner', 'a-max': 'manager' };
+    const scoped = scopedAgent(agent, () => max, { hubRoleOf: async (_hubId, id) => roles[id], approvalMembers: async () => [], refused: async (_hubId, r) => { refusals.push(r); } });
+    const trigger = { type: 'dashboard' as const, actor: 'max@acme.example' };
+    // Olivia's seat kept under her old address after the IdP changed her email (matched to her by that earlier match).
+    agent.membersByHub.get('acme-ads')!.push(row('1016', 'olivia.old@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }));
+    await assert.rejects(scoped.registerGuest('acme-ads', { email: 'Olivia.Old@acme.example' }, trigger), (e: Error & { status?: number }) => e.status === 403 && /a manager cannot register as a guest the seat of an owner/.test(e.message));
+    assert.deepEqual(refusals.map((r) => [r.action, r.subject.directoryUserId]), [['guest-registered', 'a-olivia']], 'audited, naming whose seat it is');
+    assert.deepEqual(agent.calls.filter((c) => c.method === 'registerGuest'), [], 'nothing reached the agent');
+    await scoped.registerGuest('acme-ads', { email: 'cora@acme.example' }, trigger);
+    assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 1, 'a seat of no higher rank: his to decide');
+    const sam = { admin: false, actor: 'sam@acme.example', email: 'sam@acme.example', roles: new Map([['acme-ads', 'owner' as const]]), self: new Map() };
+    const asSam = scopedAgent(agent, () => sam, { hubRoleOf: async (_hubId, id) => roles[id], approvalMembers: async () => [] });
+    await asSam.registerGuest('acme-ads', { email: 'olivia.old@acme.example' }, trigger);
+    assert.equal(agent.calls.filter((c) => c.method === 'registerGuest').length, 2, 'another owner may');
+  });
+
   test('another owner, or an administrator, decides about Max\'s seat', async () => {
     agent.calls.length = 0;
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1009/exempt', { reason: 'on leave' })).status, 200);
@@ -199,6 +222,26 @@ describe('nobody decides about their own seat', () => {
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/match', { directoryUserId: 'a-cora' })).status, 200, 'Cora\'s seat, to Cora again');
     assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1012/match', { directoryUserId: 'a-cora' })).status, 200, 'an administrator');
     assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['matchMember', '1013'], ['matchMember', '1012']]);
+  });
+
+  test("nor un-match an owner's seat: unmatched, a seat has no one above him, so un-match then remove took it away in two steps (audited, nothing reaches the agent)", async () => {
+    agent.calls.length = 0;
+    // Another seat of Olivia's (the tests above re-matched 1012).
+    agent.membersByHub.get('acme-ads')!.push(row('1014', 'olivia.ads@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }));
+    const refusedAudits = async () => (await collect(store.list('audit', 'acme-ads'))).filter((e) => e.outcome === 'failed' && e.action === 'member-unmatched' && e.subject?.memberId === '1014');
+    const max = await who('max@acme.example');
+    const res = await post(max, '/ui/api/v1/hubs/acme-ads/members/1014/unmatch', {});
+    assert.equal(res.status, 403);
+    assert.match(((await res.json()) as { detail: string }).detail, /a manager cannot un-match the seat of an owner/);
+    assert.deepEqual(decisions(), [], 'nothing reached the agent');
+    const audits = await refusedAudits();
+    assert.equal(audits.length, 1);
+    assert.match(audits[0]!.why, /max@acme\.example asked to un-match olivia\.ads@acme\.example: refused, a manager cannot un-match the seat of an owner/);
+    assert.equal(audits[0]!.subject?.directoryUserId, 'a-olivia', 'the audit names whose seat it is');
+    assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/unmatch', {})).status, 200, "Cora's seat (no hub role): his to decide");
+    assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1013/unmatch', {})).status, 200, 'an owner');
+    assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1014/unmatch', {})).status, 200, 'an administrator');
+    assert.deepEqual(decisions().map((c) => [c.method, c.args[1]]), [['unmatchMember', '1013'], ['unmatchMember', '1013'], ['unmatchMember', '1014']]);
   });
 
   test('nor to an owner the IdP suspended or deactivated, or a leaver action offboarded: the match outlives it, and the seat gets the owner\'s access back with them', async () => {

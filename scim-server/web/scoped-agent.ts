@@ -16,7 +16,7 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
  *   seat (`notOwnRow` below), and nobody matches a row to someone
  *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
- *   theirs, nor matches such a seat to someone else (`directory` tells whose role it is;
+ *   theirs, nor matches such a seat to someone else or un-matches it (`directory` tells whose role it is;
  *   without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
@@ -199,7 +199,16 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       return agent.matchMember(hubId, memberId, input, trigger);
     },
     async unmatchMember(hubId, memberId, trigger) {
-      await notOwnRow(check(hubId), hubId, memberId, 'member-unmatched', (what) => `un-match ${what}`);
+      const v = check(hubId);
+      await notOwnRow(v, hubId, memberId, 'member-unmatched', (what) => `un-match ${what}`);
+      // Un-matching takes the seat from whom it is matched to as a match to someone else does: an
+      // unmatched seat names nobody, so the removal's rank rule no longer saw the owner's seat, and
+      // a manager took it away in two steps (un-match, then remove).
+      if (!v.admin && v.roles.get(hubId) !== 'owner') {
+        const row = await agent.member(hubId, memberId);
+        const rule = row?.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'un-match the seat of') : undefined;
+        if (row && rule) throw await refuse(hubId, { action: 'member-unmatched', asked: `un-match ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
+      }
       return agent.unmatchMember(hubId, memberId, trigger);
     },
     async exemptMember(hubId, memberId, input, trigger) {
@@ -230,6 +239,14 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const email = typeof input?.email === 'string' ? input.email.trim().toLowerCase() : undefined;
       if (me && email && (me.emails.has(email) || (await memberReader(agent, hubId, { email })(0, 1000)).items.some((row) => isOwn(me, row)))) {
         throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
+      }
+      // The same match-breaking for someone ranked above: the seat then names nobody, and the
+      // removal's rank rule let a manager remove an owner's seat next.
+      if (!v.admin && v.roles.get(hubId) !== 'owner' && email) {
+        for (const row of (await memberReader(agent, hubId, { email })(0, 1000)).items) {
+          const rule = row.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'register as a guest the seat of') : undefined;
+          if (rule) throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: row.directoryUserId }, rule });
+        }
       }
       return agent.registerGuest(hubId, input, trigger);
     },

@@ -163,8 +163,11 @@ export class SessionStore {
     return session;
   }
 
-  /** The live session for a cookie value (and marks it used), or undefined. */
-  async get(id: string | undefined): Promise<Session | undefined> {
+  /**
+   * The live session for a cookie value (and marks it used), or undefined. `use: false`: a page's
+   * own background refresh, which is no use by the person and leaves the idle clock where it is.
+   */
+  async get(id: string | undefined, o: { use?: boolean } = {}): Promise<Session | undefined> {
     if (!id) return undefined;
     const key = digest(id);
     const record = await this.store.get('dashboardSessions', '', key);
@@ -175,7 +178,7 @@ export class SessionStore {
       return undefined;
     }
     let lastSeenAt = record.lastSeenAt;
-    if (now - record.lastSeenAt >= this.touchEveryMs) {
+    if (o.use !== false && now - record.lastSeenAt >= this.touchEveryMs) {
       lastSeenAt = now;
       await this.store.transact(async (tx) => {
         // Read again: it may have been signed out (or touched by another replica) meanwhile.

@@ -45,8 +45,16 @@ export interface WebContext {
 
 export const sessionCookieName = (ctx: WebContext) => (ctx.secure ? '__Host-hubwarden-session' : 'hubwarden-session');
 
+/**
+ * The header a page's background refresh sends (the automation page's live task list): such a
+ * request is no use by the person, so it does not keep the session from ending 30 minutes unused
+ * (OWASP ASVS 4.0.3 V3.3.2 counts inactivity; a tab left open polled its session alive until the
+ * 12-hour limit).
+ */
+export const BACKGROUND_HEADER = 'x-hubwarden-background';
+
 export function sessionOf(ctx: WebContext, req: Request): Promise<Session | undefined> {
-  return ctx.sessions.get(readCookie(req, sessionCookieName(ctx)));
+  return ctx.sessions.get(readCookie(req, sessionCookieName(ctx)), { use: req.headers[BACKGROUND_HEADER] === undefined });
 }
 
 /** SameSite=Lax, not Strict: the IdP's redirect back to the callback is a cross-site top-level GET. */

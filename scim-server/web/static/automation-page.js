@@ -54,9 +54,9 @@ function approvalView(a) {
   );
 }
 
-async function loadWork() {
+async function loadWork(background = false) {
   try {
-    const [{ items: reports }, { items: approvals }] = await Promise.all([api('/reports'), api('/approvals')]);
+    const [{ items: reports }, { items: approvals }] = await Promise.all([api('/reports', { background }), api('/approvals', { background })]);
     const openReports = reports.filter((r) => r.status === 'open' || r.status === 'partially-applied');
     const pending = approvals.filter((a) => a.status === 'pending');
     document.getElementById('approvals').replaceChildren(...pending.map(approvalView));
@@ -89,13 +89,13 @@ function taskRow(t) {
 
 let generation = 0;
 
-async function loadTasks() {
+async function loadTasks(background = false) {
   const mine = ++generation;
   const f = Object.fromEntries(new FormData(filters).entries());
   try {
     const [page, running] = await Promise.all([
-      api(`/tasks${qs({ ...f, offset, limit: PAGE })}`),
-      api(`/tasks${qs({ kind: 'check-for-updates', status: 'running', limit: 10 })}`),
+      api(`/tasks${qs({ ...f, offset, limit: PAGE })}`, { background }),
+      api(`/tasks${qs({ kind: 'check-for-updates', status: 'running', limit: 10 })}`, { background }),
     ]);
     if (mine !== generation) return; // a newer filter or poll is on its way
     document.querySelector('#tasks tbody').replaceChildren(...(page.items.length ? page.items.map(taskRow) : [el('tr', {}, el('td', { colspan: 8, class: 'empty' }, 'No tasks match.'))]));
@@ -113,10 +113,11 @@ filters.addEventListener('submit', (e) => { e.preventDefault(); offset = 0; load
 document.getElementById('tasks').classList.add('stack');
 loadWork();
 loadTasks();
-// Live updates while the page is visible; reports are refreshed less often.
+// Live updates while the page is visible; reports are refreshed less often. Sent as background
+// refreshes: a tab left open does not keep the session alive past 30 minutes unused.
 let tick = 0;
 setInterval(() => {
   if (document.hidden || document.querySelector('dialog[open]')) return;
-  loadTasks();
-  if (++tick % 3 === 0) loadWork();
+  loadTasks(true);
+  if (++tick % 3 === 0) loadWork(true);
 }, POLL_MS);

@@ -7,8 +7,11 @@ export class ApiError extends Error {
   constructor(status, detail) { super(detail); this.status = status; }
 }
 
-async function call(url, { method = 'GET', body } = {}) {
+// `background`: a page's own refresh, not the person's use; it does not keep the session alive
+// (web-context.ts BACKGROUND_HEADER).
+async function call(url, { method = 'GET', body, background = false } = {}) {
   const headers = { accept: 'application/json' };
+  if (background) headers['x-hubwarden-background'] = '1';
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
