@@ -29,6 +29,12 @@ const config = dashboardConfig('own-seat', `
 const row = (id: string, email: string, extra: Partial<MemberView> = {}): MemberView =>
   ({ hubId: 'acme-ads', id, status: 'unmatched', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', ...extra });
 
+/** Max, a manager of acme-ads, as the dashboard's viewer (for scopedAgent called directly). */
+const maxAsManager = () => ({
+  admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
+  self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
+});
+
 describe('nobody decides about their own seat', () => {
   let server: TestServer;
   let agent: FakeAgent;
@@ -129,10 +135,7 @@ describe('nobody decides about their own seat', () => {
   test('nor register as a guest the email of a seat matched to him under another address (second line: the agent as the dashboard sees it)', async () => {
     agent.calls.length = 0;
     const refusals: Refusal[] = [];
-    const max = {
-      admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
-      self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
-    };
+    const max = maxAsManager();
     const scoped = scopedAgent(agent, () => max, { hubRoleOf: async () => undefined, approvalMembers: async () => [], refused: async (_hubId, r) => { refusals.push(r); } });
     const trigger = { type: 'dashboard' as const, actor: 'max@acme.example' };
     // Row 1010 is his seat kept under his private address: as a guest email it would never be removed.
@@ -148,10 +151,7 @@ describe('nobody decides about their own seat', () => {
   test("nor register as a guest the email of an owner's seat: a guest email wins over a match kept across an email change, and the seat, naming nobody then, passed the removal's rank rule", async () => {
     agent.calls.length = 0;
     const refusals: Refusal[] = [];
-    const max = {
-      admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const]]),
-      self: new Map([['acme-ads', { directoryUserIds: new Set(['a-max']), emails: new Set(['max@acme.example']) }]]),
-    };
+    const max = maxAsManager();
     const roles: Record<string, 'owner' | 'manager'> = { 'a-olivia': 'owner', 'a-max': 'manager' };
     const scoped = scopedAgent(agent, () => max, { hubRoleOf: async (_hubId, id) => roles[id], approvalMembers: async () => [], refused: async (_hubId, r) => { refusals.push(r); } });
     const trigger = { type: 'dashboard' as const, actor: 'max@acme.example' };
