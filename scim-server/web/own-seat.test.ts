@@ -59,6 +59,8 @@ describe('nobody decides about their own seat', () => {
       // Olivia's seat (an owner), and Cora's (no hub role).
       row('1012', 'olivia@acme.example', { status: 'onboarded', directoryUserId: 'a-olivia', appRole: 'ADMIN' }),
       row('1013', 'cora@acme.example', { status: 'onboarded', directoryUserId: 'a-cora' }),
+      // Disputed between Olivia (an owner) and Cora: matched to nobody until an owner decides.
+      row('1018', 'shared.desk@acme.example', { candidates: ['a-cora', 'a-olivia'] }),
     );
     store = await accessStore();
     const user = (id: string, email: string, extra = {}) => directoryUser('acme-ads', id, [email], extra);
@@ -199,6 +201,10 @@ describe('nobody decides about their own seat', () => {
     assert.equal(audits.length, 1);
     assert.match(audits[0]!.why, /max@acme\.example asked to remove olivia@acme\.example: refused, a manager cannot remove the seat of an owner/);
     assert.equal(audits[0]!.subject?.directoryUserId, 'a-olivia');
+    const disputed = await post(max, '/ui/api/v1/hubs/acme-ads/members/1018/remove', {});
+    assert.equal(disputed.status, 403, 'a disputed seat one of whose candidates is an owner');
+    assert.match(((await disputed.json()) as { detail: string }).detail, /a manager cannot remove the seat of an owner/);
+    assert.deepEqual(removals(), [], 'nothing reached the agent');
     assert.equal((await post(max, '/ui/api/v1/hubs/acme-ads/members/1013/remove', {})).status, 202, 'no higher role: his to decide');
     assert.equal((await post(await who('boss@acme.example', true), '/ui/api/v1/hubs/acme-ads/members/1012/remove', {})).status, 202, 'an administrator');
     assert.equal((await post(await who('olivia@acme.example'), '/ui/api/v1/hubs/acme-ads/members/1012/remove', {})).status, 202, 'the owner: taking her own seat away stays hers');

@@ -223,8 +223,13 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
       if (!v.admin && v.roles.get(hubId) !== 'owner') {
         const row = await agent.member(hubId, memberId);
-        const rule = row?.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'remove the seat of') : undefined;
-        if (row && rule) throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
+        // A disputed seat (matched to nobody yet) may be any of its candidates': one ranked above
+        // the viewer holds it back as their own match would.
+        const holders = row?.directoryUserId !== undefined ? [row.directoryUserId] : (row?.candidates ?? []);
+        for (const holder of holders) {
+          const rule = await aboveViewer(v, hubId, holder, 'remove the seat of');
+          if (row && rule) throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder }, rule });
+        }
       }
       return agent.removeMember(hubId, memberId, trigger);
     },
