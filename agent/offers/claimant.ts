@@ -46,7 +46,7 @@ export type OwnUsers = { users: Array<Readonly<DirectoryUserRecord>> } | { ambig
  * Whether the IdP may be signing this directory user in: active, or held only by a leaver action
  * (offboarded while the IdP still has them active and unsuspended).
  */
-export const maySignIn = (u: Pick<DirectoryUserRecord, 'active' | 'suspended' | 'offboarded'>): boolean => u.active && !u.suspended;
+export const maySignIn = (u: Pick<DirectoryUserRecord, 'active' | 'suspended'>): boolean => u.active && !u.suspended;
 
 export function ownUsersAmong(found: ReadonlyArray<Readonly<DirectoryUserRecord>>, idpUserIds: readonly string[]): OwnUsers {
   const named = (u: Readonly<DirectoryUserRecord>) => u.externalId !== undefined && u.externalId !== '' && idpUserIds.includes(u.externalId);

@@ -119,6 +119,15 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
     return `a ${own} cannot ${what} ${holder === 'owner' ? 'an owner' : 'a manager'} (ask an owner or a hubwarden administrator)`;
   }
+  /** Whether the rank rule can refuse this viewer on the hub (a manager or collaborator): else no row need be read for it. */
+  const ranked = (v: Viewer, hubId: string) => !v.admin && v.roles.get(hubId) !== undefined && v.roles.get(hubId) !== 'owner';
+  /** Refuses (audited, 403) taking a seat from any of `holders` ranked above the viewer; `refusal` words the decision. */
+  async function refuseAboveViewer(v: Viewer, hubId: string, holders: readonly string[], what: string, refusal: (holder: string) => Omit<Refusal, 'rule'>): Promise<void> {
+    for (const holder of holders) {
+      const rule = await aboveViewer(v, hubId, holder, what);
+      if (rule) throw await refuse(hubId, { ...refusal(holder), rule });
+    }
+  }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
     return t && (v.admin || manages(v, t.hubId)) ? t : undefined;
@@ -189,12 +198,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // Matching a seat to someone else takes it from whom it is matched to now: their account
       // gets the new person's app role (none, when that person holds nothing, and the seat is
       // removed). So the removal's rank rule holds here too.
-      if (!v.admin && typeof input?.directoryUserId === 'string') {
+      if (ranked(v, hubId) && typeof input?.directoryUserId === 'string') {
         const row = await agent.member(hubId, memberId);
-        if (row?.directoryUserId !== undefined && row.directoryUserId !== input.directoryUserId) {
-          const rule = await aboveViewer(v, hubId, row.directoryUserId, 'take the seat of');
-          if (rule) throw await refuse(hubId, { action: 'member-matched', asked: `match ${row.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
-        }
+        const holders = row?.directoryUserId !== undefined && row.directoryUserId !== input.directoryUserId ? [row.directoryUserId] : [];
+        await refuseAboveViewer(v, hubId, holders, 'take the seat of', (holder) => ({ action: 'member-matched', asked: `match ${row!.email ?? memberId} to ${input.directoryUserId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.matchMember(hubId, memberId, input, trigger);
     },
@@ -204,10 +211,10 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // Un-matching takes the seat from whom it is matched to as a match to someone else does: an
       // unmatched seat names nobody, so the removal's rank rule no longer saw the owner's seat, and
       // a manager took it away in two steps (un-match, then remove).
-      if (!v.admin && v.roles.get(hubId) !== 'owner') {
+      if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
-        const rule = row?.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'un-match the seat of') : undefined;
-        if (row && rule) throw await refuse(hubId, { action: 'member-unmatched', asked: `un-match ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: row.directoryUserId }, rule });
+        const holders = row?.directoryUserId !== undefined ? [row.directoryUserId] : [];
+        await refuseAboveViewer(v, hubId, holders, 'un-match the seat of', (holder) => ({ action: 'member-unmatched', asked: `un-match ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.unmatchMember(hubId, memberId, trigger);
     },
@@ -221,15 +228,12 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // The rank rule of matching, for removals: a manager does not take away the seat of an owner
       // (an owner's seat often holds the app's admin role). Whose seat it is: whom it is matched
       // to, with their rank from their groups, as for a match. Removing one's own seat stays theirs.
-      if (!v.admin && v.roles.get(hubId) !== 'owner') {
+      if (ranked(v, hubId)) {
         const row = await agent.member(hubId, memberId);
         // A disputed seat (matched to nobody yet) may be any of its candidates': one ranked above
         // the viewer holds it back as their own match would.
         const holders = row?.directoryUserId !== undefined ? [row.directoryUserId] : (row?.candidates ?? []);
-        for (const holder of holders) {
-          const rule = await aboveViewer(v, hubId, holder, 'remove the seat of');
-          if (row && rule) throw await refuse(hubId, { action: 'remove-member', asked: `remove ${row.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder }, rule });
-        }
+        await refuseAboveViewer(v, hubId, holders, 'remove the seat of', (holder) => ({ action: 'remove-member', asked: `remove ${row!.email ?? memberId}`, subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
       }
       return agent.removeMember(hubId, memberId, trigger);
     },
@@ -242,15 +246,17 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       // rows of one email are few (the admin API's exact email filter, admin/member-email.ts).
       const me = v.admin ? undefined : mine(v, hubId);
       const email = typeof input?.email === 'string' ? input.email.trim().toLowerCase() : undefined;
-      if (me && email && (me.emails.has(email) || (await memberReader(agent, hubId, { email })(0, 1000)).items.some((row) => isOwn(me, row)))) {
+      // The email's rows, read once for both rules below.
+      const rows = email && (me || ranked(v, hubId)) ? (await memberReader(agent, hubId, { email })(0, 1000)).items : [];
+      if (me && email && (me.emails.has(email) || rows.some((row) => isOwn(me, row)))) {
         throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email }, rule: OWN_SEAT });
       }
       // The same match-breaking for someone ranked above: the seat then names nobody, and the
       // removal's rank rule let a manager remove an owner's seat next.
-      if (!v.admin && v.roles.get(hubId) !== 'owner' && email) {
-        for (const row of (await memberReader(agent, hubId, { email })(0, 1000)).items) {
-          const rule = row.directoryUserId !== undefined ? await aboveViewer(v, hubId, row.directoryUserId, 'register as a guest the seat of') : undefined;
-          if (rule) throw await refuse(hubId, { action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: row.directoryUserId }, rule });
+      if (ranked(v, hubId)) {
+        for (const row of rows) {
+          const holders = row.directoryUserId !== undefined ? [row.directoryUserId] : [];
+          await refuseAboveViewer(v, hubId, holders, 'register as a guest the seat of', (holder) => ({ action: 'guest-registered', asked: `register ${input.email} as a guest`, subject: { email: input.email, memberId: row.id, directoryUserId: holder } }));
         }
       }
       return agent.registerGuest(hubId, input, trigger);
