@@ -5,7 +5,8 @@ import type { ListRange, Transaction } from '../../agent/store/store.ts';
 import { StoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger } from '../../agent/log/logger.ts';
 import type { CollectionName, RecordOf } from '../../agent/store/collections.ts';
-import { HOOK_EVENT_TTL_MS, HookEventLog } from './hook-events.ts';
+import { HookEventLog } from './hook-events.ts';
+import { HOOK_EVENT_TTL_MS } from './hook-event-record.ts';
 
 /** A MemoryStore that says several replicas share it (Store.shared), counting the hook-event listings (a sweep's work). */
 class SharedMemoryStore extends MemoryStore {

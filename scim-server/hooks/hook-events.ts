@@ -4,59 +4,8 @@ import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
+import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
 
-/**
- * Hook deliveries already seen, so an at-least-once sender (Okta event hooks,
- * https://developer.okta.com/docs/concepts/event-hooks/; a Lifecycle Workflows callout retried by
- * the relay) acts once per event. Kept in the store
- * so a restart does not forget them; records expire after `HOOK_EVENT_TTL_MS` and are swept.
- */
-export interface HookEventRecord {
-  /** Okta event `uuid`, or the LCW `taskProcessingResult.id`. */
-  id: string;
-  source: 'okta' | 'entra-lifecycle';
-  /** The identity provider key the delivery authenticated as. */
-  idp: string;
-  receivedAt: string;
-  expiresAt: string;
-  /** Okta `published`, when known. */
-  published?: string;
-  state: 'processing' | 'waiting' | 'done' | 'failed';
-  /** Agent tasks started for it. */
-  taskIds?: string[];
-  /** For an Okta event: what is needed to act on it after a restart. */
-  event?: { eventType: string; person?: { email?: string; userName?: string; externalId?: string }; group?: { id?: string; name?: string }; actor?: string; failed?: boolean };
-  /** For an LCW callout: what is needed to resume it after a restart. */
-  callout?: { workflowId: string; taskId: string; taskProcessingResultId: string; action: string; person: { email?: string; userName?: string; externalId?: string } };
-  outcome?: string;
-  /**
-   * The process acting on an open record (processing or waiting), until when; renewed while it
-   * works (`keep`). With replicas sharing the store, another replica takes the record only once
-   * the lease has lapsed (its holder died), as agent tasks' leases (agent/tasks/lease.ts).
-   */
-  lease?: { owner: string; until: string };
-}
-
-declare module '../../agent/store/collections.ts' {
-  interface Collections {
-    hookEvents: HookEventRecord;
-  }
-}
-
-/** Who an audit entry of a hook decision is about: the person the event or callout names. */
-export function auditSubject(person: { email?: string; userName?: string; externalId?: string } | undefined): AuditInput['subject'] {
-  if (!person) return undefined;
-  if (person.email) return { email: person.email };
-  const label = person.userName ?? person.externalId;
-  return label ? { label } : undefined;
-}
-
-/**
- * Okta retries once within seconds; LCW waits at most PT3H. A week covers both with room. Also the
- * age past which an Okta event is not acted on (okta-event.ts outOfWindow): an older one could be
- * a replay of an event whose id is forgotten.
- */
-export const HOOK_EVENT_TTL_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 3600_000;
 /** As the agent's task leases: 30 s, renewed every 10 s. */
 export const HOOK_LEASE_MS = 30_000;

@@ -1,6 +1,6 @@
 import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { auditSubject, HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-events.ts';
+import { auditSubject, HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
 import { triggerOf, UNLISTED } from './lifecycle-run.ts';
 import { EVENT_ACTIONS } from './okta-event.ts';
 

@@ -6,7 +6,8 @@ import type { Store } from '../../agent/store/store.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import { endSessionsOf, sessionPersonOf } from '../web/session-revocation.ts';
 import type { ResumeCall } from './graph-resume.ts';
-import { auditSubject, type HookEventLog, type HookEventRecord } from './hook-events.ts';
+import { type HookEventLog } from './hook-events.ts';
+import { auditSubject, type HookEventRecord } from './hook-event-record.ts';
 import { isTransient } from './transient.ts';
 import { TOKEN_REFUSED } from '../../agent/writeback/graph-client.ts';
 

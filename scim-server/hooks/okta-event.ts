@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Store } from '../../agent/store/store.ts';
-import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-events.ts';
+import { HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
 
 /**
  * An Okta event hook delivery (https://developer.okta.com/docs/concepts/event-hooks/): a CloudEvents-style envelope whose

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
-import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
+import type { HookEventRecord } from '../../scim-server/hooks/hook-event-record.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { storeThatGoesDown } from './failing-store.test-double.ts';
 import { entraHookConfig } from './test-server.ts';

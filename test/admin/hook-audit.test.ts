@@ -5,7 +5,7 @@ import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
-import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
+import type { HookEventRecord } from '../../scim-server/hooks/hook-event-record.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { entraHookConfig, testConfig } from './test-server.ts';

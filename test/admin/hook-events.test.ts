@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
-import { HOOK_EVENT_TTL_MS, HookEventLog } from '../../scim-server/hooks/hook-events.ts';
+import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
+import { HOOK_EVENT_TTL_MS } from '../../scim-server/hooks/hook-event-record.ts';
 
 test('claim takes each id once (also within one batch); the sweep drops expired records but keeps waiting callouts', async () => {
   const store = new MemoryStore();

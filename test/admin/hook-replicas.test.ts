@@ -6,7 +6,7 @@ import { PostgresStore } from '../../agent/store/postgres/postgres-store.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecycle.ts';
 import type { ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
-import type { HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
+import type { HookEventRecord } from '../../scim-server/hooks/hook-event-record.ts';
 import { createOktaHookRouter } from '../../scim-server/hooks/okta.ts';
 import { freshSchemas } from '../fresh-schemas.ts';
 import { postgresForTests } from '../postgres.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AuditEntry } from '../../agent/api.ts';
 import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { collect } from '../../agent/store/store.ts';
-import { HOOK_EVENT_TTL_MS, type HookEventRecord } from '../../scim-server/hooks/hook-events.ts';
+import { HOOK_EVENT_TTL_MS, type HookEventRecord } from '../../scim-server/hooks/hook-event-record.ts';
 import { createOktaHookRouter, type HookRouter } from '../../scim-server/hooks/okta.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { serveRouters, TEST_ENV, testConfig, type TestServer } from './test-server.ts';
