@@ -63,3 +63,21 @@ test('no catch-up when a check started after the missed slot', async (t) => {
   await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
   assert.equal(await store.count('tasks', 'hourly'), 0);
 });
+
+test('a store that refuses the catch-up at start (disk full, database gone) does not stop the start: logged, and the slot is queued at the next start', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: Date.parse('2026-03-02T02:59:00.000Z') });
+  const store = new MemoryStore();
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  t.mock.timers.setTime(Date.parse('2026-03-02T04:00:30.000Z'));
+  const transact = store.transact.bind(store);
+  store.transact = (() => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }))) as typeof store.transact;
+  const errors: string[] = [];
+  await (await startCheckSchedules({ store, hubs: hourly, log: { ...quiet, error: (m: string) => errors.push(m) }, firstImports: false })).stop();
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /could not look for a slot missed while stopped: ENOSPC/);
+  store.transact = transact;
+  await (await startCheckSchedules({ store, hubs: hourly, log: quiet, firstImports: false })).stop();
+  const tasks = await collect(store.list('tasks', 'hourly'));
+  assert.equal(tasks.length, 1, 'queued once the store takes writes again');
+  assert.match(tasks[0].trigger.detail ?? '', /2026-03-02T03:00:00\.000Z/);
+});
