@@ -31,7 +31,7 @@ export interface FailureBudget {
   windowMs: number;
 }
 
-export type FailureScope = 'scim' | 'admin' | 'hook' | 'claim' | 'refusal';
+export type FailureScope = 'scim' | 'admin' | 'hook' | 'claim' | 'refusal' | 'oidc';
 
 /** SCIM clients are machines with a configured token: five misses a minute is already a misconfiguration. */
 export const SCIM_FAILURES: FailureBudget = { maxFailures: 5, windowMs: 60_000 };
@@ -59,7 +59,20 @@ export const CLAIMS: FailureBudget = { maxFailures: 10, windowMs: 60_000 };
  */
 export const REFUSAL_AUDITS: FailureBudget = { maxFailures: 60, windowMs: 60_000 };
 
-const DEFAULT_BUDGETS: Record<FailureScope, FailureBudget> = { scim: SCIM_FAILURES, admin: ADMIN_FAILURES, hook: HOOK_FAILURES, claim: CLAIMS, refusal: REFUSAL_AUDITS };
+/**
+ * OIDC callbacks whose code exchange the IdP refused (or whose ID token hubwarden refused), per
+ * client address: ten per ten minutes, as wrong admin tokens. The callback needs no credential
+ * but a pending-sign-in cookie anyone gets from `/ui/auth/oidc`, and each callback with a code
+ * is a request to the IdP's token endpoint authenticated as hubwarden's client: replayed in a
+ * loop, it spends the IdP's rate limit on that endpoint (Okta counts it per org, and by default
+ * lets one OAuth 2.0 app use up to half of it: https://developer.okta.com/docs/reference/rl2-token-oauth/),
+ * so nobody could sign in, to hubwarden or, past that, to the org's other apps. A real sign-in's
+ * code is accepted, so people signing in count nothing here; an IdP that cannot be reached counts
+ * nothing either (its outage would otherwise outlast itself by ten minutes).
+ */
+export const OIDC_EXCHANGES: FailureBudget = { maxFailures: 10, windowMs: 10 * 60_000 };
+
+const DEFAULT_BUDGETS: Record<FailureScope, FailureBudget> = { scim: SCIM_FAILURES, admin: ADMIN_FAILURES, hook: HOOK_FAILURES, claim: CLAIMS, refusal: REFUSAL_AUDITS, oidc: OIDC_EXCHANGES };
 
 /** Keys whose spent budget this process remembers at most (bounded memory under a flood). */
 const MAX_BLOCKED_KEYS = 10_000;
@@ -144,6 +157,26 @@ export class FailureLimiter {
     this.spent.set(id, ends);
     if (this.spent.size > MAX_BLOCKED_KEYS) this.spent.delete(this.spent.keys().next().value!);
     return { wait: Math.max(1, Math.ceil((ends - now) / 1000)), first };
+  }
+
+  /**
+   * Seconds until `key` may have another event in `scope`, or 0 while it is within its budget:
+   * read only, nothing counted (one store read; none while this process remembers the key spent).
+   * For a check that must come before the step it guards, when only a failure of that step counts
+   * (the OIDC callback's code exchange: the IdP is asked before anyone knows whether the code is good).
+   */
+  async waitFor(scope: FailureScope, key: string): Promise<number> {
+    const { maxFailures, windowMs } = this.budgets[scope];
+    const now = this.now();
+    const id = `${scope}\u0000${key}`;
+    const until = this.spent.get(id);
+    if (until !== undefined && until > now) return Math.max(1, Math.ceil((until - now) / 1000));
+    const kept = ((await this.store.get('authFailures', scope, key))?.at ?? []).filter((t) => t > now - windowMs);
+    if (kept.length < maxFailures) return 0;
+    const ends = kept[kept.length - maxFailures]! + windowMs;
+    this.spent.set(id, ends);
+    if (this.spent.size > MAX_BLOCKED_KEYS) this.spent.delete(this.spent.keys().next().value!);
+    return Math.max(1, Math.ceil((ends - now) / 1000));
   }
 
   /** Deletes the records of keys with no event left in their window; returns how many. */

@@ -62,14 +62,35 @@ function isLoopback(url: URL): boolean {
  */
 const ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/i;
 
+/**
+ * A sign-in step that failed. `unreachable`: the IdP never answered (the connection failed or
+ * timed out), as opposed to an answer refusing the code or an ID token hubwarden refused: only the
+ * latter count against the callback's failure budget (scim-server/auth-failures.ts OIDC_EXCHANGES).
+ */
+export class OidcFailure extends Error {
+  constructor(message: string, readonly unreachable: boolean) {
+    super(message);
+  }
+}
+
+/** Whether `err` (or its cause) is fetch's own failure to reach the server, or a timeout: no HTTP answer came. */
+function noAnswer(err: unknown): boolean {
+  for (let e = err as { name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    // undici's fetch rejects with TypeError('fetch failed') when no response came (https://fetch.spec.whatwg.org/#fetch-method: "a network error").
+    if ((e instanceof TypeError && e.message === 'fetch failed') || e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+    if (e instanceof Response) return false;
+  }
+  return false;
+}
+
 /** One line naming the step and the IdP's own error code (RFC 6749 §5.2), never a secret. */
-function failure(step: string, err: unknown): Error {
+function failure(step: string, err: unknown): OidcFailure {
   const e = err as { message?: string; error?: string; status?: number; cause?: { message?: string; status?: number; error?: string } };
   const status = e.status ?? e.cause?.status;
   const given = e.error ?? e.cause?.error;
   const code = given === undefined || given === '' ? undefined : ERROR_CODE.test(given) ? given : 'an error code that is not one (not repeated)';
   const detail = status !== undefined ? `HTTP ${status}${code ? `: ${code}` : ''}` : `${e.message ?? String(err)}${e.cause?.message ? ` (${e.cause.message})` : ''}`;
-  return new Error(`oidc: ${step}: ${detail}`);
+  return new OidcFailure(`oidc: ${step}: ${detail}`, status === undefined && noAnswer(err));
 }
 
 export class OidcClient {

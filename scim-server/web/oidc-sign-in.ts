@@ -3,7 +3,8 @@ import type { Keyring } from '../../agent/secrets/keyring.ts';
 import { clientAddress } from '../auth-failures.ts';
 import { readCookie, setCookie } from './cookies.ts';
 import { resolveViewer } from './hub-guard.ts';
-import { allowedAdmin, OidcClient, trustedEmail } from './oidc-client.ts';
+import { html, layout } from './html.ts';
+import { allowedAdmin, OidcClient, OidcFailure, trustedEmail } from './oidc-client.ts';
 import { PendingCookie } from './oidc-pending.ts';
 import { safeNext } from './safe-next.ts';
 import { ID_TOKEN_MAX_AGE_MS, SIGN_IN_MAX_MS } from './session-revocation.ts';
@@ -48,6 +49,12 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
     setCookie(res, STATE_COOKIE, value, { secure: ctx.secure, sameSite: 'Lax', path: statePath, maxAge: value ? PENDING_MS / 1000 : 0 });
   const failed = (res: Parameters<typeof setCookie>[0], code: SignInError) =>
     res.redirect(303, `${ctx.basePath}/sign-in?error=${code}`);
+  /** 429 (RFC 6585 §4) with Retry-After, as a page: the browser arrived here from the IdP. */
+  const tooMany = (res: Parameters<typeof setCookie>[0], wait: number) => {
+    res.setHeader('Retry-After', String(wait));
+    res.status(429).type('html').send(layout({ basePath: ctx.basePath, title: 'Sign in', body: html`<h1>Too many failed sign-ins</h1>
+<p class="error" role="alert">Too many sign-ins from this address failed; wait ${Math.ceil(wait / 60)} min, then <a href="${ctx.basePath}/sign-in">sign in again</a>.</p>` }));
+  };
   const issuer = new URL(settings.issuer).host;
   /** Audits a refusal (sign-in-audit.ts); one naming nobody within the fleet's budget. A store that refuses it is logged, the answer stays. */
   const refuse = async (req: Parameters<typeof clientAddress>[0], o: Omit<Refused, 'via' | 'issuer' | 'ip'>) => {
@@ -92,12 +99,24 @@ export function registerOidcSignIn(router: Router, ctx: WebContext, keyring: () 
       await refuse(req, { reason: 'no-code' });
       return failed(res, 'no-code');
     }
+    // The code exchange is a request to the IdP's token endpoint as hubwarden's client, and the
+    // cookie that gets this far is anyone's for the asking (`/auth/oidc`) and replays for 10
+    // minutes: past OIDC_EXCHANGES refused exchanges from this address, none is attempted
+    // (scim-server/auth-failures.ts; one budget for every replica, counted in the store).
+    const ip = clientAddress(req);
+    const wait = await ctx.failures.waitFor('oidc', ip);
+    if (wait > 0) {
+      ctx.log.warn('dashboard: OIDC callback refused: too many refused code exchanges from this address', { ip });
+      return tooMany(res, wait);
+    }
     let person;
     try {
       // The raw query as the IdP sent it (code, state, iss): openid-client checks all of it.
       person = await client.finish(new URLSearchParams(req.originalUrl.split('?')[1] ?? ''), login);
     } catch (err) {
       ctx.log.error('dashboard: OIDC sign-in failed', { error: (err as Error).message });
+      // An IdP that never answered spent none of its limit: not counted (an outage is not a guesser).
+      if (!(err instanceof OidcFailure && err.unreachable)) await ctx.failures.fail('oidc', ip);
       await refuse(req, { reason: 'not-verified' });
       return failed(res, 'failed');
     }
