@@ -21,6 +21,12 @@ export const MAX_EXPORT_ROWS = 100_000;
  */
 export function csvCell(value: unknown): string {
   let text = value === undefined || value === null ? '' : String(value);
+  // The same inside the value after a semicolon or a line break: a spreadsheet whose list
+  // separator is `;` (Excel in most European locales) splits there, and reads a quote that does
+  // not open the field as a plain character, so the rest starts a cell (or a row) of its own.
+  // The OWASP page above warns of exactly this: a separator inside the value puts a dangerous
+  // character in its middle at the beginning of a cell.
+  text = text.replace(/([;\r\n])(?=[=+\-@\t\r\0])/g, "$1'");
   if (/^[=+\-@\t\r\0]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

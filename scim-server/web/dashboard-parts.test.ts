@@ -31,11 +31,21 @@ describe('CSV cells', () => {
     assert.equal(csvCell('@cmd'), "'@cmd");
     assert.equal(csvCell('-1+2'), "'-1+2");
     assert.equal(csvCell('\t=1+1'), "'\t=1+1");
-    assert.equal(csvCell('\r=1+1'), `"'\r=1+1"`);
+    assert.equal(csvCell('\r=1+1'), `"'\r'=1+1"`);
     // OWASP ASVS 5.0, 1.2.10: a leading NUL too.
     assert.equal(csvCell('\0=cmd|\'/c calc\'!A1'), "'\0=cmd|'/c calc'!A1");
     assert.equal(csvCell(undefined), '');
     assert.equal(csvLine(['a', 1, null]), 'a,1,\r\n');
+  });
+
+  test('a spreadsheet splitting at semicolons or line breaks (Excel where the list separator is ";") meets no formula', () => {
+    // A member name from the app: harmless to a comma reader (one quoted cell), but where ";" is
+    // the separator a quote in mid-field is a plain character, so each ";" or line break starts a cell.
+    const hostile = ['Ana;=cmd|\' /C calc\'!A0;', 'Bo\n+1+1', 'x;@SUM(A1)', 'y\r\n-2+3', 'z;\t=1'];
+    const text = csvLine(['ana@acme.example', ...hostile]);
+    const cells = text.split(/[;\r\n]/);
+    assert.deepEqual(cells.filter((c) => /^[=+\-@\t\0]/.test(c)), [], text);
+    assert.equal(csvCell('A; B'), 'A; B', 'a plain semicolon is left alone');
   });
 });
 
