@@ -45,11 +45,13 @@ describe('graph error table: decisions', () => {
     assert.equal(err.limitScope, 'app');
     assert.notEqual(err.retryAfterMs, 24 * 3_600_000);
   });
-  test('code 4 waits from X-App-Usage: 10 min at 100 %, a minute below', () => {
+  test('code 4 waits 10 min whatever X-App-Usage shows: Graph answered the limit reached, a reading below 100 % does not shorten it', () => {
     const full = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":100,"total_time":20,"total_cputime":20}' } }, ctx);
     assert.equal(full.retryAfterMs, 10 * 60_000);
+    // A Graph whose X-App-Usage counts apart from its throttle (Meta ties the two nowhere).
     const low = toConnectorError({ status: 400, body: envelope(4), headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
-    assert.equal(low.retryAfterMs, 60_000);
+    assert.equal(low.retryAfterMs, 10 * 60_000);
+    assert.equal(low.limitScope, 'app');
   });
   test('613, 17 and 32 with X-App-Usage only (a business-node edge, no BUC header) wait 5 min, whatever the app usage', () => {
     const appOnly = { 'x-app-usage': '{"call_count":3,"total_time":2,"total_cputime":2}' };
@@ -71,7 +73,7 @@ describe('graph error table: decisions', () => {
       assert.match(err.message, /^meta-business: test call: rate-limited \(retry in 10 min\): HTTP 403 without a Graph error code/);
     }
     const low = toConnectorError({ status: 403, body: null, headers: { 'x-app-usage': '{"call_count":40,"total_time":20,"total_cputime":20}' } }, ctx);
-    assert.equal(low.retryAfterMs, 60_000, 'X-App-Usage below 100 % shortens it as for code 4');
+    assert.equal(low.retryAfterMs, 60_000, 'X-App-Usage below 100 % shortens a plain 403 (no code: the limit is a guess)');
   });
   test('a 403 that carries a Graph code keeps the code\'s kind (OAuth errors inside a batch come back 403)', () => {
     assert.equal(toConnectorError({ status: 403, body: envelope(200, 2655040, '(#200) Permissions error') }, ctx).kind, 'permission-denied');

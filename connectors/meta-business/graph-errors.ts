@@ -179,12 +179,14 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     const plain403 = code === undefined && failure.status === 403;
     const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
-    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). It describes the
-    // app-level limit only, so it shortens only code 4's wait: at 100 % or more the rule's fallback,
-    // below that a minute is enough to look again. 17 (user), 32 (Pages) and 613 (custom) are other
-    // limits X-App-Usage says nothing about (business-node edges carry no BUC header either): they
-    // wait the rule's fallback, since "continued calls extend the block".
-    const appWait = (code === 4 || plain403) && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
+    // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting),
+    // so it never shortens a wait Graph itself answered: code 4 *is* the app-level limit reached,
+    // whatever percentage the header shows (a lagging or separately counted reading), and "continued
+    // calls extend the block". Only a plain HTTP 403, which names no code and is read as code 4 on
+    // a guess (README [INF]), is looked at again after a minute when X-App-Usage is below 100 %: the
+    // app is then not known to be limited. 17 (user), 32 (Pages) and 613 (custom) wait the rule's
+    // fallback likewise.
+    const appWait = plain403 && usage.percent.app !== undefined && usage.percent.app < 100 ? MINUTE : fallback.ms;
     const ms = fallback.scope.startsWith('invite:') ? fallback.ms : usage.regainAccessMs > 0 ? usage.regainAccessMs : appWait;
     return new ConnectorError('rate-limited', redact(`${ctx.what}: rate-limited (retry in ${formatWait(ms)}): ${cause}`), {
       providerCode, retryAfterMs: ms, limitScope: fallback.scope,
