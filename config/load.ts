@@ -8,6 +8,7 @@ import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
+import { characterCheckAt } from './secret-characters.ts';
 
 export { formatPath } from './schema-issues.ts';
 
@@ -56,28 +57,9 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
   },
 };
 
-/**
- * The tokens a client presents as `Authorization: Bearer <token>`: the admin API's and each hub's
- * SCIM token. RFC 6750 §2.1's b64token holds no space, line break or other control character, and
- * an HTTP field value carries no character past ASCII as text (RFC 9110 §5.5): a configured token
- * holding one (a file ending in two line breaks, an env file written on Windows ending each value
- * in "\r", a pasted "Bearer <token>") matches no request. Refused at load, naming the key, the
- * character and where it is, never the token; the server otherwise started and refused every
- * request as "not valid for this hub" with the right token configured at the identity provider.
- */
-const BEARER_TOKEN_PATH = /^(?:server\.adminTokens|hubs\[\d+\]\.scim\.tokens)\[\d+\]$/;
-
-function bearerTokenProblem(value: string, ref: string): string | undefined {
-  const at = value.search(/[^\x21-\x7e]/);
-  if (at < 0) return undefined;
-  const code = value.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0');
-  const what = { 0x20: 'a space', 0x0a: 'a line break', 0x0d: 'a carriage return ("\\r")', 0x09: 'a tab' }[value.charCodeAt(at)] ?? 'a character that is not visible ASCII';
-  return `${ref} holds ${what} (U+${code}, character ${at + 1} of ${value.length}); a bearer token is visible ASCII only (RFC 6750 §2.1), so no request could present it: remove it from the value`;
-}
-
 /** The check of a resolved secret at `path`, if any. */
 function resolvedProblem(path: string, value: string, ref: string): string | undefined {
-  const check = RESOLVED_CHECKS[path] ?? (BEARER_TOKEN_PATH.test(path) ? bearerTokenProblem : undefined);
+  const check = RESOLVED_CHECKS[path] ?? characterCheckAt(path);
   return check?.(value, ref);
 }
 

@@ -64,6 +64,18 @@ describe('secret values a client could never present, or that carry an encoding 
     assert.throws(() => config.secret('env:ADMIN'), (err: unknown) => err instanceof ConfigError && /^server\.adminTokens\[0\]: env:ADMIN holds a space/.test(err.problems[0]!));
   });
 
+  test("an Okta event hook secret (the whole Authorization header value) may hold inner spaces, not a line break or a space at its end", () => {
+    const okta = (refs: string) => `identityProviders: { corp: { kind: okta, orgUrl: "https://acme.okta.example", token: env:OKTA, eventHookSecret: ${refs} } }\n${hub('env:SCIM')}`;
+    const env = { ADMIN, SCIM, OKTA: 'okta-api-token-0123', HOOK: 'Bearer hook-secret-0123456789', NEXT: 'hook-secret-9876543210\n', PADDED: 'hook-secret-5555555555 ' };
+    assert.equal(parseConfig(okta('env:HOOK'), file, env).secret('env:HOOK').reveal(), env.HOOK);
+    const problems = problemsOf(okta('[env:HOOK, env:NEXT]'), file, env).concat(problemsOf(okta('env:PADDED'), file, env));
+    assert.deepEqual(problems.map((p) => p.split(';')[0]), [
+      'identityProviders.corp.eventHookSecret[1]: env:NEXT holds a line break (U+000A, character 23 of 23)',
+      'identityProviders.corp.eventHookSecret: env:PADDED holds a space (U+0020, character 23 of 23)',
+    ]);
+    assert.ok(!problems.join('\n').includes('hook-secret'), problems.join('\n'));
+  });
+
   test('a connector credential is not held to the bearer token rule (it is not presented to hubwarden)', () => {
     const text = hub('env:SCIM').replace('businessId: "1234567890"', 'businessId: "1234567890", accessToken: env:META');
     const config = parseConfig(text, file, { ADMIN, SCIM, META: 'EAAB token with spaces' });
