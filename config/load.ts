@@ -8,6 +8,7 @@ import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
 import { formatPath, issueLines, recordKeysOf } from './schema-issues.ts';
 import { describePostgresUrlProblem, postgresUrlProblem } from './postgres-url.ts';
 import { resolveSecret, Secret, secretRef } from './secret-ref.ts';
+import { characterCheckAt } from './secret-characters.ts';
 
 export { formatPath } from './schema-issues.ts';
 
@@ -55,6 +56,12 @@ const RESOLVED_CHECKS: Record<string, (value: string, ref: string) => string | u
     return problem && describePostgresUrlProblem(ref, problem);
   },
 };
+
+/** The check of a resolved secret at `path`, if any. */
+function resolvedProblem(path: string, value: string, ref: string): string | undefined {
+  const check = RESOLVED_CHECKS[path] ?? characterCheckAt(path);
+  return check?.(value, ref);
+}
 
 /**
  * yaml's own words for a second document name its API (parseAllDocuments); a config is one
@@ -327,7 +334,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   const resolveAt = (ref: string, at: PropertyKey[]): Secret | string => {
     const resolved = resolveSecret(ref, baseDir, env);
     if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}`;
-    const problem = RESOLVED_CHECKS[formatPath(at)]?.(resolved.reveal(), ref);
+    const problem = resolvedProblem(formatPath(at), resolved.reveal(), ref);
     if (problem) return `${formatPath(at)}: ${problem}`;
     secrets.set(ref, resolved);
     return resolved;

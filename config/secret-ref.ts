@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 /**
  * A secret is never written in the config file itself: it is a reference, `env:NAME` (an
  * environment variable) or `file:PATH` (a file, relative to the config file's folder; one trailing
- * newline is dropped). The secret reference is resolved when the config is loaded, so a missing secret is
+ * newline and a leading byte order mark are dropped). The secret reference is resolved when the config is loaded, so a missing secret is
  * reported with the path of the key that needs it. The schema lives in the connector sdk because
  * connector config blocks carry credentials too.
  */
@@ -43,7 +43,11 @@ export function resolveSecret(ref: string, baseDir: string, env: NodeJS.ProcessE
   const path = resolve(baseDir, ref.slice(5));
   let value: string;
   try {
-    value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    // A leading byte order mark goes too: it is an encoding signature, not text (RFC 3629 §6;
+    // Windows Notepad wrote one at the start of every UTF-8 file until 2019). Kept, it was the
+    // token's first character: the SCIM or admin token no identity provider or CLI ever sends,
+    // every request refused as a wrong token, and a database URL that "does not parse".
+    value = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
   } catch (err) {
     return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
   }

@@ -34,6 +34,9 @@ for (const [where, text] of [
   ['hubs[0].meta.graphBaseUrl', configWith(`https://proxy:${PASSWORD}@graph.example.com`)],
   ['identityProviders.okta.orgUrl', configWith('https://graph.facebook.com', `https://admin:${PASSWORD}@acme.okta.example`)],
   ['hubs[0].meta.graphBaseUrl', configWith(`https://${PASSWORD}@graph.example.com`)],
+  // Extra slashes after the scheme: the URL parser skips them and reads the userinfo all the same.
+  ['hubs[0].meta.graphBaseUrl', configWith(`https:///proxy:${PASSWORD}@graph.example.com`)],
+  ['server.publicUrl', configWith('https://graph.facebook.com').replace('http://127.0.0.1', `http:////admin:${PASSWORD}@127.0.0.1`)],
   ['hubs[1].tiktok.apiBaseUrl', `${configWith('https://graph.facebook.com')}
   - id: t
     connector: tiktok-business

@@ -13,8 +13,23 @@ import { z } from 'zod';
  */
 const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
 
+/**
+ * Userinfo as written, or as the WHATWG parser reads it: after http: or https: it skips any run of
+ * slashes before the authority (https://url.spec.whatwg.org/#special-authority-ignore-slashes-state),
+ * so `https:///proxy:pw@host` is user "proxy", password "pw" at host, which the pattern misses.
+ */
+function hasUserinfo(value: string): boolean {
+  if (USERINFO.test(value)) return true;
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false; // not a URL: said once, by z.url
+  }
+}
+
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http or https URL, such as https://example.com' })
-  .refine((url) => !USERINFO.test(url), 'the URL has a user name or password in it: leave them out (credentials go in their own keys, as secret references)');
+  .refine((url) => !hasUserinfo(url), 'the URL has a user name or password in it: leave them out (credentials go in their own keys, as secret references)');
 
 /** Hosts that never leave the machine: plain http is allowed there (tests, a local emulator). */
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
