@@ -85,7 +85,29 @@ function keyIn(obj: ScimObject, name: string): string | undefined {
   return Object.keys(obj).find((k) => k.toLowerCase() === lower);
 }
 
-/** RFC 7644 §3.9: `attributes` keeps only those (plus id, schemas, meta); `excludedAttributes` drops them. */
+const isObject = (v: unknown): v is ScimObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `element` with only its sub-attribute `sub` (named as stored), or `{}` when it has none. */
+function only(element: ScimObject, sub: string): ScimObject {
+  const k = keyIn(element, sub);
+  return k === undefined ? {} : { [k]: element[k] };
+}
+
+/** `element` without its sub-attribute `sub`. */
+function without(element: ScimObject, sub: string): ScimObject {
+  const k = keyIn(element, sub);
+  if (k === undefined) return element;
+  const { [k]: _gone, ...rest } = element;
+  return rest;
+}
+
+/**
+ * RFC 7644 §3.9: `attributes` keeps only those (plus id, schemas, meta); `excludedAttributes` drops
+ * them. Names are in RFC 7644 §3.10 notation, so a sub-attribute names only itself:
+ * `attributes=emails.value,emails.type` keeps both sub-attributes of each email (the second used to
+ * replace the first's), `attributes=emails,emails.value` keeps the whole emails, and
+ * `excludedAttributes=name.givenName` drops the given name, not the whole `name` it used to drop.
+ */
 export function project(resource: ScimObject, q: Pick<ListQuery, 'attributes' | 'excludedAttributes'>): ScimObject {
   let out = resource;
   if (q.attributes) {
@@ -93,32 +115,35 @@ export function project(resource: ScimObject, q: Pick<ListQuery, 'attributes' | 
     for (const k of Object.keys(resource)) if (ALWAYS.has(k)) out[k] = resource[k];
     for (const p of q.attributes) {
       const source = p.schema ? getIgnoringCase(resource, p.schema) : resource;
-      if (!source || typeof source !== 'object') continue;
-      const key = keyIn(source as ScimObject, p.attr);
+      if (!isObject(source)) continue;
+      const key = keyIn(source, p.attr);
       if (!key) continue;
       const target = p.schema ? ((out[p.schema] ??= {}) as ScimObject) : out;
-      const value = (source as ScimObject)[key];
-      if (!p.sub) target[key] = value;
-      else if (value && typeof value === 'object' && !Array.isArray(value)) {
-        const subKey = keyIn(value as ScimObject, p.sub);
-        if (subKey) target[key] = { ...((target[key] as ScimObject) ?? {}), [subKey]: (value as ScimObject)[subKey] };
-      } else if (Array.isArray(value)) {
-        target[key] = value.map((e) => (e && typeof e === 'object' ? { [p.sub!]: getIgnoringCase(e, p.sub!) } : e));
+      const value = source[key];
+      // Asked for whole (now or by an earlier name): a sub-attribute adds nothing to it.
+      if (!p.sub || target[key] === value) target[key] = value;
+      else if (isObject(value)) target[key] = { ...(isObject(target[key]) ? target[key] : {}), ...only(value, p.sub) };
+      else if (Array.isArray(value)) {
+        const before = Array.isArray(target[key]) ? (target[key] as unknown[]) : [];
+        target[key] = value.map((e, i) => (isObject(e) ? { ...(isObject(before[i]) ? before[i] : {}), ...only(e, p.sub!) } : e));
       }
     }
   }
   if (q.excludedAttributes) {
     out = { ...out };
     for (const p of q.excludedAttributes) {
-      const source = p.schema ? (getIgnoringCase(out, p.schema) as ScimObject | undefined) : out;
-      if (!source || typeof source !== 'object') continue;
+      const source = p.schema ? getIgnoringCase(out, p.schema) : out;
+      if (!isObject(source)) continue;
       const key = keyIn(source, p.attr);
       if (!key || (!p.schema && ALWAYS.has(key))) continue;
-      if (p.schema) {
-        const ext = { ...source };
-        delete ext[key];
-        out[keyIn(out, p.schema)!] = ext;
-      } else delete out[key];
+      const container = p.schema ? { ...source } : out;
+      if (!p.sub) delete container[key];
+      else {
+        const value = container[key];
+        if (isObject(value)) container[key] = without(value, p.sub);
+        else if (Array.isArray(value)) container[key] = value.map((e) => (isObject(e) ? without(e, p.sub!) : e));
+      }
+      if (p.schema) out[keyIn(out, p.schema)!] = container;
     }
   }
   return out;
@@ -131,7 +156,8 @@ export function listResponse(total: number, startIndex: number, resources: ScimO
 /** Names requested in `attributes`/`excludedAttributes` mention `attr` (e.g. skip rendering members). */
 export function excludes(q: Pick<ListQuery, 'attributes' | 'excludedAttributes'>, attr: string): boolean {
   const lower = attr.toLowerCase();
-  if (q.excludedAttributes?.some((p) => !p.schema && p.attr.toLowerCase() === lower)) return true;
+  // `excludedAttributes=members.display` drops a sub-attribute of each member, not the members.
+  if (q.excludedAttributes?.some((p) => !p.schema && !p.sub && p.attr.toLowerCase() === lower)) return true;
   if (q.attributes && !q.attributes.some((p) => !p.schema && p.attr.toLowerCase() === lower)) return true;
   return false;
 }

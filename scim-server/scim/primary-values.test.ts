@@ -40,6 +40,15 @@ describe('SCIM Users: one primary value per attribute (RFC 7643 §2.4, RFC 7644 
     assert.deepEqual(primaries(await stored(u.id)), ['w@example.com']);
   });
 
+  test('PATCH creating a value its filter pins primary (no value matched) demotes the old primary', async () => {
+    const u = (await scimRequest(app, 'h', 'POST', '/Users', newUser('pin@example.com'))).body;
+    const r = await scimRequest(app, 'h', 'PATCH', `/Users/${u.id}`, { schemas: [PATCH], Operations: [{ op: 'Add', path: 'emails[type eq "home" and primary eq "True"].value', value: 'pinned@example.com' }] });
+    assert.ok(r.status === 200 || r.status === 204, JSON.stringify(r.body));
+    const after = await stored(u.id);
+    assert.deepEqual(primaries(after), ['pinned@example.com']);
+    assert.equal(after.email, 'pinned@example.com');
+  });
+
   test('POST or PUT with two primary values → 400 invalidValue, nothing stored', async () => {
     const two = { emails: [{ type: 'work', value: 'a@example.com', primary: true }, { type: 'home', value: 'b@example.com', primary: 'True' }] };
     const post = await scimRequest(app, 'h', 'POST', '/Users', newUser('two@example.com', two));

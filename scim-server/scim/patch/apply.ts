@@ -196,8 +196,8 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
     // other value non-primary (settlePrimary), so the newly chosen primary email is the invite's.
     const winners = new Set<unknown>();
     const marksPrimary = hasPrimary(def) && (sub ? sub.name === 'primary' && isPrimary({ primary: value }) : isPrimary(value));
-    const won = (e: ScimObject): ScimObject => {
-      if (marksPrimary) winners.add(e);
+    const won = (e: ScimObject, pinnedPrimary = false): ScimObject => {
+      if (marksPrimary || pinnedPrimary) winners.add(e);
       return e;
     };
     const put = (list: unknown[]) => {
@@ -212,7 +212,8 @@ function applyAt(resource: ScimObject, op: PatchOpName, path: string, value: unk
       const matched = current.filter(hit);
       if (matched.length === 0) {
         const created = sub ? { ...pinned(filter), [sub.name]: value } : { ...pinned(filter), ...(isObject(value) ? value : { value }) };
-        put([...current, won(created)]);
+        // Primary when sent so or when the filter pins it (`emails[… and primary eq true]`): the others are demoted (RFC 7643 §2.4).
+        put([...current, won(created, isPrimary(created))]);
         return;
       }
       put(current.map((e) => {
