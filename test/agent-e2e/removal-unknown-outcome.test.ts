@@ -5,6 +5,8 @@ import { SANDBOX } from '../../connectors/meta-business/emulator/sandbox-ids.ts'
 import { planHub } from '../../agent/plan/plan-hub.ts';
 import { enqueueOperation } from '../../agent/tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../../agent/tasks/enqueue.ts';
+import { removeMemberOperation } from '../../agent/plan/removal.ts';
+import { exempt } from '../../agent/members/member-decisions.ts';
 
 /**
  * A removal whose first attempt reached Meta but whose answer was lost (a timeout, a dropped
@@ -19,6 +21,7 @@ let h: Harness;
 const settleSeconds = 1;
 before(async () => { h = await startHarness({ safety: { settleSeconds } }); await checkForUpdates(h); });
 after(() => h.close());
+const owner = { type: 'admin' as const, actor: 'owner@example.com' };
 const inMeta = (id: string) => h.emulator.control.state().users.some((u) => u.id === id);
 
 test('a removal of unknown outcome whose person is back in the group: looked up, recorded, and the person invited again', async () => {
@@ -48,4 +51,25 @@ test('a removal of unknown outcome whose person is back in the group: looked up,
   assert.ok(trail.some((e) => e.outcome === 'ok' && /outcome was unknown/.test(e.why)), JSON.stringify(trail.map((e) => `${e.outcome}: ${e.why}`)));
   assert.equal(await h.store.get('appMembers', HUB, seat), undefined, 'the seat is gone from the snapshot');
   await until('Lu invited again', () => invitePosts(h.emulator, 'lu@example.com').length > invitesBefore, 5_000);
+});
+
+test("an owner's removal of unknown outcome, the member exempted before its retry: looked up, audited as made, never as not done", async () => {
+  const seat = await onboard(h, 'u-kai', 'kai@example.com', 'Meta Advertisers');
+  const member = (await h.store.get('appMembers', HUB, seat))!;
+  const op = removeMemberOperation(member, { reason: 'unassigned', because: 'asked by owner@example.com', directoryUserId: 'u-kai' });
+  const hub = hubConfig({ settleSeconds }).hubs[0]!;
+  const res = await fetch(`${h.url}/v25.0/${seat}?access_token=${SANDBOX.token}`, { method: 'DELETE' });
+  assert.equal(res.status, 200, 'its first attempt: Meta removed the seat, the answer was lost');
+  const task = await h.store.transact(async (tx) => {
+    const t = await enqueueOperation(tx, { hub, op, trigger: owner, force: true });
+    return updateTask(tx, t, { status: 'waiting', waitReason: 'backoff', attempts: 1, attemptsEnded: 1, lastError: { kind: 'unavailable', message: 'socket hang up' }, nextRunAt: new Date(Date.now() + 60_000).toISOString() }, new Date());
+  });
+  await h.store.transact((tx) => exempt(tx, hub, seat, { reason: 'agency contact' }, owner, new Date()));
+  await h.store.transact(async (tx) => { await updateTask(tx, (await tx.get('tasks', HUB, task.id))!, { nextRunAt: new Date().toISOString() }, new Date()); });
+  await until('the removal retried', async () => (await h.agent.api.task(task.id))?.status === 'completed', 5_000);
+  await h.agent.idle();
+  const trail = (await h.agent.api.audit({ hubId: HUB, email: 'kai@example.com', action: 'remove-member' })).items.filter((e) => e.taskId === task.id);
+  assert.ok(!trail.some((e) => /not done/.test(e.why)), JSON.stringify(trail.map((e) => `${e.outcome}: ${e.why}`)));
+  assert.ok(trail.some((e) => e.outcome === 'ok' && /outcome was unknown.*exempted by owner@example.com/.test(e.why)), JSON.stringify(trail.map((e) => `${e.outcome}: ${e.why}`)));
+  assert.equal(await h.store.get('appMembers', HUB, seat), undefined, 'the seat is gone from the snapshot');
 });

@@ -77,6 +77,9 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (force) {
         const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion);
         if (exempted) {
+          // An earlier attempt may have made it before the exemption or reactivation: looked up first.
+          const removed = (op.kind === 'remove-member' || op.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, op, exempted) : undefined;
+          if (removed) return removed;
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
         }

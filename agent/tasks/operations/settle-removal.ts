@@ -18,6 +18,9 @@ type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>
  * person back in a team sees nothing to do: ended as "not done", the person had lost their seat,
  * the audit log said otherwise, and nothing gave it back until the next check for updates.
  *
+ * The same holds for a forced removal (an owner's, an offboarding's) that an exemption or a
+ * reactivation stopped after such an attempt (`because` says what stopped it).
+ *
  * So, as an invite of unknown outcome settles itself (settle-invite.ts `settleOwnInvite`), the
  * row is looked up first (`readPerson`: the seat by id, confirmed gone only once the member
  * listing agrees, and the invites at the email). Gone: the earlier attempt made the removal; it is
@@ -26,7 +29,7 @@ type RemovalOp = Extract<Operation, { kind: 'remove-member' | 'cancel-invite' }>
  * it as not done. While the app cannot answer, the attempt fails as not applied (the retry table
  * backs off): what became of the row is not known yet.
  */
-export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskContext, op: RemovalOp): Promise<TaskOutcome | undefined> {
+export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskContext, op: RemovalOp, because = 'it is no longer planned'): Promise<TaskOutcome | undefined> {
   const connector = ctx.connector;
   if (!connector?.readPerson || (op.kind === 'cancel-invite' && !op.email)) return undefined;
   const readStartedAt = ctx.now();
@@ -43,7 +46,7 @@ export async function settleOwnRemoval(task: Readonly<TaskRecord>, ctx: TaskCont
   const now = ctx.now();
   ctx.audit({
     action: op.kind, subject: subjectOf(op), outcome: 'ok', detail: { effect: op.effect, reason: op.reason, settled: true, attempt: task.attempts },
-    why: `${op.summary}: its outcome was unknown; looked up, the app no longer holds it, so an earlier attempt made it, though it is no longer planned${op.directoryUserId ? `: ${op.directoryUserId} is re-planned now` : ''}`,
+    why: `${op.summary}: its outcome was unknown; looked up, the app no longer holds it, so an earlier attempt made it, though ${because}${op.directoryUserId ? `: ${op.directoryUserId} is re-planned now` : ''}`,
   });
   return {
     status: 'completed', result: { outcome: 'settled', found: 'gone' },
