@@ -15,6 +15,7 @@ import { exemptedSinceQueued, reactivatedSinceQueued } from './forced-removal.ts
 import { recordInSnapshot } from './snapshot-update.ts';
 import { recoverStaleView, staleViewOf } from './stale-view.ts';
 import { settleBeforeInvite, settleOwnInvite } from './settle-invite.ts';
+import { settleOwnRemoval } from './settle-removal.ts';
 import { earlierAttemptUnknown, unsettledInviteFor } from './unsettled-invites.ts';
 
 export const OPERATION_KINDS: OperationKind[] = ['invite', 'reinvite', 'change-member-role', 'change-invite-role', 'assign-asset', 'unassign-asset', 'remove-member', 'cancel-invite'];
@@ -76,6 +77,9 @@ export function operationHandler(kind: OperationKind): TaskHandler {
       if (force) {
         const exempted = await exemptedSinceQueued(ctx.store, task.hubId, op, ctx.now()) ?? await reactivatedSinceQueued(ctx.store, task.hubId, op, directoryVersion);
         if (exempted) {
+          // An earlier attempt may have made it before the exemption or reactivation: looked up first.
+          const removed = (op.kind === 'remove-member' || op.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, op, exempted) : undefined;
+          if (removed) return removed;
           ctx.audit({ action: op.kind, subject: subjectOf(op), why: `${op.summary}: not done, ${exempted}`, outcome: 'skipped' });
           return { status: 'completed', result: { outcome: 'superseded', held: exempted } };
         }
@@ -91,6 +95,9 @@ export function operationHandler(kind: OperationKind): TaskHandler {
         // Not asked for any more, but an earlier attempt may have made the invite: settled first.
         const own = !planned && queued.kind === 'invite' && earlierAttemptUnknown(task) ? await settleOwnInvite(task, ctx, queued, current) : undefined;
         if (own) return own;
+        // The same for a removal: the seat or invite may be gone already, and the person back in a team.
+        const removed = !planned && (queued.kind === 'remove-member' || queued.kind === 'cancel-invite') && earlierAttemptUnknown(task) ? await settleOwnRemoval(task, ctx, queued) : undefined;
+        if (removed) return removed;
         if (!planned) {
           const held = current.held.find((h) => h.operation.key === queued.key);
           ctx.audit({ action: queued.kind, subject: subjectOf(queued), why: `${queued.summary}: not done, ${held ? held.why : 'no longer needed (the directory or the app changed since it was planned)'}`, outcome: 'skipped' });
