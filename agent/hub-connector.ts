@@ -9,6 +9,8 @@ export interface HubConnectorOptions {
   sandboxUrls?: Readonly<Record<string, string>>;
   log: ConnectorContext['log'];
   onCall?: ConnectorContext['onCall'];
+  /** A block the connector found by itself (ConnectorContext.onBlock), with the hub's id: see scope-blocks.ts connectorBlocksToStore. */
+  onBlock?: (hubId: string, scope: string, untilMs: number) => void;
   fetch?: typeof fetch;
 }
 
@@ -40,5 +42,9 @@ export function createHubConnector(hub: HubConfigFile, config: LoadedConfig, opt
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConnectorError('invalid-argument', `hub ${hub.id}: connector ${definition.id} config: ${problems}`);
   }
-  return definition.create(parsed.data, { log: options.log, ...(options.onCall ? { onCall: options.onCall } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const onBlock = options.onBlock;
+  return definition.create(parsed.data, {
+    log: options.log, ...(options.onCall ? { onCall: options.onCall } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(onBlock ? { onBlock: (scope: string, untilMs: number) => onBlock(hub.id, scope, untilMs) } : {}),
+  });
 }

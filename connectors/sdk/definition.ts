@@ -24,6 +24,13 @@ export interface ConnectorContext {
    * not show (TikTok answers HTTP 200 with code 40100).
    */
   onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number; throttled?: boolean }) => void;
+  /**
+   * Called when the connector finds a rate-limit scope throttled by itself (an error, or a usage
+   * header naming it out of quota), with when the block ends (epoch ms), so the agent records it
+   * for every replica: the app's limits are per app and business, not per process. Not called
+   * for a block the agent passed in (`honourBlock`).
+   */
+  onBlock?: (scope: string, untilMs: number) => void;
 }
 
 /**

@@ -55,7 +55,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     // status alone never shows it to metrics.
     throttled: ({ status, body }) => status === 200 && isThrottleCode(envelopeOf(body)?.code),
   });
-  const book = new RateLimitBook();
+  const book = new RateLimitBook(Date.now, context.onBlock);
   const client = new TikTokClient({
     http, version: config.apiVersion, token: config.accessToken, bcId: config.businessCenterId, book,
     pacer: new Pacer(config.pace), backoff: new ThrottleBackoff(), log: context.log,
