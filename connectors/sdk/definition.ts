@@ -31,6 +31,13 @@ export interface ConnectorContext {
    * for a block the agent passed in (`honourBlock`).
    */
   onBlock?: (scope: string, untilMs: number) => void;
+  /**
+   * For a connector that paces its own calls (an app with per-second and per-minute limits and no
+   * usage headers): counts one call in the hub's window shared by every replica; resolves 0 when
+   * counted, else the milliseconds to wait before asking again. Given only when replicas share
+   * the store: one process's own pace is then not the app's.
+   */
+  callPace?: (limits: { perSecond: number; perMinute: number }) => Promise<number>;
 }
 
 /**
