@@ -9,6 +9,10 @@ export interface HubConnectorOptions {
   sandboxUrls?: Readonly<Record<string, string>>;
   log: ConnectorContext['log'];
   onCall?: ConnectorContext['onCall'];
+  /** A block the connector found by itself (ConnectorContext.onBlock), with the hub's id: see scope-blocks.ts connectorBlocksToStore. */
+  onBlock?: (hubId: string, scope: string, untilMs: number) => void;
+  /** The hub's call window shared by the replicas (ConnectorContext.callPace, with the hub's id): call-pace.ts. */
+  callPace?: (hubId: string, limits: { perSecond: number; perMinute: number }) => Promise<number>;
   fetch?: typeof fetch;
 }
 
@@ -40,5 +44,10 @@ export function createHubConnector(hub: HubConfigFile, config: LoadedConfig, opt
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConnectorError('invalid-argument', `hub ${hub.id}: connector ${definition.id} config: ${problems}`);
   }
-  return definition.create(parsed.data, { log: options.log, ...(options.onCall ? { onCall: options.onCall } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const { onBlock, callPace } = options;
+  return definition.create(parsed.data, {
+    log: options.log, ...(options.onCall ? { onCall: options.onCall } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(onBlock ? { onBlock: (scope: string, untilMs: number) => onBlock(hub.id, scope, untilMs) } : {}),
+    ...(callPace ? { callPace: (limits: { perSecond: number; perMinute: number }) => callPace(hub.id, limits) } : {}),
+  });
 }

@@ -14,6 +14,8 @@ import { addKnownSecrets, childLogger } from '../agent/log/logger.ts';
 import { createMemberService, type MemberService } from '../agent/members/member-service.ts';
 import type { Store } from '../agent/store/store.ts';
 import type { TaskRecord } from '../agent/tasks/task-record.ts';
+import { connectorBlocksToStore } from '../agent/tasks/scope-blocks.ts';
+import { fleetCallPace } from '../agent/tasks/call-pace.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { HubConnector } from '../connectors/sdk/connector.ts';
@@ -86,6 +88,8 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   // Graph calls per hub feed the check-for-updates run summary and the metrics.
   const graphCalls = new Map<string, number>();
   const connectors = new Map<string, HubConnector>();
+  const recordBlock = connectorBlocksToStore(store, log);
+  const callPace = fleetCallPace(store);
   function connectorFor(hubId: string): HubConnector | undefined {
     const cached = connectors.get(hubId);
     if (cached) return cached;
@@ -94,6 +98,10 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
     const connector = createHubConnector(hub, config, {
       sandboxUrls: o.sandboxUrls?.(),
       log: connectorLog,
+      // A throttle this replica's connector found holds the scope on every replica (scope-blocks.ts).
+      onBlock: recordBlock,
+      // An app's per-second and per-minute limits kept by the fleet, not per replica (call-pace.ts).
+      ...(store.shared ? { callPace } : {}),
       onCall: (call) => {
         graphCalls.set(hubId, (graphCalls.get(hubId) ?? 0) + 1);
         // The connector says when an answer is a throttle (TikTok: HTTP 200 + code 40100); the

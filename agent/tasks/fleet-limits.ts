@@ -214,7 +214,10 @@ export class FleetShares {
       if (granted === 0 && slots === (held[owner]?.n ?? 0)) return { now, slots, granted, tokenWaitMs, wrote: false, until: held[owner]?.until ?? 0 };
       if (slots > 0) held[owner] = { n: slots, until: now + leaseMs };
       else delete held[owner];
-      tx.put('hubBudgets', '', hubId, { id: hubId, hubId, tokens, at: now, held });
+      // The bucket's time never goes back: a replica whose clock is behind writing its own time
+      // would let the next one ahead count the difference as elapsed again, refilling the bucket
+      // on each alternation with no time passing. It refills only once its clock passes `at`.
+      tx.put('hubBudgets', '', hubId, { id: hubId, hubId, tokens, at: Math.max(now, b?.at ?? now), held });
       return { now, slots, granted, tokenWaitMs, wrote: true, until: held[owner]?.until ?? 0 };
     }).then((r) => {
       if (r.wrote) s.writtenAt = r.now;

@@ -1,4 +1,4 @@
-import type { ReadView, Transaction } from '../store/store.ts';
+import type { ReadView, Store, Transaction } from '../store/store.ts';
 
 /**
  * Rate-limit blocks shared by replicas (`Store.shared`): when the app throttles a scope
@@ -36,6 +36,21 @@ export async function blockScope(tx: Transaction, hubId: string, scope: string, 
   const prev = await tx.get('rateLimitBlocks', hubId, scope);
   if (prev && Date.parse(prev.until) >= untilMs) return;
   tx.put('rateLimitBlocks', hubId, scope, { id: scope, hubId, until: new Date(untilMs).toISOString(), reason });
+}
+
+/**
+ * A block a hub's connector found by itself (`ConnectorContext.onBlock`: a usage header naming a
+ * scope out of quota on an answer that succeeded, a throttle met outside a task, by the watchdog's
+ * credential check or a read), recorded so that every replica's connector and runner hold the
+ * scope too. A task's own throttle is recorded with its outcome (attempt.ts) all the same.
+ * Failures are logged, not thrown: this replica's connector holds the block anyway.
+ */
+export function connectorBlocksToStore(store: Store, log: { warn(msg: string, meta?: object): void }) {
+  return (hubId: string, scope: string, untilMs: number): void => {
+    store.transact((tx) => blockScope(tx, hubId, scope, untilMs, `rate-limited: the app throttled ${scope}`)).catch((err: unknown) => {
+      log.warn('could not record a rate-limit block for the other replicas', { hubId, scope, error: err instanceof Error ? err.message : String(err) });
+    });
+  };
 }
 
 /** Every block recorded that has not ended by `now`, handed to `note` (hub id, scope, end in epoch ms). */

@@ -51,7 +51,7 @@ export function createMetaBusiness(input: z.input<typeof metaBusinessConfig>, co
     baseUrl: config.graphBaseUrl, fetch: context.fetch, timeoutMs: config.timeoutMs,
     secrets: () => secrets, log: context.log, onCall: context.onCall, maxInFlight: REQUESTS_IN_FLIGHT,
   });
-  const book = new RateLimitBook();
+  const book = new RateLimitBook(Date.now, context.onBlock);
   const graph = new GraphClient({ http, version: config.apiVersion, token: config.accessToken, businessId: config.businessId, book, log: context.log });
   const partnerGraphs = new Map<string, GraphClient>();
   for (const p of config.partners) {

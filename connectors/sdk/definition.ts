@@ -24,6 +24,20 @@ export interface ConnectorContext {
    * not show (TikTok answers HTTP 200 with code 40100).
    */
   onCall?: (call: { method: string; path: string; status: number; ms: number; operations?: number; throttled?: boolean }) => void;
+  /**
+   * Called when the connector finds a rate-limit scope throttled by itself (an error, or a usage
+   * header naming it out of quota), with when the block ends (epoch ms), so the agent records it
+   * for every replica: the app's limits are per app and business, not per process. Not called
+   * for a block the agent passed in (`honourBlock`).
+   */
+  onBlock?: (scope: string, untilMs: number) => void;
+  /**
+   * For a connector that paces its own calls (an app with per-second and per-minute limits and no
+   * usage headers): counts one call in the hub's window shared by every replica; resolves 0 when
+   * counted, else the milliseconds to wait before asking again. Given only when replicas share
+   * the store: one process's own pace is then not the app's.
+   */
+  callPace?: (limits: { perSecond: number; perMinute: number }) => Promise<number>;
 }
 
 /**

@@ -9,7 +9,14 @@ import type { RateLimitState } from './hub-model.ts';
 export class RateLimitBook {
   readonly #usage = new Map<string, number>();
   readonly #blocked = new Map<string, number>();
-  constructor(private readonly now: () => number = Date.now) {}
+  /** The end last passed to `onBlock`, per scope. */
+  readonly #told = new Map<string, number>();
+  /**
+   * `onBlock`: told of a block this instance found itself (a throttling error, a usage header),
+   * not of one it was told of (`blockUntil`), so the agent can share it with the other replicas.
+   * Told again only when the block grows by more than a second (a header repeats it on every answer).
+   */
+  constructor(private readonly now: () => number = Date.now, private readonly onBlock?: (scope: string, untilMs: number) => void) {}
 
   /** Record a usage percentage seen for a scope (the latest reading wins). */
   noteUsage(scope: string, percent: number): void {
@@ -19,12 +26,24 @@ export class RateLimitBook {
   /** Record that a scope is blocked for `ms` from now (keeps the later of two blocks). */
   block(scope: string, ms: number): void {
     const until = this.now() + Math.max(0, ms);
-    if ((this.#blocked.get(scope) ?? 0) < until) this.#blocked.set(scope, until);
+    if (!this.#keep(scope, until) || !this.onBlock || until <= (this.#told.get(scope) ?? 0) + 1_000) return;
+    this.#told.set(scope, until);
+    try {
+      this.onBlock(scope, until);
+    } catch {
+      // Sharing the block is best effort: this instance holds it anyway.
+    }
   }
 
-  /** Record that a scope is blocked until `untilMs` (epoch ms; keeps the later of two blocks). */
+  /** Record that a scope is blocked until `untilMs` (epoch ms; keeps the later of two blocks), as told by the agent. */
   blockUntil(scope: string, untilMs: number): void {
-    this.block(scope, untilMs - this.now());
+    this.#keep(scope, Math.max(this.now(), untilMs));
+  }
+
+  #keep(scope: string, until: number): boolean {
+    if ((this.#blocked.get(scope) ?? 0) >= until) return false;
+    this.#blocked.set(scope, until);
+    return true;
   }
 
   /** Milliseconds left on a scope's block, 0 when free. */

@@ -55,10 +55,10 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
     // status alone never shows it to metrics.
     throttled: ({ status, body }) => status === 200 && isThrottleCode(envelopeOf(body)?.code),
   });
-  const book = new RateLimitBook();
+  const book = new RateLimitBook(Date.now, context.onBlock);
   const client = new TikTokClient({
     http, version: config.apiVersion, token: config.accessToken, bcId: config.businessCenterId, book,
-    pacer: new Pacer(config.pace), backoff: new ThrottleBackoff(), log: context.log,
+    pacer: new Pacer(config.pace, Date.now, undefined, context.callPace && ((l) => context.callPace!({ perSecond: l.qps, perMinute: l.qpm }))), backoff: new ThrottleBackoff(), log: context.log,
   });
   const ctx: TikTokContext = {
     bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(), ahead: new PagesAhead(),

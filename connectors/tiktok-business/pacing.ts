@@ -24,10 +24,17 @@ export class Pacer {
   readonly #minute: number[] = [];
   #queue: Promise<void> = Promise.resolve();
 
+  /**
+   * `fleet` (ConnectorContext.callPace): the same limits kept across every replica calling for
+   * this Business Center, since TikTok's limits are per developer app, not per process. Asked
+   * once this instance has room: 0 when the call is counted, else how long to wait before asking
+   * again. Should it fail (the store unavailable), this instance's own pace still holds.
+   */
   constructor(
     private readonly limits: PaceLimits,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly fleet?: (limits: PaceLimits) => Promise<number>,
   ) {}
 
   /** Resolves when a call may go out; callers are served in order. */
@@ -43,6 +50,11 @@ export class Pacer {
       while (this.#second.length > 0 && this.#second[0] <= now - 1000) this.#second.shift();
       while (this.#minute.length > 0 && this.#minute[0] <= now - 60_000) this.#minute.shift();
       if (this.#second.length < this.limits.qps && this.#minute.length < this.limits.qpm) {
+        const fleetWait = this.fleet ? await this.fleet(this.limits).catch(() => 0) : 0;
+        if (fleetWait > 0) {
+          await this.sleep(fleetWait);
+          continue;
+        }
         this.#second.push(now);
         this.#minute.push(now);
         return;
