@@ -15,12 +15,12 @@ const BC = '7000000000000000001';
 
 function countingFetch(): { fetch: typeof fetch; calls: string[] } {
   const calls: string[] = [];
-  const fetch = (async (url: URL | string) => {
+  const answer = (async (url: URL | string) => {
     calls.push(String(url));
     const body = { code: 0, message: 'OK', request_id: 'r', data: { list: [{ bc_info: { bc_id: BC }, user_role: 'ADMIN' }], page_info: { page: 1, page_size: 10, total_number: 1, total_page: 1 } } };
     return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   }) as typeof fetch;
-  return { fetch, calls };
+  return { fetch: answer, calls };
 }
 
 /** Lets the microtasks of the calls in flight run (the pacer's and fetch's promises). */
