@@ -4,7 +4,7 @@ import { HttpClient } from '../sdk/http.ts';
 import { RateLimitBook } from '../sdk/rate-limit-book.ts';
 import { TikTokClient } from './tiktok-client.ts';
 import { envelopeOf, isThrottleCode } from './tiktok-errors.ts';
-import { DEFAULT_PACE, Pacer, ThrottleBackoff } from './pacing.ts';
+import { paceFor, Pacer, ThrottleBackoff } from './pacing.ts';
 import type { TikTokContext } from './tiktok-context.ts';
 import { InviteBatcher } from './write/invite-batcher.ts';
 import { HoldingsCache } from './read/holdings-cache.ts';
@@ -31,8 +31,8 @@ export const tiktokBusinessConfig = z.object({
   apiBaseUrl: z.url().default('https://business-api.tiktok.com'),
   apiVersion: z.string().regex(/^v\d+\.\d+$/).default('v1.3'),
   timeoutMs: z.number().int().positive().default(30_000),
-  /** The client-side limiter (calls per second and per minute), below the app's TikTok tier. */
-  pace: z.object({ qps: z.number().positive(), qpm: z.number().positive() }).default(DEFAULT_PACE),
+  /** The client-side limiter (calls per second and per minute), below the app's TikTok tier; absent: `paceFor` the host. */
+  pace: z.object({ qps: z.number().positive(), qpm: z.number().positive() }).optional(),
   partners: z.array(z.object({ businessCenterId: z.string().regex(/^\d+$/) })).default([]),
 });
 export type TikTokBusinessConfig = z.infer<typeof tiktokBusinessConfig>;
@@ -58,7 +58,7 @@ export function createTikTokBusiness(input: z.input<typeof tiktokBusinessConfig>
   const book = new RateLimitBook(Date.now, context.onBlock);
   const client = new TikTokClient({
     http, version: config.apiVersion, token: config.accessToken, bcId: config.businessCenterId, book,
-    pacer: new Pacer(config.pace, Date.now, undefined, context.callPace && ((l) => context.callPace!({ perSecond: l.qps, perMinute: l.qpm }))), backoff: new ThrottleBackoff(), log: context.log,
+    pacer: new Pacer(paceFor(config.apiBaseUrl, config.pace), Date.now, undefined, context.callPace && ((l) => context.callPace!({ perSecond: l.qps, perMinute: l.qpm }))), backoff: new ThrottleBackoff(), log: context.log,
   });
   const ctx: TikTokContext = {
     bcId: config.businessCenterId, client, invites: new InviteBatcher(client), holdings: new HoldingsCache(), ahead: new PagesAhead(),

@@ -19,6 +19,29 @@ export interface PaceLimits {
 /** Half of TikTok's Basic tier (10 QPS, 600 QPM), every app's starting tier. */
 export const DEFAULT_PACE: PaceLimits = { qps: 5, qpm: 300 };
 
+/**
+ * TikTok's own sandbox environment (https://sandbox-ads.tiktok.com/open_api/, the Go SDK's
+ * `core/const.go`, github.com/bububa/tiktok-business) allows 1 QPS and 30 QPM per endpoint (Rate
+ * limits, https://business-api.tiktok.com/portal/docs/rate-limits/v1.3). DEFAULT_PACE is five
+ * times that, so a hub pointed at it was throttled (40100) on every burst and, once the throttles
+ * had lasted 15 minutes, stopped until 00:00 UTC as if the daily quota were spent. Paced here
+ * app-wide rather than per endpoint: stricter than TikTok asks, never above it [INF].
+ */
+export const TIKTOK_SANDBOX_PACE: PaceLimits = { qps: 1, qpm: 30 };
+const TIKTOK_SANDBOX_HOST = 'sandbox-ads.tiktok.com';
+
+/** The pace for a hub: the one asked for, else TikTok's sandbox limits at its sandbox host, else DEFAULT_PACE. */
+export function paceFor(apiBaseUrl: string, asked?: PaceLimits): PaceLimits {
+  if (asked) return asked;
+  let host: string;
+  try {
+    host = new URL(apiBaseUrl).hostname.toLowerCase();
+  } catch {
+    return DEFAULT_PACE;
+  }
+  return host === TIKTOK_SANDBOX_HOST ? TIKTOK_SANDBOX_PACE : DEFAULT_PACE;
+}
+
 export class Pacer {
   readonly #second: number[] = [];
   readonly #minute: number[] = [];
