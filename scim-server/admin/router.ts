@@ -42,7 +42,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   });
 
   router.use(requireAdminToken(adminTokensFrom(options.config), options.failures));
-  router.use(jsonObjectBody({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  router.use(jsonObjectBody({ limit: ADMIN_BODY_LIMIT, type: ['application/json', 'application/*+json'], strictText: true }));
   // A body the JSON parser skipped (form, text) would otherwise read as "no fields" and earn a
   // misleading "field missing" error.
   router.use((req, _res, next) => {

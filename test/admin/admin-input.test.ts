@@ -39,6 +39,27 @@ describe('admin REST API: bad input', () => {
     assert.equal((await post('/hubs/acme-ads/check-for-updates', '{}')).status, 202);
   });
 
+  // JSON.parse keeps the last of a repeated name and the decoder turns bad bytes into U+FFFD: the
+  // member was matched to the second user id while a card's log showed the first, and a reason was
+  // stored and audited as "Vorstand \ufffd\ufffd". RFC 8259 §4 and §8.1, RFC 7493 §2.3.
+  test('a body naming a field twice, or not valid UTF-8: 400 naming the problem, nothing stored', async () => {
+    const writes = agent.writes().length;
+    const raw = (path: string, body: BodyInit) => fetch(`${server.url}/api/v1${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+    for (const [path, body, name] of [
+      ['/hubs/acme-ads/members/1002/match', '{"directoryUserId":"u-jane","directoryUserId":"u-raj"}', 'directoryUserId'],
+      ['/hubs/acme-ads/members/1001/exempt', '{"reason":"a", "until":"2030-01-01", "\\u0072eason":"b"}', 'reason'],
+      ['/reports/r-1/apply', '{"memberIds":["1002"],"x":{"a":1,"a":2}}', 'a'],
+    ]) {
+      const p = await problem(await raw(path, body), 400, new RegExp(`^the request body names "${name}" twice in one object; give each field once`));
+      assert.equal(p.field, 'body');
+    }
+    const latin1 = Buffer.concat([Buffer.from('{"reason":"Vorstand '), Buffer.from([0xe4, 0xff]), Buffer.from('"}')]);
+    await problem(await raw('/hubs/acme-ads/members/1001/exempt', latin1), 400, /^the request body is not valid UTF-8/);
+    assert.equal(agent.writes().length, writes, 'nothing stored');
+    // A name quoted inside a value is no second name; any script in valid UTF-8 is fine.
+    assert.equal((await raw('/hubs/acme-ads/members/1001/exempt', '{"reason":"\\"reason\\": Vorstand ä — 取締役"}')).status, 200);
+  });
+
   test('a query parameter given twice: 400 naming it, not one of the values picked', async () => {
     const calls = agent.calls.length;
     for (const [path, name] of [
