@@ -67,7 +67,19 @@ function parameters(path?: Shape, query?: Shape, what?: string): NonNullable<Ope
 
 const json = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
 const problemRef = (name: string) => ({ $ref: `#/components/responses/${name}` }) as unknown as { description: string };
-const errors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound'), '429': problemRef('TooManyAttempts') };
+/**
+ * The problems every route may answer. 503: the store refuses writes for a while (a full disk, the
+ * database gone) or other writes kept winning; nothing was changed unless the detail says to read
+ * first, and `Retry-After` says when to send the same request again (RFC 9110 §10.2.3).
+ */
+const errors = { '400': problemRef('BadRequest'), '401': problemRef('Unauthorized'), '404': problemRef('NotFound'), '429': problemRef('TooManyAttempts'), '503': problemRef('Unavailable') };
+/** And those of a request with a body (router.ts): over 1 MB, or not JSON. */
+const bodyErrors = { '413': problemRef('ContentTooLarge'), '415': problemRef('UnsupportedMediaType') };
+const retryAfter = { 'Retry-After': { description: 'seconds to wait before sending the request again', schema: { type: 'integer' } } };
+/** Every POST reads a body (router.ts): its answers include the body's problems. */
+function withBodyErrors(paths: OpenApiDocument['paths']): OpenApiDocument['paths'] {
+  return Object.fromEntries(Object.entries(paths).map(([path, ops]) => [path, ops.post ? { ...ops, post: { ...ops.post, responses: { ...ops.post.responses, ...bodyErrors } } } : ops]));
+}
 const ok = (schema: string, description: string) => ({ '200': { description, content: json(schema) }, ...errors });
 /** The two list routes that also answer `Accept: text/csv` (csv.ts). */
 const okOrCsv = (schema: string, description: string) => ({
@@ -109,12 +121,12 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'one of server.adminTokens' } },
       schemas: responseSchemas(),
       responses: Object.fromEntries(
-        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the request contradicts what was done (an approval decided the other way or superseded, a dismissed report) or a safety rule holds it; a repeat of a request already applied is a 200 with alreadyDone: true instead'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds']] as const).map(
-          ([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }],
+        ([['BadRequest', 'bad input; `detail` and `field` name the field'], ['Unauthorized', 'missing or unknown admin token'], ['NotFound', 'unknown hub, member, task, report, approval or person'], ['Conflict', 'the request contradicts what was done (an approval decided the other way or superseded, a dismissed report) or a safety rule holds it; a repeat of a request already applied is a 200 with alreadyDone: true instead'], ['TooManyAttempts', 'too many wrong admin tokens from this address; wait `Retry-After` seconds'], ['ContentTooLarge', 'the request body is larger than 1 MB'], ['UnsupportedMediaType', 'the request body is not application/json, or its charset is not supported'], ['Unavailable', 'the store refuses writes for now, or other writes kept winning; send the same request again after `Retry-After` seconds (read first when the detail says it may have been applied)']] as const).map(
+          ([name, description]) => [name, { description, ...(name === 'TooManyAttempts' || name === 'Unavailable' ? { headers: retryAfter } : {}), content: { 'application/problem+json': { schema: ref('Problem') } } }],
         ),
       ),
     },
-    paths: {
+    paths: withBodyErrors({
       '/openapi.json': { get: { operationId: 'openApi', summary: 'this document', tags: ['meta'], security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
       '/hubs': { get: { operationId: 'listHubs', summary: 'every hub with its health and member counts', tags: ['hubs'], responses: ok('HubList', 'hubs') } },
       '/hubs/{hubId}': { get: { operationId: 'getHub', summary: 'one hub: health and settings (secrets masked)', tags: ['hubs'], parameters: parameters(hubParams), responses: ok('HubDetail', 'the hub') } },
@@ -185,6 +197,6 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
           responses: { '202': { description: 'one task per hub', content: json('TasksAccepted') }, ...errors },
         },
       },
-    },
+    }),
   };
 }
