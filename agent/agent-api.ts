@@ -22,6 +22,7 @@ import { requestCheckForUpdates } from './check-for-updates/request.ts';
 import { enqueueOperation } from './tasks/operations/enqueue-operation.ts';
 import { findTask, findTaskAnywhere, queryTasks } from './tasks/task-query.ts';
 import { removeAsOwner } from './members/owner-removal.ts';
+import { finishedRemovalOf } from './members/finished-removal.ts';
 import { toTaskView, type TaskRecord } from './tasks/task-record.ts';
 import { claimOffer, claimOwnOffer, offersOf } from './offers/offer-api.ts';
 
@@ -136,6 +137,8 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
       const task = await removeAsOwner(store, hub, memberId, trigger, now);
       return toTaskView(task);
     },
+
+    finishedRemoval: (hubId, memberId) => finishedRemovalOf(store, hubId, memberId, now()),
 
     async checkForUpdates(hubId, trigger) {
       if (d.members?.checkForUpdates) return d.members.checkForUpdates(hubId, trigger);

@@ -184,6 +184,8 @@ export interface AgentApi {
   /** Ends an exemption now; refused (conflict) when the member is not exempted. */
   unexemptMember(hubId: string, memberId: string, trigger: Trigger): Promise<MemberView>;
   removeMember(hubId: string, memberId: string, trigger: Trigger): Promise<TaskView>;
+  /** A removal of this member or invite row carried out within the last hour (its audit entry), for a retried removal to be answered as already done. */
+  finishedRemoval(hubId: string, memberId: string): Promise<AuditEntry | undefined>;
   registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void>;
 
   checkForUpdates(hubId: string, trigger: Trigger): Promise<TaskView>;

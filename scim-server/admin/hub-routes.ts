@@ -53,11 +53,22 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     res.json(await memberOf(params(req)));
   });
 
-  /** An owner's decision about one member: body checked first, then hub and member resolved. */
-  const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>) => {
+  /**
+   * An owner's decision about one member: body checked first, then hub and member resolved.
+   * `gone`: for a member the list no longer has, answers a repeat itself (true) or leaves the 404.
+   */
+  const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>) => {
     router.post(`/hubs/:hubId/members/:memberId/${action}`, async (req, res) => {
       const body = parseInput(schema, req.body, 'body');
-      await run(await memberOf(params(req)), body, res);
+      let member: MemberView;
+      try {
+        member = await memberOf(params(req));
+      } catch (err) {
+        const { hubId, memberId } = parseInput(memberParams, params(req), 'path');
+        if (gone && (err as { status?: unknown }).status === 404 && (await agent.hub(hubId)) && (await gone(hubId, memberId, res))) return;
+        throw err;
+      }
+      await run(member, body, res);
     });
   };
 
@@ -78,7 +89,16 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
       res.json(alreadyDone(now, `member "${m.id}" of hub "${m.hubId}" is not exempted (its exemption was already ended, or it had none); nothing changed`));
     }
   });
-  decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); });
+  decide('remove', emptyBody, async (m, _body, res) => { acceptedTask(ctx, res, await agent.removeMember(m.hubId, m.id, adminTrigger(res))); }, async (hubId, memberId, res) => {
+    // A retry whose first call's removal has run meanwhile: the row is gone from the members
+    // list. Removed is what was asked for, so the removal's task is answered as already done
+    // (already-done.ts), not a 404 that turns a client's success into a failed step.
+    const done = await agent.finishedRemoval(hubId, memberId);
+    if (!done) return false;
+    const task = done.taskId !== undefined ? await agent.findTask(done.taskId) : undefined;
+    res.json(alreadyDone({ hubId, memberId, removedAt: done.at, ...(task ? { taskId: task.id, task } : {}) }, `member "${memberId}" of hub "${hubId}" was already removed at ${done.at}; nothing changed`));
+    return true;
+  });
 
   router.post('/hubs/:hubId/check-for-updates', async (req, res) => {
     parseInput(emptyBody, req.body, 'body');

@@ -145,7 +145,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/hubs/{hubId}/members/{memberId}/unexempt': memberAction('unexemptMember', 'end an exemption now; a member not exempted (a retry after its exemption ended) answers 200 with alreadyDone: true and nothing changes', undefined, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/exempt': memberAction('exemptMember', 'exempt a member from removal, with a reason and optional expiry (409 while a removal of the member is calling the app; the same reason and expiry again: 200 with alreadyDone: true, not audited again)', exemptBody, true, 'MemberOutcome'),
       '/hubs/{hubId}/members/{memberId}/remove': {
-        post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '409': problemRef('Conflict') } },
+        post: { operationId: 'removeMember', summary: 'remove a member from the hub (409 when a safety rule holds it: an exemption, a system user, the last admin, an incomplete listing)', tags: ['members'], parameters: parameters(memberParams), responses: { ...accepted('the removal task'), '200': { description: 'a repeat (a retry) after the removal ran within the last hour: nothing is done again; alreadyDone: true', content: json('RemovalDone') }, '409': problemRef('Conflict') } },
       },
       '/hubs/{hubId}/check-for-updates': {
         post: { operationId: 'checkForUpdates', summary: 'compare the hub with the directory and correct it', tags: ['hubs'], parameters: parameters(hubParams), responses: accepted('the check-for-updates task') },

@@ -128,6 +128,11 @@ const outcome = <S extends z.ZodObject>(schema: S) => schema.extend({
 export const MemberOutcome = named('MemberOutcome', outcome(MemberSchema));
 export const ReportOutcome = named('ReportOutcome', outcome(ReportSchema));
 export const ApprovalOutcome = named('ApprovalOutcome', outcome(ApprovalSchema));
+/** A removal retried after it ran (hub-routes.ts): the row is gone; the task that removed it, when still kept. */
+export const RemovalDone = named('RemovalDone', z.object({
+  hubId: z.string(), memberId: z.string(), removedAt: instant.describe('when the removal was carried out (its audit entry)'),
+  taskId: z.string().optional(), task: TaskSchema.optional(), alreadyDone: z.literal(true), detail: z.string(),
+}).strict());
 
 export const AuditEntrySchema = named('AuditEntry', z.object({
   seq: count, at: instant, hubId: z.string().optional(), trigger: TriggerSchema, action: z.string(),

@@ -262,6 +262,7 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       return agent.registerGuest(hubId, input, trigger);
     },
     checkForUpdates: async (hubId, trigger) => (check(hubId), agent.checkForUpdates(hubId, trigger)),
+    finishedRemoval: async (hubId, memberId) => (check(hubId), agent.finishedRemoval(hubId, memberId)),
     plan: async (hubId) => (check(hubId), agent.plan(hubId)),
 
     task: async (id) => visibleTask(await agent.task(id)),

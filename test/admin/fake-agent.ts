@@ -153,6 +153,11 @@ export class FakeAgent implements AgentApi {
     return this.newTask('remove-member', trigger, `remove member ${memberId} from ${hubId}`, hubId);
   }
 
+  async finishedRemoval(hubId: string, memberId: string): Promise<AuditEntry | undefined> {
+    this.record('finishedRemoval', hubId, memberId);
+    return this.auditLog.find((e) => e.hubId === hubId && e.subject?.memberId === memberId && (e.action === 'remove-member' || e.action === 'cancel-invite') && e.outcome === 'ok');
+  }
+
   async registerGuest(hubId: string, input: { email: string; note?: string }, trigger: Trigger): Promise<void> {
     this.record('registerGuest', hubId, input, trigger);
   }

@@ -23,6 +23,7 @@ import { until } from '../agent-e2e/harness.ts';
 import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { HookEventLog } from '../../scim-server/hooks/hook-events.ts';
+import { RemovalDone } from '../../scim-server/admin/response-schemas.ts';
 
 /** Yesterday's date (`YYYY-MM-DDT`): events' `published` relative to the test's clock, since one older than a week is not acted on (okta-event.ts outOfWindow). */
 const DAY = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11);
@@ -134,6 +135,28 @@ for (const kind of await suiteStores('memory', 'postgres')) {
       assert.equal((await api('/tasks/no-such-task')).status, 404);
       assert.equal((await api('/reports/no-such-report/apply', { method: 'POST', body: '{}' })).status, 404);
       assert.equal((await api('/people/nobody%40example.com/reevaluate', { method: 'POST' })).status, 404);
+    });
+
+    test('a remove retried after its removal ran answers 200 already done with the task; an id never seen stays 404', async () => {
+      const row = SANDBOX.employees[2];
+      const first = await api(`/hubs/${HUB}/members/${row}/remove`, { method: 'POST' });
+      assert.equal(first.status, 202, await first.clone().text());
+      const { taskId } = await first.json();
+      await until('the removal ran', async () => {
+        const t = await (await api(`/tasks/${taskId}`)).json();
+        return ['completed', 'failed'].includes(t.status) ? t : undefined;
+      }, 15_000);
+      assert.equal((await api(`/hubs/${HUB}/members/${row}`)).status, 404, 'the row left the members list');
+      // The client lost the 202 and sends the call again.
+      const retry = await api(`/hubs/${HUB}/members/${row}/remove`, { method: 'POST' });
+      assert.equal(retry.status, 200, await retry.clone().text());
+      const body = RemovalDone.parse(await retry.json());
+      assert.equal(body.alreadyDone, true);
+      assert.equal(body.taskId, taskId);
+      assert.equal(body.task?.status, 'completed');
+      assert.equal((await agent.api.tasks({ kind: 'remove-member' })).items.length, 1, 'no second removal queued');
+      assert.equal((await api(`/hubs/${HUB}/members/never-a-member/remove`, { method: 'POST' })).status, 404);
+      assert.equal((await api(`/hubs/no-such-hub/members/${row}/remove`, { method: 'POST' })).status, 404);
     });
 
     test('an Okta deactivate event offboards through the agent once, even when replayed', async () => {
