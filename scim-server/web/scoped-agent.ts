@@ -109,11 +109,14 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
    * The rule that refuses a non-owner taking a seat away from the directory user it is matched to
    * (`what`: "remove the seat of"), when that user's rank from their groups (even while suspended,
    * deactivated or offboarded: the match outlives that) is above the viewer's; undefined when it is
-   * not, or the seat is the viewer's own (taking one's own seat away stays theirs).
+   * not, or the seat is the viewer's own (taking one's own seat away stays theirs). Own here is a
+   * directory user the sign-in says is the person (`named`), not every one with their email: an
+   * owner sharing a manager's email (Okta and Entra do not keep emails unique) is someone else,
+   * whose seat the own-seat exception let the manager remove.
    */
   async function aboveViewer(v: Viewer, hubId: string, directoryUserId: string, what: string): Promise<string | undefined> {
     const own = v.roles.get(hubId);
-    if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.directoryUserIds.has(directoryUserId)) return undefined;
+    if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.named?.has(directoryUserId)) return undefined;
     if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
     const holder = await directory.hubRoleOf(hubId, directoryUserId);
     if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
