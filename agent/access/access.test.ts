@@ -83,14 +83,14 @@ describe('hub roles from the directory', () => {
   test('a person is found by email (any case) on each hub; the highest role over their mapped groups wins', async () => {
     const store = await seeded();
     assert.deepEqual(await personOnHubs(store, hubs, 'OLIVIA@acme.example'), [
-      { hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-olivia'], emails: ['olivia@acme.example'] },
-      { hubId: 'hub-b', hubRole: 'collaborator', directoryUserIds: ['b-olivia'], emails: ['olivia@acme.example'] },
+      { hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-olivia'], emails: ['olivia@acme.example'], ownDirectoryUserIds: ['a-olivia'] },
+      { hubId: 'hub-b', hubRole: 'collaborator', directoryUserIds: ['b-olivia'], emails: ['olivia@acme.example'], ownDirectoryUserIds: ['b-olivia'] },
     ]);
-    assert.deepEqual(await personOnHubs(store, hubs, 'ivan@acme.example'), [{ hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-ivan'], emails: ['ivan@acme.example'] }], 'a seat-less owner is an owner');
-    assert.deepEqual(await personOnHubs(store, hubs, 'max@acme.example'), [{ hubId: 'hub-a', hubRole: 'manager', directoryUserIds: ['a-max'], emails: ['max@acme.example'] }]);
-    assert.deepEqual(await personOnHubs(store, hubs, 'cora.old@acme.example'), [{ hubId: 'hub-a', hubRole: 'collaborator', directoryUserIds: ['a-cora'], emails: ['cora.old@acme.example', 'cora@acme.example'] }], 'any of their emails, and all of them');
-    assert.deepEqual(await personOnHubs(store, hubs, 'gone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-gone'], emails: ['gone@acme.example'] }], 'deactivated: no role, though in the owners group');
-    assert.deepEqual(await personOnHubs(store, hubs, 'lone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-lone'], emails: ['lone@acme.example'] }], 'in no mapped group, no default team');
+    assert.deepEqual(await personOnHubs(store, hubs, 'ivan@acme.example'), [{ hubId: 'hub-a', hubRole: 'owner', directoryUserIds: ['a-ivan'], emails: ['ivan@acme.example'], ownDirectoryUserIds: ['a-ivan'] }], 'a seat-less owner is an owner');
+    assert.deepEqual(await personOnHubs(store, hubs, 'max@acme.example'), [{ hubId: 'hub-a', hubRole: 'manager', directoryUserIds: ['a-max'], emails: ['max@acme.example'], ownDirectoryUserIds: ['a-max'] }]);
+    assert.deepEqual(await personOnHubs(store, hubs, 'cora.old@acme.example'), [{ hubId: 'hub-a', hubRole: 'collaborator', directoryUserIds: ['a-cora'], emails: ['cora.old@acme.example', 'cora@acme.example'], ownDirectoryUserIds: ['a-cora'] }], 'any of their emails, and all of them');
+    assert.deepEqual(await personOnHubs(store, hubs, 'gone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-gone'], emails: ['gone@acme.example'], ownDirectoryUserIds: ['a-gone'] }], 'deactivated: no role, though in the owners group');
+    assert.deepEqual(await personOnHubs(store, hubs, 'lone@acme.example'), [{ hubId: 'hub-a', directoryUserIds: ['a-lone'], emails: ['lone@acme.example'], ownDirectoryUserIds: ['a-lone'] }], 'in no mapped group, no default team');
     assert.deepEqual(await personOnHubs(store, hubs, 'stranger@elsewhere.example'), []);
     assert.deepEqual(await personOnHubs(store, hubs, '  '), []);
   });

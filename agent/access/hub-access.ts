@@ -30,6 +30,13 @@ export interface PersonOnHub {
   directoryUserIds: string[];
   /** Every email of those directory users, lower-cased (a seat with any of them is the person's own). */
   emails: string[];
+  /**
+   * Those of `directoryUserIds` the sign-in says are the person (`SignInOnHub.own`): empty when it
+   * names none of several. Only these are theirs where the person gains by it: taking away a seat
+   * matched to someone ranked above them (scim-server/web/scoped-agent.ts), as removing one's own
+   * seat stays one's own.
+   */
+  ownDirectoryUserIds: string[];
 }
 
 /**
@@ -175,7 +182,7 @@ export async function personOnHubs(view: ReadView, hubs: Iterable<HubConfigFile>
     // The own-seat side: every directory user with the email, whichever the sign-in names.
     const emails = new Set([email.trim().toLowerCase()]);
     for (const u of p.users) for (const e of [...u.emails, ...(u.email ? [u.email] : [])]) emails.add(e.trim().toLowerCase());
-    out.push({ hubId: hub.id, ...(p.hubRole ? { hubRole: p.hubRole } : {}), directoryUserIds: p.users.map((u) => u.id), emails: [...emails] });
+    out.push({ hubId: hub.id, ...(p.hubRole ? { hubRole: p.hubRole } : {}), directoryUserIds: p.users.map((u) => u.id), emails: [...emails], ownDirectoryUserIds: (p.own ?? []).map((u) => u.id) });
   }
   return out;
 }

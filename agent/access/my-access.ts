@@ -2,7 +2,7 @@ import type { CollectionConfig, HubConfigFile, HubRole } from '../../config/sche
 import type { AppInviteRecord } from '../app-state/records.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
-import { claimedGroupsIn, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
+import { claimedGroupsIn, offerDaysOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from '../offers/offer-record.ts';
 import { PERSON_INDEX } from '../plan/person-input.ts';
 import { inviteRowId, rowKindOf } from '../standing/row-ids.ts';
 import { standingOfUser, type Standing } from '../standing/standing.ts';
@@ -120,9 +120,9 @@ export async function holdingsOf(view: ReadView, hubs: readonly HubConfigFile[],
         const c = o.collection ? collectionById.get(o.collection) : undefined;
         offers.push({
           id: o.id, hubId: h, group: o.group, appRole: o.appRole, assets: o.assets.map((a) => ({ type: a.type, id: a.id, tasks: [...a.tasks] })),
-          status: offerStatusAt(o, now), offeredAt: o.offeredAt,
+          status: offerStatusAt(o, now, offerDaysOf(hub, o.group)), offeredAt: o.offeredAt,
           ...(o.collection ? { collection: { id: o.collection, label: c?.label ?? o.collection, ...(c?.description ? { description: c.description } : {}) } } : {}),
-          ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
+          ...(o.expiresAt ? { expiresAt: offerLapsesAt(o, offerDaysOf(hub, o.group)) } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
         });
       }
     }

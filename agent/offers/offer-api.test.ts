@@ -1,7 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
-import { testHub, testUser } from '../grants/grant-fixtures.ts';
+import type { HubConfigFile } from '../../config/schema.ts';
+import { computeGrant } from '../grants/effective-grant.ts';
+import { TEST_RULES, testHub, testUser } from '../grants/grant-fixtures.ts';
+import { decideOffers } from './sync-offers.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { claimOffer, claimOwnOffer, offersOf } from './offer-api.ts';
@@ -61,6 +64,36 @@ describe('claiming an offer', () => {
       assert.equal(audit.filter((e) => e.outcome !== 'failed').length, 0, 'no offer-claimed entry saying the grant is desired');
       assert.ok(audit.some((e) => e.action === 'offer-claimed' && e.outcome === 'failed' && /refused, offer .* is withdrawn/.test(e.why)), 'the refused claim is audited as failed');
     }
+  });
+});
+
+describe('a collection\'s offer days shortened after the offer was made', () => {
+  // The offer was made on 2026-11-20 under 30 days (expiry 2026-12-20); the collection now says 7,
+  // as withCollections gives its teams: it lapsed on 2026-11-27.
+  const withDays = (offerDays: number): HubConfigFile => ({ ...hub, teams: hub.teams.map((t) => ({ ...t, offerDays })) });
+  const shortened = withDays(7);
+  const LATER = new Date('2026-11-28T12:00:00.000Z');
+
+  test('a claim after the new days is refused (conflict, audited) and nothing is granted; the offer reads as expired then', async () => {
+    const store = await storeWith({});
+    await assert.rejects(claimOffer(store, [shortened], 'jane@example.com', id, flow, LATER), (e: Error & { kind?: string }) => e.kind === 'conflict' && /expired on 2026-11-27T00:00:00.000Z/.test(e.message));
+    assert.equal((await store.get('offers', hub.id, id))!.status, 'offered');
+    assert.equal((await collect(store.list('tasks', hub.id))).length, 0);
+    assert.deepEqual((await offersOf(store, [shortened], 'jane@example.com', LATER)).map((o) => [o.status, o.expiresAt]), [['expired', '2026-11-27T00:00:00.000Z']]);
+    const failed = (await collect(store.list('audit', hub.id))).filter((e) => e.action === 'offer-claimed' && e.outcome === 'failed');
+    assert.equal(failed.length, 1);
+    const grant = computeGrant(shortened, testUser('u-jane', 'jane@example.com', true), ['Brand'], TEST_RULES);
+    assert.deepEqual(decideOffers(hub.id, 'u-jane', grant, [(await store.get('offers', hub.id, id))!], LATER).map((c) => [c.kind, c.record.status, c.record.expiresAt]),
+      [['offer-expired', 'expired', '2026-11-27T00:00:00.000Z']], 'a reconcile records it expired by the new days');
+  });
+
+  test('within the new days it is claimed; lengthened days never extend an offer already made', async () => {
+    const store = await storeWith({});
+    await claimOffer(store, [shortened], 'jane@example.com', id, flow, new Date('2026-11-26T12:00:00.000Z'));
+    assert.equal((await store.get('offers', hub.id, id))!.status, 'claimed');
+    const longer = withDays(90);
+    const again = await storeWith({});
+    await assert.rejects(claimOffer(again, [longer], 'jane@example.com', id, flow, new Date('2026-12-21T00:00:00.000Z')), (e: Error & { kind?: string }) => e.kind === 'conflict');
   });
 });
 

@@ -8,15 +8,16 @@ import type { ReadView, Store } from '../store/store.ts';
 import { enqueueTask } from '../tasks/enqueue.ts';
 import { replanPerson } from '../dispatch/replan-person.ts';
 import { toTaskView, type TaskRecord } from '../tasks/task-record.ts';
-import { offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+import { offerDaysOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
 import { AMBIGUOUS_CLAIMANT, directoryUsersNamed, ownUsersAmong, type SignedInClaimant } from './claimant.ts';
 import { computeGrant, groupNamesOf } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 
-function toOfferView(o: Readonly<OfferRecord>, now: Date): OfferView {
+function toOfferView(hub: HubConfigFile, o: Readonly<OfferRecord>, now: Date): OfferView {
+  const days = offerDaysOf(hub, o.group);
   return {
     id: o.id, hubId: o.hubId, ...(o.collection ? { collection: o.collection } : {}), appRole: o.appRole, assets: o.assets.map((a) => ({ ...a, tasks: [...a.tasks] })),
-    status: offerStatusAt(o, now), offeredAt: o.offeredAt, ...(o.expiresAt ? { expiresAt: o.expiresAt } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
+    status: offerStatusAt(o, now, days), offeredAt: o.offeredAt, ...(o.expiresAt ? { expiresAt: offerLapsesAt(o, days) } : {}), ...(o.claimedAt ? { claimedAt: o.claimedAt } : {}),
   };
 }
 
@@ -28,7 +29,7 @@ async function recordsOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: s
 }
 
 export async function offersOf(view: ReadView, hubs: Iterable<HubConfigFile>, email: string, now: Date): Promise<OfferView[]> {
-  return (await recordsOf(view, hubs, email)).map(({ offer }) => toOfferView(offer, now));
+  return (await recordsOf(view, hubs, email)).map(({ hub, offer }) => toOfferView(hub, offer, now));
 }
 
 /** Whether the person's current groups still make this offer (read through the claim's own transaction). */
@@ -69,8 +70,11 @@ export async function claimOffer(store: Store, hubs: Iterable<HubConfigFile>, em
       if ('ambiguous' in own) return refuse(new AgentError('permission-denied', `agent: offer ${offerId} may be another person's: ${AMBIGUOUS_CLAIMANT}`));
       if (!own.users.some((u) => u.id === offer.directoryUserId)) return refuse(new AgentError('not-found', `agent: offer ${offerId} is another person's: the sign-in names another directory user with this email`));
     }
-    const status = offerStatusAt(offer, now);
-    if (status === 'expired') return refuse(new AgentError('conflict', `agent: offer ${offerId} expired on ${offer.expiresAt}; it is made again when the person's group membership changes`));
+    // The team's offer days as configured now: an offer made before they were shortened lapses
+    // by them, not by the expiry written then.
+    const days = offerDaysOf(hub, offer.group);
+    const status = offerStatusAt(offer, now, days);
+    if (status === 'expired') return refuse(new AgentError('conflict', `agent: offer ${offerId} expired on ${offerLapsesAt(offer, days)}; it is made again when the person's group membership changes`));
     if (status === 'offered' && !(await stillOffered(tx, hub, offer))) {
       // The person left the claim team (or was deactivated or deleted) and the re-evaluation that
       // withdraws the offer has not run yet. Claimed now, it would stay claimed (claimed offers

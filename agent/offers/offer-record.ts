@@ -94,8 +94,29 @@ export async function claimedGroupsOfHub(view: ReadView, hub: HubConfigFile): Pr
   };
 }
 
-/** The status as of `now`: an offer past its expiry is expired even before a reconcile records it. */
-export function offerStatusAt(offer: Pick<OfferRecord, 'status' | 'expiresAt'>, now: Date | number | string): OfferRecord['status'] {
-  if (offer.status === 'offered' && offer.expiresAt !== undefined && Date.parse(offer.expiresAt) <= new Date(now).getTime()) return 'expired';
+/**
+ * When an unclaimed offer lapses: its recorded expiry, or sooner when its team's `offerDays` (its
+ * collection's) is now shorter than when the offer was made. The expiry is written when the offer
+ * is made and the config is read at start: shortening a collection's `offerDays` left every open
+ * offer claimable for the old number of days.
+ */
+export function offerLapsesAt(offer: Pick<OfferRecord, 'offeredAt' | 'expiresAt'>, offerDays?: number): string | undefined {
+  const byDays = offerDays === undefined ? Number.NaN : Date.parse(offer.offeredAt) + offerDays * 86_400_000;
+  if (Number.isNaN(byDays)) return offer.expiresAt;
+  return offer.expiresAt === undefined || byDays < Date.parse(offer.expiresAt) ? new Date(byDays).toISOString() : offer.expiresAt;
+}
+
+/**
+ * The status as of `now`: an offer past its expiry is expired even before a reconcile records it.
+ * `offerDays`: its team's now, which may make it lapse sooner (`offerLapsesAt`).
+ */
+export function offerStatusAt(offer: Pick<OfferRecord, 'status' | 'expiresAt'> & { offeredAt?: string }, now: Date | number | string, offerDays?: number): OfferRecord['status'] {
+  const lapses = offer.offeredAt === undefined ? offer.expiresAt : offerLapsesAt({ offeredAt: offer.offeredAt, expiresAt: offer.expiresAt }, offerDays);
+  if (offer.status === 'offered' && lapses !== undefined && Date.parse(lapses) <= new Date(now).getTime()) return 'expired';
   return offer.status;
+}
+
+/** The `offerDays` of the hub's claim team that made this offer, as configured now (undefined: no longer a claim team). */
+export function offerDaysOf(hub: HubConfigFile, group: string): number | undefined {
+  return claimTeamsOf(hub).find((t) => t.group.toLowerCase() === group.toLowerCase())?.offerDays;
 }

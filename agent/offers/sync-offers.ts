@@ -4,7 +4,7 @@ import type { Trigger } from '../desired-state/delta.ts';
 import { computeGrant, grantsOfHub, groupNamesOf, type EffectiveGrant, type OfferableSeat } from '../grants/effective-grant.ts';
 import { roleRulesOfHub } from '../grants/role-rules.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
-import { claimTeamsOf, claimedGroupsOf, offerIdOf, offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
+import { claimTeamsOf, claimedGroupsOf, offerIdOf, offerLapsesAt, offersOfUser, offerStatusAt, type OfferRecord } from './offer-record.ts';
 
 /**
  * Keeping a person's offers in step with their groups. Offers never call the app: making,
@@ -46,8 +46,10 @@ export function decideOffers(hubId: string, directoryUserId: string, grant: Effe
     };
     if (!o) {
       out.push({ kind: 'offer-made', record: fresh, why: `member of ${teamName(seat)}: ${seat.appRole} offered until ${fresh.expiresAt}; nothing is sent to the app until claimed` });
-    } else if (o.status === 'expired' || offerStatusAt(o, now) === 'expired') {
-      if (o.status !== 'expired') out.push({ kind: 'offer-expired', record: { ...o, status: 'expired' }, why: `not claimed by ${o.expiresAt} (${seat.offerDays} days)` });
+    } else if (o.status === 'expired' || offerStatusAt(o, now, seat.offerDays) === 'expired') {
+      // By the team's offer days now: shortened since the offer was made, it lapses by them.
+      const lapsed = offerLapsesAt(o, seat.offerDays);
+      if (o.status !== 'expired') out.push({ kind: 'offer-expired', record: { ...o, status: 'expired', ...(lapsed ? { expiresAt: lapsed } : {}) }, why: `not claimed by ${lapsed} (${seat.offerDays} days)` });
       else if (o.membership !== membership) out.push({ kind: 'offer-made', record: fresh, why: `group membership changed since the offer expired: ${teamName(seat)} offered again until ${fresh.expiresAt}` });
     } else if (!sameSeat(o, seat)) {
       // The team's seat changed in the config: the offer follows, and its owner sees why in the

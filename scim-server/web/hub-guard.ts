@@ -35,11 +35,21 @@ export interface Viewer {
    * Who the person is on each hub where the directory has their email: their directory user ids
    * and every email of theirs (lower-cased). A member row with one of those emails, or matched to
    * one of those users, is their own seat (scoped-agent.ts: nobody decides about their own seat).
-   * Empty for administrators.
+   * Empty for administrators. `named`: those of the directory users the sign-in says are the
+   * person (none of several it does not tell apart, agent/access/hub-access.ts `signInOnHub`): only
+   * a seat matched to one of them is theirs to take away whatever its holder's rank
+   * (scoped-agent.ts); absent, none.
    */
-  self: ReadonlyMap<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>;
+  self: ReadonlyMap<string, SelfOnHub>;
   /** An administrator by allowedEmails/allowedGroups whom a leaver action holds offboarded: not an administrator now. */
   offboarded?: true;
+}
+
+/** Who the viewer is on one hub (`Viewer.self`). */
+export interface SelfOnHub {
+  directoryUserIds: ReadonlySet<string>;
+  emails: ReadonlySet<string>;
+  named?: ReadonlySet<string>;
 }
 
 /** Whether the viewer may exercise `right` on `hubId` (administrators: on every hub that exists). */
@@ -74,12 +84,12 @@ export async function resolveViewer(ctx: WebContext, session: Session): Promise<
   const base = { admin, actor: session.actor, ...(session.email ? { email: session.email } : {}), ...(offboarded ? { offboarded: true as const } : {}) };
   if (admin || !session.email) return { ...base, roles: new Map(), self: new Map() };
   const roles = new Map<string, HubRole>();
-  const self = new Map<string, { directoryUserIds: ReadonlySet<string>; emails: ReadonlySet<string> }>();
+  const self = new Map<string, SelfOnHub>();
   // The sign-in's IdP ids tell apart directory users sharing the email: the role is only the one
   // they name's (the lowest of them all when they name none); `self` keeps every one of them.
   for (const p of await personOnHubs(ctx.store, configuredHubs(ctx), session.email, session.idpUserIds ?? [])) {
     if (p.hubRole) roles.set(p.hubId, p.hubRole);
-    self.set(p.hubId, { directoryUserIds: new Set(p.directoryUserIds), emails: new Set(p.emails) });
+    self.set(p.hubId, { directoryUserIds: new Set(p.directoryUserIds), emails: new Set(p.emails), named: new Set(p.ownDirectoryUserIds) });
   }
   return { ...base, roles, self };
 }

@@ -16,8 +16,8 @@ import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
  *   registers themselves as a guest or rejects an approval whose halted plan removes their own
  *   seat (`notOwnRow` below), and nobody matches a row to someone
  *   whose hub role is above theirs, nor removes the seat of someone whose hub role is above
- *   theirs, nor matches such a seat to someone else or un-matches it (`directory` tells whose role it is;
- *   without it, refused);
+ *   theirs, nor matches such a seat to someone else, un-matches it, or ends or replaces its
+ *   exemption (`directory` tells whose role it is; without it, refused);
  * - person-wide actions (offboard, re-evaluate, offers of anyone) are for administrators only:
  *   My access claims the person's own offers through its own route.
  */
@@ -39,7 +39,7 @@ export interface DirectoryRoles {
 
 /** A decision refused by the dashboard's rules: the audit action it would have been, what was asked, and the rule. */
 export interface Refusal {
-  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'guest-registered' | 'approval-rejected' | 'remove-member';
+  action: 'member-matched' | 'member-unmatched' | 'member-exempted' | 'member-unexempted' | 'guest-registered' | 'approval-rejected' | 'remove-member';
   /** What was asked, in words (`exempt max@acme.example`). */
   asked: string;
   subject: NonNullable<AuditEntry['subject']>;
@@ -109,11 +109,14 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
    * The rule that refuses a non-owner taking a seat away from the directory user it is matched to
    * (`what`: "remove the seat of"), when that user's rank from their groups (even while suspended,
    * deactivated or offboarded: the match outlives that) is above the viewer's; undefined when it is
-   * not, or the seat is the viewer's own (taking one's own seat away stays theirs).
+   * not, or the seat is the viewer's own (taking one's own seat away stays theirs). Own here is a
+   * directory user the sign-in says is the person (`named`), not every one with their email: an
+   * owner sharing a manager's email (Okta and Entra do not keep emails unique) is someone else,
+   * whose seat the own-seat exception let the manager remove.
    */
   async function aboveViewer(v: Viewer, hubId: string, directoryUserId: string, what: string): Promise<string | undefined> {
     const own = v.roles.get(hubId);
-    if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.directoryUserIds.has(directoryUserId)) return undefined;
+    if (v.admin || own === undefined || own === 'owner' || mine(v, hubId)?.named?.has(directoryUserId)) return undefined;
     if (!directory) throw forbidden('this view of the dashboard cannot check whom a seat is matched to');
     const holder = await directory.hubRoleOf(hubId, directoryUserId);
     if (holder === undefined || HUB_ROLES.indexOf(holder) >= HUB_ROLES.indexOf(own)) return undefined;
@@ -127,6 +130,18 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const rule = await aboveViewer(v, hubId, holder, what);
       if (rule) throw await refuse(hubId, { ...refusal(holder), rule });
     }
+  }
+  /**
+   * An exemption in force on a seat matched to someone ranked above the viewer (an exempted row
+   * keeps whom it is matched to, agent/matching/match-members.ts) is not the viewer's to end or
+   * replace: the plan then manages the seat again, and lowers it to what the holder's groups grant
+   * or removes it, the owner's access taken away in two steps as un-match then remove did.
+   */
+  async function notAboveViewersExemption(v: Viewer, hubId: string, memberId: string, action: Refusal['action'], asked: (what: string) => string): Promise<void> {
+    if (!ranked(v, hubId)) return;
+    const row = await agent.member(hubId, memberId);
+    if (!row?.exemption || row.directoryUserId === undefined) return;
+    await refuseAboveViewer(v, hubId, [row.directoryUserId], 'change the exemption of', (holder) => ({ action, asked: asked(row.email ?? memberId), subject: { ...rowSubject(memberId, row), directoryUserId: holder } }));
   }
   const visibleTask = (t: TaskView | undefined) => {
     const v = viewer();
@@ -219,10 +234,17 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       return agent.unmatchMember(hubId, memberId, trigger);
     },
     async exemptMember(hubId, memberId, input, trigger) {
-      await notOwnRow(check(hubId), hubId, memberId, 'member-exempted', (what) => `exempt ${what}`);
+      const v = check(hubId);
+      await notOwnRow(v, hubId, memberId, 'member-exempted', (what) => `exempt ${what}`);
+      // Exempting a seat takes nothing away, but replacing an exemption in force (one that lapses
+      // tomorrow for one without end) hands the seat back to the plan as ending it does: below.
+      await notAboveViewersExemption(v, hubId, memberId, 'member-exempted', (what) => `exempt ${what}${input?.until ? ` until ${String(input.until)}` : ''}`);
       return agent.exemptMember(hubId, memberId, input, trigger);
     },
-    unexemptMember: async (hubId, memberId, trigger) => (check(hubId), agent.unexemptMember(hubId, memberId, trigger)),
+    async unexemptMember(hubId, memberId, trigger) {
+      await notAboveViewersExemption(check(hubId), hubId, memberId, 'member-unexempted', (what) => `end the exemption of ${what}`);
+      return agent.unexemptMember(hubId, memberId, trigger);
+    },
     async removeMember(hubId, memberId, trigger) {
       const v = check(hubId);
       // The rank rule of matching, for removals: a manager does not take away the seat of an owner

@@ -51,9 +51,11 @@ async function world(kind: SuiteStore, users: DirectoryUserRecord[], offeredTo: 
   defineAccessIndexes(store);
   await seedDirectory(store, users, [directoryGroup(HUB, 'g-brand', 'Brand', users.map((u) => u.id))]);
   await store.transact((tx) => {
+    // Offered today: an offer lapses by its team's offer days (30 here) whatever expiry it carries.
+    const today = new Date().toISOString();
     for (const id of offeredTo) {
       const offerId = offerIdOf(HUB, id, 'Brand');
-      tx.put('offers', HUB, offerId, { id: offerId, hubId: HUB, directoryUserId: id, email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: at, expiresAt: '2099-01-01T00:00:00.000Z', membership: 'brand' });
+      tx.put('offers', HUB, offerId, { id: offerId, hubId: HUB, directoryUserId: id, email: 'jane@example.com', group: 'Brand', appRole: 'EMPLOYEE', assets: [], status: 'offered', offeredAt: today, expiresAt: '2099-01-01T00:00:00.000Z', membership: 'brand' });
     }
   });
   const sessions = new SessionStore(new MemoryStore());

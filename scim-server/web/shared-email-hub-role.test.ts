@@ -77,8 +77,8 @@ for (const kind of await suiteStores('memory', 'postgres')) describe(`hub role o
     const w = await world(kind, [JANE, JAY]);
     try {
       assert.deepEqual(await personOnHubs(w.store, hubs, 'jane@example.com', ['00u-someone-else']), [
-        { hubId: HUB, hubRole: 'collaborator', directoryUserIds: ['u-jane', 'u-jay'], emails: ['jane@example.com', 'jane.doe@example.com'] },
-      ], 'the own-seat lists keep both directory users and every email of theirs');
+        { hubId: HUB, hubRole: 'collaborator', directoryUserIds: ['u-jane', 'u-jay'], emails: ['jane@example.com', 'jane.doe@example.com'], ownDirectoryUserIds: [] },
+      ], 'the own-seat lists keep both directory users and every email of theirs; the sign-in names neither as the person');
       assert.equal((await personOnHubs(w.store, hubs, 'jane@example.com'))[0]!.hubRole, 'collaborator', 'no IdP ids at all: the same');
       const jane = await w.signIn(['00u-someone-else']);
       assert.equal((await w.call(jane, 'GET', SETTINGS)).status, 403, 'the owner-only settings tab');
