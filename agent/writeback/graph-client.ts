@@ -127,7 +127,10 @@ export class ClientCredentialsMiddleware implements Middleware {
   }
 }
 
-/** Between the RetryHandler and the HTTP handler: each attempt waits its turn; a 429 pauses the bucket. */
+/**
+ * Between the RetryHandler and the HTTP handler: each attempt waits its turn; a 429, or a 503 or 504
+ * that says when to come back, pauses the bucket.
+ */
 export class PacingMiddleware implements Middleware {
   #next: Middleware | undefined;
   constructor(private readonly pacing: NonNullable<GraphClientSettings['pacing']>) {}
@@ -137,17 +140,25 @@ export class PacingMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     await this.pacing.take();
     await this.#next!.execute(context);
-    if (context.response?.status === 429) {
-      // Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3): a date ahead pauses the
-      // bucket until then, as the SDK's RetryHandler waits. Without a usable one (absent, empty,
-      // a date passed) it still pauses 1 s: Number(null) is 0, which would let every other call
-      // go straight back in.
-      const raw = context.response.headers.get('retry-after')?.trim();
-      const seconds = !raw ? Number.NaN : /^\d+$/.test(raw) ? Number(raw) : untilDate(raw);
-      // Never longer than the RetryHandler itself waits (180 s): a Retry-After far off (or meant in
-      // ms) held every later call of the run, and the runs after it, for that long.
-      this.pacing.pauseFor(Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds : 1, MAX_RETRY_AFTER_SECONDS) * 1000);
-    }
+    const status = context.response?.status;
+    if (status !== 429 && status !== 503 && status !== 504) return;
+    // Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3): a date ahead pauses the
+    // bucket until then, as the SDK's RetryHandler waits.
+    const raw = context.response!.headers.get('retry-after')?.trim();
+    const seconds = !raw ? Number.NaN : /^\d+$/.test(raw) ? Number(raw) : untilDate(raw);
+    const usable = Number.isFinite(seconds) && seconds >= 0;
+    // A 503 (and a 504) is retried by the RetryHandler as a 429 is, waiting its Retry-After
+    // (RetryHandler.RETRY_STATUS_CODES); Graph sends one when the service is overloaded, "you may
+    // repeat the request after a delay, the length of which may be specified in a Retry-After
+    // header" (https://learn.microsoft.com/graph/errors). Only the call that got it waited, while
+    // the run's other workers kept sending into the overload. Without a Retry-After such an answer
+    // says nothing of when: the RetryHandler's own back-off is that call's alone.
+    if (status !== 429 && !usable) return;
+    // A 429 without a usable one (absent, empty, a date passed) still pauses 1 s: Number(null) is
+    // 0, which would let every other call go straight back in. Never longer than the RetryHandler
+    // itself waits (180 s): a Retry-After far off (or meant in ms) held every later call of the
+    // run, and the runs after it, for that long.
+    this.pacing.pauseFor(Math.min(usable ? seconds : 1, MAX_RETRY_AFTER_SECONDS) * 1000);
   }
 }
 

@@ -15,8 +15,9 @@ import { kindOfStatus } from './status-kind.ts';
  * only the changed attributes. Never the whole fetched user (the SDK README's example): that
  * trips E0000023 on users sourced from AD or HR, and a PUT would null every property not sent.
  *
- * Every HTTP attempt is paced by the IdP's token bucket; X-Rate-Limit-Remaining 0 pauses the
- * bucket until X-Rate-Limit-Reset, and the SDK's own 429 retry waits until the reset too.
+ * Every HTTP attempt is paced by the IdP's token bucket; X-Rate-Limit-Remaining 0 (on any answer,
+ * a 429 included) pauses the bucket until X-Rate-Limit-Reset, and the SDK's own 429 retry waits
+ * in the bucket with every other call.
  */
 export interface OktaTargetOptions {
   bucket: TokenBucket;
@@ -52,17 +53,33 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]) {
     await this.options.bucket.take();
     const response = await super.fetch(request);
-    const reset = resetEpochMs(response.headers?.get('x-rate-limit-reset'), this.options.clock.now());
-    if (response.headers?.get('x-rate-limit-remaining') === '0' && reset !== undefined) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
     if (isTokenRequest(request) && (response.status < 200 || response.status >= 300)) throw await tokenRequestError(request.url, response);
     return response;
   }
 
-  /** Wait until X-Rate-Limit-Reset by our clock, plus the margin (the SDK uses the Date header and 1 s). */
-  override getRetryDelayMs(response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
+  /**
+   * Every answer Okta gives, a 429 the SDK is about to retry included (the SDK hands each one here
+   * before its retry): X-Rate-Limit-Remaining 0, which a 429 carries, pauses the bucket until
+   * X-Rate-Limit-Reset, so no other call of the run goes out before the reset
+   * (https://developer.okta.com/docs/reference/rl-best-practices/). Looked at only once the SDK
+   * was done retrying, a 429 held back the call that got it, while the other people's updates kept
+   * going out into the exhausted window, each answered 429 E0000047 in turn.
+   */
+  override parseResponse(request: Parameters<DefaultRequestExecutor['parseResponse']>[0], response: Parameters<DefaultRequestExecutor['parseResponse']>[1]) {
     const now = this.options.clock.now();
-    const reset = resetEpochMs(this.getRateLimitReset(response), now) ?? now;
-    return Math.max(0, reset - now) + this.options.resetMarginMs;
+    const reset = resetEpochMs(response.headers?.get('x-rate-limit-reset'), now);
+    if (response.status === 429) this.options.bucket.pauseUntil((reset ?? now) + this.options.resetMarginMs);
+    else if (response.headers?.get('x-rate-limit-remaining') === '0' && reset !== undefined) this.options.bucket.pauseUntil(reset + this.options.resetMarginMs);
+    return super.parseResponse(request, response);
+  }
+
+  /**
+   * The SDK's retry of a 429 waits in the bucket, paused above until X-Rate-Limit-Reset by our
+   * clock plus the margin (the SDK's own wait reads the Date header and adds 1 s), with every
+   * other call: no wait of its own here.
+   */
+  override getRetryDelayMs(_response: Parameters<DefaultRequestExecutor['getRetryDelayMs']>[0]): number {
+    return 0;
   }
 }
 

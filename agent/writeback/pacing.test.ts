@@ -52,3 +52,15 @@ test('graph pacing: a Retry-After HTTP-date ahead pauses the bucket until then (
   assert.ok(paused[0]! >= 29_000 && paused[0]! <= 30_000, `paused ${paused[0]} ms`);
   assert.equal(paused[1], 180_000);
 });
+
+test('graph pacing: a 503 or 504 with Retry-After pauses the bucket for it (the RetryHandler retries those as a 429); without one, no pause', async () => {
+  const { PacingMiddleware } = await import('./graph-client.ts');
+  const paused: Array<[number, number]> = [];
+  for (const [status, header] of [[503, '12'], [504, '3'], [503, null], [500, '9'], [200, '5']] as const) {
+    const middleware = new PacingMiddleware({ take: async () => {}, pauseFor: (ms) => { paused.push([status, ms]); } });
+    const headers = new Headers(header === null ? {} : { 'retry-after': header });
+    middleware.setNext({ execute: async (context: { response?: Response }) => { context.response = new Response(null, { status, headers }); }, setNext: () => {} } as never);
+    await middleware.execute({ request: 'https://graph.microsoft.com/v1.0/users/x', options: {} } as never);
+  }
+  assert.deepEqual(paused, [[503, 12_000], [504, 3_000]]);
+});

@@ -119,7 +119,11 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       // 5xx past the SDK's own retries) is tried again: the workflow marks a task it never hears
       // of failed at its callback timeout, though the leaver's seats are gone
       // (https://learn.microsoft.com/entra/id-governance/lifecycle-workflow-extensibility).
-      if (!resumeMayBeRetried(err) || attempt >= RECORD_ATTEMPTS) break;
+      // Tried for as long as the workflow may still wait (`maxWaitMs` from the callout's receipt:
+      // the callback timeout is at most PT3H), backing off: RECORD_ATTEMPTS tries,
+      // `pollIntervalMs` apart, gave up after half a minute, so a Graph or token endpoint outage of
+      // a minute at the wrong time reported a finished offboarding as failed.
+      if (!resumeMayBeRetried(err) || Date.now() + resumeDelay(deps, attempt) >= resumeDeadline(deps, record)) break;
       if (deps.isStopped()) {
         // A status this process decided alone (the start refused, the wait ended in an error) may
         // be decided otherwise by the next one, and this resume may have reached Graph: recorded
@@ -132,8 +136,8 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
         await events.release('entra-lifecycle', record.id).catch(() => undefined);
         return;
       }
-      log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${deps.pollIntervalMs} ms`);
-      await sleep(deps.pollIntervalMs);
+      log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${resumeDelay(deps, attempt)} ms`);
+      await sleep(resumeDelay(deps, attempt));
     }
   }
   // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
@@ -155,6 +159,20 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
     await recordOutcome(() => events.update('entra-lifecycle', record.id, { state: 'failed', outcome: `resume failed: ${errorText(refused)}` },
       [...audit, { ...resumed, why: `resume of workflow ${callout.workflowId} task ${callout.taskId} with ${status} failed: ${errorText(refused)}`, outcome: 'failed' }]));
   }
+}
+
+/** The longest wait between two tries of a resume, in poll intervals (5 min at the default 5 s). */
+const RESUME_BACKOFF_CAP = 60;
+
+/** The wait after the `attempt`th failed resume: `pollIntervalMs`, doubling, at most RESUME_BACKOFF_CAP of them. */
+function resumeDelay(deps: LifecycleRunDeps, attempt: number): number {
+  return deps.pollIntervalMs * Math.min(2 ** (attempt - 1), RESUME_BACKOFF_CAP);
+}
+
+/** Until when a resume is worth sending: the workflow waits `maxWaitMs` at most from the callout's receipt. */
+function resumeDeadline(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): number {
+  const received = Date.parse(record.receivedAt);
+  return (Number.isFinite(received) ? received : Date.now()) + deps.maxWaitMs;
 }
 
 /** A resume that Graph did not refuse (a 4xx other than 429, a throttle): it failed on the way and may be sent again. */

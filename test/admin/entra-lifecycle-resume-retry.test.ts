@@ -65,7 +65,7 @@ const resumeAudit = async (store: MemoryStore) => {
  * leaver's seats are gone. A resume that failed on the way (the network, the token endpoint, a
  * 5xx) is sent again; one Graph refused (a 4xx) is not.
  */
-function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>, tenantSecret?: string) {
+function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: number }>, tenantSecret?: string, maxWaitMs?: number) {
   return withTenant(async ({ config, emulator, postLeaver }) => {
     const viaGraph = graphResume(config, { maxRetries: 0 });
     let attempts = 0;
@@ -76,7 +76,7 @@ function leaverCallout(resultId: string, failures: Array<Error & { statusCode?: 
       return viaGraph(idp, target, status);
     };
     const store = new MemoryStore();
-    const hook = createEntraLifecycleRouter({ config, agent: new FakeAgent(), store, resume, pollIntervalMs: 5 });
+    const hook = createEntraLifecycleRouter({ config, agent: new FakeAgent(), store, resume, pollIntervalMs: 5, ...(maxWaitMs === undefined ? {} : { maxWaitMs }) });
     const server = await serveRouters([['/hooks', hook]]);
     try {
       await postLeaver(server.url, resultId);
@@ -98,6 +98,29 @@ test('Entra: a resume that fails on the way (the network, then a 502) is sent ag
   assert.equal(record?.state, 'done');
   assert.equal(record?.outcome, 'resumed completed');
   assert.deepEqual(audit.map((e) => [e.outcome, e.detail?.operationStatus]), [['ok', 'completed']]);
+});
+
+test('Entra: a resume that keeps failing on the way (Graph unavailable for a while) is sent again, backing off, until it gets through: not given up after a few tries', async () => {
+  // Nine failures: 503s past the SDK's own retries, then the network. Given up after six tries, the
+  // workflow marked the finished offboarding failed at its callback timeout.
+  const unavailable = () => Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+  const failures = [...Array.from({ length: 6 }, unavailable), ...Array.from({ length: 3 }, () => Object.assign(new TypeError('fetch failed'), { statusCode: -1 }))];
+  const { attempts, resumes, record, audit } = await leaverCallout('tpr-outage', failures);
+  assert.equal(attempts, 10);
+  assert.deepEqual(resumes.map((r) => r.taskProcessingResultId), ['tpr-outage']);
+  assert.equal(record?.state, 'done');
+  assert.equal(record?.outcome, 'resumed completed');
+  assert.deepEqual(audit.map((e) => [e.outcome, e.detail?.operationStatus]), [['ok', 'completed']]);
+});
+
+test('Entra: a resume that fails on the way is not sent past the time the workflow waits (maxWaitMs from the callout): then recorded and audited as failed', async () => {
+  const failures = Array.from({ length: 10_000 }, () => Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+  const { attempts, resumes, record, audit } = await leaverCallout('tpr-gone', failures, undefined, 300);
+  assert.ok(attempts >= 1 && attempts < 20, `tried ${attempts} times`);
+  assert.deepEqual(resumes, []);
+  assert.equal(record?.state, 'failed');
+  assert.match(record?.outcome ?? '', /^resume failed: Service Unavailable/);
+  assert.deepEqual(audit.map((e) => e.outcome), ['failed']);
 });
 
 test('Entra: a resume Graph refuses (403) is not sent again: recorded and audited as failed', async () => {

@@ -92,7 +92,7 @@ describe('hook decisions in the audit log', () => {
 
   test('Entra: an agent refusal and a failed resume are audited as failed; a completed one as ok', async () => {
     const store = await runEntra([callout('tpr-g', 'task-offboard', 'ghost@example.com'), callout('tpr-ok', 'task-offboard', 'raj@example.com')], async (_idp, target) => {
-      if (target.taskProcessingResultId === 'tpr-g') throw new Error('403 Forbidden: the app is not authorized to resume');
+      if (target.taskProcessingResultId === 'tpr-g') throw Object.assign(new Error('403 Forbidden: the app is not authorized to resume'), { statusCode: 403 });
     });
     const entries = await audit(store);
     const refused = entries.find((e) => e.action === 'offboard' && e.trigger.detail?.endsWith('tpr-g'));

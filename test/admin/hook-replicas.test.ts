@@ -58,7 +58,7 @@ function fakeResume() {
   const resume: ResumeCall = async (_idp, target, status) => {
     const before = calls.includes(target.taskProcessingResultId);
     calls.push(target.taskProcessingResultId);
-    if (before) throw new Error(`400 Bad Request: taskProcessingResult ${target.taskProcessingResultId} already resumed (${status})`);
+    if (before) throw Object.assign(new Error(`400 Bad Request: taskProcessingResult ${target.taskProcessingResultId} already resumed (${status})`), { statusCode: 400 });
   };
   return { calls, resume };
 }
