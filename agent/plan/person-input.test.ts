@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineDirectoryIndexes } from '../desired-state/directory-records.ts';
 import { testHub, testUser } from '../grants/grant-fixtures.ts';
-import { roleRulesOfHub } from '../grants/role-rules.ts';
+import { connectors } from '../../connectors/registry.ts';
+import type { ConnectorDefinition } from '../../connectors/sdk/connector.ts';
+import { roleRulesOf, roleRulesOfHub } from '../grants/role-rules.ts';
 import { defineStandingIndexes } from '../standing/standing.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { roundTrips } from '../store/round-trips.test-double.ts';
@@ -124,4 +126,36 @@ test("a seat disputed between the person (whose email changed) and another user 
   });
   const result = await planPerson(store, hub, { directoryUserIds: ['u-jane'], emails: [] }, { now: new Date(at) });
   assert.deepEqual(result.operations.map((o) => o.summary), []);
+});
+
+test("a person's slice holds the admins of an app whose admin role is not named ADMIN (a test connector's `owner`), and no other app's", async () => {
+  // An organization-style app: roles owner > member, owner administers (connectors/sdk/definition.ts `roles`).
+  const orgRules = roleRulesOf({ id: 'org-test', roles: { ranking: ['owner', 'member'], assignable: ['member'], admin: 'owner' }, assetTypes: {} } as unknown as ConnectorDefinition);
+  const store = new MemoryStore();
+  defineDirectoryIndexes(store);
+  definePersonIndexes(store, ['ADMIN', 'owner']);
+  const hub = testHub();
+  const member = (id: string, role: string) => ({ hubId: hub.id, id, email: `${id}@example.com`, role, firstSeenAt: at, lastSeenAt: at });
+  await store.transact((tx) => {
+    tx.put('directoryUsers', hub.id, 'u-ann', testUser('u-ann', 'ann@example.com'));
+    tx.put('appMembers', hub.id, 'ann', member('ann', 'owner'));
+    tx.put('appMembers', hub.id, 'bob', member('bob', 'Owner'));
+    tx.put('appMembers', hub.id, 'eve', member('eve', 'member'));
+    tx.put('appMembers', hub.id, 'max', member('max', 'ADMIN'));
+  });
+  // Without Bob, Ann's plan took her for the last admin and held her removal or demotion.
+  const { actual } = await personInput(store, hub, { directoryUserIds: ['u-ann'], emails: [] }, orgRules);
+  assert.deepEqual(actual.members.map((m) => m.id).sort(), ['ann', 'bob']);
+  assert.deepEqual(actual.members.filter((m) => orgRules.isAdmin(m.role)).map((m) => m.id).sort(), ['ann', 'bob']);
+  // A hub whose admin role is ADMIN does not count an `owner` (another app's admin role) as one.
+  const theirs = await personInput(store, hub, { directoryUserIds: ['u-ann'], emails: [] }, roleRulesOfHub(hub));
+  assert.deepEqual(theirs.actual.members.map((m) => m.id).sort(), ['ann', 'max']);
+});
+
+test('the admin index files the admin role of every registered connector by default', () => {
+  let keysOf: ((m: { role: string }, hub: string) => string[]) | undefined;
+  const recorder = { defineIndex: (_c: string, name: string, fn: typeof keysOf) => { if (name === PERSON_INDEX.memberByRole) keysOf = fn; } } as unknown as Store;
+  definePersonIndexes(recorder);
+  for (const c of connectors) assert.deepEqual(keysOf!({ role: c.roles.admin.toLowerCase() }, 'h'), ['h\u0000ADMIN'], c.id);
+  assert.deepEqual(keysOf!({ role: 'some-other-role' }, 'h'), []);
 });

@@ -1,4 +1,5 @@
 import type { HubConfigFile } from '../../config/schema.ts';
+import { connectors } from '../../connectors/registry.ts';
 import type { AppAssignmentRecord, AppInviteRecord, AppMemberRecord, AppSystemUserRecord, ExemptionRecord, MemberMatchRecord } from '../app-state/records.ts';
 import type { DepartedUserRecord } from '../dispatch/departed-user.ts';
 import { INDEX, matchingEmailsOf, type DirectoryUserRecord } from '../desired-state/directory-records.ts';
@@ -19,16 +20,34 @@ export const PERSON_INDEX = {
   matchByDirectoryUser: MATCH_BY_DIRECTORY_USER,
   /** `${hubId}\0${directoryUserId}` → automatic matches disputing a row between that user and others. */
   disputedByCandidate: DISPUTED_BY_CANDIDATE,
-  /** `${hubId}\0ADMIN` → the hub's admins; no other role is filed (nothing looks one up). */
+  /**
+   * `${hubId}\0ADMIN` → the hub's admins (a member whose role is a connector's `roles.admin`); no
+   * other role is filed (nothing looks one up). The key's `ADMIN` is the index's word, not a role.
+   */
   memberByRole: 'appMembers.role',
 } as const;
 
-export function definePersonIndexes(store: Store): void {
+/** Every registered connector's admin role (`roles.admin`), upper-cased: what the admin index files. */
+const REGISTERED_ADMIN_ROLES: readonly string[] = connectors.map((c) => c.roles.admin);
+
+/**
+ * `adminRoles`: the admin roles of the connectors hubs may use (default: every registered one's).
+ * A member holding any of them is filed as an admin; the plan keeps those that are its hub's own
+ * admin role (`rules.isAdmin`), so an app whose ordinary role shares another app's admin name is
+ * not counted.
+ */
+export function definePersonIndexes(store: Store, adminRoles: readonly string[] = REGISTERED_ADMIN_ROLES): void {
   defineRowEmailIndexes(store);
   // Admins only: filing every member under its role was 10,000 index entries in a 10,000-member
   // hub's first check, for one lookup (the last-admin rule's). The keys admins get are unchanged,
-  // so a replica of the previous release finds them during a rolling upgrade.
-  store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => (m.role.toUpperCase() === 'ADMIN' ? [`${hub}\u0000ADMIN`] : []));
+  // so a replica of the previous release finds them during a rolling upgrade. The admin role is
+  // the connector's, compared case-insensitively as `isAdminRole` does: a fixed 'ADMIN' here left
+  // an app whose admin role has another name with no admin in any person's slice, so the plan
+  // took the person for the hub's last admin and held every removal and demotion of an admin.
+  // PostgreSQL rebuilds an index when this source changes, not when the roles do: a connector
+  // renaming its admin role must rename this index (agent/store/postgres/indexes.ts).
+  const admin = new Set(adminRoles.map((r) => r.toUpperCase()));
+  store.defineIndex('appMembers', PERSON_INDEX.memberByRole, (m, hub) => (admin.has(m.role.toUpperCase()) ? [`${hub}\u0000ADMIN`] : []));
   store.defineIndex('appAssignments', PERSON_INDEX.assignmentByUser, (a, hub) => [`${hub}\u0000${a.userId}`]);
   defineMatchIndex(store);
   // A disputed row is still possibly the person's (match-members.ts): their plan must see it, as
@@ -88,7 +107,7 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
 
   // Round 1: the users, their groups and claims, their departure records and matches; the emails
   // given; every admin (the last-admin rule counts them); whether the snapshot is complete.
-  const [users, departedRows, found, givenEmails, admins, imported] = await Promise.all([
+  const [users, departedRows, found, givenEmails, filedAdmins, imported] = await Promise.all([
     usersWithGroups(view, hub, ids),
     view.getMany('departedUsers', h, ids),
     Promise.all(ids.map(async (id) => {
@@ -109,6 +128,8 @@ export async function personInput(view: ReadView, hub: HubConfigFile, person: Pe
 
   // Round 2: the matched members, the users' and departed emails, the admins' exemptions and
   // system-user rows. A person with no member row yet needs no third round.
+  // The index files every connector's admin role: keep this hub's.
+  const admins = filedAdmins.filter((a) => rules.isAdmin(a.role));
   const adminIds = admins.map((a) => a.id);
   // Invites matched to the person (by an owner, or by an email they no longer have) are their
   // seat as much as matched members are: without them the person's plan saw no seat and invited

@@ -47,4 +47,10 @@ describe('meta-business assignAsset: refused or unsent is not applied, a lost an
     emulator.control.setFaults({ lostReply: { match: 'assigned_users' } });
     await assert.rejects(c.assignAsset!(input), (e: unknown) => e instanceof ConnectorError && !e.notApplied);
   });
+
+  test('a member no longer business-scoped (100/1752100) is not-found, the contract\'s word for a stale view', async () => {
+    const c = connector();
+    // Not a user of the business: Graph answers 100/1752100 "User is not business-scoped".
+    await assert.rejects(c.assignAsset!({ ...input, userId: '99999999999' }), (e: unknown) => notApplied('not-found')(e) && (e as ConnectorError).providerCode === '100/1752100');
+  });
 });

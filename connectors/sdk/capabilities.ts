@@ -105,7 +105,9 @@ export interface MemberRemoval {
 /**
  * Gives and takes a member's access on one asset. `tasks` is the access in the app's permission
  * names as a set (the definition's `assetTypes[type].accessOf` of a team's grant); assigning
- * replaces whatever the member held on the asset (upsert).
+ * replaces whatever the member held on the asset (upsert). An assign the app refuses because the
+ * asset is gone or no longer shared, or the member no longer holds a seat, is `not-found`: the
+ * app moved under the plan, and the agent re-reads the person (a stale view) rather than failing.
  */
 export interface AssetGrants {
   assignAsset(input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult>;

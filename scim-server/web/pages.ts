@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { DIRECTORY_STATUSES, type AgentApi, type HubSummary } from '../../agent/api.ts';
+import { connectorById } from '../../connectors/registry.ts';
 import { automationCharts, hubCharts, standingSvg } from './chart-sections.ts';
 import { currentViewer, managesAny, requireHubRight, requireSomeHub, sendForbidden, viewerMay, withViewer } from './hub-guard.ts';
 import { html, layout, type LayoutOptions, type SafeHtml } from './html.ts';
@@ -68,7 +69,9 @@ export function registerPages(router: Router, ctx: WebContext): void {
     const tabs = tabsShown.map(([id, label]) => html`<a href="?tab=${id}" ${id === tab ? html`aria-current="page"` : ''}>${label}</a>`);
     const charts = tab === 'members' ? await hubCharts(agent, hub) : '';
     const role = viewer.admin ? 'admin' : viewer.roles.get(hubId) ?? '';
-    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab, role }, body: html`
+    // `app`: the connector's label, which the member dialogs name as where a change is made.
+    const app = connectorById(hub.connector)?.label ?? hub.connector;
+    send(res, { title: hub.label, current: 'hubs', script: 'hub-page.js', data: { hub: hubId, tab, role, app }, body: html`
 <p class="crumbs"><a href="${ctx.basePath}/">Business hubs</a> ›</p>
 <h1>${hub.label} <span class="muted">${hub.connector}</span></h1>
 ${owner && hub.health ? healthLine(hub) : ''}

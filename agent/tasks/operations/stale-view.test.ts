@@ -20,12 +20,14 @@ test('the stale-view rule: which refusal of which operation means the app moved 
   const stale: Array<[keyof typeof ops, ConnectorError]> = [
     ['invite', err('conflict', '100')], ['reinvite', err('conflict', '100')],
     ['changeInvite', err('not-found', '100/33')], ['changeMember', err('not-found', '100/33')],
-    ['assign', err('not-found', '100/33')], ['assign', err('invalid-argument', '100/1752100')],
+    ['assign', err('not-found', '100/33')], ['assign', err('not-found', '100/1752100')], ['assign', err('not-found', '40001')],
   ];
   for (const [op, e] of stale) assert.ok(staleViewOf(ops[op], e), `${op} + ${e.kind} ${e.providerCode}`);
   const not: Array<[keyof typeof ops, unknown]> = [
     ['invite', err('invalid-argument', '100')], ['invite', err('rate-limited', '17')], ['changeInvite', err('invalid-argument', '100')],
     ['changeMember', err('conflict', '3914')], ['assign', err('invalid-argument', '100/1752129')], ['assign', err('permission-denied', '200')],
+    // The kind decides, never an app's code: a bad argument is a bad argument whatever its code.
+    ['assign', err('invalid-argument', '100/1752100')],
     ['remove', err('not-found', '100/33')], ['cancel', err('not-found', '100/33')], ['changeMember', new Error('a bug')],
   ];
   for (const [op, e] of not) assert.equal(staleViewOf(ops[op], e), undefined, `${op} + ${(e as ConnectorError).kind ?? 'Error'}`);

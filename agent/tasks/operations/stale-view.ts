@@ -25,14 +25,13 @@ import { applyPersonReading } from './person-refresh.ts';
 import { recordInSnapshot } from './snapshot-update.ts';
 
 /**
- * Which failures of which operation mean "the app moved under the plan" (connector error kinds,
- * from connectors/meta-business/graph-errors.ts):
- * - invite / reinvite, `conflict`: the email already holds a seat (Meta's #100 "already …");
- * - change-invite-role, `not-found`: Meta's 100/33 on the invite, it is no longer pending
- *   (accepted, cancelled or gone);
- * - change-member-role, `not-found`: the member left the business;
- * - assign-asset, `not-found` (100/33 on the asset: gone or no longer shared) or 100/1752100
- *   (the user is no longer a business-scoped user with access).
+ * Which failures of which operation mean "the app moved under the plan", by connector error kind
+ * alone (each connector maps its app's answers to kinds; no app's codes are read here):
+ * - invite / reinvite, `conflict`: the email already holds a seat;
+ * - change-invite-role, `not-found`: the invite is no longer pending (accepted, cancelled or gone);
+ * - change-member-role, `not-found`: the member left;
+ * - assign-asset, `not-found`: the asset is gone or no longer shared, or the member left
+ *   (AssetGrants.assignAsset in connectors/sdk/capabilities.ts).
  * Removals and cancellations need none: "already gone" is already-done in the connector.
  */
 export function staleViewOf(op: Operation, err: unknown): string | undefined {
@@ -46,9 +45,7 @@ export function staleViewOf(op: Operation, err: unknown): string | undefined {
     case 'change-member-role':
       return err.kind === 'not-found' ? `member ${op.memberId} is no longer in the app` : undefined;
     case 'assign-asset':
-      if (err.kind === 'not-found') return `${op.asset.type} ${op.asset.id} or member ${op.memberId} is gone, or the asset is no longer shared with the business`;
-      if (err.kind === 'invalid-argument' && err.providerCode === '100/1752100') return `member ${op.memberId} is no longer a business user with access to ${op.asset.type} ${op.asset.id}`;
-      return undefined;
+      return err.kind === 'not-found' ? `${op.asset.type} ${op.asset.id} or member ${op.memberId} is gone, or the asset is no longer shared with the hub` : undefined;
     default:
       return undefined;
   }
@@ -98,7 +95,7 @@ export async function recoverStaleView(input: StaleViewInput): Promise<TaskOutco
     if (!asset) throw error;
     ctx.audit({
       action: op.kind, subject: subjectOf(op), outcome: 'failed', detail,
-      why: `${op.summary}: cannot be met: ${asset.type} ${asset.id} no longer exists or is no longer shared with the business (stale view; ${read}); an owner must fix the team's assets`,
+      why: `${op.summary}: cannot be met: ${asset.type} ${asset.id} no longer exists or is no longer shared with the hub (stale view; ${read}); an owner must fix the team's assets`,
     });
     return { status: 'completed', result: { outcome: 'reported', why: `${asset.type} ${asset.id} is gone or no longer shared` } };
   }

@@ -79,6 +79,17 @@ export async function assetGone(ctx: MetaContext, asset: AssetRef, unread: { wha
   return true;
 }
 
+/**
+ * 100/1752100 "User is not business-scoped" on `POST /{asset}/assigned_users`: the member is no
+ * longer a business user with access (they left). The contract's word for that is `not-found`
+ * (AssetGrants.assignAsset, connectors/sdk/capabilities.ts), as for an asset gone: both are a
+ * stale view the agent re-reads the person for, without knowing Meta's codes.
+ */
+function memberGone(err: unknown): unknown {
+  if (!(err instanceof ConnectorError) || err.kind !== 'invalid-argument' || err.providerCode !== '100/1752100') return err;
+  return new ConnectorError('not-found', err.message, { providerCode: err.providerCode, field: err.field, notApplied: err.notApplied, cause: err });
+}
+
 export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; userId: string; tasks: string[] }): Promise<ChangeResult> {
   const tasks = input.tasks.map((t) => t.toUpperCase());
   const whatFor = what(`assign ${LABEL[input.asset.type] ?? input.asset.type} ${input.asset.id} to user ${input.userId} with [${tasks.join(',')}]`);
@@ -97,7 +108,7 @@ export async function assignAsset(ctx: MetaContext, input: { asset: AssetRef; us
     sent = true;
     await ctx.graph.call('POST', `${input.asset.id}/assigned_users`, params, { what: whatFor, businessId: ctx.businessId });
   } catch (err) {
-    throw notAppliedUnlessSent(err, sent);
+    throw notAppliedUnlessSent(memberGone(err), sent);
   }
   return 'done';
 }

@@ -11,8 +11,8 @@ function reportView(r) {
   const open = r.status === 'open' || r.status === 'partially-applied';
   const apply = async (memberIds, label) => {
     const what = memberIds === 'all'
-      ? `Every pending item of this report is carried out in Meta now: ${r.items.filter((i) => !i.appliedAt).map((i) => `${i.action} ${i.email ?? i.memberId}`).join('; ')}. People reactivated since are skipped.`
-      : `${label} is carried out in Meta now.`;
+      ? `Every pending item of this report is carried out in the app of hub ${r.hubId} now: ${r.items.filter((i) => !i.appliedAt).map((i) => `${i.action} ${i.email ?? i.memberId}`).join('; ')}. People reactivated since are skipped.`
+      : `${label} is carried out in the app of hub ${r.hubId} now.`;
     const ok = await confirmDialog({ title: 'Apply deprovisioning report', what, confirmLabel: 'Apply', danger: true });
     if (!ok) return;
     try {
@@ -34,7 +34,7 @@ function approvalView(a) {
   const decide = async (decision) => {
     const ok = await confirmDialog({
       title: decision === 'approve' ? 'Approve the halted plan' : 'Reject the halted plan',
-      what: decision === 'approve' ? `These operations run in Meta now: ${a.operations.map((o) => o.summary).join('; ')}` : 'None of these operations run; the plan is dropped.',
+      what: decision === 'approve' ? `These operations run in the app of hub ${a.hubId} now: ${a.operations.map((o) => o.summary).join('; ')}` : 'None of these operations run; the plan is dropped.',
       confirmLabel: decision === 'approve' ? 'Approve and run' : 'Reject', danger: decision === 'approve',
     });
     if (!ok) return;

@@ -40,7 +40,7 @@ function settings(hub) {
       el('dt', {}, 'Settle window'), el('dd', {}, `${safety.settleSeconds ?? '?'} s`),
       el('dt', {}, 'Removal threshold'), el('dd', {}, `${safety.removalThresholdPercent ?? '?'} % of members`),
       el('dt', {}, 'Deprovisioning'), el('dd', {}, safety.confirmDeprovisioning ? 'an owner applies a report' : 'automatic'),
-      el('dt', {}, 'Drift found in Meta'), el('dd', {}, safety.drift ?? '?'))),
+      el('dt', {}, `Drift found in ${document.body.dataset.app || 'the app'}`), el('dd', {}, safety.drift ?? '?'))),
     el('h2', {}, 'Effective config (secrets masked)'),
     el('pre', { class: 'settings', tabindex: 0 }, JSON.stringify(s, null, 2)),
   ];

@@ -9,6 +9,8 @@ function labelsAllowed() {
 }
 
 const who = (m) => m.email ?? m.name ?? m.id;
+/** The hub's app as its connector names it (`data-app`, from the connector definition's label): never one app's name here. */
+const app = () => document.body.dataset.app || 'the app';
 
 export async function matchMember(hubId, hubLabel, m) {
   const results = el('ul', { class: 'results', id: 'match-results', 'aria-label': 'Directory users' });
@@ -27,7 +29,7 @@ export async function matchMember(hubId, hubLabel, m) {
   find();
   const values = await confirmDialog({
     title: `Match ${who(m)}`,
-    what: `${who(m)} keeps their seat in ${hubLabel}. From now on hubwarden manages it from the chosen directory user's groups: on the next pass their role and asset tasks in Meta follow the team mappings (or the hub role you choose), and they are removed when that user leaves the groups.`,
+    what: `${who(m)} keeps their seat in ${hubLabel}. From now on hubwarden manages it from the chosen directory user's groups: on the next pass their role and asset tasks in ${app()} follow the team mappings (or the hub role you choose), and they are removed when that user leaves the groups.`,
     fields: [
       el('label', { for: 'match-search' }, 'Search the directory', search),
       results,
@@ -45,7 +47,7 @@ export async function matchMember(hubId, hubLabel, m) {
 export async function exemptMember(hubId, hubLabel, m) {
   const values = await confirmDialog({
     title: `Exempt ${who(m)}`,
-    what: `hubwarden will leave ${who(m)}'s seat, role and asset tasks in ${hubLabel} exactly as they are in Meta and never remove them while the exemption lasts. Nothing is changed in Meta now.`,
+    what: `hubwarden will leave ${who(m)}'s seat, role and asset tasks in ${hubLabel} exactly as they are in ${app()} and never remove them while the exemption lasts. Nothing is changed in ${app()} now.`,
     fields: [
       el('label', {}, 'Reason (who asked and why)', el('textarea', { name: 'reason', required: true, rows: 2, maxlength: 500, id: 'exempt-reason' })),
       el('label', {}, 'Until (optional)', el('input', { type: 'date', name: 'until', id: 'exempt-until' })),
@@ -64,7 +66,7 @@ export async function exemptMember(hubId, hubLabel, m) {
 export async function unexemptMember(hubId, hubLabel, m) {
   const values = await confirmDialog({
     title: `End the exemption of ${who(m)}`,
-    what: `hubwarden manages ${who(m)}'s seat in ${hubLabel} again from the directory: if no mapped group grants it, the seat is removed after the settle window (or reported for approval). Nothing is changed in Meta now.`,
+    what: `hubwarden manages ${who(m)}'s seat in ${hubLabel} again from the directory: if no mapped group grants it, the seat is removed after the settle window (or reported for approval). Nothing is changed in ${app()} now.`,
     confirmLabel: 'End exemption',
   });
   if (!values) return false;
@@ -77,9 +79,9 @@ export async function removeMember(hubId, hubLabel, m) {
   const values = await confirmDialog({
     title: invite ? `Cancel the invite of ${who(m)}` : `Remove ${who(m)}`,
     what: invite
-      ? `The pending invitation of ${who(m)} to ${hubLabel} is cancelled in Meta; the link in their email stops working.`
-      : `${who(m)} loses their seat in ${hubLabel}: Meta removes them from the business with their ${m.appRole ?? ''} role and every asset task they hold${m.assets?.length ? ` (${m.assets.map((a) => a.id).join(', ')})` : ''}. If their groups still grant access, hubwarden will invite them again.`,
-    confirmLabel: invite ? 'Cancel invite' : 'Remove from Meta',
+      ? `The pending invitation of ${who(m)} to ${hubLabel} is cancelled in ${app()}; the link in their email stops working.`
+      : `${who(m)} loses their seat in ${hubLabel}: ${app()} removes them with their ${m.appRole ?? ''} role and every asset task they hold${m.assets?.length ? ` (${m.assets.map((a) => a.id).join(', ')})` : ''}. If their groups still grant access, hubwarden will invite them again.`,
+    confirmLabel: invite ? 'Cancel invite' : `Remove from ${app()}`,
     danger: true,
   });
   if (!values) return false;
