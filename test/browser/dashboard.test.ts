@@ -171,7 +171,7 @@ for (const kind of await sharedStoreElseMemory()) {
       await shot('06-automation');
       await item.getByRole('button', { name: 'Apply' }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByText(/is carried out in Meta now/).waitFor();
+      await dialog.getByText(new RegExp(`is carried out in the app of hub ${HUB} now`)).waitFor();
       await dialog.getByRole('button', { name: 'Apply' }).click();
       await page.getByText('Report applied; the removals are queued.').waitFor();
       await until('Frank removed from the business in Meta', () => !world.emulator.control.state().users.some((u) => u.id === FRANK));
