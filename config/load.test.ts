@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectorBlock, isClaimTeam, withCollections } from './schema.ts';
 import { ConfigError, loadConfig, parseConfig } from './load.ts';
 
@@ -196,6 +197,13 @@ hubs:
       'hubs[0].meta.accessToken: environment variable META_TOKEN is not set',
       `hubs[0].scim.tokens[0]: cannot read ${join(tmpdir(), 'does-not-exist')}: ENOENT`,
     ]);
+    // The shipped config's token files come from the first npm start: its missing ones say so.
+    const shipped = fileURLToPath(new URL('./hubwarden.yaml', import.meta.url));
+    const missingToken = `${minimal}    scim: { tokens: [file:../data/no-such-token-file] }\n`;
+    assert.deepEqual(problemsOf(missingToken, {}, shipped), [
+      `hubs[0].scim.tokens[0]: cannot read ${join(dirname(shipped), '../data/no-such-token-file')}: ENOENT (the shipped config's token files are created by the first \`npm start\`)`,
+    ]);
+    assert.doesNotMatch(problemsOf(missingToken, {}, join(tmpdir(), 'config', 'hubwarden.yaml'))[0]!, /npm start/, 'only the shipped config\'s');
     assert.deepEqual(problemsOf(minimal.replace('"1234567890" }', '"1", accessToken: "plain-token" }')), [
       'hubs[0].meta.accessToken: expected a secret reference, env:NAME or file:PATH',
     ]);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { logLevelProblem } from './log-level.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isAlias, isCollection, isPair, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, eventHookSecretsOf, type ConfigFile } from './schema.ts';
@@ -13,6 +14,20 @@ import { characterCheckAt } from './secret-characters.ts';
 export { formatPath } from './schema-issues.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/hubwarden.yaml';
+
+/** The shipped config, beside this file (config/hubwarden.yaml; copied into dist/ by the build). */
+const SHIPPED_CONFIG = fileURLToPath(new URL('./hubwarden.yaml', import.meta.url));
+
+/**
+ * The shipped config's token files (`file:../data/…`) exist only once `npm start` has made them
+ * (scim-server/first-start.ts): on a fresh clone `config validate` or the CLI met "cannot read
+ * …/data/admin-token: ENOENT" and nothing said where the file comes from.
+ */
+function firstStartHint(configFile: string, problem: string): string {
+  return configFile === SHIPPED_CONFIG && problem.startsWith('cannot read ') && problem.endsWith(': ENOENT')
+    ? ' (the shipped config\'s token files are created by the first `npm start`)'
+    : '';
+}
 
 /** A bad config file: one line per problem, each naming its path in the file. */
 export class ConfigError extends Error {
@@ -333,7 +348,7 @@ export function parseConfig(text: string, absolute: string, env: NodeJS.ProcessE
   for (const { ref, path: at } of refs) if (!firstAt.has(ref)) firstAt.set(ref, at);
   const resolveAt = (ref: string, at: PropertyKey[]): Secret | string => {
     const resolved = resolveSecret(ref, baseDir, env);
-    if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}`;
+    if (typeof resolved === 'string') return `${formatPath(at)}: ${resolved}${firstStartHint(absolute, resolved)}`;
     const problem = resolvedProblem(formatPath(at), resolved.reveal(), ref);
     if (problem) return `${formatPath(at)}: ${problem}`;
     secrets.set(ref, resolved);

@@ -12,7 +12,9 @@ test('the shipped config gets random 0600 token files on first start, never repl
   const dir = await mkdtemp(join(tmpdir(), 'hubwarden-first-start-'));
   const cwd = process.cwd();
   process.chdir(dir); // this test file runs in its own process (node --test)
+  const umask = process.umask(0); // the folder's mode must not depend on it (make-dirs.ts)
   t.after(async () => {
+    process.umask(umask);
     process.chdir(cwd);
     await rm(dir, { recursive: true, force: true });
   });
@@ -27,6 +29,7 @@ test('the shipped config gets random 0600 token files on first start, never repl
   const tokens = await Promise.all(DEFAULT_TOKEN_FILES.map((f) => readFile(join(dir, f.slice(3)), 'utf8')));
   assert.equal(new Set(tokens).size, tokens.length, 'every token file holds its own token');
   assert.equal((await stat(join(dir, 'data/sandbox-scim-token'))).mode & 0o777, 0o600);
+  assert.equal((await stat(join(dir, 'data'))).mode & 0o777, 0o700, 'data/ is the owner\'s only, even under umask 000');
   assert.deepEqual(await createDefaultTokenFiles('./config/hubwarden.yaml'), []);
   assert.equal(await readFile(join(dir, 'data/sandbox-scim-token'), 'utf8'), scim);
   assert.deepEqual(await createDefaultTokenFiles('elsewhere/hubwarden.yaml'), []);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { createSecretFile } from '../agent/secrets/secret-file.ts';
+import { makeDirs } from '../agent/store/make-dirs.ts';
 
 /**
  * The token files the shipped config (config/hubwarden.yaml) references with `file:../data/…`,
@@ -24,7 +24,7 @@ export async function createDefaultTokenFiles(configPath: string): Promise<strin
   const created: string[] = [];
   for (const relative of DEFAULT_TOKEN_FILES) {
     const path = resolve(dirname(resolve(configPath)), relative);
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirs(dirname(path)); // mode 0700, as the store's folders (make-dirs.ts)
     // Never replaces an existing token (the IdP already holds it), and never leaves an empty one
     // behind when the write fails (agent/secrets/secret-file.ts).
     const made = await createSecretFile(path, `${randomBytes(32).toString('base64url')}\n`).catch((err: NodeJS.ErrnoException) => {

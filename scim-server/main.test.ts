@@ -104,7 +104,7 @@ test('a start that fails after audit.file is checked (here: the store cannot be 
   }
 });
 
-test('a port already in use exits 1 with one line naming host and port', async (t) => {
+test('a port already in use exits 1 with one line naming host and port, and how to choose another', async (t) => {
   const { createServer } = await import('node:net');
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -113,7 +113,7 @@ test('a port already in use exits 1 with one line naming host and port', async (
   const { path } = await tempConfig(t, validConfig);
   const run = start(['--config', path], { PORT: String(port), TEST_SCIM_TOKEN: 'x' });
   assert.equal((await run.exited).code, 1);
-  assert.equal(run.output().stderr.trim(), `hubwarden: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+  assert.equal(run.output().stderr.trim(), `hubwarden: cannot listen on 127.0.0.1:${port}: EADDRINUSE (another program is using that port: stop it, or choose another port with PORT=<port> or server.port)`);
 });
 
 /** The process's exit, or 'hung' after `ms` (a start-up that spins never exits by itself). */

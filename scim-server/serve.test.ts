@@ -38,3 +38,10 @@ test('an idle kept-alive connection outlives Node\'s 5 s default, so a proxy reu
     agent.destroy();
   }
 });
+
+test('a host that is not an address of this machine is refused with a line saying what to set (EADDRNOTAVAIL)', async () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737 §3): documentation only, never assigned to an interface.
+  await assert.rejects(serve(express(), { host: '192.0.2.1', port: 0 }), {
+    message: 'cannot listen on 192.0.2.1:0: EADDRNOTAVAIL (server.host is not an address of this machine: use 127.0.0.1, or 0.0.0.0 for every interface)',
+  });
+});

@@ -43,13 +43,24 @@ export interface ServeOptions {
  */
 export const KEEP_ALIVE_MS = 65_000;
 
+/**
+ * What the admin does about the usual listen failures (listen(2) errors: EADDRINUSE, EACCES,
+ * EADDRNOTAVAIL), so the one line `npm start` prints names the way out, not only the errno.
+ */
+export function listenHint(code: string | undefined): string {
+  if (code === 'EADDRINUSE') return ' (another program is using that port: stop it, or choose another port with PORT=<port> or server.port)';
+  if (code === 'EACCES') return ' (a port below 1024 needs privileges: choose a higher port with PORT=<port> or server.port, behind a reverse proxy)';
+  if (code === 'EADDRNOTAVAIL') return ' (server.host is not an address of this machine: use 127.0.0.1, or 0.0.0.0 for every interface)';
+  return '';
+}
+
 /** Listens; resolves once bound (rejects with the cause, e.g. EADDRINUSE, naming host and port). */
 export function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = app.listen(options.port, options.host);
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     server.headersTimeout = KEEP_ALIVE_MS + 1_000;
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}${listenHint(err.code)}`)));
     server.once('listening', () => {
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDirs, makeDirsSync } from './make-dirs.ts';
@@ -31,4 +31,22 @@ test('makeDirs and makeDirsSync create missing parents, accept an existing folde
   await writeFile(join(dir, 'file'), '');
   assert.throws(() => makeDirsSync(join(dir, 'file')), { code: 'ENOTDIR' });
   await assert.rejects(makeDirs(join(dir, 'file/sub')), { code: 'ENOTDIR' });
+});
+
+test('folders it creates are 0700 whatever the umask (they hold tokens, the key and the store); a folder already there keeps its mode', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hubwarden-make-dirs-mode-'));
+  const before = process.umask(0); // `umask 000`: left to it, mkdir made data/ world-writable (0777)
+  t.after(async () => {
+    process.umask(before);
+    await rm(dir, { recursive: true, force: true });
+  });
+  makeDirsSync(join(dir, 'data/archive'));
+  await makeDirs(join(dir, 'logs/hubwarden'));
+  for (const made of ['data', 'data/archive', 'logs', 'logs/hubwarden']) {
+    assert.equal(statSync(join(dir, made)).mode & 0o777, 0o700, made);
+  }
+  await mkdir(join(dir, 'shared'), { mode: 0o755 });
+  makeDirsSync(join(dir, 'shared/inner'));
+  assert.equal(statSync(join(dir, 'shared')).mode & 0o777, 0o755, 'an existing folder is not changed');
+  assert.equal(statSync(join(dir, 'shared/inner')).mode & 0o777, 0o700);
 });

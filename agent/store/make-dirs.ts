@@ -10,10 +10,16 @@ import { dirname } from 'node:path';
  * (https://github.com/Kewton/CommandMate/issues/1774 measured both; bun had the same walk,
  * https://github.com/oven-sh/bun/pull/40600). Here each folder is tried once after its parent
  * exists, so that ENOENT is the error thrown.
+ *
+ * Every folder it creates is mode 0700 (FOLDER_MODE): they hold the store, the key file, token
+ * files and the audit log, whose files are 0600. Left to the umask, a process started with
+ * `umask 000` made `data/` world-writable, so any local account could replace `data/admin-token`
+ * or the key file with its own for the next start (unlinking needs write access to the folder,
+ * not to the file: POSIX rename/unlink). A folder already there keeps its mode.
  */
 export function makeDirsSync(dir: string): void {
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, FOLDER_MODE);
     return;
   } catch (err) {
     if (code(err) === 'EEXIST') return existingFolder(dir, statSync(dir).isDirectory());
@@ -22,7 +28,7 @@ export function makeDirsSync(dir: string): void {
     makeDirsSync(parent);
   }
   try {
-    mkdirSync(dir);
+    mkdirSync(dir, FOLDER_MODE);
   } catch (err) {
     if (code(err) !== 'EEXIST') throw err;
     existingFolder(dir, statSync(dir).isDirectory()); // made meanwhile by another process
@@ -36,6 +42,9 @@ export function makeDirsSync(dir: string): void {
 export async function makeDirs(dir: string): Promise<void> {
   makeDirsSync(dir);
 }
+
+/** Owner only; the umask can only take bits away from it. */
+export const FOLDER_MODE = 0o700;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 

@@ -33,6 +33,9 @@ export interface OktaHookOptions {
   failures?: FailureLimiter;
 }
 
+/** Why /hooks/okta refuses everything on a config without an Okta event hook secret, and the fix. */
+const NOT_CONFIGURED = 'no Okta event hook is configured here: set identityProviders.<name>.eventHookSecret (an identity provider of kind okta) and restart hubwarden (docs/okta-workflows.md)';
+
 /** A Router that also says when the work of accepted deliveries has finished (tests, shutdown). */
 export type HookRouter = Router & { settled(): Promise<void> };
 
@@ -71,6 +74,13 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       sendProblem(res, new Problem(400, 'invalid-request', 'expected the X-Okta-Verification-Challenge header'), req.originalUrl);
       return;
     }
+    // With no secret configured every delivery is refused 401, which Okta never retries: a hook
+    // verified now would lose every event in silence. Fail the Verify button instead, saying why.
+    if (secrets.length === 0) {
+      log.warn(`okta event hook: verification refused: ${NOT_CONFIGURED}`);
+      sendProblem(res, new Problem(404, 'not-found', NOT_CONFIGURED), req.originalUrl);
+      return;
+    }
     res.json({ verification: challenge });
   });
 
@@ -91,6 +101,11 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
         if (wait > 0) {
           log.warn(`okta event hook: delivery refused: too many wrong secrets from ${clientAddress(req)}; retry in ${wait} s`);
           sendProblem(res, new Problem(429, 'too-many-attempts', `too many wrong event hook secrets from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) }), req.originalUrl);
+          return;
+        }
+        if (secrets.length === 0) {
+          log.warn(`okta event hook: delivery refused: ${NOT_CONFIGURED}`);
+          sendProblem(res, new Problem(401, 'unauthenticated', NOT_CONFIGURED), req.originalUrl);
           return;
         }
         log.warn('okta event hook: delivery refused: the Authorization header matches no identityProviders.<okta>.eventHookSecret');
