@@ -190,6 +190,53 @@ describe('the archive (audit log, finished tasks)', () => {
     await restarted.close();
   });
 
+  test('an archive fdatasync that failed and dropped its writes (Linux marks them clean, the next one succeeds): the next sync writes them again, so success means on disk', async (t) => {
+    const { dir } = await folder(t);
+    const files = new FaultyFiles();
+    const archiveFolder = join(dir, 'store.json.archive');
+    const archive = new Archive(files, archiveFolder, 'audit');
+    await archive.open();
+    for (let i = 1; i <= 3; i++) archive.append(i, 'h1', audit(i));
+    await archive.sync();
+    for (let i = 4; i <= 8; i++) archive.append(i, 'h1', audit(i));
+    await archive.flush();
+    files.inject({ op: 'datasync-losing', path: '.archive' });
+    await assert.rejects(archive.sync(), /EIO/);
+    files.heal();
+    await archive.sync();
+    await archive.close();
+    const reread = new Archive(files, archiveFolder, 'audit');
+    await reread.open();
+    assert.deepEqual((await collect(reread.oldestFirst())).map((r) => r.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
+    await reread.close();
+  });
+
+  test('a store whose archive fdatasync failed losing the writes keeps every audit entry: the journal is dropped only after they are written again and synced', async (t) => {
+    const { dir, path } = await folder(t);
+    const files = new FaultyFiles();
+    const store = new LowdbStore(path, { files, checkpointBytes: 1_500 });
+    t.after(() => store.close());
+    await store.open();
+    for (let i = 0; i < 5; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.settled();
+    files.inject({ op: 'datasync-losing', path: '.archive' });
+    for (let i = 5; i < 30; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.settled();
+    assert.ok(files.refused > 0, 'an archive sync failed');
+    files.heal();
+    for (let i = 30; i < 60; i++) await store.transact((tx) => appendAudit(tx, audit(i)));
+    await store.settled();
+    assert.ok(!(await readdir(dir)).includes('store.json.journal.1'), 'a checkpoint has since dropped the journal that held them');
+    const image = await crashImage(dir);
+    t.after(() => rm(join(image, '..'), { recursive: true, force: true }));
+    const restarted = new LowdbStore(image);
+    await restarted.open();
+    const found = await queryAudit(restarted, { limit: 100 });
+    assert.equal(found.total, 60);
+    assert.equal(new Set(found.items.map((e) => e.why)).size, 60);
+    await restarted.close();
+  });
+
   test('a new segment that cannot be created (ENOSPC) leaves the archive writing to the current one, and it recovers with the disk', async (t) => {
     const { dir } = await folder(t);
     const files = new FaultyFiles();

@@ -35,6 +35,19 @@ export class Archive {
   private size = 0;
   private pending: Buffer[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /**
+   * The bytes written to the current segment since its last successful fdatasync, from
+   * `syncedSize` on. A failed fdatasync may have dropped them: Linux marks the dirty pages clean
+   * after a writeback error and reports it once, so the next fdatasync succeeds with nothing
+   * written (https://lwn.net/Articles/752063/, https://wiki.postgresql.org/wiki/Fsync_Errors).
+   * After a failure (`syncFailed`) the next sync writes them again first, from this copy, so that
+   * success means they are on disk before a journal holding them is dropped. Synced past
+   * UNSYNCED_MAX_BYTES, so the copy stays small.
+   */
+  private unsynced: Buffer[] = [];
+  private unsyncedBytes = 0;
+  private syncedSize = 0;
+  private syncFailed = false;
   private damagedReported = false;
   /**
    * Folders whose entries changed since they were last synced: the archive folder once a segment
@@ -95,7 +108,7 @@ export class Archive {
     }
     this.file = await this.files.open(last, bytes.byteLength === 0 ? 'w' : 'r+', 0o600);
     if (keep < bytes.byteLength) await this.file.truncate(keep);
-    this.size = keep;
+    this.size = this.syncedSize = keep;
     // An empty last segment (just started when a crash came): the last commit archived is in an
     // earlier one (synced whole before this one was started), or the journal would append it twice.
     for (let i = this.segments.length - 2; this.lastSeq === 0 && i >= 0; i--) {
@@ -116,7 +129,7 @@ export class Archive {
   async redoLastCommit(): Promise<void> {
     if (this.size === 0 || this.lastCommitStart > this.size) return;
     await this.file!.truncate(this.lastCommitStart);
-    this.size = this.lastCommitStart;
+    this.size = this.syncedSize = this.lastCommitStart;
     this.lastSeq = this.previousSeq;
   }
 
@@ -145,6 +158,14 @@ export class Archive {
       throw err;
     }
     this.size += bytes.byteLength;
+    this.unsynced.push(bytes);
+    this.unsyncedBytes += bytes.byteLength;
+    // After a failed fdatasync, only `sync` (at a checkpoint) tries again: a try at every write
+    // would write the whole unsynced copy again each time while the disk keeps failing.
+    if (this.syncFailed) return;
+    if (this.unsyncedBytes >= UNSYNCED_MAX_BYTES && this.size < this.segmentBytes) {
+      await this.datasync().catch((err) => log.warn('store: syncing the archive failed; its unsynced records are written again at the next sync, and the journal keeps them meanwhile', { archive: this.name, code: codeOf(err) }));
+    }
     if (this.size >= this.segmentBytes) {
       await this.startSegment().catch((err) => log.warn('store: starting a new archive segment failed; the current one takes the records meanwhile', { archive: this.name, code: codeOf(err) }));
     }
@@ -156,21 +177,40 @@ export class Archive {
    * write tries again.
    */
   private async startSegment(): Promise<void> {
-    await this.file!.datasync();
+    await this.datasync();
     const next = this.segments[this.segments.length - 1]! + 1;
     const file = await this.files.open(this.segmentPath(next), 'w', 0o600);
     await this.file!.close().catch(() => {});
     this.file = file;
     this.unsyncedFolders.add(this.folder);
     this.segments.push(next);
-    this.size = 0;
+    this.size = this.syncedSize = 0;
+  }
+
+  /**
+   * fdatasync of the current segment (run in the `flushing` chain, between writes). After a
+   * failed one, the bytes written since the last success are written again first (see `unsynced`).
+   */
+  private async datasync(): Promise<void> {
+    const file = this.file!;
+    if (this.syncFailed && this.unsyncedBytes > 0) await writeAll(file, Buffer.concat(this.unsynced, this.unsyncedBytes), this.syncedSize);
+    try {
+      await file.datasync();
+    } catch (err) {
+      this.syncFailed = true;
+      throw err;
+    }
+    this.syncFailed = false;
+    this.syncedSize = this.size;
+    this.unsynced = [];
+    this.unsyncedBytes = 0;
   }
 
   /** Writes and fsyncs everything queued: called before a journal holding these records is dropped. */
   async sync(): Promise<void> {
     if (!this.file) return;
-    await this.flush();
-    await this.file.datasync();
+    this.flushing = this.flushing.then(() => this.write(), () => this.write()).then(() => this.datasync());
+    await this.flushing;
     for (const folder of [...this.unsyncedFolders]) {
       this.unsyncedFolders.delete(folder); // a segment created meanwhile adds it again
       try {
@@ -258,6 +298,9 @@ export class Archive {
     return dropped;
   }
 }
+
+/** Unsynced archive bytes past which the archive is synced between checkpoints (see `unsynced`). */
+const UNSYNCED_MAX_BYTES = 4 << 20;
 
 function* lines(bytes: Buffer): Generator<{ line: string; end: number }> {
   for (let start = 0; start < bytes.byteLength; ) {

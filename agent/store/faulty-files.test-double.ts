@@ -10,7 +10,14 @@ export type Fault =
   /** `afterBytes`: that many more bytes are written first (a disk filling up mid-record). */
   | { op: 'write'; code: 'ENOSPC' | 'EIO'; path?: string; afterBytes?: number }
   | { op: 'short-write'; path?: string; bytes: number; times?: number }
-  | { op: 'datasync' | 'sync' | 'rename' | 'open'; code: 'ENOSPC' | 'EIO' | 'EXDEV' | 'EACCES'; path?: string };
+  | { op: 'datasync' | 'sync' | 'rename' | 'open'; code: 'ENOSPC' | 'EIO' | 'EXDEV' | 'EACCES'; path?: string }
+  /**
+   * An fdatasync fails with EIO and the writes it was to make durable are lost, as Linux does:
+   * the dirty pages are marked clean after a writeback error, so the next fdatasync succeeds with
+   * nothing written (https://wiki.postgresql.org/wiki/Fsync_Errors). Here the bytes written through
+   * that handle since its last successful sync turn to zeros (what a reread after eviction finds).
+   */
+  | { op: 'datasync-losing'; path?: string };
 
 export class FaultyFiles implements StoreFiles {
   private faults: Fault[] = [];
@@ -49,6 +56,7 @@ export class FaultyFiles implements StoreFiles {
     this.ops.push(`open ${flags} ${path}`);
     const real = await nodeFiles.open(path, flags, mode);
     const faults = this;
+    let dirty: Array<[position: number, length: number]> = [];
     return {
       async write(buffer, offset, length, position) {
         const short = faults.find('short-write', path) as Extract<Fault, { op: 'short-write' }> | undefined;
@@ -65,22 +73,33 @@ export class FaultyFiles implements StoreFiles {
           faults.shortened++;
         }
         const result = await real.write(buffer, offset, length, position);
+        dirty.push([position, result.bytesWritten]);
         if (failing) faults.budget.set(failing, left - result.bytesWritten);
         return result;
       },
       async datasync() {
         const fault = faults.find('datasync', path);
         if (fault && 'code' in fault) throw faults.error(fault.code, 'fdatasync', path);
+        if (faults.find('datasync-losing', path)) {
+          for (const [position, length] of dirty) await real.write(Buffer.alloc(length), 0, length, position);
+          dirty = [];
+          throw faults.error('EIO', 'fdatasync', path);
+        }
         await real.datasync();
+        dirty = [];
         faults.ops.push(`datasync ${path}`);
       },
       async sync() {
         const fault = faults.find('sync', path);
         if (fault && 'code' in fault) throw faults.error(fault.code, 'fsync', path);
         await real.sync();
+        dirty = [];
         faults.ops.push(`sync ${path}`);
       },
-      truncate: (n) => real.truncate(n),
+      async truncate(n) {
+        dirty = dirty.flatMap(([position, length]) => (position >= n ? [] : [[position, Math.min(length, n - position)] as [number, number]]));
+        await real.truncate(n);
+      },
       close: () => real.close(),
     };
   }

@@ -141,7 +141,10 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
     });
     return;
   }
-  if (progress) task.progress = progress;
+  // A copy: `task` is the record the claim put in the store, and in the memory and lowdb stores
+  // that object is the stored one. Set in place, the progress showed to every reader (and in the
+  // record a failed outcome's revert restores) without any transaction having written it.
+  const ended: TaskRecord = progress ? { ...task, progress } : task;
   if (outcome.status === 'error') {
     const decision = outcome.decision;
     d.log[decision.log](`task ${task.kind} ${task.id}${task.hubId ? ` on hub ${task.hubId}` : ''}: ${decision.message}`, { taskId: task.id, kind: decision.kind, action: decision.action });
@@ -152,7 +155,7 @@ export async function runAttempt(d: AttemptDeps, seen: Readonly<TaskRecord>, rel
   }
   const pausing = outcome.status === 'error' && outcome.decision.action === 'pause-hub' && task.hubId !== '';
   try {
-    await d.finish(task, outcome, audits, leaseless ? seen : undefined);
+    await d.finish(ended, outcome, audits, leaseless ? seen : undefined);
   } finally {
     if (pausing) d.pending.pauseRecorded(task.hubId, d.clock());
   }
