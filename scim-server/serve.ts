@@ -94,8 +94,16 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
  * `npm start` forwards the SIGINT it received to this process as well
  * (https://github.com/npm/run-script/blob/main/lib/signal-manager.js). So a repeat within
  * `repeatMs` is that echo; a later one (someone insisting) exits at once.
+ *
+ * A stop that has not ended after `limitMs` exits 1 anyway, with one error line: a step that waits
+ * on a peer that went silent (a PostgreSQL connection that carries nothing: pg waits up to its
+ * answer timeout, 60 s, for each statement) would otherwise hold the process until the supervisor
+ * kills it (Kubernetes: SIGKILL after terminationGracePeriodSeconds,
+ * https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination), with nothing
+ * in the log. Nothing is lost: leases not handed back lapse, a transaction not committed is rolled
+ * back by the database, and a lowdb journal not folded is replayed at the next start.
  */
-export function stopOnSignals(running: RunningServer, repeatMs = 2_000): void {
+export function stopOnSignals(running: RunningServer, repeatMs = 2_000, limitMs = 10_000): void {
   let stoppingSince: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
     if (stoppingSince !== null) {
@@ -105,6 +113,10 @@ export function stopOnSignals(running: RunningServer, repeatMs = 2_000): void {
     }
     stoppingSince = Date.now();
     log.info('stopping', { signal });
+    setTimeout(() => {
+      log.error(`stopping did not end within ${limitMs / 1000} s (a store or app call that does not answer); exiting without the remaining steps: leases not handed back lapse and their tasks run again, marked interrupted`, { signal });
+      process.exit(1);
+    }, limitMs).unref();
     running.close().then(
       () => process.exit(0),
       (err: Error) => {
