@@ -45,3 +45,78 @@ test('a host that is not an address of this machine is refused with a line sayin
     message: 'cannot listen on 192.0.2.1:0: EADDRNOTAVAIL (server.host is not an address of this machine: use 127.0.0.1, or 0.0.0.0 for every interface)',
   });
 });
+
+test('a request in flight when the stop begins is answered in full with "Connection: close", so its connection does not hold the stop until the grace cuts it', async () => {
+  // Node answers keep-alive by default and leaves the connection open, idle, after server.close():
+  // it was then cut at the end of the grace, maybe just as a proxy sent a SCIM POST on it.
+  let arrived!: () => void;
+  const inFlight = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const app = express();
+  app.post('/slow', async (_req, res) => {
+    arrived();
+    await released;
+    res.status(201).json({ done: true });
+  });
+  let remaining: number | undefined;
+  const running = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 60_000, onClose: async (ms) => { remaining = ms; } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const answer = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = request(`${running.url}/slow`, { agent, method: 'POST' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await inFlight;
+    const closed = running.close();
+    release();
+    const res = await answer;
+    assert.deepEqual(res, { status: 201, connection: 'close', body: '{"done":true}' }, 'answered in full, the connection not kept');
+    await closed;
+    assert.ok(remaining !== undefined && remaining > 0, 'the stop ended when the response did, not by cutting the connection at the end of the grace');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a response already streaming when the stop begins (headers sent, keep-alive) has its connection closed as soon as it ends', async () => {
+  let arrived!: () => void;
+  const inFlight = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const app = express();
+  app.get('/export', async (_req, res) => {
+    res.write('first part,');
+    arrived();
+    await released;
+    res.end('last part');
+  });
+  let remaining: number | undefined;
+  // Without the close at the response's end, the idle connection held the stop the whole 30 s.
+  const running = await serve(app, { host: '127.0.0.1', port: 0, graceMs: 30_000, onClose: async (ms) => { remaining = ms; } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const body = new Promise<string>((resolve, reject) => {
+      const req = request(`${running.url}/export`, { agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await inFlight;
+    const closed = running.close();
+    release();
+    assert.equal(await body, 'first part,last part');
+    await closed;
+    assert.ok(remaining !== undefined && remaining > 20_000, `the stop ended with the response (${remaining} ms of the grace left)`);
+  } finally {
+    agent.destroy();
+  }
+});

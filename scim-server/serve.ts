@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { childLogger } from '../agent/log/logger.ts';
@@ -65,13 +65,32 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
       let closing: Promise<void> | null = null;
+      // From the start of a stop every response says `Connection: close`, and Node closes its
+      // connection once it is sent (https://www.rfc-editor.org/rfc/rfc9112#section-9.6). Without
+      // it, a request in flight at the stop was answered `keep-alive`: its connection then stayed
+      // open, idle, after server.close() (Node closes idle connections only when asked), held the
+      // stop for the whole grace and was cut at its end, maybe just as the proxy sent a SCIM POST
+      // on it, which a proxy does not send again (not idempotent): the identity provider got a 502.
+      const responses = new Set<ServerResponse>();
+      const noKeepAlive = (res: ServerResponse) => {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+      };
+      server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+        if (closing) noKeepAlive(res);
+        responses.add(res);
+        res.once('close', () => responses.delete(res));
+      });
       const close = () =>
         (closing ??= (async () => {
+          for (const res of responses) noKeepAlive(res);
           const deadline = Date.now() + (options.graceMs ?? 10_000);
           await options.beforeClose?.(options.graceMs ?? 10_000);
           const graceMs = Math.max(0, deadline - Date.now());
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
+          // A response whose headers were already sent said keep-alive: its connection turns idle
+          // when it ends, and is closed then rather than at the end of the grace.
+          for (const res of responses) if (res.getHeader('connection') !== 'close') res.once('close', () => setImmediate(() => server.closeIdleConnections()));
           let cut = false;
           const timer = setTimeout(() => {
             cut = true;
