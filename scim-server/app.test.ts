@@ -90,14 +90,14 @@ test('serve closes gracefully: an in-flight request finishes, then onClose runs,
   await assert.rejects(fetch(`${running.url}/healthz`));
 });
 
-test('serve: beforeClose runs first, while the listener still answers (the agent reading a sandbox on this server), with the grace budget; then in-flight requests, then onClose', async () => {
+test('serve: beforeClose runs first, while the listener still answers (the agent reading a sandbox on this server), with the grace less what requests keep (drainMs); then in-flight requests, then onClose', async () => {
   const events: string[] = [];
   const router = express.Router();
   router.get('/sandbox', (_req, res) => void res.json({ served: true }));
   const app = createApp({ store: { healthy: () => true }, routers: [{ path: '/x', router }] });
   let budget = -1;
   const running = await serve(app, {
-    host: '127.0.0.1', port: 0, graceMs: 2_000,
+    host: '127.0.0.1', port: 0, graceMs: 3_000, drainMs: 1_000,
     beforeClose: async (budgetMs) => {
       budget = budgetMs;
       const res = await fetch(`${running.url}/x/sandbox`); // refused if the listener were already closed

@@ -123,7 +123,8 @@ try {
     host: config.file.server.host,
     port: config.file.server.port,
     // A stop ends within 10 s (what supervisors wait by default before killing): in-flight requests
-    // and running tasks share 7 s, the rest is for writing the sandbox and folding the journal.
+    // and running tasks share 7 s (tasks 5 s; requests in flight when the listener closes keep at
+    // least 2 s, drainMs), the rest is for writing the sandbox and folding the journal.
     graceMs: 7_000,
     // The agent stops first, while the server still listens: its running tasks may be reading a
     // built-in sandbox on this very server. /readyz already answers 503 (agent stopped) meanwhile,

@@ -120,3 +120,44 @@ test('a response already streaming when the stop begins (headers sent, keep-aliv
     agent.destroy();
   }
 });
+
+test('requests in flight when the listener closes get their drain time even when beforeClose used the whole grace (a task stuck on an app call)', async () => {
+  let arrived!: () => void;
+  const inFlight = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const app = express();
+  app.patch('/Users/1', async (_req, res) => {
+    arrived();
+    await released;
+    res.json({ id: '1' });
+  });
+  let budget: number | undefined;
+  const running = await serve(app, {
+    host: '127.0.0.1', port: 0, graceMs: 3_000,
+    beforeClose: async (ms) => {
+      budget = ms;
+      await new Promise((r) => setTimeout(r, 3_000)); // overran its budget: the whole grace is gone
+      setTimeout(release, 100); // the request answers a moment after the listener closes
+    },
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${running.url}/Users/1`, { agent, method: 'PATCH' }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await inFlight;
+    const closed = running.close();
+    assert.deepEqual(await answer, { status: 200, body: '{"id":"1"}' }, 'answered, not cut');
+    await closed;
+    assert.equal(budget, 1_000, 'beforeClose is offered the grace less the 2 s the requests keep');
+  } finally {
+    agent.destroy();
+  }
+});

@@ -17,7 +17,7 @@ export interface ServeOptions {
   host: string;
   port: number;
   /**
-   * Runs first, while the listener still accepts, with the whole `graceMs` budget: what calls back
+   * Runs first, while the listener still accepts, with `graceMs` less `drainMs` as its budget: what calls back
    * into this process over loopback (the agent reading a built-in sandbox emulator mounted on the
    * same server) stops here, before its calls would meet a closed port (ECONNREFUSED, retried and
    * logged until the grace ran out).
@@ -28,8 +28,15 @@ export interface ServeOptions {
    * with the milliseconds `graceMs` has left: the requests and what onClose stops share one budget.
    */
   onClose?: (remainingMs: number) => Promise<void>;
-  /** How long in-flight requests get before their connections are cut (default 10 s). */
+  /** How long `beforeClose` and the in-flight requests get, together, before connections are cut (default 10 s). */
   graceMs?: number;
+  /**
+   * What the requests in flight when the listener closes get at least, however long `beforeClose`
+   * took (default 2 s, at most `graceMs`). Before, a beforeClose that used the whole grace (a task
+   * waiting on an app call that does not answer) left them none: cut at once, as a SCIM write was
+   * being answered.
+   */
+  drainMs?: number;
 }
 
 /**
@@ -83,9 +90,12 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
       const close = () =>
         (closing ??= (async () => {
           for (const res of responses) noKeepAlive(res);
-          const deadline = Date.now() + (options.graceMs ?? 10_000);
-          await options.beforeClose?.(options.graceMs ?? 10_000);
-          const graceMs = Math.max(0, deadline - Date.now());
+          const total = options.graceMs ?? 10_000;
+          const drainMs = Math.min(options.drainMs ?? 2_000, total);
+          let deadline = Date.now() + total;
+          await options.beforeClose?.(total - drainMs);
+          deadline = Math.max(deadline, Date.now() + drainMs);
+          const graceMs = deadline - Date.now();
           const done = new Promise<void>((r) => server.close(() => r()));
           server.closeIdleConnections(); // keep-alive sockets with no request in flight
           // A response whose headers were already sent said keep-alive: its connection turns idle
