@@ -117,6 +117,9 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
   });
 }
 
+/** How long a stop may take from the signal before the process exits anyway (stopOnSignals). */
+export const STOP_LIMIT_MS = 10_000;
+
 /**
  * SIGTERM/SIGINT: close gracefully, then exit (0, or 1 if closing failed). The same signal can
  * arrive twice for one stop: Ctrl-C in a terminal signals the whole foreground process group, and
@@ -132,7 +135,7 @@ export function serve(app: Express, options: ServeOptions): Promise<RunningServe
  * in the log. Nothing is lost: leases not handed back lapse, a transaction not committed is rolled
  * back by the database, and a lowdb journal not folded is replayed at the next start.
  */
-export function stopOnSignals(running: RunningServer, repeatMs = 2_000, limitMs = 10_000): void {
+export function stopOnSignals(running: RunningServer, repeatMs = 2_000, limitMs = STOP_LIMIT_MS): void {
   let stoppingSince: number | null = null;
   const stop = (signal: NodeJS.Signals) => {
     if (stoppingSince !== null) {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storeFileOf } from '../../agent/store/open-store.ts';
-import { loadConfig } from '../../config/load.ts';
+import { loadConfig, parseConfig } from '../../config/load.ts';
+import { parseAllDocuments } from 'yaml';
+import { STOP_LIMIT_MS } from '../../scim-server/serve.ts';
 import { REPO_ROOT } from './server-process.ts';
 
 /**
@@ -60,4 +62,38 @@ test('README "Run in production" gives npm ci --omit=dev and the node command', 
   assert.match(body, /npm run build/);
   assert.match(body, /npm ci --omit=dev/);
   assert.match(body, new RegExp(`node ${START.replaceAll('.', '\\.')}`));
+});
+
+test('Kubernetes Deployment: probes on /readyz and /healthz, a grace longer than the stop, non-root on a read-only root with every path it writes on a writable volume', () => {
+  type Mount = { name: string; mountPath: string; readOnly?: boolean };
+  type Probe = { httpGet: { path: string; port: string } };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const docs = parseAllDocuments(read('deploy/kubernetes.yaml')).map((d) => d.toJS() as any);
+  const pod = docs.find((d) => d.kind === 'Deployment').spec.template.spec;
+  const container = pod.containers[0];
+  const readiness = container.readinessProbe as Probe;
+  const liveness = container.livenessProbe as Probe;
+  assert.equal(readiness.httpGet.path, '/readyz');
+  // Liveness must not follow a shared dependency: a database outage would restart every replica.
+  assert.equal(liveness.httpGet.path, '/healthz');
+  for (const probe of [readiness, liveness]) assert.ok(container.ports.some((p: { name: string }) => p.name === probe.httpGet.port), `probe port ${probe.httpGet.port}`);
+  // SIGKILL comes terminationGracePeriodSeconds after SIGTERM (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination).
+  assert.ok(pod.terminationGracePeriodSeconds * 1000 > STOP_LIMIT_MS, `terminationGracePeriodSeconds ${pod.terminationGracePeriodSeconds}`);
+  // The image's USER is a name (node): runAsNonRoot can be checked by the kubelet only with a numeric uid
+  // (https://kubernetes.io/docs/tasks/configure-pod-container/security-context/).
+  const security = { ...pod.securityContext, ...container.securityContext };
+  assert.equal(security.runAsNonRoot, true);
+  assert.ok(Number.isInteger(security.runAsUser) && security.runAsUser > 0, `runAsUser ${security.runAsUser}`);
+  assert.equal(security.readOnlyRootFilesystem, true);
+  assert.equal(security.allowPrivilegeEscalation, false);
+  assert.deepEqual(security.capabilities?.drop, ['ALL']);
+  // What the server writes must then be on a writable volume: audit.file (and a lowdb store).
+  const config = parseConfig(docs.find((d) => d.kind === 'ConfigMap').data['hubwarden.yaml'], '/etc/hubwarden/hubwarden.yaml', { DATABASE_URL: 'postgres://u@db/h', HUBWARDEN_ADMIN_TOKEN: 'a', META_TOKEN: 'b', META_MAIN_SCIM_TOKEN: 'c' });
+  const mounts = container.volumeMounts as Mount[];
+  const mountOf = (path: string) => mounts.filter((m) => path.startsWith(`${m.mountPath}/`)).sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  for (const written of [config.pathOf(config.file.audit.file), ...(storeFileOf(config) ? [storeFileOf(config)!] : [])]) {
+    const mount = mountOf(written);
+    assert.ok(mount && !mount.readOnly, `${written} is on no writable volume`);
+  }
+  assert.ok(mountOf(config.pathOf(config.file.secrets.keyFile)), 'the key file comes from a volume (the Secret)');
 });
