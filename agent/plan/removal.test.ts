@@ -8,6 +8,7 @@ import { cancelInviteOperation, guardRemovals, memberRoleKeyOf, removalOfRow, re
 import { enqueueTask, updateTask } from '../tasks/enqueue.ts';
 
 const why = { reason: 'unassigned' as const, because: 'in no mapped group' };
+const gone = { reason: 'deactivated' as const, because: 'deactivated in the directory' };
 const admin1 = { id: 'a1', role: 'ADMIN', email: 'ann@example.com' };
 const admin2 = { id: 'a2', role: 'ADMIN', email: 'ben@example.com' };
 const staff = { id: 's1', role: 'EMPLOYEE', email: 'sue@example.com' };
@@ -35,6 +36,11 @@ describe('removals: one builder, the same checks for every caller', () => {
     { name: 'the other admin\'s removal already queued: the last one stays', ops: [removeMemberOperation(admin1, why)], facts: facts({ leaving: new Set(['a2']) }), kept: [], held: [['remove:a1', /last admin/]] },
     { name: 'both queued already, one asked again: it may go (the other one stays)', ops: [removeMemberOperation(admin1, why)], facts: facts({ leaving: new Set(['a1']) }), kept: ['remove:a1'], held: [] },
     { name: 'a removal and a demotion together count as losing both', ops: [removeMemberOperation(admin2, why), demote(admin1)], facts: facts(), kept: ['remove:a2'], held: [['member-role:a1:EMPLOYEE', /last admin/]] },
+    // The admin kept is the one the directory still wants in the business, wherever the app
+    // lists them: not a leaver's account while the active admin is demoted.
+    { name: 'a leaver listed first and an active admin demoted: the leaver goes, the demotion waits', ops: [removeMemberOperation(admin1, gone), demote(admin2)], facts: facts(), kept: ['remove:a1'], held: [['member-role:a2:EMPLOYEE', /last admin/]] },
+    { name: 'the same, listed the other way round: the same admin stays', ops: [removeMemberOperation(admin1, gone), demote(admin2)], facts: facts({ members: [admin2, admin1, staff] }), kept: ['remove:a1'], held: [['member-role:a2:EMPLOYEE', /last admin/]] },
+    { name: 'a deactivated admin and one in no mapped group: the active one stays', ops: [removeMemberOperation(admin1, gone), removeMemberOperation(admin2, why)], facts: facts(), kept: ['remove:a1'], held: [['remove:a2', /last admin/]] },
   ];
   for (const c of cases) {
     test(c.name, () => {

@@ -155,7 +155,19 @@ export function guardRemovals(ops: readonly Operation[], facts: RemovalFacts, ru
   }
   if (admins.length > 0 && admins.every((a) => losing.has(a.id))) {
     // The admin kept is one no earlier removal takes: the batch's own removal of them is held.
-    const keep = (admins.find((a) => !facts.leaving?.has(a.id) && !a.removalPending) ?? admins.find((a) => !facts.leaving?.has(a.id)) ?? admins[0]!).id;
+    // Of those, the one the directory still wants in the business: an admin only demoted (an
+    // active person moved to another team) before one removed as in no mapped group, before one
+    // deactivated or deleted. Chosen by listing order, a leaver's admin seat was kept while the
+    // active admin was demoted whenever the leaver was listed first: the business's only admin
+    // was then an account nobody in the directory should hold, and which one stayed changed with
+    // the app's listing order. Ties go to the lowest member id, so every plan keeps the same one.
+    const stay = (a: { id: string }) => {
+      const op = kept.find((o) => (o.kind === 'remove-member' || o.kind === 'change-member-role') && o.memberId === a.id);
+      if (!op || op.kind === 'change-member-role') return 0;
+      return op.reason === 'deactivated' || op.reason === 'deleted' ? 2 : 1;
+    };
+    const pick = (list: typeof admins) => [...list].sort((x, y) => stay(x) - stay(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))[0];
+    const keep = (pick(admins.filter((a) => !facts.leaving?.has(a.id) && !a.removalPending)) ?? pick(admins.filter((a) => !facts.leaving?.has(a.id))) ?? admins[0]!).id;
     kept = kept.filter((op) => {
       const hit = (op.kind === 'remove-member' || op.kind === 'change-member-role') && op.memberId === keep;
       if (hit) held.push({ operation: op, why: LAST_ADMIN_WHY });
