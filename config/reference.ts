@@ -112,6 +112,9 @@ for (const c of connectors) {
 type Def = { type: string; [k: string]: any };
 const defOf = (schema: any): Def => schema._zod.def;
 
+/** The side of a pipe a config file writes: the checked input of a normalising transform (an ad account id), else what it is piped into. */
+const writtenSide = (def: Def): any => (defOf(def.out).type === 'transform' ? def.in : def.out);
+
 function typeName(schema: any): string {
   if (schema === secretRef) return 'secret (`env:NAME` \\| `file:PATH`)';
   const def = defOf(schema);
@@ -137,6 +140,8 @@ function typeName(schema: any): string {
     case 'default':
     case 'optional':
       return typeName(def.innerType);
+    case 'pipe':
+      return typeName(writtenSide(def));
     default:
       return def.type;
   }
@@ -148,7 +153,7 @@ function walk(schema: any, key: string, out: Map<string, ConfigKey>, inherited?:
   if (key === 'hubs') return walkHubs(out);
   while (def.type === 'default' || def.type === 'optional' || def.type === 'pipe') {
     if (def.type === 'pipe') {
-      schema = def.out;
+      schema = writtenSide(def);
       def = defOf(schema);
       continue;
     }

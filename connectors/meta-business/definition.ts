@@ -5,6 +5,7 @@ import { secureHttpUrl } from '../sdk/http-url.ts';
 import { secretRef } from '../sdk/secret-ref.ts';
 import { createMetaBusiness, metaBusinessConfig } from './connector.ts';
 import { ROLE_RANK, isSupportedTaskSet, unionTasks } from './task-bundles.ts';
+import { assetId as assetIdOf } from './mappers/asset.ts';
 
 /**
  * Meta Business Manager as hubwarden sees it: the `meta:` block of a hub, Meta's business roles
@@ -48,6 +49,16 @@ function taskRules(type: string, label: string, id: z.ZodType<string>): AssetTyp
 /** Any non-empty id, as before the contract (ad accounts are `act_<n>`, the rest numeric; Graph answers for a wrong one). */
 const assetId = z.string().min(1);
 
+/**
+ * An ad account's id as its Graph node names it, `act_<account_id>`
+ * (https://developers.facebook.com/docs/marketing-api/reference/ad-account/: `id` "act_123",
+ * `account_id` "123"), the bare number (what Ads Manager shows as the account id) normalised as the
+ * connector's reads normalise it (mappers/asset.ts `assetId`). Kept as written, a team's
+ * `id: "111"` never equalled the `act_111` every listing reports: each plan assigned "111" again
+ * (a call on a node that is not the ad account) and never unassigned `act_111`, which no team named.
+ */
+const adAccountId = z.string().min(1).transform((id) => assetIdOf('ad_account', id));
+
 export const metaBusiness = defineConnector({
   id: 'meta-business',
   label: 'Meta Business Manager',
@@ -57,7 +68,7 @@ export const metaBusiness = defineConnector({
   businessOf: (block) => `${block.graphBaseUrl} ${block.businessId}`,
   roles: { ranking: ROLE_RANK, assignable: ASSIGNABLE_ROLES, admin: 'ADMIN' },
   assetTypes: {
-    ad_account: taskRules('ad_account', 'ad account', assetId),
+    ad_account: taskRules('ad_account', 'ad account', adAccountId),
     page: taskRules('page', 'page', assetId),
     catalog: taskRules('catalog', 'catalog', assetId),
     pixel: taskRules('pixel', 'pixel', assetId),
