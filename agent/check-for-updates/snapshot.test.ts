@@ -67,3 +67,19 @@ test('shares of an asset type the credential cannot list keep what we knew when 
   const shown = buildSnapshot({ hubId: H, reading: shownListing, previous, startedAt: '2026-11-10T00:00:00.000Z', now: '2026-11-10T00:00:00.000Z' });
   assert.deepEqual(findChanges(previous, shown, true).partnerShareChanges?.map((c) => `${c.partnerBusinessId} ${c.change} ${c.asset.type}`), ['p2 unshared pixel']);
 });
+
+test('an invite accepted under another email than the one invited is accepted, not cancelled in the app: no drift, nothing to re-send', () => {
+  const sent = '2026-11-01T00:00:00.000Z';
+  const previous: HubSnapshot = {
+    ...empty,
+    invites: [{ hubId: H, id: '901', email: 'ann@acme.example', role: 'EMPLOYEE', status: 'pending', createdAt: sent, expiresAt: '2026-12-01T00:00:00.000Z', sentByHubwarden: true, resendCount: 0, lastSeenAt: sent }],
+  };
+  // The person signed in with another account to accept: the member names the invite it came from.
+  const at = '2026-11-10T00:00:00.000Z';
+  const next = buildSnapshot({ hubId: H, reading: { ...reading([]), members: [{ id: '21', email: 'ann.private@mail.example', role: 'EMPLOYEE', inviteId: '901' }] }, previous, startedAt: at, now: at });
+  assert.deepEqual(next.invites, [], 'the member carries the invite now; a cancelled one is re-sent once by the plan');
+  assert.equal(next.members[0]!.inviteId, '901');
+  const changes = findChanges(previous, next, true);
+  assert.deepEqual(changes.acceptedInvites, [{ memberId: '21', inviteId: '901', email: 'ann.private@mail.example' }]);
+  assert.deepEqual(changes.drift.map((d) => d.kind), []);
+});

@@ -112,6 +112,12 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
   const filtered = (reading.hiddenMembers?.length ?? 0) > 0;
   for (const prev of previous.members) if (!listedMemberIds.has(prev.id) && (filtered || prev.lastSeenAt >= startedAt) && !removed?.has(prev.id)) members.push(prev);
   const memberEmails = new Set(members.map((m) => lower(m.email)).filter(Boolean));
+  // The invites the listed members say they came from (Meta: BusinessUser `business_role_request`,
+  // connectors/meta-business/mappers/member.ts). A person may accept under another email than the
+  // one invited (the account they sign in with): the invite is accepted all the same. Found by
+  // email only, it was recorded as cancelled in the app, reported as drift, and re-sent once to
+  // the person who already held the seat.
+  const acceptedInviteIds = new Set(reading.members.map((m) => m.inviteId).filter((id): id is string => id !== undefined));
 
   // An invite the agent recorded before it knew Meta's id (`pending:<email>`, or a re-sent one) is
   // the listed invite with the same email: it keeps hubwarden's bookkeeping (sent by us, re-sends).
@@ -154,7 +160,7 @@ export function buildSnapshot({ hubId, reading: paged, previous, startedAt, now,
       invites.push(prev); // written by the agent during this reading
     } else if (prev.status !== 'pending' && prev.status !== 'accepted') {
       invites.push(prev); // already known expired/declined/canceled: kept until the plan re-sends or reports it
-    } else if (!memberEmails.has(lower(prev.email))) {
+    } else if (!memberEmails.has(lower(prev.email)) && !acceptedInviteIds.has(prev.id)) {
       // Gone from pending_users without a member to show for it (Meta lists invites only while
       // pending, https://developers.facebook.com/documentation/ads-commerce/marketing-api/reference/business/pending_users): past its expiry it expired, before it someone cancelled it.
       const expired = prev.expiresAt !== undefined && prev.expiresAt <= now;
