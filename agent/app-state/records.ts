@@ -83,6 +83,13 @@ export interface AppImportRecord {
   hubId: string;
   id: string;
   complete: boolean;
+  /**
+   * Not complete, yet every member and invite the app had is in the snapshot, as read or kept as
+   * last seen: the member listing was filtered (members it lacks are kept) after an import that
+   * was complete or such a baseline itself. The next check reports what changed against it.
+   * Absent: a baseline exactly when `complete`.
+   */
+  baseline?: true;
   /** When the last complete import finished. */
   completedAt?: string;
   startedAt?: string;

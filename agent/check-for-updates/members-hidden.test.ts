@@ -111,4 +111,35 @@ describe('check for updates: a member listing the credential filters', () => {
     assert.deepEqual(run.unavailable?.map((u) => u.section), ['system users']);
     assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, true);
   });
+
+  test('what changed in the app while the listing was filtered is reported at the next check, against the members kept as last seen', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    await runCheckForUpdates(input(store, app, 't1'));
+    app.members = app.members.slice(0, 1); // filtered: john and sam kept as last seen
+    await runCheckForUpdates(input(store, app, 't2'));
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, false);
+    // Meanwhile, by hand in the app: jane made EMPLOYEE, sam removed, kim added. The listing is whole again.
+    app.members = [{ id: '11', email: 'jane@acme.com', role: 'EMPLOYEE' }, { id: '12', email: 'john@acme.com', role: 'EMPLOYEE' }, { id: '14', email: 'kim@acme.com', role: 'ADMIN' }];
+    app.assignments = app.assignments.filter((a) => a.userId !== '13');
+    const run = await runCheckForUpdates(input(store, app, 't3'));
+    assert.equal(run.changes?.compared, true);
+    assert.deepEqual(run.changes?.roleChanges.map((c) => [c.memberId, c.from, c.to]), [['11', 'ADMIN', 'EMPLOYEE']]);
+    assert.deepEqual(run.changes?.removedMembers.map((m) => m.memberId), ['13']);
+    assert.deepEqual(run.changes?.drift.map((d) => [d.kind, d.memberId]), [['role-changed', '11'], ['member-added-by-hand', '14']]);
+    const actions = (await collect(store.list('audit', 'acme'))).filter((e) => e.taskId === 't3').map((e) => e.action);
+    assert.deepEqual(actions.filter((a) => a !== 'check-for-updates').sort(), ['drift-member-added-by-hand', 'drift-role-changed', 'member-left-app']);
+  });
+
+  test('a first import that the credential filters is no baseline: members it never listed are not reported as added by hand once listed', async () => {
+    const store = new MemoryStore();
+    const app = business();
+    app.members = app.members.slice(0, 1);
+    await runCheckForUpdates(input(store, app, 't1'));
+    assert.equal((await store.get('appImports', 'acme', 'acme'))?.complete, false);
+    app.members = business().members;
+    const run = await runCheckForUpdates(input(store, app, 't2'));
+    assert.equal(run.changes?.compared, false);
+    assert.deepEqual(run.changes?.drift ?? [], []);
+  });
 });

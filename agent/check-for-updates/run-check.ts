@@ -98,6 +98,12 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const previous = await readSnapshot(tx, hub.id);
     const last = await lastImport(tx, hub.id);
     const previousComplete = last?.complete === true;
+    // What changed is found against the previous snapshot when it holds every member and invite:
+    // after a complete import, or after one whose member listing was filtered (the members it
+    // lacked kept as last seen) that followed such a snapshot. Compared only after a complete one,
+    // a role changed, a seat added or removed by hand while the credential saw only part of the
+    // business was never reported, nor held under `safety.drift: report` (the plan undid it).
+    const baseline = previousComplete || last?.baseline === true;
     const [removed, assignsTried] = await Promise.all([removedDuring(tx, hub.id, startedAt), assignsTriedOn(tx, hub.id)]);
     // A person the agent removed, or seated, while the reading ran may be on an asset edge read
     // before the change and missing from a member page read after it (or the other way round):
@@ -109,7 +115,7 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
     const snapshot = buildSnapshot({ hubId: hub.id, reading: { ...reading, hiddenMembers }, previous, startedAt, now, removed, assignsTried });
     const definition = definitionOf(hub);
     const shares = shareReading({ declared: definition.partnerShareTypes ?? Object.keys(definition.assetTypes), reading, last, previous });
-    const changes = findChanges(previous, snapshot, previousComplete, shares.firstRead);
+    const changes = findChanges(previous, snapshot, baseline, shares.firstRead);
     const counts = {
       members: snapshot.members.length, invites: snapshot.invites.length, systemUsers: snapshot.systemUsers.length, assets: snapshot.assets.length,
       assignments: snapshot.assignments.length, partners: new Set(snapshot.partners.map((p) => p.businessId)).size, partnerUsers: snapshot.partnerUsers.length,
@@ -125,9 +131,15 @@ export async function runCheckForUpdates(input: CheckInput): Promise<CheckRunRec
       ...reading.partnerFailures.map((f) => ({ section: 'partners', partnerBusinessId: f.partnerBusinessId, message: `people of partner ${f.partnerBusinessId}${f.assetType ? ` on ${f.assetType} assets` : ''}: ${f.message}` })),
     ];
     // A filtered member listing is no complete picture either (removals, retiring departed users).
-    const complete = hidden === 0 && !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
+    const listsAll = !reading.unsupported.includes('members') && !reading.unsupported.includes('invites');
+    const complete = hidden === 0 && listsAll;
+    // Filtered only, after a baseline: the members it lacks are kept as last seen (snapshot.ts), so
+    // this snapshot is the next check's baseline too. A first import filtered is none: the members
+    // it never listed would be reported as added by hand once listed.
+    const nextBaseline = !complete && listsAll && baseline;
     writeSnapshot(tx, hub.id, previous, snapshot, {
       completedAt: now, startedAt, taskId, counts, assetTypes: reading.assetTypes, partnerShareTypes: shares.known, ...(unavailable.length > 0 ? { unavailable } : {}),
+      ...(nextBaseline ? { baseline: true as const } : {}),
     }, complete);
 
     await carryDecisions(tx, hub.id, renamedRows(previous, snapshot), { trigger, taskId });
