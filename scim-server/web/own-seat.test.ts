@@ -15,16 +15,9 @@ import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { scopedAgent, type Refusal } from './scoped-agent.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardCaller, dashboardConfig, serveDashboard, signedIn, type SignedIn } from './web-fixtures.ts';
+import { dashboardCaller, rankedHubConfig, serveDashboard, signedIn, type SignedIn } from './web-fixtures.ts';
 
-const config = dashboardConfig('own-seat', `
-  - id: acme-ads
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
-    teams:
-      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
-      - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
-`);
+const config = rankedHubConfig('own-seat');
 
 const row = (id: string, email: string, extra: Partial<MemberView> = {}): MemberView =>
   ({ hubId: 'acme-ads', id, status: 'unmatched', email, appRole: 'EMPLOYEE', assets: [], grantedBy: [], kind: 'member', ...extra });

@@ -15,17 +15,10 @@ import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { dashboardCaller, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
 const HUB = 'acme-ads';
-const config = dashboardConfig('shared-email-rank', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
-    teams:
-      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
-      - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
-`);
+const config = rankedHubConfig('shared-email-rank');
 
 const row = (id: string, email: string, directoryUserId: string, appRole: string): MemberView =>
   ({ hubId: HUB, id, status: 'onboarded', email, appRole, assets: [], grantedBy: [], kind: 'member', directoryUserId });
