@@ -27,7 +27,15 @@ if (selected.length === 0) {
 // no timeout (https://github.com/evanw/esbuild/blob/main/lib/npm/node.ts reads the variable). A
 // test process stuck there prints nothing until the 300 s file timeout: CI lost a run that way
 // (test/admin/entra-lifecycle.test.ts, no subtest started), and no test of ours reproduced it.
-const env = { ...process.env, HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent', ESBUILD_WORKER_THREADS: process.env.ESBUILD_WORKER_THREADS ?? '0' };
+// HUBWARDEN_FREEZE_RECORDS=1: the memory and lowdb stores deep-freeze the records they hold
+// (agent/store/frozen-records.ts), so code changing a stored record in place fails its test. It
+// cost nothing measurable (dispatch, task and e2e files timed with it on and off).
+const env = {
+  ...process.env,
+  HUBWARDEN_LOG_LEVEL: process.env.HUBWARDEN_LOG_LEVEL ?? 'silent',
+  ESBUILD_WORKER_THREADS: process.env.ESBUILD_WORKER_THREADS ?? '0',
+  HUBWARDEN_FREEZE_RECORDS: process.env.HUBWARDEN_FREEZE_RECORDS ?? '1',
+};
 if (selected.some((f) => readFileSync(f, 'utf8').includes('postgresForTests'))) {
   env.HUBWARDEN_TEST_DATABASE_URL = process.env.HUBWARDEN_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const unreachable = await probePostgres(env.HUBWARDEN_TEST_DATABASE_URL);

@@ -4,6 +4,7 @@ import { pickFields, type Change, type ListRange, type Store, type StoreStats, t
 import { childLogger } from '../log/logger.ts';
 import { MemoryIndexes } from './memory-indexes.ts';
 import { asyncOf, inRange, stagedOverlay, TOMBSTONE } from './memory-overlay.ts';
+import { deepFreeze, freezeRecords } from './frozen-records.ts';
 
 const log = childLogger('store');
 
@@ -43,7 +44,9 @@ export class MemoryStore implements Store {
     for (const [collection, partition, records] of partitions) {
       let parts = this.data.get(collection as CollectionName);
       if (!parts) this.data.set(collection as CollectionName, (parts = new Map()));
-      parts.set(partition, new Map(records));
+      const held = new Map(records);
+      if (freezeRecords) for (const r of held.values()) deepFreeze(r);
+      parts.set(partition, held);
     }
     this.indexes.rebuildAll(this.data);
   }
@@ -361,7 +364,7 @@ export class MemoryStore implements Store {
     if (!records) parts.set(p, (records = new Map()));
     this.indexes.refile(c, p, id, records.get(id), record, newKeys);
     if (record === undefined) records.delete(id);
-    else records.set(id, record);
+    else records.set(id, freezeRecords ? deepFreeze(record) : record);
   }
 
   /** A plain-object snapshot of everything (for persistence). */
