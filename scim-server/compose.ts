@@ -13,7 +13,6 @@ import { createHubConnector } from '../agent/hub-connector.ts';
 import { addKnownSecrets, childLogger } from '../agent/log/logger.ts';
 import { createMemberService, type MemberService } from '../agent/members/member-service.ts';
 import type { Store } from '../agent/store/store.ts';
-import type { TaskRecord } from '../agent/tasks/task-record.ts';
 import { connectorBlocksToStore } from '../agent/tasks/scope-blocks.ts';
 import { fleetCallPace } from '../agent/tasks/call-pace.ts';
 import { createWriteback } from '../agent/writeback/writeback.ts';
@@ -27,7 +26,8 @@ import { createOktaHookRouter } from './hooks/okta.ts';
 import { metricsAccess, proxyConfigured } from './ops/metrics-access.ts';
 import { FailureLimiter } from './auth-failures.ts';
 import { adminTokensFrom } from './admin/admin-tokens.ts';
-import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordTask, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
+import { createMetricsRouter, hookDeliveryMetrics, observeStore, recordGraphCall, recordWriteback, scimRequestMetrics } from './ops/metrics.ts';
+import { taskEndCounter } from './ops/task-metrics.ts';
 import { createScimRouter } from './scim/router.ts';
 import { createWebRouter } from './web/router.ts';
 import { endingLeaverSessions } from './web/leaver-sessions.ts';
@@ -57,7 +57,6 @@ export interface Hubwarden {
   stop(graceMs?: number): Promise<void>;
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** `/` opens the dashboard, so the URL in the banner is the one a person wants. */
 const dashboardRedirect: RequestHandler = (req, res, next) => {
@@ -118,15 +117,8 @@ export function composeHubwarden(o: HubwardenOptions): Hubwarden {
   const members = createMemberService({ config, store, log, writeback, graphCalls: (hubId) => graphCalls.get(hubId) ?? 0 });
   const agent = createAgent({ config, store, connectorFor, log, members, runner: o.runner, auditFile: o.auditFile, auditConfig: true });
 
-  // Task metrics from the store's change feed: the agent stays free of server imports.
-  const unsubscribe = store.subscribe((changes) => {
-    for (const change of changes) {
-      if (change.collection !== 'tasks' || !change.record) continue;
-      const task = change.record as TaskRecord;
-      if (!TERMINAL.has(task.status) || !task.completedAt) continue;
-      recordTask(task.kind, task.status, Date.parse(task.completedAt) - Date.parse(task.createdAt));
-    }
-  });
+  // Task metrics from the store's change feed, one count per task end (ops/task-metrics.ts).
+  const unsubscribe = store.subscribe(taskEndCounter());
 
   const okta = createOktaHookRouter({ config, agent: agent.api, store, ...(o.keyring ? { keyring: o.keyring } : {}) });
   const lifecycle = createEntraLifecycleRouter({ config, agent: agent.api, store });
