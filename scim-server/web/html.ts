@@ -42,6 +42,15 @@ export interface LayoutOptions {
   body: SafeHtml;
 }
 
+/**
+ * Where the page scripts' messages after an action go (dashboard.js `toast`). In the page from
+ * the start, empty: a screen reader announces a change inside a live region it already tracks,
+ * while a region inserted together with its text is often not announced at all
+ * (https://www.w3.org/WAI/WCAG22/Understanding/status-messages.html, ARIA 1.2 §6.3.9
+ * https://www.w3.org/TR/wai-aria-1.2/#aria-live). Errors go to the alert (assertive) one.
+ */
+const LIVE_REGIONS = '<div class="live" id="live-status" role="status" aria-live="polite" aria-atomic="true"></div>\n<div class="live" id="live-alert" role="alert" aria-atomic="true"></div>';
+
 export function layout(o: LayoutOptions): string {
   const b = o.basePath;
   const item = (href: string, key: LayoutOptions['current'], label: string) =>
@@ -69,5 +78,6 @@ ${nav}
 <main id="main" tabindex="-1">
 ${o.body}
 </main>
+${o.script ? LIVE_REGIONS : ''}
 </body></html>`;
 }

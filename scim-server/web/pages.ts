@@ -88,7 +88,7 @@ ${tab === 'members' ? membersSection() : html`<section id="${tab}" aria-live="po
     send(res, { title: 'Automation', current: 'automation', script: 'automation-page.js', body: html`
 <h1>Automation</h1>
 ${charts}
-<section aria-labelledby="reports-title"><h2 id="reports-title">Waiting for you</h2>
+<section aria-labelledby="reports-title"><h2 id="reports-title" tabindex="-1">Waiting for you</h2>
 <div id="approvals"></div><div id="reports"><p>Loading…</p></div></section>
 <section aria-labelledby="tasks-title"><h2 id="tasks-title">Tasks</h2>
 <form class="filters" id="task-filters">

@@ -1,12 +1,13 @@
 // Automation: deprovisioning reports and halted plans to review, and the task list updating
 // live (polling) with the progress of a running check for updates.
-import { api, badge, confirmDialog, el, pager, qs, toast, triggerText, when } from './dashboard.js';
+import { api, badge, confirmDialog, el, keepFocus, pager, qs, toast, triggerText, when } from './dashboard.js';
 
 const PAGE = 50;
 const POLL_MS = 2000;
 const filters = document.getElementById('task-filters');
 let offset = 0;
 
+/** Each button names the item it carries out: a screen reader's list of buttons shows it without its row (WCAG 2.2 SC 2.4.6). */
 function reportView(r) {
   const open = r.status === 'open' || r.status === 'partially-applied';
   const apply = async (memberIds, label) => {
@@ -20,13 +21,14 @@ function reportView(r) {
       toast('Report applied; the removals are queued.');
     } catch (err) { toast(err.message, true); }
     await loadWork();
+    keepFocus(`[data-report="${CSS.escape(r.id)}"] button`, '#reports-title');
   };
   return el('article', { class: 'report', 'data-report': r.id },
     el('header', {}, el('strong', {}, `Deprovisioning report · ${r.hubId}`), badge(r.status), el('span', { class: 'muted' }, when(r.createdAt)),
-      open ? el('button', { type: 'button', class: 'primary', 'data-action': 'apply-all', onclick: () => apply('all') }, 'Apply all') : null),
+      open ? el('button', { type: 'button', class: 'primary', 'data-action': 'apply-all', 'aria-label': `Apply all of the report on ${r.hubId}`, onclick: () => apply('all') }, 'Apply all') : null),
     el('ul', {}, r.items.map((i) => el('li', { 'data-item': i.memberId },
       `${i.action} ${i.email ?? i.memberId}: ${i.reason} `,
-      i.appliedAt ? badge('applied') : open ? el('button', { type: 'button', 'data-action': 'apply-one', onclick: () => apply([i.memberId], `${i.action} of ${i.email ?? i.memberId}`) }, 'Apply') : null))),
+      i.appliedAt ? badge('applied') : open ? el('button', { type: 'button', 'data-action': 'apply-one', 'aria-label': `Apply: ${i.action} ${i.email ?? i.memberId}`, onclick: () => apply([i.memberId], `${i.action} of ${i.email ?? i.memberId}`) }, 'Apply') : null))),
   );
 }
 
@@ -43,14 +45,15 @@ function approvalView(a) {
       toast(`Plan ${decision === 'approve' ? 'approved' : 'rejected'}.`);
     } catch (err) { toast(err.message, true); }
     await loadWork();
+    keepFocus('[data-approval] button', '#reports-title');
   };
   return el('article', { class: 'report', 'data-approval': a.id },
     el('header', {}, el('strong', {}, `Halted plan · ${a.hubId}`), badge(a.status), el('span', { class: 'muted' }, when(a.createdAt))),
     el('p', {}, a.explanation),
     el('ul', {}, a.operations.slice(0, 50).map((o) => el('li', {}, o.summary))),
     a.status === 'pending' ? el('div', { class: 'buttons' },
-      el('button', { type: 'button', class: 'primary', onclick: () => decide('approve') }, 'Approve'),
-      el('button', { type: 'button', onclick: () => decide('reject') }, 'Reject')) : null,
+      el('button', { type: 'button', class: 'primary', 'aria-label': `Approve the halted plan on ${a.hubId}`, onclick: () => decide('approve') }, 'Approve'),
+      el('button', { type: 'button', 'aria-label': `Reject the halted plan on ${a.hubId}`, onclick: () => decide('reject') }, 'Reject')) : null,
   );
 }
 

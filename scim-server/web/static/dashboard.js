@@ -14,14 +14,31 @@ async function call(url, { method = 'GET', body, background = false } = {}) {
   if (background) headers['x-hubwarden-background'] = '1';
   if (method !== 'GET') headers['x-csrf-token'] = csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  let res;
+  try {
+    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'hubwarden could not be reached: check your connection and try again.');
+  }
   if (res.status === 401) {
     location.assign(`${base}/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
     throw new ApiError(401, 'signed out');
   }
   const data = await res.json().catch(() => undefined);
-  if (!res.ok) throw new ApiError(res.status, data?.detail ?? `HTTP ${res.status}`);
+  if (!res.ok) throw new ApiError(res.status, data?.detail ?? failureText(res));
   return data;
+}
+
+/**
+ * An error answered without problem details (RFC 9457) — a proxy's page in front of hubwarden,
+ * say — in words rather than a bare status code; Retry-After (RFC 9110 §10.2.3) says how long.
+ */
+function failureText(res) {
+  const after = /^\d+$/.test(res.headers.get('retry-after') ?? '') ? ` in ${res.headers.get('retry-after')} s` : ' in a moment';
+  if (res.status === 429) return `Too many requests: try again${after}.`;
+  if (res.status === 403) return 'You may not do this (ask a hub owner or a hubwarden administrator).';
+  if (res.status >= 500) return `hubwarden did not answer (HTTP ${res.status}): reload the page to see whether the change was made, then try again${after}.`;
+  return `The request was refused (HTTP ${res.status}).`;
 }
 
 /** The admin REST API through the dashboard's session adapter. */
@@ -70,22 +87,31 @@ export function ago(iso) {
 export const badge = (text) => el('span', { class: `badge ${String(text).replace(/\s+/g, '-')}` }, text);
 
 let toastTimer;
+/**
+ * A message after an action, written into the live regions the layout put in the page empty
+ * (html.ts LIVE_REGIONS): a region created with its text is often not announced. A success
+ * fades after 6 s; an error (a refusal's reason, what to do next) stays until dismissed or the
+ * next message, so nobody has to read it against a clock (WCAG 2.2 SC 2.2.1).
+ */
 export function toast(message, bad = false) {
-  document.querySelector('.toast')?.remove();
-  const node = el('div', { class: `toast${bad ? ' bad' : ''}`, role: bad ? 'alert' : 'status' }, message);
-  document.body.append(node);
+  for (const region of document.querySelectorAll('.live')) region.replaceChildren();
+  const node = el('div', { class: `toast${bad ? ' bad' : ''}` }, message);
+  if (bad) node.append(' ', el('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss the message', onclick: () => node.remove() }, 'Dismiss'));
+  document.getElementById(bad ? 'live-alert' : 'live-status').append(node);
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => node.remove(), 6000);
+  if (!bad) toastTimer = setTimeout(() => node.remove(), 6000);
 }
 
 /**
  * A confirmation dialog (<dialog>, modal, focus trapped by the browser, Esc cancels). `what`
  * says what will happen in the app; `fields` are extra form controls. Resolves with the form's
- * values when confirmed, or null.
+ * values when confirmed, or null. `validate` returns nothing, or `{ field, message }`: the message
+ * is announced and tied to the named control (aria-invalid, aria-describedby), which takes focus
+ * (WCAG 2.2 SC 3.3.1, https://www.w3.org/WAI/WCAG22/Techniques/aria/ARIA21).
  */
 export function confirmDialog({ title, what, fields = [], confirmLabel, danger = false, validate }) {
   return new Promise((resolve) => {
-    const error = el('p', { class: 'error', role: 'alert' });
+    const error = el('p', { class: 'error', id: 'dialog-error', role: 'alert' });
     const form = el('form', { method: 'dialog' },
       el('h2', { id: 'dialog-title' }, title),
       el('p', { class: 'what', id: 'dialog-what' }, what),
@@ -98,7 +124,15 @@ export function confirmDialog({ title, what, fields = [], confirmLabel, danger =
       if (event.submitter?.value !== 'confirm') return;
       const values = Object.fromEntries(new FormData(form).entries());
       const problem = validate?.(values);
-      if (problem) { event.preventDefault(); error.textContent = problem; return; }
+      for (const c of form.querySelectorAll('[aria-invalid]')) { c.removeAttribute('aria-invalid'); c.removeAttribute('aria-describedby'); }
+      error.textContent = problem?.message ?? '';
+      if (problem) {
+        event.preventDefault();
+        const controls = [...form.elements].filter((c) => c.name === problem.field);
+        for (const c of controls) { c.setAttribute('aria-invalid', 'true'); c.setAttribute('aria-describedby', error.id); }
+        controls[0]?.focus();
+        return;
+      }
       dialog.returnValue = 'confirm';
       dialog.values = values;
     });
@@ -109,6 +143,21 @@ export function confirmDialog({ title, what, fields = [], confirmLabel, danger =
     document.body.append(dialog);
     dialog.showModal();
   });
+}
+
+/**
+ * After an action a page draws its rows or cards again and the control that started it is gone:
+ * focus would fall back to the page's start and a keyboard user loses their place (WCAG 2.2
+ * SC 2.4.3, https://www.w3.org/WAI/WCAG22/Understanding/focus-order.html). When focus was lost,
+ * it goes to the first of `candidates` (elements or selectors) in the page.
+ */
+export function keepFocus(...candidates) {
+  const at = document.activeElement;
+  if (at && at !== document.body && at.isConnected) return;
+  for (const c of candidates) {
+    const node = typeof c === 'string' ? document.querySelector(c) : c;
+    if (node?.isConnected) return void node.focus();
+  }
 }
 
 /** Previous/next paging controls under a table. */

@@ -1,6 +1,6 @@
 // Hub details: the Members tab (status tabs, search, sort, server-side paging, CSV, actions);
 // the other tabs are drawn by hub-sections.js.
-import { ago, api, badge, base, debounce, el, pager, qs } from './dashboard.js';
+import { ago, api, badge, base, debounce, el, keepFocus, pager, qs } from './dashboard.js';
 import { exemptMember, matchMember, removeMember, unexemptMember } from './member-dialogs.js';
 import { drawSection } from './hub-sections.js';
 
@@ -22,8 +22,11 @@ function actionsFor(m) {
   const label = hub?.label ?? hubId;
   const run = (fn) => async () => {
     try {
-      if (await fn(hubId, label, m)) await refresh();
-    } catch { /* the toast said why */ }
+      if (await fn(hubId, label, m)) {
+        await refresh();
+        refocus(m.id);
+      }
+    } catch { /* the toast said why; the dialog gave focus back to the button, still in the page */ }
   };
   const who = m.email ?? m.id;
   // A partner's person holds their seat in their own business: nothing to match, exempt or remove here.
@@ -34,6 +37,12 @@ function actionsFor(m) {
   if (m.status === 'exempted') buttons.push(el('button', { type: 'button', 'data-action': 'unexempt', 'aria-label': `End the exemption of ${who}`, onclick: run(unexemptMember) }, 'End exemption'));
   if (m.status !== 'exempted') buttons.push(el('button', { type: 'button', 'data-action': 'remove', 'aria-label': `${m.kind === 'invite' ? 'Cancel invite of' : 'Remove'} ${who}`, onclick: run(removeMember) }, m.kind === 'invite' ? 'Cancel invite' : 'Remove'));
   return buttons;
+}
+
+/** After a done action: the same member's first action when the row is still in this tab, else the selected status tab. */
+function refocus(memberId) {
+  const same = [...document.querySelectorAll('#members-table tbody tr[data-member]')].find((r) => r.dataset.member === memberId);
+  keepFocus(same?.querySelector('td.actions button'), '[role="tab"][aria-selected="true"]');
 }
 
 function row(m) {

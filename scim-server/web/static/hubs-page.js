@@ -1,5 +1,5 @@
 // Business hubs page: one card per hub with health, member counts and Check for updates.
-import { ago, api, badge, base, el, toast, waitForTask, when } from './dashboard.js';
+import { ago, api, badge, base, el, keepFocus, toast, waitForTask, when } from './dashboard.js';
 
 const container = document.getElementById('hubs');
 const STATUSES = ['onboarded', 'invited', 'unmatched', 'guest', 'exempted'];
@@ -39,6 +39,8 @@ function card(h) {
     } finally {
       button.disabled = false;
     }
+    // The cards were drawn again (or the disabled button let go of focus): back to this hub's button.
+    keepFocus([...container.querySelectorAll('[data-hub]')].find((c) => c.dataset.hub === h.id)?.querySelector('[data-action="check-for-updates"]'), button);
   });
   return el('article', { class: 'card', 'data-hub': h.id, 'aria-labelledby': `hub-${h.id}` },
     el('h2', { id: `hub-${h.id}` }, el('a', { href: `${base}/hubs/${encodeURIComponent(h.id)}` }, h.label), ' ', el('span', { class: 'muted' }, h.connector)),

@@ -36,7 +36,7 @@ export async function matchMember(hubId, hubLabel, m) {
       el('label', {}, 'Hub role', el('select', { name: 'hubRole' }, el('option', { value: '' }, 'From the groups'), labelsAllowed().map((r) => el('option', { value: r }, r)))),
     ],
     confirmLabel: 'Match',
-    validate: (v) => (v.directoryUserId ? undefined : 'Choose a directory user.'),
+    validate: (v) => (v.directoryUserId ? undefined : { field: 'directoryUserId', message: 'Choose a directory user.' }),
   });
   if (!values) return false;
   const body = { directoryUserId: values.directoryUserId, ...(values.hubRole ? { hubRole: values.hubRole } : {}) };
@@ -53,7 +53,7 @@ export async function exemptMember(hubId, hubLabel, m) {
       el('label', {}, 'Until (optional)', el('input', { type: 'date', name: 'until', id: 'exempt-until' })),
     ],
     confirmLabel: 'Exempt',
-    validate: (v) => (String(v.reason ?? '').trim() ? undefined : 'Give a reason.'),
+    validate: (v) => (String(v.reason ?? '').trim() ? undefined : { field: 'reason', message: 'Give a reason.' }),
   });
   if (!values) return false;
   // The reason is one line wherever it is shown (the API refuses line breaks and other control
