@@ -39,6 +39,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
   const verify = lifecycleTokenVerifier(config);
   const running = new Set<Promise<void>>();
   let stopped = false;
+  const stopping = new AbortController();
   const deps: LifecycleRunDeps = {
     config,
     agent,
@@ -49,6 +50,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
     pollIntervalMs: options.pollIntervalMs ?? 5000,
     maxWaitMs: options.maxWaitMs ?? 3 * 3600_000,
     isStopped: () => stopped,
+    stopSignal: stopping.signal,
   };
   // Background work never rejects unhandled: that would end the process (and the SCIM service).
   const track = (started: Promise<void>) => {
@@ -143,6 +145,7 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
     },
     stop() {
       stopped = true;
+      stopping.abort();
       events.close();
     },
   });

@@ -28,6 +28,12 @@ export interface LifecycleRunDeps {
   /** Stop waiting after this long and resume with `failed` (LCW's callback timeout is at most PT3H). */
   maxWaitMs: number;
   isStopped(): boolean;
+  /**
+   * Aborted at the stop: ends a wait between two tries (up to RESUME_BACKOFF_CAP poll intervals, 5
+   * min) at once. The server's stop waits for this work to settle (compose.ts) within its 10 s
+   * (serve.ts STOP_LIMIT_MS); a wait sat out held the stop past it, exit 1 with requests cut.
+   */
+  stopSignal?: AbortSignal;
 }
 
 type Callout = NonNullable<HookEventRecord['callout']>;
@@ -35,7 +41,18 @@ type Callout = NonNullable<HookEventRecord['callout']>;
 /** Writes of a callout's progress (waiting) and of its resume's outcome tried, `pollIntervalMs` apart, before it is left to the log. */
 const RECORD_ATTEMPTS = 6;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+/** Waits `ms`, or until `signal` aborts (the stop), whichever comes first. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal?.aborted) return r();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const timer = setTimeout(done, ms).unref();
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export async function runCallout(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>): Promise<void> {
   // Our lease on the record (taken with the claim, or at start-up) is renewed while we work: the
@@ -109,6 +126,19 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
   // Node process (https://nodejs.org/api/cli.html#--unhandled-rejectionsmode: throw is the default).
   let refused: unknown;
   for (let attempt = 1; ; attempt++) {
+    // Stopped after a failed try, or during the wait that followed it (the stop ends the wait).
+    if (attempt > 1 && deps.isStopped()) {
+      // A status this process decided alone (the start refused, the wait ended in an error) may
+      // be decided otherwise by the next one, and this resume may have reached Graph: recorded
+      // as it stands, so the workflow never hears two statuses.
+      if (why !== '') break;
+      // Read from finished tasks, the next process reads the same: sent again by it (as a
+      // callout still waiting at the stop, above), not recorded "resume failed": then no one
+      // resumed it, and the workflow marked the task failed at its callback timeout though the
+      // leaver's seats were gone.
+      await events.release('entra-lifecycle', record.id).catch(() => undefined);
+      return;
+    }
     try {
       await deps.resume(record.idp, callout, status);
       refused = undefined;
@@ -124,20 +154,9 @@ async function runHeld(deps: LifecycleRunDeps, record: Readonly<HookEventRecord>
       // `pollIntervalMs` apart, gave up after half a minute, so a Graph or token endpoint outage of
       // a minute at the wrong time reported a finished offboarding as failed.
       if (!resumeMayBeRetried(err) || Date.now() + resumeDelay(deps, attempt) >= resumeDeadline(deps, record)) break;
-      if (deps.isStopped()) {
-        // A status this process decided alone (the start refused, the wait ended in an error) may
-        // be decided otherwise by the next one, and this resume may have reached Graph: recorded
-        // as it stands, so the workflow never hears two statuses.
-        if (why !== '') break;
-        // Read from finished tasks, the next process reads the same: sent again by it (as a
-        // callout still waiting at the stop, above), not recorded "resume failed": then no one
-        // resumed it, and the workflow marked the task failed at its callback timeout though the
-        // leaver's seats were gone.
-        await events.release('entra-lifecycle', record.id).catch(() => undefined);
-        return;
-      }
+      if (deps.isStopped()) continue;
       log.warn(`entra lifecycle (${record.idp}): resume of result ${record.id} did not get through (${errorText(err)}); trying again in ${resumeDelay(deps, attempt)} ms`);
-      await sleep(resumeDelay(deps, attempt));
+      await sleep(resumeDelay(deps, attempt), deps.stopSignal);
     }
   }
   // Tried again while we hold the record (our lease is renewed meanwhile): left open, the record
@@ -257,7 +276,7 @@ async function waitFor(deps: LifecycleRunDeps, taskIds: string[]): Promise<'comp
     if (tasks?.every((t) => FINISHED.has(t!.status))) return tasks.every((t) => t!.status === 'completed') ? 'completed' : 'failed';
     if (Date.now() > deadline) throw new Error(`tasks ${taskIds.join(', ')} did not finish within ${Math.round(deps.maxWaitMs / 60000)} min`);
     if (deps.isStopped()) return 'failed';
-    await sleep(deps.pollIntervalMs);
+    await sleep(deps.pollIntervalMs, deps.stopSignal);
   }
 }
 

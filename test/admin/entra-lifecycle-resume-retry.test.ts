@@ -7,6 +7,7 @@ import { createEntraLifecycleRouter } from '../../scim-server/hooks/entra-lifecy
 import { graphResume, type ResumeCall } from '../../scim-server/hooks/graph-resume.ts';
 import { createGraphEmulator, type GraphEmulator } from '../emulators/graph/graph-emulator.ts';
 import { FakeAgent } from './fake-agent.ts';
+import { childLogger } from '../../agent/log/logger.ts';
 import { entraConfigFor, serveRouters, TEST_ENV } from './test-server.ts';
 
 const TENANT = 'tenant-1111';
@@ -205,4 +206,39 @@ test('Entra: a stop while a resume of a status this process decided alone (the s
   assert.deepEqual(resumes, [], 'no second resume');
   assert.equal(record?.state, 'failed');
   assert.deepEqual(audit, [['failed', 'failed']]);
+});
+
+test('Entra: a stop during the wait before a resume is sent again ends that wait: the callout is handed back at once, not after the wait (up to 5 min), which held the server\'s stop past its 10 s', async () => {
+  // The server's stop waits for the hook's work to settle (scim-server/compose.ts) and exits 1 at
+  // 10 s (serve.ts STOP_LIMIT_MS), before the agent's leases are handed back or the listener closed.
+  await withTenant(async ({ config, emulator, postLeaver }) => {
+    const store = new MemoryStore();
+    const agent = new FakeAgent();
+    agent.pollsUntilDone = 1; // the offboarding is done at the first read: no wait for it
+    let hook: ReturnType<typeof createEntraLifecycleRouter> | undefined;
+    let attempts = 0;
+    const unavailable: ResumeCall = async () => {
+      attempts++;
+      throw Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+    };
+    const quiet = childLogger('entra-lifecycle');
+    // Said just before the wait begins: the stop arrives during it.
+    const log = Object.assign(Object.create(quiet) as typeof quiet, { warn: (msg: string) => { if (/trying again in/.test(msg)) hook!.stop(); } });
+    hook = createEntraLifecycleRouter({ config, agent, store, resume: unavailable, log, pollIntervalMs: 3_600_000 });
+    const server = await serveRouters([['/hooks', hook]]);
+    try {
+      await postLeaver(server.url, 'tpr-stop-waiting');
+      const settled = await Promise.race([hook.settled().then(() => 'settled'), new Promise((r) => setTimeout(r, 20_000, 'still waiting').unref())]);
+      assert.equal(settled, 'settled', 'the stop waited out the pause between two tries');
+      assert.equal(attempts, 1, 'not sent again at the stop');
+      const record = await store.get('hookEvents', 'entra-lifecycle', 'tpr-stop-waiting');
+      assert.equal(record?.state, 'waiting', 'left open for the next process');
+      assert.equal(record?.lease, undefined, 'handed back at the stop');
+      assert.deepEqual(emulator.resumes, []);
+      assert.deepEqual(await resumeAudit(store), [], 'not recorded as a resume that failed');
+    } finally {
+      hook.stop();
+      await server.close();
+    }
+  });
 });
