@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { SANDBOX } from '../../connectors/meta-business/emulator/index.ts';
-import { ADMIN_TOKEN, DIR, HUB, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
+import { DIR, HUB, signInWithToken, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
 import { launchChromium, newContext, until } from './browser-kit.ts';
 
 describe('dashboard accessibility, in a browser', { timeout: 120_000 }, () => {
@@ -23,10 +23,7 @@ describe('dashboard accessibility, in a browser', { timeout: 120_000 }, () => {
     await until('the check for updates', async () => ['completed', 'failed'].includes((await world.agent.api.task(task.id))?.status ?? '') && true, 60_000);
     browser = await launchChromium();
     page = await (await newContext(browser)).newPage();
-    await page.goto(`${world.url}/ui/sign-in`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    await page.locator(`[data-hub="${HUB}"]`).waitFor();
+    await signInWithToken(page, world.url);
   });
 
   after(async () => {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Keyring } from '../../agent/secrets/keyring.ts';
 import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
 import type { Agent } from '../../agent/agent.ts';
 import { recordDesiredChange } from '../../agent/outbox.ts';
 import { parseConfig, type LoadedConfig } from '../../config/load.ts';
@@ -21,6 +22,14 @@ import { MEMORY_STORE, type AnyStore, type SuiteStore } from '../suite-stores.ts
 
 export { DIR, HUB };
 export const ADMIN_TOKEN = 'browser-test-admin-token-42';
+
+/** Signs `page` in with the admin token on the sign-in form and waits for the hubs page (its `hub` listed). */
+export async function signInWithToken(page: Page, url: string, token = ADMIN_TOKEN, hub = HUB): Promise<void> {
+  await page.goto(`${url}/ui/sign-in`);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await page.locator(`[data-hub="${hub}"]`).waitFor();
+}
 const CLIENT = { id: 'hubwarden-dashboard', secret: 'browser-test-client-secret' };
 /** The IdP's test people: an allowed admin (by group) and someone who is not. */
 export const PEOPLE = {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { SANDBOX, sandboxFixture } from '../../connectors/meta-business/emulator/index.ts';
-import { ADMIN_TOKEN, HUB, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
+import { HUB, signInWithToken, startDashboardWorld, type DashboardWorld } from './dashboard-world.ts';
 import { launchChromium, newContext, until } from './browser-kit.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -51,10 +51,7 @@ describe('hostile values in the dashboard, in a browser', { timeout: 180_000 }, 
     page = await context.newPage();
     page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${world.url}/ui/sign-in`);
-    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
-    await page.locator(`[data-hub="${HUB}"]`).waitFor();
+    await signInWithToken(page, world.url);
   });
 
   after(async () => {
