@@ -163,6 +163,9 @@ describe('tiktok-business against a strict server written from TikTok\'s paramet
     const b = await bed({ qps: 3 });
     try {
       // The listing has three pages; the app allows three calls a second, and the connector reads ahead.
+      // The server counts per wall-clock second: start just after one begins, or the calls may
+      // straddle two seconds and stay under three in each (a throttle never met).
+      await new Promise((r) => setTimeout(r, 1_005 - (Date.now() % 1_000)));
       let err: unknown;
       try {
         await everyPage((c) => b.connector.listMembers!(c));
