@@ -40,35 +40,29 @@ export function registerHubRoutes(router: Router, ctx: AdminContext): void {
     res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
 
-  /** Resolves hub then member, so a 404 says which of the two is unknown. */
-  const memberOf = async (raw: Record<string, string>): Promise<MemberView> => {
+  /**
+   * Resolves hub then member, so a 404 says which of the two is unknown. `gone`: for a member the
+   * list no longer has, answers a repeat itself (true, nothing returned) or leaves the 404.
+   */
+  const memberOf = async (raw: Record<string, string>, res?: Response, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>): Promise<MemberView | undefined> => {
     const { hubId, memberId } = parseInput(memberParams, raw, 'path');
     await requireHub(ctx, hubId);
     const member = await agent.member(hubId, memberId);
-    if (!member) throw notFound(`member "${memberId}" of hub "${hubId}"`);
-    return member;
+    if (member) return member;
+    if (gone && res && (await gone(hubId, memberId, res))) return undefined;
+    throw notFound(`member "${memberId}" of hub "${hubId}"`);
   };
 
   router.get('/hubs/:hubId/members/:memberId', async (req, res) => {
     res.json(await memberOf(params(req)));
   });
 
-  /**
-   * An owner's decision about one member: body checked first, then hub and member resolved.
-   * `gone`: for a member the list no longer has, answers a repeat itself (true) or leaves the 404.
-   */
+  /** An owner's decision about one member: body checked first, then hub and member resolved (`gone`: memberOf). */
   const decide = <S extends z.ZodType>(action: string, schema: S, run: (member: MemberView, body: z.infer<S>, res: Response) => Promise<void>, gone?: (hubId: string, memberId: string, res: Response) => Promise<boolean>) => {
     router.post(`/hubs/:hubId/members/:memberId/${action}`, async (req, res) => {
       const body = parseInput(schema, req.body, 'body');
-      let member: MemberView;
-      try {
-        member = await memberOf(params(req));
-      } catch (err) {
-        const { hubId, memberId } = parseInput(memberParams, params(req), 'path');
-        if (gone && (err as { status?: unknown }).status === 404 && (await agent.hub(hubId)) && (await gone(hubId, memberId, res))) return;
-        throw err;
-      }
-      await run(member, body, res);
+      const member = await memberOf(params(req), res, gone);
+      if (member) await run(member, body, res);
     });
   };
 

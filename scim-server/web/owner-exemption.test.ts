@@ -15,17 +15,11 @@ import { collect } from '../../agent/store/store.ts';
 import { FakeAgent } from '../../test/admin/fake-agent.ts';
 import type { TestServer } from '../../test/admin/test-server.ts';
 import { SessionStore } from './session-store.ts';
-import { dashboardCaller, dashboardConfig, serveDashboard, signedIn } from './web-fixtures.ts';
+import { dashboardCaller, rankedHubConfig, serveDashboard, signedIn } from './web-fixtures.ts';
 
 const HUB = 'acme-ads';
-const config = dashboardConfig('owner-exemption', `
-  - id: ${HUB}
-    connector: meta-business
-    meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
-    teams:
-      - { group: Acme Owners, hubRole: owner, appRole: EMPLOYEE }
-      - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
-`);
+// The owners' team grants less than the app's admin role: the exemption keeps the owner on it.
+const config = rankedHubConfig('owner-exemption', 'EMPLOYEE');
 
 const exempted = (id: string, email: string, directoryUserId: string): MemberView => ({
   hubId: HUB, id, status: 'exempted', email, appRole: 'ADMIN', assets: [], grantedBy: [], kind: 'member', directoryUserId,

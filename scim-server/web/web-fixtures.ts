@@ -21,14 +21,14 @@ ${oidc ? '  oidc: { issuer: "https://idp.acme.example", clientId: hubwarden, cli
 ${hubsYaml}`, `/tmp/hubwarden-test/${name}.yaml`, { ADMIN_TOKEN: 'admin-token-0123456789', META_TOKEN: 'meta-token', ...(oidc ? { OIDC_SECRET: 'oidc-secret' } : {}) });
 }
 
-/** One Meta hub, `acme-ads`, with an owners' team (app admins) and a managers' team: the rank rule's tests. */
-export function rankedHubConfig(name: string): LoadedConfig {
+/** One Meta hub, `acme-ads`, with an owners' team (app admins unless `ownerAppRole` says otherwise) and a managers' team: the rank rule's tests. */
+export function rankedHubConfig(name: string, ownerAppRole = 'ADMIN'): LoadedConfig {
   return dashboardConfig(name, `
   - id: acme-ads
     connector: meta-business
     meta: { businessId: "1234567890", accessToken: env:META_TOKEN }
     teams:
-      - { group: Acme Owners, hubRole: owner, appRole: ADMIN }
+      - { group: Acme Owners, hubRole: owner, appRole: ${ownerAppRole} }
       - { group: Acme Managers, hubRole: manager, appRole: EMPLOYEE }
 `);
 }
