@@ -90,7 +90,7 @@ const COMMON_MEANINGS: Record<string, string> = {
   'hubs[].checkForUpdates.schedule': 'Cron expression (node-cron: five fields, or six with seconds first) for the scheduled check for updates (reconcile with the app), in the server\'s local time zone (`TZ`); none when unset. A bad expression is a config error at this path.',
   'hubs[].checkForUpdates.onConnect': 'Check for updates when the hub is first connected.',
   'hubs[].safety.settleSeconds': 'Removals and downgrades wait this long (absorbs remove-then-add group moves).',
-  'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval.',
+  'hubs[].safety.removalThresholdPercent': 'A run that would remove more than this share of members halts for approval; so does one that would take asset grants, an app role (a demotion) or a pending invite from more than this share of the hub\'s people (members and pending invites), each kind judged on its own. The approval and the audit name the kind that tripped it.',
   'hubs[].safety.removalWindowMinutes': 'Removals let through in this many minutes count toward the threshold together, so a mass deactivation sent one person at a time still halts (0: each run alone).',
   'hubs[].safety.confirmDeprovisioning': 'IdP-driven removals wait for an owner to apply the report.',
   'hubs[].safety.drift': 'What to do with changes made by hand in the app: `correct` them or only `report` them.',

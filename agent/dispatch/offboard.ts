@@ -6,7 +6,7 @@ import { PERSON_INDEX } from '../plan/person-input.ts';
 import type { ReadView, Transaction } from '../store/store.ts';
 import type { TaskHandler, TaskOutcome } from '../tasks/handler.ts';
 import { appendAudit } from '../audit/audit-log.ts';
-import { judgeRemovalThreshold } from '../safety/judge-threshold.ts';
+import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from '../safety/judge-threshold.ts';
 import { recordRemovals } from '../safety/removal-window.ts';
 import { addToReport } from '../safety/reports.ts';
 import type { Trigger } from '../desired-state/delta.ts';
@@ -212,7 +212,7 @@ export function offboardHandler(hubs: () => ReadonlyMap<string, HubConfigFile>):
             }
             const threshold = await judgeRemovalThreshold(tx, p.hub, p.ops, ctx.now());
             lanes.push(threshold.exceeds
-              ? { ...p, report: true, over: `held: this deactivation would remove ${threshold.shareText}, more than removalThresholdPercent ${p.hub.safety.removalThresholdPercent}%` }
+              ? { ...p, report: true, over: `held: this deactivation would ${threshold.brakeText}, more than removalThresholdPercent ${p.hub.safety.removalThresholdPercent}% (${threshold.tripped.map((k) => ACCESS_REMOVAL_LABEL[k]).join(', ')})` }
               : p);
           }
           const judgedOutcome = outcomeOf(lanes, stage(lanes));

@@ -7,7 +7,7 @@ import { enqueueOperation } from '../tasks/operations/enqueue-operation.ts';
 import { updateTask } from '../tasks/enqueue.ts';
 import { requestApproval } from './approvals.ts';
 import { classify } from './classify.ts';
-import { judgeRemovalThreshold } from './judge-threshold.ts';
+import { ACCESS_REMOVAL_LABEL, judgeRemovalThreshold } from './judge-threshold.ts';
 import { addToReport } from './reports.ts';
 import { recordRemovals, removedWithin } from './removal-window.ts';
 import { closeDeferred } from './deferred-removals.ts';
@@ -18,7 +18,8 @@ import type { RemovalPhase } from './schedule-removals.ts';
  * plans the hub afresh, so anything the directory took back meanwhile (the add half of a group
  * move) is simply not there. Then: removals because of deprovisioning go to the owner's report
  * when `confirmDeprovisioning` is on; a batch removing more than `removalThresholdPercent` of
- * the members halts for approval; the rest is queued. Nothing is removed from an incomplete
+ * the members, or taking asset grants, a role or a pending invite from more than that share of
+ * the hub's people (judge-threshold.ts), halts for approval; the rest is queued. Nothing is removed from an incomplete
  * listing (the plan holds those).
  */
 export const applyRemovalsHandler: TaskHandler = {
@@ -65,7 +66,10 @@ export const applyRemovalsHandler: TaskHandler = {
     const threshold = await judgeRemovalThreshold(ctx.store, hub, ops, now);
     const { members, removedEarlier: earlier, windowMs } = threshold;
     if (threshold.exceeds) {
-      const explanation = `this run would remove ${threshold.shareText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}%: an owner must approve it`;
+      // Names what tripped the brake (seats, asset grants, roles, invites), in the approval and in
+      // every held person's trail: an owner approving 40 grant removals knows that is what they are.
+      const brake = threshold.tripped.map((k) => ACCESS_REMOVAL_LABEL[k]).join(', ');
+      const explanation = `this run would ${threshold.brakeText}, more than removalThresholdPercent ${hub.safety.removalThresholdPercent}% (${brake}): an owner must approve it`;
       return noting({
         status: 'needs-approval', result: { phase, explanation },
         commit: async (tx) => {
@@ -79,13 +83,14 @@ export const applyRemovalsHandler: TaskHandler = {
             appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
               why: `${op.summary}: not done, no longer planned (its approval was superseded by approval ${approval.id})`, outcome: 'skipped', detail: { approvalId: approval.id, reason: op.reason } });
           }
-          appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending', detail: { removals: threshold.removals, members } });
+          appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: 'approval-requested', subject: { label: `approval ${approval.id}` }, why: explanation, outcome: 'pending',
+            detail: { brake: threshold.tripped, removals: threshold.removals, members, people: threshold.people, ...Object.fromEntries(threshold.kinds.map((k) => [k.kind, k.people])) } });
           // Each person whose change the brake holds, in their own trail (as a report's items are):
           // `hubwarden audit --email` shows their removal waiting for approval, not nothing.
           if (fresh) {
             for (const op of ops) {
               appendAudit(tx, { hubId: hub.id, trigger: task.trigger, taskId: task.id, action: op.kind, subject: subjectOf(op),
-                why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%)`, outcome: 'pending', detail: { approvalId: approval.id, reason: op.reason } });
+                why: `${op.summary}: held for approval ${approval.id} (removalThresholdPercent ${hub.safety.removalThresholdPercent}%: ${brake})`, outcome: 'pending', detail: { approvalId: approval.id, reason: op.reason, brake: threshold.tripped } });
             }
           }
         },

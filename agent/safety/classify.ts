@@ -1,4 +1,4 @@
-import type { Operation } from '../plan/operation.ts';
+import { memberRowOf, type Operation } from '../plan/operation.ts';
 
 /**
  * When an operation may run:
@@ -44,4 +44,55 @@ export function exceedsRemovalThreshold(ops: readonly Operation[], memberCount: 
   const base = memberCount + before - earlier.stillListed;
   const share = base === 0 ? (removals > 0 ? 100 : 0) : (total / base) * 100;
   return { exceeds: removals > 0 && share > percent, removals, share, earlier: before, base };
+}
+
+/**
+ * The kinds of access a plan can take away, each braked by the removal threshold: a `seat`
+ * (remove-member), an asset `grant` (an asset unassigned, or its access narrowed), an app `role`
+ * (a member's or a pending invite's role lowered) and a pending `invite` (cancelled). A bad config
+ * push (a team's assets dropped) or a directory glitch strips grants, roles or invites as surely
+ * as seats, and in one plan.
+ */
+export type AccessRemovalKind = 'seat' | 'grant' | 'role' | 'invite';
+
+/** What an operation takes away, if anything (grants and upgrades take nothing). */
+export function accessRemovalKindOf(op: Operation): AccessRemovalKind | undefined {
+  switch (op.kind) {
+    case 'remove-member': return 'seat';
+    case 'cancel-invite': return 'invite';
+    case 'unassign-asset': return 'grant';
+    case 'assign-asset': return op.effect === 'downgrade' ? 'grant' : undefined;
+    case 'change-member-role': case 'change-invite-role': return op.effect === 'downgrade' ? 'role' : undefined;
+    default: return undefined;
+  }
+}
+
+/** One kind's count against the people it can reach. */
+export interface KindJudgement {
+  kind: Exclude<AccessRemovalKind, 'seat'>;
+  /** The people (member or invite rows) this batch takes that kind of access from, each once. */
+  people: number;
+  /** The hub's people: human members and pending invites. */
+  base: number;
+  share: number;
+  exceeds: boolean;
+}
+
+/**
+ * Would these operations take asset grants, a role or a pending invite from more than `percent`
+ * of the hub's people (human members and pending invites)? Each kind is judged on its own, by the
+ * people it reaches (a person losing three assets counts once), so the brake names what tripped
+ * it. Seats keep their own judgement (exceedsRemovalThreshold, against the members).
+ */
+export function exceedsAccessThreshold(ops: readonly Operation[], people: number, percent: number): KindJudgement[] {
+  const reached = new Map<KindJudgement['kind'], Set<string>>([['grant', new Set()], ['role', new Set()], ['invite', new Set()]]);
+  for (const op of ops) {
+    const kind = accessRemovalKindOf(op);
+    if (!kind || kind === 'seat') continue;
+    reached.get(kind)!.add(memberRowOf(op) ?? op.key);
+  }
+  return [...reached].map(([kind, rows]) => {
+    const share = people === 0 ? (rows.size > 0 ? 100 : 0) : (rows.size / people) * 100;
+    return { kind, people: rows.size, base: people, share, exceeds: rows.size > 0 && share > percent };
+  });
 }

@@ -1,8 +1,16 @@
 import type { HubConfigFile } from '../../config/schema.ts';
+import { inviteStatusAt } from '../app-state/invite-status.ts';
 import type { Operation } from '../plan/operation.ts';
 import type { ReadView } from '../store/store.ts';
-import { exceedsRemovalThreshold } from './classify.ts';
+import { taskByKey } from '../tasks/enqueue.ts';
+import { operationTaskKey } from '../tasks/operations/enqueue-operation.ts';
+import { accessRemovalKindOf, exceedsAccessThreshold, exceedsRemovalThreshold, type AccessRemovalKind, type KindJudgement } from './classify.ts';
 import { releasedWithin, removedWithin } from './removal-window.ts';
+
+/** Each kind of access removal as the brake's report and audit entries name it. */
+export const ACCESS_REMOVAL_LABEL: Record<AccessRemovalKind, string> = {
+  seat: 'seat removals', grant: 'asset grant removals', role: 'role demotions', invite: 'invite cancellations',
+};
 
 /** The removal threshold's judgement of a batch, with what it was judged against. */
 export interface ThresholdJudgement extends ReturnType<typeof exceedsRemovalThreshold> {
@@ -11,13 +19,22 @@ export interface ThresholdJudgement extends ReturnType<typeof exceedsRemovalThre
   /** Removals let through in the window (removedWithin), to compare with a later read. */
   removedEarlier: number;
   windowMs: number;
-  /** "N of M member(s) of hub H (…%)": the share, for an explanation. */
+  /** "N of M member(s) of hub H (…%)": the seats' share, for an explanation. */
   shareText: string;
+  /** The hub's people: human members and pending invites (the base of the other kinds). */
+  people: number;
+  /** Grants, roles and invites, each judged on its own (exceedsAccessThreshold). */
+  kinds: KindJudgement[];
+  /** The kinds past the threshold (`exceeds`: any), seats first. */
+  tripped: AccessRemovalKind[];
+  /** What the batch would do, for "this run would …": the kinds that tripped (or the seats' share). */
+  brakeText: string;
 }
 
 /**
  * Would these removals, with those the threshold let through in the hub's removal window, remove
- * more than `removalThresholdPercent` of the hub's human members? Read through `view` (a
+ * more than `removalThresholdPercent` of the hub's human members? Or take asset grants, an app
+ * role or a pending invite from more than that share of the hub's people? Read through `view` (a
  * transaction, to judge what it commits). Every IdP-driven removal is judged here: the settle and
  * deprovisioning passes (apply-removals.ts) and an Okta event hook's offboarding (dispatch/offboard.ts).
  */
@@ -30,9 +47,41 @@ export async function judgeRemovalThreshold(view: ReadView, hub: HubConfigFile, 
   const [removedEarlier, released] = await Promise.all([removedWithin(view, hub.id, now, windowMs), releasedWithin(view, hub.id, now, windowMs)]);
   // Members let through earlier whose removal has not run yet are still listed (and planned again).
   const stillListed = released.memberIds.size === 0 ? 0 : (await view.getMany('appMembers', hub.id, [...released.memberIds])).filter((m) => m !== undefined).length;
-  const threshold = exceedsRemovalThreshold(ops, members, hub.safety.removalThresholdPercent, { ...released, stillListed });
+  const percent = hub.safety.removalThresholdPercent;
+  const threshold = exceedsRemovalThreshold(ops, members, percent, { ...released, stillListed });
   const counted = threshold.earlier > 0
     ? ` (with the ${threshold.earlier} removed in the last ${hub.safety.removalWindowMinutes} minutes, ${threshold.removals + threshold.earlier} of ${threshold.base}: ${threshold.share.toFixed(1)}%)`
     : ` (${threshold.share.toFixed(1)}%)`;
-  return { ...threshold, members, removedEarlier, windowMs, shareText: `${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}` };
+  const shareText = `${threshold.removals} of ${members} member(s) of hub ${hub.id}${counted}`;
+  // Only when the batch takes something other than a seat: the pending invites are read then.
+  const others = ops.some((o) => o.kind !== 'remove-member');
+  const people = others ? members + (await pendingInvites(view, hub.id, now)) : members;
+  const kinds = others ? exceedsAccessThreshold(await notLetThrough(view, hub.id, ops), people, percent) : [];
+  const tripped: AccessRemovalKind[] = [...(threshold.exceeds ? ['seat' as const] : []), ...kinds.filter((k) => k.exceeds).map((k) => k.kind)];
+  const phrase = (kind: AccessRemovalKind): string => {
+    if (kind === 'seat') return `remove ${shareText}`;
+    const k = kinds.find((j) => j.kind === kind)!;
+    const of = `${k.people} of ${k.base} people of hub ${hub.id} (${k.share.toFixed(1)}%)`;
+    return kind === 'grant' ? `take asset grants from ${of}` : kind === 'role' ? `lower the app role of ${of}` : `cancel the pending invites of ${of}`;
+  };
+  const brakeText = tripped.length === 0 ? phrase('seat') : tripped.map(phrase).join(', and ');
+  return { ...threshold, exceeds: tripped.length > 0, members, removedEarlier, windowMs, shareText, people, kinds, tripped, brakeText };
+}
+
+/**
+ * The grant, role and invite changes not queued already. One let through earlier (by this
+ * threshold or an owner's approval) that has not run yet is planned again: judged again, an
+ * approved batch held the next pass, and every small change after it, until its tasks ran.
+ */
+async function notLetThrough(view: ReadView, hubId: string, ops: readonly Operation[]): Promise<Operation[]> {
+  const judged = ops.filter((o) => o.kind !== 'remove-member' && accessRemovalKindOf(o) !== undefined);
+  const queued = await Promise.all(judged.map((o) => taskByKey(view, hubId, operationTaskKey(o))));
+  return judged.filter((_, n) => queued[n] === undefined);
+}
+
+/** How many of the hub's invites are pending at `now` (an expired one holds no access). */
+async function pendingInvites(view: ReadView, hubId: string, now: Date): Promise<number> {
+  let n = 0;
+  for await (const i of view.list('appInvites', hubId)) if (inviteStatusAt(i, now.toISOString()) === 'pending') n++;
+  return n;
 }

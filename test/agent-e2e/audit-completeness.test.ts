@@ -385,7 +385,7 @@ describe('audit completeness: safety brakes (removal threshold)', () => {
         { action: 'approval-rejected', outcome: 'ok', trigger: owner, why: /would remove 2/ },
         // In each person's own trail: held by the brake, then not done because the owner said no.
         ...[['tia@example.com', a], ['tom@example.com', b]].flatMap(([email, seat]): Expected[] => [
-          { action: 'remove-member', outcome: 'pending', trigger: OKTA, email, memberId: seat, why: new RegExp(`held for approval ${approval.id} \\(removalThresholdPercent 10%\\)`) },
+          { action: 'remove-member', outcome: 'pending', trigger: OKTA, email, memberId: seat, why: new RegExp(`held for approval ${approval.id} \\(removalThresholdPercent 10%: seat removals\\)`) },
           { action: 'remove-member', outcome: 'skipped', trigger: owner, email, memberId: seat, why: new RegExp(`not done, approval ${approval.id} rejected by owner@example\\.com`), not: 'ok' },
         ]),
       ];
