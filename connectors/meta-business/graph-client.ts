@@ -35,6 +35,8 @@ export interface BatchResult {
   body: unknown;
   /** The op's own headers: its usage headers carry the wait when it is throttled (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
   headers?: Record<string, string>;
+  /** The op's `relative_url`: the object a throttle without usage headers was on (graph-errors.ts bucScope). */
+  path?: string;
 }
 
 function isTransient(result: BatchResult): boolean {
@@ -122,9 +124,9 @@ export class GraphClient {
    * 3xx is no answer: the HTTP client follows no redirect (sdk/http.ts), so a write answered by
    * one was not made, and read as a success (no body, no `success: false`) it was reported done.
    */
-  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext): unknown {
+  #settle(res: { status: number; body: unknown; headers: Headers }, ctx: GraphErrorContext, path: string): unknown {
     this.#noteUsage(res.headers);
-    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError(res, ctx, (s) => this.http.redact(s))), res.status, ctx);
+    if (res.status >= 300 || graphErrorOf(res.body)) throw this.#logged(this.#mapped(toConnectorError({ ...res, path }, ctx, (s) => this.http.redact(s))), res.status, ctx);
     return notRefused(res.body, ctx);
   }
 
@@ -159,7 +161,7 @@ export class GraphClient {
 
   /**
    * The blocks a call on `path` (relative to the version root) runs into: its business
-   * (`business:<id>`: 368, 10/2859030, a BUC throttle without a named object) and the BUC object
+   * (`business:<id>`: 368, 10/2859030, a BUC throttle on a business edge without a named object) and the BUC object
    * it is on (80000–80014: the ad account, keyed as Meta keys it). The agent's tasks wait only on
    * `app` and `invite:` scopes, so these are refused here. Token inspection (debug_token) is no
    * call on the business.
@@ -203,7 +205,7 @@ export class GraphClient {
           : { method, path: `${this.version}/${path}`, query: { ...encoded, access_token: this.#token }, what: ctx.what },
       );
       const smaller = method === 'GET' && sent.limit !== undefined ? this.#learnLimit(res.body, Number(sent.limit)) : undefined;
-      if (smaller === undefined) return this.#settle(res, ctx);
+      if (smaller === undefined) return this.#settle(res, ctx, path);
       this.#noteUsage(res.headers);
       sent = { ...sent, limit: smaller };
     }
@@ -230,11 +232,12 @@ export class GraphClient {
     let body: unknown;
     if (cursor) {
       const url = fromCursor(cursor, ctx.what);
-      this.#assertCallable(this.relativeOf(url), ctx);
+      const relative = this.relativeOf(url);
+      this.#assertCallable(relative, ctx);
       await this.#paceForAppUsage(ctx.what);
       const res = await this.http.request({ method: 'GET', path: url, query: { access_token: this.#token }, what: ctx.what });
       try {
-        body = this.#settle(res, ctx);
+        body = this.#settle(res, ctx, relative);
       } catch (err) {
         throw staleListing(err, ctx.what);
       }
@@ -330,7 +333,7 @@ export class GraphClient {
       method: 'POST', path: `${this.version}/`, form: { batch: JSON.stringify(batch), access_token: this.#token },
       what: ctx.what, operations: ops.length,
     });
-    const body = this.#settle(res, ctx);
+    const body = this.#settle(res, ctx, '');
     if (!Array.isArray(body)) throw new ConnectorError('internal', `${ctx.what}: batch response is not a list`);
     return ops.map((_, j) => {
       const item = body[j] as { code?: number; body?: string; headers?: Array<{ name: string; value: string }> } | null | undefined;
@@ -347,13 +350,13 @@ export class GraphClient {
       // the headers are kept only for failures: they are what says how long to wait.
       if (opHeaders) this.#noteUsage(opHeaders);
       const headers = status >= 400 ? opHeaders : undefined;
-      return { status, body: parsed, ...(headers ? { headers } : {}) };
+      return { status, body: parsed, ...(headers ? { headers } : {}), path: ops[j].relativeUrl };
     });
   }
 
   /** A failed batch operation as a ConnectorError through the same table. */
   errorOf(result: BatchResult, ctx: GraphErrorContext): ConnectorError {
-    return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers }, ctx, (s) => this.http.redact(s)));
+    return this.#mapped(toConnectorError({ status: result.status, body: result.body, headers: result.headers, path: result.path }, ctx, (s) => this.http.redact(s)));
   }
 
   /** A batch operation's body, or its error thrown and logged exactly as a single call's would be. */

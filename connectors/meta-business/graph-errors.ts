@@ -16,7 +16,7 @@ import { parseUsage, type GraphUsage } from './graph-usage.ts';
  * - 10/2859030 "Please retry this action in a few minutes" → rate-limited 5 min (not a permission),
  *   scoped to the business like 368.
  * - 80000–80014 (BUC) → rate-limited for `estimated_time_to_regain_access`, scoped to the object
- *   the header names (bucScope); the business when it names none.
+ *   the header names (bucScope); without one, to the ad account the call was on, else the business.
  * - The client refuses calls into a blocked scope without calling (graph-client.ts), since
  *   "continued calls extend the block" (https://developers.facebook.com/docs/graph-api/overview/rate-limiting).
  * - 17 on POST business_users or on cancelling an invite is the invite limit → rate-limited 24 h,
@@ -46,6 +46,8 @@ export interface GraphFailure {
   status: number;
   body: unknown;
   headers?: Headers | Record<string, string | undefined>;
+  /** The Graph path the failed call (or batch operation) was on, relative to the version root. */
+  path?: string;
 }
 
 export interface GraphErrorContext {
@@ -91,6 +93,8 @@ interface Rule {
 }
 
 const inRange = (code: number, lo: number, hi: number): boolean => code >= lo && code <= hi;
+/** A BUC throttle (80000–80014) whose headers give no `estimated_time_to_regain_access`. */
+const BUC_WAIT_MS = 5 * MINUTE;
 /** Code 4, the app-level limit, and a plain HTTP 403 read as it. */
 const APP_LIMIT_WAIT = (): { ms: number; scope: string } => ({ ms: 10 * MINUTE, scope: 'app' });
 
@@ -102,7 +106,7 @@ export const GRAPH_ERROR_TABLE: Rule[] = [
   { when: (c) => c === 368, kind: 'rate-limited', wait: (x) => ({ ms: HOUR, scope: `business:${x.businessId}` }) },
   { when: (c) => c === 4, kind: 'rate-limited', wait: APP_LIMIT_WAIT },
   { when: (c) => c === 17 || c === 32 || c === 613, kind: 'rate-limited', wait: () => ({ ms: 5 * MINUTE, scope: 'app' }) },
-  { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: 5 * MINUTE, scope: `business:${x.businessId}` }) },
+  { when: (c) => inRange(c, 80000, 80014), kind: 'rate-limited', wait: (x) => ({ ms: BUC_WAIT_MS, scope: `business:${x.businessId}` }) },
   { when: (c) => c === 10 || c === 3 || c === 270 || c === 294 || c === 415 || c === 457 || inRange(c, 200, 299), kind: 'permission-denied' },
   // 2635 "Deprecated Ads API version": every call fails alike until an admin moves the hub to a
   // newer version, so the hub pauses with the reason (as for a permission) instead of each task
@@ -149,12 +153,24 @@ function causeText(err: GraphErrorBody | undefined, status: number, redact: (s: 
  * (https://developers.facebook.com/docs/graph-api/overview/rate-limiting): the scope is the object
  * X-Business-Use-Case-Usage names with the longest `estimated_time_to_regain_access`, keyed as
  * Meta keys it (an ad account without `act_`, like the usage readings), so only calls on that
- * object wait. Without such a header the rule's business-wide scope applies.
+ * object wait. Without such a header, a call on an ad account (`act_<id>/…`) was throttled on
+ * that ad account's quota (80004: "too many calls to this ad-account",
+ * https://developers.facebook.com/documentation/ads-commerce/marketing-api/error-reference), so
+ * that ad account waits the rule's default and the business's other assets go on. A call on the
+ * business (owned_ad_accounts, client_ad_accounts also list 80004) names no ad account: the
+ * rule's business-wide scope applies, the strict reading (README [INF]).
  */
-function bucScope(code: number | undefined, usage: GraphUsage): { ms: number; scope: string } | undefined {
+function bucScope(code: number | undefined, usage: GraphUsage, path: string | undefined): { ms: number; scope: string } | undefined {
   if (code === undefined || !inRange(code, 80000, 80014)) return undefined;
   const [longest] = Object.entries(usage.regainByObject).sort((a, b) => b[1] - a[1]);
-  return longest ? { scope: longest[0], ms: longest[1] } : undefined;
+  if (longest) return { scope: longest[0], ms: longest[1] };
+  const adAccount = path === undefined ? undefined : adAccountOf(path);
+  return adAccount ? { scope: adAccount, ms: BUC_WAIT_MS } : undefined;
+}
+
+/** The ad account a Graph path is on (`act_111/assigned_users?…` → `111`), keyed as bucObjectOf keys it; undefined for any other node. */
+export function adAccountOf(path: string): string | undefined {
+  return /^act_(\d+)(?:[/?]|$)/.exec(path.replace(/^\/+/, ''))?.[1];
 }
 
 /** The BUC object a Graph path is on, keyed as X-Business-Use-Case-Usage keys it (`act_111/…` → `111`). */
@@ -177,7 +193,7 @@ export function toConnectorError(failure: GraphFailure, ctx: GraphErrorContext, 
     // The call was throttled: every wait its header names applies (parseUsage countAll).
     const usage = parseUsage(failure.headers, { countAll: true });
     const plain403 = code === undefined && failure.status === 403;
-    const fallback = bucScope(code, usage) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
+    const fallback = bucScope(code, usage, failure.path) ?? rule?.wait?.(ctx) ?? (plain403 ? APP_LIMIT_WAIT() : { ms: 5 * MINUTE, scope: 'app' });
     // The invite limit is a fixed 24 h; otherwise BUC's estimated_time_to_regain_access (minutes) wins.
     // X-App-Usage carries percentages over a rolling hour but no time (https://developers.facebook.com/docs/graph-api/overview/rate-limiting),
     // so it never shortens a wait Graph itself answered: code 4 *is* the app-level limit reached,

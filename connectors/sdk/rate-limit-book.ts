@@ -1,6 +1,15 @@
 import type { RateLimitState } from './hub-model.ts';
 
 /**
+ * How much later a block must end than the one told to be told again (RateLimitBook `onBlock`).
+ * Meta gives a wait in whole minutes (`estimated_time_to_regain_access`,
+ * https://developers.facebook.com/docs/graph-api/overview/rate-limiting), so readings of one
+ * block differ by up to a minute as it counts down; an end a minute or more later is the block
+ * grown ("continued calls extend the block"), worth telling the other replicas.
+ */
+export const MATERIAL_EXTENSION_MS = 60_000;
+
+/**
  * Rate-limit bookkeeping a connector keeps from response headers and throttling errors. Scopes are
  * provider words: `app`, an ad account id, `invite:<businessId>`. The connector reports the state
  * (`rateLimits()`) and refuses calls into a blocked scope instead of extending the block
@@ -14,7 +23,10 @@ export class RateLimitBook {
   /**
    * `onBlock`: told of a block this instance found itself (a throttling error, a usage header),
    * not of one it was told of (`blockUntil`), so the agent can share it with the other replicas.
-   * Told again only when the block grows by more than a second (a header repeats it on every answer).
+   * Each telling is a store write every replica hears of, so a block is told when it is new (none
+   * told or passed in is still in force) or ends at least MATERIAL_EXTENSION_MS later than the
+   * one told: a usage header repeats the block on every answer, its end a few seconds later each
+   * time as the clock moves on.
    */
   constructor(private readonly now: () => number = Date.now, private readonly onBlock?: (scope: string, untilMs: number) => void) {}
 
@@ -26,7 +38,9 @@ export class RateLimitBook {
   /** Record that a scope is blocked for `ms` from now (keeps the later of two blocks). */
   block(scope: string, ms: number): void {
     const until = this.now() + Math.max(0, ms);
-    if (!this.#keep(scope, until) || !this.onBlock || until <= (this.#told.get(scope) ?? 0) + 1_000) return;
+    if (!this.#keep(scope, until) || !this.onBlock) return;
+    const told = this.#told.get(scope);
+    if (told !== undefined && told > this.now() && until - told < MATERIAL_EXTENSION_MS) return;
     this.#told.set(scope, until);
     try {
       this.onBlock(scope, until);
@@ -38,6 +52,9 @@ export class RateLimitBook {
   /** Record that a scope is blocked until `untilMs` (epoch ms; keeps the later of two blocks), as told by the agent. */
   blockUntil(scope: string, untilMs: number): void {
     this.#keep(scope, Math.max(this.now(), untilMs));
+    // The agent holds this block already (it came from the store): the same block found here by
+    // a header is not new, and is told only if it ends materially later.
+    if (untilMs > (this.#told.get(scope) ?? 0)) this.#told.set(scope, untilMs);
   }
 
   #keep(scope: string, until: number): boolean {
