@@ -14,7 +14,9 @@ import type { Store } from '../../agent/store/store.ts';
 import { archiveFinishedTasks } from '../../agent/tasks/prune.ts';
 import { queryTasks } from '../../agent/tasks/task-query.ts';
 import type { TaskRecord } from '../../agent/tasks/task-record.ts';
+import { MemoryStore } from '../../agent/store/memory-store.ts';
 import { createAdminRouter } from '../../scim-server/admin/router.ts';
+import { scopedAgent } from '../../scim-server/web/scoped-agent.ts';
 import { suiteStores } from '../suite-stores.ts';
 import { serveRouters, TEST_ENV, testConfig } from './test-server.ts';
 
@@ -24,10 +26,10 @@ const BASE = Date.parse('2026-11-01T00:00:00.000Z');
 const ids = (body: { items: Array<{ id: string }> }) => body.items.map((t) => t.id);
 
 /** A task created `n` minutes after BASE: t01 is the oldest. Done ones finished long ago (archivable). */
-function task(n: number, status: 'queued' | 'completed' = 'queued'): TaskRecord {
+function task(n: number, status: 'queued' | 'completed' = 'queued', hubId = HUB): TaskRecord {
   const createdAt = new Date(BASE + n * 60_000).toISOString();
   return {
-    id: `t${String(n).padStart(2, '0')}`, hubId: HUB, kind: 'invite', status, idempotencyKey: `k${n}`, payload: {}, summary: `task ${n}`,
+    id: `t${String(n).padStart(2, '0')}`, hubId, kind: 'invite', status, idempotencyKey: `k${n}`, payload: {}, summary: `task ${n}`,
     trigger: { type: 'admin' }, attempts: status === 'completed' ? 1 : 0, attemptsEnded: status === 'completed' ? 1 : 0,
     createdAt, updatedAt: createdAt, ...(status === 'completed' ? { completedAt: createdAt } : {}),
   };
@@ -125,3 +127,22 @@ for (const kind of await suiteStores('memory', 'lowdb', 'postgres')) {
     });
   });
 }
+
+test("the dashboard's list for a manager of several hubs merges them in the same order and pages by the same cursor", async () => {
+  const store = new MemoryStore();
+  await store.open();
+  await put(store, [1, 3, 5].map((n) => task(n, 'queued', 'acme-ads')));
+  await put(store, [2, 4, 6].map((n) => task(n, 'queued', 'beta-shop')));
+  const agent = { hubs: async () => [{ id: 'acme-ads' }, { id: 'beta-shop' }, { id: 'other' }], tasks: (q: object) => queryTasks(store, q) } as unknown as AgentApi;
+  const viewer = { admin: false, actor: 'max@acme.example', email: 'max@acme.example', roles: new Map([['acme-ads', 'manager' as const], ['beta-shop', 'manager' as const]]), self: new Map() };
+  const scoped = scopedAgent(agent, () => viewer, { hubRoleOf: async () => undefined, approvalMembers: async () => [], refused: async () => {} });
+  const first = await scoped.tasks({ limit: 2 });
+  assert.deepEqual(first.items.map((t) => t.id), ['t06', 't05']);
+  await put(store, [task(7, 'queued', 'beta-shop'), task(8, 'queued', 'other')]);
+  const second = await scoped.tasks({ limit: 3, after: first.next });
+  assert.deepEqual(second.items.map((t) => t.id), ['t04', 't03', 't02']);
+  const third = await scoped.tasks({ limit: 3, after: second.next });
+  assert.deepEqual(third.items.map((t) => t.id), ['t01']);
+  assert.equal(third.next, undefined);
+  await store.close();
+});
