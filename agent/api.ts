@@ -164,7 +164,15 @@ export interface MemberQuery { status?: MemberStatus; directoryStatus?: Director
 export type MemberDecision = MemberView & { alreadyDone?: true; detail?: string };
 /** A page of members; `next` (a cursor for `after`) while rows remain after it. */
 export interface MemberPage extends Paged<MemberView> { next?: string }
-export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number }
+/**
+ * Tasks newest created first (ties by id). `after`: only tasks after the one this cursor names
+ * (the `next` of the page before): the order key (createdAt, id) never changes, so tasks queued or
+ * finished (moved to the archive) while a reader pages neither repeat nor are skipped; offset
+ * paging does both then.
+ */
+export interface TaskQuery { hubId?: string; status?: TaskStatus; kind?: string; parentId?: string; offset?: number; limit?: number; after?: string }
+/** A page of tasks; `next` (a cursor for `after`) while tasks remain after it. */
+export interface TaskPage extends Paged<TaskView> { next?: string }
 /**
  * `before`: only entries older than the one with this `seq` (the `next` of the page before): a
  * cursor, so entries written while a reader pages do not shift the pages (offset paging repeats
@@ -197,7 +205,7 @@ export interface AgentApi {
   /** Any task, also one finished long ago and kept on disk (read by paging). */
   findTask(id: string): Promise<TaskView | undefined>;
   /** Read by paging: finished tasks and the audit log are kept on disk. */
-  tasks(query: TaskQuery): Promise<Paged<TaskView>>;
+  tasks(query: TaskQuery): Promise<TaskPage>;
 
   reports(hubId?: string): Promise<DeprovisioningReport[]>;
   applyReport(reportId: string, memberIds: string[] | 'all', trigger: Trigger): Promise<DeprovisioningReport>;

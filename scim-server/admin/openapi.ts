@@ -154,7 +154,7 @@ export function openApiDocument(publicUrl: string): OpenApiDocument {
       '/tasks': {
         get: {
           operationId: 'listTasks',
-          summary: 'tasks, newest first',
+          summary: 'tasks, newest created first; page by following `next` as `after` (stable), or by offset (not stable: tasks queued meanwhile shift the pages)',
           tags: ['tasks'],
           parameters: parameters(undefined, tasksQuery),
           responses: ok('TaskList', 'a page of tasks'),

@@ -52,7 +52,9 @@ export const tasksQuery = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   kind: z.string().max(100).optional(),
   parentId: id.optional(),
-  offset,
+  after: z.string().min(1).max(1000).optional()
+    .describe('the `next` of the previous page (same filters): tasks after it (a cursor: tasks queued or finished meanwhile neither repeat nor are skipped)'),
+  offset: offset.describe('tasks to skip (not stable: tasks queued meanwhile shift the pages, so one is shown twice or missed; follow `next` as `after` instead)'),
   limit,
 }).strict();
 

@@ -93,7 +93,9 @@ export const TaskSchema = named('Task', z.object({
   progress: z.object({ done: count, total: count, phase: z.string().optional() }).strict().optional(),
   result: z.unknown().optional().describe('what the task found or did; its shape depends on the kind'),
 }).strict());
-export const TaskList = named('TaskList', list(TaskSchema));
+export const TaskList = named('TaskList', list(TaskSchema).extend({
+  next: z.string().optional().describe('pass as `after` for the next page (a cursor: stable while tasks are queued or finished); absent on the last page'),
+}));
 export const TaskAccepted = named('TaskAccepted', z.object({ taskId: z.string(), task: TaskSchema }).strict());
 export const TasksAccepted = named('TasksAccepted', z.object({ taskIds: z.array(z.string()), tasks: z.array(TaskSchema) }).strict());
 

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { Approval } from '../../agent/api.ts';
 import { adminTrigger, params, requireHub, wantsCsv, type AdminContext } from './admin-context.ts';
 import { alreadyDone, isConflict } from './already-done.ts';
+import { taskPlaceOf } from '../../agent/tasks/task-cursor.ts';
 import { auditCsv, sendCsv } from './csv.ts';
 import { badRequest, notFound, Problem } from './problem.ts';
 import { applyBody, auditCsvQuery, auditQuery, emptyBody, idParams, parseInput, reportsQuery, tasksQuery } from './request-schemas.ts';
@@ -12,11 +13,14 @@ export function registerWorkRoutes(router: Router, ctx: AdminContext): void {
 
   router.get('/tasks', async (req, res) => {
     const query = parseInput(tasksQuery, req.query, 'query');
+    // A cursor is opaque to callers but not trusted: one that names no place in the list is a 400
+    // naming the parameter, before any read.
+    if (query.after !== undefined && !taskPlaceOf(query.after)) throw badRequest('query.after: expected the `next` of a previous page of tasks', 'query.after');
     await requireKnownHub(ctx, query.hubId);
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     const page = await agent.tasks({ ...query, offset, limit });
-    res.json({ total: page.total, offset, limit, items: page.items });
+    res.json({ total: page.total, offset, limit, items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) });
   });
 
   router.get('/tasks/:id', async (req, res) => {

@@ -1,6 +1,7 @@
 import type { AgentApi, AuditEntry, HubSummary, MemberView, Paged, TaskView } from '../../agent/api.ts';
 import { HUB_ROLES, type HubRole } from '../../config/schema.ts';
 import { memberReader } from '../admin/member-email.ts';
+import { compareTaskPlaces, taskCursorOf } from '../../agent/tasks/task-cursor.ts';
 import { Problem } from '../admin/problem.ts';
 import { FORBIDDEN_DETAIL, viewerMay, type Viewer } from './hub-guard.ts';
 
@@ -164,7 +165,6 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
     }
     return { total, items: items.sort(newer).slice(offset, offset + limit) };
   }
-  const byCreation = (a: TaskView, b: TaskView) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0);
   const bySeq = (a: AuditEntry, b: AuditEntry) => b.seq - a.seq;
 
   const scoped: AgentApi = {
@@ -293,7 +293,18 @@ export function scopedAgent(agent: AgentApi, viewerOf: () => Viewer | undefined,
       const v = viewer();
       if (v.admin) return agent.tasks(query);
       if (query.hubId) return (check(query.hubId), agent.tasks(query));
-      return acrossHubs(await ownHubs(v), query.offset ?? 0, query.limit ?? 100, (hubId, offset, limit) => agent.tasks({ ...query, hubId, offset, limit }), byCreation);
+      // Each hub's tasks after the cursor, merged in the list's order (task-cursor.ts); the merged
+      // page's last task is the next cursor, so a manager of several hubs pages stably too.
+      const hubIds = await ownHubs(v);
+      const offset = query.offset ?? 0;
+      const limit = query.limit ?? 100;
+      if (hubIds.length === 1) return agent.tasks({ ...query, hubId: hubIds[0], offset, limit });
+      const pages = [];
+      for (const hubId of hubIds) pages.push(await agent.tasks({ ...query, hubId, offset: 0, limit: offset + limit }));
+      const merged = pages.flatMap((p) => p.items).sort(compareTaskPlaces);
+      const items = merged.slice(offset, offset + limit);
+      const more = items.length > 0 && (merged.length > offset + limit || pages.some((p) => p.next !== undefined));
+      return { total: pages.reduce((n, p) => n + p.total, 0), items, ...(more ? { next: taskCursorOf(items.at(-1)!) } : {}) };
     },
     async audit(query) {
       const v = viewer();
