@@ -124,7 +124,9 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         track(events.get('entra-lifecycle', claimed).then(
           (record) => (record ? runCallout(deps, record) : undefined),
           (err) => {
-            log.error(`entra lifecycle (${idp}): cannot read callout ${claimed}: ${(err as Error).message}`);
+            // Held under our lease: taken again here once it lapses (hook-events.ts pickUp).
+            events.notStarted('entra-lifecycle', [claimed]);
+            log.error(`entra lifecycle (${idp}): cannot read callout ${claimed}: ${(err as Error).message}; taken again in ${Math.ceil(events.leaseMs / 1000)} s`);
           },
         ));
       }

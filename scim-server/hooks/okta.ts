@@ -143,7 +143,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
       // Read back in one round trip (not one per event), in the delivery's order.
-      run(seen.getMany('okta', [...claimed]));
+      const ids = [...claimed];
+      run(seen.getMany('okta', ids).catch((err: unknown) => {
+        // Held under our lease: taken again here once it lapses (hook-events.ts pickUp).
+        seen.notStarted('okta', ids);
+        throw err;
+      }));
     },
   );
 
