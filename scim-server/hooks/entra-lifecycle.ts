@@ -111,7 +111,9 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         // Keyed by the workflow task's id (the callout carries no extension id). With actions
         // configured, an unlisted task is refused (resumed failed): taking it as offboard would
         // remove the seats of a person a joiner's check-for-updates task was meant for.
-        action: actions[data.task.id] ?? (Object.keys(actions).length === 0 ? 'offboard' : UNLISTED),
+        // Only the map's own names: a task id "constructor" read a function through the prototype,
+        // which was run as an offboarding.
+        action: (Object.hasOwn(actions, data.task.id) ? actions[data.task.id] : undefined) ?? (Object.keys(actions).length === 0 ? 'offboard' : UNLISTED),
         person: calloutPerson(parsed.data),
       };
       // One taskProcessingResult is one run of the task for one person: a replay is the same run.
@@ -122,7 +124,9 @@ export function createEntraLifecycleRouter(options: EntraLifecycleOptions): Hook
         track(events.get('entra-lifecycle', claimed).then(
           (record) => (record ? runCallout(deps, record) : undefined),
           (err) => {
-            log.error(`entra lifecycle (${idp}): cannot read callout ${claimed}: ${(err as Error).message}`);
+            // Held under our lease: taken again here once it lapses (hook-events.ts pickUp).
+            events.notStarted('entra-lifecycle', [claimed]);
+            log.error(`entra lifecycle (${idp}): cannot read callout ${claimed}: ${(err as Error).message}; taken again in ${Math.ceil(events.leaseMs / 1000)} s`);
           },
         ));
       }

@@ -312,6 +312,11 @@ export class HookEventLog {
     };
   }
 
+  /** Claimed here, their work never began (the read after the claim failed): taken again here once the lease lapses, not only by a restart. */
+  notStarted(source: HookEventRecord['source'], ids: readonly string[]): void {
+    for (const k of ids.map((id) => `${source}\u0000${id}`)) if (!this.working.has(k) && !this.left.has(k)) this.ended.add(k);
+  }
+
   /** Done here with an open record whose outcome the store refused (a resume made): never taken again here (a restart may). */
   leave(source: HookEventRecord['source'], id: string): void {
     this.left.add(`${source}\u0000${id}`);

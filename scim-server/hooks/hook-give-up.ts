@@ -2,7 +2,7 @@ import type { AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
 import { auditSubject, HOOK_EVENT_TTL_MS, type HookEventRecord } from './hook-event-record.ts';
 import { triggerOf, UNLISTED } from './lifecycle-run.ts';
-import { EVENT_ACTIONS } from './okta-event.ts';
+import { eventActionOf } from './okta-event.ts';
 
 /**
  * The audit entry of a hook record given up: swept a week after its receipt (HOOK_EVENT_TTL_MS)
@@ -16,7 +16,7 @@ export function givenUpAudit(r: Readonly<HookEventRecord>): AuditInput | undefin
   const days = HOOK_EVENT_TTL_MS / 86_400_000;
   const last = r.outcome ? ` (last: ${r.outcome})` : '';
   if (r.source === 'okta' && r.event) {
-    const action = EVENT_ACTIONS[r.event.eventType];
+    const action = eventActionOf(r.event.eventType);
     if (!action) return undefined;
     const trigger: Trigger = { type: 'okta-event-hook', idp: r.idp, actor: r.event.actor, detail: `${r.event.eventType} ${r.id}` };
     return {

@@ -33,8 +33,8 @@ export type LogEvent = z.infer<typeof logEvent>;
 /** What an event asks hubwarden to do. Events not listed are acknowledged and ignored. */
 export type EventAction = 'offboard' | 'reevaluate' | 'suspend' | 'unsuspend';
 
-/** Event types: https://developer.okta.com/docs/reference/api/event-types/ */
-export const EVENT_ACTIONS: Record<string, EventAction> = {
+/** Event types: https://developer.okta.com/docs/reference/api/event-types/ (read through `eventActionOf`). */
+const EVENT_ACTIONS: Readonly<Record<string, EventAction>> = {
   // A deactivated user loses their seats (the agent applies the hub's policy: remove now, or put
   // the removal in a deprovisioning report for an owner to apply).
   'user.lifecycle.deactivate': 'offboard',
@@ -54,6 +54,16 @@ export const EVENT_ACTIONS: Record<string, EventAction> = {
   'application.user_membership.add': 'reevaluate',
   'application.user_membership.remove': 'reevaluate',
 };
+
+/**
+ * The action of an event type, or undefined for one hubwarden does not act on. Only the table's
+ * own names: indexed directly, an event type named as an inherited object property
+ * ("constructor", "toString") read a function from the prototype, which was taken as an action
+ * (an unsuspend).
+ */
+export function eventActionOf(eventType: string): EventAction | undefined {
+  return Object.hasOwn(EVENT_ACTIONS, eventType) ? EVENT_ACTIONS[eventType] : undefined;
+}
 
 export interface EventPerson {
   email?: string;

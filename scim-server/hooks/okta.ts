@@ -17,7 +17,7 @@ import { givenUpAudit } from './hook-give-up.ts';
 import { clientAddress, FailureLimiter } from '../auth-failures.ts';
 import { isTransient } from './transient.ts';
 import { endSessionsOf, sessionPersonOf, withdrawAdminGroup } from '../web/session-revocation.ts';
-import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, EVENT_ACTIONS, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
+import { ACTIVATION_INDEX, byPublished, defineActivationIndex, defineSuspensionIndex, eventActionOf, eventHookDelivery, eventOf, outOfWindow, personKey, REACTIVATIONS, SUSPENSION_INDEX, suspensionKey } from './okta-event.ts';
 
 export interface OktaHookOptions {
   config: LoadedConfig;
@@ -143,7 +143,12 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
       track(seen.tidy());
       if (claimed.size < events.length) log.info(`okta event hook (${idp}): ${events.length - claimed.size} replayed event(s) ignored`);
       // Read back in one round trip (not one per event), in the delivery's order.
-      run(seen.getMany('okta', [...claimed]));
+      const ids = [...claimed];
+      run(seen.getMany('okta', ids).catch((err: unknown) => {
+        // Held under our lease: taken again here once it lapses (hook-events.ts pickUp).
+        seen.notStarted('okta', ids);
+        throw err;
+      }));
     },
   );
 
@@ -178,7 +183,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
     // them (it reads the state as of now, which includes all of them).
     const lastReevaluation = new Map<string, string>();
     for (const r of ordered) {
-      if (r.event?.person && !r.event.failed && !outOfWindow(r) && EVENT_ACTIONS[r.event.eventType] === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
+      if (r.event?.person && !r.event.failed && !outOfWindow(r) && eventActionOf(r.event.eventType) === 'reevaluate') lastReevaluation.set(`${r.idp}\u0000${personKey(r.event.person)}`, r.id);
     }
 
     let stopped: unknown;
@@ -198,7 +203,7 @@ export function createOktaHookRouter(options: OktaHookOptions): HookRouter & { s
 
   async function actOnOne(record: Readonly<HookEventRecord>, ordered: ReadonlyArray<Readonly<HookEventRecord>>, lastReevaluation: ReadonlyMap<string, string>): Promise<void> {
     const { eventType, person, actor, failed } = record.event ?? { eventType: '(unknown)' };
-    const action = EVENT_ACTIONS[eventType];
+    const action = eventActionOf(eventType);
     const trigger: Trigger = { type: 'okta-event-hook', idp: record.idp, actor, detail: `${eventType} ${record.id}` };
     const detail = { eventId: record.id, eventType };
     // Before anything, the dashboard too: an event too old or dated ahead is not acted on (okta-event.ts outOfWindow).

@@ -112,6 +112,21 @@ describe('Entra Lifecycle Workflows /hooks/entra/lifecycle (against the Graph em
     assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.endsWith('tpr-9')).length, 0);
   });
 
+  test('a workflow task id named as an inherited object property (constructor, toString) is unlisted too: resumed failed, nobody offboarded', async () => {
+    // Looked up in the actions map through its prototype, "constructor" read a function, taken as an offboarding.
+    for (const [n, taskId] of ['constructor', 'toString', '__proto__'].entries()) {
+      const res = await send(callout(`tpr-inherited-${n}`, undefined, taskId), await good());
+      assert.equal(res.status, 202, taskId);
+      assert.equal((await res.json()).action, 'unlisted', taskId);
+    }
+    await hook.settled();
+    for (const n of [0, 1, 2]) {
+      const resume = emulator.resumes.find((r) => r.taskProcessingResultId === `tpr-inherited-${n}`);
+      assert.deepEqual(resume?.body, { data: { operationStatus: 'failed' }, source: 'hubwarden', type: 'lifecycleEvent' });
+    }
+    assert.equal(agent.writes().filter((c) => (c.args[1] as { detail?: string })?.detail?.includes('tpr-inherited')).length, 0);
+  });
+
   test('an agent that refuses the offboarding (here: a person the fake directory does not know): the workflow is resumed with failed', async () => {
     assert.equal((await send(callout('tpr-3', { id: 'obj-x', email: 'ghost@example.com' }), await good())).status, 202);
     await hook.settled();
