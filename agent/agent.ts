@@ -9,7 +9,7 @@ import { Dispatcher } from './dispatch/dispatcher.ts';
 import { offboardHandler } from './dispatch/offboard.ts';
 import { reconcileHubHandler, reconcilePersonHandler } from './dispatch/reconcile.ts';
 import { definePersonIndexes } from './plan/person-input.ts';
-import { claimSlot, pruneScheduleRuns, slotOf, startSlotTimer, type SlotTimer } from './schedules/run-once.ts';
+import { pruneScheduleRuns, runSlot, slotOf, startSlotTimer, type SlotTimer } from './schedules/run-once.ts';
 import { applyRemovalsHandler } from './safety/apply-removals.ts';
 import type { Store } from './store/store.ts';
 import { createAgentApi, type MemberService } from './agent-api.ts';
@@ -127,9 +127,8 @@ export function createAgent(o: AgentOptions): Agent {
       dispatcher.start();
       // The start-up pass counts as its slot's: a replica started in a slot another one already
       // pruned skips it (always runs on a store only this process uses).
-      serially(() => claimSlot(o.store, 'task-retention', slotOf(now(), pruneEveryMs), new Date(now()))
-        .then((mine) => (mine ? retention() : undefined))
-        .catch(retentionFailed));
+      serially(() => runSlot(o.store, 'task-retention', slotOf(now(), pruneEveryMs), retention, { clock: now })
+        .then(() => {}, retentionFailed));
       pruneTimer = startSlotTimer({ store: o.store, name: 'task-retention', everyMs: pruneEveryMs, run: prune, onError: retentionFailed, clock: now });
       archiveTimer = startSlotTimer({ store: o.store, name: 'task-archive', everyMs: archiveEveryMs, run: archive, onError: retentionFailed, clock: now });
     },

@@ -1,4 +1,4 @@
-import { claimSlot, slotOf } from '../agent/schedules/run-once.ts';
+import { runSlot, slotOf } from '../agent/schedules/run-once.ts';
 import { MemoryStore } from '../agent/store/memory-store.ts';
 import type { Store } from '../agent/store/store.ts';
 
@@ -204,7 +204,7 @@ export class FailureLimiter {
   private async sweepNow(now: number): Promise<void> {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    if (await claimSlot(this.store, 'auth-failures-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) await this.sweep();
+    await runSlot(this.store, 'auth-failures-sweep', slotOf(now, SWEEP_EVERY_MS), () => this.sweep(), { clock: () => this.now() });
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CutOffStore } from '../store/cut-off-store.test-double.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { collect } from '../store/store.ts';
 import { configSchema } from '../../config/schema.ts';
@@ -45,5 +46,26 @@ describe('check for updates schedules', () => {
     const built = hubs('0 3 * * *').map((h, i) => (i === 1 ? { ...h, checkForUpdates: { ...h.checkForUpdates, schedule: 'every monday' } } : h));
     assert.deepEqual(validateSchedules(built), ['hubs[1].checkForUpdates.schedule: "every monday" is not a valid cron expression (hub known)']);
     await assert.rejects(startCheckSchedules({ store: new MemoryStore(), hubs: built, log }), /hubs\[1\]\.checkForUpdates\.schedule/);
+  });
+
+  test('a tick the store refused (its outcome unknown) is queued again for its slot, not left to the next slot', async () => {
+    const store = new CutOffStore(); // shared: the slot is claimed in the same commit
+    store.refuse = true;
+    const queued: string[] = [];
+    const failed: string[] = [];
+    const schedule = await startCheckSchedules({
+      store, hubs: hubs('* * * * * *'), firstImports: false, retryMs: 150,
+      log: {
+        ...log,
+        info: (_msg: string, meta?: object) => { queued.push(String((meta as { slot?: string }).slot)); },
+        error: (_msg: string, meta?: object) => { const slot = (meta as { slot?: string }).slot; if (slot) { failed.push(slot); store.refuse = false; } },
+      },
+    });
+    const deadline = Date.now() + 3_500;
+    while (Date.now() < deadline && !(failed.length > 0 && queued.includes(failed[0]!))) await new Promise((r) => setTimeout(r, 50));
+    await schedule.stop();
+    assert.ok(failed.length > 0, 'a tick failed');
+    assert.ok(queued.includes(failed[0]!), `the failed slot ${failed[0]} queued on retry: ${JSON.stringify(queued)}`);
+    assert.equal(await store.count('tasks', 'known'), 1);
   });
 });

@@ -30,7 +30,19 @@ export interface ScheduleOptions {
   log: { info(msg: string, meta?: object): void; warn(msg: string, meta?: object): void; error(msg: string, meta?: object): void };
   /** Also enqueue the first import of hubs never imported (default true). */
   firstImports?: boolean;
+  /** Wait before queueing a slot's check again after the store failed (ms; default QUEUE_RETRY_MS; tests). */
+  retryMs?: number;
 }
+
+/**
+ * A tick whose transaction failed (the store refused it, or the connection went during the commit:
+ * its outcome unknown) is tried again, up to QUEUE_TRIES times QUEUE_RETRY_MS apart: otherwise a
+ * daily schedule went a whole day without a check. Trying again is safe: on a shared store the slot's
+ * claim commits with the queued check, so a retry after a commit that did happen finds the slot
+ * done and queues nothing; and a check already queued for the hub is not queued twice (request.ts).
+ */
+const QUEUE_RETRY_MS = 30_000;
+const QUEUE_TRIES = 3;
 
 /**
  * A bad expression is a config error at its path (`hubs[1].checkForUpdates.schedule`, as the
@@ -50,11 +62,14 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   const problems = validateSchedules(options.hubs);
   if (problems.length > 0) throw new Error(`check for updates: ${problems.join('; ')}`);
   const jobs: ScheduledTask[] = [];
+  const retries = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const retryMs = options.retryMs ?? QUEUE_RETRY_MS;
   const scheduled = new Map<string, string>();
   for (const hub of options.hubs) {
     const expression = hub.checkForUpdates.schedule;
     if (!expression) continue;
-    const queue = async (slot: Date, late: boolean) => {
+    const queue = async (slot: Date, late: boolean, attempt = 1): Promise<void> => {
       try {
         const task = await options.store.transact(async (tx): Promise<TaskRecord | undefined> => {
           if (options.store.shared && !(await claimSlotIn(tx, checkForUpdatesKey(hub.id), slot))) return undefined;
@@ -65,7 +80,15 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
         if (!task) return; // another replica queued this slot's check
         options.log.info(`check for updates: hub ${hub.id}: scheduled run queued${late ? ' (its tick fired late)' : ''}`, { hubId: hub.id, taskId: task.id, schedule: expression, slot: slot.toISOString() });
       } catch (err) {
-        options.log.error(`check for updates: hub ${hub.id}: could not queue the scheduled run: ${err instanceof Error ? err.message : String(err)}`, { hubId: hub.id });
+        const again = attempt < QUEUE_TRIES && !stopped;
+        options.log.error(`check for updates: hub ${hub.id}: could not queue the scheduled run: ${err instanceof Error ? err.message : String(err)}${again ? `; trying again in ${Math.ceil(retryMs / 1000)} s` : ''}`, { hubId: hub.id, slot: slot.toISOString() });
+        if (!again) return;
+        const timer = setTimeout(() => {
+          retries.delete(timer);
+          void queue(slot, late, attempt + 1);
+        }, retryMs);
+        timer.unref();
+        retries.add(timer);
       }
     };
     const job = cron.schedule(expression, (context?: TaskContext) => queue(context?.date ?? new Date(Math.floor(Date.now() / 1000) * 1000), false), { name: `check-for-updates:${hub.id}`, noOverlap: true });
@@ -109,6 +132,9 @@ export async function startCheckSchedules(options: ScheduleOptions): Promise<Che
   return {
     scheduled,
     async stop() {
+      stopped = true;
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       for (const job of jobs) await job.destroy();
     },
   };

@@ -21,19 +21,19 @@ describe('a slot is claimed once', () => {
   test('the first claim of a slot wins; the same or an older slot is refused; the next slot is free', async () => {
     const store = new SharedMemoryStore();
     const slot = new Date('2025-01-01T10:00:00Z');
-    assert.equal(await claimSlot(store, 'watchdog', slot), true);
-    assert.equal(await claimSlot(store, 'watchdog', slot), false);
-    assert.equal(await claimSlot(store, 'watchdog', new Date('2025-01-01T09:00:00Z')), false, 'a lagging clock never reruns an older slot');
-    assert.equal(await claimSlot(store, 'task-retention', slot), true, 'schedules are independent');
-    assert.equal(await claimSlot(store, 'watchdog', new Date('2025-01-01T11:00:00Z')), true);
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', slot)), true);
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', slot)), false);
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', new Date('2025-01-01T09:00:00Z'))), false, 'a lagging clock never reruns an older slot');
+    assert.equal(Boolean(await claimSlot(store, 'task-retention', slot)), true, 'schedules are independent');
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', new Date('2025-01-01T11:00:00Z'))), true);
     assert.deepEqual((await collect(store.list('scheduleRuns', ''))).map((r) => [r.id, r.slot]), [['watchdog', '2025-01-01T11:00:00.000Z'], ['task-retention', '2025-01-01T10:00:00.000Z']], 'one small record per schedule');
   });
 
   test('a store only this process uses claims every time and writes nothing (as before)', async () => {
     const store = new MemoryStore();
     const slot = new Date('2025-01-01T10:00:00Z');
-    assert.equal(await claimSlot(store, 'watchdog', slot), true);
-    assert.equal(await claimSlot(store, 'watchdog', slot), true);
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', slot)), true);
+    assert.equal(Boolean(await claimSlot(store, 'watchdog', slot)), true);
     assert.equal(await store.count('scheduleRuns', ''), 0);
   });
 

@@ -1,82 +1,56 @@
-import type { Store, Transaction } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { claimSlot, SLOT_LEASE_MS, slotLeaseEnd, slotOf } from './slot-claim.ts';
+
+export { claimSlot, claimSlotIn, MAX_SLOT_ATTEMPTS, pruneScheduleRuns, SLOT_LEASE_MS, slotLeaseEnd, slotOf, type ScheduleRunRecord, type SlotClaim } from './slot-claim.ts';
 
 /**
  * Schedules that fire once across the fleet. Every replica keeps its own timer (a cron job, an
  * hourly watchdog, the task retention sweeps), so a replica that dies takes no schedule with it;
- * but only one replica does the work of each slot: the first to claim the slot in the store.
+ * but only one replica does the work of each slot: the one holding the slot's claim, a lease
+ * renewed while the run goes on and marked done at its end (slot-claim.ts).
  *
- * The claim is one small record per schedule (collection `scheduleRuns`, partition '', id = the
- * schedule's name) holding the start of the latest slot claimed. Claiming slot S stages the
- * record in a transaction that reads it first and does nothing when it already holds S or a later
- * slot; the read locks the record (or, while it does not exist yet, its partition) until the
- * transaction ends (PostgreSQL, agent/store/postgres/key-locks.ts), so a concurrent claim waits
- * and then finds S taken: exactly one replica wins each slot. One record per schedule, overwritten slot after slot,
- * rather than one per slot: nothing accumulates, and a replica whose clock lags cannot run a slot
- * older than one already run. Records of schedules no longer configured (a removed hub) are
- * pruned with the task retention (`pruneScheduleRuns`).
- *
- * On a store only one process uses (memory, lowdb: `Store.shared` unset) there is nothing to
- * coordinate: every claim succeeds and nothing is written, so those stores behave as before.
+ * A replica that lost a slot to another watches it: when the holder's lease ends with the slot
+ * unfinished (the holder was killed mid-run, or its run failed), it claims the slot and runs it,
+ * as long as the slot is still the current one. A replica starting up looks at the current slot
+ * the same way, so a single replica killed mid-run and restarted runs the round it lost.
  *
  * Clocks: a slot is computed from each replica's clock, so replicas are assumed to keep time with
  * NTP (as leases already assume); a replica a few seconds off may claim the next slot early, never
  * one already run.
  */
-export interface ScheduleRunRecord {
-  /** The schedule: `check-for-updates:<hubId>`, `watchdog`, `task-retention`… */
-  id: string;
-  /** Start of the latest slot claimed (ISO 8601, UTC). */
-  slot: string;
-  /** When it was claimed (ISO), for pruning. */
-  at: string;
-}
 
-declare module '../store/collections.ts' {
-  interface Collections {
-    scheduleRuns: ScheduleRunRecord;
-  }
+export interface RunSlotOptions {
+  /** Epoch ms (tests). */
+  clock?: () => number;
+  leaseMs?: number;
 }
 
 /**
- * Stages the claim of `slot` for `name` in `tx`; resolves false when that slot (or a later one)
- * was claimed already. Stage the slot's work in the same `tx` when it is a store write (a check
- * for updates queued), so "claimed" and "queued" are one commit.
+ * Runs `run` for `slot` of `name` when this replica claims it: the lease is renewed while `run`
+ * goes on and the slot is marked done when it resolves. Resolves false when another replica ran
+ * the slot or runs it now. When `run` throws, the error is passed on and the slot stays unfinished:
+ * its lease lapses and the slot is tried again (slot-claim.ts, MAX_SLOT_ATTEMPTS). Always runs on a
+ * store only this process uses.
  */
-export async function claimSlotIn(tx: Transaction, name: string, slot: Date, now: Date = new Date()): Promise<boolean> {
-  const iso = slot.toISOString();
-  const prev = await tx.get('scheduleRuns', '', name);
-  if (prev && prev.slot >= iso) return false;
-  tx.put('scheduleRuns', '', name, { id: name, slot: iso, at: now.toISOString() });
+export async function runSlot(store: Store, name: string, slot: Date, run: () => unknown, o: RunSlotOptions = {}): Promise<boolean> {
+  const clock = o.clock ?? Date.now;
+  const leaseMs = o.leaseMs ?? SLOT_LEASE_MS;
+  const claim = await claimSlot(store, name, slot, new Date(clock()), leaseMs);
+  if (!claim) return false;
+  let renewing: NodeJS.Timeout | undefined;
+  if (store.shared) {
+    // A renewal the store refused is not fatal: the lease lapses and the slot may run again
+    // elsewhere (at least once beats a lost round), as a task's lease does.
+    renewing = setInterval(() => void claim.renew(new Date(clock())).then((ours) => { if (!ours) clearInterval(renewing); }, () => {}), leaseMs / 3);
+    renewing.unref();
+  }
+  try {
+    await run();
+  } finally {
+    clearInterval(renewing);
+  }
+  await claim.finish(new Date(clock()));
   return true;
-}
-
-/** Claims `slot` of `name` for this replica (always true on a store only this process uses). */
-export async function claimSlot(store: Store, name: string, slot: Date, now: Date = new Date()): Promise<boolean> {
-  if (!store.shared) return true;
-  return store.transact((tx) => claimSlotIn(tx, name, slot, now));
-}
-
-/** The slot `nowMs` falls in, for a schedule every `everyMs` (slots start at multiples of it since the epoch). */
-export function slotOf(nowMs: number, everyMs: number): Date {
-  return new Date(Math.floor(nowMs / everyMs) * everyMs);
-}
-
-/** Deletes the records of schedules whose latest claim is older than `cutoffMs` (schedules gone from the config). */
-export async function pruneScheduleRuns(store: Store, cutoffMs: number): Promise<number> {
-  const old: string[] = [];
-  for await (const r of store.list('scheduleRuns', '')) if (Date.parse(r.at) < cutoffMs) old.push(r.id);
-  if (old.length === 0) return 0;
-  return store.transact(async (tx) => {
-    let n = 0;
-    for (const id of old) {
-      const r = await tx.get('scheduleRuns', '', id);
-      if (r && Date.parse(r.at) < cutoffMs) {
-        tx.delete('scheduleRuns', '', id);
-        n++;
-      }
-    }
-    return n;
-  });
 }
 
 export interface SlotTimerOptions {
@@ -85,10 +59,12 @@ export interface SlotTimerOptions {
   name: string;
   everyMs: number;
   /** The slot's work, run by the one replica that claimed it. */
-  run: () => Promise<void> | void;
+  run: () => unknown;
   onError: (err: unknown) => void;
   /** Epoch ms (tests). */
   clock?: () => number;
+  /** The slot's lease (default SLOT_LEASE_MS; tests). */
+  leaseMs?: number;
 }
 
 export interface SlotTimer {
@@ -98,14 +74,39 @@ export interface SlotTimer {
 /**
  * Runs `run` every `everyMs`. On a shared store the timer fires at each slot's start (multiples
  * of `everyMs` since the epoch) on every replica, so all replicas contend for the same slot and
- * one wins; a replica started mid-slot does not run it again. On any other store it is a plain
- * interval from now, as before.
+ * one wins; the others (and a replica started mid-slot) look again when the winner's lease ends,
+ * and take over a slot left unfinished. On any other store it is a plain interval from now, as before.
  */
 export function startSlotTimer(o: SlotTimerOptions): SlotTimer {
   const clock = o.clock ?? Date.now;
+  const leaseMs = o.leaseMs ?? SLOT_LEASE_MS;
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+  const after = (ms: number, fn: () => void) => {
+    if (stopped) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, Math.max(0, ms));
+    timer.unref();
+    timers.add(timer);
+  };
   const fire = async (slot: Date) => {
     try {
-      if (await claimSlot(o.store, o.name, slot, new Date(clock()))) await o.run();
+      await runSlot(o.store, o.name, slot, o.run, { clock, leaseMs });
+    } catch (err) {
+      o.onError(err);
+    }
+    if (o.store.shared) await watch(slot);
+  };
+  // A moment past the lease's end, so a holder's clock a little ahead of ours has let it go.
+  const margin = Math.min(1_000, leaseMs / 10);
+  const watch = async (slot: Date) => {
+    try {
+      const until = await slotLeaseEnd(o.store, o.name, slot);
+      // Once the slot is over, the next slot's claim is what counts.
+      if (until === undefined || until >= slot.getTime() + o.everyMs) return;
+      after(until + margin - clock(), () => void fire(slot));
     } catch (err) {
       o.onError(err);
     }
@@ -115,23 +116,22 @@ export function startSlotTimer(o: SlotTimerOptions): SlotTimer {
     interval.unref();
     return { stop: () => clearInterval(interval) };
   }
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
   const arm = () => {
-    if (stopped) return;
     const next = slotOf(clock(), o.everyMs).getTime() + o.everyMs;
-    timer = setTimeout(() => {
+    after(next - clock(), () => {
       // The slot aimed at, not the clock read now: a timer a millisecond early or late still names it.
       void fire(new Date(next));
       arm();
-    }, Math.max(0, next - clock()));
-    timer.unref();
+    });
   };
   arm();
+  // The current slot, left unfinished by a replica that died running it (this one, before a restart).
+  void watch(slotOf(clock(), o.everyMs));
   return {
     stop: () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
     },
   };
 }

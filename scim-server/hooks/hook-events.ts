@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
-import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
+import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { isStoreUnavailable } from '../../agent/store/store-unavailable.ts';
 import { childLogger, type Logger } from '../../agent/log/logger.ts';
@@ -360,14 +360,20 @@ export class HookEventLog {
    * Deletes expired records, at most once an hour (each delivery calls it). The expired ones are
    * found by reading page by page outside the write; the write reads each again through `tx` and
    * deletes it only if it is still expired and not waiting (an update meanwhile keeps it). With
-   * replicas sharing the store, one of them sweeps each hour (the first to claim the hour's slot,
+   * replicas sharing the store, one of them sweeps each hour (the one holding the hour's slot,
    * agent/schedules/run-once.ts); the others skip it.
    */
   async sweep(force = false): Promise<number> {
     const now = this.now();
     if (!force && now - this.lastSweep < SWEEP_EVERY_MS) return 0;
     this.lastSweep = now;
-    if (!force && !(await claimSlot(this.store, 'hook-events-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now)))) return 0;
+    if (force) return this.sweepExpired(now);
+    let removed = 0;
+    await runSlot(this.store, 'hook-events-sweep', slotOf(now, SWEEP_EVERY_MS), async () => { removed = await this.sweepExpired(now); }, { clock: () => this.now() });
+    return removed;
+  }
+
+  private async sweepExpired(now: number): Promise<number> {
     const cutoff = new Date(now).toISOString();
     // A callout still waiting for its task keeps its record: it is needed to resume.
     const sweepable = (r: Readonly<HookEventRecord> | undefined): r is Readonly<HookEventRecord> => r !== undefined && r.expiresAt <= cutoff && r.state !== 'waiting';

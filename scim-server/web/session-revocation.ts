@@ -1,6 +1,6 @@
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
 import type { Trigger } from '../../agent/desired-state/delta.ts';
-import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
+import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { ReadView, Store, Transaction } from '../../agent/store/store.ts';
 import type { SessionHolder, SessionRecord } from './session-store.ts';
 
@@ -167,7 +167,7 @@ export async function pruneMarksSoon(store: Store, now: number = Date.now()): Pr
   if (last !== undefined && Math.abs(now - last) < PRUNE_EVERY_MS) return;
   lastPrune.set(store, now);
   try {
-    if (await claimSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), new Date(now))) await pruneSignInMarks(store, now);
+    await runSlot(store, 'dashboard-sign-in-marks-sweep', slotOf(now, PRUNE_EVERY_MS), () => pruneSignInMarks(store, now), { clock: () => now });
   } catch {
     // retention only: the next period tries again
   }

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendAudit, type AuditInput } from '../../agent/audit/audit-log.ts';
-import { claimSlot, slotOf } from '../../agent/schedules/run-once.ts';
+import { runSlot, slotOf } from '../../agent/schedules/run-once.ts';
 import type { Store } from '../../agent/store/store.ts';
 import { pruneSignInMarks, signInRevokedAt } from './session-revocation.ts';
 
@@ -227,11 +227,11 @@ export class SessionStore {
   private async sweepNow(now: number): Promise<void> {
     if (now - this.lastSweep < SWEEP_EVERY_MS && this.lastSweep !== 0) return;
     this.lastSweep = now;
-    if (await claimSlot(this.store, 'dashboard-sessions-sweep', slotOf(now, SWEEP_EVERY_MS), new Date(now))) {
+    await runSlot(this.store, 'dashboard-sessions-sweep', slotOf(now, SWEEP_EVERY_MS), async () => {
       await this.sweep();
       // Revocation marks a SCIM push wrote without pruning (scim-leavers.ts).
       await pruneSignInMarks(this.store, now);
-    }
+    }, { clock: this.clock });
   }
 
   private expired(r: Readonly<SessionRecord>, now: number): boolean {
