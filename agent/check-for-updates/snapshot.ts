@@ -14,6 +14,7 @@ import type {
 } from '../app-state/records.ts';
 import { assignmentKey } from '../app-state/records.ts';
 import { withoutUndefined } from '../matching/match-members.ts';
+import { emailKey } from '../matching/email-key.ts';
 import { inviteStatusAt } from '../app-state/invite-status.ts';
 import { assignmentRemovalId, inviteRowId } from '../standing/row-ids.ts';
 import { grantMadeBy } from '../app-state/grant-maker.ts';
@@ -31,7 +32,7 @@ export interface HubSnapshot {
 /** A partner relation's key: a business may be our agency and our client at once (AppPartnerRecord). */
 export const partnerKey = (p: { businessId: string; relation: string }): string => `${p.businessId}:${p.relation}`;
 export const partnerUserKey = (u: { partnerBusinessId: string; userId: string }): string => `${u.partnerBusinessId}:${u.userId}`;
-const lower = (email: string | undefined) => email?.trim().toLowerCase();
+const lower = (email: string | undefined) => (email === undefined ? undefined : emailKey(email));
 /** The id prefix of an invite the agent recorded before it knew Meta's id (tasks/operations/snapshot-update.ts). */
 const PROVISIONAL_INVITE = 'pending:';
 
